@@ -1,0 +1,222 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/gitinfo"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// kilnEnv returns the KILN_<FLAG> variable of a flag name.
+func kilnEnv(flag string) []string {
+	return []string{"KILN_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
+}
+
+func configFlag() cli.Flag {
+	return &cli.StringFlag{Name: "config", Value: "kiln.yaml", Usage: "the pipeline file; its folder is the repository root", EnvVars: kilnEnv("config")}
+}
+
+func outputFlag() cli.Flag {
+	return &cli.StringFlag{Name: "output", Value: "text", Usage: "text, or json for one machine-readable document on stdout", EnvVars: kilnEnv("output")}
+}
+
+// renderFlags are shared by render, validate (and later diff and promote).
+func renderFlags() []cli.Flag {
+	return []cli.Flag{
+		configFlag(),
+		&cli.StringSliceFlag{Name: "env", Usage: "environment to render (repeatable)", EnvVars: kilnEnv("env")},
+		&cli.BoolFlag{Name: "all", Usage: "render every environment (the default when no --env is given)", EnvVars: kilnEnv("all")},
+		// KILN_IMAGES is the list of references itself (SPEC §1), so the
+		// file flag reads KILN_IMAGES_FILE instead.
+		&cli.StringSliceFlag{Name: "images", Usage: "JSON file of image references: a list, or an object from repository to tag or reference", EnvVars: kilnEnv("images-file")},
+		&cli.StringSliceFlag{Name: "image", Usage: "image reference built by CI, repository:tag or repository@digest (repeatable)", EnvVars: kilnEnv("image")},
+		&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors", EnvVars: kilnEnv("strict")},
+		&cli.StringFlag{Name: "cache-dir", Usage: "where remote charts are cached (default: the user cache folder)", EnvVars: kilnEnv("cache-dir")},
+		outputFlag(),
+	}
+}
+
+// renderSetup turns flags into a loaded pipeline, the envs to render and
+// render options.
+func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipeline, []string, render.Options, error) {
+	opts := render.DefaultOptions()
+	envs := c.StringSlice("env")
+	if len(envs) > 0 && c.Bool("all") {
+		return nil, nil, opts, usagef("give --env or --all, not both")
+	}
+	if o := c.String("output"); o != "text" && o != "json" {
+		return nil, nil, opts, usagef("--output must be text or json, not %q", o)
+	}
+	if c.Args().Present() {
+		return nil, nil, opts, usagef("unexpected argument %q; environments are chosen with --env", c.Args().First())
+	}
+	p, err := envconfig.Load(c.String("config"))
+	if err != nil {
+		return nil, nil, opts, err
+	}
+	list, _ := lookup("KILN_IMAGES")
+	opts.Images = render.Images{Files: c.StringSlice("images"), Refs: c.StringSlice("image"), List: list}
+	opts.Strict = c.Bool("strict")
+	opts.Version = version
+	opts.LookupEnv = lookup
+	if d := c.String("cache-dir"); d != "" {
+		opts.CacheDir = d
+	}
+	info := gitinfo.Read(c.Context, p.Root)
+	opts.Source = render.Source{Repo: info.Repo, Commit: info.Commit}
+	return p, envs, opts, nil
+}
+
+func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
+	flags := append(renderFlags(),
+		&cli.StringFlag{Name: "out", Value: "rendered", Usage: "output folder; each env goes to <out>/<env>", EnvVars: kilnEnv("out")})
+	return &cli.Command{
+		Name:  "render",
+		Usage: "render environments into hydrated manifests under --out",
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			p, envs, opts, err := renderSetup(c, lookup, version)
+			if err != nil {
+				return err
+			}
+			r, err := render.New(p, opts)
+			if err != nil {
+				return err
+			}
+			results, err := r.Render(c.Context, envs)
+			if err != nil {
+				return err
+			}
+			out := c.String("out")
+			var errs []error
+			for _, er := range results {
+				if er.Err == nil {
+					if err := render.WriteEnv(out, er); err != nil {
+						er.Err = err
+					}
+				}
+				if er.Err != nil {
+					errs = append(errs, &envError{env: er.Env, err: er.Err})
+				}
+			}
+			return finish(c, stdout, stderr, results, out, "rendered", errors.Join(errs...))
+		},
+	}
+}
+
+func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
+	return &cli.Command{
+		Name:  "validate",
+		Usage: "render twice and check everything, writing nothing",
+		Flags: renderFlags(),
+		Action: func(c *cli.Context) error {
+			p, envs, opts, err := renderSetup(c, lookup, version)
+			if err != nil {
+				return err
+			}
+			r, err := render.New(p, opts)
+			if err != nil {
+				return err
+			}
+			results, err := r.Validate(c.Context, envs)
+			if err != nil {
+				return err
+			}
+			var errs []error
+			for _, er := range results {
+				if er.Err != nil {
+					errs = append(errs, &envError{env: er.Env, err: er.Err})
+				}
+			}
+			return finish(c, stdout, stderr, results, "", "valid", errors.Join(errs...))
+		},
+	}
+}
+
+// envReport is one env in --output json.
+type envReport struct {
+	Env      string              `json:"env"`
+	OK       bool                `json:"ok"`
+	Out      string              `json:"out,omitempty"`
+	Apps     []render.AppSummary `json:"apps"`
+	Objects  int                 `json:"objects"`
+	Files    int                 `json:"files"`
+	Warnings []string            `json:"warnings"`
+	Errors   []string            `json:"errors"`
+}
+
+// finish prints warnings and summaries. Text goes to stderr (progress);
+// --output json puts one document on stdout.
+func finish(c *cli.Context, stdout, stderr io.Writer, results []*render.EnvResult, out, verb string, err error) error {
+	var reports []envReport
+	for _, er := range results {
+		rep := envReport{Env: er.Env, OK: er.Err == nil, Apps: er.Apps, Warnings: []string{}, Errors: []string{}}
+		if rep.Apps == nil {
+			rep.Apps = []render.AppSummary{}
+		}
+		for _, a := range er.Apps {
+			rep.Objects += a.Objects
+		}
+		rep.Files = len(er.Files)
+		if out != "" && er.Err == nil {
+			rep.Out = filepath.Join(out, er.Env)
+		}
+		for _, w := range er.Warnings {
+			rep.Warnings = append(rep.Warnings, w.String())
+		}
+		if er.Err != nil {
+			for _, e := range diag.Flatten(er.Err) {
+				rep.Errors = append(rep.Errors, e.Error())
+			}
+		}
+		reports = append(reports, rep)
+	}
+	if c.String("output") == "json" {
+		if jerr := writeJSON(stdout, map[string]any{"envs": reports}); jerr != nil {
+			return jerr
+		}
+		if err != nil {
+			return silent{err}
+		}
+		return nil
+	}
+	for _, rep := range reports {
+		for _, w := range rep.Warnings {
+			fmt.Fprintf(stderr, "warning: %s\n", w)
+		}
+		if !rep.OK {
+			continue
+		}
+		where := ""
+		if rep.Out != "" {
+			where = " → " + rep.Out
+		}
+		fmt.Fprintf(stderr, "%s env %s%s: %d apps, %d objects, %d files\n", verb, rep.Env, where, len(rep.Apps), rep.Objects, rep.Files)
+		for _, a := range rep.Apps {
+			fmt.Fprintf(stderr, "  %-12s %-9s %3d objects\n", a.Name, a.Engine, a.Objects)
+		}
+	}
+	return err
+}
+
+// silent is an error already reported (in the JSON document); main prints
+// nothing more but still exits non-zero.
+type silent struct{ err error }
+
+func (s silent) Error() string { return s.err.Error() }
+func (s silent) Unwrap() error { return s.err }
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,293 @@
+package envconfig
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// APIVersion and Kind are what kiln.yaml must declare.
+const (
+	APIVersion = "kiln/v1alpha1"
+	Kind       = "Pipeline"
+)
+
+// DefaultKubeVersion is what Helm's .Capabilities.KubeVersion reports when
+// kiln.yaml sets no kubeVersion. It is a recent stable Kubernetes minor that
+// charts commonly gate features on (charts compare it with semverCompare), so
+// that the default renders what a current cluster would get; a fixed value
+// rather than the client libraries' version keeps renders identical across
+// kiln builds until the constant is bumped on purpose.
+const DefaultKubeVersion = "1.34.0"
+
+// Engine names, the keys of an app that choose how it renders.
+const (
+	EngineHelm      = "helm"
+	EngineKustomize = "kustomize"
+	EngineJsonnet   = "jsonnet"
+	EngineYAML      = "yaml"
+)
+
+// engines lists the engine keys in the order messages name them.
+var engines = []string{EngineHelm, EngineKustomize, EngineJsonnet, EngineYAML}
+
+// Environment modes.
+const (
+	ModePush = "push"
+	ModePR   = "pr"
+)
+
+// Pipeline is a parsed, validated kiln.yaml with defaults applied.
+type Pipeline struct {
+	// File is the path of kiln.yaml as given.
+	File string
+	// Root is the absolute, symlink-free folder that holds kiln.yaml: the
+	// repository root every path is relative to.
+	Root string
+	// Environments in promotion order.
+	Environments []Environment
+	// KubeVersion is what Helm's .Capabilities.KubeVersion says.
+	KubeVersion string
+	// Manifests says where promote writes.
+	Manifests Manifests
+	// Flux holds the defaults of every emitted Kustomization.
+	Flux Flux
+	// Notifications configures flux/notifications.yaml; nil when absent.
+	Notifications *Notifications
+	// Apps in file order.
+	Apps []App
+}
+
+// Environment is one entry of environments.
+type Environment struct {
+	// Name is a DNS label, unique in the pipeline.
+	Name string
+	// Mode is ModePush or ModePR (the default).
+	Mode string
+	// PromoteFrom names an earlier environment, or is empty.
+	PromoteFrom string
+	// Config is the repository-relative path of the environment's file,
+	// by default envs/<name>.yaml.
+	Config string
+	// Line is the line of the entry in kiln.yaml.
+	Line int
+}
+
+// Manifests is the manifests repository promote writes to.
+type Manifests struct {
+	// Repo is a git URL or local path; empty when not set (render and
+	// diff do not need it, promote does).
+	Repo string
+	// GitHub is owner/name where pull requests go, inferred from a
+	// github.com Repo when not set.
+	GitHub string
+	// Branch is the target branch, default "main".
+	Branch string
+	// Path is the folder of one environment in the repository, default
+	// "clusters/{env}"; Resolved.ManifestsPath has {env} replaced.
+	Path string
+}
+
+// Flux holds the defaults of every emitted Flux Kustomization.
+type Flux struct {
+	// Name of each Kustomization, with {app} and {env} placeholders;
+	// default "{app}".
+	Name string
+	// Namespace of the Kustomizations, default "flux-system".
+	Namespace string
+	// SourceRef is the Flux source holding the manifests repository.
+	SourceRef SourceRef
+	// Interval and Timeout are Flux durations, default "10m" and "5m".
+	Interval, Timeout string
+	// Prune (default true) lets Flux delete objects removed from the output.
+	Prune bool
+	// Wait (default false) sets spec.wait instead of explicit healthChecks.
+	Wait bool
+}
+
+// SourceRef names a Flux source: default GitRepository flux-system.
+type SourceRef struct {
+	// Kind is GitRepository, OCIRepository or Bucket.
+	Kind string
+	// Name of the source.
+	Name string
+	// Namespace of the source; empty means the Kustomization's.
+	Namespace string
+}
+
+// Notifications configures the Flux Provider and Alert objects that report
+// health back to GitHub.
+type Notifications struct {
+	// SecretRef names the Secret (in the Flux namespace) holding the token.
+	SecretRef string
+	// CommitStatus emits a github Provider posting kiln/<env>/<app> statuses
+	// on the manifests repository.
+	CommitStatus bool
+	// Dispatch is an owner/name repository that gets repository_dispatch
+	// events (a githubdispatch Provider); empty for none.
+	Dispatch string
+	// Line is the line of the notifications key.
+	Line int
+}
+
+// App is one entry of apps.
+type App struct {
+	// Name is a DNS label, unique in the pipeline: Helm's release name and
+	// the output folder's name.
+	Name string
+	// Namespace is the app's namespace (Helm's release namespace).
+	Namespace string
+	// Engine is EngineHelm, EngineKustomize, EngineJsonnet or EngineYAML;
+	// the matching field below is set and the others are empty.
+	Engine string
+	// Helm is the chart to render.
+	Helm *Helm
+	// Kustomize is the folder of a kustomization.
+	Kustomize string
+	// Jsonnet is the file to evaluate.
+	Jsonnet *Jsonnet
+	// YAML is a folder of plain YAML with ${VAR} placeholders.
+	YAML string
+	// DependsOn lists the apps (or external Kustomizations) to deploy first.
+	DependsOn []Dependency
+	// Flux overrides the pipeline's Flux defaults for this app.
+	Flux AppFlux
+	// Line is the line of the app's entry.
+	Line int
+}
+
+// Helm is a chart: a folder or .tgz in the repository, or a chart name in
+// Repo.
+type Helm struct {
+	// Chart is a repository path when Repo is empty, else the chart's name.
+	Chart string
+	// Repo is an http(s):// chart repository or an oci:// prefix.
+	Repo string
+	// Version is the chart version (constraint); required with Repo.
+	Version string
+	// Values are values files, merged in order over the chart's defaults.
+	Values []string
+}
+
+// Jsonnet is a Jsonnet entry file and its import search path.
+type Jsonnet struct {
+	// File is the .jsonnet file.
+	File string
+	// JPath lists import folders, like jsonnet -J.
+	JPath []string
+}
+
+// Dependency is one dependsOn entry.
+type Dependency struct {
+	// Name of the app, or of the external Kustomization.
+	Name string
+	// Namespace of an external Kustomization.
+	Namespace string
+	// External is true for "namespace/name": a Kustomization kiln does
+	// not manage. Plain names refer to apps of the pipeline.
+	External bool
+	// Line of the entry, for errors of the graph stage.
+	Line int
+}
+
+// AppFlux overrides the Flux defaults for one app. Empty fields keep the
+// pipeline's.
+type AppFlux struct {
+	Interval, Timeout string
+	// Wait overrides Flux.Wait when set.
+	Wait *bool
+	// HealthChecks are added to the ones kiln derives from workloads.
+	HealthChecks []HealthCheck
+	// HealthCheckExprs are Flux CEL health checks for custom resources.
+	HealthCheckExprs []HealthCheckExpr
+}
+
+// HealthCheck is a Flux healthChecks entry.
+type HealthCheck struct{ APIVersion, Kind, Name, Namespace string }
+
+// HealthCheckExpr is a Flux healthCheckExprs entry (CEL expressions).
+type HealthCheckExpr struct{ APIVersion, Kind, Current, InProgress, Failed string }
+
+// Load reads and validates the kiln.yaml at path. Pipeline.Root is the
+// folder that holds it, made absolute with symlinks resolved.
+func Load(path string) (*Pipeline, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		e := &diag.Error{File: path, Msg: "cannot read the pipeline file", Err: err,
+			Hint: "check the path and its permissions"}
+		if errors.Is(err, fs.ErrNotExist) {
+			e.Msg = "no such file"
+			e.Hint = "run kiln in the repository root, next to kiln.yaml, or pass --config FILE"
+		}
+		return nil, e
+	}
+	root, err := filepath.Abs(filepath.Dir(path))
+	if err == nil {
+		root, err = filepath.EvalSymlinks(root)
+	}
+	if err != nil {
+		return nil, &diag.Error{File: path, Msg: "cannot resolve the folder of the pipeline file", Err: err}
+	}
+	return Parse(data, path, root)
+}
+
+// Parse validates kiln.yaml from data. file is the path as given, root the
+// absolute, symlink-free repository root; Parse touches no file system.
+// Errors name the file relative to root, that is by its base name, like
+// every other file kiln reports.
+func Parse(data []byte, file, root string) (*Pipeline, error) {
+	d := &decoder{file: displayName(file)}
+	root0, err := parseDoc(data, d.file)
+	if err != nil {
+		return nil, err
+	}
+	if root0 == nil {
+		return nil, &diag.Error{File: d.file, Line: 1, Msg: "the pipeline file is empty",
+			Hint: "start it with apiVersion: " + APIVersion + " and kind: " + Kind}
+	}
+	p := d.pipeline(root0)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	p.File, p.Root = file, root
+	return p, nil
+}
+
+// Env returns the environment called name, or an error listing them.
+func (p *Pipeline) Env(name string) (*Environment, error) {
+	names := make([]string, 0, len(p.Environments))
+	for i := range p.Environments {
+		if p.Environments[i].Name == name {
+			e := p.Environments[i]
+			return &e, nil
+		}
+		names = append(names, p.Environments[i].Name)
+	}
+	msg := fmt.Sprintf("environment %q: no such environment", name)
+	if c := diag.Closest(name, names); c != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", c)
+	}
+	return nil, &diag.Error{File: displayName(p.File), Msg: msg,
+		Hint: "the environments in kiln.yaml are " + strings.Join(names, ", ")}
+}
+
+// FluxName returns the name of app's Kustomization in env: Flux.Name with
+// {app} and {env} replaced.
+func (p *Pipeline) FluxName(app, env string) string {
+	return strings.NewReplacer("{app}", app, "{env}", env).Replace(p.Flux.Name)
+}
+
+// App returns the app called name, or nil.
+func (p *Pipeline) App(name string) *App {
+	for i := range p.Apps {
+		if p.Apps[i].Name == name {
+			return &p.Apps[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,526 @@
+package envconfig
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// EnvFile is one environment's configuration file (envs/<env>.yaml).
+type EnvFile struct {
+	// File is the file's repository-relative path, as errors name it.
+	File string
+	// Vars are ${VAR} values for yaml apps and jsonnet's `vars`.
+	Vars map[string]string
+	// SecretVars maps a variable name to the name of the process
+	// environment variable its value is read from at render time.
+	SecretVars map[string]string
+	// AllowPlainSecrets lets secret values land in the output unencrypted.
+	AllowPlainSecrets bool
+	// SOPS holds the age recipients secrets are encrypted to; nil when absent.
+	SOPS *SOPS
+	// Apps are the per-app overrides, by app name.
+	Apps map[string]Override
+	// Lines is the line of each var and secret var, by name, for errors
+	// found later (an unset environment variable).
+	Lines map[string]int
+}
+
+// SOPS says how kiln encrypts Secrets that hold secret vars.
+type SOPS struct {
+	// Age lists the age recipients (age1…) the Secrets are encrypted to.
+	Age []string
+	// SecretRef names the Secret holding the age private key in the Flux
+	// namespace, for the Kustomization's decryption; default "sops-age".
+	SecretRef string
+	// Line is the line of the sops key.
+	Line int
+}
+
+// Override changes one app in one environment. Nil and empty fields keep
+// what kiln.yaml says.
+type Override struct {
+	// Enabled false leaves the app out of the environment.
+	Enabled *bool
+	// Namespace replaces the app's namespace.
+	Namespace *string
+	// Helm, Kustomize, Jsonnet and YAML switch or change the engine. A
+	// Helm or Jsonnet override of an app with the same engine changes only
+	// the keys it sets (a nil slice is unset, an empty one clears);
+	// for another engine it replaces the app's engine.
+	Helm      *Helm
+	Kustomize *string
+	Jsonnet   *Jsonnet
+	YAML      *string
+	// DependsOn replaces the app's dependsOn when DependsOnSet.
+	DependsOn    []Dependency
+	DependsOnSet bool
+	// Flux changes the app's Flux settings, key by key.
+	Flux *AppFlux
+	// Values are Helm values for this environment, merged over the values files.
+	Values map[string]any
+	// Patches apply to the rendered objects.
+	Patches []Patch
+	// Line is the line of the app's key in the environment file.
+	Line int
+}
+
+// Patch is a Kustomize-style patch of rendered objects: a strategic merge
+// patch (a mapping) or a JSON6902 patch (a list of operations).
+type Patch struct {
+	// Target selects the objects to patch: optional for a strategic merge
+	// patch (its own kind and name select), required for JSON6902.
+	Target *Selector
+	// Patch is the inline patch text; Path a repository-relative file
+	// holding it. Exactly one is set.
+	Patch string
+	Path  string
+	// File and Line locate the patch entry.
+	File string
+	Line int
+}
+
+// Selector is a Kustomize patch target.
+type Selector struct{ Group, Version, Kind, Name, Namespace, LabelSelector, AnnotationSelector string }
+
+var (
+	envFileKeys  = []string{"vars", "secretVars", "allowPlainSecrets", "sops", "apps"}
+	sopsKeys     = []string{"age", "secretRef"}
+	overrideKeys = []string{"enabled", "namespace", "helm", "kustomize", "jsonnet", "yaml", "dependsOn", "flux", "values", "patches"}
+	patchKeys    = []string{"target", "patch", "path"}
+	selectorKeys = []string{"group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"}
+	jsonPatchOps = []string{"add", "remove", "replace", "move", "copy", "test"}
+	ageRE        = regexp.MustCompile(`^age1[0-9a-z]+$`)
+)
+
+// LoadEnvFile reads the configuration file of environment env. A missing
+// file at the default path (envs/<env>.yaml) is an empty EnvFile: an
+// environment needs no file when it overrides nothing. A file named by the
+// environment's config key must exist. The file must resolve, symlinks
+// followed, to a place inside the repository root.
+func (p *Pipeline) LoadEnvFile(env string) (*EnvFile, error) {
+	e, err := p.Env(env)
+	if err != nil {
+		return nil, err
+	}
+	full := filepath.Join(p.Root, filepath.FromSlash(e.Config))
+	real, err := filepath.EvalSymlinks(full)
+	if err == nil {
+		if rel, rerr := filepath.Rel(p.Root, real); rerr != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+			return nil, &diag.Error{File: displayName(p.File), Line: e.Line,
+				Msg:  fmt.Sprintf("environment %s: config %q is outside the repository", e.Name, e.Config),
+				Hint: "keep environment files inside the folder of kiln.yaml"}
+		}
+	}
+	var data []byte
+	if err == nil {
+		data, err = os.ReadFile(real)
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && e.Config == "envs/"+e.Name+".yaml" {
+			return &EnvFile{File: e.Config, Vars: map[string]string{}, SecretVars: map[string]string{},
+				Apps: map[string]Override{}, Lines: map[string]int{}}, nil
+		}
+		return nil, &diag.Error{File: displayName(p.File), Line: e.Line,
+			Msg:  fmt.Sprintf("environment %s: cannot read config %q", e.Name, e.Config),
+			Hint: "create the file, or fix the environment's config: path", Err: err}
+	}
+	return ParseEnvFile(data, e.Config)
+}
+
+// ParseEnvFile parses an environment file; file is its repository-relative
+// path, as errors name it. Whether the apps it overrides exist is checked
+// by Pipeline.Resolve.
+func ParseEnvFile(data []byte, file string) (*EnvFile, error) {
+	ef := &EnvFile{File: file, Vars: map[string]string{}, SecretVars: map[string]string{},
+		Apps: map[string]Override{}, Lines: map[string]int{}}
+	d := &decoder{file: file}
+	root, err := parseDoc(data, file)
+	if err != nil {
+		return nil, err
+	}
+	if root == nil {
+		return ef, nil
+	}
+	f, ok := d.fields(root, "", envFileKeys)
+	if !ok {
+		return nil, d.err()
+	}
+	for _, p := range d.entries(f["vars"], "vars") {
+		name := p.key.Value
+		if !d.varName(p.key, "vars", name) {
+			continue
+		}
+		v := deref(p.val)
+		if v == nil || v.Kind != yaml.ScalarNode || v.ShortTag() == "!!null" {
+			d.errAt(p.val, fmt.Sprintf("vars.%s: expected a string, got %s", name, describe(p.val)),
+				fmt.Sprintf("give %s one value; write %s: \"\" for an empty one", name, name))
+			continue
+		}
+		ef.Vars[name] = v.Value
+		ef.Lines[name] = p.key.Line
+	}
+	for _, p := range d.entries(f["secretVars"], "secretVars") {
+		name := p.key.Value
+		if !d.varName(p.key, "secretVars", name) {
+			continue
+		}
+		if _, dup := ef.Vars[name]; dup {
+			d.errAt(p.key, fmt.Sprintf("secretVars.%s: %s is also in vars (line %d)", name, name, ef.Lines[name]),
+				"a variable is either plain or secret: remove it from one of vars and secretVars")
+			continue
+		}
+		s, ok := d.str(p.val, "secretVars."+name)
+		if !ok {
+			continue
+		}
+		if !varNameRE.MatchString(s) {
+			d.errAt(p.val, fmt.Sprintf("secretVars.%s: %q is not an environment variable name", name, s),
+				"give the name of the environment variable that holds the value, such as "+name+": DEV_"+strings.ToUpper(name))
+			continue
+		}
+		ef.SecretVars[name] = s
+		ef.Lines[name] = p.key.Line
+	}
+	if v, present := f["allowPlainSecrets"]; present {
+		ef.AllowPlainSecrets, _ = d.boolean(v, "allowPlainSecrets")
+	}
+	if v, present := f["sops"]; present && !isNull(v) {
+		ef.SOPS = d.sops(v)
+	}
+	for _, p := range d.entries(f["apps"], "apps") {
+		d.appName = p.key.Value
+		o := d.override(p.val)
+		o.Line = p.key.Line
+		for i := range o.Patches {
+			o.Patches[i].File = file
+		}
+		ef.Apps[p.key.Value] = o
+		d.appName = ""
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return ef, nil
+}
+
+// varName checks a variable name against Flux's substitution syntax.
+func (d *decoder) varName(n *yaml.Node, key, name string) bool {
+	if varNameRE.MatchString(name) {
+		return true
+	}
+	d.errAt(n, fmt.Sprintf("%s: %q is not a variable name", key, name),
+		"use letters, digits and _, not starting with a digit, as in ${LOG_LEVEL}")
+	return false
+}
+
+func (d *decoder) sops(n *yaml.Node) *SOPS {
+	s := &SOPS{SecretRef: "sops-age", Line: line(deref(n))}
+	f, ok := d.fields(n, "sops", sopsKeys)
+	if !ok {
+		return s
+	}
+	bad := false
+	if v, present := f["age"]; present {
+		recips, nodes := d.strList(v, "sops.age")
+		for i, r := range recips {
+			if !ageRE.MatchString(r) {
+				bad = true
+				d.errAt(nodes[i], fmt.Sprintf("sops.age: %q is not an age recipient", r), "give public keys as age-keygen prints them, starting with age1")
+				continue
+			}
+			s.Age = append(s.Age, r)
+		}
+	}
+	if len(s.Age) == 0 && !bad {
+		d.errAt(n, "sops: no age recipients", "list the public keys secrets are encrypted to under sops.age")
+	}
+	if v, present := f["secretRef"]; present {
+		if r, ok := d.str(v, "sops.secretRef"); ok && d.dnsSubdomain(v, "sops.secretRef", r) {
+			s.SecretRef = r
+		}
+	}
+	return s
+}
+
+func (d *decoder) override(n *yaml.Node) Override {
+	var o Override
+	f, ok := d.fields(n, "an app override", overrideKeys)
+	if !ok {
+		return o
+	}
+	if v, present := f["enabled"]; present {
+		if b, ok := d.boolean(v, "enabled"); ok {
+			o.Enabled = &b
+		}
+	}
+	if v, present := f["namespace"]; present {
+		if s, ok := d.str(v, "namespace"); ok && d.dnsLabel(v, "namespace", s) {
+			o.Namespace = &s
+		}
+	}
+	var present []string
+	for _, e := range engines {
+		if _, ok := f[e]; ok {
+			present = append(present, e)
+		}
+	}
+	if len(present) > 1 {
+		d.errAt(f[present[1]], fmt.Sprintf("more than one engine (%s)", strings.Join(present, " and ")),
+			"an override may switch the app to one engine: remove all but one")
+	} else if len(present) == 1 {
+		switch e := present[0]; e {
+		case EngineHelm:
+			o.Helm = d.helm(f[e], false)
+		case EngineKustomize:
+			if s, ok := d.folder(f[e], e); ok {
+				o.Kustomize = &s
+			}
+		case EngineJsonnet:
+			o.Jsonnet = d.jsonnet(f[e], false)
+		case EngineYAML:
+			if s, ok := d.folder(f[e], e); ok {
+				o.YAML = &s
+			}
+		}
+	}
+	if v, present := f["dependsOn"]; present {
+		o.DependsOn = d.dependsOn(v)
+		o.DependsOnSet = true
+	}
+	if v, present := f["flux"]; present {
+		af := d.appFlux(v)
+		o.Flux = &af
+	}
+	if v, present := f["values"]; present && !isNull(v) {
+		o.Values = d.values(v)
+	}
+	if v, present := f["patches"]; present {
+		items, _ := d.list(v, "patches")
+		for i, it := range items {
+			if p, ok := d.patch(it, fmt.Sprintf("patches[%d]", i)); ok {
+				o.Patches = append(o.Patches, p)
+			}
+		}
+	}
+	return o
+}
+
+// values decodes Helm values. Keys that are not strings (1: x) become
+// their text, as Helm's own YAML-to-JSON reading does.
+func (d *decoder) values(n *yaml.Node) map[string]any {
+	if m := deref(n); m == nil || m.Kind != yaml.MappingNode {
+		d.wrongType(n, "values", "a mapping")
+		return nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName,
+			Msg: "values: " + strings.TrimPrefix(err.Error(), "yaml: "), Hint: "fix the values mapping", Err: err})
+		return nil
+	}
+	m, _ := normalize(v).(map[string]any)
+	return m
+}
+
+// normalize turns yaml.v3's map[any]any (a mapping with a non-string key)
+// into map[string]any, recursively.
+func normalize(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = normalize(x)
+		}
+		return t
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			m[fmt.Sprint(k)] = normalize(x)
+		}
+		return m
+	case []any:
+		for i, x := range t {
+			t[i] = normalize(x)
+		}
+		return t
+	}
+	return v
+}
+
+func (d *decoder) patch(n *yaml.Node, key string) (Patch, bool) {
+	p := Patch{File: d.file, Line: line(deref(n))}
+	f, ok := d.fields(n, key, patchKeys)
+	if !ok {
+		return p, false
+	}
+	nerr := len(d.errs)
+	if v, present := f["target"]; present {
+		p.Target = d.selector(v, key+".target")
+	}
+	pv, hasPatch := f["patch"]
+	pathv, hasPath := f["path"]
+	switch {
+	case hasPatch && hasPath:
+		d.errAt(pathv, key+": both patch and path", "give the patch inline (patch: |-) or in a file (path:), not both")
+	case !hasPatch && !hasPath:
+		d.errAt(n, key+": missing patch", "give the patch inline (patch: |-) or a repository file holding it (path: envs/patches/x.yaml)")
+	case hasPath:
+		if s, ok := d.str(pathv, key+".path"); ok && d.relPath(pathv, key+".path", s) {
+			p.Path = s
+		}
+	default:
+		if s, ok := d.str(pv, key+".patch"); ok {
+			p.Patch = s
+			d.patchText(pv, key, s, p.Target != nil)
+		}
+	}
+	return p, len(d.errs) == nerr
+}
+
+// patchText checks inline patch text the way Kustomize will read it: a
+// list is a JSON6902 patch, which needs a target; a mapping is a
+// strategic merge patch, which without a target names its object itself.
+func (d *decoder) patchText(n *yaml.Node, key, text string, hasTarget bool) {
+	// Lines inside a block scalar (patch: |-) start on the line after the key.
+	base := n.Line - 1
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		base = n.Line
+	}
+	at := func(l int) *yaml.Node { return &yaml.Node{Line: base + max(l, 1)} }
+	dec := yaml.NewDecoder(strings.NewReader(text))
+	var docs []*yaml.Node
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			e := syntaxError(err, d.file).(*diag.Error)
+			e.Line = base + max(e.Line, 1)
+			e.App = d.appName
+			e.Msg = key + ".patch: " + e.Msg
+			d.errs = append(d.errs, e)
+			return
+		}
+		if len(doc.Content) > 0 {
+			docs = append(docs, doc.Content[0])
+		}
+	}
+	if len(docs) == 0 {
+		d.errAt(n, key+".patch is empty", "write a strategic merge patch (a mapping) or a JSON6902 patch (a list of operations)")
+		return
+	}
+	first := deref(docs[0])
+	switch {
+	case first != nil && first.Kind == yaml.SequenceNode:
+		if !hasTarget {
+			d.errAt(n, key+": a JSON6902 patch (a list of operations) needs a target",
+				"add target: {kind: Deployment, name: vote} naming the objects to patch")
+		}
+		if len(docs) > 1 {
+			d.errAt(at(docs[1].Line), key+".patch: a JSON6902 patch must be one document", "remove the \"---\"")
+		}
+		for i, op := range first.Content {
+			d.jsonPatchOp(op, fmt.Sprintf("%s.patch[%d]", key, i), at)
+		}
+	case first != nil && first.Kind == yaml.MappingNode:
+		if hasTarget {
+			return
+		}
+		for _, doc := range docs {
+			if !smpNamesObject(doc) {
+				d.errAt(at(doc.Line), key+": a strategic merge patch without target must give kind and metadata.name",
+					"add kind: and metadata: {name: …} to the patch, or a target: selecting the objects")
+			}
+		}
+	default:
+		d.errAt(n, key+".patch is neither a mapping nor a list",
+			"write a strategic merge patch (a mapping) or a JSON6902 patch (a list of operations)")
+	}
+}
+
+// smpNamesObject reports whether a strategic merge patch has kind and
+// metadata.name, which Kustomize uses to find its target.
+func smpNamesObject(doc *yaml.Node) bool {
+	doc = deref(doc)
+	get := func(m *yaml.Node, k string) *yaml.Node {
+		if m == nil || m.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == k {
+				return deref(m.Content[i+1])
+			}
+		}
+		return nil
+	}
+	kind, name := get(doc, "kind"), get(get(doc, "metadata"), "name")
+	return kind != nil && kind.Kind == yaml.ScalarNode && kind.Value != "" && name != nil && name.Kind == yaml.ScalarNode && name.Value != ""
+}
+
+// jsonPatchOp checks one JSON6902 operation: op, path and what the op needs.
+func (d *decoder) jsonPatchOp(n *yaml.Node, key string, at func(int) *yaml.Node) {
+	m := deref(n)
+	if m == nil || m.Kind != yaml.MappingNode {
+		d.errAt(at(line(m)), fmt.Sprintf("%s: expected an operation {op, path, …}, got %s", key, describe(m)),
+			"write operations such as {op: replace, path: /spec/replicas, value: 3}")
+		return
+	}
+	f := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		f[m.Content[i].Value] = deref(m.Content[i+1])
+	}
+	op := f["op"]
+	if op == nil || op.Kind != yaml.ScalarNode || !slices.Contains(jsonPatchOps, op.Value) {
+		msg := key + ": missing op"
+		if op != nil {
+			msg = fmt.Sprintf("%s: %q is not a JSON6902 op", key, op.Value)
+			if c := diag.Closest(op.Value, jsonPatchOps); c != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", c)
+			}
+		}
+		d.errAt(at(m.Line), msg, "op is one of "+strings.Join(jsonPatchOps, ", "))
+		return
+	}
+	if path := f["path"]; path == nil || path.Kind != yaml.ScalarNode || (path.Value != "" && !strings.HasPrefix(path.Value, "/")) {
+		d.errAt(at(m.Line), key+": path must be a JSON pointer", "write path: /spec/replicas")
+	}
+	switch op.Value {
+	case "add", "replace", "test":
+		if _, ok := f["value"]; !ok {
+			d.errAt(at(m.Line), fmt.Sprintf("%s: op %s needs a value", key, op.Value), "add value: …")
+		}
+	case "move", "copy":
+		if from := f["from"]; from == nil || from.Kind != yaml.ScalarNode {
+			d.errAt(at(m.Line), fmt.Sprintf("%s: op %s needs from", key, op.Value), "add from: /the/source/path")
+		}
+	}
+}
+
+func (d *decoder) selector(n *yaml.Node, key string) *Selector {
+	f, ok := d.fields(n, key, selectorKeys)
+	if !ok {
+		return nil
+	}
+	s := &Selector{
+		Group:              d.optStr(f, "group", key),
+		Version:            d.optStr(f, "version", key),
+		Kind:               d.optStr(f, "kind", key),
+		Name:               d.optStr(f, "name", key),
+		Namespace:          d.optStr(f, "namespace", key),
+		LabelSelector:      d.optStr(f, "labelSelector", key),
+		AnnotationSelector: d.optStr(f, "annotationSelector", key),
+	}
+	return s
+}

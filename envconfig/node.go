@@ -1,0 +1,348 @@
+package envconfig
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// decoder walks yaml.Node trees and collects every problem it meets as a
+// *diag.Error located in file, so that one run reports them all.
+type decoder struct {
+	file string
+	// appName names the app being read, for the App field of errors.
+	appName string
+	errs    []error
+}
+
+// errAt records a problem at node n.
+func (d *decoder) errAt(n *yaml.Node, msg, hint string) {
+	d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Msg: msg, Hint: hint})
+}
+
+// err returns the collected problems, sorted, or nil.
+func (d *decoder) err() error { return diag.Join(d.errs...) }
+
+func line(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	return n.Line
+}
+
+// maxAliasDepth bounds alias chains; yaml.v3 already rejects an anchor that
+// contains itself, this is belt and braces against loops.
+const maxAliasDepth = 64
+
+// deref follows aliases to the node they name.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxAliasDepth; i++ {
+		n = n.Alias
+	}
+	if n != nil && n.Kind == yaml.AliasNode {
+		return nil
+	}
+	return n
+}
+
+// isNull reports whether n is absent or an explicit null ("key:" with nothing after it).
+func isNull(n *yaml.Node) bool {
+	n = deref(n)
+	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+}
+
+// describe names what n is, for "expected X, got Y" messages.
+func describe(n *yaml.Node) string {
+	n = deref(n)
+	if n == nil {
+		return "nothing"
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return "nothing (null)"
+		case "!!bool":
+			return "a boolean (" + n.Value + ")"
+		case "!!int", "!!float":
+			return "a number (" + n.Value + ")"
+		}
+		return fmt.Sprintf("a string (%q)", n.Value)
+	}
+	return "an unknown YAML node"
+}
+
+// typeHints says how to write a value of each expected type.
+var typeHints = map[string]string{
+	"a string":  "write one value after the colon; quote it if it contains \": \" or \" #\"",
+	"a boolean": "write true or false, without quotes",
+	"a list":    "write a list: [a, b] on one line, or one \"- item\" per line",
+	"a mapping": "write key: value pairs, indented below the key",
+}
+
+// wrongType records that key holds n where want was expected.
+func (d *decoder) wrongType(n *yaml.Node, key, want string) {
+	d.errAt(n, fmt.Sprintf("%s: expected %s, got %s", key, want, describe(n)), typeHints[want])
+}
+
+// pair is one key and its value in a mapping.
+type pair struct {
+	key, val *yaml.Node
+	// merged is true for entries brought in by a "<<" merge key, which
+	// explicit keys override.
+	merged bool
+}
+
+// pairs returns the entries of mapping n, expanding "<<" merge keys
+// (explicit entries first, as they take precedence). Non-scalar keys are
+// reported and skipped.
+func (d *decoder) pairs(n *yaml.Node, depth int) []pair {
+	var out, merged []pair
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), n.Content[i+1]
+		if k == nil || k.Kind != yaml.ScalarNode {
+			d.errAt(n.Content[i], "a key must be a plain string, got "+describe(k), "write key: value")
+			continue
+		}
+		if k.ShortTag() == "!!merge" {
+			merged = append(merged, d.merge(v, depth)...)
+			continue
+		}
+		out = append(out, pair{key: k, val: v})
+	}
+	return append(out, merged...)
+}
+
+// merge expands the value of a "<<" key: a mapping or a list of mappings.
+func (d *decoder) merge(v *yaml.Node, depth int) []pair {
+	if depth > maxAliasDepth {
+		d.errAt(v, "merge keys (<<) nest too deeply", "flatten the anchors")
+		return nil
+	}
+	v = deref(v)
+	var srcs []*yaml.Node
+	switch {
+	case v != nil && v.Kind == yaml.MappingNode:
+		srcs = []*yaml.Node{v}
+	case v != nil && v.Kind == yaml.SequenceNode:
+		for _, c := range v.Content {
+			srcs = append(srcs, deref(c))
+		}
+	default:
+		d.errAt(v, "<<: expected a mapping or a list of mappings, got "+describe(v), "merge an anchored mapping: <<: *name")
+		return nil
+	}
+	var out []pair
+	for _, s := range srcs {
+		if s == nil || s.Kind != yaml.MappingNode {
+			d.errAt(v, "<<: expected a mapping or a list of mappings, got "+describe(s), "merge an anchored mapping: <<: *name")
+			continue
+		}
+		for _, p := range d.pairs(s, depth+1) {
+			p.merged = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// fields reads mapping n whose keys must be among known. It reports a
+// non-mapping, unknown keys (with the closest known key) and duplicate keys,
+// and returns the value node of each key present. A null n reads as an
+// empty mapping; ok is false when n is not a mapping at all.
+func (d *decoder) fields(n *yaml.Node, key string, known []string) (map[string]*yaml.Node, bool) {
+	out := map[string]*yaml.Node{}
+	if isNull(n) {
+		return out, true
+	}
+	m := deref(n)
+	if m.Kind != yaml.MappingNode {
+		d.wrongType(n, key, "a mapping")
+		return out, false
+	}
+	first := map[string]int{}
+	for _, p := range d.pairs(m, 0) {
+		k := p.key.Value
+		if !slices.Contains(known, k) {
+			msg := fmt.Sprintf("unknown key %q", k)
+			if c := diag.Closest(k, known); c != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", c)
+			}
+			where := "here"
+			if key != "" {
+				where = "in " + key
+			}
+			d.errAt(p.key, msg, fmt.Sprintf("valid keys %s: %s", where, strings.Join(known, ", ")))
+			continue
+		}
+		if _, dup := out[k]; dup {
+			if !p.merged {
+				d.errAt(p.key, fmt.Sprintf("duplicate key %q (first at line %d)", k, first[k]), "keep one of them")
+			}
+			continue
+		}
+		out[k] = p.val
+		first[k] = p.key.Line
+	}
+	return out, true
+}
+
+// entries reads a free-form mapping (vars, apps overrides) and returns its
+// entries in file order, reporting duplicates. A null n is empty.
+func (d *decoder) entries(n *yaml.Node, key string) []pair {
+	if isNull(n) {
+		return nil
+	}
+	m := deref(n)
+	if m.Kind != yaml.MappingNode {
+		d.wrongType(n, key, "a mapping")
+		return nil
+	}
+	seen := map[string]int{}
+	var out []pair
+	for _, p := range d.pairs(m, 0) {
+		k := p.key.Value
+		if l, dup := seen[k]; dup {
+			if !p.merged {
+				d.errAt(p.key, fmt.Sprintf("%s: duplicate key %q (first at line %d)", key, k, l), "keep one of them")
+			}
+			continue
+		}
+		seen[k] = p.key.Line
+		out = append(out, p)
+	}
+	return out
+}
+
+// str reads a scalar as text. Numbers and booleans read as written
+// (version: 1.2 is "1.2"); null, lists and mappings are errors.
+func (d *decoder) str(n *yaml.Node, key string) (string, bool) {
+	s := deref(n)
+	if s == nil || s.Kind != yaml.ScalarNode || s.ShortTag() == "!!null" {
+		d.wrongType(n, key, "a string")
+		return "", false
+	}
+	return s.Value, true
+}
+
+// boolean reads a YAML boolean; "true" in quotes is a string and an error.
+func (d *decoder) boolean(n *yaml.Node, key string) (bool, bool) {
+	s := deref(n)
+	if s == nil || s.Kind != yaml.ScalarNode || s.ShortTag() != "!!bool" {
+		d.wrongType(n, key, "a boolean")
+		return false, false
+	}
+	b, err := strconv.ParseBool(strings.ToLower(s.Value))
+	if err != nil {
+		d.wrongType(n, key, "a boolean")
+		return false, false
+	}
+	return b, true
+}
+
+// list reads a sequence; null reads as an empty list. ok is false when n
+// is something else.
+func (d *decoder) list(n *yaml.Node, key string) ([]*yaml.Node, bool) {
+	if isNull(n) {
+		return nil, true
+	}
+	s := deref(n)
+	if s.Kind != yaml.SequenceNode {
+		d.wrongType(n, key, "a list")
+		return nil, false
+	}
+	return s.Content, true
+}
+
+// strList reads a list of strings and the node of each.
+func (d *decoder) strList(n *yaml.Node, key string) ([]string, []*yaml.Node) {
+	items, _ := d.list(n, key)
+	var out []string
+	var nodes []*yaml.Node
+	for i, it := range items {
+		if s, ok := d.str(it, fmt.Sprintf("%s[%d]", key, i)); ok {
+			out = append(out, s)
+			nodes = append(nodes, deref(it))
+		}
+	}
+	return out, nodes
+}
+
+// yamlLineRE matches the location yaml.v3 puts in its syntax errors. yaml.v3
+// has no typed syntax error (it formats "yaml: line N: problem"), so the
+// text is the only place the line is found.
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseDoc parses data as a single YAML document. It returns nil, nil for
+// an empty document (only comments or whitespace).
+func parseDoc(data []byte, file string) (*yaml.Node, error) {
+	if err := checkText(data, file); err != nil {
+		return nil, err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, syntaxError(err, file)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return nil, &diag.Error{File: file, Line: max(next.Line, 1), Msg: "more than one YAML document (a second \"---\")",
+			Hint: "keep one document in this file"}
+	case !errors.Is(err, io.EOF):
+		return nil, syntaxError(err, file)
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return doc.Content[0], nil
+}
+
+func syntaxError(err error, file string) error {
+	e := &diag.Error{File: file, Line: 1, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "),
+		Hint: "fix the YAML syntax (indentation, a missing \": \", an unclosed quote or bracket)", Err: err}
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		e.Msg = "invalid YAML: " + m[2]
+	}
+	return e
+}
+
+// checkText rejects text yaml.v3 would refuse without saying where: bytes
+// that are not UTF-8 and control characters.
+func checkText(data []byte, file string) error {
+	ln := 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return &diag.Error{File: file, Line: ln, Msg: fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", data[i]),
+				Hint: "save the file as UTF-8"}
+		case r == '\n':
+			ln++
+		case r == '\t' || r == '\r' || r == 0xFEFF || r == 0x85:
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0xFFFE || r == 0xFFFF:
+			return &diag.Error{File: file, Line: ln, Msg: fmt.Sprintf("control character %U is not allowed in YAML", r),
+				Hint: "remove the character, or write it as an escape in a double-quoted string"}
+		}
+		i += size
+	}
+	return nil
+}

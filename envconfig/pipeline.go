@@ -1,0 +1,648 @@
+package envconfig
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// The keys valid at each level of kiln.yaml, in the order hints list them.
+var (
+	pipelineKeys     = []string{"apiVersion", "kind", "environments", "kubeVersion", "manifests", "flux", "notifications", "apps"}
+	environmentKeys  = []string{"name", "mode", "promoteFrom", "config"}
+	manifestsKeys    = []string{"repo", "github", "branch", "path"}
+	fluxKeys         = []string{"name", "namespace", "sourceRef", "interval", "timeout", "prune", "wait"}
+	sourceRefKeys    = []string{"kind", "name", "namespace"}
+	notificationKeys = []string{"secretRef", "commitStatus", "dispatch"}
+	appKeys          = []string{"name", "namespace", "helm", "kustomize", "jsonnet", "yaml", "dependsOn", "flux"}
+	helmKeys         = []string{"chart", "repo", "version", "values"}
+	jsonnetKeys      = []string{"file", "jpath"}
+	appFluxKeys      = []string{"interval", "timeout", "wait", "healthChecks", "healthCheckExprs"}
+	healthCheckKeys  = []string{"apiVersion", "kind", "name", "namespace"}
+	healthExprKeys   = []string{"apiVersion", "kind", "current", "inProgress", "failed"}
+	sourceKinds      = []string{"GitRepository", "OCIRepository", "Bucket"}
+)
+
+// displayName is how errors name kiln.yaml: relative to the repository
+// root, which is its folder.
+func displayName(file string) string {
+	if file == "" {
+		return "kiln.yaml"
+	}
+	file = strings.ReplaceAll(file, `\`, "/")
+	return file[strings.LastIndex(file, "/")+1:]
+}
+
+func (d *decoder) pipeline(n *yaml.Node) *Pipeline {
+	p := &Pipeline{
+		KubeVersion: DefaultKubeVersion,
+		Manifests:   Manifests{Branch: "main", Path: "clusters/{env}"},
+		Flux: Flux{Name: "{app}", Namespace: "flux-system", SourceRef: SourceRef{Kind: "GitRepository", Name: "flux-system"},
+			Interval: "10m", Timeout: "5m", Prune: true},
+	}
+	f, ok := d.fields(n, "", pipelineKeys)
+	if !ok {
+		return p
+	}
+	top := deref(n)
+	const startHint = "start kiln.yaml with apiVersion: " + APIVersion + " and kind: " + Kind
+	if v, present := f["apiVersion"]; !present {
+		d.errAt(top, "missing apiVersion", startHint)
+	} else if s, ok := d.str(v, "apiVersion"); ok && s != APIVersion {
+		d.errAt(v, fmt.Sprintf("apiVersion %q is not supported (want %s)", s, APIVersion), "set apiVersion: "+APIVersion)
+	}
+	if v, present := f["kind"]; !present {
+		d.errAt(top, "missing kind", startHint)
+	} else if s, ok := d.str(v, "kind"); ok && s != Kind {
+		d.errAt(v, fmt.Sprintf("kind %q is not supported (want %s)", s, Kind), "set kind: "+Kind)
+	}
+	if v, present := f["kubeVersion"]; present {
+		if s, ok := d.str(v, "kubeVersion"); ok {
+			if kubeVersionRE.MatchString(s) {
+				p.KubeVersion = s
+			} else {
+				d.errAt(v, fmt.Sprintf("kubeVersion %q is not a Kubernetes version", s), "write major.minor.patch in quotes, such as \"1.31.0\"")
+			}
+		}
+	}
+	p.Environments = d.environments(f["environments"], top)
+	if v, present := f["manifests"]; present {
+		d.manifests(v, &p.Manifests, p.Environments)
+	}
+	if v, present := f["flux"]; present {
+		d.flux(v, &p.Flux)
+	}
+	if v, present := f["notifications"]; present && !isNull(v) {
+		p.Notifications = d.notifications(v, p.Manifests.GitHub)
+	}
+	p.Apps = d.apps(f["apps"], top)
+	return p
+}
+
+func (d *decoder) environments(n, top *yaml.Node) []Environment {
+	items, ok := d.list(n, "environments")
+	if ok && len(items) == 0 {
+		at := n
+		if at == nil {
+			at = top
+		}
+		d.errAt(at, "no environments", "list at least one under environments:, such as - name: dev")
+		return nil
+	}
+	var envs []Environment
+	seen := map[string]int{}
+	for i, it := range items {
+		key := fmt.Sprintf("environments[%d]", i)
+		f, ok := d.fields(it, key, environmentKeys)
+		if !ok {
+			continue
+		}
+		e := Environment{Mode: ModePR, Line: line(deref(it))}
+		valid := true
+		if v, present := f["name"]; !present {
+			d.errAt(it, key+": missing name", "name the environment, such as name: dev")
+			valid = false
+		} else if s, ok := d.str(v, key+".name"); !ok || !d.dnsLabel(v, "environment name", s) {
+			valid = false
+		} else if first, dup := seen[s]; dup {
+			d.errAt(v, fmt.Sprintf("environment %q is defined twice (first at line %d)", s, first), "give each environment its own name")
+		} else {
+			e.Name = s
+			seen[s] = line(v)
+		}
+		if v, present := f["mode"]; present {
+			if s, ok := d.str(v, key+".mode"); ok {
+				if s == ModePush || s == ModePR {
+					e.Mode = s
+				} else {
+					msg := fmt.Sprintf("mode %q is not a promotion mode", s)
+					if c := diag.Closest(s, []string{ModePush, ModePR}); c != "" {
+						msg += fmt.Sprintf(" (did you mean %q?)", c)
+					}
+					d.errAt(v, msg, "use mode: pr (open a pull request, the default) or mode: push (commit straight to the branch)")
+				}
+			}
+		}
+		if v, present := f["promoteFrom"]; present {
+			if s, ok := d.str(v, key+".promoteFrom"); ok {
+				d.promoteFrom(v, s, e.Name, envs, items[i+1:])
+				e.PromoteFrom = s
+			}
+		}
+		e.Config = "envs/" + e.Name + ".yaml"
+		if v, present := f["config"]; present {
+			if s, ok := d.str(v, key+".config"); ok && d.relPath(v, key+".config", s) {
+				e.Config = strings.ReplaceAll(s, "{env}", e.Name)
+			}
+		}
+		if valid {
+			envs = append(envs, e)
+		}
+	}
+	return envs
+}
+
+// promoteFrom checks that from names an environment listed before this one.
+func (d *decoder) promoteFrom(n *yaml.Node, from, self string, earlier []Environment, later []*yaml.Node) {
+	var names []string
+	for _, e := range earlier {
+		if e.Name == from {
+			return
+		}
+		names = append(names, e.Name)
+	}
+	hint := "promoteFrom names an environment listed before this one"
+	if len(names) > 0 {
+		hint += ": " + strings.Join(names, ", ")
+	}
+	if from == self {
+		d.errAt(n, fmt.Sprintf("environment %q promotes from itself", self), hint)
+		return
+	}
+	for _, it := range later {
+		if m := deref(it); m != nil && m.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				if m.Content[i].Value == "name" && deref(m.Content[i+1]) != nil && deref(m.Content[i+1]).Value == from {
+					d.errAt(n, fmt.Sprintf("promoteFrom %q names a later environment", from),
+						"environments are listed in promotion order: move "+from+" before "+self)
+					return
+				}
+			}
+		}
+	}
+	msg := fmt.Sprintf("promoteFrom %q: no such environment", from)
+	if c := diag.Closest(from, names); c != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", c)
+	}
+	d.errAt(n, msg, hint)
+}
+
+func (d *decoder) manifests(n *yaml.Node, m *Manifests, envs []Environment) {
+	f, ok := d.fields(n, "manifests", manifestsKeys)
+	if !ok {
+		return
+	}
+	if v, present := f["repo"]; present {
+		if s, ok := d.str(v, "manifests.repo"); ok {
+			if s == "" {
+				d.errAt(v, "manifests.repo is empty", "give a git URL or a local path, or remove the key")
+			}
+			m.Repo = s
+		}
+	}
+	if v, present := f["github"]; present {
+		if s, ok := d.str(v, "manifests.github"); ok && d.githubRepo(v, "manifests.github", s) {
+			m.GitHub = s
+		}
+	} else {
+		m.GitHub = inferGitHub(m.Repo)
+	}
+	if v, present := f["branch"]; present {
+		if s, ok := d.str(v, "manifests.branch"); ok {
+			if s == "" || strings.ContainsAny(s, " ~^:?*[\\") || strings.Contains(s, "..") {
+				d.errAt(v, fmt.Sprintf("manifests.branch %q is not a git branch name", s), "write a branch name such as main")
+			} else {
+				m.Branch = s
+			}
+		}
+	}
+	if v, present := f["path"]; present {
+		if s, ok := d.str(v, "manifests.path"); ok && d.relPath(v, "manifests.path", s) {
+			m.Path = s
+			if len(envs) > 1 && !strings.Contains(s, "{env}") {
+				d.errAt(v, fmt.Sprintf("manifests.path %q is the same for every environment", s),
+					"include {env} so that environments write separate folders, such as clusters/{env}")
+			}
+		}
+	}
+}
+
+func (d *decoder) flux(n *yaml.Node, fl *Flux) {
+	f, ok := d.fields(n, "flux", fluxKeys)
+	if !ok {
+		return
+	}
+	if v, present := f["name"]; present {
+		if s, ok := d.str(v, "flux.name"); ok && d.placeholders(v, "flux.name", s, "{app}", "{env}") {
+			if !strings.Contains(s, "{app}") {
+				d.errAt(v, fmt.Sprintf("flux.name %q does not contain {app}", s), "every app needs its own Kustomization: use {app} or {app}-{env}")
+			} else if sample := strings.NewReplacer("{app}", "a", "{env}", "e").Replace(s); d.dnsSubdomain(v, "flux.name", sample) {
+				fl.Name = s
+			}
+		}
+	}
+	if v, present := f["namespace"]; present {
+		if s, ok := d.str(v, "flux.namespace"); ok && d.dnsLabel(v, "flux.namespace", s) {
+			fl.Namespace = s
+		}
+	}
+	if v, present := f["sourceRef"]; present {
+		sf, ok := d.fields(v, "flux.sourceRef", sourceRefKeys)
+		if ok {
+			if v, present := sf["kind"]; present {
+				if s, ok := d.str(v, "flux.sourceRef.kind"); ok {
+					if slices.Contains(sourceKinds, s) {
+						fl.SourceRef.Kind = s
+					} else {
+						msg := fmt.Sprintf("flux.sourceRef.kind %q is not a Flux source kind", s)
+						if c := diag.Closest(s, sourceKinds); c != "" {
+							msg += fmt.Sprintf(" (did you mean %q?)", c)
+						}
+						d.errAt(v, msg, "use one of "+strings.Join(sourceKinds, ", "))
+					}
+				}
+			}
+			if v, present := sf["name"]; present {
+				if s, ok := d.str(v, "flux.sourceRef.name"); ok && d.dnsSubdomain(v, "flux.sourceRef.name", s) {
+					fl.SourceRef.Name = s
+				}
+			}
+			if v, present := sf["namespace"]; present {
+				if s, ok := d.str(v, "flux.sourceRef.namespace"); ok && d.dnsLabel(v, "flux.sourceRef.namespace", s) {
+					fl.SourceRef.Namespace = s
+				}
+			}
+		}
+	}
+	if v, present := f["interval"]; present {
+		if s, ok := d.duration(v, "flux.interval"); ok {
+			fl.Interval = s
+		}
+	}
+	if v, present := f["timeout"]; present {
+		if s, ok := d.duration(v, "flux.timeout"); ok {
+			fl.Timeout = s
+		}
+	}
+	if v, present := f["prune"]; present {
+		if b, ok := d.boolean(v, "flux.prune"); ok {
+			fl.Prune = b
+		}
+	}
+	if v, present := f["wait"]; present {
+		if b, ok := d.boolean(v, "flux.wait"); ok {
+			fl.Wait = b
+		}
+	}
+}
+
+func (d *decoder) notifications(n *yaml.Node, github string) *Notifications {
+	f, ok := d.fields(n, "notifications", notificationKeys)
+	if !ok {
+		return nil
+	}
+	nt := &Notifications{Line: line(deref(n))}
+	if v, present := f["secretRef"]; !present {
+		d.errAt(n, "notifications: missing secretRef", "name the Secret in the Flux namespace that holds the GitHub token, such as secretRef: github-token")
+	} else if s, ok := d.str(v, "notifications.secretRef"); ok && d.dnsSubdomain(v, "notifications.secretRef", s) {
+		nt.SecretRef = s
+	}
+	if v, present := f["commitStatus"]; present {
+		if b, ok := d.boolean(v, "notifications.commitStatus"); ok {
+			nt.CommitStatus = b
+			if b && github == "" {
+				d.errAt(v, "notifications.commitStatus needs the manifests repository on GitHub",
+					"set manifests.github: owner/name (it is inferred only from a github.com manifests.repo)")
+			}
+		}
+	}
+	if v, present := f["dispatch"]; present {
+		if s, ok := d.str(v, "notifications.dispatch"); ok && d.githubRepo(v, "notifications.dispatch", s) {
+			nt.Dispatch = s
+		}
+	}
+	_, hasCS := f["commitStatus"]
+	_, hasD := f["dispatch"]
+	if !hasCS && !hasD || (!nt.CommitStatus && !hasD && hasCS) {
+		d.errAt(n, "notifications: nothing to notify", "set commitStatus: true, dispatch: owner/name, or both; or remove notifications")
+	}
+	return nt
+}
+
+func (d *decoder) apps(n, top *yaml.Node) []App {
+	items, ok := d.list(n, "apps")
+	if ok && len(items) == 0 {
+		at := n
+		if at == nil {
+			at = top
+		}
+		d.errAt(at, "no apps", "list the apps to render under apps:, each with a name, a namespace and one engine (helm, kustomize, jsonnet or yaml)")
+		return nil
+	}
+	var apps []App
+	seen := map[string]int{}
+	for i, it := range items {
+		a, ok := d.app(it, i)
+		if !ok {
+			continue
+		}
+		if first, dup := seen[a.Name]; dup {
+			d.errAt(deref(it), fmt.Sprintf("app %q is defined twice (first at line %d)", a.Name, first), "give each app its own name")
+			continue
+		}
+		seen[a.Name] = a.Line
+		apps = append(apps, a)
+	}
+	return apps
+}
+
+// app reads one apps entry. ok is false when the entry is unusable (no
+// valid name); other problems are recorded and the app still returned, so
+// that later checks (duplicates) can see it.
+func (d *decoder) app(n *yaml.Node, i int) (App, bool) {
+	key := fmt.Sprintf("apps[%d]", i)
+	d.appName = ""
+	defer func() { d.appName = "" }()
+	f, ok := d.fields(n, key, appKeys)
+	if !ok {
+		return App{}, false
+	}
+	a := App{Line: line(deref(n))}
+	valid := true
+	if v, present := f["name"]; !present {
+		d.errAt(n, key+": missing name", "name the app, such as name: vote")
+		valid = false
+	} else if s, ok := d.str(v, key+".name"); !ok || !d.dnsLabel(v, "app name", s) {
+		valid = false
+	} else {
+		a.Name = s
+		d.appName = s
+	}
+	if v, present := f["namespace"]; !present {
+		d.errAt(n, "missing namespace", "give the app's namespace, such as namespace: "+orDefault(a.Name, "default"))
+	} else if s, ok := d.str(v, "namespace"); ok && d.dnsLabel(v, "namespace", s) {
+		a.Namespace = s
+	}
+	var present []string
+	for _, e := range engines {
+		if _, ok := f[e]; ok {
+			present = append(present, e)
+		}
+	}
+	switch len(present) {
+	case 0:
+		d.errAt(n, "no engine", "give the app exactly one of helm, kustomize, jsonnet or yaml")
+	case 1:
+		a.Engine = present[0]
+		switch a.Engine {
+		case EngineHelm:
+			a.Helm = d.helm(f[EngineHelm], true)
+		case EngineKustomize:
+			a.Kustomize, _ = d.folder(f[EngineKustomize], EngineKustomize)
+		case EngineJsonnet:
+			a.Jsonnet = d.jsonnet(f[EngineJsonnet], true)
+		case EngineYAML:
+			a.YAML, _ = d.folder(f[EngineYAML], EngineYAML)
+		}
+	default:
+		d.errAt(f[present[1]], fmt.Sprintf("more than one engine (%s)", strings.Join(present, " and ")),
+			"an app renders with exactly one of helm, kustomize, jsonnet or yaml: split it into two apps, or remove all but one")
+	}
+	if v, present := f["dependsOn"]; present {
+		a.DependsOn = d.dependsOn(v)
+	}
+	if v, present := f["flux"]; present {
+		a.Flux = d.appFlux(v)
+	}
+	return a, valid
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// folder reads a kustomize or yaml folder path.
+func (d *decoder) folder(n *yaml.Node, key string) (string, bool) {
+	s, ok := d.str(n, key)
+	if !ok || !d.relPath(n, key, s) {
+		return "", false
+	}
+	return s, true
+}
+
+// helm reads a helm mapping. full is true in kiln.yaml, where chart is
+// required; env overrides may set any subset of the keys.
+func (d *decoder) helm(n *yaml.Node, full bool) *Helm {
+	h := &Helm{}
+	f, ok := d.fields(n, "helm", helmKeys)
+	if !ok {
+		return h
+	}
+	if v, present := f["repo"]; present {
+		if s, ok := d.str(v, "helm.repo"); ok && d.chartRepo(v, "helm.repo", s) {
+			h.Repo = s
+		}
+	}
+	if v, present := f["version"]; present {
+		if s, ok := d.str(v, "helm.version"); ok {
+			if s == "" {
+				d.errAt(v, "helm.version is empty", "give the chart version, such as version: 17.3.14")
+			}
+			h.Version = s
+		}
+	}
+	if v, present := f["chart"]; present {
+		if s, ok := d.str(v, "helm.chart"); ok {
+			h.Chart = s
+			d.chart(v, s, h.Repo)
+		}
+	} else if full {
+		d.errAt(n, "helm: missing chart", "give a chart folder or .tgz in this repository (chart: charts/redis), or a chart name with helm.repo")
+	}
+	if full {
+		d.checkHelm(deref(n), h)
+	}
+	if v, present := f["values"]; present {
+		files, nodes := d.strList(v, "helm.values")
+		h.Values = []string{}
+		for i, s := range files {
+			if d.relPath(nodes[i], "helm.values", s) {
+				h.Values = append(h.Values, s)
+			}
+		}
+	}
+	return h
+}
+
+// chart checks helm.chart against helm.repo.
+func (d *decoder) chart(n *yaml.Node, chart, repo string) {
+	switch {
+	case strings.Contains(chart, "://"):
+		d.errAt(n, fmt.Sprintf("helm.chart %q is a URL", chart),
+			"put the repository in helm.repo (https://… or oci://registry/path) and the chart's name in helm.chart")
+	case repo != "" && (chart == "" || strings.Contains(chart, "/")):
+		d.errAt(n, fmt.Sprintf("helm.chart %q is not a chart name", chart),
+			"with helm.repo, helm.chart is the chart's name in that repository, such as redis")
+	case repo == "":
+		d.relPath(n, "helm.chart", chart)
+	}
+}
+
+// checkHelm checks the rules that span keys of a complete helm mapping.
+func (d *decoder) checkHelm(n *yaml.Node, h *Helm) {
+	if h.Repo != "" && h.Version == "" {
+		d.errAt(n, "helm: a chart from helm.repo needs helm.version",
+			"pin the chart version (version: 17.3.14) so that renders are reproducible")
+	}
+	if h.Repo == "" && h.Version != "" {
+		d.errAt(n, "helm: helm.version is only for a chart from helm.repo",
+			"remove version: a chart in this repository renders as it is")
+	}
+}
+
+// jsonnet reads a file path or a {file, jpath} mapping.
+func (d *decoder) jsonnet(n *yaml.Node, full bool) *Jsonnet {
+	j := &Jsonnet{}
+	if s := deref(n); s != nil && s.Kind == yaml.ScalarNode && s.ShortTag() != "!!null" {
+		if d.relPath(n, "jsonnet", s.Value) {
+			j.File = s.Value
+		}
+		return j
+	}
+	if s := deref(n); s == nil || s.Kind != yaml.MappingNode {
+		d.errAt(n, "jsonnet: expected a file path or a mapping {file, jpath}, got "+describe(n),
+			"write jsonnet: path/main.jsonnet, or jsonnet: {file: path/main.jsonnet, jpath: [lib]}")
+		return j
+	}
+	f, _ := d.fields(n, "jsonnet", jsonnetKeys)
+	if v, present := f["file"]; present {
+		if s, ok := d.str(v, "jsonnet.file"); ok && d.relPath(v, "jsonnet.file", s) {
+			j.File = s
+		}
+	} else if full {
+		d.errAt(n, "jsonnet: missing file", "give the .jsonnet file to evaluate, such as file: apps/result/main.jsonnet")
+	}
+	if v, present := f["jpath"]; present {
+		paths, nodes := d.strList(v, "jsonnet.jpath")
+		j.JPath = []string{}
+		for i, s := range paths {
+			if d.relPath(nodes[i], "jsonnet.jpath", s) {
+				j.JPath = append(j.JPath, s)
+			}
+		}
+	}
+	return j
+}
+
+// dependsOn reads a dependsOn list: "name" is an app of the pipeline,
+// "namespace/name" a Kustomization kiln does not manage. Whether the apps
+// exist, and cycles, are the graph stage's to check.
+func (d *decoder) dependsOn(n *yaml.Node) []Dependency {
+	names, nodes := d.strList(n, "dependsOn")
+	out := []Dependency{}
+	seen := map[string]int{}
+	for i, s := range names {
+		v := nodes[i]
+		if first, dup := seen[s]; dup {
+			d.errAt(v, fmt.Sprintf("dependsOn %q is listed twice (first at line %d)", s, first), "remove one of them")
+			continue
+		}
+		seen[s] = v.Line
+		dep := Dependency{Name: s, Line: v.Line}
+		switch parts := strings.Split(s, "/"); len(parts) {
+		case 1:
+			if s == "" {
+				d.errAt(v, "dependsOn: empty name", "name an app of kiln.yaml, or namespace/name of a Flux Kustomization")
+				continue
+			}
+		case 2:
+			if !d.dnsLabel(v, "dependsOn namespace", parts[0]) || !d.dnsSubdomain(v, "dependsOn name", parts[1]) {
+				continue
+			}
+			dep = Dependency{Name: parts[1], Namespace: parts[0], External: true, Line: v.Line}
+		default:
+			d.errAt(v, fmt.Sprintf("dependsOn %q has more than one /", s), "name an app of kiln.yaml, or namespace/name of a Flux Kustomization")
+			continue
+		}
+		out = append(out, dep)
+	}
+	return out
+}
+
+func (d *decoder) appFlux(n *yaml.Node) AppFlux {
+	var af AppFlux
+	f, ok := d.fields(n, "flux", appFluxKeys)
+	if !ok {
+		return af
+	}
+	if v, present := f["interval"]; present {
+		af.Interval, _ = d.duration(v, "flux.interval")
+	}
+	if v, present := f["timeout"]; present {
+		af.Timeout, _ = d.duration(v, "flux.timeout")
+	}
+	if v, present := f["wait"]; present {
+		if b, ok := d.boolean(v, "flux.wait"); ok {
+			af.Wait = &b
+		}
+	}
+	if v, present := f["healthChecks"]; present {
+		items, _ := d.list(v, "flux.healthChecks")
+		af.HealthChecks = []HealthCheck{}
+		for i, it := range items {
+			key := fmt.Sprintf("flux.healthChecks[%d]", i)
+			hf, ok := d.fields(it, key, healthCheckKeys)
+			if !ok {
+				continue
+			}
+			hc := HealthCheck{
+				APIVersion: d.optStr(hf, "apiVersion", key),
+				Kind:       d.reqStr(hf, it, "kind", key, "give the object's kind, such as kind: Deployment"),
+				Name:       d.reqStr(hf, it, "name", key, "give the object's name"),
+				Namespace:  d.optStr(hf, "namespace", key),
+			}
+			af.HealthChecks = append(af.HealthChecks, hc)
+		}
+	}
+	if v, present := f["healthCheckExprs"]; present {
+		items, _ := d.list(v, "flux.healthCheckExprs")
+		af.HealthCheckExprs = []HealthCheckExpr{}
+		for i, it := range items {
+			key := fmt.Sprintf("flux.healthCheckExprs[%d]", i)
+			hf, ok := d.fields(it, key, healthExprKeys)
+			if !ok {
+				continue
+			}
+			he := HealthCheckExpr{
+				APIVersion: d.reqStr(hf, it, "apiVersion", key, "give the custom resource's apiVersion, such as apiVersion: example.com/v1"),
+				Kind:       d.reqStr(hf, it, "kind", key, "give the custom resource's kind"),
+				Current:    d.reqStr(hf, it, "current", key, "give a CEL expression that is true when the object is ready, such as current: status.phase == 'Ready'"),
+				InProgress: d.optStr(hf, "inProgress", key),
+				Failed:     d.optStr(hf, "failed", key),
+			}
+			af.HealthCheckExprs = append(af.HealthCheckExprs, he)
+		}
+	}
+	return af
+}
+
+// optStr reads an optional string field.
+func (d *decoder) optStr(f map[string]*yaml.Node, k, parent string) string {
+	v, present := f[k]
+	if !present {
+		return ""
+	}
+	s, _ := d.str(v, parent+"."+k)
+	return s
+}
+
+// reqStr reads a required, non-empty string field of the mapping n.
+func (d *decoder) reqStr(f map[string]*yaml.Node, n *yaml.Node, k, parent, hint string) string {
+	v, present := f[k]
+	if !present {
+		d.errAt(deref(n), fmt.Sprintf("%s: missing %s", parent, k), hint)
+		return ""
+	}
+	s, ok := d.str(v, parent+"."+k)
+	if ok && s == "" {
+		d.errAt(v, fmt.Sprintf("%s.%s is empty", parent, k), hint)
+	}
+	return s
+}

@@ -1,0 +1,145 @@
+package envconfig
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+var (
+	dnsLabelRE     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	dnsSubdomainRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	// fluxDurationRE is the pattern Flux's CRDs put on interval and timeout:
+	// time.ParseDuration alone accepts values (1us, -5m) Flux rejects.
+	fluxDurationRE = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`)
+	placeholderRE  = regexp.MustCompile(`\{[^{}]*\}`)
+	// varNameRE is the variable name syntax of Flux postBuild substitution.
+	varNameRE    = regexp.MustCompile(`^[_a-zA-Z][_a-zA-Z0-9]*$`)
+	githubRepoRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$`)
+	kubeVersionRE = regexp.MustCompile(`^v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+][0-9A-Za-z.+-]+)?$`)
+	windowsAbsRE  = regexp.MustCompile(`^[A-Za-z]:`)
+)
+
+const dnsLabelHint = "use lowercase letters, digits and \"-\", starting and ending with a letter or digit, at most 63 characters"
+
+// dnsLabel checks that s is an RFC 1123 label: the rule for namespaces,
+// and kiln's rule for app and environment names, which also keeps them
+// safe as folder names (no "/", "..", or upper case that collides on
+// case-insensitive file systems).
+func (d *decoder) dnsLabel(n *yaml.Node, what, s string) bool {
+	if len(s) <= 63 && dnsLabelRE.MatchString(s) {
+		return true
+	}
+	d.errAt(n, fmt.Sprintf("%s %q is not a valid name", what, s), dnsLabelHint)
+	return false
+}
+
+// dnsSubdomain checks that s is an RFC 1123 subdomain, the rule for most
+// Kubernetes object names.
+func (d *decoder) dnsSubdomain(n *yaml.Node, what, s string) bool {
+	if len(s) <= 253 && dnsSubdomainRE.MatchString(s) {
+		return true
+	}
+	d.errAt(n, fmt.Sprintf("%s %q is not a valid Kubernetes name", what, s),
+		"use lowercase letters, digits, \"-\" and \".\", starting and ending with a letter or digit")
+	return false
+}
+
+// relPath checks a path inside the repository: not empty, relative,
+// slash-separated, and using no placeholder but {env}. Whether it stays
+// inside the repository is checked by the engines, after symlinks are
+// resolved.
+func (d *decoder) relPath(n *yaml.Node, key, p string) bool {
+	switch {
+	case p == "":
+		d.errAt(n, key+": empty path", "give a path relative to the repository root (the folder of kiln.yaml)")
+		return false
+	case strings.Contains(p, `\`):
+		d.errAt(n, fmt.Sprintf("%s: path %q uses \\", key, p), "separate folders with /, on every operating system")
+		return false
+	case strings.HasPrefix(p, "/") || windowsAbsRE.MatchString(p):
+		d.errAt(n, fmt.Sprintf("%s: absolute path %q", key, p), "write the path relative to the repository root (the folder of kiln.yaml)")
+		return false
+	}
+	return d.placeholders(n, key, p, "{env}")
+}
+
+// placeholders reports any {…} in s that is not one of allowed.
+func (d *decoder) placeholders(n *yaml.Node, key, s string, allowed ...string) bool {
+	ok := true
+	for _, ph := range placeholderRE.FindAllString(s, -1) {
+		if slices.Contains(allowed, ph) {
+			continue
+		}
+		msg := fmt.Sprintf("%s: unknown placeholder %s", key, ph)
+		if c := diag.Closest(ph, allowed); c != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", c)
+		}
+		d.errAt(n, msg, "the placeholders here are "+strings.Join(allowed, ", "))
+		ok = false
+	}
+	return ok
+}
+
+// duration checks an interval or timeout the way Flux will.
+func (d *decoder) duration(n *yaml.Node, key string) (string, bool) {
+	s, ok := d.str(n, key)
+	if !ok {
+		return "", false
+	}
+	dur, err := time.ParseDuration(s)
+	if err != nil || !fluxDurationRE.MatchString(s) || dur <= 0 {
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName,
+			Msg:  fmt.Sprintf("%s: invalid duration %q", key, s),
+			Hint: "write a positive duration of numbers with units h, m, s or ms, such as 10m, 1h30m or 90s",
+			Err:  err})
+		return "", false
+	}
+	return s, true
+}
+
+// chartRepo checks a Helm repository URL: http(s):// or oci:// with a host.
+func (d *decoder) chartRepo(n *yaml.Node, key, s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "oci") {
+		d.errAt(n, fmt.Sprintf("%s: %q is not a chart repository URL", key, s),
+			"use an http(s):// chart repository URL or an oci://registry/path reference")
+		return false
+	}
+	return true
+}
+
+// githubRepo checks an owner/name GitHub repository.
+func (d *decoder) githubRepo(n *yaml.Node, key, s string) bool {
+	if githubRepoRE.MatchString(s) {
+		return true
+	}
+	d.errAt(n, fmt.Sprintf("%s: %q is not a GitHub repository", key, s), "write owner/name, such as acme/manifests")
+	return false
+}
+
+// inferGitHub returns owner/name for a github.com git URL in https, ssh or
+// scp-like form, or "" for anything else.
+func inferGitHub(repo string) string {
+	var p string
+	if rest, ok := strings.CutPrefix(repo, "git@github.com:"); ok {
+		p = rest
+	} else if u, err := url.Parse(repo); err == nil && (u.Scheme == "https" || u.Scheme == "ssh" || u.Scheme == "http") &&
+		(strings.EqualFold(u.Hostname(), "github.com") || strings.EqualFold(u.Hostname(), "www.github.com")) {
+		p = strings.TrimPrefix(u.Path, "/")
+	} else {
+		return ""
+	}
+	p = strings.TrimSuffix(strings.TrimSuffix(p, "/"), ".git")
+	if !githubRepoRE.MatchString(p) {
+		return ""
+	}
+	return p
+}

@@ -1,0 +1,274 @@
+// Package diag holds kiln's one user-facing error type and its warnings.
+//
+// Every problem a user can fix (a misspelt key, an undefined variable, an
+// unknown field, a path outside the repository) becomes an *Error that says
+// where (file:line, app, kind/namespace/name), what, and what to do. Errors
+// from libraries are wrapped, never flattened, so callers can still reach the
+// cause with errors.As. Start with Error and Sort.
+package diag
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Object names a Kubernetes object in a message: Kind/namespace/name, or
+// Kind/name for cluster-scoped objects.
+type Object struct {
+	Kind      string
+	Namespace string
+	Name      string
+}
+
+// String renders the object as Kind/namespace/name.
+func (o Object) String() string {
+	if o.Kind == "" && o.Name == "" {
+		return ""
+	}
+	if o.Namespace == "" {
+		return o.Kind + "/" + o.Name
+	}
+	return o.Kind + "/" + o.Namespace + "/" + o.Name
+}
+
+// Error is a problem in the user's input. It prints as
+//
+//	file:line: app A: Kind/ns/name: message
+//	  hint: what to do
+//
+// leaving out the parts that are unknown.
+type Error struct {
+	// File is the path of the offending file, relative to the repository
+	// root where possible.
+	File string
+	// Line is the 1-based line in File, 0 when unknown.
+	Line int
+	// App names the app being rendered, if any.
+	App string
+	// Object names the offending Kubernetes object, if any.
+	Object Object
+	// Msg says what is wrong, lowercase, no trailing period.
+	Msg string
+	// Hint says what to do about it; optional.
+	Hint string
+	// Err is the underlying cause, if any; Error unwraps to it.
+	Err error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Location())
+	if e.App != "" {
+		b.WriteString("app " + e.App + ": ")
+	}
+	if s := e.Object.String(); s != "" {
+		b.WriteString(s + ": ")
+	}
+	msg := e.Msg
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	b.WriteString(msg)
+	if e.Hint != "" {
+		b.WriteString("\n  hint: " + e.Hint)
+	}
+	return b.String()
+}
+
+// Location returns "file:line: ", "file: " or "".
+func (e *Error) Location() string {
+	switch {
+	case e.File != "" && e.Line > 0:
+		return fmt.Sprintf("%s:%d: ", e.File, e.Line)
+	case e.File != "":
+		return e.File + ": "
+	}
+	return ""
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds an *Error with a formatted message and no location; callers
+// fill in the fields they know.
+func Errorf(format string, args ...any) *Error {
+	return &Error{Msg: fmt.Sprintf(format, args...)}
+}
+
+// At returns a copy of e located at file:line, keeping a location e already has.
+func (e *Error) At(file string, line int) *Error {
+	c := *e
+	if c.File == "" {
+		c.File, c.Line = file, line
+	}
+	return &c
+}
+
+// ForApp returns a copy of e that names app, keeping an app e already names.
+func (e *Error) ForApp(app string) *Error {
+	c := *e
+	if c.App == "" {
+		c.App = app
+	}
+	return &c
+}
+
+// WithHint returns a copy of e with the hint set.
+func (e *Error) WithHint(hint string) *Error {
+	c := *e
+	c.Hint = hint
+	return &c
+}
+
+// Flatten returns every error inside err: it unpacks errors.Join trees (and
+// any error with Unwrap() []error) down to their leaves.
+func Flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, Flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// Sort orders errors by file, line, app, object and message, so that
+// reports are stable from run to run, and drops exact duplicates.
+func Sort(errs []error) []error {
+	type keyed struct {
+		file, app, obj, msg string
+		line                int
+		err                 error
+	}
+	ks := make([]keyed, 0, len(errs))
+	for _, err := range errs {
+		k := keyed{msg: err.Error(), err: err}
+		var de *Error
+		if errors.As(err, &de) {
+			k.file, k.line, k.app, k.obj = de.File, de.Line, de.App, de.Object.String()
+		}
+		ks = append(ks, k)
+	}
+	sort.SliceStable(ks, func(i, j int) bool {
+		a, b := ks[i], ks[j]
+		if a.file != b.file {
+			// Errors without a file come after those with one.
+			if a.file == "" || b.file == "" {
+				return b.file == ""
+			}
+			return a.file < b.file
+		}
+		if a.line != b.line {
+			return a.line < b.line
+		}
+		if a.app != b.app {
+			return a.app < b.app
+		}
+		if a.obj != b.obj {
+			return a.obj < b.obj
+		}
+		return a.msg < b.msg
+	})
+	out := make([]error, 0, len(ks))
+	for i, k := range ks {
+		if i > 0 && k.msg == ks[i-1].msg {
+			continue
+		}
+		out = append(out, k.err)
+	}
+	return out
+}
+
+// Join flattens and sorts errs and joins them; nil when there are none.
+func Join(errs ...error) error {
+	var all []error
+	for _, e := range errs {
+		all = append(all, Flatten(e)...)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return errors.Join(Sort(all)...)
+}
+
+// Warning is a problem that does not stop a render; --strict turns each one
+// into an error. Warnings are kept apart from errors on purpose: they travel
+// in their own list and are never returned as error values.
+type Warning struct {
+	File   string
+	Line   int
+	App    string
+	Object Object
+	Msg    string
+	Hint   string
+}
+
+// String prints the warning like an Error.
+func (w Warning) String() string { return w.AsError().Error() }
+
+// AsError turns the warning into an error, for --strict.
+func (w Warning) AsError() *Error {
+	return &Error{File: w.File, Line: w.Line, App: w.App, Object: w.Object, Msg: w.Msg, Hint: w.Hint}
+}
+
+// SortWarnings orders warnings like Sort orders errors, dropping duplicates.
+func SortWarnings(ws []Warning) []Warning {
+	sort.SliceStable(ws, func(i, j int) bool { return ws[i].String() < ws[j].String() })
+	out := ws[:0]
+	for i, w := range ws {
+		if i > 0 && w.String() == ws[i-1].String() {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// Closest returns the candidate nearest to s by edit distance, or "" when
+// none is close enough to be a plausible misspelling.
+func Closest(s string, candidates []string) string {
+	best, bestD := "", -1
+	for _, c := range candidates {
+		d := distance(strings.ToLower(s), strings.ToLower(c))
+		if bestD < 0 || d < bestD || (d == bestD && c < best) {
+			best, bestD = c, d
+		}
+	}
+	limit := len(s) / 3
+	if limit < 2 {
+		limit = 2
+	}
+	if bestD < 0 || bestD > limit {
+		return ""
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,106 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/render/internal/patch"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// request turns a resolved app into an engine request.
+func (r *Renderer) request(env *envconfig.Resolved, app envconfig.ResolvedApp) *templates.Request {
+	req := &templates.Request{
+		Root:        r.p.Root,
+		App:         app.Name,
+		Namespace:   app.Namespace,
+		Env:         env.Env.Name,
+		KubeVersion: r.p.KubeVersion,
+		Vars:        env.Vars,
+		Images:      r.images.Refs(),
+	}
+	switch app.Engine {
+	case "helm":
+		req.Path = app.Helm.Chart
+		req.ChartRepo = app.Helm.Repo
+		req.ChartVersion = app.Helm.Version
+		req.ValuesFiles = app.Helm.Values
+		req.Values = app.Values
+	case "kustomize":
+		req.Path = app.Kustomize
+	case "jsonnet":
+		req.Path = app.Jsonnet.File
+		req.JPath = app.Jsonnet.JPath
+	case "yaml":
+		req.Path = app.YAML
+	}
+	return req
+}
+
+// renderApp runs the engine and the per-app steps that need nothing from
+// other apps: env patches, then image tags.
+func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *appRun) {
+	app := run.app
+	eng, ok := r.engines[app.Engine]
+	if !ok {
+		run.err = &diag.Error{File: r.p.File, Line: app.Line, Msg: fmt.Sprintf("unknown engine %q", app.Engine)}
+		return
+	}
+	res, err := eng.Render(ctx, r.request(env, app))
+	if err != nil {
+		run.err = err
+		return
+	}
+	run.res = res
+
+	patches, err := r.patches(app.Patches)
+	if err != nil {
+		run.err = err
+		return
+	}
+	run.patches, _ = json.Marshal(app.Patches)
+	objs, warns, err := patch.Apply(res.Objects, patches)
+	for i := range warns {
+		warns[i].App = app.Name
+	}
+	run.warns = append(run.warns, warns...)
+	if err != nil {
+		run.err = err
+		return
+	}
+	used, err := r.images.Apply(app.Name, objs)
+	if err != nil {
+		run.err = err
+		return
+	}
+	run.objs, run.used = objs, used
+}
+
+// patches reads patch files and converts env-file patches to the patch
+// package's type.
+func (r *Renderer) patches(in []envconfig.Patch) ([]patch.Patch, error) {
+	var out []patch.Patch
+	var errs []error
+	for _, p := range in {
+		pp := patch.Patch{Patch: p.Patch, File: p.File, Line: p.Line}
+		if p.Path != "" {
+			data, err := rootfs.ReadFile(r.p.Root, p.Path)
+			if err != nil {
+				errs = append(errs, &diag.Error{File: p.File, Line: p.Line, Msg: fmt.Sprintf("cannot read patch file %s", p.Path), Err: err,
+					Hint: "patch paths are relative to the repository root and must stay inside it"})
+				continue
+			}
+			pp.Patch, pp.File, pp.Line = string(data), p.Path, 1
+		}
+		if t := p.Target; t != nil {
+			pp.Target = &patch.Selector{Group: t.Group, Version: t.Version, Kind: t.Kind, Name: t.Name,
+				Namespace: t.Namespace, LabelSelector: t.LabelSelector, AnnotationSelector: t.AnnotationSelector}
+		}
+		out = append(out, pp)
+	}
+	return out, diag.Join(errs...)
+}

@@ -1,0 +1,138 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/graph"
+	"github.com/kiln-gitops/kiln/render/internal/validate"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+func validateObjects(app string, objs []templates.Object) error {
+	if err := validate.Objects(app, objs); err != nil {
+		return forApp(app, err)
+	}
+	return nil
+}
+
+// group returns the API group of an apiVersion ("" for the core group).
+func group(apiVersion string) string {
+	if i := strings.Index(apiVersion, "/"); i >= 0 {
+		return apiVersion[:i]
+	}
+	return ""
+}
+
+func objRef(o templates.Object) diag.Object {
+	return diag.Object{Kind: o.Node.GetKind(), Namespace: o.Node.GetNamespace(), Name: o.Node.GetName()}
+}
+
+// buildGraph checks the env's dependsOn graph.
+func (r *Renderer) buildGraph(res *envconfig.Resolved) (*graph.Graph, error) {
+	enabled := map[string]bool{}
+	nodes := make([]graph.App, 0, len(res.Apps))
+	for _, a := range res.Apps {
+		enabled[a.Name] = true
+		n := graph.App{Name: a.Name, Line: a.Line}
+		for _, d := range a.DependsOn {
+			if !d.External {
+				n.Deps = append(n.Deps, graph.Dep{Name: d.Name, Line: d.Line})
+			}
+		}
+		nodes = append(nodes, n)
+	}
+	var disabled []string
+	for _, a := range r.p.Apps {
+		if !enabled[a.Name] {
+			disabled = append(disabled, a.Name)
+		}
+	}
+	return graph.New(nodes, disabled, res.Env.Name, r.p.File)
+}
+
+// checkEnv runs the checks that look across apps: the dependency graph, one
+// owner per object, CRDs and namespaces created by an app its users depend
+// on, and secret values in the output.
+func (r *Renderer) checkEnv(res *envconfig.Resolved, runs []*appRun, warns *[]diag.Warning) []error {
+	var errs []error
+	g, err := r.buildGraph(res)
+	if err != nil {
+		errs = append(errs, err)
+	}
+
+	type owner struct {
+		app string
+		obj templates.Object
+	}
+	owners := map[string]owner{}  // group/kind/namespace/name → first app
+	crds := map[string]string{}   // group/kind → app defining the CRD
+	nsOwner := map[string]string{} // namespace → app creating it
+	for _, run := range runs {
+		for _, o := range run.objs {
+			n := o.Node
+			key := group(n.GetApiVersion()) + "/" + n.GetKind() + "/" + n.GetNamespace() + "/" + n.GetName()
+			if prev, ok := owners[key]; ok && prev.app != run.app.Name {
+				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+					Msg:  fmt.Sprintf("also produced by app %s", prev.app),
+					Hint: "two Kustomizations must not own one object: Flux would apply both and prune it when either drops it; keep it in one app"})
+			} else if !ok {
+				owners[key] = owner{run.app.Name, o}
+			}
+			switch {
+			case n.GetKind() == "CustomResourceDefinition" && group(n.GetApiVersion()) == "apiextensions.k8s.io":
+				grp, _ := n.GetString("spec.group")
+				kind, _ := n.GetString("spec.names.kind")
+				if grp != "" && kind != "" {
+					crds[grp+"/"+kind] = run.app.Name
+				}
+			case n.GetKind() == "Namespace" && n.GetApiVersion() == "v1":
+				nsOwner[n.GetName()] = run.app.Name
+			}
+		}
+	}
+	if g != nil {
+		for _, run := range runs {
+			missingCRD := map[string]bool{}
+			missingNS := map[string]bool{}
+			for _, o := range run.objs {
+				n := o.Node
+				gk := group(n.GetApiVersion()) + "/" + n.GetKind()
+				if def, ok := crds[gk]; ok && def != run.app.Name && !missingCRD[gk] && !g.Reaches(run.app.Name, def) {
+					missingCRD[gk] = true
+					errs = append(errs, &diag.Error{File: r.p.File, Line: run.app.Line, App: run.app.Name, Object: objRef(o),
+						Msg:  fmt.Sprintf("uses kind %s whose CustomResourceDefinition app %s defines, but does not depend on %s", n.GetKind(), def, def),
+						Hint: fmt.Sprintf("add %s to dependsOn of %s, so Flux applies the CRD first", def, run.app.Name)})
+				}
+				ns := n.GetNamespace()
+				if def, ok := nsOwner[ns]; ok && def != run.app.Name && !missingNS[ns] && !g.Reaches(run.app.Name, def) {
+					missingNS[ns] = true
+					*warns = append(*warns, diag.Warning{File: r.p.File, Line: run.app.Line, App: run.app.Name, Object: objRef(o),
+						Msg:  fmt.Sprintf("puts objects into namespace %s, which app %s creates, but does not depend on %s", ns, def, def),
+						Hint: fmt.Sprintf("add %s to dependsOn of %s", def, run.app.Name)})
+				}
+			}
+		}
+	}
+
+	if !res.AllowPlainSecrets {
+		rd := newRedactor(res)
+		for _, run := range runs {
+			for _, o := range run.objs {
+				names := rd.Found(o.Node.MustString())
+				if len(names) == 0 {
+					continue
+				}
+				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+					Msg: fmt.Sprintf("contains the value of secret var %s in plain text", strings.Join(names, ", ")),
+					Hint: fmt.Sprintf("keep secret values out of the hydrated tree (reference a Secret managed elsewhere), "+
+						"or set allowPlainSecrets: true in the %s env file to commit them as plain text", res.Env.Name)})
+			}
+		}
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errs
+}

@@ -1,0 +1,197 @@
+// Package flux writes the Flux objects kiln emits for an environment: one
+// kustomize.toolkit.fluxcd.io/v1 Kustomization per app.
+//
+// Objects are built with Flux's own API types, so a field kiln sets is a
+// field kustomize-controller knows, and serialised without status or
+// creationTimestamp, so the output is stable. Which objects an app has and
+// which apps it depends on are decided by package render.
+package flux
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	"github.com/fluxcd/pkg/apis/kustomize"
+	"github.com/fluxcd/pkg/apis/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// Ref names an object: a dependency or a health check target.
+type Ref struct {
+	APIVersion string
+	Kind       string
+	Name       string
+	Namespace  string
+}
+
+// Expr is a custom health check (Flux healthCheckExprs).
+type Expr struct {
+	APIVersion, Kind, Current, InProgress, Failed string
+}
+
+// Kustomization describes the Flux Kustomization of one app.
+type Kustomization struct {
+	// Name and Namespace of the Kustomization object.
+	Name, Namespace string
+	// App is the kiln app, recorded in a label.
+	App string
+	// Env is the environment, recorded in a label.
+	Env string
+	// Path is the app's folder in the manifests repository, "./…".
+	Path string
+	// SourceRef is the Flux source that holds the manifests repository.
+	SourceRef Ref
+	// Interval, Timeout are Go durations ("10m").
+	Interval, Timeout string
+	Prune, Wait       bool
+	// DependsOn are the Kustomizations this one waits for.
+	DependsOn []Ref
+	// Objects are the app's objects; workloads among them become health checks.
+	Objects []Ref
+	// HealthChecks are extra health checks from kiln.yaml.
+	HealthChecks []Ref
+	// HealthCheckExprs are custom health checks from kiln.yaml.
+	HealthCheckExprs []Expr
+}
+
+// healthKinds are the kinds whose readiness Flux's health checks understand
+// without custom expressions and that a Flux user expects to be gated on.
+var healthKinds = map[string]bool{
+	"apps/Deployment":                           true,
+	"apps/StatefulSet":                          true,
+	"apps/DaemonSet":                            true,
+	"helm.toolkit.fluxcd.io/HelmRelease":        true,
+	"kustomize.toolkit.fluxcd.io/Kustomization": true,
+}
+
+// HealthChecked reports whether an object of this apiVersion and kind
+// becomes a health check.
+func HealthChecked(apiVersion, kind string) bool {
+	group := apiVersion
+	for i := 0; i < len(apiVersion); i++ {
+		if apiVersion[i] == '/' {
+			group = apiVersion[:i]
+			break
+		}
+	}
+	if group == apiVersion { // core group has no slash: "v1"
+		group = ""
+	}
+	return healthKinds[group+"/"+kind]
+}
+
+// Build returns the Kustomization object.
+func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
+	interval, err := time.ParseDuration(k.Interval)
+	if err != nil {
+		return nil, fmt.Errorf("flux interval %q: %w", k.Interval, err)
+	}
+	obj := &kustomizev1.Kustomization{
+		TypeMeta: metav1.TypeMeta{APIVersion: kustomizev1.GroupVersion.String(), Kind: kustomizev1.KustomizationKind},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      k.Name,
+			Namespace: k.Namespace,
+			Labels: map[string]string{
+				"app.kubernetes.io/managed-by": "kiln",
+				"kiln/app":                     k.App,
+				"kiln/env":                     k.Env,
+			},
+		},
+		Spec: kustomizev1.KustomizationSpec{
+			Interval: metav1.Duration{Duration: interval},
+			Path:     k.Path,
+			Prune:    k.Prune,
+			Wait:     k.Wait,
+			SourceRef: kustomizev1.CrossNamespaceSourceReference{
+				Kind: k.SourceRef.Kind, Name: k.SourceRef.Name, Namespace: k.SourceRef.Namespace,
+			},
+		},
+	}
+	if k.Timeout != "" {
+		t, err := time.ParseDuration(k.Timeout)
+		if err != nil {
+			return nil, fmt.Errorf("flux timeout %q: %w", k.Timeout, err)
+		}
+		obj.Spec.Timeout = &metav1.Duration{Duration: t}
+	}
+	for _, d := range k.DependsOn {
+		ns := d.Namespace
+		if ns == k.Namespace {
+			ns = ""
+		}
+		obj.Spec.DependsOn = append(obj.Spec.DependsOn, meta.DependencyReference{Name: d.Name, Namespace: ns})
+	}
+	sort.Slice(obj.Spec.DependsOn, func(i, j int) bool {
+		a, b := obj.Spec.DependsOn[i], obj.Spec.DependsOn[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Namespace < b.Namespace
+	})
+	if !k.Wait {
+		var hc []meta.NamespacedObjectKindReference
+		seen := map[string]bool{}
+		add := func(r Ref) {
+			key := r.APIVersion + "/" + r.Kind + "/" + r.Namespace + "/" + r.Name
+			if seen[key] {
+				return
+			}
+			seen[key] = true
+			hc = append(hc, meta.NamespacedObjectKindReference{APIVersion: r.APIVersion, Kind: r.Kind, Name: r.Name, Namespace: r.Namespace})
+		}
+		for _, o := range k.Objects {
+			if HealthChecked(o.APIVersion, o.Kind) {
+				add(o)
+			}
+		}
+		for _, o := range k.HealthChecks {
+			add(o)
+		}
+		sort.Slice(hc, func(i, j int) bool {
+			a, b := hc[i], hc[j]
+			if a.Kind != b.Kind {
+				return a.Kind < b.Kind
+			}
+			if a.Namespace != b.Namespace {
+				return a.Namespace < b.Namespace
+			}
+			if a.Name != b.Name {
+				return a.Name < b.Name
+			}
+			return a.APIVersion < b.APIVersion
+		})
+		obj.Spec.HealthChecks = hc
+	}
+	for _, e := range k.HealthCheckExprs {
+		obj.Spec.HealthCheckExprs = append(obj.Spec.HealthCheckExprs, kustomize.CustomHealthCheck{
+			APIVersion: e.APIVersion, Kind: e.Kind,
+			HealthCheckExpressions: kustomize.HealthCheckExpressions{Current: e.Current, InProgress: e.InProgress, Failed: e.Failed},
+		})
+	}
+	return obj, nil
+}
+
+// Marshal serialises a Flux object as YAML without its status and without
+// metadata.creationTimestamp, which the API types always emit.
+func Marshal(obj any) ([]byte, error) {
+	raw, err := yaml.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("serialising flux object: %w", err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("serialising flux object: %w", err)
+	}
+	delete(m, "status")
+	if md, ok := m["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("serialising flux object: %w", err)
+	}
+	return out, nil
+}

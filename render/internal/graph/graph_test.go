@@ -1,0 +1,129 @@
+package graph
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func apps(spec string) []App {
+	// "a:b,c b: c:a" → a depends on b and c, b on nothing, c on a.
+	var out []App
+	for i, f := range strings.Fields(spec) {
+		name, deps, _ := strings.Cut(f, ":")
+		a := App{Name: name, Line: 10 * (i + 1)}
+		for j, d := range strings.Split(deps, ",") {
+			if d != "" {
+				a.Deps = append(a.Deps, Dep{Name: d, Line: 10*(i+1) + j + 1})
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func TestNewErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		apps     string
+		disabled []string
+		want     string
+	}{
+		{
+			name: "unknown dependency with a close name",
+			apps: "vote:cache redis:",
+			want: `kiln.yaml:11: app vote: dependsOn "cache": no such app
+  hint: name an app of kiln.yaml, or write namespace/name for a Flux Kustomization kiln does not manage`,
+		},
+		{
+			name: "misspelt dependency",
+			apps: "vote:rediss redis:",
+			want: `kiln.yaml:11: app vote: dependsOn "rediss": no such app (did you mean "redis"?)
+  hint: name an app of kiln.yaml, or write namespace/name for a Flux Kustomization kiln does not manage`,
+		},
+		{
+			name:     "dependency disabled in the env",
+			apps:     "worker:result",
+			disabled: []string{"result"},
+			want: `kiln.yaml:11: app worker: dependsOn "result": app result is disabled in env dev
+  hint: enable result in env dev or drop the dependency there with an override of dependsOn`,
+		},
+		{
+			name: "two cycles, each printed as a path",
+			apps: "vote:redis redis:vote a:b b:c c:a",
+			want: `kiln.yaml:21: app redis: dependency cycle: redis -> vote -> redis
+  hint: Flux waits forever on a cycle: remove one of these dependsOn entries
+kiln.yaml:31: app a: dependency cycle: a -> b -> c -> a
+  hint: Flux waits forever on a cycle: remove one of these dependsOn entries`,
+		},
+		{
+			name: "self dependency",
+			apps: "a:a",
+			want: `kiln.yaml:11: app a: dependency cycle: a -> a
+  hint: Flux waits forever on a cycle: remove one of these dependsOn entries`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := New(apps(tt.apps), tt.disabled, "dev", "kiln.yaml")
+			if err == nil {
+				t.Fatal("New succeeded")
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestWavesAndReaches(t *testing.T) {
+	t.Parallel()
+	g, err := New(apps("platform: redis:platform db:platform vote:redis result:db worker:redis,db"), nil, "dev", "kiln.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"platform"}, {"db", "redis"}, {"result", "vote", "worker"}}
+	if diff := cmp.Diff(want, g.Waves()); diff != "" {
+		t.Errorf("Waves (-want +got):\n%s", diff)
+	}
+	for _, tc := range []struct {
+		from, to string
+		want     bool
+	}{
+		{"worker", "platform", true},
+		{"vote", "db", false},
+		{"platform", "worker", false},
+		{"nosuch", "platform", false},
+	} {
+		if got := g.Reaches(tc.from, tc.to); got != tc.want {
+			t.Errorf("Reaches(%s, %s) = %v, want %v", tc.from, tc.to, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkGraph checks a 1000-app graph: a chain of waves where each app
+// depends on up to three apps of the previous wave.
+func BenchmarkGraph(b *testing.B) {
+	const n = 1000
+	in := make([]App, n)
+	for i := range in {
+		in[i] = App{Name: fmt.Sprintf("app-%04d", i)}
+		for k := 1; k <= 3; k++ {
+			if j := i - 10*k; j >= 0 {
+				in[i].Deps = append(in[i].Deps, Dep{Name: fmt.Sprintf("app-%04d", j)})
+			}
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		g, err := New(in, nil, "dev", "kiln.yaml")
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = g.Waves()
+	}
+}

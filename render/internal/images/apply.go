@@ -1,0 +1,136 @@
+package images
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// containerLists are the fields whose items are containers with an image.
+// They are found at any depth, so pod templates of every workload kind
+// (CronJob's jobTemplate included) and of custom resources are covered.
+var containerLists = map[string]bool{"containers": true, "initContainers": true, "ephemeralContainers": true}
+
+// Apply rewrites, in place, the image of every container of objs whose
+// normalised repository is in s, and returns the repositories it matched.
+// The manifest's spelling of the repository is kept; its tag and digest
+// are replaced by the given ones. app names the app in errors.
+//
+// kustomize's imagetag filter is not used: it compares image names as
+// strings (so "redis" and "docker.io/library/redis" differ), and its
+// legacy walker only looks at containers and initContainers, not
+// ephemeralContainers.
+//
+// An image that does not parse is an error, but only when s is not empty:
+// with nothing to match, images are left alone and not checked.
+func (s *Set) Apply(app string, objs []templates.Object) (used map[string]bool, err error) {
+	used = map[string]bool{}
+	if s.Len() == 0 {
+		return used, nil
+	}
+	var errs []error
+	for _, o := range objs {
+		if o.Node == nil || o.Node.GetKind() == "CustomResourceDefinition" {
+			// A CRD's schema and examples are not containers to update
+			// (kustomize skips CRDs for the same reason).
+			continue
+		}
+		w := walker{set: s, used: used, app: app, obj: o}
+		w.walk(o.Node.YNode(), nil)
+		errs = append(errs, w.errs...)
+	}
+	return used, diag.Join(errs...)
+}
+
+// walker visits one object.
+type walker struct {
+	set  *Set
+	used map[string]bool
+	app  string
+	obj  templates.Object
+	errs []error
+}
+
+// walk descends n; path is the field path to n, for messages.
+func (w *walker) walk(n *kyaml.Node, path []string) {
+	switch n.Kind {
+	case kyaml.DocumentNode:
+		for _, c := range n.Content {
+			w.walk(c, path)
+		}
+	case kyaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := append(path[:len(path):len(path)], k.Value)
+			if containerLists[k.Value] && v.Kind == kyaml.SequenceNode {
+				for j, c := range v.Content {
+					w.container(c, append(p[:len(p):len(p)], "["+strconv.Itoa(j)+"]"))
+				}
+			}
+			w.walk(v, p)
+		}
+	case kyaml.SequenceNode:
+		for j, c := range n.Content {
+			w.walk(c, append(path[:len(path):len(path)], "["+strconv.Itoa(j)+"]"))
+		}
+	}
+}
+
+// container rewrites the image of one container item.
+func (w *walker) container(c *kyaml.Node, path []string) {
+	if c.Kind != kyaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(c.Content); i += 2 {
+		k, v := c.Content[i], c.Content[i+1]
+		if k.Value != "image" || v.Kind != kyaml.ScalarNode || v.Value == "" {
+			continue
+		}
+		r, err := ParseRef(v.Value)
+		if err != nil {
+			w.errs = append(w.errs, &diag.Error{
+				File: w.obj.File, Line: w.line(v), App: w.app, Object: objectOf(w.obj.Node),
+				Msg:  fmt.Sprintf("invalid image %q at %s: %v", v.Value, joinPath(append(path, "image")), err),
+				Hint: "write the image as [registry/]repository[:tag][@digest]",
+				Err:  err,
+			})
+			continue
+		}
+		e, ok := w.set.entries[r.Repository]
+		if !ok {
+			continue
+		}
+		w.used[r.Repository] = true
+		v.Value = r.Spelling + e.ref.suffix()
+	}
+}
+
+// line returns the line of n in the object's file, or 0 when unknown.
+func (w *walker) line(n *kyaml.Node) int {
+	root := w.obj.Node.YNode()
+	if w.obj.Line <= 0 || n.Line <= 0 || root.Line <= 0 {
+		return w.obj.Line
+	}
+	return w.obj.Line + n.Line - root.Line
+}
+
+// joinPath prints a field path as spec.containers[0].image.
+func joinPath(p []string) string {
+	var b strings.Builder
+	for i, s := range p {
+		if i > 0 && !strings.HasPrefix(s, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func objectOf(n *kyaml.RNode) diag.Object {
+	return diag.Object{Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
+}

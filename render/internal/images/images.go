@@ -1,0 +1,364 @@
+package images
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	godigest "github.com/opencontainers/go-digest"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// Set maps normalised image repositories to the reference CI gave for each.
+// The zero value is not usable; build one with New, ParseFile or ParseList.
+// A Set is not safe for concurrent mutation; Apply, Refs and Unused only read
+// it and may run concurrently.
+type Set struct {
+	entries map[string]entry // normalised repository -> what was given
+}
+
+// entry is one given reference and where it was given.
+type entry struct {
+	ref    Ref
+	given  string // the text as given, for messages
+	source string // "--image", "KILN_IMAGES", "images.json:3"
+	file   string // set when the reference came from a file
+	line   int
+}
+
+// New returns an empty Set.
+func New() *Set { return &Set{entries: map[string]entry{}} }
+
+// Ref is a parsed image reference.
+type Ref struct {
+	// Repository is the normalised repository: registry host and path,
+	// "docker.io/library/redis" for "redis".
+	Repository string
+	// Spelling is the repository as written, without tag or digest ("redis").
+	Spelling string
+	// Tag is the tag, "" when none was written (no "latest" is implied).
+	Tag string
+	// Digest is "algorithm:hex", "" when none was written.
+	Digest string
+}
+
+// String returns the normalised reference: repository[:tag][@digest].
+func (r Ref) String() string { return r.Repository + r.suffix() }
+
+// suffix returns ":tag", "@digest" or ":tag@digest".
+func (r Ref) suffix() string {
+	var s string
+	if r.Tag != "" {
+		s = ":" + r.Tag
+	}
+	if r.Digest != "" {
+		s += "@" + r.Digest
+	}
+	return s
+}
+
+// ParseRef parses an image reference like Docker does: "redis",
+// "redis:7.2", "ghcr.io/acme/vote@sha256:…", "localhost:5000/x:1". Tag and
+// digest are optional here; Add insists on one of them.
+func ParseRef(s string) (Ref, error) {
+	if s == "" {
+		return Ref{}, errors.New("empty image reference")
+	}
+	base, dig, hasDigest := strings.Cut(s, "@")
+	if hasDigest {
+		// name.NewDigest validates the digest and the repository but
+		// drops a tag written before the "@"; the tag is read below.
+		if _, err := name.NewDigest(s); err != nil {
+			return Ref{}, err
+		}
+	}
+	spelling, tag, hasTag := base, "", false
+	if i := strings.LastIndexByte(base, ':'); i > strings.LastIndexByte(base, '/') {
+		spelling, tag, hasTag = base[:i], base[i+1:], true
+	}
+	var repo name.Repository
+	if hasTag {
+		t, err := name.NewTag(base)
+		if err != nil {
+			return Ref{}, err
+		}
+		repo = t.Repository
+	} else {
+		r, err := name.NewRepository(base)
+		if err != nil {
+			return Ref{}, err
+		}
+		repo = r
+	}
+	return Ref{Repository: normalise(repo), Spelling: spelling, Tag: tag, Digest: dig}, nil
+}
+
+// normalise names a repository the way people write it in full: Docker
+// Hub as docker.io (go-containerregistry says index.docker.io, which is the
+// API host, not what users type), with library/ for official images.
+func normalise(r name.Repository) string {
+	reg := r.RegistryStr()
+	if reg == name.DefaultRegistry {
+		reg = "docker.io"
+	}
+	return reg + "/" + r.RepositoryStr()
+}
+
+// Add adds a reference given on the command line or in KILN_IMAGES; source
+// names where ("--image", "KILN_IMAGES") for messages. The reference needs
+// a tag or a digest. Giving a repository twice with different references is
+// an error naming both sources; giving the same reference twice is not.
+func (s *Set) Add(ref string, source string) error {
+	return s.add(ref, entry{source: source})
+}
+
+func (s *Set) add(text string, at entry) error {
+	text = strings.TrimSpace(text)
+	r, err := ParseRef(text)
+	if err != nil {
+		return at.errorf(err, "invalid image reference %q: %v", text, err).WithHint("write it as [registry/]repository:tag or [registry/]repository@sha256:digest")
+	}
+	if r.Tag == "" && r.Digest == "" {
+		return at.errorf(nil, "image reference %q has no tag or digest", text).WithHint(fmt.Sprintf("add :tag or @digest, e.g. %s:1.0.0", text))
+	}
+	at.ref, at.given = r, text
+	return s.put(at)
+}
+
+// put records e, refusing a different reference for a repository already given.
+func (s *Set) put(e entry) error {
+	if old, ok := s.entries[e.ref.Repository]; ok {
+		if old.ref.suffix() == e.ref.suffix() {
+			return nil
+		}
+		return e.errorf(nil, "image %s given twice with different references: %q (%s) and %q (%s)",
+			e.ref.Repository, old.given, old.source, e.given, e.source).WithHint("give each repository once")
+	}
+	s.entries[e.ref.Repository] = e
+	return nil
+}
+
+// errorf builds an error located where e was given.
+func (e entry) errorf(cause error, format string, args ...any) *diag.Error {
+	msg := fmt.Sprintf(format, args...)
+	if e.file == "" && e.source != "" {
+		msg = e.source + ": " + msg
+	}
+	return &diag.Error{File: e.file, Line: e.line, Msg: msg, Err: cause}
+}
+
+// ParseList parses KILN_IMAGES: references separated by commas or newlines;
+// blanks are ignored. source names the list in messages.
+func ParseList(list string, source string) (*Set, error) {
+	s := New()
+	var errs []error
+	for _, f := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
+		if strings.TrimSpace(f) == "" {
+			continue
+		}
+		if err := s.Add(f, source); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := diag.Join(errs...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ParseFile parses an --images file: a JSON list of references, or a JSON
+// object from repository to a tag ("1.4.2"), a digest ("sha256:…"), both
+// ("1.4.2@sha256:…") or a full reference of that repository. file names it
+// in errors, which carry the line of the offending entry.
+func ParseFile(data []byte, file string) (*Set, error) {
+	s := New()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	fail := func(err error) error {
+		line := 0
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			line = lineAt(data, se.Offset)
+		case errors.As(err, &te):
+			line = lineAt(data, te.Offset)
+		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			line = lineAt(data, int64(len(data)))
+		}
+		return &diag.Error{File: file, Line: line, Msg: "invalid images file: " + err.Error(), Err: err,
+			Hint: `write a JSON list of references, ["ghcr.io/acme/vote:1.4.2"], or an object {"ghcr.io/acme/vote": "1.4.2"}`}
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fail(err)
+	}
+	var errs []error
+	at := func() entry {
+		line := lineAt(data, skipSpace(data, dec.InputOffset()))
+		return entry{source: fmt.Sprintf("%s:%d", file, line), file: file, line: line}
+	}
+	switch tok {
+	case json.Delim('['):
+		for dec.More() {
+			e := at()
+			var ref string
+			if err := dec.Decode(&ref); err != nil {
+				return nil, fail(err)
+			}
+			if err := s.add(ref, e); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	case json.Delim('{'):
+		for dec.More() {
+			e := at()
+			k, err := dec.Token()
+			if err != nil {
+				return nil, fail(err)
+			}
+			var v string
+			if err := dec.Decode(&v); err != nil {
+				return nil, fail(err)
+			}
+			if err := s.addPair(k.(string), v, e); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	default:
+		return nil, fail(fmt.Errorf("want a list or an object, got %v", tok))
+	}
+	if _, err := dec.Token(); err != nil { // the closing bracket
+		return nil, fail(err)
+	}
+	end := skipSpace(data, dec.InputOffset())
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, &diag.Error{File: file, Line: lineAt(data, end), Msg: "invalid images file: unexpected data after the list or object",
+			Hint: "write one JSON list or object"}
+	}
+	if err := diag.Join(errs...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// tagRE is the syntax of a Docker tag.
+var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+
+// addPair adds one entry of the object form: repository -> tag, digest,
+// tag@digest or full reference.
+func (s *Set) addPair(repo, v string, at entry) error {
+	r, err := ParseRef(repo)
+	if err != nil {
+		return at.errorf(err, "invalid image repository %q: %v", repo, err).WithHint("write the key as [registry/]repository, without tag or digest")
+	}
+	if r.Tag != "" || r.Digest != "" {
+		return at.errorf(nil, "image repository %q has a tag or digest", repo).WithHint("write the key as [registry/]repository and the tag or digest as its value")
+	}
+	text := strings.TrimSpace(v)
+	tag, dig, _ := strings.Cut(text, "@")
+	switch {
+	case godigest.Digest(text).Validate() == nil:
+		r.Digest = text
+	case tagRE.MatchString(tag) && (dig == "" || godigest.Digest(dig).Validate() == nil):
+		r.Tag, r.Digest = tag, dig
+	default:
+		full, err := ParseRef(text)
+		if err != nil {
+			return at.errorf(err, "image %s: invalid tag, digest or reference %q: %v", repo, text, err).WithHint("give a tag (1.4.2), a digest (sha256:…) or a full reference")
+		}
+		if full.Repository != r.Repository {
+			return at.errorf(nil, "image %s: reference %q is of another repository (%s)", repo, text, full.Repository).WithHint("use the same repository in key and value, or give only the tag")
+		}
+		if full.Tag == "" && full.Digest == "" {
+			return at.errorf(nil, "image %s: reference %q has no tag or digest", repo, text).WithHint("add :tag or @digest")
+		}
+		r.Tag, r.Digest = full.Tag, full.Digest
+	}
+	at.ref, at.given = r, repo+r.suffix()
+	return s.put(at)
+}
+
+// skipSpace returns the offset of the next token after off, past blanks
+// and a separating comma or colon.
+func skipSpace(data []byte, off int64) int64 {
+	for off < int64(len(data)) && strings.IndexByte(" \t\r\n,:", data[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+// lineAt returns the 1-based line of byte offset off.
+func lineAt(data []byte, off int64) int {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	return 1 + bytes.Count(data[:off], []byte("\n"))
+}
+
+// Merge adds every reference of o to s. A repository given in both with
+// different references is an error naming both sources.
+func (s *Set) Merge(o *Set) error {
+	if o == nil {
+		return nil
+	}
+	var errs []error
+	for _, k := range sortedKeys(o.entries) {
+		if err := s.put(o.entries[k]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return diag.Join(errs...)
+}
+
+// Len returns the number of repositories in s.
+func (s *Set) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.entries)
+}
+
+// Refs maps each normalised repository to its full normalised reference,
+// e.g. "docker.io/library/redis" -> "docker.io/library/redis:7.2". It is
+// what jsonnet sees as `images` and what the lock file records.
+func (s *Set) Refs() map[string]string {
+	out := map[string]string{}
+	if s == nil {
+		return out
+	}
+	for k, e := range s.entries {
+		out[k] = e.ref.String()
+	}
+	return out
+}
+
+// Unused returns, sorted, the given repositories that used (as returned by
+// Apply, possibly merged over several apps) does not name.
+func (s *Set) Unused(used map[string]bool) []string {
+	var out []string
+	if s == nil {
+		return out
+	}
+	for _, k := range sortedKeys(s.entries) {
+		if !used[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]entry) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

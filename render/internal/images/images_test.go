@@ -1,0 +1,430 @@
+package images
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const (
+	d0 = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+	d1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+)
+
+var refCases = []struct {
+	name string
+	in   string
+	want Ref
+	err  bool
+}{
+	{name: "official image", in: "redis", want: Ref{Repository: "docker.io/library/redis", Spelling: "redis"}},
+	{name: "official image with tag", in: "redis:7.2", want: Ref{Repository: "docker.io/library/redis", Spelling: "redis", Tag: "7.2"}},
+	{name: "docker.io without library", in: "docker.io/redis:7", want: Ref{Repository: "docker.io/library/redis", Spelling: "docker.io/redis", Tag: "7"}},
+	{name: "docker.io with library", in: "docker.io/library/redis", want: Ref{Repository: "docker.io/library/redis", Spelling: "docker.io/library/redis"}},
+	{name: "index.docker.io", in: "index.docker.io/library/redis:latest", want: Ref{Repository: "docker.io/library/redis", Spelling: "index.docker.io/library/redis", Tag: "latest"}},
+	{name: "docker hub user", in: "bitnami/redis:7", want: Ref{Repository: "docker.io/bitnami/redis", Spelling: "bitnami/redis", Tag: "7"}},
+	{name: "ghcr", in: "ghcr.io/acme/vote:1.4.2", want: Ref{Repository: "ghcr.io/acme/vote", Spelling: "ghcr.io/acme/vote", Tag: "1.4.2"}},
+	{name: "registry with port, no tag", in: "localhost:5000/x", want: Ref{Repository: "localhost:5000/x", Spelling: "localhost:5000/x"}},
+	{name: "registry with port and tag", in: "localhost:5000/x:1", want: Ref{Repository: "localhost:5000/x", Spelling: "localhost:5000/x", Tag: "1"}},
+	{name: "localhost is a registry", in: "localhost/x:1", want: Ref{Repository: "localhost/x", Spelling: "localhost/x", Tag: "1"}},
+	{name: "digest", in: "ghcr.io/acme/vote@" + d0, want: Ref{Repository: "ghcr.io/acme/vote", Spelling: "ghcr.io/acme/vote", Digest: d0}},
+	{name: "tag and digest", in: "redis:7@" + d1, want: Ref{Repository: "docker.io/library/redis", Spelling: "redis", Tag: "7", Digest: d1}},
+	{name: "deep path", in: "registry.example.com:443/a/b/c:v1", want: Ref{Repository: "registry.example.com:443/a/b/c", Spelling: "registry.example.com:443/a/b/c", Tag: "v1"}},
+	{name: "empty", in: "", err: true},
+	{name: "upper case repository", in: "Redis", err: true},
+	{name: "empty tag", in: "redis:", err: true},
+	{name: "bad digest", in: "redis@sha256:12", err: true},
+	{name: "two digests", in: "redis@" + d0 + "@" + d1, err: true},
+	{name: "template left over", in: "{{ .Values.image }}", err: true},
+	{name: "blank", in: " ", err: true},
+}
+
+func TestParseRef(t *testing.T) {
+	t.Parallel()
+	for _, tc := range refCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseRef(tc.in)
+			if (err != nil) != tc.err {
+				t.Fatalf("ParseRef(%q) error = %v, want error %v", tc.in, err, tc.err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("ParseRef(%q) (-want +got):\n%s", tc.in, diff)
+			}
+		})
+	}
+}
+
+func FuzzParseRef(f *testing.F) {
+	for _, tc := range refCases {
+		f.Add(tc.in)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRef(s)
+		if err != nil {
+			return
+		}
+		// A parsed reference parses again to the same repository.
+		again, err := ParseRef(r.String())
+		if err != nil {
+			t.Fatalf("ParseRef(%q) = %q, which does not parse: %v", s, r.String(), err)
+		}
+		if again.Repository != r.Repository {
+			t.Fatalf("repository of %q: %q, then %q", s, r.Repository, again.Repository)
+		}
+	})
+}
+
+func TestAdd(t *testing.T) {
+	t.Parallel()
+	type add struct{ ref, source string }
+	tests := []struct {
+		name    string
+		adds    []add
+		want    map[string]string
+		wantErr string
+	}{
+		{
+			name: "normalised forms are one repository",
+			adds: []add{{"redis:7", "--image"}, {"docker.io/library/redis:7", "KILN_IMAGES"}, {"index.docker.io/library/redis:7", "--image"}},
+			want: map[string]string{"docker.io/library/redis": "docker.io/library/redis:7"},
+		},
+		{
+			name: "tag and digest kept",
+			adds: []add{{"ghcr.io/acme/vote:1.4.2@" + d0, "--image"}, {"localhost:5000/x@" + d1, "--image"}},
+			want: map[string]string{
+				"ghcr.io/acme/vote": "ghcr.io/acme/vote:1.4.2@" + d0,
+				"localhost:5000/x":  "localhost:5000/x@" + d1,
+			},
+		},
+		{
+			name:    "no tag",
+			adds:    []add{{"ghcr.io/acme/vote", "--image"}},
+			wantErr: "--image: image reference \"ghcr.io/acme/vote\" has no tag or digest\n  hint: add :tag or @digest, e.g. ghcr.io/acme/vote:1.0.0",
+		},
+		{
+			name:    "conflict names both sources",
+			adds:    []add{{"redis:7", "KILN_IMAGES"}, {"docker.io/library/redis:8", "--image"}},
+			wantErr: "--image: image docker.io/library/redis given twice with different references: \"redis:7\" (KILN_IMAGES) and \"docker.io/library/redis:8\" (--image)\n  hint: give each repository once",
+		},
+		{
+			name:    "invalid",
+			adds:    []add{{"Redis:7", "--image"}},
+			wantErr: "--image: invalid image reference \"Redis:7\": repository can only contain the characters `abcdefghijklmnopqrstuvwxyz0123456789_-./`: Redis\n  hint: write it as [registry/]repository:tag or [registry/]repository@sha256:digest",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := New()
+			var errs []error
+			for _, a := range tc.adds {
+				if err := s.Add(a.ref, a.source); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if diff := cmp.Diff(tc.wantErr, errText(errors.Join(errs...))); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+			if tc.wantErr == "" {
+				if diff := cmp.Diff(tc.want, s.Refs()); diff != "" {
+					t.Errorf("Refs (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+func TestParseList(t *testing.T) {
+	t.Parallel()
+	s, err := ParseList("redis:7, ghcr.io/acme/vote:1.4.2\nghcr.io/acme/worker@"+d0+"\n\n", "KILN_IMAGES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"docker.io/library/redis": "docker.io/library/redis:7",
+		"ghcr.io/acme/vote":       "ghcr.io/acme/vote:1.4.2",
+		"ghcr.io/acme/worker":     "ghcr.io/acme/worker@" + d0,
+	}
+	if diff := cmp.Diff(want, s.Refs()); diff != "" {
+		t.Errorf("Refs (-want +got):\n%s", diff)
+	}
+	_, err = ParseList("redis,vote:1", "KILN_IMAGES")
+	wantErr := "KILN_IMAGES: image reference \"redis\" has no tag or digest\n  hint: add :tag or @digest, e.g. redis:1.0.0"
+	if diff := cmp.Diff(wantErr, errText(err)); diff != "" {
+		t.Errorf("error (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseFile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		data    string
+		want    map[string]string
+		wantErr string
+	}{
+		{
+			name: "list",
+			data: `["ghcr.io/acme/vote:1.4.2", "ghcr.io/acme/worker@` + d0 + `"]`,
+			want: map[string]string{"ghcr.io/acme/vote": "ghcr.io/acme/vote:1.4.2", "ghcr.io/acme/worker": "ghcr.io/acme/worker@" + d0},
+		},
+		{
+			name: "object",
+			data: `{"ghcr.io/acme/vote": "1.4.2", "redis": "ghcr.io/x/y:1", "docker.io/library/redis": "7"}`,
+			wantErr: "images.json:1: image redis: reference \"ghcr.io/x/y:1\" is of another repository (ghcr.io/x/y)\n" +
+				"  hint: use the same repository in key and value, or give only the tag",
+		},
+		{
+			name: "object forms",
+			data: "{\n  \"ghcr.io/acme/vote\": \"1.4.2\",\n  \"ghcr.io/acme/worker\": \"" + d0 + "\",\n  \"redis\": \"7@" + d1 + "\",\n  \"localhost:5000/x\": \"localhost:5000/x:2\"\n}",
+			want: map[string]string{
+				"ghcr.io/acme/vote":       "ghcr.io/acme/vote:1.4.2",
+				"ghcr.io/acme/worker":     "ghcr.io/acme/worker@" + d0,
+				"docker.io/library/redis": "docker.io/library/redis:7@" + d1,
+				"localhost:5000/x":        "localhost:5000/x:2",
+			},
+		},
+		{
+			name: "errors carry lines",
+			data: "[\n  \"ghcr.io/acme/vote:1\",\n  \"ghcr.io/acme/worker\",\n  \"ghcr.io/acme/vote:2\"\n]\n",
+			wantErr: "images.json:3: image reference \"ghcr.io/acme/worker\" has no tag or digest\n" +
+				"  hint: add :tag or @digest, e.g. ghcr.io/acme/worker:1.0.0\n" +
+				"images.json:4: image ghcr.io/acme/vote given twice with different references: \"ghcr.io/acme/vote:1\" (images.json:2) and \"ghcr.io/acme/vote:2\" (images.json:4)\n" +
+				"  hint: give each repository once",
+		},
+		{
+			name: "key with tag",
+			data: `{"redis:7": "8"}`,
+			wantErr: "images.json:1: image repository \"redis:7\" has a tag or digest\n" +
+				"  hint: write the key as [registry/]repository and the tag or digest as its value",
+		},
+		{
+			name: "syntax error",
+			data: "[\n  \"redis:7\"\n  \"vote:1\"\n]",
+			wantErr: "images.json:3: invalid images file: expected comma after array element\n" +
+				"  hint: write a JSON list of references, [\"ghcr.io/acme/vote:1.4.2\"], or an object {\"ghcr.io/acme/vote\": \"1.4.2\"}",
+		},
+		{
+			name: "not a string",
+			data: "{\n  \"redis\": 7\n}",
+			wantErr: "images.json:2: invalid images file: json: cannot unmarshal number into Go value of type string\n" +
+				"  hint: write a JSON list of references, [\"ghcr.io/acme/vote:1.4.2\"], or an object {\"ghcr.io/acme/vote\": \"1.4.2\"}",
+		},
+		{
+			name: "trailing data",
+			data: "[]\n[]",
+			wantErr: "images.json:2: invalid images file: unexpected data after the list or object\n" +
+				"  hint: write one JSON list or object",
+		},
+		{
+			name: "empty",
+			data: "",
+			wantErr: "images.json:1: invalid images file: EOF\n" +
+				"  hint: write a JSON list of references, [\"ghcr.io/acme/vote:1.4.2\"], or an object {\"ghcr.io/acme/vote\": \"1.4.2\"}",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := ParseFile([]byte(tc.data), "images.json")
+			if diff := cmp.Diff(tc.wantErr, errText(err)); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+			if err == nil {
+				if diff := cmp.Diff(tc.want, s.Refs()); diff != "" {
+					t.Errorf("Refs (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+func TestMerge(t *testing.T) {
+	t.Parallel()
+	a, err := ParseList("redis:7,ghcr.io/acme/vote:1", "KILN_IMAGES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := New()
+	if err := b.Add("docker.io/library/redis:7", "--image"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Merge(b); err != nil {
+		t.Fatalf("merging an equal reference: %v", err)
+	}
+	c := New()
+	if err := c.Add("ghcr.io/acme/vote:2", "--image"); err != nil {
+		t.Fatal(err)
+	}
+	want := "--image: image ghcr.io/acme/vote given twice with different references: \"ghcr.io/acme/vote:1\" (KILN_IMAGES) and \"ghcr.io/acme/vote:2\" (--image)\n  hint: give each repository once"
+	if diff := cmp.Diff(want, errText(a.Merge(c))); diff != "" {
+		t.Errorf("error (-want +got):\n%s", diff)
+	}
+}
+
+// TestApply rewrites every workload kind of testdata/workloads.yaml with
+// testdata/images.json and compares with testdata/workloads.golden.
+func TestApply(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("testdata", "images.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := ParseFile(data, "testdata/images.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := readObjects(t, "testdata/workloads.yaml")
+	used, err := set.Apply("demo", objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantUsed := map[string]bool{
+		"docker.io/library/redis":   true,
+		"docker.io/library/busybox": true,
+		"docker.io/library/postgres": true,
+		"ghcr.io/acme/vote":         true,
+		"ghcr.io/acme/worker":       true,
+		"localhost:5000/agent":      true,
+	}
+	if diff := cmp.Diff(wantUsed, used); diff != "" {
+		t.Errorf("used (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"ghcr.io/acme/unused"}, set.Unused(used)); diff != "" {
+		t.Errorf("Unused (-want +got):\n%s", diff)
+	}
+	golden(t, filepath.Join("testdata", "workloads.golden"), encode(t, objs))
+}
+
+func TestApplyEmptySetChecksNothing(t *testing.T) {
+	t.Parallel()
+	objs := parseObjects(t, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - image: '{{ bad }}'\n")
+	used, err := New().Apply("demo", objs)
+	if err != nil || len(used) != 0 {
+		t.Errorf("Apply with no images = %v, %v; want nothing", used, err)
+	}
+}
+
+func TestApplyInvalidImage(t *testing.T) {
+	t.Parallel()
+	objs := parseObjects(t, "apps/worker/deploy.yaml", `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+  namespace: instavote
+spec:
+  template:
+    spec:
+      containers:
+        - name: ok
+          image: redis:7
+        - name: worker
+          image: "ghcr.io/Acme/worker:1"
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          initContainers:
+            - image: "redis:"
+`)
+	set, err := ParseList("redis:8", "--image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = set.Apply("worker", objs)
+	want := `apps/worker/deploy.yaml:13: app worker: Deployment/instavote/worker: invalid image "ghcr.io/Acme/worker:1" at spec.template.spec.containers[1].image: repository can only contain the characters `+"`abcdefghijklmnopqrstuvwxyz0123456789_-./`"+`: Acme/worker
+  hint: write the image as [registry/]repository[:tag][@digest]
+apps/worker/deploy.yaml:25: app worker: CronJob/nightly: invalid image "redis:" at spec.jobTemplate.spec.template.spec.initContainers[0].image: redis: must specify a tag name after the colon
+  hint: write the image as [registry/]repository[:tag][@digest]`
+	if diff := cmp.Diff(want, errText(err)); diff != "" {
+		t.Errorf("error (-want +got):\n%s", diff)
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func readObjects(t *testing.T, file string) []templates.Object {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parseObjects(t, filepath.ToSlash(file), string(data))
+}
+
+// parseObjects splits a YAML stream into objects that know their lines,
+// like the engines' output.
+func parseObjects(t *testing.T, file, data string) []templates.Object {
+	t.Helper()
+	dec := kyaml.NewDecoder(strings.NewReader(data))
+	var out []templates.Object
+	for {
+		var doc kyaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := doc.Content[0]
+		out = append(out, templates.Object{Node: kyaml.NewRNode(n), File: file, Line: n.Line})
+	}
+}
+
+func encode(t *testing.T, objs []templates.Object) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	for i, o := range objs {
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		s, err := o.Node.String()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(s)
+	}
+	return b.Bytes()
+}
+
+func golden(t *testing.T, file string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", file, diff)
+	}
+}

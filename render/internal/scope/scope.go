@@ -1,0 +1,163 @@
+package scope
+
+import (
+	"fmt"
+	"sync"
+
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// initOpenAPI parses kustomize's built-in OpenAPI data once.
+//
+// kyaml's openapi package keeps its schema in package globals and parses
+// it lazily. openapi.IsNamespaceScoped reads the scope map without its lock
+// for kinds it has not precomputed, while the first caller of the schema
+// (kustomize's strategic merge, for one) fills that map under the lock: a
+// data race (https://github.com/kubernetes-sigs/kustomize/issues/4824).
+// Forcing the parse here, before anyone asks for a scope, means the map is
+// never written again afterwards. This is kiln's one guard of that state.
+var initOpenAPI = sync.OnceFunc(func() { _ = openapi.Schema() })
+
+// Scopes tells namespaced kinds from cluster-scoped ones. It is safe for
+// concurrent use.
+type Scopes struct {
+	mu sync.RWMutex
+	// crds maps group and kind of custom resources to whether they are
+	// namespaced, and to the CRD that said so.
+	crds map[groupKind]crdScope
+}
+
+type groupKind struct{ group, kind string }
+
+type crdScope struct {
+	namespaced bool
+	obj        templates.Object
+}
+
+// New returns Scopes that know the built-in kinds.
+func New() *Scopes {
+	initOpenAPI()
+	return &Scopes{crds: map[groupKind]crdScope{}}
+}
+
+// AddCRDs learns the scope of custom kinds from the CustomResourceDefinitions
+// among objs (other objects are ignored), so that objects of those kinds
+// rendered by any app of the environment are scoped right. Two CRDs that
+// disagree on a kind's scope, or a scope other than Namespaced or Cluster,
+// are errors.
+func (s *Scopes) AddCRDs(objs []templates.Object) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, o := range objs {
+		if o.Node == nil || o.Node.GetKind() != "CustomResourceDefinition" {
+			continue
+		}
+		group, _ := splitAPIVersion(o.Node.GetApiVersion())
+		if group != "apiextensions.k8s.io" {
+			continue
+		}
+		at := func(msg, hint string) error {
+			return &diag.Error{File: o.File, Line: o.Line, Object: objectOf(o.Node), Msg: msg, Hint: hint}
+		}
+		g := stringAt(o.Node, "spec", "group")
+		kind := stringAt(o.Node, "spec", "names", "kind")
+		sc := stringAt(o.Node, "spec", "scope")
+		if g == "" || kind == "" {
+			errs = append(errs, at("CustomResourceDefinition has no spec.group or spec.names.kind", "set spec.group and spec.names.kind"))
+			continue
+		}
+		var namespaced bool
+		switch sc {
+		case "Namespaced":
+			namespaced = true
+		case "Cluster":
+		default:
+			errs = append(errs, at(fmt.Sprintf("CustomResourceDefinition spec.scope is %q", sc), `set spec.scope to "Namespaced" or "Cluster"`))
+			continue
+		}
+		k := groupKind{g, kind}
+		if old, ok := s.crds[k]; ok && old.namespaced != namespaced {
+			errs = append(errs, at(
+				fmt.Sprintf("CustomResourceDefinition says %s.%s is %s, but %s (%s) says %s", kind, g, sc, objectOf(old.obj.Node), where(old.obj), scopeName(old.namespaced)),
+				"define each custom resource once"))
+			continue
+		}
+		s.crds[k] = crdScope{namespaced: namespaced, obj: o}
+	}
+	return diag.Join(errs...)
+}
+
+// Namespaced reports whether objects of apiVersion and kind live in a
+// namespace. Custom kinds learnt by AddCRDs come first (a CRD can only
+// define a group that is not built in); unknown kinds count as namespaced.
+func (s *Scopes) Namespaced(apiVersion, kind string) bool {
+	group, _ := splitAPIVersion(apiVersion)
+	s.mu.RLock()
+	c, ok := s.crds[groupKind{group, kind}]
+	s.mu.RUnlock()
+	if ok {
+		return c.namespaced
+	}
+	namespaced, found := openapi.IsNamespaceScoped(kyaml.TypeMeta{APIVersion: apiVersion, Kind: kind})
+	return !found || namespaced
+}
+
+// SetDefault sets metadata.namespace to namespace on every namespaced
+// object that has none. Cluster-scoped objects, and objects with a
+// namespace, are left as they are.
+func (s *Scopes) SetDefault(objs []templates.Object, namespace string) {
+	if namespace == "" {
+		return
+	}
+	for _, o := range objs {
+		if o.Node == nil || o.Node.GetNamespace() != "" {
+			continue
+		}
+		if !s.Namespaced(o.Node.GetApiVersion(), o.Node.GetKind()) {
+			continue
+		}
+		// SetNamespace only fails on a metadata that is not a mapping,
+		// which the engines have already refused.
+		_ = o.Node.SetNamespace(namespace)
+	}
+}
+
+func splitAPIVersion(apiVersion string) (group, version string) {
+	for i := 0; i < len(apiVersion); i++ {
+		if apiVersion[i] == '/' {
+			return apiVersion[:i], apiVersion[i+1:]
+		}
+	}
+	return "", apiVersion
+}
+
+func stringAt(n *kyaml.RNode, path ...string) string {
+	f, err := n.Pipe(kyaml.Lookup(path...))
+	if err != nil || f == nil || f.YNode().Kind != kyaml.ScalarNode {
+		return ""
+	}
+	return f.YNode().Value
+}
+
+func scopeName(namespaced bool) string {
+	if namespaced {
+		return "Namespaced"
+	}
+	return "Cluster"
+}
+
+func where(o templates.Object) string {
+	if o.Line > 0 {
+		return fmt.Sprintf("%s:%d", o.File, o.Line)
+	}
+	return o.File
+}
+
+func objectOf(n *kyaml.RNode) diag.Object {
+	return diag.Object{Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
+}

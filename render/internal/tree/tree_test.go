@@ -1,0 +1,141 @@
+package tree
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestFileNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		defaultNS string
+		ids       []ID
+		want      []string
+	}{
+		{
+			name:      "readable names, namespace only when it is not the app's",
+			defaultNS: "instavote",
+			ids: []ID{
+				{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "instavote", Name: "vote"},
+				{APIVersion: "v1", Kind: "Namespace", Name: "instavote"},
+				{APIVersion: "v1", Kind: "Service", Namespace: "other", Name: "vote"},
+			},
+			want: []string{"deployment_vote.yaml", "namespace_instavote.yaml", "service_other_vote.yaml"},
+		},
+		{
+			name: "unsafe characters are replaced",
+			ids:  []ID{{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: "system:aggregate/view"}},
+			want: []string{"clusterrole_system-aggregate-view.yaml"},
+		},
+		{
+			name:      "names equal on a case-insensitive file system get hash suffixes",
+			defaultNS: "ns",
+			ids: []ID{
+				{APIVersion: "a.example.com/v1", Kind: "Widget", Namespace: "ns", Name: "x"},
+				{APIVersion: "b.example.com/v1", Kind: "widget", Namespace: "ns", Name: "x"},
+				{APIVersion: "v1", Kind: "ConfigMap", Namespace: "ns", Name: "y"},
+			},
+			want: []string{"widget_x-HASH1.yaml", "widget_x-HASH2.yaml", "configmap_y.yaml"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := FileNames(tt.ids, tt.defaultNS)
+			want := make([]string, len(tt.want))
+			for i, w := range tt.want {
+				if strings.Contains(w, "HASH") {
+					sum := sha256.Sum256([]byte(tt.ids[i].String()))
+					w = strings.Replace(w, w[strings.Index(w, "HASH"):strings.Index(w, ".yaml")], hex.EncodeToString(sum[:4]), 1)
+				}
+				want[i] = w
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("FileNames (-want +got):\n%s", diff)
+			}
+			// The same set in another order gives the same names.
+			rev := make([]ID, len(tt.ids))
+			for i, id := range tt.ids {
+				rev[len(rev)-1-i] = id
+			}
+			gotRev := FileNames(rev, tt.defaultNS)
+			for i := range got {
+				if got[i] != gotRev[len(got)-1-i] {
+					t.Errorf("name of %v depends on order: %q vs %q", tt.ids[i], got[i], gotRev[len(got)-1-i])
+				}
+			}
+		})
+	}
+}
+
+func TestWriteReplacesTreeExactly(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "out", "dev")
+	first := Files{"apps/a/x.yaml": []byte("a"), "apps/old/y.yaml": []byte("b"), "kiln.lock.json": []byte("{}")}
+	if err := Write(dir, first); err != nil {
+		t.Fatal(err)
+	}
+	second := Files{"apps/a/x.yaml": []byte("a2"), "kiln.lock.json": []byte("{}")}
+	if err := Write(dir, second); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(second, got); diff != "" {
+		t.Errorf("tree after second write (-want +got):\n%s", diff)
+	}
+	// No temporary folders are left beside the tree.
+	entries, err := os.ReadDir(filepath.Dir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("output parent holds %v, want only dev", names)
+	}
+}
+
+func TestWriteRefusesEscapingPaths(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "dev")
+	for _, p := range []string{"../evil", "/abs", "a/../../b", ""} {
+		if err := Write(dir, Files{p: []byte("x")}); err == nil {
+			t.Errorf("Write accepted path %q", p)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("a refused write created %s", dir)
+	}
+}
+
+func TestWriteFailureKeepsEarlierTree(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "dev")
+	first := Files{"a.yaml": []byte("one")}
+	if err := Write(dir, first); err != nil {
+		t.Fatal(err)
+	}
+	// A file and a folder of the same name cannot both be written.
+	if err := Write(dir, Files{"x": []byte("1"), "x/y": []byte("2")}); err == nil {
+		t.Fatal("Write succeeded on a conflicting tree")
+	}
+	got, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first, got); diff != "" {
+		t.Errorf("earlier tree changed (-want +got):\n%s", diff)
+	}
+}

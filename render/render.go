@@ -1,0 +1,374 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/render/internal/images"
+	"github.com/kiln-gitops/kiln/render/internal/scope"
+	"github.com/kiln-gitops/kiln/render/internal/tree"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/helm"
+	"github.com/kiln-gitops/kiln/templates/jsonnet"
+	"github.com/kiln-gitops/kiln/templates/kustomize"
+	"github.com/kiln-gitops/kiln/templates/plain"
+)
+
+// Source says where the rendered templates came from, for kiln.lock.json.
+type Source struct {
+	// Repo is the code repository's URL (credentials removed), or "".
+	Repo string `json:"repo,omitempty"`
+	// Commit is the checked-out commit, or "".
+	Commit string `json:"commit,omitempty"`
+}
+
+// Images are the CI image references given on the command line.
+type Images struct {
+	// Files are --images files: a JSON list of references or an object
+	// from repository to tag or reference.
+	Files []string
+	// Refs are --image references.
+	Refs []string
+	// List is KILN_IMAGES: references separated by commas or newlines.
+	List string
+	// Given is a set already parsed (kiln promote --from passes the previous
+	// env's images); merged with the others.
+	Given map[string]string
+}
+
+// Options configure a Renderer.
+type Options struct {
+	// Images are CI's image references.
+	Images Images
+	// Strict turns warnings into errors.
+	Strict bool
+	// Version is kiln's version, recorded in kiln.lock.json.
+	Version string
+	// Source is recorded in kiln.lock.json.
+	Source Source
+	// LookupEnv reads secret vars from the process environment. Nil: no
+	// secret var can be resolved.
+	LookupEnv func(string) (string, bool)
+	// Parallelism bounds how many apps render at once; 0 means GOMAXPROCS.
+	Parallelism int
+	// CacheDir holds downloaded remote Helm charts; "" disables remote charts.
+	CacheDir string
+	// PlainHTTP lets oci:// chart references use plain HTTP.
+	PlainHTTP bool
+	// Log receives progress lines; nil discards them.
+	Log io.Writer
+}
+
+// DefaultOptions returns Options with a user cache folder for charts.
+func DefaultOptions() Options {
+	o := Options{Version: "dev", Parallelism: runtime.GOMAXPROCS(0)}
+	if dir, err := os.UserCacheDir(); err == nil {
+		o.CacheDir = filepath.Join(dir, "kiln", "charts")
+	}
+	return o
+}
+
+// Renderer renders the environments of one pipeline. Engines and their
+// caches live as long as the Renderer, so a chart or jsonnet library used
+// by several envs is loaded once. Safe for concurrent use.
+type Renderer struct {
+	p       *envconfig.Pipeline
+	opts    Options
+	engines map[string]templates.Engine
+	images  *images.Set
+	sem     chan struct{}
+}
+
+// New checks opts and prepares the engines.
+func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = runtime.GOMAXPROCS(0)
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	set, err := parseImages(opts.Images)
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{
+		p:      p,
+		opts:   opts,
+		images: set,
+		sem:    make(chan struct{}, opts.Parallelism),
+		engines: map[string]templates.Engine{
+			"helm":      helm.New(helm.Options{CacheDir: opts.CacheDir, PlainHTTP: opts.PlainHTTP}),
+			"kustomize": kustomize.New(kustomize.Options{}),
+			"jsonnet":   jsonnet.New(jsonnet.Options{}),
+			"yaml":      plain.New(plain.Options{}),
+		},
+	}
+	for name, e := range r.engines {
+		r.engines[name] = guard{e}
+	}
+	return r, nil
+}
+
+func parseImages(in Images) (*images.Set, error) {
+	set, err := images.ParseList("", "")
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, f := range in.Files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			errs = append(errs, &diag.Error{File: f, Msg: "cannot read the images file", Err: err, Hint: "check the --images path"})
+			continue
+		}
+		s, err := images.ParseFile(data, f)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := set.Merge(s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, ref := range in.Refs {
+		if err := set.Add(ref, "--image "+ref); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if strings.TrimSpace(in.List) != "" {
+		s, err := images.ParseList(in.List, "KILN_IMAGES")
+		if err != nil {
+			errs = append(errs, err)
+		} else if err := set.Merge(s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	repos := make([]string, 0, len(in.Given))
+	for repo := range in.Given {
+		repos = append(repos, repo)
+	}
+	sort.Strings(repos)
+	for _, repo := range repos {
+		if err := set.Add(in.Given[repo], "the previous environment's kiln.lock.json"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := diag.Join(errs...); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+// guard recovers an engine's panic into an error, so a bad template can
+// never take the process down.
+type guard struct{ templates.Engine }
+
+func (g guard) Render(ctx context.Context, req *templates.Request) (res *templates.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, &diag.Error{App: req.App, Msg: fmt.Sprintf("the template engine failed unexpectedly: %v", p),
+				Hint: "this is a bug in kiln or one of its engines; please report it with the app's templates"}
+		}
+	}()
+	return g.Engine.Render(ctx, req)
+}
+
+// EnvResult is one environment's render.
+type EnvResult struct {
+	// Env is the environment's name.
+	Env string
+	// Files is the output tree, relative to <out>/<env>. Nil when Err is set.
+	Files tree.Files
+	// Apps summarise each rendered app, in kiln.yaml order.
+	Apps []AppSummary
+	// Objects maps each object file (apps/<app>/<file>) to the object's
+	// identity, for messages.
+	Objects map[string]string
+	// Warnings did not stop the render (with Strict they are in Err).
+	Warnings []diag.Warning
+	// Err holds every error, sorted; nil on success.
+	Err error
+	// Redactor masks this env's secret values.
+	Redactor *redact.Redactor
+	// Lock is the content of kiln.lock.json.
+	Lock *Lock
+}
+
+// AppSummary is what one app rendered to.
+type AppSummary struct {
+	Name    string
+	Engine  string
+	Objects int
+	Files   int
+}
+
+// Render renders each named env (all of them when envs is empty). Each env
+// is independent: one that fails does not stop the others.
+func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, error) {
+	if len(envs) == 0 {
+		for _, e := range r.p.Environments {
+			envs = append(envs, e.Name)
+		}
+	}
+	var errs []error
+	for _, e := range envs {
+		if _, err := r.p.Env(e); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := diag.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := make([]*EnvResult, len(envs))
+	for i, e := range envs {
+		out[i] = r.renderEnv(ctx, e)
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// appRun is one app's progress through the pipeline.
+type appRun struct {
+	app     envconfig.ResolvedApp
+	res     *templates.Result
+	objs    []templates.Object
+	used    map[string]bool
+	err     error
+	warns   []diag.Warning
+	patches []byte // canonical patches, for the input digest
+}
+
+func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
+	er := &EnvResult{Env: env}
+	ef, err := r.p.LoadEnvFile(env)
+	if err != nil {
+		er.Err = diag.Join(err)
+		return er
+	}
+	lookup := r.opts.LookupEnv
+	if lookup == nil {
+		lookup = func(string) (string, bool) { return "", false }
+	}
+	res, err := r.p.Resolve(env, ef, lookup)
+	if err != nil {
+		er.Err = diag.Join(err)
+		return er
+	}
+	er.Redactor = redact.New(res.Secrets)
+
+	runs := make([]*appRun, len(res.Apps))
+	var wg sync.WaitGroup
+	for i, app := range res.Apps {
+		runs[i] = &appRun{app: app}
+		wg.Add(1)
+		go func(run *appRun) {
+			defer wg.Done()
+			select {
+			case r.sem <- struct{}{}:
+			case <-ctx.Done():
+				run.err = ctx.Err()
+				return
+			}
+			defer func() { <-r.sem }()
+			r.renderApp(ctx, res, run)
+		}(runs[i])
+	}
+	wg.Wait()
+
+	var errs []error
+	var warns []diag.Warning
+	used := map[string]bool{}
+	for _, run := range runs {
+		if run.err != nil {
+			errs = append(errs, forApp(run.app.Name, run.err))
+		}
+		warns = append(warns, run.warns...)
+		for k := range run.used {
+			used[k] = true
+		}
+	}
+	if len(errs) == 0 {
+		// Namespaces and validation need every app's CRDs, so they run once
+		// all engines are done.
+		scopes := scope.New()
+		for _, run := range runs {
+			if err := scopes.AddCRDs(run.objs); err != nil {
+				errs = append(errs, forApp(run.app.Name, err))
+			}
+		}
+		for _, run := range runs {
+			scopes.SetDefault(run.objs, run.app.Namespace)
+			if err := validateObjects(run.app.Name, run.objs); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	for _, repo := range r.images.Unused(used) {
+		warns = append(warns, diag.Warning{Msg: fmt.Sprintf("image %s is used by no app in env %s", repo, env),
+			Hint: "check the repository name; kiln matches images by their normalised repository"})
+	}
+	if len(errs) == 0 {
+		errs = append(errs, r.checkEnv(res, runs, &warns)...)
+	}
+	var files tree.Files
+	if len(errs) == 0 {
+		files, err = r.layout(res, runs, er)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	er.Warnings = diag.SortWarnings(warns)
+	if r.opts.Strict {
+		for _, w := range er.Warnings {
+			errs = append(errs, w.AsError())
+		}
+	}
+	if err := diag.Join(errs...); err != nil {
+		er.Err = redactErr(er.Redactor, err)
+		return er
+	}
+	er.Files = files
+	return er
+}
+
+// forApp names app on every error in err that does not name one yet.
+func forApp(app string, err error) error {
+	var out []error
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if errors.As(e, &de) {
+			out = append(out, de.ForApp(app))
+			continue
+		}
+		out = append(out, &diag.Error{App: app, Msg: e.Error(), Err: e})
+	}
+	return errors.Join(out...)
+}
+
+// redactErr masks secret values in every message of err. Engines are told
+// not to echo values, but a template can put anything into its own error.
+func redactErr(rd *redact.Redactor, err error) error {
+	var out []error
+	for _, e := range diag.Flatten(err) {
+		msg := e.Error()
+		if red := rd.String(msg); red != msg {
+			out = append(out, &diag.Error{Msg: red})
+			continue
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}

@@ -1,0 +1,63 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/tree"
+)
+
+// Validate renders each env twice and adds an error to an env's result for
+// every object whose bytes differ between the two renders: a template that
+// uses random values, the clock or generated certificates would make Flux
+// see a change on every render.
+func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, error) {
+	first, err := r.Render(ctx, envs)
+	if err != nil {
+		return first, err
+	}
+	second, err := r.Render(ctx, envs)
+	if err != nil {
+		return first, err
+	}
+	for i, a := range first {
+		b := second[i]
+		if a.Err != nil || b.Err != nil {
+			continue
+		}
+		var errs []error
+		for _, p := range tree.SortedKeys(a.Files) {
+			if !strings.HasPrefix(p, "apps/") || bytes.Equal(a.Files[p], b.Files[p]) {
+				continue
+			}
+			app := strings.SplitN(p, "/", 3)[1]
+			errs = append(errs, &diag.Error{App: app, Msg: a.Objects[p] + ": differs between two renders of the same inputs",
+				Hint: "the template uses random values, the current time or generated certificates; " +
+					"make them inputs (values, vars) so every render is byte-identical"})
+		}
+		for p := range b.Files {
+			if _, ok := a.Files[p]; !ok && strings.HasPrefix(p, "apps/") {
+				errs = append(errs, &diag.Error{App: strings.SplitN(p, "/", 3)[1], Msg: b.Objects[p] + ": appears in only one of two renders of the same inputs",
+					Hint: "object names must not depend on random values or the current time"})
+			}
+		}
+		if len(errs) > 0 {
+			a.Err = diag.Join(errs...)
+			a.Files = nil
+		}
+	}
+	return first, nil
+}
+
+// WriteEnv writes a successful env result to <out>/<env>, replacing what
+// was there atomically.
+func WriteEnv(out string, er *EnvResult) error {
+	if er.Err != nil {
+		return errors.New("refusing to write env " + er.Env + ": it failed to render")
+	}
+	return tree.Write(filepath.Join(out, er.Env), er.Files)
+}

@@ -1,0 +1,61 @@
+package helm
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// Helm v3's engine (pkg/engine/engine.go, cleanupParseError and
+// cleanupExecError) flattens Go template errors into text such as
+//
+//	parse error at (app/templates/x.yaml:7): unexpected "}" in operand
+//	execution error at (app/templates/x.yaml:3:4): replicas must be set
+//
+// and text/template's own ExecError keeps its location only in its text
+// ("template: app/templates/x.yaml:3:4: executing ..."). There is no typed
+// location to reach with errors.As, so these patterns read it; the original
+// error stays reachable through diag.Error.Err.
+var (
+	helmTplErrRe = regexp.MustCompile(`(?s)^(parse|execution) error at \(([^()\s]+?):(\d+)(?::\d+)?\): (.*)$`)
+	goTplLocRe   = regexp.MustCompile(`template: ([^\s:]+):(\d+)(?::\d+)?: `)
+	yamlErrRe    = regexp.MustCompile(`(?s)^YAML parse error on ([^\s:]+): (.*)$`)
+)
+
+// renderError turns an error of helm's install action into a *diag.Error
+// that names the template file (repository-relative) and line.
+func renderError(err error, src *chartSource) error {
+	msg := err.Error()
+	if m := helmTplErrRe.FindStringSubmatch(msg); m != nil {
+		file, line, text := src.file(m[2]), atoi(m[3]), m[4]
+		if m[1] == "parse" {
+			return &diag.Error{File: file, Line: line, Msg: "template syntax error: " + text, Hint: "fix the template; it is Go template syntax (text/template) with Helm's functions", Err: err}
+		}
+		// The wrapped text of `fail` or `required`: the chart's own message.
+		return &diag.Error{File: file, Line: line, Msg: "chart refused to render: " + text, Hint: "set the values the chart asks for in the app's values files or the environment's values", Err: err}
+	}
+	if locs := goTplLocRe.FindAllStringSubmatchIndex(msg, -1); len(locs) > 0 {
+		// Errors from included templates nest; the innermost location is
+		// the one that went wrong.
+		l := locs[len(locs)-1]
+		file, line, text := src.file(msg[l[2]:l[3]]), atoi(msg[l[4]:l[5]]), msg[l[1]:]
+		return &diag.Error{File: file, Line: line, Msg: "template error: " + text, Hint: "fix the template, or the values it reads", Err: err}
+	}
+	if m := yamlErrRe.FindStringSubmatch(msg); m != nil {
+		return &diag.Error{File: src.file(m[1]), Msg: "template rendered invalid YAML: " + m[2], Hint: "fix the template's output (the line is a line of the rendered text; helm template --debug shows it)", Err: err}
+	}
+	switch {
+	case strings.HasPrefix(msg, "values don't meet the specifications"):
+		return &diag.Error{File: src.errFile(), Msg: msg, Hint: "fix the values so that they match the chart's values.schema.json", Err: err}
+	case strings.HasPrefix(msg, "chart requires kubeVersion"):
+		return &diag.Error{File: src.chartYAML(), Msg: msg, Hint: "set kubeVersion in kiln.yaml to a version the chart supports", Err: err}
+	}
+	return &diag.Error{File: src.errFile(), Msg: "rendering chart " + src.input + ": " + msg, Err: err}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

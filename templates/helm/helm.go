@@ -1,0 +1,296 @@
+package helm
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"path"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// CacheDir holds downloaded remote charts (.tgz), keyed by repo URL,
+	// chart and resolved version. Empty: no remote charts allowed.
+	CacheDir string
+	// PlainHTTP lets oci:// references use plain HTTP (tests, local
+	// registries), like helm --plain-http.
+	PlainHTTP bool
+}
+
+// Engine renders Helm charts. It loads each chart once and shares it between
+// renders (several environments and apps often use the same chart); it is
+// safe for concurrent use.
+type Engine struct {
+	opts Options
+
+	// files holds each chart's files, keyed by the absolute path of the
+	// chart folder or .tgz. Files are shared read-only between renders; each
+	// render builds its own *chart.Chart from them, because helm mutates the
+	// chart while it processes dependencies.
+	files onceMap[string, []*loader.BufferedFile]
+	// indexes holds each HTTP chart repository's index, keyed by repo URL.
+	indexes onceMap[string, *indexFile]
+	// resolved maps repo, chart and version constraint to a cached .tgz.
+	resolved onceMap[string, resolvedChart]
+}
+
+var _ templates.Engine = (*Engine)(nil)
+
+// New returns an Engine.
+func New(opts Options) *Engine {
+	return &Engine{opts: opts}
+}
+
+// Render renders req's chart as `helm template --include-crds --skip-tests`
+// would: release name req.App, namespace req.Namespace, values = chart
+// defaults < req.ValuesFiles < req.Values.
+func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templates.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = nil
+			err = &diag.Error{
+				App:  req.App,
+				Msg:  fmt.Sprintf("helm engine panicked while rendering chart %s: %v", req.Path, r),
+				Hint: "this is a bug in kiln or helm; please report it together with the chart",
+			}
+		}
+	}()
+	res, err = e.render(ctx, req)
+	if err != nil {
+		return nil, forApp(err, req.App)
+	}
+	return res, nil
+}
+
+func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	kubeVersion, kvErr := parseKubeVersion(req.KubeVersion)
+	src, chartErr := e.chart(ctx, req)
+	vals, err := readValues(req)
+	if err := errors.Join(kvErr, chartErr, err); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	chrt, err := loader.LoadFiles(src.files)
+	if err != nil {
+		return nil, &diag.Error{File: src.errFile(), Msg: "loading chart " + src.input + ": " + err.Error(), Hint: "check that it is a valid Helm chart (helm lint)", Err: err}
+	}
+	switch chrt.Metadata.Type {
+	case "", "application":
+	default:
+		return nil, &diag.Error{File: src.errFile(), Msg: fmt.Sprintf("%s charts are not installable", chrt.Metadata.Type), Hint: "render an application chart that depends on it instead"}
+	}
+	if deps := chrt.Metadata.Dependencies; deps != nil {
+		if err := action.CheckDependencies(chrt, deps); err != nil {
+			return nil, &diag.Error{File: src.chartYAML(), Msg: "chart " + src.input + ": dependency " + err.Error(), Hint: "vendor the dependencies into the chart's charts/ folder (helm dependency build) and commit them", Err: err}
+		}
+	}
+
+	inst := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
+	// These are the settings `helm template` uses (cmd/helm/template.go).
+	inst.DryRun = true
+	inst.DryRunOption = "true"
+	inst.ClientOnly = true
+	inst.Replace = true
+	inst.IncludeCRDs = true
+	inst.EnableDNS = false
+	inst.ReleaseName = req.App
+	inst.Namespace = req.Namespace
+	inst.KubeVersion = kubeVersion
+	rel, err := inst.RunWithContext(ctx, chrt, vals.merged)
+	if err != nil {
+		return nil, renderError(err, src)
+	}
+
+	crds := map[string]bool{}
+	for _, c := range chrt.CRDObjects() {
+		crds[path.Clean(filepath.ToSlash(c.Filename))] = true
+	}
+	objs, err := releaseObjects(rel, src, crds)
+	if err != nil {
+		return nil, err
+	}
+
+	// The values the top-level templates saw as .Values, for reviewers.
+	effective, err := chartutil.CoalesceValues(chrt, vals.merged)
+	if err != nil {
+		return nil, &diag.Error{File: src.errFile(), Msg: "computing effective values: " + err.Error(), Err: err}
+	}
+
+	inputs := []string{src.input}
+	for _, f := range vals.files {
+		inputs = append(inputs, f.name)
+	}
+	sort.Strings(inputs)
+	inputs = uniq(inputs)
+
+	return &templates.Result{
+		Objects:     objs,
+		Inputs:      inputs,
+		InputDigest: digest(req, src, vals),
+		Params:      plainMap(effective),
+	}, nil
+}
+
+// parseKubeVersion parses the --kube-version equivalent; empty means helm's
+// default.
+func parseKubeVersion(v string) (*chartutil.KubeVersion, error) {
+	if v == "" {
+		return nil, nil
+	}
+	kv, err := chartutil.ParseKubeVersion(v)
+	if err != nil {
+		return nil, &diag.Error{Msg: fmt.Sprintf("invalid kubeVersion %q: %v", v, err), Hint: `set kubeVersion in kiln.yaml to a Kubernetes version such as "1.31.0"`, Err: err}
+	}
+	return kv, nil
+}
+
+// digest hashes every input of a render: the chart's files, the values files,
+// the env's values and the release settings. Each field is length-prefixed so
+// that no two different inputs hash alike.
+func digest(req *templates.Request, src *chartSource, vals *values) string {
+	h := sha256.New()
+	field := func(s string) { writeField(h, []byte(s)) }
+	field("kiln-helm-v1")
+	field("release")
+	field(req.App)
+	field("namespace")
+	field(req.Namespace)
+	field("kubeVersion")
+	field(req.KubeVersion)
+	field("chart")
+	field(src.input)
+	files := append([]*loader.BufferedFile(nil), src.files...)
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	for _, f := range files {
+		field(f.Name)
+		writeField(h, f.Data)
+	}
+	field("valuesFiles")
+	for _, f := range vals.files {
+		field(f.name)
+		writeField(h, f.data)
+	}
+	field("values")
+	writeField(h, vals.userJSON)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+func writeField(h hash.Hash, b []byte) {
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+	h.Write(n[:])
+	h.Write(b)
+}
+
+// forApp names app on every error in err; errors that are not yet
+// *diag.Error are wrapped into one.
+func forApp(err error, app string) error {
+	var out []error
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if errors.As(e, &de) && de == e {
+			out = append(out, de.ForApp(app))
+			continue
+		}
+		if errors.As(e, &de) {
+			// A wrapped diag.Error: keep the wrapper's text, reuse the location.
+			out = append(out, &diag.Error{File: de.File, Line: de.Line, App: app, Msg: e.Error(), Hint: de.Hint, Err: e})
+			continue
+		}
+		out = append(out, &diag.Error{App: app, Msg: "helm: " + e.Error(), Err: e})
+	}
+	return diag.Join(out...)
+}
+
+// plainMap turns helm's chartutil.Values (at any depth) into map[string]any,
+// so that callers see ordinary maps.
+func plainMap(v map[string]any) map[string]any {
+	out := make(map[string]any, len(v))
+	for k, x := range v {
+		out[k] = plainValue(x)
+	}
+	return out
+}
+
+func plainValue(x any) any {
+	switch t := x.(type) {
+	case chartutil.Values:
+		return plainMap(t)
+	case map[string]any:
+		return plainMap(t)
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = plainValue(e)
+		}
+		return out
+	}
+	return x
+}
+
+func uniq(s []string) []string {
+	out := s[:0]
+	for i, x := range s {
+		if i > 0 && x == s[i-1] {
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// onceMap computes each key's value once, even under concurrent calls.
+// Failures are not kept, so a later call tries again (a download may have
+// been cancelled).
+type onceMap[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]*onceEntry[V]
+}
+
+type onceEntry[V any] struct {
+	once sync.Once
+	v    V
+	err  error
+}
+
+func (m *onceMap[K, V]) do(key K, f func() (V, error)) (V, error) {
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = map[K]*onceEntry[V]{}
+	}
+	e := m.m[key]
+	if e == nil {
+		e = &onceEntry[V]{}
+		m.m[key] = e
+	}
+	m.mu.Unlock()
+	e.once.Do(func() { e.v, e.err = f() })
+	if e.err != nil {
+		m.mu.Lock()
+		if m.m[key] == e {
+			delete(m.m, key)
+		}
+		m.mu.Unlock()
+	}
+	return e.v, e.err
+}

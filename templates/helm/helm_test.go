@@ -1,0 +1,461 @@
+package helm
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// testRoot is the absolute, symlink-free path of testdata/repo.
+func testRoot(t *testing.T) string {
+	t.Helper()
+	abs, err := filepath.Abs(filepath.Join("testdata", "repo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return real
+}
+
+// tempRoot returns an empty, symlink-free repository root.
+func tempRoot(t *testing.T) string {
+	t.Helper()
+	d, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(d, "repo")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// format prints a result the way a reviewer reads it: every object with
+// the file (and line) it came from, then the inputs and effective values.
+func format(t *testing.T, res *templates.Result) string {
+	t.Helper()
+	var b strings.Builder
+	for _, o := range res.Objects {
+		loc := o.File
+		if o.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", o.File, o.Line)
+		}
+		fmt.Fprintf(&b, "--- # %s\n%s", loc, o.Node.MustString())
+	}
+	fmt.Fprintf(&b, "--- # inputs\n%s", mustYAML(t, res.Inputs))
+	fmt.Fprintf(&b, "--- # params\n%s", mustYAML(t, res.Params))
+	return b.String()
+}
+
+func mustYAML(t *testing.T, v any) string {
+	t.Helper()
+	n, err := kyaml.FromMap(map[string]any{"v": v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := n.Pipe(kyaml.Lookup("v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.MustString()
+}
+
+// golden compares got with testdata/golden/<name>, rewriting it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", p, diff)
+	}
+}
+
+// errText prints err with machine-specific paths replaced.
+func errText(err error, root string) string {
+	s := err.Error()
+	s = strings.ReplaceAll(s, root, "$ROOT")
+	s = strings.ReplaceAll(s, filepath.Dir(root), "$PARENT")
+	return s + "\n"
+}
+
+func TestRender(t *testing.T) {
+	t.Parallel()
+	root := testRoot(t)
+	e := New(Options{})
+	tests := []struct {
+		name    string
+		req     templates.Request
+		wantErr bool
+	}{
+		{name: "app", req: templates.Request{Path: "charts/app", KubeVersion: "1.31.0"}},
+		{name: "app-kube-1.29", req: templates.Request{Path: "charts/app/", KubeVersion: "1.29.4"}},
+		{name: "app-default-kube", req: templates.Request{Path: "charts/app"}},
+		{name: "app-values", req: templates.Request{
+			Path:        "charts/app",
+			KubeVersion: "1.31.0",
+			ValuesFiles: []string{"values/base.yaml", "values/prod.yaml"},
+			Values:      map[string]any{"replicas": 5, "env": map[string]any{"EXTRA": "from env values"}, "service": map[string]any{"annotations": nil}},
+		}},
+		{name: "fail", req: templates.Request{Path: "charts/failing"}, wantErr: true},
+		{name: "syntax", req: templates.Request{Path: "charts/syntax"}, wantErr: true},
+		{name: "nilptr", req: templates.Request{Path: "charts/nilptr"}, wantErr: true},
+		{name: "missingdep", req: templates.Request{Path: "charts/missingdep"}, wantErr: true},
+		{name: "chart-missing", req: templates.Request{Path: "charts/nope"}, wantErr: true},
+		{name: "chart-outside", req: templates.Request{Path: "../outside"}, wantErr: true},
+		{name: "values-outside", req: templates.Request{Path: "charts/app", ValuesFiles: []string{"../x.yaml"}}, wantErr: true},
+		{name: "values-problems", req: templates.Request{Path: "charts/app", ValuesFiles: []string{"values/missing.yaml", "values/broken.yaml"}}, wantErr: true},
+		{name: "kube-too-old", req: templates.Request{Path: "charts/app", KubeVersion: "1.24.0"}, wantErr: true},
+		{name: "kube-invalid", req: templates.Request{Path: "charts/app", KubeVersion: "banana"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req := tt.req
+			req.Root, req.App, req.Namespace, req.Env = root, "web", "shop", "dev"
+			res, err := e.Render(context.Background(), &req)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("Render() succeeded, want an error")
+				}
+				var de *diag.Error
+				if !errors.As(err, &de) {
+					t.Errorf("Render() error %T is not a *diag.Error", err)
+				} else if de.App != "web" {
+					t.Errorf("error names app %q, want web", de.App)
+				}
+				golden(t, tt.name+".err", errText(err, root))
+				return
+			}
+			if err != nil {
+				t.Fatalf("Render(): %v", err)
+			}
+			golden(t, tt.name+".yaml", format(t, res))
+		})
+	}
+}
+
+// TestHooks checks helm template's hook rules: non-test hooks are printed
+// after the manifest, test hooks (--skip-tests) and NOTES.txt are not.
+func TestHooks(t *testing.T) {
+	t.Parallel()
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: testRoot(t), App: "web", Namespace: "shop", Path: "charts/app", KubeVersion: "1.31.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range res.Objects {
+		got = append(got, o.Node.GetKind()+"/"+o.Node.GetName()+" "+o.File)
+	}
+	want := []string{
+		"CustomResourceDefinition/crontabs.stable.example.com charts/app/crds/crontab.yaml",
+		"ConfigMap/web-sub charts/app/charts/sub/templates/configmap.yaml",
+		"ConfigMap/web-app-lookup charts/app/templates/lookup.yaml",
+		"Service/web-app charts/app/templates/service.yaml",
+		"Deployment/web-app charts/app/templates/deployment.yaml",
+		"Job/web-app-migrate charts/app/templates/hooks/pre-install.yaml",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+}
+
+// TestValuesPrecedence: chart defaults < values files in order < env values,
+// merged key by key; null removes a default.
+func TestValuesPrecedence(t *testing.T) {
+	t.Parallel()
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{
+		Root: testRoot(t), App: "web", Namespace: "shop", Path: "charts/app",
+		ValuesFiles: []string{"values/base.yaml", "values/prod.yaml"},
+		Values:      map[string]any{"replicas": 5, "env": map[string]any{"EXTRA": "x"}, "image": map[string]any{"repository": nil}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type view struct {
+		Replicas   any
+		Image      any
+		Env        any
+		SubGreet   any
+		GlobalTeam any
+	}
+	p := res.Params
+	got := view{
+		Replicas:   p["replicas"],
+		Image:      p["image"],
+		Env:        p["env"],
+		SubGreet:   p["sub"].(map[string]any)["greeting"],
+		GlobalTeam: p["global"].(map[string]any)["team"],
+	}
+	want := view{
+		Replicas:   float64(5), // values pass through JSON, as helm's own values files do
+		Image:      map[string]any{"tag": "2.5.0"},
+		Env:        map[string]any{"LOG_LEVEL": "debug", "MODE": "prod", "EXTRA": "x"},
+		SubGreet:   "hello from prod.yaml",
+		GlobalTeam: "platform",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("effective values (-want +got):\n%s", diff)
+	}
+	for _, o := range res.Objects {
+		if o.Node.GetKind() == "ConfigMap" && o.Node.GetName() == "web-sub" {
+			g, _ := o.Node.GetString("data.greeting")
+			if g != "hello from prod.yaml" {
+				t.Errorf("subchart greeting = %q, want the parent's values to reach it", g)
+			}
+		}
+	}
+}
+
+func TestDigest(t *testing.T) {
+	t.Parallel()
+	root := testRoot(t)
+	e := New(Options{})
+	base := templates.Request{Root: root, App: "web", Namespace: "shop", Path: "charts/app", KubeVersion: "1.31.0", ValuesFiles: []string{"values/base.yaml"}, Values: map[string]any{"a": 1, "b": map[string]any{"c": true}}}
+	render := func(mod func(r *templates.Request)) *templates.Result {
+		t.Helper()
+		r := base
+		if mod != nil {
+			mod(&r)
+		}
+		res, err := e.Render(context.Background(), &r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	ref := render(nil)
+	if diff := cmp.Diff([]string{"charts/app", "values/base.yaml"}, ref.Inputs); diff != "" {
+		t.Errorf("Inputs (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(ref.InputDigest, "sha256:") || len(ref.InputDigest) != len("sha256:")+64 {
+		t.Errorf("InputDigest = %q, want sha256:<64 hex>", ref.InputDigest)
+	}
+	same := render(func(r *templates.Request) { r.Values = map[string]any{"b": map[string]any{"c": true}, "a": 1} })
+	if same.InputDigest != ref.InputDigest {
+		t.Errorf("equal inputs gave different digests")
+	}
+	changes := map[string]func(r *templates.Request){
+		"app":         func(r *templates.Request) { r.App = "api" },
+		"namespace":   func(r *templates.Request) { r.Namespace = "other" },
+		"kubeVersion": func(r *templates.Request) { r.KubeVersion = "1.30.0" },
+		"values":      func(r *templates.Request) { r.Values = map[string]any{"a": 2} },
+		"valuesFiles": func(r *templates.Request) { r.ValuesFiles = []string{"values/prod.yaml"} },
+	}
+	for name, mod := range changes {
+		if render(mod).InputDigest == ref.InputDigest {
+			t.Errorf("changing %s did not change the digest", name)
+		}
+	}
+}
+
+// TestContainment: a chart may not reach outside the repository, neither by
+// its path nor through a symlink inside it.
+func TestContainment(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	outside := filepath.Dir(root)
+	writeFile(t, filepath.Join(outside, "secret.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\n")
+	if err := os.MkdirAll(filepath.Join(outside, "elsewhere"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	chart := func(dir string) {
+		writeFile(t, filepath.Join(root, dir, "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+		writeFile(t, filepath.Join(root, dir, "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n")
+	}
+	chart("fileLink")
+	symlink(t, filepath.Join(outside, "secret.yaml"), filepath.Join(root, "fileLink", "templates", "stolen.yaml"))
+	chart("dirLink")
+	symlink(t, filepath.Join(outside, "elsewhere"), filepath.Join(root, "dirLink", "templates", "more"))
+	symlink(t, outside, filepath.Join(root, "chartLink"))
+	chart("inside")
+	symlink(t, filepath.Join(root, "inside", "templates", "cm.yaml"), filepath.Join(root, "inside", "templates", "again.yaml"))
+	symlink(t, filepath.Join(outside, "secret.yaml"), filepath.Join(root, "values.yaml"))
+
+	tests := []struct {
+		name    string
+		path    string
+		values  []string
+		wantErr string
+	}{
+		{name: "file symlink", path: "fileLink", wantErr: `fileLink/templates/stolen.yaml: app web: chart file "$ROOT/fileLink/templates/stolen.yaml" leads outside the repository (to $PARENT/secret.yaml)`},
+		{name: "folder symlink", path: "dirLink", wantErr: `dirLink/templates/more: app web: chart file "$ROOT/dirLink/templates/more" leads outside the repository (to $PARENT/elsewhere)`},
+		{name: "chart symlink", path: "chartLink", wantErr: `chartLink: app web: chart "chartLink" leads outside the repository (to $PARENT)`},
+		{name: "values symlink", path: "inside", values: []string{"values.yaml"}, wantErr: `values.yaml: app web: values file "values.yaml" leads outside the repository (to $PARENT/secret.yaml)`},
+		{name: "values dotdot", path: "inside", values: []string{"../secret.yaml"}, wantErr: `../secret.yaml: app web: values file "../secret.yaml" leads outside the repository (to $PARENT/secret.yaml)`},
+		{name: "symlink inside is fine", path: "inside"},
+	}
+	e := New(Options{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "web", Namespace: "ns", Path: tt.path, ValuesFiles: tt.values})
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Render(): %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Render() succeeded, want a containment error")
+			}
+			if !errors.Is(err, rootfs.ErrOutside) {
+				t.Errorf("error does not wrap rootfs.ErrOutside: %v", err)
+			}
+			got := strings.SplitN(errText(err, root), "\n", 2)[0]
+			if diff := cmp.Diff(tt.wantErr, got); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestLocalArchive renders a packaged chart inside the repository: the same
+// objects as its folder, with files named inside the archive.
+func TestLocalArchive(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	ch, err := loader.Load(filepath.Join("testdata", "repo", "charts", "app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "charts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tgz, err := chartutil.Save(ch, filepath.Join(root, "charts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Options{})
+	fromDir, err := e.Render(context.Background(), &templates.Request{Root: testRoot(t), App: "web", Namespace: "shop", Path: "charts/app", KubeVersion: "1.31.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromTgz, err := e.Render(context.Background(), &templates.Request{Root: root, App: "web", Namespace: "shop", Path: "charts/" + filepath.Base(tgz), KubeVersion: "1.31.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := func(res *templates.Result, prefix string) []string {
+		var out []string
+		for _, o := range res.Objects {
+			out = append(out, strings.TrimPrefix(o.File, prefix)+"\n"+o.Node.MustString())
+		}
+		return out
+	}
+	if diff := cmp.Diff(summary(fromDir, "charts/app/"), summary(fromTgz, "charts/app-1.0.0.tgz/")); diff != "" {
+		t.Errorf("archive renders differently from folder (-dir +tgz):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"charts/app-1.0.0.tgz"}, fromTgz.Inputs); diff != "" {
+		t.Errorf("Inputs (-want +got):\n%s", diff)
+	}
+}
+
+// TestConcurrent renders one chart from many goroutines (run with -race):
+// the shared chart files must not be mutated, and each render must see only
+// its own values.
+func TestConcurrent(t *testing.T) {
+	t.Parallel()
+	root := testRoot(t)
+	e := New(Options{})
+	req := func(i int) *templates.Request {
+		return &templates.Request{Root: root, App: fmt.Sprintf("app%d", i%4), Namespace: "shop", Path: "charts/app", KubeVersion: "1.31.0",
+			ValuesFiles: []string{"values/base.yaml"}, Values: map[string]any{"replicas": i % 4}}
+	}
+	want := map[int]string{}
+	for i := 0; i < 4; i++ {
+		res, err := New(Options{}).Render(context.Background(), req(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = format(t, res)
+	}
+	const n = 32
+	got := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := e.Render(context.Background(), req(i))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			var b strings.Builder
+			for _, o := range res.Objects {
+				b.WriteString(o.Node.MustString())
+			}
+			got[i] = format(t, res)
+		}()
+	}
+	wg.Wait()
+	for i := 0; i < n; i++ {
+		if errs[i] != nil {
+			t.Errorf("render %d: %v", i, errs[i])
+			continue
+		}
+		if diff := cmp.Diff(want[i%4], got[i]); diff != "" {
+			t.Errorf("render %d differs from a lone render (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+func TestCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := New(Options{}).Render(ctx, &templates.Request{Root: testRoot(t), App: "web", Namespace: "shop", Path: "charts/app"})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Render() = %v, want context.Canceled", err)
+	}
+}
+
+func writeFile(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,112 @@
+package helm
+
+import (
+	"errors"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/release"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/objects"
+)
+
+// releaseObjects turns what `helm template` prints — the manifest (CRDs
+// first, then templates in helm's install order) followed by every hook that
+// is not a test hook — into objects. crds names the CRD files by helm's
+// source name: their text is the file verbatim, so their lines are real.
+func releaseObjects(rel *release.Release, src *chartSource, crds map[string]bool) ([]templates.Object, error) {
+	var out []templates.Object
+	var errs []error
+	add := func(source, body string) {
+		keepLines := crds[source]
+		objs, err := objects.Parse([]byte(body), src.file(source), 0)
+		if err != nil {
+			errs = append(errs, renderedLines(err, keepLines))
+			return
+		}
+		for i := range objs {
+			if !keepLines {
+				// A line of rendered output is not a line of the template.
+				objs[i].Line = 0
+			}
+		}
+		out = append(out, objs...)
+	}
+	for _, c := range splitManifest(rel.Manifest) {
+		add(c.source, c.body)
+	}
+	for _, h := range rel.Hooks {
+		if isTestHook(h) {
+			continue // --skip-tests
+		}
+		add(h.Path, h.Manifest)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// renderedLines drops the lines from errors about rendered templates, whose
+// lines do not match the template's.
+func renderedLines(err error, keep bool) error {
+	if keep {
+		return err
+	}
+	var out []error
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if errors.As(e, &de) {
+			c := *de
+			c.Line = 0
+			c.Msg = "rendered template: " + c.Msg
+			e = &c
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
+
+// isTestHook is cmd/helm/template.go's test for --skip-tests.
+func isTestHook(h *release.Hook) bool {
+	for _, e := range h.Events {
+		if e == release.HookTest {
+			return true
+		}
+	}
+	return false
+}
+
+type chunk struct {
+	source string
+	body   string
+}
+
+// splitManifest splits a release manifest at helm's "---\n# Source: <file>"
+// separators, keeping helm's order.
+func splitManifest(manifest string) []chunk {
+	const prefix = "# Source: "
+	var out []chunk
+	var body strings.Builder
+	source, started := "", false
+	flush := func() {
+		if started {
+			out = append(out, chunk{source: source, body: body.String()})
+		}
+		body.Reset()
+	}
+	lines := strings.SplitAfter(manifest, "\n")
+	for i := 0; i < len(lines); i++ {
+		if strings.TrimRight(lines[i], "\r\n") == "---" && i+1 < len(lines) && strings.HasPrefix(lines[i+1], prefix) {
+			flush()
+			source = strings.TrimSpace(strings.TrimPrefix(lines[i+1], prefix))
+			started = true
+			i++
+			continue
+		}
+		body.WriteString(lines[i])
+	}
+	flush()
+	return out
+}

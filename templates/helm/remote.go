@@ -1,0 +1,340 @@
+package helm
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/getter"
+	"helm.sh/helm/v3/pkg/registry"
+	"helm.sh/helm/v3/pkg/repo"
+	"k8s.io/apimachinery/pkg/util/version"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// Remote charts are cached as
+//
+//	<CacheDir>/http/<host>-<hash>/index.yaml
+//	<CacheDir>/http/<host>-<hash>/<chart>/<version>.tgz
+//	<CacheDir>/oci/<host>-<hash>/<chart>/<version>.tgz
+//
+// where <hash> is the start of the SHA-256 of the repository URL. A chart
+// asked for by exact version is taken from the cache without any network
+// access; a constraint (or no version) needs the repository's index or tag
+// list once per Engine.
+
+// downloadTimeout bounds each HTTP request: helm's getters take no context.
+const downloadTimeout = 2 * time.Minute
+
+type resolvedChart struct {
+	file    string // the cached .tgz
+	version string
+}
+
+// indexFile is a chart repository's index.
+type indexFile = repo.IndexFile
+
+// chartNameRe is what a chart name (or one segment of an OCI path) may be.
+var chartNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// versionRe is what a version may be to be used in a cache file name.
+var versionRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+_-]*$`)
+
+// hostRe matches what is replaced in a host name used as a folder name.
+var hostRe = regexp.MustCompile(`[^A-Za-z0-9.-]`)
+
+func (e *Engine) remoteChart(ctx context.Context, req *templates.Request) (*chartSource, error) {
+	ref := req.ChartRepo + " " + req.Path
+	if e.opts.CacheDir == "" {
+		return nil, &diag.Error{Msg: "remote chart " + ref + ": no chart cache directory is configured", Hint: "remote charts need a cache directory; this is a kiln bug if you see it from the command line"}
+	}
+	for _, seg := range strings.Split(req.Path, "/") {
+		if !chartNameRe.MatchString(seg) || strings.Contains(seg, "..") {
+			return nil, &diag.Error{Msg: fmt.Sprintf("invalid chart name %q for repository %s", req.Path, req.ChartRepo), Hint: "helm.chart names a chart in the repository, such as \"redis\""}
+		}
+	}
+	var (
+		rc    resolvedChart
+		input string
+		err   error
+	)
+	switch {
+	case registry.IsOCI(req.ChartRepo):
+		base := strings.TrimSuffix(strings.TrimPrefix(req.ChartRepo, "oci://"), "/") + "/" + req.Path
+		rc, err = e.resolved.do("oci\x00"+base+"\x00"+req.ChartVersion, func() (resolvedChart, error) {
+			return e.resolveOCI(ctx, req.ChartRepo, base, req.Path, req.ChartVersion)
+		})
+		input = "oci://" + base + "@" + rc.version
+	case strings.HasPrefix(req.ChartRepo, "http://") || strings.HasPrefix(req.ChartRepo, "https://"):
+		if strings.Contains(req.Path, "/") {
+			return nil, &diag.Error{Msg: fmt.Sprintf("invalid chart name %q for repository %s", req.Path, req.ChartRepo), Hint: "helm.chart names a chart in the repository's index, such as \"redis\""}
+		}
+		repoURL := strings.TrimSuffix(req.ChartRepo, "/")
+		rc, err = e.resolved.do("http\x00"+repoURL+"\x00"+req.Path+"\x00"+req.ChartVersion, func() (resolvedChart, error) {
+			return e.resolveHTTP(ctx, repoURL, req.Path, req.ChartVersion)
+		})
+		input = repoURL + "/" + req.Path + "@" + rc.version
+	default:
+		return nil, &diag.Error{Msg: fmt.Sprintf("unsupported chart repository %q", req.ChartRepo), Hint: "helm.repo must be an http(s):// chart repository or an oci:// registry"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	files, err := e.files.do(rc.file, func() ([]*loader.BufferedFile, error) {
+		return readChartArchive(rc.file, input)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &chartSource{files: files, input: input}, nil
+}
+
+// exactVersion reports whether v names one version rather than a range.
+func exactVersion(v string) bool {
+	_, err := version.ParseSemantic(v)
+	return err == nil && safeVersion(v)
+}
+
+// safeVersion reports whether v may be used in a file name.
+func safeVersion(v string) bool {
+	return versionRe.MatchString(v) && !strings.Contains(v, "..")
+}
+
+// cacheDir is the folder of one repository in the cache.
+func (e *Engine) cacheDir(kind, repoURL string) string {
+	sum := sha256.Sum256([]byte(repoURL))
+	host := repoURL
+	if u, err := url.Parse(repoURL); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	host = hostRe.ReplaceAllString(host, "_")
+	return filepath.Join(e.opts.CacheDir, kind, host+"-"+hex.EncodeToString(sum[:6]))
+}
+
+func chartFile(dir, chart, version string) string {
+	return filepath.Join(dir, filepath.FromSlash(chart), version+".tgz")
+}
+
+func exists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// resolveHTTP finds chart in the repository's index, downloads it unless it
+// is cached and returns the cached file.
+func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint string) (resolvedChart, error) {
+	dir := e.cacheDir("http", repoURL)
+	if exactVersion(constraint) {
+		if f := chartFile(dir, chart, constraint); exists(f) {
+			return resolvedChart{file: f, version: constraint}, nil
+		}
+	}
+	idx, err := e.indexes.do(repoURL, func() (*indexFile, error) { return e.fetchIndex(ctx, repoURL, dir) })
+	if err != nil {
+		return resolvedChart{}, err
+	}
+	cv, err := idx.Get(chart, constraint)
+	if err != nil {
+		return resolvedChart{}, notInIndex(idx, repoURL, chart, constraint, err)
+	}
+	if !safeVersion(cv.Version) {
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s in %s has an invalid version %q", chart, repoURL, cv.Version)}
+	}
+	f := chartFile(dir, chart, cv.Version)
+	if exists(f) {
+		return resolvedChart{file: f, version: cv.Version}, nil
+	}
+	if len(cv.URLs) == 0 {
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s in %s has no download URL", chart, cv.Version, repoURL), Hint: "the repository's index.yaml is incomplete; ask its maintainers"}
+	}
+	u, err := repo.ResolveReferenceURL(repoURL, cv.URLs[0])
+	if err != nil {
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s in %s: %v", chart, cv.Version, repoURL, err), Err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		return resolvedChart{}, err
+	}
+	data, err := httpGet(repoURL, u)
+	if err != nil {
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("downloading chart %s %s from %s: %v", chart, cv.Version, repoURL, err), Hint: "check that the chart repository is reachable", Err: err}
+	}
+	if cv.Digest != "" {
+		sum := sha256.Sum256(data)
+		if got := hex.EncodeToString(sum[:]); !strings.EqualFold(got, cv.Digest) {
+			return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s from %s: digest is sha256:%s, the index says %s", chart, cv.Version, repoURL, got, cv.Digest), Hint: "the download was corrupted or the repository changed the chart; try again or ask its maintainers"}
+		}
+	}
+	if err := writeAtomic(f, data); err != nil {
+		return resolvedChart{}, &diag.Error{Msg: "caching chart: " + err.Error(), Err: err}
+	}
+	return resolvedChart{file: f, version: cv.Version}, nil
+}
+
+// fetchIndex downloads the repository's index.yaml into dir and loads it.
+func (e *Engine) fetchIndex(ctx context.Context, repoURL, dir string) (*indexFile, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	data, err := httpGet(repoURL, repoURL+"/index.yaml")
+	if err != nil {
+		return nil, &diag.Error{Msg: fmt.Sprintf("fetching the index of chart repository %s: %v", repoURL, err), Hint: "check helm.repo and that the repository is reachable", Err: err}
+	}
+	p := filepath.Join(dir, "index.yaml")
+	if err := writeAtomic(p, data); err != nil {
+		return nil, &diag.Error{Msg: "caching chart repository index: " + err.Error(), Err: err}
+	}
+	// repo.LoadIndexFile is helm's only exported parser of index files; it
+	// validates entries and sorts versions newest first.
+	idx, err := repo.LoadIndexFile(p)
+	if err != nil {
+		return nil, &diag.Error{Msg: fmt.Sprintf("chart repository %s has an invalid index.yaml: %v", repoURL, err), Hint: "check helm.repo: it must be a Helm chart repository", Err: err}
+	}
+	return idx, nil
+}
+
+func notInIndex(idx *indexFile, repoURL, chart, constraint string, err error) error {
+	vs, ok := idx.Entries[chart]
+	if !ok || len(vs) == 0 {
+		names := make([]string, 0, len(idx.Entries))
+		for n := range idx.Entries {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		hint := "check helm.chart"
+		if c := diag.Closest(chart, names); c != "" {
+			hint = fmt.Sprintf("did you mean %q?", c)
+		}
+		return &diag.Error{Msg: fmt.Sprintf("chart %q not found in repository %s", chart, repoURL), Hint: hint, Err: err}
+	}
+	var avail []string
+	for i, v := range vs {
+		if i == 10 {
+			avail = append(avail, "…")
+			break
+		}
+		avail = append(avail, v.Version)
+	}
+	return &diag.Error{
+		Msg:  fmt.Sprintf("no version of chart %q in %s matches %q", chart, repoURL, constraint),
+		Hint: "set helm.version to one of: " + strings.Join(avail, ", ") + " (pre-releases need an explicit version or a constraint with a pre-release part)",
+		Err:  err,
+	}
+}
+
+// httpGet fetches u with helm's HTTP getter, built here rather than through
+// helm's cli settings, which read HELM_* environment variables.
+func httpGet(repoURL, u string) ([]byte, error) {
+	g, err := getter.NewHTTPGetter(getter.WithURL(repoURL), getter.WithTimeout(downloadTimeout))
+	if err != nil {
+		return nil, err
+	}
+	buf, err := g.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// resolveOCI finds the chart's tag in the registry, pulls it unless it is
+// cached and returns the cached file.
+func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constraint string) (resolvedChart, error) {
+	dir := e.cacheDir("oci", repoURL)
+	if exactVersion(constraint) {
+		if f := chartFile(dir, chart, constraint); exists(f) {
+			return resolvedChart{file: f, version: constraint}, nil
+		}
+	}
+	client, err := e.registryClient()
+	if err != nil {
+		return resolvedChart{}, &diag.Error{Msg: "creating the OCI registry client: " + err.Error(), Err: err}
+	}
+	tag := constraint
+	if !exactVersion(constraint) {
+		if err := ctx.Err(); err != nil {
+			return resolvedChart{}, err
+		}
+		tags, err := client.Tags(base)
+		if err != nil {
+			return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("listing the versions of chart oci://%s: %v", base, err), Hint: "check helm.repo and helm.chart and that the registry is reachable", Err: err}
+		}
+		tag, err = registry.GetTagMatchingVersionOrConstraint(tags, constraint)
+		if err != nil {
+			return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("no version of chart oci://%s matches %q", base, constraint), Hint: "set helm.version to a version the registry has", Err: err}
+		}
+		if !safeVersion(tag) {
+			return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart oci://%s has an invalid version %q", base, tag)}
+		}
+	}
+	version := tag
+	f := chartFile(dir, chart, version)
+	if exists(f) {
+		return resolvedChart{file: f, version: version}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return resolvedChart{}, err
+	}
+	// OCI tags cannot hold "+"; helm pushes it as "_".
+	res, err := client.Pull(base+":"+strings.ReplaceAll(version, "+", "_"), registry.PullOptWithChart(true))
+	if err != nil {
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("pulling chart oci://%s:%s: %v", base, version, err), Hint: "check helm.repo, helm.chart and helm.version and that the registry is reachable", Err: err}
+	}
+	if res.Chart == nil || len(res.Chart.Data) == 0 {
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("oci://%s:%s is not a Helm chart", base, version)}
+	}
+	if err := writeAtomic(f, res.Chart.Data); err != nil {
+		return resolvedChart{}, &diag.Error{Msg: "caching chart: " + err.Error(), Err: err}
+	}
+	return resolvedChart{file: f, version: version}, nil
+}
+
+// registryClient builds helm's OCI client without helm's cli settings. The
+// explicit (usually absent) credentials file keeps helm from deriving one
+// from HELM_* variables; helm still falls back to Docker's credential store
+// for private registries.
+func (e *Engine) registryClient() (*registry.Client, error) {
+	opts := []registry.ClientOption{
+		registry.ClientOptWriter(io.Discard),
+		registry.ClientOptEnableCache(true),
+		registry.ClientOptCredentialsFile(filepath.Join(e.opts.CacheDir, "oci", "config.json")),
+	}
+	if e.opts.PlainHTTP {
+		opts = append(opts, registry.ClientOptPlainHTTP())
+	}
+	return registry.NewClient(opts...)
+}
+
+// writeAtomic writes data to p through a temporary file, so that concurrent
+// renders (or kiln processes) never read half a file.
+func writeAtomic(p string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), ".download-*")
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Rename(f.Name(), p); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
+}

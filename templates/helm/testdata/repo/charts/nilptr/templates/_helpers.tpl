@@ -1,0 +1,4 @@
+{{- define "nilptr.db" -}}
+host: {{ .Values.database.host }}
+port: {{ .Values.database.port.number }}
+{{- end }}

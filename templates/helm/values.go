@@ -1,0 +1,126 @@
+package helm
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"path"
+	"regexp"
+	"strconv"
+
+	"helm.sh/helm/v3/pkg/chartutil"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+)
+
+// values are the user-supplied values of one render, before they are
+// coalesced over the chart's defaults.
+type values struct {
+	// merged is what `helm template -f a.yaml -f b.yaml` passes to the
+	// chart: the files and then the env's values, deep-merged in order.
+	merged map[string]any
+	// files are the values files read, in order.
+	files []namedData
+	// userJSON is req.Values as canonical JSON (sorted keys), for the digest.
+	userJSON []byte
+}
+
+type namedData struct {
+	name string
+	data []byte
+}
+
+// readValues reads req's values files (each contained in the repository)
+// and merges them and req.Values like helm's -f flags: later maps are merged
+// key by key into earlier ones, anything else replaces.
+func readValues(req *templates.Request) (*values, error) {
+	v := &values{merged: map[string]any{}}
+	var errs []error
+	for _, f := range req.ValuesFiles {
+		name := path.Clean(f)
+		data, err := rootfs.ReadFile(req.Root, f)
+		if err != nil {
+			errs = append(errs, valuesFileError(name, err))
+			continue
+		}
+		m, err := chartutil.ReadValues(data)
+		if err != nil {
+			errs = append(errs, &diag.Error{File: name, Line: yamlLine(err), Msg: "invalid values file: " + err.Error(), Hint: "values files must be YAML mappings", Err: err})
+			continue
+		}
+		v.files = append(v.files, namedData{name: name, data: data})
+		v.merged = mergeMaps(v.merged, m)
+	}
+	js, err := json.Marshal(req.Values)
+	if err == nil {
+		var m chartutil.Values
+		// A JSON round trip gives the env's values the same types as values
+		// read from a file, so templates see them alike.
+		m, err = chartutil.ReadValues(js)
+		if err == nil {
+			v.userJSON = js
+			v.merged = mergeMaps(v.merged, m)
+		}
+	}
+	if err != nil {
+		errs = append(errs, &diag.Error{Msg: "the environment's helm values cannot be encoded: " + err.Error(), Hint: "use only YAML maps, lists, strings, numbers and booleans in values", Err: err})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return v, nil
+}
+
+func valuesFileError(name string, err error) error {
+	var oe *rootfs.OutsideError
+	switch {
+	case errors.As(err, &oe):
+		return &diag.Error{File: name, Msg: "values file " + oe.Error(), Hint: "values files must be inside the repository; fix the path in the app's helm.values", Err: err}
+	case errors.Is(err, fs.ErrNotExist):
+		return &diag.Error{File: name, Msg: "values file not found", Hint: "values file paths are relative to the repository root; fix the path in the app's helm.values", Err: err}
+	}
+	return &diag.Error{File: name, Msg: "reading values file: " + err.Error(), Err: err}
+}
+
+// mergeMaps is helm's own merge for -f values files (pkg/cli/values,
+// unexported there): maps merge recursively, other values replace.
+func mergeMaps(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		if bm, ok := asMap(v); ok {
+			if am, ok := asMap(out[k]); ok {
+				out[k] = mergeMaps(am, bm)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func asMap(v any) (map[string]any, bool) {
+	switch m := v.(type) {
+	case map[string]any:
+		return m, true
+	case chartutil.Values:
+		return m, true
+	}
+	return nil, false
+}
+
+// yamlLineRe finds the line in sigs.k8s.io/yaml errors, which carry it only
+// in their text ("yaml: line 3: ...").
+var yamlLineRe = regexp.MustCompile(`yaml: line (\d+):`)
+
+func yamlLine(err error) int {
+	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}

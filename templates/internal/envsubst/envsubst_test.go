@@ -1,0 +1,228 @@
+package envsubst
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// secret is a value the tests check never reaches an error.
+const secret = "s3cr3t-hunter2"
+
+var testVars = map[string]string{
+	"HOST":     "redis.svc",
+	"EMPTY":    "",
+	"PASSWORD": secret,
+	"MULTI":    "a\nb",
+	"_x1":      "underscore",
+}
+
+type substCase struct {
+	name      string
+	in        string
+	vars      map[string]string
+	want      string
+	wantNames []string
+	wantErr   string
+}
+
+var substCases = []substCase{
+	{name: "no dollar", in: "a: b\n", want: "a: b\n"},
+	{name: "simple", in: "host: ${HOST}\n", want: "host: redis.svc\n", wantNames: []string{"HOST"}},
+	{name: "twice and sorted names", in: "${PASSWORD} ${HOST} ${HOST}", want: secret + " redis.svc redis.svc", wantNames: []string{"HOST", "PASSWORD"}},
+	{name: "underscore name", in: "${_x1}", want: "underscore", wantNames: []string{"_x1"}},
+	{name: "adjacent", in: "${HOST}${HOST}x", want: "redis.svcredis.svcx", wantNames: []string{"HOST"}},
+	{name: "empty value is defined", in: "v: '${EMPTY}'", want: "v: ''", wantNames: []string{"EMPTY"}},
+	{name: "default unused", in: "${HOST:=other}", want: "redis.svc", wantNames: []string{"HOST"}},
+	{name: "default for missing", in: "${NOPE:=fallback value}", want: "fallback value"},
+	{name: "default for empty", in: "${EMPTY:=fallback}", want: "fallback", wantNames: []string{"EMPTY"}},
+	{name: "empty default", in: "a${NOPE:=}b", want: "ab"},
+	{name: "default with colon and dollar", in: "${NOPE:=a:b$c}", want: "a:b$c"},
+	{name: "value inserted verbatim", in: "x: ${MULTI}\ny: 1\n", want: "x: a\nb\ny: 1\n", wantNames: []string{"MULTI"}},
+	{name: "escape", in: "run: echo $${HOME}\n", want: "run: echo ${HOME}\n"},
+	{name: "escape of undefined is fine", in: "$${NOPE:=x}", want: "${NOPE:=x}"},
+	{name: "lone dollar", in: "price: 5$ $", want: "price: 5$ $"},
+	{name: "dollar name without braces left alone", in: "echo $HOST $$HOST", want: "echo $HOST $$HOST"},
+	{name: "dollar dollar before escape", in: "$$${HOST}", want: "$${HOST}"},
+	{name: "dollar before variable", in: "$${HOST}$${HOST}", want: "${HOST}${HOST}"},
+	{name: "lone dollar then variable", in: "$ ${HOST}", want: "$ redis.svc", wantNames: []string{"HOST"}},
+	{name: "crlf lines", in: "a: 1\r\nb: ${NOPE}\r\n", wantErr: "f.yaml:2: variable NOPE is not set\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}"},
+	{
+		name:    "undefined",
+		in:      "a: 1\nb: ${NOPE}\n",
+		wantErr: "f.yaml:2: variable NOPE is not set\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}",
+	},
+	{
+		name: "all undefined together, one error per variable",
+		in:   "${B}\n${A}\n${B} ${B}\n${HOST}\n${B}\n",
+		wantErr: "f.yaml:1: variable B is not set (also used on lines 3, 5)\n  hint: set B in the environment's vars or give a default: ${B:=value}\n" +
+			"f.yaml:2: variable A is not set\n  hint: set A in the environment's vars or give a default: ${A:=value}",
+	},
+	{
+		name:    "unterminated",
+		in:      "a: ${HOST\nb: ${HOST}",
+		wantErr: "f.yaml:1: unterminated \"${HOST\"\n  hint: close it with } on the same line, or write $${ for a literal ${",
+	},
+	{
+		name:    "unterminated at end",
+		in:      "a: ${",
+		wantErr: "f.yaml:1: unterminated \"${\"\n  hint: close it with } on the same line, or write $${ for a literal ${",
+	},
+	{
+		name:    "bad name",
+		in:      "\n${1ABC}",
+		wantErr: "f.yaml:2: invalid variable name in \"${1ABC}\"\n  hint: write ${NAME} or ${NAME:=default}, NAME made of letters, digits and _; write $${...} for a literal ${...}",
+	},
+	{
+		name:    "empty braces",
+		in:      "${}",
+		wantErr: "f.yaml:1: invalid variable name in \"${}\"\n  hint: write ${NAME} or ${NAME:=default}, NAME made of letters, digits and _; write $${...} for a literal ${...}",
+	},
+	{
+		name:    "shell default syntax",
+		in:      "${HOST:-x}",
+		wantErr: "f.yaml:1: unsupported expansion \":-\" (use \":=\" for a default) in \"${HOST:-x}\"\n  hint: write ${NAME} or ${NAME:=default}, NAME made of letters, digits and _; write $${...} for a literal ${...}",
+	},
+	{
+		name:    "nested default",
+		in:      "${A:=${B}}",
+		wantErr: "f.yaml:1: nested ${ in a default is not supported in \"${A:=${B}\"\n  hint: write ${NAME} or ${NAME:=default}, NAME made of letters, digits and _; write $${...} for a literal ${...}",
+	},
+	{
+		name:    "long expression is cut",
+		in:      "${HOST with a very long tail that goes on and on and on}",
+		wantErr: "f.yaml:1: invalid variable name in \"${HOST with a very long tail that goes o…}\"\n  hint: write ${NAME} or ${NAME:=default}, NAME made of letters, digits and _; write $${...} for a literal ${...}",
+	},
+	{
+		name: "malformed and undefined together",
+		in:   "${A}\n${-}\n",
+		wantErr: "f.yaml:1: variable A is not set\n  hint: set A in the environment's vars or give a default: ${A:=value}\n" +
+			"f.yaml:2: invalid variable name in \"${-}\"\n  hint: write ${NAME} or ${NAME:=default}, NAME made of letters, digits and _; write $${...} for a literal ${...}",
+	},
+	{name: "nil vars", in: "${A:=1}", vars: map[string]string{}, want: "1"},
+}
+
+func TestSubstitute(t *testing.T) {
+	t.Parallel()
+	for _, tc := range substCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			vars := tc.vars
+			if vars == nil {
+				vars = testVars
+			}
+			got, names, err := Substitute([]byte(tc.in), "f.yaml", vars)
+			if tc.wantErr != "" {
+				if err == nil {
+					t.Fatalf("Substitute() = %q, want error", got)
+				}
+				if diff := cmp.Diff(tc.wantErr, err.Error()); diff != "" {
+					t.Errorf("error (-want +got):\n%s", diff)
+				}
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error shows a secret value: %v", err)
+				}
+				for _, e := range diag.Flatten(err) {
+					var de *diag.Error
+					if !errors.As(e, &de) || de.File != "f.yaml" || de.Line == 0 {
+						t.Errorf("error %q is not a *diag.Error with file and line", e)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Substitute(): %v", err)
+			}
+			if diff := cmp.Diff(tc.want, string(got)); diff != "" {
+				t.Errorf("output (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantNames, names); diff != "" {
+				t.Errorf("names (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{
+		"PASSWORD": "hunter2hunter2",
+		"PART":     "hunter2",
+		"SHORT":    "on",
+		"MARKER":   "redacted",
+	}
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "nothing to hide", in: "field does not exist: x", want: "field does not exist: x"},
+		{name: "longest first", in: "bad hunter2hunter2 and hunter2", want: "bad <redacted:PASSWORD> and <redacted:PART>"},
+		{name: "short values stay", in: "turn it on", want: "turn it on"},
+		{name: "markers are not searched again", in: "x redacted hunter2", want: "x <redacted:MARKER> <redacted:PART>"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tc.want, Redact(tc.in, vars)); diff != "" {
+				t.Errorf("Redact (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func FuzzSubstitute(f *testing.F) {
+	for _, tc := range substCases {
+		f.Add(tc.in)
+	}
+	vars := map[string]string{"A": "a", "B": "", "HOST": "redis.svc", "M": "x\ny"}
+	f.Fuzz(func(t *testing.T, in string) {
+		out, names, err := Substitute([]byte(in), "f.yaml", vars)
+		if err != nil {
+			for _, e := range diag.Flatten(err) {
+				var de *diag.Error
+				if !errors.As(e, &de) || de.Line < 1 {
+					t.Fatalf("error %q has no line", e)
+				}
+			}
+			return
+		}
+		for _, n := range names {
+			if _, ok := vars[n]; !ok {
+				t.Fatalf("names lists %q, which vars does not hold", n)
+			}
+		}
+		// With every variable defined, and neither an escape ("$$") nor a
+		// default ending in "$" ("$}") that could join with the following
+		// text, nothing that looks like a placeholder may survive.
+		if !strings.Contains(in, "$$") && !strings.Contains(in, "$}") && strings.Contains(string(out), "${") {
+			t.Fatalf("Substitute(%q) = %q still holds ${", in, out)
+		}
+	})
+}
+
+func ExampleSubstitute() {
+	vars := map[string]string{"REDIS_HOST": "redis-master.instavote.svc"}
+	in := "host: ${REDIS_HOST}\nlevel: ${LOG_LEVEL:=info}\nscript: echo $${HOME}\n"
+	out, names, err := Substitute([]byte(in), "apps/db/deploy.yaml", vars)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(string(out))
+	fmt.Println(names)
+	_, _, err = Substitute([]byte("a: 1\nb: ${DB_PASSWORD}\n"), "apps/db/secret.yaml", vars)
+	fmt.Println(err)
+	// Output:
+	// host: redis-master.instavote.svc
+	// level: info
+	// script: echo ${HOME}
+	// [REDIS_HOST]
+	// apps/db/secret.yaml:2: variable DB_PASSWORD is not set
+	//   hint: set DB_PASSWORD in the environment's vars or give a default: ${DB_PASSWORD:=value}
+}

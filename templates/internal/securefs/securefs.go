@@ -1,0 +1,317 @@
+package securefs
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+)
+
+// ErrReadOnly is the cause of every refused write.
+var ErrReadOnly = errors.New("the repository is read-only while rendering")
+
+// FS is a filesys.FileSystem that reads the disk below one root, refuses
+// writes and records the files it read. Relative paths are taken relative
+// to the root, never to the process's working directory. It is safe for
+// concurrent use.
+type FS struct {
+	root string
+
+	mu   sync.Mutex
+	read map[string][sha256.Size]byte // repo-relative path -> sha256 of the content read
+	// denied lists the paths refused for leading outside the root, in
+	// order. kustomize sometimes formats errors with %q instead of %w,
+	// which cuts the chain to the *rootfs.OutsideError; Denied lets the
+	// caller still name the path.
+	denied []*rootfs.OutsideError
+}
+
+var _ filesys.FileSystem = (*FS)(nil)
+
+// New returns an FS confined to root, which must be absolute and
+// symlink-free (templates.Request.Root is).
+func New(root string) (*FS, error) {
+	if !filepath.IsAbs(root) {
+		return nil, fmt.Errorf("securefs: root %q is not absolute", root)
+	}
+	clean := filepath.Clean(root)
+	real, err := filepath.EvalSymlinks(clean)
+	if err != nil {
+		return nil, fmt.Errorf("securefs: root: %w", err)
+	}
+	if real != clean {
+		return nil, fmt.Errorf("securefs: root %q is not symlink-free (it resolves to %s)", root, real)
+	}
+	return &FS{root: clean, read: map[string][sha256.Size]byte{}}, nil
+}
+
+// Root returns the root the FS is confined to.
+func (f *FS) Root() string { return f.root }
+
+// Read returns the repository-relative, slash-separated paths of the
+// regular files read so far, sorted and unique.
+func (f *FS) Read() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]string, 0, len(f.read))
+	for p := range f.read {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Digest returns "sha256:<hex>" over the files read so far: for each path
+// in Read's order, the path, a NUL byte, the hex SHA-256 of the content as
+// it was read, and a newline. Equal digests mean the same files with the
+// same contents were read.
+func (f *FS) Digest() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	paths := make([]string, 0, len(f.read))
+	for p := range f.read {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	h := sha256.New()
+	for _, p := range paths {
+		sum := f.read[p]
+		fmt.Fprintf(h, "%s\x00%s\n", p, hex.EncodeToString(sum[:]))
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// Denied returns the paths refused so far for leading outside the root,
+// in the order they were asked for.
+func (f *FS) Denied() []*rootfs.OutsideError {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*rootfs.OutsideError(nil), f.denied...)
+}
+
+// resolve returns the symlink-free absolute path of p, or a *fs.PathError
+// wrapping a *rootfs.OutsideError whose Path is repo-relative.
+func (f *FS) resolve(op, p string) (string, error) {
+	abs := p
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(f.root, abs)
+	}
+	abs = filepath.Clean(abs)
+	real, err := rootfs.Resolve(f.root, abs)
+	if err != nil {
+		var oe *rootfs.OutsideError
+		if errors.As(err, &oe) {
+			// Report paths the way a user reads them: relative to the root.
+			rel := &rootfs.OutsideError{Path: rootfs.Rel(f.root, abs), Target: oe.Target}
+			f.mu.Lock()
+			f.denied = append(f.denied, rel)
+			f.mu.Unlock()
+			err = rel
+		}
+		return "", &fs.PathError{Op: op, Path: p, Err: err}
+	}
+	return real, nil
+}
+
+func (f *FS) record(real string, data []byte) {
+	sum := sha256.Sum256(data)
+	f.mu.Lock()
+	f.read[rootfs.Rel(f.root, real)] = sum
+	f.mu.Unlock()
+}
+
+// Create refuses: rendering never writes into the repository.
+func (f *FS) Create(path string) (filesys.File, error) {
+	return nil, &fs.PathError{Op: "create", Path: path, Err: ErrReadOnly}
+}
+
+// Mkdir refuses: rendering never writes into the repository.
+func (f *FS) Mkdir(path string) error {
+	return &fs.PathError{Op: "mkdir", Path: path, Err: ErrReadOnly}
+}
+
+// MkdirAll refuses: rendering never writes into the repository.
+func (f *FS) MkdirAll(path string) error {
+	return &fs.PathError{Op: "mkdir", Path: path, Err: ErrReadOnly}
+}
+
+// RemoveAll refuses: rendering never writes into the repository.
+func (f *FS) RemoveAll(path string) error {
+	return &fs.PathError{Op: "remove", Path: path, Err: ErrReadOnly}
+}
+
+// WriteFile refuses: rendering never writes into the repository.
+func (f *FS) WriteFile(path string, _ []byte) error {
+	return &fs.PathError{Op: "write", Path: path, Err: ErrReadOnly}
+}
+
+// Open opens path for reading. A regular file is read whole, recorded and
+// served from memory, so that what is recorded is what the caller reads.
+func (f *FS) Open(path string) (filesys.File, error) {
+	real, err := f.resolve("open", path)
+	if err != nil {
+		return nil, err
+	}
+	file, err := os.Open(real)
+	if err != nil {
+		return nil, err
+	}
+	info, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return readOnlyFile{file: file}, nil
+	}
+	defer file.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(file); err != nil {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	f.record(real, buf.Bytes())
+	return &memFile{Reader: bytes.NewReader(buf.Bytes()), info: info}, nil
+}
+
+// ReadFile reads and records the file at path.
+func (f *FS) ReadFile(path string) ([]byte, error) {
+	real, err := f.resolve("read", path)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(real)
+	if err != nil {
+		return nil, err
+	}
+	f.record(real, data)
+	return data, nil
+}
+
+// IsDir reports whether path is a directory inside the root.
+func (f *FS) IsDir(path string) bool {
+	real, err := f.resolve("stat", path)
+	if err != nil {
+		return false
+	}
+	info, err := os.Stat(real)
+	return err == nil && info.IsDir()
+}
+
+// Exists reports whether path exists inside the root.
+func (f *FS) Exists(path string) bool {
+	real, err := f.resolve("stat", path)
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(real)
+	return err == nil
+}
+
+// ReadDir lists the names in the directory at path.
+func (f *FS) ReadDir(path string) ([]string, error) {
+	real, err := f.resolve("readdir", path)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(real)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names, nil
+}
+
+// CleanedAbs splits path into its symlink-free directory and file name
+// (empty when path is a directory), like kustomize's on-disk file system,
+// and refuses a path that resolves outside the root or does not exist.
+func (f *FS) CleanedAbs(path string) (filesys.ConfirmedDir, string, error) {
+	real, err := f.resolve("abs", path)
+	if err != nil {
+		return "", "", err
+	}
+	info, err := os.Stat(real)
+	if err != nil {
+		return "", "", err
+	}
+	if info.IsDir() {
+		return filesys.ConfirmedDir(real), "", nil
+	}
+	return filesys.ConfirmedDir(filepath.Dir(real)), filepath.Base(real), nil
+}
+
+// Glob returns the paths matching pattern (relative patterns are taken
+// relative to the root) that lie inside the root. Like kustomize's on-disk
+// file system, hidden files match only a pattern that names them.
+func (f *FS) Glob(pattern string) ([]string, error) {
+	if !filepath.IsAbs(pattern) {
+		pattern = filepath.Join(f.root, pattern)
+	}
+	matches, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, err
+	}
+	if !filesys.IsHiddenFilePath(pattern) {
+		matches = filesys.RemoveHiddenFiles(matches)
+	}
+	var out []string
+	for _, m := range matches {
+		if _, err := f.resolve("glob", m); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// Walk walks the tree at path like filepath.Walk, after checking path is
+// inside the root. filepath.Walk does not follow symlinks; an entry that is
+// a symlink to outside the root is passed to walkFn with an error, so that
+// reading it is refused either way.
+func (f *FS) Walk(path string, walkFn filepath.WalkFunc) error {
+	real, err := f.resolve("walk", path)
+	if err != nil {
+		return err
+	}
+	return filepath.Walk(real, func(p string, info fs.FileInfo, err error) error {
+		if err == nil {
+			if _, rerr := f.resolve("walk", p); rerr != nil {
+				return walkFn(p, info, rerr)
+			}
+		}
+		return walkFn(p, info, err)
+	})
+}
+
+// memFile is a regular file read whole at Open.
+type memFile struct {
+	*bytes.Reader
+	info fs.FileInfo
+}
+
+func (m *memFile) Write([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "write", Path: m.info.Name(), Err: ErrReadOnly}
+}
+func (m *memFile) Close() error               { return nil }
+func (m *memFile) Stat() (os.FileInfo, error) { return m.info, nil }
+
+// readOnlyFile is a non-regular file (a directory) opened read-only.
+type readOnlyFile struct{ file *os.File }
+
+func (r readOnlyFile) Read(p []byte) (int, error) { return r.file.Read(p) }
+func (r readOnlyFile) Write([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "write", Path: r.file.Name(), Err: ErrReadOnly}
+}
+func (r readOnlyFile) Close() error               { return r.file.Close() }
+func (r readOnlyFile) Stat() (os.FileInfo, error) { return r.file.Stat() }

@@ -1,0 +1,168 @@
+package jsonnet
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	gojsonnet "github.com/google/go-jsonnet"
+
+	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+)
+
+// fileCache holds file contents by resolved absolute path, shared by the
+// renders of one Engine, so that a library imported by every environment
+// is read once. It assumes files do not change while the Engine lives.
+type fileCache struct {
+	mu    sync.Mutex
+	files map[string]gojsonnet.Contents
+}
+
+// load returns the contents of the file at real (resolved, inside the
+// root); ok is false when there is no such file. The same Contents value
+// comes back for the same path every time: the VM checks that.
+func (c *fileCache) load(real string) (contents gojsonnet.Contents, ok bool, err error) {
+	c.mu.Lock()
+	contents, ok = c.files[real]
+	c.mu.Unlock()
+	if ok {
+		return contents, true, nil
+	}
+	// Read without the lock, so renders of other apps do not wait on I/O.
+	data, err := os.ReadFile(real)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return gojsonnet.Contents{}, false, nil
+	case err != nil:
+		return gojsonnet.Contents{}, false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if have, ok := c.files[real]; ok {
+		return have, true, nil // another render was quicker
+	}
+	contents = gojsonnet.MakeContentsRaw(data)
+	c.files[real] = contents
+	return contents, true, nil
+}
+
+// importer resolves imports for one render, inside root only. It is a
+// gojsonnet.Importer; a VM uses it from one goroutine, so it needs no lock.
+//
+// foundAt, the name the VM knows a file by (in error messages and stack
+// traces, and as importedFrom of the file's own imports), is the file's
+// repo-relative slash path as reached, before symlinks are resolved: like
+// the jsonnet command, a relative import in a symlinked file resolves from
+// the link's folder.
+type importer struct {
+	root  string
+	jpath []string // repo-relative, cleaned
+	cache *fileCache
+
+	read     map[string]bool // foundAt of every file read
+	contents map[string]gojsonnet.Contents
+	failures []*importError
+}
+
+var _ gojsonnet.Importer = (*importer)(nil)
+
+func newImporter(root string, jpath []string, cache *fileCache) *importer {
+	jp := make([]string, len(jpath))
+	for i, p := range jpath {
+		jp[i] = path.Clean(p)
+	}
+	return &importer{root: root, jpath: jp, cache: cache, read: map[string]bool{}, contents: map[string]gojsonnet.Contents{}}
+}
+
+// importError is an import that failed. The VM turns an importer's error
+// into a RuntimeError carrying only the message, so the importer keeps
+// its errors to give the cause back (see convertError).
+type importError struct {
+	// Path is the import path as written.
+	Path string
+	// From is the importing file, "" for the main file.
+	From string
+	// Tried lists the repo-relative candidates looked at, in order.
+	Tried []string
+	// Err is the cause: a *rootfs.OutsideError, or an I/O error; nil
+	// when the file was not found.
+	Err error
+}
+
+func (e *importError) Error() string {
+	switch {
+	case errors.Is(e.Err, rootfs.ErrOutside):
+		return fmt.Sprintf("import %q leads outside the repository", e.Path)
+	case e.Err != nil:
+		return fmt.Sprintf("cannot read import %q: %v", e.Path, e.Err)
+	}
+	return fmt.Sprintf("import %q not found (looked for %s)", e.Path, strings.Join(e.Tried, ", "))
+}
+
+func (e *importError) Unwrap() error { return e.Err }
+
+// Import implements gojsonnet.Importer. importedFrom is the foundAt of
+// the importing file, "" for the main file, whose path is repo-relative.
+// A relative import is looked up next to the importing file, then in each
+// jpath folder in order (the first listed wins). An absolute import must
+// lead inside the root. A candidate that leads outside the root is an
+// error at once, even if a later candidate exists.
+func (im *importer) Import(importedFrom, importedPath string) (gojsonnet.Contents, string, error) {
+	var cands []string
+	switch {
+	case filepath.IsAbs(importedPath):
+		cands = []string{filepath.Clean(importedPath)}
+	case importedFrom == "":
+		cands = []string{path.Clean(importedPath)}
+	default:
+		cands = append(cands, path.Join(path.Dir(importedFrom), importedPath))
+		for _, jp := range im.jpath {
+			cands = append(cands, path.Join(jp, importedPath))
+		}
+	}
+	ie := &importError{Path: importedPath, From: importedFrom}
+	for _, c := range cands {
+		foundAt := c
+		if filepath.IsAbs(c) {
+			foundAt = rootfs.Rel(im.root, c)
+		}
+		ie.Tried = append(ie.Tried, foundAt)
+		real, err := rootfs.Resolve(im.root, c)
+		if err != nil {
+			ie.Err = err
+			return im.fail(ie)
+		}
+		contents, ok, err := im.cache.load(real)
+		if err != nil {
+			ie.Err = err
+			return im.fail(ie)
+		}
+		if ok {
+			im.read[foundAt] = true
+			im.contents[foundAt] = contents
+			return contents, foundAt, nil
+		}
+	}
+	return im.fail(ie)
+}
+
+func (im *importer) fail(ie *importError) (gojsonnet.Contents, string, error) {
+	im.failures = append(im.failures, ie)
+	return gojsonnet.Contents{}, "", ie
+}
+
+// inputs returns the files read, sorted.
+func (im *importer) inputs() []string {
+	out := make([]string, 0, len(im.read))
+	for p := range im.read {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,58 @@
+package kustomize
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/types"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates/internal/securefs"
+)
+
+const (
+	hintOutside = "kiln reads only files inside the repository: move or vendor what it names into the repository and refer to it by a relative path"
+	hintRemote  = "kiln renders kustomizations offline: vendor the base or file into the repository (copy it, or use git subtree) and refer to it by a relative path"
+	hintHelm    = "kiln does not run the helm program: render the chart as its own app with helm: in kiln.yaml, or commit the rendered manifests and list them in resources"
+	hintPlugins = "kiln runs only kustomize's builtin generators and transformers; exec, container and Go plugins are off"
+	hintBuild   = "fix the kustomization or the file the message names; paths are relative to the repository root"
+)
+
+// buildError turns a krusty error into a *diag.Error naming the app and the
+// kustomization file, wrapping the original.
+func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err error) error {
+	de := &diag.Error{File: kfile, App: req.App, Err: err}
+
+	// kustomize wraps most errors with %w, but formats some (components)
+	// with %q, which cuts the chain; the file system remembers what it
+	// refused, so an escape is named either way.
+	var oe *rootfs.OutsideError
+	if !errors.As(err, &oe) {
+		if denied := fsys.Denied(); len(denied) > 0 {
+			oe = denied[0]
+			de.Err = errors.Join(err, oe)
+		}
+	}
+	switch {
+	case oe != nil:
+		de.Msg, de.Hint = oe.Error(), hintOutside
+	case types.IsErrOnlyBuiltinPluginsAllowed(err):
+		de.Msg, de.Hint = "kustomize build failed: "+relMessage(req.Root, err), hintPlugins
+	default:
+		de.Msg, de.Hint = "kustomize build failed: "+relMessage(req.Root, err), hintBuild
+	}
+	return de
+}
+
+// relMessage is err's message with the repository root cut from the
+// absolute paths kustomize prints, so that it reads the same on every
+// machine and checkout.
+func relMessage(root string, err error) string {
+	msg := err.Error()
+	msg = strings.ReplaceAll(msg, root+string(filepath.Separator), "")
+	msg = strings.ReplaceAll(msg, root, ".")
+	return strings.TrimSpace(msg)
+}

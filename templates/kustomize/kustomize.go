@@ -1,0 +1,231 @@
+package kustomize
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/objects"
+	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates/internal/securefs"
+)
+
+// Options configures the kustomize engine. It has no fields yet: load
+// restrictions (root-only), plugins (builtins only, no helm) and output
+// order (kustomize build's legacy order) are fixed, because they are what
+// makes a render contained and equal to `kustomize build`. The struct
+// exists so that knobs can be added without changing New's signature.
+type Options struct{}
+
+// Engine renders kustomizations. It is safe for concurrent use; builds
+// themselves run one at a time (see Locked).
+type Engine struct {
+	opts Options
+}
+
+var _ templates.Engine = (*Engine)(nil)
+
+// New returns a kustomize engine.
+func New(opts Options) *Engine {
+	return &Engine{opts: opts}
+}
+
+// buildSlot serialises every krusty build in the process. kustomize keeps
+// its OpenAPI schema in package globals of kyaml/openapi, which every build
+// reads and which a kustomization's `openapi:` field rewrites. Concurrent
+// builds race on them (https://github.com/kubernetes-sigs/kustomize/issues/4824,
+// https://github.com/kubernetes-sigs/kustomize/issues/3659,
+// https://github.com/kubernetes-sigs/kustomize/issues/5805), and a custom
+// schema set by one build leaks into the next
+// (https://github.com/fluxcd/pkg/issues/1237). A one-slot channel rather
+// than a sync.Mutex, so that a render waiting for its turn can give up when
+// its context ends.
+var buildSlot = make(chan struct{}, 1)
+
+// Locked runs fn while no other kustomize build or Locked call runs in the
+// process, and resets kustomize's global OpenAPI schema first if an earlier
+// build changed it. Any code in kiln that calls krusty or kyaml's strategic
+// merge (which reads the same globals) must go through Locked. It returns
+// ctx's error if ctx ends while waiting.
+func Locked(ctx context.Context, fn func() error) error {
+	select {
+	case buildSlot <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-buildSlot }()
+	if openapi.GetSchemaVersion() != openapi.DefaultOpenAPI {
+		// A kustomization with `openapi:` (a custom schema or another
+		// version) ran before: start from kustomize's built-in schema, as
+		// a fresh `kustomize build` process would.
+		openapi.ResetOpenAPI()
+	}
+	return fn()
+}
+
+// krustyOptions are `kustomize build`'s defaults with kiln's containment:
+// kustomize build sorts in the legacy order unless --reorder none, and
+// loads only below each kustomization's root; plugins are off, and with
+// them helmCharts (which would run the helm program).
+func krustyOptions() *krusty.Options {
+	o := krusty.MakeDefaultOptions()
+	o.Reorder = krusty.ReorderOptionLegacy
+	o.LoadRestrictions = types.LoadRestrictionsRootOnly
+	o.PluginConfig = types.DisabledPluginConfig()
+	o.PluginConfig.HelmConfig.Enabled = false
+	o.AddManagedbyLabel = false
+	return o
+}
+
+// Render builds the kustomization in req.Path. Objects come in kustomize's
+// output order and name the kustomization file, without a line: an object
+// may be assembled from many files. Inputs are the files kustomize read.
+func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	fsys, err := securefs.New(req.Root)
+	if err != nil {
+		return nil, fmt.Errorf("rendering app %q: %w", req.App, err)
+	}
+	dir, kfile, err := findKustomization(req)
+	if err != nil {
+		return nil, err
+	}
+	if errs := precheck(fsys, dir); len(errs) > 0 {
+		for i, e := range errs {
+			errs[i] = e.ForApp(req.App)
+		}
+		return nil, diag.Join(asErrors(errs)...)
+	}
+
+	var yml []byte
+	err = Locked(ctx, func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				// A panic may leave kustomize's global schema half built.
+				openapi.ResetOpenAPI()
+				err = &diag.Error{File: kfile, App: req.App, Msg: fmt.Sprintf("kustomize failed unexpectedly: %v", r),
+					Hint: "this is a bug in kustomize or kiln; please report it with the kustomization"}
+			}
+		}()
+		m, err := krusty.MakeKustomizer(krustyOptions()).Run(fsys, dir)
+		if err != nil {
+			return err
+		}
+		yml, err = m.AsYaml()
+		return err
+	})
+	if err != nil {
+		var de *diag.Error
+		if errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, err
+		}
+		return nil, buildError(req, fsys, kfile, err)
+	}
+
+	objs, err := objects.Parse(yml, kfile, 0)
+	if err != nil {
+		return nil, fmt.Errorf("rendering app %q: reading kustomize's output: %w", req.App, err)
+	}
+	for i := range objs {
+		objs[i].Line = 0 // a line of kustomize's output stream means nothing to the user
+	}
+	return &templates.Result{
+		Objects:     objs,
+		Inputs:      fsys.Read(),
+		InputDigest: fsys.Digest(),
+	}, nil
+}
+
+// findKustomization returns the absolute, symlink-free folder of
+// req.Path and its kustomization file relative to the root.
+func findKustomization(req *templates.Request) (dir, kfile string, err error) {
+	fail := func(msg, hint string, cause error) (string, string, error) {
+		return "", "", &diag.Error{File: req.Path, App: req.App, Msg: msg, Hint: hint, Err: cause}
+	}
+	dir, err = rootfs.Resolve(req.Root, req.Path)
+	if err != nil {
+		var oe *rootfs.OutsideError
+		if errors.As(err, &oe) {
+			return fail(fmt.Sprintf("kustomize path %s", oe.Error()), hintOutside, err)
+		}
+		return fail("cannot read the kustomize folder", "", err)
+	}
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		hint := "set the app's kustomize: to a folder of the repository that holds a kustomization.yaml"
+		if s := closestSibling(dir); s != "" {
+			hint = fmt.Sprintf("did you mean %q?", path.Join(path.Dir(req.Path), s))
+		}
+		return fail("kustomize folder does not exist", hint, err)
+	case err != nil:
+		return fail("cannot read the kustomize folder", "", err)
+	case !info.IsDir():
+		hint := "set the app's kustomize: to a folder, not a file"
+		if isKustomizationName(filepath.Base(dir)) {
+			hint = fmt.Sprintf("set the app's kustomize: to the folder that holds it: %q", path.Dir(req.Path))
+		}
+		return fail("kustomize path is a file, not a folder", hint, nil)
+	}
+	var found []string
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		if info, err := os.Stat(filepath.Join(dir, name)); err == nil && info.Mode().IsRegular() {
+			found = append(found, name)
+		}
+	}
+	rel := rootfs.Rel(req.Root, dir)
+	switch len(found) {
+	case 0:
+		return fail("no kustomization.yaml, kustomization.yml or Kustomization in the folder",
+			"add a kustomization.yaml, or set the app's kustomize: to the folder that has one", nil)
+	case 1:
+		return dir, path.Join(rel, found[0]), nil
+	default:
+		return fail("more than one kustomization file in the folder: "+strings.Join(found, ", "),
+			"keep one: kustomize refuses to choose", nil)
+	}
+}
+
+func isKustomizationName(name string) bool {
+	for _, n := range konfig.RecognizedKustomizationFileNames() {
+		if name == n {
+			return true
+		}
+	}
+	return false
+}
+
+// closestSibling returns the name in p's parent folder closest to p's
+// name, for a "did you mean".
+func closestSibling(p string) string {
+	entries, err := os.ReadDir(filepath.Dir(p))
+	if err != nil {
+		return ""
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return diag.Closest(filepath.Base(p), names)
+}
+
+func asErrors(des []*diag.Error) []error {
+	out := make([]error, len(des))
+	for i, d := range des {
+		out[i] = d
+	}
+	return out
+}

@@ -1,0 +1,366 @@
+package kustomize
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/types"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates/internal/securefs"
+)
+
+// precheck walks the kustomization tree at dir, as krusty will, and
+// reports what kiln refuses before krusty runs:
+//
+//   - remote bases, components and files. krusty has no option to turn
+//     them off: its loader (api/internal/loader) clones any entry that
+//     parses as a git URL by running `git` (git.ClonerUsingGitExec), and
+//     fetches http(s) files with its own http.Client, neither through the
+//     file system we give it. Refusing such entries before the build is the
+//     only way to make sure neither happens.
+//   - helmCharts, which would run the helm program (kustomize refuses it
+//     too with plugins off, with a less helpful message).
+//   - paths that lead outside the repository, so the error names the file,
+//     line and entry (securefs refuses them during the build regardless).
+//   - resources and components that do not exist, with a "did you mean".
+//
+// It follows only what it can read and parse; anything else (a malformed
+// kustomization, a missing patch file) is left for krusty to report, so it
+// never refuses a kustomization krusty accepts, other than for the reasons
+// above.
+func precheck(fsys *securefs.FS, dir string) []*diag.Error {
+	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
+	c.kustomization(dir, false)
+	return c.errs
+}
+
+type checker struct {
+	fsys *securefs.FS
+	root string
+	seen map[string]bool // kustomization folders walked
+	errs []*diag.Error
+}
+
+// entryKind says how krusty treats an entry of a kustomization field.
+type entryKind int
+
+const (
+	// loadOnly entries are files krusty reads with its loader (patches,
+	// generator sources, crds, ...): an http(s) URL is fetched.
+	loadOnly entryKind = iota
+	// fileOrDir entries are tried as a file, then as a kustomization
+	// folder, then as a git URL (resources, generators, transformers,
+	// validators).
+	fileOrDir
+	// dirOnly entries are kustomization folders or git URLs (components).
+	dirOnly
+)
+
+// kustomization checks the kustomization in dir. plugins says that its
+// resources are generator or transformer configurations.
+func (c *checker) kustomization(dir string, plugins bool) {
+	if c.seen[dir] {
+		return // krusty reports cycles
+	}
+	c.seen[dir] = true
+	var name string
+	for _, n := range konfig.RecognizedKustomizationFileNames() {
+		if info, err := os.Stat(filepath.Join(dir, n)); err == nil && info.Mode().IsRegular() {
+			if name != "" {
+				return // more than one: krusty reports it
+			}
+			name = n
+		}
+	}
+	if name == "" {
+		return // krusty reports it, naming the folder
+	}
+	abs := filepath.Join(dir, name)
+	data, err := c.fsys.ReadFile(abs)
+	if err != nil {
+		return
+	}
+	var k types.Kustomization
+	if err := k.Unmarshal(data); err != nil {
+		return // krusty reports the same error
+	}
+	k.FixKustomization()
+	f := &kfile{path: rootfs.Rel(c.root, abs), dir: dir}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) == nil && len(doc.Content) == 1 {
+		f.node = doc.Content[0]
+	}
+
+	if len(k.HelmCharts) > 0 {
+		c.fail(f.path, f.keyLine("helmCharts", "helmChartInflationGenerator"),
+			"helmCharts is not supported: kustomize would run the helm program", hintHelm, nil)
+	}
+	for _, r := range k.Resources {
+		c.entry(f, []string{"resources", "bases"}, r, fileOrDir, plugins)
+	}
+	for _, r := range k.Components {
+		c.entry(f, []string{"components"}, r, dirOnly, false)
+	}
+	for _, fl := range []struct {
+		field string
+		list  []string
+	}{{"generators", k.Generators}, {"transformers", k.Transformers}, {"validators", k.Validators}} {
+		for _, r := range fl.list {
+			if inline(r) {
+				// An inline configuration is a block scalar: its first
+				// line is the one after the scalar's indicator.
+				c.pluginConfigs(f.path, f.valueLine([]string{fl.field}, r), []byte(r))
+				continue
+			}
+			c.entry(f, []string{fl.field}, r, fileOrDir, true)
+		}
+	}
+
+	for _, p := range k.Crds {
+		c.entry(f, []string{"crds"}, p, loadOnly, false)
+	}
+	for _, p := range k.Configurations {
+		c.entry(f, []string{"configurations"}, p, loadOnly, false)
+	}
+	if p := k.OpenAPI["path"]; p != "" {
+		c.entry(f, []string{"openapi"}, p, loadOnly, false)
+	}
+	for _, p := range append(append([]types.Patch(nil), k.Patches...), k.PatchesJson6902...) {
+		if p.Path != "" {
+			c.entry(f, []string{"patches", "patchesJson6902"}, p.Path, loadOnly, false)
+		}
+	}
+	for _, p := range k.PatchesStrategicMerge {
+		if s := string(p); !inline(s) {
+			c.entry(f, []string{"patchesStrategicMerge"}, s, loadOnly, false)
+		}
+	}
+	for _, r := range k.Replacements {
+		if r.Path != "" {
+			c.entry(f, []string{"replacements"}, r.Path, loadOnly, false)
+		}
+	}
+	generator := func(field string, g types.GeneratorArgs) {
+		for _, src := range g.FileSources {
+			c.entry(f, []string{field}, fileSourcePath(src), loadOnly, false)
+		}
+		for _, src := range g.EnvSources {
+			c.entry(f, []string{field}, src, loadOnly, false)
+		}
+	}
+	for _, g := range k.ConfigMapGenerator {
+		generator("configMapGenerator", g.GeneratorArgs)
+	}
+	for _, g := range k.SecretGenerator {
+		generator("secretGenerator", g.GeneratorArgs)
+	}
+}
+
+// entry checks one path entry of field in f.
+func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind, plugins bool) {
+	line := f.valueLine(fields, value)
+	field := fields[0]
+	if remote(value) {
+		c.fail(f.path, line, fmt.Sprintf("%s: %q is remote; kiln does not fetch remote bases or files", field, value), hintRemote, nil)
+		return
+	}
+	target := value
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(f.dir, filepath.FromSlash(value))
+	}
+	real, err := rootfs.Resolve(c.root, target)
+	if err != nil {
+		var oe *rootfs.OutsideError
+		if errors.As(err, &oe) {
+			c.fail(f.path, line, fmt.Sprintf("%s: %q leads outside the repository (to %s)", field, value, oe.Target), hintOutside, err)
+		}
+		return
+	}
+	if kind == loadOnly {
+		return // missing files and the like: krusty reports them
+	}
+	info, err := os.Stat(real)
+	if errors.Is(err, os.ErrNotExist) {
+		hint := "check the path: it is relative to the folder of " + f.path
+		if s := closestSibling(target); s != "" {
+			hint = fmt.Sprintf("did you mean %q?", filepath.ToSlash(filepath.Join(filepath.Dir(filepath.FromSlash(value)), s)))
+		}
+		c.fail(f.path, line, fmt.Sprintf("%s: %q does not exist", field, value), hint, err)
+		return
+	}
+	if err != nil {
+		return
+	}
+	if info.IsDir() {
+		c.kustomization(real, plugins)
+		return
+	}
+	if plugins && kind == fileOrDir {
+		data, err := c.fsys.ReadFile(real)
+		if err == nil {
+			c.pluginConfigs(rootfs.Rel(c.root, real), 0, data)
+		}
+	}
+}
+
+// pluginConfigs checks generator and transformer configurations: builtin
+// plugins load files named in them (PatchTransformer's path,
+// ConfigMapGenerator's files, ...) through the same loader, which fetches
+// http(s) URLs, and HelmChartInflationGenerator would run helm.
+func (c *checker) pluginConfigs(file string, lineOffset int, data []byte) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			return // io.EOF, or a parse error krusty reports
+		}
+		if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+			continue
+		}
+		m := doc.Content[0]
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == "kind" && m.Content[i+1].Value == "HelmChartInflationGenerator" {
+				c.fail(file, lineOffset+m.Content[i+1].Line, "HelmChartInflationGenerator is not supported: kustomize would run the helm program", hintHelm, nil)
+			}
+		}
+		c.scanPaths(file, lineOffset, m, false)
+	}
+}
+
+// pathKeys are the fields of builtin plugin configurations that name files.
+var pathKeys = map[string]bool{"path": true, "paths": true, "files": true, "envs": true, "env": true}
+
+func (c *checker) scanPaths(file string, lineOffset int, n *yaml.Node, underPathKey bool) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			c.scanPaths(file, lineOffset, n.Content[i+1], pathKeys[n.Content[i].Value])
+		}
+	case yaml.SequenceNode:
+		for _, e := range n.Content {
+			c.scanPaths(file, lineOffset, e, underPathKey)
+		}
+	case yaml.ScalarNode:
+		if underPathKey && remote(fileSourcePath(n.Value)) {
+			c.fail(file, lineOffset+n.Line, fmt.Sprintf("%q is remote; kiln does not fetch remote bases or files", n.Value), hintRemote, nil)
+		}
+	}
+}
+
+func (c *checker) fail(file string, line int, msg, hint string, err error) {
+	if line < 0 {
+		line = 0
+	}
+	c.errs = append(c.errs, &diag.Error{File: file, Line: line, Msg: msg, Hint: hint, Err: err})
+}
+
+// scpUser matches the user@ that makes kustomize read an entry as an
+// scp-style git URL (git@github.com:org/repo).
+var scpUser = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]*@`)
+
+// remote reports whether krusty could treat s as a remote location. It
+// covers everything kustomize's git.NewRepoSpecFromURL accepts (an
+// optional git:: prefix, then a scheme, a user@, or github.com/ or
+// github.com:) and http(s) files, and errs on the side of refusing: any
+// "scheme://" counts.
+func remote(s string) bool {
+	l := strings.ToLower(strings.TrimSpace(s))
+	l = strings.TrimPrefix(l, "git::")
+	return strings.Contains(l, "://") ||
+		scpUser.MatchString(l) ||
+		strings.HasPrefix(l, "github.com/") || strings.HasPrefix(l, "github.com:")
+}
+
+// inline reports whether a generators/transformers/patchesStrategicMerge
+// entry is an inline YAML object rather than a path, as kustomize decides:
+// a path parses as a plain scalar.
+func inline(s string) bool {
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(s), &n); err != nil {
+		return strings.Contains(s, "\n")
+	}
+	return len(n.Content) == 1 && n.Content[0].Kind != yaml.ScalarNode
+}
+
+// fileSourcePath returns the path of a generator file source, which is
+// "path" or "key=path".
+func fileSourcePath(src string) string {
+	if _, p, ok := strings.Cut(src, "="); ok {
+		return p
+	}
+	return src
+}
+
+// kfile is a kustomization file being checked.
+type kfile struct {
+	path string     // repo-relative
+	dir  string     // absolute folder
+	node *yaml.Node // top-level mapping, nil if unparsable
+}
+
+// keyLine returns the line of the first of keys present (matched without
+// case, as kustomize's JSON decoding does), 0 if none.
+func (f *kfile) keyLine(keys ...string) int {
+	if n := f.field(keys); n != nil {
+		return n.key.Line
+	}
+	return 0
+}
+
+// valueLine returns the line of value under the first of fields that
+// holds it, else the line of the field, else 0.
+func (f *kfile) valueLine(fields []string, value string) int {
+	first := 0
+	for _, k := range fields {
+		fv := f.field([]string{k})
+		if fv == nil {
+			continue
+		}
+		if first == 0 {
+			first = fv.key.Line
+		}
+		if l := findScalar(fv.value, value); l > 0 {
+			return l
+		}
+	}
+	return first
+}
+
+type keyValue struct{ key, value *yaml.Node }
+
+func (f *kfile) field(keys []string) *keyValue {
+	if f.node == nil || f.node.Kind != yaml.MappingNode {
+		return nil
+	}
+	for _, k := range keys {
+		for i := 0; i+1 < len(f.node.Content); i += 2 {
+			if strings.EqualFold(f.node.Content[i].Value, k) {
+				return &keyValue{key: f.node.Content[i], value: f.node.Content[i+1]}
+			}
+		}
+	}
+	return nil
+}
+
+// findScalar returns the line of the first scalar below n whose value is
+// value or ends in "=value" (a generator's key=path).
+func findScalar(n *yaml.Node, value string) int {
+	if n.Kind == yaml.ScalarNode && (n.Value == value || strings.HasSuffix(n.Value, "="+value)) {
+		return n.Line
+	}
+	for _, c := range n.Content {
+		if l := findScalar(c, value); l > 0 {
+			return l
+		}
+	}
+	return 0
+}

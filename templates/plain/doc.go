@@ -1,0 +1,9 @@
+// Package plain renders kiln's `yaml:` apps: a folder of plain Kubernetes
+// YAML with Flux-style ${VAR} placeholders.
+//
+// Every *.yaml and *.yml file below the folder is read in sorted path
+// order, substituted from the environment's vars (package envsubst) and
+// split into objects that remember their file and line. It does no
+// templating beyond ${VAR} and ignores kustomization files: kiln writes
+// its own. Start with Engine.Render.
+package plain

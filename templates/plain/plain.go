@@ -1,0 +1,276 @@
+package plain
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/envsubst"
+	"github.com/kiln-gitops/kiln/templates/internal/objects"
+	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+)
+
+// Options configures an Engine. It has no fields yet; it exists so that
+// adding one does not change New's signature.
+type Options struct{}
+
+// Engine renders folders of plain YAML. It holds no state between renders
+// and is safe for concurrent use.
+type Engine struct {
+	opts Options
+}
+
+var _ templates.Engine = (*Engine)(nil)
+
+// New returns an Engine.
+func New(opts Options) *Engine { return &Engine{opts: opts} }
+
+// skipped are file names Render does not read. A kustomization in the
+// folder would be an instruction to kustomize, not a Kubernetes object,
+// and kiln writes its own kustomization.yaml next to the rendered
+// objects; use a kustomize app to have one applied.
+var skipped = map[string]bool{
+	"kustomization.yaml": true,
+	"kustomization.yml":  true,
+	"Kustomization":      true,
+}
+
+// Render reads every *.yaml and *.yml file below req.Path (recursively,
+// in sorted slash-path order, following symlinks that stay inside
+// req.Root), replaces ${VAR} from req.Vars and returns the objects.
+//
+// Result.Inputs lists the files read. Result.InputDigest is a sha256 over
+// their paths and contents and the names and values of the variables
+// used; the digest is one-way, so it reveals no value, but it changes when
+// a secret var changes. Result.Params is {"vars": {NAME: value}} for the
+// variables used, secret or not: the caller redacts.
+func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templates.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, &diag.Error{App: req.App, File: req.Path, Msg: fmt.Sprintf("the yaml engine failed unexpectedly: %v", p),
+				Hint: "this is a bug in kiln; please report it with the app's files"}
+		}
+	}()
+	res, err = e.render(ctx, req)
+	if err != nil {
+		return nil, forApp(err, req.App)
+	}
+	return res, nil
+}
+
+func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
+	files, err := list(req.Root, req.Path)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, &diag.Error{File: req.Path, Msg: "no *.yaml or *.yml files in the folder",
+			Hint: "add the app's Kubernetes objects as .yaml files below " + req.Path + ", or fix the app's yaml: path in kiln.yaml"}
+	}
+
+	h := sha256.New()
+	used := map[string]bool{}
+	var objs []templates.Object
+	var errs []error
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		data, err := os.ReadFile(f.abs)
+		if err != nil {
+			errs = append(errs, &diag.Error{File: f.rel, Msg: "cannot read the file", Err: err})
+			continue
+		}
+		// Length-prefixed, so that no two different file sets hash alike.
+		fmt.Fprintf(h, "file %d:%s\n%d:", len(f.rel), f.rel, len(data))
+		h.Write(data)
+		out, names, err := envsubst.Substitute(data, f.rel, req.Vars)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, n := range names {
+			used[n] = true
+		}
+		got, err := objects.Parse(out, f.rel, 0)
+		if err != nil {
+			// The parser quotes the text it choked on, which may be a
+			// substituted value.
+			errs = append(errs, redact(err, req.Vars))
+			continue
+		}
+		objs = append(objs, got...)
+	}
+	if len(errs) > 0 {
+		return nil, diag.Join(errs...)
+	}
+	if len(objs) == 0 {
+		return nil, &diag.Error{File: req.Path, Msg: "the folder's YAML files hold no Kubernetes objects",
+			Hint: "add objects with apiVersion, kind and metadata.name to the .yaml files below " + req.Path}
+	}
+
+	names := make([]string, 0, len(used))
+	for n := range used {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	vars := make(map[string]any, len(names))
+	for _, n := range names {
+		v := req.Vars[n]
+		fmt.Fprintf(h, "var %d:%s=%d:%s\n", len(n), n, len(v), v)
+		vars[n] = v
+	}
+	inputs := make([]string, len(files))
+	for i, f := range files {
+		inputs[i] = f.rel
+	}
+	return &templates.Result{
+		Objects:     objs,
+		Inputs:      inputs,
+		InputDigest: "sha256:" + hex.EncodeToString(h.Sum(nil)),
+		Params:      map[string]any{"vars": vars},
+	}, nil
+}
+
+// file is one YAML file to read.
+type file struct {
+	rel string // repo-relative, slash-separated, as reached from the folder
+	abs string // resolved, inside the root
+}
+
+// list returns the YAML files below dir (repo-relative), sorted by their
+// slash paths. Symlinks are followed when they stay inside root; a link
+// that leads outside is an error, so is a link cycle.
+func list(root, dir string) ([]file, error) {
+	real, err := rootfs.Resolve(root, dir)
+	if err != nil {
+		return nil, containment(dir, err)
+	}
+	fi, err := os.Stat(real)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &diag.Error{File: dir, Msg: "the folder does not exist", Err: err,
+			Hint: "fix the app's yaml: path in kiln.yaml (relative to the repository root)"}
+	case err != nil:
+		return nil, &diag.Error{File: dir, Msg: "cannot read the folder", Err: err}
+	case !fi.IsDir():
+		return nil, &diag.Error{File: dir, Msg: "not a folder",
+			Hint: "a yaml app names a folder of .yaml files; for a single file, put it in a folder of its own"}
+	}
+	w := &walker{root: root, seen: map[string]bool{}}
+	var errs []error
+	w.walk(path.Clean(dir), real, &errs)
+	if len(errs) > 0 {
+		return nil, diag.Join(errs...)
+	}
+	// Sort by the whole slash path: "a.yaml" comes before "a/b.yaml",
+	// whatever order the directory listing had.
+	sort.Slice(w.files, func(i, j int) bool { return w.files[i].rel < w.files[j].rel })
+	return w.files, nil
+}
+
+type walker struct {
+	root  string
+	seen  map[string]bool // resolved folders on the current path, against link cycles
+	files []file
+}
+
+func (w *walker) walk(rel, real string, errs *[]error) {
+	if w.seen[real] {
+		*errs = append(*errs, &diag.Error{File: rel, Msg: "symlink cycle: the folder contains itself",
+			Hint: "remove the symlink that points back up the tree"})
+		return
+	}
+	w.seen[real] = true
+	defer delete(w.seen, real)
+	entries, err := os.ReadDir(real)
+	if err != nil {
+		*errs = append(*errs, &diag.Error{File: rel, Msg: "cannot read the folder", Err: err})
+		return
+	}
+	for _, ent := range entries {
+		name := ent.Name()
+		childRel := path.Join(rel, name)
+		childAbs := filepath.Join(real, name)
+		isDir := ent.IsDir()
+		if ent.Type()&fs.ModeSymlink != 0 {
+			target, err := rootfs.Resolve(w.root, childAbs)
+			if err != nil {
+				*errs = append(*errs, containment(childRel, err))
+				continue
+			}
+			fi, err := os.Stat(target)
+			if err != nil {
+				*errs = append(*errs, &diag.Error{File: childRel, Msg: "broken symlink", Err: err,
+					Hint: "fix or remove the symlink"})
+				continue
+			}
+			childAbs, isDir = target, fi.IsDir()
+		}
+		switch {
+		case isDir:
+			w.walk(childRel, childAbs, errs)
+		case skipped[name]:
+			// See skipped.
+		case strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"):
+			w.files = append(w.files, file{rel: childRel, abs: childAbs})
+		}
+	}
+}
+
+// containment turns a rootfs error into a user error naming the path.
+func containment(p string, err error) error {
+	var oe *rootfs.OutsideError
+	if errors.As(err, &oe) {
+		return &diag.Error{File: p, Msg: "path leads outside the repository", Err: err,
+			Hint: "kiln reads only files inside the repository: name a folder inside it, and replace symlinks that lead out by copies"}
+	}
+	return &diag.Error{File: p, Msg: "cannot resolve the path", Err: err}
+}
+
+// forApp names app in every *diag.Error inside err.
+func forApp(err error, app string) error {
+	var out []error
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if errors.As(e, &de) {
+			e = de.ForApp(app)
+		}
+		out = append(out, e)
+	}
+	return diag.Join(out...)
+}
+
+// redact scrubs var values from the messages of the errors in err.
+func redact(err error, vars map[string]string) error {
+	var out []error
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if errors.As(e, &de) {
+			c := *de
+			c.Msg = envsubst.Redact(c.Msg, vars)
+			c.Hint = envsubst.Redact(c.Hint, vars)
+			if c.Err != nil {
+				if s := c.Err.Error(); envsubst.Redact(s, vars) != s {
+					// Keep the error chain's shape readable without the value.
+					c.Err = errors.New(envsubst.Redact(s, vars))
+				}
+			}
+			e = &c
+		} else if s := e.Error(); envsubst.Redact(s, vars) != s {
+			e = errors.New(envsubst.Redact(s, vars))
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}

@@ -1,0 +1,323 @@
+package plain
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const secret = "s3cr3t-P4ssw0rd"
+
+var baseVars = map[string]string{
+	"REDIS_HOST":  "redis-master.instavote.svc",
+	"LOG_LEVEL":   "debug",
+	"DB_PASSWORD": secret,
+	"EMPTY":       "",
+	"UNUSED":      "never looked at",
+}
+
+func TestRender(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		repo   string // folder under testdata copied to the root
+		path   string
+		vars   map[string]string
+		setup  func(t *testing.T, root string)
+		golden string // file under testdata/golden: the result or the error text
+		// wantOutside: the error must unwrap to rootfs.ErrOutside.
+		wantOutside bool
+	}{
+		{name: "basic", repo: "basic", path: "apps/db", golden: "basic.golden"},
+		{name: "trailing slash", repo: "basic", path: "apps/db/", golden: "basic.golden"},
+		{name: "undefined, malformed and invalid together", repo: "errors", path: "apps/broken", golden: "broken.golden"},
+		{name: "documents that are not objects", repo: "errors", path: "apps/notobj", golden: "notobj.golden"},
+		{name: "only comments", repo: "errors", path: "apps/comments", golden: "comments.golden"},
+		{name: "no yaml files", repo: "errors", path: "apps/empty", golden: "empty.golden"},
+		{name: "missing folder", repo: "errors", path: "apps/nope", golden: "missing.golden"},
+		{name: "a file, not a folder", repo: "errors", path: "apps/broken/one.yaml", golden: "notdir.golden"},
+		{name: "path outside the root", repo: "errors", path: "../outside", golden: "outside.golden", wantOutside: true},
+		{
+			name: "symlinks inside the root are followed",
+			repo: "basic",
+			path: "apps/linked",
+			setup: func(t *testing.T, root string) {
+				mkdir(t, root, "apps/linked")
+				mkdir(t, root, "shared")
+				write(t, root, "shared/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared-${LOG_LEVEL}\n")
+				symlink(t, "../../shared", root, "apps/linked/dir")
+				symlink(t, "../db/a.yaml", root, "apps/linked/sa.yaml")
+			},
+			golden: "linked.golden",
+		},
+		{
+			name: "symlink out of the root",
+			repo: "basic",
+			path: "apps/db",
+			setup: func(t *testing.T, root string) {
+				outside := t.TempDir()
+				write(t, outside, "evil.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: evil\n")
+				symlink(t, filepath.Join(outside, "evil.yaml"), root, "apps/db/evil.yaml")
+				symlink(t, outside, root, "apps/db/evildir")
+			},
+			golden:      "symlink-out.golden",
+			wantOutside: true,
+		},
+		{
+			name: "symlinked folder out of the root",
+			repo: "basic",
+			path: "apps/out",
+			setup: func(t *testing.T, root string) {
+				symlink(t, t.TempDir(), root, "apps/out")
+			},
+			golden:      "folder-out.golden",
+			wantOutside: true,
+		},
+		{
+			name: "symlink cycle",
+			repo: "basic",
+			path: "apps/db",
+			setup: func(t *testing.T, root string) {
+				symlink(t, "..", root, "apps/db/nested/up")
+			},
+			golden: "cycle.golden",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := copyRepo(t, tc.repo)
+			if tc.setup != nil {
+				tc.setup(t, root)
+			}
+			vars := tc.vars
+			if vars == nil {
+				vars = baseVars
+			}
+			req := &templates.Request{Root: root, App: "db", Namespace: "instavote", Env: "dev", Path: tc.path, Vars: vars}
+			res, err := New(Options{}).Render(context.Background(), req)
+			var got string
+			if err != nil {
+				got = "error:\n" + err.Error() + "\n"
+				checkErr(t, err, vars)
+				if got := errors.Is(err, rootfs.ErrOutside); got != tc.wantOutside {
+					t.Errorf("errors.Is(err, rootfs.ErrOutside) = %v, want %v", got, tc.wantOutside)
+				}
+			} else {
+				got = dump(t, res)
+				again, err := New(Options{}).Render(context.Background(), req)
+				if err != nil {
+					t.Fatalf("second render: %v", err)
+				}
+				if diff := cmp.Diff(got, dump(t, again)); diff != "" {
+					t.Errorf("second render differs (-first +second):\n%s", diff)
+				}
+			}
+			golden(t, filepath.Join("testdata", "golden", tc.golden), got)
+		})
+	}
+}
+
+// checkErr asserts what every error of the engine must satisfy: each
+// leaf is a *diag.Error naming the app, and no var value shows.
+func checkErr(t *testing.T, err error, vars map[string]string) {
+	t.Helper()
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if !errors.As(e, &de) {
+			t.Errorf("error %q is not a *diag.Error", e)
+			continue
+		}
+		if de.App != "db" {
+			t.Errorf("error %q does not name the app", e)
+		}
+		if de.File == "" {
+			t.Errorf("error %q names no file", e)
+		}
+	}
+	for name, v := range vars {
+		if len(v) > 3 && strings.Contains(err.Error(), v) {
+			t.Errorf("error shows the value of %s: %v", name, err)
+		}
+	}
+}
+
+func TestRenderDigest(t *testing.T) {
+	t.Parallel()
+	root := copyRepo(t, "basic")
+	render := func(vars map[string]string) *templates.Result {
+		t.Helper()
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "apps/db", Vars: vars})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for k, v := range baseVars {
+			m[k] = v
+		}
+		m[k] = v
+		return m
+	}
+	base := render(baseVars).InputDigest
+	tests := []struct {
+		name     string
+		vars     map[string]string
+		wantSame bool
+	}{
+		{name: "same vars", vars: with("LOG_LEVEL", "debug"), wantSame: true},
+		{name: "unused var changed", vars: with("UNUSED", "other"), wantSame: true},
+		{name: "var only defaulted elsewhere added", vars: with("NOT_REFERENCED", "x"), wantSame: true},
+		{name: "used var changed", vars: with("LOG_LEVEL", "info"), wantSame: false},
+		{name: "secret var changed", vars: with("DB_PASSWORD", "other"), wantSame: false},
+		{name: "defaulted var now set", vars: with("REPLICAS", "3"), wantSame: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := render(tc.vars).InputDigest
+			if (got == base) != tc.wantSame {
+				t.Errorf("digest %s vs base %s: same = %v, want %v", got, base, got == base, tc.wantSame)
+			}
+		})
+	}
+	write(t, root, "apps/db/a.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: db2\n")
+	if render(baseVars).InputDigest == base {
+		t.Error("digest did not change with a file's contents")
+	}
+}
+
+func TestRenderConcurrent(t *testing.T) {
+	t.Parallel()
+	root := copyRepo(t, "basic")
+	e := New(Options{})
+	want, err := e.Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "apps/db", Vars: baseVars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDump := dump(t, want)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := e.Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "apps/db", Vars: baseVars})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if diff := cmp.Diff(wantDump, dump(t, res)); diff != "" {
+				t.Errorf("concurrent render differs (-want +got):\n%s", diff)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestRenderCanceled(t *testing.T) {
+	t.Parallel()
+	root := copyRepo(t, "basic")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := New(Options{}).Render(ctx, &templates.Request{Root: root, App: "db", Path: "apps/db", Vars: baseVars})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Render with a canceled context = %v, want context.Canceled", err)
+	}
+}
+
+// dump prints a Result for a golden file: inputs, digest, params, then
+// each object under a "# file:line" header.
+func dump(t *testing.T, res *templates.Result) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("inputs:\n")
+	for _, in := range res.Inputs {
+		b.WriteString("  - " + in + "\n")
+	}
+	b.WriteString("digest: " + res.InputDigest + "\n")
+	params, err := json.MarshalIndent(res.Params, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("params: " + string(params) + "\n")
+	for _, o := range res.Objects {
+		b.WriteString("--- # " + o.File + ":" + strconv.Itoa(o.Line) + "\n")
+		s, err := o.Node.String()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// golden compares got with the file, or rewrites it under -update.
+func golden(t *testing.T, file, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", file, diff)
+	}
+}
+
+// copyRepo copies testdata/<name> into a fresh, symlink-free root.
+func copyRepo(t *testing.T, name string) string {
+	t.Helper()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(root, os.DirFS(filepath.Join("testdata", name))); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func mkdir(t *testing.T, root, rel string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(root, rel), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func write(t *testing.T, root, rel, data string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(root, rel), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func symlink(t *testing.T, target, root, rel string) {
+	t.Helper()
+	if err := os.Symlink(target, filepath.Join(root, rel)); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,90 @@
+// Package templates defines the one interface every rendering engine
+// implements, and the types that cross it.
+//
+// An engine turns an app's deployment templates (a Helm chart, a Kustomize
+// overlay, a Jsonnet file, a folder of plain YAML) into Kubernetes objects,
+// in process, reading nothing outside the repository root. Engines know
+// nothing about kiln.yaml, environments files or the output tree: package
+// render resolves those into a Request and post-processes the Result. The
+// engines live in the sub-packages helm, kustomize, jsonnet and plain.
+package templates
+
+import (
+	"context"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Engine renders one app. Implementations must be safe for concurrent use:
+// kiln renders apps and environments in parallel.
+type Engine interface {
+	Render(ctx context.Context, req *Request) (*Result, error)
+}
+
+// Request is everything an engine may use. Paths are slash-separated and
+// relative to Root; {env} has already been replaced.
+type Request struct {
+	// Root is the absolute, symlink-free path of the repository root.
+	// Engines read nothing outside it.
+	Root string
+	// App is the app's name: Helm's release name.
+	App string
+	// Namespace is the app's namespace: Helm's release namespace.
+	Namespace string
+	// Env is the environment's name (jsonnet's ext var `env`).
+	Env string
+	// KubeVersion is what Helm's .Capabilities.KubeVersion reports, e.g. "1.31.0".
+	KubeVersion string
+
+	// Path is what the engine renders: a chart folder or .tgz, or the chart's
+	// name when ChartRepo is set (helm); a kustomization folder (kustomize);
+	// a .jsonnet file (jsonnet); a folder of YAML files (plain).
+	Path string
+
+	// ChartRepo is an http(s) chart repository URL or an oci:// reference
+	// prefix; empty for a chart inside the repository. Helm only.
+	ChartRepo string
+	// ChartVersion is the chart version constraint for a remote chart. Helm only.
+	ChartVersion string
+	// ValuesFiles are values files merged in order over the chart's defaults. Helm only.
+	ValuesFiles []string
+	// Values are the environment's values, merged last. Helm only.
+	Values map[string]any
+
+	// JPath lists import search folders, like jsonnet -J. Jsonnet only.
+	JPath []string
+
+	// Vars are the ${VAR} values (plain) and jsonnet's `vars` object. They
+	// may hold secret values: engines must not put them in errors.
+	Vars map[string]string
+	// Images maps a normalised image repository to the full reference CI
+	// built (jsonnet's `images` object).
+	Images map[string]string
+}
+
+// Object is one rendered Kubernetes object and where it came from.
+type Object struct {
+	// Node is the object. Engines hand over ownership: the caller may mutate it.
+	Node *kyaml.RNode
+	// File is the repository-relative file the object came from (for Helm,
+	// the chart template named by "# Source:"), "" when unknown.
+	File string
+	// Line is the 1-based line of the object's first line in File, 0 when unknown.
+	Line int
+}
+
+// Result is what an engine produced.
+type Result struct {
+	// Objects in the engine's output order.
+	Objects []Object
+	// Inputs are the repository-relative files the render read, sorted
+	// and unique. For remote charts it also names the chart reference.
+	Inputs []string
+	// InputDigest is "sha256:<hex>" over every input (file paths and
+	// contents, parameters); equal digests mean equal inputs.
+	InputDigest string
+	// Params are the effective parameters, for reviewers: Helm's merged
+	// values, jsonnet's ext vars or top-level arguments, plain's vars used.
+	// They may hold secret values; the caller redacts.
+	Params map[string]any
+}
