@@ -131,7 +131,7 @@ type Notifications struct {
 	// Dispatch is an owner/name repository that gets repository_dispatch
 	// events (a githubdispatch Provider); empty for none.
 	Dispatch string
-	// Line is the line of the notifications key.
+	// Line is the first line of the notifications mapping.
 	Line int
 }
 

@@ -43,7 +43,7 @@ type SOPS struct {
 	// SecretRef names the Secret holding the age private key in the Flux
 	// namespace, for the Kustomization's decryption; default "sops-age".
 	SecretRef string
-	// Line is the line of the sops key.
+	// Line is the first line of the sops mapping.
 	Line int
 }
 
@@ -406,7 +406,7 @@ func (d *decoder) patchText(n *yaml.Node, key, text string, hasTarget bool) {
 			break
 		}
 		if err != nil {
-			e := syntaxError(err, d.file).(*diag.Error)
+			e := syntaxErrorIn(err, d.file, []byte(text))
 			e.Line = base + max(e.Line, 1)
 			e.App = d.appName
 			e.Msg = key + ".patch: " + e.Msg

@@ -23,7 +23,15 @@ type decoder struct {
 	// appName names the app being read, for the App field of errors.
 	appName string
 	errs    []error
+	// merged counts the entries "<<" merge keys brought in, file-wide,
+	// against maxMerged.
+	merged int
 }
+
+// maxMerged bounds the work merge keys cause: nested merges of lists of
+// anchors grow exponentially (a "billion laughs"), and no real
+// configuration comes near this many merged entries.
+const maxMerged = 10000
 
 // errAt records a problem at node n.
 func (d *decoder) errAt(n *yaml.Node, msg, hint string) {
@@ -129,6 +137,9 @@ func (d *decoder) pairs(n *yaml.Node, depth int) []pair {
 
 // merge expands the value of a "<<" key: a mapping or a list of mappings.
 func (d *decoder) merge(v *yaml.Node, depth int) []pair {
+	if d.merged > maxMerged {
+		return nil
+	}
 	if depth > maxAliasDepth {
 		d.errAt(v, "merge keys (<<) nest too deeply", "flatten the anchors")
 		return nil
@@ -153,6 +164,12 @@ func (d *decoder) merge(v *yaml.Node, depth int) []pair {
 			continue
 		}
 		for _, p := range d.pairs(s, depth+1) {
+			if d.merged++; d.merged > maxMerged {
+				if d.merged == maxMerged+1 {
+					d.errAt(v, fmt.Sprintf("merge keys (<<) expand to more than %d entries", maxMerged), "merge fewer anchors, or write the keys out")
+				}
+				return out
+			}
 			p.merged = true
 			out = append(out, p)
 		}
@@ -287,6 +304,9 @@ func (d *decoder) strList(n *yaml.Node, key string) ([]string, []*yaml.Node) {
 // text is the only place the line is found.
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// flowPlaceholderRE finds a kiln placeholder such as {env} in a line.
+var flowPlaceholderRE = regexp.MustCompile(`\{[A-Za-z_]+\}`)
+
 // parseDoc parses data as a single YAML document. It returns nil, nil for
 // an empty document (only comments or whitespace).
 func parseDoc(data []byte, file string) (*yaml.Node, error) {
@@ -299,7 +319,7 @@ func parseDoc(data []byte, file string) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, syntaxError(err, file)
+		return nil, syntaxErrorIn(err, file, data)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
@@ -307,7 +327,7 @@ func parseDoc(data []byte, file string) (*yaml.Node, error) {
 		return nil, &diag.Error{File: file, Line: max(next.Line, 1), Msg: "more than one YAML document (a second \"---\")",
 			Hint: "keep one document in this file"}
 	case !errors.Is(err, io.EOF):
-		return nil, syntaxError(err, file)
+		return nil, syntaxErrorIn(err, file, data)
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -315,14 +335,81 @@ func parseDoc(data []byte, file string) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-func syntaxError(err error, file string) error {
+// syntaxErrorIn turns a yaml.v3 syntax error into a *diag.Error. With the
+// parsed data at hand it corrects the line (see problemLine) and spots a
+// common cause: an unquoted {env} inside [ ] or { }, which YAML reads as a
+// mapping.
+func syntaxErrorIn(err error, file string, data []byte) *diag.Error {
 	e := &diag.Error{File: file, Line: 1, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "),
 		Hint: "fix the YAML syntax (indentation, a missing \": \", an unclosed quote or bracket)", Err: err}
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+	m := yamlLineRE.FindStringSubmatch(err.Error())
+	if m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Msg = "invalid YAML: " + m[2]
 	}
+	if data == nil {
+		return e
+	}
+	problem := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m != nil {
+		problem = m[2]
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	e.Line = problemLine(lines, e.Line, problem)
+	if e.Line >= 1 && e.Line <= len(lines) && flowPlaceholderRE.Match(lines[e.Line-1]) {
+		e.Hint = "quote values that contain {env} inside [ ] or { }, such as [\"values-{env}.yaml\"]: unquoted, YAML reads {env} as a mapping"
+	}
 	return e
+}
+
+// maxRefineLines bounds the size of file problemLine searches.
+const maxRefineLines = 20000
+
+// problemLine returns the first line at which the file stops parsing with
+// the same problem. yaml.v3 reports the line where the enclosing block
+// started, counted from 0, rather than the line of the problem
+// (https://github.com/go-yaml/yaml/issues/542, /issues/205). The problem
+// lies at or after that line, and a prefix of the file that holds the
+// problem line fails with the same problem while a shorter one parses or
+// fails differently (it is cut short), so a binary search over prefixes
+// finds the line in O(n log n).
+func problemLine(lines [][]byte, reported int, problem string) int {
+	lo, hi := max(reported, 1), len(lines)
+	if hi > maxRefineLines || lo > hi {
+		return max(reported, 1)
+	}
+	fails := func(k int) bool { return parseProblem(bytes.Join(lines[:k], nil)) == problem }
+	if !fails(hi) {
+		return max(reported, 1)
+	}
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}
+
+// parseProblem returns the problem text of the first syntax error in data, or "".
+func parseProblem(data []byte) string {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, io.EOF) {
+			return ""
+		}
+		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+			return m[2]
+		}
+		return strings.TrimPrefix(err.Error(), "yaml: ")
+	}
 }
 
 // checkText rejects text yaml.v3 would refuse without saying where: bytes

@@ -301,23 +301,23 @@ func (d *decoder) notifications(n *yaml.Node, github string) *Notifications {
 	} else if s, ok := d.str(v, "notifications.secretRef"); ok && d.dnsSubdomain(v, "notifications.secretRef", s) {
 		nt.SecretRef = s
 	}
+	csValid := true
 	if v, present := f["commitStatus"]; present {
-		if b, ok := d.boolean(v, "notifications.commitStatus"); ok {
-			nt.CommitStatus = b
-			if b && github == "" {
-				d.errAt(v, "notifications.commitStatus needs the manifests repository on GitHub",
-					"set manifests.github: owner/name (it is inferred only from a github.com manifests.repo)")
-			}
+		b, ok := d.boolean(v, "notifications.commitStatus")
+		csValid = ok
+		nt.CommitStatus = b
+		if b && github == "" {
+			d.errAt(v, "notifications.commitStatus needs the manifests repository on GitHub",
+				"set manifests.github: owner/name (it is inferred only from a github.com manifests.repo)")
 		}
 	}
+	_, hasDispatch := f["dispatch"]
 	if v, present := f["dispatch"]; present {
 		if s, ok := d.str(v, "notifications.dispatch"); ok && d.githubRepo(v, "notifications.dispatch", s) {
 			nt.Dispatch = s
 		}
 	}
-	_, hasCS := f["commitStatus"]
-	_, hasD := f["dispatch"]
-	if !hasCS && !hasD || (!nt.CommitStatus && !hasD && hasCS) {
+	if !hasDispatch && csValid && !nt.CommitStatus {
 		d.errAt(n, "notifications: nothing to notify", "set commitStatus: true, dispatch: owner/name, or both; or remove notifications")
 	}
 	return nt
@@ -355,7 +355,8 @@ func (d *decoder) apps(n, top *yaml.Node) []App {
 // that later checks (duplicates) can see it.
 func (d *decoder) app(n *yaml.Node, i int) (App, bool) {
 	key := fmt.Sprintf("apps[%d]", i)
-	d.appName = ""
+	// Name the app in errors about its other keys, even those read first.
+	d.appName = peekName(n)
 	defer func() { d.appName = "" }()
 	f, ok := d.fields(n, key, appKeys)
 	if !ok {
@@ -370,7 +371,6 @@ func (d *decoder) app(n *yaml.Node, i int) (App, bool) {
 		valid = false
 	} else {
 		a.Name = s
-		d.appName = s
 	}
 	if v, present := f["namespace"]; !present {
 		d.errAt(n, "missing namespace", "give the app's namespace, such as namespace: "+orDefault(a.Name, "default"))
@@ -411,6 +411,21 @@ func (d *decoder) app(n *yaml.Node, i int) (App, bool) {
 	return a, valid
 }
 
+// peekName returns the name of the app entry n if it is a valid one, else "".
+func peekName(n *yaml.Node) string {
+	m := deref(n)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if v := deref(m.Content[i+1]); m.Content[i].Value == "name" && v != nil && v.Kind == yaml.ScalarNode &&
+			len(v.Value) <= 63 && dnsLabelRE.MatchString(v.Value) {
+			return v.Value
+		}
+	}
+	return ""
+}
+
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
@@ -436,8 +451,11 @@ func (d *decoder) helm(n *yaml.Node, full bool) *Helm {
 		return h
 	}
 	if v, present := f["repo"]; present {
-		if s, ok := d.str(v, "helm.repo"); ok && d.chartRepo(v, "helm.repo", s) {
+		if s, ok := d.str(v, "helm.repo"); ok {
+			// Kept even when invalid, so that the checks below do not
+			// add a second, misleading error.
 			h.Repo = s
+			d.chartRepo(v, "helm.repo", s)
 		}
 	}
 	if v, present := f["version"]; present {

@@ -21,8 +21,8 @@ var (
 	fluxDurationRE = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`)
 	placeholderRE  = regexp.MustCompile(`\{[^{}]*\}`)
 	// varNameRE is the variable name syntax of Flux postBuild substitution.
-	varNameRE    = regexp.MustCompile(`^[_a-zA-Z][_a-zA-Z0-9]*$`)
-	githubRepoRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$`)
+	varNameRE     = regexp.MustCompile(`^[_a-zA-Z][_a-zA-Z0-9]*$`)
+	githubRepoRE  = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$`)
 	kubeVersionRE = regexp.MustCompile(`^v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+][0-9A-Za-z.+-]+)?$`)
 	windowsAbsRE  = regexp.MustCompile(`^[A-Za-z]:`)
 )

@@ -10,6 +10,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/render/internal/patch"
 	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/kustomize"
 )
 
 // request turns a resolved app into an engine request.
@@ -63,7 +64,18 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 		return
 	}
 	run.patches, _ = json.Marshal(app.Patches)
-	objs, warns, err := patch.Apply(res.Objects, patches)
+	var objs []templates.Object
+	var warns []diag.Warning
+	// Strategic merge patches use kyaml's schema globals, which krusty may
+	// reset; the kustomize engine's lock serialises both.
+	lockErr := kustomize.Locked(ctx, func() error {
+		objs, warns, err = patch.Apply(res.Objects, patches)
+		return nil
+	})
+	if lockErr != nil {
+		run.err = lockErr
+		return
+	}
 	for i := range warns {
 		warns[i].App = app.Name
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/validate"
 	"github.com/kiln-gitops/kiln/templates"
@@ -68,8 +69,8 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, runs []*appRun, warns *[]di
 		app string
 		obj templates.Object
 	}
-	owners := map[string]owner{}  // group/kind/namespace/name → first app
-	crds := map[string]string{}   // group/kind → app defining the CRD
+	owners := map[string]owner{}   // group/kind/namespace/name → first app
+	crds := map[string]string{}    // group/kind → app defining the CRD
 	nsOwner := map[string]string{} // namespace → app creating it
 	for _, run := range runs {
 		for _, o := range run.objs {
@@ -119,7 +120,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, runs []*appRun, warns *[]di
 	}
 
 	if !res.AllowPlainSecrets {
-		rd := newRedactor(res)
+		rd := redact.New(res.Secrets)
 		for _, run := range runs {
 			for _, o := range run.objs {
 				names := rd.Found(o.Node.MustString())

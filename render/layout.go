@@ -14,6 +14,7 @@ import (
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
+	"github.com/kiln-gitops/kiln/render/internal/images"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 )
 
@@ -90,7 +91,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			appFiles[names[i]] = []byte(s)
 			er.Objects[dir+names[i]] = objRef(o).String()
 			refs = append(refs, flux.Ref{APIVersion: ids[i].APIVersion, Kind: ids[i].Kind, Name: ids[i].Name, Namespace: ids[i].Namespace})
-			for _, img := range containerImages(o.Node) {
+			for _, img := range images.List(o.Node) {
 				imgs[img] = true
 			}
 		}
@@ -227,9 +228,4 @@ func (r *Renderer) highLevel(run *appRun, rd *redact.Redactor) (map[string][]byt
 		out["vars.yaml"] = rd.Bytes(data)
 	}
 	return out, nil
-}
-
-// containerImages lists the images of every container in an object.
-func containerImages(n interface{ MustString() string }) []string {
-	return nil
 }

@@ -13,8 +13,12 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run is main without the exit, so script tests can call it in process.
+func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	go func() {
 		// After the first signal cancels the context, restore the default
 		// handling so that a second one ends the process at once.
@@ -22,7 +26,5 @@ func main() {
 		stop()
 	}()
 	app := newApp(os.Stdout, os.Stderr, os.LookupEnv, version)
-	err := app.RunContext(ctx, os.Args)
-	stop()
-	os.Exit(report(os.Stderr, err))
+	return report(os.Stderr, app.RunContext(ctx, os.Args))
 }

@@ -218,15 +218,19 @@ func (w Warning) AsError() *Error {
 	return &Error{File: w.File, Line: w.Line, App: w.App, Object: w.Object, Msg: w.Msg, Hint: w.Hint}
 }
 
-// SortWarnings orders warnings like Sort orders errors, dropping duplicates.
+// SortWarnings orders warnings like Sort orders errors (by file, then line
+// as a number, ...), dropping duplicates.
 func SortWarnings(ws []Warning) []Warning {
-	sort.SliceStable(ws, func(i, j int) bool { return ws[i].String() < ws[j].String() })
-	out := ws[:0]
+	errs := make([]error, len(ws))
+	index := make(map[error]Warning, len(ws))
 	for i, w := range ws {
-		if i > 0 && w.String() == ws[i-1].String() {
-			continue
-		}
-		out = append(out, w)
+		e := w.AsError()
+		errs[i] = e
+		index[e] = w
+	}
+	out := make([]Warning, 0, len(ws))
+	for _, e := range Sort(errs) {
+		out = append(out, index[e])
 	}
 	return out
 }

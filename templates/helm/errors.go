@@ -26,10 +26,10 @@ var (
 
 // renderError turns an error of helm's install action into a *diag.Error
 // that names the template file (repository-relative) and line.
-func renderError(err error, src *chartSource) error {
-	msg := err.Error()
+func renderError(err error, src *chartSource, chartName string) error {
+	msg := src.rewriteSources(err.Error(), chartName)
 	if m := helmTplErrRe.FindStringSubmatch(msg); m != nil {
-		file, line, text := src.file(m[2]), atoi(m[3]), m[4]
+		file, line, text := m[2], atoi(m[3]), m[4]
 		if m[1] == "parse" {
 			return &diag.Error{File: file, Line: line, Msg: "template syntax error: " + text, Hint: "fix the template; it is Go template syntax (text/template) with Helm's functions", Err: err}
 		}
@@ -40,11 +40,11 @@ func renderError(err error, src *chartSource) error {
 		// Errors from included templates nest; the innermost location is
 		// the one that went wrong.
 		l := locs[len(locs)-1]
-		file, line, text := src.file(msg[l[2]:l[3]]), atoi(msg[l[4]:l[5]]), msg[l[1]:]
+		file, line, text := msg[l[2]:l[3]], atoi(msg[l[4]:l[5]]), msg[l[1]:]
 		return &diag.Error{File: file, Line: line, Msg: "template error: " + text, Hint: "fix the template, or the values it reads", Err: err}
 	}
 	if m := yamlErrRe.FindStringSubmatch(msg); m != nil {
-		return &diag.Error{File: src.file(m[1]), Msg: "template rendered invalid YAML: " + m[2], Hint: "fix the template's output (the line is a line of the rendered text; helm template --debug shows it)", Err: err}
+		return &diag.Error{File: m[1], Msg: "template rendered invalid YAML: " + m[2], Hint: "fix the template's output (the line is a line of the rendered text; helm template --debug shows it)", Err: err}
 	}
 	switch {
 	case strings.HasPrefix(msg, "values don't meet the specifications"):
@@ -53,6 +53,20 @@ func renderError(err error, src *chartSource) error {
 		return &diag.Error{File: src.chartYAML(), Msg: msg, Hint: "set kubeVersion in kiln.yaml to a version the chart supports", Err: err}
 	}
 	return &diag.Error{File: src.errFile(), Msg: "rendering chart " + src.input + ": " + msg, Err: err}
+}
+
+// rewriteSources replaces helm's template names in msg ("app/templates/x.yaml")
+// with repository-relative paths, so that every path in a message is one the
+// user can open.
+func (s *chartSource) rewriteSources(msg, chartName string) string {
+	if s.dir == "" || chartName == "" {
+		return msg
+	}
+	re := regexp.MustCompile(`(^|[\s("])` + regexp.QuoteMeta(chartName) + `/((?:templates|charts|crds)/[^\s:()"]*)`)
+	return re.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := re.FindStringSubmatch(m)
+		return sub[1] + s.file(chartName+"/"+sub[2])
+	})
 }
 
 func atoi(s string) int {

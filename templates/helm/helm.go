@@ -11,9 +11,11 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 
@@ -101,7 +103,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	}
 	if deps := chrt.Metadata.Dependencies; deps != nil {
 		if err := action.CheckDependencies(chrt, deps); err != nil {
-			return nil, &diag.Error{File: src.chartYAML(), Msg: "chart " + src.input + ": dependency " + err.Error(), Hint: "vendor the dependencies into the chart's charts/ folder (helm dependency build) and commit them", Err: err}
+			return nil, &diag.Error{File: src.chartYAML(), Msg: "dependencies missing from the chart's charts/ folder: " + strings.Join(missingDeps(chrt), ", "), Hint: "vendor them: run `helm dependency build` in the chart folder and commit charts/", Err: err}
 		}
 	}
 
@@ -118,7 +120,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	inst.KubeVersion = kubeVersion
 	rel, err := inst.RunWithContext(ctx, chrt, vals.merged)
 	if err != nil {
-		return nil, renderError(err, src)
+		return nil, renderError(err, src, chrt.Name())
 	}
 
 	crds := map[string]bool{}
@@ -149,6 +151,22 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		InputDigest: digest(req, src, vals),
 		Params:      plainMap(effective),
 	}, nil
+}
+
+// missingDeps lists the Chart.yaml dependencies that charts/ lacks, as
+// action.CheckDependencies decides.
+func missingDeps(chrt *chart.Chart) []string {
+	have := map[string]bool{}
+	for _, d := range chrt.Dependencies() {
+		have[d.Name()] = true
+	}
+	var out []string
+	for _, r := range chrt.Metadata.Dependencies {
+		if !have[r.Name] {
+			out = append(out, r.Name)
+		}
+	}
+	return out
 }
 
 // parseKubeVersion parses the --kube-version equivalent; empty means helm's

@@ -18,7 +18,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
-	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -122,7 +122,6 @@ func TestRender(t *testing.T) {
 	}{
 		{name: "app", req: templates.Request{Path: "charts/app", KubeVersion: "1.31.0"}},
 		{name: "app-kube-1.29", req: templates.Request{Path: "charts/app/", KubeVersion: "1.29.4"}},
-		{name: "app-default-kube", req: templates.Request{Path: "charts/app"}},
 		{name: "app-values", req: templates.Request{
 			Path:        "charts/app",
 			KubeVersion: "1.31.0",
@@ -197,7 +196,7 @@ func TestHooks(t *testing.T) {
 func TestValuesPrecedence(t *testing.T) {
 	t.Parallel()
 	res, err := New(Options{}).Render(context.Background(), &templates.Request{
-		Root: testRoot(t), App: "web", Namespace: "shop", Path: "charts/app",
+		Root: testRoot(t), App: "web", Namespace: "shop", Path: "charts/app", KubeVersion: "1.31.0",
 		ValuesFiles: []string{"values/base.yaml", "values/prod.yaml"},
 		Values:      map[string]any{"replicas": 5, "env": map[string]any{"EXTRA": "x"}, "image": map[string]any{"repository": nil}},
 	})
@@ -402,23 +401,14 @@ func TestConcurrent(t *testing.T) {
 		want[i] = format(t, res)
 	}
 	const n = 32
-	got := make([]string, n)
+	results := make([]*templates.Result, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := e.Render(context.Background(), req(i))
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			var b strings.Builder
-			for _, o := range res.Objects {
-				b.WriteString(o.Node.MustString())
-			}
-			got[i] = format(t, res)
+			results[i], errs[i] = e.Render(context.Background(), req(i))
 		}()
 	}
 	wg.Wait()
@@ -427,7 +417,7 @@ func TestConcurrent(t *testing.T) {
 			t.Errorf("render %d: %v", i, errs[i])
 			continue
 		}
-		if diff := cmp.Diff(want[i%4], got[i]); diff != "" {
+		if diff := cmp.Diff(want[i%4], format(t, results[i])); diff != "" {
 			t.Errorf("render %d differs from a lone render (-want +got):\n%s", i, diff)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 	gojsonnet "github.com/google/go-jsonnet"
 
-	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
 // fileCache holds file contents by resolved absolute path, shared by the
@@ -98,9 +98,14 @@ type importError struct {
 func (e *importError) Error() string {
 	switch {
 	case errors.Is(e.Err, rootfs.ErrOutside):
-		return fmt.Sprintf("import %q leads outside the repository", e.Path)
+		via := e.Tried[len(e.Tried)-1]
+		if via == e.Path {
+			return fmt.Sprintf("import %q leads outside the repository", e.Path)
+		}
+		return fmt.Sprintf("import %q leads outside the repository (via %s)", e.Path, via)
 	case e.Err != nil:
-		return fmt.Sprintf("cannot read import %q: %v", e.Path, e.Err)
+		// Not e.Err's text: it holds the absolute path on this machine.
+		return fmt.Sprintf("cannot read import %q (at %s)", e.Path, e.Tried[len(e.Tried)-1])
 	}
 	return fmt.Sprintf("import %q not found (looked for %s)", e.Path, strings.Join(e.Tried, ", "))
 }

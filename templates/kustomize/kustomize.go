@@ -17,7 +17,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/objects"
-	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
 )
 
@@ -116,8 +116,8 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 			if r := recover(); r != nil {
 				// A panic may leave kustomize's global schema half built.
 				openapi.ResetOpenAPI()
-				err = &diag.Error{File: kfile, App: req.App, Msg: fmt.Sprintf("kustomize failed unexpectedly: %v", r),
-					Hint: "this is a bug in kustomize or kiln; please report it with the kustomization"}
+				err = &diag.Error{File: kfile, App: req.App, Msg: fmt.Sprintf("kustomize panicked: %v", r),
+					Hint: "check the files the kustomization names (kustomize panics on an invalid openapi: schema, for one); if they are valid, report it to kiln with the kustomization"}
 			}
 		}()
 		m, err := krusty.MakeKustomizer(krustyOptions()).Run(fsys, dir)
@@ -167,8 +167,8 @@ func findKustomization(req *templates.Request) (dir, kfile string, err error) {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		hint := "set the app's kustomize: to a folder of the repository that holds a kustomization.yaml"
-		if s := closestSibling(dir); s != "" {
-			hint = fmt.Sprintf("did you mean %q?", path.Join(path.Dir(req.Path), s))
+		if s := suggest(req.Root, req.Root, req.Path); s != "" {
+			hint = fmt.Sprintf("did you mean %q?", s)
 		}
 		return fail("kustomize folder does not exist", hint, err)
 	case err != nil:
@@ -208,18 +208,40 @@ func isKustomizationName(name string) bool {
 	return false
 }
 
-// closestSibling returns the name in p's parent folder closest to p's
-// name, for a "did you mean".
-func closestSibling(p string) string {
-	entries, err := os.ReadDir(filepath.Dir(p))
-	if err != nil {
+// suggest returns rel, a slash path relative to dir that does not exist,
+// with each missing element replaced by the closest name in its folder,
+// when that leads to something that exists inside root; "" otherwise.
+func suggest(root, dir, rel string) string {
+	cur := dir
+	var out []string
+	changed := false
+	for _, elem := range strings.Split(path.Clean(rel), "/") {
+		next := filepath.Join(cur, elem)
+		if _, err := os.Lstat(next); err != nil {
+			entries, err := os.ReadDir(cur)
+			if err != nil {
+				return ""
+			}
+			names := make([]string, 0, len(entries))
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			best := diag.Closest(elem, names)
+			if best == "" {
+				return ""
+			}
+			elem, next, changed = best, filepath.Join(cur, best), true
+		}
+		if _, err := rootfs.Resolve(root, next); err != nil {
+			return ""
+		}
+		out = append(out, elem)
+		cur = next
+	}
+	if !changed {
 		return ""
 	}
-	names := make([]string, 0, len(entries))
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return diag.Closest(filepath.Base(p), names)
+	return strings.Join(out, "/")
 }
 
 func asErrors(des []*diag.Error) []error {

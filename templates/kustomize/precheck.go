@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
 )
 
@@ -191,8 +191,8 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 	info, err := os.Stat(real)
 	if errors.Is(err, os.ErrNotExist) {
 		hint := "check the path: it is relative to the folder of " + f.path
-		if s := closestSibling(target); s != "" {
-			hint = fmt.Sprintf("did you mean %q?", filepath.ToSlash(filepath.Join(filepath.Dir(filepath.FromSlash(value)), s)))
+		if s := suggest(c.root, f.dir, value); s != "" && !filepath.IsAbs(value) {
+			hint = fmt.Sprintf("did you mean %q?", s)
 		}
 		c.fail(f.path, line, fmt.Sprintf("%s: %q does not exist", field, value), hint, err)
 		return
@@ -232,26 +232,32 @@ func (c *checker) pluginConfigs(file string, lineOffset int, data []byte) {
 				c.fail(file, lineOffset+m.Content[i+1].Line, "HelmChartInflationGenerator is not supported: kustomize would run the helm program", hintHelm, nil)
 			}
 		}
-		c.scanPaths(file, lineOffset, m, false)
+		c.scanPaths(file, lineOffset, m, "")
 	}
 }
 
 // pathKeys are the fields of builtin plugin configurations that name files.
 var pathKeys = map[string]bool{"path": true, "paths": true, "files": true, "envs": true, "env": true}
 
-func (c *checker) scanPaths(file string, lineOffset int, n *yaml.Node, underPathKey bool) {
+// scanPaths reports remote URLs in the values of pathKeys below n; key is
+// the path key n is the value of, "" if none.
+func (c *checker) scanPaths(file string, lineOffset int, n *yaml.Node, key string) {
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			c.scanPaths(file, lineOffset, n.Content[i+1], pathKeys[n.Content[i].Value])
+			key := n.Content[i].Value
+			if !pathKeys[key] {
+				key = ""
+			}
+			c.scanPaths(file, lineOffset, n.Content[i+1], key)
 		}
 	case yaml.SequenceNode:
 		for _, e := range n.Content {
-			c.scanPaths(file, lineOffset, e, underPathKey)
+			c.scanPaths(file, lineOffset, e, key)
 		}
 	case yaml.ScalarNode:
-		if underPathKey && remote(fileSourcePath(n.Value)) {
-			c.fail(file, lineOffset+n.Line, fmt.Sprintf("%q is remote; kiln does not fetch remote bases or files", n.Value), hintRemote, nil)
+		if key != "" && remote(fileSourcePath(n.Value)) {
+			c.fail(file, lineOffset+n.Line, fmt.Sprintf("%s: %q is remote; kiln does not fetch remote bases or files", key, n.Value), hintRemote, nil)
 		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/envsubst"
 	"github.com/kiln-gitops/kiln/templates/internal/objects"
-	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
 // Options configures an Engine. It has no fields yet; it exists so that
@@ -47,7 +47,11 @@ var skipped = map[string]bool{
 
 // Render reads every *.yaml and *.yml file below req.Path (recursively,
 // in sorted slash-path order, following symlinks that stay inside
-// req.Root), replaces ${VAR} from req.Vars and returns the objects.
+// req.Root), replaces ${VAR} from req.Vars (see envsubst.Substitute) and
+// returns the objects. Files named kustomization.yaml, kustomization.yml
+// or Kustomization are skipped (kiln writes its own kustomization.yaml);
+// files with other extensions are ignored. Placeholders in YAML comments
+// are substituted too, unlike in Flux, which never sees comments.
 //
 // Result.Inputs lists the files read. Result.InputDigest is a sha256 over
 // their paths and contents and the names and values of the variables

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,7 +17,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
-	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -320,4 +321,32 @@ func symlink(t *testing.T, target, root, rel string) {
 	if err := os.Symlink(target, filepath.Join(root, rel)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func ExampleEngine_Render() {
+	// Root must be absolute and free of symlinks.
+	root, _ := filepath.Abs(filepath.Join("testdata", "basic"))
+	root, _ = filepath.EvalSymlinks(root)
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{
+		Root: root,
+		App:  "db",
+		Path: "apps/db",
+		Vars: map[string]string{"REDIS_HOST": "redis", "LOG_LEVEL": "info", "DB_PASSWORD": "x", "EMPTY": ""},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, o := range res.Objects {
+		fmt.Printf("%s:%d %s/%s\n", o.File, o.Line, o.Node.GetKind(), o.Node.GetName())
+	}
+	// Output:
+	// apps/db/a-b.yaml:1 Secret/db-dev
+	// apps/db/a.yaml:1 ServiceAccount/db
+	// apps/db/a/b.yaml:4 ConfigMap/from-list-1
+	// apps/db/a/b.yaml:8 ConfigMap/from-list-2
+	// apps/db/deployment.yaml:4 Deployment/db
+	// apps/db/nested/deeper/pdb.yaml:3 PodDisruptionBudget/db
+	// apps/db/service.yml:2 Service/db
+	// apps/db/service.yml:13 ConfigMap/db-config
 }

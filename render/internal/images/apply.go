@@ -2,6 +2,7 @@ package images
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -54,6 +55,24 @@ type walker struct {
 	app  string
 	obj  templates.Object
 	errs []error
+	// found, when set, collects images instead of rewriting them (List).
+	found map[string]bool
+}
+
+// List returns every container image of an object, sorted and unique, as
+// written. CustomResourceDefinitions have none.
+func List(n *kyaml.RNode) []string {
+	if n == nil || n.GetKind() == "CustomResourceDefinition" {
+		return nil
+	}
+	w := walker{found: map[string]bool{}}
+	w.walk(n.YNode(), nil)
+	out := make([]string, 0, len(w.found))
+	for img := range w.found {
+		out = append(out, img)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // walk descends n; path is the field path to n, for messages.
@@ -89,6 +108,10 @@ func (w *walker) container(c *kyaml.Node, path []string) {
 	for i := 0; i+1 < len(c.Content); i += 2 {
 		k, v := c.Content[i], c.Content[i+1]
 		if k.Value != "image" || v.Kind != kyaml.ScalarNode || v.Value == "" {
+			continue
+		}
+		if w.found != nil {
+			w.found[v.Value] = true
 			continue
 		}
 		r, err := ParseRef(v.Value)

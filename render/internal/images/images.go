@@ -17,8 +17,7 @@ import (
 )
 
 // Set maps normalised image repositories to the reference CI gave for each.
-// The zero value is not usable; build one with New, ParseFile or ParseList.
-// A Set is not safe for concurrent mutation; Apply, Refs and Unused only read
+// The zero value is an empty set, as is a nil *Set for reading. A Set is not safe for concurrent mutation; Apply, Refs and Unused only read
 // it and may run concurrently.
 type Set struct {
 	entries map[string]entry // normalised repository -> what was given
@@ -134,6 +133,9 @@ func (s *Set) add(text string, at entry) error {
 
 // put records e, refusing a different reference for a repository already given.
 func (s *Set) put(e entry) error {
+	if s.entries == nil {
+		s.entries = map[string]entry{}
+	}
 	if old, ok := s.entries[e.ref.Repository]; ok {
 		if old.ref.suffix() == e.ref.suffix() {
 			return nil

@@ -293,12 +293,12 @@ func TestApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantUsed := map[string]bool{
-		"docker.io/library/redis":   true,
-		"docker.io/library/busybox": true,
+		"docker.io/library/redis":    true,
+		"docker.io/library/busybox":  true,
 		"docker.io/library/postgres": true,
-		"ghcr.io/acme/vote":         true,
-		"ghcr.io/acme/worker":       true,
-		"localhost:5000/agent":      true,
+		"ghcr.io/acme/vote":          true,
+		"ghcr.io/acme/worker":        true,
+		"localhost:5000/agent":       true,
 	}
 	if diff := cmp.Diff(wantUsed, used); diff != "" {
 		t.Errorf("used (-want +got):\n%s", diff)
@@ -351,7 +351,7 @@ spec:
 		t.Fatal(err)
 	}
 	_, err = set.Apply("worker", objs)
-	want := `apps/worker/deploy.yaml:13: app worker: Deployment/instavote/worker: invalid image "ghcr.io/Acme/worker:1" at spec.template.spec.containers[1].image: repository can only contain the characters `+"`abcdefghijklmnopqrstuvwxyz0123456789_-./`"+`: Acme/worker
+	want := `apps/worker/deploy.yaml:13: app worker: Deployment/instavote/worker: invalid image "ghcr.io/Acme/worker:1" at spec.template.spec.containers[1].image: repository can only contain the characters ` + "`abcdefghijklmnopqrstuvwxyz0123456789_-./`" + `: Acme/worker
   hint: write the image as [registry/]repository[:tag][@digest]
 apps/worker/deploy.yaml:25: app worker: CronJob/nightly: invalid image "redis:" at spec.jobTemplate.spec.template.spec.initContainers[0].image: redis: must specify a tag name after the colon
   hint: write the image as [registry/]repository[:tag][@digest]`

@@ -14,7 +14,7 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
-	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
 // ErrReadOnly is the cause of every refused write.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/kiln-gitops/kiln/templates/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
 // newTree builds tmp/repo (the root) and tmp/outside, with symlinks from

@@ -1,0 +1,398 @@
+package envconfig
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// absRoot returns the absolute, symlink-free form of dir.
+func absRoot(t *testing.T, dir string) string {
+	t.Helper()
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return real
+}
+
+// writeFiles writes files (slash paths to contents) below a new temporary
+// folder and returns it, symlinks resolved.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := absRoot(t, t.TempDir())
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// specPipeline is what the example kiln.yaml of SPEC §1 parses into.
+func specPipeline(root string) *Pipeline {
+	return &Pipeline{
+		File: "testdata/spec/kiln.yaml",
+		Root: root,
+		Environments: []Environment{
+			{Name: "dev", Mode: "push", Config: "envs/dev.yaml", Line: 5},
+			{Name: "staging", Mode: "pr", PromoteFrom: "dev", Config: "envs/staging.yaml", Line: 7},
+			{Name: "prod", Mode: "pr", PromoteFrom: "staging", Config: "envs/prod.yaml", Line: 9},
+		},
+		KubeVersion: "1.31.0",
+		Manifests:   Manifests{Repo: "https://github.com/acme/manifests.git", GitHub: "acme/manifests", Branch: "main", Path: "clusters/{env}"},
+		Flux: Flux{Name: "{app}", Namespace: "flux-system", SourceRef: SourceRef{Kind: "GitRepository", Name: "flux-system"},
+			Interval: "10m", Timeout: "5m", Prune: true, Wait: false},
+		Notifications: &Notifications{SecretRef: "github-token", CommitStatus: true, Dispatch: "acme/instavote", Line: 31},
+		Apps: []App{
+			{Name: "redis", Namespace: "instavote", Engine: "helm",
+				Helm: &Helm{Chart: "charts/redis", Values: []string{"charts/redis/values.yaml"}}, Line: 36},
+			{Name: "vote", Namespace: "instavote", Engine: "kustomize", Kustomize: "apps/vote/overlays/{env}",
+				DependsOn: []Dependency{{Name: "redis", Line: 47}}, Line: 44},
+			{Name: "result", Namespace: "instavote", Engine: "jsonnet", Jsonnet: &Jsonnet{File: "apps/result/main.jsonnet"},
+				DependsOn: []Dependency{{Name: "db", Line: 51}}, Line: 48},
+			{Name: "db", Namespace: "instavote", Engine: "yaml", YAML: "apps/db", Line: 52},
+			{Name: "worker", Namespace: "instavote", Engine: "kustomize", Kustomize: "apps/worker",
+				DependsOn: []Dependency{{Name: "redis", Line: 58}, {Name: "db", Line: 58},
+					{Name: "infra-controllers", Namespace: "flux-system", External: true, Line: 58}}, Line: 55},
+		},
+	}
+}
+
+func TestLoadSpecExample(t *testing.T) {
+	t.Parallel()
+	got, err := Load("testdata/spec/kiln.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := specPipeline(absRoot(t, "testdata/spec"))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Load (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseEnvFileSpecExample(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/spec/envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseEnvFile(data, "envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &EnvFile{
+		File:       "envs/dev.yaml",
+		Vars:       map[string]string{"REDIS_HOST": "redis-master.instavote.svc", "LOG_LEVEL": "debug"},
+		SecretVars: map[string]string{"DB_PASSWORD": "DEV_DB_PASSWORD"},
+		Apps: map[string]Override{
+			"redis": {Values: map[string]any{"replicas": 1}, Line: 7},
+			"vote": {Namespace: ptr("instavote-dev"), Line: 9, Patches: []Patch{{
+				Target: &Selector{Kind: "Deployment", Name: "vote"},
+				Patch:  "- {op: replace, path: /spec/replicas, value: 3}",
+				File:   "envs/dev.yaml", Line: 12,
+			}}},
+			"result": {Enabled: ptr(false), Line: 15},
+		},
+		Lines: map[string]int{"REDIS_HOST": 2, "LOG_LEVEL": 3, "DB_PASSWORD": 5},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ParseEnvFile (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	t.Parallel()
+	const src = `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+  - name: prod
+    config: config/{env}.yaml
+apps:
+  - name: web
+    namespace: web
+    yaml: deploy
+`
+	got, err := Parse([]byte(src), "kiln.yaml", "/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Pipeline{
+		File: "kiln.yaml", Root: "/repo",
+		Environments: []Environment{
+			{Name: "dev", Mode: "pr", Config: "envs/dev.yaml", Line: 4},
+			{Name: "prod", Mode: "pr", Config: "config/prod.yaml", Line: 5},
+		},
+		KubeVersion: DefaultKubeVersion,
+		Manifests:   Manifests{Branch: "main", Path: "clusters/{env}"},
+		Flux: Flux{Name: "{app}", Namespace: "flux-system", SourceRef: SourceRef{Kind: "GitRepository", Name: "flux-system"},
+			Interval: "10m", Timeout: "5m", Prune: true},
+		Apps: []App{{Name: "web", Namespace: "web", Engine: "yaml", YAML: "deploy", Line: 8}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Parse (-want +got):\n%s", diff)
+	}
+}
+
+// TestParseEveryKey sets every key of kiln.yaml to a non-default value.
+func TestParseEveryKey(t *testing.T) {
+	t.Parallel()
+	const src = `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - {name: dev, mode: push, config: environments/development.yaml}
+kubeVersion: v1.30.2
+manifests:
+  repo: git@github.com:acme/fleet.git
+  branch: release
+  path: fleet/{env}/apps
+flux:
+  name: "{app}-{env}"
+  namespace: flux
+  sourceRef: {kind: OCIRepository, name: fleet, namespace: flux-sources}
+  interval: 1h30m
+  timeout: 90s
+  prune: false
+  wait: true
+notifications: {secretRef: gh, dispatch: acme/app}
+apps:
+  - name: cache
+    namespace: cache
+    helm:
+      repo: oci://ghcr.io/acme/charts
+      chart: redis
+      version: "17.3"
+      values: [values/common.yaml, "values/{env}.yaml"]
+    flux:
+      interval: 2m
+      timeout: 1m
+      wait: false
+      healthChecks:
+        - {apiVersion: apps/v1, kind: StatefulSet, name: cache, namespace: cache}
+      healthCheckExprs:
+        - apiVersion: example.com/v1
+          kind: Widget
+          current: status.ready
+          inProgress: status.progressing
+          failed: status.failed
+  - name: report
+    namespace: report
+    jsonnet: {file: report/main.jsonnet, jpath: [lib, vendor]}
+    dependsOn: []
+`
+	got, err := Parse([]byte(src), "kiln.yaml", "/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Pipeline{
+		File: "kiln.yaml", Root: "/repo",
+		Environments: []Environment{{Name: "dev", Mode: "push", Config: "environments/development.yaml", Line: 4}},
+		KubeVersion:  "v1.30.2",
+		Manifests:    Manifests{Repo: "git@github.com:acme/fleet.git", GitHub: "acme/fleet", Branch: "release", Path: "fleet/{env}/apps"},
+		Flux: Flux{Name: "{app}-{env}", Namespace: "flux", SourceRef: SourceRef{Kind: "OCIRepository", Name: "fleet", Namespace: "flux-sources"},
+			Interval: "1h30m", Timeout: "90s", Prune: false, Wait: true},
+		Notifications: &Notifications{SecretRef: "gh", Dispatch: "acme/app", Line: 18},
+		Apps: []App{
+			{Name: "cache", Namespace: "cache", Engine: "helm",
+				Helm: &Helm{Chart: "redis", Repo: "oci://ghcr.io/acme/charts", Version: "17.3", Values: []string{"values/common.yaml", "values/{env}.yaml"}},
+				Flux: AppFlux{Interval: "2m", Timeout: "1m", Wait: ptr(false),
+					HealthChecks:     []HealthCheck{{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "cache", Namespace: "cache"}},
+					HealthCheckExprs: []HealthCheckExpr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "status.ready", InProgress: "status.progressing", Failed: "status.failed"}},
+				},
+				Line: 20},
+			{Name: "report", Namespace: "report", Engine: "jsonnet", Jsonnet: &Jsonnet{File: "report/main.jsonnet", JPath: []string{"lib", "vendor"}},
+				DependsOn: []Dependency{}, Line: 39},
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Parse (-want +got):\n%s", diff)
+	}
+	if got, want := got.FluxName("cache", "dev"), "cache-dev"; got != want {
+		t.Errorf("FluxName = %q, want %q", got, want)
+	}
+}
+
+// TestParseAnchors checks that YAML anchors and merge keys work, and that
+// explicit keys win over merged ones.
+func TestParseAnchors(t *testing.T) {
+	t.Parallel()
+	const src = `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments: [{name: dev}]
+apps:
+  - &base
+    name: a
+    namespace: shared
+    kustomize: apps/a
+  - <<: *base
+    name: b
+    kustomize: apps/b
+`
+	got, err := Parse([]byte(src), "kiln.yaml", "/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []App{
+		{Name: "a", Namespace: "shared", Engine: "kustomize", Kustomize: "apps/a", Line: 5},
+		{Name: "b", Namespace: "shared", Engine: "kustomize", Kustomize: "apps/b", Line: 9},
+	}
+	if diff := cmp.Diff(want, got.Apps); diff != "" {
+		t.Errorf("Apps (-want +got):\n%s", diff)
+	}
+}
+
+func TestInferGitHub(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		repo, want string
+	}{
+		{repo: "https://github.com/acme/manifests.git", want: "acme/manifests"},
+		{repo: "https://github.com/acme/manifests", want: "acme/manifests"},
+		{repo: "https://github.com/acme/manifests/", want: "acme/manifests"},
+		{repo: "git@github.com:acme/manifests.git", want: "acme/manifests"},
+		{repo: "ssh://git@github.com/acme/manifests.git", want: "acme/manifests"},
+		{repo: "https://GitHub.com/acme/my.repo.git", want: "acme/my.repo"},
+		{repo: "https://github.example.com/acme/manifests.git", want: ""},
+		{repo: "https://gitlab.com/acme/manifests.git", want: ""},
+		{repo: "https://github.com/acme", want: ""},
+		{repo: "https://github.com/acme/manifests/tree/main", want: ""},
+		{repo: "/srv/git/manifests.git", want: ""},
+		{repo: "", want: ""},
+	} {
+		t.Run(tc.repo, func(t *testing.T) {
+			t.Parallel()
+			if got := inferGitHub(tc.repo); got != tc.want {
+				t.Errorf("inferGitHub(%q) = %q, want %q", tc.repo, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestEnvUnknown(t *testing.T) {
+	t.Parallel()
+	p := specPipeline("/repo")
+	for _, tc := range []struct {
+		name, want string
+	}{
+		{name: "stagign", want: "kiln.yaml: environment \"stagign\": no such environment (did you mean \"staging\"?)\n  hint: the environments in kiln.yaml are dev, staging, prod"},
+		{name: "qa", want: "kiln.yaml: environment \"qa\": no such environment\n  hint: the environments in kiln.yaml are dev, staging, prod"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := p.Env(tc.name)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if diff := cmp.Diff(tc.want, err.Error()); diff != "" {
+				t.Errorf("Env error (-want +got):\n%s", diff)
+			}
+		})
+	}
+	e, err := p.Env("staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&p.Environments[1], e); diff != "" {
+		t.Errorf("Env (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadEnvFile(t *testing.T) {
+	t.Parallel()
+	const pipeline = `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+  - name: prod
+    config: config/production.yaml
+  - name: qa
+    config: ../outside/qa.yaml
+apps:
+  - {name: web, namespace: web, yaml: deploy}
+`
+	base := writeFiles(t, map[string]string{
+		"outside/qa.yaml":             "vars: {A: b}\n",
+		"repo/kiln.yaml":              pipeline,
+		"repo/config/production.yaml": "vars: {LEVEL: info}\n",
+	})
+	root, outside := filepath.Join(base, "repo"), filepath.Join(base, "outside")
+	if err := os.MkdirAll(filepath.Join(root, "envs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(filepath.Join(root, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		env     string
+		symlink bool // envs/dev.yaml -> a file outside the repository
+		want    *EnvFile
+		wantErr string
+	}{
+		{
+			name: "missing default file is empty",
+			env:  "dev",
+			want: &EnvFile{File: "envs/dev.yaml", Vars: map[string]string{}, SecretVars: map[string]string{},
+				Apps: map[string]Override{}, Lines: map[string]int{}},
+		},
+		{
+			name: "config key",
+			env:  "prod",
+			want: &EnvFile{File: "config/production.yaml", Vars: map[string]string{"LEVEL": "info"}, SecretVars: map[string]string{},
+				Apps: map[string]Override{}, Lines: map[string]int{"LEVEL": 1}},
+		},
+		{
+			name:    "config outside the repository",
+			env:     "qa",
+			wantErr: "kiln.yaml:7: environment qa: config \"../outside/qa.yaml\" is outside the repository",
+		},
+		{
+			name:    "unknown env",
+			env:     "prd",
+			wantErr: "kiln.yaml: environment \"prd\": no such environment (did you mean \"prod\"?)",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := p.LoadEnvFile(tc.env)
+			if tc.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want prefix %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("LoadEnvFile (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// Runs after the cases above, which need envs/dev.yaml missing.
+	t.Run("symlink out of the repository", func(t *testing.T) {
+		if err := os.Symlink(filepath.Join(outside, "qa.yaml"), filepath.Join(root, "envs", "dev.yaml")); err != nil {
+			t.Skip("no symlinks:", err)
+		}
+		_, err := p.LoadEnvFile("dev")
+		const want = "kiln.yaml:4: environment dev: config \"envs/dev.yaml\" is outside the repository\n  hint: keep environment files inside the folder of kiln.yaml"
+		if err == nil || err.Error() != want {
+			t.Errorf("error = %v, want %q", err, want)
+		}
+	})
+}

@@ -1,0 +1,132 @@
+package envconfig
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// secretValue is the value of the one set secret in the error cases; it
+// must never appear in an error.
+const secretValue = "s3cret-value-do-not-print"
+
+func fakeLookup(name string) (string, bool) {
+	v, ok := map[string]string{"SET_SECRET": secretValue, "EMPTY_SECRET": ""}[name]
+	return v, ok
+}
+
+// loadCase loads testdata/errors/<name>: its kiln.yaml (or base-kiln.yaml),
+// then every environment's file, resolved. It returns all errors.
+func loadCase(t *testing.T, dir string) error {
+	t.Helper()
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if root, err = filepath.EvalSymlinks(root); err != nil {
+		t.Fatal(err)
+	}
+	var p *Pipeline
+	if _, err := os.Stat(filepath.Join(dir, "kiln.yaml")); err == nil {
+		p, err = Load(filepath.Join(dir, "kiln.yaml"))
+		if err != nil {
+			return err
+		}
+	} else {
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(dir), "base-kiln.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err = Parse(data, "kiln.yaml", root); err != nil {
+			t.Fatalf("base-kiln.yaml: %v", err)
+		}
+	}
+	var errs []error
+	for _, e := range p.Environments {
+		ef, err := p.LoadEnvFile(e.Name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if _, err := p.Resolve(e.Name, ef, fakeLookup); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// TestErrors checks the exact text of the errors for each bad input in
+// testdata/errors/<case>/ against testdata/errors/<case>.err.
+func TestErrors(t *testing.T) {
+	t.Parallel()
+	entries, err := os.ReadDir("testdata/errors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]bool{}
+	for _, ent := range entries {
+		if !ent.IsDir() {
+			continue
+		}
+		name := ent.Name()
+		cases[name] = true
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := loadCase(t, filepath.Join("testdata", "errors", name))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, e := range diag.Flatten(err) {
+				var de *diag.Error
+				if !errors.As(e, &de) {
+					t.Errorf("not a *diag.Error: %T %v", e, e)
+				} else if de.File == "" || de.Line <= 0 {
+					t.Errorf("error without file:line: %v", e)
+				}
+			}
+			got := err.Error() + "\n"
+			if strings.Contains(got, secretValue) {
+				t.Errorf("error shows a secret value:\n%s", got)
+			}
+			golden(t, filepath.Join("testdata", "errors", name+".err"), got)
+		})
+	}
+	for _, ent := range entries {
+		if n, ok := strings.CutSuffix(ent.Name(), ".err"); ok && !cases[n] {
+			if *update {
+				if err := os.Remove(filepath.Join("testdata", "errors", ent.Name())); err != nil {
+					t.Error(err)
+				}
+			} else {
+				t.Errorf("stale golden file testdata/errors/%s: run go test -update", ent.Name())
+			}
+		}
+	}
+}
+
+// golden compares got with the file at path, or rewrites it under -update.
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}

@@ -1,0 +1,301 @@
+package envconfig
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// Resolved is the effective configuration of one environment.
+type Resolved struct {
+	// Env is the environment.
+	Env Environment
+	// Vars are the plain vars and the secret vars' values.
+	Vars map[string]string
+	// Secrets maps each secret var to its value, for redaction and the
+	// plain-secret check. Never print it.
+	Secrets map[string]string
+	// AllowPlainSecrets lets secret values land in the output unencrypted.
+	AllowPlainSecrets bool
+	// SOPS is the environment's encryption configuration, nil when absent.
+	SOPS *SOPS
+	// ManifestsPath is manifests.path with {env} replaced.
+	ManifestsPath string
+	// Apps are the enabled apps, in kiln.yaml order, overrides applied.
+	Apps []ResolvedApp
+	// Disabled names the apps the environment disables, in kiln.yaml
+	// order, so that a dependsOn naming one can say so.
+	Disabled []string
+}
+
+// ResolvedApp is an app with its environment's overrides applied and
+// {env} replaced in its paths.
+type ResolvedApp struct {
+	App
+	// Values are the environment's Helm values, nil when none.
+	Values map[string]any
+	// Patches apply to the app's rendered objects.
+	Patches []Patch
+}
+
+// Resolve returns the effective configuration of environment env: the
+// enabled apps with ef's overrides applied, "{env}" replaced in every path
+// (chart, values files, kustomize, jsonnet file and jpath, yaml folder,
+// patch paths, manifests.path), and each secret var read with lookup
+// (which is given the environment variable's name; libraries never read
+// the process environment themselves). ef may be nil for no overrides. An
+// empty secret counts as unset: GitHub Actions passes a missing secret as "".
+func (p *Pipeline) Resolve(env string, ef *EnvFile, lookup func(string) (string, bool)) (*Resolved, error) {
+	e, err := p.Env(env)
+	if err != nil {
+		return nil, err
+	}
+	if ef == nil {
+		ef = &EnvFile{}
+	}
+	d := &decoder{file: ef.File}
+	r := &Resolved{
+		Env:               *e,
+		Vars:              map[string]string{},
+		Secrets:           map[string]string{},
+		AllowPlainSecrets: ef.AllowPlainSecrets,
+		ManifestsPath:     strings.ReplaceAll(p.Manifests.Path, "{env}", e.Name),
+	}
+	if ef.SOPS != nil {
+		s := *ef.SOPS
+		s.Age = slices.Clone(s.Age)
+		r.SOPS = &s
+	}
+	maps.Copy(r.Vars, ef.Vars)
+	for _, name := range slices.Sorted(maps.Keys(ef.SecretVars)) {
+		envVar := ef.SecretVars[name]
+		var v string
+		ok := false
+		if lookup != nil {
+			v, ok = lookup(envVar)
+		}
+		if !ok || v == "" {
+			state := "is not set"
+			if ok {
+				state = "is empty"
+			}
+			d.errs = append(d.errs, &diag.Error{File: ef.File, Line: ef.Lines[name],
+				Msg: fmt.Sprintf("secret var %s: environment variable %s %s", name, envVar, state),
+				Hint: fmt.Sprintf("set %s before running kiln; in GitHub Actions add \"%s: ${{ secrets.%s }}\" to the step's env (a secret that does not exist reads as empty)",
+					envVar, envVar, envVar)})
+			continue
+		}
+		r.Vars[name] = v
+		r.Secrets[name] = v
+	}
+
+	names := make([]string, len(p.Apps))
+	for i, a := range p.Apps {
+		names[i] = a.Name
+	}
+	for _, name := range slices.Sorted(maps.Keys(ef.Apps)) {
+		if !slices.Contains(names, name) {
+			msg := fmt.Sprintf("app %q: no such app in kiln.yaml", name)
+			if c := diag.Closest(name, names); c != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", c)
+			}
+			d.errs = append(d.errs, &diag.Error{File: ef.File, Line: ef.Apps[name].Line, Msg: msg,
+				Hint: "overrides name apps of kiln.yaml: " + strings.Join(names, ", ")})
+		}
+	}
+
+	for _, a := range p.Apps {
+		o, has := ef.Apps[a.Name]
+		if has && o.Enabled != nil && !*o.Enabled {
+			r.Disabled = append(r.Disabled, a.Name)
+			continue
+		}
+		ra := ResolvedApp{App: cloneApp(a)}
+		if has {
+			d.appName = a.Name
+			d.apply(&ra, o)
+			d.appName = ""
+		}
+		expandEnv(&ra, e.Name)
+		r.Apps = append(r.Apps, ra)
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// apply applies override o to ra, checking the result where keys of kiln.yaml
+// and of the override combine (a switched engine, a changed chart source).
+func (d *decoder) apply(ra *ResolvedApp, o Override) {
+	at := &yaml.Node{Line: o.Line}
+	if o.Namespace != nil {
+		ra.Namespace = *o.Namespace
+	}
+	switch {
+	case o.Helm != nil:
+		if ra.Engine == EngineHelm {
+			// chart names the chart's source: with it, repo and version
+			// come from the override too (absent: a chart in this repo).
+			h := ra.Helm
+			if o.Helm.Chart != "" {
+				h.Chart, h.Repo, h.Version = o.Helm.Chart, o.Helm.Repo, o.Helm.Version
+			} else {
+				if o.Helm.Repo != "" {
+					h.Repo = o.Helm.Repo
+				}
+				if o.Helm.Version != "" {
+					h.Version = o.Helm.Version
+				}
+			}
+			if o.Helm.Values != nil {
+				h.Values = slices.Clone(o.Helm.Values)
+			}
+		} else {
+			h := *o.Helm
+			h.Values = slices.Clone(h.Values)
+			setEngine(&ra.App, EngineHelm)
+			ra.Helm = &h
+		}
+		if ra.Helm.Chart == "" {
+			d.errAt(at, "helm: missing chart", "an override that switches the app to helm gives helm.chart")
+		} else {
+			d.chart(at, ra.Helm.Chart, ra.Helm.Repo)
+			d.checkHelm(at, ra.Helm)
+		}
+	case o.Kustomize != nil:
+		setEngine(&ra.App, EngineKustomize)
+		ra.Kustomize = *o.Kustomize
+	case o.Jsonnet != nil:
+		if ra.Engine == EngineJsonnet {
+			if o.Jsonnet.File != "" {
+				ra.Jsonnet.File = o.Jsonnet.File
+			}
+			if o.Jsonnet.JPath != nil {
+				ra.Jsonnet.JPath = slices.Clone(o.Jsonnet.JPath)
+			}
+		} else {
+			j := Jsonnet{File: o.Jsonnet.File, JPath: slices.Clone(o.Jsonnet.JPath)}
+			setEngine(&ra.App, EngineJsonnet)
+			ra.Jsonnet = &j
+			if j.File == "" {
+				d.errAt(at, "jsonnet: missing file", "an override that switches the app to jsonnet gives jsonnet.file")
+			}
+		}
+	case o.YAML != nil:
+		setEngine(&ra.App, EngineYAML)
+		ra.YAML = *o.YAML
+	}
+	if o.DependsOnSet {
+		ra.DependsOn = slices.Clone(o.DependsOn)
+	}
+	if o.Flux != nil {
+		f := &ra.Flux
+		if o.Flux.Interval != "" {
+			f.Interval = o.Flux.Interval
+		}
+		if o.Flux.Timeout != "" {
+			f.Timeout = o.Flux.Timeout
+		}
+		if o.Flux.Wait != nil {
+			w := *o.Flux.Wait
+			f.Wait = &w
+		}
+		if o.Flux.HealthChecks != nil {
+			f.HealthChecks = slices.Clone(o.Flux.HealthChecks)
+		}
+		if o.Flux.HealthCheckExprs != nil {
+			f.HealthCheckExprs = slices.Clone(o.Flux.HealthCheckExprs)
+		}
+	}
+	if o.Values != nil {
+		if ra.Engine != EngineHelm {
+			d.errAt(at, fmt.Sprintf("values are Helm values, but the app renders with %s", ra.Engine),
+				"change the output of other engines with patches, or vars for yaml and jsonnet apps")
+		}
+		ra.Values = cloneValue(o.Values).(map[string]any)
+	}
+	for _, pt := range o.Patches {
+		if pt.Target != nil {
+			t := *pt.Target
+			pt.Target = &t
+		}
+		ra.Patches = append(ra.Patches, pt)
+	}
+}
+
+// setEngine switches a to engine e, clearing the other engines' fields.
+func setEngine(a *App, e string) {
+	a.Engine, a.Helm, a.Kustomize, a.Jsonnet, a.YAML = e, nil, "", nil, ""
+}
+
+// expandEnv replaces {env} in every path of ra.
+func expandEnv(ra *ResolvedApp, env string) {
+	x := func(s string) string { return strings.ReplaceAll(s, "{env}", env) }
+	if h := ra.Helm; h != nil {
+		if h.Repo == "" {
+			h.Chart = x(h.Chart)
+		}
+		for i := range h.Values {
+			h.Values[i] = x(h.Values[i])
+		}
+	}
+	ra.Kustomize = x(ra.Kustomize)
+	ra.YAML = x(ra.YAML)
+	if j := ra.Jsonnet; j != nil {
+		j.File = x(j.File)
+		for i := range j.JPath {
+			j.JPath[i] = x(j.JPath[i])
+		}
+	}
+	for i := range ra.Patches {
+		ra.Patches[i].Path = x(ra.Patches[i].Path)
+	}
+}
+
+// cloneApp copies a deeply, so that resolving never changes the Pipeline.
+func cloneApp(a App) App {
+	if a.Helm != nil {
+		h := *a.Helm
+		h.Values = slices.Clone(h.Values)
+		a.Helm = &h
+	}
+	if a.Jsonnet != nil {
+		j := *a.Jsonnet
+		j.JPath = slices.Clone(j.JPath)
+		a.Jsonnet = &j
+	}
+	a.DependsOn = slices.Clone(a.DependsOn)
+	if a.Flux.Wait != nil {
+		w := *a.Flux.Wait
+		a.Flux.Wait = &w
+	}
+	a.Flux.HealthChecks = slices.Clone(a.Flux.HealthChecks)
+	a.Flux.HealthCheckExprs = slices.Clone(a.Flux.HealthCheckExprs)
+	return a
+}
+
+// cloneValue deep-copies decoded values, so that callers merging into
+// them never change the EnvFile.
+func cloneValue(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			m[k] = cloneValue(x)
+		}
+		return m
+	case []any:
+		s := make([]any, len(t))
+		for i, x := range t {
+			s[i] = cloneValue(x)
+		}
+		return s
+	}
+	return v
+}

@@ -1,0 +1,240 @@
+package envconfig
+
+import (
+	"os"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func lookupMap(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+// overridesPipeline exercises every kind of override.
+const overridesPipeline = `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+manifests:
+  path: gitops/{env}/apps
+apps:
+  - name: remote
+    namespace: remote
+    helm:
+      repo: https://charts.example.com
+      chart: redis
+      version: 1.0.0
+      values: ["values/{env}.yaml"]
+    flux: {interval: 1m, healthChecks: [{kind: Deployment, name: remote}]}
+  - name: local
+    namespace: local
+    helm: {repo: https://charts.example.com, chart: redis, version: 1.0.0}
+  - name: switched
+    namespace: switched
+    kustomize: apps/switched
+    dependsOn: [remote, flux-system/infra]
+  - name: lib
+    namespace: lib
+    jsonnet: {file: "lib/{env}.jsonnet", jpath: [vendor]}
+  - name: gone
+    namespace: gone
+    yaml: gone
+`
+
+const overridesEnv = `vars: {A: "1"}
+secretVars: {TOKEN: DEV_TOKEN}
+allowPlainSecrets: true
+sops: {age: [age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p]}
+apps:
+  remote:
+    helm: {version: 2.0.0}
+    values:
+      image: {tag: v2}
+      list: [1, two]
+      1: numeric key
+    flux: {timeout: 9m, wait: true}
+  local:
+    helm: {chart: "charts/local-{env}", values: []}
+  switched:
+    yaml: "plain/{env}"
+    dependsOn: []
+    patches:
+      - path: "patches/{env}/switched.yaml"
+  lib:
+    jsonnet: {jpath: ["vendor/{env}", lib]}
+    namespace: lib-dev
+  gone:
+    enabled: false
+`
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	spec, err := Load("testdata/spec/kiln.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	specEnvData, err := os.ReadFile("testdata/spec/envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	specEnv, err := ParseEnvFile(specEnvData, "envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ov, err := Parse([]byte(overridesPipeline), "kiln.yaml", "/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ovEnv, err := ParseEnvFile([]byte(overridesEnv), "envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	specApps := spec.Apps
+	for _, tc := range []struct {
+		name   string
+		p      *Pipeline
+		env    string
+		ef     *EnvFile
+		lookup map[string]string
+		want   *Resolved
+	}{
+		{
+			name:   "spec example dev",
+			p:      spec,
+			env:    "dev",
+			ef:     specEnv,
+			lookup: map[string]string{"DEV_DB_PASSWORD": "hunter2"},
+			want: &Resolved{
+				Env:           spec.Environments[0],
+				Vars:          map[string]string{"REDIS_HOST": "redis-master.instavote.svc", "LOG_LEVEL": "debug", "DB_PASSWORD": "hunter2"},
+				Secrets:       map[string]string{"DB_PASSWORD": "hunter2"},
+				ManifestsPath: "clusters/dev",
+				Apps: []ResolvedApp{
+					{App: specApps[0], Values: map[string]any{"replicas": 1}},
+					{App: App{Name: "vote", Namespace: "instavote-dev", Engine: "kustomize", Kustomize: "apps/vote/overlays/dev",
+						DependsOn: []Dependency{{Name: "redis", Line: 47}}, Line: 44},
+						Patches: []Patch{{Target: &Selector{Kind: "Deployment", Name: "vote"},
+							Patch: "- {op: replace, path: /spec/replicas, value: 3}", File: "envs/dev.yaml", Line: 12}}},
+					{App: specApps[3]},
+					{App: specApps[4]},
+				},
+				Disabled: []string{"result"},
+			},
+		},
+		{
+			name: "spec example staging without env file",
+			p:    spec,
+			env:  "staging",
+			want: &Resolved{
+				Env:           spec.Environments[1],
+				Vars:          map[string]string{},
+				Secrets:       map[string]string{},
+				ManifestsPath: "clusters/staging",
+				Apps: []ResolvedApp{
+					{App: specApps[0]},
+					{App: App{Name: "vote", Namespace: "instavote", Engine: "kustomize", Kustomize: "apps/vote/overlays/staging",
+						DependsOn: []Dependency{{Name: "redis", Line: 47}}, Line: 44}},
+					{App: specApps[2]},
+					{App: specApps[3]},
+					{App: specApps[4]},
+				},
+			},
+		},
+		{
+			name:   "every override",
+			p:      ov,
+			env:    "dev",
+			ef:     ovEnv,
+			lookup: map[string]string{"DEV_TOKEN": "t0ken"},
+			want: &Resolved{
+				Env:               ov.Environments[0],
+				Vars:              map[string]string{"A": "1", "TOKEN": "t0ken"},
+				Secrets:           map[string]string{"TOKEN": "t0ken"},
+				AllowPlainSecrets: true,
+				SOPS:              &SOPS{Age: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}, SecretRef: "sops-age", Line: 4},
+				ManifestsPath:     "gitops/dev/apps",
+				Apps: []ResolvedApp{
+					{
+						App: App{Name: "remote", Namespace: "remote", Engine: "helm",
+							Helm: &Helm{Repo: "https://charts.example.com", Chart: "redis", Version: "2.0.0", Values: []string{"values/dev.yaml"}},
+							Flux: AppFlux{Interval: "1m", Timeout: "9m", Wait: ptr(true), HealthChecks: []HealthCheck{{Kind: "Deployment", Name: "remote"}}},
+							Line: 8},
+						Values: map[string]any{"image": map[string]any{"tag": "v2"}, "list": []any{1, "two"}, "1": "numeric key"},
+					},
+					{App: App{Name: "local", Namespace: "local", Engine: "helm",
+						Helm: &Helm{Chart: "charts/local-dev", Values: []string{}}, Line: 16}},
+					{
+						App:     App{Name: "switched", Namespace: "switched", Engine: "yaml", YAML: "plain/dev", DependsOn: []Dependency{}, Line: 19},
+						Patches: []Patch{{Path: "patches/dev/switched.yaml", File: "envs/dev.yaml", Line: 19}},
+					},
+					{App: App{Name: "lib", Namespace: "lib-dev", Engine: "jsonnet",
+						Jsonnet: &Jsonnet{File: "lib/dev.jsonnet", JPath: []string{"vendor/dev", "lib"}}, Line: 23}},
+				},
+				Disabled: []string{"gone"},
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := tc.p.Resolve(tc.env, tc.ef, lookupMap(tc.lookup))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Resolve (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestResolveLeavesInputs checks that Resolve changes neither the Pipeline
+// nor the EnvFile, and that changing its result changes neither: kiln
+// resolves several environments from one Pipeline, concurrently.
+func TestResolveLeavesInputs(t *testing.T) {
+	t.Parallel()
+	parse := func() (*Pipeline, *EnvFile) {
+		p, err := Parse([]byte(overridesPipeline), "kiln.yaml", "/repo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ef, err := ParseEnvFile([]byte(overridesEnv), "envs/dev.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, ef
+	}
+	p, ef := parse()
+	r, err := p.Resolve("dev", ef, lookupMap(map[string]string{"DEV_TOKEN": "x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range r.Apps {
+		a := &r.Apps[i]
+		if a.Helm != nil {
+			a.Helm.Values = append(a.Helm.Values[:0], "changed")
+			a.Helm.Chart = "changed"
+		}
+		if a.Jsonnet != nil {
+			a.Jsonnet.JPath[0] = "changed"
+		}
+		if len(a.Flux.HealthChecks) > 0 {
+			a.Flux.HealthChecks[0].Name = "changed"
+		}
+		if a.Values != nil {
+			a.Values["image"].(map[string]any)["tag"] = "changed"
+		}
+	}
+	r.SOPS.Age[0] = "changed"
+	wantP, wantEF := parse()
+	if diff := cmp.Diff(wantP, p); diff != "" {
+		t.Errorf("Pipeline changed (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantEF, ef); diff != "" {
+		t.Errorf("EnvFile changed (-want +got):\n%s", diff)
+	}
+}

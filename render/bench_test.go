@@ -1,0 +1,162 @@
+package render_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// writeFleet writes a repository of n apps across 3 envs, cycling through
+// the four engines. Helm apps share one chart and jsonnet apps one library,
+// as in a real fleet, so the benchmark also measures the engines' caches.
+func writeFleet(tb testing.TB, dir string, n int) {
+	tb.Helper()
+	files := map[string]string{
+		"charts/web/Chart.yaml":  "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+		"charts/web/values.yaml": "replicas: 1\nimage: ghcr.io/acme/web:1.0.0\nport: 8080\n",
+		"charts/web/templates/deployment.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  labels: {app: {{ .Release.Name }}}
+spec:
+  replicas: {{ .Values.replicas }}
+  selector: {matchLabels: {app: {{ .Release.Name }}}}
+  template:
+    metadata: {labels: {app: {{ .Release.Name }}}}
+    spec:
+      containers:
+      - name: web
+        image: {{ .Values.image }}
+        ports: [{containerPort: {{ .Values.port }}}]
+`,
+		"charts/web/templates/service.yaml": `apiVersion: v1
+kind: Service
+metadata: {name: {{ .Release.Name }}}
+spec:
+  selector: {app: {{ .Release.Name }}}
+  ports: [{port: 80, targetPort: {{ .Values.port }}}]
+`,
+		"lib/k.libsonnet": `{
+  deployment(name, image, replicas):: {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: name, labels: {app: name}},
+    spec: {replicas: replicas, selector: {matchLabels: {app: name}},
+      template: {metadata: {labels: {app: name}}, spec: {containers: [{name: name, image: image}]}}},
+  },
+  service(name):: {apiVersion: 'v1', kind: 'Service', metadata: {name: name}, spec: {selector: {app: name}, ports: [{port: 80}]}},
+}
+`,
+		"bases/web/kustomization.yaml": "resources: [deployment.yaml, service.yaml]\n",
+		"bases/web/deployment.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: ghcr.io/acme/web:1.0.0}]
+`,
+		"bases/web/service.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n",
+	}
+	var apps strings.Builder
+	for i := range n {
+		name := fmt.Sprintf("app%03d", i)
+		fmt.Fprintf(&apps, "  - name: %s\n    namespace: ns%d\n", name, i%10)
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&apps, "    helm: {chart: charts/web}\n")
+		case 1:
+			fmt.Fprintf(&apps, "    kustomize: apps/%s/{env}\n", name)
+			for _, env := range []string{"dev", "staging", "prod"} {
+				files[fmt.Sprintf("apps/%s/%s/kustomization.yaml", name, env)] = fmt.Sprintf(
+					"resources: [../../../bases/web]\nnamePrefix: %s-\nlabels: [{pairs: {env: %s}}]\n", name, env)
+			}
+		case 2:
+			fmt.Fprintf(&apps, "    jsonnet: {file: apps/%s/main.jsonnet, jpath: [lib]}\n", name)
+			files[fmt.Sprintf("apps/%s/main.jsonnet", name)] = fmt.Sprintf(`local k = import 'k.libsonnet';
+function(env, vars, images) {
+  deployment: k.deployment('%[1]s', 'ghcr.io/acme/web:1.0.0', if env == 'prod' then 3 else 1),
+  service: k.service('%[1]s'),
+}
+`, name)
+		case 3:
+			fmt.Fprintf(&apps, "    yaml: apps/%s\n", name)
+			files[fmt.Sprintf("apps/%s/deployment.yaml", name)] = fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: %[1]s, labels: {app: %[1]s}}
+spec:
+  replicas: ${REPLICAS:=1}
+  selector: {matchLabels: {app: %[1]s}}
+  template:
+    metadata: {labels: {app: %[1]s}}
+    spec:
+      containers: [{name: web, image: ghcr.io/acme/web:1.0.0, env: [{name: LOG_LEVEL, value: "${LOG_LEVEL}"}]}]
+`, name)
+		}
+		if i >= 4 {
+			fmt.Fprintf(&apps, "    dependsOn: [app%03d]\n", i-4)
+		}
+	}
+	files["kiln.yaml"] = `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+  - name: staging
+    promoteFrom: dev
+  - name: prod
+    promoteFrom: staging
+manifests:
+  repo: https://github.com/acme/manifests.git
+apps:
+` + apps.String()
+	for _, env := range []string{"dev", "staging", "prod"} {
+		files["envs/"+env+".yaml"] = "vars:\n  LOG_LEVEL: info\n"
+	}
+	for p, content := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderFleet renders 100 apps × 3 envs, the four engines mixed.
+func BenchmarkRenderFleet(b *testing.B) {
+	dir := b.TempDir()
+	writeFleet(b, dir, 100)
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := render.DefaultOptions()
+	opts.CacheDir = ""
+	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		// A new Renderer each time: the cost of a kiln run, caches included.
+		r, err := render.New(p, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		results, err := r.Render(context.Background(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, er := range results {
+			if er.Err != nil {
+				b.Fatalf("env %s: %v", er.Env, er.Err)
+			}
+		}
+	}
+}

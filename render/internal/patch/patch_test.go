@@ -1,0 +1,276 @@
+package patch
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestApply applies each case's patches to testdata/objects.yaml. The
+// golden file testdata/golden/<case>.yaml holds the objects left, then the
+// warnings and errors as comments.
+func TestApply(t *testing.T) {
+	t.Parallel()
+	const env = "envs/dev.yaml"
+	tests := []struct {
+		name    string
+		patches []Patch
+	}{
+		{
+			name: "smp-containers-merge-by-name",
+			patches: []Patch{{File: env, Line: 7, Patch: `
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: vote
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - name: vote
+          env:
+            - name: LOG_LEVEL
+              value: debug
+            - name: EXTRA
+              value: "1"
+          resources:
+            limits: {memory: 128Mi}
+        - name: metrics
+          image: prom/statsd-exporter:v0.26
+`}},
+		},
+		{
+			name: "smp-with-target-and-delete-field",
+			patches: []Patch{{File: env, Line: 7, Target: &Selector{Kind: "Deployment", Name: "vo.*"}, Patch: `
+metadata:
+  name: ignored-with-a-target
+  labels:
+    tier: null
+spec:
+  template:
+    spec:
+      containers:
+        - name: proxy
+          $patch: delete
+`}},
+		},
+		{
+			name: "json6902-replace-add-remove",
+			patches: []Patch{{File: env, Line: 7, Target: &Selector{Kind: "Deployment", Name: "vote"}, Patch: `
+- {op: replace, path: /spec/replicas, value: 3}
+- {op: add, path: /spec/template/spec/containers/0/args, value: ["--verbose"]}
+- {op: remove, path: /spec/template/spec/containers/1}
+- {op: add, path: /metadata/annotations, value: {example.com/patched: "true"}}
+`}},
+		},
+		{
+			name:    "json6902-as-json-keeps-block-scalars",
+			patches: []Patch{{File: env, Line: 7, Target: &Selector{Kind: "ConfigMap"}, Patch: `[{"op": "add", "path": "/data/extra", "value": "x"}]`}},
+		},
+		{
+			name: "target-by-label-selector",
+			patches: []Patch{{File: env, Line: 7, Target: &Selector{LabelSelector: "tier=front", AnnotationSelector: ""}, Patch: `
+- {op: add, path: /metadata/labels/patched, value: "yes"}
+`}},
+		},
+		{
+			name: "target-by-annotation-and-namespace",
+			patches: []Patch{{File: env, Line: 7, Target: &Selector{Group: "apps", Version: "v1", Namespace: "instavote", AnnotationSelector: "example.com/owner=team-a"}, Patch: `
+- {op: replace, path: /spec/replicas, value: 5}
+`}},
+		},
+		{
+			name: "delete-object",
+			patches: []Patch{{File: env, Line: 7, Patch: `
+apiVersion: v1
+kind: Service
+metadata:
+  name: vote
+$patch: delete
+`}},
+		},
+		{
+			name: "two-documents-and-namespace",
+			patches: []Patch{{File: env, Line: 7, Patch: `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: instavote}
+spec: {replicas: 4}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: vote-config}
+data: {mode: "4"}
+`}},
+		},
+		{
+			name: "no-match-warnings",
+			patches: []Patch{
+				{File: env, Line: 7, Target: &Selector{Kind: "Deployment", Name: "vot"}, Patch: `[{op: remove, path: /spec/replicas}]`},
+				{File: env, Line: 12, Patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: wroker}\nspec: {replicas: 0}\n"},
+				{File: env, Line: 17, Patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: default}\nspec: {replicas: 0}\n"},
+				{File: env, Line: 21, Target: &Selector{Name: "vote", Version: "v2"}, Patch: "spec: {replicas: 0}\n"},
+			},
+		},
+		{
+			name: "patches-apply-in-order",
+			patches: []Patch{
+				{File: env, Line: 7, Target: &Selector{Kind: "Deployment", Name: "worker"}, Patch: `[{op: replace, path: /spec/replicas, value: 7}]`},
+				{File: env, Line: 9, Target: &Selector{Kind: "Deployment", Name: "worker"}, Patch: `[{op: test, path: /spec/replicas, value: 7}, {op: copy, from: /spec/replicas, path: /metadata/labels/replicas}]`},
+			},
+		},
+		{
+			name: "failing-json-op",
+			patches: []Patch{
+				// json-patch v4, like kustomize, lets replace create a missing
+				// leaf; a missing parent fails.
+				{File: env, Line: 5, Target: &Selector{Kind: "Deployment", Name: "worker"}, Patch: `[{op: replace, path: /spec/strategy/type, value: Recreate}]`},
+				{File: env, Line: 7, Target: &Selector{Kind: "Deployment"}, Patch: `[{op: remove, path: /spec/replicaz}]`},
+				{File: env, Line: 9, Target: &Selector{Kind: "ConfigMap"}, Patch: `[{op: test, path: /data/mode, value: "4"}]`},
+			},
+		},
+		{
+			name: "invalid-patches",
+			patches: []Patch{
+				{File: env, Line: 3, Patch: "[{op: replace, path: /spec/replicas, value: 3}]"},
+				{File: env, Line: 5, Target: &Selector{Kind: "Deployment"}, Patch: "- {op: repalce, path: /spec/replicas, value: 3}\n- {op: add, value: 1}\n- {op: move, path: /a}\n- just-a-string\n"},
+				{File: env, Line: 9, Patch: "spec: {replicas: 3}"},
+				{File: env, Line: 11, Patch: "spec: [unclosed"},
+				{File: env, Line: 13, Patch: "  "},
+				{File: env, Line: 15, Patch: "just text"},
+				{File: env, Line: 17, Target: &Selector{Name: "vote("}, Patch: "spec: {replicas: 3}"},
+				{File: env, Line: 19, Target: &Selector{LabelSelector: "app in vote"}, Patch: "spec: {replicas: 3}"},
+				{File: env, Line: 21, Target: &Selector{Kind: "Deployment"}, Patch: "metadata: {name: a}\n---\nmetadata: {name: b}\n"},
+				{File: env, Line: 23, Patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: vote}\nspec:\n  template:\n    spec:\n      containers: {name: vote}\n"},
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			objs := readObjects(t, "testdata/objects.yaml")
+			out, warnings, err := Apply(objs, tc.patches)
+			var b bytes.Buffer
+			for i, o := range out {
+				if i > 0 {
+					b.WriteString("---\n")
+				}
+				b.WriteString(o.Node.MustString())
+			}
+			for _, w := range diag.SortWarnings(warnings) {
+				fmt.Fprintf(&b, "# warning: %s\n", strings.ReplaceAll(w.String(), "\n", "\n#   "))
+			}
+			if err != nil {
+				for _, e := range diag.Flatten(err) {
+					fmt.Fprintf(&b, "# error: %s\n", strings.ReplaceAll(e.Error(), "\n", "\n#   "))
+				}
+			}
+			golden(t, filepath.Join("testdata", "golden", tc.name+".yaml"), b.Bytes())
+		})
+	}
+}
+
+// TestErrorsReachCauses checks that the cause of a failing operation stays
+// reachable and that errors are located at the patch and name the object.
+func TestErrorsReachCauses(t *testing.T) {
+	t.Parallel()
+	objs := readObjects(t, "testdata/objects.yaml")
+	_, _, err := Apply(objs, []Patch{{File: "envs/dev.yaml", Line: 4, Target: &Selector{Kind: "Service"}, Patch: `[{op: remove, path: /spec/nope}]`}})
+	var de *diag.Error
+	if !errors.As(err, &de) {
+		t.Fatalf("error %v is not a *diag.Error", err)
+	}
+	want := diag.Error{File: "envs/dev.yaml", Line: 4, Object: diag.Object{Kind: "Service", Name: "vote"}}
+	got := diag.Error{File: de.File, Line: de.Line, Object: de.Object}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("location (-want +got):\n%s", diff)
+	}
+	if de.Unwrap() == nil {
+		t.Error("the cause is not wrapped")
+	}
+}
+
+// TestJSONPatchKeepsLines checks that objects keep their line numbers
+// through a JSON6902 patch, for validation messages that come later; the
+// fields a patch adds have none.
+func TestJSONPatchKeepsLines(t *testing.T) {
+	t.Parallel()
+	objs := readObjects(t, "testdata/objects.yaml")
+	out, _, err := Apply(objs, []Patch{{Target: &Selector{Kind: "Deployment", Name: "vote"}, Patch: `[{op: add, path: /spec/paused, value: true}, {op: remove, path: /spec/template/spec/containers/0/ports}]`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lineOf := func(path ...string) int {
+		n, err := out[0].Node.Pipe(kyaml.Lookup(path...))
+		if err != nil || n == nil {
+			t.Fatalf("%v: %v", path, err)
+		}
+		return n.YNode().Line
+	}
+	got := map[string]int{
+		"replicas": lineOf("spec", "replicas"),
+		"image":    lineOf("spec", "template", "spec", "containers", "[name=proxy]", "image"),
+		"paused":   lineOf("spec", "paused"),
+	}
+	want := map[string]int{"replicas": 9, "image": 26, "paused": 0}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+}
+
+func readObjects(t *testing.T, file string) []templates.Object {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := kyaml.NewDecoder(bytes.NewReader(data))
+	var out []templates.Object
+	for {
+		var doc kyaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := doc.Content[0]
+		out = append(out, templates.Object{Node: kyaml.NewRNode(n), File: file, Line: n.Line})
+	}
+}
+
+func golden(t *testing.T, file string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", file, diff)
+	}
+}

@@ -1,0 +1,171 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// encoder writes a YAML node tree as JSON, directly: unlike going through
+// a map (RNode.MarshalJSON), it keeps duplicate keys, so that strict
+// decoding can report them, and it can remember where each field went.
+type encoder struct {
+	buf bytes.Buffer
+	// index, when not nil, maps each field path ("spec.containers[0].image",
+	// the format of sigs.k8s.io/json's strict errors) to where it is.
+	index map[string]*field
+	// values lists the JSON span of every field value, for type errors,
+	// which give a byte offset rather than a path.
+	values []*field
+}
+
+// field is one mapping entry of the YAML.
+type field struct {
+	path       string
+	segments   []string // path split into keys and "[i]"
+	key, value *kyaml.Node
+	dup        *kyaml.Node // a second key with the same path, if any
+	start, end int         // the value's bytes in the JSON
+}
+
+// errMergeKey is returned for YAML that JSON cannot express as written.
+var errMergeKey = errors.New("YAML merge keys (<<) and non-scalar keys are not supported in Kubernetes objects")
+
+func (e *encoder) encode(n *kyaml.Node, segs []string) error {
+	for n.Kind == kyaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	switch n.Kind {
+	case kyaml.DocumentNode:
+		if len(n.Content) == 0 {
+			e.buf.WriteString("null")
+			return nil
+		}
+		return e.encode(n.Content[0], segs)
+	case kyaml.MappingNode:
+		e.buf.WriteByte('{')
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			for k.Kind == kyaml.AliasNode && k.Alias != nil {
+				k = k.Alias
+			}
+			if k.Kind != kyaml.ScalarNode || (k.Value == "<<" && k.ShortTag() == "!!merge") {
+				return errMergeKey
+			}
+			if i > 0 {
+				e.buf.WriteByte(',')
+			}
+			writeString(&e.buf, k.Value)
+			e.buf.WriteByte(':')
+			var f *field
+			child := segs
+			if e.index != nil {
+				child = append(segs[:len(segs):len(segs)], k.Value)
+				p := joinPath(child)
+				if old, ok := e.index[p]; ok {
+					if old.dup == nil {
+						old.dup = k
+					}
+				} else {
+					f = &field{path: p, segments: child, key: k, value: v, start: e.buf.Len()}
+					e.index[p] = f
+				}
+			}
+			if err := e.encode(v, child); err != nil {
+				return err
+			}
+			if f != nil {
+				f.end = e.buf.Len()
+				e.values = append(e.values, f)
+			}
+		}
+		e.buf.WriteByte('}')
+	case kyaml.SequenceNode:
+		e.buf.WriteByte('[')
+		for i, c := range n.Content {
+			if i > 0 {
+				e.buf.WriteByte(',')
+			}
+			child := segs
+			if e.index != nil {
+				child = append(segs[:len(segs):len(segs)], "["+strconv.Itoa(i)+"]")
+			}
+			if err := e.encode(c, child); err != nil {
+				return err
+			}
+		}
+		e.buf.WriteByte(']')
+	case kyaml.ScalarNode:
+		e.scalar(n)
+	default:
+		e.buf.WriteString("null")
+	}
+	return nil
+}
+
+// scalar writes a scalar with the type YAML 1.2 (yaml.v3) resolves it to.
+func (e *encoder) scalar(n *kyaml.Node) {
+	v := n.Value
+	switch n.ShortTag() {
+	case "!!null":
+		e.buf.WriteString("null")
+		return
+	case "!!bool":
+		if b, err := strconv.ParseBool(strings.ToLower(v)); err == nil {
+			e.buf.WriteString(strconv.FormatBool(b))
+			return
+		}
+	case "!!int":
+		if i, err := strconv.ParseInt(v, 0, 64); err == nil {
+			e.buf.WriteString(strconv.FormatInt(i, 10))
+			return
+		}
+		if u, err := strconv.ParseUint(strings.TrimPrefix(v, "+"), 0, 64); err == nil {
+			e.buf.WriteString(strconv.FormatUint(u, 10))
+			return
+		}
+	case "!!float":
+		s := strings.ReplaceAll(v, "_", "")
+		if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			e.buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+			return
+		}
+	}
+	writeString(&e.buf, v)
+}
+
+// at returns the innermost field whose value spans byte offset off, as
+// reported by a type error ("after reading off bytes").
+func (e *encoder) at(off int64) *field {
+	var best *field
+	for _, f := range e.values {
+		if int64(f.start) < off && off <= int64(f.end) && (best == nil || f.end-f.start < best.end-best.start) {
+			best = f
+		}
+	}
+	return best
+}
+
+func writeString(b *bytes.Buffer, s string) {
+	// json.Marshal of a string cannot fail.
+	out, _ := json.Marshal(s)
+	b.Write(out)
+}
+
+// joinPath prints segments as sigs.k8s.io/json does: keys joined by dots,
+// indexes in brackets.
+func joinPath(segs []string) string {
+	var b strings.Builder
+	for i, s := range segs {
+		if i > 0 && !strings.HasPrefix(s, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}

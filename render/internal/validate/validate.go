@@ -1,0 +1,294 @@
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	kjson "sigs.k8s.io/json"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// scheme knows the Go type of every built-in kind. It is built once, on
+// first use, into a scheme of our own (client-go's scheme.Scheme is a
+// shared global we must not add to); a built scheme is only read, which is
+// safe for concurrent use.
+var scheme = sync.OnceValue(func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	// Registering fixed, known types cannot fail; a failure is a bug in
+	// the dependencies, caught by every test of this package.
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	if err := apiextensionsv1.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	return s
+})
+
+// Objects decodes every object of objs whose apiVersion and kind are a
+// built-in kind, strictly, and returns one *diag.Error per problem, joined:
+// an unknown or duplicate field, or a value of the wrong type. app names the
+// app in the errors. Objects of other kinds pass.
+func Objects(app string, objs []templates.Object) error {
+	s := scheme()
+	var errs []error
+	for _, o := range objs {
+		if o.Node == nil {
+			continue
+		}
+		gv, err := schema.ParseGroupVersion(o.Node.GetApiVersion())
+		if err != nil {
+			continue // not a built-in kind
+		}
+		gvk := gv.WithKind(o.Node.GetKind())
+		if !s.Recognizes(gvk) {
+			continue
+		}
+		typed, err := s.New(gvk)
+		if err != nil {
+			continue
+		}
+		errs = append(errs, check(app, o, gvk, typed)...)
+	}
+	return diag.Join(errs...)
+}
+
+// check decodes one object into typed.
+func check(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object) []error {
+	e := &encoder{}
+	if err := e.encode(o.Node.YNode(), nil); err != nil {
+		return []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node), Msg: err.Error(), Err: err,
+			Hint: "write the object without YAML merge keys (<<) or non-scalar keys"}}
+	}
+	strict, err := kjson.UnmarshalStrict(e.buf.Bytes(), typed)
+	if err == nil && len(strict) == 0 {
+		return nil
+	}
+	// Encode again, this time remembering where each field is, to locate
+	// the problems; objects without problems never pay for that.
+	idx := &encoder{index: map[string]*field{}}
+	_ = idx.encode(o.Node.YNode(), nil)
+	base := diag.Error{File: o.File, App: app, Object: objectOf(o.Node)}
+	against := gvk.GroupVersion().String() + " " + gvk.Kind
+	var errs []error
+	for _, se := range strict {
+		d := base
+		d.Msg, d.Err = se.Error(), se
+		d.Line = lineOf(o, nil)
+		var fe kjson.FieldError
+		if !errors.As(se, &fe) {
+			errs = append(errs, &d)
+			continue
+		}
+		f := idx.index[fe.FieldPath()]
+		duplicate := strings.HasPrefix(se.Error(), "duplicate field")
+		if f != nil {
+			n := f.key
+			if duplicate && f.dup != nil {
+				n = f.dup
+			}
+			d.Line = lineOf(o, n)
+		}
+		switch {
+		case duplicate:
+			d.Hint = "remove one of the two"
+		default:
+			d.Hint = fmt.Sprintf("check the spelling against %s, or remove the field", against)
+			if f != nil {
+				if c := closestField(typed, f.segments); c != "" {
+					d.Hint = fmt.Sprintf("did you mean %q? check the spelling against %s, or remove the field", c, against)
+				}
+			}
+		}
+		errs = append(errs, &d)
+	}
+	if err != nil {
+		d := base
+		d.Err = err
+		d.Line = lineOf(o, nil)
+		if te, ok := typeError(err); ok {
+			v := idx.at(te.offset)
+			path := "the object"
+			if v != nil {
+				path = fmt.Sprintf("field %q", v.path)
+				d.Line = lineOf(o, v.key)
+			}
+			d.Msg = fmt.Sprintf("wrong type for %s: got %s, want %s", path, jsonKind(te.value), typeName(te.typ))
+			d.Hint = fmt.Sprintf("check the field's type in %s", against)
+		} else {
+			d.Msg = "invalid value: " + err.Error()
+			d.Hint = fmt.Sprintf("check the object against %s", against)
+		}
+		errs = append(errs, &d)
+	}
+	return errs
+}
+
+// lineOf returns the line of n in the object's file: the object's line
+// plus n's offset within the object when both are known, the object's own
+// line when n has none (it came from a patch), 0 when the object's line is
+// unknown.
+func lineOf(o templates.Object, n *kyaml.Node) int {
+	root := o.Node.YNode()
+	if o.Line <= 0 || n == nil || n.Line <= 0 || root.Line <= 0 || n.Line < root.Line {
+		return o.Line
+	}
+	return o.Line + n.Line - root.Line
+}
+
+// typeErr is what sigs.k8s.io/json says about a value of the wrong type.
+type typeErr struct {
+	value  string
+	typ    reflect.Type
+	offset int64
+}
+
+// typeError reads sigs.k8s.io/json's UnmarshalTypeError. The type lives in
+// an internal package of that module, so errors.As cannot name it; its
+// exported fields are read by reflection instead of parsing the message.
+func typeError(err error) (typeErr, bool) {
+	v := reflect.ValueOf(err)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct || v.Elem().Type().Name() != "UnmarshalTypeError" {
+		return typeErr{}, false
+	}
+	s := v.Elem()
+	value, typ, off := s.FieldByName("Value"), s.FieldByName("Type"), s.FieldByName("Offset")
+	if value.Kind() != reflect.String || off.Kind() != reflect.Int64 || !typ.IsValid() {
+		return typeErr{}, false
+	}
+	t, _ := typ.Interface().(reflect.Type)
+	return typeErr{value: value.String(), typ: t, offset: off.Int()}, t != nil
+}
+
+// typeName names a Go type the way a manifest author thinks of it.
+func typeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.String() {
+	case "resource.Quantity":
+		return "a quantity (string or number)"
+	case "intstr.IntOrString":
+		return "an integer or a string"
+	case "v1.Time", "v1.MicroTime":
+		return "a timestamp string"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "base64 string"
+		}
+		return "list"
+	case reflect.Map, reflect.Struct:
+		return "mapping"
+	}
+	return t.String()
+}
+
+// jsonKind names what the JSON decoder found in YAML terms: "array" is a
+// list and "object" a mapping; "number 3" and "string" stay.
+func jsonKind(v string) string {
+	switch v {
+	case "array":
+		return "list"
+	case "object":
+		return "mapping"
+	}
+	return v
+}
+
+// closestField suggests the field of the struct around an unknown field
+// whose name is closest to it, walking typed's Go type along segments.
+func closestField(typed runtime.Object, segments []string) string {
+	if len(segments) == 0 {
+		return ""
+	}
+	t := reflect.TypeOf(typed)
+	for _, s := range segments[:len(segments)-1] {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch {
+		case strings.HasPrefix(s, "["):
+			if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
+				return ""
+			}
+			t = t.Elem()
+		case t.Kind() == reflect.Map:
+			t = t.Elem()
+		case t.Kind() == reflect.Struct:
+			f, ok := jsonFields(t)[s]
+			if !ok {
+				return ""
+			}
+			t = f
+		default:
+			return ""
+		}
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return ""
+	}
+	var names []string
+	for n := range jsonFields(t) {
+		names = append(names, n)
+	}
+	return diag.Closest(segments[len(segments)-1], names)
+}
+
+// jsonFields maps the JSON names of a struct's fields, inlined embedded
+// structs included, to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			et := f.Type
+			for et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct {
+				for k, v := range jsonFields(et) {
+					out[k] = v
+				}
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+func objectOf(n *kyaml.RNode) diag.Object {
+	return diag.Object{Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
+}

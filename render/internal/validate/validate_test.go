@@ -1,0 +1,245 @@
+package validate
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestValidObjectsPass(t *testing.T) {
+	t.Parallel()
+	objs := readObjects(t, "testdata/valid.yaml")
+	if len(objs) < 20 {
+		t.Fatalf("read %d objects, want more", len(objs))
+	}
+	if err := Objects("demo", objs); err != nil {
+		t.Errorf("valid objects: %v", err)
+	}
+}
+
+// TestInvalidObjects compares the errors for testdata/invalid.yaml with
+// testdata/invalid.golden.
+func TestInvalidObjects(t *testing.T) {
+	t.Parallel()
+	err := Objects("worker", readObjects(t, "testdata/invalid.yaml"))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	var b bytes.Buffer
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if !errors.As(e, &de) {
+			t.Errorf("%v is not a *diag.Error", e)
+		}
+		if de.Unwrap() == nil {
+			t.Errorf("%v does not wrap its cause", e)
+		}
+		fmt.Fprintln(&b, e)
+	}
+	golden(t, filepath.Join("testdata", "invalid.golden"), b.Bytes())
+}
+
+func TestLines(t *testing.T) {
+	t.Parallel()
+	const doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nhoge: 1\n"
+	tests := []struct {
+		name string
+		obj  func(t *testing.T) templates.Object
+		want string
+	}{
+		{
+			name: "known line",
+			obj: func(t *testing.T) templates.Object {
+				o := parse(t, "a.yaml", "# comment\n---\n"+doc)[0]
+				o.Line += 10 // as if cut out of a larger file
+				return o
+			},
+			want: `a.yaml:17: app demo: ConfigMap/a: unknown field "hoge"`,
+		},
+		{
+			name: "unknown line",
+			obj: func(t *testing.T) templates.Object {
+				return templates.Object{Node: kyaml.MustParse(doc), File: "main.jsonnet"}
+			},
+			want: `main.jsonnet: app demo: ConfigMap/a: unknown field "hoge"`,
+		},
+		{
+			name: "field without line falls back to the object",
+			obj: func(t *testing.T) templates.Object {
+				o := parse(t, "a.yaml", doc)[0]
+				o.Node.YNode().Content[6].Line = 0 // the key "hoge", as if a patch added it
+				return o
+			},
+			want: `a.yaml:1: app demo: ConfigMap/a: unknown field "hoge"`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := Objects("demo", []templates.Object{tc.obj(t)})
+			got := ""
+			if err != nil {
+				got, _, _ = strings.Cut(err.Error(), "\n")
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestEncodeScalars(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		yaml string
+		want string
+	}{
+		{yaml: "a: 1", want: `{"a":1}`},
+		{yaml: "a: 0x1F", want: `{"a":31}`},
+		{yaml: "a: 0o17", want: `{"a":15}`},
+		{yaml: "a: -3", want: `{"a":-3}`},
+		{yaml: "a: 18446744073709551615", want: `{"a":18446744073709551615}`},
+		{yaml: "a: 1.5", want: `{"a":1.5}`},
+		{yaml: "a: .inf", want: `{"a":".inf"}`},
+		{yaml: "a: True", want: `{"a":true}`},
+		{yaml: "a: yes", want: `{"a":"yes"}`},
+		{yaml: "a: ~", want: `{"a":null}`},
+		{yaml: "a: '1'", want: `{"a":"1"}`},
+		{yaml: "a: !!str 1", want: `{"a":"1"}`},
+		{yaml: "a: 2024-01-01", want: `{"a":"2024-01-01"}`},
+		{yaml: "a: [1, x, {b: c}]", want: `{"a":[1,"x",{"b":"c"}]}`},
+		{yaml: "a: &x {b: 1}\nc: *x", want: `{"a":{"b":1},"c":{"b":1}}`},
+		{yaml: "a: 1\na: 2", want: `{"a":1,"a":2}`},
+		{yaml: "a: \"<&>\"", want: `{"a":"\u003c\u0026\u003e"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.yaml, func(t *testing.T) {
+			t.Parallel()
+			var n kyaml.Node
+			if err := kyaml.Unmarshal([]byte(tc.yaml), &n); err != nil {
+				t.Fatal(err)
+			}
+			e := &encoder{}
+			if err := e.encode(&n, nil); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, e.buf.String()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestMergeKeysAreErrors(t *testing.T) {
+	t.Parallel()
+	objs := parse(t, "a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nx: &d {k: v}\ndata:\n  <<: *d\n")
+	want := "a.yaml:1: app demo: ConfigMap/a: YAML merge keys (<<) and non-scalar keys are not supported in Kubernetes objects\n" +
+		"  hint: write the object without YAML merge keys (<<) or non-scalar keys"
+	got := ""
+	if err := Objects("demo", objs); err != nil {
+		got = err.Error()
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestConcurrent(t *testing.T) {
+	t.Parallel()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			objs := readObjects(t, "testdata/invalid.yaml")
+			if err := Objects("worker", objs); err == nil {
+				t.Error("no error")
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// BenchmarkObjects validates 1000 objects of the kinds of testdata/valid.yaml.
+func BenchmarkObjects(b *testing.B) {
+	data, err := os.ReadFile("testdata/valid.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	one := parse(b, "valid.yaml", string(data))
+	var objs []templates.Object
+	for len(objs) < 1000 {
+		objs = append(objs, one...)
+	}
+	objs = objs[:1000]
+	if err := Objects("bench", objs); err != nil { // builds the scheme
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := Objects("bench", objs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func readObjects(t testing.TB, file string) []templates.Object {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parse(t, file, string(data))
+}
+
+// parse splits a YAML stream into objects that know their lines, like the
+// engines' output.
+func parse(t testing.TB, file, data string) []templates.Object {
+	t.Helper()
+	dec := kyaml.NewDecoder(strings.NewReader(data))
+	var out []templates.Object
+	for {
+		var doc kyaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := doc.Content[0]
+		out = append(out, templates.Object{Node: kyaml.NewRNode(n), File: file, Line: n.Line})
+	}
+}
+
+func golden(t *testing.T, file string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", file, diff)
+	}
+}

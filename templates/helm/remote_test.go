@@ -1,0 +1,209 @@
+package helm
+
+import (
+	"context"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/repo"
+
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// packageHello packages testdata/remote/hello once per version into dir and
+// returns the .tgz paths.
+func packageHello(t *testing.T, dir string, versions ...string) []string {
+	t.Helper()
+	var out []string
+	for _, v := range versions {
+		ch, err := loader.Load(filepath.Join("testdata", "remote", "hello"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch.Metadata.Version = v
+		p, err := chartutil.Save(ch, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// remoteSummary is what a remote render is checked by: the chart version
+// the templates saw, the files the objects came from and the inputs.
+type remoteSummary struct {
+	ChartVersion string
+	Files        []string
+	Inputs       []string
+}
+
+func summarize(t *testing.T, res *templates.Result) remoteSummary {
+	t.Helper()
+	var s remoteSummary
+	for _, o := range res.Objects {
+		s.Files = append(s.Files, o.File)
+		if v, err := o.Node.GetString("data.chartVersion"); err == nil {
+			s.ChartVersion = v
+		}
+	}
+	s.Inputs = res.Inputs
+	return s
+}
+
+func TestHTTPRepository(t *testing.T) {
+	t.Parallel()
+	srvDir := t.TempDir()
+	packageHello(t, srvDir, "0.1.0", "0.1.1", "0.2.0", "0.3.0-rc.1")
+	var requests atomic.Int32
+	files := http.FileServer(http.Dir(srvDir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		files.ServeHTTP(w, r)
+	}))
+	idx, err := repo.IndexDirectory(srvDir, srv.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.WriteFile(filepath.Join(srvDir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := tempRoot(t)
+	cache := t.TempDir()
+	render := func(e *Engine, chart, version string) (*templates.Result, error) {
+		return e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: chart, ChartRepo: srv.URL + "/", ChartVersion: version})
+	}
+	e := New(Options{CacheDir: cache})
+	tests := []struct {
+		name, chart, version string
+		want                 remoteSummary
+		wantErr              string
+	}{
+		{name: "latest stable", chart: "hello", want: remoteSummary{ChartVersion: "0.2.0", Files: []string{"hello/templates/configmap.yaml"}, Inputs: []string{srv.URL + "/hello@0.2.0"}}},
+		{name: "constraint", chart: "hello", version: "~0.1.0", want: remoteSummary{ChartVersion: "0.1.1", Files: []string{"hello/templates/configmap.yaml"}, Inputs: []string{srv.URL + "/hello@0.1.1"}}},
+		{name: "exact", chart: "hello", version: "0.1.0", want: remoteSummary{ChartVersion: "0.1.0", Files: []string{"hello/templates/configmap.yaml"}, Inputs: []string{srv.URL + "/hello@0.1.0"}}},
+		{name: "pre-release by name", chart: "hello", version: "0.3.0-rc.1", want: remoteSummary{ChartVersion: "0.3.0-rc.1", Files: []string{"hello/templates/configmap.yaml"}, Inputs: []string{srv.URL + "/hello@0.3.0-rc.1"}}},
+		{name: "no such version", chart: "hello", version: "^1.0.0", wantErr: `app hi: no version of chart "hello" in ` + srv.URL + ` matches "^1.0.0"` + "\n  hint: set helm.version to one of: 0.3.0-rc.1, 0.2.0, 0.1.1, 0.1.0 (pre-releases need an explicit version or a constraint with a pre-release part)"},
+		{name: "no such chart", chart: "helo", wantErr: `app hi: chart "helo" not found in repository ` + srv.URL + "\n  hint: did you mean \"hello\"?"},
+		{name: "bad chart name", chart: "../hello", wantErr: `app hi: invalid chart name "../hello" for repository ` + srv.URL + "/\n  hint: helm.chart names a chart in the repository, such as \"redis\""},
+	}
+	for _, tt := range tests {
+		res, err := render(e, tt.chart, tt.version)
+		if tt.wantErr != "" {
+			if err == nil {
+				t.Errorf("%s: Render() succeeded, want an error", tt.name)
+			} else if diff := cmp.Diff(tt.wantErr, err.Error()); diff != "" {
+				t.Errorf("%s: error (-want +got):\n%s", tt.name, diff)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: Render(): %v", tt.name, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, summarize(t, res)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e.cacheDir("http", srv.URL), "hello", "0.2.0.tgz")); err != nil {
+		t.Errorf("chart not cached: %v", err)
+	}
+
+	// The index is fetched once per Engine; each version is downloaded once.
+	before := requests.Load()
+	if _, err := render(e, "hello", "~0.1.0"); err != nil {
+		t.Fatal(err)
+	}
+	if n := requests.Load() - before; n != 0 {
+		t.Errorf("a repeated render made %d requests, want 0", n)
+	}
+
+	srv.Close()
+	// With the server gone: a new Engine still renders an exact version
+	// from the cache, and the first Engine a constraint it resolved before.
+	if res, err := render(New(Options{CacheDir: cache}), "hello", "0.2.0"); err != nil {
+		t.Errorf("cached exact version with the server stopped: %v", err)
+	} else if got := summarize(t, res).ChartVersion; got != "0.2.0" {
+		t.Errorf("cached render has chart version %q, want 0.2.0", got)
+	}
+	if _, err := render(e, "hello", "~0.1.0"); err != nil {
+		t.Errorf("resolved constraint with the server stopped: %v", err)
+	}
+	if _, err := render(New(Options{CacheDir: cache}), "hello", "~0.2.0"); err == nil || !strings.Contains(err.Error(), "fetching the index of chart repository") {
+		t.Errorf("unresolvable constraint with the server stopped: got %v, want an index fetch error", err)
+	}
+}
+
+func TestRemoteNeedsCache(t *testing.T) {
+	t.Parallel()
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "https://charts.example.com"})
+	if err == nil || !strings.Contains(err.Error(), "no chart cache directory") {
+		t.Errorf("Render() = %v, want a missing cache error", err)
+	}
+}
+
+func TestOCIRegistry(t *testing.T) {
+	t.Parallel()
+	reg := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	defer reg.Close()
+	host := strings.TrimPrefix(reg.URL, "http://")
+
+	cache := t.TempDir()
+	e := New(Options{CacheDir: cache, PlainHTTP: true})
+	client, err := e.registryClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range packageHello(t, t.TempDir(), "0.1.0", "0.2.0", "1.0.0+build.1") {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), "hello-"), ".tgz")
+		if _, err := client.Push(data, host+"/charts/hello:"+v); err != nil {
+			t.Fatalf("push %s: %v", v, err)
+		}
+	}
+
+	root := tempRoot(t)
+	render := func(e *Engine, version string) (*templates.Result, error) {
+		return e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "oci://" + host + "/charts", ChartVersion: version})
+	}
+	tests := []struct {
+		name, version string
+		want          remoteSummary
+	}{
+		{name: "exact", version: "0.1.0", want: remoteSummary{ChartVersion: "0.1.0", Files: []string{"hello/templates/configmap.yaml"}, Inputs: []string{"oci://" + host + "/charts/hello@0.1.0"}}},
+		{name: "constraint", version: "<1.0.0", want: remoteSummary{ChartVersion: "0.2.0", Files: []string{"hello/templates/configmap.yaml"}, Inputs: []string{"oci://" + host + "/charts/hello@0.2.0"}}},
+		{name: "latest", want: remoteSummary{ChartVersion: "1.0.0+build.1", Files: []string{"hello/templates/configmap.yaml"}, Inputs: []string{"oci://" + host + "/charts/hello@1.0.0+build.1"}}},
+	}
+	for _, tt := range tests {
+		res, err := render(e, tt.version)
+		if err != nil {
+			t.Errorf("%s: Render(): %v", tt.name, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, summarize(t, res)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	if _, err := render(e, "9.9.9"); err == nil || !strings.Contains(err.Error(), "pulling chart oci://"+host+"/charts/hello:9.9.9") {
+		t.Errorf("missing tag: got %v, want a pull error", err)
+	}
+
+	reg.Close()
+	if _, err := render(New(Options{CacheDir: cache, PlainHTTP: true}), "0.1.0"); err != nil {
+		t.Errorf("cached OCI chart with the registry stopped: %v", err)
+	}
+}

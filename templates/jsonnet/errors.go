@@ -1,0 +1,152 @@
+package jsonnet
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	gojsonnet "github.com/google/go-jsonnet"
+	"github.com/google/go-jsonnet/ast"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/envsubst"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
+)
+
+// staticError matches go-jsonnet's parse and static-analysis errors. Their
+// type lives in an internal package; this is the part of it that is
+// exported through methods.
+type staticError interface {
+	error
+	Loc() ast.LocationRange
+}
+
+// maxCallers is how many calling frames a runtime error's hint lists.
+const maxCallers = 5
+
+// convertError turns an error from go-jsonnet into a *diag.Error located
+// in the jsonnet file that caused it. Messages pass through
+// envsubst.Redact: a Jsonnet error message may quote any value, vars too.
+func convertError(req *templates.Request, im *importer, err error) error {
+	var de *diag.Error
+	var rt gojsonnet.RuntimeError
+	var se staticError
+	switch {
+	case errors.As(err, &rt):
+		de = runtimeError(req, im, rt)
+	case errors.As(err, &se):
+		de = staticDiag(req, se)
+	default:
+		// go-jsonnet recovers its own panics into "(CRASH) …" errors.
+		de = &diag.Error{File: req.Path, Msg: "the jsonnet engine failed: " + err.Error(), Err: err,
+			Hint: "this is a bug in kiln or go-jsonnet; please report it with the app's jsonnet files"}
+	}
+	de.Msg = envsubst.Redact(de.Msg, req.Vars)
+	de.Hint = envsubst.Redact(de.Hint, req.Vars)
+	return de
+}
+
+// staticDiag locates a parse or static-analysis error.
+func staticDiag(req *templates.Request, se staticError) *diag.Error {
+	loc := se.Loc()
+	msg := se.Error()
+	file := req.Path
+	if loc.IsSet() {
+		// Error() is "<location> <message>"; the location is in the fields.
+		msg = strings.TrimPrefix(msg, loc.String()+" ")
+		file = loc.FileName
+	}
+	return &diag.Error{File: file, Line: loc.Begin.Line, Msg: "invalid jsonnet: " + msg, Err: se,
+		Hint: "fix the jsonnet at this line"}
+}
+
+// runtimeError locates an evaluation error at its innermost frame with code.
+func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeError) *diag.Error {
+	// The trace runs from the outermost frame to the innermost; code
+	// lists the frames with a location in the source, innermost first.
+	var code []ast.LocationRange
+	topLevelCall := false
+	for i := len(rt.StackTrace) - 1; i >= 0; i-- {
+		f := rt.StackTrace[i]
+		switch {
+		case f.Loc.IsSet():
+			code = append(code, f.Loc)
+		case f.Loc.FileName == "Top-level function call":
+			topLevelCall = true
+		}
+	}
+	de := &diag.Error{File: req.Path, Msg: "jsonnet error: " + rt.Msg, Err: rt}
+	if len(code) > 0 {
+		de.File, de.Line = code[0].FileName, code[0].Begin.Line
+	}
+
+	// The VM keeps only the message of an importer's error, and parses
+	// imported files itself; find the cause among what this render saw.
+	if ie := im.failure(rt.Msg); ie != nil {
+		de.Msg, de.Err = ie.Error(), ie
+		if errors.Is(ie.Err, rootfs.ErrOutside) {
+			de.Hint = "imports must stay inside the repository; copy the library into it and add its folder to the app's jsonnet jpath"
+		} else {
+			de.Hint = "relative imports are looked up next to the importing file, then in the app's jsonnet jpath folders in order"
+		}
+		return de
+	}
+	if se := im.parseError(rt.Msg); se != nil {
+		sd := staticDiag(req, se)
+		if len(code) > 0 {
+			sd.Hint += fmt.Sprintf(" (imported from %s:%d)", code[0].FileName, code[0].Begin.Line)
+		}
+		return sd
+	}
+
+	var callers []string
+	for i, l := range code {
+		if i == 0 {
+			continue
+		}
+		if len(callers) == maxCallers {
+			callers = append(callers, "…")
+			break
+		}
+		callers = append(callers, fmt.Sprintf("%s:%d", l.FileName, l.Begin.Line))
+	}
+	switch {
+	case len(code) == 0 && topLevelCall:
+		de.Hint = "kiln passes the top-level arguments env, vars and images that the file's function declares; give every other parameter a default"
+	case len(callers) > 0:
+		de.Hint = "fix the jsonnet here (called from " + strings.Join(callers, ", ") + "); kiln sets the ext vars env, vars and images"
+	default:
+		de.Hint = "fix the jsonnet here; kiln sets the ext vars env, vars and images"
+	}
+	return de
+}
+
+// failure returns the failed import whose message msg is, if any.
+func (im *importer) failure(msg string) *importError {
+	for _, ie := range im.failures {
+		if ie.Error() == msg {
+			return ie
+		}
+	}
+	return nil
+}
+
+// parseError returns the static error of an imported file whose message
+// msg is, if any. Only called on the error path: it parses every file read.
+func (im *importer) parseError(msg string) staticError {
+	names := make([]string, 0, len(im.contents))
+	for n := range im.contents {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		_, err := gojsonnet.SnippetToAST(n, im.contents[n].String())
+		var se staticError
+		if errors.As(err, &se) && se.Error() == msg {
+			return se
+		}
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+package jsonnet
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/objects"
+)
+
+// flatten turns the JSON output of the main file into Kubernetes objects,
+// like Tanka does:
+//
+//   - an object with apiVersion and kind is one object; one of kind List
+//     stands for the objects in its items;
+//   - an array stands for its elements, flattened in order;
+//   - any other object stands for its fields' values, flattened in the
+//     order of their keys (sorted, as Jsonnet prints them);
+//   - null stands for nothing, so `if enabled then {…}` may yield null;
+//   - anything else (a string, a number, a boolean, an object with only
+//     one of apiVersion and kind) is an error naming file and the JSON
+//     path of the value.
+//
+// Objects keep Jsonnet's key order. file is recorded on each object, with
+// line 0: the output has no lines in the source.
+func flatten(out []byte, file string) ([]templates.Object, error) {
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.UseNumber()
+	root, err := decodeNode(dec)
+	if err != nil {
+		// go-jsonnet printed it: this is not the user's doing.
+		return nil, &diag.Error{File: file, Msg: "cannot read the jsonnet output", Err: err}
+	}
+	f := &flattener{file: file}
+	f.walk(root, "")
+	if len(f.errs) > 0 {
+		return nil, diag.Join(f.errs...)
+	}
+	if len(f.objs) == 0 {
+		return nil, &diag.Error{File: file, Msg: "the jsonnet output holds no Kubernetes objects",
+			Hint: "output an object with apiVersion and kind, a list of them, or an object whose fields hold them"}
+	}
+	return f.objs, nil
+}
+
+type flattener struct {
+	file string
+	objs []templates.Object
+	errs []error
+}
+
+const notObjectHint = "the output must be Kubernetes objects (with apiVersion and kind), lists of them, " +
+	"or objects whose fields hold them; hide helper fields with :: or move them out of the output"
+
+func (f *flattener) walk(n *kyaml.Node, at string) {
+	switch n.Kind {
+	case kyaml.SequenceNode:
+		for i, el := range n.Content {
+			f.walk(el, fmt.Sprintf("%s[%d]", at, i))
+		}
+	case kyaml.MappingNode:
+		kind, hasKind := field(n, "kind")
+		_, hasAPI := field(n, "apiVersion")
+		switch {
+		case hasKind && hasAPI:
+			f.object(n, kind, at)
+		case hasKind || hasAPI:
+			missing := "apiVersion"
+			if hasAPI {
+				missing = "kind"
+			}
+			f.errs = append(f.errs, &diag.Error{File: f.file,
+				Msg:  fmt.Sprintf("jsonnet output at %s has no %s", where(at), missing),
+				Hint: "a Kubernetes object needs both apiVersion and kind"})
+		default:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				f.walk(n.Content[i+1], at+pathKey(n.Content[i].Value))
+			}
+		}
+	case kyaml.ScalarNode:
+		if n.Tag == kyaml.NodeTagNull {
+			return
+		}
+		f.errs = append(f.errs, &diag.Error{File: f.file,
+			Msg:  fmt.Sprintf("jsonnet output at %s is a %s, not a Kubernetes object", where(at), typeName(n.Tag)),
+			Hint: notObjectHint})
+	}
+}
+
+// object adds an object, or the items of a List.
+func (f *flattener) object(n *kyaml.Node, kind *kyaml.Node, at string) {
+	if kind.Kind == kyaml.ScalarNode && kind.Value == "List" {
+		if items, ok := field(n, "items"); ok && items.Kind == kyaml.SequenceNode {
+			f.walk(items, at+".items")
+			return
+		}
+	}
+	objs, err := objects.Check(kyaml.NewRNode(n), f.file, 0)
+	if err != nil {
+		var de *diag.Error
+		if errors.As(err, &de) {
+			c := *de
+			c.Msg = fmt.Sprintf("jsonnet output at %s: %s", where(at), de.Msg)
+			err = &c
+		}
+		f.errs = append(f.errs, err)
+		return
+	}
+	f.objs = append(f.objs, objs...)
+}
+
+// field returns the value of key in mapping n.
+func field(n *kyaml.Node, key string) (*kyaml.Node, bool) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1], true
+		}
+	}
+	return nil, false
+}
+
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// pathKey is one step of a JSON path: .name, or ["odd key"].
+func pathKey(k string) string {
+	if identifier.MatchString(k) {
+		return "." + k
+	}
+	return "[" + strconv.Quote(k) + "]"
+}
+
+func where(at string) string {
+	if at == "" {
+		return "the top level"
+	}
+	return strings.TrimPrefix(at, ".")
+}
+
+func typeName(tag string) string {
+	switch tag {
+	case kyaml.NodeTagString:
+		return "string"
+	case kyaml.NodeTagBool:
+		return "boolean"
+	}
+	return "number"
+}
+
+// decodeNode reads one JSON value from dec into a YAML node tree, keeping
+// the key order and the exact number literals.
+func decodeNode(dec *json.Decoder) (*kyaml.Node, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			n := &kyaml.Node{Kind: kyaml.MappingNode, Tag: kyaml.NodeTagMap}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				key, ok := kt.(string)
+				if !ok {
+					return nil, fmt.Errorf("object key %v is not a string", kt)
+				}
+				v, err := decodeNode(dec)
+				if err != nil {
+					return nil, err
+				}
+				n.Content = append(n.Content, stringNode(key), v)
+			}
+			_, err := dec.Token() // '}'
+			return n, err
+		case '[':
+			n := &kyaml.Node{Kind: kyaml.SequenceNode, Tag: kyaml.NodeTagSeq}
+			for dec.More() {
+				v, err := decodeNode(dec)
+				if err != nil {
+					return nil, err
+				}
+				n.Content = append(n.Content, v)
+			}
+			_, err := dec.Token() // ']'
+			return n, err
+		}
+		return nil, fmt.Errorf("unexpected %v", t)
+	case string:
+		return stringNode(t), nil
+	case json.Number:
+		tag := kyaml.NodeTagInt
+		if strings.ContainsAny(string(t), ".eE") {
+			tag = kyaml.NodeTagFloat
+		}
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: tag, Value: string(t)}, nil
+	case bool:
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: kyaml.NodeTagBool, Value: strconv.FormatBool(t)}, nil
+	case nil:
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: kyaml.NodeTagNull, Value: "null"}, nil
+	}
+	return nil, fmt.Errorf("unexpected token %v", tok)
+}
+
+// stringNode is a string scalar. It is tagged !!str with no style, so the
+// YAML encoder quotes it only where a plain scalar would read as something
+// else in YAML 1.2 ("true", "1.0"); strings that YAML 1.1 would read as
+// something else ("on", "yes", "0777") are double-quoted as well, because
+// the Kubernetes tooling that reads kiln's output parses YAML 1.1.
+func stringNode(s string) *kyaml.Node {
+	n := &kyaml.Node{Kind: kyaml.ScalarNode, Tag: kyaml.NodeTagString, Value: s}
+	if kyaml.IsValueNonString(s) {
+		n.Style = kyaml.DoubleQuotedStyle
+	}
+	return n
+}

@@ -1,0 +1,221 @@
+package jsonnet
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+
+	gojsonnet "github.com/google/go-jsonnet"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
+)
+
+// Options configures an Engine. It has no fields yet; it exists so that
+// adding one does not change New's signature.
+type Options struct{}
+
+// Engine renders Jsonnet apps. It is safe for concurrent use: each Render
+// runs its own VM (a go-jsonnet VM is not safe for concurrent use); only
+// file contents are shared between renders, read once per Engine.
+type Engine struct {
+	opts  Options
+	cache *fileCache
+}
+
+var _ templates.Engine = (*Engine)(nil)
+
+// New returns an Engine with an empty file cache. Keep one Engine for a
+// whole run, so that libraries shared by several apps or environments are
+// read once; files are assumed not to change while it lives.
+func New(opts Options) *Engine {
+	return &Engine{opts: opts, cache: &fileCache{files: map[string]gojsonnet.Contents{}}}
+}
+
+// The names of the ext vars, and of the top-level arguments kiln passes.
+const (
+	argEnv    = "env"
+	argVars   = "vars"
+	argImages = "images"
+)
+
+// Render evaluates req.Path, a .jsonnet file, with import search folders
+// req.JPath, and flattens its output into Kubernetes objects (see
+// flatten).
+//
+// The ext vars env (a string, req.Env), vars (an object, req.Vars) and
+// images (an object, req.Images) are always set. When the file evaluates
+// to a function, the same values are passed as top-level arguments
+// instead, but only those the function declares: Render reads the
+// parameter names from the file's syntax tree, through local bindings
+// (`local x = …; function(env, vars) …`, `local f(env) = …; f`). When the
+// tree does not tell (the file's value is an import, a call, a
+// conditional…), all three are passed; the VM ignores them when the value
+// is not a function, and a function must then declare all three.
+//
+// Result.Inputs are the files read (the main file, imports, importstr and
+// importbin). Result.InputDigest covers their paths and contents, the main
+// path, the jpath and the values passed. Result.Params is {"env", "vars",
+// "images"}, or {"tla": {…}} holding the top-level arguments actually
+// passed when the file is a function; vars may hold secrets: the caller
+// redacts.
+//
+// go-jsonnet cannot be interrupted: ctx is checked before evaluation only.
+func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templates.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, &diag.Error{App: req.App, File: req.Path, Msg: fmt.Sprintf("the jsonnet engine failed unexpectedly: %v", p),
+				Hint: "this is a bug in kiln or go-jsonnet; please report it with the app's jsonnet files"}
+		}
+	}()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res, err = e.render(req)
+	if err != nil {
+		return nil, forApp(err, req.App)
+	}
+	return res, nil
+}
+
+func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
+	im := newImporter(req.Root, req.JPath, e.cache)
+	vm := gojsonnet.MakeVM()
+	vm.Importer(im)
+
+	env, vars, images := jsonString(req.Env), jsonObject(req.Vars), jsonObject(req.Images)
+	vm.ExtVar(argEnv, req.Env)
+	vm.ExtCode(argVars, vars)
+	vm.ExtCode(argImages, images)
+
+	node, _, err := vm.ImportAST("", req.Path)
+	if err != nil {
+		return nil, mainFileError(req, im, err)
+	}
+
+	params := map[string]any{
+		argEnv:    req.Env,
+		argVars:   anyMap(req.Vars),
+		argImages: anyMap(req.Images),
+	}
+	var tlas []string
+	switch shape, declared := topLevel(node, nil, 0); shape {
+	case shapeFunction:
+		tlas = declared
+		passed := map[string]any{}
+		for _, name := range tlas {
+			passed[name] = params[name]
+		}
+		params = map[string]any{"tla": passed}
+	case shapeUnknown:
+		tlas = []string{argEnv, argVars, argImages}
+	}
+	for _, name := range tlas {
+		switch name {
+		case argEnv:
+			vm.TLAVar(argEnv, req.Env)
+		case argVars:
+			vm.TLACode(argVars, vars)
+		case argImages:
+			vm.TLACode(argImages, images)
+		}
+	}
+
+	out, err := vm.Evaluate(node)
+	if err != nil {
+		return nil, convertError(req, im, err)
+	}
+	objs, err := flatten([]byte(out), req.Path)
+	if err != nil {
+		return nil, err
+	}
+
+	inputs := im.inputs()
+	h := sha256.New()
+	writeField(h, "path", req.Path)
+	for _, jp := range req.JPath {
+		writeField(h, "jpath", jp)
+	}
+	for _, in := range inputs {
+		writeField(h, "file", in)
+		writeField(h, "contents", im.contents[in].String())
+	}
+	writeField(h, "env", env)
+	writeField(h, "vars", vars)
+	writeField(h, "images", images)
+	for _, name := range tlas {
+		writeField(h, "tla", name)
+	}
+	return &templates.Result{
+		Objects:     objs,
+		Inputs:      inputs,
+		InputDigest: "sha256:" + hex.EncodeToString(h.Sum(nil)),
+		Params:      params,
+	}, nil
+}
+
+// writeField writes one length-prefixed name/value pair, so that no two
+// different inputs hash alike.
+func writeField(h hash.Hash, name, value string) {
+	fmt.Fprintf(h, "%s %d:%s\n", name, len(value), value)
+}
+
+// mainFileError explains why the main file could not be loaded or parsed.
+func mainFileError(req *templates.Request, im *importer, err error) error {
+	var ie *importError
+	if errors.As(err, &ie) {
+		if errors.Is(ie.Err, rootfs.ErrOutside) {
+			return &diag.Error{File: req.Path, Msg: "path leads outside the repository", Err: err,
+				Hint: "kiln reads only files inside the repository; fix the app's jsonnet: path in kiln.yaml"}
+		}
+		if ie.Err == nil {
+			return &diag.Error{File: req.Path, Msg: "the jsonnet file does not exist", Err: err,
+				Hint: "fix the app's jsonnet: path in kiln.yaml (relative to the repository root)"}
+		}
+		return &diag.Error{File: req.Path, Msg: "cannot read the jsonnet file", Err: err}
+	}
+	return convertError(req, im, err)
+}
+
+// jsonString encodes s as a JSON string.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s) // a string always encodes
+	return string(b)
+}
+
+// jsonObject encodes m as a JSON object with sorted keys, {} when nil.
+// JSON is Jsonnet, so the result is ext or TLA code.
+func jsonObject(m map[string]string) string {
+	if m == nil {
+		return "{}"
+	}
+	b, _ := json.Marshal(m) // a map of strings always encodes
+	return string(b)
+}
+
+// anyMap copies m for Params, whose consumers walk map[string]any.
+func anyMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// forApp names app in every *diag.Error inside err.
+func forApp(err error, app string) error {
+	var out []error
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if errors.As(e, &de) {
+			e = de.ForApp(app)
+		}
+		out = append(out, e)
+	}
+	return diag.Join(out...)
+}

@@ -1,0 +1,403 @@
+package jsonnet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	gojsonnet "github.com/google/go-jsonnet"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const secret = "s3cr3t-P4ssw0rd"
+
+var (
+	testVars = map[string]string{
+		"LOG_LEVEL":   "debug",
+		"DB_HOST":     "db.instavote.svc",
+		"DB_PASSWORD": secret,
+		"REPLICAS":    "0",
+	}
+	testImages = map[string]string{
+		"ghcr.io/acme/result": "ghcr.io/acme/result:1.4.2",
+		"ghcr.io/acme/vote":   "ghcr.io/acme/vote@sha256:0000000000000000000000000000000000000000000000000000000000000001",
+	}
+	testJPath = []string{"lib", "vendor"}
+)
+
+type renderCase struct {
+	name  string
+	path  string
+	env   string   // "dev" when empty
+	jpath []string // testJPath when nil
+	setup func(t *testing.T, root string)
+	// golden is the file under testdata/golden holding the result or the
+	// error text.
+	golden string
+	// wantOutside: the error must unwrap to rootfs.ErrOutside.
+	wantOutside bool
+}
+
+var renderCases = []renderCase{
+	{name: "object of objects with ext vars", path: "apps/result/main.jsonnet", golden: "result-dev.golden"},
+	{name: "object of objects in prod", path: "apps/result/main.jsonnet", env: "prod", golden: "result-prod.golden"},
+	{name: "function takes the arguments it declares", path: "apps/func/main.jsonnet", golden: "func.golden"},
+	{name: "function bound to a local", path: "apps/funclocal/main.jsonnet", golden: "funclocal.golden"},
+	{name: "function behind an import gets all three", path: "apps/unknown/main.jsonnet", golden: "unknown.golden"},
+	{name: "array", path: "apps/list/main.jsonnet", golden: "list.golden"},
+	{name: "kind List", path: "apps/listkind/main.jsonnet", golden: "listkind.golden"},
+	{name: "syntax error", path: "apps/errors/syntax.jsonnet", golden: "err-syntax.golden"},
+	{name: "unknown variable", path: "apps/errors/unknownvar.jsonnet", golden: "err-unknownvar.golden"},
+	{name: "runtime error in a library", path: "apps/errors/runtime.jsonnet", golden: "err-runtime.golden"},
+	{name: "error expression", path: "apps/errors/error.jsonnet", golden: "err-error.golden"},
+	{name: "undefined ext var", path: "apps/errors/extvar.jsonnet", golden: "err-extvar.golden"},
+	{name: "secret value in an error", path: "apps/errors/secret.jsonnet", golden: "err-secret.golden"},
+	{name: "top-level function with another parameter", path: "apps/errors/tla.jsonnet", golden: "err-tla.golden"},
+	{name: "import outside the root", path: "apps/errors/outside.jsonnet", golden: "err-outside.golden", wantOutside: true},
+	{name: "import not found", path: "apps/errors/notfound.jsonnet", golden: "err-notfound.golden"},
+	{name: "import of a folder", path: "apps/errors/dir.jsonnet", golden: "err-dir.golden"},
+	{name: "syntax error in an imported file", path: "apps/errors/libsyntax.jsonnet", golden: "err-libsyntax.golden"},
+	{name: "non-object output", path: "apps/errors/notobject.jsonnet", golden: "err-notobject.golden"},
+	{name: "a string", path: "apps/errors/string.jsonnet", golden: "err-string.golden"},
+	{name: "no objects", path: "apps/errors/empty.jsonnet", golden: "err-empty.golden"},
+	{name: "main file missing", path: "apps/nope/main.jsonnet", golden: "err-missing.golden"},
+	{name: "main file outside the root", path: "../main.jsonnet", golden: "err-main-outside.golden", wantOutside: true},
+	{
+		name: "symlinked library outside the root",
+		path: "apps/result/main.jsonnet",
+		setup: func(t *testing.T, root string) {
+			outside := t.TempDir()
+			write(t, outside, "k.libsonnet", "{}")
+			if err := os.Remove(filepath.Join(root, "lib", "k.libsonnet")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(outside, "k.libsonnet"), filepath.Join(root, "lib", "k.libsonnet")); err != nil {
+				t.Fatal(err)
+			}
+		},
+		golden:      "err-symlink-out.golden",
+		wantOutside: true,
+	},
+	{
+		name:   "jpath order: vendor first shadows lib",
+		path:   "apps/list/main.jsonnet",
+		jpath:  []string{"vendor", "lib"},
+		golden: "err-jpath-order.golden",
+	},
+}
+
+func (tc renderCase) request(root string) *templates.Request {
+	env, jpath := tc.env, tc.jpath
+	if env == "" {
+		env = "dev"
+	}
+	if jpath == nil {
+		jpath = testJPath
+	}
+	return &templates.Request{
+		Root: root, App: "result", Namespace: "instavote", Env: env,
+		Path: tc.path, JPath: jpath, Vars: testVars, Images: testImages,
+	}
+}
+
+func TestRender(t *testing.T) {
+	t.Parallel()
+	for _, tc := range renderCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := copyRepo(t)
+			if tc.setup != nil {
+				tc.setup(t, root)
+			}
+			res, err := New(Options{}).Render(context.Background(), tc.request(root))
+			var got string
+			if err != nil {
+				got = "error:\n" + err.Error() + "\n"
+				checkErr(t, err)
+				if is := errors.Is(err, rootfs.ErrOutside); is != tc.wantOutside {
+					t.Errorf("errors.Is(err, rootfs.ErrOutside) = %v, want %v", is, tc.wantOutside)
+				}
+			} else {
+				got = dump(t, res)
+			}
+			golden(t, filepath.Join("testdata", "golden", tc.golden), got)
+		})
+	}
+}
+
+// checkErr asserts what every error of the engine must satisfy.
+func checkErr(t *testing.T, err error) {
+	t.Helper()
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if !errors.As(e, &de) {
+			t.Errorf("error %q is not a *diag.Error", e)
+			continue
+		}
+		if de.App != "result" || de.File == "" || filepath.IsAbs(de.File) {
+			t.Errorf("error %q does not name the app and a repo-relative file", e)
+		}
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Errorf("error shows a secret value: %v", err)
+	}
+}
+
+// TestRenderErrorTypes checks that go-jsonnet's own error values stay
+// reachable through the *diag.Error.
+func TestRenderErrorTypes(t *testing.T) {
+	t.Parallel()
+	root := copyRepo(t)
+	e := New(Options{})
+	_, err := e.Render(context.Background(), renderCase{path: "apps/errors/runtime.jsonnet"}.request(root))
+	var rt gojsonnet.RuntimeError
+	if !errors.As(err, &rt) {
+		t.Errorf("runtime error %v does not unwrap to a gojsonnet.RuntimeError", err)
+	}
+	_, err = e.Render(context.Background(), renderCase{path: "apps/errors/syntax.jsonnet"}.request(root))
+	var se staticError
+	if !errors.As(err, &se) {
+		t.Errorf("syntax error %v does not unwrap to a static error", err)
+	}
+}
+
+// TestRenderShared renders every good case on one Engine, concurrently
+// and repeatedly: each Render has its own VM, the file cache is shared.
+// Run under -race.
+func TestRenderShared(t *testing.T) {
+	t.Parallel()
+	root := copyRepo(t)
+	var cases []renderCase
+	for _, tc := range renderCases {
+		if tc.setup == nil && !strings.HasPrefix(tc.golden, "err-") {
+			cases = append(cases, tc)
+		}
+	}
+	want := map[string]string{}
+	for _, tc := range cases {
+		res, err := New(Options{}).Render(context.Background(), tc.request(root))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		want[tc.name] = dump(t, res)
+	}
+	e := New(Options{})
+	var wg sync.WaitGroup
+	for i := range 4 {
+		for _, tc := range cases {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := e.Render(context.Background(), tc.request(root))
+				if err != nil {
+					t.Errorf("%s #%d: %v", tc.name, i, err)
+					return
+				}
+				if diff := cmp.Diff(want[tc.name], dump(t, res)); diff != "" {
+					t.Errorf("%s #%d differs from a render on a fresh engine (-want +got):\n%s", tc.name, i, diff)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+func TestRenderDigest(t *testing.T) {
+	t.Parallel()
+	root := copyRepo(t)
+	e := New(Options{})
+	digest := func(t *testing.T, change func(r *templates.Request)) string {
+		t.Helper()
+		req := renderCase{path: "apps/result/main.jsonnet"}.request(root)
+		req.Vars = map[string]string{"LOG_LEVEL": "debug", "DB_HOST": "db"}
+		if change != nil {
+			change(req)
+		}
+		res, err := e.Render(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.InputDigest
+	}
+	base := digest(t, nil)
+	tests := []struct {
+		name     string
+		change   func(r *templates.Request)
+		wantSame bool
+	}{
+		{name: "nothing", change: nil, wantSame: true},
+		{name: "var value", change: func(r *templates.Request) { r.Vars["LOG_LEVEL"] = "info" }},
+		{name: "new var", change: func(r *templates.Request) { r.Vars["X"] = "1" }},
+		{name: "env", change: func(r *templates.Request) { r.Env = "staging" }},
+		{name: "image", change: func(r *templates.Request) {
+			r.Images = map[string]string{"ghcr.io/acme/result": "ghcr.io/acme/result:2"}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := digest(t, tc.change); (got == base) != tc.wantSame {
+				t.Errorf("digest %s vs %s: same = %v, want %v", got, base, got == base, tc.wantSame)
+			}
+		})
+	}
+}
+
+func TestTopLevel(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		src       string
+		wantShape shape
+		wantNames []string
+	}{
+		{name: "object", src: "{a: 1}", wantShape: shapeValue},
+		{name: "array", src: "[{}]", wantShape: shapeValue},
+		{name: "object sum", src: "{a: 1} + {b: 2}", wantShape: shapeValue},
+		{name: "function", src: "function(images, env) {}", wantShape: shapeFunction, wantNames: []string{"env", "images"}},
+		{name: "function with other params", src: "function(cluster, vars={}) {}", wantShape: shapeFunction, wantNames: []string{"vars"}},
+		{name: "function without params", src: "function() {}", wantShape: shapeFunction},
+		{name: "local then function", src: "local x = 1; function(env) {}", wantShape: shapeFunction, wantNames: []string{"env"}},
+		{name: "local function by name", src: "local f(vars) = {}; f", wantShape: shapeFunction, wantNames: []string{"vars"}},
+		{name: "local alias", src: "local f = function(env) {}; local g = f; g", wantShape: shapeFunction, wantNames: []string{"env"}},
+		{name: "shadowed alias", src: "local f = function(env) {}; local g = f; local f = {}; g", wantShape: shapeFunction, wantNames: []string{"env"}},
+		{name: "local object by name", src: "local o = {}; o", wantShape: shapeValue},
+		{name: "self-referencing locals", src: "local a = b, b = a; a", wantShape: shapeUnknown},
+		{name: "import", src: "import 'x.libsonnet'", wantShape: shapeUnknown},
+		{name: "conditional", src: "if true then function(env) {} else {}", wantShape: shapeUnknown},
+		{name: "call", src: "(function(x) x)({})", wantShape: shapeUnknown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			node, err := gojsonnet.SnippetToAST("main.jsonnet", tc.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotShape, gotNames := topLevel(node, nil, 0)
+			if gotShape != tc.wantShape {
+				t.Errorf("shape = %d, want %d", gotShape, tc.wantShape)
+			}
+			if diff := cmp.Diff(tc.wantNames, gotNames); diff != "" {
+				t.Errorf("names (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRenderCanceled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := New(Options{}).Render(ctx, renderCase{path: "apps/result/main.jsonnet"}.request(copyRepo(t)))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Render with a canceled context = %v, want context.Canceled", err)
+	}
+}
+
+func ExampleEngine_Render() {
+	// Root must be absolute and free of symlinks.
+	root, _ := filepath.Abs(filepath.Join("testdata", "repo"))
+	root, _ = filepath.EvalSymlinks(root)
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{
+		Root:   root,
+		App:    "worker",
+		Env:    "dev",
+		Path:   "apps/listkind/main.jsonnet",
+		JPath:  []string{"lib", "vendor"},
+		Vars:   map[string]string{},
+		Images: map[string]string{},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, o := range res.Objects {
+		fmt.Println(o.Node.GetKind(), o.Node.GetName(), o.File)
+	}
+	fmt.Println(res.Inputs)
+	// Output:
+	// ConfigMap one apps/listkind/main.jsonnet
+	// Service two apps/listkind/main.jsonnet
+	// [apps/listkind/main.jsonnet lib/k.libsonnet vendor/util.libsonnet]
+}
+
+// dump prints a Result for a golden file: inputs, digest, params, then
+// each object under a "# file:line" header.
+func dump(t *testing.T, res *templates.Result) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("inputs:\n")
+	for _, in := range res.Inputs {
+		b.WriteString("  - " + in + "\n")
+	}
+	b.WriteString("digest: " + res.InputDigest + "\n")
+	params, err := json.MarshalIndent(res.Params, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("params: " + string(params) + "\n")
+	for _, o := range res.Objects {
+		b.WriteString("--- # " + o.File + ":" + strconv.Itoa(o.Line) + "\n")
+		s, err := o.Node.String()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// golden compares got with the file, or rewrites it under -update.
+func golden(t *testing.T, file, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", file, diff)
+	}
+}
+
+// copyRepo copies testdata/repo into a fresh, symlink-free root.
+func copyRepo(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(root, os.DirFS(filepath.Join("testdata", "repo"))); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func write(t *testing.T, dir, rel, data string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, rel), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

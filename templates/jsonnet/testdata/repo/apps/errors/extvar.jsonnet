@@ -1,0 +1,1 @@
+{ name: std.extVar('cluster') }

@@ -1,0 +1,2 @@
+local bad = import 'broken.libsonnet';
+bad

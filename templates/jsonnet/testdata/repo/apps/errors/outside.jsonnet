@@ -1,0 +1,2 @@
+local lib = import '../../../outside.libsonnet';
+lib

@@ -1,0 +1,2 @@
+local vars = std.extVar('vars');
+error 'cannot connect with password ' + vars.DB_PASSWORD

@@ -1,0 +1,3 @@
+{
+  labels(name):: { 'app.kubernetes.io/name': name },
+}

@@ -1,0 +1,574 @@
+package kustomize
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/api/krusty"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates/internal/securefs"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// repoRoot returns the absolute, symlink-free path of testdata/repo.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	abs, err := filepath.Abs(filepath.Join("testdata", "repo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return real
+}
+
+// format prints a result the way a reviewer reads it: the inputs, then
+// the objects as one YAML stream, each headed by where it came from.
+func format(res *templates.Result) string {
+	var b strings.Builder
+	b.WriteString("# inputs:\n")
+	for _, in := range res.Inputs {
+		fmt.Fprintf(&b, "#   %s\n", in)
+	}
+	for _, o := range res.Objects {
+		fmt.Fprintf(&b, "---\n# file: %s line: %d\n%s", o.File, o.Line, o.Node.MustString())
+	}
+	return b.String()
+}
+
+// formatErr prints an error with machine-specific paths replaced.
+func formatErr(err error, replacements ...string) string {
+	s := err.Error()
+	for i := 0; i+1 < len(replacements); i += 2 {
+		s = strings.ReplaceAll(s, replacements[i], replacements[i+1])
+	}
+	return s + "\n"
+}
+
+// golden compares got with testdata/golden/<dir>/<name>, rewriting it
+// under -update.
+func golden(t *testing.T, dir, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", "golden", dir, name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("reading golden file (run go test -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", p, diff)
+	}
+}
+
+// removeStale deletes golden files of dir that no case produced, under -update.
+func removeStale(t *testing.T, dir string, produced map[string]bool) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join("testdata", "golden", dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if produced[e.Name()] {
+			continue
+		}
+		if !*update {
+			t.Errorf("stale golden file testdata/golden/%s/%s (run go test -update to remove it)", dir, e.Name())
+			continue
+		}
+		if err := os.Remove(filepath.Join("testdata", "golden", dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var renderCases = []struct {
+	name    string
+	app     string
+	path    string
+	wantErr bool
+}{
+	{name: "base", app: "guestbook", path: "apps/guestbook/base"},
+	{name: "dev", app: "guestbook", path: "apps/guestbook/overlays/dev"},
+	{name: "prod", app: "guestbook", path: "apps/guestbook/overlays/prod"},
+	{name: "widgets", app: "widgets", path: "apps/widgets"},
+	{name: "helm-charts", app: "redis", path: "apps/helm", wantErr: true},
+	{name: "remote", app: "platform", path: "apps/remote", wantErr: true},
+	{name: "no-kustomization", app: "nokust", path: "apps/no-kustomization", wantErr: true},
+	{name: "missing-folder", app: "guestbook", path: "apps/guestbok/base", wantErr: true},
+	{name: "path-is-file", app: "guestbook", path: "apps/guestbook/base/kustomization.yaml", wantErr: true},
+	{name: "typo", app: "typo", path: "apps/typo", wantErr: true},
+	{name: "bad-resource", app: "bad", path: "apps/bad-resource", wantErr: true},
+	{name: "exec-plugin", app: "exec", path: "apps/exec-plugin", wantErr: true},
+}
+
+func TestRender(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	produced := map[string]bool{}
+	t.Run("cases", func(t *testing.T) {
+		for _, tc := range renderCases {
+			file := tc.name + ".yaml"
+			if tc.wantErr {
+				file = tc.name + ".err"
+			}
+			produced[file] = true
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				req := &templates.Request{Root: root, App: tc.app, Namespace: "ignored", Env: "dev", Path: tc.path}
+				res, err := New(Options{}).Render(context.Background(), req)
+				if tc.wantErr {
+					if err == nil {
+						t.Fatalf("Render succeeded, want an error")
+					}
+					checkDiag(t, err, tc.app)
+					golden(t, "render", file, formatErr(err, root, "$ROOT"))
+					return
+				}
+				if err != nil {
+					t.Fatalf("Render: %v", err)
+				}
+				golden(t, "render", file, format(res))
+			})
+		}
+	})
+	removeStale(t, "render", produced)
+}
+
+// checkDiag checks that every error inside err is a *diag.Error naming app.
+func checkDiag(t *testing.T, err error, app string) {
+	t.Helper()
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if !errors.As(e, &de) {
+			t.Errorf("error %q is not a *diag.Error", e)
+			continue
+		}
+		if de.App != app {
+			t.Errorf("error %q names app %q, want %q", e, de.App, app)
+		}
+		if de.File == "" || de.Hint == "" {
+			t.Errorf("error %q has no file or no hint", e)
+		}
+	}
+}
+
+func TestRenderResult(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	req := &templates.Request{Root: root, App: "guestbook", Path: "apps/guestbook/overlays/dev"}
+	res, err := New(Options{}).Render(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantInputs := []string{
+		"apps/guestbook/base/config/app.properties",
+		"apps/guestbook/base/deployment.yaml",
+		"apps/guestbook/base/kustomization.yaml",
+		"apps/guestbook/base/service.yaml",
+		"apps/guestbook/overlays/dev/kustomization.yaml",
+		"apps/guestbook/overlays/dev/replicas.yaml",
+	}
+	if diff := cmp.Diff(wantInputs, res.Inputs); diff != "" {
+		t.Errorf("Inputs (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(res.InputDigest, "sha256:") || len(res.InputDigest) != len("sha256:")+64 {
+		t.Errorf("InputDigest = %q, want sha256:<64 hex>", res.InputDigest)
+	}
+	if res.Params != nil {
+		t.Errorf("Params = %v, want nil", res.Params)
+	}
+	for _, o := range res.Objects {
+		if o.File != "apps/guestbook/overlays/dev/kustomization.yaml" || o.Line != 0 {
+			t.Errorf("object %s/%s: File, Line = %q, %d, want the kustomization file and 0", o.Node.GetKind(), o.Node.GetName(), o.File, o.Line)
+		}
+	}
+
+	// Rendering again gives the same bytes and digest: the ConfigMap's
+	// hash suffix is a function of its content.
+	again, err := New(Options{}).Render(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(format(res), format(again)); diff != "" {
+		t.Errorf("second render differs (-first +second):\n%s", diff)
+	}
+	if res.InputDigest != again.InputDigest {
+		t.Errorf("InputDigest changed between renders: %s, %s", res.InputDigest, again.InputDigest)
+	}
+}
+
+func TestInputDigestFollowsContent(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	root, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{
+		"app/kustomization.yaml": "resources: [cm.yaml]\n",
+		"app/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v1}\n",
+		"app/unused.yaml":        "not read\n",
+	})
+	req := &templates.Request{Root: root, App: "a", Path: "app"}
+	first, err := New(Options{}).Render(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"app/cm.yaml", "app/kustomization.yaml"}, first.Inputs); diff != "" {
+		t.Errorf("Inputs (-want +got):\n%s", diff)
+	}
+	write(t, root, map[string]string{"app/unused.yaml": "still not read\n"})
+	same, err := New(Options{}).Render(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same.InputDigest != first.InputDigest {
+		t.Errorf("a file that is not an input changed the digest")
+	}
+	write(t, root, map[string]string{"app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v2}\n"})
+	changed, err := New(Options{}).Render(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.InputDigest == first.InputDigest {
+		t.Errorf("changing an input kept the digest %s", first.InputDigest)
+	}
+}
+
+func write(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func symlink(t *testing.T, root string, links map[string]string) {
+	t.Helper()
+	for name, target := range links {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.FromSlash(target), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// escapeTree builds tmp/repo, the repository, next to tmp/outside, which
+// holds a kustomization and a "secret" that no render may read.
+func escapeTree(t *testing.T) (tmp, root string) {
+	t.Helper()
+	tmp, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root = filepath.Join(tmp, "repo")
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n"
+	write(t, tmp, map[string]string{
+		"outside/kustomization.yaml": "resources: [secret.yaml]\n",
+		"outside/secret.yaml":        fmt.Sprintf(cm, "stolen") + "data:\n  password: hunter2\n",
+
+		"repo/apps/escapes/dotdot/kustomization.yaml": "resources:\n  - ../../../../outside\n",
+
+		"repo/apps/escapes/filelink/kustomization.yaml": "resources:\n  - secret.yaml\n",
+
+		"repo/apps/escapes/dirlink/kustomization.yaml": "resources:\n  - base\n",
+
+		"repo/apps/escapes/patchlink/kustomization.yaml": "resources:\n  - cm.yaml\npatches:\n  - path: patch.yaml\n",
+		"repo/apps/escapes/patchlink/cm.yaml":            fmt.Sprintf(cm, "stolen"),
+
+		"repo/apps/escapes/generator/kustomization.yaml": "configMapGenerator:\n  - name: creds\n    files:\n      - password=../../../../outside/secret.yaml\n",
+
+		"repo/apps/escapes/nested/kustomization.yaml": "resources:\n  - ../filelink\n",
+
+		"repo/apps/escapes/component/kustomization.yaml": "resources:\n  - cm.yaml\ncomponents:\n  - ../../../../outside\n",
+		"repo/apps/escapes/component/cm.yaml":            fmt.Sprintf(cm, "fine"),
+	})
+	symlink(t, tmp, map[string]string{
+		"repo/apps/escapes/filelink/secret.yaml": "../../../../outside/secret.yaml",
+		"repo/apps/escapes/dirlink/base":         "../../../../outside",
+		"repo/apps/escapes/patchlink/patch.yaml": "../../../../outside/secret.yaml",
+		"repo/apps/linked":                       "../../outside",
+	})
+	return tmp, root
+}
+
+func TestRenderEscapes(t *testing.T) {
+	t.Parallel()
+	tmp, root := escapeTree(t)
+	tests := []struct {
+		name string
+		path string
+	}{
+		{name: "dotdot-base", path: "apps/escapes/dotdot"},
+		{name: "symlinked-file", path: "apps/escapes/filelink"},
+		{name: "symlinked-dir", path: "apps/escapes/dirlink"},
+		{name: "symlinked-patch", path: "apps/escapes/patchlink"},
+		{name: "generator-file", path: "apps/escapes/generator"},
+		{name: "nested-base", path: "apps/escapes/nested"},
+		{name: "component", path: "apps/escapes/component"},
+		{name: "kustomize-path", path: "../outside"},
+		{name: "symlinked-kustomize-path", path: "apps/linked"},
+	}
+	produced := map[string]bool{}
+	t.Run("cases", func(t *testing.T) {
+		for _, tc := range tests {
+			produced[tc.name+".err"] = true
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				req := &templates.Request{Root: root, App: "escape", Path: tc.path}
+				res, err := New(Options{}).Render(context.Background(), req)
+				if err == nil {
+					t.Fatalf("Render succeeded with %d objects, want an error", len(res.Objects))
+				}
+				checkDiag(t, err, "escape")
+				if !errors.Is(err, rootfs.ErrOutside) {
+					t.Errorf("error does not wrap rootfs.ErrOutside: %v", err)
+				}
+				if strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("error shows the outside file's content: %v", err)
+				}
+				golden(t, "escape", tc.name+".err", formatErr(err, root, "$ROOT", tmp, "$TMP"))
+			})
+		}
+	})
+	removeStale(t, "escape", produced)
+}
+
+// TestSecureFSStopsKrusty runs krusty on the escapes without the precheck:
+// the file system alone must refuse them.
+func TestSecureFSStopsKrusty(t *testing.T) {
+	t.Parallel()
+	_, root := escapeTree(t)
+	for _, dir := range []string{"apps/escapes/dotdot", "apps/escapes/filelink", "apps/escapes/dirlink", "apps/escapes/patchlink", "apps/escapes/generator", "apps/escapes/component"} {
+		t.Run(dir, func(t *testing.T) {
+			t.Parallel()
+			fsys, err := securefs.New(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = Locked(context.Background(), func() error {
+				_, err := krusty.MakeKustomizer(krustyOptions()).Run(fsys, filepath.Join(root, dir))
+				return err
+			})
+			if err == nil {
+				t.Fatal("krusty built an escaping kustomization")
+			}
+			if len(fsys.Denied()) == 0 {
+				t.Errorf("the file system refused nothing; krusty failed with: %v", err)
+			}
+			for _, in := range fsys.Read() {
+				if strings.HasPrefix(in, "..") {
+					t.Errorf("read %s, outside the root", in)
+				}
+			}
+			// What Render makes of it names the escape.
+			de := buildError(&templates.Request{Root: root, App: "escape"}, fsys, dir+"/kustomization.yaml", err)
+			if !errors.Is(de, rootfs.ErrOutside) || !strings.Contains(de.Error(), "leads outside the repository") {
+				t.Errorf("buildError = %v, want an escape error", de)
+			}
+		})
+	}
+}
+
+// TestRemoteRefusedWithoutGitOrHTTP puts a fake git first on PATH and
+// serves the remote URLs from a local server: neither may be used.
+// Not parallel: it sets PATH.
+func TestRemoteRefusedWithoutGitOrHTTP(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		fmt.Fprint(w, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fetched\n")
+	}))
+	defer srv.Close()
+
+	bin := t.TempDir()
+	marker := filepath.Join(bin, "git-ran")
+	script := "#!/bin/sh\necho \"$@\" >> '" + marker + "'\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "git"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := srv.URL // http://127.0.0.1:port
+	write(t, root, map[string]string{
+		"app/kustomization.yaml": strings.Join([]string{
+			"resources:",
+			"  - " + u + "/deploy.yaml",
+			"  - git::" + u + "/acme/base.git//deploy?ref=v1",
+			"  - github.com/acme/base//deploy?ref=v1",
+			"  - git@github.com:acme/base.git",
+			"  - ssh://git@127.0.0.1/acme/base.git",
+			"components:",
+			"  - " + u + "/acme/component.git",
+			"transformers:",
+			"  - transformer.yaml",
+			"crds:",
+			"  - " + u + "/crd.json",
+			"configMapGenerator:",
+			"  - name: fetched",
+			"    files:",
+			"      - conf=" + u + "/conf.txt",
+			"",
+		}, "\n"),
+		"app/transformer.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\npath: " + u + "/patch.yaml\n",
+	})
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "remote", Path: "app"})
+	if err == nil {
+		t.Fatal("Render succeeded, want remote bases refused")
+	}
+	checkDiag(t, err, "remote")
+	got := formatErr(err, u, "$SERVER")
+	golden(t, "remote", "refused.err", got)
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the render made %d HTTP requests", n)
+	}
+	if data, err := os.ReadFile(marker); err == nil {
+		t.Errorf("the render ran git: %s", data)
+	}
+}
+
+func TestRenderCanceled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := New(Options{}).Render(ctx, &templates.Request{Root: repoRoot(t), App: "guestbook", Path: "apps/guestbook/base"})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Render error = %v, want context.Canceled", err)
+	}
+}
+
+// TestConcurrentRenders renders several apps at once from one Engine; run
+// it with -race.
+func TestConcurrentRenders(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	e := New(Options{})
+	paths := []string{"apps/guestbook/base", "apps/guestbook/overlays/dev", "apps/guestbook/overlays/prod", "apps/widgets"}
+	want := map[string]string{}
+	for _, p := range paths {
+		res, err := e.Render(context.Background(), &templates.Request{Root: root, App: "a", Path: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[p] = format(res)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*len(paths))
+	for range 4 {
+		for _, p := range paths {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := e.Render(context.Background(), &templates.Request{Root: root, App: "a", Path: p})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if diff := cmp.Diff(want[p], format(res)); diff != "" {
+					errs <- fmt.Errorf("%s differs when rendered concurrently (-want +got):\n%s", p, diff)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestCustomOpenAPIDoesNotLeak renders a kustomization whose `openapi:`
+// schema knows only ConfigMap, then the dev overlay: kustomize keeps the
+// schema in globals, and without Locked's reset the overlay's strategic
+// merge patch would replace the container instead of merging it
+// (https://github.com/fluxcd/pkg/issues/1237).
+func TestCustomOpenAPIDoesNotLeak(t *testing.T) {
+	t.Parallel()
+	tmp, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, tmp, map[string]string{
+		"app/kustomization.yaml": "openapi:\n  path: schema.json\nresources: [cm.yaml]\n",
+		"app/schema.json":        `{"definitions": {"io.k8s.api.core.v1.ConfigMap": {"type": "object", "x-kubernetes-group-version-kind": [{"group": "", "kind": "ConfigMap", "version": "v1"}]}}}`,
+		"app/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+	})
+	e := New(Options{})
+	if _, err := e.Render(context.Background(), &templates.Request{Root: tmp, App: "custom", Path: "app"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Render(context.Background(), &templates.Request{Root: repoRoot(t), App: "guestbook", Path: "apps/guestbook/overlays/dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "render", "dev.yaml", format(res))
+}
+
+// TestPanicRecovered feeds kustomize an OpenAPI schema it panics on
+// (kyaml's initSchema panics on an invalid custom schema): Render returns
+// an error naming the app, and later renders are unaffected.
+func TestPanicRecovered(t *testing.T) {
+	t.Parallel()
+	tmp, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, tmp, map[string]string{
+		"app/kustomization.yaml": "openapi:\n  path: schema.json\nresources: [cm.yaml]\npatches:\n  - patch: |-\n      apiVersion: v1\n      kind: ConfigMap\n      metadata: {name: a}\n      data: {k: v}\n",
+		"app/schema.json":        `{"definitions": [not json`,
+		"app/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+	})
+	e := New(Options{})
+	_, err = e.Render(context.Background(), &templates.Request{Root: tmp, App: "broken", Path: "app"})
+	if err == nil {
+		t.Fatal("Render succeeded, want an error")
+	}
+	checkDiag(t, err, "broken")
+	// Not golden: the JSON decoder's wording of the cause varies.
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "app/kustomization.yaml" || !strings.HasPrefix(de.Msg, "kustomize panicked: invalid schema file") {
+		t.Errorf("error = %v, want a kustomize panic naming app/kustomization.yaml", err)
+	}
+	res, err := e.Render(context.Background(), &templates.Request{Root: repoRoot(t), App: "guestbook", Path: "apps/guestbook/overlays/dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "render", "dev.yaml", format(res))
+}
