@@ -272,6 +272,14 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		return er
 	}
 	er.Redactor = redact.New(res.Secrets)
+	if res.SOPS != nil {
+		// Accepting the key and committing Secrets unencrypted would be
+		// worse than refusing it.
+		er.Err = diag.Join(&diag.Error{File: ef.File, Line: res.SOPS.Line,
+			Msg:  "sops: kiln cannot encrypt Secrets with SOPS yet",
+			Hint: "remove sops: and keep secret values out of the hydrated tree (reference Secrets managed elsewhere), or set allowPlainSecrets: true"})
+		return er
+	}
 
 	runs := make([]*appRun, len(res.Apps))
 	var wg sync.WaitGroup

@@ -1,0 +1,289 @@
+package render_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/golden"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const example = "../examples/instavote"
+
+// testOptions are fixed options, so golden trees do not depend on the
+// machine or the checkout.
+func testOptions() render.Options {
+	opts := render.DefaultOptions()
+	opts.CacheDir = ""
+	opts.Version = "test"
+	opts.Source = render.Source{Repo: "https://github.com/acme/instavote.git", Commit: "0123456789abcdef0123456789abcdef01234567"}
+	opts.Images = render.Images{Refs: []string{
+		"ghcr.io/acme/vote:1.4.2",
+		"ghcr.io/acme/worker@sha256:4f0d7e1d5c6c8e1c3b0f8c1f0b3e6d8a2c5e9f7a1b3c5d7e9f1a3b5c7d9e1f3a",
+		"docker.io/library/redis:7.2.5",
+	}}
+	return opts
+}
+
+func load(t testing.TB, dir string) *envconfig.Pipeline {
+	t.Helper()
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func renderAll(t testing.TB, p *envconfig.Pipeline, opts render.Options) []*render.EnvResult {
+	t.Helper()
+	r, err := render.New(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return results
+}
+
+// TestExampleGolden renders the bundled example and compares every env's
+// tree with render/testdata/golden/instavote/<env>.
+func TestExampleGolden(t *testing.T) {
+	t.Parallel()
+	results := renderAll(t, load(t, example), testOptions())
+	if len(results) != 3 {
+		t.Fatalf("rendered %d envs, want 3", len(results))
+	}
+	for _, er := range results {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		var warns []string
+		for _, w := range er.Warnings {
+			warns = append(warns, w.Msg)
+		}
+		// worker is disabled in dev, so its CI image is used by nothing there.
+		want := map[string][]string{"dev": {"image ghcr.io/acme/worker is used by no app in env dev"}}[er.Env]
+		if diff := cmp.Diff(want, warns); diff != "" {
+			t.Errorf("env %s: warnings (-want +got):\n%s", er.Env, diff)
+		}
+		golden.Tree(t, filepath.Join("testdata", "golden", "instavote", er.Env), er.Files, *update)
+	}
+}
+
+// TestDeterministic renders twice with separate Renderers and once with the
+// apps in reverse order: the bytes must be the same every time.
+func TestDeterministic(t *testing.T) {
+	t.Parallel()
+	p := load(t, example)
+	first := renderAll(t, p, testOptions())
+	second := renderAll(t, p, testOptions())
+
+	shuffled := load(t, example)
+	slices.Reverse(shuffled.Apps)
+	slices.Reverse(shuffled.Environments) // envs are rendered independently
+	third := renderAll(t, shuffled, testOptions())
+	byEnv := map[string]*render.EnvResult{}
+	for _, er := range third {
+		byEnv[er.Env] = er
+	}
+	for i, a := range first {
+		for name, b := range map[string]*render.EnvResult{"second render": second[i], "reversed apps": byEnv[a.Env]} {
+			if a.Err != nil || b.Err != nil {
+				t.Fatalf("env %s: %v / %v", a.Env, a.Err, b.Err)
+			}
+			if diff := cmp.Diff(a.Files, b.Files); diff != "" {
+				t.Errorf("env %s, %s differs (-first +other):\n%s", a.Env, name, diff)
+			}
+		}
+	}
+}
+
+// copyExample copies the example project to a temporary folder tests may
+// change.
+func copyExample(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "repo")
+	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestFailedRenderKeepsEarlierTree breaks a template after a good render:
+// the env must fail and its earlier tree stay byte-identical.
+func TestFailedRenderKeepsEarlierTree(t *testing.T) {
+	t.Parallel()
+	repo := copyExample(t)
+	out := filepath.Join(t.TempDir(), "rendered")
+	for _, er := range renderAll(t, load(t, repo), testOptions()) {
+		if err := render.WriteEnv(out, er); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := readTree(t, out)
+
+	writeFile(t, filepath.Join(repo, "apps/db/configmap.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db-config\ndata:\n  LOG_LEVEL: ${NO_SUCH_VAR}\n")
+	results := renderAll(t, load(t, repo), testOptions())
+	for _, er := range results {
+		if er.Err == nil {
+			t.Fatalf("env %s rendered despite an undefined variable", er.Env)
+		}
+		if !strings.Contains(er.Err.Error(), "apps/db/configmap.yaml:6") {
+			t.Errorf("env %s: error does not name file and line:\n%v", er.Env, er.Err)
+		}
+		if err := render.WriteEnv(out, er); err == nil {
+			t.Errorf("WriteEnv wrote env %s although it failed", er.Env)
+		}
+	}
+	if diff := cmp.Diff(before, readTree(t, out)); diff != "" {
+		t.Errorf("the earlier tree changed (-before +after):\n%s", diff)
+	}
+}
+
+// TestRemovedAppsVanish disables an app: its files must be gone from the
+// new tree, and nothing else may be left behind.
+func TestRemovedAppsVanish(t *testing.T) {
+	t.Parallel()
+	repo := copyExample(t)
+	out := filepath.Join(t.TempDir(), "rendered")
+	write := func() {
+		for _, er := range renderAll(t, load(t, repo), testOptions()) {
+			if er.Err != nil {
+				t.Fatalf("env %s: %v", er.Env, er.Err)
+			}
+			if err := render.WriteEnv(out, er); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write()
+	if _, err := os.Stat(filepath.Join(out, "prod/apps/worker")); err != nil {
+		t.Fatal(err)
+	}
+	env, err := os.ReadFile(filepath.Join(repo, "envs/prod.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(env), "\napps:\n", "\napps:\n  worker:\n    enabled: false\n", 1)
+	if text == string(env) {
+		t.Fatal("envs/prod.yaml has no apps: section to extend")
+	}
+	writeFile(t, filepath.Join(repo, "envs/prod.yaml"), text)
+	write()
+	for p := range readTree(t, filepath.Join(out, "prod")) {
+		if strings.Contains(p, "worker") {
+			t.Errorf("file of the disabled app left behind: %s", p)
+		}
+	}
+	lock, err := os.ReadFile(filepath.Join(out, "prod/kiln.lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(lock, []byte(`"worker"`)) {
+		t.Error("kiln.lock.json still names the disabled app")
+	}
+}
+
+// TestSecretVars checks that a secret value in the output is an error that
+// names the object and the var but never the value, unless the env allows
+// plain secrets.
+func TestSecretVars(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3t-Pa55word"
+	for _, allow := range []bool{false, true} {
+		repo := copyExample(t)
+		writeFile(t, filepath.Join(repo, "apps/db/secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-credentials\nstringData:\n  password: ${DB_PASSWORD}\n")
+		env, err := os.ReadFile(filepath.Join(repo, "envs/dev.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		extra := "secretVars:\n  DB_PASSWORD: DEV_DB_PASSWORD\n"
+		if allow {
+			extra += "allowPlainSecrets: true\n"
+		}
+		writeFile(t, filepath.Join(repo, "envs/dev.yaml"), extra+string(env))
+		opts := testOptions()
+		opts.LookupEnv = func(k string) (string, bool) {
+			if k == "DEV_DB_PASSWORD" {
+				return secret, true
+			}
+			return "", false
+		}
+		r, err := render.New(load(t, repo), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := r.Render(context.Background(), []string{"dev"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		er := results[0]
+		if allow {
+			if er.Err != nil {
+				t.Fatalf("allowPlainSecrets: %v", er.Err)
+			}
+			if !bytes.Contains(er.Files["apps/db/secret_db-credentials.yaml"], []byte(secret)) {
+				t.Error("allowPlainSecrets: the Secret does not hold the value")
+			}
+			for p, data := range er.Files {
+				if strings.HasPrefix(p, "high-level/") && bytes.Contains(data, []byte(secret)) {
+					t.Errorf("%s shows the secret value", p)
+				}
+			}
+			continue
+		}
+		if er.Err == nil {
+			t.Fatal("a secret value in plain text was accepted")
+		}
+		msg := er.Err.Error()
+		for _, want := range []string{"Secret/instavote/db-credentials", "DB_PASSWORD", "allowPlainSecrets"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("error does not mention %q:\n%s", want, msg)
+			}
+		}
+		if strings.Contains(msg, secret) {
+			t.Errorf("error shows the secret value:\n%s", msg)
+		}
+	}
+}
