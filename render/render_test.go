@@ -287,3 +287,47 @@ func TestSecretVars(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateNamesNondeterministicObjects adds a chart template that uses
+// random values and the clock: Validate must name those objects only.
+func TestValidateNamesNondeterministicObjects(t *testing.T) {
+	t.Parallel()
+	repo := copyExample(t)
+	writeFile(t, filepath.Join(repo, "charts/redis/templates/random.yaml"), `apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ .Release.Name }}-random
+stringData:
+  password: {{ randAlphaNum 16 | quote }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-stamp
+data:
+  at: {{ now | date "2006-01-02T15:04:05.000000000" | quote }}
+`)
+	r, err := render.New(load(t, repo), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Validate(context.Background(), []string{"dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results[0].Err == nil {
+		t.Fatal("Validate accepted random output")
+	}
+	got := results[0].Err.Error()
+	for _, want := range []string{
+		"app redis: Secret/instavote/redis-random: differs between two renders of the same inputs",
+		"app redis: ConfigMap/instavote/redis-stamp: differs between two renders of the same inputs",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Validate error lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "StatefulSet") || strings.Contains(got, "app vote") {
+		t.Errorf("Validate blamed a deterministic object:\n%s", got)
+	}
+}
