@@ -17,8 +17,8 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

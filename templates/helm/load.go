@@ -15,8 +15,8 @@ import (
 	"helm.sh/helm/v3/pkg/ignore"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 // chartSource is a chart's files and where they came from.

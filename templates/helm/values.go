@@ -11,8 +11,8 @@ import (
 	"helm.sh/helm/v3/pkg/chartutil"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 // values are the user-supplied values of one render, before they are

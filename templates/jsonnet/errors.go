@@ -10,9 +10,9 @@ import (
 	"github.com/google/go-jsonnet/ast"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/envsubst"
-	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
 // staticError matches go-jsonnet's parse and static-analysis errors. Their

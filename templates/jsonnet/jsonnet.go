@@ -12,8 +12,8 @@ import (
 	gojsonnet "github.com/google/go-jsonnet"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 // Options configures an Engine. It has no fields yet; it exists so that

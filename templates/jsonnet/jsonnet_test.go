@@ -17,8 +17,8 @@ import (
 	gojsonnet "github.com/google/go-jsonnet"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

@@ -18,8 +18,8 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
 )
 

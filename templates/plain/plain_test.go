@@ -16,8 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
