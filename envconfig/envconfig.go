@@ -18,12 +18,12 @@ const (
 )
 
 // DefaultKubeVersion is what Helm's .Capabilities.KubeVersion reports when
-// kiln.yaml sets no kubeVersion. It is a recent stable Kubernetes minor that
-// charts commonly gate features on (charts compare it with semverCompare), so
-// that the default renders what a current cluster would get; a fixed value
-// rather than the client libraries' version keeps renders identical across
-// kiln builds until the constant is bumped on purpose.
-const DefaultKubeVersion = "1.34.0"
+// kiln.yaml sets no kubeVersion: the Kubernetes minor of the client
+// libraries kiln is built with (k8s.io/client-go v0.N → 1.N.0), the newest
+// API kiln's strict validation knows. It is a constant rather than read at
+// run time so that renders stay identical until it is bumped on purpose;
+// TestDefaultKubeVersionMatchesGoMod fails when go.mod moves on without it.
+const DefaultKubeVersion = "1.37.0"
 
 // Engine names, the keys of an app that choose how it renders.
 const (

@@ -372,15 +372,27 @@ func forApp(app string, err error) error {
 
 // redactErr masks secret values in every message of err. Engines are told
 // not to echo values, but a template can put anything into its own error.
+// Structured errors keep their location; their cause is dropped when its
+// text held a secret, since printing it would show the value again.
 func redactErr(rd *redact.Redactor, err error) error {
 	var out []error
 	for _, e := range diag.Flatten(err) {
 		msg := e.Error()
-		if red := rd.String(msg); red != msg {
-			out = append(out, &diag.Error{Msg: red})
+		if rd.String(msg) == msg {
+			out = append(out, e)
 			continue
 		}
-		out = append(out, e)
+		var de *diag.Error
+		if errors.As(e, &de) {
+			c := *de
+			if c.Msg == "" && c.Err != nil {
+				c.Msg = c.Err.Error()
+			}
+			c.Msg, c.Hint, c.Err = rd.String(c.Msg), rd.String(c.Hint), nil
+			out = append(out, &c)
+			continue
+		}
+		out = append(out, &diag.Error{Msg: rd.String(msg)})
 	}
 	return errors.Join(out...)
 }

@@ -331,3 +331,37 @@ data:
 		t.Errorf("Validate blamed a deterministic object:\n%s", got)
 	}
 }
+
+// TestSecretNeverInErrors makes a template fail with a secret value in its
+// own message: the error must keep its location and mask the value.
+func TestSecretNeverInErrors(t *testing.T) {
+	t.Parallel()
+	const secret = "hunter2-very-secret"
+	repo := copyExample(t)
+	writeFile(t, filepath.Join(repo, "apps/result/main.jsonnet"), "function(env, vars, images) error 'cannot connect with ' + vars.DB_PASSWORD\n")
+	env, err := os.ReadFile(filepath.Join(repo, "envs/dev.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(repo, "envs/dev.yaml"), "secretVars:\n  DB_PASSWORD: DEV_DB_PASSWORD\n"+string(env))
+	opts := testOptions()
+	opts.LookupEnv = func(k string) (string, bool) { return secret, k == "DEV_DB_PASSWORD" }
+	r, err := render.New(load(t, repo), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), []string{"dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results[0].Err == nil {
+		t.Fatal("the failing template rendered")
+	}
+	msg := results[0].Err.Error()
+	if strings.Contains(msg, secret) {
+		t.Errorf("error shows the secret value:\n%s", msg)
+	}
+	if !strings.Contains(msg, "apps/result/main.jsonnet:1") {
+		t.Errorf("error lost its location:\n%s", msg)
+	}
+}
