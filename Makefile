@@ -53,9 +53,14 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRef$$' -fuzztime 20s ./render/internal/images
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./envconfig
 
-## refcheck: compare kiln's output with the real helm, kustomize and jsonnet programs (needs network; not part of test)
-refcheck: build
-	./hack/refcheck.sh
+## refcheck: compare kiln's output with the real helm, kustomize and jsonnet programs,
+## installed from the Go module proxy at the versions kiln links (needs network; not part of test)
+REFBIN := $(CURDIR)/bin/ref
+refcheck:
+	GOBIN=$(REFBIN) $(GO) install helm.sh/helm/v3/cmd/helm@v3.22.0
+	GOBIN=$(REFBIN) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@v5.8.2
+	GOBIN=$(REFBIN) $(GO) install github.com/google/go-jsonnet/cmd/jsonnet@v0.22.0
+	PATH="$(REFBIN):$$PATH" $(GO) test -tags refcheck -count=1 -v ./internal/refcheck
 
 clean:
 	rm -rf bin rendered

@@ -1,0 +1,204 @@
+//go:build refcheck
+
+package refcheck
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+const example = "../../examples/instavote"
+
+// TestAgainstPrograms renders the example with kiln and each app with the
+// program it claims parity with, and compares the objects. Apps with env
+// patches are skipped (the programs know nothing of them), and kiln renders
+// without CI images. Both sides drop metadata.namespace, because setting a
+// namespaced object's default namespace is kiln's documented addition.
+func TestAgainstPrograms(t *testing.T) {
+	root, err := filepath.Abs(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := envconfig.Load(filepath.Join(root, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := render.DefaultOptions()
+	opts.CacheDir = t.TempDir()
+	r, err := render.New(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for _, er := range results {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		ef, err := p.LoadEnvFile(er.Env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.Resolve(er.Env, ef, func(string) (string, bool) { return "", false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, app := range res.Apps {
+			if len(app.Patches) > 0 || app.Engine == envconfig.EngineYAML {
+				continue
+			}
+			t.Run(er.Env+"/"+app.Name, func(t *testing.T) {
+				want := reference(t, root, p, res, app)
+				var got []string
+				for path, data := range er.Files {
+					if strings.HasPrefix(path, "apps/"+app.Name+"/") && !strings.HasSuffix(path, "/kustomization.yaml") {
+						got = append(got, canonical(t, data)...)
+					}
+				}
+				sort.Strings(got)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("kiln differs from the %s program (-program +kiln):\n%s", app.Engine, diff)
+				}
+			})
+			compared++
+		}
+	}
+	if compared == 0 {
+		t.Fatal("compared nothing")
+	}
+}
+
+// reference runs the program for one app in the repository root.
+func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.Resolved, app envconfig.ResolvedApp) []string {
+	t.Helper()
+	var args []string
+	var prog string
+	switch app.Engine {
+	case envconfig.EngineHelm:
+		prog = "helm"
+		args = []string{"template", app.Name, app.Helm.Chart, "-n", app.Namespace, "--include-crds", "--skip-tests", "--kube-version", p.KubeVersion}
+		for _, v := range app.Helm.Values {
+			args = append(args, "-f", v)
+		}
+		if len(app.Values) > 0 {
+			data, err := yaml.Marshal(app.Values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := filepath.Join(t.TempDir(), "env-values.yaml")
+			if err := os.WriteFile(f, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args = append(args, "-f", f)
+		}
+	case envconfig.EngineKustomize:
+		prog = "kustomize"
+		args = []string{"build", app.Kustomize}
+	case envconfig.EngineJsonnet:
+		prog = "jsonnet"
+		vars, err := json.Marshal(res.Vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range app.Jsonnet.JPath {
+			args = append(args, "-J", j)
+		}
+		args = append(args, "--ext-str", "env="+res.Env.Name, "--ext-code", "vars="+string(vars), "--ext-code", "images={}",
+			"--tla-str", "env="+res.Env.Name, "--tla-code", "vars="+string(vars), "--tla-code", "images={}", app.Jsonnet.File)
+	}
+	cmd := exec.Command(prog, args...)
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", prog, strings.Join(args, " "), err, stderr.String())
+	}
+	var objs []string
+	if app.Engine == envconfig.EngineJsonnet {
+		var v any
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range flatten(v) {
+			data, err := json.Marshal(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs = append(objs, canonical(t, data)...)
+		}
+	} else {
+		for _, doc := range strings.Split(string(out), "\n---") {
+			objs = append(objs, canonical(t, []byte(doc))...)
+		}
+	}
+	sort.Strings(objs)
+	return objs
+}
+
+// flatten walks jsonnet output like Tanka: objects with apiVersion and
+// kind are objects, anything else is searched, nulls dropped.
+func flatten(v any) []map[string]any {
+	switch x := v.(type) {
+	case map[string]any:
+		if _, ok := x["apiVersion"]; ok {
+			if _, ok := x["kind"]; ok {
+				return []map[string]any{x}
+			}
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var out []map[string]any
+		for _, k := range keys {
+			out = append(out, flatten(x[k])...)
+		}
+		return out
+	case []any:
+		var out []map[string]any
+		for _, e := range x {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// canonical turns a YAML document into sorted-key JSON without
+// metadata.namespace; an empty document gives nothing.
+func canonical(t *testing.T, doc []byte) []string {
+	t.Helper()
+	var m map[string]any
+	if err := yaml.Unmarshal(doc, &m); err != nil {
+		t.Fatalf("parsing %q: %v", doc, err)
+	}
+	if m == nil {
+		return nil
+	}
+	if md, ok := m["metadata"].(map[string]any); ok {
+		delete(md, "namespace")
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{string(data)}
+}
