@@ -68,6 +68,10 @@ type Options struct {
 	PlainHTTP bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// OnSecrets, when set, is called with an env's secret values as soon as
+	// they are read and before anything renders, so a CI system can mask
+	// them (GitHub's ::add-mask::) before any line that could hold one.
+	OnSecrets func(values []string)
 }
 
 // DefaultOptions returns Options with a user cache folder for charts.
@@ -272,6 +276,9 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		return er
 	}
 	er.Redactor = redact.New(res.Secrets)
+	if r.opts.OnSecrets != nil {
+		r.opts.OnSecrets(er.Redactor.Values())
+	}
 	if res.SOPS != nil {
 		// Accepting the key and committing Secrets unencrypted would be
 		// worse than refusing it.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -61,6 +62,9 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	}
 	p, err := envconfig.Load(c.String("config"))
 	if err != nil {
+		// kiln.yaml and env file errors, annotated on their lines in
+		// GitHub Actions; report() prints them as text as well.
+		actionsRunner(c, lookup).Error(err)
 		return nil, nil, opts, err
 	}
 	list, _ := lookup("KILN_IMAGES")
@@ -68,6 +72,9 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	opts.Strict = c.Bool("strict")
 	opts.Version = version
 	opts.LookupEnv = lookup
+	if gh := actionsRunner(c, lookup); gh.Enabled() {
+		opts.OnSecrets = gh.Mask // before any line that could hold a value
+	}
 	if d := c.String("cache-dir"); d != "" {
 		opts.CacheDir = d
 	}
@@ -108,7 +115,7 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 					errs = append(errs, &envError{env: er.Env, err: er.Err})
 				}
 			}
-			return finish(c, stdout, stderr, results, out, "rendered", errors.Join(errs...))
+			return finish(c, stdout, stderr, lookup, results, out, "rendered", errors.Join(errs...))
 		},
 	}
 }
@@ -137,7 +144,7 @@ func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.
 					errs = append(errs, &envError{env: er.Env, err: er.Err})
 				}
 			}
-			return finish(c, stdout, stderr, results, "", "valid", errors.Join(errs...))
+			return finish(c, stdout, stderr, lookup, results, "", "valid", errors.Join(errs...))
 		},
 	}
 }
@@ -155,8 +162,17 @@ type envReport struct {
 }
 
 // finish prints warnings and summaries. Text goes to stderr (progress);
-// --output json puts one document on stdout.
-func finish(c *cli.Context, stdout, stderr io.Writer, results []*render.EnvResult, out, verb string, err error) error {
+// --output json puts one document on stdout. In GitHub Actions it first
+// masks the secret values, then annotates errors and warnings, writes the
+// job summary and sets the step outputs (see docs/github-actions.md).
+func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*render.EnvResult, out, verb string, err error) error {
+	gh := actionsRunner(c, lookup)
+	// Before anything else is printed: GitHub cannot mask what it has shown.
+	// TODO(#5): mask right after each env's secret vars are resolved, once
+	// render exposes them, so that progress output is covered too.
+	for _, er := range results {
+		gh.Mask(er.Redactor.Values())
+	}
 	var reports []envReport
 	for _, er := range results {
 		rep := envReport{Env: er.Env, OK: er.Err == nil, Apps: er.Apps, Warnings: []string{}, Errors: []string{}}
@@ -179,6 +195,11 @@ func finish(c *cli.Context, stdout, stderr io.Writer, results []*render.EnvResul
 			}
 		}
 		reports = append(reports, rep)
+	}
+	if gh.Enabled() {
+		if gerr := reportActions(gh, c.Command.Name, results, reports, out, c.Bool("strict")); gerr != nil {
+			err = errors.Join(err, gerr)
+		}
 	}
 	if c.String("output") == "json" {
 		if jerr := writeJSON(stdout, map[string]any{"envs": reports}); jerr != nil {
@@ -206,6 +227,53 @@ func finish(c *cli.Context, stdout, stderr io.Writer, results []*render.EnvResul
 		}
 	}
 	return err
+}
+
+// actionsRunner returns the GitHub Actions reporter (nil outside Actions).
+// Workflow commands go to stderr, which the runner reads like stdout;
+// stdout stays for data.
+func actionsRunner(c *cli.Context, lookup env) *ghactions.Runner {
+	root, err := filepath.Abs(filepath.Dir(c.String("config")))
+	if err != nil {
+		root = filepath.Dir(c.String("config"))
+	}
+	return ghactions.FromEnv(lookup, c.App.ErrWriter).WithRoot(root)
+}
+
+// reportActions annotates each env's errors and warnings, appends the job
+// summary and sets the step outputs changed (render and validate never
+// change the manifests repository: false) and out-dir (render: the absolute
+// --out folder; validate: empty). Under --strict the warnings are among
+// the errors already, so they are annotated once, as errors.
+func reportActions(gh *ghactions.Runner, command string, results []*render.EnvResult, reports []envReport, out string, strict bool) error {
+	sums := make([]ghactions.EnvSummary, len(results))
+	for i, er := range results {
+		env := gh.ForEnv(er.Env)
+		env.Error(er.Err)
+		for _, w := range er.Warnings {
+			if !strict {
+				env.Warning(w)
+			}
+		}
+		s := ghactions.EnvSummary{Env: er.Env, Out: reports[i].Out, Files: reports[i].Files, Warnings: er.Warnings, Err: er.Err}
+		for _, a := range er.Apps {
+			s.Apps = append(s.Apps, ghactions.AppRow{Name: a.Name, Engine: a.Engine, Objects: a.Objects, Files: a.Files})
+		}
+		sums[i] = s
+	}
+	outDir := ""
+	if out != "" {
+		abs, err := filepath.Abs(out)
+		if err != nil {
+			return fmt.Errorf("resolving --out: %w", err)
+		}
+		outDir = abs
+	}
+	return errors.Join(
+		gh.Summary(ghactions.SummaryMarkdown(command, sums)),
+		gh.SetOutput("changed", "false"),
+		gh.SetOutput("out-dir", outDir),
+	)
 }
 
 // silent is an error already reported (in the JSON document); main prints

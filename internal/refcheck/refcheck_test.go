@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -144,7 +145,9 @@ func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.
 			objs = append(objs, canonical(t, data)...)
 		}
 	} else {
-		for _, doc := range strings.Split(string(out), "\n---") {
+		// Split on whole "---" lines: the newline before one belongs to the
+		// document above (a block scalar's last line break).
+		for _, doc := range regexp.MustCompile(`(?m)^---.*$`).Split(string(out), -1) {
 			objs = append(objs, canonical(t, []byte(doc))...)
 		}
 	}

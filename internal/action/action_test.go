@@ -1,0 +1,664 @@
+// Package action_test runs the GitHub Action's script (internal/action/run.sh) in a
+// fake runner environment and checks action.yml and the example workflows.
+package action_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-gitops/kiln/internal/golden"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// binDir holds the kiln binary built once for this test binary.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kiln-action-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var (
+	buildOnce sync.Once
+	buildErr  error
+)
+
+// kiln builds ./cmd/kiln once (about a minute cold, seconds from the build
+// cache) and returns its path. KILN_ACTION_TEST_BIN names a prebuilt kiln
+// instead, for working on the action while cmd/kiln does not build.
+func kiln(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("KILN_ACTION_TEST_BIN"); bin != "" {
+		return bin
+	}
+	bin := filepath.Join(binDir, "kiln")
+	buildOnce.Do(func() {
+		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goBin); err != nil {
+			goBin = "go"
+		}
+		cmd := exec.Command(goBin, "build", "-o", bin, "../../cmd/kiln")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return bin
+}
+
+// actionYAML is the part of action.yml the tests read.
+type actionYAML struct {
+	Inputs map[string]struct {
+		Description string `yaml:"description"`
+		Required    bool   `yaml:"required"`
+		Default     string `yaml:"default"`
+	} `yaml:"inputs"`
+	Outputs map[string]struct {
+		Description string `yaml:"description"`
+		Value       string `yaml:"value"`
+	} `yaml:"outputs"`
+	Runs struct {
+		Using string `yaml:"using"`
+		Steps []struct {
+			ID    string            `yaml:"id"`
+			Uses  string            `yaml:"uses"`
+			Run   string            `yaml:"run"`
+			Shell string            `yaml:"shell"`
+			Env   map[string]string `yaml:"env"`
+		} `yaml:"steps"`
+	} `yaml:"runs"`
+}
+
+func readAction(t *testing.T) *actionYAML {
+	t.Helper()
+	data, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a actionYAML
+	if err := yaml.Unmarshal(data, &a); err != nil {
+		t.Fatalf("action.yml: %v", err)
+	}
+	return &a
+}
+
+var inputExpr = regexp.MustCompile(`^\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}$`)
+
+// stepEnv is the environment the runner gives the kiln step for inputs:
+// each env entry of the step that is ${{ inputs.x }} gets the input, or its
+// default from action.yml, as GitHub would.
+func stepEnv(t *testing.T, a *actionYAML, inputs map[string]string) []string {
+	t.Helper()
+	for name := range inputs {
+		if _, ok := a.Inputs[name]; !ok {
+			t.Fatalf("test passes input %q, which action.yml does not declare", name)
+		}
+	}
+	var env []string
+	for _, s := range a.Runs.Steps {
+		if s.ID != "kiln" {
+			continue
+		}
+		for k, v := range s.Env {
+			m := inputExpr.FindStringSubmatch(v)
+			if m == nil {
+				t.Fatalf("step env %s = %q is not an input", k, v)
+			}
+			val, ok := inputs[m[1]]
+			if !ok {
+				val = a.Inputs[m[1]].Default
+				if val == "${{ github.token }}" {
+					val = "fake-workflow-token"
+				}
+			}
+			env = append(env, k+"="+val)
+		}
+	}
+	if env == nil {
+		t.Fatal("action.yml has no step with id kiln")
+	}
+	return env
+}
+
+// result is one run of internal/action/run.sh.
+type result struct {
+	code    int
+	stdout  string
+	stderr  string
+	outputs string
+	summary string
+}
+
+const secret = "s3cret-from-vault-42"
+
+// workspace copies the example into <ws>/deploy, adds a secret var to dev,
+// and lets mutate break things.
+func workspace(t *testing.T, mutate func(deploy string)) string {
+	t.Helper()
+	ws := t.TempDir()
+	deploy := filepath.Join(ws, "deploy")
+	if err := os.CopyFS(deploy, os.DirFS("../../examples/instavote")); err != nil {
+		t.Fatal(err)
+	}
+	appendFile(t, filepath.Join(deploy, "envs", "dev.yaml"), "secretVars:\n  DB_PASSWORD: DEV_DB_PASSWORD\n")
+	if mutate != nil {
+		mutate(deploy)
+	}
+	return ws
+}
+
+func appendFile(t *testing.T, name, text string) {
+	t.Helper()
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runAction(t *testing.T, ws string, inputs map[string]string) result {
+	t.Helper()
+	a := readAction(t)
+	tmp := t.TempDir()
+	outFile, sumFile := filepath.Join(tmp, "output"), filepath.Join(tmp, "summary")
+	for _, f := range []string{outFile, sumFile} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runnerTemp := filepath.Join(tmp, "runner")
+	if err := os.Mkdir(runnerTemp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	actionPath, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", filepath.Join(actionPath, "internal", "action", "run.sh"))
+	cmd.Dir = ws
+	cmd.Env = append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + tmp,
+		"GITHUB_ACTIONS=true",
+		"GITHUB_OUTPUT=" + outFile,
+		"GITHUB_STEP_SUMMARY=" + sumFile,
+		"GITHUB_WORKSPACE=" + ws,
+		"GITHUB_ACTION_PATH=" + actionPath,
+		"RUNNER_TEMP=" + runnerTemp,
+		"KILN_BIN=" + kiln(t),
+		"KILN_CACHE_DIR=" + filepath.Join(tmp, "cache"),
+		"DEV_DB_PASSWORD=" + secret,
+	}, stepEnv(t, a, inputs)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	read := func(p string) string {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: read(outFile), summary: read(sumFile)}
+}
+
+// checkMasks requires the secret's ::add-mask:: to come before any line
+// that is not a mask, and the secret to appear nowhere else.
+func checkMasks(t *testing.T, r result, wantMask bool) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(r.stdout+r.stderr, "\n"), "\n")
+	// stdout and stderr are separate pipes; the order between them is
+	// not observable, so each stream must start with its masks. kiln writes
+	// its commands to stderr, so stdout must not show anything before it.
+	masked := false
+	for _, l := range strings.Split(r.stderr, "\n") {
+		if !strings.HasPrefix(l, "::add-mask::") {
+			break
+		}
+		if l == "::add-mask::"+secret {
+			masked = true
+		}
+	}
+	if masked != wantMask {
+		t.Errorf("stderr starts with ::add-mask:: of the secret: %v, want %v\n%s", masked, wantMask, r.stderr)
+	}
+	for _, l := range lines {
+		if strings.Contains(l, secret) && l != "::add-mask::"+secret {
+			t.Errorf("secret printed: %q", l)
+		}
+	}
+	for name, s := range map[string]string{"summary": r.summary, "outputs": r.outputs} {
+		if strings.Contains(s, secret) {
+			t.Errorf("secret in the %s", name)
+		}
+	}
+}
+
+// outputs parses $GITHUB_OUTPUT (name<<DELIM blocks, as ghactions writes).
+func outputs(t *testing.T, s string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	lines := strings.Split(s, "\n")
+	for i := 0; i < len(lines); i++ {
+		if lines[i] == "" {
+			continue
+		}
+		name, delim, ok := strings.Cut(lines[i], "<<")
+		if !ok {
+			t.Fatalf("GITHUB_OUTPUT line %q is not name<<delimiter", lines[i])
+		}
+		var val []string
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+			val = append(val, lines[i])
+		}
+		out[name] = strings.Join(val, "\n")
+	}
+	return out
+}
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+	badDeployment := `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: bad
+spec:
+  selector:
+    matchLabels: {app: bad}
+  hoge: 1
+  template:
+    metadata:
+      labels: {app: bad}
+    spec:
+      containers:
+      - name: bad
+        image: busybox:1.36
+`
+	tests := []struct {
+		name   string
+		mutate func(t *testing.T, deploy string)
+		inputs map[string]string
+		// wantCode is run.sh's exit code.
+		wantCode int
+		// wantOutputs are the step outputs; nil: none written.
+		wantOutputs map[string]string
+		// wantStderr must each occur in stderr (ws is replaced by the workspace).
+		wantStderr []string
+		// noSecrets: kiln stops before it resolves secret vars, so there is
+		// nothing to mask.
+		noSecrets bool
+		// summary names a golden file under testdata; "" for no summary.
+		summary string
+		// wantFile must exist below the workspace afterwards.
+		wantFile string
+	}{
+		{
+			name: "render",
+			inputs: map[string]string{
+				"command": "render", "env": "dev", "config": "deploy/kiln.yaml",
+				"images": ` ["ghcr.io/acme/vote:1.4.2"]`,
+				"args":   `--out "rendered out" --strict`,
+			},
+			wantOutputs: map[string]string{"changed": "false", "out-dir": "{ws}/rendered out"},
+			summary:     "render-summary.md",
+			wantFile:    "rendered out/dev/kiln.lock.json",
+		},
+		{
+			name: "validate with errors",
+			mutate: func(t *testing.T, deploy string) {
+				appendFile(t, filepath.Join(deploy, "apps", "db", "bad.yaml"), badDeployment)
+			},
+			inputs:      map[string]string{"command": "validate", "env": "dev,\nstaging", "config": "deploy/kiln.yaml"},
+			wantCode:    1,
+			wantOutputs: map[string]string{"changed": "false", "out-dir": ""},
+			wantStderr: []string{
+				`::error file=deploy/apps/db/bad.yaml,line=8,title=kiln%3A env dev::app db: Deployment/instavote/bad: unknown field "spec.hoge"%0Ahint: `,
+				`::error file=deploy/apps/db/bad.yaml,line=8,title=kiln%3A env staging::app db: Deployment/instavote/bad: unknown field "spec.hoge"%0Ahint: `,
+				"kiln: 1 error in env dev",
+			},
+			summary: "validate-summary.md",
+		},
+		{
+			name: "images file and an unused image",
+			mutate: func(t *testing.T, deploy string) {
+				appendFile(t, filepath.Join(deploy, "images.json"), `{"ghcr.io/acme/nothing": "1.0.0"}`)
+			},
+			inputs:      map[string]string{"command": "validate", "env": "dev", "config": "deploy/kiln.yaml", "images": "deploy/images.json"},
+			wantOutputs: map[string]string{"changed": "false", "out-dir": ""},
+			wantStderr:  []string{"::warning title=kiln%3A env dev::image ghcr.io/acme/nothing is used by no app in env dev%0Ahint: "},
+		},
+		{
+			name: "unknown key in kiln.yaml",
+			mutate: func(t *testing.T, deploy string) {
+				appendFile(t, filepath.Join(deploy, "kiln.yaml"), "hoge: 1\n")
+			},
+			inputs:     map[string]string{"command": "render", "config": "deploy/kiln.yaml"},
+			wantCode:   1,
+			noSecrets:  true,
+			wantStderr: []string{"::error file=deploy/kiln.yaml,line={kilnyamlLast},title=kiln::"},
+		},
+		{
+			name:       "unknown command",
+			inputs:     map[string]string{"command": "deploy"},
+			wantCode:   2,
+			wantStderr: []string{`::error title=kiln action::input command is "deploy"; use render, diff, validate, graph or promote`},
+		},
+		{
+			name:       "from without to",
+			inputs:     map[string]string{"command": "promote", "from": "dev"},
+			wantCode:   2,
+			wantStderr: []string{"::error title=kiln action::give both inputs from and to"},
+		},
+		{
+			name:       "from on render",
+			inputs:     map[string]string{"command": "render", "from": "dev", "to": "staging"},
+			wantCode:   2,
+			wantStderr: []string{"::error title=kiln action::inputs from and to are for command promote, not render"},
+		},
+		{
+			name:       "unmatched quote in args",
+			inputs:     map[string]string{"command": "render", "args": `--out "x`},
+			wantCode:   2,
+			wantStderr: []string{"::error title=kiln action::input args has an unmatched quote"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ws := workspace(t, func(deploy string) {
+				if tc.mutate != nil {
+					tc.mutate(t, deploy)
+				}
+			})
+			data, err := os.ReadFile(filepath.Join(ws, "deploy", "kiln.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			expand := strings.NewReplacer("{ws}", ws, "{kilnyamlLast}", fmt.Sprint(strings.Count(string(data), "\n"))).Replace
+
+			r := runAction(t, ws, tc.inputs)
+			if r.code != tc.wantCode {
+				t.Fatalf("exit code %d, want %d\nstderr:\n%s", r.code, tc.wantCode, r.stderr)
+			}
+			if tc.wantCode != 2 {
+				checkMasks(t, r, !tc.noSecrets)
+			}
+			var want map[string]string
+			if tc.wantOutputs != nil {
+				want = map[string]string{}
+				for k, v := range tc.wantOutputs {
+					want[k] = expand(v)
+				}
+			}
+			got := outputs(t, r.outputs)
+			if len(got) == 0 {
+				got = nil
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("outputs (-want +got):\n%s", diff)
+			}
+			for _, s := range tc.wantStderr {
+				if s = expand(s); !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+				}
+			}
+			if tc.summary != "" {
+				golden.File(t, filepath.Join("testdata", tc.summary), []byte(r.summary), *update)
+			}
+			if tc.wantFile != "" {
+				if _, err := os.Stat(filepath.Join(ws, tc.wantFile)); err != nil {
+					t.Errorf("want %s: %v", tc.wantFile, err)
+				}
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout is for data; got:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+// TestRenderUsesInlineImages checks that inline JSON reaches kiln: the
+// lock file records the image.
+func TestRenderUsesInlineImages(t *testing.T) {
+	t.Parallel()
+	ws := workspace(t, nil)
+	r := runAction(t, ws, map[string]string{
+		"command": "render", "env": "dev", "config": "deploy/kiln.yaml",
+		"images": "{\"ghcr.io/acme/vote\": \"1.4.2\"}", "args": "--out out",
+	})
+	if r.code != 0 {
+		t.Fatalf("exit code %d:\n%s", r.code, r.stderr)
+	}
+	lock, err := os.ReadFile(filepath.Join(ws, "out", "dev", "kiln.lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(lock), "1.4.2") {
+		t.Errorf("kiln.lock.json does not record the image:\n%s", lock)
+	}
+}
+
+var (
+	anyInput = regexp.MustCompile(`\binputs\.([A-Za-z0-9_-]+)`)
+	pinned   = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$`)
+)
+
+// walk calls fn for every key/value pair in a decoded YAML document.
+func walk(v any, fn func(key string, val any)) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fn(k, x[k])
+			walk(x[k], fn)
+		}
+	case []any:
+		for _, e := range x {
+			walk(e, fn)
+		}
+	}
+}
+
+// checkCommon applies the rules every file obeys: no ${{ }} inside run:,
+// every uses: pinned to a full commit SHA with a version comment.
+func checkCommon(t *testing.T, file string, raw []byte, doc any) {
+	t.Helper()
+	walk(doc, func(key string, val any) {
+		s, _ := val.(string)
+		switch key {
+		case "run":
+			if strings.Contains(s, "${{") {
+				t.Errorf("%s: run: contains ${{ }}; pass values through env: instead:\n%s", file, s)
+			}
+		case "uses":
+			if strings.HasPrefix(s, "./") {
+				return
+			}
+			if !pinned.MatchString(s) {
+				t.Errorf("%s: uses: %s is not pinned to a full commit SHA", file, s)
+			}
+		}
+	})
+	for i, line := range strings.Split(string(raw), "\n") {
+		if strings.Contains(line, "uses:") && !strings.HasPrefix(strings.TrimSpace(line), "#") && !strings.Contains(line, " # ") {
+			t.Errorf("%s:%d: pinned uses: needs a version comment (# vX.Y.Z)", file, i+1)
+		}
+	}
+}
+
+func TestActionYAML(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	checkCommon(t, "action.yml", raw, doc)
+	a := readAction(t)
+	if a.Runs.Using != "composite" {
+		t.Errorf("runs.using = %q, want composite", a.Runs.Using)
+	}
+	for _, m := range anyInput.FindAllStringSubmatch(string(raw), -1) {
+		if _, ok := a.Inputs[m[1]]; !ok {
+			t.Errorf("action.yml uses inputs.%s, which is not declared", m[1])
+		}
+	}
+	var gotInputs []string
+	for name, in := range a.Inputs {
+		gotInputs = append(gotInputs, name)
+		if in.Description == "" {
+			t.Errorf("input %s has no description", name)
+		}
+	}
+	sort.Strings(gotInputs)
+	wantInputs := []string{"args", "command", "config", "env", "from", "images", "to", "token"}
+	if diff := cmp.Diff(wantInputs, gotInputs); diff != "" {
+		t.Errorf("inputs (-want +got):\n%s", diff)
+	}
+	if !a.Inputs["command"].Required {
+		t.Error("input command is not required")
+	}
+	var gotOutputs []string
+	for name, out := range a.Outputs {
+		gotOutputs = append(gotOutputs, name)
+		if want := "${{ steps.kiln.outputs." + name + " }}"; out.Value != want {
+			t.Errorf("output %s = %q, want %q", name, out.Value, want)
+		}
+	}
+	sort.Strings(gotOutputs)
+	if diff := cmp.Diff([]string{"changed", "out-dir", "pr-number", "pr-url"}, gotOutputs); diff != "" {
+		t.Errorf("outputs (-want +got):\n%s", diff)
+	}
+	script, err := os.ReadFile("run.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range a.Runs.Steps {
+		if s.Run != "" && s.Shell == "" {
+			t.Errorf("step %q: a composite run step needs shell:", s.ID)
+		}
+		for k := range s.Env {
+			// run.sh reads each variable or, like KILN_TOKEN which kiln
+			// reads, names it in its header.
+			if !strings.Contains(string(script), k) {
+				t.Errorf("step %q sets %s, which run.sh never mentions", s.ID, k)
+			}
+		}
+	}
+}
+
+func TestWorkflows(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("../../examples/workflows/*.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f))
+	}
+	if diff := cmp.Diff([]string{"ci.yml", "preview.yml", "promote.yml"}, names); diff != "" {
+		t.Errorf("example workflows (-want +got):\n%s", diff)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := yaml.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			checkCommon(t, name, raw, doc)
+			if p, ok := doc["permissions"]; !ok {
+				t.Error("no top-level permissions:")
+			} else if m, _ := p.(map[string]any); len(m) != 0 {
+				t.Errorf("top-level permissions: %v, want {} (jobs ask for their own)", p)
+			}
+			declared := map[string]bool{}
+			if on, _ := doc["on"].(map[string]any); on != nil {
+				if wd, _ := on["workflow_dispatch"].(map[string]any); wd != nil {
+					if ins, _ := wd["inputs"].(map[string]any); ins != nil {
+						for k := range ins {
+							declared[k] = true
+						}
+					}
+				}
+			}
+			for _, m := range anyInput.FindAllStringSubmatch(string(raw), -1) {
+				if !declared[m[1]] {
+					t.Errorf("uses inputs.%s, which workflow_dispatch does not declare", m[1])
+				}
+			}
+			jobs, _ := doc["jobs"].(map[string]any)
+			if len(jobs) == 0 {
+				t.Fatal("no jobs")
+			}
+			for jn, j := range jobs {
+				job, _ := j.(map[string]any)
+				if _, ok := job["permissions"]; !ok {
+					t.Errorf("job %s has no permissions:", jn)
+				}
+				steps, _ := job["steps"].([]any)
+				for _, s := range steps {
+					step, _ := s.(map[string]any)
+					uses, _ := step["uses"].(string)
+					if !strings.HasPrefix(uses, "actions/checkout@") {
+						continue
+					}
+					with, _ := step["with"].(map[string]any)
+					if with["persist-credentials"] != false {
+						t.Errorf("job %s: checkout without persist-credentials: false", jn)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,68 @@
+package depcheck
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const mod = "github.com/kiln-gitops/kiln"
+
+// rule forbids packages under from (a prefix of the import path, relative
+// to the module) to import anything starting with one of the forbidden
+// prefixes, except the packages listed in allow.
+type rule struct {
+	why       string
+	from      []string
+	forbidden []string
+	allow     []string
+}
+
+var rules = []rule{
+	{why: "only the CLI parses command lines", from: []string{""}, forbidden: []string{"github.com/urfave/cli"}, allow: []string{"cmd/kiln"}},
+	{why: "only promote talks to GitHub", from: []string{""}, forbidden: []string{"github.com/google/go-github"}, allow: []string{"promote"}},
+	{why: "engines run in process, never as programs; only the git wrappers exec", from: []string{""}, forbidden: []string{"os/exec"},
+		allow: []string{"internal/gitinfo", "promote/internal/gitrepo", "promote/internal/gittest", "internal/depcheck", "internal/refcheck"}},
+	{why: "engines know nothing of config, render or promote", from: []string{"templates"}, forbidden: []string{mod + "/envconfig", mod + "/render", mod + "/promote", mod + "/cmd"}},
+	{why: "config is read before anything renders", from: []string{"envconfig"}, forbidden: []string{mod + "/templates", mod + "/render", mod + "/promote", mod + "/cmd"}},
+	{why: "render does not promote", from: []string{"render"}, forbidden: []string{mod + "/promote", mod + "/cmd"}},
+	{why: "promote is a library under the CLI", from: []string{"promote"}, forbidden: []string{mod + "/cmd"}},
+}
+
+func under(pkg, prefix string) bool {
+	rel := strings.TrimPrefix(strings.TrimPrefix(pkg, mod), "/")
+	return prefix == "" || rel == prefix || strings.HasPrefix(rel, prefix+"/")
+}
+
+// TestImportRules lists every package's non-test imports with go list.
+func TestImportRules(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-e", "-f", `{{.ImportPath}} {{join .Imports " "}}`, mod+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, imports := fields[0], fields[1:]
+		for _, r := range rules {
+			applies, allowed := false, false
+			for _, f := range r.from {
+				applies = applies || under(pkg, f)
+			}
+			for _, a := range r.allow {
+				allowed = allowed || under(pkg, a)
+			}
+			if !applies || allowed {
+				continue
+			}
+			for _, imp := range imports {
+				for _, bad := range r.forbidden {
+					// bad+"/" also covers major versions: cli/v2, go-github/v60.
+					if imp == bad || strings.HasPrefix(imp, bad+"/") {
+						t.Errorf("%s imports %s: %s", pkg, imp, r.why)
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,318 @@
+package ghactions
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// Runner writes workflow commands for one kiln run inside GitHub Actions.
+// The zero value is not useful; get one from FromEnv. A nil *Runner is a
+// valid Runner outside GitHub Actions: all its methods do nothing.
+//
+// Commands go to the writer given to FromEnv. kiln passes its stderr:
+// stdout carries data (YAML, JSON, diffs), and the runner parses workflow
+// commands on both streams — its ScriptHandler gives stdout and stderr each
+// their own OutputManager, and OutputManager.OnDataReceived hands every line
+// containing "::" to the ActionCommandManager (actions/runner,
+// src/Runner.Worker/Handlers/ScriptHandler.cs and OutputManager.cs).
+type Runner struct {
+	w         io.Writer
+	output    string // $GITHUB_OUTPUT, "" when unset
+	summary   string // $GITHUB_STEP_SUMMARY, "" when unset
+	workspace string // $GITHUB_WORKSPACE, "" when unset
+	prefix    string // the kiln.yaml folder relative to workspace, slash-separated; "" for the workspace itself
+	title     string // the annotations' title
+}
+
+// FromEnv returns a Runner when lookup("GITHUB_ACTIONS") is "true", as
+// GitHub sets it on every runner, else nil. Workflow commands are written to
+// w, one a line.
+func FromEnv(lookup func(string) (string, bool), w io.Writer) *Runner {
+	if v, _ := lookup("GITHUB_ACTIONS"); v != "true" {
+		return nil
+	}
+	get := func(k string) string { v, _ := lookup(k); return v }
+	return &Runner{
+		w:         w,
+		output:    get("GITHUB_OUTPUT"),
+		summary:   get("GITHUB_STEP_SUMMARY"),
+		workspace: get("GITHUB_WORKSPACE"),
+		title:     "kiln",
+	}
+}
+
+// Enabled reports whether r writes anything, that is whether kiln runs
+// inside GitHub Actions.
+func (r *Runner) Enabled() bool { return r != nil }
+
+// WithRoot returns a copy of r whose annotations name files relative to the
+// repository root ($GITHUB_WORKSPACE), as GitHub needs to attach them to the
+// file. kiln reports files relative to the kiln.yaml folder, configDir; the
+// copy prefixes configDir's path inside the workspace. configDir should be
+// absolute; a relative one is taken as relative to the workspace, where
+// steps run by default. A configDir outside the workspace (or an unknown
+// workspace) gives absolute paths, which GitHub shows without a file link.
+func (r *Runner) WithRoot(configDir string) *Runner {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.prefix = ""
+	if r.workspace == "" {
+		if filepath.IsAbs(configDir) {
+			c.prefix = filepath.ToSlash(filepath.Clean(configDir))
+		}
+		return &c
+	}
+	if !filepath.IsAbs(configDir) {
+		configDir = filepath.Join(r.workspace, configDir)
+	}
+	rel, err := filepath.Rel(r.workspace, configDir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		// Retry without symlinks: macOS's /var is /private/var, and a
+		// workspace may be reached through a link.
+		ws, err1 := filepath.EvalSymlinks(r.workspace)
+		dir, err2 := filepath.EvalSymlinks(configDir)
+		if err1 == nil && err2 == nil {
+			rel, err = filepath.Rel(ws, dir)
+		}
+	}
+	switch {
+	case err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)):
+		c.prefix = filepath.ToSlash(filepath.Clean(configDir))
+	case rel == ".":
+		c.prefix = ""
+	default:
+		c.prefix = filepath.ToSlash(rel)
+	}
+	return &c
+}
+
+// ForEnv returns a copy of r whose annotation titles name env ("kiln: env
+// dev"), so that the same broken file rendered for several environments
+// reads as several problems.
+func (r *Runner) ForEnv(env string) *Runner {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.title = "kiln: env " + env
+	return &c
+}
+
+// Mask registers each value with ::add-mask::, so that GitHub replaces it
+// with *** in every later log line of the job. A multi-line value is
+// registered line by line: the runner matches log lines one at a time, so
+// the whole value would never match. Blank lines are skipped (masking ""
+// or spaces would hide nothing secret and mangle the log). Call Mask before
+// anything else is printed: GitHub cannot mask what it has already shown.
+func (r *Runner) Mask(values []string) {
+	if r == nil {
+		return
+	}
+	seen := map[string]bool{}
+	var lines []string
+	for _, v := range values {
+		for _, l := range strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), "\n") {
+			l = strings.TrimSuffix(l, "\r")
+			if strings.TrimSpace(l) == "" || seen[l] {
+				continue
+			}
+			seen[l] = true
+			lines = append(lines, l)
+		}
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		r.command("add-mask", nil, l)
+	}
+}
+
+// Error annotates every error inside e (errors.Join trees are flattened).
+// A *diag.Error becomes ::error file=…,line=…,title=…::message, where the
+// message names the app and object and carries the hint on its own line;
+// any other error becomes ::error title=…::message.
+func (r *Runner) Error(e error) {
+	if r == nil || e == nil {
+		return
+	}
+	for _, leaf := range diag.Flatten(e) {
+		var de *diag.Error
+		if errors.As(leaf, &de) {
+			r.annotate("error", de.File, de.Line, message(de.App, de.Object, de.Msg, de.Err, de.Hint))
+			continue
+		}
+		r.annotate("error", "", 0, leaf.Error())
+	}
+}
+
+// Warning annotates w like Error annotates a *diag.Error.
+func (r *Runner) Warning(w diag.Warning) {
+	if r == nil {
+		return
+	}
+	r.annotate("warning", w.File, w.Line, message(w.App, w.Object, w.Msg, nil, w.Hint))
+}
+
+// SetOutput sets the step output name to value by appending to the file
+// $GITHUB_OUTPUT names, in the multi-line form
+//
+//	name<<DELIMITER
+//	value
+//	DELIMITER
+//
+// with a delimiter that does not occur in value. It does nothing when
+// $GITHUB_OUTPUT is unset.
+func (r *Runner) SetOutput(name, value string) error {
+	if r == nil || r.output == "" {
+		return nil
+	}
+	if name == "" || strings.ContainsAny(name, "=\r\n") || strings.Contains(name, "<<") {
+		return fmt.Errorf("invalid step output name %q", name)
+	}
+	return appendFile(r.output, name+"<<"+delimiter(value)+"\n"+value+"\n"+delimiter(value)+"\n")
+}
+
+// SummaryLimit is the most a step's job summary may hold; GitHub rejects a
+// bigger one and shows none of it.
+const SummaryLimit = 1 << 20
+
+// summaryCut ends a summary that Summary had to cut.
+const summaryCut = "\n\n_kiln cut this summary here: a step's job summary is limited to 1 MiB._\n"
+
+// Summary appends markdown to the job summary, $GITHUB_STEP_SUMMARY. A
+// text over SummaryLimit is cut at a line break with a note saying so. It
+// does nothing when $GITHUB_STEP_SUMMARY is unset.
+func (r *Runner) Summary(markdown string) error {
+	if r == nil || r.summary == "" || markdown == "" {
+		return nil
+	}
+	if !strings.HasSuffix(markdown, "\n") {
+		markdown += "\n"
+	}
+	if len(markdown) > SummaryLimit {
+		cut := markdown[:SummaryLimit-len(summaryCut)]
+		if i := strings.LastIndexByte(cut, '\n'); i >= 0 {
+			cut = cut[:i]
+		}
+		markdown = cut + summaryCut
+	}
+	return appendFile(r.summary, markdown)
+}
+
+// delimiter returns a heredoc delimiter that is not inside value. It is
+// derived from value, not random, so that output stays reproducible; being
+// checked against value, it cannot be forged by it.
+func delimiter(value string) string {
+	d := "ghadelimiter_kiln"
+	for i := 1; strings.Contains(value, d); i++ {
+		d = "ghadelimiter_kiln_" + strconv.Itoa(i)
+	}
+	return d
+}
+
+func appendFile(name, text string) error {
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", name, err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	return nil
+}
+
+// message is an annotation's text: "app A: Kind/ns/name: msg" and the hint
+// on a second line. The location goes into the file and line properties.
+func message(app string, obj diag.Object, msg string, cause error, hint string) string {
+	var b strings.Builder
+	if app != "" {
+		b.WriteString("app " + app + ": ")
+	}
+	if s := obj.String(); s != "" {
+		b.WriteString(s + ": ")
+	}
+	if msg == "" && cause != nil {
+		msg = cause.Error()
+	}
+	b.WriteString(msg)
+	if hint != "" {
+		b.WriteString("\nhint: " + hint)
+	}
+	return b.String()
+}
+
+// annotate writes ::kind file=…,line=…,title=…::msg.
+func (r *Runner) annotate(kind, file string, line int, msg string) {
+	var props [][2]string
+	if file != "" {
+		props = append(props, [2]string{"file", r.repoPath(file)})
+		if line > 0 {
+			props = append(props, [2]string{"line", strconv.Itoa(line)})
+		}
+	}
+	props = append(props, [2]string{"title", r.title})
+	r.command(kind, props, msg)
+}
+
+// repoPath turns a path relative to the kiln.yaml folder into one relative
+// to the workspace.
+func (r *Runner) repoPath(file string) string {
+	if filepath.IsAbs(file) {
+		if r.workspace != "" {
+			if rel, err := filepath.Rel(r.workspace, file); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return filepath.ToSlash(rel)
+			}
+		}
+		return filepath.ToSlash(file)
+	}
+	file = filepath.ToSlash(file)
+	if r.prefix == "" {
+		return path.Clean(file)
+	}
+	return path.Join(r.prefix, file)
+}
+
+// command writes one workflow command. Properties and data are escaped the
+// way the runner unescapes them (actions/runner, ActionCommand.cs:
+// _escapePropertyMappings and _escapeDataMappings), so that no value can end
+// the command early or start another.
+func (r *Runner) command(name string, props [][2]string, data string) {
+	var b strings.Builder
+	b.WriteString("::" + name)
+	for i, p := range props {
+		if i == 0 {
+			b.WriteByte(' ')
+		} else {
+			b.WriteByte(',')
+		}
+		b.WriteString(p[0] + "=" + EscapeProperty(p[1]))
+	}
+	b.WriteString("::" + EscapeData(data) + "\n")
+	// A failed write to stderr has nowhere better to be reported.
+	_, _ = io.WriteString(r.w, b.String())
+}
+
+// EscapeData escapes a workflow command's message: % first, then CR and LF.
+func EscapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// EscapeProperty escapes a workflow command's property value: like
+// EscapeData, plus the separators ':' and ','.
+func EscapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

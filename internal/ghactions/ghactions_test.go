@@ -1,0 +1,346 @@
+package ghactions
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/golden"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// fakeEnv is a GitHub Actions environment in t.TempDir().
+type fakeEnv struct {
+	vars    map[string]string
+	output  string
+	summary string
+}
+
+func newFakeEnv(t *testing.T) *fakeEnv {
+	t.Helper()
+	dir := t.TempDir()
+	f := &fakeEnv{
+		output:  filepath.Join(dir, "output"),
+		summary: filepath.Join(dir, "summary"),
+	}
+	for _, p := range []string{f.output, f.summary} {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.vars = map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_OUTPUT":       f.output,
+		"GITHUB_STEP_SUMMARY": f.summary,
+		"GITHUB_WORKSPACE":    "/home/runner/work/app/app",
+	}
+	return f
+}
+
+func (f *fakeEnv) lookup(k string) (string, bool) {
+	v, ok := f.vars[k]
+	return v, ok
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestFromEnv(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		value string
+		set   bool
+		want  bool
+	}{
+		{name: "true", value: "true", set: true, want: true},
+		{name: "unset", want: false},
+		{name: "empty", value: "", set: true, want: false},
+		{name: "other", value: "1", set: true, want: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			lookup := func(k string) (string, bool) {
+				if k == "GITHUB_ACTIONS" {
+					return tc.value, tc.set
+				}
+				return "", false
+			}
+			got := FromEnv(lookup, &bytes.Buffer{}).Enabled()
+			if got != tc.want {
+				t.Errorf("Enabled() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestNilRunner checks that a nil Runner, kiln outside GitHub Actions,
+// writes nothing anywhere.
+func TestNilRunner(t *testing.T) {
+	t.Parallel()
+	var r *Runner
+	r = r.WithRoot("/x").ForEnv("dev")
+	r.Mask([]string{"hunter22"})
+	r.Error(&diag.Error{File: "a.yaml", Line: 1, Msg: "bad"})
+	r.Warning(diag.Warning{Msg: "meh"})
+	if err := r.SetOutput("changed", "true"); err != nil {
+		t.Errorf("SetOutput: %v", err)
+	}
+	if err := r.Summary("# hi"); err != nil {
+		t.Errorf("Summary: %v", err)
+	}
+	if r.Enabled() {
+		t.Error("nil Runner is enabled")
+	}
+}
+
+func TestEscape(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		in       string
+		data     string
+		property string
+	}{
+		{name: "plain", in: "apps/db/x.yaml", data: "apps/db/x.yaml", property: "apps/db/x.yaml"},
+		{name: "percent first", in: "100%0A", data: "100%250A", property: "100%250A"},
+		{name: "line breaks", in: "a\r\nb", data: "a%0D%0Ab", property: "a%0D%0Ab"},
+		{name: "separators", in: "a:b,c::d", data: "a:b,c::d", property: "a%3Ab%2Cc%3A%3Ad"},
+		{name: "command injection", in: "x\n::error::owned", data: "x%0A::error::owned", property: "x%0A%3A%3Aerror%3A%3Aowned"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tc.data, EscapeData(tc.in)); diff != "" {
+				t.Errorf("EscapeData (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.property, EscapeProperty(tc.in)); diff != "" {
+				t.Errorf("EscapeProperty (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCommands is the golden text of every kind of command kiln writes.
+func TestCommands(t *testing.T) {
+	t.Parallel()
+	f := newFakeEnv(t)
+	var out bytes.Buffer
+	r := FromEnv(f.lookup, &out)
+	root := r.WithRoot("/home/runner/work/app/app/deploy")
+
+	fmt.Fprintln(&out, "# masks: sorted, de-duplicated, multi-line values line by line, blank lines skipped")
+	r.Mask([]string{"s3cr3t-pa55", "-----BEGIN KEY-----\r\nMIIabc%0A\n\n-----END KEY-----\n", "s3cr3t-pa55", "  "})
+
+	fmt.Fprintln(&out, "# an error with file and line, app, object and hint, under a kiln.yaml in deploy/")
+	root.ForEnv("staging").Error(&diag.Error{
+		File: "apps/worker/deployment.yaml", Line: 8, App: "worker",
+		Object: diag.Object{Kind: "Deployment", Namespace: "instavote", Name: "worker"},
+		Msg:    `unknown field "spec.hoge"`, Hint: "check the spelling against apps/v1 Deployment, or remove the field",
+	})
+
+	fmt.Fprintln(&out, "# several errors joined, one without a line, one not a diag.Error, one wrapped")
+	root.Error(errors.Join(
+		&diag.Error{File: "kiln.yaml", App: "vote", Msg: `dependsOn "cache": no such app (did you mean "redis"?)`},
+		errors.New("plain failure: 50% done,\nthen: stopped"),
+		fmt.Errorf("rendering: %w", &diag.Error{File: "envs/dev.yaml", Line: 3, Msg: "bad"}),
+		&diag.Error{App: "db", Err: errors.New("cause only")},
+	))
+
+	fmt.Fprintln(&out, "# kiln.yaml at the workspace root; a file name with separators")
+	r.WithRoot("/home/runner/work/app/app").Error(&diag.Error{File: "apps/a,b:c.yaml", Line: 2, Msg: "x"})
+
+	fmt.Fprintln(&out, "# kiln.yaml outside the workspace: absolute paths")
+	r.WithRoot("/elsewhere/repo").Error(&diag.Error{File: "kiln.yaml", Line: 1, Msg: "x"})
+
+	fmt.Fprintln(&out, "# an absolute file inside the workspace")
+	root.Error(&diag.Error{File: "/home/runner/work/app/app/images.json", Msg: "cannot read the images file"})
+
+	fmt.Fprintln(&out, "# warnings")
+	root.ForEnv("dev").Warning(diag.Warning{Msg: "image ghcr.io/acme/x is used by no app in env dev", Hint: "check the repository name"})
+	root.Warning(diag.Warning{File: "apps/db/ns.yaml", Line: 4, App: "db", Object: diag.Object{Kind: "Namespace", Name: "db"}, Msg: "namespace made by another app"})
+
+	golden.File(t, filepath.Join("testdata", "commands.golden"), out.Bytes(), *update)
+}
+
+func TestSetOutput(t *testing.T) {
+	t.Parallel()
+	f := newFakeEnv(t)
+	r := FromEnv(f.lookup, &bytes.Buffer{})
+	for _, kv := range [][2]string{
+		{"changed", "false"},
+		{"out-dir", "/home/runner/work/app/app/rendered"},
+		{"empty", ""},
+		{"multi", "line one\nline two\n"},
+		{"forged", "x\nghadelimiter_kiln\nevil=1"},
+	} {
+		if err := r.SetOutput(kv[0], kv[1]); err != nil {
+			t.Fatalf("SetOutput(%q): %v", kv[0], err)
+		}
+	}
+	for _, bad := range []string{"", "a=b", "a\nb", "a<<b"} {
+		if err := r.SetOutput(bad, "v"); err == nil {
+			t.Errorf("SetOutput(%q) succeeded, want an error", bad)
+		}
+	}
+	golden.File(t, filepath.Join("testdata", "output.golden"), []byte(read(t, f.output)), *update)
+
+	// The file parses back to the values, as the runner reads it.
+	got := parseOutputFile(t, read(t, f.output))
+	want := map[string]string{
+		"changed": "false", "out-dir": "/home/runner/work/app/app/rendered", "empty": "",
+		"multi": "line one\nline two\n", "forged": "x\nghadelimiter_kiln\nevil=1",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("parsed outputs (-want +got):\n%s", diff)
+	}
+}
+
+// parseOutputFile reads $GITHUB_OUTPUT like the runner's file command
+// handler: name=value lines, or name<<DELIM ... DELIM blocks.
+func parseOutputFile(t *testing.T, s string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	lines := strings.Split(s, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if l == "" {
+			continue
+		}
+		eq, hd := strings.Index(l, "="), strings.Index(l, "<<")
+		if eq >= 0 && (hd < 0 || eq < hd) {
+			out[l[:eq]] = l[eq+1:]
+			continue
+		}
+		if hd < 0 {
+			t.Fatalf("line %d: %q is neither name=value nor name<<delimiter", i+1, l)
+		}
+		name, delim := l[:hd], l[hd+2:]
+		var val []string
+		for i++; ; i++ {
+			if i >= len(lines) {
+				t.Fatalf("output %s: delimiter %s never closes", name, delim)
+			}
+			if lines[i] == delim {
+				break
+			}
+			val = append(val, lines[i])
+		}
+		out[name] = strings.Join(val, "\n")
+	}
+	return out
+}
+
+func TestSummaryAppends(t *testing.T) {
+	t.Parallel()
+	f := newFakeEnv(t)
+	if err := os.WriteFile(f.summary, []byte("earlier step\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := FromEnv(f.lookup, &bytes.Buffer{})
+	for _, md := range []string{"## one", "## two\n", ""} {
+		if err := r.Summary(md); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff("earlier step\n## one\n## two\n", read(t, f.summary)); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+}
+
+func TestUnsetFiles(t *testing.T) {
+	t.Parallel()
+	r := FromEnv(func(k string) (string, bool) {
+		return map[string]string{"GITHUB_ACTIONS": "true"}[k], k == "GITHUB_ACTIONS"
+	}, &bytes.Buffer{})
+	if err := r.SetOutput("changed", "true"); err != nil {
+		t.Errorf("SetOutput without GITHUB_OUTPUT: %v", err)
+	}
+	if err := r.Summary("x"); err != nil {
+		t.Errorf("Summary without GITHUB_STEP_SUMMARY: %v", err)
+	}
+}
+
+func TestSummaryMarkdown(t *testing.T) {
+	t.Parallel()
+	envs := []EnvSummary{
+		{
+			Env: "dev", Out: "/home/runner/work/app/app/rendered/dev", Files: 31,
+			Apps: []AppRow{
+				{Name: "platform", Engine: "yaml", Objects: 2, Files: 2},
+				{Name: "redis", Engine: "helm", Objects: 6, Files: 6},
+			},
+			Warnings: []diag.Warning{{Msg: "image ghcr.io/acme/x is used by no app in env dev", Hint: "check the repository name"}},
+		},
+		{
+			Env: "staging",
+			Err: errors.Join(
+				&diag.Error{File: "apps/worker/deployment.yaml", Line: 8, App: "worker",
+					Object: diag.Object{Kind: "Deployment", Namespace: "instavote", Name: "worker"},
+					Msg:    `unknown field "spec.hoge"`, Hint: "check the spelling against apps/v1 Deployment, or remove the field"},
+				errors.New("a | pipe, <b>html</b> and *stars*\nsecond line"),
+			),
+		},
+		{Env: "prod", Apps: []AppRow{{Name: "my_app", Engine: "jsonnet", Objects: 1, Files: 1}}, Files: 5},
+	}
+	golden.File(t, filepath.Join("testdata", "summary.golden.md"), []byte(SummaryMarkdown("render", envs)), *update)
+}
+
+func TestSummaryLimit(t *testing.T) {
+	t.Parallel()
+	f := newFakeEnv(t)
+	r := FromEnv(f.lookup, &bytes.Buffer{})
+	line := strings.Repeat("x", 99) + "\n"
+	if err := r.Summary(strings.Repeat(line, SummaryLimit/100+10)); err != nil {
+		t.Fatal(err)
+	}
+	got := read(t, f.summary)
+	if len(got) > SummaryLimit {
+		t.Errorf("summary is %d bytes, over the limit %d", len(got), SummaryLimit)
+	}
+	if !strings.HasSuffix(got, summaryCut) {
+		t.Errorf("cut summary does not end with the note: %q", got[len(got)-200:])
+	}
+	// Whole lines of 100 bytes, the last one without its line break.
+	if body := strings.TrimSuffix(got, summaryCut); len(body)%100 != 99 {
+		t.Errorf("summary not cut at a line break: ends %q", body[len(body)-120:])
+	}
+}
+
+func TestCodeBlock(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		lang string
+		text string
+		want string
+	}{
+		{name: "plain", lang: "diff", text: "-a\n+b\n", want: "```diff\n-a\n+b\n```\n"},
+		{name: "no final newline", lang: "", text: "x", want: "```\nx\n```\n"},
+		{name: "backticks inside", lang: "yaml", text: "a: ```\nb: ````\n", want: "`````yaml\na: ```\nb: ````\n`````\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tc.want, CodeBlock(tc.lang, tc.text)); diff != "" {
+				t.Errorf("CodeBlock (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,157 @@
+package ghactions
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// EnvSummary is what one environment's render or validation produced, for
+// the job summary.
+type EnvSummary struct {
+	// Env is the environment's name.
+	Env string
+	// Out is the folder the env's tree was written to; "" when nothing was
+	// written (validate, or a failed render).
+	Out string
+	// Apps are the rendered apps in kiln.yaml order.
+	Apps []AppRow
+	// Files counts the files of the env's tree (apps, flux, high-level,
+	// kiln.lock.json).
+	Files int
+	// Warnings did not stop the env.
+	Warnings []diag.Warning
+	// Err holds the env's errors; nil on success.
+	Err error
+}
+
+// AppRow is one app in the summary table.
+type AppRow struct {
+	Name    string
+	Engine  string
+	Objects int
+	Files   int
+}
+
+// SummaryMarkdown returns the job summary of one kiln command (render,
+// validate): an overview table with a line per env, then per env its apps,
+// warnings and errors. Every piece of user text is escaped, so a message
+// cannot break the table or inject HTML.
+func SummaryMarkdown(command string, envs []EnvSummary) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## kiln %s\n\n", command)
+	if len(envs) == 0 {
+		b.WriteString("No environment was processed.\n")
+		return b.String()
+	}
+	b.WriteString("| env | result | apps | objects | files |\n|---|---|--:|--:|--:|\n")
+	for _, e := range envs {
+		objects := 0
+		for _, a := range e.Apps {
+			objects += a.Objects
+		}
+		if e.Err != nil {
+			n := len(diag.Flatten(e.Err))
+			fmt.Fprintf(&b, "| %s | ❌ %d %s | | | |\n", cell(e.Env), n, plural(n, "error", "errors"))
+			continue
+		}
+		result := "✅ ok"
+		if e.Out != "" {
+			result = "✅ " + cell(e.Out)
+		}
+		if n := len(e.Warnings); n > 0 {
+			result += fmt.Sprintf(", ⚠️ %d %s", n, plural(n, "warning", "warnings"))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d |\n", cell(e.Env), result, len(e.Apps), objects, e.Files)
+	}
+	for _, e := range envs {
+		fmt.Fprintf(&b, "\n### env %s\n\n", cell(e.Env))
+		if e.Err != nil {
+			errs := diag.Flatten(e.Err)
+			fmt.Fprintf(&b, "%d %s:\n\n", len(errs), plural(len(errs), "error", "errors"))
+			for _, err := range errs {
+				b.WriteString("- " + errorItem(err) + "\n")
+			}
+		} else {
+			b.WriteString("| app | engine | objects | files |\n|---|---|--:|--:|\n")
+			for _, a := range e.Apps {
+				fmt.Fprintf(&b, "| %s | %s | %d | %d |\n", cell(a.Name), cell(a.Engine), a.Objects, a.Files)
+			}
+		}
+		if n := len(e.Warnings); n > 0 {
+			fmt.Fprintf(&b, "\n<details><summary>%d %s</summary>\n\n", n, plural(n, "warning", "warnings"))
+			for _, w := range e.Warnings {
+				b.WriteString("- " + errorItem(w.AsError()) + "\n")
+			}
+			b.WriteString("\n</details>\n")
+		}
+	}
+	return b.String()
+}
+
+// errorItem is one error as a list item: the location in bold, the message,
+// the hint on a line of its own.
+func errorItem(err error) string {
+	var de *diag.Error
+	if !errors.As(err, &de) {
+		return cell(err.Error())
+	}
+	var b strings.Builder
+	if loc := strings.TrimSuffix(de.Location(), ": "); loc != "" {
+		b.WriteString("**" + cell(loc) + "**: ")
+	}
+	msg := message(de.App, de.Object, de.Msg, de.Err, "")
+	b.WriteString(cell(msg))
+	if de.Hint != "" {
+		b.WriteString("<br>hint: " + cell(de.Hint))
+	}
+	return b.String()
+}
+
+// cell escapes text for a GitHub-flavoured markdown table cell or list
+// item: markdown punctuation is backslash-escaped, so "|" cannot end a cell
+// and "<" cannot open an HTML tag, and line breaks become <br>.
+func cell(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ReplaceAll(s, "\r\n", "\n") {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '~', '&', '#', '!':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n', '\r':
+			b.WriteString("<br>")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// CodeBlock returns text as a fenced code block in language lang (such as
+// "diff"), with a fence longer than any run of backticks inside text, so
+// that no content can close it early.
+func CodeBlock(lang, text string) string {
+	longest, run := 0, 0
+	for _, r := range text {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+			continue
+		}
+		run = 0
+	}
+	fence := strings.Repeat("`", max(3, longest+1))
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	return fence + lang + "\n" + text + fence + "\n"
+}
