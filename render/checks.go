@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -32,12 +34,17 @@ func objRef(o templates.Object) diag.Object {
 	return diag.Object{Kind: o.Node.GetKind(), Namespace: o.Node.GetNamespace(), Name: o.Node.GetName()}
 }
 
-// buildGraph checks the env's dependsOn graph.
+// configFile is how messages name kiln.yaml: relative to the repository
+// root, which is its folder, like the errors of package envconfig.
+func (r *Renderer) configFile() string {
+	return path.Base(filepath.ToSlash(r.p.File))
+}
+
+// buildGraph checks the env's dependsOn graph. Apps the env disables are
+// not in it; naming one is an error that says so.
 func (r *Renderer) buildGraph(res *envconfig.Resolved) (*graph.Graph, error) {
-	enabled := map[string]bool{}
 	nodes := make([]graph.App, 0, len(res.Apps))
 	for _, a := range res.Apps {
-		enabled[a.Name] = true
 		n := graph.App{Name: a.Name, Line: a.Line}
 		for _, d := range a.DependsOn {
 			if !d.External {
@@ -46,13 +53,7 @@ func (r *Renderer) buildGraph(res *envconfig.Resolved) (*graph.Graph, error) {
 		}
 		nodes = append(nodes, n)
 	}
-	var disabled []string
-	for _, a := range r.p.Apps {
-		if !enabled[a.Name] {
-			disabled = append(disabled, a.Name)
-		}
-	}
-	return graph.New(nodes, disabled, res.Env.Name, r.p.File)
+	return graph.New(nodes, res.Disabled, res.Env.Name, r.configFile())
 }
 
 // checkEnv runs the checks that look across apps: the dependency graph, one
@@ -63,6 +64,15 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, runs []*appRun, warns *[]di
 	g, err := r.buildGraph(res)
 	if err != nil {
 		errs = append(errs, err)
+	}
+	if r.p.Notifications != nil {
+		for _, a := range res.Apps {
+			if a.Name == "notifications" {
+				errs = append(errs, &diag.Error{File: r.configFile(), Line: a.Line, App: a.Name,
+					Msg:  "app name notifications collides with flux/notifications.yaml, which notifications: writes",
+					Hint: "rename the app"})
+			}
+		}
 	}
 
 	type owner struct {
@@ -96,22 +106,34 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, runs []*appRun, warns *[]di
 		}
 	}
 	if g != nil {
+		// One graph walk per app that defines a CRD or creates a
+		// namespace, however many apps and objects use it: the checks
+		// stay linear in objects.
+		dependents := map[string]map[string]bool{}
 		for _, run := range runs {
 			missingCRD := map[string]bool{}
 			missingNS := map[string]bool{}
+			dependsOn := func(def string) bool {
+				d, ok := dependents[def]
+				if !ok {
+					d = g.Dependents(def)
+					dependents[def] = d
+				}
+				return d[run.app.Name]
+			}
 			for _, o := range run.objs {
 				n := o.Node
 				gk := group(n.GetApiVersion()) + "/" + n.GetKind()
-				if def, ok := crds[gk]; ok && def != run.app.Name && !missingCRD[gk] && !g.Reaches(run.app.Name, def) {
+				if def, ok := crds[gk]; ok && def != run.app.Name && !missingCRD[gk] && !dependsOn(def) {
 					missingCRD[gk] = true
-					errs = append(errs, &diag.Error{File: r.p.File, Line: run.app.Line, App: run.app.Name, Object: objRef(o),
+					errs = append(errs, &diag.Error{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
 						Msg:  fmt.Sprintf("uses kind %s whose CustomResourceDefinition app %s defines, but does not depend on %s", n.GetKind(), def, def),
 						Hint: fmt.Sprintf("add %s to dependsOn of %s, so Flux applies the CRD first", def, run.app.Name)})
 				}
 				ns := n.GetNamespace()
-				if def, ok := nsOwner[ns]; ok && def != run.app.Name && !missingNS[ns] && !g.Reaches(run.app.Name, def) {
+				if def, ok := nsOwner[ns]; ok && def != run.app.Name && !missingNS[ns] && !dependsOn(def) {
 					missingNS[ns] = true
-					*warns = append(*warns, diag.Warning{File: r.p.File, Line: run.app.Line, App: run.app.Name, Object: objRef(o),
+					*warns = append(*warns, diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
 						Msg:  fmt.Sprintf("puts objects into namespace %s, which app %s creates, but does not depend on %s", ns, def, def),
 						Hint: fmt.Sprintf("add %s to dependsOn of %s", def, run.app.Name)})
 				}

@@ -152,7 +152,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		files["flux/"+app.Name+".yaml"] = fk
 
 		// The high-level definition, for reviewers.
-		hl, err := r.highLevel(run, er.Redactor)
+		hl, err := r.highLevel(res, run, er.Redactor)
 		if err != nil {
 			return nil, err
 		}
@@ -169,6 +169,20 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			Images:       imgList,
 		}
 		er.Apps = append(er.Apps, AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1})
+	}
+	if nt := r.p.Notifications; nt != nil {
+		n := flux.Notifications{Env: env, Namespace: fluxNS, SecretRef: nt.SecretRef, Dispatch: nt.Dispatch, NameTemplate: r.p.Flux.Name}
+		if nt.CommitStatus {
+			n.CommitStatus = r.p.Manifests.GitHub
+		}
+		for _, app := range res.Apps {
+			n.Apps = append(n.Apps, app.Name)
+		}
+		data, err := flux.MarshalAll(flux.BuildNotifications(n))
+		if err != nil {
+			return nil, err
+		}
+		files["flux/notifications.yaml"] = data
 	}
 	lj, err := json.MarshalIndent(lock, "", "  ")
 	if err != nil {
@@ -193,7 +207,7 @@ func pathJoin(parts ...string) string {
 
 // highLevel returns the files of an app's high-level/ folder: what a
 // reviewer reads instead of the hydrated objects.
-func (r *Renderer) highLevel(run *appRun, rd *redact.Redactor) (map[string][]byte, error) {
+func (r *Renderer) highLevel(res *envconfig.Resolved, run *appRun, rd *redact.Redactor) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	switch run.app.Engine {
 	case "kustomize":
@@ -210,6 +224,13 @@ func (r *Renderer) highLevel(run *appRun, rd *redact.Redactor) (map[string][]byt
 			return nil, err
 		}
 		out["values.yaml"] = rd.Bytes(data)
+		hr, err := r.helmReleaseFiles(res, run)
+		if err != nil {
+			return nil, err
+		}
+		for name, data := range hr {
+			out[name] = rd.Bytes(data)
+		}
 	case "jsonnet":
 		data, err := json.MarshalIndent(run.res.Params, "", "  ")
 		if err != nil {

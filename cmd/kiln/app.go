@@ -63,6 +63,7 @@ func newApp(stdout, stderr io.Writer, lookup env, version string) *cli.App {
 		Commands: []*cli.Command{
 			renderCommand(stdout, stderr, lookup, version),
 			validateCommand(stdout, stderr, lookup, version),
+			graphCommand(stdout, stderr, lookup, version),
 			versionCommand(stdout, version),
 		},
 		Action: func(c *cli.Context) error {

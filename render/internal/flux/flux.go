@@ -1,5 +1,8 @@
 // Package flux writes the Flux objects kiln emits for an environment: one
-// kustomize.toolkit.fluxcd.io/v1 Kustomization per app.
+// kustomize.toolkit.fluxcd.io/v1 Kustomization per app (Build), the
+// notification Providers and Alerts of flux/notifications.yaml
+// (BuildNotifications), and the HelmRelease and chart source of a helm
+// app's high-level/ folder (BuildHelmRelease).
 //
 // Objects are built with Flux's own API types, so a field kiln sets is a
 // field kustomize-controller knows, and serialised without status or

@@ -35,6 +35,7 @@ type Graph struct {
 	apps  []App
 	index map[string]int
 	adj   [][]int // known dependencies of each app, sorted by name
+	rev   [][]int // apps that depend on each app directly
 }
 
 // New checks apps and builds the graph. file is kiln.yaml's path for
@@ -65,6 +66,12 @@ func New(apps []App, disabled []string, env, file string) (*Graph, error) {
 		}
 		sort.Slice(out, func(a, b int) bool { return apps[out[a]].Name < apps[out[b]].Name })
 		g.adj[i] = out
+	}
+	g.rev = make([][]int, len(apps))
+	for i, out := range g.adj {
+		for _, j := range out {
+			g.rev[j] = append(g.rev[j], i)
+		}
 	}
 
 	var errs []error
@@ -277,4 +284,29 @@ func (g *Graph) Reaches(from, to string) bool {
 		}
 	}
 	return false
+}
+
+// Dependents returns every app that depends on app to, directly or
+// transitively, in time linear in apps plus edges: a check asking about
+// many apps and one dependency walks the graph once, not once per app.
+func (g *Graph) Dependents(to string) map[string]bool {
+	out := map[string]bool{}
+	j, ok := g.index[to]
+	if !ok {
+		return out
+	}
+	seen := make([]bool, len(g.apps))
+	stack := []int{j}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, w := range g.rev[v] {
+			if !seen[w] {
+				seen[w] = true
+				out[g.apps[w].Name] = true
+				stack = append(stack, w)
+			}
+		}
+	}
+	return out
 }

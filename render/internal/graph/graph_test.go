@@ -82,6 +82,20 @@ kiln.yaml:31: app a: dependency cycle: a -> b -> c -> a
 
 func TestWavesAndReaches(t *testing.T) {
 	t.Parallel()
+	g0, err := New(apps("a: b:a c:b d:a"), nil, "dev", "kiln.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"b": true, "c": true, "d": true}, g0.Dependents("a")); diff != "" {
+		t.Errorf("Dependents(a) (-want +got):\n%s", diff)
+	}
+	if len(g0.Dependents("c")) != 0 || len(g0.Dependents("nosuch")) != 0 {
+		t.Error("Dependents of a leaf or an unknown app is not empty")
+	}
+}
+
+func TestWavesAndReachesChain(t *testing.T) {
+	t.Parallel()
 	g, err := New(apps("platform: redis:platform db:platform vote:redis result:db worker:redis,db"), nil, "dev", "kiln.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +115,9 @@ func TestWavesAndReaches(t *testing.T) {
 	} {
 		if got := g.Reaches(tc.from, tc.to); got != tc.want {
 			t.Errorf("Reaches(%s, %s) = %v, want %v", tc.from, tc.to, got, tc.want)
+		}
+		if got := g.Dependents(tc.to)[tc.from]; got != tc.want {
+			t.Errorf("Dependents(%s)[%s] = %v, want %v", tc.to, tc.from, got, tc.want)
 		}
 	}
 }

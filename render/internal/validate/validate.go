@@ -7,6 +7,19 @@ import (
 	"strings"
 	"sync"
 
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+	helmv2beta1 "github.com/fluxcd/helm-controller/api/v2beta1"
+	helmv2beta2 "github.com/fluxcd/helm-controller/api/v2beta2"
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	kustomizev1beta1 "github.com/fluxcd/kustomize-controller/api/v1beta1"
+	kustomizev1beta2 "github.com/fluxcd/kustomize-controller/api/v1beta2"
+	notifyv1 "github.com/fluxcd/notification-controller/api/v1"
+	notifyv1beta1 "github.com/fluxcd/notification-controller/api/v1beta1"
+	notifyv1beta2 "github.com/fluxcd/notification-controller/api/v1beta2"
+	notifyv1beta3 "github.com/fluxcd/notification-controller/api/v1beta3"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	sourcev1beta1 "github.com/fluxcd/source-controller/api/v1beta1"
+	sourcev1beta2 "github.com/fluxcd/source-controller/api/v1beta2"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -18,25 +31,36 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 )
 
-// scheme knows the Go type of every built-in kind. It is built once, on
+// scheme knows the Go type of every checked kind. It is built once, on
 // first use, into a scheme of our own (client-go's scheme.Scheme is a
 // shared global we must not add to); a built scheme is only read, which is
 // safe for concurrent use.
 var scheme = sync.OnceValue(func() *runtime.Scheme {
 	s := runtime.NewScheme()
+	// client-go's built-in kinds, CustomResourceDefinitions, and every
+	// version of Flux's kinds that the pinned Flux API modules define
+	// (deprecated versions included: an object of an old version is still
+	// checked against that version's fields).
+	addToScheme := []func(*runtime.Scheme) error{
+		clientgoscheme.AddToScheme,
+		apiextensionsv1.AddToScheme,
+		kustomizev1.AddToScheme, kustomizev1beta1.AddToScheme, kustomizev1beta2.AddToScheme,
+		helmv2.AddToScheme, helmv2beta1.AddToScheme, helmv2beta2.AddToScheme,
+		sourcev1.AddToScheme, sourcev1beta1.AddToScheme, sourcev1beta2.AddToScheme,
+		notifyv1.AddToScheme, notifyv1beta1.AddToScheme, notifyv1beta2.AddToScheme, notifyv1beta3.AddToScheme,
+	}
 	// Registering fixed, known types cannot fail; a failure is a bug in
 	// the dependencies, caught by every test of this package.
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	if err := apiextensionsv1.AddToScheme(s); err != nil {
-		panic(err)
+	for _, add := range addToScheme {
+		if err := add(s); err != nil {
+			panic(err)
+		}
 	}
 	return s
 })
 
 // Objects decodes every object of objs whose apiVersion and kind are a
-// built-in kind, strictly, and returns one *diag.Error per problem, joined:
+// built-in kind or a Flux kind, strictly, and returns one *diag.Error per problem, joined:
 // an unknown or duplicate field, or a value of the wrong type. app names the
 // app in the errors. Objects of other kinds pass.
 func Objects(app string, objs []templates.Object) error {

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+// TestGraphCommand runs `kiln graph` through the app.
+func TestGraphCommand(t *testing.T) {
+	t.Parallel()
+	config := filepath.Join("..", "..", "examples", "instavote", "kiln.yaml")
+	golden := func(name string) string {
+		data, err := os.ReadFile(filepath.Join("..", "..", "render", "testdata", "graph", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   string
+		inStderr string
+	}{
+		{name: "default env and format", args: []string{"--config", config}, code: exitOK, stdout: golden("dev.txt")},
+		{name: "mermaid of prod", args: []string{"--config", config, "--format", "mermaid", "--env", "prod"}, code: exitOK,
+			stdout: strings.Join(slices.DeleteFunc(strings.SplitAfter(golden("prod.mermaid"), "\n"), func(l string) bool {
+				return strings.Contains(l, "changed") // Format marks no app changed here
+			}), "")},
+		{name: "bad format", args: []string{"--config", config, "--format", "svg"}, code: exitUsage, inStderr: `kiln: --format must be text, mermaid, dot or json, not "svg"`},
+		{name: "unknown env", args: []string{"--config", config, "--env", "qa"}, code: exitFailure, inStderr: `"qa"`},
+		{name: "cycle", args: []string{"--config", filepath.Join("..", "..", "render", "testdata", "errors", "cycles", "kiln.yaml")}, code: exitFailure,
+			inStderr: "kiln: 2 errors in env dev\nkiln.yaml:9: app redis: dependency cycle: redis -> worker -> redis\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			lookup := func(string) (string, bool) { return "", false }
+			app := newApp(&stdout, &stderr, lookup, "test")
+			// Until app.go registers graph, register it here as app.go would.
+			if !slices.ContainsFunc(app.Commands, func(c *cli.Command) bool { return c.Name == "graph" }) {
+				cmd := graphCommand(&stdout, &stderr, lookup, "test")
+				cmd.OnUsageError = app.Commands[0].OnUsageError
+				app.Commands = append(app.Commands, cmd)
+			}
+			args := append([]string{"kiln", "graph"}, tt.args...)
+			code := report(&stderr, app.RunContext(context.Background(), args))
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.code, stderr.String())
+			}
+			if tt.code == exitOK && stdout.String() != tt.stdout {
+				t.Errorf("stdout:\n%s\nwant:\n%s", stdout.String(), tt.stdout)
+			}
+			if !strings.Contains(stderr.String(), tt.inStderr) {
+				t.Errorf("stderr:\n%s\nwant it to contain:\n%s", stderr.String(), tt.inStderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,271 @@
+package render_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	notifyv1beta3 "github.com/fluxcd/notification-controller/api/v1beta3"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/golden"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// checkOptions are options for the small repositories of testdata/errors:
+// no images, no remote charts.
+func checkOptions(strict bool) render.Options {
+	opts := render.DefaultOptions()
+	opts.CacheDir = ""
+	opts.Version = "test"
+	opts.Strict = strict
+	return opts
+}
+
+// checkReport renders every env of the repository in dir and prints what
+// a user sees: each env's errors, then its warnings.
+func checkReport(t *testing.T, dir string, strict bool) string {
+	t.Helper()
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		return fmt.Sprintf("config: %v\n", err)
+	}
+	r, err := render.New(p, checkOptions(strict))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, er := range results {
+		if er.Err != nil {
+			for _, e := range diag.Flatten(er.Err) {
+				fmt.Fprintf(&b, "env %s: %s\n", er.Env, e)
+			}
+		}
+		for _, w := range er.Warnings {
+			fmt.Fprintf(&b, "env %s: warning: %s\n", er.Env, w.String())
+		}
+	}
+	return b.String()
+}
+
+// TestCheckErrors renders each repository under testdata/errors and
+// compares the errors and warnings with its want.err (empty: the render
+// succeeds without warnings). A file named strict in the case turns on
+// Options.Strict.
+func TestCheckErrors(t *testing.T) {
+	t.Parallel()
+	cases, err := filepath.Glob(filepath.Join("testdata", "errors", "*", "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 10 {
+		t.Fatalf("found %d cases, want at least 10", len(cases))
+	}
+	for _, c := range cases {
+		dir := filepath.Dir(c)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
+			_, err := os.Stat(filepath.Join(dir, "strict"))
+			got := checkReport(t, dir, err == nil)
+			golden.File(t, filepath.Join(dir, "want.err"), []byte(got), *update)
+		})
+	}
+}
+
+// TestExternalDependencyPassesThrough checks that a "namespace/name"
+// dependency is not checked and lands in the Kustomization's dependsOn.
+func TestExternalDependencyPassesThrough(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("testdata", "errors", "crd-transitive-dependency")
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.New(p, checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), []string{"dev"})
+	if err != nil || results[0].Err != nil {
+		t.Fatalf("render: %v %v", err, results[0].Err)
+	}
+	got := string(results[0].Files["flux/shop.yaml"])
+	want := "  dependsOn:\n  - name: controllers\n    namespace: infra\n  - name: db\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("flux/shop.yaml has no dependsOn\n%s\ngot:\n%s", want, got)
+	}
+}
+
+// TestEnvFluxOverride checks that an env file's flux: override of an app
+// reaches its Kustomization, key by key over kiln.yaml's.
+func TestEnvFluxOverride(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+  - name: prod
+    promoteFrom: dev
+apps:
+  - name: web
+    namespace: shop
+    yaml: web
+    flux:
+      interval: 5m
+      timeout: 2m
+      healthChecks: [{apiVersion: v1, kind: Service, name: web}]
+`,
+		"envs/prod.yaml": `apps:
+  web:
+    flux:
+      interval: 1m
+      wait: true
+      healthCheckExprs:
+        - {apiVersion: example.com/v1, kind: Widget, current: "status.ready == true"}
+`,
+		"web/deploy.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx:1.27}]}
+`,
+	}
+	for name, content := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.New(p, checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"dev": `  healthChecks:
+  - apiVersion: apps/v1
+    kind: Deployment
+    name: web
+    namespace: shop
+  - apiVersion: v1
+    kind: Service
+    name: web
+  interval: 5m0s
+  path: ./clusters/dev/apps/web
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  timeout: 2m0s
+`,
+		"prod": `  healthCheckExprs:
+  - apiVersion: example.com/v1
+    current: status.ready == true
+    kind: Widget
+  interval: 1m0s
+  path: ./clusters/prod/apps/web
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  timeout: 2m0s
+  wait: true
+`,
+	}
+	for _, er := range results {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		k := string(er.Files["flux/web.yaml"])
+		_, spec, _ := strings.Cut(k, "spec:\n")
+		if diff := cmp.Diff(want[er.Env], spec); diff != "" {
+			t.Errorf("env %s: flux/web.yaml spec (-want +got):\n%s", er.Env, diff)
+		}
+	}
+}
+
+// TestFluxObjectsDecodeStrictly renders the example and decodes every
+// Flux object kiln writes (flux/, high-level/<app>/helmrelease.yaml and
+// source.yaml) strictly with Flux's own API types.
+func TestFluxObjectsDecodeStrictly(t *testing.T) {
+	t.Parallel()
+	results, err := exampleRenderer(t).Render(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, er := range results {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		for name, data := range er.Files {
+			base := path.Base(name)
+			if !strings.HasPrefix(name, "flux/") && !(strings.HasPrefix(name, "high-level/") && (base == "helmrelease.yaml" || base == "source.yaml")) {
+				continue
+			}
+			for _, doc := range strings.Split(string(data), "\n---\n") {
+				var tm metav1.TypeMeta
+				if err := yaml.Unmarshal([]byte(doc), &tm); err != nil {
+					t.Fatal(err)
+				}
+				var into any
+				switch tm.APIVersion + " " + tm.Kind {
+				case "kustomize.toolkit.fluxcd.io/v1 Kustomization":
+					into = &kustomizev1.Kustomization{}
+				case "helm.toolkit.fluxcd.io/v2 HelmRelease":
+					into = &helmv2.HelmRelease{}
+				case "source.toolkit.fluxcd.io/v1 HelmRepository":
+					into = &sourcev1.HelmRepository{}
+				case "source.toolkit.fluxcd.io/v1 OCIRepository":
+					into = &sourcev1.OCIRepository{}
+				case "notification.toolkit.fluxcd.io/v1beta3 Provider":
+					into = &notifyv1beta3.Provider{}
+				case "notification.toolkit.fluxcd.io/v1beta3 Alert":
+					into = &notifyv1beta3.Alert{}
+				default:
+					t.Errorf("env %s: %s: unexpected %s %s", er.Env, name, tm.APIVersion, tm.Kind)
+					continue
+				}
+				if err := yaml.UnmarshalStrict([]byte(doc), into); err != nil {
+					t.Errorf("env %s: %s: %v", er.Env, name, err)
+				}
+				seen[tm.Kind] = true
+			}
+		}
+	}
+	for _, kind := range []string{"Kustomization", "HelmRelease", "Provider", "Alert"} {
+		if !seen[kind] {
+			t.Errorf("the example wrote no %s", kind)
+		}
+	}
+}

@@ -1,0 +1,293 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// AppGraph is one environment's app dependency graph: what `kiln graph`
+// prints and the PR body embeds. Everything in it is sorted, so equal
+// configurations give equal output.
+type AppGraph struct {
+	// Env is the environment.
+	Env string `json:"env"`
+	// Apps are the env's enabled apps, in kiln.yaml order.
+	Apps []GraphApp `json:"apps"`
+	// Edges are the dependsOn entries, in deploy order: From is deployed
+	// before To. Sorted by To, then From.
+	Edges []GraphEdge `json:"edges"`
+	// Waves are the deploy waves: wave 1 depends on nothing kiln manages,
+	// wave n only on earlier waves. Names sorted within a wave.
+	Waves [][]string `json:"waves"`
+	// Disabled are apps of kiln.yaml the env disables.
+	Disabled []string `json:"disabled"`
+}
+
+// GraphApp is one app of an AppGraph.
+type GraphApp struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+	Engine    string `json:"engine"`
+	// Kustomization is the name of the app's Flux Kustomization.
+	Kustomization string `json:"kustomization"`
+	// Wave is the app's deploy wave, from 1.
+	Wave int `json:"wave"`
+	// DependsOn are the apps it depends on, sorted.
+	DependsOn []string `json:"dependsOn"`
+	// External are the "namespace/name" Kustomizations kiln does not
+	// manage that it depends on, sorted.
+	External []string `json:"external"`
+	// Changed marks the apps passed to Format as changed.
+	Changed bool `json:"changed,omitempty"`
+}
+
+// GraphEdge is one dependsOn entry, in deploy order.
+type GraphEdge struct {
+	// From is deployed first: an app, or "namespace/name" when External.
+	From string `json:"from"`
+	// To is the app that depends on From.
+	To string `json:"to"`
+	// External is true when From is a Kustomization kiln does not manage.
+	External bool `json:"external,omitempty"`
+}
+
+// Graph returns env's app graph without rendering anything: the apps the
+// env enables, their dependsOn, and the deploy waves. env "" means the
+// first environment of kiln.yaml. Problems of the graph itself (an unknown
+// or disabled dependency, a cycle) are returned as errors, all of them.
+func (r *Renderer) Graph(env string) (*AppGraph, error) {
+	if env == "" && len(r.p.Environments) > 0 {
+		env = r.p.Environments[0].Name
+	}
+	ef, err := r.p.LoadEnvFile(env)
+	if err != nil {
+		return nil, diag.Join(err)
+	}
+	// The graph needs no secret values: any placeholder resolves them,
+	// so that graph works where the secrets are not set.
+	placeholder := func(string) (string, bool) { return "unused", true }
+	res, err := r.p.Resolve(env, ef, placeholder)
+	if err != nil {
+		return nil, diag.Join(err)
+	}
+	g, err := r.buildGraph(res)
+	if err != nil {
+		return nil, err
+	}
+	out := &AppGraph{Env: env, Edges: []GraphEdge{}, Disabled: append([]string{}, res.Disabled...)}
+	wave := map[string]int{}
+	for i, w := range g.Waves() {
+		out.Waves = append(out.Waves, append([]string{}, w...))
+		for _, name := range w {
+			wave[name] = i + 1
+		}
+	}
+	if out.Waves == nil {
+		out.Waves = [][]string{}
+	}
+	for _, a := range res.Apps {
+		ga := GraphApp{Name: a.Name, Namespace: a.Namespace, Engine: a.Engine, Kustomization: r.fluxName(a.Name, env),
+			Wave: wave[a.Name], DependsOn: []string{}, External: []string{}}
+		for _, d := range a.DependsOn {
+			if d.External {
+				ref := d.Namespace + "/" + d.Name
+				ga.External = append(ga.External, ref)
+				out.Edges = append(out.Edges, GraphEdge{From: ref, To: a.Name, External: true})
+			} else {
+				ga.DependsOn = append(ga.DependsOn, d.Name)
+				out.Edges = append(out.Edges, GraphEdge{From: d.Name, To: a.Name})
+			}
+		}
+		sort.Strings(ga.DependsOn)
+		sort.Strings(ga.External)
+		out.Apps = append(out.Apps, ga)
+	}
+	sort.Slice(out.Edges, func(i, j int) bool {
+		a, b := out.Edges[i], out.Edges[j]
+		if a.To != b.To {
+			return a.To < b.To
+		}
+		return a.From < b.From
+	})
+	return out, nil
+}
+
+// Format prints the graph as text (the waves, for people), mermaid (a
+// flowchart GitHub renders), dot (Graphviz) or json (for tools). Apps in
+// changed are marked: "*" in text, a highlighted style in mermaid and dot,
+// "changed": true in json.
+func (g *AppGraph) Format(format string, changed map[string]bool) (string, error) {
+	apps := make([]GraphApp, len(g.Apps))
+	copy(apps, g.Apps)
+	for i := range apps {
+		apps[i].Changed = changed[apps[i].Name]
+	}
+	switch format {
+	case "text":
+		return g.text(apps), nil
+	case "mermaid":
+		return g.mermaid(apps), nil
+	case "dot":
+		return g.dot(apps), nil
+	case "json":
+		c := *g
+		c.Apps = apps
+		data, err := json.MarshalIndent(c, "", "  ")
+		if err != nil {
+			return "", err
+		}
+		return string(data) + "\n", nil
+	}
+	return "", fmt.Errorf("unknown graph format %q (want text, mermaid, dot or json)", format)
+}
+
+// byWave returns the apps of each wave, sorted by name.
+func byWave(apps []GraphApp, waves int) [][]GraphApp {
+	out := make([][]GraphApp, waves)
+	for _, a := range apps {
+		if a.Wave >= 1 && a.Wave <= waves {
+			out[a.Wave-1] = append(out[a.Wave-1], a)
+		}
+	}
+	for _, w := range out {
+		sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
+	}
+	return out
+}
+
+func (g *AppGraph) text(apps []GraphApp) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "env %s: %s in %s\n", g.Env, plural(len(apps), "app"), plural(len(g.Waves), "wave"))
+	width := 0
+	anyChanged := false
+	for _, a := range apps {
+		width = max(width, len(a.Name))
+		anyChanged = anyChanged || a.Changed
+	}
+	for i, w := range byWave(apps, len(g.Waves)) {
+		fmt.Fprintf(&b, "wave %d\n", i+1)
+		for _, a := range w {
+			mark := " "
+			if a.Changed {
+				mark = "*"
+			}
+			line := fmt.Sprintf("  %s %-*s  %-9s  %s", mark, width, a.Name, a.Engine, a.Namespace)
+			var deps []string
+			deps = append(deps, a.DependsOn...)
+			for _, e := range a.External {
+				deps = append(deps, e+" (external)")
+			}
+			if len(deps) > 0 {
+				line += "  after " + strings.Join(deps, ", ")
+			}
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+		}
+	}
+	if len(g.Disabled) > 0 {
+		fmt.Fprintf(&b, "disabled: %s\n", strings.Join(g.Disabled, ", "))
+	}
+	if anyChanged {
+		b.WriteString("* changed\n")
+	}
+	return b.String()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// externalIDs numbers the external dependencies in sorted order: their
+// names may hold dots and slashes, which node ids of mermaid cannot.
+func (g *AppGraph) externalIDs() ([]string, map[string]string) {
+	var refs []string
+	ids := map[string]string{}
+	for _, e := range g.Edges {
+		if e.External && ids[e.From] == "" {
+			ids[e.From] = "-"
+			refs = append(refs, e.From)
+		}
+	}
+	sort.Strings(refs)
+	for i, r := range refs {
+		ids[r] = fmt.Sprintf("ext%d", i+1)
+	}
+	return refs, ids
+}
+
+// mermaidID turns an app name (a DNS label) into a mermaid node id: "-"
+// could be read as part of an arrow, "_" cannot occur in a DNS label.
+func mermaidID(name string) string { return "app_" + strings.ReplaceAll(name, "-", "_") }
+
+func (g *AppGraph) mermaid(apps []GraphApp) string {
+	var b strings.Builder
+	b.WriteString("flowchart LR\n")
+	var changed []string
+	for i, w := range byWave(apps, len(g.Waves)) {
+		fmt.Fprintf(&b, "  subgraph wave%d [\"wave %d\"]\n", i+1, i+1)
+		for _, a := range w {
+			fmt.Fprintf(&b, "    %s[\"%s<br/>%s\"]\n", mermaidID(a.Name), a.Name, a.Engine)
+			if a.Changed {
+				changed = append(changed, mermaidID(a.Name))
+			}
+		}
+		b.WriteString("  end\n")
+	}
+	refs, ids := g.externalIDs()
+	for _, r := range refs {
+		fmt.Fprintf(&b, "  %s([\"%s\"]):::external\n", ids[r], r)
+	}
+	for _, e := range g.Edges {
+		from := mermaidID(e.From)
+		if e.External {
+			from = ids[e.From]
+		}
+		arrow := "-->"
+		if e.External {
+			arrow = "-.->"
+		}
+		fmt.Fprintf(&b, "  %s %s %s\n", from, arrow, mermaidID(e.To))
+	}
+	b.WriteString("  classDef external stroke-dasharray: 4 4\n")
+	if len(changed) > 0 {
+		b.WriteString("  classDef changed fill:#fff3b0,stroke:#b08800,stroke-width:2px\n")
+		fmt.Fprintf(&b, "  class %s changed\n", strings.Join(changed, ","))
+	}
+	return b.String()
+}
+
+func (g *AppGraph) dot(apps []GraphApp) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "digraph %q {\n", "kiln "+g.Env)
+	b.WriteString("  rankdir=LR;\n  node [shape=box];\n")
+	for i, w := range byWave(apps, len(g.Waves)) {
+		fmt.Fprintf(&b, "  subgraph cluster_wave%d {\n    label=%q;\n", i+1, fmt.Sprintf("wave %d", i+1))
+		for _, a := range w {
+			attrs := fmt.Sprintf("label=%q", a.Name+"\n"+a.Engine)
+			if a.Changed {
+				attrs += ", style=filled, fillcolor=\"#fff3b0\", penwidth=2"
+			}
+			fmt.Fprintf(&b, "    %q [%s];\n", a.Name, attrs)
+		}
+		b.WriteString("  }\n")
+	}
+	refs, _ := g.externalIDs()
+	for _, r := range refs {
+		fmt.Fprintf(&b, "  %q [shape=ellipse, style=dashed];\n", r)
+	}
+	for _, e := range g.Edges {
+		style := ""
+		if e.External {
+			style = " [style=dashed]"
+		}
+		fmt.Fprintf(&b, "  %q -> %q%s;\n", e.From, e.To, style)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}

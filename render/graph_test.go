@@ -1,0 +1,128 @@
+package render_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/golden"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+func exampleRenderer(t testing.TB) *render.Renderer {
+	t.Helper()
+	p, err := envconfig.Load(filepath.Join(example, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.New(p, checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestGraphGolden prints the example's graph in every format, prod (every
+// app, an external dependency) with two apps marked changed, and dev (an
+// app disabled) as text.
+func TestGraphGolden(t *testing.T) {
+	t.Parallel()
+	r := exampleRenderer(t)
+	tests := []struct {
+		env, format, file string
+		changed           map[string]bool
+	}{
+		{env: "prod", format: "text", file: "prod.txt", changed: map[string]bool{"redis": true, "vote": true}},
+		{env: "prod", format: "mermaid", file: "prod.mermaid", changed: map[string]bool{"redis": true, "vote": true}},
+		{env: "prod", format: "dot", file: "prod.dot", changed: map[string]bool{"redis": true, "vote": true}},
+		{env: "prod", format: "json", file: "prod.json", changed: map[string]bool{"redis": true, "vote": true}},
+		{env: "", format: "text", file: "dev.txt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			g, err := r.Graph(tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := g.Format(tt.format, tt.changed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.File(t, filepath.Join("testdata", "graph", tt.file), []byte(got), *update)
+		})
+	}
+}
+
+// TestGraphMatchesRender checks that Graph, which renders nothing, sees
+// the env the way Render does: the same apps and the same Kustomization
+// dependencies.
+func TestGraphMatchesRender(t *testing.T) {
+	t.Parallel()
+	r := exampleRenderer(t)
+	results, err := r.Render(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, er := range results {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		g, err := r.Graph(er.Env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got []string
+		for _, a := range er.Apps {
+			want = append(want, a.Name)
+		}
+		for _, a := range g.Apps {
+			got = append(got, a.Name)
+			k := string(er.Files["flux/"+a.Name+".yaml"])
+			for _, d := range a.DependsOn {
+				if !strings.Contains(k, "  - name: "+d+"\n") {
+					t.Errorf("env %s: flux/%s.yaml lacks dependsOn %s", er.Env, a.Name, d)
+				}
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("env %s: apps (-render +graph):\n%s", er.Env, diff)
+		}
+	}
+}
+
+func TestGraphErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, dir, env, format, want string
+	}{
+		{name: "cycle", dir: "testdata/errors/cycles", env: "dev", format: "text",
+			want: "kiln.yaml:9: app redis: dependency cycle: redis -> worker -> redis"},
+		{name: "unknown env", dir: example, env: "qa", format: "text", want: `"qa"`},
+		{name: "unknown format", dir: example, env: "dev", format: "svg", want: `unknown graph format "svg" (want text, mermaid, dot or json)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := envconfig.Load(filepath.Join(tt.dir, "kiln.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := render.New(p, checkOptions(false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := r.Graph(tt.env)
+			if err == nil {
+				_, err = g.Format(tt.format, nil)
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %s", err, tt.want)
+			}
+		})
+	}
+}

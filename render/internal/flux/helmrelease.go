@@ -1,0 +1,152 @@
+package flux
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+	"github.com/fluxcd/pkg/apis/meta"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// HelmChartLayer is the media type of a Helm chart's content layer in an
+// OCI artifact: what an OCIRepository must select for helm-controller.
+const HelmChartLayer = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+
+// HelmRelease describes the Flux HelmRelease equivalent to a kiln helm app:
+// what a reviewer reads in high-level/<app>/helmrelease.yaml.
+type HelmRelease struct {
+	// Name is the HelmRelease's name and the Helm release name: the app.
+	Name string
+	// Namespace is the app's namespace: the HelmRelease lives there, so the
+	// release lands there too (Helm's release namespace).
+	Namespace string
+	// App and Env are recorded in labels.
+	App, Env string
+	// Interval and Timeout are Go durations; Timeout may be empty.
+	Interval, Timeout string
+	// Chart is a folder in the repository when Repo is empty, else the
+	// chart's name in Repo.
+	Chart string
+	// Repo is an http(s):// chart repository or an oci:// prefix.
+	Repo string
+	// Version is the chart version or constraint (remote charts).
+	Version string
+	// GitSource is the Flux source a chart folder is read from.
+	GitSource Ref
+	// DependsOn are other HelmReleases; a Namespace equal to the
+	// HelmRelease's own is left out.
+	DependsOn []Ref
+	// Values are the user-supplied values (values files merged, then the
+	// env's values), not the chart's defaults.
+	Values map[string]any
+}
+
+// exactVersion matches a single semver version, which an OCIRepository
+// takes as a tag; anything else is a constraint (ref.semver).
+var exactVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+
+// BuildHelmRelease returns the HelmRelease and, for a remote chart, the
+// source it reads the chart from (a *sourcev1.HelmRepository or a
+// *sourcev1.OCIRepository named like the release, in its namespace); source
+// is nil for a chart folder, which comes from GitSource.
+func BuildHelmRelease(h HelmRelease) (hr *helmv2.HelmRelease, source any, err error) {
+	interval, err := time.ParseDuration(h.Interval)
+	if err != nil {
+		return nil, nil, fmt.Errorf("flux interval %q: %w", h.Interval, err)
+	}
+	labels := map[string]string{
+		"app.kubernetes.io/managed-by": "kiln",
+		"kiln/app":                     h.App,
+		"kiln/env":                     h.Env,
+	}
+	om := metav1.ObjectMeta{Name: h.Name, Namespace: h.Namespace, Labels: labels}
+	hr = &helmv2.HelmRelease{
+		TypeMeta:   metav1.TypeMeta{APIVersion: helmv2.GroupVersion.String(), Kind: helmv2.HelmReleaseKind},
+		ObjectMeta: om,
+		Spec: helmv2.HelmReleaseSpec{
+			Interval:    metav1.Duration{Duration: interval},
+			ReleaseName: h.Name,
+		},
+	}
+	if h.Timeout != "" {
+		t, err := time.ParseDuration(h.Timeout)
+		if err != nil {
+			return nil, nil, fmt.Errorf("flux timeout %q: %w", h.Timeout, err)
+		}
+		hr.Spec.Timeout = &metav1.Duration{Duration: t}
+	}
+	srcMeta := metav1.ObjectMeta{Name: h.Name, Namespace: h.Namespace, Labels: labels}
+	switch {
+	case h.Repo == "":
+		ns := h.GitSource.Namespace
+		if ns == h.Namespace {
+			ns = ""
+		}
+		hr.Spec.Chart = &helmv2.HelmChartTemplate{Spec: helmv2.HelmChartTemplateSpec{
+			Chart:     "./" + strings.TrimPrefix(h.Chart, "./"),
+			SourceRef: helmv2.CrossNamespaceObjectReference{Kind: h.GitSource.Kind, Name: h.GitSource.Name, Namespace: ns},
+			// A chart folder changes with the repository's revision, not
+			// with Chart.yaml's version.
+			ReconcileStrategy: "Revision",
+		}}
+	case strings.HasPrefix(h.Repo, "oci://"):
+		ref := &sourcev1.OCIRepositoryRef{SemVer: h.Version}
+		if exactVersion.MatchString(h.Version) {
+			ref = &sourcev1.OCIRepositoryRef{Tag: h.Version}
+		}
+		source = &sourcev1.OCIRepository{
+			TypeMeta:   metav1.TypeMeta{APIVersion: sourcev1.GroupVersion.String(), Kind: sourcev1.OCIRepositoryKind},
+			ObjectMeta: srcMeta,
+			Spec: sourcev1.OCIRepositorySpec{
+				URL:           strings.TrimSuffix(h.Repo, "/") + "/" + h.Chart,
+				Reference:     ref,
+				LayerSelector: &sourcev1.OCILayerSelector{MediaType: HelmChartLayer, Operation: sourcev1.OCILayerCopy},
+				Interval:      metav1.Duration{Duration: interval},
+			},
+		}
+		hr.Spec.ChartRef = &helmv2.CrossNamespaceSourceReference{Kind: sourcev1.OCIRepositoryKind, Name: h.Name}
+	default:
+		source = &sourcev1.HelmRepository{
+			TypeMeta:   metav1.TypeMeta{APIVersion: sourcev1.GroupVersion.String(), Kind: sourcev1.HelmRepositoryKind},
+			ObjectMeta: srcMeta,
+			Spec: sourcev1.HelmRepositorySpec{
+				URL:      h.Repo,
+				Interval: metav1.Duration{Duration: interval},
+			},
+		}
+		hr.Spec.Chart = &helmv2.HelmChartTemplate{Spec: helmv2.HelmChartTemplateSpec{
+			Chart:     h.Chart,
+			Version:   h.Version,
+			SourceRef: helmv2.CrossNamespaceObjectReference{Kind: sourcev1.HelmRepositoryKind, Name: h.Name},
+		}}
+	}
+	for _, d := range h.DependsOn {
+		ns := d.Namespace
+		if ns == h.Namespace {
+			ns = ""
+		}
+		hr.Spec.DependsOn = append(hr.Spec.DependsOn, meta.DependencyReference{Name: d.Name, Namespace: ns})
+	}
+	sort.Slice(hr.Spec.DependsOn, func(i, j int) bool {
+		a, b := hr.Spec.DependsOn[i], hr.Spec.DependsOn[j]
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	if len(h.Values) > 0 {
+		raw, err := json.Marshal(h.Values)
+		if err != nil {
+			return nil, nil, fmt.Errorf("helm values: %w", err)
+		}
+		hr.Spec.Values = &apiextensionsv1.JSON{Raw: raw}
+	}
+	return hr, source, nil
+}

@@ -1,0 +1,176 @@
+package flux
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+	notifyv1beta3 "github.com/fluxcd/notification-controller/api/v1beta3"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+// decodeStrict decodes each document of a stream strictly into the Flux
+// type its kind names, failing on any field Flux does not know.
+func decodeStrict(t *testing.T, stream []byte) []string {
+	t.Helper()
+	var kinds []string
+	for _, doc := range bytes.Split(stream, []byte("\n---\n")) {
+		var tm struct{ Kind string }
+		if err := yaml.Unmarshal(doc, &tm); err != nil {
+			t.Fatal(err)
+		}
+		var into any
+		switch tm.Kind {
+		case "HelmRelease":
+			into = &helmv2.HelmRelease{}
+		case "HelmRepository":
+			into = &sourcev1.HelmRepository{}
+		case "OCIRepository":
+			into = &sourcev1.OCIRepository{}
+		case "Provider":
+			into = &notifyv1beta3.Provider{}
+		case "Alert":
+			into = &notifyv1beta3.Alert{}
+		default:
+			t.Fatalf("unexpected kind %q", tm.Kind)
+		}
+		if err := yaml.UnmarshalStrict(doc, into); err != nil {
+			t.Errorf("strict decode of %s: %v\n%s", tm.Kind, err, doc)
+		}
+		kinds = append(kinds, tm.Kind)
+	}
+	return kinds
+}
+
+func TestBuildHelmRelease(t *testing.T) {
+	t.Parallel()
+	base := HelmRelease{
+		Name: "redis", Namespace: "instavote", App: "redis", Env: "dev", Interval: "10m", Timeout: "5m",
+		GitSource: Ref{Kind: "GitRepository", Name: "flux-system", Namespace: "flux-system"},
+		DependsOn: []Ref{{Name: "platform", Namespace: "instavote"}, {Name: "cert-manager", Namespace: "infra"}},
+		Values:    map[string]any{"replicas": 1, "auth": map[string]any{"enabled": false}},
+	}
+	tests := []struct {
+		name      string
+		change    func(h *HelmRelease)
+		golden    string
+		wantKinds []string
+	}{
+		{name: "chart folder", change: func(h *HelmRelease) { h.Chart = "charts/redis" }, golden: "helmrelease-folder.yaml", wantKinds: []string{"HelmRelease"}},
+		{name: "http repository", change: func(h *HelmRelease) {
+			h.Chart, h.Repo, h.Version = "redis", "https://charts.example.com", "17.3.14"
+		}, golden: "helmrelease-http.yaml", wantKinds: []string{"HelmRelease", "HelmRepository"}},
+		{name: "oci exact version", change: func(h *HelmRelease) {
+			h.Chart, h.Repo, h.Version = "redis", "oci://ghcr.io/acme/charts", "17.3.14"
+		}, golden: "helmrelease-oci.yaml", wantKinds: []string{"HelmRelease", "OCIRepository"}},
+		{name: "oci constraint", change: func(h *HelmRelease) {
+			h.Chart, h.Repo, h.Version = "redis", "oci://ghcr.io/acme/charts/", "~17.3"
+			h.Values, h.DependsOn, h.Timeout = nil, nil, ""
+		}, golden: "helmrelease-oci-semver.yaml", wantKinds: []string{"HelmRelease", "OCIRepository"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := base
+			tt.change(&h)
+			hr, src, err := BuildHelmRelease(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs := []any{hr}
+			if src != nil {
+				objs = append(objs, src)
+			}
+			data, err := MarshalAll(objs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.golden, data)
+			if diff := cmp.Diff(tt.wantKinds, decodeStrict(t, data)); diff != "" {
+				t.Errorf("kinds (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if _, _, err := BuildHelmRelease(HelmRelease{Interval: "soon"}); err == nil {
+		t.Error("BuildHelmRelease accepted a bad interval")
+	}
+}
+
+func TestBuildNotifications(t *testing.T) {
+	t.Parallel()
+	n := Notifications{
+		Env: "dev", Namespace: "flux-system", SecretRef: "github-token",
+		CommitStatus: "acme/manifests", Dispatch: "acme/instavote",
+		NameTemplate: "{app}", Apps: []string{"vote", "redis", "db"},
+	}
+	data, err := MarshalAll(BuildNotifications(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "notifications.yaml", data)
+	want := []string{"Provider", "Alert", "Provider", "Alert"}
+	if diff := cmp.Diff(want, decodeStrict(t, data)); diff != "" {
+		t.Errorf("kinds (-want +got):\n%s", diff)
+	}
+
+	n.Dispatch = ""
+	if got := len(BuildNotifications(n)); got != 2 {
+		t.Errorf("commit status only: %d objects, want 2", got)
+	}
+	n.Dispatch, n.CommitStatus = "acme/instavote", ""
+	objs := BuildNotifications(n)
+	if len(objs) != 2 || objs[0].(*notifyv1beta3.Provider).Spec.Type != "githubdispatch" {
+		t.Errorf("dispatch only: got %d objects, want the githubdispatch pair", len(objs))
+	}
+}
+
+// TestCommitStatusExpr checks the expression text for each way of naming
+// Kustomizations, and that applying its cut to a real name gives the app:
+// the expression's substring bounds are computed the same way.
+func TestCommitStatusExpr(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, tmpl, env, kust, want string
+	}{
+		{name: "app only", tmpl: "{app}", env: "dev", kust: "vote",
+			want: `"kiln/dev/" + event.involvedObject.name`},
+		{name: "app and env", tmpl: "{app}-{env}", env: "staging", kust: "vote-staging",
+			want: `"kiln/staging/" + event.involvedObject.name.substring(0, size(event.involvedObject.name) - 8)`},
+		{name: "prefix", tmpl: "{env}-{app}", env: "prod", kust: "prod-vote",
+			want: `"kiln/prod/" + event.involvedObject.name.substring(5)`},
+		{name: "both sides", tmpl: "kiln-{app}-{env}", env: "dev", kust: "kiln-vote-dev",
+			want: `"kiln/dev/" + event.involvedObject.name.substring(5, size(event.involvedObject.name) - 4)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, CommitStatusExpr(tt.tmpl, tt.env)); diff != "" {
+				t.Errorf("CommitStatusExpr (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
