@@ -64,6 +64,8 @@ func newApp(stdout, stderr io.Writer, lookup env, version string) *cli.App {
 			renderCommand(stdout, stderr, lookup, version),
 			validateCommand(stdout, stderr, lookup, version),
 			graphCommand(stdout, stderr, lookup, version),
+			diffCommand(stdout, stderr, lookup, version),
+			promoteCommand(stdout, stderr, lookup, version),
 			versionCommand(stdout, version),
 		},
 		Action: func(c *cli.Context) error {

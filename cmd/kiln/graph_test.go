@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/urfave/cli/v2"
 )
 
 // TestGraphCommand runs `kiln graph` through the app.
@@ -46,12 +44,6 @@ func TestGraphCommand(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			lookup := func(string) (string, bool) { return "", false }
 			app := newApp(&stdout, &stderr, lookup, "test")
-			// Until app.go registers graph, register it here as app.go would.
-			if !slices.ContainsFunc(app.Commands, func(c *cli.Command) bool { return c.Name == "graph" }) {
-				cmd := graphCommand(&stdout, &stderr, lookup, "test")
-				cmd.OnUsageError = app.Commands[0].OnUsageError
-				app.Commands = append(app.Commands, cmd)
-			}
 			args := append([]string{"kiln", "graph"}, tt.args...)
 			code := report(&stderr, app.RunContext(context.Background(), args))
 			if code != tt.code {

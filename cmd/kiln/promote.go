@@ -1,0 +1,276 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/promote"
+)
+
+// singleEnvFlags are render's flags with --env as one env (diff and
+// promote work on one env at a time) and without --all.
+func singleEnvFlags(envUsage string) []cli.Flag {
+	flags := []cli.Flag{&cli.StringFlag{Name: "env", Usage: envUsage, EnvVars: kilnEnv("env")}}
+	for _, f := range renderFlags() {
+		switch f.Names()[0] {
+		case "env", "all":
+			continue
+		}
+		flags = append(flags, f)
+	}
+	return flags
+}
+
+func tokenFlag() cli.Flag {
+	return &cli.StringFlag{Name: "token", Usage: "GitHub token for git over HTTPS and the API (never printed)",
+		EnvVars: append(kilnEnv("token"), "GITHUB_TOKEN")}
+}
+
+// token returns --token, or KILN_TOKEN / GITHUB_TOKEN from lookup (urfave
+// reads EnvVars from the process; tests pass their own lookup).
+func token(c *cli.Context, lookup env) string {
+	if t := c.String("token"); t != "" {
+		return t
+	}
+	for _, k := range []string{"KILN_TOKEN", "GITHUB_TOKEN"} {
+		if v, ok := lookup(k); ok && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// gitPassThrough are the variables git and ssh need from the process
+// environment: where programs are, ssh agents and keys, proxies, CAs, and
+// commit dates for reproducible commits. Everything else (git config and
+// trace variables above all) is left out.
+var gitPassThrough = []string{
+	"PATH", "HOME", "USER", "TMPDIR", "SSH_AUTH_SOCK", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSH_VARIANT",
+	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+	"SSL_CERT_FILE", "SSL_CERT_DIR", "GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE",
+}
+
+func gitEnv(lookup env) []string {
+	var out []string
+	for _, k := range gitPassThrough {
+		if v, ok := lookup(k); ok {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
+}
+
+func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
+	flags := append(singleEnvFlags("environment to promote"),
+		&cli.StringFlag{Name: "from", Usage: "promote --to with this env's images, once it is healthy", EnvVars: kilnEnv("from")},
+		&cli.StringFlag{Name: "to", Usage: "the env to promote --from into", EnvVars: kilnEnv("to")},
+		&cli.StringFlag{Name: "rendered", Usage: "take the tree from DIR/<env> (as kiln render --out DIR wrote it) instead of rendering", EnvVars: kilnEnv("rendered")},
+		&cli.BoolFlag{Name: "dry-run", Usage: "do everything but push and open the pull request; print its body", EnvVars: kilnEnv("dry-run")},
+		&cli.DurationFlag{Name: "wait", Usage: "with --from: poll the previous env's health this long (such as 10m)", EnvVars: kilnEnv("wait")},
+		tokenFlag(),
+		&cli.StringFlag{Name: "github-api", Usage: "GitHub REST API URL, for GitHub Enterprise (https://HOST/api/v3/)", EnvVars: kilnEnv("github-api")},
+		&cli.BoolFlag{Name: "allow-mass-delete", Usage: "allow removing every app of the env, or more than half of its objects", EnvVars: kilnEnv("allow-mass-delete")},
+	)
+	return &cli.Command{
+		Name:  "promote",
+		Usage: "put an env's render into the manifests repository, as a pull request or a push",
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			env, from, to := c.String("env"), c.String("from"), c.String("to")
+			switch {
+			case env != "" && (from != "" || to != ""):
+				return usagef("give --env, or --from and --to, not both")
+			case env == "" && from == "" && to == "":
+				return usagef("give --env E, or --from E --to E")
+			case env == "" && (from == "" || to == ""):
+				return usagef("--from and --to go together")
+			case from != "" && c.String("rendered") != "":
+				return usagef("--rendered cannot be used with --from: the env is rendered with the images of --from")
+			case from != "" && (len(c.StringSlice("image")) > 0 || len(c.StringSlice("images")) > 0):
+				return usagef("--image and --images cannot be used with --from: the images come from the kiln.lock.json of --from")
+			}
+			p, _, ropts, err := renderSetup(c, lookup, version)
+			if err != nil {
+				return err
+			}
+			opts := promote.Options{
+				Env: env, From: from, To: to,
+				Rendered:        c.String("rendered"),
+				Render:          ropts,
+				DryRun:          c.Bool("dry-run"),
+				Wait:            c.Duration("wait"),
+				Token:           token(c, lookup),
+				GitHubAPI:       c.String("github-api"),
+				AllowMassDelete: c.Bool("allow-mass-delete"),
+				Log:             prefixed(stderr),
+				GitEnv:          gitEnv(lookup),
+			}
+			res, err := promote.Promote(c.Context, p, opts)
+			err = promoteErr(err)
+			return errors.Join(printPromote(c, stdout, stderr, res, err), reportPromoteActions(c, lookup, res, err))
+		},
+	}
+}
+
+// reportPromoteActions, inside GitHub Actions, annotates errors, sets the
+// step outputs changed, pr-url, pr-number and out-dir, and puts the PR body
+// (app table, graph, diffs) into the job summary. It returns only errors of
+// writing those files; err itself is already reported.
+func reportPromoteActions(c *cli.Context, lookup env, res *promote.Result, err error) error {
+	gh := actionsRunner(c, lookup)
+	if !gh.Enabled() {
+		return nil
+	}
+	var ee *envError
+	if errors.As(err, &ee) {
+		gh.ForEnv(ee.env).Error(ee.err)
+	} else if err != nil {
+		gh.Error(err)
+	}
+	if res == nil {
+		return nil
+	}
+	pr := ""
+	if res.PRNumber != 0 {
+		pr = strconv.Itoa(res.PRNumber)
+	}
+	var werr []error
+	werr = append(werr,
+		gh.SetOutput("changed", strconv.FormatBool(res.Changed && !res.DryRun)),
+		gh.SetOutput("pr-url", res.PRURL),
+		gh.SetOutput("pr-number", pr),
+		gh.SetOutput("out-dir", ""))
+	if res.Body != "" {
+		werr = append(werr, gh.Summary(res.Body))
+	}
+	return errors.Join(werr...)
+}
+
+// promoteErr maps promote's error types to the CLI's exit codes.
+func promoteErr(err error) error {
+	var re *promote.RenderError
+	if errors.As(err, &re) {
+		return &envError{env: re.Env, err: re.Err}
+	}
+	var ge *promote.GateError
+	if errors.As(err, &ge) {
+		return &gateError{err: err}
+	}
+	return err
+}
+
+// promoteReport is promote's --output json document; the GitHub Action
+// turns its fields into step outputs.
+type promoteReport struct {
+	*promote.Result
+	Body   string   `json:"body,omitempty"`
+	Errors []string `json:"errors"`
+}
+
+func printPromote(c *cli.Context, stdout, stderr io.Writer, res *promote.Result, err error) error {
+	if c.String("output") == "json" {
+		rep := promoteReport{Result: res, Errors: []string{}}
+		if res == nil {
+			rep.Result = &promote.Result{Apps: map[string]promote.AppChanges{}}
+		}
+		if res != nil && res.DryRun {
+			rep.Body = res.Body
+		}
+		if err != nil {
+			rep.Errors = append(rep.Errors, flattenForJSON(err)...)
+		}
+		if jerr := writeJSON(stdout, rep); jerr != nil {
+			return jerr
+		}
+		if err != nil {
+			return silent{err}
+		}
+		return nil
+	}
+	if res == nil {
+		return err
+	}
+	if res.DryRun && res.Body != "" {
+		fmt.Fprint(stdout, res.Body)
+		if !strings.HasSuffix(res.Body, "\n") {
+			fmt.Fprintln(stdout)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	out := stdout
+	if res.DryRun {
+		out = stderr // stdout holds the body alone
+	}
+	verb := ""
+	switch {
+	case !res.Changed:
+		verb = "nothing to promote"
+		if res.ClosedPR != 0 {
+			verb += fmt.Sprintf("; closed pull request #%d", res.ClosedPR)
+		}
+	case res.DryRun:
+		verb = fmt.Sprintf("would commit %d changed files to %s (dry run)", res.Files, res.Branch)
+	case res.PRNumber != 0:
+		verb = fmt.Sprintf("pull request #%d %s", res.PRNumber, res.PRURL)
+	default:
+		verb = fmt.Sprintf("pushed %s at %s", res.Branch, res.Commit)
+	}
+	fmt.Fprintf(out, "env %s: %s\n", res.Env, verb)
+	apps := make([]string, 0, len(res.Apps))
+	for a := range res.Apps {
+		apps = append(apps, a)
+	}
+	sort.Strings(apps)
+	for _, a := range apps {
+		s := res.Apps[a]
+		fmt.Fprintf(stderr, "  %-12s +%d ~%d -%d objects\n", a, s.Added, s.Changed, s.Removed)
+	}
+	return nil
+}
+
+func flattenForJSON(err error) []string {
+	var out []string
+	var ee *envError
+	if errors.As(err, &ee) {
+		err = ee.err
+	}
+	for _, e := range diag.Flatten(err) {
+		out = append(out, e.Error())
+	}
+	return out
+}
+
+// prefixed writes promote's progress lines to stderr as "kiln: ...".
+func prefixed(w io.Writer) io.Writer { return &prefixWriter{w: w, start: true} }
+
+type prefixWriter struct {
+	w     io.Writer
+	start bool
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	var buf strings.Builder
+	for _, c := range string(b) {
+		if p.start {
+			buf.WriteString("kiln: ")
+			p.start = false
+		}
+		buf.WriteRune(c)
+		if c == '\n' {
+			p.start = true
+		}
+	}
+	if _, err := io.WriteString(p.w, buf.String()); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}

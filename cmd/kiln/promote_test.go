@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"github.com/urfave/cli/v2"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/promote"
+)
+
+// gitVars are the variables every test git command runs with.
+var gitVars = map[string]string{
+	"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.DevNull, "GIT_TERMINAL_PROMPT": "0",
+	"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+	"GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+	"GIT_AUTHOR_DATE": "2024-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2024-01-02T03:04:05Z",
+}
+
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range gitVars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// promoteFixture is a code repository (two small apps) and a bare
+// manifests repository it promotes to.
+type promoteFixture struct {
+	code, remote string
+	vars         map[string]string
+}
+
+func newPromoteFixture(t *testing.T) *promoteFixture {
+	t.Helper()
+	root := t.TempDir()
+	f := &promoteFixture{code: filepath.Join(root, "code"), remote: filepath.Join(root, "manifests.git")}
+	git(t, root, "init", "-q", "--bare", "--initial-branch=main", f.remote)
+	seed := filepath.Join(root, "seed")
+	writeFiles(t, seed, map[string]string{"README.md": "manifests\n"})
+	git(t, seed, "init", "-q", "--initial-branch=main")
+	git(t, seed, "add", "-A")
+	git(t, seed, "commit", "-q", "-m", "seed")
+	git(t, seed, "push", "-q", f.remote, "HEAD:refs/heads/main")
+
+	writeFiles(t, f.code, map[string]string{
+		"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+    mode: push
+  - name: staging
+    promoteFrom: dev
+manifests:
+  repo: ../manifests.git
+  github: acme/manifests
+apps:
+  - name: web
+    namespace: shop
+    yaml: apps/web
+`,
+		"apps/web/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n    - port: 80\n",
+	})
+	git(t, f.code, "init", "-q", "--initial-branch=main")
+	git(t, f.code, "add", "-A")
+	git(t, f.code, "commit", "-q", "-m", "initial")
+	f.vars = map[string]string{"PATH": os.Getenv("PATH"), "KILN_CACHE_DIR": filepath.Join(root, "cache")}
+	for k, v := range gitVars {
+		f.vars[k] = v
+	}
+	return f
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// kiln runs the CLI and returns stdout,
+// stderr and the exit code.
+func (f *promoteFixture) kiln(t *testing.T, term bool, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	lookup := func(k string) (string, bool) { v, ok := f.vars[k]; return v, ok }
+	app := newApp(&stdout, &stderr, lookup, "test")
+	// Swap in a diff command whose terminal check the test controls.
+	app.Commands = slices.DeleteFunc(app.Commands, func(c *cli.Command) bool { return c.Name == "diff" })
+	app.Commands = append(app.Commands, diffCommandTerm(&stdout, &stderr, lookup, "test", func(io.Writer) bool { return term }))
+	for _, c := range app.Commands {
+		c.OnUsageError = app.OnUsageError
+	}
+	err := app.RunContext(context.Background(), append([]string{"kiln"}, args...))
+	code := report(&stderr, err)
+	return stdout.String(), stderr.String(), code
+}
+
+func TestPromoteCommand(t *testing.T) {
+	t.Parallel()
+	f := newPromoteFixture(t)
+	cfg := filepath.Join(f.code, "kiln.yaml")
+	const secretToken = "ghp_cli_token_never_shown"
+
+	// push mode, JSON for the GitHub Action's outputs.
+	stdout, stderr, code := f.kiln(t, false, "promote", "--config", cfg, "--env", "dev", "--output", "json", "--token", secretToken)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	head := git(t, f.remote, "rev-parse", "main")
+	for k, want := range map[string]any{"env": "dev", "changed": true, "mode": "push", "commit": head, "branch": "main", "dryRun": false} {
+		if got[k] != want {
+			t.Errorf("json %s = %v, want %v\n%s", k, got[k], want, stdout)
+		}
+	}
+	if strings.Contains(stdout+stderr, secretToken) {
+		t.Error("the token was printed")
+	}
+
+	// Again: nothing to promote, said on stdout.
+	stdout, stderr, code = f.kiln(t, false, "promote", "--config", cfg, "--env", "dev")
+	if code != 0 || stdout != "env dev: nothing to promote\n" {
+		t.Errorf("rerun: exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+
+	// A dry run of a pr env prints the body and pushes nothing.
+	stdout, stderr, code = f.kiln(t, false, "promote", "--config", cfg, "--env", "staging", "--dry-run")
+	if code != 0 || !strings.Contains(stdout, "kiln: `staging`") || !strings.Contains(stderr, "would commit") {
+		t.Errorf("dry run: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if heads := git(t, f.remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/"); heads != "main" {
+		t.Errorf("dry run created branches: %q", heads)
+	}
+}
+
+func TestPromoteCommandUsage(t *testing.T) {
+	t.Parallel()
+	f := newPromoteFixture(t)
+	cfg := filepath.Join(f.code, "kiln.yaml")
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{name: "nothing", args: []string{}, wantErr: "kiln: give --env E, or --from E --to E\n"},
+		{name: "both", args: []string{"--env", "dev", "--from", "dev", "--to", "staging"}, wantErr: "kiln: give --env, or --from and --to, not both\n"},
+		{name: "half", args: []string{"--from", "dev"}, wantErr: "kiln: --from and --to go together\n"},
+		{name: "rendered with from", args: []string{"--from", "dev", "--to", "staging", "--rendered", "out"}, wantErr: "kiln: --rendered cannot be used with --from: the env is rendered with the images of --from\n"},
+		{name: "image with from", args: []string{"--from", "dev", "--to", "staging", "--image", "x:1"}, wantErr: "kiln: --image and --images cannot be used with --from: the images come from the kiln.lock.json of --from\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, stderr, code := f.kiln(t, false, append([]string{"promote", "--config", cfg}, tc.args...)...)
+			if code != exitUsage || stderr != tc.wantErr {
+				t.Errorf("exit %d, stderr %q; want %d, %q", code, stderr, exitUsage, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestPromoteErrExitCodes(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	gate := &promote.GateError{Env: "dev", Commit: "0123456789", Failed: []promote.GateApp{{App: "web", State: "failure", Description: "timeout"}}}
+	if code := report(&stderr, promoteErr(gate)); code != exitGate {
+		t.Errorf("gate error: exit %d, want %d", code, exitGate)
+	}
+	want := "kiln: env dev is not healthy on commit 0123456:\n  app web: failure: timeout\n  hint: fix web in env dev (flux get kustomizations shows Flux's view), then promote again\n"
+	if diff := cmp.Diff(want, stderr.String()); diff != "" {
+		t.Errorf("stderr (-want +got):\n%s", diff)
+	}
+	renderErr := &promote.RenderError{Env: "dev", Err: errors.New("apps/web/x.yaml:3: bad")}
+	var ee *envError
+	if !errors.As(promoteErr(renderErr), &ee) || ee.env != "dev" {
+		t.Errorf("render error maps to %v", promoteErr(renderErr))
+	}
+}
+
+func TestDiffCommand(t *testing.T) {
+	t.Parallel()
+	f := newPromoteFixture(t)
+	cfg := filepath.Join(f.code, "kiln.yaml")
+	if _, stderr, code := f.kiln(t, false, "promote", "--config", cfg, "--env", "dev"); code != 0 {
+		t.Fatal(stderr)
+	}
+	stdout, stderr, code := f.kiln(t, false, "diff", "--config", cfg, "--env", "dev", "--exit-code")
+	if code != 0 || stdout != "" || !strings.Contains(stderr, "env dev: no differences against") {
+		t.Errorf("unchanged: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+
+	writeFiles(t, f.code, map[string]string{"apps/web/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n    - port: 8080\n"})
+	stdout, stderr, code = f.kiln(t, false, "diff", "--config", cfg, "--env", "dev")
+	if code != 0 || !strings.Contains(stdout, "--- a/apps/web/service_web.yaml\n+++ b/apps/web/service_web.yaml\n") ||
+		!strings.Contains(stdout, "-  - port: 80\n+  - port: 8080\n") || strings.Contains(stdout, "\x1b[") {
+		t.Errorf("changed: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "web          +0 ~1 -0 objects") {
+		t.Errorf("summary:\n%s", stderr)
+	}
+	_, _, code = f.kiln(t, false, "diff", "--config", cfg, "--env", "dev", "--exit-code")
+	if code != 1 {
+		t.Errorf("--exit-code with differences: exit %d, want 1", code)
+	}
+	stdout, _, _ = f.kiln(t, true, "diff", "--config", cfg, "--env", "dev")
+	if !strings.Contains(stdout, "\x1b[") {
+		t.Error("no colour on a terminal")
+	}
+	f.vars["NO_COLOR"] = "1"
+	stdout, _, _ = f.kiln(t, true, "diff", "--config", cfg, "--env", "dev")
+	delete(f.vars, "NO_COLOR")
+	if strings.Contains(stdout, "\x1b[") {
+		t.Error("colour despite NO_COLOR")
+	}
+	stdout, _, code = f.kiln(t, false, "diff", "--config", cfg, "--env", "dev", "--output", "json")
+	var got struct {
+		Env     string
+		Changed bool
+		Apps    map[string]promote.AppChanges
+		Files   []promote.FileChange
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 {
+		t.Fatalf("json: %v, exit %d\n%s", err, code, stdout)
+	}
+	if !got.Changed || got.Apps["web"] != (promote.AppChanges{Changed: 1}) || len(got.Files) != 2 {
+		t.Errorf("json = %+v", got)
+	}
+	_, stderr, code = f.kiln(t, false, "diff", "--config", cfg)
+	if code != exitUsage || stderr != "kiln: give the env to compare with --env\n" {
+		t.Errorf("no --env: exit %d, %q", code, stderr)
+	}
+}

@@ -1,0 +1,199 @@
+package promote
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// DiffOptions configure Diff.
+type DiffOptions struct {
+	// Env is the environment to render and compare.
+	Env string
+	// Against is what to compare with:
+	//   - "": manifests.repo at manifests.branch, folder manifests.path;
+	//   - a git URL (scheme://…, user@host:path), optionally #REF (a branch,
+	//     tag or commit; default manifests.branch): that repository's
+	//     manifests.path folder;
+	//   - PATH#REF: the git repository at PATH, at REF;
+	//   - a folder laid out like render's --out: its <env> subfolder. A
+	//     folder that is a git repository without an <env> subfolder is
+	//     taken as a manifests repository at manifests.branch.
+	Against string
+	// Render configures the render.
+	Render render.Options
+	// Token authenticates git over HTTPS.
+	Token string
+	// GitEnv is the environment git runs with (see Options.GitEnv).
+	GitEnv []string
+	// WorkDir is where a repository is cloned (see Options.WorkDir).
+	WorkDir string
+	// Log receives progress lines; nil discards them.
+	Log io.Writer
+}
+
+// DiffResult is what the new render changes.
+type DiffResult struct {
+	// Env is the environment compared.
+	Env string `json:"env"`
+	// Against says what it was compared with, for people.
+	Against string `json:"against"`
+	// Changed is true when any file differs.
+	Changed bool `json:"changed"`
+	// Apps counts changed objects per app (apps with none are left out).
+	Apps map[string]AppChanges `json:"apps"`
+	// Changes are the changed files, secret values masked.
+	Changes []FileChange `json:"files"`
+
+	changes []treediff.Change
+}
+
+// FileChange is one changed file of a DiffResult.
+type FileChange struct {
+	// Path is relative to the env folder.
+	Path string `json:"path"`
+	// Op is added, changed or removed.
+	Op string `json:"op"`
+	// App is the app the file belongs to, if any.
+	App string `json:"app,omitempty"`
+	// Object is Kind/namespace/name when the file holds one object.
+	Object string `json:"object,omitempty"`
+}
+
+// Unified returns the unified diff of every change, in path order, with
+// ANSI colours when color is true.
+func (d *DiffResult) Unified(color bool) string {
+	var b strings.Builder
+	for _, c := range d.changes {
+		b.WriteString(treediff.Unified(c, color))
+	}
+	return b.String()
+}
+
+var gitURL = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)`)
+
+// Diff renders an env and compares it with the env's folder elsewhere: the
+// manifests branch by default. It reads, never writes.
+func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffResult, error) {
+	env, err := p.Env(opts.Env)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{p: p, env: env, base: p.Manifests.Branch, log: opts.Log,
+		opts: Options{Render: opts.Render, Token: opts.Token, GitEnv: opts.GitEnv, WorkDir: opts.WorkDir, Log: opts.Log}}
+	if r.log == nil {
+		r.log = io.Discard
+	}
+	r.dir = envPath(p, env.Name)
+	defer r.cleanup()
+	src, err := r.source(ctx)
+	if err != nil {
+		return nil, err
+	}
+	old, against, err := r.against(ctx, opts.Against)
+	if err != nil {
+		return nil, err
+	}
+	res := &DiffResult{Env: env.Name, Against: against, Apps: map[string]AppChanges{}, Changes: []FileChange{}}
+	res.changes = treediff.Trees(redactTree(src.redactor, old), redactTree(src.redactor, src.files))
+	res.Changed = len(treediff.Trees(old, src.files)) > 0
+	for app, s := range treediff.Count(res.changes) {
+		res.Apps[app] = AppChanges{Added: s.Added, Changed: s.Changed, Removed: s.Removed}
+	}
+	for _, c := range res.changes {
+		res.Changes = append(res.Changes, FileChange{Path: c.Path, Op: c.Op, App: c.App, Object: c.Object})
+	}
+	return res, nil
+}
+
+// against reads the tree to compare with.
+func (r *run) against(ctx context.Context, spec string) (map[string][]byte, string, error) {
+	remote, ref := spec, ""
+	if i := strings.LastIndex(spec, "#"); i >= 0 {
+		remote, ref = spec[:i], spec[i+1:]
+	}
+	if spec == "" {
+		remote = r.p.Manifests.Repo
+		if remote == "" {
+			return nil, "", &diag.Error{File: "kiln.yaml", Msg: "manifests.repo is not set, so there is nothing to compare with",
+				Hint: "set manifests.repo, or pass --against DIR or --against GIT-URL#REF"}
+		}
+	}
+	if ref == "" && spec != "" && !gitURL.MatchString(remote) {
+		dir := remote
+		if !filepath.IsAbs(dir) {
+			// Relative to where kiln runs, like --out.
+			abs, err := filepath.Abs(dir)
+			if err != nil {
+				return nil, "", err
+			}
+			dir = abs
+		}
+		envDir := filepath.Join(dir, r.env.Name)
+		if st, err := os.Stat(envDir); err == nil && st.IsDir() {
+			old, err := readTree(envDir)
+			if err != nil {
+				return nil, "", &diag.Error{File: envDir, Msg: "cannot read the folder to compare with: " + err.Error(), Err: err, Hint: "check --against"}
+			}
+			return old, envDir, nil
+		}
+		if !isGitRepo(dir) {
+			return nil, "", &diag.Error{File: envDir, Msg: "no such folder to compare with",
+				Hint: "--against DIR compares with DIR/" + r.env.Name + " (a folder like render's --out); for a git repository give its URL or PATH#BRANCH"}
+		}
+	}
+	if ref == "" {
+		ref = r.base
+	}
+	if err := r.clone(ctx, remote); err != nil {
+		return nil, "", err
+	}
+	commit, err := r.repo.FetchRef(ctx, ref)
+	if err != nil {
+		return nil, "", r.gitErr("fetching "+ref+" of", err)
+	}
+	old, err := r.repo.Tree(ctx, commit, r.dir)
+	if err != nil {
+		return nil, "", r.gitErr("reading "+r.dir+" from", err)
+	}
+	return old, fmt.Sprintf("%s#%s (%s) %s", r.repo.Remote, ref, short(commit), r.dir), nil
+}
+
+// readTree reads every regular file below dir, slash paths relative to it.
+func readTree(dir string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s is not a regular file", p)
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		files[filepath.ToSlash(rel)] = data
+		return err
+	})
+	return files, err
+}
+
+func isGitRepo(dir string) bool {
+	for _, marker := range []string{".git", "HEAD"} {
+		if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+			return true
+		}
+	}
+	return false
+}

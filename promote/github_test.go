@@ -1,0 +1,98 @@
+package promote
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/promote/internal/ghfake"
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// TestThroughGitHubAPI runs promotions with the real go-github client
+// against the fake GitHub REST server: PR lifecycle and the gate.
+func TestThroughGitHubAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	api := ghfake.New(t, testToken)
+	opts := func(env string, log *bytes.Buffer) Options {
+		o := f.opts(t, env, log)
+		o.GitHub, o.GitHubAPI = nil, api.URL()
+		return o
+	}
+	var log bytes.Buffer
+
+	res, err := promote(t, f, opts("staging", &log))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	prs := api.PRs("acme", "manifests")
+	if len(prs) != 1 || res.PRNumber != prs[0].Number || !strings.HasPrefix(res.PRURL, "http") {
+		t.Fatalf("after the first promotion: result %+v, PRs %+v", res, prs)
+	}
+	if diff := cmp.Diff([]string{"env/staging", "kiln"}, prs[0].Labels); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+	if prs[0].Head != "kiln/staging" || prs[0].Base != "main" || prs[0].Body != res.Body {
+		t.Errorf("PR = %+v", prs[0])
+	}
+
+	// Rerun and update: still one PR.
+	if _, err := promote(t, f, opts("staging", &log)); err != nil {
+		t.Fatal(err)
+	}
+	f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 81", 1)}, "port")
+	res, err = promote(t, f, opts("staging", &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prs = api.PRs("acme", "manifests")
+	if len(prs) != 1 || prs[0].Title != res.Title || prs[0].Body != res.Body {
+		t.Errorf("after the update: %+v", prs)
+	}
+
+	// Merged elsewhere: the next promotion closes the PR with a comment.
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+	res, err = promote(t, f, opts("staging", &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prs = api.PRs("acme", "manifests")
+	if res.Changed || res.ClosedPR != prs[0].Number || prs[0].State != "closed" || len(prs[0].Comments) != 1 {
+		t.Errorf("no-op: result %+v, PR %+v", res, prs[0])
+	}
+
+	// Gate: dev pushed, statuses on main's head, then staging from dev.
+	devOpts := opts("dev", &log)
+	devOpts.Render.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
+	if _, err := promote(t, f, devOpts); err != nil {
+		t.Fatal(err)
+	}
+	tip := gittest.Git(t, f.remote, "rev-parse", "main")
+	for _, app := range []string{"web", "cache"} {
+		api.SetStatus("acme", "manifests", tip, ghfake.Status{Context: StatusContext("dev", app), State: "pending"})
+		api.SetStatus("acme", "manifests", tip, ghfake.Status{Context: StatusContext("dev", app), State: "success", Description: "Health check passed"})
+	}
+	o := opts("", &log)
+	o.From, o.To = "dev", "staging"
+	o.Render.Images = render.Images{}
+	res, err = promote(t, f, o)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if res.From != "dev" || !res.Changed || res.PRNumber == 0 || res.Apps["web"] != (AppChanges{Changed: 1}) {
+		t.Errorf("promotion from dev = %+v", res)
+	}
+	if !strings.Contains(res.Body, "2.0.0") {
+		t.Errorf("the body does not show dev's image:\n%s", res.Body)
+	}
+	if got := api.PRs("acme", "manifests"); len(got) != 2 || got[1].State != "open" {
+		t.Errorf("PRs after the promotion from dev: %+v", got)
+	}
+	if strings.Contains(log.String(), testToken) {
+		t.Error("the log shows the token")
+	}
+}

@@ -1,0 +1,387 @@
+package gh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// PR is a pull request.
+type PR struct {
+	Number int
+	// URL is the pull request's web page.
+	URL string
+	// Head and Base are branch names; Head is in the same repository.
+	Head, Base  string
+	Title, Body string
+	// State is "open" or "closed".
+	State string
+}
+
+// Status is a commit status: the latest one of its context.
+type Status struct {
+	Context, State, Description string
+}
+
+// Client is what kiln asks of GitHub.
+type Client interface {
+	// FindOpenPR returns the open pull request from branch head to base,
+	// or nil, nil when there is none.
+	FindOpenPR(ctx context.Context, owner, repo, head, base string) (*PR, error)
+	// CreateOrUpdatePR opens pr (Head, Base, Title, Body), or updates the
+	// title and body of the one already open for that head and base, and
+	// adds labels. It never opens a second pull request.
+	CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR, labels []string) (*PR, error)
+	// ClosePR closes a pull request, first commenting when comment is not
+	// "".
+	ClosePR(ctx context.Context, owner, repo string, number int, comment string) error
+	// Statuses returns the combined status of ref: the latest status per
+	// context, sorted by context.
+	Statuses(ctx context.Context, owner, repo, ref string) ([]Status, error)
+}
+
+// Options configure New.
+type Options struct {
+	// Token is a GitHub token, sent as "Authorization: Bearer"; "" sends
+	// none.
+	Token string
+	// APIURL is the REST API's base URL: "" for api.github.com, else a
+	// GitHub Enterprise (or test) URL such as https://ghe.example.com/api/v3/.
+	APIURL string
+	// MaxRetries is how many times a failed request is repeated; 0 means 5,
+	// a negative value none.
+	MaxRetries int
+	// MaxWait caps each wait between attempts; 0 means one minute. When
+	// GitHub asks for a longer pause (Retry-After, X-RateLimit-Reset), the
+	// request fails instead.
+	MaxWait time.Duration
+	// Timeout bounds each attempt, answer included; 0 means 30s.
+	Timeout time.Duration
+	// Sleep waits between attempts; nil waits on a timer, stopping early
+	// when ctx ends. Tests record the waits instead.
+	Sleep func(context.Context, time.Duration) error
+	// Now is the clock used to read X-RateLimit-Reset; nil is time.Now.
+	Now func() time.Time
+	// Logf reports retries; nil discards. Messages hold methods, paths and
+	// status codes, never the token.
+	Logf func(format string, args ...any)
+	// Transport sends the requests; nil is a clone of
+	// http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// GitHub is a Client talking to GitHub's REST API through go-github.
+type GitHub struct {
+	c     *github.Client
+	retry *retrier
+}
+
+var _ Client = (*GitHub)(nil)
+
+// New returns a client for opts.
+func New(opts Options) (*GitHub, error) {
+	if strings.ContainsFunc(opts.Token, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		// The token itself must not be printed.
+		return nil, errors.New("the GitHub token holds a space or control character; check GITHUB_TOKEN or --token")
+	}
+	r := &retrier{
+		next: opts.Transport, maxRetries: opts.MaxRetries, maxWait: opts.MaxWait,
+		timeout: opts.Timeout, sleep: opts.Sleep, now: opts.Now, logf: opts.Logf,
+	}
+	if r.next == nil {
+		r.next = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	switch {
+	case r.maxRetries == 0:
+		r.maxRetries = defaultMaxRetries
+	case r.maxRetries < 0:
+		r.maxRetries = 0
+	}
+	if r.maxWait <= 0 {
+		r.maxWait = defaultMaxWait
+	}
+	if r.timeout <= 0 {
+		r.timeout = defaultTimeout
+	}
+	if r.sleep == nil {
+		r.sleep = sleepCtx
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.logf == nil {
+		r.logf = func(string, ...any) {}
+	}
+
+	c := github.NewClient(&http.Client{Transport: r})
+	if opts.APIURL != "" {
+		u, err := url.Parse(opts.APIURL)
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+			return nil, fmt.Errorf("the GitHub API URL %q is not an http(s) URL; pass e.g. --github-api https://ghe.example.com/api/v3/", u.Redacted())
+		case u.User != nil:
+			return nil, fmt.Errorf("the GitHub API URL %s holds credentials; pass the token with --token or GITHUB_TOKEN instead", u.Redacted())
+		}
+		if c, err = c.WithEnterpriseURLs(opts.APIURL, opts.APIURL); err != nil {
+			return nil, fmt.Errorf("parsing the GitHub API URL: %w", err)
+		}
+	}
+	if opts.Token != "" {
+		c = c.WithAuthToken(opts.Token)
+	}
+	c.UserAgent = "kiln"
+	return &GitHub{c: c, retry: r}, nil
+}
+
+func toPR(p *github.PullRequest) *PR {
+	return &PR{
+		Number: p.GetNumber(), URL: p.GetHTMLURL(),
+		Head: p.GetHead().GetRef(), Base: p.GetBase().GetRef(),
+		Title: p.GetTitle(), Body: p.GetBody(), State: p.GetState(),
+	}
+}
+
+// wrap names the operation and, after retries, how often it was tried.
+func wrap(err error, attempts int, format string, args ...any) error {
+	op := fmt.Sprintf(format, args...)
+	if attempts > 1 {
+		return fmt.Errorf("%s (gave up after %d attempts): %w", op, attempts, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// FindOpenPR implements Client.
+func (g *GitHub) FindOpenPR(ctx context.Context, owner, repo, head, base string) (*PR, error) {
+	ctx, attempts := withAttempts(ctx)
+	opts := &github.PullRequestListOptions{
+		State: "open", Head: owner + ":" + head, Base: base,
+		ListOptions: github.ListOptions{PerPage: 100},
+	}
+	var best *github.PullRequest
+	for {
+		prs, resp, err := g.c.PullRequests.List(ctx, owner, repo, opts)
+		if err != nil {
+			return nil, wrap(err, *attempts, "looking for the open pull request from %s to %s in %s/%s", head, base, owner, repo)
+		}
+		for _, p := range prs {
+			// GitHub filters already; check anyway, the fork case uses the
+			// same branch names.
+			if p.GetHead().GetRef() != head || p.GetBase().GetRef() != base || p.GetState() != "open" {
+				continue
+			}
+			if best == nil || p.GetNumber() < best.GetNumber() {
+				best = p
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	if best == nil {
+		return nil, nil
+	}
+	return toPR(best), nil
+}
+
+// CreateOrUpdatePR implements Client.
+//
+// Creating is a POST, which is not repeated blindly: when it fails in a way
+// that may have reached GitHub (a 5xx, a timeout), the pull request may
+// exist although we got no answer, so before trying again we look for it
+// and update it if it is there. A 422 "A pull request already exists"
+// (someone, or an earlier attempt, opened it) also ends in an update.
+func (g *GitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR, labels []string) (*PR, error) {
+	var out *PR
+	for attempt := 0; out == nil; attempt++ {
+		if attempt > 0 {
+			existing, err := g.FindOpenPR(ctx, owner, repo, pr.Head, pr.Base)
+			if err != nil {
+				return nil, err
+			}
+			if existing != nil {
+				if out, err = g.updatePR(ctx, owner, repo, existing.Number, pr); err != nil {
+					return nil, err
+				}
+				break
+			}
+		}
+		cctx, attempts := withAttempts(ctx)
+		p, _, err := g.c.PullRequests.Create(cctx, owner, repo, &github.NewPullRequest{
+			Title: github.String(pr.Title), Head: github.String(pr.Head), Base: github.String(pr.Base), Body: github.String(pr.Body),
+		})
+		switch {
+		case err == nil:
+			out = toPR(p)
+		case alreadyExists(err):
+			existing, ferr := g.FindOpenPR(ctx, owner, repo, pr.Head, pr.Base)
+			if ferr != nil {
+				return nil, ferr
+			}
+			if existing == nil {
+				return nil, wrap(err, *attempts, "opening a pull request from %s to %s in %s/%s: GitHub says one exists, but none is open", pr.Head, pr.Base, owner, repo)
+			}
+			if out, err = g.updatePR(ctx, owner, repo, existing.Number, pr); err != nil {
+				return nil, err
+			}
+		case maybeApplied(ctx, err) && attempt < g.retry.maxRetries:
+			wait := g.retry.backoff(attempt)
+			g.retry.logf("GitHub: opening the pull request failed (%v); checking whether it was opened anyway, in %s", err, wait)
+			if serr := g.retry.sleep(ctx, wait); serr != nil {
+				return nil, serr
+			}
+		default:
+			return nil, wrap(err, max(*attempts, attempt+1), "opening a pull request from %s to %s in %s/%s", pr.Head, pr.Base, owner, repo)
+		}
+	}
+	if len(labels) > 0 {
+		lctx, attempts := withAttempts(withIdempotent(ctx))
+		if _, _, err := g.c.Issues.AddLabelsToIssue(lctx, owner, repo, out.Number, labels); err != nil {
+			return nil, wrap(err, *attempts, "labelling pull request #%d in %s/%s", out.Number, owner, repo)
+		}
+	}
+	return out, nil
+}
+
+// updatePR sets the title and body of pull request number; that is
+// idempotent, so it may be retried.
+func (g *GitHub) updatePR(ctx context.Context, owner, repo string, number int, pr PR) (*PR, error) {
+	ctx, attempts := withAttempts(withIdempotent(ctx))
+	p, _, err := g.c.PullRequests.Edit(ctx, owner, repo, number, &github.PullRequest{
+		Title: github.String(pr.Title), Body: github.String(pr.Body),
+	})
+	if err != nil {
+		return nil, wrap(err, *attempts, "updating pull request #%d in %s/%s", number, owner, repo)
+	}
+	return toPR(p), nil
+}
+
+// alreadyExists recognises GitHub's 422 for a second pull request from the
+// same head to the same base.
+func alreadyExists(err error) bool {
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusUnprocessableEntity {
+		return false
+	}
+	for _, e := range er.Errors {
+		if strings.HasPrefix(strings.ToLower(e.Message), "a pull request already exists") {
+			return true
+		}
+	}
+	return false
+}
+
+// maybeApplied reports whether a failed write may nevertheless have been
+// carried out by GitHub: a server error or a lost answer. ctx ending is
+// not such a failure.
+func maybeApplied(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		return er.Response.StatusCode >= 500
+	}
+	var te *TimeoutError
+	var ne net.Error
+	return errors.As(err, &te) || errors.As(err, &ne)
+}
+
+// ClosePR implements Client. A comment is a POST that cannot be repeated
+// blindly (it would post twice): after a failure that may have reached
+// GitHub, the comments are read first.
+func (g *GitHub) ClosePR(ctx context.Context, owner, repo string, number int, comment string) error {
+	if comment != "" {
+		for attempt := 0; ; attempt++ {
+			if attempt > 0 {
+				found, err := g.hasComment(ctx, owner, repo, number, comment)
+				if err != nil {
+					return err
+				}
+				if found {
+					break
+				}
+			}
+			cctx, attempts := withAttempts(ctx)
+			_, _, err := g.c.Issues.CreateComment(cctx, owner, repo, number, &github.IssueComment{Body: github.String(comment)})
+			if err == nil {
+				break
+			}
+			if !maybeApplied(ctx, err) || attempt >= g.retry.maxRetries {
+				return wrap(err, max(*attempts, attempt+1), "commenting on pull request #%d in %s/%s", number, owner, repo)
+			}
+			if serr := g.retry.sleep(ctx, g.retry.backoff(attempt)); serr != nil {
+				return serr
+			}
+		}
+	}
+	ctx, attempts := withAttempts(withIdempotent(ctx))
+	if _, _, err := g.c.PullRequests.Edit(ctx, owner, repo, number, &github.PullRequest{State: github.String("closed")}); err != nil {
+		return wrap(err, *attempts, "closing pull request #%d in %s/%s", number, owner, repo)
+	}
+	return nil
+}
+
+func (g *GitHub) hasComment(ctx context.Context, owner, repo string, number int, body string) (bool, error) {
+	ctx, attempts := withAttempts(ctx)
+	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	for {
+		cs, resp, err := g.c.Issues.ListComments(ctx, owner, repo, number, opts)
+		if err != nil {
+			return false, wrap(err, *attempts, "reading the comments of pull request #%d in %s/%s", number, owner, repo)
+		}
+		for _, c := range cs {
+			if c.GetBody() == body {
+				return true, nil
+			}
+		}
+		if resp.NextPage == 0 {
+			return false, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// Statuses implements Client.
+func (g *GitHub) Statuses(ctx context.Context, owner, repo, ref string) ([]Status, error) {
+	ctx, attempts := withAttempts(ctx)
+	type entry struct {
+		s    Status
+		when time.Time
+		id   int64
+	}
+	latest := map[string]entry{}
+	opts := &github.ListOptions{PerPage: 100}
+	for {
+		cs, resp, err := g.c.Repositories.GetCombinedStatus(ctx, owner, repo, ref, opts)
+		if err != nil {
+			return nil, wrap(err, *attempts, "reading the commit statuses of %s in %s/%s", ref, owner, repo)
+		}
+		for _, s := range cs.Statuses {
+			e := entry{Status{Context: s.GetContext(), State: s.GetState(), Description: s.GetDescription()}, s.GetUpdatedAt().Time, s.GetID()}
+			// The combined status has one per context already; should a
+			// context repeat, the latest wins.
+			if old, ok := latest[e.s.Context]; !ok || e.when.After(old.when) || (e.when.Equal(old.when) && e.id > old.id) {
+				latest[e.s.Context] = e
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	out := make([]Status, 0, len(latest))
+	for _, e := range latest {
+		out = append(out, e.s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Context < out[j].Context })
+	return out, nil
+}

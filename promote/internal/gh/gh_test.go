@@ -1,0 +1,231 @@
+package gh
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/promote/internal/ghfake"
+)
+
+const token = "ghp_s3cr3tT0kenValue0123456789"
+
+// recorder collects the waits and log lines of a client.
+type recorder struct {
+	mu     sync.Mutex
+	sleeps []time.Duration
+	logs   []string
+}
+
+func (r *recorder) sleep(ctx context.Context, d time.Duration) error {
+	r.mu.Lock()
+	r.sleeps = append(r.sleeps, d)
+	r.mu.Unlock()
+	return ctx.Err()
+}
+
+func (r *recorder) logf(format string, args ...any) {
+	r.mu.Lock()
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+	r.mu.Unlock()
+}
+
+func (r *recorder) waits() []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]time.Duration(nil), r.sleeps...)
+}
+
+var now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// setup starts a fake and a client for it; opts adjust the client's
+// options.
+func setup(t *testing.T, opts ...func(*Options)) (*GitHub, *ghfake.Server, *recorder) {
+	t.Helper()
+	f := ghfake.New(t, token)
+	rec := &recorder{}
+	o := Options{Token: token, APIURL: f.URL(), Sleep: rec.sleep, Logf: rec.logf, Now: func() time.Time { return now }, Timeout: 2 * time.Second}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	c, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, l := range rec.logs {
+			if strings.Contains(l, token) {
+				t.Errorf("a log line holds the token: %q", l)
+			}
+		}
+	})
+	return c, f, rec
+}
+
+func TestCreateOrUpdatePR(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	c, f, _ := setup(t)
+	labels := []string{"kiln", "env/dev"}
+
+	got, err := c.CreateOrUpdatePR(ctx, "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "kiln: dev", Body: "first"}, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &PR{Number: 1, URL: strings.TrimSuffix(f.URL(), "api/v3/") + "acme/manifests/pull/1", Head: "kiln/dev", Base: "main", Title: "kiln: dev", Body: "first", State: "open"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("created PR (-want +got):\n%s", d)
+	}
+
+	// Again, with a new body: GitHub answers 422, kiln updates.
+	got, err = c.CreateOrUpdatePR(ctx, "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "kiln: dev (2)", Body: "second"}, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != 1 || got.Body != "second" || got.Title != "kiln: dev (2)" {
+		t.Errorf("updated PR = %+v, want #1 with the new title and body", got)
+	}
+	wantPRs := []ghfake.PR{{Number: 1, Head: "kiln/dev", Base: "main", Title: "kiln: dev (2)", Body: "second", State: "open", Labels: []string{"env/dev", "kiln"}}}
+	if d := cmp.Diff(wantPRs, f.PRs("acme", "manifests"), cmpPR); d != "" {
+		t.Errorf("PRs (-want +got):\n%s", d)
+	}
+	if n := f.Count(ghfake.RouteCreatePull); n != 2 {
+		t.Errorf("%d create requests, want 2", n)
+	}
+
+	// Another env's PR is separate.
+	got, err = c.CreateOrUpdatePR(ctx, "acme", "manifests", PR{Head: "kiln/prod", Base: "main", Title: "kiln: prod", Body: "p"}, []string{"kiln", "env/prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != 2 {
+		t.Errorf("prod PR is #%d, want #2", got.Number)
+	}
+}
+
+var cmpPR = cmp.Transformer("nilSlices", func(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+})
+
+func TestCreateOrUpdatePRExisting(t *testing.T) {
+	t.Parallel()
+	c, f, _ := setup(t)
+	f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/dev", Base: "main", Title: "old", Body: "old", State: "closed"})
+	n := f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/dev", Base: "main", Title: "old", Body: "old", Labels: []string{"kiln"}})
+	got, err := c.CreateOrUpdatePR(t.Context(), "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "new", Body: "new"}, []string{"kiln", "env/dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != n {
+		t.Errorf("updated #%d, want the open #%d", got.Number, n)
+	}
+	prs := f.PRs("acme", "manifests")
+	if len(prs) != 2 || prs[1].Title != "new" || prs[0].Title != "old" {
+		t.Errorf("PRs = %+v, want the closed one untouched and the open one updated", prs)
+	}
+	if d := cmp.Diff([]string{"env/dev", "kiln"}, prs[1].Labels); d != "" {
+		t.Errorf("labels (-want +got):\n%s", d)
+	}
+}
+
+func TestFindOpenPR(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	c, f, _ := setup(t)
+	got, err := c.FindOpenPR(ctx, "acme", "manifests", "kiln/dev", "main")
+	if err != nil || got != nil {
+		t.Fatalf("FindOpenPR on an empty repo = %v, %v; want nil, nil", got, err)
+	}
+	f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/dev", Base: "main", State: "closed"})
+	f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/dev", Base: "release"})
+	f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/staging", Base: "main"})
+	if got, err := c.FindOpenPR(ctx, "acme", "manifests", "kiln/dev", "main"); err != nil || got != nil {
+		t.Fatalf("FindOpenPR with only closed or other PRs = %v, %v; want nil, nil", got, err)
+	}
+	n := f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/dev", Base: "main", Title: "t", Body: "b"})
+	got, err = c.FindOpenPR(ctx, "acme", "manifests", "kiln/dev", "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.Number != n || got.Title != "t" || got.Body != "b" || got.State != "open" {
+		t.Errorf("FindOpenPR = %+v, want #%d", got, n)
+	}
+}
+
+func TestClosePR(t *testing.T) {
+	t.Parallel()
+	c, f, _ := setup(t)
+	n := f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/dev", Base: "main"})
+	// The comment is stored, but its answer is lost: kiln must not post it twice.
+	f.Inject(ghfake.RouteCreateComment, ghfake.Fault{Status: 502, AfterApply: true})
+	if err := c.ClosePR(t.Context(), "acme", "manifests", n, "Nothing to promote any more."); err != nil {
+		t.Fatal(err)
+	}
+	want := []ghfake.PR{{Number: n, Head: "kiln/dev", Base: "main", State: "closed", Comments: []string{"Nothing to promote any more."}}}
+	if d := cmp.Diff(want, f.PRs("acme", "manifests"), cmpPR); d != "" {
+		t.Errorf("PRs (-want +got):\n%s", d)
+	}
+	// Without a comment: just closed.
+	m := f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/prod", Base: "main"})
+	if err := c.ClosePR(t.Context(), "acme", "manifests", m, ""); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.PRs("acme", "manifests")[1]; p.State != "closed" || len(p.Comments) != 0 {
+		t.Errorf("PR = %+v, want closed without comments", p)
+	}
+}
+
+func TestStatuses(t *testing.T) {
+	t.Parallel()
+	c, f, _ := setup(t)
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	f.SetStatus("acme", "manifests", sha, ghfake.Status{Context: "kiln/dev/vote", State: "pending", Description: "reconciling"})
+	f.SetStatus("acme", "manifests", sha, ghfake.Status{Context: "kiln/dev/db", State: "success", Description: "Applied revision: main@sha1:0123"})
+	f.SetStatus("acme", "manifests", sha, ghfake.Status{Context: "kiln/dev/vote", State: "failure", Description: "health check failed after 5m0s"})
+	f.SetStatus("acme", "manifests", "other", ghfake.Status{Context: "kiln/dev/x", State: "success"})
+	got, err := c.Statuses(t.Context(), "acme", "manifests", sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Status{
+		{Context: "kiln/dev/db", State: "success", Description: "Applied revision: main@sha1:0123"},
+		{Context: "kiln/dev/vote", State: "failure", Description: "health check failed after 5m0s"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Statuses (-want +got):\n%s", d)
+	}
+
+	// A ref with a slash, and none set.
+	if got, err := c.Statuses(t.Context(), "acme", "manifests", "kiln/dev"); err != nil || len(got) != 0 {
+		t.Errorf("Statuses(kiln/dev) = %v, %v; want none", got, err)
+	}
+}
+
+func TestStatusesPaginated(t *testing.T) {
+	t.Parallel()
+	c, f, _ := setup(t)
+	var want []Status
+	for i := range 250 {
+		s := ghfake.Status{Context: fmt.Sprintf("kiln/dev/app%03d", i), State: "success"}
+		f.SetStatus("acme", "manifests", "main", s)
+		want = append(want, Status{Context: s.Context, State: s.State})
+	}
+	got, err := c.Statuses(t.Context(), "acme", "manifests", "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Statuses (-want +got):\n%s", d)
+	}
+	if n := f.Count(ghfake.RouteCombinedStatus); n != 3 {
+		t.Errorf("%d requests, want 3 pages", n)
+	}
+}

@@ -1,0 +1,271 @@
+package gh
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Retry policy defaults.
+const (
+	defaultMaxRetries = 5
+	defaultMaxWait    = time.Minute
+	defaultTimeout    = 30 * time.Second
+	// firstWait is the first backoff; it doubles each attempt.
+	firstWait = time.Second
+	// secondaryWait is what GitHub asks for after a secondary rate limit
+	// without Retry-After: "wait for at least one minute".
+	secondaryWait = time.Minute
+	// maxErrBody is how much of an error answer is read to classify it.
+	maxErrBody = 64 << 10
+)
+
+// idempotentKey marks a request context: the request may be repeated
+// without harm although its method is POST or PATCH (adding labels,
+// setting a PR's title and body).
+type idempotentKey struct{}
+
+func withIdempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, true)
+}
+
+// attemptsKey carries a *int the transport sets to the number of attempts
+// of the last request, so errors can say how often kiln tried.
+type attemptsKey struct{}
+
+func withAttempts(ctx context.Context) (context.Context, *int) {
+	n := new(int)
+	return context.WithValue(ctx, attemptsKey{}, n), n
+}
+
+// TimeoutError is an attempt that got no answer in time.
+type TimeoutError struct {
+	Method, Path string
+	After        time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("%s %s: no answer from GitHub within %s", e.Method, e.Path, e.After)
+}
+
+// Timeout reports true, so TimeoutError is a net.Error timeout.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// Temporary reports true (net.Error).
+func (e *TimeoutError) Temporary() bool { return true }
+
+// retrier is an http.RoundTripper that repeats failed requests.
+type retrier struct {
+	next       http.RoundTripper
+	maxRetries int
+	maxWait    time.Duration
+	timeout    time.Duration
+	sleep      func(context.Context, time.Duration) error
+	now        func() time.Time
+	logf       func(format string, args ...any)
+}
+
+var _ http.RoundTripper = (*retrier)(nil)
+
+// idempotent reports whether req may be sent again after a failure that
+// may have happened after GitHub acted on it.
+func idempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	v, _ := req.Context().Value(idempotentKey{}).(bool)
+	return v
+}
+
+// RoundTrip sends req, repeating it while the answer is retryable and the
+// budget lasts. It returns the last answer (which go-github turns into an
+// error) or the last transport error.
+func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	counter, _ := ctx.Value(attemptsKey{}).(*int)
+	idem := idempotent(req)
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		idem = false // the body cannot be sent twice
+	}
+	for attempt := 0; ; attempt++ {
+		if counter != nil {
+			*counter = attempt + 1
+		}
+		r := req
+		if attempt > 0 {
+			r = req.Clone(ctx)
+			if req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					return nil, err
+				}
+				r.Body = body
+			}
+		}
+		actx, cancel := context.WithTimeout(ctx, t.timeout)
+		resp, err := t.next.RoundTrip(r.WithContext(actx))
+		if err != nil {
+			cancel()
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if actx.Err() != nil {
+				err = &TimeoutError{Method: req.Method, Path: req.URL.Path, After: t.timeout}
+			}
+			// A connection that was never made carried nothing: safe to
+			// repeat whatever the method.
+			if (!idem && !dialError(err)) || attempt >= t.maxRetries {
+				return nil, err
+			}
+			wait := t.backoff(attempt)
+			t.logf("GitHub: %s %s failed (%v); retrying in %s (attempt %d of %d)", req.Method, req.URL.Path, err, wait, attempt+2, t.maxRetries+1)
+			if err := t.sleep(ctx, wait); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+
+		wait, demanded, retry := t.classify(resp, idem, attempt)
+		if !retry || attempt >= t.maxRetries {
+			return resp, nil
+		}
+		if wait > t.maxWait {
+			if demanded {
+				// GitHub asked for a longer pause than we may wait: asking
+				// earlier only extends the limit. Give up with its answer.
+				t.logf("GitHub: %s %s answered %d and asks to wait %s, longer than the %s allowed; giving up", req.Method, req.URL.Path, resp.StatusCode, wait, t.maxWait)
+				return resp, nil
+			}
+			wait = t.maxWait
+		}
+		t.logf("GitHub: %s %s answered %d; retrying in %s (attempt %d of %d)", req.Method, req.URL.Path, resp.StatusCode, wait, attempt+2, t.maxRetries+1)
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrBody))
+		resp.Body.Close()
+		if err := t.sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// classify decides whether resp is worth another attempt and how long to
+// wait first; demanded is true when GitHub set the wait (Retry-After,
+// X-RateLimit-Reset) rather than our backoff.
+func (t *retrier) classify(resp *http.Response, idem bool, attempt int) (wait time.Duration, demanded, retry bool) {
+	code := resp.StatusCode
+	switch {
+	case code == http.StatusTooManyRequests, code == http.StatusForbidden:
+		// GitHub rejected the request before acting on it, so any method
+		// may be repeated.
+		if d, ok := retryAfter(resp.Header); ok {
+			return d, true, true
+		}
+		if resp.Header.Get("X-RateLimit-Remaining") == "0" {
+			if d, ok := t.untilReset(resp.Header); ok {
+				return d, true, true
+			}
+			return t.backoff(attempt), false, true
+		}
+		if code == http.StatusTooManyRequests {
+			return t.backoff(attempt), false, true
+		}
+		if secondaryLimit(resp) {
+			return max(secondaryWait, t.backoff(attempt)), false, true
+		}
+		return 0, false, false // a real 403: no permission
+	case code >= 500 && idem:
+		if d, ok := retryAfter(resp.Header); ok {
+			return d, true, true
+		}
+		return t.backoff(attempt), false, true
+	}
+	return 0, false, false
+}
+
+// backoff is the exponential wait before attempt+1: 1s, 2s, 4s, … capped
+// at MaxWait.
+func (t *retrier) backoff(attempt int) time.Duration {
+	d := firstWait << min(attempt, 30)
+	return min(d, t.maxWait)
+}
+
+// untilReset reads X-RateLimit-Reset (Unix seconds).
+func (t *retrier) untilReset(h http.Header) (time.Duration, bool) {
+	s, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	// One second more: the reset time is rounded down.
+	return max(time.Unix(s, 0).Sub(t.now())+time.Second, 0), true
+}
+
+// retryAfter reads Retry-After in seconds (GitHub's form) or as an HTTP
+// date is not used by GitHub and ignored.
+func retryAfter(h http.Header) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return time.Duration(n) * time.Second, true
+}
+
+// secondaryLimit reports whether a 403 is a secondary rate limit, from its
+// body; the body is kept readable for go-github.
+func secondaryLimit(resp *http.Response) bool {
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxErrBody))
+	rest := resp.Body
+	resp.Body = &multiCloser{Reader: io.MultiReader(bytes.NewReader(data), rest), c: rest}
+	if err != nil {
+		return false
+	}
+	return bytes.Contains(bytes.ToLower(data), []byte("secondary rate limit"))
+}
+
+func dialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// cancelBody ends an attempt's context when the body is closed, so the
+// per-attempt timeout covers reading the answer too.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+type multiCloser struct {
+	io.Reader
+	c io.Closer
+}
+
+func (m *multiCloser) Close() error { return m.c.Close() }
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

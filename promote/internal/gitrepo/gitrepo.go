@@ -1,0 +1,634 @@
+package gitrepo
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kiln-gitops/kiln/internal/rootfs"
+)
+
+// Identity is a commit author and committer.
+type Identity struct {
+	Name, Email string
+}
+
+// DefaultIdentity is who kiln's commits are by unless Options say otherwise:
+// a noreply address, so that no real mailbox is involved.
+var DefaultIdentity = Identity{Name: "kiln", Email: "kiln@users.noreply.github.com"}
+
+// Options configure how git runs.
+type Options struct {
+	// Token authenticates HTTP(S) remotes. It is sent as an HTTP
+	// Authorization header to the remote's host only, through GIT_CONFIG_*
+	// environment variables. Empty: a token in the remote URL's user info
+	// is used instead (and removed from the URL), else none.
+	Token string
+	// Identity authors and commits; zero means DefaultIdentity.
+	Identity Identity
+	// Env is the environment git starts from, as "KEY=VALUE" (PATH, HOME,
+	// SSH_AUTH_SOCK, proxies; tests add GIT_AUTHOR_DATE and
+	// GIT_COMMITTER_DATE). kiln overrides what would let user or system
+	// configuration, prompts or identity leak in.
+	Env []string
+	// Git is the git program; "" means "git" from PATH.
+	Git string
+}
+
+// ErrNonFastForward is the cause of a push the remote refused because the
+// branch moved on meanwhile.
+var ErrNonFastForward = errors.New("the remote branch has commits this push does not contain")
+
+// Error is a failed git command. Its message is git's own (the last lines
+// of its stderr), with every credential masked.
+type Error struct {
+	// Op is the git subcommand, such as "fetch".
+	Op string
+	// Msg is git's message, credentials masked.
+	Msg string
+	// Err is the cause: an *exec.ExitError, a context error or
+	// ErrNonFastForward.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Msg == "" {
+		return fmt.Sprintf("git %s: %v", e.Op, e.Err)
+	}
+	return fmt.Sprintf("git %s: %s", e.Op, e.Msg)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Repo is a local clone of one remote, in a folder the caller owns.
+type Repo struct {
+	// Dir is the work tree.
+	Dir string
+	// Remote is the remote as shown to people: credentials removed.
+	Remote string
+
+	git     string
+	env     []string
+	secrets []string
+}
+
+// Remote is a parsed remote location.
+type Remote struct {
+	// URL is what git fetches from: a URL without credentials or an
+	// absolute local path.
+	URL string
+	// User is the user info the URL carried, if any.
+	User *url.Userinfo
+	// HTTP is true for http and https URLs, which take a token.
+	HTTP bool
+}
+
+var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:`)
+
+// ParseRemote reads a git remote: an http(s), ssh, git or file URL, an
+// scp-like user@host:path, or a local path, made absolute against base.
+func ParseRemote(remote, base string) (Remote, error) {
+	if remote == "" {
+		return Remote{}, errors.New("no repository given")
+	}
+	if strings.Contains(remote, "://") {
+		u, err := url.Parse(remote)
+		if err != nil {
+			// url.Error quotes the URL, which may hold a token.
+			return Remote{}, fmt.Errorf("%q is not a valid URL", StripCredentials(remote))
+		}
+		r := Remote{User: u.User, HTTP: u.Scheme == "http" || u.Scheme == "https"}
+		if r.HTTP {
+			u.User = nil
+		}
+		r.URL = u.String()
+		return r, nil
+	}
+	if scpLike.MatchString(remote) {
+		return Remote{URL: remote}, nil
+	}
+	p := remote
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(base, filepath.FromSlash(p))
+	}
+	return Remote{URL: filepath.Clean(p)}, nil
+}
+
+// StripCredentials removes user info from an http(s) URL for display.
+func StripCredentials(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.Index(raw, "@"); i >= 0 && strings.Contains(raw[:i], "://") {
+			return raw[:strings.Index(raw, "://")+3] + raw[i+1:]
+		}
+		return raw
+	}
+	if u.User == nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return raw
+	}
+	u.User = nil
+	return u.String()
+}
+
+// Clone makes dir (which must not exist or be empty) a repository whose
+// origin is remote. It fetches nothing yet: call Fetch with the branches
+// needed, so that a large repository costs only those branches' tips.
+func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo, error) {
+	r := &Repo{Dir: dir, Remote: remote.URL, git: opts.Git}
+	if r.git == "" {
+		r.git = "git"
+	}
+	id := opts.Identity
+	if id == (Identity{}) {
+		id = DefaultIdentity
+	}
+	token, user := opts.Token, "x-access-token"
+	if remote.User != nil {
+		if pw, ok := remote.User.Password(); ok && token == "" {
+			token, user = pw, remote.User.Username()
+		} else if token == "" && remote.User.Username() != "" {
+			// https://TOKEN@host/... is how some CI systems pass tokens.
+			token = remote.User.Username()
+		}
+	}
+	config := [][2]string{
+		{"core.autocrlf", "false"},
+		{"core.hooksPath", os.DevNull},
+		{"commit.gpgSign", "false"},
+		{"gc.auto", "0"},
+		{"init.defaultBranch", "kiln-unborn"},
+		{"advice.detachedHead", "false"},
+		{"protocol.version", "2"},
+	}
+	if token != "" && remote.HTTP {
+		u, err := url.Parse(remote.URL)
+		if err != nil {
+			return nil, err
+		}
+		auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + token))
+		// Scoped to the remote's host, so that a redirect or another
+		// remote never receives the token.
+		config = append(config, [2]string{fmt.Sprintf("http.%s://%s/.extraHeader", u.Scheme, u.Host), "Authorization: Basic " + auth})
+		r.secrets = append(r.secrets, token, auth)
+		if remote.User != nil {
+			if pw, ok := remote.User.Password(); ok {
+				r.secrets = append(r.secrets, pw)
+			}
+		}
+	}
+	r.env = gitEnv(opts.Env, id, config)
+	r.Remote = StripCredentials(remote.URL)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if _, err := r.run(ctx, nil, "init", "-q"); err != nil {
+		return nil, err
+	}
+	if _, err := r.run(ctx, nil, "remote", "add", "origin", remote.URL); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// controlled are the variables kiln sets itself; the caller's values for
+// them are dropped.
+var controlled = map[string]bool{
+	"GIT_DIR": true, "GIT_WORK_TREE": true, "GIT_INDEX_FILE": true, "GIT_OBJECT_DIRECTORY": true,
+	"GIT_ALTERNATE_OBJECT_DIRECTORIES": true, "GIT_CONFIG": true, "GIT_CONFIG_PARAMETERS": true,
+	"GIT_CONFIG_COUNT": true, "GIT_CONFIG_GLOBAL": true, "GIT_CONFIG_SYSTEM": true, "GIT_CONFIG_NOSYSTEM": true,
+	"GIT_TERMINAL_PROMPT": true, "GIT_ASKPASS": true, "SSH_ASKPASS": true, "GIT_TRACE": true,
+	"GIT_TRACE_CURL": true, "GIT_TRACE_PACKET": true, "GIT_CURL_VERBOSE": true, "GIT_TRACE2": true,
+	"GIT_TRACE2_EVENT": true, "GIT_TRACE2_PERF": true, "GIT_AUTHOR_NAME": true, "GIT_AUTHOR_EMAIL": true,
+	"GIT_COMMITTER_NAME": true, "GIT_COMMITTER_EMAIL": true, "LC_ALL": true, "LANG": true, "LANGUAGE": true,
+	"XDG_CONFIG_HOME": true, "GIT_CEILING_DIRECTORIES": true, "GIT_NAMESPACE": true,
+}
+
+func gitEnv(base []string, id Identity, config [][2]string) []string {
+	var env []string
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if controlled[k] || strings.HasPrefix(k, "GIT_CONFIG_KEY_") || strings.HasPrefix(k, "GIT_CONFIG_VALUE_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env,
+		"GIT_TERMINAL_PROMPT=0",
+		"GIT_ASKPASS=",
+		"SSH_ASKPASS=",
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_GLOBAL="+os.DevNull,
+		"LC_ALL=C",
+		"GIT_AUTHOR_NAME="+id.Name,
+		"GIT_AUTHOR_EMAIL="+id.Email,
+		"GIT_COMMITTER_NAME="+id.Name,
+		"GIT_COMMITTER_EMAIL="+id.Email,
+		"GIT_CONFIG_COUNT="+strconv.Itoa(len(config)),
+	)
+	for i, kv := range config {
+		env = append(env, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", i, kv[0]), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", i, kv[1]))
+	}
+	return env
+}
+
+// mask replaces credentials in git's output.
+func (r *Repo) mask(s string) string {
+	for _, v := range r.secrets {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, "***")
+		}
+	}
+	return s
+}
+
+// run runs git in the work tree and returns its stdout.
+func (r *Repo) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, r.git, args...)
+	cmd.Dir = r.Dir
+	cmd.Env = r.env
+	cmd.Stdin = stdin
+	// git may leave a helper (git-remote-https, ssh) holding the pipes
+	// after it is killed; do not wait for it forever.
+	cmd.WaitDelay = 5 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return stdout.Bytes(), &Error{Op: args[0], Msg: r.mask(lastLines(stderr.String(), 4)), Err: err}
+	}
+	return stdout.Bytes(), nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.Join(lines, "; ")
+}
+
+// Heads lists the remote's branches: name → commit.
+func (r *Repo) Heads(ctx context.Context) (map[string]string, error) {
+	out, err := r.run(ctx, nil, "ls-remote", "--heads", "origin")
+	if err != nil {
+		return nil, err
+	}
+	heads := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		sha, ref, ok := strings.Cut(sc.Text(), "\t")
+		if ok && strings.HasPrefix(ref, "refs/heads/") {
+			heads[strings.TrimPrefix(ref, "refs/heads/")] = sha
+		}
+	}
+	return heads, nil
+}
+
+// Fetch fetches the tips of the named branches that exist on the remote
+// into refs/remotes/origin/<branch> and returns their commits; a missing
+// branch is absent from the map. Only the tips are fetched (depth 1): kiln
+// reads and rebuilds trees, it never needs history.
+func (r *Repo) Fetch(ctx context.Context, branches ...string) (map[string]string, error) {
+	heads, err := r.Heads(ctx)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"fetch", "-q", "--no-tags", "--depth=1", "origin"}
+	got := map[string]string{}
+	for _, b := range branches {
+		if _, ok := heads[b]; ok {
+			args = append(args, "+refs/heads/"+b+":refs/remotes/origin/"+b)
+		}
+	}
+	if len(args) > 5 {
+		if _, err := r.run(ctx, nil, args...); err != nil {
+			return nil, err
+		}
+	}
+	for _, b := range branches {
+		if _, ok := heads[b]; !ok {
+			continue
+		}
+		// The branch may have moved since ls-remote; what was fetched counts.
+		sha, err := r.RevParse(ctx, "refs/remotes/origin/"+b)
+		if err != nil {
+			return nil, err
+		}
+		got[b] = sha
+	}
+	return got, nil
+}
+
+// RevParse returns the commit (or object) rev names.
+func (r *Repo) RevParse(ctx context.Context, rev string) (string, error) {
+	out, err := r.run(ctx, nil, "rev-parse", "--verify", "-q", rev)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Checkout makes branch the current branch at start (a commit or ref),
+// discarding any local change. An empty start makes branch an orphan with
+// an empty tree: the first commit of an empty repository.
+func (r *Repo) Checkout(ctx context.Context, branch, start string) error {
+	if start == "" {
+		if _, err := r.run(ctx, nil, "checkout", "-q", "-f", "--orphan", branch); err != nil {
+			return err
+		}
+		if _, err := r.run(ctx, nil, "rm", "-rqf", "--cached", "--ignore-unmatch", "."); err != nil {
+			return err
+		}
+	} else {
+		if _, err := r.run(ctx, nil, "checkout", "-q", "-f", "-B", branch, start); err != nil {
+			return err
+		}
+		if _, err := r.run(ctx, nil, "reset", "-q", "--hard", start); err != nil {
+			return err
+		}
+	}
+	_, err := r.run(ctx, nil, "clean", "-q", "-ffdx")
+	return err
+}
+
+// ReplaceDir makes the work tree's folder dir (slash-separated, relative to
+// the work tree; "" or "." for the whole tree except .git) hold exactly
+// files, whose keys are slash paths relative to dir, and stages the result.
+// Files elsewhere are untouched.
+func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]byte) error {
+	dir = path.Clean("/" + strings.Trim(dir, "/"))[1:]
+	if dir != "" && (strings.HasPrefix(dir, ".git/") || dir == ".git") {
+		return fmt.Errorf("refusing to write into %s", dir)
+	}
+	root, err := filepath.EvalSymlinks(r.Dir)
+	if err != nil {
+		return err
+	}
+	target := root
+	if dir != "" {
+		// A symlink in the manifests repository must not make kiln delete
+		// or write anything outside the clone.
+		if target, err = rootfs.Resolve(root, dir); err != nil {
+			return err
+		}
+		if err := os.RemoveAll(target); err != nil {
+			return err
+		}
+	} else {
+		entries, err := os.ReadDir(root)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if e.Name() != ".git" {
+				if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !fs.ValidPath(name) || name == "." || strings.Contains("/"+name+"/", "/.git/") {
+			return fmt.Errorf("refusing to write %q: not a plain relative path", name)
+		}
+		p := filepath.Join(target, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, files[name], 0o644); err != nil {
+			return err
+		}
+	}
+	spec := dir
+	if spec == "" {
+		spec = "."
+	}
+	_, err = r.run(ctx, nil, "add", "-A", "--", ":(literal)"+spec)
+	return err
+}
+
+// Commit commits what is staged, if anything, and returns the new commit;
+// "" when nothing is staged.
+func (r *Repo) Commit(ctx context.Context, message string) (string, error) {
+	if _, err := r.run(ctx, nil, "diff", "--cached", "--quiet"); err == nil {
+		return "", nil
+	} else if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		return "", err
+	}
+	if _, err := r.run(ctx, strings.NewReader(message), "commit", "-q", "--no-verify", "-F", "-"); err != nil {
+		return "", err
+	}
+	return r.RevParse(ctx, "HEAD")
+}
+
+// CommitInfo is what a commit object says.
+type CommitInfo struct {
+	Tree    string
+	Parents []string
+}
+
+// Info reads a commit's tree and parents from the object itself, so it
+// works on the tips of a shallow fetch.
+func (r *Repo) Info(ctx context.Context, rev string) (CommitInfo, error) {
+	out, err := r.run(ctx, nil, "cat-file", "commit", rev)
+	if err != nil {
+		return CommitInfo{}, err
+	}
+	var ci CommitInfo
+	for _, line := range strings.Split(string(out), "\n") {
+		if line == "" {
+			break
+		}
+		if v, ok := strings.CutPrefix(line, "tree "); ok {
+			ci.Tree = v
+		} else if v, ok := strings.CutPrefix(line, "parent "); ok {
+			ci.Parents = append(ci.Parents, v)
+		}
+	}
+	return ci, nil
+}
+
+// Push pushes the local branch to the remote branch of the same name. With
+// force, the remote branch is replaced whatever it holds; without, a
+// remote that moved on gives an *Error wrapping ErrNonFastForward.
+func (r *Repo) Push(ctx context.Context, branch string, force bool) error {
+	spec := "refs/heads/" + branch + ":refs/heads/" + branch
+	if force {
+		spec = "+" + spec
+	}
+	out, err := r.run(ctx, nil, "push", "--porcelain", "-q", "origin", spec)
+	if err != nil {
+		var ge *Error
+		if errors.As(err, &ge) && rejected(string(out)+"\n"+ge.Msg) {
+			ge.Err = ErrNonFastForward
+			ge.Msg = "the remote branch " + branch + " moved on"
+		}
+		return err
+	}
+	return nil
+}
+
+// rejected reports whether push output says the remote branch moved on.
+func rejected(out string) bool {
+	for _, s := range []string{"[rejected]", "non-fast-forward", "fetch first", "stale info", "cannot lock ref", "failed to update ref"} {
+		if strings.Contains(out, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadFile returns the file at path (slash-separated, from the repository
+// root) in rev; an error wrapping fs.ErrNotExist when it is not there.
+func (r *Repo) ReadFile(ctx context.Context, rev, p string) ([]byte, error) {
+	obj := rev + ":" + strings.TrimPrefix(path.Clean("/"+p), "/")
+	if _, err := r.run(ctx, nil, "cat-file", "-e", obj); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%s: %w", obj, fs.ErrNotExist)
+	}
+	return r.run(ctx, nil, "cat-file", "blob", obj)
+}
+
+// Tree returns the files below dir (slash-separated; "" for everything) in
+// rev, keyed by their path relative to dir. Submodules are skipped; a
+// symlink's content is its target.
+func (r *Repo) Tree(ctx context.Context, rev, dir string) (map[string][]byte, error) {
+	dir = path.Clean("/" + strings.Trim(dir, "/"))[1:]
+	args := []string{"ls-tree", "-r", "-z", "--full-tree", rev}
+	if dir != "" {
+		args = append(args, "--", ":(literal)"+dir+"/")
+	}
+	out, err := r.run(ctx, nil, args...)
+	if err != nil {
+		return nil, err
+	}
+	var names, shas []string
+	for _, rec := range strings.Split(string(out), "\x00") {
+		meta, name, ok := strings.Cut(rec, "\t")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(meta)
+		if len(f) != 3 || f[1] != "blob" {
+			continue
+		}
+		rel := name
+		if dir != "" {
+			rel = strings.TrimPrefix(name, dir+"/")
+		}
+		names = append(names, rel)
+		shas = append(shas, f[2])
+	}
+	files := map[string][]byte{}
+	if len(shas) == 0 {
+		return files, nil
+	}
+	blobs, err := r.run(ctx, strings.NewReader(strings.Join(shas, "\n")+"\n"), "cat-file", "--batch")
+	if err != nil {
+		return nil, err
+	}
+	for i, name := range names {
+		// Each answer is "<sha> blob <size>\n<content>\n".
+		nl := bytes.IndexByte(blobs, '\n')
+		if nl < 0 {
+			return nil, fmt.Errorf("git cat-file: short answer for %s", name)
+		}
+		f := strings.Fields(string(blobs[:nl]))
+		if len(f) != 3 || f[0] != shas[i] {
+			return nil, fmt.Errorf("git cat-file: unexpected answer %q for %s", blobs[:nl], name)
+		}
+		size, err := strconv.Atoi(f[2])
+		if err != nil || nl+1+size > len(blobs) {
+			return nil, fmt.Errorf("git cat-file: bad size for %s", name)
+		}
+		files[name] = bytes.Clone(blobs[nl+1 : nl+1+size])
+		blobs = blobs[nl+1+size:]
+		blobs = bytes.TrimPrefix(blobs, []byte("\n"))
+	}
+	return files, nil
+}
+
+// Build rebuilds the change on the current tip of the branch (checked out
+// in the work tree; tip is "" when the branch does not exist yet) and
+// commits it. It returns the new commit, or "" when there is nothing to
+// commit on this tip.
+type Build func(ctx context.Context, tip string) (commit string, err error)
+
+// PushRetry commits to branch and pushes it without force. When someone
+// else pushed meanwhile, it fetches the new tip, checks it out, calls build
+// again on top of it and retries, at most tries times in all: nobody's
+// commit is lost, and the change is rebuilt rather than rebased, so it can
+// never conflict. It returns the pushed commit ("" when build found nothing
+// to commit) and how many attempts it took.
+func (r *Repo) PushRetry(ctx context.Context, branch string, tries int, build Build) (string, int, error) {
+	if tries < 1 {
+		tries = 1
+	}
+	var last error
+	for attempt := 1; attempt <= tries; attempt++ {
+		heads, err := r.Fetch(ctx, branch)
+		if err != nil {
+			return "", attempt, err
+		}
+		tip, start := heads[branch], ""
+		if tip != "" {
+			start = "refs/remotes/origin/" + branch
+		}
+		if err := r.Checkout(ctx, branch, start); err != nil {
+			return "", attempt, err
+		}
+		commit, err := build(ctx, tip)
+		if err != nil || commit == "" {
+			return "", attempt, err
+		}
+		err = r.Push(ctx, branch, false)
+		if err == nil {
+			return commit, attempt, nil
+		}
+		if !errors.Is(err, ErrNonFastForward) {
+			return "", attempt, err
+		}
+		last = err
+	}
+	return "", tries, fmt.Errorf("gave up after %d attempts, the branch kept moving: %w", tries, last)
+}
+
+// FetchRef fetches the tip of ref (a branch, tag or full commit hash) and
+// returns its commit.
+func (r *Repo) FetchRef(ctx context.Context, ref string) (string, error) {
+	if strings.HasPrefix(ref, "-") {
+		return "", fmt.Errorf("%q is not a git ref", ref)
+	}
+	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth=1", "origin", ref); err != nil {
+		return "", err
+	}
+	return r.RevParse(ctx, "FETCH_HEAD^{commit}")
+}

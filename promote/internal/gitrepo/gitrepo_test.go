@@ -1,0 +1,426 @@
+package gitrepo_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+)
+
+func clone(t *testing.T, remote string, opts gitrepo.Options) *gitrepo.Repo {
+	t.Helper()
+	rem, err := gitrepo.ParseRemote(remote, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Env == nil {
+		opts.Env = gittest.Env()
+	}
+	r, err := gitrepo.Clone(context.Background(), rem, filepath.Join(t.TempDir(), "clone"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestParseRemote(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, in, want string
+		http, user     bool
+	}{
+		{name: "https", in: "https://github.com/acme/m.git", want: "https://github.com/acme/m.git", http: true},
+		{name: "https with token", in: "https://x-access-token:s3cr3t@github.com/acme/m.git", want: "https://github.com/acme/m.git", http: true, user: true},
+		{name: "ssh", in: "ssh://git@github.com/acme/m.git", want: "ssh://git@github.com/acme/m.git", user: true},
+		{name: "scp-like", in: "git@github.com:acme/m.git", want: "git@github.com:acme/m.git"},
+		{name: "file", in: "file:///srv/m.git", want: "file:///srv/m.git"},
+		{name: "absolute path", in: "/srv/m.git", want: "/srv/m.git"},
+		{name: "relative path", in: "../m", want: "/work/m"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := gitrepo.ParseRemote(tc.in, "/work/code")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.URL != tc.want || got.HTTP != tc.http || (got.User != nil) != tc.user {
+				t.Errorf("ParseRemote(%q) = %+v, want URL %q http %v user %v", tc.in, got, tc.want, tc.http, tc.user)
+			}
+		})
+	}
+}
+
+func TestReplaceCommitPush(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	remote := gittest.Bare(t)
+	gittest.Commit(t, remote, "main", map[string]string{
+		"README.md":                     "hello\n",
+		"clusters/dev/apps/a/old.yaml":  "old\n",
+		"clusters/dev/apps/a/keep.yaml": "keep\n",
+		"clusters/prod/apps/a/x.yaml":   "prod\n",
+	}, "seed")
+	r := clone(t, "file://"+remote, gitrepo.Options{})
+	heads, err := r.Fetch(ctx, "main", "kiln/dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := heads["kiln/dev"]; ok || heads["main"] == "" {
+		t.Fatalf("Fetch = %v, want main only", heads)
+	}
+	if err := r.Checkout(ctx, "kiln/dev", "refs/remotes/origin/main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReplaceDir(ctx, "clusters/dev", map[string][]byte{
+		"apps/a/keep.yaml": []byte("keep\n"),
+		"apps/a/new.yaml":  []byte("new\n"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	commit, err := r.Commit(ctx, "kiln: dev\n\nKiln-Env: dev\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if commit == "" {
+		t.Fatal("no commit")
+	}
+	if err := r.Push(ctx, "kiln/dev", true); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"README.md":                     "hello\n",
+		"clusters/dev/apps/a/keep.yaml": "keep\n",
+		"clusters/dev/apps/a/new.yaml":  "new\n",
+		"clusters/prod/apps/a/x.yaml":   "prod\n",
+	}
+	if diff := cmp.Diff(want, gittest.Files(t, remote, "kiln/dev")); diff != "" {
+		t.Errorf("pushed tree (-want +got):\n%s", diff)
+	}
+	if got := gittest.Git(t, remote, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%aI", "kiln/dev"); got != "kiln <kiln@users.noreply.github.com>|kiln <kiln@users.noreply.github.com>|2024-01-02T03:04:05+00:00" {
+		t.Errorf("identity = %q", got)
+	}
+
+	// The same tree again: nothing to commit.
+	if err := r.ReplaceDir(ctx, "clusters/dev", map[string][]byte{
+		"apps/a/keep.yaml": []byte("keep\n"),
+		"apps/a/new.yaml":  []byte("new\n"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := r.Commit(ctx, "again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != "" {
+		t.Errorf("Commit of an unchanged tree = %s, want none", again)
+	}
+
+	// Reading at a ref.
+	data, err := r.ReadFile(ctx, "refs/remotes/origin/main", "clusters/dev/apps/a/old.yaml")
+	if err != nil || string(data) != "old\n" {
+		t.Errorf("ReadFile = %q, %v", data, err)
+	}
+	if _, err := r.ReadFile(ctx, "refs/remotes/origin/main", "clusters/dev/kiln.lock.json"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadFile of a missing file: %v, want fs.ErrNotExist", err)
+	}
+	tree, err := r.Tree(ctx, "HEAD", "clusters/dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string][]byte{"apps/a/keep.yaml": []byte("keep\n"), "apps/a/new.yaml": []byte("new\n")}, tree); diff != "" {
+		t.Errorf("Tree (-want +got):\n%s", diff)
+	}
+	empty, err := r.Tree(ctx, "HEAD", "clusters/staging")
+	if err != nil || len(empty) != 0 {
+		t.Errorf("Tree of a missing folder = %v, %v; want empty", empty, err)
+	}
+	info, err := r.Info(ctx, commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{heads["main"]}, info.Parents); diff != "" {
+		t.Errorf("parents (-want +got):\n%s", diff)
+	}
+}
+
+func TestPushNonFastForward(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	remote := gittest.Bare(t)
+	gittest.Commit(t, remote, "main", map[string]string{"a": "1\n"}, "seed")
+	r := clone(t, remote, gitrepo.Options{})
+	if _, err := r.Fetch(ctx, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Checkout(ctx, "main", "refs/remotes/origin/main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReplaceDir(ctx, "dev", map[string][]byte{"x": []byte("x\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Commit(ctx, "mine"); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Update(t, remote, "main", map[string]string{"b": "2\n"}, nil, "theirs")
+	err := r.Push(ctx, "main", false)
+	if !errors.Is(err, gitrepo.ErrNonFastForward) {
+		t.Fatalf("Push after someone else pushed: %v, want ErrNonFastForward", err)
+	}
+}
+
+func TestPushRetryKeepsEveryCommit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	remote := gittest.Bare(t)
+	gittest.Commit(t, remote, "main", map[string]string{"README.md": "hi\n"}, "seed")
+	r := clone(t, remote, gitrepo.Options{})
+	attempts := 0
+	commit, n, err := r.PushRetry(ctx, "main", 5, func(ctx context.Context, tip string) (string, error) {
+		attempts++
+		if err := r.ReplaceDir(ctx, "clusters/dev", map[string][]byte{"f.yaml": []byte("dev\n")}); err != nil {
+			return "", err
+		}
+		c, err := r.Commit(ctx, "kiln: dev")
+		if attempts <= 2 {
+			// Someone else lands a commit between our fetch and our push.
+			gittest.Update(t, remote, "main", map[string]string{"clusters/prod/p.yaml": strings.Repeat("p", attempts) + "\n"}, nil, "other")
+		}
+		return c, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || commit == "" {
+		t.Errorf("PushRetry = %q after %d attempts, want a commit after 3", commit, n)
+	}
+	if diff := cmp.Diff([]string{"kiln: dev", "other", "other", "seed"}, gittest.Log(t, remote, "main")); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
+	}
+	want := map[string]string{"README.md": "hi\n", "clusters/dev/f.yaml": "dev\n", "clusters/prod/p.yaml": "pp\n"}
+	if diff := cmp.Diff(want, gittest.Files(t, remote, "main")); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+}
+
+func TestPushRetryGivesUp(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	remote := gittest.Bare(t)
+	gittest.Commit(t, remote, "main", map[string]string{"README.md": "hi\n"}, "seed")
+	r := clone(t, remote, gitrepo.Options{})
+	i := 0
+	_, n, err := r.PushRetry(ctx, "main", 2, func(ctx context.Context, tip string) (string, error) {
+		i++
+		if err := r.ReplaceDir(ctx, "dev", map[string][]byte{"f": []byte("f\n")}); err != nil {
+			return "", err
+		}
+		c, err := r.Commit(ctx, "kiln")
+		gittest.Update(t, remote, "main", map[string]string{"other": strings.Repeat("o", i)}, nil, "other")
+		return c, err
+	})
+	if !errors.Is(err, gitrepo.ErrNonFastForward) || n != 2 {
+		t.Errorf("PushRetry = %d attempts, %v; want 2 and ErrNonFastForward", n, err)
+	}
+}
+
+func TestFirstCommitOfEmptyRemote(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	remote := gittest.Bare(t)
+	r := clone(t, remote, gitrepo.Options{})
+	commit, _, err := r.PushRetry(ctx, "main", 3, func(ctx context.Context, tip string) (string, error) {
+		if tip != "" {
+			t.Errorf("tip of an empty remote = %q", tip)
+		}
+		if err := r.ReplaceDir(ctx, "clusters/dev", map[string][]byte{"f": []byte("f\n")}); err != nil {
+			return "", err
+		}
+		return r.Commit(ctx, "kiln: dev")
+	})
+	if err != nil || commit == "" {
+		t.Fatalf("PushRetry = %q, %v", commit, err)
+	}
+	if diff := cmp.Diff(map[string]string{"clusters/dev/f": "f\n"}, gittest.Files(t, remote, "main")); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+}
+
+func TestReplaceDirRefusesSymlinkEscape(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "precious"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	remote := gittest.Bare(t)
+	seed := t.TempDir()
+	gittest.Git(t, seed, "init", "-q", "--initial-branch=main")
+	if err := os.Symlink(outside, filepath.Join(seed, "clusters")); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Git(t, seed, "add", "-A")
+	gittest.Git(t, seed, "commit", "-q", "-m", "evil")
+	gittest.Git(t, seed, "push", "-q", remote, "HEAD:refs/heads/main")
+
+	r := clone(t, remote, gitrepo.Options{})
+	if _, err := r.Fetch(ctx, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Checkout(ctx, "main", "refs/remotes/origin/main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReplaceDir(ctx, "clusters/dev", map[string][]byte{"f": []byte("f")}); err == nil {
+		t.Error("ReplaceDir through a symlink leading outside: no error")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "precious")); err != nil {
+		t.Errorf("file outside the clone: %v", err)
+	}
+	if err := r.ReplaceDir(ctx, "dev", map[string][]byte{"../x": []byte("f")}); err == nil {
+		t.Error("ReplaceDir with ../ in a file name: no error")
+	}
+}
+
+// TestTokenStaysSecret pushes over real smart HTTP (git http-backend behind
+// an httptest server that requires the token) and checks that the token
+// reaches the server as a header and nowhere else: not in argv, not in
+// .git/config, not in any error.
+func TestTokenStaysSecret(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const token = "ghs_T0KEN-never-shown"
+	root := t.TempDir()
+	remote := filepath.Join(root, "m.git")
+	gittest.Git(t, root, "init", "-q", "--bare", "--initial-branch=main", remote)
+	gittest.Git(t, remote, "config", "http.receivepack", "true")
+	gittest.Commit(t, remote, "main", map[string]string{"README.md": "hi\n"}, "seed")
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := &cgi.Handler{
+		Path:   gitPath,
+		Args:   []string{"http-backend"},
+		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull},
+		Stderr: io.Discard,
+	}
+	wantAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+token))
+	var mu sync.Mutex
+	authorized := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != wantAuth {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		authorized++
+		mu.Unlock()
+		backend.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+
+	// A wrapper records every argv git is run with.
+	argvLog := filepath.Join(t.TempDir(), "argv")
+	wrapper := filepath.Join(t.TempDir(), "git")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + argvLog + "'\nexec '" + gitPath + "' \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	r := clone(t, srv.URL+"/m.git", gitrepo.Options{Token: token, Git: wrapper})
+	if _, err := r.Fetch(ctx, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Checkout(ctx, "kiln/dev", "refs/remotes/origin/main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReplaceDir(ctx, "clusters/dev", map[string][]byte{"f": []byte("f\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Commit(ctx, "kiln: dev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Push(ctx, "kiln/dev", true); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"README.md": "hi\n", "clusters/dev/f": "f\n"}, gittest.Files(t, remote, "kiln/dev")); diff != "" {
+		t.Errorf("pushed over HTTP (-want +got):\n%s", diff)
+	}
+	mu.Lock()
+	seen := authorized
+	mu.Unlock()
+	if seen == 0 {
+		t.Error("the server never saw the token")
+	}
+
+	// An error (a missing repository) must not show the token either.
+	bad := clone(t, srv.URL+"/missing.git", gitrepo.Options{Token: token, Git: wrapper})
+	_, ferr := bad.Fetch(ctx, "main")
+	if ferr == nil {
+		t.Fatal("fetch of a missing repository: no error")
+	}
+	t.Logf("fetch error: %v", ferr)
+	// A token given in the URL is moved out of it.
+	inURL, err := url.Parse(srv.URL + "/m.git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inURL.User = url.UserPassword("x-access-token", token)
+	viaURL := clone(t, inURL.String(), gitrepo.Options{Git: wrapper})
+	if _, err := viaURL.Fetch(ctx, "main"); err != nil {
+		t.Fatalf("fetch with the token in the URL: %v", err)
+	}
+
+	for name, text := range map[string]string{
+		"error":             ferr.Error(),
+		"remote":            r.Remote + viaURL.Remote,
+		".git/config":       readFile(t, filepath.Join(r.Dir, ".git", "config")),
+		".git/config (url)": readFile(t, filepath.Join(viaURL.Dir, ".git", "config")),
+		"argv":              readFile(t, argvLog),
+	} {
+		for _, secret := range []string{token, base64.StdEncoding.EncodeToString([]byte("x-access-token:" + token))} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s contains the token:\n%s", name, text)
+			}
+		}
+	}
+	if !strings.Contains(readFile(t, argvLog), "push") {
+		t.Error("the argv log recorded nothing; is the wrapper used?")
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	remote := gittest.Bare(t)
+	r := clone(t, remote, gitrepo.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := r.Fetch(ctx, "main"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Fetch with a cancelled context: %v, want context.Canceled", err)
+	}
+}

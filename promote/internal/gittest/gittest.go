@@ -1,0 +1,170 @@
+// Package gittest builds real git repositories for tests: a bare remote in
+// a temporary folder, commits with a fixed identity and dates, and readers
+// for what a branch holds. It runs the git program with no user or system
+// configuration, like gitrepo does.
+package gittest
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// Date is the fixed author and committer date of every test commit.
+const Date = "2024-01-02T03:04:05Z"
+
+// Env is the environment test git commands run with: PATH only, fixed
+// identity and dates, no configuration.
+func Env() []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"),
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_GLOBAL=" + os.DevNull,
+		"GIT_TERMINAL_PROMPT=0",
+		"GIT_AUTHOR_NAME=Test", "GIT_AUTHOR_EMAIL=test@example.com",
+		"GIT_COMMITTER_NAME=Test", "GIT_COMMITTER_EMAIL=test@example.com",
+		"GIT_AUTHOR_DATE=" + Date, "GIT_COMMITTER_DATE=" + Date,
+		"LC_ALL=C",
+	}
+}
+
+// Git runs git in dir and returns its trimmed stdout; it fails the test
+// on error.
+func Git(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	out, err := Run(dir, args...)
+	if err != nil {
+		t.Fatalf("git %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+// Run runs git in dir and returns its trimmed stdout, or an error with its
+// stderr.
+func Run(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = Env()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", &runError{err: err, stderr: stderr.String()}
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}
+
+type runError struct {
+	err    error
+	stderr string
+}
+
+func (e *runError) Error() string { return e.err.Error() + ": " + strings.TrimSpace(e.stderr) }
+func (e *runError) Unwrap() error { return e.err }
+
+// Bare creates an empty bare repository whose default branch is main.
+func Bare(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "remote.git")
+	Git(t, filepath.Dir(dir), "init", "-q", "--bare", "--initial-branch=main", dir)
+	return dir
+}
+
+// Commit replaces the whole tree of branch in the remote with files (path
+// → content; nil content is skipped) on top of the branch's tip (or as its
+// first commit) and pushes it. It returns the commit.
+func Commit(t testing.TB, remote, branch string, files map[string]string, msg string) string {
+	t.Helper()
+	dir := t.TempDir()
+	Git(t, dir, "init", "-q", "--initial-branch="+branch)
+	Git(t, dir, "remote", "add", "origin", remote)
+	if _, err := Run(dir, "fetch", "-q", "origin", branch); err == nil {
+		Git(t, dir, "reset", "-q", "--hard", "FETCH_HEAD")
+		Git(t, dir, "rm", "-rq", "--ignore-unmatch", ".")
+	}
+	write(t, dir, files)
+	Git(t, dir, "add", "-A")
+	Git(t, dir, "commit", "-q", "--allow-empty", "-m", msg)
+	Git(t, dir, "push", "-q", "origin", "HEAD:refs/heads/"+branch)
+	return Git(t, dir, "rev-parse", "HEAD")
+}
+
+// Update changes some files of branch (nil-valued keys of del are removed)
+// on top of its tip and pushes it. It returns the commit.
+func Update(t testing.TB, remote, branch string, files map[string]string, del []string, msg string) string {
+	t.Helper()
+	dir := t.TempDir()
+	Git(t, dir, "init", "-q", "--initial-branch="+branch)
+	Git(t, dir, "remote", "add", "origin", remote)
+	Git(t, dir, "fetch", "-q", "origin", branch)
+	Git(t, dir, "reset", "-q", "--hard", "FETCH_HEAD")
+	for _, d := range del {
+		Git(t, dir, "rm", "-rq", d)
+	}
+	write(t, dir, files)
+	Git(t, dir, "add", "-A")
+	Git(t, dir, "commit", "-q", "-m", msg)
+	Git(t, dir, "push", "-q", "origin", "HEAD:refs/heads/"+branch)
+	return Git(t, dir, "rev-parse", "HEAD")
+}
+
+func write(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Files returns every file of rev in the (bare or not) repository, path →
+// content; nil when rev does not exist.
+func Files(t testing.TB, repo, rev string) map[string]string {
+	t.Helper()
+	if _, err := Run(repo, "rev-parse", "--verify", "-q", rev); err != nil {
+		return nil
+	}
+	list := Git(t, repo, "ls-tree", "-r", "--name-only", "--full-tree", rev)
+	files := map[string]string{}
+	if list == "" {
+		return files
+	}
+	for _, name := range strings.Split(list, "\n") {
+		cmd := exec.Command("git", "cat-file", "blob", rev+":"+name)
+		cmd.Dir = repo
+		cmd.Env = Env()
+		data, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("reading %s:%s: %v", rev, name, err)
+		}
+		files[name] = string(data)
+	}
+	return files
+}
+
+// Log returns the subjects of rev's history, newest first.
+func Log(t testing.TB, repo, rev string) []string {
+	t.Helper()
+	out := Git(t, repo, "log", "--format=%s", rev)
+	lines := strings.Split(out, "\n")
+	return lines
+}
+
+// Heads returns the branches of repo, sorted.
+func Heads(t testing.TB, repo string) []string {
+	t.Helper()
+	out := Git(t, repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/")
+	if out == "" {
+		return nil
+	}
+	heads := strings.Split(out, "\n")
+	sort.Strings(heads)
+	return heads
+}

@@ -1,0 +1,500 @@
+package prbody
+
+import (
+	"fmt"
+	"html"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// Limit is GitHub's limit on a pull request body: 65,536 characters. The
+// body is measured in bytes, which are never fewer than characters, so a
+// body within Limit always fits.
+const Limit = 65536
+
+// maxListed is how many left-out apps the note at the top names.
+const maxListed = 20
+
+// Input is what a promotion changes.
+type Input struct {
+	// Env is the environment promoted to.
+	Env string
+	// SourceRepo is the code repository's URL, or "". A GitHub URL makes
+	// the commit a link; credentials in it are never printed.
+	SourceRepo string
+	// SourceCommit is the commit the tree was rendered from, or "".
+	SourceCommit string
+	// PromotedFrom is the env whose release this is (kiln promote --from),
+	// or "".
+	PromotedFrom string
+	// Old is the lock of the env's current tree (nil on the first
+	// promotion); New the lock of the new tree. Only each app's engine and
+	// images are printed from them.
+	Old, New *render.Lock
+	// Changes are the file changes of the env tree (treediff.Trees), with
+	// secret values already redacted.
+	Changes []treediff.Change
+	// Mermaid is the dependency graph with changed apps marked, without
+	// the ``` fence, or "" for none.
+	Mermaid string
+}
+
+// The statuses of an app in the table.
+const (
+	statusAdded     = "added"
+	statusChanged   = "changed"
+	statusRemoved   = "removed"
+	statusUnchanged = "unchanged"
+)
+
+// appInfo is what the body says about one app.
+type appInfo struct {
+	name    string
+	engine  string
+	status  string
+	objects treediff.Summary
+	images  []string // changed images, "`repo`: `old` → `new`"
+	diff    string   // unified diff of its objects and Flux Kustomization
+	lines   int      // lines in diff
+}
+
+// Render returns the pull request body for in. It is deterministic and at
+// most Limit bytes long.
+func Render(in Input) string {
+	apps := collect(in)
+	fixedHead := head(in)
+	table := tableOf(apps)
+	graph := ""
+	if strings.TrimSpace(in.Mermaid) != "" {
+		m := strings.TrimRight(in.Mermaid, "\n")
+		f := fence(m, "```")
+		graph = "### Dependencies\n\n" + f + "mermaid\n" + m + "\n" + f + "\n\n"
+	}
+
+	// Each changed app's block, full and with its diff left out.
+	var diffs []*appInfo
+	for i := range apps {
+		if apps[i].diff != "" {
+			diffs = append(diffs, &apps[i])
+		}
+	}
+	full := make(map[string]string, len(diffs))
+	short := make(map[string]string, len(diffs))
+	for _, a := range diffs {
+		full[a.name] = details(a, diffBlock(a.diff))
+		short[a.name] = details(a, fmt.Sprintf("diff of %s left out: %d lines; run `kiln diff --env %s` to see it.\n\n",
+			html.EscapeString(a.name), a.lines, strings.ReplaceAll(in.Env, "`", "")))
+	}
+	changesHead := ""
+	if len(diffs) > 0 {
+		changesHead = "### Changes\n\n"
+	}
+
+	// Leave diffs out, largest first (ties by name), until the body fits.
+	order := append([]*appInfo(nil), diffs...)
+	sort.SliceStable(order, func(i, j int) bool {
+		if len(full[order[i].name]) != len(full[order[j].name]) {
+			return len(full[order[i].name]) > len(full[order[j].name])
+		}
+		return order[i].name < order[j].name
+	})
+	dropped := map[string]bool{}
+	var droppedNames []string
+	size := len(fixedHead) + len(table) + len(graph) + len(changesHead)
+	for _, a := range diffs {
+		size += len(full[a.name])
+	}
+	assemble := func(withGraph bool) string {
+		var b strings.Builder
+		b.WriteString(fixedHead)
+		b.WriteString(cutNote(in.Env, droppedNames, !withGraph && graph != ""))
+		b.WriteString(table)
+		if withGraph {
+			b.WriteString(graph)
+		}
+		b.WriteString(changesHead)
+		for _, a := range diffs {
+			if dropped[a.name] {
+				b.WriteString(short[a.name])
+			} else {
+				b.WriteString(full[a.name])
+			}
+		}
+		return strings.TrimRight(b.String(), "\n") + "\n"
+	}
+	for i := 0; ; i++ {
+		// size is an upper bound: assemble keeps one final newline.
+		if size+len(cutNote(in.Env, droppedNames, false)) <= Limit {
+			if s := assemble(true); len(s) <= Limit {
+				return s
+			}
+		}
+		if i == len(order) {
+			break
+		}
+		a := order[i]
+		dropped[a.name] = true
+		droppedNames = append(droppedNames, a.name)
+		size += len(short[a.name]) - len(full[a.name])
+	}
+	// Still too long without any diff: the graph goes too.
+	if s := assemble(false); len(s) <= Limit {
+		return s
+	}
+	// A table of many hundreds of apps: cut at a line, and say so.
+	s := assemble(false)
+	tail := "\n\n**Cut here:** the rest does not fit GitHub's limit of 65,536 characters; run `kiln diff --env " + strings.ReplaceAll(in.Env, "`", "") + "` to see it.\n"
+	cut := strings.LastIndexByte(s[:Limit-len(tail)], '\n')
+	if cut < 0 {
+		cut = Limit - len(tail)
+	}
+	return s[:cut] + tail
+}
+
+// collect gathers every app of Old ∪ New ∪ Changes, sorted by name.
+func collect(in Input) []appInfo {
+	names := map[string]bool{}
+	var oldApps, newApps map[string]render.LockApp
+	if in.Old != nil {
+		oldApps = in.Old.Apps
+	}
+	if in.New != nil {
+		newApps = in.New.Apps
+	}
+	for n := range oldApps {
+		names[n] = true
+	}
+	for n := range newApps {
+		names[n] = true
+	}
+	byApp := map[string][]treediff.Change{}
+	for _, c := range in.Changes {
+		if c.App != "" {
+			names[c.App] = true
+			byApp[c.App] = append(byApp[c.App], c)
+		}
+	}
+	counts := treediff.Count(in.Changes)
+
+	sorted := make([]string, 0, len(names))
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	out := make([]appInfo, 0, len(sorted))
+	for _, n := range sorted {
+		o, inOld := oldApps[n]
+		nw, inNew := newApps[n]
+		a := appInfo{name: n, engine: nw.Engine, objects: counts[n]}
+		if !inNew {
+			a.engine = o.Engine
+		}
+		switch {
+		case inNew && !inOld:
+			a.status = statusAdded
+		case inOld && !inNew:
+			a.status = statusRemoved
+		case inOld && inNew:
+			a.status = statusUnchanged
+			if len(byApp[n]) > 0 {
+				a.status = statusChanged
+			}
+		default: // only in Changes: judge by the files
+			a.status = statusChanged
+			if all(byApp[n], treediff.Added) {
+				a.status = statusAdded
+			} else if all(byApp[n], treediff.Removed) {
+				a.status = statusRemoved
+			}
+		}
+		a.images = imageChanges(o.Images, nw.Images)
+
+		var d strings.Builder
+		for _, c := range byApp[n] {
+			if strings.HasPrefix(c.Path, "apps/") || strings.HasPrefix(c.Path, "flux/") {
+				d.WriteString(treediff.Unified(c, false))
+			}
+		}
+		a.diff = d.String()
+		a.lines = strings.Count(a.diff, "\n")
+		out = append(out, a)
+	}
+	return out
+}
+
+func all(cs []treediff.Change, op string) bool {
+	for _, c := range cs {
+		if c.Op != op {
+			return false
+		}
+	}
+	return len(cs) > 0
+}
+
+// head is the heading and the source line.
+func head(in Input) string {
+	var b strings.Builder
+	b.WriteString("## kiln: " + code(in.Env))
+	owner, repo, isGitHub := gitHubRepo(in.SourceRepo)
+	commitOK := commitRE.MatchString(in.SourceCommit)
+	switch {
+	case in.SourceCommit == "":
+	case isGitHub && commitOK:
+		fmt.Fprintf(&b, " at [%s](https://github.com/%s/%s/commit/%s)", code(short(in.SourceCommit)), owner, repo, in.SourceCommit)
+	default:
+		b.WriteString(" at " + code(short(in.SourceCommit)))
+	}
+	b.WriteString("\n\n")
+
+	var parts []string
+	switch {
+	case isGitHub:
+		parts = append(parts, fmt.Sprintf("Rendered from [%s/%s](https://github.com/%s/%s)", owner, repo, owner, repo))
+	case in.SourceRepo != "":
+		parts = append(parts, "Rendered from "+code(withoutCredentials(in.SourceRepo)))
+	default:
+		parts = append(parts, "Rendered")
+	}
+	if in.SourceCommit != "" {
+		parts[0] += " at commit " + code(in.SourceCommit)
+	}
+	if in.PromotedFrom != "" {
+		parts = append(parts, "promoted from "+code(in.PromotedFrom)+" (its images and source commit)")
+	}
+	b.WriteString(strings.Join(parts, ", ") + ".\n\n")
+	return b.String()
+}
+
+// cutNote says at the top that the body was cut, or is "".
+func cutNote(env string, dropped []string, noGraph bool) string {
+	if len(dropped) == 0 && !noGraph {
+		return ""
+	}
+	var what []string
+	if len(dropped) > 0 {
+		names := make([]string, 0, min(len(dropped), maxListed))
+		for _, n := range dropped[:min(len(dropped), maxListed)] {
+			names = append(names, code(n))
+		}
+		list := strings.Join(names, ", ")
+		if len(dropped) > maxListed {
+			list += fmt.Sprintf(" and %d more", len(dropped)-maxListed)
+		}
+		if len(dropped) == 1 {
+			what = append(what, "the diff of "+list)
+		} else {
+			what = append(what, "the diffs of "+list+" (largest first)")
+		}
+	}
+	if noGraph {
+		what = append(what, "the dependency graph")
+	}
+	verb := " was"
+	if len(dropped) > 1 || len(what) > 1 {
+		verb = " were"
+	}
+	return "> [!NOTE]\n> This description was cut to fit GitHub's limit of 65,536 characters: " +
+		strings.Join(what, " and ") + verb + " left out. Run `kiln diff --env " + strings.ReplaceAll(env, "`", "") +
+		"` to see every change.\n\n"
+}
+
+// tableOf is the apps table.
+func tableOf(apps []appInfo) string {
+	if len(apps) == 0 {
+		return "No apps.\n\n"
+	}
+	var b strings.Builder
+	b.WriteString("### Apps\n\n| App | Engine | Status | Objects +/~/- | Images |\n| --- | --- | --- | --- | --- |\n")
+	for _, a := range apps {
+		objects := "—"
+		if a.status != statusUnchanged {
+			objects = fmt.Sprintf("+%d ~%d -%d", a.objects.Added, a.objects.Changed, a.objects.Removed)
+		}
+		engine := a.engine
+		if engine == "" {
+			engine = "—"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(code(a.name)), cell(engine), a.status, objects, cell(strings.Join(a.images, "<br>")))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// details is one app's collapsible block around content.
+func details(a *appInfo, content string) string {
+	n := a.objects.Total()
+	noun := "objects"
+	if n == 1 {
+		noun = "object"
+	}
+	return fmt.Sprintf("<details><summary>%s (%d %s changed)</summary>\n\n%s</details>\n\n", html.EscapeString(a.name), n, noun, content)
+}
+
+// diffBlock fences a unified diff.
+func diffBlock(d string) string {
+	f := fence(d, "```")
+	return f + "diff\n" + d + f + "\n\n"
+}
+
+// imageChanges lists, by repository, the images whose tags or digests
+// differ between old and new.
+func imageChanges(old, new []string) []string {
+	o, n := byRepo(old), byRepo(new)
+	repos := map[string]bool{}
+	for r := range o {
+		repos[r] = true
+	}
+	for r := range n {
+		repos[r] = true
+	}
+	sorted := make([]string, 0, len(repos))
+	for r := range repos {
+		sorted = append(sorted, r)
+	}
+	sort.Strings(sorted)
+	var out []string
+	for _, r := range sorted {
+		ov, nv := versions(o[r]), versions(n[r])
+		if ov == nv {
+			continue
+		}
+		out = append(out, code(r)+": "+ov+" → "+nv)
+	}
+	return out
+}
+
+func byRepo(refs []string) map[string][]string {
+	out := map[string][]string{}
+	for _, ref := range refs {
+		r, v := splitImage(ref)
+		out[r] = append(out[r], v)
+	}
+	return out
+}
+
+// versions prints the versions of one repository, or "—" for none.
+func versions(vs []string) string {
+	if len(vs) == 0 {
+		return "—"
+	}
+	vs = append([]string(nil), vs...)
+	sort.Strings(vs)
+	for i, v := range vs {
+		vs[i] = code(v)
+	}
+	return strings.Join(vs, ", ")
+}
+
+// splitImage splits an image reference into repository and version: the
+// tag, the digest shortened to 12 hex digits, or both; "latest" when
+// neither is given.
+func splitImage(ref string) (repo, version string) {
+	name, digest, _ := strings.Cut(ref, "@")
+	repo = name
+	tag := ""
+	if i := strings.LastIndexByte(name, ':'); i > strings.LastIndexByte(name, '/') {
+		repo, tag = name[:i], name[i+1:]
+	}
+	if algo, hex, ok := strings.Cut(digest, ":"); ok && len(hex) > 12 {
+		digest = algo + ":" + hex[:12]
+	}
+	switch {
+	case tag != "" && digest != "":
+		return repo, tag + "@" + digest
+	case digest != "":
+		return repo, digest
+	case tag != "":
+		return repo, tag
+	}
+	return repo, "latest"
+}
+
+var (
+	commitRE = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
+	ghPathRE = regexp.MustCompile(`^/?([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$`)
+)
+
+// gitHubRepo recognises https://github.com/o/r(.git), ssh://git@github.com/o/r
+// and git@github.com:o/r.
+func gitHubRepo(s string) (owner, repo string, ok bool) {
+	var path string
+	if rest, found := strings.CutPrefix(s, "git@github.com:"); found {
+		path = rest
+	} else {
+		u, err := url.Parse(s)
+		if err != nil || !strings.EqualFold(u.Host, "github.com") || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "ssh") {
+			return "", "", false
+		}
+		path = u.Path
+	}
+	m := ghPathRE.FindStringSubmatch(path)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
+// withoutCredentials drops the user information of a URL, so a token in
+// it is never printed.
+func withoutCredentials(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		if at := strings.LastIndexByte(s, '@'); err != nil && at >= 0 {
+			return s[at+1:] // not a URL (scp-like user@host:path): keep host:path
+		}
+		return s
+	}
+	u.User = nil
+	return u.String()
+}
+
+// short is the 12-digit form of a commit.
+func short(commit string) string {
+	if commitRE.MatchString(commit) && len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}
+
+// code makes s a Markdown code span, whatever backticks it holds.
+func code(s string) string {
+	if s == "" {
+		return "``"
+	}
+	f := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return f + " " + s + " " + f
+	}
+	return f + s + f
+}
+
+// cell escapes a table cell.
+func cell(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
+}
+
+// fence returns a code fence longer than any backtick run in s.
+func fence(s, shortest string) string {
+	if n := longestRun(s, '`') + 1; n > len(shortest) {
+		return strings.Repeat("`", n)
+	}
+	return shortest
+}
+
+func longestRun(s string, c byte) int {
+	best, cur := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			cur++
+			best = max(best, cur)
+		} else {
+			cur = 0
+		}
+	}
+	return best
+}

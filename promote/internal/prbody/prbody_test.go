@@ -1,0 +1,302 @@
+package prbody
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/internal/golden"
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const commit = "b1331395b21e02a5f839ad59ba4626be8c3efe46"
+
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func lockOf(t *testing.T, tree map[string][]byte) *render.Lock {
+	t.Helper()
+	if tree == nil {
+		return nil
+	}
+	l, err := render.ParseLock(tree["kiln.lock.json"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// input builds an Input from two trees, as promote does.
+func input(t *testing.T, env string, old, new map[string][]byte) Input {
+	t.Helper()
+	return Input{
+		Env: env, SourceRepo: "https://github.com/acme/instavote", SourceCommit: commit,
+		Old: lockOf(t, old), New: lockOf(t, new), Changes: treediff.Trees(old, new),
+	}
+}
+
+// bigConfigMap is an app object of n data lines, tagged so two versions
+// differ on every line.
+func bigConfigMap(name string, n int, tag string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: instavote\ndata:\n", name)
+	for i := range n {
+		fmt.Fprintf(&b, "  key%05d: value-%s-%d\n", i, tag, i)
+	}
+	return []byte(b.String())
+}
+
+func TestRenderGolden(t *testing.T) {
+	t.Parallel()
+	old := readTree(t, "testdata/update/old")
+	new := readTree(t, "testdata/update/new")
+	graph, err := os.ReadFile("testdata/update/graph.mmd")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	removed := maps.Clone(old)
+	for p := range removed {
+		if treediff.AppOf(p) == "vote" {
+			delete(removed, p)
+		}
+	}
+	lock := lockOf(t, old)
+	delete(lock.Apps, "vote")
+	lj, err := json.MarshalIndent(lock, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed["kiln.lock.json"] = append(lj, '\n')
+
+	bigOld, bigNew := maps.Clone(old), maps.Clone(old)
+	bigOld["apps/big/configmap_big.yaml"] = bigConfigMap("big", 1000, "a")
+	bigNew["apps/big/configmap_big.yaml"] = bigConfigMap("big", 1000, "b")
+	bigOld["apps/bigger/configmap_bigger.yaml"] = bigConfigMap("bigger", 1400, "a")
+	bigNew["apps/bigger/configmap_bigger.yaml"] = bigConfigMap("bigger", 1400, "b")
+
+	for _, tc := range []struct {
+		name string
+		in   func() Input
+	}{
+		{
+			name: "first",
+			in: func() Input {
+				in := input(t, "dev", nil, new)
+				// The test tree holds only vote and worker.
+				for app := range in.New.Apps {
+					if app != "vote" && app != "worker" {
+						delete(in.New.Apps, app)
+					}
+				}
+				in.Mermaid = string(graph)
+				return in
+			},
+		},
+		{
+			name: "update",
+			in: func() Input {
+				in := input(t, "dev", old, new)
+				in.Mermaid = string(graph)
+				return in
+			},
+		},
+		{
+			name: "remove-app",
+			in: func() Input {
+				in := input(t, "dev", old, removed)
+				return in
+			},
+		},
+		{
+			name: "over-limit",
+			in: func() Input {
+				in := input(t, "dev", bigOld, bigNew)
+				for _, l := range []*render.Lock{in.Old, in.New} {
+					l.Apps["big"] = render.LockApp{Engine: "yaml", Objects: 1}
+					l.Apps["bigger"] = render.LockApp{Engine: "yaml", Objects: 1}
+				}
+				in.Mermaid = string(graph)
+				return in
+			},
+		},
+		{
+			name: "promoted-from",
+			in: func() Input {
+				in := input(t, "staging", old, new)
+				in.PromotedFrom = "dev"
+				in.SourceRepo = "https://x-access-token:s3cr3t@github.com/acme/instavote.git"
+				return in
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := tc.in()
+			got := Render(in)
+			if len(got) > Limit {
+				t.Errorf("body is %d bytes, over the limit %d", len(got), Limit)
+			}
+			if again := Render(in); again != got {
+				t.Error("Render is not deterministic")
+			}
+			if strings.Contains(got, "s3cr3t") {
+				t.Error("the body holds the credentials of the source URL")
+			}
+			golden.File(t, filepath.Join("testdata", tc.name+".md"), []byte(got), *update)
+		})
+	}
+}
+
+func TestRenderCuts(t *testing.T) {
+	t.Parallel()
+	old, new := map[string][]byte{}, map[string][]byte{}
+	// Ten apps whose diffs are each ~10 KB: six fit.
+	for i := range 10 {
+		p := fmt.Sprintf("apps/app%d/configmap_c.yaml", i)
+		old[p] = bigConfigMap("c", 200+i, "a")
+		new[p] = bigConfigMap("c", 200+i, "b")
+	}
+	got := Render(Input{Env: "dev", Changes: treediff.Trees(old, new)})
+	if len(got) > Limit {
+		t.Fatalf("body is %d bytes, over the limit", len(got))
+	}
+	var kept, left []string
+	for i := range 10 {
+		app := fmt.Sprintf("app%d", i)
+		switch {
+		case strings.Contains(got, "diff of "+app+" left out"):
+			left = append(left, app)
+		case strings.Contains(got, "+++ b/apps/"+app+"/"):
+			kept = append(kept, app)
+		default:
+			t.Errorf("%s is neither shown nor left out", app)
+		}
+	}
+	// The largest go first: the smallest ones stay.
+	want := []string{"app0", "app1", "app2", "app3", "app4", "app5"}
+	if d := cmp.Diff(want, kept); d != "" {
+		t.Errorf("kept diffs (-want +got):\n%s", d)
+	}
+	if !strings.Contains(got, "the diffs of `app9`, `app8`, `app7`, `app6` (largest first) were left out") {
+		t.Errorf("the note at the top does not name the left-out diffs:\n%s", got[:min(len(got), 600)])
+	}
+}
+
+// TestRenderHugeTable: with thousands of apps even the table does not fit;
+// the body is still within the limit and says it was cut.
+func TestRenderHugeTable(t *testing.T) {
+	t.Parallel()
+	lock := &render.Lock{Apps: map[string]render.LockApp{}}
+	for i := range 3000 {
+		lock.Apps[fmt.Sprintf("app-%04d", i)] = render.LockApp{Engine: "helm", Images: []string{fmt.Sprintf("registry.example.com/team/app-%04d:1.0.0", i)}}
+	}
+	got := Render(Input{Env: "dev", New: lock, Mermaid: "graph LR\n  a --> b\n"})
+	if len(got) > Limit {
+		t.Fatalf("body is %d bytes, over the limit", len(got))
+	}
+	for _, want := range []string{"the dependency graph was left out", "**Cut here:**"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("body does not say %q", want)
+		}
+	}
+}
+
+func TestHelpers(t *testing.T) {
+	t.Parallel()
+	type img struct{ Repo, Version string }
+	for _, tc := range []struct {
+		ref  string
+		want img
+	}{
+		{ref: "redis", want: img{"redis", "latest"}},
+		{ref: "redis:7.2", want: img{"redis", "7.2"}},
+		{ref: "localhost:5000/team/app:1.0", want: img{"localhost:5000/team/app", "1.0"}},
+		{ref: "localhost:5000/team/app", want: img{"localhost:5000/team/app", "latest"}},
+		{ref: "ghcr.io/a/b:1.0@sha256:0123456789abcdef0123", want: img{"ghcr.io/a/b", "1.0@sha256:0123456789ab"}},
+		{ref: "ghcr.io/a/b@sha256:0123456789abcdef0123", want: img{"ghcr.io/a/b", "sha256:0123456789ab"}},
+	} {
+		r, v := splitImage(tc.ref)
+		if d := cmp.Diff(tc.want, img{r, v}); d != "" {
+			t.Errorf("splitImage(%q) (-want +got):\n%s", tc.ref, d)
+		}
+	}
+
+	type gh struct {
+		Owner, Repo string
+		OK          bool
+	}
+	for _, tc := range []struct {
+		url  string
+		want gh
+	}{
+		{url: "https://github.com/acme/instavote", want: gh{"acme", "instavote", true}},
+		{url: "https://github.com/acme/instavote.git", want: gh{"acme", "instavote", true}},
+		{url: "https://tok@github.com/acme/instavote/", want: gh{"acme", "instavote", true}},
+		{url: "git@github.com:acme/instavote.git", want: gh{"acme", "instavote", true}},
+		{url: "ssh://git@github.com/acme/instavote.git", want: gh{"acme", "instavote", true}},
+		{url: "https://gitlab.com/acme/instavote", want: gh{}},
+		{url: "https://github.com/acme", want: gh{}},
+		{url: "https://github.com/acme/instavote/tree/main", want: gh{}},
+		{url: "/srv/git/instavote", want: gh{}},
+	} {
+		o, r, ok := gitHubRepo(tc.url)
+		if d := cmp.Diff(tc.want, gh{o, r, ok}); d != "" {
+			t.Errorf("gitHubRepo(%q) (-want +got):\n%s", tc.url, d)
+		}
+	}
+
+	for in, want := range map[string]string{
+		"https://user:tok@gitlab.com/a/b.git": "https://gitlab.com/a/b.git",
+		"git@gitlab.com:a/b.git":              "gitlab.com:a/b.git",
+		"/srv/git/b":                          "/srv/git/b",
+	} {
+		if got := withoutCredentials(in); got != want {
+			t.Errorf("withoutCredentials(%q) = %q, want %q", in, got, want)
+		}
+	}
+
+	for in, want := range map[string]string{"dev": "`dev`", "a`b": "``a`b``", "`x": "`` `x ``"} {
+		if got := code(in); got != want {
+			t.Errorf("code(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzRender(f *testing.F) {
+	f.Add("dev", "https://github.com/acme/x", commit, "", "apps/a/x.yaml", "kind: A\n", "kind: B\n")
+	f.Add("st`g", "git@github.com:a/b", "zz", "d|ev", "flux/a.yaml", "", "x")
+	f.Fuzz(func(t *testing.T, env, repo, commit, from, path, old, new string) {
+		o, n := map[string][]byte{path: []byte(old)}, map[string][]byte{path: []byte(new)}
+		got := Render(Input{Env: env, SourceRepo: repo, SourceCommit: commit, PromotedFrom: from, Changes: treediff.Trees(o, n)})
+		if len(got) > Limit {
+			t.Fatalf("body is %d bytes", len(got))
+		}
+	})
+}

@@ -1,0 +1,154 @@
+package treediff
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// The values of Change.Op.
+const (
+	Added   = "added"
+	Changed = "changed"
+	Removed = "removed"
+)
+
+// Change is one file that differs between two trees.
+type Change struct {
+	// Path is the file's slash path relative to the env folder.
+	Path string
+	// Op is Added, Changed or Removed.
+	Op string
+	// Old and New are the file's contents before and after; nil when the
+	// file does not exist on that side.
+	Old, New []byte
+	// App is the app the file belongs to: from apps/<app>/...,
+	// flux/<app>.yaml and high-level/<app>/...; "" for other files such as
+	// kiln.lock.json.
+	App string
+	// Object names the Kubernetes object in the file as Kind/namespace/name
+	// (Kind/name when it has no namespace), read from the new contents or,
+	// for a removed file, the old ones; "" when the file holds no single
+	// named object.
+	Object string
+}
+
+// Trees returns the files that differ between old and new, sorted by path.
+// A nil map is an empty tree.
+func Trees(old, new map[string][]byte) []Change {
+	paths := make([]string, 0, len(old)+len(new))
+	for p := range old {
+		paths = append(paths, p)
+	}
+	for p := range new {
+		if _, ok := old[p]; !ok {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+
+	var out []Change
+	for _, p := range paths {
+		o, inOld := old[p]
+		n, inNew := new[p]
+		c := Change{Path: p, App: AppOf(p)}
+		switch {
+		case !inOld:
+			c.Op, c.New = Added, n
+			c.Object = objectName(n)
+		case !inNew:
+			c.Op, c.Old = Removed, o
+			c.Object = objectName(o)
+		case bytes.Equal(o, n):
+			continue
+		default:
+			c.Op, c.Old, c.New = Changed, o, n
+			c.Object = objectName(n)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// AppOf returns the app a path of the env tree belongs to, or "".
+func AppOf(p string) string {
+	switch {
+	case strings.HasPrefix(p, "apps/"), strings.HasPrefix(p, "high-level/"):
+		_, rest, _ := strings.Cut(p, "/")
+		app, _, ok := strings.Cut(rest, "/")
+		if !ok {
+			return ""
+		}
+		return app
+	case strings.HasPrefix(p, "flux/") && strings.HasSuffix(p, ".yaml"):
+		name := strings.TrimSuffix(strings.TrimPrefix(p, "flux/"), ".yaml")
+		if strings.Contains(name, "/") {
+			return ""
+		}
+		return name
+	}
+	return ""
+}
+
+// IsObject reports whether p is a Kubernetes object file of an app:
+// apps/<app>/<file>.yaml other than the app's kustomization.yaml.
+func IsObject(p string) bool {
+	rest, ok := strings.CutPrefix(p, "apps/")
+	if !ok {
+		return false
+	}
+	app, file, ok := strings.Cut(rest, "/")
+	return ok && app != "" && !strings.Contains(file, "/") &&
+		strings.HasSuffix(file, ".yaml") && file != "kustomization.yaml"
+}
+
+// objectName reads Kind/ns/name from a one-document YAML file.
+func objectName(data []byte) string {
+	var m struct {
+		Kind     string `yaml:"kind"`
+		Metadata struct {
+			Name      string `yaml:"name"`
+			Namespace string `yaml:"namespace"`
+		} `yaml:"metadata"`
+	}
+	// A file that is not a YAML mapping (kiln.lock.json is, but has no
+	// kind) just has no object name.
+	if err := yaml.Unmarshal(data, &m); err != nil || m.Kind == "" || m.Metadata.Name == "" {
+		return ""
+	}
+	return diag.Object{Kind: m.Kind, Namespace: m.Metadata.Namespace, Name: m.Metadata.Name}.String()
+}
+
+// Summary counts an app's changed objects.
+type Summary struct {
+	Added, Changed, Removed int
+}
+
+// Total is the number of objects added, changed or removed.
+func (s Summary) Total() int { return s.Added + s.Changed + s.Removed }
+
+// Count sums the object changes (see IsObject) per app. Apps with no
+// object change are left out.
+func Count(changes []Change) map[string]Summary {
+	out := map[string]Summary{}
+	for _, c := range changes {
+		if !IsObject(c.Path) {
+			continue
+		}
+		s := out[c.App]
+		switch c.Op {
+		case Added:
+			s.Added++
+		case Changed:
+			s.Changed++
+		case Removed:
+			s.Removed++
+		}
+		out[c.App] = s
+	}
+	return out
+}

@@ -1,0 +1,231 @@
+package treediff
+
+import (
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/internal/golden"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// readTree reads dir into a slash path → contents map; a missing dir is
+// an empty tree.
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestTrees(t *testing.T) {
+	t.Parallel()
+	old := readTree(t, "testdata/update/old")
+	new := readTree(t, "testdata/update/new")
+	type row struct{ Path, Op, App, Object string }
+	var got []row
+	for _, c := range Trees(old, new) {
+		got = append(got, row{c.Path, c.Op, c.App, c.Object})
+	}
+	want := []row{
+		{Path: "apps/legacy/namespace_legacy.yaml", Op: Removed, App: "legacy", Object: "Namespace/legacy"},
+		{Path: "apps/vote/configmap_vote-config-5g7c2kd8tf.yaml", Op: Added, App: "vote", Object: "ConfigMap/instavote/vote-config-5g7c2kd8tf"},
+		{Path: "apps/vote/configmap_vote-config-hmk88mhbt8.yaml", Op: Removed, App: "vote", Object: "ConfigMap/instavote/vote-config-hmk88mhbt8"},
+		{Path: "apps/vote/deployment_vote.yaml", Op: Changed, App: "vote", Object: "Deployment/instavote/vote"},
+		{Path: "apps/vote/kustomization.yaml", Op: Changed, App: "vote"},
+		{Path: "apps/worker/deployment_worker.yaml", Op: Added, App: "worker", Object: "Deployment/instavote/worker"},
+		{Path: "apps/worker/kustomization.yaml", Op: Added, App: "worker"},
+		{Path: "flux/vote.yaml", Op: Changed, App: "vote", Object: "Kustomization/flux-system/vote"},
+		{Path: "kiln.lock.json", Op: Changed},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Trees (-want +got):\n%s", d)
+	}
+	if got := Trees(old, old); len(got) != 0 {
+		t.Errorf("Trees(old, old) = %d changes, want none", len(got))
+	}
+	if got := Trees(nil, nil); len(got) != 0 {
+		t.Errorf("Trees(nil, nil) = %d changes, want none", len(got))
+	}
+}
+
+func TestCount(t *testing.T) {
+	t.Parallel()
+	changes := Trees(readTree(t, "testdata/update/old"), readTree(t, "testdata/update/new"))
+	want := map[string]Summary{
+		"legacy": {Removed: 1},
+		"vote":   {Added: 1, Changed: 1, Removed: 1},
+		"worker": {Added: 1},
+	}
+	if d := cmp.Diff(want, Count(changes)); d != "" {
+		t.Errorf("Count (-want +got):\n%s", d)
+	}
+}
+
+func TestAppOf(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		path, app string
+		object    bool
+	}{
+		{path: "apps/vote/deployment_vote.yaml", app: "vote", object: true},
+		{path: "apps/vote/kustomization.yaml", app: "vote"},
+		{path: "apps/vote/sub/x.yaml", app: "vote"},
+		{path: "apps/vote", app: ""},
+		{path: "flux/vote.yaml", app: "vote"},
+		{path: "flux/notifications.yaml", app: "notifications"},
+		{path: "flux/a/b.yaml", app: ""},
+		{path: "high-level/vote/values.yaml", app: "vote"},
+		{path: "high-level/vote/base/kustomization.yaml", app: "vote"},
+		{path: "kiln.lock.json", app: ""},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			t.Parallel()
+			if got := AppOf(tc.path); got != tc.app {
+				t.Errorf("AppOf(%q) = %q, want %q", tc.path, got, tc.app)
+			}
+			if got := IsObject(tc.path); got != tc.object {
+				t.Errorf("IsObject(%q) = %v, want %v", tc.path, got, tc.object)
+			}
+		})
+	}
+}
+
+// TestUnifiedGolden prints every change of testdata/<case> as a reviewer
+// would see it; the golden files were checked against `diff -u`.
+func TestUnifiedGolden(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"update"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join("testdata", name)
+			changes := Trees(readTree(t, filepath.Join(dir, "old")), readTree(t, filepath.Join(dir, "new")))
+			var plain, color strings.Builder
+			for _, c := range changes {
+				plain.WriteString(Unified(c, false))
+				color.WriteString(Unified(c, true))
+			}
+			golden.File(t, filepath.Join(dir, "want.diff"), []byte(plain.String()), *update)
+			golden.File(t, filepath.Join(dir, "want.color.diff"), []byte(color.String()), *update)
+		})
+	}
+}
+
+func TestUnified(t *testing.T) {
+	t.Parallel()
+	lines := func(n int, f string) string {
+		var b strings.Builder
+		for i := 1; i <= n; i++ {
+			fmt.Fprintf(&b, f+"\n", i)
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name     string
+		old, new string
+		op       string
+		want     string
+	}{
+		{
+			name: "identical",
+			old:  "a\n", new: "a\n", op: Changed,
+			want: "",
+		},
+		{
+			name: "added",
+			new:  "a\nb\n", op: Added,
+			want: "--- /dev/null\n+++ b/f.yaml\n@@ -0,0 +1,2 @@\n+a\n+b\n",
+		},
+		{
+			name: "removed one line",
+			old:  "a\n", op: Removed,
+			want: "--- a/f.yaml\n+++ /dev/null\n@@ -1 +0,0 @@\n-a\n",
+		},
+		{
+			name: "added empty file",
+			new:  "", op: Added,
+			want: "--- /dev/null\n+++ b/f.yaml\n",
+		},
+		{
+			name: "newline added at end",
+			old:  "a\nb", new: "a\nb\n", op: Changed,
+			want: "--- a/f.yaml\n+++ b/f.yaml\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n",
+		},
+		{
+			name: "append at end",
+			old:  lines(5, "l%d"), new: lines(5, "l%d") + "x\n", op: Changed,
+			want: "--- a/f.yaml\n+++ b/f.yaml\n@@ -3,3 +3,4 @@\n l3\n l4\n l5\n+x\n",
+		},
+		{
+			name: "insert at start",
+			old:  lines(5, "l%d"), new: "x\n" + lines(5, "l%d"), op: Changed,
+			want: "--- a/f.yaml\n+++ b/f.yaml\n@@ -1,3 +1,4 @@\n+x\n l1\n l2\n l3\n",
+		},
+		{
+			name: "changes 6 lines apart share a hunk",
+			old:  lines(20, "l%d"),
+			new:  strings.Replace(strings.Replace(lines(20, "l%d"), "l5\n", "X\n", 1), "l12\n", "Y\n", 1),
+			op:   Changed,
+			want: "--- a/f.yaml\n+++ b/f.yaml\n@@ -2,14 +2,14 @@\n l2\n l3\n l4\n-l5\n+X\n l6\n l7\n l8\n l9\n l10\n l11\n-l12\n+Y\n l13\n l14\n l15\n",
+		},
+		{
+			name: "changes 7 lines apart get two hunks",
+			old:  lines(20, "l%d"),
+			new:  strings.Replace(strings.Replace(lines(20, "l%d"), "l5\n", "X\n", 1), "l13\n", "Y\n", 1),
+			op:   Changed,
+			want: "--- a/f.yaml\n+++ b/f.yaml\n@@ -2,7 +2,7 @@\n l2\n l3\n l4\n-l5\n+X\n l6\n l7\n l8\n@@ -10,7 +10,7 @@\n l10\n l11\n l12\n-l13\n+Y\n l14\n l15\n l16\n",
+		},
+		{
+			name: "binary",
+			old:  "a\x00", new: "b\x00", op: Changed,
+			want: "Binary files a/f.yaml and b/f.yaml differ\n",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := Change{Path: "f.yaml", Op: tc.op}
+			if tc.op != Added {
+				c.Old = []byte(tc.old)
+			}
+			if tc.op != Removed {
+				c.New = []byte(tc.new)
+			}
+			if d := cmp.Diff(tc.want, Unified(c, false)); d != "" {
+				t.Errorf("Unified (-want +got):\n%s", d)
+			}
+			if strings.HasPrefix(tc.want, "Binary") {
+				return
+			}
+			if got := apply(t, Unified(c, false), tc.old); got != tc.new {
+				t.Errorf("applying the diff gives %q, want %q", got, tc.new)
+			}
+		})
+	}
+}
+
+func TestUnifiedColor(t *testing.T) {
+	t.Parallel()
+	got := Unified(Change{Path: "f", Op: Changed, Old: []byte("a\nb\n"), New: []byte("a\nc\n")}, true)
+	want := "\x1b[1m--- a/f\x1b[m\n\x1b[1m+++ b/f\x1b[m\n\x1b[36m@@ -1,2 +1,2 @@\x1b[m\n a\n\x1b[31m-b\x1b[m\n\x1b[32m+c\x1b[m\n"
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Unified colour (-want +got):\n%s", d)
+	}
+}

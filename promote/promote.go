@@ -1,0 +1,858 @@
+package promote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/gitinfo"
+	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/promote/internal/gh"
+	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
+	"github.com/kiln-gitops/kiln/promote/internal/prbody"
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// Modes a Result reports, the env's mode from kiln.yaml.
+const (
+	ModePR   = envconfig.ModePR
+	ModePush = envconfig.ModePush
+)
+
+// BranchPrefix starts the branch kiln owns for each env in pr mode:
+// kiln/<env>. kiln force-pushes it; nobody else should commit to it.
+const BranchPrefix = "kiln/"
+
+// Labels are put on every kiln pull request, with "env/<env>".
+var Labels = []string{"kiln"}
+
+// DefaultPushAttempts bounds how often push mode rebuilds and retries when
+// someone else pushed to the manifests branch meanwhile.
+const DefaultPushAttempts = 5
+
+// DefaultPollInterval is how often the gate asks GitHub again under Wait.
+const DefaultPollInterval = 15 * time.Second
+
+// Identity is the author and committer of kiln's commits.
+type Identity struct {
+	Name, Email string
+}
+
+// Options configure Promote.
+type Options struct {
+	// Env is the environment to promote. Set either Env, or From and To.
+	Env string
+	// From and To promote To with From's images, once From is healthy:
+	// From's kiln.lock.json on the manifests branch gives the images and
+	// the source commit the working tree must be at, and every From app
+	// must have a successful kiln/<From>/<app> commit status.
+	From, To string
+	// Rendered is a folder laid out like render's --out: the env's tree is
+	// read from Rendered/<env> instead of being rendered. Not with From.
+	Rendered string
+	// Render configures the render: images, strictness, kiln's version,
+	// the source repository and commit, secret var lookup.
+	Render render.Options
+	// DryRun does everything but push and touch pull requests; the Result
+	// carries the body that would be posted.
+	DryRun bool
+	// Wait is how long the gate polls GitHub for From's statuses to turn
+	// successful; 0 checks once.
+	Wait time.Duration
+	// PollInterval is the pause between polls; 0 means DefaultPollInterval.
+	PollInterval time.Duration
+	// Token authenticates git over HTTPS and the GitHub API. It never
+	// appears in argv, .git/config, logs, errors or the Result.
+	Token string
+	// GitHubAPI is the REST API's base URL (GitHub Enterprise:
+	// https://HOST/api/v3/); "" means api.github.com.
+	GitHubAPI string
+	// AllowMassDelete lets a promotion remove every app of the env or more
+	// than half of its objects.
+	AllowMassDelete bool
+	// Log receives progress lines; nil discards them.
+	Log io.Writer
+	// GitHub is the GitHub client; nil builds one from Token and GitHubAPI.
+	GitHub gh.Client
+	// GitEnv is the environment git runs with, as KEY=VALUE (PATH, HOME,
+	// SSH_AUTH_SOCK, proxies). kiln adds its own settings and drops any
+	// git configuration, prompt or trace variable.
+	GitEnv []string
+	// Identity authors kiln's commits; zero means
+	// kiln <kiln@users.noreply.github.com>.
+	Identity Identity
+	// PushAttempts bounds push mode's retries; 0 means DefaultPushAttempts.
+	PushAttempts int
+	// WorkDir is where the manifests repository is cloned, in a new
+	// temporary folder that is removed afterwards; "" means os.TempDir().
+	WorkDir string
+	// Now and Sleep drive the gate's polling; nil means the real clock.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	// beforePush runs after push mode committed and before it pushes, so
+	// tests can land a competing commit in between.
+	beforePush func(ctx context.Context) error
+}
+
+// Result is what a promotion did (or, with DryRun, would do).
+type Result struct {
+	// Env is the environment promoted.
+	Env string `json:"env"`
+	// From is the environment promoted from, if any.
+	From string `json:"from,omitempty"`
+	// Mode is the env's mode: "pr" or "push".
+	Mode string `json:"mode"`
+	// Changed is true when the env's folder differs from the manifests
+	// branch (kiln.lock.json included).
+	Changed bool `json:"changed"`
+	// DryRun is true when nothing was pushed.
+	DryRun bool `json:"dryRun"`
+	// Branch is the branch committed to: kiln/<env> or the manifests branch.
+	Branch string `json:"branch,omitempty"`
+	// Commit is the commit on Branch holding the promotion; "" when nothing
+	// changed.
+	Commit string `json:"commit,omitempty"`
+	// SourceCommit is the code repository's commit the tree was rendered from.
+	SourceCommit string `json:"sourceCommit,omitempty"`
+	// PRNumber and PRURL are the pull request opened or updated (pr mode).
+	PRNumber int    `json:"prNumber,omitempty"`
+	PRURL    string `json:"prUrl,omitempty"`
+	// ClosedPR is the pull request closed because nothing is left to promote.
+	ClosedPR int `json:"closedPr,omitempty"`
+	// Attempts is how many pushes push mode needed.
+	Attempts int `json:"attempts,omitempty"`
+	// Apps counts changed objects per app (apps with none are left out).
+	Apps map[string]AppChanges `json:"apps"`
+	// Files is the number of files added, changed or removed.
+	Files int `json:"files"`
+	// Title is the commit's and pull request's title.
+	Title string `json:"title,omitempty"`
+	// Body is the pull request body (also made in push mode, for --dry-run).
+	Body string `json:"-"`
+}
+
+// AppChanges counts one app's object changes.
+type AppChanges struct {
+	Added   int `json:"added"`
+	Changed int `json:"changed"`
+	Removed int `json:"removed"`
+}
+
+// RenderError carries every error of the env's render.
+type RenderError struct {
+	Env string
+	Err error
+}
+
+func (e *RenderError) Error() string { return fmt.Sprintf("env %s: %v", e.Env, e.Err) }
+
+// Unwrap returns the render's errors.
+func (e *RenderError) Unwrap() error { return e.Err }
+
+// Promote promotes one environment as opts say. With DryRun, or when the
+// mass-delete guard refuses, the Result is returned with the error so the
+// body can still be shown.
+func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result, error) {
+	r, err := newRun(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer r.cleanup()
+	res := &Result{Env: r.env.Name, From: r.from, Mode: r.env.Mode, DryRun: opts.DryRun, Apps: map[string]AppChanges{}}
+
+	var src *source
+	if r.from == "" {
+		// Render before touching the network: template errors are the
+		// commonest failure and need no clone to show.
+		if src, err = r.source(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.clone(ctx, r.p.Manifests.Repo); err != nil {
+		return nil, err
+	}
+	branch := BranchPrefix + r.env.Name
+	heads, err := r.repo.Fetch(ctx, r.base, branch)
+	if err != nil {
+		return nil, r.gitErr("fetching", err)
+	}
+	baseTip := heads[r.base]
+	if r.from != "" {
+		if baseTip == "" {
+			return nil, &diag.Error{Msg: fmt.Sprintf("the manifests branch %s does not exist, so env %s has no kiln.lock.json to promote from", r.base, r.from),
+				Hint: "promote env " + r.from + " first: kiln promote --env " + r.from}
+		}
+		lock, err := r.gate(ctx, baseTip)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkSource(ctx, r.p.Root, r.from, r.env.Name, lock); err != nil {
+			return nil, err
+		}
+		r.opts.Render.Images = render.Images{Given: lock.Images}
+		if src, err = r.source(ctx); err != nil {
+			return nil, err
+		}
+	}
+	res.SourceCommit = src.lock.Source.Commit
+	title, message := commitMessage(r.env.Name, r.from, src.lock)
+	res.Title = title
+
+	baseRef := ""
+	if baseTip != "" {
+		baseRef = "refs/remotes/origin/" + r.base
+	}
+	plan, err := r.plan(ctx, baseRef, src)
+	if err != nil {
+		return nil, err
+	}
+	plan.fill(res)
+	if !plan.changed() {
+		fmt.Fprintf(r.log, "env %s: %s already matches on %s; nothing to promote\n", r.env.Name, r.dir, r.base)
+		if r.env.Mode == ModePR && !opts.DryRun && r.owner != "" {
+			n, err := r.closeEmpty(ctx, branch, src)
+			if err != nil {
+				return res, err
+			}
+			res.ClosedPR = n
+		}
+		return res, nil
+	}
+	// The body comes first, so that a dry run shows it even when the guard
+	// refuses.
+	res.Body = r.body(src, plan)
+	if err := r.guard(plan); err != nil {
+		return res, err
+	}
+
+	switch r.env.Mode {
+	case ModePush:
+		res.Branch = r.base
+		err = r.push(ctx, res, src, message, baseTip)
+	default:
+		res.Branch = branch
+		if baseTip == "" {
+			return res, &diag.Error{Msg: fmt.Sprintf("the manifests branch %s does not exist in %s", r.base, r.repo.Remote),
+				Hint: "a pull request needs a base branch: push an initial commit to " + r.base + ", or give env " + r.env.Name + " mode: push for the first promotion"}
+		}
+		err = r.pullRequest(ctx, res, src, title, message, baseRef, heads)
+	}
+	return res, err
+}
+
+// run is one Promote or Diff call's state.
+type run struct {
+	p      *envconfig.Pipeline
+	opts   Options
+	log    io.Writer
+	env    *envconfig.Environment
+	from   string
+	dir    string // the env's folder in the manifests repository
+	base   string // manifests.branch
+	owner  string // GitHub owner and repository name; "" when unknown
+	name   string
+	repo   *gitrepo.Repo
+	tmp    string
+	client gh.Client
+}
+
+func newRun(p *envconfig.Pipeline, opts Options) (*run, error) {
+	r := &run{p: p, opts: opts, log: opts.Log, base: p.Manifests.Branch}
+	if r.log == nil {
+		r.log = io.Discard
+	}
+	envName := opts.Env
+	switch {
+	case opts.Env != "" && (opts.From != "" || opts.To != ""):
+		return nil, errors.New("give an env, or from and to, not both")
+	case opts.Env == "" && (opts.From == "" || opts.To == ""):
+		return nil, errors.New("give an env to promote, or both from and to")
+	case opts.From != "":
+		envName, r.from = opts.To, opts.From
+		if opts.Rendered != "" {
+			return nil, errors.New("a promotion from another env renders with that env's images; it cannot take a rendered folder")
+		}
+	}
+	env, err := p.Env(envName)
+	if err != nil {
+		return nil, err
+	}
+	r.env = env
+	if r.from != "" {
+		if _, err := p.Env(r.from); err != nil {
+			return nil, err
+		}
+		if r.from == env.Name {
+			return nil, &diag.Error{File: "kiln.yaml", Msg: fmt.Sprintf("cannot promote env %s from itself", env.Name), Hint: "give --from the env before it"}
+		}
+		if env.PromoteFrom != "" && env.PromoteFrom != r.from {
+			return nil, &diag.Error{File: "kiln.yaml", Line: env.Line,
+				Msg:  fmt.Sprintf("env %s promotes from %s, not %s", env.Name, env.PromoteFrom, r.from),
+				Hint: fmt.Sprintf("run kiln promote --from %s --to %s, or change promoteFrom of %s in kiln.yaml", env.PromoteFrom, env.Name, env.Name)}
+		}
+	}
+	if p.Manifests.Repo == "" {
+		return nil, &diag.Error{File: "kiln.yaml", Msg: "manifests.repo is not set, so there is nowhere to promote to",
+			Hint: "set manifests.repo to the manifests repository's git URL or path"}
+	}
+	r.dir = envPath(p, env.Name)
+	if gh := p.Manifests.GitHub; gh != "" {
+		r.owner, r.name, _ = strings.Cut(gh, "/")
+	}
+	if r.opts.PushAttempts <= 0 {
+		r.opts.PushAttempts = DefaultPushAttempts
+	}
+	if r.opts.PollInterval <= 0 {
+		r.opts.PollInterval = DefaultPollInterval
+	}
+	if r.opts.Now == nil {
+		r.opts.Now = time.Now
+	}
+	if r.opts.Sleep == nil {
+		r.opts.Sleep = sleep
+	}
+	needGitHub := (env.Mode == ModePR && !opts.DryRun) || r.from != ""
+	if needGitHub && r.owner == "" {
+		return nil, &diag.Error{File: "kiln.yaml", Msg: "manifests.github is not set, so kiln cannot reach the manifests repository on GitHub",
+			Hint: "set manifests.github: owner/name (it is inferred only from a github.com manifests.repo)"}
+	}
+	if needGitHub && opts.GitHub == nil && opts.Token == "" {
+		return nil, errors.New("no GitHub token; set GITHUB_TOKEN or pass --token (in GitHub Actions: a token with contents: write and pull-requests: write on the manifests repository)")
+	}
+	return r, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *run) cleanup() {
+	if r.tmp != "" {
+		os.RemoveAll(r.tmp)
+	}
+}
+
+// github returns the GitHub client, built on first use.
+func (r *run) github() (gh.Client, error) {
+	if r.client != nil {
+		return r.client, nil
+	}
+	if r.opts.GitHub != nil {
+		r.client = r.opts.GitHub
+		return r.client, nil
+	}
+	c, err := gh.New(gh.Options{Token: r.opts.Token, APIURL: r.opts.GitHubAPI,
+		Logf: func(format string, args ...any) { fmt.Fprintf(r.log, format+"\n", args...) }})
+	if err != nil {
+		return nil, err
+	}
+	r.client = c
+	return c, nil
+}
+
+// clone prepares a clone of remote in a temporary folder; nothing is
+// fetched yet.
+func (r *run) clone(ctx context.Context, remote string) error {
+	rem, err := gitrepo.ParseRemote(remote, r.p.Root)
+	if err != nil {
+		return &diag.Error{File: "kiln.yaml", Msg: "manifests.repo: " + err.Error(), Hint: "give a git URL or a local path"}
+	}
+	r.tmp, err = os.MkdirTemp(r.opts.WorkDir, "kiln-manifests-")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.log, "fetching %s\n", gitrepo.StripCredentials(rem.URL))
+	r.repo, err = gitrepo.Clone(ctx, rem, filepath.Join(r.tmp, "repo"), gitrepo.Options{
+		Token: r.opts.Token, Identity: gitrepo.Identity(r.opts.Identity), Env: r.opts.GitEnv,
+	})
+	if err != nil {
+		return r.gitErr("preparing a clone of", err)
+	}
+	return nil
+}
+
+// gitErr explains a failed git command against the manifests repository.
+func (r *run) gitErr(doing string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	remote := ""
+	if r.repo != nil {
+		remote = r.repo.Remote
+	}
+	return &diag.Error{Msg: fmt.Sprintf("%s the manifests repository %s: %v", doing, remote, err), Err: err,
+		Hint: "check manifests.repo and manifests.branch in kiln.yaml, and that the token (--token or GITHUB_TOKEN) may read and push to it"}
+}
+
+// source is the env's new tree.
+type source struct {
+	files    map[string][]byte
+	lock     *render.Lock
+	redactor *redact.Redactor
+	renderer *render.Renderer
+}
+
+// source renders the env, or reads it from opts.Rendered.
+func (r *run) source(ctx context.Context) (*source, error) {
+	env := r.env.Name
+	if r.opts.Rendered != "" {
+		return r.readRendered(env)
+	}
+	fmt.Fprintf(r.log, "rendering env %s\n", env)
+	ro := r.opts.Render
+	ro.Log = r.log
+	renderer, err := render.New(r.p, ro)
+	if err != nil {
+		return nil, err
+	}
+	results, err := renderer.Render(ctx, []string{env})
+	if err != nil {
+		return nil, err
+	}
+	er := results[0]
+	for _, w := range er.Warnings {
+		fmt.Fprintf(r.log, "warning: %s\n", er.Redactor.String(w.String()))
+	}
+	if er.Err != nil {
+		return nil, &RenderError{Env: env, Err: er.Err}
+	}
+	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, renderer: renderer}, nil
+}
+
+// readRendered reads <Rendered>/<env>, as kiln render --out wrote it.
+func (r *run) readRendered(env string) (*source, error) {
+	dir := filepath.Join(r.opts.Rendered, env)
+	files, err := readTree(dir)
+	if err != nil {
+		e := &diag.Error{File: dir, Msg: "cannot read the rendered env: " + err.Error(), Err: err,
+			Hint: "run kiln render --env " + env + " --out " + r.opts.Rendered + " first, or leave out --rendered to render now"}
+		if errors.Is(err, fs.ErrNotExist) {
+			e.Msg = "no rendered env " + env + " here"
+		}
+		return nil, e
+	}
+	data, ok := files["kiln.lock.json"]
+	if !ok {
+		return nil, &diag.Error{File: filepath.Join(dir, "kiln.lock.json"), Msg: "no kiln.lock.json: this is not a tree kiln rendered",
+			Hint: "give --rendered the folder kiln render --out wrote (it holds <env>/kiln.lock.json)"}
+	}
+	lock, err := render.ParseLock(data)
+	if err != nil {
+		return nil, &diag.Error{File: filepath.Join(dir, "kiln.lock.json"), Msg: err.Error(), Err: err, Hint: "render the env again"}
+	}
+	if lock.Env != env {
+		return nil, &diag.Error{File: filepath.Join(dir, "kiln.lock.json"), Msg: fmt.Sprintf("this tree was rendered for env %q, not %q", lock.Env, env),
+			Hint: "render the env again"}
+	}
+	return &source{files: files, lock: lock, redactor: r.secretRedactor(env)}, nil
+}
+
+// secretRedactor knows the env's secret values, to mask them in a body made
+// from a tree rendered elsewhere. Best effort: a secret this process cannot
+// read cannot be masked, but then it could not have been rendered here
+// either, and render refuses plain secrets unless the env allows them.
+func (r *run) secretRedactor(env string) *redact.Redactor {
+	ef, err := r.p.LoadEnvFile(env)
+	if err != nil {
+		return redact.New(nil)
+	}
+	res, err := r.p.Resolve(env, ef, r.opts.Render.LookupEnv)
+	if err != nil || res == nil {
+		return redact.New(nil)
+	}
+	return redact.New(res.Secrets)
+}
+
+// plan is the difference between the manifests branch and the new tree.
+type plan struct {
+	old     map[string][]byte
+	changes []treediff.Change // real contents, for deciding
+	shown   []treediff.Change // redacted, for people
+	oldLock *render.Lock
+}
+
+func (pl *plan) changed() bool { return len(pl.changes) > 0 }
+
+func (pl *plan) fill(res *Result) {
+	res.Changed = pl.changed()
+	res.Files = len(pl.changes)
+	res.Apps = map[string]AppChanges{}
+	for app, s := range treediff.Count(pl.changes) {
+		res.Apps[app] = AppChanges{Added: s.Added, Changed: s.Changed, Removed: s.Removed}
+	}
+}
+
+// plan compares the env's folder at ref ("" for an empty repository) with
+// the new tree.
+func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) {
+	pl := &plan{old: map[string][]byte{}}
+	if ref != "" {
+		old, err := r.repo.Tree(ctx, ref, r.dir)
+		if err != nil {
+			return nil, r.gitErr("reading "+r.dir+" from", err)
+		}
+		pl.old = old
+	}
+	keepBootstrap(pl.old, src.files)
+	pl.changes = treediff.Trees(pl.old, src.files)
+	pl.shown = treediff.Trees(redactTree(src.redactor, pl.old), redactTree(src.redactor, src.files))
+	if data, ok := pl.old["kiln.lock.json"]; ok {
+		if l, err := render.ParseLock(data); err == nil {
+			pl.oldLock = l
+		}
+	}
+	return pl, nil
+}
+
+// bootstrapDir is where `flux bootstrap --path <manifests.path>/flux`
+// writes Flux's own manifests (gotk-components.yaml, gotk-sync.yaml). kiln
+// does not render them, but replacing the env folder must not delete them:
+// Flux would prune itself from the cluster.
+const bootstrapDir = "flux/flux-system/"
+
+// keepBootstrap copies the bootstrap files of the current env folder into
+// the new tree, so they are neither changes nor deletions.
+func keepBootstrap(old, files map[string][]byte) {
+	for p, data := range old {
+		if strings.HasPrefix(p, bootstrapDir) {
+			if _, ok := files[p]; !ok {
+				files[p] = data
+			}
+		}
+	}
+}
+
+func redactTree(rd *redact.Redactor, files map[string][]byte) map[string][]byte {
+	out := make(map[string][]byte, len(files))
+	for p, data := range files {
+		out[p] = rd.Bytes(data)
+	}
+	return out
+}
+
+// guard refuses a promotion that would make Flux prune most of the env.
+func (r *run) guard(pl *plan) error {
+	if r.opts.AllowMassDelete {
+		return nil
+	}
+	oldApps, newApps := map[string]bool{}, map[string]bool{}
+	oldObjects := 0
+	for p := range pl.old {
+		if treediff.IsObject(p) {
+			oldApps[treediff.AppOf(p)] = true
+			oldObjects++
+		}
+	}
+	for _, c := range pl.changes {
+		if c.Op != treediff.Removed && treediff.IsObject(c.Path) {
+			newApps[c.App] = true
+		}
+	}
+	removed := 0
+	for _, s := range treediff.Count(pl.changes) {
+		removed += s.Removed
+	}
+	var gone []string
+	for app := range oldApps {
+		if !newApps[app] && !r.appKept(pl, app) {
+			gone = append(gone, app)
+		}
+	}
+	sort.Strings(gone)
+	const hint = "Flux prunes deleted objects from the cluster; if that is what you want, run again with --allow-mass-delete"
+	switch {
+	case len(oldApps) > 0 && len(gone) == len(oldApps):
+		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete every app of it (%s)", r.env.Name, strings.Join(gone, ", ")), Hint: hint}
+	case removed*2 > oldObjects:
+		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete %d of its %d objects", r.env.Name, removed, oldObjects), Hint: hint}
+	}
+	return nil
+}
+
+// appKept reports whether an app still has an object file after the change
+// (an unchanged one is not in the change list).
+func (r *run) appKept(pl *plan, app string) bool {
+	removed := map[string]bool{}
+	for _, c := range pl.changes {
+		if c.Op == treediff.Removed {
+			removed[c.Path] = true
+		}
+	}
+	for p := range pl.old {
+		if treediff.IsObject(p) && treediff.AppOf(p) == app && !removed[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// body renders the pull request body, secrets masked.
+func (r *run) body(src *source, pl *plan) string {
+	return src.redactor.String(prbody.Render(prbody.Input{
+		Env:          r.env.Name,
+		SourceRepo:   src.lock.Source.Repo,
+		SourceCommit: src.lock.Source.Commit,
+		PromotedFrom: r.from,
+		Old:          pl.oldLock,
+		New:          src.lock,
+		Changes:      pl.shown,
+		Mermaid:      r.mermaid(src, pl),
+	}))
+}
+
+// mermaid is the env's dependency graph with the changed apps marked, or
+// "" when the graph cannot be built (the render checked it already, so
+// that only happens with --rendered and a kiln.yaml that changed since).
+func (r *run) mermaid(src *source, pl *plan) string {
+	changed := map[string]bool{}
+	for _, c := range pl.changes {
+		if c.App != "" {
+			changed[c.App] = true
+		}
+	}
+	renderer := src.renderer
+	if renderer == nil {
+		var err error
+		if renderer, err = render.New(r.p, render.Options{Version: r.opts.Render.Version}); err != nil {
+			return ""
+		}
+	}
+	g, err := renderer.Graph(r.env.Name)
+	if err != nil {
+		fmt.Fprintf(r.log, "warning: the PR body has no dependency graph: %v\n", err)
+		return ""
+	}
+	m, err := g.Format("mermaid", changed)
+	if err != nil {
+		return ""
+	}
+	return m
+}
+
+// short abbreviates a commit for titles and messages.
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+// commitMessage returns the title and the full message of a promotion
+// commit. The trailers let tools (and kiln) find promotions with
+// git log --grep or git interpret-trailers.
+func commitMessage(env, from string, lock *render.Lock) (string, string) {
+	sha := lock.Source.Commit
+	title := "kiln: " + env
+	if sha != "" {
+		title += " ← " + short(sha)
+	}
+	var b strings.Builder
+	b.WriteString(title + "\n\n")
+	switch {
+	case sha != "" && lock.Source.Repo != "":
+		fmt.Fprintf(&b, "Render env %s of %s at %s.\n", env, lock.Source.Repo, sha)
+	case sha != "":
+		fmt.Fprintf(&b, "Render env %s at %s.\n", env, sha)
+	default:
+		fmt.Fprintf(&b, "Render env %s (the source was not a git checkout).\n", env)
+	}
+	if from != "" {
+		fmt.Fprintf(&b, "Promoted from env %s, with its images.\n", from)
+	}
+	b.WriteString("\nKiln-Env: " + env + "\n")
+	if sha != "" {
+		b.WriteString("Kiln-Source-Commit: " + sha + "\n")
+	}
+	if from != "" {
+		b.WriteString("Kiln-Promoted-From: " + from + "\n")
+	}
+	return title, b.String()
+}
+
+// pullRequest commits the tree on kiln/<env>, freshly branched from the
+// manifests branch, force-pushes it and opens or updates the env's PR.
+func (r *run) pullRequest(ctx context.Context, res *Result, src *source, title, message, baseRef string, heads map[string]string) error {
+	branch := res.Branch
+	if err := r.repo.Checkout(ctx, branch, baseRef); err != nil {
+		return r.gitErr("checking out "+r.base+" of", err)
+	}
+	if err := r.repo.ReplaceDir(ctx, r.dir, src.files); err != nil {
+		return r.gitErr("writing "+r.dir+" into", err)
+	}
+	commit, err := r.repo.Commit(ctx, message)
+	if err != nil {
+		return r.gitErr("committing to", err)
+	}
+	res.Commit = commit
+	// The branch already holds exactly this change on this base (a rerun):
+	// keep its commit, so the PR shows no new push.
+	push := true
+	if remote := heads[branch]; remote != "" {
+		ri, err1 := r.repo.Info(ctx, remote)
+		li, err2 := r.repo.Info(ctx, commit)
+		if err1 == nil && err2 == nil && ri.Tree == li.Tree && len(ri.Parents) == 1 && ri.Parents[0] == heads[r.base] {
+			res.Commit, push = remote, false
+		}
+	}
+	if r.opts.DryRun {
+		fmt.Fprintf(r.log, "dry run: would push %s and open or update its pull request to %s\n", branch, r.base)
+		return nil
+	}
+	if push {
+		if err := r.repo.Push(ctx, branch, true); err != nil {
+			return r.gitErr("pushing "+branch+" to", err)
+		}
+		fmt.Fprintf(r.log, "pushed %s at %s\n", branch, short(res.Commit))
+	} else {
+		fmt.Fprintf(r.log, "%s is already at this change (%s)\n", branch, short(res.Commit))
+	}
+	client, err := r.github()
+	if err != nil {
+		return err
+	}
+	pr, err := client.CreateOrUpdatePR(ctx, r.owner, r.name, gh.PR{Head: branch, Base: r.base, Title: title, Body: res.Body},
+		append(append([]string(nil), Labels...), "env/"+r.env.Name))
+	if err != nil {
+		return &diag.Error{Msg: fmt.Sprintf("opening the pull request for env %s on %s/%s: %v", r.env.Name, r.owner, r.name, err), Err: err,
+			Hint: "check manifests.github and that the token may open pull requests there (pull-requests: write); the branch " + branch + " is pushed, so running kiln again is safe"}
+	}
+	res.PRNumber, res.PRURL = pr.Number, pr.URL
+	fmt.Fprintf(r.log, "pull request #%d: %s\n", pr.Number, pr.URL)
+	return nil
+}
+
+// push commits the tree straight to the manifests branch, rebuilding it on
+// the new tip when someone else pushed meanwhile.
+func (r *run) push(ctx context.Context, res *Result, src *source, message, baseTip string) error {
+	build := func(ctx context.Context, tip string) (string, error) {
+		ref := ""
+		if tip != "" {
+			ref = "HEAD"
+		}
+		pl, err := r.plan(ctx, ref, src)
+		if err != nil {
+			return "", err
+		}
+		pl.fill(res)
+		if !pl.changed() {
+			return "", nil
+		}
+		if err := r.guard(pl); err != nil {
+			return "", err
+		}
+		res.Body = r.body(src, pl)
+		if err := r.repo.ReplaceDir(ctx, r.dir, src.files); err != nil {
+			return "", r.gitErr("writing "+r.dir+" into", err)
+		}
+		commit, err := r.repo.Commit(ctx, message)
+		if err != nil {
+			return "", r.gitErr("committing to", err)
+		}
+		if r.opts.beforePush != nil && !r.opts.DryRun {
+			if err := r.opts.beforePush(ctx); err != nil {
+				return "", err
+			}
+		}
+		return commit, nil
+	}
+	if r.opts.DryRun {
+		start := ""
+		if baseTip != "" {
+			start = "refs/remotes/origin/" + r.base
+		}
+		if err := r.repo.Checkout(ctx, r.base, start); err != nil {
+			return r.gitErr("checking out "+r.base+" of", err)
+		}
+		commit, err := build(ctx, baseTip)
+		res.Commit = commit
+		fmt.Fprintf(r.log, "dry run: would push to %s\n", r.base)
+		return err
+	}
+	commit, attempts, err := r.repo.PushRetry(ctx, r.base, r.opts.PushAttempts, build)
+	res.Commit, res.Attempts = commit, attempts
+	if err != nil {
+		var de *diag.Error
+		if errors.As(err, &de) {
+			return err
+		}
+		return r.gitErr("pushing "+r.base+" to", err)
+	}
+	if commit == "" {
+		fmt.Fprintf(r.log, "env %s: someone pushed the same tree meanwhile; nothing to push\n", r.env.Name)
+		return nil
+	}
+	fmt.Fprintf(r.log, "pushed %s at %s\n", r.base, short(commit))
+	return nil
+}
+
+// closeEmpty closes the env's open pull request when the manifests branch
+// already holds what it would promote.
+func (r *run) closeEmpty(ctx context.Context, branch string, src *source) (int, error) {
+	client, err := r.github()
+	if err != nil {
+		return 0, err
+	}
+	pr, err := client.FindOpenPR(ctx, r.owner, r.name, branch, r.base)
+	if err != nil {
+		return 0, &diag.Error{Msg: fmt.Sprintf("looking for the open pull request of env %s: %v", r.env.Name, err), Err: err,
+			Hint: "check manifests.github and the token; nothing was changed"}
+	}
+	if pr == nil {
+		return 0, nil
+	}
+	at := ""
+	if c := src.lock.Source.Commit; c != "" {
+		at = " at " + short(c)
+	}
+	comment := fmt.Sprintf("kiln: %s already holds env %s as rendered%s, so there is nothing left to promote. Closing this pull request; kiln opens a new one when the env changes again.", r.base, r.env.Name, at)
+	if err := client.ClosePR(ctx, r.owner, r.name, pr.Number, comment); err != nil {
+		return 0, &diag.Error{Msg: fmt.Sprintf("closing pull request #%d of env %s: %v", pr.Number, r.env.Name, err), Err: err,
+			Hint: "close it by hand, or check that the token may write pull requests"}
+	}
+	fmt.Fprintf(r.log, "closed pull request #%d: nothing left to promote\n", pr.Number)
+	return pr.Number, nil
+}
+
+// checkSource makes sure the working tree is at the commit the previous env
+// was rendered from, so that the next env renders the same templates.
+func checkSource(ctx context.Context, root, from, to string, lock *render.Lock) error {
+	want := lock.Source.Commit
+	if want == "" {
+		return &diag.Error{Msg: fmt.Sprintf("env %s's kiln.lock.json names no source commit, so kiln cannot tell which templates to render %s from", from, to),
+			Hint: "promote " + from + " from a git checkout of the code repository (kiln promote --env " + from + "), then try again"}
+	}
+	got := gitinfo.Read(ctx, root).Commit
+	if got == want {
+		return nil
+	}
+	where := "is not a git checkout"
+	if got != "" {
+		where = "is at " + short(got)
+	}
+	return &diag.Error{Msg: fmt.Sprintf("the working tree %s, but env %s was rendered from %s", where, from, want),
+		Hint: fmt.Sprintf("check out %s first (git checkout %s), so that %s gets exactly what %s runs", want, want, to, from)}
+}
+
+// envPath is an env's folder in the manifests repository.
+func envPath(p *envconfig.Pipeline, env string) string {
+	return path.Clean(strings.ReplaceAll(p.Manifests.Path, "{env}", env))
+}

@@ -1,0 +1,885 @@
+package promote
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/promote/internal/gh"
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// secretValue is the value of the secret var API_KEY in every test.
+const secretValue = "sup3r-s3cret-value"
+
+// testToken is the GitHub token of every test; it must never show up.
+const testToken = "ghs_testtoken_never_printed"
+
+// project is a small code repository: two yaml apps, three envs.
+func project(remote string) map[string]string {
+	return map[string]string{
+		"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+    mode: push
+  - name: staging
+    promoteFrom: dev
+  - name: prod
+    promoteFrom: staging
+manifests:
+  repo: ` + remote + `
+  github: acme/manifests
+  branch: main
+  path: clusters/{env}
+apps:
+  - name: web
+    namespace: shop
+    yaml: apps/web
+  - name: cache
+    namespace: shop
+    yaml: apps/cache
+`,
+		"envs/dev.yaml": `vars:
+  GREETING: hello-dev
+secretVars:
+  API_KEY: TEST_API_KEY
+allowPlainSecrets: true
+`,
+		"envs/staging.yaml": "vars:\n  GREETING: hello-staging\nsecretVars:\n  API_KEY: TEST_API_KEY\nallowPlainSecrets: true\n",
+		"envs/prod.yaml":    "vars:\n  GREETING: hello-prod\nsecretVars:\n  API_KEY: TEST_API_KEY\nallowPlainSecrets: true\n",
+		"apps/web/deployment.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/acme/web:1.0.0
+          env:
+            - name: GREETING
+              value: "${GREETING}"
+`,
+		"apps/web/service.yaml": `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+    - port: 80
+`,
+		"apps/cache/configmap.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cache
+data:
+  size: "64"
+  key: "${API_KEY}"
+`,
+	}
+}
+
+// fixture is a code repository, a manifests remote and a fake GitHub.
+type fixture struct {
+	code   string
+	remote string
+	gh     *fakeGitHub
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{code: filepath.Join(t.TempDir(), "code"), remote: gittest.Bare(t), gh: newFakeGitHub()}
+	gittest.Commit(t, f.remote, "main", map[string]string{
+		"README.md":                   "manifests\n",
+		"clusters/prod/apps/x/a.yaml": "kind: ConfigMap\n",
+	}, "seed")
+	if err := os.MkdirAll(f.code, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Git(t, f.code, "init", "-q", "--initial-branch=main")
+	f.commitCode(t, project(f.remote), "initial")
+	return f
+}
+
+// commitCode writes files into the code repository and commits them.
+func (f *fixture) commitCode(t *testing.T, files map[string]string, msg string) string {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(f.code, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gittest.Git(t, f.code, "add", "-A")
+	gittest.Git(t, f.code, "commit", "-q", "-m", msg)
+	return gittest.Git(t, f.code, "rev-parse", "HEAD")
+}
+
+func (f *fixture) head(t *testing.T) string {
+	t.Helper()
+	return gittest.Git(t, f.code, "rev-parse", "HEAD")
+}
+
+func (f *fixture) pipeline(t *testing.T) *envconfig.Pipeline {
+	t.Helper()
+	p, err := envconfig.Load(filepath.Join(f.code, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// opts are the Options of a test promotion of env, rendered at the code
+// repository's HEAD.
+func (f *fixture) opts(t *testing.T, env string, log *bytes.Buffer) Options {
+	t.Helper()
+	return Options{
+		Env: env,
+		Render: render.Options{
+			Version:   "test",
+			Source:    render.Source{Repo: "https://github.com/acme/shop", Commit: f.head(t)},
+			LookupEnv: lookup,
+			Images:    render.Images{Refs: []string{"ghcr.io/acme/web:1.2.3"}},
+		},
+		Token:    testToken,
+		GitHub:   f.gh,
+		GitEnv:   gittest.Env(),
+		WorkDir:  t.TempDir(),
+		Log:      log,
+		Identity: Identity{},
+	}
+}
+
+func lookup(k string) (string, bool) {
+	if k == "TEST_API_KEY" {
+		return secretValue, true
+	}
+	return "", false
+}
+
+// promote runs Promote and checks that neither the token nor the secret
+// leaks into the log, the body or the error.
+func promote(t *testing.T, f *fixture, opts Options) (*Result, error) {
+	t.Helper()
+	res, err := Promote(context.Background(), f.pipeline(t), opts)
+	var texts []string
+	if err != nil {
+		texts = append(texts, err.Error())
+	}
+	if res != nil {
+		data, jerr := json.Marshal(res)
+		if jerr != nil {
+			t.Fatal(jerr)
+		}
+		texts = append(texts, string(data), res.Body)
+	}
+	if lb, ok := opts.Log.(*bytes.Buffer); ok {
+		texts = append(texts, lb.String())
+	}
+	for _, s := range texts {
+		for _, secret := range []string{testToken, secretValue} {
+			if strings.Contains(s, secret) {
+				t.Errorf("output contains a secret:\n%s", s)
+			}
+		}
+	}
+	return res, err
+}
+
+func TestPromotePullRequestLifecycle(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var log bytes.Buffer
+	mainBefore := gittest.Git(t, f.remote, "rev-parse", "main")
+
+	// First promotion: a branch and a PR.
+	res, err := promote(t, f, f.opts(t, "staging", &log))
+	if err != nil {
+		t.Fatalf("%v\nlog:\n%s", err, log.String())
+	}
+	if !res.Changed || res.Mode != ModePR || res.PRNumber != 1 || res.Branch != "kiln/staging" {
+		t.Fatalf("first promotion = %+v", res)
+	}
+	if got := gittest.Git(t, f.remote, "rev-parse", "main"); got != mainBefore {
+		t.Errorf("pr mode moved main")
+	}
+	files := gittest.Files(t, f.remote, "kiln/staging")
+	var names []string
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	wantNames := []string{
+		"README.md",
+		"clusters/prod/apps/x/a.yaml",
+		"clusters/staging/apps/cache/configmap_cache.yaml",
+		"clusters/staging/apps/cache/kustomization.yaml",
+		"clusters/staging/apps/web/deployment_web.yaml",
+		"clusters/staging/apps/web/kustomization.yaml",
+		"clusters/staging/apps/web/service_web.yaml",
+		"clusters/staging/flux/cache.yaml",
+		"clusters/staging/flux/web.yaml",
+		"clusters/staging/high-level/cache/vars.yaml",
+		"clusters/staging/high-level/web/vars.yaml",
+		"clusters/staging/kiln.lock.json",
+	}
+	if diff := cmp.Diff(wantNames, names); diff != "" {
+		t.Errorf("kiln/staging files (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(files["clusters/staging/apps/web/deployment_web.yaml"], "ghcr.io/acme/web:1.2.3") {
+		t.Errorf("the CI image is not in the deployment:\n%s", files["clusters/staging/apps/web/deployment_web.yaml"])
+	}
+	msg := gittest.Git(t, f.remote, "log", "-1", "--format=%B", "kiln/staging")
+	sha := f.head(t)
+	for _, want := range []string{"kiln: staging ← " + sha[:7], "Kiln-Env: staging", "Kiln-Source-Commit: " + sha} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("commit message lacks %q:\n%s", want, msg)
+		}
+	}
+	if got := gittest.Git(t, f.remote, "log", "-1", "--format=%an <%ae>", "kiln/staging"); got != "kiln <kiln@users.noreply.github.com>" {
+		t.Errorf("author = %q", got)
+	}
+	if got := gittest.Git(t, f.remote, "rev-parse", "kiln/staging^"); got != mainBefore {
+		t.Errorf("kiln/staging's parent = %s, want main %s", got, mainBefore)
+	}
+	pr := f.gh.pr(1)
+	if pr.Head != "kiln/staging" || pr.Base != "main" || pr.Title != "kiln: staging ← "+sha[:7] || pr.Body != res.Body || pr.Body == "" {
+		t.Errorf("PR = %+v", pr)
+	}
+	if diff := cmp.Diff([]string{"env/staging", "kiln"}, f.gh.labelsOf(1)); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(res.Body, "**redacted**") && strings.Contains(files["clusters/staging/apps/cache/configmap_cache.yaml"], secretValue) {
+		// The secret is in the tree (allowPlainSecrets); the body must mask it.
+		t.Errorf("the body does not mask the secret value")
+	}
+	tip := gittest.Git(t, f.remote, "rev-parse", "kiln/staging")
+
+	// Rerun: same tree, no new commit, same PR.
+	res2, err := promote(t, f, f.opts(t, "staging", &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); got != tip || res2.Commit != tip {
+		t.Errorf("rerun pushed a new commit: %s (result %s), was %s", got, res2.Commit, tip)
+	}
+	if res2.PRNumber != 1 || f.gh.count() != 1 {
+		t.Errorf("rerun: PR #%d, %d PRs; want #1 and 1", res2.PRNumber, f.gh.count())
+	}
+
+	// A change in the code: the same PR is updated, the branch rebuilt on main.
+	sha2 := f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 8080", 1)}, "port")
+	res3, err := promote(t, f, f.opts(t, "staging", &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res3.PRNumber != 1 || f.gh.count() != 1 || res3.Apps["web"] != (AppChanges{Added: 2}) {
+		t.Errorf("update: %+v, %d PRs", res3, f.gh.count())
+	}
+	if got := f.gh.pr(1).Title; got != "kiln: staging ← "+sha2[:7] {
+		t.Errorf("updated title = %q", got)
+	}
+	if got := gittest.Log(t, f.remote, "kiln/staging"); len(got) != 2 {
+		t.Errorf("kiln/staging history = %q, want one commit on main", got)
+	}
+
+	// The change lands on main (the PR is merged elsewhere, say); a new
+	// promotion finds nothing to do and closes the open PR.
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+	res4, err := promote(t, f, f.opts(t, "staging", &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res4.Changed || res4.ClosedPR != 1 || res4.Commit != "" {
+		t.Errorf("no-op = %+v", res4)
+	}
+	if pr := f.gh.pr(1); pr.State != "closed" || len(f.gh.comments[1]) != 1 || !strings.Contains(f.gh.comments[1][0], "nothing left to promote") {
+		t.Errorf("PR after no-op = %+v, comments %q", pr, f.gh.comments[1])
+	}
+	// Once closed, a further no-op does nothing.
+	res5, err := promote(t, f, f.opts(t, "staging", &log))
+	if err != nil || res5.ClosedPR != 0 {
+		t.Errorf("second no-op = %+v, %v", res5, err)
+	}
+}
+
+func TestPromotePushMode(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var log bytes.Buffer
+	res, err := promote(t, f, f.opts(t, "dev", &log))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if !res.Changed || res.Mode != ModePush || res.Branch != "main" || res.Attempts != 1 || res.PRNumber != 0 {
+		t.Errorf("push = %+v", res)
+	}
+	if got := gittest.Git(t, f.remote, "rev-parse", "main"); got != res.Commit {
+		t.Errorf("main = %s, want %s", got, res.Commit)
+	}
+	if diff := cmp.Diff([]string{"kiln: dev ← " + f.head(t)[:7], "seed"}, gittest.Log(t, f.remote, "main")); diff != "" {
+		t.Errorf("main history (-want +got):\n%s", diff)
+	}
+	files := gittest.Files(t, f.remote, "main")
+	if files["clusters/prod/apps/x/a.yaml"] != "kind: ConfigMap\n" || files["README.md"] != "manifests\n" {
+		t.Error("push mode touched files outside the env's folder")
+	}
+	if f.gh.count() != 0 {
+		t.Error("push mode opened a PR")
+	}
+	// Rerun: nothing to do.
+	res2, err := promote(t, f, f.opts(t, "dev", &log))
+	if err != nil || res2.Changed || len(gittest.Log(t, f.remote, "main")) != 2 {
+		t.Errorf("rerun = %+v, %v", res2, err)
+	}
+}
+
+func TestPromotePushRace(t *testing.T) {
+	t.Parallel()
+	t.Run("someone pushes in between", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		opts := f.opts(t, "dev", &bytes.Buffer{})
+		pushed := 0
+		opts.beforePush = func(context.Context) error {
+			if pushed < 2 {
+				pushed++
+				gittest.Update(t, f.remote, "main", map[string]string{fmt.Sprintf("clusters/prod/other%d.yaml", pushed): "x\n"}, nil, fmt.Sprintf("other %d", pushed))
+			}
+			return nil
+		}
+		res, err := promote(t, f, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Attempts != 3 {
+			t.Errorf("attempts = %d, want 3", res.Attempts)
+		}
+		if diff := cmp.Diff([]string{"kiln: dev ← " + f.head(t)[:7], "other 2", "other 1", "seed"}, gittest.Log(t, f.remote, "main")); diff != "" {
+			t.Errorf("main history (-want +got):\n%s", diff)
+		}
+		files := gittest.Files(t, f.remote, "main")
+		for _, want := range []string{"clusters/prod/other1.yaml", "clusters/prod/other2.yaml", "clusters/dev/kiln.lock.json"} {
+			if _, ok := files[want]; !ok {
+				t.Errorf("main lacks %s", want)
+			}
+		}
+	})
+	t.Run("two promoters at once", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, env := range []string{"dev", "staging"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p := f.pipeline(t)
+				for j := range p.Environments {
+					p.Environments[j].Mode = ModePush
+				}
+				opts := f.opts(t, env, &bytes.Buffer{})
+				_, errs[i] = Promote(context.Background(), p, opts)
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		log := gittest.Log(t, f.remote, "main")
+		sort.Strings(log)
+		sha := f.head(t)[:7]
+		if diff := cmp.Diff([]string{"kiln: dev ← " + sha, "kiln: staging ← " + sha, "seed"}, log); diff != "" {
+			t.Errorf("main history (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestMassDeleteGuard(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		seed    map[string]string
+		allow   bool
+		wantErr string
+	}{
+		{
+			name:    "every app removed",
+			seed:    map[string]string{"clusters/dev/apps/old/a.yaml": "kind: ConfigMap\n", "clusters/dev/apps/old/kustomization.yaml": "resources: [a.yaml]\n"},
+			wantErr: "promoting env dev would delete every app of it (old)\n  hint: Flux prunes deleted objects from the cluster; if that is what you want, run again with --allow-mass-delete",
+		},
+		{
+			name: "more than half of the objects",
+			seed: map[string]string{
+				"clusters/dev/apps/web/deployment_web.yaml": "kind: Deployment\n",
+				"clusters/dev/apps/legacy/a.yaml":           "kind: ConfigMap\n",
+				"clusters/dev/apps/legacy/b.yaml":           "kind: ConfigMap\n",
+			},
+			wantErr: "promoting env dev would delete 2 of its 3 objects\n  hint: Flux prunes deleted objects from the cluster; if that is what you want, run again with --allow-mass-delete",
+		},
+		{
+			name:  "allowed",
+			seed:  map[string]string{"clusters/dev/apps/old/a.yaml": "kind: ConfigMap\n"},
+			allow: true,
+		},
+		{
+			name: "half is fine",
+			seed: map[string]string{
+				"clusters/dev/apps/web/deployment_web.yaml": "kind: Deployment\n",
+				"clusters/dev/apps/legacy/a.yaml":           "kind: ConfigMap\n",
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			before := gittest.Update(t, f.remote, "main", tc.seed, nil, "dev as it was")
+			opts := f.opts(t, "dev", &bytes.Buffer{})
+			opts.AllowMassDelete = tc.allow
+			_, err := promote(t, f, opts)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tc.wantErr {
+				t.Errorf("error = %q, want %q", got, tc.wantErr)
+			}
+			moved := gittest.Git(t, f.remote, "rev-parse", "main") != before
+			if moved != (tc.wantErr == "") {
+				t.Errorf("main moved = %v", moved)
+			}
+		})
+	}
+}
+
+func TestDryRun(t *testing.T) {
+	t.Parallel()
+	for _, env := range []string{"dev", "staging"} {
+		t.Run(env, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			heads := gittest.Heads(t, f.remote)
+			main := gittest.Git(t, f.remote, "rev-parse", "main")
+			opts := f.opts(t, env, &bytes.Buffer{})
+			opts.DryRun = true
+			opts.GitHub = nil // a dry run needs no GitHub
+			opts.Token = ""
+			res, err := promote(t, f, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Changed || !res.DryRun || res.Body == "" || res.PRNumber != 0 {
+				t.Errorf("dry run = %+v", res)
+			}
+			if diff := cmp.Diff(heads, gittest.Heads(t, f.remote)); diff != "" {
+				t.Errorf("branches changed (-want +got):\n%s", diff)
+			}
+			if got := gittest.Git(t, f.remote, "rev-parse", "main"); got != main {
+				t.Error("main moved")
+			}
+		})
+	}
+}
+
+func TestRendered(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	opts := f.opts(t, "dev", &bytes.Buffer{})
+	r, err := render.New(f.pipeline(t), opts.Render)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), []string{"dev"})
+	if err != nil || results[0].Err != nil {
+		t.Fatal(err, results[0].Err)
+	}
+	out := t.TempDir()
+	if err := render.WriteEnv(out, results[0]); err != nil {
+		t.Fatal(err)
+	}
+	opts.Rendered = out
+	opts.Render = render.Options{LookupEnv: lookup}
+	res, err := promote(t, f, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Changed || res.SourceCommit != f.head(t) {
+		t.Errorf("promote --rendered = %+v", res)
+	}
+	// Rendering again gives the same tree: nothing to promote.
+	again, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{}))
+	if err != nil || again.Changed {
+		t.Errorf("render after --rendered = %+v, %v", again, err)
+	}
+
+	opts.Rendered = t.TempDir()
+	_, err = promote(t, f, opts)
+	if err == nil || !strings.Contains(err.Error(), "no rendered env dev here") {
+		t.Errorf("missing rendered env: %v", err)
+	}
+}
+
+// successAll marks every app of env successful on the main tip.
+func successAll(t *testing.T, f *fixture, env string) string {
+	t.Helper()
+	tip := gittest.Git(t, f.remote, "rev-parse", "main")
+	f.gh.setStatus(tip, gh.Status{Context: StatusContext(env, "web"), State: "success", Description: "Health check passed"})
+	f.gh.setStatus(tip, gh.Status{Context: StatusContext(env, "cache"), State: "success", Description: "Health check passed"})
+	return tip
+}
+
+func TestGate(t *testing.T) {
+	t.Parallel()
+	setup := func(t *testing.T) *fixture {
+		f := newFixture(t)
+		if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	fromDev := func(t *testing.T, f *fixture) Options {
+		o := f.opts(t, "", &bytes.Buffer{})
+		o.From, o.To = "dev", "staging"
+		o.Render.Images = render.Images{} // from dev's lock
+		return o
+	}
+
+	t.Run("success", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		successAll(t, f, "dev")
+		res, err := promote(t, f, fromDev(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.From != "dev" || res.PRNumber != 1 || !res.Changed {
+			t.Errorf("promotion = %+v", res)
+		}
+		files := gittest.Files(t, f.remote, "kiln/staging")
+		if !strings.Contains(files["clusters/staging/apps/web/deployment_web.yaml"], "ghcr.io/acme/web:1.2.3") {
+			t.Errorf("staging does not run dev's image:\n%s", files["clusters/staging/apps/web/deployment_web.yaml"])
+		}
+		if msg := gittest.Git(t, f.remote, "log", "-1", "--format=%B", "kiln/staging"); !strings.Contains(msg, "Kiln-Promoted-From: dev") {
+			t.Errorf("commit message:\n%s", msg)
+		}
+	})
+
+	t.Run("pending without wait", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		tip := gittest.Git(t, f.remote, "rev-parse", "main")
+		f.gh.setStatus(tip, gh.Status{Context: StatusContext("dev", "web"), State: "pending", Description: "Reconciliation in progress"})
+		_, err := promote(t, f, fromDev(t, f))
+		var ge *GateError
+		if !errors.As(err, &ge) {
+			t.Fatalf("error = %v, want a GateError", err)
+		}
+		want := "env dev is not healthy yet on commit " + tip[:7] + ": no successful status for apps cache, web (pending: web; no status yet: cache)\n" +
+			"  hint: wait until Flux has reconciled env dev, or pass --wait 10m to poll; statuses come from flux/notifications.yaml (notifications.commitStatus: true in kiln.yaml)"
+		if diff := cmp.Diff(want, err.Error()); diff != "" {
+			t.Errorf("error (-want +got):\n%s", diff)
+		}
+		if f.gh.count() != 0 {
+			t.Error("a PR was opened")
+		}
+	})
+
+	t.Run("wait until healthy", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		o := fromDev(t, f)
+		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		o.Now = func() time.Time { return now }
+		var slept []time.Duration
+		o.Sleep = func(_ context.Context, d time.Duration) error {
+			slept = append(slept, d)
+			now = now.Add(d)
+			if len(slept) == 2 {
+				successAll(t, f, "dev")
+			}
+			return nil
+		}
+		o.Wait = 5 * time.Minute
+		o.PollInterval = 10 * time.Second
+		res, err := promote(t, f, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.PRNumber != 1 || f.gh.statusCalls() != 3 {
+			t.Errorf("result %+v after %d status reads, want a PR after 3", res, f.gh.statusCalls())
+		}
+		if diff := cmp.Diff([]time.Duration{10 * time.Second, 10 * time.Second}, slept); diff != "" {
+			t.Errorf("sleeps (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("wait runs out", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		o := fromDev(t, f)
+		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		o.Now = func() time.Time { return now }
+		o.Sleep = func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil }
+		o.Wait = 30 * time.Second
+		o.PollInterval = 15 * time.Second
+		_, err := promote(t, f, o)
+		var ge *GateError
+		if !errors.As(err, &ge) || ge.Waited != 30*time.Second || f.gh.statusCalls() != 3 {
+			t.Fatalf("error = %v (%d status reads), want a GateError after waiting 30s and 3 reads", err, f.gh.statusCalls())
+		}
+		if !strings.Contains(err.Error(), "after waiting 30s") {
+			t.Errorf("error does not say how long it waited: %v", err)
+		}
+	})
+
+	t.Run("failed", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		tip := successAll(t, f, "dev")
+		f.gh.setStatus(tip, gh.Status{Context: StatusContext("dev", "web"), State: "failure", Description: "Deployment/shop/web: ImagePullBackOff"})
+		o := fromDev(t, f)
+		o.Wait = time.Hour
+		o.Sleep = func(context.Context, time.Duration) error { t.Error("slept on a failure"); return nil }
+		_, err := promote(t, f, o)
+		want := "env dev is not healthy on commit " + tip[:7] + ":\n  app web: failure: Deployment/shop/web: ImagePullBackOff\n" +
+			"  hint: fix web in env dev (flux get kustomizations shows Flux's view), then promote again"
+		var ge *GateError
+		if !errors.As(err, &ge) {
+			t.Fatalf("error = %v, want a GateError", err)
+		}
+		if diff := cmp.Diff(want, err.Error()); diff != "" {
+			t.Errorf("error (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("working tree at another commit", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		devSHA := f.head(t)
+		successAll(t, f, "dev")
+		f.commitCode(t, map[string]string{"README.md": "later\n"}, "later")
+		_, err := promote(t, f, fromDev(t, f))
+		want := fmt.Sprintf("the working tree is at %s, but env dev was rendered from %s\n  hint: check out %s first (git checkout %s), so that staging gets exactly what dev runs",
+			f.head(t)[:7], devSHA, devSHA, devSHA)
+		if err == nil || err.Error() != want {
+			t.Errorf("error = %v\nwant %s", err, want)
+		}
+	})
+
+	t.Run("no lock yet", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		_, err := promote(t, f, fromDev(t, f))
+		var de *diag.Error
+		if !errors.As(err, &de) || !strings.Contains(err.Error(), "env dev has no clusters/dev/kiln.lock.json on the manifests branch main") {
+			t.Errorf("error = %v", err)
+		}
+	})
+
+	t.Run("wrong order", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		o := fromDev(t, f)
+		o.To = "prod"
+		_, err := promote(t, f, o)
+		if err == nil || !strings.Contains(err.Error(), "env prod promotes from staging, not dev") {
+			t.Errorf("error = %v", err)
+		}
+	})
+}
+
+func TestRenderErrorStopsEarly(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.commitCode(t, map[string]string{"apps/web/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  bogus: 1\n"}, "broken")
+	_, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{}))
+	var re *RenderError
+	if !errors.As(err, &re) || re.Env != "dev" {
+		t.Fatalf("error = %v, want a RenderError", err)
+	}
+}
+
+func TestGitErrorsSayWhatToDo(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	p := f.pipeline(t)
+	p.Manifests.Repo = filepath.Join(t.TempDir(), "missing.git")
+	var log bytes.Buffer
+	_, err := Promote(context.Background(), p, f.opts(t, "dev", &log))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"fetching the manifests repository", "hint: check manifests.repo"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error()+log.String(), testToken) {
+		t.Error("the token leaked")
+	}
+}
+
+// fakeGitHub is an in-memory gh.Client.
+type fakeGitHub struct {
+	mu       sync.Mutex
+	prs      []*gh.PR
+	labels   map[int][]string
+	comments map[int][]string
+	statuses map[string]map[string]gh.Status
+	reads    int
+}
+
+var _ gh.Client = (*fakeGitHub)(nil)
+
+func newFakeGitHub() *fakeGitHub {
+	return &fakeGitHub{labels: map[int][]string{}, comments: map[int][]string{}, statuses: map[string]map[string]gh.Status{}}
+}
+
+func (g *fakeGitHub) FindOpenPR(_ context.Context, owner, repo, head, base string) (*gh.PR, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, pr := range g.prs {
+		if pr.Head == head && pr.Base == base && pr.State == "open" {
+			c := *pr
+			return &c, nil
+		}
+	}
+	return nil, nil
+}
+
+func (g *fakeGitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr gh.PR, labels []string) (*gh.PR, error) {
+	if owner != "acme" || repo != "manifests" {
+		return nil, fmt.Errorf("no repository %s/%s", owner, repo)
+	}
+	found, _ := g.FindOpenPR(ctx, owner, repo, pr.Head, pr.Base)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var p *gh.PR
+	if found != nil {
+		p = g.prs[found.Number-1]
+	} else {
+		p = &gh.PR{Number: len(g.prs) + 1, Head: pr.Head, Base: pr.Base, State: "open"}
+		p.URL = fmt.Sprintf("https://github.com/%s/%s/pull/%d", owner, repo, p.Number)
+		g.prs = append(g.prs, p)
+	}
+	p.Title, p.Body = pr.Title, pr.Body
+	set := map[string]bool{}
+	for _, l := range append(g.labels[p.Number], labels...) {
+		set[l] = true
+	}
+	g.labels[p.Number] = nil
+	for l := range set {
+		g.labels[p.Number] = append(g.labels[p.Number], l)
+	}
+	sort.Strings(g.labels[p.Number])
+	c := *p
+	return &c, nil
+}
+
+func (g *fakeGitHub) ClosePR(_ context.Context, owner, repo string, number int, comment string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.prs[number-1].State = "closed"
+	g.comments[number] = append(g.comments[number], comment)
+	return nil
+}
+
+func (g *fakeGitHub) Statuses(_ context.Context, owner, repo, ref string) ([]gh.Status, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.reads++
+	var out []gh.Status
+	for _, s := range g.statuses[ref] {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Context < out[j].Context })
+	return out, nil
+}
+
+func (g *fakeGitHub) setStatus(ref string, s gh.Status) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.statuses[ref] == nil {
+		g.statuses[ref] = map[string]gh.Status{}
+	}
+	g.statuses[ref][s.Context] = s
+}
+
+func (g *fakeGitHub) pr(n int) gh.PR {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return *g.prs[n-1]
+}
+
+func (g *fakeGitHub) labelsOf(n int) []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.labels[n]
+}
+
+func (g *fakeGitHub) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.prs)
+}
+
+func (g *fakeGitHub) statusCalls() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.reads
+}
+
+// TestKeepsFluxBootstrap: `flux bootstrap --path clusters/dev/flux` writes
+// clusters/dev/flux/flux-system/; promoting dev must keep those files, or
+// Flux would prune itself.
+func TestKeepsFluxBootstrap(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const sync = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n"
+	gittest.Commit(t, f.remote, "main", map[string]string{
+		"clusters/dev/flux/flux-system/gotk-sync.yaml": sync,
+		"clusters/dev/apps/old/stale.yaml":             "kind: ConfigMap\n",
+	}, "bootstrap")
+	var log bytes.Buffer
+	opts := f.opts(t, "dev", &log)
+	opts.AllowMassDelete = true // the stale app is the env's only one
+	res, err := promote(t, f, opts)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	files := gittest.Files(t, f.remote, "main")
+	if files["clusters/dev/flux/flux-system/gotk-sync.yaml"] != sync {
+		t.Error("promote deleted Flux's bootstrap files")
+	}
+	if _, ok := files["clusters/dev/apps/old/stale.yaml"]; ok {
+		t.Error("promote kept a stale file kiln owns")
+	}
+	if strings.Contains(res.Body, "gotk-sync") {
+		t.Error("the PR body lists Flux's bootstrap files as a change")
+	}
+}
