@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	gold "github.com/kiln-gitops/kiln/internal/golden"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
@@ -116,17 +116,5 @@ func TestErrors(t *testing.T) {
 // golden compares got with the file at path, or rewrites it under -update.
 func golden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
+	gold.File(t, path, []byte(got), *update)
 }

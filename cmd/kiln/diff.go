@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"io"
 	"os"
 	"sort"
+	"strconv"
 
 	"github.com/urfave/cli/v2"
 
@@ -54,7 +56,12 @@ func diffCommandTerm(stdout, stderr io.Writer, lookup env, version string, term 
 				Log:     prefixed(stderr),
 			})
 			if err != nil {
-				return promoteErr(err)
+				err = promoteErr(err)
+				actionsRunner(c, lookup).Error(err)
+				return err
+			}
+			if err := reportDiffActions(c, lookup, res); err != nil {
+				return err
 			}
 			if c.String("output") == "json" {
 				if err := writeJSON(stdout, res); err != nil {
@@ -74,6 +81,24 @@ func diffCommandTerm(stdout, stderr io.Writer, lookup env, version string, term 
 			return nil
 		},
 	}
+}
+
+// reportDiffActions, inside GitHub Actions, sets the step outputs changed
+// and out-dir and puts the diff into the job summary (the preview workflow
+// shows it on pull requests to the code repository).
+func reportDiffActions(c *cli.Context, lookup env, res *promote.DiffResult) error {
+	gh := actionsRunner(c, lookup)
+	if !gh.Enabled() {
+		return nil
+	}
+	summary := "## kiln diff: env " + c.String("env") + "\n\nNo changes.\n"
+	if res.Changed {
+		summary = "## kiln diff: env " + c.String("env") + "\n\n" + ghactions.CodeBlock("diff", res.Unified(false))
+	}
+	return errors.Join(
+		gh.SetOutput("changed", strconv.FormatBool(res.Changed)),
+		gh.SetOutput("out-dir", ""),
+		gh.Summary(summary))
 }
 
 func printDiffSummary(w io.Writer, res *promote.DiffResult) {

@@ -257,3 +257,45 @@ func TestDiffCommand(t *testing.T) {
 		t.Errorf("no --env: exit %d, %q", code, stderr)
 	}
 }
+
+// TestActionsOutputs: inside GitHub Actions, diff and promote write the step
+// outputs and the job summary the action's users read.
+func TestActionsOutputs(t *testing.T) {
+	t.Parallel()
+	f := newPromoteFixture(t)
+	cfg := filepath.Join(f.code, "kiln.yaml")
+	dir := t.TempDir()
+	out, summary := filepath.Join(dir, "output"), filepath.Join(dir, "summary")
+	f.vars["GITHUB_ACTIONS"] = "true"
+	f.vars["GITHUB_OUTPUT"] = out
+	f.vars["GITHUB_STEP_SUMMARY"] = summary
+	read := func(p string) string {
+		data, err := os.ReadFile(p)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		_ = os.Remove(p)
+		return string(data)
+	}
+
+	if _, stderr, code := f.kiln(t, false, "diff", "--config", cfg, "--env", "dev"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if o, s := read(out), read(summary); !strings.Contains(o, "changed<<") || !strings.Contains(o, "\ntrue\n") ||
+		!strings.Contains(s, "## kiln diff: env dev") || !strings.Contains(s, "```diff") {
+		t.Errorf("diff: outputs %q, summary %q", o, s)
+	}
+
+	if _, stderr, code := f.kiln(t, false, "promote", "--config", cfg, "--env", "dev"); code != 0 {
+		t.Fatal(stderr)
+	}
+	o, s := read(out), read(summary)
+	for _, want := range []string{"changed<<", "pr-url<<", "pr-number<<", "out-dir<<"} {
+		if !strings.Contains(o, want) {
+			t.Errorf("promote: output %s missing in %q", want, o)
+		}
+	}
+	if !strings.Contains(s, "dev") || !strings.Contains(s, "|") {
+		t.Errorf("promote: the summary lacks the app table:\n%s", s)
+	}
+}

@@ -13,9 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // File compares got with the file at path.
@@ -38,7 +38,7 @@ func File(t testing.TB, path string, got []byte, update bool) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the golden file (run with -update to accept):\n%s", path, lineDiff(string(want), string(got)))
+		t.Errorf("%s differs from the golden file (run with -update to accept) (-want +got):\n%s", path, cmp.Diff(string(want), string(got)))
 	}
 }
 
@@ -97,7 +97,7 @@ func Tree(t testing.TB, dir string, got map[string][]byte, update bool) {
 		case !inGot:
 			t.Errorf("%s: missing file %s (run with -update to accept)", dir, p)
 		case !bytes.Equal(w, g):
-			t.Errorf("%s: %s differs (run with -update to accept):\n%s", dir, p, lineDiff(string(w), string(g)))
+			t.Errorf("%s: %s differs (run with -update to accept) (-want +got):\n%s", dir, p, cmp.Diff(string(w), string(g)))
 		}
 	}
 }
@@ -113,26 +113,4 @@ func removeEmptyDirs(dir string) {
 	for i := len(dirs) - 1; i >= 0; i-- {
 		_ = os.Remove(dirs[i]) // fails, as it should, on non-empty folders
 	}
-}
-
-// lineDiff shows the lines that differ; enough to see what changed.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	n := max(len(w), len(g))
-	shown := 0
-	for i := 0; i < n && shown < 20; i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			b.WriteString("  line " + strconv.Itoa(i+1) + ":\n    - " + wl + "\n    + " + gl + "\n")
-			shown++
-		}
-	}
-	return b.String()
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	gold "github.com/kiln-gitops/kiln/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -84,23 +86,7 @@ func mustYAML(t *testing.T, v any) string {
 // golden compares got with testdata/golden/<name>, rewriting it under -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	p := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", p, diff)
-	}
+	gold.File(t, filepath.Join("testdata", "golden", name), []byte(got), *update)
 }
 
 // errText prints err with machine-specific paths replaced.

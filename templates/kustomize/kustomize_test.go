@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	gold "github.com/kiln-gitops/kiln/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/api/krusty"
 
@@ -66,23 +68,7 @@ func formatErr(err error, replacements ...string) string {
 // under -update.
 func golden(t *testing.T, dir, name, got string) {
 	t.Helper()
-	p := filepath.Join("testdata", "golden", dir, name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", p, diff)
-	}
+	gold.File(t, filepath.Join("testdata", "golden", dir, name), []byte(got), *update)
 }
 
 // removeStale deletes golden files of dir that no case produced, under -update.

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 
+	gold "github.com/kiln-gitops/kiln/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -271,22 +273,7 @@ func dump(t *testing.T, res *templates.Result) string {
 // golden compares got with the file, or rewrites it under -update.
 func golden(t *testing.T, file, got string) {
 	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", file, diff)
-	}
+	gold.File(t, file, []byte(got), *update)
 }
 
 // copyRepo copies testdata/<name> into a fresh, symlink-free root.

@@ -3,9 +3,10 @@ package flux
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
+
+	gold "github.com/kiln-gitops/kiln/internal/golden"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	notifyv1beta3 "github.com/fluxcd/notification-controller/api/v1beta3"
@@ -18,19 +19,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	gold.File(t, filepath.Join("testdata", name), got, *update)
 }
 
 // decodeStrict decodes each document of a stream strictly into the Flux

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	gold "github.com/kiln-gitops/kiln/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -414,17 +416,5 @@ func encode(t *testing.T, objs []templates.Object) []byte {
 
 func golden(t *testing.T, file string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", file, diff)
-	}
+	gold.File(t, file, got, *update)
 }
