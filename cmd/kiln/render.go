@@ -162,17 +162,12 @@ type envReport struct {
 }
 
 // finish prints warnings and summaries. Text goes to stderr (progress);
-// --output json puts one document on stdout. In GitHub Actions it first
-// masks the secret values, then annotates errors and warnings, writes the
-// job summary and sets the step outputs (see docs/github-actions.md).
+// --output json puts one document on stdout. In GitHub Actions it also
+// annotates errors and warnings, writes the job summary and sets the step
+// outputs (see docs/github-actions.md); secret values were masked already,
+// through render.Options.OnSecrets, as soon as each env read them.
 func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*render.EnvResult, out, verb string, err error) error {
 	gh := actionsRunner(c, lookup)
-	// Before anything else is printed: GitHub cannot mask what it has shown.
-	// TODO(#5): mask right after each env's secret vars are resolved, once
-	// render exposes them, so that progress output is covered too.
-	for _, er := range results {
-		gh.Mask(er.Redactor.Values())
-	}
 	var reports []envReport
 	for _, er := range results {
 		rep := envReport{Env: er.Env, OK: er.Err == nil, Apps: er.Apps, Warnings: []string{}, Errors: []string{}}

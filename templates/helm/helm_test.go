@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/templates/internal/enginetest"
+
 	gold "github.com/kiln-gitops/kiln/internal/golden"
 
 	"github.com/google/go-cmp/cmp"
@@ -28,24 +30,13 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // testRoot is the absolute, symlink-free path of testdata/repo.
 func testRoot(t *testing.T) string {
 	t.Helper()
-	abs, err := filepath.Abs(filepath.Join("testdata", "repo"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return real
+	return enginetest.Root(t, filepath.Join("testdata", "repo"))
 }
 
 // tempRoot returns an empty, symlink-free repository root.
 func tempRoot(t *testing.T) string {
 	t.Helper()
-	d, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := enginetest.TempDir(t)
 	root := filepath.Join(d, "repo")
 	if err := os.Mkdir(root, 0o755); err != nil {
 		t.Fatal(err)

@@ -7,8 +7,8 @@ import (
 	"helm.sh/helm/v3/pkg/release"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
-	"github.com/kiln-gitops/kiln/templates/internal/objects"
 )
 
 // releaseObjects turns what `helm template` prints — the manifest (CRDs

@@ -12,8 +12,8 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
-	"github.com/kiln-gitops/kiln/templates/internal/objects"
 )
 
 // flatten turns the JSON output of the main file into Kubernetes objects,

@@ -15,9 +15,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
-	"github.com/kiln-gitops/kiln/templates/internal/objects"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
 )
 

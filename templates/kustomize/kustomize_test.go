@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/templates/internal/enginetest"
+
 	gold "github.com/kiln-gitops/kiln/internal/golden"
 
 	"github.com/google/go-cmp/cmp"
@@ -30,15 +32,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // repoRoot returns the absolute, symlink-free path of testdata/repo.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	abs, err := filepath.Abs(filepath.Join("testdata", "repo"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return real
+	return enginetest.Root(t, filepath.Join("testdata", "repo"))
 }
 
 // format prints a result the way a reviewer reads it: the inputs, then
@@ -276,10 +270,7 @@ func symlink(t *testing.T, root string, links map[string]string) {
 // holds a kustomization and a "secret" that no render may read.
 func escapeTree(t *testing.T) (tmp, root string) {
 	t.Helper()
-	tmp, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tmp = enginetest.TempDir(t)
 	root = filepath.Join(tmp, "repo")
 	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n"
 	write(t, tmp, map[string]string{
@@ -408,10 +399,7 @@ func TestRemoteRefusedWithoutGitOrHTTP(t *testing.T) {
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 
-	root, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := enginetest.TempDir(t)
 	u := srv.URL // http://127.0.0.1:port
 	write(t, root, map[string]string{
 		"app/kustomization.yaml": strings.Join([]string{
@@ -435,7 +423,7 @@ func TestRemoteRefusedWithoutGitOrHTTP(t *testing.T) {
 		}, "\n"),
 		"app/transformer.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\npath: " + u + "/patch.yaml\n",
 	})
-	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "remote", Path: "app"})
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "remote", Path: "app"})
 	if err == nil {
 		t.Fatal("Render succeeded, want remote bases refused")
 	}
@@ -507,10 +495,7 @@ func TestConcurrentRenders(t *testing.T) {
 // (https://github.com/fluxcd/pkg/issues/1237).
 func TestCustomOpenAPIDoesNotLeak(t *testing.T) {
 	t.Parallel()
-	tmp, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tmp := enginetest.TempDir(t)
 	write(t, tmp, map[string]string{
 		"app/kustomization.yaml": "openapi:\n  path: schema.json\nresources: [cm.yaml]\n",
 		"app/schema.json":        `{"definitions": {"io.k8s.api.core.v1.ConfigMap": {"type": "object", "x-kubernetes-group-version-kind": [{"group": "", "kind": "ConfigMap", "version": "v1"}]}}}`,
@@ -532,17 +517,14 @@ func TestCustomOpenAPIDoesNotLeak(t *testing.T) {
 // an error naming the app, and later renders are unaffected.
 func TestPanicRecovered(t *testing.T) {
 	t.Parallel()
-	tmp, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tmp := enginetest.TempDir(t)
 	write(t, tmp, map[string]string{
 		"app/kustomization.yaml": "openapi:\n  path: schema.json\nresources: [cm.yaml]\npatches:\n  - patch: |-\n      apiVersion: v1\n      kind: ConfigMap\n      metadata: {name: a}\n      data: {k: v}\n",
 		"app/schema.json":        `{"definitions": [not json`,
 		"app/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
 	})
 	e := New(Options{})
-	_, err = e.Render(context.Background(), &templates.Request{Root: tmp, App: "broken", Path: "app"})
+	_, err := e.Render(context.Background(), &templates.Request{Root: tmp, App: "broken", Path: "app"})
 	if err == nil {
 		t.Fatal("Render succeeded, want an error")
 	}

@@ -14,10 +14,10 @@ import (
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/envsubst"
-	"github.com/kiln-gitops/kiln/templates/internal/objects"
 )
 
 // Options configures an Engine. It has no fields yet; it exists so that

@@ -2,16 +2,16 @@ package plain
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/kiln-gitops/kiln/templates/internal/enginetest"
 
 	gold "github.com/kiln-gitops/kiln/internal/golden"
 
@@ -244,31 +244,7 @@ func TestRenderCanceled(t *testing.T) {
 	}
 }
 
-// dump prints a Result for a golden file: inputs, digest, params, then
-// each object under a "# file:line" header.
-func dump(t *testing.T, res *templates.Result) string {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("inputs:\n")
-	for _, in := range res.Inputs {
-		b.WriteString("  - " + in + "\n")
-	}
-	b.WriteString("digest: " + res.InputDigest + "\n")
-	params, err := json.MarshalIndent(res.Params, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.WriteString("params: " + string(params) + "\n")
-	for _, o := range res.Objects {
-		b.WriteString("--- # " + o.File + ":" + strconv.Itoa(o.Line) + "\n")
-		s, err := o.Node.String()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.WriteString(s)
-	}
-	return b.String()
-}
+func dump(t *testing.T, res *templates.Result) string { return enginetest.Dump(t, res) }
 
 // golden compares got with the file, or rewrites it under -update.
 func golden(t *testing.T, file, got string) {
@@ -279,10 +255,7 @@ func golden(t *testing.T, file, got string) {
 // copyRepo copies testdata/<name> into a fresh, symlink-free root.
 func copyRepo(t *testing.T, name string) string {
 	t.Helper()
-	root, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := enginetest.TempDir(t)
 	if err := os.CopyFS(root, os.DirFS(filepath.Join("testdata", name))); err != nil {
 		t.Fatal(err)
 	}

@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/objects"
 
 	gold "github.com/kiln-gitops/kiln/internal/golden"
 
 	"github.com/google/go-cmp/cmp"
-	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -382,20 +381,11 @@ func readObjects(t *testing.T, file string) []templates.Object {
 // like the engines' output.
 func parseObjects(t *testing.T, file, data string) []templates.Object {
 	t.Helper()
-	dec := kyaml.NewDecoder(strings.NewReader(data))
-	var out []templates.Object
-	for {
-		var doc kyaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := doc.Content[0]
-		out = append(out, templates.Object{Node: kyaml.NewRNode(n), File: file, Line: n.Line})
+	objs, err := objects.Parse([]byte(data), file, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return objs
 }
 
 func encode(t *testing.T, objs []templates.Object) []byte {

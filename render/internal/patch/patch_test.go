@@ -5,11 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/objects"
 
 	gold "github.com/kiln-gitops/kiln/internal/golden"
 
@@ -241,20 +242,11 @@ func readObjects(t *testing.T, file string) []templates.Object {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := kyaml.NewDecoder(bytes.NewReader(data))
-	var out []templates.Object
-	for {
-		var doc kyaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := doc.Content[0]
-		out = append(out, templates.Object{Node: kyaml.NewRNode(n), File: file, Line: n.Line})
+	objs, err := objects.Parse(data, file, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return objs
 }
 
 func golden(t *testing.T, file string, got []byte) {

@@ -2,14 +2,14 @@ package scope
 
 import (
 	"bytes"
-	"errors"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/objects"
 
 	gold "github.com/kiln-gitops/kiln/internal/golden"
 
@@ -209,20 +209,11 @@ func BenchmarkNamespaced(b *testing.B) {
 
 func parse(t testing.TB, file, data string) []templates.Object {
 	t.Helper()
-	dec := kyaml.NewDecoder(strings.NewReader(data))
-	var out []templates.Object
-	for {
-		var doc kyaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := doc.Content[0]
-		out = append(out, templates.Object{Node: kyaml.NewRNode(n), File: file, Line: n.Line})
+	objs, err := objects.Parse([]byte(data), file, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return objs
 }
 
 func golden(t *testing.T, file string, got []byte) {

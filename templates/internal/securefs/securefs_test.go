@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/templates/internal/enginetest"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/internal/rootfs"
@@ -18,10 +20,7 @@ import (
 // inside the repository to both places, and returns an FS on the root.
 func newTree(t *testing.T) (*FS, string) {
 	t.Helper()
-	tmp, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tmp := enginetest.TempDir(t)
 	root := filepath.Join(tmp, "repo")
 	files := map[string]string{
 		"repo/a.yaml":           "a: 1\n",
@@ -58,10 +57,7 @@ func newTree(t *testing.T) (*FS, string) {
 
 func TestNew(t *testing.T) {
 	t.Parallel()
-	tmp, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tmp := enginetest.TempDir(t)
 	if err := os.Symlink(tmp, filepath.Join(tmp, "link")); err != nil {
 		t.Fatal(err)
 	}
