@@ -120,20 +120,7 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 		}
 		obj.Spec.Timeout = &metav1.Duration{Duration: t}
 	}
-	for _, d := range k.DependsOn {
-		ns := d.Namespace
-		if ns == k.Namespace {
-			ns = ""
-		}
-		obj.Spec.DependsOn = append(obj.Spec.DependsOn, meta.DependencyReference{Name: d.Name, Namespace: ns})
-	}
-	sort.Slice(obj.Spec.DependsOn, func(i, j int) bool {
-		a, b := obj.Spec.DependsOn[i], obj.Spec.DependsOn[j]
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Namespace < b.Namespace
-	})
+	obj.Spec.DependsOn = dependencies(k.DependsOn, k.Namespace)
 	if !k.Wait {
 		var hc []meta.NamespacedObjectKindReference
 		seen := map[string]bool{}
@@ -175,6 +162,27 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 		})
 	}
 	return obj, nil
+}
+
+// dependencies turns refs into Flux dependsOn entries, sorted by name then
+// namespace; a dependency in the object's own namespace leaves the
+// namespace out, as Flux users write it.
+func dependencies(refs []Ref, ownNamespace string) []meta.DependencyReference {
+	var out []meta.DependencyReference
+	for _, d := range refs {
+		ns := d.Namespace
+		if ns == ownNamespace {
+			ns = ""
+		}
+		out = append(out, meta.DependencyReference{Name: d.Name, Namespace: ns})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Namespace < out[j].Namespace
+	})
+	return out
 }
 
 // Marshal serialises a Flux object as YAML without its status and without

@@ -4,12 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
-	"github.com/fluxcd/pkg/apis/meta"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -127,20 +125,7 @@ func BuildHelmRelease(h HelmRelease) (hr *helmv2.HelmRelease, source any, err er
 			SourceRef: helmv2.CrossNamespaceObjectReference{Kind: sourcev1.HelmRepositoryKind, Name: h.Name},
 		}}
 	}
-	for _, d := range h.DependsOn {
-		ns := d.Namespace
-		if ns == h.Namespace {
-			ns = ""
-		}
-		hr.Spec.DependsOn = append(hr.Spec.DependsOn, meta.DependencyReference{Name: d.Name, Namespace: ns})
-	}
-	sort.Slice(hr.Spec.DependsOn, func(i, j int) bool {
-		a, b := hr.Spec.DependsOn[i], hr.Spec.DependsOn[j]
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		return a.Name < b.Name
-	})
+	hr.Spec.DependsOn = dependencies(h.DependsOn, h.Namespace)
 	if len(h.Values) > 0 {
 		raw, err := json.Marshal(h.Values)
 		if err != nil {
