@@ -117,8 +117,15 @@ func New(apps []App, disabled []string, env, file string) (*Graph, error) {
 // deps returns the indexes of app i's known dependencies, sorted by name.
 func (g *Graph) deps(i int) []int { return g.adj[i] }
 
-// cycles returns one cycle per strongly connected component that has one,
-// each starting at its smallest name and closed by repeating it.
+// maxCycles bounds how many cycles are reported: past a few, more paths
+// through the same tangle do not help anyone untangle it.
+const maxCycles = 50
+
+// cycles returns the distinct dependency cycles: for every edge inside a
+// strongly connected component, the shortest cycle through that edge. Each
+// starts at its smallest name and is closed by repeating it. Finding the
+// components is linear; the per-edge search only runs when there is a
+// cycle to report.
 func (g *Graph) cycles() [][]string {
 	n := len(g.apps)
 	index := make([]int, n)
@@ -164,22 +171,30 @@ func (g *Graph) cycles() [][]string {
 		}
 	}
 
+	seen := map[string]bool{}
 	var out [][]string
 	for _, comp := range comps {
+		if len(comp) == 1 && !g.selfLoop(comp[0]) {
+			continue
+		}
 		in := map[int]bool{}
 		for _, v := range comp {
 			in[v] = true
 		}
-		start := comp[0]
+		sort.Slice(comp, func(i, j int) bool { return g.apps[comp[i]].Name < g.apps[comp[j]].Name })
 		for _, v := range comp {
-			if g.apps[v].Name < g.apps[start].Name {
-				start = v
+			for _, w := range g.deps(v) {
+				if !in[w] || len(out) >= maxCycles {
+					continue
+				}
+				cyc := rotate(append([]string{g.apps[v].Name}, g.pathTo(w, v, in)...))
+				key := strings.Join(cyc, " ")
+				if !seen[key] {
+					seen[key] = true
+					out = append(out, cyc)
+				}
 			}
 		}
-		if len(comp) == 1 && !g.selfLoop(start) {
-			continue
-		}
-		out = append(out, g.pathBack(start, in))
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], " ") < strings.Join(out[j], " ") })
 	return out
@@ -194,38 +209,47 @@ func (g *Graph) selfLoop(v int) bool {
 	return false
 }
 
-// pathBack finds a shortest path from start back to itself inside one
-// strongly connected component, by breadth-first search.
-func (g *Graph) pathBack(start int, in map[int]bool) []string {
-	prev := map[int]int{}
-	queue := []int{start}
-	seen := map[int]bool{}
-	for len(queue) > 0 {
+// pathTo returns the names on a shortest path from 'from' to 'to' inside
+// one strongly connected component, both ends included (breadth-first).
+func (g *Graph) pathTo(from, to int, in map[int]bool) []string {
+	prev := map[int]int{from: from}
+	queue := []int{from}
+	for len(queue) > 0 && queue[0] != to {
 		v := queue[0]
 		queue = queue[1:]
 		for _, w := range g.deps(v) {
-			if !in[w] {
-				continue
-			}
-			if w == start {
-				path := []string{g.apps[start].Name}
-				var rev []string
-				for u := v; u != start; u = prev[u] {
-					rev = append(rev, g.apps[u].Name)
-				}
-				for i := len(rev) - 1; i >= 0; i-- {
-					path = append(path, rev[i])
-				}
-				return append(path, g.apps[start].Name)
-			}
-			if !seen[w] {
-				seen[w] = true
+			if _, ok := prev[w]; !ok && in[w] {
 				prev[w] = v
 				queue = append(queue, w)
 			}
 		}
 	}
-	return []string{g.apps[start].Name, g.apps[start].Name}
+	var rev []string
+	for u := to; ; u = prev[u] {
+		rev = append(rev, g.apps[u].Name)
+		if u == from {
+			break
+		}
+	}
+	path := make([]string, len(rev))
+	for i, name := range rev {
+		path[len(rev)-1-i] = name
+	}
+	return path
+}
+
+// rotate turns a closed path (first == last) so that it starts at its
+// smallest name, making equal cycles print equally.
+func rotate(cyc []string) []string {
+	open := cyc[:len(cyc)-1]
+	best := 0
+	for i, name := range open {
+		if name < open[best] {
+			best = i
+		}
+	}
+	out := append(append([]string{}, open[best:]...), open[:best]...)
+	return append(out, out[0])
 }
 
 // Waves returns the apps in deploy waves: wave 0 has no dependencies, wave

@@ -60,6 +60,14 @@ kiln.yaml:31: app a: dependency cycle: a -> b -> c -> a
   hint: Flux waits forever on a cycle: remove one of these dependsOn entries`,
 		},
 		{
+			name: "two cycles sharing an app are both printed",
+			apps: "a:b,c b:a c:a",
+			want: `kiln.yaml:11: app a: dependency cycle: a -> b -> a
+  hint: Flux waits forever on a cycle: remove one of these dependsOn entries
+kiln.yaml:12: app a: dependency cycle: a -> c -> a
+  hint: Flux waits forever on a cycle: remove one of these dependsOn entries`,
+		},
+		{
 			name: "self dependency",
 			apps: "a:a",
 			want: `kiln.yaml:11: app a: dependency cycle: a -> a
