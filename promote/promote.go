@@ -380,7 +380,7 @@ func (r *run) clone(ctx context.Context, remote string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(r.log, "fetching %s\n", gitrepo.StripCredentials(rem.URL))
+	fmt.Fprintf(r.log, "fetching %s\n", redact.URL(rem.URL))
 	r.repo, err = gitrepo.Clone(ctx, rem, filepath.Join(r.tmp, "repo"), gitrepo.Options{
 		Token: r.opts.Token, Identity: gitrepo.Identity(r.opts.Identity), Env: r.opts.GitEnv,
 	})

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/redact"
@@ -24,10 +26,7 @@ func validateObjects(app string, objs []templates.Object) error {
 
 // group returns the API group of an apiVersion ("" for the core group).
 func group(apiVersion string) string {
-	if i := strings.Index(apiVersion, "/"); i >= 0 {
-		return apiVersion[:i]
-	}
-	return ""
+	return schema.FromAPIVersionAndKind(apiVersion, "").Group
 }
 
 func objRef(o templates.Object) diag.Object {
@@ -141,8 +140,9 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, runs []*appRun, warns *[]di
 		}
 	}
 
-	if !res.AllowPlainSecrets {
-		rd := redact.New(res.Secrets)
+	// Serialising every object costs; with no secret to look for (the usual
+	// case) there is nothing to find.
+	if rd := redact.New(res.Secrets); !res.AllowPlainSecrets && len(rd.Values()) > 0 {
 		for _, run := range runs {
 			for _, o := range run.objs {
 				names := rd.Found(o.Node.MustString())

@@ -90,7 +90,7 @@ func (r *Renderer) Graph(env string) (*AppGraph, error) {
 		out.Waves = [][]string{}
 	}
 	for _, a := range res.Apps {
-		ga := GraphApp{Name: a.Name, Namespace: a.Namespace, Engine: a.Engine, Kustomization: r.fluxName(a.Name, env),
+		ga := GraphApp{Name: a.Name, Namespace: a.Namespace, Engine: a.Engine, Kustomization: r.p.FluxName(a.Name, env),
 			Wave: wave[a.Name], DependsOn: []string{}, External: []string{}}
 		for _, d := range a.DependsOn {
 			if d.External {

@@ -58,11 +58,6 @@ func digest(parts ...[]byte) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// fluxName is the Kustomization name of app in env.
-func (r *Renderer) fluxName(app, env string) string {
-	return strings.NewReplacer("{app}", app, "{env}", env).Replace(r.p.Flux.Name)
-}
-
 // layout lays the env's objects out as its output tree.
 func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult) (tree.Files, error) {
 	env := res.Env.Name
@@ -113,7 +108,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 
 		// The Flux Kustomization.
 		k := flux.Kustomization{
-			Name: r.fluxName(app.Name, env), Namespace: fluxNS, App: app.Name, Env: env,
+			Name: r.p.FluxName(app.Name, env), Namespace: fluxNS, App: app.Name, Env: env,
 			Path:      "./" + strings.TrimPrefix(pathJoin(res.ManifestsPath, "apps", app.Name), "./"),
 			SourceRef: flux.Ref{Kind: r.p.Flux.SourceRef.Kind, Name: r.p.Flux.SourceRef.Name, Namespace: r.p.Flux.SourceRef.Namespace},
 			Interval:  r.p.Flux.Interval, Timeout: r.p.Flux.Timeout, Prune: r.p.Flux.Prune, Wait: r.p.Flux.Wait,
@@ -138,7 +133,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			if d.External {
 				k.DependsOn = append(k.DependsOn, flux.Ref{Name: d.Name, Namespace: d.Namespace})
 			} else {
-				k.DependsOn = append(k.DependsOn, flux.Ref{Name: r.fluxName(d.Name, env), Namespace: fluxNS})
+				k.DependsOn = append(k.DependsOn, flux.Ref{Name: r.p.FluxName(d.Name, env), Namespace: fluxNS})
 			}
 		}
 		obj, err := flux.Build(k)

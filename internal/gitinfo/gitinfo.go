@@ -9,9 +9,10 @@ package gitinfo
 import (
 	"bytes"
 	"context"
-	"net/url"
 	"os/exec"
 	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
 // Info is a folder's provenance.
@@ -29,7 +30,7 @@ func Read(ctx context.Context, dir string) Info {
 		info.Commit = out
 	}
 	if out, err := git(ctx, dir, "config", "--get", "remote.origin.url"); err == nil {
-		info.Repo = StripCredentials(out)
+		info.Repo = redact.URL(out)
 	}
 	return info
 }
@@ -42,17 +43,4 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(out.String()), nil
-}
-
-// StripCredentials removes user info from an http(s) URL, where CI puts
-// tokens (https://x-access-token:TOKEN@github.com/...). Other forms (ssh,
-// scp-like git@host:path, paths) are returned unchanged: their user names
-// are not secrets.
-func StripCredentials(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return raw
-	}
-	u.User = nil
-	return u.String()
 }

@@ -8,6 +8,7 @@
 package redact
 
 import (
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -89,4 +90,28 @@ func (r *Redactor) Values() []string {
 		return nil
 	}
 	return append([]string(nil), r.values...)
+}
+
+// URL returns raw without the user information of a scheme://… URL, where
+// CI puts tokens (https://x-access-token:TOKEN@github.com/…). A URL that
+// does not parse loses everything between "://" and its last "@", so a
+// malformed URL cannot smuggle a token into a message either. Other forms
+// (paths, scp-like user@host:path) come back unchanged.
+func URL(raw string) string {
+	scheme := strings.Index(raw, "://")
+	if scheme < 0 {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		if at := strings.LastIndex(raw, "@"); at > scheme {
+			return raw[:scheme+3] + raw[at+1:]
+		}
+		return raw
+	}
+	if u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }

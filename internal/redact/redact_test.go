@@ -36,3 +36,21 @@ func TestRedactor(t *testing.T) {
 		t.Error("a nil Redactor must pass text through")
 	}
 }
+
+func TestURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://x-access-token:ghp_secret@github.com/acme/x.git": "https://github.com/acme/x.git",
+		"https://ghp_secret@github.com/acme/x.git":                "https://github.com/acme/x.git",
+		"http://user:pw@example.com/r":                            "http://example.com/r",
+		"ssh://git@github.com/acme/x.git":                         "ssh://github.com/acme/x.git",
+		"https://github.com/acme/x.git":                           "https://github.com/acme/x.git",
+		"https://tok@exa mple.com/%zz":                            "https://exa mple.com/%zz",
+		"git@github.com:acme/x.git":                               "git@github.com:acme/x.git",
+		"/srv/git/x":                                              "/srv/git/x",
+	} {
+		if got := URL(in); got != want {
+			t.Errorf("URL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
@@ -111,7 +112,7 @@ func ParseRemote(remote, base string) (Remote, error) {
 		u, err := url.Parse(remote)
 		if err != nil {
 			// url.Error quotes the URL, which may hold a token.
-			return Remote{}, fmt.Errorf("%q is not a valid URL", StripCredentials(remote))
+			return Remote{}, fmt.Errorf("%q is not a valid URL", redact.URL(remote))
 		}
 		r := Remote{User: u.User, HTTP: u.Scheme == "http" || u.Scheme == "https"}
 		if r.HTTP {
@@ -128,22 +129,6 @@ func ParseRemote(remote, base string) (Remote, error) {
 		p = filepath.Join(base, filepath.FromSlash(p))
 	}
 	return Remote{URL: filepath.Clean(p)}, nil
-}
-
-// StripCredentials removes user info from an http(s) URL for display.
-func StripCredentials(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if i := strings.Index(raw, "@"); i >= 0 && strings.Contains(raw[:i], "://") {
-			return raw[:strings.Index(raw, "://")+3] + raw[i+1:]
-		}
-		return raw
-	}
-	if u.User == nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return raw
-	}
-	u.User = nil
-	return u.String()
 }
 
 // Clone makes dir (which must not exist or be empty) a repository whose
@@ -193,7 +178,7 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 		}
 	}
 	r.env = gitEnv(opts.Env, id, config)
-	r.Remote = StripCredentials(remote.URL)
+	r.Remote = redact.URL(remote.URL)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -440,17 +441,15 @@ func gitHubRepo(s string) (owner, repo string, ok bool) {
 }
 
 // withoutCredentials drops the user information of a URL, so a token in
-// it is never printed.
+// it is never printed; for display, an scp-like user@host:path also loses
+// its user.
 func withoutCredentials(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if at := strings.LastIndexByte(s, '@'); err != nil && at >= 0 {
-			return s[at+1:] // not a URL (scp-like user@host:path): keep host:path
+	if !strings.Contains(s, "://") {
+		if at := strings.LastIndexByte(s, '@'); at >= 0 {
+			return s[at+1:]
 		}
-		return s
 	}
-	u.User = nil
-	return u.String()
+	return redact.URL(s)
 }
 
 // short is the 12-digit form of a commit.

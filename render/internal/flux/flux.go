@@ -15,6 +15,8 @@ import (
 	"sort"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	"github.com/fluxcd/pkg/apis/kustomize"
 	"github.com/fluxcd/pkg/apis/meta"
@@ -73,17 +75,7 @@ var healthKinds = map[string]bool{
 // HealthChecked reports whether an object of this apiVersion and kind
 // becomes a health check.
 func HealthChecked(apiVersion, kind string) bool {
-	group := apiVersion
-	for i := 0; i < len(apiVersion); i++ {
-		if apiVersion[i] == '/' {
-			group = apiVersion[:i]
-			break
-		}
-	}
-	if group == apiVersion { // core group has no slash: "v1"
-		group = ""
-	}
-	return healthKinds[group+"/"+kind]
+	return healthKinds[schema.FromAPIVersionAndKind(apiVersion, kind).Group+"/"+kind]
 }
 
 // Build returns the Kustomization object.

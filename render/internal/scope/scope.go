@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -57,7 +59,7 @@ func (s *Scopes) AddCRDs(objs []templates.Object) error {
 		if o.Node == nil || o.Node.GetKind() != "CustomResourceDefinition" {
 			continue
 		}
-		group, _ := splitAPIVersion(o.Node.GetApiVersion())
+		group := schema.FromAPIVersionAndKind(o.Node.GetApiVersion(), "").Group
 		if group != "apiextensions.k8s.io" {
 			continue
 		}
@@ -96,7 +98,7 @@ func (s *Scopes) AddCRDs(objs []templates.Object) error {
 // namespace. Custom kinds learnt by AddCRDs come first (a CRD can only
 // define a group that is not built in); unknown kinds count as namespaced.
 func (s *Scopes) Namespaced(apiVersion, kind string) bool {
-	group, _ := splitAPIVersion(apiVersion)
+	group := schema.FromAPIVersionAndKind(apiVersion, "").Group
 	s.mu.RLock()
 	c, ok := s.crds[groupKind{group, kind}]
 	s.mu.RUnlock()
@@ -125,15 +127,6 @@ func (s *Scopes) SetDefault(objs []templates.Object, namespace string) {
 		// which the engines have already refused.
 		_ = o.Node.SetNamespace(namespace)
 	}
-}
-
-func splitAPIVersion(apiVersion string) (group, version string) {
-	for i := 0; i < len(apiVersion); i++ {
-		if apiVersion[i] == '/' {
-			return apiVersion[:i], apiVersion[i+1:]
-		}
-	}
-	return "", apiVersion
 }
 
 func stringAt(n *kyaml.RNode, path ...string) string {
