@@ -140,7 +140,7 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 		}
 		envDir := filepath.Join(dir, r.env.Name)
 		if st, err := os.Stat(envDir); err == nil && st.IsDir() {
-			old, err := readTree(envDir)
+			old, err := render.ReadTree(envDir)
 			if err != nil {
 				return nil, "", &diag.Error{File: envDir, Msg: "cannot read the folder to compare with: " + err.Error(), Err: err, Hint: "check --against"}
 			}
@@ -166,27 +166,6 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 		return nil, "", r.gitErr("reading "+r.dir+" from", err)
 	}
 	return old, fmt.Sprintf("%s#%s (%s) %s", r.repo.Remote, ref, short(commit), r.dir), nil
-}
-
-// readTree reads every regular file below dir, slash paths relative to it.
-func readTree(dir string) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", p)
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		files[filepath.ToSlash(rel)] = data
-		return err
-	})
-	return files, err
 }
 
 func isGitRepo(dir string) bool {

@@ -441,7 +441,7 @@ func (r *run) source(ctx context.Context) (*source, error) {
 // readRendered reads <Rendered>/<env>, as kiln render --out wrote it.
 func (r *run) readRendered(env string) (*source, error) {
 	dir := filepath.Join(r.opts.Rendered, env)
-	files, err := readTree(dir)
+	files, err := render.ReadTree(dir)
 	if err != nil {
 		e := &diag.Error{File: dir, Msg: "cannot read the rendered env: " + err.Error(), Err: err,
 			Hint: "run kiln render --env " + env + " --out " + r.opts.Rendered + " first, or leave out --rendered to render now"}

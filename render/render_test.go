@@ -134,16 +134,7 @@ func writeFile(t *testing.T, path, content string) {
 
 func readTree(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = data
-		return err
-	})
+	files, err := render.ReadTree(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,3 +61,9 @@ func WriteEnv(out string, er *EnvResult) error {
 	}
 	return tree.Write(filepath.Join(out, er.Env), er.Files)
 }
+
+// ReadTree reads a tree written by WriteEnv (or any folder of regular
+// files) into memory: slash path relative to dir → content.
+func ReadTree(dir string) (map[string][]byte, error) {
+	return tree.Read(dir)
+}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -24,20 +23,11 @@ const commit = "b1331395b21e02a5f839ad59ba4626be8c3efe46"
 
 func readTree(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = data
-		return err
-	})
+	files, err := render.ReadTree(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return files
 }
 
 func lockOf(t *testing.T, tree map[string][]byte) *render.Lock {

@@ -1,10 +1,10 @@
 package treediff
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/internal/golden"
+	"github.com/kiln-gitops/kiln/render"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -20,20 +21,14 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // an empty tree.
 func readTree(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = data
-		return err
-	})
-	if err != nil && !os.IsNotExist(err) {
+	files, err := render.ReadTree(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string][]byte{}
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return files
 }
 
 func TestTrees(t *testing.T) {

@@ -82,30 +82,26 @@ func Write(dir string, files Files) (err error) {
 	return nil
 }
 
-// Read loads a tree written by Write (or any folder) into memory; a missing
-// folder is an empty tree.
+// Read loads the regular files below dir, slash paths relative to it. A
+// missing dir is an error (errors.Is fs.ErrNotExist); so is any file that is
+// not regular: kiln's trees hold none, and following a symlink could read
+// from anywhere.
 func Read(dir string) (Files, error) {
 	files := Files{}
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) && p == dir {
-				return filepath.SkipAll
-			}
+		if err != nil || d.IsDir() {
 			return err
 		}
-		if d.IsDir() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s is not a regular file", p)
 		}
 		rel, err := filepath.Rel(dir, p)
 		if err != nil {
 			return err
 		}
+		data, err := os.ReadFile(p)
 		files[filepath.ToSlash(rel)] = data
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading tree %s: %w", dir, err)
