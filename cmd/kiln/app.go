@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -42,6 +44,19 @@ type gateError struct{ err error }
 
 func (e *gateError) Error() string { return e.err.Error() }
 func (e *gateError) Unwrap() error { return e.err }
+
+// cliMu serialises runs of urfave/cli apps within one process. cli v2
+// mutates package-level flags (cli.HelpFlag) while parsing, so two apps
+// running at once race (urfave/cli#1699). kiln runs one app per process;
+// only tests run several, and they must all go through runApp.
+var cliMu sync.Mutex
+
+// runApp runs app with args under cliMu.
+func runApp(ctx context.Context, app *cli.App, args []string) error {
+	cliMu.Lock()
+	defer cliMu.Unlock()
+	return app.RunContext(ctx, args)
+}
 
 // env is how the app reads the process environment; tests pass their own.
 type env func(string) (string, bool)

@@ -45,7 +45,7 @@ func TestGraphCommand(t *testing.T) {
 			lookup := func(string) (string, bool) { return "", false }
 			app := newApp(&stdout, &stderr, lookup, "test")
 			args := append([]string{"kiln", "graph"}, tt.args...)
-			code := report(&stderr, app.RunContext(context.Background(), args))
+			code := report(&stderr, runApp(context.Background(), app, args))
 			if code != tt.code {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.code, stderr.String())
 			}

@@ -26,5 +26,5 @@ func run() int {
 		stop()
 	}()
 	app := newApp(os.Stdout, os.Stderr, os.LookupEnv, version)
-	return report(os.Stderr, app.RunContext(ctx, os.Args))
+	return report(os.Stderr, runApp(ctx, app, os.Args))
 }

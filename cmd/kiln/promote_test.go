@@ -115,7 +115,7 @@ func (f *promoteFixture) kiln(t *testing.T, term bool, args ...string) (string, 
 	for _, c := range app.Commands {
 		c.OnUsageError = app.OnUsageError
 	}
-	err := app.RunContext(context.Background(), append([]string{"kiln"}, args...))
+	err := runApp(context.Background(), app, append([]string{"kiln"}, args...))
 	code := report(&stderr, err)
 	return stdout.String(), stderr.String(), code
 }
