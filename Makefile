@@ -23,7 +23,7 @@ demo: build
 
 ## test: everything CI checks: formatting, vet, module tidiness, all tests with the race detector
 test: fmt-check vet tidy-check
-	$(GO) test -race -shuffle=on -count=1 -timeout 14m ./...
+	$(GO) test -race -shuffle=on -count=2 -timeout 14m ./...
 
 ## unit: the tests without the race detector (faster while editing)
 unit:
