@@ -55,6 +55,17 @@ func (r *Renderer) buildGraph(res *envconfig.Resolved) (*graph.Graph, error) {
 	return graph.New(nodes, res.Disabled, res.Env.Name, r.configFile())
 }
 
+// at names where an object came from, " at file:line", or "" when unknown.
+func at(o templates.Object) string {
+	switch {
+	case o.File == "":
+		return ""
+	case o.Line == 0:
+		return " at " + o.File
+	}
+	return fmt.Sprintf(" at %s:%d", o.File, o.Line)
+}
+
 // checkEnv runs the checks that look across apps: the dependency graph, one
 // owner per object, CRDs and namespaces created by an app its users depend
 // on, and secret values in the output.
@@ -87,9 +98,16 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, runs []*appRun, warns *[]di
 			key := group(n.GetApiVersion()) + "/" + n.GetKind() + "/" + n.GetNamespace() + "/" + n.GetName()
 			if prev, ok := owners[key]; ok && prev.app != run.app.Name {
 				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
-					Msg:  fmt.Sprintf("also produced by app %s", prev.app),
+					Msg:  fmt.Sprintf("also produced by app %s%s", prev.app, at(prev.obj)),
 					Hint: "two Kustomizations must not own one object: Flux would apply both and prune it when either drops it; keep it in one app"})
-			} else if !ok {
+			} else if ok {
+				// One app, one object twice: the tree has one file per
+				// object, so all but one would be dropped silently while
+				// the counts and the lock still said two.
+				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+					Msg:  "produced twice by this app, also" + at(prev.obj),
+					Hint: "an app's output must hold each kind/namespace/name once; remove or rename one of them"})
+			} else {
 				owners[key] = owner{run.app.Name, o}
 			}
 			switch {

@@ -83,6 +83,11 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			if err != nil {
 				return nil, fmt.Errorf("app %s: serialising %s: %w", app.Name, ids[i], err)
 			}
+			if _, dup := appFiles[names[i]]; dup {
+				// checkEnv refuses duplicate objects first; this keeps a
+				// file from ever being overwritten silently.
+				return nil, fmt.Errorf("app %s: two objects map to the file %s", app.Name, names[i])
+			}
 			appFiles[names[i]] = []byte(s)
 			er.Objects[dir+names[i]] = objRef(o).String()
 			refs = append(refs, flux.Ref{APIVersion: ids[i].APIVersion, Kind: ids[i].Kind, Name: ids[i].Name, Namespace: ids[i].Namespace})
