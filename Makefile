@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzSubstitute$$' -fuzztime 20s ./templates/internal/envsubst
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRef$$' -fuzztime 20s ./render/internal/images
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./envconfig
+	$(GO) test -run '^$$' -fuzz '^FuzzFileNames$$' -fuzztime 20s ./render/internal/tree
 
 ## refcheck: compare kiln's output with the real helm, kustomize and jsonnet programs,
 ## installed from the Go module proxy at the versions kiln links (needs network; not part of test)

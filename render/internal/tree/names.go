@@ -19,6 +19,22 @@ func (id ID) String() string {
 	return id.APIVersion + "/" + id.Kind + "/" + id.Namespace + "/" + id.Name
 }
 
+// MaxFileName bounds the length in bytes of every object file name,
+// extension included. Most file systems allow 255 bytes a name; the margin
+// leaves room for editors' and git's temporary names beside the file.
+const MaxFileName = 200
+
+const (
+	ext = ".yaml"
+	// shortHash and longHash are the hex digits of the hash suffixes: the
+	// short one tells apart names that fold together, the long one stands
+	// for the part of a long name that was cut.
+	shortHash = 8
+	longHash  = 16
+	// maxStem leaves room for ext and a "-<shortHash>" suffix.
+	maxStem = MaxFileName - len(ext) - 1 - shortHash
+)
+
 // FileNames returns one file name per id, in the same order:
 //
 //	<kind>_<name>.yaml            for cluster-scoped objects and objects in defaultNamespace
@@ -26,10 +42,12 @@ func (id ID) String() string {
 //
 // lowercased, with every character outside [a-z0-9.-] replaced by "-".
 // Kubernetes names cannot contain "_", so the separators keep the parts
-// apart. Where two names still fold to the same string (two groups with the
-// same kind, names differing only in case or in replaced characters), each of
-// them gets a suffix from a hash of its full identity, so the result depends
-// only on the set of objects, never on their order.
+// apart. A name longer than MaxFileName allows (object names reach 253
+// characters) is cut and ends in a hash of the object's full identity.
+// Where two names still fold to the same string (two groups with the same
+// kind, names differing only in case or in replaced characters), each of
+// them gets a suffix from a hash of its full identity. The result depends
+// only on the set of objects, never on their order; ids must be distinct.
 func FileNames(ids []ID, defaultNamespace string) []string {
 	stems := make([]string, len(ids))
 	count := map[string]int{}
@@ -39,19 +57,46 @@ func FileNames(ids []ID, defaultNamespace string) []string {
 			parts = append(parts, sanitize(id.Namespace))
 		}
 		parts = append(parts, sanitize(id.Name))
-		stems[i] = strings.Join(parts, "_")
-		count[stems[i]]++
+		s := strings.Join(parts, "_")
+		if len(s) > maxStem {
+			h := idHash(id)
+			s = s[:maxStem-1-longHash] + "-" + h[:longHash]
+		}
+		stems[i] = s
+		count[s]++
 	}
 	out := make([]string, len(ids))
+	taken := map[string]int{}
 	for i, id := range ids {
 		s := stems[i]
 		if count[s] > 1 {
-			sum := sha256.Sum256([]byte(id.String()))
-			s += "-" + hex.EncodeToString(sum[:4])
+			s += "-" + idHash(id)[:shortHash]
 		}
-		out[i] = s + ".yaml"
+		out[i] = s + ext
+		taken[out[i]]++
+	}
+	// A suffixed name can equal another object's plain one ("x" twice
+	// becomes "x-<hash>", and an object may be named "x-<hash>"). Such
+	// names take the full hash instead, which only a hash collision could
+	// repeat; the full hash is fixed by the identity, so order still does
+	// not matter.
+	for i, id := range ids {
+		if taken[out[i]] > 1 {
+			h := idHash(id)
+			s := stems[i]
+			if max := MaxFileName - len(ext) - 1 - len(h); len(s) > max {
+				s = s[:max]
+			}
+			out[i] = s + "-" + h + ext
+		}
 	}
 	return out
+}
+
+// idHash is the hex SHA-256 of an object's full identity.
+func idHash(id ID) string {
+	sum := sha256.Sum256([]byte(id.String()))
+	return hex.EncodeToString(sum[:])
 }
 
 // sanitize lowercases s and keeps it to characters that are safe in a file

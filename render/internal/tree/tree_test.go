@@ -139,3 +139,97 @@ func TestWriteFailureKeepsEarlierTree(t *testing.T) {
 		t.Errorf("earlier tree changed (-want +got):\n%s", diff)
 	}
 }
+
+// longName is a valid object name of n characters.
+func longName(prefix string, n int) string {
+	return prefix + strings.Repeat("a", n-len(prefix))
+}
+
+func TestFileNamesLongNames(t *testing.T) {
+	t.Parallel()
+	var ids []ID
+	for _, n := range []int{200, 241, 252, 253} {
+		ids = append(ids,
+			ID{APIVersion: "v1", Kind: "ConfigMap", Namespace: "app", Name: longName("x", n)},
+			ID{APIVersion: "v1", Kind: "ConfigMap", Namespace: "a-much-longer-namespace-than-usual-of-sixty-three-characters-ab", Name: longName("x", n)},
+			// Same 190 first characters: cutting alone would merge them.
+			ID{APIVersion: "v1", Kind: "ConfigMap", Namespace: "app", Name: longName("y", n-1) + "b"},
+		)
+	}
+	names := FileNames(ids, "app")
+	seen := map[string]ID{}
+	for i, name := range names {
+		if len(name) > MaxFileName {
+			t.Errorf("%s: %d bytes, want at most %d", name, len(name), MaxFileName)
+		}
+		if prev, ok := seen[strings.ToLower(name)]; ok {
+			t.Errorf("%v and %v share %s", prev, ids[i], name)
+		}
+		seen[strings.ToLower(name)] = ids[i]
+	}
+	// Written for real: no "file name too long" on this file system.
+	files := Files{}
+	for _, name := range names {
+		files["apps/a/"+name] = []byte("x")
+	}
+	if err := Write(filepath.Join(t.TempDir(), "dev"), files); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// FuzzFileNames checks the object → file name mapping for any set of
+// objects: names are unique even ignoring case, bounded, made of safe
+// characters, and independent of the objects' order.
+func FuzzFileNames(f *testing.F) {
+	f.Add("ConfigMap", "ns", "web", "Web", uint8(0))
+	f.Add("Widget", "", "x", "x-12345678", uint8(1))
+	f.Add("ClusterRole", "kube-system", "system:aggregate/view", "System:Aggregate-View", uint8(2))
+	f.Add("Deployment", "a", strings.Repeat("n", 253), strings.Repeat("n", 252)+"m", uint8(3))
+	f.Fuzz(func(t *testing.T, kind, ns, a, b string, seed uint8) {
+		cands := []ID{
+			{APIVersion: "v1", Kind: kind, Namespace: ns, Name: a},
+			{APIVersion: "v1", Kind: kind, Namespace: ns, Name: b},
+			{APIVersion: "x.example.com/v1", Kind: strings.ToLower(kind), Namespace: ns, Name: a},
+			{APIVersion: "v1", Kind: kind, Namespace: "", Name: strings.ToUpper(a)},
+			{APIVersion: "v1", Kind: kind, Namespace: ns, Name: strings.Repeat(a+b, 300)[:min(253, len(strings.Repeat(a+b, 300)))]},
+		}
+		// An object named like another's hash-suffixed file.
+		probe := FileNames(cands[:2], "")
+		cands = append(cands, ID{APIVersion: "v1", Kind: kind, Namespace: ns, Name: strings.TrimSuffix(strings.TrimPrefix(probe[0], sanitize(kind)+"_"), ".yaml")})
+		var ids []ID
+		uniq := map[ID]bool{}
+		for i, id := range cands {
+			if seed&(1<<(i%8)) != 0 && i > 0 || uniq[id] {
+				continue
+			}
+			uniq[id] = true
+			ids = append(ids, id)
+		}
+		got := FileNames(ids, "ns")
+		seen := map[string]int{}
+		for i, name := range got {
+			if len(name) > MaxFileName || !strings.HasSuffix(name, ".yaml") {
+				t.Fatalf("%v → %q: longer than %d bytes or not .yaml", ids[i], name, MaxFileName)
+			}
+			for _, r := range name {
+				if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+					t.Fatalf("%v → %q: unsafe character %q", ids[i], name, r)
+				}
+			}
+			if j, ok := seen[strings.ToLower(name)]; ok {
+				t.Fatalf("%v and %v both → %q", ids[j], ids[i], name)
+			}
+			seen[strings.ToLower(name)] = i
+		}
+		rev := make([]ID, len(ids))
+		for i, id := range ids {
+			rev[len(ids)-1-i] = id
+		}
+		again := FileNames(rev, "ns")
+		for i := range got {
+			if got[i] != again[len(got)-1-i] {
+				t.Fatalf("%v: %q, reversed order %q", ids[i], got[i], again[len(got)-1-i])
+			}
+		}
+	})
+}
