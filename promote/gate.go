@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	"sigs.k8s.io/yaml"
+
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -23,8 +26,14 @@ func StatusContext(env, app string) string { return "kiln/" + env + "/" + app }
 type GateError struct {
 	// Env is the env promoted from.
 	Env string
-	// Commit is the manifests commit whose statuses were read.
+	// Commit is the manifests commit whose statuses were read: the
+	// branch's head at the last poll.
 	Commit string
+	// Branch is the manifests branch.
+	Branch string
+	// Judged counts the distinct heads of Branch the gate judged; more
+	// than one when the branch moved while it waited.
+	Judged int
 	// Failed are apps whose status is failure or error.
 	Failed []GateApp
 	// Pending are apps whose status is pending or not there yet.
@@ -39,24 +48,33 @@ type GateApp struct {
 	App string
 	// State is GitHub's status state, or "" when there is none.
 	State string
-	// Description is what Flux said.
+	// Description is what Flux said: its event's reason, in words
+	// ("health check failed"), not its message.
 	Description string
+	// BlockedBy are the failed apps this pending app depends on, directly
+	// or transitively: Flux does not reconcile it until they are ready.
+	BlockedBy []string
 }
 
 func (e *GateError) Error() string {
 	var b strings.Builder
 	if len(e.Failed) > 0 {
-		fmt.Fprintf(&b, "env %s is not healthy on commit %s:", e.Env, short(e.Commit))
+		fmt.Fprintf(&b, "env %s is not healthy on commit %s%s:", e.Env, short(e.Commit), e.moved())
 		for _, a := range e.Failed {
 			fmt.Fprintf(&b, "\n  app %s: %s", a.App, a.State)
 			if a.Description != "" {
 				fmt.Fprintf(&b, ": %s", a.Description)
 			}
 		}
+		for _, a := range e.Pending {
+			if len(a.BlockedBy) > 0 {
+				fmt.Fprintf(&b, "\n  app %s: not reconciled: it depends on %s, which failed", a.App, strings.Join(a.BlockedBy, ", "))
+			}
+		}
 		fmt.Fprintf(&b, "\n  hint: fix %s in env %s (flux get kustomizations shows Flux's view), then promote again", names(e.Failed), e.Env)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "env %s is not healthy yet on commit %s: no successful status for app", e.Env, short(e.Commit))
+	fmt.Fprintf(&b, "env %s is not healthy yet on commit %s%s: no successful status for app", e.Env, short(e.Commit), e.moved())
 	if len(e.Pending) > 1 {
 		b.WriteString("s")
 	}
@@ -88,6 +106,15 @@ func (e *GateError) Error() string {
 	return b.String()
 }
 
+// moved says that the commit is the branch's newest head when the branch
+// moved while the gate waited.
+func (e *GateError) moved() string {
+	if e.Judged <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (the head of %s, which moved %d times while kiln waited)", e.Branch, e.Judged-1)
+}
+
 func names(apps []GateApp) string {
 	n := make([]string, len(apps))
 	for i, a := range apps {
@@ -96,37 +123,58 @@ func names(apps []GateApp) string {
 	return strings.Join(n, ", ")
 }
 
-// gate reads the previous env's kiln.lock.json from the manifests branch
-// at tip and waits (up to Wait) until every app in it has a successful
-// status on tip. It returns the lock.
-func (r *run) gate(ctx context.Context, tip string) (*render.Lock, error) {
+// judged is what the gate found healthy: the previous env's lock on the
+// manifests commit whose statuses were all successful.
+type judged struct {
+	lock *render.Lock
+	// commit is the manifests branch head that was judged.
+	commit string
+	// heads are the branches as fetched for that poll.
+	heads map[string]string
+}
+
+// gate waits (up to Wait) until every app in the previous env's
+// kiln.lock.json has a successful status on the manifests branch's head.
+// Flux applies only the newest commit it sees, so an intermediate commit
+// may never get statuses: every poll fetches the branch again and judges
+// its newest head, reading the lock from that same commit. A failure ends
+// the wait at once. heads are the branches as the caller fetched them,
+// used for the first poll.
+func (r *run) gate(ctx context.Context, branch string, heads map[string]string) (*judged, error) {
 	from := r.from
-	lockPath := path.Join(envPath(r.p, from), "kiln.lock.json")
-	data, err := r.repo.ReadFile(ctx, tip, lockPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &diag.Error{Msg: fmt.Sprintf("env %s has no %s on the manifests branch %s", from, lockPath, r.base),
-			Hint: fmt.Sprintf("promote env %s first (kiln promote --env %s) and merge its pull request", from, from)}
-	}
-	if err != nil {
-		return nil, r.gitErr("reading "+lockPath+" from", err)
-	}
-	lock, err := render.ParseLock(data)
-	if err != nil {
-		return nil, &diag.Error{File: lockPath, Msg: err.Error(), Err: err,
-			Hint: "promote env " + from + " again so that kiln rewrites its kiln.lock.json"}
-	}
-	apps := make([]string, 0, len(lock.Apps))
-	for app := range lock.Apps {
-		apps = append(apps, app)
-	}
-	sort.Strings(apps)
 	client, err := r.github()
 	if err != nil {
 		return nil, err
 	}
 	start := r.opts.Now()
 	deadline := start.Add(r.opts.Wait)
-	for {
+	var seen []string // heads judged, oldest first
+	for polls := 0; ; polls++ {
+		if polls > 0 {
+			if heads, err = r.repo.Fetch(ctx, r.base, branch); err != nil {
+				return nil, r.gitErr("fetching", err)
+			}
+		}
+		tip := heads[r.base]
+		if tip == "" {
+			return nil, &diag.Error{Msg: fmt.Sprintf("the manifests branch %s is gone, so env %s has no kiln.lock.json to promote from", r.base, from),
+				Hint: "promote env " + from + " first: kiln promote --env " + from}
+		}
+		if len(seen) == 0 || seen[len(seen)-1] != tip {
+			if len(seen) > 0 {
+				fmt.Fprintf(r.log, "the manifests branch %s moved to %s; judging env %s there\n", r.base, short(tip), from)
+			}
+			seen = append(seen, tip)
+		}
+		lock, deps, err := r.readFrom(ctx, tip)
+		if err != nil {
+			return nil, err
+		}
+		apps := make([]string, 0, len(lock.Apps))
+		for app := range lock.Apps {
+			apps = append(apps, app)
+		}
+		sort.Strings(apps)
 		statuses, err := client.Statuses(ctx, r.owner, r.name, tip)
 		if err != nil {
 			return nil, &diag.Error{Msg: fmt.Sprintf("reading the commit statuses of %s on %s/%s: %v", short(tip), r.owner, r.name, err), Err: err,
@@ -136,7 +184,8 @@ func (r *run) gate(ctx context.Context, tip string) (*render.Lock, error) {
 		for _, s := range statuses {
 			latest[s.Context] = GateApp{State: s.State, Description: s.Description}
 		}
-		ge := &GateError{Env: from, Commit: tip}
+		ge := &GateError{Env: from, Commit: tip, Branch: r.base, Judged: len(seen)}
+		failed := map[string]bool{}
 		for _, app := range apps {
 			st := latest[StatusContext(from, app)]
 			st.App = app
@@ -144,16 +193,24 @@ func (r *run) gate(ctx context.Context, tip string) (*render.Lock, error) {
 			case "success":
 			case "failure", "error":
 				ge.Failed = append(ge.Failed, st)
+				failed[app] = true
 			default:
 				ge.Pending = append(ge.Pending, st)
 			}
 		}
 		if len(ge.Failed) > 0 {
+			// Flux does not reconcile an app while a dependency is not
+			// ready, so an app waiting on a failed one never gets a
+			// status: name the failure it waits on.
+			for i, a := range ge.Pending {
+				ge.Pending[i].BlockedBy = failedDeps(a.App, deps, failed)
+			}
 			return nil, ge
 		}
 		if len(ge.Pending) == 0 {
-			fmt.Fprintf(r.log, "env %s is healthy on %s (%d apps)\n", from, short(tip), len(apps))
-			return lock, nil
+			fmt.Fprintf(r.log, "env %s is healthy on %s (%d apps); promoting the release in its lock there (source %s)\n",
+				from, short(tip), len(apps), short(lock.Source.Commit))
+			return &judged{lock: lock, commit: tip, heads: heads}, nil
 		}
 		now := r.opts.Now()
 		if now.Add(r.opts.PollInterval).After(deadline) {
@@ -162,9 +219,90 @@ func (r *run) gate(ctx context.Context, tip string) (*render.Lock, error) {
 			}
 			return nil, ge
 		}
-		fmt.Fprintf(r.log, "waiting for env %s: %s not healthy yet\n", from, names(ge.Pending))
+		fmt.Fprintf(r.log, "waiting for env %s on %s: %s not healthy yet\n", from, short(tip), names(ge.Pending))
 		if err := r.opts.Sleep(ctx, r.opts.PollInterval); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// readFrom reads the previous env's lock at the manifests commit tip and
+// the dependsOn of its apps' Kustomizations there (app → apps it depends
+// on), as Flux sees them.
+func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[string][]string, error) {
+	from := r.from
+	dir := envPath(r.p, from)
+	lockPath := path.Join(dir, "kiln.lock.json")
+	data, err := r.repo.ReadFile(ctx, tip, lockPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, &diag.Error{Msg: fmt.Sprintf("env %s has no %s on the manifests branch %s", from, lockPath, r.base),
+			Hint: fmt.Sprintf("promote env %s first (kiln promote --env %s) and merge its pull request", from, from)}
+	}
+	if err != nil {
+		return nil, nil, r.gitErr("reading "+lockPath+" from", err)
+	}
+	lock, err := render.ParseLock(data)
+	if err != nil {
+		return nil, nil, &diag.Error{File: lockPath, Msg: err.Error(), Err: err,
+			Hint: "promote env " + from + " again so that kiln rewrites its kiln.lock.json"}
+	}
+	type key struct{ ns, name string }
+	byName := map[key]string{}
+	dependsOn := map[string][]key{}
+	for app := range lock.Apps {
+		data, err := r.repo.ReadFile(ctx, tip, path.Join(dir, "flux", app+".yaml"))
+		if err != nil {
+			// No Kustomization (an older layout or a hand edit): the
+			// app's dependencies are unknown, which only costs the
+			// naming of a failed dependency.
+			continue
+		}
+		var k kustomizev1.Kustomization
+		if err := yaml.Unmarshal(data, &k); err != nil {
+			continue
+		}
+		byName[key{k.Namespace, k.Name}] = app
+		for _, d := range k.Spec.DependsOn {
+			ns := d.Namespace
+			if ns == "" {
+				ns = k.Namespace
+			}
+			dependsOn[app] = append(dependsOn[app], key{ns, d.Name})
+		}
+	}
+	deps := map[string][]string{}
+	for app, ks := range dependsOn {
+		for _, k := range ks {
+			if dep, ok := byName[k]; ok {
+				deps[app] = append(deps[app], dep)
+			}
+		}
+		sort.Strings(deps[app])
+	}
+	return lock, deps, nil
+}
+
+// failedDeps returns the failed apps that app waits on, directly or
+// through other dependencies, sorted.
+func failedDeps(app string, deps map[string][]string, failed map[string]bool) []string {
+	seen := map[string]bool{app: true}
+	var out []string
+	queue := []string{app}
+	for len(queue) > 0 {
+		a := queue[0]
+		queue = queue[1:]
+		for _, d := range deps[a] {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if failed[d] {
+				out = append(out, d)
+				continue
+			}
+			queue = append(queue, d)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -124,6 +124,9 @@ type Result struct {
 	// Commit is the commit on Branch holding the promotion; "" when nothing
 	// changed.
 	Commit string `json:"commit,omitempty"`
+	// FromCommit is the manifests commit on which the gate found From
+	// healthy; its kiln.lock.json is what was promoted.
+	FromCommit string `json:"fromCommit,omitempty"`
 	// SourceCommit is the code repository's commit the tree was rendered from.
 	SourceCommit string `json:"sourceCommit,omitempty"`
 	// PRNumber and PRURL are the pull request opened or updated (pr mode).
@@ -194,10 +197,15 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 			return nil, &diag.Error{Msg: fmt.Sprintf("the manifests branch %s does not exist, so env %s has no kiln.lock.json to promote from", r.base, r.from),
 				Hint: "promote env " + r.from + " first: kiln promote --env " + r.from}
 		}
-		lock, err := r.gate(ctx, baseTip)
+		j, err := r.gate(ctx, branch, heads)
 		if err != nil {
 			return nil, err
 		}
+		// Promote what was judged healthy: its lock, on the head the
+		// gate read, which may be newer than the one fetched first.
+		lock := j.lock
+		baseTip, heads = j.commit, j.heads
+		res.FromCommit = j.commit
 		if err := checkSource(ctx, r.p.Root, r.from, r.env.Name, lock); err != nil {
 			return nil, err
 		}

@@ -577,7 +577,7 @@ func TestGate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.From != "dev" || res.PRNumber != 1 || !res.Changed {
+		if res.From != "dev" || res.PRNumber != 1 || !res.Changed || res.FromCommit != gittest.Git(t, f.remote, "rev-parse", "main") {
 			t.Errorf("promotion = %+v", res)
 		}
 		files := gittest.Files(t, f.remote, "kiln/staging")
@@ -671,6 +671,118 @@ func TestGate(t *testing.T) {
 		var ge *GateError
 		if !errors.As(err, &ge) {
 			t.Fatalf("error = %v, want a GateError", err)
+		}
+		if diff := cmp.Diff(want, err.Error()); diff != "" {
+			t.Errorf("error (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("head moves during wait", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		first := gittest.Git(t, f.remote, "rev-parse", "main")
+		f.gh.setStatus(first, gh.Status{Context: StatusContext("dev", "web"), State: "pending", Description: "reconciliation in progress"})
+		o := fromDev(t, f)
+		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		o.Now = func() time.Time { return now }
+		var second string
+		o.Sleep = func(_ context.Context, d time.Duration) error {
+			now = now.Add(d)
+			if second != "" {
+				return nil
+			}
+			// dev is promoted again with a newer image while kiln waits;
+			// Flux applies only that head, and the first never gets
+			// its statuses.
+			again := f.opts(t, "dev", &bytes.Buffer{})
+			again.Render.Images = render.Images{Refs: []string{"ghcr.io/acme/web:1.2.4"}}
+			if _, err := promote(t, f, again); err != nil {
+				t.Fatal(err)
+			}
+			second = successAll(t, f, "dev")
+			return nil
+		}
+		o.Wait = 5 * time.Minute
+		o.PollInterval = 10 * time.Second
+		log := &bytes.Buffer{}
+		o.Log = log
+		res, err := promote(t, f, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second == first || res.FromCommit != second {
+			t.Errorf("judged %q, want the new head %s (first head %s)", res.FromCommit, second, first)
+		}
+		files := gittest.Files(t, f.remote, "kiln/staging")
+		if !strings.Contains(files["clusters/staging/apps/web/deployment_web.yaml"], "ghcr.io/acme/web:1.2.4") {
+			t.Errorf("staging does not run the image of dev's lock on the head judged healthy:\n%s", files["clusters/staging/apps/web/deployment_web.yaml"])
+		}
+		for _, want := range []string{"the manifests branch main moved to " + second[:7], "env dev is healthy on " + second[:7]} {
+			if !strings.Contains(log.String(), want) {
+				t.Errorf("log does not say %q:\n%s", want, log)
+			}
+		}
+	})
+
+	t.Run("failure mid-wait", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		tip := gittest.Git(t, f.remote, "rev-parse", "main")
+		f.gh.setStatus(tip, gh.Status{Context: StatusContext("dev", "cache"), State: "success", Description: "reconciliation succeeded"})
+		o := fromDev(t, f)
+		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		o.Now = func() time.Time { return now }
+		sleeps := 0
+		o.Sleep = func(_ context.Context, d time.Duration) error {
+			sleeps++
+			now = now.Add(d)
+			if sleeps == 1 {
+				f.gh.setStatus(tip, gh.Status{Context: StatusContext("dev", "web"), State: "failure", Description: "health check failed"})
+			}
+			return nil
+		}
+		o.Wait = time.Hour
+		o.PollInterval = 10 * time.Second
+		_, err := promote(t, f, o)
+		var ge *GateError
+		if !errors.As(err, &ge) || len(ge.Failed) != 1 {
+			t.Fatalf("error = %v, want a GateError with one failure", err)
+		}
+		if sleeps != 1 || f.gh.statusCalls() != 2 {
+			t.Errorf("%d sleeps and %d status reads, want the wait to end at the failure (1 and 2)", sleeps, f.gh.statusCalls())
+		}
+		want := "env dev is not healthy on commit " + tip[:7] + ":\n  app web: failure: health check failed\n" +
+			"  hint: fix web in env dev (flux get kustomizations shows Flux's view), then promote again"
+		if diff := cmp.Diff(want, err.Error()); diff != "" {
+			t.Errorf("error (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("failed dependency", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		cfg := strings.Replace(project(f.remote)["kiln.yaml"], "    yaml: apps/web\n", "    yaml: apps/web\n    dependsOn: [cache]\n", 1)
+		f.commitCode(t, map[string]string{"kiln.yaml": cfg}, "web waits for cache")
+		if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+			t.Fatal(err)
+		}
+		tip := gittest.Git(t, f.remote, "rev-parse", "main")
+		// Flux marks web DependencyNotReady, an info event without the
+		// commit-status key, which notification-controller drops: web
+		// gets no status at all.
+		f.gh.setStatus(tip, gh.Status{Context: StatusContext("dev", "cache"), State: "failure", Description: "health check failed"})
+		o := fromDev(t, f)
+		o.Wait = time.Hour
+		o.Sleep = func(context.Context, time.Duration) error {
+			t.Error("waited for an app whose dependency failed")
+			return nil
+		}
+		_, err := promote(t, f, o)
+		want := "env dev is not healthy on commit " + tip[:7] + ":\n  app cache: failure: health check failed\n" +
+			"  app web: not reconciled: it depends on cache, which failed\n" +
+			"  hint: fix cache in env dev (flux get kustomizations shows Flux's view), then promote again"
+		if err == nil {
+			t.Fatal("promoted past a failed dependency")
 		}
 		if diff := cmp.Diff(want, err.Error()); diff != "" {
 			t.Errorf("error (-want +got):\n%s", diff)
