@@ -2,6 +2,7 @@ package envconfig
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -216,9 +217,62 @@ func (d *decoder) manifests(n *yaml.Node, m *Manifests, envs []Environment) {
 			if len(envs) > 1 && !strings.Contains(s, "{env}") {
 				d.errAt(v, fmt.Sprintf("manifests.path %q is the same for every environment", s),
 					"include {env} so that environments write separate folders, such as clusters/{env}")
+			} else {
+				d.envDirs(v, s, envs)
 			}
 		}
 	}
+}
+
+// envDirs checks manifests.path once {env} is replaced by each env's name:
+// promote replaces that folder whole, so it must be a folder of its own.
+func (d *decoder) envDirs(n *yaml.Node, pattern string, envs []Environment) {
+	dirs := map[string]string{} // folder → env
+	for _, e := range envs {
+		dir, err := ManifestsDir(pattern, e.Name)
+		if err != nil {
+			d.errAt(n, err.Error(), "give each environment a folder of its own inside the repository, such as clusters/{env}")
+			return
+		}
+		for other, oe := range dirs {
+			if dir == other || strings.HasPrefix(dir, other+"/") || strings.HasPrefix(other, dir+"/") {
+				d.errAt(n, fmt.Sprintf("manifests.path %q gives envs %s and %s overlapping folders (%s, %s)", pattern, oe, e.Name, other, dir),
+					"give each environment a folder of its own, such as clusters/{env}")
+			}
+		}
+		dirs[dir] = e.Name
+	}
+}
+
+// ManifestsDir returns the folder of env in the manifests repository:
+// pattern (manifests.path) with {env} replaced, cleaned. Promote replaces
+// that folder whole, so it must stay inside the repository and must not be
+// the repository itself or git's own folder: no "..", not absolute, not
+// the root, nothing inside .git.
+func ManifestsDir(pattern, env string) (string, error) {
+	p := strings.ReplaceAll(pattern, "{env}", env)
+	bad := func(why string) (string, error) {
+		return "", fmt.Errorf("manifests.path %q for env %s %s", pattern, env, why)
+	}
+	switch {
+	case strings.Contains(p, `\`):
+		return bad("uses \\")
+	case strings.HasPrefix(p, "/") || windowsAbsRE.MatchString(p):
+		return bad("is absolute")
+	}
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "..":
+			return bad("leaves its folder with \"..\"")
+		case ".git":
+			return bad("points into .git")
+		}
+	}
+	clean := path.Clean(p)
+	if clean == "." || clean == "" {
+		return bad("is the repository's root")
+	}
+	return clean, nil
 }
 
 func (d *decoder) flux(n *yaml.Node, fl *Flux) {

@@ -93,7 +93,11 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	if r.log == nil {
 		r.log = io.Discard
 	}
-	r.dir = envPath(p, env.Name)
+	dir, err := envPath(p, env.Name)
+	if err != nil {
+		return nil, err
+	}
+	r.dir = dir
 	defer r.cleanup()
 	src, err := r.source(ctx)
 	if err != nil {
@@ -104,8 +108,9 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 		return nil, err
 	}
 	res := &DiffResult{Env: env.Name, Against: against, Apps: map[string]AppChanges{}, Changes: []FileChange{}}
-	res.changes = treediff.Trees(redactTree(src.redactor, old), redactTree(src.redactor, src.files))
-	res.Changed = len(treediff.Trees(old, src.files)) > 0
+	files := render.KeepBootstrap(old, src.files)
+	res.changes = treediff.Trees(redactTree(src.redactor, old), redactTree(src.redactor, files))
+	res.Changed = len(treediff.Trees(old, files)) > 0
 	for app, s := range treediff.Count(res.changes) {
 		res.Apps[app] = AppChanges{Added: s.Added, Changed: s.Changed, Removed: s.Removed}
 	}

@@ -231,7 +231,10 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 // on), as Flux sees them.
 func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[string][]string, error) {
 	from := r.from
-	dir := envPath(r.p, from)
+	dir, err := envPath(r.p, from)
+	if err != nil {
+		return nil, nil, err
+	}
 	lockPath := path.Join(dir, "kiln.lock.json")
 	data, err := r.repo.ReadFile(ctx, tip, lockPath)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -241,7 +240,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 	// The body comes first, so that a dry run shows it even when the guard
 	// refuses.
 	res.Body = r.body(src, plan)
-	if err := r.guard(plan); err != nil {
+	if err := r.guard(plan, nil); err != nil {
 		return res, err
 	}
 
@@ -255,7 +254,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 			return res, &diag.Error{Msg: fmt.Sprintf("the manifests branch %s does not exist in %s", r.base, r.repo.Remote),
 				Hint: "a pull request needs a base branch: push an initial commit to " + r.base + ", or give env " + r.env.Name + " mode: push for the first promotion"}
 		}
-		err = r.pullRequest(ctx, res, src, title, message, baseRef, heads)
+		err = r.pullRequest(ctx, res, src, plan, title, message, baseRef, heads)
 	}
 	return res, err
 }
@@ -315,7 +314,9 @@ func newRun(p *envconfig.Pipeline, opts Options) (*run, error) {
 		return nil, &diag.Error{File: "kiln.yaml", Msg: "manifests.repo is not set, so there is nowhere to promote to",
 			Hint: "set manifests.repo to the manifests repository's git URL or path"}
 	}
-	r.dir = envPath(p, env.Name)
+	if r.dir, err = envPath(p, env.Name); err != nil {
+		return nil, err
+	}
 	if gh := p.Manifests.GitHub; gh != "" {
 		r.owner, r.name, _ = strings.Cut(gh, "/")
 	}
@@ -493,6 +494,7 @@ func (r *run) secretRedactor(env string) *redact.Redactor {
 // plan is the difference between the manifests branch and the new tree.
 type plan struct {
 	old     map[string][]byte
+	files   map[string][]byte // the new tree, Flux's bootstrap files kept
 	changes []treediff.Change // real contents, for deciding
 	shown   []treediff.Change // redacted, for people
 	oldLock *render.Lock
@@ -520,33 +522,17 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 		}
 		pl.old = old
 	}
-	keepBootstrap(pl.old, src.files)
-	pl.changes = treediff.Trees(pl.old, src.files)
-	pl.shown = treediff.Trees(redactTree(src.redactor, pl.old), redactTree(src.redactor, src.files))
+	// A fresh copy per plan: push mode's retries plan again on each new
+	// tip, and must keep that tip's bootstrap files, not an earlier one's.
+	pl.files = render.KeepBootstrap(pl.old, src.files)
+	pl.changes = treediff.Trees(pl.old, pl.files)
+	pl.shown = treediff.Trees(redactTree(src.redactor, pl.old), redactTree(src.redactor, pl.files))
 	if data, ok := pl.old["kiln.lock.json"]; ok {
 		if l, err := render.ParseLock(data); err == nil {
 			pl.oldLock = l
 		}
 	}
 	return pl, nil
-}
-
-// bootstrapDir is where `flux bootstrap --path <manifests.path>/flux`
-// writes Flux's own manifests (gotk-components.yaml, gotk-sync.yaml). kiln
-// does not render them, but replacing the env folder must not delete them:
-// Flux would prune itself from the cluster.
-const bootstrapDir = "flux/flux-system/"
-
-// keepBootstrap copies the bootstrap files of the current env folder into
-// the new tree, so they are neither changes nor deletions.
-func keepBootstrap(old, files map[string][]byte) {
-	for p, data := range old {
-		if strings.HasPrefix(p, bootstrapDir) {
-			if _, ok := files[p]; !ok {
-				files[p] = data
-			}
-		}
-	}
 }
 
 func redactTree(rd *redact.Redactor, files map[string][]byte) map[string][]byte {
@@ -557,8 +543,39 @@ func redactTree(rd *redact.Redactor, files map[string][]byte) map[string][]byte 
 	return out
 }
 
-// guard refuses a promotion that would make Flux prune most of the env.
-func (r *run) guard(pl *plan) error {
+// checkCommit runs the guard again on what commit really deletes, anywhere
+// in the manifests repository, not only what the plan of the env's folder
+// says: a folder check that was wrong somewhere must not become a wiped
+// repository.
+func (r *run) checkCommit(ctx context.Context, commit string, pl *plan) error {
+	deleted, err := r.repo.Deleted(ctx, commit)
+	if err != nil {
+		return r.gitErr("reading the commit's deletions in", err)
+	}
+	return r.guard(pl, deleted)
+}
+
+// guard refuses a promotion that would make Flux prune most of the env,
+// and any that would delete a file outside the env's folder. deleted lists
+// the files the commit deletes, repository-relative (nil before the
+// commit is made).
+func (r *run) guard(pl *plan, deleted []string) error {
+	var outside []string
+	for _, p := range deleted {
+		if !strings.HasPrefix(p, r.dir+"/") {
+			outside = append(outside, p)
+		}
+	}
+	if len(outside) > 0 {
+		sort.Strings(outside)
+		shown := outside
+		if len(shown) > 5 {
+			shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(outside)-5))
+		}
+		// Never overridable: kiln owns the env's folder and nothing else.
+		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete %d files outside its folder %s: %s", r.env.Name, len(outside), r.dir, strings.Join(shown, ", ")),
+			Hint: "kiln replaces only the env's folder; check manifests.path in kiln.yaml and symlinks in the manifests repository, and report this as a bug in kiln"}
+	}
 	if r.opts.AllowMassDelete {
 		return nil
 	}
@@ -698,17 +715,22 @@ func commitMessage(env, from string, lock *render.Lock) (string, string) {
 
 // pullRequest commits the tree on kiln/<env>, freshly branched from the
 // manifests branch, force-pushes it and opens or updates the env's PR.
-func (r *run) pullRequest(ctx context.Context, res *Result, src *source, title, message, baseRef string, heads map[string]string) error {
+func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *plan, title, message, baseRef string, heads map[string]string) error {
 	branch := res.Branch
 	if err := r.repo.Checkout(ctx, branch, baseRef); err != nil {
 		return r.gitErr("checking out "+r.base+" of", err)
 	}
-	if err := r.repo.ReplaceDir(ctx, r.dir, src.files); err != nil {
+	if err := r.repo.ReplaceDir(ctx, r.dir, pl.files); err != nil {
 		return r.gitErr("writing "+r.dir+" into", err)
 	}
 	commit, err := r.repo.Commit(ctx, message)
 	if err != nil {
 		return r.gitErr("committing to", err)
+	}
+	if commit != "" {
+		if err := r.checkCommit(ctx, commit, pl); err != nil {
+			return err
+		}
 	}
 	res.Commit = commit
 	// The branch already holds exactly this change on this base (a rerun):
@@ -764,16 +786,21 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		if !pl.changed() {
 			return "", nil
 		}
-		if err := r.guard(pl); err != nil {
+		if err := r.guard(pl, nil); err != nil {
 			return "", err
 		}
 		res.Body = r.body(src, pl)
-		if err := r.repo.ReplaceDir(ctx, r.dir, src.files); err != nil {
+		if err := r.repo.ReplaceDir(ctx, r.dir, pl.files); err != nil {
 			return "", r.gitErr("writing "+r.dir+" into", err)
 		}
 		commit, err := r.repo.Commit(ctx, message)
 		if err != nil {
 			return "", r.gitErr("committing to", err)
+		}
+		if commit != "" {
+			if err := r.checkCommit(ctx, commit, pl); err != nil {
+				return "", err
+			}
 		}
 		if r.opts.beforePush != nil && !r.opts.DryRun {
 			if err := r.opts.beforePush(ctx); err != nil {
@@ -860,7 +887,15 @@ func checkSource(ctx context.Context, root, from, to string, lock *render.Lock) 
 		Hint: fmt.Sprintf("check out %s first (git checkout %s), so that %s gets exactly what %s runs", want, want, to, from)}
 }
 
-// envPath is an env's folder in the manifests repository.
-func envPath(p *envconfig.Pipeline, env string) string {
-	return path.Clean(strings.ReplaceAll(p.Manifests.Path, "{env}", env))
+// envPath is an env's folder in the manifests repository. kiln.yaml's
+// loader checks it already; this check also covers a Pipeline built or
+// changed in code, since a folder outside the env's own would make promote
+// replace what is not its to replace.
+func envPath(p *envconfig.Pipeline, env string) (string, error) {
+	dir, err := envconfig.ManifestsDir(p.Manifests.Path, env)
+	if err != nil {
+		return "", &diag.Error{File: "kiln.yaml", Msg: err.Error(), Err: err,
+			Hint: "give each environment a folder of its own inside the repository, such as clusters/{env}"}
+	}
+	return dir, nil
 }

@@ -995,3 +995,74 @@ func TestKeepsFluxBootstrap(t *testing.T) {
 		t.Error("the PR body lists Flux's bootstrap files as a change")
 	}
 }
+
+// TestPushRetryKeepsNewBootstrap: `flux bootstrap` upgrades Flux between
+// kiln's commit and its push. The retry must start from the new tip's
+// flux/flux-system/, not write back the copy its first attempt read.
+func TestPushRetryKeepsNewBootstrap(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const comp = "clusters/dev/flux/flux-system/gotk-components.yaml"
+	gittest.Update(t, f.remote, "main", map[string]string{comp: "# flux v2.3.0\n"}, nil, "flux bootstrap v2.3.0")
+	opts := f.opts(t, "dev", &bytes.Buffer{})
+	upgraded := false
+	opts.beforePush = func(context.Context) error {
+		if !upgraded {
+			upgraded = true
+			gittest.Update(t, f.remote, "main", map[string]string{comp: "# flux v2.4.0\n"}, nil, "flux bootstrap v2.4.0")
+		}
+		return nil
+	}
+	res, err := promote(t, f, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Attempts != 2 {
+		t.Errorf("attempts = %d, want 2", res.Attempts)
+	}
+	if got := gittest.Files(t, f.remote, "main")[comp]; got != "# flux v2.4.0\n" {
+		t.Errorf("%s = %q after the promotion, want the concurrent upgrade kept", comp, got)
+	}
+}
+
+// TestEscapingManifestsPathRefused: a manifests.path that leaves the env's
+// folder, set in code where kiln.yaml's loader cannot see it, must not make
+// promote replace the repository.
+func TestEscapingManifestsPathRefused(t *testing.T) {
+	t.Parallel()
+	for _, pattern := range []string{"clusters/{env}/../..", "{env}/..", "/abs/{env}", "clusters/../../{env}"} {
+		t.Run(pattern, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			before := gittest.Git(t, f.remote, "rev-parse", "main")
+			p := f.pipeline(t)
+			p.Manifests.Path = pattern
+			opts := f.opts(t, "dev", &bytes.Buffer{})
+			opts.AllowMassDelete = true
+			_, err := Promote(context.Background(), p, opts)
+			if err == nil || !strings.Contains(err.Error(), "manifests.path") {
+				t.Errorf("error = %v, want one naming manifests.path", err)
+			}
+			if got := gittest.Git(t, f.remote, "rev-parse", "main"); got != before {
+				t.Errorf("main moved to %s", got)
+			}
+		})
+	}
+}
+
+// TestGuardCountsDeletionsOutsideTheFolder: the guard judges the files a
+// commit deletes anywhere in the repository; one outside the env's folder
+// is refused even with --allow-mass-delete.
+func TestGuardCountsDeletionsOutsideTheFolder(t *testing.T) {
+	t.Parallel()
+	r := &run{env: &envconfig.Environment{Name: "dev"}, dir: "clusters/dev", opts: Options{AllowMassDelete: true}}
+	pl := &plan{old: map[string][]byte{"apps/web/a.yaml": []byte("x")}}
+	err := r.guard(pl, []string{"clusters/dev/apps/web/a.yaml", "README.md", "clusters/devx/a.yaml"})
+	want := "promoting env dev would delete 2 files outside its folder clusters/dev: README.md, clusters/devx/a.yaml"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("guard = %v, want %q", err, want)
+	}
+	if err := r.guard(pl, []string{"clusters/dev/apps/web/a.yaml"}); err != nil {
+		t.Errorf("guard refused a deletion inside the folder: %v", err)
+	}
+}

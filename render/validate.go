@@ -62,6 +62,14 @@ func WriteEnv(out string, er *EnvResult) error {
 	return tree.Write(filepath.Join(out, er.Env), er.Files)
 }
 
+// KeepBootstrap returns files with the flux/flux-system/ files of old (the
+// env's tree being replaced) in place of any of its own: Flux's bootstrap
+// files, which kiln does not render and must never delete. Render and
+// promote keep them through this one function; neither argument changes.
+func KeepBootstrap(old, files map[string][]byte) map[string][]byte {
+	return tree.KeepBootstrap(old, files)
+}
+
 // ReadTree reads a tree written by WriteEnv (or any folder of regular
 // files) into memory: slash path relative to dir → content.
 func ReadTree(dir string) (map[string][]byte, error) {

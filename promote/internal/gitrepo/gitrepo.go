@@ -432,6 +432,22 @@ func (r *Repo) Commit(ctx context.Context, message string) (string, error) {
 	return r.RevParse(ctx, "HEAD")
 }
 
+// Deleted lists the files commit deletes from its first parent, anywhere in
+// the repository, as slash paths; none for a first commit.
+func (r *Repo) Deleted(ctx context.Context, commit string) ([]string, error) {
+	out, err := r.run(ctx, nil, "diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--name-only", "--diff-filter=D", commit)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, f := range strings.Split(string(out), "\x00") {
+		if f != "" {
+			files = append(files, f)
+		}
+	}
+	return files, nil
+}
+
 // CommitInfo is what a commit object says.
 type CommitInfo struct {
 	Tree    string
