@@ -118,6 +118,11 @@ type SourceRef struct {
 	Name string
 	// Namespace of the source; empty means the Kustomization's.
 	Namespace string
+	// OriginRevision states that the OCIRepository's artifacts record the
+	// manifests commit they were pushed from, which Flux then reports (and
+	// notification-controller posts statuses on) instead of the digest;
+	// without it an OCIRepository or Bucket cannot gate a promoteFrom.
+	OriginRevision bool
 }
 
 // Notifications configures the Flux Provider and Alert objects that report

@@ -163,7 +163,7 @@ manifests:
 flux:
   name: "{app}-{env}"
   namespace: flux
-  sourceRef: {kind: OCIRepository, name: fleet, namespace: flux-sources}
+  sourceRef: {kind: OCIRepository, name: fleet, namespace: flux-sources, originRevision: true}
   interval: 1h30m
   timeout: 90s
   prune: false
@@ -203,7 +203,7 @@ apps:
 		Environments: []Environment{{Name: "dev", Mode: "push", Config: "environments/development.yaml", Line: 4}},
 		KubeVersion:  "v1.30.2",
 		Manifests:    Manifests{Repo: "git@github.com:acme/fleet.git", GitHub: "acme/fleet", Branch: "release", Path: "fleet/{env}/apps"},
-		Flux: Flux{Name: "{app}-{env}", Namespace: "flux", SourceRef: SourceRef{Kind: "OCIRepository", Name: "fleet", Namespace: "flux-sources"},
+		Flux: Flux{Name: "{app}-{env}", Namespace: "flux", SourceRef: SourceRef{Kind: "OCIRepository", Name: "fleet", Namespace: "flux-sources", OriginRevision: true},
 			Interval: "1h30m", Timeout: "90s", Prune: false, Wait: true},
 		Notifications: &Notifications{SecretRef: "gh", Dispatch: "acme/app", Line: 18},
 		Apps: []App{

@@ -26,6 +26,8 @@ type decoder struct {
 	// merged counts the entries "<<" merge keys brought in, file-wide,
 	// against maxMerged.
 	merged int
+	// originLine is the line of flux.sourceRef.originRevision.
+	originLine int
 }
 
 // maxMerged bounds the work merge keys cause: nested merges of lists of

@@ -17,7 +17,7 @@ var (
 	environmentKeys  = []string{"name", "mode", "promoteFrom", "config"}
 	manifestsKeys    = []string{"repo", "github", "branch", "path"}
 	fluxKeys         = []string{"name", "namespace", "sourceRef", "interval", "timeout", "prune", "wait"}
-	sourceRefKeys    = []string{"kind", "name", "namespace"}
+	sourceRefKeys    = []string{"kind", "name", "namespace", "originRevision"}
 	notificationKeys = []string{"secretRef", "commitStatus", "dispatch"}
 	appKeys          = []string{"name", "namespace", "helm", "kustomize", "jsonnet", "yaml", "dependsOn", "flux"}
 	helmKeys         = []string{"chart", "repo", "version", "values"}
@@ -81,7 +81,41 @@ func (d *decoder) pipeline(n *yaml.Node) *Pipeline {
 		p.Notifications = d.notifications(v, p.Manifests.GitHub)
 	}
 	p.Apps = d.apps(f["apps"], top)
+	d.gateSource(p)
 	return p
+}
+
+// gateSource refuses a promoteFrom that can never pass its gate: the gate
+// reads commit statuses on the manifests commit, and notification-controller
+// posts them on the revision Flux reports for the source. A GitRepository's
+// revision is that commit. An OCIRepository's is its artifact's digest
+// unless the artifact records the commit it was pushed from (the
+// org.opencontainers.image.revision annotation, which Flux reports as the
+// origin revision, and the user states with originRevision: true). A
+// Bucket's is always a digest. GitHub refuses a status on a digest.
+func (d *decoder) gateSource(p *Pipeline) {
+	src := p.Flux.SourceRef
+	at := func() *yaml.Node { return &yaml.Node{Line: d.originLine} }
+	if src.OriginRevision && src.Kind != "OCIRepository" {
+		d.errAt(at(), fmt.Sprintf("flux.sourceRef.originRevision is for an OCIRepository, not a %s", src.Kind),
+			"remove originRevision: a GitRepository's revision is the commit already, and a Bucket has no origin revision")
+	}
+	if src.Kind == "GitRepository" || (src.Kind == "OCIRepository" && src.OriginRevision) {
+		return
+	}
+	for _, e := range p.Environments {
+		if e.PromoteFrom == "" {
+			continue
+		}
+		msg := fmt.Sprintf("environment %q promotes from %q, but flux.sourceRef.kind is %s: Flux reports its revision as a digest, "+
+			"GitHub refuses a commit status on it, and the promotion gate would never open", e.Name, e.PromoteFrom, src.Kind)
+		hint := "use a GitRepository for the manifests repository"
+		if src.Kind == "OCIRepository" {
+			hint = "push the artifact with the manifests commit (flux push artifact --revision=\"<branch>@sha1:<commit>\") " +
+				"and set flux.sourceRef.originRevision: true, or use a GitRepository"
+		}
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: e.Line, Msg: msg, Hint: hint})
+	}
 }
 
 func (d *decoder) environments(n, top *yaml.Node) []Environment {
@@ -318,6 +352,12 @@ func (d *decoder) flux(n *yaml.Node, fl *Flux) {
 			if v, present := sf["namespace"]; present {
 				if s, ok := d.str(v, "flux.sourceRef.namespace"); ok && d.dnsLabel(v, "flux.sourceRef.namespace", s) {
 					fl.SourceRef.Namespace = s
+				}
+			}
+			if v, present := sf["originRevision"]; present {
+				if b, ok := d.boolean(v, "flux.sourceRef.originRevision"); ok {
+					fl.SourceRef.OriginRevision = b
+					d.originLine = line(v)
 				}
 			}
 		}

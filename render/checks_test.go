@@ -140,6 +140,35 @@ apps:
       healthCheckExprs:
         - {apiVersion: example.com/v1, kind: Widget, current: "status.ready == true"}
 `,
+		"web/service.yaml": `apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+`,
+		"web/widget-crd.yaml": `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+`,
+		"web/widget.yaml": `apiVersion: example.com/v1
+kind: Widget
+metadata: {name: web}
+spec: {size: 1}
+`,
 		"web/deploy.yaml": `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -180,6 +209,7 @@ spec:
   - apiVersion: v1
     kind: Service
     name: web
+    namespace: shop
   interval: 5m0s
   path: ./clusters/dev/apps/web
   prune: true

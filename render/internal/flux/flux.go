@@ -13,7 +13,10 @@ package flux
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -113,6 +116,14 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 		obj.Spec.Timeout = &metav1.Duration{Duration: t}
 	}
 	obj.Spec.DependsOn = dependencies(k.DependsOn, k.Namespace)
+	checks, err := completeHealthChecks(k.Objects, k.HealthChecks)
+	if err != nil {
+		return nil, err
+	}
+	exprChecks, err := exprTargets(k.Objects, k.HealthCheckExprs)
+	if err != nil {
+		return nil, err
+	}
 	if !k.Wait {
 		var hc []meta.NamespacedObjectKindReference
 		seen := map[string]bool{}
@@ -129,7 +140,10 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 				add(o)
 			}
 		}
-		for _, o := range k.HealthChecks {
+		for _, o := range checks {
+			add(o)
+		}
+		for _, o := range exprChecks {
 			add(o)
 		}
 		sort.Slice(hc, func(i, j int) bool {
@@ -154,6 +168,80 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 		})
 	}
 	return obj, nil
+}
+
+// completeHealthChecks fills in the apiVersion and namespace of health
+// checks written without them, from the app's object of that kind and
+// name. kustomize-controller would default a missing apiVersion to apps/v1
+// and leave the namespace empty, so such a check would wait for an object
+// that does not exist and never pass. A check that names both is kept as
+// written: it may watch an object another app or tool applies.
+func completeHealthChecks(objects, checks []Ref) ([]Ref, error) {
+	out := make([]Ref, 0, len(checks))
+	for i, hc := range checks {
+		if hc.APIVersion != "" && hc.Namespace != "" {
+			out = append(out, hc)
+			continue
+		}
+		var found []Ref
+		for _, o := range objects {
+			if o.Kind == hc.Kind && o.Name == hc.Name &&
+				(hc.APIVersion == "" || hc.APIVersion == o.APIVersion) &&
+				(hc.Namespace == "" || hc.Namespace == o.Namespace) {
+				found = append(found, o)
+			}
+		}
+		where := fmt.Sprintf("flux.healthChecks[%d] (%s %s)", i, hc.Kind, hc.Name)
+		switch len(found) {
+		case 1:
+			out = append(out, found[0])
+		case 0:
+			return nil, &diag.Error{File: "kiln.yaml",
+				Msg:  where + " matches no object of the app, so Flux could not know its apiVersion and namespace and the check would never pass",
+				Hint: "check the kind and name against the app's rendered objects, or give apiVersion and namespace for an object the app does not apply"}
+		default:
+			var alts []string
+			for _, o := range found {
+				alts = append(alts, o.APIVersion+" in namespace "+orNone(o.Namespace))
+			}
+			return nil, &diag.Error{File: "kiln.yaml",
+				Msg:  where + " matches " + fmt.Sprint(len(found)) + " objects of the app (" + strings.Join(alts, "; ") + ")",
+				Hint: "give apiVersion and namespace to say which one"}
+		}
+	}
+	return out, nil
+}
+
+// exprTargets returns the app's objects that healthCheckExprs apply to.
+// kustomize-controller evaluates the expressions only on objects it
+// already health-checks (all of them with wait, else spec.healthChecks),
+// so without these a failing custom resource would not block the gate.
+// An expression for a kind the app has none of is an error: it would
+// check nothing.
+func exprTargets(objects []Ref, exprs []Expr) ([]Ref, error) {
+	var out []Ref
+	for i, e := range exprs {
+		n := 0
+		for _, o := range objects {
+			if o.APIVersion == e.APIVersion && o.Kind == e.Kind {
+				out = append(out, o)
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, &diag.Error{File: "kiln.yaml",
+				Msg:  fmt.Sprintf("flux.healthCheckExprs[%d] (%s %s) matches no object of the app, so it would check nothing", i, e.APIVersion, e.Kind),
+				Hint: "check apiVersion and kind against the app's rendered custom resources, or remove the expression"}
+		}
+	}
+	return out, nil
+}
+
+func orNone(ns string) string {
+	if ns == "" {
+		return "(none)"
+	}
+	return ns
 }
 
 // dependencies turns refs into Flux dependsOn entries, sorted by name then

@@ -1,6 +1,7 @@
 package flux
 
 import (
+	"strings"
 	"testing"
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
@@ -88,5 +89,81 @@ spec:
 	}
 	if _, err := Build(Kustomization{Interval: "ten minutes"}); err == nil {
 		t.Error("Build accepted a bad interval")
+	}
+}
+
+// TestHealthChecks: health checks written without apiVersion or namespace
+// get them from the app's object, and healthCheckExprs add the app's
+// objects of their kind to healthChecks, since kustomize-controller only
+// evaluates expressions on objects it already health-checks.
+func TestHealthChecks(t *testing.T) {
+	t.Parallel()
+	k := Kustomization{
+		Name: "shop", Namespace: "flux-system", App: "shop", Env: "dev",
+		Path:      "./clusters/dev/apps/shop",
+		SourceRef: Ref{Kind: "GitRepository", Name: "flux-system"},
+		Interval:  "10m", Timeout: "5m", Prune: true,
+		Objects: []Ref{
+			{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"},
+			{APIVersion: "batch/v1", Kind: "Job", Name: "migrate", Namespace: "shop"},
+			{APIVersion: "v1", Kind: "Namespace", Name: "shop"},
+			{APIVersion: "cert-manager.io/v1", Kind: "Certificate", Name: "web-tls", Namespace: "shop"},
+			{APIVersion: "cert-manager.io/v1", Kind: "Certificate", Name: "api-tls", Namespace: "shop"},
+		},
+		HealthChecks: []Ref{
+			{Kind: "Job", Name: "migrate"},                      // neither
+			{APIVersion: "v1", Kind: "Namespace", Name: "shop"}, // cluster-scoped
+			{Kind: "Deployment", Name: "web", Namespace: "shop"},
+			{APIVersion: "apps/v1", Kind: "Deployment", Name: "elsewhere", Namespace: "other"}, // kept as written
+		},
+		HealthCheckExprs: []Expr{{APIVersion: "cert-manager.io/v1", Kind: "Certificate",
+			Current: "status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'True')",
+			Failed:  "status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'False')"}},
+	}
+	obj, err := Build(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "kustomization-healthchecks.yaml", data)
+	var back kustomizev1.Kustomization
+	if err := yaml.UnmarshalStrict(data, &back); err != nil {
+		t.Fatalf("strict decode: %v", err)
+	}
+	for _, hc := range back.Spec.HealthChecks {
+		if hc.APIVersion == "" || (hc.Namespace == "" && hc.Kind != "Namespace") {
+			t.Errorf("health check %+v lacks apiVersion or namespace", hc)
+		}
+	}
+
+	for _, tt := range []struct {
+		name   string
+		change func(k *Kustomization)
+		want   string
+	}{
+		{"no such object", func(k *Kustomization) { k.HealthChecks = []Ref{{Kind: "Deployment", Name: "wbe"}} },
+			"kiln.yaml: flux.healthChecks[0] (Deployment wbe) matches no object of the app"},
+		{"ambiguous", func(k *Kustomization) {
+			k.Objects = append(k.Objects, Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "canary"})
+			k.HealthChecks = []Ref{{Kind: "Deployment", Name: "web"}}
+		}, "kiln.yaml: flux.healthChecks[0] (Deployment web) matches 2 objects of the app (apps/v1 in namespace shop; apps/v1 in namespace canary)"},
+		{"expression for no object", func(k *Kustomization) {
+			k.HealthChecks = nil
+			k.HealthCheckExprs = []Expr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "true"}}
+		}, "kiln.yaml: flux.healthCheckExprs[0] (example.com/v1 Widget) matches no object of the app"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			k := k
+			k.Objects = append([]Ref(nil), k.Objects...)
+			tt.change(&k)
+			_, err := Build(k)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("error = %v\nwant it to start with %s", err, tt.want)
+			}
+		})
 	}
 }
