@@ -1,0 +1,248 @@
+package promote
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// VerifyOptions configure Verify.
+type VerifyOptions struct {
+	// Env is the environment whose folder is verified.
+	Env string
+	// Against is the env folder to verify, as DiffOptions.Against: "" for
+	// manifests.repo at manifests.branch, DIR, GIT-URL#REF or PATH#REF (a
+	// pull request's head, for example).
+	Against string
+	// LookupEnv reads the env's secret vars, as render.Options.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// CacheDir holds downloaded remote Helm charts (render.Options.CacheDir).
+	CacheDir string
+	// Version is this kiln's version, to say when the lock names another.
+	Version string
+	// Token authenticates git over HTTPS.
+	Token string
+	// GitEnv is the environment git runs with (see Options.GitEnv).
+	GitEnv []string
+	// WorkDir is where temporary clones and the worktree go; "" means
+	// os.TempDir().
+	WorkDir string
+	// Log receives progress lines; nil discards them.
+	Log io.Writer
+}
+
+// VerifyResult says whether an env folder is exactly what kiln renders
+// from the source commit and images its kiln.lock.json names.
+type VerifyResult struct {
+	// Env is the environment verified.
+	Env string `json:"env"`
+	// Against says which folder was verified, for people.
+	Against string `json:"against"`
+	// SourceCommit is the code repository's commit the lock names, which
+	// was rendered again.
+	SourceCommit string `json:"sourceCommit"`
+	// KilnVersion is the kiln version the lock names.
+	KilnVersion string `json:"kilnVersion"`
+	// Equal is true when every file is byte for byte what kiln renders
+	// and none is unverifiable.
+	Equal bool `json:"equal"`
+	// Files are the files that differ: added means the render has a file
+	// the folder lacks.
+	Files []FileChange `json:"files"`
+	// Unverifiable are SOPS-encrypted files whose bytes differ: their
+	// ciphertext changes with every encryption and kiln cannot decrypt
+	// them here, so it cannot tell whether the plaintext is the same.
+	Unverifiable []string `json:"unverifiable"`
+}
+
+// Verify renders the source commit named by the env's kiln.lock.json again,
+// with the lock's images, in a temporary git worktree of the code
+// repository that holds p (the user's own working tree is not touched, and
+// its uncommitted changes play no part), and compares the result with the
+// env's folder byte for byte. Errors mean it could not verify.
+func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*VerifyResult, error) {
+	env, err := p.Env(opts.Env)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{p: p, env: env, base: p.Manifests.Branch, log: opts.Log,
+		opts: Options{Token: opts.Token, GitEnv: opts.GitEnv, WorkDir: opts.WorkDir, Log: opts.Log}}
+	if r.log == nil {
+		r.log = io.Discard
+	}
+	if r.dir, err = envPath(p, env.Name); err != nil {
+		return nil, err
+	}
+	defer r.cleanup()
+	old, against, err := r.against(ctx, opts.Against)
+	if err != nil {
+		return nil, err
+	}
+	data, ok := old["kiln.lock.json"]
+	if !ok {
+		return nil, &diag.Error{File: against, Msg: "no kiln.lock.json: this folder was not written by kiln, so there is nothing to verify it against",
+			Hint: "check --against and manifests.path"}
+	}
+	lock, err := render.ParseLock(data)
+	if err != nil {
+		return nil, &diag.Error{File: against + "/kiln.lock.json", Msg: err.Error(), Err: err}
+	}
+	commit := lock.Source.Commit
+	if commit == "" {
+		return nil, &diag.Error{File: against + "/kiln.lock.json", Msg: "the lock names no source commit, so there is nothing to render again",
+			Hint: "promote the env from a git checkout of the code repository"}
+	}
+	res := &VerifyResult{Env: env.Name, Against: against, SourceCommit: commit, KilnVersion: lock.KilnVersion,
+		Files: []FileChange{}, Unverifiable: []string{}}
+	if opts.Version != "" && lock.KilnVersion != opts.Version {
+		fmt.Fprintf(r.log, "note: the lock was written by kiln %s, this is kiln %s; a difference may come from that\n", lock.KilnVersion, opts.Version)
+	}
+
+	wt, cleanup, err := worktree(ctx, p.Root, commit, opts.WorkDir, opts.GitEnv)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	cfg, err := configAt(ctx, p, wt, opts.GitEnv)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(r.log, "rendering env %s at %s with the lock's images\n", env.Name, short(commit))
+	p2, err := envconfig.Load(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("kiln.yaml at %s: %w", short(commit), err)
+	}
+	renderer, err := render.New(p2, render.Options{
+		Version:   lock.KilnVersion,
+		Source:    lock.Source,
+		Images:    render.Images{Given: lock.Images},
+		LookupEnv: opts.LookupEnv,
+		CacheDir:  opts.CacheDir,
+		Log:       r.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	results, err := renderer.Render(ctx, []string{env.Name})
+	if err != nil {
+		return nil, err
+	}
+	er := results[0]
+	if er.Err != nil {
+		return nil, &RenderError{Env: env.Name, Err: er.Err}
+	}
+	files := render.KeepBootstrap(old, er.Files)
+	for _, c := range treediff.Trees(old, files) {
+		if c.Op == treediff.Changed && (sopsEncrypted(c.Old) || sopsEncrypted(c.New)) {
+			res.Unverifiable = append(res.Unverifiable, c.Path)
+			continue
+		}
+		res.Files = append(res.Files, FileChange{Path: c.Path, Op: c.Op, App: c.App, Object: c.Object})
+	}
+	res.Equal = len(res.Files) == 0 && len(res.Unverifiable) == 0
+	return res, nil
+}
+
+// sopsEncrypted reports whether a YAML file holds a SOPS-encrypted
+// document: one with a top-level sops: key.
+func sopsEncrypted(data []byte) bool {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc map[string]any
+		if err := dec.Decode(&doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				return false
+			}
+			// Not a mapping (or not YAML): not a SOPS document, but
+			// later documents may be.
+			if _, ok := err.(*yaml.TypeError); ok {
+				continue
+			}
+			return false
+		}
+		if _, ok := doc["sops"]; ok {
+			return true
+		}
+	}
+}
+
+// worktree checks commit out into a new detached worktree of the git
+// repository holding dir, in a temporary folder, and returns its top
+// folder and a function that removes it. The user's working tree, index
+// and HEAD stay as they are; hooks do not run.
+func worktree(ctx context.Context, dir, commit, workDir string, env []string) (string, func(), error) {
+	top, err := gitOut(ctx, dir, env, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return "", nil, &diag.Error{File: dir, Msg: "not a git checkout of the code repository: " + err.Error(), Err: err,
+			Hint: "run kiln verify inside a clone of the code repository"}
+	}
+	if _, err := gitOut(ctx, top, env, "cat-file", "-e", commit+"^{commit}"); err != nil {
+		return "", nil, &diag.Error{File: top, Msg: fmt.Sprintf("the source commit %s that the lock names is not in this repository", commit),
+			Hint: "fetch it (git fetch origin " + commit + "; in GitHub Actions, actions/checkout with fetch-depth: 0)"}
+	}
+	tmp, err := os.MkdirTemp(workDir, "kiln-verify-")
+	if err != nil {
+		return "", nil, err
+	}
+	wt := filepath.Join(tmp, "src")
+	cleanup := func() {
+		// A fresh context: the worktree's bookkeeping in the user's
+		// repository must go even when ctx was cancelled.
+		_, _ = gitOut(context.Background(), top, env, "worktree", "remove", "--force", wt)
+		_, _ = gitOut(context.Background(), top, env, "worktree", "prune")
+		os.RemoveAll(tmp)
+	}
+	if _, err := gitOut(ctx, top, env, "-c", "core.hooksPath="+os.DevNull, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("checking out %s in a temporary worktree: %w", short(commit), err)
+	}
+	return wt, cleanup, nil
+}
+
+// configAt is the path of p's kiln.yaml inside the worktree wt.
+func configAt(ctx context.Context, p *envconfig.Pipeline, wt string, env []string) (string, error) {
+	top, err := gitOut(ctx, p.Root, env, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return "", err
+	}
+	if top, err = filepath.EvalSymlinks(top); err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(top, p.Root)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("kiln.yaml's folder %s is outside its git repository %s", p.Root, top)
+	}
+	return filepath.Join(wt, rel, filepath.Base(p.File)), nil
+}
+
+// gitOut runs git in dir with env (the process's when nil) and returns
+// its trimmed stdout, or an error with its stderr.
+func gitOut(ctx context.Context, dir string, env []string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	if env != nil {
+		cmd.Env = env
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			return "", err
+		}
+		return "", fmt.Errorf("git %s: %s", args[0], msg)
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}
