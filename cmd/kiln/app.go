@@ -81,6 +81,7 @@ func newApp(stdout, stderr io.Writer, lookup env, version string) *cli.App {
 			graphCommand(stdout, stderr, lookup, version),
 			diffCommand(stdout, stderr, lookup, version),
 			promoteCommand(stdout, stderr, lookup, version),
+			verifyCommand(stdout, stderr, lookup, version),
 			versionCommand(stdout, version),
 		},
 		Action: func(c *cli.Context) error {
@@ -126,6 +127,10 @@ func report(stderr io.Writer, err error) int {
 	var ge *gateError
 	if errors.As(err, &ge) {
 		code = exitGate
+	}
+	var te *troubleError
+	if errors.As(err, &te) {
+		code = exitUsage // diff(1)'s "trouble"
 	}
 	var s silent
 	if errors.As(err, &s) {

@@ -378,7 +378,7 @@ spec:
 			name:       "unknown command",
 			inputs:     map[string]string{"command": "deploy"},
 			wantCode:   2,
-			wantStderr: []string{`::error title=kiln action::input command is "deploy"; use render, diff, validate, graph or promote`},
+			wantStderr: []string{`::error title=kiln action::input command is "deploy"; use render, diff, validate, graph, promote or verify`},
 		},
 		{
 			name:       "from without to",
@@ -601,7 +601,7 @@ func TestWorkflows(t *testing.T) {
 	for _, f := range files {
 		names = append(names, filepath.Base(f))
 	}
-	if diff := cmp.Diff([]string{"ci.yml", "preview.yml", "promote.yml"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"ci.yml", "preview.yml", "promote.yml", "verify.yml"}, names); diff != "" {
 		t.Errorf("example workflows (-want +got):\n%s", diff)
 	}
 	for _, f := range files {

@@ -5,7 +5,7 @@
 # job summary and step outputs (internal/ghactions).
 #
 # Environment:
-#   INPUT_COMMAND  render | diff | validate | graph | promote (required)
+#   INPUT_COMMAND  render | diff | validate | graph | promote | verify (required)
 #   INPUT_ENV      env names separated by commas, blanks or newlines
 #   INPUT_FROM, INPUT_TO   promote --from/--to
 #   INPUT_IMAGES   a JSON file, or inline JSON when it starts with [ or {
@@ -28,9 +28,9 @@ tmp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
 
 command="${INPUT_COMMAND:-}"
 case "$command" in
-render | diff | validate | graph | promote) ;;
-"") fail "input command is required: render, diff, validate, graph or promote" ;;
-*) fail "input command is \"$command\"; use render, diff, validate, graph or promote" ;;
+render | diff | validate | graph | promote | verify) ;;
+"") fail "input command is required: render, diff, validate, graph, promote or verify" ;;
+*) fail "input command is \"$command\"; use render, diff, validate, graph, promote or verify" ;;
 esac
 
 # --- kiln itself -----------------------------------------------------------
@@ -71,8 +71,8 @@ if [[ -n "$from" || -n "$to" ]]; then
 	[[ ${#envs[@]} -eq 0 ]] || fail "give input env or inputs from and to, not both"
 	flags+=(--from "$from" --to "$to")
 fi
-if [[ "$command" == promote && ${#envs[@]} -gt 1 ]]; then
-	fail "promote takes one env, not \"${INPUT_ENV}\""
+if [[ ( "$command" == promote || "$command" == verify ) && ${#envs[@]} -gt 1 ]]; then
+	fail "$command takes one env, not \"${INPUT_ENV}\""
 fi
 for e in ${envs[@]+"${envs[@]}"}; do
 	flags+=(--env "$e")

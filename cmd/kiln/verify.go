@@ -1,0 +1,86 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kiln-gitops/kiln/promote"
+)
+
+// verifyCommand is kiln verify: does an env folder come from the source
+// commit its lock names? Exit codes follow diff(1): 0 equal, 1 different,
+// 2 trouble (it could not verify).
+func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
+	return &cli.Command{
+		Name:  "verify",
+		Usage: "render the source commit and images an env's kiln.lock.json names again, and compare with the env folder byte for byte",
+		Flags: []cli.Flag{
+			configFlag(),
+			&cli.StringFlag{Name: "env", Usage: "environment to verify", EnvVars: kilnEnv("env")},
+			&cli.StringFlag{Name: "against", Usage: "DIR (holding DIR/<env>, like --out), or GIT-URL#REF / PATH#REF of a manifests repository, such as a pull request's head (default: manifests.repo at manifests.branch)", EnvVars: kilnEnv("against")},
+			&cli.StringFlag{Name: "cache-dir", Usage: "where remote charts are cached (default: the user cache folder)", EnvVars: kilnEnv("cache-dir")},
+			tokenFlag(),
+			outputFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.String("env") == "" {
+				return usagef("give the env to verify with --env")
+			}
+			if c.Args().Present() {
+				return usagef("unexpected argument %q", c.Args().First())
+			}
+			p, _, ropts, err := renderSetup(c, lookup, version)
+			if err != nil {
+				return &troubleError{err}
+			}
+			res, err := promote.Verify(c.Context, p, promote.VerifyOptions{
+				Env: c.String("env"), Against: c.String("against"),
+				LookupEnv: lookup, CacheDir: ropts.CacheDir, Version: version,
+				Token: token(c, lookup), GitEnv: gitEnv(lookup), Log: prefixed(stderr),
+			})
+			if err != nil {
+				return &troubleError{promoteErr(err)}
+			}
+			if c.String("output") == "json" {
+				if err := writeJSON(stdout, res); err != nil {
+					return err
+				}
+			} else {
+				for _, f := range res.Files {
+					fmt.Fprintf(stdout, "%s %s\n", f.Op, f.Path)
+				}
+				for _, f := range res.Unverifiable {
+					fmt.Fprintf(stdout, "unverifiable %s\n", f)
+				}
+				printVerify(stderr, res)
+			}
+			if !res.Equal {
+				return silent{errors.New("the env folder is not what its source commit renders")}
+			}
+			return nil
+		},
+	}
+}
+
+func printVerify(w io.Writer, res *promote.VerifyResult) {
+	switch {
+	case res.Equal:
+		fmt.Fprintf(w, "env %s: %s is exactly what %s renders with the lock's images\n", res.Env, res.Against, res.SourceCommit)
+	default:
+		fmt.Fprintf(w, "env %s: %s is not what %s renders with the lock's images: %d files differ", res.Env, res.Against, res.SourceCommit, len(res.Files))
+		if n := len(res.Unverifiable); n > 0 {
+			fmt.Fprintf(w, ", %d SOPS-encrypted files differ and cannot be decrypted here to compare", n)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// troubleError is a command that could not do its job, as opposed to one
+// that found differences: exit code 2, as diff(1) has it.
+type troubleError struct{ err error }
+
+func (e *troubleError) Error() string { return e.err.Error() }
+func (e *troubleError) Unwrap() error { return e.err }
