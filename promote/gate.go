@@ -89,10 +89,10 @@ func (e *GateError) Error() string {
 	}
 	var parts []string
 	if len(pending) > 0 {
-		parts = append(parts, "pending: "+strings.Join(pending, ", "))
+		parts = append(parts, "pending: "+list(pending))
 	}
 	if len(none) > 0 {
-		parts = append(parts, "no status yet: "+strings.Join(none, ", "))
+		parts = append(parts, "no status yet: "+list(none))
 	}
 	fmt.Fprintf(&b, " (%s)", strings.Join(parts, "; "))
 	if e.Waited > 0 {
@@ -120,7 +120,18 @@ func names(apps []GateApp) string {
 	for i, a := range apps {
 		n[i] = a.App
 	}
-	return strings.Join(n, ", ")
+	return list(n)
+}
+
+// maxListed bounds how many app names one list in a message shows: with
+// hundreds of apps the message would drown the point.
+const maxListed = 20
+
+func list(names []string) string {
+	if len(names) <= maxListed {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxListed], ", "), len(names)-maxListed)
 }
 
 // judged is what the gate found healthy: the previous env's lock on the

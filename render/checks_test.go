@@ -299,3 +299,56 @@ func TestFluxObjectsDecodeStrictly(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusScaleWarning: more commit-status contexts on one manifests
+// commit than notification-controller's duplicate check sees (50) is a
+// warning naming the numbers.
+func TestStatusScaleWarning(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		apps int
+		want bool
+	}{{25, false}, {26, true}} {
+		dir := t.TempDir()
+		var b strings.Builder
+		b.WriteString("apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}, {name: prod, promoteFrom: dev}]\n")
+		b.WriteString("manifests: {repo: https://github.com/acme/manifests.git}\nnotifications: {secretRef: github-token, commitStatus: true}\napps:\n")
+		files := map[string]string{"envs/dev.yaml": "vars: {}\n", "envs/prod.yaml": "vars: {}\n"}
+		for i := range tc.apps {
+			app := fmt.Sprintf("app%02d", i)
+			fmt.Fprintf(&b, "  - {name: %s, namespace: shop, yaml: apps/%s}\n", app, app)
+			files["apps/"+app+"/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + app + "}\n"
+		}
+		files["kiln.yaml"] = b.String()
+		for name, content := range files {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := render.New(p, checkOptions(false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := r.Render(context.Background(), []string{"dev"})
+		if err != nil || results[0].Err != nil {
+			t.Fatalf("render: %v %v", err, results[0].Err)
+		}
+		got := false
+		for _, w := range results[0].Warnings {
+			if strings.Contains(w.String(), "2 envs = 52 status contexts on one manifests commit") && strings.Contains(w.String(), "(about 6.9 days at flux.interval 10m)") {
+				got = true
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%d apps: warnings %v, want the scale warning: %v", tc.apps, results[0].Warnings, tc.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -339,6 +340,9 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		warns = append(warns, diag.Warning{Msg: fmt.Sprintf("image %s is used by no app in env %s", repo, env),
 			Hint: "check the repository name; kiln matches images by their normalised repository"})
 	}
+	if w, ok := statusScaleWarning(r.p); ok {
+		warns = append(warns, w)
+	}
 	if len(errs) == 0 {
 		errs = append(errs, r.checkEnv(res, runs, &warns)...)
 	}
@@ -402,4 +406,43 @@ func redactErr(rd *redact.Redactor, err error) error {
 		out = append(out, &diag.Error{Msg: rd.String(msg)})
 	}
 	return errors.Join(out...)
+}
+
+// fluxStatusWindow is how many of a commit's newest statuses
+// notification-controller's github provider reads before posting one (the
+// first page, per_page 50): a repeat of the same state is skipped only when
+// the context's latest status is among them.
+const fluxStatusWindow = 50
+
+// maxStatusesPerContext is GitHub's limit of statuses per commit and
+// context; GitHub refuses more with a validation error.
+const maxStatusesPerContext = 1000
+
+// statusScaleWarning warns when more commit-status contexts than
+// notification-controller's duplicate check can see share one manifests
+// commit (every env's statuses land on the same commit). kustomize-controller
+// reports a successful reconcile on every interval; past the window each
+// report is posted again, and after maxStatusesPerContext on an unchanged
+// commit GitHub takes no more, failures included (docs/flux.md).
+func statusScaleWarning(p *envconfig.Pipeline) (diag.Warning, bool) {
+	nt := p.Notifications
+	if nt == nil || !nt.CommitStatus {
+		return diag.Warning{}, false
+	}
+	contexts := len(p.Apps) * len(p.Environments)
+	if contexts <= fluxStatusWindow {
+		return diag.Warning{}, false
+	}
+	after := "1000 intervals"
+	if d, err := time.ParseDuration(p.Flux.Interval); err == nil {
+		after = "about " + (time.Duration(maxStatusesPerContext) * d).Round(time.Minute).String()
+		if total := time.Duration(maxStatusesPerContext) * d; total >= 48*time.Hour {
+			after = fmt.Sprintf("about %.1f days", total.Hours()/24)
+		}
+	}
+	return diag.Warning{File: "kiln.yaml", Line: nt.Line,
+		Msg: fmt.Sprintf("notifications.commitStatus: %d apps × %d envs = %d status contexts on one manifests commit, more than the %d newest statuses notification-controller checks for repeats: "+
+			"Flux posts every context again on every interval, and after %d on an unchanged commit (%s at flux.interval %s) GitHub refuses the next, failures included",
+			len(p.Apps), len(p.Environments), contexts, fluxStatusWindow, maxStatusesPerContext, after, p.Flux.Interval),
+		Hint: "see \"Statuses at scale\" in docs/flux.md: keep the manifests branch moving (any commit starts afresh), lengthen flux.interval, or split environments across manifests repositories"}, true
 }

@@ -362,7 +362,29 @@ func statusOf(e statusEntry) statusJSON {
 	return statusJSON{ID: e.id, State: e.State, Description: e.Description, Context: e.Context, CreatedAt: e.when, UpdatedAt: e.when}
 }
 
+// MaxStatuses is GitHub's limit of statuses per commit and context: "there
+// is a limit of 1000 statuses per sha and context within a repository.
+// Attempts to create more than 1000 statuses will result in a validation
+// error." (REST API, create a commit status).
+const MaxStatuses = 1000
+
+// listStatuses answers GET commits/{ref}/statuses: every status of the
+// ref, newest first, paginated (per_page at most 100), as GitHub does.
+func (s *Server) listStatuses(r *http.Request, rs *repoState, ref string) (int, any) {
+	all := rs.statuses[ref]
+	out := make([]statusJSON, 0, len(all))
+	for i := len(all) - 1; i >= 0; i-- {
+		out = append(out, statusOf(all[i]))
+	}
+	return http.StatusOK, paginate(r, out)
+}
+
+// combinedStatus answers GET commits/{ref}/status, the latest status per
+// context paginated like any list, and commits/{ref}/statuses.
 func (s *Server) combinedStatus(r *http.Request, rs *repoState) (int, any) {
+	if ref, ok := strings.CutSuffix(r.PathValue("ref"), "/statuses"); ok && ref != "" {
+		return s.listStatuses(r, rs, ref)
+	}
 	ref, ok := strings.CutSuffix(r.PathValue("ref"), "/status")
 	if !ok || ref == "" {
 		return http.StatusNotFound, notFound
@@ -420,6 +442,16 @@ func (s *Server) createStatus(r *http.Request, rs *repoState) (int, any) {
 	}
 	if in.Context == "" {
 		in.Context = "default"
+	}
+	n := 0
+	for _, e := range rs.statuses[r.PathValue("sha")] {
+		if e.Context == in.Context {
+			n++
+		}
+	}
+	if n >= MaxStatuses {
+		return http.StatusUnprocessableEntity, validationFailed("https://docs.github.com/rest/commits/statuses#create-a-commit-status",
+			fieldError{Resource: "Status", Code: "custom", Message: "This SHA and context has reached the maximum number of statuses."})
 	}
 	e := s.addStatus(rs, r.PathValue("sha"), Status{Context: in.Context, State: in.State, Description: in.Description})
 	return http.StatusCreated, statusOf(e)

@@ -24,7 +24,7 @@ const (
 	RouteAddLabels      = "issues.labels.add"
 	RouteCreateComment  = "issues.comments.create"
 	RouteListComments   = "issues.comments.list"
-	RouteCombinedStatus = "commits.status"
+	RouteCombinedStatus = "commits.status" // also GET commits/{ref}/statuses
 	RouteCreateStatus   = "statuses.create"
 )
 

@@ -2,6 +2,7 @@ package ghfake
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -114,5 +115,44 @@ func TestFaultsAndPages(t *testing.T) {
 	}
 	if d := cmp.Diff([]int{403, 502, 200}, got); d != "" {
 		t.Errorf("request log (-want +got):\n%s", d)
+	}
+}
+
+// TestStatusLimits: the combined status pages at most 100 contexts, the
+// list of statuses is newest first, and a commit takes at most
+// MaxStatuses statuses per context, as on GitHub.
+func TestStatusLimits(t *testing.T) {
+	t.Parallel()
+	s := New(t, "tok")
+	for i := range 150 {
+		s.SetStatus("a", "b", "abc", Status{Context: fmt.Sprintf("c%03d", i), State: "success"})
+	}
+	code, h, body := do(t, s, "GET", "repos/a/b/commits/abc/status?per_page=500", "Bearer tok", "")
+	var cs struct {
+		TotalCount int `json:"total_count"`
+		Statuses   []struct{ Context string }
+	}
+	if err := json.Unmarshal([]byte(body), &cs); err != nil {
+		t.Fatal(err)
+	}
+	if code != 200 || cs.TotalCount != 150 || len(cs.Statuses) != 100 || !strings.Contains(h.Get("Link"), `rel="next"`) {
+		t.Errorf("combined: %d, total %d, %d on the page, Link %q; want 150, 100 and a next page", code, cs.TotalCount, len(cs.Statuses), h.Get("Link"))
+	}
+	code, _, body = do(t, s, "GET", "repos/a/b/commits/abc/statuses?per_page=2", "Bearer tok", "")
+	if code != 200 || !strings.HasPrefix(body, `[{"id":150,`) {
+		t.Errorf("list: %d %s, want the newest first", code, body)
+	}
+
+	for i := range MaxStatuses {
+		if code, _, body := do(t, s, "POST", "repos/a/b/statuses/abc", "Bearer tok", `{"state":"success","context":"x"}`); code != 201 {
+			t.Fatalf("status %d: %d %s", i+1, code, body)
+		}
+	}
+	code, _, body = do(t, s, "POST", "repos/a/b/statuses/abc", "Bearer tok", `{"state":"failure","context":"x"}`)
+	if code != 422 || !strings.Contains(body, "This SHA and context has reached the maximum number of statuses.") {
+		t.Errorf("status %d: %d %s, want 422", MaxStatuses+1, code, body)
+	}
+	if code, _, _ := do(t, s, "POST", "repos/a/b/statuses/abc", "Bearer tok", `{"state":"failure","context":"y"}`); code != 201 {
+		t.Errorf("another context: %d, want 201", code)
 	}
 }
