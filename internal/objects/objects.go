@@ -8,6 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -63,10 +67,10 @@ func Parse(data []byte, file string, lineOffset int) ([]templates.Object, error)
 // Check makes sure rn is a Kubernetes object (apiVersion, kind and a
 // metadata.name) and expands a v1 List into its items.
 func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
-	kind := rn.GetKind()
-	if rn.GetApiVersion() == "" || kind == "" {
-		return nil, &diag.Error{File: file, Line: line, Msg: "object has no apiVersion or kind", Hint: "every document must be a Kubernetes object with apiVersion and kind"}
+	if err := typeMeta(rn, file, line); err != nil {
+		return nil, err
 	}
+	kind := rn.GetKind()
 	if kind == "List" && rn.GetApiVersion() == "v1" {
 		items, err := rn.Pipe(kyaml.Lookup("items"))
 		if err != nil || items == nil {
@@ -90,6 +94,79 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 		return nil, &diag.Error{File: file, Line: line, Object: diag.Object{Kind: kind}, Msg: "object has no metadata.name", Hint: "set metadata.name"}
 	}
 	return []templates.Object{{Node: rn, File: file, Line: line}}, nil
+}
+
+// typeMeta checks apiVersion and kind as the API server reads them: both
+// strings (a YAML number or null is not, though kyaml would read its text),
+// the apiVersion a "group/version" or "version" whose version is a DNS-1035
+// label and whose group a DNS-1123 subdomain, and the kind a name a
+// CustomResourceDefinition could define (its lowercase a DNS-1035 label).
+// Anything else no cluster serves, and "apiVersion: 5" or "kind: null"
+// must not become a file named null_q.yaml.
+func typeMeta(rn *kyaml.RNode, file string, line int) error {
+	var errs []error
+	for _, key := range []string{"apiVersion", "kind"} {
+		at := line
+		k, v := field(rn.YNode(), key)
+		if k != nil && line > 0 && k.Line >= rn.YNode().Line {
+			at = line + k.Line - rn.YNode().Line
+		}
+		fail := func(msg, hint string) {
+			errs = append(errs, &diag.Error{File: file, Line: at, Msg: msg, Hint: hint})
+		}
+		switch {
+		case v == nil || (v.Kind == kyaml.ScalarNode && (v.Value == "" || v.ShortTag() == "!!null")):
+			fail("object has no "+key, "every document must be a Kubernetes object with apiVersion and kind")
+		case v.Kind != kyaml.ScalarNode || v.ShortTag() != "!!str":
+			fail(fmt.Sprintf("%s must be a string, not %s", key, describe(v)), fmt.Sprintf("write the %s as a string, such as %s", key, map[string]string{"apiVersion": `"apps/v1"`, "kind": `"Deployment"`}[key]))
+		case key == "kind":
+			if msgs := validation.IsDNS1035Label(strings.ToLower(v.Value)); len(msgs) > 0 {
+				fail(fmt.Sprintf("kind %q is not a kind any API serves: %s", v.Value, strings.Join(msgs, "; ")), "a kind is a CamelCase word such as Deployment or Certificate")
+			}
+		default:
+			gv, err := schema.ParseGroupVersion(v.Value)
+			var msgs []string
+			if err != nil {
+				msgs = []string{err.Error()}
+			} else {
+				msgs = validation.IsDNS1035Label(gv.Version)
+				if gv.Group != "" {
+					msgs = append(msgs, validation.IsDNS1123Subdomain(gv.Group)...)
+				}
+			}
+			if len(msgs) > 0 {
+				fail(fmt.Sprintf("apiVersion %q is not an API version any cluster serves: %s", v.Value, strings.Join(msgs, "; ")), `an apiVersion is "version" or "group/version", such as "v1" or "apps/v1"`)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// field returns the key and value nodes of a mapping's entry, nil when absent.
+func field(m *kyaml.Node, key string) (k, v *kyaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+// describe names a YAML value's type for an error.
+func describe(n *kyaml.Node) string {
+	switch n.Kind {
+	case kyaml.MappingNode:
+		return "a mapping"
+	case kyaml.SequenceNode:
+		return "a list"
+	}
+	switch n.ShortTag() {
+	case "!!int", "!!float":
+		return "the number " + n.Value
+	case "!!bool":
+		return "the boolean " + n.Value
+	}
+	return fmt.Sprintf("%s %s", n.ShortTag(), n.Value)
 }
 
 // yamlErrLine digs the line out of a yaml.v3 error message ("yaml: line 7: …").

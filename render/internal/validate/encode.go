@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,8 @@ type encoder struct {
 	// values lists the JSON span of every field value, for type errors,
 	// which give a byte offset rather than a path.
 	values []*field
+	// nulls lists field paths to write as null: values already reported.
+	nulls map[string]bool
 }
 
 // field is one mapping entry of the YAML.
@@ -76,7 +79,9 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 					e.index[p] = f
 				}
 			}
-			if err := e.encode(v, child); err != nil {
+			if e.nulls[joinPath(child)] {
+				e.buf.WriteString("null")
+			} else if err := e.encode(v, child); err != nil {
 				return err
 			}
 			if f != nil {
@@ -150,6 +155,28 @@ func (e *encoder) at(off int64) *field {
 	}
 	return best
 }
+
+// refused returns the first field, in document order, whose value the
+// decoder of the Go type at its path (below root) refuses on its own: the
+// value a custom decoder (a quantity, a timestamp) stopped at.
+func (e *encoder) refused(root reflect.Type) *field {
+	for _, f := range e.values {
+		t := typeAt(root, f.segments)
+		if t == nil || e.nulls[f.path] {
+			continue
+		}
+		pt := reflect.PointerTo(t)
+		if !pt.Implements(unmarshaler) && !t.Implements(unmarshaler) {
+			continue
+		}
+		if err := json.Unmarshal(e.buf.Bytes()[f.start:f.end], reflect.New(t).Interface()); err != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
 
 func writeString(b *bytes.Buffer, s string) {
 	// json.Marshal of a string cannot fail.

@@ -98,64 +98,108 @@ func check(app string, o templates.Object, gvk schema.GroupVersionKind, typed ru
 	if err == nil && len(strict) == 0 {
 		return nil
 	}
-	// Encode again, this time remembering where each field is, to locate
-	// the problems; objects without problems never pay for that.
-	idx := &encoder{index: map[string]*field{}}
-	_ = idx.encode(o.Node.YNode(), nil)
+	// The decoder reports one bad value per run (the first of the wrong
+	// type, or the one whose own decoder fails, after which it stops), so
+	// decode again with each bad value found so far written as null, until
+	// a run finds no new one: every error of the object, together. Encoding
+	// again with an index locates each; objects without problems never pay.
 	base := diag.Error{File: o.File, App: app, Object: objectOf(o.Node)}
 	against := gvk.GroupVersion().String() + " " + gvk.Kind
 	var errs []error
-	for _, se := range strict {
-		d := base
-		d.Msg, d.Err = se.Error(), se
-		d.Line = lineOf(o, nil)
-		var fe kjson.FieldError
-		if !errors.As(se, &fe) {
-			errs = append(errs, &d)
-			continue
+	seen := map[string]bool{}
+	nulls := map[string]bool{}
+	for round := 0; round < maxRounds; round++ {
+		idx := &encoder{index: map[string]*field{}, nulls: nulls}
+		_ = idx.encode(o.Node.YNode(), nil)
+		if round > 0 {
+			fresh, _ := scheme().New(gvk)
+			strict, err = kjson.UnmarshalStrict(idx.buf.Bytes(), fresh)
 		}
-		f := idx.index[fe.FieldPath()]
-		duplicate := strings.HasPrefix(se.Error(), "duplicate field")
-		if f != nil {
-			n := f.key
-			if duplicate && f.dup != nil {
-				n = f.dup
+		for _, se := range strict {
+			if seen[se.Error()] {
+				continue
 			}
-			d.Line = lineOf(o, n)
+			seen[se.Error()] = true
+			errs = append(errs, strictError(o, base, idx, typed, against, se))
 		}
-		switch {
-		case duplicate:
-			d.Hint = "remove one of the two"
-		default:
-			d.Hint = fmt.Sprintf("check the spelling against %s, or remove the field", against)
-			if f != nil {
-				if c := closestField(typed, f.segments); c != "" {
-					d.Hint = fmt.Sprintf("did you mean %q? check the spelling against %s, or remove the field", c, against)
-				}
-			}
+		if err == nil {
+			break
 		}
-		errs = append(errs, &d)
-	}
-	if err != nil {
-		d := base
-		d.Err = err
-		d.Line = lineOf(o, nil)
-		if te, ok := typeError(err); ok {
-			v := idx.at(te.offset)
-			path := "the object"
-			if v != nil {
-				path = fmt.Sprintf("field %q", v.path)
-				d.Line = lineOf(o, v.key)
-			}
-			d.Msg = fmt.Sprintf("wrong type for %s: got %s, want %s", path, jsonKind(te.value), typeName(te.typ))
-			d.Hint = fmt.Sprintf("check the field's type in %s", against)
-		} else {
-			d.Msg = "invalid value: " + err.Error()
-			d.Hint = fmt.Sprintf("check the object against %s", against)
+		d, bad := valueError(o, base, idx, typed, against, err)
+		errs = append(errs, d)
+		if bad == nil || nulls[bad.path] {
+			break
 		}
-		errs = append(errs, &d)
+		nulls[bad.path] = true
 	}
 	return errs
+}
+
+// maxRounds bounds the decoding rounds of one object: a hostile object
+// with thousands of bad values gets its first ones reported, in bounded time.
+const maxRounds = 32
+
+// strictError locates an unknown or duplicate field.
+func strictError(o templates.Object, base diag.Error, idx *encoder, typed runtime.Object, against string, se error) error {
+	d := base
+	d.Msg, d.Err = se.Error(), se
+	d.Line = lineOf(o, nil)
+	var fe kjson.FieldError
+	if !errors.As(se, &fe) {
+		return &d
+	}
+	f := idx.index[fe.FieldPath()]
+	duplicate := strings.HasPrefix(se.Error(), "duplicate field")
+	if f != nil {
+		n := f.key
+		if duplicate && f.dup != nil {
+			n = f.dup
+		}
+		d.Line = lineOf(o, n)
+	}
+	switch {
+	case duplicate:
+		d.Hint = "remove one of the two"
+	default:
+		d.Hint = fmt.Sprintf("check the spelling against %s, or remove the field", against)
+		if f != nil {
+			if c := closestField(typed, f.segments); c != "" {
+				d.Hint = fmt.Sprintf("did you mean %q? check the spelling against %s, or remove the field", c, against)
+			}
+		}
+	}
+	return &d
+}
+
+// valueError locates a value the decoder refused: one of the wrong type
+// (the error gives its byte offset), or one whose type's own decoder
+// failed (a quantity, a timestamp: no offset, so each value is tried
+// against the Go type at its path). It returns the field, nil when it
+// cannot be found.
+func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime.Object, against string, err error) (error, *field) {
+	d := base
+	d.Err = err
+	d.Line = lineOf(o, nil)
+	if te, ok := typeError(err); ok {
+		v := idx.at(te.offset)
+		path := "the object"
+		if v != nil {
+			path = fmt.Sprintf("field %q", v.path)
+			d.Line = lineOf(o, v.key)
+		}
+		d.Msg = fmt.Sprintf("wrong type for %s: got %s, want %s", path, jsonKind(te.value), typeName(te.typ))
+		d.Hint = fmt.Sprintf("check the field's type in %s", against)
+		return &d, v
+	}
+	d.Msg = "invalid value: " + err.Error()
+	d.Hint = fmt.Sprintf("check the object against %s", against)
+	v := idx.refused(reflect.TypeOf(typed))
+	if v != nil {
+		d.Msg = fmt.Sprintf("invalid value for field %q: %v", v.path, err)
+		d.Line = lineOf(o, v.key)
+		d.Hint = fmt.Sprintf("check the field's value against %s", against)
+	}
+	return &d, v
 }
 
 // lineOf returns the line of n in the object's file: the object's line
@@ -238,6 +282,34 @@ func jsonKind(v string) string {
 		return "mapping"
 	}
 	return v
+}
+
+// typeAt returns the Go type at a field path below t, nil when the path
+// leaves the type (an unknown field) or goes through an interface.
+func typeAt(t reflect.Type, segments []string) reflect.Type {
+	for _, s := range segments {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch {
+		case strings.HasPrefix(s, "["):
+			if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
+				return nil
+			}
+			t = t.Elem()
+		case t.Kind() == reflect.Map:
+			t = t.Elem()
+		case t.Kind() == reflect.Struct:
+			f, ok := jsonFields(t)[s]
+			if !ok {
+				return nil
+			}
+			t = f
+		default:
+			return nil
+		}
+	}
+	return t
 }
 
 // closestField suggests the field of the struct around an unknown field

@@ -1,0 +1,45 @@
+package objects
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestParseRefusesBadTypeMeta: an apiVersion or kind the API server could
+// not read is an error at its line, never an object (issue 10: "kind: null"
+// was written as null_q.yaml).
+func TestParseRefusesBadTypeMeta(t *testing.T) {
+	for _, tc := range []struct{ name, doc, want string }{
+		{"apiVersion number", "apiVersion: 5\nkind: ConfigMap\nmetadata: {name: x}\n", "in.yaml:1: apiVersion must be a string, not the number 5"},
+		{"kind null", "apiVersion: v1\nkind: null\nmetadata: {name: q}\n", "in.yaml:2: object has no kind"},
+		{"kind number", "apiVersion: v1\nkind: 7\nmetadata: {name: q}\n", "in.yaml:2: kind must be a string, not the number 7"},
+		{"kind 3000", "apiVersion: v1\nkind: 3000\nmetadata: {name: x}\n", "in.yaml:2: kind must be a string, not the number 3000"},
+		{"kind quoted digits", "apiVersion: v1\nkind: \"3000\"\nmetadata: {name: x}\n", `in.yaml:2: kind "3000" is not a kind any API serves`},
+		{"kind mapping", "apiVersion: v1\nkind: {a: b}\nmetadata: {name: x}\n", "in.yaml:2: kind must be a string, not a mapping"},
+		{"apiVersion quoted digit", "apiVersion: \"5\"\nkind: ConfigMap\nmetadata: {name: x}\n", `in.yaml:1: apiVersion "5" is not an API version any cluster serves`},
+		{"apiVersion bad group", "apiVersion: a_b/v1\nkind: ConfigMap\nmetadata: {name: x}\n", `in.yaml:1: apiVersion "a_b/v1" is not an API version`},
+		{"apiVersion three parts", "apiVersion: a/b/c\nkind: ConfigMap\nmetadata: {name: x}\n", `in.yaml:1: apiVersion "a/b/c" is not an API version`},
+		{"no kind", "apiVersion: v1\nmetadata: {name: x}\n", "in.yaml:1: object has no kind"},
+		{"no apiVersion, second doc", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: ConfigMap\nmetadata: {name: b}\n", "in.yaml:5: object has no apiVersion"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs, err := Parse([]byte(tc.doc), "in.yaml", 0)
+			if err == nil {
+				t.Fatalf("accepted %d objects, want an error", len(objs))
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseAcceptsRealTypeMeta(t *testing.T) {
+	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n" +
+		"apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: b}\n---\n" +
+		"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: c}\n"
+	objs, err := Parse([]byte(doc), "in.yaml", 0)
+	if err != nil || len(objs) != 3 {
+		t.Fatalf("got %d objects, %v", len(objs), err)
+	}
+}
