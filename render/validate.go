@@ -3,8 +3,6 @@ package render
 import (
 	"bytes"
 	"context"
-	"errors"
-	"path/filepath"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -51,15 +49,6 @@ func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, e
 		}
 	}
 	return first, nil
-}
-
-// WriteEnv writes a successful env result to <out>/<env>, replacing what
-// was there atomically.
-func WriteEnv(out string, er *EnvResult) error {
-	if er.Err != nil {
-		return errors.New("refusing to write env " + er.Env + ": it failed to render")
-	}
-	return tree.Write(filepath.Join(out, er.Env), er.Files)
 }
 
 // KeepBootstrap returns files with the flux/flux-system/ files of old (the

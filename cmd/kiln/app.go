@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sync"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -19,7 +21,24 @@ const (
 	exitFailure = 1
 	exitUsage   = 2
 	exitGate    = 3
+	// 128 + the signal's number, as shells report a process a signal ended.
+	exitSIGINT  = 130
+	exitSIGTERM = 143
 )
+
+// interruptError is a run stopped by SIGINT or SIGTERM: exit 130 or 143.
+type interruptError struct{ sig os.Signal }
+
+func (e *interruptError) Error() string {
+	return "interrupted by " + signalName(e.sig)
+}
+
+func signalName(s os.Signal) string {
+	if s == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
+}
 
 // usageError is a wrong command line: exit code 2.
 type usageError struct{ msg string }
@@ -117,6 +136,14 @@ func versionCommand(stdout io.Writer, version string) *cli.Command {
 func report(stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK
+	}
+	var ie *interruptError
+	if errors.As(err, &ie) {
+		fmt.Fprintf(stderr, "kiln: %s\n", ie.Error())
+		if ie.sig == syscall.SIGTERM {
+			return exitSIGTERM
+		}
+		return exitSIGINT
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {

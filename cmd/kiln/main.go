@@ -17,14 +17,45 @@ func main() { os.Exit(run()) }
 
 // run is main without the exit, so script tests can call it in process.
 func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(context.Background())
 	defer stop()
-	go func() {
-		// After the first signal cancels the context, restore the default
-		// handling so that a second one ends the process at once.
-		<-ctx.Done()
-		stop()
-	}()
 	app := newApp(os.Stdout, os.Stderr, os.LookupEnv, version)
-	return report(os.Stderr, runApp(ctx, app, os.Args))
+	return report(os.Stderr, interrupted(ctx, runApp(ctx, app, os.Args)))
+}
+
+// interruptible returns a context cancelled by the first SIGINT or SIGTERM,
+// with an *interruptError as its cause. The first signal lets kiln stop
+// cleanly (earlier trees kept, temporary folders removed); after it the
+// default handling is back, so a second signal ends the process at once.
+func interruptible(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			signal.Stop(sigs)
+			cancel(&interruptError{sig: s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// interrupted replaces whatever a cancelled run returned (context
+// canceled, a killed git, half a list of errors) by the signal that
+// cancelled it, so the user reads one line and the exit code says which.
+func interrupted(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ie, ok := context.Cause(ctx).(*interruptError); ok {
+		return ie
+	}
+	return err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,7 +86,8 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 
 func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
 	flags := append(renderFlags(),
-		&cli.StringFlag{Name: "out", Value: "rendered", Usage: "output folder; each env goes to <out>/<env>", EnvVars: kilnEnv("out")})
+		&cli.StringFlag{Name: "out", Value: "rendered", Usage: "output folder; each env goes to <out>/<env>", EnvVars: kilnEnv("out")},
+		&cli.BoolFlag{Name: "force", Usage: "replace <out>/<env> even if kiln did not write it (it has no kiln.lock.json)", EnvVars: kilnEnv("force")})
 	return &cli.Command{
 		Name:  "render",
 		Usage: "render environments into hydrated manifests under --out",
@@ -104,13 +106,11 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 				return err
 			}
 			out := c.String("out")
+			if err := write(c.Context, r, out, render.WriteOptions{Force: c.Bool("force")}, results); err != nil {
+				return err
+			}
 			var errs []error
 			for _, er := range results {
-				if er.Err == nil {
-					if err := render.WriteEnv(out, er); err != nil {
-						er.Err = err
-					}
-				}
 				if er.Err != nil {
 					errs = append(errs, &envError{env: er.Env, err: er.Err})
 				}
@@ -118,6 +118,39 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			return finish(c, stdout, stderr, lookup, results, out, "rendered", errors.Join(errs...))
 		},
 	}
+}
+
+// write puts every env that rendered into out, together: all are staged
+// first and swapped in at the end, so an interrupt or a failure before the
+// swaps leaves every earlier tree as it was. An env whose tree cannot be
+// staged gets the error; the others are still written. What writing
+// noticed (an interrupted run's leftovers, an earlier tree left behind)
+// becomes a warning of the first env.
+func write(ctx context.Context, r *render.Renderer, out string, opts render.WriteOptions, results []*render.EnvResult) error {
+	var ok []*render.EnvResult
+	for _, er := range results {
+		if er.Err == nil {
+			ok = append(ok, er)
+		}
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+	w, err := r.OpenOutput(out, opts)
+	if err != nil {
+		return err
+	}
+	for _, er := range ok {
+		if err := w.Stage(ctx, er); err != nil {
+			if ctx.Err() != nil {
+				return errors.Join(err, w.Close())
+			}
+			er.Err, er.Files = err, nil
+		}
+	}
+	err = w.Commit(ctx)
+	ok[0].Warnings = append(ok[0].Warnings, w.Warnings()...)
+	return errors.Join(err, w.Close())
 }
 
 func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {

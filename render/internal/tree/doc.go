@@ -1,9 +1,12 @@
-// Package tree names hydrated objects' files and writes an environment's
-// output tree atomically.
+// Package tree names hydrated objects' files and writes environments'
+// output trees atomically and exclusively.
 //
-// Names are stable, readable and collision-free even on case-insensitive
-// file systems (FileNames). Write builds the new tree in a temporary sibling
-// folder and swaps it in with renames, so a failed render never leaves half
-// a tree and files of removed apps or objects disappear. It does not decide
-// what goes into the tree: package render does.
+// Names are stable, readable, bounded (MaxFileName) and collision-free even
+// on case-insensitive file systems (FileNames). Out holds an output root's
+// lock, stages each new tree in a recognisable temporary sibling
+// (.<env>.kiln-new), swaps it in with one atomic exchange where the system
+// has one (renameat2 on Linux) and recovers what a killed run left. It
+// refuses to replace a folder kiln did not write and keeps Flux's
+// bootstrap files (KeepBootstrap). It does not decide what goes into a
+// tree: package render does.
 package tree

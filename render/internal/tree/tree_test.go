@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -79,11 +80,11 @@ func TestWriteReplacesTreeExactly(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "out", "dev")
 	first := Files{"apps/a/x.yaml": []byte("a"), "apps/old/y.yaml": []byte("b"), "kiln.lock.json": []byte("{}")}
-	if err := Write(dir, first); err != nil {
+	if _, err := Write(context.Background(), dir, first, false); err != nil {
 		t.Fatal(err)
 	}
 	second := Files{"apps/a/x.yaml": []byte("a2"), "kiln.lock.json": []byte("{}")}
-	if err := Write(dir, second); err != nil {
+	if _, err := Write(context.Background(), dir, second, false); err != nil {
 		t.Fatal(err)
 	}
 	got, err := Read(dir)
@@ -111,7 +112,7 @@ func TestWriteRefusesEscapingPaths(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "dev")
 	for _, p := range []string{"../evil", "/abs", "a/../../b", ""} {
-		if err := Write(dir, Files{p: []byte("x")}); err == nil {
+		if _, err := Write(context.Background(), dir, Files{p: []byte("x")}, false); err == nil {
 			t.Errorf("Write accepted path %q", p)
 		}
 	}
@@ -123,12 +124,12 @@ func TestWriteRefusesEscapingPaths(t *testing.T) {
 func TestWriteFailureKeepsEarlierTree(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "dev")
-	first := Files{"a.yaml": []byte("one")}
-	if err := Write(dir, first); err != nil {
+	first := Files{"a.yaml": []byte("one"), MarkerFile: []byte("{}")}
+	if _, err := Write(context.Background(), dir, first, false); err != nil {
 		t.Fatal(err)
 	}
 	// A file and a folder of the same name cannot both be written.
-	if err := Write(dir, Files{"x": []byte("1"), "x/y": []byte("2")}); err == nil {
+	if _, err := Write(context.Background(), dir, Files{"x": []byte("1"), "x/y": []byte("2")}, false); err == nil {
 		t.Fatal("Write succeeded on a conflicting tree")
 	}
 	got, err := Read(dir)
@@ -172,7 +173,7 @@ func TestFileNamesLongNames(t *testing.T) {
 	for _, name := range names {
 		files["apps/a/"+name] = []byte("x")
 	}
-	if err := Write(filepath.Join(t.TempDir(), "dev"), files); err != nil {
+	if _, err := Write(context.Background(), filepath.Join(t.TempDir(), "dev"), files, false); err != nil {
 		t.Fatal(err)
 	}
 }

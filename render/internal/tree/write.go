@@ -1,12 +1,16 @@
 package tree
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
 // Files is an output tree in memory: slash-separated relative path → content.
@@ -22,64 +26,315 @@ func (f Files) Check() error {
 	return nil
 }
 
-// Write replaces the folder dir with exactly files. The new tree is written
-// to a temporary sibling first and renamed into place; on any error dir is
-// left as it was. The earlier tree is moved aside and removed only after the
-// new one is in place.
-func Write(dir string, files Files) (err error) {
+// LockFile is the name of an output root's lock: one kiln process at a
+// time writes below that root.
+const LockFile = ".kiln.lock"
+
+// MarkerFile is the file every tree kiln writes holds. A folder without it
+// holds files kiln did not write and is never replaced without Force.
+const MarkerFile = "kiln.lock.json"
+
+// The temporary siblings of <root>/<name>, named so that a later run can
+// tell what an interrupted one left: .<name>.kiln-new is a tree being
+// built, or the earlier tree after the swap; .<name>.kiln-old is the
+// earlier tree moved aside where the swap takes two renames. Any of them
+// is only ever present while a kiln process holds the root's lock, or
+// because one was killed.
+func newName(name string) string { return "." + name + ".kiln-new" }
+func oldName(name string) string { return "." + name + ".kiln-old" }
+
+// NotKilnTreeError is a folder kiln would replace that it did not write.
+type NotKilnTreeError struct {
+	// Dir is the folder.
+	Dir string
+	// What says what is there instead of a kiln tree.
+	What string
+}
+
+func (e *NotKilnTreeError) Error() string {
+	return (&diag.Error{File: e.Dir, Msg: fmt.Sprintf("%s, so kiln will not replace it", e.What),
+		Hint: "choose another --out, empty or remove the folder, or pass --force (KILN_FORCE=true) to replace it"}).Error()
+}
+
+// Out is an output root held by this process: the lock is taken, trees
+// are staged beside their places and swapped in together by Commit.
+// Close releases everything; it removes staged trees that were not
+// committed.
+type Out struct {
+	root      string
+	lock      *lock
+	staged    []staged
+	warnings  []diag.Warning
+	removeAll func(string) error      // os.RemoveAll; tests make it fail
+	exchange  func(a, b string) error // exchange; tests take it away
+}
+
+type staged struct {
+	name string // the env: the tree's folder name
+	tmp  string // the new tree, built
+}
+
+// Open creates root if needed and takes its lock. It fails with a
+// *LockedError when another live process holds it; a lock left by a
+// process that no longer runs is taken over, with a warning.
+func Open(root string) (*Out, error) {
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("creating output folder: %w", err)
+	}
+	l, stale, err := acquire(filepath.Join(root, LockFile))
+	if err != nil {
+		return nil, err
+	}
+	o := &Out{root: root, lock: l, removeAll: os.RemoveAll, exchange: exchange}
+	if stale != "" {
+		o.warn("", fmt.Sprintf("took over the lock %s of an earlier kiln (%s) that no longer runs", filepath.Join(root, LockFile), stale), "")
+	}
+	return o, nil
+}
+
+// Warnings are what Open, Stage and Commit noticed without failing:
+// leftovers of an interrupted run that were restored or removed, an
+// earlier tree that could not be removed.
+func (o *Out) Warnings() []diag.Warning { return o.warnings }
+
+func (o *Out) warn(file, msg, hint string) {
+	o.warnings = append(o.warnings, diag.Warning{File: file, Msg: msg, Hint: hint})
+}
+
+// Stage builds files as the next tree of <root>/<name> in a temporary
+// sibling, keeping the current tree's flux/flux-system/ (KeepBootstrap).
+// The current tree must be absent, empty or a tree kiln wrote (it holds
+// MarkerFile), unless force. Leftovers of an interrupted run for name are
+// recovered first. Nothing visible changes until Commit.
+func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (err error) {
 	if err := files.Check(); err != nil {
 		return err
 	}
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("creating output folder: %w", err)
+	if name == "" || name != filepath.Base(name) || name == "." || name == ".." || strings.HasPrefix(name, ".") {
+		return fmt.Errorf("%q is not a folder name for an output tree", name)
 	}
-	base := filepath.Base(dir)
-	tmp, err := os.MkdirTemp(parent, "."+base+".new-")
+	dir := filepath.Join(o.root, name)
+	if err := o.recover(name); err != nil {
+		return err
+	}
+	old, err := o.current(dir, force)
 	if err != nil {
-		return fmt.Errorf("creating temporary folder: %w", err)
+		return err
+	}
+	files = KeepBootstrap(old, files)
+	tmp := filepath.Join(o.root, newName(name))
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return fmt.Errorf("creating the new tree's folder: %w", err)
 	}
 	defer func() {
 		if err != nil {
-			_ = os.RemoveAll(tmp)
+			// A half-built tree is never committed and never left behind.
+			if rerr := o.removeAll(tmp); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("removing the unfinished tree %s: %w", tmp, rerr))
+			}
+			return
 		}
+		o.staged = append(o.staged, staged{name: name, tmp: tmp})
 	}()
-	// MkdirTemp makes 0700; the tree is ordinary output, readable by others.
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("setting folder mode: %w", err)
+	// os.Root keeps every write below tmp, whatever a path or a file
+	// appearing meanwhile says.
+	r, err := os.OpenRoot(tmp)
+	if err != nil {
+		return err
 	}
+	defer r.Close()
 	for _, p := range SortedKeys(files) {
-		target := filepath.Join(tmp, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d := path.Dir(p); d != "." {
+			if err := r.MkdirAll(d, 0o755); err != nil {
+				return fmt.Errorf("writing %s: %w", p, err)
+			}
+		}
+		if err := r.WriteFile(p, files[p], 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", p, err)
-		}
-		if err := os.WriteFile(target, files[p], 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", p, err)
-		}
-	}
-
-	old := ""
-	if _, statErr := os.Lstat(dir); statErr == nil {
-		old = tmp + ".old"
-		if err := os.Rename(dir, old); err != nil {
-			return fmt.Errorf("moving the earlier tree aside: %w", err)
-		}
-	} else if !errors.Is(statErr, os.ErrNotExist) {
-		return fmt.Errorf("reading output folder: %w", statErr)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if old != "" {
-			// Put the earlier tree back; the render failed as a whole.
-			_ = os.Rename(old, dir)
-		}
-		return fmt.Errorf("moving the new tree into place: %w", err)
-	}
-	if old != "" {
-		if err := os.RemoveAll(old); err != nil {
-			return fmt.Errorf("removing the earlier tree: %w", err)
 		}
 	}
 	return nil
+}
+
+// current checks that dir may be replaced and returns the files of its
+// flux/flux-system/ folder, to keep.
+func (o *Out) current(dir string, force bool) (Files, error) {
+	fi, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading output folder: %w", err)
+	case !fi.IsDir():
+		if !force {
+			return nil, &NotKilnTreeError{Dir: dir, What: "this is a file or a link, not a folder"}
+		}
+		return nil, nil
+	}
+	if !force {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("reading output folder: %w", err)
+		}
+		if len(entries) > 0 {
+			mi, err := os.Lstat(filepath.Join(dir, MarkerFile))
+			if err != nil || !mi.Mode().IsRegular() {
+				return nil, &NotKilnTreeError{Dir: dir, What: fmt.Sprintf("this folder holds %d entries and no %s: kiln did not write it", len(entries), MarkerFile)}
+			}
+		}
+	}
+	boot := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(BootstrapDir, "/")))
+	switch bi, err := os.Lstat(boot); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("keeping Flux's bootstrap files: %w", err)
+	case !bi.IsDir():
+		return nil, fmt.Errorf("keeping Flux's bootstrap files: %s is not a folder", boot)
+	}
+	kept, err := Read(boot)
+	if err != nil {
+		return nil, fmt.Errorf("keeping Flux's bootstrap files: %w", err)
+	}
+	old := Files{}
+	for p, data := range kept {
+		old[BootstrapDir+p] = data
+	}
+	return old, nil
+}
+
+// Commit swaps every staged tree into place, in the order staged. Each
+// swap is one atomic exchange of two folders where the system has one
+// (Linux), else two renames that a later run completes if this one is
+// killed in between. The earlier trees are removed afterwards; one that
+// cannot be is a warning naming it, not an error: the new tree is in
+// place. ctx is checked once, before the first swap.
+func (o *Out) Commit(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for len(o.staged) > 0 {
+		s := o.staged[0]
+		dir := filepath.Join(o.root, s.name)
+		oldTree, err := o.swap(s, dir)
+		if err != nil {
+			return err
+		}
+		o.staged = o.staged[1:]
+		if oldTree == "" {
+			continue
+		}
+		if err := o.removeAll(oldTree); err != nil {
+			o.warn(oldTree, fmt.Sprintf("the new tree of %s is in place, but the earlier one could not be removed: %v", dir, err),
+				"remove "+oldTree+" by hand; the next kiln run writing "+o.root+" also tries")
+		}
+	}
+	return nil
+}
+
+// swap puts s.tmp at dir and returns where the earlier tree now is ("" when
+// there was none).
+func (o *Out) swap(s staged, dir string) (string, error) {
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(s.tmp, dir); err != nil {
+			return "", fmt.Errorf("moving the new tree into place: %w", err)
+		}
+		return "", nil
+	}
+	switch err := o.exchange(s.tmp, dir); {
+	case err == nil:
+		return s.tmp, nil // the earlier tree now has the temporary name
+	case !errors.Is(err, errNoExchange):
+		return "", fmt.Errorf("swapping the new tree into place: %w", err)
+	}
+	// Two renames. A kill between them leaves no dir, the earlier tree at
+	// .<name>.kiln-old and the new one at .<name>.kiln-new: recover puts
+	// the earlier one back.
+	old := filepath.Join(o.root, oldName(s.name))
+	if err := os.Rename(dir, old); err != nil {
+		return "", fmt.Errorf("moving the earlier tree aside: %w", err)
+	}
+	if err := os.Rename(s.tmp, dir); err != nil {
+		if rerr := os.Rename(old, dir); rerr != nil {
+			return "", fmt.Errorf("moving the new tree into place: %w; the earlier tree is at %s (%v)", err, old, rerr)
+		}
+		return "", fmt.Errorf("moving the new tree into place: %w", err)
+	}
+	return old, nil
+}
+
+// recover restores or removes what an interrupted run left beside
+// <root>/<name>, saying so: the earlier tree back in place if a run died
+// between two renames, and every temporary tree removed. It also knows the
+// names kiln used before (.<name>.new-N, .<name>.new-N.old).
+func (o *Out) recover(name string) error {
+	dir := filepath.Join(o.root, name)
+	entries, err := os.ReadDir(o.root)
+	if err != nil {
+		return fmt.Errorf("reading output folder: %w", err)
+	}
+	var olds, junk []string
+	legacy := "." + name + ".new-"
+	for _, e := range entries {
+		n := e.Name()
+		switch {
+		case n == oldName(name), strings.HasPrefix(n, legacy) && strings.HasSuffix(n, ".old"):
+			olds = append(olds, filepath.Join(o.root, n))
+		case n == newName(name), strings.HasPrefix(n, legacy):
+			junk = append(junk, filepath.Join(o.root, n))
+		}
+	}
+	const hint = "an earlier kiln run writing here was interrupted; nothing to do"
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) && len(olds) > 0 {
+		// Only one earlier tree can have been moved aside: runs hold the
+		// lock, and a run that finds dir missing restores it first.
+		if err := os.Rename(olds[0], dir); err != nil {
+			return fmt.Errorf("restoring the earlier tree %s from %s: %w", dir, olds[0], err)
+		}
+		o.warn(dir, "restored the earlier tree from "+olds[0]+", left by an interrupted run", hint)
+		olds = olds[1:]
+	}
+	for _, p := range append(olds, junk...) {
+		if err := o.removeAll(p); err != nil {
+			return fmt.Errorf("removing %s, left by an interrupted run: %w", p, err)
+		}
+		o.warn(p, "removed a temporary tree left by an interrupted run", hint)
+	}
+	return nil
+}
+
+// Close removes the trees staged but not committed and releases the lock.
+func (o *Out) Close() error {
+	var errs []error
+	for _, s := range o.staged {
+		if err := o.removeAll(s.tmp); err != nil {
+			errs = append(errs, fmt.Errorf("removing the unused new tree %s: %w", s.tmp, err))
+		}
+	}
+	o.staged = nil
+	if o.lock != nil {
+		errs = append(errs, o.lock.release())
+		o.lock = nil
+	}
+	return errors.Join(errs...)
+}
+
+// Write replaces the folder dir with exactly files (and the bootstrap files
+// it held), under the lock of dir's parent: Open, Stage, Commit, Close.
+// Warnings are returned with a nil error.
+func Write(ctx context.Context, dir string, files Files, force bool) ([]diag.Warning, error) {
+	o, err := Open(filepath.Dir(dir))
+	if err != nil {
+		return nil, err
+	}
+	err = o.Stage(ctx, filepath.Base(dir), files, force)
+	if err == nil {
+		err = o.Commit(ctx)
+	}
+	return o.Warnings(), errors.Join(err, o.Close())
 }
 
 // Read loads the regular files below dir, slash paths relative to it. A

@@ -1,0 +1,85 @@
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// errNoExchange says the system cannot swap two folders atomically.
+var errNoExchange = errors.New("atomic exchange not supported")
+
+// LockedError is an output root another kiln process is writing.
+type LockedError struct {
+	// Path is the lock file.
+	Path string
+	// Holder describes the process holding it: pid, host, start time, as
+	// far as the lock file says.
+	Holder string
+}
+
+func (e *LockedError) Error() string {
+	return (&diag.Error{File: e.Path, Msg: "another kiln process (" + e.Holder + ") is writing this output folder",
+		Hint: "wait for it to finish, or give this run another --out"}).Error()
+}
+
+// holder is what a lock file records about the process holding it.
+type holder struct {
+	pid   int
+	host  string
+	start string
+}
+
+func self() holder {
+	host, _ := os.Hostname()
+	return holder{pid: os.Getpid(), host: host, start: time.Now().UTC().Format(time.RFC3339)}
+}
+
+func (h holder) encode() []byte {
+	return []byte(fmt.Sprintf("pid=%d\nhost=%s\nstart=%s\n", h.pid, h.host, h.start))
+}
+
+func parseHolder(data []byte) (holder, bool) {
+	var h holder
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		switch k {
+		case "pid":
+			h.pid, _ = strconv.Atoi(v)
+		case "host":
+			h.host = v
+		case "start":
+			h.start = v
+		}
+	}
+	return h, h.pid > 0
+}
+
+func (h holder) String() string {
+	s := "pid " + strconv.Itoa(h.pid)
+	if h.host != "" {
+		s += " on " + h.host
+	}
+	if h.start != "" {
+		s += ", started " + h.start
+	}
+	return s
+}
+
+// describe reads a lock file's holder for a message.
+func describe(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "unknown process"
+	}
+	h, ok := parseHolder(data)
+	if !ok {
+		return "unknown process"
+	}
+	return h.String()
+}

@@ -1,0 +1,62 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+	"syscall"
+)
+
+// lock is a held lock file, created exclusively. Without flock(2) the
+// file outlives a killed holder, so acquire checks whether the recorded
+// process still runs on this host.
+type lock struct {
+	path string
+}
+
+func acquire(path string) (*lock, string, error) {
+	stale := ""
+	for range 2 {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			_, werr := f.Write(self().encode())
+			if err := errors.Join(werr, f.Close()); err != nil {
+				os.Remove(path)
+				return nil, "", fmt.Errorf("writing the output lock: %w", err)
+			}
+			return &lock{path: path}, stale, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, "", fmt.Errorf("creating the output lock: %w", err)
+		}
+		data, _ := os.ReadFile(path)
+		h, ok := parseHolder(data)
+		host, _ := os.Hostname()
+		if !ok || h.host != host || alive(h.pid) {
+			return nil, "", &LockedError{Path: path, Holder: describe(path)}
+		}
+		stale = h.String()
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, "", fmt.Errorf("removing the stale output lock: %w", err)
+		}
+	}
+	return nil, "", &LockedError{Path: path, Holder: describe(path)}
+}
+
+// alive reports whether process pid runs on this host.
+func alive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	if runtime.GOOS == "windows" {
+		return true // FindProcess opened a handle: it exists
+	}
+	return p.Signal(syscall.Signal(0)) == nil
+}
+
+func (l *lock) release() error { return os.Remove(l.path) }

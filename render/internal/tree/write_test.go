@@ -1,0 +1,396 @@
+package tree
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var bg = context.Background()
+
+// put writes files below dir for a test.
+func put(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for p, data := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// entries lists dir's names, sorted.
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names
+}
+
+func asStrings(f Files) map[string]string {
+	out := map[string]string{}
+	for p, d := range f {
+		out[p] = string(d)
+	}
+	return out
+}
+
+func mustRead(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	f, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return asStrings(f)
+}
+
+var newTree = Files{"apps/web/a.yaml": []byte("new"), MarkerFile: []byte("{}")}
+
+// TestWriteReplacesOnlyKilnTrees: a folder kiln did not write (no
+// kiln.lock.json) is never replaced without force, whatever it holds.
+func TestWriteReplacesOnlyKilnTrees(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		before  map[string]string // nil: absent
+		force   bool
+		wantErr bool
+	}{
+		{name: "absent"},
+		{name: "empty", before: map[string]string{}},
+		{name: "a kiln tree", before: map[string]string{MarkerFile: "{}", "apps/old/x.yaml": "old"}},
+		{name: "a manifests checkout", before: map[string]string{"README.md": "docs", "infra/x.yaml": "mine"}, wantErr: true},
+		{name: "a source overlay", before: map[string]string{"kustomization.yaml": "resources: []"}, wantErr: true},
+		{name: "kiln.lock.json is a folder", before: map[string]string{MarkerFile + "/x": "y"}, wantErr: true},
+		{name: "forced", before: map[string]string{"README.md": "docs"}, force: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "dev")
+			if tc.before != nil {
+				if err := os.Mkdir(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				put(t, dir, tc.before)
+			}
+			_, err := Write(bg, dir, newTree, tc.force)
+			var nk *NotKilnTreeError
+			if tc.wantErr {
+				if !errors.As(err, &nk) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "--force") {
+					t.Fatalf("Write = %v, want a NotKilnTreeError naming %s and --force", err, dir)
+				}
+				if diff := cmp.Diff(tc.before, mustRead(t, dir)); diff != "" {
+					t.Errorf("refused folder changed (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(asStrings(newTree), mustRead(t, dir)); diff != "" {
+				t.Errorf("tree (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("a file", func(t *testing.T) {
+		t.Parallel()
+		dir := filepath.Join(t.TempDir(), "dev")
+		put(t, filepath.Dir(dir), map[string]string{"dev": "a file"})
+		if _, err := Write(bg, dir, newTree, false); err == nil {
+			t.Fatal("Write replaced a file")
+		}
+	})
+}
+
+// TestWriteKeepsBootstrap: flux/flux-system/ of the tree being replaced is
+// kept byte for byte, and a rendered tree cannot overwrite it.
+func TestWriteKeepsBootstrap(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "dev")
+	boot := map[string]string{
+		"flux/flux-system/gotk-components.yaml": "# flux v2.4.0\n",
+		"flux/flux-system/kustomization.yaml":   "resources: [gotk-components.yaml]\n",
+	}
+	before := map[string]string{MarkerFile: "{}", "apps/old/x.yaml": "old"}
+	for p, d := range boot {
+		before[p] = d
+	}
+	put(t, dir, before)
+	files := Files{MarkerFile: []byte("{}"), "flux/web.yaml": []byte("k"), "flux/flux-system/gotk-components.yaml": []byte("# not kiln's to write\n")}
+	if _, err := Write(bg, dir, files, false); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{MarkerFile: "{}", "flux/web.yaml": "k"}
+	for p, d := range boot {
+		want[p] = d
+	}
+	if diff := cmp.Diff(want, mustRead(t, dir)); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+}
+
+// TestRecover: what a killed run leaves is restored or removed by the next
+// one, with a warning each.
+func TestRecover(t *testing.T) {
+	t.Parallel()
+	earlier := map[string]string{MarkerFile: "{}", "apps/web/a.yaml": "earlier"}
+	for _, tc := range []struct {
+		name      string
+		dirThere  bool
+		leftovers map[string]map[string]string
+		wantWarns int
+	}{
+		{name: "killed between the two renames", leftovers: map[string]map[string]string{
+			".dev.kiln-old": earlier, ".dev.kiln-new": {MarkerFile: "{}", "apps/web/a.yaml": "half"}}, wantWarns: 2},
+		{name: "killed while building", dirThere: true, leftovers: map[string]map[string]string{
+			".dev.kiln-new": {"apps/web/a.yaml": "half"}}, wantWarns: 1},
+		{name: "killed while removing the earlier tree", dirThere: true, leftovers: map[string]map[string]string{
+			".dev.kiln-old": {"apps/web/a.yaml": "older"}}, wantWarns: 1},
+		{name: "older kiln's names", leftovers: map[string]map[string]string{
+			".dev.new-123.old": earlier, ".dev.new-123": {"x": "half"}, ".dev.new-456": {"y": "half"}}, wantWarns: 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			dir := filepath.Join(root, "dev")
+			if tc.dirThere {
+				put(t, dir, earlier)
+			}
+			for name, files := range tc.leftovers {
+				put(t, filepath.Join(root, name), files)
+			}
+			// Another env's leftovers are that env's business.
+			put(t, filepath.Join(root, ".prod.kiln-new"), map[string]string{"x": "y"})
+
+			// A run that fails after recovery (a conflicting tree) still
+			// leaves the earlier tree restored and no leftovers of dev.
+			o, err := Open(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := o.Stage(bg, "dev", Files{"x": []byte("1"), "x/y": []byte("2")}, false); err == nil {
+				t.Fatal("Stage accepted a conflicting tree")
+			}
+			if err := o.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(earlier, mustRead(t, dir)); diff != "" {
+				t.Errorf("earlier tree (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{".prod.kiln-new", "dev"}, entries(t, root)); diff != "" {
+				t.Errorf("output root (-want +got):\n%s", diff)
+			}
+			if got := len(o.Warnings()); got != tc.wantWarns {
+				t.Errorf("%d warnings, want %d: %v", got, tc.wantWarns, o.Warnings())
+			}
+			for _, w := range o.Warnings() {
+				if !strings.Contains(w.String(), "interrupted") {
+					t.Errorf("warning %q does not say what happened", w)
+				}
+			}
+		})
+	}
+}
+
+// TestEarlierTreeNotRemovable: once the new tree is in place, failing to
+// remove the earlier one is a warning with its path, not an error.
+func TestEarlierTreeNotRemovable(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := filepath.Join(root, "dev")
+	put(t, dir, map[string]string{MarkerFile: "{}", "a": "earlier"})
+	o, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.removeAll = func(p string) error { return fmt.Errorf("permission denied: %s", p) }
+	if err := o.Stage(bg, "dev", newTree, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Commit(bg); err != nil {
+		t.Fatalf("Commit = %v, want success with a warning", err)
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(asStrings(newTree), mustRead(t, dir)); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+	ws := o.Warnings()
+	if len(ws) != 1 || !strings.Contains(ws[0].String(), filepath.Join(root, ".dev.kiln-")) {
+		t.Fatalf("warnings = %v, want one naming the leftover", ws)
+	}
+	// The next run removes it.
+	warns, err := Write(bg, dir, newTree, false)
+	if err != nil || len(warns) != 1 {
+		t.Errorf("next run: %v, warnings %v", err, warns)
+	}
+	if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
+		t.Errorf("output root (-want +got):\n%s", diff)
+	}
+}
+
+// TestInterruptedStageLeavesNothing: a cancelled context stops the write;
+// the earlier tree stays and no temporary folder is left.
+func TestInterruptedStageLeavesNothing(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := filepath.Join(root, "dev")
+	earlier := map[string]string{MarkerFile: "{}", "a": "earlier"}
+	put(t, dir, earlier)
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	if _, err := Write(ctx, dir, newTree, false); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write = %v, want context.Canceled", err)
+	}
+	if diff := cmp.Diff(earlier, mustRead(t, dir)); diff != "" {
+		t.Errorf("earlier tree (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
+		t.Errorf("output root (-want +got):\n%s", diff)
+	}
+}
+
+// TestLock: one holder at a time, the error names it; a lock left by a
+// process that is gone is taken over.
+func TestLock(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	o, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(root)
+	var le *LockedError
+	if !errors.As(err, &le) {
+		t.Fatalf("second Open = %v, want a LockedError", err)
+	}
+	host, _ := os.Hostname()
+	for _, want := range []string{fmt.Sprintf("pid %d", os.Getpid()), host, "started ", filepath.Join(root, LockFile)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not name %q", err, want)
+		}
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string(nil), entries(t, root)); diff != "" {
+		t.Errorf("released root holds (-want +got):\n%s", diff)
+	}
+
+	// A lock file left by a killed kiln on this host.
+	put(t, root, map[string]string{LockFile: fmt.Sprintf("pid=%d\nhost=%s\nstart=2026-01-02T03:04:05Z\n", deadPID(t), host)})
+	o, err = Open(root)
+	if err != nil {
+		t.Fatalf("Open over a stale lock: %v", err)
+	}
+	if ws := o.Warnings(); len(ws) != 1 || !strings.Contains(ws[0].String(), "no longer runs") {
+		t.Errorf("warnings = %v, want one about the stale lock", ws)
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// deadPID is the pid of a process that has ended.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	p, err := os.StartProcess(os.Args[0], []string{os.Args[0], "-test.run=^$"}, &os.ProcAttr{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return p.Pid
+}
+
+// TestConcurrentWrites: many writers of one root at once; each either
+// writes or is told who holds the lock, the tree is always one of theirs,
+// and nothing temporary is left.
+func TestConcurrentWrites(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := filepath.Join(root, "dev")
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			files := Files{MarkerFile: []byte("{}"), "who": []byte(fmt.Sprint(i))}
+			for j := range 20 {
+				files[fmt.Sprintf("apps/a/%d.yaml", j)] = []byte(fmt.Sprint(i))
+			}
+			_, errs[i] = Write(bg, dir, files, false)
+		}()
+	}
+	wg.Wait()
+	wrote := 0
+	for _, err := range errs {
+		var le *LockedError
+		switch {
+		case err == nil:
+			wrote++
+		case !errors.As(err, &le):
+			t.Errorf("a writer failed without naming the lock's holder: %v", err)
+		}
+	}
+	if wrote == 0 {
+		t.Error("no writer wrote")
+	}
+	got := mustRead(t, dir)
+	for p, d := range got {
+		if p != MarkerFile && d != got["who"] {
+			t.Errorf("%s = %q, from another writer than who = %q", p, d, got["who"])
+		}
+	}
+	if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
+		t.Errorf("output root (-want +got):\n%s", diff)
+	}
+}
+
+// TestTwoRenameSwap: where the system has no atomic exchange, the swap
+// takes two renames and leaves nothing behind either.
+func TestTwoRenameSwap(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := filepath.Join(root, "dev")
+	put(t, dir, map[string]string{MarkerFile: "{}", "a": "earlier"})
+	o, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.exchange = func(a, b string) error { return errNoExchange }
+	if err := o.Stage(bg, "dev", newTree, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(o.Commit(bg), o.Close()); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(asStrings(newTree), mustRead(t, dir)); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
+		t.Errorf("output root (-want +got):\n%s", diff)
+	}
+}

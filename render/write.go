@@ -1,0 +1,182 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/tree"
+)
+
+// WriteOptions configure how env trees are written under --out.
+type WriteOptions struct {
+	// Force replaces <out>/<env> even when it holds files kiln did not
+	// write (no kiln.lock.json). It never allows an --out that overlaps
+	// the sources.
+	Force bool
+}
+
+// Output is an --out folder held by this process: its lock is taken, env
+// trees are staged beside their places and swapped in together by
+// Commit, so an interrupted run leaves every earlier tree as it was.
+// Always Close it.
+type Output struct {
+	out  *tree.Out
+	opts WriteOptions
+}
+
+// OpenOutput checks that out overlaps no source of the pipeline (an app's
+// folder or file in any env, kiln.yaml itself) and takes out's lock. A
+// *tree.LockedError-backed error names the process writing out already.
+func (r *Renderer) OpenOutput(out string, opts WriteOptions) (*Output, error) {
+	if err := r.checkOut(out); err != nil {
+		return nil, err
+	}
+	o, err := tree.Open(out)
+	if err != nil {
+		return nil, err
+	}
+	return &Output{out: o, opts: opts}, nil
+}
+
+// Stage writes a successful env's tree next to <out>/<env>, keeping the
+// flux/flux-system/ folder of the tree it replaces. Nothing is visible
+// until Commit.
+func (w *Output) Stage(ctx context.Context, er *EnvResult) error {
+	if er.Err != nil {
+		return errors.New("refusing to write env " + er.Env + ": it failed to render")
+	}
+	return w.out.Stage(ctx, er.Env, er.Files, w.opts.Force)
+}
+
+// Commit swaps every staged tree into place. Unless ctx is done before the
+// first swap, every staged env is committed.
+func (w *Output) Commit(ctx context.Context) error { return w.out.Commit(ctx) }
+
+// Warnings are what writing noticed without failing: an interrupted run's
+// leftovers restored or removed, an earlier tree that could not be removed.
+func (w *Output) Warnings() []diag.Warning { return w.out.Warnings() }
+
+// Close removes trees staged but not committed and releases the lock.
+func (w *Output) Close() error { return w.out.Close() }
+
+// WriteEnv writes a successful env result to <out>/<env> on its own: lock,
+// stage, swap, release. Warnings are added to er.Warnings. It refuses to
+// replace a folder kiln did not write; OpenOutput adds the source checks
+// and Force.
+func WriteEnv(out string, er *EnvResult) error {
+	if er.Err != nil {
+		return errors.New("refusing to write env " + er.Env + ": it failed to render")
+	}
+	warns, err := tree.Write(context.Background(), filepath.Join(out, er.Env), er.Files, false)
+	er.Warnings = append(er.Warnings, warns...)
+	return err
+}
+
+// checkOut refuses an --out that is, is inside, or contains a source of
+// the pipeline: replacing <out>/<env> there could delete templates (a
+// mistyped --out apps/web/overlays, or env "apps" with --out .).
+func (r *Renderer) checkOut(out string) error {
+	outAbs, err := realPath(out)
+	if err != nil {
+		return fmt.Errorf("resolving --out %s: %w", out, err)
+	}
+	for _, src := range r.sources() {
+		abs, err := realPath(filepath.Join(r.p.Root, filepath.FromSlash(src.path)))
+		if err != nil {
+			continue
+		}
+		var rel string
+		switch {
+		case within(outAbs, abs):
+			rel = "is inside"
+		case within(abs, outAbs):
+			rel = "contains"
+		default:
+			continue
+		}
+		if samePath(outAbs, abs) {
+			rel = "is"
+		}
+		return &diag.Error{File: out, Msg: fmt.Sprintf("--out %s the %s %s; kiln replaces folders below --out", rel, src.what, src.path),
+			Hint: "give --out a folder of its own, such as rendered (--force does not change this)"}
+	}
+	return nil
+}
+
+type source struct{ path, what string }
+
+// sources lists the repository-relative files and folders the pipeline
+// reads, with every env's name in place of {env}.
+func (r *Renderer) sources() []source {
+	out := []source{{filepath.ToSlash(filepath.Base(r.p.File)), "pipeline file"}}
+	for _, e := range r.p.Environments {
+		out = append(out, source{e.Config, "env file of " + e.Name})
+		for _, a := range r.p.Apps {
+			for _, p := range appPaths(a) {
+				out = append(out, source{strings.ReplaceAll(p, "{env}", e.Name), "source of app " + a.Name})
+			}
+		}
+	}
+	return out
+}
+
+// appPaths are the repository paths an app's engine reads.
+func appPaths(a envconfig.App) []string {
+	var ps []string
+	switch {
+	case a.Kustomize != "":
+		ps = append(ps, a.Kustomize)
+	case a.YAML != "":
+		ps = append(ps, a.YAML)
+	case a.Jsonnet != nil:
+		ps = append(append(ps, a.Jsonnet.File), a.Jsonnet.JPath...)
+	case a.Helm != nil:
+		if a.Helm.Repo == "" && !strings.Contains(a.Helm.Chart, "://") {
+			ps = append(ps, a.Helm.Chart)
+		}
+		ps = append(ps, a.Helm.Values...)
+	}
+	return ps
+}
+
+// realPath is p absolute with symlinks resolved, as far as p exists.
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	var rest []string
+	for cur := abs; ; cur = filepath.Dir(cur) {
+		if real, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(append([]string{real}, rest...)...), nil
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+		if filepath.Dir(cur) == cur {
+			return abs, nil
+		}
+		rest = append([]string{filepath.Base(cur)}, rest...)
+	}
+}
+
+// within reports whether p is dir or below it.
+func within(p, dir string) bool {
+	if foldCase() {
+		p, dir = strings.ToLower(p), strings.ToLower(dir)
+	}
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+func samePath(a, b string) bool { return within(a, b) && within(b, a) }
+
+// foldCase reports whether the usual file systems here ignore case
+// (macOS, Windows).
+func foldCase() bool { return runtime.GOOS == "darwin" || runtime.GOOS == "windows" }
