@@ -66,9 +66,10 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 	run.patches, _ = json.Marshal(app.Patches)
 	var objs []templates.Object
 	var warns []diag.Warning
-	// Strategic merge patches use kyaml's schema globals, which krusty may
-	// reset; the kustomize engine's lock serialises both.
-	lockErr := kustomize.Locked(ctx, func() error {
+	// Strategic merge patches read kyaml's schema globals, which a
+	// kustomization with openapi: rewrites; kustomize.Shared keeps such a
+	// build out while patches run.
+	lockErr := kustomize.Shared(ctx, func() error {
 		objs, warns, err = patch.Apply(res.Objects, patches)
 		return nil
 	})

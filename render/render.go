@@ -107,10 +107,6 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	// kyaml loads its OpenAPI schema into globals on first use, unguarded;
-	// scope.New loads it here, before engines and patches run concurrently
-	// (kubernetes-sigs/kustomize#4824).
-	_ = scope.New()
 	r := &Renderer{
 		p:      p,
 		opts:   opts,

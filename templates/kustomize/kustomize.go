@@ -12,7 +12,6 @@ import (
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/kustomize/kyaml/openapi"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
@@ -29,7 +28,7 @@ import (
 type Options struct{}
 
 // Engine renders kustomizations. It is safe for concurrent use; builds
-// themselves run one at a time (see Locked).
+// run concurrently, except those that set `openapi:` (see Shared).
 type Engine struct {
 	opts Options
 }
@@ -39,39 +38,6 @@ var _ templates.Engine = (*Engine)(nil)
 // New returns a kustomize engine.
 func New(opts Options) *Engine {
 	return &Engine{opts: opts}
-}
-
-// buildSlot serialises every krusty build in the process. kustomize keeps
-// its OpenAPI schema in package globals of kyaml/openapi, which every build
-// reads and which a kustomization's `openapi:` field rewrites. Concurrent
-// builds race on them (https://github.com/kubernetes-sigs/kustomize/issues/4824,
-// https://github.com/kubernetes-sigs/kustomize/issues/3659,
-// https://github.com/kubernetes-sigs/kustomize/issues/5805), and a custom
-// schema set by one build leaks into the next
-// (https://github.com/fluxcd/pkg/issues/1237). A one-slot channel rather
-// than a sync.Mutex, so that a render waiting for its turn can give up when
-// its context ends.
-var buildSlot = make(chan struct{}, 1)
-
-// Locked runs fn while no other kustomize build or Locked call runs in the
-// process, and resets kustomize's global OpenAPI schema first if an earlier
-// build changed it. Any code in kiln that calls krusty or kyaml's strategic
-// merge (which reads the same globals) must go through Locked. It returns
-// ctx's error if ctx ends while waiting.
-func Locked(ctx context.Context, fn func() error) error {
-	select {
-	case buildSlot <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-buildSlot }()
-	if openapi.GetSchemaVersion() != openapi.DefaultOpenAPI {
-		// A kustomization with `openapi:` (a custom schema or another
-		// version) ran before: start from kustomize's built-in schema, as
-		// a fresh `kustomize build` process would.
-		openapi.ResetOpenAPI()
-	}
-	return fn()
 }
 
 // krustyOptions are `kustomize build`'s defaults with kiln's containment:
@@ -103,19 +69,26 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	if err != nil {
 		return nil, err
 	}
-	if errs := precheck(fsys, dir); len(errs) > 0 {
+	errs, setsSchema := precheck(fsys, dir)
+	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = e.ForApp(req.App)
 		}
 		return nil, diag.Join(asErrors(errs)...)
 	}
 
+	// Builds that leave kyaml's global schema alone run concurrently; one
+	// whose tree sets openapi: runs alone (see schemaGuard).
+	guard := Shared
+	if setsSchema {
+		guard = exclusive
+	}
 	var yml []byte
-	err = Locked(ctx, func() (err error) {
+	err = guard(ctx, func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				// A panic may leave kustomize's global schema half built.
-				openapi.ResetOpenAPI()
+				// A panic may leave kustomize's global schema half built;
+				// exclusive restores it. (A shared build never writes it.)
 				err = &diag.Error{File: kfile, App: req.App, Msg: fmt.Sprintf("kustomize panicked: %v", r),
 					Hint: "check the files the kustomization names (kustomize panics on an invalid openapi: schema, for one); if they are valid, report it to kiln with the kustomization"}
 			}

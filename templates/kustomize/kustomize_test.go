@@ -356,7 +356,7 @@ func TestSecureFSStopsKrusty(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = Locked(context.Background(), func() error {
+			err = exclusive(context.Background(), func() error {
 				_, err := krusty.MakeKustomizer(krustyOptions()).Run(fsys, filepath.Join(root, dir))
 				return err
 			})
@@ -490,8 +490,8 @@ func TestConcurrentRenders(t *testing.T) {
 
 // TestCustomOpenAPIDoesNotLeak renders a kustomization whose `openapi:`
 // schema knows only ConfigMap, then the dev overlay: kustomize keeps the
-// schema in globals, and without Locked's reset the overlay's strategic
-// merge patch would replace the container instead of merging it
+// schema in globals, and without the reset after an exclusive build the
+// overlay's strategic merge patch would replace the container instead of merging it
 // (https://github.com/fluxcd/pkg/issues/1237).
 func TestCustomOpenAPIDoesNotLeak(t *testing.T) {
 	t.Parallel()

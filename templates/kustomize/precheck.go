@@ -37,17 +37,23 @@ import (
 // kustomization, a missing patch file) is left for krusty to report, so it
 // never refuses a kustomization krusty accepts, other than for the reasons
 // above.
-func precheck(fsys *securefs.FS, dir string) []*diag.Error {
+//
+// It also reports whether the build may change kyaml's global OpenAPI
+// schema: some kustomization of the tree sets `openapi:`, or one could not
+// be read (then it cannot tell, and says yes). Such a build runs alone
+// (see schemaGuard).
+func precheck(fsys *securefs.FS, dir string) (errs []*diag.Error, setsSchema bool) {
 	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
 	c.kustomization(dir, false)
-	return c.errs
+	return c.errs, c.setsSchema
 }
 
 type checker struct {
-	fsys *securefs.FS
-	root string
-	seen map[string]bool // kustomization folders walked
-	errs []*diag.Error
+	fsys       *securefs.FS
+	root       string
+	seen       map[string]bool // kustomization folders walked
+	errs       []*diag.Error
+	setsSchema bool // a kustomization sets openapi:, or one was not understood
 }
 
 // entryKind says how krusty treats an entry of a kustomization field.
@@ -76,6 +82,7 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	for _, n := range konfig.RecognizedKustomizationFileNames() {
 		if info, err := os.Stat(filepath.Join(dir, n)); err == nil && info.Mode().IsRegular() {
 			if name != "" {
+				c.setsSchema = true
 				return // more than one: krusty reports it
 			}
 			name = n
@@ -87,13 +94,21 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	abs := filepath.Join(dir, name)
 	data, err := c.fsys.ReadFile(abs)
 	if err != nil {
+		c.setsSchema = true
 		return
 	}
 	var k types.Kustomization
 	if err := k.Unmarshal(data); err != nil {
+		c.setsSchema = true
 		return // krusty reports the same error
 	}
 	k.FixKustomization()
+	if k.OpenAPI != nil {
+		// Any openapi: (a custom schema file, or a built-in version, even
+		// the default one) makes krusty's SetSchema mark the schema for a
+		// re-parse.
+		c.setsSchema = true
+	}
 	f := &kfile{path: rootfs.Rel(c.root, abs), dir: dir}
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) == nil && len(doc.Content) == 1 {

@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"context"
 	"fmt"
 	"sync"
 
@@ -11,18 +12,8 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/kustomize"
 )
-
-// initOpenAPI parses kustomize's built-in OpenAPI data once.
-//
-// kyaml's openapi package keeps its schema in package globals and parses
-// it lazily. openapi.IsNamespaceScoped reads the scope map without its lock
-// for kinds it has not precomputed, while the first caller of the schema
-// (kustomize's strategic merge, for one) fills that map under the lock: a
-// data race (https://github.com/kubernetes-sigs/kustomize/issues/4824).
-// Forcing the parse here, before anyone asks for a scope, means the map is
-// never written again afterwards. This is kiln's one guard of that state.
-var initOpenAPI = sync.OnceFunc(func() { _ = openapi.Schema() })
 
 // Scopes tells namespaced kinds from cluster-scoped ones. It is safe for
 // concurrent use.
@@ -42,7 +33,6 @@ type crdScope struct {
 
 // New returns Scopes that know the built-in kinds.
 func New() *Scopes {
-	initOpenAPI()
 	return &Scopes{crds: map[groupKind]crdScope{}}
 }
 
@@ -105,7 +95,14 @@ func (s *Scopes) Namespaced(apiVersion, kind string) bool {
 	if ok {
 		return c.namespaced
 	}
-	namespaced, found := openapi.IsNamespaceScoped(kyaml.TypeMeta{APIVersion: apiVersion, Kind: kind})
+	// kyaml parses its schema lazily into globals that a kustomization
+	// with openapi: rewrites (kubernetes-sigs/kustomize#4824, #5805);
+	// kustomize.Shared is kiln's one guard of them.
+	var namespaced, found bool
+	_ = kustomize.Shared(context.Background(), func() error {
+		namespaced, found = openapi.IsNamespaceScoped(kyaml.TypeMeta{APIVersion: apiVersion, Kind: kind})
+		return nil
+	})
 	return !found || namespaced
 }
 

@@ -1,0 +1,204 @@
+package kustomize
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/enginetest"
+	"github.com/kiln-gitops/kiln/templates/internal/securefs"
+)
+
+// TestSharedBuildsRunTogether proves that two Shared sections overlap:
+// each waits inside for the other to have entered. With one build at a
+// time (the old one-slot lock) it would deadlock.
+func TestSharedBuildsRunTogether(t *testing.T) {
+	t.Parallel()
+	var entered sync.WaitGroup
+	entered.Add(2)
+	var done sync.WaitGroup
+	for range 2 {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			_ = Shared(context.Background(), func() error {
+				entered.Done()
+				entered.Wait()
+				return nil
+			})
+		}()
+	}
+	done.Wait()
+}
+
+// TestExclusiveRunsAlone checks that an exclusive section leaves no room
+// for a reader, and that the built-in schema is back afterwards.
+func TestExclusiveRunsAlone(t *testing.T) {
+	t.Parallel()
+	err := exclusive(context.Background(), func() error {
+		if schemaGuard.TryAcquire(1) {
+			schemaGuard.Release(1)
+			return fmt.Errorf("a reader could enter during an exclusive section")
+		}
+		return openapi.SetSchema(nil, []byte(`{"definitions": {}}`), true)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = Shared(context.Background(), func() error {
+		if v := openapi.GetSchemaVersion(); v != openapi.DefaultOpenAPI {
+			t.Errorf("schema after an exclusive section = %q, want the built-in %q", v, openapi.DefaultOpenAPI)
+		}
+		return nil
+	})
+}
+
+// TestSetsSchema checks the precheck's classification: a build runs
+// alone when any kustomization of its tree sets openapi: (in a base or a
+// component too) or cannot be read.
+func TestSetsSchema(t *testing.T) {
+	t.Parallel()
+	tmp := enginetest.TempDir(t)
+	schema := `{"definitions": {}}`
+	write(t, tmp, map[string]string{
+		"plain/kustomization.yaml":          "resources: [cm.yaml]\n",
+		"plain/cm.yaml":                     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+		"top/kustomization.yaml":            "openapi: {path: schema.json}\nresources: [../plain]\n",
+		"top/schema.json":                   schema,
+		"version/kustomization.yaml":        "openapi: {version: v1.21.2}\nresources: [../plain]\n",
+		"base/kustomization.yaml":           "resources: [../top]\n",
+		"comp/c/kustomization.yaml":         "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nopenapi: {path: schema.json}\n",
+		"comp/c/schema.json":                schema,
+		"comp/app/kustomization.yaml":       "resources: [../../plain]\ncomponents: [../c]\n",
+		"broken/kustomization.yaml":         "resources: [../plain\n",
+		"brokenbase/kustomization.yaml":     "resources: [../plain, ../broken]\n",
+		"twofiles/kustomization.yaml":       "resources: [../plain]\n",
+		"twofiles/kustomization.yml":        "resources: [../plain]\n",
+		"usestwo/kustomization.yaml":        "resources: [../twofiles]\n",
+		"instavote-like/kustomization.yaml": "resources: [../plain]\nnamePrefix: x-\n",
+	})
+	for _, tc := range []struct {
+		dir  string
+		want bool
+	}{
+		{dir: "plain", want: false},
+		{dir: "instavote-like", want: false},
+		{dir: "top", want: true},
+		{dir: "version", want: true},
+		{dir: "base", want: true},
+		{dir: "comp/app", want: true},
+		{dir: "broken", want: true},
+		{dir: "brokenbase", want: true},
+		{dir: "usestwo", want: true},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			fsys := newFS(t, tmp)
+			_, got := precheck(fsys, filepath.Join(tmp, tc.dir))
+			if got != tc.want {
+				t.Errorf("precheck(%s) setsSchema = %v, want %v", tc.dir, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestConcurrentBuildsRace renders real overlays (the instavote example's
+// vote overlays and worker, this package's guestbook and widgets) many
+// times at once, interleaved with builds that set a custom openapi:
+// schema and with namespace-scope and strategic-merge readers of the
+// schema, and compares every result with a sequential render. Run it with
+// -race: it is the proof that shared builds do not race on kyaml's
+// globals (kubernetes-sigs/kustomize#4824, #5805).
+func TestConcurrentBuildsRace(t *testing.T) {
+	t.Parallel()
+	example := enginetest.Root(t, filepath.Join("..", "..", "examples", "instavote"))
+	tmp := enginetest.TempDir(t)
+	write(t, tmp, map[string]string{
+		"custom/kustomization.yaml": "openapi:\n  path: schema.json\nresources: [cm.yaml]\npatches:\n  - patch: |-\n      apiVersion: v1\n      kind: ConfigMap\n      metadata: {name: a}\n      data: {k: v}\n",
+		"custom/schema.json":        bigSchema(500),
+		"custom/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+	})
+	type build struct{ root, path string }
+	builds := []build{
+		{example, "apps/vote/overlays/dev"},
+		{example, "apps/vote/overlays/staging"},
+		{example, "apps/vote/overlays/prod"},
+		{example, "apps/worker"},
+		{repoRoot(t), "apps/guestbook/overlays/dev"},
+		{repoRoot(t), "apps/guestbook/overlays/prod"},
+		{repoRoot(t), "apps/widgets"},
+		{tmp, "custom"},
+	}
+	e := New(Options{})
+	want := map[build]string{}
+	for _, b := range builds {
+		res, err := e.Render(context.Background(), &templates.Request{Root: b.root, App: "a", Path: b.path})
+		if err != nil {
+			t.Fatalf("%s: %v", b.path, err)
+		}
+		want[b] = format(res)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64*len(builds))
+	for range 12 {
+		for _, b := range builds {
+			wg.Go(func() {
+				res, err := e.Render(context.Background(), &templates.Request{Root: b.root, App: "a", Path: b.path})
+				if err != nil {
+					errs <- fmt.Errorf("%s: %w", b.path, err)
+					return
+				}
+				if diff := cmp.Diff(want[b], format(res)); diff != "" {
+					errs <- fmt.Errorf("%s differs when built concurrently (-want +got):\n%s", b.path, diff)
+				}
+			})
+		}
+		// Readers of the schema outside krusty, as render's scopes do.
+		wg.Go(func() {
+			_ = Shared(context.Background(), func() error {
+				for _, tm := range []kyaml.TypeMeta{
+					{APIVersion: "apps/v1", Kind: "Deployment"},
+					{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
+					{APIVersion: "example.com/v1", Kind: "Unknown"},
+				} {
+					openapi.IsNamespaceScoped(tm)
+					openapi.SchemaForResourceType(tm)
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func newFS(t *testing.T, root string) *securefs.FS {
+	t.Helper()
+	fsys, err := securefs.New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fsys
+}
+
+// bigSchema is a custom OpenAPI schema that knows ConfigMap and n made-up
+// kinds: parsing it takes long enough for unguarded readers to overlap.
+func bigSchema(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"definitions": {"io.k8s.api.core.v1.ConfigMap": {"type": "object", "x-kubernetes-group-version-kind": [{"group": "", "kind": "ConfigMap", "version": "v1"}]}`)
+	for i := range n {
+		fmt.Fprintf(&b, `, "com.example.v1.Kind%[1]d": {"type": "object", "properties": {"spec": {"type": "object"}}, "x-kubernetes-group-version-kind": [{"group": "example.com", "kind": "Kind%[1]d", "version": "v1"}]}`, i)
+	}
+	b.WriteString("}}")
+	return b.String()
+}
