@@ -96,3 +96,51 @@ func TestThroughGitHubAPI(t *testing.T) {
 		t.Error("the log shows the token")
 	}
 }
+
+// TestNoOpPromotionChains: a push that changes no app's objects (a new
+// source commit with the same output: only kiln.lock.json changes) makes
+// Flux reconcile without a change, and notification-controller then sends
+// the githubdispatch Provider nothing. kiln sends the repository_dispatch
+// that starts the next stage itself, and only then.
+func TestNoOpPromotionChains(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cfg := project(f.remote)["kiln.yaml"] + "notifications: {secretRef: github-token, commitStatus: true, dispatch: acme/shop}\n"
+	f.commitCode(t, map[string]string{"kiln.yaml": cfg}, "notifications")
+	api := ghfake.New(t, testToken)
+	opts := func() Options {
+		o := f.opts(t, "dev", &bytes.Buffer{})
+		o.GitHub, o.GitHubAPI = nil, api.URL()
+		return o
+	}
+
+	// Apps change: Flux reports the change, kiln sends nothing.
+	res, err := promote(t, f, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Dispatched || len(api.Dispatches("acme", "shop")) != 0 {
+		t.Fatalf("first promotion: dispatched %v, %v", res.Dispatched, api.Dispatches("acme", "shop"))
+	}
+
+	// Only the lock changes: kiln starts the next stage.
+	src := f.commitCode(t, map[string]string{"README.md": "docs only\n"}, "docs")
+	res, err = promote(t, f, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Changed || res.Apps["web"] != (AppChanges{}) || !res.Dispatched {
+		t.Fatalf("lock-only promotion = %+v, want a dispatch", res)
+	}
+	got := api.Dispatches("acme", "shop")
+	want := []ghfake.Dispatch{{EventType: DispatchEvent,
+		Payload: `{"commit":"` + res.Commit + `","env":"dev","metadata":{"env":"dev"},"severity":"info","sourceCommit":"` + src + `"}`}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("dispatches (-want +got):\n%s", diff)
+	}
+
+	// Nothing to promote: nothing pushed, nothing sent.
+	if res, err = promote(t, f, opts()); err != nil || res.Changed || len(api.Dispatches("acme", "shop")) != 1 {
+		t.Errorf("rerun: %+v, %v, %d dispatches", res, err, len(api.Dispatches("acme", "shop")))
+	}
+}

@@ -131,6 +131,10 @@ type Result struct {
 	// PRNumber and PRURL are the pull request opened or updated (pr mode).
 	PRNumber int    `json:"prNumber,omitempty"`
 	PRURL    string `json:"prUrl,omitempty"`
+	// Dispatched is true when kiln sent a repository_dispatch to
+	// notifications.dispatch because the push changed no app's objects and
+	// Flux would send none.
+	Dispatched bool `json:"dispatched,omitempty"`
 	// ClosedPR is the pull request closed because nothing is left to promote.
 	ClosedPR int `json:"closedPr,omitempty"`
 	// Attempts is how many pushes push mode needed.
@@ -773,6 +777,7 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 // push commits the tree straight to the manifests branch, rebuilding it on
 // the new tip when someone else pushed meanwhile.
 func (r *run) push(ctx context.Context, res *Result, src *source, message, baseTip string) error {
+	var last *plan // the plan of the commit pushed
 	build := func(ctx context.Context, tip string) (string, error) {
 		ref := ""
 		if tip != "" {
@@ -782,6 +787,7 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		if err != nil {
 			return "", err
 		}
+		last = pl
 		pl.fill(res)
 		if !pl.changed() {
 			return "", nil
@@ -836,7 +842,64 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		return nil
 	}
 	fmt.Fprintf(r.log, "pushed %s at %s\n", r.base, short(commit))
+	return r.chain(ctx, res, src, last)
+}
+
+// DispatchEvent is the repository_dispatch event type kiln sends to
+// notifications.dispatch after a push that Flux will send none for.
+const DispatchEvent = "kiln-promoted"
+
+// chain starts the next stage when Flux will not. notification-controller
+// forwards to a githubdispatch Provider only the events of a reconcile that
+// changed something on the cluster (and failures): the periodic
+// "reconciliation finished" carries the commit-status key, which such
+// providers skip. A push that changes no app's objects (only kiln.lock.json,
+// flux/ or high-level/, as a promotion of the same images from a new source
+// commit does) makes every Kustomization reconcile without a change, so no
+// repository_dispatch would ever come and the next env would wait forever.
+// kiln then sends one itself.
+func (r *run) chain(ctx context.Context, res *Result, src *source, pl *plan) error {
+	nt := r.p.Notifications
+	if nt == nil || nt.Dispatch == "" || pl == nil || appsApplied(pl) {
+		return nil
+	}
+	owner, name, _ := strings.Cut(nt.Dispatch, "/")
+	if r.opts.GitHub == nil && r.opts.Token == "" {
+		fmt.Fprintf(r.log, "warning: env %s changed no app's objects, so Flux sends no repository_dispatch to %s, and without a token kiln cannot send one: start the next stage by hand\n", r.env.Name, nt.Dispatch)
+		return nil
+	}
+	client, err := r.github()
+	if err != nil {
+		return err
+	}
+	payload := map[string]any{
+		"env": r.env.Name, "commit": res.Commit, "sourceCommit": src.lock.Source.Commit,
+		// As Flux's events carry them, so a workflow can test one field
+		// for both.
+		"metadata": map[string]string{"env": r.env.Name}, "severity": "info",
+	}
+	if err := client.Dispatch(ctx, owner, name, DispatchEvent, payload); err != nil {
+		return &diag.Error{Msg: fmt.Sprintf("env %s was pushed at %s, but starting the next stage failed: %v", r.env.Name, short(res.Commit), err), Err: err,
+			Hint: "the token needs contents: write on " + nt.Dispatch + " to send a repository_dispatch; or start the next stage by hand"}
+	}
+	res.Dispatched = true
+	fmt.Fprintf(r.log, "env %s changed no app's objects, so Flux will send no event: sent repository_dispatch %s to %s\n", r.env.Name, DispatchEvent, nt.Dispatch)
 	return nil
+}
+
+// appsApplied reports whether the plan changes a file of an app that stays
+// in the env: its Kustomization then applies (or prunes) something, and
+// Flux reports that change.
+func appsApplied(pl *plan) bool {
+	for _, c := range pl.changes {
+		if c.App == "" || !strings.HasPrefix(c.Path, "apps/") {
+			continue
+		}
+		if _, stays := pl.files["flux/"+c.App+".yaml"]; stays {
+			return true
+		}
+	}
+	return false
 }
 
 // closeEmpty closes the env's open pull request when the manifests branch

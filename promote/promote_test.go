@@ -864,6 +864,8 @@ type fakeGitHub struct {
 	comments map[int][]string
 	statuses map[string]map[string]gh.Status
 	reads    int
+	// dispatches are "owner/repo event_type", oldest first.
+	dispatches []string
 }
 
 var _ gh.Client = (*fakeGitHub)(nil)
@@ -931,6 +933,13 @@ func (g *fakeGitHub) Statuses(_ context.Context, owner, repo, ref string) ([]gh.
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Context < out[j].Context })
 	return out, nil
+}
+
+func (g *fakeGitHub) Dispatch(_ context.Context, owner, repo, eventType string, payload map[string]any) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.dispatches = append(g.dispatches, owner+"/"+repo+" "+eventType)
+	return nil
 }
 
 func (g *fakeGitHub) setStatus(ref string, s gh.Status) {

@@ -601,7 +601,7 @@ func TestWorkflows(t *testing.T) {
 	for _, f := range files {
 		names = append(names, filepath.Base(f))
 	}
-	if diff := cmp.Diff([]string{"ci.yml", "preview.yml", "promote.yml", "verify.yml"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"chain.yml", "ci.yml", "preview.yml", "promote.yml", "verify.yml"}, names); diff != "" {
 		t.Errorf("example workflows (-want +got):\n%s", diff)
 	}
 	for _, f := range files {

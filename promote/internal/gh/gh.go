@@ -2,6 +2,7 @@ package gh
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -46,6 +47,9 @@ type Client interface {
 	// Statuses returns the combined status of ref: the latest status per
 	// context, sorted by context.
 	Statuses(ctx context.Context, owner, repo, ref string) ([]Status, error)
+	// Dispatch sends a repository_dispatch event of eventType with payload
+	// (at most 10 top-level keys) to owner/repo.
+	Dispatch(ctx context.Context, owner, repo, eventType string, payload map[string]any) error
 }
 
 // Options configure New.
@@ -384,4 +388,20 @@ func (g *GitHub) Statuses(ctx context.Context, owner, repo, ref string) ([]Statu
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Context < out[j].Context })
 	return out, nil
+}
+
+// Dispatch implements Client. A repeat after an error GitHub may have
+// applied is harmless for kiln's events (the stage it starts is
+// idempotent), so it is retried like a read.
+func (g *GitHub) Dispatch(ctx context.Context, owner, repo, eventType string, payload map[string]any) error {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	msg := json.RawMessage(raw)
+	ctx, attempts := withAttempts(withIdempotent(ctx))
+	if _, _, err := g.c.Repositories.Dispatch(ctx, owner, repo, github.DispatchRequestOptions{EventType: eventType, ClientPayload: &msg}); err != nil {
+		return wrap(err, *attempts, "sending a repository_dispatch %q to %s/%s", eventType, owner, repo)
+	}
+	return nil
 }

@@ -456,3 +456,25 @@ func (s *Server) createStatus(r *http.Request, rs *repoState) (int, any) {
 	e := s.addStatus(rs, r.PathValue("sha"), Status{Context: in.Context, State: in.State, Description: in.Description})
 	return http.StatusCreated, statusOf(e)
 }
+
+// dispatch answers POST dispatches as GitHub does: 204, or 422 without an
+// event_type or with more than 10 top-level client_payload keys.
+func (s *Server) dispatch(r *http.Request, rs *repoState) (int, any) {
+	var in struct {
+		EventType     string                     `json:"event_type"`
+		ClientPayload map[string]json.RawMessage `json:"client_payload"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		return http.StatusBadRequest, message{Message: "Problems parsing JSON"}
+	}
+	const doc = "https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event"
+	if in.EventType == "" || len(in.EventType) > 100 {
+		return http.StatusUnprocessableEntity, validationFailed(doc, fieldError{Resource: "Repository", Field: "event_type", Code: "invalid"})
+	}
+	if len(in.ClientPayload) > 10 {
+		return http.StatusUnprocessableEntity, validationFailed(doc, fieldError{Resource: "Repository", Field: "client_payload", Code: "custom", Message: "client_payload can have at most 10 top-level properties"})
+	}
+	payload, _ := json.Marshal(in.ClientPayload)
+	rs.dispatches = append(rs.dispatches, Dispatch{EventType: in.EventType, Payload: string(payload)})
+	return http.StatusNoContent, nil
+}

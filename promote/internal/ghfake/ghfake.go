@@ -26,6 +26,7 @@ const (
 	RouteListComments   = "issues.comments.list"
 	RouteCombinedStatus = "commits.status" // also GET commits/{ref}/statuses
 	RouteCreateStatus   = "statuses.create"
+	RouteDispatch       = "repos.dispatch"
 )
 
 // BasePath is where the API is served, as on GitHub Enterprise.
@@ -147,6 +148,14 @@ type repoState struct {
 	pulls       map[int]*PR
 	statuses    map[string][]statusEntry // by ref, oldest first
 	nextStatus  int
+	dispatches  []Dispatch
+}
+
+// Dispatch is one repository_dispatch event received.
+type Dispatch struct {
+	EventType string
+	// Payload is client_payload, as JSON.
+	Payload string
 }
 
 type statusEntry struct {
@@ -171,6 +180,7 @@ func New(t testing.TB, token string) *Server {
 	mux.Handle("GET "+p+"issues/{number}/comments", s.route(RouteListComments, s.listComments))
 	mux.Handle("GET "+p+"commits/{ref...}", s.route(RouteCombinedStatus, s.combinedStatus))
 	mux.Handle("POST "+p+"statuses/{sha}", s.route(RouteCreateStatus, s.createStatus))
+	mux.Handle("POST "+p+"dispatches", s.route(RouteDispatch, s.dispatch))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, notFound)
 	})
@@ -227,6 +237,14 @@ func (s *Server) PRs(owner, repo string) []PR {
 		out = append(out, clonePR(rs.pulls[n]))
 	}
 	return out
+}
+
+// Dispatches returns the repository_dispatch events owner/repo received,
+// oldest first.
+func (s *Server) Dispatches(owner, repo string) []Dispatch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Dispatch(nil), s.repo(owner, repo).dispatches...)
 }
 
 // AddPR stores a pull request as if someone had opened it and returns its
