@@ -2,8 +2,10 @@ package flux
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	gold "github.com/kiln-gitops/kiln/internal/golden"
@@ -11,7 +13,11 @@ import (
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	notifyv1beta3 "github.com/fluxcd/notification-controller/api/v1beta3"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/ext"
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 )
 
@@ -161,5 +167,84 @@ func TestCommitStatusExpr(t *testing.T) {
 				t.Errorf("CommitStatusExpr (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestCommitStatusExprCEL evaluates the emitted commitStatusExpr the way
+// notification-controller v1.9 does (fluxcd/pkg/runtime/cel: the same
+// environment options, compiled with event, alert and provider declared as
+// google.protobuf.Struct and a string result; the objects converted with
+// the unstructured converter) on the event of each app's Kustomization.
+func TestCommitStatusExprCEL(t *testing.T) {
+	t.Parallel()
+	env, err := cel.NewEnv(
+		cel.HomogeneousAggregateLiterals(),
+		cel.EagerlyValidateDeclarations(true),
+		cel.DefaultUTCTimeZone(true),
+		cel.CrossTypeNumericComparisons(true),
+		cel.OptionalTypes(),
+		ext.Strings(),
+		ext.Sets(),
+		ext.Encoders(),
+		cel.Variable("event", cel.ObjectType("google.protobuf.Struct")),
+		cel.Variable("alert", cel.ObjectType("google.protobuf.Struct")),
+		cel.Variable("provider", cel.ObjectType("google.protobuf.Struct")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The part of Flux's event (fluxcd/pkg/apis/event/v1beta1) the
+	// expression reads, with its JSON names.
+	type event struct {
+		InvolvedObject corev1.ObjectReference `json:"involvedObject"`
+		Severity       string                 `json:"severity"`
+		Reason         string                 `json:"reason"`
+		Message        string                 `json:"message"`
+		Metadata       map[string]string      `json:"metadata,omitempty"`
+	}
+	for _, tc := range []struct{ tmpl, env string }{
+		{"{app}", "dev"}, {"{app}-{env}", "staging"}, {"{env}-{app}", "prod"}, {"kiln-{app}-{env}", "dev"},
+	} {
+		apps := []string{"vote", "a", "worker-2"}
+		objs := BuildNotifications(Notifications{Env: tc.env, Namespace: "flux-system", SecretRef: "gh",
+			CommitStatus: "acme/manifests", NameTemplate: tc.tmpl, Apps: apps})
+		provider, alert := objs[0].(*notifyv1beta3.Provider), objs[1].(*notifyv1beta3.Alert)
+		ast, iss := env.Compile(provider.Spec.CommitStatusExpr)
+		if iss.Err() != nil {
+			t.Fatalf("%s: %v", provider.Spec.CommitStatusExpr, iss.Err())
+		}
+		if ast.OutputType() != cel.StringType {
+			t.Fatalf("%s: output type %v, want string", provider.Spec.CommitStatusExpr, ast.OutputType())
+		}
+		prog, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pm, err := runtime.DefaultUnstructuredConverter.ToUnstructured(provider)
+		if err != nil {
+			t.Fatal(err)
+		}
+		am, err := runtime.DefaultUnstructuredConverter.ToUnstructured(alert)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, app := range apps {
+			name := strings.NewReplacer("{app}", app, "{env}", tc.env).Replace(tc.tmpl)
+			em, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&event{
+				InvolvedObject: corev1.ObjectReference{Kind: "Kustomization", Namespace: "flux-system", Name: name, APIVersion: "kustomize.toolkit.fluxcd.io/v1"},
+				Severity:       "info", Reason: "ReconciliationSucceeded", Message: "Reconciliation finished",
+				Metadata: map[string]string{"kustomize.toolkit.fluxcd.io/revision": "main@sha1:0123456789abcdef0123456789abcdef01234567", "env": tc.env},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _, err := prog.ContextEval(context.Background(), map[string]any{"event": em, "alert": am, "provider": pm})
+			if err != nil {
+				t.Fatalf("%s on %s: %v", provider.Spec.CommitStatusExpr, name, err)
+			}
+			if got, want := out.Value(), "kiln/"+tc.env+"/"+app; got != want {
+				t.Errorf("%s on Kustomization %s = %v, want %s", provider.Spec.CommitStatusExpr, name, got, want)
+			}
+		}
 	}
 }
