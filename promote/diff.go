@@ -71,9 +71,14 @@ type FileChange struct {
 
 // Unified returns the unified diff of every change, in path order, with
 // ANSI colours when color is true.
-func (d *DiffResult) Unified(color bool) string {
+func (d *DiffResult) Unified(color bool) string { return d.UnifiedIn("", color) }
+
+// UnifiedIn is Unified with every path under folder prefix ("dev/"), so
+// that the diffs of several envs can be told apart and applied together.
+func (d *DiffResult) UnifiedIn(prefix string, color bool) string {
 	var b strings.Builder
 	for _, c := range d.changes {
+		c.Path = prefix + c.Path
 		b.WriteString(treediff.Unified(c, color))
 	}
 	return b.String()

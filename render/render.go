@@ -48,6 +48,14 @@ type Images struct {
 	Given map[string]string
 }
 
+// ImagesError is a CI image reference or images file that cannot be
+// parsed: New returns it, so that a command line can call it a usage
+// mistake. Err holds every problem found.
+type ImagesError struct{ Err error }
+
+func (e *ImagesError) Error() string { return e.Err.Error() }
+func (e *ImagesError) Unwrap() error { return e.Err }
+
 // Options configure a Renderer.
 type Options struct {
 	// Images are CI's image references.
@@ -105,7 +113,7 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 	}
 	set, err := parseImages(opts.Images)
 	if err != nil {
-		return nil, err
+		return nil, &ImagesError{Err: err}
 	}
 	r := &Renderer{
 		p:      p,

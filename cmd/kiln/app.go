@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -15,7 +18,9 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
-// Exit codes, chosen in one place (report) from error types.
+// Exit codes (SPEC §4), chosen in one place (exitCode) from error types.
+// Commands that follow diff(1) (diff --exit-code, verify) use 1 for "there
+// are differences" and 2 for trouble of any kind.
 const (
 	exitOK      = 0
 	exitFailure = 1
@@ -40,13 +45,60 @@ func signalName(s os.Signal) string {
 	return "SIGINT"
 }
 
-// usageError is a wrong command line: exit code 2.
-type usageError struct{ msg string }
+// usageError is a wrong command line: exit code 2. Err, when set, is the
+// cause (an unknown env, a malformed image reference) and is what report
+// prints.
+type usageError struct {
+	msg string
+	err error
+}
 
-func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return e.msg
+}
+func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// troubleError is a command that follows diff(1) and could not do its
+// job, as opposed to one that found differences: exit code 2.
+type troubleError struct{ err error }
+
+func (e *troubleError) Error() string { return e.err.Error() }
+func (e *troubleError) Unwrap() error { return e.err }
+
+// errDifferences is diff --exit-code finding differences: exit code 1,
+// nothing printed (the diff itself is the report).
+var errDifferences = silent{errors.New("there are differences")}
+
+// exitCode maps an error to the process exit code; the one place that does.
+func exitCode(err error) int {
+	var (
+		ie *interruptError
+		ue *usageError
+		te *troubleError
+		ge *gateError
+		ec cli.ExitCoder // urfave's own: "kiln help nosuch" (a usage mistake)
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ie):
+		if ie.sig == syscall.SIGTERM {
+			return exitSIGTERM
+		}
+		return exitSIGINT
+	case errors.As(err, &ue), errors.As(err, &te), errors.As(err, &ec):
+		return exitUsage
+	case errors.As(err, &ge):
+		return exitGate
+	}
+	return exitFailure
 }
 
 // envError carries every error of one environment's render.
@@ -83,17 +135,16 @@ type env func(string) (string, bool)
 // newApp builds the command tree. It holds no global state: stdout gets
 // data, stderr progress, warnings and errors.
 func newApp(stdout, stderr io.Writer, lookup env, version string) *cli.App {
-	onUsage := func(_ *cli.Context, err error, _ bool) error { return &usageError{msg: err.Error()} }
 	app := &cli.App{
-		Name:            "kiln",
-		Usage:           "render deployment templates into hydrated manifests for Flux, and promote them",
-		Version:         version,
-		HideVersion:     true,
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		ExitErrHandler:  func(*cli.Context, error) {}, // report() in main decides exit codes
-		OnUsageError:    onUsage,
-		HideHelpCommand: true,
+		Name:                 "kiln",
+		Usage:                "render deployment templates into hydrated manifests for Flux, and promote them",
+		Version:              version,
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		ExitErrHandler:       func(*cli.Context, error) {}, // exitCode decides exit codes
+		OnUsageError:         onUsageError,
+		EnableBashCompletion: true, // --generate-bash-completion, used by kiln completion's scripts
+		Suggest:              true, // "did you mean" in kiln help <command>
 		Commands: []*cli.Command{
 			renderCommand(stdout, stderr, lookup, version),
 			validateCommand(stdout, stderr, lookup, version),
@@ -102,27 +153,74 @@ func newApp(stdout, stderr io.Writer, lookup env, version string) *cli.App {
 			promoteCommand(stdout, stderr, lookup, version),
 			verifyCommand(stdout, stderr, lookup, version),
 			versionCommand(stdout, version),
+			completionCommand(stdout),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usagef("unknown command %q; run 'kiln --help' for the list", c.Args().First())
+				return unknownCommand(c, c.Args().First())
 			}
-			_ = cli.ShowAppHelp(c)
+			// kiln alone is a usage mistake: help goes to stderr, as git
+			// and kubectl do, so that stdout stays empty for scripts.
+			cli.HelpPrinter(c.App.ErrWriter, cli.AppHelpTemplate, c.App)
 			return usagef("no command given")
 		},
 	}
 	for _, cmd := range app.Commands {
-		cmd.OnUsageError = onUsage
+		cmd.OnUsageError = onUsageError
 	}
 	return app
+}
+
+// unknownCommand is the usage error for a command kiln does not have,
+// with the nearest one when the name looks like a misspelling.
+func unknownCommand(c *cli.Context, name string) error {
+	var names []string
+	for _, cmd := range c.App.VisibleCommands() {
+		names = append(names, cmd.Names()...)
+	}
+	msg := fmt.Sprintf("unknown command %q", name)
+	if s := diag.Closest(name, names); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return usagef("%s; run 'kiln help' for the list", msg)
+}
+
+// goFlagName matches a flag as Go's flag package names it in errors
+// ("-env"); kiln's messages use the GNU spelling "--env".
+var goFlagName = regexp.MustCompile(`(^|[\s:])-([A-Za-z][A-Za-z0-9-]+)`)
+
+// onUsageError turns a flag parsing error into a usageError in GNU style,
+// with the nearest flag for a misspelt one and where to read more.
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = "unknown flag --" + name
+		var names []string
+		for _, f := range c.Command.VisibleFlags() {
+			names = append(names, f.Names()...)
+		}
+		if s := diag.Closest(name, names); s != "" {
+			msg += fmt.Sprintf(" (did you mean --%s?)", s)
+		}
+	} else {
+		msg = goFlagName.ReplaceAllString(msg, "$1--$2")
+	}
+	help := "kiln help"
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
+		help += " " + c.Command.Name
+	}
+	return usagef("%s; run '%s' for usage", msg, help)
 }
 
 func versionCommand(stdout io.Writer, version string) *cli.Command {
 	return &cli.Command{
 		Name:  "version",
-		Usage: "print kiln's version",
+		Usage: "print kiln's version (also kiln --version)",
 		Flags: []cli.Flag{outputFlag()},
 		Action: func(c *cli.Context) error {
+			if err := checkOutput(c); err != nil {
+				return err
+			}
 			if c.String("output") == "json" {
 				return writeJSON(stdout, map[string]string{"version": version, "go": runtime.Version()})
 			}
@@ -132,52 +230,56 @@ func versionCommand(stdout io.Writer, version string) *cli.Command {
 	}
 }
 
-// report prints err to stderr the way SPEC §4 shows and returns the exit code.
+// report prints err to stderr the way SPEC §4 shows and returns the exit
+// code.
 func report(stderr io.Writer, err error) int {
+	code := exitCode(err)
 	if err == nil {
-		return exitOK
+		return code
 	}
 	var ie *interruptError
 	if errors.As(err, &ie) {
 		fmt.Fprintf(stderr, "kiln: %s\n", ie.Error())
-		if ie.sig == syscall.SIGTERM {
-			return exitSIGTERM
-		}
-		return exitSIGINT
-	}
-	var ue *usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "kiln: %s\n", ue.msg)
-		return exitUsage
-	}
-	code := exitFailure
-	var ge *gateError
-	if errors.As(err, &ge) {
-		code = exitGate
-	}
-	var te *troubleError
-	if errors.As(err, &te) {
-		code = exitUsage // diff(1)'s "trouble"
+		return code
 	}
 	var s silent
 	if errors.As(err, &s) {
-		return code // already reported in the --output json document
+		return code // already reported: the --output json document, or a diff
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		fmt.Fprintf(stderr, "kiln: %s\n", err.Error())
+		return code
 	}
 	for _, e := range diag.Flatten(err) {
 		var ee *envError
 		if errors.As(e, &ee) {
 			errs := diag.Flatten(ee.err)
-			noun := "errors"
-			if len(errs) == 1 {
-				noun = "error"
-			}
-			fmt.Fprintf(stderr, "kiln: %d %s in env %s\n", len(errs), noun, ee.env)
+			fmt.Fprintf(stderr, "kiln: %s in env %s\n", plural(len(errs), "error"), ee.env)
 			for _, x := range errs {
 				fmt.Fprintln(stderr, x.Error())
+			}
+			continue
+		}
+		var ue *usageError
+		if errors.As(e, &ue) && ue.err != nil {
+			for _, x := range diag.Flatten(ue.err) {
+				fmt.Fprintf(stderr, "kiln: %s\n", x.Error())
 			}
 			continue
 		}
 		fmt.Fprintf(stderr, "kiln: %s\n", e.Error())
 	}
 	return code
+}
+
+// plural is "1 object", "2 objects", "0 objects".
+func plural(n int, noun string) string { return strconv.Itoa(n) + " " + nounFor(n, noun) }
+
+// nounFor is noun for 1 and its plural otherwise.
+func nounFor(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
 }

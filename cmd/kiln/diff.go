@@ -3,14 +3,15 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"io"
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/promote"
 )
 
@@ -28,77 +29,123 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
+// diffReport is kiln diff's --output json document (docs/schemas/diff.json).
+type diffReport struct {
+	// Changed is true when any env differs.
+	Changed bool                  `json:"changed"`
+	Envs    []*promote.DiffResult `json:"envs"`
+	Errors  []jsonError           `json:"errors"`
+}
+
 // diffCommandTerm is diffCommand with the terminal test injected.
 func diffCommandTerm(stdout, stderr io.Writer, lookup env, version string, term func(io.Writer) bool) *cli.Command {
-	flags := append(singleEnvFlags("environment to compare"),
+	flags := append(renderFlags(),
 		&cli.StringFlag{Name: "against", Usage: "DIR (holding DIR/<env>, like --out), or GIT-URL[#REF] / PATH#REF of a manifests repository (default: manifests.repo at manifests.branch)", EnvVars: kilnEnv("against")},
-		&cli.BoolFlag{Name: "exit-code", Usage: "exit with 1 when there are differences, like git diff --exit-code", EnvVars: kilnEnv("exit-code")},
+		&cli.BoolFlag{Name: "exit-code", Usage: "exit like diff(1): 0 no differences, 1 differences, 2 trouble", EnvVars: kilnEnv("exit-code")},
 		tokenFlag(),
 	)
 	return &cli.Command{
-		Name:  "diff",
-		Usage: "render an env and show what changes against the manifests repository (or --against)",
-		Flags: flags,
+		Name:      "diff",
+		Usage:     "render envs and show what changes against the manifests repository (or --against)",
+		UsageText: "kiln diff [--env E ...|--all] [--against DIR|GIT-URL[#REF]] [--exit-code]",
+		Flags:     flags,
 		Action: func(c *cli.Context) error {
-			if c.String("env") == "" {
-				return usagef("give the env to compare with --env")
+			err := runDiff(c, stdout, stderr, lookup, version, term)
+			if err != nil && c.Bool("exit-code") && !errors.Is(err, errDifferences) {
+				return &troubleError{err}
 			}
-			p, _, ropts, err := renderSetup(c, lookup, version)
-			if err != nil {
-				return err
-			}
-			res, err := promote.Diff(c.Context, p, promote.DiffOptions{
-				Env:     c.String("env"),
-				Against: c.String("against"),
-				Render:  ropts,
-				Token:   token(c, lookup),
-				GitEnv:  gitEnv(lookup),
-				Log:     prefixed(stderr),
-			})
-			if err != nil {
-				err = promoteErr(err)
-				actionsRunner(c, lookup).Error(err)
-				return err
-			}
-			if err := reportDiffActions(c, lookup, res); err != nil {
-				return err
-			}
-			if c.String("output") == "json" {
-				if err := writeJSON(stdout, res); err != nil {
-					return err
-				}
-			} else {
-				noColor, set := lookup("NO_COLOR")
-				color := term(stdout) && !(set && noColor != "")
-				if _, err := io.WriteString(stdout, res.Unified(color)); err != nil {
-					return err
-				}
-				printDiffSummary(stderr, res)
-			}
-			if res.Changed && c.Bool("exit-code") {
-				return silent{errors.New("there are differences")}
-			}
-			return nil
+			return err
 		},
 	}
 }
 
+func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version string, term func(io.Writer) bool) error {
+	p, envs, ropts, err := renderSetup(c, lookup, version)
+	if err != nil {
+		return err
+	}
+	if len(envs) == 0 {
+		for _, e := range p.Environments {
+			envs = append(envs, e.Name)
+		}
+	}
+	rep := diffReport{Envs: []*promote.DiffResult{}}
+	var errs []error
+	for _, e := range envs {
+		res, err := promote.Diff(c.Context, p, promote.DiffOptions{
+			Env:     e,
+			Against: c.String("against"),
+			Render:  ropts,
+			Token:   token(c, lookup),
+			GitEnv:  gitEnv(lookup),
+			Log:     prefixed(stderr),
+		})
+		if err != nil {
+			err = promoteErr(err)
+			var ee *envError
+			if !errors.As(err, &ee) {
+				err = &envError{env: e, err: err}
+			}
+			actionsRunner(c, lookup).ForEnv(e).Error(err)
+			errs = append(errs, err)
+			continue
+		}
+		rep.Envs = append(rep.Envs, res)
+		rep.Changed = rep.Changed || res.Changed
+	}
+	err = errors.Join(errs...)
+	if aerr := reportDiffActions(c, lookup, rep); aerr != nil {
+		err = errors.Join(err, aerr)
+	}
+	if c.String("output") == "json" {
+		rep.Errors = jsonErrors(err)
+		if jerr := jsonDocument(stdout, rep, err); jerr != nil {
+			return jerr
+		}
+	} else {
+		noColor, set := lookup("NO_COLOR")
+		color := term(stdout) && !(set && noColor != "")
+		for _, res := range rep.Envs {
+			prefix := ""
+			if len(envs) > 1 {
+				prefix = res.Env + "/"
+			}
+			if _, werr := io.WriteString(stdout, res.UnifiedIn(prefix, color)); werr != nil {
+				return werr
+			}
+			printDiffSummary(stderr, res)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if rep.Changed && c.Bool("exit-code") {
+		return errDifferences
+	}
+	return nil
+}
+
 // reportDiffActions, inside GitHub Actions, sets the step outputs changed
-// and out-dir and puts the diff into the job summary (the preview workflow
-// shows it on pull requests to the code repository).
-func reportDiffActions(c *cli.Context, lookup env, res *promote.DiffResult) error {
+// and out-dir and puts each env's diff into the job summary (the preview
+// workflow shows it on pull requests to the code repository).
+func reportDiffActions(c *cli.Context, lookup env, rep diffReport) error {
 	gh := actionsRunner(c, lookup)
 	if !gh.Enabled() {
 		return nil
 	}
-	summary := "## kiln diff: env " + c.String("env") + "\n\nNo changes.\n"
-	if res.Changed {
-		summary = "## kiln diff: env " + c.String("env") + "\n\n" + ghactions.CodeBlock("diff", res.Unified(false))
+	var summary strings.Builder
+	for _, res := range rep.Envs {
+		summary.WriteString("## kiln diff: env " + res.Env + "\n\n")
+		if res.Changed {
+			summary.WriteString(ghactions.CodeBlock("diff", res.Unified(false)))
+		} else {
+			summary.WriteString("No changes.\n")
+		}
 	}
 	return errors.Join(
-		gh.SetOutput("changed", strconv.FormatBool(res.Changed)),
+		gh.SetOutput("changed", strconv.FormatBool(rep.Changed)),
 		gh.SetOutput("out-dir", ""),
-		gh.Summary(summary))
+		gh.Summary(summary.String()))
 }
 
 func printDiffSummary(w io.Writer, res *promote.DiffResult) {
@@ -106,7 +153,7 @@ func printDiffSummary(w io.Writer, res *promote.DiffResult) {
 		fmt.Fprintf(w, "env %s: no differences against %s\n", res.Env, res.Against)
 		return
 	}
-	fmt.Fprintf(w, "env %s: %d files differ from %s\n", res.Env, len(res.Changes), res.Against)
+	fmt.Fprintf(w, "env %s: %s %s from %s\n", res.Env, plural(len(res.Changes), "file"), map[bool]string{true: "differs", false: "differ"}[len(res.Changes) == 1], res.Against)
 	apps := make([]string, 0, len(res.Apps))
 	for a := range res.Apps {
 		apps = append(apps, a)

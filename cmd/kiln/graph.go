@@ -1,29 +1,34 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/render"
 )
 
-// graphCommand prints an env's app graph; it renders nothing.
+// graphCommand prints the app graph of one or more envs; it renders
+// nothing.
 func graphCommand(stdout, _ io.Writer, _ env, version string) *cli.Command {
 	return &cli.Command{
 		Name:      "graph",
-		Usage:     "print the apps of an environment, their dependsOn and deploy waves",
-		UsageText: "kiln graph [--env E] [--format text|mermaid|dot|json]",
+		Usage:     "print the apps of environments, their dependsOn and deploy waves",
+		UsageText: "kiln graph [--env E ...] [--format text|mermaid|dot|json]",
 		Flags: []cli.Flag{
 			configFlag(),
-			&cli.StringFlag{Name: "env", Usage: "environment (default: the first of kiln.yaml)", EnvVars: kilnEnv("env")},
+			&cli.StringSliceFlag{Name: "env", Usage: "environment, repeatable (default: the first of kiln.yaml); mermaid and dot take one", EnvVars: kilnEnv("env")},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, mermaid, dot or json", EnvVars: kilnEnv("format")},
+			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usagef("unexpected argument %q; the environment is chosen with --env", c.Args().First())
+				return usagef("unexpected argument %q; environments are chosen with --env", c.Args().First())
+			}
+			if err := checkOutput(c); err != nil {
+				return err
 			}
 			format := c.String("format")
 			if format == "" { // KILN_FORMAT set but empty
@@ -34,9 +39,25 @@ func graphCommand(stdout, _ io.Writer, _ env, version string) *cli.Command {
 			default:
 				return usagef("--format must be text, mermaid, dot or json, not %q", format)
 			}
-			p, err := envconfig.Load(c.String("config"))
+			if c.String("output") == "json" {
+				if c.IsSet("format") && format != "json" && format != "text" {
+					return usagef("--output json and --format %s conflict; give one of them", format)
+				}
+				format = "json"
+			}
+			envs := envNames(c)
+			if len(envs) > 1 && (format == "mermaid" || format == "dot") {
+				return usagef("--format %s draws one env; give one --env, not %d", format, len(envs))
+			}
+			p, err := loadPipeline(c)
 			if err != nil {
 				return err
+			}
+			if err := checkEnvs(p, envs...); err != nil {
+				return err
+			}
+			if len(envs) == 0 && len(p.Environments) > 0 {
+				envs = []string{p.Environments[0].Name}
 			}
 			opts := render.DefaultOptions()
 			opts.Version = version
@@ -44,20 +65,39 @@ func graphCommand(stdout, _ io.Writer, _ env, version string) *cli.Command {
 			if err != nil {
 				return err
 			}
-			e := c.String("env")
-			if e == "" && len(p.Environments) > 0 {
-				e = p.Environments[0].Name
+			var graphs []*render.AppGraph
+			var errs []error
+			for _, e := range envs {
+				g, err := r.Graph(e)
+				if err != nil {
+					errs = append(errs, &envError{env: e, err: err})
+					continue
+				}
+				graphs = append(graphs, g)
 			}
-			g, err := r.Graph(e)
-			if err != nil {
-				return &envError{env: e, err: err}
+			err = errors.Join(errs...)
+			if format == "json" {
+				return jsonDocument(stdout, graphReport{Envs: orEmpty(graphs), Errors: jsonErrors(err)}, err)
 			}
-			out, err := g.Format(format, nil)
-			if err != nil {
-				return err
+			for i, g := range graphs {
+				if i > 0 {
+					fmt.Fprintln(stdout)
+				}
+				out, ferr := g.Format(format, nil)
+				if ferr != nil {
+					return ferr
+				}
+				if _, werr := fmt.Fprint(stdout, out); werr != nil {
+					return werr
+				}
 			}
-			_, err = fmt.Fprint(stdout, out)
 			return err
 		},
 	}
+}
+
+// graphReport is kiln graph's JSON document (docs/schemas/graph.json).
+type graphReport struct {
+	Envs   []*render.AppGraph `json:"envs"`
+	Errors []jsonError        `json:"errors"`
 }

@@ -34,7 +34,7 @@ func TestGraphCommand(t *testing.T) {
 				return strings.Contains(l, "changed") // Format marks no app changed here
 			}), "")},
 		{name: "bad format", args: []string{"--config", config, "--format", "svg"}, code: exitUsage, inStderr: `kiln: --format must be text, mermaid, dot or json, not "svg"`},
-		{name: "unknown env", args: []string{"--config", config, "--env", "qa"}, code: exitFailure, inStderr: `"qa"`},
+		{name: "unknown env", args: []string{"--config", config, "--env", "qa"}, code: exitUsage, inStderr: `"qa"`},
 		{name: "cycle", args: []string{"--config", filepath.Join("..", "..", "render", "testdata", "errors", "cycles", "kiln.yaml")}, code: exitFailure,
 			inStderr: "kiln: 2 errors in env dev\nkiln.yaml:9: app redis: dependency cycle: redis -> worker -> redis\n"},
 	}

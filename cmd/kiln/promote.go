@@ -14,18 +14,35 @@ import (
 	"github.com/kiln-gitops/kiln/promote"
 )
 
-// singleEnvFlags are render's flags with --env as one env (diff and
-// promote work on one env at a time) and without --all.
+// singleEnvFlags are render's flags without --all, for promote, which
+// works on one env at a time. --env stays a list flag, as on every other
+// command, so that a second --env (or KILN_ENV=dev,prod) is refused rather
+// than silently replacing the first.
 func singleEnvFlags(envUsage string) []cli.Flag {
-	flags := []cli.Flag{&cli.StringFlag{Name: "env", Usage: envUsage, EnvVars: kilnEnv("env")}}
+	var flags []cli.Flag
 	for _, f := range renderFlags() {
 		switch f.Names()[0] {
-		case "env", "all":
+		case "all":
 			continue
+		case "env":
+			f = &cli.StringSliceFlag{Name: "env", Usage: envUsage, EnvVars: kilnEnv("env")}
 		}
 		flags = append(flags, f)
 	}
 	return flags
+}
+
+// oneEnv returns the single --env given, "" for none, and a usage error
+// for several.
+func oneEnv(c *cli.Context) (string, error) {
+	envs := envNames(c)
+	switch len(envs) {
+	case 0:
+		return "", nil
+	case 1:
+		return envs[0], nil
+	}
+	return "", usagef("%s works on one env at a time, not %s; run it once per env", c.Command.Name, strings.Join(envs, ", "))
 }
 
 func tokenFlag() cli.Flag {
@@ -83,7 +100,11 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 		Usage: "put an env's render into the manifests repository, as a pull request or a push",
 		Flags: flags,
 		Action: func(c *cli.Context) error {
-			env, from, to := c.String("env"), c.String("from"), c.String("to")
+			env, err := oneEnv(c)
+			if err != nil {
+				return err
+			}
+			from, to := c.String("from"), c.String("to")
 			switch {
 			case env != "" && (from != "" || to != ""):
 				return usagef("give --env, or --from and --to, not both")
@@ -95,9 +116,14 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 				return usagef("--rendered cannot be used with --from: the env is rendered with the images of --from")
 			case from != "" && (len(c.StringSlice("image")) > 0 || len(c.StringSlice("images")) > 0):
 				return usagef("--image and --images cannot be used with --from: the images come from the kiln.lock.json of --from")
+			case from == "" && c.IsSet("wait"):
+				return usagef("--wait goes with --from: it polls the health of the env promoted from")
 			}
 			p, _, ropts, err := renderSetup(c, lookup, version)
 			if err != nil {
+				return err
+			}
+			if err := checkEnvs(p, from, to); err != nil {
 				return err
 			}
 			opts := promote.Options{
@@ -155,6 +181,7 @@ func reportPromoteActions(c *cli.Context, lookup env, res *promote.Result, err e
 
 // promoteErr maps promote's error types to the CLI's exit codes.
 func promoteErr(err error) error {
+	err = usageFromRender(err)
 	var re *promote.RenderError
 	if errors.As(err, &re) {
 		return &envError{env: re.Env, err: re.Err}

@@ -241,20 +241,41 @@ func TestDiffCommand(t *testing.T) {
 	}
 	stdout, _, code = f.kiln(t, false, "diff", "--config", cfg, "--env", "dev", "--output", "json")
 	var got struct {
-		Env     string
 		Changed bool
-		Apps    map[string]promote.AppChanges
-		Files   []promote.FileChange
+		Envs    []struct {
+			Env     string
+			Changed bool
+			Apps    map[string]promote.AppChanges
+			Files   []promote.FileChange
+		}
 	}
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 {
 		t.Fatalf("json: %v, exit %d\n%s", err, code, stdout)
 	}
-	if !got.Changed || got.Apps["web"] != (promote.AppChanges{Changed: 1}) || len(got.Files) != 2 {
+	if !got.Changed || len(got.Envs) != 1 || !got.Envs[0].Changed || got.Envs[0].Apps["web"] != (promote.AppChanges{Changed: 1}) || len(got.Envs[0].Files) != 2 {
 		t.Errorf("json = %+v", got)
 	}
-	_, stderr, code = f.kiln(t, false, "diff", "--config", cfg)
-	if code != exitUsage || stderr != "kiln: give the env to compare with --env\n" {
+
+	// Several envs: each is diffed, paths carry the env's folder, and
+	// --exit-code says 1 when any differs. Without --env: every env.
+	stdout, stderr, code = f.kiln(t, false, "diff", "--config", cfg, "--env", "dev", "--env", "staging", "--exit-code")
+	if code != 1 || !strings.Contains(stdout, "--- a/dev/apps/web/service_web.yaml\n") || !strings.Contains(stdout, "+++ b/staging/apps/web/service_web.yaml\n") ||
+		!strings.Contains(stderr, "env dev: 2 files differ") || !strings.Contains(stderr, "env staging: ") {
+		t.Errorf("two envs: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	_, stderr, code = f.kiln(t, false, "diff", "--config", cfg, "--exit-code")
+	if code != 1 || !strings.Contains(stderr, "env dev: ") || !strings.Contains(stderr, "env staging: ") {
 		t.Errorf("no --env: exit %d, %q", code, stderr)
+	}
+	// Trouble under --exit-code is 2, as diff(1) has it: here a folder to
+	// compare with that does not exist.
+	_, stderr, code = f.kiln(t, false, "diff", "--config", cfg, "--env", "dev", "--exit-code", "--against", filepath.Join(t.TempDir(), "nothing"))
+	if code != 2 || !strings.Contains(stderr, "no such folder to compare with") {
+		t.Errorf("trouble: exit %d, %q", code, stderr)
+	}
+	_, _, code = f.kiln(t, false, "diff", "--config", cfg, "--env", "dev", "--against", filepath.Join(t.TempDir(), "nothing"))
+	if code != 1 {
+		t.Errorf("trouble without --exit-code: exit %d, want 1", code)
 	}
 }
 

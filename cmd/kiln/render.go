@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -24,7 +25,92 @@ func kilnEnv(flag string) []string {
 }
 
 func configFlag() cli.Flag {
-	return &cli.StringFlag{Name: "config", Value: "kiln.yaml", Usage: "the pipeline file; its folder is the repository root", EnvVars: kilnEnv("config")}
+	return &cli.StringFlag{Name: "config", Usage: "the pipeline file; its folder is the repository root (default: kiln.yaml in the current folder or the nearest parent)", EnvVars: kilnEnv("config")}
+}
+
+// configFile is --config, or else kiln.yaml in the current folder or the
+// nearest folder above it, found the way git finds .git. The error says
+// where kiln looked.
+func configFile(c *cli.Context) (string, error) {
+	if f := c.String("config"); f != "" {
+		return f, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding kiln.yaml: %w", err)
+	}
+	for dir := wd; ; {
+		f := filepath.Join(dir, "kiln.yaml")
+		if st, err := os.Stat(f); err == nil && !st.IsDir() {
+			if dir == wd {
+				return "kiln.yaml", nil // relative, so messages stay short
+			}
+			return f, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", &diag.Error{Msg: fmt.Sprintf("no kiln.yaml in %s or any folder above it", wd),
+				Hint: "run kiln inside the code repository, or give the pipeline file with --config FILE"}
+		}
+		dir = parent
+	}
+}
+
+// loadPipeline reads the pipeline file configFile names.
+func loadPipeline(c *cli.Context) (*envconfig.Pipeline, error) {
+	f, err := configFile(c)
+	if err != nil {
+		return nil, err
+	}
+	return envconfig.Load(f)
+}
+
+// envNames are the --env values (repeated, comma-separated, or KILN_ENV),
+// without empty ones: KILN_ENV= means no env given.
+func envNames(c *cli.Context) []string {
+	var out []string
+	for _, e := range c.StringSlice("env") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// checkOutput refuses an --output other than text or json.
+func checkOutput(c *cli.Context) error {
+	if o := c.String("output"); o != "text" && o != "json" {
+		return usagef("--output must be text or json, not %q", o)
+	}
+	return nil
+}
+
+// usageFromRender makes a malformed --image, --images file or KILN_IMAGES
+// a usage error (exit 2).
+func usageFromRender(err error) error {
+	var ie *render.ImagesError
+	if errors.As(err, &ie) {
+		return &usageError{err: ie.Err}
+	}
+	return err
+}
+
+// checkEnvs makes an unknown env name a usage error (exit 2), with the
+// names kiln.yaml has.
+func checkEnvs(p *envconfig.Pipeline, names ...string) error {
+	var errs []error
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		if _, err := p.Env(n); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := diag.Join(errs...); err != nil {
+		return &usageError{err: err}
+	}
+	return nil
 }
 
 func outputFlag() cli.Flag {
@@ -51,21 +137,24 @@ func renderFlags() []cli.Flag {
 // render options.
 func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipeline, []string, render.Options, error) {
 	opts := render.DefaultOptions()
-	envs := c.StringSlice("env")
+	envs := envNames(c)
 	if len(envs) > 0 && c.Bool("all") {
 		return nil, nil, opts, usagef("give --env or --all, not both")
 	}
-	if o := c.String("output"); o != "text" && o != "json" {
-		return nil, nil, opts, usagef("--output must be text or json, not %q", o)
+	if err := checkOutput(c); err != nil {
+		return nil, nil, opts, err
 	}
 	if c.Args().Present() {
 		return nil, nil, opts, usagef("unexpected argument %q; environments are chosen with --env", c.Args().First())
 	}
-	p, err := envconfig.Load(c.String("config"))
+	p, err := loadPipeline(c)
 	if err != nil {
 		// kiln.yaml and env file errors, annotated on their lines in
 		// GitHub Actions; report() prints them as text as well.
 		actionsRunner(c, lookup).Error(err)
+		return nil, nil, opts, err
+	}
+	if err := checkEnvs(p, envs...); err != nil {
 		return nil, nil, opts, err
 	}
 	list, _ := lookup("KILN_IMAGES")
@@ -99,7 +188,7 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			}
 			r, err := render.New(p, opts)
 			if err != nil {
-				return err
+				return usageFromRender(err)
 			}
 			results, err := r.Render(c.Context, envs)
 			if err != nil {
@@ -165,7 +254,7 @@ func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.
 			}
 			r, err := render.New(p, opts)
 			if err != nil {
-				return err
+				return usageFromRender(err)
 			}
 			results, err := r.Validate(c.Context, envs)
 			if err != nil {
@@ -182,16 +271,32 @@ func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.
 	}
 }
 
-// envReport is one env in --output json.
+// envReport is one env in render's and validate's --output json
+// (docs/schemas/render.json, validate.json).
 type envReport struct {
-	Env      string              `json:"env"`
-	OK       bool                `json:"ok"`
-	Out      string              `json:"out,omitempty"`
-	Apps     []render.AppSummary `json:"apps"`
-	Objects  int                 `json:"objects"`
-	Files    int                 `json:"files"`
-	Warnings []string            `json:"warnings"`
-	Errors   []string            `json:"errors"`
+	Env     string      `json:"env"`
+	OK      bool        `json:"ok"`
+	Out     string      `json:"out,omitempty"`
+	Apps    []appReport `json:"apps"`
+	Objects int         `json:"objects"`
+	// Files are the paths of the env's tree, relative to <out>/<env>.
+	Files    []string    `json:"files"`
+	Warnings []jsonError `json:"warnings"`
+	Errors   []jsonError `json:"errors"`
+}
+
+// appReport is one app of an envReport.
+type appReport struct {
+	Name    string `json:"name"`
+	Engine  string `json:"engine"`
+	Objects int    `json:"objects"`
+	Files   int    `json:"files"`
+}
+
+// renderReport is render's and validate's --output json document.
+type renderReport struct {
+	Envs   []envReport `json:"envs"`
+	Errors []jsonError `json:"errors"`
 }
 
 // finish prints warnings and summaries. Text goes to stderr (progress);
@@ -203,24 +308,21 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 	gh := actionsRunner(c, lookup)
 	var reports []envReport
 	for _, er := range results {
-		rep := envReport{Env: er.Env, OK: er.Err == nil, Apps: er.Apps, Warnings: []string{}, Errors: []string{}}
-		if rep.Apps == nil {
-			rep.Apps = []render.AppSummary{}
-		}
+		rep := envReport{Env: er.Env, OK: er.Err == nil, Apps: []appReport{}, Files: []string{},
+			Warnings: jsonWarnings("", er.Warnings), Errors: []jsonError{}}
 		for _, a := range er.Apps {
+			rep.Apps = append(rep.Apps, appReport{Name: a.Name, Engine: a.Engine, Objects: a.Objects, Files: a.Files})
 			rep.Objects += a.Objects
 		}
-		rep.Files = len(er.Files)
+		for p := range er.Files {
+			rep.Files = append(rep.Files, p)
+		}
+		sort.Strings(rep.Files)
 		if out != "" && er.Err == nil {
 			rep.Out = filepath.Join(out, er.Env)
 		}
-		for _, w := range er.Warnings {
-			rep.Warnings = append(rep.Warnings, w.String())
-		}
 		if er.Err != nil {
-			for _, e := range diag.Flatten(er.Err) {
-				rep.Errors = append(rep.Errors, e.Error())
-			}
+			rep.Errors = jsonErrors(er.Err)
 		}
 		reports = append(reports, rep)
 	}
@@ -230,17 +332,19 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 		}
 	}
 	if c.String("output") == "json" {
-		if jerr := writeJSON(stdout, map[string]any{"envs": reports}); jerr != nil {
-			return jerr
+		// Env errors are in each env's list; the top level has the rest.
+		var other []error
+		for _, e := range diag.Flatten(err) {
+			var ee *envError
+			if !errors.As(e, &ee) {
+				other = append(other, e)
+			}
 		}
-		if err != nil {
-			return silent{err}
-		}
-		return nil
+		return jsonDocument(stdout, renderReport{Envs: orEmpty(reports), Errors: jsonErrors(errors.Join(other...))}, err)
 	}
-	for _, rep := range reports {
-		for _, w := range rep.Warnings {
-			fmt.Fprintf(stderr, "warning: %s\n", w)
+	for i, rep := range reports {
+		for _, w := range results[i].Warnings {
+			fmt.Fprintf(stderr, "warning: %s\n", w.String())
 		}
 		if !rep.OK {
 			continue
@@ -249,9 +353,10 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 		if rep.Out != "" {
 			where = " → " + rep.Out
 		}
-		fmt.Fprintf(stderr, "%s env %s%s: %d apps, %d objects, %d files\n", verb, rep.Env, where, len(rep.Apps), rep.Objects, rep.Files)
+		fmt.Fprintf(stderr, "%s env %s%s: %s, %s, %s\n", verb, rep.Env, where,
+			plural(len(rep.Apps), "app"), plural(rep.Objects, "object"), plural(len(rep.Files), "file"))
 		for _, a := range rep.Apps {
-			fmt.Fprintf(stderr, "  %-12s %-9s %3d objects\n", a.Name, a.Engine, a.Objects)
+			fmt.Fprintf(stderr, "  %-12s %-9s %3d %s\n", a.Name, a.Engine, a.Objects, nounFor(a.Objects, "object"))
 		}
 	}
 	return err
@@ -261,9 +366,13 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 // Workflow commands go to stderr, which the runner reads like stdout;
 // stdout stays for data.
 func actionsRunner(c *cli.Context, lookup env) *ghactions.Runner {
-	root, err := filepath.Abs(filepath.Dir(c.String("config")))
+	f, err := configFile(c)
 	if err != nil {
-		root = filepath.Dir(c.String("config"))
+		f = "kiln.yaml"
+	}
+	root, err := filepath.Abs(filepath.Dir(f))
+	if err != nil {
+		root = filepath.Dir(f)
 	}
 	return ghactions.FromEnv(lookup, c.App.ErrWriter).WithRoot(root)
 }
@@ -283,7 +392,7 @@ func reportActions(gh *ghactions.Runner, command string, results []*render.EnvRe
 				env.Warning(w)
 			}
 		}
-		s := ghactions.EnvSummary{Env: er.Env, Out: reports[i].Out, Files: reports[i].Files, Warnings: er.Warnings, Err: er.Err}
+		s := ghactions.EnvSummary{Env: er.Env, Out: reports[i].Out, Files: len(reports[i].Files), Warnings: er.Warnings, Err: er.Err}
 		for _, a := range er.Apps {
 			s.Apps = append(s.Apps, ghactions.AppRow{Name: a.Name, Engine: a.Engine, Objects: a.Objects, Files: a.Files})
 		}
@@ -310,9 +419,3 @@ type silent struct{ err error }
 
 func (s silent) Error() string { return s.err.Error() }
 func (s silent) Unwrap() error { return s.err }
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}

@@ -19,14 +19,18 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 		Usage: "render the source commit and images an env's kiln.lock.json names again, and compare with the env folder byte for byte",
 		Flags: []cli.Flag{
 			configFlag(),
-			&cli.StringFlag{Name: "env", Usage: "environment to verify", EnvVars: kilnEnv("env")},
+			&cli.StringSliceFlag{Name: "env", Usage: "environment to verify (one)", EnvVars: kilnEnv("env")},
 			&cli.StringFlag{Name: "against", Usage: "DIR (holding DIR/<env>, like --out), or GIT-URL#REF / PATH#REF of a manifests repository, such as a pull request's head (default: manifests.repo at manifests.branch)", EnvVars: kilnEnv("against")},
 			&cli.StringFlag{Name: "cache-dir", Usage: "where remote charts are cached (default: the user cache folder)", EnvVars: kilnEnv("cache-dir")},
 			tokenFlag(),
 			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			if c.String("env") == "" {
+			env, err := oneEnv(c)
+			if err != nil {
+				return err
+			}
+			if env == "" {
 				return usagef("give the env to verify with --env")
 			}
 			if c.Args().Present() {
@@ -37,7 +41,7 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 				return &troubleError{err}
 			}
 			res, err := promote.Verify(c.Context, p, promote.VerifyOptions{
-				Env: c.String("env"), Against: c.String("against"),
+				Env: env, Against: c.String("against"),
 				LookupEnv: lookup, CacheDir: ropts.CacheDir, Version: version,
 				Token: token(c, lookup), GitEnv: gitEnv(lookup), Log: prefixed(stderr),
 			})
@@ -77,10 +81,3 @@ func printVerify(w io.Writer, res *promote.VerifyResult) {
 		fmt.Fprintln(w)
 	}
 }
-
-// troubleError is a command that could not do its job, as opposed to one
-// that found differences: exit code 2, as diff(1) has it.
-type troubleError struct{ err error }
-
-func (e *troubleError) Error() string { return e.err.Error() }
-func (e *troubleError) Unwrap() error { return e.err }
