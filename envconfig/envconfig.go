@@ -53,6 +53,8 @@ type Pipeline struct {
 	Environments []Environment
 	// KubeVersion is what Helm's .Capabilities.KubeVersion says.
 	KubeVersion string
+	// Validation lists what validation checks against beyond the env.
+	Validation Validation
 	// Manifests says where promote writes.
 	Manifests Manifests
 	// Flux holds the defaults of every emitted Kustomization.
@@ -61,6 +63,21 @@ type Pipeline struct {
 	Notifications *Notifications
 	// Apps in file order.
 	Apps []App
+}
+
+// Validation is kiln.yaml's validation: section.
+type Validation struct {
+	// CRDs are repository-relative files of CustomResourceDefinitions
+	// installed by other means (cert-manager, the Prometheus operator…):
+	// custom resources of their kinds are checked against them, and they
+	// tell which of those kinds are cluster-scoped.
+	CRDs []FileRef
+}
+
+// FileRef is a repository-relative path and the line of kiln.yaml that names it.
+type FileRef struct {
+	Path string
+	Line int
 }
 
 // Environment is one entry of environments.

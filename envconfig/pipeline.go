@@ -13,7 +13,7 @@ import (
 
 // The keys valid at each level of kiln.yaml, in the order hints list them.
 var (
-	pipelineKeys     = []string{"apiVersion", "kind", "environments", "kubeVersion", "manifests", "flux", "notifications", "apps"}
+	pipelineKeys     = []string{"apiVersion", "kind", "environments", "kubeVersion", "validation", "manifests", "flux", "notifications", "apps"}
 	environmentKeys  = []string{"name", "mode", "promoteFrom", "config"}
 	manifestsKeys    = []string{"repo", "github", "branch", "path"}
 	fluxKeys         = []string{"name", "namespace", "sourceRef", "interval", "timeout", "prune", "wait"}
@@ -25,6 +25,7 @@ var (
 	appFluxKeys      = []string{"interval", "timeout", "wait", "healthChecks", "healthCheckExprs"}
 	healthCheckKeys  = []string{"apiVersion", "kind", "name", "namespace"}
 	healthExprKeys   = []string{"apiVersion", "kind", "current", "inProgress", "failed"}
+	validationKeys   = []string{"crds"}
 	sourceKinds      = []string{"GitRepository", "OCIRepository", "Bucket"}
 )
 
@@ -70,6 +71,9 @@ func (d *decoder) pipeline(n *yaml.Node) *Pipeline {
 			}
 		}
 	}
+	if v, present := f["validation"]; present && !isNull(v) {
+		p.Validation = d.validation(v)
+	}
 	p.Environments = d.environments(f["environments"], top)
 	if v, present := f["manifests"]; present {
 		d.manifests(v, &p.Manifests, p.Environments)
@@ -83,6 +87,24 @@ func (d *decoder) pipeline(n *yaml.Node) *Pipeline {
 	p.Apps = d.apps(f["apps"], top)
 	d.gateSource(p)
 	return p
+}
+
+// validation reads validation: {crds: [paths]}: files of
+// CustomResourceDefinitions installed by other means, against which custom
+// resources are checked.
+func (d *decoder) validation(n *yaml.Node) Validation {
+	var out Validation
+	f, ok := d.fields(n, "validation", validationKeys)
+	if !ok {
+		return out
+	}
+	paths, nodes := d.strList(f["crds"], "validation.crds")
+	for i, p := range paths {
+		if d.relPath(nodes[i], fmt.Sprintf("validation.crds[%d]", i), p) {
+			out.CRDs = append(out.CRDs, FileRef{Path: p, Line: line(nodes[i])})
+		}
+	}
+	return out
 }
 
 // gateSource refuses a promoteFrom that can never pass its gate: the gate

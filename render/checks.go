@@ -11,17 +11,50 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/validate"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
-func validateObjects(app string, objs []templates.Object) error {
-	if err := validate.Objects(app, objs); err != nil {
+func validateObjects(env *validate.Env, app string, objs []templates.Object) error {
+	if err := env.Objects(app, objs); err != nil {
 		return forApp(app, err)
 	}
 	return nil
+}
+
+// listedCRDs reads the files kiln.yaml lists under validation.crds ({env}
+// replaced): CustomResourceDefinitions only.
+func (r *Renderer) listedCRDs(env string) ([]templates.Object, error) {
+	var out []templates.Object
+	var errs []error
+	for _, ref := range r.p.Validation.CRDs {
+		p := strings.ReplaceAll(ref.Path, "{env}", env)
+		data, err := rootfs.ReadFile(r.p.Root, p)
+		if err != nil {
+			errs = append(errs, &diag.Error{File: r.p.File, Line: ref.Line, Msg: fmt.Sprintf("validation.crds: cannot read %s", p), Err: err,
+				Hint: "list files of CustomResourceDefinitions, relative to the repository root"})
+			continue
+		}
+		objs, err := objects.Parse(data, p, 0)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, o := range objs {
+			if o.Node.GetKind() != "CustomResourceDefinition" || o.Node.GetApiVersion() != "apiextensions.k8s.io/v1" {
+				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objRef(o),
+					Msg:  "validation.crds lists a file with an object that is not an apiextensions.k8s.io/v1 CustomResourceDefinition",
+					Hint: "keep only CRDs in the files under validation.crds; objects to apply belong to an app"})
+				continue
+			}
+			out = append(out, o)
+		}
+	}
+	return out, diag.Join(errs...)
 }
 
 // group returns the API group of an apiVersion ("" for the core group).

@@ -19,6 +19,7 @@ import (
 	"github.com/kiln-gitops/kiln/render/internal/images"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
+	"github.com/kiln-gitops/kiln/render/internal/validate"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/helm"
 	"github.com/kiln-gitops/kiln/templates/jsonnet"
@@ -101,6 +102,8 @@ type Renderer struct {
 	engines map[string]templates.Engine
 	images  *images.Set
 	sem     chan struct{}
+	// schemas compiles each CRD once for every env and run of the Renderer.
+	schemas *validate.Schemas
 }
 
 // New checks opts and prepares the engines.
@@ -116,10 +119,11 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 		return nil, &ImagesError{Err: err}
 	}
 	r := &Renderer{
-		p:      p,
-		opts:   opts,
-		images: set,
-		sem:    make(chan struct{}, opts.Parallelism),
+		p:       p,
+		opts:    opts,
+		images:  set,
+		sem:     make(chan struct{}, opts.Parallelism),
+		schemas: validate.NewSchemas(),
 		engines: map[string]templates.Engine{
 			"helm":      helm.New(helm.Options{CacheDir: opts.CacheDir, PlainHTTP: opts.PlainHTTP}),
 			"kustomize": kustomize.New(kustomize.Options{}),
@@ -328,14 +332,26 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		// Namespaces and validation need every app's CRDs, so they run once
 		// all engines are done.
 		scopes := scope.New()
+		listed, err := r.listedCRDs(env)
+		if err != nil {
+			errs = append(errs, err)
+		} else if err := scopes.AddCRDs(listed); err != nil {
+			errs = append(errs, err)
+		}
+		crds := listed
 		for _, run := range runs {
 			if err := scopes.AddCRDs(run.objs); err != nil {
 				errs = append(errs, forApp(run.app.Name, err))
 			}
+			crds = append(crds, run.objs...)
+		}
+		venv, err := r.schemas.Env(crds)
+		if err != nil {
+			errs = append(errs, err)
 		}
 		for _, run := range runs {
 			scopes.SetDefault(run.objs, run.app.Namespace)
-			if err := validateObjects(run.app.Name, run.objs); err != nil {
+			if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
 				errs = append(errs, err)
 			}
 		}

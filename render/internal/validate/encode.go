@@ -99,6 +99,11 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 			child := segs
 			if e.index != nil {
 				child = append(segs[:len(segs):len(segs)], "["+strconv.Itoa(i)+"]")
+				// Index the element too, so an error about a whole
+				// element (a duplicate list-map key) finds its line.
+				if p := joinPath(child); e.index[p] == nil {
+					e.index[p] = &field{path: p, segments: child, key: c, value: c}
+				}
 			}
 			if err := e.encode(c, child); err != nil {
 				return err

@@ -7,19 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	helmv2 "github.com/fluxcd/helm-controller/api/v2"
-	helmv2beta1 "github.com/fluxcd/helm-controller/api/v2beta1"
-	helmv2beta2 "github.com/fluxcd/helm-controller/api/v2beta2"
-	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
-	kustomizev1beta1 "github.com/fluxcd/kustomize-controller/api/v1beta1"
-	kustomizev1beta2 "github.com/fluxcd/kustomize-controller/api/v1beta2"
-	notifyv1 "github.com/fluxcd/notification-controller/api/v1"
-	notifyv1beta1 "github.com/fluxcd/notification-controller/api/v1beta1"
-	notifyv1beta2 "github.com/fluxcd/notification-controller/api/v1beta2"
-	notifyv1beta3 "github.com/fluxcd/notification-controller/api/v1beta3"
-	sourcev1 "github.com/fluxcd/source-controller/api/v1"
-	sourcev1beta1 "github.com/fluxcd/source-controller/api/v1beta1"
-	sourcev1beta2 "github.com/fluxcd/source-controller/api/v1beta2"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -37,17 +24,12 @@ import (
 // safe for concurrent use.
 var scheme = sync.OnceValue(func() *runtime.Scheme {
 	s := runtime.NewScheme()
-	// client-go's built-in kinds, CustomResourceDefinitions, and every
-	// version of Flux's kinds that the pinned Flux API modules define
-	// (deprecated versions included: an object of an old version is still
-	// checked against that version's fields).
+	// client-go's built-in kinds and CustomResourceDefinitions. Flux's
+	// kinds are checked against the pinned Flux CRDs instead (crd.go),
+	// which also know the versions Flux no longer serves.
 	addToScheme := []func(*runtime.Scheme) error{
 		clientgoscheme.AddToScheme,
 		apiextensionsv1.AddToScheme,
-		kustomizev1.AddToScheme, kustomizev1beta1.AddToScheme, kustomizev1beta2.AddToScheme,
-		helmv2.AddToScheme, helmv2beta1.AddToScheme, helmv2beta2.AddToScheme,
-		sourcev1.AddToScheme, sourcev1beta1.AddToScheme, sourcev1beta2.AddToScheme,
-		notifyv1.AddToScheme, notifyv1beta1.AddToScheme, notifyv1beta2.AddToScheme, notifyv1beta3.AddToScheme,
 	}
 	// Registering fixed, known types cannot fail; a failure is a bug in
 	// the dependencies, caught by every test of this package.
@@ -59,11 +41,13 @@ var scheme = sync.OnceValue(func() *runtime.Scheme {
 	return s
 })
 
-// Objects decodes every object of objs whose apiVersion and kind are a
-// built-in kind or a Flux kind, strictly, and returns one *diag.Error per problem, joined:
-// an unknown or duplicate field, or a value of the wrong type. app names the
-// app in the errors. Objects of other kinds pass.
-func Objects(app string, objs []templates.Object) error {
+// Objects checks every object of objs and returns one *diag.Error per
+// problem, joined. app names the app in the errors. An object whose group
+// and kind a CRD of the env (or a pinned Flux CRD) defines is validated
+// against that CRD as the API server would; an object of a kind client-go
+// knows is decoded strictly into its Go type (unknown and duplicate fields,
+// wrong types); objects of other kinds pass.
+func (e *Env) Objects(app string, objs []templates.Object) error {
 	s := scheme()
 	var errs []error
 	for _, o := range objs {
@@ -72,9 +56,13 @@ func Objects(app string, objs []templates.Object) error {
 		}
 		gv, err := schema.ParseGroupVersion(o.Node.GetApiVersion())
 		if err != nil {
-			continue // not a built-in kind
+			continue // refused when the object was read
 		}
 		gvk := gv.WithKind(o.Node.GetKind())
+		if c := e.lookup(gv.Group, gvk.Kind); c != nil {
+			errs = append(errs, checkCR(app, o, c, gvk)...)
+			continue
+		}
 		if !s.Recognizes(gvk) {
 			continue
 		}
@@ -162,7 +150,7 @@ func strictError(o templates.Object, base diag.Error, idx *encoder, typed runtim
 		d.Hint = "remove one of the two"
 	default:
 		d.Hint = fmt.Sprintf("check the spelling against %s, or remove the field", against)
-		if f != nil {
+		if f != nil && typed != nil {
 			if c := closestField(typed, f.segments); c != "" {
 				d.Hint = fmt.Sprintf("did you mean %q? check the spelling against %s, or remove the field", c, against)
 			}

@@ -30,7 +30,7 @@ func TestValidObjectsPass(t *testing.T) {
 	if len(objs) < 20 {
 		t.Fatalf("read %d objects, want more", len(objs))
 	}
-	if err := Objects("demo", objs); err != nil {
+	if err := testEnv(t).Objects("demo", objs); err != nil {
 		t.Errorf("valid objects: %v", err)
 	}
 }
@@ -39,7 +39,7 @@ func TestValidObjectsPass(t *testing.T) {
 // testdata/invalid.golden.
 func TestInvalidObjects(t *testing.T) {
 	t.Parallel()
-	err := Objects("worker", readObjects(t, "testdata/invalid.yaml"))
+	err := testEnv(t).Objects("worker", readObjects(t, "testdata/invalid.yaml"))
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -94,7 +94,7 @@ func TestLines(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			err := Objects("demo", []templates.Object{tc.obj(t)})
+			err := testEnv(t).Objects("demo", []templates.Object{tc.obj(t)})
 			got := ""
 			if err != nil {
 				got, _, _ = strings.Cut(err.Error(), "\n")
@@ -154,7 +154,7 @@ func TestMergeKeysAreErrors(t *testing.T) {
 	want := "a.yaml:1: app demo: ConfigMap/a: YAML merge keys (<<) and non-scalar keys are not supported in Kubernetes objects\n" +
 		"  hint: write the object without YAML merge keys (<<) or non-scalar keys"
 	got := ""
-	if err := Objects("demo", objs); err != nil {
+	if err := testEnv(t).Objects("demo", objs); err != nil {
 		got = err.Error()
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -170,7 +170,7 @@ func TestConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			objs := readObjects(t, "testdata/invalid.yaml")
-			if err := Objects("worker", objs); err == nil {
+			if err := testEnv(t).Objects("worker", objs); err == nil {
 				t.Error("no error")
 			}
 		}()
@@ -190,12 +190,12 @@ func BenchmarkObjects(b *testing.B) {
 		objs = append(objs, one...)
 	}
 	objs = objs[:1000]
-	if err := Objects("bench", objs); err != nil { // builds the scheme
+	if err := testEnv(b).Objects("bench", objs); err != nil { // builds the scheme
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if err := Objects("bench", objs); err != nil {
+		if err := testEnv(b).Objects("bench", objs); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -224,4 +224,18 @@ func parse(t testing.TB, file, data string) []templates.Object {
 func golden(t *testing.T, file string, got []byte) {
 	t.Helper()
 	gold.File(t, file, got, *update)
+}
+
+// schemas is shared by the tests, as one Renderer shares it across envs.
+var schemas = sync.OnceValue(NewSchemas)
+
+// testEnv returns the validation context of an env whose CRDs are those of
+// the given objects (none by default: the pinned Flux CRDs only).
+func testEnv(t testing.TB, crds ...templates.Object) *Env {
+	t.Helper()
+	e, err := schemas().Env(crds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

@@ -1,0 +1,263 @@
+package validate
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
+	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	kjson "sigs.k8s.io/json"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// fluxCRDs are the CustomResourceDefinitions of the Flux controllers whose
+// API modules go.mod pins (see fluxcrds/README.md).
+//
+//go:embed fluxcrds/*.yaml fluxcrds/versions.txt
+var fluxCRDs embed.FS
+
+// crd is one CustomResourceDefinition, compiled: a schema validator, a
+// structural schema and a CEL validator per version.
+type crd struct {
+	name       string // metadata.name
+	group      string
+	kind       string
+	namespaced bool
+	versions   map[string]*crdVersion
+	served     []string // served version names, sorted
+	where      string   // where the CRD came from, for errors
+	err        error    // why the CRD cannot be used, if it cannot
+}
+
+type crdVersion struct {
+	served     bool
+	status     bool // the status subresource is on: the API server drops status on create
+	structural *structuralschema.Structural
+	validator  apiservervalidation.SchemaValidator
+	cel        *cel.Validator
+}
+
+// Schemas compiles CRDs, each once per content however many envs and runs
+// use it: compiling a large CRD (its OpenAPI schema and CEL rules) costs far
+// more than validating an object against it. Safe for concurrent use.
+type Schemas struct {
+	mu    sync.Mutex
+	cache map[[32]byte]*crd
+	flux  map[groupKind]*crd
+}
+
+type groupKind struct{ group, kind string }
+
+// NewSchemas returns an empty CRD cache that knows the pinned Flux CRDs.
+func NewSchemas() *Schemas {
+	s := &Schemas{cache: map[[32]byte]*crd{}, flux: map[groupKind]*crd{}}
+	files, _ := fs.Glob(fluxCRDs, "fluxcrds/*.yaml")
+	for _, f := range files {
+		data, err := fluxCRDs.ReadFile(f)
+		if err != nil {
+			panic(err) // embedded: cannot fail
+		}
+		objs, err := objects.Parse(data, "flux CRDs/"+path.Base(f), 0)
+		if err != nil {
+			panic(err) // embedded and tested
+		}
+		for _, o := range objs {
+			c := s.compile(o)
+			if c.err != nil {
+				panic(c.err) // embedded and tested
+			}
+			c.where = "the CRD of " + fluxVersion(c.group)
+			s.flux[groupKind{c.group, c.kind}] = c
+		}
+	}
+	return s
+}
+
+// fluxVersion names the controller release that defines group's CRDs.
+func fluxVersion(group string) string {
+	data, _ := fluxCRDs.ReadFile("fluxcrds/versions.txt")
+	ctrl := strings.TrimSuffix(group, ".toolkit.fluxcd.io") + "-controller"
+	if ctrl == "notification-controller" || ctrl == "helm-controller" || ctrl == "kustomize-controller" || ctrl == "source-controller" {
+		for line := range strings.Lines(string(data)) {
+			mod, ver, _ := strings.Cut(strings.TrimSpace(line), " ")
+			if strings.Contains(mod, "/"+ctrl+"/") {
+				return ctrl + " " + ver
+			}
+		}
+	}
+	return "Flux"
+}
+
+// compile decodes and compiles a CRD object, or returns the cached result
+// for the same content.
+func (s *Schemas) compile(o templates.Object) *crd {
+	e := &encoder{}
+	if err := e.encode(o.Node.YNode(), nil); err != nil {
+		return &crd{err: err}
+	}
+	key := sha256.Sum256(e.buf.Bytes())
+	s.mu.Lock()
+	c, ok := s.cache[key]
+	s.mu.Unlock()
+	if ok {
+		return c
+	}
+	c = compileCRD(e.buf.Bytes())
+	c.where = "CRD " + c.name
+	s.mu.Lock()
+	s.cache[key] = c
+	s.mu.Unlock()
+	return c
+}
+
+// compileCRD builds what the API server builds to serve a CRD's versions
+// (k8s.io/apiextensions-apiserver's customresource_handler): the internal
+// schema, its structural form with defaults pruned, the OpenAPI validator
+// and the CEL validator.
+func compileCRD(data []byte) *crd {
+	var v1 apiextensionsv1.CustomResourceDefinition
+	if _, err := kjson.UnmarshalStrict(data, &v1); err != nil {
+		return &crd{err: fmt.Errorf("reading the CustomResourceDefinition: %w", err)}
+	}
+	c := &crd{
+		name:       v1.Name,
+		group:      v1.Spec.Group,
+		kind:       v1.Spec.Names.Kind,
+		namespaced: v1.Spec.Scope == apiextensionsv1.NamespaceScoped,
+		versions:   map[string]*crdVersion{},
+	}
+	for _, v := range v1.Spec.Versions {
+		cv := &crdVersion{served: v.Served, status: v.Subresources != nil && v.Subresources.Status != nil}
+		c.versions[v.Name] = cv
+		if v.Served {
+			c.served = append(c.served, v.Name)
+		}
+		if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+			continue // the API server refuses such a v1 CRD; the CRD's own check reports it
+		}
+		internal := &apiextensionsinternal.CustomResourceValidation{}
+		if err := apiextensionsv1.Convert_v1_CustomResourceValidation_To_apiextensions_CustomResourceValidation(v.Schema, internal, nil); err != nil {
+			c.err = fmt.Errorf("version %s: converting the schema: %w", v.Name, err)
+			return c
+		}
+		st, err := structuralschema.NewStructural(internal.OpenAPIV3Schema)
+		if err != nil {
+			c.err = fmt.Errorf("version %s: the schema is not structural: %w", v.Name, err)
+			return c
+		}
+		if errs := structuralschema.ValidateStructural(fieldpath.NewPath("spec", "versions").Key(v.Name).Child("schema", "openAPIV3Schema"), st); len(errs) > 0 {
+			c.err = fmt.Errorf("version %s: the schema is not structural: %w", v.Name, errs.ToAggregate())
+			return c
+		}
+		st = st.DeepCopy()
+		if err := structuraldefaulting.PruneDefaults(st); err != nil {
+			c.err = fmt.Errorf("version %s: pruning defaults: %w", v.Name, err)
+			return c
+		}
+		val, _, err := apiservervalidation.NewSchemaValidator(internal.OpenAPIV3Schema)
+		if err != nil {
+			c.err = fmt.Errorf("version %s: compiling the schema: %w", v.Name, err)
+			return c
+		}
+		cv.structural, cv.validator = st, val
+		cv.cel = cel.NewValidator(st, true, celconfig.PerCallLimit)
+	}
+	sort.Strings(c.served)
+	return c
+}
+
+// validate checks obj (decoded JSON, modified in place) against the
+// version as the API server's create path does: prune unknown fields
+// (reported, as `kubectl apply --validate=strict` and server-side field
+// validation do), apply defaults, then the OpenAPI schema, embedded
+// objects' metadata, list-type invariants and the CEL rules.
+func (v *crdVersion) validate(obj map[string]any) fieldpath.ErrorList {
+	var errs fieldpath.ErrorList
+	if v.status {
+		delete(obj, "status")
+	}
+	for _, p := range pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true}) {
+		errs = append(errs, &fieldpath.Error{Type: fieldpath.ErrorTypeNotFound, Field: p, Detail: "unknown field"})
+	}
+	structuraldefaulting.Default(obj, v.structural)
+	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, v.validator)...)
+	errs = append(errs, schemaobjectmeta.Validate(context.Background(), nil, obj, v.structural, false)...)
+	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)
+	if v.cel != nil && !blocking(errs) {
+		celErrs, _ := v.cel.Validate(context.Background(), nil, v.structural, obj, nil, celconfig.RuntimeCELCostBudget)
+		errs = append(errs, celErrs...)
+	}
+	return errs
+}
+
+// blocking reports whether the API server would skip CEL rules: it does
+// when a value has the wrong type or the object is too large for the
+// rules' cost estimates.
+func blocking(errs fieldpath.ErrorList) bool {
+	for _, e := range errs {
+		if e.Type == fieldpath.ErrorTypeTypeInvalid || e.Type == fieldpath.ErrorTypeTooMany || e.Type == fieldpath.ErrorTypeTooLong {
+			return true
+		}
+	}
+	return false
+}
+
+// Env is what validation knows of one environment: the CRDs rendered in
+// it or listed in kiln.yaml's validation.crds, and the pinned Flux CRDs.
+type Env struct {
+	schemas *Schemas
+	crds    map[groupKind]*crd
+}
+
+// Env returns the validation context of an environment with crds, the
+// CustomResourceDefinitions among objs (other objects are ignored). A CRD
+// that cannot be compiled is an error naming it; a CRD of the env takes
+// the place of a Flux CRD of the same kind (the cluster serves what is
+// applied).
+func (s *Schemas) Env(objs []templates.Object) (*Env, error) {
+	e := &Env{schemas: s, crds: map[groupKind]*crd{}}
+	var errs []error
+	for _, o := range objs {
+		if o.Node == nil || o.Node.GetKind() != "CustomResourceDefinition" || o.Node.GetApiVersion() != "apiextensions.k8s.io/v1" {
+			continue
+		}
+		c := s.compile(o)
+		if c.err != nil {
+			errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objectOf(o.Node), Msg: "CustomResourceDefinition cannot be served: " + c.err.Error(), Err: c.err,
+				Hint: "fix the CRD's schema; the API server refuses a schema that is not structural"})
+			continue
+		}
+		e.crds[groupKind{c.group, c.kind}] = c
+	}
+	return e, diag.Join(errs...)
+}
+
+// lookup returns the CRD defining group and kind, nil for none.
+func (e *Env) lookup(group, kind string) *crd {
+	if c, ok := e.crds[groupKind{group, kind}]; ok {
+		return c
+	}
+	if e.schemas == nil {
+		return nil
+	}
+	return e.schemas.flux[groupKind{group, kind}]
+}

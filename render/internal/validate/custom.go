@@ -1,0 +1,169 @@
+package validate
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	kjson "sigs.k8s.io/json"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// checkCR validates a custom resource against its CRD.
+func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind) []error {
+	base := diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node)}
+	against := fmt.Sprintf("%s %s (%s)", gvk.GroupVersion(), gvk.Kind, c.where)
+	v, ok := c.versions[gvk.Version]
+	if !ok || !v.served {
+		d := base
+		d.Line = lineOf(o, keyNode(o, "apiVersion"))
+		served := "no version"
+		if len(c.served) > 0 {
+			served = strings.Join(c.served, ", ")
+		}
+		d.Msg = fmt.Sprintf("apiVersion %s is not served for kind %s: %s serves %s", gvk.GroupVersion(), gvk.Kind, c.where, served)
+		d.Hint = "move the object to a served version"
+		if len(c.served) > 0 {
+			d.Hint = fmt.Sprintf("use apiVersion %s/%s and check the object against that version's fields", c.group, c.served[len(c.served)-1])
+		}
+		return []error{&d}
+	}
+	if v.structural == nil {
+		return nil
+	}
+	idx := &encoder{index: map[string]*field{}}
+	if err := idx.encode(o.Node.YNode(), nil); err != nil {
+		d := base
+		d.Msg, d.Err, d.Hint = err.Error(), err, "write the object without YAML merge keys (<<) or non-scalar keys"
+		return []error{&d}
+	}
+	var obj map[string]any
+	strict, err := kjson.UnmarshalStrict(idx.buf.Bytes(), &obj, kjson.DisallowDuplicateFields)
+	if err != nil {
+		d := base
+		d.Msg, d.Err = "cannot read the object: "+err.Error(), err
+		return []error{&d}
+	}
+	var errs []error
+	for _, se := range strict {
+		errs = append(errs, strictError(o, base, idx, nil, against, se))
+	}
+	for _, fe := range v.validate(obj) {
+		errs = append(errs, fieldError(o, base, idx, v.structural, against, fe))
+	}
+	return errs
+}
+
+// fieldError turns one of the API server's field errors into a
+// diag.Error at the field's line (or its closest existing parent's: a
+// required field that is missing has no line of its own).
+func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structuralschema.Structural, against string, fe *fieldpath.Error) error {
+	d := base
+	d.Err = fe
+	segs := splitPath(fe.Field)
+	d.Line = lineOf(o, nil)
+	for n := len(segs); n > 0; n-- {
+		if f := idx.index[joinPath(segs[:n])]; f != nil {
+			d.Line = lineOf(o, f.key)
+			break
+		}
+	}
+	path := joinPath(segs)
+	if fe.Type == fieldpath.ErrorTypeNotFound && fe.Detail == "unknown field" {
+		d.Msg = fmt.Sprintf("unknown field %q", path)
+		d.Hint = fmt.Sprintf("check the spelling against %s, or remove the field", against)
+		if c := closestProperty(st, segs); c != "" {
+			d.Hint = fmt.Sprintf("did you mean %q? check the spelling against %s, or remove the field", c, against)
+		}
+		return &d
+	}
+	d.Msg = fmt.Sprintf("field %q: %s", path, fe.ErrorBody())
+	if path == "" {
+		d.Msg = fe.ErrorBody()
+	}
+	d.Hint = fmt.Sprintf("check the field against %s", against)
+	return &d
+}
+
+// splitPath splits a field path as the API server prints it
+// ("spec.ports[0].name", "metadata.labels[app]") into the encoder's
+// segments: keys, and "[i]" for list indexes.
+func splitPath(p string) []string {
+	var segs []string
+	for p != "" {
+		switch {
+		case p[0] == '.':
+			p = p[1:]
+		case p[0] == '[':
+			end := strings.IndexByte(p, ']')
+			if end < 0 {
+				return append(segs, p)
+			}
+			in := p[1:end]
+			if _, err := strconv.Atoi(in); err == nil {
+				segs = append(segs, "["+in+"]")
+			} else {
+				segs = append(segs, in)
+			}
+			p = p[end+1:]
+		default:
+			end := strings.IndexAny(p, ".[")
+			if end < 0 {
+				end = len(p)
+			}
+			segs = append(segs, p[:end])
+			p = p[end:]
+		}
+	}
+	return segs
+}
+
+// closestProperty suggests the property of the schema around an unknown
+// field whose name is closest to it.
+func closestProperty(st *structuralschema.Structural, segs []string) string {
+	if len(segs) == 0 {
+		return ""
+	}
+	for _, s := range segs[:len(segs)-1] {
+		if st == nil {
+			return ""
+		}
+		switch {
+		case strings.HasPrefix(s, "["):
+			st = st.Items
+		case st.AdditionalProperties != nil && st.AdditionalProperties.Structural != nil:
+			st = st.AdditionalProperties.Structural
+		default:
+			p, ok := st.Properties[s]
+			if !ok {
+				return ""
+			}
+			st = &p
+		}
+	}
+	if st == nil {
+		return ""
+	}
+	var names []string
+	for n := range st.Properties {
+		names = append(names, n)
+	}
+	return diag.Closest(segs[len(segs)-1], names)
+}
+
+// keyNode returns the node of a top-level key of the object, nil if absent.
+func keyNode(o templates.Object, key string) *kyaml.Node {
+	m := o.Node.YNode()
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i]
+		}
+	}
+	return nil
+}

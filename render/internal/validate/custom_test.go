@@ -1,0 +1,156 @@
+package validate
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+const widget = `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+  namespace: apps
+spec:
+  size: small
+  url: https://example.com
+  email: a@example.com
+  minReplicas: 1
+  maxReplicas: 3
+  extra: {anything: [goes]}
+  ports:
+    - {name: http, port: 80}
+status:
+  ready: "not checked: the API server drops status on create"
+`
+
+// TestCustomResourceMutations: each mutation of a valid custom resource
+// (one at a time) is refused, at the mutated field's line.
+func TestCustomResourceMutations(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t, readObjects(t, "testdata/widget-crd.yaml")...)
+	if err := env.Objects("demo", parse(t, "w.yaml", widget)); err != nil {
+		t.Fatalf("the valid widget: %v", err)
+	}
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"drop a required field", "  size: small\n", "", `w.yaml:6: app demo: Widget/apps/w: field "spec.size": Required value`},
+		{"add an unknown field", "  size: small\n", "  size: small\n  colour: red\n", `w.yaml:8: app demo: Widget/apps/w: unknown field "spec.colour"`},
+		{"wrong type", "  minReplicas: 1\n", "  minReplicas: one\n", `w.yaml:10: app demo: Widget/apps/w: field "spec.minReplicas": Invalid value: "string": spec.minReplicas in body must be of type integer`},
+		{"enum", "size: small", "size: medium", `w.yaml:7: app demo: Widget/apps/w: field "spec.size": Unsupported value: "medium": supported values: "small", "large"`},
+		{"pattern", "url: https://example.com", "url: ftp://example.com", `w.yaml:8: app demo: Widget/apps/w: field "spec.url": Invalid value: "ftp://example.com"`},
+		{"format", "email: a@example.com", "email: not-an-email", `w.yaml:9: app demo: Widget/apps/w: field "spec.email": Invalid value: "not-an-email"`},
+		{"maximum", "maxReplicas: 3", "maxReplicas: 11", `w.yaml:11: app demo: Widget/apps/w: field "spec.maxReplicas": Invalid value: 11: spec.maxReplicas in body should be less than or equal to 10`},
+		{"CEL rule", "minReplicas: 1", "minReplicas: 5", `w.yaml:6: app demo: Widget/apps/w: field "spec": Invalid value: minReplicas must not exceed maxReplicas`},
+		{"CEL rule with a default", "  maxReplicas: 3\n", "", ""},
+		{"list-map key twice", "    - {name: http, port: 80}\n", "    - {name: http, port: 80}\n    - {name: http, port: 81}\n", `w.yaml:15: app demo: Widget/apps/w: field "spec.ports[1]": Duplicate value: {"name":"http"}`},
+		{"unserved version", "example.com/v1", "example.com/v1alpha1", "w.yaml:1: app demo: Widget/apps/w: apiVersion example.com/v1alpha1 is not served for kind Widget: CRD widgets.example.com serves v1"},
+		{"unknown version", "example.com/v1", "example.com/v2", "w.yaml:1: app demo: Widget/apps/w: apiVersion example.com/v2 is not served for kind Widget"},
+		{"duplicate field", "  size: small\n", "  size: small\n  size: large\n", `w.yaml:8: app demo: Widget/apps/w: duplicate field "spec.size"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(widget, tc.from, tc.to, 1)
+			if doc == widget {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			err := env.Objects("demo", parse(t, "w.yaml", doc))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got\n%v\nwant it to contain\n%s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestFluxMutations: Flux objects are refused as the pinned controllers'
+// CRDs refuse them, versions Flux no longer serves included.
+func TestFluxMutations(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	ks := "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n" +
+		"spec:\n  interval: 10m\n  path: ./apps\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+	hr := "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: podinfo, namespace: apps}\n" +
+		"spec:\n  interval: 10m\n  chart:\n    spec:\n      chart: podinfo\n      reconcileStrategy: ChartVersion\n      sourceRef: {kind: HelmRepository, name: podinfo}\n"
+	repo := "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: podinfo, namespace: apps}\n" +
+		"spec:\n  interval: 10m\n  url: https://stefanprodan.github.io/podinfo\n"
+	for _, doc := range []string{ks, hr, repo} {
+		if err := env.Objects("demo", parse(t, "f.yaml", doc)); err != nil {
+			t.Fatalf("valid: %v", err)
+		}
+	}
+	for _, tc := range []struct{ name, doc, from, to, want string }{
+		{"Kustomization v1beta2", ks, "/v1\n", "/v1beta2\n", "apiVersion kustomize.toolkit.fluxcd.io/v1beta2 is not served for kind Kustomization: the CRD of kustomize-controller v1.9.5 serves v1"},
+		{"HelmRelease v2beta1", hr, "/v2\n", "/v2beta1\n", "apiVersion helm.toolkit.fluxcd.io/v2beta1 is not served for kind HelmRelease"},
+		{"HelmRepository v1beta2", repo, "/v1\n", "/v1beta2\n", "apiVersion source.toolkit.fluxcd.io/v1beta2 is not served"},
+		{"reconcileStrategy enum", hr, "ChartVersion", "Sometimes", `field "spec.chart.spec.reconcileStrategy": Unsupported value: "Sometimes"`},
+		{"HelmRepository URL pattern", repo, "https://", "ftp://", `field "spec.url": Invalid value: "ftp://stefanprodan.github.io/podinfo"`},
+		{"Kustomization without sourceRef", ks, "  sourceRef: {kind: GitRepository, name: flux-system}\n", "", `field "spec.sourceRef": Required value`},
+		{"Kustomization interval pattern", ks, "interval: 10m", "interval: often", `field "spec.interval": Invalid value: "often"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(tc.doc, tc.from, tc.to, 1)
+			err := env.Objects("demo", parse(t, "f.yaml", doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestCustomResourceErrors pins the full text of the errors for a custom
+// resource with several problems, all reported together.
+func TestCustomResourceErrors(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t, readObjects(t, "testdata/widget-crd.yaml")...)
+	doc := strings.NewReplacer("size: small", "size: medium", "minReplicas: 1", "minReplicas: -1\n  colur: red", "  url: https://example.com\n", "").Replace(widget)
+	err := env.Objects("demo", parse(t, "testdata/w.yaml", doc))
+	var b bytes.Buffer
+	for _, e := range diag.Flatten(err) {
+		fmt.Fprintln(&b, e)
+	}
+	golden(t, filepath.Join("testdata", "custom.golden"), b.Bytes())
+}
+
+// TestFluxCRDsMatchGoMod fails when go.mod moves a Flux API module and the
+// embedded CRDs are not refreshed with it (see fluxcrds/README.md).
+func TestFluxCRDsMatchGoMod(t *testing.T) {
+	gomod, err := os.ReadFile("../../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods := map[string]string{}
+	for line := range strings.Lines(string(gomod)) {
+		if f := strings.Fields(line); len(f) >= 2 && strings.HasPrefix(f[1], "v") {
+			mods[f[0]] = f[1]
+		}
+	}
+	data, err := os.ReadFile("fluxcrds/versions.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		mod, ver, _ := strings.Cut(strings.TrimSpace(line), " ")
+		n++
+		if got := mods[mod]; got != ver {
+			t.Errorf("go.mod has %s %s, the embedded Flux CRDs are of %s: copy the CRDs of the matching release into fluxcrds/", mod, got, ver)
+		}
+	}
+	if n != 4 {
+		t.Errorf("versions.txt names %d modules, want the 4 Flux controllers' API modules", n)
+	}
+}
