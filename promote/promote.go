@@ -492,7 +492,11 @@ func (r *run) secretRedactor(env string) *redact.Redactor {
 	if err != nil || res == nil {
 		return redact.New(nil)
 	}
-	return redact.New(res.Secrets)
+	rd := redact.New(res.Secrets)
+	if on := r.opts.Render.OnSecrets; on != nil {
+		on(rd)
+	}
+	return rd
 }
 
 // plan is the difference between the manifests branch and the new tree.

@@ -15,6 +15,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
+	"github.com/kiln-gitops/kiln/render/internal/secretgate"
 	"github.com/kiln-gitops/kiln/render/internal/validate"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -102,7 +103,7 @@ func at(o templates.Object) string {
 // checkEnv runs the checks that look across apps: the dependency graph, one
 // owner per object, CRDs and namespaces created by an app its users depend
 // on, and secret values in the output.
-func (r *Renderer) checkEnv(res *envconfig.Resolved, runs []*appRun, warns *[]diag.Warning) []error {
+func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, runs []*appRun, warns *[]diag.Warning) []error {
 	var errs []error
 	g, err := r.buildGraph(res)
 	if err != nil {
@@ -191,22 +192,56 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, runs []*appRun, warns *[]di
 		}
 	}
 
-	// Serialising every object costs; with no secret to look for (the usual
-	// case) there is nothing to find.
-	if rd := redact.New(res.Secrets); !res.AllowPlainSecrets && len(rd.Values()) > 0 {
+	// The plain-secret gate. With no secret to look for (the usual case)
+	// there is nothing to find.
+	if !rd.Empty() {
+		permit := r.permit(res)
 		for _, run := range runs {
 			for _, o := range run.objs {
-				names := rd.Found(o.Node.MustString())
-				if len(names) == 0 {
+				found, err := secretgate.Object(rd, o.Node, permit)
+				if err != nil {
+					errs = append(errs, forApp(run.app.Name, err))
 					continue
 				}
-				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
-					Msg: fmt.Sprintf("contains the value of secret var %s in plain text", strings.Join(names, ", ")),
-					Hint: fmt.Sprintf("keep secret values out of the hydrated tree (reference a Secret managed elsewhere), "+
-						"or set allowPlainSecrets: true in the %s env file to commit them as plain text", res.Env.Name)})
+				if len(found) == 0 {
+					continue
+				}
+				errs = append(errs, plainSecretError(res, run.app.Name, o, found, permit != nil))
 			}
 		}
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errs
+}
+
+// permit is what the plain-secret gate lets through in env res: Secret
+// data when the env sets allowPlainSecrets: true, nothing otherwise.
+func (r *Renderer) permit(res *envconfig.Resolved) secretgate.Permit {
+	if res.AllowPlainSecrets {
+		return secretgate.PlainSecrets
+	}
+	return nil
+}
+
+// plainSecretError names the secret vars found in o and where, never
+// their values.
+func plainSecretError(res *envconfig.Resolved, app string, o templates.Object, found []secretgate.Finding, allowed bool) error {
+	names := make([]string, len(found))
+	var fields []string
+	for i, f := range found {
+		names[i] = f.Name
+		if f.Field != "" {
+			fields = append(fields, f.Field)
+		}
+	}
+	msg := fmt.Sprintf("contains the value of secret var %s (raw or encoded)", strings.Join(names, ", "))
+	if len(fields) > 0 {
+		msg += " in " + strings.Join(fields, ", ")
+	}
+	hint := fmt.Sprintf("keep secret values out of the hydrated tree (reference a Secret managed elsewhere), "+
+		"or put them into the data or stringData of a v1 Secret and set allowPlainSecrets: true in the %s env file", res.Env.Name)
+	if allowed {
+		hint = "allowPlainSecrets lets secret values into the data and stringData of v1 Secrets only; move the value there, or out of the hydrated tree"
+	}
+	return &diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o), Msg: msg, Hint: hint}
 }

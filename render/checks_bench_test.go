@@ -8,6 +8,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -21,10 +22,11 @@ func BenchmarkChecks(b *testing.B) {
 	for _, n := range []int{250, 1000, 4000} {
 		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
 			r, res, runs := checksFleet(b, n)
+			rd := redact.New(res.Secrets)
 			b.ReportAllocs()
 			for b.Loop() {
 				var warns []diag.Warning
-				if errs := r.checkEnv(res, runs, &warns); len(errs) > 0 {
+				if errs := r.checkEnv(res, rd, runs, &warns); len(errs) > 0 {
 					b.Fatal(errs[0])
 				}
 				if len(warns) > 0 {

@@ -78,10 +78,11 @@ type Options struct {
 	PlainHTTP bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
-	// OnSecrets, when set, is called with an env's secret values as soon as
-	// they are read and before anything renders, so a CI system can mask
-	// them (GitHub's ::add-mask::) before any line that could hold one.
-	OnSecrets func(values []string)
+	// OnSecrets, when set, is called with an env's Redactor as soon as its
+	// secret values are read and before anything renders, so that the
+	// caller's sinks (stdout, stderr, GitHub's ::add-mask:: for every form
+	// of every value) mask them before any line that could hold one.
+	OnSecrets func(rd *redact.Redactor)
 }
 
 // DefaultOptions returns Options with a user cache folder for charts.
@@ -286,7 +287,13 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	}
 	er.Redactor = redact.New(res.Secrets)
 	if r.opts.OnSecrets != nil {
-		r.opts.OnSecrets(er.Redactor.Values())
+		r.opts.OnSecrets(er.Redactor)
+	}
+	for _, name := range er.Redactor.Short() {
+		// Named, never shown: the value is too short to search for.
+		er.Warnings = append(er.Warnings, diag.Warning{File: ef.File, Line: ef.Lines[name],
+			Msg:  fmt.Sprintf("secret var %s is shorter than %d characters: kiln does not search the output for it or mask it", name, redact.MinLength),
+			Hint: "use a longer secret; a value this short would match everywhere and is easy to guess"})
 	}
 	if res.SOPS != nil {
 		// Accepting the key and committing Secrets unencrypted would be
@@ -317,7 +324,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	wg.Wait()
 
 	var errs []error
-	var warns []diag.Warning
+	warns := er.Warnings
 	used := map[string]bool{}
 	for _, run := range runs {
 		if run.err != nil {
@@ -364,7 +371,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		warns = append(warns, w)
 	}
 	if len(errs) == 0 {
-		errs = append(errs, r.checkEnv(res, runs, &warns)...)
+		errs = append(errs, r.checkEnv(res, er.Redactor, runs, &warns)...)
 	}
 	var files tree.Files
 	if len(errs) == 0 {

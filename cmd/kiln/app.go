@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
 // Exit codes (SPEC §4), chosen in one place (exitCode) from error types.
@@ -122,11 +123,43 @@ func (e *gateError) Unwrap() error { return e.err }
 // only tests run several, and they must all go through runApp.
 var cliMu sync.Mutex
 
-// runApp runs app with args under cliMu.
+// runApp runs app with args under cliMu, then writes out what its
+// redacting writers held back.
 func runApp(ctx context.Context, app *cli.App, args []string) error {
 	cliMu.Lock()
 	defer cliMu.Unlock()
+	defer sinksOf(app).flush()
 	return app.RunContext(ctx, args)
+}
+
+// sinks are where the app's text goes. Every byte written to stdout and
+// stderr passes through one redactor that learns each env's secrets as
+// they are read (render.Options.OnSecrets), so no command, present or
+// future, can print a secret value in any form: it has no other writer.
+// Only ::add-mask:: lines go to the raw stderr, through the GitHub Actions
+// Runner, which masks all its other output with the same set.
+type sinks struct {
+	secrets        *redact.Set
+	stdout, stderr *redact.Writer
+	rawStderr      io.Writer
+}
+
+const sinksKey = "kiln.sinks"
+
+func newSinks(stdout, stderr io.Writer) *sinks {
+	set := &redact.Set{}
+	return &sinks{secrets: set, stdout: set.Writer(stdout), stderr: set.Writer(stderr), rawStderr: stderr}
+}
+
+// sinksOf returns the sinks newApp made for app.
+func sinksOf(app *cli.App) *sinks {
+	return app.Metadata[sinksKey].(*sinks)
+}
+
+func (s *sinks) flush() {
+	// A failed write to stdout or stderr has nowhere to be reported.
+	_ = s.stdout.Flush()
+	_ = s.stderr.Flush()
 }
 
 // env is how the app reads the process environment; tests pass their own.
@@ -134,7 +167,9 @@ type env func(string) (string, bool)
 
 // newApp builds the command tree. It holds no global state: stdout gets
 // data, stderr progress, warnings and errors.
-func newApp(stdout, stderr io.Writer, lookup env, version string) *cli.App {
+func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App {
+	s := newSinks(rawStdout, rawStderr)
+	var stdout, stderr io.Writer = s.stdout, s.stderr
 	app := &cli.App{
 		Name:                 "kiln",
 		Usage:                "render deployment templates into hydrated manifests for Flux, and promote them",
@@ -145,6 +180,7 @@ func newApp(stdout, stderr io.Writer, lookup env, version string) *cli.App {
 		OnUsageError:         onUsageError,
 		EnableBashCompletion: true, // --generate-bash-completion, used by kiln completion's scripts
 		Suggest:              true, // "did you mean" in kiln help <command>
+		Metadata:             map[string]any{sinksKey: s},
 		Commands: []*cli.Command{
 			renderCommand(stdout, stderr, lookup, version),
 			validateCommand(stdout, stderr, lookup, version),

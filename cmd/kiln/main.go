@@ -20,7 +20,10 @@ func run() int {
 	ctx, stop := interruptible(context.Background())
 	defer stop()
 	app := newApp(os.Stdout, os.Stderr, os.LookupEnv, version)
-	return report(os.Stderr, interrupted(ctx, runApp(ctx, app, os.Args)))
+	err := interrupted(ctx, runApp(ctx, app, os.Args))
+	s := sinksOf(app)
+	defer s.flush()
+	return report(s.stderr, err) // errors are masked like every other line
 }
 
 // interruptible returns a context cancelled by the first SIGINT or SIGTERM,

@@ -16,6 +16,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -162,8 +163,13 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	opts.Strict = c.Bool("strict")
 	opts.Version = version
 	opts.LookupEnv = lookup
-	if gh := actionsRunner(c, lookup); gh.Enabled() {
-		opts.OnSecrets = gh.Mask // before any line that could hold a value
+	gh := actionsRunner(c, lookup)
+	set := sinksOf(c.App).secrets
+	opts.OnSecrets = func(rd *redact.Redactor) {
+		// Before any line that could hold a value: GitHub's masks first,
+		// then kiln's own writers.
+		gh.Mask(rd)
+		set.Add(rd)
 	}
 	if d := c.String("cache-dir"); d != "" {
 		opts.CacheDir = d
@@ -302,8 +308,9 @@ type renderReport struct {
 // finish prints warnings and summaries. Text goes to stderr (progress);
 // --output json puts one document on stdout. In GitHub Actions it also
 // annotates errors and warnings, writes the job summary and sets the step
-// outputs (see docs/github-actions.md); secret values were masked already,
-// through render.Options.OnSecrets, as soon as each env read them.
+// outputs (see docs/github-actions.md). Secret values are masked by the
+// app's sinks, which learnt them through render.Options.OnSecrets as soon
+// as each env read them.
 func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*render.EnvResult, out, verb string, err error) error {
 	gh := actionsRunner(c, lookup)
 	var reports []envReport
@@ -374,7 +381,8 @@ func actionsRunner(c *cli.Context, lookup env) *ghactions.Runner {
 	if err != nil {
 		root = filepath.Dir(f)
 	}
-	return ghactions.FromEnv(lookup, c.App.ErrWriter).WithRoot(root)
+	s := sinksOf(c.App)
+	return ghactions.FromEnv(lookup, s.rawStderr).WithSecrets(s.secrets).WithRoot(root)
 }
 
 // reportActions annotates each env's errors and warnings, appends the job

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
 // Runner writes workflow commands for one kiln run inside GitHub Actions.
@@ -31,11 +32,16 @@ type Runner struct {
 	workspace string // $GITHUB_WORKSPACE, "" when unset
 	prefix    string // the kiln.yaml folder relative to workspace, slash-separated; "" for the workspace itself
 	title     string // the annotations' title
+	// secrets masks every command but ::add-mask::, the job summary and
+	// the step outputs: GitHub's own masking covers only what it was told
+	// before, and the summary file is not masked by GitHub at all.
+	secrets *redact.Set
 }
 
 // FromEnv returns a Runner when lookup("GITHUB_ACTIONS") is "true", as
 // GitHub sets it on every runner, else nil. Workflow commands are written to
-// w, one a line.
+// w, one a line; w must not mask secrets itself, or ::add-mask:: would
+// register the mask instead of the value (the Runner masks the rest).
 func FromEnv(lookup func(string) (string, bool), w io.Writer) *Runner {
 	if v, _ := lookup("GITHUB_ACTIONS"); v != "true" {
 		return nil
@@ -47,7 +53,20 @@ func FromEnv(lookup func(string) (string, bool), w io.Writer) *Runner {
 		summary:   get("GITHUB_STEP_SUMMARY"),
 		workspace: get("GITHUB_WORKSPACE"),
 		title:     "kiln",
+		secrets:   &redact.Set{},
 	}
+}
+
+// WithSecrets returns a copy of r that masks the secrets of set (shared
+// with the caller's other sinks, such as its stdout and stderr writers)
+// and adds those given to Mask to it.
+func (r *Runner) WithSecrets(set *redact.Set) *Runner {
+	if r == nil || set == nil {
+		return r
+	}
+	c := *r
+	c.secrets = set
+	return &c
 }
 
 // Enabled reports whether r writes anything, that is whether kiln runs
@@ -109,19 +128,23 @@ func (r *Runner) ForEnv(env string) *Runner {
 	return &c
 }
 
-// Mask registers each value with ::add-mask::, so that GitHub replaces it
-// with *** in every later log line of the job. A multi-line value is
-// registered line by line: the runner matches log lines one at a time, so
-// the whole value would never match. Blank lines are skipped (masking ""
-// or spaces would hide nothing secret and mangle the log). Call Mask before
-// anything else is printed: GitHub cannot mask what it has already shown.
-func (r *Runner) Mask(values []string) {
-	if r == nil {
+// Mask registers every form of every secret value rd knows (see
+// redact.Forms: escaped, base64, hex, each line of a multi-line value) with
+// ::add-mask::, so that GitHub replaces it with *** in every later log line
+// of the job, and masks them in everything r writes from now on. A form of
+// several lines is registered line by line: the runner matches log lines
+// one at a time, so the whole value would never match. Blank lines are
+// skipped (masking "" or spaces would hide nothing secret and mangle the
+// log). Call Mask before anything else is printed: GitHub cannot mask what
+// it has already shown.
+func (r *Runner) Mask(rd *redact.Redactor) {
+	if r == nil || rd.Empty() {
 		return
 	}
+	r.secrets.Add(rd)
 	seen := map[string]bool{}
 	var lines []string
-	for _, v := range values {
+	for _, v := range rd.Forms() {
 		for _, l := range strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), "\n") {
 			l = strings.TrimSuffix(l, "\r")
 			if strings.TrimSpace(l) == "" || seen[l] {
@@ -179,6 +202,7 @@ func (r *Runner) SetOutput(name, value string) error {
 	if name == "" || strings.ContainsAny(name, "=\r\n") || strings.Contains(name, "<<") {
 		return fmt.Errorf("invalid step output name %q", name)
 	}
+	value = r.secrets.String(value)
 	return appendFile(r.output, name+"<<"+delimiter(value)+"\n"+value+"\n"+delimiter(value)+"\n")
 }
 
@@ -196,6 +220,7 @@ func (r *Runner) Summary(markdown string) error {
 	if r == nil || r.summary == "" || markdown == "" {
 		return nil
 	}
+	markdown = r.secrets.String(markdown)
 	if !strings.HasSuffix(markdown, "\n") {
 		markdown += "\n"
 	}
@@ -291,6 +316,12 @@ func (r *Runner) repoPath(file string) string {
 // _escapePropertyMappings and _escapeDataMappings), so that no value can end
 // the command early or start another.
 func (r *Runner) command(name string, props [][2]string, data string) {
+	if name != "add-mask" {
+		data = r.secrets.String(data)
+		for i := range props {
+			props[i][1] = r.secrets.String(props[i][1])
+		}
+	}
 	var b strings.Builder
 	b.WriteString("::" + name)
 	for i, p := range props {

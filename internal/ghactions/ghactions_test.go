@@ -14,6 +14,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/golden"
+	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -96,7 +97,7 @@ func TestNilRunner(t *testing.T) {
 	t.Parallel()
 	var r *Runner
 	r = r.WithRoot("/x").ForEnv("dev")
-	r.Mask([]string{"hunter22"})
+	r.Mask(redact.New(map[string]string{"A": "hunter22"}))
 	r.Error(&diag.Error{File: "a.yaml", Line: 1, Msg: "bad"})
 	r.Warning(diag.Warning{Msg: "meh"})
 	if err := r.SetOutput("changed", "true"); err != nil {
@@ -145,8 +146,11 @@ func TestCommands(t *testing.T) {
 	r := FromEnv(f.lookup, &out)
 	root := r.WithRoot("/home/runner/work/app/app/deploy")
 
-	fmt.Fprintln(&out, "# masks: sorted, de-duplicated, multi-line values line by line, blank lines skipped")
-	r.Mask([]string{"s3cr3t-pa55", "-----BEGIN KEY-----\r\nMIIabc%0A\n\n-----END KEY-----\n", "s3cr3t-pa55", "  "})
+	fmt.Fprintln(&out, "# masks: every form of every value, sorted, de-duplicated, multi-line values line by line, blank lines skipped")
+	r.Mask(redact.New(map[string]string{"A": "s3cr3t-pa55", "B": "s3cr3t-pa55", "PEM": "-----BEGIN KEY-----\r\nMIIabc%0A\n\n-----END KEY-----\n", "BLANK": "    "}))
+
+	fmt.Fprintln(&out, "# an error holding a secret value, raw and in base64: masked")
+	r.Error(&diag.Error{File: "apps/x.yaml", Line: 1, Msg: "bad value s3cr3t-pa55 (czNjcjN0LXBhNTU=)"})
 
 	fmt.Fprintln(&out, "# an error with file and line, app, object and hint, under a kiln.yaml in deploy/")
 	root.ForEnv("staging").Error(&diag.Error{
@@ -342,5 +346,38 @@ func TestCodeBlock(t *testing.T) {
 				t.Errorf("CodeBlock (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSecretsMasked: after Mask, no form of a value reaches an annotation,
+// the job summary or a step output.
+func TestSecretsMasked(t *testing.T) {
+	t.Parallel()
+	f := newFakeEnv(t)
+	var out bytes.Buffer
+	r := FromEnv(f.lookup, &out)
+	value := "P@ss<w0rd>&1"
+	rd := redact.New(map[string]string{"PW": value})
+	r.Mask(rd)
+	masks := out.String()
+	out.Reset()
+	leak := "raw " + value + " json " + `P@ss\u003cw0rd\u003e\u00261` + " b64 UEBzczx3MHJkPiYx"
+	r.Error(errors.New(leak))
+	r.Warning(diag.Warning{File: leak, Msg: leak, Hint: leak})
+	if err := r.Summary(leak); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetOutput("x", leak); err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string]string{"commands": out.String(), "summary": read(t, f.summary), "output": read(t, f.output)} {
+		if found := rd.Found(got); found != nil {
+			t.Errorf("%s holds secret %v:\n%s", name, found, got)
+		}
+	}
+	for _, form := range rd.Forms() {
+		if !strings.Contains(masks, "::add-mask::"+EscapeData(form)+"\n") {
+			t.Errorf("form %q is not masked", form)
+		}
 	}
 }

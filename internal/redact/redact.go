@@ -1,10 +1,15 @@
-// Package redact removes secret values from text before it is shown to
-// anyone: logs, errors, diffs, PR bodies, high-level files.
+// Package redact keeps secret values out of everything kiln writes: it
+// finds a secret var's value in every form kiln's engines and serialisers
+// can produce (see Forms) and masks it in text shown to people, or tells
+// the plain-secret gate which secret it found.
 //
-// A Redactor knows the secret values of one run. Values shorter than
-// MinLength are not redacted or searched for: replacing "1" or "on" would
-// mangle every manifest and such values protect nothing anyway; the README
-// says so. It never prints the values it knows.
+// A Redactor knows the secret values of one env; it is built once (one
+// Aho-Corasick automaton over every form of every value) and is safe for
+// concurrent use. A Set gathers the Redactors of a run for the sinks that
+// outlive one env (the CLI's stdout and stderr, GitHub's job summary).
+// Values shorter than MinLength are not searched for or masked: "1" or
+// "on" occur everywhere and protect nothing; Short names such vars so the
+// caller can warn. Nothing here prints a value.
 package redact
 
 import (
@@ -19,77 +24,239 @@ const MinLength = 4
 // Mask replaces a secret value.
 const Mask = "**redacted**"
 
-// Redactor replaces known secret values.
+// Redactor finds and masks known secret values in every form.
 type Redactor struct {
-	names    []string // secret names, sorted, parallel to values
-	values   []string
-	replacer *strings.Replacer
+	names   []string // secret names, sorted; index = owner in the matcher
+	secrets []secret // name and value, sorted by name
+	short   []string // names of values shorter than MinLength, sorted
+	forms   []string // every form of every value, sorted
+	m       *matcher // nil when there is nothing to find
 }
+
+type secret struct{ name, value string }
 
 // New returns a Redactor for secrets (name → value).
 func New(secrets map[string]string) *Redactor {
-	r := &Redactor{}
-	names := make([]string, 0, len(secrets))
+	list := make([]secret, 0, len(secrets))
 	for n, v := range secrets {
-		if len(v) >= MinLength {
-			names = append(names, n)
+		list = append(list, secret{n, v})
+	}
+	return build(list)
+}
+
+func build(list []secret) *Redactor {
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].name != list[j].name {
+			return list[i].name < list[j].name
+		}
+		return list[i].value < list[j].value
+	})
+	r := &Redactor{secrets: list}
+	var patterns []string
+	var owner []int
+	seenForm := map[string]bool{}
+	for _, s := range list {
+		if TooShort(s.value) {
+			if s.value != "" && (len(r.short) == 0 || r.short[len(r.short)-1] != s.name) {
+				r.short = append(r.short, s.name)
+			}
+			continue
+		}
+		idx := sort.SearchStrings(r.names, s.name)
+		if idx == len(r.names) || r.names[idx] != s.name {
+			r.names = append(r.names, s.name)
+			idx = len(r.names) - 1
+		}
+		for _, f := range Forms(s.value) {
+			patterns = append(patterns, f)
+			owner = append(owner, idx)
+			if !seenForm[f] {
+				seenForm[f] = true
+				r.forms = append(r.forms, f)
+			}
 		}
 	}
-	sort.Strings(names)
-	// Longer values first, so a secret that contains another is masked whole.
-	byLen := append([]string(nil), names...)
-	sort.SliceStable(byLen, func(i, j int) bool { return len(secrets[byLen[i]]) > len(secrets[byLen[j]]) })
-	var pairs []string
-	for _, n := range byLen {
-		pairs = append(pairs, secrets[n], Mask)
-	}
-	for _, n := range names {
-		r.names = append(r.names, n)
-		r.values = append(r.values, secrets[n])
-	}
-	if len(pairs) > 0 {
-		r.replacer = strings.NewReplacer(pairs...)
+	sort.Strings(r.forms)
+	if len(patterns) > 0 {
+		r.m = newMatcher(patterns, owner)
 	}
 	return r
 }
 
-// String returns s with every secret value masked.
+// Empty reports whether r has nothing to find.
+func (r *Redactor) Empty() bool { return r == nil || r.m == nil }
+
+// String returns s with every form of every secret value masked. Forms
+// that overlap are masked together, so no piece of one is left over.
 func (r *Redactor) String(s string) string {
-	if r == nil || r.replacer == nil {
+	if r.Empty() {
 		return s
 	}
-	return r.replacer.Replace(s)
+	spans := r.spans(s)
+	if len(spans) == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	prev := 0
+	for _, sp := range spans {
+		b.WriteString(s[prev:sp[0]])
+		b.WriteString(Mask)
+		prev = sp[1]
+	}
+	b.WriteString(s[prev:])
+	return b.String()
 }
 
-// Bytes returns b with every secret value masked.
+// Bytes returns b with every secret value masked (b itself when there is
+// nothing to mask).
 func (r *Redactor) Bytes(b []byte) []byte {
-	if r == nil || r.replacer == nil {
+	if r.Empty() {
 		return b
 	}
-	return []byte(r.replacer.Replace(string(b)))
+	spans := spansOf(r.m, b)
+	if len(spans) == 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	prev := 0
+	for _, sp := range spans {
+		out = append(out, b[prev:sp[0]]...)
+		out = append(out, Mask...)
+		prev = sp[1]
+	}
+	return append(out, b[prev:]...)
 }
 
-// Found returns the names of the secrets whose values occur in s, sorted.
+func (r *Redactor) spans(s string) [][2]int { return spansOf(r.m, s) }
+
+// spansOf returns the merged [start, end) ranges covered by matches.
+func spansOf[T string | []byte](m *matcher, text T) [][2]int {
+	var spans [][2]int
+	scan(m, text, func(end int, n *acNode) {
+		start := end - n.longest
+		if k := len(spans) - 1; k >= 0 && start <= spans[k][1] {
+			if start < spans[k][0] {
+				// A longer match reaching back over earlier spans.
+				for k > 0 && start <= spans[k-1][1] {
+					spans = spans[:k]
+					k--
+				}
+				if start < spans[k][0] {
+					spans[k][0] = start
+				}
+			}
+			spans[k][1] = end
+			return
+		}
+		spans = append(spans, [2]int{start, end})
+	})
+	return spans
+}
+
+// Found returns the names of the secrets any form of whose value occurs in
+// s, sorted.
 func (r *Redactor) Found(s string) []string {
-	if r == nil {
+	if r.Empty() {
 		return nil
 	}
-	var out []string
-	for i, v := range r.values {
-		if strings.Contains(s, v) {
-			out = append(out, r.names[i])
-		}
+	return r.found(func(hit func(int, *acNode)) { scan(r.m, s, hit) })
+}
+
+// FoundBytes is Found for a byte slice.
+func (r *Redactor) FoundBytes(b []byte) []string {
+	if r.Empty() {
+		return nil
 	}
+	return r.found(func(hit func(int, *acNode)) { scan(r.m, b, hit) })
+}
+
+func (r *Redactor) found(run func(func(int, *acNode))) []string {
+	var seen map[int]bool
+	run(func(_ int, n *acNode) {
+		for _, o := range n.owners {
+			if seen == nil {
+				seen = map[int]bool{}
+			}
+			seen[o] = true
+		}
+	})
+	if len(seen) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(seen))
+	for o := range seen {
+		out = append(out, r.names[o])
+	}
+	sort.Strings(out)
 	return out
 }
 
-// Values returns the secret values, for masking by a CI system (GitHub's
-// ::add-mask::). Never print them anywhere else.
-func (r *Redactor) Values() []string {
+// Forms returns every form of every secret value, sorted, for a CI
+// system's own masking (GitHub's ::add-mask::). Never print them anywhere
+// else.
+func (r *Redactor) Forms() []string {
 	if r == nil {
 		return nil
 	}
-	return append([]string(nil), r.values...)
+	return append([]string(nil), r.forms...)
+}
+
+// Names returns the names of the secrets r searches for, sorted.
+func (r *Redactor) Names() []string {
+	if r == nil {
+		return nil
+	}
+	return append([]string(nil), r.names...)
+}
+
+// Short returns the names of the secret vars whose values are TooShort and
+// therefore neither searched for nor masked, sorted.
+func (r *Redactor) Short() []string {
+	if r == nil {
+		return nil
+	}
+	return append([]string(nil), r.short...)
+}
+
+// Value returns v with every string in it masked: map values, keys and
+// list items, recursively. It masks before serialisation, so a value the
+// serialiser would escape or fold across lines is masked whole. Maps and
+// slices are copied; v is not changed.
+func (r *Redactor) Value(v any) any {
+	if r.Empty() {
+		return v
+	}
+	switch t := v.(type) {
+	case string:
+		return r.String(t)
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[r.String(k)] = r.Value(x)
+		}
+		return out
+	case map[string]string:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[r.String(k)] = r.String(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = r.Value(x)
+		}
+		return out
+	case []string:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = r.String(x)
+		}
+		return out
+	default:
+		return v
+	}
 }
 
 // URL returns raw without the user information of a scheme://… URL, where

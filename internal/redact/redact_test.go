@@ -1,21 +1,221 @@
 package redact
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	gojsonnet "github.com/google/go-jsonnet"
+	"gopkg.in/yaml.v3"
+	sigsyaml "sigs.k8s.io/yaml"
 )
+
+// testValues are secret values chosen to exercise every escape: HTML-safe
+// JSON, control characters, quotes, non-ASCII, several lines.
+var testValues = map[string]string{
+	"PLAIN":   "hunter2hunter2",
+	"HTMLISH": "P@ss<w0rd>&1",
+	"TAB":     "tab\tsecret",
+	"NEWLINE": "first\nsecond-line",
+	"QUOTES":  `it's "quoted" $HOME\back`,
+	"UNICODE": "pässwörd✓𝄞",
+	"PEM": "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n" +
+		"VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n-----END RSA PRIVATE KEY-----\n",
+}
+
+// producers put a value into text the way kiln's engines, serialisers and
+// templates can: each must be found, and masking must leave nothing found.
+var producers = map[string]func(t *testing.T, v string) string{
+	"raw in a sentence": func(_ *testing.T, v string) string { return "password is " + v + " ok" },
+	"double quoted":     func(_ *testing.T, v string) string { return `pw="` + v + `"` },
+	"json html-safe": func(t *testing.T, v string) string {
+		b, err := json.Marshal(map[string]string{"password": v, "user": "admin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	},
+	"json no html escaping": func(t *testing.T, v string) string {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(map[string]string{"password": "x" + v + "y"}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	},
+	"json inside json": func(t *testing.T, v string) string {
+		inner, _ := json.Marshal(map[string]string{"pw": v})
+		b, _ := json.Marshal(map[string]string{"config.json": string(inner)})
+		return string(b)
+	},
+	"yaml.v3 double quoted": func(t *testing.T, v string) string {
+		n := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+			{Kind: yaml.ScalarNode, Value: "pw"}, {Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Value: "pre " + v},
+		}}
+		b, err := yaml.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	},
+	"yaml.v3 single quoted": func(t *testing.T, v string) string {
+		if strings.ContainsAny(v, "\t\n") || !isPrintable(v) {
+			return v // single quotes cannot hold these; yaml switches style
+		}
+		n := &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.SingleQuotedStyle, Value: "x: " + v}
+		b, err := yaml.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	},
+	"yaml.v3 default style": func(t *testing.T, v string) string {
+		b, err := yaml.Marshal(map[string]any{"data": map[string]string{"pw": v}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	},
+	"sigs.k8s.io/yaml (helm toYaml)": func(t *testing.T, v string) string {
+		b, err := sigsyaml.Marshal(map[string]any{"a": map[string]string{"pw": v}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	},
+	"go %q (sprig quote)": func(_ *testing.T, v string) string { return "x=" + strconv.Quote(v) },
+	"go %+q ascii":        func(_ *testing.T, v string) string { return "x=" + strconv.QuoteToASCII(v) },
+	"html escaped":        func(_ *testing.T, v string) string { return "<p>" + html.EscapeString(v) + "</p>" },
+	"base64 std":          func(_ *testing.T, v string) string { return base64.StdEncoding.EncodeToString([]byte(v)) },
+	"base64 url":          func(_ *testing.T, v string) string { return base64.URLEncoding.EncodeToString([]byte(v)) },
+	"base64 std unpadded": func(_ *testing.T, v string) string { return base64.RawStdEncoding.EncodeToString([]byte(v)) },
+	"base64 url unpadded": func(_ *testing.T, v string) string { return base64.RawURLEncoding.EncodeToString([]byte(v)) },
+	"base64 .env at offset 0": func(_ *testing.T, v string) string {
+		return base64.StdEncoding.EncodeToString([]byte("PASSWORD=" + v + "\nUSER=me\n"))
+	},
+	"base64 .env at offset 1": func(_ *testing.T, v string) string {
+		return base64.StdEncoding.EncodeToString([]byte("DB_PASSWORD=" + v + "\nX=1\n"))
+	},
+	"base64 .env at offset 2": func(_ *testing.T, v string) string {
+		return base64.URLEncoding.EncodeToString([]byte("A_PASSWORD=" + v + "\nX=1\n"))
+	},
+	"base64 of a json file": func(_ *testing.T, v string) string {
+		b, _ := json.Marshal(map[string]string{"password": v})
+		return base64.StdEncoding.EncodeToString(b)
+	},
+	"base32 (sprig b32enc)": func(_ *testing.T, v string) string { return base32.StdEncoding.EncodeToString([]byte("k=" + v)) },
+	"hex lower":             func(_ *testing.T, v string) string { return "0x" + hex.EncodeToString([]byte(v)) },
+	"hex upper":             func(_ *testing.T, v string) string { return strings.ToUpper(hex.EncodeToString([]byte(v))) },
+	"url query":             func(_ *testing.T, v string) string { return "https://x.example/?pw=" + url.QueryEscape(v) + "&a=b" },
+	"url path":              func(_ *testing.T, v string) string { return "postgres://db.example/" + url.PathEscape(v) + "/x" },
+	"sha256 (sprig sha256sum)": func(_ *testing.T, v string) string {
+		s := sha256.Sum256([]byte(v))
+		return "checksum/pw: " + hex.EncodeToString(s[:])
+	},
+	"re-indented lines (helm indent)": func(_ *testing.T, v string) string {
+		return "key: |\n" + "      " + strings.ReplaceAll(v, "\n", "\n      ")
+	},
+	"jsonnet std.manifestJson":  jsonnetProducer(`std.manifestJson({pw: std.extVar("v")})`),
+	"jsonnet std.base64":        jsonnetProducer(`std.base64(std.encodeUTF8(std.extVar("v")))`),
+	"jsonnet base64 of a .env":  jsonnetProducer(`std.base64(std.encodeUTF8("K=" + std.extVar("v") + "\n"))`),
+	"jsonnet escapeStringBash":  jsonnetProducer(`std.escapeStringBash(std.extVar("v"))`),
+	"jsonnet escapeStringXML":   jsonnetProducer(`std.escapeStringXML(std.extVar("v"))`),
+	"jsonnet manifestYamlDoc":   jsonnetProducer(`std.manifestYamlDoc({pw: std.extVar("v")})`),
+	"jsonnet escapeStringDollr": jsonnetProducer(`std.escapeStringDollars(std.extVar("v"))`),
+	"jsonnet std.md5":           jsonnetProducer(`std.md5(std.extVar("v"))`),
+	"jsonnet std.sha512":        jsonnetProducer(`std.sha512(std.extVar("v"))`),
+}
+
+func jsonnetProducer(code string) func(t *testing.T, v string) string {
+	return func(t *testing.T, v string) string {
+		vm := gojsonnet.MakeVM()
+		vm.ExtVar("v", v)
+		out, err := vm.EvaluateAnonymousSnippet("t.jsonnet", code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// kiln parses jsonnet's JSON output: the string itself lands in
+		// the object, not its JSON spelling.
+		var s string
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+}
+
+func isPrintable(s string) bool {
+	for _, r := range s {
+		if !strconv.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestFormsTable is the values × forms table: every value, put into text
+// by every producer, is found and names its var, and once masked nothing of
+// it is found any more.
+func TestFormsTable(t *testing.T) {
+	t.Parallel()
+	r := New(testValues)
+	for name, v := range testValues {
+		for pname, produce := range producers {
+			t.Run(name+"/"+pname, func(t *testing.T) {
+				t.Parallel()
+				text := produce(t, v)
+				if got := r.Found(text); !contains(got, name) {
+					t.Fatalf("Found(%q) = %v, want %s", text, got, name)
+				}
+				if got := r.FoundBytes([]byte(text)); !contains(got, name) {
+					t.Fatalf("FoundBytes = %v, want %s", got, name)
+				}
+				masked := r.String(text)
+				if got := r.Found(masked); len(got) > 0 {
+					t.Errorf("after masking, still found %v in %q", got, masked)
+				}
+				if !strings.Contains(masked, Mask) {
+					t.Errorf("nothing masked in %q", masked)
+				}
+				if b := string(r.Bytes([]byte(text))); b != masked {
+					t.Errorf("Bytes and String differ: %q vs %q", b, masked)
+				}
+			})
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
 
 func TestRedactor(t *testing.T) {
 	t.Parallel()
-	r := New(map[string]string{"DB_PASSWORD": "hunter2hunter2", "SHORT": "on", "API": "hunter2"})
+	r := New(map[string]string{"DB_PASSWORD": "hunter2hunter2", "SHORT": "on", "API": "hunter2", "EMPTY": ""})
 	tests := []struct {
 		name, in, want string
 		found          []string
 	}{
-		{name: "longest value first", in: "pw=hunter2hunter2 api=hunter2", want: "pw=**redacted** api=**redacted**", found: []string{"API", "DB_PASSWORD"}},
+		{name: "overlapping values are masked whole", in: "pw=hunter2hunter2 api=hunter2", want: "pw=**redacted** api=**redacted**", found: []string{"API", "DB_PASSWORD"}},
 		{name: "short values are left alone", in: "enabled: on", want: "enabled: on"},
 		{name: "nothing to hide", in: "replicas: 3", want: "replicas: 3"},
+		{name: "base64 in a longer blob", in: "data: " + base64.StdEncoding.EncodeToString([]byte("x=hunter2\n")), want: "data: eD1**redacted**Cg==", found: []string{"API"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -23,17 +223,82 @@ func TestRedactor(t *testing.T) {
 			if got := r.String(tt.in); got != tt.want {
 				t.Errorf("String(%q) = %q, want %q", tt.in, got, tt.want)
 			}
-			if got := string(r.Bytes([]byte(tt.in))); got != tt.want {
-				t.Errorf("Bytes(%q) = %q, want %q", tt.in, got, tt.want)
-			}
 			if diff := cmp.Diff(tt.found, r.Found(tt.in)); diff != "" {
 				t.Errorf("Found (-want +got):\n%s", diff)
 			}
 		})
 	}
+	if diff := cmp.Diff([]string{"SHORT"}, r.Short()); diff != "" {
+		t.Errorf("Short (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"API", "DB_PASSWORD"}, r.Names()); diff != "" {
+		t.Errorf("Names (-want +got):\n%s", diff)
+	}
 	var nilR *Redactor
-	if nilR.String("x") != "x" || nilR.Found("x") != nil {
+	if nilR.String("x") != "x" || nilR.Found("x") != nil || !nilR.Empty() {
 		t.Error("a nil Redactor must pass text through")
+	}
+}
+
+// TestForms pins the derived forms of one value, so a change to them is
+// reviewed.
+func TestForms(t *testing.T) {
+	t.Parallel()
+	got := Forms("P@ss<w0rd>&1")
+	for _, want := range []string{
+		"P@ss<w0rd>&1",
+		`P@ss\u003cw0rd\u003e\u00261`,
+		"P@ss&lt;w0rd&gt;&amp;1",
+		"UEBzczx3MHJkPiYx", // base64 at offset 0
+		"504073733c773072643e2631",
+		"P%40ss%3Cw0rd%3E%261",
+	} {
+		if !contains(got, want) {
+			t.Errorf("Forms lacks %q", want)
+		}
+	}
+	for _, f := range got {
+		if len(f) < MinLength {
+			t.Errorf("form %q is shorter than MinLength", f)
+		}
+	}
+	if Forms("abc") != nil {
+		t.Error("a value shorter than MinLength must have no forms")
+	}
+	pem := Forms(testValues["PEM"])
+	if contains(pem, "-----BEGIN RSA PRIVATE KEY-----") {
+		t.Error("PEM armour is public and must not be a form")
+	}
+	if !contains(pem, "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK") {
+		t.Error("each line of a multi-line value must be a form")
+	}
+}
+
+func TestValue(t *testing.T) {
+	t.Parallel()
+	r := New(map[string]string{"P": "correct horse battery staple"})
+	in := map[string]any{"vars": map[string]any{"P": "correct horse battery staple", "N": 3, "L": []any{"a correct horse battery staple b"}}}
+	want := map[string]any{"vars": map[string]any{"P": Mask, "N": 3, "L": []any{"a " + Mask + " b"}}}
+	if diff := cmp.Diff(want, r.Value(in)); diff != "" {
+		t.Errorf("Value (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriter(t *testing.T) {
+	t.Parallel()
+	var s Set
+	var out bytes.Buffer
+	w := s.Writer(&out)
+	fmt.Fprint(w, "before any secret: hunter2hunter2\n")
+	s.Add(New(map[string]string{"A": "hunter2hunter2"}))
+	fmt.Fprint(w, "split hunter2")
+	fmt.Fprint(w, "hunter2 across writes\nand a tail hunter2hunter2")
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := "before any secret: hunter2hunter2\nsplit **redacted** across writes\nand a tail **redacted**"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 

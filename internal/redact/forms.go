@@ -1,0 +1,252 @@
+package redact
+
+import (
+	"bytes"
+	"crypto/md5"  //nolint:gosec // a form to search for, not a security primitive
+	"crypto/sha1" //nolint:gosec // a form to search for, not a security primitive
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Forms returns every form of value that kiln's engines and serialisers can
+// produce and that must therefore never reach a file or a person: the value
+// itself; its escaped spellings in JSON (Go's encoder with and without
+// HTML-safe \u003c escapes, jsonnet's std.manifestJson, ASCII-only JSON),
+// YAML (double- and single-quoted), JSON inside JSON, Go and sprig (%q), XML/HTML, shell
+// (jsonnet's escapeStringBash) and Flux/jsonnet dollar escaping; URL query
+// and path escaping; lower- and upper-case hex; base64 in the standard and
+// URL alphabets at each of the three alignments it can have inside a larger
+// blob (so a base64-encoded .env file or JSON document holding the value is
+// found too), for the value and for each of its escaped spellings; base32
+// (sprig's b32enc) at each of its five alignments; the MD5, SHA-1,
+// SHA-256 and SHA-512 hex digests of the value (helm's sha256sum, jsonnet's
+// std.sha256: a digest of a low-entropy secret is a guessing oracle); and,
+// for a value of several lines, each line on its own, since YAML block
+// scalars and templates re-indent lines.
+//
+// Forms shorter than MinLength are left out, as are PEM armour lines
+// ("-----BEGIN RSA PRIVATE KEY-----"), which are public. The result is
+// de-duplicated and has no particular order. A value that is TooShort has
+// no forms.
+func Forms(value string) []string {
+	if TooShort(value) {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		if len(s) >= MinLength && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+
+	// Text escapes are character by character, so the escape of the value
+	// is a substring of the escape of any larger text holding it.
+	texts := []string{
+		value,
+		jsonEscape(value, true),
+		jsonEscape(value, false),
+		jsonnetEscape(value),
+		jsonASCII(value),
+		yamlDoubleQuoted(value),
+		strings.ReplaceAll(value, "'", "''"),
+		unquote(strconv.Quote(value)),
+		unquote(strconv.QuoteToASCII(value)),
+		html.EscapeString(value),
+		xmlEscape(value),
+		strings.ReplaceAll(value, "'", `'"'"'`),
+		strings.ReplaceAll(value, "$", "$$"),
+	}
+	for _, t := range texts {
+		add(t)
+	}
+	// JSON inside JSON (a config.json in a JSON document, an annotation
+	// holding an object's JSON): the escape of the escape.
+	for _, t := range texts[1:4] {
+		add(jsonEscape(t, true))
+		add(jsonEscape(t, false))
+	}
+	// Encodings of each distinct text form: a base64 Secret value, or a
+	// base64-encoded JSON or .env file that holds the (escaped) value.
+	for _, t := range append([]string(nil), out...) {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			for shift := 0; shift < 3; shift++ {
+				add(stableCore(enc.EncodeToString, 6, t, shift))
+			}
+		}
+	}
+	for shift := 0; shift < 5; shift++ {
+		add(stableCore(base32.StdEncoding.EncodeToString, 5, value, shift))
+	}
+	add(hex.EncodeToString([]byte(value)))
+	add(strings.ToUpper(hex.EncodeToString([]byte(value))))
+	add(url.QueryEscape(value))
+	add(url.PathEscape(value))
+	add(strings.ToLower(url.QueryEscape(value)))
+	md := md5.Sum([]byte(value)) //nolint:gosec // see above
+	sh1 := sha1.Sum([]byte(value))
+	sh256 := sha256.Sum256([]byte(value))
+	sh512 := sha512.Sum512([]byte(value))
+	for _, d := range [][]byte{md[:], sh1[:], sh256[:], sh512[:]} {
+		add(hex.EncodeToString(d))
+	}
+	if strings.ContainsAny(value, "\r\n") {
+		for _, l := range Lines(value) {
+			if !isArmour(l) {
+				add(l)
+			}
+		}
+	}
+	return out
+}
+
+// TooShort reports whether value is too short to be searched for or
+// masked: fewer than MinLength bytes once surrounding blanks are removed.
+// Such a value would match everywhere.
+func TooShort(value string) bool {
+	return len(strings.TrimSpace(value)) < MinLength
+}
+
+// Lines returns the lines of a multi-line value with surrounding blanks
+// removed, skipping lines shorter than MinLength. A block scalar or a
+// template's indent re-indents each line, so each is searched on its own.
+func Lines(value string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(value, "\r\n", "\n"), "\n") {
+		l = strings.TrimSpace(l)
+		if len(l) >= MinLength {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// isArmour reports whether l is a PEM boundary line, which is the same in
+// every key and certificate.
+func isArmour(l string) bool {
+	return strings.HasPrefix(l, "-----BEGIN ") || strings.HasPrefix(l, "-----END ")
+}
+
+// stableCore returns the part of the encoding of s that does not depend on
+// the bytes around s when s starts shift bytes into a larger input: the
+// characters before s's first bit and after its last whole character
+// change with the neighbours, the ones between do not. bits is how many
+// input bits one output character carries (6 for base64, 5 for base32).
+func stableCore(encode func([]byte) string, bits int, s string, shift int) string {
+	buf := make([]byte, shift+len(s))
+	copy(buf[shift:], s)
+	enc := encode(buf)
+	first := (8*shift + bits - 1) / bits  // first character whose bits are all s's
+	last := (8 * (shift + len(s))) / bits // characters wholly inside s end here
+	if last <= first || last > len(enc) {
+		return ""
+	}
+	return enc[first:last]
+}
+
+// jsonEscape is encoding/json's spelling of s without the quotes; html
+// selects the HTML-safe \u003c \u003e \u0026 escapes Go uses by default
+// (helm's toJson, json.Marshal).
+func jsonEscape(s string, html bool) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(html)
+	if err := enc.Encode(s); err != nil {
+		return s
+	}
+	return unquote(strings.TrimSuffix(b.String(), "\n"))
+}
+
+// jsonnetEscape is go-jsonnet's escapeStringJson (std.manifestJson,
+// std.escapeStringJson) without the quotes.
+func jsonnetEscape(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch {
+		case c == '"':
+			b.WriteString(`\"`)
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c == '\b':
+			b.WriteString(`\b`)
+		case c == '\f':
+			b.WriteString(`\f`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 32 || (c >= 127 && c <= 159):
+			fmt.Fprintf(&b, `\u%04x`, c)
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// jsonASCII is JSON with every non-ASCII character as \uXXXX (surrogate
+// pairs above the BMP), as Python's json.dumps and many tools write it.
+func jsonASCII(s string) string {
+	var b strings.Builder
+	for _, c := range jsonEscape(s, false) {
+		switch {
+		case c < utf8.RuneSelf:
+			b.WriteRune(c)
+		case c > 0xFFFF:
+			c -= 0x10000
+			fmt.Fprintf(&b, `\u%04x\u%04x`, 0xD800+(c>>10), 0xDC00+(c&0x3FF))
+		default:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		}
+	}
+	return b.String()
+}
+
+// yamlDoubleQuoted is yaml.v3's double-quoted spelling of s (kyaml and
+// sigs.k8s.io/yaml write strings with tabs or control characters this way)
+// without the quotes. The emitter folds long double-quoted lines; the
+// folded pieces are found by the callers that look at decoded scalars.
+func yamlDoubleQuoted(s string) string {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Value: s}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(n); err != nil {
+		return s
+	}
+	_ = enc.Close()
+	out := strings.TrimSuffix(b.String(), "\n")
+	if strings.Contains(out, "\n") {
+		// Folded: the pieces are not the value's escape.
+		return s
+	}
+	return unquote(out)
+}
+
+// xmlEscape is jsonnet's std.escapeStringXML.
+func xmlEscape(s string) string {
+	return strings.NewReplacer("<", "&lt;", ">", "&gt;", "&", "&amp;", `"`, "&quot;", "'", "&apos;").Replace(s)
+}
+
+// unquote drops one pair of surrounding quotes.
+func unquote(s string) string {
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
+		return s[1 : len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,133 @@
+package redact
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestMatcherAgainstNaive compares the automaton with strings.Contains on
+// random patterns and texts over a small alphabet, where patterns overlap,
+// nest and share suffixes all the time.
+func TestMatcherAgainstNaive(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abc"[rng.IntN(3)]
+		}
+		return string(b)
+	}
+	for round := 0; round < 300; round++ {
+		var patterns []string
+		var owner []int
+		for i := 0; i < 1+rng.IntN(8); i++ {
+			patterns = append(patterns, word(1+rng.IntN(5)))
+			owner = append(owner, i)
+		}
+		m := newMatcher(patterns, owner)
+		text := word(rng.IntN(40))
+
+		var want, got []int
+		covered := make([]bool, len(text))
+		for i, p := range patterns {
+			if strings.Contains(text, p) {
+				want = append(want, owner[i])
+			}
+			for at := 0; at+len(p) <= len(text); at++ {
+				if text[at:at+len(p)] == p {
+					for k := at; k < at+len(p); k++ {
+						covered[k] = true
+					}
+				}
+			}
+		}
+		seen := map[int]bool{}
+		scan(m, text, func(_ int, n *acNode) {
+			for _, o := range n.owners {
+				if !seen[o] {
+					seen[o] = true
+					got = append(got, o)
+				}
+			}
+		})
+		sort.Ints(got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("patterns %q text %q (-want +got):\n%s", patterns, text, diff)
+		}
+		gotCovered := make([]bool, len(text))
+		for _, sp := range spansOf(m, text) {
+			for k := sp[0]; k < sp[1]; k++ {
+				gotCovered[k] = true
+			}
+		}
+		if diff := cmp.Diff(covered, gotCovered); diff != "" {
+			t.Fatalf("patterns %q text %q: masked bytes (-want +got):\n%s", patterns, text, diff)
+		}
+	}
+}
+
+// fleetEnv is an env of a large fleet: 50 secret vars and 300 objects'
+// worth of YAML with no secret in it, the usual case.
+func fleetEnv() (*Redactor, string) {
+	secrets := map[string]string{}
+	for i := 0; i < 50; i++ {
+		secrets[fmt.Sprintf("SECRET_%d", i)] = fmt.Sprintf("s3cr3t-value-%d-<&>-%x", i, i*7919)
+	}
+	var b strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-%d\n  namespace: fleet\nspec:\n  replicas: 3\n"+
+			"  template:\n    spec:\n      containers:\n      - name: app\n        image: ghcr.io/acme/app-%d:1.2.%d\n"+
+			"        env:\n        - name: LOG_LEVEL\n          value: debug\n        - name: CONFIG\n          value: '{\"a\": %d, \"b\": \"c\"}'\n", i, i, i, i)
+	}
+	return New(secrets), b.String()
+}
+
+func BenchmarkNew(b *testing.B) {
+	secrets := map[string]string{}
+	for i := 0; i < 50; i++ {
+		secrets[fmt.Sprintf("SECRET_%d", i)] = fmt.Sprintf("s3cr3t-value-%d-<&>-%x", i, i*7919)
+	}
+	for b.Loop() {
+		New(secrets)
+	}
+}
+
+func BenchmarkFound(b *testing.B) {
+	r, text := fleetEnv()
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if r.Found(text) != nil {
+			b.Fatal("found a secret")
+		}
+	}
+}
+
+func BenchmarkString(b *testing.B) {
+	r, text := fleetEnv()
+	text += "and one leak: " + r.secrets[0].value + "\n"
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		r.String(text)
+	}
+}
+
+// BenchmarkReplacer is what the old redactor did (strings.Replacer over
+// the raw values only), for comparison.
+func BenchmarkReplacer(b *testing.B) {
+	r, text := fleetEnv()
+	var pairs []string
+	for _, s := range r.secrets {
+		pairs = append(pairs, s.value, Mask)
+	}
+	rep := strings.NewReplacer(pairs...)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		rep.Replace(text)
+	}
+}
