@@ -86,7 +86,7 @@ func TestDiff(t *testing.T) {
 				paths = append(paths, c.Op+" "+c.Path+" "+c.Object)
 			}
 			want := []string{
-				"changed apps/cache/configmap_cache.yaml ConfigMap/shop/cache",
+				"changed apps/cache/secret_cache.yaml Secret/shop/cache",
 				"changed apps/web/service_web.yaml Service/shop/web",
 				"changed kiln.lock.json ",
 			}

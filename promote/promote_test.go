@@ -91,10 +91,10 @@ spec:
     - port: 80
 `,
 		"apps/cache/configmap.yaml": `apiVersion: v1
-kind: ConfigMap
+kind: Secret
 metadata:
   name: cache
-data:
+stringData:
   size: "64"
   key: "${API_KEY}"
 `,
@@ -237,8 +237,8 @@ func TestPromotePullRequestLifecycle(t *testing.T) {
 	wantNames := []string{
 		"README.md",
 		"clusters/prod/apps/x/a.yaml",
-		"clusters/staging/apps/cache/configmap_cache.yaml",
 		"clusters/staging/apps/cache/kustomization.yaml",
+		"clusters/staging/apps/cache/secret_cache.yaml",
 		"clusters/staging/apps/web/deployment_web.yaml",
 		"clusters/staging/apps/web/kustomization.yaml",
 		"clusters/staging/apps/web/service_web.yaml",
@@ -274,7 +274,7 @@ func TestPromotePullRequestLifecycle(t *testing.T) {
 	if diff := cmp.Diff([]string{"env/staging", "kiln"}, f.gh.labelsOf(1)); diff != "" {
 		t.Errorf("labels (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(res.Body, "**redacted**") && strings.Contains(files["clusters/staging/apps/cache/configmap_cache.yaml"], secretValue) {
+	if !strings.Contains(res.Body, "**redacted**") && strings.Contains(files["clusters/staging/apps/cache/secret_cache.yaml"], secretValue) {
 		// The secret is in the tree (allowPlainSecrets); the body must mask it.
 		t.Errorf("the body does not mask the secret value")
 	}
