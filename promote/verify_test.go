@@ -163,14 +163,14 @@ func TestVerify(t *testing.T) {
 		t.Parallel()
 		f := setup(t)
 		tamper(t, f, func(files map[string]string) {
-			p := "clusters/dev/apps/cache/configmap_cache.yaml"
+			p := "clusters/dev/apps/cache/secret_cache.yaml"
 			files[p] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cache, namespace: shop}\ndata:\n  key: ENC[AES256_GCM,data:xyz]\nsops:\n  version: 3.9.0\n"
 		})
 		res, err := verify(t, f, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Equal || len(res.Files) != 0 || !cmp.Equal(res.Unverifiable, []string{"apps/cache/configmap_cache.yaml"}) {
+		if res.Equal || len(res.Files) != 0 || !cmp.Equal(res.Unverifiable, []string{"apps/cache/secret_cache.yaml"}) {
 			t.Errorf("result = %+v, want the encrypted file reported as not verifiable", res)
 		}
 	})
