@@ -6,5 +6,7 @@
 // It renders with package render (or reads an already rendered tree), talks
 // to git through the git program and to GitHub through go-github; it never
 // reads flags, environment variables or files outside the repositories it
-// is given. Start at Promote; Diff is the read-only preview behind kiln diff.
+// is given. Start at Promote; Diff is the read-only preview behind kiln diff;
+// Verify re-renders the source commit an env's lock names, in a temporary
+// worktree, and compares it with the env's folder (kiln verify).
 package promote

@@ -263,9 +263,15 @@ func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[strin
 	type key struct{ ns, name string }
 	byName := map[key]string{}
 	dependsOn := map[string][]key{}
+	// One read for every app's Kustomization: a poll of hundreds of apps
+	// must not start hundreds of git processes.
+	fluxFiles, err := r.repo.Tree(ctx, tip, path.Join(dir, "flux"))
+	if err != nil {
+		return nil, nil, r.gitErr("reading "+path.Join(dir, "flux")+" from", err)
+	}
 	for app := range lock.Apps {
-		data, err := r.repo.ReadFile(ctx, tip, path.Join(dir, "flux", app+".yaml"))
-		if err != nil {
+		data, ok := fluxFiles[app+".yaml"]
+		if !ok {
 			// No Kustomization (an older layout or a hand edit): the
 			// app's dependencies are unknown, which only costs the
 			// naming of a failed dependency.
