@@ -104,11 +104,16 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	}
 	r.dir = dir
 	defer r.cleanup()
-	src, err := r.source(ctx)
+	old, against, err := r.against(ctx, opts.Against)
 	if err != nil {
 		return nil, err
 	}
-	old, against, err := r.against(ctx, opts.Against)
+	if len(opts.Render.Apps) > 0 {
+		// --app: the other apps are kept as the compared tree has them,
+		// so the diff shows the named apps only.
+		r.opts.Render.Earlier = func(string) (map[string][]byte, error) { return old, nil }
+	}
+	src, err := r.source(ctx)
 	if err != nil {
 		return nil, err
 	}

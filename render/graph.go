@@ -291,3 +291,34 @@ func (g *AppGraph) dot(apps []GraphApp) string {
 	b.WriteString("}\n")
 	return b.String()
 }
+
+// Only returns the graph cut down to the named apps (kiln graph --app):
+// those apps, the edges into and out of them, and the waves with only
+// them in (empty waves stay, so wave numbers keep their meaning).
+func (g *AppGraph) Only(names []string) *AppGraph {
+	keep := map[string]bool{}
+	for _, n := range names {
+		keep[n] = true
+	}
+	out := &AppGraph{Env: g.Env, Apps: []GraphApp{}, Edges: []GraphEdge{}, Waves: [][]string{}, Disabled: g.Disabled}
+	for _, a := range g.Apps {
+		if keep[a.Name] {
+			out.Apps = append(out.Apps, a)
+		}
+	}
+	for _, e := range g.Edges {
+		if keep[e.To] || keep[e.From] {
+			out.Edges = append(out.Edges, e)
+		}
+	}
+	for _, w := range g.Waves {
+		names := []string{}
+		for _, n := range w {
+			if keep[n] {
+				names = append(names, n)
+			}
+		}
+		out.Waves = append(out.Waves, names)
+	}
+	return out
+}

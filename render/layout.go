@@ -59,16 +59,53 @@ func digest(parts ...[]byte) string {
 }
 
 // layout lays the env's objects out as its output tree.
-func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult) (tree.Files, error) {
+// earlier is the earlier tree's lock when apps are kept from it
+// (Options.Apps), else nil; used are the image repositories the rendered
+// apps used.
+func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult, earlier *Lock, used map[string]bool) (tree.Files, error) {
 	env := res.Env.Name
 	files := tree.Files{}
 	er.Objects = map[string]string{}
 	lock := &Lock{KilnVersion: r.opts.Version, Env: env, Source: r.opts.Source, Images: r.images.Refs(), Apps: map[string]LockApp{}}
 	fluxNS := r.p.Flux.Namespace
 
+	if earlier != nil {
+		// Kept apps carry the images of their earlier render; the lock
+		// names those, overlaid by the given images the rendered apps
+		// used, so that promoting this tree (kiln promote --from) gives
+		// every app the image it has here. A given image that only a kept
+		// app would match was not applied, and is not recorded.
+		merged := map[string]string{}
+		for repo, ref := range earlier.Images {
+			merged[repo] = ref
+		}
+		for repo, ref := range lock.Images {
+			if used[repo] {
+				merged[repo] = ref
+			}
+		}
+		lock.Images = merged
+	}
 	for _, run := range runs {
 		app := run.app
 		dir := "apps/" + app.Name + "/"
+		if k := run.kept; k != nil {
+			for p, data := range k.files {
+				files[p] = data
+			}
+			for p, ref := range k.refs {
+				er.Objects[p] = ref
+			}
+			lock.Apps[app.Name] = k.lock
+			n := 0
+			for p := range k.files {
+				if strings.HasPrefix(p, dir) {
+					n++
+				}
+			}
+			er.Apps = append(er.Apps, AppSummary{Name: app.Name, Engine: app.Engine, Objects: k.lock.Objects, Files: n, Kept: true})
+			continue
+		}
 		ids := make([]tree.ID, len(run.objs))
 		for i, o := range run.objs {
 			n := o.Node

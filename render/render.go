@@ -78,6 +78,20 @@ type Options struct {
 	PlainHTTP bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Apps, when not empty, limits the render to these apps (kiln --app).
+	// The env's other enabled apps are kept as the earlier tree has them
+	// (Earlier): their files and lock entries are copied, and their
+	// objects, parsed back, take part in the checks across apps, so those
+	// checks judge the tree that is written. Names must be apps of
+	// kiln.yaml (CheckApps); one the env disables is left out as usual.
+	Apps []string
+	// Shard, when active, limits the render to one stable subset of the
+	// apps (kiln --shard). Without Apps, the other apps are left out and
+	// the checks across apps wait for Merge.
+	Shard Shard
+	// Earlier returns the env's earlier tree (render: <out>/<env>; diff:
+	// the tree it compares with), from which Apps keeps the other apps.
+	Earlier func(env string) (map[string][]byte, error)
 	// OnSecrets, when set, is called with an env's Redactor as soon as its
 	// secret values are read and before anything renders, so that the
 	// caller's sinks (stdout, stderr, GitHub's ::add-mask:: for every form
@@ -105,6 +119,7 @@ type Renderer struct {
 	sem     chan struct{}
 	// schemas compiles each CRD once for every env and run of the Renderer.
 	schemas *validate.Schemas
+	apps    map[string]bool // Options.Apps
 }
 
 // New checks opts and prepares the engines.
@@ -125,6 +140,7 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 		images:  set,
 		sem:     make(chan struct{}, opts.Parallelism),
 		schemas: validate.NewSchemas(),
+		apps:    map[string]bool{},
 		engines: map[string]templates.Engine{
 			"helm":      helm.New(helm.Options{CacheDir: opts.CacheDir, PlainHTTP: opts.PlainHTTP}),
 			"kustomize": kustomize.New(kustomize.Options{}),
@@ -134,6 +150,9 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 	}
 	for name, e := range r.engines {
 		r.engines[name] = guard{e}
+	}
+	for _, a := range opts.Apps {
+		r.apps[a] = true
 	}
 	return r, nil
 }
@@ -229,6 +248,9 @@ type AppSummary struct {
 	Engine  string
 	Objects int
 	Files   int
+	// Kept is true when the app was not rendered but kept from the
+	// earlier tree (Options.Apps).
+	Kept bool `json:"kept,omitempty"`
 }
 
 // Render renders each named env (all of them when envs is empty). Each env
@@ -266,7 +288,8 @@ type appRun struct {
 	used    map[string]bool
 	err     error
 	warns   []diag.Warning
-	patches []byte // canonical patches, for the input digest
+	patches []byte   // canonical patches, for the input digest
+	kept    *keptApp // set when the app comes from the earlier tree (Options.Apps)
 }
 
 func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
@@ -304,10 +327,30 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		return er
 	}
 
-	runs := make([]*appRun, len(res.Apps))
+	var earlier map[string][]byte
+	var earlierLock *Lock
+	if r.keeping() {
+		earlier, earlierLock, err = r.earlierTree(env)
+		if err != nil {
+			er.Err = diag.Join(err)
+			return er
+		}
+	}
+	var runs []*appRun
+	var keepErrs []error
 	var wg sync.WaitGroup
-	for i, app := range res.Apps {
-		runs[i] = &appRun{app: app}
+	for _, app := range res.Apps {
+		run := &appRun{app: app}
+		if !r.renders(app.Name) {
+			if r.keeping() {
+				if err := keep(run, earlier, earlierLock); err != nil {
+					keepErrs = append(keepErrs, err)
+				}
+				runs = append(runs, run)
+			}
+			continue
+		}
+		runs = append(runs, run)
 		wg.Add(1)
 		go func(run *appRun) {
 			defer wg.Done()
@@ -319,11 +362,11 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 			}
 			defer func() { <-r.sem }()
 			r.renderApp(ctx, res, run)
-		}(runs[i])
+		}(run)
 	}
 	wg.Wait()
 
-	var errs []error
+	errs := keepErrs
 	warns := er.Warnings
 	used := map[string]bool{}
 	for _, run := range runs {
@@ -357,6 +400,9 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 			errs = append(errs, err)
 		}
 		for _, run := range runs {
+			if run.kept != nil {
+				continue // as the earlier render wrote and checked it
+			}
 			scopes.SetDefault(run.objs, run.app.Namespace)
 			if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
 				errs = append(errs, err)
@@ -364,8 +410,13 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		}
 	}
 	for _, repo := range r.images.Unused(used) {
-		warns = append(warns, diag.Warning{Msg: fmt.Sprintf("image %s is used by no app in env %s", repo, env),
-			Hint: "check the repository name; kiln matches images by their normalised repository"})
+		w := diag.Warning{Msg: fmt.Sprintf("image %s is used by no app in env %s", repo, env),
+			Hint: "check the repository name; kiln matches images by their normalised repository"}
+		if r.keeping() {
+			w.Msg = fmt.Sprintf("image %s is used by no rendered app in env %s (--app)", repo, env)
+			w.Hint = "the apps --app does not name keep their earlier images; name the app that uses it, or check the repository name"
+		}
+		warns = append(warns, w)
 	}
 	if w, ok := statusScaleWarning(r.p); ok {
 		warns = append(warns, w)
@@ -375,7 +426,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	}
 	var files tree.Files
 	if len(errs) == 0 {
-		files, err = r.layout(res, runs, er)
+		files, err = r.layout(res, runs, er, earlierLock, used)
 		if err != nil {
 			errs = append(errs, err)
 		}

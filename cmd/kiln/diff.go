@@ -43,6 +43,7 @@ func diffCommandTerm(stdout, stderr io.Writer, lookup env, version string, term 
 		&cli.StringFlag{Name: "against", Usage: "DIR (holding DIR/<env>, like --out), or GIT-URL[#REF] / PATH#REF of a manifests repository (default: manifests.repo at manifests.branch)", EnvVars: kilnEnv("against")},
 		&cli.BoolFlag{Name: "exit-code", Usage: "exit like diff(1): 0 no differences, 1 differences, 2 trouble", EnvVars: kilnEnv("exit-code")},
 		tokenFlag(),
+		appFlag(),
 	)
 	return &cli.Command{
 		Name:      "diff",

@@ -22,6 +22,7 @@ func graphCommand(stdout, _ io.Writer, _ env, version string) *cli.Command {
 			&cli.StringSliceFlag{Name: "env", Usage: "environment, repeatable (default: the first of kiln.yaml); mermaid and dot take one", EnvVars: kilnEnv("env")},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, mermaid, dot or json", EnvVars: kilnEnv("format")},
 			outputFlag(),
+			appFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
@@ -59,6 +60,10 @@ func graphCommand(stdout, _ io.Writer, _ env, version string) *cli.Command {
 			if len(envs) == 0 && len(p.Environments) > 0 {
 				envs = []string{p.Environments[0].Name}
 			}
+			apps, err := appsOf(c, p)
+			if err != nil {
+				return err
+			}
 			opts := render.DefaultOptions()
 			opts.Version = version
 			r, err := render.New(p, opts)
@@ -72,6 +77,9 @@ func graphCommand(stdout, _ io.Writer, _ env, version string) *cli.Command {
 				if err != nil {
 					errs = append(errs, &envError{env: e, err: err})
 					continue
+				}
+				if len(apps) > 0 {
+					g = g.Only(apps)
 				}
 				graphs = append(graphs, g)
 			}

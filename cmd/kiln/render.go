@@ -134,6 +134,21 @@ func renderFlags() []cli.Flag {
 	}
 }
 
+// appFlag is --app, on render, validate, diff and graph.
+func appFlag() cli.Flag {
+	return &cli.StringSliceFlag{Name: "app", Usage: "render only this app (repeatable); the env's other apps are kept as the earlier render has them", EnvVars: kilnEnv("app")}
+}
+
+// appsOf returns --app's names, checked against kiln.yaml: an unknown
+// name is a usage error with the closest app name.
+func appsOf(c *cli.Context, p *envconfig.Pipeline) ([]string, error) {
+	apps := c.StringSlice("app")
+	if err := render.CheckApps(p, apps); err != nil {
+		return nil, &usageError{msg: "--app: " + err.Error()}
+	}
+	return apps, nil
+}
+
 // renderSetup turns flags into a loaded pipeline, the envs to render and
 // render options.
 func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipeline, []string, render.Options, error) {
@@ -158,6 +173,9 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	if err := checkEnvs(p, envs...); err != nil {
 		return nil, nil, opts, err
 	}
+	if opts.Apps, err = appsOf(c, p); err != nil {
+		return nil, nil, opts, err
+	}
 	list, _ := lookup("KILN_IMAGES")
 	opts.Images = render.Images{Files: c.StringSlice("images"), Refs: c.StringSlice("image"), List: list}
 	opts.Strict = c.Bool("strict")
@@ -180,7 +198,7 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 }
 
 func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
-	flags := append(renderFlags(),
+	flags := append(renderFlags(), appFlag(),
 		&cli.StringFlag{Name: "out", Value: "rendered", Usage: "output folder; each env goes to <out>/<env>", EnvVars: kilnEnv("out")},
 		&cli.BoolFlag{Name: "force", Usage: "replace <out>/<env> even if kiln did not write it (it has no kiln.lock.json)", EnvVars: kilnEnv("force")})
 	return &cli.Command{
@@ -192,6 +210,7 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			if err != nil {
 				return err
 			}
+			opts.Earlier = earlierIn(c.String("out"))
 			r, err := render.New(p, opts)
 			if err != nil {
 				return usageFromRender(err)
@@ -248,16 +267,26 @@ func write(ctx context.Context, r *render.Renderer, out string, opts render.Writ
 	return errors.Join(err, w.Close())
 }
 
+// earlierIn reads an env's earlier tree from <out>/<env>: with --app, the
+// other apps are kept as they are there.
+func earlierIn(out string) func(env string) (map[string][]byte, error) {
+	return func(env string) (map[string][]byte, error) {
+		return render.ReadTree(filepath.Join(out, env))
+	}
+}
+
 func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
 	return &cli.Command{
 		Name:  "validate",
 		Usage: "render twice and check everything, writing nothing",
-		Flags: renderFlags(),
+		Flags: append(renderFlags(), appFlag(),
+			&cli.StringFlag{Name: "out", Value: "rendered", Usage: "with --app: the render folder whose <out>/<env> holds the other apps", EnvVars: kilnEnv("out")}),
 		Action: func(c *cli.Context) error {
 			p, envs, opts, err := renderSetup(c, lookup, version)
 			if err != nil {
 				return err
 			}
+			opts.Earlier = earlierIn(c.String("out"))
 			r, err := render.New(p, opts)
 			if err != nil {
 				return usageFromRender(err)
@@ -297,6 +326,8 @@ type appReport struct {
 	Engine  string `json:"engine"`
 	Objects int    `json:"objects"`
 	Files   int    `json:"files"`
+	// Kept is true for apps --app did not name: kept from the earlier render.
+	Kept bool `json:"kept,omitempty"`
 }
 
 // renderReport is render's and validate's --output json document.
@@ -318,7 +349,7 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 		rep := envReport{Env: er.Env, OK: er.Err == nil, Apps: []appReport{}, Files: []string{},
 			Warnings: jsonWarnings("", er.Warnings), Errors: []jsonError{}}
 		for _, a := range er.Apps {
-			rep.Apps = append(rep.Apps, appReport{Name: a.Name, Engine: a.Engine, Objects: a.Objects, Files: a.Files})
+			rep.Apps = append(rep.Apps, appReport{Name: a.Name, Engine: a.Engine, Objects: a.Objects, Files: a.Files, Kept: a.Kept})
 			rep.Objects += a.Objects
 		}
 		for p := range er.Files {
@@ -363,7 +394,11 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 		fmt.Fprintf(stderr, "%s env %s%s: %s, %s, %s\n", verb, rep.Env, where,
 			plural(len(rep.Apps), "app"), plural(rep.Objects, "object"), plural(len(rep.Files), "file"))
 		for _, a := range rep.Apps {
-			fmt.Fprintf(stderr, "  %-12s %-9s %3d %s\n", a.Name, a.Engine, a.Objects, nounFor(a.Objects, "object"))
+			kept := ""
+			if a.Kept {
+				kept = ", kept" // --app: as the earlier render has it
+			}
+			fmt.Fprintf(stderr, "  %-12s %-9s %3d %s%s\n", a.Name, a.Engine, a.Objects, nounFor(a.Objects, "object"), kept)
 		}
 	}
 	return err

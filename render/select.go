@@ -1,0 +1,150 @@
+package render
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// Shard names one of Count stable subsets of an env's apps (kiln render
+// --shard Index/Count). The zero value is no sharding.
+type Shard struct {
+	// Index is 1-based: 1..Count.
+	Index int
+	// Count is how many shards the apps are split into; 0 or 1: no sharding.
+	Count int
+}
+
+// String is "i/n".
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
+
+// Active reports whether s splits anything.
+func (s Shard) Active() bool { return s.Count > 1 }
+
+// ShardOf returns the 1-based shard of app among n. It depends on the
+// app's name alone (the first 8 bytes of its SHA-256, modulo n), so adding,
+// removing or reordering other apps never moves an app to another shard.
+func ShardOf(app string, n int) int {
+	if n <= 1 {
+		return 1
+	}
+	sum := sha256.Sum256([]byte(app))
+	return int(binary.BigEndian.Uint64(sum[:8])%uint64(n)) + 1
+}
+
+// CheckApps returns an error for each name that is no app of kiln.yaml,
+// with the closest app name as a hint. The CLI reports it as a usage error.
+func CheckApps(p *envconfig.Pipeline, names []string) error {
+	all := make([]string, len(p.Apps))
+	for i, a := range p.Apps {
+		all[i] = a.Name
+	}
+	var errs []error
+	for _, n := range names {
+		if p.App(n) != nil {
+			continue
+		}
+		msg := fmt.Sprintf("no app %q in %s", n, path.Base(p.File))
+		if c := diag.Closest(n, all); c != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", c)
+		}
+		errs = append(errs, fmt.Errorf("%s", msg))
+	}
+	return diag.Join(errs...)
+}
+
+// renders reports whether this render runs app's engine: every app, or
+// those named by Options.Apps, or those of Options.Shard.
+func (r *Renderer) renders(app string) bool {
+	if len(r.opts.Apps) > 0 && !r.apps[app] {
+		return false
+	}
+	if r.opts.Shard.Active() && ShardOf(app, r.opts.Shard.Count) != r.opts.Shard.Index {
+		return false
+	}
+	return true
+}
+
+// keeping reports whether apps that are not rendered are taken from the
+// earlier tree (--app), rather than left out (--shard alone).
+func (r *Renderer) keeping() bool { return len(r.opts.Apps) > 0 }
+
+// keptApp is an app taken as it is from an earlier tree.
+type keptApp struct {
+	files map[string][]byte // its paths in the tree: apps/<app>/, flux/<app>.yaml, high-level/<app>/
+	lock  LockApp
+	refs  map[string]string // object file → Kind/ns/name, for messages
+}
+
+// earlierTree reads the env's earlier tree and its lock, for the apps a
+// render keeps. A missing tree or lock is an error that says what to do.
+func (r *Renderer) earlierTree(env string) (map[string][]byte, *Lock, error) {
+	hint := fmt.Sprintf("render the whole env %s once (without --app), then re-render single apps", env)
+	if r.opts.Earlier == nil {
+		return nil, nil, &diag.Error{Msg: fmt.Sprintf("env %s: --app keeps the other apps from an earlier render, and none was given", env), Hint: hint}
+	}
+	files, err := r.opts.Earlier(env)
+	if errors.Is(err, fs.ErrNotExist) {
+		files, err = nil, nil
+	}
+	if err != nil {
+		return nil, nil, &diag.Error{Msg: fmt.Sprintf("env %s: cannot read the earlier render that --app keeps the other apps from: %v", env, err), Err: err, Hint: hint}
+	}
+	data, ok := files["kiln.lock.json"]
+	if !ok {
+		return nil, nil, &diag.Error{Msg: fmt.Sprintf("env %s: no earlier render (no kiln.lock.json) to keep the other apps from", env), Hint: hint}
+	}
+	lock, err := ParseLock(data)
+	if err != nil {
+		return nil, nil, &diag.Error{File: "kiln.lock.json", Msg: fmt.Sprintf("env %s: the earlier render's lock is unreadable", env), Err: err, Hint: hint}
+	}
+	return files, lock, nil
+}
+
+// keep fills run from the earlier tree: the app's files as they are and
+// its objects, parsed back, for the checks across apps.
+func keep(run *appRun, files map[string][]byte, lock *Lock) error {
+	name := run.app.Name
+	la, ok := lock.Apps[name]
+	if !ok {
+		return &diag.Error{App: name, Msg: "not rendered now, and the earlier render has no entry for it in kiln.lock.json",
+			Hint: fmt.Sprintf("add --app %s, or render the whole env", name)}
+	}
+	k := &keptApp{files: map[string][]byte{}, lock: la, refs: map[string]string{}}
+	dir := "apps/" + name + "/"
+	var paths []string
+	for p, data := range files {
+		switch {
+		case strings.HasPrefix(p, dir), p == "flux/"+name+".yaml", strings.HasPrefix(p, "high-level/"+name+"/"):
+			k.files[p] = data
+			if strings.HasPrefix(p, dir) && path.Base(p) != "kustomization.yaml" {
+				paths = append(paths, p)
+			}
+		}
+	}
+	sort.Strings(paths)
+	var objs []templates.Object
+	for _, p := range paths {
+		os, err := objects.Parse(files[p], p, 0)
+		if err != nil {
+			return &diag.Error{App: name, File: p, Msg: "the earlier render's object file is unreadable", Err: err,
+				Hint: fmt.Sprintf("add --app %s, or render the whole env", name)}
+		}
+		for _, o := range os {
+			k.refs[p] = objRef(o).String()
+		}
+		objs = append(objs, os...)
+	}
+	run.objs, run.kept = objs, k
+	return nil
+}

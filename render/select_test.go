@@ -1,0 +1,196 @@
+package render_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// envFiles renders every env with opts and returns each env's tree.
+func envFiles(t *testing.T, opts render.Options) map[string]map[string][]byte {
+	t.Helper()
+	out := map[string]map[string][]byte{}
+	for _, er := range renderAll(t, load(t, example), opts) {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		out[er.Env] = er.Files
+	}
+	return out
+}
+
+// ofApp reports whether a tree path belongs to app.
+func ofApp(p, app string) bool {
+	return strings.HasPrefix(p, "apps/"+app+"/") || strings.HasPrefix(p, "high-level/"+app+"/") || p == "flux/"+app+".yaml"
+}
+
+// TestAppKeepsOtherApps renders the example, then re-renders only vote
+// with a new vote image over that tree: vote's files are those of a full
+// render with the new image, every other app's files and lock entry are
+// the earlier ones.
+func TestAppKeepsOtherApps(t *testing.T) {
+	t.Parallel()
+	before := envFiles(t, testOptions())
+	newOpts := testOptions()
+	// A new worker image too: worker is not re-rendered, so its files keep
+	// the earlier image.
+	newOpts.Images.Refs = []string{"ghcr.io/acme/vote:2.0.0", "ghcr.io/acme/worker:9.9.9", "docker.io/library/redis:7.2.5"}
+	full := envFiles(t, newOpts)
+
+	opts := newOpts
+	opts.Apps = []string{"vote"}
+	opts.Earlier = func(env string) (map[string][]byte, error) { return before[env], nil }
+	for _, er := range renderAll(t, load(t, example), opts) {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		b, f := before[er.Env], full[er.Env]
+		want := map[string]string{}
+		for p, data := range b {
+			if !ofApp(p, "vote") {
+				want[p] = string(data)
+			}
+		}
+		for p, data := range f {
+			if ofApp(p, "vote") {
+				want[p] = string(data)
+			}
+		}
+		got := map[string]string{}
+		for p, data := range er.Files {
+			got[p] = string(data)
+		}
+		delete(want, "kiln.lock.json")
+		gotLock := got["kiln.lock.json"]
+		delete(got, "kiln.lock.json")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("env %s: tree (-want +got):\n%s", er.Env, diff)
+		}
+		var lb, lf, lg render.Lock
+		for _, x := range []struct {
+			data []byte
+			into *render.Lock
+		}{{b["kiln.lock.json"], &lb}, {f["kiln.lock.json"], &lf}, {[]byte(gotLock), &lg}} {
+			if err := json.Unmarshal(x.data, x.into); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for app, la := range lg.Apps {
+			want := lb.Apps[app]
+			if app == "vote" {
+				want = lf.Apps[app]
+			}
+			if diff := cmp.Diff(want, la); diff != "" {
+				t.Errorf("env %s: lock entry of %s (-want +got):\n%s", er.Env, app, diff)
+			}
+		}
+		if len(lg.Apps) != len(lb.Apps) {
+			t.Errorf("env %s: lock has %d apps, want %d", er.Env, len(lg.Apps), len(lb.Apps))
+		}
+		if got := lg.Images["ghcr.io/acme/vote"]; got != "ghcr.io/acme/vote:2.0.0" {
+			t.Errorf("env %s: lock image of vote = %q, want the new one", er.Env, got)
+		}
+		if got, want := lg.Images["ghcr.io/acme/worker"], lb.Images["ghcr.io/acme/worker"]; got != want {
+			t.Errorf("env %s: lock image of the kept worker = %q, want the earlier %q", er.Env, got, want)
+		}
+		for _, a := range er.Apps {
+			if a.Kept == (a.Name == "vote") {
+				t.Errorf("env %s: app %s Kept = %v", er.Env, a.Name, a.Kept)
+			}
+		}
+	}
+}
+
+// TestAppChecksSeeKeptApps plants a copy of vote's Deployment in the
+// earlier tree of redis: re-rendering vote alone must still find two
+// apps owning one object, because the checks across apps read the kept
+// apps' objects.
+func TestAppChecksSeeKeptApps(t *testing.T) {
+	t.Parallel()
+	before := envFiles(t, testOptions())
+	dev := map[string][]byte{}
+	for p, data := range before["dev"] {
+		dev[p] = data
+	}
+	dev["apps/redis/deployment_vote.yaml"] = dev["apps/vote/deployment_vote.yaml"]
+	if dev["apps/redis/deployment_vote.yaml"] == nil {
+		t.Fatal("the example's dev tree has no apps/vote/deployment_vote.yaml")
+	}
+	opts := testOptions()
+	opts.Apps = []string{"vote"}
+	opts.Earlier = func(string) (map[string][]byte, error) { return dev, nil }
+	r, err := render.New(load(t, example), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), []string{"dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := results[0].Err; err == nil || !strings.Contains(err.Error(), "also produced by app") {
+		t.Errorf("error = %v, want vote's Deployment reported as produced by two apps", err)
+	}
+}
+
+// TestAppNeedsEarlierTree: --app without an earlier render, or with one
+// that lacks an app, is an error that says to render the whole env.
+func TestAppNeedsEarlierTree(t *testing.T) {
+	t.Parallel()
+	before := envFiles(t, testOptions())
+	noDB := map[string][]byte{}
+	for p, data := range before["dev"] {
+		if !ofApp(p, "db") {
+			noDB[p] = data
+		}
+	}
+	var lock render.Lock
+	if err := json.Unmarshal(noDB["kiln.lock.json"], &lock); err != nil {
+		t.Fatal(err)
+	}
+	delete(lock.Apps, "db")
+	noDB["kiln.lock.json"], _ = json.Marshal(lock)
+	for _, tc := range []struct {
+		name    string
+		earlier map[string][]byte
+		want    string
+	}{
+		{name: "none", earlier: map[string][]byte{}, want: "no earlier render (no kiln.lock.json)"},
+		{name: "app missing", earlier: noDB, want: "app db: not rendered now, and the earlier render has no entry for it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			opts := testOptions()
+			opts.Apps = []string{"vote"}
+			opts.Earlier = func(string) (map[string][]byte, error) { return tc.earlier, nil }
+			r, err := render.New(load(t, example), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			results, err := r.Render(context.Background(), []string{"dev"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := results[0].Err; err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestCheckApps: unknown names are errors with the closest app.
+func TestCheckApps(t *testing.T) {
+	t.Parallel()
+	p := load(t, example)
+	if err := render.CheckApps(p, []string{"vote", "redis"}); err != nil {
+		t.Errorf("CheckApps(vote, redis) = %v", err)
+	}
+	err := render.CheckApps(p, []string{"vot"})
+	if err == nil || !strings.Contains(err.Error(), `no app "vot" in kiln.yaml (did you mean "vote"?)`) {
+		t.Errorf("CheckApps(vot) = %v", err)
+	}
+}
