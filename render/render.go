@@ -120,6 +120,11 @@ type Renderer struct {
 	// schemas compiles each CRD once for every env and run of the Renderer.
 	schemas *validate.Schemas
 	apps    map[string]bool // Options.Apps
+
+	// mu guards resolved: the source paths of every env rendered so far,
+	// env-file overrides applied, for OpenOutput's check.
+	mu       sync.Mutex
+	resolved []source
 }
 
 // New checks opts and prepares the engines.
@@ -308,6 +313,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		er.Err = diag.Join(err)
 		return er
 	}
+	r.recordSources(res)
 	er.Redactor = redact.New(res.Secrets)
 	if r.opts.OnSecrets != nil {
 		r.opts.OnSecrets(er.Redactor)

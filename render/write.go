@@ -112,10 +112,25 @@ func (r *Renderer) checkOut(out string) error {
 
 type source struct{ path, what string }
 
+// recordSources remembers the paths an env's apps read once its env file
+// is applied, which may override an app's folder.
+func (r *Renderer) recordSources(res *envconfig.Resolved) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range res.Apps {
+		for _, p := range appPaths(a.App) {
+			r.resolved = append(r.resolved, source{p, "source of app " + a.Name})
+		}
+	}
+}
+
 // sources lists the repository-relative files and folders the pipeline
-// reads, with every env's name in place of {env}.
+// reads, with every env's name in place of {env}, and those of the envs
+// rendered so far as their env files say.
 func (r *Renderer) sources() []source {
-	out := []source{{filepath.ToSlash(filepath.Base(r.p.File)), "pipeline file"}}
+	r.mu.Lock()
+	out := append([]source{{filepath.ToSlash(filepath.Base(r.p.File)), "pipeline file"}}, r.resolved...)
+	r.mu.Unlock()
 	for _, e := range r.p.Environments {
 		out = append(out, source{e.Config, "env file of " + e.Name})
 		for _, a := range r.p.Apps {
