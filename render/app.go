@@ -22,6 +22,7 @@ func (r *Renderer) request(env *envconfig.Resolved, app envconfig.ResolvedApp) *
 		Env:         env.Env.Name,
 		KubeVersion: r.p.KubeVersion,
 		Vars:        env.Vars,
+		SecretVars:  secretNames(env.Secrets),
 		Images:      r.images.Refs(),
 	}
 	switch app.Engine {
@@ -116,4 +117,13 @@ func (r *Renderer) patches(in []envconfig.Patch) ([]patch.Patch, error) {
 		out = append(out, pp)
 	}
 	return out, diag.Join(errs...)
+}
+
+// secretNames is the set of secret var names.
+func secretNames(secrets map[string]string) map[string]bool {
+	out := make(map[string]bool, len(secrets))
+	for n := range secrets {
+		out[n] = true
+	}
+	return out
 }

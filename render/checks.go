@@ -16,6 +16,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/secretgate"
+	"github.com/kiln-gitops/kiln/render/internal/tree"
 	"github.com/kiln-gitops/kiln/render/internal/validate"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -244,4 +245,28 @@ func plainSecretError(res *envconfig.Resolved, app string, o templates.Object, f
 		hint = "allowPlainSecrets lets secret values into the data and stringData of v1 Secrets only; move the value there, or out of the hydrated tree"
 	}
 	return &diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o), Msg: msg, Hint: hint}
+}
+
+// checkFiles is the gate's last look, at every file of the tree that is not
+// a hydrated object (those were checked field by field): kiln.lock.json,
+// the Flux Kustomizations, kustomization.yaml and the high-level files,
+// whose parameters are masked before they are written. A value found there
+// is a bug in kiln; refusing the tree keeps it out of the manifests
+// repository all the same.
+func checkFiles(rd *redact.Redactor, files tree.Files, objects map[string]string) []error {
+	if rd.Empty() {
+		return nil
+	}
+	var errs []error
+	for _, p := range tree.SortedKeys(files) {
+		if _, ok := objects[p]; ok {
+			continue
+		}
+		if names := rd.FoundBytes(files[p]); len(names) > 0 {
+			errs = append(errs, &diag.Error{
+				Msg:  fmt.Sprintf("output file %s would hold the value of secret var %s", p, strings.Join(names, ", ")),
+				Hint: "this is a bug in kiln: the file should have been masked; please report it (without the value)"})
+		}
+	}
+	return errs
 }

@@ -246,6 +246,9 @@ func pathJoin(parts ...string) string {
 // reviewer reads instead of the hydrated objects.
 func (r *Renderer) highLevel(res *envconfig.Resolved, run *appRun, rd *redact.Redactor) (map[string][]byte, error) {
 	out := map[string][]byte{}
+	// Mask before serialising, so that no escaping or line folding of the
+	// serialiser can hide a value from the masking of the bytes after.
+	params, _ := rd.Value(run.res.Params).(map[string]any)
 	switch run.app.Engine {
 	case "kustomize":
 		for _, p := range run.res.Inputs {
@@ -256,7 +259,7 @@ func (r *Renderer) highLevel(res *envconfig.Resolved, run *appRun, rd *redact.Re
 			out[p] = rd.Bytes(data)
 		}
 	case "helm":
-		data, err := yaml.Marshal(run.res.Params)
+		data, err := yaml.Marshal(params)
 		if err != nil {
 			return nil, err
 		}
@@ -269,13 +272,13 @@ func (r *Renderer) highLevel(res *envconfig.Resolved, run *appRun, rd *redact.Re
 			out[name] = rd.Bytes(data)
 		}
 	case "jsonnet":
-		data, err := json.MarshalIndent(run.res.Params, "", "  ")
+		data, err := json.MarshalIndent(params, "", "  ")
 		if err != nil {
 			return nil, err
 		}
 		out["args.json"] = rd.Bytes(append(data, '\n'))
 	case "yaml":
-		vars := run.res.Params["vars"]
+		vars := params["vars"]
 		if vars == nil {
 			vars = map[string]any{}
 		}

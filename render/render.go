@@ -435,6 +435,8 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		files, err = r.layout(res, runs, er, earlierLock, used)
 		if err != nil {
 			errs = append(errs, err)
+		} else {
+			errs = append(errs, checkFiles(er.Redactor, files, er.Objects)...)
 		}
 	}
 	er.Warnings = diag.SortWarnings(warns)

@@ -57,6 +57,11 @@ type Request struct {
 	// Vars are the ${VAR} values (plain) and jsonnet's `vars` object. They
 	// may hold secret values: engines must not put them in errors.
 	Vars map[string]string
+	// SecretVars are the names of the Vars that hold secret values.
+	// Result.InputDigest covers their names only, never their values: the
+	// digest is published in kiln.lock.json, and an unsalted hash of a
+	// low-entropy secret can be guessed offline. Use DigestVars.
+	SecretVars map[string]bool
 	// Images maps a normalised image repository to the full reference CI
 	// built (jsonnet's `images` object).
 	Images map[string]string
@@ -87,4 +92,19 @@ type Result struct {
 	// values, jsonnet's ext vars or top-level arguments, plain's vars used.
 	// They may hold secret values; the caller redacts.
 	Params map[string]any
+}
+
+// DigestVars returns Vars as an input digest may cover them: each secret
+// var's value replaced by a marker naming it, so that the digest changes
+// when a secret var is added or removed but reveals nothing of its value.
+// A rotated secret therefore leaves the digest as it was.
+func (r *Request) DigestVars() map[string]string {
+	out := make(map[string]string, len(r.Vars))
+	for k, v := range r.Vars {
+		if r.SecretVars[k] {
+			v = "\x00kiln-secret-var:" + k
+		}
+		out[k] = v
+	}
+	return out
 }

@@ -60,7 +60,8 @@ const (
 //
 // Result.Inputs are the files read (the main file, imports, importstr and
 // importbin). Result.InputDigest covers their paths and contents, the main
-// path, the jpath and the values passed. Result.Params is {"env", "vars",
+// path, the jpath and the values passed, secret vars by name only
+// (Request.DigestVars). Result.Params is {"env", "vars",
 // "images"}, or {"tla": {…}} holding the top-level arguments actually
 // passed when the file is a function; vars may hold secrets: the caller
 // redacts.
@@ -146,7 +147,7 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 		writeField(h, "contents", im.contents[in].String())
 	}
 	writeField(h, "env", env)
-	writeField(h, "vars", vars)
+	writeField(h, "vars", jsonObject(req.DigestVars())) // secret values never: see Request.SecretVars
 	writeField(h, "images", images)
 	for _, name := range tlas {
 		writeField(h, "tla", name)

@@ -55,8 +55,9 @@ var skipped = map[string]bool{
 //
 // Result.Inputs lists the files read. Result.InputDigest is a sha256 over
 // their paths and contents and the names and values of the variables
-// used; the digest is one-way, so it reveals no value, but it changes when
-// a secret var changes. Result.Params is {"vars": {NAME: value}} for the
+// used, secret vars by name only (Request.DigestVars): the digest is
+// published, and a hash of a guessable secret would let anyone check
+// guesses offline. Result.Params is {"vars": {NAME: value}} for the
 // variables used, secret or not: the caller redacts.
 func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templates.Result, err error) {
 	defer func() {
@@ -129,9 +130,11 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	}
 	sort.Strings(names)
 	vars := make(map[string]any, len(names))
+	digestVars := req.DigestVars() // secret values never: see Request.SecretVars
 	for _, n := range names {
 		v := req.Vars[n]
-		fmt.Fprintf(h, "var %d:%s=%d:%s\n", len(n), n, len(v), v)
+		dv := digestVars[n]
+		fmt.Fprintf(h, "var %d:%s=%d:%s\n", len(n), n, len(dv), dv)
 		vars[n] = v
 	}
 	inputs := make([]string, len(files))
