@@ -6,13 +6,17 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/kiln
 EXAMPLE  := examples/instavote
 
-.PHONY: all build demo test unit vet fmt-check tidy-check golden bench fuzz refcheck clean
+.PHONY: all build install demo test unit vet fmt-check tidy-check golden bench fuzz refcheck clean
 
 all: build
 
 ## build: the kiln binary in bin/ (static, reproducible paths)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kiln
+
+## install: kiln into $(GOBIN), or $(GOPATH)/bin (as go install puts it), with the version from git
+install:
+	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/kiln
 
 ## demo: render the bundled example project into ./rendered
 demo: build

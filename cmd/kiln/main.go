@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -15,11 +16,24 @@ var version = "dev"
 
 func main() { os.Exit(run()) }
 
+// moduleVersion is v, or, for a binary built without -ldflags (v "dev")
+// by `go install github.com/kiln-gitops/kiln/cmd/kiln@v1.2.3`, the module
+// version the go command recorded in it.
+func moduleVersion(v string, info func() (*debug.BuildInfo, bool)) string {
+	if v != "dev" {
+		return v
+	}
+	if bi, ok := info(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return v
+}
+
 // run is main without the exit, so script tests can call it in process.
 func run() int {
 	ctx, stop := interruptible(context.Background())
 	defer stop()
-	app := newApp(os.Stdout, os.Stderr, os.LookupEnv, version)
+	app := newApp(os.Stdout, os.Stderr, os.LookupEnv, moduleVersion(version, debug.ReadBuildInfo))
 	err := interrupted(ctx, runApp(ctx, app, os.Args))
 	s := sinksOf(app)
 	defer s.flush()

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"testing"
 
@@ -56,4 +57,26 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+func TestModuleVersion(t *testing.T) {
+	t.Parallel()
+	built := func(v string) func() (*debug.BuildInfo, bool) {
+		return func() (*debug.BuildInfo, bool) { return &debug.BuildInfo{Main: debug.Module{Version: v}}, true }
+	}
+	none := func() (*debug.BuildInfo, bool) { return nil, false }
+	for _, tc := range []struct {
+		name, ldflags string
+		info          func() (*debug.BuildInfo, bool)
+		want          string
+	}{
+		{name: "make build sets it", ldflags: "v1.0.0-3-gabc", info: built("v0.9.0"), want: "v1.0.0-3-gabc"},
+		{name: "go install @version", ldflags: "dev", info: built("v1.2.3"), want: "v1.2.3"},
+		{name: "go build in a checkout", ldflags: "dev", info: built("(devel)"), want: "dev"},
+		{name: "no build info", ldflags: "dev", info: none, want: "dev"},
+	} {
+		if got := moduleVersion(tc.ldflags, tc.info); got != tc.want {
+			t.Errorf("%s: moduleVersion = %q, want %q", tc.name, got, tc.want)
+		}
+	}
 }

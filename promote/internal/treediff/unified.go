@@ -2,8 +2,11 @@ package treediff
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
+
+	udiff "github.com/aymanbagabas/go-udiff"
 )
 
 // context is the number of unchanged lines shown around each change, as
@@ -22,10 +25,15 @@ const (
 // Unified returns the unified diff of one change, as `git diff` prints it:
 // "--- a/<path>" and "+++ b/<path>" (/dev/null for an added or removed
 // file), then @@ hunks with three lines of context and "\ No newline at
-// end of file" where a side ends without one. Files holding a NUL byte are
-// reported as "Binary files ... differ". With color, lines carry ANSI
-// colours (bold headers, cyan hunk headers, red removals, green
+// end of file" where a side ends without one. Within a run of changed
+// lines the removals come first, then the additions. Files holding a NUL
+// byte are reported as "Binary files ... differ". With color, lines carry
+// ANSI colours (bold headers, cyan hunk headers, red removals, green
 // additions); without, the text is plain. Equal contents give "".
+//
+// The line diff is go-udiff's (gopls' diff package, kept as a module):
+// Myers' algorithm on lines, deterministic, so equal inputs always give
+// equal output.
 func Unified(c Change, color bool) string {
 	oldName, newName := "a/"+c.Path, "b/"+c.Path
 	if c.Op == Added || (c.Old == nil && c.New != nil) {
@@ -42,93 +50,20 @@ func Unified(c Change, color bool) string {
 		p.line(colorMeta, "Binary files "+oldName+" and "+newName+" differ\n")
 		return p.b.String()
 	}
-	a, b := splitLines(c.Old), splitLines(c.New)
 	p.line(colorMeta, "--- "+oldName+"\n")
 	p.line(colorMeta, "+++ "+newName+"\n")
-	for _, h := range hunks(lineDiff(a, b)) {
-		p.hunk(h, a, b)
+	old := string(c.Old)
+	u, err := udiff.ToUnifiedDiff(oldName, newName, old, udiff.Lines(old, string(c.New)), context)
+	if err != nil {
+		// udiff.Lines computed the edits from old itself, so they always
+		// apply; say so rather than print a wrong diff.
+		p.b.WriteString(fmt.Sprintf("(cannot print the diff: %v)\n", err))
+		return p.b.String()
+	}
+	for _, h := range u.Hunks {
+		p.hunk(h)
 	}
 	return p.b.String()
-}
-
-// splitLines splits data into lines that keep their "\n", so a last line
-// without one differs from the same line with one.
-func splitLines(data []byte) []string {
-	var out []string
-	s := string(data)
-	for s != "" {
-		i := strings.IndexByte(s, '\n')
-		if i < 0 {
-			out = append(out, s)
-			break
-		}
-		out = append(out, s[:i+1])
-		s = s[i+1:]
-	}
-	return out
-}
-
-// step is one line of the aligned sequence: kind, and its index in a
-// (opEqual, opDelete) and in b (opEqual, opInsert).
-type step struct {
-	kind opKind
-	ai   int
-	bi   int
-}
-
-// hunk is the steps one @@ hunk prints: changes and their context.
-type hunk struct {
-	steps []step
-}
-
-// hunks groups the changes of an edit script into hunks with context
-// lines around them; changes closer than 2*context lines share a hunk.
-func hunks(edits []edit) []hunk {
-	var steps []step
-	ai, bi := 0, 0
-	for _, e := range edits {
-		for range e.n {
-			steps = append(steps, step{e.kind, ai, bi})
-			switch e.kind {
-			case opEqual:
-				ai++
-				bi++
-			case opDelete:
-				ai++
-			case opInsert:
-				bi++
-			}
-		}
-	}
-	var out []hunk
-	for i := 0; i < len(steps); {
-		if steps[i].kind == opEqual {
-			i++
-			continue
-		}
-		start := max(0, i-context)
-		end := i // end of the last change in this hunk, exclusive
-		for j := i; j < len(steps); {
-			if steps[j].kind != opEqual {
-				j++
-				end = j
-				continue
-			}
-			// A run of equal lines: does another change follow close enough?
-			k := j
-			for k < len(steps) && steps[k].kind == opEqual {
-				k++
-			}
-			if k == len(steps) || k-j > 2*context {
-				break
-			}
-			j = k
-		}
-		stop := min(len(steps), end+context)
-		out = append(out, hunk{steps[start:stop]})
-		i = stop
-	}
-	return out
 }
 
 type printer struct {
@@ -148,41 +83,47 @@ func (p *printer) line(c, s string) {
 	p.b.WriteString("\n")
 }
 
-func (p *printer) hunk(h hunk, a, b []string) {
-	oldStart, newStart, oldN, newN := -1, -1, 0, 0
-	for _, s := range h.steps {
-		if s.kind != opInsert {
-			if oldStart < 0 {
-				oldStart = s.ai
-			}
+// hunk prints one hunk. Its lines are reordered so that within each run
+// of changed lines every removal precedes every addition, the order
+// diff(1) and git use.
+func (p *printer) hunk(h *udiff.Hunk) {
+	oldN, newN := 0, 0
+	for _, l := range h.Lines {
+		if l.Kind != udiff.Insert {
 			oldN++
 		}
-		if s.kind != opDelete {
-			if newStart < 0 {
-				newStart = s.bi
-			}
+		if l.Kind != udiff.Delete {
 			newN++
 		}
 	}
 	// An empty side is numbered by the line before it, as diff -u does.
-	first := h.steps[0]
-	if oldStart < 0 {
-		oldStart = first.ai - 1
+	oldStart, newStart := h.FromLine, h.ToLine
+	if oldN == 0 {
+		oldStart--
 	}
-	if newStart < 0 {
-		newStart = first.bi - 1
+	if newN == 0 {
+		newStart--
 	}
 	p.line(colorFrag, "@@ -"+rangeOf(oldStart, oldN)+" +"+rangeOf(newStart, newN)+" @@\n")
-	for _, s := range h.steps {
-		switch s.kind {
-		case opEqual:
-			p.text("", " ", b[s.bi])
-		case opDelete:
-			p.text(colorOld, "-", a[s.ai])
-		case opInsert:
-			p.text(colorNew, "+", b[s.bi])
+	var adds []udiff.Line
+	flush := func() {
+		for _, l := range adds {
+			p.text(colorNew, "+", l.Content)
+		}
+		adds = adds[:0]
+	}
+	for _, l := range h.Lines {
+		switch l.Kind {
+		case udiff.Equal:
+			flush()
+			p.text("", " ", l.Content)
+		case udiff.Delete:
+			p.text(colorOld, "-", l.Content)
+		case udiff.Insert:
+			adds = append(adds, l)
 		}
 	}
+	flush()
 }
 
 // text writes one diff line, marking a line without its "\n".
@@ -197,10 +138,10 @@ func (p *printer) text(c, prefix, l string) {
 	}
 }
 
-// rangeOf formats a hunk range: 0-based start, count.
+// rangeOf formats a hunk range: 1-based start, count.
 func rangeOf(start, n int) string {
 	if n == 1 {
-		return strconv.Itoa(start + 1)
+		return strconv.Itoa(start)
 	}
-	return strconv.Itoa(start+1) + "," + strconv.Itoa(n)
+	return strconv.Itoa(start) + "," + strconv.Itoa(n)
 }
