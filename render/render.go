@@ -401,7 +401,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 			}
 			crds = append(crds, run.objs...)
 		}
-		venv, err := r.schemas.Env(crds)
+		venv, err := r.schemas.Env(r.p.KubeVersion, crds)
 		if err != nil {
 			errs = append(errs, err)
 		}

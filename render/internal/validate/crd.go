@@ -21,6 +21,7 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/version"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	kjson "sigs.k8s.io/json"
 
@@ -226,16 +227,27 @@ func blocking(errs fieldpath.ErrorList) bool {
 type Env struct {
 	schemas *Schemas
 	crds    map[groupKind]*crd
+	kube    *version.Version // kubeVersion; nil: any
 }
 
-// Env returns the validation context of an environment with crds, the
+// Env returns the validation context of an environment: built-in kinds
+// must be served by kubeVersion ("" for any), custom kinds are defined by
+// the
 // CustomResourceDefinitions among objs (other objects are ignored). A CRD
 // that cannot be compiled is an error naming it; a CRD of the env takes
 // the place of a Flux CRD of the same kind (the cluster serves what is
 // applied).
-func (s *Schemas) Env(objs []templates.Object) (*Env, error) {
+func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error) {
 	e := &Env{schemas: s, crds: map[groupKind]*crd{}}
 	var errs []error
+	if kubeVersion != "" {
+		v, err := version.ParseGeneric(kubeVersion)
+		if err != nil {
+			// envconfig checked it; without it, any version is served.
+			errs = append(errs, fmt.Errorf("kubeVersion %q: %w", kubeVersion, err))
+		}
+		e.kube = v
+	}
 	for _, o := range objs {
 		if o.Node == nil || o.Node.GetKind() != "CustomResourceDefinition" || o.Node.GetApiVersion() != "apiextensions.k8s.io/v1" {
 			continue

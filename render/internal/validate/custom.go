@@ -28,6 +28,7 @@ func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind
 			served = strings.Join(c.served, ", ")
 		}
 		d.Msg = fmt.Sprintf("apiVersion %s is not served for kind %s: %s serves %s", gvk.GroupVersion(), gvk.Kind, c.where, served)
+		d.Err = ErrNotServed
 		d.Hint = "move the object to a served version"
 		if len(c.served) > 0 {
 			d.Hint = fmt.Sprintf("use apiVersion %s/%s and check the object against that version's fields", c.group, c.served[len(c.served)-1])
@@ -72,6 +73,18 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 		if f := idx.index[joinPath(segs[:n])]; f != nil {
 			d.Line = lineOf(o, f.key)
 			break
+		}
+	}
+	// An error about a whole map (labels, annotations) gives the bad key or
+	// value: point at that entry.
+	if bad, ok := fe.BadValue.(string); ok {
+		prefix := joinPath(segs) + "."
+		for _, f := range idx.values {
+			if strings.HasPrefix(f.path, prefix) && len(f.segments) == len(segs)+1 &&
+				(f.key.Value == bad || (f.value.Kind == kyaml.ScalarNode && f.value.Value == bad)) {
+				d.Line = lineOf(o, f.key)
+				break
+			}
 		}
 	}
 	path := joinPath(segs)

@@ -50,6 +50,8 @@ func TestCustomResourceMutations(t *testing.T) {
 		{"list-map key twice", "    - {name: http, port: 80}\n", "    - {name: http, port: 80}\n    - {name: http, port: 81}\n", `w.yaml:15: app demo: Widget/apps/w: field "spec.ports[1]": Duplicate value: {"name":"http"}`},
 		{"unserved version", "example.com/v1", "example.com/v1alpha1", "w.yaml:1: app demo: Widget/apps/w: apiVersion example.com/v1alpha1 is not served for kind Widget: CRD widgets.example.com serves v1"},
 		{"unknown version", "example.com/v1", "example.com/v2", "w.yaml:1: app demo: Widget/apps/w: apiVersion example.com/v2 is not served for kind Widget"},
+		{"bad name", "name: w\n", "name: W_1\n", `w.yaml:4: app demo: Widget/apps/W_1: field "metadata.name": Invalid value: "W_1": a lowercase RFC 1123 subdomain`},
+		{"label value too long", "  namespace: apps\n", "  namespace: apps\n  labels: {tier: " + strings.Repeat("x", 64) + "}\n", `w.yaml:6: app demo: Widget/apps/w: field "metadata.labels": Invalid value: "xxxx`},
 		{"duplicate field", "  size: small\n", "  size: small\n  size: large\n", `w.yaml:8: app demo: Widget/apps/w: duplicate field "spec.size"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -153,4 +155,22 @@ func TestFluxCRDsMatchGoMod(t *testing.T) {
 	if n != 4 {
 		t.Errorf("versions.txt names %d modules, want the 4 Flux controllers' API modules", n)
 	}
+}
+
+// TestAPIReleaseMatchesGoMod: the release errors name is the one of the
+// k8s.io/api go.mod pins.
+func TestAPIReleaseMatchesGoMod(t *testing.T) {
+	gomod, err := os.ReadFile("../../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(gomod)) {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "k8s.io/api" {
+			if want := "v0." + strings.TrimPrefix(apiRelease, "1.") + ".0"; !strings.HasPrefix(f[1], strings.TrimSuffix(want, ".0")) {
+				t.Errorf("go.mod pins k8s.io/api %s, apiRelease says %s", f[1], apiRelease)
+			}
+			return
+		}
+	}
+	t.Error("go.mod does not name k8s.io/api")
 }

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/version"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	kjson "sigs.k8s.io/json"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -59,20 +61,66 @@ func (e *Env) Objects(app string, objs []templates.Object) error {
 			continue // refused when the object was read
 		}
 		gvk := gv.WithKind(o.Node.GetKind())
+		errs = append(errs, checkMeta(app, o, gvk)...)
 		if c := e.lookup(gv.Group, gvk.Kind); c != nil {
 			errs = append(errs, checkCR(app, o, c, gvk)...)
 			continue
 		}
-		if !s.Recognizes(gvk) {
+		var typed runtime.Object
+		if s.Recognizes(gvk) {
+			typed, _ = s.New(gvk)
+		}
+		if msg, hint := servedError(e.kube, gvk, typed); msg != "" {
+			errs = append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
 			continue
 		}
-		typed, err := s.New(gvk)
-		if err != nil {
+		if typed == nil {
+			if builtinGroup(s, gv.Group) {
+				errs = append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed,
+					Msg:  fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gv, gvk.Kind, groupName(gv.Group), apiRelease, gv),
+					Hint: kindHint(s, e.kube, gvk)})
+			}
 			continue
 		}
 		errs = append(errs, check(app, o, gvk, typed)...)
 	}
 	return diag.Join(errs...)
+}
+
+// ErrNotServed is the cause of every error about an apiVersion and kind
+// the cluster does not serve.
+var ErrNotServed = errors.New("API version not served")
+
+// apiRelease is the Kubernetes release of the pinned k8s.io/api.
+const apiRelease = "1.37"
+
+func groupName(g string) string {
+	if g == "" {
+		return "the core group"
+	}
+	return g
+}
+
+// kindHint names the versions of the kind that kube serves, if any.
+func kindHint(s *runtime.Scheme, kube *version.Version, gvk schema.GroupVersionKind) string {
+	var have []string
+	for k := range s.AllKnownTypes() {
+		if k.Kind != gvk.Kind || k.Group != gvk.Group || k.Version == runtime.APIVersionInternal {
+			continue
+		}
+		typed, err := s.New(k)
+		if err != nil {
+			continue
+		}
+		if msg, _ := servedError(kube, k, typed); msg == "" {
+			have = append(have, k.GroupVersion().String())
+		}
+	}
+	if len(have) == 0 {
+		return "check the kind's spelling and apiVersion"
+	}
+	sort.Strings(have)
+	return "use apiVersion " + strings.Join(have, " or ")
 }
 
 // check decodes one object into typed.

@@ -233,7 +233,7 @@ var schemas = sync.OnceValue(NewSchemas)
 // the given objects (none by default: the pinned Flux CRDs only).
 func testEnv(t testing.TB, crds ...templates.Object) *Env {
 	t.Helper()
-	e, err := schemas().Env(crds)
+	e, err := schemas().Env("1.31.0", crds)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,101 @@
+package validate
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/version"
+)
+
+// The prerelease-lifecycle methods k8s.io/api generates on beta and alpha
+// types (zz_generated.prerelease-lifecycle.go). The API server itself uses
+// them to stop serving a removed version (k8s.io/apiserver's
+// server/deleted_kinds.go), so they are the data the cluster decides by,
+// not a list kept by hand.
+type (
+	lifecycleIntroduced interface {
+		APILifecycleIntroduced() (major, minor int)
+	}
+	lifecycleRemoved interface {
+		APILifecycleRemoved() (major, minor int)
+	}
+	lifecycleReplacement interface {
+		APILifecycleReplacement() schema.GroupVersionKind
+	}
+)
+
+// removedBeforeAPI lists the built-in kinds that k8s.io/api no longer
+// defines, so that their lifecycle data is gone with them; from the
+// Kubernetes deprecated API migration guide
+// (https://kubernetes.io/docs/reference/using-api/deprecation-guide/), the
+// source Fairwinds' pluto and kubent also use. Any other version of a
+// built-in group that k8s.io/api does not define is refused as unknown.
+var removedBeforeAPI = map[schema.GroupVersionKind]removal{
+	{Group: "policy", Version: "v1beta1", Kind: "PodSecurityPolicy"}:     {1, 25, schema.GroupVersionKind{}},
+	{Group: "extensions", Version: "v1beta1", Kind: "PodSecurityPolicy"}: {1, 16, schema.GroupVersionKind{}},
+}
+
+type removal struct {
+	major, minor int
+	use          schema.GroupVersionKind
+}
+
+// servedError says why the Kubernetes version kube does not serve gvk
+// (typed is its Go type, nil when k8s.io/api has none), "" when it does.
+func servedError(kube *version.Version, gvk schema.GroupVersionKind, typed runtime.Object) (msg, hint string) {
+	if kube == nil {
+		return "", ""
+	}
+	at := func(major, minor int) *version.Version {
+		return version.MajorMinor(uint(major), uint(minor))
+	}
+	var r removal
+	switch {
+	case typed == nil:
+		var ok bool
+		if r, ok = removedBeforeAPI[gvk]; !ok {
+			return "", ""
+		}
+	default:
+		rm, ok := typed.(lifecycleRemoved)
+		if !ok {
+			break
+		}
+		r.major, r.minor = rm.APILifecycleRemoved()
+		if rp, ok := typed.(lifecycleReplacement); ok {
+			r.use = rp.APILifecycleReplacement()
+		}
+	}
+	if r.major > 0 && kube.AtLeast(at(r.major, r.minor)) {
+		msg = fmt.Sprintf("%s %s is not served by Kubernetes %d.%d (kubeVersion): it was removed in %d.%d",
+			gvk.GroupVersion(), gvk.Kind, kube.Major(), kube.Minor(), r.major, r.minor)
+		hint = "this kind has no replacement; remove the object"
+		if !r.use.Empty() {
+			hint = fmt.Sprintf("use apiVersion %s kind %s, and check the object against that version's fields", r.use.GroupVersion(), r.use.Kind)
+		}
+		return msg, hint
+	}
+	if in, ok := typed.(lifecycleIntroduced); ok {
+		major, minor := in.APILifecycleIntroduced()
+		if !kube.AtLeast(at(major, minor)) {
+			return fmt.Sprintf("%s %s is not served by Kubernetes %d.%d (kubeVersion): it was introduced in %d.%d",
+					gvk.GroupVersion(), gvk.Kind, kube.Major(), kube.Minor(), major, minor),
+				"raise kubeVersion in kiln.yaml to the cluster's version, or use a version of the kind that cluster serves"
+		}
+	}
+	return "", ""
+}
+
+// builtinGroup reports whether group is one of Kubernetes' own API groups
+// (client-go's scheme knows a version of it): a version k8s.io/api does
+// not define for a kind of such a group is not served by any cluster kiln
+// can target.
+func builtinGroup(s *runtime.Scheme, group string) bool {
+	for _, gv := range s.PrioritizedVersionsAllGroups() {
+		if gv.Group == group {
+			return true
+		}
+	}
+	return false
+}
