@@ -358,40 +358,31 @@ func (r *Repo) Checkout(ctx context.Context, branch, start string) error {
 }
 
 // ReplaceDir makes the work tree's folder dir (slash-separated, relative to
-// the work tree; "" or "." for the whole tree except .git) hold exactly
-// files, whose keys are slash paths relative to dir, and stages the result.
-// Files elsewhere are untouched.
+// the work tree) hold exactly files, whose keys are slash paths relative to
+// dir, and stages the result. Files elsewhere are untouched. dir must be a
+// folder below the root, reached without "..", .git or symlinks: whatever
+// it names is deleted first.
 func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]byte) error {
-	dir = path.Clean("/" + strings.Trim(dir, "/"))[1:]
-	if dir != "" && (strings.HasPrefix(dir, ".git/") || dir == ".git") {
-		return fmt.Errorf("refusing to write into %s", dir)
+	clean := path.Clean(strings.Trim(dir, "/"))
+	if !fs.ValidPath(clean) || clean == "." || clean != strings.Trim(dir, "/") || strings.Contains("/"+clean+"/", "/.git/") {
+		return fmt.Errorf("refusing to replace %q: not a plain folder below the repository root", dir)
 	}
+	dir = clean
 	root, err := filepath.EvalSymlinks(r.Dir)
 	if err != nil {
 		return err
 	}
-	target := root
-	if dir != "" {
-		// A symlink in the manifests repository must not make kiln delete
-		// or write anything outside the clone.
-		if target, err = rootfs.Resolve(root, dir); err != nil {
-			return err
-		}
-		if err := os.RemoveAll(target); err != nil {
-			return err
-		}
-	} else {
-		entries, err := os.ReadDir(root)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			if e.Name() != ".git" {
-				if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
-					return err
-				}
-			}
-		}
+	// A symlink in the manifests repository must not make kiln delete or
+	// write anything outside the clone, nor another folder of it.
+	target, err := rootfs.Resolve(root, dir)
+	if err != nil {
+		return err
+	}
+	if target != filepath.Join(root, filepath.FromSlash(dir)) {
+		return fmt.Errorf("refusing to replace %s: it is a symlink or lies below one (to %s)", dir, target)
+	}
+	if err := os.RemoveAll(target); err != nil {
+		return err
 	}
 	names := make([]string, 0, len(files))
 	for name := range files {
@@ -410,11 +401,7 @@ func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]by
 			return err
 		}
 	}
-	spec := dir
-	if spec == "" {
-		spec = "."
-	}
-	_, err = r.run(ctx, nil, "add", "-A", "--", ":(literal)"+spec)
+	_, err = r.run(ctx, nil, "add", "-A", "--", ":(literal)"+dir)
 	return err
 }
 

@@ -424,3 +424,49 @@ func TestCancel(t *testing.T) {
 		t.Errorf("Fetch with a cancelled context: %v, want context.Canceled", err)
 	}
 }
+
+// TestReplaceDirRefusesAnythingButAnEnvFolder: the root, "..", .git and a
+// symlink to another folder of the repository are refused, and nothing in
+// the work tree changes.
+func TestReplaceDirRefusesAnythingButAnEnvFolder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	remote := gittest.Bare(t)
+	seed := t.TempDir()
+	gittest.Git(t, seed, "init", "-q", "--initial-branch=main")
+	if err := os.MkdirAll(filepath.Join(seed, "platform"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(seed, "platform", "precious.yaml"), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(seed, "clusters"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../platform", filepath.Join(seed, "clusters", "dev")); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Git(t, seed, "add", "-A")
+	gittest.Git(t, seed, "commit", "-q", "-m", "seed")
+	gittest.Git(t, seed, "push", "-q", remote, "HEAD:refs/heads/main")
+
+	r := clone(t, remote, gitrepo.Options{})
+	if _, err := r.Fetch(ctx, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Checkout(ctx, "main", "refs/remotes/origin/main"); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{"", ".", "/", "clusters/dev/../..", "clusters/..", ".git", ".git/hooks", "clusters/dev", "clusters/dev/apps"} {
+		if err := r.ReplaceDir(ctx, dir, map[string][]byte{"f": []byte("f")}); err == nil {
+			t.Errorf("ReplaceDir(%q): no error", dir)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(r.Dir, "platform", "precious.yaml"))
+	if err != nil || string(data) != "x\n" {
+		t.Errorf("platform/precious.yaml = %q, %v", data, err)
+	}
+	if out := gittest.Git(t, r.Dir, "status", "--porcelain"); out != "" {
+		t.Errorf("the work tree changed:\n%s", out)
+	}
+}
