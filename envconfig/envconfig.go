@@ -125,6 +125,10 @@ type Flux struct {
 	Prune bool
 	// Wait (default false) sets spec.wait instead of explicit healthChecks.
 	Wait bool
+	// DecryptionSecret (flux.decryption.secretRef.name, default "sops-age")
+	// names the Secret with the SOPS private keys that the Kustomization
+	// of an app with SOPS-encrypted output decrypts with.
+	DecryptionSecret string
 }
 
 // SourceRef names a Flux source: default GitRepository flux-system.
@@ -227,6 +231,8 @@ type AppFlux struct {
 	HealthChecks []HealthCheck
 	// HealthCheckExprs are Flux CEL health checks for custom resources.
 	HealthCheckExprs []HealthCheckExpr
+	// DecryptionSecret overrides Flux.DecryptionSecret when not "".
+	DecryptionSecret string
 }
 
 // HealthCheck is a Flux healthChecks entry.

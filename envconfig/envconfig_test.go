@@ -55,7 +55,7 @@ func specPipeline(root string) *Pipeline {
 		KubeVersion: "1.31.0",
 		Manifests:   Manifests{Repo: "https://github.com/acme/manifests.git", GitHub: "acme/manifests", Branch: "main", Path: "clusters/{env}"},
 		Flux: Flux{Name: "{app}", Namespace: "flux-system", SourceRef: SourceRef{Kind: "GitRepository", Name: "flux-system"},
-			Interval: "10m", Timeout: "5m", Prune: true, Wait: false},
+			Interval: "10m", Timeout: "5m", Prune: true, Wait: false, DecryptionSecret: "sops-age"},
 		Notifications: &Notifications{SecretRef: "github-token", CommitStatus: true, Dispatch: "acme/instavote", Line: 31},
 		Apps: []App{
 			{Name: "redis", Namespace: "instavote", Engine: "helm",
@@ -140,7 +140,7 @@ apps:
 		KubeVersion: DefaultKubeVersion,
 		Manifests:   Manifests{Branch: "main", Path: "clusters/{env}"},
 		Flux: Flux{Name: "{app}", Namespace: "flux-system", SourceRef: SourceRef{Kind: "GitRepository", Name: "flux-system"},
-			Interval: "10m", Timeout: "5m", Prune: true},
+			Interval: "10m", Timeout: "5m", Prune: true, DecryptionSecret: "sops-age"},
 		Apps: []App{{Name: "web", Namespace: "web", Engine: "yaml", YAML: "deploy", Line: 8}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -168,6 +168,7 @@ flux:
   timeout: 90s
   prune: false
   wait: true
+  decryption: {secretRef: {name: fleet-keys}}
 notifications: {secretRef: gh, dispatch: acme/app}
 apps:
   - name: cache
@@ -181,6 +182,7 @@ apps:
       interval: 2m
       timeout: 1m
       wait: false
+      decryption: {secretRef: {name: cache-keys}}
       healthChecks:
         - {apiVersion: apps/v1, kind: StatefulSet, name: cache, namespace: cache}
       healthCheckExprs:
@@ -204,18 +206,18 @@ apps:
 		KubeVersion:  "v1.30.2",
 		Manifests:    Manifests{Repo: "git@github.com:acme/fleet.git", GitHub: "acme/fleet", Branch: "release", Path: "fleet/{env}/apps"},
 		Flux: Flux{Name: "{app}-{env}", Namespace: "flux", SourceRef: SourceRef{Kind: "OCIRepository", Name: "fleet", Namespace: "flux-sources", OriginRevision: true},
-			Interval: "1h30m", Timeout: "90s", Prune: false, Wait: true},
-		Notifications: &Notifications{SecretRef: "gh", Dispatch: "acme/app", Line: 18},
+			Interval: "1h30m", Timeout: "90s", Prune: false, Wait: true, DecryptionSecret: "fleet-keys"},
+		Notifications: &Notifications{SecretRef: "gh", Dispatch: "acme/app", Line: 19},
 		Apps: []App{
 			{Name: "cache", Namespace: "cache", Engine: "helm",
 				Helm: &Helm{Chart: "redis", Repo: "oci://ghcr.io/acme/charts", Version: "17.3", Values: []string{"values/common.yaml", "values/{env}.yaml"}},
-				Flux: AppFlux{Interval: "2m", Timeout: "1m", Wait: ptr(false),
+				Flux: AppFlux{Interval: "2m", Timeout: "1m", Wait: ptr(false), DecryptionSecret: "cache-keys",
 					HealthChecks:     []HealthCheck{{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "cache", Namespace: "cache"}},
 					HealthCheckExprs: []HealthCheckExpr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "status.ready", InProgress: "status.progressing", Failed: "status.failed"}},
 				},
-				Line: 20},
+				Line: 21},
 			{Name: "report", Namespace: "report", Engine: "jsonnet", Jsonnet: &Jsonnet{File: "report/main.jsonnet", JPath: []string{"lib", "vendor"}},
-				DependsOn: []Dependency{}, Line: 39},
+				DependsOn: []Dependency{}, Line: 41},
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -40,12 +40,18 @@ type EnvFile struct {
 type SOPS struct {
 	// Age lists the age recipients (age1…) the Secrets are encrypted to.
 	Age []string
-	// SecretRef names the Secret holding the age private key in the Flux
-	// namespace, for the Kustomization's decryption; default "sops-age".
-	SecretRef string
+	// PGP lists the fingerprints of the PGP keys the Secrets are encrypted to.
+	PGP []string
+	// EncryptedRegex selects the keys whose values are encrypted, as sops's
+	// --encrypted-regex does; default "^(data|stringData)$".
+	EncryptedRegex string
 	// Line is the first line of the sops mapping.
 	Line int
 }
+
+// DefaultEncryptedRegex encrypts a Secret's data and stringData and leaves
+// its metadata readable, as Flux's guides do.
+const DefaultEncryptedRegex = "^(data|stringData)$"
 
 // Override changes one app in one environment. Nil and empty fields keep
 // what kiln.yaml says.
@@ -95,12 +101,13 @@ type Selector struct{ Group, Version, Kind, Name, Namespace, LabelSelector, Anno
 
 var (
 	envFileKeys  = []string{"vars", "secretVars", "allowPlainSecrets", "sops", "apps"}
-	sopsKeys     = []string{"age", "secretRef"}
+	sopsKeys     = []string{"age", "pgp", "encryptedRegex"}
 	overrideKeys = []string{"enabled", "namespace", "helm", "kustomize", "jsonnet", "yaml", "dependsOn", "flux", "values", "patches"}
 	patchKeys    = []string{"target", "patch", "path"}
 	selectorKeys = []string{"group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"}
 	jsonPatchOps = []string{"add", "remove", "replace", "move", "copy", "test"}
 	ageRE        = regexp.MustCompile(`^age1[0-9a-z]+$`)
+	pgpRE        = regexp.MustCompile(`^[0-9A-Fa-f]{40}$`)
 )
 
 // LoadEnvFile reads the configuration file of environment env. A missing
@@ -225,7 +232,7 @@ func (d *decoder) varName(n *yaml.Node, key, name string) bool {
 }
 
 func (d *decoder) sops(n *yaml.Node) *SOPS {
-	s := &SOPS{SecretRef: "sops-age", Line: line(deref(n))}
+	s := &SOPS{EncryptedRegex: DefaultEncryptedRegex, Line: line(deref(n))}
 	f, ok := d.fields(n, "sops", sopsKeys)
 	if !ok {
 		return s
@@ -242,12 +249,28 @@ func (d *decoder) sops(n *yaml.Node) *SOPS {
 			s.Age = append(s.Age, r)
 		}
 	}
-	if len(s.Age) == 0 && !bad {
-		d.errAt(n, "sops: no age recipients", "list the public keys secrets are encrypted to under sops.age")
+	if v, present := f["pgp"]; present {
+		fps, nodes := d.strList(v, "sops.pgp")
+		for i, fp := range fps {
+			fp = strings.ReplaceAll(fp, " ", "")
+			if !pgpRE.MatchString(fp) {
+				bad = true
+				d.errAt(nodes[i], fmt.Sprintf("sops.pgp: %q is not a PGP key fingerprint", fps[i]), "give the 40 hex digits gpg --list-keys prints")
+				continue
+			}
+			s.PGP = append(s.PGP, strings.ToUpper(fp))
+		}
 	}
-	if v, present := f["secretRef"]; present {
-		if r, ok := d.str(v, "sops.secretRef"); ok && d.dnsSubdomain(v, "sops.secretRef", r) {
-			s.SecretRef = r
+	if len(s.Age) == 0 && len(s.PGP) == 0 && !bad {
+		d.errAt(n, "sops: no recipients", "list the age public keys (sops.age) or PGP fingerprints (sops.pgp) Secrets are encrypted to")
+	}
+	if v, present := f["encryptedRegex"]; present {
+		if r, ok := d.str(v, "sops.encryptedRegex"); ok {
+			if _, err := regexp.Compile(r); err != nil || r == "" {
+				d.errAt(v, fmt.Sprintf("sops.encryptedRegex %q is not a regular expression", r), "give a Go regular expression over key names, such as ^(data|stringData)$")
+			} else {
+				s.EncryptedRegex = r
+			}
 		}
 	}
 	return s

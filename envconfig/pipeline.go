@@ -16,13 +16,15 @@ var (
 	pipelineKeys     = []string{"apiVersion", "kind", "environments", "kubeVersion", "validation", "manifests", "flux", "notifications", "apps"}
 	environmentKeys  = []string{"name", "mode", "promoteFrom", "config"}
 	manifestsKeys    = []string{"repo", "github", "branch", "path"}
-	fluxKeys         = []string{"name", "namespace", "sourceRef", "interval", "timeout", "prune", "wait"}
+	fluxKeys         = []string{"name", "namespace", "sourceRef", "interval", "timeout", "prune", "wait", "decryption"}
+	decryptionKeys   = []string{"secretRef"}
+	secretRefKeys    = []string{"name"}
 	sourceRefKeys    = []string{"kind", "name", "namespace", "originRevision"}
 	notificationKeys = []string{"secretRef", "commitStatus", "dispatch"}
 	appKeys          = []string{"name", "namespace", "helm", "kustomize", "jsonnet", "yaml", "dependsOn", "flux"}
 	helmKeys         = []string{"chart", "repo", "version", "values"}
 	jsonnetKeys      = []string{"file", "jpath"}
-	appFluxKeys      = []string{"interval", "timeout", "wait", "healthChecks", "healthCheckExprs"}
+	appFluxKeys      = []string{"interval", "timeout", "wait", "healthChecks", "healthCheckExprs", "decryption"}
 	healthCheckKeys  = []string{"apiVersion", "kind", "name", "namespace"}
 	healthExprKeys   = []string{"apiVersion", "kind", "current", "inProgress", "failed"}
 	validationKeys   = []string{"crds"}
@@ -44,7 +46,7 @@ func (d *decoder) pipeline(n *yaml.Node) *Pipeline {
 		KubeVersion: DefaultKubeVersion,
 		Manifests:   Manifests{Branch: "main", Path: "clusters/{env}"},
 		Flux: Flux{Name: "{app}", Namespace: "flux-system", SourceRef: SourceRef{Kind: "GitRepository", Name: "flux-system"},
-			Interval: "10m", Timeout: "5m", Prune: true},
+			Interval: "10m", Timeout: "5m", Prune: true, DecryptionSecret: "sops-age"},
 	}
 	f, ok := d.fields(n, "", pipelineKeys)
 	if !ok {
@@ -404,6 +406,34 @@ func (d *decoder) flux(n *yaml.Node, fl *Flux) {
 			fl.Wait = b
 		}
 	}
+	if v, present := f["decryption"]; present {
+		if name := d.decryption(v); name != "" {
+			fl.DecryptionSecret = name
+		}
+	}
+}
+
+// decryption reads flux.decryption: {secretRef: {name: …}}, the Secret
+// holding the SOPS private keys, and returns the name ("" when invalid).
+func (d *decoder) decryption(n *yaml.Node) string {
+	f, ok := d.fields(n, "flux.decryption", decryptionKeys)
+	if !ok {
+		return ""
+	}
+	v, present := f["secretRef"]
+	if !present {
+		d.errAt(n, "flux.decryption: missing secretRef", "name the Secret in the Flux namespace that holds the age key, such as secretRef: {name: sops-age}")
+		return ""
+	}
+	sf, ok := d.fields(v, "flux.decryption.secretRef", secretRefKeys)
+	if !ok {
+		return ""
+	}
+	name := d.reqStr(sf, v, "name", "flux.decryption.secretRef", "name the Secret, such as name: sops-age")
+	if name == "" || !d.dnsSubdomain(sf["name"], "flux.decryption.secretRef.name", name) {
+		return ""
+	}
+	return name
 }
 
 func (d *decoder) notifications(n *yaml.Node, github string) *Notifications {
@@ -716,6 +746,9 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 		if b, ok := d.boolean(v, "flux.wait"); ok {
 			af.Wait = &b
 		}
+	}
+	if v, present := f["decryption"]; present {
+		af.DecryptionSecret = d.decryption(v)
 	}
 	if v, present := f["healthChecks"]; present {
 		items, _ := d.list(v, "flux.healthChecks")

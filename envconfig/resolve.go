@@ -69,6 +69,7 @@ func (p *Pipeline) Resolve(env string, ef *EnvFile, lookup func(string) (string,
 	if ef.SOPS != nil {
 		s := *ef.SOPS
 		s.Age = slices.Clone(s.Age)
+		s.PGP = slices.Clone(s.PGP)
 		r.SOPS = &s
 	}
 	maps.Copy(r.Vars, ef.Vars)
@@ -201,6 +202,9 @@ func (d *decoder) apply(ra *ResolvedApp, o Override) {
 		}
 		if o.Flux.Timeout != "" {
 			f.Timeout = o.Flux.Timeout
+		}
+		if o.Flux.DecryptionSecret != "" {
+			f.DecryptionSecret = o.Flux.DecryptionSecret
 		}
 		if o.Flux.Wait != nil {
 			w := *o.Flux.Wait

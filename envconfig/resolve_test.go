@@ -156,7 +156,7 @@ func TestResolve(t *testing.T) {
 				Vars:              map[string]string{"A": "1", "TOKEN": "t0ken"},
 				Secrets:           map[string]string{"TOKEN": "t0ken"},
 				AllowPlainSecrets: true,
-				SOPS:              &SOPS{Age: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}, SecretRef: "sops-age", Line: 4},
+				SOPS:              &SOPS{Age: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}, EncryptedRegex: DefaultEncryptedRegex, Line: 4},
 				ManifestsPath:     "gitops/dev/apps",
 				Apps: []ResolvedApp{
 					{

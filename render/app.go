@@ -58,6 +58,9 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 		return
 	}
 	run.res = res
+	markSOPS(res.Objects)
+	engineObjs := res.Objects
+	snap := snapshotSOPS(engineObjs)
 
 	patches, err := r.patches(app.Patches)
 	if err != nil {
@@ -86,9 +89,31 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 		run.err = err
 		return
 	}
-	used, err := r.images.Apply(app.Name, objs)
+	if ch := snap.changed(engineObjs, objs); len(ch) > 0 {
+		run.err = patchedSOPSErrors(app, ch)
+		return
+	}
+	// SOPS documents get no image tags; a tag CI gives for one of their
+	// images is refused. A copy finds that out: an encrypted image (ENC[…])
+	// is no image reference, and that is no error here.
+	var plain, sopsCopies []templates.Object
+	for _, o := range objs {
+		if o.Raw == nil {
+			plain = append(plain, o)
+			continue
+		}
+		c := o
+		c.Node = o.Node.Copy()
+		sopsCopies = append(sopsCopies, c)
+	}
+	used, err := r.images.Apply(app.Name, plain)
 	if err != nil {
 		run.err = err
+		return
+	}
+	_, _ = r.images.Apply(app.Name, sopsCopies)
+	if ch := snap.changed(sopsCopies, sopsCopies); len(ch) > 0 {
+		run.err = imagedSOPSErrors(app.Name, ch)
 		return
 	}
 	run.objs, run.used = objs, used

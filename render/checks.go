@@ -22,7 +22,16 @@ import (
 )
 
 func validateObjects(env *validate.Env, app string, objs []templates.Object) error {
-	if err := env.Objects(app, objs); err != nil {
+	// A SOPS document cannot be decoded strictly: its sops key is no field
+	// of the kind, and its encrypted values (ENC[…]) are not of the
+	// field's type. Flux validates it after decrypting.
+	plain := make([]templates.Object, 0, len(objs))
+	for _, o := range objs {
+		if o.Raw == nil {
+			plain = append(plain, o)
+		}
+	}
+	if err := env.Objects(app, plain); err != nil {
 		return forApp(app, err)
 	}
 	return nil

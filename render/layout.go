@@ -115,8 +115,15 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		appFiles := map[string][]byte{}
 		var refs []flux.Ref
 		imgs := map[string]bool{}
+		hasSOPS := false
 		for i, o := range run.objs {
-			s, err := o.Node.String()
+			if o.Raw != nil {
+				if !sameSOPS(o) {
+					return nil, fmt.Errorf("app %s: %s is SOPS-encrypted and was changed after rendering; this is a bug in kiln", app.Name, ids[i])
+				}
+				hasSOPS = true
+			}
+			s, err := rawOf(o)
 			if err != nil {
 				return nil, fmt.Errorf("app %s: serialising %s: %w", app.Name, ids[i], err)
 			}
@@ -125,7 +132,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 				// file from ever being overwritten silently.
 				return nil, fmt.Errorf("app %s: two objects map to the file %s", app.Name, names[i])
 			}
-			appFiles[names[i]] = []byte(s)
+			appFiles[names[i]] = s
 			er.Objects[dir+names[i]] = objRef(o).String()
 			refs = append(refs, flux.Ref{APIVersion: ids[i].APIVersion, Kind: ids[i].Kind, Name: ids[i].Name, Namespace: ids[i].Namespace})
 			for _, img := range images.List(o.Node) {
@@ -155,6 +162,12 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			SourceRef: flux.Ref{Kind: r.p.Flux.SourceRef.Kind, Name: r.p.Flux.SourceRef.Name, Namespace: r.p.Flux.SourceRef.Namespace},
 			Interval:  r.p.Flux.Interval, Timeout: r.p.Flux.Timeout, Prune: r.p.Flux.Prune, Wait: r.p.Flux.Wait,
 			Objects: refs,
+		}
+		if hasSOPS {
+			k.DecryptionSecret = r.p.Flux.DecryptionSecret
+			if app.Flux.DecryptionSecret != "" {
+				k.DecryptionSecret = app.Flux.DecryptionSecret
+			}
 		}
 		if app.Flux.Interval != "" {
 			k.Interval = app.Flux.Interval

@@ -409,7 +409,12 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 			if run.kept != nil {
 				continue // as the earlier render wrote and checked it
 			}
+			snap := snapshotSOPS(run.objs)
 			scopes.SetDefault(run.objs, run.app.Namespace)
+			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
+				errs = append(errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))
+				continue
+			}
 			if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
 				errs = append(errs, err)
 			}

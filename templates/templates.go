@@ -76,6 +76,11 @@ type Object struct {
 	File string
 	// Line is the 1-based line of the object's first line in File, 0 when unknown.
 	Line int
+	// Raw is set for a SOPS-encrypted document (one with a top-level sops
+	// key): the document's bytes exactly as the engine produced them. Its
+	// MAC covers every value, so kiln writes Raw, never Node, and must not
+	// change the object.
+	Raw []byte
 }
 
 // Result is what an engine produced.

@@ -56,6 +56,11 @@ func Parse(data []byte, file string, lineOffset int) ([]templates.Object, error)
 			errs = append(errs, err)
 			continue
 		}
+		if IsSOPS(rn) && len(objs) == 1 {
+			// Keep the bytes: re-encoding could change a value's form and
+			// the SOPS MAC with it. Check does not expand a SOPS List.
+			objs[0].Raw = documentAt(data, node.Line)
+		}
 		out = append(out, objs...)
 	}
 	if len(errs) > 0 {
@@ -71,7 +76,7 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 		return nil, err
 	}
 	kind := rn.GetKind()
-	if kind == "List" && rn.GetApiVersion() == "v1" {
+	if kind == "List" && rn.GetApiVersion() == "v1" && !IsSOPS(rn) {
 		items, err := rn.Pipe(kyaml.Lookup("items"))
 		if err != nil || items == nil {
 			return nil, nil
@@ -181,4 +186,65 @@ func yamlErrLine(err error) int {
 		}
 	}
 	return 0
+}
+
+// IsSOPS reports whether rn is a SOPS-encrypted document: a mapping whose
+// top-level sops key is a mapping holding the mac, as every file the sops
+// program writes has.
+func IsSOPS(rn *kyaml.RNode) bool {
+	n := rn.YNode()
+	if n == nil || n.Kind != kyaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != "sops" {
+			continue
+		}
+		m := n.Content[i+1]
+		if m.Kind != kyaml.MappingNode {
+			return false
+		}
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			if m.Content[j].Value == "mac" {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// documentAt returns the text of the document of the YAML stream data that
+// holds the 1-based line, without its --- separator, ending in a newline.
+// A line that starts with --- or ... followed by nothing or white space
+// always separates documents: inside a document such a line would have to
+// be indented.
+func documentAt(data []byte, line int) []byte {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	start := 0
+	for i, l := range lines {
+		if !isMarker(l) {
+			continue
+		}
+		if line-1 < i {
+			return withNewline(bytes.Join(lines[start:i], nil))
+		}
+		start = i + 1
+	}
+	return withNewline(bytes.Join(lines[start:], nil))
+}
+
+func isMarker(l []byte) bool {
+	if !bytes.HasPrefix(l, []byte("---")) && !bytes.HasPrefix(l, []byte("...")) {
+		return false
+	}
+	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
+}
+
+func withNewline(b []byte) []byte {
+	out := bytes.Clone(b)
+	if len(out) > 0 && out[len(out)-1] != '\n' {
+		out = append(out, '\n')
+	}
+	return out
 }

@@ -63,6 +63,10 @@ type Kustomization struct {
 	HealthChecks []Ref
 	// HealthCheckExprs are custom health checks from kiln.yaml.
 	HealthCheckExprs []Expr
+	// DecryptionSecret, when set, names the Secret (in the Kustomization's
+	// namespace) holding the SOPS private keys: the app's output holds
+	// SOPS-encrypted documents that Flux must decrypt before applying.
+	DecryptionSecret string
 }
 
 // healthKinds are the kinds whose readiness Flux's health checks understand
@@ -116,6 +120,12 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 		obj.Spec.Timeout = &metav1.Duration{Duration: t}
 	}
 	obj.Spec.DependsOn = dependencies(k.DependsOn, k.Namespace)
+	if k.DecryptionSecret != "" {
+		obj.Spec.Decryption = &kustomizev1.Decryption{
+			Provider:  "sops", // the only provider kustomize-controller has (its enum)
+			SecretRef: &meta.LocalObjectReference{Name: k.DecryptionSecret},
+		}
+	}
 	checks, err := completeHealthChecks(k.Objects, k.HealthChecks)
 	if err != nil {
 		return nil, err

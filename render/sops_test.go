@@ -1,0 +1,101 @@
+package render_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/golden"
+	"github.com/kiln-gitops/kiln/internal/sopstest"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+const sopsRepo = "testdata/sops/repo"
+
+func testIdentity(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("testdata/sops/test-age-key.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestSOPSPassThrough renders documents the sops program encrypted, from
+// every engine: plain YAML and a chart template reach the output byte for
+// byte and decrypt with the sops library, MAC checked. kustomize and
+// jsonnet sort an object's keys, as `kustomize build` and the jsonnet
+// program do, so their output decrypts the way Flux decrypts (which skips
+// the MAC for that reason) but not with the MAC check. Each app with one gets decryption on its
+// Kustomization, with the secret name kiln.yaml gives, and the app without
+// one gets none.
+func TestSOPSPassThrough(t *testing.T) {
+	t.Parallel()
+	results := renderAll(t, load(t, sopsRepo), checkOptions(false))
+	er := results[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	golden.Tree(t, filepath.Join("testdata", "sops", "want", er.Env), er.Files, *update)
+
+	for file, src := range map[string]string{
+		"apps/files/secret_db.yaml":       "apps/files/secret.enc.yaml",
+		"apps/chart/secret_chart-db.yaml": "apps/chart/templates/secret.yaml",
+	} {
+		want, err := os.ReadFile(filepath.Join(sopsRepo, src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := er.Files[file]; !bytes.Equal(got, want) {
+			t.Errorf("%s is not byte for byte %s:\n%s", file, src, got)
+		}
+	}
+	for file, decrypt := range map[string]func([]byte, string) ([]byte, error){
+		"apps/files/secret_db.yaml":       sopstest.Decrypt,
+		"apps/chart/secret_chart-db.yaml": sopstest.Decrypt,
+		"apps/kust/secret_kust-db.yaml":   sopstest.FluxDecrypt,
+		"apps/lib/secret_lib-db.yaml":     sopstest.FluxDecrypt,
+	} {
+		plain, err := decrypt(er.Files[file], testIdentity(t))
+		if err != nil {
+			t.Errorf("%s does not decrypt: %v", file, err)
+			continue
+		}
+		if !strings.Contains(string(plain), "correct-horse-battery-staple") {
+			t.Errorf("%s decrypts to\n%s", file, plain)
+		}
+	}
+	for app, want := range map[string]string{"files": "sops-keys", "kust": "kust-keys", "chart": "sops-keys", "lib": "sops-keys", "plain": ""} {
+		k := string(er.Files["flux/"+app+".yaml"])
+		has := strings.Contains(k, "decryption:")
+		switch {
+		case want == "" && has:
+			t.Errorf("flux/%s.yaml has decryption without SOPS documents:\n%s", app, k)
+		case want != "" && !strings.Contains(k, "decryption:\n    provider: sops\n    secretRef:\n      name: "+want+"\n"):
+			t.Errorf("flux/%s.yaml lacks decryption with secret %s:\n%s", app, want, k)
+		}
+	}
+}
+
+// TestSOPSImageRefused: CI's image tag would change a SOPS-encrypted
+// Deployment whose image is readable; kiln refuses instead of breaking it.
+func TestSOPSImageRefused(t *testing.T) {
+	t.Parallel()
+	opts := checkOptions(false)
+	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
+	results := renderAll(t, load(t, "testdata/sops/image-repo"), opts)
+	golden.File(t, "testdata/sops/image-repo/want.err", []byte(errText(results)), *update)
+}
+
+func errText(results []*render.EnvResult) string {
+	var b strings.Builder
+	for _, er := range results {
+		for _, e := range diag.Flatten(er.Err) {
+			b.WriteString("env " + er.Env + ": " + e.Error() + "\n")
+		}
+	}
+	return b.String()
+}
