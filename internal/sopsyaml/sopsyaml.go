@@ -1,0 +1,660 @@
+package sopsyaml
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha512"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	filippoage "filippo.io/age"
+	sopsage "github.com/getsops/sops/v3/age"
+	sopspgp "github.com/getsops/sops/v3/pgp"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// FormatVersion is the sops release whose file format Encrypt writes (the
+// metadata's version); the tests decrypt with the sops library of that
+// release.
+const FormatVersion = "3.13.3"
+
+// nonceSize is sops's AES-GCM nonce length (its aes package's nonceSize).
+const nonceSize = 32
+
+// macOnlyEncryptedInit starts the MAC of a mac_only_encrypted document
+// (sops.MACOnlyEncryptedInitialization).
+var macOnlyEncryptedInit = []byte{0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3, 0xd1, 0x47, 0xbe, 0xb, 0xb, 0x97, 0x5b, 0x3b, 0xf4, 0x4f, 0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69}
+
+var encRE = regexp.MustCompile(`^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]`)
+
+// ErrNoKey means no given age identity unwraps the document's data key.
+var ErrNoKey = errors.New("no age identity given can decrypt the document")
+
+// Identities are age private keys, parsed once (SOPS_AGE_KEY's format: one
+// AGE-SECRET-KEY-1… per line, # comments).
+type Identities = sopsage.ParsedIdentities
+
+// ParseIdentities parses age identities as sops reads SOPS_AGE_KEY.
+func ParseIdentities(text string) (Identities, error) {
+	var ids Identities
+	if err := ids.Import(text); err != nil {
+		// The error of sops's parser never echoes the key text.
+		return nil, err
+	}
+	return ids, nil
+}
+
+// Options say how Encrypt encrypts.
+type Options struct {
+	// Age are the age recipients (age1…) the data key is wrapped for.
+	Age []string
+	// PGP are fingerprints of PGP public keys the data key is wrapped for;
+	// sops's pgp package finds them in the GnuPG keyring (GNUPGHOME).
+	PGP []string
+	// EncryptedRegex selects the keys whose values, and everything below
+	// them, are encrypted, like sops --encrypted-regex. Required.
+	EncryptedRegex string
+	// Now is recorded as lastmodified, the associated data of the MAC.
+	Now time.Time
+	// Reuse, when set, is the plaintext and data key of the same object's
+	// earlier encryption: with the same recipients, Encrypt keeps its data
+	// key, and every value whose plaintext and path are unchanged keeps its
+	// nonce and so its ciphertext, as `sops edit` does. Reviewers see which
+	// values changed, and nothing else does.
+	Reuse *Plain
+}
+
+// Plain is a decrypted document.
+type Plain struct {
+	// Object is the plaintext object, without the sops key.
+	Object *kyaml.Node
+	// Values maps each encrypted value's path ("stringData:password:")
+	// to its plaintext, for per-key comparisons.
+	Values map[string]string
+	// Age are the document's age recipients, sorted.
+	Age []string
+	// PGP are the document's PGP fingerprints, sorted.
+	PGP []string
+	// EncryptedRegex is the document's encrypted_regex, "" when another rule applies.
+	EncryptedRegex string
+
+	key    []byte
+	nonces map[string][]byte // type + path + plaintext → nonce
+}
+
+// Encrypt returns obj, a mapping, as a SOPS-encrypted YAML document. obj is
+// not changed. Comments are dropped: the cluster never sees them, and sops
+// would encrypt them too.
+func Encrypt(obj *kyaml.Node, opts Options) ([]byte, error) {
+	if len(opts.Age)+len(opts.PGP) == 0 {
+		return nil, errors.New("sops: no age or pgp recipients")
+	}
+	re, err := regexp.Compile(opts.EncryptedRegex)
+	if err != nil || opts.EncryptedRegex == "" {
+		return nil, fmt.Errorf("sops: encryptedRegex %q is not a regular expression", opts.EncryptedRegex)
+	}
+	doc := clone(obj)
+	if doc.Kind != kyaml.MappingNode {
+		return nil, errors.New("sops: only a mapping can be encrypted")
+	}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		if doc.Content[i].Value == "sops" {
+			return nil, errors.New("sops: the object already has a top-level sops key")
+		}
+	}
+	age := sortedCopy(opts.Age)
+	pgp := sortedCopy(opts.PGP)
+
+	var key []byte
+	var nonces map[string][]byte
+	if r := opts.Reuse; r != nil && r.key != nil && slices.Equal(r.Age, age) && slices.Equal(r.PGP, pgp) && r.EncryptedRegex == opts.EncryptedRegex {
+		key, nonces = r.key, r.nonces
+	} else {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("sops: generating a data key: %w", err)
+		}
+	}
+	rules := rules{encryptedRegex: re}
+	mac := sha512.New()
+	err = walk(doc, nil, func(n *kyaml.Node, path []string) error {
+		v, err := scalar(n)
+		if err != nil || v == nil {
+			return err
+		}
+		if err := macWrite(mac, v); err != nil {
+			return err
+		}
+		if !rules.encrypted(path) {
+			return nil
+		}
+		aad := strings.Join(path, ":") + ":"
+		enc, err := encryptValue(v, key, aad, nonces)
+		if err != nil {
+			return err
+		}
+		if enc != "" {
+			n.Kind, n.Tag, n.Value, n.Style = kyaml.ScalarNode, "!!str", enc, 0
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	lastModified := opts.Now.UTC().Format(time.RFC3339)
+	macEnc, err := encryptValue(fmt.Sprintf("%X", mac.Sum(nil)), key, lastModified, nil)
+	if err != nil {
+		return nil, err
+	}
+
+	// The metadata, keys in the order the sops program writes them.
+	meta := &kyaml.Node{Kind: kyaml.MappingNode}
+	if len(age) > 0 {
+		list := &kyaml.Node{Kind: kyaml.SequenceNode}
+		for _, r := range age {
+			// Plugin recipients (age1yubikey1…) would make sops's age
+			// package run an age-plugin-* program.
+			if _, err := filippoage.ParseX25519Recipient(r); err != nil {
+				return nil, fmt.Errorf("sops: %s is not an X25519 age recipient (age-keygen's age1…); plugin recipients are not supported", r)
+			}
+			mk, err := sopsage.MasterKeyFromRecipient(r)
+			if err != nil {
+				return nil, fmt.Errorf("sops: age recipient %s: %w", r, err)
+			}
+			if err := mk.Encrypt(key); err != nil {
+				return nil, fmt.Errorf("sops: wrapping the data key for %s: %w", r, err)
+			}
+			list.Content = append(list.Content, mapping("enc", mk.EncryptedKey, "recipient", r))
+		}
+		addKey(meta, "age", list)
+	}
+	addKey(meta, "encrypted_regex", str(opts.EncryptedRegex))
+	addKey(meta, "lastmodified", str(lastModified))
+	addKey(meta, "mac", str(macEnc))
+	if len(pgp) > 0 {
+		list := &kyaml.Node{Kind: kyaml.SequenceNode}
+		for _, fp := range pgp {
+			mk := sopspgp.NewMasterKeyFromFingerprint(fp)
+			mk.CreationDate = opts.Now.UTC()
+			if err := mk.Encrypt(key); err != nil {
+				return nil, fmt.Errorf("sops: wrapping the data key for PGP key %s (is its public key in the GnuPG keyring?): %w", fp, err)
+			}
+			list.Content = append(list.Content, mapping("created_at", lastModified, "enc", mk.EncryptedKey, "fp", fp))
+		}
+		addKey(meta, "pgp", list)
+	}
+	addKey(meta, "version", str(FormatVersion))
+	addKey(doc, "sops", meta)
+
+	out, err := kyaml.NewRNode(doc).String()
+	if err != nil {
+		return nil, fmt.Errorf("sops: serialising the encrypted document: %w", err)
+	}
+	return []byte(out), nil
+}
+
+// metadata is the sops key of a document, as the sops program writes it.
+type metadata struct {
+	KeyGroups []any `yaml:"key_groups"`
+	KMS       []any `yaml:"kms"`
+	GCPKMS    []any `yaml:"gcp_kms"`
+	HCKMS     []any `yaml:"hckms"`
+	AzureKV   []any `yaml:"azure_kv"`
+	HCVault   []any `yaml:"hc_vault"`
+	Age       []struct {
+		Recipient string `yaml:"recipient"`
+		Enc       string `yaml:"enc"`
+	} `yaml:"age"`
+	PGP []struct {
+		Enc string `yaml:"enc"`
+		FP  string `yaml:"fp"`
+	} `yaml:"pgp"`
+	LastModified            string `yaml:"lastmodified"`
+	MAC                     string `yaml:"mac"`
+	UnencryptedSuffix       string `yaml:"unencrypted_suffix"`
+	EncryptedSuffix         string `yaml:"encrypted_suffix"`
+	UnencryptedRegex        string `yaml:"unencrypted_regex"`
+	EncryptedRegex          string `yaml:"encrypted_regex"`
+	UnencryptedCommentRegex string `yaml:"unencrypted_comment_regex"`
+	EncryptedCommentRegex   string `yaml:"encrypted_comment_regex"`
+	MACOnlyEncrypted        bool   `yaml:"mac_only_encrypted"`
+}
+
+// Metadata parses doc's sops key without decrypting anything. It returns
+// the object without the sops key (its values still encrypted) and the
+// metadata.
+func parse(doc []byte) (*kyaml.Node, *metadata, error) {
+	rn, err := kyaml.Parse(string(doc))
+	if err != nil {
+		return nil, nil, fmt.Errorf("sops: parsing the document: %w", err)
+	}
+	n := rn.YNode()
+	if n.Kind != kyaml.MappingNode {
+		return nil, nil, errors.New("sops: the document is not a mapping")
+	}
+	var md *metadata
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != "sops" {
+			continue
+		}
+		md = &metadata{}
+		if err := n.Content[i+1].Decode(md); err != nil {
+			return nil, nil, fmt.Errorf("sops: reading the sops metadata: %w", err)
+		}
+		n.Content = slices.Delete(n.Content, i, i+2)
+		break
+	}
+	if md == nil {
+		return nil, nil, errors.New("sops: the document has no sops key")
+	}
+	return n, md, nil
+}
+
+// Recipients returns the age recipients and PGP fingerprints doc is
+// encrypted to, sorted, without decrypting it.
+func Recipients(doc []byte) (age, pgp []string, err error) {
+	_, md, err := parse(doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, a := range md.Age {
+		age = append(age, a.Recipient)
+	}
+	for _, p := range md.PGP {
+		pgp = append(pgp, p.FP)
+	}
+	return sortedCopy(age), sortedCopy(pgp), nil
+}
+
+// Decrypt decrypts doc with ids and checks its MAC, as `sops --decrypt`
+// does. It fails with ErrNoKey when no identity unwraps the data key.
+func Decrypt(doc []byte, ids Identities) (*Plain, error) {
+	n, md, err := parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	if len(md.KeyGroups) > 0 {
+		return nil, errors.New("sops: key groups (Shamir secret sharing) are not supported")
+	}
+	if md.EncryptedCommentRegex != "" || md.UnencryptedCommentRegex != "" {
+		return nil, errors.New("sops: encrypted_comment_regex and unencrypted_comment_regex are not supported")
+	}
+	key, err := dataKey(md, ids)
+	if err != nil {
+		return nil, err
+	}
+	r := rules{unencryptedSuffix: md.UnencryptedSuffix, encryptedSuffix: md.EncryptedSuffix}
+	if md.EncryptedRegex != "" {
+		if r.encryptedRegex, err = regexp.Compile(md.EncryptedRegex); err != nil {
+			return nil, fmt.Errorf("sops: encrypted_regex: %w", err)
+		}
+	}
+	if md.UnencryptedRegex != "" {
+		if r.unencryptedRegex, err = regexp.Compile(md.UnencryptedRegex); err != nil {
+			return nil, fmt.Errorf("sops: unencrypted_regex: %w", err)
+		}
+	}
+	if md.UnencryptedSuffix == "" && md.EncryptedSuffix == "" && md.EncryptedRegex == "" && md.UnencryptedRegex == "" {
+		r.unencryptedSuffix = "_unencrypted" // sops.DefaultUnencryptedSuffix
+	}
+	p := &Plain{Object: n, Values: map[string]string{}, EncryptedRegex: md.EncryptedRegex, key: key, nonces: map[string][]byte{}}
+	for _, a := range md.Age {
+		p.Age = append(p.Age, a.Recipient)
+	}
+	for _, g := range md.PGP {
+		p.PGP = append(p.PGP, g.FP)
+	}
+	p.Age, p.PGP = sortedCopy(p.Age), sortedCopy(p.PGP)
+
+	mac := sha512.New()
+	if md.MACOnlyEncrypted {
+		mac.Write(macOnlyEncryptedInit)
+	}
+	err = walk(n, nil, func(leaf *kyaml.Node, path []string) error {
+		v, err := scalar(leaf)
+		if err != nil || v == nil {
+			return err
+		}
+		enc := r.encrypted(path)
+		if enc {
+			s, ok := v.(string)
+			if !ok {
+				return fmt.Errorf("sops: %s: expected an encrypted value, got %T", strings.Join(path, "."), v)
+			}
+			aad := strings.Join(path, ":") + ":"
+			pv, nonce, err := decryptValue(s, key, aad)
+			if err != nil {
+				return fmt.Errorf("sops: %s: %w", strings.Join(path, "."), err)
+			}
+			v = pv
+			setPlain(leaf, v)
+			b, _ := toBytes(v)
+			p.Values[aad] = string(b)
+			if nonce != nil {
+				p.nonces[nonceKey(v, aad)] = nonce
+			}
+		}
+		if !md.MACOnlyEncrypted || enc {
+			return macWrite(mac, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	lm, err := time.Parse(time.RFC3339, md.LastModified)
+	if err != nil {
+		return nil, fmt.Errorf("sops: lastmodified %q: %w", md.LastModified, err)
+	}
+	want, _, err := decryptValue(md.MAC, key, lm.Format(time.RFC3339))
+	if err != nil {
+		return nil, fmt.Errorf("sops: decrypting the MAC: %w", err)
+	}
+	if got := fmt.Sprintf("%X", mac.Sum(nil)); want != got {
+		return nil, errors.New("sops: MAC mismatch: the document was changed after it was encrypted")
+	}
+	return p, nil
+}
+
+// Equal reports whether two SOPS documents hold the same plaintext object
+// encrypted to the same recipients with the same rule.
+func (p *Plain) Equal(o *Plain) bool {
+	return slices.Equal(p.Age, o.Age) && slices.Equal(p.PGP, o.PGP) && p.EncryptedRegex == o.EncryptedRegex &&
+		kyaml.NewRNode(p.Object).MustString() == kyaml.NewRNode(o.Object).MustString()
+}
+
+func dataKey(md *metadata, ids Identities) ([]byte, error) {
+	if len(ids) == 0 {
+		// sops's age package would read SOPS_AGE_KEY and the user's key
+		// file itself; a library must not.
+		return nil, ErrNoKey
+	}
+	for _, a := range md.Age {
+		mk := &sopsage.MasterKey{Recipient: a.Recipient, EncryptedKey: a.Enc}
+		ids.ApplyToMasterKey(mk)
+		if k, err := mk.Decrypt(); err == nil {
+			return k, nil
+		}
+	}
+	return nil, ErrNoKey
+}
+
+// rules decide which values are encrypted (sops.Tree.shouldBeEncrypted).
+type rules struct {
+	unencryptedSuffix, encryptedSuffix string
+	encryptedRegex, unencryptedRegex   *regexp.Regexp
+}
+
+func (r rules) encrypted(path []string) bool {
+	enc := true
+	if r.unencryptedSuffix != "" {
+		for _, k := range path {
+			if strings.HasSuffix(k, r.unencryptedSuffix) {
+				enc = false
+				break
+			}
+		}
+	}
+	if r.encryptedSuffix != "" {
+		enc = false
+		for _, k := range path {
+			if strings.HasSuffix(k, r.encryptedSuffix) {
+				enc = true
+				break
+			}
+		}
+	}
+	if r.unencryptedRegex != nil {
+		for _, k := range path {
+			if r.unencryptedRegex.MatchString(k) {
+				enc = false
+				break
+			}
+		}
+	}
+	if r.encryptedRegex != nil {
+		enc = false
+		for _, k := range path {
+			if r.encryptedRegex.MatchString(k) {
+				enc = true
+				break
+			}
+		}
+	}
+	return enc
+}
+
+// walk calls leaf for every scalar below n with its path of mapping keys;
+// sequence items share their parent's path, as in sops.
+func walk(n *kyaml.Node, path []string, leaf func(*kyaml.Node, []string) error) error {
+	switch n.Kind {
+	case kyaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			var k any
+			if err := n.Content[i].Decode(&k); err != nil {
+				return fmt.Errorf("sops: reading a key: %w", err)
+			}
+			ks, ok := k.(string)
+			if !ok {
+				return fmt.Errorf("sops: key %q is not a string; SOPS supports only string keys", n.Content[i].Value)
+			}
+			if err := walk(n.Content[i+1], append(slices.Clip(path), ks), leaf); err != nil {
+				return err
+			}
+		}
+	case kyaml.SequenceNode:
+		for _, c := range n.Content {
+			if err := walk(c, path, leaf); err != nil {
+				return err
+			}
+		}
+	case kyaml.ScalarNode:
+		return leaf(n, path)
+	case kyaml.AliasNode:
+		return fmt.Errorf("sops: %s: YAML aliases are not supported", strings.Join(path, "."))
+	}
+	return nil
+}
+
+// scalar is the value sops's YAML store reads from n: nil, string, int,
+// float64 or bool.
+func scalar(n *kyaml.Node) (any, error) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, fmt.Errorf("sops: reading a value: %w", err)
+	}
+	switch v.(type) {
+	case nil, string, int, float64, bool:
+		return v, nil
+	}
+	return nil, fmt.Errorf("sops: a value of type %T cannot be encrypted", v)
+}
+
+// toBytes is sops.ToBytes.
+func toBytes(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case string:
+		return []byte(x), nil
+	case int:
+		return []byte(strconv.Itoa(x)), nil
+	case float64:
+		return []byte(strconv.FormatFloat(x, 'f', -1, 64)), nil
+	case bool:
+		if x {
+			return []byte("True"), nil
+		}
+		return []byte("False"), nil
+	}
+	return nil, fmt.Errorf("sops: cannot convert %T to bytes", v)
+}
+
+func macWrite(h hash.Hash, v any) error {
+	b, err := toBytes(v)
+	if err != nil {
+		return err
+	}
+	h.Write(b)
+	return nil
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case int:
+		return "int"
+	case float64:
+		return "float"
+	case bool:
+		return "bool"
+	}
+	return "str"
+}
+
+func nonceKey(v any, aad string) string {
+	b, _ := toBytes(v)
+	return typeName(v) + "\x00" + aad + "\x00" + string(b)
+}
+
+// encryptValue is sops's aes.Cipher.Encrypt. A nonce from nonces, keyed by
+// type, path and plaintext, is reused: the same key, nonce, plaintext and
+// associated data give the same ciphertext and reveal nothing new.
+func encryptValue(v any, key []byte, aad string, nonces map[string][]byte) (string, error) {
+	if s, ok := v.(string); ok && s == "" {
+		return "", nil
+	}
+	plain, err := toBytes(v)
+	if err != nil {
+		return "", err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return "", fmt.Errorf("sops: %w", err)
+	}
+	gcm, err := cipher.NewGCMWithNonceSize(block, nonceSize)
+	if err != nil {
+		return "", fmt.Errorf("sops: %w", err)
+	}
+	nonce, ok := nonces[nonceKey(v, aad)]
+	if !ok {
+		nonce = make([]byte, nonceSize)
+		if _, err := rand.Read(nonce); err != nil {
+			return "", fmt.Errorf("sops: generating a nonce: %w", err)
+		}
+	}
+	out := gcm.Seal(nil, nonce, plain, []byte(aad))
+	tag := len(out) - aes.BlockSize
+	return fmt.Sprintf("ENC[AES256_GCM,data:%s,iv:%s,tag:%s,type:%s]",
+		base64.StdEncoding.EncodeToString(out[:tag]), base64.StdEncoding.EncodeToString(nonce),
+		base64.StdEncoding.EncodeToString(out[tag:]), typeName(v)), nil
+}
+
+// decryptValue is sops's aes.Cipher.Decrypt; it also returns the nonce.
+func decryptValue(s string, key []byte, aad string) (any, []byte, error) {
+	if s == "" {
+		return "", nil, nil
+	}
+	m := encRE.FindStringSubmatch(s)
+	if m == nil {
+		return nil, nil, errors.New("not an encrypted value (ENC[AES256_GCM,…])")
+	}
+	var parts [3][]byte
+	for i := range parts {
+		b, err := base64.StdEncoding.DecodeString(m[i+1])
+		if err != nil {
+			return nil, nil, fmt.Errorf("malformed encrypted value: %w", err)
+		}
+		parts[i] = b
+	}
+	data, nonce, tag := parts[0], parts[1], parts[2]
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	gcm, err := cipher.NewGCMWithNonceSize(block, len(nonce))
+	if err != nil {
+		return nil, nil, err
+	}
+	plain, err := gcm.Open(nil, nonce, append(slices.Clip(data), tag...), []byte(aad))
+	if err != nil {
+		return nil, nil, errors.New("cannot decrypt a value (wrong key, or the value was moved or changed)")
+	}
+	switch m[4] {
+	case "str":
+		return string(plain), nonce, nil
+	case "int":
+		v, err := strconv.Atoi(string(plain))
+		return v, nonce, err
+	case "float":
+		v, err := strconv.ParseFloat(string(plain), 64)
+		return v, nonce, err
+	case "bool":
+		v, err := strconv.ParseBool(string(plain))
+		return v, nonce, err
+	}
+	return nil, nil, fmt.Errorf("unsupported encrypted type %q", m[4])
+}
+
+// setPlain puts a decrypted value into its node.
+func setPlain(n *kyaml.Node, v any) {
+	n.Kind, n.Style = kyaml.ScalarNode, 0
+	switch x := v.(type) {
+	case int:
+		n.Tag, n.Value = "!!int", strconv.Itoa(x)
+	case float64:
+		n.Tag, n.Value = "!!float", strconv.FormatFloat(x, 'g', -1, 64)
+	case bool:
+		n.Tag, n.Value = "!!bool", strconv.FormatBool(x)
+	default:
+		n.Tag, n.Value = "!!str", fmt.Sprint(x)
+	}
+}
+
+func clone(n *kyaml.Node) *kyaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.HeadComment, c.LineComment, c.FootComment = "", "", ""
+	c.Content = make([]*kyaml.Node, len(n.Content))
+	for i, ch := range n.Content {
+		c.Content[i] = clone(ch)
+	}
+	if c.Kind == kyaml.DocumentNode && len(c.Content) == 1 {
+		return c.Content[0]
+	}
+	return &c
+}
+
+func str(s string) *kyaml.Node {
+	return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!str", Value: s}
+}
+
+func addKey(m *kyaml.Node, k string, v *kyaml.Node) {
+	m.Content = append(m.Content, str(k), v)
+}
+
+func mapping(kv ...string) *kyaml.Node {
+	m := &kyaml.Node{Kind: kyaml.MappingNode}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v := str(kv[i+1])
+		if strings.Contains(kv[i+1], "\n") {
+			v.Style = kyaml.LiteralStyle
+		}
+		addKey(m, kv[i], v)
+	}
+	return m
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	sort.Strings(out)
+	return out
+}

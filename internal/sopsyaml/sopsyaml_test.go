@@ -1,0 +1,237 @@
+package sopsyaml_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	"github.com/google/go-cmp/cmp"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/sopstest"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+)
+
+// newKey generates a real age identity for one test.
+func newKey(t *testing.T) (identity, recipient string) {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id.String(), id.Recipient().String()
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func node(t *testing.T, data []byte) *kyaml.Node {
+	t.Helper()
+	rn, err := kyaml.Parse(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rn.YNode()
+}
+
+func jsonOf(t *testing.T, y []byte) string {
+	t.Helper()
+	js, err := yaml.YAMLToJSON(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(js)
+}
+
+var now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// TestEncryptDecryptsLikeFlux encrypts an object with strings, numbers,
+// booleans, an empty string and a list, then decrypts it with the sops
+// library as kustomize-controller does (JSON) and as `sops --decrypt` does
+// (YAML), MAC checked, and with Decrypt: all give the object back.
+func TestEncryptDecryptsLikeFlux(t *testing.T) {
+	t.Parallel()
+	plain := readFile(t, "plain.yaml")
+	for _, regex := range []string{"^(data|stringData)$", "."} {
+		t.Run(regex, func(t *testing.T) {
+			t.Parallel()
+			identity, recipient := newKey(t)
+			enc, err := sopsyaml.Encrypt(node(t, plain), sopsyaml.Options{Age: []string{recipient}, EncryptedRegex: regex, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(enc), "correct-horse") || strings.Contains(string(enc), "c2VjcmV0LXRva2Vu") {
+				t.Fatalf("a secret value is readable in the encrypted document:\n%s", enc)
+			}
+			fluxJSON, err := sopstest.FluxDecrypt(enc, identity)
+			if err != nil {
+				t.Fatalf("kustomize-controller's decryption: %v\n%s", err, enc)
+			}
+			if diff := cmp.Diff(jsonOf(t, plain), jsonOf(t, fluxJSON)); diff != "" {
+				t.Errorf("Flux decrypts to (-want +got):\n%s", diff)
+			}
+			sopsYAML, err := sopstest.Decrypt(enc, identity)
+			if err != nil {
+				t.Fatalf("sops --decrypt: %v", err)
+			}
+			if diff := cmp.Diff(jsonOf(t, plain), jsonOf(t, sopsYAML)); diff != "" {
+				t.Errorf("sops decrypts to (-want +got):\n%s", diff)
+			}
+			ids, err := sopsyaml.ParseIdentities(identity)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := sopsyaml.Decrypt(enc, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(jsonOf(t, plain), jsonOf(t, []byte(kyaml.NewRNode(p.Object).MustString()))); diff != "" {
+				t.Errorf("Decrypt (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDecryptsTheSopsProgram reads files the sops program (v3.13.3)
+// encrypted, with the default rule (every value) and with
+// --encrypted-regex, and finds a change made after encryption.
+func TestDecryptsTheSopsProgram(t *testing.T) {
+	t.Parallel()
+	ids, err := sopsyaml.ParseIdentities(string(readFile(t, "test-age-key.txt")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := jsonOf(t, readFile(t, "plain.yaml"))
+	for _, name := range []string{"all-values.enc.yaml", "regex.enc.yaml"} {
+		enc := readFile(t, name)
+		p, err := sopsyaml.Decrypt(enc, ids)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if diff := cmp.Diff(plain, jsonOf(t, []byte(kyaml.NewRNode(p.Object).MustString()))); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", name, diff)
+		}
+	}
+	tampered := strings.Replace(string(readFile(t, "regex.enc.yaml")), "note: kept readable", "note: changed", 1)
+	if _, err := sopsyaml.Decrypt([]byte(tampered), ids); err == nil || !strings.Contains(err.Error(), "MAC mismatch") {
+		t.Errorf("Decrypt of a changed document = %v, want a MAC mismatch", err)
+	}
+}
+
+func encValues(doc []byte) []string {
+	return regexp.MustCompile(`ENC\[[^\]]*\]`).FindAllString(string(doc), -1)
+}
+
+// TestReuseKeepsUnchangedCiphertext re-encrypts with the earlier
+// document's key: unchanged values keep their ciphertext, a changed one
+// does not, and the result still decrypts with the sops library.
+func TestReuseKeepsUnchangedCiphertext(t *testing.T) {
+	t.Parallel()
+	identity, recipient := newKey(t)
+	ids, err := sopsyaml.ParseIdentities(identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := sopsyaml.Options{Age: []string{recipient}, EncryptedRegex: "^(data|stringData)$", Now: now}
+	plain := readFile(t, "plain.yaml")
+	first, err := sopsyaml.Encrypt(node(t, plain), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	earlier, err := sopsyaml.Decrypt(first, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Reuse = earlier
+	again, err := sopsyaml.Encrypt(node(t, plain), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The MAC is the last ENC value; the data values come first.
+	a, b := encValues(first), encValues(again)
+	if diff := cmp.Diff(a[:len(a)-1], b[:len(b)-1]); diff != "" {
+		t.Errorf("same plaintext, reused key: values differ (-first +again):\n%s", diff)
+	}
+	changed := strings.Replace(string(plain), "correct-horse-battery-staple", "new-password-value", 1)
+	third, err := sopsyaml.Encrypt(node(t, []byte(changed)), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := encValues(third)
+	// password, token, mac
+	if len(c) != 3 || c[0] == a[0] || c[1] != a[1] || c[2] == a[2] {
+		t.Errorf("after changing the password: want password and MAC changed, token kept; got\n%q\nwas\n%q", c, a)
+	}
+	if _, err := sopstest.FluxDecrypt(third, identity); err != nil {
+		t.Errorf("kustomize-controller's decryption of the re-encrypted document: %v", err)
+	}
+	// Another recipient set means another data key: nothing is kept.
+	_, other := newKey(t)
+	opts.Age = append(opts.Age, other)
+	fourth, err := sopsyaml.Encrypt(node(t, plain), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := encValues(fourth); d[0] == a[0] {
+		t.Errorf("a new recipient kept the old data key")
+	}
+}
+
+func TestDecryptWithoutTheKey(t *testing.T) {
+	t.Parallel()
+	_, recipient := newKey(t)
+	enc, err := sopsyaml.Encrypt(node(t, readFile(t, "plain.yaml")), sopsyaml.Options{Age: []string{recipient}, EncryptedRegex: "^data$", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sopsyaml.Decrypt(enc, nil); !errors.Is(err, sopsyaml.ErrNoKey) {
+		t.Errorf("Decrypt without identities = %v, want ErrNoKey", err)
+	}
+	otherID, _ := newKey(t)
+	ids, err := sopsyaml.ParseIdentities(otherID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sopsyaml.Decrypt(enc, ids); !errors.Is(err, sopsyaml.ErrNoKey) {
+		t.Errorf("Decrypt with another identity = %v, want ErrNoKey", err)
+	}
+}
+
+func TestEncryptRefuses(t *testing.T) {
+	t.Parallel()
+	_, recipient := newKey(t)
+	plain := node(t, readFile(t, "plain.yaml"))
+	tests := []struct {
+		name string
+		obj  *kyaml.Node
+		opts sopsyaml.Options
+		want string
+	}{
+		{name: "no recipients", obj: plain, opts: sopsyaml.Options{EncryptedRegex: "."}, want: "sops: no age or pgp recipients"},
+		{name: "plugin recipient", obj: plain, opts: sopsyaml.Options{Age: []string{"age1yubikey1qwt50d05nh5vutpdzmlg5wn80xq5negm4uj9ghv0snvdd3yysf5yw3rhl3t"}, EncryptedRegex: "."},
+			want: "sops: age1yubikey1qwt50d05nh5vutpdzmlg5wn80xq5negm4uj9ghv0snvdd3yysf5yw3rhl3t is not an X25519 age recipient (age-keygen's age1…); plugin recipients are not supported"},
+		{name: "already encrypted", obj: node(t, readFile(t, "regex.enc.yaml")), opts: sopsyaml.Options{Age: []string{recipient}, EncryptedRegex: "."},
+			want: "sops: the object already has a top-level sops key"},
+		{name: "bad regex", obj: plain, opts: sopsyaml.Options{Age: []string{recipient}, EncryptedRegex: "("}, want: `sops: encryptedRegex "(" is not a regular expression`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := sopsyaml.Encrypt(tt.obj, tt.opts)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Encrypt = %v, want %s", err, tt.want)
+			}
+		})
+	}
+}
