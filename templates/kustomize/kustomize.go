@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
@@ -83,7 +82,8 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	if setsSchema {
 		guard = exclusive
 	}
-	var yml []byte
+	var objs []templates.Object
+	ofs := &originFS{FileSystem: fsys, kustomization: filepath.Join(dir, path.Base(kfile))}
 	err = guard(ctx, func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -93,14 +93,21 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 					Hint: "check the files the kustomization names (kustomize panics on an invalid openapi: schema, for one); if they are valid, report it to kiln with the kustomization"}
 			}
 		}()
-		m, err := krusty.MakeKustomizer(krustyOptions()).Run(fsys, dir)
+		m, err := krusty.MakeKustomizer(krustyOptions()).Run(ofs, dir)
 		if err != nil {
 			return err
 		}
-		yml, err = m.AsYaml()
-		return err
+		objs, err = objectsOf(m, fsys, req.Root, kfile, ofs.asked)
+		if err != nil {
+			return &readError{err}
+		}
+		return nil
 	})
 	if err != nil {
+		var re *readError
+		if errors.As(err, &re) {
+			return nil, fmt.Errorf("rendering app %q: reading kustomize's output: %w", req.App, re.err)
+		}
 		var de *diag.Error
 		if errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
@@ -108,19 +115,19 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 		return nil, buildError(req, fsys, kfile, err)
 	}
 
-	objs, err := objects.Parse(yml, kfile, 0)
-	if err != nil {
-		return nil, fmt.Errorf("rendering app %q: reading kustomize's output: %w", req.App, err)
-	}
-	for i := range objs {
-		objs[i].Line = 0 // a line of kustomize's output stream means nothing to the user
-	}
 	return &templates.Result{
 		Objects:     objs,
 		Inputs:      fsys.Read(),
 		InputDigest: fsys.Digest(),
 	}, nil
 }
+
+// readError carries an error about kustomize's output objects out of the
+// build lock, apart from kustomize's own errors.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
 
 // findKustomization returns the absolute, symlink-free folder of
 // req.Path and its kustomization file relative to the root.

@@ -182,9 +182,20 @@ func TestRenderResult(t *testing.T) {
 	if res.Params != nil {
 		t.Errorf("Params = %v, want nil", res.Params)
 	}
+	// Each object names its source: the resource file and the line of its
+	// document, or the kustomization whose generator made it; no origin
+	// annotation is left in the output.
+	wantSrc := map[string]string{
+		"ConfigMap":  "apps/guestbook/base/kustomization.yaml:0",
+		"Service":    "apps/guestbook/base/service.yaml:1",
+		"Deployment": "apps/guestbook/base/deployment.yaml:1",
+	}
 	for _, o := range res.Objects {
-		if o.File != "apps/guestbook/overlays/dev/kustomization.yaml" || o.Line != 0 {
-			t.Errorf("object %s/%s: File, Line = %q, %d, want the kustomization file and 0", o.Node.GetKind(), o.Node.GetName(), o.File, o.Line)
+		if got := fmt.Sprintf("%s:%d", o.File, o.Line); got != wantSrc[o.Node.GetKind()] {
+			t.Errorf("object %s/%s: source %s, want %s", o.Node.GetKind(), o.Node.GetName(), got, wantSrc[o.Node.GetKind()])
+		}
+		if _, ok := o.Node.GetAnnotations()["config.kubernetes.io/origin"]; ok {
+			t.Errorf("object %s/%s keeps kustomize's origin annotation", o.Node.GetKind(), o.Node.GetName())
 		}
 	}
 
@@ -539,4 +550,48 @@ func TestPanicRecovered(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "render", "dev.yaml", format(res))
+}
+
+// TestSourceLocations: a document kustomize accepts but Kubernetes does not
+// (kustomize's "breakfast" example has no apiVersion) is reported at its
+// resource file and line, not at a line of the build output; origin
+// annotations a kustomization asks for stay in the output.
+func TestSourceLocations(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write := func(name, data string) {
+		t.Helper()
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("app/kustomization.yaml", "resources: [ok.yaml, breakfast.yaml]\nnamePrefix: x-\n")
+	write("app/ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n")
+	write("app/breakfast.yaml", "# a comment\nkind: Breakfast\nmetadata: {name: alice}\neggs: 2\n---\nkind: Breakfast\nmetadata: {name: bob}\neggs: 1\n")
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "demo", Path: "app"})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"app/breakfast.yaml:2: object has no apiVersion", "app/breakfast.yaml:6: object has no apiVersion"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+
+	write("kept/kustomization.yaml", "resources: [ok.yaml]\nbuildMetadata: [originAnnotations]\n")
+	write("kept/ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "demo", Path: "kept"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Objects[0].Node.GetAnnotations()["config.kubernetes.io/origin"]; !strings.Contains(got, "ok.yaml") {
+		t.Errorf("origin annotation %q, want the one the kustomization asked for", got)
+	}
+	if o := res.Objects[0]; o.File != "kept/ok.yaml" || o.Line != 1 {
+		t.Errorf("source %s:%d, want kept/ok.yaml:1", o.File, o.Line)
+	}
 }

@@ -1,0 +1,181 @@
+package kustomize
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// originFS serves the top kustomization file with originAnnotations added
+// to its buildMetadata, so that kustomize records, on every object, the
+// file it came from (config.kubernetes.io/origin), as `kustomize build`
+// does when a kustomization asks for it. kiln reads the annotation to name
+// each object's source file in errors, then removes it again unless the
+// kustomization asked for it, so the output is what `kustomize build`
+// writes. Everything else is the wrapped file system's.
+type originFS struct {
+	filesys.FileSystem
+	kustomization string // absolute path of the top kustomization file
+	asked         bool   // the kustomization lists originAnnotations itself
+}
+
+func (o *originFS) ReadFile(p string) ([]byte, error) {
+	data, err := o.FileSystem.ReadFile(p)
+	if err != nil || filepath.Clean(p) != o.kustomization {
+		return data, err
+	}
+	rn, perr := kyaml.Parse(string(data))
+	if perr != nil || rn.YNode().Kind != kyaml.MappingNode {
+		return data, nil // kustomize reports it
+	}
+	var meta []string
+	if f := rn.Field("buildMetadata"); f != nil && f.Value != nil {
+		if err := f.Value.YNode().Decode(&meta); err != nil {
+			return data, nil // kustomize reports it
+		}
+	}
+	if slices.Contains(meta, types.OriginAnnotations) {
+		o.asked = true
+		return data, nil
+	}
+	meta = append(meta, types.OriginAnnotations)
+	if err := rn.PipeE(kyaml.SetField("buildMetadata", kyaml.NewListRNode(meta...))); err != nil {
+		return data, nil
+	}
+	out, err := rn.String()
+	if err != nil {
+		return data, nil
+	}
+	return []byte(out), nil
+}
+
+// objectsOf turns kustomize's result into objects that name the file and
+// line each came from: the resource file for a resource, the
+// kustomization for a generated object, kfile when the origin is remote or
+// unknown. It removes the origin annotations unless the kustomization
+// asked for them.
+func objectsOf(m resmap.ResMap, fsys filesys.FileSystem, root, kfile string, keep bool) ([]templates.Object, error) {
+	type src struct {
+		file string
+		line int
+	}
+	res := m.Resources()
+	srcs := make([]src, len(res))
+	files := map[string][]docAt{}
+	for i, r := range res {
+		srcs[i] = src{file: kfile}
+		origin, err := r.GetOrigin()
+		if err != nil || origin == nil || origin.Repo != "" {
+			continue
+		}
+		rel := origin.Path
+		if origin.ConfiguredIn != "" {
+			rel = origin.ConfiguredIn
+		}
+		if rel == "" {
+			continue
+		}
+		file := path.Join(path.Dir(kfile), filepath.ToSlash(rel))
+		srcs[i].file = file
+		if origin.ConfiguredIn != "" {
+			continue // generated: the kustomization, no line of its own
+		}
+		docs, ok := files[file]
+		if !ok {
+			if data, err := fsys.ReadFile(filepath.Join(root, filepath.FromSlash(file))); err == nil {
+				docs = documents(data)
+			}
+			files[file] = docs
+		}
+		srcs[i].line = lineOf(docs, r.GetKind(), r.GetName())
+	}
+	if !keep {
+		if err := m.RemoveOriginAnnotations(); err != nil {
+			return nil, err
+		}
+	}
+	var out []templates.Object
+	var errs []error
+	for i, r := range m.Resources() {
+		y, err := r.AsYAML()
+		if err != nil {
+			return nil, err
+		}
+		objs, err := objects.Parse(y, srcs[i].file, max(srcs[i].line-1, 0))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for j := range objs {
+			if srcs[i].line == 0 {
+				objs[j].Line = 0 // no line of a source file: name the file only
+			}
+		}
+		out = append(out, objs...)
+	}
+	return out, errors.Join(errs...)
+}
+
+// docAt is one document of a resource file: its kind, name and first line.
+type docAt struct {
+	kind, name string
+	line       int
+}
+
+// documents lists the documents of a YAML stream.
+func documents(data []byte) []docAt {
+	dec := kyaml.NewDecoder(bytes.NewReader(data))
+	var out []docAt
+	for {
+		var n kyaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) || err != nil {
+			return out
+		}
+		if n.Kind == kyaml.DocumentNode && len(n.Content) == 1 {
+			rn := kyaml.NewRNode(n.Content[0])
+			if rn.YNode().Kind == kyaml.MappingNode {
+				out = append(out, docAt{kind: rn.GetKind(), name: rn.GetName(), line: rn.YNode().Line})
+			}
+		}
+	}
+}
+
+// lineOf finds the line of the document an output object came from: the
+// one of its kind with its name, or whose name kustomize extended with a
+// prefix or suffix (the longest such), or the only one of its kind.
+func lineOf(docs []docAt, kind, name string) int {
+	best, bestLen, ofKind, n := 0, -1, 0, 0
+	for _, d := range docs {
+		if d.kind != kind {
+			continue
+		}
+		n++
+		ofKind = d.line
+		if d.name == name {
+			return d.line
+		}
+		if d.name != "" && strings.Contains(name, d.name) && len(d.name) > bestLen {
+			best, bestLen = d.line, len(d.name)
+		}
+	}
+	switch {
+	case best > 0:
+		return best
+	case n == 1:
+		return ofKind
+	}
+	return 0
+}
