@@ -149,7 +149,11 @@ func TestKillLoop(t *testing.T) {
 	}
 	envs := names(earlier)
 
-	const kills = 30
+	kills := 30
+	if raceDetector {
+		kills = 10
+	}
+	swapped, junk := 0, 0
 	for i := 1; i <= kills; i++ {
 		tag := fmt.Sprint(i)
 		r := startRender(t, project, out, tag)
@@ -172,9 +176,15 @@ func TestKillLoop(t *testing.T) {
 				t.Fatalf("kill %d: env %s is neither the earlier nor the new tree (-new +got):\n%s", i, env, diff)
 			}
 		}
+		if fresh != nil {
+			swapped++
+		}
 		for name := range trees {
 			if !contains(envs, name) && name != ".kiln.lock" && !strings.HasPrefix(name, ".") {
 				t.Fatalf("kill %d: unexpected %s in the output folder", i, name)
+			}
+			if strings.HasPrefix(name, ".") && name != ".kiln.lock" {
+				junk++
 			}
 		}
 
@@ -194,6 +204,7 @@ func TestKillLoop(t *testing.T) {
 		}
 		earlier = trees
 	}
+	t.Logf("%d kills: %d after some env was swapped in; %d temporary trees found after kills, all gone after the next run", kills, swapped, junk)
 }
 
 func contains(list []string, s string) bool {
@@ -222,8 +233,11 @@ func TestInterrupt(t *testing.T) {
 		t.Fatalf("first render failed:\n%s", r.stderr.String())
 	}
 	full := time.Since(start)
-	interrupted := 0
-	for i := 1; i <= 20; i++ {
+	interrupted, signals := 0, 20
+	if raceDetector {
+		signals = 8
+	}
+	for i := 1; i <= signals; i++ {
 		before := snapshot(t, out)
 		sig, want, name := os.Signal(syscall.SIGINT), 130, "SIGINT"
 		if i%2 == 0 {
@@ -266,7 +280,7 @@ func TestInterrupt(t *testing.T) {
 			t.Fatalf("signal %d (%s): exit %d, want %d or 0\n%s", i, name, code, want, r.stderr.String())
 		}
 	}
-	t.Logf("%d of 20 runs interrupted before their trees were swapped in", interrupted)
+	t.Logf("%d of %d runs interrupted before their trees were swapped in", interrupted, signals)
 	if interrupted == 0 {
 		t.Error("no run was interrupted: the signals all came too late to test anything")
 	}
