@@ -534,21 +534,13 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	// tip, and must keep that tip's bootstrap files, not an earlier one's.
 	pl.files = render.KeepBootstrap(pl.old, src.files)
 	pl.changes = treediff.Trees(pl.old, pl.files)
-	pl.shown = treediff.Trees(redactTree(src.redactor, pl.old), redactTree(src.redactor, pl.files))
+	pl.shown = treediff.Trees(shownTrees(src.redactor, pl.old, pl.files))
 	if data, ok := pl.old["kiln.lock.json"]; ok {
 		if l, err := render.ParseLock(data); err == nil {
 			pl.oldLock = l
 		}
 	}
 	return pl, nil
-}
-
-func redactTree(rd *redact.Redactor, files map[string][]byte) map[string][]byte {
-	out := make(map[string][]byte, len(files))
-	for p, data := range files {
-		out[p] = rd.Bytes(data)
-	}
-	return out
 }
 
 // checkCommit runs the guard again on what commit really deletes, anywhere

@@ -150,7 +150,11 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		}
 		var outParts [][]byte
 		for _, name := range resources {
-			outParts = append(outParts, []byte(name), appFiles[name])
+			// The output digest is published like the lock and the PR
+			// body that shows its change: it covers the files with every
+			// secret value masked, or a Secret allowed to hold a value in
+			// plain text would make it a guessing oracle for that value.
+			outParts = append(outParts, []byte(name), er.Redactor.Bytes(appFiles[name]))
 			files[dir+name] = appFiles[name]
 		}
 		files[dir+"kustomization.yaml"] = kust

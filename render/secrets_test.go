@@ -158,25 +158,11 @@ func TestLockHoldsNoSecretDigest(t *testing.T) {
 			}
 		}
 	}
-	// The output digest changes (the Secrets hold the value, as allowed);
-	// the input digests must not.
-	var a, b render.Lock
-	mustLock(t, locks["Winter2024!"], &a)
-	mustLock(t, locks["Summer2025!"], &b)
-	for app := range a.Apps {
-		if a.Apps[app].InputDigest != b.Apps[app].InputDigest {
-			t.Errorf("app %s: the input digest depends on the secret value", app)
-		}
+	// The Secrets hold the value, as allowed, but no digest covers it:
+	// the lock is the same for both values.
+	if !bytes.Equal(locks["Winter2024!"], locks["Summer2025!"]) {
+		t.Errorf("kiln.lock.json depends on the secret value:\n%s\n%s", locks["Winter2024!"], locks["Summer2025!"])
 	}
-}
-
-func mustLock(t *testing.T, data []byte, l *render.Lock) {
-	t.Helper()
-	got, err := render.ParseLock(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	*l = *got
 }
 
 // TestShortSecretWarns: a value under redact.MinLength is not searched for,
