@@ -55,7 +55,8 @@ func TestDiff(t *testing.T) {
 		t.Errorf("diff right after promoting = %+v", res)
 	}
 
-	// Change the code: the port and the secret-bearing ConfigMap's size.
+	// Change the code: the port and the size in the Secret (whose data
+	// diffs mask, changed or not).
 	f.commitCode(t, map[string]string{
 		"apps/web/service.yaml":     strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 8080", 1),
 		"apps/cache/configmap.yaml": strings.Replace(project("")["apps/cache/configmap.yaml"], `"64"`, `"128"`, 1),
@@ -94,7 +95,7 @@ func TestDiff(t *testing.T) {
 				t.Errorf("changes (-want +got):\n%s", d)
 			}
 			u := res.Unified(false)
-			for _, s := range []string{"-  - port: 80\n", "+  - port: 8080\n", `+  size: "128"`, "**redacted**"} {
+			for _, s := range []string{"-  - port: 80\n", "+  - port: 8080\n", "+  size: '**redacted: new value**'", "  key: '**redacted**'"} {
 				if !strings.Contains(u, s) {
 					t.Errorf("diff lacks %q:\n%s", s, u)
 				}
