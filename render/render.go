@@ -297,12 +297,136 @@ type appRun struct {
 	kept    *keptApp // set when the app comes from the earlier tree (Options.Apps)
 }
 
-func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
+// envMode says how finishEnv treats apps that were not rendered now.
+type envMode struct {
+	// earlier is the lock of the tree --app keeps apps from.
+	earlier *Lock
+	// recheck validates kept apps' objects again with every CRD of the env
+	// (Merge: each shard saw only its own CRDs); assumed are the custom
+	// kinds the shards assumed namespaced for want of their CRD.
+	recheck bool
+	assumed []string
+}
+
+// finishEnv takes an env's apps once their engines ran (or they were
+// kept): namespaces and validation, the checks across apps and the
+// layout.
+func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*appRun, keepErrs []error, mode envMode) *EnvResult {
+	env := er.Env
+	var err error
+	errs := keepErrs
+	warns := er.Warnings
+	used := map[string]bool{}
+	for _, run := range runs {
+		if run.err != nil {
+			errs = append(errs, forApp(run.app.Name, run.err))
+		}
+		warns = append(warns, run.warns...)
+		for k := range run.used {
+			used[k] = true
+		}
+	}
+	var guessed []string
+	if len(errs) == 0 {
+		// Namespaces and validation need every app's CRDs, so they run once
+		// all engines are done.
+		scopes := scope.New()
+		listed, err := r.listedCRDs(env)
+		if err != nil {
+			errs = append(errs, err)
+		} else if err := scopes.AddCRDs(listed); err != nil {
+			errs = append(errs, err)
+		}
+		crds := listed
+		for _, run := range runs {
+			if err := scopes.AddCRDs(run.objs); err != nil {
+				errs = append(errs, forApp(run.app.Name, err))
+			}
+			crds = append(crds, run.objs...)
+		}
+		if mode.recheck {
+			errs = append(errs, checkAssumptions(scopes, mode.assumed)...)
+		}
+		venv, err := r.schemas.Env(r.p.KubeVersion, crds)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, run := range runs {
+			if run.kept != nil && !mode.recheck {
+				continue // as the earlier render wrote and checked it
+			}
+			if r.opts.Shard.Active() && !r.keeping() {
+				guessed = append(guessed, assumedNamespaced(scopes, run.objs)...)
+			}
+			snap := snapshotSOPS(run.objs)
+			scopes.SetDefault(run.objs, run.app.Namespace)
+			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
+				errs = append(errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))
+				continue
+			}
+			if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	// A shard cannot tell an image no app uses from one another shard's
+	// apps use, and a merge applies no images.
+	sharding := r.opts.Shard.Active() && !r.keeping()
+	for _, repo := range r.images.Unused(used) {
+		if sharding || mode.recheck {
+			break
+		}
+		w := diag.Warning{Msg: fmt.Sprintf("image %s is used by no app in env %s", repo, env),
+			Hint: "check the repository name; kiln matches images by their normalised repository"}
+		if r.keeping() {
+			w.Msg = fmt.Sprintf("image %s is used by no rendered app in env %s (--app)", repo, env)
+			w.Hint = "the apps --app does not name keep their earlier images; name the app that uses it, or check the repository name"
+		}
+		warns = append(warns, w)
+	}
+	if w, ok := statusScaleWarning(r.p); ok {
+		warns = append(warns, w)
+	}
+	if len(errs) == 0 && !sharding {
+		// A shard has only some apps: Merge runs these on all of them.
+		errs = append(errs, r.checkEnv(res, er.Redactor, runs, &warns)...)
+	}
+	var files tree.Files
+	if len(errs) == 0 {
+		files, err = r.layout(res, runs, er, mode.earlier, used)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			errs = append(errs, checkFiles(er.Redactor, files, er.Objects)...)
+		}
+	}
+	if len(errs) == 0 && sharding {
+		if err := r.addShardMarker(files, runs, guessed); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	er.Warnings = diag.SortWarnings(warns)
+	if r.opts.Strict {
+		for _, w := range er.Warnings {
+			errs = append(errs, w.AsError())
+		}
+	}
+	if err := diag.Join(errs...); err != nil {
+		er.Err = redactErr(er.Redactor, err)
+		return er
+	}
+	er.Files = files
+	return er
+}
+
+// resolveEnv reads env's file and resolves its apps and secrets. On
+// failure the result's Err is set.
+func (r *Renderer) resolveEnv(env string) (*EnvResult, *envconfig.Resolved) {
 	er := &EnvResult{Env: env}
 	ef, err := r.p.LoadEnvFile(env)
 	if err != nil {
 		er.Err = diag.Join(err)
-		return er
+		return er, nil
 	}
 	lookup := r.opts.LookupEnv
 	if lookup == nil {
@@ -311,7 +435,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	res, err := r.p.Resolve(env, ef, lookup)
 	if err != nil {
 		er.Err = diag.Join(err)
-		return er
+		return er, nil
 	}
 	r.recordSources(res)
 	er.Redactor = redact.New(res.Secrets)
@@ -330,9 +454,17 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		er.Err = diag.Join(&diag.Error{File: ef.File, Line: res.SOPS.Line,
 			Msg:  "sops: kiln cannot encrypt Secrets with SOPS yet",
 			Hint: "remove sops: and keep secret values out of the hydrated tree (reference Secrets managed elsewhere), or set allowPlainSecrets: true"})
+		return er, nil
+	}
+	return er, res
+}
+
+func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
+	er, res := r.resolveEnv(env)
+	if er.Err != nil {
 		return er
 	}
-
+	var err error
 	var earlier map[string][]byte
 	var earlierLock *Lock
 	if r.keeping() {
@@ -372,90 +504,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	}
 	wg.Wait()
 
-	errs := keepErrs
-	warns := er.Warnings
-	used := map[string]bool{}
-	for _, run := range runs {
-		if run.err != nil {
-			errs = append(errs, forApp(run.app.Name, run.err))
-		}
-		warns = append(warns, run.warns...)
-		for k := range run.used {
-			used[k] = true
-		}
-	}
-	if len(errs) == 0 {
-		// Namespaces and validation need every app's CRDs, so they run once
-		// all engines are done.
-		scopes := scope.New()
-		listed, err := r.listedCRDs(env)
-		if err != nil {
-			errs = append(errs, err)
-		} else if err := scopes.AddCRDs(listed); err != nil {
-			errs = append(errs, err)
-		}
-		crds := listed
-		for _, run := range runs {
-			if err := scopes.AddCRDs(run.objs); err != nil {
-				errs = append(errs, forApp(run.app.Name, err))
-			}
-			crds = append(crds, run.objs...)
-		}
-		venv, err := r.schemas.Env(r.p.KubeVersion, crds)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		for _, run := range runs {
-			if run.kept != nil {
-				continue // as the earlier render wrote and checked it
-			}
-			snap := snapshotSOPS(run.objs)
-			scopes.SetDefault(run.objs, run.app.Namespace)
-			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
-				errs = append(errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))
-				continue
-			}
-			if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	for _, repo := range r.images.Unused(used) {
-		w := diag.Warning{Msg: fmt.Sprintf("image %s is used by no app in env %s", repo, env),
-			Hint: "check the repository name; kiln matches images by their normalised repository"}
-		if r.keeping() {
-			w.Msg = fmt.Sprintf("image %s is used by no rendered app in env %s (--app)", repo, env)
-			w.Hint = "the apps --app does not name keep their earlier images; name the app that uses it, or check the repository name"
-		}
-		warns = append(warns, w)
-	}
-	if w, ok := statusScaleWarning(r.p); ok {
-		warns = append(warns, w)
-	}
-	if len(errs) == 0 {
-		errs = append(errs, r.checkEnv(res, er.Redactor, runs, &warns)...)
-	}
-	var files tree.Files
-	if len(errs) == 0 {
-		files, err = r.layout(res, runs, er, earlierLock, used)
-		if err != nil {
-			errs = append(errs, err)
-		} else {
-			errs = append(errs, checkFiles(er.Redactor, files, er.Objects)...)
-		}
-	}
-	er.Warnings = diag.SortWarnings(warns)
-	if r.opts.Strict {
-		for _, w := range er.Warnings {
-			errs = append(errs, w.AsError())
-		}
-	}
-	if err := diag.Join(errs...); err != nil {
-		er.Err = redactErr(er.Redactor, err)
-		return er
-	}
-	er.Files = files
-	return er
+	return r.finishEnv(er, res, runs, keepErrs, envMode{earlier: earlierLock})
 }
 
 // forApp names app on every error in err that does not name one yet.

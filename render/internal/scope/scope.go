@@ -88,22 +88,35 @@ func (s *Scopes) AddCRDs(objs []templates.Object) error {
 // namespace. Custom kinds learnt by AddCRDs come first (a CRD can only
 // define a group that is not built in); unknown kinds count as namespaced.
 func (s *Scopes) Namespaced(apiVersion, kind string) bool {
+	namespaced, _ := s.lookup(apiVersion, kind)
+	return namespaced
+}
+
+// Known reports whether the scope of apiVersion and kind is known (a
+// built-in kind, or one a CRD given to AddCRDs defines) rather than
+// assumed namespaced.
+func (s *Scopes) Known(apiVersion, kind string) bool {
+	_, known := s.lookup(apiVersion, kind)
+	return known
+}
+
+func (s *Scopes) lookup(apiVersion, kind string) (namespaced, known bool) {
 	group := schema.FromAPIVersionAndKind(apiVersion, "").Group
 	s.mu.RLock()
 	c, ok := s.crds[groupKind{group, kind}]
 	s.mu.RUnlock()
 	if ok {
-		return c.namespaced
+		return c.namespaced, true
 	}
 	// kyaml parses its schema lazily into globals that a kustomization
 	// with openapi: rewrites (kubernetes-sigs/kustomize#4824, #5805);
 	// kustomize.Shared is kiln's one guard of them.
-	var namespaced, found bool
+	var found bool
 	_ = kustomize.Shared(context.Background(), func() error {
 		namespaced, found = openapi.IsNamespaceScoped(kyaml.TypeMeta{APIVersion: apiVersion, Kind: kind})
 		return nil
 	})
-	return !found || namespaced
+	return !found || namespaced, found
 }
 
 // SetDefault sets metadata.namespace to namespace on every namespaced

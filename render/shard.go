@@ -1,0 +1,207 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/scope"
+	"github.com/kiln-gitops/kiln/render/internal/tree"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// ShardFile is the file a shard's tree holds besides a full render's:
+// which shard it is and what it could not know. Merge reads and drops it.
+const ShardFile = "kiln.shard.json"
+
+// ShardMarker is the content of ShardFile.
+type ShardMarker struct {
+	// Shard is "i/n".
+	Shard string `json:"shard"`
+	// Apps are the apps of the env this shard rendered, sorted.
+	Apps []string `json:"apps"`
+	// AssumedNamespaced are the custom kinds ("group/Kind") whose objects
+	// got the app's namespace although no CRD in the shard (or in
+	// validation.crds) said they are namespaced. Merge refuses the shards
+	// when another shard's CRD makes such a kind cluster-scoped.
+	AssumedNamespaced []string `json:"assumedNamespaced"`
+}
+
+// assumedNamespaced returns the custom kinds of objs that SetDefault will
+// give a namespace without knowing their scope.
+func assumedNamespaced(scopes *scope.Scopes, objs []templates.Object) []string {
+	var out []string
+	for _, o := range objs {
+		n := o.Node
+		if n == nil || n.GetNamespace() != "" || scopes.Known(n.GetApiVersion(), n.GetKind()) {
+			continue
+		}
+		out = append(out, group(n.GetApiVersion())+"/"+n.GetKind())
+	}
+	return out
+}
+
+// checkAssumptions refuses kinds a shard assumed namespaced that a CRD of
+// the merged env makes cluster-scoped: that shard's objects got a
+// namespace a full render would not give them.
+func checkAssumptions(scopes *scope.Scopes, assumed []string) []error {
+	var errs []error
+	for _, gk := range assumed {
+		grp, kind, _ := strings.Cut(gk, "/")
+		apiVersion := "v1"
+		if grp != "" {
+			apiVersion = grp + "/v1"
+		}
+		if scopes.Known(apiVersion, kind) && !scopes.Namespaced(apiVersion, kind) {
+			errs = append(errs, &diag.Error{Msg: fmt.Sprintf("a shard rendered objects of kind %s without its CRD and gave them a namespace; the CRD in another shard makes it cluster-scoped", gk),
+				Hint: "list the CRD in kiln.yaml validation.crds, so every shard knows its scope, and render the shards again"})
+		}
+	}
+	return errs
+}
+
+// addShardMarker adds ShardFile to a shard's tree.
+func (r *Renderer) addShardMarker(files tree.Files, runs []*appRun, assumed []string) error {
+	m := ShardMarker{Shard: r.opts.Shard.String(), Apps: []string{}, AssumedNamespaced: uniqueSorted(assumed)}
+	for _, run := range runs {
+		m.Apps = append(m.Apps, run.app.Name)
+	}
+	sort.Strings(m.Apps)
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	files[ShardFile] = append(data, '\n')
+	return nil
+}
+
+func uniqueSorted(in []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Merge joins the trees `kiln render --shard i/n` wrote for env (each
+// shard's <out>/<env>) into the env's full tree, byte for byte what one
+// render of the whole env writes. Every enabled app must come from exactly
+// one shard; the shards must agree on kiln's version, the source and the
+// images. The kept objects are validated again with every CRD of the env,
+// and the checks across apps run on the whole set. dirs names each tree in
+// messages. The returned result's Err holds every problem.
+func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]byte, dirs []string) *EnvResult {
+	er, res := r.resolveEnv(env)
+	if er.Err != nil {
+		return er
+	}
+	if err := ctx.Err(); err != nil {
+		er.Err = err
+		return er
+	}
+	var errs []error
+	owner := map[string]int{}
+	locks := make([]*Lock, len(trees))
+	var assumed []string
+	for i, files := range trees {
+		var m ShardMarker
+		data, ok := files[ShardFile]
+		if !ok {
+			errs = append(errs, &diag.Error{File: dirs[i], Msg: "not a shard: it has no " + ShardFile,
+				Hint: "give the folders kiln render --shard i/n wrote, all of them, or a single full render"})
+			continue
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			errs = append(errs, &diag.Error{File: dirs[i] + "/" + ShardFile, Msg: "unreadable shard marker", Err: err, Hint: "render the shard again"})
+			continue
+		}
+		assumed = append(assumed, m.AssumedNamespaced...)
+		lock, err := ParseLock(files["kiln.lock.json"])
+		if err != nil {
+			errs = append(errs, &diag.Error{File: dirs[i] + "/kiln.lock.json", Msg: "unreadable lock", Err: err, Hint: "render the shard again"})
+			continue
+		}
+		locks[i] = lock
+		for app := range lock.Apps {
+			if j, dup := owner[app]; dup {
+				errs = append(errs, &diag.Error{App: app, Msg: fmt.Sprintf("rendered by two shards: %s and %s", dirs[j], dirs[i]),
+					Hint: "give each shard's folder once, all rendered with the same --shard i/n count"})
+				continue
+			}
+			owner[app] = i
+		}
+	}
+	var header *Lock
+	for i, l := range locks {
+		if l == nil {
+			continue
+		}
+		if header == nil {
+			header = l
+			continue
+		}
+		if l.Env != header.Env || l.KilnVersion != header.KilnVersion || l.Source != header.Source || !reflect.DeepEqual(l.Images, header.Images) {
+			errs = append(errs, &diag.Error{File: dirs[i] + "/kiln.lock.json",
+				Msg:  "this shard was rendered with another kiln version, source commit, env or images than " + dirs[0],
+				Hint: "render every shard from the same commit with the same images and kiln"})
+		}
+	}
+	if header != nil && header.Env != env {
+		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json", Msg: fmt.Sprintf("the shards were rendered for env %q, not %q", header.Env, env), Hint: "give the shards of env " + env})
+	}
+	enabled := map[string]bool{}
+	var runs []*appRun
+	for _, app := range res.Apps {
+		enabled[app.Name] = true
+		i, ok := owner[app.Name]
+		if !ok {
+			errs = append(errs, &diag.Error{App: app.Name, Msg: "rendered by none of the shards given",
+				Hint: "give every shard's folder (kiln render --shard i/n for each i of n)"})
+			continue
+		}
+		run := &appRun{app: app}
+		if err := keep(run, trees[i], locks[i]); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		runs = append(runs, run)
+	}
+	for app, i := range owner {
+		if !enabled[app] {
+			errs = append(errs, &diag.Error{App: app, File: dirs[i], Msg: "a shard rendered it, but env " + env + " does not enable it (now)",
+				Hint: "render the shards again from the current kiln.yaml"})
+		}
+	}
+	if len(errs) > 0 {
+		er.Err = diag.Join(errs...)
+		return er
+	}
+	er = r.finishEnv(er, res, runs, nil, envMode{recheck: true, assumed: uniqueSorted(assumed)})
+	if er.Err != nil {
+		return er
+	}
+	// The lock's header is the shards' (equal in all of them), as one
+	// render by the same kiln at the same commit would write it.
+	lock := *er.Lock
+	lock.KilnVersion, lock.Source, lock.Images = header.KilnVersion, header.Source, header.Images
+	data, err := json.MarshalIndent(&lock, "", "  ")
+	if err != nil {
+		er.Err = err
+		return er
+	}
+	er.Lock = &lock
+	er.Files["kiln.lock.json"] = append(data, '\n')
+	for i := range er.Apps {
+		er.Apps[i].Kept = false // every app of a merge was rendered, by its shard
+	}
+	return er
+}
