@@ -60,6 +60,12 @@ type Options struct {
 	// Rendered is a folder laid out like render's --out: the env's tree is
 	// read from Rendered/<env> instead of being rendered. Not with From.
 	Rendered string
+	// RenderedShards are more folders like Rendered, each holding one
+	// shard of the env (kiln render --shard i/n); with them, Rendered is
+	// the first shard. The shards are merged (render.Renderer.Merge):
+	// every app from exactly one shard, the checks across apps on the
+	// whole env.
+	RenderedShards []string
 	// Render configures the render: images, strictness, kiln's version,
 	// the source repository and commit, secret var lookup.
 	Render render.Options
@@ -428,7 +434,7 @@ type source struct {
 func (r *run) source(ctx context.Context) (*source, error) {
 	env := r.env.Name
 	if r.opts.Rendered != "" {
-		return r.readRendered(env)
+		return r.readRendered(ctx, env)
 	}
 	fmt.Fprintf(r.log, "rendering env %s\n", env)
 	ro := r.opts.Render
@@ -452,12 +458,46 @@ func (r *run) source(ctx context.Context) (*source, error) {
 }
 
 // readRendered reads <Rendered>/<env>, as kiln render --out wrote it.
-func (r *run) readRendered(env string) (*source, error) {
-	dir := filepath.Join(r.opts.Rendered, env)
+func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
+	src, err := r.readRenderedDir(r.opts.Rendered, env)
+	if err != nil {
+		return nil, err
+	}
+	if _, shard := src.files[render.ShardFile]; !shard && len(r.opts.RenderedShards) == 0 {
+		return src, nil
+	}
+	// Shards: merge them into the env's tree, as one render would write it.
+	trees := []map[string][]byte{src.files}
+	dirs := []string{filepath.Join(r.opts.Rendered, env)}
+	for _, d := range r.opts.RenderedShards {
+		s, err := r.readRenderedDir(d, env)
+		if err != nil {
+			return nil, err
+		}
+		trees = append(trees, s.files)
+		dirs = append(dirs, filepath.Join(d, env))
+	}
+	fmt.Fprintf(r.log, "merging %d shards of env %s\n", len(trees), env)
+	ro := r.opts.Render
+	ro.Log = r.log
+	renderer, err := render.New(r.p, ro)
+	if err != nil {
+		return nil, err
+	}
+	er := renderer.Merge(ctx, env, trees, dirs)
+	if er.Err != nil {
+		return nil, &RenderError{Env: env, Err: er.Err}
+	}
+	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, renderer: renderer}, nil
+}
+
+// readRenderedDir reads <rendered>/<env>, as kiln render --out wrote it.
+func (r *run) readRenderedDir(rendered, env string) (*source, error) {
+	dir := filepath.Join(rendered, env)
 	files, err := render.ReadTree(dir)
 	if err != nil {
 		e := &diag.Error{File: dir, Msg: "cannot read the rendered env: " + err.Error(), Err: err,
-			Hint: "run kiln render --env " + env + " --out " + r.opts.Rendered + " first, or leave out --rendered to render now"}
+			Hint: "run kiln render --env " + env + " --out " + rendered + " first, or leave out --rendered to render now"}
 		if errors.Is(err, fs.ErrNotExist) {
 			e.Msg = "no rendered env " + env + " here"
 		}

@@ -88,7 +88,7 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 	flags := append(singleEnvFlags("environment to promote"),
 		&cli.StringFlag{Name: "from", Usage: "promote --to with this env's images, once it is healthy", EnvVars: kilnEnv("from")},
 		&cli.StringFlag{Name: "to", Usage: "the env to promote --from into", EnvVars: kilnEnv("to")},
-		&cli.StringFlag{Name: "rendered", Usage: "take the tree from DIR/<env> (as kiln render --out DIR wrote it) instead of rendering", EnvVars: kilnEnv("rendered")},
+		&cli.StringSliceFlag{Name: "rendered", Usage: "take the tree from DIR/<env> (as kiln render --out DIR wrote it) instead of rendering; repeat it for the folders of kiln render --shard, which are merged", EnvVars: kilnEnv("rendered")},
 		&cli.BoolFlag{Name: "dry-run", Usage: "do everything but push and open the pull request; print its body", EnvVars: kilnEnv("dry-run")},
 		&cli.DurationFlag{Name: "wait", Usage: "with --from: poll the previous env's health this long (such as 10m)", EnvVars: kilnEnv("wait")},
 		tokenFlag(),
@@ -112,7 +112,7 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 				return usagef("give --env E, or --from E --to E")
 			case env == "" && (from == "" || to == ""):
 				return usagef("--from and --to go together")
-			case from != "" && c.String("rendered") != "":
+			case from != "" && len(c.StringSlice("rendered")) > 0:
 				return usagef("--rendered cannot be used with --from: the env is rendered with the images of --from")
 			case from != "" && (len(c.StringSlice("image")) > 0 || len(c.StringSlice("images")) > 0):
 				return usagef("--image and --images cannot be used with --from: the images come from the kiln.lock.json of --from")
@@ -128,7 +128,8 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 			}
 			opts := promote.Options{
 				Env: env, From: from, To: to,
-				Rendered:        c.String("rendered"),
+				Rendered:        first(c.StringSlice("rendered")),
+				RenderedShards:  rest(c.StringSlice("rendered")),
 				Render:          ropts,
 				DryRun:          c.Bool("dry-run"),
 				Wait:            c.Duration("wait"),
@@ -300,4 +301,20 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return len(b), nil
+}
+
+// first and rest split a list flag: --rendered's first folder, and the
+// other shards.
+func first(l []string) string {
+	if len(l) == 0 {
+		return ""
+	}
+	return l[0]
+}
+
+func rest(l []string) []string {
+	if len(l) < 2 {
+		return nil
+	}
+	return l[1:]
 }

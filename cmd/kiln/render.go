@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -199,6 +200,7 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 
 func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
 	flags := append(renderFlags(), appFlag(),
+		&cli.StringFlag{Name: "shard", Usage: "i/n: render only the apps of shard i of n (by a hash of each app's name); kiln promote --rendered merges the shards' folders", EnvVars: kilnEnv("shard")},
 		&cli.StringFlag{Name: "out", Value: "rendered", Usage: "output folder; each env goes to <out>/<env>", EnvVars: kilnEnv("out")},
 		&cli.BoolFlag{Name: "force", Usage: "replace <out>/<env> even if kiln did not write it (it has no kiln.lock.json)", EnvVars: kilnEnv("force")})
 	return &cli.Command{
@@ -211,6 +213,12 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 				return err
 			}
 			opts.Earlier = earlierIn(c.String("out"))
+			if opts.Shard, err = parseShard(c.String("shard")); err != nil {
+				return err
+			}
+			if opts.Shard.Active() && len(opts.Apps) > 0 {
+				return usagef("give --app or --shard, not both")
+			}
 			r, err := render.New(p, opts)
 			if err != nil {
 				return usageFromRender(err)
@@ -462,3 +470,19 @@ type silent struct{ err error }
 
 func (s silent) Error() string { return s.err.Error() }
 func (s silent) Unwrap() error { return s.err }
+
+// parseShard reads --shard i/n (1 <= i <= n); "" is no sharding.
+func parseShard(s string) (render.Shard, error) {
+	if s == "" {
+		return render.Shard{}, nil
+	}
+	var sh render.Shard
+	is, ns, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(is)
+	n, err2 := strconv.Atoi(ns)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
+		return sh, usagef("--shard must be i/n with 1 <= i <= n, like 2/4, not %q", s)
+	}
+	sh.Index, sh.Count = i, n
+	return sh, nil
+}

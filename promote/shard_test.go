@@ -1,0 +1,57 @@
+package promote
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// TestRenderedShards promotes dev from two shard folders: the result is
+// the same tree as a full render (promoting a full render afterwards
+// changes nothing), and one shard alone is refused, naming the missing app.
+func TestRenderedShards(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	opts := f.opts(t, "dev", &bytes.Buffer{})
+	var dirs []string
+	for i := 1; i <= 2; i++ {
+		ro := opts.Render
+		ro.Shard = render.Shard{Index: i, Count: 2}
+		r, err := render.New(f.pipeline(t), ro)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := r.Render(context.Background(), []string{"dev"})
+		if err != nil || results[0].Err != nil {
+			t.Fatal(err, results[0].Err)
+		}
+		out := filepath.Join(t.TempDir(), "shard")
+		if err := render.WriteEnv(out, results[0]); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, out)
+	}
+	one := opts
+	one.Rendered = dirs[0]
+	one.DryRun = true
+	if _, err := promote(t, f, one); err == nil || !strings.Contains(err.Error(), "rendered by none of the shards given") {
+		t.Errorf("promote with one shard of two: %v, want the missing app named", err)
+	}
+
+	opts.Rendered, opts.RenderedShards = dirs[0], dirs[1:]
+	res, err := promote(t, f, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Changed {
+		t.Errorf("promote of the merged shards = %+v", res)
+	}
+	again, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{}))
+	if err != nil || again.Changed {
+		t.Errorf("a full render after the merged shards changes something: %+v, %v", again, err)
+	}
+}
