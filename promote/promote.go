@@ -147,8 +147,9 @@ type Result struct {
 	Attempts int `json:"attempts,omitempty"`
 	// Apps counts changed objects per app (apps with none are left out).
 	Apps map[string]AppChanges `json:"apps"`
-	// Files is the number of files added, changed or removed.
-	Files int `json:"files"`
+	// Files are the files added, changed or removed, in path order: the
+	// same shape as DiffResult's and VerifyResult's.
+	Files []FileChange `json:"files"`
 	// Title is the commit's and pull request's title.
 	Title string `json:"title,omitempty"`
 	// Body is the pull request body (also made in push mode, for --dry-run).
@@ -552,7 +553,10 @@ func (pl *plan) changed() bool { return len(pl.changes) > 0 }
 
 func (pl *plan) fill(res *Result) {
 	res.Changed = pl.changed()
-	res.Files = len(pl.changes)
+	res.Files = []FileChange{}
+	for _, c := range pl.changes {
+		res.Files = append(res.Files, FileChange{Path: c.Path, Op: c.Op, App: c.App, Object: c.Object})
+	}
 	res.Apps = map[string]AppChanges{}
 	for app, s := range treediff.Count(pl.changes) {
 		res.Apps[app] = AppChanges{Added: s.Added, Changed: s.Changed, Removed: s.Removed}

@@ -203,8 +203,37 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 	}
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = onUsageError
+		if cmd.Action != nil {
+			cmd.Action = jsonOnFailure(cmd.Action)
+		}
 	}
 	return app
+}
+
+// versionReport is version's --output json document.
+type versionReport struct {
+	Version string      `json:"version"`
+	Go      string      `json:"go"`
+	Errors  []jsonError `json:"errors"`
+}
+
+// jsonOnFailure makes a command keep the --output json contract when it
+// fails before it could write its document (a usage mistake, kiln.yaml
+// unreadable): stdout still holds one JSON document, {"errors": [...]}.
+func jsonOnFailure(action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		err := action(c)
+		if err == nil || c.String("output") != "json" {
+			return err
+		}
+		var s silent
+		if errors.As(err, &s) {
+			return err // the command wrote its document
+		}
+		return jsonDocument(c.App.Writer, struct {
+			Errors []jsonError `json:"errors"`
+		}{jsonErrors(err)}, err)
+	}
 }
 
 // unknownCommand is the usage error for a command kiln does not have,
@@ -258,7 +287,7 @@ func versionCommand(stdout io.Writer, version string) *cli.Command {
 				return err
 			}
 			if c.String("output") == "json" {
-				return writeJSON(stdout, map[string]string{"version": version, "go": runtime.Version()})
+				return writeJSON(stdout, versionReport{Version: version, Go: runtime.Version(), Errors: []jsonError{}})
 			}
 			_, err := fmt.Fprintf(stdout, "kiln %s (%s)\n", version, runtime.Version())
 			return err

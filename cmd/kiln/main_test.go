@@ -34,6 +34,23 @@ func TestScripts(t *testing.T) {
 			return os.CopyFS(filepath.Join(env.WorkDir, "instavote"), os.DirFS(example))
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// jsonschema COMMAND: the last stdout is one JSON document
+			// valid under docs/schemas/COMMAND.json.
+			"jsonschema": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: jsonschema COMMAND")
+				}
+				err := validateOutput(args[0], []byte(ts.ReadFile("stdout")))
+				if neg {
+					if err == nil {
+						ts.Fatalf("stdout is valid under %s.json", args[0])
+					}
+					return
+				}
+				if err != nil {
+					ts.Fatalf("stdout is not valid under docs/schemas/%s.json: %v", args[0], err)
+				}
+			},
 			// exitcode N cmd args...: run cmd and require exit code N.
 			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) < 2 {

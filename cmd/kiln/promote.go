@@ -10,7 +10,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/promote"
 )
 
@@ -194,33 +193,28 @@ func promoteErr(err error) error {
 	return err
 }
 
-// promoteReport is promote's --output json document; the GitHub Action
-// turns its fields into step outputs.
+// promoteReport is promote's --output json document
+// (docs/schemas/promote.json); the GitHub Action turns its fields into
+// step outputs.
 type promoteReport struct {
 	*promote.Result
-	Body   string   `json:"body,omitempty"`
-	Errors []string `json:"errors"`
+	Body   string      `json:"body,omitempty"`
+	Errors []jsonError `json:"errors"`
 }
 
 func printPromote(c *cli.Context, stdout, stderr io.Writer, res *promote.Result, err error) error {
 	if c.String("output") == "json" {
-		rep := promoteReport{Result: res, Errors: []string{}}
+		rep := promoteReport{Result: res, Errors: jsonErrors(err)}
 		if res == nil {
 			rep.Result = &promote.Result{Apps: map[string]promote.AppChanges{}}
+		}
+		if rep.Files == nil {
+			rep.Files = []promote.FileChange{}
 		}
 		if res != nil && res.DryRun {
 			rep.Body = res.Body
 		}
-		if err != nil {
-			rep.Errors = append(rep.Errors, flattenForJSON(err)...)
-		}
-		if jerr := writeJSON(stdout, rep); jerr != nil {
-			return jerr
-		}
-		if err != nil {
-			return silent{err}
-		}
-		return nil
+		return jsonDocument(stdout, rep, err)
 	}
 	if res == nil {
 		return err
@@ -246,7 +240,7 @@ func printPromote(c *cli.Context, stdout, stderr io.Writer, res *promote.Result,
 			verb += fmt.Sprintf("; closed pull request #%d", res.ClosedPR)
 		}
 	case res.DryRun:
-		verb = fmt.Sprintf("would commit %d changed files to %s (dry run)", res.Files, res.Branch)
+		verb = fmt.Sprintf("would commit %s to %s (dry run)", plural(len(res.Files), "changed file"), res.Branch)
 	case res.PRNumber != 0:
 		verb = fmt.Sprintf("pull request #%d %s", res.PRNumber, res.PRURL)
 	default:
@@ -263,18 +257,6 @@ func printPromote(c *cli.Context, stdout, stderr io.Writer, res *promote.Result,
 		fmt.Fprintf(stderr, "  %-12s +%d ~%d -%d objects\n", a, s.Added, s.Changed, s.Removed)
 	}
 	return nil
-}
-
-func flattenForJSON(err error) []string {
-	var out []string
-	var ee *envError
-	if errors.As(err, &ee) {
-		err = ee.err
-	}
-	for _, e := range diag.Flatten(err) {
-		out = append(out, e.Error())
-	}
-	return out
 }
 
 // prefixed writes promote's progress lines to stderr as "kiln: ...".

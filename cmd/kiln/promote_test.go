@@ -131,9 +131,15 @@ func TestPromoteCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
+	if err := validateOutput("promote", []byte(stdout)); err != nil {
+		t.Errorf("promote --output json: %v\n%s", err, stdout)
+	}
 	var got map[string]any
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if files, ok := got["files"].([]any); !ok || len(files) == 0 {
+		t.Errorf("json files = %v, want the changed files", got["files"])
 	}
 	head := git(t, f.remote, "rev-parse", "main")
 	for k, want := range map[string]any{"env": "dev", "changed": true, "mode": "push", "commit": head, "branch": "main", "dryRun": false} {
@@ -240,6 +246,9 @@ func TestDiffCommand(t *testing.T) {
 		t.Error("colour despite NO_COLOR")
 	}
 	stdout, _, code = f.kiln(t, false, "diff", "--config", cfg, "--env", "dev", "--output", "json")
+	if err := validateOutput("diff", []byte(stdout)); err != nil {
+		t.Errorf("diff --output json: %v\n%s", err, stdout)
+	}
 	var got struct {
 		Changed bool
 		Envs    []struct {

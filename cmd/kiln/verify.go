@@ -49,7 +49,7 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 				return &troubleError{promoteErr(err)}
 			}
 			if c.String("output") == "json" {
-				if err := writeJSON(stdout, res); err != nil {
+				if err := writeJSON(stdout, verifyReport{VerifyResult: res, Errors: []jsonError{}}); err != nil {
 					return err
 				}
 			} else {
@@ -80,4 +80,10 @@ func printVerify(w io.Writer, res *promote.VerifyResult) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// verifyReport is verify's --output json document (docs/schemas/verify.json).
+type verifyReport struct {
+	*promote.VerifyResult
+	Errors []jsonError `json:"errors"`
 }

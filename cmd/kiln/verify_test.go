@@ -40,6 +40,11 @@ func TestVerifyCommand(t *testing.T) {
 		t.Errorf("different: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 
+	stdout, _, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev", "--output", "json")
+	if err := validateOutput("verify", []byte(stdout)); code != 1 || err != nil {
+		t.Errorf("verify --output json: exit %d, %v\n%s", code, err, stdout)
+	}
+
 	// Trouble: no such folder to verify, and a usage mistake.
 	if _, stderr, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev", "--against", filepath.Join(t.TempDir(), "none")); code != 2 {
 		t.Errorf("trouble: exit %d, want 2\n%s", code, stderr)

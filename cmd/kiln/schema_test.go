@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// schemaDir holds the JSON Schema of each command's --output json.
+const schemaDir = "../../docs/schemas"
+
+// schemaBase is the $id prefix of every schema in schemaDir.
+const schemaBase = "https://github.com/kiln-gitops/kiln/docs/schemas/"
+
+var (
+	schemasOnce sync.Once
+	schemas     map[string]*jsonschema.Schema
+	schemasErr  error
+)
+
+// loadSchemas compiles every schema of docs/schemas once; $refs between
+// them resolve through their $id, never over the network.
+func loadSchemas() (map[string]*jsonschema.Schema, error) {
+	schemasOnce.Do(func() {
+		entries, err := os.ReadDir(schemaDir)
+		if err != nil {
+			schemasErr = err
+			return
+		}
+		c := jsonschema.NewCompiler()
+		var names []string
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".json") {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(schemaDir, e.Name()))
+			if err != nil {
+				schemasErr = err
+				return
+			}
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+			if err != nil {
+				schemasErr = err
+				return
+			}
+			if err := c.AddResource(schemaBase+e.Name(), doc); err != nil {
+				schemasErr = err
+				return
+			}
+			names = append(names, strings.TrimSuffix(e.Name(), ".json"))
+		}
+		schemas = map[string]*jsonschema.Schema{}
+		for _, n := range names {
+			s, err := c.Compile(schemaBase + n + ".json")
+			if err != nil {
+				schemasErr = err
+				return
+			}
+			schemas[n] = s
+		}
+	})
+	return schemas, schemasErr
+}
+
+// validateOutput checks that doc is exactly one JSON document valid under
+// docs/schemas/<command>.json.
+func validateOutput(command string, doc []byte) error {
+	all, err := loadSchemas()
+	if err != nil {
+		return err
+	}
+	s, ok := all[command]
+	if !ok {
+		return os.ErrNotExist
+	}
+	dec := bytes.NewReader(doc)
+	inst, err := jsonschema.UnmarshalJSON(dec)
+	if err != nil {
+		return err
+	}
+	if rest, _ := io.ReadAll(dec); len(bytes.TrimSpace(rest)) > 0 {
+		return errors.New("more than one JSON document")
+	}
+	return s.Validate(inst)
+}
+
+// TestEveryCommandHasASchema: each command with --output documents it.
+func TestEveryCommandHasASchema(t *testing.T) {
+	t.Parallel()
+	app := newApp(io.Discard, io.Discard, func(string) (string, bool) { return "", false }, "test")
+	all, err := loadSchemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range app.Commands {
+		for _, f := range cmd.Flags {
+			if f.Names()[0] == "output" {
+				if _, ok := all[cmd.Name]; !ok {
+					t.Errorf("kiln %s has --output but no %s/%s.json", cmd.Name, schemaDir, cmd.Name)
+				}
+			}
+		}
+	}
+}
