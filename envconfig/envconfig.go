@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 )
 
 // APIVersion and Kind are what kiln.yaml must declare.
@@ -244,9 +244,9 @@ type HealthCheckExpr struct{ APIVersion, Kind, Current, InProgress, Failed strin
 // Load reads and validates the kiln.yaml at path. Pipeline.Root is the
 // folder that holds it, made absolute with symlinks resolved.
 func Load(path string) (*Pipeline, error) {
-	data, err := os.ReadFile(path)
+	data, err := limits.ReadFile(path)
 	if err != nil {
-		e := &diag.Error{File: path, Msg: "cannot read the pipeline file", Err: err,
+		e := &diag.Error{File: path, Msg: "cannot read the pipeline file" + limits.Reason(err), Err: err,
 			Hint: "check the path and its permissions"}
 		if errors.Is(err, fs.ErrNotExist) {
 			e.Msg = "no such file"

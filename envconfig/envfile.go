@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 )
 
 // EnvFile is one environment's configuration file (envs/<env>.yaml).
@@ -131,7 +131,7 @@ func (p *Pipeline) LoadEnvFile(env string) (*EnvFile, error) {
 	}
 	var data []byte
 	if err == nil {
-		data, err = os.ReadFile(real)
+		data, err = limits.ReadFileAs(real, e.Config)
 	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && e.Config == "envs/"+e.Name+".yaml" {
@@ -139,7 +139,7 @@ func (p *Pipeline) LoadEnvFile(env string) (*EnvFile, error) {
 				Apps: map[string]Override{}, Lines: map[string]int{}}, nil
 		}
 		return nil, &diag.Error{File: displayName(p.File), Line: e.Line,
-			Msg:  fmt.Sprintf("environment %s: cannot read config %q", e.Name, e.Config),
+			Msg:  fmt.Sprintf("environment %s: cannot read config %q%s", e.Name, e.Config, limits.Reason(err)),
 			Hint: "create the file, or fix the environment's config: path", Err: err}
 	}
 	return ParseEnvFile(data, e.Config)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/render/internal/patch"
 	"github.com/kiln-gitops/kiln/templates"
@@ -129,7 +130,7 @@ func (r *Renderer) patches(in []envconfig.Patch) ([]patch.Patch, error) {
 		if p.Path != "" {
 			data, err := rootfs.ReadFile(r.p.Root, p.Path)
 			if err != nil {
-				errs = append(errs, &diag.Error{File: p.File, Line: p.Line, Msg: fmt.Sprintf("cannot read patch file %s", p.Path), Err: err,
+				errs = append(errs, &diag.Error{File: p.File, Line: p.Line, Msg: fmt.Sprintf("cannot read patch file %s%s", p.Path, limits.Reason(err)), Err: err,
 					Hint: "patch paths are relative to the repository root and must stay inside it"})
 				continue
 			}

@@ -5,13 +5,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/images"
@@ -269,7 +269,7 @@ func (r *Renderer) highLevel(res *envconfig.Resolved, run *appRun, rd *redact.Re
 	switch run.app.Engine {
 	case "kustomize":
 		for _, p := range run.res.Inputs {
-			data, err := os.ReadFile(filepath.Join(r.p.Root, filepath.FromSlash(p)))
+			data, err := limits.ReadFileAs(filepath.Join(r.p.Root, filepath.FromSlash(p)), p)
 			if err != nil {
 				return nil, fmt.Errorf("app %s: reading %s: %w", run.app.Name, p, err)
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/images"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
@@ -169,9 +170,9 @@ func parseImages(in Images) (*images.Set, error) {
 	}
 	var errs []error
 	for _, f := range in.Files {
-		data, err := os.ReadFile(f)
+		data, err := limits.ReadFile(f)
 		if err != nil {
-			errs = append(errs, &diag.Error{File: f, Msg: "cannot read the images file", Err: err, Hint: "check the --images path"})
+			errs = append(errs, &diag.Error{File: f, Msg: "cannot read the images file" + limits.Reason(err), Err: err, Hint: "check the --images path"})
 			continue
 		}
 		s, err := images.ParseFile(data, f)

@@ -16,6 +16,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -23,8 +24,19 @@ import (
 // lines are 1-based lines of data plus lineOffset (for a stream cut out of a
 // larger file). Empty documents are skipped; a List is expanded into its
 // items; a document that is not a mapping with apiVersion and kind is an
-// error naming file and line.
+// error naming file and line. The YAML is bounded by limits.Counter
+// (aliases expanded, nesting depth, document count) before anything walks it.
 func Parse(data []byte, file string, lineOffset int) ([]templates.Object, error) {
+	return ParseCounted(data, file, lineOffset, &limits.Counter{Input: file})
+}
+
+// ParseCounted is Parse with a Counter shared by several calls, so that the
+// bounds hold for one engine output cut into parts (Helm's templates).
+func ParseCounted(data []byte, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
+	if len(data) > limits.OutputSize {
+		err := &limits.Error{What: "size", Limit: limits.Bytes(limits.OutputSize)}
+		return nil, &diag.Error{File: file, Msg: err.Describe(), Err: err, Hint: limits.Hint}
+	}
 	dec := kyaml.NewDecoder(bytes.NewReader(data))
 	var out []templates.Object
 	var errs []error
@@ -36,6 +48,9 @@ func Parse(data []byte, file string, lineOffset int) ([]templates.Object, error)
 		}
 		if err != nil {
 			return nil, &diag.Error{File: file, Line: lineOffset + yamlErrLine(err), Msg: "invalid YAML: " + err.Error(), Err: err}
+		}
+		if err := c.Document(&doc); err != nil {
+			return nil, &diag.Error{File: file, Line: lineOffset + doc.Line, Msg: limits.Describe(err), Err: err, Hint: limits.Hint}
 		}
 		node := &doc
 		if node.Kind == kyaml.DocumentNode && len(node.Content) == 1 {

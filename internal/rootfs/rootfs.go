@@ -11,9 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/limits"
 )
 
 // ErrOutside is the cause of every containment error.
@@ -90,13 +91,14 @@ func evalExisting(abs string) (string, error) {
 	return filepath.Join(rp, filepath.Base(abs)), nil
 }
 
-// ReadFile reads p (relative to root or absolute) after Resolve.
+// ReadFile reads p (relative to root or absolute) after Resolve, with
+// limits.ReadFile: a regular file of at most limits.FileSize bytes.
 func ReadFile(root, p string) ([]byte, error) {
 	real, err := Resolve(root, p)
 	if err != nil {
 		return nil, err
 	}
-	return os.ReadFile(real)
+	return limits.ReadFileAs(real, p)
 }
 
 // Rel returns abs relative to root, slash-separated, for messages and digests.

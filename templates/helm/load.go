@@ -15,6 +15,7 @@ import (
 	"helm.sh/helm/v3/pkg/ignore"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -155,7 +156,7 @@ func readChartDir(root, dir, rel string) ([]*loader.BufferedFile, error) {
 			if fi.Size() > loader.MaxDecompressedFileSize {
 				return &diag.Error{File: path.Join(rel, n), Msg: fmt.Sprintf("chart file is larger than helm's limit of %d bytes", loader.MaxDecompressedFileSize), Hint: "remove it or list it in the chart's .helmignore"}
 			}
-			data, err := os.ReadFile(p)
+			data, err := limits.ReadFile(p)
 			if err != nil {
 				return &diag.Error{File: path.Join(rel, n), Msg: "reading chart file: " + err.Error(), Err: err}
 			}
@@ -179,7 +180,7 @@ func containError(name string, err error) error {
 
 // readChartArchive reads a packaged chart (.tgz). rel names it in messages.
 func readChartArchive(p, rel string) ([]*loader.BufferedFile, error) {
-	f, err := os.Open(p)
+	f, err := limits.Open(p)
 	if err != nil {
 		return nil, &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Err: err}
 	}

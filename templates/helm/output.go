@@ -7,6 +7,7 @@ import (
 	"helm.sh/helm/v3/pkg/release"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -18,9 +19,19 @@ import (
 func releaseObjects(rel *release.Release, src *chartSource, crds map[string]bool) ([]templates.Object, error) {
 	var out []templates.Object
 	var errs []error
+	// One count for the whole release: the bounds are per app, not per template.
+	count := &limits.Counter{Input: "the chart's output"}
+	size := len(rel.Manifest)
+	for _, h := range rel.Hooks {
+		size += len(h.Manifest)
+	}
+	if size > limits.OutputSize {
+		err := &limits.Error{What: "the size of the rendered templates", Limit: limits.Bytes(limits.OutputSize)}
+		return nil, &diag.Error{File: src.file(""), Msg: err.Describe(), Err: err, Hint: limits.Hint}
+	}
 	add := func(source, body string) {
 		keepLines := crds[source]
-		objs, err := objects.Parse([]byte(body), src.file(source), 0)
+		objs, err := objects.ParseCounted([]byte(body), src.file(source), 0, count)
 		if err != nil {
 			errs = append(errs, renderedLines(err, keepLines))
 			return

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -13,6 +12,7 @@ import (
 
 	gojsonnet "github.com/google/go-jsonnet"
 
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
@@ -35,7 +35,7 @@ func (c *fileCache) load(real string) (contents gojsonnet.Contents, ok bool, err
 		return contents, true, nil
 	}
 	// Read without the lock, so renders of other apps do not wait on I/O.
-	data, err := os.ReadFile(real)
+	data, err := limits.ReadFile(real)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return gojsonnet.Contents{}, false, nil
@@ -103,6 +103,12 @@ func (e *importError) Error() string {
 			return fmt.Sprintf("import %q leads outside the repository", e.Path)
 		}
 		return fmt.Sprintf("import %q leads outside the repository (via %s)", e.Path, via)
+	case errors.As(e.Err, new(*limits.IrregularError)):
+		var ie *limits.IrregularError
+		errors.As(e.Err, &ie)
+		return fmt.Sprintf("cannot read import %q: %s is %s", e.Path, e.Tried[len(e.Tried)-1], ie.What())
+	case errors.Is(e.Err, limits.ErrLimit):
+		return fmt.Sprintf("cannot read import %q (at %s): %s", e.Path, e.Tried[len(e.Tried)-1], limits.Describe(e.Err))
 	case e.Err != nil:
 		// Not e.Err's text: it holds the absolute path on this machine.
 		return fmt.Sprintf("cannot read import %q (at %s)", e.Path, e.Tried[len(e.Tried)-1])

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
@@ -36,9 +37,15 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 			de.Err = errors.Join(err, oe)
 		}
 	}
+	refused := fsys.Refused()
 	switch {
 	case oe != nil:
 		de.Msg, de.Hint = oe.Error(), hintOutside
+	case len(refused) > 0:
+		// A bound or an irregular file: name the file, not kustomize's
+		// chain of wrappers around it.
+		de.File, de.Err = refused[0].File, errors.Join(err, refused[0].Err)
+		de.Msg, de.Hint = "kustomize cannot read this file: "+limits.Describe(refused[0].Err), limits.Hint
 	case types.IsErrOnlyBuiltinPluginsAllowed(err):
 		de.Msg, de.Hint = "kustomize build failed: "+relMessage(req.Root, err), hintPlugins
 	default:

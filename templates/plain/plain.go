@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
@@ -91,9 +92,9 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		data, err := os.ReadFile(f.abs)
+		data, err := limits.ReadFileAs(f.abs, f.rel)
 		if err != nil {
-			errs = append(errs, &diag.Error{File: f.rel, Msg: "cannot read the file", Err: err})
+			errs = append(errs, &diag.Error{File: f.rel, Msg: "cannot read the file" + limits.Reason(err), Err: err})
 			continue
 		}
 		// Length-prefixed, so that no two different file sets hash alike.

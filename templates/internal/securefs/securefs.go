@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
@@ -34,6 +36,34 @@ type FS struct {
 	// which cuts the chain to the *rootfs.OutsideError; Denied lets the
 	// caller still name the path.
 	denied []*rootfs.OutsideError
+	// refused lists the files refused for a bound (limits.ErrLimit) or
+	// for not being regular files (limits.ErrIrregular), in order, keyed
+	// by their repo-relative path; like denied, for errors kustomize
+	// flattens.
+	refused []Refusal
+}
+
+// Refusal is a file refused for a bound or for not being a regular file.
+type Refusal struct {
+	// File is repo-relative.
+	File string
+	Err  error
+}
+
+// Refused returns the files refused so far for a limit or for not being
+// regular files, in the order they were read.
+func (f *FS) Refused() []Refusal {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Refusal(nil), f.refused...)
+}
+
+func (f *FS) refuse(real string, err error) {
+	if errors.Is(err, limits.ErrLimit) || errors.Is(err, limits.ErrIrregular) {
+		f.mu.Lock()
+		f.refused = append(f.refused, Refusal{File: rootfs.Rel(f.root, real), Err: err})
+		f.mu.Unlock()
+	}
 }
 
 var _ filesys.FileSystem = (*FS)(nil)
@@ -162,25 +192,43 @@ func (f *FS) Open(path string) (filesys.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	file, err := os.Open(real)
+	// A FIFO, device or socket is refused: reading one could block or
+	// never end.
+	file, info, err := limits.OpenFileOrDir(real)
 	if err != nil {
-		return nil, err
+		f.refuse(real, err)
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	info, err := file.Stat()
-	if err != nil {
-		file.Close()
-		return nil, err
-	}
-	if !info.Mode().IsRegular() {
+	if info.IsDir() {
 		return readOnlyFile{file: file}, nil
 	}
 	defer file.Close()
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(file); err != nil {
+	data, err := f.readBounded(file, path)
+	if err != nil {
+		return nil, err
+	}
+	f.record(real, data)
+	return &memFile{Reader: bytes.NewReader(data), info: info}, nil
+}
+
+// readBounded reads an open regular file up to limits.FileSize and, for
+// YAML and JSON, checks limits.CheckYAMLBytes before kustomize expands
+// anything: kustomize turns every resource into maps, aliases expanded.
+func (f *FS) readBounded(file *os.File, path string) ([]byte, error) {
+	name := rootfs.Rel(f.root, file.Name())
+	data, err := limits.ReadAll(file, name, limits.FileSize)
+	if err != nil {
+		f.refuse(file.Name(), err)
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
-	f.record(real, buf.Bytes())
-	return &memFile{Reader: bytes.NewReader(buf.Bytes()), info: info}, nil
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml", ".json", "":
+		if err := limits.CheckYAMLBytes(data, name); err != nil {
+			f.refuse(file.Name(), err)
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+	}
+	return data, nil
 }
 
 // ReadFile reads and records the file at path.
@@ -189,7 +237,13 @@ func (f *FS) ReadFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(real)
+	file, err := limits.Open(real)
+	if err != nil {
+		f.refuse(real, err)
+		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	defer file.Close()
+	data, err := f.readBounded(file, path)
 	if err != nil {
 		return nil, err
 	}

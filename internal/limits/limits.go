@@ -1,0 +1,324 @@
+package limits
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// The limits. They are constants, not options: a bound a template could
+// raise would not be a bound, and one set of numbers keeps docs/security.md
+// true. Each is far above what real inputs need.
+const (
+	// FileSize bounds every file kiln reads from the repository or a flag:
+	// manifests, values, jsonnet sources, env files, kiln.yaml, --images.
+	// Helm's loader allows 5 MiB per chart file; CRD bundles reach a few MiB.
+	FileSize = 32 << 20
+	// OutputSize bounds what one engine produces for one app (Helm's
+	// rendered templates, jsonnet's output) before kiln parses it.
+	OutputSize = 64 << 20
+	// Nodes bounds the YAML nodes of one file or one engine output, with
+	// every alias counted as the nodes it stands for: a "billion laughs"
+	// of a few hundred bytes expands to billions of nodes.
+	Nodes = 4_000_000
+	// Depth bounds the nesting of one YAML document, aliases expanded.
+	// yaml.v3's parser stops at 10,000; kiln's tree walkers recurse, and no
+	// Kubernetes object (CRD schemas included) nests beyond a few dozen.
+	Depth = 1000
+	// Documents bounds the YAML documents of one file or engine output.
+	Documents = 100_000
+	// Download bounds one chart repository index, chart archive or OCI
+	// layer fetched over the network.
+	Download = 128 << 20
+)
+
+// ErrLimit is the cause of every error that reports a bound was reached;
+// errors.Is(err, ErrLimit) tells them from other failures.
+var ErrLimit = errors.New("input exceeds a limit")
+
+// ErrIrregular is the cause of the error for a FIFO, device, socket or
+// directory where kiln expects a file: reading a FIFO would block forever
+// and a device may never end.
+var ErrIrregular = errors.New("not a regular file")
+
+// Error reports that Input reached a bound.
+type Error struct {
+	// Input names what was being read: a path, a URL, "helm output".
+	Input string
+	// What is the bound, in words: "file size", "YAML aliases".
+	What string
+	// Limit is the bound's value, with its unit.
+	Limit string
+}
+
+func (e *Error) Error() string {
+	if e.Input == "" {
+		return e.Describe()
+	}
+	return e.Input + ": " + e.Describe()
+}
+
+// Describe is the message without the input, for errors that name the
+// input elsewhere (a diag.Error's File).
+func (e *Error) Describe() string {
+	return fmt.Sprintf("%s exceeds kiln's limit of %s", e.What, e.Limit)
+}
+
+// Hint says what to do about a limit, for diag.Error hints.
+const Hint = "kiln bounds every input so that a few hostile bytes cannot exhaust memory or time; see \"Threat model and limits\" in docs/security.md"
+
+// Reason is ": " and Describe(err) when err is a limit or irregular-file
+// error, else "": for messages that otherwise hide their cause.
+func Reason(err error) string {
+	if errors.Is(err, ErrLimit) || errors.Is(err, ErrIrregular) {
+		return ": " + Describe(err)
+	}
+	return ""
+}
+
+// Describe returns err's message without its input when err is an *Error,
+// else err.Error().
+func Describe(err error) string {
+	var le *Error
+	if errors.As(err, &le) {
+		return le.Describe()
+	}
+	var ie *IrregularError
+	if errors.As(err, &ie) {
+		return "it is " + ie.What()
+	}
+	return err.Error()
+}
+
+// Unwrap lets errors.Is(err, ErrLimit) match.
+func (e *Error) Unwrap() error { return ErrLimit }
+
+// Bytes formats n bytes for messages: "64 MiB".
+func Bytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// IrregularError reports a path that is not a regular file.
+type IrregularError struct {
+	Path string
+	Mode fs.FileMode
+}
+
+func (e *IrregularError) Error() string { return e.Path + " is " + e.What() }
+
+// What says what the file is instead: "a named pipe (FIFO), not a regular file".
+func (e *IrregularError) What() string {
+	what := "not a regular file"
+	switch t := e.Mode.Type(); {
+	case t&fs.ModeDir != 0:
+		what = "a directory, not a file"
+	case t&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO), not a regular file"
+	case t&fs.ModeSocket != 0:
+		what = "a socket, not a regular file"
+	case t&fs.ModeDevice != 0:
+		what = "a device, not a regular file"
+	}
+	return what
+}
+
+// Unwrap lets errors.Is(err, ErrIrregular) match.
+func (e *IrregularError) Unwrap() error { return ErrIrregular }
+
+// Open opens path for reading if, once open, it is a regular file. It
+// opens with O_NONBLOCK, so that a FIFO without a writer does not block the
+// open itself, then checks the mode of the file it opened (not of the path,
+// which could be swapped between a stat and an open).
+func Open(path string) (*os.File, error) {
+	f, info, err := OpenFileOrDir(path)
+	if err != nil {
+		return nil, err
+	}
+	if info.IsDir() {
+		f.Close()
+		return nil, &IrregularError{Path: path, Mode: info.Mode()}
+	}
+	return f, nil
+}
+
+// OpenFileOrDir is Open that also accepts a directory, for file systems
+// that open folders to list them.
+func OpenFileOrDir(path string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() && !info.IsDir() {
+		f.Close()
+		return nil, nil, &IrregularError{Path: path, Mode: info.Mode()}
+	}
+	return f, info, nil
+}
+
+// ReadFile reads the regular file at path, up to FileSize bytes.
+func ReadFile(path string) ([]byte, error) { return ReadFileAs(path, path) }
+
+// ReadFileAs is ReadFile naming the file name in errors (a path relative
+// to the repository, where path is absolute).
+func ReadFileAs(path, name string) ([]byte, error) {
+	f, err := Open(path)
+	if err != nil {
+		var ie *IrregularError
+		if errors.As(err, &ie) {
+			ie.Path = name
+		}
+		return nil, err
+	}
+	defer f.Close()
+	return ReadAll(f, name, FileSize)
+}
+
+// ReadAll reads r to its end, refusing more than max bytes with an *Error
+// naming input.
+func ReadAll(r io.Reader, input string, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, &Error{Input: input, What: "size", Limit: Bytes(max)}
+	}
+	return data, nil
+}
+
+// Counter bounds the YAML read from one input across its documents.
+type Counter struct {
+	// Input names what is being read, for errors.
+	Input string
+	docs  int
+	nodes int
+}
+
+// Document counts one YAML document and checks it against Documents,
+// Nodes and Depth, aliases expanded. It never expands an alias itself: it
+// counts each anchored node once and multiplies, so a hostile document
+// costs time linear in its size.
+func (c *Counter) Document(doc *kyaml.Node) error {
+	c.docs++
+	if c.docs > Documents {
+		return &Error{Input: c.Input, What: "the number of YAML documents", Limit: fmt.Sprint(Documents)}
+	}
+	w := walker{sizes: map[*kyaml.Node]nodeSize{}, open: map[*kyaml.Node]bool{}}
+	s := w.size(doc, 0)
+	if w.err != nil {
+		w.err.Input = c.Input
+		return w.err
+	}
+	c.nodes += s.nodes
+	if c.nodes > Nodes {
+		return c.tooMany()
+	}
+	return nil
+}
+
+func (c *Counter) tooMany() error {
+	return &Error{Input: c.Input, What: "the number of YAML nodes (aliases expanded)", Limit: fmt.Sprint(Nodes)}
+}
+
+// CheckYAMLBytes parses data as a YAML stream and checks it with a
+// Counter. It reports only limit errors: data that is not YAML is left to
+// the caller's parser, whose messages are better.
+func CheckYAMLBytes(data []byte, input string) error {
+	c := Counter{Input: input}
+	dec := kyaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc kyaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			return nil // io.EOF, or a syntax error for the caller
+		}
+		if err := c.Document(&doc); err != nil {
+			return err
+		}
+	}
+}
+
+// CheckYAML checks one parsed document of input; see Counter.Document.
+func CheckYAML(doc *kyaml.Node, input string) error {
+	c := Counter{Input: input}
+	return c.Document(doc)
+}
+
+type nodeSize struct {
+	nodes int // nodes, aliases expanded, capped at Nodes+1
+	depth int // height of the subtree, aliases expanded
+}
+
+type walker struct {
+	sizes map[*kyaml.Node]nodeSize
+	// open holds nodes being measured, to refuse an alias to an ancestor
+	// (yaml.v3 refuses those already; this is belt and braces).
+	open map[*kyaml.Node]bool
+	err  *Error
+}
+
+// size measures n, found at depth d.
+func (w *walker) size(n *kyaml.Node, d int) nodeSize {
+	if n == nil || w.err != nil {
+		return nodeSize{}
+	}
+	if d > Depth {
+		w.err = &Error{What: "YAML nesting depth (aliases expanded)", Limit: fmt.Sprint(Depth)}
+		return nodeSize{}
+	}
+	if n.Kind == kyaml.AliasNode {
+		n = n.Alias
+		if n == nil {
+			return nodeSize{nodes: 1, depth: 1}
+		}
+	}
+	if s, ok := w.sizes[n]; ok {
+		if d+s.depth > Depth {
+			w.err = &Error{What: "YAML nesting depth (aliases expanded)", Limit: fmt.Sprint(Depth)}
+		}
+		return s
+	}
+	// Only anchored nodes can be reached twice; the others need no memo.
+	anchored := n.Anchor != ""
+	if anchored {
+		if w.open[n] {
+			w.err = &Error{What: "YAML alias nesting (an alias inside its own anchor)", Limit: "none"}
+			return nodeSize{}
+		}
+		w.open[n] = true
+	}
+	s := nodeSize{nodes: 1}
+	for _, c := range n.Content {
+		cs := w.size(c, d+1)
+		if w.err != nil {
+			return nodeSize{}
+		}
+		s.nodes += cs.nodes
+		if s.nodes > Nodes {
+			w.err = &Error{What: "the number of YAML nodes (aliases expanded)", Limit: fmt.Sprint(Nodes)}
+			return nodeSize{}
+		}
+		s.depth = max(s.depth, cs.depth+1)
+	}
+	if anchored {
+		delete(w.open, n)
+		w.sizes[n] = s
+	}
+	return s
+}

@@ -1,0 +1,68 @@
+package limits_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/limits"
+)
+
+func TestCheckYAMLBytes(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"plain", "a: 1\nb: [1, 2]\n", ""},
+		{"a few aliases", "a: &x [1, 2]\nb: *x\nc: *x\n", ""},
+		{"nine levels of nine", bomb(9, 9), "the number of YAML nodes (aliases expanded) exceeds kiln's limit of 4000000"},
+		{"deep", strings.Repeat("[", limits.Depth+1) + strings.Repeat("]", limits.Depth+1), "YAML nesting depth (aliases expanded) exceeds kiln's limit of 1000"},
+		{"deep through aliases", "a: &a " + strings.Repeat("[", 600) + strings.Repeat("]", 600) + "\nb: " + strings.Repeat("[", 600) + "*a" + strings.Repeat("]", 600), "YAML nesting depth"},
+		{"many documents", strings.Repeat("---\na: 1\n", limits.Documents+1), "the number of YAML documents exceeds kiln's limit of 100000"},
+		{"not YAML is the caller's business", "a: [", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := limits.CheckYAMLBytes([]byte(tc.yaml), "in.yaml")
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "in.yaml: ") || !errors.Is(err, limits.ErrLimit) {
+				t.Fatalf("got %v, want an ErrLimit naming in.yaml and saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// bomb is a "billion laughs" of levels levels of width aliases.
+func bomb(levels, width int) string {
+	var b strings.Builder
+	b.WriteString("l0: &l0 [" + strings.TrimSuffix(strings.Repeat(`"lol",`, width), ",") + "]\n")
+	for i := 1; i < levels; i++ {
+		ref := "*l" + itoa(i-1) + ","
+		b.WriteString("l" + itoa(i) + ": &l" + itoa(i) + " [" + strings.TrimSuffix(strings.Repeat(ref, width), ",") + "]\n")
+	}
+	return b.String()
+}
+
+func itoa(i int) string { return string(rune('0' + i)) }
+
+// TestCounterSpansDocuments: the node bound holds across the documents of
+// one input, not per document.
+func TestCounterSpansDocuments(t *testing.T) {
+	c := limits.Counter{Input: "out"}
+	doc := &kyaml.Node{Kind: kyaml.SequenceNode}
+	for range 1000 {
+		doc.Content = append(doc.Content, &kyaml.Node{Kind: kyaml.ScalarNode, Value: "x"})
+	}
+	var err error
+	for i := 0; err == nil && i < limits.Nodes; i++ {
+		err = c.Document(doc)
+	}
+	if !errors.Is(err, limits.ErrLimit) {
+		t.Fatalf("got %v after many documents, want ErrLimit", err)
+	}
+}

@@ -1,0 +1,196 @@
+package render_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// aliasBomb is a 405-byte "billion laughs": nine levels of nine aliases,
+// 9^9 (387 million) strings once expanded.
+const aliasBomb = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: lol
+data:
+  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+  g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+  h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+  i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+`
+
+// deepNesting is one object nested 5,000 levels deep in flow style.
+var deepNesting = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\nx: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n"
+
+// hostileRepo writes a one-env, one-app repository: engine is the
+// kiln.yaml key (yaml, kustomize, jsonnet), at the app's path; files are
+// written below dir; mk may add what files cannot (FIFOs, links).
+type hostile struct {
+	name   string
+	engine string
+	at     string
+	files  map[string]string
+	mk     func(t *testing.T, dir string)
+	// want are substrings of the error.
+	want []string
+}
+
+func fifo(rel string) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sparse makes a file of size bytes that costs no disk.
+func sparse(rel string, size int64) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString("# big\n"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Truncate(size); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+}
+
+const kustomization = "resources: [cm.yaml]\n"
+
+var hostileCases = []hostile{
+	{name: "alias bomb in a yaml app", engine: "yaml", at: "app", files: map[string]string{"app/cm.yaml": aliasBomb},
+		want: []string{"app/cm.yaml:", "YAML nodes (aliases expanded) exceeds kiln's limit of 4000000"}},
+	{name: "alias bomb in a kustomize resource", engine: "kustomize", at: "app", files: map[string]string{"app/kustomization.yaml": kustomization, "app/cm.yaml": aliasBomb},
+		want: []string{"app/cm.yaml", "YAML nodes (aliases expanded) exceeds kiln's limit"}},
+	{name: "deep nesting in a yaml app", engine: "yaml", at: "app", files: map[string]string{"app/cm.yaml": deepNesting},
+		want: []string{"app/cm.yaml:", "YAML nesting depth (aliases expanded) exceeds kiln's limit of 1000"}},
+	{name: "deep nesting in a kustomize resource", engine: "kustomize", at: "app", files: map[string]string{"app/kustomization.yaml": kustomization, "app/cm.yaml": deepNesting},
+		want: []string{"app/cm.yaml", "YAML nesting depth (aliases expanded) exceeds kiln's limit"}},
+	{name: "FIFO in a yaml app", engine: "yaml", at: "app", files: map[string]string{"app/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"}, mk: fifo("app/b.yaml"),
+		want: []string{"app/b.yaml", "is a named pipe (FIFO), not a regular file"}},
+	{name: "FIFO as a kustomize resource", engine: "kustomize", at: "app", files: map[string]string{"app/kustomization.yaml": kustomization}, mk: fifo("app/cm.yaml"),
+		want: []string{"cm.yaml", "is a named pipe (FIFO), not a regular file"}},
+	{name: "FIFO as a jsonnet import", engine: "jsonnet", at: "app/main.jsonnet", files: map[string]string{"app/main.jsonnet": "import 'lib.libsonnet'\n"}, mk: fifo("app/lib.libsonnet"),
+		want: []string{"app/lib.libsonnet is a named pipe (FIFO), not a regular file"}},
+	{name: "huge file in a yaml app", engine: "yaml", at: "app", mk: sparse("app/big.yaml", limits.FileSize+1),
+		want: []string{"app/big.yaml", "size exceeds kiln's limit of 32 MiB"}},
+	{name: "huge kustomize resource", engine: "kustomize", at: "app", files: map[string]string{"app/kustomization.yaml": kustomization}, mk: sparse("app/cm.yaml", limits.FileSize+1),
+		want: []string{"app/cm.yaml", "size exceeds kiln's limit of 32 MiB"}},
+}
+
+// TestHostileInputs renders each hostile repository in process: each must
+// end in a clear error naming the input, never a crash, hang or OOM.
+func TestHostileInputs(t *testing.T) {
+	for _, tc := range hostileCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := renderHostile(t, tc)
+			if err == nil {
+				t.Fatal("rendered without an error")
+			}
+			t.Log(err)
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not say %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func renderHostile(t *testing.T, tc hostile) error {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{"kiln.yaml": fmt.Sprintf("apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: app\n    namespace: shop\n    %s: %s\n", tc.engine, tc.at)}
+	for k, v := range tc.files {
+		files[k] = v
+	}
+	for rel, content := range files {
+		writeFile(t, filepath.Join(dir, rel), content)
+	}
+	if tc.mk != nil {
+		tc.mk(t, dir)
+	}
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		return err
+	}
+	r, err := render.New(p, checkOptions(false))
+	if err != nil {
+		return err
+	}
+	results, err := r.Render(context.Background(), nil)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, er := range results {
+		errs = append(errs, er.Err)
+	}
+	err = errors.Join(errs...)
+	if err != nil {
+		var de *diag.Error
+		if !errors.As(err, &de) {
+			t.Errorf("error is not a *diag.Error: %T", err)
+		}
+	}
+	return err
+}
+
+// TestHostileFlagFiles: files named on the command line (--config,
+// --images) are refused when they are devices or FIFOs, instead of being
+// read forever.
+func TestHostileFlagFiles(t *testing.T) {
+	dir := t.TempDir()
+	pipe := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(pipe, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/zero", pipe} {
+		_, err := envconfig.Load(path)
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("--config %s: got %v, want a not-a-regular-file error", path, err)
+		}
+	}
+	writeFile(t, filepath.Join(dir, "kiln.yaml"), "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: app\n    namespace: shop\n    yaml: app\n")
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/zero", pipe} {
+		opts := checkOptions(false)
+		opts.Images.Files = []string{path}
+		_, err := render.New(p, opts)
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("--images %s: got %v, want a not-a-regular-file error naming it", path, err)
+		}
+	}
+}
