@@ -225,9 +225,11 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, runs [
 }
 
 // permit is what the plain-secret gate lets through in env res: Secret
-// data when the env sets allowPlainSecrets: true, nothing otherwise.
+// data when the env sets allowPlainSecrets: true, or when it has sops:
+// (encryptSecrets then encrypts those Secrets and checks that no value
+// stays readable); nothing otherwise.
 func (r *Renderer) permit(res *envconfig.Resolved) secretgate.Permit {
-	if res.AllowPlainSecrets {
+	if res.AllowPlainSecrets || res.SOPS != nil {
 		return secretgate.PlainSecrets
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/render/internal/images"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
@@ -93,6 +94,15 @@ type Options struct {
 	// Earlier returns the env's earlier tree (render: <out>/<env>; diff:
 	// the tree it compares with), from which Apps keeps the other apps.
 	Earlier func(env string) (map[string][]byte, error)
+	// SOPSIdentities are age private keys (SOPS_AGE_KEY's format), read
+	// by the caller from SOPS_AGE_KEY or SOPS_AGE_KEY_FILE. With them, a
+	// Secret kiln encrypts whose plaintext is unchanged keeps the
+	// ciphertext of the earlier tree (Earlier), so a re-render changes no
+	// file; without them every render re-encrypts.
+	SOPSIdentities string
+	// Now is recorded as an encrypted Secret's sops.lastmodified; nil
+	// means the Unix epoch. The CLI passes time.Now.
+	Now func() time.Time
 	// OnSecrets, when set, is called with an env's Redactor as soon as its
 	// secret values are read and before anything renders, so that the
 	// caller's sinks (stdout, stderr, GitHub's ::add-mask:: for every form
@@ -121,6 +131,7 @@ type Renderer struct {
 	// schemas compiles each CRD once for every env and run of the Renderer.
 	schemas *validate.Schemas
 	apps    map[string]bool // Options.Apps
+	ids     sopsyaml.Identities
 
 	// mu guards resolved: the source paths of every env rendered so far,
 	// env-file overrides applied, for OpenOutput's check.
@@ -159,6 +170,15 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 	}
 	for _, a := range opts.Apps {
 		r.apps[a] = true
+	}
+	if strings.TrimSpace(opts.SOPSIdentities) != "" {
+		ids, err := sopsyaml.ParseIdentities(opts.SOPSIdentities)
+		if err != nil {
+			// sops's parser never quotes the key text.
+			return nil, &diag.Error{Msg: "the SOPS age key (SOPS_AGE_KEY or SOPS_AGE_KEY_FILE) cannot be read: " + err.Error(),
+				Hint: "give the age identities as age-keygen writes them: AGE-SECRET-KEY-1… lines, # comments"}
+		}
+		r.ids = ids
 	}
 	return r, nil
 }
@@ -392,6 +412,9 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		// A shard has only some apps: Merge runs these on all of them.
 		errs = append(errs, r.checkEnv(res, er.Redactor, runs, &warns)...)
 	}
+	if len(errs) == 0 && res.SOPS != nil {
+		errs = append(errs, r.encryptSecrets(res, er.Redactor, runs, &warns)...)
+	}
 	var files tree.Files
 	if len(errs) == 0 {
 		files, err = r.layout(res, runs, er, mode.earlier, used)
@@ -448,14 +471,6 @@ func (r *Renderer) resolveEnv(env string) (*EnvResult, *envconfig.Resolved) {
 		er.Warnings = append(er.Warnings, diag.Warning{File: ef.File, Line: ef.Lines[name],
 			Msg:  fmt.Sprintf("secret var %s is shorter than %d characters: kiln does not search the output for it or mask it", name, redact.MinLength),
 			Hint: "use a longer secret; a value this short would match everywhere and is easy to guess"})
-	}
-	if res.SOPS != nil {
-		// Accepting the key and committing Secrets unencrypted would be
-		// worse than refusing it.
-		er.Err = diag.Join(&diag.Error{File: ef.File, Line: res.SOPS.Line,
-			Msg:  "sops: kiln cannot encrypt Secrets with SOPS yet",
-			Hint: "remove sops: and keep secret values out of the hydrated tree (reference Secrets managed elsewhere), or set allowPlainSecrets: true"})
-		return er, nil
 	}
 	return er, res
 }

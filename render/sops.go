@@ -1,11 +1,17 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+	"github.com/kiln-gitops/kiln/render/internal/secretgate"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -126,4 +132,108 @@ func sameSOPS(o templates.Object) bool {
 		return false
 	}
 	return objs[0].Node.MustString() == o.Node.MustString()
+}
+
+// encryptSecrets encrypts, with SOPS, every Secret of the env that holds
+// a secret var's value, to the env file's recipients. With the age key
+// (Options.SOPSIdentities), a Secret whose plaintext the earlier tree
+// already holds keeps its bytes, and a changed one keeps the data key and
+// the ciphertext of its unchanged values, so reviews show what changed.
+// Without the key every such Secret is encrypted anew; one warning says why
+// its files change.
+func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, runs []*appRun, warns *[]diag.Warning) []error {
+	if rd.Empty() {
+		return nil
+	}
+	earlier := r.earlierSOPS(res.Env.Name)
+	opts := sopsyaml.Options{Age: res.SOPS.Age, PGP: res.SOPS.PGP, EncryptedRegex: res.SOPS.EncryptedRegex, Now: time.Unix(0, 0)}
+	if r.opts.Now != nil {
+		opts.Now = r.opts.Now()
+	}
+	var errs []error
+	churned := 0
+	for _, run := range runs {
+		if run.kept != nil {
+			continue
+		}
+		for i, o := range run.objs {
+			if o.Raw != nil || !secretgate.IsSecret(o.Node) {
+				continue
+			}
+			found, err := secretgate.Object(rd, o.Node, nil)
+			if err != nil || len(found) == 0 {
+				continue
+			}
+			id := run.app.Name + "/" + o.Node.GetNamespace() + "/" + o.Node.GetName()
+			raw, kept, err := r.encryptOne(o, earlier[id], opts)
+			if err != nil {
+				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+					Msg: "cannot encrypt with SOPS: " + rd.String(err.Error()), Hint: "check sops: in the env file"})
+				continue
+			}
+			if !kept && earlier[id] != nil && len(r.ids) == 0 {
+				churned++
+			}
+			if names := rd.FoundBytes(raw); len(names) > 0 {
+				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+					Msg:  fmt.Sprintf("holds the value of secret var %s in a field sops.encryptedRegex (%s) leaves readable", strings.Join(names, ", "), res.SOPS.EncryptedRegex),
+					Hint: "put secret values only under data or stringData, or widen sops.encryptedRegex in the env file"})
+				continue
+			}
+			enc, err := objects.Parse(raw, o.File, 0)
+			if err != nil || len(enc) != 1 {
+				errs = append(errs, fmt.Errorf("app %s: %s: reading back the encrypted Secret: %w", run.app.Name, objRef(o), err))
+				continue
+			}
+			run.objs[i].Node, run.objs[i].Raw = enc[0].Node, raw
+		}
+	}
+	if churned > 0 {
+		*warns = append(*warns, diag.Warning{
+			Msg: fmt.Sprintf("env %s: %d SOPS-encrypted Secret(s) were encrypted anew and their files change although their values may not: "+
+				"kiln has no age key to compare them with the earlier ones", res.Env.Name, churned),
+			Hint: "give kiln the age private key in SOPS_AGE_KEY or SOPS_AGE_KEY_FILE (as sops reads them) to keep unchanged Secrets byte for byte"})
+	}
+	return errs
+}
+
+// encryptOne returns o encrypted, or before (its earlier encryption) when
+// the age key shows the plaintext unchanged (kept).
+func (r *Renderer) encryptOne(o templates.Object, before []byte, opts sopsyaml.Options) (raw []byte, kept bool, err error) {
+	if before != nil && len(r.ids) > 0 {
+		if p, err := sopsyaml.Decrypt(before, r.ids); err == nil {
+			if p.Same(o.Node.YNode(), opts) {
+				return before, true, nil
+			}
+			opts.Reuse = p
+		}
+	}
+	raw, err = sopsyaml.Encrypt(o.Node.YNode(), opts)
+	return raw, false, err
+}
+
+// earlierSOPS returns the SOPS documents of the env's earlier tree, by
+// app/namespace/name; none when there is no earlier tree.
+func (r *Renderer) earlierSOPS(env string) map[string][]byte {
+	out := map[string][]byte{}
+	if r.opts.Earlier == nil {
+		return out
+	}
+	files, err := r.opts.Earlier(env)
+	if err != nil {
+		return out // no earlier tree: nothing to keep
+	}
+	for p, data := range files {
+		parts := strings.Split(p, "/")
+		if len(parts) != 3 || parts[0] != "apps" || !bytes.Contains(data, []byte("\nsops:")) {
+			continue
+		}
+		objs, err := objects.Parse(data, p, 0)
+		if err != nil || len(objs) != 1 || objs[0].Raw == nil {
+			continue
+		}
+		n := objs[0].Node
+		out[parts[1]+"/"+n.GetNamespace()+"/"+n.GetName()] = objs[0].Raw
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -195,7 +196,32 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	}
 	info := gitinfo.Read(c.Context, p.Root)
 	opts.Source = render.Source{Repo: info.Repo, Commit: info.Commit}
+	ids, err := sopsAgeKey(lookup)
+	if err != nil {
+		return nil, nil, opts, err
+	}
+	opts.SOPSIdentities = ids
+	opts.Now = time.Now
 	return p, envs, opts, nil
+}
+
+// sopsAgeKey reads the age private keys as sops does: SOPS_AGE_KEY (the
+// keys themselves) and SOPS_AGE_KEY_FILE (a file of them), both when set.
+// kiln uses them only to keep unchanged SOPS Secrets byte for byte; it
+// never prints them.
+func sopsAgeKey(lookup env) (string, error) {
+	var keys []string
+	if k, ok := lookup("SOPS_AGE_KEY"); ok && strings.TrimSpace(k) != "" {
+		keys = append(keys, k)
+	}
+	if f, ok := lookup("SOPS_AGE_KEY_FILE"); ok && f != "" {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return "", &diag.Error{File: f, Msg: "cannot read SOPS_AGE_KEY_FILE", Err: err, Hint: "point SOPS_AGE_KEY_FILE at the age key file, or unset it"}
+		}
+		keys = append(keys, string(data))
+	}
+	return strings.Join(keys, "\n"), nil
 }
 
 func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {

@@ -1,6 +1,7 @@
 package sopsyaml
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -657,4 +658,19 @@ func sortedCopy(s []string) []string {
 	out := slices.Clone(s)
 	sort.Strings(out)
 	return out
+}
+
+// Same reports whether encrypting obj with opts would give a document
+// equal to p: the same recipients and rule, and the same object, compared
+// as data (quoting and comments aside).
+func (p *Plain) Same(obj *kyaml.Node, opts Options) bool {
+	if !slices.Equal(p.Age, sortedCopy(opts.Age)) || !slices.Equal(p.PGP, sortedCopy(opts.PGP)) || p.EncryptedRegex != opts.EncryptedRegex {
+		return false
+	}
+	a, err := kyaml.NewRNode(p.Object).MarshalJSON()
+	if err != nil {
+		return false
+	}
+	b, err := kyaml.NewRNode(clone(obj)).MarshalJSON()
+	return err == nil && bytes.Equal(a, b)
 }

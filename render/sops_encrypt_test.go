@@ -1,0 +1,162 @@
+package render_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/sopstest"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// encryptRepo writes a repository whose dev env encrypts to recipient: a
+// Secret takes the secret var DB_PASSWORD, a ConfigMap does not.
+func encryptRepo(t *testing.T, recipient, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+apps:
+  - name: db
+    namespace: demo
+    yaml: apps/db
+`,
+		"envs/dev.yaml": "secretVars:\n  DB_PASSWORD: TEST_DB_PASSWORD\nsops:\n  age: [" + recipient + "]\n",
+		"apps/db/secret.yaml": `apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+stringData:
+  password: ${DB_PASSWORD}
+  user: app
+`,
+		"apps/db/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db-settings\ndata:\n  mode: fast\n" + extra,
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const dbPassword = "s3cret-db-password-value"
+
+func encryptOptions(identity string, earlier map[string][]byte) render.Options {
+	opts := checkOptions(false)
+	opts.LookupEnv = func(k string) (string, bool) {
+		if k == "TEST_DB_PASSWORD" {
+			return dbPassword, true
+		}
+		return "", false
+	}
+	opts.SOPSIdentities = identity
+	if earlier != nil {
+		opts.Earlier = func(string) (map[string][]byte, error) { return earlier, nil }
+	}
+	return opts
+}
+
+// TestKilnEncrypts renders a Secret holding a secret var with sops: in the
+// env file. The Secret is written encrypted, the value appears nowhere,
+// Flux's way of decrypting gives it back, and the Kustomization decrypts.
+// Rendering again with the age key changes no byte; without it the
+// Secret's file changes and one warning says why.
+func TestKilnEncrypts(t *testing.T) {
+	t.Parallel()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := encryptRepo(t, id.Recipient().String(), "")
+	first := renderAll(t, load(t, dir), encryptOptions(id.String(), nil))[0]
+	if first.Err != nil {
+		t.Fatal(first.Err)
+	}
+	const secret = "apps/db/secret_db.yaml"
+	for p, data := range first.Files {
+		if bytes.Contains(data, []byte(dbPassword)) {
+			t.Errorf("%s holds the secret value", p)
+		}
+	}
+	plain, err := sopstest.FluxDecrypt(first.Files[secret], id.String())
+	if err != nil {
+		t.Fatalf("Flux cannot decrypt %s: %v\n%s", secret, err, first.Files[secret])
+	}
+	if !strings.Contains(string(plain), `"password": "`+dbPassword+`"`) || !strings.Contains(string(plain), `"namespace": "demo"`) {
+		t.Errorf("decrypted Secret = %s", plain)
+	}
+	if _, err := sopstest.Decrypt(first.Files[secret], id.String()); err != nil {
+		t.Errorf("sops --decrypt (MAC checked): %v", err)
+	}
+	if !strings.Contains(string(first.Files["flux/db.yaml"]), "decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n") {
+		t.Errorf("flux/db.yaml lacks decryption:\n%s", first.Files["flux/db.yaml"])
+	}
+
+	again := renderAll(t, load(t, dir), encryptOptions(id.String(), first.Files))[0]
+	if again.Err != nil {
+		t.Fatal(again.Err)
+	}
+	for p, data := range first.Files {
+		if !bytes.Equal(again.Files[p], data) {
+			t.Errorf("with the age key, re-rendering changed %s", p)
+		}
+	}
+	if len(again.Warnings) != 0 {
+		t.Errorf("with the age key: warnings %v", again.Warnings)
+	}
+
+	noKey := renderAll(t, load(t, dir), encryptOptions("", first.Files))[0]
+	if noKey.Err != nil {
+		t.Fatal(noKey.Err)
+	}
+	if bytes.Equal(noKey.Files[secret], first.Files[secret]) {
+		t.Errorf("without the age key the Secret kept its bytes; it cannot know they are still right")
+	}
+	if _, err := sopstest.FluxDecrypt(noKey.Files[secret], id.String()); err != nil {
+		t.Errorf("re-encrypted Secret: %v", err)
+	}
+	if len(noKey.Warnings) != 1 || !strings.Contains(noKey.Warnings[0].Msg, "encrypted anew") {
+		t.Errorf("without the age key: warnings %v, want one about re-encrypting", noKey.Warnings)
+	}
+}
+
+// TestSOPSKeepsOtherSecretVarsOut: a secret value outside a Secret cannot
+// be encrypted and stays an error with sops: in the env file.
+func TestSOPSKeepsOtherSecretVarsOut(t *testing.T) {
+	t.Parallel()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := encryptRepo(t, id.Recipient().String(), "  password: ${DB_PASSWORD}\n")
+	r, err := render.New(load(t, dir), encryptOptions("", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, e := range diag.Flatten(results[0].Err) {
+		msgs = append(msgs, e.Error())
+	}
+	got := strings.Join(msgs, "\n")
+	if !strings.Contains(got, "apps/db/configmap.yaml") || !strings.Contains(got, "DB_PASSWORD") || strings.Contains(got, dbPassword) {
+		t.Errorf("errors = %s; want the ConfigMap refused, naming DB_PASSWORD and not its value", got)
+	}
+}
