@@ -15,6 +15,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
+	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/secretgate"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 	"github.com/kiln-gitops/kiln/render/internal/validate"
@@ -35,6 +36,29 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 		return forApp(app, err)
 	}
 	return nil
+}
+
+// guessedScope warns about each object of the run that is about to get
+// the app's namespace although kiln does not know whether its kind is
+// namespaced: a cluster-scoped custom resource whose CRD is installed by
+// other means (cert-manager's ClusterIssuer, Gateway API's GatewayClass)
+// would be applied with a namespace. --strict makes it an error.
+func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun) []diag.Warning {
+	if run.app.Namespace == "" {
+		return nil
+	}
+	var out []diag.Warning
+	for _, o := range run.objs {
+		n := o.Node
+		if n == nil || n.GetNamespace() != "" || scopes.Known(n.GetApiVersion(), n.GetKind()) || (venv != nil && venv.Defines(n.GetApiVersion(), n.GetKind())) {
+			continue
+		}
+		out = append(out, diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+			Msg: fmt.Sprintf("kind %s (%s) is unknown to kiln, so it was given namespace %q as if it were namespaced", n.GetKind(), n.GetApiVersion(), run.app.Namespace),
+			Hint: "list the file of its CustomResourceDefinition under validation.crds in kiln.yaml, so kiln knows its scope and checks its fields; " +
+				"if it is cluster-scoped, the namespace would be wrong"})
+	}
+	return out
 }
 
 // listedCRDs reads the files kiln.yaml lists under validation.crds ({env}

@@ -380,6 +380,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 				guessed = append(guessed, assumedNamespaced(scopes, run.objs)...)
 			}
 			snap := snapshotSOPS(run.objs)
+			warns = append(warns, guessedScope(scopes, venv, run)...)
 			scopes.SetDefault(run.objs, run.app.Namespace)
 			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
 				errs = append(errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))

@@ -20,6 +20,7 @@ import (
 	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
@@ -261,6 +262,13 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		e.crds[groupKind{c.group, c.kind}] = c
 	}
 	return e, diag.Join(errs...)
+}
+
+// Defines reports whether a CRD of the env or a pinned Flux CRD defines
+// the kind of apiVersion.
+func (e *Env) Defines(apiVersion, kind string) bool {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	return err == nil && e.lookup(gv.Group, kind) != nil
 }
 
 // lookup returns the CRD defining group and kind, nil for none.
