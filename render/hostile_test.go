@@ -194,3 +194,20 @@ func TestHostileFlagFiles(t *testing.T) {
 		}
 	}
 }
+
+func init() {
+	hostileCases = append(hostileCases,
+		hostile{name: "tailstrict recursion in jsonnet", engine: "jsonnet", at: "app/main.jsonnet",
+			files: map[string]string{"app/main.jsonnet": "local f(x) = f(x + 1) tailstrict;\nf(0)\n"},
+			want:  []string{"app/main.jsonnet:1", "tailstrict is not supported"}},
+		hostile{name: "tailstrict recursion in a jsonnet import", engine: "jsonnet", at: "app/main.jsonnet",
+			files: map[string]string{"app/main.jsonnet": "import 'lib.libsonnet'\n", "app/lib.libsonnet": "local f(x) = f(x + 1) tailstrict;\nf(0)\n"},
+			want:  []string{"app/lib.libsonnet:1", "tailstrict is not supported"}},
+		hostile{name: "deep recursion in jsonnet", engine: "jsonnet", at: "app/main.jsonnet",
+			files: map[string]string{"app/main.jsonnet": "local f(x) = 1 + f(x + 1);\nf(0)\n"},
+			want:  []string{"app/main.jsonnet", "max stack frames exceeded"}},
+		hostile{name: "deeply nested jsonnet", engine: "jsonnet", at: "app/main.jsonnet",
+			files: map[string]string{"app/main.jsonnet": strings.Repeat("[", 2000) + strings.Repeat("]", 2000) + "\n"},
+			want:  []string{"app/main.jsonnet:1", "expressions nest deeper than kiln's limit of 1000"}},
+	)
+}

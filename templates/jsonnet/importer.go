@@ -12,6 +12,7 @@ import (
 
 	gojsonnet "github.com/google/go-jsonnet"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
@@ -103,6 +104,9 @@ func (e *importError) Error() string {
 			return fmt.Sprintf("import %q leads outside the repository", e.Path)
 		}
 		return fmt.Sprintf("import %q leads outside the repository (via %s)", e.Path, via)
+	case errors.As(e.Err, new(*diag.Error)):
+		// A bound checkSource refused: its own message names file and line.
+		return e.Err.Error()
 	case errors.As(e.Err, new(*limits.IrregularError)):
 		var ie *limits.IrregularError
 		errors.As(e.Err, &ie)
@@ -155,6 +159,10 @@ func (im *importer) Import(importedFrom, importedPath string) (gojsonnet.Content
 			return im.fail(ie)
 		}
 		if ok {
+			if err := checkSource(foundAt, contents.String()); err != nil {
+				ie.Err = err
+				return im.fail(ie)
+			}
 			im.read[foundAt] = true
 			im.contents[foundAt] = contents
 			return contents, foundAt, nil

@@ -12,6 +12,7 @@ import (
 	gojsonnet "github.com/google/go-jsonnet"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -66,22 +67,40 @@ const (
 // passed when the file is a function; vars may hold secrets: the caller
 // redacts.
 //
-// go-jsonnet cannot be interrupted: ctx is checked before evaluation only.
-func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templates.Result, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			res, err = nil, &diag.Error{App: req.App, File: req.Path, Msg: fmt.Sprintf("the jsonnet engine failed unexpectedly: %v", p),
-				Hint: "this is a bug in kiln or go-jsonnet; please report it with the app's jsonnet files"}
-		}
-	}()
+// go-jsonnet cannot be interrupted, so the evaluation runs in a goroutine
+// of its own and Render returns ctx's error as soon as ctx ends (kiln's
+// --timeout, a signal); the abandoned evaluation runs on until the process
+// exits. The CLI exits right after a failed render, so that costs nothing.
+func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res, err = e.render(req)
-	if err != nil {
-		return nil, forApp(err, req.App)
+	type result struct {
+		res *templates.Result
+		err error
 	}
-	return res, nil
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r = result{err: &diag.Error{App: req.App, File: req.Path, Msg: fmt.Sprintf("the jsonnet engine failed unexpectedly: %v", p),
+					Hint: "this is a bug in kiln or go-jsonnet; please report it with the app's jsonnet files"}}
+			}
+			done <- r
+		}()
+		r.res, r.err = e.render(req)
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, forApp(r.err, req.App)
+		}
+		return r.res, nil
+	case <-ctx.Done():
+		return nil, &diag.Error{App: req.App, File: req.Path, Msg: "jsonnet evaluation stopped: " + ctx.Err().Error(), Err: ctx.Err(),
+			Hint: "an endless or very long evaluation; raise --timeout if the jsonnet is just slow"}
+	}
 }
 
 func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
@@ -178,7 +197,11 @@ func mainFileError(req *templates.Request, im *importer, err error) error {
 			return &diag.Error{File: req.Path, Msg: "the jsonnet file does not exist", Err: err,
 				Hint: "fix the app's jsonnet: path in kiln.yaml (relative to the repository root)"}
 		}
-		return &diag.Error{File: req.Path, Msg: "cannot read the jsonnet file", Err: err}
+		var de *diag.Error
+		if errors.As(ie.Err, &de) {
+			return de // a bound checkSource refused, at its file and line
+		}
+		return &diag.Error{File: req.Path, Msg: "cannot read the jsonnet file" + limits.Reason(ie.Err), Err: err}
 	}
 	return convertError(req, im, err)
 }
