@@ -15,6 +15,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -42,6 +43,11 @@ type VerifyOptions struct {
 	WorkDir string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// SOPSIdentities are age identities (SOPS_AGE_KEY's format, read by
+	// the CLI) that decrypt SOPS-encrypted files, so that they compare by
+	// plaintext; without one that opens a file, a file whose bytes differ
+	// is reported as unverifiable.
+	SOPSIdentities sopsyaml.Identities
 }
 
 // VerifyResult says whether an env folder is exactly what kiln renders
@@ -62,9 +68,10 @@ type VerifyResult struct {
 	// Files are the files that differ: added means the render has a file
 	// the folder lacks.
 	Files []FileChange `json:"files"`
-	// Unverifiable are SOPS-encrypted files whose bytes differ: their
-	// ciphertext changes with every encryption and kiln cannot decrypt
-	// them here, so it cannot tell whether the plaintext is the same.
+	// Unverifiable are SOPS-encrypted files whose bytes differ and that no
+	// identity given can decrypt: their ciphertext changes with every
+	// encryption, so only their plaintext can tell whether they are the
+	// same.
 	Unverifiable []string `json:"unverifiable"`
 }
 
@@ -146,9 +153,14 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 	}
 	files := render.KeepBootstrap(old, er.Files)
 	for _, c := range treediff.Trees(old, files) {
-		if c.Op == treediff.Changed && (sopsEncrypted(c.Old) || sopsEncrypted(c.New)) {
-			res.Unverifiable = append(res.Unverifiable, c.Path)
-			continue
+		if c.Op == treediff.Changed && sopsEncrypted(c.Old) && sopsEncrypted(c.New) {
+			switch samePlaintext(c.Old, c.New, opts.SOPSIdentities) {
+			case plainEqual:
+				continue
+			case plainUnknown:
+				res.Unverifiable = append(res.Unverifiable, c.Path)
+				continue
+			}
 		}
 		res.Files = append(res.Files, FileChange{Path: c.Path, Op: c.Op, App: c.App, Object: c.Object})
 	}
@@ -176,6 +188,73 @@ func sopsEncrypted(data []byte) bool {
 		if _, ok := doc["sops"]; ok {
 			return true
 		}
+	}
+}
+
+type plainResult int
+
+const (
+	plainDiffer  plainResult = iota
+	plainEqual                // same plaintext, recipients and rule
+	plainUnknown              // no identity given decrypts a document
+)
+
+// samePlaintext compares two files of SOPS-encrypted documents by what
+// they decrypt to: the same objects encrypted to the same recipients with
+// the same rule are equal whatever their ciphertext (each encryption draws
+// new nonces and a new data key). Documents without a sops key compare as
+// YAML. A document that fails its MAC check, or cannot be read, differs: a
+// render never writes one.
+func samePlaintext(a, b []byte, ids sopsyaml.Identities) plainResult {
+	da, errA := documents(a)
+	db, errB := documents(b)
+	if errA != nil || errB != nil || len(da) != len(db) {
+		return plainDiffer
+	}
+	result := plainEqual
+	for i := range da {
+		if bytes.Equal(da[i], db[i]) {
+			continue
+		}
+		ea, eb := sopsEncrypted(da[i]), sopsEncrypted(db[i])
+		switch {
+		case ea != eb:
+			return plainDiffer
+		case !ea:
+			return plainDiffer
+		}
+		pa, errA := sopsyaml.Decrypt(da[i], ids)
+		pb, errB := sopsyaml.Decrypt(db[i], ids)
+		switch {
+		case errors.Is(errA, sopsyaml.ErrNoKey) || errors.Is(errB, sopsyaml.ErrNoKey):
+			// Another document may still prove the files differ.
+			result = plainUnknown
+		case errA != nil || errB != nil:
+			return plainDiffer
+		case !pa.Equal(pb):
+			return plainDiffer
+		}
+	}
+	return result
+}
+
+// documents splits a YAML stream into its documents, each encoded alone.
+func documents(data []byte) ([][]byte, error) {
+	var out [][]byte
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return nil, err
+		}
+		doc, err := yaml.Marshal(&n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, doc)
 	}
 }
 

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/promote"
 )
 
@@ -40,8 +43,12 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			if err != nil {
 				return &troubleError{err}
 			}
+			ids, err := sopsIdentities(lookup)
+			if err != nil {
+				return &troubleError{err}
+			}
 			res, err := promote.Verify(c.Context, p, promote.VerifyOptions{
-				Env: env, Against: c.String("against"),
+				Env: env, Against: c.String("against"), SOPSIdentities: ids,
 				LookupEnv: lookup, CacheDir: ropts.CacheDir, Version: version,
 				Token: token(c, lookup), GitEnv: gitEnv(lookup), Log: prefixed(stderr),
 			})
@@ -69,6 +76,43 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 	}
 }
 
+// maxAgeKeyFile bounds SOPS_AGE_KEY_FILE: a key file holds a few lines.
+const maxAgeKeyFile = 1 << 20
+
+// sopsIdentities reads the age identities sops reads from SOPS_AGE_KEY
+// and SOPS_AGE_KEY_FILE (both, when both are set). None set is not an
+// error: encrypted files that differ are then reported as unverifiable.
+// No error repeats a key.
+func sopsIdentities(lookup env) (sopsyaml.Identities, error) {
+	var text strings.Builder
+	if v, ok := lookup("SOPS_AGE_KEY"); ok {
+		text.WriteString(v + "\n")
+	}
+	if p, ok := lookup("SOPS_AGE_KEY_FILE"); ok && p != "" {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("SOPS_AGE_KEY_FILE: %w", err)
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, maxAgeKeyFile+1))
+		if err != nil {
+			return nil, fmt.Errorf("SOPS_AGE_KEY_FILE: %w", err)
+		}
+		if len(data) > maxAgeKeyFile {
+			return nil, fmt.Errorf("SOPS_AGE_KEY_FILE %s: larger than %d bytes, not an age key file", p, maxAgeKeyFile)
+		}
+		text.Write(data)
+	}
+	if strings.TrimSpace(text.String()) == "" {
+		return nil, nil
+	}
+	ids, err := sopsyaml.ParseIdentities(text.String())
+	if err != nil {
+		return nil, fmt.Errorf("SOPS_AGE_KEY / SOPS_AGE_KEY_FILE: not age identities (AGE-SECRET-KEY-1…, one a line): %w", err)
+	}
+	return ids, nil
+}
+
 func printVerify(w io.Writer, res *promote.VerifyResult) {
 	switch {
 	case res.Equal:
@@ -76,7 +120,7 @@ func printVerify(w io.Writer, res *promote.VerifyResult) {
 	default:
 		fmt.Fprintf(w, "env %s: %s is not what %s renders with the lock's images: %d files differ", res.Env, res.Against, res.SourceCommit, len(res.Files))
 		if n := len(res.Unverifiable); n > 0 {
-			fmt.Fprintf(w, ", %d SOPS-encrypted files differ and cannot be decrypted here to compare", n)
+			fmt.Fprintf(w, ", %d SOPS-encrypted files differ and no key given (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE) decrypts them to compare", n)
 		}
 		fmt.Fprintln(w)
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"filippo.io/age"
 )
 
 // TestVerifyCommand checks kiln verify's exit codes, diff(1)'s: 0 equal,
@@ -51,5 +53,48 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	if _, stderr, code = f.kiln(t, false, "verify", "--config", cfg); code != 2 || !strings.Contains(stderr, "give the env to verify with --env") {
 		t.Errorf("usage: exit %d, want 2\n%s", code, stderr)
+	}
+}
+
+// TestSOPSIdentities reads age identities as sops does, from SOPS_AGE_KEY
+// and SOPS_AGE_KEY_FILE, and never repeats a key in an error.
+func TestSOPSIdentities(t *testing.T) {
+	t.Parallel()
+	key := func() string {
+		id, err := age.GenerateX25519Identity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id.String()
+	}
+	k1, k2 := key(), key()
+	file := filepath.Join(t.TempDir(), "keys.txt")
+	if err := os.WriteFile(file, []byte("# created: today\n"+k2+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := "AGE-SECRET-KEY-1NOTAKEY"
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		want    int
+		wantErr string
+	}{
+		{"none", nil, 0, ""},
+		{"key", map[string]string{"SOPS_AGE_KEY": k1}, 1, ""},
+		{"file", map[string]string{"SOPS_AGE_KEY_FILE": file}, 1, ""},
+		{"both", map[string]string{"SOPS_AGE_KEY": k1, "SOPS_AGE_KEY_FILE": file}, 2, ""},
+		{"missing file", map[string]string{"SOPS_AGE_KEY_FILE": file + ".none"}, 0, "SOPS_AGE_KEY_FILE: open"},
+		{"not a key", map[string]string{"SOPS_AGE_KEY": bad}, 0, "not age identities"},
+	}
+	for _, tt := range tests {
+		ids, err := sopsIdentities(func(k string) (string, bool) { v, ok := tt.vars[k]; return v, ok })
+		switch {
+		case tt.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), bad) {
+				t.Errorf("%s: error = %v, want %q without the key", tt.name, err, tt.wantErr)
+			}
+		case err != nil || len(ids) != tt.want:
+			t.Errorf("%s: %d identities, %v; want %d", tt.name, len(ids), err, tt.want)
+		}
 	}
 }
