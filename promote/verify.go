@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -195,8 +195,8 @@ type plainResult int
 
 const (
 	plainDiffer  plainResult = iota
-	plainEqual                // same plaintext, recipients and rule
-	plainUnknown              // no identity given decrypts a document
+	plainEqual               // same plaintext, recipients and rule
+	plainUnknown             // no identity given decrypts a document
 )
 
 // samePlaintext compares two files of SOPS-encrypted documents by what
@@ -263,12 +263,12 @@ func documents(data []byte) ([][]byte, error) {
 // folder and a function that removes it. The user's working tree, index
 // and HEAD stay as they are; hooks do not run.
 func worktree(ctx context.Context, dir, commit, workDir string, env []string) (string, func(), error) {
-	top, err := gitOut(ctx, dir, env, "rev-parse", "--show-toplevel")
+	top, err := gitrepo.Local(ctx, dir, env, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return "", nil, &diag.Error{File: dir, Msg: "not a git checkout of the code repository: " + err.Error(), Err: err,
 			Hint: "run kiln verify inside a clone of the code repository"}
 	}
-	if _, err := gitOut(ctx, top, env, "cat-file", "-e", commit+"^{commit}"); err != nil {
+	if _, err := gitrepo.Local(ctx, top, env, "cat-file", "-e", commit+"^{commit}"); err != nil {
 		return "", nil, &diag.Error{File: top, Msg: fmt.Sprintf("the source commit %s that the lock names is not in this repository", commit),
 			Hint: "fetch it (git fetch origin " + commit + "; in GitHub Actions, actions/checkout with fetch-depth: 0)"}
 	}
@@ -280,11 +280,11 @@ func worktree(ctx context.Context, dir, commit, workDir string, env []string) (s
 	cleanup := func() {
 		// A fresh context: the worktree's bookkeeping in the user's
 		// repository must go even when ctx was cancelled.
-		_, _ = gitOut(context.Background(), top, env, "worktree", "remove", "--force", wt)
-		_, _ = gitOut(context.Background(), top, env, "worktree", "prune")
+		_, _ = gitrepo.Local(context.Background(), top, env, "worktree", "remove", "--force", wt)
+		_, _ = gitrepo.Local(context.Background(), top, env, "worktree", "prune")
 		os.RemoveAll(tmp)
 	}
-	if _, err := gitOut(ctx, top, env, "-c", "core.hooksPath="+os.DevNull, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
+	if _, err := gitrepo.Local(ctx, top, env, "-c", "core.hooksPath="+os.DevNull, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
 		cleanup()
 		return "", nil, fmt.Errorf("checking out %s in a temporary worktree: %w", short(commit), err)
 	}
@@ -293,7 +293,7 @@ func worktree(ctx context.Context, dir, commit, workDir string, env []string) (s
 
 // configAt is the path of p's kiln.yaml inside the worktree wt.
 func configAt(ctx context.Context, p *envconfig.Pipeline, wt string, env []string) (string, error) {
-	top, err := gitOut(ctx, p.Root, env, "rev-parse", "--show-toplevel")
+	top, err := gitrepo.Local(ctx, p.Root, env, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return "", err
 	}
@@ -305,23 +305,4 @@ func configAt(ctx context.Context, p *envconfig.Pipeline, wt string, env []strin
 		return "", fmt.Errorf("kiln.yaml's folder %s is outside its git repository %s", p.Root, top)
 	}
 	return filepath.Join(wt, rel, filepath.Base(p.File)), nil
-}
-
-// gitOut runs git in dir with env (the process's when nil) and returns
-// its trimmed stdout, or an error with its stderr.
-func gitOut(ctx context.Context, dir string, env []string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
-	if env != nil {
-		cmd.Env = env
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			return "", err
-		}
-		return "", fmt.Errorf("git %s: %s", args[0], msg)
-	}
-	return strings.TrimSpace(stdout.String()), nil
 }
