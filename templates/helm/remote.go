@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,12 +17,12 @@ import (
 	"time"
 
 	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/registry"
 	"helm.sh/helm/v3/pkg/repo"
 	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -234,18 +235,68 @@ func notInIndex(idx *indexFile, repoURL, chart, constraint string, err error) er
 	}
 }
 
-// httpGet fetches u with helm's HTTP getter, built here rather than through
-// helm's cli settings, which read HELM_* environment variables.
+// httpGet fetches u, at most limits.Download bytes. Not helm's getter: it
+// reads the whole body into memory with no bound, and its options take no
+// RoundTripper to bound it with. Like helm's getter built here, it reads no
+// HELM_* environment variables.
 func httpGet(repoURL, u string) ([]byte, error) {
-	g, err := getter.NewHTTPGetter(getter.WithURL(repoURL), getter.WithTimeout(downloadTimeout))
+	client := &http.Client{Timeout: downloadTimeout, Transport: boundedTransport{http.DefaultTransport}}
+	resp, err := client.Get(u)
 	if err != nil {
 		return nil, err
 	}
-	buf, err := g.Get(u)
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("failed to fetch %s : %s", u, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// boundedTransport refuses response bodies beyond limits.Download, with an
+// error naming the URL and the limit: a chart repository or registry
+// streaming without end must not exhaust memory.
+type boundedTransport struct{ next http.RoundTripper }
+
+func (t boundedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
 	if err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	if resp.ContentLength > limits.Download {
+		resp.Body.Close()
+		return nil, &limits.Error{Input: redactURL(r.URL), What: "the download size", Limit: limits.Bytes(limits.Download)}
+	}
+	resp.Body = &boundedBody{ReadCloser: resp.Body, left: limits.Download, url: redactURL(r.URL)}
+	return resp, nil
+}
+
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User, c.RawQuery = nil, ""
+	return c.String()
+}
+
+type boundedBody struct {
+	io.ReadCloser
+	left int64
+	url  string
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the limit from a longer one.
+		var one [1]byte
+		if n, _ := b.ReadCloser.Read(one[:]); n > 0 {
+			return 0, &limits.Error{Input: b.url, What: "the download size", Limit: limits.Bytes(limits.Download)}
+		}
+		return b.ReadCloser.Read(p)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // resolveOCI finds the chart's tag in the registry, pulls it unless it is
@@ -307,6 +358,7 @@ func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constrain
 func (e *Engine) registryClient() (*registry.Client, error) {
 	opts := []registry.ClientOption{
 		registry.ClientOptWriter(io.Discard),
+		registry.ClientOptHTTPClient(&http.Client{Transport: boundedTransport{http.DefaultTransport}}),
 		registry.ClientOptEnableCache(true),
 		registry.ClientOptCredentialsFile(filepath.Join(e.opts.CacheDir, "oci", "config.json")),
 	}
