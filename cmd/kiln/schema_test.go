@@ -2,15 +2,19 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/kiln-gitops/kiln/promote"
 )
 
 // schemaDir holds the JSON Schema of each command's --output json.
@@ -105,6 +109,39 @@ func TestEveryCommandHasASchema(t *testing.T) {
 				if _, ok := all[cmd.Name]; !ok {
 					t.Errorf("kiln %s has --output but no %s/%s.json", cmd.Name, schemaDir, cmd.Name)
 				}
+			}
+		}
+	}
+}
+
+// TestSchemasNameEveryField checks that every JSON field of the library
+// results behind promote and verify --output json (fromCommit and
+// dispatched of a gated, chained promotion; unverifiable SOPS files) is a
+// property of the command's schema: a field added to a result without its
+// schema would make the documented contract lie.
+func TestSchemasNameEveryField(t *testing.T) {
+	t.Parallel()
+	for command, v := range map[string]any{"promote": promote.Result{}, "verify": promote.VerifyResult{}} {
+		data, err := os.ReadFile(filepath.Join(schemaDir, command+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			OneOf []struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"oneOf"`
+		}
+		if err := json.Unmarshal(data, &doc); err != nil || len(doc.OneOf) == 0 {
+			t.Fatalf("%s.json: %v", command, err)
+		}
+		typ := reflect.TypeOf(v)
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			if _, ok := doc.OneOf[0].Properties[name]; !ok {
+				t.Errorf("%s.json has no property %q (%s.%s)", command, name, typ.Name(), typ.Field(i).Name)
 			}
 		}
 	}
