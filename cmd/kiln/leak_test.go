@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/redact"
+)
+
+// leakRepo has three envs rendering the same jsonnet app: dev renders a
+// Secret holding the secret var PW (allowPlainSecrets), gate also puts it,
+// base64- and JSON-encoded, into a ConfigMap (refused), and fail makes the
+// template fail with the value in its error message.
+func leakRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	env := func(mode string) string {
+		return "vars:\n  MODE: " + mode + "\nsecretVars:\n  PW: TEST_PW\nallowPlainSecrets: true\n"
+	}
+	for name, content := range map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n  - name: gate\n  - name: fail\n" +
+			"apps:\n  - name: js\n    namespace: x\n    jsonnet: main.jsonnet\n",
+		"envs/dev.yaml":  env("ok"),
+		"envs/gate.yaml": env("gate"),
+		"envs/fail.yaml": env("fail"),
+		"main.jsonnet": `function(vars)
+  if vars.MODE == 'fail' then error 'cannot use ' + vars.PW + ' b64 ' + std.base64(vars.PW) + ' json ' + std.manifestJsonMinified({pw: vars.PW})
+  else [{apiVersion: 'v1', kind: 'Secret', metadata: {name: 'creds'}, stringData: {pw: vars.PW}}] +
+    (if vars.MODE == 'gate' then [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'leak'},
+      data: {b: std.base64(vars.PW), j: std.manifestJson({pw: vars.PW}), h: std.escapeStringXML(vars.PW)}}] else [])
+`,
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestNoSinkLeaks drives every command that renders, in text and JSON,
+// inside GitHub Actions, with a secret var in several forms reaching
+// errors, the gate, files and diffs, and greps every byte it produced:
+// stdout, stderr (but the ::add-mask:: lines), the job summary, the step
+// outputs and the written trees. A new sink that bypasses the redactor
+// fails here.
+func TestNoSinkLeaks(t *testing.T) {
+	t.Parallel()
+	const value, previous = "P@ss<w0rd>&1", "0ld-r0tated-Value!"
+	repo := leakRepo(t)
+	config := filepath.Join(repo, "kiln.yaml")
+	both := redact.New(map[string]string{"PW": value, "OLD": previous})
+
+	// The tree of dev as rendered before the secret was rotated.
+	prev := t.TempDir()
+	if _, stderr, code := runLeak(t, func(k string) (string, bool) {
+		if k == "TEST_PW" {
+			return previous, true
+		}
+		return "", false
+	}, nil,
+		"render", "--config", config, "--env", "dev", "--out", prev); code != exitOK {
+		t.Fatalf("rendering the previous tree: exit %d\n%s", code, stderr)
+	}
+
+	out := t.TempDir()
+	for _, args := range [][]string{
+		{"render", "--config", config, "--all", "--out", filepath.Join(out, "text")},
+		{"render", "--config", config, "--all", "--out", filepath.Join(out, "json"), "--output", "json"},
+		{"render", "--config", config, "--env", "dev", "--out", filepath.Join(out, "strict"), "--strict"},
+		{"validate", "--config", config, "--all"},
+		{"validate", "--config", config, "--all", "--output", "json"},
+		{"diff", "--config", config, "--env", "dev", "--against", prev},
+		{"diff", "--config", config, "--env", "dev", "--against", prev, "--output", "json"},
+		{"graph", "--config", config, "--env", "dev"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			ws := t.TempDir()
+			summary, output := filepath.Join(ws, "summary.md"), filepath.Join(ws, "output")
+			lookup := func(k string) (string, bool) {
+				switch k {
+				case "TEST_PW":
+					return value, true
+				case "GITHUB_ACTIONS":
+					return "true", true
+				case "GITHUB_STEP_SUMMARY":
+					return summary, true
+				case "GITHUB_OUTPUT":
+					return output, true
+				case "GITHUB_WORKSPACE":
+					return repo, true
+				}
+				return "", false
+			}
+			stdout, stderr, _ := runLeak(t, lookup, nil, args...)
+			var shown []string
+			masks, other := 0, false
+			for _, l := range strings.SplitAfter(stderr, "\n") {
+				if strings.HasPrefix(l, "::add-mask::") {
+					masks++
+					if other {
+						t.Errorf("::add-mask:: after another line: %q\n%s", l, stderr)
+					}
+					continue
+				}
+				// promote's progress line comes before the env's secrets
+				// are read; it names the env only.
+				if l != "" && !strings.HasPrefix(l, "kiln: rendering env ") {
+					other = true
+				}
+				shown = append(shown, l)
+			}
+			if masks == 0 && args[0] != "graph" {
+				t.Error("no ::add-mask:: line")
+			}
+			sinks := map[string]string{"stdout": stdout, "stderr": strings.Join(shown, ""),
+				"summary": readIf(t, summary), "output": readIf(t, output)}
+			for name, text := range sinks {
+				if found := both.Found(text); found != nil {
+					t.Errorf("%s shows %v:\n%s", name, found, text)
+				}
+			}
+		})
+	}
+	// The written trees: only the allowed Secret holds the value.
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if found := both.FoundBytes(data); found != nil && filepath.Base(p) != "secret_creds.yaml" {
+			t.Errorf("%s holds %v", p, found)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runLeak runs kiln as main does: errors reported through the app's
+// redacting stderr, everything flushed.
+func runLeak(t *testing.T, lookup env, _ []string, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	app := newApp(&stdout, &stderr, lookup, "test")
+	err := runApp(context.Background(), app, append([]string{"kiln"}, args...))
+	s := sinksOf(app)
+	code := report(s.stderr, err)
+	s.flush()
+	return stdout.String(), stderr.String(), code
+}
+
+func readIf(t *testing.T, p string) string {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return string(data)
+}
