@@ -62,16 +62,24 @@ type crdVersion struct {
 // use it: compiling a large CRD (its OpenAPI schema and CEL rules) costs far
 // more than validating an object against it. Safe for concurrent use.
 type Schemas struct {
-	mu    sync.Mutex
-	cache map[[32]byte]*crd
-	flux  map[groupKind]*crd
+	mu       sync.Mutex
+	cache    map[[32]byte]*crd
+	fluxOnce func() map[groupKind]*crd
 }
 
 type groupKind struct{ group, kind string }
 
-// NewSchemas returns an empty CRD cache that knows the pinned Flux CRDs.
+// NewSchemas returns an empty CRD cache that knows the pinned Flux CRDs
+// (compiled on first use: a run without Flux objects never pays for them).
 func NewSchemas() *Schemas {
-	s := &Schemas{cache: map[[32]byte]*crd{}, flux: map[groupKind]*crd{}}
+	s := &Schemas{cache: map[[32]byte]*crd{}}
+	s.fluxOnce = sync.OnceValue(s.compileFlux)
+	return s
+}
+
+// compileFlux compiles the embedded Flux CRDs.
+func (s *Schemas) compileFlux() map[groupKind]*crd {
+	out := map[groupKind]*crd{}
 	files, _ := fs.Glob(fluxCRDs, "fluxcrds/*.yaml")
 	for _, f := range files {
 		data, err := fluxCRDs.ReadFile(f)
@@ -87,11 +95,12 @@ func NewSchemas() *Schemas {
 			if c.err != nil {
 				panic(c.err) // embedded and tested
 			}
-			c.where = "the CRD of " + fluxVersion(c.group)
-			s.flux[groupKind{c.group, c.kind}] = c
+			fc := *c
+			fc.where = "the CRD of " + fluxVersion(c.group)
+			out[groupKind{c.group, c.kind}] = &fc
 		}
 	}
-	return s
+	return out
 }
 
 // fluxVersion names the controller release that defines group's CRDs.
@@ -279,5 +288,5 @@ func (e *Env) lookup(group, kind string) *crd {
 	if e.schemas == nil {
 		return nil
 	}
-	return e.schemas.flux[groupKind{group, kind}]
+	return e.schemas.fluxOnce()[groupKind{group, kind}]
 }

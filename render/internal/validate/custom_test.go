@@ -174,3 +174,38 @@ func TestAPIReleaseMatchesGoMod(t *testing.T) {
 	}
 	t.Error("go.mod does not name k8s.io/api")
 }
+
+// BenchmarkCustomResources validates 1000 custom resources (Flux
+// HelmReleases and Kustomizations against the pinned CRDs, widgets against
+// a CRD with CEL rules) with the CRDs compiled once, as a Renderer does
+// across envs; BenchmarkCompileFluxCRDs measures that compilation.
+func BenchmarkCustomResources(b *testing.B) {
+	crds := readObjects(b, "testdata/widget-crd.yaml")
+	env, err := schemas().Env("1.31.0", crds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	docs := widget + "---\n" +
+		"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: podinfo, namespace: apps}\n" +
+		"spec:\n  interval: 10m\n  chart:\n    spec:\n      chart: podinfo\n      sourceRef: {kind: HelmRepository, name: podinfo}\n  values: {replicaCount: 2}\n---\n" +
+		"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n" +
+		"spec:\n  interval: 10m\n  path: ./apps\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+	one := parse(b, "cr.yaml", docs)
+	var objs = one
+	for len(objs) < 1000 {
+		objs = append(objs, one...)
+	}
+	objs = objs[:1000]
+	b.ResetTimer()
+	for b.Loop() {
+		if err := env.Objects("bench", objs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCompileFluxCRDs(b *testing.B) {
+	for b.Loop() {
+		NewSchemas().fluxOnce()
+	}
+}

@@ -1,12 +1,14 @@
-// Package validate decodes every object of a built-in Kubernetes kind
-// strictly into its Go type, so that a misspelt field, a duplicate field or
-// a value of the wrong type is an error naming the file, line, app, object
-// and field, before anything reaches a cluster.
+// Package validate refuses what the API server of the env's kubeVersion
+// (and Flux at the pinned versions) would refuse, naming the file, line,
+// app, object and field of each problem.
 //
-// Kinds client-go knows, apiextensions.k8s.io/v1 CustomResourceDefinitions
-// and Flux's kinds (kustomize, helm, source and notification toolkit
-// groups, every version the pinned API modules define) are checked; other
-// custom resources pass unchecked. It checks
-// structure only, not semantics (no required fields, no defaulting, no
-// admission). Start with Objects.
+// Built-in kinds are decoded strictly into their client-go Go types and
+// must be served by kubeVersion (k8s.io/api's prerelease-lifecycle data).
+// Custom resources whose CRD is rendered in the env or listed in kiln.yaml,
+// and Flux kinds (against the embedded CRDs of the pinned controllers, in
+// fluxcrds/), are validated with k8s.io/apiextensions-apiserver as the
+// API server's create path does: pruning, defaulting, the OpenAPI schema
+// and CEL rules. Object metadata follows apimachinery's rules. Schemas
+// compiles each CRD once per content; Schemas.Env gives one env's context
+// and Env.Objects checks objects. docs/validation.md has the details.
 package validate
