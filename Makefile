@@ -26,8 +26,26 @@ demo: build
 	@echo "Done. The hydrated trees are in ./rendered/<env>/ (try: ls rendered/dev/apps rendered/dev/flux)."
 
 ## test: everything CI checks: formatting, vet, module tidiness, all tests with the race detector
-test: fmt-check vet tidy-check
+test: fmt-check vet tidy-check fuzz-short
 	$(GO) test -race -shuffle=on -count=2 -timeout 14m ./...
+
+## fuzz-short: every fuzz target for a few seconds, so that a parser regression fails CI
+FUZZTIME ?= 3s
+FUZZ_TARGETS := \
+	FuzzSubstitute:./templates/internal/envsubst \
+	FuzzParseRef:./render/internal/images \
+	FuzzParse:./envconfig \
+	FuzzParseEnvFile:./envconfig \
+	FuzzFileNames:./render/internal/tree \
+	FuzzUnified:./promote/internal/treediff \
+	FuzzRender:./promote/internal/prbody \
+	FuzzCheckYAMLBytes:./internal/limits \
+	FuzzParse:./internal/objects
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t%%:*} $${t#*:} ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}\$$" -fuzztime $(FUZZTIME) "$${t#*:}"; \
+	done
 
 ## unit: the tests without the race detector (faster while editing)
 unit:
