@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -142,6 +143,17 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, runs [
 	g, err := r.buildGraph(res)
 	if err != nil {
 		errs = append(errs, err)
+	}
+	for _, a := range res.Apps {
+		// kustomize-controller puts the Kustomization's name in the
+		// kustomize.toolkit.fluxcd.io/name label of every object it
+		// applies: a name longer than a label value makes every apply fail.
+		if name := r.p.FluxName(a.Name, res.Env.Name); len(name) > validation.LabelValueMaxLength {
+			errs = append(errs, &diag.Error{File: r.configFile(), Line: a.Line, App: a.Name,
+				Msg: fmt.Sprintf("the app's Flux Kustomization name %q has %d characters; kustomize-controller labels every object it applies with it, and a label value has at most %d",
+					name, len(name), validation.LabelValueMaxLength),
+				Hint: "shorten the app name or flux.name in kiln.yaml"})
+		}
 	}
 	if r.p.Notifications != nil {
 		for _, a := range res.Apps {
