@@ -120,6 +120,27 @@ func outputFlag() cli.Flag {
 	return &cli.StringFlag{Name: "output", Value: "text", Usage: "text, or json for one machine-readable document on stdout", EnvVars: kilnEnv("output")}
 }
 
+// defaultTimeout is generous: a render of hundreds of apps takes seconds.
+// It exists so that an endless template in a pull request ends the CI job
+// with an error instead of holding a runner (and its tokens) for hours.
+const defaultTimeout = 10 * time.Minute
+
+// renderContext bounds one render by --timeout.
+func renderContext(c *cli.Context) (context.Context, context.CancelFunc) {
+	if d := c.Duration("timeout"); d > 0 {
+		return context.WithTimeout(c.Context, d)
+	}
+	return context.WithCancel(c.Context)
+}
+
+// timedOut names --timeout in an error the deadline caused.
+func timedOut(c *cli.Context, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("the render took longer than --timeout %s (KILN_TIMEOUT): %w", c.Duration("timeout"), err)
+	}
+	return err
+}
+
 // renderFlags are shared by render, validate (and later diff and promote).
 func renderFlags() []cli.Flag {
 	return []cli.Flag{
@@ -131,6 +152,7 @@ func renderFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "images", Usage: "JSON file of image references: a list, or an object from repository to tag or reference", EnvVars: kilnEnv("images-file")},
 		&cli.StringSliceFlag{Name: "image", Usage: "image reference built by CI, repository:tag or repository@digest (repeatable)", EnvVars: kilnEnv("image")},
 		&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors", EnvVars: kilnEnv("strict")},
+		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "stop a render that takes longer (an endless template); exit 1", EnvVars: kilnEnv("timeout")},
 		&cli.StringFlag{Name: "cache-dir", Usage: "where remote charts are cached (default: the user cache folder)", EnvVars: kilnEnv("cache-dir")},
 		outputFlag(),
 	}
@@ -249,9 +271,11 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			if err != nil {
 				return usageFromRender(err)
 			}
-			results, err := r.Render(c.Context, envs)
+			ctx, cancel := renderContext(c)
+			defer cancel()
+			results, err := r.Render(ctx, envs)
 			if err != nil {
-				return err
+				return timedOut(c, err)
 			}
 			out := c.String("out")
 			if err := write(c.Context, r, out, render.WriteOptions{Force: c.Bool("force")}, results); err != nil {
@@ -325,9 +349,11 @@ func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.
 			if err != nil {
 				return usageFromRender(err)
 			}
-			results, err := r.Validate(c.Context, envs)
+			ctx, cancel := renderContext(c)
+			defer cancel()
+			results, err := r.Validate(ctx, envs)
 			if err != nil {
-				return err
+				return timedOut(c, err)
 			}
 			var errs []error
 			for _, er := range results {

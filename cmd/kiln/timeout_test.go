@@ -1,0 +1,37 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestTimeoutEndsEndlessRender: --timeout stops a render whose jsonnet
+// never ends (2^60 calls in constant memory) with exit 1, not 2, and an
+// error naming --timeout.
+func TestTimeoutEndsEndlessRender(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"kiln.yaml":    "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: endless\n    namespace: shop\n    jsonnet: main.jsonnet\n",
+		"main.jsonnet": "local f(n) = if n == 0 then 1 else f(n - 1) + f(n - 1);\nf(60)\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	lookup := func(string) (string, bool) { return "", false }
+	app := newApp(&stdout, &stderr, lookup, "test")
+	args := []string{"kiln", "render", "--config", filepath.Join(dir, "kiln.yaml"), "--out", filepath.Join(dir, "out"), "--cache-dir", t.TempDir(), "--timeout", "300ms"}
+	code := report(&stderr, runApp(context.Background(), app, args))
+	if code != exitFailure {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", code, exitFailure, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "longer than --timeout 300ms") {
+		t.Errorf("stderr does not name --timeout:\n%s", stderr.String())
+	}
+}
