@@ -211,3 +211,10 @@ func init() {
 			want:  []string{"app/main.jsonnet:1", "expressions nest deeper than kiln's limit of 1000"}},
 	)
 }
+
+func init() {
+	hostileCases = append(hostileCases,
+		hostile{name: "jsonnet number beyond 64 bits", engine: "jsonnet", at: "app/main.jsonnet",
+			files: map[string]string{"app/main.jsonnet": "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'n'}, spec: {replicas: 1e21}}\n"},
+			want:  []string{"app/main.jsonnet", "the number 1000000000000000000000 does not fit a 64-bit integer"}})
+}

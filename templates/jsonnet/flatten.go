@@ -36,6 +36,11 @@ func flatten(out []byte, file string) ([]templates.Object, error) {
 	dec.UseNumber()
 	root, err := decodeNode(dec)
 	if err != nil {
+		var ne *numberError
+		if errors.As(err, &ne) {
+			return nil, &diag.Error{File: file, Msg: ne.Error(), Err: err,
+				Hint: "write it as a string (std.toString) if it is not meant as a number"}
+		}
 		// go-jsonnet printed it: this is not the user's doing.
 		return nil, &diag.Error{File: file, Msg: "cannot read the jsonnet output", Err: err}
 	}
@@ -202,6 +207,10 @@ func decodeNode(dec *json.Decoder) (*kyaml.Node, error) {
 		tag := kyaml.NodeTagInt
 		if strings.ContainsAny(string(t), ".eE") {
 			tag = kyaml.NodeTagFloat
+		} else if _, err := strconv.ParseInt(string(t), 10, 64); err != nil {
+			// YAML would carry it only as "!!int 1000000000000000000000",
+			// which neither kustomize nor the Kubernetes decoder reads.
+			return nil, &numberError{n: string(t)}
 		}
 		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: tag, Value: string(t)}, nil
 	case bool:
@@ -210,6 +219,13 @@ func decodeNode(dec *json.Decoder) (*kyaml.Node, error) {
 		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: kyaml.NodeTagNull, Value: "null"}, nil
 	}
 	return nil, fmt.Errorf("unexpected token %v", tok)
+}
+
+// numberError is an integer kiln cannot write faithfully.
+type numberError struct{ n string }
+
+func (e *numberError) Error() string {
+	return "the number " + e.n + " does not fit a 64-bit integer, so neither kustomize nor the Kubernetes decoder can read it"
 }
 
 // stringNode is a string scalar. It is tagged !!str with no style, so the
