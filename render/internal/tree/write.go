@@ -89,7 +89,49 @@ func Open(root string) (*Out, error) {
 	if stale != "" {
 		o.warn("", fmt.Sprintf("took over the lock %s of an earlier kiln (%s) that no longer runs", filepath.Join(root, LockFile), stale), "")
 	}
+	// A killed run may have left temporary trees beside any env, not only
+	// those this run writes. Holding the lock, nobody else is using them:
+	// recover them all now, or a CI job committing the output folder
+	// commits a hidden copy of another env's tree (or its deletion).
+	if err := o.recoverAll(); err != nil {
+		return nil, errors.Join(err, o.Close())
+	}
 	return o, nil
+}
+
+// recoverAll runs recover for every name a temporary tree beside it says.
+func (o *Out) recoverAll() error {
+	entries, err := os.ReadDir(o.root)
+	if err != nil {
+		return fmt.Errorf("reading output folder: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if name, ok := leftoverOf(e.Name()); ok && !seen[name] {
+			seen[name] = true
+			if err := o.recover(name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// leftoverOf returns the tree name a temporary sibling belongs to:
+// .<name>.kiln-new or .<name>.kiln-old. The names older kilns used
+// (.<name>.new-N) are too plain to remove unasked; Stage recovers them for
+// the envs it writes.
+func leftoverOf(entry string) (string, bool) {
+	rest, ok := strings.CutPrefix(entry, ".")
+	if !ok {
+		return "", false
+	}
+	for _, suffix := range []string{".kiln-new", ".kiln-old"} {
+		if name, ok := strings.CutSuffix(rest, suffix); ok && name != "" {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 // Warnings are what Open, Stage and Commit noticed without failing:

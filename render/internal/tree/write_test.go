@@ -177,7 +177,7 @@ func TestRecover(t *testing.T) {
 			for name, files := range tc.leftovers {
 				put(t, filepath.Join(root, name), files)
 			}
-			// Another env's leftovers are that env's business.
+			// Another env's leftovers go too (TestOpenRecoversEveryEnv).
 			put(t, filepath.Join(root, ".prod.kiln-new"), map[string]string{"x": "y"})
 
 			// A run that fails after recovery (a conflicting tree) still
@@ -195,11 +195,11 @@ func TestRecover(t *testing.T) {
 			if diff := cmp.Diff(earlier, mustRead(t, dir)); diff != "" {
 				t.Errorf("earlier tree (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff([]string{".prod.kiln-new", "dev"}, entries(t, root)); diff != "" {
+			if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
 				t.Errorf("output root (-want +got):\n%s", diff)
 			}
-			if got := len(o.Warnings()); got != tc.wantWarns {
-				t.Errorf("%d warnings, want %d: %v", got, tc.wantWarns, o.Warnings())
+			if got := len(o.Warnings()); got != tc.wantWarns+1 {
+				t.Errorf("%d warnings, want %d: %v", got, tc.wantWarns+1, o.Warnings())
 			}
 			for _, w := range o.Warnings() {
 				if !strings.Contains(w.String(), "interrupted") {
@@ -207,6 +207,48 @@ func TestRecover(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOpenRecoversEveryEnv: a run killed while writing every env leaves
+// leftovers beside each; the next run writing only dev must still restore
+// and remove all of them, or a CI job that commits the output folder
+// (git add -A in a manifests checkout) commits a hidden copy of prod, or
+// prod's deletion.
+func TestOpenRecoversEveryEnv(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	prod := map[string]string{MarkerFile: "{}", "apps/web/a.yaml": "prod"}
+	put(t, filepath.Join(root, "dev"), map[string]string{MarkerFile: "{}"})
+	put(t, filepath.Join(root, ".prod.kiln-old"), prod) // killed between the two renames
+	put(t, filepath.Join(root, ".prod.kiln-new"), map[string]string{MarkerFile: "{}", "apps/web/a.yaml": "half"})
+	put(t, filepath.Join(root, "staging"), map[string]string{MarkerFile: "{}"})
+	put(t, filepath.Join(root, ".staging.kiln-new"), map[string]string{"x": "half"})
+	// Older kilns' names are removed only for the envs a run writes: a
+	// user's .backup.new-2 is not kiln's to delete.
+	put(t, filepath.Join(root, ".backup.new-2"), map[string]string{"x": "mine"})
+
+	o, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Stage(bg, "dev", newTree, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Commit(bg); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{".backup.new-2", "dev", "prod", "staging"}, entries(t, root)); diff != "" {
+		t.Errorf("output root (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(prod, mustRead(t, filepath.Join(root, "prod"))); diff != "" {
+		t.Errorf("prod's earlier tree (-want +got):\n%s", diff)
+	}
+	if got := len(o.Warnings()); got != 3 {
+		t.Errorf("%d warnings, want 3 (one per leftover): %v", got, o.Warnings())
 	}
 }
 
