@@ -343,7 +343,10 @@ func newRun(p *envconfig.Pipeline, opts Options) (*run, error) {
 	if r.opts.Sleep == nil {
 		r.opts.Sleep = sleep
 	}
-	needGitHub := (env.Mode == ModePR && !opts.DryRun) || r.from != ""
+	// A dry run makes the same checks as the real run (it only stops
+	// before pushing and touching pull requests), so that it cannot pass
+	// where the real run would fail on a setting or a missing token.
+	needGitHub := env.Mode == ModePR || r.from != ""
 	if needGitHub && r.owner == "" {
 		return nil, &diag.Error{File: "kiln.yaml", Msg: "manifests.github is not set, so kiln cannot reach the manifests repository on GitHub",
 			Hint: "set manifests.github: owner/name (it is inferred only from a github.com manifests.repo)"}

@@ -487,8 +487,7 @@ func TestDryRun(t *testing.T) {
 			main := gittest.Git(t, f.remote, "rev-parse", "main")
 			opts := f.opts(t, env, &bytes.Buffer{})
 			opts.DryRun = true
-			opts.GitHub = nil // a dry run needs no GitHub
-			opts.Token = ""
+			opts.GitHub = nil // a dry run calls no GitHub API
 			res, err := promote(t, f, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -503,6 +502,20 @@ func TestDryRun(t *testing.T) {
 				t.Error("main moved")
 			}
 		})
+	}
+}
+
+// TestDryRunChecks: a dry run of a pr env refuses what the real run would
+// refuse before any network write: no token, no manifests.github.
+func TestDryRunChecks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	opts := f.opts(t, "staging", &bytes.Buffer{})
+	opts.DryRun = true
+	opts.GitHub = nil
+	opts.Token = ""
+	if _, err := promote(t, f, opts); err == nil || !strings.Contains(err.Error(), "no GitHub token") {
+		t.Errorf("dry run without a token: %v, want the missing token named", err)
 	}
 }
 

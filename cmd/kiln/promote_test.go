@@ -157,8 +157,13 @@ func TestPromoteCommand(t *testing.T) {
 		t.Errorf("rerun: exit %d, stdout %q\n%s", code, stdout, stderr)
 	}
 
-	// A dry run of a pr env prints the body and pushes nothing.
-	stdout, stderr, code = f.kiln(t, false, "promote", "--config", cfg, "--env", "staging", "--dry-run")
+	// A dry run makes the real run's checks: a pr env needs a token.
+	_, stderr, code = f.kiln(t, false, "promote", "--config", cfg, "--env", "staging", "--dry-run")
+	if code != 1 || !strings.Contains(stderr, "no GitHub token") {
+		t.Errorf("dry run without a token: exit %d\n%s", code, stderr)
+	}
+	// With one, it prints the body and pushes nothing (and calls no API).
+	stdout, stderr, code = f.kiln(t, false, "promote", "--config", cfg, "--env", "staging", "--dry-run", "--token", "ghp_dry", "--github-api", "http://127.0.0.1:1/")
 	if code != 0 || !strings.Contains(stdout, "kiln: `staging`") || !strings.Contains(stderr, "would commit") {
 		t.Errorf("dry run: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
