@@ -129,6 +129,7 @@ func TestHealthChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "kustomization-healthchecks.yaml", data)
+	crdValid(t, "kustomization-healthchecks.yaml", data)
 	var back kustomizev1.Kustomization
 	if err := yaml.UnmarshalStrict(data, &back); err != nil {
 		t.Fatalf("strict decode: %v", err)

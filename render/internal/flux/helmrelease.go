@@ -82,6 +82,15 @@ func BuildHelmRelease(h HelmRelease) (hr *helmv2.HelmRelease, source any, err er
 	}
 	srcMeta := metav1.ObjectMeta{Name: h.Name, Namespace: h.Namespace, Labels: labels}
 	switch {
+	case h.Repo == "" && h.GitSource.Kind == sourcev1.OCIRepositoryKind:
+		// HelmChart templates read folders from GitRepository, Bucket
+		// and HelmRepository sources only (the CRD's enum); chartRef
+		// takes an OCIRepository only when its artifact is the chart
+		// itself. A folder of an OCI artifact becomes a chart through
+		// source-watcher's ArtifactGenerator (Flux 2.7+), whose
+		// ExternalArtifact chartRef takes.
+		hr.Spec.ChartRef = &helmv2.CrossNamespaceSourceReference{Kind: "ExternalArtifact", Name: h.Name}
+		source = artifactGenerator(h, srcMeta)
 	case h.Repo == "":
 		ns := h.GitSource.Namespace
 		if ns == h.Namespace {
@@ -134,4 +143,32 @@ func BuildHelmRelease(h HelmRelease) (hr *helmv2.HelmRelease, source any, err er
 		hr.Spec.Values = &apiextensionsv1.JSON{Raw: raw}
 	}
 	return hr, source, nil
+}
+
+// ArtifactGeneratorAPIVersion is source-watcher's API for ArtifactGenerator.
+const ArtifactGeneratorAPIVersion = "source.extensions.fluxcd.io/v1beta1"
+
+// artifactGenerator returns the ArtifactGenerator that copies the chart
+// folder out of h.GitSource into an ExternalArtifact named like the
+// release, in the release's namespace. kiln links no source-watcher API
+// module, so it is built as plain fields.
+func artifactGenerator(h HelmRelease, meta metav1.ObjectMeta) map[string]any {
+	src := map[string]any{"alias": "source", "kind": h.GitSource.Kind, "name": h.GitSource.Name}
+	if h.GitSource.Namespace != "" && h.GitSource.Namespace != h.Namespace {
+		src["namespace"] = h.GitSource.Namespace
+	}
+	chart := strings.Trim(strings.TrimPrefix(h.Chart, "./"), "/")
+	return map[string]any{
+		"apiVersion": ArtifactGeneratorAPIVersion,
+		"kind":       "ArtifactGenerator",
+		"metadata":   map[string]any{"name": meta.Name, "namespace": meta.Namespace, "labels": meta.Labels},
+		"spec": map[string]any{
+			"sources": []any{src},
+			"artifacts": []any{map[string]any{
+				"name":           h.Name,
+				"originRevision": "@source",
+				"copy":           []any{map[string]any{"from": "@source/" + chart + "/**", "to": "@artifact/"}},
+			}},
+		},
+	}
 }

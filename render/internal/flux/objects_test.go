@@ -50,6 +50,11 @@ func decodeStrict(t *testing.T, stream []byte) []string {
 			into = &notifyv1beta3.Provider{}
 		case "Alert":
 			into = &notifyv1beta3.Alert{}
+		case "ArtifactGenerator":
+			// No source-watcher API module is linked; its fields are
+			// checked in the golden file.
+			kinds = append(kinds, tm.Kind)
+			continue
 		default:
 			t.Fatalf("unexpected kind %q", tm.Kind)
 		}
@@ -86,6 +91,12 @@ func TestBuildHelmRelease(t *testing.T) {
 			h.Chart, h.Repo, h.Version = "redis", "oci://ghcr.io/acme/charts/", "~17.3"
 			h.Values, h.DependsOn, h.Timeout = nil, nil, ""
 		}, golden: "helmrelease-oci-semver.yaml", wantKinds: []string{"HelmRelease", "OCIRepository"}},
+		{name: "chart folder in a bucket", change: func(h *HelmRelease) {
+			h.Chart, h.GitSource = "charts/redis", Ref{Kind: "Bucket", Name: "manifests", Namespace: "flux-system"}
+		}, golden: "helmrelease-folder-bucket.yaml", wantKinds: []string{"HelmRelease"}},
+		{name: "chart folder in an oci artifact", change: func(h *HelmRelease) {
+			h.Chart, h.GitSource = "./charts/redis/", Ref{Kind: "OCIRepository", Name: "manifests", Namespace: "flux-system"}
+		}, golden: "helmrelease-folder-oci.yaml", wantKinds: []string{"HelmRelease", "ArtifactGenerator"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,6 +116,7 @@ func TestBuildHelmRelease(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden(t, tt.golden, data)
+			crdValid(t, tt.golden, data)
 			if diff := cmp.Diff(tt.wantKinds, decodeStrict(t, data)); diff != "" {
 				t.Errorf("kinds (-want +got):\n%s", diff)
 			}
@@ -127,6 +139,7 @@ func TestBuildNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "notifications.yaml", data)
+	crdValid(t, "notifications.yaml", data)
 	want := []string{"Provider", "Alert", "Provider", "Alert"}
 	if diff := cmp.Diff(want, decodeStrict(t, data)); diff != "" {
 		t.Errorf("kinds (-want +got):\n%s", diff)

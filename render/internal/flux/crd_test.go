@@ -1,0 +1,55 @@
+package flux
+
+import (
+	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/render/internal/validate"
+)
+
+// fluxCRDs are the pinned Flux CRDs (render/internal/validate/fluxcrds),
+// compiled once for every test.
+var fluxCRDs = validate.NewSchemas()
+
+// crdValid checks every object of a stream kiln writes against the pinned
+// Flux CRDs as the API server's create path does: schema, enums,
+// patterns, bounds and CEL rules.
+func crdValid(t *testing.T, name string, stream []byte) {
+	t.Helper()
+	objs, err := objects.Parse(stream, name, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := fluxCRDs.Env("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Objects("test", objs); err != nil {
+		t.Errorf("%s is not valid against the pinned Flux CRDs:\n%v", name, err)
+	}
+}
+
+// TestCRDValidCatchesFluxMistakes proves crdValid checks enums and CEL:
+// the HelmRelease kiln once wrote for a chart folder in an OCIRepository
+// (chart.spec.sourceRef.kind: OCIRepository) fails it.
+func TestCRDValidCatchesFluxMistakes(t *testing.T) {
+	t.Parallel()
+	bad := []byte(`apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: redis, namespace: instavote}
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: ./charts/redis
+      sourceRef: {kind: OCIRepository, name: flux-system, namespace: flux-system}
+`)
+	objs, err := objects.Parse(bad, "bad.yaml", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := fluxCRDs.Env("", nil)
+	if err := env.Objects("test", objs); err == nil {
+		t.Error("chart.spec.sourceRef.kind OCIRepository passed the HelmRelease CRD")
+	}
+}
