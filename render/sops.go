@@ -3,8 +3,11 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -236,4 +239,34 @@ func (r *Renderer) earlierSOPS(env string) map[string][]byte {
 		out[parts[1]+"/"+n.GetNamespace()+"/"+n.GetName()] = objs[0].Raw
 	}
 	return out
+}
+
+var encValue = regexp.MustCompile(`ENC\[AES256_GCM,[^\]]*\]`)
+
+// sameEncrypted reports whether two renders of one SOPS-encrypted object
+// hold the same thing. SOPS encryption is randomised, so their bytes differ
+// whenever kiln encrypted anew. With the age key the plaintexts are
+// compared; without it, everything but the ciphertexts and the sops
+// metadata is.
+func (r *Renderer) sameEncrypted(a, b []byte) bool {
+	if !bytes.Contains(a, []byte("\nsops:")) || !bytes.Contains(b, []byte("\nsops:")) {
+		return false
+	}
+	if len(r.ids) > 0 {
+		pa, errA := sopsyaml.Decrypt(a, r.ids)
+		pb, errB := sopsyaml.Decrypt(b, r.ids)
+		if errA == nil && errB == nil {
+			return pa.Equal(pb)
+		}
+	}
+	strip := func(doc []byte) string {
+		objs, err := objects.Parse(doc, "", 0)
+		if err != nil || len(objs) != 1 || objs[0].Raw == nil {
+			return "\x00invalid"
+		}
+		n := objs[0].Node.Copy()
+		_ = n.PipeE(kyaml.Clear("sops"))
+		return encValue.ReplaceAllString(n.MustString(), "ENC[…]")
+	}
+	return strip(a) == strip(b)
 }

@@ -160,3 +160,28 @@ func TestSOPSKeepsOtherSecretVarsOut(t *testing.T) {
 		t.Errorf("errors = %s; want the ConfigMap refused, naming DB_PASSWORD and not its value", got)
 	}
 }
+
+// TestValidateAcceptsEncryptedSecrets: two renders encrypt a Secret
+// differently (SOPS is randomised); validate compares plaintext with the
+// key and everything but the ciphertext without it, and reports nothing.
+func TestValidateAcceptsEncryptedSecrets(t *testing.T) {
+	t.Parallel()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := encryptRepo(t, id.Recipient().String(), "")
+	for name, identity := range map[string]string{"with key": id.String(), "without key": ""} {
+		r, err := render.New(load(t, dir), encryptOptions(identity, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := r.Validate(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if results[0].Err != nil {
+			t.Errorf("%s: validate: %v", name, results[0].Err)
+		}
+	}
+}

@@ -29,7 +29,7 @@ func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, e
 		}
 		var errs []error
 		for _, p := range tree.SortedKeys(a.Files) {
-			if !strings.HasPrefix(p, "apps/") || bytes.Equal(a.Files[p], b.Files[p]) {
+			if !strings.HasPrefix(p, "apps/") || bytes.Equal(a.Files[p], b.Files[p]) || r.sameEncrypted(a.Files[p], b.Files[p]) {
 				continue
 			}
 			app := strings.SplitN(p, "/", 3)[1]
