@@ -440,9 +440,17 @@ func (r *run) source(ctx context.Context) (*source, error) {
 	if r.opts.Rendered != "" {
 		return r.readRendered(ctx, env)
 	}
-	fmt.Fprintf(r.log, "rendering env %s\n", env)
 	ro := r.opts.Render
 	ro.Log = r.log
+	// The progress line waits until the env's secrets are known, so that
+	// in GitHub Actions every ::add-mask:: comes before any line kiln prints.
+	onSecrets := ro.OnSecrets
+	ro.OnSecrets = func(rd *redact.Redactor) {
+		if onSecrets != nil {
+			onSecrets(rd)
+		}
+		fmt.Fprintf(r.log, "rendering env %s\n", env)
+	}
 	renderer, err := render.New(r.p, ro)
 	if err != nil {
 		return nil, err
