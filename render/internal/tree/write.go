@@ -224,7 +224,7 @@ func (o *Out) current(dir string, force bool) (Files, error) {
 		if len(entries) > 0 {
 			mi, err := os.Lstat(filepath.Join(dir, MarkerFile))
 			if err != nil || !mi.Mode().IsRegular() {
-				return nil, &NotKilnTreeError{Dir: dir, What: fmt.Sprintf("this folder holds %d entries and no %s: kiln did not write it", len(entries), MarkerFile)}
+				return nil, &NotKilnTreeError{Dir: dir, What: fmt.Sprintf("this folder holds %s and no %s: kiln did not write it", entriesText(len(entries)), MarkerFile)}
 			}
 		}
 	}
@@ -404,4 +404,12 @@ func Read(dir string) (Files, error) {
 		return nil, fmt.Errorf("reading tree %s: %w", dir, err)
 	}
 	return files, nil
+}
+
+// entriesText counts a folder's entries in English.
+func entriesText(n int) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return fmt.Sprintf("%d entries", n)
 }
