@@ -44,6 +44,8 @@ func run() int {
 // with an *interruptError as its cause. The first signal lets kiln stop
 // cleanly (earlier trees kept, temporary folders removed); after it the
 // default handling is back, so a second signal ends the process at once.
+// Only a process entry point may call it: the signals stay caught until
+// the process exits.
 func interruptible(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 1)
@@ -57,8 +59,11 @@ func interruptible(parent context.Context) (context.Context, func()) {
 		case <-done:
 		}
 	}()
+	// stop keeps the signals routed to sigs: run returns straight into
+	// os.Exit, and a signal in between would otherwise get the default
+	// action and kill a kiln that already finished, with no line and no
+	// exit code of its own (TestInterrupt hit that window).
 	return ctx, func() {
-		signal.Stop(sigs)
 		close(done)
 		cancel(nil)
 	}
