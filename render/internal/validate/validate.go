@@ -354,28 +354,9 @@ func closestField(typed runtime.Object, segments []string) string {
 	if len(segments) == 0 {
 		return ""
 	}
-	t := reflect.TypeOf(typed)
-	for _, s := range segments[:len(segments)-1] {
-		for t.Kind() == reflect.Pointer {
-			t = t.Elem()
-		}
-		switch {
-		case strings.HasPrefix(s, "["):
-			if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
-				return ""
-			}
-			t = t.Elem()
-		case t.Kind() == reflect.Map:
-			t = t.Elem()
-		case t.Kind() == reflect.Struct:
-			f, ok := jsonFields(t)[s]
-			if !ok {
-				return ""
-			}
-			t = f
-		default:
-			return ""
-		}
+	t := typeAt(reflect.TypeOf(typed), segments[:len(segments)-1])
+	if t == nil {
+		return ""
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
