@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/words"
 )
 
 // AppGraph is one environment's app dependency graph: what `kiln graph`
@@ -161,7 +162,7 @@ func byWave(apps []GraphApp, waves int) [][]GraphApp {
 
 func (g *AppGraph) text(apps []GraphApp) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "env %s: %s in %s\n", g.Env, plural(len(apps), "app"), plural(len(g.Waves), "wave"))
+	fmt.Fprintf(&b, "env %s: %s in %s\n", g.Env, words.Count(len(apps), "app"), words.Count(len(g.Waves), "wave"))
 	width := 0
 	anyChanged := false
 	for _, a := range apps {
@@ -194,13 +195,6 @@ func (g *AppGraph) text(apps []GraphApp) string {
 		b.WriteString("* changed\n")
 	}
 	return b.String()
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // externalIDs numbers the external dependencies in sorted order: their

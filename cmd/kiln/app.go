@@ -8,7 +8,6 @@ import (
 	"os"
 	"regexp"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/words"
 )
 
 // Exit codes (SPEC §4), chosen in one place (exitCode) from error types.
@@ -320,7 +320,7 @@ func report(stderr io.Writer, err error) int {
 		var ee *envError
 		if errors.As(e, &ee) {
 			errs := diag.Flatten(ee.err)
-			fmt.Fprintf(stderr, "kiln: %s in env %s\n", plural(len(errs), "error"), ee.env)
+			fmt.Fprintf(stderr, "kiln: %s in env %s\n", words.Count(len(errs), "error"), ee.env)
 			for _, x := range errs {
 				fmt.Fprintln(stderr, x.Error())
 			}
@@ -336,15 +336,4 @@ func report(stderr io.Writer, err error) int {
 		fmt.Fprintf(stderr, "kiln: %s\n", e.Error())
 	}
 	return code
-}
-
-// plural is "1 object", "2 objects", "0 objects".
-func plural(n int, noun string) string { return strconv.Itoa(n) + " " + nounFor(n, noun) }
-
-// nounFor is noun for 1 and its plural otherwise.
-func nounFor(n int, noun string) string {
-	if n == 1 {
-		return noun
-	}
-	return noun + "s"
 }

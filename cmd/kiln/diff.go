@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-gitops/kiln/internal/ghactions"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote"
 )
 
@@ -154,7 +155,7 @@ func printDiffSummary(w io.Writer, res *promote.DiffResult) {
 		fmt.Fprintf(w, "env %s: no differences against %s\n", res.Env, res.Against)
 		return
 	}
-	fmt.Fprintf(w, "env %s: %s %s from %s\n", res.Env, plural(len(res.Changes), "file"), map[bool]string{true: "differs", false: "differ"}[len(res.Changes) == 1], res.Against)
+	fmt.Fprintf(w, "env %s: %s %s from %s\n", res.Env, words.Count(len(res.Changes), "file"), map[bool]string{true: "differs", false: "differ"}[len(res.Changes) == 1], res.Against)
 	apps := make([]string, 0, len(res.Apps))
 	for a := range res.Apps {
 		apps = append(apps, a)

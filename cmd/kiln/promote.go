@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote"
 )
 
@@ -240,7 +241,7 @@ func printPromote(c *cli.Context, stdout, stderr io.Writer, res *promote.Result,
 			verb += fmt.Sprintf("; closed pull request #%d", res.ClosedPR)
 		}
 	case res.DryRun:
-		verb = fmt.Sprintf("would commit %s to %s (dry run)", plural(len(res.Files), "changed file"), res.Branch)
+		verb = fmt.Sprintf("would commit %s to %s (dry run)", words.Count(len(res.Files), "changed file"), res.Branch)
 	case res.PRNumber != 0:
 		verb = fmt.Sprintf("pull request #%d %s", res.PRNumber, res.PRURL)
 	default:

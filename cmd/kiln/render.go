@@ -19,6 +19,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -452,13 +453,13 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 			where = " → " + rep.Out
 		}
 		fmt.Fprintf(stderr, "%s env %s%s: %s, %s, %s\n", verb, rep.Env, where,
-			plural(len(rep.Apps), "app"), plural(rep.Objects, "object"), plural(len(rep.Files), "file"))
+			words.Count(len(rep.Apps), "app"), words.Count(rep.Objects, "object"), words.Count(len(rep.Files), "file"))
 		for _, a := range rep.Apps {
 			kept := ""
 			if a.Kept {
 				kept = ", kept" // --app: as the earlier render has it
 			}
-			fmt.Fprintf(stderr, "  %-12s %-9s %3d %s%s\n", a.Name, a.Engine, a.Objects, nounFor(a.Objects, "object"), kept)
+			fmt.Fprintf(stderr, "  %-12s %-9s %3d %s%s\n", a.Name, a.Engine, a.Objects, words.Noun(a.Objects, "object"), kept)
 		}
 	}
 	return err

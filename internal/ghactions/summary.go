@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/words"
 )
 
 // EnvSummary is what one environment's render or validation produced, for
@@ -54,7 +55,7 @@ func SummaryMarkdown(command string, envs []EnvSummary) string {
 		}
 		if e.Err != nil {
 			n := len(diag.Flatten(e.Err))
-			fmt.Fprintf(&b, "| %s | ❌ %d %s | | | |\n", cell(e.Env), n, plural(n, "error", "errors"))
+			fmt.Fprintf(&b, "| %s | ❌ %d %s | | | |\n", cell(e.Env), n, words.Noun(n, "error"))
 			continue
 		}
 		result := "✅ ok"
@@ -62,7 +63,7 @@ func SummaryMarkdown(command string, envs []EnvSummary) string {
 			result = "✅ " + cell(e.Out)
 		}
 		if n := len(e.Warnings); n > 0 {
-			result += fmt.Sprintf(", ⚠️ %d %s", n, plural(n, "warning", "warnings"))
+			result += fmt.Sprintf(", ⚠️ %d %s", n, words.Noun(n, "warning"))
 		}
 		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d |\n", cell(e.Env), result, len(e.Apps), objects, e.Files)
 	}
@@ -70,7 +71,7 @@ func SummaryMarkdown(command string, envs []EnvSummary) string {
 		fmt.Fprintf(&b, "\n### env %s\n\n", cell(e.Env))
 		if e.Err != nil {
 			errs := diag.Flatten(e.Err)
-			fmt.Fprintf(&b, "%d %s:\n\n", len(errs), plural(len(errs), "error", "errors"))
+			fmt.Fprintf(&b, "%d %s:\n\n", len(errs), words.Noun(len(errs), "error"))
 			for _, err := range errs {
 				b.WriteString("- " + errorItem(err) + "\n")
 			}
@@ -81,7 +82,7 @@ func SummaryMarkdown(command string, envs []EnvSummary) string {
 			}
 		}
 		if n := len(e.Warnings); n > 0 {
-			fmt.Fprintf(&b, "\n<details><summary>%d %s</summary>\n\n", n, plural(n, "warning", "warnings"))
+			fmt.Fprintf(&b, "\n<details><summary>%d %s</summary>\n\n", n, words.Noun(n, "warning"))
 			for _, w := range e.Warnings {
 				b.WriteString("- " + errorItem(w.AsError()) + "\n")
 			}
@@ -127,13 +128,6 @@ func cell(s string) string {
 		}
 	}
 	return b.String()
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // CodeBlock returns text as a fenced code block in language lang (such as
