@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 )
 
@@ -83,12 +83,12 @@ func WriteEnv(out string, er *EnvResult) error {
 // the pipeline: replacing <out>/<env> there could delete templates (a
 // mistyped --out apps/web/overlays, or env "apps" with --out .).
 func (r *Renderer) checkOut(out string) error {
-	outAbs, err := realPath(out)
+	outAbs, err := rootfs.RealPath(out)
 	if err != nil {
 		return fmt.Errorf("resolving --out %s: %w", out, err)
 	}
 	for _, src := range r.sources() {
-		abs, err := realPath(filepath.Join(r.p.Root, filepath.FromSlash(src.path)))
+		abs, err := rootfs.RealPath(filepath.Join(r.p.Root, filepath.FromSlash(src.path)))
 		if err != nil {
 			continue
 		}
@@ -159,26 +159,6 @@ func appPaths(a envconfig.App) []string {
 		ps = append(ps, a.Helm.Values...)
 	}
 	return ps
-}
-
-// realPath is p absolute with symlinks resolved, as far as p exists.
-func realPath(p string) (string, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "", err
-	}
-	var rest []string
-	for cur := abs; ; cur = filepath.Dir(cur) {
-		if real, err := filepath.EvalSymlinks(cur); err == nil {
-			return filepath.Join(append([]string{real}, rest...)...), nil
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return "", err
-		}
-		if filepath.Dir(cur) == cur {
-			return abs, nil
-		}
-		rest = append([]string{filepath.Base(cur)}, rest...)
-	}
 }
 
 // within reports whether p is dir or below it.

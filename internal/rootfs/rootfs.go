@@ -70,6 +70,16 @@ func Resolve(root, p string) (string, error) {
 	return real, nil
 }
 
+// RealPath is p made absolute, with symlinks resolved in the longest part
+// of it that exists: where a path kiln may still create really leads.
+func RealPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return evalExisting(abs)
+}
+
 // evalExisting resolves symlinks in the longest existing prefix of abs and
 // appends the rest unchanged.
 func evalExisting(abs string) (string, error) {
