@@ -5,5 +5,7 @@
 // order, substituted from the environment's vars (package envsubst) and
 // split into objects that remember their file and line. It does no
 // templating beyond ${VAR} and ignores kustomization files: kiln writes
-// its own. Start with Engine.Render.
+// its own. A SOPS-encrypted document is never substituted: it passes
+// through byte for byte, and a placeholder in it is an error, since its MAC
+// covers every value. Start with Engine.Render.
 package plain

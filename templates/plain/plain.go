@@ -1,6 +1,7 @@
 package plain
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -49,7 +51,8 @@ var skipped = map[string]bool{
 // Render reads every *.yaml and *.yml file below req.Path (recursively,
 // in sorted slash-path order, following symlinks that stay inside
 // req.Root), replaces ${VAR} from req.Vars (see envsubst.Substitute) and
-// returns the objects. Files named kustomization.yaml, kustomization.yml
+// returns the objects. A SOPS-encrypted document is left as it is, and a
+// placeholder in one is an error (see substitute). Files named kustomization.yaml, kustomization.yml
 // or Kustomization are skipped (kiln writes its own kustomization.yaml);
 // files with other extensions are ignored. Placeholders in YAML comments
 // are substituted too, unlike in Flux, which never sees comments.
@@ -100,7 +103,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		// Length-prefixed, so that no two different file sets hash alike.
 		fmt.Fprintf(h, "file %d:%s\n%d:", len(f.rel), f.rel, len(data))
 		h.Write(data)
-		out, names, err := envsubst.Substitute(data, f.rel, req.Vars)
+		out, names, err := substitute(data, f.rel, req.Vars)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -148,6 +151,138 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		InputDigest: "sha256:" + hex.EncodeToString(h.Sum(nil)),
 		Params:      map[string]any{"vars": vars},
 	}, nil
+}
+
+// substitute is envsubst.Substitute for a file of YAML documents, except
+// that SOPS-encrypted documents (a top-level sops key holding a mac) are
+// left byte for byte as they are. Their MAC covers every value, the
+// readable ones too, so replacing a ${VAR} in one would make Flux's (and
+// sops's) decryption fail. A placeholder (or a $${...} escape) that kiln
+// would have replaced in such a document is an error naming the file and
+// line: kiln cannot honour it, and leaving ${VAR} in place would deploy
+// the literal text. Flux substitutes after decrypting, but only when the
+// Kustomization has postBuild, which kiln never emits.
+func substitute(data []byte, file string, vars map[string]string) ([]byte, []string, error) {
+	if !bytes.Contains(data, []byte("sops:")) {
+		return envsubst.Substitute(data, file, vars)
+	}
+	docs := splitDocuments(data)
+	// The whole file with its SOPS documents blanked (their lines kept as
+	// empty lines) gives the errors of the other documents at the file's
+	// own line numbers, and the names of the variables used.
+	blanked := make([][]byte, len(docs))
+	var errs []error
+	for i, d := range docs {
+		blanked[i] = d.text
+		if !d.sops {
+			continue
+		}
+		blanked[i] = bytes.Repeat([]byte("\n"), bytes.Count(d.text, []byte("\n")))
+		if out, _, err := envsubst.Substitute(d.text, file, vars); err != nil || !bytes.Equal(out, d.text) {
+			errs = append(errs, &diag.Error{File: file, Line: d.line + placeholderLine(d.text) + 1,
+				Msg: fmt.Sprintf("a SOPS-encrypted document holds %s: kiln replaces no variable inside one, "+
+					"since a change after encryption breaks its MAC", placeholders(d.text)),
+				Hint: "put the value into the document before encrypting it with sops (sops --encrypt), or move the placeholder to an object that is not encrypted"})
+		}
+	}
+	_, names, err := envsubst.Substitute(bytes.Join(blanked, nil), file, vars)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, nil, diag.Join(errs...)
+	}
+	var out []byte
+	for _, d := range docs {
+		if d.sops {
+			out = append(out, d.text...)
+			continue
+		}
+		// Cannot fail: the blanked file held this text and substituted.
+		s, _, err := envsubst.Substitute(d.text, file, vars)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, s...)
+	}
+	return out, names, nil
+}
+
+// document is one document of a YAML stream, with the separator line
+// (---) that starts it, if any.
+type document struct {
+	text []byte
+	line int // the 0-based line of the file its text starts on
+	sops bool
+}
+
+// splitDocuments cuts data at its document separators: a line starting
+// with --- or ... and then nothing or white space always starts a new
+// document (inside a document such a line would have to be indented).
+func splitDocuments(data []byte) []document {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	var docs []document
+	start := 0
+	flush := func(end int) {
+		if end > start {
+			docs = append(docs, document{text: bytes.Join(lines[start:end], nil), line: start})
+		}
+		start = end
+	}
+	for i, l := range lines {
+		if i > start && isMarker(l) {
+			flush(i)
+		}
+	}
+	flush(len(lines))
+	for i := range docs {
+		d := &docs[i]
+		if !bytes.Contains(d.text, []byte("\nsops:")) && !bytes.HasPrefix(d.text, []byte("sops:")) {
+			continue
+		}
+		// A placeholder can make a document unparseable before it is
+		// substituted; such a document is no SOPS document (the sops
+		// program writes valid YAML).
+		if objs, err := objects.Parse(d.text, "", 0); err == nil && len(objs) == 1 && objs[0].Raw != nil {
+			d.sops = true
+		}
+	}
+	return docs
+}
+
+func isMarker(l []byte) bool {
+	if !bytes.HasPrefix(l, []byte("---")) && !bytes.HasPrefix(l, []byte("...")) {
+		return false
+	}
+	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
+}
+
+var placeholderRE = regexp.MustCompile(`\$?\$\{[^}\n]*\}?`)
+
+// placeholderLine is the 0-based line of text's first placeholder.
+func placeholderLine(text []byte) int {
+	i := bytes.Index(text, []byte("${"))
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(text[:i], []byte("\n"))
+}
+
+// placeholders lists text's placeholders as they are written (names and
+// defaults, never values), for the error.
+func placeholders(text []byte) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range placeholderRE.FindAll(text, -1) {
+		if s := string(m); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	if len(out) > 3 {
+		out = append(out[:3], fmt.Sprintf("and %d more", len(out)-3))
+	}
+	return strings.Join(out, ", ")
 }
 
 // file is one YAML file to read.

@@ -1,6 +1,7 @@
 package plain
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -10,6 +11,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"filippo.io/age"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 
 	"github.com/kiln-gitops/kiln/templates/internal/enginetest"
 
@@ -309,4 +316,76 @@ func ExampleEngine_Render() {
 	// apps/db/nested/deeper/pdb.yaml:3 PodDisruptionBudget/db
 	// apps/db/service.yml:2 Service/db
 	// apps/db/service.yml:13 ConfigMap/db-config
+}
+
+// encryptSOPS returns obj (YAML) encrypted with SOPS to a new age key,
+// its data and stringData only, as `sops --encrypt --encrypted-regex
+// '^(data|stringData)$'` writes it, and the key.
+func encryptSOPS(t *testing.T, obj string) ([]byte, sopsyaml.Identities) {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := sopsyaml.ParseIdentities(id.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := kyaml.Parse(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := sopsyaml.Encrypt(n.YNode(), sopsyaml.Options{Age: []string{id.Recipient().String()}, EncryptedRegex: "^(data|stringData)$", Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc, ids
+}
+
+// TestRenderSOPS: the yaml engine substitutes ${VAR} in the documents of
+// a file around a SOPS-encrypted one and leaves that one byte for byte,
+// so its MAC still holds. The sops metadata holds a "$" nowhere, but a
+// readable field of the encrypted document may: that is refused, since
+// replacing it would break the MAC and leaving it would deploy the text.
+func TestRenderSOPS(t *testing.T) {
+	t.Parallel()
+	secretDoc, ids := encryptSOPS(t, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: instavote\nstringData:\n  password: literal-${NOT_A_VAR}-in-the-plaintext\n")
+	withVar, _ := encryptSOPS(t, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\n  namespace: ${NS}\n  labels:\n    level: $${LOG_LEVEL}\nstringData:\n  token: abc\n")
+
+	root := enginetest.TempDir(t)
+	mkdir(t, root, "apps/db")
+	write(t, root, "apps/db/all.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: before\ndata:\n  level: ${LOG_LEVEL}\n---\n"+
+		string(secretDoc)+"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after\ndata:\n  host: ${REDIS_HOST}\n")
+	req := &templates.Request{Root: root, App: "db", Namespace: "instavote", Env: "dev", Path: "apps/db", Vars: baseVars}
+	res, err := New(Options{}).Render(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Objects) != 3 {
+		t.Fatalf("got %d objects, want 3", len(res.Objects))
+	}
+	if got := res.Objects[1].Raw; !bytes.Equal(got, secretDoc) {
+		t.Errorf("the SOPS document changed:\n%s\nwant\n%s", got, secretDoc)
+	}
+	if _, err := sopsyaml.Decrypt(res.Objects[1].Raw, ids); err != nil {
+		t.Errorf("the SOPS document does not decrypt: %v", err)
+	}
+	for i, want := range []string{"level: debug", "", "host: redis-master.instavote.svc"} {
+		if got := res.Objects[i].Node.MustString(); !strings.Contains(got, want) {
+			t.Errorf("object %d is not substituted:\n%s", i, got)
+		}
+	}
+	if diff := cmp.Diff(map[string]any{"REDIS_HOST": baseVars["REDIS_HOST"], "LOG_LEVEL": baseVars["LOG_LEVEL"]}, res.Params["vars"]); diff != "" {
+		t.Errorf("vars used (-want +got):\n%s", diff)
+	}
+
+	// A placeholder inside a SOPS document, next to an undefined variable
+	// outside one: both reported, each at its own line.
+	write(t, root, "apps/db/all.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: before\ndata:\n  level: ${UNDEFINED}\n---\n"+string(withVar))
+	_, err = New(Options{}).Render(context.Background(), req)
+	if err == nil {
+		t.Fatal("a placeholder in a SOPS document was accepted")
+	}
+	checkErr(t, err, baseVars)
+	golden(t, filepath.Join("testdata", "golden", "sops.golden"), "error:\n"+err.Error()+"\n")
 }
