@@ -21,8 +21,9 @@ type rule struct {
 var rules = []rule{
 	{why: "only the CLI parses command lines", from: []string{""}, forbidden: []string{"github.com/urfave/cli"}, allow: []string{"cmd/kiln"}},
 	{why: "only promote talks to GitHub", from: []string{""}, forbidden: []string{"github.com/google/go-github"}, allow: []string{"promote"}},
-	{why: "engines run in process, never as programs; only the git wrappers exec", from: []string{""}, forbidden: []string{"os/exec"},
-		allow: []string{"internal/gitinfo", "promote/internal/gitrepo", "promote/internal/gittest", "internal/depcheck", "internal/refcheck"}},
+	{why: "engines run in kiln's own code, never as other programs; only the git wrappers exec, and the sandbox, which runs kiln itself", from: []string{""}, forbidden: []string{"os/exec"},
+		allow: []string{"internal/gitinfo", "promote/internal/gitrepo", "promote/internal/gittest", "internal/depcheck", "internal/refcheck", "internal/sandbox"}},
+	{why: "only render decides which engines run in the sandbox", from: []string{""}, forbidden: []string{mod + "/internal/sandbox"}, allow: []string{"render", "internal/sandbox"}},
 	{why: "engines know nothing of config, render or promote", from: []string{"templates"}, forbidden: []string{mod + "/envconfig", mod + "/render", mod + "/promote", mod + "/cmd"}},
 	{why: "config is read before anything renders", from: []string{"envconfig"}, forbidden: []string{mod + "/templates", mod + "/render", mod + "/promote", mod + "/cmd"}},
 	{why: "render does not promote", from: []string{"render"}, forbidden: []string{mod + "/promote", mod + "/cmd"}},

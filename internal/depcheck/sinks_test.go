@@ -18,7 +18,13 @@ import (
 func TestOneWayToTheTerminal(t *testing.T) {
 	t.Parallel()
 	root := filepath.Join("..", "..")
-	allowed := map[string]bool{filepath.Join("cmd", "kiln", "main.go"): true}
+	allowed := map[string]bool{
+		filepath.Join("cmd", "kiln", "main.go"): true,
+		// A sandbox worker's stdout and stderr are pipes to its pool, which
+		// reads frames from one and classifies the other without ever
+		// printing it.
+		filepath.Join("internal", "sandbox", "worker.go"): true,
+	}
 	forbiddenSel := map[string]map[string]bool{
 		"os":  {"Stdout": true, "Stderr": true},
 		"fmt": {"Print": true, "Printf": true, "Println": true},

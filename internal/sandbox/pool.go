@@ -1,0 +1,407 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// DefaultMemoryLimit is a worker's memory cap when Options.MemoryLimit is
+// 0: ten times what the largest public charts we know need to render, and
+// small enough that a few workers fit a CI runner.
+const DefaultMemoryLimit = 4 << 30
+
+// Options configure a Pool.
+type Options struct {
+	// Workers bounds how many workers run at once, and so how many renders
+	// run at once; 0 means GOMAXPROCS.
+	Workers int
+	// MemoryLimit caps each worker's memory, in bytes; 0 means
+	// DefaultMemoryLimit.
+	MemoryLimit int64
+	// Executable is the program a worker runs: one whose main (or TestMain)
+	// calls Serve first. "" means this program (os.Executable).
+	Executable string
+}
+
+// Pool runs renders in worker processes. It is safe for concurrent use.
+// Close it when done; a Pool not closed keeps its idle workers until the
+// program exits (a worker ends when its standard input closes).
+type Pool struct {
+	opts Options
+	sem  chan struct{}
+
+	mu     sync.Mutex
+	idle   []*worker
+	closed bool
+}
+
+// New returns a Pool; it starts workers when renders need them.
+func New(opts Options) *Pool {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.MemoryLimit <= 0 {
+		opts.MemoryLimit = DefaultMemoryLimit
+	}
+	return &Pool{opts: opts, sem: make(chan struct{}, opts.Workers)}
+}
+
+// Close ends the idle workers; a worker still rendering ends when its
+// render does. Renders after Close fail.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle, p.closed = nil, true
+	p.mu.Unlock()
+	for _, w := range idle {
+		w.stop()
+	}
+	return nil
+}
+
+// Engine returns an Engine that renders in the pool's workers with the
+// engine Serve's factories know as name, built from config.
+func (p *Pool) Engine(name string, config []byte) templates.Engine {
+	return &engine{pool: p, name: name, config: config}
+}
+
+type engine struct {
+	pool   *Pool
+	name   string
+	config []byte
+}
+
+var _ templates.Engine = (*engine)(nil)
+
+// Render sends req to a worker and waits for its result. When ctx ends
+// first, the worker is killed and Render returns at once; when the worker
+// dies (its memory cap, a Go stack overflow, a crash), Render returns a
+// *diag.Error naming the app and file, and the next render gets a new
+// worker.
+func (e *engine) Render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p := e.pool
+	wr, err := encodeRequest(e.name, e.config, req)
+	if err != nil {
+		return nil, &diag.Error{App: req.App, File: req.Path, Msg: "cannot pass the request to the sandbox: " + err.Error(), Err: err,
+			Hint: "this is a bug in kiln; please report it"}
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(wr); err != nil {
+		return nil, fmt.Errorf("sandbox: encoding the request: %w", err)
+	}
+
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, stopped(ctx, req)
+	}
+	defer func() { <-p.sem }()
+
+	w, err := p.get(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, stopped(ctx, req)
+		}
+		return nil, &diag.Error{App: req.App, File: req.Path, Msg: "cannot start the sandbox worker: " + err.Error(), Err: err}
+	}
+
+	type reply struct {
+		frame []byte
+		err   error
+	}
+	done := make(chan reply, 1)
+	w.stderr.reset() // what the worker said during earlier renders explains nothing now
+	go func() {
+		if err := writeFrame(w.stdin, buf.Bytes()); err != nil {
+			done <- reply{err: err}
+			return
+		}
+		frame, err := readFrame(w.stdout)
+		done <- reply{frame, err}
+	}()
+	var r reply
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		w.stop()
+		<-done
+		return nil, stopped(ctx, req)
+	}
+	if r.err != nil {
+		// The worker died, or wrote something that is no frame: either
+		// way it is done for.
+		w.stop()
+		if ctx.Err() != nil {
+			return nil, stopped(ctx, req)
+		}
+		return nil, w.died(req, p.opts.MemoryLimit, r.err)
+	}
+	p.put(w)
+	var resp wireResponse
+	if err := gob.NewDecoder(bytes.NewReader(r.frame)).Decode(&resp); err != nil {
+		return nil, &diag.Error{App: req.App, File: req.Path, Msg: "the sandbox worker's answer cannot be read: " + err.Error(), Err: err,
+			Hint: "this is a bug in kiln; please report it"}
+	}
+	res, err := resp.decode()
+	if err != nil {
+		var de *diag.Error
+		if len(resp.Errors) == 0 && !errors.As(err, &de) {
+			err = &diag.Error{App: req.App, File: req.Path, Msg: "the sandbox worker's answer cannot be read: " + err.Error(), Err: err,
+				Hint: "this is a bug in kiln; please report it"}
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// stopped is the error of a render whose context ended: it unwraps to the
+// context's error, so that callers can tell a timeout from a signal.
+func stopped(ctx context.Context, req *templates.Request) error {
+	return &diag.Error{App: req.App, File: req.Path, Msg: "rendering stopped: " + ctx.Err().Error(), Err: ctx.Err(),
+		Hint: "an endless or very long template; raise --timeout if it is just slow"}
+}
+
+func (p *Pool) get(ctx context.Context) (*worker, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errors.New("the pool is closed")
+	}
+	if n := len(p.idle); n > 0 {
+		w := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return w, nil
+	}
+	p.mu.Unlock()
+	return start(ctx, p.opts)
+}
+
+func (p *Pool) put(w *worker) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		go w.stop()
+		return
+	}
+	p.idle = append(p.idle, w)
+}
+
+// worker is one running worker process.
+type worker struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Reader
+	stderr *tail
+	once   sync.Once
+	err    error // cmd.Wait's, once stop returned
+}
+
+// forwardEnv are the variables a worker gets from kiln's environment:
+// those the engines' HTTP clients and Go's runtime read. No token, no
+// secret var: a template that escaped its engine finds none of them.
+var forwardEnv = []string{
+	"PATH", "HOME", "TMPDIR",
+	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+	"SSL_CERT_FILE", "SSL_CERT_DIR",
+	"GODEBUG", "GOTRACEBACK", "GORACE", "GOCOVERDIR",
+}
+
+// startTimeout bounds how long a new worker may take to say hello: a
+// program that answers nothing (it does not call Serve) is not waited for
+// forever.
+const startTimeout = 2 * time.Minute
+
+func start(ctx context.Context, opts Options) (*worker, error) {
+	if os.Getenv(envWorker) != "" {
+		// A worker that renders through a Pool of its own would start
+		// workers without end.
+		return nil, errors.New("this process is itself a sandbox worker: the program does not call sandbox.Serve first thing in main (or TestMain)")
+	}
+	exe := opts.Executable
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	}
+	// -test.run=^$ makes a test binary whose TestMain forgot Serve run no
+	// test and exit, so that the handshake fails at once instead of after
+	// the whole suite ran again; Serve never reads its arguments.
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Args[0] = "kiln-sandbox-worker"
+	cmd.Env = []string{envWorker + "=" + workerMagic, envMemory + "=" + strconv.FormatInt(opts.MemoryLimit, 10)}
+	for _, k := range forwardEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	cmd.SysProcAttr = sysProcAttr()
+	w := &worker{cmd: cmd, stderr: &tail{max: 64 << 10}}
+	cmd.Stderr = w.stderr
+	cmd.WaitDelay = time.Second
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	w.stdin, w.stdout = stdin, bufio.NewReaderSize(stdout, 64<<10)
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+
+	got := make(chan error, 1)
+	go func() {
+		buf := make([]byte, len(hello))
+		n, err := io.ReadFull(w.stdout, buf)
+		switch {
+		case string(buf) == hello:
+			got <- nil
+		case n > 0:
+			got <- fmt.Errorf("%s is not a sandbox worker: it answered %q; it must call sandbox.Serve first thing in main (or TestMain)", exe, buf[:n])
+		default:
+			got <- fmt.Errorf("%s is not a sandbox worker: it answered nothing (%v); it must call sandbox.Serve first thing in main (or TestMain)", exe, err)
+		}
+	}()
+	timer := time.NewTimer(startTimeout)
+	defer timer.Stop()
+	select {
+	case err = <-got:
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-timer.C:
+		err = fmt.Errorf("%s did not answer within %s as a sandbox worker", exe, startTimeout)
+	}
+	if err != nil {
+		w.stop()
+		if s := w.stderr.String(); err != ctx.Err() && strings.Contains(s, "kiln sandbox worker: ") {
+			err = fmt.Errorf("%w: %s", err, strings.TrimSpace(s[strings.Index(s, "kiln sandbox worker: "):]))
+		}
+		return nil, err
+	}
+	return w, nil
+}
+
+// stop kills the worker, if it still runs, and reaps it.
+func (w *worker) stop() {
+	w.once.Do(func() {
+		_ = w.stdin.Close()
+		_ = w.cmd.Process.Kill()
+		w.err = w.cmd.Wait()
+	})
+}
+
+// died explains why a worker ended during req, from its exit status and
+// what the Go runtime wrote on its standard error. It never repeats that
+// text: a panic or a stack trace may quote template data, secrets included.
+func (w *worker) died(req *templates.Request, limit int64, readErr error) error {
+	w.stop()
+	stderr := w.stderr.String()
+	e := &diag.Error{App: req.App, File: req.Path, Err: &CrashError{Exit: exitText(w.err), Cause: readErr}}
+	switch {
+	case strings.Contains(stderr, "stack exceeds") || strings.Contains(stderr, "fatal error: stack overflow"):
+		e.Msg = "rendering overflowed the Go stack"
+		e.Hint = "a template recursing without end fails like this; bound the recursion"
+		e.Err.(*CrashError).Reason = ReasonStack
+	case outOfMemory(stderr):
+		e.Msg = "rendering exceeded kiln's memory limit of " + limits.Bytes(limit)
+		e.Hint = "a template that allocates without end (a huge std.makeArray, a string doubled in a loop, a `range until` over a large number) fails like this; if the app is just large, raise --memory-limit (KILN_MEMORY_LIMIT)"
+		e.Err.(*CrashError).Reason = ReasonMemory
+	default:
+		e.Msg = "the template engine crashed (" + exitText(w.err) + ")"
+		e.Hint = "a memory limit below --memory-limit (a container's) kills it like this; otherwise this is a bug in kiln or its engine: please report it with the app's templates"
+		e.Err.(*CrashError).Reason = ReasonCrash
+	}
+	return e
+}
+
+// outOfMemory says whether a worker ended for want of memory. At the cap
+// the Go runtime does not always get to say so: an allocation can fail
+// where the runtime does not expect it (Go 1.26's garbage collector then
+// faults), so the worker also writes nearCap as its memory nears the cap.
+func outOfMemory(stderr string) bool {
+	for _, s := range []string{nearCap, "fatal error: out of memory", "fatal error: runtime: out of memory", "runtime: out of memory", "ThreadSanitizer failed to allocate", "cannot allocate memory"} {
+		if strings.Contains(stderr, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func exitText(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
+}
+
+// Why a worker died.
+const (
+	ReasonMemory = "memory"
+	ReasonStack  = "stack"
+	ReasonCrash  = "crash"
+)
+
+// CrashError is the cause of the error a render returns when its worker
+// died: Reason is ReasonMemory, ReasonStack or ReasonCrash.
+type CrashError struct {
+	Reason string
+	// Exit is the worker's exit status ("exit status 2", "signal: killed").
+	Exit string
+	// Cause is what reading the worker's answer failed with.
+	Cause error
+}
+
+func (e *CrashError) Error() string { return "sandbox worker died (" + e.Reason + "): " + e.Exit }
+func (e *CrashError) Unwrap() error { return e.Cause }
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = t.buf[:0]
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}

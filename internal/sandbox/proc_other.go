@@ -1,0 +1,8 @@
+//go:build !linux
+
+package sandbox
+
+import "syscall"
+
+// sysProcAttr: elsewhere, a worker ends when its standard input closes.
+func sysProcAttr() *syscall.SysProcAttr { return nil }

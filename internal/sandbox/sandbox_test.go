@@ -1,0 +1,365 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// testEngines are what this test binary's workers serve: each misbehaves
+// in one way a hostile template can make a real engine misbehave.
+var testEngines = map[string]Factory{
+	// echo returns the request as a result, through every wire type.
+	"echo": func(config []byte) (templates.Engine, error) { return echoEngine{config: string(config)}, nil },
+	// hog allocates without end.
+	"hog": func([]byte) (templates.Engine, error) {
+		return engineFunc(func(context.Context, *templates.Request) (*templates.Result, error) {
+			var keep [][]byte
+			for {
+				b := make([]byte, 8<<20)
+				for i := range b {
+					b[i] = 1
+				}
+				keep = append(keep, b)
+			}
+		}), nil
+	},
+	// recurse recurses without end.
+	"recurse": func([]byte) (templates.Engine, error) {
+		return engineFunc(func(context.Context, *templates.Request) (*templates.Result, error) {
+			return nil, errors.New(strconv.Itoa(recurse(0)))
+		}), nil
+	},
+	// crash panics on a goroutine of its own, which nothing recovers,
+	// with a secret in the panic's message.
+	"crash": func([]byte) (templates.Engine, error) {
+		return engineFunc(func(_ context.Context, req *templates.Request) (*templates.Result, error) {
+			go func() { panic("secret " + req.Vars["password"]) }()
+			select {}
+		}), nil
+	},
+	// endless writes its pid to <Root>/pid and never returns.
+	"endless": func([]byte) (templates.Engine, error) {
+		return engineFunc(func(_ context.Context, req *templates.Request) (*templates.Result, error) {
+			tmp := filepath.Join(req.Root, "pid.tmp")
+			if err := os.WriteFile(tmp, []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+				return nil, err
+			}
+			if err := os.Rename(tmp, filepath.Join(req.Root, "pid")); err != nil {
+				return nil, err
+			}
+			for i := 0; ; i++ {
+				_ = i * i
+			}
+		}), nil
+	},
+	// environ returns the worker's environment as Params.
+	"environ": func([]byte) (templates.Engine, error) {
+		return engineFunc(func(context.Context, *templates.Request) (*templates.Result, error) {
+			return &templates.Result{Params: map[string]any{"env": os.Environ()}}, nil
+		}), nil
+	},
+}
+
+func recurse(n int) int { return recurse(n+1) + 1 }
+
+func TestMain(m *testing.M) {
+	Serve(testEngines)
+	os.Exit(m.Run())
+}
+
+type engineFunc func(context.Context, *templates.Request) (*templates.Result, error)
+
+func (f engineFunc) Render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
+	return f(ctx, req)
+}
+
+type echoEngine struct{ config string }
+
+// Render answers with an object per YAML document of req.Vars["yaml"], a
+// SOPS-like raw object, req's fields in Params, and an error when
+// req.Vars["fail"] is set.
+func (e echoEngine) Render(_ context.Context, req *templates.Request) (*templates.Result, error) {
+	if req.Vars["fail"] != "" {
+		return nil, diag.Join(
+			&diag.Error{File: "a.yaml", Line: 3, App: req.App, Object: diag.Object{Kind: "ConfigMap", Namespace: "ns", Name: "n"}, Msg: "bad", Hint: "fix it", Err: errors.New("cause")},
+			&diag.Error{File: "b.yaml", Err: errors.New("only a cause")},
+			errors.New("plain"))
+	}
+	var objs []templates.Object
+	for i, doc := range strings.Split(req.Vars["yaml"], "\n---\n") {
+		rn, err := kyaml.Parse(doc)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, templates.Object{Node: rn, File: "f.yaml", Line: i + 1})
+	}
+	objs = append(objs, templates.Object{File: "sops.yaml", Raw: []byte("sops: {}\n\x00\xff")}, templates.Object{File: "empty", Raw: []byte{}})
+	return &templates.Result{
+		Objects:     objs,
+		Inputs:      append([]string{}, req.ValuesFiles...),
+		InputDigest: "sha256:" + e.config,
+		Params: map[string]any{"values": req.Values, "jpath": req.JPath, "images": req.Images, "secret": req.SecretVars["password"],
+			"nilList": []any(nil), "emptyList": []any{}, "nilMap": map[string]any(nil), "bytes": []byte{0, 1}, "nil": nil,
+			"numbers": []any{1, int64(-2), uint64(1 << 63), 1.5, float32(0.25), int32(7)}, "when": time.Date(2024, 2, 29, 1, 2, 3, 4, time.UTC)},
+	}, nil
+}
+
+func newPool(t *testing.T, opts Options) *Pool {
+	t.Helper()
+	if opts.MemoryLimit == 0 {
+		opts.MemoryLimit = 256 << 20
+	}
+	p := New(opts)
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// An alias, comments, styles, a document node, tags and odd strings: what
+// the YAML encoder writes must come back byte for byte.
+const echoYAML = `# head
+apiVersion: v1 # line
+kind: ConfigMap
+metadata:
+  name: &n "quoted"
+  labels: {a: 'b', c: d}
+data:
+  copy: *n
+  block: |
+    two
+    lines
+  folded: >-
+    x y
+  tagged: !!str 3
+  empty: ""
+# foot
+---
+- [1, 2.50, 0x1F, ~, true]`
+
+func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+	p := newPool(t, Options{Workers: 1})
+	req := &templates.Request{Root: "/r", App: "app", Namespace: "ns", Env: "dev", KubeVersion: "1.31.0", Path: "p", ChartRepo: "oci://x", ChartVersion: "1.x",
+		ValuesFiles: []string{"v1.yaml", "v2.yaml"}, Values: map[string]any{"a": map[string]any{"b": []any{1, "two", nil, 3.5, true}}},
+		JPath: []string{}, Vars: map[string]string{"yaml": echoYAML, "x": "\xff\x00"}, SecretVars: map[string]bool{"password": true}}
+	want, err := echoEngine{config: "cfg"}.Render(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 2; round++ { // the second round reuses the worker
+		got, err := p.Engine("echo", []byte("cfg")).Render(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b *kyaml.RNode) bool {
+			if (a == nil) != (b == nil) {
+				return false
+			}
+			return a == nil || a.MustString() == b.MustString() && cmp.Equal(a.YNode(), b.YNode())
+		})); diff != "" {
+			t.Errorf("round %d: result changed crossing the sandbox (-want +got):\n%s", round, diff)
+		}
+		// The alias still points at its anchor's node.
+		doc := got.Objects[0].Node
+		name, _ := doc.Pipe(kyaml.Lookup("metadata", "name"))
+		alias, _ := doc.Pipe(kyaml.Lookup("data", "copy"))
+		if alias.YNode().Alias != name.YNode() {
+			t.Errorf("round %d: the alias lost its anchor", round)
+		}
+	}
+}
+
+func TestRoundTripErrors(t *testing.T) {
+	t.Parallel()
+	p := newPool(t, Options{Workers: 1})
+	req := &templates.Request{App: "app", Vars: map[string]string{"fail": "1"}}
+	_, want := echoEngine{}.Render(context.Background(), req)
+	_, got := p.Engine("echo", nil).Render(context.Background(), req)
+	if got == nil || got.Error() != want.Error() {
+		t.Fatalf("got error\n%v\nwant\n%v", got, want)
+	}
+	if n := len(diag.Flatten(got)); n != 3 {
+		t.Errorf("got %d errors, want 3", n)
+	}
+	var de *diag.Error
+	if !errors.As(got, &de) || de.File != "a.yaml" || de.Line != 3 || de.Object.Name != "n" || de.Err == nil {
+		t.Errorf("the diag.Error lost fields: %#v", de)
+	}
+}
+
+// renderDies renders with engine name and returns the error, which must
+// name the app and file and say why the worker died.
+func renderDies(t *testing.T, p *Pool, name string, req *templates.Request) *CrashError {
+	t.Helper()
+	_, err := p.Engine(name, nil).Render(context.Background(), req)
+	var de *diag.Error
+	if !errors.As(err, &de) || de.App != req.App || de.File != req.Path {
+		t.Fatalf("got %v, want a *diag.Error naming app %s and file %s", err, req.App, req.Path)
+	}
+	var ce *CrashError
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want a CrashError", err)
+	}
+	t.Log(err)
+	return ce
+}
+
+func TestMemoryLimit(t *testing.T) {
+	t.Parallel()
+	p := newPool(t, Options{Workers: 1, MemoryLimit: 128 << 20})
+	ce := renderDies(t, p, "hog", &templates.Request{App: "big", Path: "charts/big"})
+	if ce.Reason != ReasonMemory {
+		t.Errorf("reason %q, want %q", ce.Reason, ReasonMemory)
+	}
+	_, err := p.Engine("hog", nil).Render(context.Background(), &templates.Request{App: "big", Path: "charts/big"})
+	if !strings.Contains(err.Error(), "app big: rendering exceeded kiln's memory limit of 128 MiB") {
+		t.Errorf("error does not say what happened:\n%v", err)
+	}
+	// The next render gets a new worker.
+	if _, err := p.Engine("echo", nil).Render(context.Background(), &templates.Request{Vars: map[string]string{"yaml": "a: 1"}}); err != nil {
+		t.Fatalf("the render after a dead worker failed: %v", err)
+	}
+}
+
+func TestStackOverflow(t *testing.T) {
+	t.Parallel()
+	p := newPool(t, Options{Workers: 1})
+	if ce := renderDies(t, p, "recurse", &templates.Request{App: "deep", Path: "main.jsonnet"}); ce.Reason != ReasonStack {
+		t.Errorf("reason %q, want %q", ce.Reason, ReasonStack)
+	}
+}
+
+// TestCrash: a worker that dies mid-request is an error that does not
+// repeat the panic's text (it may quote secrets), and the next render
+// gets a fresh worker.
+func TestCrash(t *testing.T) {
+	t.Parallel()
+	p := newPool(t, Options{Workers: 1})
+	req := &templates.Request{App: "app", Path: "app.jsonnet", Vars: map[string]string{"password": "hunter2-s3cret"}}
+	if ce := renderDies(t, p, "crash", req); ce.Reason != ReasonCrash {
+		t.Errorf("reason %q, want %q", ce.Reason, ReasonCrash)
+	}
+	_, err := p.Engine("crash", nil).Render(context.Background(), req)
+	if strings.Contains(err.Error(), "hunter2") || strings.Contains(fmt.Sprintf("%+v", err), "hunter2") {
+		t.Errorf("the error repeats the worker's panic:\n%v", err)
+	}
+	if !strings.Contains(err.Error(), "app.jsonnet: app app: the template engine crashed (exit status 2)") {
+		t.Errorf("error does not say what happened:\n%v", err)
+	}
+	if _, err := p.Engine("echo", nil).Render(context.Background(), &templates.Request{Vars: map[string]string{"yaml": "a: 1"}}); err != nil {
+		t.Fatalf("the render after a crash failed: %v", err)
+	}
+}
+
+// TestCancel: when the context ends, the worker is killed and reaped
+// before Render returns.
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	p := newPool(t, Options{Workers: 1})
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		// Cancel once the worker is evaluating.
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "pid")); err == nil {
+				cancel()
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	_, err := p.Engine("endless", nil).Render(ctx, &templates.Request{Root: dir, App: "app", Path: "chart"})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "chart: app app: rendering stopped: context canceled") {
+		t.Fatalf("got %v, want a stopped render", err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("worker %d still exists after Render returned (kill -0: %v)", pid, err)
+	}
+}
+
+func TestConcurrentRenders(t *testing.T) {
+	t.Parallel()
+	p := newPool(t, Options{Workers: 2})
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := "echo"
+			if i%4 == 3 {
+				name = "crash"
+			}
+			y := fmt.Sprintf("n: %d", i)
+			res, err := p.Engine(name, nil).Render(context.Background(), &templates.Request{App: strconv.Itoa(i), Vars: map[string]string{"yaml": y}})
+			switch {
+			case name == "crash" && err == nil:
+				t.Errorf("render %d: the crash went unnoticed", i)
+			case name == "echo" && err != nil:
+				t.Errorf("render %d: %v", i, err)
+			case name == "echo" && strings.TrimSpace(res.Objects[0].Node.MustString()) != y:
+				t.Errorf("render %d got another render's result: %s", i, res.Objects[0].Node.MustString())
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestEnvironment: a worker sees no variable but those it needs; tokens
+// and secret vars in kiln's environment stay out of its reach.
+func TestEnvironment(t *testing.T) {
+	t.Setenv("GITHUB_TOKEN", "ghp_secret")
+	t.Setenv("HTTPS_PROXY", "http://proxy:3128")
+	p := newPool(t, Options{Workers: 1})
+	res, err := p.Engine("environ", nil).Render(context.Background(), &templates.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := strings.Join(res.Params["env"].([]string), "\n")
+	if strings.Contains(env, "GITHUB_TOKEN") || !strings.Contains(env, "HTTPS_PROXY=http://proxy:3128") {
+		t.Errorf("worker environment:\n%s", env)
+	}
+}
+
+// TestNotAWorker: a program that does not call Serve is refused at once,
+// with an error saying so, never run as a worker.
+func TestNotAWorker(t *testing.T) {
+	t.Parallel()
+	for _, exe := range []string{"/bin/echo", "/bin/true"} {
+		p := newPool(t, Options{Workers: 1, Executable: exe})
+		_, err := p.Engine("echo", nil).Render(context.Background(), &templates.Request{App: "app"})
+		if err == nil || !strings.Contains(err.Error(), "must call sandbox.Serve first thing in main") {
+			t.Errorf("%s: got %v, want a refusal", exe, err)
+		}
+	}
+}
+
+func TestClosed(t *testing.T) {
+	t.Parallel()
+	p := newPool(t, Options{Workers: 1})
+	p.Close()
+	if _, err := p.Engine("echo", nil).Render(context.Background(), &templates.Request{}); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("got %v after Close", err)
+	}
+}

@@ -1,0 +1,180 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// The worker's environment: envWorker set to workerMagic turns a process
+// that calls Serve into a worker; envMemory is its memory cap in bytes.
+const (
+	envWorker   = "KILN_SANDBOX_WORKER"
+	workerMagic = "v1"
+	envMemory   = "KILN_SANDBOX_MEMORY_LIMIT"
+)
+
+// hello is the first thing a worker writes. A program that does not call
+// Serve first (a test binary whose TestMain forgot it) writes something
+// else or nothing, and the pool refuses it instead of waiting.
+const hello = "kiln-sandbox-worker " + workerMagic + "\n"
+
+// Factory builds, in a worker, the engine a pool names, from the
+// configuration the pool sends (Pool.Engine's config).
+type Factory func(config []byte) (templates.Engine, error)
+
+// Serve turns this process into a sandbox worker when its parent started
+// it as one: it serves render requests with engines (by name) until its
+// standard input closes, then exits. Otherwise it returns at once. Call it
+// first thing in main, and in TestMain of every test binary that renders
+// through a Pool, before anything else runs.
+func Serve(engines map[string]Factory) {
+	if os.Getenv(envWorker) != workerMagic {
+		return
+	}
+	os.Exit(serve(engines))
+}
+
+func serve(engines map[string]Factory) int {
+	// The pool, not a terminal's Ctrl-C, decides when a worker ends: it
+	// kills the worker when the render's context ends.
+	signal.Ignore(os.Interrupt, syscall.SIGTERM)
+	limit, err := strconv.ParseInt(os.Getenv(envMemory), 10, 64)
+	if err != nil || limit <= 0 {
+		fmt.Fprintf(os.Stderr, "kiln sandbox worker: invalid %s\n", envMemory)
+		return 3
+	}
+	if err := capMemory(limit); err != nil {
+		fmt.Fprintf(os.Stderr, "kiln sandbox worker: setting the memory limit: %v\n", err)
+		return 3
+	}
+	// The garbage collector works harder as the heap nears the cap,
+	// before the cap ends the worker.
+	debug.SetMemoryLimit(limit / 10 * 9)
+	// Deep recursion ends as a stack overflow, reported as such, before
+	// its stack alone could reach the cap.
+	debug.SetMaxStack(int(min(limit/4, 1<<30)))
+
+	// Frames go to the real standard output only; anything a library
+	// prints goes to standard error.
+	out := os.Stdout
+	os.Stdout = os.Stderr
+	if _, err := io.WriteString(out, hello); err != nil {
+		return 3
+	}
+
+	// Standard input is read all the time, not only between renders: its
+	// end means the pool is gone (closed, or kiln died), and the worker
+	// must not evaluate on without it.
+	requests := make(chan []byte)
+	go func() {
+		for {
+			frame, err := readFrame(os.Stdin)
+			if err != nil {
+				os.Exit(0)
+			}
+			requests <- frame
+		}
+	}()
+	w := &server{factories: engines, engines: map[string]templates.Engine{}, limit: limit}
+	for frame := range requests {
+		resp := w.handle(frame)
+		var buf bytes.Buffer
+		if err := gob.NewEncoder(&buf).Encode(resp); err != nil {
+			buf.Reset()
+			_ = gob.NewEncoder(&buf).Encode(&wireResponse{Errors: []wireError{{Msg: "sandbox: encoding the result: " + err.Error()}}})
+		}
+		if err := writeFrame(out, buf.Bytes()); err != nil {
+			return 0
+		}
+	}
+	return 0
+}
+
+// server is a worker's state: one engine per name and configuration, kept
+// for the worker's life, so the engine's caches (charts, jsonnet
+// libraries) serve every render the worker does.
+type server struct {
+	factories map[string]Factory
+	engines   map[string]templates.Engine
+	limit     int64
+}
+
+// nearCap is what a worker writes on its standard error when its memory
+// passes three quarters of the cap, so that the pool can tell why it died
+// even when the Go runtime, out of memory, could not say so.
+const nearCap = "kiln sandbox worker: memory near the cap"
+
+// watchMemory writes nearCap once when the worker's memory passes three
+// quarters of its cap during a render, until stop is called.
+func watchMemory(limit int64) (stop func()) {
+	if !hardCap {
+		return func() {}
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if dataUsed() >= raceCap(limit)/4*3 {
+					fmt.Fprintln(os.Stderr, nearCap)
+					return
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
+}
+
+func (s *server) handle(frame []byte) *wireResponse {
+	fail := func(format string, args ...any) *wireResponse {
+		return &wireResponse{Errors: []wireError{{Msg: "sandbox: " + fmt.Sprintf(format, args...)}}}
+	}
+	var wr wireRequest
+	if err := gob.NewDecoder(bytes.NewReader(frame)).Decode(&wr); err != nil {
+		return fail("decoding the request: %v", err)
+	}
+	req, err := wr.decode()
+	if err != nil {
+		return fail("decoding the request: %v", err)
+	}
+	key := wr.Engine + "\x00" + string(wr.Config)
+	eng, ok := s.engines[key]
+	if !ok {
+		f, ok := s.factories[wr.Engine]
+		if !ok {
+			return fail("this program serves no engine %q", wr.Engine)
+		}
+		if eng, err = f(wr.Config); err != nil {
+			return fail("building the %s engine: %v", wr.Engine, err)
+		}
+		s.engines[key] = eng
+	}
+	stop := watchMemory(s.limit)
+	res, rerr := eng.Render(context.Background(), req)
+	stop()
+	resp, err := encodeResponse(res, rerr)
+	if err != nil {
+		return fail("encoding the result: %v", err)
+	}
+	return resp
+}
