@@ -108,11 +108,12 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	if err != nil {
 		return nil, err
 	}
-	if len(opts.Render.Apps) > 0 {
-		// --app: the other apps are kept as the compared tree has them,
-		// so the diff shows the named apps only.
-		r.opts.Render.Earlier = func(string) (map[string][]byte, error) { return old, nil }
-	}
+	// --app: the other apps are kept as the compared tree has them, so
+	// the diff shows the named apps only. And a SOPS-encrypted Secret
+	// whose plaintext is unchanged keeps the compared tree's ciphertext
+	// (with the age key), so it shows no change, as promote would make
+	// none.
+	r.opts.Render.Earlier = func(string) (map[string][]byte, error) { return old, nil }
 	src, err := r.source(ctx)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kiln-gitops/kiln/envconfig"
@@ -185,21 +186,21 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 	defer r.cleanup()
 	res := &Result{Env: r.env.Name, From: r.from, Mode: r.env.Mode, DryRun: opts.DryRun, Apps: map[string]AppChanges{}}
 
+	branch := BranchPrefix + r.env.Name
+	r.keepSOPS(ctx, branch)
 	var src *source
 	if r.from == "" {
 		// Render before touching the network: template errors are the
-		// commonest failure and need no clone to show.
+		// commonest failure and need no clone to show. (Only a render
+		// that encrypts Secrets reads the manifests repository, once it
+		// rendered without error: see keepSOPS.)
 		if src, err = r.source(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if err := r.clone(ctx, r.p.Manifests.Repo); err != nil {
-		return nil, err
-	}
-	branch := BranchPrefix + r.env.Name
-	heads, err := r.repo.Fetch(ctx, r.base, branch)
+	heads, err := r.fetchManifests(ctx, branch)
 	if err != nil {
-		return nil, r.gitErr("fetching", err)
+		return nil, err
 	}
 	baseTip := heads[r.base]
 	if r.from != "" {
@@ -215,6 +216,9 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		// gate read, which may be newer than the one fetched first.
 		lock := j.lock
 		baseTip, heads = j.commit, j.heads
+		r.fetched.Lock()
+		r.fetched.heads = heads
+		r.fetched.Unlock()
 		res.FromCommit = j.commit
 		if err := checkSource(ctx, r.p.Root, r.from, r.env.Name, lock); err != nil {
 			return nil, err
@@ -284,6 +288,72 @@ type run struct {
 	repo   *gitrepo.Repo
 	tmp    string
 	client gh.Client
+
+	// fetched is fetchManifests's one clone and fetch.
+	fetched struct {
+		sync.Mutex
+		done  bool
+		heads map[string]string
+		err   error
+	}
+}
+
+// fetchManifests clones the manifests repository and fetches its branch
+// and the env's pull request branch, once; later calls return the first
+// call's heads (or error).
+func (r *run) fetchManifests(ctx context.Context, branch string) (map[string]string, error) {
+	f := &r.fetched
+	f.Lock()
+	defer f.Unlock()
+	if f.done {
+		return f.heads, f.err
+	}
+	f.done = true
+	if f.err = r.clone(ctx, r.p.Manifests.Repo); f.err != nil {
+		return nil, f.err
+	}
+	heads, err := r.repo.Fetch(ctx, r.base, branch)
+	if err != nil {
+		f.err = r.gitErr("fetching", err)
+		return nil, f.err
+	}
+	f.heads = heads
+	return heads, nil
+}
+
+// keepSOPS lets the render keep the ciphertext of SOPS-encrypted Secrets
+// whose plaintext is unchanged (render.Options.Earlier and Pending): from
+// the env's folder on the manifests branch, and first from the open pull
+// request's branch (pr mode), so that an unchanged Secret makes no diff and
+// no commit, and a rerun no new push. SOPS encryption is randomised: without
+// this, every promotion would rewrite every encrypted Secret. The render
+// asks for these trees only when it encrypts (the env has sops: and secret
+// values) and rendered without error, so the clone is made then, and once.
+// A caller's own Earlier or Pending is kept.
+func (r *run) keepSOPS(ctx context.Context, branch string) {
+	tree := func(pending bool) func(string) (map[string][]byte, error) {
+		return func(string) (map[string][]byte, error) {
+			// Under --from, the heads the gate judged last.
+			heads, err := r.fetchManifests(ctx, branch)
+			if err != nil {
+				return nil, err
+			}
+			ref := heads[r.base]
+			if pending {
+				ref = heads[branch]
+			}
+			if ref == "" {
+				return nil, fs.ErrNotExist
+			}
+			return r.repo.Tree(ctx, ref, r.dir)
+		}
+	}
+	if r.opts.Render.Earlier == nil {
+		r.opts.Render.Earlier = tree(false)
+	}
+	if r.opts.Render.Pending == nil && r.env.Mode == ModePR {
+		r.opts.Render.Pending = tree(true)
+	}
 }
 
 func newRun(p *envconfig.Pipeline, opts Options) (*run, error) {

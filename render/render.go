@@ -94,6 +94,11 @@ type Options struct {
 	// Earlier returns the env's earlier tree (render: <out>/<env>; diff:
 	// the tree it compares with), from which Apps keeps the other apps.
 	Earlier func(env string) (map[string][]byte, error)
+	// Pending returns more trees of the env whose SOPS-encrypted Secrets a
+	// render may keep, tried before Earlier's: promote passes the env's
+	// open pull request branch, so a rerun keeps the ciphertext it pushed
+	// before and the branch gets no new commit. Nil: none.
+	Pending func(env string) (map[string][]byte, error)
 	// SOPSIdentities are age private keys (SOPS_AGE_KEY's format), read
 	// by the caller from SOPS_AGE_KEY or SOPS_AGE_KEY_FILE. With them, a
 	// Secret kiln encrypts whose plaintext is unchanged keeps the

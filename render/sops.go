@@ -200,13 +200,21 @@ func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, 
 	return errs
 }
 
-// encryptOne returns o encrypted, or before (its earlier encryption) when
-// the age key shows the plaintext unchanged (kept).
-func (r *Renderer) encryptOne(o templates.Object, before []byte, opts sopsyaml.Options) (raw []byte, kept bool, err error) {
-	if before != nil && len(r.ids) > 0 {
-		if p, err := sopsyaml.Decrypt(before, r.ids); err == nil {
+// encryptOne returns o encrypted, or one of before (its earlier
+// encryptions, most preferred first) when the age key shows that one's
+// plaintext unchanged (kept). A changed Secret keeps the data key and
+// unchanged values of the last of before that decrypts: the tree it will
+// be compared with (the manifests branch, --out), so a review shows only
+// the values that changed.
+func (r *Renderer) encryptOne(o templates.Object, before [][]byte, opts sopsyaml.Options) (raw []byte, kept bool, err error) {
+	if len(r.ids) > 0 {
+		for _, b := range before {
+			p, err := sopsyaml.Decrypt(b, r.ids)
+			if err != nil {
+				continue
+			}
 			if p.Same(o.Node.YNode(), opts) {
-				return before, true, nil
+				return b, true, nil
 			}
 			opts.Reuse = p
 		}
@@ -215,28 +223,32 @@ func (r *Renderer) encryptOne(o templates.Object, before []byte, opts sopsyaml.O
 	return raw, false, err
 }
 
-// earlierSOPS returns the SOPS documents of the env's earlier tree, by
-// app/namespace/name; none when there is no earlier tree.
-func (r *Renderer) earlierSOPS(env string) map[string][]byte {
-	out := map[string][]byte{}
-	if r.opts.Earlier == nil {
-		return out
-	}
-	files, err := r.opts.Earlier(env)
-	if err != nil {
-		return out // no earlier tree: nothing to keep
-	}
-	for p, data := range files {
-		parts := strings.Split(p, "/")
-		if len(parts) != 3 || parts[0] != "apps" || !bytes.Contains(data, []byte("\nsops:")) {
+// earlierSOPS returns the SOPS documents of the env's pending tree
+// (Options.Pending) and earlier tree (Options.Earlier), in that order, by
+// app/namespace/name; none when there are no such trees.
+func (r *Renderer) earlierSOPS(env string) map[string][][]byte {
+	out := map[string][][]byte{}
+	for _, tree := range []func(string) (map[string][]byte, error){r.opts.Pending, r.opts.Earlier} {
+		if tree == nil {
 			continue
 		}
-		objs, err := objects.Parse(data, p, 0)
-		if err != nil || len(objs) != 1 || objs[0].Raw == nil {
-			continue
+		files, err := tree(env)
+		if err != nil {
+			continue // no such tree: nothing to keep from it
 		}
-		n := objs[0].Node
-		out[parts[1]+"/"+n.GetNamespace()+"/"+n.GetName()] = objs[0].Raw
+		for p, data := range files {
+			parts := strings.Split(p, "/")
+			if len(parts) != 3 || parts[0] != "apps" || !bytes.Contains(data, []byte("\nsops:")) {
+				continue
+			}
+			objs, err := objects.Parse(data, p, 0)
+			if err != nil || len(objs) != 1 || objs[0].Raw == nil {
+				continue
+			}
+			n := objs[0].Node
+			id := parts[1] + "/" + n.GetNamespace() + "/" + n.GetName()
+			out[id] = append(out[id], objs[0].Raw)
+		}
 	}
 	return out
 }

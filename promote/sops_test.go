@@ -1,0 +1,139 @@
+package promote
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/sopstest"
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+)
+
+// encryptingFixture is the test project with kiln encrypting the cache
+// app's Secret (it holds the secret var API_KEY) to a new age key in
+// every env, instead of allowing it in plain text.
+func encryptingFixture(t *testing.T) (f *fixture, identity string) {
+	t.Helper()
+	identity, recipient := ageKey(t)
+	f = newFixture(t)
+	files := map[string]string{}
+	for _, env := range []string{"dev", "staging", "prod"} {
+		files["envs/"+env+".yaml"] = "vars:\n  GREETING: hello-" + env + "\nsecretVars:\n  API_KEY: TEST_API_KEY\nsops:\n  age: [" + recipient + "]\n"
+	}
+	f.commitCode(t, files, "encrypt secrets")
+	return f, identity
+}
+
+// TestPromoteSOPSNoChurn: SOPS encryption is randomised, yet a promotion
+// whose Secret plaintext is unchanged must leave its file alone. On a real
+// manifests repository: the rerun of an open pull request pushes nothing
+// (the branch's ciphertext is kept), a promotion after the merge finds
+// nothing to do, a change elsewhere leaves the Secret's file out of the
+// commit, and what lands still decrypts (MAC checked) to the secret value.
+func TestPromoteSOPSNoChurn(t *testing.T) {
+	t.Parallel()
+	f, identity := encryptingFixture(t)
+	opts := func() Options {
+		o := f.opts(t, "staging", &bytes.Buffer{})
+		o.Render.SOPSIdentities = identity
+		return o
+	}
+	const secretFile = "clusters/staging/apps/cache/secret_cache.yaml"
+
+	res, err := promote(t, f, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Changed || res.PRNumber != 1 {
+		t.Fatalf("first promotion = %+v", res)
+	}
+	tip := gittest.Git(t, f.remote, "rev-parse", "kiln/staging")
+	enc := gittest.Files(t, f.remote, "kiln/staging")[secretFile]
+	plain, err := sopstest.Decrypt([]byte(enc), identity)
+	if err != nil || !strings.Contains(string(plain), secretValue) {
+		t.Fatalf("the promoted Secret does not decrypt to the secret value: %v", err)
+	}
+
+	// Rerun with the PR open and main without the env: the PR branch's
+	// ciphertext is kept, so nothing is pushed.
+	res, err = promote(t, f, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); got != tip || res.Commit != tip {
+		t.Errorf("a rerun re-encrypted the Secret and pushed %s (result %s), was %s", got, res.Commit, tip)
+	}
+
+	// Merged: a promotion of the same source changes nothing.
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+	res, err = promote(t, f, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed {
+		t.Errorf("an unchanged Secret made a change: %+v", res.Files)
+	}
+	// kiln diff agrees: nothing to show.
+	o := opts()
+	d, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "staging", Render: o.Render, GitEnv: o.GitEnv, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Changed {
+		t.Errorf("kiln diff shows an unchanged Secret:\n%s", d.Unified(false))
+	}
+
+	// A change elsewhere: the commit leaves the Secret's file alone.
+	f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 8080", 1)}, "port")
+	res, err = promote(t, f, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Files {
+		if strings.HasPrefix(c.Path, "apps/cache/") {
+			t.Errorf("the unchanged Secret's app changed: %+v", c)
+		}
+	}
+	if got := gittest.Files(t, f.remote, "kiln/staging")[secretFile]; got != enc {
+		t.Errorf("the Secret's file was rewritten:\n%s\nwas\n%s", got, enc)
+	}
+
+	// Without the key kiln cannot tell: the Secret is encrypted anew, and
+	// the log says why once.
+	var log bytes.Buffer
+	o = opts()
+	o.Render.SOPSIdentities = ""
+	o.Log = &log
+	res, err = promote(t, f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := false
+	for _, c := range res.Files {
+		changed = changed || c.Path == "apps/cache/secret_cache.yaml"
+	}
+	if !changed || strings.Count(log.String(), "encrypted anew") != 1 {
+		t.Errorf("without the key: Secret changed %v, log:\n%s", changed, log.String())
+	}
+}
+
+// TestPromoteSOPSPushNoChurn: push mode, twice from the same source: the
+// second promotion finds the manifests branch as it would write it.
+func TestPromoteSOPSPushNoChurn(t *testing.T) {
+	t.Parallel()
+	f, identity := encryptingFixture(t)
+	o := f.opts(t, "dev", &bytes.Buffer{})
+	o.Render.SOPSIdentities = identity
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatal(err)
+	}
+	before := gittest.Git(t, f.remote, "rev-parse", "main")
+	res, err := promote(t, f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed || gittest.Git(t, f.remote, "rev-parse", "main") != before {
+		t.Errorf("a second push of an unchanged Secret changed %+v", res.Files)
+	}
+}
