@@ -1,6 +1,8 @@
 package render_test
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -217,4 +219,48 @@ func init() {
 		hostile{name: "jsonnet number beyond 64 bits", engine: "jsonnet", at: "app/main.jsonnet",
 			files: map[string]string{"app/main.jsonnet": "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'n'}, spec: {replicas: 1e21}}\n"},
 			want:  []string{"app/main.jsonnet", "the number 1000000000000000000000 does not fit a 64-bit integer"}})
+}
+
+// manyEntries writes a chart archive at rel: a valid chart and empty
+// files, entries in all.
+func manyEntries(rel string, entries int) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		zw := gzip.NewWriter(f)
+		tw := tar.NewWriter(zw)
+		chart := "apiVersion: v2\nname: many\nversion: 0.1.0\n"
+		if err := tw.WriteHeader(&tar.Header{Name: "many/Chart.yaml", Mode: 0o644, Size: int64(len(chart))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(chart)); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < entries; i++ {
+			if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("many/files/%d", i), Mode: 0o644}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func init() {
+	// Helm's loader would take a million empty entries (its bounds are on
+	// bytes); one entry beyond kiln's bound is enough to show the refusal.
+	hostileCases = append(hostileCases,
+		hostile{name: "chart archive with too many entries", engine: "helm", at: "{chart: app/many.tgz}", mk: manyEntries("app/many.tgz", limits.ChartFiles+1),
+			want: []string{"app/many.tgz: app app: the number of files in the chart (archive entries and subcharts included) exceeds kiln's limit of 20000"}})
 }

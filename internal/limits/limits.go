@@ -36,6 +36,17 @@ const (
 	// Download bounds one chart repository index, chart archive or OCI
 	// layer fetched over the network.
 	Download = 128 << 20
+	// ChartFiles bounds the files of one Helm chart: archive entries
+	// (folders included) and folder files, its subcharts and the archives
+	// inside it counted together. Helm's loader bounds bytes, not entries:
+	// a 1,000,000-entry archive of empty files fits its 100 MiB and costs
+	// gigabytes. The largest public charts have a few thousand files.
+	ChartFiles = 20_000
+	// ChartSize bounds the unpacked bytes of one Helm chart, subcharts and
+	// nested archives counted together (tar headers and entries Helm skips
+	// included). Helm bounds each archive to 100 MiB but not the archives
+	// nested in it, each of which may unpack to 100 MiB again.
+	ChartSize = 256 << 20
 )
 
 // ErrLimit is the cause of every error that reports a bound was reached;
@@ -207,8 +218,18 @@ func ReadAll(r io.Reader, input string, max int64) ([]byte, error) {
 type Counter struct {
 	// Input names what is being read, for errors.
 	Input string
-	docs  int
-	nodes int
+	// MaxNodes replaces Nodes when positive, for tests that exercise the
+	// bound with kilobytes instead of the gigabytes Nodes takes.
+	MaxNodes int
+	docs     int
+	nodes    int
+}
+
+func (c *Counter) maxNodes() int {
+	if c.MaxNodes > 0 {
+		return c.MaxNodes
+	}
+	return Nodes
 }
 
 // Document counts one YAML document and checks it against Documents,
@@ -220,21 +241,17 @@ func (c *Counter) Document(doc *kyaml.Node) error {
 	if c.docs > Documents {
 		return &Error{Input: c.Input, What: "the number of YAML documents", Limit: fmt.Sprint(Documents)}
 	}
-	w := walker{sizes: map[*kyaml.Node]nodeSize{}, open: map[*kyaml.Node]bool{}}
+	w := walker{sizes: map[*kyaml.Node]nodeSize{}, open: map[*kyaml.Node]bool{}, max: c.maxNodes()}
 	s := w.size(doc, 0)
 	if w.err != nil {
 		w.err.Input = c.Input
 		return w.err
 	}
 	c.nodes += s.nodes
-	if c.nodes > Nodes {
-		return c.tooMany()
+	if c.nodes > w.max {
+		return &Error{Input: c.Input, What: "the number of YAML nodes (aliases expanded)", Limit: fmt.Sprint(w.max)}
 	}
 	return nil
-}
-
-func (c *Counter) tooMany() error {
-	return &Error{Input: c.Input, What: "the number of YAML nodes (aliases expanded)", Limit: fmt.Sprint(Nodes)}
 }
 
 // CheckYAMLBytes parses data as a YAML stream and checks it with a
@@ -261,7 +278,7 @@ func CheckYAML(doc *kyaml.Node, input string) error {
 }
 
 type nodeSize struct {
-	nodes int // nodes, aliases expanded, capped at Nodes+1
+	nodes int // nodes, aliases expanded, capped at max+1
 	depth int // height of the subtree, aliases expanded
 }
 
@@ -271,6 +288,7 @@ type walker struct {
 	// (yaml.v3 refuses those already; this is belt and braces).
 	open map[*kyaml.Node]bool
 	err  *Error
+	max  int // the node bound
 }
 
 // size measures n, found at depth d.
@@ -310,8 +328,8 @@ func (w *walker) size(n *kyaml.Node, d int) nodeSize {
 			return nodeSize{}
 		}
 		s.nodes += cs.nodes
-		if s.nodes > Nodes {
-			w.err = &Error{What: "the number of YAML nodes (aliases expanded)", Limit: fmt.Sprint(Nodes)}
+		if s.nodes > w.max {
+			w.err = &Error{What: "the number of YAML nodes (aliases expanded)", Limit: fmt.Sprint(w.max)}
 			return nodeSize{}
 		}
 		s.depth = max(s.depth, cs.depth+1)

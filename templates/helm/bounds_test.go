@@ -2,11 +2,22 @@ package helm
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/templates"
@@ -41,8 +52,211 @@ func TestHugeContentLengthIsRefused(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
-	_, err := httpGet(srv.URL, srv.URL+"/index.yaml")
+	_, err := httpGet(srv.URL+"/index.yaml", limits.Download)
 	if !errors.Is(err, limits.ErrLimit) {
 		t.Fatalf("got %v, want ErrLimit", err)
+	}
+}
+
+// writeChart writes a chart folder named chart below root whose one
+// template is tmpl.
+func writeChart(t *testing.T, root, chart, tmpl string) {
+	t.Helper()
+	for name, data := range map[string]string{
+		"Chart.yaml":        "apiVersion: v2\nname: big\nversion: 0.1.0\n",
+		"templates/cm.yaml": tmpl,
+	} {
+		p := filepath.Join(root, chart, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// manyKeys is a ConfigMap template with .Values.n keys: the chart that
+// makes helm print a 3,000,000-key ConfigMap (47 MB, under the output
+// bound) with n: 3000000.
+const manyKeys = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: big
+data:
+{{- range $i := until (int .Values.n) }}
+  k{{ $i }}: "v"
+{{- end }}
+`
+
+// TestRenderedOutputBounds: a chart whose rendered templates exceed the
+// output size or the YAML node bound is refused, naming the chart or the
+// template. The bounds are lowered: at the real ones (64 MiB, 4,000,000
+// nodes) a 3,000,000-key ConfigMap takes 20 s and 2.2 GB to be refused,
+// most of it in helm's own parsing of its output (releaseutil.SortManifests)
+// before kiln sees it; see docs/security.md.
+func TestRenderedOutputBounds(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeChart(t, root, "chart", manyKeys)
+	tests := []struct {
+		name   string
+		keys   int
+		bounds func(*bounds)
+		want   string
+	}{
+		{name: "under both bounds", keys: 100, bounds: func(b *bounds) { b.output, b.nodes = 4<<10, 1000 }},
+		{name: "output beyond the size", keys: 1000, bounds: func(b *bounds) { b.output = 4 << 10 },
+			want: "chart: app hi: the size of the rendered templates exceeds kiln's limit of 4 KiB"},
+		{name: "ConfigMap beyond the nodes", keys: 1000, bounds: func(b *bounds) { b.nodes = 1000 },
+			want: "chart/templates/cm.yaml: app hi: rendered template: the number of YAML nodes (aliases expanded) exceeds kiln's limit of 1000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := New(Options{})
+			tt.bounds(&e.bounds)
+			_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: "chart", Values: map[string]any{"n": tt.keys}})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Render(): %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("got %v\nwant an ErrLimit starting %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestOCIDownloadBounds: a registry that declares a manifest or chart
+// layer beyond the download bound, or streams one without end, is refused
+// with an error naming the URL and the bound, without reading the body to
+// its end. The registry is go-containerregistry's, in process, holding a
+// real chart; a wrapper replaces one answer. oras-go, under helm's client,
+// reads a manifest up to the size the registry declared for it (and no
+// more than 4 MiB), so an endless manifest ends in oras-go's error; it
+// reads a layer up to the size its manifest declares: the endless layer is
+// declared 1 TiB, as a hostile registry would, so that only kiln's bound
+// stops it.
+func TestOCIDownloadBounds(t *testing.T) {
+	t.Parallel()
+	// endlessSize ends an "endless" body: far beyond what kiln reads, and
+	// beyond what socket buffers hold, so that the server still writing
+	// when the client hangs up is seen as a failed write.
+	const max, endlessSize = 64 << 10, 32 << 20
+	for _, tt := range []struct {
+		name string
+		// what is the request whose answer is replaced.
+		what string
+		// stream: an endless body instead of a declared length.
+		stream bool
+		// oras: the refusal is oras-go's, not kiln's.
+		oras bool
+	}{
+		{name: "manifest declared too big", what: "manifest"},
+		{name: "manifest streamed without end", what: "manifest", stream: true, oras: true},
+		{name: "layer declared too big", what: "layer"},
+		{name: "layer streamed without end", what: "layer", stream: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var manifest, layer atomic.Value // paths, set once the chart is pushed
+			var sent atomic.Int64
+			reg := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
+			endless := func(w http.ResponseWriter) {
+				w.WriteHeader(http.StatusOK)
+				chunk := make([]byte, 4<<10)
+				for sent.Load() < endlessSize {
+					if _, err := w.Write(chunk); err != nil {
+						return
+					}
+					sent.Add(int64(len(chunk)))
+				}
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				m, _ := manifest.Load().(string)
+				l, _ := layer.Load().(string)
+				switch {
+				case r.URL.Path == m && tt.what == "manifest" && !tt.stream:
+					w.Header().Set("Content-Length", "999999999999")
+					w.WriteHeader(http.StatusOK)
+				case r.URL.Path == m && tt.what == "manifest" && r.Method == http.MethodGet:
+					endless(w)
+				case r.URL.Path == m && tt.what == "layer" && tt.stream:
+					forgeLayerSize(t, reg, w, r, 1<<40)
+				case r.URL.Path == l && tt.what == "layer" && !tt.stream:
+					w.Header().Set("Content-Length", "999999999999")
+					w.WriteHeader(http.StatusOK)
+				case r.URL.Path == l && tt.what == "layer":
+					endless(w)
+				default:
+					reg.ServeHTTP(w, r)
+				}
+			}))
+			defer srv.Close()
+			host := strings.TrimPrefix(srv.URL, "http://")
+			e := New(Options{CacheDir: t.TempDir(), PlainHTTP: true})
+			e.bounds.download = max
+			client, err := e.registryClient()
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(packageHello(t, t.TempDir(), "0.1.0")[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			pushed, err := client.Push(data, host+"/charts/hello:0.1.0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			manifest.Store("/v2/charts/hello/manifests/0.1.0")
+			layer.Store("/v2/charts/hello/blobs/" + pushed.Chart.Digest)
+			_, err = e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "oci://" + host + "/charts", ChartVersion: "0.1.0"})
+			want := srv.URL + manifest.Load().(string) + ": the download size exceeds kiln's limit of 64 KiB"
+			switch {
+			case tt.oras:
+				want = "pulling chart oci://" + host + "/charts/hello:0.1.0: failed to perform \"Successors\" on source: trailing data"
+			case tt.what == "layer":
+				want = srv.URL + layer.Load().(string) + ": the download size exceeds kiln's limit of 64 KiB"
+			}
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("got %v\nwant an error saying %q", err, want)
+			}
+			if n := sent.Load(); n >= endlessSize {
+				t.Errorf("the registry sent all of its %d bytes: kiln read the endless body to its end", n)
+			}
+		})
+	}
+}
+
+// forgeLayerSize answers r, a request for a chart's manifest, with the
+// registry's manifest changed to declare every layer size bytes long.
+func forgeLayerSize(t *testing.T, reg http.Handler, w http.ResponseWriter, r *http.Request, size int64) {
+	rec := httptest.NewRecorder()
+	get := r.Clone(r.Context())
+	get.Method = http.MethodGet
+	reg.ServeHTTP(rec, get)
+	var m map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+		t.Errorf("manifest: %v", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	for _, l := range m["layers"].([]any) {
+		l.(map[string]any)["size"] = size
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		t.Error(err)
+	}
+	sum := sha256.Sum256(body)
+	w.Header().Set("Content-Type", rec.Header().Get("Content-Type"))
+	w.Header().Set("Docker-Content-Digest", "sha256:"+hex.EncodeToString(sum[:]))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		w.Write(body)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"helm.sh/helm/v3/pkg/chartutil"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -48,13 +49,29 @@ type Engine struct {
 	indexes onceMap[string, *indexFile]
 	// resolved maps repo, chart and version constraint to a cached .tgz.
 	resolved onceMap[string, resolvedChart]
+
+	bounds bounds
+}
+
+// bounds are the limits an Engine enforces: those of internal/limits,
+// which tests lower to exercise each bound in kilobytes, not gigabytes.
+type bounds struct {
+	chartFiles int   // limits.ChartFiles
+	chartSize  int64 // limits.ChartSize
+	output     int   // limits.OutputSize
+	download   int64 // limits.Download
+	nodes      int   // limits.Nodes
+}
+
+func defaultBounds() bounds {
+	return bounds{chartFiles: limits.ChartFiles, chartSize: limits.ChartSize, output: limits.OutputSize, download: limits.Download, nodes: limits.Nodes}
 }
 
 var _ templates.Engine = (*Engine)(nil)
 
 // New returns an Engine.
 func New(opts Options) *Engine {
-	return &Engine{opts: opts}
+	return &Engine{opts: opts, bounds: defaultBounds()}
 }
 
 // Render renders req's chart as `helm template --include-crds --skip-tests`
@@ -127,7 +144,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	for _, c := range chrt.CRDObjects() {
 		crds[path.Clean(filepath.ToSlash(c.Filename))] = true
 	}
-	objs, err := releaseObjects(rel, src, crds)
+	objs, err := releaseObjects(rel, src, crds, e.bounds)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -84,10 +85,11 @@ func (e *Engine) localChart(req *templates.Request) (*chartSource, error) {
 		return nil, &diag.Error{File: rel, Msg: "reading chart: " + err.Error(), Err: err}
 	}
 	files, err := e.files.do(real, func() ([]*loader.BufferedFile, error) {
+		budget := newChartBudget(e.bounds)
 		if fi.IsDir() {
-			return readChartDir(req.Root, real, rel)
+			return readChartDir(req.Root, real, rel, budget)
 		}
-		return readChartArchive(real, rel)
+		return readChartArchive(real, rel, budget)
 	})
 	if err != nil {
 		return nil, err
@@ -98,8 +100,9 @@ func (e *Engine) localChart(req *templates.Request) (*chartSource, error) {
 // readChartDir reads a chart folder like helm's loader.LoadDir (honouring
 // .helmignore, following symlinks, trimming a UTF-8 BOM) but checks that every
 // file, symlinks resolved, stays inside root. rel is the folder's
-// repository-relative path, for messages.
-func readChartDir(root, dir, rel string) ([]*loader.BufferedFile, error) {
+// repository-relative path, for messages. Its files, and the subchart
+// archives among them, are measured against budget.
+func readChartDir(root, dir, rel string, budget *chartBudget) ([]*loader.BufferedFile, error) {
 	rules := ignore.Empty()
 	ifile := filepath.Join(dir, ignore.HelmIgnore)
 	if real, err := rootfs.Resolve(root, ifile); err != nil {
@@ -153,6 +156,9 @@ func readChartDir(root, dir, rel string) ([]*loader.BufferedFile, error) {
 			if !fi.Mode().IsRegular() {
 				return &diag.Error{File: path.Join(rel, n), Msg: "chart contains an irregular file (device, socket or pipe)", Hint: "remove it or list it in the chart's .helmignore"}
 			}
+			if err := budget.file(path.Join(rel, n), fi.Size()); err != nil {
+				return &diag.Error{File: rel, Msg: limits.Describe(err), Hint: limits.Hint, Err: err}
+			}
 			if fi.Size() > loader.MaxDecompressedFileSize {
 				return &diag.Error{File: path.Join(rel, n), Msg: fmt.Sprintf("chart file is larger than helm's limit of %d bytes", loader.MaxDecompressedFileSize), Hint: "remove it or list it in the chart's .helmignore"}
 			}
@@ -167,6 +173,9 @@ func readChartDir(root, dir, rel string) ([]*loader.BufferedFile, error) {
 	if err := walk(dir, ""); err != nil {
 		return nil, err
 	}
+	if err := budget.nested(files); err != nil {
+		return nil, &diag.Error{File: rel, Msg: err.Error(), Hint: limits.Hint, Err: err}
+	}
 	return files, nil
 }
 
@@ -178,13 +187,21 @@ func containError(name string, err error) error {
 	return &diag.Error{File: name, Msg: "resolving chart file: " + err.Error(), Err: err}
 }
 
-// readChartArchive reads a packaged chart (.tgz). rel names it in messages.
-func readChartArchive(p, rel string) ([]*loader.BufferedFile, error) {
+// readChartArchive reads a packaged chart (.tgz), local or downloaded. rel
+// names it in messages. The archive, and those inside it, are measured
+// against budget before helm's loader unpacks anything.
+func readChartArchive(p, rel string, budget *chartBudget) ([]*loader.BufferedFile, error) {
 	f, err := limits.Open(p)
 	if err != nil {
 		return nil, &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Err: err}
 	}
 	defer f.Close()
+	if err := budget.archive(f, ""); err != nil {
+		return nil, &diag.Error{File: rel, Msg: err.Error(), Hint: limits.Hint, Err: err}
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Err: err}
+	}
 	files, err := loader.LoadArchiveFiles(f)
 	if err != nil {
 		return nil, &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Hint: "a chart file must be a .tgz made by helm package", Err: err}

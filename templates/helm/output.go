@@ -16,17 +16,18 @@ import (
 // first, then templates in helm's install order) followed by every hook that
 // is not a test hook — into objects. crds names the CRD files by helm's
 // source name: their text is the file verbatim, so their lines are real.
-func releaseObjects(rel *release.Release, src *chartSource, crds map[string]bool) ([]templates.Object, error) {
+// b bounds the manifest and hooks together: their size and YAML nodes.
+func releaseObjects(rel *release.Release, src *chartSource, crds map[string]bool, b bounds) ([]templates.Object, error) {
 	var out []templates.Object
 	var errs []error
 	// One count for the whole release: the bounds are per app, not per template.
-	count := &limits.Counter{Input: "the chart's output"}
+	count := &limits.Counter{Input: "the chart's output", MaxNodes: b.nodes}
 	size := len(rel.Manifest)
 	for _, h := range rel.Hooks {
 		size += len(h.Manifest)
 	}
-	if size > limits.OutputSize {
-		err := &limits.Error{What: "the size of the rendered templates", Limit: limits.Bytes(limits.OutputSize)}
+	if size > b.output {
+		err := &limits.Error{What: "the size of the rendered templates", Limit: limits.Bytes(int64(b.output))}
 		return nil, &diag.Error{File: src.file(""), Msg: err.Describe(), Err: err, Hint: limits.Hint}
 	}
 	add := func(source, body string) {

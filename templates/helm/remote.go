@@ -95,7 +95,7 @@ func (e *Engine) remoteChart(ctx context.Context, req *templates.Request) (*char
 		return nil, err
 	}
 	files, err := e.files.do(rc.file, func() ([]*loader.BufferedFile, error) {
-		return readChartArchive(rc.file, input)
+		return readChartArchive(rc.file, input, newChartBudget(e.bounds))
 	})
 	if err != nil {
 		return nil, err
@@ -168,7 +168,7 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 	if err := ctx.Err(); err != nil {
 		return resolvedChart{}, err
 	}
-	data, err := httpGet(repoURL, u)
+	data, err := httpGet(u, e.bounds.download)
 	if err != nil {
 		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("downloading chart %s %s from %s: %v", chart, cv.Version, repoURL, err), Hint: "check that the chart repository is reachable", Err: err}
 	}
@@ -189,7 +189,7 @@ func (e *Engine) fetchIndex(ctx context.Context, repoURL, dir string) (*indexFil
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	data, err := httpGet(repoURL, repoURL+"/index.yaml")
+	data, err := httpGet(repoURL+"/index.yaml", e.bounds.download)
 	if err != nil {
 		return nil, &diag.Error{Msg: fmt.Sprintf("fetching the index of chart repository %s: %v", repoURL, err), Hint: "check helm.repo and that the repository is reachable", Err: err}
 	}
@@ -235,12 +235,12 @@ func notInIndex(idx *indexFile, repoURL, chart, constraint string, err error) er
 	}
 }
 
-// httpGet fetches u, at most limits.Download bytes. Not helm's getter: it
-// reads the whole body into memory with no bound, and its options take no
-// RoundTripper to bound it with. Like helm's getter built here, it reads no
-// HELM_* environment variables.
-func httpGet(repoURL, u string) ([]byte, error) {
-	client := &http.Client{Timeout: downloadTimeout, Transport: boundedTransport{http.DefaultTransport}}
+// httpGet fetches u, at most max bytes (limits.Download). Not helm's
+// getter: it reads the whole body into memory with no bound, and its
+// options take no RoundTripper to bound it with. Like helm's getter built
+// here, it reads no HELM_* environment variables.
+func httpGet(u string, max int64) ([]byte, error) {
+	client := &http.Client{Timeout: downloadTimeout, Transport: boundedTransport{next: http.DefaultTransport, max: max}}
 	resp, err := client.Get(u)
 	if err != nil {
 		return nil, err
@@ -252,21 +252,24 @@ func httpGet(repoURL, u string) ([]byte, error) {
 	return io.ReadAll(resp.Body)
 }
 
-// boundedTransport refuses response bodies beyond limits.Download, with an
-// error naming the URL and the limit: a chart repository or registry
-// streaming without end must not exhaust memory.
-type boundedTransport struct{ next http.RoundTripper }
+// boundedTransport refuses response bodies beyond max bytes
+// (limits.Download), with an error naming the URL and the limit: a chart
+// repository or registry streaming without end must not exhaust memory.
+type boundedTransport struct {
+	next http.RoundTripper
+	max  int64
+}
 
 func (t boundedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(r)
 	if err != nil {
 		return nil, err
 	}
-	if resp.ContentLength > limits.Download {
+	if resp.ContentLength > t.max {
 		resp.Body.Close()
-		return nil, &limits.Error{Input: redactURL(r.URL), What: "the download size", Limit: limits.Bytes(limits.Download)}
+		return nil, &limits.Error{Input: redactURL(r.URL), What: "the download size", Limit: limits.Bytes(t.max)}
 	}
-	resp.Body = &boundedBody{ReadCloser: resp.Body, left: limits.Download, url: redactURL(r.URL)}
+	resp.Body = &boundedBody{ReadCloser: resp.Body, left: t.max, max: t.max, url: redactURL(r.URL)}
 	return resp, nil
 }
 
@@ -278,8 +281,8 @@ func redactURL(u *url.URL) string {
 
 type boundedBody struct {
 	io.ReadCloser
-	left int64
-	url  string
+	left, max int64
+	url       string
 }
 
 func (b *boundedBody) Read(p []byte) (int, error) {
@@ -287,7 +290,7 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 		// One byte more tells a body of exactly the limit from a longer one.
 		var one [1]byte
 		if n, _ := b.ReadCloser.Read(one[:]); n > 0 {
-			return 0, &limits.Error{Input: b.url, What: "the download size", Limit: limits.Bytes(limits.Download)}
+			return 0, &limits.Error{Input: b.url, What: "the download size", Limit: limits.Bytes(b.max)}
 		}
 		return b.ReadCloser.Read(p)
 	}
@@ -358,7 +361,7 @@ func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constrain
 func (e *Engine) registryClient() (*registry.Client, error) {
 	opts := []registry.ClientOption{
 		registry.ClientOptWriter(io.Discard),
-		registry.ClientOptHTTPClient(&http.Client{Transport: boundedTransport{http.DefaultTransport}}),
+		registry.ClientOptHTTPClient(&http.Client{Transport: boundedTransport{next: http.DefaultTransport, max: e.bounds.download}}),
 		registry.ClientOptEnableCache(true),
 		registry.ClientOptCredentialsFile(filepath.Join(e.opts.CacheDir, "oci", "config.json")),
 	}

@@ -1,0 +1,157 @@
+package helm
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// entry is one file of a generated archive.
+type entry struct {
+	name string
+	data []byte
+}
+
+// helloEntries is the hello chart, as entries of a chart folder.
+func helloEntries() []entry {
+	return []entry{
+		{"Chart.yaml", []byte("apiVersion: v2\nname: hello\nversion: 0.1.0\n")},
+		{"templates/cm.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hello\n")},
+	}
+}
+
+// tgz packs entries below folder dir, as helm package does.
+func tgz(t *testing.T, dir string, entries ...entry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, e := range entries {
+		if err := tw.WriteHeader(&tar.Header{Name: dir + "/" + e.name, Mode: 0o644, Size: int64(len(e.data)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(e.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// empties is n empty files named <prefix><i>.
+func empties(prefix string, n int) []entry {
+	out := make([]entry, n)
+	for i := range out {
+		out[i] = entry{name: fmt.Sprintf("%s%d", prefix, i)}
+	}
+	return out
+}
+
+// TestChartBounds: a chart (folder or archive) with too many files, or
+// subchart archives unpacking beyond the size bound, is refused with an
+// error naming the chart and the archive inside it, before helm's loader
+// unpacks it. The bounds are lowered so that each case is a few KiB.
+func TestChartBounds(t *testing.T) {
+	t.Parallel()
+	const files, size = 50, 64 << 10
+	sub := func(n int) []byte {
+		return tgz(t, "sub", append([]entry{{"Chart.yaml", []byte("apiVersion: v2\nname: sub\nversion: 0.1.0\n")}}, empties("f", n)...)...)
+	}
+	zeros := make([]byte, 100<<10)
+	tests := []struct {
+		name string
+		// archive is written as chart.tgz; folder's entries below chart/.
+		archive []byte
+		folder  []entry
+		want    string
+	}{
+		{name: "archive under the bounds", archive: tgz(t, "hello", append(helloEntries(), empties("files/f", files-2)...)...)},
+		{name: "archive with too many entries", archive: tgz(t, "hello", append(helloEntries(), empties("files/f", files)...)...),
+			want: "chart.tgz: app hi: the number of files in the chart (archive entries and subcharts included) exceeds kiln's limit of 50"},
+		{name: "entries of a subchart archive count", archive: tgz(t, "hello", append(helloEntries(), entry{"charts/sub.tgz", sub(files)})...),
+			want: "chart.tgz: app hi: charts/sub.tgz: the number of files in the chart (archive entries and subcharts included) exceeds kiln's limit of 50"},
+		{name: "archive inside a subchart archive", archive: tgz(t, "hello", append(helloEntries(), entry{"charts/sub.tgz", tgz(t, "sub", entry{"Chart.yaml", []byte("apiVersion: v2\nname: sub\nversion: 0.1.0\n")}, entry{"charts/deeper.tgz", sub(files)})})...),
+			want: "chart.tgz: app hi: charts/sub.tgz: charts/deeper.tgz: the number of files"},
+		{name: "subchart archive unpacking beyond the size", archive: tgz(t, "hello", append(helloEntries(), entry{"charts/sub.tgz", tgz(t, "sub", entry{"Chart.yaml", []byte("apiVersion: v2\nname: sub\nversion: 0.1.0\n")}, entry{"big", zeros})})...),
+			want: "chart.tgz: app hi: charts/sub.tgz: the unpacked size of the chart (subcharts and nested archives included) exceeds kiln's limit of 64 KiB"},
+		{name: "archive unpacking beyond the size", archive: tgz(t, "hello", append(helloEntries(), entry{"files/big", zeros})...),
+			want: "chart.tgz: app hi: the unpacked size of the chart (subcharts and nested archives included) exceeds kiln's limit of 64 KiB"},
+		{name: "folder under the bounds", folder: append(helloEntries(), empties("files/f", files-2)...)},
+		{name: "folder with too many files", folder: append(helloEntries(), empties("files/f", files-1)...),
+			want: "chart: app hi: the number of files in the chart (archive entries and subcharts included) exceeds kiln's limit of 50"},
+		{name: "subchart archive in a folder", folder: append(helloEntries(), entry{"charts/sub.tgz", sub(files)}),
+			want: "chart: app hi: charts/sub.tgz: the number of files in the chart"},
+		{name: "folder beyond the size", folder: append(helloEntries(), entry{"files/big", zeros}),
+			want: "chart: app hi: the unpacked size of the chart (subcharts and nested archives included) exceeds kiln's limit of 64 KiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			chart := "chart"
+			if tt.archive != nil {
+				chart = "chart.tgz"
+				if err := os.WriteFile(filepath.Join(root, chart), tt.archive, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, e := range tt.folder {
+				p := filepath.Join(root, chart, filepath.FromSlash(e.name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, e.data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e := New(Options{})
+			e.bounds.chartFiles, e.bounds.chartSize = files, size
+			_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: chart})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Render(): %v", err)
+				}
+				return
+			}
+			if err == nil || !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("got %v\nwant an ErrLimit starting %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsSubchartArchive(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]bool{
+		"charts/a.tgz":                   true,
+		"charts/a/charts/b.tgz":          true,
+		"charts/_a.tgz":                  false,
+		"charts/.a.tgz":                  false,
+		"charts/a.tar.gz":                false,
+		"templates/charts/a.tgz":         false,
+		"charts/a/files/b.tgz":           false,
+		"charts/_a/charts/b.tgz":         false,
+		"charts//charts/b.tgz":           false,
+		"a.tgz":                          false,
+		"charts/a/charts/b/charts/c.tgz": true,
+	} {
+		if got := isSubchartArchive(name); got != want {
+			t.Errorf("isSubchartArchive(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
