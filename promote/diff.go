@@ -120,7 +120,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	}
 	res := &DiffResult{Env: env.Name, Against: against, Apps: map[string]AppChanges{}, Changes: []FileChange{}}
 	files := render.KeepBootstrap(old, src.files)
-	res.changes = treediff.Trees(shownTrees(src.redactor, old, files))
+	res.changes = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), old, files))
 	res.Changed = len(treediff.Trees(old, files)) > 0
 	for app, s := range treediff.Count(res.changes) {
 		res.Apps[app] = AppChanges{Added: s.Added, Changed: s.Changed, Removed: s.Removed}

@@ -7,6 +7,8 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+	"github.com/kiln-gitops/kiln/promote/internal/sopsreview"
 )
 
 // Masks of Secret data in diffs and PR bodies.
@@ -23,7 +25,11 @@ const (
 // gets a different mask on each side, so the diff still says which keys
 // changed; a rotated secret's previous value is never shown, which masking
 // the current values alone would do.
-func shownTrees(rd *redact.Redactor, old, new map[string][]byte) (map[string][]byte, map[string][]byte) {
+//
+// A SOPS-encrypted file is shown by sopsreview instead: its values masked
+// as added, removed, changed or unchanged, compared by plaintext when ids
+// decrypt it, and its metadata without the noise of a new encryption.
+func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[string][]byte) (map[string][]byte, map[string][]byte) {
 	so := make(map[string][]byte, len(old))
 	sn := make(map[string][]byte, len(new))
 	for p, data := range old {
@@ -32,16 +38,22 @@ func shownTrees(rd *redact.Redactor, old, new map[string][]byte) (map[string][]b
 	for p, data := range new {
 		sn[p] = data
 	}
+	mask := func(o, n []byte) ([]byte, []byte) {
+		if o, n, ok := sopsreview.Pair(o, n, ids); ok {
+			return o, n
+		}
+		return maskSecretPair(o, n)
+	}
 	for p := range sn {
 		if o, ok := so[p]; ok {
-			so[p], sn[p] = maskSecretPair(o, sn[p])
+			so[p], sn[p] = mask(o, sn[p])
 		} else {
-			_, sn[p] = maskSecretPair(nil, sn[p])
+			_, sn[p] = mask(nil, sn[p])
 		}
 	}
 	for p := range so {
 		if _, ok := sn[p]; !ok {
-			so[p], _ = maskSecretPair(so[p], nil)
+			so[p], _ = mask(so[p], nil)
 		}
 	}
 	for p, data := range so {

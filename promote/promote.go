@@ -17,6 +17,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/promote/internal/gh"
 	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
 	"github.com/kiln-gitops/kiln/promote/internal/prbody"
@@ -319,6 +320,17 @@ func (r *run) fetchManifests(ctx context.Context, branch string) (map[string]str
 	}
 	f.heads = heads
 	return heads, nil
+}
+
+// sopsIdentities parses the age key the render was given, for comparing
+// SOPS-encrypted files by plaintext in reviews; none when there is no key
+// or it does not parse (the render reports that).
+func (r *run) sopsIdentities() sopsyaml.Identities {
+	ids, err := sopsyaml.ParseIdentities(r.opts.Render.SOPSIdentities)
+	if err != nil || strings.TrimSpace(r.opts.Render.SOPSIdentities) == "" {
+		return nil
+	}
+	return ids
 }
 
 // keepSOPS lets the render keep the ciphertext of SOPS-encrypted Secrets
@@ -659,7 +671,7 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	// tip, and must keep that tip's bootstrap files, not an earlier one's.
 	pl.files = render.KeepBootstrap(pl.old, src.files)
 	pl.changes = treediff.Trees(pl.old, pl.files)
-	pl.shown = treediff.Trees(shownTrees(src.redactor, pl.old, pl.files))
+	pl.shown = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files))
 	if data, ok := pl.old["kiln.lock.json"]; ok {
 		if l, err := render.ParseLock(data); err == nil {
 			pl.oldLock = l

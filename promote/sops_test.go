@@ -137,3 +137,65 @@ func TestPromoteSOPSPushNoChurn(t *testing.T) {
 		t.Errorf("a second push of an unchanged Secret changed %+v", res.Files)
 	}
 }
+
+// TestReviewSOPS: a rotated secret in a Secret kiln encrypts. kiln diff
+// and the pull request body show which keys of the Secret changed (by
+// plaintext, with the age key; by ciphertext only, and said so, without),
+// and neither the old value, the new one nor any ciphertext.
+func TestReviewSOPS(t *testing.T) {
+	t.Parallel()
+	f, identity := encryptingFixture(t)
+	o := f.opts(t, "dev", &bytes.Buffer{})
+	o.Render.SOPSIdentities = identity
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatal(err)
+	}
+	const rotated = "r0tated-s3cret-value"
+	o = f.opts(t, "staging", &bytes.Buffer{})
+	o.Env = "dev"
+	o.Render.SOPSIdentities = identity
+	o.Render.LookupEnv = func(k string) (string, bool) {
+		if k == "TEST_API_KEY" {
+			return rotated, true
+		}
+		return "", false
+	}
+	o.DryRun = true
+	for _, tc := range []struct {
+		name, identity string
+		want           []string
+	}{
+		{name: "with the key", identity: identity, want: []string{
+			"+# kiln: SOPS-encrypted; values compared by plaintext",
+			"+# changed: stringData.key\n+# unchanged: stringData.size\n",
+			"-  key: '**encrypted: previous value**'\n+  key: '**encrypted: new value**'\n",
+		}},
+		{name: "without the key", want: []string{
+			"+# kiln: SOPS-encrypted; values compared by ciphertext only",
+			"+# ciphertext changed: stringData.size, stringData.key\n",
+		}},
+	} {
+		o.Render.SOPSIdentities = tc.identity
+		res, err := promote(t, f, o)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		d, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: o.GitEnv, WorkDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff := d.Unified(false)
+		for _, text := range []string{res.Body, diff} {
+			for _, want := range tc.want {
+				if !strings.Contains(text, want) {
+					t.Errorf("%s: lacks %q:\n%s", tc.name, want, text)
+				}
+			}
+			for _, bad := range []string{rotated, secretValue, "ENC[", "mac:"} {
+				if strings.Contains(text, bad) {
+					t.Errorf("%s: shows %q:\n%s", tc.name, bad, text)
+				}
+			}
+		}
+	}
+}

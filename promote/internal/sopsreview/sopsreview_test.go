@@ -1,0 +1,148 @@
+package sopsreview
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/golden"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// The values of the test Secrets: none may show in a review.
+var values = []string{"hunter2-old-password", "hunter3-new-password", "app-user-name", "t0ken-to-be-removed", "fresh-added-value"}
+
+type key struct {
+	ids       sopsyaml.Identities
+	recipient string
+}
+
+// testKey is the i-th of two fixed age keys (testdata/age-keys.txt, made
+// for these tests only), so that the golden files name fixed recipients.
+func testKey(t *testing.T, i int) key {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "age-keys.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := age.ParseX25519Identity(strings.Fields(string(data))[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := sopsyaml.ParseIdentities(id.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key{ids: ids, recipient: id.Recipient().String()}
+}
+
+// encrypt returns a Secret holding stringData (YAML lines) encrypted to k;
+// with reuse, unchanged values keep reuse's ciphertext, as kiln's render
+// does with the age key.
+func encrypt(t *testing.T, k key, stringData string, reuse []byte) []byte {
+	t.Helper()
+	rn, err := kyaml.Parse("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\ntype: Opaque\nstringData:\n" + stringData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := sopsyaml.Options{Age: []string{k.recipient}, EncryptedRegex: "^(data|stringData)$", Now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	if reuse != nil {
+		p, err := sopsyaml.Decrypt(reuse, k.ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Reuse = p
+	}
+	out, err := sopsyaml.Encrypt(rn.YNode(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestPair shows each kind of change of an encrypted Secret as kiln diff
+// and the pull request body print it (golden unified diffs): which values
+// were added, removed, changed or not, by plaintext with the key and by
+// ciphertext without, and never a value, a ciphertext, a wrapped key or
+// the MAC.
+func TestPair(t *testing.T) {
+	t.Parallel()
+	k := testKey(t, 0)
+	other := testKey(t, 1)
+	before := encrypt(t, k, "  user: app-user-name\n  password: hunter2-old-password\n  token: t0ken-to-be-removed\n", nil)
+	after := encrypt(t, k, "  user: app-user-name\n  password: hunter3-new-password\n  extra: fresh-added-value\n", before)
+	again := encrypt(t, k, "  user: app-user-name\n  password: hunter2-old-password\n  token: t0ken-to-be-removed\n", nil)
+	reencrypted := encrypt(t, other, "  user: app-user-name\n  password: hunter2-old-password\n  token: t0ken-to-be-removed\n", nil)
+
+	tests := []struct {
+		name     string
+		old, new []byte
+		ids      sopsyaml.Identities
+	}{
+		{name: "changed-by-plaintext", old: before, new: after, ids: k.ids},
+		{name: "changed-by-ciphertext", old: before, new: after},
+		{name: "changed-wrong-key", old: before, new: after, ids: other.ids},
+		{name: "encrypted-anew", old: before, new: again, ids: k.ids},
+		{name: "new-recipient", old: before, new: reencrypted},
+		{name: "added", new: after, ids: k.ids},
+		{name: "removed", old: before, ids: k.ids},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o, n, ok := Pair(tc.old, tc.new, tc.ids)
+			if !ok {
+				t.Fatal("a SOPS-encrypted Secret was not recognised")
+			}
+			c := treediff.Change{Path: "apps/db/secret_db.yaml", Op: treediff.Changed, Old: o, New: n}
+			switch {
+			case tc.old == nil:
+				c.Op = treediff.Added
+			case tc.new == nil:
+				c.Op = treediff.Removed
+			}
+			diff := treediff.Unified(c, false)
+			for _, bad := range append(values, "ENC[", "enc:", "mac:", "lastmodified", "BEGIN AGE") {
+				if strings.Contains(diff, bad) {
+					t.Errorf("the review shows %q:\n%s", bad, diff)
+				}
+			}
+			golden.File(t, filepath.Join("testdata", tc.name+".diff"), []byte(diff), *update)
+		})
+	}
+}
+
+// TestPairSame: an unchanged file shows no difference and no comment.
+func TestPairSame(t *testing.T) {
+	t.Parallel()
+	k := testKey(t, 0)
+	doc := encrypt(t, k, "  password: hunter2-old-password\n", nil)
+	o, n, ok := Pair(doc, doc, k.ids)
+	if !ok || string(o) != string(n) || strings.Contains(string(n), "kiln:") {
+		t.Errorf("ok %v; old\n%s\nnew\n%s", ok, o, n)
+	}
+}
+
+// TestPairOthers: files that are not one SOPS document are left to the
+// caller.
+func TestPairOthers(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{
+		"apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\nstringData:\n  a: b\n",
+		`{"version": 1, "sops": "not metadata"}`,
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  sops: yes\n",
+	} {
+		if _, _, ok := Pair([]byte(data), []byte(data+"\n"), nil); ok {
+			t.Errorf("Pair took %q", data)
+		}
+	}
+}
