@@ -29,12 +29,15 @@ func crdValid(t *testing.T, name string, stream []byte) {
 	}
 }
 
-// TestCRDValidCatchesFluxMistakes proves crdValid checks enums and CEL:
-// the HelmRelease kiln once wrote for a chart folder in an OCIRepository
-// (chart.spec.sourceRef.kind: OCIRepository) fails it.
+// TestCRDValidCatchesFluxMistakes proves crdValid checks enums, patterns
+// and CEL, source-watcher's ArtifactGenerator included: the HelmRelease
+// kiln once wrote for a chart folder in an OCIRepository
+// (chart.spec.sourceRef.kind: OCIRepository) fails it, and so does an
+// ArtifactGenerator copying outside its artifact.
 func TestCRDValidCatchesFluxMistakes(t *testing.T) {
 	t.Parallel()
-	bad := []byte(`apiVersion: helm.toolkit.fluxcd.io/v2
+	for name, bad := range map[string]string{
+		"HelmRelease": `apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata: {name: redis, namespace: instavote}
 spec:
@@ -43,13 +46,24 @@ spec:
     spec:
       chart: ./charts/redis
       sourceRef: {kind: OCIRepository, name: flux-system, namespace: flux-system}
-`)
-	objs, err := objects.Parse(bad, "bad.yaml", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, _ := fluxCRDs.Env("", nil)
-	if err := env.Objects("test", objs); err == nil {
-		t.Error("chart.spec.sourceRef.kind OCIRepository passed the HelmRelease CRD")
+`,
+		"ArtifactGenerator": `apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata: {name: redis, namespace: instavote}
+spec:
+  sources: [{alias: source, kind: OCIRepository, name: manifests}]
+  artifacts:
+  - name: redis
+    copy: [{from: '@source/charts/redis/**', to: '@artifact/../redis'}]
+`,
+	} {
+		objs, err := objects.Parse([]byte(bad), name+".yaml", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, _ := fluxCRDs.Env("", nil)
+		if err := env.Objects("test", objs); err == nil {
+			t.Errorf("the invalid %s passed the pinned Flux CRDs", name)
+		}
 	}
 }

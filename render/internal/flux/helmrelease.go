@@ -9,6 +9,7 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	swapi "github.com/fluxcd/source-watcher/api/v2/v1beta1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -52,8 +53,10 @@ var exactVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+
 
 // BuildHelmRelease returns the HelmRelease and, for a remote chart, the
 // source it reads the chart from (a *sourcev1.HelmRepository or a
-// *sourcev1.OCIRepository named like the release, in its namespace); source
-// is nil for a chart folder, which comes from GitSource.
+// *sourcev1.OCIRepository named like the release, in its namespace). For a
+// chart folder source is nil when GitSource is a GitRepository or Bucket,
+// which the HelmRelease reads directly, and a *swapi.ArtifactGenerator
+// named like the release when it is an OCIRepository.
 func BuildHelmRelease(h HelmRelease) (hr *helmv2.HelmRelease, source any, err error) {
 	interval, err := time.ParseDuration(h.Interval)
 	if err != nil {
@@ -145,29 +148,24 @@ func BuildHelmRelease(h HelmRelease) (hr *helmv2.HelmRelease, source any, err er
 	return hr, source, nil
 }
 
-// ArtifactGeneratorAPIVersion is source-watcher's API for ArtifactGenerator.
-const ArtifactGeneratorAPIVersion = "source.extensions.fluxcd.io/v1beta1"
-
 // artifactGenerator returns the ArtifactGenerator that copies the chart
 // folder out of h.GitSource into an ExternalArtifact named like the
-// release, in the release's namespace. kiln links no source-watcher API
-// module, so it is built as plain fields.
-func artifactGenerator(h HelmRelease, meta metav1.ObjectMeta) map[string]any {
-	src := map[string]any{"alias": "source", "kind": h.GitSource.Kind, "name": h.GitSource.Name}
-	if h.GitSource.Namespace != "" && h.GitSource.Namespace != h.Namespace {
-		src["namespace"] = h.GitSource.Namespace
+// release, in the release's namespace.
+func artifactGenerator(h HelmRelease, meta metav1.ObjectMeta) *swapi.ArtifactGenerator {
+	src := swapi.SourceReference{Alias: "source", Kind: h.GitSource.Kind, Name: h.GitSource.Name}
+	if h.GitSource.Namespace != h.Namespace {
+		src.Namespace = h.GitSource.Namespace
 	}
 	chart := strings.Trim(strings.TrimPrefix(h.Chart, "./"), "/")
-	return map[string]any{
-		"apiVersion": ArtifactGeneratorAPIVersion,
-		"kind":       "ArtifactGenerator",
-		"metadata":   map[string]any{"name": meta.Name, "namespace": meta.Namespace, "labels": meta.Labels},
-		"spec": map[string]any{
-			"sources": []any{src},
-			"artifacts": []any{map[string]any{
-				"name":           h.Name,
-				"originRevision": "@source",
-				"copy":           []any{map[string]any{"from": "@source/" + chart + "/**", "to": "@artifact/"}},
+	return &swapi.ArtifactGenerator{
+		TypeMeta:   metav1.TypeMeta{APIVersion: swapi.GroupVersion.String(), Kind: swapi.ArtifactGeneratorKind},
+		ObjectMeta: meta,
+		Spec: swapi.ArtifactGeneratorSpec{
+			Sources: []swapi.SourceReference{src},
+			OutputArtifacts: []swapi.OutputArtifact{{
+				Name:           h.Name,
+				OriginRevision: "@source",
+				Copy:           []swapi.CopyOperation{{From: "@source/" + chart + "/**", To: "@artifact/"}},
 			}},
 		},
 	}

@@ -13,6 +13,7 @@ import (
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	notifyv1beta3 "github.com/fluxcd/notification-controller/api/v1beta3"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	swapi "github.com/fluxcd/source-watcher/api/v2/v1beta1"
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/ext"
 	"github.com/google/go-cmp/cmp"
@@ -51,10 +52,7 @@ func decodeStrict(t *testing.T, stream []byte) []string {
 		case "Alert":
 			into = &notifyv1beta3.Alert{}
 		case "ArtifactGenerator":
-			// No source-watcher API module is linked; its fields are
-			// checked in the golden file.
-			kinds = append(kinds, tm.Kind)
-			continue
+			into = &swapi.ArtifactGenerator{}
 		default:
 			t.Fatalf("unexpected kind %q", tm.Kind)
 		}

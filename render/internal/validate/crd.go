@@ -103,16 +103,27 @@ func (s *Schemas) compileFlux() map[groupKind]*crd {
 	return out
 }
 
+// fluxControllers maps each Flux API group to the controller that serves
+// it, as named in the API module paths of versions.txt.
+var fluxControllers = map[string]string{
+	"helm.toolkit.fluxcd.io":         "helm-controller",
+	"kustomize.toolkit.fluxcd.io":    "kustomize-controller",
+	"notification.toolkit.fluxcd.io": "notification-controller",
+	"source.toolkit.fluxcd.io":       "source-controller",
+	"source.extensions.fluxcd.io":    "source-watcher",
+}
+
 // fluxVersion names the controller release that defines group's CRDs.
 func fluxVersion(group string) string {
 	data, _ := fluxCRDs.ReadFile("fluxcrds/versions.txt")
-	ctrl := strings.TrimSuffix(group, ".toolkit.fluxcd.io") + "-controller"
-	if ctrl == "notification-controller" || ctrl == "helm-controller" || ctrl == "kustomize-controller" || ctrl == "source-controller" {
-		for line := range strings.Lines(string(data)) {
-			mod, ver, _ := strings.Cut(strings.TrimSpace(line), " ")
-			if strings.Contains(mod, "/"+ctrl+"/") {
-				return ctrl + " " + ver
-			}
+	ctrl, ok := fluxControllers[group]
+	if !ok {
+		return "Flux"
+	}
+	for line := range strings.Lines(string(data)) {
+		mod, ver, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if strings.Contains(mod, "/"+ctrl+"/") {
+			return ctrl + " " + ver
 		}
 	}
 	return "Flux"

@@ -88,7 +88,12 @@ func TestFluxMutations(t *testing.T) {
 		"spec:\n  interval: 10m\n  chart:\n    spec:\n      chart: podinfo\n      reconcileStrategy: ChartVersion\n      sourceRef: {kind: HelmRepository, name: podinfo}\n"
 	repo := "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: podinfo, namespace: apps}\n" +
 		"spec:\n  interval: 10m\n  url: https://stefanprodan.github.io/podinfo\n"
-	for _, doc := range []string{ks, hr, repo} {
+	gen := "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\nmetadata: {name: redis, namespace: apps}\n" +
+		"spec:\n  sources:\n  - {alias: source, kind: OCIRepository, name: manifests, namespace: flux-system}\n" +
+		"  artifacts:\n  - name: redis\n    originRevision: '@source'\n    copy:\n    - {from: '@source/charts/redis/**', to: '@artifact/'}\n"
+	ref := "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: redis, namespace: apps}\n" +
+		"spec:\n  interval: 10m\n  chartRef: {kind: ExternalArtifact, name: redis}\n"
+	for _, doc := range []string{ks, hr, repo, gen, ref} {
 		if err := env.Objects("demo", parse(t, "f.yaml", doc)); err != nil {
 			t.Fatalf("valid: %v", err)
 		}
@@ -100,6 +105,11 @@ func TestFluxMutations(t *testing.T) {
 		{"reconcileStrategy enum", hr, "ChartVersion", "Sometimes", `field "spec.chart.spec.reconcileStrategy": Unsupported value: "Sometimes"`},
 		{"HelmRepository URL pattern", repo, "https://", "ftp://", `field "spec.url": Invalid value: "ftp://stefanprodan.github.io/podinfo"`},
 		{"Kustomization without sourceRef", ks, "  sourceRef: {kind: GitRepository, name: flux-system}\n", "", `field "spec.sourceRef": Required value`},
+		{"ArtifactGenerator v1", gen, "/v1beta1\n", "/v1\n", "apiVersion source.extensions.fluxcd.io/v1 is not served for kind ArtifactGenerator: the CRD of source-watcher v2.2.4 serves v1beta1"},
+		{"ArtifactGenerator source kind enum", gen, "kind: OCIRepository", "kind: HelmRepository", `field "spec.sources[0].kind": Unsupported value: "HelmRepository"`},
+		{"ArtifactGenerator copy outside the artifact", gen, "to: '@artifact/'", "to: '@artifact/../x'", `field "spec.artifacts[0].copy[0].to": Invalid value: "@artifact/../x"`},
+		{"ArtifactGenerator unknown field", gen, "originRevision", "originRevison", `unknown field "spec.artifacts[0].originRevison"`},
+		{"chartRef kind enum", ref, "ExternalArtifact", "GitRepository", `field "spec.chartRef.kind": Unsupported value: "GitRepository"`},
 		{"Kustomization interval pattern", ks, "interval: 10m", "interval: often", `field "spec.interval": Invalid value: "often"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,8 +162,8 @@ func TestFluxCRDsMatchGoMod(t *testing.T) {
 			t.Errorf("go.mod has %s %s, the embedded Flux CRDs are of %s: copy the CRDs of the matching release into fluxcrds/", mod, got, ver)
 		}
 	}
-	if n != 4 {
-		t.Errorf("versions.txt names %d modules, want the 4 Flux controllers' API modules", n)
+	if n != 5 {
+		t.Errorf("versions.txt names %d modules, want the API modules of the 4 Flux controllers and source-watcher", n)
 	}
 }
 
