@@ -11,6 +11,10 @@ import (
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 )
 
+// fluxHighLevel names the files of high-level/<app>/ that
+// (*Renderer).helmReleaseFiles writes: Flux objects.
+var fluxHighLevel = map[string]bool{"helmrelease.yaml": true, "source.yaml": true}
+
 // helmReleaseFiles returns high-level/<app>/helmrelease.yaml (and
 // source.yaml for a remote chart): the Flux HelmRelease that would deploy
 // what kiln rendered. It is for reviewers; no Kustomization applies it.

@@ -68,6 +68,9 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 	er.Objects = map[string]string{}
 	lock := &Lock{KilnVersion: r.opts.Version, Env: env, Source: r.opts.Source, Images: r.images.Refs(), Apps: map[string]LockApp{}}
 	fluxNS := r.p.Flux.Namespace
+	// The Flux objects kiln writes (file → app), validated once all are
+	// laid out.
+	emitted := map[string]string{}
 
 	if earlier != nil {
 		// Kept apps carry the images of their earlier render; the lock
@@ -204,6 +207,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			return nil, err
 		}
 		files["flux/"+app.Name+".yaml"] = fk
+		emitted["flux/"+app.Name+".yaml"] = app.Name
 
 		// The high-level definition, for reviewers.
 		hl, err := r.highLevel(res, run, er.Redactor)
@@ -212,6 +216,9 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		}
 		for p, data := range hl {
 			files["high-level/"+app.Name+"/"+p] = data
+			if app.Engine == "helm" && fluxHighLevel[p] {
+				emitted["high-level/"+app.Name+"/"+p] = app.Name
+			}
 		}
 
 		imgList := tree.SortedKeys(imgs)
@@ -237,6 +244,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			return nil, err
 		}
 		files["flux/notifications.yaml"] = data
+		emitted["flux/notifications.yaml"] = ""
 	}
 	lj, err := json.MarshalIndent(lock, "", "  ")
 	if err != nil {
@@ -244,6 +252,9 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 	}
 	files["kiln.lock.json"] = append(lj, '\n')
 	er.Lock = lock
+	if err := r.checkEmitted(files, emitted); err != nil {
+		return nil, err
+	}
 	return files, files.Check()
 }
 
