@@ -28,6 +28,8 @@ type decoder struct {
 	merged int
 	// originLine is the line of flux.sourceRef.originRevision.
 	originLine int
+	// dispatchLine is the line of notifications.dispatch.
+	dispatchLine int
 }
 
 // maxMerged bounds the work merge keys cause: nested merges of lists of

@@ -88,7 +88,44 @@ func (d *decoder) pipeline(n *yaml.Node) *Pipeline {
 	}
 	p.Apps = d.apps(f["apps"], top)
 	d.gateSource(p)
+	d.dispatchEventTypes(p)
 	return p
+}
+
+// maxEventType is GitHub's limit on a repository_dispatch event_type: a
+// longer one is refused with 422, so notification-controller's dispatch
+// for that Kustomization fails on every event.
+const maxEventType = 100
+
+// dispatchEventTypes refuses an app whose repository_dispatch event type
+// would be longer than GitHub accepts. notification-controller's
+// githubdispatch Provider sends "<kind>/<name>.<namespace>" of the object
+// the event is about, here the app's Kustomization, in every environment.
+func (d *decoder) dispatchEventTypes(p *Pipeline) {
+	if p.Notifications == nil || p.Notifications.Dispatch == "" {
+		return
+	}
+	for _, a := range p.Apps {
+		for _, e := range p.Environments {
+			et := DispatchEventType(p.FluxName(a.Name, e.Name), p.Flux.Namespace)
+			if len(et) <= maxEventType {
+				continue
+			}
+			d.errs = append(d.errs, &diag.Error{File: d.file, Line: a.Line, App: a.Name,
+				Msg: fmt.Sprintf("in environment %s, the repository_dispatch event type %q that notifications.dispatch (line %d) sends for the app's Kustomization has %d characters; GitHub refuses more than %d",
+					e.Name, et, d.dispatchLine, len(et), maxEventType),
+				Hint: "shorten the app name, flux.name or flux.namespace in kiln.yaml"})
+			break
+		}
+	}
+}
+
+// DispatchEventType is the event_type of the repository_dispatch that
+// notification-controller's githubdispatch Provider sends for an event
+// about the Flux Kustomization name in namespace (internal/notifier of
+// fluxcd/notification-controller: "<kind>/<name>.<namespace>").
+func DispatchEventType(name, namespace string) string {
+	return "Kustomization/" + name + "." + namespace
 }
 
 // validation reads validation: {crds: [paths]}: files of
@@ -460,7 +497,7 @@ func (d *decoder) notifications(n *yaml.Node, github string) *Notifications {
 	_, hasDispatch := f["dispatch"]
 	if v, present := f["dispatch"]; present {
 		if s, ok := d.str(v, "notifications.dispatch"); ok && d.githubRepo(v, "notifications.dispatch", s) {
-			nt.Dispatch = s
+			nt.Dispatch, d.dispatchLine = s, line(deref(v))
 		}
 	}
 	if !hasDispatch && csValid && !nt.CommitStatus {
