@@ -6,8 +6,16 @@
 package sopstest
 
 import (
+	"bytes"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"github.com/getsops/sops/v3"
 	"github.com/getsops/sops/v3/aes"
@@ -16,6 +24,7 @@ import (
 	"github.com/getsops/sops/v3/cmd/sops/formats"
 	"github.com/getsops/sops/v3/config"
 	"github.com/getsops/sops/v3/keys"
+	sopspgp "github.com/getsops/sops/v3/pgp"
 	"sigs.k8s.io/yaml"
 )
 
@@ -46,29 +55,78 @@ func Decrypt(doc []byte, identity string) ([]byte, error) {
 	return decrypt(doc, formats.Yaml, ids, true)
 }
 
+// DecryptPGP decrypts a SOPS YAML file as `sops --decrypt` reads it, the
+// data key unwrapped with the PGP secret keys in gnupgHome's secring.gpg
+// (as NewPGPHome writes it), MAC checked, and returns the plaintext YAML.
+func DecryptPGP(doc []byte, gnupgHome string) ([]byte, error) {
+	return decryptWith(doc, formats.Yaml, true, func(k keys.MasterKey) ([]byte, error) {
+		mk, ok := k.(*sopspgp.MasterKey)
+		if !ok {
+			return nil, fmt.Errorf("not a PGP key")
+		}
+		sopspgp.GnuPGHome(gnupgHome).ApplyToMasterKey(mk)
+		return mk.Decrypt()
+	})
+}
+
+// NewPGPHome makes dir a GnuPG home holding one new PGP key (Ed25519 and
+// X25519, no passphrase) in the keyring files sops's pgp package reads
+// without the gpg program (pubring.gpg, secring.gpg), and returns its
+// fingerprint.
+func NewPGPHome(dir string) (string, error) {
+	cfg := &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA, Time: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }}
+	e, err := openpgp.NewEntity("kiln test", "", "kiln-test@example.invalid", cfg)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	var pub, sec bytes.Buffer
+	if err := e.Serialize(&pub); err != nil {
+		return "", err
+	}
+	if err := e.SerializePrivate(&sec, cfg); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pubring.gpg"), pub.Bytes(), 0o600); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "secring.gpg"), sec.Bytes(), 0o600); err != nil {
+		return "", err
+	}
+	return strings.ToUpper(hex.EncodeToString(e.PrimaryKey.Fingerprint)), nil
+}
+
 func decrypt(data []byte, format formats.Format, ids sopsage.ParsedIdentities, checkMAC bool) ([]byte, error) {
+	// kustomize-controller's key service applies its identities to each
+	// age master key; the same, without a key service.
+	return decryptWith(data, format, checkMAC, func(k keys.MasterKey) ([]byte, error) {
+		mk, ok := k.(*sopsage.MasterKey)
+		if !ok {
+			return nil, fmt.Errorf("not an age key")
+		}
+		ids.ApplyToMasterKey(mk)
+		return mk.Decrypt()
+	})
+}
+
+func decryptWith(data []byte, format formats.Format, checkMAC bool, unwrap func(keys.MasterKey) ([]byte, error)) ([]byte, error) {
 	store := common.StoreForFormat(format, config.NewStoresConfig())
 	tree, err := store.LoadEncryptedFile(data)
 	if err != nil {
 		return nil, fmt.Errorf("loading: %w", err)
 	}
-	// kustomize-controller's key service applies its identities to each
-	// age master key; the same, without a key service.
 	var key []byte
 	for _, group := range tree.Metadata.KeyGroups {
 		for _, k := range group {
-			mk, ok := k.(*sopsage.MasterKey)
-			if !ok {
-				continue
-			}
-			ids.ApplyToMasterKey(mk)
-			if dk, err := mk.Decrypt(); err == nil {
+			if dk, err := unwrap(k); err == nil {
 				key = dk
 			}
 		}
 	}
 	if key == nil {
-		return nil, fmt.Errorf("no age identity decrypts the data key")
+		return nil, fmt.Errorf("no key given decrypts the data key")
 	}
 	cipher := aes.NewCipher()
 	mac, err := tree.Decrypt(key, cipher)

@@ -235,3 +235,56 @@ func TestEncryptRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestEncryptPGP encrypts to a PGP key made in the test (sops's pgp
+// package finds its public key in $GNUPGHOME/pubring.gpg, without the gpg
+// program) and decrypts with the sops library the way `sops --decrypt`
+// does, the data key unwrapped with the PGP secret key and the MAC
+// checked. Together with an age recipient, either key opens the document.
+// Not parallel: GNUPGHOME is the process's environment.
+func TestEncryptPGP(t *testing.T) {
+	home := t.TempDir()
+	fp, err := sopstest.NewPGPHome(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GNUPGHOME", home)
+	identity, recipient := newKey(t)
+	for _, tc := range []struct {
+		name string
+		age  []string
+	}{
+		{name: "pgp only"},
+		{name: "pgp and age", age: []string{recipient}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: pgp-protected-value\n"
+			enc, err := sopsyaml.Encrypt(node(t, []byte(obj)), sopsyaml.Options{PGP: []string{fp}, Age: tc.age, EncryptedRegex: "^(data|stringData)$", Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(enc), "pgp-protected-value") || !strings.Contains(string(enc), "fp: "+fp) {
+				t.Fatalf("not encrypted to %s:\n%s", fp, enc)
+			}
+			plain, err := sopstest.DecryptPGP(enc, home)
+			if err != nil {
+				t.Fatalf("the PGP key does not open it: %v\n%s", err, enc)
+			}
+			if diff := cmp.Diff(jsonOf(t, []byte(obj)), jsonOf(t, plain)); diff != "" {
+				t.Errorf("PGP round trip (-want +got):\n%s", diff)
+			}
+			if tc.age != nil {
+				if _, err := sopstest.Decrypt(enc, identity); err != nil {
+					t.Errorf("the age key does not open it: %v", err)
+				}
+			}
+		})
+	}
+	// A fingerprint the keyring lacks is an error naming it, not a
+	// document nobody can open.
+	_, err = sopsyaml.Encrypt(node(t, []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  a: b\n")),
+		sopsyaml.Options{PGP: []string{"0000000000000000000000000000000000000000"}, EncryptedRegex: ".", Now: now})
+	if err == nil || !strings.Contains(err.Error(), "0000000000000000000000000000000000000000") {
+		t.Errorf("unknown PGP key: err = %v", err)
+	}
+}
