@@ -52,7 +52,9 @@ var skipped = map[string]bool{
 // in sorted slash-path order, following symlinks that stay inside
 // req.Root), replaces ${VAR} from req.Vars (see envsubst.Substitute) and
 // returns the objects. A SOPS-encrypted document is left as it is, and a
-// placeholder in one is an error (see substitute). Files named kustomization.yaml, kustomization.yml
+// placeholder in one is an error; an object annotated or labelled
+// kustomize.toolkit.fluxcd.io/substitute: disabled is left as it is (see
+// substitute). Files named kustomization.yaml, kustomization.yml
 // or Kustomization are skipped (kiln writes its own kustomization.yaml);
 // files with other extensions are ignored. Placeholders in YAML comments
 // are substituted too, unlike in Flux, which never sees comments.
@@ -162,8 +164,13 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 // line: kiln cannot honour it, and leaving ${VAR} in place would deploy
 // the literal text. Flux substitutes after decrypting, but only when the
 // Kustomization has postBuild, which kiln never emits.
+//
+// A document whose object has the annotation or label
+// kustomize.toolkit.fluxcd.io/substitute: disabled is left as it is too,
+// as kustomize-controller leaves it (its placeholders are for someone
+// else: a script, another templating step).
 func substitute(data []byte, file string, vars map[string]string) ([]byte, []string, error) {
-	if !bytes.Contains(data, []byte("sops:")) {
+	if !bytes.Contains(data, []byte("sops:")) && !bytes.Contains(data, []byte(substituteKey)) {
 		return envsubst.Substitute(data, file, vars)
 	}
 	docs := splitDocuments(data)
@@ -174,6 +181,10 @@ func substitute(data []byte, file string, vars map[string]string) ([]byte, []str
 	var errs []error
 	for i, d := range docs {
 		blanked[i] = d.text
+		if d.disabled {
+			blanked[i] = bytes.Repeat([]byte("\n"), bytes.Count(d.text, []byte("\n")))
+			continue
+		}
 		if !d.sops {
 			continue
 		}
@@ -194,7 +205,7 @@ func substitute(data []byte, file string, vars map[string]string) ([]byte, []str
 	}
 	var out []byte
 	for _, d := range docs {
-		if d.sops {
+		if d.sops || d.disabled {
 			out = append(out, d.text...)
 			continue
 		}
@@ -211,10 +222,15 @@ func substitute(data []byte, file string, vars map[string]string) ([]byte, []str
 // document is one document of a YAML stream, with the separator line
 // (---) that starts it, if any.
 type document struct {
-	text []byte
-	line int // the 0-based line of the file its text starts on
-	sops bool
+	text     []byte
+	line     int  // the 0-based line of the file its text starts on
+	sops     bool // SOPS-encrypted
+	disabled bool // kustomize.toolkit.fluxcd.io/substitute: disabled
 }
+
+// substituteKey is the annotation (or label) with which Flux skips
+// substitution in an object.
+const substituteKey = "kustomize.toolkit.fluxcd.io/substitute"
 
 // splitDocuments cuts data at its document separators: a line starting
 // with --- or ... and then nothing or white space always starts a new
@@ -237,6 +253,15 @@ func splitDocuments(data []byte) []document {
 	flush(len(lines))
 	for i := range docs {
 		d := &docs[i]
+		if bytes.Contains(d.text, []byte(substituteKey)) {
+			// Flux reads the annotation from the object kustomize built,
+			// before substituting: a document that only parses once
+			// substituted cannot carry it.
+			if objs, err := objects.Parse(d.text, "", 0); err == nil && len(objs) == 1 && objs[0].Node != nil {
+				n := objs[0].Node
+				d.disabled = n.GetAnnotations()[substituteKey] == "disabled" || n.GetLabels()[substituteKey] == "disabled"
+			}
+		}
 		if !bytes.Contains(d.text, []byte("\nsops:")) && !bytes.HasPrefix(d.text, []byte("sops:")) {
 			continue
 		}

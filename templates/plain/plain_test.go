@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -388,4 +389,49 @@ func TestRenderSOPS(t *testing.T) {
 	}
 	checkErr(t, err, baseVars)
 	golden(t, filepath.Join("testdata", "golden", "sops.golden"), "error:\n"+err.Error()+"\n")
+}
+
+// TestRenderSubstituteDisabled: an object annotated or labelled
+// kustomize.toolkit.fluxcd.io/substitute: disabled keeps its ${...} as
+// written, undefined ones included, as under Flux's postBuild; the other
+// objects of the file are substituted and errors keep their lines.
+func TestRenderSubstituteDisabled(t *testing.T) {
+	t.Parallel()
+	root := enginetest.TempDir(t)
+	mkdir(t, root, "apps/db")
+	script := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: script\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n" +
+		"data:\n  run.sh: echo ${HOME} $${x} ${LOG_LEVEL}\n"
+	labelled := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: labelled\n  labels:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  a: ${UNDEFINED}\n"
+	enabled := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: enabled\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: enabled\ndata:\n  level: ${LOG_LEVEL}\n"
+	write(t, root, "apps/db/all.yaml", script+"---\n"+labelled+"---\n"+enabled)
+	req := &templates.Request{Root: root, App: "db", Namespace: "instavote", Env: "dev", Path: "apps/db", Vars: baseVars}
+	res, err := New(Options{}).Render(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range res.Objects {
+		data := o.Node.GetDataMap()
+		keys := make([]string, 0, len(data))
+		for k, v := range data {
+			keys = append(keys, k+"="+v)
+		}
+		sort.Strings(keys)
+		got = append(got, strings.Join(keys, ","))
+	}
+	want := []string{"run.sh=echo ${HOME} $${x} ${LOG_LEVEL}", "a=${UNDEFINED}", "level=" + baseVars["LOG_LEVEL"]}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("data (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"LOG_LEVEL": baseVars["LOG_LEVEL"]}, res.Params["vars"]); diff != "" {
+		t.Errorf("vars used (-want +got):\n%s", diff)
+	}
+
+	// An undefined variable after a disabled object is reported at its
+	// own line of the file.
+	write(t, root, "apps/db/all.yaml", script+"---\n"+strings.Replace(enabled, "${LOG_LEVEL}", "${NOPE}", 1))
+	_, err = New(Options{}).Render(context.Background(), req)
+	if err == nil || !strings.HasPrefix(err.Error(), "apps/db/all.yaml:17: app db: variable NOPE is not set") {
+		t.Errorf("got %v, want an error at apps/db/all.yaml:17", err)
+	}
 }

@@ -3,46 +3,72 @@ package envsubst
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	fluxenvsubst "github.com/fluxcd/pkg/envsubst"
+
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
-// Substitute replaces variables in data, following Flux's postBuild
-// substitution:
+// Substitute replaces variables in data as Flux's postBuild substitution
+// does, with the package kustomize-controller uses for it,
+// github.com/fluxcd/pkg/envsubst, so every expression means what it means
+// to Flux:
 //
-//   - ${NAME} becomes the value of NAME in vars. NAME matches
-//     [_a-zA-Z][_a-zA-Z0-9]*. A NAME that vars holds is defined even when
-//     its value is empty.
-//   - ${NAME:=default} becomes the value of NAME, or default when vars
-//     has no NAME or holds an empty value for it (shell semantics). The
-//     default runs to the first "}" and may not contain "${".
-//   - $${...} is an escape: it becomes a literal ${...}.
-//   - A "$" that is not followed by "{" (a lone "$", "$NAME", "$$") is
-//     left as it is: Flux only substitutes the braced form.
+//   - ${NAME} is the value of NAME in vars; a NAME that vars holds is
+//     defined even when its value is empty.
+//   - ${NAME:=default} and ${NAME:-default} give default when NAME is not
+//     set or empty, and so does ${NAME=default} (unlike the shell); a default may hold
+//     other ${...}.
+//   - ${NAME/a/b}, ${NAME//a/b}, ${NAME/#a/b}, ${NAME/%a/b} replace,
+//     ${NAME:2}, ${NAME:0:2} cut, ${NAME#p}, ${NAME##p}, ${NAME%p},
+//     ${NAME%%p} trim, ${NAME^}, ${NAME^^}, ${NAME,}, ${NAME,,} change case
+//     and ${#NAME} is the length, like the shell's.
+//   - "$$" is an escape for "$": $${NAME} becomes a literal ${NAME}, and
+//     $$NAME becomes $NAME. A "$" not followed by "{" or "$" is left as it
+//     is ($NAME is not substituted).
 //
 // Values are inserted verbatim, as Flux does: a value with a newline or a
 // YAML special character changes the document's structure, and lines of
 // the output below a multi-line value no longer match the input.
 //
-// file names the input in errors (repo-relative). The closing "}" must be
-// on the same line as its "${". A variable with no value and no default,
-// an unterminated "${" and a malformed expression are each a *diag.Error
-// at file and the 1-based line of the "${"; all problems of data come back
-// together (errors.Join). Errors name variables, never their values.
+// Where kiln differs from Flux it is stricter: a variable that is not set,
+// read without a default, is an error (kustomize-controller makes it
+// empty unless its StrictPostBuildSubstitutions feature gate is on), and
+// an expression must close on its line (each line is evaluated on its
+// own, which gives every error its line).
+//
+// file names the input in errors (repo-relative). A variable with no value
+// and no default and a malformed expression are each a *diag.Error at file
+// and the 1-based line; all problems of data come back together
+// (errors.Join). Errors name variables, never their values.
 //
 // Substitute returns the result and the sorted names of the variables
-// whose value it looked up in vars (defaults are not listed: they are in
-// the file already).
+// whose value it looked up in vars (names only read for a default they
+// did not need are listed too; names vars does not hold are not).
 func Substitute(data []byte, file string, vars map[string]string) ([]byte, []string, error) {
 	if bytes.IndexByte(data, '$') < 0 {
 		return data, nil, nil
 	}
 	s := &scanner{file: file, vars: vars, used: map[string]bool{}, undefined: map[string]*undefinedVar{}}
-	out := s.run(data)
+	var out bytes.Buffer
+	out.Grow(len(data))
+	for n := 1; len(data) > 0; n++ {
+		text, rest, nl := bytes.Cut(data, []byte("\n"))
+		data = rest
+		if bytes.IndexByte(text, '$') < 0 {
+			out.Write(text)
+		} else {
+			out.WriteString(s.line(string(text), n))
+		}
+		if nl {
+			out.WriteByte('\n')
+		}
+	}
 	var errs []error
 	errs = append(errs, s.errs...)
 	for _, u := range s.undefined {
@@ -56,7 +82,7 @@ func Substitute(data []byte, file string, vars map[string]string) ([]byte, []str
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return out, names, nil
+	return out.Bytes(), names, nil
 }
 
 // scanner holds the state of one Substitute call.
@@ -97,138 +123,91 @@ func (u *undefinedVar) err() error {
 	}
 }
 
-func (s *scanner) run(data []byte) []byte {
-	var out bytes.Buffer
-	out.Grow(len(data))
-	line := 1
-	for i := 0; i < len(data); {
-		c := data[i]
-		switch {
-		case c == '\n':
-			line++
-			out.WriteByte(c)
-			i++
-		case c != '$':
-			// Copy the run up to the next '$' or newline in one go.
-			j := i + 1
-			for j < len(data) && data[j] != '$' && data[j] != '\n' {
-				j++
-			}
-			out.Write(data[i:j])
-			i = j
-		case bytes.HasPrefix(data[i:], []byte("$${")):
-			out.WriteString("${")
-			i += 3
-		case i+1 < len(data) && data[i+1] == '{':
-			i = s.expr(data, i, line, &out)
-		default:
-			out.WriteByte('$')
-			i++
-		}
-	}
-	return out.Bytes()
-}
+// syntaxHint is the hint of every malformed expression.
+const syntaxHint = "write ${NAME}, ${NAME:=default} or another of Flux's expansions (${NAME/a/b}, ${NAME:0:2}…), " +
+	"NAME made of letters, digits and _, closed by } on the same line; write $${...} for a literal ${...}"
 
-// expr handles the "${" at data[start] and returns the index after it.
-func (s *scanner) expr(data []byte, start, line int, out *bytes.Buffer) int {
-	bodyStart := start + 2
-	end := bytes.IndexAny(data[bodyStart:], "}\n")
-	if end < 0 || data[bodyStart+end] == '\n' {
-		s.errs = append(s.errs, &diag.Error{
-			File: s.file,
-			Line: line,
-			Msg:  fmt.Sprintf("unterminated %s", quoteExpr(data[start:bodyStart+max(end, 0)], false)),
-			Hint: "close it with } on the same line, or write $${ for a literal ${",
+// line substitutes one line (without its newline), recording its
+// problems; on a problem the line is returned as it is.
+func (s *scanner) line(text string, line int) string {
+	t, err := fluxenvsubst.Parse(text)
+	if err != nil {
+		// The parser's errors are sentinels without a position; the
+		// line's first placeholder shows which text it means.
+		expr := text
+		if m := placeholderRE.FindStringSubmatch(text); m != nil {
+			expr = m[1]
+		}
+		what := "malformed expression"
+		if !strings.HasSuffix(expr, "}") {
+			what = "unterminated"
+		}
+		s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
+			Msg: fmt.Sprintf("%s %s (Flux's envsubst: %v)", what, quoteExpr(expr), err), Err: err, Hint: syntaxHint})
+		return text
+	}
+	// Evaluation stops at the first variable that is not set; to report
+	// every one of the line, evaluate again with those found so far taken
+	// as empty, until none is left. Each round finds a new name; a line
+	// with more than maxMissing of them gets those reported, so that a
+	// hostile line cannot make the rounds quadratic.
+	missing := map[string]bool{}
+	for len(missing) < maxMissing {
+		last := ""
+		out, err := t.Execute(func(name string) (string, bool) {
+			if v, ok := s.vars[name]; ok {
+				s.used[name] = true
+				return v, true
+			}
+			if missing[name] {
+				return "", true
+			}
+			last = name
+			return "", false
 		})
-		// Keep the text and scan on, to find the other problems too.
-		out.WriteString("${")
-		return bodyStart
-	}
-	body := data[bodyStart : bodyStart+end]
-	next := bodyStart + end + 1
-	name, def, hasDef, problem := parseBody(body)
-	if problem != "" {
-		s.errs = append(s.errs, &diag.Error{
-			File: s.file,
-			Line: line,
-			Msg:  problem + " in " + quoteExpr(data[start:next], true),
-			Hint: "write ${NAME} or ${NAME:=default}, NAME made of letters, digits and _; write $${...} for a literal ${...}",
-		})
-		out.Write(data[start:next])
-		return next
-	}
-	v, ok := s.vars[name]
-	if ok {
-		s.used[name] = true
-	}
-	switch {
-	case ok && (v != "" || !hasDef):
-		out.WriteString(v)
-	case hasDef:
-		out.WriteString(def)
-	default:
-		u := s.undefined[name]
+		if err == nil {
+			if len(missing) > 0 {
+				return text
+			}
+			return out
+		}
+		if last == "" || missing[last] {
+			// Not a variable that is not set: no other error is known.
+			s.errs = append(s.errs, &diag.Error{File: s.file, Line: line, Msg: "cannot substitute the line: " + err.Error(), Err: err, Hint: syntaxHint})
+			return text
+		}
+		missing[last] = true
+		u := s.undefined[last]
 		if u == nil {
-			u = &undefinedVar{file: s.file, name: name}
-			s.undefined[name] = u
+			u = &undefinedVar{file: s.file, name: last}
+			s.undefined[last] = u
 		}
 		if len(u.lines) == 0 || u.lines[len(u.lines)-1] != line {
 			u.lines = append(u.lines, line)
 		}
 	}
-	return next
+	return text
 }
 
-// parseBody splits the text between "${" and "}" into a name and an
-// optional default; problem is non-empty when the text is malformed.
-func parseBody(body []byte) (name, def string, hasDef bool, problem string) {
-	n := 0
-	for n < len(body) && isNameByte(body[n], n == 0) {
-		n++
-	}
-	if n == 0 {
-		return "", "", false, "invalid variable name"
-	}
-	name = string(body[:n])
-	rest := body[n:]
-	switch {
-	case len(rest) == 0:
-		return name, "", false, ""
-	case bytes.HasPrefix(rest, []byte(":=")):
-		def := rest[2:]
-		if bytes.Contains(def, []byte("${")) {
-			return "", "", false, "nested ${ in a default is not supported"
-		}
-		return name, string(def), true, ""
-	case bytes.HasPrefix(rest, []byte(":-")):
-		return "", "", false, "unsupported expansion \":-\" (use \":=\" for a default)"
-	}
-	return "", "", false, "invalid variable name"
-}
+// maxMissing bounds the variables that are not set reported for one line.
+const maxMissing = 32
 
-func isNameByte(c byte, first bool) bool {
-	switch {
-	case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		return true
-	case '0' <= c && c <= '9':
-		return !first
-	}
-	return false
-}
+// placeholderRE finds a placeholder ("${" not escaped by a "$" before it)
+// up to its "}" or the end of the line.
+var placeholderRE = regexp.MustCompile(`(?:^|[^$])(\$\{[^}]*\}?)`)
 
 // quoteExpr shows an expression from the input in a message, cut short so
-// that a long line does not swamp the report. closed says whether expr
-// includes its "}".
-func quoteExpr(expr []byte, closed bool) string {
+// that a long line does not swamp the report.
+func quoteExpr(expr string) string {
 	const limit = 40
-	s := string(expr)
+	s := expr
 	if len(s) > limit {
 		cut := limit
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
 		s = s[:cut] + "…"
-		if closed {
+		if strings.HasSuffix(expr, "}") {
 			s += "}"
 		}
 	}
