@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/go-jsonnet/ast"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -30,8 +31,9 @@ import (
 //     path of the value.
 //
 // Objects keep Jsonnet's key order. file is recorded on each object, with
-// line 0: the output has no lines in the source.
-func flatten(out []byte, file string) ([]templates.Object, error) {
+// the line origin finds in main, the main file's syntax tree (0 where
+// there is none).
+func flatten(out []byte, file string, main ast.Node) ([]templates.Object, error) {
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.UseNumber()
 	root, err := decodeNode(dec)
@@ -45,7 +47,7 @@ func flatten(out []byte, file string) ([]templates.Object, error) {
 		return nil, &diag.Error{File: file, Msg: "cannot read the jsonnet output", Err: err}
 	}
 	f := &flattener{file: file}
-	f.walk(root, "")
+	f.walk(root, "", rootOrigin(main))
 	if len(f.errs) > 0 {
 		return nil, diag.Join(f.errs...)
 	}
@@ -65,50 +67,50 @@ type flattener struct {
 const notObjectHint = "the output must be Kubernetes objects (with apiVersion and kind), lists of them, " +
 	"or objects whose fields hold them; hide helper fields with :: or move them out of the output"
 
-func (f *flattener) walk(n *kyaml.Node, at string) {
+func (f *flattener) walk(n *kyaml.Node, at string, o origin) {
 	switch n.Kind {
 	case kyaml.SequenceNode:
 		for i, el := range n.Content {
-			f.walk(el, fmt.Sprintf("%s[%d]", at, i))
+			f.walk(el, fmt.Sprintf("%s[%d]", at, i), o.index(i))
 		}
 	case kyaml.MappingNode:
 		kind, hasKind := field(n, "kind")
 		_, hasAPI := field(n, "apiVersion")
 		switch {
 		case hasKind && hasAPI:
-			f.object(n, kind, at)
+			f.object(n, kind, at, o)
 		case hasKind || hasAPI:
 			missing := "apiVersion"
 			if hasAPI {
 				missing = "kind"
 			}
-			f.errs = append(f.errs, &diag.Error{File: f.file,
+			f.errs = append(f.errs, &diag.Error{File: f.file, Line: o.line,
 				Msg:  fmt.Sprintf("jsonnet output at %s has no %s", where(at), missing),
 				Hint: "a Kubernetes object needs both apiVersion and kind"})
 		default:
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				f.walk(n.Content[i+1], at+pathKey(n.Content[i].Value))
+				f.walk(n.Content[i+1], at+pathKey(n.Content[i].Value), o.field(n.Content[i].Value))
 			}
 		}
 	case kyaml.ScalarNode:
 		if n.Tag == kyaml.NodeTagNull {
 			return
 		}
-		f.errs = append(f.errs, &diag.Error{File: f.file,
+		f.errs = append(f.errs, &diag.Error{File: f.file, Line: o.line,
 			Msg:  fmt.Sprintf("jsonnet output at %s is a %s, not a Kubernetes object", where(at), typeName(n.Tag)),
 			Hint: notObjectHint})
 	}
 }
 
 // object adds an object, or the items of a List.
-func (f *flattener) object(n *kyaml.Node, kind *kyaml.Node, at string) {
+func (f *flattener) object(n *kyaml.Node, kind *kyaml.Node, at string, o origin) {
 	if kind.Kind == kyaml.ScalarNode && kind.Value == "List" {
 		if items, ok := field(n, "items"); ok && items.Kind == kyaml.SequenceNode {
-			f.walk(items, at+".items")
+			f.walk(items, at+".items", o.field("items"))
 			return
 		}
 	}
-	objs, err := objects.Check(kyaml.NewRNode(n), f.file, 0)
+	objs, err := objects.Check(kyaml.NewRNode(n), f.file, o.line)
 	if err != nil {
 		var de *diag.Error
 		if errors.As(err, &de) {

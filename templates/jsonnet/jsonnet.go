@@ -150,7 +150,7 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 	if err != nil {
 		return nil, convertError(req, im, err)
 	}
-	objs, err := flatten([]byte(out), req.Path)
+	objs, err := flatten([]byte(out), req.Path, node)
 	if err != nil {
 		return nil, err
 	}
