@@ -537,6 +537,7 @@ func (r *run) source(ctx context.Context) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer renderer.Close() // later uses (the PR body's graph) render no templates
 	results, err := renderer.Render(ctx, []string{env})
 	if err != nil {
 		return nil, err

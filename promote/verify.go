@@ -143,6 +143,7 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 	if err != nil {
 		return nil, err
 	}
+	defer renderer.Close()
 	results, err := renderer.Render(ctx, []string{env.Name})
 	if err != nil {
 		return nil, err

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -48,6 +50,8 @@ type hostile struct {
 	at     string
 	files  map[string]string
 	mk     func(t *testing.T, dir string)
+	// memory is the sandbox's memory cap; 0 means hostileMemory.
+	memory int64
 	// want are substrings of the error.
 	want []string
 }
@@ -145,10 +149,16 @@ func renderHostile(t *testing.T, tc hostile) error {
 	if err != nil {
 		return err
 	}
-	r, err := render.New(p, checkOptions(false))
+	opts := checkOptions(false)
+	opts.MemoryLimit = hostileMemory
+	if tc.memory != 0 {
+		opts.MemoryLimit = tc.memory
+	}
+	r, err := render.New(p, opts)
 	if err != nil {
 		return err
 	}
+	defer r.Close()
 	results, err := r.Render(context.Background(), nil)
 	if err != nil {
 		return err
@@ -210,7 +220,9 @@ func init() {
 			want:  []string{"app/main.jsonnet", "max stack frames exceeded"}},
 		hostile{name: "deeply nested jsonnet", engine: "jsonnet", at: "app/main.jsonnet",
 			files: map[string]string{"app/main.jsonnet": strings.Repeat("[", 2000) + strings.Repeat("]", 2000) + "\n"},
-			want:  []string{"app/main.jsonnet:1", "expressions nest deeper than kiln's limit of 1000"}},
+			// go-jsonnet's parser takes about 200 MB of stack for it.
+			memory: 1 << 30,
+			want:   []string{"app/main.jsonnet:1", "expressions nest deeper than kiln's limit of 1000"}},
 	)
 }
 
@@ -263,4 +275,155 @@ func init() {
 	hostileCases = append(hostileCases,
 		hostile{name: "chart archive with too many entries", engine: "helm", at: "{chart: app/many.tgz}", mk: manyEntries("app/many.tgz", limits.ChartFiles+1),
 			want: []string{"app/many.tgz: app app: the number of files in the chart (archive entries and subcharts included) exceeds kiln's limit of 20000"}})
+}
+
+// hostileMemory is the sandbox's memory cap in these tests: small, so
+// that a template allocating without end fails fast and costs little.
+const hostileMemory = 256 << 20
+
+// parseYamlBomb passes go-jsonnet's YAML alias check (few aliases per
+// node decoded) and expands to 1.3 GB of JSON.
+var parseYamlBomb = "a: &a " + strings.Repeat("x", 64<<10) + "\nb: [" + strings.Repeat("*a,", 20000) + "*a]\n"
+
+// chart is a one-template Helm chart in app/.
+func chart(template string) map[string]string {
+	return map[string]string{"app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n", "app/templates/cm.yaml": template}
+}
+
+// Templates that allocate without end end in an error naming the app, its
+// file and kiln's memory limit, not in Go's fatal "out of memory" (exit 2)
+// for all of kiln: they are evaluated in a sandbox worker with a memory
+// cap.
+func init() {
+	memory := []string{"app app: rendering exceeded kiln's memory limit of 256 MiB", "--memory-limit"}
+	hostileCases = append(hostileCases,
+		hostile{name: "std.makeArray(2e9) in jsonnet", engine: "jsonnet", at: "app/main.jsonnet",
+			files: map[string]string{"app/main.jsonnet": "std.makeArray(2e9, function(i) i)\n"},
+			want:  append([]string{"app/main.jsonnet: "}, memory...)},
+		hostile{name: "array doubled in a jsonnet loop", engine: "jsonnet", at: "app/main.jsonnet",
+			files: map[string]string{"app/main.jsonnet": "local f(a, n) = if n == 0 then a else f(a + a, n - 1);\nstd.length(f([1], 40))\n"},
+			want:  append([]string{"app/main.jsonnet: "}, memory...)},
+		hostile{name: "string doubled in a jsonnet loop", engine: "jsonnet", at: "app/main.jsonnet",
+			files: map[string]string{"app/main.jsonnet": "local f(s, n) = if n == 0 then s else f(s + s, n - 1);\nstd.length(f('x', 40))\n"},
+			want:  append([]string{"app/main.jsonnet: "}, memory...)},
+		hostile{name: "alias bomb in std.parseYaml", engine: "jsonnet", at: "app/main.jsonnet",
+			files: map[string]string{"app/main.jsonnet": "std.parseYaml(importstr 'bomb.yaml')\n", "app/bomb.yaml": parseYamlBomb},
+			want:  append([]string{"app/main.jsonnet: "}, memory...)},
+		hostile{name: "helm range until a billion", engine: "helm", at: "{chart: app}",
+			files: chart("{{ range until 1000000000 }}xxxxxxxx{{ end }}\n"),
+			want:  append([]string{"app: "}, memory...)},
+		hostile{name: "helm string doubled in a loop", engine: "helm", at: "{chart: app}",
+			files: chart("{{ $s := \"x\" }}{{ range until 64 }}{{ $s = print $s $s }}{{ end }}{{ $s }}\n"),
+			want:  append([]string{"app: "}, memory...)},
+	)
+}
+
+// endlessChart never finishes (10^10 iterations) in constant memory.
+var endlessChart = chart("{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}\n")
+
+// workers lists this process's sandbox workers.
+func workers(t *testing.T) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid …; comm may hold spaces, never ") ".
+		f := strings.Fields(string(stat[strings.LastIndex(string(stat), ")")+1:]))
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if len(f) > 1 && f[1] == strconv.Itoa(os.Getpid()) && strings.HasPrefix(string(cmdline), "kiln-sandbox-worker\x00") {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// renderEndless renders endlessChart's app with ctx; stop, when set, runs
+// once the worker evaluates.
+func renderEndless(t *testing.T, ctx context.Context, stop func(pid int)) error {
+	t.Helper()
+	dir := t.TempDir()
+	files := endlessChart
+	files["kiln.yaml"] = "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: endless\n    namespace: shop\n    helm: {chart: app}\n"
+	for rel, content := range files {
+		writeFile(t, filepath.Join(dir, rel), content)
+	}
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := checkOptions(false)
+	opts.MemoryLimit = hostileMemory
+	opts.Parallelism = 1
+	r, err := render.New(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if stop != nil {
+		go func() {
+			for {
+				if pids := workers(t); len(pids) == 1 {
+					stop(pids[0])
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+	}
+	results, err := r.Render(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return results[0].Err
+}
+
+// TestEndlessHelmTemplate: a context that ends (--timeout, a signal)
+// stops an endless Helm template for real: the worker evaluating it is
+// gone when Render returns. Not parallel: it counts this process's
+// workers.
+func TestEndlessHelmTemplate(t *testing.T) {
+	if n := len(workers(t)); n != 0 {
+		t.Fatalf("%d workers before the test", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	err := renderEndless(t, ctx, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want the render stopped by its deadline", err)
+	}
+	if pids := workers(t); len(pids) != 0 {
+		t.Errorf("workers %v outlived the render", pids)
+	}
+}
+
+// TestWorkerKilled: a worker killed mid-render (the kernel's OOM killer, a
+// container's memory limit) is an error naming the app, and the next
+// render gets a new worker. Not parallel: it counts this process's workers.
+func TestWorkerKilled(t *testing.T) {
+	err := renderEndless(t, context.Background(), func(pid int) {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Error(err)
+		}
+	})
+	if !strings.Contains(err.Error(), "app: app endless: the template engine crashed (signal: killed)") {
+		t.Fatalf("got %v, want a crashed worker", err)
+	}
+	var de *diag.Error
+	if !errors.As(err, &de) {
+		t.Errorf("error is not a *diag.Error: %T", err)
+	}
+	if pids := workers(t); len(pids) != 0 {
+		t.Errorf("workers %v outlived the render", pids)
+	}
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/sandbox"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/render/internal/images"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
@@ -108,6 +110,16 @@ type Options struct {
 	// Now is recorded as an encrypted Secret's sops.lastmodified; nil
 	// means the Unix epoch. The CLI passes time.Now.
 	Now func() time.Time
+	// MemoryLimit caps the memory of each process that evaluates Helm or
+	// Jsonnet templates, in bytes; 0 means 4 GiB
+	// (sandbox.DefaultMemoryLimit). A render past it fails with an error
+	// naming the app.
+	MemoryLimit int64
+	// InProcess evaluates Helm and Jsonnet templates in this process, as
+	// packages templates/helm and templates/jsonnet do on their own: no
+	// memory cap, and an evaluation that outlives its context runs on
+	// until the process exits. For programs that cannot call Serve.
+	InProcess bool
 	// OnSecrets, when set, is called with an env's Redactor as soon as its
 	// secret values are read and before anything renders, so that the
 	// caller's sinks (stdout, stderr, GitHub's ::add-mask:: for every form
@@ -136,7 +148,10 @@ type Renderer struct {
 	// schemas compiles each CRD once for every env and run of the Renderer.
 	schemas *validate.Schemas
 	apps    map[string]bool // Options.Apps
-	ids     sopsyaml.Identities
+	// pool runs the helm and jsonnet engines in sandbox workers; nil with
+	// Options.InProcess.
+	pool *sandbox.Pool
+	ids  sopsyaml.Identities
 
 	// mu guards resolved: the source paths of every env rendered so far,
 	// env-file overrides applied, for OpenOutput's check.
@@ -169,6 +184,15 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 			"jsonnet":   jsonnet.New(jsonnet.Options{}),
 			"yaml":      plain.New(plain.Options{}),
 		},
+	}
+	if !opts.InProcess {
+		// Helm and Jsonnet templates run in workers with a memory cap,
+		// killed when the render's context ends; kustomize and plain YAML
+		// are bounded in process by internal/limits (docs/security.md).
+		r.pool = sandbox.New(sandbox.Options{Workers: opts.Parallelism, MemoryLimit: opts.MemoryLimit})
+		config, _ := json.Marshal(helm.Options{CacheDir: opts.CacheDir, PlainHTTP: opts.PlainHTTP}) // strings and a bool always encode
+		r.engines["helm"] = r.pool.Engine("helm", config)
+		r.engines["jsonnet"] = r.pool.Engine("jsonnet", nil)
 	}
 	for name, e := range r.engines {
 		r.engines[name] = guard{e}

@@ -70,6 +70,7 @@ func graphCommand(stdout, _ io.Writer, _ env, version string) *cli.Command {
 			if err != nil {
 				return err
 			}
+			defer r.Close()
 			var graphs []*render.AppGraph
 			var errs []error
 			for _, e := range envs {

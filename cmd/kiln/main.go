@@ -9,12 +9,19 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/kiln-gitops/kiln/render"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-func main() { os.Exit(run()) }
+func main() {
+	// A sandbox worker (a child that evaluates Helm or Jsonnet templates
+	// for render) serves and exits here, before anything else starts.
+	render.Serve()
+	os.Exit(run())
+}
 
 // moduleVersion is v, or, for a binary built without -ldflags (v "dev")
 // by `go install github.com/kiln-gitops/kiln/cmd/kiln@v1.2.3`, the module

@@ -10,9 +10,12 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/kiln-gitops/kiln/render"
 )
 
 func TestMain(m *testing.M) {
+	render.Serve()
 	testscript.Main(m, map[string]func(){
 		"kiln": func() { os.Exit(run()) },
 	})

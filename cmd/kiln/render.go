@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -142,6 +143,16 @@ func timedOut(c *cli.Context, err error) error {
 	return err
 }
 
+// memoryLimit parses --memory-limit as a Kubernetes quantity, as a
+// container's memory limit is written.
+func memoryLimit(s string) (int64, error) {
+	q, err := resource.ParseQuantity(s)
+	if err != nil || q.Value() < 64<<20 {
+		return 0, usagef("--memory-limit %q: give a size of at least 64Mi, such as 512Mi or 8Gi", s)
+	}
+	return q.Value(), nil
+}
+
 // renderFlags are shared by render, validate (and later diff and promote).
 func renderFlags() []cli.Flag {
 	return []cli.Flag{
@@ -154,6 +165,7 @@ func renderFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "image", Usage: "image reference built by CI, repository:tag or repository@digest (repeatable)", EnvVars: kilnEnv("image")},
 		&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors", EnvVars: kilnEnv("strict")},
 		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "stop a render that takes longer (an endless template); exit 1", EnvVars: kilnEnv("timeout")},
+		&cli.StringFlag{Name: "memory-limit", Value: "4Gi", Usage: "cap the memory of each Helm or Jsonnet evaluation (512Mi, 8Gi); a render past it fails, exit 1", EnvVars: kilnEnv("memory-limit")},
 		&cli.StringFlag{Name: "cache-dir", Usage: "where remote charts are cached (default: the user cache folder)", EnvVars: kilnEnv("cache-dir")},
 		outputFlag(),
 	}
@@ -217,6 +229,11 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	if d := c.String("cache-dir"); d != "" {
 		opts.CacheDir = d
 	}
+	if s := c.String("memory-limit"); s != "" { // verify has no such flag: the default
+		if opts.MemoryLimit, err = memoryLimit(s); err != nil {
+			return nil, nil, opts, err
+		}
+	}
 	info := gitinfo.Read(c.Context, p.Root)
 	opts.Source = render.Source{Repo: info.Repo, Commit: info.Commit}
 	ids, err := sopsAgeKey(lookup)
@@ -272,6 +289,7 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			if err != nil {
 				return usageFromRender(err)
 			}
+			defer r.Close()
 			ctx, cancel := renderContext(c)
 			defer cancel()
 			results, err := r.Render(ctx, envs)
@@ -350,6 +368,7 @@ func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.
 			if err != nil {
 				return usageFromRender(err)
 			}
+			defer r.Close()
 			ctx, cancel := renderContext(c)
 			defer cancel()
 			results, err := r.Validate(ctx, envs)

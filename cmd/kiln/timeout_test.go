@@ -35,3 +35,40 @@ func TestTimeoutEndsEndlessRender(t *testing.T) {
 		t.Errorf("stderr does not name --timeout:\n%s", stderr.String())
 	}
 }
+
+// TestMemoryLimitEndsHugeRender: a jsonnet file that allocates without
+// end fails with exit 1 and an error naming the app, its file and
+// --memory-limit, not with Go's fatal "out of memory" (exit 2) for all of
+// kiln; a --memory-limit that is no size is a usage mistake.
+func TestMemoryLimitEndsHugeRender(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"kiln.yaml":    "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: huge\n    namespace: shop\n    jsonnet: main.jsonnet\n",
+		"main.jsonnet": "std.makeArray(2e9, function(i) i)\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		limit string
+		code  int
+		want  string
+	}{
+		{limit: "256Mi", code: exitFailure, want: "main.jsonnet: app huge: rendering exceeded kiln's memory limit of 256 MiB"},
+		{limit: "1k", code: exitUsage, want: `--memory-limit "1k": give a size of at least 64Mi`},
+	} {
+		var stdout, stderr bytes.Buffer
+		lookup := func(string) (string, bool) { return "", false }
+		app := newApp(&stdout, &stderr, lookup, "test")
+		args := []string{"kiln", "render", "--config", filepath.Join(dir, "kiln.yaml"), "--out", filepath.Join(dir, "out"), "--cache-dir", t.TempDir(), "--memory-limit", tc.limit}
+		code := report(&stderr, runApp(context.Background(), app, args))
+		if code != tc.code {
+			t.Errorf("--memory-limit %s: exit code %d, want %d; stderr:\n%s", tc.limit, code, tc.code, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("--memory-limit %s: stderr does not say %q:\n%s", tc.limit, tc.want, stderr.String())
+		}
+	}
+}

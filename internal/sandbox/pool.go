@@ -40,15 +40,30 @@ type Options struct {
 }
 
 // Pool runs renders in worker processes. It is safe for concurrent use.
-// Close it when done; a Pool not closed keeps its idle workers until the
-// program exits (a worker ends when its standard input closes).
+// Close it when done; a Pool not closed ends its idle workers when it is
+// garbage collected.
 type Pool struct {
 	opts Options
 	sem  chan struct{}
+	*idle
+}
 
-	mu     sync.Mutex
-	idle   []*worker
-	closed bool
+// idle are a pool's workers waiting for a render; apart from Pool so that
+// a cleanup can end them once the Pool is unreachable.
+type idle struct {
+	mu      sync.Mutex
+	workers []*worker
+	closed  bool
+}
+
+func (s *idle) close() {
+	s.mu.Lock()
+	workers := s.workers
+	s.workers, s.closed = nil, true
+	s.mu.Unlock()
+	for _, w := range workers {
+		w.stop()
+	}
 }
 
 // New returns a Pool; it starts workers when renders need them.
@@ -59,19 +74,15 @@ func New(opts Options) *Pool {
 	if opts.MemoryLimit <= 0 {
 		opts.MemoryLimit = DefaultMemoryLimit
 	}
-	return &Pool{opts: opts, sem: make(chan struct{}, opts.Workers)}
+	p := &Pool{opts: opts, sem: make(chan struct{}, opts.Workers), idle: &idle{}}
+	runtime.AddCleanup(p, (*idle).close, p.idle)
+	return p
 }
 
 // Close ends the idle workers; a worker still rendering ends when its
 // render does. Renders after Close fail.
 func (p *Pool) Close() error {
-	p.mu.Lock()
-	idle := p.idle
-	p.idle, p.closed = nil, true
-	p.mu.Unlock()
-	for _, w := range idle {
-		w.stop()
-	}
+	p.close()
 	return nil
 }
 
@@ -120,6 +131,10 @@ func (e *engine) Render(ctx context.Context, req *templates.Request) (*templates
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, stopped(ctx, req)
+		}
+		var sd *startDied
+		if errors.As(err, &sd) {
+			return nil, sd.w.died(req, p.opts.MemoryLimit, err)
 		}
 		return nil, &diag.Error{App: req.App, File: req.Path, Msg: "cannot start the sandbox worker: " + err.Error(), Err: err}
 	}
@@ -186,9 +201,9 @@ func (p *Pool) get(ctx context.Context) (*worker, error) {
 		p.mu.Unlock()
 		return nil, errors.New("the pool is closed")
 	}
-	if n := len(p.idle); n > 0 {
-		w := p.idle[n-1]
-		p.idle = p.idle[:n-1]
+	if n := len(p.workers); n > 0 {
+		w := p.workers[n-1]
+		p.workers = p.workers[:n-1]
 		p.mu.Unlock()
 		return w, nil
 	}
@@ -203,7 +218,7 @@ func (p *Pool) put(w *worker) {
 		go w.stop()
 		return
 	}
-	p.idle = append(p.idle, w)
+	p.workers = append(p.workers, w)
 }
 
 // worker is one running worker process.
@@ -272,36 +287,84 @@ func start(ctx context.Context, opts Options) (*worker, error) {
 		return nil, err
 	}
 
-	got := make(chan error, 1)
+	type answer struct {
+		err   error
+		ended bool // the worker closed its stdout without a word: it is ending
+	}
+	got := make(chan answer, 1)
 	go func() {
 		buf := make([]byte, len(hello))
 		n, err := io.ReadFull(w.stdout, buf)
 		switch {
 		case string(buf) == hello:
-			got <- nil
+			got <- answer{}
 		case n > 0:
-			got <- fmt.Errorf("%s is not a sandbox worker: it answered %q; it must call sandbox.Serve first thing in main (or TestMain)", exe, buf[:n])
+			got <- answer{err: fmt.Errorf("%s is not a sandbox worker: it answered %q; it must call sandbox.Serve first thing in main (or TestMain)", exe, buf[:n])}
 		default:
-			got <- fmt.Errorf("%s is not a sandbox worker: it answered nothing (%v); it must call sandbox.Serve first thing in main (or TestMain)", exe, err)
+			got <- answer{err: fmt.Errorf("%s is not a sandbox worker: it answered nothing (%v); it must call sandbox.Serve first thing in main (or TestMain)", exe, err), ended: true}
 		}
 	}()
 	timer := time.NewTimer(startTimeout)
 	defer timer.Stop()
+	ended := false
 	select {
-	case err = <-got:
+	case a := <-got:
+		err, ended = a.err, a.ended
 	case <-ctx.Done():
 		err = ctx.Err()
 	case <-timer.C:
 		err = fmt.Errorf("%s did not answer within %s as a sandbox worker", exe, startTimeout)
 	}
 	if err != nil {
+		if ended {
+			// Let it end by itself, so that its exit status says how.
+			w.wait(ctx, timer.C)
+		}
 		w.stop()
+		if ended && w.cmd.ProcessState.ExitCode() == -1 {
+			// Killed while starting (by the kernel's OOM killer, say):
+			// a crash, not a program that is no worker.
+			return nil, &startDied{w: w, err: err}
+		}
 		if s := w.stderr.String(); err != ctx.Err() && strings.Contains(s, "kiln sandbox worker: ") {
 			err = fmt.Errorf("%w: %s", err, strings.TrimSpace(s[strings.Index(s, "kiln sandbox worker: "):]))
 		}
 		return nil, err
 	}
 	return w, nil
+}
+
+// startDied is a worker killed by a signal before it said hello.
+type startDied struct {
+	w   *worker
+	err error
+}
+
+func (e *startDied) Error() string {
+	return "the sandbox worker died while starting: " + exitText(e.w.err)
+}
+func (e *startDied) Unwrap() error { return e.err }
+
+// wait reaps the worker once it exits by itself, or gives up when ctx
+// ends or timeout fires; stop then kills it.
+func (w *worker) wait(ctx context.Context, timeout <-chan time.Time) {
+	exited := make(chan struct{})
+	go func() {
+		w.once.Do(func() {
+			_ = w.stdin.Close()
+			w.err = w.cmd.Wait()
+		})
+		close(exited)
+	}()
+	select {
+	case <-exited:
+	case <-ctx.Done():
+		_ = w.cmd.Process.Kill()
+		<-exited
+	case <-timeout:
+		_ = w.cmd.Process.Kill()
+		<-exited
+	}
 }
 
 // stop kills the worker, if it still runs, and reaps it.

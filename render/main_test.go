@@ -1,0 +1,15 @@
+package render_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// TestMain lets this test binary serve as the sandbox worker its
+// Renderers start for Helm and Jsonnet.
+func TestMain(m *testing.M) {
+	render.Serve()
+	os.Exit(m.Run())
+}

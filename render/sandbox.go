@@ -1,0 +1,41 @@
+package render
+
+import (
+	"encoding/json"
+
+	"github.com/kiln-gitops/kiln/internal/sandbox"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/helm"
+	"github.com/kiln-gitops/kiln/templates/jsonnet"
+)
+
+// Serve turns this process into a sandbox worker when a Renderer started it
+// as one, and returns at once otherwise. A Renderer evaluates Helm and
+// Jsonnet templates, which can allocate without end and cannot be
+// interrupted, in such workers: children running this same program, with a
+// hard memory cap, killed when the render's context ends. Call Serve first
+// thing in main, and in TestMain of every test binary that renders, before
+// anything else runs (Options.InProcess opts out).
+func Serve() { sandbox.Serve(sandboxed) }
+
+// sandboxed are the engines a worker serves, built from the configuration
+// New sends (helm's Options as JSON).
+var sandboxed = map[string]sandbox.Factory{
+	"helm": func(config []byte) (templates.Engine, error) {
+		var opts helm.Options
+		if err := json.Unmarshal(config, &opts); err != nil {
+			return nil, err
+		}
+		return helm.New(opts), nil
+	},
+	"jsonnet": func([]byte) (templates.Engine, error) { return jsonnet.New(jsonnet.Options{}), nil },
+}
+
+// Close stops the Renderer's sandbox workers. A Renderer not closed keeps
+// its idle workers until the program exits.
+func (r *Renderer) Close() error {
+	if r.pool == nil {
+		return nil
+	}
+	return r.pool.Close()
+}
