@@ -299,8 +299,8 @@ func (d *decoder) manifests(n *yaml.Node, m *Manifests, envs []Environment) {
 	}
 	if v, present := f["branch"]; present {
 		if s, ok := d.str(v, "manifests.branch"); ok {
-			if s == "" || strings.ContainsAny(s, " ~^:?*[\\") || strings.Contains(s, "..") {
-				d.errAt(v, fmt.Sprintf("manifests.branch %q is not a git branch name", s), "write a branch name such as main")
+			if why := branchProblem(s); why != "" {
+				d.errAt(v, fmt.Sprintf("manifests.branch %q is not a git branch name: %s", s, why), "write a branch name git accepts (git check-ref-format --branch), such as main")
 			} else {
 				m.Branch = s
 			}
