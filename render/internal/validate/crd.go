@@ -210,7 +210,7 @@ func compileCRD(data []byte) *crd {
 // validate checks obj (decoded JSON, modified in place) against the
 // version as the API server's create path does: prune unknown fields
 // (reported, as `kubectl apply --validate=strict` and server-side field
-// validation do), apply defaults, then the OpenAPI schema, embedded
+// validation do), drop nulls the schema does not allow, apply defaults, then the OpenAPI schema, embedded
 // objects' metadata, list-type invariants and the CEL rules.
 func (v *crdVersion) validate(obj map[string]any) fieldpath.ErrorList {
 	var errs fieldpath.ErrorList
@@ -220,6 +220,10 @@ func (v *crdVersion) validate(obj map[string]any) fieldpath.ErrorList {
 	for _, p := range pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true}) {
 		errs = append(errs, &fieldpath.Error{Type: fieldpath.ErrorTypeNotFound, Field: p, Detail: "unknown field"})
 	}
+	// The API server's decoder drops a null where the schema does not allow
+	// one and has no default (a kubebuilder sample's empty "spec:"), so
+	// that it is absent rather than a type error.
+	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(obj, v.structural)
 	structuraldefaulting.Default(obj, v.structural)
 	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, v.validator)...)
 	errs = append(errs, schemaobjectmeta.Validate(context.Background(), nil, obj, v.structural, false)...)
