@@ -219,3 +219,74 @@ func BenchmarkCompileFluxCRDs(b *testing.B) {
 		NewSchemas().fluxOnce()
 	}
 }
+
+// TestBuiltinSchemasMatchGoMod fails when go.mod moves k8s.io/api and the
+// embedded OpenAPI schemas are not regenerated (see k8sopenapi/README.md).
+func TestBuiltinSchemasMatchGoMod(t *testing.T) {
+	t.Parallel()
+	gomod, err := os.ReadFile("../../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods := map[string]string{}
+	for line := range strings.Lines(string(gomod)) {
+		if f := strings.Fields(line); len(f) >= 2 && strings.HasPrefix(f[1], "v") {
+			mods[f[0]] = f[1]
+		}
+	}
+	gen, err := os.ReadFile("k8sopenapi/gen/go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("k8sopenapi/versions.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		mod, ver, _ := strings.Cut(strings.TrimSpace(line), " ")
+		n++
+		if got := mods[mod]; got != ver {
+			t.Errorf("go.mod has %s %s, the embedded OpenAPI schemas are of %s: run k8sopenapi/gen/gen.sh", mod, got, ver)
+		}
+		if !strings.Contains(string(gen), mod+" "+ver+"\n") {
+			t.Errorf("k8sopenapi/gen/go.mod does not require %s %s", mod, ver)
+		}
+	}
+	if n != 3 || builtinVersion() != mods["k8s.io/api"] {
+		t.Errorf("versions.txt names %d modules and k8s.io/api %q; want k8s.io/api, apimachinery and kube-openapi, k8s.io/api %s", n, builtinVersion(), mods["k8s.io/api"])
+	}
+}
+
+// TestBuiltinSchemasCompile: every kind of client-go's scheme has an
+// embedded schema, and each compiles.
+func TestBuiltinSchemasCompile(t *testing.T) {
+	t.Parallel()
+	b := &builtins{}
+	n := 0
+	for gvk := range scheme().AllKnownTypes() {
+		if gvk.Group == "apiextensions.k8s.io" || gvk.Version == "__internal" || strings.HasSuffix(gvk.Kind, "List") || strings.HasSuffix(gvk.Kind, "Options") {
+			continue
+		}
+		b.load()
+		if _, ok := b.kinds[gvk]; !ok {
+			continue // kinds that are never manifests (WatchEvent, Status, …)
+		}
+		if b.schemaFor(gvk) == nil {
+			t.Errorf("%s: no schema", gvk)
+		}
+		n++
+	}
+	for _, want := range []string{"apps/v1, Kind=Deployment", "/v1, Kind=Service", "batch/v1, Kind=CronJob", "networking.k8s.io/v1, Kind=Ingress", "rbac.authorization.k8s.io/v1, Kind=ClusterRole"} {
+		found := false
+		for gvk := range b.kinds {
+			found = found || gvk.String() == want
+		}
+		if !found {
+			t.Errorf("no schema for %s", want)
+		}
+	}
+	if n < 150 {
+		t.Errorf("compiled %d built-in schemas, want every kind", n)
+	}
+}

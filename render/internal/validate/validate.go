@@ -82,7 +82,9 @@ func (e *Env) Objects(app string, objs []templates.Object) error {
 			}
 			continue
 		}
-		errs = append(errs, check(app, o, gvk, typed)...)
+		decodeErrs, reported := check(app, o, gvk, typed)
+		errs = append(errs, decodeErrs...)
+		errs = append(errs, checkBuiltin(app, o, gvk, reported)...)
 	}
 	return diag.Join(errs...)
 }
@@ -123,16 +125,18 @@ func kindHint(s *runtime.Scheme, kube *version.Version, gvk schema.GroupVersionK
 	return "use apiVersion " + strings.Join(have, " or ")
 }
 
-// check decodes one object into typed.
-func check(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object) []error {
+// check decodes one object into typed. It returns the errors and the
+// field paths they are about (nil when the object cannot be encoded).
+func check(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object) ([]error, map[string]bool) {
 	e := &encoder{}
 	if err := e.encode(o.Node.YNode(), nil); err != nil {
 		return []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node), Msg: err.Error(), Err: err,
-			Hint: "write the object without YAML merge keys (<<) or non-scalar keys"}}
+			Hint: "write the object without YAML merge keys (<<) or non-scalar keys"}}, nil
 	}
+	reported := map[string]bool{}
 	strict, err := kjson.UnmarshalStrict(e.buf.Bytes(), typed)
 	if err == nil && len(strict) == 0 {
-		return nil
+		return nil, reported
 	}
 	// The decoder reports one bad value per run (the first of the wrong
 	// type, or the one whose own decoder fails, after which it stops), so
@@ -157,6 +161,10 @@ func check(app string, o templates.Object, gvk schema.GroupVersionKind, typed ru
 			}
 			seen[se.Error()] = true
 			errs = append(errs, strictError(o, base, idx, typed, against, se))
+			var fe kjson.FieldError
+			if errors.As(se, &fe) {
+				reported[fe.FieldPath()] = true
+			}
 		}
 		if err == nil {
 			break
@@ -167,8 +175,9 @@ func check(app string, o templates.Object, gvk schema.GroupVersionKind, typed ru
 			break
 		}
 		nulls[bad.path] = true
+		reported[bad.path] = true
 	}
-	return errs
+	return errs, reported
 }
 
 // maxRounds bounds the decoding rounds of one object: a hostile object

@@ -1,0 +1,132 @@
+package validate
+
+import (
+	"strings"
+	"testing"
+)
+
+// builtinDocs are valid built-in objects with what real charts emit and
+// the API server accepts: absent defaulted fields (a Service port's
+// protocol, a container's imagePullPolicy), empty strings and nulls,
+// int-or-string ports both ways, fractional quantities, a status.
+const builtinDocs = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: apps
+  creationTimestamp: null
+spec:
+  selector:
+    matchLabels: {app: web}
+  strategy:
+    rollingUpdate: {maxSurge: 25%, maxUnavailable: 0}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx
+          imagePullPolicy: ""
+          ports:
+            - containerPort: 8080
+              name: http
+          resources:
+            requests: {cpu: 0.5, memory: 64Mi}
+          livenessProbe:
+            httpGet: {path: /healthz, port: http}
+      tolerations:
+        - key: dedicated
+          operator: Exists
+status: {}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: apps
+spec:
+  type: ClusterIP
+  selector: {app: web}
+  ports:
+    - port: 80
+      targetPort: 8080
+      name: http
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report
+  namespace: apps
+spec:
+  schedule: "0 * * * *"
+  concurrencyPolicy: Forbid
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+            - name: report
+              image: busybox
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: web
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: view
+subjects:
+  - kind: ServiceAccount
+    name: web
+    namespace: apps
+`
+
+// TestBuiltinMutations: each mutation of valid built-in objects (one at a
+// time) is refused as the OpenAPI schema of Kubernetes says, at the line
+// of the field (or of its nearest parent when it is missing), and the
+// valid objects pass.
+func TestBuiltinMutations(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	if err := env.Objects("demo", parse(t, "b.yaml", builtinDocs)); err != nil {
+		t.Fatalf("the valid objects: %v", err)
+	}
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"Deployment without selector", "  selector:\n    matchLabels: {app: web}\n", "", `b.yaml:7: app demo: Deployment/apps/web: missing required field "spec.selector"`},
+		{"Deployment without template", "  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx\n          imagePullPolicy: \"\"\n          ports:\n            - containerPort: 8080\n              name: http\n          resources:\n            requests: {cpu: 0.5, memory: 64Mi}\n          livenessProbe:\n            httpGet: {path: /healthz, port: http}\n      tolerations:\n        - key: dedicated\n          operator: Exists\n", "", `b.yaml:7: app demo: Deployment/apps/web: missing required field "spec.template.spec.containers"`},
+		{"container port without containerPort", "            - containerPort: 8080\n", "            - hostPort: 8080\n", `b.yaml:21: app demo: Deployment/apps/web: missing required field "spec.template.spec.containers[0].ports[0].containerPort"`},
+		{"enum", "operator: Exists", "operator: Sometimes", `b.yaml:29: app demo: Deployment/apps/web: field "spec.template.spec.tolerations[0].operator": Unsupported value: "Sometimes": supported values: "Equal", "Exists", "Gt", "Lt"`},
+		{"enum of a Service", "type: ClusterIP", "type: Internal", `b.yaml:38: app demo: Service/apps/web: field "spec.type": Unsupported value: "Internal"`},
+		{"Service port without port", "    - port: 80\n", "    - nodePort: 30080\n", `b.yaml:41: app demo: Service/apps/web: missing required field "spec.ports[0].port"`},
+		{"CronJob without schedule", "  schedule: \"0 * * * *\"\n", "", `b.yaml:50: app demo: CronJob/apps/report: missing required field "spec.schedule"`},
+		{"CronJob enum", "concurrencyPolicy: Forbid", "concurrencyPolicy: Never", `field "spec.concurrencyPolicy": Unsupported value: "Never"`},
+		{"binding without roleRef name", "  name: view\n", "", `b.yaml:66: app demo: ClusterRoleBinding/web: missing required field "roleRef.name"`},
+		{"subject without kind", "  - kind: ServiceAccount\n    name: web\n", "  - name: web\n", `missing required field "subjects[0].kind"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(builtinDocs, tc.from, tc.to, 1)
+			if doc == builtinDocs {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			err := env.Objects("demo", parse(t, "b.yaml", doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got\n%v\nwant an error containing\n%s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestBuiltinNotTwice: a field strict decoding refuses (wrong type) is
+// not reported again by the schema.
+func TestBuiltinNotTwice(t *testing.T) {
+	t.Parallel()
+	doc := strings.Replace(builtinDocs, "containerPort: 8080", "containerPort: eighty", 1)
+	err := testEnv(t).Objects("demo", parse(t, "b.yaml", doc))
+	if err == nil || strings.Count(err.Error(), "containerPort") != 1 {
+		t.Fatalf("want one error about containerPort, got\n%v", err)
+	}
+}
