@@ -67,7 +67,7 @@ golden:
 
 ## bench: render a generated fleet (100 apps x 3 envs) and the graph checks; reports time and allocations
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./render/... ./templates/... ./internal/redact/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./render/... ./templates/... ./internal/redact/ ./internal/sandbox/
 
 ## fuzz: run each fuzz target briefly
 fuzz:

@@ -139,24 +139,36 @@ func BenchmarkRenderFleet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := render.DefaultOptions()
-	opts.CacheDir = ""
-	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
-	b.ReportAllocs()
-	for b.Loop() {
-		// A new Renderer each time: the cost of a kiln run, caches included.
-		r, err := render.New(p, opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		results, err := r.Render(context.Background(), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, er := range results {
-			if er.Err != nil {
-				b.Fatalf("env %s: %v", er.Env, er.Err)
+	// sandbox is what kiln does; in-process is the cost without the
+	// sandbox workers (Helm and Jsonnet evaluated in this process).
+	for _, mode := range []struct {
+		name      string
+		inProcess bool
+	}{{"sandbox", false}, {"in-process", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			opts := render.DefaultOptions()
+			opts.CacheDir = ""
+			opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
+			opts.InProcess = mode.inProcess
+			b.ReportAllocs()
+			for b.Loop() {
+				// A new Renderer each time: the cost of a kiln run, caches
+				// and worker start-up included.
+				r, err := render.New(p, opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				results, err := r.Render(context.Background(), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, er := range results {
+					if er.Err != nil {
+						b.Fatalf("env %s: %v", er.Env, er.Err)
+					}
+				}
+				r.Close()
 			}
-		}
+		})
 	}
 }
