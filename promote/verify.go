@@ -32,6 +32,9 @@ type VerifyOptions struct {
 	LookupEnv func(string) (string, bool)
 	// CacheDir holds downloaded remote Helm charts (render.Options.CacheDir).
 	CacheDir string
+	// MemoryLimit caps each Helm or Jsonnet evaluation
+	// (render.Options.MemoryLimit).
+	MemoryLimit int64
 	// Version is this kiln's version, to say when the lock names another.
 	Version string
 	// Token authenticates git over HTTPS.
@@ -133,12 +136,13 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 		return nil, fmt.Errorf("kiln.yaml at %s: %w", short(commit), err)
 	}
 	renderer, err := render.New(p2, render.Options{
-		Version:   lock.KilnVersion,
-		Source:    lock.Source,
-		Images:    render.Images{Given: lock.Images},
-		LookupEnv: opts.LookupEnv,
-		CacheDir:  opts.CacheDir,
-		Log:       r.log,
+		Version:     lock.KilnVersion,
+		Source:      lock.Source,
+		Images:      render.Images{Given: lock.Images},
+		LookupEnv:   opts.LookupEnv,
+		CacheDir:    opts.CacheDir,
+		MemoryLimit: opts.MemoryLimit,
+		Log:         r.log,
 	})
 	if err != nil {
 		return nil, err

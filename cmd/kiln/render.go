@@ -143,6 +143,11 @@ func timedOut(c *cli.Context, err error) error {
 	return err
 }
 
+// memoryLimitFlag is --memory-limit, on every command that renders.
+func memoryLimitFlag() cli.Flag {
+	return &cli.StringFlag{Name: "memory-limit", Value: "4Gi", Usage: "cap the memory of each Helm or Jsonnet evaluation (512Mi, 8Gi); a render past it fails, exit 1", EnvVars: kilnEnv("memory-limit")}
+}
+
 // memoryLimit parses --memory-limit as a Kubernetes quantity, as a
 // container's memory limit is written.
 func memoryLimit(s string) (int64, error) {
@@ -165,7 +170,7 @@ func renderFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "image", Usage: "image reference built by CI, repository:tag or repository@digest (repeatable)", EnvVars: kilnEnv("image")},
 		&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors", EnvVars: kilnEnv("strict")},
 		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "stop a render that takes longer (an endless template); exit 1", EnvVars: kilnEnv("timeout")},
-		&cli.StringFlag{Name: "memory-limit", Value: "4Gi", Usage: "cap the memory of each Helm or Jsonnet evaluation (512Mi, 8Gi); a render past it fails, exit 1", EnvVars: kilnEnv("memory-limit")},
+		memoryLimitFlag(),
 		&cli.StringFlag{Name: "cache-dir", Usage: "where remote charts are cached (default: the user cache folder)", EnvVars: kilnEnv("cache-dir")},
 		outputFlag(),
 	}
@@ -229,10 +234,8 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	if d := c.String("cache-dir"); d != "" {
 		opts.CacheDir = d
 	}
-	if s := c.String("memory-limit"); s != "" { // verify has no such flag: the default
-		if opts.MemoryLimit, err = memoryLimit(s); err != nil {
-			return nil, nil, opts, err
-		}
+	if opts.MemoryLimit, err = memoryLimit(c.String("memory-limit")); err != nil {
+		return nil, nil, opts, err
 	}
 	info := gitinfo.Read(c.Context, p.Root)
 	opts.Source = render.Source{Repo: info.Repo, Commit: info.Commit}

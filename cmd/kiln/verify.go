@@ -25,6 +25,7 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			&cli.StringSliceFlag{Name: "env", Usage: "environment to verify (one)", EnvVars: kilnEnv("env")},
 			&cli.StringFlag{Name: "against", Usage: "DIR (holding DIR/<env>, like --out), or GIT-URL#REF / PATH#REF of a manifests repository, such as a pull request's head (default: manifests.repo at manifests.branch)", EnvVars: kilnEnv("against")},
 			&cli.StringFlag{Name: "cache-dir", Usage: "where remote charts are cached (default: the user cache folder)", EnvVars: kilnEnv("cache-dir")},
+			memoryLimitFlag(),
 			tokenFlag(),
 			outputFlag(),
 		},
@@ -49,7 +50,7 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			}
 			res, err := promote.Verify(c.Context, p, promote.VerifyOptions{
 				Env: env, Against: c.String("against"), SOPSIdentities: ids,
-				LookupEnv: lookup, CacheDir: ropts.CacheDir, Version: version,
+				LookupEnv: lookup, CacheDir: ropts.CacheDir, MemoryLimit: ropts.MemoryLimit, Version: version,
 				Token: token(c, lookup), GitEnv: gitEnv(lookup), Log: prefixed(stderr),
 			})
 			if err != nil {
