@@ -40,6 +40,7 @@ FUZZ_TARGETS := \
 	FuzzUnified:./promote/internal/treediff \
 	FuzzRender:./promote/internal/prbody \
 	FuzzCheckYAMLBytes:./internal/limits \
+	FuzzArchive:./templates/helm/internal/chartarchive \
 	FuzzParse:./internal/objects
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \

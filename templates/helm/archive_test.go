@@ -7,10 +7,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/templates"
@@ -135,23 +140,27 @@ func TestChartBounds(t *testing.T) {
 	}
 }
 
-func TestIsSubchartArchive(t *testing.T) {
+// TestOCIChartBounds: a chart pulled from a registry (the OCI layer is the
+// chart's .tgz) is measured like a local one, and the error names it.
+func TestOCIChartBounds(t *testing.T) {
 	t.Parallel()
-	for name, want := range map[string]bool{
-		"charts/a.tgz":                   true,
-		"charts/a/charts/b.tgz":          true,
-		"charts/_a.tgz":                  false,
-		"charts/.a.tgz":                  false,
-		"charts/a.tar.gz":                false,
-		"templates/charts/a.tgz":         false,
-		"charts/a/files/b.tgz":           false,
-		"charts/_a/charts/b.tgz":         false,
-		"charts//charts/b.tgz":           false,
-		"a.tgz":                          false,
-		"charts/a/charts/b/charts/c.tgz": true,
-	} {
-		if got := isSubchartArchive(name); got != want {
-			t.Errorf("isSubchartArchive(%q) = %v, want %v", name, got, want)
-		}
+	const files = 50
+	reg := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	defer reg.Close()
+	host := strings.TrimPrefix(reg.URL, "http://")
+	e := New(Options{CacheDir: t.TempDir(), PlainHTTP: true})
+	e.bounds.chartFiles = files
+	client, err := e.registryClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := tgz(t, "hello", append(helloEntries(), empties("files/f", files)...)...)
+	if _, err := client.Push(archive, host+"/charts/hello:0.1.0"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "oci://" + host + "/charts", ChartVersion: "0.1.0"})
+	want := "oci://" + host + "/charts/hello@0.1.0: app hi: the number of files in the chart (archive entries and subcharts included) exceeds kiln's limit of 50"
+	if !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("got %v\nwant an ErrLimit starting %q", err, want)
 	}
 }

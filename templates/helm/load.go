@@ -19,6 +19,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/helm/internal/chartarchive"
 )
 
 // chartSource is a chart's files and where they came from.
@@ -58,6 +59,13 @@ func (s *chartSource) chartYAML() string {
 	return path.Join(s.dir, "Chart.yaml")
 }
 
+// newBudget is the budget of one chart load: the files and unpacked bytes
+// of the chart, its subcharts and nested archives, measured before helm's
+// loader sees them (see chartarchive).
+func (e *Engine) newBudget() *chartarchive.Budget {
+	return chartarchive.New(e.bounds.chartFiles, e.bounds.chartSize, loader.MaxDecompressedFileSize)
+}
+
 // chart returns the files of req's chart, local or remote.
 func (e *Engine) chart(ctx context.Context, req *templates.Request) (*chartSource, error) {
 	if req.ChartRepo != "" {
@@ -85,7 +93,7 @@ func (e *Engine) localChart(req *templates.Request) (*chartSource, error) {
 		return nil, &diag.Error{File: rel, Msg: "reading chart: " + err.Error(), Err: err}
 	}
 	files, err := e.files.do(real, func() ([]*loader.BufferedFile, error) {
-		budget := newChartBudget(e.bounds)
+		budget := e.newBudget()
 		if fi.IsDir() {
 			return readChartDir(req.Root, real, rel, budget)
 		}
@@ -102,7 +110,7 @@ func (e *Engine) localChart(req *templates.Request) (*chartSource, error) {
 // file, symlinks resolved, stays inside root. rel is the folder's
 // repository-relative path, for messages. Its files, and the subchart
 // archives among them, are measured against budget.
-func readChartDir(root, dir, rel string, budget *chartBudget) ([]*loader.BufferedFile, error) {
+func readChartDir(root, dir, rel string, budget *chartarchive.Budget) ([]*loader.BufferedFile, error) {
 	rules := ignore.Empty()
 	ifile := filepath.Join(dir, ignore.HelmIgnore)
 	if real, err := rootfs.Resolve(root, ifile); err != nil {
@@ -156,7 +164,7 @@ func readChartDir(root, dir, rel string, budget *chartBudget) ([]*loader.Buffere
 			if !fi.Mode().IsRegular() {
 				return &diag.Error{File: path.Join(rel, n), Msg: "chart contains an irregular file (device, socket or pipe)", Hint: "remove it or list it in the chart's .helmignore"}
 			}
-			if err := budget.file(path.Join(rel, n), fi.Size()); err != nil {
+			if err := budget.File(path.Join(rel, n), fi.Size()); err != nil {
 				return &diag.Error{File: rel, Msg: limits.Describe(err), Hint: limits.Hint, Err: err}
 			}
 			if fi.Size() > loader.MaxDecompressedFileSize {
@@ -173,8 +181,10 @@ func readChartDir(root, dir, rel string, budget *chartBudget) ([]*loader.Buffere
 	if err := walk(dir, ""); err != nil {
 		return nil, err
 	}
-	if err := budget.nested(files); err != nil {
-		return nil, &diag.Error{File: rel, Msg: err.Error(), Hint: limits.Hint, Err: err}
+	for _, f := range files {
+		if err := budget.Nested(f.Name, f.Data); err != nil {
+			return nil, &diag.Error{File: rel, Msg: err.Error(), Hint: limits.Hint, Err: err}
+		}
 	}
 	return files, nil
 }
@@ -190,13 +200,13 @@ func containError(name string, err error) error {
 // readChartArchive reads a packaged chart (.tgz), local or downloaded. rel
 // names it in messages. The archive, and those inside it, are measured
 // against budget before helm's loader unpacks anything.
-func readChartArchive(p, rel string, budget *chartBudget) ([]*loader.BufferedFile, error) {
+func readChartArchive(p, rel string, budget *chartarchive.Budget) ([]*loader.BufferedFile, error) {
 	f, err := limits.Open(p)
 	if err != nil {
 		return nil, &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Err: err}
 	}
 	defer f.Close()
-	if err := budget.archive(f, ""); err != nil {
+	if err := budget.Archive(f, ""); err != nil {
 		return nil, &diag.Error{File: rel, Msg: err.Error(), Hint: limits.Hint, Err: err}
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {

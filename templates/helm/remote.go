@@ -95,7 +95,7 @@ func (e *Engine) remoteChart(ctx context.Context, req *templates.Request) (*char
 		return nil, err
 	}
 	files, err := e.files.do(rc.file, func() ([]*loader.BufferedFile, error) {
-		return readChartArchive(rc.file, input, newChartBudget(e.bounds))
+		return readChartArchive(rc.file, input, e.newBudget())
 	})
 	if err != nil {
 		return nil, err

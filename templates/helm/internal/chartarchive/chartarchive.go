@@ -1,4 +1,4 @@
-package helm
+package chartarchive
 
 import (
 	"archive/tar"
@@ -9,40 +9,42 @@ import (
 	"io"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/chart/loader"
-
 	"github.com/kiln-gitops/kiln/internal/limits"
 )
 
-// chartBudget is what is left of the bounds on one chart's files and
-// unpacked bytes, shared by the chart, its subcharts and every archive
-// nested in it. Helm's loader bounds each archive's file data (100 MiB,
-// 5 MiB per file) but neither the number of entries (a million empty files
-// fit in 100 MiB and cost gigabytes of headers, structs and names) nor the
-// archives inside an archive (charts/*.tgz, each allowed 100 MiB again, and
-// so on down). kiln measures before helm's loader sees the files.
-type chartBudget struct {
+// Budget is what is left of the bounds on one chart's files and unpacked
+// bytes, shared by the chart, its subcharts and every archive nested in it.
+// A Budget is for one chart load, by one goroutine.
+type Budget struct {
 	files int
 	size  int64
 	// maxFiles and maxSize are the bounds, for messages.
 	maxFiles int
 	maxSize  int64
+	// maxNested is the most bytes held of one nested archive while it is
+	// measured: Helm's per-file bound.
+	maxNested int64
 }
 
-func newChartBudget(b bounds) *chartBudget {
-	return &chartBudget{files: b.chartFiles, size: b.chartSize, maxFiles: b.chartFiles, maxSize: b.chartSize}
+// New returns the budget of one chart: at most files files and size
+// unpacked bytes (limits.ChartFiles and limits.ChartSize); a nested
+// archive larger than maxNested bytes (Helm's per-file bound,
+// loader.MaxDecompressedFileSize) is left to Helm's loader to refuse.
+func New(files int, size, maxNested int64) *Budget {
+	return &Budget{files: files, size: size, maxFiles: files, maxSize: size, maxNested: maxNested}
 }
 
-func (b *chartBudget) tooManyFiles(input string) error {
+func (b *Budget) tooManyFiles(input string) error {
 	return &limits.Error{Input: input, What: "the number of files in the chart (archive entries and subcharts included)", Limit: fmt.Sprint(b.maxFiles)}
 }
 
-func (b *chartBudget) tooLarge(input string) error {
+func (b *Budget) tooLarge(input string) error {
 	return &limits.Error{Input: input, What: "the unpacked size of the chart (subcharts and nested archives included)", Limit: limits.Bytes(b.maxSize)}
 }
 
-// file counts one file of size bytes read from a chart folder.
-func (b *chartBudget) file(input string, size int64) error {
+// File counts one file of size bytes read from a chart folder; input names
+// it in the error.
+func (b *Budget) File(input string, size int64) error {
 	b.files--
 	if b.files < 0 {
 		return b.tooManyFiles(input)
@@ -54,27 +56,23 @@ func (b *chartBudget) file(input string, size int64) error {
 	return nil
 }
 
-// nested measures the subchart archives among files already read (a chart
-// folder's charts/*.tgz); the files themselves were counted as read.
-func (b *chartBudget) nested(files []*loader.BufferedFile) error {
-	for _, f := range files {
-		if isSubchartArchive(f.Name) {
-			if err := b.archive(bytes.NewReader(f.Data), f.Name); err != nil {
-				return err
-			}
-		}
+// Nested measures data, the file name of a chart folder (already counted
+// with File), if it is a subchart archive Helm's loader would unpack.
+func (b *Budget) Nested(name string, data []byte) error {
+	if !IsSubchartArchive(name) {
+		return nil
 	}
-	return nil
+	return b.Archive(bytes.NewReader(data), name)
 }
 
-// archive measures the gzipped tar stream r and the subchart
+// Archive measures the gzipped tar stream r and the subchart
 // archives inside it, without keeping any of it: only a nested archive is
 // held, up to helm's 5 MiB per file, while it is measured. It reports only
 // limit errors; an archive helm cannot read is left to helm's loader,
 // whose messages say what is wrong with it. input names a nested archive
 // in errors ("charts/a.tgz", "charts/a.tgz: charts/b.tgz"); "" for the
 // chart's own archive, which the caller names.
-func (b *chartBudget) archive(r io.Reader, input string) error {
+func (b *Budget) Archive(r io.Reader, input string) error {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil
@@ -99,31 +97,31 @@ func (b *chartBudget) archive(r io.Reader, input string) error {
 		if i := strings.IndexByte(name, '/'); i >= 0 {
 			name = name[i+1:]
 		}
-		if hd.Typeflag != tar.TypeReg || !isSubchartArchive(name) {
+		if hd.Typeflag != tar.TypeReg || !IsSubchartArchive(name) {
 			continue // tr.Next reads past the data, through cr
 		}
-		data, err := io.ReadAll(io.LimitReader(tr, loader.MaxDecompressedFileSize+1))
+		data, err := io.ReadAll(io.LimitReader(tr, b.maxNested+1))
 		if errors.Is(err, errBudget) {
 			return b.tooLarge(input)
 		}
-		if err != nil {
-			return nil
+		if err != nil || int64(len(data)) > b.maxNested {
+			return nil // Helm's loader refuses it
 		}
 		inner := name
 		if input != "" {
 			inner = input + ": " + name
 		}
-		if err := b.archive(bytes.NewReader(data), inner); err != nil {
+		if err := b.Archive(bytes.NewReader(data), inner); err != nil {
 			return err
 		}
 	}
 }
 
-// isSubchartArchive reports whether name, relative to a chart, is an
+// IsSubchartArchive reports whether name, relative to a chart, is an
 // archive helm's loader unpacks as a subchart: charts/<name>.tgz, also
 // below subchart folders (charts/a/charts/b.tgz), but not a name helm
 // skips (starting with "_" or ".").
-func isSubchartArchive(name string) bool {
+func IsSubchartArchive(name string) bool {
 	parts := strings.Split(name, "/")
 	if len(parts)%2 != 0 || !strings.HasSuffix(name, ".tgz") {
 		return false
@@ -142,7 +140,7 @@ var errBudget = errors.New("chart unpacked size budget exhausted")
 // budgetReader counts the bytes read through it against b.size.
 type budgetReader struct {
 	r io.Reader
-	b *chartBudget
+	b *Budget
 }
 
 func (c *budgetReader) Read(p []byte) (int, error) {
