@@ -280,45 +280,45 @@ func refOf(m map[string]any) string {
 
 // validate checks a built-in object (decoded JSON) against its OpenAPI
 // schema as the API server would see it after decoding into its Go type:
-// status is dropped (the API server resets it on create), null and ""
-// values are removed (the Go decoder turns both into the zero value, which
-// the API server then defaults), the schema's defaults (the zero values
-// the decoder gives absent fields) are applied, then the validator runs:
-// required fields, enums, formats, min/max.
+// status is dropped (the API server resets it on create), nulls are
+// removed (the Go decoder turns them into the zero value), the schema's
+// object defaults (the empty structs the decoder gives absent fields) are
+// applied, then the validator runs: required fields, enums, formats,
+// min/max. An empty string where the schema lists the allowed values is
+// not refused: the API server defaults an empty optional value (an
+// imagePullPolicy: "" becomes IfNotPresent).
 func (s *builtinSchema) validate(obj map[string]any) fieldpath.ErrorList {
 	delete(obj, "status")
-	dropEmpty(obj)
+	dropNulls(obj)
 	if s.structural != nil {
 		structuraldefaulting.Default(obj, s.structural)
 		delete(obj, "status") // defaulted back to {}
 	}
 	var errs fieldpath.ErrorList
 	for _, fe := range apiservervalidation.ValidateCustomResource(nil, obj, s.validator) {
-		// An enum field the decoder left empty: the field is missing.
 		if fe.Type == fieldpath.ErrorTypeNotSupported && fe.BadValue == "" {
-			fe = fieldpath.Required(fieldpath.NewPath(fe.Field), "")
+			continue
 		}
 		errs = append(errs, fe)
 	}
 	return errs
 }
 
-// dropEmpty removes mapping entries whose value is null or "", in place.
-// List elements stay, so that indexes in field paths keep matching the
-// file.
-func dropEmpty(v any) {
+// dropNulls removes mapping entries whose value is null, in place. List
+// elements stay, so that indexes in field paths keep matching the file.
+func dropNulls(v any) {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, c := range v {
-			if c == nil || c == "" {
+			if c == nil {
 				delete(v, k)
 				continue
 			}
-			dropEmpty(c)
+			dropNulls(c)
 		}
 	case []any:
 		for _, c := range v {
-			dropEmpty(c)
+			dropNulls(c)
 		}
 	}
 }

@@ -34,7 +34,10 @@ spec:
           resources:
             requests: {cpu: 0.5, memory: 64Mi}
           livenessProbe:
-            httpGet: {path: /healthz, port: http}
+            httpGet:
+              path: /healthz
+              port: http
+              httpHeaders: [{name: X-Probe, value: ""}]
       tolerations:
         - key: dedicated
           operator: Exists
@@ -96,14 +99,14 @@ func TestBuiltinMutations(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, from, to, want string }{
 		{"Deployment without selector", "  selector:\n    matchLabels: {app: web}\n", "", `b.yaml:7: app demo: Deployment/apps/web: missing required field "spec.selector"`},
-		{"Deployment without template", "  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx\n          imagePullPolicy: \"\"\n          ports:\n            - containerPort: 8080\n              name: http\n          resources:\n            requests: {cpu: 0.5, memory: 64Mi}\n          livenessProbe:\n            httpGet: {path: /healthz, port: http}\n      tolerations:\n        - key: dedicated\n          operator: Exists\n", "", `b.yaml:7: app demo: Deployment/apps/web: missing required field "spec.template.spec.containers"`},
+		{"Deployment without template", "  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx\n          imagePullPolicy: \"\"\n          ports:\n            - containerPort: 8080\n              name: http\n          resources:\n            requests: {cpu: 0.5, memory: 64Mi}\n          livenessProbe:\n            httpGet:\n              path: /healthz\n              port: http\n              httpHeaders: [{name: X-Probe, value: \"\"}]\n      tolerations:\n        - key: dedicated\n          operator: Exists\n", "", `b.yaml:7: app demo: Deployment/apps/web: missing required field "spec.template.spec.containers"`},
 		{"container port without containerPort", "            - containerPort: 8080\n", "            - hostPort: 8080\n", `b.yaml:21: app demo: Deployment/apps/web: missing required field "spec.template.spec.containers[0].ports[0].containerPort"`},
-		{"enum", "operator: Exists", "operator: Sometimes", `b.yaml:29: app demo: Deployment/apps/web: field "spec.template.spec.tolerations[0].operator": Unsupported value: "Sometimes": supported values: "Equal", "Exists", "Gt", "Lt"`},
-		{"enum of a Service", "type: ClusterIP", "type: Internal", `b.yaml:38: app demo: Service/apps/web: field "spec.type": Unsupported value: "Internal"`},
-		{"Service port without port", "    - port: 80\n", "    - nodePort: 30080\n", `b.yaml:41: app demo: Service/apps/web: missing required field "spec.ports[0].port"`},
-		{"CronJob without schedule", "  schedule: \"0 * * * *\"\n", "", `b.yaml:50: app demo: CronJob/apps/report: missing required field "spec.schedule"`},
+		{"enum", "operator: Exists", "operator: Sometimes", `b.yaml:32: app demo: Deployment/apps/web: field "spec.template.spec.tolerations[0].operator": Unsupported value: "Sometimes": supported values: "Equal", "Exists", "Gt", "Lt"`},
+		{"enum of a Service", "type: ClusterIP", "type: Internal", `b.yaml:41: app demo: Service/apps/web: field "spec.type": Unsupported value: "Internal"`},
+		{"Service port without port", "    - port: 80\n", "    - nodePort: 30080\n", `b.yaml:44: app demo: Service/apps/web: missing required field "spec.ports[0].port"`},
+		{"CronJob without schedule", "  schedule: \"0 * * * *\"\n", "", `b.yaml:53: app demo: CronJob/apps/report: missing required field "spec.schedule"`},
 		{"CronJob enum", "concurrencyPolicy: Forbid", "concurrencyPolicy: Never", `field "spec.concurrencyPolicy": Unsupported value: "Never"`},
-		{"binding without roleRef name", "  name: view\n", "", `b.yaml:66: app demo: ClusterRoleBinding/web: missing required field "roleRef.name"`},
+		{"binding without roleRef name", "  name: view\n", "", `b.yaml:69: app demo: ClusterRoleBinding/web: missing required field "roleRef.name"`},
 		{"subject without kind", "  - kind: ServiceAccount\n    name: web\n", "  - name: web\n", `missing required field "subjects[0].kind"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -82,6 +82,7 @@ func TestRealSourcesPass(t *testing.T) {
 		{"argo-cd", 4, []string{"Application", "AppProject"}},
 		{"kubebuilder", 2, []string{"Captain"}},
 		{"gateway-api", 5, []string{"GatewayClass", "Gateway"}},
+		{"cert-manager", 5, []string{"Issuer", "Certificate"}},
 	} {
 		t.Run(tc.source, func(t *testing.T) {
 			t.Parallel()
@@ -132,6 +133,8 @@ func TestRealSourcesMutations(t *testing.T) {
 		// API server drops as a null and then finds missing.
 		{"kubebuilder", "crew_v1_captain.yaml.scaffold", "# TODO(user): Add fields here\n", "\n", `field "spec": Required value`},
 		{"gateway-api", "basic-http.yaml", "  - name: http\n    protocol: HTTP\n    port: 80\n", "  - name: http\n    protocol: HTTP\n    port: 80\n    tls: {mode: Terminate}\n", `tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']`},
+		{"cert-manager", "cert-manager-resources.yaml", "  secretName: test1\n", "", `field "spec.secretName": Required value`},
+		{"cert-manager", "cert-manager-resources.yaml", "  dnsNames:\n  - example.com\n", "  dnsNames: example.com\n", `field "spec.dnsNames": Invalid value: "string": spec.dnsNames in body must be of type array`},
 		{"gateway-api", "basic-http.yaml", "controllerName: acme.io/gateway-controller", "controllerName: not a domain", `field "spec.controllerName": Invalid value: "not a domain"`},
 	} {
 		t.Run(tc.source+"/"+tc.want, func(t *testing.T) {
