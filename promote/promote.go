@@ -229,6 +229,11 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 			return nil, err
 		}
 	}
+	if r.opts.Rendered != "" {
+		if err := r.keepRendered(ctx, src, heads, branch); err != nil {
+			return nil, err
+		}
+	}
 	res.SourceCommit = src.lock.Source.Commit
 	title, message := commitMessage(r.env.Name, r.from, src.lock)
 	res.Title = title
@@ -331,6 +336,42 @@ func (r *run) sopsIdentities() sopsyaml.Identities {
 		return nil
 	}
 	return ids
+}
+
+// keepRendered does for a tree rendered elsewhere (--rendered) what
+// keepSOPS does for promote's own render: every SOPS-encrypted Secret whose
+// plaintext the open pull request's branch or the manifests branch already
+// holds keeps that ciphertext (with the age key), and the lock follows.
+func (r *run) keepRendered(ctx context.Context, src *source, heads map[string]string, branch string) error {
+	if strings.TrimSpace(r.opts.Render.SOPSIdentities) == "" {
+		return nil
+	}
+	var trees []map[string][]byte
+	refs := []string{heads[r.base]}
+	if r.env.Mode == ModePR {
+		refs = []string{heads[branch], heads[r.base]}
+	}
+	for _, ref := range refs {
+		if ref == "" {
+			continue
+		}
+		t, err := r.repo.Tree(ctx, ref, r.dir)
+		if err != nil {
+			return r.gitErr("reading "+r.dir+" from", err)
+		}
+		trees = append(trees, t)
+	}
+	files, kept, err := render.KeepCiphertext(src.files, r.opts.Render.SOPSIdentities, src.redactor, trees...)
+	if err != nil || kept == 0 {
+		return err
+	}
+	lock, err := render.ParseLock(files["kiln.lock.json"])
+	if err != nil {
+		return err
+	}
+	src.files, src.lock = files, lock
+	fmt.Fprintf(r.log, "env %s: kept the ciphertext of %d SOPS-encrypted %s whose values did not change\n", r.env.Name, kept, map[bool]string{true: "file", false: "files"}[kept == 1])
+	return nil
 }
 
 // keepSOPS lets the render keep the ciphertext of SOPS-encrypted Secrets

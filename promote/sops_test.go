@@ -8,6 +8,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/sopstest"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+	"github.com/kiln-gitops/kiln/render"
 )
 
 // encryptingFixture is the test project with kiln encrypting the cache
@@ -197,5 +198,64 @@ func TestReviewSOPS(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPromoteRenderedSOPSNoChurn: CI renders in a fresh checkout (no
+// earlier tree, so every Secret is encrypted anew) and promotes with
+// --rendered. With the age key the promotion keeps the manifests branch's
+// ciphertext of an unchanged Secret, lock included, so nothing changes;
+// the Secret still decrypts to the secret value.
+func TestPromoteRenderedSOPSNoChurn(t *testing.T) {
+	t.Parallel()
+	f, identity := encryptingFixture(t)
+	renderTo := func() string {
+		o := f.opts(t, "dev", &bytes.Buffer{})
+		r, err := render.New(f.pipeline(t), o.Render)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := r.Render(context.Background(), []string{"dev"})
+		if err != nil || results[0].Err != nil {
+			t.Fatal(err, results[0].Err)
+		}
+		out := t.TempDir()
+		if err := render.WriteEnv(out, results[0]); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	var log bytes.Buffer
+	o := f.opts(t, "dev", &log)
+	o.Render = render.Options{LookupEnv: lookup, SOPSIdentities: identity}
+	o.Rendered = renderTo()
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatal(err)
+	}
+	before := gittest.Git(t, f.remote, "rev-parse", "main")
+	o.Rendered = renderTo()
+	res, err := promote(t, f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed || gittest.Git(t, f.remote, "rev-parse", "main") != before {
+		t.Errorf("a fresh render of an unchanged Secret changed %+v\nlog:\n%s", res.Files, log.String())
+	}
+	if !strings.Contains(log.String(), "kept the ciphertext of 1 SOPS-encrypted file whose values did not change") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	enc := gittest.Files(t, f.remote, "main")["clusters/dev/apps/cache/secret_cache.yaml"]
+	if plain, err := sopstest.Decrypt([]byte(enc), identity); err != nil || !strings.Contains(string(plain), secretValue) {
+		t.Errorf("the Secret does not decrypt to the secret value: %v", err)
+	}
+
+	// Without the key the fresh ciphertext is promoted.
+	o.Render.SOPSIdentities = ""
+	o.Rendered = renderTo()
+	if res, err = promote(t, f, o); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Changed {
+		t.Errorf("without the key, a fresh encryption cannot be told from a change, yet nothing changed")
 	}
 }

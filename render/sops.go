@@ -2,8 +2,10 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -281,4 +283,86 @@ func (r *Renderer) sameEncrypted(a, b []byte) bool {
 		return encValue.ReplaceAllString(n.MustString(), "ENC[…]")
 	}
 	return strip(a) == strip(b)
+}
+
+// KeepCiphertext returns files, an env's tree rendered elsewhere (kiln
+// promote --rendered), with each SOPS-encrypted object file replaced by the
+// same file of the first of earlier (most preferred first) that the age
+// identities decrypt to the same plaintext, recipients and rule, and the
+// lock's output digests of the apps concerned computed again (over the
+// files with rd's secret values masked, as a render computes them). It is
+// what the render would have written had it been given those trees as
+// Options.Pending and Earlier: an unchanged Secret keeps its ciphertext.
+// Without identities, or when nothing is kept, files come back as they
+// are. kept counts the files replaced.
+func KeepCiphertext(files map[string][]byte, identities string, rd *redact.Redactor, earlier ...map[string][]byte) (out map[string][]byte, kept int, err error) {
+	if strings.TrimSpace(identities) == "" {
+		return files, 0, nil
+	}
+	ids, err := sopsyaml.ParseIdentities(identities)
+	if err != nil {
+		return nil, 0, &diag.Error{Msg: "the SOPS age key (SOPS_AGE_KEY or SOPS_AGE_KEY_FILE) cannot be read: " + err.Error(),
+			Hint: "give age identities (AGE-SECRET-KEY-1…), one a line"}
+	}
+	out = make(map[string][]byte, len(files))
+	apps := map[string]bool{}
+	for p, data := range files {
+		out[p] = data
+		parts := strings.Split(p, "/")
+		if len(parts) != 3 || parts[0] != "apps" || parts[2] == "kustomization.yaml" || !bytes.Contains(data, []byte("\nsops:")) {
+			continue
+		}
+		pn, err := sopsyaml.Decrypt(data, ids)
+		if err != nil {
+			continue
+		}
+		for _, tree := range earlier {
+			before, ok := tree[p]
+			if !ok {
+				continue
+			}
+			if bytes.Equal(before, data) {
+				break // the same bytes already
+			}
+			if pb, err := sopsyaml.Decrypt(before, ids); err == nil && pb.Equal(pn) {
+				out[p] = before
+				apps[parts[1]] = true
+				kept++
+				break
+			}
+		}
+	}
+	if kept == 0 {
+		return files, 0, nil
+	}
+	lock, err := ParseLock(files["kiln.lock.json"])
+	if err != nil {
+		return nil, 0, err
+	}
+	for app := range apps {
+		la, ok := lock.Apps[app]
+		if !ok {
+			continue
+		}
+		dir := "apps/" + app + "/"
+		var names []string
+		for p := range out {
+			if rest, ok := strings.CutPrefix(p, dir); ok && rest != "kustomization.yaml" && !strings.Contains(rest, "/") {
+				names = append(names, rest)
+			}
+		}
+		sort.Strings(names)
+		var parts [][]byte
+		for _, n := range names {
+			parts = append(parts, []byte(n), rd.Bytes(out[dir+n]))
+		}
+		la.OutputDigest = digest(parts...)
+		lock.Apps[app] = la
+	}
+	lj, err := json.MarshalIndent(lock, "", "  ")
+	if err != nil {
+		return nil, 0, err
+	}
+	out["kiln.lock.json"] = append(lj, '\n')
+	return out, kept, nil
 }
