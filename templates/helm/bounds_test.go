@@ -195,7 +195,9 @@ func TestOCIDownloadBounds(t *testing.T) {
 					reg.ServeHTTP(w, r)
 				}
 			}))
-			defer srv.Close()
+			// A handler still writing to a client that stopped reading
+			// would keep Close waiting: hang up on it first.
+			defer func() { srv.CloseClientConnections(); srv.Close() }()
 			host := strings.TrimPrefix(srv.URL, "http://")
 			e := New(Options{CacheDir: t.TempDir(), PlainHTTP: true})
 			e.bounds.download = max
