@@ -133,3 +133,15 @@ func TestBuiltinNotTwice(t *testing.T) {
 		t.Fatalf("want one error about containerPort, got\n%v", err)
 	}
 }
+
+// TestBadBase64Located: a Secret value that is not base64 is reported at
+// its own line and field, once.
+func TestBadBase64Located(t *testing.T) {
+	t.Parallel()
+	doc := "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\ndata:\n  ok: aGVsbG8=\n  bad: not base64!\n  empty: \"\"\n"
+	err := testEnv(t).Objects("demo", parse(t, "s.yaml", doc))
+	want := `s.yaml:6: app demo: Secret/a/s: invalid value for field "data.bad": illegal base64 data at input byte 3`
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Count(err.Error(), "data.bad") != 1 {
+		t.Fatalf("got\n%v\nwant one error containing\n%s", err, want)
+	}
+}

@@ -163,7 +163,8 @@ func (e *encoder) at(off int64) *field {
 
 // refused returns the first field, in document order, whose value the
 // decoder of the Go type at its path (below root) refuses on its own: the
-// value a custom decoder (a quantity, a timestamp) stopped at.
+// value a custom decoder (a quantity, a timestamp) or the base64 decoding
+// of a []byte (a Secret's data) stopped at.
 func (e *encoder) refused(root reflect.Type) *field {
 	for _, f := range e.values {
 		t := typeAt(root, f.segments)
@@ -171,7 +172,8 @@ func (e *encoder) refused(root reflect.Type) *field {
 			continue
 		}
 		pt := reflect.PointerTo(t)
-		if !pt.Implements(unmarshaler) && !t.Implements(unmarshaler) {
+		bytes := t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 // base64, decoded by encoding/json itself
+		if !pt.Implements(unmarshaler) && !t.Implements(unmarshaler) && !bytes {
 			continue
 		}
 		if err := json.Unmarshal(e.buf.Bytes()[f.start:f.end], reflect.New(t).Interface()); err != nil {
