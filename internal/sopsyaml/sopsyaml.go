@@ -276,9 +276,28 @@ func Recipients(doc []byte) (age, pgp []string, err error) {
 	return sortedCopy(age), sortedCopy(pgp), nil
 }
 
+// ErrMAC means the document's values decrypt but its MAC does not match
+// them: a value, its order or the document's form changed after encryption
+// (kustomize and jsonnet re-serialise documents; Flux decrypts those
+// without checking the MAC).
+var ErrMAC = errors.New("sops: MAC mismatch: the document was changed after it was encrypted")
+
 // Decrypt decrypts doc with ids and checks its MAC, as `sops --decrypt`
-// does. It fails with ErrNoKey when no identity unwraps the data key.
+// does. It fails with ErrNoKey when no identity unwraps the data key, and
+// with ErrMAC when the MAC does not match.
 func Decrypt(doc []byte, ids Identities) (*Plain, error) {
+	return decrypt(doc, ids, true)
+}
+
+// DecryptUnchecked is Decrypt without the MAC check, as Flux's
+// kustomize-controller decrypts resources: each value is still
+// authenticated by AES-GCM with its path, but not their order or the
+// unencrypted values. For comparing, never for writing.
+func DecryptUnchecked(doc []byte, ids Identities) (*Plain, error) {
+	return decrypt(doc, ids, false)
+}
+
+func decrypt(doc []byte, ids Identities, checkMAC bool) (*Plain, error) {
 	n, md, err := parse(doc)
 	if err != nil {
 		return nil, err
@@ -352,6 +371,9 @@ func Decrypt(doc []byte, ids Identities) (*Plain, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !checkMAC {
+		return p, nil
+	}
 	lm, err := time.Parse(time.RFC3339, md.LastModified)
 	if err != nil {
 		return nil, fmt.Errorf("sops: lastmodified %q: %w", md.LastModified, err)
@@ -361,7 +383,7 @@ func Decrypt(doc []byte, ids Identities) (*Plain, error) {
 		return nil, fmt.Errorf("sops: decrypting the MAC: %w", err)
 	}
 	if got := fmt.Sprintf("%X", mac.Sum(nil)); want != got {
-		return nil, errors.New("sops: MAC mismatch: the document was changed after it was encrypted")
+		return nil, ErrMAC
 	}
 	return p, nil
 }

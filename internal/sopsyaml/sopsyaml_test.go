@@ -288,3 +288,38 @@ func TestEncryptPGP(t *testing.T) {
 		t.Errorf("unknown PGP key: err = %v", err)
 	}
 }
+
+// TestDecryptMACMismatch: values moved after encryption (as kustomize's
+// sorting does) still decrypt without the MAC check, as Flux decrypts
+// them, and fail Decrypt with ErrMAC, as sops --decrypt fails.
+func TestDecryptMACMismatch(t *testing.T) {
+	t.Parallel()
+	identity, recipient := newKey(t)
+	ids, err := sopsyaml.ParseIdentities(identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := sopsyaml.Encrypt(node(t, []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  b: second\n  a: first\n")),
+		sopsyaml.Options{Age: []string{recipient}, EncryptedRegex: "^(data|stringData)$", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(enc), "\n")
+	for i := range lines {
+		if strings.HasPrefix(lines[i], "  b: ") {
+			lines[i], lines[i+1] = lines[i+1], lines[i]
+			break
+		}
+	}
+	moved := []byte(strings.Join(lines, ""))
+	if _, err := sopsyaml.Decrypt(moved, ids); !errors.Is(err, sopsyaml.ErrMAC) {
+		t.Errorf("Decrypt of a reordered document: %v, want ErrMAC", err)
+	}
+	p, err := sopsyaml.DecryptUnchecked(moved, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"stringData:a:": "first", "stringData:b:": "second"}, p.Values); diff != "" {
+		t.Errorf("values (-want +got):\n%s", diff)
+	}
+}

@@ -99,6 +99,12 @@ func verdict(byPlain bool, so, sn *side, added, removed, changed, same []string)
 	b.WriteString("kiln: SOPS-encrypted; ")
 	if byPlain {
 		b.WriteString("values compared by plaintext (the age key given decrypts it)")
+		for _, s := range []*side{so, sn} {
+			if s != nil && s.macNote {
+				b.WriteString("\nits MAC does not match its values, as after kustomize or jsonnet re-serialised it: Flux decrypts it, sops --decrypt refuses it")
+				break
+			}
+		}
 	} else {
 		why := "no age key given (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE) decrypts it"
 		for _, s := range []*side{so, sn} {
@@ -134,11 +140,12 @@ func verdict(byPlain bool, so, sn *side, added, removed, changed, same []string)
 
 // side is one file's document, its values masked in place.
 type side struct {
-	doc    *kyaml.Node // the mapping, sops key reduced
-	leaves map[string]*leaf
-	order  []string
-	plain  bool   // decrypted with the age key: leaves have plaintext
-	why    string // why not, when it is not for want of a key
+	doc     *kyaml.Node // the mapping, sops key reduced
+	leaves  map[string]*leaf
+	order   []string
+	plain   bool   // decrypted with the age key: leaves have plaintext
+	why     string // why not, when it is not for want of a key
+	macNote bool   // decrypted, but its MAC does not match
 }
 
 // leaf is one masked value.
@@ -204,11 +211,17 @@ func read(data []byte, ids sopsyaml.Identities) (*side, bool) {
 	var plainDoc *kyaml.Node
 	if len(ids) > 0 {
 		p, err := sopsyaml.Decrypt(data, ids)
+		if errors.Is(err, sopsyaml.ErrMAC) {
+			// As Flux decrypts it: every value is still authenticated.
+			if p, err = sopsyaml.DecryptUnchecked(data, ids); err == nil {
+				s.macNote = true
+			}
+		}
 		switch {
 		case err == nil:
 			s.plain, plainDoc = true, p.Object
 		case !errors.Is(err, sopsyaml.ErrNoKey):
-			s.why = "it does not decrypt with the age key given (its MAC or a value does not match: changed after encryption?)"
+			s.why = "it does not decrypt with the age key given"
 		}
 	}
 	secret := rn.GetApiVersion() == "v1" && rn.GetKind() == "Secret"

@@ -93,6 +93,8 @@ func TestPair(t *testing.T) {
 		{name: "changed-wrong-key", old: before, new: after, ids: other.ids},
 		{name: "encrypted-anew", old: before, new: again, ids: k.ids},
 		{name: "new-recipient", old: before, new: reencrypted},
+		// kustomize sorts keys: the values still decrypt, the MAC fails.
+		{name: "mac-mismatch", old: reorder(t, before), new: reorder(t, after), ids: k.ids},
 		{name: "added", new: after, ids: k.ids},
 		{name: "removed", old: before, ids: k.ids},
 	}
@@ -119,6 +121,28 @@ func TestPair(t *testing.T) {
 			golden.File(t, filepath.Join("testdata", tc.name+".diff"), []byte(diff), *update)
 		})
 	}
+}
+
+// reorder moves a Secret's first stringData value to the end, as a
+// re-serialisation that sorts keys would: each value still decrypts (its
+// path is unchanged), but the MAC over the values in order fails.
+func reorder(t *testing.T, doc []byte) []byte {
+	t.Helper()
+	lines := strings.SplitAfter(string(doc), "\n")
+	for i, l := range lines {
+		if l == "stringData:\n" {
+			first := lines[i+1]
+			j := i + 1
+			for j+1 < len(lines) && strings.HasPrefix(lines[j+1], "  ") {
+				lines[j] = lines[j+1]
+				j++
+			}
+			lines[j] = first
+			return []byte(strings.Join(lines, ""))
+		}
+	}
+	t.Fatalf("no stringData in\n%s", doc)
+	return nil
 }
 
 // TestPairSame: an unchanged file shows no difference and no comment.
