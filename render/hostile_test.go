@@ -432,3 +432,16 @@ func TestWorkerKilled(t *testing.T) {
 		t.Errorf("workers %v outlived the render", left)
 	}
 }
+
+func init() {
+	// A chart's template is as hostile as a yaml app's file: the same
+	// alias bomb, printed by helm, is refused by helm's own parse of its
+	// output (yaml.v2's alias limit) before kiln's count sees it. The
+	// node bound on legal-sized helm output is tested in templates/helm
+	// (TestRenderedOutputBounds), lowered: at 4,000,000 nodes it costs
+	// 20 s and 2 GB.
+	hostileCases = append(hostileCases,
+		hostile{name: "alias bomb in a helm template", engine: "helm", at: "{chart: app/chart}",
+			files: map[string]string{"app/chart/Chart.yaml": "apiVersion: v2\nname: bomb\nversion: 0.1.0\n", "app/chart/templates/cm.yaml": aliasBomb},
+			want:  []string{"app/chart/templates/cm.yaml: app app: template rendered invalid YAML", "excessive aliasing"}})
+}
