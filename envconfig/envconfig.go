@@ -206,6 +206,11 @@ type Jsonnet struct {
 	File string
 	// JPath lists import folders, like jsonnet -J.
 	JPath []string
+	// ExtVars and TLAs are extra external variables and top-level
+	// arguments, besides kiln's env, vars and images: a string value is
+	// passed as a string (jsonnet --ext-str, --tla-str), any other value
+	// as its JSON (--ext-code, --tla-code). nil when not given.
+	ExtVars, TLAs map[string]any
 }
 
 // Dependency is one dependsOn entry.

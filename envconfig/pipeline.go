@@ -3,6 +3,7 @@ package envconfig
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -23,7 +24,7 @@ var (
 	notificationKeys = []string{"secretRef", "commitStatus", "dispatch"}
 	appKeys          = []string{"name", "namespace", "helm", "kustomize", "jsonnet", "yaml", "dependsOn", "flux"}
 	helmKeys         = []string{"chart", "repo", "version", "values"}
-	jsonnetKeys      = []string{"file", "jpath"}
+	jsonnetKeys      = []string{"file", "jpath", "extVars", "tlas"}
 	appFluxKeys      = []string{"interval", "timeout", "wait", "healthChecks", "healthCheckExprs", "decryption"}
 	healthCheckKeys  = []string{"apiVersion", "kind", "name", "namespace"}
 	healthExprKeys   = []string{"apiVersion", "kind", "current", "inProgress", "failed"}
@@ -729,8 +730,51 @@ func (d *decoder) jsonnet(n *yaml.Node, full bool) *Jsonnet {
 			}
 		}
 	}
+	j.ExtVars = d.jsonnetArgs(f, "extVars")
+	j.TLAs = d.jsonnetArgs(f, "tlas")
 	return j
 }
+
+// jsonnetReserved are the external variables and top-level arguments kiln
+// passes itself.
+var jsonnetReserved = map[string]bool{"env": true, "vars": true, "images": true}
+
+// jsonnetArgs reads jsonnet.extVars or jsonnet.tlas: a mapping from
+// Jsonnet identifiers to values of any type.
+func (d *decoder) jsonnetArgs(f map[string]*yaml.Node, key string) map[string]any {
+	v, present := f[key]
+	if !present || isNull(v) {
+		return nil
+	}
+	if m := deref(v); m == nil || m.Kind != yaml.MappingNode {
+		d.wrongType(v, "jsonnet."+key, "a mapping")
+		return nil
+	}
+	out := map[string]any{}
+	for _, p := range d.entries(v, "jsonnet."+key) {
+		name := p.key.Value
+		switch {
+		case !jsonnetIdentRE.MatchString(name):
+			d.errAt(p.key, fmt.Sprintf("jsonnet.%s: %q is not a Jsonnet identifier", key, name),
+				"use letters, digits and _, not starting with a digit, so the jsonnet can read it as std.extVar('name') or a parameter")
+			continue
+		case jsonnetReserved[name]:
+			d.errAt(p.key, fmt.Sprintf("jsonnet.%s: %s is one of kiln's own (env, vars, images)", key, name),
+				"choose another name; kiln passes env, vars and images itself")
+			continue
+		}
+		var x any
+		if err := p.val.Decode(&x); err != nil {
+			d.errAt(p.val, fmt.Sprintf("jsonnet.%s.%s: %s", key, name, strings.TrimPrefix(err.Error(), "yaml: ")), "write a YAML value that has a JSON form")
+			continue
+		}
+		out[name] = normalize(x)
+	}
+	return out
+}
+
+// jsonnetIdentRE matches a Jsonnet identifier.
+var jsonnetIdentRE = regexp.MustCompile(`^[_a-zA-Z][_a-zA-Z0-9]*$`)
 
 // dependsOn reads a dependsOn list: "name" is an app of the pipeline,
 // "namespace/name" a Kustomization kiln does not manage. Whether the apps

@@ -180,8 +180,11 @@ func (d *decoder) apply(ra *ResolvedApp, o Override) {
 			if o.Jsonnet.JPath != nil {
 				ra.Jsonnet.JPath = slices.Clone(o.Jsonnet.JPath)
 			}
+			// Key by key, as env values override an app's.
+			ra.Jsonnet.ExtVars = mergeArgs(ra.Jsonnet.ExtVars, o.Jsonnet.ExtVars)
+			ra.Jsonnet.TLAs = mergeArgs(ra.Jsonnet.TLAs, o.Jsonnet.TLAs)
 		} else {
-			j := Jsonnet{File: o.Jsonnet.File, JPath: slices.Clone(o.Jsonnet.JPath)}
+			j := Jsonnet{File: o.Jsonnet.File, JPath: slices.Clone(o.Jsonnet.JPath), ExtVars: o.Jsonnet.ExtVars, TLAs: o.Jsonnet.TLAs}
 			setEngine(&ra.App, EngineJsonnet)
 			ra.Jsonnet = &j
 			if j.File == "" {
@@ -272,6 +275,8 @@ func cloneApp(a App) App {
 	if a.Jsonnet != nil {
 		j := *a.Jsonnet
 		j.JPath = slices.Clone(j.JPath)
+		j.ExtVars = maps.Clone(j.ExtVars)
+		j.TLAs = maps.Clone(j.TLAs)
 		a.Jsonnet = &j
 	}
 	a.DependsOn = slices.Clone(a.DependsOn)
@@ -302,4 +307,18 @@ func cloneValue(v any) any {
 		return s
 	}
 	return v
+}
+
+// mergeArgs returns base with over's entries set over it; nil when both
+// are empty.
+func mergeArgs(base, over map[string]any) map[string]any {
+	if len(over) == 0 {
+		return base
+	}
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]any{}
+	}
+	maps.Copy(out, over)
+	return out
 }

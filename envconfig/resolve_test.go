@@ -238,3 +238,41 @@ func TestResolveLeavesInputs(t *testing.T) {
 		t.Errorf("EnvFile changed (-want +got):\n%s", diff)
 	}
 }
+
+// TestResolveJsonnetArgs: an env file's jsonnet.extVars and jsonnet.tlas
+// are merged key by key over the app's, values of any type kept.
+func TestResolveJsonnetArgs(t *testing.T) {
+	t.Parallel()
+	p, err := Parse([]byte(`apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments: [{name: dev}]
+manifests: {path: "clusters/{env}"}
+apps:
+  - name: result
+    namespace: instavote
+    jsonnet:
+      file: apps/result/main.jsonnet
+      extVars: {region: eu, replicas: 2}
+      tlas: {conf: {tier: gold}}
+`), "kiln.yaml", "/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef, err := ParseEnvFile([]byte("apps:\n  result:\n    jsonnet:\n      extVars: {replicas: 3, debug: true}\n"), "envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.Resolve("dev", ef, lookupMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Jsonnet{File: "apps/result/main.jsonnet",
+		ExtVars: map[string]any{"region": "eu", "replicas": 3, "debug": true},
+		TLAs:    map[string]any{"conf": map[string]any{"tier": "gold"}}}
+	if diff := cmp.Diff(want, r.Apps[0].Jsonnet); diff != "" {
+		t.Errorf("resolved jsonnet (-want +got):\n%s", diff)
+	}
+	if got := p.Apps[0].Jsonnet.ExtVars["replicas"]; got != 2 {
+		t.Errorf("resolving changed the pipeline's extVars: replicas = %v", got)
+	}
+}

@@ -38,6 +38,7 @@ func (r *Renderer) request(env *envconfig.Resolved, app envconfig.ResolvedApp) *
 	case "jsonnet":
 		req.Path = app.Jsonnet.File
 		req.JPath = app.Jsonnet.JPath
+		req.ExtVars, req.TLAs = app.Jsonnet.ExtVars, app.Jsonnet.TLAs
 	case "yaml":
 		req.Path = app.YAML
 	}

@@ -53,6 +53,10 @@ type Request struct {
 
 	// JPath lists import search folders, like jsonnet -J. Jsonnet only.
 	JPath []string
+	// ExtVars and TLAs are the user's external variables and top-level
+	// arguments besides env, vars and images: a string is passed as a
+	// string, any other value as its JSON. Jsonnet only.
+	ExtVars, TLAs map[string]any
 
 	// Vars are the ${VAR} values (plain) and jsonnet's `vars` object. They
 	// may hold secret values: engines must not put them in errors.

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"maps"
+	"slices"
 
 	gojsonnet "github.com/google/go-jsonnet"
 
@@ -112,6 +114,21 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 	vm.ExtVar(argEnv, req.Env)
 	vm.ExtCode(argVars, vars)
 	vm.ExtCode(argImages, images)
+	extVars, err := userArgs(req.ExtVars, "extVars")
+	if err != nil {
+		return nil, err
+	}
+	userTLAs, err := userArgs(req.TLAs, "tlas")
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range extVars {
+		if a.str {
+			vm.ExtVar(a.name, a.value)
+		} else {
+			vm.ExtCode(a.name, a.value)
+		}
+	}
 
 	node, _, err := vm.ImportAST("", req.Path)
 	if err != nil {
@@ -126,14 +143,39 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 	var tlas []string
 	switch shape, declared := topLevel(node, nil, 0); shape {
 	case shapeFunction:
-		tlas = declared
+		// The declared parameters kiln or the user gives a value; the
+		// others keep their defaults.
 		passed := map[string]any{}
-		for _, name := range tlas {
-			passed[name] = params[name]
+		for _, name := range declared {
+			if v, ok := params[name]; ok {
+				passed[name] = v
+			} else if v, ok := req.TLAs[name]; ok {
+				passed[name] = v
+			} else {
+				continue
+			}
+			tlas = append(tlas, name)
+		}
+		for _, a := range userTLAs {
+			if !slices.Contains(declared, a.name) {
+				return nil, &diag.Error{File: req.Path, Msg: fmt.Sprintf("jsonnet.tlas.%s: the file's function has no parameter %s", a.name, a.name),
+					Hint: "add the parameter to the function, or remove the argument from jsonnet.tlas in kiln.yaml"}
+			}
 		}
 		params = map[string]any{"tla": passed}
 	case shapeUnknown:
 		tlas = []string{argEnv, argVars, argImages}
+		for _, a := range userTLAs {
+			tlas = append(tlas, a.name)
+		}
+	default:
+		if len(userTLAs) > 0 {
+			return nil, &diag.Error{File: req.Path, Msg: "jsonnet.tlas is given, but the file does not evaluate to a function, so it would take no top-level argument",
+				Hint: "make the file a function of its arguments (function(name) …), or pass the values as jsonnet.extVars"}
+		}
+	}
+	if len(extVars) > 0 {
+		params["extVars"] = req.ExtVars
 	}
 	for _, name := range tlas {
 		switch name {
@@ -143,6 +185,17 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 			vm.TLACode(argVars, vars)
 		case argImages:
 			vm.TLACode(argImages, images)
+		default:
+			for _, a := range userTLAs {
+				if a.name != name {
+					continue
+				}
+				if a.str {
+					vm.TLAVar(a.name, a.value)
+				} else {
+					vm.TLACode(a.name, a.value)
+				}
+			}
 		}
 	}
 
@@ -170,6 +223,14 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 	writeField(h, "images", images)
 	for _, name := range tlas {
 		writeField(h, "tla", name)
+	}
+	for _, a := range extVars {
+		writeField(h, "extVar", a.name)
+		writeField(h, fmt.Sprint(a.str), a.value)
+	}
+	for _, a := range userTLAs {
+		writeField(h, "userTLA", a.name)
+		writeField(h, fmt.Sprint(a.str), a.value)
 	}
 	return &templates.Result{
 		Objects:     objs,
@@ -204,6 +265,32 @@ func mainFileError(req *templates.Request, im *importer, err error) error {
 		return &diag.Error{File: req.Path, Msg: "cannot read the jsonnet file" + limits.Reason(ie.Err), Err: err}
 	}
 	return convertError(req, im, err)
+}
+
+// userArg is one of the user's external variables or top-level
+// arguments, ready for the VM: a string (str) or JSON code.
+type userArg struct {
+	name, value string
+	str         bool
+}
+
+// userArgs encodes m (jsonnet.extVars or jsonnet.tlas, named by key),
+// sorted by name.
+func userArgs(m map[string]any, key string) ([]userArg, error) {
+	out := make([]userArg, 0, len(m))
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		if s, ok := m[name].(string); ok {
+			out = append(out, userArg{name: name, value: s, str: true})
+			continue
+		}
+		b, err := json.Marshal(m[name])
+		if err != nil {
+			return nil, &diag.Error{Msg: fmt.Sprintf("jsonnet.%s.%s: the value has no JSON form: %v", key, name, err), Err: err,
+				Hint: "give a string, number, boolean, list or mapping"}
+		}
+		out = append(out, userArg{name: name, value: string(b)})
+	}
+	return out, nil
 }
 
 // jsonString encodes s as a JSON string.

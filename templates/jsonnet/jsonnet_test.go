@@ -270,7 +270,7 @@ func TestTopLevel(t *testing.T) {
 		{name: "array", src: "[{}]", wantShape: shapeValue},
 		{name: "object sum", src: "{a: 1} + {b: 2}", wantShape: shapeValue},
 		{name: "function", src: "function(images, env) {}", wantShape: shapeFunction, wantNames: []string{"env", "images"}},
-		{name: "function with other params", src: "function(cluster, vars={}) {}", wantShape: shapeFunction, wantNames: []string{"vars"}},
+		{name: "function with other params", src: "function(cluster, vars={}) {}", wantShape: shapeFunction, wantNames: []string{"vars", "cluster"}},
 		{name: "function without params", src: "function() {}", wantShape: shapeFunction},
 		{name: "local then function", src: "local x = 1; function(env) {}", wantShape: shapeFunction, wantNames: []string{"env"}},
 		{name: "local function by name", src: "local f(vars) = {}; f", wantShape: shapeFunction, wantNames: []string{"vars"}},
@@ -359,5 +359,82 @@ func write(t *testing.T, dir, rel, data string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, rel), []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRenderUserArgs: kiln.yaml's jsonnet.extVars and jsonnet.tlas reach
+// the evaluation (strings as strings, other values as JSON), are recorded
+// in Params and the digest, and TLAs the file cannot take are errors.
+func TestRenderUserArgs(t *testing.T) {
+	t.Parallel()
+	root := copyRepo(t)
+	files := map[string]string{
+		"apps/args/ext.jsonnet": `{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'ext-' + std.extVar('env')},
+  data: {region: std.extVar('region'), replicas: std.toString(std.extVar('replicas') + 1), tier: std.extVar('conf').tier}}`,
+		"apps/args/fn.jsonnet": `function(env, region, conf={tier: 'none'}) {apiVersion: 'v1', kind: 'ConfigMap',
+  metadata: {name: 'fn-' + env}, data: {region: region, tier: conf.tier, ext: std.extVar('region')}}`,
+	}
+	for p, content := range files {
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ext := map[string]any{"region": "eu-west-1", "replicas": 2, "conf": map[string]any{"tier": "gold"}}
+	render := func(path string, extVars, tlas map[string]any) (*templates.Result, error) {
+		req := renderCase{path: path}.request(root)
+		req.ExtVars, req.TLAs = extVars, tlas
+		return New(Options{}).Render(context.Background(), req)
+	}
+	data := func(res *templates.Result) map[string]string {
+		if len(res.Objects) != 1 {
+			t.Fatalf("got %d objects, want 1", len(res.Objects))
+		}
+		return res.Objects[0].Node.GetDataMap()
+	}
+
+	res, err := render("apps/args/ext.jsonnet", ext, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"region": "eu-west-1", "replicas": "3", "tier": "gold"}, data(res)); diff != "" {
+		t.Errorf("extVars (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(ext, res.Params["extVars"]); diff != "" {
+		t.Errorf("Params extVars (-want +got):\n%s", diff)
+	}
+	other, err := render("apps/args/ext.jsonnet", map[string]any{"region": "eu-west-1", "replicas": 2, "conf": map[string]any{"tier": "silver"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.InputDigest == res.InputDigest {
+		t.Error("changing an extVar left the input digest unchanged")
+	}
+
+	res, err = render("apps/args/fn.jsonnet", map[string]any{"region": "ext"}, map[string]any{"region": "us-east-1", "conf": map[string]any{"tier": "gold"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"region": "us-east-1", "tier": "gold", "ext": "ext"}, data(res)); diff != "" {
+		t.Errorf("tlas (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"env": "dev", "region": "us-east-1", "conf": map[string]any{"tier": "gold"}}, res.Params["tla"]); diff != "" {
+		t.Errorf("Params tla (-want +got):\n%s", diff)
+	}
+
+	for _, tc := range []struct {
+		name, path string
+		tlas       map[string]any
+		want       string
+	}{
+		{"undeclared parameter", "apps/args/fn.jsonnet", map[string]any{"region": "x", "zone": "a"}, "apps/args/fn.jsonnet: app result: jsonnet.tlas.zone: the file's function has no parameter zone"},
+		{"not a function", "apps/args/ext.jsonnet", map[string]any{"region": "x"}, "apps/args/ext.jsonnet: app result: jsonnet.tlas is given, but the file does not evaluate to a function"},
+	} {
+		_, err := render(tc.path, ext, tc.tlas)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -29,7 +29,8 @@ type binding struct {
 
 // topLevel inspects the (desugared) syntax tree of the main file. For a
 // function it returns the names among env, vars and images that the
-// function declares, in that order. scope maps the local variables bound
+// function declares, in that order, then its other parameters in
+// declaration order (the user's TLAs may fill them). scope maps the local variables bound
 // so far to their definitions.
 func topLevel(node ast.Node, scope map[ast.Identifier]binding, depth int) (shape, []string) {
 	if depth > maxDepth {
@@ -44,6 +45,11 @@ func topLevel(node ast.Node, scope map[ast.Identifier]binding, depth int) (shape
 		var names []string
 		for _, name := range []string{argEnv, argVars, argImages} {
 			if declared[ast.Identifier(name)] {
+				names = append(names, name)
+			}
+		}
+		for _, p := range n.Parameters {
+			if name := string(p.Name); name != argEnv && name != argVars && name != argImages {
 				names = append(names, name)
 			}
 		}
