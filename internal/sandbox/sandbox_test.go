@@ -1,11 +1,14 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -361,5 +364,41 @@ func TestClosed(t *testing.T) {
 	p.Close()
 	if _, err := p.Engine("echo", nil).Render(context.Background(), &templates.Request{}); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Errorf("got %v after Close", err)
+	}
+}
+
+// TestWireCarriesEveryField: a Request with every field set crosses the
+// wire unchanged, so a field added to templates.Request and forgotten in
+// wireRequest (as jsonnet's ExtVars and TLAs once were) fails here.
+func TestWireCarriesEveryField(t *testing.T) {
+	t.Parallel()
+	req := &templates.Request{Root: "/r", App: "app", Namespace: "ns", Env: "dev", KubeVersion: "1.31.0", Path: "p", ChartRepo: "oci://x", ChartVersion: "1.x",
+		ValuesFiles: []string{"v.yaml"}, Values: map[string]any{"a": []any{"b", true}}, JPath: []string{"lib"},
+		ExtVars: map[string]any{"region": "eu", "n": 2}, TLAs: map[string]any{"conf": map[string]any{"tier": "gold"}},
+		Vars: map[string]string{"X": "1"}, SecretVars: map[string]bool{"X": true}, Images: map[string]string{"docker.io/library/redis": "redis:8"}}
+	rv := reflect.ValueOf(*req)
+	for i := range rv.NumField() {
+		if rv.Field(i).IsZero() {
+			t.Errorf("the test leaves Request.%s unset: set it", rv.Type().Field(i).Name)
+		}
+	}
+	w, err := encodeRequest("echo", nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(w); err != nil {
+		t.Fatal(err)
+	}
+	var back wireRequest
+	if err := gob.NewDecoder(&buf).Decode(&back); err != nil {
+		t.Fatal(err)
+	}
+	got, err := back.decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(req, got); diff != "" {
+		t.Errorf("the request changed on the wire (-want +got):\n%s", diff)
 	}
 }

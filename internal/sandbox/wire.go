@@ -66,6 +66,7 @@ type wireRequest struct {
 	ValuesFiles                            []string
 	Values                                 value
 	JPath                                  []string
+	ExtVars, TLAs                          value
 	Vars                                   map[string]string
 	SecretVars                             map[string]bool
 	Images                                 map[string]string
@@ -79,11 +80,19 @@ func encodeRequest(engine string, config []byte, r *templates.Request) (*wireReq
 	if err != nil {
 		return nil, fmt.Errorf("values: %w", err)
 	}
+	extVars, err := encodeValue(anyOrNil(r.ExtVars))
+	if err != nil {
+		return nil, fmt.Errorf("extVars: %w", err)
+	}
+	tlas, err := encodeValue(anyOrNil(r.TLAs))
+	if err != nil {
+		return nil, fmt.Errorf("tlas: %w", err)
+	}
 	w := &wireRequest{
 		Engine: engine, Config: config,
 		Root: r.Root, App: r.App, Namespace: r.Namespace, Env: r.Env, KubeVersion: r.KubeVersion,
 		Path: r.Path, ChartRepo: r.ChartRepo, ChartVersion: r.ChartVersion,
-		ValuesFiles: r.ValuesFiles, Values: values, JPath: r.JPath,
+		ValuesFiles: r.ValuesFiles, Values: values, JPath: r.JPath, ExtVars: extVars, TLAs: tlas,
 		Vars: r.Vars, SecretVars: r.SecretVars, Images: r.Images,
 	}
 	for name, isNil := range map[string]bool{
@@ -107,22 +116,29 @@ func anyOrNil(m map[string]any) any {
 }
 
 func (w *wireRequest) decode() (*templates.Request, error) {
-	values, err := w.Values.decode()
-	if err != nil {
-		return nil, err
-	}
 	r := &templates.Request{
 		Root: w.Root, App: w.App, Namespace: w.Namespace, Env: w.Env, KubeVersion: w.KubeVersion,
 		Path: w.Path, ChartRepo: w.ChartRepo, ChartVersion: w.ChartVersion,
 		ValuesFiles: emptySlice(w.ValuesFiles), JPath: emptySlice(w.JPath),
 		Vars: emptyMap(w.Vars), SecretVars: emptyMap(w.SecretVars), Images: emptyMap(w.Images),
 	}
-	if values != nil {
-		m, ok := values.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("values: a %T, not a mapping", values)
+	for _, f := range []struct {
+		name string
+		v    value
+		into *map[string]any
+	}{{"values", w.Values, &r.Values}, {"extVars", w.ExtVars, &r.ExtVars}, {"tlas", w.TLAs, &r.TLAs}} {
+		x, err := f.v.decode()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.name, err)
 		}
-		r.Values = m
+		if x == nil {
+			continue
+		}
+		m, ok := x.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: a %T, not a mapping", f.name, x)
+		}
+		*f.into = m
 	}
 	for _, name := range w.Nil {
 		switch name {

@@ -114,7 +114,7 @@ func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeErro
 	}
 	switch {
 	case len(code) == 0 && topLevelCall:
-		de.Hint = "kiln passes the top-level arguments env, vars and images that the file's function declares; give every other parameter a default"
+		de.Hint = "kiln passes the top-level arguments env, vars and images that the file's function declares; give every other parameter a default or a value in jsonnet.tlas in kiln.yaml"
 	case len(callers) > 0:
 		de.Hint = "fix the jsonnet here (called from " + strings.Join(callers, ", ") + "); kiln sets the ext vars env, vars and images"
 	default:
