@@ -1,0 +1,102 @@
+package render_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// kpsChart is kube-prometheus-stack 88.5.3 as its repository holds it
+// (testdata/real/kube-prometheus-stack/README.md says what was left out):
+// a real CRD-heavy chart, 83 objects of which 10 CRDs (4.4 MB) and 47
+// custom resources checked against them.
+const kpsChart = "testdata/real/kube-prometheus-stack/kube-prometheus-stack-88.5.3.tgz"
+
+// writeKPS writes a repository whose one app renders kube-prometheus-stack
+// with retention as the dev env's value.
+func writeKPS(tb testing.TB, retention string) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	chart, err := os.ReadFile(kpsChart)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+			"apps:\n  - name: kps\n    namespace: monitoring\n    helm:\n      chart: charts/kube-prometheus-stack.tgz\n",
+		// The chart's remote subcharts are not vendored (README.md), so
+		// the values turn them off.
+		"envs/dev.yaml": "apps:\n  kps:\n    values:\n" +
+			"      kubeStateMetrics: {enabled: false}\n      nodeExporter: {enabled: false}\n      grafana: {enabled: false}\n      windowsMonitoring: {enabled: false}\n" +
+			"      prometheus:\n        prometheusSpec:\n          retention: " + retention + "\n",
+		"charts/kube-prometheus-stack.tgz": string(chart),
+	}
+	for rel, content := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, rel), []byte(content), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestKubePrometheusStack renders and validates a real CRD-heavy chart:
+// no false positive on its 83 objects, and a value its Prometheus CRD
+// refuses (a pattern) is an error at the chart template and field.
+func TestKubePrometheusStack(t *testing.T) {
+	t.Parallel()
+	results := renderAll(t, load(t, writeKPS(t, "10d")), checkOptions(true))
+	er := results[0]
+	if er.Err != nil {
+		t.Fatalf("kube-prometheus-stack refused:\n%v", er.Err)
+	}
+	if len(er.Warnings) != 0 {
+		t.Errorf("warnings: %v", er.Warnings)
+	}
+	kinds := map[string]int{}
+	for _, id := range er.Objects {
+		kinds[strings.SplitN(id, "/", 2)[0]]++
+	}
+	if kinds["CustomResourceDefinition"] != 10 || kinds["PrometheusRule"] < 30 || kinds["Prometheus"] != 1 {
+		t.Errorf("objects by kind: %v", kinds)
+	}
+
+	results = renderAll(t, load(t, writeKPS(t, "forever")), checkOptions(true))
+	if results[0].Err == nil {
+		t.Fatal("a retention the Prometheus CRD refuses was accepted")
+	}
+	got := results[0].Err.Error()
+	t.Log(got)
+	for _, want := range []string{"templates/prometheus/prometheus.yaml", "Prometheus", `spec.retention`, `"forever"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("error does not say %q:\n%s", want, got)
+		}
+	}
+}
+
+// BenchmarkKubePrometheusStack renders and validates kube-prometheus-stack
+// as one env: Helm in a sandbox worker, then the 10 CRDs compiled and the
+// 83 objects checked. The Renderer is made once, as for a run's envs.
+func BenchmarkKubePrometheusStack(b *testing.B) {
+	r, err := render.New(load(b, writeKPS(b, "10d")), checkOptions(true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		results, err := r.Render(context.Background(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if results[0].Err != nil {
+			b.Fatal(results[0].Err)
+		}
+	}
+}
