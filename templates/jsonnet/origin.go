@@ -46,18 +46,7 @@ func resolve(node ast.Node, scope map[ast.Identifier]binding) origin {
 	for depth := 0; node != nil && depth <= maxDepth; depth++ {
 		switch n := node.(type) {
 		case *ast.Local:
-			inner := make(map[ast.Identifier]binding, len(scope)+len(n.Binds))
-			for k, v := range scope {
-				inner[k] = v
-			}
-			for _, b := range n.Binds {
-				var def ast.Node = b.Body
-				if b.Fun != nil {
-					def = b.Fun
-				}
-				inner[b.Variable] = binding{def: def, scope: inner}
-			}
-			node, scope = n.Body, inner
+			node, scope = n.Body, bindLocal(n, scope)
 			continue
 		case *ast.Var:
 			b, ok := scope[n.Id]

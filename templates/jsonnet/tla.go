@@ -55,20 +55,7 @@ func topLevel(node ast.Node, scope map[ast.Identifier]binding, depth int) (shape
 		}
 		return shapeFunction, names
 	case *ast.Local:
-		// The binds of one local see each other (they may be recursive),
-		// so they all share the new scope.
-		inner := make(map[ast.Identifier]binding, len(scope)+len(n.Binds))
-		for k, v := range scope {
-			inner[k] = v
-		}
-		for _, b := range n.Binds {
-			var def ast.Node = b.Body
-			if b.Fun != nil {
-				def = b.Fun
-			}
-			inner[b.Variable] = binding{def: def, scope: inner}
-		}
-		return topLevel(n.Body, inner, depth+1)
+		return topLevel(n.Body, bindLocal(n, scope), depth+1)
 	case *ast.Var:
 		if b, ok := scope[n.Id]; ok {
 			return topLevel(b.def, b.scope, depth+1)
@@ -81,4 +68,22 @@ func topLevel(node ast.Node, scope map[ast.Identifier]binding, depth int) (shape
 		return shapeValue, nil
 	}
 	return shapeUnknown, nil
+}
+
+// bindLocal returns scope extended with the binds of local n. The binds of
+// one local see each other (they may be recursive), so they all share the
+// new scope.
+func bindLocal(n *ast.Local, scope map[ast.Identifier]binding) map[ast.Identifier]binding {
+	inner := make(map[ast.Identifier]binding, len(scope)+len(n.Binds))
+	for k, v := range scope {
+		inner[k] = v
+	}
+	for _, b := range n.Binds {
+		var def ast.Node = b.Body
+		if b.Fun != nil {
+			def = b.Fun
+		}
+		inner[b.Variable] = binding{def: def, scope: inner}
+	}
+	return inner
 }
