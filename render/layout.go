@@ -151,13 +151,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		if err != nil {
 			return nil, err
 		}
-		var outParts [][]byte
 		for _, name := range resources {
-			// The output digest is published like the lock and the PR
-			// body that shows its change: it covers the files with every
-			// secret value masked, or a Secret allowed to hold a value in
-			// plain text would make it a guessing oracle for that value.
-			outParts = append(outParts, []byte(name), er.Redactor.Bytes(appFiles[name]))
 			files[dir+name] = appFiles[name]
 		}
 		files[dir+"kustomization.yaml"] = kust
@@ -225,7 +219,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		lock.Apps[app.Name] = LockApp{
 			Engine:       app.Engine,
 			InputDigest:  digest([]byte(run.res.InputDigest), run.patches, []byte(app.Namespace), []byte(strings.Join(imgList, "\n"))),
-			OutputDigest: digest(outParts...),
+			OutputDigest: outputDigest(appFiles, er.Redactor),
 			Objects:      len(run.objs),
 			Images:       imgList,
 		}
@@ -317,4 +311,17 @@ func (r *Renderer) highLevel(res *envconfig.Resolved, run *appRun, rd *redact.Re
 		out["vars.yaml"] = rd.Bytes(data)
 	}
 	return out, nil
+}
+
+// outputDigest is an app's lock output digest over its object files (name
+// to bytes, kustomization.yaml not included). The digest is published like
+// the lock and the PR body that shows its change: it covers the files with
+// every secret value masked, or a Secret allowed to hold a value in plain
+// text would make it a guessing oracle for that value.
+func outputDigest(appFiles map[string][]byte, rd *redact.Redactor) string {
+	var parts [][]byte
+	for _, name := range tree.SortedKeys(appFiles) {
+		parts = append(parts, []byte(name), rd.Bytes(appFiles[name]))
+	}
+	return digest(parts...)
 }

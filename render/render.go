@@ -201,11 +201,9 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 		r.apps[a] = true
 	}
 	if strings.TrimSpace(opts.SOPSIdentities) != "" {
-		ids, err := sopsyaml.ParseIdentities(opts.SOPSIdentities)
+		ids, err := parseIdentities(opts.SOPSIdentities)
 		if err != nil {
-			// sops's parser never quotes the key text.
-			return nil, &diag.Error{Msg: "the SOPS age key (SOPS_AGE_KEY or SOPS_AGE_KEY_FILE) cannot be read: " + err.Error(),
-				Hint: "give the age identities as age-keygen writes them: AGE-SECRET-KEY-1… lines, # comments"}
+			return nil, err
 		}
 		r.ids = ids
 	}

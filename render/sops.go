@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -299,10 +298,9 @@ func KeepCiphertext(files map[string][]byte, identities string, rd *redact.Redac
 	if strings.TrimSpace(identities) == "" {
 		return files, 0, nil
 	}
-	ids, err := sopsyaml.ParseIdentities(identities)
+	ids, err := parseIdentities(identities)
 	if err != nil {
-		return nil, 0, &diag.Error{Msg: "the SOPS age key (SOPS_AGE_KEY or SOPS_AGE_KEY_FILE) cannot be read: " + err.Error(),
-			Hint: "give age identities (AGE-SECRET-KEY-1…), one a line"}
+		return nil, 0, err
 	}
 	out = make(map[string][]byte, len(files))
 	apps := map[string]bool{}
@@ -345,18 +343,13 @@ func KeepCiphertext(files map[string][]byte, identities string, rd *redact.Redac
 			continue
 		}
 		dir := "apps/" + app + "/"
-		var names []string
-		for p := range out {
+		appFiles := map[string][]byte{}
+		for p, data := range out {
 			if rest, ok := strings.CutPrefix(p, dir); ok && rest != "kustomization.yaml" && !strings.Contains(rest, "/") {
-				names = append(names, rest)
+				appFiles[rest] = data
 			}
 		}
-		sort.Strings(names)
-		var parts [][]byte
-		for _, n := range names {
-			parts = append(parts, []byte(n), rd.Bytes(out[dir+n]))
-		}
-		la.OutputDigest = digest(parts...)
+		la.OutputDigest = outputDigest(appFiles, rd)
 		lock.Apps[app] = la
 	}
 	lj, err := json.MarshalIndent(lock, "", "  ")
@@ -365,4 +358,15 @@ func KeepCiphertext(files map[string][]byte, identities string, rd *redact.Redac
 	}
 	out["kiln.lock.json"] = append(lj, '\n')
 	return out, kept, nil
+}
+
+// parseIdentities reads the age identities of SOPS_AGE_KEY(_FILE).
+func parseIdentities(identities string) (sopsyaml.Identities, error) {
+	ids, err := sopsyaml.ParseIdentities(identities)
+	if err != nil {
+		// sops's parser never quotes the key text.
+		return nil, &diag.Error{Msg: "the SOPS age key (SOPS_AGE_KEY or SOPS_AGE_KEY_FILE) cannot be read: " + err.Error(),
+			Hint: "give the age identities as age-keygen writes them: AGE-SECRET-KEY-1… lines, # comments"}
+	}
+	return ids, nil
 }
