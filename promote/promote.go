@@ -18,6 +18,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote/internal/gh"
 	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
 	"github.com/kiln-gitops/kiln/promote/internal/prbody"
@@ -370,7 +371,7 @@ func (r *run) keepRendered(ctx context.Context, src *source, heads map[string]st
 		return err
 	}
 	src.files, src.lock = files, lock
-	fmt.Fprintf(r.log, "env %s: kept the ciphertext of %d SOPS-encrypted %s whose values did not change\n", r.env.Name, kept, map[bool]string{true: "file", false: "files"}[kept == 1])
+	fmt.Fprintf(r.log, "env %s: kept the ciphertext of %s whose values did not change\n", r.env.Name, words.Count(kept, "SOPS-encrypted file"))
 	return nil
 }
 
