@@ -85,24 +85,23 @@ func ParseCounted(data []byte, file string, lineOffset int, c *limits.Counter) (
 }
 
 // Check makes sure rn is a Kubernetes object (apiVersion, kind and a
-// metadata.name) and expands a v1 List into its items.
+// metadata.name) and expands a list (see ListItems) into its items.
 func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 	if err := typeMeta(rn, file, line); err != nil {
 		return nil, err
 	}
 	kind := rn.GetKind()
-	if kind == "List" && rn.GetApiVersion() == "v1" && !IsSOPS(rn) {
-		items, err := rn.Pipe(kyaml.Lookup("items"))
-		if err != nil || items == nil {
-			return nil, nil
+	if items, ok := ListItems(rn.YNode()); ok && !IsSOPS(rn) {
+		if items.Kind != kyaml.SequenceNode {
+			if items.ShortTag() == "!!null" {
+				return nil, nil // an empty list, as kustomize reads it
+			}
+			return nil, &diag.Error{File: file, Line: line + items.Line - rn.YNode().Line,
+				Msg: kind + " items is not a list", Hint: "a " + kind + " holds its objects in a YAML sequence under items"}
 		}
 		var out []templates.Object
-		elems, err := items.Elements()
-		if err != nil {
-			return nil, &diag.Error{File: file, Line: line, Msg: "List items is not a list", Err: err}
-		}
-		for _, it := range elems {
-			objs, err := Check(it, file, line+it.YNode().Line-rn.YNode().Line)
+		for _, it := range items.Content {
+			objs, err := Check(kyaml.NewRNode(it), file, line+it.Line-rn.YNode().Line)
 			if err != nil {
 				return nil, err
 			}
@@ -262,4 +261,19 @@ func withNewline(b []byte) []byte {
 		out = append(out, '\n')
 	}
 	return out
+}
+
+// ListItems returns the items of a collection: any kind ending in "List"
+// with an items field, whatever its apiVersion. That is how kustomize's
+// resource factory (and so Flux's kustomize-controller) and kubectl read
+// a document, so kube-prometheus's RoleBindingList or a `kubectl get -o
+// yaml` dump apply as their items; a kind such as AllowList without items
+// stays an object.
+func ListItems(n *kyaml.Node) (*kyaml.Node, bool) {
+	_, kind := field(n, "kind")
+	if kind == nil || kind.Kind != kyaml.ScalarNode || !strings.HasSuffix(kind.Value, "List") {
+		return nil, false
+	}
+	_, items := field(n, "items")
+	return items, items != nil
 }

@@ -43,3 +43,61 @@ func TestParseAcceptsRealTypeMeta(t *testing.T) {
 		t.Fatalf("got %d objects, %v", len(objs), err)
 	}
 }
+
+// TestParseExpandsTypedLists: any kind ending in "List" with an items
+// field is a collection, as kustomize (and so Flux) and kubectl read it:
+// kube-prometheus ships its per-namespace RBAC as a RoleBindingList and a
+// RoleList, and `kubectl get -o yaml` prints typed lists.
+func TestParseExpandsTypedLists(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc string
+		want      []string // kind/name of each object, in order
+		lines     []int
+	}{
+		{"v1 List", "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n", []string{"ConfigMap/a"}, []int{4}},
+		{"typed list", "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBindingList\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: RoleBinding\n  metadata: {name: a, namespace: x}\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: RoleBinding\n  metadata: {name: b, namespace: y}\n", []string{"RoleBinding/a", "RoleBinding/b"}, []int{4, 7}},
+		{"custom list kind", "apiVersion: example.com/v1\nkind: WidgetList\nitems:\n- {apiVersion: example.com/v1, kind: Widget, metadata: {name: w}}\n", []string{"Widget/w"}, []int{4}},
+		{"nested list", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMapList\n  items:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n", []string{"ConfigMap/c"}, []int{7}},
+		{"null items", "apiVersion: v1\nkind: RoleList\nitems: null\n", nil, nil},
+		{"empty items", "apiVersion: v1\nkind: RoleList\nitems: []\n", nil, nil},
+		{"a List kind without items is an object", "apiVersion: example.com/v1\nkind: AllowList\nmetadata: {name: al}\nspec: {}\n", []string{"AllowList/al"}, []int{1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs, err := Parse([]byte(tc.doc), "in.yaml", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			var lines []int
+			for _, o := range objs {
+				got = append(got, o.Node.GetKind()+"/"+o.Node.GetName())
+				lines = append(lines, o.Line)
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Fatalf("objects %v, want %v", got, tc.want)
+			}
+			for i := range lines {
+				if lines[i] != tc.lines[i] {
+					t.Fatalf("lines %v, want %v", lines, tc.lines)
+				}
+			}
+		})
+	}
+}
+
+func TestParseRefusesBadLists(t *testing.T) {
+	for _, tc := range []struct{ name, doc, want string }{
+		{"items a mapping", "apiVersion: v1\nkind: RoleList\nitems: {a: b}\n", "in.yaml:3: RoleList items is not a list"},
+		{"item without kind", "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleList\nitems:\n- metadata: {name: r}\n", "in.yaml:4: object has no apiVersion"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs, err := Parse([]byte(tc.doc), "in.yaml", 0)
+			if err == nil {
+				t.Fatalf("accepted %d objects, want an error", len(objs))
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}

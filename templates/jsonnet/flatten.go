@@ -74,11 +74,11 @@ func (f *flattener) walk(n *kyaml.Node, at string, o origin) {
 			f.walk(el, fmt.Sprintf("%s[%d]", at, i), o.index(i))
 		}
 	case kyaml.MappingNode:
-		kind, hasKind := field(n, "kind")
+		_, hasKind := field(n, "kind")
 		_, hasAPI := field(n, "apiVersion")
 		switch {
 		case hasKind && hasAPI:
-			f.object(n, kind, at, o)
+			f.object(n, at, o)
 		case hasKind || hasAPI:
 			missing := "apiVersion"
 			if hasAPI {
@@ -103,12 +103,10 @@ func (f *flattener) walk(n *kyaml.Node, at string, o origin) {
 }
 
 // object adds an object, or the items of a List.
-func (f *flattener) object(n *kyaml.Node, kind *kyaml.Node, at string, o origin) {
-	if kind.Kind == kyaml.ScalarNode && kind.Value == "List" {
-		if items, ok := field(n, "items"); ok && items.Kind == kyaml.SequenceNode {
-			f.walk(items, at+".items", o.field("items"))
-			return
-		}
+func (f *flattener) object(n *kyaml.Node, at string, o origin) {
+	if items, ok := objects.ListItems(n); ok && items.Kind == kyaml.SequenceNode {
+		f.walk(items, at+".items", o.field("items"))
+		return
 	}
 	objs, err := objects.Check(kyaml.NewRNode(n), f.file, o.line)
 	if err != nil {

@@ -32,6 +32,7 @@ func TestOrigin(t *testing.T) {
 		{name: "mixin below a literal", src: "{\n  a:\n " + cm + " + {}, }", want: []int{3}},
 		{name: "mixin at the top", src: "{\n  a: " + cm + "} + {}", want: []int{0}},
 		{name: "list kind", src: "{apiVersion: 'v1', kind: 'List', items: [\n" + cm + ",\n" + cm + "]}", want: []int{2, 3}},
+		{name: "typed list kind", src: "{apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBindingList', items: [\n" + cm + ",\n" + cm + "]}", want: []int{2, 3}},
 		{name: "nested arrays", src: "[[\n" + cm + "], [null,\n" + cm + "]]", want: []int{2, 3}},
 		{name: "comprehension at the top", src: "[\n  " + cm + " for i in [1, 2]]", want: []int{0, 0}},
 		{name: "comprehension in a field", src: "{\n a:\n [" + cm + " for i in [1, 2]]}", want: []int{3, 3}},

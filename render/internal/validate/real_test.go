@@ -78,7 +78,7 @@ func TestRealSourcesPass(t *testing.T) {
 		mustCheck []string // kinds validated against a CRD of the source
 	}{
 		{"podinfo", 3, nil},
-		{"kube-prometheus", 80, []string{"PrometheusRule", "ServiceMonitor"}},
+		{"kube-prometheus", 86, []string{"PrometheusRule", "ServiceMonitor"}},
 		{"argo-cd", 4, []string{"Application", "AppProject"}},
 		{"kubebuilder", 2, []string{"Captain"}},
 		{"gateway-api", 5, []string{"GatewayClass", "Gateway"}},
