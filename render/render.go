@@ -82,6 +82,11 @@ type Options struct {
 	PlainHTTP bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Progress, when set, is told how many of an env's apps have
+	// rendered: once with done 0 before the first starts, then after each
+	// app. Calls never overlap. Apps kept from the earlier tree (Apps)
+	// are not counted.
+	Progress func(env string, done, total int)
 	// Apps, when not empty, limits the render to these apps (kiln --app).
 	// The env's other enabled apps are kept as the earlier tree has them
 	// (Earlier): their files and lock entries are copied, and their
@@ -521,6 +526,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	var runs []*appRun
 	var keepErrs []error
 	var wg sync.WaitGroup
+	tick := r.progress(env, res.Apps)
 	for _, app := range res.Apps {
 		run := &appRun{app: app}
 		if !r.renders(app.Name) {
@@ -544,11 +550,35 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 			}
 			defer func() { <-r.sem }()
 			r.renderApp(ctx, res, run)
+			tick()
 		}(run)
 	}
 	wg.Wait()
 
 	return r.finishEnv(er, res, runs, keepErrs, envMode{earlier: earlierLock})
+}
+
+// progress reports the env's start to Options.Progress and returns what
+// each rendered app calls when it is done.
+func (r *Renderer) progress(env string, apps []envconfig.ResolvedApp) func() {
+	if r.opts.Progress == nil {
+		return func() {}
+	}
+	total := 0
+	for _, a := range apps {
+		if r.renders(a.Name) {
+			total++
+		}
+	}
+	var mu sync.Mutex
+	done := 0
+	r.opts.Progress(env, 0, total)
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		r.opts.Progress(env, done, total)
+	}
 }
 
 // forApp names app on every error in err that does not name one yet.

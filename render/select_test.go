@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -192,5 +193,60 @@ func TestCheckApps(t *testing.T) {
 	err := render.CheckApps(p, []string{"vot"})
 	if err == nil || !strings.Contains(err.Error(), `no app "vot" in kiln.yaml (did you mean "vote"?)`) {
 		t.Errorf("CheckApps(vot) = %v", err)
+	}
+}
+
+// TestProgress: Progress hears each env start at 0 and count up to the
+// apps it renders, one call at a time; apps kept by --app do not count.
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	before := envFiles(t, testOptions())
+	for _, tc := range []struct {
+		name string
+		apps []string
+	}{{"all apps", nil}, {"--app vote", []string{"vote"}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			busy := false
+			got := map[string][][2]int{}
+			opts := testOptions()
+			opts.Apps = tc.apps
+			opts.Earlier = func(env string) (map[string][]byte, error) { return before[env], nil }
+			opts.Progress = func(env string, done, total int) {
+				mu.Lock()
+				if busy {
+					t.Error("Progress called while another call runs")
+				}
+				busy = true
+				mu.Unlock()
+				got[env] = append(got[env], [2]int{done, total})
+				mu.Lock()
+				busy = false
+				mu.Unlock()
+			}
+			results := renderAll(t, load(t, example), opts)
+			for _, er := range results {
+				if er.Err != nil {
+					t.Fatalf("env %s: %v", er.Env, er.Err)
+				}
+				rendered := 0
+				for _, a := range er.Apps {
+					if !a.Kept {
+						rendered++
+					}
+				}
+				var want [][2]int
+				for i := 0; i <= rendered; i++ {
+					want = append(want, [2]int{i, rendered})
+				}
+				if diff := cmp.Diff(want, got[er.Env]); diff != "" {
+					t.Errorf("env %s progress (-want +got):\n%s", er.Env, diff)
+				}
+			}
+			if len(got) != len(results) {
+				t.Errorf("progress for %d envs, rendered %d", len(got), len(results))
+			}
+		})
 	}
 }

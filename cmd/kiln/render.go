@@ -282,6 +282,9 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 				return err
 			}
 			opts.Earlier = earlierIn(c.String("out"))
+			bar := newProgress(progressOut(sinksOf(c.App).rawStderr, lookup, c.String("output")), "render")
+			opts.Progress = bar.callback()
+			defer bar.clear()
 			if opts.Shard, err = parseShard(c.String("shard")); err != nil {
 				return err
 			}
@@ -296,6 +299,7 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			ctx, cancel := renderContext(c)
 			defer cancel()
 			results, err := r.Render(ctx, envs)
+			bar.clear()
 			if err != nil {
 				return timedOut(c, err)
 			}
@@ -367,6 +371,9 @@ func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.
 				return err
 			}
 			opts.Earlier = earlierIn(c.String("out"))
+			bar := newProgress(progressOut(sinksOf(c.App).rawStderr, lookup, c.String("output")), "validate")
+			opts.Progress = bar.callback()
+			defer bar.clear()
 			r, err := render.New(p, opts)
 			if err != nil {
 				return usageFromRender(err)
@@ -375,6 +382,7 @@ func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.
 			ctx, cancel := renderContext(c)
 			defer cancel()
 			results, err := r.Validate(ctx, envs)
+			bar.clear()
 			if err != nil {
 				return timedOut(c, err)
 			}
