@@ -100,3 +100,24 @@ func BenchmarkKubePrometheusStack(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkKubePrometheusStackCold is one `kiln render` of the chart: a
+// new Renderer each time, so the CRDs are compiled every time.
+func BenchmarkKubePrometheusStackCold(b *testing.B) {
+	p := load(b, writeKPS(b, "10d"))
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := render.New(p, checkOptions(true))
+		if err != nil {
+			b.Fatal(err)
+		}
+		results, err := r.Render(context.Background(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if results[0].Err != nil {
+			b.Fatal(results[0].Err)
+		}
+		r.Close()
+	}
+}

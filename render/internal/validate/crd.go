@@ -48,7 +48,13 @@ type crd struct {
 	served     []string // served version names, sorted
 	where      string   // where the CRD came from, for errors
 	err        error    // why the CRD cannot be used, if it cannot
+	// clean: strict decoding into the CustomResourceDefinition type found
+	// no unknown or duplicate field and no wrong type.
+	clean bool
 }
+
+// crdGVK is the kind of a CustomResourceDefinition the API server serves.
+var crdGVK = apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition")
 
 type crdVersion struct {
 	served     bool
@@ -151,16 +157,32 @@ func (s *Schemas) compile(o templates.Object) *crd {
 	return c
 }
 
+// decodedClean reports whether the CRD whose JSON encoding is data was
+// compiled in this run and decoded strictly without a problem. A nil s
+// knows none.
+func (s *Schemas) decodedClean(data []byte) bool {
+	if s == nil {
+		return false
+	}
+	key := sha256.Sum256(data)
+	s.mu.Lock()
+	c, ok := s.cache[key]
+	s.mu.Unlock()
+	return ok && c.clean
+}
+
 // compileCRD builds what the API server builds to serve a CRD's versions
 // (k8s.io/apiextensions-apiserver's customresource_handler): the internal
 // schema, its structural form with defaults pruned, the OpenAPI validator
 // and the CEL validator.
 func compileCRD(data []byte) *crd {
 	var v1 apiextensionsv1.CustomResourceDefinition
-	if _, err := kjson.UnmarshalStrict(data, &v1); err != nil {
+	strict, err := kjson.UnmarshalStrict(data, &v1)
+	if err != nil {
 		return &crd{err: fmt.Errorf("reading the CustomResourceDefinition: %w", err)}
 	}
 	c := &crd{
+		clean:      len(strict) == 0,
 		name:       v1.Name,
 		group:      v1.Spec.Group,
 		kind:       v1.Spec.Names.Kind,

@@ -118,6 +118,35 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 	return nil
 }
 
+// encodable reports whether encode would write n: it fails on YAML merge
+// keys and non-scalar keys only, and this finds them without writing.
+func encodable(n *kyaml.Node) bool {
+	for n.Kind == kyaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	switch n.Kind {
+	case kyaml.DocumentNode:
+		return len(n.Content) == 0 || encodable(n.Content[0])
+	case kyaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			for k.Kind == kyaml.AliasNode && k.Alias != nil {
+				k = k.Alias
+			}
+			if k.Kind != kyaml.ScalarNode || (k.Value == "<<" && k.ShortTag() == "!!merge") || !encodable(n.Content[i+1]) {
+				return false
+			}
+		}
+	case kyaml.SequenceNode:
+		for _, c := range n.Content {
+			if !encodable(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // scalar writes a scalar with the type YAML 1.2 (yaml.v3) resolves it to.
 func (e *encoder) scalar(n *kyaml.Node) {
 	v := n.Value
@@ -185,10 +214,33 @@ func (e *encoder) refused(root reflect.Type) *field {
 
 var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
 
+// writeString writes s as a JSON string, as json.Marshal would. Most
+// strings of a manifest need no escaping and are copied as they are; the
+// rest go through json.Marshal (a CRD has tens of thousands of strings,
+// and a Marshal call each was a tenth of validating it).
 func writeString(b *bytes.Buffer, s string) {
+	if plainJSON(s) {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	// json.Marshal of a string cannot fail.
 	out, _ := json.Marshal(s)
 	b.Write(out)
+}
+
+// plainJSON reports whether json.Marshal writes s between quotes as it is:
+// printable ASCII without a quote, a backslash or the characters it
+// escapes for HTML (<, >, &).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // joinPath prints segments as sigs.k8s.io/json does: keys joined by dots,

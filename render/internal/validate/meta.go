@@ -2,12 +2,15 @@ package validate
 
 import (
 	"encoding/json"
+	"strings"
 
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/api/validation/path"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
@@ -35,17 +38,33 @@ func nameRule(gk schema.GroupKind) apimachineryvalidation.ValidateNameFunc {
 // namespace, label keys and values, annotation keys and total size,
 // finalizers, owner references.
 func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind) []error {
-	e := &encoder{}
-	if err := e.encode(o.Node.YNode(), nil); err != nil {
+	if !encodable(o.Node.YNode()) {
 		return nil // reported by the decoding
 	}
+	// Only metadata is read, so only metadata is encoded: a CRD is a
+	// megabyte of schema around a few lines of metadata.
 	var obj struct {
 		Metadata metav1.ObjectMeta `json:"metadata"`
+	}
+	e := &encoder{}
+	if md := metadataNode(o); md != nil {
+		e.buf.WriteString(`{"metadata":`)
+		_ = e.encode(md, nil) // encodable
+		e.buf.WriteByte('}')
+	} else {
+		// No metadata, or twice, or in another case (json.Unmarshal
+		// matches keys case-insensitively and merges repeats; strict
+		// decoding reports them): read it from the whole object.
+		_ = e.encode(o.Node.YNode(), nil)
 	}
 	if err := json.Unmarshal(e.buf.Bytes(), &obj); err != nil {
 		return nil // a wrong type in metadata: reported by the decoding
 	}
-	md := &obj.Metadata
+	return metaErrors(app, o, gvk, &obj.Metadata)
+}
+
+// metaErrors applies the metadata rules to md, read from o.
+func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md *metav1.ObjectMeta) []error {
 	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", nameRule(gvk.GroupKind()), fieldpath.NewPath("metadata"))
 	if len(fes) == 0 {
 		return nil
@@ -58,4 +77,32 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind) []er
 		errs = append(errs, fieldError(o, base, idx, nil, "the API server's rules for "+gvk.Kind+" metadata", fe))
 	}
 	return errs
+}
+
+// metadataNode returns the value of the object's top-level metadata key,
+// nil when there is none, or more than one key json.Unmarshal would read
+// as metadata.
+func metadataNode(o templates.Object) *kyaml.Node {
+	m := o.Node.YNode()
+	for m.Kind == kyaml.AliasNode && m.Alias != nil {
+		m = m.Alias
+	}
+	if m.Kind == kyaml.DocumentNode && len(m.Content) > 0 {
+		m = m.Content[0]
+	}
+	var out *kyaml.Node
+	for i := 0; i+1 < len(m.Content) && m.Kind == kyaml.MappingNode; i += 2 {
+		k := m.Content[i]
+		for k.Kind == kyaml.AliasNode && k.Alias != nil {
+			k = k.Alias
+		}
+		if !strings.EqualFold(k.Value, "metadata") {
+			continue
+		}
+		if out != nil || k.Value != "metadata" {
+			return nil
+		}
+		out = m.Content[i+1]
+	}
+	return out
 }
