@@ -30,6 +30,9 @@ type decoder struct {
 	originLine int
 	// dispatchLine is the line of notifications.dispatch.
 	dispatchLine int
+	// promoteFromLines are the lines of the environments' promoteFrom
+	// values, by environment name.
+	promoteFromLines map[string]int
 }
 
 // maxMerged bounds the work merge keys cause: nested merges of lists of

@@ -162,6 +162,7 @@ func (d *decoder) gateSource(p *Pipeline) {
 		d.errAt(at(), fmt.Sprintf("flux.sourceRef.originRevision is for an OCIRepository, not a %s", src.Kind),
 			"remove originRevision: a GitRepository's revision is the commit already, and a Bucket has no origin revision")
 	}
+	d.gateStatuses(p)
 	if src.Kind == "GitRepository" || (src.Kind == "OCIRepository" && src.OriginRevision) {
 		return
 	}
@@ -177,6 +178,36 @@ func (d *decoder) gateSource(p *Pipeline) {
 				"and set flux.sourceRef.originRevision: true, or use a GitRepository"
 		}
 		d.errs = append(d.errs, &diag.Error{File: d.file, Line: e.Line, Msg: msg, Hint: hint})
+	}
+}
+
+// gateStatuses refuses a promoteFrom when nothing posts the statuses its
+// gate reads: kiln promote --from waits for a kiln/<from>/<app> commit
+// status per app, and only the github Provider of notifications.commitStatus
+// (flux/notifications.yaml) makes notification-controller post them. Without
+// it every promotion would wait in vain, so this is refused where a Flux
+// user writes it, like a dependsOn on an app that does not exist, rather
+// than found out by the first promotion. The line is the promoteFrom's.
+func (d *decoder) gateStatuses(p *Pipeline) {
+	nt := p.Notifications
+	if nt != nil && nt.CommitStatus {
+		return
+	}
+	for _, e := range p.Environments {
+		at, valid := d.promoteFromLines[e.Name]
+		if e.PromoteFrom == "" || !valid {
+			continue
+		}
+		msg := fmt.Sprintf("environment %q promotes from %q, but there is no notifications: block, so Flux posts no kiln/%s/<app> commit statuses "+
+			"and the promotion gate would never open", e.Name, e.PromoteFrom, e.PromoteFrom)
+		hint := "add notifications: {secretRef: github-token, commitStatus: true} (a Secret in the Flux namespace with a token that may write commit statuses " +
+			"on the manifests repository), or remove promoteFrom and promote each environment with kiln promote --env"
+		if nt != nil {
+			msg = fmt.Sprintf("environment %q promotes from %q, but notifications.commitStatus (line %d) is not true, so Flux posts no kiln/%s/<app> commit statuses "+
+				"and the promotion gate would never open", e.Name, e.PromoteFrom, nt.Line, e.PromoteFrom)
+			hint = "set notifications.commitStatus: true, or remove promoteFrom and promote each environment with kiln promote --env"
+		}
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: at, Msg: msg, Hint: hint})
 	}
 }
 
@@ -226,8 +257,15 @@ func (d *decoder) environments(n, top *yaml.Node) []Environment {
 		}
 		if v, present := f["promoteFrom"]; present {
 			if s, ok := d.str(v, key+".promoteFrom"); ok {
-				d.promoteFrom(v, s, e.Name, envs, items[i+1:])
+				valid := d.promoteFrom(v, s, e.Name, envs, items[i+1:])
 				e.PromoteFrom = s
+				if !valid {
+					// Already an error; the gate's own checks would only repeat it.
+				} else if d.promoteFromLines == nil {
+					d.promoteFromLines = map[string]int{e.Name: line(deref(v))}
+				} else {
+					d.promoteFromLines[e.Name] = line(deref(v))
+				}
 			}
 		}
 		e.Config = "envs/" + e.Name + ".yaml"
@@ -244,11 +282,11 @@ func (d *decoder) environments(n, top *yaml.Node) []Environment {
 }
 
 // promoteFrom checks that from names an environment listed before this one.
-func (d *decoder) promoteFrom(n *yaml.Node, from, self string, earlier []Environment, later []*yaml.Node) {
+func (d *decoder) promoteFrom(n *yaml.Node, from, self string, earlier []Environment, later []*yaml.Node) bool {
 	var names []string
 	for _, e := range earlier {
 		if e.Name == from {
-			return
+			return true
 		}
 		names = append(names, e.Name)
 	}
@@ -258,7 +296,7 @@ func (d *decoder) promoteFrom(n *yaml.Node, from, self string, earlier []Environ
 	}
 	if from == self {
 		d.errAt(n, fmt.Sprintf("environment %q promotes from itself", self), hint)
-		return
+		return false
 	}
 	for _, it := range later {
 		if m := deref(it); m != nil && m.Kind == yaml.MappingNode {
@@ -266,7 +304,7 @@ func (d *decoder) promoteFrom(n *yaml.Node, from, self string, earlier []Environ
 				if m.Content[i].Value == "name" && deref(m.Content[i+1]) != nil && deref(m.Content[i+1]).Value == from {
 					d.errAt(n, fmt.Sprintf("promoteFrom %q names a later environment", from),
 						"environments are listed in promotion order: move "+from+" before "+self)
-					return
+					return false
 				}
 			}
 		}
@@ -276,6 +314,7 @@ func (d *decoder) promoteFrom(n *yaml.Node, from, self string, earlier []Environ
 		msg += fmt.Sprintf(" (did you mean %q?)", c)
 	}
 	d.errAt(n, msg, hint)
+	return false
 }
 
 func (d *decoder) manifests(n *yaml.Node, m *Manifests, envs []Environment) {

@@ -105,7 +105,7 @@ func TestThroughGitHubAPI(t *testing.T) {
 func TestNoOpPromotionChains(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	cfg := project(f.remote)["kiln.yaml"] + "notifications: {secretRef: github-token, commitStatus: true, dispatch: acme/shop}\n"
+	cfg := strings.Replace(project(f.remote)["kiln.yaml"], "  commitStatus: true\n", "  commitStatus: true\n  dispatch: acme/shop\n", 1)
 	f.commitCode(t, map[string]string{"kiln.yaml": cfg}, "notifications")
 	api := ghfake.New(t, testToken)
 	opts := func() Options {

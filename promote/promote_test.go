@@ -46,6 +46,9 @@ manifests:
   github: acme/manifests
   branch: main
   path: clusters/{env}
+notifications:
+  secretRef: github-token
+  commitStatus: true
 apps:
   - name: web
     namespace: shop
@@ -243,6 +246,7 @@ func TestPromotePullRequestLifecycle(t *testing.T) {
 		"clusters/staging/apps/web/kustomization.yaml",
 		"clusters/staging/apps/web/service_web.yaml",
 		"clusters/staging/flux/cache.yaml",
+		"clusters/staging/flux/notifications.yaml",
 		"clusters/staging/flux/web.yaml",
 		"clusters/staging/high-level/cache/vars.yaml",
 		"clusters/staging/high-level/web/vars.yaml",

@@ -29,7 +29,7 @@ func newScaleFixture(t *testing.T) *fixture {
 	f := &fixture{code: filepath.Join(t.TempDir(), "code"), remote: gittest.Bare(t), gh: newFakeGitHub()}
 	var b strings.Builder
 	b.WriteString("apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - {name: dev, mode: push}\n  - {name: staging, mode: push, promoteFrom: dev}\n")
-	fmt.Fprintf(&b, "manifests:\n  repo: %s\n  github: acme/manifests\n  branch: main\n  path: clusters/{env}\napps:\n", f.remote)
+	fmt.Fprintf(&b, "manifests:\n  repo: %s\n  github: acme/manifests\n  branch: main\n  path: clusters/{env}\nnotifications: {secretRef: github-token, commitStatus: true}\napps:\n", f.remote)
 	files := map[string]string{"envs/dev.yaml": "vars: {}\n", "envs/staging.yaml": "vars: {}\n"}
 	for i := range scaleApps {
 		app := fmt.Sprintf("app%03d", i)

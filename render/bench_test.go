@@ -115,6 +115,7 @@ environments:
     promoteFrom: staging
 manifests:
   repo: https://github.com/acme/manifests.git
+notifications: {secretRef: github-token, commitStatus: true}
 apps:
 ` + apps.String()
 	for _, env := range []string{"dev", "staging", "prod"} {

@@ -123,6 +123,8 @@ environments:
   - name: dev
   - name: prod
     promoteFrom: dev
+manifests: {repo: https://github.com/acme/manifests.git}
+notifications: {secretRef: github-token, commitStatus: true}
 apps:
   - name: web
     namespace: shop

@@ -72,6 +72,9 @@ environments:
 manifests:
   repo: ../manifests.git
   github: acme/manifests
+notifications:
+  secretRef: github-token
+  commitStatus: true
 apps:
   - name: web
     namespace: shop
