@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -60,53 +58,94 @@ type crdVersion struct {
 	served     bool
 	status     bool // the status subresource is on: the API server drops status on create
 	structural *structuralschema.Structural
-	validator  apiservervalidation.SchemaValidator
-	cel        *cel.Validator
+	// checkers builds the OpenAPI validator and the CEL validator on first
+	// use: most of a CRD's compiling, which a version no object of the
+	// env uses never needs. Everything that can refuse the CRD itself
+	// (decoding, the structural checks, pruning defaults) runs before.
+	checkers func() checkers
+}
+
+// checkers validate objects of one CRD version.
+type checkers struct {
+	validator apiservervalidation.SchemaValidator
+	cel       *cel.Validator
+	err       error
+}
+
+// newCheckers builds the checkers of a version's schema; st is its
+// structural form with defaults pruned.
+func newCheckers(schema *apiextensionsinternal.JSONSchemaProps, st *structuralschema.Structural) checkers {
+	val, _, err := apiservervalidation.NewSchemaValidator(schema)
+	if err != nil {
+		return checkers{err: fmt.Errorf("compiling the schema: %w", err)}
+	}
+	return checkers{validator: val, cel: cel.NewValidator(st, true, celconfig.PerCallLimit)}
 }
 
 // Schemas compiles CRDs, each once per content however many envs and runs
 // use it: compiling a large CRD (its OpenAPI schema and CEL rules) costs far
 // more than validating an object against it. Safe for concurrent use.
 type Schemas struct {
-	mu       sync.Mutex
-	cache    map[[32]byte]*crd
-	fluxOnce func() map[groupKind]*crd
+	mu    sync.Mutex
+	cache map[[32]byte]func() *crd
+	// flux compiles each embedded Flux CRD on first use.
+	flux map[groupKind]func() *crd
 }
 
 type groupKind struct{ group, kind string }
 
+// fluxFiles names the embedded file of each Flux kind, so that one kind's
+// CRD is read and compiled without the others (TestFluxFiles checks it
+// against the files).
+var fluxFiles = map[groupKind]string{
+	{"helm.toolkit.fluxcd.io", "HelmRelease"}:            "helm.toolkit.fluxcd.io_helmreleases.yaml",
+	{"kustomize.toolkit.fluxcd.io", "Kustomization"}:     "kustomize.toolkit.fluxcd.io_kustomizations.yaml",
+	{"notification.toolkit.fluxcd.io", "Alert"}:          "notification.toolkit.fluxcd.io_alerts.yaml",
+	{"notification.toolkit.fluxcd.io", "Provider"}:       "notification.toolkit.fluxcd.io_providers.yaml",
+	{"notification.toolkit.fluxcd.io", "Receiver"}:       "notification.toolkit.fluxcd.io_receivers.yaml",
+	{"source.extensions.fluxcd.io", "ArtifactGenerator"}: "source.extensions.fluxcd.io_artifactgenerators.yaml",
+	{"source.toolkit.fluxcd.io", "Bucket"}:               "source.toolkit.fluxcd.io_buckets.yaml",
+	{"source.toolkit.fluxcd.io", "ExternalArtifact"}:     "source.toolkit.fluxcd.io_externalartifacts.yaml",
+	{"source.toolkit.fluxcd.io", "GitRepository"}:        "source.toolkit.fluxcd.io_gitrepositories.yaml",
+	{"source.toolkit.fluxcd.io", "HelmChart"}:            "source.toolkit.fluxcd.io_helmcharts.yaml",
+	{"source.toolkit.fluxcd.io", "HelmRepository"}:       "source.toolkit.fluxcd.io_helmrepositories.yaml",
+	{"source.toolkit.fluxcd.io", "OCIRepository"}:        "source.toolkit.fluxcd.io_ocirepositories.yaml",
+}
+
 // NewSchemas returns an empty CRD cache that knows the pinned Flux CRDs
-// (compiled on first use: a run without Flux objects never pays for them).
+// (each compiled on first use: a run that writes Kustomizations only
+// never pays for the HelmRelease or source CRDs).
 func NewSchemas() *Schemas {
-	s := &Schemas{cache: map[[32]byte]*crd{}}
-	s.fluxOnce = sync.OnceValue(s.compileFlux)
+	s := &Schemas{cache: map[[32]byte]func() *crd{}, flux: map[groupKind]func() *crd{}}
+	for gk, file := range fluxFiles {
+		s.flux[gk] = sync.OnceValue(func() *crd { return s.compileFlux(gk, file) })
+	}
 	return s
 }
 
-// compileFlux compiles the embedded Flux CRDs.
-func (s *Schemas) compileFlux() map[groupKind]*crd {
-	out := map[groupKind]*crd{}
-	files, _ := fs.Glob(fluxCRDs, "fluxcrds/*.yaml")
-	for _, f := range files {
-		data, err := fluxCRDs.ReadFile(f)
-		if err != nil {
-			panic(err) // embedded: cannot fail
-		}
-		objs, err := objects.Parse(data, "flux CRDs/"+path.Base(f), 0)
-		if err != nil {
-			panic(err) // embedded and tested
-		}
-		for _, o := range objs {
-			c := s.compile(o)
-			if c.err != nil {
-				panic(c.err) // embedded and tested
-			}
-			fc := *c
-			fc.where = "the CRD of " + fluxVersion(c.group)
-			out[groupKind{c.group, c.kind}] = &fc
-		}
+// compileFlux compiles the embedded Flux CRD of gk, in file.
+func (s *Schemas) compileFlux(gk groupKind, file string) *crd {
+	data, err := fluxCRDs.ReadFile("fluxcrds/" + file)
+	if err != nil {
+		panic(err) // embedded: cannot fail
 	}
-	return out
+	objs, err := objects.Parse(data, "flux CRDs/"+file, 0)
+	if err != nil {
+		panic(err) // embedded and tested
+	}
+	if len(objs) != 1 {
+		panic(fmt.Sprintf("%s: %d objects, want one CRD", file, len(objs))) // embedded and tested
+	}
+	c := s.compile(objs[0])
+	if c.err != nil {
+		panic(c.err) // embedded and tested
+	}
+	if (groupKind{c.group, c.kind}) != gk {
+		panic(fmt.Sprintf("%s defines %s %s, not %s %s", file, c.group, c.kind, gk.group, gk.kind)) // embedded and tested
+	}
+	fc := *c
+	fc.where = "the CRD of " + fluxVersion(c.group)
+	return &fc
 }
 
 // fluxControllers maps each Flux API group to the controller that serves
@@ -135,26 +174,28 @@ func fluxVersion(group string) string {
 	return "Flux"
 }
 
-// compile decodes and compiles a CRD object, or returns the cached result
-// for the same content.
+// compile decodes and compiles a CRD object, or returns the result for
+// the same content compiled before (or being compiled by another
+// goroutine: it waits for that one).
 func (s *Schemas) compile(o templates.Object) *crd {
 	e := &encoder{}
 	if err := e.encode(o.Node.YNode(), nil); err != nil {
 		return &crd{err: err}
 	}
-	key := sha256.Sum256(e.buf.Bytes())
+	data := e.buf.Bytes()
+	key := sha256.Sum256(data)
 	s.mu.Lock()
-	c, ok := s.cache[key]
-	s.mu.Unlock()
-	if ok {
-		return c
+	get, ok := s.cache[key]
+	if !ok {
+		get = sync.OnceValue(func() *crd {
+			c := compileCRD(data)
+			c.where = "CRD " + c.name
+			return c
+		})
+		s.cache[key] = get
 	}
-	c = compileCRD(e.buf.Bytes())
-	c.where = "CRD " + c.name
-	s.mu.Lock()
-	s.cache[key] = c
 	s.mu.Unlock()
-	return c
+	return get()
 }
 
 // decodedClean reports whether the CRD whose JSON encoding is data was
@@ -166,9 +207,9 @@ func (s *Schemas) decodedClean(data []byte) bool {
 	}
 	key := sha256.Sum256(data)
 	s.mu.Lock()
-	c, ok := s.cache[key]
+	get, ok := s.cache[key]
 	s.mu.Unlock()
-	return ok && c.clean
+	return ok && get().clean
 }
 
 // compileCRD builds what the API server builds to serve a CRD's versions
@@ -217,13 +258,9 @@ func compileCRD(data []byte) *crd {
 			c.err = fmt.Errorf("version %s: pruning defaults: %w", v.Name, err)
 			return c
 		}
-		val, _, err := apiservervalidation.NewSchemaValidator(internal.OpenAPIV3Schema)
-		if err != nil {
-			c.err = fmt.Errorf("version %s: compiling the schema: %w", v.Name, err)
-			return c
-		}
-		cv.structural, cv.validator = st, val
-		cv.cel = cel.NewValidator(st, true, celconfig.PerCallLimit)
+		schema := internal.OpenAPIV3Schema
+		cv.structural = st
+		cv.checkers = sync.OnceValue(func() checkers { return newCheckers(schema, st) })
 	}
 	sort.Strings(c.served)
 	return c
@@ -247,11 +284,15 @@ func (v *crdVersion) validate(obj map[string]any) fieldpath.ErrorList {
 	// that it is absent rather than a type error.
 	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(obj, v.structural)
 	structuraldefaulting.Default(obj, v.structural)
-	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, v.validator)...)
+	ch := v.checkers()
+	if ch.err != nil {
+		return append(errs, fieldpath.InternalError(nil, ch.err))
+	}
+	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, ch.validator)...)
 	errs = append(errs, schemaobjectmeta.Validate(context.Background(), nil, obj, v.structural, false)...)
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)
-	if v.cel != nil && !blocking(errs) {
-		celErrs, _ := v.cel.Validate(context.Background(), nil, v.structural, obj, nil, celconfig.RuntimeCELCostBudget)
+	if ch.cel != nil && !blocking(errs) {
+		celErrs, _ := ch.cel.Validate(context.Background(), nil, v.structural, obj, nil, celconfig.RuntimeCELCostBudget)
 		errs = append(errs, celErrs...)
 	}
 	return errs
@@ -295,11 +336,18 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		}
 		e.kube = v
 	}
+	var crdObjs []templates.Object
 	for _, o := range objs {
-		if o.Node == nil || o.Node.GetKind() != "CustomResourceDefinition" || o.Node.GetApiVersion() != "apiextensions.k8s.io/v1" {
-			continue
+		if o.Node != nil && o.Node.GetKind() == "CustomResourceDefinition" && o.Node.GetApiVersion() == "apiextensions.k8s.io/v1" {
+			crdObjs = append(crdObjs, o)
 		}
-		c := s.compile(o)
+	}
+	// Compiled in parallel, then taken in order: a later CRD of the same
+	// kind wins, as the later apply would.
+	compiled := make([]*crd, len(crdObjs))
+	parallel(len(crdObjs), func(i int) { compiled[i] = s.compile(crdObjs[i]) })
+	for i, o := range crdObjs {
+		c := compiled[i]
 		if c.err != nil {
 			errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objectOf(o.Node), Msg: "CustomResourceDefinition cannot be served: " + c.err.Error(), Err: c.err,
 				Hint: "fix the CRD's schema; the API server refuses a schema that is not structural"})
@@ -325,5 +373,8 @@ func (e *Env) lookup(group, kind string) *crd {
 	if e.schemas == nil {
 		return nil
 	}
-	return e.schemas.fluxOnce()[groupKind{group, kind}]
+	if compile, ok := e.schemas.flux[groupKind{group, kind}]; ok {
+		return compile()
+	}
+	return nil
 }

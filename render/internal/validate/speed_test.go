@@ -2,15 +2,20 @@ package validate
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -109,5 +114,155 @@ func TestCRDCheckedOnceCompiled(t *testing.T) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestFluxFiles: fluxFiles names every embedded Flux CRD file, with the
+// group and kind it defines.
+func TestFluxFiles(t *testing.T) {
+	t.Parallel()
+	files, err := fs.Glob(fluxCRDs, "fluxcrds/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[groupKind]string{}
+	for _, f := range files {
+		data, err := fluxCRDs.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range parse(t, f, string(data)) {
+			group, _ := o.Node.GetString("spec.group")
+			kind, _ := o.Node.GetString("spec.names.kind")
+			want[groupKind{group, kind}] = path.Base(f)
+		}
+	}
+	if diff := cmp.Diff(want, fluxFiles, cmp.AllowUnexported(groupKind{})); diff != "" {
+		t.Errorf("fluxFiles differs from the files (-files +fluxFiles):\n%s", diff)
+	}
+	s := NewSchemas()
+	for gk := range fluxFiles {
+		if c := s.flux[gk](); c.group != gk.group || c.kind != gk.kind || len(c.served) == 0 {
+			t.Errorf("%v: compiled %s %s serving %v", gk, c.group, c.kind, c.served)
+		}
+	}
+}
+
+// twoVersions is a CRD serving two versions with different schemas, and a
+// third kind no object uses.
+const twoVersions = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Gadget, plural: gadgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: false
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [size]
+              properties:
+                size: {type: string, enum: [small, large]}
+    - name: v2
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [shape]
+              x-kubernetes-validations:
+                - {rule: "self.shape != 'round' || self.edges == 0", message: a round gadget has no edges}
+              properties:
+                shape: {type: string}
+                edges: {type: integer, minimum: 0}
+`
+
+// TestLazyCompileStillRefuses: with a fresh cache (nothing compiled
+// before), custom resources are refused by the schema and the CEL rules
+// of their own version, each version of a CRD with several; an object
+// valid for one version is refused under the other.
+func TestLazyCompileStillRefuses(t *testing.T) {
+	t.Parallel()
+	crds := append(parse(t, "gadgets.yaml", twoVersions), readObjects(t, "testdata/widget-crd.yaml")...)
+	for _, tc := range []struct{ name, doc, want string }{
+		{"v1 valid", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {size: small}\n", ""},
+		{"v2 valid", "apiVersion: example.com/v2\nkind: Gadget\nmetadata: {name: g}\nspec: {shape: square, edges: 4}\n", ""},
+		{"v1 enum", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {size: medium}\n", `field "spec.size": Unsupported value: "medium"`},
+		{"v1 object as v2", "apiVersion: example.com/v2\nkind: Gadget\nmetadata: {name: g}\nspec: {size: small}\n", `unknown field "spec.size"`},
+		{"v2 object as v1", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {shape: square}\n", `unknown field "spec.shape"`},
+		{"v2 required", "apiVersion: example.com/v2\nkind: Gadget\nmetadata: {name: g}\nspec: {edges: 4}\n", `field "spec.shape": Required value`},
+		{"v2 minimum", "apiVersion: example.com/v2\nkind: Gadget\nmetadata: {name: g}\nspec: {shape: square, edges: -1}\n", `field "spec.edges": Invalid value: -1`},
+		{"v2 CEL rule", "apiVersion: example.com/v2\nkind: Gadget\nmetadata: {name: g}\nspec: {shape: round, edges: 4}\n", "a round gadget has no edges"},
+		{"unserved version", "apiVersion: example.com/v3\nkind: Gadget\nmetadata: {name: g}\nspec: {}\n", "serves v1, v2"},
+		{"another CRD's CEL rule", strings.Replace(widget, "minReplicas: 1", "minReplicas: 5", 1), "minReplicas must not exceed maxReplicas"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env, err := NewSchemas().Env("1.31.0", crds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = env.Objects("demo", parse(t, "g.yaml", tc.doc))
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnusedCRDStillChecked: a CRD no object of the env uses is still
+// refused when the API server could not serve it.
+func TestUnusedCRDStillChecked(t *testing.T) {
+	t.Parallel()
+	bad := strings.Replace(twoVersions, "                edges: {type: integer, minimum: 0}\n",
+		"                edges: {type: integer, minimum: 0}\n                corners: {minimum: 0}\n", 1)
+	if bad == twoVersions {
+		t.Fatal("mutation not applied")
+	}
+	_, err := NewSchemas().Env("1.31.0", parse(t, "gadgets.yaml", bad))
+	if err == nil || !strings.Contains(err.Error(), "CustomResourceDefinition cannot be served") || !strings.Contains(err.Error(), "corners") {
+		t.Fatalf("got %v, want the CRD refused as not structural", err)
+	}
+}
+
+// TestParallelCRDsInOrder: CRDs compiled in parallel are taken in order,
+// so the last CRD of a kind wins and errors come in the objects' order.
+func TestParallelCRDsInOrder(t *testing.T) {
+	t.Parallel()
+	v1only := strings.Replace(twoVersions, "    - name: v2\n      served: true", "    - name: v2\n      served: false", 1)
+	var docs []string
+	for i := range 8 {
+		bad := strings.Replace(twoVersions, "metadata: {name: gadgets.example.com}", fmt.Sprintf("metadata: {name: bad%d.example.com}", i), 1)
+		bad = strings.Replace(bad, "size: {type: string, enum", "size: {enum", 1) // not structural: no type
+		docs = append(docs, bad)
+	}
+	docs = append(docs, twoVersions, v1only)
+	env, err := NewSchemas().Env("1.31.0", parse(t, "crds.yaml", strings.Join(docs, "---\n")))
+	var names []string
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if errors.As(e, &de) {
+			names = append(names, de.Object.Name)
+		}
+	}
+	if want := "bad0.example.com bad1.example.com bad2.example.com bad3.example.com bad4.example.com bad5.example.com bad6.example.com bad7.example.com"; strings.Join(names, " ") != want {
+		t.Errorf("errors name %v, want %s", names, want)
+	}
+	err = env.Objects("demo", parse(t, "g.yaml", "apiVersion: example.com/v2\nkind: Gadget\nmetadata: {name: g}\nspec: {shape: square}\n"))
+	if err == nil || !strings.Contains(err.Error(), "serves v1") {
+		t.Errorf("got %v, want v2 not served by the last CRD", err)
 	}
 }
