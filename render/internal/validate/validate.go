@@ -85,6 +85,9 @@ func (e *Env) Objects(app string, objs []templates.Object) error {
 		decodeErrs, reported := check(app, o, gvk, typed, e.schemas)
 		errs = append(errs, decodeErrs...)
 		errs = append(errs, checkBuiltin(app, o, gvk, reported)...)
+		if len(decodeErrs) == 0 {
+			errs = append(errs, checkRules(app, o, gvk, typed)...)
+		}
 	}
 	return diag.Join(errs...)
 }

@@ -1,0 +1,319 @@
+package apirules
+
+import (
+	"fmt"
+	"sort"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Problem is one rule the object breaks: the API server's field error
+// and what to do about it.
+type Problem struct {
+	*field.Error
+	Hint string
+}
+
+// Check returns every rule obj breaks, in a stable order. Kinds without
+// rules here return nil.
+func Check(obj runtime.Object) []Problem {
+	var c checker
+	spec := field.NewPath("spec")
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		c.workload("deployment", o.Spec.Selector, &o.Spec.Template, spec, true)
+		if o.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType && o.Spec.Strategy.RollingUpdate != nil {
+			c.add(field.Forbidden(spec.Child("strategy", "rollingUpdate"), "may not be specified when strategy `type` is 'Recreate'"),
+				"remove strategy.rollingUpdate, or use strategy type RollingUpdate")
+		}
+	case *appsv1.StatefulSet:
+		// The API server does not validate a StatefulSet's pod spec (its
+		// mounts may name volumeClaimTemplates; kubernetes's apps
+		// validation leaves it to pod creation), so neither does kiln.
+		c.workload("statefulset", o.Spec.Selector, &o.Spec.Template, spec, false)
+	case *appsv1.DaemonSet:
+		c.workload("daemonset", o.Spec.Selector, &o.Spec.Template, spec, true)
+	case *appsv1.ReplicaSet:
+		c.workload("replicaset", o.Spec.Selector, &o.Spec.Template, spec, true)
+	case *batchv1.Job:
+		c.job(&o.Spec, spec)
+	case *batchv1.CronJob:
+		c.job(&o.Spec.JobTemplate.Spec, spec.Child("jobTemplate", "spec"))
+	case *corev1.Pod:
+		c.pod(&o.Spec, spec)
+	case *corev1.Service:
+		c.service(&o.Spec, spec)
+	case *corev1.ConfigMap:
+		c.keys(o.Data, o.BinaryData, field.NewPath("data"), field.NewPath("binaryData"), "ConfigMap")
+	case *corev1.Secret:
+		c.keys(o.StringData, o.Data, field.NewPath("stringData"), field.NewPath("data"), "Secret")
+	case *policyv1.PodDisruptionBudget:
+		if o.Spec.MinAvailable != nil && o.Spec.MaxUnavailable != nil {
+			c.add(field.Invalid(spec, "", "minAvailable and maxUnavailable cannot be both set"),
+				"keep one of spec.minAvailable and spec.maxUnavailable")
+		}
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		c.replicas(o.Spec.MinReplicas, o.Spec.MaxReplicas, spec)
+	case *autoscalingv1.HorizontalPodAutoscaler:
+		c.replicas(o.Spec.MinReplicas, o.Spec.MaxReplicas, spec)
+	}
+	return c.problems
+}
+
+type checker struct{ problems []Problem }
+
+func (c *checker) add(err *field.Error, hint string) {
+	c.problems = append(c.problems, Problem{Error: err, Hint: hint})
+}
+
+// workload checks what apps/v1 workloads share: a non-empty, valid
+// selector that matches the pod template's labels, pods that restart
+// Always, and, when podSpec, the pod spec.
+func (c *checker) workload(kind string, sel *metav1.LabelSelector, tpl *corev1.PodTemplateSpec, spec *field.Path, podSpec bool) {
+	selPath := spec.Child("selector")
+	switch {
+	case sel == nil:
+		// The schema's required field reports it.
+	case len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0:
+		c.add(field.Invalid(selPath, sel, "empty selector is invalid for "+kind),
+			"set spec.selector.matchLabels to labels of spec.template.metadata.labels")
+	default:
+		if errs := metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, selPath); len(errs) > 0 {
+			for _, e := range errs {
+				c.add(e, "fix the selector: keys and values must be valid labels, operators In, NotIn, Exists or DoesNotExist")
+			}
+		} else if s, err := metav1.LabelSelectorAsSelector(sel); err == nil && !s.Matches(labels.Set(tpl.Labels)) {
+			c.add(field.Invalid(spec.Child("template", "metadata", "labels"), labelString(tpl.Labels), "`selector` does not match template `labels`"),
+				"give the pod template every label spec.selector asks for ("+s.String()+")")
+		}
+	}
+	tplSpec := spec.Child("template", "spec")
+	if p := tpl.Spec.RestartPolicy; p != "" && p != corev1.RestartPolicyAlways {
+		c.add(field.NotSupported(tplSpec.Child("restartPolicy"), p, []corev1.RestartPolicy{corev1.RestartPolicyAlways}),
+			"a "+kind+"'s pods restart Always: remove restartPolicy, or use a Job for pods that finish")
+	}
+	if podSpec {
+		c.pod(&tpl.Spec, tplSpec)
+	}
+}
+
+// job checks a Job's (or a CronJob's job template's) pods: they must not
+// restart Always, and a selector the user sets must match.
+func (c *checker) job(js *batchv1.JobSpec, spec *field.Path) {
+	tplSpec := spec.Child("template", "spec")
+	switch js.Template.Spec.RestartPolicy {
+	case corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever:
+	default:
+		c.add(field.NotSupported(tplSpec.Child("restartPolicy"), js.Template.Spec.RestartPolicy,
+			[]corev1.RestartPolicy{corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever}),
+			"set restartPolicy: OnFailure or Never in the job's pod template (Always is the default of other workloads, not of Jobs)")
+	}
+	c.pod(&js.Template.Spec, tplSpec)
+}
+
+// pod checks a pod spec: unique, valid container and volume names,
+// mounts of volumes that exist at unique paths, ports in range with
+// valid, unique names, and requests within limits.
+func (c *checker) pod(ps *corev1.PodSpec, path *field.Path) {
+	volumes := map[string]bool{}
+	for i, v := range ps.Volumes {
+		p := path.Child("volumes").Index(i).Child("name")
+		c.name(p, v.Name, "volume")
+		if volumes[v.Name] {
+			c.add(field.Duplicate(p, v.Name), "give each volume its own name")
+		}
+		volumes[v.Name] = true
+	}
+	names := map[string]bool{}
+	lists := []struct {
+		key        string
+		containers []corev1.Container
+	}{{"initContainers", ps.InitContainers}, {"containers", ps.Containers}}
+	for _, l := range lists {
+		for i, ctr := range l.containers {
+			cp := path.Child(l.key).Index(i)
+			c.name(cp.Child("name"), ctr.Name, "container")
+			if names[ctr.Name] {
+				c.add(field.Duplicate(cp.Child("name"), ctr.Name), "give each container (and init container) of the pod its own name")
+			}
+			names[ctr.Name] = true
+			c.container(&ctr, cp, volumes)
+		}
+	}
+}
+
+// container checks one container's mounts, ports and resources.
+func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[string]bool) {
+	paths := map[string]bool{}
+	portNames := map[string]bool{}
+	for j, m := range ctr.VolumeMounts {
+		mp := cp.Child("volumeMounts").Index(j)
+		if !volumes[m.Name] {
+			c.add(field.NotFound(mp.Child("name"), m.Name), fmt.Sprintf("add a volume named %q to the pod's volumes, or mount one that exists", m.Name))
+		}
+		if paths[m.MountPath] {
+			c.add(field.Invalid(mp.Child("mountPath"), m.MountPath, "must be unique"), "mount each path of a container once")
+		}
+		paths[m.MountPath] = true
+	}
+	for j, port := range ctr.Ports {
+		pp := cp.Child("ports").Index(j)
+		for _, msg := range validation.IsValidPortNum(int(port.ContainerPort)) {
+			c.add(field.Invalid(pp.Child("containerPort"), port.ContainerPort, msg), "use a port from 1 to 65535")
+		}
+		if port.HostPort != 0 {
+			for _, msg := range validation.IsValidPortNum(int(port.HostPort)) {
+				c.add(field.Invalid(pp.Child("hostPort"), port.HostPort, msg), "use a port from 1 to 65535, or leave hostPort out")
+			}
+		}
+		if port.Name == "" {
+			continue
+		}
+		for _, msg := range validation.IsValidPortName(port.Name) {
+			c.add(field.Invalid(pp.Child("name"), port.Name, msg), "a port name is at most 15 lowercase letters, digits and '-', with at least one letter")
+		}
+		if portNames[port.Name] {
+			c.add(field.Duplicate(pp.Child("name"), port.Name), "give each port of the container its own name")
+		}
+		portNames[port.Name] = true
+	}
+	for _, res := range sortedResources(ctr.Resources.Requests) {
+		req := ctr.Resources.Requests[res]
+		limit, ok := ctr.Resources.Limits[res]
+		if ok && req.Cmp(limit) > 0 {
+			c.add(field.Invalid(cp.Child("resources", "requests").Key(string(res)), req.String(),
+				fmt.Sprintf("must be less than or equal to %s limit of %s", res, limit.String())),
+				"lower the request or raise the limit")
+		}
+	}
+}
+
+// service checks ports: in range, named when there are several, names
+// unique, no port and protocol twice; and an ExternalName service's name.
+func (c *checker) service(s *corev1.ServiceSpec, spec *field.Path) {
+	if s.Type == corev1.ServiceTypeExternalName && s.ExternalName == "" {
+		c.add(field.Required(spec.Child("externalName"), ""), "set spec.externalName to the DNS name the service points at")
+	}
+	names := map[string]bool{}
+	seen := map[string]bool{}
+	for i, p := range s.Ports {
+		pp := spec.Child("ports").Index(i)
+		if len(s.Ports) > 1 && p.Name == "" {
+			c.add(field.Required(pp.Child("name"), ""), "name every port of a service with several ports")
+		} else if p.Name != "" {
+			for _, msg := range validation.IsDNS1123Label(p.Name) {
+				c.add(field.Invalid(pp.Child("name"), p.Name, msg), "a service port name is a DNS label: lowercase letters, digits and '-'")
+			}
+			if names[p.Name] {
+				c.add(field.Duplicate(pp.Child("name"), p.Name), "give each port of the service its own name")
+			}
+			names[p.Name] = true
+		}
+		for _, msg := range validation.IsValidPortNum(int(p.Port)) {
+			c.add(field.Invalid(pp.Child("port"), p.Port, msg), "use a port from 1 to 65535")
+		}
+		switch p.TargetPort.Type {
+		case intstr.Int:
+			if p.TargetPort.IntVal != 0 {
+				for _, msg := range validation.IsValidPortNum(int(p.TargetPort.IntVal)) {
+					c.add(field.Invalid(pp.Child("targetPort"), p.TargetPort.IntVal, msg), "use a port from 1 to 65535, or a container port's name")
+				}
+			}
+		case intstr.String:
+			for _, msg := range validation.IsValidPortName(p.TargetPort.StrVal) {
+				c.add(field.Invalid(pp.Child("targetPort"), p.TargetPort.StrVal, msg), "use a container port's name (at most 15 characters) or a number")
+			}
+		}
+		protocol := p.Protocol
+		if protocol == "" {
+			protocol = corev1.ProtocolTCP
+		}
+		key := fmt.Sprintf("%d/%s", p.Port, protocol)
+		if seen[key] {
+			c.add(field.Duplicate(pp, key), fmt.Sprintf("port %d with protocol %s is already a port of the service: remove one", p.Port, protocol))
+		}
+		seen[key] = true
+	}
+}
+
+// maxSize is the most a ConfigMap's or Secret's data may hold, in bytes
+// (etcd's limit on one object, less room for the rest).
+const maxSize = 1 << 20
+
+// keys checks a ConfigMap's or Secret's keys: valid, not in both maps,
+// and the total size within 1 MiB.
+func (c *checker) keys(text map[string]string, binary map[string][]byte, textPath, binPath *field.Path, kind string) {
+	size := 0
+	for _, k := range sortedKeys(text) {
+		size += len(text[k])
+		for _, msg := range validation.IsConfigMapKey(k) {
+			c.add(field.Invalid(textPath.Key(k), k, msg), "a key is letters, digits, '-', '_' or '.'; a path with '/' is not a key")
+		}
+	}
+	for _, k := range sortedKeys(binary) {
+		size += len(binary[k])
+		for _, msg := range validation.IsConfigMapKey(k) {
+			c.add(field.Invalid(binPath.Key(k), k, msg), "a key is letters, digits, '-', '_' or '.'; a path with '/' is not a key")
+		}
+		if _, dup := text[k]; dup && kind == "ConfigMap" {
+			c.add(field.Invalid(binPath.Key(k), k, "duplicate of key present in data"), "keep the key in data or in binaryData, not both")
+		}
+	}
+	if size > maxSize {
+		c.add(field.TooLong(field.NewPath("data"), "", maxSize),
+			fmt.Sprintf("a %s holds at most 1 MiB; this one holds %d bytes: split it, or mount the data another way", kind, size))
+	}
+}
+
+// replicas checks an autoscaler's bounds.
+func (c *checker) replicas(min *int32, max int32, spec *field.Path) {
+	if min != nil && *min < 1 {
+		c.add(field.Invalid(spec.Child("minReplicas"), *min, "must be greater than or equal to 1"),
+			"scaling to zero needs the HPAScaleToZero feature gate, off by default: set minReplicas to 1 or more")
+	}
+	if min != nil && max < *min {
+		c.add(field.Invalid(spec.Child("maxReplicas"), max, "must be greater than or equal to `minReplicas`"), "raise maxReplicas or lower minReplicas")
+	}
+}
+
+// name checks a container's or volume's name: a DNS label.
+func (c *checker) name(p *field.Path, name, what string) {
+	for _, msg := range validation.IsDNS1123Label(name) {
+		c.add(field.Invalid(p, name, msg), "a "+what+" name is a DNS label: at most 63 lowercase letters, digits and '-'")
+	}
+}
+
+// labelString prints labels as the API server does in this error.
+func labelString(l map[string]string) string {
+	return labels.Set(l).String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sortedResources(l corev1.ResourceList) []corev1.ResourceName {
+	names := make([]corev1.ResourceName, 0, len(l))
+	for n := range l {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i] < names[j] })
+	return names
+}

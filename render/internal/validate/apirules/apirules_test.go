@@ -1,0 +1,68 @@
+package apirules
+
+import (
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+const podTemplate = `
+    metadata: {labels: {app: a}}
+    spec:
+      containers: [{name: main, image: busybox}]`
+
+// TestKindsWithoutRealFixture covers the rules on kinds the real
+// fixtures of package validate do not hold in a breakable form: Jobs and
+// CronJobs, StatefulSets, and the 1 MiB limit of ConfigMaps and Secrets.
+func TestKindsWithoutRealFixture(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	for _, tc := range []struct {
+		name string
+		obj  runtime.Object
+		doc  string
+		want string // "" when valid
+	}{
+		{"job restarting OnFailure", &batchv1.Job{}, "spec:\n  template:" + podTemplate + "\n      restartPolicy: OnFailure", ""},
+		{"job without restartPolicy", &batchv1.Job{}, "spec:\n  template:" + podTemplate,
+			`spec.template.spec.restartPolicy: Unsupported value: "": supported values: "OnFailure", "Never"`},
+		{"job restarting Always", &batchv1.Job{}, "spec:\n  template:" + podTemplate + "\n      restartPolicy: Always",
+			`spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"`},
+		{"cronjob", &batchv1.CronJob{}, "spec:\n  schedule: '* * * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: main, image: busybox}]",
+			`spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: ""`},
+		{"statefulset", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: b}}\n  template:" + podTemplate,
+			"spec.template.metadata.labels: Invalid value: \"app=a\": `selector` does not match template `labels`"},
+		{"statefulset mounting its claim", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: main, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]\n  volumeClaimTemplates: [{metadata: {name: data}}]", ""},
+		{"statefulset matching", &appsv1.StatefulSet{}, "spec:\n  selector: {matchExpressions: [{key: app, operator: In, values: [a, b]}]}\n  template:" + podTemplate, ""},
+		{"configmap at the limit", &corev1.ConfigMap{}, "data: {a: " + big[:1<<20-1] + ", b: x}", ""},
+		{"configmap over the limit", &corev1.ConfigMap{}, "data: {a: " + big + "}\nbinaryData: {b: eA==}", "data: Too long: may not be more than 1048576 bytes"},
+		{"configmap key in both", &corev1.ConfigMap{}, "data: {a: x}\nbinaryData: {a: eA==}", `binaryData[a]: Invalid value: "a": duplicate of key present in data`},
+		{"secret key in both", &corev1.Secret{}, "stringData: {a: x}\ndata: {a: eA==}", ""},
+		{"secret key", &corev1.Secret{}, "stringData: {'a b': x}", `stringData[a b]: Invalid value: "a b": a valid config key`},
+		{"secret over the limit", &corev1.Secret{}, "stringData: {a: " + big + "}\ndata: {b: eA==}", "data: Too long"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := yaml.UnmarshalStrict([]byte(tc.doc), tc.obj); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range Check(tc.obj) {
+				got = append(got, p.Error.Error())
+				if p.Hint == "" {
+					t.Errorf("%s: no hint", p.Error)
+				}
+			}
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("refused: %v", got)
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Errorf("got %q, want one error containing %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,37 @@
+package validate
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// checkRules applies the API server's hand-written rules (package
+// apirules) to a built-in object that decoded without error, each
+// problem at the line of its field.
+func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object) []error {
+	problems := apirules.Check(typed)
+	if len(problems) == 0 {
+		return nil
+	}
+	idx := &encoder{index: map[string]*field{}}
+	if err := idx.encode(o.Node.YNode(), nil); err != nil {
+		return nil // reported by the decoding
+	}
+	base := diag.Error{File: o.File, App: app, Object: objectOf(o.Node)}
+	against := fmt.Sprintf("the API server's validation of %s %s", gvk.GroupVersion(), gvk.Kind)
+	var errs []error
+	for _, p := range problems {
+		err := fieldError(o, base, idx, nil, against, p.Error)
+		if d, ok := err.(*diag.Error); ok && p.Hint != "" {
+			d.Hint = p.Hint
+		}
+		errs = append(errs, err)
+	}
+	return errs
+}

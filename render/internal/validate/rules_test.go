@@ -1,0 +1,98 @@
+package validate
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// TestAPIServerRules seeds, one at a time, a mistake the API server's
+// hand-written validation refuses (the schema cannot express it) into
+// real objects, and expects exactly one error at the field's line, with
+// the API server's message.
+func TestAPIServerRules(t *testing.T) {
+	t.Parallel()
+	const dep, svc = "deployment.yaml", "service.yaml"
+	for _, tc := range []struct {
+		name, source, file, from, to, want string
+	}{
+		{"selector does not match", "podinfo", dep, "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo-v2\n",
+			`deployment.yaml:21: app podinfo: Deployment/podinfo: field "spec.template.metadata.labels": Invalid value: "app=podinfo-v2": ` + "`selector` does not match template `labels`"},
+		{"empty selector", "podinfo", dep, "  selector:\n    matchLabels:\n      app: podinfo\n", "  selector: {}\n",
+			`deployment.yaml:13: app podinfo: Deployment/podinfo: field "spec.selector": Invalid value: {}: empty selector is invalid for deployment`},
+		{"selector operator", "podinfo", dep, "    matchLabels:\n      app: podinfo\n", "    matchExpressions: [{key: app, operator: Equals, values: [podinfo]}]\n",
+			`field "spec.selector.matchExpressions[0].operator": Invalid value: "Equals": not a valid selector operator`},
+		{"recreate with rollingUpdate", "podinfo", dep, "    type: RollingUpdate\n", "    type: Recreate\n",
+			`deployment.yaml:10: app podinfo: Deployment/podinfo: field "spec.strategy.rollingUpdate": Forbidden: may not be specified when strategy ` + "`type` is 'Recreate'"},
+		{"restartPolicy of a deployment", "podinfo", dep, "      containers:\n", "      restartPolicy: Never\n      containers:\n",
+			`deployment.yaml:24: app podinfo: Deployment/podinfo: field "spec.template.spec.restartPolicy": Unsupported value: "Never": supported values: "Always"`},
+		{"mount of no volume", "podinfo", dep, "          - name: data\n            mountPath", "          - name: cache\n            mountPath",
+			`deployment.yaml:76: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].volumeMounts[0].name": Not found: "cache"`},
+		{"same mount path twice", "podinfo", dep, "            mountPath: /data\n", "            mountPath: /data\n          - name: data\n            mountPath: /data\n",
+			`deployment.yaml:79: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].volumeMounts[1].mountPath": Invalid value: "/data": must be unique`},
+		{"two volumes of one name", "podinfo", dep, "          emptyDir: {}\n", "          emptyDir: {}\n        - name: data\n          emptyDir: {}\n",
+			`field "spec.template.spec.volumes[1].name": Duplicate value: "data"`},
+		{"container name", "podinfo", dep, "      - name: podinfod\n", "      - name: podinfo_d\n",
+			`deployment.yaml:25: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].name": Invalid value: "podinfo_d": a lowercase RFC 1123 label`},
+		{"init container named like a container", "podinfo", dep, "      containers:\n", "      initContainers:\n      - {name: podinfod, image: busybox}\n      containers:\n",
+			`field "spec.template.spec.containers[0].name": Duplicate value: "podinfod"`},
+		{"port name too long", "podinfo", dep, "        - name: http-metrics\n", "        - name: http-metrics-port\n",
+			`deployment.yaml:32: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].ports[1].name": Invalid value: "http-metrics-port": must be no more than 15 characters`},
+		{"port names twice", "podinfo", dep, "        - name: grpc\n", "        - name: http\n",
+			`field "spec.template.spec.containers[0].ports[2].name": Duplicate value: "http"`},
+		{"container port out of range", "podinfo", dep, "containerPort: 9999", "containerPort: 99999",
+			`field "spec.template.spec.containers[0].ports[2].containerPort": Invalid value: 99999: must be between 1 and 65535, inclusive`},
+		{"request above limit", "podinfo", dep, "            memory: 64Mi\n", "            memory: 1Gi\n",
+			`deployment.yaml:74: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].resources.requests.memory": Invalid value: "1Gi": must be less than or equal to memory limit of 512Mi`},
+		{"service ports twice", "podinfo", svc, "    - port: 9999\n", "    - port: 9898\n",
+			`service.yaml:14: app podinfo: Service/podinfo: field "spec.ports[1]": Duplicate value: "9898/TCP"`},
+		{"unnamed port of several", "podinfo", svc, "      name: grpc\n", "",
+			`service.yaml:14: app podinfo: Service/podinfo: field "spec.ports[1].name": Required value`},
+		{"service port name", "podinfo", svc, "    - name: http\n", "    - name: HTTP\n",
+			`field "spec.ports[0].name": Invalid value: "HTTP": a lowercase RFC 1123 label`},
+		{"target port name too long", "podinfo", svc, "targetPort: grpc", "targetPort: grpc-port-of-podinfo",
+			`field "spec.ports[1].targetPort": Invalid value: "grpc-port-of-podinfo": must be no more than 15 characters`},
+		{"externalName missing", "podinfo", svc, "type: ClusterIP", "type: ExternalName",
+			`service.yaml:5: app podinfo: Service/podinfo: field "spec.externalName": Required value`},
+		{"hpa max below min", "podinfo", "hpa.yaml", "  maxReplicas: 4\n", "  maxReplicas: 1\n",
+			`hpa.yaml:11: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.maxReplicas": Invalid value: 1: must be greater than or equal to ` + "`minReplicas`"},
+		{"hpa to zero", "podinfo", "hpa.yaml", "  minReplicas: 2\n", "  minReplicas: 0\n",
+			`hpa.yaml:10: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.minReplicas": Invalid value: 0: must be greater than or equal to 1`},
+		{"pdb both bounds", "kube-prometheus", "alertmanager-podDisruptionBudget.yaml", "  maxUnavailable: 1\n", "  maxUnavailable: 1\n  minAvailable: 1\n",
+			`alertmanager-podDisruptionBudget.yaml:12: app kube-prometheus: PodDisruptionBudget/monitoring/alertmanager-main: field "spec": Invalid value: "": minAvailable and maxUnavailable cannot be both set`},
+		{"configmap key", "kube-prometheus", "prometheusAdapter-configMap.yaml", "  config.yaml: |-\n", "  conf/config.yaml: |-\n",
+			`prometheusAdapter-configMap.yaml:3: app kube-prometheus: ConfigMap/monitoring/adapter-config: field "data.conf/config.yaml": Invalid value: "conf/config.yaml": a valid config key must consist of alphanumeric characters`},
+		{"daemonset selector", "kube-prometheus", "nodeExporter-daemonset.yaml", "      app.kubernetes.io/name: node-exporter\n      app.kubernetes.io/part-of: kube-prometheus\n  template:", "      app.kubernetes.io/name: node-exporter-v2\n      app.kubernetes.io/part-of: kube-prometheus\n  template:",
+			"`selector` does not match template `labels`"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			objs := readReal(t, tc.source)
+			env := realEnv(t, objs)
+			path := filepath.Join("testdata", "real", tc.source, tc.file)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := strings.Replace(string(data), tc.from, tc.to, 1)
+			if doc == string(data) {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			err = env.Objects(tc.source, parse(t, path, doc))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			errs := diag.Flatten(err)
+			if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want) {
+				var lines []string
+				for _, e := range errs {
+					lines = append(lines, e.Error())
+				}
+				t.Fatalf("got %d errors:\n%s\nwant one containing\n%s", len(errs), strings.Join(lines, "\n"), tc.want)
+			}
+		})
+	}
+}
