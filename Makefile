@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/kiln
 EXAMPLE  := examples/instavote
 
-.PHONY: all build install demo test unit vet fmt-check tidy-check golden bench fuzz refcheck sops-e2e clean
+.PHONY: all build install demo test unit vet fmt-check tidy-check golden bench fuzz refcheck refbin sops-e2e clean
 
 all: build
 
@@ -70,9 +70,12 @@ tidy-check:
 golden:
 	$(GO) test $$(grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -n1 dirname | sort -u) -count=1 -update
 
-## bench: render a generated fleet (100 apps x 3 envs) and the graph checks; reports time and allocations
-bench:
+## bench: render a generated fleet (100 apps x 3 envs), the graph checks and kube-prometheus-stack
+## (time and allocations); then kiln as a whole program against the helm, kustomize and jsonnet
+## programs, issue 13's table of ratios (installs them as refcheck does: needs the module proxy)
+bench: refbin
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./render/... ./templates/... ./internal/redact/ ./internal/sandbox/
+	PATH="$(REFBIN):$$PATH" $(GO) test -tags refcheck -run '^$$' -bench '^BenchmarkVsCLI$$' -benchtime 1x -timeout 60m -v ./render/
 
 ## fuzz: run each fuzz target briefly
 fuzz:
@@ -84,11 +87,14 @@ fuzz:
 ## refcheck: compare kiln's output with the real helm, kustomize and jsonnet programs,
 ## installed from the Go module proxy at the versions kiln links (needs network; not part of test)
 REFBIN := $(CURDIR)/bin/ref
-refcheck:
+refcheck: refbin
+	PATH="$(REFBIN):$$PATH" $(GO) test -tags refcheck -count=1 -v ./internal/refcheck
+
+# refbin: the reference programs, at the versions kiln links
+refbin:
 	GOBIN=$(REFBIN) $(GO) install helm.sh/helm/v3/cmd/helm@v3.22.0
 	GOBIN=$(REFBIN) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@v5.8.2
 	GOBIN=$(REFBIN) $(GO) install github.com/google/go-jsonnet/cmd/jsonnet@v0.22.0
-	PATH="$(REFBIN):$$PATH" $(GO) test -tags refcheck -count=1 -v ./internal/refcheck
 
 ## sops-e2e: kiln against the real sops and age-keygen programs, built from the Go module proxy at
 ## the versions go.mod pins (sops's own module, so the test decrypts with the sops release kiln's
