@@ -4,7 +4,10 @@
 // pushes, retrying on a non-fast-forward.
 //
 // It runs git with a controlled environment (no user or system config, no
-// prompts) and hands a token to git only through GIT_CONFIG_* variables, so
-// it never appears in argv, .git/config or any output. It knows nothing about
-// kiln's envs or GitHub's API; start at Clone.
+// prompts; Options.UserConfig lets the user's configuration in for reading
+// without a token) and hands a token to git only through GIT_CONFIG_*
+// variables, so it never appears in argv, .git/config or any output.
+// FetchRef resolves what a person may name: branches, tags, full and
+// abbreviated commits. It knows nothing about kiln's envs or GitHub's API;
+// start at Clone.
 package gitrepo

@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,6 +50,17 @@ type Options struct {
 	Env []string
 	// Git is the git program; "" means "git" from PATH.
 	Git string
+	// UserConfig lets the user's own git configuration apply (system,
+	// global and XDG files, GIT_CONFIG_GLOBAL/SYSTEM/NOSYSTEM and
+	// GIT_CONFIG_COUNT entries in Env, askpass helpers): url.insteadOf,
+	// credential helpers, core.sshCommand, proxies and CAs, as the user's
+	// git would use them. It is for reading a repository on a person's
+	// machine; it is ignored whenever a token is at hand (Token or one in
+	// the remote URL), because a user setting could then send the token
+	// elsewhere or answer in its place. kiln's own settings (no hooks, no
+	// line-ending conversion, no prompts on the terminal, identity) still
+	// win.
+	UserConfig bool
 }
 
 // ErrNonFastForward is the cause of a push the remote refused because the
@@ -100,10 +112,26 @@ type Remote struct {
 	HTTP bool
 }
 
-var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:`)
+// IsURL reports whether remote is a URL to git rather than a local path:
+// it has a scheme (https://, ssh://, file://…) or is scp-like, as git
+// decides: a colon with no slash before it (user@host:path, host:path, or
+// an alias a url.<base>.insteadOf rule rewrites, such as gh:acme/m).
+func IsURL(remote string) bool {
+	if strings.Contains(remote, "://") {
+		return true
+	}
+	i := strings.IndexByte(remote, ':')
+	if i <= 0 || strings.ContainsAny(remote[:i], `/\`) {
+		return false
+	}
+	// C:\path and C:/path are drive letters on Windows, where git takes
+	// them for paths too.
+	return !(runtime.GOOS == "windows" && i == 1)
+}
 
 // ParseRemote reads a git remote: an http(s), ssh, git or file URL, an
-// scp-like user@host:path, or a local path, made absolute against base.
+// scp-like [user@]host:path (or an insteadOf alias), or a local path, made
+// absolute against base.
 func ParseRemote(remote, base string) (Remote, error) {
 	if remote == "" {
 		return Remote{}, errors.New("no repository given")
@@ -121,7 +149,7 @@ func ParseRemote(remote, base string) (Remote, error) {
 		r.URL = u.String()
 		return r, nil
 	}
-	if scpLike.MatchString(remote) {
+	if IsURL(remote) {
 		return Remote{URL: remote}, nil
 	}
 	p := remote
@@ -177,7 +205,7 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 			}
 		}
 	}
-	r.env = gitEnv(opts.Env, id, config)
+	r.env = gitEnv(opts.Env, id, config, opts.UserConfig && token == "")
 	r.Remote = redact.URL(remote.URL)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -204,30 +232,68 @@ var controlled = map[string]bool{
 	"XDG_CONFIG_HOME": true, "GIT_CEILING_DIRECTORIES": true, "GIT_NAMESPACE": true,
 }
 
-func gitEnv(base []string, id Identity, config [][2]string) []string {
-	var env []string
+// userSettable are the controlled variables that stay the user's when
+// Options.UserConfig applies: where git finds its configuration, and the
+// user's askpass helpers.
+var userSettable = map[string]bool{
+	"GIT_CONFIG_GLOBAL": true, "GIT_CONFIG_SYSTEM": true, "GIT_CONFIG_NOSYSTEM": true,
+	"XDG_CONFIG_HOME": true, "GIT_ASKPASS": true, "SSH_ASKPASS": true,
+}
+
+func gitEnv(base []string, id Identity, config [][2]string, user bool) []string {
+	var env, userConfig []string
+	vars := map[string]string{}
+	for _, kv := range base {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	if user {
+		// The user's GIT_CONFIG_COUNT entries come first, so that kiln's,
+		// numbered after them, win where both set a key.
+		n, _ := strconv.Atoi(vars["GIT_CONFIG_COUNT"])
+		for i := range n {
+			k, ok := vars["GIT_CONFIG_KEY_"+strconv.Itoa(i)]
+			if !ok {
+				break
+			}
+			userConfig = append(userConfig, k, vars["GIT_CONFIG_VALUE_"+strconv.Itoa(i)])
+		}
+	}
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
+		if user && userSettable[k] {
+			env = append(env, kv)
+			continue
+		}
 		if controlled[k] || strings.HasPrefix(k, "GIT_CONFIG_KEY_") || strings.HasPrefix(k, "GIT_CONFIG_VALUE_") {
 			continue
 		}
 		env = append(env, kv)
 	}
+	env = append(env, "GIT_TERMINAL_PROMPT=0")
+	if !user {
+		env = append(env,
+			"GIT_ASKPASS=",
+			"SSH_ASKPASS=",
+			"GIT_CONFIG_NOSYSTEM=1",
+			"GIT_CONFIG_GLOBAL="+os.DevNull,
+		)
+	}
 	env = append(env,
-		"GIT_TERMINAL_PROMPT=0",
-		"GIT_ASKPASS=",
-		"SSH_ASKPASS=",
-		"GIT_CONFIG_NOSYSTEM=1",
-		"GIT_CONFIG_GLOBAL="+os.DevNull,
 		"LC_ALL=C",
 		"GIT_AUTHOR_NAME="+id.Name,
 		"GIT_AUTHOR_EMAIL="+id.Email,
 		"GIT_COMMITTER_NAME="+id.Name,
 		"GIT_COMMITTER_EMAIL="+id.Email,
-		"GIT_CONFIG_COUNT="+strconv.Itoa(len(config)),
+		"GIT_CONFIG_COUNT="+strconv.Itoa(len(userConfig)/2+len(config)),
 	)
-	for i, kv := range config {
+	i := 0
+	for ; i < len(userConfig)/2; i++ {
+		env = append(env, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", i, userConfig[2*i]), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", i, userConfig[2*i+1]))
+	}
+	for _, kv := range config {
 		env = append(env, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", i, kv[0]), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", i, kv[1]))
+		i++
 	}
 	return env
 }
@@ -609,14 +675,138 @@ func (r *Repo) PushRetry(ctx context.Context, branch string, tries int, build Bu
 	return "", tries, fmt.Errorf("gave up after %d attempts, the branch kept moving: %w", tries, last)
 }
 
-// FetchRef fetches the tip of ref (a branch, tag or full commit hash) and
-// returns its commit.
+// ErrUnknownRef is the cause of a RefError for a ref that names nothing on
+// the remote: no branch or tag of that name, no commit it spells out or
+// abbreviates.
+var ErrUnknownRef = errors.New("no such branch, tag or commit")
+
+// ErrAmbiguousRef is the cause of a RefError for an abbreviated commit
+// hash that is the start of more than one commit's.
+var ErrAmbiguousRef = errors.New("more than one commit starts with it")
+
+// RefError is a ref that names no single commit of the remote.
+type RefError struct {
+	// Ref is the ref as given.
+	Ref string
+	// Remote is the remote, credentials removed.
+	Remote string
+	// Candidates are the commits an ambiguous abbreviation may mean, full
+	// hashes in order.
+	Candidates []string
+	// Err is ErrUnknownRef or ErrAmbiguousRef.
+	Err error
+}
+
+func (e *RefError) Error() string {
+	if errors.Is(e.Err, ErrAmbiguousRef) {
+		return fmt.Sprintf("%q is ambiguous in %s: %d commits start with it (%s)", e.Ref, e.Remote, len(e.Candidates), strings.Join(e.Candidates, ", "))
+	}
+	return fmt.Sprintf("%q: %v in %s", e.Ref, e.Err, e.Remote)
+}
+
+// Unwrap returns the cause.
+func (e *RefError) Unwrap() error { return e.Err }
+
+var (
+	fullHash  = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+	shortHash = regexp.MustCompile(`^[0-9a-f]{4,63}$`)
+)
+
+// Refs lists every ref the remote advertises (HEAD, branches, tags, pull
+// request heads…): full name → the object it points at. An empty remote has
+// none.
+func (r *Repo) Refs(ctx context.Context) (map[string]string, error) {
+	out, err := r.run(ctx, nil, "ls-remote", "origin")
+	if err != nil {
+		return nil, err
+	}
+	refs := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		sha, ref, ok := strings.Cut(sc.Text(), "\t")
+		if ok && !strings.HasSuffix(ref, "^{}") {
+			refs[ref] = sha
+		}
+	}
+	return refs, sc.Err()
+}
+
+// FetchRef fetches the commit ref names on the remote and returns it. ref
+// is looked up as git does: a full ref name (refs/pull/1/head, HEAD), a tag,
+// a branch, then a commit hash. A full hash costs the fetch of that commit
+// alone (depth 1). An abbreviated hash (at least 4 digits) cannot be asked
+// for by git's protocol, so it costs a fetch of every branch and tag with
+// their history, in which it must abbreviate exactly one commit. A ref that
+// names nothing, or an abbreviation of several commits, is a *RefError.
 func (r *Repo) FetchRef(ctx context.Context, ref string) (string, error) {
-	if strings.HasPrefix(ref, "-") {
+	if ref == "" || strings.HasPrefix(ref, "-") || strings.ContainsAny(ref, " \t\n:^~?*[\\") {
 		return "", fmt.Errorf("%q is not a git ref", ref)
 	}
-	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth=1", "origin", ref); err != nil {
+	refs, err := r.Refs(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, name := range []string{ref, "refs/" + ref, "refs/tags/" + ref, "refs/heads/" + ref} {
+		if _, ok := refs[name]; ok {
+			return r.fetchOne(ctx, name)
+		}
+	}
+	unknown := &RefError{Ref: ref, Remote: r.Remote, Err: ErrUnknownRef}
+	switch {
+	case len(refs) == 0:
+		return "", unknown
+	case fullHash.MatchString(strings.ToLower(ref)):
+		commit, err := r.fetchOne(ctx, strings.ToLower(ref))
+		var ge *Error
+		if errors.As(err, &ge) && (strings.Contains(ge.Msg, "not our ref") || strings.Contains(ge.Msg, "couldn't find remote ref")) {
+			return "", unknown
+		}
+		return commit, err
+	case shortHash.MatchString(strings.ToLower(ref)):
+		return r.fetchAbbrev(ctx, strings.ToLower(ref), unknown)
+	}
+	return "", unknown
+}
+
+// fetchOne fetches one ref or full commit hash, depth 1.
+func (r *Repo) fetchOne(ctx context.Context, what string) (string, error) {
+	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth=1", "origin", what); err != nil {
 		return "", err
 	}
 	return r.RevParse(ctx, "FETCH_HEAD^{commit}")
+}
+
+// fetchAbbrev fetches every branch and tag with their history and finds
+// the one commit whose hash starts with prefix.
+func (r *Repo) fetchAbbrev(ctx context.Context, prefix string, unknown *RefError) (string, error) {
+	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "origin",
+		"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"); err != nil {
+		return "", err
+	}
+	out, err := r.run(ctx, nil, "rev-parse", "--disambiguate="+prefix)
+	if err != nil {
+		return "", err
+	}
+	objs := strings.Fields(string(out))
+	if len(objs) == 0 {
+		return "", unknown
+	}
+	types, err := r.run(ctx, strings.NewReader(strings.Join(objs, "\n")+"\n"), "cat-file", "--batch-check=%(objectname) %(objecttype)")
+	if err != nil {
+		return "", err
+	}
+	var commits []string
+	for _, line := range strings.Split(strings.TrimSpace(string(types)), "\n") {
+		if sha, typ, ok := strings.Cut(line, " "); ok && typ == "commit" {
+			commits = append(commits, sha)
+		}
+	}
+	sort.Strings(commits)
+	switch len(commits) {
+	case 0:
+		return "", unknown
+	case 1:
+		return commits[0], nil
+	}
+	return "", &RefError{Ref: prefix, Remote: r.Remote, Candidates: commits, Err: ErrAmbiguousRef}
 }

@@ -6,6 +6,7 @@ package gittest
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -122,6 +123,49 @@ func write(t testing.TB, dir string, files map[string]string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// History pushes n commits in a row onto branch of remote with git
+// fast-import (one process, not n), each changing one file, and returns
+// their hashes oldest first. The hashes are the same on every run: the
+// identity and dates are fixed.
+func History(t testing.TB, remote, branch string, n int) []string {
+	t.Helper()
+	dir := t.TempDir()
+	Git(t, dir, "init", "-q", "--initial-branch="+branch)
+	var stream strings.Builder
+	for i := range n {
+		content := fmt.Sprintf("commit %d\n", i)
+		msg := fmt.Sprintf("c%d\n", i)
+		fmt.Fprintf(&stream, "commit refs/heads/%s\ncommitter Test <test@example.com> 1704164645 +0000\ndata %d\n%sM 644 inline f\ndata %d\n%s\n",
+			branch, len(msg), msg, len(content), content)
+	}
+	cmd := exec.Command("git", "fast-import", "--quiet")
+	cmd.Dir = dir
+	cmd.Env = Env()
+	cmd.Stdin = strings.NewReader(stream.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git fast-import: %v\n%s", err, out)
+	}
+	Git(t, dir, "push", "-q", remote, branch)
+	return strings.Split(Git(t, dir, "rev-list", "--reverse", branch), "\n")
+}
+
+// SharedPrefix returns the first 4-digit prefix that two of commits share,
+// and those two.
+func SharedPrefix(t testing.TB, commits []string) (string, []string) {
+	t.Helper()
+	seen := map[string]string{}
+	for _, c := range commits {
+		if other, ok := seen[c[:4]]; ok {
+			pair := []string{other, c}
+			sort.Strings(pair)
+			return c[:4], pair
+		}
+		seen[c[:4]] = c
+	}
+	t.Fatal("no two commits share 4 digits; make the history longer")
+	return "", nil
 }
 
 // Files returns every file of rev in the (bare or not) repository, path →

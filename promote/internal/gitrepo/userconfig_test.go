@@ -1,0 +1,130 @@
+package gitrepo_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+)
+
+// userEnv is gittest.Env with the user's own git configuration in the file
+// global (GIT_CONFIG_GLOBAL, as HOME/.gitconfig would be), plus extra, and
+// ssh disabled, so that a remote git does not rewrite fails at once.
+func userEnv(t *testing.T, global string, extra ...string) []string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "gitconfig")
+	if err := os.WriteFile(p, []byte(global), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range gittest.Env() {
+		if !strings.HasPrefix(kv, "GIT_CONFIG_GLOBAL=") {
+			env = append(env, kv)
+		}
+	}
+	return append(append(env, "GIT_CONFIG_GLOBAL="+p, "GIT_SSH_COMMAND=false"), extra...)
+}
+
+// TestUserConfig: with UserConfig and no token, the user's url.insteadOf
+// rules apply, from the global file and from GIT_CONFIG_COUNT entries;
+// with a token, or without UserConfig, they do not, and the alias is taken
+// for the ssh host it looks like.
+func TestUserConfig(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	remote := filepath.Join(dir, "m.git")
+	gittest.Git(t, dir, "init", "-q", "--bare", "--initial-branch=main", remote)
+	gittest.Commit(t, remote, "main", map[string]string{"clusters/dev/a.yaml": "a\n"}, "seed")
+	global := "[url \"file://" + dir + "/\"]\n\tinsteadOf = kiln-test:\n"
+	env := userEnv(t, global,
+		"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=url.file://"+dir+"/.insteadOf", "GIT_CONFIG_VALUE_0=from-env:")
+
+	for _, tc := range []struct {
+		name, remote string
+		opts         gitrepo.Options
+		ok           bool
+	}{
+		{name: "global file", remote: "kiln-test:m.git", opts: gitrepo.Options{UserConfig: true}, ok: true},
+		{name: "GIT_CONFIG_COUNT", remote: "from-env:m.git", opts: gitrepo.Options{UserConfig: true}, ok: true},
+		{name: "isolated", remote: "kiln-test:m.git", opts: gitrepo.Options{}},
+		{name: "with a token", remote: "kiln-test:m.git", opts: gitrepo.Options{UserConfig: true, Token: "t0ken-value"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.opts.Env = env
+			r := clone(t, tc.remote, tc.opts)
+			commit, err := r.FetchRef(ctx, "main")
+			if !tc.ok {
+				if err == nil {
+					t.Fatalf("FetchRef through %s worked; the user's insteadOf applied", tc.remote)
+				}
+				t.Logf("error: %v", err)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, err := r.Tree(ctx, commit, "clusters/dev")
+			if err != nil || string(files["a.yaml"]) != "a\n" {
+				t.Errorf("Tree = %q, %v", files, err)
+			}
+		})
+	}
+}
+
+// TestUserCredentialHelper: a private HTTP remote answers to the password
+// the user's credential helper gives, with UserConfig and no token; kiln's
+// isolated git never asks the helper.
+func TestUserCredentialHelper(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root := t.TempDir()
+	remote := filepath.Join(root, "m.git")
+	gittest.Git(t, root, "init", "-q", "--bare", "--initial-branch=main", remote)
+	gittest.Commit(t, remote, "main", map[string]string{"README.md": "hi\n"}, "seed")
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := &cgi.Handler{
+		Path:   gitPath,
+		Args:   []string{"http-backend"},
+		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull},
+		Stderr: io.Discard,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "alice" || p != "from-the-helper" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		backend.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	global := "[credential]\n\thelper = \"!f() { test \\\"$1\\\" = get && printf 'username=alice\\\\npassword=from-the-helper\\\\n'; }; f\"\n"
+	env := userEnv(t, global)
+
+	user := clone(t, srv.URL+"/m.git", gitrepo.Options{UserConfig: true, Env: env})
+	if _, err := user.FetchRef(ctx, "main"); err != nil {
+		t.Fatalf("with the user's credential helper: %v", err)
+	}
+	isolated := clone(t, srv.URL+"/m.git", gitrepo.Options{Env: env})
+	_, err = isolated.FetchRef(ctx, "main")
+	if err == nil {
+		t.Fatal("isolated git fetched a private repository: the helper was asked")
+	}
+	t.Logf("error: %v", err)
+	if strings.Contains(err.Error(), "from-the-helper") {
+		t.Errorf("the error shows the helper's password: %v", err)
+	}
+}
