@@ -2,15 +2,16 @@ package promote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -35,6 +36,12 @@ type DiffOptions struct {
 	Token string
 	// GitEnv is the environment git runs with (see Options.GitEnv).
 	GitEnv []string
+	// UserGitConfig lets the user's git configuration apply to the
+	// repository compared with: url.insteadOf, credential helpers,
+	// core.sshCommand (docs/promote.md, "Whose git configuration"). The
+	// CLI sets it outside CI when no token is given; with a Token it has
+	// no effect.
+	UserGitConfig bool
 	// WorkDir is where a repository is cloned (see Options.WorkDir).
 	WorkDir string
 	// Log receives progress lines; nil discards them.
@@ -84,8 +91,6 @@ func (d *DiffResult) UnifiedIn(prefix string, color bool) string {
 	return b.String()
 }
 
-var gitURL = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)`)
-
 // Diff renders an env and compares it with the env's folder elsewhere: the
 // manifests branch by default. It reads, never writes.
 func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffResult, error) {
@@ -93,7 +98,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	if err != nil {
 		return nil, err
 	}
-	r := &run{p: p, env: env, base: p.Manifests.Branch, log: opts.Log,
+	r := &run{p: p, env: env, base: p.Manifests.Branch, log: opts.Log, userGit: opts.UserGitConfig,
 		opts: Options{Render: opts.Render, Token: opts.Token, GitEnv: opts.GitEnv, WorkDir: opts.WorkDir, Log: opts.Log}}
 	if r.log == nil {
 		r.log = io.Discard
@@ -144,7 +149,7 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 				Hint: "set manifests.repo, or pass --against DIR or --against GIT-URL#REF"}
 		}
 	}
-	if ref == "" && spec != "" && !gitURL.MatchString(remote) {
+	if ref == "" && spec != "" && !gitrepo.IsURL(remote) {
 		dir := remote
 		if !filepath.IsAbs(dir) {
 			// Relative to where kiln runs, like --out.
@@ -174,14 +179,38 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 		return nil, "", err
 	}
 	commit, err := r.repo.FetchRef(ctx, ref)
+	if errors.Is(err, gitrepo.ErrUnknownRef) && ref == r.base {
+		// The manifests branch does not exist yet (an empty repository,
+		// or one kiln has not promoted to): the first promotion would
+		// add everything, so everything is what differs.
+		return map[string][]byte{}, fmt.Sprintf("%s#%s (no such branch yet) %s", r.repo.Remote, ref, r.dir), nil
+	}
 	if err != nil {
-		return nil, "", r.gitErr("fetching "+ref+" of", err)
+		return nil, "", r.refErr(ref, err)
 	}
 	old, err := r.repo.Tree(ctx, commit, r.dir)
 	if err != nil {
 		return nil, "", r.gitErr("reading "+r.dir+" from", err)
 	}
 	return old, fmt.Sprintf("%s#%s (%s) %s", r.repo.Remote, ref, short(commit), r.dir), nil
+}
+
+// ErrAmbiguousRef is the cause of an error for an --against #REF that
+// abbreviates more than one commit: a usage mistake, unlike a ref that
+// names nothing in the repository.
+var ErrAmbiguousRef = gitrepo.ErrAmbiguousRef
+
+// refErr explains a #REF that could not be fetched.
+func (r *run) refErr(ref string, err error) error {
+	var re *gitrepo.RefError
+	if !errors.As(err, &re) {
+		return r.gitErr("fetching "+ref+" of", err)
+	}
+	if errors.Is(err, gitrepo.ErrAmbiguousRef) {
+		return &diag.Error{Msg: re.Error(), Err: err, Hint: "give more digits of the commit, or its full hash"}
+	}
+	return &diag.Error{Msg: re.Error(), Err: err,
+		Hint: "check #REF: a branch, a tag, or a commit of at least 4 hex digits that a branch or tag of the repository contains"}
 }
 
 func isGitRepo(dir string) bool {

@@ -295,6 +295,10 @@ type run struct {
 	repo   *gitrepo.Repo
 	tmp    string
 	client gh.Client
+	// userGit lets the user's git configuration apply to the clone
+	// (gitrepo.Options.UserConfig): diff and verify read with it outside
+	// CI; promote, which writes, never does.
+	userGit bool
 
 	// fetched is fetchManifests's one clone and fetch.
 	fetched struct {
@@ -529,7 +533,7 @@ func (r *run) clone(ctx context.Context, remote string) error {
 	}
 	fmt.Fprintf(r.log, "fetching %s\n", redact.URL(rem.URL))
 	r.repo, err = gitrepo.Clone(ctx, rem, filepath.Join(r.tmp, "repo"), gitrepo.Options{
-		Token: r.opts.Token, Identity: gitrepo.Identity(r.opts.Identity), Env: r.opts.GitEnv,
+		Token: r.opts.Token, Identity: gitrepo.Identity(r.opts.Identity), Env: r.opts.GitEnv, UserConfig: r.userGit,
 	})
 	if err != nil {
 		return r.gitErr("preparing a clone of", err)

@@ -41,6 +41,9 @@ type VerifyOptions struct {
 	Token string
 	// GitEnv is the environment git runs with (see Options.GitEnv).
 	GitEnv []string
+	// UserGitConfig lets the user's git configuration apply to the
+	// manifests repository read, as DiffOptions.UserGitConfig.
+	UserGitConfig bool
 	// WorkDir is where temporary clones and the worktree go; "" means
 	// os.TempDir().
 	WorkDir string
@@ -88,7 +91,7 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 	if err != nil {
 		return nil, err
 	}
-	r := &run{p: p, env: env, base: p.Manifests.Branch, log: opts.Log,
+	r := &run{p: p, env: env, base: p.Manifests.Branch, log: opts.Log, userGit: opts.UserGitConfig,
 		opts: Options{Token: opts.Token, GitEnv: opts.GitEnv, WorkDir: opts.WorkDir, Log: opts.Log}}
 	if r.log == nil {
 		r.log = io.Discard

@@ -79,8 +79,10 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 			Against: c.String("against"),
 			Render:  ropts,
 			Token:   token(c, lookup),
-			GitEnv:  gitEnv(lookup),
+			GitEnv:  readGitEnv(lookup, userGit(c, lookup)),
 			Log:     prefixed(stderr),
+			// Outside CI and without a token, the user's git.
+			UserGitConfig: userGit(c, lookup),
 		})
 		if err != nil {
 			err = promoteErr(err)

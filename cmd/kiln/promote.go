@@ -84,6 +84,67 @@ func gitEnv(lookup env) []string {
 	return out
 }
 
+// userGitPassThrough are the variables, besides gitPassThrough, that the
+// user's git configuration and credential helpers read: where the
+// configuration is, askpass programs, and what the common helpers need
+// (libsecret's session bus, gpg and pass for Git Credential Manager's
+// stores, gh's config folder).
+var userGitPassThrough = []string{
+	"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+	"XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY", "GIT_ASKPASS", "SSH_ASKPASS",
+	"SSH_ASKPASS_REQUIRE", "GNUPGHOME", "GPG_TTY", "PASSWORD_STORE_DIR", "GH_CONFIG_DIR", "GH_HOST",
+	"GCM_CREDENTIAL_STORE", "GCM_PLAINTEXT_STORE_PATH", "GCM_INTERACTIVE",
+}
+
+// readGitEnv is the environment git reads a manifests repository with:
+// with userGit, the user's own git configuration comes along (the
+// variables above and GIT_CONFIG_COUNT's entries), else only
+// gitPassThrough.
+func readGitEnv(lookup env, userGit bool) []string {
+	out := gitEnv(lookup)
+	if !userGit {
+		return out
+	}
+	for _, k := range userGitPassThrough {
+		if v, ok := lookup(k); ok {
+			out = append(out, k+"="+v)
+		}
+	}
+	if n, ok := lookup("GIT_CONFIG_COUNT"); ok {
+		out = append(out, "GIT_CONFIG_COUNT="+n)
+		count, _ := strconv.Atoi(n)
+		for i := range count {
+			for _, k := range []string{"GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"} {
+				if v, ok := lookup(k + strconv.Itoa(i)); ok {
+					out = append(out, k+strconv.Itoa(i)+"="+v)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// userGit reports whether git may read a manifests repository with the
+// user's own configuration (url.insteadOf, credential helpers, ssh
+// settings), as the user's git would: only on a person's machine, that is
+// with no token given and not in CI. In CI, or with a token, git runs
+// isolated, so that no runner setting can change what is read or send the
+// token elsewhere (docs/promote.md).
+func userGit(c *cli.Context, lookup env) bool {
+	return token(c, lookup) == "" && !inCI(lookup)
+}
+
+// inCI reports whether kiln runs in CI: GITHUB_ACTIONS=true, or CI set to
+// anything but "", "0" or "false" (GitHub Actions, GitLab, CircleCI,
+// Buildkite, Jenkins' plugins and most others set CI=true).
+func inCI(lookup env) bool {
+	if v, _ := lookup("GITHUB_ACTIONS"); v == "true" {
+		return true
+	}
+	v, _ := lookup("CI")
+	return v != "" && v != "0" && !strings.EqualFold(v, "false")
+}
+
 func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
 	flags := append(singleEnvFlags("environment to promote"),
 		&cli.StringFlag{Name: "from", Usage: "promote --to with this env's images, once it is healthy", EnvVars: kilnEnv("from")},
@@ -183,6 +244,11 @@ func reportPromoteActions(c *cli.Context, lookup env, res *promote.Result, err e
 // promoteErr maps promote's error types to the CLI's exit codes.
 func promoteErr(err error) error {
 	err = usageFromRender(err)
+	if errors.Is(err, promote.ErrAmbiguousRef) {
+		// A #REF that abbreviates several commits: the command line must
+		// say which.
+		return &usageError{err: err}
+	}
 	var re *promote.RenderError
 	if errors.As(err, &re) {
 		return &envError{env: re.Env, err: re.Err}

@@ -51,7 +51,8 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			res, err := promote.Verify(c.Context, p, promote.VerifyOptions{
 				Env: env, Against: c.String("against"), SOPSIdentities: ids,
 				LookupEnv: lookup, CacheDir: ropts.CacheDir, MemoryLimit: ropts.MemoryLimit, Version: version,
-				Token: token(c, lookup), GitEnv: gitEnv(lookup), Log: prefixed(stderr),
+				Token: token(c, lookup), GitEnv: readGitEnv(lookup, userGit(c, lookup)), UserGitConfig: userGit(c, lookup),
+				Log: prefixed(stderr),
 			})
 			if err != nil {
 				return &troubleError{promoteErr(err)}
