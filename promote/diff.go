@@ -30,6 +30,11 @@ type DiffOptions struct {
 	//     folder that is a git repository without an <env> subfolder is
 	//     taken as a manifests repository at manifests.branch.
 	Against string
+	// AgainstEnv, instead of Against, compares Env with another env of
+	// the pipeline, both rendered now from the same sources, object by
+	// object (see diffEnvs). Render.Apps then limits the comparison to
+	// those apps; every app is rendered, for the checks across apps.
+	AgainstEnv string
 	// Render configures the render.
 	Render render.Options
 	// Token authenticates git over HTTPS.
@@ -54,6 +59,8 @@ type DiffResult struct {
 	Env string `json:"env"`
 	// Against says what it was compared with, for people.
 	Against string `json:"against"`
+	// AgainstEnv is the env compared with (DiffOptions.AgainstEnv).
+	AgainstEnv string `json:"againstEnv,omitempty"`
 	// Changed is true when any file differs.
 	Changed bool `json:"changed"`
 	// Apps counts changed objects per app (apps with none are left out).
@@ -74,6 +81,12 @@ type FileChange struct {
 	App string `json:"app,omitempty"`
 	// Object is Kind/namespace/name when the file holds one object.
 	Object string `json:"object,omitempty"`
+	// AgainstPath and AgainstObject, in a diff against another env, are
+	// the file and the Kind/namespace/name of the object in that env that
+	// Path and Object pair with (for a removed object, all four name the
+	// other env's object).
+	AgainstPath   string `json:"againstPath,omitempty"`
+	AgainstObject string `json:"againstObject,omitempty"`
 }
 
 // Unified returns the unified diff of every change, in path order, with
@@ -94,6 +107,9 @@ func (d *DiffResult) UnifiedIn(prefix string, color bool) string {
 // Diff renders an env and compares it with the env's folder elsewhere: the
 // manifests branch by default. It reads, never writes.
 func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffResult, error) {
+	if opts.AgainstEnv != "" {
+		return diffEnvs(ctx, p, opts)
+	}
 	env, err := p.Env(opts.Env)
 	if err != nil {
 		return nil, err

@@ -39,10 +39,8 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 		sn[p] = data
 	}
 	mask := func(o, n []byte) ([]byte, []byte) {
-		if o, n, ok := sopsreview.Pair(o, n, ids); ok {
-			return o, n
-		}
-		return maskSecretPair(o, n)
+		o, n, _ = shownPair(ids, o, n)
+		return o, n
 	}
 	for p := range sn {
 		if o, ok := so[p]; ok {
@@ -63,6 +61,17 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 		sn[p] = rd.Bytes(data)
 	}
 	return so, sn
+}
+
+// shownPair masks one file's old and new content (nil: absent) as
+// shownTrees does, before the redactor: a SOPS-encrypted document by
+// sopsreview (sops is true), any other v1 Secret's data by maskSecretPair.
+func shownPair(ids sopsyaml.Identities, old, new []byte) (o, n []byte, sops bool) {
+	if o, n, ok := sopsreview.Pair(old, new, ids); ok {
+		return o, n, true
+	}
+	o, n = maskSecretPair(old, new)
+	return o, n, false
 }
 
 // maskSecretPair masks the Secret data of one file's old and new content

@@ -159,7 +159,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		// The Flux Kustomization.
 		k := flux.Kustomization{
 			Name: r.p.FluxName(app.Name, env), Namespace: fluxNS, App: app.Name, Env: env,
-			Path:      "./" + strings.TrimPrefix(pathJoin(res.ManifestsPath, "apps", app.Name), "./"),
+			Path:      fluxPath(res.ManifestsPath, app.Name),
 			SourceRef: flux.Ref{Kind: r.p.Flux.SourceRef.Kind, Name: r.p.Flux.SourceRef.Name, Namespace: r.p.Flux.SourceRef.Namespace},
 			Interval:  r.p.Flux.Interval, Timeout: r.p.Flux.Timeout, Prune: r.p.Flux.Prune, Wait: r.p.Flux.Wait,
 			Objects: refs,

@@ -298,6 +298,8 @@ type EnvResult struct {
 	Redactor *redact.Redactor
 	// Lock is the content of kiln.lock.json.
 	Lock *Lock
+	// Names are the names kiln derived from the env in Files.
+	Names EnvNames
 }
 
 // AppSummary is what one app rendered to.
@@ -495,6 +497,7 @@ func (r *Renderer) resolveEnv(env string) (*EnvResult, *envconfig.Resolved) {
 		return er, nil
 	}
 	r.recordSources(res)
+	er.Names = r.envNames(res)
 	er.Redactor = redact.New(res.Secrets)
 	if r.opts.OnSecrets != nil {
 		r.opts.OnSecrets(er.Redactor)

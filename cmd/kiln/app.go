@@ -316,6 +316,12 @@ func report(stderr io.Writer, err error) int {
 		fmt.Fprintf(stderr, "kiln: %s\n", err.Error())
 		return code
 	}
+	var te *troubleError
+	if errors.As(err, &te) {
+		// The code is chosen; the errors inside (one per env) are
+		// printed each under its env.
+		err = te.err
+	}
 	for _, e := range diag.Flatten(err) {
 		var ee *envError
 		if errors.As(e, &ee) {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote"
@@ -42,6 +44,7 @@ type diffReport struct {
 func diffCommandTerm(stdout, stderr io.Writer, lookup env, version string, term func(io.Writer) bool) *cli.Command {
 	flags := append(renderFlags(),
 		&cli.StringFlag{Name: "against", Usage: "DIR (holding DIR/<env>, like --out), or GIT-URL[#REF] / PATH#REF of a manifests repository (default: manifests.repo at manifests.branch)", EnvVars: kilnEnv("against")},
+		&cli.StringFlag{Name: "against-env", Usage: "another env of kiln.yaml: render both now and compare them object by object, namespaces and Flux names aligned (docs/promote.md)", EnvVars: kilnEnv("against-env")},
 		&cli.BoolFlag{Name: "exit-code", Usage: "exit like diff(1): 0 no differences, 1 differences, 2 trouble", EnvVars: kilnEnv("exit-code")},
 		tokenFlag(),
 		appFlag(),
@@ -49,7 +52,7 @@ func diffCommandTerm(stdout, stderr io.Writer, lookup env, version string, term 
 	return &cli.Command{
 		Name:      "diff",
 		Usage:     "render envs and show what changes against the manifests repository (or --against)",
-		UsageText: "kiln diff [--env E ...|--all] [--against DIR|GIT-URL[#REF]] [--exit-code]",
+		UsageText: "kiln diff [--env E ...|--all] [--against DIR|GIT-URL[#REF]] [--exit-code]\n   kiln diff --env E --against-env F [--exit-code]",
 		Flags:     flags,
 		Action: func(c *cli.Context) error {
 			err := runDiff(c, stdout, stderr, lookup, version, term)
@@ -66,6 +69,12 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	if err != nil {
 		return err
 	}
+	againstEnv := strings.TrimSpace(c.String("against-env"))
+	if againstEnv != "" {
+		if err := checkAgainstEnv(c, p, envs, againstEnv); err != nil {
+			return err
+		}
+	}
 	if len(envs) == 0 {
 		for _, e := range p.Environments {
 			envs = append(envs, e.Name)
@@ -75,23 +84,28 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	var errs []error
 	for _, e := range envs {
 		res, err := promote.Diff(c.Context, p, promote.DiffOptions{
-			Env:     e,
-			Against: c.String("against"),
-			Render:  ropts,
-			Token:   token(c, lookup),
-			GitEnv:  readGitEnv(lookup, userGit(c, lookup)),
-			Log:     prefixed(stderr),
+			Env:        e,
+			Against:    c.String("against"),
+			AgainstEnv: againstEnv,
+			Render:     ropts,
+			Token:      token(c, lookup),
+			GitEnv:     readGitEnv(lookup, userGit(c, lookup)),
+			Log:        prefixed(stderr),
 			// Outside CI and without a token, the user's git.
 			UserGitConfig: userGit(c, lookup),
 		})
 		if err != nil {
-			err = promoteErr(err)
-			var ee *envError
-			if !errors.As(err, &ee) {
-				err = &envError{env: e, err: err}
+			// Against another env, either env's render may fail: each
+			// error names its own env.
+			for _, err := range diag.Flatten(err) {
+				err = promoteErr(err)
+				var ee *envError
+				if !errors.As(err, &ee) {
+					err = &envError{env: e, err: err}
+				}
+				actionsRunner(c, lookup).ForEnv(e).Error(err)
+				errs = append(errs, err)
 			}
-			actionsRunner(c, lookup).ForEnv(e).Error(err)
-			errs = append(errs, err)
 			continue
 		}
 		rep.Envs = append(rep.Envs, res)
@@ -129,6 +143,29 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	return nil
 }
 
+// checkAgainstEnv refuses --against-env with what it cannot go with: it
+// compares one env (--env, once) with another env of kiln.yaml, and
+// replaces --against.
+func checkAgainstEnv(c *cli.Context, p *envconfig.Pipeline, envs []string, againstEnv string) error {
+	if c.String("against") != "" {
+		return usagef("give --against or --against-env, not both")
+	}
+	switch len(envs) {
+	case 0:
+		return usagef("--against-env compares one env with another; give one --env")
+	case 1:
+	default:
+		return usagef("--against-env compares one env with another; give one --env, not %d", len(envs))
+	}
+	if err := checkEnvs(p, againstEnv); err != nil {
+		return err
+	}
+	if envs[0] == againstEnv {
+		return usagef("--against-env %s is --env itself; give another env", againstEnv)
+	}
+	return nil
+}
+
 // reportDiffActions, inside GitHub Actions, sets the step outputs changed
 // and out-dir and puts each env's diff into the job summary (the preview
 // workflow shows it on pull requests to the code repository).
@@ -157,7 +194,12 @@ func printDiffSummary(w io.Writer, res *promote.DiffResult) {
 		fmt.Fprintf(w, "env %s: no differences against %s\n", res.Env, res.Against)
 		return
 	}
-	fmt.Fprintf(w, "env %s: %s %s from %s\n", res.Env, words.Count(len(res.Changes), "file"), map[bool]string{true: "differs", false: "differ"}[len(res.Changes) == 1], res.Against)
+	// Against another env, the changes are objects; else files.
+	unit := "file"
+	if res.AgainstEnv != "" {
+		unit = "object"
+	}
+	fmt.Fprintf(w, "env %s: %s %s from %s\n", res.Env, words.Count(len(res.Changes), unit), map[bool]string{true: "differs", false: "differ"}[len(res.Changes) == 1], res.Against)
 	apps := make([]string, 0, len(res.Apps))
 	for a := range res.Apps {
 		apps = append(apps, a)

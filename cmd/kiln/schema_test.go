@@ -115,33 +115,69 @@ func TestEveryCommandHasASchema(t *testing.T) {
 }
 
 // TestSchemasNameEveryField checks that every JSON field of the library
-// results behind promote and verify --output json (fromCommit and
-// dispatched of a gated, chained promotion; unverifiable SOPS files) is a
-// property of the command's schema: a field added to a result without its
-// schema would make the documented contract lie.
+// results behind promote, verify and diff --output json (fromCommit and
+// dispatched of a gated, chained promotion; unverifiable SOPS files; the
+// paired objects of diff --against-env) is a property of the command's
+// schema: a field added to a result without its schema would make the
+// documented contract lie.
 func TestSchemasNameEveryField(t *testing.T) {
 	t.Parallel()
-	for command, v := range map[string]any{"promote": promote.Result{}, "verify": promote.VerifyResult{}} {
-		data, err := os.ReadFile(filepath.Join(schemaDir, command+".json"))
+	read := func(file string, v any) {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(schemaDir, file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var doc struct {
-			OneOf []struct {
-				Properties map[string]any `json:"properties"`
-			} `json:"oneOf"`
+		if err := json.Unmarshal(data, v); err != nil {
+			t.Fatalf("%s: %v", file, err)
 		}
-		if err := json.Unmarshal(data, &doc); err != nil || len(doc.OneOf) == 0 {
-			t.Fatalf("%s.json: %v", command, err)
+	}
+	type object struct {
+		Properties map[string]any `json:"properties"`
+	}
+	var promoteDoc, verifyDoc struct {
+		OneOf []object `json:"oneOf"`
+	}
+	read("promote.json", &promoteDoc)
+	read("verify.json", &verifyDoc)
+	var common struct {
+		Defs map[string]object `json:"$defs"`
+	}
+	read("common.json", &common)
+	var diffEnv struct {
+		OneOf []struct {
+			Properties struct {
+				Envs struct {
+					Items object `json:"items"`
+				} `json:"envs"`
+			} `json:"properties"`
+		} `json:"oneOf"`
+	}
+	read("diff.json", &diffEnv)
+	if len(promoteDoc.OneOf) == 0 || len(verifyDoc.OneOf) == 0 || len(diffEnv.OneOf) == 0 {
+		t.Fatal("a schema has no oneOf")
+	}
+	for _, tc := range []struct {
+		schema string
+		props  map[string]any
+		v      any
+	}{
+		{schema: "promote.json", props: promoteDoc.OneOf[0].Properties, v: promote.Result{}},
+		{schema: "verify.json", props: verifyDoc.OneOf[0].Properties, v: promote.VerifyResult{}},
+		{schema: "diff.json envs", props: diffEnv.OneOf[0].Properties.Envs.Items.Properties, v: promote.DiffResult{}},
+		{schema: "common.json fileChange", props: common.Defs["fileChange"].Properties, v: promote.FileChange{}},
+	} {
+		if len(tc.props) == 0 {
+			t.Errorf("%s: no properties found", tc.schema)
 		}
-		typ := reflect.TypeOf(v)
+		typ := reflect.TypeOf(tc.v)
 		for i := range typ.NumField() {
 			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
 			if name == "" || name == "-" {
 				continue
 			}
-			if _, ok := doc.OneOf[0].Properties[name]; !ok {
-				t.Errorf("%s.json has no property %q (%s.%s)", command, name, typ.Name(), typ.Field(i).Name)
+			if _, ok := tc.props[name]; !ok {
+				t.Errorf("%s has no property %q (%s.%s)", tc.schema, name, typ.Name(), typ.Field(i).Name)
 			}
 		}
 	}

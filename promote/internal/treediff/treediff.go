@@ -26,6 +26,10 @@ type Change struct {
 	// Old and New are the file's contents before and after; nil when the
 	// file does not exist on that side.
 	Old, New []byte
+	// OldName and NewName, when set, name the two sides in Unified's
+	// headers instead of a/<Path> and b/<Path> (kiln diff --against-env
+	// compares objects of two envs, not one file).
+	OldName, NewName string
 	// App is the app the file belongs to: from apps/<app>/...,
 	// flux/<app>.yaml and high-level/<app>/...; "" for other files such as
 	// kiln.lock.json.

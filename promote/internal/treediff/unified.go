@@ -36,6 +36,12 @@ const (
 // equal output.
 func Unified(c Change, color bool) string {
 	oldName, newName := "a/"+c.Path, "b/"+c.Path
+	if c.OldName != "" {
+		oldName = c.OldName
+	}
+	if c.NewName != "" {
+		newName = c.NewName
+	}
 	if c.Op == Added || (c.Old == nil && c.New != nil) {
 		oldName = "/dev/null"
 	}
