@@ -140,7 +140,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 		return nil, err
 	}
 	res := &DiffResult{Env: env.Name, Against: against, Apps: map[string]AppChanges{}, Changes: []FileChange{}}
-	files := render.KeepBootstrap(old, src.files)
+	files := render.KeepProvenance(old, render.KeepBootstrap(old, src.files))
 	res.changes = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), old, files))
 	res.Changed = len(treediff.Trees(old, files)) > 0
 	for app, s := range treediff.Count(res.changes) {

@@ -97,8 +97,8 @@ func TestThroughGitHubAPI(t *testing.T) {
 	}
 }
 
-// TestNoOpPromotionChains: a push that changes no app's objects (a new
-// source commit with the same output: only kiln.lock.json changes) makes
+// TestNoOpPromotionChains: a push that changes no app's objects (only the
+// Kustomizations in flux/ and kiln.lock.json change) makes
 // Flux reconcile without a change, and notification-controller then sends
 // the githubdispatch Provider nothing. kiln sends the repository_dispatch
 // that starts the next stage itself, and only then.
@@ -123,14 +123,23 @@ func TestNoOpPromotionChains(t *testing.T) {
 		t.Fatalf("first promotion: dispatched %v, %v", res.Dispatched, api.Dispatches("acme", "shop"))
 	}
 
-	// Only the lock changes: kiln starts the next stage.
-	src := f.commitCode(t, map[string]string{"README.md": "docs only\n"}, "docs")
+	// A source commit that changes no object: nothing to push, nothing
+	// to send (the env is as it was).
+	f.commitCode(t, map[string]string{"README.md": "docs only\n"}, "docs")
+	if res, err = promote(t, f, opts()); err != nil || res.Changed || res.Dispatched || len(api.Dispatches("acme", "shop")) != 0 {
+		t.Fatalf("no-op commit: %+v, %v, %v", res, err, api.Dispatches("acme", "shop"))
+	}
+
+	// Only the Kustomizations change (and the lock): Flux applies no app's
+	// objects anew, so kiln starts the next stage.
+	cfg = strings.Replace(cfg, "notifications:\n", "flux:\n  interval: 5m\nnotifications:\n", 1)
+	src := f.commitCode(t, map[string]string{"kiln.yaml": cfg}, "flux interval")
 	res, err = promote(t, f, opts())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Changed || res.Apps["web"] != (AppChanges{}) || !res.Dispatched {
-		t.Fatalf("lock-only promotion = %+v, want a dispatch", res)
+		t.Fatalf("Kustomization-only promotion = %+v, want a dispatch", res)
 	}
 	got := api.Dispatches("acme", "shop")
 	want := []ghfake.Dispatch{{EventType: DispatchEvent,

@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -89,6 +90,11 @@ type Options struct {
 	// AllowMassDelete lets a promotion remove every app of the env or more
 	// than half of its objects.
 	AllowMassDelete bool
+	// AllowDirty lets a promotion take a tree rendered from a working tree
+	// with uncommitted changes (kiln.lock.json's source.dirty): no commit
+	// renders such a tree, so kiln verify cannot prove it and kiln promote
+	// --from cannot render the next env from the same templates.
+	AllowDirty bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 	// GitHub is the GitHub client; nil builds one from Token and GitHubAPI.
@@ -123,7 +129,8 @@ type Result struct {
 	// Mode is the env's mode: "pr" or "push".
 	Mode string `json:"mode"`
 	// Changed is true when the env's folder differs from the manifests
-	// branch (kiln.lock.json included).
+	// branch in more than kiln.lock.json's provenance fields
+	// (render.KeepProvenance).
 	Changed bool `json:"changed"`
 	// DryRun is true when nothing was pushed.
 	DryRun bool `json:"dryRun"`
@@ -199,6 +206,9 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if src, err = r.source(ctx); err != nil {
 			return nil, err
 		}
+		if err := r.checkDirty(src); err != nil {
+			return nil, err
+		}
 	}
 	heads, err := r.fetchManifests(ctx, branch)
 	if err != nil {
@@ -229,9 +239,17 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if src, err = r.source(ctx); err != nil {
 			return nil, err
 		}
+		if err := r.checkDirty(src); err != nil {
+			return nil, err
+		}
 	}
 	if r.opts.Rendered != "" {
 		if err := r.keepRendered(ctx, src, heads, branch); err != nil {
+			return nil, err
+		}
+	}
+	if r.env.Mode == ModePR {
+		if err := r.keepPendingProvenance(ctx, src, heads[branch]); err != nil {
 			return nil, err
 		}
 	}
@@ -376,6 +394,42 @@ func (r *run) keepRendered(ctx context.Context, src *source, heads map[string]st
 	}
 	src.files, src.lock = files, lock
 	fmt.Fprintf(r.log, "env %s: kept the ciphertext of %s whose values did not change\n", r.env.Name, words.Count(kept, "SOPS-encrypted file"))
+	return nil
+}
+
+// keepPendingProvenance makes a source commit that changes no object leave
+// the env's open pull request alone: when kiln/<env> (at pending, "" when
+// there is none) holds the new tree but for the lock's provenance fields,
+// the tree takes that branch's lock, and with it the title, message and
+// body that name the branch's source commit. The branch then already holds
+// the change, so nothing is pushed and the pull request reads as before.
+// Against the manifests branch, plan does the same (render.KeepProvenance).
+func (r *run) keepPendingProvenance(ctx context.Context, src *source, pending string) error {
+	if pending == "" {
+		return nil
+	}
+	t, err := r.repo.Tree(ctx, pending, r.dir)
+	if err != nil {
+		return r.gitErr("reading "+r.dir+" from", err)
+	}
+	kept := render.KeepProvenance(t, render.KeepBootstrap(t, src.files))
+	old := kept[render.LockFile]
+	if bytes.Equal(old, src.files[render.LockFile]) {
+		return nil
+	}
+	lock, err := render.ParseLock(old)
+	if err != nil {
+		return err
+	}
+	newCommit := src.lock.Source.Commit
+	files := make(map[string][]byte, len(src.files))
+	for p, data := range src.files {
+		files[p] = data
+	}
+	files[render.LockFile] = old
+	src.files, src.lock = files, lock
+	fmt.Fprintf(r.log, "env %s: %s changes no object of the open pull request, which keeps its source commit %s\n",
+		r.env.Name, short(newCommit), short(lock.Source.Commit))
 	return nil
 }
 
@@ -716,7 +770,9 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	}
 	// A fresh copy per plan: push mode's retries plan again on each new
 	// tip, and must keep that tip's bootstrap files, not an earlier one's.
-	pl.files = render.KeepBootstrap(pl.old, src.files)
+	// A new source commit that changes no object is no change: the
+	// folder keeps its lock (render.KeepProvenance).
+	pl.files = render.KeepProvenance(pl.old, render.KeepBootstrap(pl.old, src.files))
 	pl.changes = treediff.Trees(pl.old, pl.files)
 	pl.shown = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files))
 	if data, ok := pl.old["kiln.lock.json"]; ok {
@@ -1034,8 +1090,8 @@ const DispatchEvent = "kiln-promoted"
 // changed something on the cluster (and failures): the periodic
 // "reconciliation finished" carries the commit-status key, which such
 // providers skip. A push that changes no app's objects (only kiln.lock.json,
-// flux/ or high-level/, as a promotion of the same images from a new source
-// commit does) makes every Kustomization reconcile without a change, so no
+// flux/ or high-level/, as a new flux.interval does) makes every
+// Kustomization reconcile without a change, so no
 // repository_dispatch would ever come and the next env would wait forever.
 // kiln then sends one itself.
 func (r *run) chain(ctx context.Context, res *Result, src *source, pl *plan) error {
@@ -1108,6 +1164,21 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source) (int, 
 	}
 	fmt.Fprintf(r.log, "closed pull request #%d: nothing left to promote\n", pr.Number)
 	return pr.Number, nil
+}
+
+// checkDirty refuses a tree rendered from uncommitted changes, unless
+// AllowDirty: the commit its lock names does not render it. It looks at the
+// lock, so a tree from --rendered is judged as its render recorded it.
+func (r *run) checkDirty(src *source) error {
+	if !src.lock.Source.Dirty || r.opts.AllowDirty {
+		return nil
+	}
+	at := ""
+	if c := src.lock.Source.Commit; c != "" {
+		at = " than its commit " + short(c)
+	}
+	return &diag.Error{Msg: fmt.Sprintf("env %s was rendered from a working tree with uncommitted changes (kiln.lock.json: source.dirty), so it holds more%s", r.env.Name, at),
+		Hint: "commit or stash the changes (git status) and promote again, or pass --allow-dirty (KILN_ALLOW_DIRTY=true) to promote them as they are"}
 }
 
 // checkSource makes sure the working tree is at the commit the previous env

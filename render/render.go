@@ -37,6 +37,11 @@ type Source struct {
 	Repo string `json:"repo,omitempty"`
 	// Commit is the checked-out commit, or "".
 	Commit string `json:"commit,omitempty"`
+	// Dirty is true when the working tree had changes that Commit does not
+	// hold (tracked files changed, or files git does not ignore added):
+	// then no commit renders this tree, and kiln promote refuses it unless
+	// told otherwise.
+	Dirty bool `json:"dirty,omitempty"`
 }
 
 // Images are the CI image references given on the command line.
@@ -71,6 +76,10 @@ type Options struct {
 	Version string
 	// Source is recorded in kiln.lock.json.
 	Source Source
+	// Warnings are the caller's own, about the run rather than an env
+	// (such as a source folder outside git): Render reports them once,
+	// with the first env's. Strict does not turn them into errors.
+	Warnings []diag.Warning
 	// LookupEnv reads secret vars from the process environment. Nil: no
 	// secret var can be resolved.
 	LookupEnv func(string) (string, bool)
@@ -336,6 +345,9 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
+	}
+	if len(r.opts.Warnings) > 0 {
+		out[0].Warnings = diag.SortWarnings(append(append([]diag.Warning(nil), r.opts.Warnings...), out[0].Warnings...))
 	}
 	return out, nil
 }

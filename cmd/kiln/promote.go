@@ -155,6 +155,7 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 		tokenFlag(),
 		&cli.StringFlag{Name: "github-api", Usage: "GitHub REST API URL, for GitHub Enterprise (https://HOST/api/v3/)", EnvVars: kilnEnv("github-api")},
 		&cli.BoolFlag{Name: "allow-mass-delete", Usage: "allow removing every app of the env, or more than half of its objects", EnvVars: kilnEnv("allow-mass-delete")},
+		&cli.BoolFlag{Name: "allow-dirty", Usage: "promote a render of a working tree with uncommitted changes (kiln.lock.json: source.dirty)", EnvVars: kilnEnv("allow-dirty")},
 	)
 	return &cli.Command{
 		Name:  "promote",
@@ -197,6 +198,7 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 				Token:           token(c, lookup),
 				GitHubAPI:       c.String("github-api"),
 				AllowMassDelete: c.Bool("allow-mass-delete"),
+				AllowDirty:      c.Bool("allow-dirty"),
 				Log:             prefixed(stderr),
 				GitEnv:          gitEnv(lookup),
 			}

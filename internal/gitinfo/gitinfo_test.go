@@ -1,0 +1,99 @@
+package gitinfo
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// run runs git in dir with a fixed identity and no user configuration.
+func run(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRead: a real repository whose code lives in code/, beside another
+// project (a monorepo), in every state the lock records.
+func TestRead(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		change  func(t *testing.T, repo string)
+		exclude []string
+		dirty   bool
+		changed []string
+	}{
+		{name: "clean"},
+		{name: "tracked file changed", change: func(t *testing.T, repo string) { write(t, filepath.Join(repo, "code/kiln.yaml"), "changed\n") },
+			dirty: true, changed: []string{"code/kiln.yaml"}},
+		{name: "change staged", change: func(t *testing.T, repo string) {
+			write(t, filepath.Join(repo, "code/kiln.yaml"), "changed\n")
+			run(t, repo, "add", "-A")
+		}, dirty: true, changed: []string{"code/kiln.yaml"}},
+		{name: "tracked file deleted", change: func(t *testing.T, repo string) { os.Remove(filepath.Join(repo, "code/apps/web/cm.yaml")) },
+			dirty: true, changed: []string{"code/apps/web/cm.yaml"}},
+		{name: "new template", change: func(t *testing.T, repo string) { write(t, filepath.Join(repo, "code/apps/web/new.yaml"), "x: 1\n") },
+			dirty: true, changed: []string{"code/apps/web/new.yaml"}},
+		{name: "ignored file", change: func(t *testing.T, repo string) { write(t, filepath.Join(repo, "code/tmp/scratch.log"), "x\n") }},
+		{name: "render's output folder", change: func(t *testing.T, repo string) { write(t, filepath.Join(repo, "code/out/dev/kiln.lock.json"), "{}\n") },
+			exclude: []string{"out"}},
+		{name: "another project of the monorepo", change: func(t *testing.T, repo string) { write(t, filepath.Join(repo, "other/main.go"), "package x\n") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			repo := t.TempDir()
+			write(t, filepath.Join(repo, "code/kiln.yaml"), "apiVersion: kiln/v1alpha1\n")
+			write(t, filepath.Join(repo, "code/apps/web/cm.yaml"), "kind: ConfigMap\n")
+			write(t, filepath.Join(repo, "code/.gitignore"), "tmp/\n")
+			write(t, filepath.Join(repo, "other/README"), "another project\n")
+			run(t, repo, "init", "-q", "--initial-branch=main")
+			run(t, repo, "remote", "add", "origin", "https://user:secret@github.com/acme/app.git")
+			run(t, repo, "add", "-A")
+			run(t, repo, "commit", "-q", "-m", "initial")
+			if tc.change != nil {
+				tc.change(t, repo)
+			}
+			code := filepath.Join(repo, "code")
+			var exclude []string
+			for _, e := range tc.exclude {
+				exclude = append(exclude, filepath.Join(code, e))
+			}
+			info := Read(context.Background(), code, exclude...)
+			if !info.InWorkTree || len(info.Commit) != 40 || info.Repo != "https://github.com/acme/app.git" {
+				t.Errorf("Read = %+v, want a work tree at a commit, credentials removed", info)
+			}
+			if info.Dirty != tc.dirty {
+				t.Errorf("Dirty = %v, want %v", info.Dirty, tc.dirty)
+			}
+			if diff := cmp.Diff(tc.changed, info.Changed); diff != "" {
+				t.Errorf("Changed (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReadOutsideGit(t *testing.T) {
+	t.Parallel()
+	if got := Read(context.Background(), t.TempDir()); got.InWorkTree || got.Commit != "" || got.Dirty {
+		t.Errorf("Read outside git = %+v, want nothing", got)
+	}
+}

@@ -1,0 +1,95 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+)
+
+// LockFile is the name of an env tree's provenance file.
+const LockFile = "kiln.lock.json"
+
+// Provenance fields of kiln.lock.json say where and how a tree was made,
+// not what it holds: the source (repository, commit, dirty), kiln's version
+// and each app's input digest (a comment in a template changes it, not the
+// output). Two trees that differ in these alone deploy the same objects, so
+// a new source commit that changes no object is no change to promote or
+// show. Everything else in the lock counts: the images above all, which
+// kiln promote --from hands to the next env even when no app of this env
+// uses them.
+
+// SameButProvenance reports whether two kiln.lock.json files differ in
+// nothing but their provenance fields. A file that does not parse is never
+// the same.
+func SameButProvenance(a, b []byte) bool {
+	ma, ok1 := lockContent(a)
+	mb, ok2 := lockContent(b)
+	return ok1 && ok2 && reflect.DeepEqual(ma, mb)
+}
+
+// lockContent is a lock without its provenance fields.
+func lockContent(data []byte) (map[string]any, bool) {
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		return nil, false
+	}
+	delete(m, "source")
+	delete(m, "kilnVersion")
+	if apps, ok := m["apps"].(map[string]any); ok {
+		for _, a := range apps {
+			if app, ok := a.(map[string]any); ok {
+				delete(app, "inputDigest")
+			}
+		}
+	}
+	return m, true
+}
+
+// provesBetter reports whether lock a names a clean source commit and lock
+// b does not (b was rendered outside git or from uncommitted changes): then
+// a's provenance is worth a commit of its own, since only a commit that
+// renders the tree lets kiln verify prove it.
+func provesBetter(a, b []byte) bool {
+	la, err1 := ParseLock(a)
+	lb, err2 := ParseLock(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	clean := func(s Source) bool { return s.Commit != "" && !s.Dirty }
+	return clean(la.Source) && !clean(lb.Source)
+}
+
+// KeepProvenance returns files with old's kiln.lock.json when the two
+// trees differ in nothing but the lock's provenance fields (see
+// SameButProvenance), and files itself otherwise; neither argument
+// changes. The earlier tree then stays byte for byte as it is: its lock
+// keeps naming the source commit that last changed an object, which is
+// still a commit that renders it (kiln verify). When anything else
+// differs, the new lock with the new provenance is kept with the rest; and
+// so it is when only the new lock names a clean commit (the old one was
+// rendered outside git or from uncommitted changes, which no commit
+// renders).
+func KeepProvenance(old, files map[string][]byte) map[string][]byte {
+	ol, ok1 := old[LockFile]
+	nl, ok2 := files[LockFile]
+	if !ok1 || !ok2 || bytes.Equal(ol, nl) || len(old) != len(files) {
+		return files
+	}
+	for p, data := range files {
+		if p == LockFile {
+			continue
+		}
+		if o, ok := old[p]; !ok || !bytes.Equal(o, data) {
+			return files
+		}
+	}
+	if !SameButProvenance(ol, nl) || provesBetter(nl, ol) {
+		return files
+	}
+	out := make(map[string][]byte, len(files))
+	for p, data := range files {
+		out[p] = data
+	}
+	out[LockFile] = ol
+	return out
+}

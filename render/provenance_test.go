@@ -1,0 +1,76 @@
+package render_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/render"
+)
+
+func TestKeepProvenance(t *testing.T) {
+	t.Parallel()
+	const lock = `{"kilnVersion":"v1","env":"dev","source":{"repo":"https://github.com/acme/app","commit":"aaaa"},` +
+		`"images":{"ghcr.io/acme/web":"ghcr.io/acme/web:1"},"apps":{"web":{"engine":"yaml","inputDigest":"sha256:in1","outputDigest":"sha256:out1","objects":1}}}`
+	old := map[string][]byte{"kiln.lock.json": []byte(lock), "apps/web/configmap_web.yaml": []byte("a: 1\n")}
+	with := func(edit func(l string) string, files map[string]string) map[string][]byte {
+		out := map[string][]byte{"kiln.lock.json": []byte(edit(lock)), "apps/web/configmap_web.yaml": []byte("a: 1\n")}
+		for p, data := range files {
+			if data == "" {
+				delete(out, p)
+				continue
+			}
+			out[p] = []byte(data)
+		}
+		return out
+	}
+	repl := func(o, n string) func(string) string { return func(l string) string { return strings.Replace(l, o, n, 1) } }
+	for _, tc := range []struct {
+		name  string
+		old   map[string][]byte
+		files map[string][]byte
+		kept  bool
+	}{
+		{name: "new source commit", files: with(repl(`"aaaa"`, `"bbbb"`), nil), kept: true},
+		{name: "dirty", files: with(repl(`"commit":"aaaa"`, `"commit":"aaaa","dirty":true`), nil), kept: true},
+		{name: "outside git", files: with(repl(`"repo":"https://github.com/acme/app","commit":"aaaa"`, ``), nil), kept: true},
+		{name: "other repository URL", files: with(repl(`acme/app"`, `acme/app.git"`), nil), kept: true},
+		{name: "new kiln version", files: with(repl(`"v1"`, `"v2"`), nil), kept: true},
+		{name: "template changed, output not", files: with(repl(`sha256:in1`, `sha256:in2`), nil), kept: true},
+		{name: "new image", files: with(repl(`web:1"`, `web:2"`), nil)},
+		{name: "new output digest", files: with(repl(`sha256:out1`, `sha256:out2`), nil)},
+		{name: "object changed", files: with(repl(`"aaaa"`, `"bbbb"`), map[string]string{"apps/web/configmap_web.yaml": "a: 2\n"})},
+		{name: "file added", files: with(repl(`"aaaa"`, `"bbbb"`), map[string]string{"apps/web/extra.yaml": "b: 1\n"})},
+		{name: "file removed", files: with(repl(`"aaaa"`, `"bbbb"`), map[string]string{"apps/web/configmap_web.yaml": ""})},
+		{name: "lock not JSON", files: with(func(string) string { return "{" }, nil)},
+	} {
+		tc.old = old
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := render.KeepProvenance(tc.old, tc.files)
+			kept := string(got["kiln.lock.json"]) == string(tc.old["kiln.lock.json"])
+			if kept != tc.kept {
+				t.Errorf("old lock kept = %v, want %v", kept, tc.kept)
+			}
+			if !tc.kept && string(got["kiln.lock.json"]) != string(tc.files["kiln.lock.json"]) {
+				t.Errorf("the new lock was not kept")
+			}
+		})
+	}
+
+	// A lock that no commit proves (rendered dirty, or outside git) gives
+	// way to a clean commit's, which kiln verify can prove.
+	for name, unproven := range map[string]string{
+		"dirty":       strings.Replace(lock, `"commit":"aaaa"`, `"commit":"aaaa","dirty":true`, 1),
+		"outside git": strings.Replace(lock, `"repo":"https://github.com/acme/app","commit":"aaaa"`, ``, 1),
+	} {
+		before := map[string][]byte{"kiln.lock.json": []byte(unproven), "apps/web/configmap_web.yaml": []byte("a: 1\n")}
+		if got := render.KeepProvenance(before, old); string(got["kiln.lock.json"]) != lock {
+			t.Errorf("%s lock kept over a clean commit's", name)
+		}
+		// Still unproven: no churn.
+		again := map[string][]byte{"kiln.lock.json": []byte(strings.Replace(unproven, "v1", "v2", 1)), "apps/web/configmap_web.yaml": []byte("a: 1\n")}
+		if got := render.KeepProvenance(before, again); string(got["kiln.lock.json"]) != unproven {
+			t.Errorf("%s lock replaced by another unproven one", name)
+		}
+	}
+}
