@@ -23,7 +23,9 @@ func TestKeepProvenance(t *testing.T) {
 		}
 		return out
 	}
-	repl := func(o, n string) func(string) string { return func(l string) string { return strings.Replace(l, o, n, 1) } }
+	repl := func(o, n string) func(string) string {
+		return func(l string) string { return strings.Replace(l, o, n, 1) }
+	}
 	for _, tc := range []struct {
 		name  string
 		old   map[string][]byte
