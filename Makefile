@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/kiln
 EXAMPLE  := examples/instavote
 
-.PHONY: all build install demo test unit vet fmt-check tidy-check golden bench fuzz refcheck refbin sops-e2e clean
+.PHONY: all build install demo test unit vet fmt-check tidy-check golden schema bench fuzz refcheck refbin sops-e2e clean
 
 all: build
 
@@ -69,6 +69,10 @@ tidy-check:
 ## golden: rewrite golden files of every package that has them (review the diff!)
 golden:
 	$(GO) test $$(grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -n1 dirname | sort -u) -count=1 -update
+
+## schema: regenerate docs/schemas/kiln.schema.json and env.schema.json from envconfig/internal/shape
+schema:
+	$(GO) generate ./envconfig/internal/schemagen
 
 ## bench: render a generated fleet (100 apps x 3 envs), the graph checks and kube-prometheus-stack
 ## (time and allocations); then kiln as a whole program against the helm, kustomize and jsonnet

@@ -7,14 +7,15 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 )
 
 // APIVersion and Kind are what kiln.yaml must declare.
 const (
-	APIVersion = "kiln/v1alpha1"
-	Kind       = "Pipeline"
+	APIVersion = shape.APIVersionV1Alpha1
+	Kind       = shape.KindPipeline
 )
 
 // DefaultKubeVersion is what Helm's .Capabilities.KubeVersion reports when
@@ -38,8 +39,8 @@ var engines = []string{EngineHelm, EngineKustomize, EngineJsonnet, EngineYAML}
 
 // Environment modes.
 const (
-	ModePush = "push"
-	ModePR   = "pr"
+	ModePush = shape.ModePush
+	ModePR   = shape.ModePR
 )
 
 // Pipeline is a parsed, validated kiln.yaml with defaults applied.

@@ -1,6 +1,7 @@
 package envconfig
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -397,4 +398,30 @@ apps:
 			t.Errorf("error = %v, want %q", err, want)
 		}
 	})
+}
+
+// TestPatchJSONIgnoresPosition: render digests an app's patches as JSON
+// for the lock's inputDigest, so a comment line added above them (such as
+// the `# yaml-language-server: $schema=` line) must not change that JSON.
+func TestPatchJSONIgnoresPosition(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/spec/envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	digestOf := func(data []byte) string {
+		ef, err := ParseEnvFile(data, "envs/dev.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := json.Marshal(ef.Apps["vote"].Patches)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	want := digestOf(data)
+	if got := digestOf(append([]byte("# yaml-language-server: $schema=env.schema.json\n\n"), data...)); got != want {
+		t.Errorf("patches JSON moved with the patch:\n got %s\nwant %s", got, want)
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 )
@@ -91,23 +92,25 @@ type Patch struct {
 	// holding it. Exactly one is set.
 	Patch string
 	Path  string
-	// File and Line locate the patch entry.
-	File string
-	Line int
+	// File and Line locate the patch entry. They are left out of its JSON,
+	// which render digests as the app's input: where a patch sits in the
+	// file (a comment added above it) is not what it does.
+	File string `json:"-"`
+	Line int    `json:"-"`
 }
 
 // Selector is a Kustomize patch target.
 type Selector struct{ Group, Version, Kind, Name, Namespace, LabelSelector, AnnotationSelector string }
 
 var (
-	envFileKeys  = []string{"vars", "secretVars", "allowPlainSecrets", "sops", "apps"}
-	sopsKeys     = []string{"age", "pgp", "encryptedRegex"}
-	overrideKeys = []string{"enabled", "namespace", "helm", "kustomize", "jsonnet", "yaml", "dependsOn", "flux", "values", "patches"}
-	patchKeys    = []string{"target", "patch", "path"}
-	selectorKeys = []string{"group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"}
+	envFileKeys  = shape.Keys[shape.EnvFile]()
+	sopsKeys     = shape.Keys[shape.SOPS]()
+	overrideKeys = shape.Keys[shape.Override]()
+	patchKeys    = shape.Keys[shape.Patch]()
+	selectorKeys = shape.Keys[shape.Selector]()
 	jsonPatchOps = []string{"add", "remove", "replace", "move", "copy", "test"}
-	ageRE        = regexp.MustCompile(`^age1[0-9a-z]+$`)
-	pgpRE        = regexp.MustCompile(`^[0-9A-Fa-f]{40}$`)
+	ageRE        = regexp.MustCompile(shape.AgePattern)
+	pgpRE        = regexp.MustCompile(shape.PGPPattern)
 )
 
 // LoadEnvFile reads the configuration file of environment env. A missing
@@ -252,13 +255,12 @@ func (d *decoder) sops(n *yaml.Node) *SOPS {
 	if v, present := f["pgp"]; present {
 		fps, nodes := d.strList(v, "sops.pgp")
 		for i, fp := range fps {
-			fp = strings.ReplaceAll(fp, " ", "")
 			if !pgpRE.MatchString(fp) {
 				bad = true
 				d.errAt(nodes[i], fmt.Sprintf("sops.pgp: %q is not a PGP key fingerprint", fps[i]), "give the 40 hex digits gpg --list-keys prints")
 				continue
 			}
-			s.PGP = append(s.PGP, strings.ToUpper(fp))
+			s.PGP = append(s.PGP, strings.ToUpper(strings.ReplaceAll(fp, " ", "")))
 		}
 	}
 	if len(s.Age) == 0 && len(s.PGP) == 0 && !bad {

@@ -9,27 +9,31 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
-// The keys valid at each level of kiln.yaml, in the order hints list them.
+// The keys valid at each level of kiln.yaml, in the order hints list them:
+// the fields of shape's types, from which the JSON Schema is generated too.
 var (
-	pipelineKeys     = []string{"apiVersion", "kind", "environments", "kubeVersion", "validation", "manifests", "flux", "notifications", "apps"}
-	environmentKeys  = []string{"name", "mode", "promoteFrom", "config"}
-	manifestsKeys    = []string{"repo", "github", "branch", "path"}
-	fluxKeys         = []string{"name", "namespace", "sourceRef", "interval", "timeout", "prune", "wait", "decryption"}
-	decryptionKeys   = []string{"secretRef"}
-	secretRefKeys    = []string{"name"}
-	sourceRefKeys    = []string{"kind", "name", "namespace", "originRevision"}
-	notificationKeys = []string{"secretRef", "commitStatus", "dispatch"}
-	appKeys          = []string{"name", "namespace", "helm", "kustomize", "jsonnet", "yaml", "dependsOn", "flux"}
-	helmKeys         = []string{"chart", "repo", "version", "values"}
-	jsonnetKeys      = []string{"file", "jpath", "extVars", "tlas"}
-	appFluxKeys      = []string{"interval", "timeout", "wait", "healthChecks", "healthCheckExprs", "decryption"}
-	healthCheckKeys  = []string{"apiVersion", "kind", "name", "namespace"}
-	healthExprKeys   = []string{"apiVersion", "kind", "current", "inProgress", "failed"}
-	validationKeys   = []string{"crds"}
-	sourceKinds      = []string{"GitRepository", "OCIRepository", "Bucket"}
+	pipelineKeys     = shape.Keys[shape.Pipeline]()
+	environmentKeys  = shape.Keys[shape.Environment]()
+	manifestsKeys    = shape.Keys[shape.Manifests]()
+	fluxKeys         = shape.Keys[shape.Flux]()
+	decryptionKeys   = shape.Keys[shape.Decryption]()
+	secretRefKeys    = shape.Keys[shape.SecretRef]()
+	sourceRefKeys    = shape.Keys[shape.SourceRef]()
+	notificationKeys = shape.Keys[shape.Notifications]()
+	appKeys          = shape.Keys[shape.App]()
+	helmKeys         = shape.Keys[shape.Helm]()
+	helmOverrideKeys = shape.Keys[shape.HelmOverride]()
+	jsonnetKeys      = shape.Keys[shape.Jsonnet]()
+	jsonnetOvKeys    = shape.Keys[shape.JsonnetOverride]()
+	appFluxKeys      = shape.Keys[shape.AppFlux]()
+	healthCheckKeys  = shape.Keys[shape.HealthCheck]()
+	healthExprKeys   = shape.Keys[shape.HealthCheckExpr]()
+	validationKeys   = shape.Keys[shape.Validation]()
+	sourceKinds      = shape.SourceKinds
 )
 
 // displayName is how errors name kiln.yaml: relative to the repository
@@ -669,7 +673,11 @@ func (d *decoder) folder(n *yaml.Node, key string) (string, bool) {
 // required; env overrides may set any subset of the keys.
 func (d *decoder) helm(n *yaml.Node, full bool) *Helm {
 	h := &Helm{}
-	f, ok := d.fields(n, "helm", helmKeys)
+	keys := helmKeys
+	if !full {
+		keys = helmOverrideKeys
+	}
+	f, ok := d.fields(n, "helm", keys)
 	if !ok {
 		return h
 	}
@@ -752,7 +760,11 @@ func (d *decoder) jsonnet(n *yaml.Node, full bool) *Jsonnet {
 			"write jsonnet: path/main.jsonnet, or jsonnet: {file: path/main.jsonnet, jpath: [lib]}")
 		return j
 	}
-	f, _ := d.fields(n, "jsonnet", jsonnetKeys)
+	keys := jsonnetKeys
+	if !full {
+		keys = jsonnetOvKeys
+	}
+	f, _ := d.fields(n, "jsonnet", keys)
 	if v, present := f["file"]; present {
 		if s, ok := d.str(v, "jsonnet.file"); ok && d.relPath(v, "jsonnet.file", s) {
 			j.File = s
@@ -776,7 +788,13 @@ func (d *decoder) jsonnet(n *yaml.Node, full bool) *Jsonnet {
 
 // jsonnetReserved are the external variables and top-level arguments kiln
 // passes itself.
-var jsonnetReserved = map[string]bool{"env": true, "vars": true, "images": true}
+var jsonnetReserved = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range shape.JsonnetReserved {
+		m[k] = true
+	}
+	return m
+}()
 
 // jsonnetArgs reads jsonnet.extVars or jsonnet.tlas: a mapping from
 // Jsonnet identifiers to values of any type.
@@ -813,7 +831,7 @@ func (d *decoder) jsonnetArgs(f map[string]*yaml.Node, key string) map[string]an
 }
 
 // jsonnetIdentRE matches a Jsonnet identifier.
-var jsonnetIdentRE = regexp.MustCompile(`^[_a-zA-Z][_a-zA-Z0-9]*$`)
+var jsonnetIdentRE = regexp.MustCompile(shape.JsonnetIdentPattern)
 
 // dependsOn reads a dependsOn list: "name" is an app of the pipeline,
 // "namespace/name" a Kustomization kiln does not manage. Whether the apps

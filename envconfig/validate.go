@@ -10,20 +10,21 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
 var (
-	dnsLabelRE     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	dnsSubdomainRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	dnsLabelRE     = regexp.MustCompile(shape.DNSLabelPattern)
+	dnsSubdomainRE = regexp.MustCompile(shape.DNSSubdomainPattern)
 	// fluxDurationRE is the pattern Flux's CRDs put on interval and timeout:
 	// time.ParseDuration alone accepts values (1us, -5m) Flux rejects.
-	fluxDurationRE = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`)
+	fluxDurationRE = regexp.MustCompile(shape.DurationPattern)
 	placeholderRE  = regexp.MustCompile(`\{[^{}]*\}`)
 	// varNameRE is the variable name syntax of Flux postBuild substitution.
-	varNameRE     = regexp.MustCompile(`^[_a-zA-Z][_a-zA-Z0-9]*$`)
-	githubRepoRE  = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$`)
-	kubeVersionRE = regexp.MustCompile(`^v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+][0-9A-Za-z.+-]+)?$`)
+	varNameRE     = regexp.MustCompile(shape.VarNamePattern)
+	githubRepoRE  = regexp.MustCompile(shape.GitHubRepoPattern)
+	kubeVersionRE = regexp.MustCompile(shape.KubeVersionPattern)
 	windowsAbsRE  = regexp.MustCompile(`^[A-Za-z]:`)
 )
 
@@ -34,7 +35,7 @@ const dnsLabelHint = "use lowercase letters, digits and \"-\", starting and endi
 // safe as folder names (no "/", "..", or upper case that collides on
 // case-insensitive file systems).
 func (d *decoder) dnsLabel(n *yaml.Node, what, s string) bool {
-	if len(s) <= 63 && dnsLabelRE.MatchString(s) {
+	if len(s) <= shape.DNSLabelMax && dnsLabelRE.MatchString(s) {
 		return true
 	}
 	d.errAt(n, fmt.Sprintf("%s %q is not a valid name", what, s), dnsLabelHint)
@@ -44,7 +45,7 @@ func (d *decoder) dnsLabel(n *yaml.Node, what, s string) bool {
 // dnsSubdomain checks that s is an RFC 1123 subdomain, the rule for most
 // Kubernetes object names.
 func (d *decoder) dnsSubdomain(n *yaml.Node, what, s string) bool {
-	if len(s) <= 253 && dnsSubdomainRE.MatchString(s) {
+	if len(s) <= shape.DNSSubdomainMax && dnsSubdomainRE.MatchString(s) {
 		return true
 	}
 	d.errAt(n, fmt.Sprintf("%s %q is not a valid Kubernetes name", what, s),
