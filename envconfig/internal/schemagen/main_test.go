@@ -293,6 +293,8 @@ var agreement = []struct {
 		why: "git's branch name rules (git check-ref-format)"},
 	{name: "commitStatus false alone", schema: KilnSchema, onlyBy: parserOnly, yaml: kilnBase + "notifications: {secretRef: t, commitStatus: false}\napps: [{name: a, namespace: n, yaml: y}]",
 		why: "notifications needs commitStatus: true or a dispatch; the schema checks only that one is written"},
+	{name: "promoteFrom without commit statuses", schema: KilnSchema, onlyBy: parserOnly, yaml: "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}, {name: prod, promoteFrom: dev}]\napps: [{name: a, namespace: n, yaml: y}]",
+		why: "a promoteFrom needs notifications.commitStatus: true, a rule across sections"},
 	{name: "commitStatus without GitHub", schema: KilnSchema, onlyBy: parserOnly, yaml: kilnBase + "manifests: {repo: /srv/m.git}\nnotifications: {secretRef: t, commitStatus: true}\napps: [{name: a, namespace: n, yaml: y}]",
 		why: "a rule across sections (manifests.github, notifications, the promotion gate's source kind, the dispatch event's length)"},
 
@@ -365,8 +367,11 @@ func TestSchemaAgreesWithParser(t *testing.T) {
 // mutationExceptions are the changes of TestMutationsAgree on which the
 // schema and the parser differ on purpose, by "path op", with the reason.
 var mutationExceptions = map[string]string{
-	"manifests remove": "notifications.commitStatus needs manifests.github, given or inferred from a github.com repo: a rule across sections",
-	"manifests null":   "notifications.commitStatus needs manifests.github, given or inferred from a github.com repo: a rule across sections",
+	"manifests remove":                  "notifications.commitStatus needs manifests.github, given or inferred from a github.com repo: a rule across sections",
+	"manifests null":                    "notifications.commitStatus needs manifests.github, given or inferred from a github.com repo: a rule across sections",
+	"notifications remove":              "a promoteFrom needs notifications.commitStatus: true: a rule across sections",
+	"notifications null":                "a promoteFrom needs notifications.commitStatus: true: a rule across sections",
+	"notifications.commitStatus remove": "a promoteFrom needs notifications.commitStatus: true: a rule across sections",
 }
 
 // TestMutationsAgree changes the complete files in testdata/full one node
