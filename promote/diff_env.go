@@ -163,12 +163,14 @@ func envChange(pr envdiff.Pair, al *envdiff.Aligner, ids sopsyaml.Identities, rd
 		}
 		return envdiff.Normal(data)
 	}
-	// What decides is the objects themselves, aligned; a SOPS document's
+	// What decides is the objects themselves, aligned. A SOPS document's
 	// ciphertext differs on every encryption, so it is judged by its
-	// review (by plaintext with the age key, else by ciphertext).
+	// review without the verdict comment (which any two encryptions get):
+	// values masked alike when equal by plaintext (with the age key; else
+	// by ciphertext, which always differs), recipients and rule as they are.
 	realOld, realNew := old, new
 	if sops {
-		realOld, realNew = shownOld, shownNew
+		realOld, realNew = dropHeadComment(shownOld), dropHeadComment(shownNew)
 	}
 	if pr.Env != nil && pr.Against != nil && bytes.Equal(alignOld(realOld), normNew(realNew)) {
 		return envObjectChange{}, false
@@ -197,4 +199,16 @@ func envChange(pr envdiff.Pair, al *envdiff.Aligner, ids sopsyaml.Identities, rd
 		c.file.AgainstPath, c.file.AgainstObject = pr.Against.Path, pr.Against.ID()
 	}
 	return c, true
+}
+
+// dropHeadComment returns data without its leading comment lines.
+func dropHeadComment(data []byte) []byte {
+	for bytes.HasPrefix(data, []byte("#")) {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			return data[:0]
+		}
+		data = data[i+1:]
+	}
+	return data
 }

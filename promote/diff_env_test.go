@@ -171,3 +171,38 @@ apps:
 		}
 	}
 }
+
+// TestDiffEnvsSOPS: two envs encrypt the same Secret value, each anew.
+// With the age key their review compares plaintext and finds nothing;
+// without it, only ciphertext, which always differs, and the review says
+// so. Neither shows a value or ciphertext.
+func TestDiffEnvsSOPS(t *testing.T) {
+	t.Parallel()
+	f, identity := encryptingFixture(t)
+	p := f.pipeline(t)
+	run := func(ids string) *DiffResult {
+		t.Helper()
+		res, err := Diff(context.Background(), p, DiffOptions{Env: "staging", AgainstEnv: "dev",
+			Render: render.Options{Version: "test", LookupEnv: lookup, SOPSIdentities: ids}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := res.Unified(false); strings.Contains(u, secretValue) || strings.Contains(u, "ENC[") {
+			t.Errorf("the diff shows a secret value or its ciphertext:\n%s", u)
+		}
+		return res
+	}
+	greeting := "changed web Deployment/shop/web -> Deployment/shop/web"
+	if d := cmp.Diff([]string{greeting}, changeList(run(identity))); d != "" {
+		t.Errorf("with the age key (-want +got):\n%s", d)
+	}
+	res := run("")
+	if d := cmp.Diff([]string{"changed cache Secret/shop/cache -> Secret/shop/cache", greeting}, changeList(res)); d != "" {
+		t.Errorf("without the age key (-want +got):\n%s", d)
+	}
+	for _, s := range []string{"-  key: '**encrypted: previous ciphertext**'\n", "+  key: '**encrypted: new ciphertext**'\n", "by ciphertext"} {
+		if u := res.Unified(false); !strings.Contains(u, s) {
+			t.Errorf("the diff lacks %q:\n%s", s, u)
+		}
+	}
+}
