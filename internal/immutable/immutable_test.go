@@ -1,0 +1,97 @@
+package immutable
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// real reads an object of the real public manifests kept under
+// render/internal/validate/testdata/real (README.md there says where from).
+func real(t *testing.T, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "render", "internal", "validate", "testdata", "real", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+const job = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+spec:
+  backoffLimit: 3
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: migrate
+        image: ghcr.io/acme/app:1.0.0
+`
+
+// TestChanges: each rule on a real object (podinfo, kube-prometheus) or,
+// for kinds without one, a small object; changes the API server allows
+// are not reported, nor are differences of YAML style or key order.
+func TestChanges(t *testing.T) {
+	dep := real(t, "podinfo/deployment.yaml")
+	rb := real(t, "kube-prometheus/prometheus-roleBindingConfig.yaml")
+	svc := real(t, "podinfo/service.yaml")
+	sts := "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  replicas: 1\n  selector: {matchLabels: {app: db}}\n  template: {metadata: {labels: {app: db}}}\n  volumeClaimTemplates: [{metadata: {name: data}, spec: {resources: {requests: {storage: 1Gi}}}}]\n"
+	pvc := "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\ndata: {a: x}\n"
+	for _, tc := range []struct {
+		name, old, from, to string
+		want            []string // changed fields
+	}{
+		{"job image", job, "app:1.0.0", "app:1.1.0", []string{"spec.template"}},
+		{"job backoffLimit", job, "backoffLimit: 3", "backoffLimit: 4", nil},
+		{"job quoting and key order", job, "      restartPolicy: Never\n      containers:\n      - name: migrate\n        image: ghcr.io/acme/app:1.0.0\n", "      containers: [{image: \"ghcr.io/acme/app:1.0.0\", name: migrate}]\n      restartPolicy: Never\n", nil},
+		{"deployment selector", dep, "      app: podinfo\n  template", "      app: podinfo2\n  template", []string{"spec.selector"}},
+		{"deployment image", dep, "podinfo:6.14.1", "podinfo:6.15.0", nil},
+		{"rolebinding roleRef", rb, "  kind: Role\n", "  kind: ClusterRole\n", []string{"roleRef"}},
+		{"rolebinding subjects", rb, "  namespace: monitoring\n", "  namespace: observability\n", nil},
+		{"service clusterIP set", strings.Replace(svc, "type: ClusterIP", "type: ClusterIP\n  clusterIP: 10.0.0.10", 1), "10.0.0.10", "10.0.0.11", []string{"spec.clusterIP"}},
+		{"service clusterIP unset before", svc, "type: ClusterIP", "type: ClusterIP\n  clusterIP: 10.0.0.10", nil},
+		{"statefulset claim size", sts, "storage: 1Gi", "storage: 2Gi", []string{"spec"}},
+		{"statefulset replicas and template", sts, "replicas: 1\n  selector: {matchLabels: {app: db}}\n  template: {metadata: {labels: {app: db}}}", "replicas: 3\n  selector: {matchLabels: {app: db}}\n  template: {metadata: {labels: {app: db, v: '2'}}}", nil},
+		{"pvc resize", pvc, "storage: 1Gi", "storage: 2Gi", nil},
+		{"pvc access mode", pvc, "[ReadWriteOnce]", "[ReadWriteMany]", []string{"spec"}},
+		{"immutable configmap data", cm, "a: x", "a: y", []string{"data"}},
+		{"immutable configmap made mutable", cm, "immutable: true", "immutable: false", []string{"immutable"}},
+		{"mutable configmap data", strings.Replace(cm, "immutable: true\n", "", 1), "a: x", "a: y", nil},
+		{"secret type", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\n", "Opaque", "kubernetes.io/tls", []string{"type"}},
+		{"crd scope", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a.b.c}\nspec: {scope: Namespaced}\n", "Namespaced", "Cluster", []string{"spec.scope"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			newDoc := strings.Replace(tc.old, tc.from, tc.to, 1)
+			if newDoc == tc.old {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			var got []string
+			for _, c := range Changes(kyaml.MustParse(tc.old), kyaml.MustParse(newDoc)) {
+				got = append(got, c.Field)
+				if c.Rule == "" {
+					t.Errorf("%s: no rule text", c.Field)
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("changed %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestForced(t *testing.T) {
+	if Forced(kyaml.MustParse(job)) {
+		t.Error("a Job without the annotation is forced")
+	}
+	forced := strings.Replace(job, "  name: migrate\n", "  name: migrate\n  annotations: {kustomize.toolkit.fluxcd.io/force: enabled}\n", 1)
+	if !Forced(kyaml.MustParse(forced)) {
+		t.Error("the annotation does not force")
+	}
+}
