@@ -142,7 +142,11 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	res := &DiffResult{Env: env.Name, Against: against, Apps: map[string]AppChanges{}, Changes: []FileChange{}}
 	files := render.KeepProvenance(old, render.KeepBootstrap(old, src.files))
 	res.changes = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), old, files))
-	res.Changed = len(treediff.Trees(old, files)) > 0
+	real := treediff.Trees(old, files)
+	res.Changed = len(real) > 0
+	for _, w := range immutableWarnings(real) {
+		fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(w.String()))
+	}
 	for app, s := range treediff.Count(res.changes) {
 		res.Apps[app] = AppChanges{Added: s.Added, Changed: s.Changed, Removed: s.Removed}
 	}

@@ -277,6 +277,9 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		}
 		return res, nil
 	}
+	for _, w := range immutableWarnings(plan.changes) {
+		fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(w.String()))
+	}
 	// The body comes first, so that a dry run shows it even when the guard
 	// refuses.
 	res.Body = r.body(src, plan)
@@ -881,6 +884,7 @@ func (r *run) body(src *source, pl *plan) string {
 		New:          src.lock,
 		Changes:      pl.shown,
 		Mermaid:      r.mermaid(src, pl),
+		Unappliable:  unappliable(pl.changes),
 	}))
 }
 

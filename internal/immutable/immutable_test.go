@@ -46,7 +46,7 @@ func TestChanges(t *testing.T) {
 	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\ndata: {a: x}\n"
 	for _, tc := range []struct {
 		name, old, from, to string
-		want            []string // changed fields
+		want                []string // changed fields
 	}{
 		{"job image", job, "app:1.0.0", "app:1.1.0", []string{"spec.template"}},
 		{"job backoffLimit", job, "backoffLimit: 3", "backoffLimit: 4", nil},

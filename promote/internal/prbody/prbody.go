@@ -43,6 +43,9 @@ type Input struct {
 	// Mermaid is the dependency graph with changed apps marked, without
 	// the ``` fence, or "" for none.
 	Mermaid string
+	// Unappliable are changes Flux cannot apply as they are (an immutable
+	// field changed), one line each, redacted: a warning at the top.
+	Unappliable []string
 }
 
 // The statuses of an app in the table.
@@ -68,7 +71,7 @@ type appInfo struct {
 // most Limit bytes long.
 func Render(in Input) string {
 	apps := collect(in)
-	fixedHead := head(in)
+	fixedHead := head(in) + unappliable(in.Unappliable)
 	table := tableOf(apps)
 	graph := ""
 	if strings.TrimSpace(in.Mermaid) != "" {
@@ -268,6 +271,20 @@ func head(in Input) string {
 		parts = append(parts, "promoted from "+code(in.PromotedFrom)+" (its images and source commit)")
 	}
 	b.WriteString(strings.Join(parts, ", ") + ".\n\n")
+	return b.String()
+}
+
+// unappliable is the warning about changes Flux cannot apply, "" for none.
+func unappliable(lines []string) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("> [!WARNING]\n> **Flux cannot apply these changes as they are**: the API server refuses them on existing objects.\n>\n")
+	for _, l := range lines {
+		fmt.Fprintf(&b, "> - %s\n", strings.ReplaceAll(l, "\n", " "))
+	}
+	b.WriteString(">\n> Annotate each object with `kustomize.toolkit.fluxcd.io/force: enabled` so that Flux deletes and recreates it, or rename it.\n\n")
 	return b.String()
 }
 

@@ -137,6 +137,14 @@ func TestRenderGolden(t *testing.T) {
 			},
 		},
 		{
+			name: "unappliable",
+			in: func() Input {
+				in := input(t, "dev", old, new)
+				in.Unappliable = []string{"`apps/vote/job_migrate.yaml`: Job/instavote/migrate: spec.template changes, which the API server refuses on an existing object"}
+				return in
+			},
+		},
+		{
 			name: "promoted-from",
 			in: func() Input {
 				in := input(t, "staging", old, new)

@@ -1,0 +1,46 @@
+package promote
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/immutable"
+	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+)
+
+// immutableWarnings returns a warning for every changed object whose
+// immutable fields differ (package immutable): Flux would apply it and
+// fail ("field is immutable") until someone deletes the object. Objects
+// annotated for Flux to recreate them are left out. The warnings name
+// fields, never values.
+func immutableWarnings(changes []treediff.Change) []diag.Warning {
+	var out []diag.Warning
+	for _, c := range changes {
+		if c.Op != treediff.Changed || !treediff.IsObject(c.Path) {
+			continue
+		}
+		old, errOld := objects.Parse(c.Old, c.Path, 0)
+		cur, errNew := objects.Parse(c.New, c.Path, 0)
+		if errOld != nil || errNew != nil || len(old) != 1 || len(cur) != 1 || immutable.Forced(cur[0].Node) {
+			continue
+		}
+		for _, ch := range immutable.Changes(old[0].Node, cur[0].Node) {
+			out = append(out, diag.Warning{File: c.Path, App: c.App,
+				Msg: fmt.Sprintf("%s: %s changes, which the API server refuses on an existing object (%s): Flux's apply will fail until the object is deleted",
+					c.Object, ch.Field, ch.Rule),
+				Hint: fmt.Sprintf("annotate the object with %s: enabled so that Flux deletes and recreates it, or give the new version a new name", immutable.ForceAnnotation)})
+		}
+	}
+	return out
+}
+
+// unappliable is immutableWarnings as the pull request body's lines.
+func unappliable(changes []treediff.Change) []string {
+	var out []string
+	for _, w := range immutableWarnings(changes) {
+		out = append(out, "`"+w.File+"`: "+strings.ReplaceAll(w.Msg, "`", "'"))
+	}
+	return out
+}

@@ -1,0 +1,70 @@
+package promote
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+)
+
+const migrateJob = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: migrate
+        image: ghcr.io/acme/web:1.0.0
+        args: [migrate, --to, "1"]
+`
+
+// TestImmutableChangeWarned: a Job whose pod template changes (its next
+// migration) is what
+// Flux applies and the API server refuses; diff and promote warn, the
+// pull request body says so at the top, and the force annotation (Flux
+// recreates the Job) silences it. Real git repositories on disk.
+func TestImmutableChangeWarned(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.commitCode(t, map[string]string{"apps/web/job.yaml": migrateJob}, "add a migration job")
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	diffLog := func(t *testing.T) string {
+		t.Helper()
+		var log bytes.Buffer
+		o := f.opts(t, "dev", nil)
+		if _, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &log}); err != nil {
+			t.Fatal(err)
+		}
+		return log.String()
+	}
+	const warning = "Job/shop/migrate: spec.template changes, which the API server refuses on an existing object"
+
+	f.commitCode(t, map[string]string{"apps/web/job.yaml": strings.Replace(migrateJob, `"1"`, `"2"`, 1)}, "next migration")
+	if log := diffLog(t); !strings.Contains(log, "warning: apps/web/job_migrate.yaml: app web: "+warning) {
+		t.Errorf("diff does not warn:\n%s", log)
+	}
+	var log bytes.Buffer
+	res, err := promote(t, f, f.opts(t, "dev", &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), warning) {
+		t.Errorf("promote does not warn:\n%s", log.String())
+	}
+	if !strings.Contains(res.Body, "> **Flux cannot apply these changes as they are**") || !strings.Contains(res.Body, warning) {
+		t.Errorf("the body does not warn:\n%s", res.Body)
+	}
+
+	forced := strings.Replace(migrateJob, "  name: migrate\n", "  name: migrate\n  annotations:\n    kustomize.toolkit.fluxcd.io/force: enabled\n", 1)
+	f.commitCode(t, map[string]string{"apps/web/job.yaml": strings.Replace(forced, `"1"`, `"3"`, 1)}, "forced")
+	if log := diffLog(t); strings.Contains(log, "warning") {
+		t.Errorf("a forced Job is warned about:\n%s", log)
+	}
+}
