@@ -119,6 +119,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		var refs []flux.Ref
 		imgs := map[string]bool{}
 		hasSOPS := false
+		raws := rawsOf(run.objs)
 		for i, o := range run.objs {
 			if o.Raw != nil {
 				if !sameSOPS(o) {
@@ -126,7 +127,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 				}
 				hasSOPS = true
 			}
-			s, err := rawOf(o)
+			s, err := raws[i].data, raws[i].err
 			if err != nil {
 				return nil, fmt.Errorf("app %s: serialising %s: %w", app.Name, ids[i], err)
 			}

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -119,13 +122,45 @@ func namespacedSOPSErrors(app, namespace string, objs []templates.Object) error 
 }
 
 // rawOf returns what kiln writes for o: Raw for a SOPS document, else the
-// serialised node.
+// serialised node (kyaml's RNode.String, written straight into the bytes
+// returned: a CRD is megabytes).
 func rawOf(o templates.Object) ([]byte, error) {
 	if o.Raw != nil {
 		return o.Raw, nil
 	}
-	s, err := o.Node.String()
-	return []byte(s), err
+	// As kyaml.String does it, without its copy into a string.
+	if o.Node == nil || o.Node.Document() == nil {
+		return []byte{}, nil
+	}
+	var b bytes.Buffer
+	e := kyaml.NewEncoder(&b)
+	err := e.Encode(o.Node.Document())
+	if errClose := e.Close(); err == nil {
+		err = errClose
+	}
+	return b.Bytes(), err
+}
+
+// raw is rawOf's result for one object.
+type raw struct {
+	data []byte
+	err  error
+}
+
+// rawsOf serialises objs in parallel (up to GOMAXPROCS at once): encoding
+// YAML is most of what laying out a large chart costs.
+func rawsOf(objs []templates.Object) []raw {
+	out := make([]raw, len(objs))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, o := range objs {
+		g.Go(func() error {
+			out[i].data, out[i].err = rawOf(o)
+			return nil
+		})
+	}
+	_ = g.Wait() // errors are in out
+	return out
 }
 
 // sameSOPS reports whether raw still parses to the object kiln holds; a

@@ -42,7 +42,7 @@ type builtins struct {
 	defs  map[string]any                     // component name → schema
 	kinds map[schema.GroupVersionKind]string // kind → component name
 	mu    sync.Mutex
-	cache map[schema.GroupVersionKind]*builtinSchema
+	cache map[schema.GroupVersionKind]func() *builtinSchema // compiled once per kind; others wait
 }
 
 var builtinSchemas = &builtins{}
@@ -76,7 +76,7 @@ func (b *builtins) load() {
 			}
 		}
 		b.kinds = map[schema.GroupVersionKind]string{}
-		b.cache = map[schema.GroupVersionKind]*builtinSchema{}
+		b.cache = map[schema.GroupVersionKind]func() *builtinSchema{}
 		for name, d := range b.defs {
 			m, _ := d.(map[string]any)
 			gvks, _ := m["x-kubernetes-group-version-kind"].([]any)
@@ -100,13 +100,13 @@ func (b *builtins) schemaFor(gvk schema.GroupVersionKind) *builtinSchema {
 		return nil
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if s, ok := b.cache[gvk]; ok {
-		return s
+	get, ok := b.cache[gvk]
+	if !ok {
+		get = sync.OnceValue(func() *builtinSchema { return b.compile(name) })
+		b.cache[gvk] = get
 	}
-	s := b.compile(name)
-	b.cache[gvk] = s
-	return s
+	b.mu.Unlock()
+	return get()
 }
 
 // compile inlines the references of one kind's schema and builds the

@@ -11,11 +11,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -264,5 +266,18 @@ func TestParallelCRDsInOrder(t *testing.T) {
 	err = env.Objects("demo", parse(t, "g.yaml", "apiVersion: example.com/v2\nkind: Gadget\nmetadata: {name: g}\nspec: {shape: square}\n"))
 	if err == nil || !strings.Contains(err.Error(), "serves v1") {
 		t.Errorf("got %v, want v2 not served by the last CRD", err)
+	}
+}
+
+// TestRulesSkipCRDs: a CRD that compiling decoded cleanly is not decoded
+// into its Go type again, so apirules never sees it; that is only right
+// while apirules has no rules for CRDs. This fails when it gets some:
+// then decode the CRD for them (check's shortcut).
+func TestRulesSkipCRDs(t *testing.T) {
+	t.Parallel()
+	bad := &apiextensionsv1.CustomResourceDefinition{Spec: apiextensionsv1.CustomResourceDefinitionSpec{Scope: "Nowhere",
+		Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{Name: "V_1"}, {Name: "V_1"}}}}
+	if p := apirules.Check(bad); len(p) != 0 {
+		t.Errorf("apirules checks CRDs now (%v): make check decode a CRD whose compiling decoded it", p)
 	}
 }

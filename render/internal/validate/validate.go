@@ -49,47 +49,58 @@ var scheme = sync.OnceValue(func() *runtime.Scheme {
 // against that CRD as the API server would; an object of a kind client-go
 // knows is decoded strictly into its Go type (unknown and duplicate fields,
 // wrong types); objects of other kinds pass.
+//
+// Objects are checked in parallel (up to GOMAXPROCS at once); the errors
+// come in the order of objs.
 func (e *Env) Objects(app string, objs []templates.Object) error {
-	s := scheme()
+	perObject := make([][]error, len(objs))
+	parallel(len(objs), func(i int) { perObject[i] = e.object(app, objs[i]) })
 	var errs []error
-	for _, o := range objs {
-		if o.Node == nil {
-			continue
-		}
-		gv, err := schema.ParseGroupVersion(o.Node.GetApiVersion())
-		if err != nil {
-			continue // refused when the object was read
-		}
-		gvk := gv.WithKind(o.Node.GetKind())
-		errs = append(errs, checkMeta(app, o, gvk)...)
-		if c := e.lookup(gv.Group, gvk.Kind); c != nil {
-			errs = append(errs, checkCR(app, o, c, gvk)...)
-			continue
-		}
-		var typed runtime.Object
-		if s.Recognizes(gvk) {
-			typed, _ = s.New(gvk)
-		}
-		if msg, hint := servedError(e.kube, gvk, typed); msg != "" {
-			errs = append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
-			continue
-		}
-		if typed == nil {
-			if builtinGroup(s, gv.Group) {
-				errs = append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed,
-					Msg:  fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gv, gvk.Kind, groupName(gv.Group), apiRelease, gv),
-					Hint: kindHint(s, e.kube, gvk)})
-			}
-			continue
-		}
-		decodeErrs, reported := check(app, o, gvk, typed, e.schemas)
-		errs = append(errs, decodeErrs...)
-		errs = append(errs, checkBuiltin(app, o, gvk, reported)...)
-		if len(decodeErrs) == 0 {
-			errs = append(errs, checkRules(app, o, gvk, typed)...)
-		}
+	for _, oe := range perObject {
+		errs = append(errs, oe...)
 	}
 	return diag.Join(errs...)
+}
+
+// object checks one object.
+func (e *Env) object(app string, o templates.Object) []error {
+	if o.Node == nil {
+		return nil
+	}
+	gv, err := schema.ParseGroupVersion(o.Node.GetApiVersion())
+	if err != nil {
+		return nil // refused when the object was read
+	}
+	gvk := gv.WithKind(o.Node.GetKind())
+	errs := checkMeta(app, o, gvk)
+	if c := e.lookup(gv.Group, gvk.Kind); c != nil {
+		return append(errs, checkCR(app, o, c, gvk)...)
+	}
+	s := scheme()
+	var typed runtime.Object
+	if s.Recognizes(gvk) {
+		typed, _ = s.New(gvk)
+	}
+	if msg, hint := servedError(e.kube, gvk, typed); msg != "" {
+		return append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
+	}
+	if typed == nil {
+		if builtinGroup(s, gv.Group) {
+			errs = append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed,
+				Msg:  fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gv, gvk.Kind, groupName(gv.Group), apiRelease, gv),
+				Hint: kindHint(s, e.kube, gvk)})
+		}
+		return errs
+	}
+	decodeErrs, reported, decoded := check(app, o, gvk, typed, e.schemas)
+	errs = append(errs, decodeErrs...)
+	errs = append(errs, checkBuiltin(app, o, gvk, reported)...)
+	// A CRD whose compiling decoded it cleanly is not decoded into typed
+	// again, and apirules has no rules for CRDs (TestRulesSkipCRDs).
+	if len(decodeErrs) == 0 && decoded {
+		errs = append(errs, checkRules(app, o, gvk, typed)...)
+	}
+	return errs
 }
 
 // ErrNotServed is the cause of every error about an apiVersion and kind
@@ -128,24 +139,25 @@ func kindHint(s *runtime.Scheme, kube *version.Version, gvk schema.GroupVersionK
 	return "use apiVersion " + strings.Join(have, " or ")
 }
 
-// check decodes one object into typed. It returns the errors and the
-// field paths they are about (nil when the object cannot be encoded).
-// A CustomResourceDefinition that s compiled was decoded strictly then; it
-// is not decoded again when that found nothing (the decoding of a large
-// CRD's schema is most of what compiling it costs).
-func check(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, s *Schemas) ([]error, map[string]bool) {
+// check decodes one object into typed. It returns the errors, the field
+// paths they are about (nil when the object cannot be encoded) and whether
+// typed holds the object. A CustomResourceDefinition that s compiled was
+// decoded strictly then; it is not decoded again when that found nothing
+// (the decoding of a large CRD's schema is most of what compiling it
+// costs), and typed stays empty.
+func check(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, s *Schemas) ([]error, map[string]bool, bool) {
 	e := &encoder{}
 	if err := e.encode(o.Node.YNode(), nil); err != nil {
 		return []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node), Msg: err.Error(), Err: err,
-			Hint: "write the object without YAML merge keys (<<) or non-scalar keys"}}, nil
+			Hint: "write the object without YAML merge keys (<<) or non-scalar keys"}}, nil, false
 	}
 	reported := map[string]bool{}
 	if gvk == crdGVK && s.decodedClean(e.buf.Bytes()) {
-		return nil, reported
+		return nil, reported, false
 	}
 	strict, err := kjson.UnmarshalStrict(e.buf.Bytes(), typed)
 	if err == nil && len(strict) == 0 {
-		return nil, reported
+		return nil, reported, true
 	}
 	// The decoder reports one bad value per run (the first of the wrong
 	// type, or the one whose own decoder fails, after which it stops), so
@@ -186,7 +198,7 @@ func check(app string, o templates.Object, gvk schema.GroupVersionKind, typed ru
 		nulls[bad.path] = true
 		reported[bad.path] = true
 	}
-	return errs, reported
+	return errs, reported, true
 }
 
 // maxRounds bounds the decoding rounds of one object: a hostile object
