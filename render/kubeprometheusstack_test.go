@@ -121,3 +121,26 @@ func BenchmarkKubePrometheusStackCold(b *testing.B) {
 		r.Close()
 	}
 }
+
+// BenchmarkKubePrometheusStackInProcess is the cold render with Helm in
+// this process, so that a CPU profile shows the engine's share too.
+func BenchmarkKubePrometheusStackInProcess(b *testing.B) {
+	p := load(b, writeKPS(b, "10d"))
+	opts := checkOptions(true)
+	opts.InProcess = true
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := render.New(p, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		results, err := r.Render(context.Background(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if results[0].Err != nil {
+			b.Fatal(results[0].Err)
+		}
+		r.Close()
+	}
+}
