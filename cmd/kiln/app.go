@@ -188,6 +188,7 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 			diffCommand(stdout, stderr, lookup, version),
 			promoteCommand(stdout, stderr, lookup, version),
 			verifyCommand(stdout, stderr, lookup, version),
+			initCommand(stdout, stderr),
 			versionCommand(stdout, version),
 			completionCommand(stdout),
 		},

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kiln-gitops/kiln/envconfig/scaffold"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/words"
+)
+
+// initReport is kiln init's --output json document (docs/schemas/init.json).
+type initReport struct {
+	// File is the kiln.yaml written ("" when none was).
+	File string `json:"file"`
+	*scaffold.Result
+	Errors []jsonError `json:"errors"`
+}
+
+// initCommand is kiln init: a kiln.yaml for what the repository holds.
+func initCommand(stdout, stderr io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:      "init",
+		Usage:     "write a kiln.yaml naming the Helm charts, kustomizations, Jsonnet entry points and YAML folders found here",
+		UsageText: "kiln init [--config FILE] [--force]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Value: "kiln.yaml", Usage: "the file to write; the apps are looked for in its folder and below", EnvVars: kilnEnv("config")},
+			&cli.BoolFlag{Name: "force", Usage: "replace an existing file", EnvVars: kilnEnv("force")},
+			outputFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usagef("unexpected argument %q; kiln init looks in the folder of --config (the current one by default)", c.Args().First())
+			}
+			file := c.String("config")
+			res, err := runInit(file, c.Bool("force"))
+			if c.String("output") == "json" {
+				rep := initReport{Result: res, Errors: jsonErrors(err)}
+				if err == nil {
+					rep.File = file
+				}
+				if res == nil {
+					rep.Result = &scaffold.Result{Envs: []string{}, Apps: []scaffold.App{}, Notes: []scaffold.Note{}}
+				}
+				return jsonDocument(stdout, rep, err)
+			}
+			if err != nil {
+				return err
+			}
+			printInit(stdout, stderr, file, res)
+			return nil
+		},
+	}
+}
+
+func runInit(file string, force bool) (*scaffold.Result, error) {
+	if _, err := os.Lstat(file); err == nil && !force {
+		return nil, &usageError{err: &diag.Error{File: file, Msg: "already exists; kiln init does not overwrite it",
+			Hint: "pass --force to replace it, or --config FILE to write another file"}}
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, &diag.Error{File: file, Msg: "cannot check the file: " + err.Error(), Err: err}
+	}
+	root, err := filepath.Abs(filepath.Dir(file))
+	if err != nil {
+		return nil, err
+	}
+	res, err := scaffold.Scan(root)
+	if err != nil {
+		return nil, &diag.Error{File: filepath.Dir(file), Msg: "cannot look through the folder: " + err.Error(), Err: err}
+	}
+	if err := os.WriteFile(file, res.YAML(""), 0o644); err != nil {
+		return nil, &diag.Error{File: file, Msg: "cannot write: " + err.Error(), Err: err}
+	}
+	return res, nil
+}
+
+// printInit lists what was found on stdout, and what was left out, with
+// the reason, on stderr.
+func printInit(stdout, stderr io.Writer, file string, res *scaffold.Result) {
+	fmt.Fprintf(stdout, "wrote %s: %s, %s\n", file, words.Count(len(res.Apps), "app"), words.Count(len(res.Envs), "environment"))
+	for _, a := range res.Apps {
+		fmt.Fprintf(stdout, "  %-20s %-9s %s\n", a.Name, a.Engine, a.Path)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(stderr, "note: %s: %s\n", n.Path, n.Message)
+	}
+	fmt.Fprintf(stdout, "next: check it, then run kiln validate\n")
+}

@@ -1,0 +1,766 @@
+package scaffold
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/google/go-jsonnet"
+	"github.com/google/go-jsonnet/ast"
+	"github.com/google/go-jsonnet/toolutils"
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-gitops/kiln/internal/limits"
+)
+
+// Engines, as kiln.yaml names them.
+const (
+	Helm      = "helm"
+	Kustomize = "kustomize"
+	Jsonnet   = "jsonnet"
+	YAML      = "yaml"
+)
+
+// App is one app found.
+type App struct {
+	// Name is the app's name: a DNS label, unique in the result.
+	Name string `json:"name"`
+	// Namespace is the app's namespace: the kustomization's namespace or
+	// the one namespace the YAML objects name, else the app's name.
+	Namespace string `json:"namespace"`
+	// Engine is Helm, Kustomize, Jsonnet or YAML.
+	Engine string `json:"engine"`
+	// Path is the chart folder, the kustomization folder (with {env} for
+	// per-environment overlays), the Jsonnet file or the YAML folder,
+	// slash-separated and relative to the root.
+	Path string `json:"path"`
+	// JPath are the Jsonnet import folders the entry point needs.
+	JPath []string `json:"jpath,omitempty"`
+	// DependsOn are the apps that define the CustomResourceDefinitions
+	// and Namespaces this app's objects use, as far as its files show
+	// them without rendering; sorted.
+	DependsOn []string `json:"dependsOn,omitempty"`
+}
+
+// Note is something found and left out, and why.
+type Note struct {
+	// Path is relative to the root.
+	Path string `json:"path"`
+	// Message says why it is not an app, or what to do.
+	Message string `json:"message"`
+}
+
+// Result is what Scan found.
+type Result struct {
+	// Envs are the environments, in promotion order.
+	Envs []string `json:"environments"`
+	// Apps are sorted by name.
+	Apps []App `json:"apps"`
+	// Notes are sorted by path.
+	Notes []Note `json:"notes"`
+}
+
+// skipDirs are folders that never hold apps: version control, editors,
+// package managers' downloads.
+var skipDirs = map[string]bool{"node_modules": true, "vendor": true}
+
+// kustomizationFiles are the names kustomize looks for, in its order.
+var kustomizationFiles = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// envOrder places the usual environment names in promotion order; other
+// names come after them, sorted.
+var envOrder = []string{"local", "dev", "develop", "development", "test", "testing", "int", "integration", "qa", "uat", "stage", "staging", "preprod", "pre-prod", "canary", "prod", "production"}
+
+// overlayParents are folder names that hold one overlay per environment.
+var overlayParents = map[string]bool{"overlays": true, "envs": true, "environments": true, "env": true}
+
+type kustomization struct {
+	dir        string
+	namespace  string
+	component  bool
+	references []string // local folders and files it names, relative to the root
+}
+
+type scan struct {
+	root    string
+	charts  []string
+	kusts   map[string]*kustomization
+	jsonnet []string            // .jsonnet and .libsonnet files
+	yamls   map[string][]string // folder -> its YAML files
+	notes   []Note
+	cache   map[string][]object // YAML file -> its objects; nil: not objects
+}
+
+// Scan looks for apps below root, which must be a folder. It follows no
+// symlink and skips hidden folders, node_modules, vendor (searched only
+// for Jsonnet imports) and folders that hold a kiln.lock.json (kiln's own
+// output).
+func Scan(root string) (*Result, error) {
+	s := &scan{root: root, kusts: map[string]*kustomization{}, yamls: map[string][]string{}, cache: map[string][]object{}}
+	if err := s.walk(); err != nil {
+		return nil, err
+	}
+	var apps []App
+	envs := s.envs()
+	apps = append(apps, s.helmApps()...)
+	mark := len(s.notes)
+	kapps, overlayEnvs := s.kustomizeApps(envs)
+	if len(envs) == 0 {
+		// No env files: the overlays name the environments. Group again
+		// with them, noting things once.
+		s.notes = s.notes[:mark]
+		envs = orderEnvs(overlayEnvs)
+		kapps, _ = s.kustomizeApps(envs)
+	}
+	apps = append(apps, kapps...)
+	apps = append(apps, s.jsonnetApps()...)
+	apps = append(apps, s.yamlApps()...)
+	if len(envs) == 0 {
+		envs = []string{"dev"}
+	}
+	apps = uniqueNames(apps)
+	s.dependsOn(apps, envs)
+	s.unsetVars(apps, envs)
+	res := &Result{Envs: envs, Apps: apps, Notes: s.notes}
+	sort.Slice(res.Apps, func(i, j int) bool { return res.Apps[i].Name < res.Apps[j].Name })
+	sort.SliceStable(res.Notes, func(i, j int) bool { return res.Notes[i].Path < res.Notes[j].Path })
+	if res.Notes == nil {
+		res.Notes = []Note{}
+	}
+	if res.Apps == nil {
+		res.Apps = []App{}
+	}
+	return res, nil
+}
+
+func (s *scan) note(p, format string, args ...any) {
+	s.notes = append(s.notes, Note{Path: p, Message: fmt.Sprintf(format, args...)})
+}
+
+// rel is p relative to the root, slash-separated ("." for the root).
+func (s *scan) rel(p string) string {
+	r, err := filepath.Rel(s.root, p)
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(r)
+}
+
+func (s *scan) read(p string) ([]byte, error) { return limits.ReadFileAs(p, s.rel(p)) }
+
+func (s *scan) walk() error {
+	return filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := s.rel(p)
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if rel != "." && (strings.HasPrefix(name, ".") || skipDirs[name]) {
+				if name == "vendor" {
+					s.collectJsonnet(p)
+				}
+				return filepath.SkipDir
+			}
+			if exists(filepath.Join(p, "kiln.lock.json")) {
+				return filepath.SkipDir
+			}
+			if exists(filepath.Join(p, "Chart.yaml")) {
+				s.chart(p)
+				return filepath.SkipDir
+			}
+			for _, k := range kustomizationFiles {
+				if exists(filepath.Join(p, k)) {
+					s.kustomization(p, filepath.Join(p, k))
+					break
+				}
+			}
+			return nil
+		}
+		switch ext := path.Ext(d.Name()); {
+		case ext == ".jsonnet" || ext == ".libsonnet":
+			s.jsonnet = append(s.jsonnet, rel)
+		case strings.HasPrefix(d.Name(), ".") || rel == "kiln.yaml":
+			// Tool settings (.sops.yaml, .pre-commit-config.yaml) and
+			// kiln's own file.
+		case (ext == ".yaml" || ext == ".yml") && !slices.Contains(kustomizationFiles, d.Name()):
+			dir := path.Dir(rel)
+			s.yamls[dir] = append(s.yamls[dir], rel)
+		}
+		return nil
+	})
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// collectJsonnet adds the Jsonnet files below a vendor folder, which can
+// be imported but are never entry points.
+func (s *scan) collectJsonnet(dir string) {
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Type()&fs.ModeSymlink == 0 && path.Ext(d.Name()) == ".libsonnet" {
+			s.jsonnet = append(s.jsonnet, s.rel(p))
+		}
+		return nil
+	})
+}
+
+// chart records a Helm chart folder, unless it cannot render on its own:
+// a library chart, or one whose dependencies are not in its charts/.
+func (s *scan) chart(dir string) {
+	rel := s.rel(dir)
+	data, err := s.read(filepath.Join(dir, "Chart.yaml"))
+	var meta struct {
+		Type         string `yaml:"type"`
+		Dependencies []struct {
+			Name       string `yaml:"name"`
+			Repository string `yaml:"repository"`
+		} `yaml:"dependencies"`
+	}
+	if err == nil {
+		err = yaml.Unmarshal(data, &meta)
+	}
+	if err != nil {
+		s.note(rel+"/Chart.yaml", "not a chart kiln can read: %v", err)
+		return
+	}
+	if meta.Type == "library" {
+		s.note(rel, "a library chart renders nothing on its own; the charts that depend on it are the apps")
+		return
+	}
+	for _, dep := range meta.Dependencies {
+		if dep.Repository != "" && strings.HasPrefix(dep.Repository, "file://") {
+			continue
+		}
+		matches, _ := filepath.Glob(filepath.Join(dir, "charts", dep.Name+"*"))
+		if len(matches) == 0 {
+			s.note(rel, "its dependency %q is not in %s/charts; run helm dependency build %s, then kiln init again", dep.Name, rel, rel)
+			return
+		}
+	}
+	s.charts = append(s.charts, rel)
+}
+
+// kustomization records a kustomization and the local folders and files it
+// names (resources, bases, components), which are parts of it, not apps.
+func (s *scan) kustomization(dir, file string) {
+	rel := s.rel(dir)
+	data, err := s.read(file)
+	var k struct {
+		Kind       string   `yaml:"kind"`
+		Namespace  string   `yaml:"namespace"`
+		Resources  []string `yaml:"resources"`
+		Bases      []string `yaml:"bases"`
+		Components []string `yaml:"components"`
+	}
+	if err == nil {
+		err = yaml.Unmarshal(data, &k)
+	}
+	if err != nil {
+		s.note(s.rel(file), "not a kustomization kiln can read: %v", err)
+		return
+	}
+	kz := &kustomization{dir: rel, namespace: k.Namespace, component: k.Kind == "Component"}
+	for _, r := range slices.Concat(k.Resources, k.Bases, k.Components) {
+		if strings.Contains(r, "://") || strings.HasPrefix(r, "git@") || strings.HasPrefix(r, "github.com/") {
+			continue
+		}
+		kz.references = append(kz.references, path.Join(rel, r))
+	}
+	s.kusts[rel] = kz
+}
+
+// envs are the environments the repository already has files for:
+// envs/<name>.yaml, kiln's default env file.
+func (s *scan) envs() []string {
+	var names []string
+	for _, f := range s.yamls["envs"] {
+		name := strings.TrimSuffix(strings.TrimSuffix(path.Base(f), ".yaml"), ".yml")
+		if label(name) == name {
+			names = append(names, name)
+		}
+	}
+	return orderEnvs(names)
+}
+
+func orderEnvs(names []string) []string {
+	names = slices.Compact(slices.Sorted(slices.Values(names)))
+	rank := func(n string) int {
+		if i := slices.Index(envOrder, n); i >= 0 {
+			return i
+		}
+		return len(envOrder)
+	}
+	sort.SliceStable(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) })
+	return names
+}
+
+func (s *scan) helmApps() []App {
+	var apps []App
+	for _, c := range s.charts {
+		name := label(path.Base(c))
+		apps = append(apps, App{Name: name, Namespace: name, Engine: Helm, Path: c})
+	}
+	return apps
+}
+
+// kustomizeApps turns the kustomizations that no other one names into
+// apps. Overlays side by side in a folder such as overlays/ become one app
+// with {env} in its path when there is one for each of envs; otherwise
+// each is an app. It also returns the overlay names seen, the
+// environments to use when the repository names none.
+func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
+	referenced := map[string]bool{}
+	for _, k := range s.kusts {
+		for _, r := range k.references {
+			referenced[r] = true
+		}
+	}
+	groups := map[string][]string{} // overlay folder -> overlay names
+	var apps []App
+	var seen []string
+	for _, dir := range slices.Sorted(mapsKeys(s.kusts)) {
+		k := s.kusts[dir]
+		if referenced[dir] || k.component {
+			continue
+		}
+		if dir == "." {
+			s.note(dir, "not added: a kustomization at the root of the repository; name the folders it builds as apps instead")
+			continue
+		}
+		parent := path.Dir(dir)
+		if overlayParents[path.Base(parent)] && label(path.Base(dir)) == path.Base(dir) {
+			groups[parent] = append(groups[parent], path.Base(dir))
+			continue
+		}
+		apps = append(apps, App{Name: label(path.Base(dir)), Namespace: s.namespace(k.namespace, path.Base(dir)), Engine: Kustomize, Path: dir})
+	}
+	for _, parent := range slices.Sorted(mapsKeys(groups)) {
+		names := groups[parent]
+		seen = append(seen, names...)
+		base := path.Base(path.Dir(parent))
+		if path.Dir(parent) == "." {
+			base = path.Base(s.root)
+		}
+		if len(envs) > 0 && containsAll(names, envs) {
+			ns := s.namespace(s.kusts[path.Join(parent, envs[0])].namespace, base)
+			apps = append(apps, App{Name: label(base), Namespace: ns, Engine: Kustomize, Path: parent + "/{env}"})
+			for _, n := range names {
+				if !slices.Contains(envs, n) {
+					s.note(path.Join(parent, n), "no environment %s: add it to environments to render this overlay", n)
+				}
+			}
+			continue
+		}
+		for _, n := range names {
+			dir := path.Join(parent, n)
+			apps = append(apps, App{Name: label(base + "-" + n), Namespace: s.namespace(s.kusts[dir].namespace, base), Engine: Kustomize, Path: dir})
+		}
+		if len(envs) > 0 {
+			s.note(parent, "overlays %s do not match the environments %s one for one, so each is an app of its own in every environment; with one overlay per environment, kiln.yaml can name them all as %s/{env}",
+				strings.Join(names, ", "), strings.Join(envs, ", "), parent)
+		}
+	}
+	return apps, seen
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func (s *scan) namespace(ns, fallback string) string {
+	if ns != "" && label(ns) == ns {
+		return ns
+	}
+	return label(fallback)
+}
+
+// dnsLabel matches what Kubernetes and kiln accept as a name.
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// label makes s a DNS label: lowercase, runs of other characters turned
+// into one '-', at most 63 characters; "app" when nothing is left.
+func label(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if len(out) > 63 {
+		out = strings.Trim(out[:63], "-")
+	}
+	if out == "" {
+		return "app"
+	}
+	return out
+}
+
+// uniqueNames gives apps that share a name the names of their folders'
+// parents too, then a number, in path order, so that every name is
+// unique and stays the same from run to run.
+func uniqueNames(apps []App) []App {
+	sort.SliceStable(apps, func(i, j int) bool { return apps[i].Path < apps[j].Path })
+	count := map[string]int{}
+	for _, a := range apps {
+		count[a.Name]++
+	}
+	used := map[string]bool{}
+	for i, a := range apps {
+		name := a.Name
+		if count[name] > 1 {
+			parent := path.Base(path.Dir(strings.TrimSuffix(a.Path, "/{env}")))
+			if a.Engine == Jsonnet || a.Engine == Kustomize && strings.HasSuffix(a.Path, "/{env}") {
+				parent = path.Base(path.Dir(path.Dir(strings.TrimSuffix(a.Path, "/{env}"))))
+			}
+			if parent != "." && parent != "/" {
+				name = label(parent + "-" + name)
+			}
+		}
+		for n := 2; used[name]; n++ {
+			name = label(fmt.Sprintf("%s-%d", a.Name, n))
+		}
+		used[name] = true
+		apps[i].Name = name
+	}
+	return apps
+}
+
+// jsonnetApps are the .jsonnet files no other Jsonnet file imports, with
+// the import folders (jpath) their imports need.
+func (s *scan) jsonnetApps() []App {
+	imports := map[string][]string{} // file -> its imports, as written
+	imported := map[string]bool{}
+	for _, f := range s.jsonnet {
+		data, err := s.read(filepath.Join(s.root, filepath.FromSlash(f)))
+		if err != nil {
+			s.note(f, "cannot read: %v", err)
+			continue
+		}
+		node, err := jsonnet.SnippetToAST(f, string(data))
+		if err != nil {
+			if path.Ext(f) == ".jsonnet" {
+				s.note(f, "not added: it does not parse as Jsonnet (%s)", firstLine(err.Error()))
+			}
+			imported[f] = true // never an entry point
+			continue
+		}
+		imports[f] = importsOf(node)
+	}
+	var apps []App
+	jpaths := map[string][]string{}
+	for _, f := range slices.Sorted(mapsKeys(imports)) {
+		for _, imp := range imports[f] {
+			if target, jp := s.resolve(f, imp); target != "" {
+				imported[target] = true
+				if jp != "" {
+					jpaths[f] = append(jpaths[f], jp)
+				}
+			}
+		}
+	}
+	for _, f := range s.jsonnet {
+		if path.Ext(f) != ".jsonnet" || imported[f] || inVendor(f) {
+			continue
+		}
+		name := strings.TrimSuffix(path.Base(f), ".jsonnet")
+		if name == "main" && path.Dir(f) != "." {
+			name = path.Base(path.Dir(f))
+		}
+		apps = append(apps, App{Name: label(name), Namespace: label(name), Engine: Jsonnet, Path: f, JPath: s.closure(f, imports, jpaths)})
+	}
+	return apps
+}
+
+func inVendor(f string) bool { return slices.Contains(strings.Split(f, "/"), "vendor") }
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// closure is the jpath folders f and everything it imports need, in order
+// of first need.
+func (s *scan) closure(f string, imports map[string][]string, jpaths map[string][]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	var visit func(string)
+	visit = func(f string) {
+		if seen[f] {
+			return
+		}
+		seen[f] = true
+		for _, jp := range jpaths[f] {
+			if !slices.Contains(out, jp) {
+				out = append(out, jp)
+			}
+		}
+		for _, imp := range imports[f] {
+			if t, _ := s.resolve(f, imp); t != "" {
+				visit(t)
+			}
+		}
+	}
+	visit(f)
+	return out
+}
+
+// resolve finds the file an import of from names, as kiln's Jsonnet engine
+// would: next to from, else in a jpath folder; it tries the folders that
+// hold from and their lib/ and vendor/ subfolders, nearest first. It
+// returns the file and the jpath folder it needed ("" for none).
+func (s *scan) resolve(from, imp string) (string, string) {
+	if path.IsAbs(imp) {
+		return "", ""
+	}
+	dir := path.Dir(from)
+	if t := path.Join(dir, imp); s.isFile(t) && !escapes(t) {
+		return t, ""
+	}
+	for d := dir; ; d = path.Dir(d) {
+		for _, jp := range []string{d, path.Join(d, "lib"), path.Join(d, "vendor")} {
+			if t := path.Join(jp, imp); s.isFile(t) && !escapes(t) {
+				return t, jp
+			}
+		}
+		if d == "." {
+			return "", ""
+		}
+	}
+}
+
+func escapes(p string) bool { return p == ".." || strings.HasPrefix(p, "../") }
+
+func (s *scan) isFile(rel string) bool {
+	st, err := os.Lstat(filepath.Join(s.root, filepath.FromSlash(rel)))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// importsOf lists the paths of a Jsonnet AST's import, importstr and
+// importbin expressions.
+func importsOf(n ast.Node) []string {
+	var out []string
+	var walk func(ast.Node)
+	walk = func(n ast.Node) {
+		switch n := n.(type) {
+		case *ast.Import:
+			out = append(out, n.File.Value)
+		case *ast.ImportStr:
+			out = append(out, n.File.Value)
+		case *ast.ImportBin:
+			out = append(out, n.File.Value)
+		}
+		for _, c := range toolutils.Children(n) {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+// yamlApps are the topmost folders of plain Kubernetes YAML that no chart
+// or kustomization owns: every .yaml/.yml file below them holds
+// Kubernetes objects (apiVersion and kind), as kiln's yaml engine reads
+// them all.
+func (s *scan) yamlApps() []App {
+	owned := func(dir string) bool {
+		for d := dir; ; d = path.Dir(d) {
+			if _, ok := s.kusts[d]; ok {
+				return true
+			}
+			if d == "." {
+				return false
+			}
+		}
+	}
+	referenced := map[string]bool{} // folders of files a kustomization names
+	for _, k := range s.kusts {
+		for _, r := range k.references {
+			if s.isFile(r) {
+				referenced[path.Dir(r)] = true
+			}
+		}
+	}
+	objects := map[string]bool{} // folder -> holds Kubernetes objects
+	other := map[string]bool{}   // folder -> holds YAML that is not
+	for dir, files := range s.yamls {
+		if owned(dir) || dir == "envs" {
+			continue
+		}
+		for _, f := range files {
+			if _, ok := s.objects(f); ok {
+				objects[dir] = true
+			} else {
+				other[dir] = true
+			}
+		}
+	}
+	var apps []App
+	var taken []string // folders that became apps: their subfolders are in them
+	for _, dir := range slices.Sorted(mapsKeys(objects)) {
+		if slices.ContainsFunc(taken, func(t string) bool { return t == "." || strings.HasPrefix(dir, t+"/") }) || referenced[dir] {
+			continue
+		}
+		if s.mixed(dir, other) {
+			s.note(dir, "not added: YAML that is not Kubernetes objects (values or config files), a chart, a kustomization or Jsonnet lies below it, and the yaml engine reads every YAML file below its folder")
+			continue
+		}
+		taken = append(taken, dir)
+		name := path.Base(dir)
+		if dir == "." {
+			name = path.Base(s.root)
+		}
+		// The one namespace the objects name, else the app's name.
+		nss := map[string]bool{}
+		for _, f := range s.yamlBelow(dir) {
+			objs, _ := s.objects(f)
+			for _, o := range objs {
+				if o.namespace != "" {
+					nss[o.namespace] = true
+				}
+			}
+		}
+		ns := label(name)
+		if len(nss) == 1 {
+			for n := range nss {
+				ns = s.namespace(n, name)
+			}
+		}
+		apps = append(apps, App{Name: label(name), Namespace: ns, Engine: YAML, Path: dir})
+	}
+	return apps
+}
+
+// mixed reports whether a folder below dir holds YAML that is not objects,
+// or a chart, kustomization or Jsonnet file.
+func (s *scan) mixed(dir string, other map[string]bool) bool {
+	below := func(p string) bool { return dir == "." || p == dir || strings.HasPrefix(p, dir+"/") }
+	for d := range other {
+		if below(d) {
+			return true
+		}
+	}
+	for _, c := range s.charts {
+		if below(c) {
+			return true
+		}
+	}
+	for d := range s.kusts {
+		if below(d) {
+			return true
+		}
+	}
+	for _, f := range s.jsonnet {
+		if below(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// object is what scaffold reads of a Kubernetes object.
+type object struct {
+	group, kind, namespace, name string
+	// crd is "group/Kind" when the object is a CustomResourceDefinition.
+	crd string
+}
+
+// objects reads the Kubernetes objects of a YAML file; false when it is
+// not one (or holds a document that is not one).
+func (s *scan) objects(rel string) ([]object, bool) {
+	if objs, ok := s.cache[rel]; ok {
+		return objs, objs != nil
+	}
+	objs, ok := s.readObjects(rel)
+	if !ok {
+		objs = nil
+	} else if objs == nil {
+		objs = []object{}
+	}
+	s.cache[rel] = objs
+	return objs, ok
+}
+
+func (s *scan) readObjects(rel string) ([]object, bool) {
+	data, err := s.read(filepath.Join(s.root, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, false
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var objs []object
+	for {
+		var doc struct {
+			APIVersion string `yaml:"apiVersion"`
+			Kind       string `yaml:"kind"`
+			Metadata   struct {
+				Name      string `yaml:"name"`
+				Namespace string `yaml:"namespace"`
+			} `yaml:"metadata"`
+			Spec struct {
+				Group string `yaml:"group"`
+				Names struct {
+					Kind string `yaml:"kind"`
+				} `yaml:"names"`
+			} `yaml:"spec"`
+		}
+		var node yaml.Node
+		err := dec.Decode(&node)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, false
+		}
+		if node.Kind == yaml.DocumentNode && len(node.Content) == 1 && node.Content[0].Tag == "!!null" {
+			continue
+		}
+		if err := node.Decode(&doc); err != nil || doc.APIVersion == "" || doc.Kind == "" {
+			return nil, false
+		}
+		group, _, ok := strings.Cut(doc.APIVersion, "/")
+		if !ok {
+			group = ""
+		}
+		o := object{group: group, kind: doc.Kind, namespace: doc.Metadata.Namespace, name: doc.Metadata.Name}
+		if doc.Kind == "CustomResourceDefinition" && group == "apiextensions.k8s.io" {
+			o.crd = doc.Spec.Group + "/" + doc.Spec.Names.Kind
+		}
+		objs = append(objs, o)
+	}
+	return objs, len(objs) > 0
+}

@@ -1,0 +1,183 @@
+package scaffold
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func write(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const (
+	chart = "apiVersion: v2\nname: x\nversion: 0.1.0\n"
+	cm    = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+)
+
+func kust(lines string) string {
+	return "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" + lines
+}
+
+// TestScan: what is an app and what is part of one, on small trees.
+func TestScan(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		files     map[string]string
+		wantEnvs  []string
+		wantApps  []App
+		wantNotes []Note
+	}{
+		{
+			name: "a chart's subcharts are part of it",
+			files: map[string]string{
+				"charts/web/Chart.yaml":               chart,
+				"charts/web/charts/redis/Chart.yaml":  chart,
+				"charts/web/charts/redis/values.yaml": "a: 1\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{{Name: "web", Namespace: "web", Engine: Helm, Path: "charts/web"}},
+		},
+		{
+			name: "overlays of a base: one app per environment, environments from the overlays",
+			files: map[string]string{
+				"apps/shop/base/kustomization.yaml":          kust("resources: [cm.yaml]\n"),
+				"apps/shop/base/cm.yaml":                     cm,
+				"apps/shop/overlays/prod/kustomization.yaml": kust("namespace: shop\nresources: [../../base]\n"),
+				"apps/shop/overlays/dev/kustomization.yaml":  kust("namespace: shop\nresources: [../../base]\n"),
+				"apps/shop/overlays/staging/kustomization.yaml": kust("namespace: shop\nresources: [../../base]\n" +
+					"components: [../../../../components/extra]\n"),
+				"components/extra/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n",
+			},
+			wantEnvs: []string{"dev", "staging", "prod"},
+			wantApps: []App{{Name: "shop", Namespace: "shop", Engine: Kustomize, Path: "apps/shop/overlays/{env}"}},
+		},
+		{
+			name: "overlays that do not match envs/*.yaml: each an app",
+			files: map[string]string{
+				"envs/dev.yaml":                          "vars: {}\n",
+				"envs/prod.yaml":                         "vars: {}\n",
+				"envs/qa.yaml":                           "vars: {}\n",
+				"web/base/kustomization.yaml":            kust("resources: [cm.yaml]\n"),
+				"web/base/cm.yaml":                       cm,
+				"web/overlays/dev/kustomization.yaml":    kust("resources: [../../base]\nnamePrefix: dev-\n"),
+				"web/overlays/canary/kustomization.yaml": kust("resources: [../../base]\nnamePrefix: canary-\n"),
+			},
+			wantEnvs: []string{"dev", "qa", "prod"},
+			wantApps: []App{
+				{Name: "web-canary", Namespace: "web", Engine: Kustomize, Path: "web/overlays/canary"},
+				{Name: "web-dev", Namespace: "web", Engine: Kustomize, Path: "web/overlays/dev"},
+			},
+			wantNotes: []Note{{Path: "web/overlays", Message: "overlays canary, dev do not match the environments dev, qa, prod one for one, so each is an app of its own in every environment; with one overlay per environment, kiln.yaml can name them all as web/overlays/{env}"}},
+		},
+		{
+			name: "Jsonnet: imported files and vendor are not entry points; jpath as the imports need",
+			files: map[string]string{
+				"jsonnet/app/main.jsonnet":         "local p = import 'parts.jsonnet'; local k = import 'k.libsonnet'; p + k",
+				"jsonnet/app/parts.jsonnet":        "{}",
+				"jsonnet/tool.jsonnet":             "{ a: import 'lib/util.libsonnet' }",
+				"jsonnet/lib/util.libsonnet":       "{}",
+				"vendor/k.libsonnet":               "{}",
+				"vendor/github.com/x/main.jsonnet": "{}",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "app", Namespace: "app", Engine: Jsonnet, Path: "jsonnet/app/main.jsonnet", JPath: []string{"vendor"}},
+				{Name: "tool", Namespace: "tool", Engine: Jsonnet, Path: "jsonnet/tool.jsonnet"},
+			},
+		},
+		{
+			name: "YAML folders: the topmost, not kiln's output, not hidden, DNS-label names made unique",
+			files: map[string]string{
+				"deploy/My_App/cm.yaml":        cm,
+				"deploy/My_App/nested/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n  namespace: shop\n",
+				"other/my-app/cm.yaml":         cm,
+				"rendered/dev/kiln.lock.json":  "{}",
+				"rendered/dev/apps/x/cm.yaml":  cm,
+				".github/workflows/ci.yaml":    "on: push\n",
+				"kiln.yaml":                    "apiVersion: kiln/v1alpha1\nkind: Pipeline\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "deploy-my-app", Namespace: "shop", Engine: YAML, Path: "deploy/My_App"},
+				{Name: "other-my-app", Namespace: "my-app", Engine: YAML, Path: "other/my-app"},
+			},
+		},
+		{
+			name: "a CRD user depends on the CRD's app, a namespace user on the namespace's app",
+			files: map[string]string{
+				"crds/crd.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.acme.io\n" +
+					"spec:\n  group: acme.io\n  names: {kind: Widget}\n",
+				"ns/ns.yaml":      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n",
+				"app/widget.yaml": "apiVersion: acme.io/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: shop\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "app", Namespace: "shop", Engine: YAML, Path: "app", DependsOn: []string{"crds", "ns"}},
+				{Name: "crds", Namespace: "crds", Engine: YAML, Path: "crds"},
+				{Name: "ns", Namespace: "ns", Engine: YAML, Path: "ns"},
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			write(t, root, tc.files)
+			res, err := Scan(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantNotes == nil {
+				tc.wantNotes = []Note{}
+			}
+			if d := cmp.Diff(&Result{Envs: tc.wantEnvs, Apps: tc.wantApps, Notes: tc.wantNotes}, res); d != "" {
+				t.Errorf("Scan (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestLabel(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"podinfo": "podinfo", "My_App": "my-app", "--x--": "x", "": "app", "ünïcode": "n-code",
+		"a.b.c": "a-b-c", string(make([]byte, 0)) + "x234567890123456789012345678901234567890123456789012345678901234567890": "x23456789012345678901234567890123456789012345678901234567890123",
+	} {
+		if got := label(in); got != want || !dnsLabel.MatchString(got) {
+			t.Errorf("label(%q) = %q, want %q (a DNS label)", in, got, want)
+		}
+	}
+}
+
+// TestScanNotesOnce: a note about a kustomization is made once, also when
+// the environments come from the overlays.
+func TestScanNotesOnce(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"kustomization.yaml":                  kust("resources: [web/overlays/dev]\n"),
+		"web/base/kustomization.yaml":         kust("resources: [cm.yaml]\n"),
+		"web/base/cm.yaml":                    cm,
+		"web/overlays/dev/kustomization.yaml": kust("resources: [../../base]\n"),
+	})
+	res, err := Scan(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Note{{Path: ".", Message: "not added: a kustomization at the root of the repository; name the folders it builds as apps instead"}}
+	if d := cmp.Diff(want, res.Notes); d != "" {
+		t.Errorf("notes (-want +got):\n%s", d)
+	}
+}

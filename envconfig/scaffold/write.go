@@ -1,0 +1,79 @@
+package scaffold
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// YAML is the kiln.yaml for r. With schema not "", it starts with the
+// yaml-language-server line that gives editors kiln.yaml's JSON Schema.
+// The same result gives the same bytes.
+func (r *Result) YAML(schema string) []byte {
+	var b strings.Builder
+	if schema != "" {
+		fmt.Fprintf(&b, "# yaml-language-server: $schema=%s\n", schema)
+	}
+	b.WriteString(`# Written by kiln init from the charts, kustomizations, Jsonnet files and
+# YAML folders it found. Check the names, namespaces and environments, then
+# run kiln validate. The format: docs/init.md and the README.
+apiVersion: kiln/v1alpha1
+kind: Pipeline
+
+environments:                 # in promotion order; envs/<name>.yaml holds each one's settings
+`)
+	for _, e := range r.Envs {
+		fmt.Fprintf(&b, "  - name: %s\n", scalar(e))
+	}
+	b.WriteString(`
+# Where kiln promote writes (render, diff and validate do not need it):
+# manifests:
+#   repo: https://github.com/OWNER/MANIFESTS.git
+#   branch: main
+#   path: "clusters/{env}"
+
+apps:
+`)
+	if len(r.Apps) == 0 {
+		b.WriteString("  []   # nothing found: add apps with a name, a namespace and one of helm, kustomize, jsonnet or yaml\n")
+	}
+	for _, a := range r.Apps {
+		fmt.Fprintf(&b, "  - name: %s\n    namespace: %s\n", scalar(a.Name), scalar(a.Namespace))
+		switch a.Engine {
+		case Helm:
+			fmt.Fprintf(&b, "    helm:\n      chart: %s\n", scalar(a.Path))
+		case Kustomize:
+			fmt.Fprintf(&b, "    kustomize: %s\n", scalar(a.Path))
+		case Jsonnet:
+			if len(a.JPath) == 0 {
+				fmt.Fprintf(&b, "    jsonnet: %s\n", scalar(a.Path))
+				break
+			}
+			fmt.Fprintf(&b, "    jsonnet:\n      file: %s\n      jpath:\n", scalar(a.Path))
+			for _, jp := range a.JPath {
+				fmt.Fprintf(&b, "        - %s\n", scalar(jp))
+			}
+		case YAML:
+			fmt.Fprintf(&b, "    yaml: %s\n", scalar(a.Path))
+		}
+		if len(a.DependsOn) > 0 {
+			deps := make([]string, len(a.DependsOn))
+			for i, d := range a.DependsOn {
+				deps[i] = scalar(d)
+			}
+			fmt.Fprintf(&b, "    dependsOn: [%s]\n", strings.Join(deps, ", "))
+		}
+	}
+	return []byte(b.String())
+}
+
+// scalar is s as a YAML scalar: plain when YAML reads it back as the same
+// string, quoted otherwise.
+func scalar(s string) string {
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		return fmt.Sprintf("%q", s)
+	}
+	return strings.TrimSuffix(string(out), "\n")
+}
