@@ -74,7 +74,7 @@ func runInit(file string, force bool) (*scaffold.Result, error) {
 	if err != nil {
 		return nil, &diag.Error{File: filepath.Dir(file), Msg: "cannot look through the folder: " + err.Error(), Err: err}
 	}
-	if err := os.WriteFile(file, res.YAML(""), 0o644); err != nil {
+	if err := os.WriteFile(file, res.YAML(), 0o644); err != nil {
 		return nil, &diag.Error{File: file, Msg: "cannot write: " + err.Error(), Err: err}
 	}
 	return res, nil

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"sigs.k8s.io/yaml"
 )
 
 // runKiln runs the CLI in process with an empty environment and returns
@@ -81,6 +84,22 @@ func TestInitOnRealSources(t *testing.T) {
 	written, err := os.ReadFile(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The editor schema accepts it too.
+	all, err := loadSchemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	asJSON, err := yaml.YAMLToJSON(written)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(asJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := all["kiln.schema"].Validate(inst); err != nil {
+		t.Errorf("docs/schemas/kiln.schema.json refuses what init wrote: %v", err)
 	}
 	if _, stderr, code := runKiln(t, "validate", "--config", cfg); code != 0 {
 		t.Errorf("validate of what init wrote: exit %d\n%s\nkiln.yaml:\n%s", code, stderr, written)

@@ -3,6 +3,7 @@ package scaffold
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -179,5 +180,19 @@ func TestScanNotesOnce(t *testing.T) {
 	want := []Note{{Path: ".", Message: "not added: a kustomization at the root of the repository; name the folders it builds as apps instead"}}
 	if d := cmp.Diff(want, res.Notes); d != "" {
 		t.Errorf("notes (-want +got):\n%s", d)
+	}
+}
+
+// TestSchemaURLAsTheExamples: the kiln.yaml init writes names the schema
+// the way the examples do.
+func TestSchemaURLAsTheExamples(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../examples/instavote/kiln.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	if want := "# yaml-language-server: $schema=" + SchemaURL; first != want {
+		t.Errorf("examples/instavote/kiln.yaml starts with %q, init writes %q", first, want)
 	}
 }

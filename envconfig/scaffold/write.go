@@ -7,14 +7,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// YAML is the kiln.yaml for r. With schema not "", it starts with the
-// yaml-language-server line that gives editors kiln.yaml's JSON Schema.
-// The same result gives the same bytes.
-func (r *Result) YAML(schema string) []byte {
+// SchemaURL is kiln.yaml's JSON Schema, as the examples name it on their
+// first line (a test keeps the two the same).
+const SchemaURL = "https://raw.githubusercontent.com/kiln-gitops/kiln/main/docs/schemas/kiln.schema.json"
+
+// YAML is the kiln.yaml for r. It starts with the yaml-language-server
+// line that gives editors kiln.yaml's JSON Schema. The same result gives
+// the same bytes.
+func (r *Result) YAML() []byte {
 	var b strings.Builder
-	if schema != "" {
-		fmt.Fprintf(&b, "# yaml-language-server: $schema=%s\n", schema)
-	}
+	fmt.Fprintf(&b, "# yaml-language-server: $schema=%s\n", SchemaURL)
 	b.WriteString(`# Written by kiln init from the charts, kustomizations, Jsonnet files and
 # YAML folders it found. Check the names, namespaces and environments, then
 # run kiln validate. The format: docs/init.md and the README.
