@@ -3,6 +3,7 @@ package envdiff
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -283,6 +284,11 @@ func walk(n *kyaml.Node, f func(key string, v *kyaml.Node)) {
 	}
 }
 
+// hashSuffix is the suffix kustomize's generators append to a ConfigMap's
+// or Secret's name: "-" and 10 characters of its hash encoding (hex with
+// 0, 1, 3, a and e replaced by g, h, k, m and t, so no vowels or lookalikes).
+var hashSuffix = regexp.MustCompile(`-[245-9bcdfghkmt]{10}$`)
+
 // Pair is an object of the env and its counterpart in the against env;
 // one of them is nil when the object exists on one side only.
 type Pair struct {
@@ -298,7 +304,11 @@ type Pair struct {
 //     Aligner.Namespace and Align);
 //  2. what is left, by the same without the namespace, when exactly one
 //     object of each env remains with that key: the same object moved to
-//     another namespace, which the diff then shows.
+//     another namespace, which the diff then shows;
+//  3. what is left of ConfigMaps and Secrets, by the name without
+//     kustomize's content hash suffix (configMapGenerator,
+//     secretGenerator), again one of each: the generated object with other
+//     content, whose new name the diff shows.
 //
 // Every other object is on one side only.
 func Match(env, against []*Object, a *Aligner) []Pair {
@@ -324,28 +334,43 @@ func Match(env, against []*Object, a *Aligner) []Pair {
 		}
 		leftAgainst = append(leftAgainst, o)
 	}
-	// Pass 2: the same object in a namespace that is not the env's
-	// mapping.
-	noNS := func(k key) key { k.ns = ""; return k }
-	envLeft := map[key][]*Object{}
-	for _, o := range env {
-		if !paired[o] {
-			k := noNS(envKey(o))
-			envLeft[k] = append(envLeft[k], o)
+	// What is left pairs by a looser key when exactly one object of each
+	// env has it: pass 2, the same object in a namespace that is not the
+	// env's mapping; pass 3, a ConfigMap or Secret of kustomize's
+	// generators whose content hash suffix differs.
+	loose := func(k func(key) key) {
+		envLeft := map[key][]*Object{}
+		for _, o := range env {
+			if !paired[o] {
+				envLeft[k(envKey(o))] = append(envLeft[k(envKey(o))], o)
+			}
 		}
-	}
-	againstLeft := map[key][]*Object{}
-	for _, o := range leftAgainst {
-		k := noNS(againstKey(o))
-		againstLeft[k] = append(againstLeft[k], o)
-	}
-	for _, o := range leftAgainst {
-		k := noNS(againstKey(o))
-		if e := envLeft[k]; len(e) == 1 && len(againstLeft[k]) == 1 {
-			paired[e[0]] = true
-			pairs = append(pairs, Pair{Env: e[0], Against: o})
-			continue
+		againstLeft := map[key][]*Object{}
+		for _, o := range leftAgainst {
+			againstLeft[k(againstKey(o))] = append(againstLeft[k(againstKey(o))], o)
 		}
+		var still []*Object
+		for _, o := range leftAgainst {
+			kk := k(againstKey(o))
+			if e := envLeft[kk]; len(e) == 1 && len(againstLeft[kk]) == 1 {
+				paired[e[0]] = true
+				pairs = append(pairs, Pair{Env: e[0], Against: o})
+				continue
+			}
+			still = append(still, o)
+		}
+		leftAgainst = still
+	}
+	loose(func(k key) key { k.ns = ""; return k })
+	loose(func(k key) key {
+		if k.group == "" && (k.kind == "ConfigMap" || k.kind == "Secret") {
+			if loc := hashSuffix.FindStringIndex(k.name); loc != nil {
+				k.name = k.name[:loc[0]] + "-<hash>"
+			}
+		}
+		return k
+	})
+	for _, o := range leftAgainst {
 		pairs = append(pairs, Pair{Against: o})
 	}
 	for _, o := range env {

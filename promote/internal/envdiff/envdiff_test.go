@@ -79,19 +79,25 @@ func tree(env string, extra map[string]string) map[string][]byte {
 func TestMatch(t *testing.T) {
 	t.Parallel()
 	prod, err := Objects(tree("prod", map[string]string{
-		"apps/vote/configmap_legacy-b_moved.yaml": obj("ConfigMap", "legacy-b", "moved"),
-		"apps/vote/role_a_twice.yaml":             obj("Role", "a", "twice"),
-		"apps/vote/role_b_twice.yaml":             obj("Role", "b", "twice"),
-		"apps/vote/service_only-prod.yaml":        obj("Service", "vote-prod", "only-prod"),
+		"apps/vote/configmap_legacy-b_moved.yaml":         obj("ConfigMap", "legacy-b", "moved"),
+		"apps/vote/role_a_twice.yaml":                     obj("Role", "a", "twice"),
+		"apps/vote/role_b_twice.yaml":                     obj("Role", "b", "twice"),
+		"apps/vote/service_only-prod.yaml":                obj("Service", "vote-prod", "only-prod"),
+		"apps/vote/configmap_vote-config-5g7c2kd8tf.yaml": obj("ConfigMap", "vote-prod", "vote-config-5g7c2kd8tf"),
+		"apps/vote/configmap_plain-5g7c2kd8tf.yaml":       obj("ConfigMap", "vote-prod", "plain-5g7c2kd8tf"),
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	staging, err := Objects(tree("staging", map[string]string{
-		"apps/vote/configmap_legacy-a_moved.yaml": obj("ConfigMap", "legacy-a", "moved"),
-		"apps/vote/role_c_twice.yaml":             obj("Role", "c", "twice"),
-		"apps/vote/role_d_twice.yaml":             obj("Role", "d", "twice"),
-		"apps/vote/service_only-staging.yaml":     obj("Service", "vote-staging", "only-staging"),
+		"apps/vote/configmap_legacy-a_moved.yaml":         obj("ConfigMap", "legacy-a", "moved"),
+		"apps/vote/role_c_twice.yaml":                     obj("Role", "c", "twice"),
+		"apps/vote/role_d_twice.yaml":                     obj("Role", "d", "twice"),
+		"apps/vote/service_only-staging.yaml":             obj("Service", "vote-staging", "only-staging"),
+		"apps/vote/configmap_vote-config-hmk88mhbt8.yaml": obj("ConfigMap", "vote-staging", "vote-config-hmk88mhbt8"),
+		// Two of one generator's name: which is which cannot be told.
+		"apps/vote/configmap_plain-hmk88mhbt8.yaml": obj("ConfigMap", "vote-staging", "plain-hmk88mhbt8"),
+		"apps/vote/configmap_plain-2m5b7t8f9c.yaml": obj("ConfigMap", "vote-staging", "plain-2m5b7t8f9c"),
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +118,11 @@ func TestMatch(t *testing.T) {
 		// namespace shown as a difference.
 		"staging/apps/platform/Namespace/vote-staging | prod/apps/platform/Namespace/vote-prod",
 		"staging/apps/vote/ConfigMap/legacy-a/moved | prod/apps/vote/ConfigMap/legacy-b/moved",
+		"staging/apps/vote/ConfigMap/vote-staging/plain-2m5b7t8f9c | -",
+		"- | prod/apps/vote/ConfigMap/vote-prod/plain-5g7c2kd8tf",
+		"staging/apps/vote/ConfigMap/vote-staging/plain-hmk88mhbt8 | -",
+		// kustomize's generator with other content: another hash suffix.
+		"staging/apps/vote/ConfigMap/vote-staging/vote-config-hmk88mhbt8 | prod/apps/vote/ConfigMap/vote-prod/vote-config-5g7c2kd8tf",
 		"staging/apps/vote/Deployment/vote-staging/vote | prod/apps/vote/Deployment/vote-prod/vote",
 		// Two of one name on each side, in other namespaces: which is
 		// which cannot be told, so none is paired.
