@@ -284,6 +284,7 @@ func Parse(data []byte, file, root string) (*Pipeline, error) {
 		return nil, &diag.Error{File: d.file, Line: 1, Msg: "the pipeline file is empty",
 			Hint: "start it with apiVersion: " + APIVersion + " and kind: " + Kind}
 	}
+	d.index(root0)
 	p := d.pipeline(root0)
 	if err := d.err(); err != nil {
 		return nil, err

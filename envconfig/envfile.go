@@ -162,6 +162,7 @@ func ParseEnvFile(data []byte, file string) (*EnvFile, error) {
 	if root == nil {
 		return ef, nil
 	}
+	d.index(root)
 	f, ok := d.fields(root, "", envFileKeys)
 	if !ok {
 		return nil, d.err()
@@ -350,7 +351,7 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 	}
 	var v any
 	if err := n.Decode(&v); err != nil {
-		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName,
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
 			Msg: "values: " + strings.TrimPrefix(err.Error(), "yaml: "), Hint: "fix the values mapping", Err: err})
 		return nil
 	}
@@ -421,7 +422,12 @@ func (d *decoder) patchText(n *yaml.Node, key, text string, hasTarget bool) {
 	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		base = n.Line
 	}
-	at := func(l int) *yaml.Node { return &yaml.Node{Line: base + max(l, 1)} }
+	// A problem inside the text is in the field of the patch text.
+	at := func(l int) *yaml.Node {
+		a := &yaml.Node{Line: base + max(l, 1)}
+		d.paths[a] = d.fieldOf(n)
+		return a
+	}
 	dec := yaml.NewDecoder(strings.NewReader(text))
 	var docs []*yaml.Node
 	for {
@@ -434,6 +440,7 @@ func (d *decoder) patchText(n *yaml.Node, key, text string, hasTarget bool) {
 			e := syntaxErrorIn(err, d.file, []byte(text))
 			e.Line = base + max(e.Line, 1)
 			e.App = d.appName
+			e.Field = d.fieldOf(n)
 			e.Msg = key + ".patch: " + e.Msg
 			d.errs = append(d.errs, e)
 			return

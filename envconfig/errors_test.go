@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,4 +118,49 @@ func TestErrors(t *testing.T) {
 func golden(t *testing.T, path, got string) {
 	t.Helper()
 	gold.File(t, path, []byte(got), *update)
+}
+
+// TestErrorFields: each error names the path of its key in the file, which
+// --output json gives as "field".
+func TestErrorFields(t *testing.T) {
+	t.Parallel()
+	const head = "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\n"
+	tests := []struct {
+		name, kiln, env string
+		want            []string
+	}{
+		{name: "helm version", kiln: head + "apps:\n  - {name: a, namespace: n, yaml: y}\n  - {name: b, namespace: n, yaml: y}\n  - {name: c, namespace: n, helm: {repo: https://x.io, chart: c, version: ''}}\n",
+			want: []string{"apps[2].helm.version", "apps[2].helm"}},
+		{name: "unknown key", kiln: head + "apps: [{name: a, namespace: n, yaml: y, flux: {intervall: 1m}}]\n", want: []string{"apps[0].flux.intervall"}},
+		{name: "bad duration", kiln: head + "flux: {interval: 1d}\napps: [{name: a, namespace: n, yaml: y}]\n", want: []string{"flux.interval"}},
+		{name: "bad mode", kiln: "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev, mode: pull}]\napps: [{name: a, namespace: n, yaml: y}]\n",
+			want: []string{"environments[0].mode"}},
+		{name: "missing key", kiln: head + "apps: [{name: a, yaml: y}]\n", want: []string{"apps[0]"}},
+		{name: "env file", kiln: head + "apps: [{name: a, namespace: n, yaml: y}]\n", env: "vars: {1x: a}\napps:\n  a:\n    patches: [{path: /abs.yaml}]\n",
+			want: []string{"vars.1x", "apps.a.patches[0].path"}},
+		{name: "patch text", kiln: head + "apps: [{name: a, namespace: n, yaml: y}]\n", env: "apps:\n  a:\n    patches:\n      - target: {kind: A}\n        patch: |-\n          - {op: bogus, path: /x}\n",
+			want: []string{"apps.a.patches[0].patch"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse([]byte(tc.kiln), "kiln.yaml", "/repo")
+			if tc.env != "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = ParseEnvFile([]byte(tc.env), "envs/dev.yaml")
+			}
+			var got []string
+			for _, e := range diag.Flatten(err) {
+				var de *diag.Error
+				if errors.As(e, &de) {
+					got = append(got, de.Field)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("fields %q, want %q; errors:\n%v", got, tc.want, err)
+			}
+		})
+	}
 }

@@ -33,6 +33,55 @@ type decoder struct {
 	// promoteFromLines are the lines of the environments' promoteFrom
 	// values, by environment name.
 	promoteFromLines map[string]int
+	// paths holds the path of every node of the document (apps[2].helm,
+	// and the same for the key "helm"), for the Field of errors.
+	paths map[*yaml.Node]string
+}
+
+// index records the path of every node below root in d.paths: keys and
+// values of a mapping get parent.key, items of a list parent[i]. A node
+// reached twice (an anchor's) keeps its first path, where it is written.
+func (d *decoder) index(root *yaml.Node) {
+	d.paths = map[*yaml.Node]string{}
+	var walk func(n *yaml.Node, path string, depth int)
+	walk = func(n *yaml.Node, path string, depth int) {
+		if _, seen := d.paths[n]; seen || depth > maxIndexDepth {
+			return
+		}
+		d.paths[n] = path
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
+					p = path
+				}
+				walk(k, p, depth+1)
+				walk(n.Content[i+1], p, depth+1)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", path, i), depth+1)
+			}
+		}
+	}
+	walk(root, "", 0)
+}
+
+// maxIndexDepth bounds the walk of index; deeper nodes (only in free-form
+// values) go without a path.
+const maxIndexDepth = 64
+
+// fieldOf returns the path of n in the document, "" when unknown.
+func (d *decoder) fieldOf(n *yaml.Node) string {
+	if p, ok := d.paths[n]; ok {
+		return p
+	}
+	return d.paths[deref(n)]
 }
 
 // maxMerged bounds the work merge keys cause: nested merges of lists of
@@ -42,7 +91,7 @@ const maxMerged = 10000
 
 // errAt records a problem at node n.
 func (d *decoder) errAt(n *yaml.Node, msg, hint string) {
-	d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Msg: msg, Hint: hint})
+	d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n), Msg: msg, Hint: hint})
 }
 
 // err returns the collected problems, sorted, or nil.

@@ -85,7 +85,7 @@ func (p *Pipeline) Resolve(env string, ef *EnvFile, lookup func(string) (string,
 			if ok {
 				state = "is empty"
 			}
-			d.errs = append(d.errs, &diag.Error{File: ef.File, Line: ef.Lines[name],
+			d.errs = append(d.errs, &diag.Error{File: ef.File, Line: ef.Lines[name], Field: "secretVars." + name,
 				Msg: fmt.Sprintf("secret var %s: environment variable %s %s", name, envVar, state),
 				Hint: fmt.Sprintf("set %s before running kiln; in GitHub Actions add \"%s: ${{ secrets.%s }}\" to the step's env (a secret that does not exist reads as empty)",
 					envVar, envVar, envVar)})
@@ -105,7 +105,7 @@ func (p *Pipeline) Resolve(env string, ef *EnvFile, lookup func(string) (string,
 			if c := diag.Closest(name, names); c != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", c)
 			}
-			d.errs = append(d.errs, &diag.Error{File: ef.File, Line: ef.Apps[name].Line, Msg: msg,
+			d.errs = append(d.errs, &diag.Error{File: ef.File, Line: ef.Apps[name].Line, Field: "apps." + name, Msg: msg,
 				Hint: "overrides name apps of kiln.yaml: " + strings.Join(names, ", ")})
 		}
 	}

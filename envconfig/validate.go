@@ -97,7 +97,7 @@ func (d *decoder) duration(n *yaml.Node, key string) (string, bool) {
 	}
 	dur, err := time.ParseDuration(s)
 	if err != nil || !fluxDurationRE.MatchString(s) || dur <= 0 {
-		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName,
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
 			Msg:  fmt.Sprintf("%s: invalid duration %q", key, s),
 			Hint: "write a positive duration of numbers with units h, m, s or ms, such as 10m, 1h30m or 90s",
 			Err:  err})

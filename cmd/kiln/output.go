@@ -22,6 +22,8 @@ type jsonError struct {
 	App string `json:"app,omitempty"`
 	// Object is Kind/namespace/name.
 	Object string `json:"object,omitempty"`
+	// Field is the path of the offending field in the file or object.
+	Field string `json:"field,omitempty"`
 	// Message says what is wrong.
 	Message string `json:"message"`
 	// Hint says what to do.
@@ -57,7 +59,7 @@ func toJSONError(env string, err error) jsonError {
 		if msg == "" && d.Err != nil {
 			msg = d.Err.Error()
 		}
-		return jsonError{Env: env, File: d.File, Line: d.Line, App: d.App, Object: d.Object.String(), Message: msg, Hint: d.Hint}
+		return jsonError{Env: env, File: d.File, Line: d.Line, App: d.App, Object: d.Object.String(), Field: d.Field, Message: msg, Hint: d.Hint}
 	}
 	return jsonError{Env: env, Message: err.Error()}
 }

@@ -49,6 +49,11 @@ type Error struct {
 	App string
 	// Object names the offending Kubernetes object, if any.
 	Object Object
+	// Field is the path of the offending field in the file (a kiln.yaml
+	// key such as apps[2].helm.version) or in Object (spec.replicas), if
+	// known. The printed error says it in its message; --output json
+	// gives it as its own key.
+	Field string
 	// Msg says what is wrong, lowercase, no trailing period.
 	Msg string
 	// Hint says what to do about it; optional.

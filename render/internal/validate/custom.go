@@ -88,6 +88,7 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 		}
 	}
 	path := joinPath(segs)
+	d.Field = path
 	if fe.Type == fieldpath.ErrorTypeNotFound && fe.Detail == "unknown field" {
 		d.Msg = fmt.Sprintf("unknown field %q", path)
 		d.Hint = fmt.Sprintf("check the spelling against %s, or remove the field", against)

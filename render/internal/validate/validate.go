@@ -214,6 +214,7 @@ func strictError(o templates.Object, base diag.Error, idx *encoder, typed runtim
 	if !errors.As(se, &fe) {
 		return &d
 	}
+	d.Field = fe.FieldPath()
 	f := idx.index[fe.FieldPath()]
 	duplicate := strings.HasPrefix(se.Error(), "duplicate field")
 	if f != nil {
@@ -252,6 +253,7 @@ func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime
 		if v != nil {
 			path = fmt.Sprintf("field %q", v.path)
 			d.Line = lineOf(o, v.key)
+			d.Field = v.path
 		}
 		d.Msg = fmt.Sprintf("wrong type for %s: got %s, want %s", path, jsonKind(te.value), typeName(te.typ))
 		d.Hint = fmt.Sprintf("check the field's type in %s", against)
@@ -263,6 +265,7 @@ func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime
 	if v != nil {
 		d.Msg = fmt.Sprintf("invalid value for field %q: %v", v.path, err)
 		d.Line = lineOf(o, v.key)
+		d.Field = v.path
 		d.Hint = fmt.Sprintf("check the field's value against %s", against)
 	}
 	return &d, v

@@ -239,3 +239,39 @@ func testEnv(t testing.TB, crds ...templates.Object) *Env {
 	}
 	return e
 }
+
+// TestErrorFields: each error names its field's path in the object, which
+// --output json gives as "field".
+func TestErrorFields(t *testing.T) {
+	t.Parallel()
+	const deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: a, image: a}]\n"
+	tests := []struct {
+		name, doc string
+		want      []string
+	}{
+		{name: "unknown field", doc: fmt.Sprintf(deploy, "a") + "  hoge: 1\n", want: []string{"spec.hoge"}},
+		{name: "wrong type", doc: fmt.Sprintf(deploy, "a") + "  replicas: many\n", want: []string{"spec.replicas"}},
+		{name: "custom resource", doc: "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: infra, namespace: flux-system}\nspec: {interval: 10m, prune: 'yes', sourceRef: {kind: GitRepository, name: x}}\n",
+			want: []string{"spec.prune"}},
+		{name: "label too long", doc: strings.Replace(fmt.Sprintf(deploy, "a"), "  name: a\n", "  name: a\n  labels: {x: "+strings.Repeat("y", 64)+"}\n", 1), want: []string{"metadata.labels"}},
+		{name: "invalid name", doc: fmt.Sprintf(deploy, "Not_A_Name"), want: []string{"metadata.name"}},
+		{name: "unknown field in a list", doc: strings.Replace(fmt.Sprintf(deploy, "a"), "image: a}", "image: a, imagee: b}", 1),
+			want: []string{"spec.template.spec.containers[0].imagee"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := testEnv(t).Objects("demo", parse(t, "a.yaml", tc.doc))
+			var got []string
+			for _, e := range diag.Flatten(err) {
+				var de *diag.Error
+				if errors.As(e, &de) {
+					got = append(got, de.Field)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("fields (-want +got):\n%s\nerrors: %v", diff, err)
+			}
+		})
+	}
+}
