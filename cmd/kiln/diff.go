@@ -176,7 +176,11 @@ func reportDiffActions(c *cli.Context, lookup env, rep diffReport) error {
 	}
 	var summary strings.Builder
 	for _, res := range rep.Envs {
-		summary.WriteString("## kiln diff: env " + res.Env + "\n\n")
+		summary.WriteString("## kiln diff: env " + res.Env)
+		if res.AgainstEnv != "" {
+			summary.WriteString(" against env " + res.AgainstEnv)
+		}
+		summary.WriteString("\n\n")
 		if res.Changed {
 			summary.WriteString(ghactions.CodeBlock("diff", res.Unified(false)))
 		} else {
