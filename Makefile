@@ -45,7 +45,8 @@ FUZZ_TARGETS := \
 	FuzzRender:./promote/internal/prbody \
 	FuzzCheckYAMLBytes:./internal/limits \
 	FuzzArchive:./templates/helm/internal/chartarchive \
-	FuzzParse:./internal/objects
+	FuzzParse:./internal/objects \
+	FuzzDecodeNodes:./internal/sandbox
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t%%:*} $${t#*:} ($(FUZZTIME))"; \

@@ -173,7 +173,8 @@ func emptyMap[K comparable, V any](m map[K]V) map[K]V {
 
 // wireResponse is a templates.Result, or the error the engine returned.
 type wireResponse struct {
-	Nodes       []wireNode
+	// Nodes are the objects' node graphs (nodes.go).
+	Nodes       []byte
 	Objects     []wireObject
 	Inputs      []string
 	InputsNil   bool
@@ -181,20 +182,6 @@ type wireResponse struct {
 	Params      value
 	// Errors are the leaves of the engine's error, when it failed.
 	Errors []wireError
-}
-
-// wireNode is a kyaml.Node with its children and alias target given as
-// indexes into wireResponse.Nodes, so that a node reached twice (an
-// alias's anchor) stays one node.
-type wireNode struct {
-	Kind                                  uint32
-	Style                                 uint32
-	Tag, Value, Anchor                    string
-	HeadComment, LineComment, FootComment string
-	Line, Column                          int
-	Content                               []int32
-	ContentNil                            bool
-	Alias                                 int32 // -1: none
 }
 
 type wireObject struct {
@@ -227,37 +214,15 @@ func encodeResponse(res *templates.Result, rerr error) (*wireResponse, error) {
 		}
 		return w, nil
 	}
-	ids := map[*kyaml.Node]int32{}
-	var add func(n *kyaml.Node) int32
-	add = func(n *kyaml.Node) int32 {
-		if n == nil {
-			return -1
-		}
-		if id, ok := ids[n]; ok {
-			return id
-		}
-		id := int32(len(w.Nodes))
-		ids[n] = id
-		w.Nodes = append(w.Nodes, wireNode{
-			Kind: uint32(n.Kind), Style: uint32(n.Style), Tag: n.Tag, Value: n.Value, Anchor: n.Anchor,
-			HeadComment: n.HeadComment, LineComment: n.LineComment, FootComment: n.FootComment,
-			Line: n.Line, Column: n.Column, ContentNil: n.Content == nil, Alias: -1,
-		})
-		content := make([]int32, len(n.Content))
-		for i, c := range n.Content {
-			content[i] = add(c)
-		}
-		alias := add(n.Alias)
-		w.Nodes[id].Content, w.Nodes[id].Alias = content, alias
-		return id
-	}
+	ne := &nodeEncoder{ids: map[*kyaml.Node]uint64{}}
 	for _, o := range res.Objects {
 		wo := wireObject{Node: -1, File: o.File, Line: o.Line, Raw: o.Raw, RawNil: o.Raw == nil}
 		if o.Node != nil {
-			wo.Node = add(o.Node.YNode())
+			wo.Node = int32(ne.add(o.Node.YNode()))
 		}
 		w.Objects = append(w.Objects, wo)
 	}
+	w.Nodes = ne.bytes()
 	w.Inputs, w.InputsNil, w.InputDigest = res.Inputs, res.Inputs == nil, res.InputDigest
 	params, err := encodeValue(anyOrNil(res.Params))
 	if err != nil {
@@ -303,9 +268,9 @@ func (w *wireResponse) decode() (*templates.Result, error) {
 		}
 		return nil, errors.Join(errs...)
 	}
-	nodes := make([]*kyaml.Node, len(w.Nodes))
-	for i := range nodes {
-		nodes[i] = &kyaml.Node{}
+	nodes, err := decodeNodes(w.Nodes)
+	if err != nil {
+		return nil, err
 	}
 	at := func(id int32) (*kyaml.Node, error) {
 		switch {
@@ -315,24 +280,6 @@ func (w *wireResponse) decode() (*templates.Result, error) {
 			return nil, fmt.Errorf("node %d of %d", id, len(nodes))
 		}
 		return nodes[id], nil
-	}
-	for i, wn := range w.Nodes {
-		n := nodes[i]
-		*n = kyaml.Node{Kind: kyaml.Kind(wn.Kind), Style: kyaml.Style(wn.Style), Tag: wn.Tag, Value: wn.Value, Anchor: wn.Anchor,
-			HeadComment: wn.HeadComment, LineComment: wn.LineComment, FootComment: wn.FootComment, Line: wn.Line, Column: wn.Column}
-		if !wn.ContentNil {
-			n.Content = make([]*kyaml.Node, len(wn.Content))
-		}
-		for j, c := range wn.Content {
-			var err error
-			if n.Content[j], err = at(c); err != nil {
-				return nil, err
-			}
-		}
-		var err error
-		if n.Alias, err = at(wn.Alias); err != nil {
-			return nil, err
-		}
 	}
 	res := &templates.Result{InputDigest: w.InputDigest, Inputs: emptySlice(w.Inputs)}
 	if w.InputsNil {

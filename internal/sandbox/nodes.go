@@ -1,0 +1,217 @@
+package sandbox
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// The YAML node graphs of a result cross the pipe in a compact binary form
+// of their own, inside the gob frame as one byte slice: gob, reflecting over
+// a struct per node, cost more than the rest of the render for a chart
+// with megabytes of CRDs (kube-prometheus-stack: some 100 ms of CPU on each
+// side for its 4 MB), and the decoder allocated each node, each content
+// slice and each string on its own.
+//
+// The form is a list of nodes; a node refers to its children and its alias
+// target by index, so that a node reached twice (an alias's anchor) stays
+// one node. All integers are varints (encoding/binary):
+//
+//	nodes     uvarint  number of nodes
+//	children  uvarint  number of child references, all nodes together
+//	then per node:
+//	  kind, style                      uvarint
+//	  line, column                     varint
+//	  flags                            uvarint: 1 content is nil, 2 has an alias
+//	  alias                            uvarint index, if flag 2
+//	  len(content), content…           uvarint, then that many uvarint indexes
+//	  tag, value, anchor,
+//	  head, line and foot comments     uvarint length, then the bytes
+//
+// The decoder checks every count and index against what the frame can
+// hold, so no frame makes it allocate much more than the frame's size.
+
+const (
+	nodeContentNil = 1 << iota
+	nodeHasAlias
+)
+
+// nodeEncoder appends node graphs to buf, numbering each node once.
+type nodeEncoder struct {
+	buf      []byte
+	ids      map[*kyaml.Node]uint64
+	order    []*kyaml.Node // by id
+	children int
+}
+
+// add numbers n and every node it reaches, depth first, and returns n's
+// index; nodes already numbered keep theirs.
+func (e *nodeEncoder) add(n *kyaml.Node) uint64 {
+	if id, ok := e.ids[n]; ok {
+		return id
+	}
+	id := uint64(len(e.order))
+	e.ids[n] = id
+	e.order = append(e.order, n)
+	e.children += len(n.Content)
+	for _, c := range n.Content {
+		e.add(c)
+	}
+	if n.Alias != nil {
+		e.add(n.Alias)
+	}
+	return id
+}
+
+// bytes writes the numbered nodes.
+func (e *nodeEncoder) bytes() []byte {
+	b := binary.AppendUvarint(e.buf, uint64(len(e.order)))
+	b = binary.AppendUvarint(b, uint64(e.children))
+	for _, n := range e.order {
+		b = binary.AppendUvarint(b, uint64(n.Kind))
+		b = binary.AppendUvarint(b, uint64(n.Style))
+		b = binary.AppendVarint(b, int64(n.Line))
+		b = binary.AppendVarint(b, int64(n.Column))
+		var flags uint64
+		if n.Content == nil {
+			flags |= nodeContentNil
+		}
+		if n.Alias != nil {
+			flags |= nodeHasAlias
+		}
+		b = binary.AppendUvarint(b, flags)
+		if n.Alias != nil {
+			b = binary.AppendUvarint(b, e.ids[n.Alias])
+		}
+		b = binary.AppendUvarint(b, uint64(len(n.Content)))
+		for _, c := range n.Content {
+			b = binary.AppendUvarint(b, e.ids[c])
+		}
+		for _, s := range [...]string{n.Tag, n.Value, n.Anchor, n.HeadComment, n.LineComment, n.FootComment} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+	}
+	e.buf = b
+	return b
+}
+
+// errNodes is the cause of every error about a node list that cannot be
+// read: only a bug (or a broken pipe) makes one.
+var errNodes = errors.New("malformed node list")
+
+// decodeNodes reads the nodes written by nodeEncoder.bytes. Nodes, their
+// content slices and their strings share a few allocations: the strings
+// are parts of one copy of data.
+func decodeNodes(data []byte) ([]*kyaml.Node, error) {
+	all := string(data) // the strings are substrings of this one copy
+	r := nodeReader{s: all}
+	count, children := r.uvarint(), r.uvarint()
+	// Every node takes at least 12 bytes and every reference one.
+	if r.err != nil || count > uint64(len(data))/12 || children > uint64(len(data)) {
+		return nil, fmt.Errorf("%w: %d nodes with %d children in %d bytes", errNodes, count, children, len(data))
+	}
+	nodes := make([]kyaml.Node, count)
+	ptrs := make([]*kyaml.Node, count)
+	for i := range nodes {
+		ptrs[i] = &nodes[i]
+	}
+	refs := make([]*kyaml.Node, children)
+	at := func(id uint64) *kyaml.Node {
+		if id >= count {
+			r.fail()
+			return nil
+		}
+		return ptrs[id]
+	}
+	for i := range nodes {
+		n := &nodes[i]
+		n.Kind = kyaml.Kind(r.uvarint())
+		n.Style = kyaml.Style(r.uvarint())
+		n.Line = int(r.varint())
+		n.Column = int(r.varint())
+		flags := r.uvarint()
+		if flags&nodeHasAlias != 0 {
+			n.Alias = at(r.uvarint())
+		}
+		k := r.uvarint()
+		if k > uint64(len(refs)) {
+			r.fail()
+			break
+		}
+		if flags&nodeContentNil == 0 {
+			// Capacity capped: an append to one node's content must not
+			// write into the next node's.
+			n.Content = refs[:k:k]
+		}
+		for j := range k {
+			refs[j] = at(r.uvarint())
+		}
+		refs = refs[k:]
+		n.Tag, n.Value, n.Anchor = r.str(), r.str(), r.str()
+		n.HeadComment, n.LineComment, n.FootComment = r.str(), r.str(), r.str()
+		if r.err != nil {
+			break
+		}
+	}
+	if r.err == nil && r.s != "" {
+		r.fail()
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return ptrs, nil
+}
+
+// nodeReader reads varints and strings from s; the first problem sticks in
+// err and every later read returns zero.
+type nodeReader struct {
+	s   string
+	err error
+}
+
+func (r *nodeReader) fail() {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: %d bytes left unread", errNodes, len(r.s))
+	}
+	r.s = ""
+}
+
+func (r *nodeReader) uvarint() uint64 {
+	var v uint64
+	for i := 0; i < binary.MaxVarintLen64 && i < len(r.s); i++ {
+		c := r.s[i]
+		v |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				break // overflows 64 bits
+			}
+			r.s = r.s[i+1:]
+			return v
+		}
+	}
+	r.fail()
+	return 0
+}
+
+func (r *nodeReader) varint() int64 {
+	u := r.uvarint()
+	x := int64(u >> 1)
+	if u&1 != 0 {
+		x = ^x
+	}
+	return x
+}
+
+func (r *nodeReader) str() string {
+	n := r.uvarint()
+	if n > uint64(len(r.s)) {
+		r.fail()
+		return ""
+	}
+	s := r.s[:n]
+	r.s = r.s[n:]
+	return s
+}

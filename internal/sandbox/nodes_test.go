@@ -1,0 +1,120 @@
+package sandbox
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+func encodeNodes(roots ...*kyaml.Node) ([]byte, []uint64) {
+	e := &nodeEncoder{ids: map[*kyaml.Node]uint64{}}
+	var ids []uint64
+	for _, r := range roots {
+		ids = append(ids, e.add(r))
+	}
+	return e.bytes(), ids
+}
+
+// TestNodesRoundTrip: node graphs come back equal, with aliases pointing at
+// their anchor's node, nil content apart from empty content, and a node
+// shared by two roots still one node.
+func TestNodesRoundTrip(t *testing.T) {
+	t.Parallel()
+	a, err := kyaml.Parse(echoYAML[:len(echoYAML)-len("---\n- [1, 2.50, 0x1F, ~, true]")])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := kyaml.Parse("- [1, 2.50, 0x1F, ~, true]\n- {}\n- []\n- \"\\xff\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := &kyaml.Node{Kind: kyaml.ScalarNode, Value: "\x00\xff", Line: -3, Column: 1 << 40, Content: []*kyaml.Node{}}
+	shared := &kyaml.Node{Kind: kyaml.MappingNode, Content: []*kyaml.Node{odd, odd}}
+	data, ids := encodeNodes(a.YNode(), b.YNode(), shared, shared)
+	nodes, err := decodeNodes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a.YNode(), nodes[ids[0]]); diff != "" {
+		t.Errorf("first document (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(b.YNode(), nodes[ids[1]]); diff != "" {
+		t.Errorf("second document (-want +got):\n%s", diff)
+	}
+	if got := kyaml.NewRNode(nodes[ids[0]]).MustString(); got != a.MustString() {
+		t.Errorf("first document encodes as\n%s\nwant\n%s", got, a.MustString())
+	}
+	if ids[2] != ids[3] || nodes[ids[2]].Content[0] != nodes[ids[2]].Content[1] {
+		t.Error("a node reached twice became two nodes")
+	}
+	if got := nodes[ids[2]].Content[0]; got.Content == nil || len(got.Content) != 0 || got.Line != -3 || got.Column != 1<<40 || got.Value != "\x00\xff" {
+		t.Errorf("odd node came back as %+v", got)
+	}
+	name, _ := kyaml.NewRNode(nodes[ids[0]]).Pipe(kyaml.Lookup("metadata", "name"))
+	alias, _ := kyaml.NewRNode(nodes[ids[0]]).Pipe(kyaml.Lookup("data", "copy"))
+	if alias.YNode().Alias != name.YNode() {
+		t.Error("the alias lost its anchor")
+	}
+	// Appending to one node's content leaves its neighbours alone.
+	seq := nodes[ids[1]].Content[0]
+	next := nodes[ids[1]].Content[1]
+	seq.Content = append(seq.Content, &kyaml.Node{Kind: kyaml.ScalarNode, Value: "x"})
+	if nodes[ids[1]].Content[1] != next {
+		t.Error("an append to one node's content overwrote another's")
+	}
+}
+
+// FuzzDecodeNodes: no byte string makes the decoder panic, and what it
+// accepts it accepts with every reference in range.
+func FuzzDecodeNodes(f *testing.F) {
+	a, err := kyaml.Parse(echoYAML)
+	if err != nil {
+		f.Fatal(err)
+	}
+	data, _ := encodeNodes(a.YNode())
+	f.Add(data)
+	f.Add([]byte{})
+	f.Add([]byte{0, 0})
+	f.Add([]byte{1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		nodes, err := decodeNodes(data)
+		if err != nil {
+			return
+		}
+		for _, n := range nodes {
+			for _, c := range n.Content {
+				if c == nil {
+					t.Fatal("a nil child")
+				}
+			}
+		}
+	})
+}
+
+// TestDecodeNodesRefuses: truncated lists, references out of range and
+// counts larger than the frame are errors, not panics or huge allocations.
+func TestDecodeNodesRefuses(t *testing.T) {
+	t.Parallel()
+	a, err := kyaml.Parse(echoYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := encodeNodes(a.YNode())
+	for i := range len(data) {
+		if _, err := decodeNodes(data[:i]); err == nil {
+			t.Fatalf("a list cut at %d of %d bytes was read", i, len(data))
+		}
+	}
+	for _, bad := range [][]byte{
+		{0xff, 0xff, 0xff, 0xff, 0x0f, 0},             // 4 G nodes in 6 bytes
+		{0, 0xff, 0xff, 0xff, 0xff, 0x0f},             // 4 G children
+		{1, 1, 0, 0, 0, 0, 0, 1, 5, 0, 0, 0, 0, 0, 0}, // a child beyond the list
+		{1, 0, 0, 0, 0, 0, 2, 3, 0, 0, 0, 0, 0, 0, 0}, // an alias beyond the list
+		append(append([]byte{}, data...), 0),          // a byte too many
+	} {
+		if _, err := decodeNodes(bad); err == nil {
+			t.Errorf("%x was read", bad)
+		}
+	}
+}
