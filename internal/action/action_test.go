@@ -169,7 +169,26 @@ func workspace(t *testing.T, mutate func(deploy string)) string {
 	if mutate != nil {
 		mutate(deploy)
 	}
+	checkout(t, ws)
 	return ws
+}
+
+// checkout makes ws a git repository with one commit of its files, as
+// actions/checkout leaves the workspace: kiln records that commit and
+// warns when the code is not in a checkout. Identity and dates are fixed,
+// so the commit (and every output naming it) is the same on every run.
+func checkout(t *testing.T, ws string) {
+	t.Helper()
+	env := []string{"PATH=" + os.Getenv("PATH"), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull,
+		"GIT_AUTHOR_NAME=Test", "GIT_AUTHOR_EMAIL=test@example.com", "GIT_COMMITTER_NAME=Test", "GIT_COMMITTER_EMAIL=test@example.com",
+		"GIT_AUTHOR_DATE=2024-01-02T03:04:05Z", "GIT_COMMITTER_DATE=2024-01-02T03:04:05Z"}
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "code"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir, cmd.Env = ws, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
 }
 
 func appendFile(t *testing.T, name, text string) {
