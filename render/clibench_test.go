@@ -151,12 +151,12 @@ func BenchmarkVsCLI(b *testing.B) {
 		fleet := b.TempDir()
 		writeFleet(b, fleet, 100)
 		loop := median(nil, func() time.Duration { return cliLoop(b, fleet, 100) })
-		full := median(func() { os.RemoveAll(filepath.Join(fleet, "rendered")) },
-			func() time.Duration { d, _ := run(b, fleet, kiln, "render", "--image", "ghcr.io/acme/web:2.0.0"); return d })
-		same := median(nil, func() time.Duration {
+		renderFleet := func() time.Duration {
 			d, _ := run(b, fleet, kiln, "render", "--image", "ghcr.io/acme/web:2.0.0")
 			return d
-		})
+		}
+		full := median(func() { os.RemoveAll(filepath.Join(fleet, "rendered")) }, renderFleet)
+		same := median(nil, renderFleet)
 		changed, flip := filepath.Join(fleet, "apps", "app003", "deployment.yaml"), 0
 		one := median(func() {
 			flip++
@@ -168,7 +168,7 @@ func BenchmarkVsCLI(b *testing.B) {
 			if err := os.WriteFile(changed, data, 0o644); err != nil {
 				b.Fatal(err)
 			}
-		}, func() time.Duration { d, _ := run(b, fleet, kiln, "render", "--image", "ghcr.io/acme/web:2.0.0"); return d })
+		}, renderFleet)
 		add("fleet: full render / CLI loop", full.Seconds()/loop.Seconds(), 0.08, "×")
 		add("fleet: re-render, nothing changed / CLI loop", same.Seconds()/loop.Seconds(), 0.005, "×")
 		add("fleet: one app changed / nothing changed", one.Seconds()/same.Seconds(), 2, "×")
