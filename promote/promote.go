@@ -531,15 +531,51 @@ func newRun(p *envconfig.Pipeline, opts Options) (*run, error) {
 	// A dry run makes the same checks as the real run (it only stops
 	// before pushing and touching pull requests), so that it cannot pass
 	// where the real run would fail on a setting or a missing token.
-	needGitHub := env.Mode == ModePR || r.from != ""
-	if needGitHub && r.owner == "" {
-		return nil, &diag.Error{File: "kiln.yaml", Msg: "manifests.github is not set, so kiln cannot reach the manifests repository on GitHub",
-			Hint: "set manifests.github: owner/name (it is inferred only from a github.com manifests.repo)"}
+	if err := checkGitHub(p, env, r.from != ""); err != nil {
+		return nil, err
 	}
+	needGitHub := env.Mode == ModePR || r.from != ""
 	if needGitHub && opts.GitHub == nil && opts.Token == "" {
 		return nil, errors.New("no GitHub token; set GITHUB_TOKEN or pass --token (in GitHub Actions: a token with contents: write and pull-requests: write on the manifests repository)")
 	}
 	return r, nil
+}
+
+// Check makes the checks of kiln.yaml that a promotion of env makes before
+// it renders or touches the network, for kiln validate: a pipeline that
+// names manifests.repo means to promote, and validate should fail where
+// kiln promote --env (or, for an env with promoteFrom, --from) would. The
+// token is not among them: it belongs to the promoting run, and validate
+// runs where there is none (a pull request from a fork). Without
+// manifests.repo there is nothing to check.
+func Check(p *envconfig.Pipeline, env string) error {
+	e, err := p.Env(env)
+	if err != nil || p.Manifests.Repo == "" {
+		return err
+	}
+	return checkGitHub(p, e, e.PromoteFrom != "")
+}
+
+// checkGitHub refuses a promotion that needs GitHub (a pr env, or the gate
+// of --from) when kiln.yaml does not say which repository that is.
+func checkGitHub(p *envconfig.Pipeline, env *envconfig.Environment, from bool) error {
+	if p.Manifests.GitHub != "" || (env.Mode != ModePR && !from) {
+		return nil
+	}
+	why := fmt.Sprintf("env %s opens pull requests (mode: pr, the default)", env.Name)
+	if env.Mode != ModePR {
+		why = fmt.Sprintf("env %s is promoted from %s, whose health kiln reads from GitHub's commit statuses", env.Name, env.PromoteFrom)
+		if env.PromoteFrom == "" {
+			why = fmt.Sprintf("env %s is promoted from another env, whose health kiln reads from GitHub's commit statuses", env.Name)
+		}
+	}
+	hint := "set manifests.github: owner/name (it is inferred only from a github.com manifests.repo)"
+	if !from {
+		hint += ", or give env " + env.Name + " mode: push"
+	}
+	return &diag.Error{File: "kiln.yaml", Line: env.Line,
+		Msg:  why + ", but manifests.github is not set, so kiln cannot reach the manifests repository on GitHub",
+		Hint: hint}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

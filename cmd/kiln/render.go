@@ -21,6 +21,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/words"
+	"github.com/kiln-gitops/kiln/promote"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -398,6 +399,10 @@ func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.
 			}
 			var errs []error
 			for _, er := range results {
+				// What kiln promote would refuse before it renders.
+				if perr := promote.Check(p, er.Env); perr != nil {
+					er.Err, er.Files = diag.Join(er.Err, perr), nil
+				}
 				if er.Err != nil {
 					errs = append(errs, &envError{env: er.Env, err: er.Err})
 				}
