@@ -61,6 +61,9 @@ func parseHolder(data []byte) (holder, bool) {
 }
 
 func (h holder) String() string {
+	if h.pid <= 0 {
+		return "unknown process"
+	}
 	s := "pid " + strconv.Itoa(h.pid)
 	if h.host != "" {
 		s += " on " + h.host
@@ -71,15 +74,17 @@ func (h holder) String() string {
 	return s
 }
 
-// describe reads a lock file's holder for a message.
-func describe(path string) string {
+// holderAt reads a lock file's holder; false when it names none (yet).
+func holderAt(path string) (holder, bool) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return "unknown process"
+		return holder{}, false
 	}
-	h, ok := parseHolder(data)
-	if !ok {
-		return "unknown process"
-	}
+	return parseHolder(data)
+}
+
+// describe reads a lock file's holder for a message.
+func describe(path string) string {
+	h, _ := holderAt(path)
 	return h.String()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,10 +19,17 @@ type lock struct {
 	path string
 }
 
-// acquire takes the lock at path without waiting. stale describes the
+// attempts bounds acquire's tries, retryWait the pause between them when
+// the holder is between two steps: about a second in all.
+const (
+	attempts  = 50
+	retryWait = 20 * time.Millisecond
+)
+
+// acquire takes the lock at path without waiting for its holder. stale describes the
 // holder recorded by a run that ended without releasing ("" if none).
 func acquire(path string) (l *lock, stale string, err error) {
-	for range 10 {
+	for attempt := range attempts {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
 			return nil, "", fmt.Errorf("opening the output lock: %w", err)
@@ -29,7 +37,15 @@ func acquire(path string) (l *lock, stale string, err error) {
 		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 			f.Close()
 			if errors.Is(err, unix.EWOULDBLOCK) {
-				return nil, "", &LockedError{Path: path, Holder: describe(path)}
+				if h, ok := holderAt(path); ok || attempt == attempts-1 {
+					return nil, "", &LockedError{Path: path, Holder: h.String()}
+				}
+				// The holder has taken the lock but not written its name
+				// yet, or has just released it and removed the file:
+				// look again rather than name an "unknown process" or
+				// refuse a lock that is free.
+				time.Sleep(retryWait)
+				continue
 			}
 			return nil, "", fmt.Errorf("locking %s: %w", path, err)
 		}
