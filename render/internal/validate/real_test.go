@@ -109,6 +109,28 @@ func TestRealSourcesPass(t *testing.T) {
 	}
 }
 
+// mutated validates a real source's objects, with the first from in
+// file replaced by to (which must occur), as an env rendering them would;
+// it fails the test when they are accepted.
+func mutated(t *testing.T, source, file, from, to string) error {
+	t.Helper()
+	env := realEnv(t, readReal(t, source))
+	path := filepath.Join("testdata", "real", source, file)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(data), from, to, 1)
+	if doc == string(data) {
+		t.Fatalf("mutation %q not applied", from)
+	}
+	err = env.Objects(source, parse(t, path, doc))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	return err
+}
+
 // TestRealSourcesMutations seeds one mistake at a time into real objects
 // and expects it refused at the right field.
 func TestRealSourcesMutations(t *testing.T) {
@@ -139,21 +161,8 @@ func TestRealSourcesMutations(t *testing.T) {
 	} {
 		t.Run(tc.source+"/"+tc.want, func(t *testing.T) {
 			t.Parallel()
-			objs := readReal(t, tc.source)
-			env := realEnv(t, objs)
 			path := filepath.Join("testdata", "real", tc.source, tc.file)
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			doc := strings.Replace(string(data), tc.from, tc.to, 1)
-			if doc == string(data) {
-				t.Fatalf("mutation %q not applied", tc.from)
-			}
-			err = env.Objects(tc.source, parse(t, path, doc))
-			if err == nil {
-				t.Fatal("accepted")
-			}
+			err := mutated(t, tc.source, tc.file, tc.from, tc.to)
 			var lines []string
 			for _, e := range diag.Flatten(err) {
 				lines = append(lines, e.Error())

@@ -1,8 +1,6 @@
 package validate
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,21 +68,7 @@ func TestAPIServerRules(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			objs := readReal(t, tc.source)
-			env := realEnv(t, objs)
-			path := filepath.Join("testdata", "real", tc.source, tc.file)
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			doc := strings.Replace(string(data), tc.from, tc.to, 1)
-			if doc == string(data) {
-				t.Fatalf("mutation %q not applied", tc.from)
-			}
-			err = env.Objects(tc.source, parse(t, path, doc))
-			if err == nil {
-				t.Fatal("accepted")
-			}
+			err := mutated(t, tc.source, tc.file, tc.from, tc.to)
 			errs := diag.Flatten(err)
 			if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want) {
 				var lines []string
