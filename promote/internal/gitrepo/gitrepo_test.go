@@ -299,14 +299,12 @@ func TestReplaceDirRefusesSymlinkEscape(t *testing.T) {
 	}
 }
 
-// TestTokenStaysSecret pushes over real smart HTTP (git http-backend behind
-// an httptest server that requires the token) and checks that the token
-// reaches the server as a header and nowhere else: not in argv, not in
-// .git/config, not in any error.
-func TestTokenStaysSecret(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	const token = "ghs_T0KEN-never-shown"
+// gitHTTPServer serves a bare repository m.git, one commit on main and
+// open to pushes, over git's smart HTTP (git http-backend behind an
+// httptest server), answering only the requests authorized accepts. It
+// returns the server's URL and the repository's path.
+func gitHTTPServer(t *testing.T, authorized func(*http.Request) bool) (string, string) {
+	t.Helper()
 	root := t.TempDir()
 	remote := filepath.Join(root, "m.git")
 	gittest.Git(t, root, "init", "-q", "--bare", "--initial-branch=main", remote)
@@ -322,21 +320,42 @@ func TestTokenStaysSecret(t *testing.T) {
 		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull},
 		Stderr: io.Discard,
 	}
-	wantAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+token))
-	var mu sync.Mutex
-	authorized := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != wantAuth {
+		if !authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		mu.Lock()
-		authorized++
-		mu.Unlock()
 		backend.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	return srv.URL, remote
+}
+
+// TestTokenStaysSecret pushes over real smart HTTP (git http-backend behind
+// an httptest server that requires the token) and checks that the token
+// reaches the server as a header and nowhere else: not in argv, not in
+// .git/config, not in any error.
+func TestTokenStaysSecret(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const token = "ghs_T0KEN-never-shown"
+	wantAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+token))
+	var mu sync.Mutex
+	authorized := 0
+	srvURL, remote := gitHTTPServer(t, func(r *http.Request) bool {
+		if r.Header.Get("Authorization") != wantAuth {
+			return false
+		}
+		mu.Lock()
+		authorized++
+		mu.Unlock()
+		return true
+	})
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// A wrapper records every argv git is run with.
 	argvLog := filepath.Join(t.TempDir(), "argv")
@@ -346,7 +365,7 @@ func TestTokenStaysSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r := clone(t, srv.URL+"/m.git", gitrepo.Options{Token: token, Git: wrapper})
+	r := clone(t, srvURL+"/m.git", gitrepo.Options{Token: token, Git: wrapper})
 	if _, err := r.Fetch(ctx, "main"); err != nil {
 		t.Fatal(err)
 	}
@@ -373,14 +392,14 @@ func TestTokenStaysSecret(t *testing.T) {
 	}
 
 	// An error (a missing repository) must not show the token either.
-	bad := clone(t, srv.URL+"/missing.git", gitrepo.Options{Token: token, Git: wrapper})
+	bad := clone(t, srvURL+"/missing.git", gitrepo.Options{Token: token, Git: wrapper})
 	_, ferr := bad.Fetch(ctx, "main")
 	if ferr == nil {
 		t.Fatal("fetch of a missing repository: no error")
 	}
 	t.Logf("fetch error: %v", ferr)
 	// A token given in the URL is moved out of it.
-	inURL, err := url.Parse(srv.URL + "/m.git")
+	inURL, err := url.Parse(srvURL + "/m.git")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,8 @@ package gitrepo_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/cgi"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,38 +84,19 @@ func TestUserConfig(t *testing.T) {
 func TestUserCredentialHelper(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	root := t.TempDir()
-	remote := filepath.Join(root, "m.git")
-	gittest.Git(t, root, "init", "-q", "--bare", "--initial-branch=main", remote)
-	gittest.Commit(t, remote, "main", map[string]string{"README.md": "hi\n"}, "seed")
-	gitPath, err := exec.LookPath("git")
-	if err != nil {
-		t.Fatal(err)
-	}
-	backend := &cgi.Handler{
-		Path:   gitPath,
-		Args:   []string{"http-backend"},
-		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull},
-		Stderr: io.Discard,
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "alice" || p != "from-the-helper" {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		backend.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
+	srvURL, _ := gitHTTPServer(t, func(r *http.Request) bool {
+		u, p, ok := r.BasicAuth()
+		return ok && u == "alice" && p == "from-the-helper"
+	})
 	global := "[credential]\n\thelper = \"!f() { test \\\"$1\\\" = get && printf 'username=alice\\\\npassword=from-the-helper\\\\n'; }; f\"\n"
 	env := userEnv(t, global)
 
-	user := clone(t, srv.URL+"/m.git", gitrepo.Options{UserConfig: true, Env: env})
+	user := clone(t, srvURL+"/m.git", gitrepo.Options{UserConfig: true, Env: env})
 	if _, err := user.FetchRef(ctx, "main"); err != nil {
 		t.Fatalf("with the user's credential helper: %v", err)
 	}
-	isolated := clone(t, srv.URL+"/m.git", gitrepo.Options{Env: env})
-	_, err = isolated.FetchRef(ctx, "main")
+	isolated := clone(t, srvURL+"/m.git", gitrepo.Options{Env: env})
+	_, err := isolated.FetchRef(ctx, "main")
 	if err == nil {
 		t.Fatal("isolated git fetched a private repository: the helper was asked")
 	}
