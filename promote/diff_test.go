@@ -10,7 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
-	"github.com/kiln-gitops/kiln/render"
 )
 
 func TestDiff(t *testing.T) {
@@ -22,20 +21,7 @@ func TestDiff(t *testing.T) {
 	mainAtPromotion := gittest.Git(t, f.remote, "rev-parse", "main")
 	// A folder like --out, holding the render before the change.
 	out := t.TempDir()
-	{
-		o := f.opts(t, "dev", nil)
-		r, err := render.New(f.pipeline(t), o.Render)
-		if err != nil {
-			t.Fatal(err)
-		}
-		results, err := r.Render(context.Background(), []string{"dev"})
-		if err != nil || results[0].Err != nil {
-			t.Fatal(err, results[0].Err)
-		}
-		if err := render.WriteEnv(out, results[0]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeRender(t, f, f.opts(t, "dev", nil).Render, out)
 	diff := func(t *testing.T, against string) (*DiffResult, error) {
 		t.Helper()
 		o := f.opts(t, "dev", nil)

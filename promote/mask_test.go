@@ -7,7 +7,6 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
-	"github.com/kiln-gitops/kiln/render"
 )
 
 // TestDiffRotatedSecret: under allowPlainSecrets the tree holds the secret
@@ -27,17 +26,7 @@ func TestDiffRotatedSecret(t *testing.T) {
 		}
 		return lookup(k)
 	}
-	r, err := render.New(f.pipeline(t), o.Render)
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := r.Render(context.Background(), []string{"dev"})
-	if err != nil || results[0].Err != nil {
-		t.Fatal(err, results[0].Err)
-	}
-	if err := render.WriteEnv(out, results[0]); err != nil {
-		t.Fatal(err)
-	}
+	writeRender(t, f, o.Render, out)
 
 	o = f.opts(t, "dev", nil)
 	res, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Against: out, Render: o.Render, GitEnv: gittest.Env(), WorkDir: t.TempDir()})

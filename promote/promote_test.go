@@ -187,6 +187,24 @@ func lookup(k string) (string, bool) {
 
 // promote runs Promote and checks that neither the token nor the secret
 // leaks into the log, the body or the error.
+// writeRender renders the fixture's dev env with ro and writes it into
+// out as kiln render --out does, for --rendered and --against DIR.
+func writeRender(t *testing.T, f *fixture, ro render.Options, out string) {
+	t.Helper()
+	r, err := render.New(f.pipeline(t), ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	results, err := r.Render(context.Background(), []string{"dev"})
+	if err != nil || results[0].Err != nil {
+		t.Fatal(err, results[0].Err)
+	}
+	if err := render.WriteEnv(out, results[0]); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func promote(t *testing.T, f *fixture, opts Options) (*Result, error) {
 	t.Helper()
 	res, err := Promote(context.Background(), f.pipeline(t), opts)
@@ -527,18 +545,8 @@ func TestRendered(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	opts := f.opts(t, "dev", &bytes.Buffer{})
-	r, err := render.New(f.pipeline(t), opts.Render)
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := r.Render(context.Background(), []string{"dev"})
-	if err != nil || results[0].Err != nil {
-		t.Fatal(err, results[0].Err)
-	}
 	out := t.TempDir()
-	if err := render.WriteEnv(out, results[0]); err != nil {
-		t.Fatal(err)
-	}
+	writeRender(t, f, opts.Render, out)
 	opts.Rendered = out
 	opts.Render = render.Options{LookupEnv: lookup}
 	res, err := promote(t, f, opts)

@@ -130,18 +130,8 @@ func TestDirtyRefused(t *testing.T) {
 	}
 
 	// The same tree rendered first, then promoted with --rendered.
-	r, err := render.New(f.pipeline(t), dirty().Render)
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := r.Render(context.Background(), []string{"dev"})
-	if err != nil || results[0].Err != nil {
-		t.Fatal(err, results[0].Err)
-	}
 	out := t.TempDir()
-	if err := render.WriteEnv(out, results[0]); err != nil {
-		t.Fatal(err)
-	}
+	writeRender(t, f, dirty().Render, out)
 	o := f.opts(t, "dev", &bytes.Buffer{})
 	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
 	if _, err := promote(t, f, o); err == nil || !strings.Contains(err.Error(), "uncommitted changes") {

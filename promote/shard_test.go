@@ -2,7 +2,6 @@ package promote
 
 import (
 	"bytes"
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,18 +20,8 @@ func TestRenderedShards(t *testing.T) {
 	for i := 1; i <= 2; i++ {
 		ro := opts.Render
 		ro.Shard = render.Shard{Index: i, Count: 2}
-		r, err := render.New(f.pipeline(t), ro)
-		if err != nil {
-			t.Fatal(err)
-		}
-		results, err := r.Render(context.Background(), []string{"dev"})
-		if err != nil || results[0].Err != nil {
-			t.Fatal(err, results[0].Err)
-		}
 		out := filepath.Join(t.TempDir(), "shard")
-		if err := render.WriteEnv(out, results[0]); err != nil {
-			t.Fatal(err)
-		}
+		writeRender(t, f, ro, out)
 		dirs = append(dirs, out)
 	}
 	one := opts

@@ -211,18 +211,8 @@ func TestPromoteRenderedSOPSNoChurn(t *testing.T) {
 	f, identity := encryptingFixture(t)
 	renderTo := func() string {
 		o := f.opts(t, "dev", &bytes.Buffer{})
-		r, err := render.New(f.pipeline(t), o.Render)
-		if err != nil {
-			t.Fatal(err)
-		}
-		results, err := r.Render(context.Background(), []string{"dev"})
-		if err != nil || results[0].Err != nil {
-			t.Fatal(err, results[0].Err)
-		}
 		out := t.TempDir()
-		if err := render.WriteEnv(out, results[0]); err != nil {
-			t.Fatal(err)
-		}
+		writeRender(t, f, o.Render, out)
 		return out
 	}
 	var log bytes.Buffer
