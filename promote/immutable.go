@@ -36,10 +36,10 @@ func immutableWarnings(changes []treediff.Change) []diag.Warning {
 	return out
 }
 
-// unappliable is immutableWarnings as the pull request body's lines.
-func unappliable(changes []treediff.Change) []string {
+// unappliable is the pull request body's lines for immutableWarnings.
+func unappliable(ws []diag.Warning) []string {
 	var out []string
-	for _, w := range immutableWarnings(changes) {
+	for _, w := range ws {
 		out = append(out, "`"+w.File+"`: "+strings.ReplaceAll(w.Msg, "`", "'"))
 	}
 	return out

@@ -277,7 +277,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		}
 		return res, nil
 	}
-	for _, w := range immutableWarnings(plan.changes) {
+	for _, w := range plan.unappliable {
 		fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(w.String()))
 	}
 	// The body comes first, so that a dry run shows it even when the guard
@@ -780,6 +780,8 @@ type plan struct {
 	changes []treediff.Change // real contents, for deciding
 	shown   []treediff.Change // redacted, for people
 	oldLock *render.Lock
+	// unappliable are the changes Flux cannot apply (immutableWarnings).
+	unappliable []diag.Warning
 }
 
 func (pl *plan) changed() bool { return len(pl.changes) > 0 }
@@ -814,6 +816,7 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	pl.files = render.KeepProvenance(pl.old, render.KeepBootstrap(pl.old, src.files))
 	pl.changes = treediff.Trees(pl.old, pl.files)
 	pl.shown = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files))
+	pl.unappliable = immutableWarnings(pl.changes)
 	if data, ok := pl.old["kiln.lock.json"]; ok {
 		if l, err := render.ParseLock(data); err == nil {
 			pl.oldLock = l
@@ -920,7 +923,7 @@ func (r *run) body(src *source, pl *plan) string {
 		New:          src.lock,
 		Changes:      pl.shown,
 		Mermaid:      r.mermaid(src, pl),
-		Unappliable:  unappliable(pl.changes),
+		Unappliable:  unappliable(pl.unappliable),
 	}))
 }
 

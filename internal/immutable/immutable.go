@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
-	"sigs.k8s.io/yaml"
 )
 
 // ForceAnnotation is the annotation with which kustomize-controller
@@ -145,17 +144,14 @@ func same(a, b *kyaml.RNode) bool {
 }
 
 func asJSON(rn *kyaml.RNode) any {
-	s, err := rn.String()
+	data, err := rn.MarshalJSON()
 	if err != nil {
-		return s
-	}
-	data, err := yaml.YAMLToJSON([]byte(s))
-	if err != nil {
-		return s
+		text, _ := rn.String() // compared as text, never equal to a decoded value
+		return text
 	}
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
-		return s
+		return string(data)
 	}
 	return v
 }
