@@ -137,9 +137,9 @@ func TestCustomResourceErrors(t *testing.T) {
 	golden(t, filepath.Join("testdata", "custom.golden"), b.Bytes())
 }
 
-// TestFluxCRDsMatchGoMod fails when go.mod moves a Flux API module and the
-// embedded CRDs are not refreshed with it (see fluxcrds/README.md).
-func TestFluxCRDsMatchGoMod(t *testing.T) {
+// goModVersions reads kiln's go.mod: module path → version.
+func goModVersions(t *testing.T) map[string]string {
+	t.Helper()
 	gomod, err := os.ReadFile("../../../go.mod")
 	if err != nil {
 		t.Fatal(err)
@@ -150,6 +150,13 @@ func TestFluxCRDsMatchGoMod(t *testing.T) {
 			mods[f[0]] = f[1]
 		}
 	}
+	return mods
+}
+
+// TestFluxCRDsMatchGoMod fails when go.mod moves a Flux API module and the
+// embedded CRDs are not refreshed with it (see fluxcrds/README.md).
+func TestFluxCRDsMatchGoMod(t *testing.T) {
+	mods := goModVersions(t)
 	data, err := os.ReadFile("fluxcrds/versions.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -226,16 +233,7 @@ func BenchmarkCompileFluxCRDs(b *testing.B) {
 // embedded OpenAPI schemas are not regenerated (see k8sopenapi/README.md).
 func TestBuiltinSchemasMatchGoMod(t *testing.T) {
 	t.Parallel()
-	gomod, err := os.ReadFile("../../../go.mod")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mods := map[string]string{}
-	for line := range strings.Lines(string(gomod)) {
-		if f := strings.Fields(line); len(f) >= 2 && strings.HasPrefix(f[1], "v") {
-			mods[f[0]] = f[1]
-		}
-	}
+	mods := goModVersions(t)
 	gen, err := os.ReadFile("k8sopenapi/gen/go.mod")
 	if err != nil {
 		t.Fatal(err)
