@@ -2,7 +2,8 @@ package apirules
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
@@ -189,7 +190,7 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 		}
 		portNames[port.Name] = true
 	}
-	for _, res := range sortedResources(ctr.Resources.Requests) {
+	for _, res := range slices.Sorted(maps.Keys(ctr.Resources.Requests)) {
 		req := ctr.Resources.Requests[res]
 		limit, ok := ctr.Resources.Limits[res]
 		if ok && req.Cmp(limit) > 0 {
@@ -256,13 +257,13 @@ const maxSize = 1 << 20
 // and the total size within 1 MiB.
 func (c *checker) keys(text map[string]string, binary map[string][]byte, textPath, binPath *field.Path, kind string) {
 	size := 0
-	for _, k := range sortedKeys(text) {
+	for _, k := range slices.Sorted(maps.Keys(text)) {
 		size += len(text[k])
 		for _, msg := range validation.IsConfigMapKey(k) {
 			c.add(field.Invalid(textPath.Key(k), k, msg), "a key is letters, digits, '-', '_' or '.'; a path with '/' is not a key")
 		}
 	}
-	for _, k := range sortedKeys(binary) {
+	for _, k := range slices.Sorted(maps.Keys(binary)) {
 		size += len(binary[k])
 		for _, msg := range validation.IsConfigMapKey(k) {
 			c.add(field.Invalid(binPath.Key(k), k, msg), "a key is letters, digits, '-', '_' or '.'; a path with '/' is not a key")
@@ -298,22 +299,4 @@ func (c *checker) name(p *field.Path, name, what string) {
 // labelString prints labels as the API server does in this error.
 func labelString(l map[string]string) string {
 	return labels.Set(l).String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func sortedResources(l corev1.ResourceList) []corev1.ResourceName {
-	names := make([]corev1.ResourceName, 0, len(l))
-	for n := range l {
-		names = append(names, n)
-	}
-	sort.Slice(names, func(i, j int) bool { return names[i] < names[j] })
-	return names
 }
