@@ -96,7 +96,7 @@ func (c *checker) workload(kind string, sel *metav1.LabelSelector, tpl *corev1.P
 				c.add(e, "fix the selector: keys and values must be valid labels, operators In, NotIn, Exists or DoesNotExist")
 			}
 		} else if s, err := metav1.LabelSelectorAsSelector(sel); err == nil && !s.Matches(labels.Set(tpl.Labels)) {
-			c.add(field.Invalid(spec.Child("template", "metadata", "labels"), labelString(tpl.Labels), "`selector` does not match template `labels`"),
+			c.add(field.Invalid(spec.Child("template", "metadata", "labels"), labels.Set(tpl.Labels).String(), "`selector` does not match template `labels`"),
 				"give the pod template every label spec.selector asks for ("+s.String()+")")
 		}
 	}
@@ -294,9 +294,4 @@ func (c *checker) name(p *field.Path, name, what string) {
 	for _, msg := range validation.IsDNS1123Label(name) {
 		c.add(field.Invalid(p, name, msg), "a "+what+" name is a DNS label: at most 63 lowercase letters, digits and '-'")
 	}
-}
-
-// labelString prints labels as the API server does in this error.
-func labelString(l map[string]string) string {
-	return labels.Set(l).String()
 }
