@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-jsonnet/ast"
 	"github.com/google/go-jsonnet/toolutils"
 	"gopkg.in/yaml.v3"
+	"sigs.k8s.io/kustomize/api/konfig"
 
 	"github.com/kiln-gitops/kiln/internal/limits"
 )
@@ -74,7 +75,7 @@ type Result struct {
 var skipDirs = map[string]bool{"node_modules": true, "vendor": true}
 
 // kustomizationFiles are the names kustomize looks for, in its order.
-var kustomizationFiles = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+var kustomizationFiles = konfig.RecognizedKustomizationFileNames()
 
 // envOrder places the usual environment names in promotion order; other
 // names come after them, sorted.

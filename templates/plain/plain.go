@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/envsubst"
+	"sigs.k8s.io/kustomize/api/konfig"
 )
 
 // Options configures an Engine. It has no fields yet; it exists so that
@@ -42,11 +44,7 @@ func New(opts Options) *Engine { return &Engine{opts: opts} }
 // folder would be an instruction to kustomize, not a Kubernetes object,
 // and kiln writes its own kustomization.yaml next to the rendered
 // objects; use a kustomize app to have one applied.
-var skipped = map[string]bool{
-	"kustomization.yaml": true,
-	"kustomization.yml":  true,
-	"Kustomization":      true,
-}
+var skipped = konfig.RecognizedKustomizationFileNames()
 
 // Render reads every *.yaml and *.yml file below req.Path (recursively,
 // in sorted slash-path order, following symlinks that stay inside
@@ -388,7 +386,7 @@ func (w *walker) walk(rel, real string, errs *[]error) {
 		switch {
 		case isDir:
 			w.walk(childRel, childAbs, errs)
-		case skipped[name]:
+		case slices.Contains(skipped, name):
 			// See skipped.
 		case strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"):
 			w.files = append(w.files, file{rel: childRel, abs: childAbs})
