@@ -2,6 +2,7 @@ package scope
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/templates/kustomize"
 
 	gold "github.com/kiln-gitops/kiln/internal/golden"
 
@@ -23,10 +25,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// TestConcurrentFirstUse must stay the first test of the package and must
-// not call t.Parallel: it is then the first use of kyaml's openapi globals
-// in the test binary, and -race sees any unguarded first initialisation.
-// Strategic merges run alongside, since they initialise the same globals.
+// TestConcurrentFirstUse must not call t.Parallel: when it runs first (it
+// is the first test, unless -shuffle moves it), it is the first use of
+// kyaml's openapi globals in the test binary, and -race sees any unguarded
+// first initialisation. Strategic merges run alongside, inside
+// kustomize.Shared as all kiln code that reads the globals must.
 func TestConcurrentFirstUse(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
@@ -36,9 +39,14 @@ func TestConcurrentFirstUse(t *testing.T) {
 			if i%2 == 0 {
 				dest := kyaml.MustParse("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{name: a, image: x}]}}}\n")
 				patch := kyaml.MustParse("spec: {template: {spec: {containers: [{name: a, image: y}]}}}\n")
-				if _, err := merge2.Merge(patch, dest, kyaml.MergeOptions{}); err != nil {
-					t.Error(err)
-				}
+				// Under kiln's one guard of the globals, as render's
+				// patches run: unguarded, it races with the first use.
+				_ = kustomize.Shared(context.Background(), func() error {
+					if _, err := merge2.Merge(patch, dest, kyaml.MergeOptions{}); err != nil {
+						t.Error(err)
+					}
+					return nil
+				})
 			}
 			s := New()
 			if !s.Namespaced("example.com/v1", "Widget") {
@@ -53,7 +61,10 @@ func TestConcurrentFirstUse(t *testing.T) {
 			if s.Namespaced("example.com/v1", "Widget") {
 				t.Error("Widget is namespaced after its CRD said Cluster")
 			}
-			_, _ = openapi.IsNamespaceScoped(kyaml.TypeMeta{APIVersion: "example.com/v1", Kind: "Gadget"})
+			_ = kustomize.Shared(context.Background(), func() error {
+				_, _ = openapi.IsNamespaceScoped(kyaml.TypeMeta{APIVersion: "example.com/v1", Kind: "Gadget"})
+				return nil
+			})
 		}()
 	}
 	wg.Wait()
