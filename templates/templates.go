@@ -101,6 +101,28 @@ type Result struct {
 	// values, jsonnet's ext vars or top-level arguments, plain's vars used.
 	// They may hold secret values; the caller redacts.
 	Params map[string]any
+	// Cacheable says Deps name everything on disk the output depends on,
+	// so that kiln may reuse this Result while the Request and every Dep
+	// are unchanged (package render's cache). An engine sets it only when
+	// it recorded every observation (reads, listings, lookups that found
+	// nothing, symlink resolutions) and the output depends on no secret
+	// value and nothing off the disk, such as a remote chart. False is
+	// always safe.
+	Cacheable bool
+	// Deps are the observations the render made, recorded with package
+	// internal/deps, sorted and unique. Meaningful only when Cacheable.
+	Deps []Dep
+}
+
+// Dep is one observation of the repository a render depended on: Kind
+// says what was looked at, Path where (repository-relative, slash
+// separated, as the engine asked for it) and Sum what was seen. The
+// cache reuses a render only when observing every Dep again gives the
+// same Sum (internal/deps.Observe).
+type Dep struct {
+	Kind string
+	Path string
+	Sum  string
 }
 
 // DigestVars returns Vars as an input digest may cover them: each secret

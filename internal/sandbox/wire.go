@@ -180,6 +180,8 @@ type wireResponse struct {
 	InputsNil   bool
 	InputDigest string
 	Params      value
+	Cacheable   bool
+	Deps        []templates.Dep
 	// Errors are the leaves of the engine's error, when it failed.
 	Errors []wireError
 }
@@ -224,6 +226,7 @@ func encodeResponse(res *templates.Result, rerr error) (*wireResponse, error) {
 	}
 	w.Nodes = ne.bytes()
 	w.Inputs, w.InputsNil, w.InputDigest = res.Inputs, res.Inputs == nil, res.InputDigest
+	w.Cacheable, w.Deps = res.Cacheable, res.Deps
 	params, err := encodeValue(anyOrNil(res.Params))
 	if err != nil {
 		return nil, fmt.Errorf("params: %w", err)
@@ -281,7 +284,7 @@ func (w *wireResponse) decode() (*templates.Result, error) {
 		}
 		return nodes[id], nil
 	}
-	res := &templates.Result{InputDigest: w.InputDigest, Inputs: emptySlice(w.Inputs)}
+	res := &templates.Result{InputDigest: w.InputDigest, Inputs: emptySlice(w.Inputs), Cacheable: w.Cacheable, Deps: w.Deps}
 	if w.InputsNil {
 		res.Inputs = nil
 	}
