@@ -46,7 +46,8 @@ FUZZ_TARGETS := \
 	FuzzCheckYAMLBytes:./internal/limits \
 	FuzzArchive:./templates/helm/internal/chartarchive \
 	FuzzParse:./internal/objects \
-	FuzzDecodeNodes:./internal/sandbox
+	FuzzDecodeNodes:./internal/sandbox \
+	FuzzUnmarshalResult:./internal/sandbox
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t%%:*} $${t#*:} ($(FUZZTIME))"; \

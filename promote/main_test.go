@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/testenv"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -11,5 +12,5 @@ import (
 // Renderers start for Helm and Jsonnet.
 func TestMain(m *testing.M) {
 	render.Serve()
-	os.Exit(m.Run())
+	os.Exit(testenv.Run(m))
 }

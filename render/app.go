@@ -22,9 +22,18 @@ func (r *Renderer) request(env *envconfig.Resolved, app envconfig.ResolvedApp) *
 		Namespace:   app.Namespace,
 		Env:         env.Env.Name,
 		KubeVersion: r.p.KubeVersion,
-		Vars:        env.Vars,
-		SecretVars:  secretNames(env.Secrets),
-		Images:      r.images.Refs(),
+	}
+	// Each engine gets only what it reads: the render cache keys on the
+	// whole request, and a Helm chart must not miss because CI built a new
+	// image of another app. Helm and Kustomize never see vars or images
+	// (CI's images are applied after every engine); plain YAML substitutes
+	// vars, and jsonnet is given vars and images as ext vars.
+	switch app.Engine {
+	case "yaml", "jsonnet":
+		req.Vars, req.SecretVars = env.Vars, secretNames(env.Secrets)
+	}
+	if app.Engine == "jsonnet" {
+		req.Images = r.images.Refs()
 	}
 	switch app.Engine {
 	case "helm":

@@ -224,7 +224,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			Objects:      len(run.objs),
 			Images:       imgList,
 		}
-		er.Apps = append(er.Apps, AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1})
+		er.Apps = append(er.Apps, AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1, Cached: r.fromCache(run.res)})
 	}
 	if nt := r.p.Notifications; nt != nil {
 		n := flux.Notifications{Env: env, Namespace: fluxNS, SecretRef: nt.SecretRef, Dispatch: nt.Dispatch, NameTemplate: r.p.Flux.Name}

@@ -87,6 +87,10 @@ type Options struct {
 	Parallelism int
 	// CacheDir holds downloaded remote Helm charts; "" disables remote charts.
 	CacheDir string
+	// RenderCache is the folder of the render cache (docs/cache.md): an
+	// app whose inputs are unchanged since a render stored there reuses
+	// that render's engine result. "" disables it.
+	RenderCache string
 	// PlainHTTP lets oci:// chart references use plain HTTP.
 	PlainHTTP bool
 	// Log receives progress lines; nil discards them.
@@ -146,6 +150,7 @@ func DefaultOptions() Options {
 	o := Options{Version: "dev", Parallelism: runtime.GOMAXPROCS(0)}
 	if dir, err := os.UserCacheDir(); err == nil {
 		o.CacheDir = filepath.Join(dir, "kiln", "charts")
+		o.RenderCache = filepath.Join(dir, "kiln", "renders")
 	}
 	return o
 }
@@ -166,6 +171,8 @@ type Renderer struct {
 	// Options.InProcess.
 	pool *sandbox.Pool
 	ids  sopsyaml.Identities
+	// cache is the render cache; nil when disabled.
+	cache *renderCache
 
 	// mu guards resolved: the source paths of every env rendered so far,
 	// env-file overrides applied, for OpenOutput's check.
@@ -207,6 +214,18 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 		config, _ := json.Marshal(helm.Options{CacheDir: opts.CacheDir, PlainHTTP: opts.PlainHTTP}) // strings and a bool always encode
 		r.engines["helm"] = r.pool.Engine("helm", config)
 		r.engines["jsonnet"] = r.pool.Engine("jsonnet", nil)
+	}
+	if opts.RenderCache != "" {
+		c, err := newRenderCache(opts.RenderCache, p.Root)
+		if err != nil {
+			// Without the cache kiln is slower, never wrong.
+			fmt.Fprintf(opts.Log, "render cache disabled: %v\n", err)
+		} else {
+			r.cache = c
+			for name, e := range r.engines {
+				r.engines[name] = cached{name: name, inner: e, c: c}
+			}
+		}
 	}
 	for name, e := range r.engines {
 		r.engines[name] = guard{e}
@@ -320,6 +339,8 @@ type AppSummary struct {
 	// Kept is true when the app was not rendered but kept from the
 	// earlier tree (Options.Apps).
 	Kept bool `json:"kept,omitempty"`
+	// Cached is true when the engine's result came from the render cache.
+	Cached bool `json:"cached,omitempty"`
 }
 
 // Render renders each named env (all of them when envs is empty). Each env

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/testenv"
+
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/kiln-gitops/kiln/render"
@@ -16,7 +18,7 @@ import (
 
 func TestMain(m *testing.M) {
 	render.Serve()
-	testscript.Main(m, map[string]func(){
+	testscript.Main(testenv.Hermetic(m), map[string]func(){
 		"kiln": func() { os.Exit(run()) },
 	})
 }

@@ -172,7 +172,8 @@ func renderFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors", EnvVars: kilnEnv("strict")},
 		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "stop a render that takes longer (an endless template); exit 1", EnvVars: kilnEnv("timeout")},
 		memoryLimitFlag(),
-		&cli.StringFlag{Name: "cache-dir", Usage: "where remote charts are cached (default: the user cache folder)", EnvVars: kilnEnv("cache-dir")},
+		&cli.StringFlag{Name: "cache-dir", Usage: "kiln's cache: remote charts, and in DIR/renders the render cache (default: the user cache folder)", EnvVars: kilnEnv("cache-dir")},
+		&cli.BoolFlag{Name: "no-cache", Usage: "render every app afresh, neither reading nor writing the render cache", EnvVars: kilnEnv("no-cache")},
 		outputFlag(),
 	}
 }
@@ -234,6 +235,10 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	}
 	if d := c.String("cache-dir"); d != "" {
 		opts.CacheDir = d
+		opts.RenderCache = filepath.Join(d, "renders")
+	}
+	if c.Bool("no-cache") {
+		opts.RenderCache = ""
 	}
 	if opts.MemoryLimit, err = memoryLimit(c.String("memory-limit")); err != nil {
 		return nil, nil, opts, err
@@ -434,6 +439,9 @@ type appReport struct {
 	Files   int    `json:"files"`
 	// Kept is true for apps --app did not name: kept from the earlier render.
 	Kept bool `json:"kept,omitempty"`
+	// Cached is true when the app's engine result came from the render
+	// cache (docs/cache.md).
+	Cached bool `json:"cached,omitempty"`
 }
 
 // renderReport is render's and validate's --output json document.
@@ -455,7 +463,7 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 		rep := envReport{Env: er.Env, OK: er.Err == nil, Apps: []appReport{}, Files: []string{},
 			Warnings: jsonWarnings("", er.Warnings), Errors: []jsonError{}}
 		for _, a := range er.Apps {
-			rep.Apps = append(rep.Apps, appReport{Name: a.Name, Engine: a.Engine, Objects: a.Objects, Files: a.Files, Kept: a.Kept})
+			rep.Apps = append(rep.Apps, appReport{Name: a.Name, Engine: a.Engine, Objects: a.Objects, Files: a.Files, Kept: a.Kept, Cached: a.Cached})
 			rep.Objects += a.Objects
 		}
 		for p := range er.Files {
@@ -501,8 +509,11 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 			words.Count(len(rep.Apps), "app"), words.Count(rep.Objects, "object"), words.Count(len(rep.Files), "file"))
 		for _, a := range rep.Apps {
 			kept := ""
-			if a.Kept {
+			switch {
+			case a.Kept:
 				kept = ", kept" // --app: as the earlier render has it
+			case a.Cached:
+				kept = ", cached"
 			}
 			fmt.Fprintf(stderr, "  %-12s %-9s %3d %s%s\n", a.Name, a.Engine, a.Objects, words.Noun(a.Objects, "object"), kept)
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/testenv"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -13,5 +14,5 @@ import (
 // Renderers start for Helm and Jsonnet.
 func TestMain(m *testing.M) {
 	render.Serve()
-	os.Exit(m.Run())
+	os.Exit(testenv.Run(m))
 }

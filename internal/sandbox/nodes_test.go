@@ -1,9 +1,11 @@
 package sandbox
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kiln-gitops/kiln/templates"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -117,4 +119,42 @@ func TestDecodeNodesRefuses(t *testing.T) {
 			t.Errorf("%x was read", bad)
 		}
 	}
+}
+
+// FuzzUnmarshalResult: a render cache entry (what MarshalResult wrote, or
+// anything else found under its name) decodes to a result or an error,
+// never a panic or a hang, and a result re-encodes to what it was read from.
+func FuzzUnmarshalResult(f *testing.F) {
+	a, err := kyaml.Parse(echoYAML)
+	if err != nil {
+		f.Fatal(err)
+	}
+	res := &templates.Result{
+		Objects: []templates.Object{{Node: a, File: "t.yaml", Line: 3}, {Raw: []byte("sops: {}\n")}},
+		Inputs:  []string{"t.yaml"}, InputDigest: "sha256:00", Params: map[string]any{"n": 1, "s": []any{"x", 2.5}},
+		Cacheable: true, Deps: []templates.Dep{{Kind: "file", Path: "t.yaml", Sum: "sha256:11"}},
+	}
+	data, err := MarshalResult(res)
+	if err != nil {
+		f.Fatal(err)
+	}
+	back, err := UnmarshalResult(data)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if again, _ := MarshalResult(back); !bytes.Equal(again, data) {
+		f.Fatal("a result does not survive MarshalResult and UnmarshalResult unchanged")
+	}
+	f.Add(data)
+	f.Add(data[:len(data)/2])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := UnmarshalResult(data)
+		if err != nil {
+			return
+		}
+		if _, err := MarshalResult(res); err != nil {
+			t.Fatalf("a decoded result does not encode: %v", err)
+		}
+	})
 }

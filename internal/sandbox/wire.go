@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -523,4 +525,41 @@ func (v *value) decode() (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("unknown value kind %d", v.K)
+}
+
+// MarshalResult encodes res exactly as it crosses the worker pipe, for
+// callers that keep a Result elsewhere (render's cache): objects, node
+// graphs, raw SOPS bytes, parameters and dependencies come back byte for
+// byte from UnmarshalResult.
+func MarshalResult(res *templates.Result) ([]byte, error) {
+	w, err := encodeResponse(res, nil)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(w); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// UnmarshalResult decodes what MarshalResult encoded. Data it did not
+// write, truncated or corrupt, is an error, never a panic.
+func UnmarshalResult(data []byte) (res *templates.Result, err error) {
+	defer func() {
+		// gob is meant to return errors on bad input; this is a guard for
+		// the day it does not, since the data comes from a folder anyone
+		// with the cache key could have written.
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("undecodable result: %v", p)
+		}
+	}()
+	var w wireResponse
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&w); err != nil {
+		return nil, err
+	}
+	if len(w.Errors) > 0 {
+		return nil, errors.New("not a result: an error")
+	}
+	return w.decode()
 }

@@ -1,0 +1,31 @@
+// Package testenv prepares a test process's environment so that tests are
+// hermetic: nothing they render reads or writes the developer's own caches.
+package testenv
+
+import (
+	"fmt"
+	"os"
+)
+
+// Run runs a test binary's tests with XDG_CACHE_HOME pointing at a fresh
+// folder, so that the user cache folder render.DefaultOptions picks (remote
+// charts, the render cache) belongs to this process, then removes it. It
+// returns m.Run's exit code.
+func Run(m interface{ Run() int }) int {
+	dir, err := os.MkdirTemp("", "kiln-test-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("XDG_CACHE_HOME", dir)
+	return m.Run()
+}
+
+// Hermetic is m whose Run does what Run does, for wrappers such as
+// testscript.Main that call m.Run themselves.
+func Hermetic(m interface{ Run() int }) interface{ Run() int } { return hermetic{m} }
+
+type hermetic struct{ m interface{ Run() int } }
+
+func (h hermetic) Run() int { return Run(h.m) }

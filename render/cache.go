@@ -1,0 +1,185 @@
+package render
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/deps"
+	"github.com/kiln-gitops/kiln/internal/sandbox"
+	"github.com/kiln-gitops/kiln/render/internal/cache"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// cached is an engine whose results are kept in the render cache
+// (docs/cache.md). A result is reused when the request's key finds an
+// entry and every observation the engine recorded for it observes the
+// same today; otherwise the engine renders and, if the result may be kept,
+// it is stored for the next run.
+type cached struct {
+	name  string
+	inner templates.Engine
+	c     *renderCache
+}
+
+// renderCache is the Renderer's side of the cache: the store, this build's
+// name, what this Renderer has observed so far (many apps share a chart's
+// files: each is read and hashed once per Renderer, as the engines' own
+// chart and library caches assume files do not change under a Renderer),
+// and counts for messages.
+type renderCache struct {
+	store *cache.Store
+	build string
+	root  string
+
+	mu   sync.Mutex
+	seen map[[2]string]string
+
+	hits atomic.Int64
+	// served marks the results taken from the cache, for AppSummary.Cached.
+	served sync.Map // *templates.Result -> struct{}
+}
+
+func newRenderCache(dir, root string) (*renderCache, error) {
+	build, err := cache.BuildID()
+	if err != nil {
+		return nil, err
+	}
+	store, err := cache.Open(dir, build)
+	if err != nil {
+		return nil, err
+	}
+	return &renderCache{store: store, build: build, root: root, seen: map[[2]string]string{}}, nil
+}
+
+// fresh reports whether every dep observes as it did.
+func (c *renderCache) fresh(ds []templates.Dep) bool {
+	for _, d := range ds {
+		k := [2]string{d.Kind, d.Path}
+		c.mu.Lock()
+		now, ok := c.seen[k]
+		c.mu.Unlock()
+		if !ok {
+			now = deps.Observe(c.root, d)
+			c.mu.Lock()
+			c.seen[k] = now
+			c.mu.Unlock()
+		}
+		if now != d.Sum {
+			return false
+		}
+	}
+	return true
+}
+
+// hit is the cached result for req, or nil.
+func (e cached) hit(key string) *templates.Result {
+	ent, err := e.c.store.Get(key)
+	if err != nil || ent == nil || !e.c.fresh(ent.Deps) {
+		// A corrupt entry is as good as none: the render below replaces it.
+		return nil
+	}
+	res, err := sandbox.UnmarshalResult(ent.Result)
+	if err != nil {
+		return nil
+	}
+	return res
+}
+
+func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
+	key, kerr := cache.Key(e.c.build, e.name, req)
+	if kerr == nil {
+		if res := e.hit(key); res != nil {
+			e.c.hits.Add(1)
+			e.c.served.Store(res, struct{}{})
+			return res, nil
+		}
+	}
+	res, err := e.inner.Render(ctx, req)
+	if err != nil || kerr != nil || !keepable(req, res) {
+		return res, err
+	}
+	// Encoded now: the caller mutates the objects (patches, images).
+	data, merr := sandbox.MarshalResult(res)
+	if merr == nil {
+		// A cache that cannot be written costs speed, never the render.
+		_ = e.c.store.Put(key, &cache.Entry{Deps: res.Deps, Result: data})
+	}
+	return res, nil
+}
+
+// keepable reports whether res may be stored: the engine vouches for its
+// Deps, no secret var can have reached it, and it holds no plaintext
+// Secret. The cache folder is meant to travel through actions/cache, where
+// more people may read it than read the manifests; a Secret in the output
+// is either SOPS-encrypted before it is written or deliberately plain, and
+// the cache cannot tell which, so it keeps neither.
+func keepable(req *templates.Request, res *templates.Result) bool {
+	if res == nil || !res.Cacheable {
+		return false
+	}
+	for name := range res.Params {
+		if req.SecretVars[name] && req.Vars != nil {
+			if _, used := req.Vars[name]; used {
+				return false
+			}
+		}
+	}
+	for _, o := range res.Objects {
+		if o.Raw != nil {
+			continue // SOPS-encrypted: its values are ciphertext
+		}
+		if o.Node == nil || holdsSecret(o.Node.YNode()) {
+			return false
+		}
+	}
+	return true
+}
+
+// holdsSecret reports a v1 Secret anywhere in n: the object itself or an
+// item of a List.
+func holdsSecret(n *kyaml.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == kyaml.MappingNode {
+		var kind, version string
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			switch n.Content[i].Value {
+			case "kind":
+				kind = n.Content[i+1].Value
+			case "apiVersion":
+				version = n.Content[i+1].Value
+			}
+		}
+		if kind == "Secret" && (version == "v1" || version == "") {
+			return true
+		}
+	}
+	for _, c := range n.Content {
+		if holdsSecret(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// CacheHits is how many engine results this Renderer took from the render
+// cache so far.
+func (r *Renderer) CacheHits() int64 {
+	if r.cache == nil {
+		return 0
+	}
+	return r.cache.hits.Load()
+}
+
+// fromCache reports whether res was taken from the cache.
+func (r *Renderer) fromCache(res *templates.Result) bool {
+	if r.cache == nil || res == nil {
+		return false
+	}
+	_, ok := r.cache.served.Load(res)
+	return ok
+}

@@ -1,0 +1,243 @@
+package cache
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+func baseRequest() *templates.Request {
+	return &templates.Request{
+		Root: "/repo", App: "web", Namespace: "web", Env: "dev", KubeVersion: "1.31.0",
+		Path: "charts/web", ValuesFiles: []string{"values.yaml"},
+		Values: map[string]any{"replicas": 1, "image": map[string]any{"tag": "1.0"}},
+		JPath:  []string{"lib"}, ExtVars: map[string]any{"a": "b"}, TLAs: map[string]any{"c": true},
+		Vars: map[string]string{"HOST": "a.example", "TOKEN": "s3cr3t-value"}, SecretVars: map[string]bool{"TOKEN": true},
+		Images: map[string]string{"ghcr.io/acme/web": "ghcr.io/acme/web:1"},
+	}
+}
+
+// TestKeyCoversEveryField changes one thing at a time: each must give
+// another key, since each can change what an engine renders.
+func TestKeyCoversEveryField(t *testing.T) {
+	base, err := Key("build", "helm", baseRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := Key("build", "helm", baseRequest())
+	if base != again {
+		t.Fatal("Key is not deterministic")
+	}
+	changes := map[string]func(r *templates.Request){
+		"root":              func(r *templates.Request) { r.Root = "/other" },
+		"app":               func(r *templates.Request) { r.App = "api" },
+		"namespace":         func(r *templates.Request) { r.Namespace = "other" },
+		"env":               func(r *templates.Request) { r.Env = "prod" },
+		"kubeVersion":       func(r *templates.Request) { r.KubeVersion = "1.30.0" },
+		"path":              func(r *templates.Request) { r.Path = "charts/api" },
+		"chartRepo":         func(r *templates.Request) { r.ChartRepo = "https://charts.example" },
+		"chartVersion":      func(r *templates.Request) { r.ChartVersion = "1.2.3" },
+		"valuesFiles":       func(r *templates.Request) { r.ValuesFiles = append(r.ValuesFiles, "b.yaml") },
+		"valuesFiles order": func(r *templates.Request) { r.ValuesFiles = []string{"b.yaml", "values.yaml"} },
+		"no valuesFiles":    func(r *templates.Request) { r.ValuesFiles = nil },
+		"values int→float":  func(r *templates.Request) { r.Values["replicas"] = 1.0 },
+		"values int→string": func(r *templates.Request) { r.Values["replicas"] = "1" },
+		"values int→int64":  func(r *templates.Request) { r.Values["replicas"] = int64(1) },
+		"nested value":      func(r *templates.Request) { r.Values["image"] = map[string]any{"tag": "1.1"} },
+		"value moved":       func(r *templates.Request) { r.Values["image"] = map[string]any{"tag": nil, "1.0": nil} },
+		"jpath":             func(r *templates.Request) { r.JPath = []string{"vendor", "lib"} },
+		"extVars":           func(r *templates.Request) { r.ExtVars["a"] = "c" },
+		"tlas":              func(r *templates.Request) { r.TLAs["c"] = false },
+		"plain var":         func(r *templates.Request) { r.Vars["HOST"] = "b.example" },
+		"var added":         func(r *templates.Request) { r.Vars["PORT"] = "80" },
+		"secret var added":  func(r *templates.Request) { r.Vars["KEY"] = "x"; r.SecretVars["KEY"] = true },
+		"var became secret": func(r *templates.Request) { r.SecretVars["HOST"] = true },
+		"image":             func(r *templates.Request) { r.Images["ghcr.io/acme/web"] = "ghcr.io/acme/web:2" },
+		"no images":         func(r *templates.Request) { r.Images = nil },
+	}
+	seen := map[string]string{base: "base"}
+	for name, change := range changes {
+		r := baseRequest()
+		change(r)
+		k, err := Key("build", "helm", r)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if other, dup := seen[k]; dup {
+			t.Errorf("%s gives the same key as %s", name, other)
+		}
+		seen[k] = name
+	}
+	for name, k := range map[string]func() (string, error){
+		"engine": func() (string, error) { return Key("build", "jsonnet", baseRequest()) },
+		"build":  func() (string, error) { return Key("other build", "helm", baseRequest()) },
+	} {
+		got, _ := k()
+		if got == base {
+			t.Errorf("another %s gives the same key", name)
+		}
+	}
+}
+
+// TestKeyHidesSecretValues: a secret var enters the key by name only, so
+// rotating it changes nothing and the key says nothing about it.
+func TestKeyHidesSecretValues(t *testing.T) {
+	a, _ := Key("build", "yaml", baseRequest())
+	r := baseRequest()
+	r.Vars["TOKEN"] = "another-s3cr3t"
+	b, _ := Key("build", "yaml", r)
+	if a != b {
+		t.Error("a secret var's value changed the key")
+	}
+}
+
+func TestKeyRefusesUnknownTypes(t *testing.T) {
+	r := baseRequest()
+	r.Values["odd"] = struct{ X int }{1}
+	if _, err := Key("build", "helm", r); err == nil {
+		t.Error("a value of an unknown type must make the request uncacheable")
+	}
+}
+
+func testEntry() *Entry {
+	return &Entry{Deps: []templates.Dep{{Kind: "file", Path: "a.yaml", Sum: "sha256:00"}}, Result: []byte("result bytes")}
+}
+
+func TestStoreRoundTripAndRefusals(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, "build-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "abcdef0123"
+	if e, err := s.Get(key); e != nil || err != nil {
+		t.Fatalf("empty store: Get = %v, %v", e, err)
+	}
+	if err := s.Put(key, testEntry()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(key)
+	if err != nil || got == nil || !bytes.Equal(got.Result, testEntry().Result) || len(got.Deps) != 1 || got.Deps[0] != testEntry().Deps[0] {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+	p := s.path(key)
+	good, _ := os.ReadFile(p)
+
+	// An identical Put leaves the file alone.
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(p, old, old)
+	if err := s.Put(key, testEntry()); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); !fi.ModTime().Equal(old) {
+		t.Error("an identical entry was rewritten")
+	}
+
+	bad := map[string][]byte{
+		"truncated":       good[:len(good)-3],
+		"empty":           {},
+		"header only":     good[:len(magic)],
+		"one bit flipped": flip(good, len(good)-1),
+		"another format":  append([]byte("kiln render cache\x00v0\n"), good[len(magic):]...),
+		"not an entry":    []byte("hello"),
+	}
+	for name, data := range bad {
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e, err := s.Get(key)
+		if e != nil || !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: Get = %v, %v; want ErrCorrupt", name, e, err)
+		}
+		// The next Put replaces it.
+		if err := s.Put(key, testEntry()); err != nil {
+			t.Fatal(err)
+		}
+		if e, err := s.Get(key); err != nil || e == nil {
+			t.Errorf("%s: not replaced by Put: %v", name, err)
+		}
+	}
+
+	// An entry copied under another key is not trusted there.
+	other := "ff00112233"
+	os.MkdirAll(filepath.Dir(s.path(other)), 0o700)
+	os.WriteFile(s.path(other), good, 0o600)
+	if e, err := s.Get(other); e != nil || !errors.Is(err, ErrCorrupt) {
+		t.Errorf("an entry under another key's name: Get = %v, %v", e, err)
+	}
+
+	// Another build of kiln never sees these entries.
+	s2, _ := Open(dir, "build-2")
+	if e, _ := s2.Get(key); e != nil {
+		t.Error("another build read this build's entry")
+	}
+}
+
+func flip(b []byte, i int) []byte {
+	c := append([]byte(nil), b...)
+	c[i] ^= 1
+	return c
+}
+
+// TestOpenPrunesOldBuilds: an upgrade's leftovers go after a week; a
+// build used recently stays.
+func TestOpenPrunesOldBuilds(t *testing.T) {
+	dir := t.TempDir()
+	old, _ := Open(dir, "old")
+	old.Put("aa11", testEntry())
+	recent, _ := Open(dir, "recent")
+	recent.Put("bb22", testEntry())
+	long := time.Now().Add(-8 * 24 * time.Hour)
+	os.Chtimes(old.Dir(), long, long)
+	if _, err := Open(dir, "current"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old.Dir()); !os.IsNotExist(err) {
+		t.Error("a build unused for 8 days was kept")
+	}
+	if e, _ := recent.Get("bb22"); e == nil {
+		t.Error("a build used recently was pruned")
+	}
+}
+
+// TestConcurrentPutGet: several writers and readers on one key (several
+// kiln processes sharing a folder) never see a torn entry.
+func TestConcurrentPutGet(t *testing.T) {
+	s, _ := Open(t.TempDir(), "build")
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 50 {
+				e := testEntry()
+				e.Result = bytes.Repeat([]byte{byte(i)}, 1000+j)
+				if err := s.Put("cc33", e); err != nil {
+					t.Error(err)
+				}
+				if _, err := s.Get("cc33"); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestBuildIDNamesThisBinary: the test binary is a Go ELF executable, whose
+// linker-made build ID names it.
+func TestBuildIDNamesThisBinary(t *testing.T) {
+	id, err := BuildID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(id) < len("go-buildid:")+20 || id[:len("go-buildid:")] != "go-buildid:" {
+		t.Errorf("BuildID() = %q", id)
+	}
+}
