@@ -1,6 +1,8 @@
 package envconfig
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -47,6 +49,9 @@ const (
 type Pipeline struct {
 	// File is the path of kiln.yaml as given.
 	File string
+	// Digest is "sha256:<hex>" of the bytes Parse read: what the render
+	// cache keys an env's output on, since every setting comes from them.
+	Digest string
 	// Root is the absolute, symlink-free folder that holds kiln.yaml: the
 	// repository root every path is relative to.
 	Root string
@@ -289,7 +294,7 @@ func Parse(data []byte, file, root string) (*Pipeline, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	p.File, p.Root = file, root
+	p.File, p.Root, p.Digest = file, root, digestOf(data)
 	return p, nil
 }
 
@@ -325,4 +330,10 @@ func (p *Pipeline) App(name string) *App {
 		}
 	}
 	return nil
+}
+
+// digestOf is the Digest of a configuration file's bytes.
+func digestOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -80,7 +81,7 @@ func TestLoadSpecExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := specPipeline(absRoot(t, "testdata/spec"))
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, ignoreDigest); diff != "" {
 		t.Errorf("Load (-want +got):\n%s", diff)
 	}
 }
@@ -110,7 +111,7 @@ func TestParseEnvFileSpecExample(t *testing.T) {
 		},
 		Lines: map[string]int{"REDIS_HOST": 2, "LOG_LEVEL": 3, "DB_PASSWORD": 5},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, ignoreDigest); diff != "" {
 		t.Errorf("ParseEnvFile (-want +got):\n%s", diff)
 	}
 }
@@ -144,7 +145,7 @@ apps:
 			Interval: "10m", Timeout: "5m", Prune: true, DecryptionSecret: "sops-age"},
 		Apps: []App{{Name: "web", Namespace: "web", Engine: "yaml", YAML: "deploy", Line: 8}},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, ignoreDigest); diff != "" {
 		t.Errorf("Parse (-want +got):\n%s", diff)
 	}
 }
@@ -221,7 +222,7 @@ apps:
 				DependsOn: []Dependency{}, Line: 41},
 		},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, ignoreDigest); diff != "" {
 		t.Errorf("Parse (-want +got):\n%s", diff)
 	}
 	if got, want := got.FluxName("cache", "dev"), "cache-dev"; got != want {
@@ -381,7 +382,7 @@ apps:
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, got, ignoreDigest); diff != "" {
 				t.Errorf("LoadEnvFile (-want +got):\n%s", diff)
 			}
 		})
@@ -423,5 +424,31 @@ func TestPatchJSONIgnoresPosition(t *testing.T) {
 	want := digestOf(data)
 	if got := digestOf(append([]byte("# yaml-language-server: $schema=env.schema.json\n\n"), data...)); got != want {
 		t.Errorf("patches JSON moved with the patch:\n got %s\nwant %s", got, want)
+	}
+}
+
+// ignoreDigest leaves the files' digests out of comparisons of what they
+// say; TestDigestIsOfTheBytes checks them.
+var ignoreDigest = cmp.Options{cmpopts.IgnoreFields(Pipeline{}, "Digest"), cmpopts.IgnoreFields(EnvFile{}, "Digest")}
+
+// TestDigestIsOfTheBytes: the render cache keys an env's output on these
+// digests, so any byte of the files, a comment included, changes them.
+func TestDigestIsOfTheBytes(t *testing.T) {
+	a := "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\nmanifests: {github: acme/m}\napps: [{name: a, namespace: a, yaml: a}]\n"
+	p1, err := Parse([]byte(a), "kiln.yaml", "/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := Parse([]byte(a+"# a comment\n"), "kiln.yaml", "/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p1.Digest == "" || p1.Digest == p2.Digest {
+		t.Errorf("digests %q and %q", p1.Digest, p2.Digest)
+	}
+	e1, _ := ParseEnvFile([]byte("vars: {A: b}\n"), "envs/dev.yaml")
+	e2, _ := ParseEnvFile([]byte("vars: {A: b} # c\n"), "envs/dev.yaml")
+	if e1.Digest == "" || e1.Digest == e2.Digest {
+		t.Errorf("env file digests %q and %q", e1.Digest, e2.Digest)
 	}
 }

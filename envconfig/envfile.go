@@ -35,6 +35,9 @@ type EnvFile struct {
 	// Lines is the line of each var and secret var, by name, for errors
 	// found later (an unset environment variable).
 	Lines map[string]int
+	// Digest is "sha256:<hex>" of the file's bytes, "" when there is no
+	// file (Pipeline.Digest says why).
+	Digest string
 }
 
 // SOPS says how kiln encrypts Secrets that hold secret vars.
@@ -153,7 +156,7 @@ func (p *Pipeline) LoadEnvFile(env string) (*EnvFile, error) {
 // by Pipeline.Resolve.
 func ParseEnvFile(data []byte, file string) (*EnvFile, error) {
 	ef := &EnvFile{File: file, Vars: map[string]string{}, SecretVars: map[string]string{},
-		Apps: map[string]Override{}, Lines: map[string]int{}}
+		Apps: map[string]Override{}, Lines: map[string]int{}, Digest: digestOf(data)}
 	d := &decoder{file: file}
 	root, err := parseDoc(data, file)
 	if err != nil {

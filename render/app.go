@@ -6,9 +6,9 @@ import (
 	"fmt"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
-	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/render/internal/patch"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/kustomize"
@@ -73,7 +73,7 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 	engineObjs := res.Objects
 	snap := snapshotSOPS(engineObjs)
 
-	patches, err := r.patches(app.Patches)
+	patches, err := r.patches(app.Patches, run.reads)
 	if err != nil {
 		run.err = err
 		return
@@ -132,13 +132,13 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 
 // patches reads patch files and converts env-file patches to the patch
 // package's type.
-func (r *Renderer) patches(in []envconfig.Patch) ([]patch.Patch, error) {
+func (r *Renderer) patches(in []envconfig.Patch, reads *deps.Recorder) ([]patch.Patch, error) {
 	var out []patch.Patch
 	var errs []error
 	for _, p := range in {
 		pp := patch.Patch{Patch: p.Patch, File: p.File, Line: p.Line}
 		if p.Path != "" {
-			data, err := rootfs.ReadFile(r.p.Root, p.Path)
+			data, err := reads.ReadFile(r.p.Root, p.Path)
 			if err != nil {
 				errs = append(errs, &diag.Error{File: p.File, Line: p.Line, Msg: fmt.Sprintf("cannot read patch file %s%s", p.Path, limits.Reason(err)), Err: err,
 					Hint: "patch paths are relative to the repository root and must stay inside it"})

@@ -2,6 +2,8 @@ package render
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 	"sync/atomic"
 
@@ -40,6 +42,26 @@ type renderCache struct {
 	hits atomic.Int64
 	// served marks the results taken from the cache, for AppSummary.Cached.
 	served sync.Map // *templates.Result -> struct{}
+	// ids names each result the cache served or stored by its key and the
+	// digest of its encoding, for the env-level key (envcache.go).
+	ids sync.Map // *templates.Result -> string
+}
+
+// identity is the name of a result the cache served or stored.
+func (c *renderCache) identity(res *templates.Result) (string, bool) {
+	if res == nil {
+		return "", false
+	}
+	id, ok := c.ids.Load(res)
+	if !ok {
+		return "", false
+	}
+	return id.(string), true
+}
+
+func entryID(key string, data []byte) string {
+	sum := sha256.Sum256(data)
+	return key + ":" + hex.EncodeToString(sum[:])
 }
 
 func newRenderCache(dir, root string) (*renderCache, error) {
@@ -85,6 +107,7 @@ func (e cached) hit(key string) *templates.Result {
 	if err != nil {
 		return nil
 	}
+	e.c.ids.Store(res, entryID(key, ent.Result))
 	return res
 }
 
@@ -106,6 +129,7 @@ func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.
 	if merr == nil {
 		// A cache that cannot be written costs speed, never the render.
 		_ = e.c.store.Put(key, &cache.Entry{Deps: res.Deps, Result: data})
+		e.c.ids.Store(res, entryID(key, data))
 	}
 	return res, nil
 }

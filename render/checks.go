@@ -11,10 +11,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
-	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/secretgate"
@@ -64,12 +64,12 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun) []diag.
 
 // listedCRDs reads the files kiln.yaml lists under validation.crds ({env}
 // replaced): CustomResourceDefinitions only.
-func (r *Renderer) listedCRDs(env string) ([]templates.Object, error) {
+func (r *Renderer) listedCRDs(env string, reads *deps.Recorder) ([]templates.Object, error) {
 	var out []templates.Object
 	var errs []error
 	for _, ref := range r.p.Validation.CRDs {
 		p := strings.ReplaceAll(ref.Path, "{env}", env)
-		data, err := rootfs.ReadFile(r.p.Root, p)
+		data, err := reads.ReadFile(r.p.Root, p)
 		if err != nil {
 			errs = append(errs, &diag.Error{File: r.p.File, Line: ref.Line, Msg: fmt.Sprintf("validation.crds: cannot read %s", p), Err: err,
 				Hint: "list files of CustomResourceDefinitions, relative to the repository root"})

@@ -7,7 +7,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
-	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 )
 
@@ -20,7 +20,7 @@ var fluxHighLevel = map[string]bool{"helmrelease.yaml": true, "source.yaml": tru
 // what kiln rendered. It is for reviewers; no Kustomization applies it.
 func (r *Renderer) helmReleaseFiles(res *envconfig.Resolved, run *appRun) (map[string][]byte, error) {
 	app := run.app
-	values, err := r.userValues(app)
+	values, err := r.userValues(app, run.reads)
 	if err != nil {
 		return nil, fmt.Errorf("app %s: %w", app.Name, err)
 	}
@@ -94,10 +94,10 @@ func helmDeps(res *envconfig.Resolved, app envconfig.ResolvedApp) []flux.Ref {
 // merges them (maps key by key, anything else replaced). Not the chart's
 // defaults: helm-controller adds those itself, and high-level/<app>/values.yaml
 // shows the full result.
-func (r *Renderer) userValues(app envconfig.ResolvedApp) (map[string]any, error) {
+func (r *Renderer) userValues(app envconfig.ResolvedApp, reads *deps.Recorder) (map[string]any, error) {
 	merged := map[string]any{}
 	for _, f := range app.Helm.Values {
-		data, err := rootfs.ReadFile(r.p.Root, f)
+		data, err := reads.ReadFile(r.p.Root, f)
 		if err != nil {
 			return nil, fmt.Errorf("reading values file %s: %w", path.Clean(f), err)
 		}

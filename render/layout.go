@@ -241,11 +241,11 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		files["flux/notifications.yaml"] = data
 		emitted["flux/notifications.yaml"] = ""
 	}
-	lj, err := json.MarshalIndent(lock, "", "  ")
+	lj, err := lockFile(lock)
 	if err != nil {
 		return nil, err
 	}
-	files["kiln.lock.json"] = append(lj, '\n')
+	files[LockFile] = lj
 	er.Lock = lock
 	if err := r.checkEmitted(files, emitted); err != nil {
 		return nil, err
@@ -279,6 +279,7 @@ func (r *Renderer) highLevel(res *envconfig.Resolved, run *appRun, rd *redact.Re
 			if err != nil {
 				return nil, fmt.Errorf("app %s: reading %s: %w", run.app.Name, p, err)
 			}
+			run.reads.File(p, data)
 			out[p] = rd.Bytes(data)
 		}
 	case "helm":

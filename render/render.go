@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
@@ -328,6 +329,9 @@ type EnvResult struct {
 	Lock *Lock
 	// Names are the names kiln derived from the env in Files.
 	Names EnvNames
+
+	// envFile is the digest of the env's file, for the render cache.
+	envFile string
 }
 
 // AppSummary is what one app rendered to.
@@ -383,6 +387,10 @@ type appRun struct {
 	warns   []diag.Warning
 	patches []byte   // canonical patches, for the input digest
 	kept    *keptApp // set when the app comes from the earlier tree (Options.Apps)
+	// reads records the files render itself reads for the env (patch
+	// files, values files for high-level/), shared by the env's apps; nil
+	// records nothing.
+	reads *deps.Recorder
 }
 
 // envMode says how finishEnv treats apps that were not rendered now.
@@ -394,6 +402,8 @@ type envMode struct {
 	// kinds the shards assumed namespaced for want of their CRD.
 	recheck bool
 	assumed []string
+	// reads records the files render itself reads (appRun.reads).
+	reads *deps.Recorder
 }
 
 // finishEnv takes an env's apps once their engines ran (or they were
@@ -419,7 +429,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		// Namespaces and validation need every app's CRDs, so they run once
 		// all engines are done.
 		scopes := scope.New()
-		listed, err := r.listedCRDs(env)
+		listed, err := r.listedCRDs(env, mode.reads)
 		if err != nil {
 			errs = append(errs, err)
 		} else if err := scopes.AddCRDs(listed); err != nil {
@@ -524,6 +534,7 @@ func (r *Renderer) resolveEnv(env string) (*EnvResult, *envconfig.Resolved) {
 	if lookup == nil {
 		lookup = func(string) (string, bool) { return "", false }
 	}
+	er.envFile = ef.Digest
 	res, err := r.p.Resolve(env, ef, lookup)
 	if err != nil {
 		er.Err = diag.Join(err)
@@ -563,8 +574,9 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	var keepErrs []error
 	var wg sync.WaitGroup
 	tick := r.progress(env, res.Apps)
+	reads := deps.New(r.p.Root)
 	for _, app := range res.Apps {
-		run := &appRun{app: app}
+		run := &appRun{app: app, reads: reads}
 		if !r.renders(app.Name) {
 			if r.keeping() {
 				if err := keep(run, earlier, earlierLock); err != nil {
@@ -591,7 +603,15 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	}
 	wg.Wait()
 
-	return r.finishEnv(er, res, runs, keepErrs, envMode{earlier: earlierLock})
+	key, cacheable := r.envKey(er, res, runs)
+	if cacheable && r.envHit(er, key) {
+		return er
+	}
+	out := r.finishEnv(er, res, runs, keepErrs, envMode{earlier: earlierLock, reads: reads})
+	if cacheable && out.Err == nil {
+		r.envStore(key, out, reads)
+	}
+	return out
 }
 
 // progress reports the env's start to Options.Progress and returns what

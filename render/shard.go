@@ -193,13 +193,13 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 	// render by the same kiln at the same commit would write it.
 	lock := *er.Lock
 	lock.KilnVersion, lock.Source, lock.Images = header.KilnVersion, header.Source, header.Images
-	data, err := json.MarshalIndent(&lock, "", "  ")
+	data, err := lockFile(&lock)
 	if err != nil {
 		er.Err = err
 		return er
 	}
 	er.Lock = &lock
-	er.Files["kiln.lock.json"] = append(data, '\n')
+	er.Files[LockFile] = data
 	for i := range er.Apps {
 		er.Apps[i].Kept = false // every app of a merge was rendered, by its shard
 	}

@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"runtime"
@@ -387,11 +386,11 @@ func KeepCiphertext(files map[string][]byte, identities string, rd *redact.Redac
 		la.OutputDigest = outputDigest(appFiles, rd)
 		lock.Apps[app] = la
 	}
-	lj, err := json.MarshalIndent(lock, "", "  ")
+	lj, err := lockFile(lock)
 	if err != nil {
 		return nil, 0, err
 	}
-	out["kiln.lock.json"] = append(lj, '\n')
+	out[LockFile] = lj
 	return out, kept, nil
 }
 

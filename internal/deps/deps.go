@@ -255,3 +255,17 @@ func Observe(root string, d templates.Dep) string {
 	}
 	return StateError
 }
+
+// ReadFile is rootfs.ReadFile(root, p), recorded: where p led and what it
+// held.
+func (r *Recorder) ReadFile(root, p string) ([]byte, error) {
+	real, err := r.Resolve(root, p)
+	if err != nil {
+		return nil, err
+	}
+	data, err := limits.ReadFileAs(real, p)
+	if err == nil {
+		r.File(p, data)
+	}
+	return data, err
+}

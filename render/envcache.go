@@ -1,0 +1,128 @@
+package render
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/deps"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/cache"
+)
+
+// An env's finished render is cached too, on top of its apps' engine
+// results: when every app's engine result is one the cache holds, the
+// configuration files are byte for byte the same and every file render
+// itself read (patch files, validation.crds, values files for high-level/)
+// observes the same, the env's output is what it was, and namespaces,
+// validation, the checks across apps and the layout need not run again.
+// This is what makes a re-render with nothing changed cost about as much
+// as reading the inputs.
+//
+// Only envs whose output is a function of those inputs alone take part:
+// none with secret vars (their values are not in the key, and their
+// redaction would have to run again), none SOPS-encrypting Secrets (the
+// ciphertext kept depends on earlier trees), no --app or --shard render
+// (they read earlier trees and other shards). The lock's source, which
+// changes with every commit while the output does not, is set afresh on a
+// hit.
+
+// envEntry is an env's render as the cache keeps it.
+type envEntry struct {
+	Files    map[string][]byte
+	Apps     []AppSummary
+	Objects  map[string]string
+	Warnings []diag.Warning
+	Lock     Lock
+}
+
+// envKeyVersion changes whenever envKey's inputs do.
+const envKeyVersion = "kiln-env-cache-v1"
+
+// envKey is the env's cache key, and false when the env cannot be cached.
+func (r *Renderer) envKey(er *EnvResult, res *envconfig.Resolved, runs []*appRun) (string, bool) {
+	if r.cache == nil || r.keeping() || r.opts.Shard.Active() || res.SOPS != nil || len(res.Secrets) > 0 {
+		return "", false
+	}
+	h := sha256.New()
+	field := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
+	field(envKeyVersion)
+	field(r.cache.build)
+	field(r.opts.Version)
+	field(fmt.Sprint(r.opts.Strict))
+	field(r.p.Root)
+	field(r.p.Digest)
+	field(res.Env.Name)
+	field(er.envFile)
+	refs := r.images.Refs()
+	for _, repo := range slices.Sorted(maps.Keys(refs)) {
+		field(repo)
+		field(refs[repo])
+	}
+	for _, run := range runs {
+		if run.err != nil || run.kept != nil {
+			return "", false
+		}
+		id, ok := r.cache.identity(run.res)
+		if !ok {
+			return "", false
+		}
+		field(run.app.Name)
+		field(run.app.Engine)
+		field(id)
+	}
+	return hex.EncodeToString(h.Sum(nil)), true
+}
+
+// envHit fills er from the cache and reports whether it could.
+func (r *Renderer) envHit(er *EnvResult, key string) bool {
+	ent, err := r.cache.store.Get(key)
+	if err != nil || ent == nil || !r.cache.fresh(ent.Deps) {
+		return false
+	}
+	var e envEntry
+	if err := gob.NewDecoder(bytes.NewReader(ent.Result)).Decode(&e); err != nil {
+		return false
+	}
+	lock := e.Lock
+	lock.Source = r.opts.Source
+	lj, err := lockFile(&lock)
+	if err != nil || e.Files == nil {
+		return false
+	}
+	e.Files[LockFile] = lj
+	for i := range e.Apps {
+		e.Apps[i].Cached = true
+	}
+	er.Files, er.Apps, er.Objects, er.Warnings, er.Lock = e.Files, e.Apps, e.Objects, e.Warnings, &lock
+	return true
+}
+
+// envStore keeps out, rendered from the inputs key names and reads.
+func (r *Renderer) envStore(key string, out *EnvResult, reads *deps.Recorder) {
+	ds, ok := reads.Deps()
+	if !ok || out.Lock == nil {
+		return
+	}
+	var buf bytes.Buffer
+	e := envEntry{Files: out.Files, Apps: out.Apps, Objects: out.Objects, Warnings: out.Warnings, Lock: *out.Lock}
+	if err := gob.NewEncoder(&buf).Encode(&e); err != nil {
+		return
+	}
+	_ = r.cache.store.Put(key, &cache.Entry{Deps: ds, Result: buf.Bytes()})
+}
+
+// lockFile is kiln.lock.json's content.
+func lockFile(lock *Lock) ([]byte, error) {
+	lj, err := json.MarshalIndent(lock, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(lj, '\n'), nil
+}
