@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -41,10 +42,11 @@ type renderCache struct {
 
 	hits atomic.Int64
 	// served marks the results taken from the cache, for AppSummary.Cached.
-	served sync.Map // *templates.Result -> struct{}
+	// Weak keys: a result no longer in use is not kept alive by the marks.
+	served sync.Map // weak.Pointer[templates.Result] -> struct{}
 	// ids names each result the cache served or stored by its key and the
 	// digest of its encoding, for the env-level key (envcache.go).
-	ids sync.Map // *templates.Result -> string
+	ids sync.Map // weak.Pointer[templates.Result] -> string
 }
 
 // identity is the name of a result the cache served or stored.
@@ -52,7 +54,7 @@ func (c *renderCache) identity(res *templates.Result) (string, bool) {
 	if res == nil {
 		return "", false
 	}
-	id, ok := c.ids.Load(res)
+	id, ok := c.ids.Load(weak.Make(res))
 	if !ok {
 		return "", false
 	}
@@ -107,7 +109,7 @@ func (e cached) hit(key string) *templates.Result {
 	if err != nil {
 		return nil
 	}
-	e.c.ids.Store(res, entryID(key, ent.Result))
+	e.c.ids.Store(weak.Make(res), entryID(key, ent.Result))
 	return res
 }
 
@@ -116,7 +118,7 @@ func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.
 	if kerr == nil {
 		if res := e.hit(key); res != nil {
 			e.c.hits.Add(1)
-			e.c.served.Store(res, struct{}{})
+			e.c.served.Store(weak.Make(res), struct{}{})
 			return res, nil
 		}
 	}
@@ -129,7 +131,7 @@ func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.
 	if merr == nil {
 		// A cache that cannot be written costs speed, never the render.
 		_ = e.c.store.Put(key, &cache.Entry{Deps: res.Deps, Result: data})
-		e.c.ids.Store(res, entryID(key, data))
+		e.c.ids.Store(weak.Make(res), entryID(key, data))
 	}
 	return res, nil
 }
@@ -204,6 +206,6 @@ func (r *Renderer) fromCache(res *templates.Result) bool {
 	if r.cache == nil || res == nil {
 		return false
 	}
-	_, ok := r.cache.served.Load(res)
+	_, ok := r.cache.served.Load(weak.Make(res))
 	return ok
 }
