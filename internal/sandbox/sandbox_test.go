@@ -116,6 +116,10 @@ func (e echoEngine) Render(_ context.Context, req *templates.Request) (*template
 		Objects:     objs,
 		Inputs:      append([]string{}, req.ValuesFiles...),
 		InputDigest: "sha256:" + e.config,
+		// The render cache trusts these: they must cross the pipe intact.
+		Cacheable: req.Vars["fail"] == "",
+		Deps: []templates.Dep{{Kind: "dir", Path: "charts/app", Sum: "sha256:01"}, {Kind: "file", Path: "a b/\xff.yaml", Sum: "sha256:02"},
+			{Kind: "resolve", Path: "lib", Sum: "vendor/lib"}, {Kind: "stat", Path: "lib/x.libsonnet", Sum: "none"}},
 		Params: map[string]any{"values": req.Values, "jpath": req.JPath, "images": req.Images, "secret": req.SecretVars["password"],
 			"nilList": []any(nil), "emptyList": []any{}, "nilMap": map[string]any(nil), "bytes": []byte{0, 1}, "nil": nil,
 			"numbers": []any{1, int64(-2), uint64(1 << 63), 1.5, float32(0.25), int32(7)}, "when": time.Date(2024, 2, 29, 1, 2, 3, 4, time.UTC)},

@@ -18,6 +18,7 @@ import (
 
 	"sigs.k8s.io/kustomize/api/konfig"
 
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/objects"
@@ -64,6 +65,12 @@ var skipped = konfig.RecognizedKustomizationFileNames()
 // published, and a hash of a guessable secret would let anyone check
 // guesses offline. Result.Params is {"vars": {NAME: value}} for the
 // variables used, secret or not: the caller redacts.
+//
+// Result.Deps record every folder listed, symlink followed and file read
+// (see list), so that kiln's render cache notices a file added to a walked
+// folder as well as a file changed. The Result is Cacheable unless the
+// render used a secret var: its value is in the output, and the cache
+// keeps no secret.
 func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templates.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -79,7 +86,8 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templ
 }
 
 func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
-	files, err := list(req.Root, req.Path)
+	rec := deps.New(req.Root)
+	files, err := list(rec, req.Root, req.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +109,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 			errs = append(errs, &diag.Error{File: f.rel, Msg: "cannot read the file" + limits.Reason(err), Err: err})
 			continue
 		}
+		rec.File(f.abs, data)
 		// Length-prefixed, so that no two different file sets hash alike.
 		fmt.Fprintf(h, "file %d:%s\n%d:", len(f.rel), f.rel, len(data))
 		h.Write(data)
@@ -130,8 +139,10 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	}
 
 	names := make([]string, 0, len(used))
+	secret := false
 	for n := range used {
 		names = append(names, n)
+		secret = secret || req.SecretVars[n]
 	}
 	sort.Strings(names)
 	vars := make(map[string]any, len(names))
@@ -146,12 +157,17 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	for i, f := range files {
 		inputs[i] = f.rel
 	}
-	return &templates.Result{
+	res := &templates.Result{
 		Objects:     objs,
 		Inputs:      inputs,
 		InputDigest: "sha256:" + hex.EncodeToString(h.Sum(nil)),
 		Params:      map[string]any{"vars": vars},
-	}, nil
+	}
+	var ok bool
+	res.Deps, ok = rec.Deps()
+	// A secret var's value is in the output; the cache keeps no secret.
+	res.Cacheable = ok && !secret
+	return res, nil
 }
 
 // substitute is envsubst.Substitute for a file of YAML documents, except
@@ -317,13 +333,16 @@ type file struct {
 
 // list returns the YAML files below dir (repo-relative), sorted by their
 // slash paths. Symlinks are followed when they stay inside root; a link
-// that leads outside is an error, so is a link cycle.
-func list(root, dir string) ([]file, error) {
-	real, err := rootfs.Resolve(root, dir)
+// that leads outside is an error, so is a link cycle. rec records where dir
+// leads, each folder's listing (a file added or renamed changes the
+// output) and where each symlink leads and what it finds there.
+func list(rec *deps.Recorder, root, dir string) ([]file, error) {
+	real, err := rec.Resolve(root, dir)
 	if err != nil {
 		return nil, containment(dir, err)
 	}
 	fi, err := os.Stat(real)
+	rec.Stat(real, fi, err)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, &diag.Error{File: dir, Msg: "the folder does not exist", Err: err,
@@ -334,7 +353,7 @@ func list(root, dir string) ([]file, error) {
 		return nil, &diag.Error{File: dir, Msg: "not a folder",
 			Hint: "a yaml app names a folder of .yaml files; for a single file, put it in a folder of its own"}
 	}
-	w := &walker{root: root, seen: map[string]bool{}}
+	w := &walker{rec: rec, root: root, seen: map[string]bool{}}
 	var errs []error
 	w.walk(path.Clean(dir), real, &errs)
 	if len(errs) > 0 {
@@ -347,6 +366,7 @@ func list(root, dir string) ([]file, error) {
 }
 
 type walker struct {
+	rec   *deps.Recorder
 	root  string
 	seen  map[string]bool // resolved folders on the current path, against link cycles
 	files []file
@@ -365,18 +385,20 @@ func (w *walker) walk(rel, real string, errs *[]error) {
 		*errs = append(*errs, &diag.Error{File: rel, Msg: "cannot read the folder", Err: err})
 		return
 	}
+	w.rec.Dir(real, entries)
 	for _, ent := range entries {
 		name := ent.Name()
 		childRel := path.Join(rel, name)
 		childAbs := filepath.Join(real, name)
 		isDir := ent.IsDir()
 		if ent.Type()&fs.ModeSymlink != 0 {
-			target, err := rootfs.Resolve(w.root, childAbs)
+			target, err := w.rec.Resolve(w.root, childAbs)
 			if err != nil {
 				*errs = append(*errs, containment(childRel, err))
 				continue
 			}
 			fi, err := os.Stat(target)
+			w.rec.Stat(target, fi, err)
 			if err != nil {
 				*errs = append(*errs, &diag.Error{File: childRel, Msg: "broken symlink", Err: err,
 					Hint: "fix or remove the symlink"})
