@@ -12,6 +12,7 @@ import (
 
 	gojsonnet "github.com/google/go-jsonnet"
 
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
@@ -61,10 +62,16 @@ func (c *fileCache) load(real string) (contents gojsonnet.Contents, ok bool, err
 // repo-relative slash path as reached, before symlinks are resolved: like
 // the jsonnet command, a relative import in a symlinked file resolves from
 // the link's folder.
+//
+// It records, for the render cache, every candidate it looked at: where
+// it led, and either that nothing was there (a file created there later
+// would shadow the one found further along the jpath) or the content
+// found.
 type importer struct {
 	root  string
 	jpath []string // repo-relative, cleaned
 	cache *fileCache
+	rec   *deps.Recorder
 
 	read     map[string]bool // foundAt of every file read
 	contents map[string]gojsonnet.Contents
@@ -73,12 +80,12 @@ type importer struct {
 
 var _ gojsonnet.Importer = (*importer)(nil)
 
-func newImporter(root string, jpath []string, cache *fileCache) *importer {
+func newImporter(root string, jpath []string, cache *fileCache, rec *deps.Recorder) *importer {
 	jp := make([]string, len(jpath))
 	for i, p := range jpath {
 		jp[i] = path.Clean(p)
 	}
-	return &importer{root: root, jpath: jp, cache: cache, read: map[string]bool{}, contents: map[string]gojsonnet.Contents{}}
+	return &importer{root: root, jpath: jp, cache: cache, rec: rec, read: map[string]bool{}, contents: map[string]gojsonnet.Contents{}}
 }
 
 // importError is an import that failed. The VM turns an importer's error
@@ -148,7 +155,7 @@ func (im *importer) Import(importedFrom, importedPath string) (gojsonnet.Content
 			foundAt = rootfs.Rel(im.root, c)
 		}
 		ie.Tried = append(ie.Tried, foundAt)
-		real, err := rootfs.Resolve(im.root, c)
+		real, err := im.rec.Resolve(im.root, c)
 		if err != nil {
 			ie.Err = err
 			return im.fail(ie)
@@ -158,15 +165,18 @@ func (im *importer) Import(importedFrom, importedPath string) (gojsonnet.Content
 			ie.Err = err
 			return im.fail(ie)
 		}
-		if ok {
-			if err := checkSource(foundAt, contents.String()); err != nil {
-				ie.Err = err
-				return im.fail(ie)
-			}
-			im.read[foundAt] = true
-			im.contents[foundAt] = contents
-			return contents, foundAt, nil
+		if !ok {
+			im.rec.Stat(c, nil, fs.ErrNotExist)
+			continue
 		}
+		im.rec.File(c, contents.Data())
+		if err := checkSource(foundAt, contents.String()); err != nil {
+			ie.Err = err
+			return im.fail(ie)
+		}
+		im.read[foundAt] = true
+		im.contents[foundAt] = contents
+		return contents, foundAt, nil
 	}
 	return im.fail(ie)
 }

@@ -13,6 +13,7 @@ import (
 
 	gojsonnet "github.com/google/go-jsonnet"
 
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
@@ -69,6 +70,9 @@ const (
 // passed when the file is a function; vars may hold secrets: the caller
 // redacts.
 //
+// Result.Deps record every import candidate looked at along the jpath (see
+// importer); the Result is Cacheable unless req has secret vars.
+//
 // go-jsonnet cannot be interrupted, so the evaluation runs in a goroutine
 // of its own and Render returns ctx's error as soon as ctx ends (kiln's
 // --timeout, a signal); the abandoned evaluation runs on until the process
@@ -106,7 +110,8 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 }
 
 func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
-	im := newImporter(req.Root, req.JPath, e.cache)
+	rec := deps.New(req.Root)
+	im := newImporter(req.Root, req.JPath, e.cache, rec)
 	vm := gojsonnet.MakeVM()
 	vm.Importer(im)
 
@@ -232,12 +237,20 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 		writeField(h, "userTLA", a.name)
 		writeField(h, fmt.Sprint(a.str), a.value)
 	}
-	return &templates.Result{
+	res := &templates.Result{
 		Objects:     objs,
 		Inputs:      inputs,
 		InputDigest: "sha256:" + hex.EncodeToString(h.Sum(nil)),
 		Params:      params,
-	}, nil
+	}
+	var ok bool
+	res.Deps, ok = rec.Deps()
+	// The file sees the whole vars object, as an ext var or a top-level
+	// argument, so any secret var may reach the output; the cache keeps no
+	// secret. Nothing else reaches the VM: kiln registers no native
+	// function, and Jsonnet reads no clock, environment or network.
+	res.Cacheable = ok && len(req.SecretVars) == 0
+	return res, nil
 }
 
 // writeField writes one length-prefixed name/value pair, so that no two
