@@ -19,6 +19,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/templates"
@@ -44,7 +45,7 @@ type Engine struct {
 	// chart folder or .tgz. Files are shared read-only between renders; each
 	// render builds its own *chart.Chart from them, because helm mutates the
 	// chart while it processes dependencies.
-	files onceMap[string, []*loader.BufferedFile]
+	files onceMap[string, loadedChart]
 	// indexes holds each HTTP chart repository's index, keyed by repo URL.
 	indexes onceMap[string, *indexFile]
 	// resolved maps repo, chart and version constraint to a cached .tgz.
@@ -99,9 +100,10 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	rec := deps.New(req.Root)
 	kubeVersion, kvErr := parseKubeVersion(req.KubeVersion)
-	src, chartErr := e.chart(ctx, req)
-	vals, err := readValues(req)
+	src, chartErr := e.chart(ctx, req, rec)
+	vals, err := readValues(req, rec)
 	if err := errors.Join(kvErr, chartErr, err); err != nil {
 		return nil, err
 	}
@@ -162,12 +164,23 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	sort.Strings(inputs)
 	inputs = uniq(inputs)
 
-	return &templates.Result{
+	res := &templates.Result{
 		Objects:     objs,
 		Inputs:      inputs,
 		InputDigest: digest(req, src, vals),
 		Params:      plainMap(effective),
-	}, nil
+	}
+	var ok bool
+	res.Deps, ok = rec.Deps()
+	// A remote chart's files are not on the disk, so no Dep can tell that
+	// a version constraint now resolves to a newer chart. Besides the
+	// chart, values and the request, a template sees only what helm gives
+	// it: no environment (helm removes sprig's env and expandenv), no DNS
+	// (EnableDNS is off), no cluster (lookup finds nothing client-only).
+	// Its clock and random functions (now, randAlphaNum, genCA, uuidv4) make
+	// the output differ on each render anyway; a cached one is as valid.
+	res.Cacheable = ok && req.ChartRepo == ""
+	return res, nil
 }
 
 // missingDeps lists the Chart.yaml dependencies that charts/ lacks, as

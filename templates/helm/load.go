@@ -3,6 +3,8 @@ package helm
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +17,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/ignore"
 
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
@@ -66,18 +69,28 @@ func (e *Engine) newBudget() *chartarchive.Budget {
 	return chartarchive.New(e.bounds.chartFiles, e.bounds.chartSize, loader.MaxDecompressedFileSize)
 }
 
-// chart returns the files of req's chart, local or remote.
-func (e *Engine) chart(ctx context.Context, req *templates.Request) (*chartSource, error) {
+// chart returns the files of req's chart, local or remote. rec records
+// what a local chart's load observed (a remote chart is not on the disk:
+// its render is never cached).
+func (e *Engine) chart(ctx context.Context, req *templates.Request, rec *deps.Recorder) (*chartSource, error) {
 	if req.ChartRepo != "" {
 		return e.remoteChart(ctx, req)
 	}
-	return e.localChart(req)
+	return e.localChart(req, rec)
+}
+
+// loadedChart is a local chart's files and the observations made reading
+// them, which every render of the chart replays into its own Recorder: the
+// chart is read once per Engine, its observations hold for each render.
+type loadedChart struct {
+	files []*loader.BufferedFile
+	deps  []templates.Dep
 }
 
 // localChart loads a chart folder or .tgz inside the repository.
-func (e *Engine) localChart(req *templates.Request) (*chartSource, error) {
+func (e *Engine) localChart(req *templates.Request, rec *deps.Recorder) (*chartSource, error) {
 	rel := path.Clean(req.Path)
-	real, err := rootfs.Resolve(req.Root, req.Path)
+	real, err := rec.Resolve(req.Root, req.Path)
 	if err != nil {
 		var oe *rootfs.OutsideError
 		if errors.As(err, &oe) {
@@ -86,41 +99,77 @@ func (e *Engine) localChart(req *templates.Request) (*chartSource, error) {
 		return nil, &diag.Error{File: rel, Msg: "resolving chart path: " + err.Error(), Err: err}
 	}
 	fi, err := os.Stat(real)
+	rec.Stat(real, fi, err)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &diag.Error{File: rel, Msg: "chart not found", Hint: "helm.chart is a chart folder or .tgz relative to the repository root; set helm.repo for a chart from a chart repository", Err: err}
 		}
 		return nil, &diag.Error{File: rel, Msg: "reading chart: " + err.Error(), Err: err}
 	}
-	files, err := e.files.do(real, func() ([]*loader.BufferedFile, error) {
+	loaded, err := e.files.do(real, func() (loadedChart, error) {
 		budget := e.newBudget()
+		load := deps.New(req.Root)
+		var files []*loader.BufferedFile
+		var err error
 		if fi.IsDir() {
-			return readChartDir(req.Root, real, rel, budget)
+			files, err = readChartDir(load, req.Root, real, rel, budget)
+		} else {
+			files, err = readChartArchive(load, real, rel, budget)
 		}
-		return readChartArchive(real, rel, budget)
+		if err != nil {
+			return loadedChart{}, err
+		}
+		ds, ok := load.Deps()
+		if !ok {
+			// The chart changed while it was read: say so to every render
+			// of it, by a Dep that observes differently whatever is there.
+			ds = append(ds, templates.Dep{Kind: deps.Stat, Path: rel, Sum: changedUnderRead})
+		}
+		return loadedChart{files: files, deps: ds}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &chartSource{files: files, input: rel, dir: rel}, nil
+	for _, d := range loaded.deps {
+		rec.Record(d.Kind, d.Path, d.Sum)
+	}
+	return &chartSource{files: loaded.files, input: rel, dir: rel}, nil
 }
+
+// changedUnderRead is a Sum no observation gives: the Dep that carries it
+// never holds, so a render depending on it is never reused.
+const changedUnderRead = "changed while read"
 
 // readChartDir reads a chart folder like helm's loader.LoadDir (honouring
 // .helmignore, following symlinks, trimming a UTF-8 BOM) but checks that every
 // file, symlinks resolved, stays inside root. rel is the folder's
 // repository-relative path, for messages. Its files, and the subchart
 // archives among them, are measured against budget.
-func readChartDir(root, dir, rel string, budget *chartarchive.Budget) ([]*loader.BufferedFile, error) {
+//
+// rec records what the output depends on: whether there is a .helmignore
+// and its content, every folder's listing (a template added counts, an
+// ignored one too), where each symlink leads and what is there, and every
+// file's content.
+func readChartDir(rec *deps.Recorder, root, dir, rel string, budget *chartarchive.Budget) ([]*loader.BufferedFile, error) {
 	rules := ignore.Empty()
 	ifile := filepath.Join(dir, ignore.HelmIgnore)
-	if real, err := rootfs.Resolve(root, ifile); err != nil {
+	if real, err := rec.Resolve(root, ifile); err != nil {
 		return nil, containError(path.Join(rel, ignore.HelmIgnore), err)
-	} else if _, err := os.Stat(real); err == nil {
-		r, err := ignore.ParseFile(real)
+	} else if fi, err := os.Stat(real); err == nil {
+		rec.Stat(real, fi, err)
+		data, err := limits.ReadFile(real)
+		if err != nil {
+			return nil, &diag.Error{File: path.Join(rel, ignore.HelmIgnore), Msg: "reading .helmignore: " + err.Error(), Err: err}
+		}
+		rec.File(real, data)
+		r, err := ignore.Parse(bytes.NewReader(data))
 		if err != nil {
 			return nil, &diag.Error{File: path.Join(rel, ignore.HelmIgnore), Msg: "invalid .helmignore: " + err.Error(), Err: err}
 		}
 		rules = r
+	} else {
+		// Absent, or not readable: helm's loader reads none then either.
+		rec.Stat(real, fi, err)
 	}
 	rules.AddDefaults()
 
@@ -138,17 +187,23 @@ func readChartDir(root, dir, rel string, budget *chartarchive.Budget) ([]*loader
 		if err != nil {
 			return &diag.Error{File: path.Join(rel, name), Msg: "reading chart folder: " + err.Error(), Err: err}
 		}
+		rec.Dir(realDir, entries)
 		for _, de := range entries {
 			n := path.Join(name, de.Name())
 			p := filepath.Join(realDir, de.Name())
-			if de.Type()&fs.ModeSymlink != 0 {
-				real, err := rootfs.Resolve(root, p)
+			link := de.Type()&fs.ModeSymlink != 0
+			if link {
+				real, err := rec.Resolve(root, p)
 				if err != nil {
 					return containError(path.Join(rel, n), err)
 				}
 				p = real
 			}
 			fi, err := os.Stat(p)
+			if link {
+				// The listing says what every other entry is.
+				rec.Stat(p, fi, err)
+			}
 			if err != nil {
 				return &diag.Error{File: path.Join(rel, n), Msg: "reading chart file: " + err.Error(), Err: err}
 			}
@@ -174,6 +229,7 @@ func readChartDir(root, dir, rel string, budget *chartarchive.Budget) ([]*loader
 			if err != nil {
 				return &diag.Error{File: path.Join(rel, n), Msg: "reading chart file: " + err.Error(), Err: err}
 			}
+			rec.File(p, data)
 			files = append(files, &loader.BufferedFile{Name: n, Data: bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})})
 		}
 		return nil
@@ -199,8 +255,9 @@ func containError(name string, err error) error {
 
 // readChartArchive reads a packaged chart (.tgz), local or downloaded. rel
 // names it in messages. The archive, and those inside it, are measured
-// against budget before helm's loader unpacks anything.
-func readChartArchive(p, rel string, budget *chartarchive.Budget) ([]*loader.BufferedFile, error) {
+// against budget before helm's loader unpacks anything. rec records the
+// archive's content (nil for a downloaded one).
+func readChartArchive(rec *deps.Recorder, p, rel string, budget *chartarchive.Budget) ([]*loader.BufferedFile, error) {
 	f, err := limits.Open(p)
 	if err != nil {
 		return nil, &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Err: err}
@@ -215,6 +272,17 @@ func readChartArchive(p, rel string, budget *chartarchive.Budget) ([]*loader.Buf
 	files, err := loader.LoadArchiveFiles(f)
 	if err != nil {
 		return nil, &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Hint: "a chart file must be a .tgz made by helm package", Err: err}
+	}
+	if rec != nil {
+		// Hashed as deps.FileSum would, without holding the archive twice.
+		h := sha256.New()
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Err: err}
+		}
+		if _, err := io.Copy(h, f); err != nil {
+			return nil, &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Err: err}
+		}
+		rec.Record(deps.File, p, "sha256:"+hex.EncodeToString(h.Sum(nil)))
 	}
 	return files, nil
 }

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/registry"
 	"helm.sh/helm/v3/pkg/repo"
 	"k8s.io/apimachinery/pkg/util/version"
@@ -94,13 +93,14 @@ func (e *Engine) remoteChart(ctx context.Context, req *templates.Request) (*char
 	if err != nil {
 		return nil, err
 	}
-	files, err := e.files.do(rc.file, func() ([]*loader.BufferedFile, error) {
-		return readChartArchive(rc.file, input, e.newBudget())
+	loaded, err := e.files.do(rc.file, func() (loadedChart, error) {
+		files, err := readChartArchive(nil, rc.file, input, e.newBudget())
+		return loadedChart{files: files}, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &chartSource{files: files, input: input}, nil
+	return &chartSource{files: loaded.files, input: input}, nil
 }
 
 // exactVersion reports whether v names one version rather than a range.

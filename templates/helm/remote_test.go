@@ -115,6 +115,10 @@ func TestHTTPRepository(t *testing.T) {
 		if diff := cmp.Diff(tt.want, summarize(t, res)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
+		// No Dep can tell that a newer chart now matches the constraint.
+		if res.Cacheable {
+			t.Errorf("%s: a remote chart's render is Cacheable", tt.name)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(e.cacheDir("http", srv.URL), "hello", "0.2.0.tgz")); err != nil {
 		t.Errorf("chart not cached: %v", err)

@@ -10,7 +10,9 @@ import (
 
 	"helm.sh/helm/v3/pkg/chartutil"
 
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -34,13 +36,14 @@ type namedData struct {
 
 // readValues reads req's values files (each contained in the repository)
 // and merges them and req.Values like helm's -f flags: later maps are merged
-// key by key into earlier ones, anything else replaces.
-func readValues(req *templates.Request) (*values, error) {
+// key by key into earlier ones, anything else replaces. rec records where
+// each file led and its content.
+func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 	v := &values{merged: map[string]any{}}
 	var errs []error
 	for _, f := range req.ValuesFiles {
 		name := path.Clean(f)
-		data, err := rootfs.ReadFile(req.Root, f)
+		data, err := readValuesFile(req.Root, f, rec)
 		if err != nil {
 			errs = append(errs, valuesFileError(name, err))
 			continue
@@ -71,6 +74,20 @@ func readValues(req *templates.Request) (*values, error) {
 		return nil, errors.Join(errs...)
 	}
 	return v, nil
+}
+
+// readValuesFile is rootfs.ReadFile, recorded.
+func readValuesFile(root, p string, rec *deps.Recorder) ([]byte, error) {
+	real, err := rec.Resolve(root, p)
+	if err != nil {
+		return nil, err
+	}
+	data, err := limits.ReadFileAs(real, p)
+	if err != nil {
+		return nil, err
+	}
+	rec.File(p, data)
+	return data, nil
 }
 
 func valuesFileError(name string, err error) error {
