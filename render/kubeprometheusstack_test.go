@@ -106,6 +106,7 @@ func BenchmarkKubePrometheusStack(b *testing.B) {
 func BenchmarkKubePrometheusStackCold(b *testing.B) {
 	p := load(b, writeKPS(b, "10d"))
 	b.ReportAllocs()
+	defer reportCPU(b, processCPU())
 	for b.Loop() {
 		r, err := render.New(p, checkOptions(true))
 		if err != nil {
@@ -129,6 +130,7 @@ func BenchmarkKubePrometheusStackInProcess(b *testing.B) {
 	opts := checkOptions(true)
 	opts.InProcess = true
 	b.ReportAllocs()
+	defer reportCPU(b, processCPU())
 	for b.Loop() {
 		r, err := render.New(p, opts)
 		if err != nil {
