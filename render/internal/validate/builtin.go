@@ -338,29 +338,29 @@ func builtinVersion() string {
 // its kind. Fields strict decoding already reported (reported; nil when the
 // object could not be encoded) and type errors, which strict decoding
 // reports for every field, are left out so that no problem is told twice.
-func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool) []error {
-	if reported == nil {
+func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded) []error {
+	if reported == nil || enc.err != nil {
 		return nil
 	}
 	s := builtinSchemas.schemaFor(gvk)
 	if s == nil {
 		return nil
 	}
-	idx := &encoder{index: map[string]*field{}}
-	if err := idx.encode(o.Node.YNode(), nil); err != nil {
-		return nil // reported by the decoding
-	}
 	var obj map[string]any
-	if err := json.Unmarshal(idx.buf.Bytes(), &obj); err != nil {
+	if err := json.Unmarshal(enc.data, &obj); err != nil {
 		return nil // reported by the decoding
 	}
 	base := diag.Error{File: o.File, App: app, Object: objectOf(o.Node)}
 	against := fmt.Sprintf("%s %s (the OpenAPI schema of Kubernetes %s)", gvk.GroupVersion(), gvk.Kind, apiRelease)
 	var errs []error
+	var idx *encoder
 	for _, fe := range s.validate(obj) {
 		path := joinPath(splitPath(fe.Field))
 		if fe.Type == fieldpath.ErrorTypeTypeInvalid || reported[path] {
 			continue
+		}
+		if idx == nil {
+			idx = indexed(o)
 		}
 		err := fieldError(o, base, idx, nil, against, fe)
 		if d, ok := err.(*diag.Error); ok && fe.Type == fieldpath.ErrorTypeRequired {

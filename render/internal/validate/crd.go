@@ -88,6 +88,8 @@ func newCheckers(schema *apiextensionsinternal.JSONSchemaProps, st *structuralsc
 type Schemas struct {
 	mu    sync.Mutex
 	cache map[[32]byte]func() *crd
+	// clean holds the objects checked without a problem in this run.
+	clean map[cleanKey]bool
 	// flux compiles each embedded Flux CRD on first use.
 	flux map[groupKind]func() *crd
 }
@@ -116,7 +118,7 @@ var fluxFiles = map[groupKind]string{
 // (each compiled on first use: a run that writes Kustomizations only
 // never pays for the HelmRelease or source CRDs).
 func NewSchemas() *Schemas {
-	s := &Schemas{cache: map[[32]byte]func() *crd{}, flux: map[groupKind]func() *crd{}}
+	s := &Schemas{cache: map[[32]byte]func() *crd{}, clean: map[cleanKey]bool{}, flux: map[groupKind]func() *crd{}}
 	for gk, file := range fluxFiles {
 		s.flux[gk] = sync.OnceValue(func() *crd { return s.compileFlux(gk, file) })
 	}
@@ -198,18 +200,48 @@ func (s *Schemas) compile(o templates.Object) *crd {
 	return get()
 }
 
-// decodedClean reports whether the CRD whose JSON encoding is data was
+// decodedClean reports whether the CRD whose JSON encoding has the sha256
+// key was
 // compiled in this run and decoded strictly without a problem. A nil s
 // knows none.
-func (s *Schemas) decodedClean(data []byte) bool {
+func (s *Schemas) decodedClean(key [32]byte) bool {
 	if s == nil {
 		return false
 	}
-	key := sha256.Sum256(data)
 	s.mu.Lock()
 	get, ok := s.cache[key]
 	s.mu.Unlock()
 	return ok && get().clean
+}
+
+// cleanKey is what the checks of an object depend on: its JSON encoding
+// (by sha256), the CRD that defines its kind in the env (nil for none:
+// built-in and unknown kinds) and the env's kubeVersion.
+type cleanKey struct {
+	sum  [32]byte
+	crd  *crd
+	kube string
+}
+
+// wasClean reports whether an object with key was checked in this run
+// without a problem. A nil s knows none.
+func (s *Schemas) wasClean(key cleanKey) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clean[key]
+}
+
+// markClean remembers that an object with key has no problem.
+func (s *Schemas) markClean(key cleanKey) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clean[key] = true
 }
 
 // compileCRD builds what the API server builds to serve a CRD's versions
@@ -313,9 +345,10 @@ func blocking(errs fieldpath.ErrorList) bool {
 // Env is what validation knows of one environment: the CRDs rendered in
 // it or listed in kiln.yaml's validation.crds, and the pinned Flux CRDs.
 type Env struct {
-	schemas *Schemas
-	crds    map[groupKind]*crd
-	kube    *version.Version // kubeVersion; nil: any
+	schemas     *Schemas
+	crds        map[groupKind]*crd
+	kube        *version.Version // kubeVersion; nil: any
+	kubeVersion string           // as the env file spells it
 }
 
 // Env returns the validation context of an environment: built-in kinds
@@ -326,7 +359,7 @@ type Env struct {
 // the place of a Flux CRD of the same kind (the cluster serves what is
 // applied).
 func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error) {
-	e := &Env{schemas: s, crds: map[groupKind]*crd{}}
+	e := &Env{schemas: s, crds: map[groupKind]*crd{}, kubeVersion: kubeVersion}
 	var errs []error
 	if kubeVersion != "" {
 		v, err := version.ParseGeneric(kubeVersion)

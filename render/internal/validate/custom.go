@@ -16,7 +16,7 @@ import (
 )
 
 // checkCR validates a custom resource against its CRD.
-func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind) []error {
+func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind, enc encoded) []error {
 	base := diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node)}
 	against := fmt.Sprintf("%s %s (%s)", gvk.GroupVersion(), gvk.Kind, c.where)
 	v, ok := c.versions[gvk.Version]
@@ -38,24 +38,30 @@ func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind
 	if v.structural == nil {
 		return nil
 	}
-	idx := &encoder{index: map[string]*field{}}
-	if err := idx.encode(o.Node.YNode(), nil); err != nil {
+	if enc.err != nil {
 		d := base
-		d.Msg, d.Err, d.Hint = err.Error(), err, "write the object without YAML merge keys (<<) or non-scalar keys"
+		d.Msg, d.Err, d.Hint = enc.err.Error(), enc.err, "write the object without YAML merge keys (<<) or non-scalar keys"
 		return []error{&d}
 	}
 	var obj map[string]any
-	strict, err := kjson.UnmarshalStrict(idx.buf.Bytes(), &obj, kjson.DisallowDuplicateFields)
+	strict, err := kjson.UnmarshalStrict(enc.data, &obj, kjson.DisallowDuplicateFields)
 	if err != nil {
 		d := base
 		d.Msg, d.Err = "cannot read the object: "+err.Error(), err
 		return []error{&d}
 	}
 	var errs []error
+	var idx *encoder // where each field is: only needed to locate a problem
 	for _, se := range strict {
+		if idx == nil {
+			idx = indexed(o)
+		}
 		errs = append(errs, strictError(o, base, idx, nil, against, se))
 	}
 	for _, fe := range v.validate(obj) {
+		if idx == nil {
+			idx = indexed(o)
+		}
 		errs = append(errs, fieldError(o, base, idx, v.structural, against, fe))
 	}
 	return errs

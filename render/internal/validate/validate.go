@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"reflect"
@@ -62,7 +63,13 @@ func (e *Env) Objects(app string, objs []templates.Object) error {
 	return diag.Join(errs...)
 }
 
-// object checks one object.
+// object checks one object. An object whose JSON encoding this run has
+// already found clean under the same CRD (or none) and kubeVersion is not
+// checked again: every check reads the object only through that encoding
+// (TestCleanObjectsRemembered), and envs of one run share most of their
+// objects, each checked by the kube-openapi validator, which is most of
+// what validating costs. Objects with problems are always checked, so
+// their errors name their own file, line and app.
 func (e *Env) object(app string, o templates.Object) []error {
 	if o.Node == nil {
 		return nil
@@ -72,9 +79,25 @@ func (e *Env) object(app string, o templates.Object) []error {
 		return nil // refused when the object was read
 	}
 	gvk := gv.WithKind(o.Node.GetKind())
+	c := e.lookup(gv.Group, gvk.Kind)
+	enc := encode(o)
+	key := cleanKey{sum: enc.sum, crd: c, kube: e.kubeVersion}
+	if enc.err == nil && e.schemas.wasClean(key) {
+		return nil
+	}
+	errs := e.check(app, o, gvk, c, enc)
+	if len(errs) == 0 && enc.err == nil {
+		e.schemas.markClean(key)
+	}
+	return errs
+}
+
+// check runs every check of one object, whose encoding is enc, and whose
+// CRD is c (nil for none).
+func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind, c *crd, enc encoded) []error {
 	errs := checkMeta(app, o, gvk)
-	if c := e.lookup(gv.Group, gvk.Kind); c != nil {
-		return append(errs, checkCR(app, o, c, gvk)...)
+	if c != nil {
+		return append(errs, checkCR(app, o, c, gvk, enc)...)
 	}
 	s := scheme()
 	var typed runtime.Object
@@ -85,22 +108,45 @@ func (e *Env) object(app string, o templates.Object) []error {
 		return append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
 	}
 	if typed == nil {
-		if builtinGroup(s, gv.Group) {
+		if builtinGroup(s, gvk.Group) {
 			errs = append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed,
-				Msg:  fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gv, gvk.Kind, groupName(gv.Group), apiRelease, gv),
+				Msg:  fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gvk.GroupVersion(), gvk.Kind, groupName(gvk.Group), apiRelease, gvk.GroupVersion()),
 				Hint: kindHint(s, e.kube, gvk)})
 		}
 		return errs
 	}
-	decodeErrs, reported, decoded := check(app, o, gvk, typed, e.schemas)
+	decodeErrs, reported, decoded := decode(app, o, gvk, typed, e.schemas, enc)
 	errs = append(errs, decodeErrs...)
-	errs = append(errs, checkBuiltin(app, o, gvk, reported)...)
+	errs = append(errs, checkBuiltin(app, o, gvk, reported, enc)...)
 	// A CRD whose compiling decoded it cleanly is not decoded into typed
 	// again, and apirules has no rules for CRDs (TestRulesSkipCRDs).
 	if len(decodeErrs) == 0 && decoded {
 		errs = append(errs, checkRules(app, o, gvk, typed)...)
 	}
 	return errs
+}
+
+// encoded is an object's JSON encoding, made once and read by each check.
+type encoded struct {
+	data []byte
+	sum  [32]byte // sha256 of data
+	err  error    // why the object cannot be encoded (data is nil then)
+}
+
+func encode(o templates.Object) encoded {
+	e := &encoder{}
+	if err := e.encode(o.Node.YNode(), nil); err != nil {
+		return encoded{err: err}
+	}
+	return encoded{data: e.buf.Bytes(), sum: sha256.Sum256(e.buf.Bytes())}
+}
+
+// indexed encodes o again, remembering where each field went: only an
+// object with a problem to locate needs it.
+func indexed(o templates.Object) *encoder {
+	idx := &encoder{index: map[string]*field{}}
+	_ = idx.encode(o.Node.YNode(), nil) // encodable: the checks that call this had its encoding
+	return idx
 }
 
 // ErrNotServed is the cause of every error about an apiVersion and kind
@@ -139,23 +185,22 @@ func kindHint(s *runtime.Scheme, kube *version.Version, gvk schema.GroupVersionK
 	return "use apiVersion " + strings.Join(have, " or ")
 }
 
-// check decodes one object into typed. It returns the errors, the field
-// paths they are about (nil when the object cannot be encoded) and whether
-// typed holds the object. A CustomResourceDefinition that s compiled was
-// decoded strictly then; it is not decoded again when that found nothing
-// (the decoding of a large CRD's schema is most of what compiling it
-// costs), and typed stays empty.
-func check(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, s *Schemas) ([]error, map[string]bool, bool) {
-	e := &encoder{}
-	if err := e.encode(o.Node.YNode(), nil); err != nil {
-		return []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node), Msg: err.Error(), Err: err,
+// decode decodes one object, encoded as enc, into typed. It returns the
+// errors, the field paths they are about (nil when the object cannot be
+// encoded) and whether typed holds the object. A CustomResourceDefinition
+// that s compiled was decoded strictly then; it is not decoded again when
+// that found nothing (the decoding of a large CRD's schema is most of what
+// compiling it costs), and typed stays empty.
+func decode(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, s *Schemas, enc encoded) ([]error, map[string]bool, bool) {
+	if enc.err != nil {
+		return []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node), Msg: enc.err.Error(), Err: enc.err,
 			Hint: "write the object without YAML merge keys (<<) or non-scalar keys"}}, nil, false
 	}
 	reported := map[string]bool{}
-	if gvk == crdGVK && s.decodedClean(e.buf.Bytes()) {
+	if gvk == crdGVK && s.decodedClean(enc.sum) {
 		return nil, reported, false
 	}
-	strict, err := kjson.UnmarshalStrict(e.buf.Bytes(), typed)
+	strict, err := kjson.UnmarshalStrict(enc.data, typed)
 	if err == nil && len(strict) == 0 {
 		return nil, reported, true
 	}
