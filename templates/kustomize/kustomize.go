@@ -11,6 +11,7 @@ import (
 
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -64,7 +65,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	if err != nil {
 		return nil, fmt.Errorf("rendering app %q: %w", req.App, err)
 	}
-	dir, kfile, err := findKustomization(req)
+	dir, kfile, err := findKustomization(req, fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +84,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 		guard = exclusive
 	}
 	var objs []templates.Object
+	var remote bool
 	ofs := &originFS{FileSystem: fsys, kustomization: filepath.Join(dir, path.Base(kfile))}
 	err = guard(ctx, func() (err error) {
 		defer func() {
@@ -97,6 +99,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 		if err != nil {
 			return err
 		}
+		remote = fromRepo(m)
 		objs, err = objectsOf(m, fsys, req.Root, kfile, ofs.asked)
 		if err != nil {
 			return &readError{err}
@@ -115,11 +118,29 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 		return nil, buildError(req, fsys, kfile, err)
 	}
 
-	return &templates.Result{
+	res := &templates.Result{
 		Objects:     objs,
 		Inputs:      fsys.Read(),
 		InputDigest: fsys.Digest(),
-	}, nil
+	}
+	var ok bool
+	res.Deps, ok = fsys.Deps()
+	// precheck refuses every remote base, component and file before the
+	// build, so nothing can come off the network; should an object still
+	// come from a repository, its content is not on the disk. kustomize
+	// reads no environment or clock for a build with plugins off.
+	res.Cacheable = ok && !remote
+	return res, nil
+}
+
+// fromRepo reports whether an object of m came from a remote repository.
+func fromRepo(m resmap.ResMap) bool {
+	for _, r := range m.Resources() {
+		if o, err := r.GetOrigin(); err == nil && o != nil && o.Repo != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // readError carries an error about kustomize's output objects out of the
@@ -130,12 +151,15 @@ func (e *readError) Error() string { return e.err.Error() }
 func (e *readError) Unwrap() error { return e.err }
 
 // findKustomization returns the absolute, symlink-free folder of
-// req.Path and its kustomization file relative to the root.
-func findKustomization(req *templates.Request) (dir, kfile string, err error) {
+// req.Path and its kustomization file relative to the root. It records in
+// fsys's Recorder where req.Path led and which kustomization file names
+// are there: a second one makes the build fail.
+func findKustomization(req *templates.Request, fsys *securefs.FS) (dir, kfile string, err error) {
 	fail := func(msg, hint string, cause error) (string, string, error) {
 		return "", "", &diag.Error{File: req.Path, App: req.App, Msg: msg, Hint: hint, Err: cause}
 	}
-	dir, err = rootfs.Resolve(req.Root, req.Path)
+	rec := fsys.Recorder()
+	dir, err = rec.Resolve(req.Root, req.Path)
 	if err != nil {
 		var oe *rootfs.OutsideError
 		if errors.As(err, &oe) {
@@ -143,7 +167,7 @@ func findKustomization(req *templates.Request) (dir, kfile string, err error) {
 		}
 		return fail("cannot read the kustomize folder", "", err)
 	}
-	info, err := os.Stat(dir)
+	info, err := fsys.Stat(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		hint := "set the app's kustomize: to a folder of the repository that holds a kustomization.yaml"
@@ -162,7 +186,9 @@ func findKustomization(req *templates.Request) (dir, kfile string, err error) {
 	}
 	var found []string
 	for _, name := range konfig.RecognizedKustomizationFileNames() {
-		if info, err := os.Stat(filepath.Join(dir, name)); err == nil && info.Mode().IsRegular() {
+		p := filepath.Join(dir, name)
+		info, err := fsys.Stat(p)
+		if err == nil && info.Mode().IsRegular() {
 			found = append(found, name)
 		}
 	}

@@ -80,7 +80,9 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	c.seen[dir] = true
 	var name string
 	for _, n := range konfig.RecognizedKustomizationFileNames() {
-		if info, err := os.Stat(filepath.Join(dir, n)); err == nil && info.Mode().IsRegular() {
+		p := filepath.Join(dir, n)
+		info, err := c.fsys.Stat(p)
+		if err == nil && info.Mode().IsRegular() {
 			if name != "" {
 				c.setsSchema = true
 				return // more than one: krusty reports it
@@ -192,7 +194,7 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 	if !filepath.IsAbs(target) {
 		target = filepath.Join(f.dir, filepath.FromSlash(value))
 	}
-	real, err := rootfs.Resolve(c.root, target)
+	real, err := c.fsys.Recorder().Resolve(c.root, target)
 	if err != nil {
 		var oe *rootfs.OutsideError
 		if errors.As(err, &oe) {
@@ -203,7 +205,7 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 	if kind == loadOnly {
 		return // missing files and the like: krusty reports them
 	}
-	info, err := os.Stat(real)
+	info, err := c.fsys.Stat(real)
 	if errors.Is(err, os.ErrNotExist) {
 		hint := "check the path: it is relative to the folder of " + f.path
 		if s := suggest(c.root, f.dir, value); s != "" && !filepath.IsAbs(value) {

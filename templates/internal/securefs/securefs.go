@@ -12,11 +12,14 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 // ErrReadOnly is the cause of every refused write.
@@ -26,8 +29,18 @@ var ErrReadOnly = errors.New("the repository is read-only while rendering")
 // writes and records the files it read. Relative paths are taken relative
 // to the root, never to the process's working directory. It is safe for
 // concurrent use.
+//
+// It also records, for kiln's render cache, every observation a caller
+// makes through it (see Deps): what kustomize does depends on files it
+// found absent (a kustomization file name, a patch that is a path or
+// inline YAML) and on folder listings as much as on the files it read.
 type FS struct {
 	root string
+	rec  *deps.Recorder
+	// blind is set when an observation could not be recorded (a lookup
+	// failed for a reason other than absence, a file was refused for a
+	// bound): the caller saw something no Dep can check again.
+	blind atomic.Bool
 
 	mu   sync.Mutex
 	read map[string][sha256.Size]byte // repo-relative path -> sha256 of the content read
@@ -82,7 +95,53 @@ func New(root string) (*FS, error) {
 	if real != clean {
 		return nil, fmt.Errorf("securefs: root %q is not symlink-free (it resolves to %s)", root, real)
 	}
-	return &FS{root: clean, read: map[string][sha256.Size]byte{}}, nil
+	return &FS{root: clean, rec: deps.New(clean), read: map[string][sha256.Size]byte{}}, nil
+}
+
+// Recorder is where the FS records its observations; callers that look at
+// the repository around it (os.Stat for the kustomization file) record
+// theirs there too.
+func (f *FS) Recorder() *deps.Recorder { return f.rec }
+
+// Deps returns every observation made through the FS and its Recorder,
+// sorted, and whether they are complete: false when one could not be
+// recorded, or gave two answers (the repository changed meanwhile).
+func (f *FS) Deps() ([]templates.Dep, bool) {
+	ds, ok := f.rec.Deps()
+	return ds, ok && !f.blind.Load()
+}
+
+// Stat is os.Stat of real, a path Resolve returned, recorded: for
+// callers that look at the repository around kustomize, as kiln does for
+// the kustomization file names.
+func (f *FS) Stat(real string) (fs.FileInfo, error) { return f.stat(real) }
+
+// stat is os.Stat of real, recorded.
+func (f *FS) stat(real string) (fs.FileInfo, error) {
+	info, err := os.Stat(real)
+	f.observeStat(real, info, err)
+	return info, err
+}
+
+// observeStat records what os.Stat said of real, unless it failed for a
+// reason other than absence: that is no state a Dep can check again.
+func (f *FS) observeStat(real string, info fs.FileInfo, err error) {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		f.blind.Store(true)
+		return
+	}
+	f.rec.Stat(real, info, err)
+}
+
+// failed records what a failed read of real saw: the path is absent, or
+// not a regular file. A read refused for a bound depends on the content,
+// which was not recorded.
+func (f *FS) failed(real string, err error) {
+	if errors.Is(err, limits.ErrLimit) {
+		f.blind.Store(true)
+		return
+	}
+	f.stat(real)
 }
 
 // Root returns the root the FS is confined to.
@@ -137,9 +196,12 @@ func (f *FS) resolve(op, p string) (string, error) {
 		abs = filepath.Join(f.root, abs)
 	}
 	abs = filepath.Clean(abs)
-	real, err := rootfs.Resolve(f.root, abs)
+	real, err := f.rec.Resolve(f.root, abs)
 	if err != nil {
 		var oe *rootfs.OutsideError
+		if !errors.As(err, &oe) {
+			f.blind.Store(true) // a symlink loop, say: not recorded
+		}
 		if errors.As(err, &oe) {
 			// Report paths the way a user reads them: relative to the root.
 			rel := &rootfs.OutsideError{Path: rootfs.Rel(f.root, abs), Target: oe.Target}
@@ -154,6 +216,7 @@ func (f *FS) resolve(op, p string) (string, error) {
 }
 
 func (f *FS) record(real string, data []byte) {
+	f.rec.File(real, data)
 	sum := sha256.Sum256(data)
 	f.mu.Lock()
 	f.read[rootfs.Rel(f.root, real)] = sum
@@ -197,9 +260,13 @@ func (f *FS) Open(path string) (filesys.File, error) {
 	file, info, err := limits.OpenFileOrDir(real)
 	if err != nil {
 		f.refuse(real, err)
+		f.failed(real, err)
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	if info.IsDir() {
+		// What is read from it is not recorded: a caller that lists it
+		// this way would escape the Dir observation ReadDir makes.
+		f.blind.Store(true)
 		return readOnlyFile{file: file}, nil
 	}
 	defer file.Close()
@@ -219,12 +286,14 @@ func (f *FS) readBounded(file *os.File, path string) ([]byte, error) {
 	data, err := limits.ReadAll(file, name, limits.FileSize)
 	if err != nil {
 		f.refuse(file.Name(), err)
+		f.blind.Store(true)
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".yaml", ".yml", ".json", "":
 		if err := limits.CheckYAMLBytes(data, name); err != nil {
 			f.refuse(file.Name(), err)
+			f.blind.Store(true)
 			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 	}
@@ -240,6 +309,7 @@ func (f *FS) ReadFile(path string) ([]byte, error) {
 	file, err := limits.Open(real)
 	if err != nil {
 		f.refuse(real, err)
+		f.failed(real, err)
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
 	defer file.Close()
@@ -257,7 +327,7 @@ func (f *FS) IsDir(path string) bool {
 	if err != nil {
 		return false
 	}
-	info, err := os.Stat(real)
+	info, err := f.stat(real)
 	return err == nil && info.IsDir()
 }
 
@@ -267,7 +337,7 @@ func (f *FS) Exists(path string) bool {
 	if err != nil {
 		return false
 	}
-	_, err = os.Stat(real)
+	_, err = f.stat(real)
 	return err == nil
 }
 
@@ -279,8 +349,10 @@ func (f *FS) ReadDir(path string) ([]string, error) {
 	}
 	entries, err := os.ReadDir(real)
 	if err != nil {
+		f.stat(real) // absent, or not a folder
 		return nil, err
 	}
+	f.rec.Dir(real, entries)
 	names := make([]string, len(entries))
 	for i, e := range entries {
 		names[i] = e.Name()
@@ -296,7 +368,7 @@ func (f *FS) CleanedAbs(path string) (filesys.ConfirmedDir, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	info, err := os.Stat(real)
+	info, err := f.stat(real)
 	if err != nil {
 		return "", "", err
 	}
@@ -317,6 +389,7 @@ func (f *FS) Glob(pattern string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.observeGlob(pattern)
 	if !filesys.IsHiddenFilePath(pattern) {
 		matches = filesys.RemoveHiddenFiles(matches)
 	}
@@ -343,9 +416,73 @@ func (f *FS) Walk(path string, walkFn filepath.WalkFunc) error {
 			if _, rerr := f.resolve("walk", p); rerr != nil {
 				return walkFn(p, info, rerr)
 			}
+			f.observeWalked(p, info)
+		} else {
+			f.blind.Store(true)
 		}
 		return walkFn(p, info, err)
 	})
+}
+
+// observeWalked records what Walk tells its caller of p: a folder's
+// listing (Walk lists it next, and the caller sees each entry), or what
+// is at p (for an entry, its folder's listing says so too, but not for the
+// path Walk started at). Walk's FileInfo is Lstat's: a symlink is a
+// symlink, and where it leads was recorded by resolve.
+func (f *FS) observeWalked(p string, info fs.FileInfo) {
+	if info.IsDir() {
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			f.blind.Store(true)
+			return
+		}
+		f.rec.Dir(p, entries)
+		return
+	}
+	f.stat(p)
+}
+
+// observeGlob records the observations filepath.Glob makes for pattern
+// (absolute and clean): a pattern without meta characters is a lookup of
+// one path; otherwise each folder its last element is matched in is
+// listed, those folders being found by globbing the rest of the pattern
+// the same way.
+func (f *FS) observeGlob(pattern string) {
+	if !hasMeta(pattern) {
+		if real, err := f.resolve("glob", pattern); err == nil {
+			f.stat(real)
+		}
+		return
+	}
+	dir, _ := filepath.Split(pattern)
+	dir = filepath.Clean(dir)
+	dirs := []string{dir}
+	if hasMeta(dir) {
+		f.observeGlob(dir)
+		var err error
+		if dirs, err = filepath.Glob(dir); err != nil {
+			f.blind.Store(true)
+			return
+		}
+	}
+	for _, d := range dirs {
+		real, err := f.resolve("glob", d)
+		if err != nil {
+			continue // outside: recorded by resolve; its matches are dropped
+		}
+		entries, err := os.ReadDir(real)
+		if err != nil {
+			f.stat(real) // absent, or not a folder: Glob matches nothing in it
+			continue
+		}
+		f.rec.Dir(real, entries)
+	}
+}
+
+// hasMeta reports whether p holds any of filepath.Match's special
+// characters, as filepath.Glob decides.
+func hasMeta(p string) bool {
+	return strings.ContainsAny(p, `*?[\`)
 }
 
 // memFile is a regular file read whole at Open.
