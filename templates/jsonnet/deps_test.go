@@ -106,3 +106,29 @@ func TestCacheable(t *testing.T) {
 		}
 	}
 }
+
+// TestDepsInstavote: the same on the example's result app, a function of
+// its top-level arguments whose library comes through the jpath.
+func TestDepsInstavote(t *testing.T) {
+	t.Parallel()
+	et.CheckDeps(t, et.DepsCase{
+		New:  func() templates.Engine { return New(Options{}) },
+		Repo: filepath.Join("..", "..", "examples", "instavote"),
+		Request: templates.Request{App: "result", Namespace: "instavote", Env: "prod", Path: "apps/result/main.jsonnet",
+			JPath: []string{"apps/result/lib"}, Vars: map[string]string{"LOG_LEVEL": "warn"}},
+		Mutations: []et.Mutation{
+			{Name: "library", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Write(t, root, "apps/result/lib/kube.libsonnet", et.Read(t, root, "apps/result/lib/kube.libsonnet")+"+ { deployment(name, image, replicas, env, resources):: {} }\n")
+			}},
+			{Name: "library shadowed next to main", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Write(t, root, "apps/result/kube.libsonnet", et.Read(t, root, "apps/result/lib/kube.libsonnet")+"+ { deployment(name, image, replicas, env, resources):: {} }\n")
+			}},
+			{Name: "jpath folder removed", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Remove(t, root, "apps/result/lib")
+			}},
+			{Name: "other app changed", Want: et.Hit, Apply: func(t testing.TB, root string) {
+				et.Write(t, root, "apps/db/configmap.yaml", "kind: ConfigMap\n")
+			}},
+		},
+	})
+}

@@ -97,3 +97,28 @@ func TestDeps(t *testing.T) {
 		},
 	})
 }
+
+// TestDepsInstavote: the same on the example's vote app, a prod overlay
+// with two patches over a base.
+func TestDepsInstavote(t *testing.T) {
+	t.Parallel()
+	et.CheckDeps(t, et.DepsCase{
+		New:     func() templates.Engine { return New(Options{}) },
+		Repo:    filepath.Join("..", "..", "examples", "instavote"),
+		Request: templates.Request{App: "vote", Namespace: "instavote", Env: "prod", Path: "apps/vote/overlays/prod"},
+		Mutations: []et.Mutation{
+			{Name: "patch", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Replace(t, root, "apps/vote/overlays/prod/replicas.yaml", "replicas: 3", "replicas: 7")
+			}},
+			{Name: "base", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Replace(t, root, "apps/vote/base/service.yaml", "type: ClusterIP", "type: NodePort")
+			}},
+			{Name: "Kustomization next to kustomization.yaml", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Write(t, root, "apps/vote/base/Kustomization", "resources: []\n")
+			}},
+			{Name: "other overlay changed", Want: et.Hit, Apply: func(t testing.TB, root string) {
+				et.Replace(t, root, "apps/vote/overlays/dev/replicas.yaml", "replicas: 1", "replicas: 2")
+			}},
+		},
+	})
+}
