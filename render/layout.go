@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
@@ -144,11 +145,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			}
 		}
 		resources := tree.SortedKeys(appFiles)
-		kust, err := yaml.Marshal(map[string]any{
-			"apiVersion": "kustomize.config.k8s.io/v1beta1",
-			"kind":       "Kustomization",
-			"resources":  resources,
-		})
+		kust, err := kustomizationFile(resources)
 		if err != nil {
 			return nil, err
 		}
@@ -326,4 +323,21 @@ func outputDigest(appFiles map[string][]byte, rd *redact.Redactor) string {
 		parts = append(parts, []byte(name), rd.Bytes(appFiles[name]))
 	}
 	return digest(parts...)
+}
+
+// kustomizationFile is the kustomization.yaml of an app's folder, listing
+// its files. It is emitted by go.yaml.in/yaml/v2 directly: sigs.k8s.io/yaml
+// (what wrote it first) goes through JSON and a yaml.v2 parse to the same
+// emitter, which leaves strings as they are, and paid that round trip per
+// app and env (TestKustomizationFileAsSigsYAML).
+func kustomizationFile(resources []string) ([]byte, error) {
+	var list any = resources
+	if resources == nil {
+		list = nil // null, as JSON has it, not yaml.v2's []
+	}
+	return yamlv2.Marshal(map[string]any{
+		"apiVersion": "kustomize.config.k8s.io/v1beta1",
+		"kind":       "Kustomization",
+		"resources":  list,
+	})
 }
