@@ -150,6 +150,7 @@ func BenchmarkRenderFleet(b *testing.B) {
 		b.Run(mode.name, func(b *testing.B) {
 			opts := render.DefaultOptions()
 			opts.CacheDir = ""
+			opts.RenderCache = "" // a cold render: each iteration renders every app
 			opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
 			opts.InProcess = mode.inProcess
 			b.ReportAllocs()

@@ -84,7 +84,9 @@ func TestKubePrometheusStack(t *testing.T) {
 // as one env: Helm in a sandbox worker, then the 10 CRDs compiled and the
 // 83 objects checked. The Renderer is made once, as for a run's envs.
 func BenchmarkKubePrometheusStack(b *testing.B) {
-	r, err := render.New(load(b, writeKPS(b, "10d")), checkOptions(true))
+	opts := checkOptions(true)
+	opts.RenderCache = "" // the chart rendered and checked each time; its CRDs compiled once
+	r, err := render.New(load(b, writeKPS(b, "10d")), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -105,10 +107,12 @@ func BenchmarkKubePrometheusStack(b *testing.B) {
 // new Renderer each time, so the CRDs are compiled every time.
 func BenchmarkKubePrometheusStackCold(b *testing.B) {
 	p := load(b, writeKPS(b, "10d"))
+	opts := checkOptions(true)
+	opts.RenderCache = "" // cold: render and check the chart every time
 	b.ReportAllocs()
 	defer reportCPU(b, processCPU())
 	for b.Loop() {
-		r, err := render.New(p, checkOptions(true))
+		r, err := render.New(p, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -128,6 +132,7 @@ func BenchmarkKubePrometheusStackCold(b *testing.B) {
 func BenchmarkKubePrometheusStackInProcess(b *testing.B) {
 	p := load(b, writeKPS(b, "10d"))
 	opts := checkOptions(true)
+	opts.RenderCache = ""
 	opts.InProcess = true
 	b.ReportAllocs()
 	defer reportCPU(b, processCPU())
