@@ -101,6 +101,7 @@ func (r *Renderer) envHit(er *EnvResult, key string) bool {
 		e.Apps[i].Cached = true
 	}
 	er.Files, er.Apps, er.Objects, er.Warnings, er.Lock = e.Files, e.Apps, e.Objects, e.Warnings, &lock
+	er.Cached = true
 	return true
 }
 

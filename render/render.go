@@ -330,6 +330,10 @@ type EnvResult struct {
 	// Names are the names kiln derived from the env in Files.
 	Names EnvNames
 
+	// Cached is true when the whole env's render came from the render
+	// cache (docs/cache.md): nothing changed since it was stored.
+	Cached bool
+
 	// envFile is the digest of the env's file, for the render cache.
 	envFile string
 }

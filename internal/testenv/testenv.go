@@ -3,7 +3,6 @@
 package testenv
 
 import (
-	"fmt"
 	"os"
 )
 
@@ -14,8 +13,8 @@ import (
 func Run(m interface{ Run() int }) int {
 	dir, err := os.MkdirTemp("", "kiln-test-cache-")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		// No test can run hermetically: stop the binary, loudly.
+		panic(err)
 	}
 	defer os.RemoveAll(dir)
 	os.Setenv("XDG_CACHE_HOME", dir)

@@ -1,0 +1,303 @@
+package render_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// renderWith renders every env of the pipeline at root with the render
+// cache in cacheDir ("" renders without it) and returns each env's files
+// and the apps whose engine result came from the cache ("app@env").
+func renderWith(t *testing.T, root, cacheDir string, envs []string, images ...string) (map[string]map[string][]byte, map[string]bool) {
+	trees, cached, _ := renderEnvs(t, root, cacheDir, envs, images...)
+	return trees, cached
+}
+
+// renderEnvs is renderWith that also returns the envs reused whole.
+func renderEnvs(t *testing.T, root, cacheDir string, envs []string, images ...string) (map[string]map[string][]byte, map[string]bool, map[string]bool) {
+	t.Helper()
+	p, err := envconfig.Load(filepath.Join(root, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := render.DefaultOptions()
+	opts.CacheDir = ""
+	opts.RenderCache = cacheDir
+	opts.Images = render.Images{Refs: images}
+	r, err := render.New(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	results, err := r.Render(context.Background(), envs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trees := map[string]map[string][]byte{}
+	cached, whole := map[string]bool{}, map[string]bool{}
+	for _, er := range results {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		trees[er.Env] = er.Files
+		whole[er.Env] = er.Cached
+		for _, a := range er.Apps {
+			if a.Cached {
+				cached[a.Name+"@"+er.Env] = true
+			}
+		}
+	}
+	return trees, cached, whole
+}
+
+// diffTrees names the files that differ between two renders.
+func diffTrees(a, b map[string]map[string][]byte) []string {
+	var out []string
+	for env, files := range a {
+		for p, data := range files {
+			if other, ok := b[env][p]; !ok || string(other) != string(data) {
+				out = append(out, env+"/"+p)
+			}
+		}
+		for p := range b[env] {
+			if _, ok := files[p]; !ok {
+				out = append(out, env+"/"+p)
+			}
+		}
+	}
+	return out
+}
+
+// TestRenderCacheNeverServesAStaleRender is the cache's contract on the
+// example project, which uses all four engines: after each change to one
+// kind of input, a render with the cache warm from before the change must
+// equal, byte for byte, a render without the cache; the changed app must
+// not be served from the cache; the others still are.
+func TestRenderCacheNeverServesAStaleRender(t *testing.T) {
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS("../examples/instavote")); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(root, "rendered"))
+	cacheDir := filepath.Join(t.TempDir(), "renders")
+
+	cold, cachedCold := renderWith(t, root, cacheDir, nil)
+	if len(cachedCold) != 0 {
+		t.Fatalf("a cold cache served %v", cachedCold)
+	}
+	warm, cachedWarm, whole := renderEnvs(t, root, cacheDir, nil)
+	if d := diffTrees(cold, warm); len(d) > 0 {
+		t.Fatalf("a warm render differs from the cold one in %v", d)
+	}
+	// The example's envs have no secret vars and no SOPS: each is reused
+	// whole once its apps are.
+	for _, env := range []string{"dev", "staging", "prod"} {
+		if !whole[env] {
+			t.Errorf("env %s was not reused whole", env)
+		}
+	}
+	for _, want := range []string{"redis@dev", "vote@dev", "result@dev", "db@dev", "platform@prod"} {
+		if !cachedWarm[want] {
+			t.Errorf("%s was not served from a warm cache (served: %v)", want, cachedWarm)
+		}
+	}
+
+	// Each change is tried on dev alone: the envs share the code paths.
+	dev := []string{"dev"}
+	read := func(rel string) string {
+		data, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	write := func(rel, content string) {
+		t.Helper()
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit := func(rel, old, new string) {
+		t.Helper()
+		s := read(rel)
+		if !strings.Contains(s, old) {
+			t.Fatalf("%s has no %q", rel, old)
+		}
+		write(rel, strings.Replace(s, old, new, 1))
+	}
+
+	for _, tc := range []struct {
+		name string
+		// setup prepares the state before the change, if it needs one.
+		setup func()
+		// change changes one input; the test puts every file back after.
+		change func()
+		// stale are apps (app@dev) the change must keep out of the cache.
+		stale []string
+		// served are apps the change must leave in the cache.
+		served []string
+		// images are CI's images after the change (none before).
+		images []string
+	}{
+		{name: "helm: a template's content",
+			change: func() { edit("charts/redis/templates/configmap.yaml", "\ndata:", "\ndata:\n  extra: \"1\"") },
+			stale:  []string{"redis@dev"}},
+		{name: "helm: a values file",
+			change: func() { write("charts/redis/values.yaml", read("charts/redis/values.yaml")+"\nextraValue: 1\n") },
+			stale:  []string{"redis@dev"}},
+		{name: "helm: a new template in the chart folder",
+			change: func() {
+				write("charts/redis/templates/extra.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata: {a: b}\n")
+			},
+			stale: []string{"redis@dev"}},
+		{name: "helm: a template replaced by a symlink to other content",
+			change: func() {
+				write("charts/other.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: linked\ndata: {a: b}\n")
+				p := filepath.Join(root, "charts/redis/templates/configmap.yaml")
+				os.Remove(p)
+				if err := os.Symlink("../../other.yaml", p); err != nil {
+					t.Fatal(err)
+				}
+			},
+			stale: []string{"redis@dev"}},
+		{name: "helm: env values",
+			change: func() { edit("envs/dev.yaml", "values: {replicas: 1}", "values: {replicas: 3}") },
+			stale:  []string{"redis@dev"}},
+		{name: "kustomize: a base resource",
+			change: func() { edit("apps/vote/base/service.yaml", "port: 80", "port: 81") },
+			stale:  []string{"vote@dev"}},
+		{name: "kustomize: a file the overlay adds",
+			change: func() {
+				write("apps/vote/overlays/dev/extra.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata: {a: b}\n")
+				edit("apps/vote/overlays/dev/kustomization.yaml", "resources:", "resources:\n  - extra.yaml")
+			},
+			stale: []string{"vote@dev"}},
+		{name: "jsonnet: an imported library",
+			change: func() { write("apps/result/lib/kube.libsonnet", read("apps/result/lib/kube.libsonnet")+"\n") },
+			// Same output: a miss is not required, only the same bytes.
+		},
+		{name: "jsonnet: an import shadowed in the file's own folder",
+			change: func() {
+				write("apps/result/kube.libsonnet", strings.Replace(read("apps/result/lib/kube.libsonnet"), "'instavote'", "'instavote-shadowed'", 1)+"\n")
+			},
+			stale: []string{"result@dev"}},
+		{name: "jsonnet: CI's images",
+			change: func() {},
+			images: []string{"ghcr.io/acme/result:9.9.9"},
+			stale:  []string{"result@dev"}},
+		{name: "helm: CI's images are applied after the cache",
+			change: func() {},
+			images: []string{"redis:9.9.9"},
+			served: []string{"redis@dev"}},
+		{name: "yaml: a var",
+			change: func() { edit("envs/dev.yaml", "LOG_LEVEL: debug", "LOG_LEVEL: trace") },
+			stale:  []string{"db@dev"}},
+		{name: "yaml: a new file in the folder",
+			change: func() {
+				write("apps/db/extra.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata: {a: b}\n")
+			},
+			stale: []string{"db@dev"}},
+		{name: "env file: an inline patch",
+			change: func() {
+				edit("envs/dev.yaml", "          - {op: replace, path: /spec/replicas, value: 2}", "          - {op: replace, path: /spec/replicas, value: 4}")
+			}},
+		{name: "render: a patch file an env file names",
+			setup: func() {
+				write("patches/vote.yaml", "- {op: replace, path: /spec/replicas, value: 2}\n")
+				edit("envs/dev.yaml", "        patch: |-\n          - {op: replace, path: /spec/replicas, value: 2}", "        path: patches/vote.yaml")
+			},
+			change: func() { write("patches/vote.yaml", "- {op: replace, path: /spec/replicas, value: 5}\n") }},
+		{name: "kiln.yaml: kubeVersion",
+			change: func() { edit("kiln.yaml", `kubeVersion: "1.31.0"`, `kubeVersion: "1.30.0"`) },
+			stale:  []string{"redis@dev"}},
+		{name: "kiln.yaml: an app's namespace",
+			change: func() {
+				edit("kiln.yaml", "  - name: redis\n    namespace: instavote", "  - name: redis\n    namespace: cache")
+			},
+			stale: []string{"redis@dev"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			backup := t.TempDir()
+			if err := os.CopyFS(backup, os.DirFS(root)); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				os.RemoveAll(root)
+				if err := os.CopyFS(root, os.DirFS(backup)); err != nil {
+					t.Fatal(err)
+				}
+			}()
+			if tc.setup != nil {
+				tc.setup()
+			}
+			// Warm for the state before the change.
+			before, _ := renderWith(t, root, cacheDir, dev)
+			tc.change()
+			got, cached, whole := renderEnvs(t, root, cacheDir, dev, tc.images...)
+			want, _ := renderWith(t, root, "", dev, tc.images...)
+			if d := diffTrees(want, got); len(d) > 0 {
+				t.Fatalf("with the cache, %v differ from a render without it", d)
+			}
+			if whole["dev"] && len(diffTrees(before, want)) > 0 {
+				t.Error("the env was reused whole although its output changed")
+			}
+			for _, app := range tc.stale {
+				if cached[app] {
+					t.Errorf("%s was served from the cache after the change", app)
+				}
+			}
+			for _, app := range tc.served {
+				if !cached[app] {
+					t.Errorf("%s was not served from the cache after the change", app)
+				}
+			}
+			if len(tc.images) == 0 && len(diffTrees(before, want)) == 0 && tc.name != "jsonnet: an imported library" {
+				t.Errorf("the change did not change the output: the case tests nothing")
+			}
+		})
+	}
+}
+
+// TestRenderCacheSurvivesCorruptEntries: every entry truncated, a render
+// still equals one without the cache, and rewrites the entries.
+func TestRenderCacheSurvivesCorruptEntries(t *testing.T) {
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS("../examples/instavote")); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(root, "rendered"))
+	cacheDir := filepath.Join(t.TempDir(), "renders")
+	want, _ := renderWith(t, root, cacheDir, nil)
+	n := 0
+	filepath.WalkDir(cacheDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			data, _ := os.ReadFile(p)
+			os.WriteFile(p, data[:len(data)/2], 0o600)
+			n++
+		}
+		return nil
+	})
+	if n == 0 {
+		t.Fatal("the render stored no cache entries")
+	}
+	got, cached := renderWith(t, root, cacheDir, nil)
+	if len(cached) != 0 {
+		t.Errorf("truncated entries were served: %v", cached)
+	}
+	if d := diffTrees(want, got); len(d) > 0 {
+		t.Fatalf("%v differ", d)
+	}
+	if _, cached := renderWith(t, root, cacheDir, nil); len(cached) == 0 {
+		t.Error("the truncated entries were not rewritten")
+	}
+}
