@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -113,7 +114,9 @@ var (
 	selectorKeys = shape.Keys[shape.Selector]()
 	jsonPatchOps = []string{"add", "remove", "replace", "move", "copy", "test"}
 	ageRE        = regexp.MustCompile(shape.AgePattern)
-	pgpRE        = regexp.MustCompile(shape.PGPPattern)
+	// pgpRE is compiled on first use: its 40 repetitions make a large
+	// program, which every kiln command would otherwise build at start.
+	pgpRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(shape.PGPPattern) })
 )
 
 // LoadEnvFile reads the configuration file of environment env. A missing
@@ -259,7 +262,7 @@ func (d *decoder) sops(n *yaml.Node) *SOPS {
 	if v, present := f["pgp"]; present {
 		fps, nodes := d.strList(v, "sops.pgp")
 		for i, fp := range fps {
-			if !pgpRE.MatchString(fp) {
+			if !pgpRE().MatchString(fp) {
 				bad = true
 				d.errAt(nodes[i], fmt.Sprintf("sops.pgp: %q is not a PGP key fingerprint", fps[i]), "give the 40 hex digits gpg --list-keys prints")
 				continue

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	godigest "github.com/opencontainers/go-digest"
@@ -250,8 +251,12 @@ func ParseFile(data []byte, file string) (*Set, error) {
 	return s, nil
 }
 
-// tagRE is the syntax of a Docker tag.
-var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+// tagRE is the syntax of a Docker tag. Compiled on first use: its
+// bounded repetition makes a large program, which every kiln command,
+// `kiln version` included, would otherwise build while starting.
+var tagRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+})
 
 // addPair adds one entry of the object form: repository -> tag, digest,
 // tag@digest or full reference.
@@ -268,7 +273,7 @@ func (s *Set) addPair(repo, v string, at entry) error {
 	switch {
 	case godigest.Digest(text).Validate() == nil:
 		r.Digest = text
-	case tagRE.MatchString(tag) && (dig == "" || godigest.Digest(dig).Validate() == nil):
+	case tagRE().MatchString(tag) && (dig == "" || godigest.Digest(dig).Validate() == nil):
 		r.Tag, r.Digest = tag, dig
 	default:
 		full, err := ParseRef(text)
