@@ -45,9 +45,65 @@ type envEntry struct {
 // envKeyVersion changes whenever envKey's inputs do.
 const envKeyVersion = "kiln-env-cache-v1"
 
+// appID names an app's engine result in an env's key: the app, its
+// engine, and the result's key and content (entryID).
+type appID struct{ app, engine, id string }
+
+// cachedIDs are the IDs of runs' results, nil unless the cache served or
+// stored every one.
+func (r *Renderer) cachedIDs(runs []*appRun) []appID {
+	if r.cache == nil {
+		return nil
+	}
+	ids := make([]appID, 0, len(runs))
+	for _, run := range runs {
+		if run.err != nil || run.kept != nil {
+			return nil
+		}
+		id, ok := r.cache.identity(run.res)
+		if !ok {
+			return nil
+		}
+		ids = append(ids, appID{run.app.Name, run.app.Engine, id})
+	}
+	return ids
+}
+
+// envFromCache fills er with the env's cached render, before any app is
+// rendered, and reports whether it could: every app's request must find
+// an entry whose observations hold, and those entries must be the ones the
+// env's entry was made from. Nothing is decoded or patched on the way, so
+// an unchanged env costs reading its inputs.
+func (r *Renderer) envFromCache(er *EnvResult, res *envconfig.Resolved) bool {
+	if !r.envCacheable(res) {
+		return false
+	}
+	ids := make([]appID, 0, len(res.Apps))
+	for _, app := range res.Apps {
+		key, err := cache.Key(r.cache.build, app.Engine, r.request(res, app))
+		if err != nil {
+			return false
+		}
+		ent, err := r.cache.store.Get(key)
+		if err != nil || ent == nil || !r.cache.fresh(ent.Deps) {
+			return false
+		}
+		ids = append(ids, appID{app.Name, app.Engine, entryID(key, ent.Result)})
+	}
+	key, ok := r.envKey(er, res, ids)
+	return ok && r.envHit(er, key)
+}
+
+// envCacheable reports whether an env's output is a function of what its
+// key covers (see above).
+func (r *Renderer) envCacheable(res *envconfig.Resolved) bool {
+	return r.cache != nil && !r.keeping() && !r.opts.Shard.Active() && res.SOPS == nil && len(res.Secrets) == 0
+}
+
 // envKey is the env's cache key, and false when the env cannot be cached.
-func (r *Renderer) envKey(er *EnvResult, res *envconfig.Resolved, runs []*appRun) (string, bool) {
-	if r.cache == nil || r.keeping() || r.opts.Shard.Active() || res.SOPS != nil || len(res.Secrets) > 0 {
+// ids are its apps' engine results, in kiln.yaml order.
+func (r *Renderer) envKey(er *EnvResult, res *envconfig.Resolved, ids []appID) (string, bool) {
+	if !r.envCacheable(res) || ids == nil {
 		return "", false
 	}
 	h := sha256.New()
@@ -65,17 +121,10 @@ func (r *Renderer) envKey(er *EnvResult, res *envconfig.Resolved, runs []*appRun
 		field(repo)
 		field(refs[repo])
 	}
-	for _, run := range runs {
-		if run.err != nil || run.kept != nil {
-			return "", false
-		}
-		id, ok := r.cache.identity(run.res)
-		if !ok {
-			return "", false
-		}
-		field(run.app.Name)
-		field(run.app.Engine)
-		field(id)
+	for _, id := range ids {
+		field(id.app)
+		field(id.engine)
+		field(id.id)
 	}
 	return hex.EncodeToString(h.Sum(nil)), true
 }

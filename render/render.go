@@ -578,6 +578,12 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	var keepErrs []error
 	var wg sync.WaitGroup
 	tick := r.progress(env, res.Apps)
+	if r.envFromCache(er, res) {
+		for range res.Apps {
+			tick()
+		}
+		return er
+	}
 	reads := deps.New(r.p.Root)
 	for _, app := range res.Apps {
 		run := &appRun{app: app, reads: reads}
@@ -607,10 +613,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	}
 	wg.Wait()
 
-	key, cacheable := r.envKey(er, res, runs)
-	if cacheable && r.envHit(er, key) {
-		return er
-	}
+	key, cacheable := r.envKey(er, res, r.cachedIDs(runs))
 	out := r.finishEnv(er, res, runs, keepErrs, envMode{earlier: earlierLock, reads: reads})
 	if cacheable && out.Err == nil {
 		r.envStore(key, out, reads)
