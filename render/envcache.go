@@ -97,7 +97,8 @@ func (r *Renderer) envFromCache(er *EnvResult, res *envconfig.Resolved) bool {
 // envCacheable reports whether an env's output is a function of what its
 // key covers (see above).
 func (r *Renderer) envCacheable(res *envconfig.Resolved) bool {
-	return r.cache != nil && !r.keeping() && !r.opts.Shard.Active() && res.SOPS == nil && len(res.Secrets) == 0
+	// A Pipeline built by hand rather than parsed has no digest to key on.
+	return r.cache != nil && r.p.Digest != "" && !r.keeping() && !r.opts.Shard.Active() && res.SOPS == nil && len(res.Secrets) == 0
 }
 
 // envKey is the env's cache key, and false when the env cannot be cached.
