@@ -179,7 +179,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	// (EnableDNS is off), no cluster (lookup finds nothing client-only).
 	// Its clock and random functions (now, randAlphaNum, genCA, uuidv4) make
 	// the output differ on each render anyway; a cached one is as valid.
-	res.Cacheable = ok && req.ChartRepo == ""
+	res.Cacheable = ok && req.ChartRepo == "" && !src.changed
 	return res, nil
 }
 

@@ -33,6 +33,8 @@ type chartSource struct {
 	input string
 	// dir is the chart's repository-relative path; "" for a remote chart.
 	dir string
+	// changed says the chart changed while it was read (loadedChart).
+	changed bool
 }
 
 // file maps a template name as helm prints it after "# Source:"
@@ -85,6 +87,10 @@ func (e *Engine) chart(ctx context.Context, req *templates.Request, rec *deps.Re
 type loadedChart struct {
 	files []*loader.BufferedFile
 	deps  []templates.Dep
+	// changed says an observation gave two answers while the chart was
+	// read: the files may be a mix of old and new, and no render of them
+	// may be cached.
+	changed bool
 }
 
 // localChart loads a chart folder or .tgz inside the repository.
@@ -120,12 +126,7 @@ func (e *Engine) localChart(req *templates.Request, rec *deps.Recorder) (*chartS
 			return loadedChart{}, err
 		}
 		ds, ok := load.Deps()
-		if !ok {
-			// The chart changed while it was read: say so to every render
-			// of it, by a Dep that observes differently whatever is there.
-			ds = append(ds, templates.Dep{Kind: deps.Stat, Path: rel, Sum: changedUnderRead})
-		}
-		return loadedChart{files: files, deps: ds}, nil
+		return loadedChart{files: files, deps: ds, changed: !ok}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -133,12 +134,8 @@ func (e *Engine) localChart(req *templates.Request, rec *deps.Recorder) (*chartS
 	for _, d := range loaded.deps {
 		rec.Record(d.Kind, d.Path, d.Sum)
 	}
-	return &chartSource{files: loaded.files, input: rel, dir: rel}, nil
+	return &chartSource{files: loaded.files, input: rel, dir: rel, changed: loaded.changed}, nil
 }
-
-// changedUnderRead is a Sum no observation gives: the Dep that carries it
-// never holds, so a render depending on it is never reused.
-const changedUnderRead = "changed while read"
 
 // readChartDir reads a chart folder like helm's loader.LoadDir (honouring
 // .helmignore, following symlinks, trimming a UTF-8 BOM) but checks that every
