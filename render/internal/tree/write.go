@@ -62,11 +62,13 @@ func (e *NotKilnTreeError) Error() string {
 // committed.
 type Out struct {
 	root      string
+	fsys      *os.Root // root, for the links from earlier trees
 	lock      *lock
 	staged    []staged
 	warnings  []diag.Warning
 	removeAll func(string) error      // os.RemoveAll; tests make it fail
 	exchange  func(a, b string) error // exchange; tests take it away
+	link      func(a, b string) error // fsys.Link; tests make it fail
 }
 
 type staged struct {
@@ -86,6 +88,10 @@ func Open(root string) (*Out, error) {
 		return nil, err
 	}
 	o := &Out{root: root, lock: l, removeAll: os.RemoveAll, exchange: exchange}
+	if o.fsys, err = os.OpenRoot(root); err != nil {
+		return nil, errors.Join(fmt.Errorf("opening output folder: %w", err), o.Close())
+	}
+	o.link = o.fsys.Link
 	if stale != "" {
 		o.warn("", fmt.Sprintf("took over the lock %s of an earlier kiln (%s) that no longer runs", filepath.Join(root, LockFile), stale), "")
 	}
@@ -148,6 +154,12 @@ func (o *Out) warn(file, msg, hint string) {
 // The current tree must be absent, empty or a tree kiln wrote (it holds
 // MarkerFile), unless force. Leftovers of an interrupted run for name are
 // recovered first. Nothing visible changes until Commit.
+//
+// A current tree that already holds exactly these files is left as it is
+// and nothing is staged: no file, folder or modification time changes.
+// Otherwise the files the current tree holds byte for byte are hard links
+// to its files in the new tree, and only the others are written (see
+// compare.go).
 func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (err error) {
 	if err := files.Check(); err != nil {
 		return err
@@ -155,15 +167,27 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 	if name == "" || name != filepath.Base(name) || name == "." || name == ".." || strings.HasPrefix(name, ".") {
 		return fmt.Errorf("%q is not a folder name for an output tree", name)
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	dir := filepath.Join(o.root, name)
 	if err := o.recover(name); err != nil {
 		return err
 	}
-	old, err := o.current(dir, force)
+	old, isDir, err := o.current(dir, force)
 	if err != nil {
 		return err
 	}
 	files = KeepBootstrap(old, files)
+	var prev *earlier
+	if isDir {
+		if prev, err = compare(ctx, dir, files); err != nil {
+			return err
+		}
+	}
+	if prev.unchanged(files) {
+		return nil
+	}
 	tmp := filepath.Join(o.root, newName(name))
 	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return fmt.Errorf("creating the new tree's folder: %w", err)
@@ -190,62 +214,91 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 			return err
 		}
 		if d := path.Dir(p); d != "." {
-			if err := r.MkdirAll(d, 0o755); err != nil {
+			if err := r.MkdirAll(d, dirPerm); err != nil {
 				return fmt.Errorf("writing %s: %w", p, err)
 			}
 		}
-		if err := r.WriteFile(p, files[p], 0o644); err != nil {
+		if fi, ok := prev.file(p); ok {
+			switch linked, err := o.linked(name, p, fi); {
+			case err != nil:
+				return err
+			case linked:
+				continue
+			}
+		}
+		if err := r.WriteFile(p, files[p], filePerm); err != nil {
 			return fmt.Errorf("writing %s: %w", p, err)
 		}
 	}
 	return nil
 }
 
+// linked makes p of the new tree of name a hard link to p of the current
+// tree, which compare saw (fi) holding p's bytes, and reports whether it
+// did. A link that cannot be made (a file system without hard links, a
+// file of another user) is no error: the caller writes the file. A link
+// that reaches another file than the one compared (replaced meanwhile) is
+// undone first; should that fail, the caller must not write through it
+// into the current tree's file, so it is an error.
+func (o *Out) linked(name, p string, fi fs.FileInfo) (bool, error) {
+	dst := newName(name) + "/" + p
+	if err := o.link(name+"/"+p, dst); err != nil {
+		return false, nil
+	}
+	if li, err := o.fsys.Lstat(dst); err == nil && os.SameFile(fi, li) {
+		return true, nil
+	}
+	if err := o.fsys.Remove(dst); err != nil {
+		return false, fmt.Errorf("writing %s: undoing a link to a file replaced meanwhile: %w", p, err)
+	}
+	return false, nil
+}
+
 // current checks that dir may be replaced and returns the files of its
-// flux/flux-system/ folder, to keep.
-func (o *Out) current(dir string, force bool) (Files, error) {
+// flux/flux-system/ folder, to keep, and whether dir is a folder.
+func (o *Out) current(dir string, force bool) (Files, bool, error) {
 	fi, err := os.Lstat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, nil
+		return nil, false, nil
 	case err != nil:
-		return nil, fmt.Errorf("reading output folder: %w", err)
+		return nil, false, fmt.Errorf("reading output folder: %w", err)
 	case !fi.IsDir():
 		if !force {
-			return nil, &NotKilnTreeError{Dir: dir, What: "this is a file or a link, not a folder"}
+			return nil, false, &NotKilnTreeError{Dir: dir, What: "this is a file or a link, not a folder"}
 		}
-		return nil, nil
+		return nil, false, nil
 	}
 	if !force {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
-			return nil, fmt.Errorf("reading output folder: %w", err)
+			return nil, false, fmt.Errorf("reading output folder: %w", err)
 		}
 		if len(entries) > 0 {
 			mi, err := os.Lstat(filepath.Join(dir, MarkerFile))
 			if err != nil || !mi.Mode().IsRegular() {
-				return nil, &NotKilnTreeError{Dir: dir, What: fmt.Sprintf("this folder holds %s and no %s: kiln did not write it", entriesText(len(entries)), MarkerFile)}
+				return nil, false, &NotKilnTreeError{Dir: dir, What: fmt.Sprintf("this folder holds %s and no %s: kiln did not write it", entriesText(len(entries)), MarkerFile)}
 			}
 		}
 	}
 	boot := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(BootstrapDir, "/")))
 	switch bi, err := os.Lstat(boot); {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, nil
+		return nil, true, nil
 	case err != nil:
-		return nil, fmt.Errorf("keeping Flux's bootstrap files: %w", err)
+		return nil, false, fmt.Errorf("keeping Flux's bootstrap files: %w", err)
 	case !bi.IsDir():
-		return nil, fmt.Errorf("keeping Flux's bootstrap files: %s is not a folder", boot)
+		return nil, false, fmt.Errorf("keeping Flux's bootstrap files: %s is not a folder", boot)
 	}
 	kept, err := Read(boot)
 	if err != nil {
-		return nil, fmt.Errorf("keeping Flux's bootstrap files: %w", err)
+		return nil, false, fmt.Errorf("keeping Flux's bootstrap files: %w", err)
 	}
 	old := Files{}
 	for p, data := range kept {
 		old[BootstrapDir+p] = data
 	}
-	return old, nil
+	return old, true, nil
 }
 
 // Commit swaps every staged tree into place, in the order staged. Each
@@ -357,6 +410,10 @@ func (o *Out) Close() error {
 		}
 	}
 	o.staged = nil
+	if o.fsys != nil {
+		errs = append(errs, o.fsys.Close())
+		o.fsys = nil
+	}
 	if o.lock != nil {
 		errs = append(errs, o.lock.release())
 		o.lock = nil

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -434,5 +438,312 @@ func TestTwoRenameSwap(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
 		t.Errorf("output root (-want +got):\n%s", diff)
+	}
+}
+
+// stats records what a tree's files and folders are on disk, by slash
+// path ("." is the tree itself).
+func stats(t *testing.T, dir string) map[string]os.FileInfo {
+	t.Helper()
+	out := map[string]os.FileInfo{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(p)
+		out[filepath.ToSlash(rel)] = fi
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// aged sets every entry of dir to an old modification time, so that a
+// rewrite shows without waiting for the clock.
+func aged(t *testing.T, dir string) {
+	t.Helper()
+	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	err := filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chtimes(p, old, old)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// untouched lists the paths whose file or folder is the same one, with
+// the same modification time, in before and after.
+func untouched(before, after map[string]os.FileInfo) []string {
+	var same []string
+	for p, b := range before {
+		if a, ok := after[p]; ok && os.SameFile(a, b) && a.ModTime().Equal(b.ModTime()) {
+			same = append(same, p)
+		}
+	}
+	sort.Strings(same)
+	return same
+}
+
+var fleetTree = Files{
+	MarkerFile:                  []byte(`{"apps": {"a": {}, "b": {}}}`),
+	"apps/a/deployment_a.yaml":  []byte("kind: Deployment\n"),
+	"apps/a/kustomization.yaml": []byte("resources: [deployment_a.yaml]\n"),
+	"apps/b/service_b.yaml":     []byte("kind: Service\n"),
+	"apps/b/kustomization.yaml": []byte("resources: [service_b.yaml]\n"),
+	"flux/a.yaml":               []byte("kind: Kustomization\n"),
+	"flux/b.yaml":               []byte("kind: Kustomization\n"),
+	"high-level/a/values.yaml":  []byte(""),
+}
+
+// TestRewriteUnchanged: writing a tree over the same tree changes nothing
+// on disk, not the folder itself, a file or a modification time, and
+// leaves nothing beside it; Flux's bootstrap files count as part of it.
+func TestRewriteUnchanged(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := filepath.Join(root, "dev")
+	if _, err := Write(bg, dir, fleetTree, false); err != nil {
+		t.Fatal(err)
+	}
+	put(t, dir, map[string]string{"flux/flux-system/gotk-sync.yaml": "kind: GitRepository\n"})
+	aged(t, dir)
+	before := stats(t, dir)
+	warns, err := Write(bg, dir, fleetTree, false)
+	if err != nil || len(warns) > 0 {
+		t.Fatalf("Write = %v, warnings %v", err, warns)
+	}
+	if diff := cmp.Diff(slices.Sorted(maps.Keys(before)), untouched(before, stats(t, dir))); diff != "" {
+		t.Errorf("untouched paths (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
+		t.Errorf("output root (-want +got):\n%s", diff)
+	}
+}
+
+// TestRewriteChanged: when anything differs, the new tree is swapped in
+// whole, but the files it holds byte for byte are the earlier files, not
+// rewritten; everything else is exactly the new tree.
+func TestRewriteChanged(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		// change alters the earlier tree on disk (dir) or the new one.
+		change func(t *testing.T, dir string, files Files)
+		// rewritten are the paths of the new tree that are new files.
+		rewritten []string
+	}{
+		{name: "one file changed", change: func(t *testing.T, dir string, files Files) {
+			files["apps/a/deployment_a.yaml"] = []byte("kind: Deployment\nspec: {}\n")
+		}, rewritten: []string{"apps/a/deployment_a.yaml"}},
+		{name: "same size, other bytes", change: func(t *testing.T, dir string, files Files) {
+			files["flux/b.yaml"] = []byte("kind: Kustomizatioo\n")
+		}, rewritten: []string{"flux/b.yaml"}},
+		{name: "a file added, one removed", change: func(t *testing.T, dir string, files Files) {
+			delete(files, "apps/b/service_b.yaml")
+			files["apps/b/service_c.yaml"] = []byte("kind: Service\n")
+			files["apps/c/x.yaml"] = []byte("kind: Service\n")
+		}, rewritten: []string{"apps/b/service_c.yaml", "apps/c/x.yaml"}},
+		{name: "a stale file", change: func(t *testing.T, dir string, files Files) {
+			put(t, dir, map[string]string{"apps/a/old.yaml": "kind: Secret\n"})
+		}},
+		{name: "a stale empty folder", change: func(t *testing.T, dir string, files Files) {
+			if err := os.Mkdir(filepath.Join(dir, "apps", "gone"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "a link instead of a file", change: func(t *testing.T, dir string, files Files) {
+			p := filepath.Join(dir, "flux", "b.yaml")
+			if err := os.Remove(p); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("a.yaml", p); err != nil {
+				t.Fatal(err)
+			}
+		}, rewritten: []string{"flux/b.yaml"}},
+		{name: "a file made executable", change: func(t *testing.T, dir string, files Files) {
+			if err := os.Chmod(filepath.Join(dir, "flux", "a.yaml"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, rewritten: []string{"flux/a.yaml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			dir := filepath.Join(root, "dev")
+			if _, err := Write(bg, dir, fleetTree, false); err != nil {
+				t.Fatal(err)
+			}
+			files := maps.Clone(fleetTree)
+			tc.change(t, dir, files)
+			aged(t, dir)
+			before := stats(t, dir)
+			if _, err := Write(bg, dir, files, false); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(asStrings(files), mustRead(t, dir)); diff != "" {
+				t.Errorf("tree (-want +got):\n%s", diff)
+			}
+			after := stats(t, dir)
+			var want []string
+			for p := range files {
+				if _, ok := before[p]; ok && !slices.Contains(tc.rewritten, p) {
+					want = append(want, p)
+				}
+			}
+			sort.Strings(want)
+			var got []string
+			for _, p := range untouched(before, after) {
+				if after[p].Mode().IsRegular() {
+					got = append(got, p)
+				}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("files kept as they were (-want +got):\n%s", diff)
+			}
+			for p, fi := range after {
+				if want := fs.FileMode(0o644); fi.Mode().IsRegular() && fi.Mode().Perm()&^0o022 != want&^0o022 {
+					t.Errorf("%s has mode %v", p, fi.Mode())
+				}
+			}
+			if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
+				t.Errorf("output root (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// countdown is a context that is done after n calls of Err: a run
+// interrupted in the middle of a Stage.
+type countdown struct {
+	context.Context
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countdown) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n--; c.n < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestInterruptedLinkedStage: a run interrupted at any point of a Stage
+// that links the earlier tree's files leaves the earlier tree as it was,
+// every file with its bytes and only its own name, and nothing beside it.
+func TestInterruptedLinkedStage(t *testing.T) {
+	t.Parallel()
+	files := maps.Clone(fleetTree)
+	files["apps/a/deployment_a.yaml"] = []byte("kind: Deployment\nspec: {}\n")
+	for n := 0; ; n++ {
+		root := t.TempDir()
+		dir := filepath.Join(root, "dev")
+		if _, err := Write(bg, dir, fleetTree, false); err != nil {
+			t.Fatal(err)
+		}
+		aged(t, dir)
+		before := stats(t, dir)
+		_, err := Write(&countdown{Context: bg, n: n}, dir, files, false)
+		if err == nil {
+			if n == 0 {
+				t.Fatal("Write checks no context")
+			}
+			break // n checks are more than a Stage makes
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("after %d checks: Write = %v, want context.Canceled", n, err)
+		}
+		if diff := cmp.Diff(asStrings(fleetTree), mustRead(t, dir)); diff != "" {
+			t.Errorf("after %d checks: earlier tree (-want +got):\n%s", n, diff)
+		}
+		if diff := cmp.Diff(slices.Sorted(maps.Keys(before)), untouched(before, stats(t, dir))); diff != "" {
+			t.Errorf("after %d checks: untouched paths (-want +got):\n%s", n, diff)
+		}
+		for p, fi := range stats(t, dir) {
+			if n := links(fi); fi.Mode().IsRegular() && n > 1 {
+				t.Errorf("%s has %d names", p, n)
+			}
+		}
+		if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
+			t.Errorf("after %d checks: output root (-want +got):\n%s", n, diff)
+		}
+	}
+}
+
+// TestRewriteWithoutLinks: where no hard link can be made, the new tree is
+// written as it was before links, complete.
+func TestRewriteWithoutLinks(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := filepath.Join(root, "dev")
+	if _, err := Write(bg, dir, fleetTree, false); err != nil {
+		t.Fatal(err)
+	}
+	files := maps.Clone(fleetTree)
+	files["flux/c.yaml"] = []byte("kind: Kustomization\n")
+	o, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.link = func(a, b string) error { return &os.LinkError{Op: "link", Old: a, New: b, Err: errors.ErrUnsupported} }
+	if err := o.Stage(bg, "dev", files, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(o.Commit(bg), o.Close()); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(asStrings(files), mustRead(t, dir)); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+}
+
+// TestLinkToReplacedFile: a file of the earlier tree replaced between the
+// comparison and the link (by anything but kiln, which holds the lock) is
+// not taken into the new tree, and the new bytes are not written into it.
+func TestLinkToReplacedFile(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := filepath.Join(root, "dev")
+	if _, err := Write(bg, dir, fleetTree, false); err != nil {
+		t.Fatal(err)
+	}
+	files := maps.Clone(fleetTree)
+	files["flux/c.yaml"] = []byte("kind: Kustomization\n")
+	o, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := o.link
+	const replaced = "apps/b/service_b.yaml"
+	o.link = func(a, b string) error {
+		if a == "dev/"+replaced {
+			put(t, filepath.Join(root, ".replace"), map[string]string{"x": "kind: Secret\n"})
+			if err := os.Rename(filepath.Join(root, ".replace", "x"), filepath.Join(dir, replaced)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return link(a, b)
+	}
+	if err := o.Stage(bg, "dev", files, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRead(t, dir)[replaced]; got != "kind: Secret\n" {
+		t.Errorf("the earlier tree's replaced file holds %q, want what replaced it", got)
+	}
+	if err := errors.Join(o.Commit(bg), o.Close()); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(asStrings(files), mustRead(t, dir)); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
 	}
 }
