@@ -38,11 +38,18 @@ type builtinSchema struct {
 // builtins compiles the schemas of built-in kinds, each on first use: a
 // run that validates Deployments and Services never pays for the rest.
 type builtins struct {
-	once  sync.Once
-	defs  map[string]any                     // component name → schema
+	once sync.Once
+	// raw holds each component's JSON until a kind that uses it is
+	// compiled: decoded, the whole document is some 3.5 MiB of maps kept
+	// for the life of the process, for the few dozen components a fleet's
+	// kinds reach.
+	raw   map[string]json.RawMessage         // component name → schema
 	kinds map[schema.GroupVersionKind]string // kind → component name
 	mu    sync.Mutex
 	cache map[schema.GroupVersionKind]func() *builtinSchema // compiled once per kind; others wait
+	// defs are the components decoded so far (def), guarded by defsMu.
+	defsMu sync.Mutex
+	defs   map[string]any
 }
 
 var builtinSchemas = &builtins{}
@@ -63,32 +70,52 @@ func (b *builtins) load() {
 		}
 		var doc struct {
 			Components struct {
-				Schemas map[string]any `json:"schemas"`
+				Schemas map[string]json.RawMessage `json:"schemas"`
 			} `json:"components"`
 		}
 		if err := json.Unmarshal(data, &doc); err != nil {
 			panic(err) // embedded and tested
 		}
-		b.defs = doc.Components.Schemas
-		for name, d := range b.defs {
-			if m, ok := d.(map[string]any); ok {
-				requiredAsServed(name, m)
-			}
-		}
+		b.raw = doc.Components.Schemas
+		b.defs = map[string]any{}
 		b.kinds = map[schema.GroupVersionKind]string{}
 		b.cache = map[schema.GroupVersionKind]func() *builtinSchema{}
-		for name, d := range b.defs {
-			m, _ := d.(map[string]any)
-			gvks, _ := m["x-kubernetes-group-version-kind"].([]any)
-			for _, g := range gvks {
-				gm, _ := g.(map[string]any)
-				group, _ := gm["group"].(string)
-				version, _ := gm["version"].(string)
-				kind, _ := gm["kind"].(string)
-				b.kinds[schema.GroupVersionKind{Group: group, Version: version, Kind: kind}] = name
+		for name, raw := range b.raw {
+			var d struct {
+				GVKs []struct{ Group, Version, Kind string } `json:"x-kubernetes-group-version-kind"`
+			}
+			if err := json.Unmarshal(raw, &d); err != nil {
+				panic(fmt.Errorf("built-in schema %s: %w", name, err)) // embedded and tested
+			}
+			for _, g := range d.GVKs {
+				b.kinds[schema.GroupVersionKind{Group: g.Group, Version: g.Version, Kind: g.Kind}] = name
 			}
 		}
 	})
+}
+
+// def is the component name decoded, its required fields as the API
+// server serves them (requiredAsServed); nil when there is none. Callers
+// only read it: inline copies.
+func (b *builtins) def(name string) any {
+	b.defsMu.Lock()
+	defer b.defsMu.Unlock()
+	if d, ok := b.defs[name]; ok {
+		return d
+	}
+	raw, ok := b.raw[name]
+	if !ok {
+		return nil
+	}
+	var d any
+	if err := json.Unmarshal(raw, &d); err != nil {
+		panic(fmt.Errorf("built-in schema %s: %w", name, err)) // embedded and tested
+	}
+	if m, ok := d.(map[string]any); ok {
+		requiredAsServed(name, m)
+	}
+	b.defs[name] = d
+	return d
 }
 
 // schemaFor returns the compiled schema of gvk, nil when the embedded
@@ -112,7 +139,7 @@ func (b *builtins) schemaFor(gvk schema.GroupVersionKind) *builtinSchema {
 // compile inlines the references of one kind's schema and builds the
 // API server's validator for it, as apiextensions-apiserver does for a CRD.
 func (b *builtins) compile(name string) *builtinSchema {
-	resolved := b.inline(b.defs[name], 0)
+	resolved := b.inline(b.def(name), 0)
 	data, err := json.Marshal(resolved)
 	if err != nil {
 		panic(err) // generic JSON: cannot fail
@@ -226,7 +253,7 @@ func (b *builtins) inline(v any, depth int) any {
 			case depth >= maxInline:
 				out["x-kubernetes-preserve-unknown-fields"] = true
 			default:
-				if r, ok := b.inline(b.defs[ref], depth+1).(map[string]any); ok {
+				if r, ok := b.inline(b.def(ref), depth+1).(map[string]any); ok {
 					out = r
 				}
 			}
