@@ -87,7 +87,15 @@ func (r *Renderer) checkOut(out string) error {
 	if err != nil {
 		return fmt.Errorf("resolving --out %s: %w", out, err)
 	}
+	// Apps share charts, bases and libraries, and each env repeats them:
+	// resolving each path once keeps this to a few hundred stats on a
+	// fleet of thousands of apps and envs.
+	seen := map[string]bool{}
 	for _, src := range r.sources() {
+		if seen[src.path] {
+			continue
+		}
+		seen[src.path] = true
 		abs, err := rootfs.RealPath(filepath.Join(r.p.Root, filepath.FromSlash(src.path)))
 		if err != nil {
 			continue

@@ -26,9 +26,9 @@ import (
 // earlier is what the tree being replaced already holds of a new one.
 type earlier struct {
 	// same are the files whose bytes and permissions are the new ones',
-	// with what the comparison saw of each, to check that a link made
-	// later reaches the same file.
-	same map[string]fs.FileInfo
+	// with the identity of the file compared, to check that a link made
+	// later reaches that very file.
+	same map[string]fileID
 	// exact: the tree holds the new files and their folders, with the
 	// permissions kiln gives them, and nothing else.
 	exact bool
@@ -40,31 +40,58 @@ func (e *earlier) unchanged(files Files) bool {
 	return e != nil && e.exact && len(e.same) == len(files)
 }
 
-// file returns what compare saw of p, when p is the same.
-func (e *earlier) file(p string) (fs.FileInfo, bool) {
+// file returns the identity of p's earlier file, when it is the same.
+func (e *earlier) file(p string) (fileID, bool) {
 	if e == nil {
-		return nil, false
+		return fileID{}, false
 	}
-	fi, ok := e.same[p]
-	return fi, ok
+	id, ok := e.same[p]
+	return id, ok
+}
+
+// folder is one folder of the earlier tree, open for the comparison.
+type folder interface {
+	// perm is the folder's permissions.
+	perm() (fs.FileMode, error)
+	// list is its entries, their types from the listing itself.
+	list() ([]fs.DirEntry, error)
+	// sub opens the subfolder name, never through a symlink.
+	sub(name string) (folder, error)
+	// same reports whether the file name holds data with permissions
+	// kilnPerm accepts (sizes first, then bytes), and what file it read;
+	// buf is scratch space.
+	same(name string, data []byte, kilnPerm func(fs.FileMode) bool, buf *[]byte) (fileID, bool)
+	close()
 }
 
 // compare reads the tree at dir, a folder, against files. Only a done ctx
 // fails it; what it cannot read is simply not the same.
 func compare(ctx context.Context, dir string, files Files) (*earlier, error) {
-	e := &earlier{same: map[string]fs.FileInfo{}, exact: true}
+	f, err := openTree(dir)
+	if err != nil {
+		return &earlier{exact: false}, nil
+	}
+	return compareFolder(ctx, f, files)
+}
+
+// compareRoot is compare through os.Root, where openTree cannot do
+// better.
+func compareRoot(ctx context.Context, dir string, files Files) (*earlier, error) {
 	r, err := os.OpenRoot(dir)
 	if err != nil {
-		e.exact = false
-		return e, nil
+		return &earlier{exact: false}, nil
 	}
-	defer r.Close()
-	c := comparer{ctx: ctx, files: files, dirs: folders(files), e: e}
+	return compareFolder(ctx, rootFolder{r}, files)
+}
+
+func compareFolder(ctx context.Context, f folder, files Files) (*earlier, error) {
+	defer f.close()
+	c := comparer{ctx: ctx, files: files, dirs: folders(files), e: &earlier{same: map[string]fileID{}, exact: true}}
 	c.umask, c.umaskKnown = umask()
-	if err := c.checkFolder(r, ""); err != nil {
+	if err := c.walk(f, ""); err != nil {
 		return nil, err
 	}
-	return e, nil
+	return c.e, nil
 }
 
 // folders lists every folder below the root that files need.
@@ -88,23 +115,20 @@ type comparer struct {
 	buf        []byte
 }
 
-// walk compares the folder r, at rel in the tree ("" at its root).
-func (c *comparer) walk(r *os.Root, rel string) error {
+// walk compares the folder f, at rel in the tree ("" at its root).
+func (c *comparer) walk(f folder, rel string) error {
 	if err := c.ctx.Err(); err != nil {
 		return err
 	}
-	f, err := r.Open(".")
+	if perm, err := f.perm(); err != nil || !c.kilnPerm(perm, dirPerm) {
+		c.e.exact = false
+	}
+	entries, err := f.list()
 	if err != nil {
 		c.e.exact = false
 		return nil
 	}
-	// The entries' types come with the listing: no stat per entry.
-	entries, err := f.ReadDir(-1)
-	f.Close()
-	if err != nil {
-		c.e.exact = false
-		return nil
-	}
+	filePerm := func(perm fs.FileMode) bool { return c.kilnPerm(perm, filePerm) }
 	for _, de := range entries {
 		p := de.Name()
 		if rel != "" {
@@ -116,7 +140,14 @@ func (c *comparer) walk(r *os.Root, rel string) error {
 				c.e.exact = false // a folder the new tree does not have
 				continue
 			}
-			if err := c.folder(r, de.Name(), p); err != nil {
+			sub, err := f.sub(de.Name())
+			if err != nil {
+				c.e.exact = false
+				continue
+			}
+			err = c.walk(sub, p)
+			sub.close()
+			if err != nil {
 				return err
 			}
 		case de.Type().IsRegular():
@@ -125,8 +156,8 @@ func (c *comparer) walk(r *os.Root, rel string) error {
 				c.e.exact = false // a stale file
 				continue
 			}
-			if fi, ok := c.file(r, de.Name(), data); ok {
-				c.e.same[p] = fi
+			if id, ok := f.same(de.Name(), data, filePerm, &c.buf); ok {
+				c.e.same[p] = id
 			} else {
 				c.e.exact = false
 			}
@@ -135,48 +166,6 @@ func (c *comparer) walk(r *os.Root, rel string) error {
 		}
 	}
 	return nil
-}
-
-// folder compares the subfolder name of r, at p in the tree.
-func (c *comparer) folder(r *os.Root, name, p string) error {
-	sub, err := r.OpenRoot(name)
-	if err != nil {
-		c.e.exact = false
-		return nil
-	}
-	defer sub.Close()
-	return c.checkFolder(sub, p)
-}
-
-// checkFolder compares the folder r, at rel in the tree, and its
-// permissions.
-func (c *comparer) checkFolder(r *os.Root, rel string) error {
-	if fi, err := r.Stat("."); err != nil || !c.kilnPerm(fi.Mode().Perm(), dirPerm) {
-		c.e.exact = false
-	}
-	return c.walk(r, rel)
-}
-
-// file reports whether name in r holds data with the permissions kiln
-// writes: sizes first, then bytes.
-func (c *comparer) file(r *os.Root, name string, data []byte) (fs.FileInfo, bool) {
-	f, err := r.Open(name)
-	if err != nil {
-		return nil, false
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) || !c.kilnPerm(fi.Mode().Perm(), filePerm) {
-		return nil, false
-	}
-	if cap(c.buf) < len(data) {
-		c.buf = make([]byte, len(data))
-	}
-	buf := c.buf[:len(data)]
-	if _, err := io.ReadFull(f, buf); err != nil || !bytes.Equal(buf, data) {
-		return nil, false
-	}
-	return fi, true
 }
 
 // The permissions kiln creates files and folders with, before the umask.
@@ -214,4 +203,59 @@ func umask() (fs.FileMode, bool) {
 		}
 	}
 	return 0, false
+}
+
+// rootFolder reads a folder through os.Root, on every system.
+type rootFolder struct{ r *os.Root }
+
+func (f rootFolder) perm() (fs.FileMode, error) {
+	fi, err := f.r.Stat(".")
+	if err != nil {
+		return 0, err
+	}
+	return fi.Mode().Perm(), nil
+}
+
+func (f rootFolder) list() ([]fs.DirEntry, error) {
+	d, err := f.r.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.ReadDir(-1)
+}
+
+func (f rootFolder) sub(name string) (folder, error) {
+	r, err := f.r.OpenRoot(name)
+	if err != nil {
+		return nil, err
+	}
+	return rootFolder{r}, nil
+}
+
+func (f rootFolder) same(name string, data []byte, kilnPerm func(fs.FileMode) bool, buf *[]byte) (fileID, bool) {
+	file, err := f.r.Open(name)
+	if err != nil {
+		return fileID{}, false
+	}
+	defer file.Close()
+	fi, err := file.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) || !kilnPerm(fi.Mode().Perm()) {
+		return fileID{}, false
+	}
+	b := grow(buf, len(data))
+	if _, err := io.ReadFull(file, b); err != nil || !bytes.Equal(b, data) {
+		return fileID{}, false
+	}
+	return idOf(fi), true
+}
+
+func (f rootFolder) close() { f.r.Close() }
+
+// grow returns (*buf)[:n], reallocated when too small.
+func grow(buf *[]byte, n int) []byte {
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	return (*buf)[:n]
 }

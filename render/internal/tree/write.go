@@ -218,8 +218,8 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 				return fmt.Errorf("writing %s: %w", p, err)
 			}
 		}
-		if fi, ok := prev.file(p); ok {
-			switch linked, err := o.linked(name, p, fi); {
+		if id, ok := prev.file(p); ok {
+			switch linked, err := o.linked(name, p, id); {
 			case err != nil:
 				return err
 			case linked:
@@ -234,18 +234,18 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 }
 
 // linked makes p of the new tree of name a hard link to p of the current
-// tree, which compare saw (fi) holding p's bytes, and reports whether it
+// tree, which compare saw (id) holding p's bytes, and reports whether it
 // did. A link that cannot be made (a file system without hard links, a
 // file of another user) is no error: the caller writes the file. A link
 // that reaches another file than the one compared (replaced meanwhile) is
 // undone first; should that fail, the caller must not write through it
 // into the current tree's file, so it is an error.
-func (o *Out) linked(name, p string, fi fs.FileInfo) (bool, error) {
+func (o *Out) linked(name, p string, id fileID) (bool, error) {
 	dst := newName(name) + "/" + p
 	if err := o.link(name+"/"+p, dst); err != nil {
 		return false, nil
 	}
-	if li, err := o.fsys.Lstat(dst); err == nil && os.SameFile(fi, li) {
+	if li, err := o.fsys.Lstat(dst); err == nil && id.is(li) {
 		return true, nil
 	}
 	if err := o.fsys.Remove(dst); err != nil {
