@@ -3,9 +3,11 @@ package render
 import (
 	"errors"
 
+	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
+	"github.com/kiln-gitops/kiln/render/internal/validate"
 )
 
 // emittedHint is the hint of every error about an object kiln wrote
@@ -28,6 +30,29 @@ func (r *Renderer) checkEmitted(files tree.Files, emitted map[string]string) err
 	if err != nil {
 		return err
 	}
+	return checkEmittedIn(env, files, emitted)
+}
+
+// checkEmittedKeeping is checkEmitted for the env res, whose result er
+// keeps the objects found clean for the next run (validcache.go), unless
+// the env has secret values.
+func (r *Renderer) checkEmittedKeeping(res *envconfig.Resolved, er *EnvResult, files tree.Files, emitted map[string]string) error {
+	env, err := r.schemas.Env("", nil)
+	if err != nil {
+		return err
+	}
+	if len(res.Secrets) > 0 {
+		env.HoldsSecrets()
+	}
+	err = checkEmittedIn(env, files, emitted)
+	keys := env.Clean()
+	er.clean = append(er.clean, keys...)
+	r.noteClean(keys)
+	return err
+}
+
+// checkEmittedIn is checkEmitted in env.
+func checkEmittedIn(env *validate.Env, files tree.Files, emitted map[string]string) error {
 	var errs []error
 	for _, name := range tree.SortedKeys(emitted) {
 		app := emitted[name]

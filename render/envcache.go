@@ -14,6 +14,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render/internal/cache"
+	"github.com/kiln-gitops/kiln/render/internal/validate"
 )
 
 // An env's finished render is cached too, on top of its apps' engine
@@ -40,6 +41,9 @@ type envEntry struct {
 	Objects  map[string]string
 	Warnings []diag.Warning
 	Lock     Lock
+	// Clean are the env's objects validation found clean (validcache.go),
+	// kept for the next run in which the env is not reused whole.
+	Clean []validate.CleanKey
 }
 
 // envKeyVersion changes whenever envKey's inputs do.
@@ -152,6 +156,7 @@ func (r *Renderer) envHit(er *EnvResult, key string) bool {
 	}
 	er.Files, er.Apps, er.Objects, er.Warnings, er.Lock = e.Files, e.Apps, e.Objects, e.Warnings, &lock
 	er.Cached = true
+	r.noteClean(e.Clean)
 	return true
 }
 
@@ -162,7 +167,7 @@ func (r *Renderer) envStore(key string, out *EnvResult, reads *deps.Recorder) {
 		return
 	}
 	var buf bytes.Buffer
-	e := envEntry{Files: out.Files, Apps: out.Apps, Objects: out.Objects, Warnings: out.Warnings, Lock: *out.Lock}
+	e := envEntry{Files: out.Files, Apps: out.Apps, Objects: out.Objects, Warnings: out.Warnings, Lock: *out.Lock, Clean: out.clean}
 	if err := gob.NewEncoder(&buf).Encode(&e); err != nil {
 		return
 	}

@@ -244,7 +244,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 	}
 	files[LockFile] = lj
 	er.Lock = lock
-	if err := r.checkEmitted(files, emitted); err != nil {
+	if err := r.checkEmittedKeeping(res, er, files, emitted); err != nil {
 		return nil, err
 	}
 	return files, files.Check()

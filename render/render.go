@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -174,6 +176,9 @@ type Renderer struct {
 	ids  sopsyaml.Identities
 	// cache is the render cache; nil when disabled.
 	cache *renderCache
+	// clean are the validation results kept across runs (validcache.go);
+	// nil without the render cache.
+	clean *cleanSet
 
 	// mu guards resolved: the source paths of every env rendered so far,
 	// env-file overrides applied, for OpenOutput's check.
@@ -223,6 +228,10 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 			fmt.Fprintf(opts.Log, "render cache disabled: %v\n", err)
 		} else {
 			r.cache = c
+			if keepValidation {
+				r.clean = loadClean(c.store)
+				r.schemas.Seed(slices.Collect(maps.Keys(r.clean.loaded)))
+			}
 			for name, e := range r.engines {
 				r.engines[name] = cached{name: name, inner: e, c: c}
 			}
@@ -336,6 +345,9 @@ type EnvResult struct {
 
 	// envFile is the digest of the env's file, for the render cache.
 	envFile string
+	// clean are the env's objects validation found clean, for the render
+	// cache's env entry (validcache.go).
+	clean []validate.CleanKey
 }
 
 // AppSummary is what one app rendered to.
@@ -369,6 +381,7 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 		return nil, err
 	}
 	out := make([]*EnvResult, len(envs))
+	defer r.saveClean()
 	for i, e := range envs {
 		out[i] = r.renderEnv(ctx, e)
 		if err := ctx.Err(); err != nil {
@@ -453,6 +466,10 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		if err != nil {
 			errs = append(errs, err)
 		}
+		if res == nil || len(res.Secrets) > 0 {
+			// Its secret values may be in any object: nothing of it is kept.
+			venv.HoldsSecrets()
+		}
 		for _, run := range runs {
 			if run.kept != nil && !mode.recheck {
 				continue // as the earlier render wrote and checked it
@@ -471,6 +488,8 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 				errs = append(errs, err)
 			}
 		}
+		er.clean = venv.Clean()
+		r.noteClean(er.clean)
 	}
 	// A shard cannot tell an image no app uses from one another shard's
 	// apps use, and a merge applies no images.

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -104,5 +105,94 @@ func TestSameCRDCompiledOnceAcrossEnvs(t *testing.T) {
 	}
 	if len(s.cache) != 1 {
 		t.Errorf("%d CRDs compiled, want 1", len(s.cache))
+	}
+}
+
+// TestCleanObjectsPersisted: the CleanKeys of one run's clean objects,
+// seeded into the next run's Schemas, spare those objects their checks;
+// an object changed by a byte, under a CRD of other content or another
+// kubeVersion is checked again; a Secret never has a key and is checked
+// every run; an env that holds secrets reports no key.
+func TestCleanObjectsPersisted(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("testdata/widget-crd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd := string(raw)
+	stricter := strings.Replace(crd, "size: {type: string, enum: [small, large]}", "size: {type: string, enum: [small, large, medium]}", 1)
+	if stricter == crd {
+		t.Fatal("mutation not applied")
+	}
+	ingress := "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: apps}\nspec: {defaultBackend: {service: {name: web, port: {number: 80}}}}\n"
+	secret := "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: apps}\nstringData: {password: hunter2}\n"
+	list := "apiVersion: v1\nkind: List\nitems:\n- " + strings.ReplaceAll(strings.TrimSuffix(strings.Replace(secret, "name: db", "name: db2", 1), "\n"), "\n", "\n  ") + "\n"
+	docs := widget + "---\n" + ingress + "---\n" + secret + "---\n" + list
+
+	// run validates docs in a fresh Schemas seeded with seed and returns
+	// the env's keys and how many objects were checked.
+	run := func(seed []CleanKey, kube, crd, docs string, private bool) ([]CleanKey, int64) {
+		t.Helper()
+		s := NewSchemas()
+		s.Seed(seed)
+		e, err := s.Env(kube, parse(t, "crd.yaml", crd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if private {
+			e.HoldsSecrets()
+		}
+		if err := e.Objects("demo", parse(t, "all.yaml", docs)); err != nil {
+			t.Fatalf("the valid objects: %v", err)
+		}
+		return e.Clean(), s.Checks()
+	}
+
+	first, checked := run(nil, "1.31.0", crd, docs, false)
+	if checked != 4 {
+		t.Fatalf("a cold run checked %d objects, want 4", checked)
+	}
+	// The widget and the ingress; never the Secret, nor the List holding one.
+	if len(first) != 2 {
+		t.Fatalf("%d clean keys, want 2 (no Secret, no List of Secrets)", len(first))
+	}
+	if _, checked := run(first, "1.31.0", crd, docs, false); checked != 2 {
+		t.Errorf("a seeded run checked %d objects, want 2 (the Secret and the List, every run)", checked)
+	}
+	// The second run reports the same keys, so that they are kept.
+	if again, _ := run(first, "1.31.0", crd, docs, false); !slices.Equal(again, first) {
+		t.Errorf("a seeded run reported %d keys, want the %d it was seeded with", len(again), len(first))
+	}
+
+	oneByte := strings.Replace(widget, "size: small", "size: large", 1)
+	if oneByte == widget {
+		t.Fatal("mutation not applied")
+	}
+	for _, tc := range []struct {
+		name, kube, crd, docs string
+		want                  int64
+	}{
+		{"a widget changed", "1.31.0", crd, oneByte + "---\n" + ingress, 1},
+		{"the CRD's content changed", "1.31.0", stricter, widget + "---\n" + ingress, 1},
+		{"kubeVersion changed", "1.32.0", crd, widget + "---\n" + ingress, 2},
+	} {
+		if _, checked := run(first, tc.kube, tc.crd, tc.docs, false); checked != tc.want {
+			t.Errorf("%s: %d objects checked, want %d", tc.name, checked, tc.want)
+		}
+	}
+
+	// A seed never hides a problem: a widget the seeded CRD refuses.
+	s := NewSchemas()
+	s.Seed(first)
+	e, err := s.Env("1.31.0", parse(t, "crd.yaml", crd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Objects("demo", parse(t, "w.yaml", strings.Replace(widget, "size: small", "size: huge", 1))); err == nil {
+		t.Error("a bad widget passed in a seeded run")
+	}
+
+	if keys, _ := run(nil, "1.31.0", crd, docs, true); len(keys) != 0 {
+		t.Errorf("an env holding secrets reported %d clean keys, want none", len(keys))
 	}
 }

@@ -1,13 +1,16 @@
 package validate
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"embed"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -49,6 +52,9 @@ type crd struct {
 	// clean: strict decoding into the CustomResourceDefinition type found
 	// no unknown or duplicate field and no wrong type.
 	clean bool
+	// sum is the sha256 of the CRD's JSON encoding: what it was compiled
+	// from, naming it across runs (CleanKey).
+	sum [32]byte
 }
 
 // crdGVK is the kind of a CustomResourceDefinition the API server serves.
@@ -90,6 +96,10 @@ type Schemas struct {
 	cache map[[32]byte]func() *crd
 	// clean holds the objects checked without a problem in this run.
 	clean map[cleanKey]bool
+	// known holds the objects an earlier run found clean (Seed).
+	known map[CleanKey]bool
+	// checks counts the objects checked, not remembered clean (Checks).
+	checks atomic.Int64
 	// flux compiles each embedded Flux CRD on first use.
 	flux map[groupKind]func() *crd
 }
@@ -192,6 +202,7 @@ func (s *Schemas) compile(o templates.Object) *crd {
 		get = sync.OnceValue(func() *crd {
 			c := compileCRD(data)
 			c.where = "CRD " + c.name
+			c.sum = key
 			return c
 		})
 		s.cache[key] = get
@@ -223,15 +234,67 @@ type cleanKey struct {
 	kube string
 }
 
+// CleanKey names, across runs, an object found clean: a sha256 over the
+// object's JSON encoding, the content of the CRD that defines its kind
+// (or none) and kubeVersion, the inputs of every check (see Env.object).
+// The build of kiln, whose checks and embedded schemas could differ, is
+// the caller's to key on: render keeps one set per build.
+type CleanKey [32]byte
+
+// cleanKeyVersion changes whenever what CleanKey covers does.
+const cleanKeyVersion = "kiln-validate-clean-v1\x00"
+
+// persistent is k's CleanKey.
+func (k cleanKey) persistent() CleanKey {
+	h := sha256.New()
+	h.Write([]byte(cleanKeyVersion))
+	h.Write(k.sum[:])
+	if k.crd != nil {
+		h.Write([]byte{1})
+		h.Write(k.crd.sum[:])
+	} else {
+		h.Write([]byte{0})
+	}
+	fmt.Fprintf(h, "%d:%s", len(k.kube), k.kube)
+	var out CleanKey
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// Seed tells s the objects an earlier run found clean (Env.Clean of that
+// run's envs), so that they are not checked again. A key is a digest of
+// everything the checks read: a seed that does not match an object, or
+// matches one under another CRD or kubeVersion, is never consulted.
+func (s *Schemas) Seed(keys []CleanKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.known == nil {
+		s.known = make(map[CleanKey]bool, len(keys))
+	}
+	for _, k := range keys {
+		s.known[k] = true
+	}
+}
+
+// Checks is how many objects s's envs checked so far, not counting those
+// remembered clean from this run or from Seed.
+func (s *Schemas) Checks() int64 {
+	if s == nil {
+		return 0
+	}
+	return s.checks.Load()
+}
+
 // wasClean reports whether an object with key was checked in this run
-// without a problem. A nil s knows none.
-func (s *Schemas) wasClean(key cleanKey) bool {
+// without a problem, or, when persist allows, in an earlier run (Seed). A
+// nil s knows none.
+func (s *Schemas) wasClean(key cleanKey, persist bool, pk CleanKey) bool {
 	if s == nil {
 		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.clean[key]
+	return s.clean[key] || (persist && s.known[pk])
 }
 
 // markClean remembers that an object with key has no problem.
@@ -345,7 +408,12 @@ func blocking(errs fieldpath.ErrorList) bool {
 // Env is what validation knows of one environment: the CRDs rendered in
 // it or listed in kiln.yaml's validation.crds, and the pinned Flux CRDs.
 type Env struct {
-	schemas     *Schemas
+	schemas *Schemas
+	// private: the env's objects may hold secret values; none of its
+	// CleanKeys is reported (HoldsSecrets).
+	private     bool
+	mu          sync.Mutex
+	seen        map[CleanKey]bool // the env's objects found clean, for Clean
 	crds        map[groupKind]*crd
 	kube        *version.Version // kubeVersion; nil: any
 	kubeVersion string           // as the env file spells it
@@ -359,7 +427,7 @@ type Env struct {
 // the place of a Flux CRD of the same kind (the cluster serves what is
 // applied).
 func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error) {
-	e := &Env{schemas: s, crds: map[groupKind]*crd{}, kubeVersion: kubeVersion}
+	e := &Env{schemas: s, crds: map[groupKind]*crd{}, kubeVersion: kubeVersion, seen: map[CleanKey]bool{}}
 	var errs []error
 	if kubeVersion != "" {
 		v, err := version.ParseGeneric(kubeVersion)
@@ -389,6 +457,43 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		e.crds[groupKind{c.group, c.kind}] = c
 	}
 	return e, diag.Join(errs...)
+}
+
+// HoldsSecrets marks the env as one whose objects may hold secret values
+// (its secret vars may be anywhere in the output): its objects are still
+// remembered clean for the run, in memory, but Clean reports none of them.
+// A digest of an object holding a guessable secret, kept in a cache
+// folder that others can read, would let them test guesses offline.
+func (e *Env) HoldsSecrets() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.private = true
+	clear(e.seen)
+}
+
+// Clean returns the CleanKeys of the env's objects found clean so far,
+// checked or remembered, sorted, for the caller to keep for the next
+// run's Seed. Never one of a Secret (any object whose encoding holds the
+// string "Secret", a List of Secrets included) or of an env that
+// HoldsSecrets.
+func (e *Env) Clean() []CleanKey {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]CleanKey, 0, len(e.seen))
+	for k := range e.seen {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b CleanKey) int { return bytes.Compare(a[:], b[:]) })
+	return out
+}
+
+// noteClean adds pk to the env's clean objects.
+func (e *Env) noteClean(pk CleanKey) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.private {
+		e.seen[pk] = true
+	}
 }
 
 // Defines reports whether a CRD of the env or a pinned Flux CRD defines

@@ -1,0 +1,185 @@
+package render_test
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/render"
+	"github.com/kiln-gitops/kiln/render/internal/cache"
+)
+
+// kpsRun renders the kube-prometheus-stack repository at dir with the
+// render cache in cacheDir ("" for none) and returns the env's result and
+// how many objects validation checked.
+func kpsRun(t *testing.T, p *envconfig.Pipeline, cacheDir string) (*render.EnvResult, int64) {
+	t.Helper()
+	opts := checkOptions(true)
+	opts.RenderCache = cacheDir
+	r, err := render.New(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	results, err := r.Render(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return results[0], r.ValidationChecks()
+}
+
+// cleanFile is the path of the kept validation results below cacheDir.
+func cleanFile(t *testing.T, cacheDir string) string {
+	t.Helper()
+	var found string
+	filepath.WalkDir(cacheDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "validate-clean-v1" {
+			found = p
+		}
+		return nil
+	})
+	if found == "" {
+		t.Fatal("no validation results in the render cache")
+	}
+	return found
+}
+
+// TestValidationResultsKept: kube-prometheus-stack's output holds a
+// plaintext Secret, so the render cache never keeps its engine result and
+// every run validates the env again. With the objects found clean kept in
+// the cache folder, the next run checks only its Secrets (never kept) and
+// what changed; its output and its errors are those of a run without the
+// cache; a corrupt file of results is ignored.
+func TestValidationResultsKept(t *testing.T) {
+	t.Parallel()
+	p := load(t, writeKPS(t, "10d"))
+	want, coldChecks := kpsRun(t, p, "")
+	if want.Err != nil {
+		t.Fatal(want.Err)
+	}
+	secrets := 0
+	for _, id := range want.Objects {
+		if strings.HasPrefix(id, "Secret/") {
+			secrets++
+		}
+	}
+	if secrets == 0 {
+		t.Fatal("the chart renders no Secret: the test would not show the env is validated again")
+	}
+
+	cacheDir := t.TempDir()
+	first, checked := kpsRun(t, p, cacheDir)
+	if checked != coldChecks {
+		t.Errorf("an empty cache: %d objects checked, want %d", checked, coldChecks)
+	}
+	second, checked := kpsRun(t, p, cacheDir)
+	if second.Cached {
+		t.Fatal("the env was reused whole: its validation was not tried")
+	}
+	if checked != int64(secrets) {
+		t.Errorf("a warm run checked %d objects, want its %d Secrets only (cold: %d)", checked, secrets, coldChecks)
+	}
+	for _, er := range []*render.EnvResult{first, second} {
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		if d := diffTrees(map[string]map[string][]byte{"dev": want.Files}, map[string]map[string][]byte{"dev": er.Files}); len(d) > 0 {
+			t.Errorf("differs from a render without the cache: %v", d)
+		}
+	}
+
+	// One value changed: its object is checked again, and its error is the
+	// one a render without the cache gives.
+	bad := load(t, writeKPS(t, "forever"))
+	badCold, _ := kpsRun(t, bad, "")
+	badWarm, checked := kpsRun(t, bad, cacheDir)
+	if badCold.Err == nil || badWarm.Err == nil || badWarm.Err.Error() != badCold.Err.Error() {
+		t.Errorf("a refused value with the cache warm:\n%v\nwithout the cache:\n%v", badWarm.Err, badCold.Err)
+	}
+	if checked <= int64(secrets) || checked >= coldChecks {
+		t.Errorf("one object changed: %d checked, want more than the %d Secrets and fewer than %d", checked, secrets, coldChecks)
+	}
+
+	// A corrupt file is ignored: every object is checked, nothing fails.
+	f := cleanFile(t, cacheDir)
+	data, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, corrupt := range [][]byte{data[:len(data)-7], append(append([]byte(nil), data[:len(data)-1]...), data[len(data)-1]^1), []byte("garbage")} {
+		if err := os.WriteFile(f, corrupt, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		er, checked := kpsRun(t, p, cacheDir)
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		if checked != coldChecks {
+			t.Errorf("a corrupt file of results: %d objects checked, want all %d", checked, coldChecks)
+		}
+	}
+}
+
+// TestValidationResultsNotKeptWithSecretVars: an env with secret vars may
+// have their values in any object, so nothing of its validation is kept.
+func TestValidationResultsNotKeptWithSecretVars(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+			"apps:\n  - name: web\n    namespace: apps\n    yaml: apps/web\n",
+		"envs/dev.yaml":        "secretVars:\n  TOKEN: WEB_TOKEN\n",
+		"apps/web/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {mode: fast}\n",
+	}
+	for rel, content := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, rel), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := load(t, dir)
+	cacheDir := t.TempDir()
+	for run := range 2 {
+		opts := checkOptions(true)
+		opts.RenderCache = cacheDir
+		opts.LookupEnv = func(string) (string, bool) { return "a-long-enough-secret", true }
+		r, err := render.New(p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := r.Render(context.Background(), nil)
+		r.Close()
+		if err != nil || results[0].Err != nil {
+			t.Fatal(err, results[0].Err)
+		}
+		if r.ValidationChecks() == 0 {
+			t.Errorf("run %d checked nothing: an env with secret vars was remembered clean", run)
+		}
+	}
+	cleanFile(t, cacheDir)
+	if keys := keptResults(t, cacheDir); keys != 0 {
+		t.Errorf("%d validation results of an env with secret vars kept", keys)
+	}
+}
+
+// keptResults is how many validation results the cache in cacheDir keeps.
+func keptResults(t *testing.T, cacheDir string) int {
+	t.Helper()
+	build, err := cache.BuildID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := cache.Open(cacheDir, build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ent, err := store.Get("validate-clean-v1")
+	if err != nil || ent == nil {
+		t.Fatalf("the validation results: %v, %v", ent, err)
+	}
+	return len(ent.Result) / 33
+}
