@@ -183,3 +183,80 @@ func keptResults(t *testing.T, cacheDir string) int {
 	}
 	return len(ent.Result) / 33
 }
+
+// TestValidationResultsSameOutput renders the example project and the
+// real podinfo chart with a new image in each run, so that no env is
+// reused whole: with the validation results of the run before kept, the
+// output is byte for byte that of a render without the render cache, and
+// fewer objects are checked.
+func TestValidationResultsSameOutput(t *testing.T) {
+	t.Parallel()
+	podinfo := t.TempDir()
+	if err := os.CopyFS(filepath.Join(podinfo, "charts", "podinfo"), os.DirFS("testdata/real/podinfo/podinfo")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(podinfo, "envs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for rel, content := range map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n  - name: prod\nmanifests:\n  github: acme/manifests\n" +
+			"apps:\n  - name: podinfo\n    namespace: apps\n    helm:\n      chart: charts/podinfo\n",
+		"envs/dev.yaml":  "",
+		"envs/prod.yaml": "apps:\n  podinfo:\n    values:\n      replicaCount: 3\n",
+	} {
+		if err := os.WriteFile(filepath.Join(podinfo, rel), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	instavote := t.TempDir()
+	if err := os.CopyFS(instavote, os.DirFS("../examples/instavote")); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(instavote, "rendered"))
+
+	for _, tc := range []struct{ name, root, image string }{
+		{"podinfo", podinfo, "ghcr.io/stefanprodan/podinfo"},
+		{"instavote", instavote, "ghcr.io/acme/vote"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := load(t, tc.root)
+			cacheDir := t.TempDir()
+			renderRun := func(cacheDir, tag string) (map[string]map[string][]byte, int64) {
+				t.Helper()
+				opts := checkOptions(true)
+				opts.RenderCache = cacheDir
+				opts.Images = render.Images{Refs: []string{tc.image + ":" + tag}}
+				r, err := render.New(p, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				results, err := r.Render(context.Background(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				trees := map[string]map[string][]byte{}
+				for _, er := range results {
+					if er.Err != nil {
+						t.Fatalf("env %s: %v", er.Env, er.Err)
+					}
+					if er.Cached {
+						t.Fatalf("env %s was reused whole", er.Env)
+					}
+					trees[er.Env] = er.Files
+				}
+				return trees, r.ValidationChecks()
+			}
+			renderRun(cacheDir, "1.0.0")
+			warm, warmChecks := renderRun(cacheDir, "1.0.1")
+			cold, coldChecks := renderRun("", "1.0.1")
+			if d := diffTrees(cold, warm); len(d) > 0 {
+				t.Errorf("with the validation results kept, %v differ", d)
+			}
+			t.Logf("%d objects checked with the results kept, %d without", warmChecks, coldChecks)
+			if warmChecks >= coldChecks {
+				t.Errorf("%d objects checked with the results kept, %d without", warmChecks, coldChecks)
+			}
+		})
+	}
+}
