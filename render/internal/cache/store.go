@@ -147,18 +147,18 @@ func decode(data []byte) (*wireEntry, error) {
 }
 
 // Put stores e under key, replacing what was there. An identical entry is
-// left as it is; another is replaced atomically, so a reader sees the old
-// entry or the new, never a mix.
+// left as it is (same size and checksum: only its head is read); another
+// is replaced atomically, so a reader sees the old entry or the new, never
+// a mix.
 func (s *Store) Put(key string, e *Entry) error {
 	var payload bytes.Buffer
 	if err := gob.NewEncoder(&payload).Encode(&wireEntry{Key: key, Entry: *e}); err != nil {
 		return err
 	}
 	sum := sha256.Sum256(payload.Bytes())
-	data := make([]byte, 0, len(magic)+len(sum)+payload.Len())
-	data = append(append(append(data, magic...), sum[:]...), payload.Bytes()...)
+	head := append([]byte(magic), sum[:]...)
 	p := s.path(key)
-	if old, err := readBounded(p); err == nil && bytes.Equal(old, data) {
+	if sameEntry(p, head, int64(len(head)+payload.Len())) {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
@@ -168,7 +168,12 @@ func (s *Store) Put(key string, e *Entry) error {
 	if err != nil {
 		return err
 	}
-	_, werr := f.Write(data)
+	// Head and payload are written apart: an env's entry is large, and
+	// is stored when memory peaks.
+	_, werr := f.Write(head)
+	if werr == nil {
+		_, werr = f.Write(payload.Bytes())
+	}
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
@@ -179,6 +184,23 @@ func (s *Store) Put(key string, e *Entry) error {
 		_ = os.Remove(f.Name())
 	}
 	return werr
+}
+
+// sameEntry reports whether the file at p has size bytes and begins with
+// head (the format line and the payload's sha256): then it holds the same
+// payload.
+func sameEntry(p string, head []byte, size int64) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != size {
+		return false
+	}
+	got := make([]byte, len(head))
+	n, _ := f.ReadAt(got, 0)
+	return n == len(head) && bytes.Equal(got, head)
 }
 
 // Dir is the store's folder, for messages.
