@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -147,7 +148,7 @@ func decode(data []byte) (*wireEntry, error) {
 }
 
 // Put stores e under key, replacing what was there. An identical entry is
-// left as it is (same size and checksum: only its head is read); another
+// left as it is; another
 // is replaced atomically, so a reader sees the old entry or the new, never
 // a mix.
 func (s *Store) Put(key string, e *Entry) error {
@@ -158,7 +159,7 @@ func (s *Store) Put(key string, e *Entry) error {
 	sum := sha256.Sum256(payload.Bytes())
 	head := append([]byte(magic), sum[:]...)
 	p := s.path(key)
-	if sameEntry(p, head, int64(len(head)+payload.Len())) {
+	if sameEntry(p, head, payload.Bytes()) {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
@@ -186,21 +187,30 @@ func (s *Store) Put(key string, e *Entry) error {
 	return werr
 }
 
-// sameEntry reports whether the file at p has size bytes and begins with
-// head (the format line and the payload's sha256): then it holds the same
-// payload.
-func sameEntry(p string, head []byte, size int64) bool {
+// sameEntry reports whether the file at p holds exactly head then
+// payload. It reads in small pieces, so that no second copy of a large
+// entry is held; a damaged entry with the right head is not the same, and
+// is replaced.
+func sameEntry(p string, head, payload []byte) bool {
 	f, err := os.Open(p)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != size {
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(head)+len(payload)) {
 		return false
 	}
-	got := make([]byte, len(head))
-	n, _ := f.ReadAt(got, 0)
-	return n == len(head) && bytes.Equal(got, head)
+	buf := make([]byte, 64<<10)
+	for _, want := range [][]byte{head, payload} {
+		for len(want) > 0 {
+			n, err := io.ReadFull(f, buf[:min(len(buf), len(want))])
+			if err != nil || !bytes.Equal(buf[:n], want[:n]) {
+				return false
+			}
+			want = want[n:]
+		}
+	}
+	return true
 }
 
 // Dir is the store's folder, for messages.
