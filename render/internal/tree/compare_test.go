@@ -112,13 +112,7 @@ func TestCompare(t *testing.T) {
 // the size of one env of a 100-app fleet.
 func BenchmarkCompare(b *testing.B) {
 	dir := filepath.Join(b.TempDir(), "dev")
-	files := Files{MarkerFile: []byte("{}")}
-	for i := range 100 {
-		for j := range 5 {
-			files[fmt.Sprintf("apps/app%03d/object%d.yaml", i, j)] = []byte(fmt.Sprintf("kind: Object\nmetadata: {name: app%03d-%d}\nspec: {replicas: 1}\n", i, j))
-		}
-		files[fmt.Sprintf("high-level/app%03d/values.yaml", i)] = []byte("replicas: 1\n")
-	}
+	files := benchTree()
 	if _, err := Write(bg, dir, files, false); err != nil {
 		b.Fatal(err)
 	}
@@ -135,4 +129,40 @@ func BenchmarkCompare(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkRewriteOneChanged writes a tree of 601 files in 201 folders
+// over itself with one file changed: compare, link 600 files, write one,
+// swap, remove the earlier tree.
+func BenchmarkRewriteOneChanged(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "dev")
+	files := benchTree()
+	other := maps.Clone(files)
+	other["apps/app042/object0.yaml"] = []byte("kind: Object\nmetadata: {name: changed}\n")
+	if _, err := Write(bg, dir, files, false); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		next := files
+		if i%2 == 1 {
+			next = other
+		}
+		if _, err := Write(bg, dir, next, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchTree is one env of a 100-app fleet: 601 files in 201 folders.
+func benchTree() Files {
+	files := Files{MarkerFile: []byte("{}")}
+	for i := range 100 {
+		for j := range 5 {
+			files[fmt.Sprintf("apps/app%03d/object%d.yaml", i, j)] = []byte(fmt.Sprintf("kind: Object\nmetadata: {name: app%03d-%d}\nspec: {replicas: 1}\n", i, j))
+		}
+		files[fmt.Sprintf("high-level/app%03d/values.yaml", i)] = []byte("replicas: 1\n")
+	}
+	return files
 }

@@ -68,7 +68,13 @@ type Out struct {
 	warnings  []diag.Warning
 	removeAll func(string) error      // os.RemoveAll; tests make it fail
 	exchange  func(a, b string) error // exchange; tests take it away
-	link      func(a, b string) error // fsys.Link; tests make it fail
+	// linker returns the linker of an env's new tree: newLinker; tests
+	// take the portable one.
+	linker func(name string) linker
+	// linkHook, when set, is called before each link with the paths
+	// (relative to root) of the earlier file and the new one; an error
+	// means the link cannot be made. Tests fail or race links with it.
+	linkHook func(oldname, newname string) error
 }
 
 type staged struct {
@@ -91,7 +97,7 @@ func Open(root string) (*Out, error) {
 	if o.fsys, err = os.OpenRoot(root); err != nil {
 		return nil, errors.Join(fmt.Errorf("opening output folder: %w", err), o.Close())
 	}
-	o.link = o.fsys.Link
+	o.linker = o.newLinker
 	if stale != "" {
 		o.warn("", fmt.Sprintf("took over the lock %s of an earlier kiln (%s) that no longer runs", filepath.Join(root, LockFile), stale), "")
 	}
@@ -209,17 +215,24 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 		return err
 	}
 	defer r.Close()
+	var lk linker
+	if prev != nil && len(prev.same) > 0 {
+		lk = o.linker(name)
+		defer lk.close()
+	}
+	made := map[string]bool{}
 	for _, p := range SortedKeys(files) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if d := path.Dir(p); d != "." {
+		if d := path.Dir(p); d != "." && !made[d] {
 			if err := r.MkdirAll(d, dirPerm); err != nil {
 				return fmt.Errorf("writing %s: %w", p, err)
 			}
+			made[d] = true
 		}
 		if id, ok := prev.file(p); ok {
-			switch linked, err := o.linked(name, p, id); {
+			switch linked, err := lk.link(p, id); {
 			case err != nil:
 				return err
 			case linked:
@@ -231,27 +244,6 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 		}
 	}
 	return nil
-}
-
-// linked makes p of the new tree of name a hard link to p of the current
-// tree, which compare saw (id) holding p's bytes, and reports whether it
-// did. A link that cannot be made (a file system without hard links, a
-// file of another user) is no error: the caller writes the file. A link
-// that reaches another file than the one compared (replaced meanwhile) is
-// undone first; should that fail, the caller must not write through it
-// into the current tree's file, so it is an error.
-func (o *Out) linked(name, p string, id fileID) (bool, error) {
-	dst := newName(name) + "/" + p
-	if err := o.link(name+"/"+p, dst); err != nil {
-		return false, nil
-	}
-	if li, err := o.fsys.Lstat(dst); err == nil && id.is(li) {
-		return true, nil
-	}
-	if err := o.fsys.Remove(dst); err != nil {
-		return false, fmt.Errorf("writing %s: undoing a link to a file replaced meanwhile: %w", p, err)
-	}
-	return false, nil
 }
 
 // current checks that dir may be replaced and returns the files of its
