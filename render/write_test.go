@@ -1,11 +1,15 @@
 package render_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/render"
@@ -88,5 +92,111 @@ apps:
 	}
 	if data, _ := os.ReadFile(filepath.Join(root, "apps/web-dev/overlay/x.txt")); string(data) != "mine\n" {
 		t.Error("a source file changed")
+	}
+}
+
+// TestRerenderWritesOnlyChanges: rendering a fleet again over its output
+// with nothing changed leaves every file and folder of every env as it
+// was, modification times included; with one app changed, only that app's
+// files and the lock are new files.
+func TestRerenderWritesOnlyChanges(t *testing.T) {
+	t.Parallel()
+	dir, out := t.TempDir(), filepath.Join(t.TempDir(), "rendered")
+	writeFleet(t, dir, 8)
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := checkOptions(false)
+	opts.RenderCache = filepath.Join(t.TempDir(), "renders")
+	renderInto := func() {
+		t.Helper()
+		r, err := render.New(p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		results, err := r.Render(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, er := range results {
+			if er.Err != nil {
+				t.Fatalf("env %s: %v", er.Env, er.Err)
+			}
+			if err := render.WriteEnv(out, er); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// state ages every entry below out and returns what each is.
+	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	state := func() map[string]os.FileInfo {
+		t.Helper()
+		infos := map[string]os.FileInfo{}
+		err := filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if err := os.Chtimes(path, old, old); err != nil {
+				return err
+			}
+			fi, err := os.Lstat(path)
+			rel, _ := filepath.Rel(out, path)
+			infos[filepath.ToSlash(rel)] = fi
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return infos
+	}
+	// changed lists the entries that are new or not as they were.
+	changed := func(before map[string]os.FileInfo) []string {
+		t.Helper()
+		var paths []string
+		err := filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			fi, err := os.Lstat(path)
+			rel, _ := filepath.Rel(out, path)
+			rel = filepath.ToSlash(rel)
+			if b, ok := before[rel]; !ok || !os.SameFile(b, fi) || !fi.ModTime().Equal(old) {
+				if !fi.IsDir() {
+					paths = append(paths, rel)
+				}
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return paths
+	}
+
+	renderInto()
+	before := state()
+	renderInto()
+	if got := changed(before); len(got) > 0 {
+		t.Errorf("nothing changed, yet these files are new: %v", got)
+	}
+
+	app := filepath.Join(dir, "apps", "app003", "deployment.yaml")
+	data, err := os.ReadFile(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(app, bytes.Replace(data, []byte("replicas: ${REPLICAS:=1}"), []byte("replicas: ${REPLICAS:=2}"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before = state()
+	renderInto()
+	var want []string
+	for _, env := range []string{"dev", "prod", "staging"} {
+		want = append(want, env+"/apps/app003/deployment_app003.yaml", env+"/kiln.lock.json")
+	}
+	if diff := cmp.Diff(want, changed(before)); diff != "" {
+		t.Errorf("one app changed: new files (-want +got):\n%s", diff)
 	}
 }
