@@ -131,6 +131,7 @@ func TestCleanObjectsPersisted(t *testing.T) {
 
 	// run validates docs in a fresh Schemas seeded with seed and returns
 	// the env's keys and how many objects were checked.
+	var compiled int
 	run := func(seed []CleanKey, kube, crd, docs string, private bool) ([]CleanKey, int64) {
 		t.Helper()
 		s := NewSchemas()
@@ -145,6 +146,9 @@ func TestCleanObjectsPersisted(t *testing.T) {
 		if err := e.Objects("demo", parse(t, "all.yaml", docs)); err != nil {
 			t.Fatalf("the valid objects: %v", err)
 		}
+		s.mu.Lock()
+		compiled = len(s.cache)
+		s.mu.Unlock()
 		return e.Clean(), s.Checks()
 	}
 
@@ -152,12 +156,17 @@ func TestCleanObjectsPersisted(t *testing.T) {
 	if checked != 4 {
 		t.Fatalf("a cold run checked %d objects, want 4", checked)
 	}
-	// The widget and the ingress; never the Secret, nor the List holding one.
-	if len(first) != 2 {
-		t.Fatalf("%d clean keys, want 2 (no Secret, no List of Secrets)", len(first))
+	// The widget, the ingress and the CRD's compiling; never the Secret,
+	// nor the List holding one.
+	if len(first) != 3 {
+		t.Fatalf("%d clean keys, want 3 (no Secret, no List of Secrets)", len(first))
 	}
 	if _, checked := run(first, "1.31.0", crd, docs, false); checked != 2 {
 		t.Errorf("a seeded run checked %d objects, want 2 (the Secret and the List, every run)", checked)
+	}
+	// No object of the CRD's kind was checked: it was not compiled.
+	if compiled != 0 {
+		t.Errorf("a seeded run compiled %d CRDs, want none", compiled)
 	}
 	// The second run reports the same keys, so that they are kept.
 	if again, _ := run(first, "1.31.0", crd, docs, false); !slices.Equal(again, first) {
@@ -178,6 +187,9 @@ func TestCleanObjectsPersisted(t *testing.T) {
 	} {
 		if _, checked := run(first, tc.kube, tc.crd, tc.docs, false); checked != tc.want {
 			t.Errorf("%s: %d objects checked, want %d", tc.name, checked, tc.want)
+		}
+		if compiled != 1 {
+			t.Errorf("%s: %d CRDs compiled, want the one the widget is checked against", tc.name, compiled)
 		}
 	}
 

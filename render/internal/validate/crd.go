@@ -102,6 +102,16 @@ type Schemas struct {
 	checks atomic.Int64
 	// flux compiles each embedded Flux CRD on first use.
 	flux map[groupKind]func() *crd
+	// fluxRefs name each embedded Flux CRD by content, without compiling it.
+	fluxRefs map[groupKind]func() *crdRef
+}
+
+// crdRef is a CRD of an env: the sha256 of its JSON encoding, known before
+// it is compiled, and the compiled CRD on demand. An env whose objects
+// are all remembered clean never compiles its CRDs.
+type crdRef struct {
+	sum [32]byte
+	get func() *crd
 }
 
 type groupKind struct{ group, kind string }
@@ -128,15 +138,32 @@ var fluxFiles = map[groupKind]string{
 // (each compiled on first use: a run that writes Kustomizations only
 // never pays for the HelmRelease or source CRDs).
 func NewSchemas() *Schemas {
-	s := &Schemas{cache: map[[32]byte]func() *crd{}, clean: map[cleanKey]bool{}, flux: map[groupKind]func() *crd{}}
+	s := &Schemas{cache: map[[32]byte]func() *crd{}, clean: map[cleanKey]bool{}, flux: map[groupKind]func() *crd{}, fluxRefs: map[groupKind]func() *crdRef{}}
 	for gk, file := range fluxFiles {
 		s.flux[gk] = sync.OnceValue(func() *crd { return s.compileFlux(gk, file) })
+		s.fluxRefs[gk] = sync.OnceValue(func() *crdRef {
+			return &crdRef{sum: encode(fluxObject(file)).sum, get: s.flux[gk]}
+		})
 	}
 	return s
 }
 
 // compileFlux compiles the embedded Flux CRD of gk, in file.
 func (s *Schemas) compileFlux(gk groupKind, file string) *crd {
+	c := s.compile(fluxObject(file))
+	if c.err != nil {
+		panic(c.err) // embedded and tested
+	}
+	if (groupKind{c.group, c.kind}) != gk {
+		panic(fmt.Sprintf("%s defines %s %s, not %s %s", file, c.group, c.kind, gk.group, gk.kind)) // embedded and tested
+	}
+	fc := *c
+	fc.where = "the CRD of " + fluxVersion(c.group)
+	return &fc
+}
+
+// fluxObject reads the embedded Flux CRD in file.
+func fluxObject(file string) templates.Object {
 	data, err := fluxCRDs.ReadFile("fluxcrds/" + file)
 	if err != nil {
 		panic(err) // embedded: cannot fail
@@ -148,16 +175,7 @@ func (s *Schemas) compileFlux(gk groupKind, file string) *crd {
 	if len(objs) != 1 {
 		panic(fmt.Sprintf("%s: %d objects, want one CRD", file, len(objs))) // embedded and tested
 	}
-	c := s.compile(objs[0])
-	if c.err != nil {
-		panic(c.err) // embedded and tested
-	}
-	if (groupKind{c.group, c.kind}) != gk {
-		panic(fmt.Sprintf("%s defines %s %s, not %s %s", file, c.group, c.kind, gk.group, gk.kind)) // embedded and tested
-	}
-	fc := *c
-	fc.where = "the CRD of " + fluxVersion(c.group)
-	return &fc
+	return objs[0]
 }
 
 // fluxControllers maps each Flux API group to the controller that serves
@@ -190,12 +208,16 @@ func fluxVersion(group string) string {
 // the same content compiled before (or being compiled by another
 // goroutine: it waits for that one).
 func (s *Schemas) compile(o templates.Object) *crd {
-	e := &encoder{}
-	if err := e.encode(o.Node.YNode(), nil); err != nil {
-		return &crd{err: err}
+	enc := encode(o)
+	if enc.err != nil {
+		return &crd{err: enc.err}
 	}
-	data := e.buf.Bytes()
-	key := sha256.Sum256(data)
+	return s.compileData(enc.sum, enc.data)
+}
+
+// compileData is compile for a CRD whose JSON encoding is data, of sha256
+// key.
+func (s *Schemas) compileData(key [32]byte, data []byte) *crd {
 	s.mu.Lock()
 	get, ok := s.cache[key]
 	if !ok {
@@ -229,9 +251,10 @@ func (s *Schemas) decodedClean(key [32]byte) bool {
 // (by sha256), the CRD that defines its kind in the env (nil for none:
 // built-in and unknown kinds) and the env's kubeVersion.
 type cleanKey struct {
-	sum  [32]byte
-	crd  *crd
-	kube string
+	sum    [32]byte
+	crd    [32]byte // the CRD's content, by sha256, when hasCRD
+	hasCRD bool
+	kube   string
 }
 
 // CleanKey names, across runs, an object found clean: a sha256 over the
@@ -249,9 +272,9 @@ func (k cleanKey) persistent() CleanKey {
 	h := sha256.New()
 	h.Write([]byte(cleanKeyVersion))
 	h.Write(k.sum[:])
-	if k.crd != nil {
+	if k.hasCRD {
 		h.Write([]byte{1})
-		h.Write(k.crd.sum[:])
+		h.Write(k.crd[:])
 	} else {
 		h.Write([]byte{0})
 	}
@@ -259,6 +282,30 @@ func (k cleanKey) persistent() CleanKey {
 	var out CleanKey
 	copy(out[:], h.Sum(nil))
 	return out
+}
+
+// crdKeyVersion names the other kind of CleanKey: a CRD that compiled
+// without a problem (crdKey).
+const crdKeyVersion = "kiln-validate-crd-v1\x00"
+
+// crdKey is the CleanKey saying that the CRD whose JSON encoding has the
+// sha256 sum compiles: decodes strictly without a problem, is structural
+// and its defaults prune. An env that meets it again need not compile it
+// unless an object of its kind is checked.
+func crdKey(sum [32]byte) CleanKey {
+	h := sha256.New()
+	h.Write([]byte(crdKeyVersion))
+	h.Write(sum[:])
+	var out CleanKey
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// knows reports whether k was seeded.
+func (s *Schemas) knows(k CleanKey) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.known[k]
 }
 
 // Seed tells s the objects an earlier run found clean (Env.Clean of that
@@ -414,7 +461,7 @@ type Env struct {
 	private     bool
 	mu          sync.Mutex
 	seen        map[CleanKey]bool // the env's objects found clean, for Clean
-	crds        map[groupKind]*crd
+	crds        map[groupKind]*crdRef
 	kube        *version.Version // kubeVersion; nil: any
 	kubeVersion string           // as the env file spells it
 }
@@ -427,7 +474,7 @@ type Env struct {
 // the place of a Flux CRD of the same kind (the cluster serves what is
 // applied).
 func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error) {
-	e := &Env{schemas: s, crds: map[groupKind]*crd{}, kubeVersion: kubeVersion, seen: map[CleanKey]bool{}}
+	e := &Env{schemas: s, crds: map[groupKind]*crdRef{}, kubeVersion: kubeVersion, seen: map[CleanKey]bool{}}
 	var errs []error
 	if kubeVersion != "" {
 		v, err := version.ParseGeneric(kubeVersion)
@@ -444,19 +491,66 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		}
 	}
 	// Compiled in parallel, then taken in order: a later CRD of the same
-	// kind wins, as the later apply would.
-	compiled := make([]*crd, len(crdObjs))
-	parallel(len(crdObjs), func(i int) { compiled[i] = s.compile(crdObjs[i]) })
+	// kind wins, as the later apply would. A CRD an earlier run compiled
+	// without a problem (crdKey) is only named: compiled if an object of
+	// its kind is checked.
+	type prepared struct {
+		ref  *crdRef
+		gk   groupKind
+		c    *crd // compiled now
+		keep bool // crdKey of it kept for the next run
+	}
+	done := make([]prepared, len(crdObjs))
+	parallel(len(crdObjs), func(i int) {
+		enc := encode(crdObjs[i])
+		if enc.err != nil {
+			done[i].c = &crd{err: enc.err}
+			return
+		}
+		if s.knows(crdKey(enc.sum)) {
+			if gk, ok := crdNames(enc.data); ok {
+				sum, data := enc.sum, enc.data
+				done[i] = prepared{ref: &crdRef{sum: sum, get: func() *crd { return s.compileData(sum, data) }}, gk: gk, keep: true}
+				return
+			}
+		}
+		c := s.compileData(enc.sum, enc.data)
+		done[i] = prepared{ref: &crdRef{sum: enc.sum, get: func() *crd { return c }}, gk: groupKind{c.group, c.kind}, c: c}
+		// Kept for the next run only when the names read without compiling
+		// are the compiled ones.
+		gk, ok := crdNames(enc.data)
+		done[i].keep = ok && gk == done[i].gk && c.clean && c.err == nil
+	})
 	for i, o := range crdObjs {
-		c := compiled[i]
-		if c.err != nil {
-			errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objectOf(o.Node), Msg: "CustomResourceDefinition cannot be served: " + c.err.Error(), Err: c.err,
+		p := done[i]
+		if p.c != nil && p.c.err != nil {
+			errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objectOf(o.Node), Msg: "CustomResourceDefinition cannot be served: " + p.c.err.Error(), Err: p.c.err,
 				Hint: "fix the CRD's schema; the API server refuses a schema that is not structural"})
 			continue
 		}
-		e.crds[groupKind{c.group, c.kind}] = c
+		if p.keep {
+			e.noteClean(crdKey(p.ref.sum))
+		}
+		e.crds[p.gk] = p.ref
 	}
 	return e, diag.Join(errs...)
+}
+
+// crdNames reads a CRD's group and kind from its JSON encoding without
+// compiling it, as compileCRD's decoding reads them (case-sensitive).
+func crdNames(data []byte) (groupKind, bool) {
+	var v struct {
+		Spec struct {
+			Group string `json:"group"`
+			Names struct {
+				Kind string `json:"kind"`
+			} `json:"names"`
+		} `json:"spec"`
+	}
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(data, &v); err != nil || v.Spec.Group == "" || v.Spec.Names.Kind == "" {
+		return groupKind{}, false
+	}
+	return groupKind{v.Spec.Group, v.Spec.Names.Kind}, true
 }
 
 // HoldsSecrets marks the env as one whose objects may hold secret values
@@ -500,19 +594,27 @@ func (e *Env) noteClean(pk CleanKey) {
 // the kind of apiVersion.
 func (e *Env) Defines(apiVersion, kind string) bool {
 	gv, err := schema.ParseGroupVersion(apiVersion)
-	return err == nil && e.lookup(gv.Group, kind) != nil
+	return err == nil && e.ref(gv.Group, kind) != nil
 }
 
-// lookup returns the CRD defining group and kind, nil for none.
+// lookup returns the CRD defining group and kind, compiled, nil for none.
 func (e *Env) lookup(group, kind string) *crd {
-	if c, ok := e.crds[groupKind{group, kind}]; ok {
-		return c
+	if r := e.ref(group, kind); r != nil {
+		return r.get()
+	}
+	return nil
+}
+
+// ref returns the CRD defining group and kind, not compiled, nil for none.
+func (e *Env) ref(group, kind string) *crdRef {
+	if r, ok := e.crds[groupKind{group, kind}]; ok {
+		return r
 	}
 	if e.schemas == nil {
 		return nil
 	}
-	if compile, ok := e.schemas.flux[groupKind{group, kind}]; ok {
-		return compile()
+	if r, ok := e.schemas.fluxRefs[groupKind{group, kind}]; ok {
+		return r()
 	}
 	return nil
 }

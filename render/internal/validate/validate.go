@@ -82,9 +82,12 @@ func (e *Env) object(app string, o templates.Object) []error {
 		return nil // refused when the object was read
 	}
 	gvk := gv.WithKind(o.Node.GetKind())
-	c := e.lookup(gv.Group, gvk.Kind)
+	ref := e.ref(gv.Group, gvk.Kind)
 	enc := encode(o)
-	key := cleanKey{sum: enc.sum, crd: c, kube: e.kubeVersion}
+	key := cleanKey{sum: enc.sum, kube: e.kubeVersion}
+	if ref != nil {
+		key.crd, key.hasCRD = ref.sum, true
+	}
 	// Nothing about a Secret leaves the run, not even a digest: a Secret
 	// with a guessable value could be found by hashing guesses. The test
 	// is on the encoding, so a List holding a Secret counts too.
@@ -101,6 +104,10 @@ func (e *Env) object(app string, o templates.Object) []error {
 	}
 	if e.schemas != nil {
 		e.schemas.checks.Add(1)
+	}
+	var c *crd
+	if ref != nil {
+		c = ref.get()
 	}
 	errs := e.check(app, o, gvk, c, enc)
 	if len(errs) == 0 && enc.err == nil {
