@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"github.com/kiln-gitops/kiln/internal/initgc"
-	"github.com/kiln-gitops/kiln/internal/softmem"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -28,9 +27,6 @@ func main() {
 	// A sandbox worker (a child that evaluates Helm or Jsonnet templates
 	// for render) serves and exits here, before anything else starts.
 	render.Serve()
-	// Not a worker: the soft limit that keeps a large render's peaks
-	// down (workers have their own cap).
-	softmem.Start()
 	os.Exit(run())
 }
 
