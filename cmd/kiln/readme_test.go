@@ -55,6 +55,9 @@ func TestReadmeQuickStart(t *testing.T) {
 			args[i] = out
 		}
 	}
+	// A fresh render cache: README shows a first run (a second marks
+	// every app "cached").
+	args = append(args, "--cache-dir", t.TempDir())
 	var stdout, stderr bytes.Buffer
 	lookup := func(string) (string, bool) { return "", false }
 	app := newApp(&stdout, &stderr, lookup, "test")
