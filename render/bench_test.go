@@ -1,7 +1,6 @@
 package render_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -158,19 +157,7 @@ func BenchmarkRenderFleet(b *testing.B) {
 			for b.Loop() {
 				// A new Renderer each time: the cost of a kiln run, caches
 				// and worker start-up included.
-				r, err := render.New(p, opts)
-				if err != nil {
-					b.Fatal(err)
-				}
-				results, err := r.Render(context.Background(), nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, er := range results {
-					if er.Err != nil {
-						b.Fatalf("env %s: %v", er.Env, er.Err)
-					}
-				}
+				r, _ := mustRender(b, p, opts, nil)
 				r.Close()
 			}
 		})

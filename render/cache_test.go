@@ -19,6 +19,28 @@ func renderWith(t *testing.T, root, cacheDir string, envs []string, images ...st
 	return trees, cached
 }
 
+// mustRender renders envs of p (every env when nil) with opts and fails
+// tb on any error, an env's included. The caller closes the Renderer.
+func mustRender(tb testing.TB, p *envconfig.Pipeline, opts render.Options, envs []string) (*render.Renderer, []*render.EnvResult) {
+	tb.Helper()
+	r, err := render.New(p, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), envs)
+	if err != nil {
+		r.Close()
+		tb.Fatal(err)
+	}
+	for _, er := range results {
+		if er.Err != nil {
+			r.Close()
+			tb.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+	}
+	return r, results
+}
+
 // renderEnvs is renderWith that also returns the envs reused whole.
 func renderEnvs(t *testing.T, root, cacheDir string, envs []string, images ...string) (map[string]map[string][]byte, map[string]bool, map[string]bool) {
 	t.Helper()
@@ -30,21 +52,11 @@ func renderEnvs(t *testing.T, root, cacheDir string, envs []string, images ...st
 	opts.CacheDir = ""
 	opts.RenderCache = cacheDir
 	opts.Images = render.Images{Refs: images}
-	r, err := render.New(p, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, results := mustRender(t, p, opts, envs)
 	defer r.Close()
-	results, err := r.Render(context.Background(), envs)
-	if err != nil {
-		t.Fatal(err)
-	}
 	trees := map[string]map[string][]byte{}
 	cached, whole := map[string]bool{}, map[string]bool{}
 	for _, er := range results {
-		if er.Err != nil {
-			t.Fatalf("env %s: %v", er.Env, er.Err)
-		}
 		trees[er.Env] = er.Files
 		whole[er.Env] = er.Cached
 		for _, a := range er.Apps {

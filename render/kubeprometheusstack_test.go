@@ -112,17 +112,7 @@ func BenchmarkKubePrometheusStackCold(b *testing.B) {
 	b.ReportAllocs()
 	defer reportCPU(b, processCPU())
 	for b.Loop() {
-		r, err := render.New(p, opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		results, err := r.Render(context.Background(), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if results[0].Err != nil {
-			b.Fatal(results[0].Err)
-		}
+		r, _ := mustRender(b, p, opts, nil)
 		r.Close()
 	}
 }
@@ -137,17 +127,7 @@ func BenchmarkKubePrometheusStackInProcess(b *testing.B) {
 	b.ReportAllocs()
 	defer reportCPU(b, processCPU())
 	for b.Loop() {
-		r, err := render.New(p, opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		results, err := r.Render(context.Background(), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if results[0].Err != nil {
-			b.Fatal(results[0].Err)
-		}
+		r, _ := mustRender(b, p, opts, nil)
 		r.Close()
 	}
 }

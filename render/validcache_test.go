@@ -226,20 +226,10 @@ func TestValidationResultsSameOutput(t *testing.T) {
 				opts := checkOptions(true)
 				opts.RenderCache = cacheDir
 				opts.Images = render.Images{Refs: []string{tc.image + ":" + tag}}
-				r, err := render.New(p, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
+				r, results := mustRender(t, p, opts, nil)
 				defer r.Close()
-				results, err := r.Render(context.Background(), nil)
-				if err != nil {
-					t.Fatal(err)
-				}
 				trees := map[string]map[string][]byte{}
 				for _, er := range results {
-					if er.Err != nil {
-						t.Fatalf("env %s: %v", er.Env, er.Err)
-					}
 					if er.Cached {
 						t.Fatalf("env %s was reused whole", er.Env)
 					}

@@ -44,22 +44,7 @@ func BenchmarkRerenderFleet(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	renderFleet := func() (*render.Renderer, []*render.EnvResult) {
-		r, err := render.New(p, opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		results, err := r.Render(context.Background(), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, er := range results {
-			if er.Err != nil {
-				b.Fatalf("env %s: %v", er.Env, er.Err)
-			}
-		}
-		return r, results
-	}
+	renderFleet := func() (*render.Renderer, []*render.EnvResult) { return mustRender(b, p, opts, nil) }
 	write := func(r *render.Renderer, out string, results []*render.EnvResult) {
 		w, err := r.OpenOutput(out, render.WriteOptions{})
 		if err != nil {
