@@ -123,7 +123,7 @@ func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.
 		}
 	}
 	res, err := e.inner.Render(ctx, req)
-	if err != nil || kerr != nil || !keepable(req, res) {
+	if err != nil || kerr != nil || !keepable(res) {
 		return res, err
 	}
 	// Encoded now: the caller mutates the objects (patches, images).
@@ -137,21 +137,15 @@ func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.
 }
 
 // keepable reports whether res may be stored: the engine vouches for its
-// Deps, no secret var can have reached it, and it holds no plaintext
+// Deps and that no secret var reached it (Cacheable: plain and jsonnet
+// decide that, the only engines given vars), and it holds no plaintext
 // Secret. The cache folder is meant to travel through actions/cache, where
 // more people may read it than read the manifests; a Secret in the output
 // is either SOPS-encrypted before it is written or deliberately plain, and
 // the cache cannot tell which, so it keeps neither.
-func keepable(req *templates.Request, res *templates.Result) bool {
+func keepable(res *templates.Result) bool {
 	if res == nil || !res.Cacheable {
 		return false
-	}
-	for name := range res.Params {
-		if req.SecretVars[name] && req.Vars != nil {
-			if _, used := req.Vars[name]; used {
-				return false
-			}
-		}
 	}
 	for _, o := range res.Objects {
 		if o.Raw != nil {
