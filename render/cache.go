@@ -41,6 +41,9 @@ type renderCache struct {
 	seen map[[2]string]string
 
 	hits atomic.Int64
+	// fetched are entries envFromCache read for an env that then missed,
+	// taken (and removed) by the env's apps' renders.
+	fetched sync.Map // key -> *cache.Entry
 	// served marks the results taken from the cache, for AppSummary.Cached.
 	// Weak keys: a result no longer in use is not kept alive by the marks.
 	served sync.Map // weak.Pointer[templates.Result] -> struct{}
@@ -100,7 +103,13 @@ func (c *renderCache) fresh(ds []templates.Dep) bool {
 
 // hit is the cached result for req, or nil.
 func (e cached) hit(key string) *templates.Result {
-	ent, err := e.c.store.Get(key)
+	var ent *cache.Entry
+	var err error
+	if v, ok := e.c.fetched.LoadAndDelete(key); ok {
+		ent = v.(*cache.Entry) // found fresh by envFromCache just before
+	} else {
+		ent, err = e.c.store.Get(key)
+	}
 	if err != nil || ent == nil || !e.c.fresh(ent.Deps) {
 		// A corrupt entry is as good as none: the render below replaces it.
 		return nil

@@ -92,10 +92,17 @@ func (r *Renderer) envFromCache(er *EnvResult, res *envconfig.Resolved) bool {
 		if err != nil || ent == nil || !r.cache.fresh(ent.Deps) {
 			return false
 		}
+		// The env may still miss: its apps' render then takes the entry
+		// read here instead of reading it again.
+		r.cache.fetched.Store(key, ent)
 		ids = append(ids, appID{app.Name, app.Engine, entryID(key, ent.Result)})
 	}
 	key, ok := r.envKey(er, res, ids)
-	return ok && r.envHit(er, key)
+	if ok && r.envHit(er, key) {
+		r.cache.fetched.Clear()
+		return true
+	}
+	return false
 }
 
 // envCacheable reports whether an env's output is a function of what its

@@ -603,6 +603,11 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		}
 		return er
 	}
+	if r.cache != nil {
+		// Entries of apps that did not render (an error, a cancelled
+		// context) are not kept past their env.
+		defer r.cache.fetched.Clear()
+	}
 	reads := deps.New(r.p.Root)
 	for _, app := range res.Apps {
 		run := &appRun{app: app, reads: reads}
