@@ -83,14 +83,18 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 	var warns []diag.Warning
 	// Strategic merge patches read kyaml's schema globals, which a
 	// kustomization with openapi: rewrites; kustomize.Shared keeps such a
-	// build out while patches run.
-	lockErr := kustomize.Shared(ctx, func() error {
-		objs, warns, err = patch.Apply(res.Objects, patches)
-		return nil
-	})
-	if lockErr != nil {
-		run.err = lockErr
-		return
+	// build out while patches run. An app without patches needs neither
+	// the schema nor its parse.
+	objs = res.Objects
+	if len(patches) > 0 {
+		lockErr := kustomize.Shared(ctx, func() error {
+			objs, warns, err = patch.Apply(res.Objects, patches)
+			return nil
+		})
+		if lockErr != nil {
+			run.err = lockErr
+			return
+		}
 	}
 	for i := range warns {
 		warns[i].App = app.Name

@@ -62,6 +62,29 @@ func Shared(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
+// Unparsed runs fn while no build changes kyaml's global schema, like
+// Shared, but does not parse the built-in schema first: parsing it costs
+// tens of milliseconds, a large part of a one-chart render, and a scope
+// lookup of a built-in kind never needs it. fn may only call kyaml code
+// that never parses the schema while the built-in one is in place:
+// openapi.IsNamespaceScoped answers from kyaml's precomputed table and
+// otherwise reads the parsed maps, which with the built-in schema agree
+// with that table (kyaml's TestIsNamespaceScopedPrecompute). Nothing
+// writes those maps while fn runs: the first parse happens in Shared or
+// exclusive, both of which wait for every reader, fn included.
+func Unparsed(ctx context.Context, fn func() error) error {
+	if err := schemaGuard.Acquire(ctx, 1); err != nil {
+		return err
+	}
+	defer schemaGuard.Release(1)
+	return fn()
+}
+
+// SchemaParsed reports whether this process has parsed kyaml's built-in
+// schema: tests use it to prove that work that needs no schema leaves it
+// unparsed.
+func SchemaParsed() bool { return schemaReady.Load() }
+
 // exclusive runs fn while nothing else uses kyaml's schema, then restores
 // the built-in schema, as a fresh `kustomize build` process would start
 // with, even when fn panics.

@@ -110,9 +110,10 @@ func (s *Scopes) lookup(apiVersion, kind string) (namespaced, known bool) {
 	}
 	// kyaml parses its schema lazily into globals that a kustomization
 	// with openapi: rewrites (kubernetes-sigs/kustomize#4824, #5805);
-	// kustomize.Shared is kiln's one guard of them.
+	// kustomize.Shared is kiln's one guard of them. A scope lookup needs
+	// no parsed schema (kustomize.Unparsed).
 	var found bool
-	_ = kustomize.Shared(context.Background(), func() error {
+	_ = kustomize.Unparsed(context.Background(), func() error {
 		namespaced, found = openapi.IsNamespaceScoped(kyaml.TypeMeta{APIVersion: apiVersion, Kind: kind})
 		return nil
 	})
