@@ -164,6 +164,36 @@ func BenchmarkRenderFleet(b *testing.B) {
 	}
 }
 
+// BenchmarkRenderFleetNothingChanged re-renders 100 apps × 3 envs with the
+// render cache warm and nothing changed: what each iteration costs is the
+// whole-env check (docs/cache.md) and reading each env's entry.
+func BenchmarkRenderFleetNothingChanged(b *testing.B) {
+	dir := b.TempDir()
+	writeFleet(b, dir, 100)
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := render.DefaultOptions()
+	opts.CacheDir = ""
+	opts.RenderCache = filepath.Join(b.TempDir(), "renders")
+	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
+	r, _ := mustRender(b, p, opts, nil)
+	r.Close()
+	b.ReportAllocs()
+	defer reportCPU(b, processCPU())
+	for b.Loop() {
+		// A new Renderer each time, as each kiln run has.
+		r, results := mustRender(b, p, opts, nil)
+		r.Close()
+		for _, er := range results {
+			if !er.Cached {
+				b.Fatalf("env %s was not reused whole", er.Env)
+			}
+		}
+	}
+}
+
 // reportCPU reports this process's CPU time per iteration since start, as
 // cpu-ms/op, when the platform measures it.
 func reportCPU(b *testing.B, start time.Duration) {

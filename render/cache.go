@@ -29,39 +29,43 @@ type cached struct {
 
 // renderCache is the Renderer's side of the cache: the store, this build's
 // name, what this Renderer has observed so far (many apps share a chart's
-// files: each is read and hashed once per Renderer, as the engines' own
-// chart and library caches assume files do not change under a Renderer),
-// and counts for messages.
+// files: each is read and hashed once per Renderer, and each folder on the
+// way resolved once, as the engines' own chart and library caches assume
+// files do not change under a Renderer), and counts for messages.
 type renderCache struct {
 	store *cache.Store
 	build string
-	root  string
+	obs   *deps.Observer
 
 	mu   sync.Mutex
 	seen map[[2]string]string
 
 	hits atomic.Int64
-	// fetched are entries envFromCache read for an env that then missed,
-	// taken (and removed) by the env's apps' renders.
-	fetched sync.Map // key -> *cache.Entry
 	// served marks the results taken from the cache, for AppSummary.Cached.
 	// Weak keys: a result no longer in use is not kept alive by the marks.
 	served sync.Map // weak.Pointer[templates.Result] -> struct{}
-	// ids names each result the cache served or stored by its key and the
-	// digest of its encoding, for the env-level key (envcache.go).
-	ids sync.Map // weak.Pointer[templates.Result] -> string
+	// ids names each result the cache served or stored, for the env's
+	// entries (envcache.go).
+	ids sync.Map // weak.Pointer[templates.Result] -> resultID
+}
+
+// resultID is a result the cache served or stored: its key and the digest
+// of its encoding (entryID), and the observations it holds for.
+type resultID struct {
+	id   string
+	deps []templates.Dep
 }
 
 // identity is the name of a result the cache served or stored.
-func (c *renderCache) identity(res *templates.Result) (string, bool) {
+func (c *renderCache) identity(res *templates.Result) (resultID, bool) {
 	if res == nil {
-		return "", false
+		return resultID{}, false
 	}
 	id, ok := c.ids.Load(weak.Make(res))
 	if !ok {
-		return "", false
+		return resultID{}, false
 	}
-	return id.(string), true
+	return id.(resultID), true
 }
 
 func entryID(key string, data []byte) string {
@@ -78,7 +82,7 @@ func newRenderCache(dir, root string) (*renderCache, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &renderCache{store: store, build: build, root: root, seen: map[[2]string]string{}}, nil
+	return &renderCache{store: store, build: build, obs: deps.NewObserver(root), seen: map[[2]string]string{}}, nil
 }
 
 // fresh reports whether every dep observes as it did.
@@ -89,7 +93,7 @@ func (c *renderCache) fresh(ds []templates.Dep) bool {
 		now, ok := c.seen[k]
 		c.mu.Unlock()
 		if !ok {
-			now = deps.Observe(c.root, d)
+			now = c.obs.Observe(d)
 			c.mu.Lock()
 			c.seen[k] = now
 			c.mu.Unlock()
@@ -103,13 +107,7 @@ func (c *renderCache) fresh(ds []templates.Dep) bool {
 
 // hit is the cached result for req, or nil.
 func (e cached) hit(key string) *templates.Result {
-	var ent *cache.Entry
-	var err error
-	if v, ok := e.c.fetched.LoadAndDelete(key); ok {
-		ent = v.(*cache.Entry) // found fresh by envFromCache just before
-	} else {
-		ent, err = e.c.store.Get(key)
-	}
+	ent, err := e.c.store.Get(key)
 	if err != nil || ent == nil || !e.c.fresh(ent.Deps) {
 		// A corrupt entry is as good as none: the render below replaces it.
 		return nil
@@ -118,7 +116,7 @@ func (e cached) hit(key string) *templates.Result {
 	if err != nil {
 		return nil
 	}
-	e.c.ids.Store(weak.Make(res), entryID(key, ent.Result))
+	e.c.ids.Store(weak.Make(res), resultID{entryID(key, ent.Result), ent.Deps})
 	return res
 }
 
@@ -140,7 +138,7 @@ func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.
 	if merr == nil {
 		// A cache that cannot be written costs speed, never the render.
 		_ = e.c.store.Put(key, &cache.Entry{Deps: res.Deps, Result: data})
-		e.c.ids.Store(weak.Make(res), entryID(key, data))
+		e.c.ids.Store(weak.Make(res), resultID{entryID(key, data), res.Deps})
 	}
 	return res, nil
 }

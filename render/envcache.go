@@ -15,6 +15,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render/internal/cache"
 	"github.com/kiln-gitops/kiln/render/internal/validate"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 // An env's finished render is cached too, on top of its apps' engine
@@ -25,6 +26,14 @@ import (
 // validation, the checks across apps and the layout need not run again.
 // This is what makes a re-render with nothing changed cost about as much
 // as reading the inputs.
+//
+// The env's entry is found through a small index entry, keyed before any
+// app renders on what each app is asked (its request's key) and holding
+// the observations of every app's engine result and the env entry's key:
+// when they all still hold, each app's engine would return the result the
+// env entry was made from (or, for a template with random values, one as
+// good), so the check reads two entries per env and decodes no app's
+// objects, and observes each file once however many apps read it.
 //
 // Only envs whose output is a function of those inputs alone take part:
 // none with secret vars (their values are not in the key, and their
@@ -46,63 +55,83 @@ type envEntry struct {
 	Clean []validate.CleanKey
 }
 
-// envKeyVersion changes whenever envKey's inputs do.
-const envKeyVersion = "kiln-env-cache-v1"
+// envKeyVersion changes whenever envKey's inputs do; envIndexVersion
+// whenever envIndexKey's do, and keeps the two kinds of key apart.
+const (
+	envKeyVersion   = "kiln-env-cache-v1"
+	envIndexVersion = "kiln-env-index-v1"
+)
 
 // appID names an app's engine result in an env's key: the app, its
-// engine, and the result's key and content (entryID).
+// engine, and the result's key and content (entryID); in the env's index
+// key, the app's request key.
 type appID struct{ app, engine, id string }
 
-// cachedIDs are the IDs of runs' results, nil unless the cache served or
-// stored every one.
-func (r *Renderer) cachedIDs(runs []*appRun) []appID {
+// cachedIDs are the IDs of runs' results and every observation they hold
+// for, nil unless the cache served or stored every one.
+func (r *Renderer) cachedIDs(runs []*appRun) ([]appID, []templates.Dep) {
 	if r.cache == nil {
-		return nil
+		return nil, nil
 	}
 	ids := make([]appID, 0, len(runs))
+	all := deps.New(r.p.Root)
 	for _, run := range runs {
 		if run.err != nil || run.kept != nil {
-			return nil
+			return nil, nil
 		}
 		id, ok := r.cache.identity(run.res)
 		if !ok {
-			return nil
+			return nil, nil
 		}
-		ids = append(ids, appID{run.app.Name, run.app.Engine, id})
+		ids = append(ids, appID{run.app.Name, run.app.Engine, id.id})
+		for _, d := range id.deps {
+			all.Record(d.Kind, d.Path, d.Sum)
+		}
 	}
-	return ids
+	// Two results that saw one file differently (it changed between the
+	// run that stored one and the run that rendered the other): no index
+	// could ever hold.
+	ds, ok := all.Deps()
+	if !ok {
+		return nil, nil
+	}
+	return ids, ds
 }
 
-// envFromCache fills er with the env's cached render, before any app is
-// rendered, and reports whether it could: every app's request must find
-// an entry whose observations hold, and those entries must be the ones the
-// env's entry was made from. Nothing is decoded or patched on the way, so
-// an unchanged env costs reading its inputs.
-func (r *Renderer) envFromCache(er *EnvResult, res *envconfig.Resolved) bool {
+// envIndexKey is the key of the env's index entry, "" when the env cannot
+// be cached: envKey's inputs, with each app's request key in place of its
+// result's identity, so that it is known before any app renders.
+func (r *Renderer) envIndexKey(er *EnvResult, res *envconfig.Resolved) string {
 	if !r.envCacheable(res) {
-		return false
+		return ""
 	}
 	ids := make([]appID, 0, len(res.Apps))
 	for _, app := range res.Apps {
 		key, err := cache.Key(r.cache.build, app.Engine, r.request(res, app))
 		if err != nil {
-			return false
+			return ""
 		}
-		ent, err := r.cache.store.Get(key)
-		if err != nil || ent == nil || !r.cache.fresh(ent.Deps) {
-			return false
-		}
-		// The env may still miss: its apps' render then takes the entry
-		// read here instead of reading it again.
-		r.cache.fetched.Store(key, ent)
-		ids = append(ids, appID{app.Name, app.Engine, entryID(key, ent.Result)})
+		ids = append(ids, appID{app.Name, app.Engine, key})
 	}
-	key, ok := r.envKey(er, res, ids)
-	if ok && r.envHit(er, key) {
-		r.cache.fetched.Clear()
-		return true
+	return r.envHash(envIndexVersion, er, res, ids)
+}
+
+// envFromCache fills er with the env's cached render, before any app is
+// rendered, and reports whether it could: the env's index entry (under
+// ikey, envIndexKey) must hold, every observation of every app's engine
+// result must observe the same, and the env entry it names must be fresh.
+// No app's entry is read and nothing is patched on the way, so an
+// unchanged env costs reading its inputs.
+func (r *Renderer) envFromCache(er *EnvResult, ikey string) bool {
+	if ikey == "" {
+		return false
 	}
-	return false
+	ent, err := r.cache.store.Get(ikey)
+	if err != nil || ent == nil || !r.cache.fresh(ent.Deps) {
+		return false
+	}
+	key := string(ent.Result)
+	return cache.ValidKey(key) && r.envHit(er, key)
 }
 
 // envCacheable reports whether an env's output is a function of what its
@@ -118,9 +147,15 @@ func (r *Renderer) envKey(er *EnvResult, res *envconfig.Resolved, ids []appID) (
 	if !r.envCacheable(res) || ids == nil {
 		return "", false
 	}
+	return r.envHash(envKeyVersion, er, res, ids), true
+}
+
+// envHash is a sha256 over version, what the env's output depends on
+// besides its apps, and ids.
+func (r *Renderer) envHash(version string, er *EnvResult, res *envconfig.Resolved, ids []appID) string {
 	h := sha256.New()
 	field := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
-	field(envKeyVersion)
+	field(version)
 	field(r.cache.build)
 	field(r.opts.Version)
 	field(fmt.Sprint(r.opts.Strict))
@@ -138,7 +173,7 @@ func (r *Renderer) envKey(er *EnvResult, res *envconfig.Resolved, ids []appID) (
 		field(id.engine)
 		field(id.id)
 	}
-	return hex.EncodeToString(h.Sum(nil)), true
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // envHit fills er from the cache and reports whether it could.
@@ -167,8 +202,10 @@ func (r *Renderer) envHit(er *EnvResult, key string) bool {
 	return true
 }
 
-// envStore keeps out, rendered from the inputs key names and reads.
-func (r *Renderer) envStore(key string, out *EnvResult, reads *deps.Recorder) {
+// envStore keeps out, rendered from the inputs key names and reads, and
+// the index entry that leads to it from ikey: the observations of the
+// env's apps (appDeps) and key.
+func (r *Renderer) envStore(key, ikey string, appDeps []templates.Dep, out *EnvResult, reads *deps.Recorder) {
 	ds, ok := reads.Deps()
 	if !ok || out.Lock == nil {
 		return
@@ -178,7 +215,13 @@ func (r *Renderer) envStore(key string, out *EnvResult, reads *deps.Recorder) {
 	if err := gob.NewEncoder(&buf).Encode(&e); err != nil {
 		return
 	}
-	_ = r.cache.store.Put(key, &cache.Entry{Deps: ds, Result: buf.Bytes()})
+	if err := r.cache.store.Put(key, &cache.Entry{Deps: ds, Result: buf.Bytes()}); err != nil || ikey == "" {
+		return
+	}
+	// Written after the entry it names: a reader that finds the index
+	// finds the entry (or, should another run replace it meanwhile, an
+	// entry of the same key, whose own observations are checked).
+	_ = r.cache.store.Put(ikey, &cache.Entry{Deps: appDeps, Result: []byte(key)})
 }
 
 // lockFile is kiln.lock.json's content.

@@ -597,16 +597,12 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	var keepErrs []error
 	var wg sync.WaitGroup
 	tick := r.progress(env, res.Apps)
-	if r.envFromCache(er, res) {
+	ikey := r.envIndexKey(er, res)
+	if r.envFromCache(er, ikey) {
 		for range res.Apps {
 			tick()
 		}
 		return er
-	}
-	if r.cache != nil {
-		// Entries of apps that did not render (an error, a cancelled
-		// context) are not kept past their env.
-		defer r.cache.fetched.Clear()
 	}
 	reads := deps.New(r.p.Root)
 	for _, app := range res.Apps {
@@ -637,10 +633,11 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 	}
 	wg.Wait()
 
-	key, cacheable := r.envKey(er, res, r.cachedIDs(runs))
+	ids, appDeps := r.cachedIDs(runs)
+	key, cacheable := r.envKey(er, res, ids)
 	out := r.finishEnv(er, res, runs, keepErrs, envMode{earlier: earlierLock, reads: reads})
 	if cacheable && out.Err == nil {
-		r.envStore(key, out, reads)
+		r.envStore(key, ikey, appDeps, out, reads)
 	}
 	return out
 }

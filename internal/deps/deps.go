@@ -219,6 +219,34 @@ func (r *Recorder) Deps() ([]templates.Dep, bool) {
 // a path that has come to lead outside the root never matches.
 func Observe(root string, d templates.Dep) string {
 	real, err := rootfs.Resolve(root, d.Path)
+	return observe(root, real, err, d)
+}
+
+// Observer is Observe for the many observations of one run: each folder on
+// the way to a path is resolved once (rootfs.Resolver), so that the
+// observations of a hundred apps below one chart do not each look at every
+// folder from / down. It assumes nothing changes on the disk while it is
+// in use: one Observer per run, never kept for the next. Safe for
+// concurrent use.
+type Observer struct {
+	root string
+	res  *rootfs.Resolver
+}
+
+// NewObserver returns an Observer below root, as for Observe.
+func NewObserver(root string) *Observer {
+	return &Observer{root: root, res: rootfs.NewResolver(root)}
+}
+
+// Observe is Observe(root, d).
+func (o *Observer) Observe(d templates.Dep) string {
+	real, err := o.res.Resolve(d.Path)
+	return observe(o.root, real, err, d)
+}
+
+// observe makes d's observation at real, where rootfs.Resolve found d.Path
+// to lead (or err).
+func observe(root, real string, err error, d templates.Dep) string {
 	switch d.Kind {
 	case Resolve:
 		if errors.Is(err, rootfs.ErrOutside) {

@@ -51,9 +51,13 @@ func TestObserveAgreesWithRecorder(t *testing.T) {
 	if !ok || len(got) != 4 {
 		t.Fatalf("Deps() = %v, %v; want 4 and true", got, ok)
 	}
+	obs := NewObserver(root)
 	for _, d := range got {
 		if now := Observe(root, d); now != d.Sum {
 			t.Errorf("Observe(%s %s) = %q, recorded %q", d.Kind, d.Path, now, d.Sum)
+		}
+		if now := obs.Observe(d); now != d.Sum {
+			t.Errorf("Observer.Observe(%s %s) = %q, recorded %q", d.Kind, d.Path, now, d.Sum)
 		}
 	}
 	if got[2].Kind != Resolve || got[2].Sum != "lib/b.libsonnet" {
@@ -71,11 +75,22 @@ func TestObserveAgreesWithRecorder(t *testing.T) {
 		},
 	}
 	for name, change := range changes {
+		// An Observer made before the change (a run's) and one made after
+		// (the next run's, which must see it).
+		before := NewObserver(root)
+		for _, d := range got {
+			before.Observe(d)
+		}
 		change()
 		changed := 0
+		after := NewObserver(root)
 		for _, d := range got {
-			if Observe(root, d) != d.Sum {
+			now := Observe(root, d)
+			if now != d.Sum {
 				changed++
+			}
+			if o := after.Observe(d); o != now {
+				t.Errorf("%s: a new Observer sees %s %s as %q, Observe as %q", name, d.Kind, d.Path, o, now)
 			}
 		}
 		if changed != 1 {
@@ -98,6 +113,9 @@ func TestObserveAgreesWithRecorder(t *testing.T) {
 	for _, d := range []struct{ kind, sum string }{{Resolve, "lib/b.libsonnet"}, {File, FileSum([]byte("{}\n"))}} {
 		if now := Observe(root, depOf(d.kind, "link/b.libsonnet", d.sum)); now == d.sum {
 			t.Errorf("%s through a symlink leading outside still matches", d.kind)
+		}
+		if now := NewObserver(root).Observe(depOf(d.kind, "link/b.libsonnet", d.sum)); now == d.sum {
+			t.Errorf("Observer: %s through a symlink leading outside still matches", d.kind)
 		}
 	}
 }

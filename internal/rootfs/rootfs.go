@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/kiln-gitops/kiln/internal/limits"
 )
@@ -118,4 +120,94 @@ func Rel(root, abs string) string {
 		return filepath.ToSlash(abs)
 	}
 	return filepath.ToSlash(r)
+}
+
+// Resolver is Resolve for many paths below one root, resolving each folder
+// on the way once: a render's observations are checked again path by path,
+// most of them below the same few chart and library folders, and
+// filepath.EvalSymlinks would look at every component of each. Its answers
+// are Resolve's, containment included; it assumes nothing on the disk
+// changes while it is in use, so it must live no longer than one run (the
+// caches of a Renderer assume the same). Safe for concurrent use.
+type Resolver struct {
+	root string
+
+	mu   sync.Mutex
+	real map[string]resolved // clean absolute path -> evalExisting's answer
+}
+
+type resolved struct {
+	path string
+	err  error
+}
+
+// NewResolver returns a Resolver below root, which must be absolute and
+// symlink-free, as for Resolve.
+func NewResolver(root string) *Resolver {
+	return &Resolver{root: root, real: map[string]resolved{}}
+}
+
+// Resolve is Resolve(root, p), with the folders on the way remembered.
+func (r *Resolver) Resolve(p string) (string, error) {
+	abs := p
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(r.root, filepath.FromSlash(p))
+	}
+	abs = filepath.Clean(abs)
+	if !Within(r.root, abs) {
+		return "", &OutsideError{Path: p, Target: abs}
+	}
+	real, err := r.eval(abs)
+	if err != nil {
+		return "", err
+	}
+	if !Within(r.root, real) {
+		return "", &OutsideError{Path: p, Target: real}
+	}
+	return real, nil
+}
+
+// eval is evalExisting(abs), built on the answer for abs's parent: once the
+// parent's real path is known, abs's is that path joined with abs's last
+// name unless that name is a symlink, which is looked at with one Lstat.
+// A symlink, rare in a repository, is resolved by evalExisting itself, so
+// that its every case (a link leading to nothing is the link's own path)
+// stays exactly Resolve's.
+func (r *Resolver) eval(abs string) (string, error) {
+	r.mu.Lock()
+	v, ok := r.real[abs]
+	r.mu.Unlock()
+	if ok {
+		return v.path, v.err
+	}
+	v = r.evalUncached(abs)
+	r.mu.Lock()
+	r.real[abs] = v
+	r.mu.Unlock()
+	return v.path, v.err
+}
+
+func (r *Resolver) evalUncached(abs string) resolved {
+	parent := filepath.Dir(abs)
+	if parent == abs {
+		p, err := evalExisting(abs)
+		return resolved{p, err}
+	}
+	rp, err := r.eval(parent)
+	if err != nil {
+		// EvalSymlinks(abs) walks through parent and fails there too.
+		return resolved{"", err}
+	}
+	cand := filepath.Join(rp, filepath.Base(abs))
+	fi, err := os.Lstat(cand)
+	switch {
+	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
+		p, err := evalExisting(abs)
+		return resolved{p, err}
+	case err == nil, errors.Is(err, fs.ErrNotExist):
+		// What exists is resolved, what does not is appended unchanged:
+		// evalExisting's answer for a path that ends in a missing name.
+		return resolved{cand, nil}
+	}
+	return resolved{"", err}
 }

@@ -2,9 +2,12 @@ package cache
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -176,6 +179,30 @@ func TestStoreRoundTripAndRefusals(t *testing.T) {
 	s2, _ := Open(dir, "build-2")
 	if e, _ := s2.Get(key); e != nil {
 		t.Error("another build read this build's entry")
+	}
+}
+
+// TestStoreRefusesKeysThatAreNotNames: a key read from an entry (an env's
+// index names its entry) can never make the store read or write a file
+// outside its folder.
+func TestStoreRefusesKeysThatAreNotNames(t *testing.T) {
+	s, err := Open(t.TempDir(), "build-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"", "a", "../../escape", "ab/../../x", `ab\x`, ".hidden", "ab\x00c"} {
+		if e, err := s.Get(key); e != nil || err == nil {
+			t.Errorf("Get(%q) = %v, %v; want an error", key, e, err)
+		}
+		if err := s.Put(key, testEntry()); err == nil {
+			t.Errorf("Put(%q) succeeded", key)
+		}
+	}
+	sum := sha256.Sum256([]byte("x"))
+	for key, want := range map[string]bool{hex.EncodeToString(sum[:]): true, strings.ToUpper(hex.EncodeToString(sum[:])): false, "abc": false, "validate-clean-v1": false} {
+		if ValidKey(key) != want {
+			t.Errorf("ValidKey(%q) = %v", key, !want)
+		}
 	}
 }
 

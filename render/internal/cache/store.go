@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kiln-gitops/kiln/templates"
@@ -83,11 +84,30 @@ func (s *Store) path(key string) string {
 	return filepath.Join(s.dir, key[:2], key)
 }
 
+// nameable reports whether key can name an entry: a file name of its
+// own, not a path (keys read from an entry must not lead elsewhere).
+func nameable(key string) bool {
+	return len(key) >= 2 && !strings.ContainsAny(key, `/\`+"\x00") && key[0] != '.'
+}
+
+// ValidKey reports whether key is one Key makes: a lowercase hex sha256.
+func ValidKey(key string) bool {
+	if len(key) != 2*sha256.Size {
+		return false
+	}
+	for _, c := range key {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // Get returns the entry stored under key: nil and no error when there is
 // none, an error wrapping ErrCorrupt when there is one that cannot be
 // trusted.
 func (s *Store) Get(key string) (*Entry, error) {
-	if len(key) < 2 {
+	if !nameable(key) {
 		return nil, fmt.Errorf("cache key %q", key)
 	}
 	data, err := readBounded(s.path(key))
@@ -152,6 +172,9 @@ func decode(data []byte) (*wireEntry, error) {
 // is replaced atomically, so a reader sees the old entry or the new, never
 // a mix.
 func (s *Store) Put(key string, e *Entry) error {
+	if !nameable(key) {
+		return fmt.Errorf("cache key %q", key)
+	}
 	var payload bytes.Buffer
 	if err := gob.NewEncoder(&payload).Encode(&wireEntry{Key: key, Entry: *e}); err != nil {
 		return err
@@ -215,3 +238,6 @@ func sameEntry(p string, head, payload []byte) bool {
 
 // Dir is the store's folder, for messages.
 func (s *Store) Dir() string { return s.dir }
+
+// File is the file that holds key's entry, for messages and tests.
+func (s *Store) File(key string) string { return s.path(key) }

@@ -1,0 +1,105 @@
+package rootfs
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestResolverAgreesWithResolve: the Resolver's memory of folders changes
+// no answer. Every path of a tree with each kind of symlink (to a folder,
+// to a file, through .., out of the root, to nothing, in a loop, in a
+// chain) and each kind of missing or impossible path gets Resolve's answer,
+// whichever paths the Resolver saw before.
+func TestResolverAgreesWithResolve(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"chart/Chart.yaml", "chart/templates/a.yaml", "lib/k.libsonnet", "lib/sub/x.yaml"} {
+		p := filepath.Join(root, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{
+		"tolib":                "lib",
+		"tofile":               "lib/k.libsonnet",
+		"chart/up":             "../lib",
+		"chart/templates/deep": "../../lib/sub",
+		"out":                  outside,
+		"outrel":               "../" + filepath.Base(outside),
+		"dangling":             "nothing/here",
+		"loop1":                "loop2",
+		"loop2":                "loop1",
+		"chain":                "tolib",
+		"lib/sub/back":         "../../chart",
+		"self":                 ".",
+	}
+	for l, target := range links {
+		if err := os.Symlink(target, filepath.Join(root, l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var paths []string
+	for _, base := range []string{"", "chart", "chart/templates", "lib", "lib/sub", "tolib", "tofile", "chart/up", "chart/templates/deep",
+		"out", "outrel", "dangling", "loop1", "chain", "lib/sub/back", "self", "self/self/tolib", "missing", "missing/deeper", "lib/k.libsonnet"} {
+		for _, rest := range []string{"", "k.libsonnet", "x.yaml", "sub/x.yaml", "templates/a.yaml", "Chart.yaml", "secret", "missing", "missing/more", "..", "../..", "../chart/Chart.yaml", "back/Chart.yaml"} {
+			paths = append(paths, filepath.ToSlash(filepath.Join(base, rest)))
+		}
+	}
+	paths = append(paths, root, filepath.Join(root, "lib"), outside, filepath.Join(outside, "secret"), "/", "../x", "a/../../x")
+
+	type answer struct {
+		real              string
+		ok, out, notExist bool
+	}
+	want := func(p string) answer {
+		real, err := Resolve(root, p)
+		return answer{real, err == nil, errors.Is(err, ErrOutside), errors.Is(err, fs.ErrNotExist)}
+	}
+	got := func(r *Resolver, p string) answer {
+		real, err := r.Resolve(p)
+		return answer{real, err == nil, errors.Is(err, ErrOutside), errors.Is(err, fs.ErrNotExist)}
+	}
+	outsides, errs := 0, 0
+	for _, p := range paths {
+		w := want(p)
+		if w.out {
+			outsides++
+		} else if !w.ok {
+			errs++
+		}
+		if g := got(NewResolver(root), p); g != w {
+			t.Errorf("fresh Resolver: %q = %+v, Resolve says %+v", p, g, w)
+		}
+	}
+	if outsides == 0 || errs == 0 {
+		t.Fatalf("the tree tests too little: %d paths lead outside, %d fail otherwise", outsides, errs)
+	}
+	// One Resolver for all the paths, in both orders: what it remembers
+	// of one path must not change another's answer.
+	reversed := slices.Clone(paths)
+	slices.Reverse(reversed)
+	for _, order := range [][]string{paths, reversed} {
+		r := NewResolver(root)
+		for _, p := range order {
+			if g, w := got(r, p), want(p); g != w {
+				t.Errorf("shared Resolver: %q = %+v, Resolve says %+v", p, g, w)
+			}
+		}
+	}
+}
