@@ -26,7 +26,9 @@ import (
 // SIGINT and SIGTERM. The moments are random but the seed is printed, and
 // the checks do not depend on timing: whatever the moment, every env's
 // tree is whole (the earlier one, or the new one once the run committed),
-// and a following run leaves nothing temporary behind.
+// or, killed while an env's changes were being put in place, its journal
+// is beside it and the next run completes them; and a following run
+// leaves nothing temporary behind.
 
 // kilnRun is one started kiln render.
 type kilnRun struct {
@@ -153,7 +155,7 @@ func TestKillLoop(t *testing.T) {
 	if raceDetector {
 		kills = 10
 	}
-	swapped, junk := 0, 0
+	swapped, junk, unfinished := 0, 0, 0
 	for i := 1; i <= kills; i++ {
 		tag := fmt.Sprint(i)
 		r := startRender(t, project, out, tag)
@@ -162,8 +164,22 @@ func TestKillLoop(t *testing.T) {
 		r.wait(t)
 
 		// Every env is whole: the earlier tree, or (killed after it was
-		// swapped in) the new one. Leftovers are only kiln's own names.
+		// committed) the new one. Leftovers are only kiln's own names.
 		trees := envTrees(snapshot(t, out))
+		for _, env := range envs {
+			if _, ok := trees["."+env+".kiln-journal"]; !ok {
+				continue
+			}
+			// Killed while putting env's changes in place: the next run
+			// completes them first, and says so.
+			unfinished++
+			next := startRender(t, project, out, tag)
+			if code := next.wait(t); code != 0 || !strings.Contains(next.stderr.String(), "completed the update") {
+				t.Fatalf("run after kill %d, with %s's update unfinished: exit %d\n%s", i, env, code, next.stderr.String())
+			}
+			trees = envTrees(snapshot(t, out))
+			break
+		}
 		var fresh map[string]map[string]string
 		for _, env := range envs {
 			if cmp.Equal(earlier[env], trees[env]) {
@@ -204,7 +220,7 @@ func TestKillLoop(t *testing.T) {
 		}
 		earlier = trees
 	}
-	t.Logf("%d kills: %d after some env was swapped in; %d temporary trees found after kills, all gone after the next run", kills, swapped, junk)
+	t.Logf("%d kills: %d after some env was committed, %d of them while its changes were put in place; %d temporary trees found after kills, all gone after the next run", kills, swapped, unfinished, junk)
 }
 
 func contains(list []string, s string) bool {

@@ -13,40 +13,29 @@ import (
 )
 
 // A re-render mostly writes what the tree it replaces already holds, and
-// writing a tree is most of what a re-render costs: creating thousands of
-// files, then deleting the earlier thousands (ext4 spends its time looking
-// for recently freed inodes). So Stage compares first. A tree that holds
-// exactly the new files is left as it is, not a file or a modification
-// time touched; otherwise the new tree is still built beside it and
-// swapped in whole, so no reader ever sees half of it, but each file whose
-// bytes are unchanged is a hard link to the earlier one instead of a new
-// copy. The comparison only ever saves work: a file it cannot read, or
-// whose link it cannot make, is written as before.
+// writing a tree is most of what a re-render costs: creating hundreds of
+// folders and thousands of files, then deleting the earlier ones (ext4
+// spends its time looking for recently freed inodes). So Stage compares
+// first. A tree that holds exactly the new files is left as it is, not a
+// file or a modification time touched; otherwise the comparison lists the
+// few entries that differ, and only those are staged and put in place
+// (journal.go). The comparison reads every file's bytes: a file edited by
+// hand, whatever its size and modification time, is put back.
 
-// earlier is what the tree being replaced already holds of a new one.
+// earlier is how the tree being replaced differs from a new one.
 type earlier struct {
-	// same are the files whose bytes and permissions are the new ones',
-	// with the identity of the file compared, to check that a link made
-	// later reaches that very file.
-	same map[string]fileID
-	// exact: the tree holds the new files and their folders, with the
-	// permissions kiln gives them, and nothing else.
-	exact bool
+	// ops are the entries to put or remove, sorted by path; no op's path
+	// is below another's.
+	ops []op
+	// whole: the tree's own folder could not be read or does not have
+	// the permissions kiln gives it; the whole tree is staged anew.
+	whole bool
 }
 
 // unchanged reports whether writing files over the tree would change
 // nothing at all.
-func (e *earlier) unchanged(files Files) bool {
-	return e != nil && e.exact && len(e.same) == len(files)
-}
-
-// file returns the identity of p's earlier file, when it is the same.
-func (e *earlier) file(p string) (fileID, bool) {
-	if e == nil {
-		return fileID{}, false
-	}
-	id, ok := e.same[p]
-	return id, ok
+func (e *earlier) unchanged() bool {
+	return e != nil && !e.whole && len(e.ops) == 0
 }
 
 // folder is one folder of the earlier tree, open for the comparison.
@@ -58,9 +47,8 @@ type folder interface {
 	// sub opens the subfolder name, never through a symlink.
 	sub(name string) (folder, error)
 	// same reports whether the file name holds data with permissions
-	// kilnPerm accepts (sizes first, then bytes), and what file it read;
-	// buf is scratch space.
-	same(name string, data []byte, kilnPerm func(fs.FileMode) bool, buf *[]byte) (fileID, bool)
+	// kilnPerm accepts (sizes first, then bytes); buf is scratch space.
+	same(name string, data []byte, kilnPerm func(fs.FileMode) bool, buf *[]byte) bool
 	close()
 }
 
@@ -69,7 +57,7 @@ type folder interface {
 func compare(ctx context.Context, dir string, files Files) (*earlier, error) {
 	f, err := openTree(dir)
 	if err != nil {
-		return &earlier{exact: false}, nil
+		return &earlier{whole: true}, nil
 	}
 	return compareFolder(ctx, f, files)
 }
@@ -79,19 +67,32 @@ func compare(ctx context.Context, dir string, files Files) (*earlier, error) {
 func compareRoot(ctx context.Context, dir string, files Files) (*earlier, error) {
 	r, err := os.OpenRoot(dir)
 	if err != nil {
-		return &earlier{exact: false}, nil
+		return &earlier{whole: true}, nil
 	}
 	return compareFolder(ctx, rootFolder{r}, files)
 }
 
 func compareFolder(ctx context.Context, f folder, files Files) (*earlier, error) {
 	defer f.close()
-	c := comparer{ctx: ctx, files: files, dirs: folders(files), e: &earlier{same: map[string]fileID{}, exact: true}}
+	c := comparer{ctx: ctx, files: files, dirs: folders(files), seen: make(map[string]bool, len(files)), ops: map[string]op{}, kept: map[string]bool{}}
 	c.umask, c.umaskKnown = umask()
+	if perm, err := f.perm(); err != nil || !c.kilnPerm(perm, dirPerm) {
+		return &earlier{whole: true}, nil
+	}
 	if err := c.walk(f, ""); err != nil {
 		return nil, err
 	}
-	return c.e, nil
+	if c.whole {
+		return &earlier{whole: true}, nil
+	}
+	if len(c.seen) < len(files) {
+		c.missing()
+	}
+	e := &earlier{ops: make([]op, 0, len(c.ops))}
+	for _, p := range SortedKeys(c.ops) {
+		e.ops = append(e.ops, c.ops[p])
+	}
+	return e, nil
 }
 
 // folders lists every folder below the root that files need.
@@ -106,43 +107,58 @@ func folders(files Files) map[string]bool {
 }
 
 type comparer struct {
-	ctx        context.Context
-	files      Files
-	dirs       map[string]bool
-	e          *earlier
+	ctx   context.Context
+	files Files
+	dirs  map[string]bool // the folders files need
+	// seen are the files found the same, ops the entries that are not,
+	// by path; kept are the folders listed and kept as they are ("" is
+	// the root); whole says the root could not be listed.
+	seen       map[string]bool
+	ops        map[string]op
+	kept       map[string]bool
+	whole      bool
 	umask      fs.FileMode
 	umaskKnown bool
 	buf        []byte
 }
 
-// walk compares the folder f, at rel in the tree ("" at its root).
+// walk compares the folder f, at rel in the tree ("" at its root), whose
+// permissions are kiln's.
 func (c *comparer) walk(f folder, rel string) error {
 	if err := c.ctx.Err(); err != nil {
 		return err
 	}
-	if perm, err := f.perm(); err != nil || !c.kilnPerm(perm, dirPerm) {
-		c.e.exact = false
-	}
 	entries, err := f.list()
 	if err != nil {
-		c.e.exact = false
+		// Not readable: put it anew whole; the root can only be staged
+		// whole.
+		if rel == "" {
+			c.whole = true
+		} else {
+			c.ops[rel] = op{path: rel, put: true, dir: true}
+		}
 		return nil
 	}
+	c.kept[rel] = true
 	filePerm := func(perm fs.FileMode) bool { return c.kilnPerm(perm, filePerm) }
 	for _, de := range entries {
 		p := de.Name()
 		if rel != "" {
 			p = rel + "/" + p
 		}
+		data, isFile := c.files[p]
 		switch {
-		case de.IsDir():
-			if !c.dirs[p] {
-				c.e.exact = false // a folder the new tree does not have
-				continue
-			}
+		case de.IsDir() && c.dirs[p]:
 			sub, err := f.sub(de.Name())
 			if err != nil {
-				c.e.exact = false
+				c.ops[p] = op{path: p, put: true, dir: true}
+				continue
+			}
+			if perm, err := sub.perm(); err != nil || !c.kilnPerm(perm, dirPerm) {
+				// Made private or shared by hand: writing the tree
+				// anew would reset it, so the folder is put anew.
+				sub.close()
+				c.ops[p] = op{path: p, put: true, dir: true}
 				continue
 			}
 			err = c.walk(sub, p)
@@ -150,22 +166,37 @@ func (c *comparer) walk(f folder, rel string) error {
 			if err != nil {
 				return err
 			}
-		case de.Type().IsRegular():
-			data, ok := c.files[p]
-			if !ok {
-				c.e.exact = false // a stale file
-				continue
-			}
-			if id, ok := f.same(de.Name(), data, filePerm, &c.buf); ok {
-				c.e.same[p] = id
-			} else {
-				c.e.exact = false
-			}
+		case isFile && de.Type().IsRegular() && f.same(de.Name(), data, filePerm, &c.buf):
+			c.seen[p] = true
+		case isFile:
+			// Other bytes or permissions, a folder, a link, a device.
+			c.ops[p] = op{path: p, put: true}
+		case c.dirs[p]:
+			// A file, link or device where the new tree has a folder.
+			c.ops[p] = op{path: p, put: true, dir: true}
 		default:
-			c.e.exact = false // a link, a device: never kiln's
+			c.ops[p] = op{path: p} // stale: not in the new tree
 		}
 	}
 	return nil
+}
+
+// missing adds an op for each new file the earlier tree has no entry
+// for: the file itself where its folder was kept, else the topmost of its
+// folders the tree lacks, put whole.
+func (c *comparer) missing() {
+	for p := range c.files {
+		if c.seen[p] {
+			continue
+		}
+		e := p
+		for d := path.Dir(e); d != "." && !c.kept[d]; d = path.Dir(e) {
+			e = d
+		}
+		if _, ok := c.ops[e]; !ok {
+			c.ops[e] = op{path: e, put: true, dir: e != p}
+		}
+	}
 }
 
 // The permissions kiln creates files and folders with, before the umask.
@@ -233,21 +264,19 @@ func (f rootFolder) sub(name string) (folder, error) {
 	return rootFolder{r}, nil
 }
 
-func (f rootFolder) same(name string, data []byte, kilnPerm func(fs.FileMode) bool, buf *[]byte) (fileID, bool) {
+func (f rootFolder) same(name string, data []byte, kilnPerm func(fs.FileMode) bool, buf *[]byte) bool {
 	file, err := f.r.Open(name)
 	if err != nil {
-		return fileID{}, false
+		return false
 	}
 	defer file.Close()
 	fi, err := file.Stat()
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) || !kilnPerm(fi.Mode().Perm()) {
-		return fileID{}, false
+		return false
 	}
 	b := grow(buf, len(data))
-	if _, err := io.ReadFull(file, b); err != nil || !bytes.Equal(b, data) {
-		return fileID{}, false
-	}
-	return idOf(fi), true
+	_, err = io.ReadFull(file, b)
+	return err == nil && bytes.Equal(b, data)
 }
 
 func (f rootFolder) close() { f.r.Close() }

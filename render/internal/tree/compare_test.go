@@ -5,10 +5,10 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // TestCompare: what compare finds the same in an earlier tree, by both of
@@ -32,12 +32,12 @@ func TestCompare(t *testing.T) {
 		// setup changes the earlier tree dir, written as files are (less
 		// missing.yaml).
 		setup     func(t *testing.T, dir string)
-		wantSame  []string
-		wantExact bool
+		wantOps   []op
+		wantWhole bool
 	}{
 		{name: "all the same", setup: func(t *testing.T, dir string) {
 			put(t, dir, map[string]string{"missing.yaml": "m\n"})
-		}, wantSame: slices.Sorted(maps.Keys(files)), wantExact: true},
+		}},
 		{name: "each kind of difference", setup: func(t *testing.T, dir string) {
 			put(t, dir, map[string]string{
 				"a/longer.yaml": "longer\n",
@@ -62,13 +62,36 @@ func TestCompare(t *testing.T) {
 			if err := os.Mkdir(folder, 0o755); err != nil {
 				t.Fatal(err)
 			}
-		}, wantSame: []string{"a/empty.yaml", "a/same.yaml", "b/c/deep.yaml", MarkerFile}},
+		}, wantOps: []op{
+			{path: "a/bytes.yaml", put: true},
+			{path: "a/exec.yaml", put: true},
+			{path: "a/folder.yaml", put: true},
+			{path: "a/link.yaml", put: true},
+			{path: "a/longer.yaml", put: true},
+			{path: "a/stale.yaml"},
+			{path: "missing.yaml", put: true},
+			{path: "stale"},
+		}},
 		{name: "a folder made private", setup: func(t *testing.T, dir string) {
 			put(t, dir, map[string]string{"missing.yaml": "m\n"})
 			if err := os.Chmod(filepath.Join(dir, "b"), 0o700); err != nil {
 				t.Fatal(err)
 			}
-		}, wantSame: slices.Sorted(maps.Keys(files))},
+		}, wantOps: []op{{path: "b", put: true, dir: true}}},
+		{name: "folders missing, a file where a folder goes", setup: func(t *testing.T, dir string) {
+			if err := os.RemoveAll(filepath.Join(dir, "b")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.RemoveAll(filepath.Join(dir, "a")); err != nil {
+				t.Fatal(err)
+			}
+			put(t, dir, map[string]string{"a": "a file"})
+		}, wantOps: []op{{path: "a", put: true, dir: true}, {path: "b", put: true, dir: true}, {path: "missing.yaml", put: true}}},
+		{name: "the tree made private", setup: func(t *testing.T, dir string) {
+			if err := os.Chmod(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}, wantWhole: true},
 		{name: "the tree is a link", setup: func(t *testing.T, dir string) {
 			real := dir + ".real"
 			if err := os.Rename(dir, real); err != nil {
@@ -77,7 +100,7 @@ func TestCompare(t *testing.T) {
 			if err := os.Symlink(filepath.Base(real), dir); err != nil {
 				t.Fatal(err)
 			}
-		}},
+		}, wantWhole: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -97,11 +120,14 @@ func TestCompare(t *testing.T) {
 				if name == "compareRoot" && tc.name == "the tree is a link" {
 					continue // os.Root follows it; Stage never compares a link
 				}
-				if diff := cmp.Diff(tc.wantSame, slices.Sorted(maps.Keys(e.same))); diff != "" {
-					t.Errorf("%s: same files (-want +got):\n%s", name, diff)
+				if diff := cmp.Diff(tc.wantOps, e.ops, cmp.AllowUnexported(op{}), cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("%s: ops (-want +got):\n%s", name, diff)
 				}
-				if got := e.unchanged(files); got != tc.wantExact {
-					t.Errorf("%s: unchanged = %v, want %v", name, got, tc.wantExact)
+				if e.whole != tc.wantWhole {
+					t.Errorf("%s: whole = %v, want %v", name, e.whole, tc.wantWhole)
+				}
+				if got, want := e.unchanged(), !tc.wantWhole && len(tc.wantOps) == 0; got != want {
+					t.Errorf("%s: unchanged = %v, want %v", name, got, want)
 				}
 			}
 		})
@@ -123,7 +149,7 @@ func BenchmarkCompare(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				e, err := compare()
-				if err != nil || !e.unchanged(files) {
+				if err != nil || !e.unchanged() {
 					b.Fatal("not unchanged", err)
 				}
 			}
@@ -165,4 +191,38 @@ func benchTree() Files {
 		files[fmt.Sprintf("high-level/app%03d/values.yaml", i)] = []byte("replicas: 1\n")
 	}
 	return files
+}
+
+// BenchmarkRewriteOneFile writes a tree of 601 files in 303 folders, the
+// size of one env of the benchmark fleet (render/clibench_test.go), over
+// itself with one file changed, as a re-render after a change to one app
+// does: compare, stage and put the change.
+func BenchmarkRewriteOneFile(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "dev")
+	files := Files{MarkerFile: []byte("{}")}
+	for i := range 100 {
+		app := fmt.Sprintf("app%03d", i)
+		for _, kind := range []string{"deployment", "service", "configmap"} {
+			files["apps/"+app+"/"+kind+"_"+app+".yaml"] = []byte("kind: " + kind + "\nmetadata: {name: " + app + "}\nspec: {replicas: 1}\n")
+		}
+		files["apps/"+app+"/kustomization.yaml"] = []byte("resources: [deployment.yaml, service.yaml, configmap.yaml]\n")
+		files["flux/"+app+".yaml"] = []byte("kind: Kustomization\nmetadata: {name: " + app + "}\n")
+		files["high-level/"+app+"/base/values.yaml"] = []byte("replicas: 1\n")
+	}
+	other := maps.Clone(files)
+	other["apps/app042/deployment_app042.yaml"] = []byte("kind: deployment\nmetadata: {name: app042}\nspec: {replicas: 2}\n")
+	if _, err := Write(bg, dir, files, false); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		next := files
+		if i%2 == 1 {
+			next = other
+		}
+		if _, err := Write(bg, dir, next, false); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

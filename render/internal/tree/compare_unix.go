@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"io/fs"
 	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,21 +17,6 @@ import (
 // costs openat, fstat, read and close, without the non-blocking mode and
 // poller registration os.File sets up. A re-render with nothing changed
 // is little more than this comparison, so it is worth the few lines.
-
-// fileID identifies a file: its device and inode.
-type fileID struct{ dev, ino uint64 }
-
-func idOf(fi fs.FileInfo) fileID {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return fileID{uint64(st.Dev), uint64(st.Ino)}
-	}
-	return fileID{}
-}
-
-// is reports whether fi is the file id names.
-func (id fileID) is(fi fs.FileInfo) bool {
-	return id != fileID{} && idOf(fi) == id
-}
 
 const (
 	openDir  = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
@@ -77,29 +61,26 @@ func (f fdFolder) sub(name string) (folder, error) {
 	return newFDFolder(fd, name), nil
 }
 
-func (f fdFolder) same(name string, data []byte, kilnPerm func(fs.FileMode) bool, buf *[]byte) (fileID, bool) {
+func (f fdFolder) same(name string, data []byte, kilnPerm func(fs.FileMode) bool, buf *[]byte) bool {
 	fd, err := ignoringEINTR(func() (int, error) { return unix.Openat(f.fd, name, openFile, 0) })
 	if err != nil {
-		return fileID{}, false
+		return false
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG ||
 		st.Size != int64(len(data)) || !kilnPerm(fs.FileMode(st.Mode)&fs.ModePerm) {
-		return fileID{}, false
+		return false
 	}
 	b := grow(buf, len(data))
 	for n := 0; n < len(b); {
 		m, err := ignoringEINTR(func() (int, error) { return unix.Read(fd, b[n:]) })
 		if err != nil || m == 0 {
-			return fileID{}, false
+			return false
 		}
 		n += m
 	}
-	if !bytes.Equal(b, data) {
-		return fileID{}, false
-	}
-	return fileID{uint64(st.Dev), uint64(st.Ino)}, true
+	return bytes.Equal(b, data)
 }
 
 func (f fdFolder) close() { f.f.Close() }

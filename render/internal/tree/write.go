@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -16,11 +17,17 @@ import (
 // Files is an output tree in memory: slash-separated relative path → content.
 type Files map[string][]byte
 
-// Check refuses paths that would land outside the tree.
+// Check refuses paths that would land outside the tree, and a path that
+// is both a file and another file's folder.
 func (f Files) Check() error {
 	for p := range f {
-		if p == "" || path.IsAbs(p) || strings.HasPrefix(p, "/") || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") {
+		if !cleanPath(p) {
 			return fmt.Errorf("output path %q is not a clean relative path", p)
+		}
+		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+			if _, ok := f[d]; ok {
+				return fmt.Errorf("output path %q is a file and the folder of %q", d, p)
+			}
 		}
 	}
 	return nil
@@ -36,12 +43,16 @@ const MarkerFile = "kiln.lock.json"
 
 // The temporary siblings of <root>/<name>, named so that a later run can
 // tell what an interrupted one left: .<name>.kiln-new is a tree being
-// built, or the earlier tree after the swap; .<name>.kiln-old is the
-// earlier tree moved aside where the swap takes two renames. Any of them
-// is only ever present while a kiln process holds the root's lock, or
-// because one was killed.
-func newName(name string) string { return "." + name + ".kiln-new" }
-func oldName(name string) string { return "." + name + ".kiln-old" }
+// built, or the earlier tree after the swap, or the changed entries of a
+// tree and what they replace (journal.go); .<name>.kiln-old is the
+// earlier tree moved aside where the swap takes two renames;
+// .<name>.kiln-journal lists the changes being made to <name>
+// (.<name>.kiln-journal.new while it is written). Any of them is only
+// ever present while a kiln process holds the root's lock, or because one
+// was killed.
+func newName(name string) string     { return "." + name + ".kiln-new" }
+func oldName(name string) string     { return "." + name + ".kiln-old" }
+func journalName(name string) string { return "." + name + ".kiln-journal" }
 
 // NotKilnTreeError is a folder kiln would replace that it did not write.
 type NotKilnTreeError struct {
@@ -57,35 +68,46 @@ func (e *NotKilnTreeError) Error() string {
 }
 
 // Out is an output root held by this process: the lock is taken, trees
-// are staged beside their places and swapped in together by Commit.
-// Close releases everything; it removes staged trees that were not
-// committed.
+// or their changes are staged beside their places and put in place
+// together by Commit. Close releases everything; it removes what was
+// staged but not committed.
 type Out struct {
 	root      string
-	fsys      *os.Root // root, for the links from earlier trees
+	fsys      *os.Root // root, for the ops of a journal
 	lock      *lock
 	staged    []staged
 	warnings  []diag.Warning
 	removeAll func(string) error      // os.RemoveAll; tests make it fail
 	exchange  func(a, b string) error // exchange; tests take it away
-	// linker returns the linker of an env's new tree: newLinker; tests
-	// take the portable one.
-	linker func(name string) linker
-	// linkHook, when set, is called before each link with the paths
-	// (relative to root) of the earlier file and the new one; an error
-	// means the link cannot be made. Tests fail or race links with it.
-	linkHook func(oldname, newname string) error
+	// stepHook, when set, is called before each step of Commit and of
+	// a roll forward that changes the file system; an error stops
+	// there, as a kill would. Tests inject faults with it.
+	stepHook func(step string) error
 }
 
 type staged struct {
 	name string // the env: the tree's folder name
-	tmp  string // the new tree, built
+	tmp  string // the new tree, or the changed entries
+	// ops are the changes to the earlier tree, their entries staged in
+	// tmp (journal.go); nil when tmp is the whole new tree.
+	ops []op
+}
+
+// step calls stepHook.
+func (o *Out) step(what string) error {
+	if o.stepHook == nil {
+		return nil
+	}
+	return o.stepHook(what)
 }
 
 // Open creates root if needed and takes its lock. It fails with a
 // *LockedError when another live process holds it; a lock left by a
 // process that no longer runs is taken over, with a warning.
-func Open(root string) (*Out, error) {
+func Open(root string) (*Out, error) { return open(root, nil) }
+
+// open is Open with a stepHook, set before the recovery.
+func open(root string, stepHook func(string) error) (*Out, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("creating output folder: %w", err)
 	}
@@ -93,11 +115,10 @@ func Open(root string) (*Out, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &Out{root: root, lock: l, removeAll: os.RemoveAll, exchange: exchange}
+	o := &Out{root: root, lock: l, removeAll: os.RemoveAll, exchange: exchange, stepHook: stepHook}
 	if o.fsys, err = os.OpenRoot(root); err != nil {
 		return nil, errors.Join(fmt.Errorf("opening output folder: %w", err), o.Close())
 	}
-	o.linker = o.newLinker
 	if stale != "" {
 		o.warn("", fmt.Sprintf("took over the lock %s of an earlier kiln (%s) that no longer runs", filepath.Join(root, LockFile), stale), "")
 	}
@@ -130,7 +151,7 @@ func (o *Out) recoverAll() error {
 }
 
 // leftoverOf returns the tree name a temporary sibling belongs to:
-// .<name>.kiln-new or .<name>.kiln-old. The names older kilns used
+// .<name>.kiln-new, -old, -journal or -journal.new. The names older kilns used
 // (.<name>.new-N) are too plain to remove unasked; Stage recovers them for
 // the envs it writes.
 func leftoverOf(entry string) (string, bool) {
@@ -138,7 +159,7 @@ func leftoverOf(entry string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	for _, suffix := range []string{".kiln-new", ".kiln-old"} {
+	for _, suffix := range []string{".kiln-new", ".kiln-old", ".kiln-journal", ".kiln-journal.new"} {
 		if name, ok := strings.CutSuffix(rest, suffix); ok && name != "" {
 			return name, true
 		}
@@ -155,17 +176,19 @@ func (o *Out) warn(file, msg, hint string) {
 	o.warnings = append(o.warnings, diag.Warning{File: file, Msg: msg, Hint: hint})
 }
 
-// Stage builds files as the next tree of <root>/<name> in a temporary
-// sibling, keeping the current tree's flux/flux-system/ (KeepBootstrap).
-// The current tree must be absent, empty or a tree kiln wrote (it holds
-// MarkerFile), unless force. Leftovers of an interrupted run for name are
-// recovered first. Nothing visible changes until Commit.
+// Stage prepares files as the next tree of <root>/<name>, keeping the
+// current tree's flux/flux-system/ (KeepBootstrap). The current tree must
+// be absent, empty or a tree kiln wrote (it holds MarkerFile), unless
+// force. Leftovers of an interrupted run for name are recovered first.
+// Nothing visible changes until Commit.
 //
 // A current tree that already holds exactly these files is left as it is
 // and nothing is staged: no file, folder or modification time changes.
-// Otherwise the files the current tree holds byte for byte are hard links
-// to its files in the new tree, and only the others are written (see
-// compare.go).
+// Otherwise only the entries that differ are staged, in the temporary
+// sibling .<name>.kiln-new, for Commit to put in place (journal.go). A
+// new tree, one replacing a file (force), and one whose own folder's
+// permissions are not kiln's are built whole there instead, and swapped
+// in whole.
 func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (err error) {
 	if err := files.Check(); err != nil {
 		return err
@@ -185,18 +208,22 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 		return err
 	}
 	files = KeepBootstrap(old, files)
-	var prev *earlier
+	prev := &earlier{whole: true}
 	if isDir {
 		if prev, err = compare(ctx, dir, files); err != nil {
 			return err
 		}
 	}
-	if prev.unchanged(files) {
+	if prev.unchanged() {
 		return nil
 	}
 	tmp := filepath.Join(o.root, newName(name))
 	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return fmt.Errorf("creating the new tree's folder: %w", err)
+	}
+	s := staged{name: name, tmp: tmp}
+	if !prev.whole {
+		s.ops = prev.ops
 	}
 	defer func() {
 		if err != nil {
@@ -206,7 +233,7 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 			}
 			return
 		}
-		o.staged = append(o.staged, staged{name: name, tmp: tmp})
+		o.staged = append(o.staged, s)
 	}()
 	// os.Root keeps every write below tmp, whatever a path or a file
 	// appearing meanwhile says.
@@ -215,31 +242,85 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 		return err
 	}
 	defer r.Close()
-	var lk linker
-	if prev != nil && len(prev.same) > 0 {
-		lk = o.linker(name)
-		defer lk.close()
+	if prev.whole {
+		return writeAll(ctx, r, files, SortedKeys(files), "")
 	}
-	made := map[string]bool{}
-	for _, p := range SortedKeys(files) {
+	return stageOps(ctx, r, files, s.ops)
+}
+
+// stageOps stages the entry of each put, op k's file or folder at
+// k/<its name>, and makes the folder for what the ops replace.
+func stageOps(ctx context.Context, r *os.Root, files Files, ops []op) error {
+	if err := r.Mkdir(goneDir, dirPerm); err != nil {
+		return err
+	}
+	dirs := map[string]string{} // a folder op's path → its staged name
+	for k, op := range ops {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if d := path.Dir(p); d != "." && !made[d] {
+		if !op.put {
+			continue
+		}
+		if err := r.Mkdir(strconv.Itoa(k), dirPerm); err != nil {
+			return fmt.Errorf("writing %s: %w", op.path, err)
+		}
+		at := path.Join(strconv.Itoa(k), path.Base(op.path))
+		switch {
+		case op.dir:
+			if err := r.Mkdir(at, dirPerm); err != nil {
+				return fmt.Errorf("writing %s: %w", op.path, err)
+			}
+			dirs[op.path] = at
+		default:
+			if err := r.WriteFile(at, files[op.path], filePerm); err != nil {
+				return fmt.Errorf("writing %s: %w", op.path, err)
+			}
+		}
+	}
+	if len(dirs) == 0 {
+		return nil
+	}
+	// Each new file below a folder op goes into that folder's entry.
+	below := map[string][]string{} // a folder op's path → its files
+	for _, p := range SortedKeys(files) {
+		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+			if _, ok := dirs[d]; ok {
+				below[d] = append(below[d], strings.TrimPrefix(p, d+"/"))
+				break
+			}
+		}
+	}
+	for _, d := range SortedKeys(below) {
+		sub, err := r.OpenRoot(dirs[d])
+		if err != nil {
+			return err
+		}
+		err = writeAll(ctx, sub, files, below[d], d+"/")
+		sub.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeAll writes the files rels (sorted) below r, each holding
+// files[prefix+rel], making their folders once each.
+func writeAll(ctx context.Context, r *os.Root, files Files, rels []string, prefix string) error {
+	made := map[string]bool{}
+	for _, rel := range rels {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := prefix + rel
+		if d := path.Dir(rel); d != "." && !made[d] {
 			if err := r.MkdirAll(d, dirPerm); err != nil {
 				return fmt.Errorf("writing %s: %w", p, err)
 			}
 			made[d] = true
 		}
-		if id, ok := prev.file(p); ok {
-			switch linked, err := lk.link(p, id); {
-			case err != nil:
-				return err
-			case linked:
-				continue
-			}
-		}
-		if err := r.WriteFile(p, files[p], filePerm); err != nil {
+		if err := r.WriteFile(rel, files[p], filePerm); err != nil {
 			return fmt.Errorf("writing %s: %w", p, err)
 		}
 	}
@@ -282,7 +363,7 @@ func (o *Out) current(dir string, force bool) (Files, bool, error) {
 	case !bi.IsDir():
 		return nil, false, fmt.Errorf("keeping Flux's bootstrap files: %s is not a folder", boot)
 	}
-	kept, err := Read(boot)
+	kept, err := read(boot)
 	if err != nil {
 		return nil, false, fmt.Errorf("keeping Flux's bootstrap files: %w", err)
 	}
@@ -293,12 +374,14 @@ func (o *Out) current(dir string, force bool) (Files, bool, error) {
 	return old, true, nil
 }
 
-// Commit swaps every staged tree into place, in the order staged. Each
-// swap is one atomic exchange of two folders where the system has one
-// (Linux), else two renames that a later run completes if this one is
-// killed in between. The earlier trees are removed afterwards; one that
-// cannot be is a warning naming it, not an error: the new tree is in
-// place. ctx is checked once, before the first swap.
+// Commit puts every staged env in place, in the order staged. The
+// changed entries of an env are put in place by a journal that a later
+// run completes if this one is killed (journal.go). A tree staged whole
+// is swapped in with one atomic exchange of two folders where the system
+// has one (Linux), else two renames that a later run completes if this
+// one is killed in between. What an env's update replaced is removed
+// afterwards; what cannot be is a warning naming it, not an error: the
+// new tree is in place. ctx is checked once, before the first env.
 func (o *Out) Commit(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -306,6 +389,12 @@ func (o *Out) Commit(ctx context.Context) error {
 	for len(o.staged) > 0 {
 		s := o.staged[0]
 		dir := filepath.Join(o.root, s.name)
+		if s.ops != nil {
+			if err := o.commitOps(s, dir); err != nil {
+				return err
+			}
+			continue
+		}
 		oldTree, err := o.swap(s, dir)
 		if err != nil {
 			return err
@@ -318,6 +407,28 @@ func (o *Out) Commit(ctx context.Context) error {
 			o.warn(oldTree, fmt.Sprintf("the new tree of %s is in place, but the earlier one could not be removed: %v", dir, err),
 				"remove "+oldTree+" by hand; the next kiln run writing "+o.root+" also tries")
 		}
+	}
+	return nil
+}
+
+// commitOps writes s's journal, the commit point of its update, then
+// does its ops and removes what they left.
+func (o *Out) commitOps(s staged, dir string) error {
+	if err := o.writeJournal(s.name, s.ops); err != nil {
+		return err
+	}
+	// Committed: should anything below fail, the journal and the staged
+	// entries are the next run's to complete, not Close's to remove.
+	o.staged = o.staged[1:]
+	if err := o.applyAll(s.name, s.ops); err != nil {
+		return fmt.Errorf("updating %s: %w (the next kiln run writing %s completes the update)", dir, err, o.root)
+	}
+	if err := o.step("remove staging"); err != nil {
+		return err
+	}
+	if err := o.removeAll(s.tmp); err != nil {
+		o.warn(s.tmp, fmt.Sprintf("the new tree of %s is in place, but what it replaced could not be removed: %v", dir, err),
+			"remove "+s.tmp+" by hand; the next kiln run writing "+o.root+" also tries")
 	}
 	return nil
 }
@@ -354,10 +465,14 @@ func (o *Out) swap(s staged, dir string) (string, error) {
 }
 
 // recover restores or removes what an interrupted run left beside
-// <root>/<name>, saying so: the earlier tree back in place if a run died
-// between two renames, and every temporary tree removed. It also knows the
-// names kiln used before (.<name>.new-N, .<name>.new-N.old).
+// <root>/<name>, saying so: the update its journal lists completed, the
+// earlier tree back in place if a run died between two renames, and every
+// temporary tree removed. It also knows the names kiln used before
+// (.<name>.new-N, .<name>.new-N.old).
 func (o *Out) recover(name string) error {
+	if err := o.rollForward(name); err != nil {
+		return err
+	}
 	dir := filepath.Join(o.root, name)
 	entries, err := os.ReadDir(o.root)
 	if err != nil {
@@ -370,11 +485,11 @@ func (o *Out) recover(name string) error {
 		switch {
 		case n == oldName(name), strings.HasPrefix(n, legacy) && strings.HasSuffix(n, ".old"):
 			olds = append(olds, filepath.Join(o.root, n))
-		case n == newName(name), strings.HasPrefix(n, legacy):
+		case n == newName(name), n == journalName(name)+".new", strings.HasPrefix(n, legacy):
 			junk = append(junk, filepath.Join(o.root, n))
 		}
 	}
-	const hint = "an earlier kiln run writing here was interrupted; nothing to do"
+	const hint = recoverHint
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) && len(olds) > 0 {
 		// Only one earlier tree can have been moved aside: runs hold the
 		// lock, and a run that finds dir missing restores it first.
@@ -428,11 +543,46 @@ func Write(ctx context.Context, dir string, files Files, force bool) ([]diag.War
 	return o.Warnings(), errors.Join(err, o.Close())
 }
 
+// UnfinishedError is a tree whose update an interrupted kiln run began:
+// until a run completes it, some of its entries are new and others not.
+type UnfinishedError struct {
+	// Dir is the tree.
+	Dir string
+}
+
+func (e *UnfinishedError) Error() string {
+	return (&diag.Error{File: e.Dir, Msg: "a kiln run is updating this tree, or was interrupted while it did (" + journalName(filepath.Base(e.Dir)) + " is beside it)",
+		Hint: "wait for it, or run kiln render for the whole env (without --app): it completes the update first"}).Error()
+}
+
 // Read loads the regular files below dir, slash paths relative to it. A
 // missing dir is an error (errors.Is fs.ErrNotExist); so is any file that is
 // not regular: kiln's trees hold none, and following a symlink could read
-// from anywhere.
+// from anywhere. A tree whose update is under way or was interrupted
+// (its journal is beside it, before or after the read) is an
+// *UnfinishedError: part of it would be the earlier tree, part the new.
 func Read(dir string) (Files, error) {
+	journal := filepath.Join(filepath.Dir(dir), journalName(filepath.Base(dir)))
+	unfinished := func() error {
+		if _, err := os.Lstat(journal); err == nil {
+			return &UnfinishedError{Dir: dir}
+		}
+		return nil
+	}
+	if err := unfinished(); err != nil {
+		return nil, err
+	}
+	files, err := read(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := unfinished(); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+func read(dir string) (Files, error) {
 	files := Files{}
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -184,14 +184,15 @@ func TestRecover(t *testing.T) {
 			// Another env's leftovers go too (TestOpenRecoversEveryEnv).
 			put(t, filepath.Join(root, ".prod.kiln-new"), map[string]string{"x": "y"})
 
-			// A run that fails after recovery (a conflicting tree) still
-			// leaves the earlier tree restored and no leftovers of dev.
+			// A run that fails after recovery (interrupted while
+			// comparing) still leaves the earlier tree restored and no
+			// leftovers of dev.
 			o, err := Open(root)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := o.Stage(bg, "dev", Files{"x": []byte("1"), "x/y": []byte("2")}, false); err == nil {
-				t.Fatal("Stage accepted a conflicting tree")
+			if err := o.Stage(&countdown{Context: bg, n: 1}, "dev", newTree, false); !errors.Is(err, context.Canceled) {
+				t.Fatalf("Stage = %v, want it interrupted after recovering", err)
 			}
 			if err := o.Close(); err != nil {
 				t.Fatal(err)
@@ -574,6 +575,16 @@ func TestRewriteChanged(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, rewritten: []string{"flux/a.yaml"}},
+		{name: "a folder made private", change: func(t *testing.T, dir string, files Files) {
+			if err := os.Chmod(filepath.Join(dir, "apps", "a"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}, rewritten: []string{"apps/a/deployment_a.yaml", "apps/a/kustomization.yaml"}},
+		{name: "the tree made private: written whole", change: func(t *testing.T, dir string, files Files) {
+			if err := os.Chmod(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}, rewritten: slices.Sorted(maps.Keys(fleetTree))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -638,185 +649,41 @@ func (c *countdown) Err() error {
 	return nil
 }
 
-// linkers are the ways an Out links files, by name: the one of this
-// system, and the portable one through os.Root.
-var linkers = map[string]func(o *Out) func(string) linker{
-	"native": func(o *Out) func(string) linker { return o.newLinker },
-	"root":   func(o *Out) func(string) linker { return func(name string) linker { return rootLinker{o, name} } },
-}
-
-// writeWith is Write with the given linker, and prepare run on the Out
-// before Stage.
-func writeWith(ctx context.Context, dir string, files Files, linker string, prepare func(o *Out)) error {
-	o, err := Open(filepath.Dir(dir))
-	if err != nil {
-		return err
-	}
-	o.linker = linkers[linker](o)
-	if prepare != nil {
-		prepare(o)
-	}
-	err = o.Stage(ctx, filepath.Base(dir), files, false)
-	if err == nil {
-		err = o.Commit(ctx)
-	}
-	return errors.Join(err, o.Close())
-}
-
-// TestInterruptedLinkedStage: a run interrupted at any point of a Stage
-// that links the earlier tree's files leaves the earlier tree as it was,
-// every file with its bytes and only its own name, and nothing beside it.
-func TestInterruptedLinkedStage(t *testing.T) {
+// TestInterruptedStage: a run interrupted at any point of a Stage that
+// stages a few changed entries leaves the earlier tree as it was, every
+// file with its bytes and only its own name, and nothing beside it.
+func TestInterruptedStage(t *testing.T) {
 	t.Parallel()
 	files := maps.Clone(fleetTree)
 	files["apps/a/deployment_a.yaml"] = []byte("kind: Deployment\nspec: {}\n")
-	for linker := range linkers {
-		t.Run(linker, func(t *testing.T) {
-			t.Parallel()
-			for n := 0; ; n++ {
-				root := t.TempDir()
-				dir := filepath.Join(root, "dev")
-				if _, err := Write(bg, dir, fleetTree, false); err != nil {
-					t.Fatal(err)
-				}
-				aged(t, dir)
-				before := stats(t, dir)
-				err := writeWith(&countdown{Context: bg, n: n}, dir, files, linker, nil)
-				if err == nil {
-					if n == 0 {
-						t.Fatal("Write checks no context")
-					}
-					break // n checks are more than a Stage makes
-				}
-				if !errors.Is(err, context.Canceled) {
-					t.Fatalf("after %d checks: Write = %v, want context.Canceled", n, err)
-				}
-				if diff := cmp.Diff(asStrings(fleetTree), mustRead(t, dir)); diff != "" {
-					t.Errorf("after %d checks: earlier tree (-want +got):\n%s", n, diff)
-				}
-				if diff := cmp.Diff(slices.Sorted(maps.Keys(before)), untouched(before, stats(t, dir))); diff != "" {
-					t.Errorf("after %d checks: untouched paths (-want +got):\n%s", n, diff)
-				}
-				for p, fi := range stats(t, dir) {
-					if n := links(fi); fi.Mode().IsRegular() && n > 1 {
-						t.Errorf("%s has %d names", p, n)
-					}
-				}
-				if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
-					t.Errorf("after %d checks: output root (-want +got):\n%s", n, diff)
-				}
+	files["apps/c/x.yaml"] = []byte("kind: Service\n")
+	delete(files, "flux/b.yaml")
+	for n := 0; ; n++ {
+		root := t.TempDir()
+		dir := filepath.Join(root, "dev")
+		if _, err := Write(bg, dir, fleetTree, false); err != nil {
+			t.Fatal(err)
+		}
+		aged(t, dir)
+		before := stats(t, dir)
+		_, err := Write(&countdown{Context: bg, n: n}, dir, files, false)
+		if err == nil {
+			if n == 0 {
+				t.Fatal("Write checks no context")
 			}
-		})
-	}
-}
-
-// TestRewriteWithoutLinks: where no hard link can be made, the new tree is
-// written as it was before links, complete.
-func TestRewriteWithoutLinks(t *testing.T) {
-	t.Parallel()
-	for linker := range linkers {
-		t.Run(linker, func(t *testing.T) {
-			t.Parallel()
-			dir := filepath.Join(t.TempDir(), "dev")
-			if _, err := Write(bg, dir, fleetTree, false); err != nil {
-				t.Fatal(err)
-			}
-			files := maps.Clone(fleetTree)
-			files["flux/c.yaml"] = []byte("kind: Kustomization\n")
-			before := stats(t, dir)
-			err := writeWith(bg, dir, files, linker, func(o *Out) {
-				o.linkHook = func(a, b string) error { return &os.LinkError{Op: "link", Old: a, New: b, Err: errors.ErrUnsupported} }
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(asStrings(files), mustRead(t, dir)); diff != "" {
-				t.Errorf("tree (-want +got):\n%s", diff)
-			}
-			if same := untouched(before, stats(t, dir)); len(same) > 0 {
-				t.Errorf("%v kept, want every file written", same)
-			}
-		})
-	}
-}
-
-// TestLinks: a changed tree links every unchanged file, by either linker.
-func TestLinks(t *testing.T) {
-	t.Parallel()
-	for linker := range linkers {
-		t.Run(linker, func(t *testing.T) {
-			t.Parallel()
-			dir := filepath.Join(t.TempDir(), "dev")
-			if _, err := Write(bg, dir, fleetTree, false); err != nil {
-				t.Fatal(err)
-			}
-			files := maps.Clone(fleetTree)
-			files["flux/c.yaml"] = []byte("kind: Kustomization\n")
-			before := stats(t, dir)
-			if err := writeWith(bg, dir, files, linker, nil); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(asStrings(files), mustRead(t, dir)); diff != "" {
-				t.Errorf("tree (-want +got):\n%s", diff)
-			}
-			var kept []string
-			for _, p := range untouched(before, stats(t, dir)) {
-				if before[p].Mode().IsRegular() {
-					kept = append(kept, p)
-				}
-			}
-			if diff := cmp.Diff(slices.Sorted(maps.Keys(fleetTree)), kept); diff != "" {
-				t.Errorf("files kept (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-// TestLinkToReplacedFile: a file of the earlier tree replaced between the
-// comparison and the link (by anything but kiln, which holds the lock) is
-// not taken into the new tree, and the new bytes are not written into it.
-func TestLinkToReplacedFile(t *testing.T) {
-	t.Parallel()
-	for linker := range linkers {
-		t.Run(linker, func(t *testing.T) {
-			t.Parallel()
-			root := t.TempDir()
-			dir := filepath.Join(root, "dev")
-			if _, err := Write(bg, dir, fleetTree, false); err != nil {
-				t.Fatal(err)
-			}
-			files := maps.Clone(fleetTree)
-			files["flux/c.yaml"] = []byte("kind: Kustomization\n")
-			const replaced = "apps/b/service_b.yaml"
-			o, err := Open(root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o.linker = linkers[linker](o)
-			o.linkHook = func(a, b string) error {
-				if a == "dev/"+replaced {
-					put(t, filepath.Join(root, ".replace"), map[string]string{"x": "kind: Secret\n"})
-					if err := os.Rename(filepath.Join(root, ".replace", "x"), filepath.Join(dir, replaced)); err != nil {
-						t.Fatal(err)
-					}
-				}
-				return nil
-			}
-			if err := o.Stage(bg, "dev", files, false); err != nil {
-				t.Fatal(err)
-			}
-			if got := mustRead(t, dir)[replaced]; got != "kind: Secret\n" {
-				t.Errorf("the earlier tree's replaced file holds %q, want what replaced it", got)
-			}
-			if err := errors.Join(o.Commit(bg), o.Close()); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Remove(filepath.Join(root, ".replace")); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(asStrings(files), mustRead(t, dir)); diff != "" {
-				t.Errorf("tree (-want +got):\n%s", diff)
-			}
-		})
+			break // n checks are more than a Stage makes
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("after %d checks: Write = %v, want context.Canceled", n, err)
+		}
+		if diff := cmp.Diff(asStrings(fleetTree), mustRead(t, dir)); diff != "" {
+			t.Errorf("after %d checks: earlier tree (-want +got):\n%s", n, diff)
+		}
+		if diff := cmp.Diff(slices.Sorted(maps.Keys(before)), untouched(before, stats(t, dir))); diff != "" {
+			t.Errorf("after %d checks: untouched paths (-want +got):\n%s", n, diff)
+		}
+		if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
+			t.Errorf("after %d checks: output root (-want +got):\n%s", n, diff)
+		}
 	}
 }

@@ -1,0 +1,392 @@
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// snapshot describes every entry below dir, by slash path: type,
+// permissions, and a file's bytes or a link's target. Two trees with the
+// same snapshot are the same byte for byte.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case fi.IsDir():
+			out[filepath.ToSlash(rel)] = fmt.Sprintf("dir %v", fi.Mode().Perm())
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			out[filepath.ToSlash(rel)] = "link " + target
+			return err
+		default:
+			data, err := os.ReadFile(p)
+			out[filepath.ToSlash(rel)] = fmt.Sprintf("file %v %q", fi.Mode().Perm(), data)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// kill ends o as a killed process would: the lock released by the
+// kernel (its file stays), nothing cleaned up.
+func kill(o *Out) {
+	o.fsys.Close()
+	o.lock.drop()
+}
+
+// stopAt is a stepHook that fails step n (counting from 0) and records
+// the steps it saw.
+type stopAt struct {
+	n     int
+	steps []string
+}
+
+var errKilled = errors.New("killed")
+
+func (s *stopAt) hook(step string) error {
+	s.steps = append(s.steps, step)
+	if len(s.steps)-1 == s.n {
+		return errKilled
+	}
+	return nil
+}
+
+// updates are earlier trees and the trees that replace them, with every
+// kind of change an update makes.
+var updates = []struct {
+	name string
+	// earlier is written first; then mess changes it on disk as a user
+	// could; then files replaces it.
+	earlier Files
+	mess    func(t *testing.T, dir string)
+	files   Files
+}{
+	{
+		name:    "one file changed",
+		earlier: fleetTree,
+		files: func() Files {
+			f := maps.Clone(fleetTree)
+			f["apps/a/deployment_a.yaml"] = []byte("kind: Object\nmetadata: {name: changed}\n")
+			f[MarkerFile] = []byte(`{"changed": true}`)
+			return f
+		}(),
+	},
+	{
+		name:    "every kind of change",
+		earlier: fleetTree,
+		mess: func(t *testing.T, dir string) {
+			// Flux's files and a user's edits.
+			put(t, dir, map[string]string{
+				"flux/flux-system/gotk-sync.yaml": "kind: GitRepository\n",
+				"apps/a/stray.yaml":               "kind: Secret\n",
+				"apps/b/kustomization.yaml":       "resources: [service_B.yaml]\n", // same size
+			})
+			must(t, os.Chmod(filepath.Join(dir, "flux", "a.yaml"), 0o755))
+			must(t, os.Chmod(filepath.Join(dir, "high-level", "a"), 0o700))
+			must(t, os.Remove(filepath.Join(dir, "flux", "b.yaml")))
+			must(t, os.Symlink("a.yaml", filepath.Join(dir, "flux", "b.yaml")))
+			// A folder where a file goes, a file where a folder goes.
+			put(t, dir, map[string]string{"apps/x.yaml/inner": "x", "apps/d": "a file"})
+		},
+		files: func() Files {
+			f := maps.Clone(fleetTree)
+			delete(f, "apps/b/service_b.yaml")         // a file removed
+			f["apps/b/service_c.yaml"] = []byte("c\n") // added in a kept folder
+			f["apps/c/deep/x.yaml"] = []byte("new\n")  // a new folder
+			f["apps/x.yaml"] = []byte("was a folder\n")
+			f["apps/d/y.yaml"] = []byte("was a file\n")
+			f["apps/a/deployment_a.yaml"] = []byte("kind: Deployment\nspec: {}\n")
+			for p := range f {
+				if strings.HasPrefix(p, "high-level/") {
+					delete(f, p) // an app's folder removed
+				}
+			}
+			f["high-level/z/values.yaml"] = []byte("z: 1\n")
+			return f
+		}(),
+	},
+	{
+		name:    "links to folders outside the tree",
+		earlier: fleetTree,
+		mess: func(t *testing.T, dir string) {
+			// Where the tree has a folder, and where it has none.
+			must(t, os.RemoveAll(filepath.Join(dir, "apps", "b")))
+			must(t, os.Symlink(filepath.Join("..", "..", "notes"), filepath.Join(dir, "apps", "b")))
+			must(t, os.Symlink(filepath.Join("..", "notes"), filepath.Join(dir, "elsewhere")))
+		},
+		files: func() Files {
+			f := maps.Clone(fleetTree)
+			f["apps/b/service_b.yaml"] = []byte("kind: Service\nspec: {}\n")
+			f["apps/b/mine.txt"] = []byte("kiln's\n")
+			return f
+		}(),
+	},
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setUp writes u's earlier tree at root/dev, messes it, and puts a
+// foreign folder beside it.
+func setUp(t *testing.T, root string, earlier Files, mess func(*testing.T, string)) {
+	t.Helper()
+	dir := filepath.Join(root, "dev")
+	if _, err := Write(bg, dir, earlier, false); err != nil {
+		t.Fatal(err)
+	}
+	if mess != nil {
+		mess(t, dir)
+	}
+	put(t, filepath.Join(root, "notes"), map[string]string{"mine.txt": "not kiln's"})
+}
+
+// TestKilledCommit: a run killed before any step of Commit that changes
+// the file system, and again before any step of the next run's recovery,
+// leaves dev exactly the earlier tree or exactly the new one once a run
+// completes the recovery: the earlier one if killed before the journal is
+// in place, the new one after. Foreign files survive, nothing is left
+// beside dev, and the result is what kiln itself writes: writing the new
+// tree again changes nothing.
+func TestKilledCommit(t *testing.T) {
+	t.Parallel()
+	for _, u := range updates {
+		t.Run(u.name, func(t *testing.T) {
+			t.Parallel()
+			// The trees before and after, uninterrupted.
+			ref := t.TempDir()
+			setUp(t, ref, u.earlier, u.mess)
+			before := snapshot(t, ref)
+			foreign := snapshot(t, filepath.Join(ref, "notes"))
+			if _, err := Write(bg, filepath.Join(ref, "dev"), u.files, false); err != nil {
+				t.Fatal(err)
+			}
+			after := snapshot(t, ref)
+			if diff := cmp.Diff(before, after); diff == "" {
+				t.Fatal("the update changes nothing")
+			}
+			if b, a := before["dev/flux/flux-system/gotk-sync.yaml"], after["dev/flux/flux-system/gotk-sync.yaml"]; a != b {
+				t.Fatalf("the update changed Flux's files: %q, then %q", b, a)
+			}
+
+			for n := 0; ; n++ {
+				root := t.TempDir()
+				setUp(t, root, u.earlier, u.mess)
+				s := &stopAt{n: n}
+				o, err := open(root, s.hook)
+				if err != nil {
+					t.Fatal(err)
+				}
+				must(t, o.Stage(bg, "dev", u.files, false))
+				err = o.Commit(bg)
+				if err == nil {
+					must(t, o.Close())
+					if n < 5 {
+						t.Fatalf("Commit took %d steps: %v", n, s.steps)
+					}
+					break
+				}
+				if !errors.Is(err, errKilled) {
+					t.Fatalf("step %d: Commit = %v", n, err)
+				}
+				// A Commit that fails is followed by Close (render
+				// defers it), which must leave a committed update for the
+				// next run; or the process is killed.
+				if n%2 == 1 {
+					must(t, o.Close())
+				} else {
+					kill(o)
+				}
+				killedAt := s.steps[n]
+				want := after
+				if killedAt == "write journal" || killedAt == "rename journal" {
+					want = before
+				}
+				// The next run is killed too, at each step of its
+				// recovery (for some of the first kills: the number of
+				// runs grows as their product); the one after completes
+				// it.
+				for m := 0; ; m++ {
+					again := t.TempDir()
+					copyTree(t, root, again)
+					r := &stopAt{n: m}
+					// An Open stopped in its recovery has released the
+					// lock and removed nothing else, as a kill would.
+					o, err := open(again, r.hook)
+					if err == nil {
+						must(t, o.Close())
+					} else if !errors.Is(err, errKilled) {
+						t.Fatalf("step %d, recovery step %d: Open = %v", n, m, err)
+					}
+					o, err = Open(again)
+					if err != nil {
+						t.Fatalf("killed at %q, recovery at step %d: %v", killedAt, m, err)
+					}
+					must(t, o.Close())
+					got := snapshot(t, again)
+					if diff := cmp.Diff(want, got); diff != "" {
+						t.Fatalf("killed at %q, recovery killed at step %d of %v: tree (-want +got):\n%s", killedAt, m, r.steps, diff)
+					}
+					if diff := cmp.Diff(foreign, snapshot(t, filepath.Join(again, "notes"))); diff != "" {
+						t.Errorf("foreign folder (-want +got):\n%s", diff)
+					}
+					if m >= len(r.steps) {
+						break // recovery took fewer steps than m
+					}
+					if !nested(killedAt, n) {
+						break
+					}
+				}
+				// Before, the tree is not read as a whole.
+				if _, err := Read(filepath.Join(root, "dev")); killedAt != "write journal" && killedAt != "rename journal" && !strings.HasPrefix(killedAt, "remove staging") {
+					var ue *UnfinishedError
+					if !errors.As(err, &ue) {
+						t.Errorf("killed at %q: Read = %v, want an UnfinishedError", killedAt, err)
+					}
+				}
+				// What the recovery left is what kiln writes: writing
+				// the new tree over it changes nothing more.
+				if _, err := Write(bg, filepath.Join(root, "dev"), u.files, false); err != nil {
+					t.Fatal(err)
+				}
+				aged(t, filepath.Join(root, "dev"))
+				st := stats(t, filepath.Join(root, "dev"))
+				if _, err := Write(bg, filepath.Join(root, "dev"), u.files, false); err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(slices.Sorted(maps.Keys(st)), untouched(st, stats(t, filepath.Join(root, "dev")))); diff != "" {
+					t.Errorf("killed at %q: rewriting the recovered tree touched (-want +got):\n%s", killedAt, diff)
+				}
+				if diff := cmp.Diff(after, snapshot(t, root)); diff != "" {
+					t.Errorf("killed at %q: tree after the next write (-want +got):\n%s", killedAt, diff)
+				}
+			}
+		})
+	}
+}
+
+// copyTree copies what a killed run left at src to dst: folders, files
+// and links, with their permissions.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case fi.IsDir():
+			if err := os.MkdirAll(to, 0o700); err != nil {
+				return err
+			}
+			return os.Chmod(to, fi.Mode().Perm())
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, to)
+		default:
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(to, data, fi.Mode().Perm()); err != nil {
+				return err
+			}
+			return os.Chmod(to, fi.Mode().Perm())
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// nested says for which kills of a Commit TestKilledCommit also kills the
+// recovery at each of its steps: the kill before the first op, whose
+// recovery does every op, and every third.
+func nested(killedAt string, n int) bool {
+	return strings.HasPrefix(killedAt, "op 0:") || n%3 == 0
+}
+
+// TestJournalLeftAlone: a journal whose tree is gone is removed, with a
+// warning; a damaged one is an error naming it and saying what to do,
+// and nothing is changed.
+func TestJournalLeftAlone(t *testing.T) {
+	t.Parallel()
+	t.Run("tree gone", func(t *testing.T) {
+		t.Parallel()
+		root := t.TempDir()
+		put(t, root, map[string]string{journalName("dev"): string(encodeJournal([]op{{path: "a", put: true}})), newName("dev") + "/0/a": "x"})
+		o, err := Open(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(t, o.Close())
+		if diff := cmp.Diff([]string(nil), entries(t, root)); diff != "" {
+			t.Errorf("output root (-want +got):\n%s", diff)
+		}
+		if ws := o.Warnings(); len(ws) != 2 || !strings.Contains(ws[0].String(), "which is gone") {
+			t.Errorf("warnings = %v", ws)
+		}
+	})
+	for name, journal := range map[string]string{
+		"truncated":   journalHead + "\nput \"a\"\n",
+		"escaping":    journalHead + "\nput \"../notes/x\"\nend\n",
+		"unknown op":  journalHead + "\nchmod \"a\"\nend\n",
+		"not quoted":  journalHead + "\nput a\nend\n",
+		"other files": "hello\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			setUp(t, root, fleetTree, nil)
+			put(t, root, map[string]string{journalName("dev"): journal, newName("dev") + "/0/a": "x"})
+			before := snapshot(t, root)
+			_, err := Open(root)
+			if err == nil || !strings.Contains(err.Error(), journalName("dev")) || !strings.Contains(err.Error(), "remove") {
+				t.Fatalf("Open = %v, want an error naming the journal and what to do", err)
+			}
+			delete(before, LockFile)
+			if diff := cmp.Diff(before, snapshot(t, root)); diff != "" {
+				t.Errorf("output root (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
