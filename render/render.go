@@ -146,6 +146,12 @@ type Options struct {
 	// caller's sinks (stdout, stderr, GitHub's ::add-mask:: for every form
 	// of every value) mask them before any line that could hold one.
 	OnSecrets func(rd *redact.Redactor)
+	// EnvDone, when set, is called with each env's result as soon as the
+	// env is rendered, in order, before the next env starts. A caller
+	// that writes the tree there (kiln render) can then release it
+	// (EnvResult.Written): a fleet's envs are not all held in memory
+	// until the last one is done.
+	EnvDone func(er *EnvResult)
 }
 
 // DefaultOptions returns Options with a user cache folder for charts.
@@ -386,6 +392,9 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 		out[i] = r.renderEnv(ctx, e)
 		if err := ctx.Err(); err != nil {
 			return out, err
+		}
+		if r.opts.EnvDone != nil {
+			r.opts.EnvDone(out[i])
 		}
 	}
 	if len(r.opts.Warnings) > 0 {

@@ -250,3 +250,54 @@ func TestProgress(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvDone: each env's result is handed over as soon as the env is
+// rendered, before the next env starts (kiln render writes it there and
+// releases it), and Written drops the file contents but keeps the paths.
+func TestEnvDone(t *testing.T) {
+	t.Parallel()
+	var events []string
+	var handed []*render.EnvResult
+	var want []string
+	opts := testOptions()
+	opts.Progress = func(env string, done, total int) {
+		if done == 0 {
+			events = append(events, "start "+env)
+		}
+	}
+	opts.EnvDone = func(er *render.EnvResult) {
+		events = append(events, "done "+er.Env)
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		handed = append(handed, er)
+		er.Written()
+	}
+	results := renderAll(t, load(t, example), opts)
+	for _, er := range results {
+		want = append(want, "start "+er.Env, "done "+er.Env)
+	}
+	if diff := cmp.Diff(want, events); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+	if len(handed) != len(results) {
+		t.Fatalf("EnvDone got %d envs, Render returned %d", len(handed), len(results))
+	}
+	full := envFiles(t, testOptions())
+	for i, er := range results {
+		if handed[i] != er {
+			t.Errorf("EnvDone got another result than Render returned for env %s", er.Env)
+		}
+		if len(er.Files) == 0 || len(er.Files) != len(full[er.Env]) {
+			t.Errorf("env %s: %d paths after Written, want %d", er.Env, len(er.Files), len(full[er.Env]))
+		}
+		for p, data := range er.Files {
+			if data != nil {
+				t.Errorf("env %s: %s still holds its content after Written", er.Env, p)
+			}
+		}
+		if er.Objects != nil {
+			t.Errorf("env %s: the object index is still held after Written", er.Env)
+		}
+	}
+}

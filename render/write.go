@@ -55,6 +55,18 @@ func (w *Output) Stage(ctx context.Context, er *EnvResult) error {
 	return w.out.Stage(ctx, er.Env, er.Files, w.opts.Force)
 }
 
+// Written drops what er holds only to be written — its files' contents
+// (their paths stay, for the summary) and the index of its objects —
+// once Stage has written them. Until then a fleet's rendered envs would
+// all stay in memory to the end of the run, each env's on top of the
+// next one's render.
+func (er *EnvResult) Written() {
+	for p := range er.Files {
+		er.Files[p] = nil
+	}
+	er.Objects = nil
+}
+
 // Commit swaps every staged tree into place. Unless ctx is done before the
 // first swap, every staged env is committed.
 func (w *Output) Commit(ctx context.Context) error { return w.out.Commit(ctx) }

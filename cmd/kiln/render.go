@@ -307,20 +307,26 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			if opts.Shard.Active() && len(opts.Apps) > 0 {
 				return usagef("give --app or --shard, not both")
 			}
+			out := c.String("out")
+			w := &writer{ctx: c.Context, out: out, opts: render.WriteOptions{Force: c.Bool("force")}}
+			opts.EnvDone = w.stage
 			r, err := render.New(p, opts)
 			if err != nil {
 				return usageFromRender(err)
 			}
 			defer r.Close()
+			w.r = r
 			ctx, cancel := renderContext(c)
 			defer cancel()
 			results, err := r.Render(ctx, envs)
 			bar.clear()
 			if err != nil {
+				if aerr := w.abort(); aerr != nil {
+					return errors.Join(timedOut(c, err), aerr)
+				}
 				return timedOut(c, err)
 			}
-			out := c.String("out")
-			if err := write(c.Context, r, out, render.WriteOptions{Force: c.Bool("force")}, results); err != nil {
+			if err := w.commit(); err != nil {
 				return err
 			}
 			var errs []error
@@ -334,37 +340,68 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 	}
 }
 
-// write puts every env that rendered into out, together: all are staged
-// first and swapped in at the end, so an interrupt or a failure before the
-// swaps leaves every earlier tree as it was. An env whose tree cannot be
-// staged gets the error; the others are still written. What writing
-// noticed (an interrupted run's leftovers, an earlier tree left behind)
-// becomes a warning of the first env.
-func write(ctx context.Context, r *render.Renderer, out string, opts render.WriteOptions, results []*render.EnvResult) error {
-	var ok []*render.EnvResult
-	for _, er := range results {
-		if er.Err == nil {
-			ok = append(ok, er)
-		}
+// writer puts every env that rendered into out, together: each is staged
+// as soon as it is rendered (render.Options.EnvDone), so that its tree
+// need not stay in memory while the next env renders, and all are swapped
+// in at the end, so an interrupt or a failure before the swaps leaves
+// every earlier tree as it was. An env whose tree cannot be staged gets
+// the error; the others are still written. What writing noticed (an
+// interrupted run's leftovers, an earlier tree left behind) becomes a
+// warning of the first env that rendered.
+type writer struct {
+	ctx  context.Context
+	r    *render.Renderer
+	out  string
+	opts render.WriteOptions
+
+	w     *render.Output // opened for the first env that rendered
+	first *render.EnvResult
+	err   error // opening the output failed, or ctx ended while staging
+}
+
+func (w *writer) stage(er *render.EnvResult) {
+	if er.Err != nil || w.err != nil {
+		return
 	}
-	if len(ok) == 0 {
+	if w.w == nil {
+		if w.w, w.err = w.r.OpenOutput(w.out, w.opts); w.err != nil {
+			return
+		}
+		w.first = er
+	}
+	if err := w.w.Stage(w.ctx, er); err != nil {
+		if w.ctx.Err() != nil {
+			w.err = err
+			return
+		}
+		er.Err, er.Files = err, nil
+		return
+	}
+	er.Written()
+}
+
+// commit swaps the staged trees into place.
+func (w *writer) commit() error {
+	if w.err != nil {
+		if aerr := w.abort(); aerr != nil {
+			return errors.Join(w.err, aerr)
+		}
+		return w.err
+	}
+	if w.w == nil {
 		return nil
 	}
-	w, err := r.OpenOutput(out, opts)
-	if err != nil {
-		return err
+	err := w.w.Commit(w.ctx)
+	w.first.Warnings = append(w.first.Warnings, w.w.Warnings()...)
+	return errors.Join(err, w.w.Close())
+}
+
+// abort removes what was staged and releases the output's lock.
+func (w *writer) abort() error {
+	if w.w == nil {
+		return nil
 	}
-	for _, er := range ok {
-		if err := w.Stage(ctx, er); err != nil {
-			if ctx.Err() != nil {
-				return errors.Join(err, w.Close())
-			}
-			er.Err, er.Files = err, nil
-		}
-	}
-	err = w.Commit(ctx)
-	ok[0].Warnings = append(ok[0].Warnings, w.Warnings()...)
-	return errors.Join(err, w.Close())
+	return w.w.Close()
 }
 
 // earlierIn reads an env's earlier tree from <out>/<env>: with --app, the
