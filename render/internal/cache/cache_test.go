@@ -3,10 +3,13 @@ package cache
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -142,13 +145,20 @@ func TestStoreRoundTripAndRefusals(t *testing.T) {
 		t.Error("an identical entry was rewritten")
 	}
 
+	// The entry an older kiln wrote (v1: one gob stream) for the same key.
+	var v1 bytes.Buffer
+	if err := gob.NewEncoder(&v1).Encode(&wireEntry{Key: key, Entry: *testEntry()}); err != nil {
+		t.Fatal(err)
+	}
+	v1sum := sha256.Sum256(v1.Bytes())
 	bad := map[string][]byte{
-		"truncated":       good[:len(good)-3],
-		"empty":           {},
-		"header only":     good[:len(magic)],
-		"one bit flipped": flip(good, len(good)-1),
-		"another format":  append([]byte("kiln render cache\x00v0\n"), good[len(magic):]...),
-		"not an entry":    []byte("hello"),
+		"an older kiln's entry (gob)": append(append([]byte("kiln render cache\x00v1\n"), v1sum[:]...), v1.Bytes()...),
+		"truncated":                   good[:len(good)-3],
+		"empty":                       {},
+		"header only":                 good[:len(magic)],
+		"one bit flipped":             flip(good, len(good)-1),
+		"another format":              append([]byte("kiln render cache\x00v0\n"), good[len(magic):]...),
+		"not an entry":                []byte("hello"),
 	}
 	for name, data := range bad {
 		if err := os.WriteFile(p, data, 0o600); err != nil {
@@ -204,6 +214,35 @@ func TestStoreRefusesKeysThatAreNotNames(t *testing.T) {
 			t.Errorf("ValidKey(%q) = %v", key, !want)
 		}
 	}
+}
+
+// FuzzParseEntry: whatever an entry's bytes after its checksum hold (a
+// checksum is no defence against a file written on purpose), parse
+// returns an error or an entry, never panics or allocates beyond the
+// input's size, and what it returns encodes back to an entry it reads the
+// same.
+func FuzzParseEntry(f *testing.F) {
+	valid := &wireEntry{Key: "abcdef", Entry: *testEntry()}
+	f.Add(append(valid.header(), valid.Result...))
+	f.Add((&wireEntry{Key: "k"}).header())
+	f.Add([]byte{})
+	f.Add([]byte{1, 'k', 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		e, err := parse(payload)
+		if err != nil {
+			return
+		}
+		if len(e.Deps) > len(payload) {
+			t.Fatalf("%d observations from %d bytes", len(e.Deps), len(payload))
+		}
+		again, err := parse(append(e.header(), e.Result...))
+		if err != nil {
+			t.Fatalf("an entry parse returned does not parse again: %v", err)
+		}
+		if again.Key != e.Key || !bytes.Equal(again.Result, e.Result) || !slices.Equal(again.Deps, e.Deps) {
+			t.Fatalf("round trip: %+v, then %+v", e, again)
+		}
+	})
 }
 
 func flip(b []byte, i int) []byte {
@@ -266,5 +305,29 @@ func TestBuildIDNamesThisBinary(t *testing.T) {
 	}
 	if len(id) < len("go-buildid:")+20 || id[:len("go-buildid:")] != "go-buildid:" {
 		t.Errorf("BuildID() = %q", id)
+	}
+}
+
+// BenchmarkStoreGet reads an entry the size of one app's on the benchmark
+// fleet: a few dozen observations and a few kilobytes of result. A run in
+// which one app changed reads one per app.
+func BenchmarkStoreGet(b *testing.B) {
+	s, err := Open(b.TempDir(), "build-1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := &Entry{Result: bytes.Repeat([]byte("apiVersion: v1\n"), 300)}
+	for i := range 30 {
+		e.Deps = append(e.Deps, templates.Dep{Kind: "file", Path: fmt.Sprintf("charts/web/templates/file%d.yaml", i), Sum: "sha256:" + strings.Repeat("ab", 32)})
+	}
+	key := strings.Repeat("ab", 32)
+	if err := s.Put(key, e); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if got, err := s.Get(key); err != nil || got == nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -3,7 +3,7 @@ package cache
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/gob"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,7 +18,13 @@ import (
 )
 
 // magic opens every entry; another format (an older kiln's) is ignored.
-const magic = "kiln render cache\x00v1\n"
+//
+// v2, after magic: the sha256 of the rest, then the key, the number of
+// observations and each one's kind, path and sum (each string a uvarint
+// length and its bytes), then the result to the end of the file. v1 was
+// one gob stream: gob sends its type descriptors again in every stream,
+// and decoding them was most of the cost of reading an entry.
+const magic = "kiln render cache\x00v2\n"
 
 // maxEntry bounds what Get reads: the sandbox's own frame bound, since an
 // entry holds one engine result as the worker pipe carries it.
@@ -46,6 +52,71 @@ type Entry struct {
 type wireEntry struct {
 	Key string
 	Entry
+}
+
+// header is e's encoding up to its result.
+func (e *wireEntry) header() []byte {
+	n := len(e.Key) + 2*binary.MaxVarintLen64
+	for _, d := range e.Deps {
+		n += len(d.Kind) + len(d.Path) + len(d.Sum) + 3*binary.MaxVarintLen64
+	}
+	b := make([]byte, 0, n)
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	str(e.Key)
+	b = binary.AppendUvarint(b, uint64(len(e.Deps)))
+	for _, d := range e.Deps {
+		str(d.Kind)
+		str(d.Path)
+		str(d.Sum)
+	}
+	return b
+}
+
+// parse decodes what header and the result encode. The result is a slice
+// of payload, not a copy.
+func parse(payload []byte) (*wireEntry, error) {
+	errShort := errors.New("truncated")
+	str := func() (string, error) {
+		n, k := binary.Uvarint(payload)
+		if k <= 0 || n > uint64(len(payload)-k) {
+			return "", errShort
+		}
+		s := string(payload[k : k+int(n)])
+		payload = payload[k+int(n):]
+		return s, nil
+	}
+	var e wireEntry
+	var err error
+	if e.Key, err = str(); err != nil {
+		return nil, err
+	}
+	n, k := binary.Uvarint(payload)
+	// Each observation takes at least three bytes: a bound on n before
+	// anything is allocated for it.
+	if k <= 0 || n > uint64(len(payload)-k)/3 {
+		return nil, errShort
+	}
+	payload = payload[k:]
+	if n > 0 {
+		e.Deps = make([]templates.Dep, n)
+	}
+	for i := range e.Deps {
+		d := &e.Deps[i]
+		if d.Kind, err = str(); err != nil {
+			return nil, err
+		}
+		if d.Path, err = str(); err != nil {
+			return nil, err
+		}
+		if d.Sum, err = str(); err != nil {
+			return nil, err
+		}
+	}
+	e.Result = payload
+	return &e, nil
 }
 
 // Store is one build's folder of entries. Its methods are safe for
@@ -160,11 +231,7 @@ func decode(data []byte) (*wireEntry, error) {
 	if got := sha256.Sum256(payload); !bytes.Equal(got[:], sum) {
 		return nil, errors.New("checksum mismatch")
 	}
-	var e wireEntry
-	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&e); err != nil {
-		return nil, err
-	}
-	return &e, nil
+	return parse(payload)
 }
 
 // Put stores e under key, replacing what was there. An identical entry is
@@ -175,14 +242,16 @@ func (s *Store) Put(key string, e *Entry) error {
 	if !nameable(key) {
 		return fmt.Errorf("cache key %q", key)
 	}
-	var payload bytes.Buffer
-	if err := gob.NewEncoder(&payload).Encode(&wireEntry{Key: key, Entry: *e}); err != nil {
-		return err
-	}
-	sum := sha256.Sum256(payload.Bytes())
-	head := append([]byte(magic), sum[:]...)
+	// The result, often the largest part, is written from where it is,
+	// never copied into one buffer with the rest.
+	hdr := (&wireEntry{Key: key, Entry: *e}).header()
+	h := sha256.New()
+	h.Write(hdr)
+	h.Write(e.Result)
+	head := h.Sum([]byte(magic))
+	parts := [][]byte{head, hdr, e.Result}
 	p := s.path(key)
-	if sameEntry(p, head, payload.Bytes()) {
+	if sameEntry(p, parts) {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
@@ -192,11 +261,11 @@ func (s *Store) Put(key string, e *Entry) error {
 	if err != nil {
 		return err
 	}
-	// Head and payload are written apart: an env's entry is large, and
-	// is stored when memory peaks.
-	_, werr := f.Write(head)
-	if werr == nil {
-		_, werr = f.Write(payload.Bytes())
+	var werr error
+	for _, b := range parts {
+		if werr == nil {
+			_, werr = f.Write(b)
+		}
 	}
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
@@ -210,21 +279,25 @@ func (s *Store) Put(key string, e *Entry) error {
 	return werr
 }
 
-// sameEntry reports whether the file at p holds exactly head then
-// payload. It reads in small pieces, so that no second copy of a large
+// sameEntry reports whether the file at p holds exactly parts, one after
+// the other. It reads in small pieces, so that no second copy of a large
 // entry is held; a damaged entry with the right head is not the same, and
 // is replaced.
-func sameEntry(p string, head, payload []byte) bool {
+func sameEntry(p string, parts [][]byte) bool {
 	f, err := os.Open(p)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(head)+len(payload)) {
+	size := 0
+	for _, b := range parts {
+		size += len(b)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(size) {
 		return false
 	}
 	buf := make([]byte, 64<<10)
-	for _, want := range [][]byte{head, payload} {
+	for _, want := range parts {
 		for len(want) > 0 {
 			n, err := io.ReadFull(f, buf[:min(len(buf), len(want))])
 			if err != nil || !bytes.Equal(buf[:n], want[:n]) {
