@@ -8,8 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // A re-render mostly writes what the tree it replaces already holds, and
@@ -79,7 +83,16 @@ func compareFolder(ctx context.Context, f folder, files Files) (*earlier, error)
 	if perm, err := f.perm(); err != nil || !c.kilnPerm(perm, dirPerm) {
 		return &earlier{whole: true}, nil
 	}
-	if err := c.walk(f, ""); err != nil {
+	// The comparison is system calls (open, stat, read, close a file;
+	// list a folder), and the process has nothing else to do meanwhile:
+	// folders are walked on as many threads as Go runs.
+	c.g.SetLimit(runtime.GOMAXPROCS(0))
+	var buf []byte
+	err := c.walk(f, "", &buf)
+	if werr := c.g.Wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
 		return nil, err
 	}
 	if c.whole {
@@ -107,31 +120,40 @@ func folders(files Files) map[string]bool {
 }
 
 type comparer struct {
-	ctx   context.Context
-	files Files
-	dirs  map[string]bool // the folders files need
+	ctx        context.Context
+	files      Files
+	dirs       map[string]bool // the folders files need
+	g          errgroup.Group  // the walks of folders on other goroutines
+	umask      fs.FileMode
+	umaskKnown bool
+
+	mu sync.Mutex // guards the results, each folder's added at once:
 	// seen are the files found the same, ops the entries that are not,
 	// by path; kept are the folders listed and kept as they are ("" is
 	// the root); whole says the root could not be listed.
-	seen       map[string]bool
-	ops        map[string]op
-	kept       map[string]bool
-	whole      bool
-	umask      fs.FileMode
-	umaskKnown bool
-	buf        []byte
+	seen  map[string]bool
+	ops   map[string]op
+	kept  map[string]bool
+	whole bool
 }
 
 // walk compares the folder f, at rel in the tree ("" at its root), whose
-// permissions are kiln's.
-func (c *comparer) walk(f folder, rel string) error {
+// permissions are kiln's; buf is its goroutine's scratch space. Each
+// subfolder is walked on another goroutine when one is free, else here.
+func (c *comparer) walk(f folder, rel string, buf *[]byte) error {
 	if err := c.ctx.Err(); err != nil {
 		return err
 	}
+	var (
+		seen []string
+		ops  []op
+	)
 	entries, err := f.list()
 	if err != nil {
 		// Not readable: put it anew whole; the root can only be staged
 		// whole.
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		if rel == "" {
 			c.whole = true
 		} else {
@@ -139,7 +161,6 @@ func (c *comparer) walk(f folder, rel string) error {
 		}
 		return nil
 	}
-	c.kept[rel] = true
 	filePerm := func(perm fs.FileMode) bool { return c.kilnPerm(perm, filePerm) }
 	for _, de := range entries {
 		p := de.Name()
@@ -151,32 +172,48 @@ func (c *comparer) walk(f folder, rel string) error {
 		case de.IsDir() && c.dirs[p]:
 			sub, err := f.sub(de.Name())
 			if err != nil {
-				c.ops[p] = op{path: p, put: true, dir: true}
+				ops = append(ops, op{path: p, put: true, dir: true})
 				continue
 			}
 			if perm, err := sub.perm(); err != nil || !c.kilnPerm(perm, dirPerm) {
 				// Made private or shared by hand: writing the tree
 				// anew would reset it, so the folder is put anew.
 				sub.close()
-				c.ops[p] = op{path: p, put: true, dir: true}
+				ops = append(ops, op{path: p, put: true, dir: true})
 				continue
 			}
-			err = c.walk(sub, p)
+			if c.g.TryGo(func() error {
+				defer sub.close()
+				var buf []byte
+				return c.walk(sub, p, &buf)
+			}) {
+				continue
+			}
+			err = c.walk(sub, p, buf)
 			sub.close()
 			if err != nil {
 				return err
 			}
-		case isFile && de.Type().IsRegular() && f.same(de.Name(), data, filePerm, &c.buf):
-			c.seen[p] = true
+		case isFile && de.Type().IsRegular() && f.same(de.Name(), data, filePerm, buf):
+			seen = append(seen, p)
 		case isFile:
 			// Other bytes or permissions, a folder, a link, a device.
-			c.ops[p] = op{path: p, put: true}
+			ops = append(ops, op{path: p, put: true})
 		case c.dirs[p]:
 			// A file, link or device where the new tree has a folder.
-			c.ops[p] = op{path: p, put: true, dir: true}
+			ops = append(ops, op{path: p, put: true, dir: true})
 		default:
-			c.ops[p] = op{path: p} // stale: not in the new tree
+			ops = append(ops, op{path: p}) // stale: not in the new tree
 		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.kept[rel] = true
+	for _, p := range seen {
+		c.seen[p] = true
+	}
+	for _, o := range ops {
+		c.ops[o.path] = o
 	}
 	return nil
 }
