@@ -2,10 +2,11 @@ package validate
 
 import (
 	"compress/gzip"
-	"embed"
+	_ "embed" // the built-in schemas
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -21,288 +22,129 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 )
 
-// builtinOpenAPI is the OpenAPI v3 schema of every kind of client-go's
-// scheme, as kube-apiserver of the pinned k8s.io/api publishes it, without
-// descriptions (see k8sopenapi/README.md).
+// The OpenAPI v3 schema of every kind of client-go's scheme, as
+// kube-apiserver of the pinned k8s.io/api publishes it, without
+// descriptions (see k8sopenapi/README.md), ready for the validator: each
+// kind's references inlined and its required fields as the API server
+// serves them. TestBuiltinKinds derives them from k8sopenapi/schemas.json.gz
+// (and rewrites them with -update): a run reads and decodes only the kinds
+// it validates, not the whole 426 KB document.
 //
-//go:embed k8sopenapi/schemas.json.gz k8sopenapi/versions.txt
-var builtinOpenAPI embed.FS
+// builtinIndex has one line per kind, "apiVersion kind offset length",
+// sorted; builtinKinds holds at that offset the kind's schema as JSON,
+// gzipped on its own.
+//
+//go:generate go test -run ^TestBuiltinKinds$ . -args -update
+var (
+	//go:embed k8sopenapi/kinds.txt
+	builtinIndex string
+	//go:embed k8sopenapi/kinds.bin
+	builtinKinds string
+	//go:embed k8sopenapi/versions.txt
+	builtinVersions string
+)
 
-// builtinSchema is one built-in kind's schema, compiled: every reference
-// inlined, a validator and, for defaulting, a structural schema.
+// builtinSchema is one built-in kind's schema, compiled: a validator and,
+// for defaulting, a structural schema.
 type builtinSchema struct {
 	validator  apiservervalidation.SchemaValidator
 	structural *structuralschema.Structural // nil when the schema has no structural form
 }
 
+// span is where one kind's gzipped schema is in builtinKinds.
+type span struct{ off, n int }
+
 // builtins compiles the schemas of built-in kinds, each on first use: a
 // run that validates Deployments and Services never pays for the rest.
 type builtins struct {
-	once sync.Once
-	// raw holds each component's JSON until a kind that uses it is
-	// compiled: decoded, the whole document is some 3.5 MiB of maps kept
-	// for the life of the process, for the few dozen components a fleet's
-	// kinds reach.
-	raw   map[string]json.RawMessage         // component name → schema
-	kinds map[schema.GroupVersionKind]string // kind → component name
+	once  sync.Once
+	kinds map[schema.GroupVersionKind]span
 	mu    sync.Mutex
 	cache map[schema.GroupVersionKind]func() *builtinSchema // compiled once per kind; others wait
-	// defs are the components decoded so far (def), guarded by defsMu.
-	defsMu sync.Mutex
-	defs   map[string]any
 }
 
 var builtinSchemas = &builtins{}
 
 func (b *builtins) load() {
 	b.once.Do(func() {
-		f, err := builtinOpenAPI.Open("k8sopenapi/schemas.json.gz")
-		if err != nil {
-			panic(err) // embedded: cannot fail
-		}
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			panic(err) // embedded and tested
-		}
-		data, err := io.ReadAll(zr)
-		if err != nil {
-			panic(err) // embedded and tested
-		}
-		var doc struct {
-			Components struct {
-				Schemas map[string]json.RawMessage `json:"schemas"`
-			} `json:"components"`
-		}
-		if err := json.Unmarshal(data, &doc); err != nil {
-			panic(err) // embedded and tested
-		}
-		b.raw = doc.Components.Schemas
-		b.defs = map[string]any{}
-		b.kinds = map[schema.GroupVersionKind]string{}
+		b.kinds = map[schema.GroupVersionKind]span{}
 		b.cache = map[schema.GroupVersionKind]func() *builtinSchema{}
-		for name, raw := range b.raw {
-			var d struct {
-				GVKs []struct{ Group, Version, Kind string } `json:"x-kubernetes-group-version-kind"`
+		for line := range strings.Lines(builtinIndex) {
+			gvk, sp, err := parseIndexLine(line)
+			if err != nil {
+				panic(err) // embedded and tested
 			}
-			if err := json.Unmarshal(raw, &d); err != nil {
-				panic(fmt.Errorf("built-in schema %s: %w", name, err)) // embedded and tested
-			}
-			for _, g := range d.GVKs {
-				b.kinds[schema.GroupVersionKind{Group: g.Group, Version: g.Version, Kind: g.Kind}] = name
-			}
+			b.kinds[gvk] = sp
 		}
 	})
 }
 
-// def is the component name decoded, its required fields as the API
-// server serves them (requiredAsServed); nil when there is none. Callers
-// only read it: inline copies.
-func (b *builtins) def(name string) any {
-	b.defsMu.Lock()
-	defer b.defsMu.Unlock()
-	if d, ok := b.defs[name]; ok {
-		return d
+// parseIndexLine reads one line of builtinIndex.
+func parseIndexLine(line string) (schema.GroupVersionKind, span, error) {
+	f := strings.Fields(line)
+	if len(f) != 4 {
+		return schema.GroupVersionKind{}, span{}, fmt.Errorf("k8sopenapi/kinds.txt: bad line %q", line)
 	}
-	raw, ok := b.raw[name]
-	if !ok {
-		return nil
+	gv, err := schema.ParseGroupVersion(f[0])
+	off, errOff := strconv.Atoi(f[2])
+	n, errN := strconv.Atoi(f[3])
+	if err != nil || errOff != nil || errN != nil || off < 0 || n <= 0 || off+n > len(builtinKinds) {
+		return schema.GroupVersionKind{}, span{}, fmt.Errorf("k8sopenapi/kinds.txt: bad line %q", line)
 	}
-	var d any
-	if err := json.Unmarshal(raw, &d); err != nil {
-		panic(fmt.Errorf("built-in schema %s: %w", name, err)) // embedded and tested
-	}
-	if m, ok := d.(map[string]any); ok {
-		requiredAsServed(name, m)
-	}
-	b.defs[name] = d
-	return d
+	return gv.WithKind(f[1]), span{off, n}, nil
 }
 
 // schemaFor returns the compiled schema of gvk, nil when the embedded
 // schema has none.
 func (b *builtins) schemaFor(gvk schema.GroupVersionKind) *builtinSchema {
 	b.load()
-	name, ok := b.kinds[gvk]
+	sp, ok := b.kinds[gvk]
 	if !ok {
 		return nil
 	}
 	b.mu.Lock()
 	get, ok := b.cache[gvk]
 	if !ok {
-		get = sync.OnceValue(func() *builtinSchema { return b.compile(name) })
+		get = sync.OnceValue(func() *builtinSchema { return compileBuiltin(gvk, kindSchema(sp)) })
 		b.cache[gvk] = get
 	}
 	b.mu.Unlock()
 	return get()
 }
 
-// compile inlines the references of one kind's schema and builds the
-// API server's validator for it, as apiextensions-apiserver does for a CRD.
-func (b *builtins) compile(name string) *builtinSchema {
-	resolved := b.inline(b.def(name), 0)
-	data, err := json.Marshal(resolved)
+// kindSchema returns the JSON of the kind at sp in builtinKinds.
+func kindSchema(sp span) []byte {
+	zr, err := gzip.NewReader(strings.NewReader(builtinKinds[sp.off : sp.off+sp.n]))
 	if err != nil {
-		panic(err) // generic JSON: cannot fail
+		panic(err) // embedded and tested
 	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		panic(err) // embedded and tested
+	}
+	return data
+}
+
+// compileBuiltin builds the API server's validator for one kind's schema
+// (JSON, references inlined), as apiextensions-apiserver does for a CRD.
+func compileBuiltin(gvk schema.GroupVersionKind, data []byte) *builtinSchema {
 	var v1 apiextensionsv1.JSONSchemaProps
 	if err := json.Unmarshal(data, &v1); err != nil {
-		panic(fmt.Errorf("built-in schema %s: %w", name, err)) // embedded and tested
+		panic(fmt.Errorf("built-in schema of %s: %w", gvk, err)) // embedded and tested
 	}
 	internal := &apiextensionsinternal.JSONSchemaProps{}
 	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(&v1, internal, nil); err != nil {
-		panic(fmt.Errorf("built-in schema %s: %w", name, err)) // embedded and tested
+		panic(fmt.Errorf("built-in schema of %s: %w", gvk, err)) // embedded and tested
 	}
 	val, _, err := apiservervalidation.NewSchemaValidator(internal)
 	if err != nil {
-		panic(fmt.Errorf("built-in schema %s: %w", name, err)) // embedded and tested
+		panic(fmt.Errorf("built-in schema of %s: %w", gvk, err)) // embedded and tested
 	}
 	s := &builtinSchema{validator: val}
 	if st, err := structuralschema.NewStructural(internal); err == nil {
 		s.structural = st
 	}
 	return s
-}
-
-// zeroAllowed lists the required fields of built-in kinds whose zero value
-// the API server accepts, so that an absent one (which its decoder turns
-// into that zero value) is not missing: an iSCSI LUN 0, a sleep of 0
-// seconds, a PriorityClass of value 0.
-var zeroAllowed = map[string]bool{
-	"io.k8s.api.core.v1.ISCSIVolumeSource.lun":           true,
-	"io.k8s.api.core.v1.ISCSIPersistentVolumeSource.lun": true,
-	"io.k8s.api.core.v1.SleepAction.seconds":             true,
-	"io.k8s.api.scheduling.v1.PriorityClass.value":       true,
-	"io.k8s.api.scheduling.v1beta1.PriorityClass.value":  true,
-	"io.k8s.api.scheduling.v1alpha1.PriorityClass.value": true,
-}
-
-// requiredAsServed adapts the required fields of one component to what the
-// API server refuses. Kubernetes publishes a default for every field its Go
-// type cannot leave out (openapi-gen's zero values: "", 0, false, {}):
-//   - a required field with an object default ({}: a PodTemplateSpec) is
-//     not missing when absent, the decoder makes it empty, but its own
-//     required fields are: the default stays, so defaulting fills it in and
-//     validation descends into it (a Deployment without template lacks
-//     spec.template.spec.containers, as the API server says);
-//   - a required field with a scalar zero default ("", 0, false) stays
-//     required and its default is dropped: the API server's validation
-//     refuses the zero value the decoder would give it (an empty container
-//     name, port 0, an empty CronJob schedule), except for zeroAllowed;
-//   - a required field with any other default (a protocol "TCP") is not
-//     required: the API server fills it in.
-func requiredAsServed(name string, m map[string]any) {
-	props, _ := m["properties"].(map[string]any)
-	req, _ := m["required"].([]any)
-	var keep []any
-	for _, r := range req {
-		field, _ := r.(string)
-		p, _ := props[field].(map[string]any)
-		d, has := p["default"]
-		switch {
-		case !has:
-			keep = append(keep, r)
-		case zeroAllowed[name+"."+field]:
-		case d == "" || d == float64(0) || d == false:
-			delete(p, "default")
-			keep = append(keep, r)
-		}
-	}
-	for field, p := range props {
-		// A zero default outside required adds nothing the validator needs.
-		if pm, ok := p.(map[string]any); ok && (pm["default"] == "" || pm["default"] == float64(0) || pm["default"] == false) && !zeroAllowed[name+"."+field] {
-			delete(pm, "default")
-		}
-	}
-	switch {
-	case len(keep) > 0:
-		m["required"] = keep
-	case req != nil:
-		delete(m, "required")
-	}
-}
-
-// maxInline bounds reference inlining: no built-in kind nests deeper, and
-// a recursive type (none today) must not loop.
-const maxInline = 64
-
-const (
-	refPrefix   = "#/components/schemas/"
-	intOrString = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
-	quantity    = "io.k8s.apimachinery.pkg.api.resource.Quantity"
-)
-
-// inline returns a copy of the schema v with every reference replaced by
-// the schema it names, adapted to the validator apiextensions-apiserver
-// provides (it was written for CRDs):
-//   - Kubernetes wraps a reference that has a default or description in a
-//     one-element allOf; the wrapper's default is kept on the inlined copy.
-//   - IntOrString is published as oneOf integer/string; CRDs say
-//     x-kubernetes-int-or-string, which the validator understands.
-//   - Quantity (a string or a number) is left unconstrained: strict
-//     decoding into the Go type already refuses a malformed quantity.
-func (b *builtins) inline(v any, depth int) any {
-	switch v := v.(type) {
-	case map[string]any:
-		ref := refOf(v)
-		if ref != "" {
-			out := map[string]any{}
-			switch {
-			case ref == intOrString:
-				out["x-kubernetes-int-or-string"] = true
-			case ref == quantity:
-			case depth >= maxInline:
-				out["x-kubernetes-preserve-unknown-fields"] = true
-			default:
-				if r, ok := b.inline(b.def(ref), depth+1).(map[string]any); ok {
-					out = r
-				}
-			}
-			if d, ok := v["default"]; ok && ref != intOrString && ref != quantity {
-				out["default"] = d
-			}
-			return out
-		}
-		out := make(map[string]any, len(v))
-		for k, c := range v {
-			switch k {
-			case "x-kubernetes-group-version-kind", "x-kubernetes-unions":
-				continue
-			case "properties", "patternProperties", "definitions":
-				props, _ := c.(map[string]any)
-				m := make(map[string]any, len(props))
-				for pk, pv := range props {
-					m[pk] = b.inline(pv, depth)
-				}
-				out[k] = m
-				continue
-			}
-			out[k] = b.inline(c, depth)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, c := range v {
-			out[i] = b.inline(c, depth)
-		}
-		return out
-	}
-	return v
-}
-
-// refOf returns the component a schema refers to, directly or through a
-// one-element allOf, "" for none.
-func refOf(m map[string]any) string {
-	if r, ok := m["$ref"].(string); ok {
-		return strings.TrimPrefix(r, refPrefix)
-	}
-	if all, ok := m["allOf"].([]any); ok && len(all) == 1 {
-		if inner, ok := all[0].(map[string]any); ok {
-			if r, ok := inner["$ref"].(string); ok {
-				return strings.TrimPrefix(r, refPrefix)
-			}
-		}
-	}
-	return ""
 }
 
 // validate checks a built-in object (decoded JSON) against its OpenAPI
@@ -352,8 +194,7 @@ func dropNulls(v any) {
 
 // builtinVersion returns the k8s.io/api version the embedded schemas are of.
 func builtinVersion() string {
-	data, _ := builtinOpenAPI.ReadFile("k8sopenapi/versions.txt")
-	for line := range strings.Lines(string(data)) {
+	for line := range strings.Lines(builtinVersions) {
 		if mod, ver, ok := strings.Cut(strings.TrimSpace(line), " "); ok && mod == "k8s.io/api" {
 			return ver
 		}
