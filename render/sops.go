@@ -18,6 +18,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/render/internal/secretgate"
+	"github.com/kiln-gitops/kiln/render/internal/yamlenc"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -121,23 +122,16 @@ func namespacedSOPSErrors(app, namespace string, objs []templates.Object) error 
 }
 
 // rawOf returns what kiln writes for o: Raw for a SOPS document, else the
-// serialised node (kyaml's RNode.String, written straight into the bytes
-// returned: a CRD is megabytes).
+// serialised node, as kyaml's RNode.String writes it (yamlenc: the same
+// bytes, in a fraction of the time for a large CRD).
 func rawOf(o templates.Object) ([]byte, error) {
 	if o.Raw != nil {
 		return o.Raw, nil
 	}
-	// As kyaml.String does it, without its copy into a string.
 	if o.Node == nil || o.Node.Document() == nil {
 		return []byte{}, nil
 	}
-	var b bytes.Buffer
-	e := kyaml.NewEncoder(&b)
-	err := e.Encode(o.Node.Document())
-	if errClose := e.Close(); err == nil {
-		err = errClose
-	}
-	return b.Bytes(), err
+	return yamlenc.Encode(o.Node.Document())
 }
 
 // raw is rawOf's result for one object.

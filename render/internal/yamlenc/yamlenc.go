@@ -1,0 +1,321 @@
+package yamlenc
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// minPiece is the fewest nodes a collection needs to be encoded as a
+// piece of its own: small enough that no piece's event queue grows large,
+// large enough that stand-ins and splicing stay a small share of the work.
+// Tests lower it to cut every collection.
+var minPiece = 256
+
+// minCut is the fewest nodes of a collection cut out of its parent's
+// piece: each piece costs an encoder.
+var minCut = 16
+
+// token starts every stand-in's text; a document whose text holds one
+// (found when splicing: a stand-in must occur once) is encoded whole.
+const token = "kilnyamlencpiece"
+
+// Encode returns what kyaml's encoder writes for doc (a document node or
+// the root node of one).
+func Encode(doc *yaml.Node) ([]byte, error) {
+	if doc == nil {
+		return encode(doc)
+	}
+	if !cuttable(doc) {
+		return encode(doc)
+	}
+	c := &cutter{}
+	root, _, slots, _ := c.build(doc)
+	c.root = &piece{node: root, slots: slots}
+	var out bytes.Buffer
+	ok, err := c.write(&out, c.root, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return encode(doc)
+	}
+	return out.Bytes(), nil
+}
+
+// encode is kyaml's encoding of n, as RNode.String does it.
+func encode(n *yaml.Node) ([]byte, error) {
+	var b bytes.Buffer
+	e := kyaml.NewEncoder(&b)
+	err := e.Encode(n)
+	if errClose := e.Close(); err == nil {
+		err = errClose
+	}
+	return b.Bytes(), err
+}
+
+// size counts the nodes of n's tree.
+func size(n *yaml.Node) int {
+	s := 1
+	for _, c := range n.Content {
+		s += size(c)
+	}
+	return s
+}
+
+// cuttable reports whether nothing in n's tree stops it from being cut:
+// anchors and aliases (an alias must be encoded with its anchor), a value
+// holding the stand-ins' token.
+func cuttable(n *yaml.Node) bool {
+	if n.Anchor != "" || n.Kind == yaml.AliasNode || strings.Contains(n.Value, token) {
+		return false
+	}
+	for _, c := range n.Content {
+		if !cuttable(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// piece is a part of the document encoded on its own: a copy of its nodes
+// in which large collections below it are stand-ins (slots).
+type piece struct {
+	node  *yaml.Node
+	slots []*slot
+}
+
+// slot is a stand-in for a large collection: a one-entry mapping (key the
+// token, value "x") or a one-item sequence (the token), of the collection's
+// kind, so that the encoder lays it out as the collection's first line.
+type slot struct {
+	text  string // the stand-in's text, from its first column to the line end
+	seq   bool
+	piece *piece
+}
+
+type cutter struct {
+	n    int
+	root *piece
+}
+
+// build returns a copy of n for encoding, with each large block
+// collection below it (a mapping value or a sequence item) replaced by a
+// stand-in, n's size as encoded, the stand-ins, and whether n's tree is
+// pinned: written differently at another column, so never cut out, nor
+// anything around it. That is a tree with a comment (yaml.v3 places
+// comments by what surrounds them), with a line break in a flow
+// collection or in a quoted or folded scalar (its later lines are not
+// indented as the block they are in), or in a mapping key, or a line
+// break other than "\n" anywhere (the encoder indents after it).
+func (c *cutter) build(n *yaml.Node) (*yaml.Node, int, []*slot, bool) {
+	if len(n.Content) == 0 {
+		return n, 1, nil, commentedNode(n) || strings.ContainsAny(n.Value, "\r\u0085\u2028\u2029") ||
+			(strings.Contains(n.Value, "\n") && n.Style != 0 && n.Style != yaml.LiteralStyle)
+	}
+	if n.Style&yaml.FlowStyle != 0 {
+		return n, size(n), nil, pinnedFlow(n)
+	}
+	commented := commentedNode(n)
+	out := *n
+	out.Content = make([]*yaml.Node, len(n.Content))
+	total := 1
+	type child struct {
+		size  int
+		slots []*slot
+		may   bool  // may be cut out
+		cut   *slot // its stand-in, when cut out
+	}
+	kids := make([]child, len(n.Content))
+	keyCommented := false
+	for i, k := range n.Content {
+		cc, cs, cslots, kc := c.build(k)
+		if n.Kind == yaml.MappingNode && i%2 == 0 && hasBreak(k.Value) {
+			kc = true // a multi-line key is quoted, and its line breaks indented by column
+		}
+		value := n.Kind == yaml.SequenceNode || (n.Kind == yaml.MappingNode && i%2 == 1)
+		out.Content[i] = cc
+		kids[i] = child{size: cs, slots: cslots, may: value && cs >= minCut && standIn(k) && !kc && !keyCommented}
+		keyCommented = kc && n.Kind == yaml.MappingNode && i%2 == 0
+		commented = commented || kc
+		total += cs
+	}
+	// The largest children are cut out until what stays is under minPiece.
+	if total >= minPiece {
+		var order []int
+		for i, k := range kids {
+			if k.may {
+				order = append(order, i)
+			}
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return kids[b].size - kids[a].size })
+		for _, i := range order {
+			if total < minPiece {
+				break
+			}
+			s := c.slot(n.Content[i].Kind == yaml.SequenceNode, &piece{node: out.Content[i], slots: kids[i].slots})
+			kids[i].cut = s
+			out.Content[i] = s.node()
+			total += 2 - kids[i].size
+		}
+	}
+	var slots []*slot
+	for _, k := range kids {
+		if k.cut != nil {
+			slots = append(slots, k.cut)
+		} else {
+			slots = append(slots, k.slots...)
+		}
+	}
+	return &out, total, slots, commented
+}
+
+// pinnedFlow reports whether the flow collection n holds a comment or a
+// line break.
+func pinnedFlow(n *yaml.Node) bool {
+	if commentedNode(n) || hasBreak(n.Value) {
+		return true
+	}
+	for _, c := range n.Content {
+		if pinnedFlow(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasBreak reports whether s holds a character yaml.v3 takes for a line
+// break.
+func hasBreak(s string) bool {
+	return strings.ContainsAny(s, "\n\r\u0085\u2028\u2029")
+}
+
+// standIn reports whether a collection can be cut out: a non-empty block
+// mapping or sequence with its default tag (an empty one is written {} or
+// [] in place).
+func standIn(n *yaml.Node) bool {
+	if len(n.Content) == 0 || n.Style != 0 {
+		return false
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return n.Tag == "" || n.Tag == "!!map"
+	case yaml.SequenceNode:
+		return n.Tag == "" || n.Tag == "!!seq"
+	}
+	return false
+}
+
+func (c *cutter) slot(seq bool, p *piece) *slot {
+	c.n++
+	name := fmt.Sprintf("%s%d", token, c.n)
+	if seq {
+		return &slot{text: "- " + name + "\n", seq: true, piece: p}
+	}
+	return &slot{text: name + ": x\n", piece: p}
+}
+
+// node is the stand-in's node.
+func (s *slot) node() *yaml.Node {
+	name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(s.text, "- "), "\n"), ": x")
+	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name}
+	if s.seq {
+		return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{key}}
+	}
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{key, {Kind: yaml.ScalarNode, Tag: "!!str", Value: "x"}}}
+}
+
+// write encodes p and, in place of each stand-in, its slot's piece. The
+// first line of p's text continues the output's current line (at column
+// startCol); each later non-empty line is indented by indent. It reports
+// false when the pieces cannot be spliced exactly: a stand-in not found
+// once, a piece that needs a document marker.
+func (c *cutter) write(out *bytes.Buffer, p *piece, indent, startCol int) (bool, error) {
+	text, ok := fastEncode(p.node)
+	if !ok {
+		var err error
+		if text, err = encode(p.node); err != nil {
+			return false, err
+		}
+	}
+	if p != c.root && (bytes.HasPrefix(text, []byte("---")) || bytes.HasSuffix(text, []byte("\n...\n"))) {
+		return false, nil
+	}
+	if len(p.slots) == 0 {
+		writeLines(out, text, indent)
+		return true, nil
+	}
+	// Each stand-in's position, one per line, in text order.
+	at := map[int]*slot{} // line start → slot
+	col := map[int]int{}  // line start → the stand-in's offset in the line
+	for _, s := range p.slots {
+		pos := bytes.Index(text, []byte(s.text))
+		if pos < 0 || bytes.Contains(text[pos+1:], []byte(s.text)) || (pos > 0 && text[pos-1] != ' ' && text[pos-1] != '\n') {
+			return false, nil
+		}
+		ls := bytes.LastIndexByte(text[:pos], '\n') + 1
+		if at[ls] != nil {
+			return false, nil
+		}
+		at[ls], col[ls] = s, pos-ls
+	}
+	for ls := 0; ls < len(text); {
+		end := bytes.IndexByte(text[ls:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += ls + 1
+		}
+		line := text[ls:end]
+		if ls > 0 && len(line) > 1 {
+			out.WriteString(spaces(indent))
+		}
+		s := at[ls]
+		if s == nil {
+			out.Write(line)
+			ls = end
+			continue
+		}
+		k := col[ls]
+		out.Write(line[:k])
+		pieceCol := indent + k
+		if ls == 0 {
+			pieceCol = startCol + k
+		}
+		ok, err := c.write(out, s.piece, pieceCol, pieceCol)
+		if err != nil || !ok {
+			return ok, err
+		}
+		ls = end
+	}
+	return true, nil
+}
+
+// writeLines writes text, each line after the first that is not empty
+// indented by indent.
+func writeLines(out *bytes.Buffer, text []byte, indent int) {
+	if indent == 0 {
+		out.Write(text)
+		return
+	}
+	pad := spaces(indent)
+	first := true
+	for len(text) > 0 {
+		end := bytes.IndexByte(text, '\n') + 1
+		if end == 0 {
+			end = len(text)
+		}
+		if !first && end > 1 {
+			out.WriteString(pad)
+		}
+		out.Write(text[:end])
+		text = text[end:]
+		first = false
+	}
+}
+
+func spaces(n int) string { return strings.Repeat(" ", n) }
