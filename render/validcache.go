@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"maps"
 	"slices"
 
@@ -56,6 +57,38 @@ func loadClean(store *cache.Store) *cleanSet {
 		cs.loaded[validate.CleanKey(rec[:cleanRecord-1])] = rec[cleanRecord-1]
 	}
 	return cs
+}
+
+// emittedKeyVersion changes whenever what emittedKey covers does.
+const emittedKeyVersion = "kiln-emitted-file-v1"
+
+// emittedKey names, across runs, a file of Flux objects kiln wrote that
+// checkEmitted found clean. Its verdict is a function of the file's bytes
+// and of the Flux CRDs this build embeds alone: no kubeVersion, no env
+// CRD, no option plays a part, and the store is per build. The version
+// keeps these keys apart from validate's.
+func emittedKey(data []byte) validate.CleanKey {
+	h := sha256.New()
+	h.Write([]byte(emittedKeyVersion))
+	h.Write([]byte{0})
+	h.Write(data)
+	var k validate.CleanKey
+	h.Sum(k[:0])
+	return k
+}
+
+// knownClean reports whether k was found clean in this run or in a kept
+// earlier one.
+func (r *Renderer) knownClean(k validate.CleanKey) bool {
+	if r.clean == nil {
+		return false
+	}
+	if _, ok := r.clean.loaded[k]; ok {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.clean.seen[k]
 }
 
 // noteClean records keys as seen clean in this run.
