@@ -47,7 +47,10 @@ FUZZ_TARGETS := \
 	FuzzArchive:./templates/helm/internal/chartarchive \
 	FuzzParse:./internal/objects \
 	FuzzDecodeNodes:./internal/sandbox \
-	FuzzUnmarshalResult:./internal/sandbox
+	FuzzUnmarshalResult:./internal/sandbox \
+	FuzzParseEntry:./render/internal/cache \
+	FuzzEncode:./render/internal/yamlenc \
+	FuzzMarshalSameBytes:./render/internal/flux
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t%%:*} $${t#*:} ($(FUZZTIME))"; \
