@@ -1,10 +1,13 @@
 package render_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -201,4 +204,89 @@ func reportCPU(b *testing.B, start time.Duration) {
 		return
 	}
 	b.ReportMetric(float64(processCPU()-start)/float64(b.N)/1e6, "cpu-ms/op")
+}
+
+// BenchmarkRenderFleetMemory renders and writes 1000 apps × 3 envs as kiln
+// render does (each env staged as soon as it is rendered, all committed at
+// the end), render cache on, and reports the peak of this process's live
+// heap (after a collection) and of its heap, garbage included, which with
+// the default GOGC is what peak RSS follows. The sandbox workers are other
+// processes and not counted.
+func BenchmarkRenderFleetMemory(b *testing.B) {
+	dir := b.TempDir()
+	writeFleet(b, dir, 1000)
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var peakLive, peakHeap uint64
+	for b.Loop() {
+		out := filepath.Join(b.TempDir(), "rendered")
+		opts := render.DefaultOptions()
+		opts.CacheDir = ""
+		opts.RenderCache = filepath.Join(b.TempDir(), "renders") // cold
+		opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
+		var w *render.Output
+		var r *render.Renderer
+		opts.EnvDone = func(er *render.EnvResult) {
+			if er.Err != nil {
+				b.Fatalf("env %s: %v", er.Env, er.Err)
+			}
+			if w == nil {
+				if w, err = r.OpenOutput(out, render.WriteOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := w.Stage(context.Background(), er); err != nil {
+				b.Fatal(err)
+			}
+			er.Written()
+		}
+		if r, err = render.New(p, opts); err != nil {
+			b.Fatal(err)
+		}
+		live, heap := watchHeap()
+		if _, err := r.Render(context.Background(), nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Commit(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		l, h := live(), heap()
+		peakLive, peakHeap = max(peakLive, l), max(peakHeap, h)
+		w.Close()
+		r.Close()
+	}
+	b.ReportMetric(float64(peakLive)/(1<<20), "peak-live-MiB")
+	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MiB")
+}
+
+// watchHeap samples runtime/metrics every millisecond until stopped: the
+// live heap after each collection and the heap's objects, garbage
+// included. Each returned function stops the sampling and reports its
+// peak.
+func watchHeap() (live, heap func() uint64) {
+	samples := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+	stop := make(chan struct{})
+	done := make(chan [2]uint64)
+	go func() {
+		var peak [2]uint64
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(samples)
+			peak[0] = max(peak[0], samples[0].Value.Uint64())
+			peak[1] = max(peak[1], samples[1].Value.Uint64())
+			select {
+			case <-stop:
+				done <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	var once sync.Once
+	var peak [2]uint64
+	get := func() { once.Do(func() { close(stop); peak = <-done }) }
+	return func() uint64 { get(); return peak[0] }, func() uint64 { get(); return peak[1] }
 }
