@@ -129,12 +129,25 @@ func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.
 			return res, nil
 		}
 	}
-	res, err := e.inner.Render(ctx, req)
+	var res *templates.Result
+	var data []byte
+	var err error
+	if w, ok := e.inner.(sandbox.WireEngine); ok {
+		// A sandboxed engine's result arrives encoded as the cache keeps
+		// it: those bytes are stored, not a second encoding of what the
+		// pool has just decoded from them.
+		res, data, err = w.RenderWire(ctx, req)
+	} else {
+		res, err = e.inner.Render(ctx, req)
+	}
 	if err != nil || kerr != nil || !keepable(res) {
 		return res, err
 	}
-	// Encoded now: the caller mutates the objects (patches, images).
-	data, merr := sandbox.MarshalResult(res)
+	var merr error
+	if data == nil {
+		// Encoded now: the caller mutates the objects (patches, images).
+		data, merr = sandbox.MarshalResult(res)
+	}
 	if merr == nil {
 		// A cache that cannot be written costs speed, never the render.
 		_ = e.c.store.Put(key, &cache.Entry{Deps: res.Deps, Result: data})

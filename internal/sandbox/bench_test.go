@@ -50,3 +50,35 @@ func BenchmarkRender(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRenderEncoded is a render whose result is also kept encoded
+// (the render cache): encoded again after the pool decoded it, or the
+// worker's own bytes handed over (RenderWire).
+func BenchmarkRenderEncoded(b *testing.B) {
+	p := New(Options{Workers: 1})
+	defer p.Close()
+	e := p.Engine("echo", nil).(WireEngine)
+	if _, err := e.Render(context.Background(), benchRequest); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("marshal-again", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			res, err := e.Render(context.Background(), benchRequest)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := MarshalResult(res); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("wire", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := e.RenderWire(context.Background(), benchRequest); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -98,7 +98,18 @@ type engine struct {
 	config []byte
 }
 
-var _ templates.Engine = (*engine)(nil)
+var _ WireEngine = (*engine)(nil)
+
+// WireEngine is an Engine whose results arrive encoded, exactly as
+// MarshalResult encodes them: the worker's answer is that encoding.
+type WireEngine interface {
+	templates.Engine
+	// RenderWire is Render that also returns the result's encoding, the
+	// bytes it was just decoded from, so that a caller keeping results
+	// encoded (render's cache) does not encode each one again.
+	// UnmarshalResult of those bytes gives the same result.
+	RenderWire(ctx context.Context, req *templates.Request) (*templates.Result, []byte, error)
+}
 
 // Render sends req to a worker and waits for its result. When ctx ends
 // first, the worker is killed and Render returns at once; when the worker
@@ -106,37 +117,43 @@ var _ templates.Engine = (*engine)(nil)
 // *diag.Error naming the app and file, and the next render gets a new
 // worker.
 func (e *engine) Render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
+	res, _, err := e.RenderWire(ctx, req)
+	return res, err
+}
+
+// RenderWire implements WireEngine.
+func (e *engine) RenderWire(ctx context.Context, req *templates.Request) (*templates.Result, []byte, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p := e.pool
 	wr, err := encodeRequest(e.name, e.config, req)
 	if err != nil {
-		return nil, &diag.Error{App: req.App, File: req.Path, Msg: "cannot pass the request to the sandbox: " + err.Error(), Err: err,
+		return nil, nil, &diag.Error{App: req.App, File: req.Path, Msg: "cannot pass the request to the sandbox: " + err.Error(), Err: err,
 			Hint: "this is a bug in kiln; please report it"}
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(wr); err != nil {
-		return nil, fmt.Errorf("sandbox: encoding the request: %w", err)
+		return nil, nil, fmt.Errorf("sandbox: encoding the request: %w", err)
 	}
 
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, stopped(ctx, req)
+		return nil, nil, stopped(ctx, req)
 	}
 	defer func() { <-p.sem }()
 
 	w, err := p.get(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, stopped(ctx, req)
+			return nil, nil, stopped(ctx, req)
 		}
 		var sd *startDied
 		if errors.As(err, &sd) {
-			return nil, sd.w.died(req, p.opts.MemoryLimit, err)
+			return nil, nil, sd.w.died(req, p.opts.MemoryLimit, err)
 		}
-		return nil, &diag.Error{App: req.App, File: req.Path, Msg: "cannot start the sandbox worker: " + err.Error(), Err: err}
+		return nil, nil, &diag.Error{App: req.App, File: req.Path, Msg: "cannot start the sandbox worker: " + err.Error(), Err: err}
 	}
 
 	type reply struct {
@@ -159,21 +176,21 @@ func (e *engine) Render(ctx context.Context, req *templates.Request) (*templates
 	case <-ctx.Done():
 		w.stop()
 		<-done
-		return nil, stopped(ctx, req)
+		return nil, nil, stopped(ctx, req)
 	}
 	if r.err != nil {
 		// The worker died, or wrote something that is no frame: either
 		// way it is done for.
 		w.stop()
 		if ctx.Err() != nil {
-			return nil, stopped(ctx, req)
+			return nil, nil, stopped(ctx, req)
 		}
-		return nil, w.died(req, p.opts.MemoryLimit, r.err)
+		return nil, nil, w.died(req, p.opts.MemoryLimit, r.err)
 	}
 	p.put(w)
 	var resp wireResponse
 	if err := gob.NewDecoder(bytes.NewReader(r.frame)).Decode(&resp); err != nil {
-		return nil, &diag.Error{App: req.App, File: req.Path, Msg: "the sandbox worker's answer cannot be read: " + err.Error(), Err: err,
+		return nil, nil, &diag.Error{App: req.App, File: req.Path, Msg: "the sandbox worker's answer cannot be read: " + err.Error(), Err: err,
 			Hint: "this is a bug in kiln; please report it"}
 	}
 	res, err := resp.decode()
@@ -183,9 +200,9 @@ func (e *engine) Render(ctx context.Context, req *templates.Request) (*templates
 			err = &diag.Error{App: req.App, File: req.Path, Msg: "the sandbox worker's answer cannot be read: " + err.Error(), Err: err,
 				Hint: "this is a bug in kiln; please report it"}
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return res, nil
+	return res, r.frame, nil
 }
 
 // stopped is the error of a render whose context ended: it unwraps to the

@@ -406,3 +406,52 @@ func TestWireCarriesEveryField(t *testing.T) {
 		t.Errorf("the request changed on the wire (-want +got):\n%s", diff)
 	}
 }
+
+// TestRenderWire: the bytes RenderWire hands over are an encoding of its
+// result as MarshalResult writes one (gob numbers types per process, so
+// the bytes need not be equal): the render cache stores them, and they
+// decode to that result.
+func TestRenderWire(t *testing.T) {
+	t.Parallel()
+	p := newPool(t, Options{Workers: 1})
+	req := &templates.Request{App: "app", ValuesFiles: []string{"v.yaml"}, Values: map[string]any{"a": []any{1, "two", nil}},
+		Vars: map[string]string{"yaml": echoYAML}, SecretVars: map[string]bool{"password": true}}
+	e, ok := p.Engine("echo", []byte("cfg")).(WireEngine)
+	if !ok {
+		t.Fatal("the pool's engine is no WireEngine")
+	}
+	res, data, err := e.RenderWire(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, err := MarshalResult(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want wireResponse
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if err := gob.NewDecoder(bytes.NewReader(mine)).Decode(&want); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(value{})); diff != "" {
+		t.Errorf("RenderWire's bytes are not what MarshalResult encodes (-MarshalResult +RenderWire):\n%s", diff)
+	}
+	back, err := UnmarshalResult(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(res, back, cmp.Comparer(func(a, b *kyaml.RNode) bool {
+		if (a == nil) != (b == nil) {
+			return false
+		}
+		return a == nil || a.MustString() == b.MustString() && cmp.Equal(a.YNode(), b.YNode())
+	})); diff != "" {
+		t.Errorf("the bytes decode to another result (-rendered +decoded):\n%s", diff)
+	}
+	// A failed render hands over no bytes.
+	if res, data, err := e.RenderWire(context.Background(), &templates.Request{App: "app", Vars: map[string]string{"fail": "1"}}); err == nil || res != nil || data != nil {
+		t.Errorf("a failed render: result %v, %d bytes, error %v", res, len(data), err)
+	}
+}
