@@ -1,6 +1,7 @@
 package yamlenc
 
 import (
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -149,15 +150,15 @@ func (w *fastWriter) sequence(n *yaml.Node, ind int, inline bool) bool {
 	return true
 }
 
-// key writes a mapping key: a string yaml.v3 writes plain as a simple key
-// (at most 128 bytes).
+// key writes a mapping key as a simple key: one line, at most 128
+// bytes (yaml_emitter_check_simple_key), and not empty (which the emitter
+// quotes there).
 func (w *fastWriter) key(k *yaml.Node) bool {
-	if k.Kind != yaml.ScalarNode || commentedNode(k) || k.Anchor != "" || k.Style != 0 || !strTag(k.Tag) ||
-		len(k.Value) == 0 || len(k.Value) > 128 || !plainString(k.Value) {
+	if k.Kind != yaml.ScalarNode || commentedNode(k) || k.Anchor != "" || k.Value == "" || len(k.Value) > 128 ||
+		!printableASCII(k.Value) || strings.IndexByte(k.Value, '\n') >= 0 || k.Style == yaml.LiteralStyle {
 		return false
 	}
-	w.b = append(w.b, k.Value...)
-	return true
+	return w.inline(k)
 }
 
 // scalar writes a value after its "key:" or "-": " value\n", or a literal
@@ -166,71 +167,104 @@ func (w *fastWriter) scalar(v *yaml.Node, ind int) bool {
 	if commentedNode(v) || v.Anchor != "" || !printableASCII(v.Value) {
 		return false
 	}
+	if v.Style == yaml.LiteralStyle || (v.Style == 0 && strings.IndexByte(v.Value, '\n') >= 0) {
+		// encoder.node: a string with a line break is a literal block.
+		return strTag(v.Tag) && w.literal(v.Value, ind)
+	}
+	if strings.IndexByte(v.Value, '\n') >= 0 || v.Value == "" && v.Tag == "" {
+		return false
+	}
+	w.b = append(w.b, ' ')
+	if !w.inline(v) {
+		return false
+	}
+	w.b = append(w.b, '\n')
+	return true
+}
+
+// inline writes a one-line printable ASCII scalar as yaml.v3 does: the tag
+// is dropped when the value reads back as its type (encoder.node's
+// resolve), a string that would read back as another type is
+// double-quoted, and the emitter writes a plain value plain when its
+// analysis allows (plainAllowed), else single-quoted.
+func (w *fastWriter) inline(v *yaml.Node) bool {
 	value := v.Value
 	switch v.Style {
-	case 0:
-		switch {
-		case strings.Contains(value, "\n"):
-			// encoder.node: a string with a line break is a literal block.
-			return strTag(v.Tag) && w.literal(value, ind)
-		case strTag(v.Tag):
-			// encoder.node quotes a string that would read back as another
-			// type (resolve); plainString only passes strings that do not.
-			// The emitter then writes it plain when its analysis allows,
-			// else single-quoted: plainString is that analysis for
-			// one-line ASCII, and the others are left to yaml.v3.
-			if !plainString(value) {
-				return false
-			}
-		case v.Tag == "!!int" || v.Tag == "tag:yaml.org,2002:int":
-			if !decimal(value) {
-				return false
-			}
-		case v.Tag == "!!bool" || v.Tag == "tag:yaml.org,2002:bool":
-			if value != "true" && value != "false" {
-				return false
-			}
-		case v.Tag == "!!null" || v.Tag == "tag:yaml.org,2002:null":
-			if value != "null" {
-				return false
-			}
-		default:
-			return false
-		}
-		w.b = append(w.b, ' ')
-		w.b = append(w.b, value...)
-		w.b = append(w.b, '\n')
-		return true
 	case yaml.DoubleQuotedStyle:
-		// A quoted string keeps its quotes (encoder.node drops its tag);
-		// yaml.v3 escapes only '"' and '\' among printable ASCII, and never
-		// breaks a line at unlimited width.
-		if !strTag(v.Tag) || strings.Contains(value, "\n") {
+		if !strTag(v.Tag) {
 			return false
 		}
-		w.b = append(w.b, ' ', '"')
-		for i := 0; i < len(value); i++ {
-			if c := value[i]; c == '"' || c == '\\' {
-				w.b = append(w.b, '\\')
-			}
-			w.b = append(w.b, value[i])
-		}
-		w.b = append(w.b, '"', '\n')
+		w.doubleQuoted(value)
 		return true
 	case yaml.SingleQuotedStyle:
-		// Allowed for one-line printable ASCII without tabs; a quote is
-		// doubled.
-		if !strTag(v.Tag) || strings.Contains(value, "\n") {
+		if !strTag(v.Tag) {
 			return false
 		}
-		w.b = append(w.b, ' ', '\'')
-		w.b = append(w.b, strings.ReplaceAll(value, "'", "''")...)
-		w.b = append(w.b, '\'', '\n')
+		w.singleQuoted(value)
 		return true
-	case yaml.LiteralStyle:
-		return strTag(v.Tag) && w.literal(value, ind)
+	case 0:
+	default:
+		return false
 	}
-	return false
+	switch {
+	case v.Tag == "":
+		// No tag, nothing to resolve: the emitter alone decides.
+	case strTag(v.Tag):
+		str, sure := readsAsString(value)
+		if !sure {
+			return false
+		}
+		if !str {
+			w.doubleQuoted(value)
+			return true
+		}
+	case v.Tag == "!!int" || v.Tag == "tag:yaml.org,2002:int":
+		if !decimal(value) {
+			return false
+		}
+	case v.Tag == "!!bool" || v.Tag == "tag:yaml.org,2002:bool":
+		if value != "true" && value != "false" {
+			return false
+		}
+	case v.Tag == "!!null" || v.Tag == "tag:yaml.org,2002:null":
+		if value != "null" {
+			return false
+		}
+	default:
+		return false
+	}
+	if value == "" || !plainAllowed(value) {
+		w.singleQuoted(value)
+		return true
+	}
+	w.b = append(w.b, value...)
+	return true
+}
+
+// doubleQuoted writes printable ASCII double-quoted: yaml.v3 escapes only
+// '"' and '\\' among those, and never breaks the line at unlimited width.
+func (w *fastWriter) doubleQuoted(value string) {
+	w.b = append(w.b, '"')
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; c == '"' || c == '\\' {
+			w.b = append(w.b, '\\')
+		}
+		w.b = append(w.b, value[i])
+	}
+	w.b = append(w.b, '"')
+}
+
+// singleQuoted writes one-line printable ASCII single-quoted, which the
+// emitter allows for it (no tab, no line break): a quote is doubled.
+func (w *fastWriter) singleQuoted(value string) {
+	w.b = append(w.b, '\'')
+	for i := 0; i < len(value); i++ {
+		if value[i] == '\'' {
+			w.b = append(w.b, '\'')
+		}
+		w.b = append(w.b, value[i])
+	}
+	w.b = append(w.b, '\'')
 }
 
 // literal writes value as a literal block, when yaml.v3 does and with the
@@ -276,28 +310,90 @@ func printableASCII(s string) bool {
 	return true
 }
 
-// plainString reports whether yaml.v3 writes the one-line printable ASCII
-// string s plain, as a value or a simple key: s reads back as a string
-// (resolve: it starts with a letter, '_' or '/', and is not a boolean or
-// null word), and the emitter's analysis (yaml_emitter_analyze_scalar)
-// finds no leading or trailing space and no block indicator: ": " or a
-// final ':', " #", or "---" / "..." at the start.
-func plainString(s string) bool {
-	if s == "" || strings.ContainsAny(s, "\n\t") {
+// plainAllowed is yaml_emitter_analyze_scalar's block_plain_allowed for
+// a non-empty one-line printable ASCII string without tabs: no leading or
+// trailing space and no block indicator (an indicator first, "---" or
+// "..." first, ": " or a final ':', " #").
+func plainAllowed(s string) bool {
+	n := len(s)
+	if s[0] == ' ' || s[n-1] == ' ' {
 		return false
 	}
-	c := s[0]
-	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '/') {
+	if n >= 3 && (s[:3] == "---" || s[:3] == "...") {
 		return false
 	}
-	switch s {
-	case "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL":
+	followedBySpace := func(i int) bool { return i+1 >= n || s[i+1] == ' ' }
+	switch s[0] {
+	case '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
 		return false
+	case '?', ':', '-':
+		if followedBySpace(0) {
+			return false
+		}
 	}
-	if s[len(s)-1] == ' ' || s[len(s)-1] == ':' {
-		return false
+	for i := 1; i < n; i++ {
+		switch s[i] {
+		case ':':
+			if followedBySpace(i) {
+				return false
+			}
+		case '#':
+			if s[i-1] == ' ' {
+				return false
+			}
+		}
 	}
-	return !strings.Contains(s, ": ") && !strings.Contains(s, " #")
+	return true
+}
+
+// readsAsString reports whether yaml.v3's resolve reads s as a string,
+// and whether that is sure; where it is not (a timestamp's shape, a
+// number it might read in a way not checked here), the caller leaves the
+// value to yaml.v3.
+func readsAsString(s string) (str, sure bool) {
+	if s == "" {
+		return false, true // null
+	}
+	switch c := s[0]; {
+	case c == 'y' || c == 'Y' || c == 'n' || c == 'N' || c == 't' || c == 'T' || c == 'f' || c == 'F' || c == 'o' || c == 'O' || c == '~':
+		switch s {
+		case "true", "True", "TRUE", "false", "False", "FALSE", "~", "null", "Null", "NULL":
+			return false, true
+		}
+		return true, true
+	case c == '.':
+		switch s {
+		case ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF":
+			return false, true
+		}
+		_, err := strconv.ParseFloat(s, 64)
+		return err != nil, true
+	case c == '+' || c == '-' || c >= '0' && c <= '9':
+		switch s {
+		case "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF":
+			return false, true
+		}
+		if len(s) > 4 && s[4] == '-' && strings.IndexFunc(s[:4], func(r rune) bool { return r < '0' || r > '9' }) < 0 {
+			return false, false // perhaps a timestamp
+		}
+		plain := strings.ReplaceAll(s, "_", "")
+		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			return false, true
+		}
+		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+			return false, true
+		}
+		if _, err := strconv.ParseFloat(plain, 64); err == nil {
+			return false, false // a float if yaml.v3's pattern agrees
+		}
+		for _, p := range []string{"0b", "-0b", "+0b", "0o", "-0o", "+0o"} {
+			if strings.HasPrefix(plain, p) {
+				return false, false
+			}
+		}
+		return true, true
+	}
+	return true, true
 }
 
 // decimal reports whether s is a decimal integer that resolve reads as

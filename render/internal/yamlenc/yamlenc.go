@@ -114,8 +114,8 @@ type cutter struct {
 // break other than "\n" anywhere (the encoder indents after it).
 func (c *cutter) build(n *yaml.Node) (*yaml.Node, int, []*slot, bool) {
 	if len(n.Content) == 0 {
-		return n, 1, nil, commentedNode(n) || strings.ContainsAny(n.Value, "\r\u0085\u2028\u2029") ||
-			(strings.Contains(n.Value, "\n") && n.Style != 0 && n.Style != yaml.LiteralStyle)
+		nl, other := breaks(n.Value)
+		return n, 1, nil, commentedNode(n) || other || (nl && n.Style != 0 && n.Style != yaml.LiteralStyle)
 	}
 	if n.Style&yaml.FlowStyle != 0 {
 		return n, size(n), nil, pinnedFlow(n)
@@ -134,7 +134,7 @@ func (c *cutter) build(n *yaml.Node) (*yaml.Node, int, []*slot, bool) {
 	keyCommented := false
 	for i, k := range n.Content {
 		cc, cs, cslots, kc := c.build(k)
-		if n.Kind == yaml.MappingNode && i%2 == 0 && hasBreak(k.Value) {
+		if nl, other := breaks(k.Value); n.Kind == yaml.MappingNode && i%2 == 0 && (nl || other) {
 			kc = true // a multi-line key is quoted, and its line breaks indented by column
 		}
 		value := n.Kind == yaml.SequenceNode || (n.Kind == yaml.MappingNode && i%2 == 1)
@@ -177,7 +177,7 @@ func (c *cutter) build(n *yaml.Node) (*yaml.Node, int, []*slot, bool) {
 // pinnedFlow reports whether the flow collection n holds a comment or a
 // line break.
 func pinnedFlow(n *yaml.Node) bool {
-	if commentedNode(n) || hasBreak(n.Value) {
+	if nl, other := breaks(n.Value); commentedNode(n) || nl || other {
 		return true
 	}
 	for _, c := range n.Content {
@@ -188,10 +188,22 @@ func pinnedFlow(n *yaml.Node) bool {
 	return false
 }
 
-// hasBreak reports whether s holds a character yaml.v3 takes for a line
-// break.
-func hasBreak(s string) bool {
-	return strings.ContainsAny(s, "\n\r\u0085\u2028\u2029")
+// breaks reports whether s holds "\n", and another character yaml.v3
+// takes for a line break: "\r", U+0085, U+2028 or U+2029.
+func breaks(s string) (nl, other bool) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\n':
+			nl = true
+		case '\r':
+			other = true
+		case 0xc2: // U+0085 is c2 85
+			other = other || (i+1 < len(s) && s[i+1] == 0x85)
+		case 0xe2: // U+2028 and U+2029 are e2 80 a8 and e2 80 a9
+			other = other || (i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9))
+		}
+	}
+	return nl, other
 }
 
 // standIn reports whether a collection can be cut out: a non-empty block
