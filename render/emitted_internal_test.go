@@ -1,15 +1,12 @@
 package render
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/kiln-gitops/kiln/envconfig"
 )
 
 // TestEmittedFilesFoundCleanAreNotCheckedAgain: in an env that is not
@@ -19,36 +16,14 @@ import (
 // file whose bytes change is checked again: a setting that makes one
 // invalid is still refused with a warm cache.
 func TestEmittedFilesFoundCleanAreNotCheckedAgain(t *testing.T) {
-	root := t.TempDir()
-	if err := os.CopyFS(root, os.DirFS("../examples/instavote")); err != nil {
-		t.Fatal(err)
-	}
-	os.RemoveAll(filepath.Join(root, "rendered"))
-	opts := DefaultOptions()
-	opts.CacheDir = ""
-	opts.RenderCache = filepath.Join(t.TempDir(), "renders")
+	root := copyInstavote(t)
+	opts := cachedOptions(t)
 	// run renders every env and returns the results and how many emitted
 	// files were checked.
 	run := func(opts Options) (map[string]*EnvResult, int64) {
 		t.Helper()
-		p, err := envconfig.Load(filepath.Join(root, "kiln.yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := New(p, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
 		before := emittedChecked.Load()
-		results, err := r.Render(context.Background(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]*EnvResult{}
-		for _, er := range results {
-			out[er.Env] = er
-		}
+		out := renderRoot(t, root, opts)
 		return out, emittedChecked.Load() - before
 	}
 	edit := func(rel, old, new string) {

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,35 +18,19 @@ import (
 // key, makes the env miss, never an error: the env then renders from its
 // apps' entries exactly as without the cache, and its index is rewritten.
 func TestEnvIndexThatCannotBeTrustedIsAMiss(t *testing.T) {
-	root := t.TempDir()
-	if err := os.CopyFS(root, os.DirFS("../examples/instavote")); err != nil {
-		t.Fatal(err)
-	}
-	os.RemoveAll(filepath.Join(root, "rendered"))
+	root := copyInstavote(t)
 	p, err := envconfig.Load(filepath.Join(root, "kiln.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := DefaultOptions()
-	opts.CacheDir = ""
-	opts.RenderCache = filepath.Join(t.TempDir(), "renders")
+	opts := cachedOptions(t)
 	run := func(opts Options) map[string]*EnvResult {
 		t.Helper()
-		r, err := New(p, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		results, err := r.Render(context.Background(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]*EnvResult{}
-		for _, er := range results {
+		out := renderRoot(t, root, opts)
+		for env, er := range out {
 			if er.Err != nil {
-				t.Fatalf("env %s: %v", er.Env, er.Err)
+				t.Fatalf("env %s: %v", env, er.Err)
 			}
-			out[er.Env] = er
 		}
 		return out
 	}
