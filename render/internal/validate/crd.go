@@ -2,10 +2,12 @@ package validate
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"embed"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -28,14 +30,17 @@ import (
 	kjson "sigs.k8s.io/json"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
 // fluxCRDs are the CustomResourceDefinitions of the Flux controllers whose
-// API modules go.mod pins (see fluxcrds/README.md).
+// API modules go.mod pins (see fluxcrds/README.md), each as the JSON the
+// checks read (encode), gzipped: TestFluxJSON derives them from the YAML
+// files in fluxcrds/ (and rewrites them with -update), so that a run that
+// validates a Kustomization neither parses its CRD's YAML nor encodes it.
 //
-//go:embed fluxcrds/*.yaml fluxcrds/versions.txt
+//go:generate go test -run ^TestFluxJSON$ . -args -update
+//go:embed fluxcrds/json/*.json.gz fluxcrds/versions.txt
 var fluxCRDs embed.FS
 
 // crd is one CustomResourceDefinition, compiled: a schema validator, a
@@ -140,17 +145,19 @@ var fluxFiles = map[groupKind]string{
 func NewSchemas() *Schemas {
 	s := &Schemas{cache: map[[32]byte]func() *crd{}, clean: map[cleanKey]bool{}, flux: map[groupKind]func() *crd{}, fluxRefs: map[groupKind]func() *crdRef{}}
 	for gk, file := range fluxFiles {
-		s.flux[gk] = sync.OnceValue(func() *crd { return s.compileFlux(gk, file) })
+		data := sync.OnceValue(func() []byte { return fluxJSON(file) })
+		s.flux[gk] = sync.OnceValue(func() *crd { return s.compileFlux(gk, file, data()) })
 		s.fluxRefs[gk] = sync.OnceValue(func() *crdRef {
-			return &crdRef{sum: encode(fluxObject(file)).sum, get: s.flux[gk]}
+			return &crdRef{sum: sha256.Sum256(data()), get: s.flux[gk]}
 		})
 	}
 	return s
 }
 
-// compileFlux compiles the embedded Flux CRD of gk, in file.
-func (s *Schemas) compileFlux(gk groupKind, file string) *crd {
-	c := s.compile(fluxObject(file))
+// compileFlux compiles the embedded Flux CRD of gk, in file, whose JSON
+// encoding is data.
+func (s *Schemas) compileFlux(gk groupKind, file string, data []byte) *crd {
+	c := s.compileData(sha256.Sum256(data), data)
 	if c.err != nil {
 		panic(c.err) // embedded and tested
 	}
@@ -162,20 +169,22 @@ func (s *Schemas) compileFlux(gk groupKind, file string) *crd {
 	return &fc
 }
 
-// fluxObject reads the embedded Flux CRD in file.
-func fluxObject(file string) templates.Object {
-	data, err := fluxCRDs.ReadFile("fluxcrds/" + file)
+// fluxJSON reads the JSON encoding of the embedded Flux CRD of file.
+func fluxJSON(file string) []byte {
+	f, err := fluxCRDs.Open("fluxcrds/json/" + strings.TrimSuffix(file, ".yaml") + ".json.gz")
 	if err != nil {
 		panic(err) // embedded: cannot fail
 	}
-	objs, err := objects.Parse(data, "flux CRDs/"+file, 0)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
 	if err != nil {
 		panic(err) // embedded and tested
 	}
-	if len(objs) != 1 {
-		panic(fmt.Sprintf("%s: %d objects, want one CRD", file, len(objs))) // embedded and tested
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		panic(err) // embedded and tested
 	}
-	return objs[0]
+	return data
 }
 
 // fluxControllers maps each Flux API group to the controller that serves
