@@ -50,6 +50,7 @@ FUZZ_TARGETS := \
 	FuzzUnmarshalResult:./internal/sandbox \
 	FuzzParseEntry:./render/internal/cache \
 	FuzzEncode:./render/internal/yamlenc \
+	FuzzEncodeScalar:./render/internal/yamlenc \
 	FuzzMarshalSameBytes:./render/internal/flux
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \

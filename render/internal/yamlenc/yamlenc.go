@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -115,7 +116,9 @@ type cutter struct {
 func (c *cutter) build(n *yaml.Node) (*yaml.Node, int, []*slot, bool) {
 	if len(n.Content) == 0 {
 		nl, other := breaks(n.Value)
-		return n, 1, nil, commentedNode(n) || other || (nl && n.Style != 0 && n.Style != yaml.LiteralStyle)
+		// A value that is not UTF-8 is written as !!binary base64 (encoder.node),
+		// whose line breaks are not in the value.
+		return n, 1, nil, commentedNode(n) || other || (nl && n.Style != 0 && n.Style != yaml.LiteralStyle) || !utf8.ValidString(n.Value)
 	}
 	if n.Style&yaml.FlowStyle != 0 {
 		return n, size(n), nil, pinnedFlow(n)
