@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/text/unicode/norm"
 )
 
 // A re-render mostly writes what the tree it replaces already holds, and
@@ -100,6 +101,9 @@ func compareFolder(ctx context.Context, f folder, files Files) (*earlier, error)
 	}
 	if len(c.seen) < len(files) {
 		c.missing()
+	}
+	if foldCollision(c.ops, files, c.dirs) {
+		return &earlier{whole: true}, nil
 	}
 	e := &earlier{ops: make([]op, 0, len(c.ops))}
 	for _, p := range SortedKeys(c.ops) {
@@ -234,6 +238,37 @@ func (c *comparer) missing() {
 			c.ops[e] = op{path: e, put: true, dir: e != p}
 		}
 	}
+}
+
+// foldCollision reports whether an entry to remove has a name that only
+// case or Unicode normalization tells apart from an entry of the new tree
+// ("a.yaml" removed, "A.yaml" put). Where the file system ignores those
+// (macOS, Windows) both are one entry, so removing the one could take the
+// other away; such a tree is staged whole instead.
+func foldCollision(ops map[string]op, files Files, dirs map[string]bool) bool {
+	var dels []string
+	for p, o := range ops {
+		if !o.put {
+			dels = append(dels, p)
+		}
+	}
+	if len(dels) == 0 {
+		return false
+	}
+	fold := func(p string) string { return strings.ToLower(norm.NFC.String(p)) }
+	folded := make(map[string]bool, len(files)+len(dirs))
+	for p := range files {
+		folded[fold(p)] = true
+	}
+	for d := range dirs {
+		folded[fold(d)] = true
+	}
+	for _, p := range dels {
+		if folded[fold(p)] {
+			return true // p itself is no new entry: it would not be removed
+		}
+	}
+	return false
 }
 
 // The permissions kiln creates files and folders with, before the umask.

@@ -16,16 +16,17 @@ import (
 func TestCompare(t *testing.T) {
 	t.Parallel()
 	files := Files{
-		MarkerFile:      []byte("{}"),
-		"a/same.yaml":   []byte("same\n"),
-		"a/longer.yaml": []byte("short\n"),
-		"a/bytes.yaml":  []byte("abcd\n"),
-		"a/empty.yaml":  []byte(""),
-		"a/exec.yaml":   []byte("x\n"),
-		"a/link.yaml":   []byte("same\n"),
-		"a/folder.yaml": []byte("f\n"),
-		"b/c/deep.yaml": []byte("deep\n"),
-		"missing.yaml":  []byte("m\n"),
+		MarkerFile:         []byte("{}"),
+		"a/same.yaml":      []byte("same\n"),
+		"a/longer.yaml":    []byte("short\n"),
+		"a/bytes.yaml":     []byte("abcd\n"),
+		"a/empty.yaml":     []byte(""),
+		"a/exec.yaml":      []byte("x\n"),
+		"a/link.yaml":      []byte("same\n"),
+		"a/folder.yaml":    []byte("f\n"),
+		"b/c/deep.yaml":    []byte("deep\n"),
+		"b/caf\u00e9.yaml": []byte("accent\n"),
+		"missing.yaml":     []byte("m\n"),
 	}
 	for _, tc := range []struct {
 		name string
@@ -87,6 +88,21 @@ func TestCompare(t *testing.T) {
 			}
 			put(t, dir, map[string]string{"a": "a file"})
 		}, wantOps: []op{{path: "a", put: true, dir: true}, {path: "b", put: true, dir: true}, {path: "missing.yaml", put: true}}},
+		{name: "a name changed only in case", setup: func(t *testing.T, dir string) {
+			put(t, dir, map[string]string{"missing.yaml": "m\n"})
+			if err := os.Rename(filepath.Join(dir, "a", "same.yaml"), filepath.Join(dir, "a", "Same.yaml")); err != nil {
+				t.Fatal(err)
+			}
+		}, wantWhole: true},
+		{name: "a name changed only in Unicode normalization", setup: func(t *testing.T, dir string) {
+			put(t, dir, map[string]string{"missing.yaml": "m\n"})
+			if err := os.Rename(filepath.Join(dir, "b", "caf\u00e9.yaml"), filepath.Join(dir, "b", "cafe\u0301.yaml")); err != nil {
+				t.Fatal(err)
+			}
+		}, wantWhole: true},
+		{name: "another name removed", setup: func(t *testing.T, dir string) {
+			put(t, dir, map[string]string{"missing.yaml": "m\n", "b/Other.yaml": "x"})
+		}, wantOps: []op{{path: "b/Other.yaml"}}},
 		{name: "the tree made private", setup: func(t *testing.T, dir string) {
 			if err := os.Chmod(dir, 0o700); err != nil {
 				t.Fatal(err)
