@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"weak"
@@ -54,6 +55,23 @@ type renderCache struct {
 type resultID struct {
 	id   string
 	deps []templates.Dep
+}
+
+// remember records id (and, when served, that the cache served it) for
+// res while res is in use. The marks are keyed weakly, and a cleanup
+// removes them once res is gone: an env's results die when the env is
+// done, and their marks, which hold each result's observations, would
+// otherwise stay to the end of the run.
+func (c *renderCache) remember(res *templates.Result, id resultID, served bool) {
+	k := weak.Make(res)
+	c.ids.Store(k, id)
+	if served {
+		c.served.Store(k, struct{}{})
+	}
+	runtime.AddCleanup(res, func(k weak.Pointer[templates.Result]) {
+		c.ids.Delete(k)
+		c.served.Delete(k)
+	}, k)
 }
 
 // identity is the name of a result the cache served or stored.
@@ -116,7 +134,7 @@ func (e cached) hit(key string) *templates.Result {
 	if err != nil {
 		return nil
 	}
-	e.c.ids.Store(weak.Make(res), resultID{entryID(key, ent.Result), ent.Deps})
+	e.c.remember(res, resultID{entryID(key, ent.Result), ent.Deps}, true)
 	return res
 }
 
@@ -125,7 +143,6 @@ func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.
 	if kerr == nil {
 		if res := e.hit(key); res != nil {
 			e.c.hits.Add(1)
-			e.c.served.Store(weak.Make(res), struct{}{})
 			return res, nil
 		}
 	}
@@ -151,7 +168,7 @@ func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.
 	if merr == nil {
 		// A cache that cannot be written costs speed, never the render.
 		_ = e.c.store.Put(key, &cache.Entry{Deps: res.Deps, Result: data})
-		e.c.ids.Store(weak.Make(res), resultID{entryID(key, data), res.Deps})
+		e.c.remember(res, resultID{entryID(key, data), res.Deps}, false)
 	}
 	return res, nil
 }
