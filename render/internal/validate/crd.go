@@ -23,6 +23,7 @@ import (
 	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
@@ -404,7 +405,7 @@ func compileCRD(data []byte) *crd {
 			c.err = fmt.Errorf("version %s: the schema is not structural: %w", v.Name, errs.ToAggregate())
 			return c
 		}
-		st = st.DeepCopy()
+		copyDefaults(st)
 		if err := structuraldefaulting.PruneDefaults(st); err != nil {
 			c.err = fmt.Errorf("version %s: pruning defaults: %w", v.Name, err)
 			return c
@@ -415,6 +416,29 @@ func compileCRD(data []byte) *crd {
 	}
 	sort.Strings(c.served)
 	return c
+}
+
+// copyDefaults gives each default of st a copy of its own, as the API
+// server's st.DeepCopy() does before PruneDefaults (customresource_handler):
+// NewStructural shares the default values with the internal schema, which
+// pruning would change too. Nothing else of st is shared that pruning
+// changes, so the rest of a large schema is not copied; it visits what
+// PruneDefaults visits.
+func copyDefaults(st *structuralschema.Structural) {
+	if st == nil {
+		return
+	}
+	if st.Default.Object != nil {
+		st.Default.Object = runtime.DeepCopyJSONValue(st.Default.Object)
+	}
+	if st.AdditionalProperties != nil {
+		copyDefaults(st.AdditionalProperties.Structural)
+	}
+	copyDefaults(st.Items)
+	for k, p := range st.Properties {
+		copyDefaults(&p)
+		st.Properties[k] = p
+	}
 }
 
 // validate checks obj (decoded JSON, modified in place) against the

@@ -11,7 +11,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -280,4 +283,46 @@ func TestRulesSkipCRDs(t *testing.T) {
 	if p := apirules.Check(bad); len(p) != 0 {
 		t.Errorf("apirules checks CRDs now (%v): make check decode a CRD whose compiling decoded it", p)
 	}
+}
+
+// TestCopyDefaults: pruning the defaults of a compiled schema leaves the
+// internal schema's defaults, which the structural one was built from
+// sharing them, as they were.
+func TestCopyDefaults(t *testing.T) {
+	t.Parallel()
+	internal := &apiextensionsinternal.JSONSchemaProps{
+		Type: "object",
+		Properties: map[string]apiextensionsinternal.JSONSchemaProps{
+			"spec": {
+				Type:    "object",
+				Default: defaultOf(map[string]any{"a": "x", "unknown": "y"}),
+				Properties: map[string]apiextensionsinternal.JSONSchemaProps{
+					"a":     {Type: "string"},
+					"items": {Type: "array", Items: &apiextensionsinternal.JSONSchemaPropsOrArray{Schema: &apiextensionsinternal.JSONSchemaProps{Type: "object", Default: defaultOf(map[string]any{"b": "z"}), Properties: map[string]apiextensionsinternal.JSONSchemaProps{"c": {Type: "string"}}}}},
+				},
+			},
+		},
+	}
+	st, err := structuralschema.NewStructural(internal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyDefaults(st)
+	if err := structuraldefaulting.PruneDefaults(st); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Properties["spec"].Default.Object; !cmp.Equal(got, map[string]any{"a": "x"}) {
+		t.Errorf("pruned default %v, want only a", got)
+	}
+	if got := *internal.Properties["spec"].Default; !cmp.Equal(got, any(map[string]any{"a": "x", "unknown": "y"})) {
+		t.Errorf("the internal schema's default became %v", got)
+	}
+	if got := *internal.Properties["spec"].Properties["items"].Items.Schema.Default; !cmp.Equal(got, any(map[string]any{"b": "z"})) {
+		t.Errorf("the internal schema's item default became %v", got)
+	}
+}
+
+func defaultOf(v any) *apiextensionsinternal.JSON {
+	j := apiextensionsinternal.JSON(v)
+	return &j
 }
