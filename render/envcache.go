@@ -14,6 +14,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render/internal/cache"
+	"github.com/kiln-gitops/kiln/render/internal/tree"
 	"github.com/kiln-gitops/kiln/render/internal/validate"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -43,16 +44,80 @@ import (
 // changes with every commit while the output does not, is set afresh on a
 // hit.
 
-// envEntry is an env's render as the cache keeps it.
+// envEntry is an env's render as the cache keeps it (gob-encoded). The
+// files and the clean keys are kept flat: gob encodes a map of byte
+// slices entry by entry and an array of bytes byte by byte, and decoding
+// them was most of the cost of reusing an env whole.
 type envEntry struct {
-	Files    map[string][]byte
+	// Names are the files' paths; Sizes their lengths, and Data their
+	// contents one after the other, in Names order.
+	Names []string
+	Sizes []int
+	Data  []byte
+
 	Apps     []AppSummary
 	Objects  map[string]string
 	Warnings []diag.Warning
 	Lock     Lock
 	// Clean are the env's objects validation found clean (validcache.go),
-	// kept for the next run in which the env is not reused whole.
-	Clean []validate.CleanKey
+	// kept for the next run in which the env is not reused whole: each a
+	// validate.CleanKey, one after the other.
+	Clean []byte
+}
+
+// newEnvEntry is out as the cache keeps it.
+func newEnvEntry(out *EnvResult) *envEntry {
+	e := &envEntry{Apps: out.Apps, Objects: out.Objects, Warnings: out.Warnings, Lock: *out.Lock}
+	e.Names = slices.Sorted(maps.Keys(out.Files))
+	e.Sizes = make([]int, len(e.Names))
+	size := 0
+	for i, name := range e.Names {
+		e.Sizes[i] = len(out.Files[name])
+		size += e.Sizes[i]
+	}
+	e.Data = make([]byte, 0, size)
+	for _, name := range e.Names {
+		e.Data = append(e.Data, out.Files[name]...)
+	}
+	e.Clean = make([]byte, 0, len(out.clean)*len(validate.CleanKey{}))
+	for _, k := range out.clean {
+		e.Clean = append(e.Clean, k[:]...)
+	}
+	return e
+}
+
+// files is e's output tree, and false when e does not hold one (its
+// sizes do not add up). Each file is a slice of Data, capped so that an
+// append to one cannot write over the next.
+func (e *envEntry) files() (tree.Files, bool) {
+	if len(e.Sizes) != len(e.Names) {
+		return nil, false
+	}
+	files := make(tree.Files, len(e.Names)+1)
+	off := 0
+	for i, name := range e.Names {
+		n := e.Sizes[i]
+		if n < 0 || n > len(e.Data)-off {
+			return nil, false
+		}
+		files[name] = e.Data[off : off+n : off+n]
+		off += n
+	}
+	return files, off == len(e.Data)
+}
+
+// clean is e's clean keys, and false when Clean is not a whole number of
+// keys.
+func (e *envEntry) clean() ([]validate.CleanKey, bool) {
+	size := len(validate.CleanKey{})
+	if len(e.Clean)%size != 0 {
+		return nil, false
+	}
+	keys := make([]validate.CleanKey, len(e.Clean)/size)
+	for i := range keys {
+		keys[i] = validate.CleanKey(e.Clean[i*size:])
+	}
+	return keys, true
 }
 
 // envKeyVersion changes whenever envKey's inputs do; envIndexVersion
@@ -186,19 +251,24 @@ func (r *Renderer) envHit(er *EnvResult, key string) bool {
 	if err := gob.NewDecoder(bytes.NewReader(ent.Result)).Decode(&e); err != nil {
 		return false
 	}
+	files, ok := e.files()
+	clean, cok := e.clean()
+	if !ok || !cok {
+		return false
+	}
 	lock := e.Lock
 	lock.Source = r.opts.Source
 	lj, err := lockFile(&lock)
-	if err != nil || e.Files == nil {
+	if err != nil {
 		return false
 	}
-	e.Files[LockFile] = lj
+	files[LockFile] = lj
 	for i := range e.Apps {
 		e.Apps[i].Cached = true
 	}
-	er.Files, er.Apps, er.Objects, er.Warnings, er.Lock = e.Files, e.Apps, e.Objects, e.Warnings, &lock
+	er.Files, er.Apps, er.Objects, er.Warnings, er.Lock = files, e.Apps, e.Objects, e.Warnings, &lock
 	er.Cached = true
-	r.noteClean(e.Clean)
+	r.noteClean(clean)
 	return true
 }
 
@@ -211,8 +281,7 @@ func (r *Renderer) envStore(key, ikey string, appDeps []templates.Dep, out *EnvR
 		return
 	}
 	var buf bytes.Buffer
-	e := envEntry{Files: out.Files, Apps: out.Apps, Objects: out.Objects, Warnings: out.Warnings, Lock: *out.Lock, Clean: out.clean}
-	if err := gob.NewEncoder(&buf).Encode(&e); err != nil {
+	if err := gob.NewEncoder(&buf).Encode(newEnvEntry(out)); err != nil {
 		return
 	}
 	if err := r.cache.store.Put(key, &cache.Entry{Deps: ds, Result: buf.Bytes()}); err != nil || ikey == "" {

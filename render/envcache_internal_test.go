@@ -1,15 +1,21 @@
 package render
 
 import (
+	"bytes"
+	"encoding/gob"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/render/internal/cache"
+	"github.com/kiln-gitops/kiln/render/internal/tree"
+	"github.com/kiln-gitops/kiln/render/internal/validate"
 )
 
 // TestEnvIndexThatCannotBeTrustedIsAMiss: an env's index entry (the small
@@ -122,5 +128,56 @@ func TestEnvIndexThatCannotBeTrustedIsAMiss(t *testing.T) {
 				t.Error("the next run did not reuse dev whole: its index was not rewritten")
 			}
 		})
+	}
+}
+
+// TestEnvEntryKeepsTheTree: an env entry gives back the files and clean
+// keys it was made from, a file of it cannot grow into the next, and an
+// entry whose sizes or keys do not add up holds no tree (a miss).
+func TestEnvEntryKeepsTheTree(t *testing.T) {
+	out := &EnvResult{
+		Files: tree.Files{"a.yaml": []byte("a: 1\n"), "apps/x/b.yaml": []byte("b"), "empty": {}, LockFile: []byte("{}\n")},
+		Lock:  &Lock{Env: "dev"},
+		clean: []validate.CleanKey{{1, 2, 3}, {31: 9}},
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(newEnvEntry(out)); err != nil {
+		t.Fatal(err)
+	}
+	var e envEntry
+	if err := gob.NewDecoder(&buf).Decode(&e); err != nil {
+		t.Fatal(err)
+	}
+	files, ok := e.files()
+	if !ok {
+		t.Fatal("the entry holds no tree")
+	}
+	if d := cmp.Diff(out.Files, files, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("files (-stored +read):\n%s", d)
+	}
+	clean, ok := e.clean()
+	if !ok || !slices.Equal(clean, out.clean) {
+		t.Errorf("clean keys: %v, %v; want %v", clean, ok, out.clean)
+	}
+	_ = append(files["a.yaml"], "XXXX"...)
+	if again, _ := e.files(); string(again["apps/x/b.yaml"]) != "b" {
+		t.Errorf("an append to one file changed the next: %q", again["apps/x/b.yaml"])
+	}
+
+	for name, spoil := range map[string]func(e *envEntry){
+		"a size too large":      func(e *envEntry) { e.Sizes[0] += 100 },
+		"a negative size":       func(e *envEntry) { e.Sizes[0] = -1 },
+		"bytes left over":       func(e *envEntry) { e.Data = append(e.Data, 'x') },
+		"a size missing":        func(e *envEntry) { e.Sizes = e.Sizes[1:] },
+		"a clean key cut short": func(e *envEntry) { e.Clean = e.Clean[:len(e.Clean)-1] },
+	} {
+		c := e
+		c.Sizes, c.Data, c.Clean = slices.Clone(e.Sizes), slices.Clone(e.Data), slices.Clone(e.Clean)
+		spoil(&c)
+		_, fok := c.files()
+		_, cok := c.clean()
+		if fok && cok {
+			t.Errorf("%s: the entry still holds a tree", name)
+		}
 	}
 }
