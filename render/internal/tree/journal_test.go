@@ -390,3 +390,47 @@ func TestJournalLeftAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentRunDuringUpdate: while a run puts an env's changes in
+// place, another run cannot open the root (the lock), so it neither
+// completes nor undoes them, and a reader of the tree is told the tree is
+// being updated instead of reading half of it.
+func TestConcurrentRunDuringUpdate(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := filepath.Join(root, "dev")
+	setUp(t, root, fleetTree, nil)
+	files := maps.Clone(fleetTree)
+	files["apps/a/deployment_a.yaml"] = []byte("kind: Deployment\nspec: {}\n")
+	files["apps/c/x.yaml"] = []byte("new\n")
+	delete(files, "flux/b.yaml")
+	checked := 0
+	o, err := open(root, func(step string) error {
+		if !strings.HasPrefix(step, "op ") {
+			return nil
+		}
+		checked++
+		before := snapshot(t, root)
+		var le *LockedError
+		if _, err := Write(bg, dir, fleetTree, false); !errors.As(err, &le) {
+			t.Errorf("at %q: a second run: %v, want a LockedError", step, err)
+		}
+		var ue *UnfinishedError
+		if _, err := Read(dir); !errors.As(err, &ue) || !strings.Contains(err.Error(), "kiln render") {
+			t.Errorf("at %q: Read = %v, want an UnfinishedError saying what to do", step, err)
+		}
+		if diff := cmp.Diff(before, snapshot(t, root)); diff != "" {
+			t.Errorf("at %q: the second run changed (-before +after):\n%s", step, diff)
+		}
+		return nil
+	})
+	must(t, err)
+	must(t, o.Stage(bg, "dev", files, false))
+	must(t, errors.Join(o.Commit(bg), o.Close()))
+	if checked < 3 {
+		t.Errorf("checked at %d steps, want one per op", checked)
+	}
+	if diff := cmp.Diff(asStrings(files), mustRead(t, dir)); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+}
