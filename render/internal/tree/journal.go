@@ -17,11 +17,12 @@ import (
 // A changed env is not built anew beside the earlier tree: that costs a
 // folder and a link per entry of the env, and removing the earlier tree
 // as much again, however small the change. Instead Stage stages only the
-// entries that differ (compare.go) in .<env>.kiln-new: op k's entry, a
-// file or a whole folder the earlier tree lacks or holds otherwise, as
-// k/<its name>, so that a name the file system refuses fails here, before
-// anything is committed; and an empty folder gone/ for what the ops
-// replace. Commit then
+// entries that differ (compare.go) in .<env>.kiln-new: each put's entry,
+// a file or a whole folder the earlier tree lacks or holds otherwise,
+// under its own name, so that a name the file system refuses fails here,
+// before anything is committed (in folder g/ when g earlier puts have the
+// same name: one folder for most changes, not one for each); and an
+// empty folder gone/ for what the ops replace. Commit then
 //
 //  1. writes the journal .<env>.kiln-journal, the list of ops, to a
 //     temporary name and renames it into place: the commit point;
@@ -123,9 +124,26 @@ func (o *Out) writeJournal(name string, ops []op) error {
 	return nil
 }
 
-// apply does op k of name's journal, or finds it done. Every path goes
-// through the output root's os.Root: nothing it does leaves the root.
-func (o *Out) apply(name string, k int, op op) error {
+// stagedAt returns where each put of ops is staged, relative to the
+// staging folder: g/<its name>, where g puts before it have that name. It
+// depends on ops only, so a later run finds the entries of a journal.
+func stagedAt(ops []op) []string {
+	at := make([]string, len(ops))
+	seen := map[string]int{}
+	for k, op := range ops {
+		if op.put {
+			base := path.Base(op.path)
+			at[k] = path.Join(strconv.Itoa(seen[base]), base)
+			seen[base]++
+		}
+	}
+	return at
+}
+
+// apply does op k of name's journal, whose entry is staged at (from
+// stagedAt), or finds it done. Every path goes through the output root's
+// os.Root: nothing it does leaves the root.
+func (o *Out) apply(name string, k int, op op, at string) error {
 	live := path.Join(name, op.path)
 	aside := func() error {
 		if err := o.step(fmt.Sprintf("op %d: move aside", k)); err != nil {
@@ -147,7 +165,7 @@ func (o *Out) apply(name string, k int, op op) error {
 		}
 		return aside()
 	}
-	staged := path.Join(newName(name), strconv.Itoa(k), path.Base(op.path))
+	staged := path.Join(newName(name), at)
 	si, err := o.fsys.Lstat(staged)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -175,8 +193,9 @@ func (o *Out) apply(name string, k int, op op) error {
 // applyAll does every op of name's journal in order, then removes the
 // journal: the update is complete.
 func (o *Out) applyAll(name string, ops []op) error {
+	at := stagedAt(ops)
 	for k, op := range ops {
-		if err := o.apply(name, k, op); err != nil {
+		if err := o.apply(name, k, op, at[k]); err != nil {
 			return err
 		}
 	}

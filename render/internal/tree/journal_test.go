@@ -87,11 +87,14 @@ var updates = []struct {
 	files   Files
 }{
 	{
-		name:    "one file changed",
+		name:    "a few files changed",
 		earlier: fleetTree,
 		files: func() Files {
 			f := maps.Clone(fleetTree)
 			f["apps/a/deployment_a.yaml"] = []byte("kind: Object\nmetadata: {name: changed}\n")
+			// Files of one name, staged in two folders.
+			f["apps/a/kustomization.yaml"] = []byte("resources: []\n")
+			f["apps/b/kustomization.yaml"] = []byte("resources: []\n")
 			f[MarkerFile] = []byte(`{"changed": true}`)
 			return f
 		}(),

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -249,23 +248,27 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 }
 
 // stageOps stages the entry of each put, op k's file or folder at
-// k/<its name>, and makes the folder for what the ops replace.
+// stagedAt's name, and makes the folder for what the ops replace.
 func stageOps(ctx context.Context, r *os.Root, files Files, ops []op) error {
 	if err := r.Mkdir(goneDir, dirPerm); err != nil {
 		return err
 	}
+	made := map[string]bool{}
 	dirs := map[string]string{} // a folder op's path → its staged name
-	for k, op := range ops {
+	for k, at := range stagedAt(ops) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		op := ops[k]
 		if !op.put {
 			continue
 		}
-		if err := r.Mkdir(strconv.Itoa(k), dirPerm); err != nil {
-			return fmt.Errorf("writing %s: %w", op.path, err)
+		if g := path.Dir(at); !made[g] {
+			if err := r.Mkdir(g, dirPerm); err != nil {
+				return fmt.Errorf("writing %s: %w", op.path, err)
+			}
+			made[g] = true
 		}
-		at := path.Join(strconv.Itoa(k), path.Base(op.path))
 		switch {
 		case op.dir:
 			if err := r.Mkdir(at, dirPerm); err != nil {
