@@ -102,13 +102,16 @@ func (r *Renderer) checkOut(out string) error {
 	// Apps share charts, bases and libraries, and each env repeats them:
 	// resolving each path once keeps this to a few hundred stats on a
 	// fleet of thousands of apps and envs.
+	// Each folder on the way is resolved once too (rootfs.Resolver): the
+	// sources lie below a few folders.
 	seen := map[string]bool{}
+	paths := rootfs.NewResolver(r.p.Root)
 	for _, src := range r.sources() {
 		if seen[src.path] {
 			continue
 		}
 		seen[src.path] = true
-		abs, err := rootfs.RealPath(filepath.Join(r.p.Root, filepath.FromSlash(src.path)))
+		abs, err := paths.RealPath(filepath.Join(r.p.Root, filepath.FromSlash(src.path)))
 		if err != nil {
 			continue
 		}

@@ -219,7 +219,7 @@ func (r *Recorder) Deps() ([]templates.Dep, bool) {
 // a path that has come to lead outside the root never matches.
 func Observe(root string, d templates.Dep) string {
 	real, err := rootfs.Resolve(root, d.Path)
-	return observe(root, real, err, d)
+	return observe(root, real, err, d, os.Stat)
 }
 
 // Observer is Observe for the many observations of one run: each folder on
@@ -241,12 +241,12 @@ func NewObserver(root string) *Observer {
 // Observe is Observe(root, d).
 func (o *Observer) Observe(d templates.Dep) string {
 	real, err := o.res.Resolve(d.Path)
-	return observe(o.root, real, err, d)
+	return observe(o.root, real, err, d, o.res.Stat)
 }
 
 // observe makes d's observation at real, where rootfs.Resolve found d.Path
-// to lead (or err).
-func observe(root, real string, err error, d templates.Dep) string {
+// to lead (or err), with stat as os.Stat.
+func observe(root, real string, err error, d templates.Dep, stat func(string) (fs.FileInfo, error)) string {
 	switch d.Kind {
 	case Resolve:
 		if errors.Is(err, rootfs.ErrOutside) {
@@ -260,7 +260,7 @@ func observe(root, real string, err error, d templates.Dep) string {
 		if err != nil {
 			return StatSum(nil, err)
 		}
-		fi, err := os.Stat(real)
+		fi, err := stat(real)
 		return StatSum(fi, err)
 	case File:
 		if err != nil {

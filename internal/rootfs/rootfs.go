@@ -134,6 +134,14 @@ type Resolver struct {
 
 	mu   sync.Mutex
 	real map[string]resolved // clean absolute path -> evalExisting's answer
+	// lstat holds what Lstat said of a resolved path that is not a
+	// symlink (a file, a folder, nothing): what os.Stat would say of it.
+	lstat map[string]statted
+}
+
+type statted struct {
+	fi  fs.FileInfo
+	err error
 }
 
 type resolved struct {
@@ -144,7 +152,7 @@ type resolved struct {
 // NewResolver returns a Resolver below root, which must be absolute and
 // symlink-free, as for Resolve.
 func NewResolver(root string) *Resolver {
-	return &Resolver{root: root, real: map[string]resolved{}}
+	return &Resolver{root: root, real: map[string]resolved{}, lstat: map[string]statted{}}
 }
 
 // Resolve is Resolve(root, p), with the folders on the way remembered.
@@ -165,6 +173,16 @@ func (r *Resolver) Resolve(p string) (string, error) {
 		return "", &OutsideError{Path: p, Target: real}
 	}
 	return real, nil
+}
+
+// RealPath is RealPath(abs) for an absolute abs, with the folders on the
+// way remembered. Unlike Resolve it checks no containment: it says where
+// a path leads, wherever that is.
+func (r *Resolver) RealPath(abs string) (string, error) {
+	if !filepath.IsAbs(abs) {
+		return RealPath(abs)
+	}
+	return r.eval(filepath.Clean(abs))
 }
 
 // eval is evalExisting(abs), built on the answer for abs's parent: once the
@@ -207,7 +225,23 @@ func (r *Resolver) evalUncached(abs string) resolved {
 	case err == nil, errors.Is(err, fs.ErrNotExist):
 		// What exists is resolved, what does not is appended unchanged:
 		// evalExisting's answer for a path that ends in a missing name.
+		r.mu.Lock()
+		r.lstat[cand] = statted{fi, err}
+		r.mu.Unlock()
 		return resolved{cand, nil}
 	}
 	return resolved{"", err}
+}
+
+// Stat is os.Stat(real) for a path Resolve returned, without looking
+// again when the Resolver already did: a path that is not a symlink stats
+// as it lstats.
+func (r *Resolver) Stat(real string) (fs.FileInfo, error) {
+	r.mu.Lock()
+	v, ok := r.lstat[real]
+	r.mu.Unlock()
+	if ok {
+		return v.fi, v.err
+	}
+	return os.Stat(real)
 }

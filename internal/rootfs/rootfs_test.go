@@ -73,7 +73,27 @@ func TestResolverAgreesWithResolve(t *testing.T) {
 	}
 	got := func(r *Resolver, p string) answer {
 		real, err := r.Resolve(p)
-		return answer{real, err == nil, errors.Is(err, ErrOutside), errors.Is(err, fs.ErrNotExist)}
+		a := answer{real, err == nil, errors.Is(err, ErrOutside), errors.Is(err, fs.ErrNotExist)}
+		// RealPath shares the Resolver's memory and must agree with
+		// RealPath too, for the same path made absolute.
+		abs := p
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(root, p)
+		}
+		wantReal, wantErr := RealPath(abs)
+		if gotReal, gotErr := r.RealPath(abs); gotReal != wantReal || (gotErr == nil) != (wantErr == nil) {
+			t.Errorf("RealPath(%q) = %q, %v; the Resolver's = %q, %v", abs, wantReal, wantErr, gotReal, gotErr)
+		}
+		// Stat of what Resolve returned is os.Stat's, remembered or not.
+		if err == nil {
+			wfi, werr := os.Stat(real)
+			gfi, gerr := r.Stat(real)
+			if (werr == nil) != (gerr == nil) || errors.Is(werr, fs.ErrNotExist) != errors.Is(gerr, fs.ErrNotExist) ||
+				(werr == nil && (wfi.Mode() != gfi.Mode() || wfi.Size() != gfi.Size())) {
+				t.Errorf("Stat(%q) = %v, %v; os.Stat says %v, %v", real, gfi, gerr, wfi, werr)
+			}
+		}
+		return a
 	}
 	outsides, errs := 0, 0
 	for _, p := range paths {
