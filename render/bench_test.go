@@ -137,12 +137,7 @@ apps:
 
 // BenchmarkRenderFleet renders 100 apps × 3 envs, the four engines mixed.
 func BenchmarkRenderFleet(b *testing.B) {
-	dir := b.TempDir()
-	writeFleet(b, dir, 100)
-	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, p := loadFleet(b, 100)
 	// sandbox is what kiln does; in-process is the cost without the
 	// sandbox workers (Helm and Jsonnet evaluated in this process).
 	for _, mode := range []struct {
@@ -171,16 +166,8 @@ func BenchmarkRenderFleet(b *testing.B) {
 // render cache warm and nothing changed: what each iteration costs is the
 // whole-env check (docs/cache.md) and reading each env's entry.
 func BenchmarkRenderFleetNothingChanged(b *testing.B) {
-	dir := b.TempDir()
-	writeFleet(b, dir, 100)
-	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	opts := render.DefaultOptions()
-	opts.CacheDir = ""
-	opts.RenderCache = filepath.Join(b.TempDir(), "renders")
-	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
+	_, p := loadFleet(b, 100)
+	opts := fleetOptions(b)
 	r, _ := mustRender(b, p, opts, nil)
 	r.Close()
 	b.ReportAllocs()
@@ -213,19 +200,11 @@ func reportCPU(b *testing.B, start time.Duration) {
 // the default GOGC is what peak RSS follows. The sandbox workers are other
 // processes and not counted.
 func BenchmarkRenderFleetMemory(b *testing.B) {
-	dir := b.TempDir()
-	writeFleet(b, dir, 1000)
-	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, p := loadFleet(b, 1000)
 	var peakLive, peakHeap uint64
 	for b.Loop() {
 		out := filepath.Join(b.TempDir(), "rendered")
-		opts := render.DefaultOptions()
-		opts.CacheDir = ""
-		opts.RenderCache = filepath.Join(b.TempDir(), "renders") // cold
-		opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
+		opts := fleetOptions(b) // a cold render cache
 		var w *render.Output
 		var r *render.Renderer
 		opts.EnvDone = func(er *render.EnvResult) {
@@ -233,6 +212,7 @@ func BenchmarkRenderFleetMemory(b *testing.B) {
 				b.Fatalf("env %s: %v", er.Env, er.Err)
 			}
 			if w == nil {
+				var err error
 				if w, err = r.OpenOutput(out, render.WriteOptions{}); err != nil {
 					b.Fatal(err)
 				}
@@ -242,6 +222,7 @@ func BenchmarkRenderFleetMemory(b *testing.B) {
 			}
 			er.Written()
 		}
+		var err error
 		if r, err = render.New(p, opts); err != nil {
 			b.Fatal(err)
 		}
@@ -289,4 +270,27 @@ func watchHeap() (live, heap func() uint64) {
 	var peak [2]uint64
 	get := func() { once.Do(func() { close(stop); peak = <-done }) }
 	return func() uint64 { get(); return peak[0] }, func() uint64 { get(); return peak[1] }
+}
+
+// loadFleet writes a fleet of n apps (writeFleet) into a temporary folder
+// and loads its pipeline.
+func loadFleet(b *testing.B, n int) (string, *envconfig.Pipeline) {
+	b.Helper()
+	dir := b.TempDir()
+	writeFleet(b, dir, n)
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dir, p
+}
+
+// fleetOptions are the options the fleet benchmarks render with: CI's new
+// image, an empty render cache of their own, no chart cache.
+func fleetOptions(b *testing.B) render.Options {
+	opts := render.DefaultOptions()
+	opts.CacheDir = ""
+	opts.RenderCache = filepath.Join(b.TempDir(), "renders")
+	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
+	return opts
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -18,16 +17,8 @@ import (
 // results rendered once); run is New, Render with a warm render cache and
 // the writing, what `kiln render` does after its start-up.
 func BenchmarkRerenderFleet(b *testing.B) {
-	dir := b.TempDir()
-	writeFleet(b, dir, 100)
-	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	opts := render.DefaultOptions()
-	opts.CacheDir = ""
-	opts.RenderCache = filepath.Join(b.TempDir(), "renders")
-	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
+	dir, p := loadFleet(b, 100)
+	opts := fleetOptions(b)
 	changed := filepath.Join(dir, "apps", "app003", "deployment.yaml")
 	original, err := os.ReadFile(changed)
 	if err != nil {
