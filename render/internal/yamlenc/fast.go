@@ -77,33 +77,7 @@ func (w *fastWriter) mapping(n *yaml.Node, ind int, inline bool) bool {
 			return false
 		}
 		w.b = append(w.b, ':')
-		switch v.Kind {
-		case yaml.ScalarNode:
-			if !w.scalar(v, ind+2) {
-				return false
-			}
-		case yaml.MappingNode, yaml.SequenceNode:
-			if !plainCollection(v) {
-				return false
-			}
-			switch {
-			case len(v.Content) == 0 && v.Kind == yaml.MappingNode:
-				w.b = append(w.b, " {}\n"...)
-			case len(v.Content) == 0:
-				w.b = append(w.b, " []\n"...)
-			case v.Kind == yaml.MappingNode:
-				w.b = append(w.b, '\n')
-				if !w.mapping(v, ind+2, false) {
-					return false
-				}
-			default:
-				// kyaml's compact sequences: the items' "- " at the key's column.
-				w.b = append(w.b, '\n')
-				if !w.sequence(v, ind, false) {
-					return false
-				}
-			}
-		default:
+		if !w.value(v, ind, true) {
 			return false
 		}
 	}
@@ -118,36 +92,48 @@ func (w *fastWriter) sequence(n *yaml.Node, ind int, inline bool) bool {
 			w.indent(ind)
 		}
 		w.b = append(w.b, '-')
-		switch v.Kind {
-		case yaml.ScalarNode:
-			if !w.scalar(v, ind+2) {
-				return false
-			}
-		case yaml.MappingNode, yaml.SequenceNode:
-			if !plainCollection(v) {
-				return false
-			}
-			switch {
-			case len(v.Content) == 0 && v.Kind == yaml.MappingNode:
-				w.b = append(w.b, " {}\n"...)
-			case len(v.Content) == 0:
-				w.b = append(w.b, " []\n"...)
-			case v.Kind == yaml.MappingNode:
-				w.b = append(w.b, ' ')
-				if !w.mapping(v, ind+2, true) {
-					return false
-				}
-			default:
-				w.b = append(w.b, ' ')
-				if !w.sequence(v, ind+2, true) {
-					return false
-				}
-			}
-		default:
+		if !w.value(v, ind, false) {
 			return false
 		}
 	}
 	return true
+}
+
+// value writes what follows a key's ":" (afterKey) or an item's "-" at
+// column ind: a scalar, an empty collection as {} or [], or a block
+// collection, on the next line after a key (a sequence's "- " at the
+// key's column: kyaml's compact sequences), on the same line after "- ".
+func (w *fastWriter) value(v *yaml.Node, ind int, afterKey bool) bool {
+	switch v.Kind {
+	case yaml.ScalarNode:
+		return w.scalar(v, ind+2)
+	case yaml.MappingNode, yaml.SequenceNode:
+		if !plainCollection(v) {
+			return false
+		}
+	default:
+		return false
+	}
+	switch {
+	case len(v.Content) == 0 && v.Kind == yaml.MappingNode:
+		w.b = append(w.b, " {}\n"...)
+		return true
+	case len(v.Content) == 0:
+		w.b = append(w.b, " []\n"...)
+		return true
+	case afterKey && v.Kind == yaml.MappingNode:
+		w.b = append(w.b, '\n')
+		return w.mapping(v, ind+2, false)
+	case afterKey:
+		w.b = append(w.b, '\n')
+		return w.sequence(v, ind, false)
+	case v.Kind == yaml.MappingNode:
+		w.b = append(w.b, ' ')
+		return w.mapping(v, ind+2, true)
+	default:
+		w.b = append(w.b, ' ')
+		return w.sequence(v, ind+2, true)
+	}
 }
 
 // key writes a mapping key as a simple key: one line, at most 128
