@@ -1,6 +1,7 @@
 package render_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -293,4 +294,19 @@ func fleetOptions(b *testing.B) render.Options {
 	opts.RenderCache = filepath.Join(b.TempDir(), "renders")
 	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
 	return opts
+}
+
+// changeFleetApp rewrites path, a file of one of the fleet's apps, with a
+// comment numbered n in place of the one an earlier call added: a change to
+// that app and nothing else, different each time.
+func changeFleetApp(tb testing.TB, path string, n int) {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	data = append(bytes.SplitN(data, []byte("\n# change"), 2)[0], fmt.Sprintf("\n# change %d\n", n)...)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -168,14 +168,7 @@ func BenchmarkVsCLI(b *testing.B) {
 		changed, flip := filepath.Join(fleet, "apps", "app003", "deployment.yaml"), 0
 		one := median(func() {
 			flip++
-			data, err := os.ReadFile(changed)
-			if err != nil {
-				b.Fatal(err)
-			}
-			data = append(bytes.SplitN(data, []byte("\n# change"), 2)[0], fmt.Sprintf("\n# change %d\n", flip)...)
-			if err := os.WriteFile(changed, data, 0o644); err != nil {
-				b.Fatal(err)
-			}
+			changeFleetApp(b, changed, flip)
 		}, renderFleet)
 		// CI's usual run: a new image tag, nothing else changed. Engine
 		// results are reused (images are applied after them, except for

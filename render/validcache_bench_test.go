@@ -1,9 +1,7 @@
 package render_test
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -87,13 +85,6 @@ func BenchmarkRenderFleetOneAppChanged(b *testing.B) {
 		return p
 	}, opts, func() {
 		flip++
-		data, err := os.ReadFile(changed)
-		if err != nil {
-			b.Fatal(err)
-		}
-		data = append(bytes.SplitN(data, []byte("\n# change"), 2)[0], fmt.Sprintf("\n# change %d\n", flip)...)
-		if err := os.WriteFile(changed, data, 0o644); err != nil {
-			b.Fatal(err)
-		}
+		changeFleetApp(b, changed, flip)
 	})
 }
