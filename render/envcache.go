@@ -257,7 +257,7 @@ func (r *Renderer) envHit(er *EnvResult, key string) bool {
 		return false
 	}
 	lock := e.Lock
-	lock.Source = r.opts.Source
+	lock.Source, _ = r.provenanceOf()
 	lj, err := lockFile(&lock)
 	if err != nil {
 		return false

@@ -67,7 +67,8 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 	env := res.Env.Name
 	files := tree.Files{}
 	er.Objects = map[string]string{}
-	lock := &Lock{KilnVersion: r.opts.Version, Env: env, Source: r.opts.Source, Images: r.images.Refs(), Apps: map[string]LockApp{}}
+	source, _ := r.provenanceOf()
+	lock := &Lock{KilnVersion: r.opts.Version, Env: env, Source: source, Images: r.images.Refs(), Apps: map[string]LockApp{}}
 	fluxNS := r.p.Flux.Namespace
 	// The Flux objects kiln writes (file → app), validated once all are
 	// laid out.

@@ -1,9 +1,15 @@
 package render_test
 
 import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -73,6 +79,54 @@ func TestKeepProvenance(t *testing.T) {
 		again := map[string][]byte{"kiln.lock.json": []byte(strings.Replace(unproven, "v1", "v2", 1)), "apps/web/configmap_web.yaml": []byte("a: 1\n")}
 		if got := render.KeepProvenance(before, again); string(got["kiln.lock.json"]) != unproven {
 			t.Errorf("%s lock replaced by another unproven one", name)
+		}
+	}
+}
+
+// TestProvenanceAskedOnce: the command line's git read (Options.Provenance)
+// runs while apps render; render asks for it once per Renderer, puts its
+// Source in every env's lock, whether the env was rendered or came whole
+// from the cache, and adds its warnings to the first env's.
+func TestProvenanceAskedOnce(t *testing.T) {
+	t.Parallel()
+	dir := copyExample(t)
+	p := load(t, dir)
+	want := render.Source{Repo: "https://github.com/acme/late.git", Commit: "fedcba9876543210fedcba9876543210fedcba98", Dirty: true}
+	opts := testOptions()
+	opts.Source = render.Source{Commit: "must be replaced"}
+	opts.RenderCache = filepath.Join(t.TempDir(), "renders")
+	for run := range 2 { // the second run is served by the cache
+		var calls atomic.Int32
+		opts.Provenance = func() (render.Source, []diag.Warning) {
+			calls.Add(1)
+			return want, []diag.Warning{{Msg: "provenance warning"}}
+		}
+		r, err := render.New(p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := r.Validate(context.Background(), nil) // two renders
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := calls.Load(); n != 1 {
+			t.Errorf("run %d: Provenance called %d times, want once", run, n)
+		}
+		for i, er := range results {
+			if er.Err != nil {
+				t.Fatalf("run %d: %s: %v", run, er.Env, er.Err)
+			}
+			var lock render.Lock
+			if err := json.Unmarshal(er.Files[render.LockFile], &lock); err != nil {
+				t.Fatal(err)
+			}
+			if lock.Source != want {
+				t.Errorf("run %d: %s: lock source %+v, want %+v", run, er.Env, lock.Source, want)
+			}
+			warned := slices.ContainsFunc(er.Warnings, func(w diag.Warning) bool { return w.Msg == "provenance warning" })
+			if warned != (i == 0) {
+				t.Errorf("run %d: %s: provenance warning present = %v", run, er.Env, warned)
+			}
 		}
 	}
 }

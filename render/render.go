@@ -79,6 +79,11 @@ type Options struct {
 	Version string
 	// Source is recorded in kiln.lock.json.
 	Source Source
+	// Provenance, when set, is called once, when the first lock is made
+	// or the first Render ends, and what it returns replaces Source; its
+	// warnings join Warnings. kiln's command line reads git this way, so
+	// that git runs while the apps render rather than before.
+	Provenance func() (Source, []diag.Warning)
 	// Warnings are the caller's own, about the run rather than an env
 	// (such as a source folder outside git): Render reports them once,
 	// with the first env's. Strict does not turn them into errors.
@@ -190,6 +195,24 @@ type Renderer struct {
 	// env-file overrides applied, for OpenOutput's check.
 	mu       sync.Mutex
 	resolved []source
+
+	// provenance runs Options.Provenance once; source and provWarnings
+	// are what it gave.
+	provenance   sync.Once
+	source       Source
+	provWarnings []diag.Warning
+}
+
+// provenanceOf returns the Source for kiln.lock.json and the warnings that
+// came with it, asking Options.Provenance the first time.
+func (r *Renderer) provenanceOf() (Source, []diag.Warning) {
+	r.provenance.Do(func() {
+		r.source = r.opts.Source
+		if r.opts.Provenance != nil {
+			r.source, r.provWarnings = r.opts.Provenance()
+		}
+	})
+	return r.source, r.provWarnings
 }
 
 // New checks opts and prepares the engines.
@@ -397,8 +420,9 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 			r.opts.EnvDone(out[i])
 		}
 	}
-	if len(r.opts.Warnings) > 0 {
-		out[0].Warnings = diag.SortWarnings(append(append([]diag.Warning(nil), r.opts.Warnings...), out[0].Warnings...))
+	_, pw := r.provenanceOf()
+	if warns := append(append([]diag.Warning(nil), r.opts.Warnings...), pw...); len(warns) > 0 {
+		out[0].Warnings = diag.SortWarnings(append(warns, out[0].Warnings...))
 	}
 	return out, nil
 }

@@ -243,17 +243,23 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	if opts.MemoryLimit, err = memoryLimit(c.String("memory-limit")); err != nil {
 		return nil, nil, opts, err
 	}
-	// kiln's own folders in the checkout do not make it dirty.
-	info := gitinfo.Read(c.Context, p.Root, append([]string{c.String("out")}, c.StringSlice("rendered")...)...)
-	opts.Source = render.Source{Repo: info.Repo, Commit: info.Commit, Dirty: info.Dirty}
-	if !info.InWorkTree {
-		f, err := configFile(c)
-		if err != nil {
-			f = "kiln.yaml"
+	// kiln's own folders in the checkout do not make it dirty. git runs
+	// while the apps render: render asks for the result when it makes the
+	// first lock.
+	git := gitinfo.Start(c.Context, p.Root, append([]string{c.String("out")}, c.StringSlice("rendered")...)...)
+	cfgName := "kiln.yaml"
+	if f, err := configFile(c); err == nil {
+		cfgName = f
+	}
+	opts.Provenance = func() (render.Source, []diag.Warning) {
+		info := git.Wait()
+		src := render.Source{Repo: info.Repo, Commit: info.Commit, Dirty: info.Dirty}
+		if info.InWorkTree {
+			return src, nil
 		}
-		opts.Warnings = append(opts.Warnings, diag.Warning{
-			Msg:  fmt.Sprintf("the folder of %s is not in a git checkout, so kiln.lock.json names no source commit", f),
-			Hint: "render inside a clone of the code repository to record where the manifests come from; kiln promote --from and kiln verify need that commit"})
+		return src, []diag.Warning{{
+			Msg:  fmt.Sprintf("the folder of %s is not in a git checkout, so kiln.lock.json names no source commit", cfgName),
+			Hint: "render inside a clone of the code repository to record where the manifests come from; kiln promote --from and kiln verify need that commit"}}
 	}
 	ids, err := sopsAgeKey(lookup)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/kiln-gitops/kiln/internal/redact"
 )
@@ -43,35 +44,58 @@ const MaxChanged = 5
 // relative to the current folder, as flags give them) do not make the tree
 // dirty: kiln's own output folders inside the checkout, such as render's
 // --out.
+//
+// The four git programs it needs run at once: each costs a few
+// milliseconds of process start, and git status can take much longer in a
+// large checkout.
 func Read(ctx context.Context, dir string, exclude ...string) Info {
-	var info Info
-	if out, err := git(ctx, dir, "rev-parse", "--is-inside-work-tree"); err != nil || out != "true" {
-		return info
-	}
-	info.InWorkTree = true
-	if out, err := git(ctx, dir, "rev-parse", "--verify", "-q", "HEAD"); err == nil {
-		info.Commit = out
-	}
-	if out, err := git(ctx, dir, "config", "--get", "remote.origin.url"); err == nil {
-		info.Repo = redact.URL(out)
-	}
 	// Only below dir: kiln reads nothing outside the folder of kiln.yaml,
 	// so changes elsewhere in a monorepo play no part. Ignored files
 	// (.gitignore) do not count, as for git describe --dirty; untracked
 	// ones do, since a new template would be rendered.
-	args := []string{"-c", "core.quotePath=false", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."}
+	statusArgs := []string{"-c", "core.quotePath=false", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."}
 	for _, ex := range exclude {
 		if rel, ok := inside(dir, ex); ok {
-			args = append(args, ":(exclude,literal)"+filepath.ToSlash(rel))
+			statusArgs = append(statusArgs, ":(exclude,literal)"+filepath.ToSlash(rel))
 		}
 	}
-	out, err := gitRaw(ctx, dir, args...)
-	if err != nil {
+	// Outside a work tree the others fail too and are ignored; when
+	// ctx ends, every one does.
+	calls := [][]string{
+		{"rev-parse", "--is-inside-work-tree"},
+		{"rev-parse", "--verify", "-q", "HEAD"},
+		{"config", "--get", "remote.origin.url"},
+		statusArgs,
+	}
+	outs := make([]string, len(calls))
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, args := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i], errs[i] = gitRaw(ctx, dir, args...)
+		}()
+	}
+	wg.Wait()
+
+	var info Info
+	if errs[0] != nil || strings.TrimSpace(outs[0]) != "true" {
+		return info
+	}
+	info.InWorkTree = true
+	if errs[1] == nil {
+		info.Commit = strings.TrimSpace(outs[1])
+	}
+	if errs[2] == nil {
+		info.Repo = redact.URL(strings.TrimSpace(outs[2]))
+	}
+	if errs[3] != nil {
 		// Unknown: say dirty rather than vouch for a tree kiln could not check.
 		info.Dirty = true
 		return info
 	}
-	entries := strings.Split(out, "\x00")
+	entries := strings.Split(outs[3], "\x00")
 	for i := 0; i < len(entries); i++ {
 		e := entries[i]
 		if len(e) < 4 {
@@ -86,6 +110,30 @@ func Read(ctx context.Context, dir string, exclude ...string) Info {
 		}
 	}
 	return info
+}
+
+// Pending is a Read under way; Start returns one.
+type Pending struct {
+	done chan struct{}
+	info Info
+}
+
+// Start begins Read(ctx, dir, exclude...) in the background, so that a
+// caller can render while git runs. Wait returns its result.
+func Start(ctx context.Context, dir string, exclude ...string) *Pending {
+	p := &Pending{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.info = Read(ctx, dir, exclude...)
+	}()
+	return p
+}
+
+// Wait blocks until the Read is done and returns its Info; it may be
+// called any number of times.
+func (p *Pending) Wait() Info {
+	<-p.done
+	return p.info
 }
 
 // inside returns p relative to dir when it lies inside dir (not dir itself).
@@ -115,11 +163,6 @@ func inside(dir, p string) (string, bool) {
 		return "", false
 	}
 	return rel, true
-}
-
-func git(ctx context.Context, dir string, args ...string) (string, error) {
-	out, err := gitRaw(ctx, dir, args...)
-	return strings.TrimSpace(out), err
 }
 
 func gitRaw(ctx context.Context, dir string, args ...string) (string, error) {

@@ -78,6 +78,14 @@ func TestRead(t *testing.T) {
 				exclude = append(exclude, filepath.Join(code, e))
 			}
 			info := Read(context.Background(), code, exclude...)
+			// Start gives the same, however often it is waited for.
+			pending := Start(context.Background(), code, exclude...)
+			if diff := cmp.Diff(info, pending.Wait()); diff != "" {
+				t.Errorf("Start(...).Wait() differs from Read (-Read +Start):\n%s", diff)
+			}
+			if diff := cmp.Diff(info, pending.Wait()); diff != "" {
+				t.Errorf("a second Wait differs (-Read +Wait):\n%s", diff)
+			}
 			if !info.InWorkTree || len(info.Commit) != 40 || info.Repo != "https://github.com/acme/app.git" {
 				t.Errorf("Read = %+v, want a work tree at a commit, credentials removed", info)
 			}
@@ -95,5 +103,8 @@ func TestReadOutsideGit(t *testing.T) {
 	t.Parallel()
 	if got := Read(context.Background(), t.TempDir()); got.InWorkTree || got.Commit != "" || got.Dirty {
 		t.Errorf("Read outside git = %+v, want nothing", got)
+	}
+	if got := Start(context.Background(), t.TempDir()).Wait(); got.InWorkTree || got.Commit != "" || got.Dirty {
+		t.Errorf("Start outside git = %+v, want nothing", got)
 	}
 }
