@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/kiln-gitops/kiln/envconfig"
@@ -52,4 +53,51 @@ func renderRoot(t *testing.T, root string, opts Options) map[string]*EnvResult {
 		out[er.Env] = er
 	}
 	return out
+}
+
+// TestRenderOnceEndsWorkers: with RenderOnce a render leaves no idle
+// sandbox worker behind once its last env's templates are evaluated (so
+// that their exit overlaps the checks), and a later render starts new
+// ones and renders the same tree; without it the workers stay for the
+// next render.
+func TestRenderOnceEndsWorkers(t *testing.T) {
+	t.Parallel()
+	root := copyInstavote(t)
+	p, err := envconfig.Load(filepath.Join(root, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, once := range []bool{false, true} {
+		opts := DefaultOptions()
+		opts.CacheDir, opts.RenderCache = "", ""
+		opts.RenderOnce = once
+		r, err := New(p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var trees []map[string][]byte
+		for range 2 {
+			results, err := r.Render(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := map[string][]byte{}
+			for _, er := range results {
+				if er.Err != nil {
+					t.Fatal(er.Err)
+				}
+				for name, data := range er.Files {
+					files[er.Env+"/"+name] = data
+				}
+			}
+			trees = append(trees, files)
+			if idle := r.pool.Idle(); (idle == 0) != once {
+				t.Errorf("RenderOnce %v: %d idle workers after Render", once, idle)
+			}
+		}
+		if !reflect.DeepEqual(trees[0], trees[1]) {
+			t.Errorf("RenderOnce %v: the second render differs from the first", once)
+		}
+		r.Close()
+	}
 }

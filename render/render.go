@@ -141,6 +141,12 @@ type Options struct {
 	// (sandbox.DefaultMemoryLimit). A render past it fails with an error
 	// naming the app.
 	MemoryLimit int64
+	// RenderOnce says the Renderer renders once (kiln render): its
+	// sandbox workers are ended as soon as the last env's templates are
+	// evaluated, so that their exit overlaps that env's checks and layout
+	// instead of Close waiting for it at the end. A later render still
+	// works; it starts new workers.
+	RenderOnce bool
 	// InProcess evaluates Helm and Jsonnet templates in this process, as
 	// packages templates/helm and templates/jsonnet do on their own: no
 	// memory cap, and an evaluation that outlives its context runs on
@@ -416,7 +422,7 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 	out := make([]*EnvResult, len(envs))
 	defer r.saveClean()
 	for i, e := range envs {
-		out[i] = r.renderEnv(ctx, e)
+		out[i] = r.renderEnv(ctx, e, i == len(envs)-1)
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
@@ -615,7 +621,8 @@ func (r *Renderer) resolveEnv(env string) (*EnvResult, *envconfig.Resolved) {
 	return er, res
 }
 
-func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
+// renderEnv renders env; last says it is the render's last env.
+func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvResult {
 	er, res := r.resolveEnv(env)
 	if er.Err != nil {
 		return er
@@ -639,8 +646,12 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		for range res.Apps {
 			tick()
 		}
+		if last {
+			r.enginesDone()
+		}
 		return er
 	}
+	r.prepareChecks(res)
 	reads := deps.New(r.p.Root)
 	for _, app := range res.Apps {
 		run := &appRun{app: app, reads: reads}
@@ -669,6 +680,9 @@ func (r *Renderer) renderEnv(ctx context.Context, env string) *EnvResult {
 		}(run)
 	}
 	wg.Wait()
+	if last {
+		r.enginesDone()
+	}
 
 	ids, appDeps := r.cachedIDs(runs)
 	key, cacheable := r.envKey(er, res, ids)

@@ -39,3 +39,12 @@ func (r *Renderer) Close() error {
 	}
 	return r.pool.Close()
 }
+
+// enginesDone is called when the last env of a render has evaluated its
+// templates: with Options.RenderOnce no template follows, and the workers
+// can end while the env is checked and laid out.
+func (r *Renderer) enginesDone() {
+	if r.opts.RenderOnce && r.pool != nil {
+		r.pool.Release()
+	}
+}

@@ -316,6 +316,7 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			out := c.String("out")
 			w := &writer{ctx: c.Context, out: out, opts: render.WriteOptions{Force: c.Bool("force")}}
 			opts.EnvDone = w.stage
+			opts.RenderOnce = true // render's one Render: workers end before its last checks
 			r, err := render.New(p, opts)
 			if err != nil {
 				return usageFromRender(err)

@@ -54,6 +54,8 @@ type idle struct {
 	mu      sync.Mutex
 	workers []*worker
 	closed  bool
+	// ending are the workers Release ended and close waits for.
+	ending sync.WaitGroup
 }
 
 func (s *idle) close() {
@@ -64,6 +66,7 @@ func (s *idle) close() {
 	for _, w := range workers {
 		w.stop()
 	}
+	s.ending.Wait()
 }
 
 // New returns a Pool; it starts workers when renders need them.
@@ -84,6 +87,34 @@ func New(opts Options) *Pool {
 func (p *Pool) Close() error {
 	p.close()
 	return nil
+}
+
+// Release ends the idle workers without waiting for them to exit; the
+// pool stays open and starts new workers for later renders. A caller that
+// knows no render follows soon (kiln render, once its last templates are
+// evaluated) calls it so that the workers' exit, which takes the kernel
+// milliseconds for a process of this size, overlaps the caller's own work
+// instead of Close's wait. Close still returns only once every worker
+// Release ended has been reaped.
+func (p *Pool) Release() {
+	p.mu.Lock()
+	workers := p.workers
+	p.workers = nil
+	p.ending.Add(len(workers))
+	p.mu.Unlock()
+	for _, w := range workers {
+		go func() {
+			defer p.ending.Done()
+			w.stop()
+		}()
+	}
+}
+
+// Idle is how many workers wait for a render.
+func (p *Pool) Idle() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.workers)
 }
 
 // Engine returns an Engine that renders in the pool's workers with the

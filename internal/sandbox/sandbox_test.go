@@ -455,3 +455,44 @@ func TestRenderWire(t *testing.T) {
 		t.Errorf("a failed render: result %v, %d bytes, error %v", res, len(data), err)
 	}
 }
+
+// TestRelease: Release ends the idle workers at once, Close waits until
+// they are reaped, and a render after Release starts a worker of its own.
+func TestRelease(t *testing.T) {
+	t.Parallel()
+	p := newPool(t, Options{Workers: 1})
+	e := p.Engine("echo", nil)
+	render := func() {
+		t.Helper()
+		if _, err := e.Render(context.Background(), &templates.Request{Vars: map[string]string{"yaml": "a: 1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pid := func() int {
+		t.Helper()
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if len(p.workers) != 1 {
+			t.Fatalf("%d idle workers, want 1", len(p.workers))
+		}
+		return p.workers[0].cmd.Process.Pid
+	}
+	render()
+	released := pid()
+	p.Release()
+	if n := p.Idle(); n != 0 {
+		t.Fatalf("%d idle workers after Release", n)
+	}
+	render()
+	second := pid()
+	if second == released {
+		t.Fatal("the released worker served the next render")
+	}
+	p.Release()
+	p.Close()
+	for _, pid := range []int{released, second} {
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("released worker %d still exists after Close (kill -0: %v)", pid, err)
+		}
+	}
+}
