@@ -223,6 +223,12 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			Images:       imgList,
 		}
 		er.Apps = append(er.Apps, AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1, Cached: r.fromCache(run.res)})
+		// The app is in files now, and nothing after the layout reads its
+		// objects or its engine's result: let its node graphs go before
+		// the next app's files are encoded, so that the env's objects and
+		// its files are not all in memory at once (the peak of a large
+		// fleet's render).
+		run.objs, run.res = nil, nil
 	}
 	if nt := r.p.Notifications; nt != nil {
 		n := flux.Notifications{Env: env, Namespace: fluxNS, SecretRef: nt.SecretRef, Dispatch: nt.Dispatch, NameTemplate: r.p.Flux.Name}
