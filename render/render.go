@@ -247,7 +247,6 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 			"yaml":      plain.New(plain.Options{}),
 		},
 	}
-	h := r.engines["helm"].(*helm.Engine)
 	if !opts.InProcess {
 		// Helm and Jsonnet templates run in workers with a memory cap,
 		// killed when the render's context ends; kustomize and plain YAML
@@ -257,9 +256,6 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 		r.engines["helm"] = r.pool.Engine("helm", config)
 		r.engines["jsonnet"] = r.pool.Engine("jsonnet", nil)
 	}
-	// A Helm chart's render compiles the chart's CRDs meanwhile (warm.go):
-	// only a render, not one taken from the render cache.
-	r.engines["helm"] = warm(r.engines["helm"], h, r.schemas)
 	if opts.RenderCache != "" {
 		c, err := newRenderCache(opts.RenderCache, p.Root)
 		if err != nil {

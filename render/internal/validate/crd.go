@@ -228,15 +228,7 @@ func (s *Schemas) compile(o templates.Object) *crd {
 // compileData is compile for a CRD whose JSON encoding is data, of sha256
 // key.
 func (s *Schemas) compileData(key [32]byte, data []byte) *crd {
-	return s.entry(key, data)()
-}
-
-// entry returns the compiling of the CRD whose JSON encoding is data, of
-// sha256 key: one per content, whoever asks first (Env or Warm), run by
-// the first to call it.
-func (s *Schemas) entry(key [32]byte, data []byte) func() *crd {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	get, ok := s.cache[key]
 	if !ok {
 		get = sync.OnceValue(func() *crd {
@@ -247,45 +239,8 @@ func (s *Schemas) entry(key [32]byte, data []byte) func() *crd {
 		})
 		s.cache[key] = get
 	}
-	return get
-}
-
-// Warm compiles the CustomResourceDefinitions among objs, one after the
-// other, largest first, and returns when all are compiled. Call it on a
-// goroutine of its own while the objects that need them are still being
-// made (a Helm chart's crds/ folders are known before its templates
-// render): an Env that meets the same CRDs then finds them compiled, or
-// waits for the one being compiled, or compiles those not reached yet
-// itself, each once. Warm changes no result: what a CRD compiles to
-// depends only on its content, and an Env knows only the CRDs among its
-// own objects. Objects that are not CRDs, and CRDs that cannot be
-// encoded, are skipped: Env reports what is wrong with a CRD of the env.
-func (s *Schemas) Warm(objs []templates.Object) {
-	type todo struct {
-		size int
-		get  func() *crd
-	}
-	var gets []todo
-	for _, o := range objs {
-		if !isCRD(o) {
-			continue
-		}
-		enc := encode(o)
-		if enc.err != nil {
-			continue
-		}
-		gets = append(gets, todo{len(enc.data), s.entry(enc.sum, enc.data)})
-	}
-	slices.SortStableFunc(gets, func(a, b todo) int { return b.size - a.size })
-	for _, t := range gets {
-		t.get()
-	}
-}
-
-// isCRD reports whether o is a CustomResourceDefinition the API server of
-// any supported kubeVersion serves.
-func isCRD(o templates.Object) bool {
-	return o.Node != nil && o.Node.GetKind() == "CustomResourceDefinition" && o.Node.GetApiVersion() == "apiextensions.k8s.io/v1"
+	s.mu.Unlock()
+	return get()
 }
 
 // decodedClean reports whether the CRD whose JSON encoding has the sha256
@@ -564,7 +519,7 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 	}
 	var crdObjs []templates.Object
 	for _, o := range objs {
-		if isCRD(o) {
+		if o.Node != nil && o.Node.GetKind() == "CustomResourceDefinition" && o.Node.GetApiVersion() == "apiextensions.k8s.io/v1" {
 			crdObjs = append(crdObjs, o)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -326,72 +325,4 @@ func TestCopyDefaults(t *testing.T) {
 func defaultOf(v any) *apiextensionsinternal.JSON {
 	j := apiextensionsinternal.JSON(v)
 	return &j
-}
-
-// TestWarmChangesNothing: CRDs warmed before, or while, an env is made
-// give the env the errors and the checks it gets without warming; each
-// CRD is compiled once, whoever asks first; a warmed CRD that is not among
-// the env's objects defines nothing in it.
-func TestWarmChangesNothing(t *testing.T) {
-	t.Parallel()
-	notStructural := strings.Replace(twoVersions, "size: {type: string, enum", "size: {enum", 1)
-	notStructural = strings.Replace(notStructural, "metadata: {name: gadgets.example.com}", "metadata: {name: bad.example.com}", 1)
-	unknownField := strings.Replace(twoVersions, "metadata: {name: gadgets.example.com}", "metadata: {name: gadgets.example.com}\ncolour: red", 1)
-	widgetCRD, err := os.ReadFile("testdata/widget-crd.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	crds := strings.Join([]string{notStructural, twoVersions, unknownField, string(widgetCRD)}, "---\n")
-	objs := strings.Replace(widget, "size: small", "size: tiny", 1) + "---\n" +
-		"apiVersion: example.com/v2\nkind: Gadget\nmetadata: {name: g}\nspec: {shape: round, edges: 2}\n"
-	run := func(s *Schemas) string {
-		env, err := s.Env("1.31.0", parse(t, "crds.yaml", crds))
-		out := fmt.Sprintf("env: %v\n", err)
-		out += fmt.Sprintf("crds: %v\n", env.Objects("demo", parse(t, "crds.yaml", crds)))
-		out += fmt.Sprintf("objects: %v\n", env.Objects("demo", parse(t, "objs.yaml", objs)))
-		return out + fmt.Sprintf("checks: %d, compiled: %d", s.Checks(), len(s.cache))
-	}
-	want := run(NewSchemas())
-	for _, m := range []string{"not structural", "unknown field", "tiny", "no edges"} {
-		if !strings.Contains(want, m) {
-			t.Fatalf("the cold run lacks %q:\n%s", m, want)
-		}
-	}
-
-	before := NewSchemas()
-	before.Warm(parse(t, "crds.yaml", crds))
-	if got := run(before); got != want {
-		t.Errorf("warmed before:\n%s\nwant\n%s", got, want)
-	}
-	for i := range 8 {
-		during := NewSchemas()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			during.Warm(parse(t, "crds.yaml", crds))
-		}()
-		if i%2 == 1 {
-			runtime.Gosched()
-		}
-		got := run(during)
-		<-done
-		if got != want {
-			t.Errorf("warmed meanwhile:\n%s\nwant\n%s", got, want)
-		}
-		if len(during.cache) != 4 {
-			t.Errorf("%d CRDs compiled, want 4 (each once)", len(during.cache))
-		}
-	}
-
-	// A CRD warmed (a subchart's that its condition disables) but not
-	// among the env's objects defines nothing in it.
-	s := NewSchemas()
-	s.Warm(parse(t, "crds.yaml", crds))
-	env, err := s.Env("1.31.0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if env.Defines("example.com/v1", "Widget") {
-		t.Error("a warmed CRD that is not the env's defines its kind")
-	}
 }
