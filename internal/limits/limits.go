@@ -254,6 +254,20 @@ func (c *Counter) Document(doc *kyaml.Node) error {
 	return nil
 }
 
+// Add counts into c what o counted, as if o's documents had been counted
+// by c, and refuses (changing nothing) what would pass a bound.
+func (c *Counter) Add(o *Counter) error {
+	if c.docs+o.docs > Documents {
+		return &Error{Input: c.Input, What: "the number of YAML documents", Limit: fmt.Sprint(Documents)}
+	}
+	if c.nodes+o.nodes > c.maxNodes() {
+		return &Error{Input: c.Input, What: "the number of YAML nodes (aliases expanded)", Limit: fmt.Sprint(c.maxNodes())}
+	}
+	c.docs += o.docs
+	c.nodes += o.nodes
+	return nil
+}
+
 // CheckYAMLBytes parses data as a YAML stream and checks it with a
 // Counter. It reports only limit errors: data that is not YAML is left to
 // the caller's parser, whose messages are better.

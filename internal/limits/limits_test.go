@@ -66,3 +66,39 @@ func TestCounterSpansDocuments(t *testing.T) {
 		t.Fatalf("got %v after many documents, want ErrLimit", err)
 	}
 }
+
+// TestCounterAdd: counting documents in two Counters and adding one to the
+// other refuses what counting them all in one does, and a refused Add
+// changes nothing.
+func TestCounterAdd(t *testing.T) {
+	doc := &kyaml.Node{Kind: kyaml.SequenceNode}
+	for range 99 {
+		doc.Content = append(doc.Content, &kyaml.Node{Kind: kyaml.ScalarNode, Value: "x"})
+	}
+	// 100 nodes a document; the bound is 1000.
+	count := func(docs int) *limits.Counter {
+		c := &limits.Counter{Input: "out", MaxNodes: 1000}
+		for range docs {
+			if err := c.Document(doc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return c
+	}
+	total := count(4)
+	if err := total.Add(count(6)); err != nil {
+		t.Fatalf("4 + 6 documents of 100 nodes: %v", err)
+	}
+	if err := total.Document(doc); !errors.Is(err, limits.ErrLimit) {
+		t.Fatalf("the 11th document: got %v, want ErrLimit", err)
+	}
+	c := count(5)
+	if err := c.Add(count(6)); !errors.Is(err, limits.ErrLimit) {
+		t.Fatalf("5 + 6 documents: got %v, want ErrLimit", err)
+	}
+	for range 5 {
+		if err := c.Document(doc); err != nil {
+			t.Fatalf("a refused Add changed the count: %v", err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -260,5 +261,59 @@ func forgeLayerSize(t *testing.T, reg http.Handler, w http.ResponseWriter, r *ht
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodGet {
 		w.Write(body)
+	}
+}
+
+// TestCRDFilesCounted: the CRD files, parsed while the templates render,
+// count towards the rendered output's node bound as if parsed with it,
+// in helm's order (CRDs first): the bound refuses the CRD file that passes
+// it, or the template after the CRDs, with the errors of parsing all in
+// one go (checked against the code before the CRDs were parsed ahead).
+func TestCRDFilesCounted(t *testing.T) {
+	t.Parallel()
+	configMap := func(name string, keys int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s}\ndata:\n", name)
+		for i := range keys {
+			fmt.Fprintf(&b, "  k%d: v\n", i)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name    string
+		a, b, n int // keys of crds/a.yaml, crds/b.yaml and the template
+		want    string
+	}{
+		{name: "under the bound", a: 200, b: 100, n: 100},
+		{name: "the second CRD file passes it", a: 300, b: 300, n: 0,
+			want: "chart/crds/b.yaml:1: app hi: the number of YAML nodes (aliases expanded) exceeds kiln's limit of 1000"},
+		{name: "one CRD file passes it", a: 600, b: 0, n: 0,
+			want: "chart/crds/a.yaml:1: app hi: the number of YAML nodes (aliases expanded) exceeds kiln's limit of 1000"},
+		{name: "the template after the CRDs passes it", a: 200, b: 200, n: 100,
+			want: "chart/templates/cm.yaml: app hi: rendered template: the number of YAML nodes (aliases expanded) exceeds kiln's limit of 1000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeChart(t, root, "chart", manyKeys)
+			writeFile(t, filepath.Join(root, "chart", "crds", "a.yaml"), configMap("a", tt.a))
+			writeFile(t, filepath.Join(root, "chart", "crds", "b.yaml"), configMap("b", tt.b))
+			e := New(Options{})
+			e.bounds.nodes = 1000
+			res, err := e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: "chart", Values: map[string]any{"n": tt.n}})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Render(): %v", err)
+				}
+				if len(res.Objects) != 3 || res.Objects[0].File != "chart/crds/a.yaml" || res.Objects[0].Line != 1 {
+					t.Fatalf("objects %v", res.Objects)
+				}
+				return
+			}
+			if !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("got %v\nwant an ErrLimit starting %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -137,6 +137,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	inst.ReleaseName = req.App
 	inst.Namespace = req.Namespace
 	inst.KubeVersion = kubeVersion
+	pre := preParse(chrt, src, e.bounds)
 	rel, err := inst.RunWithContext(ctx, chrt, vals.merged)
 	if err != nil {
 		return nil, renderError(err, src, chrt.Name())
@@ -146,7 +147,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	for _, c := range chrt.CRDObjects() {
 		crds[path.Clean(filepath.ToSlash(c.Filename))] = true
 	}
-	objs, err := releaseObjects(rel, src, crds, e.bounds)
+	objs, err := releaseObjects(rel, src, crds, pre(), e.bounds)
 	if err != nil {
 		return nil, err
 	}

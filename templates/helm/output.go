@@ -2,8 +2,11 @@ package helm
 
 import (
 	"errors"
+	"path"
+	"path/filepath"
 	"strings"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/release"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -17,7 +20,11 @@ import (
 // is not a test hook — into objects. crds names the CRD files by helm's
 // source name: their text is the file verbatim, so their lines are real.
 // b bounds the manifest and hooks together: their size and YAML nodes.
-func releaseObjects(rel *release.Release, src *chartSource, crds map[string]bool, b bounds) ([]templates.Object, error) {
+//
+// pre holds CRD files parsed while the templates rendered (preParse): a
+// chunk that is such a file, as helm printed it, takes its objects from
+// there, counted as if parsed here.
+func releaseObjects(rel *release.Release, src *chartSource, crds map[string]bool, pre map[string]*parsedCRD, b bounds) ([]templates.Object, error) {
 	var out []templates.Object
 	var errs []error
 	// One count for the whole release: the bounds are per app, not per template.
@@ -32,6 +39,10 @@ func releaseObjects(rel *release.Release, src *chartSource, crds map[string]bool
 	}
 	add := func(source, body string) {
 		keepLines := crds[source]
+		if p := pre[source]; keepLines && p != nil && p.use(body, count) {
+			out = append(out, p.objs...)
+			return
+		}
 		objs, err := objects.ParseCounted([]byte(body), src.file(source), 0, count)
 		if err != nil {
 			errs = append(errs, renderedLines(err, keepLines))
@@ -121,4 +132,54 @@ func splitManifest(manifest string) []chunk {
 	}
 	flush()
 	return out
+}
+
+// parsedCRD is a chart's CRD file parsed ahead, as helm prints it into the
+// manifest: the file's text and a newline (action.renderResources).
+type parsedCRD struct {
+	body  string
+	objs  []templates.Object
+	count limits.Counter // what parsing it counted
+	err   error
+}
+
+// use reports whether p stands for a chunk of the manifest, body, and
+// counts it into count as parsing body there would have. A chunk that is
+// not the file as read, a file that did not parse, and one whose count
+// would pass a bound are parsed in place instead, so that the errors are
+// the ones parsing in place gives.
+func (p *parsedCRD) use(body string, count *limits.Counter) bool {
+	return p.err == nil && body == p.body && count.Add(&p.count) == nil
+}
+
+// preParse parses the CRD files of chrt, every subchart's, on a goroutine
+// of its own while helm renders the templates on another: for a chart like
+// kube-prometheus-stack they are most of the manifest. The result, keyed
+// by helm's source name, is ready when the returned function returns it.
+// A subchart's that its condition disables ends up unused.
+func preParse(chrt *chart.Chart, src *chartSource, b bounds) func() map[string]*parsedCRD {
+	type file struct{ source, body string }
+	var files []file
+	for _, c := range chrt.CRDObjects() {
+		files = append(files, file{path.Clean(filepath.ToSlash(c.Filename)), string(c.File.Data) + "\n"})
+	}
+	if len(files) == 0 {
+		return func() map[string]*parsedCRD { return nil }
+	}
+	done := make(chan map[string]*parsedCRD, 1)
+	go func() {
+		out := map[string]*parsedCRD{}
+		defer func() {
+			if recover() != nil {
+				out = nil // parsed in place, where a panic is reported
+			}
+			done <- out
+		}()
+		for _, f := range files {
+			p := &parsedCRD{body: f.body, count: limits.Counter{Input: "the chart's output", MaxNodes: b.nodes}}
+			p.objs, p.err = objects.ParseCounted([]byte(f.body), src.file(f.source), 0, &p.count)
+			out[f.source] = p
+		}
+	}()
+	return func() map[string]*parsedCRD { return <-done }
 }
