@@ -326,3 +326,44 @@ func defaultOf(v any) *apiextensionsinternal.JSON {
 	j := apiextensionsinternal.JSON(v)
 	return &j
 }
+
+// TestCleanCRDNamesRead: a CRD that compiles, strictly decoded without a
+// problem, with a group and a kind, has the names crdNames reads without
+// compiling (Env keeps its crdKey on that ground); the CRDs whose names
+// crdNames could read otherwise are not clean.
+func TestCleanCRDNamesRead(t *testing.T) {
+	t.Parallel()
+	for name, doc := range map[string]string{
+		"valid":          twoVersions,
+		"key case":       strings.Replace(twoVersions, "  group: example.com", "  Group: example.com", 1),
+		"group twice":    strings.Replace(twoVersions, "  group: example.com", "  group: example.com\n  group: other.example.com", 1),
+		"kind twice":     strings.Replace(twoVersions, "names: {kind: Gadget,", "names: {kind: Gadget, kind: Widget,", 1),
+		"no group":       strings.Replace(twoVersions, "  group: example.com\n", "", 1),
+		"empty kind":     strings.Replace(twoVersions, "kind: Gadget,", "kind: \"\",", 1),
+		"names a string": strings.Replace(twoVersions, "names: {kind: Gadget, plural: gadgets}", "names: Gadget", 1),
+		"group a number": strings.Replace(twoVersions, "  group: example.com", "  group: 5", 1),
+		"unknown field":  strings.Replace(twoVersions, "  scope: Namespaced", "  scope: Namespaced\n  colour: red", 1),
+	} {
+		if name != "valid" && doc == twoVersions {
+			t.Fatalf("%s: mutation not applied", name)
+		}
+		// Not objects.Parse: a test of the decoding, not of the reading.
+		node, err := kyaml.Parse(doc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		enc := encode(templates.Object{Node: node, File: "crd.yaml", Line: 1})
+		if enc.err != nil {
+			t.Fatalf("%s: %v", name, enc.err)
+		}
+		c := compileCRD(enc.data)
+		kept := c.clean && c.err == nil && c.group != "" && c.kind != ""
+		gk, ok := crdNames(enc.data)
+		if kept && (!ok || gk != (groupKind{c.group, c.kind})) {
+			t.Errorf("%s: kept with compiled names %s %s, crdNames reads %v %v", name, c.group, c.kind, gk, ok)
+		}
+		if kept != (name == "valid") {
+			t.Errorf("%s: kept = %v", name, kept)
+		}
+	}
+}
