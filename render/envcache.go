@@ -63,11 +63,15 @@ type envEntry struct {
 	// kept for the next run in which the env is not reused whole: each a
 	// validate.CleanKey, one after the other.
 	Clean []byte
+	// Finish are the apps' finish keys (finished.go), by app: the next
+	// run in which the env is not reused whole takes the layout of each
+	// app whose key is unchanged from this entry.
+	Finish map[string]string
 }
 
 // newEnvEntry is out as the cache keeps it.
 func newEnvEntry(out *EnvResult) *envEntry {
-	e := &envEntry{Apps: out.Apps, Objects: out.Objects, Warnings: out.Warnings, Lock: *out.Lock}
+	e := &envEntry{Apps: out.Apps, Objects: out.Objects, Warnings: out.Warnings, Lock: *out.Lock, Finish: out.finish}
 	e.Names = slices.Sorted(maps.Keys(out.Files))
 	e.Sizes = make([]int, len(e.Names))
 	size := 0
@@ -284,7 +288,13 @@ func (r *Renderer) envStore(key, ikey string, appDeps []templates.Dep, out *EnvR
 	if err := gob.NewEncoder(&buf).Encode(newEnvEntry(out)); err != nil {
 		return
 	}
-	if err := r.cache.store.Put(key, &cache.Entry{Deps: ds, Result: buf.Bytes()}); err != nil || ikey == "" {
+	if err := r.cache.store.Put(key, &cache.Entry{Deps: ds, Result: buf.Bytes()}); err != nil {
+		return
+	}
+	// The env's latest entry, whose apps' layouts the next render that
+	// misses the env whole may reuse (finished.go).
+	_ = r.cache.store.Put(r.lastKey(out.Env), &cache.Entry{Result: []byte(key)})
+	if ikey == "" {
 		return
 	}
 	// Written after the entry it names: a reader that finds the index

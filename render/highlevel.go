@@ -7,7 +7,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
-	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 )
 
@@ -20,7 +19,7 @@ var fluxHighLevel = map[string]bool{"helmrelease.yaml": true, "source.yaml": tru
 // what kiln rendered. It is for reviewers; no Kustomization applies it.
 func (r *Renderer) helmReleaseFiles(res *envconfig.Resolved, run *appRun) (map[string][]byte, error) {
 	app := run.app
-	values, err := r.userValues(app, run.reads)
+	values, err := r.userValues(run)
 	if err != nil {
 		return nil, fmt.Errorf("app %s: %w", app.Name, err)
 	}
@@ -94,10 +93,11 @@ func helmDeps(res *envconfig.Resolved, app envconfig.ResolvedApp) []flux.Ref {
 // merges them (maps key by key, anything else replaced). Not the chart's
 // defaults: helm-controller adds those itself, and high-level/<app>/values.yaml
 // shows the full result.
-func (r *Renderer) userValues(app envconfig.ResolvedApp, reads *deps.Recorder) (map[string]any, error) {
+func (r *Renderer) userValues(run *appRun) (map[string]any, error) {
+	app := run.app
 	merged := map[string]any{}
 	for _, f := range app.Helm.Values {
-		data, err := reads.ReadFile(r.p.Root, f)
+		data, err := r.layoutValues(run, f)
 		if err != nil {
 			return nil, fmt.Errorf("reading values file %s: %w", path.Clean(f), err)
 		}

@@ -5,14 +5,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
-	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/images"
@@ -60,13 +58,16 @@ func digest(parts ...[]byte) string {
 }
 
 // layout lays the env's objects out as its output tree.
-// earlier is the earlier tree's lock when apps are kept from it
+// mode.earlier is the earlier tree's lock when apps are kept from it
 // (Options.Apps), else nil; used are the image repositories the rendered
-// apps used.
-func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult, earlier *Lock, used map[string]bool) (tree.Files, error) {
+// apps used. An app whose finish key (finished.go) mode.previous holds
+// takes its layout from there.
+func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult, mode envMode, used map[string]bool) (tree.Files, error) {
 	env := res.Env.Name
+	earlier := mode.earlier
 	files := tree.Files{}
 	er.Objects = map[string]string{}
+	er.finish, er.reused = map[string]string{}, map[string]bool{}
 	source, _ := r.provenanceOf()
 	lock := &Lock{KilnVersion: r.opts.Version, Env: env, Source: source, Images: r.images.Refs(), Apps: map[string]LockApp{}}
 	fluxNS := r.p.Flux.Namespace
@@ -111,118 +112,34 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			er.Apps = append(er.Apps, AppSummary{Name: app.Name, Engine: app.Engine, Objects: k.lock.Objects, Files: n, Kept: true})
 			continue
 		}
-		ids := make([]tree.ID, len(run.objs))
-		for i, o := range run.objs {
-			n := o.Node
-			ids[i] = tree.ID{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
-		}
-		names := tree.FileNames(ids, app.Namespace)
-		appFiles := map[string][]byte{}
-		var refs []flux.Ref
-		imgs := map[string]bool{}
-		hasSOPS := false
-		raws := rawsOf(run.objs)
-		for i, o := range run.objs {
-			if o.Raw != nil {
-				if !sameSOPS(o) {
-					return nil, fmt.Errorf("app %s: %s is SOPS-encrypted and was changed after rendering; this is a bug in kiln", app.Name, ids[i])
-				}
-				hasSOPS = true
-			}
-			s, err := raws[i].data, raws[i].err
-			if err != nil {
-				return nil, fmt.Errorf("app %s: serialising %s: %w", app.Name, ids[i], err)
-			}
-			if _, dup := appFiles[names[i]]; dup {
-				// checkEnv refuses duplicate objects first; this keeps a
-				// file from ever being overwritten silently.
-				return nil, fmt.Errorf("app %s: two objects map to the file %s", app.Name, names[i])
-			}
-			appFiles[names[i]] = s
-			er.Objects[dir+names[i]] = objRef(o).String()
-			refs = append(refs, flux.Ref{APIVersion: ids[i].APIVersion, Kind: ids[i].Kind, Name: ids[i].Name, Namespace: ids[i].Namespace})
-			for _, img := range images.List(o.Node) {
-				imgs[img] = true
+		key := r.finishKey(mode.finish, run)
+		la := mode.previous.app(app.Name, key)
+		if la != nil {
+			er.reused[app.Name] = true
+		} else {
+			var err error
+			if la, err = r.layoutApp(res, run, er.Redactor); err != nil {
+				return nil, err
 			}
 		}
-		resources := tree.SortedKeys(appFiles)
-		kust, err := kustomizationFile(resources)
-		if err != nil {
-			return nil, err
+		if key != "" {
+			er.finish[app.Name] = key
 		}
-		for _, name := range resources {
-			files[dir+name] = appFiles[name]
-		}
-		files[dir+"kustomization.yaml"] = kust
-
-		// The Flux Kustomization.
-		k := flux.Kustomization{
-			Name: r.p.FluxName(app.Name, env), Namespace: fluxNS, App: app.Name, Env: env,
-			Path:      fluxPath(res.ManifestsPath, app.Name),
-			SourceRef: flux.Ref{Kind: r.p.Flux.SourceRef.Kind, Name: r.p.Flux.SourceRef.Name, Namespace: r.p.Flux.SourceRef.Namespace},
-			Interval:  r.p.Flux.Interval, Timeout: r.p.Flux.Timeout, Prune: r.p.Flux.Prune, Wait: r.p.Flux.Wait,
-			Objects: refs,
-		}
-		if hasSOPS {
-			k.DecryptionSecret = r.p.Flux.DecryptionSecret
-			if app.Flux.DecryptionSecret != "" {
-				k.DecryptionSecret = app.Flux.DecryptionSecret
+		for p, data := range la.files {
+			files[p] = data
+			if p == "flux/"+app.Name+".yaml" {
+				emitted[p] = app.Name
+			} else if rest, ok := strings.CutPrefix(p, "high-level/"+app.Name+"/"); ok && app.Engine == "helm" && fluxHighLevel[rest] {
+				emitted[p] = app.Name
 			}
 		}
-		if app.Flux.Interval != "" {
-			k.Interval = app.Flux.Interval
+		for p, ref := range la.objects {
+			er.Objects[p] = ref
 		}
-		if app.Flux.Timeout != "" {
-			k.Timeout = app.Flux.Timeout
-		}
-		if app.Flux.Wait != nil {
-			k.Wait = *app.Flux.Wait
-		}
-		for _, hc := range app.Flux.HealthChecks {
-			k.HealthChecks = append(k.HealthChecks, flux.Ref{APIVersion: hc.APIVersion, Kind: hc.Kind, Name: hc.Name, Namespace: hc.Namespace})
-		}
-		for _, e := range app.Flux.HealthCheckExprs {
-			k.HealthCheckExprs = append(k.HealthCheckExprs, flux.Expr{APIVersion: e.APIVersion, Kind: e.Kind, Current: e.Current, InProgress: e.InProgress, Failed: e.Failed})
-		}
-		for _, d := range app.DependsOn {
-			if d.External {
-				k.DependsOn = append(k.DependsOn, flux.Ref{Name: d.Name, Namespace: d.Namespace})
-			} else {
-				k.DependsOn = append(k.DependsOn, flux.Ref{Name: r.p.FluxName(d.Name, env), Namespace: fluxNS})
-			}
-		}
-		obj, err := flux.Build(k)
-		if err != nil {
-			return nil, fmt.Errorf("app %s: %w", app.Name, err)
-		}
-		fk, err := flux.Marshal(obj)
-		if err != nil {
-			return nil, err
-		}
-		files["flux/"+app.Name+".yaml"] = fk
-		emitted["flux/"+app.Name+".yaml"] = app.Name
-
-		// The high-level definition, for reviewers.
-		hl, err := r.highLevel(res, run, er.Redactor)
-		if err != nil {
-			return nil, err
-		}
-		for p, data := range hl {
-			files["high-level/"+app.Name+"/"+p] = data
-			if app.Engine == "helm" && fluxHighLevel[p] {
-				emitted["high-level/"+app.Name+"/"+p] = app.Name
-			}
-		}
-
-		imgList := tree.SortedKeys(imgs)
-		lock.Apps[app.Name] = LockApp{
-			Engine:       app.Engine,
-			InputDigest:  digest([]byte(run.res.InputDigest), run.patches, []byte(app.Namespace), []byte(strings.Join(imgList, "\n"))),
-			OutputDigest: outputDigest(appFiles, er.Redactor),
-			Objects:      len(run.objs),
-			Images:       imgList,
-		}
-		er.Apps = append(er.Apps, AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1, Cached: r.fromCache(run.res)})
+		lock.Apps[app.Name] = la.lock
+		summary := la.summary
+		summary.Cached = r.fromCache(run.res)
+		er.Apps = append(er.Apps, summary)
 		// The app is in files now, and nothing after the layout reads its
 		// objects or its engine's result: let its node graphs go before
 		// the next app's files are encoded, so that the env's objects and
@@ -257,6 +174,127 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 	return files, files.Check()
 }
 
+// layoutApp lays out one app of the env res: its object files and
+// kustomization.yaml, its Flux Kustomization, its high-level/ files, its
+// lock entry and summary (Cached left to the caller).
+func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Redactor) (*laidOut, error) {
+	env := res.Env.Name
+	fluxNS := r.p.Flux.Namespace
+	app := run.app
+	dir := "apps/" + app.Name + "/"
+	out := &laidOut{files: map[string][]byte{}, objects: map[string]string{}}
+	files := out.files
+	ids := make([]tree.ID, len(run.objs))
+	for i, o := range run.objs {
+		n := o.Node
+		ids[i] = tree.ID{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
+	}
+	names := tree.FileNames(ids, app.Namespace)
+	appFiles := map[string][]byte{}
+	var refs []flux.Ref
+	imgs := map[string]bool{}
+	hasSOPS := false
+	raws := rawsOf(run.objs)
+	for i, o := range run.objs {
+		if o.Raw != nil {
+			if !sameSOPS(o) {
+				return nil, fmt.Errorf("app %s: %s is SOPS-encrypted and was changed after rendering; this is a bug in kiln", app.Name, ids[i])
+			}
+			hasSOPS = true
+		}
+		s, err := raws[i].data, raws[i].err
+		if err != nil {
+			return nil, fmt.Errorf("app %s: serialising %s: %w", app.Name, ids[i], err)
+		}
+		if _, dup := appFiles[names[i]]; dup {
+			// checkEnv refuses duplicate objects first; this keeps a
+			// file from ever being overwritten silently.
+			return nil, fmt.Errorf("app %s: two objects map to the file %s", app.Name, names[i])
+		}
+		appFiles[names[i]] = s
+		out.objects[dir+names[i]] = objRef(o).String()
+		refs = append(refs, flux.Ref{APIVersion: ids[i].APIVersion, Kind: ids[i].Kind, Name: ids[i].Name, Namespace: ids[i].Namespace})
+		for _, img := range images.List(o.Node) {
+			imgs[img] = true
+		}
+	}
+	resources := tree.SortedKeys(appFiles)
+	kust, err := kustomizationFile(resources)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range resources {
+		files[dir+name] = appFiles[name]
+	}
+	files[dir+"kustomization.yaml"] = kust
+
+	// The Flux Kustomization.
+	k := flux.Kustomization{
+		Name: r.p.FluxName(app.Name, env), Namespace: fluxNS, App: app.Name, Env: env,
+		Path:      fluxPath(res.ManifestsPath, app.Name),
+		SourceRef: flux.Ref{Kind: r.p.Flux.SourceRef.Kind, Name: r.p.Flux.SourceRef.Name, Namespace: r.p.Flux.SourceRef.Namespace},
+		Interval:  r.p.Flux.Interval, Timeout: r.p.Flux.Timeout, Prune: r.p.Flux.Prune, Wait: r.p.Flux.Wait,
+		Objects: refs,
+	}
+	if hasSOPS {
+		k.DecryptionSecret = r.p.Flux.DecryptionSecret
+		if app.Flux.DecryptionSecret != "" {
+			k.DecryptionSecret = app.Flux.DecryptionSecret
+		}
+	}
+	if app.Flux.Interval != "" {
+		k.Interval = app.Flux.Interval
+	}
+	if app.Flux.Timeout != "" {
+		k.Timeout = app.Flux.Timeout
+	}
+	if app.Flux.Wait != nil {
+		k.Wait = *app.Flux.Wait
+	}
+	for _, hc := range app.Flux.HealthChecks {
+		k.HealthChecks = append(k.HealthChecks, flux.Ref{APIVersion: hc.APIVersion, Kind: hc.Kind, Name: hc.Name, Namespace: hc.Namespace})
+	}
+	for _, e := range app.Flux.HealthCheckExprs {
+		k.HealthCheckExprs = append(k.HealthCheckExprs, flux.Expr{APIVersion: e.APIVersion, Kind: e.Kind, Current: e.Current, InProgress: e.InProgress, Failed: e.Failed})
+	}
+	for _, d := range app.DependsOn {
+		if d.External {
+			k.DependsOn = append(k.DependsOn, flux.Ref{Name: d.Name, Namespace: d.Namespace})
+		} else {
+			k.DependsOn = append(k.DependsOn, flux.Ref{Name: r.p.FluxName(d.Name, env), Namespace: fluxNS})
+		}
+	}
+	obj, err := flux.Build(k)
+	if err != nil {
+		return nil, fmt.Errorf("app %s: %w", app.Name, err)
+	}
+	fk, err := flux.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	files["flux/"+app.Name+".yaml"] = fk
+
+	// The high-level definition, for reviewers.
+	hl, err := r.highLevel(res, run, rd)
+	if err != nil {
+		return nil, err
+	}
+	for p, data := range hl {
+		files["high-level/"+app.Name+"/"+p] = data
+	}
+
+	imgList := tree.SortedKeys(imgs)
+	out.lock = LockApp{
+		Engine:       app.Engine,
+		InputDigest:  digest([]byte(run.res.InputDigest), run.patches, []byte(app.Namespace), []byte(strings.Join(imgList, "\n"))),
+		OutputDigest: outputDigest(appFiles, rd),
+		Objects:      len(run.objs),
+		Images:       imgList,
+	}
+	out.summary = AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1}
+	return out, nil
+}
+
 // pathJoin joins slash paths, dropping empty parts.
 func pathJoin(parts ...string) string {
 	var keep []string
@@ -279,11 +317,10 @@ func (r *Renderer) highLevel(res *envconfig.Resolved, run *appRun, rd *redact.Re
 	switch run.app.Engine {
 	case "kustomize":
 		for _, p := range run.res.Inputs {
-			data, err := limits.ReadFileAs(filepath.Join(r.p.Root, filepath.FromSlash(p)), p)
+			data, err := r.layoutInput(run, p)
 			if err != nil {
 				return nil, fmt.Errorf("app %s: reading %s: %w", run.app.Name, p, err)
 			}
-			run.reads.File(p, data)
 			out[p] = rd.Bytes(data)
 		}
 	case "helm":

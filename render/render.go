@@ -383,6 +383,10 @@ type EnvResult struct {
 	// clean are the env's objects validation found clean, for the render
 	// cache's env entry (validcache.go).
 	clean []validate.CleanKey
+	// finish are the apps' finish keys (finished.go), for the env entry;
+	// reused the apps whose layout came from the env's previous entry.
+	finish map[string]string
+	reused map[string]bool
 }
 
 // AppSummary is what one app rendered to.
@@ -447,6 +451,9 @@ type appRun struct {
 	// files, values files for high-level/), shared by the env's apps; nil
 	// records nothing.
 	reads *deps.Recorder
+	// layoutFiles are the files the layout reads (finished.go), by kind
+	// and path, read once.
+	layoutFiles map[string][]byte
 }
 
 // envMode says how finishEnv treats apps that were not rendered now.
@@ -460,6 +467,11 @@ type envMode struct {
 	assumed []string
 	// reads records the files render itself reads (appRun.reads).
 	reads *deps.Recorder
+	// finish is the env's finish context (finishContext), "" when its apps'
+	// layouts are not keyed; previous is the env's previous entry, whose
+	// apps of the same finish key are not laid out again (finished.go).
+	finish   string
+	previous *finishedEnv
 }
 
 // finishEnv takes an env's apps once their engines ran (or they were
@@ -557,7 +569,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 	}
 	var files tree.Files
 	if len(errs) == 0 {
-		files, err = r.layout(res, runs, er, mode.earlier, used)
+		files, err = r.layout(res, runs, er, mode, used)
 		if err != nil {
 			errs = append(errs, err)
 		} else {
@@ -636,6 +648,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	var runs []*appRun
 	var keepErrs []error
 	var wg sync.WaitGroup
+	reads := deps.New(r.p.Root)
 	tick := r.progress(env, res.Apps)
 	ikey := r.envIndexKey(er, res)
 	if r.envFromCache(er, ikey) {
@@ -648,7 +661,10 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		return er
 	}
 	r.prepareChecks(res)
-	reads := deps.New(r.p.Root)
+	mode := envMode{earlier: earlierLock, reads: reads, finish: r.finishContext(er, res)}
+	if mode.finish != "" {
+		mode.previous = r.previousEnv(env)
+	}
 	for _, app := range res.Apps {
 		run := &appRun{app: app, reads: reads}
 		if !r.renders(app.Name) {
@@ -682,7 +698,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 
 	ids, appDeps := r.cachedIDs(runs)
 	key, cacheable := r.envKey(er, res, ids)
-	out := r.finishEnv(er, res, runs, keepErrs, envMode{earlier: earlierLock, reads: reads})
+	out := r.finishEnv(er, res, runs, keepErrs, mode)
 	if cacheable && out.Err == nil {
 		r.envStore(key, ikey, appDeps, out, reads)
 	}

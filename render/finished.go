@@ -1,0 +1,401 @@
+package render
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
+	"encoding/hex"
+	"encoding/json"
+	"hash"
+	"path/filepath"
+	"strings"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/render/internal/cache"
+)
+
+// Finished apps are reused too. When one app of an env changes, the env
+// misses the whole-env cache (envcache.go) and its finish runs again; the
+// other apps' engine results come from the cache, yet laying each of them
+// out (serialising its objects, its Flux Kustomization and high-level
+// files, its lock entry) was most of what such a render cost. So each
+// app's layout is keyed (finishKey) on everything it reads, and an app
+// whose key is the one the env's previous entry recorded for it takes its
+// laid-out files, object names, lock entry and summary from that entry.
+//
+// The key covers the app's objects as they are handed to the layout (after
+// patches, images and the namespaces the env's CRDs decide; hashed node by
+// node, so nothing of an object escapes it), the engine result's input
+// digest, parameters and inputs, the content of every file the layout
+// reads (a kustomize app's inputs, a helm app's values files, read once
+// for both the key and the layout), and the env's context: kiln's build
+// and version, --strict, the repository root, kiln.yaml and the env file
+// byte for byte, and CI's images (envHash). Only envs the whole-env cache
+// takes part in reuse apps (envCacheable: no secret vars, no SOPS
+// encryption, no --app or --shard). The checks across apps, validation
+// and namespaces still run on every app's objects: only the layout is
+// skipped.
+
+// finishVersion changes whenever finishKey's inputs or laidOut's meaning
+// do; lastVersion whenever lastKey's do.
+const (
+	finishVersion = "kiln-app-finish-v1"
+	lastVersion   = "kiln-env-last-v1"
+)
+
+// laidOut is one app's part of an env's output.
+type laidOut struct {
+	// files are the app's files, by their path in the env's tree:
+	// apps/<app>/…, flux/<app>.yaml, high-level/<app>/….
+	files map[string][]byte
+	// objects are EnvResult.Objects' entries for the app's object files.
+	objects map[string]string
+	lock    LockApp
+	summary AppSummary
+}
+
+// finishOmit names one input finishKey leaves out: set only by the tests
+// that prove each input's test fails without it.
+var finishOmit string
+
+// finishContext is the part of every finish key of the env that does not
+// depend on the app, "" when the env's apps cannot be reused: kiln's build
+// (its code), the env's name, and kiln.yaml and the env file byte for
+// byte, which every setting the layout reads (flux:, manifests:, the
+// app's namespace, flux overrides, dependsOn, helm values and patches)
+// comes from. CI's images and the CRDs that decide namespaces reach the
+// layout only through the objects, which finishKey covers.
+func (r *Renderer) finishContext(er *EnvResult, res *envconfig.Resolved) string {
+	if !r.envCacheable(res) {
+		return ""
+	}
+	kh := newKeyHash()
+	kh.str(finishVersion)
+	if kh.use("build") {
+		kh.str(r.cache.build)
+	}
+	if kh.use("env") {
+		kh.str(res.Env.Name)
+	}
+	if kh.use("pipeline") {
+		kh.str(r.p.Digest)
+	}
+	if kh.use("envFile") {
+		kh.str(er.envFile)
+	}
+	return kh.sum()
+}
+
+// finishKey is the key of run's layout in the env whose context is ctx
+// (finishContext), "" when it cannot be keyed: the layout then runs. The
+// files the layout reads are read here, once, into run.layoutFiles.
+func (r *Renderer) finishKey(ctx string, run *appRun) string {
+	if ctx == "" || run.res == nil || run.kept != nil || run.err != nil {
+		return ""
+	}
+	app := run.app
+	kh := newKeyHash()
+	kh.str(finishVersion)
+	kh.str(ctx)
+	if kh.use("app") {
+		kh.str(app.Name)
+		kh.str(app.Engine)
+	}
+	if kh.use("inputDigest") {
+		kh.str(run.res.InputDigest)
+	}
+	if kh.use("params") {
+		params, err := json.Marshal(run.res.Params)
+		if err != nil {
+			return ""
+		}
+		kh.bytes(params)
+	}
+	if kh.use("inputs") {
+		kh.bool(run.res.Inputs == nil)
+		kh.int(len(run.res.Inputs))
+		for _, p := range run.res.Inputs {
+			kh.str(p)
+		}
+	}
+	switch app.Engine {
+	case "kustomize":
+		// high-level/<app>/ holds a copy of each input.
+		for _, p := range run.res.Inputs {
+			data, err := r.layoutInput(run, p)
+			if err != nil {
+				return ""
+			}
+			if kh.use("inputFiles") {
+				kh.bytes(data)
+			}
+		}
+	case "helm":
+		// The HelmRelease's values merge the values files.
+		for _, f := range app.Helm.Values {
+			data, err := r.layoutValues(run, f)
+			if err != nil {
+				return ""
+			}
+			if kh.use("valuesFiles") {
+				kh.str(f)
+				kh.bytes(data)
+			}
+		}
+	}
+	if kh.use("patches") {
+		kh.bytes(run.patches)
+	}
+	kh.int(len(run.objs))
+	for _, o := range run.objs {
+		if kh.use("objectSource") {
+			kh.str(o.File)
+			kh.int(o.Line)
+		}
+		if kh.use("raw") {
+			kh.bool(o.Raw == nil)
+			kh.bytes(o.Raw)
+		}
+		if kh.use("objects") {
+			kh.bool(o.Node == nil)
+			if o.Node != nil && !kh.node(o.Node.Document()) {
+				return ""
+			}
+		}
+	}
+	return kh.sum()
+}
+
+// lastKey names the entry that holds the key of the env's latest entry:
+// the one whose apps a render of the env that misses it whole can take
+// layouts from. Which entry that is only decides what can be reused; the
+// finish keys decide what is.
+func (r *Renderer) lastKey(env string) string {
+	kh := newKeyHash()
+	kh.str(lastVersion)
+	kh.str(r.cache.build)
+	kh.str(r.p.Root)
+	kh.str(env)
+	return kh.sum()
+}
+
+// layoutInput reads a kustomize app's input p for its high-level/ folder,
+// recording it among the env's reads; once per run, so that the finish
+// key and the layout see the same bytes.
+func (r *Renderer) layoutInput(run *appRun, p string) ([]byte, error) {
+	k := "input:" + p
+	if data, ok := run.layoutFiles[k]; ok {
+		return data, nil
+	}
+	data, err := limits.ReadFileAs(filepath.Join(r.p.Root, filepath.FromSlash(p)), p)
+	if err != nil {
+		return nil, err
+	}
+	run.reads.File(p, data)
+	run.remember(k, data)
+	return data, nil
+}
+
+// layoutValues reads a helm app's values file f for its HelmRelease, as
+// layoutInput reads inputs.
+func (r *Renderer) layoutValues(run *appRun, f string) ([]byte, error) {
+	k := "values:" + f
+	if data, ok := run.layoutFiles[k]; ok {
+		return data, nil
+	}
+	data, err := run.reads.ReadFile(r.p.Root, f)
+	if err != nil {
+		return nil, err
+	}
+	run.remember(k, data)
+	return data, nil
+}
+
+func (run *appRun) remember(k string, data []byte) {
+	if run.layoutFiles == nil {
+		run.layoutFiles = map[string][]byte{}
+	}
+	run.layoutFiles[k] = data
+}
+
+// keyHash writes each field with its length or kind before it, so that no
+// two different sequences of fields write the same bytes.
+type keyHash struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func newKeyHash() *keyHash { return &keyHash{h: sha256.New()} }
+
+// use reports whether the input name goes into the key: always, but for
+// the one finishOmit names.
+func (k *keyHash) use(name string) bool {
+	k.str(name)
+	return name != finishOmit
+}
+
+func (k *keyHash) flush() {
+	k.h.Write(k.buf)
+	k.buf = k.buf[:0]
+}
+
+func (k *keyHash) int(n int) {
+	k.buf = binary.AppendVarint(k.buf, int64(n))
+}
+
+func (k *keyHash) bool(b bool) {
+	if b {
+		k.buf = append(k.buf, 1)
+	} else {
+		k.buf = append(k.buf, 0)
+	}
+}
+
+func (k *keyHash) str(s string) {
+	k.int(len(s))
+	k.buf = append(k.buf, s...)
+	if len(k.buf) > 32<<10 {
+		k.flush()
+	}
+}
+
+func (k *keyHash) bytes(b []byte) {
+	k.int(len(b))
+	k.buf = append(k.buf, b...)
+	if len(k.buf) > 32<<10 {
+		k.flush()
+	}
+}
+
+// node writes every field of the tree at n, and reports false for an
+// alias (whose target could be written over and over): such an object is
+// not keyed.
+func (k *keyHash) node(n *kyaml.Node) bool {
+	if n == nil {
+		k.int(-1)
+		return true
+	}
+	if n.Alias != nil {
+		return false
+	}
+	k.int(int(n.Kind))
+	k.int(int(n.Style))
+	k.str(n.Tag)
+	k.str(n.Value)
+	k.str(n.Anchor)
+	k.str(n.HeadComment)
+	k.str(n.LineComment)
+	k.str(n.FootComment)
+	k.int(n.Line)
+	k.int(n.Column)
+	k.bool(n.Content == nil)
+	k.int(len(n.Content))
+	for _, c := range n.Content {
+		if !k.node(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func (k *keyHash) sum() string {
+	k.flush()
+	return hex.EncodeToString(k.h.Sum(nil))
+}
+
+// finishedEnv is an env's previous entry, from which apps whose finish
+// key is unchanged take their layout.
+type finishedEnv struct {
+	e     *envEntry
+	files map[string][]byte
+	// names are each app's file names, objects its object files.
+	names   map[string][]string
+	objects map[string][]string
+}
+
+// previousEnv reads the env's latest entry (lastKey), nil when there is
+// none or it cannot be read. Its observations are not checked: what an
+// app takes from it is keyed on everything the app's layout read.
+func (r *Renderer) previousEnv(env string) *finishedEnv {
+	if r.cache == nil {
+		return nil
+	}
+	last, err := r.cache.store.Get(r.lastKey(env))
+	if err != nil || last == nil || !cache.ValidKey(string(last.Result)) {
+		return nil
+	}
+	ent, err := r.cache.store.Get(string(last.Result))
+	if err != nil || ent == nil {
+		return nil
+	}
+	var e envEntry
+	if err := gob.NewDecoder(bytes.NewReader(ent.Result)).Decode(&e); err != nil || len(e.Finish) == 0 {
+		return nil
+	}
+	files, ok := e.files()
+	if !ok {
+		return nil
+	}
+	f := &finishedEnv{e: &e, files: files, names: map[string][]string{}, objects: map[string][]string{}}
+	for _, name := range e.Names {
+		if app, ok := appOfFile(name); ok {
+			f.names[app] = append(f.names[app], name)
+		}
+	}
+	for name := range e.Objects {
+		if app, ok := appOfFile(name); ok {
+			f.objects[app] = append(f.objects[app], name)
+		}
+	}
+	return f
+}
+
+// appOfFile is the app whose layout writes name: apps/<app>/…,
+// high-level/<app>/… or flux/<app>.yaml.
+func appOfFile(name string) (string, bool) {
+	for _, dir := range []string{"apps/", "high-level/"} {
+		if rest, ok := strings.CutPrefix(name, dir); ok {
+			app, _, ok := strings.Cut(rest, "/")
+			return app, ok && app != ""
+		}
+	}
+	if rest, ok := strings.CutPrefix(name, "flux/"); ok {
+		app, ok := strings.CutSuffix(rest, ".yaml")
+		return app, ok && app != "" && !strings.Contains(app, "/")
+	}
+	return "", false
+}
+
+// app is the layout of app the entry holds under key, nil when it holds
+// none under that key.
+func (f *finishedEnv) app(name, key string) *laidOut {
+	if f == nil || key == "" || f.e.Finish[name] != key {
+		return nil
+	}
+	lock, ok := f.e.Lock.Apps[name]
+	if !ok {
+		return nil
+	}
+	var summary *AppSummary
+	for i := range f.e.Apps {
+		if f.e.Apps[i].Name == name {
+			summary = &f.e.Apps[i]
+		}
+	}
+	if summary == nil || summary.Kept {
+		return nil
+	}
+	out := &laidOut{files: make(map[string][]byte, len(f.names[name])), objects: make(map[string]string, len(f.objects[name])),
+		lock: lock, summary: AppSummary{Name: summary.Name, Engine: summary.Engine, Objects: summary.Objects, Files: summary.Files}}
+	for _, p := range f.names[name] {
+		out.files[p] = f.files[p]
+	}
+	for _, p := range f.objects[name] {
+		out.objects[p] = f.e.Objects[p]
+	}
+	return out
+}
