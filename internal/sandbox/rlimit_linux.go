@@ -2,8 +2,10 @@ package sandbox
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 )
 
@@ -20,20 +22,38 @@ func capMemory(limit int64) error {
 	return syscall.Setrlimit(syscall.RLIMIT_DATA, &syscall.Rlimit{Cur: uint64(limit), Max: uint64(limit)})
 }
 
-// dataUsed is what RLIMIT_DATA measures: the process's VmData, in bytes.
+// dataUsed is about what RLIMIT_DATA measures, the process's private
+// writable memory (VmData), in bytes: the data field of /proc/self/statm,
+// which adds the main thread's stack (kilobytes) to it. watchMemory reads
+// it every millisecond of a render, so the file stays open: a read of it
+// costs a tenth of generating /proc/self/status, which the tick read
+// before, 25 µs of the worker's CPU each time.
 func dataUsed() int64 {
-	status, err := os.ReadFile("/proc/self/status")
+	statm.once.Do(func() { statm.f, _ = os.Open("/proc/self/statm") })
+	if statm.f == nil {
+		return 0
+	}
+	statm.mu.Lock()
+	defer statm.mu.Unlock()
+	n, err := statm.f.ReadAt(statm.buf[:], 0)
+	if err != nil && err != io.EOF {
+		return 0
+	}
+	// size resident shared text lib data dt, in pages.
+	fields := bytes.Fields(statm.buf[:n])
+	if len(fields) < 6 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(string(fields[5]), 10, 64)
 	if err != nil {
 		return 0
 	}
-	_, rest, ok := bytes.Cut(status, []byte("\nVmData:"))
-	if !ok {
-		return 0
-	}
-	line, _, _ := bytes.Cut(rest, []byte("\n"))
-	kib, err := strconv.ParseInt(string(bytes.TrimSuffix(bytes.TrimSpace(line), []byte(" kB"))), 10, 64)
-	if err != nil {
-		return 0
-	}
-	return kib << 10
+	return pages * int64(os.Getpagesize())
+}
+
+var statm struct {
+	once sync.Once
+	f    *os.File
+	mu   sync.Mutex
+	buf  [256]byte
 }
