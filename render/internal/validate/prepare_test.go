@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"sync/atomic"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -17,16 +18,17 @@ func TestPrepareFlux(t *testing.T) {
 	s := NewSchemas()
 	gk := groupKind{gvk.Group, gvk.Kind}
 	compiled := s.flux[gk]
-	crds := 0
-	s.flux[gk] = func() *crd { crds++; return compiled() }
+	// Counted atomically: the checks of env.Objects below may call these
+	// from two goroutines (compiling ahead, then checking).
+	var crds, calls atomic.Int32
+	s.flux[gk] = func() *crd { crds.Add(1); return compiled() }
 	v := compiled().versions[gvk.Version]
 	built := v.checkers
-	calls := 0
-	v.checkers = func() checkers { calls++; return built() }
+	v.checkers = func() checkers { calls.Add(1); return built() }
 
 	s.PrepareFlux(gvk, schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"})
-	if crds != 1 || calls != 1 {
-		t.Fatalf("PrepareFlux asked for the CRD %d times and its checkers %d times, want 1 and 1", crds, calls)
+	if crds.Load() != 1 || calls.Load() != 1 {
+		t.Fatalf("PrepareFlux asked for the CRD %d times and its checkers %d times, want 1 and 1", crds.Load(), calls.Load())
 	}
 
 	env, err := s.Env("", nil)

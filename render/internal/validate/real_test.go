@@ -214,3 +214,21 @@ func BenchmarkCompileBuiltinSchemas(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkKubePrometheusCold validates kube-prometheus's objects as a
+// cold run does: its CRDs, the validators of the versions its objects use
+// and the built-in kinds' schemas compiled afresh each time.
+func BenchmarkKubePrometheusCold(b *testing.B) {
+	objs := readReal(b, "kube-prometheus")
+	b.ReportAllocs()
+	for b.Loop() {
+		builtinSchemas = &builtins{}
+		env, err := NewSchemas().Env("1.33.0", objs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := env.Objects("bench", objs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

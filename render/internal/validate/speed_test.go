@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -366,4 +367,73 @@ func TestCleanCRDNamesRead(t *testing.T) {
 			t.Errorf("%s: kept = %v", name, kept)
 		}
 	}
+}
+
+// TestCompileAheadChangesNothing: Objects, which compiles what the checks
+// need ahead of them and checks in parallel, finds what checking each
+// object alone, in order, finds, with fresh schemas each time; also when
+// several envs of one Schemas check at once (run with -race).
+func TestCompileAheadChangesNothing(t *testing.T) {
+	t.Parallel()
+	var docs []string
+	for _, file := range []string{"testdata/valid.yaml", "testdata/invalid.yaml", "testdata/widget-crd.yaml"} {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, string(raw))
+	}
+	docs = append(docs, twoVersions, widget, strings.Replace(widget, "size: small", "size: tiny", 1),
+		"apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g1}\nspec: {size: small}\n",
+		"apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g2}\nspec: {}\n",
+		"apiVersion: example.com/v2\nkind: Gadget\nmetadata: {name: g3}\nspec: {shape: round, edges: 2}\n",
+		"apiVersion: example.com/v3\nkind: Gadget\nmetadata: {name: g4}\nspec: {}\n",
+		"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, namespace: flux-system}\nspec: {interval: 1m, prune: true, sourceRef: {kind: GitRepository, name: repo}, path: ./x, colour: red}\n",
+		"apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: old}\nspec: {}\n",
+	)
+	all := strings.Join(docs, "\n---\n")
+	alone := func() string {
+		objs := parse(t, "all.yaml", all)
+		e, err := NewSchemas().Env("1.31.0", objs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var errs []error
+		for _, o := range objs {
+			errs = append(errs, e.object("demo", o, e.prepare(o))...)
+		}
+		return fmt.Sprint(diag.Join(errs...))
+	}
+	want := alone()
+	for _, m := range []string{"hoge", "tiny", "no edges", "colour", "v3", "extensions/v1beta1"} {
+		if !strings.Contains(want, m) {
+			t.Fatalf("the objects checked alone lack %q:\n%s", m, want)
+		}
+	}
+	for range 4 {
+		if got := fmt.Sprint(testObjects(t, NewSchemas(), all)); got != want {
+			t.Errorf("Objects:\n%s\nwant\n%s", got, want)
+		}
+	}
+	s := NewSchemas()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if got := fmt.Sprint(testObjects(t, s, all)); got != want {
+				t.Errorf("Objects of concurrent envs:\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// testObjects checks the objects of docs in an env of s made of them.
+func testObjects(t *testing.T, s *Schemas, docs string) error {
+	objs := parse(t, "all.yaml", docs)
+	e, err := s.Env("1.31.0", objs)
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	return e.Objects("demo", objs)
 }

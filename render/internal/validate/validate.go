@@ -55,8 +55,24 @@ var scheme = sync.OnceValue(func() *runtime.Scheme {
 // Objects are checked in parallel (up to GOMAXPROCS at once); the errors
 // come in the order of objs.
 func (e *Env) Objects(app string, objs []templates.Object) error {
+	// First what each object is and whether it was found clean before;
+	// then the schemas that the objects to check need, each compiled once
+	// and distinct ones side by side, before the checks themselves: a
+	// chart's custom resources come in runs of one kind, whose checks
+	// would otherwise wait, one core idle, for the first of them to
+	// compile the kind's validators (kube-prometheus-stack's CEL rules).
+	preps := make([]prepared, len(objs))
+	parallel(len(objs), func(i int) { preps[i] = e.prepare(objs[i]) })
+	needs := e.needs(preps)
 	perObject := make([][]error, len(objs))
-	parallel(len(objs), func(i int) { perObject[i] = e.object(app, objs[i]) })
+	parallel(len(needs)+len(objs), func(i int) {
+		if i < len(needs) {
+			needs[i]()
+			return
+		}
+		i -= len(needs)
+		perObject[i] = e.object(app, objs[i], preps[i])
+	})
 	var errs []error
 	for _, oe := range perObject {
 		errs = append(errs, oe...)
@@ -64,56 +80,111 @@ func (e *Env) Objects(app string, objs []templates.Object) error {
 	return diag.Join(errs...)
 }
 
-// object checks one object. An object whose JSON encoding this run has
-// already found clean under the same CRD (or none) and kubeVersion is not
-// checked again: every check reads the object only through that encoding
-// (TestCleanObjectsRemembered), and envs of one run share most of their
-// objects, each checked by the kube-openapi validator, which is most of
-// what validating costs. The same holds across runs, through CleanKey
-// (Schemas.Seed): the CRD then named by its content. The app, the file
-// and the line only go into error messages. Objects with problems are
-// always checked, so their errors name their own file, line and app.
-func (e *Env) object(app string, o templates.Object) []error {
+// prepared is what Objects knows of an object before checking it.
+type prepared struct {
+	check   bool // false: nothing to check, or remembered clean
+	gvk     schema.GroupVersionKind
+	ref     *crdRef // the CRD of its kind, nil for none
+	enc     encoded
+	key     cleanKey
+	persist bool     // its CleanKey may be kept
+	pk      CleanKey // its CleanKey, when persist
+}
+
+// prepare reads o's kind and encoding. An object whose JSON encoding this
+// run has already found clean under the same CRD (or none) and
+// kubeVersion is not checked again: every check reads the object only
+// through that encoding (TestCleanObjectsRemembered), and envs of one run
+// share most of their objects, each checked by the kube-openapi
+// validator, which is most of what validating costs. The same holds
+// across runs, through CleanKey (Schemas.Seed): the CRD then named by its
+// content. The app, the file and the line only go into error messages.
+// Objects with problems are always checked, so their errors name their
+// own file, line and app.
+func (e *Env) prepare(o templates.Object) prepared {
 	if o.Node == nil {
-		return nil
+		return prepared{}
 	}
 	gv, err := schema.ParseGroupVersion(o.Node.GetApiVersion())
 	if err != nil {
-		return nil // refused when the object was read
+		return prepared{} // refused when the object was read
 	}
-	gvk := gv.WithKind(o.Node.GetKind())
-	ref := e.ref(gv.Group, gvk.Kind)
-	enc := encode(o)
-	key := cleanKey{sum: enc.sum, kube: e.kubeVersion}
-	if ref != nil {
-		key.crd, key.hasCRD = ref.sum, true
+	p := prepared{check: true, gvk: gv.WithKind(o.Node.GetKind())}
+	p.ref = e.ref(gv.Group, p.gvk.Kind)
+	p.enc = encode(o)
+	p.key = cleanKey{sum: p.enc.sum, kube: e.kubeVersion}
+	if p.ref != nil {
+		p.key.crd, p.key.hasCRD = p.ref.sum, true
 	}
 	// Nothing about a Secret leaves the run, not even a digest: a Secret
 	// with a guessable value could be found by hashing guesses. The test
 	// is on the encoding, so a List holding a Secret counts too.
-	persist := enc.err == nil && o.Raw == nil && !bytes.Contains(enc.data, []byte(`"Secret"`))
-	var pk CleanKey
-	if persist {
-		pk = key.persistent()
+	p.persist = p.enc.err == nil && o.Raw == nil && !bytes.Contains(p.enc.data, []byte(`"Secret"`))
+	if p.persist {
+		p.pk = p.key.persistent()
 	}
-	if enc.err == nil && e.schemas.wasClean(key, persist, pk) {
-		if persist {
-			e.noteClean(pk)
+	if p.enc.err == nil && e.schemas.wasClean(p.key, p.persist, p.pk) {
+		if p.persist {
+			e.noteClean(p.pk)
 		}
+		p.check = false
+	}
+	return p
+}
+
+// needs returns what the checks of the prepared objects will compile,
+// each once, in the order the objects first need them: a CRD and the
+// validators of one of its versions, or a built-in kind's schema.
+// Compiling ahead changes nothing the checks find: each is compiled once
+// per content whoever asks first (TestCompileAheadChangesNothing).
+func (e *Env) needs(preps []prepared) []func() {
+	type need struct {
+		ref *crdRef
+		gvk schema.GroupVersionKind
+	}
+	seen := map[need]bool{}
+	var out []func()
+	for _, p := range preps {
+		if !p.check || p.enc.err != nil {
+			continue
+		}
+		n := need{ref: p.ref, gvk: p.gvk}
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		if ref, version := p.ref, p.gvk.Version; ref != nil {
+			out = append(out, func() {
+				if v := ref.get().versions[version]; v != nil && v.served && v.checkers != nil {
+					v.checkers()
+				}
+			})
+			continue
+		}
+		if gvk := p.gvk; scheme().Recognizes(gvk) {
+			out = append(out, func() { builtinSchemas.schemaFor(gvk) })
+		}
+	}
+	return out
+}
+
+// object checks one prepared object.
+func (e *Env) object(app string, o templates.Object, p prepared) []error {
+	if !p.check {
 		return nil
 	}
 	if e.schemas != nil {
 		e.schemas.checks.Add(1)
 	}
 	var c *crd
-	if ref != nil {
-		c = ref.get()
+	if p.ref != nil {
+		c = p.ref.get()
 	}
-	errs := e.check(app, o, gvk, c, enc)
-	if len(errs) == 0 && enc.err == nil {
-		e.schemas.markClean(key)
-		if persist {
-			e.noteClean(pk)
+	errs := e.check(app, o, p.gvk, c, p.enc)
+	if len(errs) == 0 && p.enc.err == nil {
+		e.schemas.markClean(p.key)
+		if p.persist {
+			e.noteClean(p.pk)
 		}
 	}
 	return errs
