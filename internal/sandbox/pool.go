@@ -220,7 +220,7 @@ func (e *engine) RenderWire(ctx context.Context, req *templates.Request) (*templ
 	}
 	p.put(w)
 	var resp wireResponse
-	if err := gob.NewDecoder(bytes.NewReader(r.frame)).Decode(&resp); err != nil {
+	if err := resp.UnmarshalBinary(r.frame); err != nil {
 		return nil, nil, &diag.Error{App: req.App, File: req.Path, Msg: "the sandbox worker's answer cannot be read: " + err.Error(), Err: err,
 			Hint: "this is a bug in kiln; please report it"}
 	}

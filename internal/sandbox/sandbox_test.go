@@ -407,10 +407,9 @@ func TestWireCarriesEveryField(t *testing.T) {
 	}
 }
 
-// TestRenderWire: the bytes RenderWire hands over are an encoding of its
-// result as MarshalResult writes one (gob numbers types per process, so
-// the bytes need not be equal): the render cache stores them, and they
-// decode to that result.
+// TestRenderWire: the bytes RenderWire hands over are its result as
+// MarshalResult encodes it: the render cache stores them, and they decode
+// to that result.
 func TestRenderWire(t *testing.T) {
 	t.Parallel()
 	p := newPool(t, Options{Workers: 1})
@@ -428,11 +427,14 @@ func TestRenderWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !bytes.Equal(data, mine) {
+		t.Error("RenderWire's bytes are not MarshalResult's")
+	}
 	var got, want wireResponse
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&got); err != nil {
+	if err := got.UnmarshalBinary(data); err != nil {
 		t.Fatal(err)
 	}
-	if err := gob.NewDecoder(bytes.NewReader(mine)).Decode(&want); err != nil {
+	if err := want.UnmarshalBinary(mine); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(value{})); diff != "" {

@@ -1,9 +1,7 @@
 package sandbox
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +16,8 @@ import (
 )
 
 // What crosses the pipes: one request from the pool, one response from the
-// worker, each a gob-encoded frame after its length. templates.Request and
+// worker, each a frame after its length: the request gob-encoded, the
+// response in its own encoding (wirebin.go). templates.Request and
 // templates.Result hold interface values (Values, Params) and YAML node
 // graphs, which gob cannot carry as they are; the wire types below carry
 // them exactly, nil and empty apart, so that rendered output is byte for
@@ -536,26 +535,22 @@ func MarshalResult(res *templates.Result) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(w); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return w.MarshalBinary()
 }
 
 // UnmarshalResult decodes what MarshalResult encoded. Data it did not
 // write, truncated or corrupt, is an error, never a panic.
 func UnmarshalResult(data []byte) (res *templates.Result, err error) {
 	defer func() {
-		// gob is meant to return errors on bad input; this is a guard for
-		// the day it does not, since the data comes from a folder anyone
-		// with the cache key could have written.
+		// The decoders are meant to return errors on bad input; this is a
+		// guard for the day one does not, since the data comes from a
+		// folder anyone with the cache key could have written.
 		if p := recover(); p != nil {
 			res, err = nil, fmt.Errorf("undecodable result: %v", p)
 		}
 	}()
 	var w wireResponse
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&w); err != nil {
+	if err := w.UnmarshalBinary(data); err != nil {
 		return nil, err
 	}
 	if len(w.Errors) > 0 {

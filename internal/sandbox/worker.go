@@ -88,13 +88,8 @@ func serve(engines map[string]Factory) int {
 	}()
 	w := &server{factories: engines, engines: map[string]templates.Engine{}, limit: limit}
 	for frame := range requests {
-		resp := w.handle(frame)
-		var buf bytes.Buffer
-		if err := gob.NewEncoder(&buf).Encode(resp); err != nil {
-			buf.Reset()
-			_ = gob.NewEncoder(&buf).Encode(&wireResponse{Errors: []wireError{{Msg: "sandbox: encoding the result: " + err.Error()}}})
-		}
-		if err := writeFrame(out, buf.Bytes()); err != nil {
+		resp, _ := w.handle(frame).MarshalBinary() // wirebin.go: never an error
+		if err := writeFrame(out, resp); err != nil {
 			return 0
 		}
 	}
