@@ -7,7 +7,9 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/kiln-gitops/kiln/internal/initgc"
@@ -18,9 +20,26 @@ import (
 var version = "dev"
 
 // init turns the collector back on: every package kiln links is
-// initialized by now (see package initgc), in kiln and in its tests.
+// initialized by now (see package initgc), in kiln and in its tests. It
+// also turns off heap profiling, which kiln never reports.
 func init() {
 	initgc.Done()
+	runtime.MemProfileRate = memProfileRate(os.Getenv("GODEBUG"), runtime.MemProfileRate)
+}
+
+// memProfileRate is the heap profiling rate kiln runs with: none, unless
+// GODEBUG sets memprofilerate (then rate, which the runtime set from it).
+// With the runtime's default rate every process samples an allocation
+// per 512 KiB and keeps a record per sampled call stack: about 2 MiB of a
+// 1000-app render's peak, in kiln and again in every sandbox worker
+// (docs/speed.md).
+func memProfileRate(godebug string, rate int) int {
+	for kv := range strings.SplitSeq(godebug, ",") {
+		if k, _, _ := strings.Cut(kv, "="); strings.TrimSpace(k) == "memprofilerate" {
+			return rate
+		}
+	}
+	return 0
 }
 
 func main() {

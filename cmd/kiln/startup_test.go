@@ -1,8 +1,10 @@
 package main
 
 import (
+	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +38,29 @@ func TestCollectorOffDuringInit(t *testing.T) {
 	debug.SetGCPercent(now)
 	if now < 0 {
 		t.Errorf("after main's init GOGC is %d: the collector was not turned back on", now)
+	}
+}
+
+// TestNoHeapProfiling: kiln (and so every sandbox worker) runs without
+// heap profiling, whose records are about 2 MiB of a large render's peak,
+// unless GODEBUG asks for a rate.
+func TestNoHeapProfiling(t *testing.T) {
+	if runtime.MemProfileRate != 0 && !strings.Contains(os.Getenv("GODEBUG"), "memprofilerate") {
+		t.Errorf("after main's init MemProfileRate is %d, want 0", runtime.MemProfileRate)
+	}
+	for _, c := range []struct {
+		godebug string
+		want    int
+	}{
+		{"", 0},
+		{"gctrace=1", 0},
+		{"memprofilerate=1", 7},
+		{"gctrace=1, memprofilerate=4096", 7},
+		{"memprofilerate", 7},
+		{"xmemprofilerate=1", 0},
+	} {
+		if got := memProfileRate(c.godebug, 7); got != c.want {
+			t.Errorf("memProfileRate(%q) = %d, want %d", c.godebug, got, c.want)
+		}
 	}
 }
