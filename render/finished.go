@@ -10,6 +10,7 @@ import (
 	"hash"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -92,7 +93,7 @@ func (r *Renderer) finishContext(er *EnvResult, res *envconfig.Resolved) string 
 
 // finishKey is the key of run's layout in the env whose context is ctx
 // (finishContext), "" when it cannot be keyed: the layout then runs. The
-// files the layout reads are read here, once, into run.layoutFiles.
+// files the layout reads are read here (layoutInput, layoutValues).
 func (r *Renderer) finishKey(ctx string, run *appRun) string {
 	if ctx == "" || run.res == nil || run.kept != nil || run.err != nil {
 		return ""
@@ -184,42 +185,57 @@ func (r *Renderer) lastKey(env string) string {
 }
 
 // layoutInput reads a kustomize app's input p for its high-level/ folder,
-// recording it among the env's reads; once per run, so that the finish
-// key and the layout see the same bytes.
+// recording it among the env's reads; once per env (layoutReads), so that
+// the finish key and the layout see the same bytes, and the bases many
+// apps share are read once.
 func (r *Renderer) layoutInput(run *appRun, p string) ([]byte, error) {
-	k := "input:" + p
-	if data, ok := run.layoutFiles[k]; ok {
-		return data, nil
-	}
-	data, err := limits.ReadFileAs(filepath.Join(r.p.Root, filepath.FromSlash(p)), p)
-	if err != nil {
-		return nil, err
-	}
-	run.reads.File(p, data)
-	run.remember(k, data)
-	return data, nil
+	return run.layoutFiles.read("input:"+p, func() ([]byte, error) {
+		data, err := limits.ReadFileAs(filepath.Join(r.p.Root, filepath.FromSlash(p)), p)
+		if err == nil {
+			run.reads.File(p, data)
+		}
+		return data, err
+	})
 }
 
 // layoutValues reads a helm app's values file f for its HelmRelease, as
 // layoutInput reads inputs.
 func (r *Renderer) layoutValues(run *appRun, f string) ([]byte, error) {
-	k := "values:" + f
-	if data, ok := run.layoutFiles[k]; ok {
+	return run.layoutFiles.read("values:"+f, func() ([]byte, error) {
+		return run.reads.ReadFile(r.p.Root, f)
+	})
+}
+
+// layoutReads are the files an env's layout read, by kind and path: each
+// is read once per env, whichever app asks first. Nil reads every time.
+type layoutReads struct {
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+// read is the file under k, read with readFile if it was not yet; an
+// error is not kept.
+func (l *layoutReads) read(k string, readFile func() ([]byte, error)) ([]byte, error) {
+	if l == nil {
+		return readFile()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if data, ok := l.files[k]; ok {
 		return data, nil
 	}
-	data, err := run.reads.ReadFile(r.p.Root, f)
+	data, err := readFile()
 	if err != nil {
 		return nil, err
 	}
-	run.remember(k, data)
-	return data, nil
-}
-
-func (run *appRun) remember(k string, data []byte) {
-	if run.layoutFiles == nil {
-		run.layoutFiles = map[string][]byte{}
+	if l.files == nil {
+		l.files = map[string][]byte{}
 	}
-	run.layoutFiles[k] = data
+	// Capped: several apps' files may hold these bytes, and an append to
+	// one must not write into the others'.
+	data = data[:len(data):len(data)]
+	l.files[k] = data
+	return data, nil
 }
 
 // keyHash writes each field with its length or kind before it, so that no

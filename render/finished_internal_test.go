@@ -379,3 +379,33 @@ func TestFinishKeyRefusesAliases(t *testing.T) {
 		t.Errorf("keys %q", k)
 	}
 }
+
+// TestLayoutReadsOncePerEnv: an env's layout reads each file once however
+// many apps ask (the bases kustomize apps share), keeps no error, and
+// hands out bytes no append can write past.
+func TestLayoutReadsOncePerEnv(t *testing.T) {
+	var l layoutReads
+	n := 0
+	read := func() ([]byte, error) {
+		n++
+		if n == 1 {
+			return nil, os.ErrNotExist
+		}
+		return append(make([]byte, 0, 16), "abc"...), nil
+	}
+	if _, err := l.read("input:a", read); err == nil {
+		t.Fatal("the error was lost")
+	}
+	for range 3 {
+		data, err := l.read("input:a", read)
+		if err != nil || string(data) != "abc" || cap(data) != len(data) {
+			t.Fatalf("%q (cap %d), %v", data, cap(data), err)
+		}
+	}
+	if n != 2 {
+		t.Errorf("read %d times, want 2: once failing, once for every later ask", n)
+	}
+	if _, err := l.read("values:a", read); err != nil || n != 3 {
+		t.Errorf("another kind of file under the same path was not read: %v, %d reads", err, n)
+	}
+}

@@ -451,9 +451,9 @@ type appRun struct {
 	// files, values files for high-level/), shared by the env's apps; nil
 	// records nothing.
 	reads *deps.Recorder
-	// layoutFiles are the files the layout reads (finished.go), by kind
-	// and path, read once.
-	layoutFiles map[string][]byte
+	// layoutFiles are the files the layout reads (finished.go), shared by
+	// the env's apps; nil reads each file when asked.
+	layoutFiles *layoutReads
 }
 
 // envMode says how finishEnv treats apps that were not rendered now.
@@ -649,6 +649,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	var keepErrs []error
 	var wg sync.WaitGroup
 	reads := deps.New(r.p.Root)
+	files := &layoutReads{}
 	tick := r.progress(env, res.Apps)
 	ikey := r.envIndexKey(er, res)
 	if r.envFromCache(er, ikey) {
@@ -666,7 +667,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		mode.previous = r.previousEnv(env)
 	}
 	for _, app := range res.Apps {
-		run := &appRun{app: app, reads: reads}
+		run := &appRun{app: app, reads: reads, layoutFiles: files}
 		if !r.renders(app.Name) {
 			if r.keeping() {
 				if err := keep(run, earlier, earlierLock); err != nil {
