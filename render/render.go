@@ -663,8 +663,12 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	}
 	r.prepareChecks(res)
 	mode := envMode{earlier: earlierLock, reads: reads, finish: r.finishContext(er, res)}
+	previous := make(chan *finishedEnv, 1)
 	if mode.finish != "" {
-		mode.previous = r.previousEnv(env)
+		// Read while the apps render: only the layout needs it.
+		go func() { previous <- r.previousEnv(env) }()
+	} else {
+		previous <- nil
 	}
 	for _, app := range res.Apps {
 		run := &appRun{app: app, reads: reads, layoutFiles: files}
@@ -699,6 +703,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 
 	ids, appDeps := r.cachedIDs(runs)
 	key, cacheable := r.envKey(er, res, ids)
+	mode.previous = <-previous
 	out := r.finishEnv(er, res, runs, keepErrs, mode)
 	if cacheable && out.Err == nil {
 		r.envStore(key, ikey, appDeps, out, reads)
