@@ -33,9 +33,13 @@ import (
 // node, so nothing of an object escapes it), the engine result's input
 // digest, parameters and inputs, the content of every file the layout
 // reads (a kustomize app's inputs, a helm app's values files, read once
-// for both the key and the layout), and the env's context: kiln's build
-// and version, --strict, the repository root, kiln.yaml and the env file
-// byte for byte, and CI's images (envHash). Only envs the whole-env cache
+// for both the key and the layout), and the env's context (finishContext):
+// kiln's build, the env's name, and kiln.yaml and the env file byte for
+// byte. kiln's version, the source commit and CI's image list reach only
+// the env's part of the lock, which is made afresh; CI's images reach an
+// app only through its objects; --strict and the repository root are not
+// read by the layout (the root only decides which entry is the env's
+// previous one, lastKey). Only envs the whole-env cache
 // takes part in reuse apps (envCacheable: no secret vars, no SOPS
 // encryption, no --app or --shard). The checks across apps, validation
 // and namespaces still run on every app's objects: only the layout is
