@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -145,7 +143,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 
 	crds := map[string]bool{}
 	for _, c := range chrt.CRDObjects() {
-		crds[path.Clean(filepath.ToSlash(c.Filename))] = true
+		crds[crdSource(c)] = true
 	}
 	objs, err := releaseObjects(rel, src, crds, pre(), e.bounds)
 	if err != nil {

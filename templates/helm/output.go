@@ -161,7 +161,7 @@ func preParse(chrt *chart.Chart, src *chartSource, b bounds) func() map[string]*
 	type file struct{ source, body string }
 	var files []file
 	for _, c := range chrt.CRDObjects() {
-		files = append(files, file{path.Clean(filepath.ToSlash(c.Filename)), string(c.File.Data) + "\n"})
+		files = append(files, file{crdSource(c), string(c.File.Data) + "\n"})
 	}
 	if len(files) == 0 {
 		return func() map[string]*parsedCRD { return nil }
@@ -182,4 +182,10 @@ func preParse(chrt *chart.Chart, src *chartSource, b bounds) func() map[string]*
 		}
 	}()
 	return func() map[string]*parsedCRD { return <-done }
+}
+
+// crdSource is the name helm gives a CRD file of a chart in its manifest's
+// "# Source:" lines, by which the manifest's chunks are matched to it.
+func crdSource(c chart.CRD) string {
+	return path.Clean(filepath.ToSlash(c.Filename))
 }

@@ -77,6 +77,15 @@ type crdVersion struct {
 	checkers func() checkers
 }
 
+// compileVersion builds the checkers of c's served version, the costly
+// part of checking its first object, so that later checks find them
+// built. A version c does not serve, or that needs none, is left alone.
+func (c *crd) compileVersion(version string) {
+	if v := c.versions[version]; v != nil && v.served && v.checkers != nil {
+		v.checkers()
+	}
+}
+
 // checkers validate objects of one CRD version.
 type checkers struct {
 	validator apiservervalidation.SchemaValidator

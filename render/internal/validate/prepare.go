@@ -15,8 +15,6 @@ func (s *Schemas) PrepareFlux(gvks ...schema.GroupVersionKind) {
 		if !ok {
 			continue
 		}
-		if v := get().versions[gvk.Version]; v != nil && v.checkers != nil {
-			v.checkers()
-		}
+		get().compileVersion(gvk.Version)
 	}
 }

@@ -154,11 +154,7 @@ func (e *Env) needs(preps []prepared) []func() {
 		}
 		seen[n] = true
 		if ref, version := p.ref, p.gvk.Version; ref != nil {
-			out = append(out, func() {
-				if v := ref.get().versions[version]; v != nil && v.served && v.checkers != nil {
-					v.checkers()
-				}
-			})
+			out = append(out, func() { ref.get().compileVersion(version) })
 			continue
 		}
 		if gvk := p.gvk; scheme().Recognizes(gvk) {
