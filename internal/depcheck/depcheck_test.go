@@ -67,3 +67,31 @@ func TestImportRules(t *testing.T) {
 		}
 	}
 }
+
+// unlinked are packages the kiln binary must not link, not even through a
+// dependency: every kiln process and every sandbox worker initializes all
+// that is linked before its first line runs, and these serve only what kiln
+// never does (talk to a cluster, store releases, lint charts).
+var unlinked = []struct{ pkg, why string }{
+	{"helm.sh/helm/v3/pkg/action", "templates/helm renders with helm's chartutil, engine and releaseutil (install.go)"},
+	{"helm.sh/helm/v3/pkg/storage", "helm's release storage: kiln stores no release"},
+	{"helm.sh/helm/v3/pkg/lint", "helm's chart linter: kiln does not lint"},
+	{"github.com/lib/pq", "helm's SQL release storage"},
+	{"github.com/rubenv/sql-migrate", "helm's SQL release storage"},
+}
+
+// TestNotLinked lists what cmd/kiln links with go list -deps.
+func TestNotLinked(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", mod+"/cmd/kiln").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		for _, u := range unlinked {
+			if pkg == u.pkg || strings.HasPrefix(pkg, u.pkg+"/") {
+				t.Errorf("cmd/kiln links %s: %s", pkg, u.why)
+			}
+		}
+	}
+}

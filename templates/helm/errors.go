@@ -24,7 +24,7 @@ var (
 	yamlErrRe    = regexp.MustCompile(`(?s)^YAML parse error on ([^\s:]+): (.*)$`)
 )
 
-// renderError turns an error of helm's install action into a *diag.Error
+// renderError turns an error of clientOnlyInstall (helm's, word for word) into a *diag.Error
 // that names the template file (repository-relative) and line.
 func renderError(err error, src *chartSource, chartName string) error {
 	msg := src.rewriteSources(err.Error(), chartName)

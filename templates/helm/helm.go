@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 
-	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -118,25 +117,15 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	default:
 		return nil, &diag.Error{File: src.errFile(), Msg: fmt.Sprintf("%s charts are not installable", chrt.Metadata.Type), Hint: "render an application chart that depends on it instead"}
 	}
-	if deps := chrt.Metadata.Dependencies; deps != nil {
-		if err := action.CheckDependencies(chrt, deps); err != nil {
-			return nil, &diag.Error{File: src.chartYAML(), Msg: "dependencies missing from the chart's charts/ folder: " + strings.Join(missingDeps(chrt), ", "), Hint: "vendor them: run `helm dependency build` in the chart folder and commit charts/", Err: err}
-		}
+	// cmd/helm/template.go checks that every dependency is vendored, as
+	// action.CheckDependencies does.
+	if missing := missingDeps(chrt); len(missing) > 0 {
+		err := fmt.Errorf("found in Chart.yaml, but missing in charts/ directory: %s", strings.Join(missing, ", "))
+		return nil, &diag.Error{File: src.chartYAML(), Msg: "dependencies missing from the chart's charts/ folder: " + strings.Join(missing, ", "), Hint: "vendor them: run `helm dependency build` in the chart folder and commit charts/", Err: err}
 	}
 
-	inst := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
-	// These are the settings `helm template` uses (cmd/helm/template.go).
-	inst.DryRun = true
-	inst.DryRunOption = "true"
-	inst.ClientOnly = true
-	inst.Replace = true
-	inst.IncludeCRDs = true
-	inst.EnableDNS = false
-	inst.ReleaseName = req.App
-	inst.Namespace = req.Namespace
-	inst.KubeVersion = kubeVersion
 	pre := preParse(chrt, src, e.bounds)
-	rel, err := inst.RunWithContext(ctx, chrt, vals.merged)
+	rel, err := clientOnlyInstall(chrt, vals.merged, installOptions{releaseName: req.App, namespace: req.Namespace, kubeVersion: kubeVersion})
 	if err != nil {
 		return nil, renderError(err, src, chrt.Name())
 	}
@@ -183,7 +172,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 }
 
 // missingDeps lists the Chart.yaml dependencies that charts/ lacks, as
-// action.CheckDependencies decides.
+// action.CheckDependencies decides: by name.
 func missingDeps(chrt *chart.Chart) []string {
 	have := map[string]bool{}
 	for _, d := range chrt.Dependencies() {

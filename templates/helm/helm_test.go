@@ -105,6 +105,10 @@ func TestRender(t *testing.T) {
 			ValuesFiles: []string{"values/base.yaml", "values/prod.yaml"},
 			Values:      map[string]any{"replicas": 5, "env": map[string]any{"EXTRA": "from env values"}, "service": map[string]any{"annotations": nil}},
 		}},
+		// Subcharts by condition, tag and alias, a library chart, hooks and
+		// test hooks, NOTES, CRDs of a subchart, capabilities and lookup:
+		// what helm's install action does client-only (clientOnlyInstall).
+		{name: "features", req: templates.Request{Path: "charts/features", KubeVersion: "1.31.0"}},
 		{name: "fail", req: templates.Request{Path: "charts/failing"}, wantErr: true},
 		{name: "syntax", req: templates.Request{Path: "charts/syntax"}, wantErr: true},
 		{name: "nilptr", req: templates.Request{Path: "charts/nilptr"}, wantErr: true},

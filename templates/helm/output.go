@@ -4,10 +4,8 @@ import (
 	"errors"
 	"path"
 	"path/filepath"
-	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/release"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
@@ -24,16 +22,12 @@ import (
 // pre holds CRD files parsed while the templates rendered (preParse): a
 // chunk that is such a file, as helm printed it, takes its objects from
 // there, counted as if parsed here.
-func releaseObjects(rel *release.Release, src *chartSource, crds map[string]bool, pre map[string]*parsedCRD, b bounds) ([]templates.Object, error) {
+func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre map[string]*parsedCRD, b bounds) ([]templates.Object, error) {
 	var out []templates.Object
 	var errs []error
 	// One count for the whole release: the bounds are per app, not per template.
 	count := &limits.Counter{Input: "the chart's output", MaxNodes: b.nodes}
-	size := len(rel.Manifest)
-	for _, h := range rel.Hooks {
-		size += len(h.Manifest)
-	}
-	if size > b.output {
+	if rel.size > b.output {
 		err := &limits.Error{What: "the size of the rendered templates", Limit: limits.Bytes(int64(b.output))}
 		return nil, &diag.Error{File: src.file(""), Msg: err.Describe(), Err: err, Hint: limits.Hint}
 	}
@@ -56,14 +50,11 @@ func releaseObjects(rel *release.Release, src *chartSource, crds map[string]bool
 		}
 		out = append(out, objs...)
 	}
-	for _, c := range splitManifest(rel.Manifest) {
+	for _, c := range rel.manifest {
 		add(c.source, c.body)
 	}
-	for _, h := range rel.Hooks {
-		if isTestHook(h) {
-			continue // --skip-tests
-		}
-		add(h.Path, h.Manifest)
+	for _, c := range rel.hooks {
+		add(c.source, c.body)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -91,47 +82,11 @@ func renderedLines(err error, keep bool) error {
 	return errors.Join(out...)
 }
 
-// isTestHook is cmd/helm/template.go's test for --skip-tests.
-func isTestHook(h *release.Hook) bool {
-	for _, e := range h.Events {
-		if e == release.HookTest {
-			return true
-		}
-	}
-	return false
-}
-
+// chunk is one part of helm template's output: the text that follows a
+// "---\n# Source: <source>" line.
 type chunk struct {
 	source string
 	body   string
-}
-
-// splitManifest splits a release manifest at helm's "---\n# Source: <file>"
-// separators, keeping helm's order.
-func splitManifest(manifest string) []chunk {
-	const prefix = "# Source: "
-	var out []chunk
-	var body strings.Builder
-	source, started := "", false
-	flush := func() {
-		if started {
-			out = append(out, chunk{source: source, body: body.String()})
-		}
-		body.Reset()
-	}
-	lines := strings.SplitAfter(manifest, "\n")
-	for i := 0; i < len(lines); i++ {
-		if strings.TrimRight(lines[i], "\r\n") == "---" && i+1 < len(lines) && strings.HasPrefix(lines[i+1], prefix) {
-			flush()
-			source = strings.TrimSpace(strings.TrimPrefix(lines[i+1], prefix))
-			started = true
-			i++
-			continue
-		}
-		body.WriteString(lines[i])
-	}
-	flush()
-	return out
 }
 
 // parsedCRD is a chart's CRD file parsed ahead, as helm prints it into the

@@ -1,0 +1,127 @@
+package helm
+
+import (
+	"fmt"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/releaseutil"
+)
+
+// kiln renders a chart with helm's own libraries, in the steps helm's
+// install action takes in client-only dry-run mode, the mode `helm template`
+// sets up (cmd/helm/template.go). It does not call pkg/action: that package
+// links and initializes what only a cluster client needs (kube,
+// kubectl, cli-runtime, the release storage drivers with their SQL
+// libraries, the lint rules), and every kiln process and sandbox worker
+// would pay for it at start-up. Each step below names the helm v3.22.0
+// function it matches; a helm upgrade must re-read them.
+
+// rendered is what `helm template --include-crds --skip-tests` prints for
+// a chart, as the chunks that follow its "---\n# Source: <name>" lines.
+type rendered struct {
+	// manifest holds the chart's CRD files (crds/ of the chart and of each
+	// enabled subchart, verbatim) and then its rendered templates, one
+	// document each, in helm's install order.
+	manifest []chunk
+	// hooks holds the rendered hooks that are not test hooks, in helm's
+	// order; helm template prints them after the manifest.
+	hooks []chunk
+	// size is what helm's release would hold: the manifest's text and every
+	// hook's, test hooks included. Output bounds are measured on it.
+	size int
+}
+
+// installOptions are the settings of one client-only install.
+type installOptions struct {
+	releaseName string
+	namespace   string
+	// kubeVersion replaces helm's default (--kube-version); nil keeps it.
+	kubeVersion *chartutil.KubeVersion
+}
+
+// clientOnlyInstall renders chrt with vals, the user's values (chart
+// defaults not yet merged), as action.Install.RunWithContext does with
+// DryRun, ClientOnly, IncludeCRDs and EnableDNS off. It processes chrt's
+// dependencies in place. Its errors are helm's, word for word, so that
+// renderError reads them as before.
+func clientOnlyInstall(chrt *chart.Chart, vals map[string]any, o installOptions) (*rendered, error) {
+	// Install.availableName: the name is checked; a dry run looks no further.
+	if err := chartutil.ValidateReleaseName(o.releaseName); err != nil {
+		return nil, fmt.Errorf("release name %q: %w", o.releaseName, err)
+	}
+	// Install.RunWithContext: conditions, tags and import-values.
+	if err := chartutil.ProcessDependenciesWithMerge(chrt, vals); err != nil {
+		return nil, err
+	}
+	// Install.RunWithContext, ClientOnly: helm's default capabilities, the
+	// --kube-version if given, no extra API versions.
+	caps := chartutil.DefaultCapabilities.Copy()
+	if o.kubeVersion != nil {
+		caps.KubeVersion = *o.kubeVersion
+	}
+	// Install.RunWithContext: an install (not --is-upgrade), revision 1;
+	// the values are checked against values.schema.json.
+	opts := chartutil.ReleaseOptions{Name: o.releaseName, Namespace: o.namespace, Revision: 1, IsInstall: true}
+	top, err := chartutil.ToRenderValuesWithSchemaValidation(chrt, vals, opts, caps, false)
+	if err != nil {
+		return nil, err
+	}
+	return renderResources(chrt, top, caps)
+}
+
+// renderResources matches Configuration.renderResources for `helm
+// template`: no output dir, no post-renderer, CRDs included, the engine
+// without a cluster client (lookup finds nothing) and without DNS.
+func renderResources(chrt *chart.Chart, top chartutil.Values, caps *chartutil.Capabilities) (*rendered, error) {
+	if c := chrt.Metadata.KubeVersion; c != "" && !chartutil.IsCompatibleRange(c, caps.KubeVersion.String()) {
+		return nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c, caps.KubeVersion.String())
+	}
+	files, err := engine.Engine{EnableDNS: false}.Render(chrt, top)
+	if err != nil {
+		return nil, err
+	}
+	// NOTES.txt of the chart and of every subchart is neither a manifest
+	// nor a hook; helm keeps it apart, and helm template does not print it.
+	for name := range files {
+		if strings.HasSuffix(name, "NOTES.txt") {
+			delete(files, name)
+		}
+	}
+	hooks, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	if err != nil {
+		return nil, err
+	}
+	rel := &rendered{}
+	add := func(source, body string) {
+		rel.manifest = append(rel.manifest, chunk{source: source, body: body})
+		rel.size += len("---\n# Source: \n") + len(source) + len(body)
+	}
+	for _, c := range chrt.CRDObjects() {
+		add(c.Filename, string(c.File.Data)+"\n")
+	}
+	for _, m := range manifests {
+		add(m.Name, m.Content+"\n")
+	}
+	for _, h := range hooks {
+		rel.size += len(h.Manifest)
+		if isTestHook(h) {
+			continue // --skip-tests (cmd/helm/template.go)
+		}
+		rel.hooks = append(rel.hooks, chunk{source: h.Path, body: h.Manifest})
+	}
+	return rel, nil
+}
+
+// isTestHook is cmd/helm/template.go's test for --skip-tests.
+func isTestHook(h *release.Hook) bool {
+	for _, e := range h.Events {
+		if e == release.HookTest {
+			return true
+		}
+	}
+	return false
+}

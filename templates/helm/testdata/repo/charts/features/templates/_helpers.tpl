@@ -1,0 +1,1 @@
+{{- define "features.name" -}}{{ .Release.Name }}-{{ .Values.name }}{{- end -}}
