@@ -29,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/version"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	kjson "sigs.k8s.io/json"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
@@ -109,6 +110,10 @@ func newCheckers(schema *apiextensionsinternal.JSONSchemaProps, st *structuralsc
 type Schemas struct {
 	mu    sync.Mutex
 	cache map[[32]byte]func() *crd
+	// verdicts holds, by content, CRDs checked for an env none of whose
+	// objects is of their kind: compiled, then kept without their schemas
+	// (Schemas.check).
+	verdicts map[[32]byte]func() *crd
 	// clean holds the objects checked without a problem in this run.
 	clean map[cleanKey]bool
 	// known holds the objects an earlier run found clean (Seed).
@@ -153,7 +158,7 @@ var fluxFiles = map[groupKind]string{
 // (each compiled on first use: a run that writes Kustomizations only
 // never pays for the HelmRelease or source CRDs).
 func NewSchemas() *Schemas {
-	s := &Schemas{cache: map[[32]byte]func() *crd{}, clean: map[cleanKey]bool{}, flux: map[groupKind]func() *crd{}, fluxRefs: map[groupKind]func() *crdRef{}}
+	s := &Schemas{cache: map[[32]byte]func() *crd{}, verdicts: map[[32]byte]func() *crd{}, clean: map[cleanKey]bool{}, flux: map[groupKind]func() *crd{}, fluxRefs: map[groupKind]func() *crdRef{}}
 	for gk, file := range fluxFiles {
 		data := sync.OnceValue(func() []byte { return fluxJSON(file) })
 		s.flux[gk] = sync.OnceValue(func() *crd { return s.compileFlux(gk, file, data()) })
@@ -252,16 +257,56 @@ func (s *Schemas) compileData(key [32]byte, data []byte) *crd {
 	return get()
 }
 
+// check is compileData for an env that may not need the CRD's schemas:
+// every check that can refuse the CRD runs, but when need says no object
+// of the env is of the CRD's kind, the result leaves out its versions'
+// schemas, the bulk of a compiled CRD (a chart ships CRDs for kinds it
+// does not use: kube-prometheus-stack's ThanosRuler, PrometheusAgent, …),
+// so that the memory is free for the rest of the run. The caller compiles
+// such a CRD again (compileData) should an object of its kind turn up. A
+// CRD compiled whole before is returned whole.
+func (s *Schemas) check(key [32]byte, data []byte, need func(groupKind) bool) *crd {
+	s.mu.Lock()
+	if get, ok := s.cache[key]; ok {
+		s.mu.Unlock()
+		return get()
+	}
+	get, ok := s.verdicts[key]
+	if !ok {
+		get = sync.OnceValue(func() *crd {
+			c := compileCRD(data)
+			c.where = "CRD " + c.name
+			c.sum = key
+			if c.err != nil || need(groupKind{c.group, c.kind}) {
+				s.mu.Lock()
+				if _, ok := s.cache[key]; !ok {
+					s.cache[key] = func() *crd { return c }
+				}
+				s.mu.Unlock()
+				return c
+			}
+			v := *c
+			v.versions = nil
+			return &v
+		})
+		s.verdicts[key] = get
+	}
+	s.mu.Unlock()
+	return get()
+}
+
 // decodedClean reports whether the CRD whose JSON encoding has the sha256
-// key was
-// compiled in this run and decoded strictly without a problem. A nil s
-// knows none.
+// key was compiled (or checked: Schemas.check) in this run and decoded
+// strictly without a problem. A nil s knows none.
 func (s *Schemas) decodedClean(key [32]byte) bool {
 	if s == nil {
 		return false
 	}
 	s.mu.Lock()
 	get, ok := s.cache[key]
+	if !ok {
+		get, ok = s.verdicts[key]
+	}
 	s.mu.Unlock()
 	return ok && get().clean
 }
@@ -506,17 +551,27 @@ type Env struct {
 	crds        map[groupKind]*crdRef
 	kube        *version.Version // kubeVersion; nil: any
 	kubeVersion string           // as the env file spells it
+	// encoded holds the JSON encoding Env made of each CRD object, by its
+	// root node, for Objects to check the object by without encoding
+	// megabytes of schema again; taken (and dropped) by the first check.
+	encoded map[*kyaml.Node]encoded
 }
 
 // Env returns the validation context of an environment: built-in kinds
 // must be served by kubeVersion ("" for any), custom kinds are defined by
 // the
-// CustomResourceDefinitions among objs (other objects are ignored). A CRD
+// CustomResourceDefinitions among objs. A CRD
 // that cannot be compiled is an error naming it; a CRD of the env takes
 // the place of a Flux CRD of the same kind (the cluster serves what is
-// applied).
+// applied). The kinds of the other objects of objs tell which CRDs'
+// schemas to keep compiled (Schemas.check); an object of another kind is
+// still checked against its CRD, compiled when it is.
+//
+// A CRD object of objs is checked (Objects) as Env encoded it: it must
+// not change in between (a CRD is cluster-scoped: setting the app's
+// namespace leaves it alone).
 func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error) {
-	e := &Env{schemas: s, crds: map[groupKind]*crdRef{}, kubeVersion: kubeVersion, seen: map[CleanKey]bool{}}
+	e := &Env{schemas: s, crds: map[groupKind]*crdRef{}, kubeVersion: kubeVersion, seen: map[CleanKey]bool{}, encoded: map[*kyaml.Node]encoded{}}
 	var errs []error
 	if kubeVersion != "" {
 		v, err := version.ParseGeneric(kubeVersion)
@@ -527,9 +582,17 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		e.kube = v
 	}
 	var crdObjs []templates.Object
+	used := map[groupKind]bool{}
 	for _, o := range objs {
-		if o.Node != nil && o.Node.GetKind() == "CustomResourceDefinition" && o.Node.GetApiVersion() == "apiextensions.k8s.io/v1" {
+		if o.Node == nil {
+			continue
+		}
+		kind, apiVersion := o.Node.GetKind(), o.Node.GetApiVersion()
+		if kind == "CustomResourceDefinition" && apiVersion == "apiextensions.k8s.io/v1" {
 			crdObjs = append(crdObjs, o)
+		}
+		if gv, err := schema.ParseGroupVersion(apiVersion); err == nil {
+			used[groupKind{gv.Group, kind}] = true
 		}
 	}
 	// Compiled in parallel, then taken in order: a later CRD of the same
@@ -543,21 +606,28 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		keep bool // crdKey of it kept for the next run
 	}
 	done := make([]prepared, len(crdObjs))
+	encs := make([]encoded, len(crdObjs))
 	parallel(len(crdObjs), func(i int) {
 		enc := encode(crdObjs[i])
+		encs[i] = enc
 		if enc.err != nil {
 			done[i].c = &crd{err: enc.err}
 			return
 		}
+		sum, data := enc.sum, enc.data
+		whole := func() *crd { return s.compileData(sum, data) }
 		if s.knows(crdKey(enc.sum)) {
 			if gk, ok := crdNames(enc.data); ok {
-				sum, data := enc.sum, enc.data
-				done[i] = prepared{ref: &crdRef{sum: sum, get: func() *crd { return s.compileData(sum, data) }}, gk: gk, keep: true}
+				done[i] = prepared{ref: &crdRef{sum: sum, get: whole}, gk: gk, keep: true}
 				return
 			}
 		}
-		c := s.compileData(enc.sum, enc.data)
-		done[i] = prepared{ref: &crdRef{sum: enc.sum, get: func() *crd { return c }}, gk: groupKind{c.group, c.kind}, c: c}
+		c := s.check(enc.sum, enc.data, func(gk groupKind) bool { return used[gk] })
+		get := whole
+		if c.versions != nil {
+			get = func() *crd { return c }
+		}
+		done[i] = prepared{ref: &crdRef{sum: enc.sum, get: get}, gk: groupKind{c.group, c.kind}, c: c}
 		// Kept for the next run only when the names read without compiling
 		// (crdNames) are the compiled ones. They are when the strict decode
 		// found nothing: no key in another case, none twice, no wrong type,
@@ -568,6 +638,7 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 	})
 	for i, o := range crdObjs {
 		p := done[i]
+		e.encoded[o.Node.YNode()] = encs[i]
 		if p.c != nil && p.c.err != nil {
 			errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objectOf(o.Node), Msg: "CustomResourceDefinition cannot be served: " + p.c.err.Error(), Err: p.c.err,
 				Hint: "fix the CRD's schema; the API server refuses a schema that is not structural"})

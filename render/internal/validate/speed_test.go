@@ -437,3 +437,58 @@ func testObjects(t *testing.T, s *Schemas, docs string) error {
 	}
 	return e.Objects("demo", objs)
 }
+
+// TestUnusedCRDSchemasNotKept: an env keeps the compiled schemas of the
+// CRDs whose kind one of its objects is of, and only those (a chart's
+// CRDs for kinds it does not use are most of what compiling keeps in
+// memory); an object of the other kind checked later still has its CRD
+// compiled, and refused as before. Either way the CRD object itself is
+// checked as Env encoded it, and remembered clean.
+func TestUnusedCRDSchemasNotKept(t *testing.T) {
+	t.Parallel()
+	crd := readObjects(t, "testdata/widget-crd.yaml")
+	bad := strings.Replace(widget, "minReplicas: 1", "minReplicas: 5", 1)
+	for _, tc := range []struct {
+		name string
+		objs []templates.Object
+		kept int // CRDs compiled whole by Env
+	}{
+		{"no widget", crd, 0},
+		{"a widget", append(append([]templates.Object{}, crd...), parse(t, "w.yaml", widget)...), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := NewSchemas()
+			env, err := s.Env("1.31.0", tc.objs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.mu.Lock()
+			kept, checked := len(s.cache), len(s.verdicts)
+			s.mu.Unlock()
+			if kept != tc.kept || checked != 1 {
+				t.Fatalf("Env compiled %d CRDs whole and checked %d, want %d and 1", kept, checked, tc.kept)
+			}
+			if len(env.encoded) != 1 {
+				t.Fatalf("Env kept %d encodings, want the CRD's", len(env.encoded))
+			}
+			if err := env.Objects("demo", crd); err != nil {
+				t.Fatalf("the CRD: %v", err)
+			}
+			if len(env.encoded) != 0 {
+				t.Errorf("the CRD's encoding was not taken by its check")
+			}
+			if !s.wasClean(cleanKey{sum: encode(crd[0]).sum, kube: "1.31.0"}, false, CleanKey{}) {
+				t.Errorf("the CRD was not remembered clean")
+			}
+			err = env.Objects("demo", parse(t, "w.yaml", bad))
+			if err == nil || !strings.Contains(err.Error(), "minReplicas must not exceed maxReplicas") {
+				t.Fatalf("got %v, want the widget's CEL rule", err)
+			}
+			if s.mu.Lock(); len(s.cache) != 1 {
+				t.Errorf("%d CRDs compiled whole after the widget's check, want 1", len(s.cache))
+			}
+			s.mu.Unlock()
+		})
+	}
+}

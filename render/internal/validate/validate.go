@@ -111,7 +111,7 @@ func (e *Env) prepare(o templates.Object) prepared {
 	}
 	p := prepared{check: true, gvk: gv.WithKind(o.Node.GetKind())}
 	p.ref = e.ref(gv.Group, p.gvk.Kind)
-	p.enc = encode(o)
+	p.enc = e.encode(o)
 	p.key = cleanKey{sum: p.enc.sum, kube: e.kubeVersion}
 	if p.ref != nil {
 		p.key.crd, p.key.hasCRD = p.ref.sum, true
@@ -225,6 +225,19 @@ type encoded struct {
 	data []byte
 	sum  [32]byte // sha256 of data
 	err  error    // why the object cannot be encoded (data is nil then)
+}
+
+// encode is the package's encode, taking the encoding Env made of a CRD
+// object instead of making it again.
+func (e *Env) encode(o templates.Object) encoded {
+	e.mu.Lock()
+	enc, ok := e.encoded[o.Node.YNode()]
+	delete(e.encoded, o.Node.YNode())
+	e.mu.Unlock()
+	if ok {
+		return enc
+	}
+	return encode(o)
 }
 
 func encode(o templates.Object) encoded {
