@@ -78,6 +78,12 @@ var unlinked = []struct{ pkg, why string }{
 	{"helm.sh/helm/v3/pkg/lint", "helm's chart linter: kiln does not lint"},
 	{"github.com/lib/pq", "helm's SQL release storage"},
 	{"github.com/rubenv/sql-migrate", "helm's SQL release storage"},
+	{"helm.sh/helm/v3/pkg/repo", "templates/helm/internal/repoindex reads repository indexes; pkg/repo's downloader links helm's CLI settings"},
+	{"helm.sh/helm/v3/pkg/getter", "helm's downloader: kiln downloads with its own bounded client"},
+	{"helm.sh/helm/v3/pkg/cli", "helm's CLI settings"},
+	{"helm.sh/helm/v3/pkg/kube", "helm's cluster client"},
+	{"k8s.io/kubectl", "kubectl's libraries: kiln never talks to a cluster"},
+	{"k8s.io/cli-runtime", "kubectl's libraries: kiln never talks to a cluster"},
 }
 
 // TestNotLinked lists what cmd/kiln links with go list -deps.

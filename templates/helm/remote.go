@@ -17,12 +17,12 @@ import (
 	"time"
 
 	"helm.sh/helm/v3/pkg/registry"
-	"helm.sh/helm/v3/pkg/repo"
 	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/helm/internal/repoindex"
 )
 
 // Remote charts are cached as
@@ -45,7 +45,7 @@ type resolvedChart struct {
 }
 
 // indexFile is a chart repository's index.
-type indexFile = repo.IndexFile
+type indexFile = repoindex.Index
 
 // chartNameRe is what a chart name (or one segment of an OCI path) may be.
 var chartNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -161,7 +161,7 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 	if len(cv.URLs) == 0 {
 		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s in %s has no download URL", chart, cv.Version, repoURL), Hint: "the repository's index.yaml is incomplete; ask its maintainers"}
 	}
-	u, err := repo.ResolveReferenceURL(repoURL, cv.URLs[0])
+	u, err := repoindex.ResolveReferenceURL(repoURL, cv.URLs[0])
 	if err != nil {
 		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s in %s: %v", chart, cv.Version, repoURL, err), Err: err}
 	}
@@ -197,9 +197,9 @@ func (e *Engine) fetchIndex(ctx context.Context, repoURL, dir string) (*indexFil
 	if err := writeAtomic(p, data); err != nil {
 		return nil, &diag.Error{Msg: "caching chart repository index: " + err.Error(), Err: err}
 	}
-	// repo.LoadIndexFile is helm's only exported parser of index files; it
+	// repoindex reads it with the rules of helm's repo.LoadIndexFile: it
 	// validates entries and sorts versions newest first.
-	idx, err := repo.LoadIndexFile(p)
+	idx, err := repoindex.Load(data, p)
 	if err != nil {
 		return nil, &diag.Error{Msg: fmt.Sprintf("chart repository %s has an invalid index.yaml: %v", repoURL, err), Hint: "check helm.repo: it must be a Helm chart repository", Err: err}
 	}

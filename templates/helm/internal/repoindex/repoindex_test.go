@@ -1,0 +1,151 @@
+package repoindex
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"helm.sh/helm/v3/pkg/repo"
+)
+
+// Test code may link pkg/repo: the binary does not. Every case is checked
+// against it, so that kiln picks the chart version helm would.
+
+var indexes = map[string]string{
+	"typical": `apiVersion: v1
+generated: "2024-05-01T10:00:00Z"
+entries:
+  hello:
+    - name: hello
+      version: 0.1.0
+      urls: [charts/hello-0.1.0.tgz]
+      digest: aaaa
+      created: "2024-05-01T10:00:00Z"
+    - name: hello
+      version: 0.3.0-rc.1
+      urls: [https://cdn.example.com/hello-0.3.0-rc.1.tgz]
+    - name: hello
+      version: 0.2.0
+      apiVersion: v2
+      urls: [hello-0.2.0.tgz]
+    - name: hello
+      version: 0.1.1
+      urls: [hello-0.1.1.tgz]
+      checksum: old
+      engine: gotpl
+      tillerVersion: ">=2.0.0"
+      url: hello-0.1.1.tgz
+    - name: hello
+      version: not-semver
+      urls: [hello-x.tgz]
+    - name: hello
+      version: 1.0.0
+      urls: [hello-1.0.0.tgz]
+  bad:
+    - version: 1.0.0
+      urls: [nameless.tgz]
+    -
+    - name: bad
+      version: 1.0.0
+      urls: [bad-1.0.0.tgz]
+      dependencies:
+        - name: a
+          version: 1.0.0
+        - name: a
+          version: 1.0.0
+  empty: []
+serverInfo:
+  contextPath: /x
+annotations:
+  team: platform
+`,
+	"json":           `{"apiVersion":"v1","entries":{"hello":[{"name":"hello","version":"1.2.3","urls":["a.tgz"],"unknown":1},{"name":"hello","version":"1.10.0","urls":["b.tgz"]}]},"extra":true}`,
+	"empty":          ``,
+	"no-api-version": "entries:\n  hello:\n    - name: hello\n      version: 1.0.0\n",
+	"unknown-field":  "apiVersion: v1\nentries: {}\nsurprise: 1\n",
+	"bad-time":       "apiVersion: v1\ngenerated: yesterday\nentries: {}\n",
+	"not-yaml":       "apiVersion: [\n",
+	"metadata-only":  "apiVersion: v1\nentries:\n  x:\n    - urls: [x.tgz]\n",
+}
+
+func TestLoadMatchesHelm(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range indexes {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, name+".yaml")
+			if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			want, wantErr := repo.LoadIndexFile(p)
+			got, gotErr := Load([]byte(data), p)
+			if diff := cmp.Diff(errText(wantErr), errText(gotErr)); diff != "" {
+				t.Fatalf("error (-helm +kiln):\n%s", diff)
+			}
+			if wantErr != nil {
+				return
+			}
+			if diff := cmp.Diff(mustJSON(t, want), mustJSON(t, got)); diff != "" {
+				t.Errorf("index (-helm +kiln):\n%s", diff)
+			}
+			names := []string{"missing"}
+			for n := range want.Entries {
+				names = append(names, n)
+			}
+			for _, n := range names {
+				for _, c := range []string{"", "*", "0.1.0", "0.1.1", "^0.1", "~0.2.0", ">=0.3.0-0", "1.0.0", ">1.0.0", "not-semver", "no way", "1.2.3", ">=1.2.0"} {
+					w, werr := want.Get(n, c)
+					g, gerr := got.Get(n, c)
+					wv, gv := "<nil>", "<nil>"
+					if w != nil {
+						wv = w.Version
+					}
+					if g != nil {
+						gv = g.Version
+					}
+					if errText(werr) != errText(gerr) || wv != gv {
+						t.Errorf("Get(%q, %q): helm %q %v, kiln %q %v", n, c, wv, werr, gv, gerr)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestResolveReferenceURLMatchesHelm(t *testing.T) {
+	for _, c := range [][2]string{
+		{"https://charts.example.com", "charts/a-1.0.0.tgz"},
+		{"https://charts.example.com/", "a-1.0.0.tgz"},
+		{"https://charts.example.com/sub/path", "a-1.0.0.tgz"},
+		{"https://charts.example.com/sub?token=x", "a-1.0.0.tgz"},
+		{"https://charts.example.com/sub", "/abs/a.tgz"},
+		{"https://charts.example.com/sub", "../up/a.tgz"},
+		{"https://charts.example.com/sub%2Fenc", "a.tgz"},
+		{"https://charts.example.com", "https://cdn.example.com/a.tgz"},
+		{"https://charts.example.com", "%zz"},
+		{"%zz", "a.tgz"},
+	} {
+		want, wantErr := repo.ResolveReferenceURL(c[0], c[1])
+		got, gotErr := ResolveReferenceURL(c[0], c[1])
+		if want != got || errText(wantErr) != errText(gotErr) {
+			t.Errorf("ResolveReferenceURL(%q, %q): helm %q %v, kiln %q %v", c[0], c[1], want, wantErr, got, gotErr)
+		}
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
