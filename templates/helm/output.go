@@ -4,7 +4,10 @@ import (
 	"errors"
 	"path"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 
+	"golang.org/x/sync/errgroup"
 	"helm.sh/helm/v3/pkg/chart"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -107,11 +110,13 @@ func (p *parsedCRD) use(body string, count *limits.Counter) bool {
 	return p.err == nil && body == p.body && count.Add(&p.count) == nil
 }
 
-// preParse parses the CRD files of chrt, every subchart's, on a goroutine
-// of its own while helm renders the templates on another: for a chart like
-// kube-prometheus-stack they are most of the manifest. The result, keyed
-// by helm's source name, is ready when the returned function returns it.
-// A subchart's that its condition disables ends up unused.
+// preParse parses the CRD files of chrt, every subchart's, while helm
+// renders the templates: for a chart like kube-prometheus-stack they are
+// most of the manifest, and parsing them took longer than the render. The
+// files are parsed side by side (up to GOMAXPROCS at once), so that the
+// cores the render leaves idle share the parsing. The result, keyed by
+// helm's source name, is ready when the returned function returns it. A
+// subchart's that its condition disables ends up unused.
 func preParse(chrt *chart.Chart, src *chartSource, b bounds) func() map[string]*parsedCRD {
 	type file struct{ source, body string }
 	var files []file
@@ -123,18 +128,33 @@ func preParse(chrt *chart.Chart, src *chartSource, b bounds) func() map[string]*
 	}
 	done := make(chan map[string]*parsedCRD, 1)
 	go func() {
-		out := map[string]*parsedCRD{}
-		defer func() {
-			if recover() != nil {
-				out = nil // parsed in place, where a panic is reported
-			}
-			done <- out
-		}()
-		for _, f := range files {
-			p := &parsedCRD{body: f.body, count: limits.Counter{Input: "the chart's output", MaxNodes: b.nodes}}
-			p.objs, p.err = objects.ParseCounted([]byte(f.body), src.file(f.source), 0, &p.count)
-			out[f.source] = p
+		parsed := make([]*parsedCRD, len(files))
+		var panicked atomic.Bool
+		var g errgroup.Group
+		g.SetLimit(runtime.GOMAXPROCS(0))
+		for i, f := range files {
+			g.Go(func() error {
+				defer func() {
+					if recover() != nil {
+						panicked.Store(true) // parsed in place, where a panic is reported
+					}
+				}()
+				p := &parsedCRD{body: f.body, count: limits.Counter{Input: "the chart's output", MaxNodes: b.nodes}}
+				p.objs, p.err = objects.ParseCounted([]byte(f.body), src.file(f.source), 0, &p.count)
+				parsed[i] = p
+				return nil
+			})
 		}
+		_ = g.Wait() // nothing returns an error
+		if panicked.Load() {
+			done <- nil
+			return
+		}
+		out := map[string]*parsedCRD{}
+		for i, f := range files {
+			out[f.source] = parsed[i] // in order: a later file of the same name wins, as before
+		}
+		done <- out
 	}()
 	return func() map[string]*parsedCRD { return <-done }
 }
