@@ -2,9 +2,11 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -77,6 +79,57 @@ func BenchmarkRenderEncoded(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, _, err := e.RenderWire(context.Background(), benchRequest); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// largeResult is a result like kube-prometheus-stack's CRDs: a few
+// objects of tens of thousands of nodes each, nested schema-like mappings
+// with long descriptions.
+func largeResult(b *testing.B) *templates.Result {
+	var sb strings.Builder
+	sb.WriteString("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.example.com\nspec:\n  properties:\n")
+	for i := range 750 {
+		fmt.Fprintf(&sb, "    field%d:\n      description: |-\n        Field %d of the thing, described at length as the Prometheus operator's are.\n        A second line.\n      type: object\n      properties:\n", i, i)
+		for j := range 5 {
+			fmt.Fprintf(&sb, "        sub%d: {type: string, description: \"sub-field %d\", enum: [a, b, c]}\n", j, j)
+		}
+	}
+	res := &templates.Result{}
+	for range 4 {
+		objs, err := objects.Parse([]byte(sb.String()), "crds/things.yaml", 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res.Objects = append(res.Objects, objs...)
+	}
+	return res
+}
+
+// BenchmarkWireLarge is the pipe's cost for a large result: the worker's
+// encoding and kiln's decoding of it.
+func BenchmarkWireLarge(b *testing.B) {
+	res := largeResult(b)
+	data, err := MarshalResult(res)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encode", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := MarshalResult(res); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := UnmarshalResult(data); err != nil {
 				b.Fatal(err)
 			}
 		}

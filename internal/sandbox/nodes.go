@@ -44,6 +44,49 @@ type nodeEncoder struct {
 	ids      map[*kyaml.Node]uint64
 	order    []*kyaml.Node // by id
 	children int
+	// kids holds the ids of each numbered node's content, node i's at
+	// kids[first[i]:], so that bytes writes them without looking each
+	// child up in ids again: with hundreds of thousands of nodes (a chart
+	// with megabytes of CRDs) the lookups were most of the encoding.
+	first []int
+	kids  []uint64
+}
+
+// newNodeEncoder returns an encoder whose tables are sized for the node
+// graphs of roots, so that they do not grow while it numbers them.
+func newNodeEncoder(roots []*kyaml.Node) *nodeEncoder {
+	nodes, size := 0, 0
+	for _, r := range roots {
+		countNodes(r, &nodes, &size)
+	}
+	return &nodeEncoder{
+		buf:   make([]byte, 0, size),
+		ids:   make(map[*kyaml.Node]uint64, nodes),
+		order: make([]*kyaml.Node, 0, nodes),
+		first: make([]int, 0, nodes),
+		kids:  make([]uint64, 0, nodes),
+	}
+}
+
+// maxHint bounds the nodes newNodeEncoder sizes for: a hint, not a limit
+// (tables grow past it as needed), so that a graph sharing nodes, counted
+// once per path, cannot make it allocate much more than it needs, and a
+// walk that stops even on a graph whose content loops back, which no
+// parser makes.
+const maxHint = 1 << 20
+
+// countNodes adds to nodes the nodes of n's tree, along content only (a
+// node reached twice counted twice), and to size about the bytes bytes
+// writes for them; it stops at maxHint nodes.
+func countNodes(n *kyaml.Node, nodes, size *int) {
+	if *nodes >= maxHint {
+		return
+	}
+	*nodes++
+	*size += 16 + len(n.Tag) + len(n.Value) + len(n.Anchor) + len(n.HeadComment) + len(n.LineComment) + len(n.FootComment)
+	for _, c := range n.Content {
+		countNodes(c, nodes, size)
+	}
 }
 
 // add numbers n and every node it reaches, depth first, and returns n's
@@ -55,9 +98,12 @@ func (e *nodeEncoder) add(n *kyaml.Node) uint64 {
 	id := uint64(len(e.order))
 	e.ids[n] = id
 	e.order = append(e.order, n)
+	first := len(e.kids)
+	e.first = append(e.first, first)
+	e.kids = append(e.kids, make([]uint64, len(n.Content))...)
 	e.children += len(n.Content)
-	for _, c := range n.Content {
-		e.add(c)
+	for j, c := range n.Content {
+		e.kids[first+j] = e.add(c)
 	}
 	if n.Alias != nil {
 		e.add(n.Alias)
@@ -69,7 +115,7 @@ func (e *nodeEncoder) add(n *kyaml.Node) uint64 {
 func (e *nodeEncoder) bytes() []byte {
 	b := binary.AppendUvarint(e.buf, uint64(len(e.order)))
 	b = binary.AppendUvarint(b, uint64(e.children))
-	for _, n := range e.order {
+	for i, n := range e.order {
 		b = binary.AppendUvarint(b, uint64(n.Kind))
 		b = binary.AppendUvarint(b, uint64(n.Style))
 		b = binary.AppendVarint(b, int64(n.Line))
@@ -86,8 +132,8 @@ func (e *nodeEncoder) bytes() []byte {
 			b = binary.AppendUvarint(b, e.ids[n.Alias])
 		}
 		b = binary.AppendUvarint(b, uint64(len(n.Content)))
-		for _, c := range n.Content {
-			b = binary.AppendUvarint(b, e.ids[c])
+		for _, id := range e.kids[e.first[i] : e.first[i]+len(n.Content)] {
+			b = binary.AppendUvarint(b, id)
 		}
 		for _, s := range [...]string{n.Tag, n.Value, n.Anchor, n.HeadComment, n.LineComment, n.FootComment} {
 			b = binary.AppendUvarint(b, uint64(len(s)))
@@ -104,10 +150,10 @@ var errNodes = errors.New("malformed node list")
 
 // decodeNodes reads the nodes written by nodeEncoder.bytes. Nodes, their
 // content slices and their strings share a few allocations: the strings
-// are parts of one copy of data.
-func decodeNodes(data []byte) ([]*kyaml.Node, error) {
-	all := string(data) // the strings are substrings of this one copy
-	r := nodeReader{s: all}
+// are substrings of data (itself part of the response's one copy of the
+// frame: UnmarshalBinary).
+func decodeNodes(data string) ([]*kyaml.Node, error) {
+	r := nodeReader{s: data}
 	count, children := r.uvarint(), r.uvarint()
 	// Every node takes at least 12 bytes and every reference one.
 	if r.err != nil || count > uint64(len(data))/12 || children > uint64(len(data)) {

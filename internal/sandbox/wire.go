@@ -174,8 +174,9 @@ func emptyMap[K comparable, V any](m map[K]V) map[K]V {
 
 // wireResponse is a templates.Result, or the error the engine returned.
 type wireResponse struct {
-	// Nodes are the objects' node graphs (nodes.go).
-	Nodes       []byte
+	// Nodes are the objects' node graphs (nodes.go): a string, so that
+	// the decoded nodes' strings share the response's copy of the frame.
+	Nodes       string
 	Objects     []wireObject
 	Inputs      []string
 	InputsNil   bool
@@ -217,7 +218,13 @@ func encodeResponse(res *templates.Result, rerr error) (*wireResponse, error) {
 		}
 		return w, nil
 	}
-	ne := &nodeEncoder{ids: map[*kyaml.Node]uint64{}}
+	var roots []*kyaml.Node
+	for _, o := range res.Objects {
+		if o.Node != nil {
+			roots = append(roots, o.Node.YNode())
+		}
+	}
+	ne := newNodeEncoder(roots)
 	for _, o := range res.Objects {
 		wo := wireObject{Node: -1, File: o.File, Line: o.Line, Raw: o.Raw, RawNil: o.Raw == nil}
 		if o.Node != nil {
@@ -225,7 +232,7 @@ func encodeResponse(res *templates.Result, rerr error) (*wireResponse, error) {
 		}
 		w.Objects = append(w.Objects, wo)
 	}
-	w.Nodes = ne.bytes()
+	w.Nodes = string(ne.bytes())
 	w.Inputs, w.InputsNil, w.InputDigest = res.Inputs, res.Inputs == nil, res.InputDigest
 	w.Cacheable, w.Deps = res.Cacheable, res.Deps
 	params, err := encodeValue(anyOrNil(res.Params))

@@ -33,7 +33,7 @@ var errWire = errors.New("sandbox: malformed response")
 func (w *wireResponse) MarshalBinary() ([]byte, error) {
 	b := make([]byte, 0, len(w.Nodes)+64*len(w.Objects)+256)
 	b = binary.AppendUvarint(b, wireVersion)
-	b = appendBytes(b, w.Nodes)
+	b = appendString(b, w.Nodes)
 	b = binary.AppendUvarint(b, uint64(len(w.Objects)))
 	for _, o := range w.Objects {
 		b = binary.AppendVarint(b, int64(o.Node))
@@ -75,7 +75,7 @@ func (w *wireResponse) UnmarshalBinary(data []byte) error {
 	if v := r.uvarint(); v != wireVersion {
 		return fmt.Errorf("%w: version %d", errWire, v)
 	}
-	w.Nodes = r.bytes()
+	w.Nodes = r.str()
 	if n := r.count(); n > 0 {
 		w.Objects = make([]wireObject, n)
 		for i := range w.Objects {

@@ -59,7 +59,7 @@ func fullResponse(t *testing.T) *wireResponse {
 		t.Fatal(err)
 	}
 	w := &wireResponse{
-		Nodes:   []byte{3, 0, 1, 2},
+		Nodes:   "\x03\x00\x01\x02",
 		Objects: []wireObject{{Node: -1, File: "a.yaml", Line: 3, Raw: []byte("sops: {}\n")}, {Node: math.MaxInt32, RawNil: true}, {Raw: []byte{}}},
 		Inputs:  []string{"a.yaml", ""}, InputsNil: true, InputDigest: "sha256:00", Params: params, Cacheable: true,
 		Deps:   []templates.Dep{{Kind: "file", Path: "a.yaml", Sum: "sha256:11"}, {}},
@@ -89,7 +89,7 @@ func TestWireResponseDecodesAsGob(t *testing.T) {
 	for name, w := range map[string]*wireResponse{
 		"full":  fullResponse(t),
 		"empty": {},
-		"empty slices": {Nodes: []byte{}, Objects: []wireObject{}, Inputs: []string{}, Deps: []templates.Dep{}, Errors: []wireError{},
+		"empty slices": {Nodes: "", Objects: []wireObject{}, Inputs: []string{}, Deps: []templates.Dep{}, Errors: []wireError{},
 			Params: value{K: kList, L: []value{}, Keys: []string{}, B: []byte{}}},
 		"an error": {Errors: []wireError{{Msg: "failed"}}},
 	} {
