@@ -69,12 +69,15 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	if err != nil {
 		return nil, err
 	}
-	errs, setsSchema := precheck(fsys, dir)
+	errs, setsSchema, tree := precheck(fsys, dir)
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = e.ForApp(req.App)
 		}
 		return nil, diag.Join(asErrors(errs)...)
+	}
+	if tree != nil && rootfs.Rel(fsys.Root(), dir) != path.Dir(kfile) {
+		tree = nil // the resource files' paths would not be kfile's
 	}
 
 	// Builds that leave kyaml's global schema alone run concurrently; one
@@ -85,26 +88,19 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	}
 	var objs []templates.Object
 	var remote bool
-	ofs := &originFS{FileSystem: fsys, kustomization: filepath.Join(dir, path.Base(kfile))}
-	err = guard(ctx, func() (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				// A panic may leave kustomize's global schema half built;
-				// exclusive restores it. (A shared build never writes it.)
-				err = &diag.Error{File: kfile, App: req.App, Msg: fmt.Sprintf("kustomize panicked: %v", r),
-					Hint: "check the files the kustomization names (kustomize panics on an invalid openapi: schema, for one); if they are valid, report it to kiln with the kustomization"}
+	err = guard(ctx, func() error {
+		if tree != nil {
+			// A plain tree's sources are found without origin annotations
+			// (sources.go). Any other outcome, a build error included (its
+			// text may show the annotations), is the annotated build's.
+			if o, ok := plainBuild(fsys, req.Root, dir, kfile, tree); ok {
+				objs = o
+				return nil
 			}
-		}()
-		m, err := krusty.MakeKustomizer(krustyOptions()).Run(ofs, dir)
-		if err != nil {
-			return err
 		}
-		remote = fromRepo(m)
-		objs, err = objectsOf(m, fsys, req.Root, kfile, ofs.asked)
-		if err != nil {
-			return &readError{err}
-		}
-		return nil
+		var err error
+		objs, remote, err = annotatedBuild(fsys, req.Root, dir, kfile, req.App)
+		return err
 	})
 	if err != nil {
 		var re *readError
@@ -131,6 +127,51 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	// reads no environment or clock for a build with plugins off.
 	res.Cacheable = ok && !remote
 	return res, nil
+}
+
+// plainBuild builds the kustomization in dir as `kustomize build` does and
+// names each object's source from tree. It reports false when the build
+// fails, panics, or the sources are not certain.
+func plainBuild(fsys *securefs.FS, root, dir, kfile string, tree *plainTree) (objs []templates.Object, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			objs, ok = nil, false
+		}
+	}()
+	m, err := krusty.MakeKustomizer(krustyOptions()).Run(fsys, dir)
+	if err != nil {
+		return nil, false
+	}
+	srcs, ok := tree.sources(m, fsys, root)
+	if !ok {
+		return nil, false
+	}
+	objs, err = objectsOf(m, srcs, false)
+	return objs, err == nil
+}
+
+// annotatedBuild builds the kustomization in dir with origin annotations
+// (originFS) and names each object's source from them.
+func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string) (objs []templates.Object, remote bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			// A panic may leave kustomize's global schema half built;
+			// exclusive restores it. (A shared build never writes it.)
+			err = &diag.Error{File: kfile, App: app, Msg: fmt.Sprintf("kustomize panicked: %v", r),
+				Hint: "check the files the kustomization names (kustomize panics on an invalid openapi: schema, for one); if they are valid, report it to kiln with the kustomization"}
+		}
+	}()
+	ofs := &originFS{FileSystem: fsys, kustomization: filepath.Join(dir, path.Base(kfile))}
+	m, err := krusty.MakeKustomizer(krustyOptions()).Run(ofs, dir)
+	if err != nil {
+		return nil, false, err
+	}
+	remote = fromRepo(m)
+	objs, err = objectsOf(m, originSources(m, fsys, root, kfile), !ofs.asked)
+	if err != nil {
+		return nil, false, &readError{err}
+	}
+	return objs, remote, nil
 }
 
 // fromRepo reports whether an object of m came from a remote repository.

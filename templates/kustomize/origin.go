@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -62,46 +61,11 @@ func (o *originFS) ReadFile(p string) ([]byte, error) {
 }
 
 // objectsOf turns kustomize's result into objects that name the file and
-// line each came from: the resource file for a resource, the
-// kustomization for a generated object, kfile when the origin is remote or
-// unknown. It removes the origin annotations unless the kustomization
-// asked for them.
-func objectsOf(m resmap.ResMap, fsys filesys.FileSystem, root, kfile string, keep bool) ([]templates.Object, error) {
-	type src struct {
-		file string
-		line int
-	}
-	res := m.Resources()
-	srcs := make([]src, len(res))
-	files := map[string][]docAt{}
-	for i, r := range res {
-		srcs[i] = src{file: kfile}
-		origin, err := r.GetOrigin()
-		if err != nil || origin == nil || origin.Repo != "" {
-			continue
-		}
-		rel := origin.Path
-		if origin.ConfiguredIn != "" {
-			rel = origin.ConfiguredIn
-		}
-		if rel == "" {
-			continue
-		}
-		file := path.Join(path.Dir(kfile), filepath.ToSlash(rel))
-		srcs[i].file = file
-		if origin.ConfiguredIn != "" {
-			continue // generated: the kustomization, no line of its own
-		}
-		docs, ok := files[file]
-		if !ok {
-			if data, err := fsys.ReadFile(filepath.Join(root, filepath.FromSlash(file))); err == nil {
-				docs = documents(data)
-			}
-			files[file] = docs
-		}
-		srcs[i].line = lineOf(docs, r.GetKind(), r.GetName())
-	}
-	if !keep {
+// line each came from (srcs, one per resource). It removes the origin
+// annotations when strip says so: kiln asked for them, the kustomization
+// did not.
+func objectsOf(m resmap.ResMap, srcs []source, strip bool) ([]templates.Object, error) {
+	if strip {
 		if err := m.RemoveOriginAnnotations(); err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -42,10 +43,17 @@ import (
 // schema: some kustomization of the tree sets `openapi:`, or one could not
 // be read (then it cannot tell, and says yes). Such a build runs alone
 // (see schemaGuard).
-func precheck(fsys *securefs.FS, dir string) (errs []*diag.Error, setsSchema bool) {
-	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
+//
+// And it says whether the tree is plain (see plainKustomization) and, if
+// so, which resource files it loads: then kiln can name each object's
+// source without kustomize's origin annotations (sources.go).
+func precheck(fsys *securefs.FS, dir string) (errs []*diag.Error, setsSchema bool, tree *plainTree) {
+	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}, plain: true}
 	c.kustomization(dir, false)
-	return c.errs, c.setsSchema
+	if c.plain && len(c.errs) == 0 {
+		tree = &plainTree{files: c.resFiles}
+	}
+	return c.errs, c.setsSchema, tree
 }
 
 type checker struct {
@@ -54,6 +62,12 @@ type checker struct {
 	seen       map[string]bool // kustomization folders walked
 	errs       []*diag.Error
 	setsSchema bool // a kustomization sets openapi:, or one was not understood
+	// plain stays true while every kustomization walked is plain and every
+	// resource entry leads where its path, joined lexically, says (no
+	// symlink on the way): then the repository-relative path of each
+	// resource file is the one kustomize's origin annotation would give.
+	plain    bool
+	resFiles []string // resource files, repository-relative, in walk order
 }
 
 // entryKind says how krusty treats an entry of a kustomization field.
@@ -84,27 +98,31 @@ func (c *checker) kustomization(dir string, plugins bool) {
 		info, err := c.fsys.Stat(p)
 		if err == nil && info.Mode().IsRegular() {
 			if name != "" {
-				c.setsSchema = true
+				c.setsSchema, c.plain = true, false
 				return // more than one: krusty reports it
 			}
 			name = n
 		}
 	}
 	if name == "" {
+		c.plain = false
 		return // krusty reports it, naming the folder
 	}
 	abs := filepath.Join(dir, name)
 	data, err := c.fsys.ReadFile(abs)
 	if err != nil {
-		c.setsSchema = true
+		c.setsSchema, c.plain = true, false
 		return
 	}
 	var k types.Kustomization
 	if err := k.Unmarshal(data); err != nil {
-		c.setsSchema = true
+		c.setsSchema, c.plain = true, false
 		return // krusty reports the same error
 	}
 	k.FixKustomization()
+	if !plainKustomization(&k) {
+		c.plain = false
+	}
 	if k.OpenAPI != nil {
 		// Any openapi: (a custom schema file, or a built-in version, even
 		// the default one) makes krusty's SetSchema mark the schema for a
@@ -196,6 +214,7 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 	}
 	real, err := c.fsys.Recorder().Resolve(c.root, target)
 	if err != nil {
+		c.plain = false
 		var oe *rootfs.OutsideError
 		if errors.As(err, &oe) {
 			c.fail(f.path, line, fmt.Sprintf("%s: %q leads outside the repository (to %s)", field, value, oe.Target), hintOutside, err)
@@ -204,6 +223,10 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 	}
 	if kind == loadOnly {
 		return // missing files and the like: krusty reports them
+	}
+	resource := field == "resources" || field == "bases"
+	if resource && (filepath.IsAbs(value) || path.Join(rootfs.Rel(c.root, f.dir), filepath.ToSlash(value)) != rootfs.Rel(c.root, real)) {
+		c.plain = false
 	}
 	info, err := c.fsys.Stat(real)
 	if errors.Is(err, os.ErrNotExist) {
@@ -215,11 +238,15 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 		return
 	}
 	if err != nil {
+		c.plain = false
 		return
 	}
 	if info.IsDir() {
 		c.kustomization(real, plugins)
 		return
+	}
+	if resource {
+		c.resFiles = append(c.resFiles, rootfs.Rel(c.root, real))
 	}
 	if plugins && kind == fileOrDir {
 		data, err := c.fsys.ReadFile(real)
