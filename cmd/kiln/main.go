@@ -46,6 +46,9 @@ func main() {
 	// A sandbox worker (a child that evaluates Helm or Jsonnet templates
 	// for render) serves and exits here, before anything else starts.
 	render.Serve()
+	// This is kiln's own process: let its heap grow to a floor before
+	// the collector paces it (see package initgc).
+	initgc.KeepFloor()
 	os.Exit(run())
 }
 

@@ -1,6 +1,11 @@
 package initgc
 
-import "runtime/debug"
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+)
 
 // percent is the collector's setting (GOGC, 100 by default) from before
 // this package turned it off.
@@ -10,4 +15,69 @@ var percent = debug.SetGCPercent(-1)
 // honoured. Calling it again is harmless.
 func Done() {
 	debug.SetGCPercent(percent)
+}
+
+// minGoal is the smallest heap goal KeepFloor keeps. With Go's pacing a
+// collection starts when the heap reaches twice what the last one left
+// live; a render of a hundred apps stays near 15 MiB live, so it
+// collected about twenty times, a fifth of its CPU, to hold its heap
+// near 30 MiB. Up to minGoal/2 live the goal is minGoal; above it the
+// goal is GOGC's, so a render whose heap peaks higher (a thousand apps,
+// a large chart) peaks where it did.
+const minGoal = 64 << 20
+
+// KeepFloor keeps the collector's heap goal at minGoal or above for the
+// rest of the process, unless GOGC is set (then it is the user's) or the
+// collector is off. kiln's command calls it once it knows it is not a
+// sandbox worker: a worker's heap is small and its program large, so a
+// floor would raise its RSS by most of minGoal for little CPU. A soft
+// memory limit (GOMEMLIMIT, a worker's cap) still bounds the heap: the
+// runtime collects at the lower of the two goals. Only the first call
+// does anything.
+func KeepFloor() {
+	if _, set := os.LookupEnv("GOGC"); set || percent <= 0 || floorOn {
+		return
+	}
+	floorOn = true
+	tune()
+	arm()
+}
+
+// floorOn is set by the first KeepFloor that applies; only main's
+// goroutine calls it.
+var floorOn bool
+
+// sentinel is allocated for its finalizer alone: nothing refers to it, so
+// the next collection finds it unreachable and its finalizer runs once,
+// after that collection.
+type sentinel struct{ _ [16]byte } // 16 bytes: no tiny-allocator block shared with live objects
+
+// arm calls tune after the next collection, and again after each one.
+func arm() {
+	runtime.SetFinalizer(new(sentinel), func(*sentinel) {
+		tune()
+		arm()
+	})
+}
+
+// tune sets GOGC so that the next heap goal is GOGC's on the live heap,
+// or minGoal if that is more. Before the first collection the live heap
+// is taken to be all that is allocated.
+func tune() {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	live := s[0].Value.Uint64()
+	if live == 0 {
+		live = s[1].Value.Uint64()
+	}
+	debug.SetGCPercent(percentFor(live, percent))
+}
+
+// percentFor is the GOGC that puts the heap goal for live bytes of live
+// heap at what gogc gives, or at minGoal if that is more.
+func percentFor(live uint64, gogc int) int {
+	if live == 0 || gogc <= 0 || live+live*uint64(gogc)/100 >= minGoal {
+		return gogc
+	}
+	return int(minGoal*100/live) - 100
 }
