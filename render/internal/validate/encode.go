@@ -214,6 +214,17 @@ func (e *encoder) refused(root reflect.Type) *field {
 
 var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
 
+// sizeHint is about the length of n's JSON encoding, a little less when
+// strings need escaping: enough to size the buffer once for most objects
+// instead of doubling it up to megabytes for a CRD.
+func sizeHint(n *kyaml.Node) int {
+	size := 3 + len(n.Value) // quotes and a comma or colon around a scalar; brackets and a comma around a collection
+	for _, c := range n.Content {
+		size += sizeHint(c)
+	}
+	return size
+}
+
 // writeString writes s as a JSON string, as json.Marshal would. Most
 // strings of a manifest need no escaping and are copied as they are; the
 // rest go through json.Marshal (a CRD has tens of thousands of strings,
@@ -225,9 +236,10 @@ func writeString(b *bytes.Buffer, s string) {
 		b.WriteByte('"')
 		return
 	}
-	// json.Marshal of a string cannot fail.
-	out, _ := json.Marshal(s)
-	b.Write(out)
+	// Encoding a string cannot fail; the Encoder writes into b directly,
+	// without the copy json.Marshal returns, and ends with a newline.
+	_ = json.NewEncoder(b).Encode(s)
+	b.Truncate(b.Len() - 1)
 }
 
 // plainJSON reports whether json.Marshal writes s between quotes as it is:

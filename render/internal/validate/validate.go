@@ -242,6 +242,8 @@ func (e *Env) encode(o templates.Object) encoded {
 
 func encode(o templates.Object) encoded {
 	e := &encoder{}
+	hint := sizeHint(o.Node.YNode())
+	e.buf.Grow(hint + hint/16)
 	if err := e.encode(o.Node.YNode(), nil); err != nil {
 		return encoded{err: err}
 	}
