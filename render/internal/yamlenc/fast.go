@@ -15,7 +15,8 @@ import (
 // indicators. It reports false for anything else, which the caller encodes
 // with yaml.v3 itself. yaml.v3's rules it follows are quoted where used;
 // TestEncodeAsKyaml and FuzzEncode compare the two.
-func fastEncode(n *yaml.Node) ([]byte, bool) {
+// size is about the text's length, to allocate it once.
+func fastEncode(n *yaml.Node, size int) ([]byte, bool) {
 	if n.Kind == yaml.DocumentNode {
 		if commentedNode(n) || n.Anchor != "" || n.Style != 0 || len(n.Content) != 1 {
 			return nil, false
@@ -25,7 +26,7 @@ func fastEncode(n *yaml.Node) ([]byte, bool) {
 	if !plainCollection(n) || len(n.Content) == 0 {
 		return nil, false
 	}
-	w := &fastWriter{b: make([]byte, 0, 64*len(n.Content))}
+	w := &fastWriter{b: make([]byte, 0, max(size, 64*len(n.Content)))}
 	var ok bool
 	if n.Kind == yaml.MappingNode {
 		ok = w.mapping(n, 0, false)
@@ -57,9 +58,7 @@ func plainCollection(n *yaml.Node) bool {
 }
 
 func (w *fastWriter) indent(n int) {
-	for range n {
-		w.b = append(w.b, ' ')
-	}
+	w.b = append(w.b, spaces(n)...)
 }
 
 // mapping writes a block mapping whose keys are at column ind; inline: its

@@ -35,9 +35,10 @@ func Encode(doc *yaml.Node) ([]byte, error) {
 		return encode(doc)
 	}
 	c := &cutter{}
-	root, _, slots, _ := c.build(doc)
-	c.root = &piece{node: root, slots: slots}
+	root, nodes, slots, _ := c.build(doc, 0)
+	c.root = &piece{node: root, slots: slots, nodes: nodes}
 	var out bytes.Buffer
+	out.Grow(c.size)
 	ok, err := c.write(&out, c.root, 0, 0)
 	if err != nil {
 		return nil, err
@@ -88,6 +89,7 @@ func cuttable(n *yaml.Node) bool {
 type piece struct {
 	node  *yaml.Node
 	slots []*slot
+	nodes int // how many, stand-ins included: to size its text
 }
 
 // slot is a stand-in for a large collection: a one-entry mapping (key the
@@ -102,6 +104,7 @@ type slot struct {
 type cutter struct {
 	n    int
 	root *piece
+	size int // about the encoding's length, to size the output once
 }
 
 // build returns a copy of n for encoding, with each large block
@@ -113,19 +116,33 @@ type cutter struct {
 // collection or in a quoted or folded scalar (its later lines are not
 // indented as the block they are in), or in a mapping key, or a line
 // break other than "\n" anywhere (the encoder indents after it).
-func (c *cutter) build(n *yaml.Node) (*yaml.Node, int, []*slot, bool) {
+func (c *cutter) build(n *yaml.Node, depth int) (*yaml.Node, int, []*slot, bool) {
 	if len(n.Content) == 0 {
+		// A line per scalar at its depth's indentation, and a literal
+		// block's lines one level deeper.
+		c.size += len(n.Value) + 2*depth + 4 + strings.Count(n.Value, "\n")*(2*depth+2)
 		nl, other := breaks(n.Value)
 		// A value that is not UTF-8 is written as !!binary base64 (encoder.node),
 		// whose line breaks are not in the value.
 		return n, 1, nil, commentedNode(n) || other || (nl && n.Style != 0 && n.Style != yaml.LiteralStyle) || !utf8.ValidString(n.Value)
 	}
 	if n.Style&yaml.FlowStyle != 0 {
-		return n, size(n), nil, pinnedFlow(n)
+		nodes := size(n)
+		c.size += 16 * nodes
+		return n, nodes, nil, pinnedFlow(n)
 	}
 	commented := commentedNode(n)
-	out := *n
-	out.Content = make([]*yaml.Node, len(n.Content))
+	// A copy of n only once a child differs from n's: most collections
+	// have nothing cut below them and are encoded as they are, so that a
+	// CRD's tens of thousands of mappings are not copied to be written.
+	var out *yaml.Node
+	copyOnce := func() {
+		if out == nil {
+			c := *n
+			c.Content = slices.Clone(n.Content)
+			out = &c
+		}
+	}
 	total := 1
 	type child struct {
 		size  int
@@ -136,12 +153,15 @@ func (c *cutter) build(n *yaml.Node) (*yaml.Node, int, []*slot, bool) {
 	kids := make([]child, len(n.Content))
 	keyCommented := false
 	for i, k := range n.Content {
-		cc, cs, cslots, kc := c.build(k)
+		cc, cs, cslots, kc := c.build(k, depth+1)
 		if nl, other := breaks(k.Value); n.Kind == yaml.MappingNode && i%2 == 0 && (nl || other) {
 			kc = true // a multi-line key is quoted, and its line breaks indented by column
 		}
 		value := n.Kind == yaml.SequenceNode || (n.Kind == yaml.MappingNode && i%2 == 1)
-		out.Content[i] = cc
+		if cc != k {
+			copyOnce()
+			out.Content[i] = cc
+		}
 		kids[i] = child{size: cs, slots: cslots, may: value && cs >= minCut && standIn(k) && !kc && !keyCommented}
 		keyCommented = kc && n.Kind == yaml.MappingNode && i%2 == 0
 		commented = commented || kc
@@ -160,7 +180,8 @@ func (c *cutter) build(n *yaml.Node) (*yaml.Node, int, []*slot, bool) {
 			if total < minPiece {
 				break
 			}
-			s := c.slot(n.Content[i].Kind == yaml.SequenceNode, &piece{node: out.Content[i], slots: kids[i].slots})
+			copyOnce()
+			s := c.slot(n.Content[i].Kind == yaml.SequenceNode, &piece{node: out.Content[i], slots: kids[i].slots, nodes: kids[i].size})
 			kids[i].cut = s
 			out.Content[i] = s.node()
 			total += 2 - kids[i].size
@@ -174,7 +195,10 @@ func (c *cutter) build(n *yaml.Node) (*yaml.Node, int, []*slot, bool) {
 			slots = append(slots, k.slots...)
 		}
 	}
-	return &out, total, slots, commented
+	if out == nil {
+		out = n
+	}
+	return out, total, slots, commented
 }
 
 // pinnedFlow reports whether the flow collection n holds a comment or a
@@ -250,7 +274,7 @@ func (s *slot) node() *yaml.Node {
 // false when the pieces cannot be spliced exactly: a stand-in not found
 // once, a piece that needs a document marker.
 func (c *cutter) write(out *bytes.Buffer, p *piece, indent, startCol int) (bool, error) {
-	text, ok := fastEncode(p.node)
+	text, ok := fastEncode(p.node, 48*p.nodes)
 	if !ok {
 		var err error
 		if text, err = encode(p.node); err != nil {
@@ -333,4 +357,13 @@ func writeLines(out *bytes.Buffer, text []byte, indent int) {
 	}
 }
 
-func spaces(n int) string { return strings.Repeat(" ", n) }
+// blanks serves spaces without an allocation per line for the usual
+// indentation.
+var blanks = strings.Repeat(" ", 256)
+
+func spaces(n int) string {
+	if n <= len(blanks) {
+		return blanks[:n]
+	}
+	return strings.Repeat(" ", n)
+}
