@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -40,8 +42,11 @@ const (
 
 // nodeEncoder appends node graphs to buf, numbering each node once.
 type nodeEncoder struct {
-	buf      []byte
+	buf []byte
+	// ids numbers the nodes of a graph that is not a forest; anchors, the
+	// aliases' anchors of one that is (numberTree).
 	ids      map[*kyaml.Node]uint64
+	anchors  map[*kyaml.Node]uint64
 	order    []*kyaml.Node // by id
 	children int
 	// kids holds the ids of each numbered node's content, node i's at
@@ -52,41 +57,132 @@ type nodeEncoder struct {
 	kids  []uint64
 }
 
-// newNodeEncoder returns an encoder whose tables are sized for the node
-// graphs of roots, so that they do not grow while it numbers them.
-func newNodeEncoder(roots []*kyaml.Node) *nodeEncoder {
+// writeNodes numbers the nodes of roots and writes them (bytes); it
+// returns the list and each root's index in it. A parser's output is a
+// forest, whose nodes are numbered in one walk without looking each up
+// (numberTree); any other graph, a node reached twice, is numbered
+// through a map (add).
+func writeNodes(roots []*kyaml.Node) ([]byte, []uint64) {
 	nodes, size := 0, 0
 	for _, r := range roots {
-		countNodes(r, &nodes, &size)
+		countNodes(r, 0, &nodes, &size)
 	}
-	return &nodeEncoder{
+	e := &nodeEncoder{
 		buf:   make([]byte, 0, size),
-		ids:   make(map[*kyaml.Node]uint64, nodes),
 		order: make([]*kyaml.Node, 0, nodes),
 		first: make([]int, 0, nodes),
 		kids:  make([]uint64, 0, nodes),
 	}
+	if nodes < maxHint {
+		if ids, ok := e.numberTree(roots); ok {
+			return e.bytes(), ids
+		}
+		e.order, e.first, e.kids, e.children, e.anchors = e.order[:0], e.first[:0], e.kids[:0], 0, nil
+	}
+	e.ids = make(map[*kyaml.Node]uint64, nodes)
+	ids := make([]uint64, len(roots))
+	for i, r := range roots {
+		ids[i] = e.add(r)
+	}
+	return e.bytes(), ids
 }
 
-// maxHint bounds the nodes newNodeEncoder sizes for: a hint, not a limit
-// (tables grow past it as needed), so that a graph sharing nodes, counted
-// once per path, cannot make it allocate much more than it needs, and a
-// walk that stops even on a graph whose content loops back, which no
-// parser makes.
+// maxHint bounds the nodes writeNodes sizes for and walks as a forest:
+// past it the tables grow as needed and the nodes are numbered through
+// the map, so that a graph sharing nodes, counted once per path, cannot
+// make it allocate or walk much more than it needs, and a graph whose
+// content loops back, which no parser makes, is walked to an end.
 const maxHint = 1 << 20
+
+// maxDepth is deeper than any parsed YAML (yaml.v3 refuses nesting past
+// 10,000): countNodes stops there, on a graph whose content loops back.
+const maxDepth = 1 << 14
 
 // countNodes adds to nodes the nodes of n's tree, along content only (a
 // node reached twice counted twice), and to size about the bytes bytes
-// writes for them; it stops at maxHint nodes.
-func countNodes(n *kyaml.Node, nodes, size *int) {
+// writes for them; it stops at maxHint nodes, and counts maxHint at
+// maxDepth.
+func countNodes(n *kyaml.Node, depth int, nodes, size *int) {
 	if *nodes >= maxHint {
+		return
+	}
+	if depth > maxDepth {
+		*nodes = maxHint
 		return
 	}
 	*nodes++
 	*size += 16 + len(n.Tag) + len(n.Value) + len(n.Anchor) + len(n.HeadComment) + len(n.LineComment) + len(n.FootComment)
 	for _, c := range n.Content {
-		countNodes(c, nodes, size)
+		countNodes(c, depth+1, nodes, size)
 	}
+}
+
+// numberTree numbers the nodes of roots depth first, as add does, for
+// roots that form a forest: no node reached twice along content, and
+// every alias's anchor among them. It reports false for any other graph.
+// Whether a node was reached twice is told by sorting the nodes'
+// addresses once, not by a map lookup per node. The caller has counted
+// the nodes (countNodes): the walk is no longer than that count.
+func (e *nodeEncoder) numberTree(roots []*kyaml.Node) ([]uint64, bool) {
+	ids := make([]uint64, len(roots))
+	aliases := 0
+	for i, r := range roots {
+		ids[i] = e.tree(r, &aliases)
+	}
+	addrs := make([]uintptr, len(e.order))
+	for i, n := range e.order {
+		addrs[i] = reflect.ValueOf(n).Pointer()
+	}
+	slices.Sort(addrs)
+	for i := 1; i < len(addrs); i++ {
+		if addrs[i] == addrs[i-1] {
+			return nil, false
+		}
+	}
+	if aliases > 0 {
+		e.anchors = map[*kyaml.Node]uint64{}
+		for _, n := range e.order {
+			if n.Alias != nil {
+				e.anchors[n.Alias] = 0
+			}
+		}
+		found := 0
+		for id, n := range e.order {
+			if _, ok := e.anchors[n]; ok {
+				e.anchors[n] = uint64(id)
+				found++
+			}
+		}
+		if found != len(e.anchors) {
+			return nil, false // an alias to a node outside the forest
+		}
+	}
+	return ids, true
+}
+
+// tree numbers n and its content, depth first, counting aliases.
+func (e *nodeEncoder) tree(n *kyaml.Node, aliases *int) uint64 {
+	id := uint64(len(e.order))
+	e.order = append(e.order, n)
+	first := len(e.kids)
+	e.first = append(e.first, first)
+	e.kids = append(e.kids, make([]uint64, len(n.Content))...)
+	e.children += len(n.Content)
+	if n.Alias != nil {
+		*aliases++
+	}
+	for j, c := range n.Content {
+		e.kids[first+j] = e.tree(c, aliases)
+	}
+	return id
+}
+
+// alias returns the id of n's anchor.
+func (e *nodeEncoder) alias(n *kyaml.Node) uint64 {
+	if e.ids != nil {
+		return e.ids[n.Alias]
+	}
+	return e.anchors[n.Alias]
 }
 
 // add numbers n and every node it reaches, depth first, and returns n's
@@ -129,7 +225,7 @@ func (e *nodeEncoder) bytes() []byte {
 		}
 		b = binary.AppendUvarint(b, flags)
 		if n.Alias != nil {
-			b = binary.AppendUvarint(b, e.ids[n.Alias])
+			b = binary.AppendUvarint(b, e.alias(n))
 		}
 		b = binary.AppendUvarint(b, uint64(len(n.Content)))
 		for _, id := range e.kids[e.first[i] : e.first[i]+len(n.Content)] {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -10,12 +11,7 @@ import (
 )
 
 func encodeNodes(roots ...*kyaml.Node) ([]byte, []uint64) {
-	e := newNodeEncoder(roots)
-	var ids []uint64
-	for _, r := range roots {
-		ids = append(ids, e.add(r))
-	}
-	return e.bytes(), ids
+	return writeNodes(roots)
 }
 
 // TestNodesRoundTrip: node graphs come back equal, with aliases pointing at
@@ -157,4 +153,43 @@ func FuzzUnmarshalResult(f *testing.F) {
 			t.Fatalf("a decoded result does not encode: %v", err)
 		}
 	})
+}
+
+// TestForestNumberedAsMap: a parser's output, aliases included, is
+// numbered without the map exactly as through it; a graph that reaches a
+// node twice, or aliases a node outside it, is numbered through the map.
+func TestForestNumberedAsMap(t *testing.T) {
+	t.Parallel()
+	a, err := kyaml.Parse(echoYAML[:len(echoYAML)-len("---\n- [1, 2.50, 0x1F, ~, true]")])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := kyaml.Parse("- [1, 2.50, 0x1F, ~, true]\n- {}\n- []\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := &kyaml.Node{Kind: kyaml.ScalarNode, Value: "x"}
+	outside := &kyaml.Node{Kind: kyaml.ScalarNode, Value: "anchor", Anchor: "a"}
+	for name, roots := range map[string][]*kyaml.Node{
+		"forest":         {a.YNode(), b.YNode()},
+		"shared node":    {a.YNode(), {Kind: kyaml.SequenceNode, Content: []*kyaml.Node{leaf, leaf}}},
+		"shared root":    {b.YNode(), b.YNode()},
+		"outside anchor": {{Kind: kyaml.SequenceNode, Content: []*kyaml.Node{{Kind: kyaml.AliasNode, Value: "a", Alias: outside}}}},
+	} {
+		e := &nodeEncoder{ids: map[*kyaml.Node]uint64{}}
+		var want []uint64
+		for _, r := range roots {
+			want = append(want, e.add(r))
+		}
+		wantData := e.bytes()
+		data, ids := writeNodes(roots)
+		if !bytes.Equal(data, wantData) || !slices.Equal(ids, want) {
+			t.Errorf("%s: numbered otherwise than through the map: ids %v, want %v", name, ids, want)
+		}
+		tree := &nodeEncoder{}
+		_, forest := tree.numberTree(roots)
+		if forest != (name == "forest") {
+			t.Errorf("%s: numberTree says forest %v", name, forest)
+		}
+	}
 }

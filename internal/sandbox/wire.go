@@ -224,15 +224,15 @@ func encodeResponse(res *templates.Result, rerr error) (*wireResponse, error) {
 			roots = append(roots, o.Node.YNode())
 		}
 	}
-	ne := newNodeEncoder(roots)
+	nodes, ids := writeNodes(roots)
 	for _, o := range res.Objects {
 		wo := wireObject{Node: -1, File: o.File, Line: o.Line, Raw: o.Raw, RawNil: o.Raw == nil}
 		if o.Node != nil {
-			wo.Node = int32(ne.add(o.Node.YNode()))
+			wo.Node, ids = int32(ids[0]), ids[1:]
 		}
 		w.Objects = append(w.Objects, wo)
 	}
-	w.Nodes = string(ne.bytes())
+	w.Nodes = string(nodes)
 	w.Inputs, w.InputsNil, w.InputDigest = res.Inputs, res.Inputs == nil, res.InputDigest
 	w.Cacheable, w.Deps = res.Cacheable, res.Deps
 	params, err := encodeValue(anyOrNil(res.Params))
