@@ -138,11 +138,12 @@ func plainBuild(fsys *securefs.FS, root, dir, kfile string, tree *plainTree) (ob
 			objs, ok = nil, false
 		}
 	}()
-	m, err := krusty.MakeKustomizer(krustyOptions()).Run(fsys, dir)
+	cfs := &capturingFS{FileSystem: fsys, read: map[string][]byte{}}
+	m, err := krusty.MakeKustomizer(krustyOptions()).Run(cfs, dir)
 	if err != nil {
 		return nil, false
 	}
-	srcs, ok := tree.sources(m, fsys, root)
+	srcs, ok := tree.sources(m, cfs, root)
 	if !ok {
 		return nil, false
 	}

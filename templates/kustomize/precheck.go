@@ -129,12 +129,7 @@ func (c *checker) kustomization(dir string, plugins bool) {
 		// re-parse.
 		c.setsSchema = true
 	}
-	f := &kfile{path: rootfs.Rel(c.root, abs), dir: dir}
-	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) == nil && len(doc.Content) == 1 {
-		f.node = doc.Content[0]
-	}
-
+	f := &kfile{path: rootfs.Rel(c.root, abs), dir: dir, data: data}
 	if len(k.HelmCharts) > 0 {
 		c.fail(f.path, f.keyLine("helmCharts", "helmChartInflationGenerator"),
 			"helmCharts is not supported: kustomize would run the helm program", hintHelm, nil)
@@ -202,10 +197,12 @@ func (c *checker) kustomization(dir string, plugins bool) {
 
 // entry checks one path entry of field in f.
 func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind, plugins bool) {
-	line := f.valueLine(fields, value)
+	// The line is looked up only for an error: most trees have none, and
+	// finding it parses the kustomization again, for its lines.
+	line := func() int { return f.valueLine(fields, value) }
 	field := fields[0]
 	if remote(value) {
-		c.fail(f.path, line, fmt.Sprintf("%s: %q is remote; kiln does not fetch remote bases or files", field, value), hintRemote, nil)
+		c.fail(f.path, line(), fmt.Sprintf("%s: %q is remote; kiln does not fetch remote bases or files", field, value), hintRemote, nil)
 		return
 	}
 	target := value
@@ -217,7 +214,7 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 		c.plain = false
 		var oe *rootfs.OutsideError
 		if errors.As(err, &oe) {
-			c.fail(f.path, line, fmt.Sprintf("%s: %q leads outside the repository (to %s)", field, value, oe.Target), hintOutside, err)
+			c.fail(f.path, line(), fmt.Sprintf("%s: %q leads outside the repository (to %s)", field, value, oe.Target), hintOutside, err)
 		}
 		return
 	}
@@ -234,7 +231,7 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 		if s := suggest(c.root, f.dir, value); s != "" && !filepath.IsAbs(value) {
 			hint = fmt.Sprintf("did you mean %q?", s)
 		}
-		c.fail(f.path, line, fmt.Sprintf("%s: %q does not exist", field, value), hint, err)
+		c.fail(f.path, line(), fmt.Sprintf("%s: %q does not exist", field, value), hint, err)
 		return
 	}
 	if err != nil {
@@ -352,9 +349,23 @@ func fileSourcePath(src string) string {
 
 // kfile is a kustomization file being checked.
 type kfile struct {
-	path string     // repo-relative
-	dir  string     // absolute folder
-	node *yaml.Node // top-level mapping, nil if unparsable
+	path   string     // repo-relative
+	dir    string     // absolute folder
+	data   []byte     // its content
+	parsed bool       // node is set
+	node   *yaml.Node // top-level mapping, nil if unparsable
+}
+
+// top returns the file's top-level node, parsing it on first use.
+func (f *kfile) top() *yaml.Node {
+	if !f.parsed {
+		f.parsed = true
+		var doc yaml.Node
+		if yaml.Unmarshal(f.data, &doc) == nil && len(doc.Content) == 1 {
+			f.node = doc.Content[0]
+		}
+	}
+	return f.node
 }
 
 // keyLine returns the line of the first of keys present (matched without
@@ -388,13 +399,14 @@ func (f *kfile) valueLine(fields []string, value string) int {
 type keyValue struct{ key, value *yaml.Node }
 
 func (f *kfile) field(keys []string) *keyValue {
-	if f.node == nil || f.node.Kind != yaml.MappingNode {
+	n := f.top()
+	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
 	for _, k := range keys {
-		for i := 0; i+1 < len(f.node.Content); i += 2 {
-			if strings.EqualFold(f.node.Content[i].Value, k) {
-				return &keyValue{key: f.node.Content[i], value: f.node.Content[i+1]}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if strings.EqualFold(n.Content[i].Value, k) {
+				return &keyValue{key: n.Content[i], value: n.Content[i+1]}
 			}
 		}
 	}

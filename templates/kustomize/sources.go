@@ -70,11 +70,28 @@ type source struct {
 	line int
 }
 
+// capturingFS keeps what kustomize read, by cleaned absolute path, so
+// that the resource files' documents are listed from the bytes the build
+// used, without reading (and checking, and recording) each file again.
+// A build runs on one goroutine.
+type capturingFS struct {
+	filesys.FileSystem
+	read map[string][]byte
+}
+
+func (c *capturingFS) ReadFile(p string) ([]byte, error) {
+	data, err := c.FileSystem.ReadFile(p)
+	if err == nil {
+		c.read[filepath.Clean(p)] = data
+	}
+	return data, err
+}
+
 // sources names each object's source file and line as originSources
 // would, without origin annotations. It reports false when it cannot be
 // sure: a resource file it cannot read or parse, a List document, an
 // object that two files or none could hold.
-func (t *plainTree) sources(m resmap.ResMap, fsys filesys.FileSystem, root string) ([]source, bool) {
+func (t *plainTree) sources(m resmap.ResMap, fsys *capturingFS, root string) ([]source, bool) {
 	type named struct{ file, name string }
 	byKind := map[string][]named{}
 	docs := make(map[string][]docAt, len(t.files))
@@ -82,9 +99,13 @@ func (t *plainTree) sources(m resmap.ResMap, fsys filesys.FileSystem, root strin
 		if _, ok := docs[f]; ok {
 			continue
 		}
-		data, err := fsys.ReadFile(filepath.Join(root, filepath.FromSlash(f)))
-		if err != nil {
-			return nil, false
+		abs := filepath.Join(root, filepath.FromSlash(f))
+		data, ok := fsys.read[abs]
+		if !ok {
+			var err error
+			if data, err = fsys.FileSystem.ReadFile(abs); err != nil {
+				return nil, false
+			}
 		}
 		d, ok := documentsStrict(data)
 		if !ok {
