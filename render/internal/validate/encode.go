@@ -118,35 +118,6 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 	return nil
 }
 
-// encodable reports whether encode would write n: it fails on YAML merge
-// keys and non-scalar keys only, and this finds them without writing.
-func encodable(n *kyaml.Node) bool {
-	for n.Kind == kyaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	switch n.Kind {
-	case kyaml.DocumentNode:
-		return len(n.Content) == 0 || encodable(n.Content[0])
-	case kyaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			for k.Kind == kyaml.AliasNode && k.Alias != nil {
-				k = k.Alias
-			}
-			if k.Kind != kyaml.ScalarNode || (k.Value == "<<" && k.ShortTag() == "!!merge") || !encodable(n.Content[i+1]) {
-				return false
-			}
-		}
-	case kyaml.SequenceNode:
-		for _, c := range n.Content {
-			if !encodable(c) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // scalar writes a scalar with the type YAML 1.2 (yaml.v3) resolves it to.
 func (e *encoder) scalar(n *kyaml.Node) {
 	v := n.Value

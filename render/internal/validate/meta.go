@@ -37,8 +37,8 @@ func nameRule(gk schema.GroupKind) apimachineryvalidation.ValidateNameFunc {
 // (apimachinery's ValidateObjectMetaAccessor): the name for the kind, the
 // namespace, label keys and values, annotation keys and total size,
 // finalizers, owner references.
-func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind) []error {
-	if !encodable(o.Node.YNode()) {
+func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc encoded) []error {
+	if enc.err != nil {
 		return nil // reported by the decoding
 	}
 	// Only metadata is read, so only metadata is encoded: a CRD is a

@@ -65,7 +65,7 @@ func TestCheckMetaReadsWhatUnmarshalReads(t *testing.T) {
 		}
 		o := templates.Object{Node: n, File: "m.yaml", Line: 1}
 		gvk := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
-		got := fmt.Sprint(checkMeta("demo", o, gvk))
+		got := fmt.Sprint(checkMeta("demo", o, gvk, encode(o)))
 
 		// The slow way: the whole object as JSON, unmarshalled.
 		var want string
