@@ -17,7 +17,6 @@ import (
 	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
 	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
 	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
@@ -27,7 +26,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
-	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	kjson "sigs.k8s.io/json"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -90,7 +88,7 @@ func (c *crd) compileVersion(version string) {
 // checkers validate objects of one CRD version.
 type checkers struct {
 	validator apiservervalidation.SchemaValidator
-	cel       *cel.Validator
+	cel       *celRules
 	err       error
 }
 
@@ -101,7 +99,7 @@ func newCheckers(schema *apiextensionsinternal.JSONSchemaProps, st *structuralsc
 	if err != nil {
 		return checkers{err: fmt.Errorf("compiling the schema: %w", err)}
 	}
-	return checkers{validator: val, cel: cel.NewValidator(st, true, celconfig.PerCallLimit)}
+	return checkers{validator: val, cel: newCELRules(st)}
 }
 
 // Schemas compiles CRDs, each once per content however many envs and runs
@@ -520,9 +518,8 @@ func (v *crdVersion) validate(obj map[string]any) fieldpath.ErrorList {
 	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, ch.validator)...)
 	errs = append(errs, schemaobjectmeta.Validate(context.Background(), nil, obj, v.structural, false)...)
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)
-	if ch.cel != nil && !blocking(errs) {
-		celErrs, _ := ch.cel.Validate(context.Background(), nil, v.structural, obj, nil, celconfig.RuntimeCELCostBudget)
-		errs = append(errs, celErrs...)
+	if !blocking(errs) {
+		errs = append(errs, ch.cel.validate(v.structural, obj)...)
 	}
 	return errs
 }

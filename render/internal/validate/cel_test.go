@@ -1,0 +1,115 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	kjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+)
+
+// TestCELReachedRulesOnly: the CEL rules an object reaches, compiled on
+// their own, find for it what all the rules of its CRD version find, the
+// API server's validator (cel.NewValidator of the whole schema): for
+// objects that break a rule and objects that pass, at the root, in nested
+// objects, in list items and in maps. Objects that reach no rule compile
+// none.
+func TestCELReachedRulesOnly(t *testing.T) {
+	t.Parallel()
+	crds := append(readObjects(t, "testdata/widget-crd.yaml"), readObjects(t, "testdata/real/gateway-api/gatewayclasses-crd.yaml")...)
+	env := testEnv(t, crds...)
+	const (
+		ks = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n" +
+			"spec: {interval: 10m, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}%s}\n"
+		hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: podinfo, namespace: apps}\n" +
+			"spec: {interval: 10m, chart: {spec: {chart: podinfo, sourceRef: {kind: HelmRepository, name: podinfo}}}%s}\n"
+		gc = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gc}\nspec: {controllerName: example.com/gc%s}\n"
+	)
+	for _, tc := range []struct {
+		name, doc string
+		none      bool // reaches no rule
+		refused   bool // a rule refuses it
+	}{
+		{"Kustomization", fmt.Sprintf(ks, ""), true, false},
+		{"Kustomization kubeConfig", fmt.Sprintf(ks, ", kubeConfig: {secretRef: {name: k}}"), false, false},
+		{"Kustomization empty kubeConfig", fmt.Sprintf(ks, ", kubeConfig: {}"), false, true},
+		{"Kustomization both refs", fmt.Sprintf(ks, ", kubeConfig: {secretRef: {name: k}, configMapRef: {name: k}}"), false, true},
+		{"HelmRelease", fmt.Sprintf(hr, ""), false, false},
+		{"HelmRelease chart and chartRef", fmt.Sprintf(hr, ", chartRef: {kind: OCIRepository, name: r}"), false, true},
+		{"HelmRelease install strategy", fmt.Sprintf(hr, ", install: {strategy: {name: RetryOnFailure, retryInterval: 1m}}"), false, false},
+		{"HelmRelease install strategy refused", fmt.Sprintf(hr, ", install: {strategy: {name: RemediateOnFailure, retryInterval: 1m}}"), false, true},
+		{"HelmRelease two rules refused", fmt.Sprintf(hr, ", chartRef: {kind: OCIRepository, name: r}, upgrade: {strategy: {name: RemediateOnFailure, retryInterval: 1m}}, kubeConfig: {}"), false, true},
+		{"widget", widget, false, false},
+		{"widget refused", strings.Replace(widget, "minReplicas: 1", "minReplicas: 5", 1), false, true},
+		{"widget without spec", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n", true, false},
+		{"GatewayClass", fmt.Sprintf(gc, ""), false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := parse(t, "c.yaml", tc.doc)[0]
+			gv, err := schema.ParseGroupVersion(o.Node.GetApiVersion())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := env.lookup(gv.Group, o.Node.GetKind())
+			if c == nil {
+				t.Fatal("no CRD")
+			}
+			v := c.versions[gv.Version]
+			ch := v.checkers()
+			whole := cel.NewValidator(v.structural, true, celconfig.PerCallLimit)
+			obj := celInput(t, tc.doc, v)
+			wholeErrs, _ := whole.Validate(context.Background(), nil, v.structural, obj, nil, celconfig.RuntimeCELCostBudget)
+			reached := ch.cel.validate(v.structural, celInput(t, tc.doc, v))
+			if got, want := errorTexts(reached), errorTexts(wholeErrs); !slices.Equal(got, want) {
+				t.Fatalf("the reached rules found\n%s\nall the rules\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if (len(wholeErrs) > 0) != tc.refused {
+				t.Fatalf("refused: %v, want %v: %v", len(wholeErrs) > 0, tc.refused, wholeErrs)
+			}
+			if none := ch.cel.validator(celInput(t, tc.doc, v)) == nil; none != tc.none {
+				t.Fatalf("compiled no rule: %v, want %v", none, tc.none)
+			}
+		})
+	}
+}
+
+// celInput is the object of doc as crdVersion.validate gives it to the
+// CEL rules: pruned and defaulted.
+func celInput(t *testing.T, doc string, v *crdVersion) map[string]any {
+	t.Helper()
+	data, err := yaml.YAMLToJSON([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(data, &obj); err != nil {
+		t.Fatal(err)
+	}
+	if v.status {
+		delete(obj, "status")
+	}
+	pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{})
+	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(obj, v.structural)
+	structuraldefaulting.Default(obj, v.structural)
+	return obj
+}
+
+func errorTexts(errs fieldpath.ErrorList) []string {
+	var out []string
+	for _, e := range errs {
+		out = append(out, e.Error())
+	}
+	slices.Sort(out)
+	return out
+}
