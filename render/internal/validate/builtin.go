@@ -128,13 +128,9 @@ func kindSchema(sp span) []byte {
 // compileBuiltin builds the API server's validator for one kind's schema
 // (JSON, references inlined), as apiextensions-apiserver does for a CRD.
 func compileBuiltin(gvk schema.GroupVersionKind, data []byte) *builtinSchema {
-	var v1 apiextensionsv1.JSONSchemaProps
-	if err := json.Unmarshal(data, &v1); err != nil {
-		panic(fmt.Errorf("built-in schema of %s: %w", gvk, err)) // embedded and tested
-	}
-	internal := &apiextensionsinternal.JSONSchemaProps{}
-	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(&v1, internal, nil); err != nil {
-		panic(fmt.Errorf("built-in schema of %s: %w", gvk, err)) // embedded and tested
+	internal, ok := readSchema(data)
+	if !ok {
+		internal = convertSchema(gvk, data)
 	}
 	val, _, err := apiservervalidation.NewSchemaValidator(internal)
 	if err != nil {
@@ -145,6 +141,20 @@ func compileBuiltin(gvk schema.GroupVersionKind, data []byte) *builtinSchema {
 		s.structural = st
 	}
 	return s
+}
+
+// convertSchema reads a kind's schema (JSON) as the API server reads a
+// CRD's: decoded into the v1 type, converted to the internal one.
+func convertSchema(gvk schema.GroupVersionKind, data []byte) *apiextensionsinternal.JSONSchemaProps {
+	var v1 apiextensionsv1.JSONSchemaProps
+	if err := json.Unmarshal(data, &v1); err != nil {
+		panic(fmt.Errorf("built-in schema of %s: %w", gvk, err)) // embedded and tested
+	}
+	internal := &apiextensionsinternal.JSONSchemaProps{}
+	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(&v1, internal, nil); err != nil {
+		panic(fmt.Errorf("built-in schema of %s: %w", gvk, err)) // embedded and tested
+	}
+	return internal
 }
 
 // validate checks a built-in object (decoded JSON) against its OpenAPI
