@@ -60,15 +60,31 @@ type builtins struct {
 	once  sync.Once
 	kinds map[schema.GroupVersionKind]span
 	mu    sync.Mutex
-	cache map[schema.GroupVersionKind]func() *builtinSchema // compiled once per kind; others wait
+	cache map[schema.GroupVersionKind]*kindSchemas
 }
+
+// kindSchemas are the compiled schemas of one kind. Compiling a kind's
+// whole schema costs far more than checking an object (a Deployment's has
+// 1,400 nodes, nearly all of them the pod's), and a small app checks one
+// or two objects of a kind, which read a tenth of it: the first objects
+// of a kind are checked against the schema read for their shape (see
+// shape), each compiled once per shape; from the maxShapes+1st shape on,
+// against the whole schema, compiled once. Either finds the same.
+type kindSchemas struct {
+	whole  func() *builtinSchema // nil until wanted
+	shaped map[string]func() *builtinSchema
+}
+
+// maxShapes bounds the schemas compiled for shapes of one kind: a run with
+// many objects of a kind compiles at most these and the whole one.
+const maxShapes = 3
 
 var builtinSchemas = &builtins{}
 
 func (b *builtins) load() {
 	b.once.Do(func() {
 		b.kinds = map[schema.GroupVersionKind]span{}
-		b.cache = map[schema.GroupVersionKind]func() *builtinSchema{}
+		b.cache = map[schema.GroupVersionKind]*kindSchemas{}
 		for line := range strings.Lines(builtinIndex) {
 			gvk, sp, err := parseIndexLine(line)
 			if err != nil {
@@ -97,19 +113,56 @@ func parseIndexLine(line string) (schema.GroupVersionKind, span, error) {
 // schemaFor returns the compiled schema of gvk, nil when the embedded
 // schema has none.
 func (b *builtins) schemaFor(gvk schema.GroupVersionKind) *builtinSchema {
+	return b.schemaOf(gvk, nil)
+}
+
+// schemaOf returns the compiled schema of gvk for checking obj (decoded
+// JSON, as builtinInput leaves it; nil for any object), nil when the
+// embedded schema has none.
+func (b *builtins) schemaOf(gvk schema.GroupVersionKind, obj map[string]any) *builtinSchema {
 	b.load()
 	sp, ok := b.kinds[gvk]
 	if !ok {
 		return nil
 	}
+	var sh *shape
 	b.mu.Lock()
-	get, ok := b.cache[gvk]
-	if !ok {
-		get = sync.OnceValue(func() *builtinSchema { return compileBuiltin(gvk, kindSchema(sp)) })
-		b.cache[gvk] = get
+	k := b.cache[gvk]
+	if k == nil {
+		k = &kindSchemas{shaped: map[string]func() *builtinSchema{}}
+		b.cache[gvk] = k
+	}
+	whole := obj == nil || k.whole != nil
+	b.mu.Unlock()
+	var key string
+	if !whole {
+		sh = shapeOf(obj)
+		key = sh.String()
+	}
+	b.mu.Lock()
+	var get func() *builtinSchema
+	if !whole {
+		get = k.shaped[key]
+	}
+	if get == nil && !whole && k.whole == nil && len(k.shaped) < maxShapes {
+		get = sync.OnceValue(func() *builtinSchema { return compileBuiltin(gvk, kindSchema(sp), sh) })
+		k.shaped[key] = get
+	}
+	if get == nil {
+		if k.whole == nil {
+			k.whole = sync.OnceValue(func() *builtinSchema { return compileBuiltin(gvk, kindSchema(sp), nil) })
+		}
+		get = k.whole
 	}
 	b.mu.Unlock()
 	return get()
+}
+
+// has reports whether gvk has an embedded schema.
+func (b *builtins) has(gvk schema.GroupVersionKind) bool {
+	b.load()
+	_, ok := b.kinds[gvk]
+	return ok
 }
 
 // kindSchema returns the JSON of the kind at sp in builtinKinds.
@@ -127,8 +180,10 @@ func kindSchema(sp span) []byte {
 
 // compileBuiltin builds the API server's validator for one kind's schema
 // (JSON, references inlined), as apiextensions-apiserver does for a CRD.
-func compileBuiltin(gvk schema.GroupVersionKind, data []byte) *builtinSchema {
-	internal, ok := readSchema(data)
+// Read for a shape (sh not nil), it holds what checking an object of that
+// shape reads.
+func compileBuiltin(gvk schema.GroupVersionKind, data []byte, sh *shape) *builtinSchema {
+	internal, ok := readSchemaFor(data, sh)
 	if !ok {
 		internal = convertSchema(gvk, data)
 	}
@@ -167,8 +222,7 @@ func convertSchema(gvk schema.GroupVersionKind, data []byte) *apiextensionsinter
 // not refused: the API server defaults an empty optional value (an
 // imagePullPolicy: "" becomes IfNotPresent).
 func (s *builtinSchema) validate(obj map[string]any) fieldpath.ErrorList {
-	delete(obj, "status")
-	dropNulls(obj)
+	builtinInput(obj)
 	if s.structural != nil {
 		structuraldefaulting.Default(obj, s.structural)
 		delete(obj, "status") // defaulted back to {}
@@ -181,6 +235,13 @@ func (s *builtinSchema) validate(obj map[string]any) fieldpath.ErrorList {
 		errs = append(errs, fe)
 	}
 	return errs
+}
+
+// builtinInput makes obj what the schema checks see, in place: status and
+// nulls dropped. Doing it again changes nothing.
+func builtinInput(obj map[string]any) {
+	delete(obj, "status")
+	dropNulls(obj)
 }
 
 // dropNulls removes mapping entries whose value is null, in place. List
@@ -220,14 +281,15 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 	if reported == nil || enc.err != nil {
 		return nil
 	}
-	s := builtinSchemas.schemaFor(gvk)
-	if s == nil {
+	if !builtinSchemas.has(gvk) {
 		return nil
 	}
 	var obj map[string]any
 	if err := json.Unmarshal(enc.data, &obj); err != nil {
 		return nil // reported by the decoding
 	}
+	builtinInput(obj)
+	s := builtinSchemas.schemaOf(gvk, obj)
 	base := diag.Error{File: o.File, App: app, Object: objectOf(o.Node)}
 	against := fmt.Sprintf("%s %s (the OpenAPI schema of Kubernetes %s)", gvk.GroupVersion(), gvk.Kind, apiRelease)
 	var errs []error

@@ -3,6 +3,8 @@ package validate
 import (
 	"encoding/json"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 
 	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
@@ -18,9 +20,16 @@ import (
 // generator writes (the keys of readSchemaKey, no null); ok is false for
 // anything else, which the caller then decodes the general way.
 func readSchema(data []byte) (s *apiextensionsinternal.JSONSchemaProps, ok bool) {
+	return readSchemaFor(data, nil)
+}
+
+// readSchemaFor is readSchema for the objects of shape sh (nil: any),
+// leaving out the properties of the mappings sh has that neither sh nor
+// a default of the schema fills (see shape).
+func readSchemaFor(data []byte, sh *shape) (s *apiextensionsinternal.JSONSchemaProps, ok bool) {
 	r := &schemaReader{data: data}
 	s = &apiextensionsinternal.JSONSchemaProps{}
-	if err := r.schema(s); err != nil {
+	if err := r.schema(s, sh); err != nil {
 		return nil, false
 	}
 	r.space()
@@ -228,14 +237,38 @@ func (r *schemaReader) value() (apiextensionsinternal.JSON, error) {
 	return v, nil
 }
 
-// schema reads one schema object into s.
-func (r *schemaReader) schema(s *apiextensionsinternal.JSONSchemaProps) error {
-	return r.object(func(key string) error { return r.schemaKey(s, key) })
+// schema reads one schema object into s, for values of shape sh (nil:
+// any).
+func (r *schemaReader) schema(s *apiextensionsinternal.JSONSchemaProps, sh *shape) error {
+	return r.object(func(key string) error { return r.schemaKey(s, key, sh) })
+}
+
+// absent reads, for a property the object does not have, its schema into
+// p when the schema gives it a default (the defaulting fills it in, and
+// the checks then see it: it is read for the shape of that default), and
+// skips it otherwise (nothing reads it).
+func (r *schemaReader) absent(p *apiextensionsinternal.JSONSchemaProps) (bool, error) {
+	r.space()
+	start := r.i
+	var def *apiextensionsinternal.JSON
+	err := r.object(func(key string) error {
+		if key != "default" {
+			return r.skip()
+		}
+		v, err := r.value()
+		def = &v
+		return err
+	})
+	if err != nil || def == nil {
+		return false, err
+	}
+	sub := &schemaReader{data: r.data[:r.i], i: start}
+	return true, sub.schema(p, shapeOf(*def))
 }
 
 // schemaKey reads the value of one key of a schema into s: the keys the
 // generator writes (TestBuiltinKinds).
-func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key string) error {
+func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key string, sh *shape) error {
 	var err error
 	switch key {
 	case "type":
@@ -275,22 +308,28 @@ func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key s
 		s.Properties = map[string]apiextensionsinternal.JSONSchemaProps{}
 		err = r.object(func(name string) error {
 			var p apiextensionsinternal.JSONSchemaProps
-			err := r.schema(&p)
+			if sub, has := sh.key(name); sh != nil && !has {
+				if keep, err := r.absent(&p); !keep || err != nil {
+					return err
+				}
+			} else if err := r.schema(&p, sub); err != nil {
+				return err
+			}
 			s.Properties[name] = p
-			return err
+			return nil
 		})
 	case "items":
 		if r.peek() != '{' {
 			return errNotPlain
 		}
 		item := &apiextensionsinternal.JSONSchemaProps{}
-		err = r.schema(item)
+		err = r.schema(item, sh.itemsShape())
 		s.Items = &apiextensionsinternal.JSONSchemaPropsOrArray{Schema: item}
 	case "additionalProperties":
 		ap := &apiextensionsinternal.JSONSchemaPropsOrBool{}
 		if r.peek() == '{' {
 			ap.Allows, ap.Schema = true, &apiextensionsinternal.JSONSchemaProps{}
-			err = r.schema(ap.Schema)
+			err = r.schema(ap.Schema, sh.valuesShape())
 		} else {
 			ap.Allows, err = r.boolean()
 		}
@@ -299,4 +338,121 @@ func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key s
 		return errNotPlain
 	}
 	return err
+}
+
+// shape is what of a schema the checks of an object read: the schema
+// nodes of the object's values, and of the values the defaulting adds.
+// The defaulting (structuraldefaulting.Default) and the validator (kube-
+// openapi's) walk a schema along the object only: a mapping's entries
+// into their property (or the additional properties for a key with
+// none), a list's items into the items; at each node they read the
+// node's own keywords (type, format, enum, required, …) and, for the
+// defaulting, the default of each property the mapping lacks, which it
+// then adds and walks into. A schema read for an object's shape leaves
+// out the other properties, so it finds for that object what the whole
+// schema finds (TestShapedSchemasFindTheSame).
+type shape struct {
+	keys   map[string]*shape // a mapping's entries
+	values *shape            // all the mapping's values, merged: the additional properties'
+	items  *shape            // a list's items, merged
+}
+
+// shapeOf returns the shape of a decoded JSON value; a scalar (or null)
+// has the empty shape: its node's keywords, no property.
+func shapeOf(v any) *shape {
+	sh := &shape{}
+	sh.add(v)
+	return sh
+}
+
+func (sh *shape) add(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if sh.keys == nil {
+			sh.keys = make(map[string]*shape, len(v))
+		}
+		if sh.values == nil && len(v) > 0 {
+			sh.values = &shape{}
+		}
+		for k, c := range v {
+			sub := sh.keys[k]
+			if sub == nil {
+				sub = &shape{}
+				sh.keys[k] = sub
+			}
+			sub.add(c)
+			sh.values.add(c)
+		}
+	case []any:
+		if sh.items == nil && len(v) > 0 {
+			sh.items = &shape{}
+		}
+		for _, c := range v {
+			sh.items.add(c)
+		}
+	}
+}
+
+// key returns the shape of the entry k; has is false when a mapping of
+// shape sh has no such entry. A nil sh (any shape) has every entry, of
+// any shape.
+func (sh *shape) key(k string) (sub *shape, has bool) {
+	if sh == nil {
+		return nil, true
+	}
+	sub, has = sh.keys[k]
+	return sub, has
+}
+
+// itemsShape is the shape of the items of a list of shape sh: empty when
+// it has none (a schema's items are then read without their properties).
+func (sh *shape) itemsShape() *shape {
+	switch {
+	case sh == nil:
+		return nil
+	case sh.items == nil:
+		return &shape{}
+	}
+	return sh.items
+}
+
+// valuesShape is the shape of the values of a mapping of shape sh.
+func (sh *shape) valuesShape() *shape {
+	switch {
+	case sh == nil:
+		return nil
+	case sh.values == nil:
+		return &shape{}
+	}
+	return sh.values
+}
+
+// String names the shape, for caching what was read for it.
+func (sh *shape) String() string {
+	var b strings.Builder
+	sh.write(&b)
+	return b.String()
+}
+
+func (sh *shape) write(b *strings.Builder) {
+	if len(sh.keys) > 0 {
+		keys := make([]string, 0, len(sh.keys))
+		for k := range sh.keys {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b.WriteByte('{')
+		for _, k := range keys {
+			b.WriteString(strconv.Quote(k))
+			b.WriteByte(':')
+			sh.keys[k].write(b)
+			b.WriteByte(',')
+		}
+		b.WriteByte('}')
+	}
+	if sh.items != nil {
+		b.WriteByte('[')
+		sh.items.write(b)
+		b.WriteByte(']')
+	}
 }

@@ -134,9 +134,10 @@ func (e *Env) prepare(o templates.Object) prepared {
 
 // needs returns what the checks of the prepared objects will compile,
 // each once, in the order the objects first need them: a CRD and the
-// validators of one of its versions, or a built-in kind's schema.
-// Compiling ahead changes nothing the checks find: each is compiled once
-// per content whoever asks first (TestCompileAheadChangesNothing).
+// validators of one of its versions. Compiling ahead changes nothing the
+// checks find: each is compiled once per content whoever asks first
+// (TestCompileAheadChangesNothing). A built-in kind's schema is compiled
+// by the checks, for the shape of their objects (kindSchemas).
 func (e *Env) needs(preps []prepared) []func() {
 	type need struct {
 		ref *crdRef
@@ -155,10 +156,6 @@ func (e *Env) needs(preps []prepared) []func() {
 		seen[n] = true
 		if ref, version := p.ref, p.gvk.Version; ref != nil {
 			out = append(out, func() { ref.get().compileVersion(version) })
-			continue
-		}
-		if gvk := p.gvk; scheme().Recognizes(gvk) {
-			out = append(out, func() { builtinSchemas.schemaFor(gvk) })
 		}
 	}
 	return out
