@@ -73,46 +73,99 @@ func (b *Budget) Nested(name string, data []byte) error {
 // in errors ("charts/a.tgz", "charts/a.tgz: charts/b.tgz"); "" for the
 // chart's own archive, which the caller names.
 func (b *Budget) Archive(r io.Reader, input string) error {
+	limit, _ := b.walk(r, input, nil)
+	return limit
+}
+
+// Unpack reads the chart's own gzipped tar stream r once, measuring it as
+// Archive does, and hands each entry to each, which reads what it keeps of
+// data: helm's loader loop, so that the chart is gunzipped once, with the
+// budget between gunzip and untar. A limit error is reported as limit and
+// wins over any other error, wherever it comes in the archive, as when
+// Archive measured the whole archive before the loader read it: once each
+// fails, the rest of the archive is read only to be measured. err is the
+// first error of the stream (gzip, tar) or of each, for helm's messages.
+func (b *Budget) Unpack(r io.Reader, each func(hd *tar.Header, data io.Reader) error) (limit, err error) {
+	return b.walk(r, "", each)
+}
+
+// walk is Archive, and Unpack when each is not nil.
+func (b *Budget) walk(r io.Reader, input string, each func(*tar.Header, io.Reader) error) (limit, failed error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	defer zr.Close()
-	cr := &budgetReader{r: zr, b: b}
+	cr := &budgetReader{r: zr, b: b, measuring: true}
 	tr := tar.NewReader(cr)
 	for {
 		hd, err := tr.Next()
-		if errors.Is(err, errBudget) {
-			return b.tooLarge(input)
+		if cr.measuring && errors.Is(err, errBudget) {
+			return b.tooLarge(input), nil
 		}
 		if err != nil {
-			return nil // io.EOF, or a broken archive for helm to report
+			if err == io.EOF {
+				err = nil
+			}
+			if failed == nil {
+				failed = err // a broken archive, for helm to report
+			}
+			return nil, failed
 		}
-		b.files--
-		if b.files < 0 {
-			return b.tooManyFiles(input)
+		if cr.measuring {
+			b.files--
+			if b.files < 0 {
+				return b.tooManyFiles(input), nil
+			}
 		}
-		// Helm drops the chart's folder, the first segment of every name.
-		name := strings.ReplaceAll(hd.Name, "\\", "/")
-		if i := strings.IndexByte(name, '/'); i >= 0 {
-			name = name[i+1:]
+		var data io.Reader = tr // tr.Next reads past what each leaves, through cr
+		if cr.measuring && hd.Typeflag == tar.TypeReg {
+			// Helm drops the chart's folder, the first segment of every name.
+			name := strings.ReplaceAll(hd.Name, "\\", "/")
+			if i := strings.IndexByte(name, '/'); i >= 0 {
+				name = name[i+1:]
+			}
+			if IsSubchartArchive(name) {
+				held, err := io.ReadAll(io.LimitReader(tr, b.maxNested+1))
+				if errors.Is(err, errBudget) {
+					return b.tooLarge(input), nil
+				}
+				if err != nil || int64(len(held)) > b.maxNested {
+					// Helm's loader refuses it: measuring ends here, as
+					// Archive did, and the loader goes on alone.
+					cr.measuring = false
+				} else {
+					inner := name
+					if input != "" {
+						inner = input + ": " + name
+					}
+					if err := b.Archive(bytes.NewReader(held), inner); err != nil {
+						return err, nil
+					}
+				}
+				data = io.MultiReader(bytes.NewReader(held), tr)
+			}
 		}
-		if hd.Typeflag != tar.TypeReg || !IsSubchartArchive(name) {
-			continue // tr.Next reads past the data, through cr
+		if each == nil {
+			if !cr.measuring {
+				return nil, nil
+			}
+			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(tr, b.maxNested+1))
-		if errors.Is(err, errBudget) {
-			return b.tooLarge(input)
+		if failed != nil {
+			if !cr.measuring {
+				return nil, failed
+			}
+			continue
 		}
-		if err != nil || int64(len(data)) > b.maxNested {
-			return nil // Helm's loader refuses it
-		}
-		inner := name
-		if input != "" {
-			inner = input + ": " + name
-		}
-		if err := b.Archive(bytes.NewReader(data), inner); err != nil {
-			return err
+		if err := each(hd, data); err != nil {
+			if cr.measuring && errors.Is(err, errBudget) {
+				return b.tooLarge(input), nil
+			}
+			failed = err
+			if !cr.measuring {
+				return nil, failed
+			}
 		}
 	}
 }
@@ -137,13 +190,20 @@ func IsSubchartArchive(name string) bool {
 // errBudget is budgetReader's error when the unpacked bytes run out.
 var errBudget = errors.New("chart unpacked size budget exhausted")
 
-// budgetReader counts the bytes read through it against b.size.
+// budgetReader counts the bytes read through it against b.size, until
+// measuring is turned off.
 type budgetReader struct {
 	r io.Reader
 	b *Budget
+	// measuring is false once the measure has ended without a limit error
+	// (see walk): the bytes after are helm's loader's alone to bound.
+	measuring bool
 }
 
 func (c *budgetReader) Read(p []byte) (int, error) {
+	if !c.measuring {
+		return c.r.Read(p)
+	}
 	if c.b.size < 0 {
 		return 0, errBudget
 	}
