@@ -91,8 +91,8 @@ func servedError(kube *version.Version, gvk schema.GroupVersionKind, typed runti
 // (client-go's scheme knows a version of it): a version k8s.io/api does
 // not define for a kind of such a group is not served by any cluster kiln
 // can target.
-func builtinGroup(s *runtime.Scheme, group string) bool {
-	for _, gv := range s.PrioritizedVersionsAllGroups() {
+func builtinGroup(group string) bool {
+	for gv := range groupVersions {
 		if gv.Group == group {
 			return true
 		}

@@ -22,7 +22,9 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 )
 
-// scheme knows the Go type of every checked kind. It is built once, on
+// scheme knows the Go type of every checked kind: what the checks ask of
+// one kind they ask of its group version's scheme (gvScheme), and this one
+// only when looking for the versions that define a kind. It is built once, on
 // first use, into a scheme of our own (client-go's scheme.Scheme is a
 // shared global we must not add to); a built scheme is only read, which is
 // safe for concurrent use.
@@ -190,19 +192,15 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 	if c != nil {
 		return append(errs, checkCR(app, o, c, gvk, enc)...)
 	}
-	s := scheme()
-	var typed runtime.Object
-	if s.Recognizes(gvk) {
-		typed, _ = s.New(gvk)
-	}
+	typed := newTyped(gvk)
 	if msg, hint := servedError(e.kube, gvk, typed); msg != "" {
 		return append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
 	}
 	if typed == nil {
-		if builtinGroup(s, gvk.Group) {
+		if builtinGroup(gvk.Group) {
 			errs = append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed,
 				Msg:  fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gvk.GroupVersion(), gvk.Kind, groupName(gvk.Group), apiRelease, gvk.GroupVersion()),
-				Hint: kindHint(s, e.kube, gvk)})
+				Hint: kindHint(scheme(), e.kube, gvk)})
 		}
 		return errs
 	}
@@ -324,7 +322,7 @@ func decode(app string, o templates.Object, gvk schema.GroupVersionKind, typed r
 		idx := &encoder{index: map[string]*field{}, nulls: nulls}
 		_ = idx.encode(o.Node.YNode(), nil)
 		if round > 0 {
-			fresh, _ := scheme().New(gvk)
+			fresh := newTyped(gvk)
 			strict, err = kjson.UnmarshalStrict(idx.buf.Bytes(), fresh)
 		}
 		for _, se := range strict {
