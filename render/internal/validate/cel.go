@@ -24,14 +24,15 @@ import (
 // what the whole one finds (TestCELReachedRulesOnly). Validators are
 // compiled once per set of reached rules.
 type celRules struct {
-	st  *structuralschema.Structural
-	any bool // the schema has rules the API server's validator runs
-	mu  sync.Mutex
-	by  map[string]func() *cel.Validator // by reached set (reachKey)
+	st   *structuralschema.Structural
+	any  bool      // the schema has rules the API server's validator runs
+	tree *ruleNode // where the rules are, for reach
+	mu   sync.Mutex
+	by   map[string]func() *cel.Validator // by reached set (reachKey)
 }
 
 func newCELRules(st *structuralschema.Structural) *celRules {
-	return &celRules{st: st, any: hasRules(st), by: map[string]func() *cel.Validator{}}
+	return &celRules{st: st, any: hasRules(st), tree: ruleTree(st), by: map[string]func() *cel.Validator{}}
 }
 
 // wholeKey names the validator of every rule of the schema.
@@ -53,7 +54,7 @@ func (r *celRules) validator(obj map[string]any) *cel.Validator {
 	if !r.any {
 		return nil
 	}
-	key, reached := reachKey(r.st, obj)
+	key, reached := reachKey(r.tree, obj)
 	if key == "" {
 		return nil
 	}
@@ -77,9 +78,9 @@ func (r *celRules) validator(obj map[string]any) *cel.Validator {
 // validator would walk to for obj, joined (wholeKey when a node it walks
 // to has rules inside an allOf, which are always run with all the rest),
 // and the set of them; "" when there are none.
-func reachKey(st *structuralschema.Structural, obj map[string]any) (string, map[string]bool) {
-	reached := map[string]bool{}
-	if reach(st, obj, "", reached) {
+func reachKey(tree *ruleNode, obj map[string]any) (string, map[string]bool) {
+	var reached map[string]bool
+	if reach(tree, obj, make([]byte, 0, 256), &reached) {
 		return wholeKey, nil
 	}
 	if len(reached) == 0 {
@@ -103,35 +104,85 @@ const (
 	segAdditl   = "\x00a"
 )
 
-// reach adds to reached the path of each node with rules below s (at
+// ruleNode is a node of a schema that has rules at or below it: the
+// schema with every subtree without rules left out, for reach to walk.
+type ruleNode struct {
+	rules  bool // the node has rules (x-kubernetes-validations)
+	allOf  bool // the node has rules inside an allOf
+	props  map[string]*ruleNode
+	items  *ruleNode
+	additl *ruleNode
+}
+
+// ruleTree returns the ruleNode of s, nil when s has no rule at or below it.
+func ruleTree(s *structuralschema.Structural) *ruleNode {
+	if s == nil {
+		return nil
+	}
+	n := &ruleNode{
+		rules: len(s.XValidations) > 0,
+		allOf: s.ValueValidation != nil && nestedRules(s.ValueValidation.AllOf),
+		items: ruleTree(s.Items),
+	}
+	if s.AdditionalProperties != nil {
+		n.additl = ruleTree(s.AdditionalProperties.Structural)
+	}
+	for k, p := range s.Properties {
+		if c := ruleTree(&p); c != nil {
+			if n.props == nil {
+				n.props = map[string]*ruleNode{}
+			}
+			n.props[k] = c
+		}
+	}
+	if !n.rules && !n.allOf && n.items == nil && n.additl == nil && n.props == nil {
+		return nil
+	}
+	return n
+}
+
+// reach adds to reached the path of each node with rules below n (at
 // path) that the CEL validator walks to for the value v, as cel.Validator
 // walks: a value that is not null, each entry of a mapping into its
 // property and into the additional properties, each item of a list into
 // the items. It reports whether one of those nodes has rules inside an
-// allOf.
-func reach(s *structuralschema.Structural, v any, path string, reached map[string]bool) bool {
-	if s == nil || v == nil {
+// allOf. Subtrees without rules, which ruleTree left out, add nothing.
+//
+// path is the node's path, built in one buffer as reach descends, and
+// reached is made on the first node with rules: most objects reach none,
+// and a fleet checks thousands.
+func reach(n *ruleNode, v any, path []byte, reached *map[string]bool) bool {
+	if n == nil || v == nil {
 		return false
 	}
-	if len(s.XValidations) > 0 {
-		reached[path] = true
+	if n.rules {
+		if *reached == nil {
+			*reached = map[string]bool{}
+		}
+		(*reached)[string(path)] = true
 	}
-	if s.ValueValidation != nil && nestedRules(s.ValueValidation.AllOf) {
+	if n.allOf {
 		return true
 	}
 	switch v := v.(type) {
 	case []any:
+		if n.items == nil {
+			return false
+		}
 		for _, item := range v {
-			if reach(s.Items, item, path+segItems, reached) {
+			if reach(n.items, item, append(path, segItems...), reached) {
 				return true
 			}
 		}
 	case map[string]any:
+		if n.props == nil && n.additl == nil {
+			return false
+		}
 		for k, item := range v {
-			if s.AdditionalProperties != nil && reach(s.AdditionalProperties.Structural, item, path+segAdditl, reached) {
+			if reach(n.additl, item, append(path, segAdditl...), reached) {
 				return true
 			}
-			if p, ok := s.Properties[k]; ok && reach(&p, item, path+segProperty+k, reached) {
+			if c := n.props[k]; c != nil && reach(c, item, append(append(path, segProperty...), k...), reached) {
 				return true
 			}
 		}
