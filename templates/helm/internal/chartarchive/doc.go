@@ -1,6 +1,8 @@
-// Package chartarchive measures a Helm chart's files before Helm's loader
-// unpacks them: the number of files and the unpacked bytes of the chart,
-// its subcharts and every archive nested in it, against one budget.
+// Package chartarchive measures a Helm chart's files as they are read: the
+// number of files and the unpacked bytes of the chart, its subcharts and
+// every archive nested in it, against one budget. A chart archive is
+// measured on the pass that unpacks it (Budget.Unpack), so that it is
+// gunzipped once; a limit error is reported before any of the loader's.
 //
 // Helm's loader bounds each archive's file data (100 MiB, 5 MiB per file)
 // but neither the number of entries (a million empty files fit in 100 MiB
