@@ -285,77 +285,48 @@ func readChartArchive(rec *deps.Recorder, p, rel string, budget *chartarchive.Bu
 	return files, nil
 }
 
-// unpackArchive is helm's loader.LoadArchiveFiles (v3.22.0), its checks
-// and messages unchanged, reading the archive once through budget
-// (chartarchive.Budget.Unpack) instead of after a first pass measured it:
-// gunzipping a large chart twice cost kube-prometheus-stack's render ~5 %
-// of its CPU. A limit error is returned as limit, before any of helm's.
-// TestUnpackArchiveIsHelms holds the two to the same files and errors.
+// unpackArchive returns the files of a chart archive as helm's
+// loader.LoadArchiveFiles (v3.22.0) does, refusing what it refuses in its
+// words, but reads the archive once, through budget
+// (chartarchive.Budget.Unpack): measuring it first and then unpacking it
+// gunzipped a large chart twice, ~5 % of kube-prometheus-stack's render.
+// A limit error is returned as limit, before any of helm's.
+// TestUnpackArchiveIsHelms and FuzzUnpackArchive hold it to helm's
+// function, files and errors.
 func unpackArchive(in io.Reader, budget *chartarchive.Budget) (files []*loader.BufferedFile, limit, err error) {
 	files = []*loader.BufferedFile{}
-	remainingSize := loader.MaxDecompressedChartSize
+	left := loader.MaxDecompressedChartSize // shared by all the chart's files
+	tooBig := func() error {
+		return fmt.Errorf("decompressed chart is larger than the maximum file size %d", loader.MaxDecompressedChartSize)
+	}
 	limit, err = budget.Unpack(in, func(hd *tar.Header, data io.Reader) error {
-		if hd.FileInfo().IsDir() {
-			// Use this instead of hd.Typeflag because we don't have to do any
-			// inference chasing.
-			return nil
+		if hd.FileInfo().IsDir() || hd.Typeflag == tar.TypeXGlobalHeader || hd.Typeflag == tar.TypeXHeader {
+			return nil // no chart file: a folder, or pax metadata
 		}
-		switch hd.Typeflag {
-		// We don't want to process these extension header files.
-		case tar.TypeXGlobalHeader, tar.TypeXHeader:
-			return nil
+		name, err := archiveChartPath(hd.Name)
+		if err != nil {
+			return err
 		}
-		// Archive could contain \ if generated on Windows
-		delimiter := "/"
-		if strings.ContainsRune(hd.Name, '\\') {
-			delimiter = "\\"
-		}
-		parts := strings.Split(hd.Name, delimiter)
-		n := strings.Join(parts[1:], delimiter)
-		// Normalize the path to the / delimiter
-		n = strings.ReplaceAll(n, delimiter, "/")
-		if path.IsAbs(n) {
-			return errors.New("chart illegally contains absolute paths")
-		}
-		n = path.Clean(n)
-		if n == "." {
-			// In this case, the original path was relative when it should have been absolute.
-			return fmt.Errorf("chart illegally contains content outside the base directory: %q", hd.Name)
-		}
-		if strings.HasPrefix(n, "..") {
-			return errors.New("chart illegally references parent directory")
-		}
-		// Mixed UNIX and Windows paths can make c:/foo past the checks
-		// above; helm matches ^[a-zA-Z]:/ (a regexp, not compiled here at
-		// start-up).
-		if len(n) >= 3 && n[1] == ':' && n[2] == '/' && ('a' <= n[0] && n[0] <= 'z' || 'A' <= n[0] && n[0] <= 'Z') {
-			return errors.New("chart contains illegally named files")
-		}
-		if parts[0] == "Chart.yaml" {
-			return errors.New("chart yaml not in base directory")
-		}
-		if hd.Size > remainingSize {
-			return fmt.Errorf("decompressed chart is larger than the maximum file size %d", loader.MaxDecompressedChartSize)
+		if hd.Size > left {
+			return tooBig()
 		}
 		if hd.Size > loader.MaxDecompressedFileSize {
 			return fmt.Errorf("decompressed chart file %q is larger than the maximum file size %d", hd.Name, loader.MaxDecompressedFileSize)
 		}
-		// Sized up front (hd.Size is at most 5 MiB here), where helm grows
-		// the buffer from nothing; MinRead is what ReadFrom wants free to
-		// see the end.
+		// hd.Size is at most 5 MiB here: the buffer is made once, with the
+		// room ReadFrom wants free to see the end.
 		b := bytes.NewBuffer(make([]byte, 0, hd.Size+bytes.MinRead))
-		bytesWritten, err := io.Copy(b, io.LimitReader(data, remainingSize))
+		n, err := b.ReadFrom(io.LimitReader(data, left))
 		if err != nil {
 			return err
 		}
-		remainingSize -= bytesWritten
-		// When the bytesWritten are less than the file size it means the limit reader ended
-		// copying early. This is important if the last file extracted
-		// is the one that goes over the limit.
-		if bytesWritten < hd.Size || remainingSize <= 0 {
-			return fmt.Errorf("decompressed chart is larger than the maximum file size %d", loader.MaxDecompressedChartSize)
+		left -= n
+		// Fewer bytes than the header says: the limit cut the file short,
+		// so this file (the last one, maybe) is what passes it.
+		if n < hd.Size || left <= 0 {
+			return tooBig()
 		}
-		files = append(files, &loader.BufferedFile{Name: n, Data: bytes.TrimPrefix(b.Bytes(), []byte{0xEF, 0xBB, 0xBF})})
+		files = append(files, &loader.BufferedFile{Name: name, Data: bytes.TrimPrefix(b.Bytes(), []byte{0xEF, 0xBB, 0xBF})})
 		return nil
 	})
 	if limit != nil || err != nil {
@@ -365,4 +336,40 @@ func unpackArchive(in io.Reader, budget *chartarchive.Budget) (files []*loader.B
 		return nil, nil, errors.New("no files in chart archive")
 	}
 	return files, nil, nil
+}
+
+// archiveChartPath turns an archive entry's name, which starts with the
+// chart's own folder, into the path of a chart file, as helm's loader
+// does: "\\" separates the parts if the name has one (an archive made on
+// Windows), and a name that leaves the chart, is absolute or names a
+// drive is refused, as is a Chart.yaml outside the chart's folder.
+func archiveChartPath(entry string) (string, error) {
+	sep := "/"
+	if strings.ContainsRune(entry, '\\') {
+		sep = `\`
+	}
+	top, rest, _ := strings.Cut(entry, sep)
+	name := strings.ReplaceAll(rest, sep, "/")
+	if path.IsAbs(name) {
+		return "", errors.New("chart illegally contains absolute paths")
+	}
+	switch name = path.Clean(name); {
+	case name == ".":
+		// Nothing below the top folder: the entry was not under it.
+		return "", fmt.Errorf("chart illegally contains content outside the base directory: %q", entry)
+	case strings.HasPrefix(name, ".."):
+		return "", errors.New("chart illegally references parent directory")
+	case isDrivePath(name):
+		return "", errors.New("chart contains illegally named files")
+	case top == "Chart.yaml":
+		return "", errors.New("chart yaml not in base directory")
+	}
+	return name, nil
+}
+
+// isDrivePath reports whether p starts like "c:/", which mixed UNIX and
+// Windows separators can bring past the other checks (helm matches
+// ^[a-zA-Z]:/; a regexp would be compiled at every start-up).
+func isDrivePath(p string) bool {
+	return len(p) >= 3 && p[1] == ':' && p[2] == '/' && ('a' <= p[0] && p[0] <= 'z' || 'A' <= p[0] && p[0] <= 'Z')
 }
