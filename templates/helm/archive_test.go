@@ -2,8 +2,6 @@ package helm
 
 import (
 	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -38,24 +36,11 @@ func helloEntries() []entry {
 // tgz packs entries below folder dir, as helm package does.
 func tgz(t *testing.T, dir string, entries ...entry) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for _, e := range entries {
-		if err := tw.WriteHeader(&tar.Header{Name: dir + "/" + e.name, Mode: 0o644, Size: int64(len(e.data)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(e.data); err != nil {
-			t.Fatal(err)
-		}
+	raw := make([]rawEntry, len(entries))
+	for i, e := range entries {
+		raw[i] = rawEntry{hd: tar.Header{Name: dir + "/" + e.name, Typeflag: tar.TypeReg}, data: e.data}
 	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return rawTgz(t, raw...)
 }
 
 // empties is n empty files named <prefix><i>.
