@@ -68,16 +68,25 @@ type builtins struct {
 // 1,400 nodes, nearly all of them the pod's), and a small app checks one
 // or two objects of a kind, which read a tenth of it: the first objects
 // of a kind are checked against the schema read for their shape (see
-// shape), each compiled once per shape; from the maxShapes+1st shape on,
-// against the whole schema, compiled once. Either finds the same.
+// shape), each compiled once per shape; from the maxShapes+1st shape or
+// the maxShaped+1st object on, against the whole schema, compiled once.
+// Either finds the same.
 type kindSchemas struct {
 	whole  func() *builtinSchema // nil until wanted
 	shaped map[string]func() *builtinSchema
+	asked  int // objects that asked for a shaped schema
 }
 
 // maxShapes bounds the schemas compiled for shapes of one kind: a run with
 // many objects of a kind compiles at most these and the whole one.
-const maxShapes = 3
+// maxShaped bounds the objects of a kind that ask for a shaped schema,
+// each reading its shape (a walk and a hundred allocations): from the
+// next one on, a kind with many objects is checked against its whole
+// schema, read once.
+const (
+	maxShapes = 3
+	maxShaped = 8
+)
 
 var builtinSchemas = &builtins{}
 
@@ -132,7 +141,10 @@ func (b *builtins) schemaOf(gvk schema.GroupVersionKind, obj map[string]any) *bu
 		k = &kindSchemas{shaped: map[string]func() *builtinSchema{}}
 		b.cache[gvk] = k
 	}
-	whole := obj == nil || k.whole != nil
+	whole := obj == nil || k.whole != nil || k.asked >= maxShaped
+	if !whole {
+		k.asked++
+	}
 	b.mu.Unlock()
 	var key string
 	if !whole {

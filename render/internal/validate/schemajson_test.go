@@ -186,3 +186,37 @@ func schemaNodes(s *apiextensionsinternal.JSONSchemaProps) int {
 	}
 	return n
 }
+
+// TestShapedSchemasBounded: a kind's first objects get schemas read for
+// their shape, one per shape; after maxShapes shapes or maxShaped objects
+// the kind's whole schema, read once, is used.
+func TestShapedSchemasBounded(t *testing.T) {
+	t.Parallel()
+	gvk := schema.GroupVersionKind{Group: "", Version: "v1", Kind: "ConfigMap"}
+	for _, tc := range []struct {
+		name   string
+		doc    func(i int) string
+		shaped int
+	}{
+		{"one shape", func(i int) string {
+			return fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d}\ndata: {a: b}\n", i)
+		}, 1},
+		{"many shapes", func(i int) string {
+			return fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k%d: b}\n", i)
+		}, maxShapes},
+	} {
+		b := &builtins{}
+		for i := range maxShaped + 2 {
+			if b.schemaOf(gvk, input(t, tc.doc(i))) == nil {
+				t.Fatal("no schema")
+			}
+			k := b.cache[gvk]
+			if wantWhole := i >= maxShaped || (tc.shaped == maxShapes && i >= maxShapes); (k.whole != nil) != wantWhole {
+				t.Fatalf("%s: object %d: whole schema read: %v", tc.name, i, k.whole != nil)
+			}
+		}
+		if got := len(b.cache[gvk].shaped); got != tc.shaped {
+			t.Errorf("%s: %d shaped schemas, want %d", tc.name, got, tc.shaped)
+		}
+	}
+}
