@@ -243,16 +243,20 @@ func (s *Schemas) compileData(key [32]byte, data []byte) *crd {
 	s.mu.Lock()
 	get, ok := s.cache[key]
 	if !ok {
-		get = sync.OnceValue(func() *crd {
-			c := compileCRD(data)
-			c.where = "CRD " + c.name
-			c.sum = key
-			return c
-		})
+		get = sync.OnceValue(func() *crd { return compileKeyed(key, data) })
 		s.cache[key] = get
 	}
 	s.mu.Unlock()
 	return get()
+}
+
+// compileKeyed compiles the CRD whose JSON encoding is data, of sha256
+// key, naming it in its errors.
+func compileKeyed(key [32]byte, data []byte) *crd {
+	c := compileCRD(data)
+	c.where = "CRD " + c.name
+	c.sum = key
+	return c
 }
 
 // check is compileData for an env that may not need the CRD's schemas:
@@ -272,9 +276,7 @@ func (s *Schemas) check(key [32]byte, data []byte, need func(groupKind) bool) *c
 	get, ok := s.verdicts[key]
 	if !ok {
 		get = sync.OnceValue(func() *crd {
-			c := compileCRD(data)
-			c.where = "CRD " + c.name
-			c.sum = key
+			c := compileKeyed(key, data)
 			if c.err != nil || need(groupKind{c.group, c.kind}) {
 				s.mu.Lock()
 				if _, ok := s.cache[key]; !ok {
