@@ -36,6 +36,9 @@ func TestPercentFor(t *testing.T) {
 // goal is minGoal once KeepFloor ran, where Go's pacing alone puts it at a
 // few MiB; with GOGC set it does nothing.
 func TestKeepFloor(t *testing.T) {
+	// KeepFloor acts once per process; -count=2 runs this test twice in
+	// one, so each run starts as a fresh process would.
+	floorOn = false
 	gogc, had := os.LookupEnv("GOGC")
 	os.Setenv("GOGC", "100")
 	KeepFloor()
