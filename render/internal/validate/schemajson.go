@@ -119,14 +119,7 @@ func (r *schemaReader) str() (string, error) {
 // object reads a JSON object, calling field for each key with the reader
 // at its value.
 func (r *schemaReader) object(field func(key string) error) error {
-	if err := r.expect('{'); err != nil {
-		return err
-	}
-	if r.peek() == '}' {
-		r.i++
-		return nil
-	}
-	for {
+	return r.entries('{', '}', func() error {
 		key, err := r.str()
 		if err != nil {
 			return err
@@ -134,35 +127,32 @@ func (r *schemaReader) object(field func(key string) error) error {
 		if err := r.expect(':'); err != nil {
 			return err
 		}
-		if err := field(key); err != nil {
-			return err
-		}
-		switch r.next() {
-		case ',':
-		case '}':
-			return nil
-		default:
-			return errNotPlain
-		}
-	}
+		return field(key)
+	})
 }
 
 // array reads a JSON array, calling item with the reader at each item.
 func (r *schemaReader) array(item func() error) error {
-	if err := r.expect('['); err != nil {
+	return r.entries('[', ']', item)
+}
+
+// entries reads the comma-separated entries between open and end,
+// calling entry at the start of each.
+func (r *schemaReader) entries(open, end byte, entry func() error) error {
+	if err := r.expect(open); err != nil {
 		return err
 	}
-	if r.peek() == ']' {
+	if r.peek() == end {
 		r.i++
 		return nil
 	}
 	for {
-		if err := item(); err != nil {
+		if err := entry(); err != nil {
 			return err
 		}
 		switch r.next() {
 		case ',':
-		case ']':
+		case end:
 			return nil
 		default:
 			return errNotPlain
