@@ -48,7 +48,7 @@ else
 			# The action's own go.mod and go.sum, whatever the caller's
 			# workspace or GOFLAGS say.
 			CGO_ENABLED=0 GOWORK=off GOFLAGS=-mod=readonly \
-				go build -trimpath -ldflags "-s -w -X main.version=${GITHUB_ACTION_REF:-action}" -o "$kiln.partial" ./cmd/kiln
+				go build -trimpath -tags urfave_cli_no_docs -ldflags "-s -w -X main.version=${GITHUB_ACTION_REF:-action}" -o "$kiln.partial" ./cmd/kiln
 		)
 		mv "$kiln.partial" "$kiln"
 		echo "::endgroup::"

@@ -1,6 +1,7 @@
 package depcheck
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -84,6 +85,40 @@ var unlinked = []struct{ pkg, why string }{
 	{"helm.sh/helm/v3/pkg/kube", "helm's cluster client"},
 	{"k8s.io/kubectl", "kubectl's libraries: kiln never talks to a cluster"},
 	{"k8s.io/cli-runtime", "kubectl's libraries: kiln never talks to a cluster"},
+}
+
+// releaseTags are the build tags kiln is built with where its start-up
+// counts: `make build` and `make install`, the Action (run.sh), the
+// README's go install and BenchmarkVsCLI. urfave_cli_no_docs leaves out
+// urfave/cli's Markdown and man page writers, which kiln never calls, and
+// the Markdown renderer they link (a package initialization at every
+// start).
+const releaseTags = "urfave_cli_no_docs"
+
+// TestReleaseTags: built with releaseTags, cmd/kiln links no writer of
+// documentation, and every release build names the tags.
+func TestReleaseTags(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", "-tags", releaseTags, mod+"/cmd/kiln").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		for _, docs := range []string{"github.com/russross/blackfriday", "github.com/cpuguy83/go-md2man"} {
+			if strings.HasPrefix(pkg, docs) {
+				t.Errorf("built with -tags %s, cmd/kiln still links %s", releaseTags, pkg)
+			}
+		}
+	}
+	for _, f := range []string{"../../Makefile", "../action/run.sh", "../../README.md", "../../render/clibench_test.go"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), releaseTags) {
+			t.Errorf("%s builds kiln without -tags %s", f, releaseTags)
+		}
+	}
 }
 
 // TestNotLinked lists what cmd/kiln links with go list -deps.
