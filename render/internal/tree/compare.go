@@ -47,8 +47,9 @@ func (e *earlier) unchanged() bool {
 type folder interface {
 	// perm is the folder's permissions.
 	perm() (fs.FileMode, error)
-	// list is its entries, their types from the listing itself.
-	list() ([]fs.DirEntry, error)
+	// list is its entries, their types from the listing itself; buf is
+	// scratch space.
+	list(buf *[]byte) ([]dirent, error)
 	// sub opens the subfolder name, never through a symlink.
 	sub(name string) (folder, error)
 	// same reports whether the file name holds data with permissions
@@ -88,8 +89,9 @@ func compareFolder(ctx context.Context, f folder, files Files) (*earlier, error)
 	// list a folder), and the process has nothing else to do meanwhile:
 	// folders are walked on as many threads as Go runs.
 	c.g.SetLimit(runtime.GOMAXPROCS(0))
-	var buf []byte
-	err := c.walk(f, "", &buf)
+	buf := scratches.Get().(*scratch)
+	err := c.walk(f, "", buf)
+	scratches.Put(buf)
 	if werr := c.g.Wait(); err == nil {
 		err = werr
 	}
@@ -141,10 +143,24 @@ type comparer struct {
 	whole bool
 }
 
+// dirent is an entry of a folder as its listing tells it.
+type dirent struct {
+	name string
+	typ  fs.FileMode // fs.FileMode's type bits: 0 for a regular file
+}
+
+// scratch is a walking goroutine's reusable space: for a file's bytes, and
+// for a folder's listing. A walk takes one from scratches and puts it back,
+// so the goroutines of a walk (one a folder, at most GOMAXPROCS at once)
+// share a few.
+type scratch struct{ data, list []byte }
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
 // walk compares the folder f, at rel in the tree ("" at its root), whose
 // permissions are kiln's; buf is its goroutine's scratch space. Each
 // subfolder is walked on another goroutine when one is free, else here.
-func (c *comparer) walk(f folder, rel string, buf *[]byte) error {
+func (c *comparer) walk(f folder, rel string, buf *scratch) error {
 	if err := c.ctx.Err(); err != nil {
 		return err
 	}
@@ -152,7 +168,7 @@ func (c *comparer) walk(f folder, rel string, buf *[]byte) error {
 		seen []string
 		ops  []op
 	)
-	entries, err := f.list()
+	entries, err := f.list(&buf.list)
 	if err != nil {
 		// Not readable: put it anew whole; the root can only be staged
 		// whole.
@@ -167,14 +183,14 @@ func (c *comparer) walk(f folder, rel string, buf *[]byte) error {
 	}
 	filePerm := func(perm fs.FileMode) bool { return c.kilnPerm(perm, filePerm) }
 	for _, de := range entries {
-		p := de.Name()
+		p := de.name
 		if rel != "" {
 			p = rel + "/" + p
 		}
 		data, isFile := c.files[p]
 		switch {
-		case de.IsDir() && c.dirs[p]:
-			sub, err := f.sub(de.Name())
+		case de.typ == fs.ModeDir && c.dirs[p]:
+			sub, err := f.sub(de.name)
 			if err != nil {
 				ops = append(ops, op{path: p, put: true, dir: true})
 				continue
@@ -188,8 +204,9 @@ func (c *comparer) walk(f folder, rel string, buf *[]byte) error {
 			}
 			if c.g.TryGo(func() error {
 				defer sub.close()
-				var buf []byte
-				return c.walk(sub, p, &buf)
+				buf := scratches.Get().(*scratch)
+				defer scratches.Put(buf)
+				return c.walk(sub, p, buf)
 			}) {
 				continue
 			}
@@ -198,7 +215,7 @@ func (c *comparer) walk(f folder, rel string, buf *[]byte) error {
 			if err != nil {
 				return err
 			}
-		case isFile && de.Type().IsRegular() && f.same(de.Name(), data, filePerm, buf):
+		case isFile && de.typ == 0 && f.same(de.name, data, filePerm, &buf.data):
 			seen = append(seen, p)
 		case isFile:
 			// Other bytes or permissions, a folder, a link, a device.
@@ -319,13 +336,26 @@ func (f rootFolder) perm() (fs.FileMode, error) {
 	return fi.Mode().Perm(), nil
 }
 
-func (f rootFolder) list() ([]fs.DirEntry, error) {
+func (f rootFolder) list(*[]byte) ([]dirent, error) {
 	d, err := f.r.Open(".")
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	return d.ReadDir(-1)
+	return readDir(d)
+}
+
+// readDir lists the folder open as d.
+func readDir(d *os.File) ([]dirent, error) {
+	entries, err := d.ReadDir(-1)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]dirent, len(entries))
+	for i, de := range entries {
+		list[i] = dirent{name: de.Name(), typ: de.Type()}
+	}
+	return list, nil
 }
 
 func (f rootFolder) sub(name string) (folder, error) {
