@@ -11,6 +11,7 @@ package gitinfo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -45,7 +46,7 @@ const MaxChanged = 5
 // dirty: kiln's own output folders inside the checkout, such as render's
 // --out.
 //
-// The four git programs it needs run at once: each costs a few
+// The three git programs it needs run at once: each costs a few
 // milliseconds of process start, and git status can take much longer in a
 // large checkout.
 func Read(ctx context.Context, dir string, exclude ...string) Info {
@@ -62,8 +63,9 @@ func Read(ctx context.Context, dir string, exclude ...string) Info {
 	// Outside a work tree the others fail too and are ignored; when
 	// ctx ends, every one does.
 	calls := [][]string{
-		{"rev-parse", "--is-inside-work-tree"},
-		{"rev-parse", "--verify", "-q", "HEAD"},
+		// One program for both: "true" or "false", then HEAD's hash; before
+		// the first commit no hash, and git exits 1.
+		{"rev-parse", "--is-inside-work-tree", "--verify", "-q", "HEAD"},
 		{"config", "--get", "remote.origin.url"},
 		statusArgs,
 	}
@@ -80,22 +82,23 @@ func Read(ctx context.Context, dir string, exclude ...string) Info {
 	wg.Wait()
 
 	var info Info
-	if errs[0] != nil || strings.TrimSpace(outs[0]) != "true" {
+	where := strings.Fields(outs[0])
+	if len(where) == 0 || where[0] != "true" || errs[0] != nil && (len(where) != 1 || exitCode(errs[0]) != 1) {
 		return info
 	}
 	info.InWorkTree = true
+	if errs[0] == nil && len(where) == 2 {
+		info.Commit = where[1]
+	}
 	if errs[1] == nil {
-		info.Commit = strings.TrimSpace(outs[1])
+		info.Repo = redact.URL(strings.TrimSpace(outs[1]))
 	}
-	if errs[2] == nil {
-		info.Repo = redact.URL(strings.TrimSpace(outs[2]))
-	}
-	if errs[3] != nil {
+	if errs[2] != nil {
 		// Unknown: say dirty rather than vouch for a tree kiln could not check.
 		info.Dirty = true
 		return info
 	}
-	entries := strings.Split(outs[3], "\x00")
+	entries := strings.Split(outs[2], "\x00")
 	for i := 0; i < len(entries); i++ {
 		e := entries[i]
 		if len(e) < 4 {
@@ -165,12 +168,20 @@ func inside(dir, p string) (string, bool) {
 	return rel, true
 }
 
+// gitRaw runs git in dir and returns what it printed, also when it fails.
 func gitRaw(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
-	if err := cmd.Run(); err != nil {
-		return "", err
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// exitCode is the status a git that ran and failed exited with, or -1.
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
 	}
-	return out.String(), nil
+	return -1
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -106,5 +107,59 @@ func TestReadOutsideGit(t *testing.T) {
 	}
 	if got := Start(context.Background(), t.TempDir()).Wait(); got.InWorkTree || got.Commit != "" || got.Dirty {
 		t.Errorf("Start outside git = %+v, want nothing", got)
+	}
+}
+
+// TestReadBeforeFirstCommit: a work tree with no commit yet is a work
+// tree at no commit, dirty with its untracked files; the git folder
+// itself is no work tree.
+func TestReadBeforeFirstCommit(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	write(t, filepath.Join(repo, "kiln.yaml"), "apiVersion: kiln/v1alpha1\n")
+	run(t, repo, "init", "-q", "--initial-branch=main")
+	run(t, repo, "remote", "add", "origin", "https://github.com/acme/app.git")
+	want := Info{InWorkTree: true, Repo: "https://github.com/acme/app.git", Dirty: true, Changed: []string{"kiln.yaml"}}
+	if diff := cmp.Diff(want, Read(context.Background(), repo)); diff != "" {
+		t.Errorf("Read before the first commit (-want +got):\n%s", diff)
+	}
+	if got := Read(context.Background(), filepath.Join(repo, ".git")); got.InWorkTree || got.Commit != "" {
+		t.Errorf("Read in the git folder = %+v, want no work tree", got)
+	}
+	run(t, repo, "add", "-A")
+	run(t, repo, "commit", "-q", "-m", "initial")
+	if got := Read(context.Background(), filepath.Join(repo, ".git")); got.InWorkTree || got.Commit != "" {
+		t.Errorf("Read in the git folder after a commit = %+v, want no work tree", got)
+	}
+}
+
+// TestReadRunsThreeGits: Read starts three git programs, not four (the
+// two questions to rev-parse are one program): each start is a few
+// milliseconds of a render that has nothing else to do.
+func TestReadRunsThreeGits(t *testing.T) {
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := t.TempDir()
+	write(t, filepath.Join(repo, "kiln.yaml"), "apiVersion: kiln/v1alpha1\n")
+	run(t, repo, "init", "-q", "--initial-branch=main")
+	run(t, repo, "add", "-A")
+	run(t, repo, "commit", "-q", "-m", "initial")
+	bin, log := t.TempDir(), filepath.Join(t.TempDir(), "calls")
+	write(t, filepath.Join(bin, "git"), "#!/bin/sh\necho \"$*\" >> "+log+"\nexec "+real+" \"$@\"\n")
+	if err := os.Chmod(filepath.Join(bin, "git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if info := Read(context.Background(), repo); !info.InWorkTree || len(info.Commit) != 40 || info.Dirty {
+		t.Fatalf("Read = %+v, want a clean work tree at a commit", info)
+	}
+	calls, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(calls), "\n"); n != 3 {
+		t.Errorf("Read ran git %d times, want 3:\n%s", n, calls)
 	}
 }
