@@ -56,7 +56,8 @@ FUZZ_TARGETS := \
 	FuzzParseEntry:./render/internal/cache \
 	FuzzEncode:./render/internal/yamlenc \
 	FuzzEncodeScalar:./render/internal/yamlenc \
-	FuzzMarshalSameBytes:./render/internal/flux
+	FuzzMarshalSameBytes:./render/internal/flux \
+	FuzzReadCRD:./render/internal/validate
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t%%:*} $${t#*:} ($(FUZZTIME))"; \

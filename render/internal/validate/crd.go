@@ -423,34 +423,34 @@ func (s *Schemas) markClean(key cleanKey) {
 // schema, its structural form with defaults pruned, the OpenAPI validator
 // and the CEL validator.
 func compileCRD(data []byte) *crd {
-	var v1 apiextensionsv1.CustomResourceDefinition
-	strict, err := kjson.UnmarshalStrict(data, &v1)
+	doc, err := decodeCRD(data)
 	if err != nil {
 		return &crd{err: fmt.Errorf("reading the CustomResourceDefinition: %w", err)}
 	}
+	v1 := &doc.v1
 	c := &crd{
-		clean:      len(strict) == 0,
+		clean:      doc.clean,
 		name:       v1.Name,
 		group:      v1.Spec.Group,
 		kind:       v1.Spec.Names.Kind,
 		namespaced: v1.Spec.Scope == apiextensionsv1.NamespaceScoped,
 		versions:   map[string]*crdVersion{},
 	}
-	for _, v := range v1.Spec.Versions {
+	for i, v := range v1.Spec.Versions {
 		cv := &crdVersion{served: v.Served, status: v.Subresources != nil && v.Subresources.Status != nil}
 		c.versions[v.Name] = cv
 		if v.Served {
 			c.served = append(c.served, v.Name)
 		}
-		if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
-			continue // the API server refuses such a v1 CRD; the CRD's own check reports it
-		}
-		internal := &apiextensionsinternal.CustomResourceValidation{}
-		if err := apiextensionsv1.Convert_v1_CustomResourceValidation_To_apiextensions_CustomResourceValidation(v.Schema, internal, nil); err != nil {
+		if err := doc.convErrs[i]; err != nil {
 			c.err = fmt.Errorf("version %s: converting the schema: %w", v.Name, err)
 			return c
 		}
-		st, err := structuralschema.NewStructural(internal.OpenAPIV3Schema)
+		schema := doc.schemas[i]
+		if schema == nil {
+			continue // the API server refuses such a v1 CRD; the CRD's own check reports it
+		}
+		st, err := structuralschema.NewStructural(schema)
 		if err != nil {
 			c.err = fmt.Errorf("version %s: the schema is not structural: %w", v.Name, err)
 			return c
@@ -464,7 +464,6 @@ func compileCRD(data []byte) *crd {
 			c.err = fmt.Errorf("version %s: pruning defaults: %w", v.Name, err)
 			return c
 		}
-		schema := internal.OpenAPIV3Schema
 		cv.structural = st
 		cv.checkers = sync.OnceValue(func() checkers { return newCheckers(schema, st) })
 	}

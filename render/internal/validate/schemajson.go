@@ -1,14 +1,17 @@
 package validate
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	kjson "sigs.k8s.io/json"
 )
 
 // readSchema reads a built-in kind's embedded schema (JSON) straight into
@@ -45,6 +48,9 @@ var errNotPlain = errors.New("not a schema readSchema reads")
 type schemaReader struct {
 	data []byte
 	i    int
+	// full reads every keyword a CRD's schema may have (readCRD); the
+	// built-in kinds' reader knows only those their generator writes.
+	full bool
 }
 
 func (r *schemaReader) space() {
@@ -85,35 +91,92 @@ func (r *schemaReader) expect(c byte) error {
 	return nil
 }
 
-// str reads a string; one with escapes is read by encoding/json.
+// str reads a string as sigs.k8s.io/json does. One in UTF-8 it reads
+// itself, escapes included (a CRD's descriptions have many: newlines,
+// and <, > and & as \u003c…); one with a surrogate escape (\ud83d…) or
+// bytes that are not UTF-8 (which that package replaces) it leaves to
+// that package.
 func (r *schemaReader) str() (string, error) {
 	if r.next() != '"' {
 		return "", errNotPlain
 	}
 	start := r.i
-	escaped := false
+	plain := true // no escape, ASCII only
+	escapes := false
 	for r.i < len(r.data) {
 		switch c := r.data[r.i]; {
 		case c == '\\':
-			escaped = true
+			plain, escapes = false, true
 			r.i += 2
 			continue
 		case c == '"':
 			r.i++
-			if !escaped {
-				return string(r.data[start : r.i-1]), nil
+			lit := r.data[start : r.i-1]
+			if plain || utf8.Valid(lit) {
+				if !escapes {
+					return string(lit), nil
+				}
+				if s, ok := unescape(lit); ok {
+					return s, nil
+				}
 			}
 			var s string
-			if err := json.Unmarshal(r.data[start-1:r.i], &s); err != nil {
+			if err := kjson.UnmarshalCaseSensitivePreserveInts(r.data[start-1:r.i], &s); err != nil {
 				return "", errNotPlain
 			}
 			return s, nil
 		case c < 0x20:
 			return "", errNotPlain
+		case c >= utf8.RuneSelf:
+			plain = false
 		}
 		r.i++
 	}
 	return "", errNotPlain
+}
+
+// unescape reads the escapes of a string's bytes between its quotes;
+// ok is false for a surrogate's \u escape, or one JSON does not have.
+func unescape(lit []byte) (string, bool) {
+	b := make([]byte, 0, len(lit))
+	for i := 0; i < len(lit); i++ {
+		c := lit[i]
+		if c != '\\' {
+			b = append(b, c)
+			continue
+		}
+		i++
+		if i == len(lit) {
+			return "", false
+		}
+		switch lit[i] {
+		case '"', '\\', '/':
+			b = append(b, lit[i])
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			if i+4 >= len(lit) {
+				return "", false
+			}
+			n, err := strconv.ParseUint(string(lit[i+1:i+5]), 16, 32)
+			if err != nil || utf16.IsSurrogate(rune(n)) {
+				return "", false
+			}
+			b = utf8.AppendRune(b, rune(n))
+			i += 4
+		default:
+			return "", false
+		}
+	}
+	return string(b), true
 }
 
 // object reads a JSON object, calling field for each key with the reader
@@ -183,9 +246,12 @@ func (r *schemaReader) boolean() (bool, error) {
 	return false, errNotPlain
 }
 
-// raw reads any JSON value but null and returns its bytes.
+// raw reads any JSON value but null (it may hold one) and returns its
+// bytes.
 func (r *schemaReader) raw() ([]byte, error) {
-	r.space()
+	if r.peek() == 'n' {
+		return nil, errNotPlain
+	}
 	start := r.i
 	if err := r.skip(); err != nil {
 		return nil, err
@@ -206,12 +272,93 @@ func (r *schemaReader) skip() error {
 		_, err := r.boolean()
 		return err
 	case c == '-' || c >= '0' && c <= '9':
-		for r.i < len(r.data) && strings.IndexByte("+-.eE0123456789", r.data[r.i]) >= 0 {
-			r.i++
-		}
+		_, err := r.number()
+		return err
+	case c == 'n' && bytes.HasPrefix(r.data[r.i:], []byte("null")):
+		r.i += 4
 		return nil
 	}
-	return errNotPlain // null, or not JSON
+	return errNotPlain // not JSON
+}
+
+// number reads a number as JSON spells it and returns its bytes.
+func (r *schemaReader) number() ([]byte, error) {
+	r.space()
+	start := r.i
+	digits := func() int {
+		n := 0
+		for r.i < len(r.data) && r.data[r.i] >= '0' && r.data[r.i] <= '9' {
+			r.i++
+			n++
+		}
+		return n
+	}
+	if r.i < len(r.data) && r.data[r.i] == '-' {
+		r.i++
+	}
+	switch n := digits(); {
+	case n == 0, n > 1 && r.data[r.i-n] == '0':
+		return nil, errNotPlain
+	}
+	if r.i < len(r.data) && r.data[r.i] == '.' {
+		r.i++
+		if digits() == 0 {
+			return nil, errNotPlain
+		}
+	}
+	if r.i < len(r.data) && (r.data[r.i] == 'e' || r.data[r.i] == 'E') {
+		r.i++
+		if r.i < len(r.data) && (r.data[r.i] == '+' || r.data[r.i] == '-') {
+			r.i++
+		}
+		if digits() == 0 {
+			return nil, errNotPlain
+		}
+	}
+	return r.data[start:r.i], nil
+}
+
+// int64p reads an integer field as the v1 decoding does
+// (strconv.ParseInt of the literal): 1.0 or 1e3 is not one.
+func (r *schemaReader) int64p() (*int64, error) {
+	lit, err := r.number()
+	if err != nil {
+		return nil, err
+	}
+	n, err := strconv.ParseInt(string(lit), 10, 64)
+	if err != nil {
+		return nil, errNotPlain
+	}
+	return &n, nil
+}
+
+// float64p reads a number field as the v1 decoding does
+// (strconv.ParseFloat of the literal, refusing one out of range).
+func (r *schemaReader) float64p() (*float64, error) {
+	lit, err := r.number()
+	if err != nil {
+		return nil, err
+	}
+	f, err := strconv.ParseFloat(string(lit), 64)
+	if err != nil {
+		return nil, errNotPlain
+	}
+	return &f, nil
+}
+
+// strict reads the value at r (not null) with sigs.k8s.io/json's strict
+// decoding into v, for the parts of a CRD that are small and shallow:
+// that decoding, of the same bytes into the same type, is what the whole
+// CRD's would do there. Any error or strict error is errNotPlain.
+func (r *schemaReader) strict(v any) error {
+	raw, err := r.raw()
+	if err != nil {
+		return err
+	}
+	if strictErrs, err := kjson.UnmarshalStrict(raw, v); err != nil || len(strictErrs) > 0 {
+		return errNotPlain
+	}
+	return nil
 }
 
 // value reads a default or enum value as the v1 conversion does.
@@ -228,9 +375,29 @@ func (r *schemaReader) value() (apiextensionsinternal.JSON, error) {
 }
 
 // schema reads one schema object into s, for values of shape sh (nil:
-// any).
+// any). A key twice is errNotPlain: sigs.k8s.io/json's strict decoding
+// reports it, and its plain decoding (inside items and
+// additionalProperties) keeps the last.
 func (r *schemaReader) schema(s *apiextensionsinternal.JSONSchemaProps, sh *shape) error {
-	return r.object(func(key string) error { return r.schemaKey(s, key, sh) })
+	var seen uint64
+	return r.object(func(key string) error {
+		bit, err := r.schemaKey(s, key, sh)
+		if err == nil && seen&bit != 0 {
+			return errNotPlain
+		}
+		seen |= bit
+		return err
+	})
+}
+
+// schemas reads an array of schemas (allOf, anyOf, oneOf).
+func (r *schemaReader) schemas() ([]apiextensionsinternal.JSONSchemaProps, error) {
+	out := []apiextensionsinternal.JSONSchemaProps{}
+	err := r.array(func() error {
+		out = append(out, apiextensionsinternal.JSONSchemaProps{})
+		return r.schema(&out[len(out)-1], nil)
+	})
+	return out, err
 }
 
 // absent reads, for a property the object does not have, its schema into
@@ -256,37 +423,50 @@ func (r *schemaReader) absent(p *apiextensionsinternal.JSONSchemaProps) (bool, e
 	return true, sub.schema(p, shapeOf(*def))
 }
 
-// schemaKey reads the value of one key of a schema into s: the keys the
-// generator writes (TestBuiltinKinds).
-func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key string, sh *shape) error {
+// schemaKey reads the value of one key of a schema into s and returns
+// the key's bit, for schema to find a key twice. The built-in kinds'
+// reader knows the keys the generator writes (TestBuiltinKinds); a CRD's
+// (full) every key of the v1 JSONSchemaProps but those a structural
+// schema cannot have (id, $schema, $ref, patternProperties, dependencies,
+// additionalItems, definitions), which are left to the general decoding.
+func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key string, sh *shape) (uint64, error) {
 	var err error
 	switch key {
 	case "type":
 		s.Type, err = r.str()
+		return 1 << 0, err
 	case "format":
 		s.Format, err = r.str()
+		return 1 << 1, err
 	case "required":
 		s.Required, err = r.strings()
+		return 1 << 2, err
 	case "x-kubernetes-list-map-keys":
 		s.XListMapKeys, err = r.strings()
+		return 1 << 3, err
 	case "x-kubernetes-list-type":
 		var v string
 		v, err = r.str()
 		s.XListType = &v
+		return 1 << 4, err
 	case "x-kubernetes-map-type":
 		var v string
 		v, err = r.str()
 		s.XMapType = &v
+		return 1 << 5, err
 	case "x-kubernetes-int-or-string":
 		s.XIntOrString, err = r.boolean()
+		return 1 << 6, err
 	case "x-kubernetes-preserve-unknown-fields":
 		var v bool
 		v, err = r.boolean()
 		s.XPreserveUnknownFields = &v
+		return 1 << 7, err
 	case "default":
 		var v apiextensionsinternal.JSON
 		v, err = r.value()
 		s.Default = &v
+		return 1 << 8, err
 	case "enum":
 		s.Enum = []apiextensionsinternal.JSON{}
 		err = r.array(func() error {
@@ -294,6 +474,7 @@ func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key s
 			s.Enum = append(s.Enum, v)
 			return err
 		})
+		return 1 << 9, err
 	case "properties":
 		s.Properties = map[string]apiextensionsinternal.JSONSchemaProps{}
 		err = r.object(func(name string) error {
@@ -305,16 +486,21 @@ func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key s
 			} else if err := r.schema(&p, sub); err != nil {
 				return err
 			}
+			if _, dup := s.Properties[name]; dup {
+				return errNotPlain
+			}
 			s.Properties[name] = p
 			return nil
 		})
+		return 1 << 10, err
 	case "items":
 		if r.peek() != '{' {
-			return errNotPlain
+			return 0, errNotPlain
 		}
 		item := &apiextensionsinternal.JSONSchemaProps{}
 		err = r.schema(item, sh.itemsShape())
 		s.Items = &apiextensionsinternal.JSONSchemaPropsOrArray{Schema: item}
+		return 1 << 11, err
 	case "additionalProperties":
 		ap := &apiextensionsinternal.JSONSchemaPropsOrBool{}
 		if r.peek() == '{' {
@@ -324,10 +510,102 @@ func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key s
 			ap.Allows, err = r.boolean()
 		}
 		s.AdditionalProperties = ap
-	default:
-		return errNotPlain
+		return 1 << 12, err
 	}
-	return err
+	if !r.full {
+		return 0, errNotPlain
+	}
+	switch key {
+	case "description":
+		s.Description, err = r.str()
+		return 1 << 13, err
+	case "title":
+		s.Title, err = r.str()
+		return 1 << 14, err
+	case "pattern":
+		s.Pattern, err = r.str()
+		return 1 << 15, err
+	case "maximum":
+		s.Maximum, err = r.float64p()
+		return 1 << 16, err
+	case "minimum":
+		s.Minimum, err = r.float64p()
+		return 1 << 17, err
+	case "multipleOf":
+		s.MultipleOf, err = r.float64p()
+		return 1 << 18, err
+	case "exclusiveMaximum":
+		s.ExclusiveMaximum, err = r.boolean()
+		return 1 << 19, err
+	case "exclusiveMinimum":
+		s.ExclusiveMinimum, err = r.boolean()
+		return 1 << 20, err
+	case "uniqueItems":
+		s.UniqueItems, err = r.boolean()
+		return 1 << 21, err
+	case "nullable":
+		s.Nullable, err = r.boolean()
+		return 1 << 22, err
+	case "x-kubernetes-embedded-resource":
+		s.XEmbeddedResource, err = r.boolean()
+		return 1 << 23, err
+	case "maxLength":
+		s.MaxLength, err = r.int64p()
+		return 1 << 24, err
+	case "minLength":
+		s.MinLength, err = r.int64p()
+		return 1 << 25, err
+	case "maxItems":
+		s.MaxItems, err = r.int64p()
+		return 1 << 26, err
+	case "minItems":
+		s.MinItems, err = r.int64p()
+		return 1 << 27, err
+	case "maxProperties":
+		s.MaxProperties, err = r.int64p()
+		return 1 << 28, err
+	case "minProperties":
+		s.MinProperties, err = r.int64p()
+		return 1 << 29, err
+	case "allOf":
+		s.AllOf, err = r.schemas()
+		return 1 << 30, err
+	case "anyOf":
+		s.AnyOf, err = r.schemas()
+		return 1 << 31, err
+	case "oneOf":
+		s.OneOf, err = r.schemas()
+		return 1 << 32, err
+	case "not":
+		if r.peek() != '{' {
+			return 0, errNotPlain
+		}
+		s.Not = &apiextensionsinternal.JSONSchemaProps{}
+		return 1 << 33, r.schema(s.Not, nil)
+	case "example":
+		var v apiextensionsinternal.JSON
+		v, err = r.value()
+		s.Example = &v
+		return 1 << 34, err
+	case "externalDocs":
+		var d apiextensionsv1.ExternalDocumentation
+		err = r.strict(&d)
+		s.ExternalDocs = &apiextensionsinternal.ExternalDocumentation{Description: d.Description, URL: d.URL}
+		return 1 << 35, err
+	case "x-kubernetes-validations":
+		var rules apiextensionsv1.ValidationRules
+		if err := r.strict(&rules); err != nil {
+			return 0, err
+		}
+		s.XValidations = make(apiextensionsinternal.ValidationRules, len(rules))
+		for i := range rules {
+			if err := apiextensionsv1.Convert_v1_ValidationRule_To_apiextensions_ValidationRule(&rules[i], &s.XValidations[i], nil); err != nil {
+				return 0, errNotPlain
+			}
+		}
+		return 1 << 36, nil
+	}
+	return 0, errNotPlain
 }
 
 // shape is what of a schema the checks of an object read: the schema
