@@ -138,11 +138,12 @@ func (r *schemaReader) str() (string, error) {
 // unescape reads the escapes of a string's bytes between its quotes;
 // ok is false for a surrogate's \u escape, or one JSON does not have.
 func unescape(lit []byte) (string, bool) {
-	b := make([]byte, 0, len(lit))
+	var b strings.Builder
+	b.Grow(len(lit))
 	for i := 0; i < len(lit); i++ {
 		c := lit[i]
 		if c != '\\' {
-			b = append(b, c)
+			b.WriteByte(c)
 			continue
 		}
 		i++
@@ -151,17 +152,17 @@ func unescape(lit []byte) (string, bool) {
 		}
 		switch lit[i] {
 		case '"', '\\', '/':
-			b = append(b, lit[i])
+			b.WriteByte(lit[i])
 		case 'b':
-			b = append(b, '\b')
+			b.WriteByte('\b')
 		case 'f':
-			b = append(b, '\f')
+			b.WriteByte('\f')
 		case 'n':
-			b = append(b, '\n')
+			b.WriteByte('\n')
 		case 'r':
-			b = append(b, '\r')
+			b.WriteByte('\r')
 		case 't':
-			b = append(b, '\t')
+			b.WriteByte('\t')
 		case 'u':
 			if i+4 >= len(lit) {
 				return "", false
@@ -170,13 +171,13 @@ func unescape(lit []byte) (string, bool) {
 			if err != nil || utf16.IsSurrogate(rune(n)) {
 				return "", false
 			}
-			b = utf8.AppendRune(b, rune(n))
+			b.WriteRune(rune(n))
 			i += 4
 		default:
 			return "", false
 		}
 	}
-	return string(b), true
+	return b.String(), true
 }
 
 // object reads a JSON object, calling field for each key with the reader
