@@ -656,6 +656,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		for range res.Apps {
 			tick()
 		}
+		r.envEnginesDone()
 		if last {
 			r.enginesDone()
 		}
@@ -697,6 +698,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		}(run)
 	}
 	wg.Wait()
+	r.envEnginesDone()
 	if last {
 		r.enginesDone()
 	}

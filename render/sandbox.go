@@ -40,6 +40,18 @@ func (r *Renderer) Close() error {
 	return r.pool.Close()
 }
 
+// envEnginesDone is called when an env's engines are done, or were not
+// needed: kiln render's first worker, started before kiln knew whether it
+// would render anything (cmd/kiln/internal/prestart), was taken by then
+// if the env needed one; if it was not, the render cache is warm and it
+// likely never will be, so it is ended instead of using CPU beside the
+// render. A later env that needs a worker starts one.
+func (r *Renderer) envEnginesDone() {
+	if r.pool != nil {
+		r.pool.DiscardPrestarted()
+	}
+}
+
 // enginesDone is called when the last env of a render has evaluated its
 // templates: with Options.RenderOnce no template follows, and the workers
 // can end while the env is checked and laid out.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/sandbox/spawn"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -56,6 +56,10 @@ type idle struct {
 	closed  bool
 	// ending are the workers Release ended and close waits for.
 	ending sync.WaitGroup
+	// prestarted says that the pool runs this program's workers, so it
+	// may take the worker spawn.Prestart started, and ends it when it
+	// has not (Release, Close).
+	prestarted bool
 }
 
 func (s *idle) close() {
@@ -63,6 +67,11 @@ func (s *idle) close() {
 	workers := s.workers
 	s.workers, s.closed = nil, true
 	s.mu.Unlock()
+	if s.prestarted {
+		if p := spawn.Discard(); p != nil {
+			p.Stop()
+		}
+	}
 	for _, w := range workers {
 		w.stop()
 	}
@@ -77,7 +86,7 @@ func New(opts Options) *Pool {
 	if opts.MemoryLimit <= 0 {
 		opts.MemoryLimit = DefaultMemoryLimit
 	}
-	p := &Pool{opts: opts, sem: make(chan struct{}, opts.Workers), idle: &idle{}}
+	p := &Pool{opts: opts, sem: make(chan struct{}, opts.Workers), idle: &idle{prestarted: opts.Executable == ""}}
 	runtime.AddCleanup(p, (*idle).close, p.idle)
 	return p
 }
@@ -108,6 +117,28 @@ func (p *Pool) Release() {
 			w.stop()
 		}()
 	}
+	p.DiscardPrestarted()
+}
+
+// DiscardPrestarted ends the worker spawn.Prestart started for this
+// program, unless a render took it, without waiting for it to exit (Close
+// waits). A caller that knows its first renders are done, or were not
+// needed (the render cache served them), calls it so that a worker
+// started in vain stops using CPU at once. Later renders start workers
+// as usual.
+func (p *Pool) DiscardPrestarted() {
+	if !p.prestarted {
+		return
+	}
+	w := spawn.Discard()
+	if w == nil {
+		return
+	}
+	p.ending.Add(1)
+	go func() {
+		defer p.ending.Done()
+		w.Stop()
+	}()
 }
 
 // Idle is how many workers wait for a render.
@@ -192,9 +223,9 @@ func (e *engine) RenderWire(ctx context.Context, req *templates.Request) (*templ
 		err   error
 	}
 	done := make(chan reply, 1)
-	w.stderr.reset() // what the worker said during earlier renders explains nothing now
+	w.Stderr.Reset() // what the worker said during earlier renders explains nothing now
 	go func() {
-		if err := writeFrame(w.stdin, buf.Bytes()); err != nil {
+		if err := writeFrame(w.Stdin, buf.Bytes()); err != nil {
 			done <- reply{err: err}
 			return
 		}
@@ -271,22 +302,8 @@ func (p *Pool) put(w *worker) {
 
 // worker is one running worker process.
 type worker struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
+	*spawn.Proc
 	stdout *bufio.Reader
-	stderr *tail
-	once   sync.Once
-	err    error // cmd.Wait's, once stop returned
-}
-
-// forwardEnv are the variables a worker gets from kiln's environment:
-// those the engines' HTTP clients and Go's runtime read. No token, no
-// secret var: a template that escaped its engine finds none of them.
-var forwardEnv = []string{
-	"PATH", "HOME", "TMPDIR",
-	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-	"SSL_CERT_FILE", "SSL_CERT_DIR",
-	"GODEBUG", "GOTRACEBACK", "GORACE", "GOCOVERDIR",
 }
 
 // startTimeout bounds how long a new worker may take to say hello: a
@@ -294,46 +311,33 @@ var forwardEnv = []string{
 // forever.
 const startTimeout = 2 * time.Minute
 
+// start returns a worker ready for requests: the one spawn.Prestart
+// started for this program, if it is still as the pool would start it, or
+// else a new one. Either way it has said hello and applied the pool's
+// memory limit before start returns.
 func start(ctx context.Context, opts Options) (*worker, error) {
-	if os.Getenv(envWorker) != "" {
+	if os.Getenv(spawn.EnvWorker) != "" {
 		// A worker that renders through a Pool of its own would start
 		// workers without end.
 		return nil, errors.New("this process is itself a sandbox worker: the program does not call sandbox.Serve first thing in main (or TestMain)")
 	}
-	exe := opts.Executable
+	exe, env := opts.Executable, spawn.Env()
+	var proc *spawn.Proc
 	if exe == "" {
 		var err error
 		if exe, err = os.Executable(); err != nil {
 			return nil, err
 		}
+		proc = spawn.Take(exe, env)
 	}
-	// -test.run=^$ makes a test binary whose TestMain forgot Serve run no
-	// test and exit, so that the handshake fails at once instead of after
-	// the whole suite ran again; Serve never reads its arguments.
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Args[0] = "kiln-sandbox-worker"
-	cmd.Env = []string{envWorker + "=" + workerMagic, envMemory + "=" + strconv.FormatInt(opts.MemoryLimit, 10)}
-	for _, k := range forwardEnv {
-		if v, ok := os.LookupEnv(k); ok {
-			cmd.Env = append(cmd.Env, k+"="+v)
+	if proc == nil {
+		var err error
+		if proc, err = spawn.Start(exe, env); err != nil {
+			return nil, err
 		}
+		startedHook()
 	}
-	cmd.SysProcAttr = sysProcAttr()
-	w := &worker{cmd: cmd, stderr: &tail{max: 64 << 10}}
-	cmd.Stderr = w.stderr
-	cmd.WaitDelay = time.Second
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	w.stdin, w.stdout = stdin, bufio.NewReaderSize(stdout, 64<<10)
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
+	w := &worker{Proc: proc, stdout: bufio.NewReaderSize(proc.Stdout, 64<<10)}
 
 	type answer struct {
 		err   error
@@ -345,7 +349,7 @@ func start(ctx context.Context, opts Options) (*worker, error) {
 		n, err := io.ReadFull(w.stdout, buf)
 		switch {
 		case string(buf) == hello:
-			got <- answer{}
+			got <- answer{err: w.limit(opts.MemoryLimit)}
 		case n > 0:
 			got <- answer{err: fmt.Errorf("%s is not a sandbox worker: it answered %q; it must call sandbox.Serve first thing in main (or TestMain)", exe, buf[:n])}
 		default:
@@ -354,6 +358,7 @@ func start(ctx context.Context, opts Options) (*worker, error) {
 	}()
 	timer := time.NewTimer(startTimeout)
 	defer timer.Stop()
+	var err error
 	ended := false
 	select {
 	case a := <-got:
@@ -366,20 +371,38 @@ func start(ctx context.Context, opts Options) (*worker, error) {
 	if err != nil {
 		if ended {
 			// Let it end by itself, so that its exit status says how.
-			w.wait(ctx, timer.C)
+			w.Reap(ctx, timer.C)
 		}
-		w.stop()
-		if ended && w.cmd.ProcessState.ExitCode() == -1 {
+		w.Stop()
+		if ended && w.Cmd.ProcessState.ExitCode() == -1 {
 			// Killed while starting (by the kernel's OOM killer, say):
 			// a crash, not a program that is no worker.
 			return nil, &startDied{w: w, err: err}
 		}
-		if s := w.stderr.String(); err != ctx.Err() && strings.Contains(s, "kiln sandbox worker: ") {
-			err = fmt.Errorf("%w: %s", err, strings.TrimSpace(s[strings.Index(s, "kiln sandbox worker: "):]))
-		}
 		return nil, err
 	}
 	return w, nil
+}
+
+// startedHook is called each time start starts a worker itself, not
+// taking a prestarted one; tests count them.
+var startedHook = func() {}
+
+// limit sends the worker its memory cap, the first message after its
+// hello, and waits for its answer: an empty frame once the cap is
+// applied, or what failed. The worker reads no request before.
+func (w *worker) limit(bytes int64) error {
+	if err := writeFrame(w.Stdin, []byte(strconv.FormatInt(bytes, 10))); err != nil {
+		return fmt.Errorf("sending the sandbox worker its memory limit: %w", err)
+	}
+	ack, err := readFrame(w.stdout)
+	if err != nil {
+		return fmt.Errorf("the sandbox worker did not take its memory limit: %w", err)
+	}
+	if len(ack) > 0 {
+		return errors.New("kiln sandbox worker: " + string(ack))
+	}
+	return nil
 }
 
 // startDied is a worker killed by a signal before it said hello.
@@ -389,48 +412,20 @@ type startDied struct {
 }
 
 func (e *startDied) Error() string {
-	return "the sandbox worker died while starting: " + exitText(e.w.err)
+	return "the sandbox worker died while starting: " + exitText(e.w.Err())
 }
 func (e *startDied) Unwrap() error { return e.err }
 
-// wait reaps the worker once it exits by itself, or gives up when ctx
-// ends or timeout fires; stop then kills it.
-func (w *worker) wait(ctx context.Context, timeout <-chan time.Time) {
-	exited := make(chan struct{})
-	go func() {
-		w.once.Do(func() {
-			_ = w.stdin.Close()
-			w.err = w.cmd.Wait()
-		})
-		close(exited)
-	}()
-	select {
-	case <-exited:
-	case <-ctx.Done():
-		_ = w.cmd.Process.Kill()
-		<-exited
-	case <-timeout:
-		_ = w.cmd.Process.Kill()
-		<-exited
-	}
-}
-
 // stop kills the worker, if it still runs, and reaps it.
-func (w *worker) stop() {
-	w.once.Do(func() {
-		_ = w.stdin.Close()
-		_ = w.cmd.Process.Kill()
-		w.err = w.cmd.Wait()
-	})
-}
+func (w *worker) stop() { w.Stop() }
 
 // died explains why a worker ended during req, from its exit status and
 // what the Go runtime wrote on its standard error. It never repeats that
 // text: a panic or a stack trace may quote template data, secrets included.
 func (w *worker) died(req *templates.Request, limit int64, readErr error) error {
 	w.stop()
-	stderr := w.stderr.String()
-	e := &diag.Error{App: req.App, File: req.Path, Err: &CrashError{Exit: exitText(w.err), Cause: readErr}}
+	stderr := w.Stderr.String()
+	e := &diag.Error{App: req.App, File: req.Path, Err: &CrashError{Exit: exitText(w.Err()), Cause: readErr}}
 	switch {
 	case strings.Contains(stderr, "stack exceeds") || strings.Contains(stderr, "fatal error: stack overflow"):
 		e.Msg = "rendering overflowed the Go stack"
@@ -441,7 +436,7 @@ func (w *worker) died(req *templates.Request, limit int64, readErr error) error 
 		e.Hint = "a template that allocates without end (a huge std.makeArray, a string doubled in a loop, a `range until` over a large number) fails like this; if the app is just large, raise --memory-limit (KILN_MEMORY_LIMIT)"
 		e.Err.(*CrashError).Reason = ReasonMemory
 	default:
-		e.Msg = "the template engine crashed (" + exitText(w.err) + ")"
+		e.Msg = "the template engine crashed (" + exitText(w.Err()) + ")"
 		e.Hint = "a memory limit below --memory-limit (a container's) kills it like this; otherwise this is a bug in kiln or its engine: please report it with the app's templates"
 		e.Err.(*CrashError).Reason = ReasonCrash
 	}
@@ -487,32 +482,3 @@ type CrashError struct {
 
 func (e *CrashError) Error() string { return "sandbox worker died (" + e.Reason + "): " + e.Exit }
 func (e *CrashError) Unwrap() error { return e.Cause }
-
-// tail keeps the last max bytes written to it.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tail) reset() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = t.buf[:0]
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
-}

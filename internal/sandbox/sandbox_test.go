@@ -477,7 +477,7 @@ func TestRelease(t *testing.T) {
 		if len(p.workers) != 1 {
 			t.Fatalf("%d idle workers, want 1", len(p.workers))
 		}
-		return p.workers[0].cmd.Process.Pid
+		return p.workers[0].Cmd.Process.Pid
 	}
 	render()
 	released := pid()

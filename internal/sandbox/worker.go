@@ -13,15 +13,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kiln-gitops/kiln/internal/sandbox/spawn"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
-// The worker's environment: envWorker set to workerMagic turns a process
-// that calls Serve into a worker; envMemory is its memory cap in bytes.
+// envWorker set to workerMagic turns a process that calls Serve into a
+// worker (package spawn starts it so).
 const (
-	envWorker   = "KILN_SANDBOX_WORKER"
-	workerMagic = "v1"
-	envMemory   = "KILN_SANDBOX_MEMORY_LIMIT"
+	envWorker   = spawn.EnvWorker
+	workerMagic = spawn.WorkerMagic
 )
 
 // hello is the first thing a worker writes. A program that does not call
@@ -49,21 +49,6 @@ func serve(engines map[string]Factory) int {
 	// The pool, not a terminal's Ctrl-C, decides when a worker ends: it
 	// kills the worker when the render's context ends.
 	signal.Ignore(os.Interrupt, syscall.SIGTERM)
-	limit, err := strconv.ParseInt(os.Getenv(envMemory), 10, 64)
-	if err != nil || limit <= 0 {
-		fmt.Fprintf(os.Stderr, "kiln sandbox worker: invalid %s\n", envMemory)
-		return 3
-	}
-	if err := capMemory(limit); err != nil {
-		fmt.Fprintf(os.Stderr, "kiln sandbox worker: setting the memory limit: %v\n", err)
-		return 3
-	}
-	// The garbage collector works harder as the heap nears the cap,
-	// before the cap ends the worker.
-	debug.SetMemoryLimit(limit / 10 * 9)
-	// Deep recursion ends as a stack overflow, reported as such, before
-	// its stack alone could reach the cap.
-	debug.SetMaxStack(int(min(limit/4, 1<<30)))
 
 	// Frames go to the real standard output only; anything a library
 	// prints goes to standard error.
@@ -71,6 +56,23 @@ func serve(engines map[string]Factory) int {
 	os.Stdout = os.Stderr
 	if _, err := io.WriteString(out, hello); err != nil {
 		return 3
+	}
+
+	// The pool's first message is the memory cap, which the worker
+	// applies before it reads any request. It is a message and not part
+	// of the worker's environment because kiln render starts its first
+	// worker before it has parsed --memory-limit (package spawn).
+	frame, err := readFrame(os.Stdin)
+	if err != nil {
+		return 0 // the pool is gone
+	}
+	limit, err := applyLimit(string(frame))
+	if err != nil {
+		_ = writeFrame(out, []byte(err.Error()))
+		return 3
+	}
+	if err := writeFrame(out, nil); err != nil {
+		return 0
 	}
 
 	// Standard input is read all the time, not only between renders: its
@@ -94,6 +96,24 @@ func serve(engines map[string]Factory) int {
 		}
 	}
 	return 0
+}
+
+// applyLimit caps the worker's memory at limit bytes (decimal).
+func applyLimit(limit string) (int64, error) {
+	n, err := strconv.ParseInt(limit, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("invalid memory limit %q", limit)
+	}
+	if err := capMemory(n); err != nil {
+		return 0, fmt.Errorf("setting the memory limit: %w", err)
+	}
+	// The garbage collector works harder as the heap nears the cap,
+	// before the cap ends the worker.
+	debug.SetMemoryLimit(n / 10 * 9)
+	// Deep recursion ends as a stack overflow, reported as such, before
+	// its stack alone could reach the cap.
+	debug.SetMaxStack(int(min(n/4, 1<<30)))
+	return n, nil
 }
 
 // server is a worker's state: one engine per name and configuration, kept

@@ -1,4 +1,4 @@
-package sandbox
+package spawn
 
 import "syscall"
 
@@ -8,7 +8,9 @@ import "syscall"
 // fires when the thread that started the worker ends, not only the
 // process (golang/go#27505); Go ends a thread only when a goroutine
 // locked to it returns, and nothing kiln links outside the standard
-// library calls runtime.LockOSThread.
+// library calls runtime.LockOSThread. Prestart runs during package
+// initialization, on the main thread (the runtime locks initialization
+// to it), which lives as long as the process.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
