@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/kiln-gitops/kiln/cmd/kiln/internal/prestart"
 	"github.com/kiln-gitops/kiln/internal/initgc"
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -67,6 +68,10 @@ func moduleVersion(v string, info func() (*debug.BuildInfo, bool)) string {
 
 // run is main without the exit, so script tests can call it in process.
 func run() int {
+	// A worker that package prestart started and no render took (kiln
+	// render failed before it rendered, or had nothing to render) ends
+	// with kiln, reaped.
+	defer prestart.Discard()
 	ctx, stop := interruptible(context.Background())
 	defer stop()
 	app := newApp(os.Stdout, os.Stderr, os.LookupEnv, moduleVersion(version, debug.ReadBuildInfo))
