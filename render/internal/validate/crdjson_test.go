@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kiln-gitops/kiln/internal/objects"
 )
@@ -431,6 +432,7 @@ func kpsCRDs(tb testing.TB) []testCRD {
 func BenchmarkCompileKPSCRDs(b *testing.B) {
 	crds := kpsCRDs(b)
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		for _, c := range crds {
 			if cc := compileCRD(c.data); cc.err != nil {
@@ -438,6 +440,7 @@ func BenchmarkCompileKPSCRDs(b *testing.B) {
 			}
 		}
 	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/float64(time.Millisecond), "cpu-ms/op")
 }
 
 // BenchmarkDecodeKPSCRDs decodes kube-prometheus-stack's CRDs both ways:
@@ -446,6 +449,7 @@ func BenchmarkDecodeKPSCRDs(b *testing.B) {
 	crds := kpsCRDs(b)
 	b.Run("read", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu := processCPU()
 		for b.Loop() {
 			for _, c := range crds {
 				if _, ok := readCRD(c.data); !ok {
@@ -453,9 +457,11 @@ func BenchmarkDecodeKPSCRDs(b *testing.B) {
 				}
 			}
 		}
+		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/float64(time.Millisecond), "cpu-ms/op")
 	})
 	b.Run("strict", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu := processCPU()
 		for b.Loop() {
 			for _, c := range crds {
 				if _, err := decodeCRDStrict(c.data); err != nil {
@@ -463,5 +469,6 @@ func BenchmarkDecodeKPSCRDs(b *testing.B) {
 				}
 			}
 		}
+		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/float64(time.Millisecond), "cpu-ms/op")
 	})
 }
