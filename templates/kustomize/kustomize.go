@@ -80,28 +80,33 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 		tree = nil // the resource files' paths would not be kfile's
 	}
 
-	// Builds that leave kyaml's global schema alone run concurrently; one
-	// whose tree sets openapi: runs alone (see schemaGuard).
-	guard := Shared
-	if setsSchema {
-		guard = exclusive
-	}
 	var objs []templates.Object
 	var remote bool
-	err = guard(ctx, func() error {
-		if tree != nil {
-			// A plain tree's sources are found without origin annotations
-			// (sources.go). Any other outcome, a build error included (its
-			// text may show the annotations), is the annotated build's.
-			if o, ok := plainBuild(fsys, req.Root, dir, kfile, tree); ok {
-				objs = o
-				return nil
-			}
+	built := false
+	if tree != nil && !setsSchema { // a plain tree never sets openapi:
+		// A plain tree's sources are found without origin annotations
+		// (sources.go), and its build never reads kyaml's schema, so it
+		// does not wait for the schema's parse (plainBuild).
+		err = Unparsed(ctx, func() error {
+			objs, built = plainBuild(fsys, req.Root, dir, kfile, tree)
+			return nil
+		})
+	}
+	if err == nil && !built {
+		// Any other outcome of a plain tree, a build error included (its
+		// text may show the annotations), is the annotated build's. Builds
+		// that leave kyaml's global schema alone run concurrently; one
+		// whose tree sets openapi: runs alone (see schemaGuard).
+		guard := Shared
+		if setsSchema {
+			guard = exclusive
 		}
-		var err error
-		objs, remote, err = annotatedBuild(fsys, req.Root, dir, kfile, req.App)
-		return err
-	})
+		err = guard(ctx, func() error {
+			var err error
+			objs, remote, err = annotatedBuild(fsys, req.Root, dir, kfile, req.App)
+			return err
+		})
+	}
 	if err != nil {
 		var re *readError
 		if errors.As(err, &re) {
@@ -132,6 +137,22 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 // plainBuild builds the kustomization in dir as `kustomize build` does and
 // names each object's source from tree. It reports false when the build
 // fails, panics, or the sources are not certain.
+//
+// It runs under Unparsed: a plain tree's build reads nothing of kyaml's
+// OpenAPI schema but namespace scopes. In kustomize api and kyaml v0.21.2
+// the schema is parsed (kyaml's initSchema) only by the strategic-merge
+// walk (yaml/walk through merge2: patches, patchesStrategicMerge,
+// helmCharts' values), by SchemaForResourceType, Schema and their kin, and
+// after an openapi: field; krusty reaches none of them for resources,
+// prefixes and suffixes, namespace, labels, annotations, images, replicas,
+// sortOptions or crds (crds become transformer configurations through
+// kube-openapi's types, not kyaml's schema). The scope of a kind
+// (resid.NewGvk, for every object and reference) is
+// openapi.IsCertainlyClusterScoped, which with the default schema answers
+// from kyaml's precomputed table without parsing (see Unparsed); krusty's
+// SetSchema with no openapi: field writes the default version over itself
+// under kyaml's lock. TestPlainBuildsLeaveSchemaUnparsed checks it in a
+// fresh process, with many builds at once (run it with -race).
 func plainBuild(fsys *securefs.FS, root, dir, kfile string, tree *plainTree) (objs []templates.Object, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {

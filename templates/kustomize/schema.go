@@ -41,8 +41,9 @@ var schemaReady atomic.Bool
 // Shared runs fn while kyaml's global OpenAPI schema is kustomize's
 // built-in one and no build that changes it runs. Kustomize builds without
 // `openapi:` and any kiln code that reads the schema (kyaml's strategic
-// merge, openapi.IsNamespaceScoped) must run inside Shared. Many Shared
-// calls run at once. It returns ctx's error if ctx ends while waiting.
+// merge) must run inside Shared, or inside Unparsed when they never parse
+// it (a plain tree's build, a scope lookup). Many Shared calls run at
+// once. It returns ctx's error if ctx ends while waiting.
 func Shared(ctx context.Context, fn func() error) error {
 	if !schemaReady.Load() {
 		// The first reader parses the schema alone: kyaml parses lazily,
@@ -69,9 +70,10 @@ func Shared(ctx context.Context, fn func() error) error {
 // that never parses the schema while the built-in one is in place:
 // openapi.IsNamespaceScoped answers from kyaml's precomputed table and
 // otherwise reads the parsed maps, which with the built-in schema agree
-// with that table (kyaml's TestIsNamespaceScopedPrecompute). Nothing
-// writes those maps while fn runs: the first parse happens in Shared or
-// exclusive, both of which wait for every reader, fn included.
+// with that table (kyaml's TestIsNamespaceScopedPrecompute). A plain
+// tree's build is such code (plainBuild). Nothing writes those maps while
+// fn runs: the first parse happens in Shared or exclusive, both of which
+// wait for every reader, fn included.
 func Unparsed(ctx context.Context, fn func() error) error {
 	if err := schemaGuard.Acquire(ctx, 1); err != nil {
 		return err

@@ -3,7 +3,10 @@ package kustomize
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"testing"
@@ -205,4 +208,139 @@ func bigSchema(n int) string {
 	}
 	b.WriteString("}}")
 	return b.String()
+}
+
+// TestPlainBuildsLeaveSchemaUnparsed: a plain tree builds under Unparsed,
+// beside other builds and without waiting for kyaml's schema to be parsed,
+// so nothing its build calls may parse that schema: the parse writes
+// kyaml's maps, which other builds read without a lock. Whether a process
+// has parsed it shows only in a fresh one, so the test runs itself again.
+// The child builds plain trees that use every field a plain tree may set,
+// with built-in, cluster-scoped and custom kinds, each many times at once
+// beside scope lookups (under -race when the test runs with it), and says
+// whether kiln parsed the schema and what a first openapi.Schema call then
+// allocates: kyaml keeps no public mark of its parse, and a first parse
+// allocates megabytes where a parsed schema allocates nothing. A tree with
+// a patch is the control: there the schema is parsed, and the call
+// allocates nothing.
+func TestPlainBuildsLeaveSchemaUnparsed(t *testing.T) {
+	if mode := os.Getenv("KILN_TEST_PLAIN_SCHEMA_CHILD"); mode != "" {
+		plainBuildsChild(t, mode)
+		return
+	}
+	t.Parallel()
+	for _, mode := range []string{"plain", "patched"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestPlainBuildsLeaveSchemaUnparsed$", "-test.count=1", "-test.shuffle=off", "-test.v")
+		cmd.Env = append(os.Environ(), "KILN_TEST_PLAIN_SCHEMA_CHILD="+mode)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", mode, err, out)
+		}
+		var kiln bool
+		var allocs uint64
+		found := false
+		for _, l := range strings.Split(string(out), "\n") {
+			if _, err := fmt.Sscanf(l, "schema parsed by kiln %t, then a parse allocates %d", &kiln, &allocs); err == nil {
+				found = true
+			}
+		}
+		switch {
+		case !found:
+			t.Errorf("%s: the child did not report:\n%s", mode, out)
+		case mode == "plain" && (kiln || allocs < 1<<20):
+			t.Errorf("plain builds parsed kyaml's schema (kiln: %t; a parse afterwards allocated %d bytes, want megabytes):\n%s", kiln, allocs, out)
+		case mode == "patched" && (!kiln || allocs >= 1<<20):
+			t.Errorf("a patched build left kyaml's schema unparsed (kiln: %t; a parse afterwards allocated %d bytes, want none): the test cannot tell\n%s", kiln, allocs, out)
+		}
+	}
+}
+
+// plainTrees use every field plainKustomization allows: resources (files
+// and a folder), namePrefix, nameSuffix, namespace, labels (with
+// selectors), commonLabels, commonAnnotations, images, replicas,
+// sortOptions and crds (a custom kind whose reference to a ConfigMap the
+// prefix renames).
+var plainTrees = map[string]string{
+	"base/kustomization.yaml": "resources: [deployment.yaml, service.yaml, cm.yaml]\n",
+	"base/deployment.yaml":    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n",
+	"base/service.yaml":       "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n",
+	"base/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {k: v}\n",
+	"overlay/kustomization.yaml": "resources: [../base, widget.yaml, rbac.yaml]\nnamePrefix: p-\nnameSuffix: -s\nnamespace: team\n" +
+		"labels: [{pairs: {env: dev}, includeSelectors: true}]\ncommonLabels: {tier: web}\ncommonAnnotations: {owner: t}\n" +
+		"images: [{name: nginx, newTag: '1.27'}]\nreplicas: [{name: web, count: 3}]\nsortOptions: {order: legacy}\ncrds: [widget-crd.json]\n",
+	"overlay/widget.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: gadget}\nspec: {configRef: {name: settings}}\n",
+	"overlay/rbac.yaml": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\nrules: []\n---\n" +
+		"apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: read}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: reader}\n" +
+		"subjects: [{kind: ServiceAccount, name: default, namespace: default}]\n",
+	"overlay/widget-crd.json": `{"example.com.v1.Widget": {"Schema": {"properties": {"apiVersion": {}, "kind": {}, "metadata": {}, "spec": {"$ref": "example.com.v1.WidgetSpec"}}}}, ` +
+		`"example.com.v1.WidgetSpec": {"Schema": {"properties": {"configRef": {"x-kubernetes-object-ref-api-version": "v1", "x-kubernetes-object-ref-kind": "ConfigMap"}}}}}`,
+	"fifo/kustomization.yaml":    "resources: [../overlay]\nnamespace: other\nsortOptions: {order: fifo}\n",
+	"patched/kustomization.yaml": "resources: [../base]\npatches:\n  - patch: |-\n      apiVersion: v1\n      kind: ConfigMap\n      metadata: {name: settings}\n      data: {k: w}\n",
+}
+
+func plainBuildsChild(t *testing.T, mode string) {
+	tmp := enginetest.TempDir(t)
+	write(t, tmp, plainTrees)
+	dirs := []string{"base", "overlay", "fifo"}
+	if mode == "patched" {
+		dirs = []string{"patched"}
+	}
+	e := New(Options{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	outs := map[string]map[string]bool{}
+	for range 16 {
+		for _, dir := range dirs {
+			wg.Go(func() {
+				res, err := e.Render(context.Background(), &templates.Request{Root: tmp, App: "a", Path: dir})
+				if err != nil {
+					t.Errorf("%s: %v", dir, err)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if outs[dir] == nil {
+					outs[dir] = map[string]bool{}
+				}
+				outs[dir][format(res)] = true
+			})
+		}
+		// Scope lookups, as render's do (scope.go), of a built-in, a
+		// cluster-scoped and an unknown kind.
+		wg.Go(func() {
+			_ = Unparsed(context.Background(), func() error {
+				for _, tm := range []kyaml.TypeMeta{
+					{APIVersion: "apps/v1", Kind: "Deployment"},
+					{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
+					{APIVersion: "example.com/v1", Kind: "Widget"},
+				} {
+					openapi.IsNamespaceScoped(tm)
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for dir, got := range outs {
+		if len(got) != 1 {
+			t.Errorf("%s: %d different results from the same tree built at once", dir, len(got))
+		}
+		if dir == "overlay" {
+			for out := range got {
+				// The kinds and fields that make the tree what it is
+				// are in its output: the crds field renamed the reference.
+				for _, want := range []string{"name: p-gadget-s", "configRef:\n    name: p-settings-s", "namespace: team", "image: nginx:1.27", "replicas: 3", "kind: ClusterRole"} {
+					if !strings.Contains(out, want) {
+						t.Errorf("overlay's output lacks %q:\n%s", want, out)
+					}
+				}
+			}
+		}
+	}
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	before := s[0].Value.Uint64()
+	_ = openapi.Schema() // nothing runs beside it now
+	metrics.Read(s)
+	fmt.Printf("\nschema parsed by kiln %t, then a parse allocates %d\n", SchemaParsed(), s[0].Value.Uint64()-before)
 }
