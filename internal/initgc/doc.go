@@ -2,7 +2,7 @@
 // links initialize, until the main package calls Done; and, in kiln's own
 // process (not its sandbox workers), KeepFloor lets the heap grow to 64 MiB
 // before Go's pacing applies, so a render with a small live heap does not
-// collect every few MiB.
+// collect every few MiB; the floor fades out as the live heap grows.
 //
 // kiln links Helm, client-go, apiextensions-apiserver and kustomize, whose
 // package initialization allocates about 8 MiB (schemes, JSON Schema

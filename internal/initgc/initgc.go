@@ -17,13 +17,18 @@ func Done() {
 	debug.SetGCPercent(percent)
 }
 
-// minGoal is the smallest heap goal KeepFloor keeps. With Go's pacing a
-// collection starts when the heap reaches twice what the last one left
-// live; a render of a hundred apps stays near 15 MiB live, so it
-// collected about twenty times, a fifth of its CPU, to hold its heap
-// near 30 MiB. Up to minGoal/2 live the goal is minGoal; above it the
-// goal is GOGC's, so a render whose heap peaks higher (a thousand apps,
-// a large chart) peaks where it did.
+// minGoal is the smallest heap goal KeepFloor keeps for a small heap.
+// With Go's pacing a collection starts when the heap reaches twice what
+// the last one left live; a render of a hundred apps stays at 9-14 MiB
+// live, so it collected about twenty times, a fifth of its CPU, to hold
+// its heap near 30 MiB. Up to minGoal/4 live the goal is minGoal.
+//
+// Above that the floor shrinks by two bytes for each byte of live heap,
+// so from 3/8 of minGoal (24 MiB) live the goal is GOGC's. A full floor up
+// to minGoal/2 live held a render of a thousand apps, 20-35 MiB live for
+// most of its run, at a goal of 64 MiB where GOGC's is 40-70: about 10 MiB
+// more peak RSS for a CPU saving that shrinks as the live heap grows
+// (docs/speed.md, "A floor under the heap goal").
 const minGoal = 64 << 20
 
 // KeepFloor keeps the collector's heap goal at minGoal or above for the
@@ -61,23 +66,44 @@ func arm() {
 }
 
 // tune sets GOGC so that the next heap goal is GOGC's on the live heap,
-// or minGoal if that is more. Before the first collection the live heap
+// or the floor if that is more. Before the first collection the live heap
 // is taken to be all that is allocated.
 func tune() {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+	s := []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/gc/scan/globals:bytes"},
+		{Name: "/gc/scan/stack:bytes"},
+	}
 	metrics.Read(s)
 	live := s[0].Value.Uint64()
 	if live == 0 {
 		live = s[1].Value.Uint64()
 	}
-	debug.SetGCPercent(percentFor(live, percent))
+	debug.SetGCPercent(percentFor(live, s[2].Value.Uint64()+s[3].Value.Uint64(), percent))
 }
 
 // percentFor is the GOGC that puts the heap goal for live bytes of live
-// heap at what gogc gives, or at minGoal if that is more.
-func percentFor(live uint64, gogc int) int {
-	if live == 0 || gogc <= 0 || live+live*uint64(gogc)/100 >= minGoal {
+// heap at what gogc gives, or at the floor for live (minGoal, shrinking
+// above minGoal/4 live) if that is more. roots are the stacks and globals
+// the collector scans: Go's goal is live + (live + roots) × GOGC/100, so a
+// GOGC of several hundred that left them out would put the goal well above
+// the floor (kiln's 2 MiB of globals made it 75-80 MiB).
+func percentFor(live, roots uint64, gogc int) int {
+	if live == 0 || gogc <= 0 {
 		return gogc
 	}
-	return int(minGoal*100/live) - 100
+	floor := uint64(minGoal)
+	if live > minGoal/4 {
+		shrink := 2 * (live - minGoal/4)
+		if shrink >= floor {
+			return gogc
+		}
+		floor -= shrink
+	}
+	if live+(live+roots)*uint64(gogc)/100 >= floor {
+		return gogc
+	}
+	// Rounded up: the goal is at the floor, not a few KiB under it.
+	return int(((floor-live)*100 + live + roots - 1) / (live + roots))
 }
