@@ -115,6 +115,14 @@ func StatSum(fi fs.FileInfo, err error) string {
 // nothing, so engines can run without one. Safe for concurrent use.
 type Recorder struct {
 	root string
+	// res resolves the render's paths below root, each folder on the way
+	// once: a render resolves many paths below the same few folders, and
+	// rootfs.Resolve would look at every component from / down for each.
+	// Like every Resolver it assumes the disk does not change while it is
+	// in use, which is one render: a symlink changed during the render is
+	// seen as it first was, where a fresh resolve could have recorded a
+	// conflict.
+	res *rootfs.Resolver
 
 	mu   sync.Mutex
 	seen map[[2]string]string // kind, path -> sum
@@ -127,7 +135,7 @@ type Recorder struct {
 // New returns a Recorder for a render below root, the absolute,
 // symlink-free repository root (templates.Request.Root).
 func New(root string) *Recorder {
-	return &Recorder{root: root, seen: map[[2]string]string{}}
+	return &Recorder{root: root, res: rootfs.NewResolver(root), seen: map[[2]string]string{}}
 }
 
 // Rel is p as a Dep's Path: repository-relative and slash-separated. p is
@@ -169,6 +177,16 @@ func (r *Recorder) Dir(p string, entries []fs.DirEntry) {
 	r.Record(Dir, p, DirSum(entries))
 }
 
+// StatResolved is os.Stat of real, a path Resolve returned, without
+// looking again when resolving it already did (rootfs.Resolver.Stat). It
+// records nothing.
+func (r *Recorder) StatResolved(real string) (fs.FileInfo, error) {
+	if r == nil {
+		return os.Stat(real)
+	}
+	return r.res.Stat(real)
+}
+
 // Stat records what os.Stat said of p.
 func (r *Recorder) Stat(p string, fi fs.FileInfo, err error) {
 	if r == nil {
@@ -180,9 +198,15 @@ func (r *Recorder) Stat(p string, fi fs.FileInfo, err error) {
 // Resolve is rootfs.Resolve(root, p), recorded: where p led, or that it
 // led outside the root.
 func (r *Recorder) Resolve(root, p string) (string, error) {
-	real, err := rootfs.Resolve(root, p)
 	if r == nil {
-		return real, err
+		return rootfs.Resolve(root, p)
+	}
+	var real string
+	var err error
+	if root == r.root {
+		real, err = r.res.Resolve(p)
+	} else {
+		real, err = rootfs.Resolve(root, p)
 	}
 	switch {
 	case err == nil:

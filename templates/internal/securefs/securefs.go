@@ -118,7 +118,7 @@ func (f *FS) Stat(real string) (fs.FileInfo, error) { return f.stat(real) }
 
 // stat is os.Stat of real, recorded.
 func (f *FS) stat(real string) (fs.FileInfo, error) {
-	info, err := os.Stat(real)
+	info, err := f.rec.StatResolved(real)
 	f.observeStat(real, info, err)
 	return info, err
 }

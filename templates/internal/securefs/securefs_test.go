@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -381,5 +382,81 @@ func TestConcurrentReads(t *testing.T) {
 	wg.Wait()
 	if diff := cmp.Diff([]string{"a.yaml", "dir/b.yaml"}, f.Read()); diff != "" {
 		t.Errorf("Read() (-want +got):\n%s", diff)
+	}
+}
+
+// TestOneFSRefusesEveryEscape: an FS resolves each folder on the way to a
+// path once (deps.Recorder's rootfs.Resolver), so what it remembers of one
+// path must not let another through. One FS reads every path, inside and
+// hostile (.., symlinks out of the root, relative and absolute, through a
+// folder already seen), in both orders, and gets each answer
+// rootfs.ReadFile gives: the content, or an *rootfs.OutsideError.
+func TestOneFSRefusesEveryEscape(t *testing.T) {
+	t.Parallel()
+	_, tmp := newTree(t)
+	for name, target := range map[string]string{
+		"repo/link-abs":      filepath.Join(tmp, "outside"),
+		"repo/link-abs.yaml": filepath.Join(tmp, "outside", "secret.yaml"),
+		"repo/dir/up":        "..",
+		"repo/dir/upup":      "../..",
+		"repo/dir/chain":     "../link-outdir",
+	} {
+		if err := os.Symlink(target, filepath.Join(tmp, filepath.FromSlash(name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root := filepath.Join(tmp, "repo")
+	paths := []string{
+		"a.yaml", "dir/b.yaml", "link-in.yaml", "link-dir/b.yaml", "dir/up/a.yaml", "dir/up/dir/b.yaml", "link-dir/up/a.yaml",
+		"../outside/secret.yaml", "dir/../../outside/secret.yaml", "link-out.yaml", "link-outdir/secret.yaml",
+		"link-abs/secret.yaml", "link-abs.yaml", "dir/upup/outside/secret.yaml", "link-dir/upup/outside/secret.yaml",
+		"dir/chain/secret.yaml", "link-dir/up/link-out.yaml", "dir/up/link-outdir/secret.yaml", "/etc/hostname",
+		filepath.Join(tmp, "outside", "secret.yaml"), filepath.Join(root, "dir", "up", "link-abs", "secret.yaml"),
+	}
+	type answer struct {
+		content string
+		outside bool
+	}
+	read := func(f *FS, p string) answer {
+		data, err := f.ReadFile(p)
+		if err != nil && !errors.Is(err, rootfs.ErrOutside) {
+			t.Fatalf("ReadFile(%q): %v", p, err)
+		}
+		return answer{string(data), errors.Is(err, rootfs.ErrOutside)}
+	}
+	want := map[string]answer{}
+	outsides := 0
+	for _, p := range paths {
+		// rootfs.ReadFile resolves every component afresh.
+		data, err := rootfs.ReadFile(root, p)
+		if err != nil && !errors.Is(err, rootfs.ErrOutside) {
+			t.Fatalf("rootfs.ReadFile(%q): %v", p, err)
+		}
+		want[p] = answer{string(data), errors.Is(err, rootfs.ErrOutside)}
+		if want[p].outside {
+			outsides++
+		} else if want[p].content == "" {
+			t.Fatalf("ReadFile(%q) read nothing", p)
+		}
+	}
+	if outsides < len(paths)/2 {
+		t.Fatalf("only %d of %d paths lead outside", outsides, len(paths))
+	}
+	reversed := slices.Clone(paths)
+	slices.Reverse(reversed)
+	for _, order := range [][]string{paths, reversed} {
+		f, err := New(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range order {
+			if got := read(f, p); got != want[p] {
+				t.Errorf("one FS for every path: ReadFile(%q) = %+v, rootfs.ReadFile gives %+v", p, got, want[p])
+			}
+			// The folder kustomize asks about: the same answer too.
+			if _, _, err := f.CleanedAbs(p); errors.Is(err, rootfs.ErrOutside) != want[p].outside {
+				t.Errorf("one FS for every path: CleanedAbs(%q) = %v, want outside %t", p, err, want[p].outside)
+			}
+		}
 	}
 }
