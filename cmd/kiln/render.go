@@ -356,6 +356,14 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 // the error; the others are still written. What writing noticed (an
 // interrupted run's leftovers, an earlier tree left behind) becomes a
 // warning of the first env that rendered.
+//
+// An env the render cache gave whole (EnvResult.Cached) is staged while
+// the next env is looked up: it holds nothing but its files, and staging
+// it is mostly comparing them with the earlier tree, file by file, which
+// used to wait for the next env's lookup in the cache and that lookup for
+// it. One env is staged at a time, in order; any other env is staged
+// before render goes on, so that its objects can go as soon as it is
+// written.
 type writer struct {
 	ctx  context.Context
 	r    *render.Renderer
@@ -365,9 +373,12 @@ type writer struct {
 	w     *render.Output // opened for the first env that rendered
 	first *render.EnvResult
 	err   error // opening the output failed, or ctx ended while staging
+
+	staging chan struct{} // closed when the env staged meanwhile is; nil if none
 }
 
 func (w *writer) stage(er *render.EnvResult) {
+	w.wait()
 	if er.Err != nil || w.err != nil {
 		return
 	}
@@ -377,6 +388,27 @@ func (w *writer) stage(er *render.EnvResult) {
 		}
 		w.first = er
 	}
+	if er.Cached {
+		done := make(chan struct{})
+		w.staging = done
+		go func() {
+			defer close(done)
+			w.stageNow(er)
+		}()
+		return
+	}
+	w.stageNow(er)
+}
+
+// wait waits for the env being staged meanwhile, if any.
+func (w *writer) wait() {
+	if w.staging != nil {
+		<-w.staging
+		w.staging = nil
+	}
+}
+
+func (w *writer) stageNow(er *render.EnvResult) {
 	if err := w.w.Stage(w.ctx, er); err != nil {
 		if w.ctx.Err() != nil {
 			w.err = err
@@ -390,6 +422,7 @@ func (w *writer) stage(er *render.EnvResult) {
 
 // commit swaps the staged trees into place.
 func (w *writer) commit() error {
+	w.wait()
 	if w.err != nil {
 		if aerr := w.abort(); aerr != nil {
 			return errors.Join(w.err, aerr)
@@ -406,6 +439,7 @@ func (w *writer) commit() error {
 
 // abort removes what was staged and releases the output's lock.
 func (w *writer) abort() error {
+	w.wait()
 	if w.w == nil {
 		return nil
 	}
