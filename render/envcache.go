@@ -262,11 +262,16 @@ func (r *Renderer) envHit(er *EnvResult, key string) bool {
 	}
 	lock := e.Lock
 	lock.Source, _ = r.provenanceOf()
-	lj, err := lockFile(&lock)
-	if err != nil {
-		return false
+	if lock.Source != e.Lock.Source || files[LockFile] == nil {
+		// A new commit, or a change to the checkout: the lock is made
+		// again with it. With the same source it is the one the entry
+		// holds, as the render that made the entry wrote it.
+		lj, err := lockFile(&lock)
+		if err != nil {
+			return false
+		}
+		files[LockFile] = lj
 	}
-	files[LockFile] = lj
 	for i := range e.Apps {
 		e.Apps[i].Cached = true
 	}
