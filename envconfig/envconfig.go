@@ -318,8 +318,34 @@ func (p *Pipeline) Env(name string) (*Environment, error) {
 
 // FluxName returns the name of app's Kustomization in env: Flux.Name with
 // {app} and {env} replaced.
+//
+// It is asked for every app of every env, more than once: one pass over
+// the name, as strings.NewReplacer("{app}", app, "{env}", env) would make,
+// without building a replacer each time.
 func (p *Pipeline) FluxName(app, env string) string {
-	return strings.NewReplacer("{app}", app, "{env}", env).Replace(p.Flux.Name)
+	name := p.Flux.Name
+	var b strings.Builder
+	b.Grow(len(name) + len(app) + len(env))
+	for {
+		i := strings.IndexByte(name, '{')
+		if i < 0 {
+			b.WriteString(name)
+			return b.String()
+		}
+		b.WriteString(name[:i])
+		name = name[i:]
+		switch {
+		case strings.HasPrefix(name, "{app}"):
+			b.WriteString(app)
+			name = name[len("{app}"):]
+		case strings.HasPrefix(name, "{env}"):
+			b.WriteString(env)
+			name = name[len("{env}"):]
+		default:
+			b.WriteByte('{')
+			name = name[1:]
+		}
+	}
 }
 
 // App returns the app called name, or nil.
