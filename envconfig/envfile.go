@@ -113,7 +113,7 @@ var (
 	patchKeys    = shape.Keys[shape.Patch]()
 	selectorKeys = shape.Keys[shape.Selector]()
 	jsonPatchOps = []string{"add", "remove", "replace", "move", "copy", "test"}
-	ageRE        = regexp.MustCompile(shape.AgePattern)
+	ageRE        = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(shape.AgePattern) })
 	// pgpRE is compiled on first use: its 40 repetitions make a large
 	// program, which every kiln command would otherwise build at start.
 	pgpRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(shape.PGPPattern) })
@@ -251,7 +251,7 @@ func (d *decoder) sops(n *yaml.Node) *SOPS {
 	if v, present := f["age"]; present {
 		recips, nodes := d.strList(v, "sops.age")
 		for i, r := range recips {
-			if !ageRE.MatchString(r) {
+			if !ageRE().MatchString(r) {
 				bad = true
 				d.errAt(nodes[i], fmt.Sprintf("sops.age: %q is not an age recipient", r), "give public keys as age-keygen prints them, starting with age1")
 				continue

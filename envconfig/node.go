@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -358,10 +359,10 @@ func (d *decoder) strList(n *yaml.Node, key string) ([]string, []*yaml.Node) {
 // yamlLineRE matches the location yaml.v3 puts in its syntax errors. yaml.v3
 // has no typed syntax error (it formats "yaml: line N: problem"), so the
 // text is the only place the line is found.
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // flowPlaceholderRE finds a kiln placeholder such as {env} in a line.
-var flowPlaceholderRE = regexp.MustCompile(`\{[A-Za-z_]+\}`)
+var flowPlaceholderRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{[A-Za-z_]+\}`) })
 
 // parseDoc parses data as a single YAML document. It returns nil, nil for
 // an empty document (only comments or whitespace).
@@ -398,7 +399,7 @@ func parseDoc(data []byte, file string) (*yaml.Node, error) {
 func syntaxErrorIn(err error, file string, data []byte) *diag.Error {
 	e := &diag.Error{File: file, Line: 1, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "),
 		Hint: "fix the YAML syntax (indentation, a missing \": \", an unclosed quote or bracket)", Err: err}
-	m := yamlLineRE.FindStringSubmatch(err.Error())
+	m := yamlLineRE().FindStringSubmatch(err.Error())
 	if m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Msg = "invalid YAML: " + m[2]
@@ -412,7 +413,7 @@ func syntaxErrorIn(err error, file string, data []byte) *diag.Error {
 	}
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	e.Line = problemLine(lines, e.Line, problem)
-	if e.Line >= 1 && e.Line <= len(lines) && flowPlaceholderRE.Match(lines[e.Line-1]) {
+	if e.Line >= 1 && e.Line <= len(lines) && flowPlaceholderRE().Match(lines[e.Line-1]) {
 		e.Hint = "quote values that contain {env} inside [ ] or { }, such as [\"values-{env}.yaml\"]: unquoted, YAML reads {env} as a mapping"
 	}
 	return e
@@ -461,7 +462,7 @@ func parseProblem(data []byte) string {
 		if errors.Is(err, io.EOF) {
 			return ""
 		}
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		if m := yamlLineRE().FindStringSubmatch(err.Error()); m != nil {
 			return m[2]
 		}
 		return strings.TrimPrefix(err.Error(), "yaml: ")

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -811,7 +812,7 @@ func (d *decoder) jsonnetArgs(f map[string]*yaml.Node, key string) map[string]an
 	for _, p := range d.entries(v, "jsonnet."+key) {
 		name := p.key.Value
 		switch {
-		case !jsonnetIdentRE.MatchString(name):
+		case !jsonnetIdentRE().MatchString(name):
 			d.errAt(p.key, fmt.Sprintf("jsonnet.%s: %q is not a Jsonnet identifier", key, name),
 				"use letters, digits and _, not starting with a digit, so the jsonnet can read it as std.extVar('name') or a parameter")
 			continue
@@ -831,7 +832,7 @@ func (d *decoder) jsonnetArgs(f map[string]*yaml.Node, key string) map[string]an
 }
 
 // jsonnetIdentRE matches a Jsonnet identifier.
-var jsonnetIdentRE = regexp.MustCompile(shape.JsonnetIdentPattern)
+var jsonnetIdentRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(shape.JsonnetIdentPattern) })
 
 // dependsOn reads a dependsOn list: "name" is an app of the pipeline,
 // "namespace/name" a Kustomization kiln does not manage. Whether the apps

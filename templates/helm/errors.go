@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
@@ -19,16 +20,18 @@ import (
 // location to reach with errors.As, so these patterns read it; the original
 // error stays reachable through diag.Error.Err.
 var (
-	helmTplErrRe = regexp.MustCompile(`(?s)^(parse|execution) error at \(([^()\s]+?):(\d+)(?::\d+)?\): (.*)$`)
-	goTplLocRe   = regexp.MustCompile(`template: ([^\s:]+):(\d+)(?::\d+)?: `)
-	yamlErrRe    = regexp.MustCompile(`(?s)^YAML parse error on ([^\s:]+): (.*)$`)
+	helmTplErrRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?s)^(parse|execution) error at \(([^()\s]+?):(\d+)(?::\d+)?\): (.*)$`)
+	})
+	goTplLocRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`template: ([^\s:]+):(\d+)(?::\d+)?: `) })
+	yamlErrRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^YAML parse error on ([^\s:]+): (.*)$`) })
 )
 
 // renderError turns an error of clientOnlyInstall (helm's, word for word) into a *diag.Error
 // that names the template file (repository-relative) and line.
 func renderError(err error, src *chartSource, chartName string) error {
 	msg := src.rewriteSources(err.Error(), chartName)
-	if m := helmTplErrRe.FindStringSubmatch(msg); m != nil {
+	if m := helmTplErrRe().FindStringSubmatch(msg); m != nil {
 		file, line, text := m[2], atoi(m[3]), m[4]
 		if m[1] == "parse" {
 			return &diag.Error{File: file, Line: line, Msg: "template syntax error: " + text, Hint: "fix the template; it is Go template syntax (text/template) with Helm's functions", Err: err}
@@ -36,14 +39,14 @@ func renderError(err error, src *chartSource, chartName string) error {
 		// The wrapped text of `fail` or `required`: the chart's own message.
 		return &diag.Error{File: file, Line: line, Msg: "chart refused to render: " + text, Hint: "set the values the chart asks for in the app's values files or the environment's values", Err: err}
 	}
-	if locs := goTplLocRe.FindAllStringSubmatchIndex(msg, -1); len(locs) > 0 {
+	if locs := goTplLocRe().FindAllStringSubmatchIndex(msg, -1); len(locs) > 0 {
 		// Errors from included templates nest; the innermost location is
 		// the one that went wrong.
 		l := locs[len(locs)-1]
 		file, line, text := msg[l[2]:l[3]], atoi(msg[l[4]:l[5]]), msg[l[1]:]
 		return &diag.Error{File: file, Line: line, Msg: "template error: " + text, Hint: "fix the template, or the values it reads", Err: err}
 	}
-	if m := yamlErrRe.FindStringSubmatch(msg); m != nil {
+	if m := yamlErrRe().FindStringSubmatch(msg); m != nil {
 		return &diag.Error{File: m[1], Msg: "template rendered invalid YAML: " + m[2], Hint: "fix the template's output (the line is a line of the rendered text; helm template --debug shows it)", Err: err}
 	}
 	switch {

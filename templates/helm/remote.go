@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"helm.sh/helm/v3/pkg/registry"
@@ -48,13 +49,13 @@ type resolvedChart struct {
 type indexFile = repoindex.Index
 
 // chartNameRe is what a chart name (or one segment of an OCI path) may be.
-var chartNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+var chartNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`) })
 
 // versionRe is what a version may be to be used in a cache file name.
-var versionRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+_-]*$`)
+var versionRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+_-]*$`) })
 
 // hostRe matches what is replaced in a host name used as a folder name.
-var hostRe = regexp.MustCompile(`[^A-Za-z0-9.-]`)
+var hostRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9.-]`) })
 
 func (e *Engine) remoteChart(ctx context.Context, req *templates.Request) (*chartSource, error) {
 	ref := req.ChartRepo + " " + req.Path
@@ -62,7 +63,7 @@ func (e *Engine) remoteChart(ctx context.Context, req *templates.Request) (*char
 		return nil, &diag.Error{Msg: "remote chart " + ref + ": no chart cache directory is configured", Hint: "remote charts need a cache directory; this is a kiln bug if you see it from the command line"}
 	}
 	for _, seg := range strings.Split(req.Path, "/") {
-		if !chartNameRe.MatchString(seg) || strings.Contains(seg, "..") {
+		if !chartNameRe().MatchString(seg) || strings.Contains(seg, "..") {
 			return nil, &diag.Error{Msg: fmt.Sprintf("invalid chart name %q for repository %s", req.Path, req.ChartRepo), Hint: "helm.chart names a chart in the repository, such as \"redis\""}
 		}
 	}
@@ -111,7 +112,7 @@ func exactVersion(v string) bool {
 
 // safeVersion reports whether v may be used in a file name.
 func safeVersion(v string) bool {
-	return versionRe.MatchString(v) && !strings.Contains(v, "..")
+	return versionRe().MatchString(v) && !strings.Contains(v, "..")
 }
 
 // cacheDir is the folder of one repository in the cache.
@@ -121,7 +122,7 @@ func (e *Engine) cacheDir(kind, repoURL string) string {
 	if u, err := url.Parse(repoURL); err == nil && u.Host != "" {
 		host = u.Host
 	}
-	host = hostRe.ReplaceAllString(host, "_")
+	host = hostRe().ReplaceAllString(host, "_")
 	return filepath.Join(e.opts.CacheDir, kind, host+"-"+hex.EncodeToString(sum[:6]))
 }
 

@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"strconv"
+	"sync"
 
 	"helm.sh/helm/v3/pkg/chartutil"
 
@@ -132,10 +133,10 @@ func asMap(v any) (map[string]any, bool) {
 
 // yamlLineRe finds the line in sigs.k8s.io/yaml errors, which carry it only
 // in their text ("yaml: line 3: ...").
-var yamlLineRe = regexp.MustCompile(`yaml: line (\d+):`)
+var yamlLineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`yaml: line (\d+):`) })
 
 func yamlLine(err error) int {
-	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
+	if m := yamlLineRe().FindStringSubmatch(err.Error()); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		return n
 	}

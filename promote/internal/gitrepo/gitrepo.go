@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kiln-gitops/kiln/internal/redact"
@@ -708,8 +709,8 @@ func (e *RefError) Error() string {
 func (e *RefError) Unwrap() error { return e.Err }
 
 var (
-	fullHash  = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
-	shortHash = regexp.MustCompile(`^[0-9a-f]{4,63}$`)
+	fullHash  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`) })
+	shortHash = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{4,63}$`) })
 )
 
 // Refs lists every ref the remote advertises (HEAD, branches, tags, pull
@@ -755,14 +756,14 @@ func (r *Repo) FetchRef(ctx context.Context, ref string) (string, error) {
 	switch {
 	case len(refs) == 0:
 		return "", unknown
-	case fullHash.MatchString(strings.ToLower(ref)):
+	case fullHash().MatchString(strings.ToLower(ref)):
 		commit, err := r.fetchOne(ctx, strings.ToLower(ref))
 		var ge *Error
 		if errors.As(err, &ge) && (strings.Contains(ge.Msg, "not our ref") || strings.Contains(ge.Msg, "couldn't find remote ref")) {
 			return "", unknown
 		}
 		return commit, err
-	case shortHash.MatchString(strings.ToLower(ref)):
+	case shortHash().MatchString(strings.ToLower(ref)):
 		return r.fetchAbbrev(ctx, strings.ToLower(ref), unknown)
 	}
 	return "", unknown

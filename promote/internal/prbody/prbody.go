@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
@@ -245,7 +246,7 @@ func head(in Input) string {
 	var b strings.Builder
 	b.WriteString("## kiln: " + code(in.Env))
 	owner, repo, isGitHub := gitHubRepo(in.SourceRepo)
-	commitOK := commitRE.MatchString(in.SourceCommit)
+	commitOK := commitRE().MatchString(in.SourceCommit)
 	switch {
 	case in.SourceCommit == "":
 	case isGitHub && commitOK:
@@ -433,8 +434,10 @@ func splitImage(ref string) (repo, version string) {
 }
 
 var (
-	commitRE = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
-	ghPathRE = regexp.MustCompile(`^/?([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$`)
+	commitRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{7,64}$`) })
+	ghPathRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^/?([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$`)
+	})
 )
 
 // gitHubRepo recognises https://github.com/o/r(.git), ssh://git@github.com/o/r
@@ -450,7 +453,7 @@ func gitHubRepo(s string) (owner, repo string, ok bool) {
 		}
 		path = u.Path
 	}
-	m := ghPathRE.FindStringSubmatch(path)
+	m := ghPathRE().FindStringSubmatch(path)
 	if m == nil {
 		return "", "", false
 	}
@@ -471,7 +474,7 @@ func withoutCredentials(s string) string {
 
 // short is the 12-digit form of a commit.
 func short(commit string) string {
-	if commitRE.MatchString(commit) && len(commit) > 12 {
+	if commitRE().MatchString(commit) && len(commit) > 12 {
 		return commit[:12]
 	}
 	return commit
