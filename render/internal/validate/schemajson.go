@@ -51,6 +51,21 @@ type schemaReader struct {
 	// full reads every keyword a CRD's schema may have (readCRD); the
 	// built-in kinds' reader knows only those their generator writes.
 	full bool
+	// free holds schemas to read a property into before the map copies
+	// it (scratch), one per level of properties in use: a schema is some
+	// 550 bytes, and a CRD has thousands of properties.
+	free []*apiextensionsinternal.JSONSchemaProps
+}
+
+// scratch returns a schema to read a property into, for the caller to
+// put back in r.free when done with it.
+func (r *schemaReader) scratch() *apiextensionsinternal.JSONSchemaProps {
+	if n := len(r.free); n > 0 {
+		p := r.free[n-1]
+		r.free = r.free[:n-1]
+		return p
+	}
+	return &apiextensionsinternal.JSONSchemaProps{}
 }
 
 func (r *schemaReader) space() {
@@ -478,21 +493,23 @@ func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key s
 		return 1 << 9, err
 	case "properties":
 		s.Properties = map[string]apiextensionsinternal.JSONSchemaProps{}
+		p := r.scratch()
 		err = r.object(func(name string) error {
-			var p apiextensionsinternal.JSONSchemaProps
+			*p = apiextensionsinternal.JSONSchemaProps{}
 			if sub, has := sh.key(name); sh != nil && !has {
-				if keep, err := r.absent(&p); !keep || err != nil {
+				if keep, err := r.absent(p); !keep || err != nil {
 					return err
 				}
-			} else if err := r.schema(&p, sub); err != nil {
+			} else if err := r.schema(p, sub); err != nil {
 				return err
 			}
 			if _, dup := s.Properties[name]; dup {
 				return errNotPlain
 			}
-			s.Properties[name] = p
+			s.Properties[name] = *p
 			return nil
 		})
+		r.free = append(r.free, p)
 		return 1 << 10, err
 	case "items":
 		if r.peek() != '{' {
