@@ -270,8 +270,17 @@ func (c *Counter) Add(o *Counter) error {
 
 // CheckYAMLBytes parses data as a YAML stream and checks it with a
 // Counter. It reports only limit errors: data that is not YAML is left to
-// the caller's parser, whose messages are better.
+// the caller's parser, whose messages are better. A stream that no parse
+// could take past a bound (withinBoundsUnparsed) is not parsed.
 func CheckYAMLBytes(data []byte, input string) error {
+	if withinBoundsUnparsed(data) {
+		return nil
+	}
+	return checkYAMLParsed(data, input)
+}
+
+// checkYAMLParsed is CheckYAMLBytes, always parsing.
+func checkYAMLParsed(data []byte, input string) error {
 	c := Counter{Input: input}
 	dec := kyaml.NewDecoder(bytes.NewReader(data))
 	for {
@@ -284,6 +293,54 @@ func CheckYAMLBytes(data []byte, input string) error {
 		}
 	}
 }
+
+// A YAML stream without an alias expands to nothing: its nodes, documents
+// and nesting are what its bytes spell, so a short one cannot pass Nodes or
+// Documents, and one with few indicators cannot pass Depth.
+// withinBoundsUnparsed tells such a stream from its bytes alone, so that
+// the files securefs reads for kustomize (a few hundred bytes each,
+// mostly) are not parsed twice. Its three claims, each checked on every
+// input of FuzzCheckYAMLBytes against what the parser builds:
+//
+//   - without '*' there is no alias node (an alias is '*' and a name);
+//   - every node but a document's is a scalar with bytes of its own, an
+//     empty scalar that an indicator byte implies (a key without a value,
+//     an empty entry: at most two per indicator), or a collection opened by
+//     an indicator, so there are at most nodesPerByte nodes per byte, plus
+//     the documents; and every document after the first starts with
+//     "---", or follows "...", three bytes at least;
+//   - every collection on the way from a document to its deepest node is
+//     opened by an indicator of its own ('[' or '{' for a flow collection,
+//     the '-' of its first entry for a block sequence, the ':' or '?' of
+//     its first key for a block mapping), so the nesting is at most the
+//     count of those bytes plus the document and the leaf.
+//
+// Comments, quoted scalars and "---" count their '-' and ':' too, which
+// only sends more streams to the parser.
+func withinBoundsUnparsed(data []byte) bool {
+	if len(data) > unparsedMax || bytes.IndexByte(data, '*') >= 0 {
+		return false
+	}
+	indicators := 0
+	for _, b := range data {
+		switch b {
+		case '[', '{', '-', ':', '?':
+			indicators++
+		}
+	}
+	return indicators+2 <= Depth
+}
+
+const (
+	// nodesPerByte is withinBoundsUnparsed's bound on the nodes per byte
+	// of a stream without aliases (an indicator byte makes at most three:
+	// its collection and two empty scalars).
+	nodesPerByte = 3
+	// unparsedMax is the largest stream withinBoundsUnparsed passes: with
+	// nodesPerByte nodes per byte and one document per three bytes it is
+	// below Nodes and Documents by a factor of four.
+	unparsedMax = 64 << 10
+)
 
 // CheckYAML checks one parsed document of input; see Counter.Document.
 func CheckYAML(doc *kyaml.Node, input string) error {

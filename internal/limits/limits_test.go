@@ -21,6 +21,13 @@ func TestCheckYAMLBytes(t *testing.T) {
 		{"deep through aliases", "a: &a " + strings.Repeat("[", 600) + strings.Repeat("]", 600) + "\nb: " + strings.Repeat("[", 600) + "*a" + strings.Repeat("]", 600), "YAML nesting depth"},
 		{"many documents", strings.Repeat("---\na: 1\n", limits.Documents+1), "the number of YAML documents exceeds kiln's limit of 100000"},
 		{"not YAML is the caller's business", "a: [", ""},
+		// Where CheckYAMLBytes stops parsing (withinBoundsUnparsed): the
+		// same verdicts on both sides of each edge.
+		{"998 levels, left unparsed", strings.Repeat("[", limits.Depth-2) + strings.Repeat("]", limits.Depth-2), ""},
+		{"999 levels, parsed", strings.Repeat("[", limits.Depth-1) + strings.Repeat("]", limits.Depth-1), ""},
+		{"1001 levels in block sequences", strings.Repeat("- ", limits.Depth+1) + "x\n", "YAML nesting depth"},
+		{"a star in a scalar, parsed", "host: '*.example.com'\n", ""},
+		{"longer than 64 KiB, parsed", strings.Repeat("k: v\n---\n", 10000), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := limits.CheckYAMLBytes([]byte(tc.yaml), "in.yaml")
@@ -34,6 +41,21 @@ func TestCheckYAMLBytes(t *testing.T) {
 				t.Fatalf("got %v, want an ErrLimit naming in.yaml and saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestCheckYAMLBytesSkipsTheParse: a manifest without aliases, short and
+// shallow like nearly every file kustomize reads, is checked from its bytes
+// alone: no parse, nothing allocated.
+func TestCheckYAMLBytesSkipsTheParse(t *testing.T) {
+	deployment := []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {app: web}}\nspec:\n  replicas: 2\n" +
+		"  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n" +
+		"    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        ports: [{containerPort: 80}]\n")
+	if !limits.WithinBoundsUnparsed(deployment) {
+		t.Fatal("a Deployment is not left unparsed")
+	}
+	if n := testing.AllocsPerRun(10, func() { _ = limits.CheckYAMLBytes(deployment, "d.yaml") }); n != 0 {
+		t.Errorf("CheckYAMLBytes of a Deployment allocates %.0f times, want none (no parse)", n)
 	}
 }
 
