@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/testenv"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -152,7 +153,7 @@ func BenchmarkRenderFleet(b *testing.B) {
 			opts.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
 			opts.InProcess = mode.inProcess
 			b.ReportAllocs()
-			defer reportCPU(b, processCPU())
+			defer testenv.ReportCPU(b, testenv.ProcessCPU())
 			for b.Loop() {
 				// A new Renderer each time: the cost of a kiln run, caches
 				// and worker start-up included.
@@ -172,7 +173,7 @@ func BenchmarkRenderFleetNothingChanged(b *testing.B) {
 	r, _ := mustRender(b, p, opts, nil)
 	r.Close()
 	b.ReportAllocs()
-	defer reportCPU(b, processCPU())
+	defer testenv.ReportCPU(b, testenv.ProcessCPU())
 	for b.Loop() {
 		// A new Renderer each time, as each kiln run has.
 		r, results := mustRender(b, p, opts, nil)
@@ -183,15 +184,6 @@ func BenchmarkRenderFleetNothingChanged(b *testing.B) {
 			}
 		}
 	}
-}
-
-// reportCPU reports this process's CPU time per iteration since start, as
-// cpu-ms/op, when the platform measures it.
-func reportCPU(b *testing.B, start time.Duration) {
-	if start == 0 || b.N == 0 {
-		return
-	}
-	b.ReportMetric(float64(processCPU()-start)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 // BenchmarkRenderFleetMemory renders and writes 1000 apps × 3 envs as kiln

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/testenv"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -110,7 +111,7 @@ func BenchmarkKubePrometheusStackCold(b *testing.B) {
 	opts := checkOptions(true)
 	opts.RenderCache = "" // cold: render and check the chart every time
 	b.ReportAllocs()
-	defer reportCPU(b, processCPU())
+	defer testenv.ReportCPU(b, testenv.ProcessCPU())
 	for b.Loop() {
 		r, _ := mustRender(b, p, opts, nil)
 		r.Close()
@@ -125,7 +126,7 @@ func BenchmarkKubePrometheusStackInProcess(b *testing.B) {
 	opts.RenderCache = ""
 	opts.InProcess = true
 	b.ReportAllocs()
-	defer reportCPU(b, processCPU())
+	defer testenv.ReportCPU(b, testenv.ProcessCPU())
 	for b.Loop() {
 		r, _ := mustRender(b, p, opts, nil)
 		r.Close()

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/testenv"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -41,7 +42,7 @@ func benchRenders(b *testing.B, p func() *envconfig.Pipeline, opts render.Option
 			}
 			once() // the cache folder warm
 			b.ReportAllocs()
-			defer reportCPU(b, processCPU())
+			defer testenv.ReportCPU(b, testenv.ProcessCPU())
 			for b.Loop() {
 				b.StopTimer()
 				if before != nil {

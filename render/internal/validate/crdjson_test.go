@@ -15,9 +15,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/internal/testenv"
 )
 
 // kpsChart is kube-prometheus-stack as render's tests keep it: its ten
@@ -432,7 +432,7 @@ func kpsCRDs(tb testing.TB) []testCRD {
 func BenchmarkCompileKPSCRDs(b *testing.B) {
 	crds := kpsCRDs(b)
 	b.ReportAllocs()
-	cpu := processCPU()
+	defer testenv.ReportCPU(b, testenv.ProcessCPU())
 	for b.Loop() {
 		for _, c := range crds {
 			if cc := compileCRD(c.data); cc.err != nil {
@@ -440,7 +440,6 @@ func BenchmarkCompileKPSCRDs(b *testing.B) {
 			}
 		}
 	}
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/float64(time.Millisecond), "cpu-ms/op")
 }
 
 // BenchmarkDecodeKPSCRDs decodes kube-prometheus-stack's CRDs both ways:
@@ -449,7 +448,7 @@ func BenchmarkDecodeKPSCRDs(b *testing.B) {
 	crds := kpsCRDs(b)
 	b.Run("read", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu := processCPU()
+		defer testenv.ReportCPU(b, testenv.ProcessCPU())
 		for b.Loop() {
 			for _, c := range crds {
 				if _, ok := readCRD(c.data); !ok {
@@ -457,11 +456,10 @@ func BenchmarkDecodeKPSCRDs(b *testing.B) {
 				}
 			}
 		}
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/float64(time.Millisecond), "cpu-ms/op")
 	})
 	b.Run("strict", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu := processCPU()
+		defer testenv.ReportCPU(b, testenv.ProcessCPU())
 		for b.Loop() {
 			for _, c := range crds {
 				if _, err := decodeCRDStrict(c.data); err != nil {
@@ -469,6 +467,5 @@ func BenchmarkDecodeKPSCRDs(b *testing.B) {
 				}
 			}
 		}
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/float64(time.Millisecond), "cpu-ms/op")
 	})
 }
