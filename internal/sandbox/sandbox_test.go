@@ -498,3 +498,33 @@ func TestRelease(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckCap: a cap below what the worker already uses is refused with
+// both sizes and what to do (without it, the worker's next allocation
+// faulted in the garbage collector and was reported as a crash); a cap
+// near it makes the worker say nearCap at once.
+func TestCheckCap(t *testing.T) {
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		used, c int64
+		near    bool
+		err     string
+	}{
+		{used: 85 * mib, c: 64 * mib, err: "the memory limit of 64 MiB is below the 85 MiB a worker uses before it renders anything; raise --memory-limit (KILN_MEMORY_LIMIT)"},
+		{used: 64 * mib, c: 64 * mib, err: "below the 64 MiB"},
+		{used: 85 * mib, c: 96 * mib, near: true},
+		{used: 72 * mib, c: 96 * mib, near: true},
+		{used: 71 * mib, c: 96 * mib},
+		{used: 20 * mib, c: 4096 * mib},
+	} {
+		near, err := checkCap(tc.used, tc.c, tc.c)
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("used %d, cap %d: %v", tc.used, tc.c, err)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("used %d, cap %d: got %v, want %q", tc.used, tc.c, err, tc.err)
+		case near != tc.near:
+			t.Errorf("used %d, cap %d: near %t, want %t", tc.used, tc.c, near, tc.near)
+		}
+	}
+}

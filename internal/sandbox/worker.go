@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/sandbox/spawn"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -104,6 +105,15 @@ func applyLimit(limit string) (int64, error) {
 	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("invalid memory limit %q", limit)
 	}
+	if hardCap {
+		near, err := checkCap(dataUsed(), raceCap(n), n)
+		if err != nil {
+			return 0, err
+		}
+		if near {
+			fmt.Fprintln(os.Stderr, nearCap)
+		}
+	}
 	if err := capMemory(n); err != nil {
 		return 0, fmt.Errorf("setting the memory limit: %w", err)
 	}
@@ -123,6 +133,23 @@ type server struct {
 	factories map[string]Factory
 	engines   map[string]templates.Engine
 	limit     int64
+}
+
+// checkCap judges a cap of c bytes (the user's limit n, as the build
+// applies it) for a worker that already uses used bytes. The cap binds
+// only what the worker maps from then on: below what it uses, its next
+// allocation fails, often inside the garbage collector, which then faults
+// without a word of memory, so the worker refuses the cap and says why.
+// Near it, a death before a render's watchMemory first ticks is memory
+// too: near says to write nearCap at once.
+func checkCap(used, c, n int64) (near bool, err error) {
+	switch {
+	case used >= c:
+		return false, fmt.Errorf("the memory limit of %s is below the %s a worker uses before it renders anything; raise --memory-limit (KILN_MEMORY_LIMIT)", limits.Bytes(n), limits.Bytes(used))
+	case used >= c/4*3:
+		return true, nil
+	}
+	return false, nil
 }
 
 // nearCap is what a worker writes on its standard error when its memory
