@@ -151,11 +151,14 @@ func memoryLimitFlag() cli.Flag {
 }
 
 // memoryLimit parses --memory-limit as a Kubernetes quantity, as a
-// container's memory limit is written.
+// container's memory limit is written. A sandbox worker maps 80-90 MiB
+// before it renders anything and refuses a cap below what it uses
+// (internal/sandbox), so a smaller limit is refused here, before a render
+// starts.
 func memoryLimit(s string) (int64, error) {
 	q, err := resource.ParseQuantity(s)
-	if err != nil || q.Value() < 64<<20 {
-		return 0, usagef("--memory-limit %q: give a size of at least 64Mi, such as 512Mi or 8Gi", s)
+	if err != nil || q.Value() < 128<<20 {
+		return 0, usagef("--memory-limit %q: give a size of at least 128Mi, such as 512Mi or 8Gi", s)
 	}
 	return q.Value(), nil
 }

@@ -57,7 +57,8 @@ func TestMemoryLimitEndsHugeRender(t *testing.T) {
 		want  string
 	}{
 		{limit: "256Mi", code: exitFailure, want: "main.jsonnet: app huge: rendering exceeded kiln's memory limit of 256 MiB"},
-		{limit: "1k", code: exitUsage, want: `--memory-limit "1k": give a size of at least 64Mi`},
+		{limit: "1k", code: exitUsage, want: `--memory-limit "1k": give a size of at least 128Mi`},
+		{limit: "80Mi", code: exitUsage, want: `--memory-limit "80Mi": give a size of at least 128Mi`},
 	} {
 		var stdout, stderr bytes.Buffer
 		lookup := func(string) (string, bool) { return "", false }
