@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/cachedir"
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
@@ -168,9 +168,9 @@ type Options struct {
 // DefaultOptions returns Options with a user cache folder for charts.
 func DefaultOptions() Options {
 	o := Options{Version: "dev", Parallelism: runtime.GOMAXPROCS(0)}
-	if dir, err := os.UserCacheDir(); err == nil {
-		o.CacheDir = filepath.Join(dir, "kiln", "charts")
-		o.RenderCache = filepath.Join(dir, "kiln", "renders")
+	if dir, err := cachedir.Default(); err == nil {
+		o.CacheDir = filepath.Join(dir, "charts")
+		o.RenderCache = cachedir.Renders(dir)
 	}
 	return o
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/cachedir"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
@@ -239,7 +240,7 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	}
 	if d := c.String("cache-dir"); d != "" {
 		opts.CacheDir = d
-		opts.RenderCache = filepath.Join(d, "renders")
+		opts.RenderCache = cachedir.Renders(d)
 	}
 	if c.Bool("no-cache") {
 		opts.RenderCache = ""

@@ -23,10 +23,10 @@ package prestart
 
 import (
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/kiln-gitops/kiln/internal/cachedir"
 	"github.com/kiln-gitops/kiln/internal/sandbox/spawn"
 )
 
@@ -84,13 +84,12 @@ func Wanted(args []string, lookup func(string) (string, bool), exists func(strin
 		return true
 	}
 	if dir == "" {
-		user, err := os.UserCacheDir()
-		if err != nil {
+		var err error
+		if dir, err = cachedir.Default(); err != nil {
 			return true // no cache: render said so and renders afresh
 		}
-		dir = filepath.Join(user, "kiln")
 	}
-	return !exists(filepath.Join(dir, "renders"))
+	return !exists(cachedir.Renders(dir))
 }
 
 func exists(path string) bool {
