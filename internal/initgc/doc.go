@@ -1,5 +1,7 @@
 // Package initgc keeps the garbage collector off while the packages kiln
-// links initialize, until the main package calls Done; and, in kiln's own
+// links initialize, until the main package calls Done, after which the
+// first collection waits until the heap reaches 16 MiB (a sandbox worker
+// that renders one small chart then never collects); and, in kiln's own
 // process (not its sandbox workers), KeepFloor lets the heap grow to 64 MiB
 // before Go's pacing applies, so a render with a small live heap does not
 // collect every few MiB; the floor fades out as the live heap grows.
@@ -18,5 +20,6 @@
 // nearly all of them (about 1.5 MiB is allocated before it). The main
 // package, initialized after everything it imports, calls Done in its
 // init, so tests of package main get the collector back too. Nothing else
-// may import it.
+// may import it, but the tests of package sandbox, whose binary is its own
+// workers' program and calls Done as kiln's main does.
 package initgc

@@ -5,16 +5,61 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync"
 )
 
 // percent is the collector's setting (GOGC, 100 by default) from before
 // this package turned it off.
 var percent = debug.SetGCPercent(-1)
 
+// firstScale is how many times Go's first heap goal the heap may reach
+// before the first collection after Done, unless GOGC is set.
+//
+// Before its first collection Go's goal is its minimum heap, 4 MiB ×
+// GOGC/100, and initialization leaves about 5 MiB (3 MiB of it live: the
+// tables kiln's packages built) in kiln and in every sandbox worker. So
+// with the collector back on, a worker's first cycle started within its
+// first render, marked those tables and freed little: 2-3 ms of the 8-12
+// ms a worker took to render one podinfo-sized chart, which allocates
+// about 4 MiB more. With the first goal at 16 MiB such a worker never
+// collects; one that renders more collects once at 16 MiB and is paced
+// by GOGC from there (docs/speed.md, "One small chart, cold").
+const firstScale = 4
+
+// doneOnce makes Done act once.
+var doneOnce sync.Once
+
 // Done turns the collector back on with the setting it had, so GOGC is
-// honoured. Calling it again is harmless.
+// honoured, except that unless GOGC is set the first collection waits
+// until the heap reaches firstScale times Go's first goal; from the
+// first collection on, GOGC paces it (or KeepFloor, if it was called).
+// Only the first call does anything.
 func Done() {
-	debug.SetGCPercent(percent)
+	doneOnce.Do(func() {
+		_, set := os.LookupEnv("GOGC")
+		if set || percent <= 0 || collected() {
+			debug.SetGCPercent(percent)
+			return
+		}
+		debug.SetGCPercent(percent * firstScale)
+		runtime.SetFinalizer(new(sentinel), func(*sentinel) {
+			floor.Lock()
+			defer floor.Unlock()
+			// KeepFloor, if it ran by now, sets the collector itself.
+			if !floor.on {
+				debug.SetGCPercent(percent)
+			}
+		})
+	})
+}
+
+// collected says whether a collection ran already (runtime.GC during
+// initialization): then the goal is no longer Go's minimum heap times
+// GOGC, and firstScale would multiply a goal set from a live heap.
+func collected() bool {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64() > 0
 }
 
 // minGoal is the smallest heap goal KeepFloor keeps for a small heap.
@@ -40,17 +85,23 @@ const minGoal = 64 << 20
 // runtime collects at the lower of the two goals. Only the first call
 // does anything.
 func KeepFloor() {
-	if _, set := os.LookupEnv("GOGC"); set || percent <= 0 || floorOn {
+	floor.Lock()
+	defer floor.Unlock()
+	if _, set := os.LookupEnv("GOGC"); set || percent <= 0 || floor.on {
 		return
 	}
-	floorOn = true
+	floor.on = true
 	tune()
 	arm()
 }
 
-// floorOn is set by the first KeepFloor that applies; only main's
-// goroutine calls it.
-var floorOn bool
+// floor.on is set by the first KeepFloor that applies. The lock keeps
+// Done's finalizer, which gives GOGC back after the first collection,
+// from undoing a floor set between its check and its setting.
+var floor struct {
+	sync.Mutex
+	on bool
+}
 
 // sentinel is allocated for its finalizer alone: nothing refers to it, so
 // the next collection finds it unreachable and its finalizer runs once,

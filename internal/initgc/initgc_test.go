@@ -1,12 +1,124 @@
 package initgc
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strings"
 	"testing"
+	"time"
 )
+
+// childEnv names the check a copy of this test binary runs in place of
+// the tests: Done acts once per process and only before the first
+// collection, so its checks need a process of their own.
+const childEnv = "INITGC_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if name := os.Getenv(childEnv); name != "" {
+		if err := children[name](); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// heapGoal is the collector's current heap goal.
+func heapGoal() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// afterCollections collects until cond holds, as Done's and KeepFloor's
+// finalizers run on their own goroutine after a collection; false if it
+// never does.
+func afterCollections(cond func() bool) bool {
+	for range 200 {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+		if cond() {
+			return true
+		}
+	}
+	return false
+}
+
+// children are the checks run in a fresh process each, as kiln's main
+// and its sandbox workers run them: Done from main's init, before any
+// collection.
+var children = map[string]func() error{
+	// A process that renders little (a sandbox worker with one small
+	// chart) does not collect the tables its packages built: its first
+	// goal is firstScale times Go's, 16 MiB; after its first collection
+	// GOGC paces it again (Go's minimum heap, 4 MiB, for a small heap).
+	"first": func() error {
+		Done()
+		if goal := heapGoal(); goal < firstScale*4<<20 || goal > firstScale*4<<20+1<<20 {
+			return fmt.Errorf("after Done the heap goal is %.1f MiB, want %d MiB", float64(goal)/(1<<20), firstScale*4)
+		}
+		if !afterCollections(func() bool { return heapGoal() < 8<<20 }) {
+			return fmt.Errorf("after the first collections the heap goal is %.1f MiB, want GOGC's (4 MiB)", float64(heapGoal())/(1<<20))
+		}
+		return nil
+	},
+	// GOGC set is the user's setting, from the start.
+	"gogc": func() error {
+		Done()
+		if goal := heapGoal(); goal > 5<<20 {
+			return fmt.Errorf("with GOGC=100 set, after Done the heap goal is %.1f MiB, want Go's, 4 MiB", float64(goal)/(1<<20))
+		}
+		return nil
+	},
+	// kiln's own process: KeepFloor's goal stays after the first
+	// collection, which gives GOGC back only where no floor is kept.
+	"floor": func() error {
+		Done()
+		KeepFloor()
+		// After the first collection both finalizers run, in either
+		// order, on the finalizer goroutine; the floor's after each
+		// collection, Done's once.
+		runtime.GC()
+		time.Sleep(20 * time.Millisecond)
+		if goal := heapGoal(); goal < minGoal {
+			return fmt.Errorf("after KeepFloor and collections the heap goal is %.1f MiB, want the floor, %d MiB", float64(goal)/(1<<20), minGoal>>20)
+		}
+		return nil
+	},
+}
+
+// TestDone runs each of children in a fresh copy of this test binary.
+func TestDone(t *testing.T) {
+	t.Parallel()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range children {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(exe, "-test.run=^$")
+			var env []string
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") {
+					env = append(env, kv)
+				}
+			}
+			cmd.Env = append(env, childEnv+"="+name)
+			if name == "gogc" {
+				cmd.Env = append(cmd.Env, "GOGC=100")
+			}
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("%s: %v\n%s", name, err, out)
+			}
+		})
+	}
+}
 
 func TestPercentFor(t *testing.T) {
 	t.Parallel()
@@ -46,11 +158,16 @@ func TestPercentFor(t *testing.T) {
 func TestKeepFloor(t *testing.T) {
 	// KeepFloor acts once per process; -count=2 runs this test twice in
 	// one, so each run starts as a fresh process would.
-	floorOn = false
+	floor.Lock()
+	floor.on = false
+	floor.Unlock()
 	gogc, had := os.LookupEnv("GOGC")
 	os.Setenv("GOGC", "100")
 	KeepFloor()
-	if floorOn {
+	floor.Lock()
+	on := floor.on
+	floor.Unlock()
+	if on {
 		t.Error("KeepFloor tuned the collector with GOGC set")
 	}
 	if had {

@@ -20,6 +20,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/initgc"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -81,6 +82,10 @@ var testEngines = map[string]Factory{
 func recurse(n int) int { return recurse(n+1) + 1 }
 
 func TestMain(m *testing.M) {
+	// As kiln's main does in its init: this binary's workers then start
+	// as kiln's do, their first collection deferred (package initgc),
+	// and TestMemoryLimit sees a hog die as it would in kiln.
+	initgc.Done()
 	Serve(testEngines)
 	os.Exit(m.Run())
 }
