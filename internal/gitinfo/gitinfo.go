@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kiln-gitops/kiln/internal/redact"
 )
@@ -169,8 +170,18 @@ func inside(dir, p string) (string, bool) {
 }
 
 // gitRaw runs git in dir and returns what it printed, also when it fails.
+//
+// --no-optional-locks: git status otherwise refreshes the index, taking
+// .git/index.lock, while kiln renders. The user's own git (a commit in
+// another terminal, an editor) would then fail on that lock, and a git
+// killed when kiln's context ends (Ctrl-C) could leave it behind, so that
+// every git command in the checkout fails until it is removed by hand.
+// kiln only reads the checkout.
 func gitRaw(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	cmd := exec.CommandContext(ctx, "git", append([]string{"--no-optional-locks", "-C", dir}, args...)...)
+	// A killed git's children could keep its stdout open; Wait gives
+	// them this long, not for ever.
+	cmd.WaitDelay = time.Second
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	err := cmd.Run()

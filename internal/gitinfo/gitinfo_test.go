@@ -1,12 +1,14 @@
 package gitinfo
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -161,5 +163,47 @@ func TestReadRunsThreeGits(t *testing.T) {
 	}
 	if n := strings.Count(string(calls), "\n"); n != 3 {
 		t.Errorf("Read ran git %d times, want 3:\n%s", n, calls)
+	}
+}
+
+// TestReadLeavesTheIndexAlone: kiln reads the user's checkout while the
+// user may run git in it. git status would refresh stale stat data in
+// the index, writing it under .git/index.lock; Read must not write the
+// index, and must work while another git holds that lock.
+func TestReadLeavesTheIndexAlone(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	file := filepath.Join(repo, "kiln.yaml")
+	write(t, file, "apiVersion: kiln/v1alpha1\n")
+	run(t, repo, "init", "-q", "--initial-branch=main")
+	run(t, repo, "add", "-A")
+	run(t, repo, "commit", "-q", "-m", "initial")
+	// The same content with another modification time: the index's stat
+	// data for the file is stale, which a plain git status rewrites.
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(file, later, later); err != nil {
+		t.Fatal(err)
+	}
+	index := filepath.Join(repo, ".git", "index")
+	before, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := Read(context.Background(), repo); !info.InWorkTree || info.Dirty {
+		t.Fatalf("Read = %+v, want a clean work tree", info)
+	}
+	if after, err := os.ReadFile(index); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("Read rewrote .git/index (err %v)", err)
+	}
+
+	// Another git holds the index lock: Read answers the same and leaves
+	// the lock as it found it.
+	lock := index + ".lock"
+	write(t, lock, "held by another git\n")
+	if info := Read(context.Background(), repo); !info.InWorkTree || info.Dirty || len(info.Commit) != 40 {
+		t.Errorf("Read while the index is locked = %+v, want a clean work tree at a commit", info)
+	}
+	if got, err := os.ReadFile(lock); err != nil || string(got) != "held by another git\n" {
+		t.Errorf("the other git's index.lock = %q, %v; want it untouched", got, err)
 	}
 }
