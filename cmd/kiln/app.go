@@ -129,7 +129,44 @@ func runApp(ctx context.Context, app *cli.App, args []string) error {
 	cliMu.Lock()
 	defer cliMu.Unlock()
 	defer sinksOf(app).flush()
+	defer backgroundOf(app).stop()
 	return app.RunContext(ctx, args)
+}
+
+// background is work a command starts beside its own and may return
+// without waiting for: git reading the checkout's provenance while the
+// apps render, when the command fails before it needs the answer. runApp
+// ends it and waits before returning, so that nothing kiln started
+// outlives the command (a git still running in the user's checkout, or in
+// a test's temporary folder as it is removed).
+type background struct {
+	mu    sync.Mutex
+	stops []func()
+}
+
+const backgroundKey = "kiln.background"
+
+// backgroundOf returns the background work newApp made room for in app.
+func backgroundOf(app *cli.App) *background {
+	return app.Metadata[backgroundKey].(*background)
+}
+
+// add registers stop, which must end its work and return once it has.
+func (b *background) add(stop func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stops = append(b.stops, stop)
+}
+
+// stop ends every registered piece of work, the last started first.
+func (b *background) stop() {
+	b.mu.Lock()
+	stops := b.stops
+	b.stops = nil
+	b.mu.Unlock()
+	for i := len(stops) - 1; i >= 0; i-- {
+		stops[i]()
+	}
 }
 
 // sinks are where the app's text goes. Every byte written to stdout and
@@ -180,7 +217,7 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 		OnUsageError:         onUsageError,
 		EnableBashCompletion: true, // --generate-bash-completion, used by kiln completion's scripts
 		Suggest:              true, // "did you mean" in kiln help <command>
-		Metadata:             map[string]any{sinksKey: s},
+		Metadata:             map[string]any{sinksKey: s, backgroundKey: &background{}},
 		Commands: []*cli.Command{
 			renderCommand(stdout, stderr, lookup, version),
 			validateCommand(stdout, stderr, lookup, version),

@@ -251,7 +251,9 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	// kiln's own folders in the checkout do not make it dirty. git runs
 	// while the apps render: render asks for the result when it makes the
 	// first lock.
-	git := gitinfo.Start(c.Context, p.Root, append([]string{c.String("out")}, c.StringSlice("rendered")...)...)
+	gitCtx, stopGit := context.WithCancel(c.Context)
+	git := gitinfo.Start(gitCtx, p.Root, append([]string{c.String("out")}, c.StringSlice("rendered")...)...)
+	backgroundOf(c.App).add(func() { stopGit(); git.Wait() })
 	cfgName := "kiln.yaml"
 	if f, err := configFile(c); err == nil {
 		cfgName = f
