@@ -4,12 +4,13 @@
 // (cmd/kiln/internal/prestart, which runs before kiln's large packages
 // initialize, so this package imports only the standard library) must
 // agree on them.
+//
+// It does not import path/filepath, which Go initializes late in kiln
+// (see package spawn): join (join_unix.go) is path.Join on Unix, where it
+// is the same as filepath.Join, and filepath.Join elsewhere.
 package cachedir
 
-import (
-	"os"
-	"path/filepath"
-)
+import "os"
 
 // Default is kiln's folder in the user cache folder.
 func Default() (string, error) {
@@ -17,8 +18,8 @@ func Default() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, "kiln"), nil
+	return join(dir, "kiln"), nil
 }
 
 // Renders is the render cache inside the cache folder dir.
-func Renders(dir string) string { return filepath.Join(dir, "renders") }
+func Renders(dir string) string { return join(dir, "renders") }

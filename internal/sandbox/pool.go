@@ -374,7 +374,7 @@ func start(ctx context.Context, opts Options) (*worker, error) {
 			w.Reap(ctx, timer.C)
 		}
 		w.Stop()
-		if ended && w.Cmd.ProcessState.ExitCode() == -1 {
+		if ended && w.ExitCode() == -1 {
 			// Killed while starting (by the kernel's OOM killer, say):
 			// a crash, not a program that is no worker.
 			return nil, &startDied{w: w, err: err}

@@ -35,7 +35,7 @@ func TestPrestartedWorkerTaken(t *testing.T) {
 	if _, err := p.Engine("echo", nil).Render(context.Background(), &templates.Request{Vars: map[string]string{"yaml": "a: 1"}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := p.workers[0].Cmd.Process.Pid; got != pid || starts.Load() != 0 || spawn.Pending() != 0 {
+	if got := p.workers[0].Process.Pid; got != pid || starts.Load() != 0 || spawn.Pending() != 0 {
 		t.Fatalf("the render ran in worker %d after %d starts, want the prestarted %d and none", got, starts.Load(), pid)
 	}
 	if ce := renderDies(t, p, "hog", &templates.Request{App: "big", Path: "charts/big"}); ce.Reason != ReasonMemory {

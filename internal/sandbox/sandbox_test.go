@@ -482,7 +482,7 @@ func TestRelease(t *testing.T) {
 		if len(p.workers) != 1 {
 			t.Fatalf("%d idle workers, want 1", len(p.workers))
 		}
-		return p.workers[0].Cmd.Process.Pid
+		return p.workers[0].Process.Pid
 	}
 	render()
 	released := pid()

@@ -13,8 +13,10 @@
 // as the first message after the worker's hello, and the worker applies it
 // before it reads any request (package sandbox, docs/security.md).
 //
-// The package imports only the standard library: Go initializes a program's
-// packages in import-path order among those whose imports are
-// initialized, so a package importing little initializes before the large
-// ones kiln links (k8s.io/..., helm.sh/...), and Prestart can run early.
+// The package imports only the standard library, and not os/exec: Go
+// initializes, among a program's packages whose imports are initialized,
+// the first in import-path order, so a package importing little
+// initializes before the large ones kiln links (k8s.io/..., helm.sh/...),
+// and Prestart can run early; but os/exec links path/filepath, which
+// comes after most of them (see Proc).
 package spawn

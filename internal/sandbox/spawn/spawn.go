@@ -2,9 +2,9 @@ package spawn
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"slices"
 	"sync"
 	"time"
@@ -39,10 +39,20 @@ func Env() []string {
 }
 
 // Proc is a started worker process and its pipes.
+//
+// It is started with os.StartProcess, not os/exec: os/exec imports
+// path/filepath, which Go initializes late in kiln (after some 140
+// packages: among packages whose imports are ready it takes them in
+// import-path order, and "path/..." comes after "github.com/...",
+// "google.golang.org/..." and "k8s.io/..."), and package prestart, which
+// starts the first worker from its init, could not run before it.
 type Proc struct {
-	Cmd    *exec.Cmd
-	Stdin  io.WriteCloser
-	Stdout io.ReadCloser
+	// Process is the worker; State is its exit status once Stop or Reap
+	// returned.
+	Process *os.Process
+	State   *os.ProcessState
+	Stdin   io.WriteCloser
+	Stdout  io.ReadCloser
 	// Stderr keeps the last 64 KiB the worker wrote on its standard
 	// error, which says why it died.
 	Stderr *Tail
@@ -50,45 +60,107 @@ type Proc struct {
 	Exe string
 	Env []string
 
+	stderrDone chan struct{} // closed when the copy of its stderr ends
+	stderr     *os.File      // the read end of that pipe
+
 	once sync.Once
 	err  error
 }
 
-// Start starts exe as a worker with environment env (Env's). Its
+// Start starts exe (a path) as a worker with environment env (Env's). Its
 // standard input, output and error are pipes to this process, it gets
 // SIGKILL when this process dies (on Linux), and nothing else of this
 // process is passed on.
 func Start(exe string, env []string) (*Proc, error) {
+	var parent, child []*os.File // parent's ends, child's ends: stdin, stdout, stderr
+	fail := func(err error) (*Proc, error) {
+		for _, f := range append(parent, child...) {
+			_ = f.Close()
+		}
+		return nil, err
+	}
+	for i := range 3 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return fail(err)
+		}
+		if i == 0 { // the child reads its stdin
+			parent, child = append(parent, w), append(child, r)
+		} else {
+			parent, child = append(parent, r), append(child, w)
+		}
+	}
 	// -test.run=^$ makes a test binary whose TestMain forgot Serve run no
 	// test and exit, so that the handshake fails at once instead of after
 	// the whole suite ran again; Serve never reads its arguments.
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Args[0] = "kiln-sandbox-worker"
-	cmd.Env = env
-	cmd.SysProcAttr = sysProcAttr()
-	p := &Proc{Cmd: cmd, Stderr: &Tail{max: 64 << 10}, Exe: exe, Env: env}
-	cmd.Stderr = p.Stderr
-	cmd.WaitDelay = time.Second
-	var err error
-	if p.Stdin, err = cmd.StdinPipe(); err != nil {
-		return nil, err
+	proc, err := os.StartProcess(exe, []string{"kiln-sandbox-worker", "-test.run=^$"}, &os.ProcAttr{
+		Env: env, Files: child, Sys: sysProcAttr(),
+	})
+	if err != nil {
+		return fail(err) // "fork/exec <exe>: ...", as os/exec said it
 	}
-	if p.Stdout, err = cmd.StdoutPipe(); err != nil {
-		return nil, err
+	for _, f := range child {
+		_ = f.Close()
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
+	p := &Proc{Process: proc, Stdin: parent[0], Stdout: parent[1], Stderr: &Tail{max: 64 << 10}, Exe: exe, Env: env,
+		stderrDone: make(chan struct{}), stderr: parent[2]}
+	go func() {
+		defer close(p.stderrDone)
+		_, _ = io.Copy(p.Stderr, p.stderr)
+	}()
 	return p, nil
 }
+
+// waitDelay bounds how long wait waits, once the worker exited, for the
+// copy of its standard error to end: a process it started could hold the
+// pipe open.
+const waitDelay = time.Second
+
+// wait reaps the worker, lets the copy of its standard error end, closes
+// this side's pipes and sets State and err (as os/exec's Wait reported
+// it: nil for exit status 0, the exit status otherwise).
+func (p *Proc) wait() {
+	state, err := p.Process.Wait()
+	p.State = state
+	timer := time.NewTimer(waitDelay)
+	select {
+	case <-p.stderrDone:
+	case <-timer.C:
+		_ = p.stderr.Close()
+		<-p.stderrDone
+		if err == nil && state.Success() {
+			err = errWaitDelay
+		}
+	}
+	timer.Stop()
+	_ = p.stderr.Close()
+	_ = p.Stdin.Close()
+	_ = p.Stdout.Close()
+	switch {
+	case err != nil:
+		p.err = err
+	case !state.Success():
+		p.err = &ExitError{ProcessState: state}
+	}
+}
+
+// errWaitDelay says the worker exited but its standard error stayed open
+// past waitDelay.
+var errWaitDelay = errors.New("exec: WaitDelay expired before I/O complete")
+
+// ExitError is a worker's exit status other than 0.
+type ExitError struct{ *os.ProcessState }
+
+// Error is the exit status: "exit status 2", "signal: killed".
+func (e *ExitError) Error() string { return e.ProcessState.String() }
 
 // Stop kills the worker, if it still runs, and reaps it; Err is then its
 // exit status. Only the first call does anything.
 func (p *Proc) Stop() {
 	p.once.Do(func() {
 		_ = p.Stdin.Close()
-		_ = p.Cmd.Process.Kill()
-		p.err = p.Cmd.Wait()
+		_ = p.Process.Kill()
+		p.wait()
 	})
 }
 
@@ -100,23 +172,33 @@ func (p *Proc) Reap(ctx context.Context, timeout <-chan time.Time) {
 	go func() {
 		p.once.Do(func() {
 			_ = p.Stdin.Close()
-			p.err = p.Cmd.Wait()
+			p.wait()
 		})
 		close(exited)
 	}()
 	select {
 	case <-exited:
 	case <-ctx.Done():
-		_ = p.Cmd.Process.Kill()
+		_ = p.Process.Kill()
 		<-exited
 	case <-timeout:
-		_ = p.Cmd.Process.Kill()
+		_ = p.Process.Kill()
 		<-exited
 	}
 }
 
-// Err is cmd.Wait's error, once Stop or Reap returned.
+// Err is the worker's exit status as an error (nil for 0), once Stop or
+// Reap returned.
 func (p *Proc) Err() error { return p.err }
+
+// ExitCode is the worker's exit code once Stop or Reap returned: -1 if a
+// signal ended it.
+func (p *Proc) ExitCode() int {
+	if p.State == nil {
+		return -1
+	}
+	return p.State.ExitCode()
+}
 
 // prestarted is the worker Prestart started, until Take or Discard.
 var prestarted struct {
@@ -172,7 +254,7 @@ func Pending() int {
 	if prestarted.p == nil {
 		return 0
 	}
-	return prestarted.p.Cmd.Process.Pid
+	return prestarted.p.Process.Pid
 }
 
 // Discard ends the prestarted worker, if no Take took it: it kills it
@@ -184,7 +266,7 @@ func Discard() *Proc {
 	prestarted.p = nil
 	prestarted.mu.Unlock()
 	if p != nil {
-		_ = p.Cmd.Process.Kill()
+		_ = p.Process.Kill()
 	}
 	return p
 }

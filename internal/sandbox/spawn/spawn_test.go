@@ -53,7 +53,7 @@ func TestTake(t *testing.T) {
 		t.Fatal("Prestart started no worker")
 	}
 	p := Take(executable(t), Env())
-	if p == nil || p.Cmd.Process.Pid != pid {
+	if p == nil || p.Process.Pid != pid {
 		t.Fatalf("Take = %v, want the prestarted worker %d", p, pid)
 	}
 	if Pending() != 0 || Take(executable(t), Env()) != nil {
@@ -111,15 +111,15 @@ func TestDiscard(t *testing.T) {
 	Prestart()
 	pid := Pending()
 	p := Discard()
-	if p == nil || p.Cmd.Process.Pid != pid {
+	if p == nil || p.Process.Pid != pid {
 		t.Fatalf("Discard() = %v, want the prestarted worker %d", p, pid)
 	}
 	p.Stop()
 	if !gone(pid) {
 		t.Errorf("worker %d still exists after Discard and Stop", pid)
 	}
-	if ws, ok := p.Cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Errorf("discarded worker ended with %v, want killed", p.Cmd.ProcessState)
+	if ws, ok := p.State.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("discarded worker ended with %v, want killed", p.State)
 	}
 	if Discard() != nil || Pending() != 0 {
 		t.Error("Discard found a worker after the last was discarded")

@@ -7,8 +7,9 @@
 // init, the worker initializes at the same time as kiln instead of after
 // it (docs/speed.md). Go initializes packages in import-path order among
 // those whose imports are done, and this package imports only the
-// standard library and package spawn, so it runs before the large
-// packages kiln links.
+// standard library and packages spawn and cachedir, so it runs before the
+// large packages kiln links: not os/exec or path/filepath, which Go
+// initializes late (internal/depcheck's TestPrestartEarly).
 //
 // It does so only when the render cache is cold (Wanted), the one case
 // where a render surely evaluates its Helm and Jsonnet apps. Only kiln's
