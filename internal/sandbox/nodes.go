@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -40,9 +41,9 @@ const (
 	nodeHasAlias
 )
 
-// nodeEncoder appends node graphs to buf, numbering each node once.
+// nodeEncoder writes node graphs, numbering each node once.
 type nodeEncoder struct {
-	buf []byte
+	size int // about the bytes bytes writes (countNodes)
 	// ids numbers the nodes of a graph that is not a forest; anchors, the
 	// aliases' anchors of one that is (numberTree).
 	ids      map[*kyaml.Node]uint64
@@ -62,13 +63,13 @@ type nodeEncoder struct {
 // forest, whose nodes are numbered in one walk without looking each up
 // (numberTree); any other graph, a node reached twice, is numbered
 // through a map (add).
-func writeNodes(roots []*kyaml.Node) ([]byte, []uint64) {
+func writeNodes(roots []*kyaml.Node) (string, []uint64) {
 	nodes, size := 0, 0
 	for _, r := range roots {
 		countNodes(r, 0, &nodes, &size)
 	}
 	e := &nodeEncoder{
-		buf:   make([]byte, 0, size),
+		size:  size,
 		order: make([]*kyaml.Node, 0, nodes),
 		first: make([]int, 0, nodes),
 		kids:  make([]uint64, 0, nodes),
@@ -111,7 +112,11 @@ func countNodes(n *kyaml.Node, depth int, nodes, size *int) {
 		return
 	}
 	*nodes++
-	*size += 16 + len(n.Tag) + len(n.Value) + len(n.Anchor) + len(n.HeadComment) + len(n.LineComment) + len(n.FootComment)
+	// Up to 24 bytes of varints for the node's own fields (nine of one to
+	// three bytes for a result under 2M lines and nodes), and up to three
+	// for each child's reference: bytes writes its result without growing
+	// it. What is reserved and not written is never touched.
+	*size += 24 + 3*len(n.Content) + len(n.Tag) + len(n.Value) + len(n.Anchor) + len(n.HeadComment) + len(n.LineComment) + len(n.FootComment)
 	for _, c := range n.Content {
 		countNodes(c, depth+1, nodes, size)
 	}
@@ -207,15 +212,22 @@ func (e *nodeEncoder) add(n *kyaml.Node) uint64 {
 	return id
 }
 
-// bytes writes the numbered nodes.
-func (e *nodeEncoder) bytes() []byte {
-	b := binary.AppendUvarint(e.buf, uint64(len(e.order)))
-	b = binary.AppendUvarint(b, uint64(e.children))
+// bytes writes the numbered nodes. It writes them into a small buffer
+// that it moves into the result as it fills, and returns the result
+// without a copy: for a chart with megabytes of CRDs, the result is
+// megabytes, and each copy of it (the worker's own string, the frame)
+// cost its size in fresh memory, whose page faults cost more than the
+// copying.
+func (e *nodeEncoder) bytes() string {
+	w := chunkWriter{b: make([]byte, 0, chunkSize)}
+	w.out.Grow(e.size)
+	w.uvarint(uint64(len(e.order)))
+	w.uvarint(uint64(e.children))
 	for i, n := range e.order {
-		b = binary.AppendUvarint(b, uint64(n.Kind))
-		b = binary.AppendUvarint(b, uint64(n.Style))
-		b = binary.AppendVarint(b, int64(n.Line))
-		b = binary.AppendVarint(b, int64(n.Column))
+		w.uvarint(uint64(n.Kind))
+		w.uvarint(uint64(n.Style))
+		w.varint(int64(n.Line))
+		w.varint(int64(n.Column))
 		var flags uint64
 		if n.Content == nil {
 			flags |= nodeContentNil
@@ -223,21 +235,67 @@ func (e *nodeEncoder) bytes() []byte {
 		if n.Alias != nil {
 			flags |= nodeHasAlias
 		}
-		b = binary.AppendUvarint(b, flags)
+		w.uvarint(flags)
 		if n.Alias != nil {
-			b = binary.AppendUvarint(b, e.alias(n))
+			w.uvarint(e.alias(n))
 		}
-		b = binary.AppendUvarint(b, uint64(len(n.Content)))
+		w.uvarint(uint64(len(n.Content)))
 		for _, id := range e.kids[e.first[i] : e.first[i]+len(n.Content)] {
-			b = binary.AppendUvarint(b, id)
+			w.uvarint(id)
 		}
 		for _, s := range [...]string{n.Tag, n.Value, n.Anchor, n.HeadComment, n.LineComment, n.FootComment} {
-			b = binary.AppendUvarint(b, uint64(len(s)))
-			b = append(b, s...)
+			w.str(s)
 		}
 	}
-	e.buf = b
-	return b
+	return w.done()
+}
+
+// chunkSize is the buffer chunkWriter fills before moving it into its
+// result: small enough to stay in the CPU's cache.
+const chunkSize = 32 << 10
+
+// chunkWriter writes varints and strings as binary.AppendUvarint and
+// append would into one byte slice, into out, chunkSize bytes at a time.
+type chunkWriter struct {
+	out strings.Builder
+	b   []byte
+}
+
+// room moves b into out unless n more bytes fit in it.
+func (w *chunkWriter) room(n int) {
+	if len(w.b)+n > cap(w.b) {
+		w.out.Write(w.b)
+		w.b = w.b[:0]
+	}
+}
+
+func (w *chunkWriter) uvarint(v uint64) {
+	w.room(binary.MaxVarintLen64)
+	w.b = binary.AppendUvarint(w.b, v)
+}
+
+func (w *chunkWriter) varint(v int64) {
+	w.room(binary.MaxVarintLen64)
+	w.b = binary.AppendVarint(w.b, v)
+}
+
+// str writes s after its length; a long s goes to out directly.
+func (w *chunkWriter) str(s string) {
+	w.uvarint(uint64(len(s)))
+	if len(s) > chunkSize/2 {
+		w.room(cap(w.b))
+		w.out.WriteString(s)
+		return
+	}
+	w.room(len(s))
+	w.b = append(w.b, s...)
+}
+
+// done returns what was written.
+func (w *chunkWriter) done() string {
+	w.out.Write(w.b)
+	w.b = w.b[:0]
+	return w.out.String()
 }
 
 // errNodes is the cause of every error about a node list that cannot be

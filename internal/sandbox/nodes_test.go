@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -11,7 +13,8 @@ import (
 )
 
 func encodeNodes(roots ...*kyaml.Node) ([]byte, []uint64) {
-	return writeNodes(roots)
+	data, ids := writeNodes(roots)
+	return []byte(data), ids
 }
 
 // TestNodesRoundTrip: node graphs come back equal, with aliases pointing at
@@ -183,7 +186,7 @@ func TestForestNumberedAsMap(t *testing.T) {
 		}
 		wantData := e.bytes()
 		data, ids := writeNodes(roots)
-		if !bytes.Equal(data, wantData) || !slices.Equal(ids, want) {
+		if data != wantData || !slices.Equal(ids, want) {
 			t.Errorf("%s: numbered otherwise than through the map: ids %v, want %v", name, ids, want)
 		}
 		tree := &nodeEncoder{}
@@ -192,4 +195,105 @@ func TestForestNumberedAsMap(t *testing.T) {
 			t.Errorf("%s: numberTree says forest %v", name, forest)
 		}
 	}
+}
+
+// appendedBytes is what nodeEncoder.bytes wrote before it wrote in
+// chunks: every field appended to one slice.
+func appendedBytes(e *nodeEncoder) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(e.order)))
+	b = binary.AppendUvarint(b, uint64(e.children))
+	for i, n := range e.order {
+		b = binary.AppendUvarint(b, uint64(n.Kind))
+		b = binary.AppendUvarint(b, uint64(n.Style))
+		b = binary.AppendVarint(b, int64(n.Line))
+		b = binary.AppendVarint(b, int64(n.Column))
+		var flags uint64
+		if n.Content == nil {
+			flags |= nodeContentNil
+		}
+		if n.Alias != nil {
+			flags |= nodeHasAlias
+		}
+		b = binary.AppendUvarint(b, flags)
+		if n.Alias != nil {
+			b = binary.AppendUvarint(b, e.alias(n))
+		}
+		b = binary.AppendUvarint(b, uint64(len(n.Content)))
+		for _, id := range e.kids[e.first[i] : e.first[i]+len(n.Content)] {
+			b = binary.AppendUvarint(b, id)
+		}
+		for _, s := range [...]string{n.Tag, n.Value, n.Anchor, n.HeadComment, n.LineComment, n.FootComment} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+	}
+	return b
+}
+
+// TestNodeBytesInChunks: writing the nodes chunk by chunk gives the bytes
+// appending them to one slice gave, for strings on both sides of a
+// chunk's end and of the size written directly, and for graphs many
+// chunks long.
+func TestNodeBytesInChunks(t *testing.T) {
+	t.Parallel()
+	a, err := kyaml.Parse(echoYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	many := &kyaml.Node{Kind: kyaml.SequenceNode}
+	for i := range 20000 {
+		s := &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!str", Value: strings.Repeat("v", i%300), Line: i * 7, Column: -i,
+			HeadComment: strings.Repeat("#", i%5), Anchor: strings.Repeat("a", i%3)}
+		many.Content = append(many.Content, s)
+	}
+	var long []*kyaml.Node
+	for _, n := range []int{chunkSize/2 - 1, chunkSize / 2, chunkSize/2 + 1, chunkSize - 1, chunkSize, chunkSize + 1, 3*chunkSize + 5} {
+		long = append(long, &kyaml.Node{Kind: kyaml.ScalarNode, Value: strings.Repeat("x", n), FootComment: strings.Repeat("y", n/2)})
+	}
+	wide := &kyaml.Node{Kind: kyaml.MappingNode}
+	leaf := &kyaml.Node{Kind: kyaml.ScalarNode, Value: "k"}
+	for range 3 * chunkSize {
+		wide.Content = append(wide.Content, leaf) // one node, referred to 98,304 times
+	}
+	for name, roots := range map[string][]*kyaml.Node{
+		"echo":        {a.YNode()},
+		"many":        {many, a.YNode()},
+		"long":        long,
+		"long inside": {{Kind: kyaml.SequenceNode, Content: append(slices.Clone(long), many.Content[:50]...)}},
+		"wide":        {wide},
+		"none":        nil,
+	} {
+		for _, tree := range []bool{true, false} {
+			e := &nodeEncoder{ids: map[*kyaml.Node]uint64{}}
+			if tree {
+				e.ids = nil
+				if _, ok := e.numberTree(roots); !ok && name != "wide" {
+					t.Fatalf("%s: not a forest", name)
+				} else if !ok {
+					continue
+				}
+			} else {
+				for _, r := range roots {
+					e.add(r)
+				}
+			}
+			want := appendedBytes(e)
+			if got := e.bytes(); got != string(want) {
+				t.Errorf("%s (forest %v): %d bytes in chunks, %d appended; first difference at %d", name, tree, len(got), len(want), firstDiff(got, string(want)))
+			}
+		}
+		data, _ := writeNodes(roots)
+		if _, err := decodeNodes(data); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func firstDiff(a, b string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }

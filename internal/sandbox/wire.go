@@ -39,13 +39,9 @@ func writeFrame(w io.Writer, payload []byte) error {
 }
 
 func readFrame(r io.Reader) ([]byte, error) {
-	var n [4]byte
-	if _, err := io.ReadFull(r, n[:]); err != nil {
+	size, err := readSize(r)
+	if err != nil {
 		return nil, err
-	}
-	size := binary.BigEndian.Uint32(n[:])
-	if size > maxFrame {
-		return nil, fmt.Errorf("a frame of %d bytes is larger than the sandbox's limit of %d", size, maxFrame)
 	}
 	buf := make([]byte, size)
 	if _, err := io.ReadFull(r, buf); err != nil {
@@ -55,6 +51,36 @@ func readFrame(r io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	return buf, nil
+}
+
+// readSize reads a frame's length and checks it against maxFrame.
+func readSize(r io.Reader) (uint32, error) {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return 0, err
+	}
+	size := binary.BigEndian.Uint32(n[:])
+	if size > maxFrame {
+		return 0, fmt.Errorf("a frame of %d bytes is larger than the sandbox's limit of %d", size, maxFrame)
+	}
+	return size, nil
+}
+
+// writeResponse writes w's encoding (MarshalBinary) as a frame, with its
+// Nodes written from where they are rather than copied into the frame.
+func writeResponse(out io.Writer, w *wireResponse) error {
+	var n [4]byte
+	head := w.head(n[:])
+	tail := w.tail(nil)
+	binary.BigEndian.PutUint32(head, uint32(len(head)-len(n)+len(w.Nodes)+len(tail)))
+	if _, err := out.Write(head); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(out, w.Nodes); err != nil {
+		return err
+	}
+	_, err := out.Write(tail)
+	return err
 }
 
 // wireRequest is a templates.Request for the named engine.
@@ -232,7 +258,7 @@ func encodeResponse(res *templates.Result, rerr error) (*wireResponse, error) {
 		}
 		w.Objects = append(w.Objects, wo)
 	}
-	w.Nodes = string(nodes)
+	w.Nodes = nodes
 	w.Inputs, w.InputsNil, w.InputDigest = res.Inputs, res.Inputs == nil, res.InputDigest
 	w.Cacheable, w.Deps = res.Cacheable, res.Deps
 	params, err := encodeValue(anyOrNil(res.Params))

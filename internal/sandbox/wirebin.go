@@ -32,8 +32,20 @@ var errWire = errors.New("sandbox: malformed response")
 // MarshalBinary encodes w.
 func (w *wireResponse) MarshalBinary() ([]byte, error) {
 	b := make([]byte, 0, len(w.Nodes)+64*len(w.Objects)+256)
+	b = append(w.head(b), w.Nodes...)
+	return w.tail(b), nil
+}
+
+// head appends to b what MarshalBinary writes before w.Nodes: the frame's
+// head, which writeResponse sends without copying Nodes (megabytes for a
+// chart with large CRDs) into one slice with it.
+func (w *wireResponse) head(b []byte) []byte {
 	b = binary.AppendUvarint(b, wireVersion)
-	b = appendString(b, w.Nodes)
+	return binary.AppendUvarint(b, uint64(len(w.Nodes)))
+}
+
+// tail appends to b what MarshalBinary writes after w.Nodes.
+func (w *wireResponse) tail(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(w.Objects)))
 	for _, o := range w.Objects {
 		b = binary.AppendVarint(b, int64(o.Node))
@@ -63,7 +75,7 @@ func (w *wireResponse) MarshalBinary() ([]byte, error) {
 		}
 		b = appendBool(b, e.HasCause)
 	}
-	return b, nil
+	return b
 }
 
 // UnmarshalBinary decodes what MarshalBinary encoded. Bytes it did not

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -137,5 +138,38 @@ func TestWireResponseRefusesDamage(t *testing.T) {
 	huge := binary.AppendUvarint([]byte{wireVersion, 0}, math.MaxInt64)
 	if err := w.UnmarshalBinary(huge); !errors.Is(err, errWire) {
 		t.Errorf("a count past the end: %v", err)
+	}
+}
+
+// TestWriteResponseIsItsFrame: the frame writeResponse writes, its nodes
+// written apart, is the frame of MarshalBinary's bytes.
+func TestWriteResponseIsItsFrame(t *testing.T) {
+	t.Parallel()
+	big := fullResponse(t)
+	big.Nodes = strings.Repeat("\x01\x02", 70000)
+	for name, w := range map[string]*wireResponse{
+		"full":     fullResponse(t),
+		"empty":    {},
+		"an error": {Errors: []wireError{{Msg: "failed"}}},
+		"large":    big,
+	} {
+		data, err := w.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got bytes.Buffer
+		if err := writeFrame(&want, data); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeResponse(&got, w); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: writeResponse wrote %d bytes, the frame of MarshalBinary is %d", name, got.Len(), want.Len())
+		}
+		back, err := readFrame(&got)
+		if err != nil || !bytes.Equal(back, data) {
+			t.Errorf("%s: read back %d bytes, %v", name, len(back), err)
+		}
 	}
 }

@@ -91,8 +91,7 @@ func serve(engines map[string]Factory) int {
 	}()
 	w := &server{factories: engines, engines: map[string]templates.Engine{}, limit: limit}
 	for frame := range requests {
-		resp, _ := w.handle(frame).MarshalBinary() // wirebin.go: never an error
-		if err := writeFrame(out, resp); err != nil {
+		if err := writeResponse(out, w.handle(frame)); err != nil {
 			return 0
 		}
 	}
