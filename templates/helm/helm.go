@@ -124,8 +124,9 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		return nil, &diag.Error{File: src.chartYAML(), Msg: "dependencies missing from the chart's charts/ folder: " + strings.Join(missing, ", "), Hint: "vendor them: run `helm dependency build` in the chart folder and commit charts/", Err: err}
 	}
 
-	pre := preParse(chrt, src, e.bounds)
-	rel, err := clientOnlyInstall(chrt, vals.merged, installOptions{releaseName: req.App, namespace: req.Namespace, kubeVersion: kubeVersion})
+	texts := newCRDTexts(chrt)
+	pre := preParse(chrt, src, e.bounds, texts)
+	rel, err := clientOnlyInstall(chrt, vals.merged, installOptions{releaseName: req.App, namespace: req.Namespace, kubeVersion: kubeVersion, crdTexts: texts})
 	if err != nil {
 		return nil, renderError(err, src, chrt.Name())
 	}

@@ -41,6 +41,9 @@ type installOptions struct {
 	namespace   string
 	// kubeVersion replaces helm's default (--kube-version); nil keeps it.
 	kubeVersion *chartutil.KubeVersion
+	// crdTexts holds the CRD files' texts as the manifest prints them,
+	// made once for preParse and the manifest.
+	crdTexts crdTexts
 }
 
 // clientOnlyInstall renders chrt with vals, the user's values (chart
@@ -70,13 +73,13 @@ func clientOnlyInstall(chrt *chart.Chart, vals map[string]any, o installOptions)
 	if err != nil {
 		return nil, err
 	}
-	return renderResources(chrt, top, caps)
+	return renderResources(chrt, top, caps, o.crdTexts)
 }
 
 // renderResources matches Configuration.renderResources for `helm
 // template`: no output dir, no post-renderer, CRDs included, the engine
 // without a cluster client (lookup finds nothing) and without DNS.
-func renderResources(chrt *chart.Chart, top chartutil.Values, caps *chartutil.Capabilities) (*rendered, error) {
+func renderResources(chrt *chart.Chart, top chartutil.Values, caps *chartutil.Capabilities, texts crdTexts) (*rendered, error) {
 	if c := chrt.Metadata.KubeVersion; c != "" && !chartutil.IsCompatibleRange(c, caps.KubeVersion.String()) {
 		return nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c, caps.KubeVersion.String())
 	}
@@ -101,7 +104,7 @@ func renderResources(chrt *chart.Chart, top chartutil.Values, caps *chartutil.Ca
 		rel.size += len("---\n# Source: \n") + len(source) + len(body)
 	}
 	for _, c := range chrt.CRDObjects() {
-		add(c.Filename, string(c.File.Data)+"\n")
+		add(c.Filename, texts.text(c.File))
 	}
 	for _, m := range manifests {
 		add(m.Name, m.Content+"\n")

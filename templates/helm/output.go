@@ -110,6 +110,32 @@ func (p *parsedCRD) use(body string, count *limits.Counter) bool {
 	return p.err == nil && body == p.body && count.Add(&p.count) == nil
 }
 
+// crdTexts holds the text each CRD file of a chart has in the manifest:
+// the file and a newline (action.renderResources). Made once, the text is
+// one string for the manifest and for preParse, not two copies of
+// megabytes (kube-prometheus-stack's CRDs are 4.4 MB), and the manifest's
+// chunk is found to be the parsed file without comparing its bytes.
+type crdTexts map[*chart.File]string
+
+// newCRDTexts makes the texts of chrt's CRD files, every subchart's.
+func newCRDTexts(chrt *chart.Chart) crdTexts {
+	t := crdTexts{}
+	for _, c := range chrt.CRDObjects() {
+		if _, ok := t[c.File]; !ok {
+			t[c.File] = string(c.File.Data) + "\n"
+		}
+	}
+	return t
+}
+
+// text is f's text in the manifest.
+func (t crdTexts) text(f *chart.File) string {
+	if s, ok := t[f]; ok {
+		return s
+	}
+	return string(f.Data) + "\n"
+}
+
 // preParse parses the CRD files of chrt, every subchart's, while helm
 // renders the templates: for a chart like kube-prometheus-stack they are
 // most of the manifest, and parsing them took longer than the render. The
@@ -117,11 +143,11 @@ func (p *parsedCRD) use(body string, count *limits.Counter) bool {
 // cores the render leaves idle share the parsing. The result, keyed by
 // helm's source name, is ready when the returned function returns it. A
 // subchart's that its condition disables ends up unused.
-func preParse(chrt *chart.Chart, src *chartSource, b bounds) func() map[string]*parsedCRD {
+func preParse(chrt *chart.Chart, src *chartSource, b bounds, texts crdTexts) func() map[string]*parsedCRD {
 	type file struct{ source, body string }
 	var files []file
 	for _, c := range chrt.CRDObjects() {
-		files = append(files, file{crdSource(c), string(c.File.Data) + "\n"})
+		files = append(files, file{crdSource(c), texts.text(c.File)})
 	}
 	if len(files) == 0 {
 		return func() map[string]*parsedCRD { return nil }
