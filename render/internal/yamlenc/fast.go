@@ -3,6 +3,7 @@ package yamlenc
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -57,6 +58,18 @@ func plainCollection(n *yaml.Node) bool {
 	return false
 }
 
+// emptyFlow reports whether n is an empty flow mapping or sequence that
+// yaml.v3 writes without tag, anchor or comment: {} or [], as it writes an
+// empty block one (a CRD's "status: {}").
+func emptyFlow(n *yaml.Node) bool {
+	if len(n.Content) != 0 || n.Style != yaml.FlowStyle {
+		return false
+	}
+	block := *n
+	block.Style = 0
+	return plainCollection(&block)
+}
+
 func (w *fastWriter) indent(n int) {
 	w.b = append(w.b, spaces(n)...)
 }
@@ -107,7 +120,7 @@ func (w *fastWriter) value(v *yaml.Node, ind int, afterKey bool) bool {
 	case yaml.ScalarNode:
 		return w.scalar(v, ind+2)
 	case yaml.MappingNode, yaml.SequenceNode:
-		if !plainCollection(v) {
+		if !plainCollection(v) && !emptyFlow(v) {
 			return false
 		}
 	default:
@@ -149,12 +162,21 @@ func (w *fastWriter) key(k *yaml.Node) bool {
 // scalar writes a value after its "key:" or "-": " value\n", or a literal
 // block whose lines are at column ind.
 func (w *fastWriter) scalar(v *yaml.Node, ind int) bool {
-	if commentedNode(v) || v.Anchor != "" || !printableASCII(v.Value) {
+	if commentedNode(v) || v.Anchor != "" {
 		return false
 	}
-	if v.Style == yaml.LiteralStyle || (v.Style == 0 && strings.IndexByte(v.Value, '\n') >= 0) {
-		// encoder.node: a string with a line break is a literal block.
-		return strTag(v.Tag) && w.literal(v.Value, ind)
+	// encoder.node: a string with a line break is a literal block.
+	literal := v.Style == yaml.LiteralStyle || (v.Style == 0 && strings.IndexByte(v.Value, '\n') >= 0)
+	if strTag(v.Tag) && (v.Style == yaml.DoubleQuotedStyle && strings.ContainsAny(v.Value, "\n\t") || literal && !blockAllowed(v.Value)) {
+		// Double-quoted, with escapes: a CRD's descriptions that hold a
+		// tab, or a space at the end of a line.
+		return w.escaped(v.Value)
+	}
+	if literal {
+		return strTag(v.Tag) && printableText(v.Value) && w.literal(v.Value, ind)
+	}
+	if !printableASCII(v.Value) {
+		return false
 	}
 	if strings.IndexByte(v.Value, '\n') >= 0 || v.Value == "" && v.Tag == "" {
 		return false
@@ -239,6 +261,69 @@ func (w *fastWriter) doubleQuoted(value string) {
 	w.b = append(w.b, '"')
 }
 
+// blockAllowed is yaml_emitter_analyze_scalar's block_allowed for
+// printable ASCII, line feeds and tabs: the emitter writes a literal
+// block double-quoted instead when the value is empty, ends with a space
+// or has a space before a line break (yaml_emitter_select_scalar_style).
+// For another byte, whatever it says, the caller leaves the value to
+// yaml.v3.
+func blockAllowed(value string) bool {
+	return value != "" && !strings.HasSuffix(value, " ") && !strings.Contains(value, " \n")
+}
+
+// escaped writes " value" double-quoted as yaml.v3 does
+// (yaml_emitter_write_double_quoted_scalar) for a value of printable
+// characters, line feeds and tabs: '"' and '\\' are escaped, and so are
+// the line feed and the tab (neither is printable to it), as \n and \t;
+// any other printable character, in ASCII or not, is written as it is,
+// and at unlimited width the value stays on one line. A value with
+// another character is left to yaml.v3.
+func (w *fastWriter) escaped(value string) bool {
+	w.b = append(w.b, ' ', '"')
+	for i := 0; i < len(value); {
+		c := value[i]
+		switch {
+		case c == '\n':
+			w.b = append(w.b, '\\', 'n')
+		case c == '\t':
+			w.b = append(w.b, '\\', 't')
+		case c == '"' || c == '\\':
+			w.b = append(w.b, '\\', c)
+		case c >= 0x20 && c <= 0x7e:
+			w.b = append(w.b, c)
+		case c < 0x80:
+			return false
+		default:
+			r, size := utf8.DecodeRuneInString(value[i:])
+			if !printableRune(r, size) {
+				return false
+			}
+			w.b = append(w.b, value[i:i+size]...)
+			i += size
+			continue
+		}
+		i++
+	}
+	w.b = append(w.b, '"', '\n')
+	return true
+}
+
+// printableRune reports whether yaml.v3 writes r, decoded from size
+// bytes, outside ASCII, as it is in a double-quoted scalar or a literal
+// block: printable (is_printable), neither a line break (U+2028, U+2029)
+// nor a byte order mark. That is U+00A0 to U+D7FF and U+E000 to U+FFFD
+// but those three; a byte that is not UTF-8 (utf8.RuneError of one byte)
+// is none.
+func printableRune(r rune, size int) bool {
+	switch {
+	case size == 1 || r == 0x2028 || r == 0x2029 || r == 0xfeff:
+		return false
+	case r >= 0xa0 && r <= 0xd7ff, r >= 0xe000 && r <= 0xfffd:
+		return true
+	}
+	return false
+}
+
 // singleQuoted writes one-line printable ASCII single-quoted, which the
 // emitter allows for it (no tab, no line break): a quote is doubled.
 func (w *fastWriter) singleQuoted(value string) {
@@ -291,6 +376,28 @@ func printableASCII(s string) bool {
 		if c := s[i]; (c < 0x20 || c > 0x7e) && c != '\n' {
 			return false
 		}
+	}
+	return true
+}
+
+// printableText reports whether s holds only printable ASCII, line feeds
+// and printable characters outside ASCII (printableRune), which the
+// emitter writes in a literal block as they are: no tab, carriage return
+// or other line break, nothing it would escape.
+func printableText(s string) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < 0x80 {
+			if (c < 0x20 || c > 0x7e) && c != '\n' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !printableRune(r, size) {
+			return false
+		}
+		i += size
 	}
 	return true
 }

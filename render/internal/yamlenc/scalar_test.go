@@ -48,6 +48,9 @@ var scalarValues = []string{
 	"15s", "1h30m", "100Mi", "0.5", "1Gi", "v1", "1.0", "1.10", "10.0.0.1", "::1", "a:b", "a: b", "a:", ":a", "a #b", "#a", "-a", "- a", "-",
 	"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", ".status.replicas", "$.x", "@a", "`a", "%a", "&a", "*a", "!a", "|a", ">a", "?a", "? a", "'a", "\"a",
 	"a'b", "a\"b", "a\\b", " a", "a ", "a\tb", "a,b", "[a]", "{a}", "a]", "<<", "=", "a=b", "--- a", "...", "... a",
+	// Multi-line and tabbed, as a CRD's double-quoted descriptions are.
+	"a\nb", "a\n", "\n", "\na", "a\n\nb", "\t", "a\tb\n\t* c \"d\" \\e\n", " a\n b ", "a \nb", "\ta\n", "a\n\x01", "é\n", "a\r\nb", "a\u2028b\tc",
+	"“a” \nb", "a\u00a0\n", "\u0085\n", "a\u2029\n", "\ufeff\n", "\ufffd\t", "\ufffe\t", "\ue000\n", "\ud7ff\t", "\U0001F600\n", "\x80\n", "\u009f\t", "a\x7f\n",
 }
 
 // TestScalarsAsYAMLv3 checks every value of scalarValues under every tag

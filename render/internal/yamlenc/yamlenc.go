@@ -113,9 +113,11 @@ type cutter struct {
 // pinned: written differently at another column, so never cut out, nor
 // anything around it. That is a tree with a comment (yaml.v3 places
 // comments by what surrounds them), with a line break in a flow
-// collection or in a quoted or folded scalar (its later lines are not
-// indented as the block they are in), or in a mapping key, or a line
-// break other than "\n" anywhere (the encoder indents after it).
+// collection or in a single-quoted or folded scalar (its later lines are
+// not indented as the block they are in), or in a mapping key, or a line
+// break other than "\n" anywhere (the encoder indents after it). A
+// double-quoted scalar's "\n" is written as an escape, on one line (the
+// encoder's width is unlimited), so it pins nothing.
 func (c *cutter) build(n *yaml.Node, depth int) (*yaml.Node, int, []*slot, bool) {
 	if len(n.Content) == 0 {
 		// A line per scalar at its depth's indentation, and a literal
@@ -124,7 +126,7 @@ func (c *cutter) build(n *yaml.Node, depth int) (*yaml.Node, int, []*slot, bool)
 		nl, other := breaks(n.Value)
 		// A value that is not UTF-8 is written as !!binary base64 (encoder.node),
 		// whose line breaks are not in the value.
-		return n, 1, nil, commentedNode(n) || other || (nl && n.Style != 0 && n.Style != yaml.LiteralStyle) || !utf8.ValidString(n.Value)
+		return n, 1, nil, commentedNode(n) || other || (nl && n.Style != 0 && n.Style != yaml.LiteralStyle && n.Style != yaml.DoubleQuotedStyle) || !utf8.ValidString(n.Value)
 	}
 	if n.Style&yaml.FlowStyle != 0 {
 		nodes := size(n)

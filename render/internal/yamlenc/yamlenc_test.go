@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kiln-gitops/kiln/internal/testenv"
 )
 
 // kpsChart is a real CRD-heavy chart: its CRDs are the largest documents
@@ -319,4 +321,27 @@ func fuzzDoc(data []byte) *yaml.Node {
 		root = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "k"}, root}}
 	}
 	return &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
+}
+
+// BenchmarkEncodeKPSCRDs writes kube-prometheus-stack's ten CRDs, as kiln
+// writes them for a render of the chart.
+func BenchmarkEncodeKPSCRDs(b *testing.B) {
+	var crds []*yaml.Node
+	for name, d := range corpus(b) {
+		if strings.Contains(name, "/charts/crds/crds/") {
+			crds = append(crds, d)
+		}
+	}
+	if len(crds) != 10 {
+		b.Fatalf("%d CRDs", len(crds))
+	}
+	b.ReportAllocs()
+	defer testenv.ReportCPU(b, testenv.ProcessCPU())
+	for b.Loop() {
+		for _, d := range crds {
+			if _, err := Encode(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }
