@@ -15,6 +15,7 @@ import (
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/render/internal/images"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -66,13 +67,21 @@ var finishCases = []struct {
 		},
 		stale:  []string{"platform", "db"},
 		reused: []string{"redis", "vote", "result"},
-		omit:   "objects"},
+		omit:   "namespaces"},
 	{name: "CI's images",
 		change: func(t *testing.T, root string) {},
 		images: []string{"ghcr.io/acme/vote:9.9.9"},
 		stale:  []string{"vote"},
 		reused: []string{"platform", "redis", "db"},
 		omit:   "objects"},
+	{name: "CI's image of a plain YAML app",
+		change: func(t *testing.T, root string) {},
+		images: []string{"postgres:16.5"},
+		// result is jsonnet, which is given CI's images: its engine
+		// renders again.
+		stale:  []string{"db", "result"},
+		reused: []string{"platform", "redis", "vote"},
+		omit:   "images"},
 	{name: "a patch file",
 		setup: func(t *testing.T, root string) {
 			if err := os.WriteFile(filepath.Join(root, "patch.yaml"), []byte("- {op: replace, path: /spec/replicas, value: 2}\n"), 0o644); err != nil {
@@ -99,7 +108,7 @@ var finishCases = []struct {
 		},
 		stale:  []string{"result"},
 		reused: []string{"platform", "redis", "db", "vote"},
-		omit:   "inputDigest"},
+		omit:   "result"},
 }
 
 // TestFinishedAppsReusedOnlyWhenUnchanged: after each change, a render
@@ -183,13 +192,15 @@ func runFinishCase(t *testing.T, setup, change func(*testing.T, string), images,
 	return strings.Join(diffs, "\n")
 }
 
-// finishKeyState is what finishKey reads: the Renderer, the env and two
-// apps' runs, a helm app (values files) and a kustomize app (inputs).
+// finishKeyState is what finishKey reads: the Renderer, the env and four
+// apps' runs, a helm app (values files), a kustomize app (inputs), a plain
+// YAML app, and named, a plain YAML app without patches whose engine result
+// the cache names (keyed by that name, not by its objects).
 type finishKeyState struct {
-	r                 *Renderer
-	er                *EnvResult
-	res               *envconfig.Resolved
-	helm, kust, plain *appRun
+	r                        *Renderer
+	er                       *EnvResult
+	res                      *envconfig.Resolved
+	helm, kust, plain, named *appRun
 }
 
 func newFinishKeyState(t *testing.T, root string) *finishKeyState {
@@ -200,6 +211,7 @@ func newFinishKeyState(t *testing.T, root string) *finishKeyState {
 	}
 	opts := cachedOptions(t)
 	opts.InProcess = true
+	opts.Images = Images{Refs: []string{"ghcr.io/acme/vote:1"}}
 	r, err := New(p, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -229,16 +241,24 @@ func newFinishKeyState(t *testing.T, root string) *finishKeyState {
 		return &appRun{app: app(name), reads: deps.New(p.Root), patches: []byte(`[{"patch":"x"}]`), objs: objs(),
 			res: &templates.Result{InputDigest: "sha256:1", Params: map[string]any{"a": 1.0}, Inputs: inputs}}
 	}
+	named := run("platform", []string{"platform/namespace.yaml"})
+	if len(named.app.Patches) != 0 {
+		t.Fatal("platform has patches in dev: its result would not be keyed by its name")
+	}
+	r.cache.remember(named.res, resultID{id: "key:digest"}, true)
+	named.namespaced = []int{1}
+	named.used = map[string]bool{"ghcr.io/acme/vote": true}
 	return &finishKeyState{r: r, er: er, res: res,
 		helm:  run("redis", []string{"charts/redis/Chart.yaml"}),
 		kust:  run("vote", []string{"apps/vote/base/service.yaml", "apps/vote/base/kustomization.yaml"}),
-		plain: run("db", []string{"apps/db/service.yaml"})}
+		plain: run("db", []string{"apps/db/service.yaml"}),
+		named: named}
 }
 
 // keys are the finish keys of the state's runs.
-func (s *finishKeyState) keys() [3]string {
+func (s *finishKeyState) keys() [4]string {
 	ctx := s.r.finishContext(s.er, s.res)
-	return [3]string{s.r.finishKey(ctx, s.helm), s.r.finishKey(ctx, s.kust), s.r.finishKey(ctx, s.plain)}
+	return [4]string{s.r.finishKey(ctx, s.helm), s.r.finishKey(ctx, s.kust), s.r.finishKey(ctx, s.plain), s.r.finishKey(ctx, s.named)}
 }
 
 // TestFinishKeyCoversEachInput changes each input of the finish key alone
@@ -268,6 +288,15 @@ func TestFinishKeyCoversEachInput(t *testing.T) {
 	node := func(run func(*finishKeyState) *appRun, f func(n *kyaml.RNode)) func(*finishKeyState) {
 		return func(s *finishKeyState) { f(run(s).objs[0].Node) }
 	}
+	giveImages := func(list string) func(*finishKeyState) {
+		return func(s *finishKeyState) {
+			set, err := images.ParseList(list, "--image")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.r.images = set
+		}
+	}
 	helm := func(s *finishKeyState) *appRun { return s.helm }
 	kust := func(s *finishKeyState) *appRun { return s.kust }
 	field := func(n *kyaml.RNode, path ...string) *kyaml.Node {
@@ -277,20 +306,40 @@ func TestFinishKeyCoversEachInput(t *testing.T) {
 		}
 		return f.YNode()
 	}
-	all := []int{0, 1, 2}
+	// all are the runs keyed by their objects, every also the one keyed
+	// by its engine result's name.
+	all, every := []int{0, 1, 2}, []int{0, 1, 2, 3}
 	cases := []struct {
 		input, name string
 		// runs are the runs the change touches (0 helm, 1 kustomize, 2
-		// plain YAML); the others' keys must stay.
+		// plain YAML, 3 named); the others' keys must stay.
 		runs   []int
 		change func(*finishKeyState)
 	}{
-		{"build", "kiln's build", all, func(s *finishKeyState) { s.r.cache.build += "x" }},
-		{"env", "the env's name", all, func(s *finishKeyState) { s.res.Env.Name = "other" }},
-		{"pipeline", "kiln.yaml", all, func(s *finishKeyState) { s.r.p.Digest += "x" }},
-		{"envFile", "the env file", all, func(s *finishKeyState) { s.er.envFile += "x" }},
-		{"app", "the app's name", all, func(s *finishKeyState) { s.helm.app.Name += "x"; s.kust.app.Name += "x"; s.plain.app.Name += "x" }},
-		{"app", "the app's engine", []int{2}, func(s *finishKeyState) { s.plain.app.Engine = "jsonnet" }},
+		{"build", "kiln's build", every, func(s *finishKeyState) { s.r.cache.build += "x" }},
+		{"env", "the env's name", every, func(s *finishKeyState) { s.res.Env.Name = "other" }},
+		{"pipeline", "kiln.yaml", every, func(s *finishKeyState) { s.r.p.Digest += "x" }},
+		{"envFile", "the env file", every, func(s *finishKeyState) { s.er.envFile += "x" }},
+		{"app", "the app's name", every, func(s *finishKeyState) {
+			s.helm.app.Name += "x"
+			s.kust.app.Name += "x"
+			s.plain.app.Name += "x"
+			s.named.app.Name += "x"
+		}},
+		{"app", "the app's engine", []int{2, 3}, func(s *finishKeyState) { s.plain.app.Engine = "jsonnet"; s.named.app.Engine = "jsonnet" }},
+		{"result", "the engine result's key and content", []int{3}, func(s *finishKeyState) {
+			s.r.cache.remember(s.named.res, resultID{id: "key:other"}, true)
+		}},
+		// newFinishKeyState's Renderer is given ghcr.io/acme/vote:1, which
+		// the named run used.
+		{"images", "CI's image of a repository the app uses", []int{3}, giveImages("ghcr.io/acme/vote:2")},
+		{"images", "CI's image of a repository the app uses, with a digest", []int{3}, giveImages("ghcr.io/acme/vote:1@sha256:" + strings.Repeat("a", 64))},
+		{"images", "a repository the app used, now given no image", []int{3}, giveImages("ghcr.io/acme/x:1")},
+		{"images", "the repositories the app used", []int{3}, func(s *finishKeyState) { s.named.used["docker.io/library/redis"] = true }},
+		{"images", "an image only other apps use", nil, giveImages("ghcr.io/acme/vote:1,ghcr.io/acme/x:1")},
+		{"namespaces", "which objects got the app's namespace", []int{3}, func(s *finishKeyState) { s.named.namespaced = []int{0, 1} }},
+		{"namespaces", "that no object got it", []int{3}, func(s *finishKeyState) { s.named.namespaced = nil }},
+		{"namespaces", "the app's namespace", []int{3}, func(s *finishKeyState) { s.named.app.Namespace = "other" }},
 		{"inputDigest", "the result's input digest", all, func(s *finishKeyState) {
 			s.helm.res.InputDigest += "x"
 			s.kust.res.InputDigest = ""
@@ -307,7 +356,12 @@ func TestFinishKeyCoversEachInput(t *testing.T) {
 		}},
 		{"inputFiles", "a kustomize input's content", []int{1}, appendTo("apps/vote/base/service.yaml", "# more\n")},
 		{"valuesFiles", "a helm values file's content", []int{0}, appendTo("charts/redis/values.yaml", "# more\n")},
-		{"patches", "the app's patches", all, func(s *finishKeyState) { s.helm.patches = nil; s.kust.patches = []byte("[]"); s.plain.patches[0]++ }},
+		{"patches", "the app's patches", every, func(s *finishKeyState) {
+			s.helm.patches = nil
+			s.kust.patches = []byte("[]")
+			s.plain.patches[0]++
+			s.named.patches = nil
+		}},
 		{"objectSource", "an object's file", []int{0, 1}, func(s *finishKeyState) { s.helm.objs[1].File = "y.yaml"; s.kust.objs[0].File = "" }},
 		{"objectSource", "an object's line", []int{0, 1}, func(s *finishKeyState) { s.helm.objs[1].Line++; s.kust.objs[0].Line = 0 }},
 		{"raw", "a SOPS document's bytes", []int{0, 1}, func(s *finishKeyState) { s.helm.objs[0].Raw = []byte{}; s.kust.objs[1].Raw = []byte("sops: {}\n") }},

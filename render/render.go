@@ -447,6 +447,9 @@ type appRun struct {
 	warns   []diag.Warning
 	patches []byte   // canonical patches, for the input digest
 	kept    *keptApp // set when the app comes from the earlier tree (Options.Apps)
+	// namespaced are the indexes of the objects that were given the app's
+	// namespace (scope.SetDefault), for the finish key (finished.go).
+	namespaced []int
 	// reads records the files render itself reads for the env (patch
 	// files, values files for high-level/), shared by the env's apps; nil
 	// records nothing.
@@ -530,7 +533,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			}
 			snap := snapshotSOPS(run.objs)
 			warns = append(warns, guessedScope(scopes, venv, run)...)
-			scopes.SetDefault(run.objs, run.app.Namespace)
+			run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
 			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
 				errs = append(errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))
 				continue

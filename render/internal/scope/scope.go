@@ -121,22 +121,25 @@ func (s *Scopes) lookup(apiVersion, kind string) (namespaced, known bool) {
 }
 
 // SetDefault sets metadata.namespace to namespace on every namespaced
-// object that has none. Cluster-scoped objects, and objects with a
-// namespace, are left as they are.
-func (s *Scopes) SetDefault(objs []templates.Object, namespace string) {
+// object that has none, and returns the indexes of those objects in objs.
+// Cluster-scoped objects, and objects with a namespace, are left as they
+// are.
+func (s *Scopes) SetDefault(objs []templates.Object, namespace string) []int {
 	if namespace == "" {
-		return
+		return nil
 	}
+	var set []int
 	// kyaml quotes a value that YAML 1.1 would read as no string ("yes",
 	// "1"), deciding so with a YAML parse each time: decided once here.
 	quoted := kyaml.IsValueNonString(namespace)
-	for _, o := range objs {
+	for i, o := range objs {
 		if o.Node == nil || o.Node.GetNamespace() != "" {
 			continue
 		}
 		if !s.Namespaced(o.Node.GetApiVersion(), o.Node.GetKind()) {
 			continue
 		}
+		set = append(set, i)
 		if appendNamespace(o.Node, namespace, quoted) {
 			continue
 		}
@@ -144,6 +147,7 @@ func (s *Scopes) SetDefault(objs []templates.Object, namespace string) {
 		// which the engines have already refused.
 		_ = o.Node.SetNamespace(namespace)
 	}
+	return set
 }
 
 // appendNamespace sets metadata.namespace to ns on n as n.SetNamespace(ns)
