@@ -181,7 +181,7 @@ func (s *Store) Get(key string) (*Entry, error) {
 	if !nameable(key) {
 		return nil, fmt.Errorf("cache key %q", key)
 	}
-	data, err := readBounded(s.path(key))
+	data, err := readEntry(s.path(key))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -198,25 +198,20 @@ func (s *Store) Get(key string) (*Entry, error) {
 	return &e.Entry, nil
 }
 
-func readBounded(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
+// checkEntryFile refuses what readEntry (read_unix.go, read_other.go)
+// must not read: anything but a regular file of at most maxEntry bytes. A
+// missing file is readEntry's error wrapping fs.ErrNotExist.
+func checkEntryFile(p string, regular bool, size int64) error {
+	if !regular || size < 0 || size > maxEntry {
+		return fmt.Errorf("%w: %s is not a regular file of at most %d bytes", ErrCorrupt, p, maxEntry)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() || fi.Size() > maxEntry {
-		return nil, fmt.Errorf("%w: %s is not a regular file of at most %d bytes", ErrCorrupt, p, maxEntry)
-	}
-	buf := make([]byte, fi.Size())
-	n, err := f.ReadAt(buf, 0)
-	if n == len(buf) {
-		return buf, nil
-	}
-	return nil, fmt.Errorf("%w: %s: short read: %v", ErrCorrupt, p, err)
+	return nil
+}
+
+// shortRead is readEntry's error for a file that held fewer bytes than its
+// size said (it was truncated meanwhile).
+func shortRead(p string, err error) error {
+	return fmt.Errorf("%w: %s: short read: %v", ErrCorrupt, p, err)
 }
 
 func decode(data []byte) (*wireEntry, error) {

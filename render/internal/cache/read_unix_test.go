@@ -1,0 +1,78 @@
+//go:build unix
+
+package cache
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestGetRefusesWhatIsNoEntryFile: a folder, a FIFO or a symlink to a
+// folder where an entry's file should be is a corrupt entry, and the FIFO
+// does not block the read (readEntry opens without waiting for a writer).
+// A missing entry is none, and a symlink to the entry's file reads it.
+func TestGetRefusesWhatIsNoEntryFile(t *testing.T) {
+	s, err := Open(t.TempDir(), "build-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "00aa11"
+	if err := s.Put(key, testEntry()); err != nil {
+		t.Fatal(err)
+	}
+	p := s.path(key)
+	good, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := filepath.Join(t.TempDir(), "entry")
+	if err := os.WriteFile(elsewhere, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, mk := range map[string]func() error{
+		"a folder":              func() error { return os.Mkdir(p, 0o700) },
+		"a symlink to a folder": func() error { return os.Symlink(t.TempDir(), p) },
+		"a FIFO":                func() error { return syscall.Mkfifo(p, 0o600) },
+	} {
+		if err := os.RemoveAll(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := mk(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			e, err := s.Get(key)
+			if e != nil {
+				err = errors.New("an entry")
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrCorrupt) {
+				t.Errorf("%s: Get = %v; want ErrCorrupt", name, err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%s: Get blocked", name)
+		}
+	}
+
+	if err := os.RemoveAll(p); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := s.Get(key); e != nil || err != nil {
+		t.Errorf("no file: Get = %v, %v", e, err)
+	}
+	if err := os.Symlink(elsewhere, p); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := s.Get(key); e == nil || err != nil || errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a symlink to the entry's file: Get = %v, %v", e, err)
+	}
+}
