@@ -35,7 +35,8 @@ type Options struct {
 	// DefaultMemoryLimit.
 	MemoryLimit int64
 	// Executable is the program a worker runs: one whose main (or TestMain)
-	// calls Serve first. "" means this program (os.Executable).
+	// calls Serve first, named by its path (it is not looked up in PATH).
+	// "" means this program (os.Executable).
 	Executable string
 }
 
