@@ -350,13 +350,19 @@ func decodeNodes(data string) ([]*kyaml.Node, error) {
 			refs[j] = at(r.uvarint())
 		}
 		refs = refs[k:]
-		n.Tag, n.Value, n.Anchor = r.str(), r.str(), r.str()
-		n.HeadComment, n.LineComment, n.FootComment = r.str(), r.str(), r.str()
+		n.Tag, n.Value = r.str(), r.str()
+		// Most nodes have no anchor and no comments: their fields are
+		// left as they are, empty, not written (a pointer write each).
+		for _, f := range [...]*string{&n.Anchor, &n.HeadComment, &n.LineComment, &n.FootComment} {
+			if s := r.str(); s != "" {
+				*f = s
+			}
+		}
 		if r.err != nil {
 			break
 		}
 	}
-	if r.err == nil && r.s != "" {
+	if r.err == nil && r.left() != 0 {
 		r.fail()
 	}
 	if r.err != nil {
@@ -365,30 +371,42 @@ func decodeNodes(data string) ([]*kyaml.Node, error) {
 	return ptrs, nil
 }
 
-// nodeReader reads varints and strings from s; the first problem sticks in
-// err and every later read returns zero.
+// nodeReader reads varints and strings from s, from the byte at on; the
+// first problem sticks in err and every later read returns zero. Reading
+// moves at, an integer: reslicing s instead wrote a pointer with each
+// varint, and with the collector marking (as it is, decoding megabytes of
+// nodes) each such write went through its write barrier.
 type nodeReader struct {
 	s   string
+	at  int
 	err error
 }
 
+// left is how many bytes are left to read.
+func (r *nodeReader) left() int { return len(r.s) - r.at }
+
 func (r *nodeReader) fail() {
 	if r.err == nil {
-		r.err = fmt.Errorf("%w: %d bytes left unread", errNodes, len(r.s))
+		r.err = fmt.Errorf("%w: %d bytes left unread", errNodes, r.left())
 	}
-	r.s = ""
+	r.at = len(r.s)
 }
 
 func (r *nodeReader) uvarint() uint64 {
+	if r.at < len(r.s) && r.s[r.at] < 0x80 {
+		r.at++
+		return uint64(r.s[r.at-1]) // most varints of a node list are one byte
+	}
+	s := r.s[r.at:]
 	var v uint64
-	for i := 0; i < binary.MaxVarintLen64 && i < len(r.s); i++ {
-		c := r.s[i]
+	for i := 0; i < binary.MaxVarintLen64 && i < len(s); i++ {
+		c := s[i]
 		v |= uint64(c&0x7f) << (7 * i)
 		if c < 0x80 {
 			if i == binary.MaxVarintLen64-1 && c > 1 {
 				break // overflows 64 bits
 			}
-			r.s = r.s[i+1:]
+			r.at += i + 1
 			return v
 		}
 	}
@@ -407,11 +425,11 @@ func (r *nodeReader) varint() int64 {
 
 func (r *nodeReader) str() string {
 	n := r.uvarint()
-	if n > uint64(len(r.s)) {
+	if n > uint64(r.left()) {
 		r.fail()
 		return ""
 	}
-	s := r.s[:n]
-	r.s = r.s[n:]
+	s := r.s[r.at : r.at+int(n)]
+	r.at += int(n)
 	return s
 }

@@ -126,7 +126,7 @@ func (w *wireResponse) UnmarshalBinary(data []byte) error {
 			e.HasCause = r.bool()
 		}
 	}
-	if r.err == nil && r.s != "" {
+	if r.err == nil && r.left() != 0 {
 		r.fail()
 	}
 	if r.err != nil {
@@ -179,7 +179,7 @@ func appendValue(b []byte, v *value) []byte {
 // byte, so that no length can exceed what is left.
 func (r *nodeReader) count() int {
 	n := r.uvarint()
-	if n > uint64(len(r.s)) {
+	if n > uint64(r.left()) {
 		r.fail()
 		return 0
 	}
