@@ -67,11 +67,15 @@ type envEntry struct {
 	// run in which the env is not reused whole takes the layout of each
 	// app whose key is unchanged from this entry.
 	Finish map[string]string
+	// Context is the finish context (finishContext) the env was laid out
+	// in: files that depend on nothing else (flux/notifications.yaml) are
+	// taken from this entry by a render in the same context.
+	Context string
 }
 
 // newEnvEntry is out as the cache keeps it.
 func newEnvEntry(out *EnvResult) *envEntry {
-	e := &envEntry{Apps: out.Apps, Objects: out.Objects, Warnings: out.Warnings, Lock: *out.Lock, Finish: out.finish}
+	e := &envEntry{Apps: out.Apps, Objects: out.Objects, Warnings: out.Warnings, Lock: *out.Lock, Finish: out.finish, Context: out.context}
 	e.Names = slices.Sorted(maps.Keys(out.Files))
 	e.Sizes = make([]int, len(e.Names))
 	size := 0

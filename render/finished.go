@@ -422,6 +422,21 @@ func (r *Renderer) previousEnv(env string) *finishedEnv {
 	return f
 }
 
+// notificationsFile is the env's file of Flux notification objects, which
+// depends on no app's objects.
+const notificationsFile = "flux/notifications.yaml"
+
+// file is the entry's file name when the entry was laid out in the finish
+// context ctx (finishContext: kiln's build, the env's name, kiln.yaml and
+// the env file), for a file made of nothing else; false otherwise.
+func (f *finishedEnv) file(ctx, name string) ([]byte, bool) {
+	if f == nil || ctx == "" || f.e.Context != ctx {
+		return nil, false
+	}
+	data, ok := f.files[name]
+	return data, ok
+}
+
 // appOfFile is the app whose layout writes name: apps/<app>/…,
 // high-level/<app>/… or flux/<app>.yaml.
 func appOfFile(name string) (string, bool) {

@@ -46,6 +46,9 @@ var finishCases = []struct {
 	// stale are apps whose layout must not be reused after the change;
 	// reused are apps whose layout must be.
 	stale, reused []string
+	// notifications says flux/notifications.yaml must be taken from the
+	// previous entry: the finish context is unchanged.
+	notifications bool
 	omit          string
 }{
 	{name: "kiln.yaml: flux interval",
@@ -58,6 +61,18 @@ var finishCases = []struct {
 		},
 		stale: []string{"redis"},
 		omit:  "envFile"},
+	{name: "kiln.yaml: notifications",
+		change: func(t *testing.T, root string) {
+			editFile(t, root, "kiln.yaml", "dispatch: acme/instavote", "dispatch: acme/other")
+		},
+		stale: []string{"platform", "redis", "db", "vote", "result"},
+		omit:  "pipeline"},
+	{name: "env file: an app disabled",
+		change: func(t *testing.T, root string) {
+			editFile(t, root, "envs/dev.yaml", "  worker:\n    enabled: false", "  worker:\n    enabled: false\n  result:\n    enabled: false")
+		},
+		stale: []string{"platform", "redis", "db", "vote"},
+		omit:  "envFile"},
 	{name: "a CRD's scope decides another app's namespaces",
 		setup: func(t *testing.T, root string) {
 			editFile(t, root, "apps/db/backupschedule.yaml", "  namespace: instavote\n", "")
@@ -65,23 +80,26 @@ var finishCases = []struct {
 		change: func(t *testing.T, root string) {
 			editFile(t, root, "platform/crd-backupschedules.yaml", "scope: Namespaced", "scope: Cluster")
 		},
-		stale:  []string{"platform", "db"},
-		reused: []string{"redis", "vote", "result"},
-		omit:   "namespaces"},
+		stale:         []string{"platform", "db"},
+		reused:        []string{"redis", "vote", "result"},
+		notifications: true,
+		omit:          "namespaces"},
 	{name: "CI's images",
-		change: func(t *testing.T, root string) {},
-		images: []string{"ghcr.io/acme/vote:9.9.9"},
-		stale:  []string{"vote"},
-		reused: []string{"platform", "redis", "db"},
-		omit:   "objects"},
+		change:        func(t *testing.T, root string) {},
+		images:        []string{"ghcr.io/acme/vote:9.9.9"},
+		stale:         []string{"vote"},
+		reused:        []string{"platform", "redis", "db"},
+		notifications: true,
+		omit:          "objects"},
 	{name: "CI's image of a plain YAML app",
 		change: func(t *testing.T, root string) {},
 		images: []string{"postgres:16.5"},
 		// result is jsonnet, which is given CI's images: its engine
 		// renders again.
-		stale:  []string{"db", "result"},
-		reused: []string{"platform", "redis", "vote"},
-		omit:   "images"},
+		stale:         []string{"db", "result"},
+		reused:        []string{"platform", "redis", "vote"},
+		notifications: true,
+		omit:          "images"},
 	{name: "a patch file",
 		setup: func(t *testing.T, root string) {
 			if err := os.WriteFile(filepath.Join(root, "patch.yaml"), []byte("- {op: replace, path: /spec/replicas, value: 2}\n"), 0o644); err != nil {
@@ -92,9 +110,10 @@ var finishCases = []struct {
 		change: func(t *testing.T, root string) {
 			editFile(t, root, "patch.yaml", "value: 2", "value: 5")
 		},
-		stale:  []string{"vote"},
-		reused: []string{"platform", "redis", "db", "result"},
-		omit:   "objects"},
+		stale:         []string{"vote"},
+		reused:        []string{"platform", "redis", "db", "result"},
+		notifications: true,
+		omit:          "objects"},
 	{name: "jsonnet: a library change that keeps the objects",
 		change: func(t *testing.T, root string) {
 			p := filepath.Join(root, "apps/result/lib/kube.libsonnet")
@@ -106,9 +125,10 @@ var finishCases = []struct {
 				t.Fatal(err)
 			}
 		},
-		stale:  []string{"result"},
-		reused: []string{"platform", "redis", "db", "vote"},
-		omit:   "result"},
+		stale:         []string{"result"},
+		reused:        []string{"platform", "redis", "db", "vote"},
+		notifications: true,
+		omit:          "result"},
 }
 
 // TestFinishedAppsReusedOnlyWhenUnchanged: after each change, a render
@@ -120,10 +140,10 @@ var finishCases = []struct {
 func TestFinishedAppsReusedOnlyWhenUnchanged(t *testing.T) {
 	for _, tc := range finishCases {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := runFinishCase(t, tc.setup, tc.change, tc.images, tc.stale, tc.reused, ""); d != "" {
+			if d := runFinishCase(t, tc.setup, tc.change, tc.images, tc.stale, tc.reused, &tc.notifications, ""); d != "" {
 				t.Fatal(d)
 			}
-			if d := runFinishCase(t, tc.setup, tc.change, tc.images, nil, nil, tc.omit); d == "" {
+			if d := runFinishCase(t, tc.setup, tc.change, tc.images, nil, nil, nil, tc.omit); d == "" {
 				t.Fatalf("with %s left out of the finish key the case still passes: it does not test that input", tc.omit)
 			}
 		})
@@ -134,7 +154,7 @@ func TestFinishedAppsReusedOnlyWhenUnchanged(t *testing.T) {
 // and returns how a render with the cache differs from one without it,
 // "" when it does not; reuse expectations not met fail t. omit is left
 // out of the finish keys of every render.
-func runFinishCase(t *testing.T, setup, change func(*testing.T, string), images, stale, reused []string, omit string) string {
+func runFinishCase(t *testing.T, setup, change func(*testing.T, string), images, stale, reused []string, notifications *bool, omit string) string {
 	t.Helper()
 	finishOmit = omit
 	defer func() { finishOmit = "" }()
@@ -187,6 +207,9 @@ func runFinishCase(t *testing.T, setup, change func(*testing.T, string), images,
 		if !dev.reused[app] {
 			t.Errorf("%s's layout was not reused (reused: %v)", app, dev.reused)
 		}
+	}
+	if notifications != nil && dev.notificationsReused != *notifications {
+		t.Errorf("flux/notifications.yaml taken from the previous entry: %v, want %v", dev.notificationsReused, *notifications)
 	}
 	slices.Sort(diffs)
 	return strings.Join(diffs, "\n")

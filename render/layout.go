@@ -67,7 +67,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 	earlier := mode.earlier
 	files := tree.Files{}
 	er.Objects = map[string]string{}
-	er.finish, er.reused = map[string]string{}, map[string]bool{}
+	er.finish, er.reused, er.context = map[string]string{}, map[string]bool{}, mode.finish
 	source, _ := r.provenanceOf()
 	lock := &Lock{KilnVersion: r.opts.Version, Env: env, Source: source, Images: r.images.Refs(), Apps: map[string]LockApp{}}
 	fluxNS := r.p.Flux.Namespace
@@ -148,19 +148,25 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		run.objs, run.res = nil, nil
 	}
 	if nt := r.p.Notifications; nt != nil {
-		n := flux.Notifications{Env: env, Namespace: fluxNS, SecretRef: nt.SecretRef, Dispatch: nt.Dispatch, NameTemplate: r.p.Flux.Name}
-		if nt.CommitStatus {
-			n.CommitStatus = r.p.Manifests.GitHub
+		// Made of kiln.yaml, the env file and the env's name alone: the
+		// previous entry's, when it was laid out in the same context.
+		data, ok := mode.previous.file(mode.finish, notificationsFile)
+		er.notificationsReused = ok
+		if !ok {
+			n := flux.Notifications{Env: env, Namespace: fluxNS, SecretRef: nt.SecretRef, Dispatch: nt.Dispatch, NameTemplate: r.p.Flux.Name}
+			if nt.CommitStatus {
+				n.CommitStatus = r.p.Manifests.GitHub
+			}
+			for _, app := range res.Apps {
+				n.Apps = append(n.Apps, app.Name)
+			}
+			var err error
+			if data, err = flux.MarshalAll(flux.BuildNotifications(n)); err != nil {
+				return nil, err
+			}
 		}
-		for _, app := range res.Apps {
-			n.Apps = append(n.Apps, app.Name)
-		}
-		data, err := flux.MarshalAll(flux.BuildNotifications(n))
-		if err != nil {
-			return nil, err
-		}
-		files["flux/notifications.yaml"] = data
-		emitted["flux/notifications.yaml"] = ""
+		files[notificationsFile] = data
+		emitted[notificationsFile] = ""
 	}
 	lj, err := lockFile(lock)
 	if err != nil {

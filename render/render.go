@@ -387,6 +387,11 @@ type EnvResult struct {
 	// reused the apps whose layout came from the env's previous entry.
 	finish map[string]string
 	reused map[string]bool
+	// context is the finish context the env was laid out in
+	// (finishContext), for the env entry; notificationsReused says
+	// flux/notifications.yaml came from the env's previous entry.
+	context             string
+	notificationsReused bool
 }
 
 // AppSummary is what one app rendered to.
