@@ -33,11 +33,24 @@ func Parse(data []byte, file string, lineOffset int) ([]templates.Object, error)
 // ParseCounted is Parse with a Counter shared by several calls, so that the
 // bounds hold for one engine output cut into parts (Helm's templates).
 func ParseCounted(data []byte, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
-	if len(data) > limits.OutputSize {
+	return parseCounted(bytes.NewReader(data), len(data), func() []byte { return data }, file, lineOffset, c)
+}
+
+// ParseCountedString is ParseCounted of a string, which it reads where it
+// is: Helm's output is strings, megabytes of them for a chart with large
+// CRDs, and converting one to bytes copied it.
+func ParseCountedString(data string, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
+	return parseCounted(strings.NewReader(data), len(data), func() []byte { return []byte(data) }, file, lineOffset, c)
+}
+
+// parseCounted parses the size bytes that in reads; text returns them,
+// for the text of a SOPS document.
+func parseCounted(in io.Reader, size int, text func() []byte, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
+	if size > limits.OutputSize {
 		err := &limits.Error{What: "size", Limit: limits.Bytes(limits.OutputSize)}
 		return nil, &diag.Error{File: file, Msg: err.Describe(), Err: err, Hint: limits.Hint}
 	}
-	dec := kyaml.NewDecoder(bytes.NewReader(data))
+	dec := kyaml.NewDecoder(in)
 	var out []templates.Object
 	var errs []error
 	for {
@@ -74,7 +87,7 @@ func ParseCounted(data []byte, file string, lineOffset int, c *limits.Counter) (
 		if IsSOPS(rn) && len(objs) == 1 {
 			// Keep the bytes: re-encoding could change a value's form and
 			// the SOPS MAC with it. Check does not expand a SOPS List.
-			objs[0].Raw = documentAt(data, node.Line)
+			objs[0].Raw = documentAt(text(), node.Line)
 		}
 		out = append(out, objs...)
 	}
