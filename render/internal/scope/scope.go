@@ -22,6 +22,8 @@ type Scopes struct {
 	// crds maps group and kind of custom resources to whether they are
 	// namespaced, and to the CRD that said so.
 	crds map[groupKind]crdScope
+	// quoted holds quotedNamespace's answers: namespace string -> bool.
+	quoted sync.Map
 }
 
 type groupKind struct{ group, kind string }
@@ -129,7 +131,7 @@ func (s *Scopes) SetDefault(objs []templates.Object, namespace string) []int {
 		return nil
 	}
 	var set []int
-	quoted := quotedNamespace(namespace)
+	quoted := s.quotedNamespace(namespace)
 	for i, o := range objs {
 		if o.Node == nil || o.Node.GetNamespace() != "" {
 			continue
@@ -148,20 +150,17 @@ func (s *Scopes) SetDefault(objs []templates.Object, namespace string) []int {
 	return set
 }
 
-// quoted remembers kyaml.IsValueNonString of each namespace SetDefault
-// was given. kyaml quotes a value that YAML 1.1 would read as no string
-// ("yes", "1"), and decides so with a YAML parse each time: once per app
-// and env, that parse was 2 % of a re-render of the fleet with one app
-// changed. An answer depends on the string alone, and there are as many
-// as there are distinct namespaces in kiln.yaml.
-var quoted sync.Map // string -> bool
-
-func quotedNamespace(ns string) bool {
-	if q, ok := quoted.Load(ns); ok {
+// quotedNamespace is kyaml.IsValueNonString(ns), remembered for the
+// env's Scopes. kyaml quotes a value that YAML 1.1 would read as no
+// string ("yes", "1"), and decides so with a YAML parse each time: once
+// per app and env, that parse was 2 % of a re-render of the fleet with
+// one app changed. An env has as many answers as distinct namespaces.
+func (s *Scopes) quotedNamespace(ns string) bool {
+	if q, ok := s.quoted.Load(ns); ok {
 		return q.(bool)
 	}
 	q := kyaml.IsValueNonString(ns)
-	quoted.Store(ns, q)
+	s.quoted.Store(ns, q)
 	return q
 }
 

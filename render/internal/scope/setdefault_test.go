@@ -111,10 +111,11 @@ func TestSetDefaultQuotesAsKyaml(t *testing.T) {
 // time and every time after.
 func TestQuotedNamespaceAsKyaml(t *testing.T) {
 	t.Parallel()
+	s := New()
 	for _, ns := range []string{"apps", "yes", "No", "on", "1", "0x1f", "1e3", "null", "~", "true", "a:b", "12:30"} {
 		want := kyaml.IsValueNonString(ns)
 		for range 2 {
-			if got := quotedNamespace(ns); got != want {
+			if got := s.quotedNamespace(ns); got != want {
 				t.Errorf("%q: %v, kyaml says %v", ns, got, want)
 			}
 		}
