@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -225,6 +226,29 @@ func FuzzEncode(f *testing.F) {
 	})
 }
 
+// FuzzEncodeHostile: as FuzzEncode, with hostileDoc's documents.
+func FuzzEncodeHostile(f *testing.F) {
+	for _, seed := range []string{"", "\x01\x01\x01\x01", "\x04\x81\x02\x10\x20\x07\x80\x03", strings.Repeat("\x05\x11\x93\xfe\x30", 40), "\xff\x00\x7f\x80 \n#:-?'\"|>"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkEncode(t, hostileDoc(data))
+	})
+}
+
+// TestEncodeHostileRandom runs FuzzEncodeHostile's check on many
+// pseudo-random documents.
+func TestEncodeHostileRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 3000 {
+		data := make([]byte, r.IntN(400))
+		for i := range data {
+			data[i] = byte(r.Uint32())
+		}
+		checkEncode(t, hostileDoc(data))
+	}
+}
+
 // TestEncodeRandom runs FuzzEncode's check on many pseudo-random
 // documents, so that every test run covers more than the seeds.
 func TestEncodeRandom(t *testing.T) {
@@ -263,8 +287,28 @@ var fuzzWords = []string{"", " ", "a", "ab c", "a:b", "a: b", "a:", "a #b", "a#b
 	"'a'", "\"a\"", "a'b", "a\"b", "a\\b", "a\tb", "a\nb", "a\n", "a\n\n", "\na", " a", "a ", "a \nb", "a\n b", "a\n\nb", "é", "a\u2028b", "\x7f", "kilnyamlencpiece1",
 	"/path", "_x", "x,y", "[a]", "{a}", "a]", strings.Repeat("k", 129), strings.Repeat("k", 128)}
 
+// hostileWords are fuzzWords, scalarValues and values kiln's objects may
+// hold that sit on the direct writer's newer paths (double-quoted and
+// literal scalars outside ASCII, empty flow collections): line breaks
+// other than "\n", a byte order mark, invalid UTF-8, control characters,
+// trailing spaces and lines far past any width.
+var hostileWords = slices.Concat(fuzzWords, scalarValues, []string{
+	"a\r\nb", "\r\n", "a\rb", "\ufeffa", "a\ufeff", "\xff", "a\xfe\nb", "\x00", "a\x00b", "\x1b[0m", "a\x85b",
+	"a  \n  b  ", "  a\n", "a\n  ", "\n\n", "a\n\n\n", "\t\n\t", "a\tb \n", " \u2028 ", "“a”\n b", "é \nb",
+	strings.Repeat("long words ", 30), strings.Repeat("x", 300) + "\n" + strings.Repeat("y ", 100),
+	strings.Repeat("é ", 60) + "\n\t", "- a\n- b", "a: b\nc: d", "# a\nb", "key with \"quotes\" and 'marks'\n",
+})
+
 // fuzzDoc builds a document from data: each byte chooses the next node.
-func fuzzDoc(data []byte) *yaml.Node {
+func fuzzDoc(data []byte) *yaml.Node { return fuzzDocOf(data, fuzzWords, false) }
+
+// hostileDoc builds a document from data as fuzzDoc does, with values of
+// hostileWords, folded scalars, and head, line and foot comments.
+func hostileDoc(data []byte) *yaml.Node { return fuzzDocOf(data, hostileWords, true) }
+
+// fuzzDocOf builds a document from data with values of words, with
+// comments if comments is set.
+func fuzzDocOf(data []byte, words []string, comments bool) *yaml.Node {
 	i := 0
 	next := func() byte {
 		if i >= len(data) {
@@ -274,10 +318,34 @@ func fuzzDoc(data []byte) *yaml.Node {
 		return data[i-1]
 	}
 	var node func(depth int) *yaml.Node
+	// comment gives n, one time in four, a head, line or foot comment,
+	// or several.
+	comment := func(n *yaml.Node) {
+		if !comments {
+			return
+		}
+		b := next()
+		if b%4 != 0 {
+			return
+		}
+		if b&0x10 != 0 {
+			n.HeadComment = "# head"
+		}
+		if b&0x20 != 0 {
+			n.LineComment = "# line"
+		}
+		if b&0x40 != 0 {
+			n.FootComment = "# foot"
+		}
+	}
 	scalar := func() *yaml.Node {
 		b := next()
-		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fuzzWords[int(next())%len(fuzzWords)]}
+		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: words[int(next())%len(words)]}
 		switch b % 8 {
+		case 7:
+			if comments {
+				n.Style = yaml.FoldedStyle
+			}
 		case 1:
 			n.Style = yaml.DoubleQuotedStyle
 		case 2:
@@ -292,8 +360,9 @@ func fuzzDoc(data []byte) *yaml.Node {
 			n.Tag = ""
 		}
 		if b&0x80 != 0 {
-			n.Value += fuzzWords[int(next())%len(fuzzWords)]
+			n.Value += words[int(next())%len(words)]
 		}
+		comment(n)
 		return n
 	}
 	node = func(depth int) *yaml.Node {
@@ -314,6 +383,7 @@ func fuzzDoc(data []byte) *yaml.Node {
 			}
 			n.Content = append(n.Content, node(depth+1))
 		}
+		comment(n)
 		return n
 	}
 	root := node(0)
