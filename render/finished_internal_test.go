@@ -129,6 +129,98 @@ var finishCases = []struct {
 		reused:        []string{"platform", "redis", "db", "vote"},
 		notifications: true,
 		omit:          "result"},
+	// The CRDs kiln.yaml lists under validation.crds are files of their
+	// own: a change of one changes no byte of kiln.yaml, the env file or
+	// any engine's result, yet decides which objects get a namespace.
+	{name: "validation.crds: a listed CRD's scope",
+		setup: func(t *testing.T, root string) {
+			writeRootFile(t, root, "crds/widget.yaml", widgetCRD)
+			writeRootFile(t, root, "apps/db/widget.yaml", "apiVersion: acme.example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec: {size: 1}\n")
+			appendFile(t, root, "kiln.yaml", "\nvalidation:\n  crds: [crds/widget.yaml]\n")
+		},
+		change: func(t *testing.T, root string) {
+			editFile(t, root, "crds/widget.yaml", "scope: Namespaced", "scope: Cluster")
+		},
+		stale:         []string{"db"},
+		reused:        []string{"platform", "redis", "vote", "result"},
+		notifications: true,
+		omit:          "namespaces"},
+	// The engine result's name must stand for every field of its nodes the
+	// writer keeps: a scalar's style, a comment, the objects' order.
+	{name: "plain YAML: a scalar's quoting only",
+		change: func(t *testing.T, root string) {
+			editFile(t, root, "apps/db/configmap.yaml", "POSTGRES_DB: votes", "POSTGRES_DB: 'votes'")
+		},
+		stale:         []string{"db"},
+		reused:        []string{"platform", "redis", "vote", "result"},
+		notifications: true,
+		omit:          "result"},
+	{name: "plain YAML: a comment only",
+		change: func(t *testing.T, root string) {
+			editFile(t, root, "apps/db/configmap.yaml", "  POSTGRES_DB: votes", "  # the database kiln's example votes into\n  POSTGRES_DB: votes")
+		},
+		stale:         []string{"db"},
+		reused:        []string{"platform", "redis", "vote", "result"},
+		notifications: true,
+		omit:          "result"},
+	{name: "plain YAML: the objects' order only",
+		change: func(t *testing.T, root string) {
+			if err := os.Rename(filepath.Join(root, "apps/db/configmap.yaml"), filepath.Join(root, "apps/db/zz-configmap.yaml")); err != nil {
+				t.Fatal(err)
+			}
+		},
+		stale:         []string{"db"},
+		reused:        []string{"platform", "redis", "vote", "result"},
+		notifications: true,
+		omit:          "result"},
+}
+
+// widgetCRD defines a namespaced kind no app of the example defines.
+const widgetCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.acme.example.com
+spec:
+  group: acme.example.com
+  scope: Namespaced
+  names: {kind: Widget, listKind: WidgetList, plural: widgets, singular: widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}
+`
+
+// writeRootFile writes data to the file rel of root, making its folder.
+func writeRootFile(t *testing.T, root, rel, data string) {
+	t.Helper()
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// appendFile appends data to the file rel of root.
+func appendFile(t *testing.T, root, rel, data string) {
+	t.Helper()
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	old, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, append(old, data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestFinishedAppsReusedOnlyWhenUnchanged: after each change, a render
