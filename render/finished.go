@@ -185,10 +185,9 @@ func (r *Renderer) finishKey(ctx string, run *appRun) string {
 		if kh.use("images") {
 			// Only the repositories the app's containers name: CI's image
 			// of another app leaves its objects as they are.
-			refs := r.images.Refs()
 			kh.int(len(run.used))
 			for _, repo := range slices.Sorted(maps.Keys(run.used)) {
-				ref, ok := refs[repo]
+				ref, ok := r.images.Ref(repo)
 				kh.str(repo)
 				kh.bool(ok)
 				kh.str(ref)

@@ -332,6 +332,19 @@ func (s *Set) Len() int {
 	return len(s.entries)
 }
 
+// Ref is the full normalised reference given for the normalised
+// repository repo, as Refs maps it, and whether one was given.
+func (s *Set) Ref(repo string) (string, bool) {
+	if s == nil {
+		return "", false
+	}
+	e, ok := s.entries[repo]
+	if !ok {
+		return "", false
+	}
+	return e.ref.String(), true
+}
+
 // Refs maps each normalised repository to its full normalised reference,
 // e.g. "docker.io/library/redis" -> "docker.io/library/redis:7.2". It is
 // what jsonnet sees as `images` and what the lock file records.

@@ -143,6 +143,7 @@ func TestAdd(t *testing.T) {
 				if diff := cmp.Diff(tc.want, s.Refs()); diff != "" {
 					t.Errorf("Refs (-want +got):\n%s", diff)
 				}
+				checkRef(t, s)
 			}
 		})
 	}
@@ -248,6 +249,7 @@ func TestParseFile(t *testing.T) {
 				if diff := cmp.Diff(tc.want, s.Refs()); diff != "" {
 					t.Errorf("Refs (-want +got):\n%s", diff)
 				}
+				checkRef(t, s)
 			}
 		})
 	}
@@ -407,4 +409,18 @@ func encode(t *testing.T, objs []templates.Object) []byte {
 func golden(t *testing.T, file string, got []byte) {
 	t.Helper()
 	gold.File(t, file, got, *update)
+}
+
+// checkRef: Ref answers for one repository what Refs maps, and nothing
+// for a repository not given.
+func checkRef(t *testing.T, s *Set) {
+	t.Helper()
+	for repo, want := range s.Refs() {
+		if got, ok := s.Ref(repo); !ok || got != want {
+			t.Errorf("Ref(%q) = %q, %v; Refs has %q", repo, got, ok, want)
+		}
+	}
+	if got, ok := s.Ref("example.com/not/given"); ok {
+		t.Errorf("Ref of a repository not given = %q, true", got)
+	}
 }
