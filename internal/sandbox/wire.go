@@ -39,9 +39,13 @@ func writeFrame(w io.Writer, payload []byte) error {
 }
 
 func readFrame(r io.Reader) ([]byte, error) {
-	size, err := readSize(r)
-	if err != nil {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
 		return nil, err
+	}
+	size := binary.BigEndian.Uint32(n[:])
+	if size > maxFrame {
+		return nil, fmt.Errorf("a frame of %d bytes is larger than the sandbox's limit of %d", size, maxFrame)
 	}
 	buf := make([]byte, size)
 	if _, err := io.ReadFull(r, buf); err != nil {
@@ -51,19 +55,6 @@ func readFrame(r io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	return buf, nil
-}
-
-// readSize reads a frame's length and checks it against maxFrame.
-func readSize(r io.Reader) (uint32, error) {
-	var n [4]byte
-	if _, err := io.ReadFull(r, n[:]); err != nil {
-		return 0, err
-	}
-	size := binary.BigEndian.Uint32(n[:])
-	if size > maxFrame {
-		return 0, fmt.Errorf("a frame of %d bytes is larger than the sandbox's limit of %d", size, maxFrame)
-	}
-	return size, nil
 }
 
 // writeResponse writes w's encoding (MarshalBinary) as a frame, with its
