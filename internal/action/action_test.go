@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-gitops/kiln/internal/golden"
+	"github.com/kiln-gitops/kiln/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -35,6 +36,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
+	testenv.ChildrenExitPromptly()
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kiln-gitops/kiln/internal/testenv"
 )
 
 // childEnv names the check a copy of this test binary runs in place of
@@ -25,6 +27,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	testenv.ChildrenExitPromptly()
 	os.Exit(m.Run())
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/initgc"
+	"github.com/kiln-gitops/kiln/internal/testenv"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -87,6 +88,7 @@ func TestMain(m *testing.M) {
 	// and TestMemoryLimit sees a hog die as it would in kiln.
 	initgc.Done()
 	Serve(testEngines)
+	testenv.ChildrenExitPromptly()
 	os.Exit(m.Run())
 }
 

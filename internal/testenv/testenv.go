@@ -9,8 +9,10 @@ import (
 // Run runs a test binary's tests with XDG_CACHE_HOME pointing at a fresh
 // folder, so that the user cache folder render.DefaultOptions picks (remote
 // charts, the render cache) belongs to this process, then removes it. It
-// returns m.Run's exit code.
+// returns m.Run's exit code. The programs the tests start exit promptly
+// under the race detector (ChildrenExitPromptly).
 func Run(m interface{ Run() int }) int {
+	ChildrenExitPromptly()
 	dir, err := os.MkdirTemp("", "kiln-test-cache-")
 	if err != nil {
 		// No test can run hermetically: stop the binary, loudly.

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kiln-gitops/kiln/internal/testenv"
 )
 
 // TestMain makes this test binary a stand-in worker when Start runs it:
@@ -39,6 +41,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	testenv.ChildrenExitPromptly()
 	os.Exit(m.Run())
 }
 
