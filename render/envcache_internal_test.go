@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/render/internal/cache"
@@ -152,7 +151,7 @@ func TestEnvEntryKeepsTheTree(t *testing.T) {
 	if !ok {
 		t.Fatal("the entry holds no tree")
 	}
-	if d := cmp.Diff(out.Files, files, cmpopts.EquateEmpty()); d != "" {
+	if d := cmp.Diff(out.Files, files, filesAsText); d != "" {
 		t.Errorf("files (-stored +read):\n%s", d)
 	}
 	clean, ok := e.clean()
