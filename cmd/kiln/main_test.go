@@ -17,9 +17,13 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	testenv.ServePlainWorker()
 	render.Serve()
 	testscript.Main(testenv.Hermetic(m), map[string]func(){
-		"kiln": func() { os.Exit(run()) },
+		"kiln": func() {
+			testenv.LinkPlainWorker()
+			os.Exit(run())
+		},
 	})
 }
 
@@ -36,6 +40,9 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("KILN_CACHE_DIR", filepath.Join(env.WorkDir, ".cache"))
+			if plain := os.Getenv(testenv.PlainWorkerEnv); plain != "" {
+				env.Setenv(testenv.PlainWorkerEnv, plain)
+			}
 			return os.CopyFS(filepath.Join(env.WorkDir, "instavote"), os.DirFS(example))
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -10,9 +10,11 @@ import (
 // folder, so that the user cache folder render.DefaultOptions picks (remote
 // charts, the render cache) belongs to this process, then removes it. It
 // returns m.Run's exit code. The programs the tests start exit promptly
-// under the race detector (ChildrenExitPromptly).
+// under the race detector (ChildrenExitPromptly), and their sandbox workers
+// run kiln built without it (ServePlainWorker).
 func Run(m interface{ Run() int }) int {
 	ChildrenExitPromptly()
+	defer preparePlainWorker()()
 	dir, err := os.MkdirTemp("", "kiln-test-cache-")
 	if err != nil {
 		// No test can run hermetically: stop the binary, loudly.

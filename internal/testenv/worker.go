@@ -1,0 +1,110 @@
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+
+	"github.com/kiln-gitops/kiln/internal/sandbox/spawn"
+)
+
+// plainWorker is the name, beside the test binary, of kiln built without
+// the race detector, which the test binary's sandbox workers run.
+const plainWorker = "kiln-plain-worker"
+
+// PlainWorkerEnv names kiln built without the race detector: make test
+// sets it to the one it built; Run sets it for the processes the tests
+// start, which pass it on to kiln processes in test scripts
+// (LinkPlainWorker). Sandbox workers never see it (package spawn forwards
+// no such variable), hence the program beside the executable.
+const PlainWorkerEnv = "KILN_TEST_PLAIN_WORKER"
+
+// LinkPlainWorker, in a kiln a test started from a copy of the test binary
+// (testscript's commands), puts the PlainWorkerEnv program beside that
+// copy, so that its sandbox workers find it too.
+func LinkPlainWorker() {
+	plain := os.Getenv(PlainWorkerEnv)
+	if !raceEnabled || plain == "" {
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return
+	}
+	// Another kiln of the script may have linked it first.
+	_ = os.Symlink(plain, filepath.Join(filepath.Dir(exe), plainWorker))
+}
+
+// ServePlainWorker, called first in a TestMain, turns a sandbox worker
+// that a race-enabled test binary started (this binary again, as kiln
+// starts itself) into kiln built without the race detector, if the test
+// process put one beside it (Run does). A worker that finds none, or
+// cannot start it, serves as this binary. It returns at once in any other
+// process.
+//
+// Under -race a worker evaluated Helm and Jsonnet 30 to 60 times slower
+// and started with 460 MiB of shadow memory mapped: kube-prometheus-stack
+// took seconds per render, a memory-cap test 100 s. The workers' own code
+// is still raced by internal/sandbox's tests, whose workers stay
+// race-enabled, and the engines by templates/helm's and templates/jsonnet's;
+// what a plain worker runs is what kiln's users run.
+func ServePlainWorker() {
+	if !raceEnabled || os.Getenv(spawn.EnvWorker) != spawn.WorkerMagic {
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return
+	}
+	plain := filepath.Join(filepath.Dir(exe), plainWorker)
+	if _, err := os.Stat(plain); err != nil {
+		return // none built: serve as this binary
+	}
+	// Same pid, pipes and environment: the pool cannot tell.
+	err = syscall.Exec(plain, os.Args, os.Environ())
+	fmt.Fprintf(os.Stderr, "testenv: running %s: %v\n", plain, err)
+}
+
+// preparePlainWorker puts kiln built without the race detector beside
+// this test binary, for ServePlainWorker: the program
+// PlainWorkerEnv names (make test builds it once for every
+// package), or one built now. It returns a func that removes it. Without
+// one (no go command, a build error) the workers stay this binary:
+// slower, not wrong.
+func preparePlainWorker() (remove func()) {
+	if !raceEnabled {
+		return func() {}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return func() {}
+	}
+	dst := filepath.Join(filepath.Dir(exe), plainWorker)
+	remove = func() { os.Remove(dst) }
+	// One left by an earlier binary in this folder is not this source's.
+	remove()
+	if prebuilt := os.Getenv(PlainWorkerEnv); prebuilt != "" {
+		if err := os.Symlink(prebuilt, dst); err != nil {
+			fmt.Fprintf(os.Stderr, "testenv: sandbox workers stay race-enabled: %v\n", err)
+		}
+		return remove
+	}
+	tmp := dst + ".tmp"
+	// go test puts its own go command first in PATH.
+	cmd := exec.Command("go", "build", "-o", tmp, "github.com/kiln-gitops/kiln/cmd/kiln")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(tmp)
+		fmt.Fprintf(os.Stderr, "testenv: sandbox workers stay race-enabled: go build: %v\n%s", err, out)
+		return remove
+	}
+	// Renamed whole: a worker never runs half a program.
+	if err := os.Rename(tmp, dst); err != nil {
+		fmt.Fprintf(os.Stderr, "testenv: sandbox workers stay race-enabled: %v\n", err)
+		return remove
+	}
+	os.Setenv(PlainWorkerEnv, dst)
+	return remove
+}
