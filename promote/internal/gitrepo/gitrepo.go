@@ -186,6 +186,10 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 		{"core.hooksPath", os.DevNull},
 		{"commit.gpgSign", "false"},
 		{"gc.auto", "0"},
+		// Without it, every fetch and commit starts a "git maintenance
+		// run --auto" that finds nothing to do in a throwaway clone: a
+		// process each time.
+		{"maintenance.auto", "false"},
 		{"init.defaultBranch", "kiln-unborn"},
 		{"advice.detachedHead", "false"},
 		{"protocol.version", "2"},

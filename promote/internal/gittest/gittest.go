@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -47,6 +48,9 @@ func Git(t testing.TB, dir string, args ...string) string {
 // Run runs git in dir and returns its trimmed stdout, or an error with its
 // stderr.
 func Run(dir string, args ...string) (string, error) {
+	// No "git maintenance run --auto" after each commit and fetch: a
+	// process each that finds nothing to do in these small repositories.
+	args = append([]string{"-c", "maintenance.auto=false"}, args...)
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = Env()
@@ -71,6 +75,18 @@ func Bare(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "remote.git")
 	Git(t, filepath.Dir(dir), "init", "-q", "--bare", "--initial-branch=main", dir)
+	// Nor a "git gc --auto" after every push into it (git does not pass
+	// the pusher's -c settings on to a local receive-pack).
+	f, err := os.OpenFile(filepath.Join(dir, "config"), os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.WriteString("[receive]\n\tautogc = false\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
@@ -169,26 +185,64 @@ func SharedPrefix(t testing.TB, commits []string) (string, []string) {
 }
 
 // Files returns every file of rev in the (bare or not) repository, path →
-// content; nil when rev does not exist.
+// content; nil when rev does not exist. Two git processes read them all,
+// however many files there are: ls-tree for the names and objects, one
+// cat-file --batch for the contents.
 func Files(t testing.TB, repo, rev string) map[string]string {
 	t.Helper()
 	if _, err := Run(repo, "rev-parse", "--verify", "-q", rev); err != nil {
 		return nil
 	}
-	list := Git(t, repo, "ls-tree", "-r", "--name-only", "--full-tree", rev)
+	cmd := exec.Command("git", "ls-tree", "-r", "-z", "--full-tree", rev)
+	cmd.Dir = repo
+	cmd.Env = Env()
+	list, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("listing %s: %v", rev, err)
+	}
 	files := map[string]string{}
-	if list == "" {
+	var names []string
+	var objects strings.Builder
+	for entry := range strings.SplitSeq(strings.TrimSuffix(string(list), "\x00"), "\x00") {
+		if entry == "" {
+			continue
+		}
+		// <mode> SP <type> SP <object> TAB <path>
+		meta, name, ok := strings.Cut(entry, "\t")
+		fields := strings.Fields(meta)
+		if !ok || len(fields) != 3 {
+			t.Fatalf("listing %s: unexpected entry %q", rev, entry)
+		}
+		names = append(names, name)
+		objects.WriteString(fields[2] + "\n")
+	}
+	if len(names) == 0 {
 		return files
 	}
-	for _, name := range strings.Split(list, "\n") {
-		cmd := exec.Command("git", "cat-file", "blob", rev+":"+name)
-		cmd.Dir = repo
-		cmd.Env = Env()
-		data, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("reading %s:%s: %v", rev, name, err)
+	cmd = exec.Command("git", "cat-file", "--batch")
+	cmd.Dir = repo
+	cmd.Env = Env()
+	cmd.Stdin = strings.NewReader(objects.String())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("reading the files of %s: %v", rev, err)
+	}
+	// Each answer: <object> SP <type> SP <size> LF <contents> LF
+	for _, name := range names {
+		header, rest, ok := bytes.Cut(out, []byte("\n"))
+		fields := strings.Fields(string(header))
+		if !ok || len(fields) != 3 || fields[1] != "blob" {
+			t.Fatalf("reading %s:%s: git cat-file answered %q", rev, name, header)
 		}
-		files[name] = string(data)
+		size, err := strconv.Atoi(fields[2])
+		if err != nil || size+1 > len(rest) || rest[size] != '\n' {
+			t.Fatalf("reading %s:%s: git cat-file answered %q and %d bytes", rev, name, header, len(rest))
+		}
+		files[name] = string(rest[:size])
+		out = rest[size+1:]
+	}
+	if len(out) != 0 {
+		t.Fatalf("reading the files of %s: %d bytes left over", rev, len(out))
 	}
 	return files
 }
