@@ -5,10 +5,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
-
-	"github.com/kiln-gitops/kiln/internal/sandbox/spawn"
 )
+
+// WorkerEnv is the variable and value that make a process a sandbox
+// worker: package spawn's EnvWorker and WorkerMagic, spelled out because
+// spawn's own tests import this package (TestWorkerEnvIsSpawns holds them
+// equal).
+const WorkerEnv = "KILN_SANDBOX_WORKER=v1"
 
 // plainWorker is the name, beside the test binary, of kiln built without
 // the race detector, which the test binary's sandbox workers run.
@@ -51,7 +56,8 @@ func LinkPlainWorker() {
 // race-enabled, and the engines by templates/helm's and templates/jsonnet's;
 // what a plain worker runs is what kiln's users run.
 func ServePlainWorker() {
-	if !raceEnabled || os.Getenv(spawn.EnvWorker) != spawn.WorkerMagic {
+	name, value, _ := strings.Cut(WorkerEnv, "=")
+	if !raceEnabled || os.Getenv(name) != value {
 		return
 	}
 	exe, err := os.Executable()

@@ -45,6 +45,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// TestWorkerEnvIsSpawns: testenv spells the worker variable out (it
+// cannot import this package, whose tests import it).
+func TestWorkerEnvIsSpawns(t *testing.T) {
+	if want := EnvWorker + "=" + WorkerMagic; testenv.WorkerEnv != want {
+		t.Errorf("testenv.WorkerEnv = %q, want %q", testenv.WorkerEnv, want)
+	}
+}
+
 // testMode names the stand-in worker TestMain plays.
 const testMode = "KILN_SPAWN_TEST_MODE"
 
