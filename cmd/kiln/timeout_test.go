@@ -57,10 +57,10 @@ func TestMemoryLimitEndsHugeRender(t *testing.T) {
 		want  string
 	}{
 		// The smallest limit kiln takes: the worker touches memory up to
-		// its cap before it fails, and under the race detector the cap
-		// is 4×limit+512 MiB for shadow memory (sandbox.raceCap), 1 GiB
-		// here against 1.5 GiB at 256Mi, about 5 s of CPU less on page
-		// faults. The exit code and the message are the same at any size.
+		// its cap before it fails, so a smaller cap is less work (and a
+		// race-enabled worker, should one serve, maps 4×limit+512 MiB,
+		// sandbox.raceCap). The exit code and the message are the same at
+		// any size.
 		{limit: "128Mi", code: exitFailure, want: "main.jsonnet: app huge: rendering exceeded kiln's memory limit of 128 MiB"},
 		{limit: "1k", code: exitUsage, want: `--memory-limit "1k": give a size of at least 128Mi`},
 		{limit: "80Mi", code: exitUsage, want: `--memory-limit "80Mi": give a size of at least 128Mi`},
