@@ -19,6 +19,16 @@ const WorkerEnv = "KILN_SANDBOX_WORKER=v1"
 // the race detector, which the test binary's sandbox workers run.
 const plainWorker = "kiln-plain-worker"
 
+// plainWorkerPath is where this process's sandbox workers look for the
+// plain worker: beside the program they run, which is this one.
+func plainWorkerPath() (string, bool) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", false
+	}
+	return filepath.Join(filepath.Dir(exe), plainWorker), true
+}
+
 // PlainWorkerEnv names kiln built without the race detector: make test
 // sets it to the one it built; Run sets it for the processes the tests
 // start, which pass it on to kiln processes in test scripts
@@ -34,12 +44,10 @@ func LinkPlainWorker() {
 	if !raceEnabled || plain == "" {
 		return
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return
+	if dst, ok := plainWorkerPath(); ok {
+		// Another kiln of the script may have linked it first.
+		_ = os.Symlink(plain, dst)
 	}
-	// Another kiln of the script may have linked it first.
-	_ = os.Symlink(plain, filepath.Join(filepath.Dir(exe), plainWorker))
 }
 
 // ServePlainWorker, called first in a TestMain, turns a sandbox worker
@@ -60,16 +68,15 @@ func ServePlainWorker() {
 	if !raceEnabled || os.Getenv(name) != value {
 		return
 	}
-	exe, err := os.Executable()
-	if err != nil {
+	plain, ok := plainWorkerPath()
+	if !ok {
 		return
 	}
-	plain := filepath.Join(filepath.Dir(exe), plainWorker)
 	if _, err := os.Stat(plain); err != nil {
 		return // none built: serve as this binary
 	}
 	// Same pid, pipes and environment: the pool cannot tell.
-	err = syscall.Exec(plain, os.Args, os.Environ())
+	err := syscall.Exec(plain, os.Args, os.Environ())
 	fmt.Fprintf(os.Stderr, "testenv: running %s: %v\n", plain, err)
 }
 
@@ -83,11 +90,10 @@ func preparePlainWorker() (remove func()) {
 	if !raceEnabled {
 		return func() {}
 	}
-	exe, err := os.Executable()
-	if err != nil {
+	dst, ok := plainWorkerPath()
+	if !ok {
 		return func() {}
 	}
-	dst := filepath.Join(filepath.Dir(exe), plainWorker)
 	remove = func() { os.Remove(dst) }
 	// One left by an earlier binary in this folder is not this source's.
 	remove()
