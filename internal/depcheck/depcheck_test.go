@@ -28,7 +28,10 @@ var rules = []rule{
 			// race-enabled test binaries' sandbox workers.
 			"internal/testenv"}},
 	{why: "only render decides which engines run in the sandbox (kiln's main starts its first worker early, before render is initialized)", from: []string{""}, forbidden: []string{mod + "/internal/sandbox"},
-		allow: []string{"render", "internal/sandbox", "cmd/kiln/internal/prestart"}},
+		allow: []string{"render", "internal/sandbox", "cmd/kiln/internal/prestart",
+			// Test support, imported by tests only: it names the program
+			// the race-enabled test binaries' workers run (package program).
+			"internal/testenv"}},
 	{why: "engines know nothing of config, render or promote", from: []string{"templates"}, forbidden: []string{mod + "/envconfig", mod + "/render", mod + "/promote", mod + "/cmd"}},
 	{why: "config is read before anything renders", from: []string{"envconfig"}, forbidden: []string{mod + "/templates", mod + "/render", mod + "/promote", mod + "/cmd"}},
 	{why: "render does not promote", from: []string{"render"}, forbidden: []string{mod + "/promote", mod + "/cmd"}},

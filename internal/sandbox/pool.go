@@ -17,6 +17,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/sandbox/program"
 	"github.com/kiln-gitops/kiln/internal/sandbox/spawn"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -36,7 +37,8 @@ type Options struct {
 	MemoryLimit int64
 	// Executable is the program a worker runs: one whose main (or TestMain)
 	// calls Serve first, named by its path (it is not looked up in PATH).
-	// "" means this program (os.Executable).
+	// "" means the program package program names: this one, unless a
+	// test binary set it.
 	Executable string
 }
 
@@ -326,7 +328,7 @@ func start(ctx context.Context, opts Options) (*worker, error) {
 	var proc *spawn.Proc
 	if exe == "" {
 		var err error
-		if exe, err = os.Executable(); err != nil {
+		if exe, err = program.Path(); err != nil {
 			return nil, err
 		}
 		proc = spawn.Take(exe, env)

@@ -5,8 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/kiln-gitops/kiln/internal/sandbox/program"
 )
 
 // WorkerEnv is the variable and value that make a process a sandbox
@@ -51,11 +54,13 @@ func LinkPlainWorker() {
 }
 
 // ServePlainWorker, called first in a TestMain, turns a sandbox worker
-// that a race-enabled test binary started (this binary again, as kiln
-// starts itself) into kiln built without the race detector, if the test
-// process put one beside it (Run does). A worker that finds none, or
-// cannot start it, serves as this binary. It returns at once in any other
-// process.
+// that a race-enabled copy of the test binary started (a kiln a test runs
+// as a program: this binary again, which starts itself as kiln does) into
+// kiln built without the race detector, if the test process put one
+// beside it (Run does). The test process's own workers need no such turn:
+// Run has them start as the plain kiln at once (package program). A
+// worker that finds none, or cannot start it, serves as this binary. It
+// returns at once in any other process.
 //
 // Under -race a worker evaluated Helm and Jsonnet 30 to 60 times slower
 // and started with 460 MiB of shadow memory mapped: kube-prometheus-stack
@@ -80,43 +85,60 @@ func ServePlainWorker() {
 	fmt.Fprintf(os.Stderr, "testenv: running %s: %v\n", plain, err)
 }
 
-// preparePlainWorker puts kiln built without the race detector beside
-// this test binary, for ServePlainWorker: the program
-// PlainWorkerEnv names (make test builds it once for every
-// package), or one built now. It returns a func that removes it. Without
-// one (no go command, a build error) the workers stay this binary:
-// slower, not wrong.
-func preparePlainWorker() (remove func()) {
+// preparePlainWorker makes kiln built without the race detector the
+// program this process's sandbox workers run (package program), and puts
+// it beside this test binary for ServePlainWorker: the program
+// PlainWorkerEnv names (make test builds it once for every package), or
+// one built now into a folder of this process's, whose path it then sets
+// in PlainWorkerEnv for the processes the tests start. It returns a func
+// that undoes what it did. Without one (no go command, a build error) the
+// workers stay this binary: slower, not wrong.
+//
+// A test may run this binary again as a test process of its own: that
+// process finds PlainWorkerEnv set and the link beside the binary made,
+// and leaves the link alone, so that its exit never takes the program
+// from under this process's kiln programs.
+func preparePlainWorker() (undo func()) {
 	if !raceEnabled {
 		return func() {}
 	}
-	dst, ok := plainWorkerPath()
-	if !ok {
-		return func() {}
-	}
-	remove = func() { os.Remove(dst) }
-	// One left by an earlier binary in this folder is not this source's.
-	remove()
-	if prebuilt := os.Getenv(PlainWorkerEnv); prebuilt != "" {
-		if err := os.Symlink(prebuilt, dst); err != nil {
-			fmt.Fprintf(os.Stderr, "testenv: sandbox workers stay race-enabled: %v\n", err)
+	var cleanups []func()
+	undo = func() {
+		program.Set("")
+		for _, f := range slices.Backward(cleanups) {
+			f()
 		}
-		return remove
 	}
-	tmp := dst + ".tmp"
-	// go test puts its own go command first in PATH.
-	cmd := exec.Command("go", "build", "-o", tmp, "github.com/kiln-gitops/kiln/cmd/kiln")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		os.Remove(tmp)
-		fmt.Fprintf(os.Stderr, "testenv: sandbox workers stay race-enabled: go build: %v\n%s", err, out)
-		return remove
+	plain := os.Getenv(PlainWorkerEnv)
+	if plain == "" {
+		dir, err := os.MkdirTemp("", "kiln-plain-worker-")
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "testenv: sandbox workers stay race-enabled: %v\n", err)
+			return undo
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+		plain = filepath.Join(dir, "kiln")
+		// go test puts its own go command first in PATH.
+		cmd := exec.Command("go", "build", "-o", plain, "github.com/kiln-gitops/kiln/cmd/kiln")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "testenv: sandbox workers stay race-enabled: go build: %v\n%s", err, out)
+			return undo
+		}
+		os.Setenv(PlainWorkerEnv, plain)
 	}
-	// Renamed whole: a worker never runs half a program.
-	if err := os.Rename(tmp, dst); err != nil {
-		fmt.Fprintf(os.Stderr, "testenv: sandbox workers stay race-enabled: %v\n", err)
-		return remove
+	program.Set(plain)
+	if dst, ok := plainWorkerPath(); ok {
+		if target, err := os.Readlink(dst); err != nil || target != plain {
+			// None, or one an earlier binary in this folder left, which
+			// is not this source's.
+			os.Remove(dst)
+			if err := os.Symlink(plain, dst); err != nil {
+				fmt.Fprintf(os.Stderr, "testenv: kiln programs' workers stay race-enabled: %v\n", err)
+			} else {
+				cleanups = append(cleanups, func() { os.Remove(dst) })
+			}
+		}
 	}
-	os.Setenv(PlainWorkerEnv, dst)
-	return remove
+	return undo
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/kiln-gitops/kiln/internal/sandbox/program"
 )
 
 // The variable that turns a process into a sandbox worker, and its value.
@@ -210,7 +212,7 @@ var prestarted struct {
 // failure is not reported: the pool starts its worker itself then, and
 // reports what fails. A worker started before and not taken is stopped.
 func Prestart() {
-	exe, err := os.Executable()
+	exe, err := program.Path()
 	if err != nil {
 		return
 	}
