@@ -271,17 +271,20 @@ func runFinishCase(t *testing.T, setup, change func(*testing.T, string), images,
 	// bytes (MarshalResult), and six Renderers per case each starting
 	// their own workers made this test most of make test's time.
 	opts.InProcess = true
-	for _, er := range renderRoot(t, root, opts) {
+	// dev alone: every change is to dev or to what all envs share, and
+	// the envs share the code paths.
+	dev := []string{"dev"}
+	for _, er := range renderRootEnvs(t, root, opts, dev) {
 		if er.Err != nil {
 			t.Fatalf("env %s: %v", er.Env, er.Err)
 		}
 	}
 	change(t, root)
 	opts.Images = Images{Refs: images}
-	got := renderRoot(t, root, opts)
+	got := renderRootEnvs(t, root, opts, dev)
 	noCache := opts
 	noCache.RenderCache = ""
-	want := renderRoot(t, root, noCache)
+	want := renderRootEnvs(t, root, noCache, dev)
 	var diffs []string
 	for env, w := range want {
 		g := got[env]
@@ -298,22 +301,22 @@ func runFinishCase(t *testing.T, setup, change func(*testing.T, string), images,
 			diffs = append(diffs, env+" apps (-no cache +cache):\n"+d)
 		}
 	}
-	dev := got["dev"]
-	if omit == "" && dev.Cached {
+	devResult := got["dev"]
+	if omit == "" && devResult.Cached {
 		t.Fatal("dev was reused whole: the case changes nothing")
 	}
 	for _, app := range stale {
-		if dev.reused[app] {
+		if devResult.reused[app] {
 			t.Errorf("%s's layout was reused after the change", app)
 		}
 	}
 	for _, app := range reused {
-		if !dev.reused[app] {
-			t.Errorf("%s's layout was not reused (reused: %v)", app, dev.reused)
+		if !devResult.reused[app] {
+			t.Errorf("%s's layout was not reused (reused: %v)", app, devResult.reused)
 		}
 	}
-	if notifications != nil && dev.notificationsReused != *notifications {
-		t.Errorf("flux/notifications.yaml taken from the previous entry: %v, want %v", dev.notificationsReused, *notifications)
+	if notifications != nil && devResult.notificationsReused != *notifications {
+		t.Errorf("flux/notifications.yaml taken from the previous entry: %v, want %v", devResult.notificationsReused, *notifications)
 	}
 	slices.Sort(diffs)
 	return strings.Join(diffs, "\n")

@@ -35,6 +35,12 @@ func cachedOptions(t *testing.T) Options {
 // opts, by env name.
 func renderRoot(t *testing.T, root string, opts Options) map[string]*EnvResult {
 	t.Helper()
+	return renderRootEnvs(t, root, opts, nil)
+}
+
+// renderRootEnvs is renderRoot of the envs named (every env when nil).
+func renderRootEnvs(t *testing.T, root string, opts Options, envs []string) map[string]*EnvResult {
+	t.Helper()
 	p, err := envconfig.Load(filepath.Join(root, "kiln.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +50,7 @@ func renderRoot(t *testing.T, root string, opts Options) map[string]*EnvResult {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	results, err := r.Render(context.Background(), nil)
+	results, err := r.Render(context.Background(), envs)
 	if err != nil {
 		t.Fatal(err)
 	}

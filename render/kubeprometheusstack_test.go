@@ -3,7 +3,6 @@ package render_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,12 +20,11 @@ const kpsChart = "testdata/real/kube-prometheus-stack/kube-prometheus-stack-88.5
 // with retention as the dev env's value.
 func writeKPS(tb testing.TB, retention string) string {
 	tb.Helper()
-	dir := tb.TempDir()
 	chart, err := os.ReadFile(kpsChart)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	files := map[string]string{
+	return writeProject(tb, map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
 			"apps:\n  - name: kps\n    namespace: monitoring\n    helm:\n      chart: charts/kube-prometheus-stack.tgz\n",
 		// The chart's remote subcharts are not vendored (README.md), so
@@ -35,49 +33,84 @@ func writeKPS(tb testing.TB, retention string) string {
 			"      kubeStateMetrics: {enabled: false}\n      nodeExporter: {enabled: false}\n      grafana: {enabled: false}\n      windowsMonitoring: {enabled: false}\n" +
 			"      prometheus:\n        prometheusSpec:\n          retention: " + retention + "\n",
 		"charts/kube-prometheus-stack.tgz": string(chart),
-	}
-	for rel, content := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, rel), []byte(content), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return dir
+	})
 }
 
 // TestKubePrometheusStack renders and validates a real CRD-heavy chart:
 // no false positive on its 83 objects, and a value its Prometheus CRD
 // refuses (a pattern) is an error at the chart template and field.
+//
+// The same renders show the validation results kept across runs: the
+// chart's output holds a plaintext Secret, so the render cache never keeps
+// its engine result and every run validates the env again. With the
+// objects found clean kept in the cache folder, the next run checks only
+// its Secrets (never kept) and what changed; its output and its errors are
+// those of a run without the cache. (One test, because each render of the
+// chart costs seconds under the race detector.)
 func TestKubePrometheusStack(t *testing.T) {
 	t.Parallel()
-	results := renderAll(t, load(t, writeKPS(t, "10d")), checkOptions(true))
-	er := results[0]
-	if er.Err != nil {
-		t.Fatalf("kube-prometheus-stack refused:\n%v", er.Err)
+	p := load(t, writeKPS(t, "10d"))
+	want, coldChecks := kpsRun(t, p, "")
+	if want.Err != nil {
+		t.Fatalf("kube-prometheus-stack refused:\n%v", want.Err)
 	}
-	if len(er.Warnings) != 0 {
-		t.Errorf("warnings: %v", er.Warnings)
+	if len(want.Warnings) != 0 {
+		t.Errorf("warnings: %v", want.Warnings)
 	}
 	kinds := map[string]int{}
-	for _, id := range er.Objects {
+	for _, id := range want.Objects {
 		kinds[strings.SplitN(id, "/", 2)[0]]++
 	}
 	if kinds["CustomResourceDefinition"] != 10 || kinds["PrometheusRule"] < 30 || kinds["Prometheus"] != 1 {
 		t.Errorf("objects by kind: %v", kinds)
 	}
+	secrets := kinds["Secret"]
+	if secrets == 0 {
+		t.Fatal("the chart renders no Secret: the test would not show the env is validated again")
+	}
 
-	results = renderAll(t, load(t, writeKPS(t, "forever")), checkOptions(true))
-	if results[0].Err == nil {
+	cacheDir := t.TempDir()
+	first, checked := kpsRun(t, p, cacheDir)
+	if checked != coldChecks {
+		t.Errorf("an empty cache: %d objects checked, want %d", checked, coldChecks)
+	}
+	second, checked := kpsRun(t, p, cacheDir)
+	if second.Cached {
+		t.Fatal("the env was reused whole: its validation was not tried")
+	}
+	if checked != int64(secrets) {
+		t.Errorf("a warm run checked %d objects, want its %d Secrets only (cold: %d)", checked, secrets, coldChecks)
+	}
+	for _, er := range []*render.EnvResult{first, second} {
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		if d := diffTrees(map[string]map[string][]byte{"dev": want.Files}, map[string]map[string][]byte{"dev": er.Files}); len(d) > 0 {
+			t.Errorf("differs from a render without the cache: %v", d)
+		}
+	}
+
+	// One value changed, to one the CRD refuses: the error names the
+	// template and the field; with the cache warm, its object is checked
+	// again, and its error is the one a render without the cache gives.
+	bad := load(t, writeKPS(t, "forever"))
+	badCold, _ := kpsRun(t, bad, "")
+	if badCold.Err == nil {
 		t.Fatal("a retention the Prometheus CRD refuses was accepted")
 	}
-	got := results[0].Err.Error()
+	got := badCold.Err.Error()
 	t.Log(got)
 	for _, want := range []string{"templates/prometheus/prometheus.yaml", "Prometheus", `spec.retention`, `"forever"`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("error does not say %q:\n%s", want, got)
 		}
+	}
+	badWarm, checked := kpsRun(t, bad, cacheDir)
+	if badWarm.Err == nil || badWarm.Err.Error() != got {
+		t.Errorf("a refused value with the cache warm:\n%v\nwithout the cache:\n%v", badWarm.Err, got)
+	}
+	if checked <= int64(secrets) || checked >= coldChecks {
+		t.Errorf("one object changed: %d checked, want more than the %d Secrets and fewer than %d", checked, secrets, coldChecks)
 	}
 }
 

@@ -45,6 +45,27 @@ func load(t testing.TB, dir string) *envconfig.Pipeline {
 	return p
 }
 
+// writeProject writes files (path relative to a new folder: content) and
+// returns the folder.
+func writeProject(tb testing.TB, files map[string]string) string {
+	tb.Helper()
+	return writeProjectIn(tb, tb.TempDir(), files)
+}
+
+// writeProjectIn writes files below dir and returns dir.
+func writeProjectIn(tb testing.TB, dir string, files map[string]string) string {
+	tb.Helper()
+	for rel, content := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, rel), []byte(content), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}
+
 func renderAll(t testing.TB, p *envconfig.Pipeline, opts render.Options) []*render.EnvResult {
 	t.Helper()
 	r, err := render.New(p, opts)

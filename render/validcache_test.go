@@ -2,10 +2,10 @@ package render_test
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/kiln-gitops/kiln/envconfig"
@@ -48,78 +48,61 @@ func cleanFile(t *testing.T, cacheDir string) string {
 	return found
 }
 
-// TestValidationResultsKept: kube-prometheus-stack's output holds a
-// plaintext Secret, so the render cache never keeps its engine result and
-// every run validates the env again. With the objects found clean kept in
-// the cache folder, the next run checks only its Secrets (never kept) and
-// what changed; its output and its errors are those of a run without the
-// cache; a corrupt file of results is ignored.
-func TestValidationResultsKept(t *testing.T) {
+// TestValidationResultsCorruptIgnored: a corrupt file of kept validation
+// results is ignored: every object is checked again, nothing fails.
+// (TestKubePrometheusStack shows what a sound file saves.)
+func TestValidationResultsCorruptIgnored(t *testing.T) {
 	t.Parallel()
-	p := load(t, writeKPS(t, "10d"))
-	want, coldChecks := kpsRun(t, p, "")
-	if want.Err != nil {
-		t.Fatal(want.Err)
-	}
-	secrets := 0
-	for _, id := range want.Objects {
-		if strings.HasPrefix(id, "Secret/") {
-			secrets++
-		}
-	}
-	if secrets == 0 {
-		t.Fatal("the chart renders no Secret: the test would not show the env is validated again")
-	}
-
+	p := load(t, writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+			"apps:\n  - name: web\n    namespace: apps\n    yaml: apps/web\n",
+		"envs/dev.yaml":        "",
+		"apps/web/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {mode: fast}\n",
+		"apps/web/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n" +
+			"  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: ghcr.io/acme/web:1.0}]}\n",
+	}))
 	cacheDir := t.TempDir()
-	first, checked := kpsRun(t, p, cacheDir)
-	if checked != coldChecks {
-		t.Errorf("an empty cache: %d objects checked, want %d", checked, coldChecks)
-	}
-	second, checked := kpsRun(t, p, cacheDir)
-	if second.Cached {
-		t.Fatal("the env was reused whole: its validation was not tried")
-	}
-	if checked != int64(secrets) {
-		t.Errorf("a warm run checked %d objects, want its %d Secrets only (cold: %d)", checked, secrets, coldChecks)
-	}
-	for _, er := range []*render.EnvResult{first, second} {
-		if er.Err != nil {
-			t.Fatal(er.Err)
+	// The first run checks all and keeps them; the image changes so that
+	// no run reuses the env whole.
+	run := func(image string) (*render.EnvResult, int64) {
+		t.Helper()
+		opts := checkOptions(true)
+		opts.RenderCache = cacheDir
+		opts.Images = render.Images{Refs: []string{image}}
+		r, err := render.New(p, opts)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if d := diffTrees(map[string]map[string][]byte{"dev": want.Files}, map[string]map[string][]byte{"dev": er.Files}); len(d) > 0 {
-			t.Errorf("differs from a render without the cache: %v", d)
+		defer r.Close()
+		results, err := r.Render(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return results[0], r.ValidationChecks()
+	}
+	er, coldChecks := run("ghcr.io/acme/web:1.28")
+	if er.Err != nil || coldChecks == 0 {
+		t.Fatalf("a cold run: %v, %d objects checked", er.Err, coldChecks)
+	}
+	if _, checked := run("ghcr.io/acme/web:1.29"); checked >= coldChecks {
+		t.Fatalf("a warm run checked %d objects, as many as a cold one: the test would show nothing", checked)
 	}
 
-	// One value changed: its object is checked again, and its error is the
-	// one a render without the cache gives.
-	bad := load(t, writeKPS(t, "forever"))
-	badCold, _ := kpsRun(t, bad, "")
-	badWarm, checked := kpsRun(t, bad, cacheDir)
-	if badCold.Err == nil || badWarm.Err == nil || badWarm.Err.Error() != badCold.Err.Error() {
-		t.Errorf("a refused value with the cache warm:\n%v\nwithout the cache:\n%v", badWarm.Err, badCold.Err)
-	}
-	if checked <= int64(secrets) || checked >= coldChecks {
-		t.Errorf("one object changed: %d checked, want more than the %d Secrets and fewer than %d", checked, secrets, coldChecks)
-	}
-
-	// A corrupt file is ignored: every object is checked, nothing fails.
 	f := cleanFile(t, cacheDir)
 	data, err := os.ReadFile(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, corrupt := range [][]byte{data[:len(data)-7], append(append([]byte(nil), data[:len(data)-1]...), data[len(data)-1]^1), []byte("garbage")} {
+	for i, corrupt := range [][]byte{data[:len(data)-7], append(append([]byte(nil), data[:len(data)-1]...), data[len(data)-1]^1), []byte("garbage")} {
 		if err := os.WriteFile(f, corrupt, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		er, checked := kpsRun(t, p, cacheDir)
+		er, checked := run(fmt.Sprintf("ghcr.io/acme/web:1.%d", 30+i))
 		if er.Err != nil {
 			t.Fatal(er.Err)
 		}
 		if checked != coldChecks {
-			t.Errorf("a corrupt file of results: %d objects checked, want all %d", checked, coldChecks)
+			t.Errorf("a corrupt file of results (%d): %d objects checked, want all %d", i, checked, coldChecks)
 		}
 	}
 }
@@ -128,19 +111,12 @@ func TestValidationResultsKept(t *testing.T) {
 // have their values in any object, so nothing of its validation is kept.
 func TestValidationResultsNotKeptWithSecretVars(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	files := map[string]string{
+	dir := writeProject(t, map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
 			"apps:\n  - name: web\n    namespace: apps\n    yaml: apps/web\n",
 		"envs/dev.yaml":        "secretVars:\n  TOKEN: WEB_TOKEN\n",
 		"apps/web/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {mode: fast}\n",
-	}
-	for rel, content := range files {
-		os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755)
-		if err := os.WriteFile(filepath.Join(dir, rel), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	p := load(t, dir)
 	cacheDir := t.TempDir()
 	for run := range 2 {
