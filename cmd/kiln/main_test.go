@@ -42,6 +42,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("KILN_CACHE_DIR", filepath.Join(env.WorkDir, ".cache"))
 			if plain := os.Getenv(testenv.PlainWorkerEnv); plain != "" {
 				env.Setenv(testenv.PlainWorkerEnv, plain)
+				if raceDetector {
+					if err := usePlainKiln(env, plain); err != nil {
+						return err
+					}
+				}
 			}
 			return os.CopyFS(filepath.Join(env.WorkDir, "instavote"), os.DirFS(example))
 		},
@@ -86,6 +91,26 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// usePlainKiln makes the scripts' kiln the program at plain, kiln built
+// without the race detector, ahead of testscript's copy of this test
+// binary in PATH. A race-enabled kiln costs about a second of CPU to start
+// and stop on the machines CI runs on, and the scripts start it a few
+// hundred times; the race detector already watches the same code in the
+// render, promote and cmd/kiln tests that run it in this process. What the
+// scripts check is the contract of the program users run, and that is the
+// plain one (built like make build, but without the version flags).
+func usePlainKiln(env *testscript.Env, plain string) error {
+	bin := filepath.Join(env.WorkDir, ".kiln-bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink(plain, filepath.Join(bin, "kiln")); err != nil {
+		return err
+	}
+	env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
+	return nil
 }
 
 func TestModuleVersion(t *testing.T) {
