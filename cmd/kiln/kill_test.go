@@ -19,10 +19,13 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/internal/testenv"
 )
 
 // These tests run the real kiln (this test binary re-executed as "kiln",
-// see TestMain) and stop it at random moments: with SIGKILL, and with
+// see TestMain, or kiln built without the race detector: kilnProgram) and
+// stop it at random moments: with SIGKILL, and with
 // SIGINT and SIGTERM. The moments are random but the seed is printed, and
 // the checks do not depend on timing: whatever the moment, every env's
 // tree is whole (the earlier one, or the new one once the run committed),
@@ -36,11 +39,30 @@ type kilnRun struct {
 	stderr bytes.Buffer
 }
 
+// kilnProgram is the kiln these tests run: this test binary, or, where
+// the race detector could see nothing (a process killed at once, or
+// processes that meet only through the file system), kiln built without
+// it, when there is one: a race-enabled kiln costs about a second of CPU
+// to start and stop, and these tests start dozens.
+type kilnProgram bool
+
+const (
+	raced kilnProgram = true
+	plain kilnProgram = false
+)
+
+func (k kilnProgram) path() string {
+	if p := os.Getenv(testenv.PlainWorkerEnv); !k && p != "" {
+		return p
+	}
+	return os.Args[0]
+}
+
 // startRender starts kiln render of the example into out with the vote
 // image at tag.
-func startRender(t *testing.T, project, out, tag string) *kilnRun {
+func startRender(t *testing.T, k kilnProgram, project, out, tag string) *kilnRun {
 	t.Helper()
-	r := &kilnRun{cmd: exec.Command(os.Args[0], "render", "--config", filepath.Join(project, "kiln.yaml"),
+	r := &kilnRun{cmd: exec.Command(k.path(), "render", "--config", filepath.Join(project, "kiln.yaml"),
 		"--out", out, "--image", "ghcr.io/acme/vote:"+tag)}
 	r.cmd.Args[0] = "kiln"
 	r.cmd.Env = append(os.Environ(), "KILN_CACHE_DIR="+filepath.Join(project, ".cache"))
@@ -125,10 +147,10 @@ func exampleCopy(t *testing.T) string {
 }
 
 // clean renders tag into a fresh folder: what a run that completes writes.
-func clean(t *testing.T, project, tag string) map[string]map[string]string {
+func clean(t *testing.T, k kilnProgram, project, tag string) map[string]map[string]string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "clean")
-	r := startRender(t, project, out, tag)
+	r := startRender(t, k, project, out, tag)
 	if code := r.wait(t); code != 0 {
 		t.Fatalf("clean render of %s: exit %d\n%s", tag, code, r.stderr.String())
 	}
@@ -144,9 +166,9 @@ func TestKillLoop(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 
 	start := time.Now()
-	earlier := clean(t, project, "0")
+	earlier := clean(t, plain, project, "0")
 	full := time.Since(start)
-	if r := startRender(t, project, out, "0"); r.wait(t) != 0 {
+	if r := startRender(t, plain, project, out, "0"); r.wait(t) != 0 {
 		t.Fatalf("first render failed:\n%s", r.stderr.String())
 	}
 	envs := names(earlier)
@@ -158,7 +180,7 @@ func TestKillLoop(t *testing.T) {
 	swapped, junk, unfinished := 0, 0, 0
 	for i := 1; i <= kills; i++ {
 		tag := fmt.Sprint(i)
-		r := startRender(t, project, out, tag)
+		r := startRender(t, plain, project, out, tag)
 		time.Sleep(time.Duration(rng.Int64N(int64(full * 12 / 10))))
 		_ = r.cmd.Process.Signal(syscall.SIGKILL)
 		r.wait(t)
@@ -173,7 +195,7 @@ func TestKillLoop(t *testing.T) {
 			// Killed while putting env's changes in place: the next run
 			// completes them first, and says so.
 			unfinished++
-			next := startRender(t, project, out, tag)
+			next := startRender(t, plain, project, out, tag)
 			if code := next.wait(t); code != 0 || !strings.Contains(next.stderr.String(), "completed the update") {
 				t.Fatalf("run after kill %d, with %s's update unfinished: exit %d\n%s", i, env, code, next.stderr.String())
 			}
@@ -186,7 +208,7 @@ func TestKillLoop(t *testing.T) {
 				continue
 			}
 			if fresh == nil {
-				fresh = clean(t, project, tag)
+				fresh = clean(t, plain, project, tag)
 			}
 			if diff := cmp.Diff(fresh[env], trees[env]); diff != "" {
 				t.Fatalf("kill %d: env %s is neither the earlier nor the new tree (-new +got):\n%s", i, env, diff)
@@ -210,7 +232,7 @@ func TestKillLoop(t *testing.T) {
 		}
 
 		// The next run cleans up and completes.
-		next := startRender(t, project, out, tag+"b")
+		next := startRender(t, plain, project, out, tag+"b")
 		if code := next.wait(t); code != 0 {
 			t.Fatalf("run after kill %d: exit %d\n%s", i, code, next.stderr.String())
 		}
@@ -244,7 +266,7 @@ func TestInterrupt(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 2))
 
-	if r := startRender(t, project, out, "0"); r.wait(t) != 0 {
+	if r := startRender(t, raced, project, out, "0"); r.wait(t) != 0 {
 		t.Fatalf("first render failed:\n%s", r.stderr.String())
 	}
 	// Timed on a run like the signalled ones: the first filled the render
@@ -252,7 +274,7 @@ func TestInterrupt(t *testing.T) {
 	// Timed on the first, most signals came after the trees were swapped
 	// in, and at times none before.
 	start := time.Now()
-	if r := startRender(t, project, out, "timing"); r.wait(t) != 0 {
+	if r := startRender(t, raced, project, out, "timing"); r.wait(t) != 0 {
 		t.Fatalf("second render failed:\n%s", r.stderr.String())
 	}
 	full := time.Since(start)
@@ -266,7 +288,7 @@ func TestInterrupt(t *testing.T) {
 		if i%2 == 0 {
 			sig, want, name = syscall.SIGTERM, 143, "SIGTERM"
 		}
-		r := startRender(t, project, out, fmt.Sprint(i))
+		r := startRender(t, raced, project, out, fmt.Sprint(i))
 		// Early moments matter most (reading, rendering, staging); the
 		// first quarter of a run gets half of the signals.
 		d := time.Duration(rng.Int64N(int64(full)))
@@ -319,7 +341,7 @@ func TestConcurrentRenders(t *testing.T) {
 	const n = 4
 	runs := make([]*kilnRun, n)
 	for i := range runs {
-		runs[i] = startRender(t, project, out, fmt.Sprint(i))
+		runs[i] = startRender(t, plain, project, out, fmt.Sprint(i))
 	}
 	wrote := 0
 	for i, r := range runs {
