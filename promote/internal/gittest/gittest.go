@@ -7,17 +7,23 @@ package gittest
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Date is the fixed author and committer date of every test commit.
 const Date = "2024-01-02T03:04:05Z"
+
+// fixedDate is Date as a time.
+var fixedDate, _ = time.Parse(time.RFC3339, Date)
 
 // Env is the environment test git commands run with: PATH only, fixed
 // identity and dates, no configuration.
@@ -91,54 +97,87 @@ func Bare(t testing.TB) string {
 }
 
 // Commit replaces the whole tree of branch in the remote with files (path
-// → content; nil content is skipped) on top of the branch's tip (or as its
-// first commit) and pushes it. It returns the commit.
+// → content) on top of the branch's tip (or as its first commit). It
+// returns the commit.
 func Commit(t testing.TB, remote, branch string, files map[string]string, msg string) string {
 	t.Helper()
-	dir := t.TempDir()
-	Git(t, dir, "init", "-q", "--initial-branch="+branch)
-	Git(t, dir, "remote", "add", "origin", remote)
-	if _, err := Run(dir, "fetch", "-q", "origin", branch); err == nil {
-		Git(t, dir, "reset", "-q", "--hard", "FETCH_HEAD")
-		Git(t, dir, "rm", "-rq", "--ignore-unmatch", ".")
-	}
-	write(t, dir, files)
-	Git(t, dir, "add", "-A")
-	Git(t, dir, "commit", "-q", "--allow-empty", "-m", msg)
-	Git(t, dir, "push", "-q", "origin", "HEAD:refs/heads/"+branch)
-	return Git(t, dir, "rev-parse", "HEAD")
+	return importCommit(t, remote, branch, true, files, nil, msg)
 }
 
-// Update changes some files of branch (nil-valued keys of del are removed)
-// on top of its tip and pushes it. It returns the commit.
+// Update changes some files of branch (the paths in del, files or whole
+// folders, are removed) on top of its tip. It returns the commit.
 func Update(t testing.TB, remote, branch string, files map[string]string, del []string, msg string) string {
 	t.Helper()
-	dir := t.TempDir()
-	Git(t, dir, "init", "-q", "--initial-branch="+branch)
-	Git(t, dir, "remote", "add", "origin", remote)
-	Git(t, dir, "fetch", "-q", "origin", branch)
-	Git(t, dir, "reset", "-q", "--hard", "FETCH_HEAD")
-	for _, d := range del {
-		Git(t, dir, "rm", "-rq", d)
+	if _, err := Run(remote, "rev-parse", "--verify", "-q", "refs/heads/"+branch); err != nil {
+		t.Fatalf("gittest.Update: no branch %s in %s", branch, remote)
 	}
-	write(t, dir, files)
-	Git(t, dir, "add", "-A")
-	Git(t, dir, "commit", "-q", "-m", msg)
-	Git(t, dir, "push", "-q", "origin", "HEAD:refs/heads/"+branch)
-	return Git(t, dir, "rev-parse", "HEAD")
+	return importCommit(t, remote, branch, false, files, del, msg)
 }
 
-func write(t testing.TB, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
+// importPath is p as fast-import reads a path: as it is, unless a line
+// break or a leading quote needs git's C-style quoting.
+func importPath(p string) string {
+	if !strings.Contains(p, "\n") && !strings.HasPrefix(p, `"`) {
+		return p
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, c := range []byte(p) {
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, "\\%03o", c)
+		default:
+			b.WriteByte(c)
 		}
 	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// importCommit writes one commit onto branch of the (bare) repository
+// with git fast-import, as git commit with Env's identity and dates would
+// make it: two processes, where a clone, a commit and a push took a dozen
+// (git's transport starts programs of its own), which made most of the
+// promote tests' process starts. whole starts the tree empty.
+func importCommit(t testing.TB, repo, branch string, whole bool, files map[string]string, del []string, msg string) string {
+	t.Helper()
+	var stream strings.Builder
+	fmt.Fprintf(&stream, "commit refs/heads/%s\nmark :1\ncommitter Test <test@example.com> %d +0000\ndata %d\n%s\n",
+		branch, fixedDate.Unix(), len(msg)+1, msg)
+	if _, err := Run(repo, "rev-parse", "--verify", "-q", "refs/heads/"+branch); err == nil {
+		// fast-import makes the branch before it reads "from": ^0 names
+		// the tip it had.
+		fmt.Fprintf(&stream, "from refs/heads/%s^0\n", branch)
+	}
+	if whole {
+		stream.WriteString("deleteall\n")
+	}
+	for _, d := range del {
+		fmt.Fprintf(&stream, "D %s\n", importPath(d))
+	}
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(&stream, "M 644 inline %s\ndata %d\n%s\n", importPath(name), len(files[name]), files[name])
+	}
+	marks := filepath.Join(t.TempDir(), "marks")
+	cmd := exec.Command("git", "-c", "maintenance.auto=false", "fast-import", "--quiet", "--export-marks="+marks)
+	cmd.Dir = repo
+	cmd.Env = Env()
+	cmd.Stdin = strings.NewReader(stream.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git fast-import: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(marks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark, commit, ok := strings.Cut(strings.TrimSpace(string(data)), " ")
+	if !ok || mark != ":1" {
+		t.Fatalf("git fast-import marks: %q", data)
+	}
+	return commit
 }
 
 // History pushes n commits in a row onto branch of remote with git

@@ -80,3 +80,63 @@ func TestFiles(t *testing.T) {
 		t.Errorf("Files of an empty tree = %#v, want an empty map", got)
 	}
 }
+
+// TestCommitAsGitCommitMakesIt: Commit and Update write, with fast-import,
+// the very commits a clone, git commit and a push made before: the same
+// hashes, so the same trees, parents, identity, dates and messages. The
+// paths include a space, a line break and a leading quote.
+func TestCommitAsGitCommitMakesIt(t *testing.T) {
+	t.Parallel()
+	viaPush := func(remote, branch string, files map[string]string, del []string, msg string) string {
+		dir := t.TempDir()
+		Git(t, dir, "init", "-q", "--initial-branch="+branch)
+		if _, err := Run(dir, "fetch", "-q", remote, branch); err == nil {
+			Git(t, dir, "reset", "-q", "--hard", "FETCH_HEAD")
+			if del == nil {
+				Git(t, dir, "rm", "-rq", "--ignore-unmatch", ".")
+			}
+		}
+		for _, d := range del {
+			Git(t, dir, "rm", "-rq", d)
+		}
+		for name, content := range files {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		Git(t, dir, "add", "-A")
+		Git(t, dir, "commit", "-q", "--allow-empty", "-m", msg)
+		Git(t, dir, "push", "-q", remote, "HEAD:refs/heads/"+branch)
+		return Git(t, dir, "rev-parse", "HEAD")
+	}
+	seed := map[string]string{"README.md": "hi\n", "a b/c d.yaml": "x\n", "line\nbreak": "y", `"quoted`: "", "dir/f": "f\n"}
+	next := map[string]string{"new/g": "g\n", "README.md": "hello\n"}
+	want, got := Bare(t), Bare(t)
+	steps := []struct {
+		name      string
+		push      func(remote string) string
+		viaImport func(remote string) string
+	}{
+		{"first commit",
+			func(r string) string { return viaPush(r, "main", seed, nil, "seed") },
+			func(r string) string { return Commit(t, r, "main", seed, "seed") }},
+		{"update",
+			func(r string) string { return viaPush(r, "main", next, []string{"dir", "a b"}, "update") },
+			func(r string) string { return Update(t, r, "main", next, []string{"dir", "a b"}, "update") }},
+		{"whole tree on top",
+			func(r string) string { return viaPush(r, "main", next, nil, "again") },
+			func(r string) string { return Commit(t, r, "main", next, "again") }},
+		{"empty commit",
+			func(r string) string { return viaPush(r, "main", next, nil, "empty") },
+			func(r string) string { return Commit(t, r, "main", next, "empty") }},
+	}
+	for _, s := range steps {
+		if w, g := s.push(want), s.viaImport(got); w != g {
+			t.Fatalf("%s: commit %s, git commit made %s\n%v\n%v", s.name, g, w, Files(t, got, g), Files(t, want, w))
+		}
+	}
+}
