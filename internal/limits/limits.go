@@ -203,15 +203,58 @@ func ReadFileAs(path, name string) ([]byte, error) {
 
 // ReadAll reads r to its end, refusing more than max bytes with an *Error
 // naming input.
+//
+// An *os.File that is a regular file says how much is left to read: more
+// than max is refused before a byte is read (a 4 GiB file costs a stat,
+// not 32 MiB read and thrown away), and the buffer is made at its size at
+// once. The size is only a hint otherwise: the file may grow while it is
+// read, and a FIFO or device has none, so the read stays bounded.
 func ReadAll(r io.Reader, input string, max int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
+	tooBig := &Error{Input: input, What: "size", Limit: Bytes(max)}
+	initial := int64(512)
+	if left, ok := leftInFile(r); ok {
+		if left > max {
+			return nil, tooBig
+		}
+		initial = left + 1 // +1: the read that finds the end needs room
+	}
+	lr := io.LimitReader(r, max+1)
+	data := make([]byte, 0, initial)
+	for {
+		n, err := lr.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)] // let append pick the growth
+		}
 	}
 	if int64(len(data)) > max {
-		return nil, &Error{Input: input, What: "size", Limit: Bytes(max)}
+		return nil, tooBig
 	}
 	return data, nil
+}
+
+// leftInFile is how many bytes r, a regular *os.File, holds after its
+// offset.
+func leftInFile(r io.Reader) (int64, bool) {
+	f, ok := r.(*os.File)
+	if !ok {
+		return 0, false
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0, false
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil || off > fi.Size() {
+		return 0, false
+	}
+	return fi.Size() - off, true
 }
 
 // Counter bounds the YAML read from one input across its documents.
