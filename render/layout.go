@@ -11,42 +11,22 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/images"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 )
 
-// Lock is kiln.lock.json: what an env's tree was rendered from. It has no
-// timestamps, so an unchanged render leaves it unchanged.
-type Lock struct {
-	KilnVersion string `json:"kilnVersion"`
-	Env         string `json:"env"`
-	Source      Source `json:"source"`
-	// Images are the image references CI gave, by normalised repository.
-	Images map[string]string `json:"images"`
-	// Apps by name.
-	Apps map[string]LockApp `json:"apps"`
-}
+// Lock is kiln.lock.json: what an env's tree was rendered from (package
+// lockfile).
+type Lock = lockfile.Lock
 
 // LockApp is one app's entry in kiln.lock.json.
-type LockApp struct {
-	Engine       string `json:"engine"`
-	InputDigest  string `json:"inputDigest"`
-	OutputDigest string `json:"outputDigest"`
-	Objects      int    `json:"objects"`
-	// Images are the container images in the app's output, sorted.
-	Images []string `json:"images,omitempty"`
-}
+type LockApp = lockfile.App
 
 // ParseLock reads a kiln.lock.json.
-func ParseLock(data []byte) (*Lock, error) {
-	var l Lock
-	if err := json.Unmarshal(data, &l); err != nil {
-		return nil, fmt.Errorf("parsing kiln.lock.json: %w", err)
-	}
-	return &l, nil
-}
+func ParseLock(data []byte) (*Lock, error) { return lockfile.Parse(data) }
 
 func digest(parts ...[]byte) string {
 	h := sha256.New()

@@ -20,6 +20,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sandbox"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
@@ -35,17 +36,7 @@ import (
 )
 
 // Source says where the rendered templates came from, for kiln.lock.json.
-type Source struct {
-	// Repo is the code repository's URL (credentials removed), or "".
-	Repo string `json:"repo,omitempty"`
-	// Commit is the checked-out commit, or "".
-	Commit string `json:"commit,omitempty"`
-	// Dirty is true when the working tree had changes that Commit does not
-	// hold (tracked files changed, or files git does not ignore added):
-	// then no commit renders this tree, and kiln promote refuses it unless
-	// told otherwise.
-	Dirty bool `json:"dirty,omitempty"`
-}
+type Source = lockfile.Source
 
 // Images are the CI image references given on the command line.
 type Images struct {

@@ -42,10 +42,11 @@ func File(t testing.TB, path string, got []byte, update bool) {
 	}
 }
 
-// Tree compares got (slash path → content) with the folder dir.
-func Tree(t testing.TB, dir string, got map[string][]byte, update bool) {
+// ReadTree reads the files below dir: slash path → content; a missing dir
+// is an empty tree.
+func ReadTree(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
-	want := map[string][]byte{}
+	files := map[string][]byte{}
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) && p == dir {
@@ -58,12 +59,19 @@ func Tree(t testing.TB, dir string, got map[string][]byte, update bool) {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		data, err := os.ReadFile(p)
-		want[filepath.ToSlash(rel)] = data
+		files[filepath.ToSlash(rel)] = data
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return files
+}
+
+// Tree compares got (slash path → content) with the folder dir.
+func Tree(t testing.TB, dir string, got map[string][]byte, update bool) {
+	t.Helper()
+	want := ReadTree(t, dir)
 	if update {
 		for p := range want {
 			if _, ok := got[p]; !ok {

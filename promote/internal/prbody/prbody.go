@@ -9,9 +9,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
-	"github.com/kiln-gitops/kiln/render"
 )
 
 // Limit is GitHub's limit on a pull request body: 65,536 characters. The
@@ -37,7 +37,7 @@ type Input struct {
 	// Old is the lock of the env's current tree (nil on the first
 	// promotion); New the lock of the new tree. Only each app's engine and
 	// images are printed from them.
-	Old, New *render.Lock
+	Old, New *lockfile.Lock
 	// Changes are the file changes of the env tree (treediff.Trees), with
 	// secret values already redacted.
 	Changes []treediff.Change
@@ -164,7 +164,7 @@ func Render(in Input) string {
 // collect gathers every app of Old ∪ New ∪ Changes, sorted by name.
 func collect(in Input) []appInfo {
 	names := map[string]bool{}
-	var oldApps, newApps map[string]render.LockApp
+	var oldApps, newApps map[string]lockfile.App
 	if in.Old != nil {
 		oldApps = in.Old.Apps
 	}

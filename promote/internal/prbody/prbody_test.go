@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/internal/golden"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
-	"github.com/kiln-gitops/kiln/render"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -23,19 +23,15 @@ const commit = "b1331395b21e02a5f839ad59ba4626be8c3efe46"
 
 func readTree(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	files, err := render.ReadTree(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
+	return golden.ReadTree(t, dir)
 }
 
-func lockOf(t *testing.T, tree map[string][]byte) *render.Lock {
+func lockOf(t *testing.T, tree map[string][]byte) *lockfile.Lock {
 	t.Helper()
 	if tree == nil {
 		return nil
 	}
-	l, err := render.ParseLock(tree["kiln.lock.json"])
+	l, err := lockfile.Parse(tree["kiln.lock.json"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,9 +124,9 @@ func TestRenderGolden(t *testing.T) {
 			name: "over-limit",
 			in: func() Input {
 				in := input(t, "dev", bigOld, bigNew)
-				for _, l := range []*render.Lock{in.Old, in.New} {
-					l.Apps["big"] = render.LockApp{Engine: "yaml", Objects: 1}
-					l.Apps["bigger"] = render.LockApp{Engine: "yaml", Objects: 1}
+				for _, l := range []*lockfile.Lock{in.Old, in.New} {
+					l.Apps["big"] = lockfile.App{Engine: "yaml", Objects: 1}
+					l.Apps["bigger"] = lockfile.App{Engine: "yaml", Objects: 1}
 				}
 				in.Mermaid = string(graph)
 				return in
@@ -211,9 +207,9 @@ func TestRenderCuts(t *testing.T) {
 // the body is still within the limit and says it was cut.
 func TestRenderHugeTable(t *testing.T) {
 	t.Parallel()
-	lock := &render.Lock{Apps: map[string]render.LockApp{}}
+	lock := &lockfile.Lock{Apps: map[string]lockfile.App{}}
 	for i := range 3000 {
-		lock.Apps[fmt.Sprintf("app-%04d", i)] = render.LockApp{Engine: "helm", Images: []string{fmt.Sprintf("registry.example.com/team/app-%04d:1.0.0", i)}}
+		lock.Apps[fmt.Sprintf("app-%04d", i)] = lockfile.App{Engine: "helm", Images: []string{fmt.Sprintf("registry.example.com/team/app-%04d:1.0.0", i)}}
 	}
 	got := Render(Input{Env: "dev", New: lock, Mermaid: "graph LR\n  a --> b\n"})
 	if len(got) > Limit {

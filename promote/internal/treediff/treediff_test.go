@@ -1,10 +1,8 @@
 package treediff
 
 import (
-	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/internal/golden"
-	"github.com/kiln-gitops/kiln/render"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -21,14 +18,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // an empty tree.
 func readTree(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	files, err := render.ReadTree(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return map[string][]byte{}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
+	return golden.ReadTree(t, dir)
 }
 
 func TestTrees(t *testing.T) {
