@@ -33,9 +33,12 @@ demo: build
 ## test: everything CI checks: formatting, vet, module tidiness, all tests with the race detector
 # Sandbox workers of the race-enabled test binaries run kiln built without
 # the race detector, built here once for every package (internal/testenv).
+# -trimpath keeps source paths out of the build cache's keys: a fresh clone
+# at a new path (as CI makes) reuses what an earlier clone compiled, where
+# it recompiled every kiln package. No test reads its own source path.
 test: fmt-check vet tidy-check fuzz-short
-	CGO_ENABLED=0 $(GO) build -o bin/kiln-test-worker ./cmd/kiln
-	KILN_TEST_PLAIN_WORKER=$(CURDIR)/bin/kiln-test-worker $(GO) test -race -shuffle=on -count=2 -timeout 14m ./...
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/kiln-test-worker ./cmd/kiln
+	KILN_TEST_PLAIN_WORKER=$(CURDIR)/bin/kiln-test-worker $(GO) test -trimpath -race -shuffle=on -count=2 -timeout 14m ./...
 
 ## fuzz-short: every fuzz target for a few seconds, so that a parser regression fails CI
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can
@@ -66,7 +69,7 @@ FUZZ_TARGETS := \
 FUZZJOBS ?= 2
 fuzz-short:
 	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZJOBS) -I{} sh -c 't={}; \
-		out=$$($(GO) test -run "^\$$" -fuzz "^$${t%%:*}\$$" -fuzztime $(FUZZTIME) "$${t#*:}" 2>&1); code=$$?; \
+		out=$$($(GO) test -trimpath -run "^\$$" -fuzz "^$${t%%:*}\$$" -fuzztime $(FUZZTIME) "$${t#*:}" 2>&1); code=$$?; \
 		printf "fuzz %s %s (%s)\n%s\n" "$${t%%:*}" "$${t#*:}" "$(FUZZTIME)" "$$out"; exit $$code'
 
 ## unit: the tests without the race detector (faster while editing)
