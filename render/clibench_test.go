@@ -117,15 +117,7 @@ func writeOneHelmApp(b *testing.B, chart, values string) string {
 			"apps:\n  - name: app\n    namespace: apps\n    helm:\n      chart: charts/" + filepath.Base(chart) + "\n",
 		"envs/dev.yaml": values,
 	}
-	for rel, content := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, rel), []byte(content), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return dir
+	return writeProjectIn(b, dir, files)
 }
 
 // helmTemplate is the arguments of `helm template` as kiln renders a chart (README, "Engines"):

@@ -20,6 +20,13 @@ func kpsRun(t *testing.T, p *envconfig.Pipeline, cacheDir string) (*render.EnvRe
 	t.Helper()
 	opts := checkOptions(true)
 	opts.RenderCache = cacheDir
+	return checkedRun(t, p, opts)
+}
+
+// checkedRun renders p's first env with opts and returns its result and
+// how many objects validation checked.
+func checkedRun(t *testing.T, p *envconfig.Pipeline, opts render.Options) (*render.EnvResult, int64) {
+	t.Helper()
 	r, err := render.New(p, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -69,16 +76,7 @@ func TestValidationResultsCorruptIgnored(t *testing.T) {
 		opts := checkOptions(true)
 		opts.RenderCache = cacheDir
 		opts.Images = render.Images{Refs: []string{image}}
-		r, err := render.New(p, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		results, err := r.Render(context.Background(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return results[0], r.ValidationChecks()
+		return checkedRun(t, p, opts)
 	}
 	er, coldChecks := run("ghcr.io/acme/web:1.28")
 	if er.Err != nil || coldChecks == 0 {
