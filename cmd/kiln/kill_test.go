@@ -52,7 +52,7 @@ const (
 )
 
 func (k kilnProgram) path() string {
-	if p := os.Getenv(testenv.PlainWorkerEnv); !k && p != "" {
+	if p, ok := testenv.PlainKiln(); ok && k == plain {
 		return p
 	}
 	return os.Args[0]

@@ -20,10 +20,7 @@ func TestMain(m *testing.M) {
 	testenv.ServePlainWorker()
 	render.Serve()
 	testscript.Main(testenv.Hermetic(m), map[string]func(){
-		"kiln": func() {
-			testenv.LinkPlainWorker()
-			os.Exit(run())
-		},
+		"kiln": func() { os.Exit(run()) },
 	})
 }
 
@@ -40,12 +37,9 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("KILN_CACHE_DIR", filepath.Join(env.WorkDir, ".cache"))
-			if plain := os.Getenv(testenv.PlainWorkerEnv); plain != "" {
-				env.Setenv(testenv.PlainWorkerEnv, plain)
-				if raceDetector {
-					if err := usePlainKiln(env, plain); err != nil {
-						return err
-					}
+			if plain, ok := testenv.PlainKiln(); ok {
+				if err := usePlainKiln(env, plain); err != nil {
+					return err
 				}
 			}
 			return os.CopyFS(filepath.Join(env.WorkDir, "instavote"), os.DirFS(example))

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -34,23 +33,18 @@ func plainWorkerPath() (string, bool) {
 
 // PlainWorkerEnv names kiln built without the race detector: make test
 // sets it to the one it built; Run sets it for the processes the tests
-// start, which pass it on to kiln processes in test scripts
-// (LinkPlainWorker). Sandbox workers never see it (package spawn forwards
-// no such variable), hence the program beside the executable.
+// start. Sandbox workers never see it (package spawn forwards no such
+// variable), hence the program beside the executable.
 const PlainWorkerEnv = "KILN_TEST_PLAIN_WORKER"
 
-// LinkPlainWorker, in a kiln a test started from a copy of the test binary
-// (testscript's commands), puts the PlainWorkerEnv program beside that
-// copy, so that its sandbox workers find it too.
-func LinkPlainWorker() {
+// PlainKiln is kiln built without the race detector, for a race-enabled
+// test binary's tests that run kiln as a program where the race detector
+// would see nothing: the CLI's scripts, a process killed at once. It
+// reports false in a binary built without the race detector (its own kiln
+// is as plain) or when there is none.
+func PlainKiln() (string, bool) {
 	plain := os.Getenv(PlainWorkerEnv)
-	if !raceEnabled || plain == "" {
-		return
-	}
-	if dst, ok := plainWorkerPath(); ok {
-		// Another kiln of the script may have linked it first.
-		_ = os.Symlink(plain, dst)
-	}
+	return plain, raceEnabled && plain != ""
 }
 
 // ServePlainWorker, called first in a TestMain, turns a sandbox worker
@@ -102,11 +96,14 @@ func preparePlainWorker() (undo func()) {
 	if !raceEnabled {
 		return func() {}
 	}
-	var cleanups []func()
+	var built, linked string // what undo removes
 	undo = func() {
 		program.Set("")
-		for _, f := range slices.Backward(cleanups) {
-			f()
+		if linked != "" {
+			os.Remove(linked)
+		}
+		if built != "" {
+			os.RemoveAll(built)
 		}
 	}
 	plain := os.Getenv(PlainWorkerEnv)
@@ -116,7 +113,7 @@ func preparePlainWorker() (undo func()) {
 			fmt.Fprintf(os.Stderr, "testenv: sandbox workers stay race-enabled: %v\n", err)
 			return undo
 		}
-		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+		built = dir
 		plain = filepath.Join(dir, "kiln")
 		// go test puts its own go command first in PATH.
 		cmd := exec.Command("go", "build", "-o", plain, "github.com/kiln-gitops/kiln/cmd/kiln")
@@ -136,7 +133,7 @@ func preparePlainWorker() (undo func()) {
 			if err := os.Symlink(plain, dst); err != nil {
 				fmt.Fprintf(os.Stderr, "testenv: kiln programs' workers stay race-enabled: %v\n", err)
 			} else {
-				cleanups = append(cleanups, func() { os.Remove(dst) })
+				linked = dst
 			}
 		}
 	}
