@@ -108,10 +108,23 @@ func Commit(t testing.TB, remote, branch string, files map[string]string, msg st
 // folders, are removed) on top of its tip. It returns the commit.
 func Update(t testing.TB, remote, branch string, files map[string]string, del []string, msg string) string {
 	t.Helper()
-	if _, err := Run(remote, "rev-parse", "--verify", "-q", "refs/heads/"+branch); err != nil {
-		t.Fatalf("gittest.Update: no branch %s in %s", branch, remote)
-	}
 	return importCommit(t, remote, branch, false, files, del, msg)
+}
+
+// committer is the committer line of every commit fast-import writes:
+// Env's identity and date (the author is the same when none is given).
+var committer = fmt.Sprintf("committer Test <test@example.com> %d +0000", fixedDate.Unix())
+
+// fastImport feeds stream to git fast-import in repo.
+func fastImport(t testing.TB, repo, stream string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "maintenance.auto=false", "fast-import", "--quiet"}, args...)...)
+	cmd.Dir = repo
+	cmd.Env = Env()
+	cmd.Stdin = strings.NewReader(stream)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git fast-import: %v\n%s", err, out)
+	}
 }
 
 // importPath is p as fast-import reads a path: as it is, unless a line
@@ -141,16 +154,18 @@ func importPath(p string) string {
 // with git fast-import, as git commit with Env's identity and dates would
 // make it: two processes, where a clone, a commit and a push took a dozen
 // (git's transport starts programs of its own), which made most of the
-// promote tests' process starts. whole starts the tree empty.
+// promote tests' process starts. whole starts the tree empty (the branch
+// may be new); otherwise the branch must exist.
 func importCommit(t testing.TB, repo, branch string, whole bool, files map[string]string, del []string, msg string) string {
 	t.Helper()
 	var stream strings.Builder
-	fmt.Fprintf(&stream, "commit refs/heads/%s\nmark :1\ncommitter Test <test@example.com> %d +0000\ndata %d\n%s\n",
-		branch, fixedDate.Unix(), len(msg)+1, msg)
+	fmt.Fprintf(&stream, "commit refs/heads/%s\nmark :1\n%s\ndata %d\n%s\n", branch, committer, len(msg)+1, msg)
 	if _, err := Run(repo, "rev-parse", "--verify", "-q", "refs/heads/"+branch); err == nil {
 		// fast-import makes the branch before it reads "from": ^0 names
 		// the tip it had.
 		fmt.Fprintf(&stream, "from refs/heads/%s^0\n", branch)
+	} else if !whole {
+		t.Fatalf("gittest.Update: no branch %s in %s", branch, repo)
 	}
 	if whole {
 		stream.WriteString("deleteall\n")
@@ -162,13 +177,7 @@ func importCommit(t testing.TB, repo, branch string, whole bool, files map[strin
 		fmt.Fprintf(&stream, "M 644 inline %s\ndata %d\n%s\n", importPath(name), len(files[name]), files[name])
 	}
 	marks := filepath.Join(t.TempDir(), "marks")
-	cmd := exec.Command("git", "-c", "maintenance.auto=false", "fast-import", "--quiet", "--export-marks="+marks)
-	cmd.Dir = repo
-	cmd.Env = Env()
-	cmd.Stdin = strings.NewReader(stream.String())
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git fast-import: %v\n%s", err, out)
-	}
+	fastImport(t, repo, stream.String(), "--export-marks="+marks)
 	data, err := os.ReadFile(marks)
 	if err != nil {
 		t.Fatal(err)
@@ -192,16 +201,10 @@ func History(t testing.TB, remote, branch string, n int) []string {
 	for i := range n {
 		content := fmt.Sprintf("commit %d\n", i)
 		msg := fmt.Sprintf("c%d\n", i)
-		fmt.Fprintf(&stream, "commit refs/heads/%s\ncommitter Test <test@example.com> 1704164645 +0000\ndata %d\n%sM 644 inline f\ndata %d\n%s\n",
-			branch, len(msg), msg, len(content), content)
+		fmt.Fprintf(&stream, "commit refs/heads/%s\n%s\ndata %d\n%sM 644 inline f\ndata %d\n%s\n",
+			branch, committer, len(msg), msg, len(content), content)
 	}
-	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir = dir
-	cmd.Env = Env()
-	cmd.Stdin = strings.NewReader(stream.String())
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git fast-import: %v\n%s", err, out)
-	}
+	fastImport(t, dir, stream.String())
 	Git(t, dir, "push", "-q", remote, branch)
 	return strings.Split(Git(t, dir, "rev-list", "--reverse", branch), "\n")
 }
