@@ -181,7 +181,13 @@ func TestKillLoop(t *testing.T) {
 	for i := 1; i <= kills; i++ {
 		tag := fmt.Sprint(i)
 		r := startRender(t, plain, project, out, tag)
-		time.Sleep(time.Duration(rng.Int64N(int64(full * 12 / 10))))
+		if i%4 == 0 {
+			// Killed while it holds the lock, staging or swapping: the
+			// stretch that matters most, which random moments can miss.
+			waitLockHeld(t, out, r.cmd.Process.Pid, 4*full)
+		} else {
+			time.Sleep(time.Duration(rng.Int64N(int64(full * 12 / 10))))
+		}
 		_ = r.cmd.Process.Signal(syscall.SIGKILL)
 		r.wait(t)
 
@@ -279,6 +285,7 @@ func TestInterrupt(t *testing.T) {
 	}
 	full := time.Since(start)
 	interrupted, signals := 0, 20
+	locked, lockedInterrupted := 0, 0
 	if raceDetector {
 		signals = 8
 	}
@@ -289,19 +296,32 @@ func TestInterrupt(t *testing.T) {
 			sig, want, name = syscall.SIGTERM, 143, "SIGTERM"
 		}
 		r := startRender(t, raced, project, out, fmt.Sprint(i))
-		// Early moments matter most (reading, rendering, staging); the
-		// first quarter of a run gets half of the signals.
-		d := time.Duration(rng.Int64N(int64(full)))
-		if i%2 == 1 {
-			d /= 4
+		if i%4 == 0 {
+			// A quarter of the signals come once the run holds the output
+			// lock: it has staged its first env and not yet swapped the
+			// trees in. Timed signals alone can all miss that stretch (a
+			// CI run saw 0 of 8 land in it): a race-enabled kiln spends
+			// most of a cached run starting up.
+			waitLockHeld(t, out, r.cmd.Process.Pid, 4*full)
+			locked++
+		} else {
+			// Early moments matter most (reading, rendering, staging); the
+			// first quarter of a run gets half of the signals.
+			d := time.Duration(rng.Int64N(int64(full)))
+			if i%2 == 1 {
+				d /= 4
+			}
+			time.Sleep(d)
 		}
-		time.Sleep(d)
 		_ = r.cmd.Process.Signal(sig)
 		code := r.wait(t)
 		after := snapshot(t, out)
 		switch code {
 		case want:
 			interrupted++
+			if i%4 == 0 {
+				lockedInterrupted++
+			}
 			if got := strings.TrimSpace(r.stderr.String()); got != "kiln: interrupted by "+name {
 				t.Errorf("signal %d: stderr %q, want the one line \"kiln: interrupted by %s\"", i, got, name)
 			}
@@ -325,9 +345,22 @@ func TestInterrupt(t *testing.T) {
 			t.Fatalf("signal %d (%s): exit %d, want %d or 0\n%s", i, name, code, want, r.stderr.String())
 		}
 	}
-	t.Logf("%d of %d runs interrupted before their trees were swapped in", interrupted, signals)
+	t.Logf("%d of %d runs interrupted before their trees were swapped in, %d of the %d signalled once the run held the output lock",
+		interrupted, signals, lockedInterrupted, locked)
 	if interrupted == 0 {
 		t.Error("no run was interrupted: the signals all came too late to test anything")
+	}
+}
+
+// waitLockHeld waits until out's lock names the process pid, or for at
+// most limit (the run may end before the poll sees it).
+func waitLockHeld(t *testing.T, out string, pid int, limit time.Duration) {
+	t.Helper()
+	want := fmt.Sprintf("pid=%d\n", pid)
+	for end := time.Now().Add(limit); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		if data, err := os.ReadFile(filepath.Join(out, ".kiln.lock")); err == nil && strings.HasPrefix(string(data), want) {
+			return
+		}
 	}
 }
 
