@@ -472,7 +472,10 @@ func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]by
 			return err
 		}
 	}
-	_, err = r.run(ctx, nil, "add", "-A", "--", ":(literal)"+dir)
+	// --force: a .gitignore of the manifests repository (secret_*.yaml,
+	// *.json) must not leave a file kiln wrote out of the commit; the
+	// folder is kiln's, and what it holds is exactly files.
+	_, err = r.run(ctx, nil, "add", "-A", "--force", "--", ":(literal)"+dir)
 	return err
 }
 

@@ -162,6 +162,52 @@ func TestReplaceCommitPush(t *testing.T) {
 	}
 }
 
+// TestReplaceDirIgnoresGitignore: a manifests repository's .gitignore
+// (a root one that keeps secrets or JSON out of the repository, one
+// above the env's folder) must not make kiln commit a tree without the
+// files it wrote: the kustomization.yaml would name a missing Secret, and
+// kiln.lock.json would vanish, while the promotion reported success.
+func TestReplaceDirIgnoresGitignore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	remote := gittest.Bare(t)
+	gittest.Commit(t, remote, "main", map[string]string{
+		".gitignore":          "secret_*.yaml\n*.json\n",
+		"clusters/.gitignore": "apps/\n",
+	}, "seed")
+	r := clone(t, remote, gitrepo.Options{})
+	if _, err := r.Fetch(ctx, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Checkout(ctx, "main", "refs/remotes/origin/main"); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"apps/db/secret_db.yaml":     []byte("kind: Secret\n"),
+		"apps/db/kustomization.yaml": []byte("resources: [secret_db.yaml]\n"),
+		"kiln.lock.json":             []byte("{}\n"),
+	}
+	if err := r.ReplaceDir(ctx, "clusters/dev", files); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Commit(ctx, "kiln: dev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Push(ctx, "main", false); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		".gitignore":                              "secret_*.yaml\n*.json\n",
+		"clusters/.gitignore":                     "apps/\n",
+		"clusters/dev/apps/db/secret_db.yaml":     "kind: Secret\n",
+		"clusters/dev/apps/db/kustomization.yaml": "resources: [secret_db.yaml]\n",
+		"clusters/dev/kiln.lock.json":             "{}\n",
+	}
+	if diff := cmp.Diff(want, gittest.Files(t, remote, "main")); diff != "" {
+		t.Errorf("pushed tree (-want +got):\n%s", diff)
+	}
+}
+
 func TestPushNonFastForward(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
