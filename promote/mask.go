@@ -76,10 +76,17 @@ func shownPair(ids sopsyaml.Identities, old, new []byte) (o, n []byte, sops bool
 
 // maskSecretPair masks the Secret data of one file's old and new content
 // (nil: absent). A file without a v1 Secret comes back as it was.
+//
+// The old side is whatever the manifests repository (or --against) holds,
+// hand edits included, so nothing may depend on it being kiln's output: a
+// Secret's data is masked under every data or stringData key of the
+// object, duplicates included, whatever its shape; an object is a Secret
+// when any of its apiVersion and kind keys say so; and a file that may
+// hold a Secret but does not parse is not shown at all.
 func maskSecretPair(old, new []byte) ([]byte, []byte) {
-	oldNodes, oldHas := secretDocs(old)
-	newNodes, newHas := secretDocs(new)
-	if !oldHas && !newHas {
+	oldNodes, oldHas, oldBad := secretDocs(old)
+	newNodes, newHas, newBad := secretDocs(new)
+	if !oldHas && !newHas && !oldBad && !newBad {
 		return old, new
 	}
 	// The values on the other side, by Secret and key.
@@ -90,12 +97,13 @@ func maskSecretPair(old, new []byte) ([]byte, []byte) {
 				continue
 			}
 			id := n.GetNamespace() + "/" + n.GetName()
-			for _, f := range []string{"data", "stringData"} {
-				if fm := n.Field(f); fm != nil && fm.Value.YNode().Kind == kyaml.MappingNode {
-					c := fm.Value.YNode().Content
-					for i := 0; i+1 < len(c); i += 2 {
-						m[id+"\x00"+f+"\x00"+c[i].Value] = c[i+1].Value
-					}
+			for f, v := range secretData(n) {
+				if v.Kind != kyaml.MappingNode {
+					m[id+"\x00"+f] = nodeText(v)
+					continue
+				}
+				for i := 0; i+1 < len(v.Content); i += 2 {
+					m[id+"\x00"+f+"\x00"+v.Content[i].Value] = nodeText(v.Content[i+1])
 				}
 			}
 		}
@@ -108,52 +116,119 @@ func maskSecretPair(old, new []byte) ([]byte, []byte) {
 				continue
 			}
 			id := n.GetNamespace() + "/" + n.GetName()
-			for _, f := range []string{"data", "stringData"} {
-				fm := n.Field(f)
-				if fm == nil || fm.Value.YNode().Kind != kyaml.MappingNode {
+			masked := func(key string, v *kyaml.Node) *kyaml.Node {
+				m := maskSame
+				if o, ok := other[key]; ok && o != nodeText(v) {
+					m = changed
+				}
+				return &kyaml.Node{Kind: kyaml.ScalarNode, Value: m}
+			}
+			c := n.YNode().Content
+			for i := 0; i+1 < len(c); i += 2 {
+				f, v := c[i].Value, c[i+1]
+				if !isDataKey(f) || isNull(v) {
 					continue
 				}
-				c := fm.Value.YNode().Content
-				for i := 0; i+1 < len(c); i += 2 {
-					m := maskSame
-					if o, ok := other[id+"\x00"+f+"\x00"+c[i].Value]; ok && o != c[i+1].Value {
-						m = changed
-					}
-					c[i+1] = &kyaml.Node{Kind: kyaml.ScalarNode, Value: m}
+				if v.Kind != kyaml.MappingNode {
+					c[i+1] = masked(id+"\x00"+f, v)
+					continue
+				}
+				for j := 0; j+1 < len(v.Content); j += 2 {
+					v.Content[j+1] = masked(id+"\x00"+f+"\x00"+v.Content[j].Value, v.Content[j+1])
 				}
 			}
 		}
 	}
 	mask(oldNodes, nv, maskBefore)
 	mask(newNodes, ov, maskChanged)
-	if oldHas {
+	switch {
+	case oldBad:
+		old = unparsed
+	case oldHas:
 		old = serialise(oldNodes)
 	}
-	if newHas {
+	switch {
+	case newBad:
+		new = unparsed
+	case newHas:
 		new = serialise(newNodes)
 	}
 	return old, new
 }
 
-func isSecret(n *kyaml.RNode) bool { return n.GetApiVersion() == "v1" && n.GetKind() == "Secret" }
+// unparsed stands for a file that may hold a Secret and does not parse:
+// without its structure, its values cannot be told from the rest.
+var unparsed = []byte("# kiln: this file does not parse as YAML and may hold Secret data, so it is not shown\n")
+
+// isSecret reports whether n is a v1 Secret. Every apiVersion and kind key
+// counts, so that a file with a key twice is masked whichever one the
+// reader it meets believes.
+func isSecret(n *kyaml.RNode) bool {
+	y := n.YNode()
+	if y == nil || y.Kind != kyaml.MappingNode {
+		return false
+	}
+	var v1, secret bool
+	for i := 0; i+1 < len(y.Content); i += 2 {
+		switch k, v := y.Content[i].Value, y.Content[i+1]; k {
+		case "apiVersion":
+			v1 = v1 || v.Value == "v1"
+		case "kind":
+			secret = secret || v.Value == "Secret"
+		}
+	}
+	return v1 && secret
+}
+
+func isDataKey(k string) bool { return k == "data" || k == "stringData" }
+
+func isNull(v *kyaml.Node) bool {
+	return v.Kind == kyaml.ScalarNode && v.ShortTag() == kyaml.NodeTagNull
+}
+
+// secretData returns n's data and stringData values, the last of each
+// when a key is there twice (as a JSON decoder reads them).
+func secretData(n *kyaml.RNode) map[string]*kyaml.Node {
+	out := map[string]*kyaml.Node{}
+	c := n.YNode().Content
+	for i := 0; i+1 < len(c); i += 2 {
+		if isDataKey(c[i].Value) && !isNull(c[i+1]) {
+			out[c[i].Value] = c[i+1]
+		}
+	}
+	return out
+}
+
+// nodeText is a value as the comparison of the two sides sees it.
+func nodeText(v *kyaml.Node) string {
+	if v.Kind == kyaml.ScalarNode {
+		return v.Value
+	}
+	s, err := kyaml.String(v)
+	if err != nil {
+		return ""
+	}
+	return s
+}
 
 // secretDocs parses data as YAML documents and reports whether one is a v1
-// Secret. Data that does not parse is not masked here (the redactor still
-// masks the env's secret values in it).
-func secretDocs(data []byte) ([]*kyaml.RNode, bool) {
-	if data == nil || !bytes.Contains(data, []byte("Secret")) {
-		return nil, false
+// Secret (has), or whether data may hold one and does not parse (bad).
+// Data that names no Secret is left alone: "Secret" in it, or a backslash,
+// which is how a double-quoted YAML scalar could spell it otherwise.
+func secretDocs(data []byte) (nodes []*kyaml.RNode, has, bad bool) {
+	if data == nil || !bytes.Contains(data, []byte("Secret")) && !bytes.Contains(data, []byte(`\`)) {
+		return nil, false, false
 	}
 	nodes, err := kio.FromBytes(data)
 	if err != nil {
-		return nil, false
+		return nil, false, true
 	}
 	for _, n := range nodes {
 		if isSecret(n) {
-			return nodes, true
+			return nodes, true, false
 		}
 	}
-	return nil, false
+	return nil, false, false
 }
 
 func serialise(nodes []*kyaml.RNode) []byte {

@@ -59,3 +59,41 @@ func TestMaskSecretPairLeavesOtherFiles(t *testing.T) {
 		t.Errorf("a ConfigMap was rewritten: %q %q", o, n)
 	}
 }
+
+// TestMaskSecretPairHandEdited: the old side of a diff is whatever the
+// manifests repository holds, hand edits included. However its Secret is
+// written, none of its values may reach the diff or the PR body.
+func TestMaskSecretPairHandEdited(t *testing.T) {
+	t.Parallel()
+	const head = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\n"
+	newer := []byte(head + "stringData:\n  password: n3w-s3cret-value\n")
+	for _, tc := range []struct{ name, old string }{
+		{"does not parse", head + "stringData:\n  password: 0ld-s3cret-value\n\tx: y\n"},
+		{"a later document does not parse", head + "stringData:\n  password: 0ld-s3cret-value\n---\n: bad: [\n"},
+		{"stringData twice", head + "stringData:\n  password: 0ld-s3cret-value\nstringData:\n  password: 0ld-s3cret-value2\n"},
+		{"data twice", head + "data:\n  password: MGxkLXMzY3JldC12YWx1ZQ==\ndata:\n  token: MGxkLXMzY3JldC12YWx1ZTI=\n"},
+		{"kind escaped", "apiVersion: v1\nkind: \"Secr\\x65t\"\nmetadata: {name: s, namespace: ns}\nstringData:\n  password: 0ld-s3cret-value\n"},
+		{"kind twice", "apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData:\n  password: 0ld-s3cret-value\n"},
+		{"stringData a string", head + "stringData: 0ld-s3cret-value\n"},
+		{"data a list", head + "data:\n- 0ld-s3cret-value\n"},
+		{"a List", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s, namespace: ns}\n  stringData:\n    password: 0ld-s3cret-value\n"},
+		{"JSON", `{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "ns"}, "stringData": {"password": "0ld-s3cret-value"}}` + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o, n := maskSecretPair([]byte(tc.old), newer)
+			for side, b := range map[string][]byte{"old": o, "new": n} {
+				if strings.Contains(string(b), "s3cret-value") || strings.Contains(string(b), "MGxkLXMzY3JldC12YWx1Z") {
+					t.Errorf("the %s side shows a value:\n%s", side, b)
+				}
+			}
+			if !strings.Contains(string(n), "password: '"+maskChanged+"'") && !strings.Contains(string(n), "password: '"+maskSame+"'") {
+				t.Errorf("the new side lost its masked key:\n%s", n)
+			}
+			// Alone, as a deleted file is shown.
+			if o, _ := maskSecretPair([]byte(tc.old), nil); strings.Contains(string(o), "s3cret-value") {
+				t.Errorf("the deleted file shows a value:\n%s", o)
+			}
+		})
+	}
+}
