@@ -2,10 +2,14 @@ package promote
 
 import (
 	"bytes"
+	"encoding/base64"
+	"fmt"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/promote/internal/sopsreview"
@@ -54,13 +58,74 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 			so[p], _ = mask(so[p], nil)
 		}
 	}
+	// high-level/ holds the inputs: the Helm values, the overlay's
+	// kustomization.yaml and .env files, the vars a template put into a
+	// Secret. Masking the Secret alone would show its values one file
+	// further down.
+	var inputs redact.Set
+	inputs.Add(rd)
+	inputs.Add(secretValuesRedactor(old, new))
+	hl := inputs.Redactor()
 	for p, data := range so {
-		so[p] = rd.Bytes(data)
+		if isInput(p) {
+			so[p] = hl.Bytes(data)
+		} else {
+			so[p] = rd.Bytes(data)
+		}
 	}
 	for p, data := range sn {
-		sn[p] = rd.Bytes(data)
+		if isInput(p) {
+			sn[p] = hl.Bytes(data)
+			if o, ok := so[p]; ok && bytes.Equal(o, sn[p]) && !bytes.Equal(old[p], new[p]) {
+				// Only masked values changed: say so, or the change
+				// would vanish from the diff.
+				sn[p] = append(bytes.TrimRight(sn[p], "\n"), "\n"+maskedInputChange...)
+			}
+		} else {
+			sn[p] = rd.Bytes(data)
+		}
 	}
 	return so, sn
+}
+
+// maskedInputChange ends a high-level file whose only changes are masked.
+const maskedInputChange = "# kiln: a value that a Secret holds changed in this file (masked)\n"
+
+func isInput(p string) bool { return strings.HasPrefix(p, "high-level/") }
+
+// secretValuesRedactor finds, in every form, the values of the data and
+// stringData of the v1 Secrets of both trees (data base64-decoded).
+// SOPS-encrypted Secrets hold ciphertext, which no input file holds.
+func secretValuesRedactor(trees ...map[string][]byte) *redact.Redactor {
+	values := map[string]string{}
+	for _, tree := range trees {
+		for p, data := range tree {
+			nodes, has, _ := secretDocs(data)
+			if !has {
+				continue
+			}
+			for _, n := range nodes {
+				if !isSecret(n) || objects.IsSOPS(n) {
+					continue
+				}
+				for f, v := range secretData(n) {
+					if v.Kind != kyaml.MappingNode {
+						continue
+					}
+					for i := 0; i+1 < len(v.Content); i += 2 {
+						val := v.Content[i+1].Value
+						if f == "data" {
+							if b, err := base64.StdEncoding.DecodeString(val); err == nil {
+								val = string(b)
+							}
+						}
+						values[fmt.Sprintf("%s %s %s.%s %d", p, n.GetName(), f, v.Content[i].Value, len(values))] = val
+					}
+				}
+			}
+		}
+	}
+	return redact.New(values)
 }
 
 // shownPair masks one file's old and new content (nil: absent) as

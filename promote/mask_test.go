@@ -2,10 +2,12 @@ package promote
 
 import (
 	"context"
+	"encoding/base64"
 	"strings"
 	"testing"
 
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 )
 
@@ -95,5 +97,51 @@ func TestMaskSecretPairHandEdited(t *testing.T) {
 				t.Errorf("the deleted file shows a value:\n%s", o)
 			}
 		})
+	}
+}
+
+// TestShownTreesMasksInputsOfSecrets: a Helm value, a secretGenerator
+// literal or an .env file that a Secret's data came from sits in
+// high-level/, next to the masked Secret. It is masked there too, old and
+// new, and a change that masking hides still shows as a change.
+func TestShownTreesMasksInputsOfSecrets(t *testing.T) {
+	t.Parallel()
+	secret := func(name, field, value string) string {
+		return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\n  namespace: ns\n" + field + ":\n  password: " + value + "\n"
+	}
+	old := map[string][]byte{
+		"apps/h/secret_hs.yaml":           []byte(secret("hs", "stringData", "helm-0ld-passw0rd")),
+		"high-level/h/values.yaml":        []byte("image: redis\npassword: helm-0ld-passw0rd\n"),
+		"apps/k/secret_ks.yaml":           []byte(secret("ks", "data", base64.StdEncoding.EncodeToString([]byte("kust-0ld-passw0rd")))),
+		"high-level/k/kustomization.yaml": []byte("secretGenerator:\n- name: ks\n  literals: [password=kust-0ld-passw0rd]\n"),
+		"high-level/k/creds.env":          []byte("password=kust-0ld-passw0rd\n"),
+		"high-level/k/unrelated.yaml":     []byte("a: b\n"),
+		"apps/k/configmap_unrelated.yaml": []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: kust-0ld-passw0rd}\n"),
+	}
+	new := map[string][]byte{
+		"apps/h/secret_hs.yaml":           []byte(secret("hs", "stringData", "helm-n3w-passw0rd")),
+		"high-level/h/values.yaml":        []byte("image: redis\npassword: helm-n3w-passw0rd\n"),
+		"apps/k/secret_ks.yaml":           []byte(secret("ks", "data", base64.StdEncoding.EncodeToString([]byte("kust-n3w-passw0rd")))),
+		"high-level/k/kustomization.yaml": []byte("secretGenerator:\n- name: ks\n  literals: [password=kust-n3w-passw0rd]\n"),
+		"high-level/k/creds.env":          []byte("password=kust-n3w-passw0rd\n"),
+		"high-level/k/unrelated.yaml":     []byte("a: c\n"),
+		"apps/k/configmap_unrelated.yaml": []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: kust-0ld-passw0rd}\n"),
+	}
+	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, old, new)
+	values := redact.New(map[string]string{"1": "helm-0ld-passw0rd", "2": "helm-n3w-passw0rd", "3": "kust-0ld-passw0rd", "4": "kust-n3w-passw0rd"})
+	for side, tree := range map[string]map[string][]byte{"old": so, "new": sn} {
+		for p, data := range tree {
+			if found := values.FoundBytes(data); found != nil && p != "apps/k/configmap_unrelated.yaml" {
+				t.Errorf("%s side of %s shows %v:\n%s", side, p, found, data)
+			}
+		}
+	}
+	for _, p := range []string{"high-level/h/values.yaml", "high-level/k/kustomization.yaml", "high-level/k/creds.env"} {
+		if !strings.HasSuffix(string(sn[p]), maskedInputChange) || strings.Contains(string(so[p]), maskedInputChange) {
+			t.Errorf("%s: the masked change is not shown:\nold %q\nnew %q", p, so[p], sn[p])
+		}
+	}
+	if string(sn["high-level/k/unrelated.yaml"]) != "a: c\n" || string(so["high-level/k/unrelated.yaml"]) != "a: b\n" {
+		t.Errorf("a file without Secret values was changed: %q %q", so["high-level/k/unrelated.yaml"], sn["high-level/k/unrelated.yaml"])
 	}
 }
