@@ -39,9 +39,7 @@ func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind
 		return nil
 	}
 	if enc.err != nil {
-		d := base
-		d.Msg, d.Err, d.Hint = enc.err.Error(), enc.err, "write the object without YAML merge keys (<<) or non-scalar keys"
-		return []error{&d}
+		return []error{encodeError(o, base, enc.err)}
 	}
 	var obj map[string]any
 	strict, err := kjson.UnmarshalStrict(enc.data, &obj, kjson.DisallowDuplicateFields)

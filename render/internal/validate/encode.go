@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strconv"
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+	k8syaml "sigs.k8s.io/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 // encoder writes a YAML node tree as JSON, directly: unlike going through
@@ -111,42 +116,111 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 		}
 		e.buf.WriteByte(']')
 	case kyaml.ScalarNode:
-		e.scalar(n)
+		return e.scalar(n, segs)
 	default:
 		e.buf.WriteString("null")
 	}
 	return nil
 }
 
-// scalar writes a scalar with the type YAML 1.2 (yaml.v3) resolves it to.
-func (e *encoder) scalar(n *kyaml.Node) {
+// scalar writes a scalar with the type YAML 1.2 (yaml.v3) resolves it to,
+// or, for an explicit tag that changes what the value is, with the value
+// the reader of Kubernetes YAML gives it (taggedScalar).
+func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 	v := n.Value
+	if n.Style&kyaml.TaggedStyle != 0 {
+		switch tag := n.ShortTag(); tag {
+		case "!!null", "!!bool", "!!int", "!!float", "!!timestamp", "!!binary":
+			j, ok := taggedScalar(n)
+			if !ok {
+				return &tagError{node: n, path: joinPath(segs), tag: tag}
+			}
+			e.buf.Write(j)
+			return nil
+		}
+	}
 	switch n.ShortTag() {
 	case "!!null":
 		e.buf.WriteString("null")
-		return
+		return nil
 	case "!!bool":
 		if b, err := strconv.ParseBool(strings.ToLower(v)); err == nil {
 			e.buf.WriteString(strconv.FormatBool(b))
-			return
+			return nil
 		}
 	case "!!int":
 		if i, err := strconv.ParseInt(v, 0, 64); err == nil {
 			e.buf.WriteString(strconv.FormatInt(i, 10))
-			return
+			return nil
 		}
 		if u, err := strconv.ParseUint(strings.TrimPrefix(v, "+"), 0, 64); err == nil {
 			e.buf.WriteString(strconv.FormatUint(u, 10))
-			return
+			return nil
 		}
 	case "!!float":
 		s := strings.ReplaceAll(v, "_", "")
 		if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 			e.buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
-			return
+			return nil
 		}
 	}
 	writeString(&e.buf, v)
+	return nil
+}
+
+// taggedScalar returns the JSON that sigs.k8s.io/yaml (the reader of
+// kustomize build, which Flux runs on the folder, and of kubectl) makes of
+// a scalar with an explicit tag, false when it refuses it: "!!int abc",
+// "!!binary" that is not base64. kiln writes the tag as it found it, so
+// what the cluster gets is this reader's value, not yaml.v3's: "!!binary"
+// is the decoded bytes, "!!bool yes" is true.
+func taggedScalar(n *kyaml.Node) ([]byte, bool) {
+	v := *n
+	v.Style = kyaml.DoubleQuotedStyle | kyaml.TaggedStyle
+	v.Anchor, v.HeadComment, v.LineComment, v.FootComment = "", "", "", ""
+	doc, err := kyaml.String(&kyaml.Node{Kind: kyaml.MappingNode, Content: []*kyaml.Node{{Kind: kyaml.ScalarNode, Value: "v"}, &v}})
+	if err != nil {
+		return nil, false
+	}
+	j, err := k8syaml.YAMLToJSON([]byte(doc))
+	if err != nil || !bytes.HasPrefix(j, []byte(`{"v":`)) || !bytes.HasSuffix(j, []byte("}")) {
+		return nil, false
+	}
+	return j[len(`{"v":`) : len(j)-1], true
+}
+
+// tagError is a scalar whose explicit YAML tag sigs.k8s.io/yaml refuses for
+// its value. Its message names the field and the tag, never the value:
+// that reader's own error ("cannot decode !!str `…` as a !!int") quotes
+// the value, and Flux would show it in its events and commit statuses.
+type tagError struct {
+	node *kyaml.Node
+	path string // "" until an indexed encoding finds it
+	tag  string
+}
+
+func (e *tagError) Error() string {
+	return fmt.Sprintf("field %q is tagged %s but its value is not one: kustomize build, which Flux runs on the app's folder, refuses the object", e.path, e.tag)
+}
+
+// encodeError is the error about an object that cannot be encoded
+// (encoded.err), at the line of the offending field when known.
+func encodeError(o templates.Object, base diag.Error, err error) *diag.Error {
+	d := base
+	d.Err = err
+	var te *tagError
+	if errors.As(err, &te) {
+		idx := &encoder{index: map[string]*field{}}
+		if ierr := idx.encode(o.Node.YNode(), nil); errors.As(ierr, &te) {
+			d.Field = te.path
+		}
+		d.Line = lineOf(o, te.node)
+		d.Msg = te.Error()
+		d.Hint = fmt.Sprintf("remove the %s tag, or write a value of that type", te.tag)
+		return &d
+	}
+	d.Msg, d.Hint = err.Error(), "write the object without YAML merge keys (<<) or non-scalar keys"
+	return &d
 }
 
 // at returns the innermost field whose value spans byte offset off, as

@@ -297,8 +297,7 @@ func kindHint(s *runtime.Scheme, kube *version.Version, gvk schema.GroupVersionK
 // compiling it costs), and typed stays empty.
 func decode(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, s *Schemas, enc encoded) ([]error, map[string]bool, bool) {
 	if enc.err != nil {
-		return []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node), Msg: enc.err.Error(), Err: enc.err,
-			Hint: "write the object without YAML merge keys (<<) or non-scalar keys"}}, nil, false
+		return []error{encodeError(o, diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node)}, enc.err)}, nil, false
 	}
 	reported := map[string]bool{}
 	if gvk == crdGVK && s.decodedClean(enc.sum) {

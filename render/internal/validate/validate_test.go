@@ -130,6 +130,13 @@ func TestEncodeScalars(t *testing.T) {
 		{yaml: "a: &x {b: 1}\nc: *x", want: `{"a":{"b":1},"c":{"b":1}}`},
 		{yaml: "a: 1\na: 2", want: `{"a":1,"a":2}`},
 		{yaml: "a: \"<&>\"", want: `{"a":"\u003c\u0026\u003e"}`},
+		// An explicit tag gives the value sigs.k8s.io/yaml (kustomize
+		// build, kubectl) reads, which is what the cluster gets.
+		{yaml: "a: !!binary U1VQRVI=", want: `{"a":"SUPER"}`},
+		{yaml: "a: !!bool yes", want: `{"a":true}`},
+		{yaml: "a: !!int \"5\"", want: `{"a":5}`},
+		{yaml: "a: !!float 1", want: `{"a":1}`},
+		{yaml: "a: !custom x", want: `{"a":"x"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.yaml, func(t *testing.T) {
@@ -160,6 +167,30 @@ func TestMergeKeysAreErrors(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestRefusedTagsAreErrors: an explicit tag that kustomize build (which
+// Flux runs on the folder) refuses for its value is an error at its line,
+// naming the field and the tag but never the value: kustomize's own error
+// quotes it, and Flux would post that where everyone reads it.
+func TestRefusedTagsAreErrors(t *testing.T) {
+	t.Parallel()
+	objs := parse(t, "s.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  a: !!int s3cret-int\n  b: !!timestamp s3cret-time\n"+
+		"---\napiVersion: v1\nkind: Secret\nmetadata: {name: t}\ndata:\n  c: !!binary s3cret-not-base64\n")
+	want := "s.yaml:5: app demo: Secret/s: field \"stringData.a\" is tagged !!int but its value is not one: kustomize build, which Flux runs on the app's folder, refuses the object\n" +
+		"  hint: remove the !!int tag, or write a value of that type\n" +
+		"s.yaml:12: app demo: Secret/t: field \"data.c\" is tagged !!binary but its value is not one: kustomize build, which Flux runs on the app's folder, refuses the object\n" +
+		"  hint: remove the !!binary tag, or write a value of that type"
+	got := ""
+	if err := testEnv(t).Objects("demo", objs); err != nil {
+		got = err.Error()
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if strings.Contains(got, "s3cret") {
+		t.Errorf("an error shows a value: %s", got)
 	}
 }
 
