@@ -202,6 +202,12 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 				Msg:  fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gvk.GroupVersion(), gvk.Kind, groupName(gvk.Group), apiRelease, gvk.GroupVersion()),
 				Hint: kindHint(scheme(), e.kube, gvk)})
 		}
+		// Of a kind kiln cannot check, but kustomize build refuses the
+		// tag whatever the kind, and with it the app's whole folder.
+		var te *tagError
+		if errors.As(enc.err, &te) {
+			errs = append(errs, encodeError(o, diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node)}, enc.err))
+		}
 		return errs
 	}
 	decodeErrs, reported, decoded := decode(app, o, gvk, typed, e.schemas, enc)

@@ -177,11 +177,14 @@ func TestMergeKeysAreErrors(t *testing.T) {
 func TestRefusedTagsAreErrors(t *testing.T) {
 	t.Parallel()
 	objs := parse(t, "s.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  a: !!int s3cret-int\n  b: !!timestamp s3cret-time\n"+
-		"---\napiVersion: v1\nkind: Secret\nmetadata: {name: t}\ndata:\n  c: !!binary s3cret-not-base64\n")
+		"---\napiVersion: v1\nkind: Secret\nmetadata: {name: t}\ndata:\n  c: !!binary s3cret-not-base64\n"+
+		"---\napiVersion: example.com/v1\nkind: Unknown\nmetadata: {name: u}\nspec:\n  d: !!bool s3cret-bool\n")
 	want := "s.yaml:5: app demo: Secret/s: field \"stringData.a\" is tagged !!int but its value is not one: kustomize build, which Flux runs on the app's folder, refuses the object\n" +
 		"  hint: remove the !!int tag, or write a value of that type\n" +
 		"s.yaml:12: app demo: Secret/t: field \"data.c\" is tagged !!binary but its value is not one: kustomize build, which Flux runs on the app's folder, refuses the object\n" +
-		"  hint: remove the !!binary tag, or write a value of that type"
+		"  hint: remove the !!binary tag, or write a value of that type\n" +
+		"s.yaml:18: app demo: Unknown/u: field \"spec.d\" is tagged !!bool but its value is not one: kustomize build, which Flux runs on the app's folder, refuses the object\n" +
+		"  hint: remove the !!bool tag, or write a value of that type"
 	got := ""
 	if err := testEnv(t).Objects("demo", objs); err != nil {
 		got = err.Error()
