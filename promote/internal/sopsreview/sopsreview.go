@@ -224,8 +224,7 @@ func read(data []byte, ids sopsyaml.Identities) (*side, bool) {
 			s.why = "it does not decrypt with the age key given"
 		}
 	}
-	secret := rn.GetApiVersion() == "v1" && rn.GetKind() == "Secret"
-	s.walk(doc, plainDoc, nil, secret)
+	s.walk(doc, plainDoc, nil, isSecret(doc))
 	return s, true
 }
 
@@ -259,7 +258,11 @@ func (s *side) walk(n, p *kyaml.Node, path []string, secret bool) {
 		}
 	case kyaml.ScalarNode:
 		enc := strings.HasPrefix(n.Value, "ENC[AES256_GCM,")
-		data := secret && len(path) > 1 && (path[0] == "data" || path[0] == "stringData")
+		data := false
+		if secret && len(path) > 0 {
+			top, _, _ := strings.Cut(path[0], "[") // data[0]: a list where a mapping belongs
+			data = top == "data" || top == "stringData"
+		}
 		if !enc && !data {
 			return
 		}
@@ -268,9 +271,31 @@ func (s *side) walk(n, p *kyaml.Node, path []string, secret bool) {
 			l.plain = p.Tag + "\x00" + p.Value
 		}
 		name := strings.Join(path, ".")
+		// A key written twice (a hand edit; kiln validates no SOPS
+		// document strictly) is a leaf of its own, or only one of the
+		// two values would be masked.
+		for i := 2; s.leaves[name] != nil; i++ {
+			name = strings.Join(path, ".") + " (" + strconv.Itoa(i) + ")"
+		}
 		s.leaves[name] = l
 		s.order = append(s.order, name)
 	}
+}
+
+// isSecret reports whether doc is a v1 Secret. Every apiVersion and kind
+// key counts, so that a document with a key twice has its values masked
+// whichever one a reader believes.
+func isSecret(doc *kyaml.Node) bool {
+	var v1, secret bool
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		switch k, v := doc.Content[i].Value, doc.Content[i+1]; k {
+		case "apiVersion":
+			v1 = v1 || v.Value == "v1"
+		case "kind":
+			secret = secret || v.Value == "Secret"
+		}
+	}
+	return v1 && secret
 }
 
 // reduce keeps of the sops metadata what a reviewer should see change: the

@@ -170,3 +170,34 @@ func TestPairOthers(t *testing.T) {
 		}
 	}
 }
+
+// TestPairHandEdited: a SOPS document reaches the review as written (kiln
+// passes it through and decodes none strictly; the manifests repository
+// may hold hand edits), so its readable Secret values must be masked
+// however they are written: a key twice, a data or stringData that is not
+// a mapping, a kind written twice.
+func TestPairHandEdited(t *testing.T) {
+	t.Parallel()
+	const sops = "sops:\n  age:\n  - recipient: age1xyz\n    enc: x\n  mac: ENC[AES256_GCM,data:aa,iv:bb,tag:cc,type:str]\n  encrypted_regex: ^password$\n  version: 3.9.0\n"
+	const head = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\n"
+	for name, doc := range map[string]string{
+		"key twice":            head + "stringData:\n  password: ENC[AES256_GCM,data:aa,iv:bb,tag:cc,type:str]\n  user: readable-value-1\n  user: readable-value-2\n" + sops,
+		"stringData twice":     head + "stringData:\n  user: readable-value-1\nstringData:\n  user: readable-value-2\n" + sops,
+		"stringData not a map": head + "stringData: readable-value-1\n" + sops,
+		"kind twice":           "apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData:\n  user: readable-value-1\n" + sops,
+		"data holds a list":    head + "data:\n- readable-value-1\n- readable-value-2\n" + sops,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			o, n, ok := Pair([]byte(doc), []byte(strings.Replace(doc, "readable-value", "readable-other", -1)), nil)
+			if !ok {
+				t.Fatal("not reviewed as a SOPS document")
+			}
+			for _, side := range [][]byte{o, n} {
+				if strings.Contains(string(side), "readable-") {
+					t.Errorf("a value shows:\n%s", side)
+				}
+			}
+		})
+	}
+}
