@@ -1,6 +1,7 @@
 package apirules
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -60,6 +61,7 @@ func Check(obj runtime.Object) []Problem {
 		c.keys(o.Data, o.BinaryData, field.NewPath("data"), field.NewPath("binaryData"), "ConfigMap")
 	case *corev1.Secret:
 		c.keys(o.StringData, o.Data, field.NewPath("stringData"), field.NewPath("data"), "Secret")
+		c.secretType(o)
 	case *policyv1.PodDisruptionBudget:
 		if o.Spec.MinAvailable != nil && o.Spec.MaxUnavailable != nil {
 			c.add(field.Invalid(spec, "", "minAvailable and maxUnavailable cannot be both set"),
@@ -275,6 +277,71 @@ func (c *checker) keys(text map[string]string, binary map[string][]byte, textPat
 	if size > maxSize {
 		c.add(field.TooLong(field.NewPath("data"), "", maxSize),
 			fmt.Sprintf("a %s holds at most 1 MiB; this one holds %d bytes: split it, or mount the data another way", kind, size))
+	}
+}
+
+// secretType checks the keys a Secret's type requires, as the API server's
+// ValidateSecret does, on data and stringData together (the API server
+// merges stringData into data before it validates). No message holds a
+// value: where the API server says a value is not JSON, it shows
+// "<secret contents redacted>" but adds its JSON error, which quotes a
+// character of the value; kiln says only that it is not JSON.
+func (c *checker) secretType(o *corev1.Secret) {
+	data := field.NewPath("data")
+	has := func(k string) bool {
+		_, inData := o.Data[k]
+		_, inString := o.StringData[k]
+		return inData || inString
+	}
+	value := func(k string) []byte {
+		if v, ok := o.StringData[k]; ok {
+			return []byte(v)
+		}
+		return o.Data[k]
+	}
+	typ := string(o.Type)
+	need := func(k, hint string) {
+		c.add(field.Required(data.Key(k), "a Secret of type "+typ+" must hold it"), hint)
+	}
+	switch o.Type {
+	case corev1.SecretTypeServiceAccountToken:
+		if o.Annotations[corev1.ServiceAccountNameKey] == "" {
+			c.add(field.Required(field.NewPath("metadata", "annotations").Key(corev1.ServiceAccountNameKey), "a Secret of type "+typ+" names its ServiceAccount"),
+				"annotate the Secret with "+corev1.ServiceAccountNameKey+": <service account name>")
+		}
+	case corev1.SecretTypeDockercfg, corev1.SecretTypeDockerConfigJson:
+		k := corev1.DockerConfigKey
+		if o.Type == corev1.SecretTypeDockerConfigJson {
+			k = corev1.DockerConfigJsonKey
+		}
+		if !has(k) {
+			need(k, "put the registry credentials under data."+k+" (kubectl create secret docker-registry writes one)")
+			break
+		}
+		var m map[string]any
+		if json.Unmarshal(value(k), &m) != nil {
+			at := data.Key(k)
+			if _, ok := o.StringData[k]; ok {
+				at = field.NewPath("stringData").Key(k)
+			}
+			c.add(field.Invalid(at, "<secret contents redacted>", "is not a JSON object"),
+				"check that "+k+" holds the JSON of a Docker config (data: base64 of it; stringData: the JSON itself)")
+		}
+	case corev1.SecretTypeBasicAuth:
+		if !has(corev1.BasicAuthUsernameKey) && !has(corev1.BasicAuthPasswordKey) {
+			need(corev1.BasicAuthUsernameKey, "a basic-auth Secret holds username or password (or both)")
+			need(corev1.BasicAuthPasswordKey, "a basic-auth Secret holds username or password (or both)")
+		}
+	case corev1.SecretTypeSSHAuth:
+		if len(value(corev1.SSHAuthPrivateKey)) == 0 {
+			need(corev1.SSHAuthPrivateKey, "put the private key under "+corev1.SSHAuthPrivateKey)
+		}
+	case corev1.SecretTypeTLS:
+		for _, k := range []string{corev1.TLSCertKey, corev1.TLSPrivateKeyKey} {
+			if !has(k) {
+				need(k, "a TLS Secret holds tls.crt and tls.key (either may be empty)")
+			}
+		}
 	}
 }
 

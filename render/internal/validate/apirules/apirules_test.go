@@ -45,6 +45,18 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"secret key in both", &corev1.Secret{}, "stringData: {a: x}\ndata: {a: eA==}", ""},
 		{"secret key", &corev1.Secret{}, "stringData: {'a b': x}", `stringData[a b]: Invalid value: "a b": a valid config key`},
 		{"secret over the limit", &corev1.Secret{}, "stringData: {a: " + big + "}\ndata: {b: eA==}", "data: Too long"},
+		// The keys a Secret's type requires, from data and stringData
+		// together, as the API server merges them.
+		{"tls secret", &corev1.Secret{}, "type: kubernetes.io/tls\ndata: {tls.crt: eA==}\nstringData: {tls.key: ''}", ""},
+		{"tls secret without its key", &corev1.Secret{}, "type: kubernetes.io/tls\ndata: {tls.crt: eA==}", "data[tls.key]: Required value"},
+		{"basic-auth secret with a password", &corev1.Secret{}, "type: kubernetes.io/basic-auth\nstringData: {password: x}", ""},
+		{"ssh-auth secret with an empty key", &corev1.Secret{}, "type: kubernetes.io/ssh-auth\nstringData: {ssh-privatekey: ''}", "data[ssh-privatekey]: Required value"},
+		{"service account token secret", &corev1.Secret{}, "type: kubernetes.io/service-account-token", "metadata.annotations[kubernetes.io/service-account.name]: Required value"},
+		{"dockerconfigjson secret", &corev1.Secret{}, "type: kubernetes.io/dockerconfigjson\nstringData: {.dockerconfigjson: '{\"auths\": {}}'}", ""},
+		{"dockerconfigjson secret without it", &corev1.Secret{}, "type: kubernetes.io/dockerconfigjson\ndata: {config.json: eA==}", "data[.dockerconfigjson]: Required value"},
+		{"dockercfg secret not JSON", &corev1.Secret{}, "type: kubernetes.io/dockercfg\nstringData: {.dockercfg: s3cret-not-json}", "stringData[.dockercfg]: Invalid value: \"<secret contents redacted>\": is not a JSON object"},
+		{"opaque secret", &corev1.Secret{}, "type: Opaque", ""},
+		{"secret of another type", &corev1.Secret{}, "type: example.com/anything", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := yaml.UnmarshalStrict([]byte(tc.doc), tc.obj); err != nil {
@@ -53,6 +65,9 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			var got []string
 			for _, p := range Check(tc.obj) {
 				got = append(got, p.Error.Error())
+				if strings.Contains(p.Error.Error(), "s3cret") {
+					t.Errorf("the error shows a Secret's value: %s", p.Error)
+				}
 				if p.Hint == "" {
 					t.Errorf("%s: no hint", p.Error)
 				}
