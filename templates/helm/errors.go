@@ -51,11 +51,31 @@ func renderError(err error, src *chartSource, chartName string) error {
 	}
 	switch {
 	case strings.HasPrefix(msg, "values don't meet the specifications"):
-		return &diag.Error{File: src.errFile(), Msg: msg, Hint: "fix the values so that they match the chart's values.schema.json", Err: err}
+		return &diag.Error{File: src.errFile(), Msg: withoutValues(msg), Hint: "fix the values so that they match the chart's values.schema.json", Err: err}
 	case strings.HasPrefix(msg, "chart requires kubeVersion"):
 		return &diag.Error{File: src.chartYAML(), Msg: msg, Hint: "set kubeVersion in kiln.yaml to a version the chart supports", Err: err}
 	}
 	return &diag.Error{File: src.errFile(), Msg: "rendering chart " + src.input + ": " + msg, Err: err}
+}
+
+// Of the schema errors helm lists (santhosh-tekuri/jsonschema's words), a
+// pattern or format mismatch quotes the value, and a values file's value
+// is often what a template puts into a Secret: "- at '/password':
+// 'hunter2' does not match pattern '^[a-z]+$'". The value goes; the path
+// and the pattern say what to fix. A format error's own cause (a mail or
+// URL parser's) may quote the value too, so it goes with it.
+var (
+	schemaPatternRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`'(?:[^'\\]|\\.)*' does not match pattern `)
+	})
+	schemaFormatRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?m)(?:'(?:[^'\\]|\\.)*'|\S+) is not valid ([^:\n]+):.*$`)
+	})
+)
+
+func withoutValues(msg string) string {
+	msg = schemaPatternRe().ReplaceAllString(msg, "the value does not match pattern ")
+	return schemaFormatRe().ReplaceAllString(msg, "the value is not valid $1")
 }
 
 // rewriteSources replaces helm's template names in msg ("app/templates/x.yaml")

@@ -430,3 +430,30 @@ func symlink(t *testing.T, target, link string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSchemaErrorsShowNoValue: a values file's value is often what a
+// template puts into a Secret, and helm's schema error quotes it when it
+// misses a pattern ("'hunter2' does not match pattern"). kiln's error
+// names the value's path and the pattern, never the value.
+func TestSchemaErrorsShowNoValue(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "values.yaml"), "password: s3cret-Passw0rd\ntoken: 'it''s-s3cret'\n")
+	writeFile(t, filepath.Join(root, "c", "values.schema.json"),
+		`{"type": "object", "properties": {"password": {"type": "string", "pattern": "^[a-z]+$"}, "token": {"type": "string", "pattern": "^[a-z]+$"}}}`)
+	writeFile(t, filepath.Join(root, "c", "templates", "s.yaml"), "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {password: {{ .Values.password | quote }}}\n")
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	if err == nil {
+		t.Fatal("Render() succeeded, want the schema's error")
+	}
+	msg := err.Error()
+	for _, want := range []string{"at '/password': the value does not match pattern '^[a-z]+$'", "at '/token': the value does not match pattern '^[a-z]+$'"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "s3cret") {
+		t.Errorf("error shows a value:\n%s", msg)
+	}
+}
