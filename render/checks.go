@@ -135,6 +135,15 @@ func at(o templates.Object) string {
 	return fmt.Sprintf(" at %s:%d", o.File, o.Line)
 }
 
+// ignoredNamespace explains why two objects in different namespaces are
+// one: they are cluster-scoped.
+func ignoredNamespace(a, b templates.Object) string {
+	if a.Node.GetNamespace() == b.Node.GetNamespace() {
+		return ""
+	}
+	return fmt.Sprintf(" (%s is cluster-scoped: the API server ignores metadata.namespace, so both name one object)", b.Node.GetKind())
+}
+
 // checkEnv runs the checks that look across apps: the dependency graph, one
 // owner per object, CRDs and namespaces created by an app its users depend
 // on, and secret values in the output.
@@ -172,20 +181,33 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, runs [
 	owners := map[string]owner{}   // group/kind/namespace/name → first app
 	crds := map[string]string{}    // group/kind → app defining the CRD
 	nsOwner := map[string]string{} // namespace → app creating it
+	// The API server drops metadata.namespace from a cluster-scoped
+	// object, so ClusterRole/x in namespace a and in namespace b are one
+	// object: two apps writing them would fight over it, and either one's
+	// prune would delete the other's. Kinds of unknown scope keep their
+	// namespace (an error would be a guess).
+	scopes := scope.New()
+	for _, run := range runs {
+		_ = scopes.AddCRDs(run.objs) // a bad CRD was reported when the render read it
+	}
 	for _, run := range runs {
 		for _, o := range run.objs {
 			n := o.Node
-			key := group(n.GetApiVersion()) + "/" + n.GetKind() + "/" + n.GetNamespace() + "/" + n.GetName()
+			ns := n.GetNamespace()
+			if apiVersion, kind := n.GetApiVersion(), n.GetKind(); ns != "" && scopes.Known(apiVersion, kind) && !scopes.Namespaced(apiVersion, kind) {
+				ns = ""
+			}
+			key := group(n.GetApiVersion()) + "/" + n.GetKind() + "/" + ns + "/" + n.GetName()
 			if prev, ok := owners[key]; ok && prev.app != run.app.Name {
 				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
-					Msg:  fmt.Sprintf("also produced by app %s%s", prev.app, at(prev.obj)),
+					Msg:  fmt.Sprintf("also produced by app %s%s%s", prev.app, at(prev.obj), ignoredNamespace(prev.obj, o)),
 					Hint: "two Kustomizations must not own one object: Flux would apply both and prune it when either drops it; keep it in one app"})
 			} else if ok {
 				// One app, one object twice: the tree has one file per
 				// object, so all but one would be dropped silently while
 				// the counts and the lock still said two.
 				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
-					Msg:  "produced twice by this app, also" + at(prev.obj),
+					Msg:  "produced twice by this app, also" + at(prev.obj) + ignoredNamespace(prev.obj, o),
 					Hint: "an app's output must hold each kind/namespace/name once; remove or rename one of them"})
 			} else {
 				owners[key] = owner{run.app.Name, o}
