@@ -18,7 +18,9 @@ import (
 
 // nameRule returns the check the API server applies to names of a kind
 // (k8s.io/kubernetes pkg/apis/*/validation): a DNS-1035 label for
-// Services, a DNS-1123 label for Namespaces, a path segment for RBAC
+// Services, a DNS-1123 label for Namespaces and StatefulSets (each pod's
+// hostname is <name>-<ordinal>; a dotted or 64-character name was once
+// accepted and then could create no pod), a path segment for RBAC
 // objects, a DNS-1123 subdomain for everything else, custom resources
 // included (apiextensions-apiserver's customResourceValidator).
 func nameRule(gk schema.GroupKind) apimachineryvalidation.ValidateNameFunc {
@@ -27,6 +29,8 @@ func nameRule(gk schema.GroupKind) apimachineryvalidation.ValidateNameFunc {
 		return apimachineryvalidation.NameIsDNS1035Label
 	case gk.Group == "" && gk.Kind == "Namespace":
 		return apimachineryvalidation.ValidateNamespaceName
+	case gk.Group == "apps" && gk.Kind == "StatefulSet":
+		return apimachineryvalidation.NameIsDNSLabel
 	case gk.Group == "rbac.authorization.k8s.io":
 		return path.ValidatePathSegmentName
 	}
