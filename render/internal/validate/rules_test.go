@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,6 +78,36 @@ func TestAPIServerRules(t *testing.T) {
 					lines = append(lines, e.Error())
 				}
 				t.Fatalf("got %d errors:\n%s\nwant one containing\n%s", len(errs), strings.Join(lines, "\n"), tc.want)
+			}
+		})
+	}
+}
+
+// TestAPIServerRulesAccept: what the API server accepts in real objects is
+// not refused: a Service port's empty targetPort is defaulted to its port.
+func TestAPIServerRulesAccept(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, source, file, from, to string
+	}{
+		{"empty targetPort", "podinfo", "service.yaml", "targetPort: http", `targetPort: ""`},
+		{"zero targetPort", "podinfo", "service.yaml", "targetPort: http", "targetPort: 0"},
+		{"template label with dots and underscores", "podinfo", "deployment.yaml", "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo\n        example.com/version: v6.14_1\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			objs := readReal(t, tc.source)
+			path := filepath.Join("testdata", "real", tc.source, tc.file)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := strings.Replace(string(data), tc.from, tc.to, 1)
+			if doc == string(data) {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			if err := realEnv(t, objs).Objects(tc.source, parse(t, path, doc)); err != nil {
+				t.Errorf("refused: %v", err)
 			}
 		})
 	}

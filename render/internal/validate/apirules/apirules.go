@@ -235,6 +235,9 @@ func (c *checker) service(s *corev1.ServiceSpec, spec *field.Path) {
 				}
 			}
 		case intstr.String:
+			if p.TargetPort.StrVal == "" {
+				break // defaulted to the port, as 0 is
+			}
 			for _, msg := range validation.IsValidPortName(p.TargetPort.StrVal) {
 				c.add(field.Invalid(pp.Child("targetPort"), p.TargetPort.StrVal, msg), "use a container port's name (at most 15 characters) or a number")
 			}

@@ -57,6 +57,10 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"dockercfg secret not JSON", &corev1.Secret{}, "type: kubernetes.io/dockercfg\nstringData: {.dockercfg: s3cret-not-json}", "stringData[.dockercfg]: Invalid value: \"<secret contents redacted>\": is not a JSON object"},
 		{"opaque secret", &corev1.Secret{}, "type: Opaque", ""},
 		{"secret of another type", &corev1.Secret{}, "type: example.com/anything", ""},
+
+		// A Service's empty targetPort is defaulted to its port, as 0 is.
+		{"service targetPort empty", &corev1.Service{}, "spec:\n  ports: [{port: 80, targetPort: ''}]", ""},
+		{"service targetPort 0", &corev1.Service{}, "spec:\n  ports: [{port: 80, targetPort: 0}]", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := yaml.UnmarshalStrict([]byte(tc.doc), tc.obj); err != nil {
