@@ -65,6 +65,12 @@ func TestAPIServerRules(t *testing.T) {
 			`alertmanager-podDisruptionBudget.yaml:12: app kube-prometheus: PodDisruptionBudget/monitoring/alertmanager-main: field "spec": Invalid value: "": minAvailable and maxUnavailable cannot be both set`},
 		{"configmap key", "kube-prometheus", "prometheusAdapter-configMap.yaml", "  config.yaml: |-\n", "  conf/config.yaml: |-\n",
 			`prometheusAdapter-configMap.yaml:3: app kube-prometheus: ConfigMap/monitoring/adapter-config: field "data.conf/config.yaml": Invalid value: "conf/config.yaml": a valid config key must consist of alphanumeric characters`},
+		{"template label value", "podinfo", dep, "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo\n        version: 6.14.1+build\n",
+			`deployment.yaml:23: app podinfo: Deployment/podinfo: field "spec.template.metadata.labels": Invalid value: "6.14.1+build": a valid label must be`},
+		{"template annotation key", "podinfo", dep, "        prometheus.io/scrape:", "        prometheus.io/scrape me:",
+			`deployment.yaml:19: app podinfo: Deployment/podinfo: field "spec.template.metadata.annotations": Invalid value: "prometheus.io/scrape me": name part must consist of`},
+		{"daemonset template label key", "kube-prometheus", "nodeExporter-daemonset.yaml", "        app.kubernetes.io/component: exporter\n", "        app.kubernetes.io/component: exporter\n        -component: exporter\n",
+			`field "spec.template.metadata.labels": Invalid value: "-component": name part must consist of`},
 		{"daemonset selector", "kube-prometheus", "nodeExporter-daemonset.yaml", "      app.kubernetes.io/name: node-exporter\n      app.kubernetes.io/part-of: kube-prometheus\n  template:", "      app.kubernetes.io/name: node-exporter-v2\n      app.kubernetes.io/part-of: kube-prometheus\n  template:",
 			"`selector` does not match template `labels`"},
 	} {

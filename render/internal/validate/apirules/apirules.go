@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
@@ -12,6 +13,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/labels"
@@ -50,9 +52,10 @@ func Check(obj runtime.Object) []Problem {
 	case *appsv1.ReplicaSet:
 		c.workload("replicaset", o.Spec.Selector, &o.Spec.Template, spec, true)
 	case *batchv1.Job:
-		c.job(&o.Spec, spec)
+		c.jobName(o.Name, o.Spec.ManualSelector)
+		c.job(&o.Spec, spec, true)
 	case *batchv1.CronJob:
-		c.job(&o.Spec.JobTemplate.Spec, spec.Child("jobTemplate", "spec"))
+		c.job(&o.Spec.JobTemplate.Spec, spec.Child("jobTemplate", "spec"), false)
 	case *corev1.Pod:
 		c.pod(&o.Spec, spec)
 	case *corev1.Service:
@@ -102,6 +105,7 @@ func (c *checker) workload(kind string, sel *metav1.LabelSelector, tpl *corev1.P
 				"give the pod template every label spec.selector asks for ("+s.String()+")")
 		}
 	}
+	c.templateMeta(tpl, spec.Child("template", "metadata"))
 	tplSpec := spec.Child("template", "spec")
 	if p := tpl.Spec.RestartPolicy; p != "" && p != corev1.RestartPolicyAlways {
 		c.add(field.NotSupported(tplSpec.Child("restartPolicy"), p, []corev1.RestartPolicy{corev1.RestartPolicyAlways}),
@@ -114,7 +118,23 @@ func (c *checker) workload(kind string, sel *metav1.LabelSelector, tpl *corev1.P
 
 // job checks a Job's (or a CronJob's job template's) pods: they must not
 // restart Always, and a selector the user sets must match.
-func (c *checker) job(js *batchv1.JobSpec, spec *field.Path) {
+func (c *checker) job(js *batchv1.JobSpec, spec *field.Path, ownSelector bool) {
+	if ownSelector && js.ManualSelector != nil && *js.ManualSelector {
+		// Only a manual selector is the user's; the API server generates
+		// the others from the Job's uid, matching by construction.
+		selPath := spec.Child("selector")
+		if js.Selector == nil {
+			c.add(field.Required(selPath, ""), "with manualSelector: true, set spec.selector to labels of the pod template")
+		} else if errs := metav1validation.ValidateLabelSelector(js.Selector, metav1validation.LabelSelectorValidationOptions{}, selPath); len(errs) > 0 {
+			for _, e := range errs {
+				c.add(e, "fix the selector: keys and values must be valid labels, operators In, NotIn, Exists or DoesNotExist")
+			}
+		} else if s, err := metav1.LabelSelectorAsSelector(js.Selector); err == nil && !s.Matches(labels.Set(js.Template.Labels)) {
+			c.add(field.Invalid(spec.Child("template", "metadata", "labels"), labels.Set(js.Template.Labels).String(), "`selector` does not match template `labels`"),
+				"give the pod template every label spec.selector asks for ("+s.String()+"), or drop manualSelector and selector")
+		}
+	}
+	c.templateMeta(&js.Template, spec.Child("template", "metadata"))
 	tplSpec := spec.Child("template", "spec")
 	switch js.Template.Spec.RestartPolicy {
 	case corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever:
@@ -194,11 +214,18 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 	}
 	for _, res := range slices.Sorted(maps.Keys(ctr.Resources.Requests)) {
 		req := ctr.Resources.Requests[res]
+		reqPath := cp.Child("resources", "requests").Key(string(res))
 		limit, ok := ctr.Resources.Limits[res]
-		if ok && req.Cmp(limit) > 0 {
-			c.add(field.Invalid(cp.Child("resources", "requests").Key(string(res)), req.String(),
-				fmt.Sprintf("must be less than or equal to %s limit of %s", res, limit.String())),
+		switch {
+		case ok && req.Cmp(limit) != 0 && !overcommitAllowed(res):
+			c.add(field.Invalid(reqPath, req.String(), fmt.Sprintf("must be equal to %s limit of %s", res, limit.String())),
+				fmt.Sprintf("%s cannot be overcommitted: make the request equal to the limit, or set only the limit (the request defaults to it)", res))
+		case ok && req.Cmp(limit) > 0:
+			c.add(field.Invalid(reqPath, req.String(), fmt.Sprintf("must be less than or equal to %s limit of %s", res, limit.String())),
 				"lower the request or raise the limit")
+		case !ok && !overcommitAllowed(res):
+			c.add(field.Required(cp.Child("resources", "limits"), "Limit must be set for non overcommitable resources"),
+				fmt.Sprintf("%s cannot be overcommitted: set limits.%s (the request defaults to it)", res, res))
 		}
 	}
 }
@@ -364,4 +391,41 @@ func (c *checker) name(p *field.Path, name, what string) {
 	for _, msg := range validation.IsDNS1123Label(name) {
 		c.add(field.Invalid(p, name, msg), "a "+what+" name is a DNS label: at most 63 lowercase letters, digits and '-'")
 	}
+}
+
+// templateMeta checks a pod template's labels and annotations, as the API
+// server does for every workload. Its field path is the labels' place in
+// the manifest (the API server says spec.template.labels), so the error
+// points at the bad entry.
+func (c *checker) templateMeta(tpl *corev1.PodTemplateSpec, path *field.Path) {
+	for _, e := range metav1validation.ValidateLabels(tpl.Labels, path.Child("labels")) {
+		c.add(e, "a label key is an optional DNS subdomain prefix and '/' and a name of at most 63 letters, digits, '-', '_' or '.'; a value is at most 63 of those, starting and ending with a letter or digit")
+	}
+	for _, e := range apimachineryvalidation.ValidateAnnotations(tpl.Annotations, path.Child("annotations")) {
+		c.add(e, "an annotation key has the form of a label key; all annotations together hold at most 256 KiB")
+	}
+}
+
+// jobName checks that a Job's name fits the label the API server gives its
+// pods: unless the selector is manual, it adds
+// batch.kubernetes.io/job-name: <name> to the pod template, and a label
+// value has at most 63 characters (the API server then reports
+// spec.template.labels; the name is what to change).
+func (c *checker) jobName(name string, manual *bool) {
+	if (manual != nil && *manual) || len(name) <= validation.LabelValueMaxLength {
+		return
+	}
+	c.add(field.Invalid(field.NewPath("metadata", "name"), name, fmt.Sprintf("must be no more than %d characters", validation.LabelValueMaxLength)),
+		"the API server copies a Job's name into the batch.kubernetes.io/job-name label of its pods, and a label value has at most 63 characters: shorten the name")
+}
+
+// overcommitAllowed reports whether a container may request less of res
+// than its limit: the API server's IsOvercommitAllowed, true for resources
+// of the kubernetes.io namespace (names without a prefix included) other
+// than huge pages. Extended resources (nvidia.com/gpu) and huge pages
+// need a limit, and a request equal to it.
+func overcommitAllowed(res corev1.ResourceName) bool {
+	name := string(res)
+	native := !strings.Contains(name, "/") || strings.Contains(name, corev1.ResourceDefaultNamespacePrefix)
+	return native && !strings.HasPrefix(name, corev1.ResourceHugePagesPrefix)
 }

@@ -58,9 +58,35 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"opaque secret", &corev1.Secret{}, "type: Opaque", ""},
 		{"secret of another type", &corev1.Secret{}, "type: example.com/anything", ""},
 
+		// A Job's name becomes a label of its pods, unless its selector is manual.
+		{"job name of 63", &batchv1.Job{}, "metadata: {name: " + strings.Repeat("j", 63) + "}\nspec:\n  template:" + podTemplate + "\n      restartPolicy: Never", ""},
+		{"job name of 64", &batchv1.Job{}, "metadata: {name: " + strings.Repeat("j", 64) + "}\nspec:\n  template:" + podTemplate + "\n      restartPolicy: Never",
+			"metadata.name: Invalid value: \"" + strings.Repeat("j", 64) + "\": must be no more than 63 characters"},
+		{"job name of 64, manual selector", &batchv1.Job{}, "metadata: {name: " + strings.Repeat("j", 64) + "}\nspec:\n  manualSelector: true\n  selector: {matchLabels: {app: a}}\n  template:" + podTemplate + "\n      restartPolicy: Never", ""},
+		{"job manual selector not matching", &batchv1.Job{}, "spec:\n  manualSelector: true\n  selector: {matchLabels: {app: b}}\n  template:" + podTemplate + "\n      restartPolicy: Never",
+			"spec.template.metadata.labels: Invalid value: \"app=a\": `selector` does not match template `labels`"},
+		{"job manual selector missing", &batchv1.Job{}, "spec:\n  manualSelector: true\n  template:" + podTemplate + "\n      restartPolicy: Never",
+			"spec.selector: Required value"},
+		{"job template label value", &batchv1.Job{}, "spec:\n  template:\n    metadata: {labels: {version: 1.0.0+build.1}}\n    spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}",
+			`spec.template.metadata.labels: Invalid value: "1.0.0+build.1": a valid label must be`},
+		{"statefulset template annotation key", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}, annotations: {'bad key': x}}\n    spec: {containers: [{name: main, image: busybox}]}",
+			`spec.template.metadata.annotations: Invalid value: "bad key": name part must consist of`},
+
 		// A Service's empty targetPort is defaulted to its port, as 0 is.
 		{"service targetPort empty", &corev1.Service{}, "spec:\n  ports: [{port: 80, targetPort: ''}]", ""},
 		{"service targetPort 0", &corev1.Service{}, "spec:\n  ports: [{port: 80, targetPort: 0}]", ""},
+
+		// Extended resources and huge pages cannot be overcommitted.
+		{"gpu limit only", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {limits: {nvidia.com/gpu: 1}}}]", ""},
+		{"gpu request equal to its limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {nvidia.com/gpu: 1}, limits: {nvidia.com/gpu: 1}}}]", ""},
+		{"gpu request below its limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {nvidia.com/gpu: 1}, limits: {nvidia.com/gpu: 2}}}]",
+			`spec.containers[0].resources.requests[nvidia.com/gpu]: Invalid value: "1": must be equal to nvidia.com/gpu limit of 2`},
+		{"gpu request without limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {nvidia.com/gpu: 1}}}]",
+			`spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources`},
+		{"huge pages request below limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {hugepages-2Mi: 2Mi, memory: 1Gi}, limits: {hugepages-2Mi: 4Mi, memory: 1Gi}}}]",
+			`must be equal to hugepages-2Mi limit of 4Mi`},
+		{"memory request below limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {memory: 1Gi, ephemeral-storage: 1Gi}, limits: {memory: 2Gi, ephemeral-storage: 2Gi}}}]", ""},
+		{"prefixed native resource below limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {example.kubernetes.io/thing: 1}, limits: {example.kubernetes.io/thing: 2}}}]", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := yaml.UnmarshalStrict([]byte(tc.doc), tc.obj); err != nil {
