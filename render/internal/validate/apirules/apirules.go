@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -55,7 +56,7 @@ func Check(obj runtime.Object) []Problem {
 		c.jobName(o.Name, o.Spec.ManualSelector)
 		c.job(&o.Spec, spec, true)
 	case *batchv1.CronJob:
-		c.job(&o.Spec.JobTemplate.Spec, spec.Child("jobTemplate", "spec"), false)
+		c.cronJob(o)
 	case *corev1.Pod:
 		c.pod(&o.Spec, spec)
 	case *corev1.Service:
@@ -417,6 +418,72 @@ func (c *checker) jobName(name string, manual *bool) {
 	}
 	c.add(field.Invalid(field.NewPath("metadata", "name"), name, fmt.Sprintf("must be no more than %d characters", validation.LabelValueMaxLength)),
 		"the API server copies a Job's name into the batch.kubernetes.io/job-name label of its pods, and a label value has at most 63 characters: shorten the name")
+}
+
+// cronJobNameMax is the longest CronJob name the API server accepts: the
+// controller names each Job <cronjob>-<minutes since the epoch>, 11
+// characters more, within the 63 of a label value.
+const cronJobNameMax = validation.DNS1035LabelMaxLength - 11
+
+// validTimeZone is what the API server accepts as one '/'-separated part
+// of a time zone name (IANA's naming rules, with digits and '+' for legacy
+// names).
+var validTimeZone = regexp.MustCompile(`^[A-Za-z\.\-_0-9+]{1,14}$`)
+
+// cronJob checks a CronJob: its name's length, its schedule (parsed as the
+// API server parses it), the time zone's form, and a job template whose
+// selector the API server generates.
+func (c *checker) cronJob(cj *batchv1.CronJob) {
+	spec := field.NewPath("spec")
+	if len(cj.Name) > cronJobNameMax {
+		c.add(field.Invalid(field.NewPath("metadata", "name"), cj.Name, fmt.Sprintf("must be no more than %d characters", cronJobNameMax)),
+			"the controller names each Job after the CronJob plus an 11-character suffix, within 63 characters: shorten the name")
+	}
+	// An empty schedule is the schema's missing required field.
+	if s := cj.Spec.Schedule; s != "" {
+		if msg := cronError(s); msg != "" {
+			c.add(field.Invalid(spec.Child("schedule"), s, msg),
+				"a schedule is five fields (minute hour day-of-month month day-of-week), such as \"*/5 * * * *\", or @hourly, @daily, @weekly, @monthly, @yearly, \"@every 1h\"")
+		}
+		if strings.Contains(s, "TZ") {
+			c.add(field.Invalid(spec.Child("schedule"), s, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"),
+				"remove the TZ= or CRON_TZ= prefix and set spec.timeZone, such as timeZone: Europe/Paris")
+		}
+	}
+	if tz := cj.Spec.TimeZone; tz != nil {
+		tzPath := spec.Child("timeZone")
+		const hint = "set an IANA time zone name, such as Etc/UTC or Europe/Paris, or leave timeZone out"
+		switch {
+		case *tz == "":
+			c.add(field.Invalid(tzPath, *tz, "timeZone must be nil or non-empty string"), hint)
+		case !validTimeZoneName(*tz):
+			c.add(field.Invalid(tzPath, *tz, "unknown time zone "+*tz), hint)
+		case strings.EqualFold(*tz, "Local"):
+			c.add(field.Invalid(tzPath, *tz, "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"), hint)
+		}
+	}
+	jt := spec.Child("jobTemplate", "spec")
+	if cj.Spec.JobTemplate.Spec.Selector != nil {
+		c.add(field.Invalid(jt.Child("selector"), "", "`selector` will be auto-generated"),
+			"remove spec.jobTemplate.spec.selector: the API server generates each Job's selector")
+	}
+	if m := cj.Spec.JobTemplate.Spec.ManualSelector; m != nil && *m {
+		c.add(field.NotSupported(jt.Child("manualSelector"), "true", []string{"nil", "false"}),
+			"remove spec.jobTemplate.spec.manualSelector: a CronJob's Jobs always have a generated selector")
+	}
+	c.job(&cj.Spec.JobTemplate.Spec, jt, false)
+}
+
+// validTimeZoneName is the API server's check of a time zone name's form.
+// Whether the zone exists is not checked: the API server looks it up in
+// its own time zone database, which kiln cannot see.
+func validTimeZoneName(tz string) bool {
+	for _, part := range strings.Split(tz, "/") {
+		if part == "." || part == ".." || strings.HasPrefix(part, "-") || !validTimeZone.MatchString(part) {
+			return false
+		}
+	}
+	return true
 }
 
 // overcommitAllowed reports whether a container may request less of res

@@ -12,6 +12,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
+// cronJob is a CronJob document with schedule and, when not "", one more
+// line of spec.
+func cronJob(schedule, more string) string {
+	if more != "" {
+		more = "\n  " + more
+	}
+	return "spec:\n  schedule: " + schedule + more + "\n  jobTemplate:\n    spec:\n      template:\n        spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}"
+}
+
 const podTemplate = `
     metadata: {labels: {app: a}}
     spec:
@@ -71,6 +80,28 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			`spec.template.metadata.labels: Invalid value: "1.0.0+build.1": a valid label must be`},
 		{"statefulset template annotation key", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}, annotations: {'bad key': x}}\n    spec: {containers: [{name: main, image: busybox}]}",
 			`spec.template.metadata.annotations: Invalid value: "bad key": name part must consist of`},
+
+		// CronJobs: the name, the schedule as the API server parses it, the time zone's form.
+		{"cronjob name of 52", &batchv1.CronJob{}, "metadata: {name: " + strings.Repeat("c", 52) + "}\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n        spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}", ""},
+		{"cronjob name of 53", &batchv1.CronJob{}, "metadata: {name: " + strings.Repeat("c", 53) + "}\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n        spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}",
+			"metadata.name: Invalid value: \"" + strings.Repeat("c", 53) + "\": must be no more than 52 characters"},
+		{"cronjob schedule of four fields", &batchv1.CronJob{}, cronJob("'*/5 * * *'", ""),
+			`spec.schedule: Invalid value: "*/5 * * *": expected exactly 5 fields, found 4: [*/5 * * *]`},
+		{"cronjob schedule with Sunday as 7", &batchv1.CronJob{}, cronJob("'0 0 * * 7'", ""),
+			`spec.schedule: Invalid value: "0 0 * * 7": end of range (7) above maximum (6): 7`},
+		{"cronjob schedule with TZ", &batchv1.CronJob{}, cronJob("'CRON_TZ=Europe/Paris 0 3 * * *'", ""),
+			`spec.schedule: Invalid value: "CRON_TZ=Europe/Paris 0 3 * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead`},
+		{"cronjob schedule with a time zone", &batchv1.CronJob{}, cronJob("'0 3 * * *'", "timeZone: Europe/Paris"), ""},
+		{"cronjob empty time zone", &batchv1.CronJob{}, cronJob("'0 3 * * *'", "timeZone: ''"),
+			`spec.timeZone: Invalid value: "": timeZone must be nil or non-empty string`},
+		{"cronjob Local time zone", &batchv1.CronJob{}, cronJob("'0 3 * * *'", "timeZone: Local"),
+			`spec.timeZone: Invalid value: "Local": timeZone must be an explicit time zone`},
+		{"cronjob time zone of a bad form", &batchv1.CronJob{}, cronJob("'0 3 * * *'", "timeZone: Europe/../Paris"),
+			`spec.timeZone: Invalid value: "Europe/../Paris": unknown time zone Europe/../Paris`},
+		{"cronjob job template selector", &batchv1.CronJob{}, "spec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      selector: {matchLabels: {app: a}}\n      template:" + strings.ReplaceAll(podTemplate, "\n    ", "\n        ") + "\n          restartPolicy: Never",
+			"spec.jobTemplate.spec.selector: Invalid value: \"\": `selector` will be auto-generated"},
+		{"cronjob manual selector", &batchv1.CronJob{}, "spec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      manualSelector: true\n      template:" + strings.ReplaceAll(podTemplate, "\n    ", "\n        ") + "\n          restartPolicy: Never",
+			`spec.jobTemplate.spec.manualSelector: Unsupported value: "true"`},
 
 		// A Service's empty targetPort is defaulted to its port, as 0 is.
 		{"service targetPort empty", &corev1.Service{}, "spec:\n  ports: [{port: 80, targetPort: ''}]", ""},
