@@ -71,6 +71,22 @@ func TestAPIServerRules(t *testing.T) {
 			`deployment.yaml:19: app podinfo: Deployment/podinfo: field "spec.template.metadata.annotations": Invalid value: "prometheus.io/scrape me": name part must consist of`},
 		{"daemonset template label key", "kube-prometheus", "nodeExporter-daemonset.yaml", "        app.kubernetes.io/component: exporter\n", "        app.kubernetes.io/component: exporter\n        -component: exporter\n",
 			`field "spec.template.metadata.labels": Invalid value: "-component": name part must consist of`},
+		// Rollout numbers, with the API server's defaults filled in.
+		{"deployment surge and unavailable both 0", "podinfo", dep, "      maxUnavailable: 0\n", "      maxUnavailable: 0\n      maxSurge: 0\n",
+			`deployment.yaml:11: app podinfo: Deployment/podinfo: field "spec.strategy.rollingUpdate.maxUnavailable": Invalid value: "0": may not be 0 when ` + "`maxSurge` is 0"},
+		{"deployment percentage without %", "kube-prometheus", "prometheusAdapter-deployment.yaml", "      maxSurge: 1\n", "      maxSurge: \"1\"\n",
+			`field "spec.strategy.rollingUpdate.maxSurge": Invalid value: "1": a valid percent string must be a numeric string followed by an ending '%'`},
+		{"deployment unavailable over 100%", "kube-prometheus", "prometheusAdapter-deployment.yaml", "      maxUnavailable: 1\n", "      maxUnavailable: 150%\n",
+			`field "spec.strategy.rollingUpdate.maxUnavailable": Invalid value: "150%": must not be greater than 100%`},
+		{"negative replicas", "podinfo", dep, "  minReadySeconds: 3\n", "  minReadySeconds: 3\n  replicas: -1\n",
+			`deployment.yaml:7: app podinfo: Deployment/podinfo: field "spec.replicas": Invalid value: -1: must be greater than or equal to 0`},
+		{"progress deadline not above minReadySeconds", "podinfo", dep, "  minReadySeconds: 3\n", "  minReadySeconds: 60\n",
+			`deployment.yaml:8: app podinfo: Deployment/podinfo: field "spec.progressDeadlineSeconds": Invalid value: 60: must be greater than minReadySeconds`},
+		{"daemonset surge with default unavailable", "kube-prometheus", "nodeExporter-daemonset.yaml", "      maxUnavailable: 10%\n", "      maxSurge: 1\n",
+			`field "spec.updateStrategy.rollingUpdate.maxSurge": Invalid value: "1": may not be set when maxUnavailable is non-zero`},
+		{"pdb percentage without %", "kube-prometheus", "alertmanager-podDisruptionBudget.yaml", "  maxUnavailable: 1\n", "  maxUnavailable: \"50\"\n",
+			`alertmanager-podDisruptionBudget.yaml:13: app kube-prometheus: PodDisruptionBudget/monitoring/alertmanager-main: field "spec.maxUnavailable": Invalid value: "50": a valid percent string`},
+
 		{"daemonset selector", "kube-prometheus", "nodeExporter-daemonset.yaml", "      app.kubernetes.io/name: node-exporter\n      app.kubernetes.io/part-of: kube-prometheus\n  template:", "      app.kubernetes.io/name: node-exporter-v2\n      app.kubernetes.io/part-of: kube-prometheus\n  template:",
 			"`selector` does not match template `labels`"},
 	} {
@@ -98,6 +114,8 @@ func TestAPIServerRulesAccept(t *testing.T) {
 	}{
 		{"empty targetPort", "podinfo", "service.yaml", "targetPort: http", `targetPort: ""`},
 		{"zero targetPort", "podinfo", "service.yaml", "targetPort: http", "targetPort: 0"},
+		{"deployment surge 0 with default unavailable", "podinfo", "deployment.yaml", "      maxUnavailable: 0\n", "      maxSurge: 0\n"},
+		{"daemonset surge with unavailable 0", "kube-prometheus", "nodeExporter-daemonset.yaml", "      maxUnavailable: 10%\n", "      maxSurge: 10%\n      maxUnavailable: 0\n"},
 		{"template label with dots and underscores", "podinfo", "deployment.yaml", "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo\n        example.com/version: v6.14_1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -43,15 +43,22 @@ func Check(obj runtime.Object) []Problem {
 			c.add(field.Forbidden(spec.Child("strategy", "rollingUpdate"), "may not be specified when strategy `type` is 'Recreate'"),
 				"remove strategy.rollingUpdate, or use strategy type RollingUpdate")
 		}
+		c.deploymentSpec(&o.Spec, spec)
 	case *appsv1.StatefulSet:
 		// The API server does not validate a StatefulSet's pod spec (its
 		// mounts may name volumeClaimTemplates; kubernetes's apps
 		// validation leaves it to pod creation), so neither does kiln.
 		c.workload("statefulset", o.Spec.Selector, &o.Spec.Template, spec, false)
+		c.statefulSetSpec(&o.Spec, spec)
 	case *appsv1.DaemonSet:
 		c.workload("daemonset", o.Spec.Selector, &o.Spec.Template, spec, true)
+		c.daemonSetSpec(&o.Spec, spec)
 	case *appsv1.ReplicaSet:
 		c.workload("replicaset", o.Spec.Selector, &o.Spec.Template, spec, true)
+		if o.Spec.Replicas != nil {
+			c.nonNegative(int64(*o.Spec.Replicas), spec.Child("replicas"))
+		}
+		c.nonNegative(int64(o.Spec.MinReadySeconds), spec.Child("minReadySeconds"))
 	case *batchv1.Job:
 		c.jobName(o.Name, o.Spec.ManualSelector)
 		c.job(&o.Spec, spec, true)
@@ -67,10 +74,7 @@ func Check(obj runtime.Object) []Problem {
 		c.keys(o.StringData, o.Data, field.NewPath("stringData"), field.NewPath("data"), "Secret")
 		c.secretType(o)
 	case *policyv1.PodDisruptionBudget:
-		if o.Spec.MinAvailable != nil && o.Spec.MaxUnavailable != nil {
-			c.add(field.Invalid(spec, "", "minAvailable and maxUnavailable cannot be both set"),
-				"keep one of spec.minAvailable and spec.maxUnavailable")
-		}
+		c.disruptionBudget(&o.Spec, spec)
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		c.replicas(o.Spec.MinReplicas, o.Spec.MaxReplicas, spec)
 	case *autoscalingv1.HorizontalPodAutoscaler:

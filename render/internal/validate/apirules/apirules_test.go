@@ -103,6 +103,14 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"cronjob manual selector", &batchv1.CronJob{}, "spec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      manualSelector: true\n      template:" + strings.ReplaceAll(podTemplate, "\n    ", "\n        ") + "\n          restartPolicy: Never",
 			`spec.jobTemplate.spec.manualSelector: Unsupported value: "true"`},
 
+		// StatefulSet update strategies.
+		{"statefulset OnDelete with rollingUpdate", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {type: OnDelete, rollingUpdate: {partition: 1}}\n  template:" + podTemplate,
+			"spec.updateStrategy.rollingUpdate: Invalid value: \"\": only allowed for updateStrategy 'RollingUpdate'"},
+		{"statefulset negative partition", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {partition: -1}}\n  template:" + podTemplate,
+			"spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0"},
+		{"statefulset maxUnavailable 0", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate,
+			`spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "0": cannot be 0`},
+
 		// A Service's empty targetPort is defaulted to its port, as 0 is.
 		{"service targetPort empty", &corev1.Service{}, "spec:\n  ports: [{port: 80, targetPort: ''}]", ""},
 		{"service targetPort 0", &corev1.Service{}, "spec:\n  ports: [{port: 80, targetPort: 0}]", ""},

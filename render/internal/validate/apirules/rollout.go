@@ -1,0 +1,195 @@
+package apirules
+
+import (
+	"strconv"
+
+	appsv1 "k8s.io/api/apps/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// The rollout numbers of workloads and disruption budgets. Their OpenAPI
+// schema says only "integer" or "int-or-string", so a negative count, a
+// "25" without its '%', or a rolling update that may neither add nor
+// remove a pod pass the schema; the API server's apps and policy
+// validation refuses them. Where the API server fills in a default first
+// (a Deployment's 25% surge, a DaemonSet's 1 unavailable), the rule
+// reads the default, as the API server does.
+
+const (
+	intOrPercentHint = "use a whole number such as 1, or a percentage such as \"25%\""
+	nonNegativeHint  = "use 0 or more"
+)
+
+// nonNegative checks a count the API server requires to be 0 or more.
+func (c *checker) nonNegative(v int64, p *field.Path) {
+	if v < 0 {
+		c.add(field.Invalid(p, v, "must be greater than or equal to 0"), nonNegativeHint)
+	}
+}
+
+// intOrPercent checks a value that is a count or a percentage: a count of
+// 0 or more, or digits followed by '%' (ValidatePositiveIntOrPercent); with
+// atMost100, a percentage of 100% or less.
+func (c *checker) intOrPercent(v intstr.IntOrString, p *field.Path, atMost100 bool) {
+	switch v.Type {
+	case intstr.String:
+		for _, msg := range validation.IsValidPercent(v.StrVal) {
+			c.add(field.Invalid(p, v.StrVal, msg), intOrPercentHint)
+		}
+	case intstr.Int:
+		c.nonNegative(int64(v.IntVal), p)
+	}
+	if n, ok := percent(v); atMost100 && ok && n > 100 {
+		c.add(field.Invalid(p, v.StrVal, "must not be greater than 100%"), "use a percentage from 0% to 100%")
+	}
+}
+
+// percent returns a valid percentage's number.
+func percent(v intstr.IntOrString) (int, bool) {
+	if v.Type != intstr.String || len(validation.IsValidPercent(v.StrVal)) > 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v.StrVal[:len(v.StrVal)-1])
+	return n, err == nil
+}
+
+// isZero reports whether a count or percentage is zero, as the API
+// server's getIntOrPercentValue reads it.
+func isZero(v intstr.IntOrString) bool {
+	if n, ok := percent(v); ok {
+		return n == 0
+	}
+	return v.IntValue() == 0
+}
+
+// deploymentSpec checks a Deployment's counts and rolling update.
+func (c *checker) deploymentSpec(s *appsv1.DeploymentSpec, spec *field.Path) {
+	if s.Replicas != nil {
+		c.nonNegative(int64(*s.Replicas), spec.Child("replicas"))
+	}
+	c.nonNegative(int64(s.MinReadySeconds), spec.Child("minReadySeconds"))
+	if s.RevisionHistoryLimit != nil {
+		c.nonNegative(int64(*s.RevisionHistoryLimit), spec.Child("revisionHistoryLimit"))
+	}
+	// progressDeadlineSeconds defaults to 600.
+	deadline, deadlinePath := int32(600), spec.Child("progressDeadlineSeconds")
+	if s.ProgressDeadlineSeconds != nil {
+		deadline = *s.ProgressDeadlineSeconds
+		c.nonNegative(int64(deadline), deadlinePath)
+	}
+	if deadline <= s.MinReadySeconds {
+		c.add(field.Invalid(deadlinePath, deadline, "must be greater than minReadySeconds"),
+			"a rollout's progress deadline (600 seconds unless set) must be longer than minReadySeconds: raise spec.progressDeadlineSeconds or lower spec.minReadySeconds")
+	}
+	if t := s.Strategy.Type; t != "" && t != appsv1.RollingUpdateDeploymentStrategyType {
+		return
+	}
+	// The API server fills in 25% for each bound not given.
+	ru := appsv1.RollingUpdateDeployment{}
+	if s.Strategy.RollingUpdate != nil {
+		ru = *s.Strategy.RollingUpdate
+	}
+	quarter := intstr.FromString("25%")
+	unavailable, surge := quarter, quarter
+	if ru.MaxUnavailable != nil {
+		unavailable = *ru.MaxUnavailable
+	}
+	if ru.MaxSurge != nil {
+		surge = *ru.MaxSurge
+	}
+	ruPath := spec.Child("strategy", "rollingUpdate")
+	c.intOrPercent(unavailable, ruPath.Child("maxUnavailable"), true)
+	c.intOrPercent(surge, ruPath.Child("maxSurge"), false)
+	if isZero(unavailable) && isZero(surge) {
+		c.add(field.Invalid(ruPath.Child("maxUnavailable"), unavailable.String(), "may not be 0 when `maxSurge` is 0"),
+			"a rolling update must be allowed to add a pod or take one down: raise maxSurge or maxUnavailable")
+	}
+}
+
+// daemonSetSpec checks a DaemonSet's counts and rolling update: one of
+// maxSurge and maxUnavailable is zero, the other not.
+func (c *checker) daemonSetSpec(s *appsv1.DaemonSetSpec, spec *field.Path) {
+	c.nonNegative(int64(s.MinReadySeconds), spec.Child("minReadySeconds"))
+	if s.RevisionHistoryLimit != nil {
+		c.nonNegative(int64(*s.RevisionHistoryLimit), spec.Child("revisionHistoryLimit"))
+	}
+	if t := s.UpdateStrategy.Type; t != "" && t != appsv1.RollingUpdateDaemonSetStrategyType {
+		return
+	}
+	// The API server fills in maxUnavailable 1 and maxSurge 0.
+	unavailable, surge := intstr.FromInt32(1), intstr.FromInt32(0)
+	if ru := s.UpdateStrategy.RollingUpdate; ru != nil {
+		if ru.MaxUnavailable != nil {
+			unavailable = *ru.MaxUnavailable
+		}
+		if ru.MaxSurge != nil {
+			surge = *ru.MaxSurge
+		}
+	}
+	ruPath := spec.Child("updateStrategy", "rollingUpdate")
+	c.intOrPercent(unavailable, ruPath.Child("maxUnavailable"), true)
+	c.intOrPercent(surge, ruPath.Child("maxSurge"), true)
+	switch hasUnavailable, hasSurge := !isZero(unavailable), !isZero(surge); {
+	case hasUnavailable && hasSurge:
+		c.add(field.Invalid(ruPath.Child("maxSurge"), surge.String(), "may not be set when maxUnavailable is non-zero"),
+			"a DaemonSet rolls out by surging or by taking pods down, not both: with maxSurge, set maxUnavailable: 0 (it is 1 unless set)")
+	case !hasUnavailable && !hasSurge:
+		c.add(field.Required(ruPath.Child("maxUnavailable"), "cannot be 0 when maxSurge is 0"),
+			"a rolling update must be allowed to add a pod or take one down: raise maxSurge or maxUnavailable")
+	}
+}
+
+// statefulSetSpec checks a StatefulSet's counts and update strategy.
+func (c *checker) statefulSetSpec(s *appsv1.StatefulSetSpec, spec *field.Path) {
+	if s.Replicas != nil {
+		c.nonNegative(int64(*s.Replicas), spec.Child("replicas"))
+	}
+	c.nonNegative(int64(s.MinReadySeconds), spec.Child("minReadySeconds"))
+	if s.Ordinals != nil {
+		c.nonNegative(int64(s.Ordinals.Start), spec.Child("ordinals.start"))
+	}
+	ru := s.UpdateStrategy.RollingUpdate
+	ruPath := spec.Child("updateStrategy", "rollingUpdate")
+	switch s.UpdateStrategy.Type {
+	case appsv1.OnDeleteStatefulSetStrategyType:
+		if ru != nil {
+			c.add(field.Invalid(ruPath, "", "only allowed for updateStrategy 'RollingUpdate'"),
+				"remove spec.updateStrategy.rollingUpdate, or use updateStrategy type RollingUpdate")
+		}
+		return
+	case "", appsv1.RollingUpdateStatefulSetStrategyType:
+	default:
+		return // the schema's enum reports it
+	}
+	if ru == nil {
+		return
+	}
+	if ru.Partition != nil {
+		c.nonNegative(int64(*ru.Partition), ruPath.Child("partition"))
+	}
+	if ru.MaxUnavailable != nil {
+		c.intOrPercent(*ru.MaxUnavailable, ruPath.Child("maxUnavailable"), true)
+		if isZero(*ru.MaxUnavailable) {
+			c.add(field.Invalid(ruPath.Child("maxUnavailable"), ru.MaxUnavailable.String(), "cannot be 0"),
+				"maxUnavailable is at least 1 (or 1%), or leave it out")
+		}
+	}
+}
+
+// disruptionBudget checks a PodDisruptionBudget's bounds: not both, each
+// a count or a percentage of at most 100%.
+func (c *checker) disruptionBudget(s *policyv1.PodDisruptionBudgetSpec, spec *field.Path) {
+	if s.MinAvailable != nil && s.MaxUnavailable != nil {
+		c.add(field.Invalid(spec, "", "minAvailable and maxUnavailable cannot be both set"),
+			"keep one of spec.minAvailable and spec.maxUnavailable")
+	}
+	if s.MinAvailable != nil {
+		c.intOrPercent(*s.MinAvailable, spec.Child("minAvailable"), true)
+	}
+	if s.MaxUnavailable != nil {
+		c.intOrPercent(*s.MaxUnavailable, spec.Child("maxUnavailable"), true)
+	}
+}
