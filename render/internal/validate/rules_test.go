@@ -87,6 +87,25 @@ func TestAPIServerRules(t *testing.T) {
 		{"pdb percentage without %", "kube-prometheus", "alertmanager-podDisruptionBudget.yaml", "  maxUnavailable: 1\n", "  maxUnavailable: \"50\"\n",
 			`alertmanager-podDisruptionBudget.yaml:13: app kube-prometheus: PodDisruptionBudget/monitoring/alertmanager-main: field "spec.maxUnavailable": Invalid value: "50": a valid percent string`},
 
+		// Containers: probes, environment, resources.
+		{"probe with two handlers", "podinfo", dep, "          initialDelaySeconds: 5\n          timeoutSeconds: 5\n        readinessProbe:", "          httpGet: {path: /healthz, port: http}\n          initialDelaySeconds: 5\n          timeoutSeconds: 5\n        readinessProbe:",
+			`field "spec.template.spec.containers[0].livenessProbe.httpGet": Forbidden: may not specify more than 1 handler type`},
+		{"probe without handler", "podinfo", dep, "        readinessProbe:\n          exec:\n            command:\n            - podcli\n            - check\n            - http\n            - localhost:9898/readyz\n", "        readinessProbe:\n",
+			`field "spec.template.spec.containers[0].readinessProbe": Required value: must specify a handler type`},
+		{"env value and valueFrom", "kube-prometheus", "nodeExporter-daemonset.yaml", "        - name: IP\n          valueFrom:", "        - name: IP\n          value: 10.0.0.1\n          valueFrom:",
+			"field \"spec.template.spec.containers[1].env[0].valueFrom\": Invalid value: \"\": may not be specified when `value` is not empty"},
+		{"env name with =", "podinfo", dep, "        - name: PODINFO_UI_COLOR\n", "        - name: PODINFO_UI_COLOR=x\n",
+			`field "spec.template.spec.containers[0].env[0].name": Invalid value: "PODINFO_UI_COLOR=x": a valid environment variable name must consist only of printable ASCII characters other than '='`},
+		{"misspelt resource", "podinfo", dep, "            memory: 64Mi\n", "            memroy: 64Mi\n",
+			`field "spec.template.spec.containers[0].resources.requests.memroy": Invalid value: "memroy": must be a standard resource for containers`},
+
+		// Services.
+		{"nodePort on a ClusterIP service", "podinfo", svc, "      port: 9898\n", "      port: 9898\n      nodePort: 30898\n",
+			`field "spec.ports[0].nodePort": Forbidden: may not be used when ` + "`type` is 'ClusterIP'"},
+		{"service without ports", "podinfo", svc, "  ports:\n    - name: http\n      port: 9898\n      protocol: TCP\n      targetPort: http\n    - port: 9999\n      targetPort: grpc\n      protocol: TCP\n      name: grpc\n", "",
+			`service.yaml:5: app podinfo: Service/podinfo: field "spec.ports": Required value`},
+		{"service selector value", "podinfo", svc, "    app: podinfo\n", "    app: podinfo info\n",
+			`field "spec.selector": Invalid value: "podinfo info": a valid label must be`},
 		{"daemonset selector", "kube-prometheus", "nodeExporter-daemonset.yaml", "      app.kubernetes.io/name: node-exporter\n      app.kubernetes.io/part-of: kube-prometheus\n  template:", "      app.kubernetes.io/name: node-exporter-v2\n      app.kubernetes.io/part-of: kube-prometheus\n  template:",
 			"`selector` does not match template `labels`"},
 	} {
@@ -114,8 +133,12 @@ func TestAPIServerRulesAccept(t *testing.T) {
 	}{
 		{"empty targetPort", "podinfo", "service.yaml", "targetPort: http", `targetPort: ""`},
 		{"zero targetPort", "podinfo", "service.yaml", "targetPort: http", "targetPort: 0"},
+		{"headless service without ports", "podinfo", "service.yaml", "  type: ClusterIP\n  selector:\n    app: podinfo\n  ports:\n    - name: http\n      port: 9898\n      protocol: TCP\n      targetPort: http\n    - port: 9999\n      targetPort: grpc\n      protocol: TCP\n      name: grpc\n", "  clusterIP: None\n  selector:\n    app: podinfo\n"},
+		{"nodePort on a NodePort service", "podinfo", "service.yaml", "  type: ClusterIP\n", "  type: NodePort\n"},
 		{"deployment surge 0 with default unavailable", "podinfo", "deployment.yaml", "      maxUnavailable: 0\n", "      maxSurge: 0\n"},
 		{"daemonset surge with unavailable 0", "kube-prometheus", "nodeExporter-daemonset.yaml", "      maxUnavailable: 10%\n", "      maxSurge: 10%\n      maxUnavailable: 0\n"},
+		{"env name with a dot and a space", "podinfo", "deployment.yaml", "        - name: PODINFO_UI_COLOR\n", "        - name: podinfo.ui color\n"},
+		{"gpu limit", "podinfo", "deployment.yaml", "            memory: 512Mi\n", "            memory: 512Mi\n            nvidia.com/gpu: 1\n"},
 		{"template label with dots and underscores", "podinfo", "deployment.yaml", "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo\n        example.com/version: v6.14_1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -217,6 +218,18 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 		}
 		portNames[port.Name] = true
 	}
+	c.env(ctr.Env, cp.Child("env"))
+	c.probe(ctr.LivenessProbe, cp.Child("livenessProbe"))
+	c.probe(ctr.ReadinessProbe, cp.Child("readinessProbe"))
+	c.probe(ctr.StartupProbe, cp.Child("startupProbe"))
+	for _, kind := range []struct {
+		key  string
+		list corev1.ResourceList
+	}{{"limits", ctr.Resources.Limits}, {"requests", ctr.Resources.Requests}} {
+		for _, res := range slices.Sorted(maps.Keys(kind.list)) {
+			c.resource(res, kind.list[res], cp.Child("resources", kind.key).Key(string(res)))
+		}
+	}
 	for _, res := range slices.Sorted(maps.Keys(ctr.Resources.Requests)) {
 		req := ctr.Resources.Requests[res]
 		reqPath := cp.Child("resources", "requests").Key(string(res))
@@ -235,11 +248,29 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 	}
 }
 
-// service checks ports: in range, named when there are several, names
-// unique, no port and protocol twice; and an ExternalName service's name.
+// service checks ports: present unless the service is headless or an
+// ExternalName, in range, named when there are several, names unique, no
+// port and protocol twice, no nodePort on a ClusterIP service; and an
+// ExternalName service's name.
 func (c *checker) service(s *corev1.ServiceSpec, spec *field.Path) {
 	if s.Type == corev1.ServiceTypeExternalName && s.ExternalName == "" {
 		c.add(field.Required(spec.Child("externalName"), ""), "set spec.externalName to the DNS name the service points at")
+	}
+	headless := s.ClusterIP == corev1.ClusterIPNone || (len(s.ClusterIPs) > 0 && s.ClusterIPs[0] == corev1.ClusterIPNone)
+	if len(s.Ports) == 0 && !headless && s.Type != corev1.ServiceTypeExternalName {
+		c.add(field.Required(spec.Child("ports"), ""),
+			"give the service at least one port, or make it headless with clusterIP: None")
+	}
+	for _, e := range metav1validation.ValidateLabels(s.Selector, spec.Child("selector")) {
+		c.add(e, "a selector's keys and values are labels: a value is at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit")
+	}
+	if s.Type == "" || s.Type == corev1.ServiceTypeClusterIP {
+		for i, p := range s.Ports {
+			if p.NodePort != 0 {
+				c.add(field.Forbidden(spec.Child("ports").Index(i).Child("nodePort"), "may not be used when `type` is 'ClusterIP'"),
+					"remove nodePort, or set spec.type: NodePort or LoadBalancer")
+			}
+		}
 	}
 	names := map[string]bool{}
 	seen := map[string]bool{}
@@ -499,4 +530,100 @@ func overcommitAllowed(res corev1.ResourceName) bool {
 	name := string(res)
 	native := !strings.Contains(name, "/") || strings.Contains(name, corev1.ResourceDefaultNamespacePrefix)
 	return native && !strings.HasPrefix(name, corev1.ResourceHugePagesPrefix)
+}
+
+// env checks a container's environment variables: a name (any printable
+// ASCII but '=', the rule of the releases with relaxed names; older
+// releases refuse more, which is left to the cluster rather than refuse
+// what a newer one accepts), and a value or exactly one source, not both.
+func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
+	for i, ev := range vars {
+		ep := path.Index(i)
+		if ev.Name == "" {
+			c.add(field.Required(ep.Child("name"), ""), "name the environment variable")
+		} else {
+			for _, msg := range validation.IsRelaxedEnvVarName(ev.Name) {
+				c.add(field.Invalid(ep.Child("name"), ev.Name, msg), "an environment variable name is printable ASCII without '='")
+			}
+		}
+		vf := ev.ValueFrom
+		if vf == nil {
+			continue
+		}
+		sources := 0
+		for _, set := range []bool{vf.FieldRef != nil, vf.ResourceFieldRef != nil, vf.ConfigMapKeyRef != nil, vf.SecretKeyRef != nil, vf.FileKeyRef != nil} {
+			if set {
+				sources++
+			}
+		}
+		vp := ep.Child("valueFrom")
+		switch {
+		case sources == 0:
+			c.add(field.Invalid(vp, "", "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"),
+				"give valueFrom one source, or use value")
+		case ev.Value != "":
+			c.add(field.Invalid(vp, "", "may not be specified when `value` is not empty"),
+				"keep value or valueFrom, not both")
+		case sources > 1:
+			c.add(field.Invalid(vp, "", "may not have more than one field specified at a time"),
+				"give valueFrom exactly one source")
+		}
+	}
+}
+
+// probe checks that a probe has exactly one handler. The API server
+// reports each handler after the first, in the order exec, httpGet,
+// tcpSocket, grpc.
+func (c *checker) probe(p *corev1.Probe, path *field.Path) {
+	if p == nil {
+		return
+	}
+	n := 0
+	for _, h := range []struct {
+		key string
+		set bool
+	}{{"exec", p.Exec != nil}, {"httpGet", p.HTTPGet != nil}, {"tcpSocket", p.TCPSocket != nil}, {"grpc", p.GRPC != nil}} {
+		if !h.set {
+			continue
+		}
+		if n > 0 {
+			c.add(field.Forbidden(path.Child(h.key), "may not specify more than 1 handler type"),
+				"keep one of exec, httpGet, tcpSocket and grpc in the probe")
+		}
+		n++
+	}
+	if n == 0 {
+		c.add(field.Required(path, "must specify a handler type"),
+			"give the probe one of exec, httpGet, tcpSocket or grpc")
+	}
+}
+
+// standardContainerResources are the resources without a domain a
+// container may request or limit (huge pages aside).
+var standardContainerResources = map[corev1.ResourceName]bool{
+	corev1.ResourceCPU: true, corev1.ResourceMemory: true, corev1.ResourceEphemeralStorage: true,
+}
+
+// resource checks one resource of a container's requests or limits: a
+// resource a container can have (a misspelt "memroy" is refused), a
+// quantity of 0 or more, whole for an extended resource.
+func (c *checker) resource(res corev1.ResourceName, q resource.Quantity, p *field.Path) {
+	name := string(res)
+	if msgs := validation.IsQualifiedName(name); len(msgs) > 0 {
+		for _, msg := range msgs {
+			c.add(field.Invalid(p, name, msg), "a resource is cpu, memory, ephemeral-storage, hugepages-<size> or a domain-prefixed name such as nvidia.com/gpu")
+		}
+		return
+	}
+	if !strings.Contains(name, "/") && !standardContainerResources[res] && !strings.HasPrefix(name, corev1.ResourceHugePagesPrefix) {
+		c.add(field.Invalid(p, name, "must be a standard resource for containers"),
+			"a resource without a domain is cpu, memory, ephemeral-storage or hugepages-<size>: check the spelling")
+		return
+	}
+	if q.Sign() < 0 {
+		c.add(field.Invalid(p, q.String(), "must be greater than or equal to 0"), nonNegativeHint)
+	}
+	if !overcommitAllowed(res) && !strings.HasPrefix(name, corev1.ResourceHugePagesPrefix) && q.MilliValue()%1000 != 0 {
+		c.add(field.Invalid(p, q.String(), "must be an integer"), "an extended resource is counted in whole units")
+	}
 }

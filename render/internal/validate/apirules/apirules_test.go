@@ -111,6 +111,22 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"statefulset maxUnavailable 0", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate,
 			`spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "0": cannot be 0`},
 
+		// Containers.
+		{"env from nothing", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, env: [{name: A, valueFrom: {}}]}]",
+			"spec.containers[0].env[0].valueFrom: Invalid value: \"\": must specify one of"},
+		{"env from two sources", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}, secretKeyRef: {name: s, key: k}}}]}]",
+			"spec.containers[0].env[0].valueFrom: Invalid value: \"\": may not have more than one field specified at a time"},
+		{"env with an empty value and a source", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, env: [{name: A, value: '', valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}]", ""},
+		{"env without a name", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, env: [{name: '', value: x}]}]", "spec.containers[0].env[0].name: Required value"},
+		{"grpc probe", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, startupProbe: {grpc: {port: 9090}}}]", ""},
+		{"negative request", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {cpu: -1}}}]",
+			`spec.containers[0].resources.requests[cpu]: Invalid value: "-1": must be greater than or equal to 0`},
+		{"fractional gpu", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {limits: {nvidia.com/gpu: 500m}}}]",
+			`spec.containers[0].resources.limits[nvidia.com/gpu]: Invalid value: "500m": must be an integer`},
+		{"resource in capitals", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {limits: {CPU: 1}}}]",
+			`spec.containers[0].resources.limits[CPU]: Invalid value: "CPU": must be a standard resource for containers`},
+		{"huge pages and ephemeral storage", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {limits: {hugepages-2Mi: 2Mi, ephemeral-storage: 1Gi, memory: 1Gi}}}]", ""},
+
 		// A Service's empty targetPort is defaulted to its port, as 0 is.
 		{"service targetPort empty", &corev1.Service{}, "spec:\n  ports: [{port: 80, targetPort: ''}]", ""},
 		{"service targetPort 0", &corev1.Service{}, "spec:\n  ports: [{port: 80, targetPort: 0}]", ""},
