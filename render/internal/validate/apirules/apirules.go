@@ -13,6 +13,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -69,11 +70,17 @@ func Check(obj runtime.Object) []Problem {
 		c.pod(&o.Spec, spec)
 	case *corev1.Service:
 		c.service(&o.Spec, spec)
+	case *networkingv1.Ingress:
+		c.ingress(o)
 	case *corev1.ConfigMap:
 		c.keys(o.Data, o.BinaryData, field.NewPath("data"), field.NewPath("binaryData"), "ConfigMap")
 	case *corev1.Secret:
 		c.keys(o.StringData, o.Data, field.NewPath("stringData"), field.NewPath("data"), "Secret")
 		c.secretType(o)
+	case *networkingv1.NetworkPolicy:
+		c.networkPolicy(o)
+	case *corev1.PersistentVolumeClaim:
+		c.claim(&o.Spec)
 	case *policyv1.PodDisruptionBudget:
 		c.disruptionBudget(&o.Spec, spec)
 	case *autoscalingv2.HorizontalPodAutoscaler:

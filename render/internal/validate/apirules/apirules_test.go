@@ -10,7 +10,14 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 )
+
+// ingress is an Ingress document with one rule: host, one path of path
+// and pathType (flow mapping entries) and its backend.
+func ingress(host, path, backend string) string {
+	return "spec:\n  rules: [{" + host + ", http: {paths: [{" + path + ", backend: {" + backend + "}}]}}]"
+}
 
 // cronJob is a CronJob document with schedule and, when not "", one more
 // line of spec.
@@ -102,6 +109,54 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			"spec.jobTemplate.spec.selector: Invalid value: \"\": `selector` will be auto-generated"},
 		{"cronjob manual selector", &batchv1.CronJob{}, "spec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      manualSelector: true\n      template:" + strings.ReplaceAll(podTemplate, "\n    ", "\n        ") + "\n          restartPolicy: Never",
 			`spec.jobTemplate.spec.manualSelector: Unsupported value: "true"`},
+
+		// Ingresses (networking.k8s.io/v1).
+		{"ingress", &networkingv1.Ingress{}, ingress("host: app.example.com", "path: /, pathType: Prefix", "service: {name: web, port: {number: 80}}"), ""},
+		{"ingress wildcard host and implementation-specific regex path", &networkingv1.Ingress{}, ingress("host: '*.example.com'", "path: '/api(/|$)(.*)', pathType: ImplementationSpecific", "service: {name: web, port: {name: http}}"), ""},
+		{"ingress relative path", &networkingv1.Ingress{}, ingress("host: app.example.com", "path: api, pathType: Prefix", "service: {name: web, port: {number: 80}}"),
+			`spec.rules[0].http.paths[0].path: Invalid value: "api": must be an absolute path`},
+		{"ingress path with //", &networkingv1.Ingress{}, ingress("host: app.example.com", "path: /api//v1, pathType: Exact", "service: {name: web, port: {number: 80}}"),
+			`spec.rules[0].http.paths[0].path: Invalid value: "/api//v1": must not contain '//'`},
+		{"ingress IP host", &networkingv1.Ingress{}, ingress("host: 10.0.0.1", "path: /, pathType: Prefix", "service: {name: web, port: {number: 80}}"),
+			`spec.rules[0].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address`},
+		{"ingress host with a port", &networkingv1.Ingress{}, ingress("host: 'app.example.com:443'", "path: /, pathType: Prefix", "service: {name: web, port: {number: 80}}"),
+			`spec.rules[0].host: Invalid value: "app.example.com:443": a lowercase RFC 1123 subdomain`},
+		{"ingress backend without service", &networkingv1.Ingress{}, ingress("host: app.example.com", "path: /, pathType: Prefix", ""),
+			`spec.rules[0].http.paths[0].backend: Invalid value: "": resource or service backend is required`},
+		{"ingress backend service name", &networkingv1.Ingress{}, ingress("host: app.example.com", "path: /, pathType: Prefix", "service: {name: web.svc, port: {number: 80}}"),
+			`spec.rules[0].http.paths[0].backend.service.name: Invalid value: "web.svc": a DNS-1035 label`},
+		{"ingress backend port both", &networkingv1.Ingress{}, ingress("host: app.example.com", "path: /, pathType: Prefix", "service: {name: web, port: {number: 80, name: http}}"),
+			`spec.rules[0].http.paths[0].backend: Invalid value: "": cannot set both port name & port number`},
+		{"ingress backend port missing", &networkingv1.Ingress{}, ingress("host: app.example.com", "path: /, pathType: Prefix", "service: {name: web, port: {}}"),
+			`spec.rules[0].http.paths[0].backend: Required value: port name or number is required`},
+		{"ingress without rules or default backend", &networkingv1.Ingress{}, "spec: {ingressClassName: nginx}",
+			"spec: Invalid value: \"\": either `defaultBackend` or `rules` must be specified"},
+		{"ingress class annotation and field", &networkingv1.Ingress{}, "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}",
+			`metadata.annotations[kubernetes.io/ingress.class]: Invalid value: "nginx": can not be set when the class field is also set`},
+		{"ingress class annotation alone", &networkingv1.Ingress{}, "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {defaultBackend: {service: {name: web, port: {number: 80}}}}", ""},
+		{"ingress TLS host", &networkingv1.Ingress{}, "spec:\n  defaultBackend: {service: {name: web, port: {number: 80}}}\n  tls: [{hosts: [App.example.com], secretName: web-tls}]",
+			`spec.tls[0].hosts[0]: Invalid value: "App.example.com": a lowercase RFC 1123 subdomain`},
+
+		// Secrets of the built-in types, their keys split between data
+		// and stringData (more cases above).
+		{"tls secret, key in data", &corev1.Secret{}, "type: kubernetes.io/tls\nstringData: {tls.crt: x}\ndata: {tls.key: eA==}", ""},
+		{"tls secret, cert in stringData, no key", &corev1.Secret{}, "type: kubernetes.io/tls\nstringData: {tls.crt: x}", "data[tls.key]: Required value"},
+		{"dockerconfigjson secret not JSON", &corev1.Secret{}, "type: kubernetes.io/dockerconfigjson\nstringData: {.dockerconfigjson: 'hunter2'}",
+			`stringData[.dockerconfigjson]: Invalid value: "<secret contents redacted>": is not a JSON object`},
+		{"dockerconfigjson secret, key in stringData under another name", &corev1.Secret{}, "type: kubernetes.io/dockerconfigjson\nstringData: {config.json: '{}'}", "data[.dockerconfigjson]: Required value"},
+		{"secret of another type with data", &corev1.Secret{}, "type: example.com/anything\nstringData: {x: y}", ""},
+
+		// NetworkPolicies and claims.
+		{"network policy port name", &networkingv1.NetworkPolicy{}, "spec:\n  podSelector: {}\n  ingress: [{ports: [{port: metrics_port}]}]",
+			`spec.ingress[0].ports[0].port: Invalid value: "metrics_port": must contain only alpha-numeric characters`},
+		{"network policy empty peer", &networkingv1.NetworkPolicy{}, "spec:\n  podSelector: {}\n  egress: [{to: [{}]}]",
+			`spec.egress[0].to[0]: Required value: must specify a peer`},
+		{"network policy ipBlock with a selector", &networkingv1.NetworkPolicy{}, "spec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]",
+			`spec.ingress[0].from[0]: Forbidden: may not specify both ipBlock and another peer`},
+		{"network policy pods of namespaces", &networkingv1.NetworkPolicy{}, "spec:\n  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {a: b}}}], ports: [{port: 8080}, {port: http}]}]", ""},
+		{"claim", &corev1.PersistentVolumeClaim{}, "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}", ""},
+		{"claim without storage", &corev1.PersistentVolumeClaim{}, "spec: {accessModes: [ReadWriteOnce]}", "spec.resources[storage]: Required value"},
+		{"claim without access modes", &corev1.PersistentVolumeClaim{}, "spec: {resources: {requests: {storage: 1Gi}}}", "spec.accessModes: Required value: at least 1 access mode is required"},
 
 		// StatefulSet update strategies.
 		{"statefulset OnDelete with rollingUpdate", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {type: OnDelete, rollingUpdate: {partition: 1}}\n  template:" + podTemplate,

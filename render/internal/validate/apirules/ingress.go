@@ -1,0 +1,161 @@
+package apirules
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// ingressClassAnnotation is the annotation that named an Ingress's class
+// before spec.ingressClassName; the API server refuses both together.
+const ingressClassAnnotation = "kubernetes.io/ingress.class"
+
+// The path parts the API server refuses in an Exact or Prefix path.
+var (
+	badPathSequences = []string{"//", "/./", "/../", "%2f", "%2F"}
+	badPathSuffixes  = []string{"/..", "/."}
+)
+
+// ingress checks a networking.k8s.io/v1 Ingress as the API server's
+// networking validation does: rules or a default backend, hosts that are
+// DNS names (a leading "*." allowed), absolute paths, one backend per
+// path with a valid service name and port, TLS hosts and secret names, a
+// class named once.
+func (c *checker) ingress(ing *networkingv1.Ingress) {
+	spec := field.NewPath("spec")
+	s := &ing.Spec
+	if len(s.Rules) == 0 && s.DefaultBackend == nil {
+		c.add(field.Invalid(spec, "", "either `defaultBackend` or `rules` must be specified"),
+			"give the Ingress rules, or a defaultBackend")
+	}
+	if s.DefaultBackend != nil {
+		c.ingressBackend(s.DefaultBackend, spec.Child("defaultBackend"))
+	}
+	for i, r := range s.Rules {
+		rp := spec.Child("rules").Index(i)
+		if r.Host != "" {
+			c.ingressHost(r.Host, rp.Child("host"), true)
+		}
+		if r.HTTP == nil {
+			continue
+		}
+		hp := rp.Child("http")
+		if len(r.HTTP.Paths) == 0 {
+			c.add(field.Required(hp.Child("paths"), ""), "give the rule at least one path, or remove http")
+		}
+		for j := range r.HTTP.Paths {
+			c.ingressPath(&r.HTTP.Paths[j], hp.Child("paths").Index(j))
+		}
+	}
+	for i, t := range s.TLS {
+		tp := spec.Child("tls").Index(i)
+		for j, h := range t.Hosts {
+			c.ingressHost(h, tp.Child("hosts").Index(j), false)
+		}
+		if t.SecretName != "" {
+			for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(t.SecretName, false) {
+				c.add(field.Invalid(tp.Child("secretName"), t.SecretName, msg), "name the TLS Secret: a DNS subdomain")
+			}
+		}
+	}
+	if n := s.IngressClassName; n != nil {
+		for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(*n, false) {
+			c.add(field.Invalid(spec.Child("ingressClassName"), *n, msg), "name an IngressClass: a DNS subdomain")
+		}
+		if v, ok := ing.Annotations[ingressClassAnnotation]; ok {
+			c.add(field.Invalid(field.NewPath("metadata", "annotations").Key(ingressClassAnnotation), v, "can not be set when the class field is also set"),
+				"keep spec.ingressClassName and remove the "+ingressClassAnnotation+" annotation")
+		}
+	}
+}
+
+// ingressHost checks a rule's or a TLS entry's host: a DNS subdomain, or
+// one with a leading "*."; a rule's host is not an IP address.
+func (c *checker) ingressHost(host string, p *field.Path, rule bool) {
+	const hint = "a host is a DNS name such as app.example.com, or *.example.com"
+	if rule && net.ParseIP(host) != nil {
+		c.add(field.Invalid(p, host, "must be a DNS name, not an IP address"), "leave the host out to match any host, or use a DNS name")
+	}
+	check := validation.IsDNS1123Subdomain
+	if strings.Contains(host, "*") {
+		check = validation.IsWildcardDNS1123Subdomain
+	}
+	for _, msg := range check(host) {
+		c.add(field.Invalid(p, host, msg), hint)
+	}
+}
+
+// ingressPath checks one HTTP path: its type (the schema requires it),
+// an absolute path without "//", "/./" or encoded slashes for Exact and
+// Prefix, and its backend.
+func (c *checker) ingressPath(ip *networkingv1.HTTPIngressPath, p *field.Path) {
+	pathPath := p.Child("path")
+	if ip.PathType != nil {
+		switch *ip.PathType {
+		case networkingv1.PathTypeExact, networkingv1.PathTypePrefix:
+			if !strings.HasPrefix(ip.Path, "/") {
+				c.add(field.Invalid(pathPath, ip.Path, "must be an absolute path"), "start the path with '/'")
+			}
+			for _, bad := range badPathSequences {
+				if strings.Contains(ip.Path, bad) {
+					c.add(field.Invalid(pathPath, ip.Path, fmt.Sprintf("must not contain '%s'", bad)),
+						"write the path without empty, '.' or '..' segments or encoded slashes, or use pathType ImplementationSpecific")
+				}
+			}
+			for _, bad := range badPathSuffixes {
+				if strings.HasSuffix(ip.Path, bad) {
+					c.add(field.Invalid(pathPath, ip.Path, fmt.Sprintf("cannot end with '%s'", bad)),
+						"write the path without '.' or '..' segments")
+				}
+			}
+		case networkingv1.PathTypeImplementationSpecific:
+			if ip.Path != "" && !strings.HasPrefix(ip.Path, "/") {
+				c.add(field.Invalid(pathPath, ip.Path, "must be an absolute path"), "start the path with '/'")
+			}
+		}
+	}
+	c.ingressBackend(&ip.Backend, p.Child("backend"))
+}
+
+// ingressBackend checks a backend: a service or a resource, not both; a
+// service with a DNS-1035 name and a port name or number, not both.
+func (c *checker) ingressBackend(b *networkingv1.IngressBackend, p *field.Path) {
+	switch {
+	case b.Resource != nil && b.Service != nil:
+		c.add(field.Invalid(p, "", "cannot set both resource and service backends"), "keep service or resource")
+	case b.Resource != nil:
+		// A resource backend's fields are the schema's.
+	case b.Service != nil:
+		svc := b.Service
+		namePath := p.Child("service", "name")
+		if svc.Name == "" {
+			c.add(field.Required(namePath, ""), "name the Service the path goes to")
+		} else {
+			for _, msg := range apimachineryvalidation.NameIsDNS1035Label(svc.Name, false) {
+				c.add(field.Invalid(namePath, svc.Name, msg), "a Service name is a DNS-1035 label")
+			}
+		}
+		portPath := p.Child("service", "port")
+		switch hasName, hasNumber := svc.Port.Name != "", svc.Port.Number != 0; {
+		case hasName && hasNumber:
+			c.add(field.Invalid(p, "", "cannot set both port name & port number"), "keep port.name or port.number")
+		case hasName:
+			for _, msg := range validation.IsValidPortName(svc.Port.Name) {
+				c.add(field.Invalid(portPath.Child("name"), svc.Port.Name, msg), "use the Service port's name or its number")
+			}
+		case hasNumber:
+			for _, msg := range validation.IsValidPortNum(int(svc.Port.Number)) {
+				c.add(field.Invalid(portPath.Child("number"), svc.Port.Number, msg), "use a port from 1 to 65535")
+			}
+		default:
+			c.add(field.Required(p, "port name or number is required"), "set service.port.number or service.port.name")
+		}
+	default:
+		c.add(field.Invalid(p, "", "resource or service backend is required"), "set backend.service (name and port)")
+	}
+}
