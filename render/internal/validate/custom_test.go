@@ -291,3 +291,59 @@ func TestBuiltinSchemasCompile(t *testing.T) {
 		t.Errorf("compiled %d built-in schemas, want every kind", n)
 	}
 }
+
+// TestCRDNamesAndVersions: a CRD the API server refuses for its name,
+// group, names or versions (apiextensions' create validation, not its
+// schema) is refused as not servable, at the CRD, naming the field; the
+// defaults the API server fills in first (singular, listKind) are not
+// required.
+func TestCRDNamesAndVersions(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/widget-crd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	certs, err := os.ReadFile("testdata/real/cert-manager/cert-manager.io_certificates.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		doc      []byte
+		from, to string
+		want     string // "" when the CRD is valid
+	}{
+		{"as written", data, "", "", ""},
+		{"singular and listKind left to their defaults", data, "{kind: Widget, listKind: WidgetList, plural: widgets, singular: widget}", "{kind: Widget, plural: widgets}", ""},
+		{"name not plural.group", data, "name: widgets.example.com", "name: widget.example.com",
+			`metadata.name: Invalid value: "widget.example.com": must be spec.names.plural+"."+spec.group (widgets.example.com)`},
+		{"group without a dot", data, "group: example.com", "group: example",
+			`spec.group: Invalid value: "example": should be a domain with at least one dot`},
+		{"two storage versions", data, "      served: false\n      storage: false\n", "      served: false\n      storage: true\n",
+			"spec.versions: Invalid value: \"\": must have exactly one version marked as storage version"},
+		{"no storage version", data, "      served: true\n      storage: true\n", "      served: true\n      storage: false\n",
+			"must have exactly one version marked as storage version"},
+		{"a version twice", data, "- name: v1alpha1\n", "- name: v1\n", "spec.versions: Invalid value: \"\": must contain unique version names"},
+		{"version name", data, "- name: v1alpha1\n", "- name: V1alpha1\n", `spec.versions[0].name: Invalid value: "V1alpha1": a DNS-1035 label`},
+		{"plural in capitals", data, "plural: widgets", "plural: Widgets", `spec.names.plural: Invalid value: "Widgets": a DNS-1035 label`},
+		{"listKind as kind", data, "listKind: WidgetList", "listKind: Widget", `spec.names.listKind: Invalid value: "Widget": kind and listKind may not be the same`},
+		{"real: as written", certs, "", "", ""},
+		{"real: short name", certs, "    - certs\n", "    - cert_s\n", `spec.names.shortNames[1]: Invalid value: "cert_s": a DNS-1035 label`},
+		{"real: category", certs, "    - cert-manager\n", "    - cert.manager\n", `spec.names.categories[0]: Invalid value: "cert.manager": a DNS-1035 label`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(string(tc.doc), tc.from, tc.to, 1)
+			if tc.from != "" && doc == string(tc.doc) {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			_, err := NewSchemas().Env("1.31.0", parse(t, "crd.yaml", doc))
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), "CustomResourceDefinition cannot be served") || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v, want the CRD refused with %q", err, tc.want)
+			}
+		})
+	}
+}
