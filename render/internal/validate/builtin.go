@@ -287,8 +287,10 @@ func builtinVersion() string {
 
 // checkBuiltin validates a built-in object against the OpenAPI schema of
 // its kind. Fields strict decoding already reported (reported; nil when the
-// object could not be encoded) and type errors, which strict decoding
-// reports for every field, are left out so that no problem is told twice.
+// object could not be encoded), type errors, which strict decoding
+// reports for every field, and owner references' missing fields, which
+// the metadata rules report, are left out so that no problem is told
+// twice.
 func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded) []error {
 	if reported == nil || enc.err != nil {
 		return nil
@@ -309,6 +311,12 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 	for _, fe := range s.validate(obj) {
 		path := joinPath(splitPath(fe.Field))
 		if fe.Type == fieldpath.ErrorTypeTypeInvalid || reported[path] {
+			continue
+		}
+		// An owner reference's apiVersion, kind, name and uid are the
+		// metadata rules' (checkMeta), reported with the API server's
+		// message; the schema's "required" would tell the same twice.
+		if fe.Type == fieldpath.ErrorTypeRequired && strings.HasPrefix(path, "metadata.ownerReferences[") {
 			continue
 		}
 		if idx == nil {

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"strings"
 	"testing"
 )
@@ -131,6 +132,23 @@ func TestBuiltinNotTwice(t *testing.T) {
 	err := testEnv(t).Objects("demo", parse(t, "b.yaml", doc))
 	if err == nil || strings.Count(err.Error(), "containerPort") != 1 {
 		t.Fatalf("want one error about containerPort, got\n%v", err)
+	}
+}
+
+// TestOwnerReferenceNotTwice: an owner reference without its uid (or
+// name, kind, apiVersion) is reported once, by the metadata rules with
+// the API server's message, not again as the schema's missing field.
+func TestOwnerReferenceNotTwice(t *testing.T) {
+	t.Parallel()
+	const doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  ownerReferences:\n  - {apiVersion: v1, kind: ConfigMap, name: b}\n  - {apiVersion: v1, kind: ConfigMap, uid: 0d2f5a9e-3c7b-4b7e-9a43-8c1d2e3f4a5b}\n"
+	errs := diag.Flatten(testEnv(t).Objects("demo", parse(t, "o.yaml", doc)))
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	if len(errs) != 2 || !strings.Contains(got[0], `field "metadata.ownerReferences[0].uid": Required value`) ||
+		!strings.Contains(got[1], `field "metadata.ownerReferences[1].name": Required value`) {
+		t.Fatalf("want the missing uid and name once each, got\n%s", strings.Join(got, "\n"))
 	}
 }
 
