@@ -105,7 +105,7 @@ func secretValuesRedactor(trees ...map[string][]byte) *redact.Redactor {
 				continue
 			}
 			for _, n := range nodes {
-				if !isSecret(n) || objects.IsSOPS(n) {
+				if !objects.IsSecret(n) || objects.IsSOPS(n) {
 					continue
 				}
 				for f, v := range secretData(n) {
@@ -158,7 +158,7 @@ func maskSecretPair(old, new []byte) ([]byte, []byte) {
 	values := func(nodes []*kyaml.RNode) map[string]string {
 		m := map[string]string{}
 		for _, n := range nodes {
-			if !isSecret(n) {
+			if !objects.IsSecret(n) {
 				continue
 			}
 			id := n.GetNamespace() + "/" + n.GetName()
@@ -177,7 +177,7 @@ func maskSecretPair(old, new []byte) ([]byte, []byte) {
 	ov, nv := values(oldNodes), values(newNodes)
 	mask := func(nodes []*kyaml.RNode, other map[string]string, changed string) {
 		for _, n := range nodes {
-			if !isSecret(n) {
+			if !objects.IsSecret(n) {
 				continue
 			}
 			id := n.GetNamespace() + "/" + n.GetName()
@@ -225,26 +225,6 @@ func maskSecretPair(old, new []byte) ([]byte, []byte) {
 // without its structure, its values cannot be told from the rest.
 var unparsed = []byte("# kiln: this file does not parse as YAML and may hold Secret data, so it is not shown\n")
 
-// isSecret reports whether n is a v1 Secret. Every apiVersion and kind key
-// counts, so that a file with a key twice is masked whichever one the
-// reader it meets believes.
-func isSecret(n *kyaml.RNode) bool {
-	y := n.YNode()
-	if y == nil || y.Kind != kyaml.MappingNode {
-		return false
-	}
-	var v1, secret bool
-	for i := 0; i+1 < len(y.Content); i += 2 {
-		switch k, v := y.Content[i].Value, y.Content[i+1]; k {
-		case "apiVersion":
-			v1 = v1 || v.Value == "v1"
-		case "kind":
-			secret = secret || v.Value == "Secret"
-		}
-	}
-	return v1 && secret
-}
-
 func isDataKey(k string) bool { return k == "data" || k == "stringData" }
 
 func isNull(v *kyaml.Node) bool {
@@ -289,7 +269,7 @@ func secretDocs(data []byte) (nodes []*kyaml.RNode, has, bad bool) {
 		return nil, false, true
 	}
 	for _, n := range nodes {
-		if isSecret(n) {
+		if objects.IsSecret(n) {
 			return nodes, true, false
 		}
 	}

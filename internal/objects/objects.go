@@ -215,6 +215,27 @@ func yamlErrLine(err error) int {
 	return 0
 }
 
+// IsSecret reports whether rn is a v1 Secret. Every apiVersion and kind
+// key counts, so that a document with a key twice is treated as a Secret
+// whichever one its reader believes: what masks values must not trust the
+// last key as a JSON decoder does.
+func IsSecret(rn *kyaml.RNode) bool {
+	n := rn.YNode()
+	if n == nil || n.Kind != kyaml.MappingNode {
+		return false
+	}
+	var v1, secret bool
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch k, v := n.Content[i].Value, n.Content[i+1]; k {
+		case "apiVersion":
+			v1 = v1 || v.Value == "v1"
+		case "kind":
+			secret = secret || v.Value == "Secret"
+		}
+	}
+	return v1 && secret
+}
+
 // IsSOPS reports whether rn is a SOPS-encrypted document: a mapping whose
 // top-level sops key is a mapping holding the mac, as every file the sops
 // program writes has.

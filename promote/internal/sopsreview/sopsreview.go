@@ -224,7 +224,7 @@ func read(data []byte, ids sopsyaml.Identities) (*side, bool) {
 			s.why = "it does not decrypt with the age key given"
 		}
 	}
-	s.walk(doc, plainDoc, nil, isSecret(doc))
+	s.walk(doc, plainDoc, nil, objects.IsSecret(rn))
 	return s, true
 }
 
@@ -280,22 +280,6 @@ func (s *side) walk(n, p *kyaml.Node, path []string, secret bool) {
 		s.leaves[name] = l
 		s.order = append(s.order, name)
 	}
-}
-
-// isSecret reports whether doc is a v1 Secret. Every apiVersion and kind
-// key counts, so that a document with a key twice has its values masked
-// whichever one a reader believes.
-func isSecret(doc *kyaml.Node) bool {
-	var v1, secret bool
-	for i := 0; i+1 < len(doc.Content); i += 2 {
-		switch k, v := doc.Content[i].Value, doc.Content[i+1]; k {
-		case "apiVersion":
-			v1 = v1 || v.Value == "v1"
-		case "kind":
-			secret = secret || v.Value == "Secret"
-		}
-	}
-	return v1 && secret
 }
 
 // reduce keeps of the sops metadata what a reviewer should see change: the
