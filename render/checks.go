@@ -146,8 +146,9 @@ func ignoredNamespace(a, b templates.Object) string {
 
 // checkEnv runs the checks that look across apps: the dependency graph, one
 // owner per object, CRDs and namespaces created by an app its users depend
-// on, and secret values in the output.
-func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, runs []*appRun, warns *[]diag.Warning) []error {
+// on, and secret values in the output. scopes knows the env's kinds,
+// the CRDs of its apps and of validation.crds included.
+func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes *scope.Scopes, runs []*appRun, warns *[]diag.Warning) []error {
 	var errs []error
 	g, err := r.buildGraph(res)
 	if err != nil {
@@ -186,10 +187,6 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, runs [
 	// object: two apps writing them would fight over it, and either one's
 	// prune would delete the other's. Kinds of unknown scope keep their
 	// namespace (an error would be a guess).
-	scopes := scope.New()
-	for _, run := range runs {
-		_ = scopes.AddCRDs(run.objs) // a bad CRD was reported when the render read it
-	}
 	for _, run := range runs {
 		for _, o := range run.objs {
 			n := o.Node

@@ -9,6 +9,7 @@ import (
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -23,10 +24,16 @@ func BenchmarkChecks(b *testing.B) {
 		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
 			r, res, runs := checksFleet(b, n)
 			rd := redact.New(res.Secrets)
+			scopes := scope.New()
+			for _, run := range runs {
+				if err := scopes.AddCRDs(run.objs); err != nil {
+					b.Fatal(err)
+				}
+			}
 			b.ReportAllocs()
 			for b.Loop() {
 				var warns []diag.Warning
-				if errs := r.checkEnv(res, rd, runs, &warns); len(errs) > 0 {
+				if errs := r.checkEnv(res, rd, scopes, runs, &warns); len(errs) > 0 {
 					b.Fatal(errs[0])
 				}
 				if len(warns) > 0 {

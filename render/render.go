@@ -492,10 +492,13 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		}
 	}
 	var guessed []string
+	// The scope of every kind the env knows: built in, CRDs of its apps
+	// and those validation.crds lists. Set below; checkEnv reads it.
+	var scopes *scope.Scopes
 	if len(errs) == 0 {
 		// Namespaces and validation need every app's CRDs, so they run once
 		// all engines are done.
-		scopes := scope.New()
+		scopes = scope.New()
 		listed, err := r.listedCRDs(env, mode.reads)
 		if err != nil {
 			errs = append(errs, err)
@@ -561,7 +564,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 	}
 	if len(errs) == 0 && !sharding {
 		// A shard has only some apps: Merge runs these on all of them.
-		errs = append(errs, r.checkEnv(res, er.Redactor, runs, &warns)...)
+		errs = append(errs, r.checkEnv(res, er.Redactor, scopes, runs, &warns)...)
 	}
 	if len(errs) == 0 && res.SOPS != nil {
 		errs = append(errs, r.encryptSecrets(res, er.Redactor, runs, &warns)...)
