@@ -150,7 +150,7 @@ func envChange(pr envdiff.Pair, al *envdiff.Aligner, ids sopsyaml.Identities, rd
 	if pr.Env != nil {
 		new = pr.Env.Data
 	}
-	shownOld, shownNew, sops := shownPair(ids, old, new)
+	shownOld, shownNew, sops := shownPair(ids, old, new, nil)
 	alignOld := func(data []byte) []byte {
 		if pr.Against == nil {
 			return nil

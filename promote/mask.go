@@ -3,7 +3,7 @@ package promote
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -42,8 +42,12 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 	for p, data := range new {
 		sn[p] = data
 	}
+	// The values of the trees' v1 Secrets, gathered while they are masked
+	// (the only pass that parses them), for the high-level/ files below.
+	values := map[string]string{}
+	found := func(v string) { values[strconv.Itoa(len(values))] = v }
 	mask := func(o, n []byte) ([]byte, []byte) {
-		o, n, _ = shownPair(ids, o, n)
+		o, n, _ = shownPair(ids, o, n, found)
 		return o, n
 	}
 	for p := range sn {
@@ -64,7 +68,7 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 	// further down.
 	var inputs redact.Set
 	inputs.Add(rd)
-	inputs.Add(secretValuesRedactor(old, new))
+	inputs.Add(redact.New(values))
 	hl := inputs.Redactor()
 	for p, data := range so {
 		if isInput(p) {
@@ -93,49 +97,15 @@ const maskedInputChange = "# kiln: a value that a Secret holds changed in this f
 
 func isInput(p string) bool { return strings.HasPrefix(p, "high-level/") }
 
-// secretValuesRedactor finds, in every form, the values of the data and
-// stringData of the v1 Secrets of both trees (data base64-decoded).
-// SOPS-encrypted Secrets hold ciphertext, which no input file holds.
-func secretValuesRedactor(trees ...map[string][]byte) *redact.Redactor {
-	values := map[string]string{}
-	for _, tree := range trees {
-		for p, data := range tree {
-			nodes, has, _ := secretDocs(data)
-			if !has {
-				continue
-			}
-			for _, n := range nodes {
-				if !objects.IsSecret(n) || objects.IsSOPS(n) {
-					continue
-				}
-				for f, v := range secretData(n) {
-					if v.Kind != kyaml.MappingNode {
-						continue
-					}
-					for i := 0; i+1 < len(v.Content); i += 2 {
-						val := v.Content[i+1].Value
-						if f == "data" {
-							if b, err := base64.StdEncoding.DecodeString(val); err == nil {
-								val = string(b)
-							}
-						}
-						values[fmt.Sprintf("%s %s %s.%s %d", p, n.GetName(), f, v.Content[i].Value, len(values))] = val
-					}
-				}
-			}
-		}
-	}
-	return redact.New(values)
-}
-
 // shownPair masks one file's old and new content (nil: absent) as
 // shownTrees does, before the redactor: a SOPS-encrypted document by
-// sopsreview (sops is true), any other v1 Secret's data by maskSecretPair.
-func shownPair(ids sopsyaml.Identities, old, new []byte) (o, n []byte, sops bool) {
+// sopsreview (sops is true), any other v1 Secret's data by maskSecretPair,
+// which gives found (when not nil) the values it masks.
+func shownPair(ids sopsyaml.Identities, old, new []byte, found func(string)) (o, n []byte, sops bool) {
 	if o, n, ok := sopsreview.Pair(old, new, ids); ok {
 		return o, n, true
 	}
-	o, n = maskSecretPair(old, new)
+	o, n = maskSecretPair(old, new, found)
 	return o, n, false
 }
 
@@ -148,7 +118,11 @@ func shownPair(ids sopsyaml.Identities, old, new []byte) (o, n []byte, sops bool
 // object, duplicates included, whatever its shape; an object is a Secret
 // when any of its apiVersion and kind keys say so; and a file that may
 // hold a Secret but does not parse is not shown at all.
-func maskSecretPair(old, new []byte) ([]byte, []byte) {
+//
+// found, when not nil, gets every value of a data or stringData mapping
+// of a Secret that is not SOPS-encrypted (data base64-decoded): what the
+// inputs beside it may hold in plain text.
+func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 	oldNodes, oldHas, oldBad := secretDocs(old)
 	newNodes, newHas, newBad := secretDocs(new)
 	if !oldHas && !newHas && !oldBad && !newBad {
@@ -162,6 +136,7 @@ func maskSecretPair(old, new []byte) ([]byte, []byte) {
 				continue
 			}
 			id := n.GetNamespace() + "/" + n.GetName()
+			report := found != nil && !objects.IsSOPS(n)
 			for f, v := range secretData(n) {
 				if v.Kind != kyaml.MappingNode {
 					m[id+"\x00"+f] = nodeText(v)
@@ -169,6 +144,9 @@ func maskSecretPair(old, new []byte) ([]byte, []byte) {
 				}
 				for i := 0; i+1 < len(v.Content); i += 2 {
 					m[id+"\x00"+f+"\x00"+v.Content[i].Value] = nodeText(v.Content[i+1])
+					if report {
+						found(plainValue(f, v.Content[i+1].Value))
+					}
 				}
 			}
 		}
@@ -224,6 +202,17 @@ func maskSecretPair(old, new []byte) ([]byte, []byte) {
 // unparsed stands for a file that may hold a Secret and does not parse:
 // without its structure, its values cannot be told from the rest.
 var unparsed = []byte("# kiln: this file does not parse as YAML and may hold Secret data, so it is not shown\n")
+
+// plainValue is a Secret's value as an input file would hold it: data's
+// base64-decoded when it decodes.
+func plainValue(field, v string) string {
+	if field == "data" {
+		if b, err := base64.StdEncoding.DecodeString(v); err == nil {
+			return string(b)
+		}
+	}
+	return v
+}
 
 func isDataKey(k string) bool { return k == "data" || k == "stringData" }
 

@@ -56,7 +56,7 @@ func TestDiffRotatedSecret(t *testing.T) {
 func TestMaskSecretPairLeavesOtherFiles(t *testing.T) {
 	t.Parallel()
 	cm := []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Secret\ndata:\n  a: b\n")
-	o, n := maskSecretPair(cm, cm)
+	o, n := maskSecretPair(cm, cm, nil)
 	if string(o) != string(cm) || string(n) != string(cm) {
 		t.Errorf("a ConfigMap was rewritten: %q %q", o, n)
 	}
@@ -83,7 +83,7 @@ func TestMaskSecretPairHandEdited(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			o, n := maskSecretPair([]byte(tc.old), newer)
+			o, n := maskSecretPair([]byte(tc.old), newer, nil)
 			for side, b := range map[string][]byte{"old": o, "new": n} {
 				if strings.Contains(string(b), "s3cret-value") || strings.Contains(string(b), "MGxkLXMzY3JldC12YWx1Z") {
 					t.Errorf("the %s side shows a value:\n%s", side, b)
@@ -93,7 +93,7 @@ func TestMaskSecretPairHandEdited(t *testing.T) {
 				t.Errorf("the new side lost its masked key:\n%s", n)
 			}
 			// Alone, as a deleted file is shown.
-			if o, _ := maskSecretPair([]byte(tc.old), nil); strings.Contains(string(o), "s3cret-value") {
+			if o, _ := maskSecretPair([]byte(tc.old), nil, nil); strings.Contains(string(o), "s3cret-value") {
 				t.Errorf("the deleted file shows a value:\n%s", o)
 			}
 		})
