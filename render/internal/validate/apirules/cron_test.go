@@ -47,9 +47,19 @@ func TestCronSchedules(t *testing.T) {
 		{" @daily", "expected exactly 5 fields, found 1: [@daily]"},
 		{"CRON_TZ=UTC 0 0 * * *", ""}, // the TZ rule refuses it, not the parser
 		{"TZ=UTC", "invalid location descriptor: TZ=UTC"},
+		{"CRON_TZ=x TZ=7,", "invalid location descriptor: TZ=7,"}, // robfig/cron panics on it
 	} {
 		if got := cronError(tc.schedule); got != tc.want {
 			t.Errorf("cronError(%q) = %q, want %q", tc.schedule, got, tc.want)
 		}
 	}
+}
+
+// FuzzCronError: no schedule panics kiln (robfig/cron's parser panics on
+// some, which cronError must never reach or must recover from).
+func FuzzCronError(f *testing.F) {
+	for _, s := range []string{"*/5 * * * *", "CRON_TZ=x TZ=7,", "TZ=", "@every 1h", "0 0 * * 7", "1-2/0 * * * *"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { _ = cronError(s) })
 }
