@@ -15,7 +15,7 @@ import (
 // the API server's message.
 func TestAPIServerRules(t *testing.T) {
 	t.Parallel()
-	const dep, svc = "deployment.yaml", "service.yaml"
+	const dep, svc, repoServer = "deployment.yaml", "service.yaml", "argocd-repo-server-deployment.yaml"
 	for _, tc := range []struct {
 		name, source, file, from, to, want string
 	}{
@@ -106,6 +106,49 @@ func TestAPIServerRules(t *testing.T) {
 			`service.yaml:5: app podinfo: Service/podinfo: field "spec.ports": Required value`},
 		{"service selector value", "podinfo", svc, "    app: podinfo\n", "    app: podinfo info\n",
 			`field "spec.selector": Invalid value: "podinfo info": a valid label must be`},
+		// Pod specs: containers, scheduling, names (podspec.go).
+		{"container without image", "podinfo", dep, "        image: ghcr.io/stefanprodan/podinfo:6.14.1\n", "",
+			`deployment.yaml:25: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].image": Required value`},
+		{"init container with empty image", "argo-cd", repoServer, "        image: quay.io/argoproj/argocd:latest\n        name: copyutil\n", "        image: ''\n        name: copyutil\n",
+			`field "spec.template.spec.initContainers[0].image": Required value`},
+		{"only init containers", "podinfo", dep, "      containers:\n      - name: podinfod\n", "      containers: []\n      initContainers:\n      - name: podinfod\n",
+			`deployment.yaml:24: app podinfo: Deployment/podinfo: field "spec.template.spec.containers": Required value`},
+		{"anti-affinity weight over 100", "argo-cd", repoServer, "          - weight: 100\n", "          - weight: 1000\n",
+			`field "spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight": Invalid value: 1000: must be in the range 1-100`},
+		{"anti-affinity topologyKey empty", "argo-cd", repoServer, "                  app.kubernetes.io/part-of: argocd\n              topologyKey: kubernetes.io/hostname\n", "                  app.kubernetes.io/part-of: argocd\n              topologyKey: ''\n",
+			`field "spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[1].podAffinityTerm.topologyKey": Required value: can not be empty`},
+		{"anti-affinity selector value", "argo-cd", repoServer, "                  app.kubernetes.io/part-of: argocd\n", "                  app.kubernetes.io/part-of: argo cd\n",
+			`field "spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[1].podAffinityTerm.labelSelector.matchLabels": Invalid value: "argo cd"`},
+		{"matchLabelKeys without labelSelector", "argo-cd", repoServer, "              labelSelector:\n                matchLabels:\n                  app.kubernetes.io/part-of: argocd\n", "              matchLabelKeys: [pod-template-hash]\n",
+			`field "spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[1].podAffinityTerm.matchLabelKeys": Forbidden: must not be specified when labelSelector is not set`},
+		{"node selector value", "argo-cd", repoServer, "        kubernetes.io/os: linux", "        kubernetes.io/os: linux/amd64",
+			`field "spec.template.spec.nodeSelector": Invalid value: "linux/amd64": a valid label must be`},
+		{"required node affinity without terms", "argo-cd", repoServer, "      affinity:\n", "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms: []\n",
+			`field "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms": Required value: must have at least one node selector term`},
+		{"node affinity In without values", "argo-cd", repoServer, "      affinity:\n", "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: kubernetes.io/arch, operator: In}\n",
+			`field "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values": Required value: must be specified when ` + "`operator` is 'In' or 'NotIn'"},
+		{"node affinity Exists with values", "argo-cd", repoServer, "      affinity:\n", "      affinity:\n        nodeAffinity:\n          preferredDuringSchedulingIgnoredDuringExecution:\n          - weight: 1\n            preference:\n              matchExpressions:\n              - {key: example.com/fast, operator: Exists, values: ['true']}\n",
+			`field "spec.template.spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[0].values": Forbidden: may not be specified when ` + "`operator` is 'Exists' or 'DoesNotExist'"},
+		{"node affinity field selector key", "argo-cd", repoServer, "      affinity:\n", "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchFields:\n              - {key: metadata.labels, operator: In, values: [a]}\n",
+			`nodeSelectorTerms[0].matchFields[0].key": Invalid value: "metadata.labels": not a valid field selector key`},
+		{"spread maxSkew 0", "podinfo", dep, "      containers:\n", "      topologySpreadConstraints:\n      - {maxSkew: 0, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule}\n      containers:\n",
+			`deployment.yaml:25: app podinfo: Deployment/podinfo: field "spec.template.spec.topologySpreadConstraints[0].maxSkew": Invalid value: 0: must be greater than zero`},
+		{"spread constraint twice", "podinfo", dep, "      containers:\n", "      topologySpreadConstraints:\n      - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule}\n      - {maxSkew: 2, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule}\n      containers:\n",
+			`field "spec.template.spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}": Duplicate value: "{topology.kubernetes.io/zone, DoNotSchedule}"`},
+		{"spread minDomains with ScheduleAnyway", "podinfo", dep, "      containers:\n", "      topologySpreadConstraints:\n      - {maxSkew: 1, minDomains: 3, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}\n      containers:\n",
+			`field "spec.template.spec.topologySpreadConstraints[0].minDomains": Invalid value: 3: can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway`},
+		{"toleration without key or Exists", "kube-prometheus", "nodeExporter-daemonset.yaml", "      - operator: Exists\n", "      - operator: Equal\n",
+			"field \"spec.template.spec.tolerations[0].operator\": Invalid value: \"Equal\": operator must be Exists when `key` is empty"},
+		{"toleration seconds without NoExecute", "kube-prometheus", "nodeExporter-daemonset.yaml", "      - operator: Exists\n", "      - operator: Exists\n        key: node.kubernetes.io/unreachable\n        tolerationSeconds: 300\n",
+			"field \"spec.template.spec.tolerations[0].effect\": Invalid value: \"\": effect must be 'NoExecute' when `tolerationSeconds` is set"},
+		{"toleration Exists with a value", "kube-prometheus", "nodeExporter-daemonset.yaml", "      - operator: Exists\n", "      - operator: Exists\n        key: dedicated\n        value: gpu\n",
+			"field \"spec.template.spec.tolerations[0].operator\": Invalid value: \"gpu\": value must be empty when `operator` is 'Exists'"},
+		{"service account name", "argo-cd", repoServer, "      serviceAccountName: argocd-repo-server\n", "      serviceAccountName: argocd_repo_server\n",
+			`field "spec.template.spec.serviceAccountName": Invalid value: "argocd_repo_server": a lowercase RFC 1123 subdomain`},
+		{"priority class name", "podinfo", dep, "      containers:\n", "      priorityClassName: High\n      containers:\n",
+			`deployment.yaml:24: app podinfo: Deployment/podinfo: field "spec.template.spec.priorityClassName": Invalid value: "High": a lowercase RFC 1123 subdomain`},
+		{"dnsPolicy None without dnsConfig", "podinfo", dep, "      containers:\n", "      dnsPolicy: None\n      containers:\n",
+			"deployment.yaml:23: app podinfo: Deployment/podinfo: field \"spec.template.spec.dnsConfig\": Required value: must provide `dnsConfig` when `dnsPolicy` is None"},
 		{"daemonset selector", "kube-prometheus", "nodeExporter-daemonset.yaml", "      app.kubernetes.io/name: node-exporter\n      app.kubernetes.io/part-of: kube-prometheus\n  template:", "      app.kubernetes.io/name: node-exporter-v2\n      app.kubernetes.io/part-of: kube-prometheus\n  template:",
 			"`selector` does not match template `labels`"},
 	} {
@@ -139,6 +182,11 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		{"daemonset surge with unavailable 0", "kube-prometheus", "nodeExporter-daemonset.yaml", "      maxUnavailable: 10%\n", "      maxSurge: 10%\n      maxUnavailable: 0\n"},
 		{"env name with a dot and a space", "podinfo", "deployment.yaml", "        - name: PODINFO_UI_COLOR\n", "        - name: podinfo.ui color\n"},
 		{"gpu limit", "podinfo", "deployment.yaml", "            memory: 512Mi\n", "            memory: 512Mi\n            nvidia.com/gpu: 1\n"},
+		{"toleration Lt with an integer", "kube-prometheus", "nodeExporter-daemonset.yaml", "      - operator: Exists\n", "      - {key: example.com/generation, operator: Lt, value: '5'}\n"},
+		{"preferred node affinity with any value", "argo-cd", "argocd-repo-server-deployment.yaml", "      affinity:\n", "      affinity:\n        nodeAffinity:\n          preferredDuringSchedulingIgnoredDuringExecution:\n          - weight: 100\n            preference:\n              matchExpressions:\n              - {key: example.com/pool, operator: In, values: ['not a label value']}\n"},
+		{"node affinity by node name", "argo-cd", "argocd-repo-server-deployment.yaml", "      affinity:\n", "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchFields:\n              - {key: metadata.name, operator: In, values: [node-1.example.com]}\n"},
+		{"spread with minDomains", "podinfo", "deployment.yaml", "      containers:\n", "      topologySpreadConstraints:\n      - {maxSkew: 1, minDomains: 3, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: podinfo}}, matchLabelKeys: [pod-template-hash]}\n      - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}\n      containers:\n"},
+		{"image pull secret without a name", "podinfo", "deployment.yaml", "      containers:\n", "      imagePullSecrets: [{}]\n      containers:\n"},
 		{"template label with dots and underscores", "podinfo", "deployment.yaml", "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo\n        example.com/version: v6.14_1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

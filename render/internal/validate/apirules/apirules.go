@@ -185,9 +185,11 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path) {
 				c.add(field.Duplicate(cp.Child("name"), ctr.Name), "give each container (and init container) of the pod its own name")
 			}
 			names[ctr.Name] = true
+			c.image(&ctr, cp)
 			c.container(&ctr, cp, volumes)
 		}
 	}
+	c.podSpecRules(ps, path)
 }
 
 // container checks one container's mounts, ports and resources.

@@ -1,0 +1,323 @@
+package apirules
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// The rules of this file are the scheduling and naming parts of
+// ValidatePodSpec (k8s.io/kubernetes pkg/apis/core/validation, v1.37):
+// what a pod template may say about where its pods run (affinity,
+// topology spread, tolerations, node selector), the names it refers to,
+// and its DNS settings. The schema checks their enums (operators,
+// effects, whenUnsatisfiable); what it cannot say, such as "values must
+// be empty with Exists", is here. Where a rule depends on a feature gate
+// kiln cannot see, the check is the one every setting of the gate
+// shares, so nothing a cluster accepts is refused.
+
+const (
+	affinityHint   = "see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#affinity-and-anti-affinity"
+	spreadHint     = "see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/"
+	tolerationHint = "see https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/"
+	labelKeyHint   = "a label key is an optional DNS subdomain prefix and '/' and a name of at most 63 letters, digits, '-', '_' or '.'"
+)
+
+// podSpecRules checks a pod spec's containers list, scheduling, the names
+// it refers to and its DNS settings.
+func (c *checker) podSpecRules(ps *corev1.PodSpec, path *field.Path) {
+	if len(ps.Containers) == 0 {
+		c.add(field.Required(path.Child("containers"), ""), "a pod needs at least one container in containers (init containers do not count)")
+	}
+	for _, e := range metav1validation.ValidateLabels(ps.NodeSelector, path.Child("nodeSelector")) {
+		c.add(e, "nodeSelector keys and values have the form of labels")
+	}
+	if ps.Affinity != nil {
+		c.affinity(ps.Affinity, path.Child("affinity"))
+	}
+	c.topologySpread(ps.TopologySpreadConstraints, path.Child("topologySpreadConstraints"))
+	c.tolerations(ps.Tolerations, path.Child("tolerations"))
+
+	subdomains := []struct {
+		key, value, what string
+	}{
+		{"serviceAccountName", ps.ServiceAccountName, "a ServiceAccount's name"},
+		{"priorityClassName", ps.PriorityClassName, "a PriorityClass's name"},
+		{"nodeName", ps.NodeName, "a Node's name"},
+	}
+	for _, s := range subdomains {
+		if s.value == "" {
+			continue
+		}
+		for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(s.value, false) {
+			c.add(field.Invalid(path.Child(s.key), s.value, msg), s.key+" is "+s.what+": lowercase letters, digits, '-' and '.'")
+		}
+	}
+	for _, l := range []struct{ key, value string }{{"hostname", ps.Hostname}, {"subdomain", ps.Subdomain}} {
+		if l.value == "" {
+			continue
+		}
+		for _, msg := range validation.IsDNS1123Label(l.value) {
+			c.add(field.Invalid(path.Child(l.key), l.value, msg), l.key+" is a DNS label: at most 63 lowercase letters, digits and '-'")
+		}
+	}
+	if d := ps.ActiveDeadlineSeconds; d != nil && (*d < 1 || *d > math.MaxInt32) {
+		c.add(field.Invalid(path.Child("activeDeadlineSeconds"), *d, validation.InclusiveRangeError(1, math.MaxInt32)),
+			"set activeDeadlineSeconds to 1 or more, or leave it out for no deadline")
+	}
+	if ps.DNSPolicy == corev1.DNSNone {
+		switch {
+		case ps.DNSConfig == nil:
+			c.add(field.Required(path.Child("dnsConfig"), "must provide `dnsConfig` when `dnsPolicy` is None"),
+				"with dnsPolicy: None the pod gets only the DNS settings of dnsConfig: add dnsConfig with nameservers")
+		case len(ps.DNSConfig.Nameservers) == 0:
+			c.add(field.Required(path.Child("dnsConfig", "nameservers"), "must provide at least one DNS nameserver when `dnsPolicy` is None"),
+				"add a nameserver address to dnsConfig.nameservers")
+		}
+	}
+}
+
+// image checks that a container names its image: the schema leaves image
+// optional (for tools that fill it in), but the API server refuses a
+// container without one, in pod templates as in pods.
+func (c *checker) image(ctr *corev1.Container, cp *field.Path) {
+	if ctr.Image == "" {
+		c.add(field.Required(cp.Child("image"), ""), "give the container an image; kiln's --image sets the tag of an image the manifest names, it does not add one")
+	}
+}
+
+// affinity checks node affinity, pod affinity and pod anti-affinity.
+func (c *checker) affinity(a *corev1.Affinity, path *field.Path) {
+	if na := a.NodeAffinity; na != nil {
+		np := path.Child("nodeAffinity")
+		if req := na.RequiredDuringSchedulingIgnoredDuringExecution; req != nil {
+			tp := np.Child("requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
+			if len(req.NodeSelectorTerms) == 0 {
+				c.add(field.Required(tp, "must have at least one node selector term"),
+					"add a term to nodeSelectorTerms, or remove requiredDuringSchedulingIgnoredDuringExecution")
+			}
+			for i, term := range req.NodeSelectorTerms {
+				c.nodeSelectorTerm(term, true, tp.Index(i))
+			}
+		}
+		for i, term := range na.PreferredDuringSchedulingIgnoredDuringExecution {
+			tp := np.Child("preferredDuringSchedulingIgnoredDuringExecution").Index(i)
+			c.weight(term.Weight, tp.Child("weight"))
+			// The API server allows any value here: a preference that
+			// matches no node only goes unused.
+			c.nodeSelectorTerm(term.Preference, false, tp.Child("preference"))
+		}
+	}
+	if pa := a.PodAffinity; pa != nil {
+		c.podAffinity(pa.RequiredDuringSchedulingIgnoredDuringExecution, pa.PreferredDuringSchedulingIgnoredDuringExecution, path.Child("podAffinity"))
+	}
+	if pa := a.PodAntiAffinity; pa != nil {
+		c.podAffinity(pa.RequiredDuringSchedulingIgnoredDuringExecution, pa.PreferredDuringSchedulingIgnoredDuringExecution, path.Child("podAntiAffinity"))
+	}
+}
+
+// podAffinity checks the terms of a pod affinity or anti-affinity.
+func (c *checker) podAffinity(required []corev1.PodAffinityTerm, weighted []corev1.WeightedPodAffinityTerm, path *field.Path) {
+	for i, term := range required {
+		c.podAffinityTerm(&term, path.Child("requiredDuringSchedulingIgnoredDuringExecution").Index(i))
+	}
+	for i, w := range weighted {
+		wp := path.Child("preferredDuringSchedulingIgnoredDuringExecution").Index(i)
+		c.weight(w.Weight, wp.Child("weight"))
+		c.podAffinityTerm(&w.PodAffinityTerm, wp.Child("podAffinityTerm"))
+	}
+}
+
+// weight checks a preferred term's weight.
+func (c *checker) weight(w int32, p *field.Path) {
+	if w <= 0 || w > 100 {
+		c.add(field.Invalid(p, w, "must be in the range 1-100"), "give each preferred term a weight from 1 to 100")
+	}
+}
+
+// nodeSelectorTerm checks one term of node affinity; strictValues when
+// the API server also checks the values (required terms).
+func (c *checker) nodeSelectorTerm(term corev1.NodeSelectorTerm, strictValues bool, path *field.Path) {
+	for j, rq := range term.MatchExpressions {
+		rp := path.Child("matchExpressions").Index(j)
+		switch rq.Operator {
+		case corev1.NodeSelectorOpIn, corev1.NodeSelectorOpNotIn:
+			if len(rq.Values) == 0 {
+				c.add(field.Required(rp.Child("values"), "must be specified when `operator` is 'In' or 'NotIn'"),
+					"list the label values to match, or use operator Exists or DoesNotExist")
+			}
+		case corev1.NodeSelectorOpExists, corev1.NodeSelectorOpDoesNotExist:
+			if len(rq.Values) > 0 {
+				c.add(field.Forbidden(rp.Child("values"), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"),
+					"remove values, or use operator In or NotIn")
+			}
+		case corev1.NodeSelectorOpGt, corev1.NodeSelectorOpLt:
+			if len(rq.Values) != 1 {
+				c.add(field.Required(rp.Child("values"), "must be specified single value when `operator` is 'Lt' or 'Gt'"),
+					"give exactly one integer value to compare the label with")
+			}
+		}
+		for _, e := range metav1validation.ValidateLabelName(rq.Key, rp.Child("key")) {
+			c.add(e, labelKeyHint)
+		}
+		if strictValues {
+			for k, v := range rq.Values {
+				for _, msg := range validation.IsValidLabelValue(v) {
+					c.add(field.Invalid(rp.Child("values").Index(k), v, msg), "a required term matches label values: at most 63 letters, digits, '-', '_' or '.'")
+				}
+			}
+		}
+	}
+	for j, rq := range term.MatchFields {
+		rp := path.Child("matchFields").Index(j)
+		switch rq.Operator {
+		case corev1.NodeSelectorOpIn, corev1.NodeSelectorOpNotIn:
+			if len(rq.Values) != 1 {
+				c.add(field.Required(rp.Child("values"), "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"),
+					"give exactly one node name")
+			}
+		default:
+			c.add(field.Invalid(rp.Child("operator"), rq.Operator, "not a valid selector operator"), "matchFields takes operator In or NotIn")
+		}
+		if rq.Key != metav1.ObjectNameField {
+			c.add(field.Invalid(rp.Child("key"), rq.Key, "not a valid field selector key"), "matchFields selects by metadata.name only; select by labels with matchExpressions")
+			continue
+		}
+		for k, v := range rq.Values {
+			for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(v, false) {
+				c.add(field.Invalid(rp.Child("values").Index(k), v, msg), "a node name is a DNS subdomain")
+			}
+		}
+	}
+}
+
+// podAffinityTerm checks one pod (anti-)affinity term.
+func (c *checker) podAffinityTerm(term *corev1.PodAffinityTerm, path *field.Path) {
+	c.selector(term.LabelSelector, path.Child("labelSelector"))
+	c.selector(term.NamespaceSelector, path.Child("namespaceSelector"))
+	for _, ns := range term.Namespaces {
+		for _, msg := range apimachineryvalidation.ValidateNamespaceName(ns, false) {
+			// The API server names the field "namespace".
+			c.add(field.Invalid(path.Child("namespace"), ns, msg), "namespaces lists namespace names: DNS labels")
+		}
+	}
+	c.labelKeys(term.MatchLabelKeys, term.LabelSelector, path.Child("matchLabelKeys"))
+	c.labelKeys(term.MismatchLabelKeys, term.LabelSelector, path.Child("mismatchLabelKeys"))
+	mismatch := map[string]bool{}
+	for _, k := range term.MismatchLabelKeys {
+		mismatch[k] = true
+	}
+	for i, k := range term.MatchLabelKeys {
+		if mismatch[k] {
+			c.add(field.Invalid(path.Child("matchLabelKeys").Index(i), k, "exists in both matchLabelKeys and mismatchLabelKeys"),
+				"name a label key in matchLabelKeys or in mismatchLabelKeys, not in both")
+		}
+	}
+	if term.TopologyKey == "" {
+		c.add(field.Required(path.Child("topologyKey"), "can not be empty"),
+			"set topologyKey to the node label that groups nodes, such as kubernetes.io/hostname or topology.kubernetes.io/zone; "+affinityHint)
+		return
+	}
+	for _, e := range metav1validation.ValidateLabelName(term.TopologyKey, path.Child("topologyKey")) {
+		c.add(e, labelKeyHint)
+	}
+}
+
+// selector checks an optional label selector.
+func (c *checker) selector(sel *metav1.LabelSelector, p *field.Path) {
+	for _, e := range metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, p) {
+		c.add(e, "fix the selector: keys and values must be valid labels, operators In, NotIn, Exists or DoesNotExist")
+	}
+}
+
+// labelKeys checks matchLabelKeys or mismatchLabelKeys: label names, and
+// only beside a labelSelector, which they extend.
+func (c *checker) labelKeys(keys []string, sel *metav1.LabelSelector, p *field.Path) {
+	if len(keys) == 0 {
+		return
+	}
+	if sel == nil {
+		c.add(field.Forbidden(p, "must not be specified when labelSelector is not set"), "add a labelSelector, which these keys narrow, or remove them")
+		return
+	}
+	for i, k := range keys {
+		for _, e := range metav1validation.ValidateLabelName(k, p.Index(i)) {
+			c.add(e, labelKeyHint)
+		}
+	}
+}
+
+// topologySpread checks topology spread constraints.
+func (c *checker) topologySpread(cs []corev1.TopologySpreadConstraint, path *field.Path) {
+	for i, tsc := range cs {
+		p := path.Index(i)
+		if tsc.MaxSkew <= 0 {
+			c.add(field.Invalid(p.Child("maxSkew"), tsc.MaxSkew, "must be greater than zero"), "set maxSkew to 1 or more; "+spreadHint)
+		}
+		if tsc.TopologyKey == "" {
+			c.add(field.Required(p.Child("topologyKey"), "can not be empty"),
+				"set topologyKey to the node label that defines the domains, such as topology.kubernetes.io/zone")
+		}
+		for _, later := range cs[i+1:] {
+			if later.TopologyKey == tsc.TopologyKey && later.WhenUnsatisfiable == tsc.WhenUnsatisfiable {
+				c.add(field.Duplicate(p.Child("{topologyKey, whenUnsatisfiable}"), fmt.Sprintf("{%v, %v}", tsc.TopologyKey, tsc.WhenUnsatisfiable)),
+					"merge the constraints with the same topologyKey and whenUnsatisfiable into one")
+				break
+			}
+		}
+		if m := tsc.MinDomains; m != nil {
+			if *m <= 0 {
+				c.add(field.Invalid(p.Child("minDomains"), *m, "must be greater than zero"), "set minDomains to 1 or more, or leave it out")
+			}
+			if tsc.WhenUnsatisfiable != corev1.DoNotSchedule {
+				c.add(field.Invalid(p.Child("minDomains"), *m, fmt.Sprintf("can only use minDomains if whenUnsatisfiable=%s, not %s", corev1.DoNotSchedule, tsc.WhenUnsatisfiable)),
+					"remove minDomains, or use whenUnsatisfiable: DoNotSchedule")
+			}
+		}
+		c.labelKeys(tsc.MatchLabelKeys, tsc.LabelSelector, p.Child("matchLabelKeys"))
+		c.selector(tsc.LabelSelector, p.Child("labelSelector"))
+	}
+}
+
+// tolerations checks a pod's tolerations. The operators Lt and Gt need a
+// feature gate; kiln accepts them (it cannot see the gate) but checks
+// their value.
+func (c *checker) tolerations(ts []corev1.Toleration, path *field.Path) {
+	for i, t := range ts {
+		p := path.Index(i)
+		if t.Key != "" {
+			for _, e := range metav1validation.ValidateLabelName(t.Key, p.Child("key")) {
+				c.add(e, labelKeyHint)
+			}
+		} else if t.Operator != corev1.TolerationOpExists {
+			c.add(field.Invalid(p.Child("operator"), t.Operator, "operator must be Exists when `key` is empty, which means \"match all values and all keys\""),
+				"name the taint's key, or use operator: Exists to tolerate every taint; "+tolerationHint)
+		}
+		if t.TolerationSeconds != nil && t.Effect != corev1.TaintEffectNoExecute {
+			c.add(field.Invalid(p.Child("effect"), t.Effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"),
+				"tolerationSeconds applies to NoExecute taints only: set effect: NoExecute or remove tolerationSeconds")
+		}
+		switch t.Operator {
+		case corev1.TolerationOpEqual, "":
+			for _, msg := range validation.IsValidLabelValue(t.Value) {
+				// The API server puts this at "operator".
+				c.add(field.Invalid(p.Child("operator"), t.Value, msg), "a toleration's value is a taint value: at most 63 letters, digits, '-', '_' or '.'")
+			}
+		case corev1.TolerationOpExists:
+			if t.Value != "" {
+				c.add(field.Invalid(p.Child("operator"), t.Value, "value must be empty when `operator` is 'Exists'"), "remove value, or use operator: Equal")
+			}
+		case "Lt", "Gt":
+			if _, err := strconv.ParseInt(t.Value, 10, 64); err != nil {
+				c.add(field.Invalid(p.Child("value"), t.Value, "must be a valid integer"), "compare with a whole number")
+			}
+		}
+	}
+}
