@@ -84,9 +84,9 @@ func Check(obj runtime.Object) []Problem {
 	case *policyv1.PodDisruptionBudget:
 		c.disruptionBudget(&o.Spec, spec)
 	case *autoscalingv2.HorizontalPodAutoscaler:
-		c.replicas(o.Spec.MinReplicas, o.Spec.MaxReplicas, spec)
+		c.autoscalerV2(&o.Spec, spec)
 	case *autoscalingv1.HorizontalPodAutoscaler:
-		c.replicas(o.Spec.MinReplicas, o.Spec.MaxReplicas, spec)
+		c.autoscalerV1(&o.Spec, spec)
 	}
 	return c.problems
 }

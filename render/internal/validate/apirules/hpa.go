@@ -1,0 +1,231 @@
+package apirules
+
+import (
+	"fmt"
+
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/api/validation/path"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// The autoscaler rules of k8s.io/kubernetes v1.37
+// pkg/apis/autoscaling/validation that the schema cannot state: a
+// metric's type names the one source it fills in, and its target the
+// numbers that type takes, each positive; scaling policies, read after
+// the API server's defaults (a behavior's rules without policies get
+// the default ones, but an empty list stays empty and is refused).
+
+const (
+	// maxPeriodSeconds and maxStabilizationWindowSeconds are the API
+	// server's bounds for scaling policies.
+	maxPeriodSeconds              = 1800
+	maxStabilizationWindowSeconds = 3600
+
+	hpaHint = "see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#support-for-resource-metrics"
+)
+
+// autoscalerV1 checks an autoscaling/v1 HorizontalPodAutoscaler, which
+// the API server converts to a CPU utilization metric.
+func (c *checker) autoscalerV1(s *autoscalingv1.HorizontalPodAutoscalerSpec, spec *field.Path) {
+	c.replicas(s.MinReplicas, s.MaxReplicas, spec)
+	c.scaleTarget(s.ScaleTargetRef.Kind, s.ScaleTargetRef.Name, spec.Child("scaleTargetRef"))
+	if u := s.TargetCPUUtilizationPercentage; u != nil && *u < 1 {
+		c.add(field.Invalid(spec.Child("targetCPUUtilizationPercentage"), *u, "must be greater than 0"),
+			"set the CPU utilization percentage to aim for, 1 or more, or leave it out for the default 80")
+	}
+}
+
+// autoscalerV2 checks an autoscaling/v2 HorizontalPodAutoscaler.
+func (c *checker) autoscalerV2(s *autoscalingv2.HorizontalPodAutoscalerSpec, spec *field.Path) {
+	c.replicas(s.MinReplicas, s.MaxReplicas, spec)
+	c.scaleTarget(s.ScaleTargetRef.Kind, s.ScaleTargetRef.Name, spec.Child("scaleTargetRef"))
+	for i := range s.Metrics {
+		c.metric(&s.Metrics[i], spec.Child("metrics").Index(i))
+	}
+	if b := s.Behavior; b != nil {
+		c.scalingRules(b.ScaleUp, spec.Child("behavior", "scaleUp"))
+		c.scalingRules(b.ScaleDown, spec.Child("behavior", "scaleDown"))
+	}
+}
+
+// scaleTarget checks the kind and name of the object an autoscaler
+// scales: they become a URL path segment.
+func (c *checker) scaleTarget(kind, name string, p *field.Path) {
+	for _, f := range []struct{ key, value string }{{"kind", kind}, {"name", name}} {
+		for _, msg := range path.IsValidPathSegmentName(f.value) {
+			c.add(field.Invalid(p.Child(f.key), f.value, msg), "scaleTargetRef names the workload to scale, such as kind: Deployment and its name")
+		}
+	}
+}
+
+// metric checks one metric of an autoscaling/v2 autoscaler.
+func (c *checker) metric(m *autoscalingv2.MetricSpec, p *field.Path) {
+	present := []struct {
+		key string
+		set bool
+	}{
+		{"object", m.Object != nil},
+		{"pods", m.Pods != nil},
+		{"resource", m.Resource != nil},
+		{"containerResource", m.ContainerResource != nil},
+		{"external", m.External != nil},
+	}
+	expected := map[autoscalingv2.MetricSourceType]string{
+		autoscalingv2.ObjectMetricSourceType:            "object",
+		autoscalingv2.PodsMetricSourceType:              "pods",
+		autoscalingv2.ResourceMetricSourceType:          "resource",
+		autoscalingv2.ContainerResourceMetricSourceType: "containerResource",
+		autoscalingv2.ExternalMetricSourceType:          "external",
+	}[m.Type]
+	// The schema refuses a type it does not know.
+	if expected != "" {
+		found := false
+		for _, s := range present {
+			if s.key == expected {
+				found = s.set
+			}
+		}
+		if !found {
+			c.add(field.Required(p.Child(expected), "must populate information for the given metric source"),
+				fmt.Sprintf("a metric of type %s describes itself under %s:", m.Type, expected))
+		}
+		n := 0
+		for _, s := range present {
+			if s.set {
+				n++
+			}
+		}
+		// As the API server: one source of the wrong type is only
+		// "required"; beside the right one, each other is forbidden.
+		for _, s := range present {
+			if n > 1 && s.set && s.key != expected {
+				c.add(field.Forbidden(p.Child(s.key), "must populate the given metric source only"),
+					fmt.Sprintf("a metric of type %s takes %s: only; move %s: to a metric of its own type", m.Type, expected, s.key))
+			}
+		}
+	}
+	switch {
+	case m.Resource != nil && expected == "resource":
+		c.utilizationTarget(&m.Resource.Target, m.Resource.Name == "", p.Child("resource"))
+	case m.ContainerResource != nil && expected == "containerResource":
+		cp := p.Child("containerResource")
+		c.utilizationTarget(&m.ContainerResource.Target, m.ContainerResource.Name == "", cp)
+		if m.ContainerResource.Container == "" {
+			c.add(field.Required(cp.Child("container"), "must specify a container"), "name the container whose usage counts")
+		} else {
+			c.name(cp.Child("container"), m.ContainerResource.Container, "container")
+		}
+	case m.Pods != nil && expected == "pods":
+		pp := p.Child("pods")
+		c.metricName(m.Pods.Metric.Name, pp.Child("metric", "name"))
+		c.target(&m.Pods.Target, pp.Child("target"))
+		if m.Pods.Target.AverageValue == nil {
+			c.add(field.Required(pp.Child("target", "averageValue"), "must specify a positive target averageValue"),
+				"a pods metric aims for a value per pod: set target.averageValue")
+		}
+	case m.Object != nil && expected == "object":
+		op := p.Child("object")
+		c.scaleTarget(m.Object.DescribedObject.Kind, m.Object.DescribedObject.Name, op.Child("describedObject"))
+		c.metricName(m.Object.Metric.Name, op.Child("metric", "name"))
+		c.target(&m.Object.Target, op.Child("target"))
+		if m.Object.Target.Value == nil && m.Object.Target.AverageValue == nil {
+			c.add(field.Required(op.Child("target", "averageValue"), "must set either a target value or averageValue"),
+				"set target.value (the object's total) or target.averageValue (per pod)")
+		}
+	case m.External != nil && expected == "external":
+		ep := p.Child("external")
+		c.metricName(m.External.Metric.Name, ep.Child("metric", "name"))
+		c.target(&m.External.Target, ep.Child("target"))
+		t := &m.External.Target
+		if t.Value == nil && t.AverageValue == nil {
+			c.add(field.Required(ep.Child("target", "averageValue"), "must set either a target value for metric or a per-pod target"),
+				"set target.value (the metric's total) or target.averageValue (per pod)")
+		}
+		if t.Value != nil && t.AverageValue != nil {
+			c.add(field.Forbidden(ep.Child("target", "value"), "may not set both a target value for metric and a per-pod target"),
+				"keep target.value or target.averageValue, not both")
+		}
+	}
+}
+
+// utilizationTarget checks the target of a resource or container
+// resource metric: a resource name, and a utilization or an average
+// value, not both.
+func (c *checker) utilizationTarget(t *autoscalingv2.MetricTarget, noName bool, p *field.Path) {
+	if noName {
+		c.add(field.Required(p.Child("name"), "must specify a resource name"), "name the resource to scale on: cpu or memory")
+	}
+	c.target(t, p.Child("target"))
+	tp := p.Child("target")
+	if t.AverageUtilization == nil && t.AverageValue == nil {
+		c.add(field.Required(tp.Child("averageUtilization"), "must set either a target raw value or a target utilization"),
+			"set target.averageUtilization (percent of the request) with type: Utilization, or target.averageValue with type: AverageValue; "+hpaHint)
+	}
+	if t.AverageUtilization != nil && t.AverageValue != nil {
+		c.add(field.Forbidden(tp.Child("averageValue"), "may not set both a target raw value and a target utilization"),
+			"keep target.averageUtilization or target.averageValue, not both")
+	}
+}
+
+// target checks the numbers of a metric target: each positive.
+func (c *checker) target(t *autoscalingv2.MetricTarget, p *field.Path) {
+	for _, q := range []struct {
+		key string
+		v   *resource.Quantity
+	}{{"value", t.Value}, {"averageValue", t.AverageValue}} {
+		if q.v != nil && q.v.Sign() != 1 {
+			c.add(field.Invalid(p.Child(q.key), q.v.String(), "must be positive"), "aim for a value above 0")
+		}
+	}
+	if u := t.AverageUtilization; u != nil && *u < 1 {
+		c.add(field.Invalid(p.Child("averageUtilization"), *u, "must be greater than 0"), "aim for a utilization of 1 percent or more")
+	}
+}
+
+// metricName checks the name of a custom or external metric: it becomes
+// a URL path segment.
+func (c *checker) metricName(name string, p *field.Path) {
+	if name == "" {
+		c.add(field.Required(p, "must specify a metric name"), "name the metric the metrics API serves")
+		return
+	}
+	for _, msg := range path.IsValidPathSegmentName(name) {
+		c.add(field.Invalid(p, name, msg), "a metric name may not be . or .. nor hold / or %")
+	}
+}
+
+// scalingRules checks a behavior's scale-up or scale-down rules.
+func (c *checker) scalingRules(r *autoscalingv2.HPAScalingRules, p *field.Path) {
+	if r == nil {
+		return
+	}
+	if w := r.StabilizationWindowSeconds; w != nil {
+		const hint = "a stabilization window is 0 to 3600 seconds"
+		if *w < 0 {
+			c.add(field.Invalid(p.Child("stabilizationWindowSeconds"), *w, "must be greater than or equal to zero"), hint)
+		}
+		if *w > maxStabilizationWindowSeconds {
+			c.add(field.Invalid(p.Child("stabilizationWindowSeconds"), *w, fmt.Sprintf("must be less than or equal to %d", maxStabilizationWindowSeconds)), hint)
+		}
+	}
+	// Left out, the API server fills in its default policies; an empty
+	// list is kept, and refused.
+	if r.Policies != nil && len(r.Policies) == 0 {
+		c.add(field.Required(p.Child("policies"), "must specify at least one Policy"), "add a policy, or leave policies out for the default ones")
+	}
+	for i, pol := range r.Policies {
+		pp := p.Child("policies").Index(i)
+		if pol.Value <= 0 {
+			c.add(field.Invalid(pp.Child("value"), pol.Value, "must be greater than zero"), "a policy changes the replicas by 1 or more pods or percent")
+		}
+		const periodHint = "a policy's period is 1 to 1800 seconds"
+		if pol.PeriodSeconds <= 0 {
+			c.add(field.Invalid(pp.Child("periodSeconds"), pol.PeriodSeconds, "must be greater than zero"), periodHint)
+		}
+		if pol.PeriodSeconds > maxPeriodSeconds {
+			c.add(field.Invalid(pp.Child("periodSeconds"), pol.PeriodSeconds, fmt.Sprintf("must be less than or equal to %d", maxPeriodSeconds)), periodHint)
+		}
+	}
+}
