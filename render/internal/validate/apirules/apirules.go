@@ -47,11 +47,9 @@ func Check(obj runtime.Object) []Problem {
 		}
 		c.deploymentSpec(&o.Spec, spec)
 	case *appsv1.StatefulSet:
-		// The API server does not validate a StatefulSet's pod spec (its
-		// mounts may name volumeClaimTemplates; kubernetes's apps
-		// validation leaves it to pod creation), so neither does kiln.
 		c.workload("statefulset", o.Spec.Selector, &o.Spec.Template, spec, false)
 		c.statefulSetSpec(&o.Spec, spec)
+		c.statefulSetPods(&o.Spec, spec)
 	case *appsv1.DaemonSet:
 		c.workload("daemonset", o.Spec.Selector, &o.Spec.Template, spec, true)
 		c.daemonSetSpec(&o.Spec, spec)
@@ -67,7 +65,7 @@ func Check(obj runtime.Object) []Problem {
 	case *batchv1.CronJob:
 		c.cronJob(o)
 	case *corev1.Pod:
-		c.pod(&o.Spec, spec)
+		c.pod(&o.Spec, spec, nil)
 	case *corev1.Service:
 		c.service(&o.Spec, spec)
 	case *networkingv1.Ingress:
@@ -80,7 +78,7 @@ func Check(obj runtime.Object) []Problem {
 	case *networkingv1.NetworkPolicy:
 		c.networkPolicy(o)
 	case *corev1.PersistentVolumeClaim:
-		c.claim(&o.Spec)
+		c.claim(&o.Spec, field.NewPath("spec"))
 	case *policyv1.PodDisruptionBudget:
 		c.disruptionBudget(&o.Spec, spec)
 	case *autoscalingv2.HorizontalPodAutoscaler:
@@ -124,8 +122,14 @@ func (c *checker) workload(kind string, sel *metav1.LabelSelector, tpl *corev1.P
 		c.add(field.NotSupported(tplSpec.Child("restartPolicy"), p, []corev1.RestartPolicy{corev1.RestartPolicyAlways}),
 			"a "+kind+"'s pods restart Always: remove restartPolicy, or use a Job for pods that finish")
 	}
+	if ads := tpl.Spec.ActiveDeadlineSeconds; ads != nil {
+		// A Deployment's message names the ReplicaSets it makes.
+		owner := map[string]string{"deployment": "ReplicaSet", "replicaset": "ReplicaSet", "daemonset": "DaemonSet", "statefulset": "StatefulSet"}[kind]
+		c.add(field.Forbidden(tplSpec.Child("activeDeadlineSeconds"), "activeDeadlineSeconds in "+owner+" is not Supported"),
+			"pods of a "+kind+" run until replaced: remove activeDeadlineSeconds, or use a Job for pods with a deadline")
+	}
 	if podSpec {
-		c.pod(&tpl.Spec, tplSpec)
+		c.pod(&tpl.Spec, tplSpec, nil)
 	}
 }
 
@@ -156,15 +160,23 @@ func (c *checker) job(js *batchv1.JobSpec, spec *field.Path, ownSelector bool) {
 			[]corev1.RestartPolicy{corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever}),
 			"set restartPolicy: OnFailure or Never in the job's pod template (Always is the default of other workloads, not of Jobs)")
 	}
-	c.pod(&js.Template.Spec, tplSpec)
+	c.pod(&js.Template.Spec, tplSpec, nil)
 }
 
 // pod checks a pod spec: unique, valid container and volume names,
 // mounts of volumes that exist at unique paths, ports in range with
-// valid, unique names, and requests within limits.
-func (c *checker) pod(ps *corev1.PodSpec, path *field.Path) {
+// valid, unique names, and requests within limits. claims are the
+// volumes a StatefulSet's volumeClaimTemplates add.
+func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 	volumes := map[string]bool{}
+	for _, name := range claims {
+		volumes[name] = true
+	}
 	for i, v := range ps.Volumes {
+		if slices.Contains(claims, v.Name) {
+			// The API server replaces such a volume by the claim's.
+			continue
+		}
 		p := path.Child("volumes").Index(i).Child("name")
 		c.name(p, v.Name, "volume")
 		if volumes[v.Name] {

@@ -28,6 +28,19 @@ func cronJob(schedule, more string) string {
 	return "spec:\n  schedule: " + schedule + more + "\n  jobTemplate:\n    spec:\n      template:\n        spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}"
 }
 
+// dataClaim is a volume claim template for a volume named data.
+const dataClaim = "[{metadata: {name: data}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}]"
+
+// statefulSet is a StatefulSet document whose container mounts data,
+// with one more line of pod spec (when not "") and the claim templates.
+func statefulSet(podMore, claims string) string {
+	if podMore != "" {
+		podMore = "\n      " + podMore
+	}
+	return "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: main, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]" +
+		podMore + "\n  volumeClaimTemplates: " + claims
+}
+
 const podTemplate = `
     metadata: {labels: {app: a}}
     spec:
@@ -53,7 +66,21 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			`spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: ""`},
 		{"statefulset", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: b}}\n  template:" + podTemplate,
 			"spec.template.metadata.labels: Invalid value: \"app=a\": `selector` does not match template `labels`"},
-		{"statefulset mounting its claim", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: main, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]\n  volumeClaimTemplates: [{metadata: {name: data}}]", ""},
+		// Since Kubernetes 1.34 the API server checks a StatefulSet's pod
+		// template with a volume for each claim template, and the claims.
+		{"statefulset mounting its claim", &appsv1.StatefulSet{}, statefulSet("", dataClaim), ""},
+		{"statefulset with a volume named like its claim", &appsv1.StatefulSet{}, statefulSet("volumes: [{name: data, emptyDir: {}}]", dataClaim), ""},
+		{"statefulset hostname left to the controller", &appsv1.StatefulSet{}, statefulSet("hostname: Not_A_Label", dataClaim), ""},
+		{"statefulset mounting no claim", &appsv1.StatefulSet{}, statefulSet("", "[{metadata: {name: cache}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}]"),
+			`spec.template.spec.containers[0].volumeMounts[0].name: Not found: "data"`},
+		{"statefulset claim without a size", &appsv1.StatefulSet{}, statefulSet("", "[{metadata: {name: data}, spec: {accessModes: [ReadWriteOnce]}}]"),
+			"spec.volumeClaimTemplates[0].spec.resources[storage]: Required value"},
+		{"statefulset container without image", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: main}]",
+			"spec.template.spec.containers[0].image: Required value"},
+		{"statefulset service name", &appsv1.StatefulSet{}, statefulSet("", dataClaim) + "\n  serviceName: Data_Headless",
+			`spec.serviceName: Invalid value: "Data_Headless": a lowercase RFC 1123 label`},
+		{"statefulset with a deadline", &appsv1.StatefulSet{}, statefulSet("activeDeadlineSeconds: 60", dataClaim),
+			"spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not Supported"},
 		{"statefulset matching", &appsv1.StatefulSet{}, "spec:\n  selector: {matchExpressions: [{key: app, operator: In, values: [a, b]}]}\n  template:" + podTemplate, ""},
 		{"configmap at the limit", &corev1.ConfigMap{}, "data: {a: " + big[:1<<20-1] + ", b: x}", ""},
 		{"configmap over the limit", &corev1.ConfigMap{}, "data: {a: " + big + "}\nbinaryData: {b: eA==}", "data: Too long: may not be more than 1048576 bytes"},

@@ -76,8 +76,7 @@ func (c *checker) networkPolicy(np *networkingv1.NetworkPolicy) {
 
 // claim checks a PersistentVolumeClaim: an access mode and a storage
 // request.
-func (c *checker) claim(s *corev1.PersistentVolumeClaimSpec) {
-	spec := field.NewPath("spec")
+func (c *checker) claim(s *corev1.PersistentVolumeClaimSpec, spec *field.Path) {
 	if len(s.AccessModes) == 0 {
 		c.add(field.Required(spec.Child("accessModes"), "at least 1 access mode is required"), "set accessModes, such as [ReadWriteOnce]")
 	}

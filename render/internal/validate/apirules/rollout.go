@@ -179,6 +179,31 @@ func (c *checker) statefulSetSpec(s *appsv1.StatefulSetSpec, spec *field.Path) {
 	}
 }
 
+// statefulSetPods checks what a StatefulSet's pods and claims will be,
+// as the API server has since Kubernetes 1.34 (before, it accepted the
+// StatefulSet and refused each of its pods, so none ever ran): the pod
+// template with a volume for each claim template, and hostname and
+// subdomain left out (the controller sets them); each claim template;
+// the headless Service's name.
+func (c *checker) statefulSetPods(s *appsv1.StatefulSetSpec, spec *field.Path) {
+	var claims []string
+	for i := range s.VolumeClaimTemplates {
+		t := &s.VolumeClaimTemplates[i]
+		tp := spec.Child("volumeClaimTemplates").Index(i)
+		c.name(tp.Child("metadata", "name"), t.Name, "volume claim template")
+		c.claim(&t.Spec, tp.Child("spec"))
+		claims = append(claims, t.Name)
+	}
+	ps := s.Template.Spec
+	ps.Hostname, ps.Subdomain = "", ""
+	c.pod(&ps, spec.Child("template", "spec"), claims)
+	if s.ServiceName != "" {
+		for _, msg := range validation.IsDNS1123Label(s.ServiceName) {
+			c.add(field.Invalid(spec.Child("serviceName"), s.ServiceName, msg), "serviceName names the StatefulSet's headless Service: a DNS label")
+		}
+	}
+}
+
 // disruptionBudget checks a PodDisruptionBudget's bounds: not both, each
 // a count or a percentage of at most 100%.
 func (c *checker) disruptionBudget(s *policyv1.PodDisruptionBudgetSpec, spec *field.Path) {
