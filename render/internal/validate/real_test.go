@@ -83,6 +83,7 @@ func TestRealSourcesPass(t *testing.T) {
 		{"kubebuilder", 2, []string{"Captain"}},
 		{"gateway-api", 5, []string{"GatewayClass", "Gateway"}},
 		{"cert-manager", 5, []string{"Issuer", "Certificate"}},
+		{"kube-prometheus-stack", 2, nil},
 	} {
 		t.Run(tc.source, func(t *testing.T) {
 			t.Parallel()

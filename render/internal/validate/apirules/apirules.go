@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -15,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -79,6 +81,12 @@ func Check(obj runtime.Object) []Problem {
 		c.networkPolicy(o)
 	case *corev1.PersistentVolumeClaim:
 		c.claim(&o.Spec, field.NewPath("spec"))
+	case *admissionregistrationv1.ValidatingWebhookConfiguration:
+		c.webhooks(validatingWebhooks(o.Webhooks))
+	case *admissionregistrationv1.MutatingWebhookConfiguration:
+		c.webhooks(mutatingWebhooks(o.Webhooks))
+	case *schedulingv1.PriorityClass:
+		c.priorityClass(o)
 	case *policyv1.PodDisruptionBudget:
 		c.disruptionBudget(&o.Spec, spec)
 	case *autoscalingv2.HorizontalPodAutoscaler:

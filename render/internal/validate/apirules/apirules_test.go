@@ -7,10 +7,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 )
 
 // ingress is an Ingress document with one rule: host, one path of path
@@ -26,6 +28,13 @@ func cronJob(schedule, more string) string {
 		more = "\n  " + more
 	}
 	return "spec:\n  schedule: " + schedule + more + "\n  jobTemplate:\n    spec:\n      template:\n        spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}"
+}
+
+// webhookResources is a ValidatingWebhookConfiguration whose one rule
+// names resources (a YAML flow sequence's entries).
+func webhookResources(resources string) string {
+	return "webhooks:\n- name: check.example.com\n  sideEffects: None\n  admissionReviewVersions: [v1]\n  clientConfig: {service: {namespace: default, name: checker}}\n" +
+		"  rules: [{operations: [CREATE], apiGroups: [''], apiVersions: [v1], resources: [" + resources + "]}]"
 }
 
 // dataClaim is a volume claim template for a volume named data.
@@ -100,6 +109,28 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"dockercfg secret not JSON", &corev1.Secret{}, "type: kubernetes.io/dockercfg\nstringData: {.dockercfg: s3cret-not-json}", "stringData[.dockercfg]: Invalid value: \"<secret contents redacted>\": is not a JSON object"},
 		{"opaque secret", &corev1.Secret{}, "type: Opaque", ""},
 		{"secret of another type", &corev1.Secret{}, "type: example.com/anything", ""},
+
+		// Admission webhook rules' resources and wildcards.
+		{"webhook on every resource", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookResources("'*/*'"), ""},
+		{"webhook on all resources and a subresource", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookResources("'*', pods/status"), ""},
+		{"webhook on */* and more", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookResources("'*/*', pods"),
+			`webhooks[0].rules[0].resources: Invalid value: ["*/*","pods"]: if '*/*' is present, must not specify other resources`},
+		{"webhook on pods/* and pods/status", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookResources("'pods/*', pods/status"),
+			`webhooks[0].rules[0].resources[1]: Invalid value: "pods/status": if 'pods/*' is present, must not specify pods/status`},
+		{"webhook on * and pods", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookResources("'*', pods"),
+			`webhooks[0].rules[0].resources: Invalid value: ["*","pods"]: if '*' is present, must not specify other resources without subresources`},
+		{"webhook with an empty resource", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookResources("pods, ''"),
+			`webhooks[0].rules[0].resources[1]: Required value`},
+
+		// PriorityClasses: system- names and values are the API server's.
+		{"priority class of a user", &schedulingv1.PriorityClass{}, "metadata: {name: batch-high}\nvalue: 1000000000", ""},
+		{"priority class above a user's", &schedulingv1.PriorityClass{}, "metadata: {name: batch-high}\nvalue: 1000000001",
+			"value: Forbidden: maximum allowed value of a user defined priority is 1000000000"},
+		{"priority class named system-", &schedulingv1.PriorityClass{}, "metadata: {name: system-high}\nvalue: 1000",
+			"metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-high is not a known system priority class"},
+		{"system priority class with its value", &schedulingv1.PriorityClass{}, "metadata: {name: system-cluster-critical}\nvalue: 2000000000", ""},
+		{"system priority class with another value", &schedulingv1.PriorityClass{}, "metadata: {name: system-node-critical}\nvalue: 2000000000",
+			"error: value of system-node-critical PriorityClass must be 2000001000"},
 
 		// A Job's name becomes a label of its pods, unless its selector is manual.
 		{"job name of 63", &batchv1.Job{}, "metadata: {name: " + strings.Repeat("j", 63) + "}\nspec:\n  template:" + podTemplate + "\n      restartPolicy: Never", ""},

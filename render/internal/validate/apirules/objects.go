@@ -1,8 +1,12 @@
 package apirules
 
 import (
+	"fmt"
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -82,5 +86,42 @@ func (c *checker) claim(s *corev1.PersistentVolumeClaimSpec, spec *field.Path) {
 	}
 	if _, ok := s.Resources.Requests[corev1.ResourceStorage]; !ok {
 		c.add(field.Required(spec.Child("resources").Key(string(corev1.ResourceStorage)), ""), "set spec.resources.requests.storage, such as 1Gi")
+	}
+}
+
+// systemPriorityClasses are the PriorityClasses the API server creates
+// itself, with their values: the only ones whose names may start with
+// "system-" (k8s.io/kubernetes pkg/apis/scheduling).
+var systemPriorityClasses = map[string]int32{
+	"system-node-critical":    2_000_001_000,
+	"system-cluster-critical": 2_000_000_000,
+}
+
+// highestUserPriority is the most a PriorityClass of the user's may be.
+const highestUserPriority = 1_000_000_000
+
+// priorityClass checks a PriorityClass's name and value: "system-" names
+// are the API server's own, and a user's value is at most one billion.
+func (c *checker) priorityClass(pc *schedulingv1.PriorityClass) {
+	if strings.HasPrefix(pc.Name, "system-") {
+		want, known := systemPriorityClasses[pc.Name]
+		var why string
+		switch {
+		case !known:
+			why = pc.Name + " is not a known system priority class"
+		case pc.Value != want:
+			why = fmt.Sprintf("value of %s PriorityClass must be %d", pc.Name, want)
+		case pc.GlobalDefault:
+			why = fmt.Sprintf("globalDefault of %s PriorityClass must be false", pc.Name)
+		default:
+			return
+		}
+		c.add(field.Forbidden(field.NewPath("metadata", "name"), "priority class names with 'system-' prefix are reserved for system use only. error: "+why),
+			"the cluster already has system-node-critical and system-cluster-critical: use them by name in priorityClassName, and give a class of your own a name without the system- prefix")
+		return
+	}
+	if pc.Value > highestUserPriority {
+		c.add(field.Forbidden(field.NewPath("value"), fmt.Sprintf("maximum allowed value of a user defined priority is %d", highestUserPriority)),
+			"a PriorityClass of your own has a value of at most 1000000000; higher ones are for system-node-critical and system-cluster-critical")
 	}
 }
