@@ -39,6 +39,18 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 	return nil
 }
 
+// quoteTimestamps quotes the plain scalars of objs that YAML reads as
+// timestamps, so that kustomize in Flux applies the string kiln checked
+// (objects.QuoteTimestamps). A SOPS document is written as it was
+// encrypted: its values are the ciphertext's, and its MAC covers them.
+func quoteTimestamps(objs []templates.Object) {
+	for _, o := range objs {
+		if o.Raw == nil && o.Node != nil {
+			objects.QuoteTimestamps(o.Node.YNode())
+		}
+	}
+}
+
 // guessedScope warns about each object of the run that is about to get
 // the app's namespace although kiln does not know whether its kind is
 // namespaced: a cluster-scoped custom resource whose CRD is installed by

@@ -531,6 +531,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 				guessed = append(guessed, assumedNamespaced(scopes, run.objs)...)
 			}
 			snap := snapshotSOPS(run.objs)
+			quoteTimestamps(run.objs)
 			warns = append(warns, guessedScope(scopes, venv, run)...)
 			run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
 			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {

@@ -377,3 +377,42 @@ func TestSecretNeverInErrors(t *testing.T) {
 		t.Errorf("error lost its location:\n%s", msg)
 	}
 }
+
+// TestTimestampsQuoted: a plain scalar YAML reads as a timestamp is
+// written quoted, from Helm and plain YAML alike, so that kustomize in
+// Flux applies the string as written (helm install and kubectl apply
+// send it so) instead of "2024-01-01T00:00:00Z", which is no valid label
+// value.
+func TestTimestampsQuoted(t *testing.T) {
+	t.Parallel()
+	repo := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n    mode: push\napps:\n" +
+			"  - name: plain\n    namespace: web\n    yaml: apps/plain\n" +
+			"  - name: chart\n    namespace: web\n    helm:\n      chart: charts/dated\n",
+		"apps/plain/cm.yaml":       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  labels:\n    released: 2024-01-01\ndata:\n  day: 2024-01-01\n  quoted: '2024-01-02'\n",
+		"charts/dated/Chart.yaml":  "apiVersion: v2\nname: dated\nversion: 1.0.0\n",
+		"charts/dated/values.yaml": "released: 2024-03-01\n",
+		"charts/dated/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: chart\n  labels:\n    released: {{ .Values.released }}\n" +
+			"data:\n  at: 2001-12-14 21:59:43.10\n",
+	})
+	results := renderAll(t, load(t, repo), testOptions())
+	er := results[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	want := map[string][]string{
+		"apps/plain/configmap_plain.yaml": {`released: "2024-01-01"`, `day: "2024-01-01"`, `quoted: '2024-01-02'`},
+		"apps/chart/configmap_chart.yaml": {`released: "2024-03-01"`, `at: "2001-12-14 21:59:43.10"`},
+	}
+	for file, lines := range want {
+		got, ok := er.Files[file]
+		if !ok {
+			t.Fatalf("no %s among the env's files", file)
+		}
+		for _, l := range lines {
+			if !strings.Contains(string(got), l) {
+				t.Errorf("%s lacks %s:\n%s", file, l, got)
+			}
+		}
+	}
+}
