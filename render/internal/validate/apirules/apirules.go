@@ -70,6 +70,7 @@ func Check(obj runtime.Object) []Problem {
 		c.pod(&o.Spec, spec, nil)
 	case *corev1.Service:
 		c.service(&o.Spec, spec)
+		c.serviceTypeFields(o)
 	case *networkingv1.Ingress:
 		c.ingress(o)
 	case *corev1.ConfigMap:

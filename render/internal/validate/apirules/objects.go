@@ -2,6 +2,7 @@ package apirules
 
 import (
 	"fmt"
+	"net"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -123,5 +124,87 @@ func (c *checker) priorityClass(pc *schedulingv1.PriorityClass) {
 	if pc.Value > highestUserPriority {
 		c.add(field.Forbidden(field.NewPath("value"), fmt.Sprintf("maximum allowed value of a user defined priority is %d", highestUserPriority)),
 			"a PriorityClass of your own has a value of at most 1000000000; higher ones are for system-node-critical and system-cluster-critical")
+	}
+}
+
+// loadBalancerSourceRangesAnnotation is the annotation older Services set
+// their source ranges with.
+const loadBalancerSourceRangesAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges"
+
+// serviceTypeFields checks the Service fields that only some types take
+// (ValidateService in k8s.io/kubernetes v1.37): a chart whose values set
+// externalTrafficPolicy or loadBalancerSourceRanges while its type is
+// ClusterIP is refused by the API server, and so is a client IP
+// affinity of more than a day.
+func (c *checker) serviceTypeFields(svc *corev1.Service) {
+	s := &svc.Spec
+	spec := field.NewPath("spec")
+	typ := s.Type
+	if typ == "" {
+		typ = corev1.ServiceTypeClusterIP
+	}
+	lb := typ == corev1.ServiceTypeLoadBalancer
+	external := lb || typ == corev1.ServiceTypeNodePort || (typ == corev1.ServiceTypeClusterIP && len(s.ExternalIPs) > 0)
+	const lbOnly = "may only be used when `type` is 'LoadBalancer'"
+	lbHint := func(key string) string {
+		return "remove " + key + ", or set spec.type: LoadBalancer"
+	}
+
+	if (typ == corev1.ServiceTypeLoadBalancer || typ == corev1.ServiceTypeNodePort) && (s.ClusterIP == corev1.ClusterIPNone || (len(s.ClusterIPs) > 0 && s.ClusterIPs[0] == corev1.ClusterIPNone)) {
+		p := spec.Child("clusterIP")
+		if len(s.ClusterIPs) > 0 {
+			p = spec.Child("clusterIPs").Index(0)
+		}
+		c.add(field.Invalid(p, corev1.ClusterIPNone, fmt.Sprintf("may not be set to 'None' for %s services", typ)),
+			"a headless Service (clusterIP: None) has type ClusterIP; remove clusterIP: None to expose the Service outside")
+	}
+	if s.ExternalTrafficPolicy != "" && !external {
+		c.add(field.Invalid(spec.Child("externalTrafficPolicy"), s.ExternalTrafficPolicy, "may only be set for externally-accessible services"),
+			"externalTrafficPolicy applies to NodePort and LoadBalancer Services (or ones with externalIPs): remove it, or change spec.type")
+	}
+	if s.HealthCheckNodePort != 0 {
+		if !lb || s.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal {
+			c.add(field.Invalid(spec.Child("healthCheckNodePort"), s.HealthCheckNodePort, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"),
+				"remove healthCheckNodePort, or use type LoadBalancer with externalTrafficPolicy: Local")
+		} else {
+			for _, msg := range validation.IsValidPortNum(int(s.HealthCheckNodePort)) {
+				c.add(field.Invalid(spec.Child("healthCheckNodePort"), s.HealthCheckNodePort, msg), "use a port from 1 to 65535, or leave it out for one the cluster picks")
+			}
+		}
+	}
+	if len(s.LoadBalancerSourceRanges) > 0 {
+		// The API server names the field "spec.LoadBalancerSourceRanges".
+		p := spec.Child("loadBalancerSourceRanges")
+		if !lb {
+			c.add(field.Forbidden(p, lbOnly), lbHint("loadBalancerSourceRanges"))
+		}
+		for i, r := range s.LoadBalancerSourceRanges {
+			if _, _, err := net.ParseCIDR(strings.TrimSpace(r)); err != nil {
+				c.add(field.Invalid(p.Index(i), r, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"), "write each range as an address and a prefix length, such as 10.0.0.0/8")
+			}
+		}
+	} else if _, ok := svc.Annotations[loadBalancerSourceRangesAnnotation]; ok && !lb {
+		c.add(field.Forbidden(field.NewPath("metadata", "annotations").Key(loadBalancerSourceRangesAnnotation), lbOnly), lbHint("the annotation"))
+	}
+	if s.AllocateLoadBalancerNodePorts != nil && !lb {
+		c.add(field.Forbidden(spec.Child("allocateLoadBalancerNodePorts"), lbOnly), lbHint("allocateLoadBalancerNodePorts"))
+	}
+	if s.LoadBalancerClass != nil {
+		if !lb {
+			c.add(field.Forbidden(spec.Child("loadBalancerClass"), lbOnly), lbHint("loadBalancerClass"))
+		} else {
+			for _, msg := range validation.IsQualifiedName(*s.LoadBalancerClass) {
+				c.add(field.Invalid(spec.Child("loadBalancerClass"), *s.LoadBalancerClass, msg), "a load balancer class has the form of a label key, such as example.com/internal")
+			}
+		}
+	}
+	// Without sessionAffinity: ClientIP the API server drops
+	// sessionAffinityConfig before validating (its defaults), so only a
+	// ClientIP timeout is checked; left out, it is defaulted to 3 hours.
+	if cfg := s.SessionAffinityConfig; s.SessionAffinity == corev1.ServiceAffinityClientIP && cfg != nil && cfg.ClientIP != nil && cfg.ClientIP.TimeoutSeconds != nil {
+		if t := *cfg.ClientIP.TimeoutSeconds; t <= 0 || t > 86400 {
+			c.add(field.Invalid(spec.Child("sessionAffinityConfig", "clientIP", "timeoutSeconds"), t, "must be greater than 0 and less than 86400"),
+				"a client IP affinity lasts 1 to 86400 seconds")
+		}
 	}
 }
