@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -86,6 +87,17 @@ func Check(obj runtime.Object) []Problem {
 		c.webhooks(validatingWebhooks(o.Webhooks))
 	case *admissionregistrationv1.MutatingWebhookConfiguration:
 		c.webhooks(mutatingWebhooks(o.Webhooks))
+	case *rbacv1.Role:
+		c.policyRules(o.Rules, true)
+	case *rbacv1.ClusterRole:
+		c.policyRules(o.Rules, false)
+		c.aggregation(o.AggregationRule)
+	case *rbacv1.RoleBinding:
+		c.roleRef(o.RoleRef, []string{"Role", "ClusterRole"})
+		c.subjects(o.Subjects, true)
+	case *rbacv1.ClusterRoleBinding:
+		c.roleRef(o.RoleRef, []string{"ClusterRole"})
+		c.subjects(o.Subjects, false)
 	case *schedulingv1.PriorityClass:
 		c.priorityClass(o)
 	case *policyv1.PodDisruptionBudget:
