@@ -182,6 +182,7 @@ func (c *checker) job(js *batchv1.JobSpec, spec *field.Path, ownSelector bool) {
 			"set restartPolicy: OnFailure or Never in the job's pod template (Always is the default of other workloads, not of Jobs)")
 	}
 	c.pod(&js.Template.Spec, tplSpec, nil)
+	c.jobCounts(js, spec)
 }
 
 // pod checks a pod spec: unique, valid container and volume names,
@@ -549,6 +550,17 @@ func (c *checker) cronJob(cj *batchv1.CronJob) {
 			"remove spec.jobTemplate.spec.manualSelector: a CronJob's Jobs always have a generated selector")
 	}
 	c.job(&cj.Spec.JobTemplate.Spec, jt, false)
+	for _, n := range []struct {
+		key string
+		v   *int32
+	}{{"successfulJobsHistoryLimit", cj.Spec.SuccessfulJobsHistoryLimit}, {"failedJobsHistoryLimit", cj.Spec.FailedJobsHistoryLimit}} {
+		if n.v != nil {
+			c.nonNegative(int64(*n.v), spec.Child(n.key))
+		}
+	}
+	if d := cj.Spec.StartingDeadlineSeconds; d != nil {
+		c.nonNegative(*d, spec.Child("startingDeadlineSeconds"))
+	}
 }
 
 // validTimeZoneName is the API server's check of a time zone name's form.

@@ -132,6 +132,21 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"system priority class with another value", &schedulingv1.PriorityClass{}, "metadata: {name: system-node-critical}\nvalue: 2000000000",
 			"error: value of system-node-critical PriorityClass must be 2000001000"},
 
+		// Job counts and the settings that need indexed completion.
+		{"job with negative backoffLimit", &batchv1.Job{}, "spec:\n  backoffLimit: -1\n  template:" + podTemplate + "\n      restartPolicy: Never",
+			"spec.backoffLimit: Invalid value: -1: must be greater than or equal to 0"},
+		{"indexed job without completions", &batchv1.Job{}, "spec:\n  completionMode: Indexed\n  template:" + podTemplate + "\n      restartPolicy: Never",
+			"spec.completions: Required value: when completion mode is Indexed"},
+		{"indexed job", &batchv1.Job{}, "spec:\n  completionMode: Indexed\n  completions: 3\n  backoffLimitPerIndex: 1\n  maxFailedIndexes: 1\n  template:" + podTemplate + "\n      restartPolicy: Never", ""},
+		{"per-index backoff without indexes", &batchv1.Job{}, "spec:\n  backoffLimitPerIndex: 1\n  template:" + podTemplate + "\n      restartPolicy: Never",
+			"spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode"},
+		{"pod failure policy restarting OnFailure", &batchv1.Job{}, "spec:\n  podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [42]}}]}\n  template:" + podTemplate + "\n      restartPolicy: OnFailure",
+			`spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified`},
+		{"cronjob with negative history", &batchv1.CronJob{}, cronJob("'@daily'", "failedJobsHistoryLimit: -1"),
+			"spec.failedJobsHistoryLimit: Invalid value: -1: must be greater than or equal to 0"},
+		{"cronjob with negative deadline", &batchv1.CronJob{}, cronJob("'@daily'", "startingDeadlineSeconds: -5"),
+			"spec.startingDeadlineSeconds: Invalid value: -5: must be greater than or equal to 0"},
+
 		// A Job's name becomes a label of its pods, unless its selector is manual.
 		{"job name of 63", &batchv1.Job{}, "metadata: {name: " + strings.Repeat("j", 63) + "}\nspec:\n  template:" + podTemplate + "\n      restartPolicy: Never", ""},
 		{"job name of 64", &batchv1.Job{}, "metadata: {name: " + strings.Repeat("j", 64) + "}\nspec:\n  template:" + podTemplate + "\n      restartPolicy: Never",

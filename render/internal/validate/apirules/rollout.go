@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -200,6 +202,56 @@ func (c *checker) statefulSetPods(s *appsv1.StatefulSetSpec, spec *field.Path) {
 	if s.ServiceName != "" {
 		for _, msg := range validation.IsDNS1123Label(s.ServiceName) {
 			c.add(field.Invalid(spec.Child("serviceName"), s.ServiceName, msg), "serviceName names the StatefulSet's headless Service: a DNS label")
+		}
+	}
+}
+
+// jobCounts checks a Job's (or a CronJob's job template's) counts and the
+// settings that need indexed completion (batch validation of
+// k8s.io/kubernetes v1.37).
+func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
+	counts := []struct {
+		key string
+		v   *int32
+	}{
+		{"parallelism", js.Parallelism},
+		{"completions", js.Completions},
+		{"backoffLimit", js.BackoffLimit},
+		{"ttlSecondsAfterFinished", js.TTLSecondsAfterFinished},
+		{"backoffLimitPerIndex", js.BackoffLimitPerIndex},
+		{"maxFailedIndexes", js.MaxFailedIndexes},
+	}
+	for _, n := range counts {
+		if n.v != nil {
+			c.nonNegative(int64(*n.v), spec.Child(n.key))
+		}
+	}
+	if d := js.ActiveDeadlineSeconds; d != nil {
+		c.nonNegative(*d, spec.Child("activeDeadlineSeconds"))
+	}
+	indexed := js.CompletionMode != nil && *js.CompletionMode == batchv1.IndexedCompletion
+	if indexed && js.Completions == nil {
+		c.add(field.Required(spec.Child("completions"), "when completion mode is Indexed"), "an indexed Job runs one pod per index: set completions")
+	}
+	if js.MaxFailedIndexes != nil && js.BackoffLimitPerIndex == nil {
+		c.add(field.Required(spec.Child("backoffLimitPerIndex"), "when maxFailedIndexes is specified"), "set backoffLimitPerIndex, or remove maxFailedIndexes")
+	}
+	if !indexed {
+		const hint = "set completionMode: Indexed, or remove the field"
+		if js.BackoffLimitPerIndex != nil {
+			c.add(field.Invalid(spec.Child("backoffLimitPerIndex"), *js.BackoffLimitPerIndex, "requires indexed completion mode"), hint)
+		}
+		if js.MaxFailedIndexes != nil {
+			c.add(field.Invalid(spec.Child("maxFailedIndexes"), *js.MaxFailedIndexes, "requires indexed completion mode"), hint)
+		}
+		if js.SuccessPolicy != nil {
+			c.add(field.Invalid(spec.Child("successPolicy"), "", "requires indexed completion mode"), hint)
+		}
+	}
+	if js.PodFailurePolicy != nil {
+		if p := js.Template.Spec.RestartPolicy; p == corev1.RestartPolicyOnFailure {
+			c.add(field.Invalid(spec.Child("template", "spec", "restartPolicy"), p, `only "Never" is supported when podFailurePolicy is specified`),
+				"a pod failure policy needs restartPolicy: Never")
 		}
 	}
 }
