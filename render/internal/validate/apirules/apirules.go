@@ -221,8 +221,11 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 			names[ctr.Name] = true
 			c.image(&ctr, cp)
 			c.container(&ctr, cp, volumes)
+			sidecar := ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways
+			c.probes(&ctr, cp, l.key == "containers" || sidecar)
 		}
 	}
+	c.hostPorts(ps, path)
 	c.podSpecRules(ps, path)
 }
 
@@ -262,9 +265,6 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 		portNames[port.Name] = true
 	}
 	c.env(ctr.Env, cp.Child("env"))
-	c.probe(ctr.LivenessProbe, cp.Child("livenessProbe"))
-	c.probe(ctr.ReadinessProbe, cp.Child("readinessProbe"))
-	c.probe(ctr.StartupProbe, cp.Child("startupProbe"))
 	for _, kind := range []struct {
 		key  string
 		list corev1.ResourceList

@@ -321,3 +321,86 @@ func (c *checker) tolerations(ts []corev1.Toleration, path *field.Path) {
 		}
 	}
 }
+
+// probes checks a container's probes and lifecycle: an init container
+// has none unless it is a sidecar (restartPolicy: Always); a liveness or
+// startup probe succeeds once (successThreshold 1, the default), a
+// readiness probe has no grace period of its own, and every count is 0
+// or more. Counts left at 0 are the API server's defaults.
+func (c *checker) probes(ctr *corev1.Container, cp *field.Path, runs bool) {
+	probes := []struct {
+		key string
+		p   *corev1.Probe
+	}{{"livenessProbe", ctr.LivenessProbe}, {"readinessProbe", ctr.ReadinessProbe}, {"startupProbe", ctr.StartupProbe}}
+	if !runs {
+		const msg = "may not be set for init containers without restartPolicy=Always"
+		const hint = "an init container runs to completion before the others start: remove it, or make it a sidecar with restartPolicy: Always"
+		if ctr.Lifecycle != nil {
+			c.add(field.Forbidden(cp.Child("lifecycle"), msg), hint)
+		}
+		for _, pr := range probes {
+			if pr.p != nil {
+				c.add(field.Forbidden(cp.Child(pr.key), msg), hint)
+			}
+		}
+		return
+	}
+	for _, pr := range probes {
+		p := pr.p
+		if p == nil {
+			continue
+		}
+		pp := cp.Child(pr.key)
+		c.probe(p, pp)
+		counts := []struct {
+			key string
+			v   int32
+		}{{"initialDelaySeconds", p.InitialDelaySeconds}, {"timeoutSeconds", p.TimeoutSeconds}, {"periodSeconds", p.PeriodSeconds}, {"successThreshold", p.SuccessThreshold}, {"failureThreshold", p.FailureThreshold}}
+		for _, n := range counts {
+			c.nonNegative(int64(n.v), pp.Child(n.key))
+		}
+		if g := p.TerminationGracePeriodSeconds; g != nil {
+			if pr.key == "readinessProbe" {
+				c.add(field.Invalid(pp.Child("terminationGracePeriodSeconds"), *g, "must not be set for readinessProbes"),
+					"a readiness probe never restarts the container: remove terminationGracePeriodSeconds")
+			} else if *g <= 0 {
+				c.add(field.Invalid(pp.Child("terminationGracePeriodSeconds"), *g, "must be greater than 0"), "give the probe's grace period in seconds, 1 or more, or leave it out")
+			}
+		}
+		if pr.key != "readinessProbe" && p.SuccessThreshold != 0 && p.SuccessThreshold != 1 {
+			c.add(field.Invalid(pp.Child("successThreshold"), p.SuccessThreshold, "must be 1"),
+				"a "+pr.key+" counts one success: remove successThreshold or set it to 1 (only a readiness probe may ask for more)")
+		}
+	}
+}
+
+// hostPorts checks that no two containers of the pod claim the same host
+// port (protocol, host IP and port); init containers run one at a time,
+// so each is checked on its own.
+func (c *checker) hostPorts(ps *corev1.PodSpec, path *field.Path) {
+	seen := map[string]bool{}
+	check := func(ctr *corev1.Container, cp *field.Path) {
+		for j, p := range ctr.Ports {
+			if p.HostPort == 0 {
+				continue
+			}
+			protocol := p.Protocol
+			if protocol == "" {
+				protocol = corev1.ProtocolTCP
+			}
+			k := fmt.Sprintf("%s/%s/%d", protocol, p.HostIP, p.HostPort)
+			if seen[k] {
+				c.add(field.Duplicate(cp.Child("ports").Index(j).Child("hostPort"), k),
+					"two containers of a pod cannot listen on the same host port: give each its own")
+			}
+			seen[k] = true
+		}
+	}
+	for i := range ps.Containers {
+		check(&ps.Containers[i], path.Child("containers").Index(i))
+	}
+	for i := range ps.InitContainers {
+		clear(seen)
+		check(&ps.InitContainers[i], path.Child("initContainers").Index(i))
+	}
+}
