@@ -15,6 +15,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/secretgate"
@@ -49,6 +50,45 @@ func quoteTimestamps(objs []templates.Object) {
 			objects.QuoteTimestamps(o.Node.YNode())
 		}
 	}
+}
+
+// deprecatedAPIs warns, once per apiVersion and kind of the run, about
+// objects whose version draws the API server's deprecation warning (its
+// CRD deprecates it, or Kubernetes did by kubeVersion): kubectl shows it,
+// Flux does not, and a later release stops serving the version.
+func deprecatedAPIs(venv *validate.Env, run *appRun) []diag.Warning {
+	if venv == nil {
+		return nil
+	}
+	type gvk struct{ apiVersion, kind string }
+	first := map[gvk]int{}
+	count := map[gvk]int{}
+	var out []diag.Warning
+	for _, o := range run.objs {
+		if o.Node == nil || o.Raw != nil {
+			continue
+		}
+		k := gvk{o.Node.GetApiVersion(), o.Node.GetKind()}
+		if i, seen := first[k]; seen {
+			if i >= 0 {
+				count[k]++
+			}
+			continue
+		}
+		msg, hint := venv.Deprecated(k.apiVersion, k.kind)
+		if msg == "" {
+			first[k] = -1
+			continue
+		}
+		first[k] = len(out)
+		out = append(out, diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o), Msg: msg, Hint: hint})
+	}
+	for k, n := range count {
+		if n > 0 {
+			out[first[k]].Msg += fmt.Sprintf(" (and %d more %s of the app)", n, words.Noun(n, "object"))
+		}
+	}
+	return out
 }
 
 // guessedScope warns about each object of the run that is about to get

@@ -533,6 +533,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			snap := snapshotSOPS(run.objs)
 			quoteTimestamps(run.objs)
 			warns = append(warns, guessedScope(scopes, venv, run)...)
+			warns = append(warns, deprecatedAPIs(venv, run)...)
 			run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
 			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
 				errs = append(errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))

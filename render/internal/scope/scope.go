@@ -110,6 +110,11 @@ func (s *Scopes) lookup(apiVersion, kind string) (namespaced, known bool) {
 	if ok {
 		return c.namespaced, true
 	}
+	if namespaced, ok := builtinScopes()[groupKind{group, kind}]; ok {
+		return namespaced, true
+	}
+	// Kinds of other API servers (apiextensions.k8s.io, the aggregator's
+	// apiregistration.k8s.io) and of removed versions: kyaml's table.
 	// kyaml parses its schema lazily into globals that a kustomization
 	// with openapi: rewrites (kubernetes-sigs/kustomize#4824, #5805);
 	// kustomize.Shared is kiln's one guard of them. A scope lookup needs

@@ -110,6 +110,16 @@ func TestNamespaced(t *testing.T) {
 		{apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", want: false},
 		{apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingWebhookConfiguration", want: false},
 		{apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", want: false},
+		// Kinds kyaml's table (of an older Kubernetes) does not know,
+		// from builtin.txt.
+		{apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", want: true},
+		{apiVersion: "resource.k8s.io/v1", kind: "ResourceClaim", want: true},
+		{apiVersion: "flowcontrol.apiserver.k8s.io/v1", kind: "PriorityLevelConfiguration", want: false},
+		{apiVersion: "flowcontrol.apiserver.k8s.io/v1beta3", kind: "FlowSchema", want: false},
+		{apiVersion: "resource.k8s.io/v1", kind: "DeviceClass", want: false},
+		{apiVersion: "networking.k8s.io/v1", kind: "ServiceCIDR", want: false},
+		{apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingAdmissionPolicy", want: false},
+		{apiVersion: "certificates.k8s.io/v1beta1", kind: "ClusterTrustBundle", want: false},
 		{apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", want: true},
 		{apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", want: true},
 		{apiVersion: "example.com/v1", kind: "Unknown", want: true},
@@ -122,6 +132,9 @@ func TestNamespaced(t *testing.T) {
 			t.Parallel()
 			if got := s.Namespaced(tc.apiVersion, tc.kind); got != tc.want {
 				t.Errorf("Namespaced(%q, %q) = %v, want %v", tc.apiVersion, tc.kind, got, tc.want)
+			}
+			if known := s.Known(tc.apiVersion, tc.kind); known != (tc.kind != "Unknown" && !strings.Contains(tc.apiVersion, "fluxcd")) {
+				t.Errorf("Known(%q, %q) = %v", tc.apiVersion, tc.kind, known)
 			}
 		})
 	}

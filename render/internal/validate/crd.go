@@ -61,6 +61,8 @@ type crd struct {
 	// sum is the sha256 of the CRD's JSON encoding: what it was compiled
 	// from, naming it across runs (CleanKey).
 	sum [32]byte
+	// lifecycle: its versions' deprecation.
+	lifecycle crdLifecycle
 }
 
 // crdGVK is the kind of a CustomResourceDefinition the API server serves.
@@ -131,6 +133,47 @@ type Schemas struct {
 type crdRef struct {
 	sum [32]byte
 	get func() *crd
+	// lifecycle is what the CRD says of its versions' deprecation, read
+	// without compiling it.
+	lifecycle crdLifecycle
+}
+
+// crdLifecycle is what a CRD says of its versions' deprecation: the
+// served versions it marks deprecated, each with its deprecationWarning
+// ("" for the API server's default), and its storage version.
+type crdLifecycle struct {
+	deprecated map[string]string
+	storage    string
+}
+
+// crdLifecycleOf reads the versions a CRD's JSON encoding lists.
+func crdLifecycleOf(versions []crdVersionMeta) crdLifecycle {
+	var l crdLifecycle
+	for _, v := range versions {
+		if v.Storage {
+			l.storage = v.Name
+		}
+		if v.Served && v.Deprecated {
+			if l.deprecated == nil {
+				l.deprecated = map[string]string{}
+			}
+			w := ""
+			if v.DeprecationWarning != nil {
+				w = *v.DeprecationWarning
+			}
+			l.deprecated[v.Name] = w
+		}
+	}
+	return l
+}
+
+// crdVersionMeta is what crdNames reads of each version.
+type crdVersionMeta struct {
+	Name               string  `json:"name"`
+	Served             bool    `json:"served"`
+	Storage            bool    `json:"storage"`
+	Deprecated         bool    `json:"deprecated"`
+	DeprecationWarning *string `json:"deprecationWarning"`
 }
 
 type groupKind struct{ group, kind string }
@@ -162,7 +205,8 @@ func NewSchemas() *Schemas {
 		data := sync.OnceValue(func() []byte { return fluxJSON(file) })
 		s.flux[gk] = sync.OnceValue(func() *crd { return s.compileFlux(gk, file, data()) })
 		s.fluxRefs[gk] = sync.OnceValue(func() *crdRef {
-			return &crdRef{sum: sha256.Sum256(data()), get: s.flux[gk]}
+			_, versions, _ := crdNames(data())
+			return &crdRef{sum: sha256.Sum256(data()), get: s.flux[gk], lifecycle: crdLifecycleOf(versions)}
 		})
 	}
 	return s
@@ -441,6 +485,11 @@ func compileCRD(data []byte) *crd {
 		c.err = &crdSpecError{errs: errs}
 		return c
 	}
+	meta := make([]crdVersionMeta, len(v1.Spec.Versions))
+	for i, v := range v1.Spec.Versions {
+		meta[i] = crdVersionMeta{Name: v.Name, Served: v.Served, Storage: v.Storage, Deprecated: v.Deprecated, DeprecationWarning: v.DeprecationWarning}
+	}
+	c.lifecycle = crdLifecycleOf(meta)
 	for i, v := range v1.Spec.Versions {
 		cv := &crdVersion{served: v.Served, status: v.Subresources != nil && v.Subresources.Status != nil}
 		c.versions[v.Name] = cv
@@ -710,8 +759,8 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		sum, data := enc.sum, enc.data
 		whole := func() *crd { return s.compileData(sum, data) }
 		if s.knows(crdKey(enc.sum)) {
-			if gk, ok := crdNames(enc.data); ok {
-				done[i] = prepared{ref: &crdRef{sum: sum, get: whole}, gk: gk, keep: true}
+			if gk, versions, ok := crdNames(enc.data); ok {
+				done[i] = prepared{ref: &crdRef{sum: sum, get: whole, lifecycle: crdLifecycleOf(versions)}, gk: gk, keep: true}
 				return
 			}
 		}
@@ -720,7 +769,7 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		if c.versions != nil {
 			get = func() *crd { return c }
 		}
-		done[i] = prepared{ref: &crdRef{sum: enc.sum, get: get}, gk: groupKind{c.group, c.kind}, c: c}
+		done[i] = prepared{ref: &crdRef{sum: enc.sum, get: get, lifecycle: c.lifecycle}, gk: groupKind{c.group, c.kind}, c: c}
 		// Kept for the next run only when the names read without compiling
 		// (crdNames) are the compiled ones. They are when the strict decode
 		// found nothing: no key in another case, none twice, no wrong type,
@@ -751,19 +800,20 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 
 // crdNames reads a CRD's group and kind from its JSON encoding without
 // compiling it, as compileCRD's decoding reads them (case-sensitive).
-func crdNames(data []byte) (groupKind, bool) {
+func crdNames(data []byte) (groupKind, []crdVersionMeta, bool) {
 	var v struct {
 		Spec struct {
 			Group string `json:"group"`
 			Names struct {
 				Kind string `json:"kind"`
 			} `json:"names"`
+			Versions []crdVersionMeta `json:"versions"`
 		} `json:"spec"`
 	}
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(data, &v); err != nil || v.Spec.Group == "" || v.Spec.Names.Kind == "" {
-		return groupKind{}, false
+		return groupKind{}, nil, false
 	}
-	return groupKind{v.Spec.Group, v.Spec.Names.Kind}, true
+	return groupKind{v.Spec.Group, v.Spec.Names.Kind}, v.Spec.Versions, true
 }
 
 // HoldsSecrets marks the env as one whose objects may hold secret values

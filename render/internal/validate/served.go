@@ -99,3 +99,68 @@ func builtinGroup(group string) bool {
 	}
 	return false
 }
+
+// lifecycleDeprecated is the prerelease-lifecycle method that says in
+// which release a built-in version was deprecated.
+type lifecycleDeprecated interface {
+	APILifecycleDeprecated() (major, minor int)
+}
+
+// Deprecated says why an object of apiVersion and kind draws the API
+// server's deprecation warning ("" when it does not): a version its CRD
+// marks deprecated (with the CRD's deprecationWarning, or the API
+// server's default text), or a built-in version deprecated in
+// kubeVersion or before. kubectl prints such a warning; Flux applies the
+// object without a word, until a release stops serving the version.
+func (e *Env) Deprecated(apiVersion, kind string) (msg, hint string) {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return "", ""
+	}
+	if ref := e.ref(gv.Group, kind); ref != nil {
+		w, ok := ref.lifecycle.deprecated[gv.Version]
+		if !ok {
+			return "", ""
+		}
+		if w == "" {
+			// The API server's own text (apiextensions-apiserver).
+			w = fmt.Sprintf("%s %s is deprecated", apiVersion, kind)
+		}
+		hint = "move the object to a version the CustomResourceDefinition does not deprecate"
+		if s := ref.lifecycle.storage; s != "" {
+			if _, dep := ref.lifecycle.deprecated[s]; !dep {
+				hint = fmt.Sprintf("use apiVersion %s/%s, the version the CustomResourceDefinition stores, and check the object against its fields", gv.Group, s)
+			}
+		}
+		return w, hint
+	}
+	if e.kube == nil {
+		return "", ""
+	}
+	gvk := gv.WithKind(kind)
+	typed := newTyped(gvk)
+	d, ok := typed.(lifecycleDeprecated)
+	if !ok {
+		return "", ""
+	}
+	major, minor := d.APILifecycleDeprecated()
+	if major == 0 || !e.kube.AtLeast(version.MajorMinor(uint(major), uint(minor))) {
+		return "", ""
+	}
+	msg = fmt.Sprintf("%s %s is deprecated since Kubernetes %d.%d", apiVersion, kind, major, minor)
+	if rm, ok := typed.(lifecycleRemoved); ok {
+		if rmaj, rmin := rm.APILifecycleRemoved(); rmaj > 0 {
+			if e.kube.AtLeast(version.MajorMinor(uint(rmaj), uint(rmin))) {
+				return "", "" // not served at all: validation's error says so
+			}
+			msg += fmt.Sprintf(" and is not served from %d.%d", rmaj, rmin)
+		}
+	}
+	hint = "move the object to a version that is not deprecated before the cluster is upgraded"
+	if rp, ok := typed.(lifecycleReplacement); ok {
+		if use := rp.APILifecycleReplacement(); !use.Empty() {
+			hint = fmt.Sprintf("use apiVersion %s kind %s before the cluster is upgraded, and check the object against that version's fields", use.GroupVersion(), use.Kind)
+		}
+	}
+	return msg, hint
+}

@@ -359,7 +359,7 @@ func TestCleanCRDNamesRead(t *testing.T) {
 		}
 		c := compileCRD(enc.data)
 		kept := c.clean && c.err == nil && c.group != "" && c.kind != ""
-		gk, ok := crdNames(enc.data)
+		gk, _, ok := crdNames(enc.data)
 		if kept && (!ok || gk != (groupKind{c.group, c.kind})) {
 			t.Errorf("%s: kept with compiled names %s %s, crdNames reads %v %v", name, c.group, c.kind, gk, ok)
 		}

@@ -1,0 +1,99 @@
+package scope
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+var (
+	groupNameRE = regexp.MustCompile(`(?m)^const GroupName = "([^"]*)"`)
+	typeRE      = regexp.MustCompile(`^type ([A-Z]\w*) struct`)
+)
+
+// TestBuiltinScopesMatchAPI reads the scope of every kind k8s.io/api
+// defines a client for (+genclient, +genclient:nonNamespaced in the
+// comments above the type) from the sources of the version go.mod pins,
+// and compares it with builtin.txt.
+func TestBuiltinScopesMatchAPI(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}} {{.Version}}", "k8s.io/api").Output()
+	if err != nil {
+		t.Fatalf("go list -m k8s.io/api: %v", err)
+	}
+	dir, ver, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+	registers, err := filepath.Glob(filepath.Join(dir, "*", "*", "register.go"))
+	if err != nil || len(registers) < 20 {
+		t.Fatalf("found %d register.go files in %s: %v", len(registers), dir, err)
+	}
+	scopes := map[string]string{}
+	for _, reg := range registers {
+		data, err := os.ReadFile(reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := groupNameRE.FindSubmatch(data)
+		if m == nil {
+			continue
+		}
+		group := string(m[1])
+		types, err := os.ReadFile(filepath.Join(filepath.Dir(reg), "types.go"))
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(string(types), "\n")
+		for i, l := range lines {
+			tm := typeRE.FindStringSubmatch(l)
+			if tm == nil {
+				continue
+			}
+			// The markers are in the comment lines above the type, which
+			// blank lines may split.
+			client, cluster := false, false
+			for j := i - 1; j >= 0; j-- {
+				c := strings.TrimSpace(lines[j])
+				if c != "" && !strings.HasPrefix(c, "//") {
+					break
+				}
+				client = client || c == "// +genclient"
+				cluster = cluster || c == "// +genclient:nonNamespaced"
+			}
+			if !client {
+				continue
+			}
+			scope := "namespaced"
+			if cluster {
+				scope = "cluster"
+			}
+			key := group + "/" + tm[1]
+			if old, ok := scopes[key]; ok && old != scope {
+				t.Errorf("%s is %s in one version and %s in another", key, old, scope)
+			}
+			scopes[key] = scope
+		}
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# The scope of every kind k8s.io/api %s defines a client for (render/internal/scope/builtin.go).\n", ver)
+	keys := make([]string, 0, len(scopes))
+	for k := range scopes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s %s\n", k, scopes[k])
+	}
+	if *update {
+		if err := os.WriteFile("builtin.txt", b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if b.String() != builtinTable {
+		t.Errorf("builtin.txt is not what k8s.io/api %s says: run go test ./render/internal/scope -run TestBuiltinScopesMatchAPI -update", ver)
+	}
+}
