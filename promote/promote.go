@@ -838,15 +838,18 @@ func (r *run) checkCommit(ctx context.Context, commit string, pl *plan) error {
 }
 
 // guard refuses a promotion that would make Flux prune most of the env,
-// and any that would delete a file outside the env's folder. deleted lists
-// the files the commit deletes, repository-relative (nil before the
-// commit is made).
+// and any that would delete a file outside the env's folder or one in it
+// that kiln did not write. deleted lists the files the commit deletes,
+// repository-relative (nil before the commit is made).
 func (r *run) guard(pl *plan, deleted []string) error {
 	var outside []string
 	for _, p := range deleted {
 		if !strings.HasPrefix(p, r.dir+"/") {
 			outside = append(outside, p)
 		}
+	}
+	if err := r.foreignGuard(pl, deleted); err != nil {
+		return err
 	}
 	if len(outside) > 0 {
 		sort.Strings(outside)
@@ -893,6 +896,83 @@ func (r *run) guard(pl *plan, deleted []string) error {
 		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete %d of its %d objects", r.env.Name, removed, oldObjects), Hint: hint}
 	}
 	return nil
+}
+
+// foreignGuard refuses a promotion that would delete or change a file of
+// the env's folder that kiln did not write (foreign). Never overridable:
+// kiln owns the files it writes, and the user's own (a README, CODEOWNERS,
+// flux bootstrap's flux-system/ at the env's root, a Kustomization of
+// their own in flux/ that the bootstrap applies) are not kiln's to delete.
+func (r *run) foreignGuard(pl *plan, deleted []string) error {
+	_, hasLock := pl.old[render.LockFile]
+	seen := map[string]bool{}
+	var found []string
+	add := func(rel string) {
+		if !seen[rel] && !kilnWrote(rel, hasLock, pl.oldLock) {
+			seen[rel] = true
+			found = append(found, r.dir+"/"+rel)
+		}
+	}
+	for _, c := range pl.changes {
+		if c.Op != treediff.Added {
+			add(c.Path)
+		}
+	}
+	// What the folder's tree does not show (a submodule) but the commit
+	// deletes.
+	for _, p := range deleted {
+		if rel, ok := strings.CutPrefix(p, r.dir+"/"); ok {
+			add(rel)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	sort.Strings(found)
+	shown := found
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(found)-5))
+	}
+	msg := fmt.Sprintf("promoting env %s would delete or change %s in its folder %s that kiln did not write: %s",
+		r.env.Name, words.Count(len(found), "file"), r.dir, strings.Join(shown, ", "))
+	if !hasLock {
+		msg += fmt.Sprintf(" (it holds no %s: kiln never promoted to it)", render.LockFile)
+	}
+	return &diag.Error{Msg: msg,
+		Hint: fmt.Sprintf("kiln replaces the env's folder whole and keeps only Flux's bootstrap in %s/flux/flux-system/ (flux bootstrap --path %s/flux); move these files out of %s in a commit of your own, or set manifests.path to a folder kiln may own", r.dir, r.dir, r.dir)}
+}
+
+// kilnWrote reports whether rel, a path in an env's folder, is one kiln
+// writes there: kiln.lock.json, apps/ and high-level/, and in flux/ the
+// Kustomizations of the apps the folder's lock names and the
+// notifications. Nothing is kiln's in a folder without a lock. A file of
+// flux/ that is not an app's is not kiln's: the bootstrap Kustomization
+// applies all of flux/, so it is someone's Flux object.
+func kilnWrote(rel string, hasLock bool, lock *render.Lock) bool {
+	if !hasLock {
+		return false
+	}
+	switch {
+	case rel == render.LockFile, rel == render.ShardFile,
+		strings.HasPrefix(rel, "apps/"), strings.HasPrefix(rel, "high-level/"),
+		rel == "flux/notifications.yaml":
+		return true
+	}
+	name, ok := strings.CutPrefix(rel, "flux/")
+	if !ok {
+		return false
+	}
+	app, ok := strings.CutSuffix(name, ".yaml")
+	if !ok || strings.Contains(app, "/") {
+		return false
+	}
+	if lock == nil {
+		// A lock that does not parse names no app: its folder is kiln's
+		// still, so its Kustomizations are taken for kiln's.
+		return true
+	}
+	_, ok = lock.Apps[app]
+	return ok
 }
 
 // appKept reports whether an app still has an object file after the change

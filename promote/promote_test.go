@@ -480,7 +480,7 @@ func TestMassDeleteGuard(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			before := gittest.Update(t, f.remote, "main", tc.seed, nil, "dev as it was")
+			before := gittest.Update(t, f.remote, "main", kilnFolder("clusters/dev", tc.seed), nil, "dev as it was")
 			opts := f.opts(t, "dev", &bytes.Buffer{})
 			opts.AllowMassDelete = tc.allow
 			_, err := promote(t, f, opts)
@@ -1007,10 +1007,10 @@ func TestKeepsFluxBootstrap(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	const sync = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n"
-	gittest.Commit(t, f.remote, "main", map[string]string{
+	gittest.Commit(t, f.remote, "main", kilnFolder("clusters/dev", map[string]string{
 		"clusters/dev/flux/flux-system/gotk-sync.yaml": sync,
 		"clusters/dev/apps/old/stale.yaml":             "kind: ConfigMap\n",
-	}, "bootstrap")
+	}), "bootstrap")
 	var log bytes.Buffer
 	opts := f.opts(t, "dev", &log)
 	opts.AllowMassDelete = true // the stale app is the env's only one
@@ -1090,7 +1090,7 @@ func TestEscapingManifestsPathRefused(t *testing.T) {
 func TestGuardCountsDeletionsOutsideTheFolder(t *testing.T) {
 	t.Parallel()
 	r := &run{env: &envconfig.Environment{Name: "dev"}, dir: "clusters/dev", opts: Options{AllowMassDelete: true}}
-	pl := &plan{old: map[string][]byte{"apps/web/a.yaml": []byte("x")}}
+	pl := &plan{old: map[string][]byte{"apps/web/a.yaml": []byte("x"), "kiln.lock.json": []byte("{}")}}
 	err := r.guard(pl, []string{"clusters/dev/apps/web/a.yaml", "README.md", "clusters/devx/a.yaml"})
 	want := "promoting env dev would delete 2 files outside its folder clusters/dev: README.md, clusters/devx/a.yaml"
 	if err == nil || !strings.HasPrefix(err.Error(), want) {

@@ -1,0 +1,162 @@
+package promote
+
+import (
+	"bytes"
+	"encoding/json"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// TestFilesKilnDidNotWriteAreKept: kiln replaces an env's folder whole, so
+// a file in it that kiln did not write would be deleted (or overwritten)
+// by the promotion, pushed straight to the manifests branch in push mode.
+// The commonest such folder is one `flux bootstrap --path clusters/dev`
+// wrote: deleting its flux-system/ makes Flux prune itself. Another is a
+// Kustomization of the user's own beside kiln's in flux/, which the
+// bootstrap Kustomization applies: deleting it prunes what it deployed.
+// kiln must refuse, dry run included, whatever --allow-mass-delete says.
+func TestFilesKilnDidNotWriteAreKept(t *testing.T) {
+	t.Parallel()
+	foreignFolder := map[string]string{
+		"clusters/dev/flux-system/gotk-components.yaml": "# flux\n",
+		"clusters/dev/flux-system/gotk-sync.yaml":       "# sync\n",
+		"clusters/dev/flux-system/kustomization.yaml":   "# k\n",
+		"clusters/dev/README.md":                        "hand written\n",
+	}
+	for _, tc := range []struct {
+		name string
+		// seed is committed before the promotion; first promotes dev
+		// once before it.
+		seed  map[string]string
+		first bool
+		dry   bool
+		want  []string
+	}{
+		{name: "a folder flux bootstrap wrote", seed: foreignFolder,
+			want: []string{"would delete or change 4 files in its folder clusters/dev that kiln did not write",
+				"clusters/dev/README.md, clusters/dev/flux-system/gotk-components.yaml",
+				"it holds no kiln.lock.json", "flux bootstrap --path clusters/dev/flux"}},
+		{name: "dry run", seed: foreignFolder, dry: true,
+			want: []string{"would delete or change 4 files in its folder clusters/dev that kiln did not write"}},
+		{name: "files added to a folder kiln wrote", first: true,
+			seed: map[string]string{
+				"clusters/dev/flux/infra.yaml":          "# the user's own Kustomization\n",
+				"clusters/dev/CODEOWNERS":               "* @acme/platform\n",
+				"clusters/dev/flux/extra/policies.yaml": "# another tool\n",
+			},
+			want: []string{"would delete or change 3 files in its folder clusters/dev that kiln did not write: clusters/dev/CODEOWNERS, clusters/dev/flux/extra/policies.yaml, clusters/dev/flux/infra.yaml"}},
+		{name: "a file where kiln would write an app's Kustomization", seed: map[string]string{
+			"clusters/dev/flux/web.yaml": "# the user's own\n",
+		}, want: []string{"1 file in its folder clusters/dev that kiln did not write: clusters/dev/flux/web.yaml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			if tc.first {
+				if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+					t.Fatal(err)
+				}
+			}
+			gittest.Update(t, f.remote, "main", tc.seed, nil, "by hand")
+			before := gittest.Git(t, f.remote, "rev-parse", "main")
+			if tc.first {
+				// A change, so that the promotion has something to do.
+				f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 81", 1)}, "port")
+			}
+			var log bytes.Buffer
+			opts := f.opts(t, "dev", &log)
+			opts.DryRun = tc.dry
+			opts.AllowMassDelete = true
+			_, err := promote(t, f, opts)
+			if err == nil {
+				t.Fatalf("promotion over files kiln did not write succeeded\n%s", log.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			if got := gittest.Git(t, f.remote, "rev-parse", "main"); got != before {
+				t.Errorf("main moved from %s to %s", before, got)
+			}
+		})
+	}
+}
+
+// TestBootstrapOnlyFolderIsKilns: a folder that holds nothing but what
+// flux bootstrap --path <dir>/flux wrote, before kiln's first promotion,
+// is the documented setup: kiln promotes into it and keeps those files.
+func TestBootstrapOnlyFolderIsKilns(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const sync = "# sync\n"
+	gittest.Update(t, f.remote, "main", map[string]string{"clusters/dev/flux/flux-system/gotk-sync.yaml": sync}, nil, "bootstrap")
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	files := gittest.Files(t, f.remote, "main")
+	if files["clusters/dev/flux/flux-system/gotk-sync.yaml"] != sync || files["clusters/dev/kiln.lock.json"] == "" {
+		t.Errorf("files after the promotion: %v", files)
+	}
+}
+
+// kilnFolder adds to seed, files of a manifests repository, the
+// kiln.lock.json that makes dir a folder kiln wrote, naming the apps seed
+// has below dir/apps/.
+func kilnFolder(dir string, seed map[string]string) map[string]string {
+	apps := map[string]render.LockApp{}
+	out := map[string]string{}
+	for p, data := range seed {
+		out[p] = data
+		if rest, ok := strings.CutPrefix(p, dir+"/apps/"); ok {
+			app, _, _ := strings.Cut(rest, "/")
+			apps[app] = render.LockApp{Engine: "yaml"}
+		}
+	}
+	data, err := json.Marshal(render.Lock{Env: path.Base(dir), Apps: apps})
+	if err != nil {
+		panic(err)
+	}
+	out[dir+"/kiln.lock.json"] = string(data)
+	return out
+}
+
+// TestSubmoduleInEnvFolderKept: a submodule in the env's folder is no file
+// of its tree (git ls-tree shows a commit, not a blob), so the plan does
+// not see it; replacing the folder would still delete it. The check of the
+// commit must.
+func TestSubmoduleInEnvFolderKept(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(t.TempDir(), "work")
+	gittest.Git(t, filepath.Dir(work), "clone", "-q", f.remote, work)
+	gittest.Git(t, work, "update-index", "--add", "--cacheinfo", "160000,"+strings.Repeat("ab", 20)+",clusters/dev/vendor/policies")
+	gittest.Git(t, work, "commit", "-q", "-m", "a submodule")
+	gittest.Git(t, work, "push", "-q", "origin", "main")
+	before := gittest.Git(t, f.remote, "rev-parse", "main")
+	f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 81", 1)}, "port")
+	for _, env := range []string{"dev", "staging"} {
+		_, err := promote(t, f, f.opts(t, env, &bytes.Buffer{}))
+		if env == "staging" {
+			// staging has no folder yet: nothing of it to lose.
+			if err != nil {
+				t.Errorf("staging: %v", err)
+			}
+			continue
+		}
+		if want := "would delete or change 1 file in its folder clusters/dev that kiln did not write: clusters/dev/vendor/policies"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error = %v, want %q", env, err, want)
+		}
+	}
+	if got := gittest.Git(t, f.remote, "rev-parse", "main"); got != before {
+		t.Errorf("main moved from %s to %s", before, got)
+	}
+}
