@@ -235,6 +235,9 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if err := checkSource(ctx, r.p.Root, r.from, r.env.Name, lock); err != nil {
 			return nil, err
 		}
+		if err := r.checkFromDirty(lock); err != nil {
+			return nil, err
+		}
 		r.opts.Render.Images = render.Images{Given: lock.Images}
 		if src, err = r.source(ctx); err != nil {
 			return nil, err
@@ -1302,6 +1305,24 @@ func (r *run) checkDirty(src *source) error {
 	}
 	return &diag.Error{Msg: fmt.Sprintf("env %s was rendered from a working tree with uncommitted changes (kiln.lock.json: source.dirty), so it holds more%s", r.env.Name, at),
 		Hint: "commit or stash the changes (git status) and promote again, or pass --allow-dirty (KILN_ALLOW_DIRTY=true) to promote them as they are"}
+}
+
+// checkFromDirty refuses to promote from an env whose tree was rendered
+// from uncommitted changes (promoted with AllowDirty), unless AllowDirty:
+// the next env is rendered from the lock's commit, which lacks them, so it
+// would not get what the healthy env runs.
+func (r *run) checkFromDirty(lock *render.Lock) error {
+	if !lock.Source.Dirty {
+		return nil
+	}
+	c := short(lock.Source.Commit)
+	msg := fmt.Sprintf("env %s runs a tree rendered from uncommitted changes on top of %s (its kiln.lock.json: source.dirty), so no commit renders what it runs, and %s rendered from %s would not get it", r.from, c, r.env.Name, c)
+	if r.opts.AllowDirty {
+		fmt.Fprintf(r.log, "warning: %s\n", msg)
+		return nil
+	}
+	return &diag.Error{Msg: msg,
+		Hint: fmt.Sprintf("commit the changes, promote env %s from that commit (kiln promote --env %s) and promote from it once it is healthy; or pass --allow-dirty (KILN_ALLOW_DIRTY=true) to render %s from %s as it is", r.from, r.from, r.env.Name, c)}
 }
 
 // checkSource makes sure the working tree is at the commit the previous env

@@ -182,3 +182,44 @@ func TestGateAfterNoOpCommit(t *testing.T) {
 		t.Fatalf("promotion from dev at its commit: %+v, %v", res, err)
 	}
 }
+
+// TestFromDirtyRefused: an env promoted with --allow-dirty runs a tree no
+// commit renders. Promoting the next env from it renders the lock's commit
+// without those changes, so the next env would not get what the env runs,
+// though the gate says it is healthy: refused unless --allow-dirty, and
+// then said.
+func TestFromDirtyRefused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	o := f.opts(t, "dev", &bytes.Buffer{})
+	o.Render.Source.Dirty, o.AllowDirty = true, true
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatal(err)
+	}
+	successAll(t, f, "dev")
+	fromDev := func(log *bytes.Buffer) Options {
+		o := f.opts(t, "", log)
+		o.From, o.To = "dev", "staging"
+		o.Render.Images = render.Images{}
+		return o
+	}
+	_, err := promote(t, f, fromDev(&bytes.Buffer{}))
+	want := "env dev runs a tree rendered from uncommitted changes on top of " + f.head(t)[:7] + " (its kiln.lock.json: source.dirty), so no commit renders what it runs, and staging rendered from " + f.head(t)[:7] + " would not get it"
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--allow-dirty") {
+		t.Fatalf("promotion from a dirty env: %v, want %q naming --allow-dirty", err, want)
+	}
+	if f.gh.count() != 0 || len(gittest.Heads(t, f.remote)) != 1 {
+		t.Errorf("a refused promotion opened a PR or pushed: %d PRs, heads %v", f.gh.count(), gittest.Heads(t, f.remote))
+	}
+
+	var log bytes.Buffer
+	o = fromDev(&log)
+	o.AllowDirty = true
+	res, err := promote(t, f, o)
+	if err != nil || !res.Changed {
+		t.Fatalf("--allow-dirty: %+v, %v", res, err)
+	}
+	if !strings.Contains(log.String(), "warning: "+want) {
+		t.Errorf("--allow-dirty does not warn:\n%s", log.String())
+	}
+}
