@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strings"
@@ -73,6 +74,34 @@ type troubleError struct{ err error }
 func (e *troubleError) Error() string { return e.err.Error() }
 func (e *troubleError) Unwrap() error { return e.err }
 
+// cliExitType is the type of urfave/cli's own exit errors (cli.Exit).
+var cliExitType = reflect.TypeOf(cli.Exit("", 0))
+
+// cliExit reports whether err holds an exit error of urfave/cli's own
+// ("kiln help nosuch": a usage mistake). Other errors with an ExitCode
+// method are not kiln's exit codes: git's and a worker's *exec.ExitError
+// (any failed git command of promote wraps one) and the sandbox's
+// spawn.ExitError are failures like any other.
+func cliExit(err error) bool {
+	if err == nil {
+		return false
+	}
+	if reflect.TypeOf(err) == cliExitType {
+		return true
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return cliExit(u.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if cliExit(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // errDifferences is diff --exit-code finding differences: exit code 1,
 // nothing printed (the diff itself is the report).
 var errDifferences = silent{errors.New("there are differences")}
@@ -84,7 +113,6 @@ func exitCode(err error) int {
 		ue *usageError
 		te *troubleError
 		ge *gateError
-		ec cli.ExitCoder // urfave's own: "kiln help nosuch" (a usage mistake)
 	)
 	switch {
 	case err == nil:
@@ -94,7 +122,7 @@ func exitCode(err error) int {
 			return exitSIGTERM
 		}
 		return exitSIGINT
-	case errors.As(err, &ue), errors.As(err, &te), errors.As(err, &ec):
+	case errors.As(err, &ue), errors.As(err, &te), cliExit(err):
 		return exitUsage
 	case errors.As(err, &ge):
 		return exitGate
@@ -349,8 +377,7 @@ func report(stderr io.Writer, err error) int {
 	if errors.As(err, &s) {
 		return code // already reported: the --output json document, or a diff
 	}
-	var ec cli.ExitCoder
-	if errors.As(err, &ec) {
+	if cliExit(err) {
 		fmt.Fprintf(stderr, "kiln: %s\n", err.Error())
 		return code
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/urfave/cli/v2"
 	"io"
 	"os"
@@ -335,5 +336,61 @@ func TestActionsOutputs(t *testing.T) {
 	}
 	if !strings.Contains(s, "dev") || !strings.Contains(s, "|") {
 		t.Errorf("promote: the summary lacks the app table:\n%s", s)
+	}
+}
+
+// TestActionsOutputsAfterRefusal: a promotion that pushed nothing (the
+// manifests repository refused the push, as branch protection does) sets
+// the step output changed to false: a later step, or one after
+// continue-on-error, must not act on a change that is not there. It is a
+// failure (exit 1), not a usage mistake: git's exit status, which the
+// error wraps, is no exit code of kiln's.
+func TestActionsOutputsAfterRefusal(t *testing.T) {
+	t.Parallel()
+	f := newPromoteFixture(t)
+	hook := filepath.Join(f.remote, "hooks", "pre-receive")
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho 'error: GH006: Protected branch update failed for refs/heads/main.' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "output")
+	f.vars["GITHUB_ACTIONS"] = "true"
+	f.vars["GITHUB_OUTPUT"] = out
+	stdout, stderr, code := f.kiln(t, false, "promote", "--config", filepath.Join(f.code, "kiln.yaml"), "--env", "dev", "--output", "json")
+	if code != 1 || !strings.Contains(stderr, "Protected branch update failed") {
+		t.Fatalf("exit %d, want 1 naming the refusal\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := string(data); !strings.Contains(o, "changed<<") || strings.Contains(o, "\ntrue\n") {
+		t.Errorf("outputs after a refused push:\n%s", o)
+	}
+	var rep struct{ Commit string }
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Commit != "" {
+		t.Errorf("--output json names commit %s, which the refused push never put on the branch", rep.Commit)
+	}
+}
+
+// TestProcessExitIsNoExitCode: an error that wraps a failed process's exit
+// status (every failed git command of promote, diff and verify does) has
+// an ExitCode method, as urfave/cli's own exit errors do; it must map to
+// kiln's failure, not to the usage code 2.
+func TestProcessExitIsNoExitCode(t *testing.T) {
+	t.Parallel()
+	gitErr := exec.Command("git", "--no-such-option").Run()
+	var xe *exec.ExitError
+	if !errors.As(gitErr, &xe) || xe.ExitCode() == exitFailure {
+		t.Fatalf("git failed with %v; want an exit status other than %d", gitErr, exitFailure)
+	}
+	wrapped := fmt.Errorf("pushing main to the manifests repository: %w", gitErr)
+	if code := report(io.Discard, promoteErr(wrapped)); code != exitFailure {
+		t.Errorf("a failed git command: exit %d, want %d", code, exitFailure)
+	}
+	if code := report(io.Discard, cli.Exit("no such command", exitUsage)); code != exitUsage {
+		t.Errorf("urfave's own exit error: exit %d, want %d", code, exitUsage)
 	}
 }
