@@ -3,6 +3,7 @@ package promote
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -158,5 +159,27 @@ func TestSubmoduleInEnvFolderKept(t *testing.T) {
 	}
 	if got := gittest.Git(t, f.remote, "rev-parse", "main"); got != before {
 		t.Errorf("main moved from %s to %s", before, got)
+	}
+}
+
+// TestRefusedPushNamesNoCommit: when the manifests repository refuses the
+// push of kiln/<env> (a ruleset that blocks force pushes on kiln/*), the
+// Result names no commit: Commit is a commit on the branch, and the one
+// kiln made never got there.
+func TestRefusedPushNamesNoCommit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	hook := filepath.Join(f.remote, "hooks", "pre-receive")
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho 'error: GH013: Repository rule violations found for refs/heads/kiln/staging.' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"staging", "dev"} {
+		res, err := promote(t, f, f.opts(t, env, &bytes.Buffer{}))
+		if err == nil || !strings.Contains(err.Error(), "GH013") {
+			t.Fatalf("%s: error = %v, want the refusal", env, err)
+		}
+		if res == nil || res.Commit != "" || f.gh.count() != 0 {
+			t.Errorf("%s: result %+v after a refused push, %d PRs; want no commit and no PR", env, res, f.gh.count())
+		}
 	}
 }

@@ -1098,7 +1098,6 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 			return err
 		}
 	}
-	res.Commit = commit
 	// The branch already holds exactly this change on this base (a rerun):
 	// keep its commit, so the PR shows no new push.
 	push := true
@@ -1106,21 +1105,24 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 		ri, err1 := r.repo.Info(ctx, remote)
 		li, err2 := r.repo.Info(ctx, commit)
 		if err1 == nil && err2 == nil && ri.Tree == li.Tree && len(ri.Parents) == 1 && ri.Parents[0] == heads[r.base] {
-			res.Commit, push = remote, false
+			commit, push = remote, false
 		}
 	}
 	if r.opts.DryRun {
+		res.Commit = commit
 		fmt.Fprintf(r.log, "dry run: would push %s and open or update its pull request to %s\n", branch, r.base)
 		return nil
 	}
+	// Result.Commit is a commit on the branch: set once it is there.
 	if push {
 		if err := r.repo.Push(ctx, branch, true); err != nil {
 			return r.gitErr("pushing "+branch+" to", err)
 		}
-		fmt.Fprintf(r.log, "pushed %s at %s\n", branch, short(res.Commit))
+		fmt.Fprintf(r.log, "pushed %s at %s\n", branch, short(commit))
 	} else {
-		fmt.Fprintf(r.log, "%s is already at this change (%s)\n", branch, short(res.Commit))
+		fmt.Fprintf(r.log, "%s is already at this change (%s)\n", branch, short(commit))
 	}
+	res.Commit = commit
 	client, err := r.github()
 	if err != nil {
 		return err

@@ -233,7 +233,9 @@ func reportPromoteActions(c *cli.Context, lookup env, res *promote.Result, err e
 	}
 	var werr []error
 	werr = append(werr,
-		gh.SetOutput("changed", strconv.FormatBool(res.Changed && !res.DryRun)),
+		// A change counts once it is on the remote: a refused push or a
+		// guard's refusal leaves res.Commit empty.
+		gh.SetOutput("changed", strconv.FormatBool(res.Changed && !res.DryRun && res.Commit != "")),
 		gh.SetOutput("pr-url", res.PRURL),
 		gh.SetOutput("pr-number", pr),
 		gh.SetOutput("out-dir", ""))
