@@ -165,7 +165,7 @@ func TestSubmoduleInEnvFolderKept(t *testing.T) {
 // TestRefusedPushNamesNoCommit: when the manifests repository refuses the
 // push of kiln/<env> (a ruleset that blocks force pushes on kiln/*), the
 // Result names no commit: Commit is a commit on the branch, and the one
-// kiln made never got there.
+// kiln made never got there. The hint names the rule to look at.
 func TestRefusedPushNamesNoCommit(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -173,10 +173,14 @@ func TestRefusedPushNamesNoCommit(t *testing.T) {
 	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho 'error: GH013: Repository rule violations found for refs/heads/kiln/staging.' >&2\nexit 1\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	hints := map[string]string{
+		"staging": "kiln owns kiln/staging and force-pushes it: a branch protection rule or ruleset that covers kiln/* must allow force pushes",
+		"dev":     "env dev has mode: push, so kiln commits straight to main: a branch protection rule or ruleset on main must let kiln's token push",
+	}
 	for _, env := range []string{"staging", "dev"} {
 		res, err := promote(t, f, f.opts(t, env, &bytes.Buffer{}))
-		if err == nil || !strings.Contains(err.Error(), "GH013") {
-			t.Fatalf("%s: error = %v, want the refusal", env, err)
+		if err == nil || !strings.Contains(err.Error(), "GH013") || !strings.Contains(err.Error(), hints[env]) {
+			t.Fatalf("%s: error = %v, want the refusal and the hint %q", env, err, hints[env])
 		}
 		if res == nil || res.Commit != "" || f.gh.count() != 0 {
 			t.Errorf("%s: result %+v after a refused push, %d PRs; want no commit and no PR", env, res, f.gh.count())

@@ -650,6 +650,23 @@ func (r *run) gitErr(doing string, err error) error {
 		Hint: "check manifests.repo and manifests.branch in kiln.yaml, and that the token (--token or GITHUB_TOKEN) may read and push to it"}
 }
 
+// pushErr explains a push the manifests repository refused: besides
+// access, a branch protection rule or ruleset is the common cause, and
+// which one depends on the mode.
+func (r *run) pushErr(branch string, err error) error {
+	e := r.gitErr("pushing "+branch+" to", err)
+	de, ok := e.(*diag.Error)
+	if !ok || errors.Is(err, gitrepo.ErrNonFastForward) {
+		return e
+	}
+	if r.env.Mode == ModePush {
+		de.Hint = fmt.Sprintf("env %s has mode: push, so kiln commits straight to %s: a branch protection rule or ruleset on %s must let kiln's token push (or give the env mode: pr); and the token (--token or GITHUB_TOKEN) needs contents: write", r.env.Name, branch, branch)
+	} else {
+		de.Hint = fmt.Sprintf("kiln owns %s and force-pushes it: a branch protection rule or ruleset that covers kiln/* must allow force pushes (or let kiln's token bypass it), see docs/promote.md; and the token (--token or GITHUB_TOKEN) needs contents: write", branch)
+	}
+	return de
+}
+
 // source is the env's new tree.
 type source struct {
 	files    map[string][]byte
@@ -1116,7 +1133,7 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	// Result.Commit is a commit on the branch: set once it is there.
 	if push {
 		if err := r.repo.Push(ctx, branch, true); err != nil {
-			return r.gitErr("pushing "+branch+" to", err)
+			return r.pushErr(branch, err)
 		}
 		fmt.Fprintf(r.log, "pushed %s at %s\n", branch, short(commit))
 	} else {
@@ -1199,7 +1216,7 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		if errors.As(err, &de) {
 			return err
 		}
-		return r.gitErr("pushing "+r.base+" to", err)
+		return r.pushErr(r.base, err)
 	}
 	if commit == "" {
 		fmt.Fprintf(r.log, "env %s: someone pushed the same tree meanwhile; nothing to push\n", r.env.Name)
