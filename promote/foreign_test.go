@@ -92,11 +92,15 @@ func TestFilesKilnDidNotWriteAreKept(t *testing.T) {
 // TestBootstrapOnlyFolderIsKilns: a folder that holds nothing but what
 // flux bootstrap --path <dir>/flux wrote, before kiln's first promotion,
 // is the documented setup: kiln promotes into it and keeps those files.
+// An empty .gitkeep that kept the folder in git goes: it loses nothing.
 func TestBootstrapOnlyFolderIsKilns(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	const sync = "# sync\n"
-	gittest.Update(t, f.remote, "main", map[string]string{"clusters/dev/flux/flux-system/gotk-sync.yaml": sync}, nil, "bootstrap")
+	gittest.Update(t, f.remote, "main", map[string]string{
+		"clusters/dev/flux/flux-system/gotk-sync.yaml": sync,
+		"clusters/dev/.gitkeep":                        "",
+	}, nil, "bootstrap")
 	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
 		t.Fatal(err)
 	}

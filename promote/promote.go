@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -934,7 +935,13 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 		}
 	}
 	for _, c := range pl.changes {
-		if c.Op != treediff.Added {
+		switch b := path.Base(c.Path); {
+		case c.Op == treediff.Added:
+		case c.Op == treediff.Removed && len(c.Old) == 0 && (b == ".gitkeep" || b == ".keep"):
+			// An empty placeholder that kept the folder in git: its
+			// job is done once the folder holds files.
+			seen[c.Path] = true
+		default:
 			add(c.Path)
 		}
 	}
