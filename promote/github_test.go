@@ -2,8 +2,10 @@ package promote
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -151,5 +153,42 @@ func TestNoOpPromotionChains(t *testing.T) {
 	// Nothing to promote: nothing pushed, nothing sent.
 	if res, err = promote(t, f, opts()); err != nil || res.Changed || len(api.Dispatches("acme", "shop")) != 1 {
 		t.Errorf("rerun: %+v, %v, %d dispatches", res, err, len(api.Dispatches("acme", "shop")))
+	}
+}
+
+// TestHugeBodyThroughGitHubAPI: a promotion whose diff is far larger than
+// GitHub's limit on a pull request body (the fake refuses a body over it,
+// as GitHub does, counting characters) opens and updates its pull request
+// with a body cut to fit, which says where, and is the same on a rerun.
+func TestHugeBodyThroughGitHubAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var big strings.Builder
+	big.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n")
+	for i := range 3000 {
+		// Multi-byte characters: the limit counts characters, not bytes.
+		fmt.Fprintf(&big, "  key%04d: \"größe-%04d-ünïcödé-€€€-%s\"\n", i, i, strings.Repeat("x", 40))
+	}
+	f.commitCode(t, map[string]string{"apps/web/big.yaml": big.String()}, "a big ConfigMap")
+	api := ghfake.New(t, testToken)
+	opts := func() Options {
+		o := f.opts(t, "staging", &bytes.Buffer{})
+		o.GitHub, o.GitHubAPI = nil, api.URL()
+		return o
+	}
+	res, err := promote(t, f, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	prs := api.PRs("acme", "manifests")
+	if len(prs) != 1 || prs[0].Body != res.Body {
+		t.Fatalf("PRs = %d, body as sent: %v", len(prs), len(prs) == 1 && prs[0].Body == res.Body)
+	}
+	if n := utf8.RuneCountInString(res.Body); n > ghfake.MaxBody || !strings.Contains(res.Body, "left out") {
+		t.Errorf("body has %d characters (limit %d) and says where it was cut: %v", n, ghfake.MaxBody, strings.Contains(res.Body, "left out"))
+	}
+	again, err := promote(t, f, opts())
+	if err != nil || again.Body != res.Body {
+		t.Errorf("rerun: %v; same body: %v", err, again != nil && again.Body == res.Body)
 	}
 }

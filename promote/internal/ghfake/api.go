@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // message is GitHub's plain error body.
@@ -192,6 +193,9 @@ func (s *Server) createPull(r *http.Request, rs *repoState) (int, any) {
 			return http.StatusUnprocessableEntity, validationFailed(createPullDoc, fieldError{Resource: "PullRequest", Field: f.name, Code: "missing_field"})
 		}
 	}
+	if e, ok := bodyTooLong(in.Body); ok {
+		return http.StatusUnprocessableEntity, validationFailed(createPullDoc, e)
+	}
 	owner, branch := headBranch(rs, in.Head)
 	if !strings.EqualFold(owner, rs.owner) {
 		return http.StatusUnprocessableEntity, validationFailed(createPullDoc, fieldError{Resource: "PullRequest", Field: "head", Code: "invalid"})
@@ -210,6 +214,19 @@ func (s *Server) createPull(r *http.Request, rs *repoState) (int, any) {
 	rs.pulls[p.Number] = p
 	j := s.pullJSON(r, rs, p)
 	return http.StatusCreated, created{location: j.URL, v: j}
+}
+
+// MaxBody is GitHub's limit on the body of a pull request or comment, in
+// characters.
+const MaxBody = 65536
+
+// bodyTooLong is GitHub's refusal of a body over MaxBody characters.
+func bodyTooLong(body string) (fieldError, bool) {
+	if utf8.RuneCountInString(body) <= MaxBody {
+		return fieldError{}, false
+	}
+	return fieldError{Resource: "Issue", Field: "body", Code: "custom",
+		Message: fmt.Sprintf("body is too long (maximum is %d characters)", MaxBody)}, true
 }
 
 // pull finds the PR of the request's {number}.
@@ -247,6 +264,11 @@ func (s *Server) updatePull(r *http.Request, rs *repoState) (int, any) {
 	const doc = "https://docs.github.com/rest/pulls/pulls#update-a-pull-request"
 	if in.State != nil && *in.State != "open" && *in.State != "closed" {
 		return http.StatusUnprocessableEntity, validationFailed(doc, fieldError{Resource: "PullRequest", Field: "state", Code: "invalid"})
+	}
+	if in.Body != nil {
+		if e, ok := bodyTooLong(*in.Body); ok {
+			return http.StatusUnprocessableEntity, validationFailed(doc, e)
+		}
 	}
 	if in.Title != nil {
 		p.Title = *in.Title
