@@ -147,6 +147,16 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	for _, w := range immutableWarnings(real) {
 		fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(w.String()))
 	}
+	if opts.Against == "" {
+		// The preview of a promotion: say now what promote would refuse.
+		pl := &plan{old: old, changes: real}
+		if l, err := render.ParseLock(old[render.LockFile]); err == nil {
+			pl.oldLock = l
+		}
+		if err := r.foreignGuard(pl, nil); err != nil {
+			fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(err.Error()))
+		}
+	}
 	for app, s := range treediff.Count(res.changes) {
 		res.Apps[app] = AppChanges{Added: s.Added, Changed: s.Changed, Removed: s.Removed}
 	}

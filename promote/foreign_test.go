@@ -2,6 +2,7 @@ package promote
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path"
@@ -189,5 +190,24 @@ func TestRefusedPushNamesNoCommit(t *testing.T) {
 		if res == nil || res.Commit != "" || f.gh.count() != 0 {
 			t.Errorf("%s: result %+v after a refused push, %d PRs; want no commit and no PR", env, res, f.gh.count())
 		}
+	}
+}
+
+// TestDiffWarnsOfFilesKilnDidNotWrite: kiln diff against the manifests
+// branch (the preview on a pull request) says that kiln promote would
+// refuse, before the promotion finds out.
+func TestDiffWarnsOfFilesKilnDidNotWrite(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	gittest.Update(t, f.remote, "main", map[string]string{"clusters/dev/README.md": "hand written\n"}, nil, "by hand")
+	var log bytes.Buffer
+	o := f.opts(t, "dev", nil)
+	res, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "warning: promoting env dev would delete or change 1 file in its folder clusters/dev that kiln did not write: clusters/dev/README.md"
+	if !res.Changed || !strings.Contains(log.String(), want) {
+		t.Errorf("log lacks %q:\n%s", want, log.String())
 	}
 }
