@@ -211,3 +211,47 @@ func TestDiffWarnsOfFilesKilnDidNotWrite(t *testing.T) {
 		t.Errorf("log lacks %q:\n%s", want, log.String())
 	}
 }
+
+// TestKeepsFluxBootstrapExactly: Flux's bootstrap files are kept as git has
+// them, not only their bytes: a symlink stays a symlink (written as a file
+// holding its target's path, Flux would read that path as YAML and its
+// bootstrap Kustomization would fail), an executable stays executable.
+func TestKeepsFluxBootstrapExactly(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	work := filepath.Join(t.TempDir(), "work")
+	gittest.Git(t, filepath.Dir(work), "clone", "-q", f.remote, work)
+	boot := filepath.Join(work, "clusters/dev/flux/flux-system")
+	for _, err := range []error{
+		os.MkdirAll(filepath.Join(work, "shared"), 0o755),
+		os.WriteFile(filepath.Join(work, "shared/gotk-sync.yaml"), []byte("kind: Kustomization\n"), 0o644),
+		os.MkdirAll(boot, 0o755),
+		os.Symlink("../../../../shared/gotk-sync.yaml", filepath.Join(boot, "gotk-sync.yaml")),
+		os.WriteFile(filepath.Join(boot, "upgrade.sh"), []byte("#!/bin/sh\n"), 0o755),
+		os.WriteFile(filepath.Join(boot, "kustomization.yaml"), []byte("resources: [gotk-sync.yaml]\n"), 0o644),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	gittest.Git(t, work, "add", "-A")
+	gittest.Git(t, work, "commit", "-q", "-m", "flux bootstrap")
+	gittest.Git(t, work, "push", "-q", "origin", "main")
+	want := gittest.Git(t, f.remote, "ls-tree", "-r", "main", "clusters/dev/flux/flux-system/")
+	for _, port := range []string{"81", "82"} { // the first promotion and a change
+		if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+			t.Fatal(err)
+		}
+		if got := gittest.Git(t, f.remote, "ls-tree", "-r", "main", "clusters/dev/flux/flux-system/"); got != want {
+			t.Errorf("Flux's bootstrap files after the promotion:\n%s\nwant\n%s", got, want)
+		}
+		f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: "+port, 1)}, "port")
+	}
+	// pr mode builds on the manifests branch the same way.
+	if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	if got := gittest.Git(t, f.remote, "ls-tree", "-r", "kiln/staging", "clusters/dev/flux/flux-system/"); got != want {
+		t.Errorf("kiln/staging changed dev's bootstrap files:\n%s", got)
+	}
+}

@@ -651,6 +651,17 @@ func (r *run) gitErr(doing string, err error) error {
 		Hint: "check manifests.repo and manifests.branch in kiln.yaml, and that the token (--token or GITHUB_TOKEN) may read and push to it"}
 }
 
+// keepBootstrap stages Flux's bootstrap files in the env's folder exactly
+// as the commit being built upon has them: plan carries their bytes over,
+// ReplaceDir writes them as regular files, and a symlink among them would
+// become a file holding its target's path.
+func (r *run) keepBootstrap(ctx context.Context) error {
+	if err := r.repo.KeepFromHead(ctx, path.Join(r.dir, render.BootstrapDir)); err != nil {
+		return r.gitErr("keeping Flux's bootstrap files in", err)
+	}
+	return nil
+}
+
 // pushErr explains a push the manifests repository refused: besides
 // access, a branch protection rule or ruleset is the common cause, and
 // which one depends on the mode.
@@ -1113,6 +1124,9 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	if err := r.repo.ReplaceDir(ctx, r.dir, pl.files); err != nil {
 		return r.gitErr("writing "+r.dir+" into", err)
 	}
+	if err := r.keepBootstrap(ctx); err != nil {
+		return err
+	}
 	commit, err := r.repo.Commit(ctx, message)
 	if err != nil {
 		return r.gitErr("committing to", err)
@@ -1186,6 +1200,9 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		res.Body = r.body(src, pl)
 		if err := r.repo.ReplaceDir(ctx, r.dir, pl.files); err != nil {
 			return "", r.gitErr("writing "+r.dir+" into", err)
+		}
+		if err := r.keepBootstrap(ctx); err != nil {
+			return "", err
 		}
 		commit, err := r.repo.Commit(ctx, message)
 		if err != nil {

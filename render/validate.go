@@ -51,10 +51,16 @@ func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, e
 	return first, nil
 }
 
+// BootstrapDir is where flux bootstrap --path <manifests.path>/flux writes
+// Flux's own manifests inside an env's tree, slash-terminated; KeepBootstrap
+// keeps it.
+const BootstrapDir = tree.BootstrapDir
+
 // KeepBootstrap returns files with the flux/flux-system/ files of old (the
 // env's tree being replaced) in place of any of its own: Flux's bootstrap
 // files, which kiln does not render and must never delete. Render and
 // promote keep them through this one function; neither argument changes.
+
 func KeepBootstrap(old, files map[string][]byte) map[string][]byte {
 	return tree.KeepBootstrap(old, files)
 }

@@ -479,6 +479,19 @@ func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]by
 	return err
 }
 
+// KeepFromHead stages the entries below dir (slash-separated, relative to
+// the work tree) exactly as HEAD has them, modes included: ReplaceDir
+// writes regular files, and a folder it must carry over (Flux's bootstrap)
+// may hold a symlink or an executable. Nothing happens without a HEAD (an
+// empty repository's first commit).
+func (r *Repo) KeepFromHead(ctx context.Context, dir string) error {
+	if _, err := r.RevParse(ctx, "HEAD^{commit}"); err != nil {
+		return nil
+	}
+	_, err := r.run(ctx, nil, "reset", "-q", "HEAD", "--", ":(literal)"+strings.Trim(dir, "/")+"/")
+	return err
+}
+
 // Commit commits what is staged, if anything, and returns the new commit;
 // "" when nothing is staged.
 func (r *Repo) Commit(ctx context.Context, message string) (string, error) {
