@@ -890,7 +890,7 @@ func (r *run) guard(pl *plan, deleted []string) error {
 			shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(outside)-5))
 		}
 		// Never overridable: kiln owns the env's folder and nothing else.
-		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete %d files outside its folder %s: %s", r.env.Name, len(outside), r.dir, strings.Join(shown, ", ")),
+		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete %s outside its folder %s: %s", r.env.Name, words.Count(len(outside), "file"), r.dir, strings.Join(shown, ", ")),
 			Hint: "kiln replaces only the env's folder; check manifests.path in kiln.yaml and symlinks in the manifests repository, and report this as a bug in kiln"}
 	}
 	if r.opts.AllowMassDelete {
