@@ -233,10 +233,11 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		r.fetched.heads = heads
 		r.fetched.Unlock()
 		res.FromCommit = j.commit
-		if err := checkSource(ctx, r.p.Root, r.from, r.env.Name, lock); err != nil {
+		// Dirty first: checking out the lock's commit would not help.
+		if err := r.checkFromDirty(lock); err != nil {
 			return nil, err
 		}
-		if err := r.checkFromDirty(lock); err != nil {
+		if err := checkSource(ctx, r.p.Root, r.from, r.env.Name, lock); err != nil {
 			return nil, err
 		}
 		r.opts.Render.Images = render.Images{Given: lock.Images}
