@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
 // Helm v3's engine (pkg/engine/engine.go, cleanupParseError and
@@ -25,12 +26,37 @@ var (
 	})
 	goTplLocRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`template: ([^\s:]+):(\d+)(?::\d+)?: `) })
 	yamlErrRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^YAML parse error on ([^\s:]+): (.*)$`) })
+	// tplErrRe reads what Helm's tpl says of the string it was given
+	// (pkg/engine/engine.go, tplFun): the whole string, %q-quoted, then
+	// text/template's error about it.
+	tplErrRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?s)^(cannot parse template|error during tpl function execution for) "(?:[^"\\]|\\.)*"(?:: template: [^\s:]+:(\d+))?`)
+	})
+)
+
+// A chart's templates are source the user can read, but what a template
+// function was given is data: `tpl .Values.password .` hands Helm a
+// value, and Helm quotes that value whole when it does not parse or
+// execute, and text/template quotes its tokens; a function refusing its
+// argument (mustToDate, mustRegexMatch) quotes the argument; the YAML
+// decoder quotes a key it cannot convert. So the operands of these
+// messages are masked (redact.Operands), and tpl's own message is
+// replaced by where tpl was called; the chart's own words (fail,
+// required) and the template source around them stay.
+const (
+	hintTpl = "tpl renders a string from the values as a template; kiln does not show that string, which may be a secret: " +
+		"check the {{ }} in the value the template passes to tpl (helm template --debug shows the error in full)"
+	callingTpl = "error calling tpl: "
+	calling    = "error calling "
 )
 
 // renderError turns an error of clientOnlyInstall (helm's, word for word) into a *diag.Error
 // that names the template file (repository-relative) and line.
 func renderError(err error, src *chartSource, chartName string) error {
 	msg := src.rewriteSources(err.Error(), chartName)
+	if de := tplError(msg, err); de != nil {
+		return de
+	}
 	if m := helmTplErrRe().FindStringSubmatch(msg); m != nil {
 		file, line, text := m[2], atoi(m[3]), m[4]
 		if m[1] == "parse" {
@@ -44,10 +70,15 @@ func renderError(err error, src *chartSource, chartName string) error {
 		// the one that went wrong.
 		l := locs[len(locs)-1]
 		file, line, text := msg[l[2]:l[3]], atoi(msg[l[4]:l[5]]), msg[l[1]:]
+		if i := strings.Index(text, calling); i >= 0 {
+			// "executing NAME at <ACTION>: error calling FN: what FN said
+			// of its arguments".
+			text = text[:i] + redact.Operands(text[i:])
+		}
 		return &diag.Error{File: file, Line: line, Msg: "template error: " + text, Hint: "fix the template, or the values it reads", Err: err}
 	}
 	if m := yamlErrRe().FindStringSubmatch(msg); m != nil {
-		return &diag.Error{File: m[1], Msg: "template rendered invalid YAML: " + m[2], Hint: "fix the template's output (the line is a line of the rendered text; helm template --debug shows it)", Err: err}
+		return &diag.Error{File: m[1], Msg: "template rendered invalid YAML: " + redact.Operands(m[2]), Hint: "fix the template's output (the line is a line of the rendered text; helm template --debug shows it)", Err: err}
 	}
 	switch {
 	case strings.HasPrefix(msg, "values don't meet the specifications"):
@@ -56,6 +87,35 @@ func renderError(err error, src *chartSource, chartName string) error {
 		return &diag.Error{File: src.chartYAML(), Msg: msg, Hint: "set kubeVersion in kiln.yaml to a version the chart supports", Err: err}
 	}
 	return &diag.Error{File: src.errFile(), Msg: "rendering chart " + src.input + ": " + msg, Err: err}
+}
+
+// tplError reads an error of Helm's tpl function in msg: it names the
+// template and line that called tpl (the innermost location before tpl's
+// message) and the line of the string at fault, never the string. nil
+// when tpl did not fail.
+func tplError(msg string, err error) *diag.Error {
+	i := strings.Index(msg, callingTpl)
+	if i < 0 {
+		return nil
+	}
+	m := tplErrRe().FindStringSubmatch(msg[i+len(callingTpl):])
+	if m == nil {
+		return nil
+	}
+	de := &diag.Error{Hint: hintTpl, Err: err}
+	if locs := goTplLocRe().FindAllStringSubmatchIndex(msg[:i], -1); len(locs) > 0 {
+		l := locs[len(locs)-1]
+		de.File, de.Line = msg[l[2]:l[3]], atoi(msg[l[4]:l[5]])
+	}
+	what := "does not parse as a template"
+	if m[1] != "cannot parse template" {
+		what = "failed as a template"
+	}
+	de.Msg = "tpl: the string it was given " + what
+	if m[2] != "" {
+		de.Msg += " (line " + m[2] + " of that string)"
+	}
+	return de
 }
 
 // Of the schema errors helm lists (santhosh-tekuri/jsonschema's words), a

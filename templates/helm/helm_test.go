@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -455,5 +456,54 @@ func TestSchemaErrorsShowNoValue(t *testing.T) {
 	}
 	if strings.Contains(msg, "s3cret") {
 		t.Errorf("error shows a value:\n%s", msg)
+	}
+}
+
+// TestEngineErrorsShowNoValue makes Helm fail on a value from a values file
+// in each way whose error text quotes the value or part of it: tpl given
+// a value that does not parse or execute (Helm quotes the whole string),
+// a function refusing its argument, and rendered YAML the decoder cannot
+// read. The error must say where, and show no part of the value.
+func TestEngineErrorsShowNoValue(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, value, template, file, msg string
+		line                             int
+	}{
+		{name: "tpl parse", value: "Sup3r{{S3cretTail", template: "pw: {{ tpl .Values.pw . | quote }}",
+			file: "c/templates/s.yaml", line: 5, msg: "tpl: the string it was given does not parse as a template"},
+		{name: "tpl parse in include", value: "Sup3r{{S3cretTail", template: `pw: {{ include "c.pw" . }}`,
+			file: "c/templates/_h.tpl", line: 1, msg: "tpl: the string it was given does not parse as a template"},
+		{name: "tpl execution", value: "Sup3r{{ .S3cretTail.x.y }}", template: "pw: {{ tpl .Values.pw . | quote }}",
+			file: "c/templates/s.yaml", line: 5, msg: "tpl: the string it was given failed as a template"},
+		{name: "function argument", value: "Sup3rS3cret(", template: `pw: {{ mustRegexMatch .Values.pw "x" }}`,
+			file: "c/templates/s.yaml", line: 5, msg: "error calling mustRegexMatch"},
+		{name: "date", value: "Sup3rS3cret", template: `pw: {{ mustToDate "2006-01-02" .Values.pw }}`,
+			file: "c/templates/s.yaml", line: 5, msg: "error calling mustToDate"},
+		{name: "rendered yaml", value: "Sup3rS3cret", template: "? [{{ .Values.pw }}]\n  : x",
+			file: "c/templates/s.yaml", msg: "template rendered invalid YAML"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "values.yaml"), "pw: "+strconv.Quote(tc.value)+"\n")
+			writeFile(t, filepath.Join(root, "c", "templates", "_h.tpl"), `{{ define "c.pw" }}{{ tpl .Values.pw . }}{{ end }}`)
+			writeFile(t, filepath.Join(root, "c", "templates", "s.yaml"), "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  "+tc.template+"\n")
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			msg := err.Error()
+			for _, part := range []string{"Sup3r", "S3cret"} {
+				if strings.Contains(msg, part) {
+					t.Errorf("error shows %q of the value:\n%s", part, msg)
+				}
+			}
+			if de.File != tc.file || de.Line != tc.line || !strings.Contains(de.Msg, tc.msg) {
+				t.Errorf("error at %s:%d %q, want %s:%d and %q", de.File, de.Line, de.Msg, tc.file, tc.line, tc.msg)
+			}
+		})
 	}
 }

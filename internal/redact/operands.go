@@ -1,0 +1,29 @@
+package redact
+
+import (
+	"regexp"
+	"sync"
+)
+
+// quotedRe matches what Go's libraries quote in an error message: a
+// string in Go syntax ("…" with its escapes, as %q and strconv.Quote
+// write it) or in backquotes (`…`, as yaml.v2/v3 and regexp quote a value).
+var quotedRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile("\"(?:[^\"\\\\\\n]|\\\\.)*\"|`[^`]*`")
+})
+
+// Operands returns msg, an engine's error text, with every quoted operand
+// replaced by Mask in its quotes: `parsing time "hunter2" as
+// "2006-01-02"` becomes `parsing time "**redacted**" as "**redacted**"`.
+//
+// It is for the parts of an engine's message that report on data (the
+// arguments a template function refused, a value a YAML decoder could not
+// convert), which may be a secret from a values file, a generator literal
+// or a var that no Redactor knows. What kiln cannot tell apart from such
+// data goes with it; the message keeps its words and the location its
+// caller gives, which say what to fix.
+func Operands(msg string) string {
+	return quotedRe().ReplaceAllStringFunc(msg, func(q string) string {
+		return q[:1] + Mask + q[len(q)-1:]
+	})
+}

@@ -1,0 +1,47 @@
+package redact
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+)
+
+// TestOperands feeds Operands the messages of the libraries whose errors
+// quote data, made by those libraries from a secret.
+func TestOperands(t *testing.T) {
+	t.Parallel()
+	const secret = `hun"ter\2(`
+	_, timeErr := time.Parse("2006-01-02", secret)
+	_, atoiErr := strconv.Atoi(secret)
+	_, reErr := regexp.Compile("hunter2(")
+	var n int
+	yamlErr := yaml.Unmarshal([]byte("x: "+strconv.Quote(secret)), &struct{ X *int }{&n})
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{name: "time", err: timeErr, want: `parsing time "**redacted**" as "**redacted**": cannot parse "**redacted**" as "**redacted**"`},
+		{name: "strconv", err: atoiErr, want: `strconv.Atoi: parsing "**redacted**": invalid syntax`},
+		{name: "regexp", err: reErr, want: "error parsing regexp: missing closing ): `**redacted**`"},
+		{name: "yaml.v3", err: yamlErr, want: "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `**redacted**` into int"},
+		{name: "plain", err: errors.New("nil pointer evaluating interface {}.x"), want: "nil pointer evaluating interface {}.x"},
+		{name: "printf %q", err: fmt.Errorf("cannot parse template %q", secret+"{{"), want: `cannot parse template "**redacted**"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if tc.err == nil {
+				t.Fatal("the library accepted the value")
+			}
+			if diff := cmp.Diff(tc.want, Operands(tc.err.Error())); diff != "" {
+				t.Errorf("Operands(%q) (-want +got):\n%s", tc.err.Error(), diff)
+			}
+		})
+	}
+}
