@@ -3,7 +3,9 @@ package kustomize
 import (
 	"errors"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/api/types"
 
@@ -47,11 +49,42 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		de.File, de.Err = refused[0].File, errors.Join(err, refused[0].Err)
 		de.Msg, de.Hint = "kustomize cannot read this file: "+limits.Describe(refused[0].Err), limits.Hint
 	case types.IsErrOnlyBuiltinPluginsAllowed(err):
-		de.Msg, de.Hint = "kustomize build failed: "+relMessage(req.Root, err), hintPlugins
+		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintPlugins
 	default:
-		de.Msg, de.Hint = "kustomize build failed: "+relMessage(req.Root, err), hintBuild
+		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintBuild
 	}
 	return de
+}
+
+// kustomize quotes generator data and values in a few messages
+// (api/kv/kv.go, filters/replacement/replacement.go): on one malformed
+// literal it lists every literal of the generator, passwords included; a
+// line of an .env file that is not UTF-8 it prints twice, as bytes and as
+// text; a replacement's index out of bounds prints the source value, a
+// Secret's as well. Each such message is innermost, so it runs to the end
+// of the text; its data goes, its words stay.
+var dataMessages = sync.OnceValue(func() []struct {
+	re   *regexp.Regexp
+	with string
+} {
+	return []struct {
+		re   *regexp.Regexp
+		with string
+	}{
+		{regexp.MustCompile(`(?s)literal sources \[.*, expected key=value$`),
+			"literal sources: a literal is not key=value (kiln does not show the literals: they may hold secrets)"},
+		{regexp.MustCompile(`(?s)line \[[0-9 ]*\] has invalid utf8 bytes : .*$`),
+			"a line is not UTF-8 (kiln does not show it: it may hold a secret)"},
+		{regexp.MustCompile(`(?s)(options\.index -?\d+ is out of bounds for )value .*$`),
+			"${1}the source value (kiln does not show it: it may be a secret)"},
+	}
+})
+
+func withoutData(msg string) string {
+	for _, d := range dataMessages() {
+		msg = d.re.ReplaceAllString(msg, d.with)
+	}
+	return msg
 }
 
 // relMessage is err's message with the repository root cut from the

@@ -595,3 +595,58 @@ func TestSourceLocations(t *testing.T) {
 		t.Errorf("source %s:%d, want kept/ok.yaml:1", o.File, o.Line)
 	}
 }
+
+// TestBuildErrorsShowNoValue makes kustomize fail in each way whose message
+// quotes generator data or a replacement's source value: a malformed
+// literal (kustomize lists every literal of the generator, good ones
+// included), an .env line with bytes that are not UTF-8 (kustomize prints
+// the line), a replacement's index out of bounds (kustomize prints the
+// value). The error must name the kustomization and show no value.
+func TestBuildErrorsShowNoValue(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		msg   string
+	}{
+		{name: "literal", files: map[string]string{
+			"app/kustomization.yaml": "secretGenerator:\n- name: s\n  literals: [password=Sup3rS3cretGood, Sup3rS3cretBad]\n",
+		}, msg: "a literal is not key=value"},
+		{name: "literal with leading =", files: map[string]string{
+			"app/kustomization.yaml": "secretGenerator:\n- name: s\n  literals: [\"=Sup3rS3cret\", \"token=Sup3rS3cret2\"]\n",
+		}, msg: "a literal is not key=value"},
+		{name: "env line", files: map[string]string{
+			"app/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [a.env]\n",
+			"app/a.env":              "USER=admin\nPASSWORD=Sup3r\xffS3cret\n",
+		}, msg: "env source files: [a.env]: a line is not UTF-8"},
+		{name: "replacement index", files: map[string]string{
+			"app/kustomization.yaml": "resources: [s.yaml, cm.yaml]\nreplacements:\n- source: {kind: Secret, name: s, fieldPath: stringData.pw, options: {delimiter: '-', index: 5}}\n" +
+				"  targets: [{select: {kind: ConfigMap}, fieldPaths: [data.x]}]\n",
+			"app/s.yaml":  "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: Sup3rS3cret-tail}\n",
+			"app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {x: y}\n",
+		}, msg: "options.index 5 is out of bounds for the source value"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root, err := filepath.EvalSymlinks(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, root, tc.files)
+			_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "app"})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			msg := err.Error()
+			for _, part := range []string{"Sup3r", "S3cret", "83 51 99"} {
+				if strings.Contains(msg, part) {
+					t.Errorf("error shows %q of a value:\n%s", part, msg)
+				}
+			}
+			if de.File != "app/kustomization.yaml" || !strings.Contains(de.Msg, tc.msg) {
+				t.Errorf("error in %s: %q, want app/kustomization.yaml and %q", de.File, de.Msg, tc.msg)
+			}
+		})
+	}
+}
