@@ -452,3 +452,23 @@ func TestDigestIsOfTheBytes(t *testing.T) {
 		t.Errorf("env file digests %q and %q", e1.Digest, e2.Digest)
 	}
 }
+
+// TestValuesErrorsShowNoValue: Helm values in an env file are where a
+// chart's passwords often live, and yaml.v3 quotes a value it cannot
+// decode under its tag. The error names the file and line, not the value.
+func TestValuesErrorsShowNoValue(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join(writeFiles(t, map[string]string{
+		"repo/kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"apps:\n  - name: web\n    namespace: web\n    helm: {chart: c}\n",
+		"repo/envs/dev.yaml": "apps:\n  web:\n    values: {pw: !!float Sup3rS3cret}\n",
+	}), "repo")
+	p, err := Load(filepath.Join(root, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.LoadEnvFile("dev")
+	if err == nil || !strings.HasPrefix(err.Error(), "envs/dev.yaml:3: ") || strings.Contains(err.Error(), "S3cret") {
+		t.Errorf("LoadEnvFile() error = %v, want one at envs/dev.yaml:3 without the value", err)
+	}
+}

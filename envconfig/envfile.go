@@ -16,6 +16,7 @@ import (
 	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
 // EnvFile is one environment's configuration file (envs/<env>.yaml).
@@ -358,7 +359,7 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 	var v any
 	if err := n.Decode(&v); err != nil {
 		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
-			Msg: "values: " + strings.TrimPrefix(err.Error(), "yaml: "), Hint: "fix the values mapping", Err: err})
+			Msg: "values: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")), Hint: "fix the values mapping", Err: err})
 		return nil
 	}
 	m, _ := normalize(v).(map[string]any)

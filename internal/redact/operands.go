@@ -27,3 +27,26 @@ func Operands(msg string) string {
 		return q[:1] + Mask + q[len(q)-1:]
 	})
 }
+
+// yamlValueRe matches what a YAML decoder's error quotes of a value:
+// yaml.v2 and v3 put a scalar in backquotes ("cannot unmarshal !!str
+// `hunter2` into int", "cannot decode !!str `hunter2` as a !!float"), and
+// sigs.k8s.io/yaml prints a key it cannot convert, with everything in it,
+// to the end of the line ("invalid map key: []interface {}{"hunter2"}").
+var yamlValueRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile("`[^`]*`|(invalid map key: )[^\\n]*")
+})
+
+// YAML returns msg, a YAML decoder's error text, with the values it
+// quotes masked. The names of keys (`mapping key "replicas" already
+// defined`), tags, anchors and lines stay: they say what to fix, and a key
+// is a name, never a place for a secret (the plain-secret gate refuses a
+// secret var's value in one).
+func YAML(msg string) string {
+	return yamlValueRe().ReplaceAllStringFunc(msg, func(q string) string {
+		if q[0] == '`' {
+			return "`" + Mask + "`"
+		}
+		return "invalid map key: " + Mask
+	})
+}

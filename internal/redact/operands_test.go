@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // TestOperands feeds Operands the messages of the libraries whose errors
@@ -41,6 +42,38 @@ func TestOperands(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, Operands(tc.err.Error())); diff != "" {
 				t.Errorf("Operands(%q) (-want +got):\n%s", tc.err.Error(), diff)
+			}
+		})
+	}
+}
+
+// TestYAML feeds YAML the errors of the decoders kiln and its engines use,
+// made from a document holding a secret where they quote it.
+func TestYAML(t *testing.T) {
+	t.Parallel()
+	const secret = "Sup3rS3cret"
+	var m map[string]any
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{name: "v3 tag", err: yaml.Unmarshal([]byte("pw: !!int "+secret), &m),
+			want: "yaml: cannot decode !!str `**redacted**` as a !!int"},
+		{name: "v3 type", err: yaml.Unmarshal([]byte("x: "+secret), &struct{ X int }{}),
+			want: "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `**redacted**` into int"},
+		{name: "sigs map key", err: sigsyaml.Unmarshal([]byte("? ["+secret+"]\n: x\n"), &m),
+			want: "error converting YAML to JSON: yaml: invalid map key: **redacted**"},
+		{name: "v3 duplicate key", err: yaml.Unmarshal([]byte("replicas: 1\nreplicas: 2\n"), &m),
+			want: "yaml: unmarshal errors:\n  line 2: mapping key \"replicas\" already defined at line 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if tc.err == nil {
+				t.Fatal("the decoder accepted the document")
+			}
+			if diff := cmp.Diff(tc.want, YAML(tc.err.Error())); diff != "" {
+				t.Errorf("YAML(%q) (-want +got):\n%s", tc.err.Error(), diff)
 			}
 		})
 	}

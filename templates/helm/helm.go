@@ -19,6 +19,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -110,7 +111,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 
 	chrt, err := loader.LoadFiles(src.files)
 	if err != nil {
-		return nil, &diag.Error{File: src.errFile(), Msg: "loading chart " + src.input + ": " + err.Error(), Hint: "check that it is a valid Helm chart (helm lint)", Err: err}
+		return nil, &diag.Error{File: src.errFile(), Msg: "loading chart " + src.input + ": " + redact.YAML(err.Error()), Hint: "check that it is a valid Helm chart (helm lint)", Err: err}
 	}
 	switch chrt.Metadata.Type {
 	case "", "application":

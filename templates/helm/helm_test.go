@@ -507,3 +507,29 @@ func TestEngineErrorsShowNoValue(t *testing.T) {
 		})
 	}
 }
+
+// TestValuesFileErrorsShowNoValue: a values file, the app's or the chart's
+// own, whose value YAML cannot decode under its tag or whose key is a
+// list; the YAML decoders quote both.
+func TestValuesFileErrorsShowNoValue(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, chartValues, appValues string }{
+		{name: "app tag", chartValues: "pw: x\n", appValues: "pw: !!int Sup3rS3cret\n"},
+		{name: "app key", chartValues: "pw: x\n", appValues: "? [Sup3rS3cret]\n: x\n"},
+		{name: "chart tag", chartValues: "pw: !!float Sup3rS3cret\n", appValues: "pw: x\n"},
+		{name: "chart key", chartValues: "? [Sup3rS3cret]\n: x\n", appValues: "pw: x\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "values.yaml"), tc.chartValues)
+			writeFile(t, filepath.Join(root, "values.yaml"), tc.appValues)
+			writeFile(t, filepath.Join(root, "c", "templates", "s.yaml"), "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: {{ .Values.pw | quote }}}\n")
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop", ValuesFiles: []string{"values.yaml"}})
+			if err == nil || strings.Contains(err.Error(), "S3cret") {
+				t.Errorf("Render() error = %v, want one without the value", err)
+			}
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -51,7 +52,7 @@ func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 		}
 		m, err := chartutil.ReadValues(data)
 		if err != nil {
-			errs = append(errs, &diag.Error{File: name, Line: yamlLine(err), Msg: "invalid values file: " + err.Error(), Hint: "values files must be YAML mappings", Err: err})
+			errs = append(errs, &diag.Error{File: name, Line: yamlLine(err), Msg: "invalid values file: " + redact.YAML(err.Error()), Hint: "values files must be YAML mappings", Err: err})
 			continue
 		}
 		v.files = append(v.files, namedData{name: name, data: data})

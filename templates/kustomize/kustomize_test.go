@@ -607,6 +607,7 @@ func TestBuildErrorsShowNoValue(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		files map[string]string
+		file  string // default app/kustomization.yaml
 		msg   string
 	}{
 		{name: "literal", files: map[string]string{
@@ -625,6 +626,10 @@ func TestBuildErrorsShowNoValue(t *testing.T) {
 			"app/s.yaml":  "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: Sup3rS3cret-tail}\n",
 			"app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {x: y}\n",
 		}, msg: "options.index 5 is out of bounds for the source value"},
+		{name: "tagged value", files: map[string]string{
+			"app/kustomization.yaml": "resources: [s.yaml]\n",
+			"app/s.yaml":             "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  pw: !!int Sup3rS3cret\n",
+		}, file: "app/s.yaml", msg: "kustomize cannot serialise the object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -644,8 +649,12 @@ func TestBuildErrorsShowNoValue(t *testing.T) {
 					t.Errorf("error shows %q of a value:\n%s", part, msg)
 				}
 			}
-			if de.File != "app/kustomization.yaml" || !strings.Contains(de.Msg, tc.msg) {
-				t.Errorf("error in %s: %q, want app/kustomization.yaml and %q", de.File, de.Msg, tc.msg)
+			file := tc.file
+			if file == "" {
+				file = "app/kustomization.yaml"
+			}
+			if de.File != file || !strings.Contains(de.Msg, tc.msg) {
+				t.Errorf("error in %s: %q, want %s and %q", de.File, de.Msg, file, tc.msg)
 			}
 		})
 	}

@@ -13,7 +13,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -75,7 +77,11 @@ func objectsOf(m resmap.ResMap, srcs []source, strip bool) ([]templates.Object, 
 	for i, r := range m.Resources() {
 		y, err := r.AsYAML()
 		if err != nil {
-			return nil, err
+			// A value YAML cannot decode under its tag (pw: !!int
+			// hunter2): the decoder's message quotes the value.
+			return nil, &diag.Error{File: srcs[i].file, Line: srcs[i].line, Object: diag.Object{Kind: r.GetKind(), Namespace: r.GetNamespace(), Name: r.GetName()},
+				Msg:  "kustomize cannot serialise the object: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")),
+				Hint: "remove the tag, or write a value of its type", Err: err}
 		}
 		objs, err := objects.Parse(y, srcs[i].file, max(srcs[i].line-1, 0))
 		if err != nil {
