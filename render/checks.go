@@ -1,6 +1,7 @@
 package render
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -9,12 +10,14 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
@@ -25,19 +28,137 @@ import (
 )
 
 func validateObjects(env *validate.Env, app string, objs []templates.Object) error {
-	// A SOPS document cannot be decoded strictly: its sops key is no field
-	// of the kind, and its encrypted values (ENC[…]) are not of the
-	// field's type. Flux validates it after decrypting.
+	// A SOPS document cannot be decoded strictly as it is: its sops key
+	// is no field of the kind, and its encrypted values (ENC[…]) are not
+	// of the field's type. Its skeleton is checked instead (sopsChecks).
 	plain := make([]templates.Object, 0, len(objs))
+	var errs []error
 	for _, o := range objs {
 		if o.Raw == nil {
 			plain = append(plain, o)
+			continue
 		}
+		errs = append(errs, sopsChecks(env, app, o)...)
 	}
 	if err := env.Objects(app, plain); err != nil {
-		return forApp(app, err)
+		errs = append(errs, forApp(app, err))
 	}
-	return nil
+	return diag.Join(errs...)
+}
+
+// sopsChecks refuses what kustomize-controller refuses once it decrypts a
+// SOPS document, as far as that is decidable without the key. A sops
+// document keeps every key readable and records each encrypted value's
+// type, so:
+//
+//   - a key written twice anywhere in the document is an error:
+//     DecryptResource first turns the resource into JSON through kyaml's
+//     MarshalJSON, whose yaml.v3 decoding refuses duplicate keys, and the
+//     object never reaches the cluster;
+//   - the decrypted object, with each encrypted value replaced by the zero
+//     value of its recorded type (sopsyaml.Skeleton), is checked like any
+//     other object, and its errors are kept where they do not depend on
+//     what the encrypted values hold: a wrong type (a stringData value
+//     sops recorded as an int decrypts to a number), an unknown or
+//     duplicate field, and any error about a field that neither is, holds
+//     nor lies within an encrypted value. What the placeholder zero values
+//     would make of a pattern, an enum or a rule over several fields says
+//     nothing about the real ones, so those errors go.
+//
+// No message quotes an encrypted value: the skeleton holds none, and the
+// checks name fields, not values.
+func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
+	if dups := duplicateKeys(o.Node.YNode(), ""); len(dups) > 0 {
+		errs := make([]error, 0, len(dups))
+		for _, d := range dups {
+			errs = append(errs, &diag.Error{File: o.File, Line: lineIn(o, d.key), App: app, Object: objRef(o), Field: d.path,
+				Msg:  fmt.Sprintf("key %q is written twice in this SOPS document; kustomize-controller cannot read it to decrypt it", d.path),
+				Hint: "remove one of the two in the plaintext and encrypt it again (sops --decrypt, then sops --encrypt)"})
+		}
+		return errs
+	}
+	skel, encrypted := sopsyaml.Skeleton(o.Node.YNode())
+	err := env.Objects(app, []templates.Object{{Node: kyaml.NewRNode(skel), File: o.File, Line: o.Line}})
+	var errs []error
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if errors.As(e, &de) && !decidable(de, encrypted) {
+			continue
+		}
+		errs = append(errs, forApp(app, e))
+	}
+	return errs
+}
+
+// decidable says whether an error of a SOPS document's skeleton holds
+// whatever its encrypted values are (see sopsChecks).
+func decidable(de *diag.Error, encrypted []string) bool {
+	for _, prefix := range []string{"wrong type for ", "unknown field", "duplicate field"} {
+		if strings.HasPrefix(de.Msg, prefix) {
+			return true
+		}
+	}
+	if de.Field == "" {
+		return len(encrypted) == 0
+	}
+	for _, p := range encrypted {
+		if related(de.Field, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// related reports whether field path a is b, or one lies within the other.
+func related(a, b string) bool {
+	within := func(long, short string) bool {
+		return strings.HasPrefix(long, short) && (len(long) == len(short) || long[len(short)] == '.' || long[len(short)] == '[')
+	}
+	return within(a, b) || within(b, a)
+}
+
+type dupKey struct {
+	path string
+	key  *kyaml.Node
+}
+
+// duplicateKeys returns every key of n's mappings written a second time
+// (the second one), with its path, as yaml.v3 compares keys: by value.
+func duplicateKeys(n *kyaml.Node, path string) []dupKey {
+	var out []dupKey
+	switch n.Kind {
+	case kyaml.MappingNode:
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			p := k.Value
+			if path != "" {
+				p = path + "." + p
+			}
+			if k.Kind == kyaml.ScalarNode {
+				if seen[k.Value] {
+					out = append(out, dupKey{path: p, key: k})
+				}
+				seen[k.Value] = true
+			}
+			out = append(out, duplicateKeys(n.Content[i+1], p)...)
+		}
+	case kyaml.SequenceNode:
+		for i, c := range n.Content {
+			out = append(out, duplicateKeys(c, fmt.Sprintf("%s[%d]", path, i))...)
+		}
+	}
+	return out
+}
+
+// lineIn returns the line of n in o's file: o's line plus n's offset in
+// the object, o's line when either is unknown.
+func lineIn(o templates.Object, n *kyaml.Node) int {
+	root := o.Node.YNode()
+	if o.Line <= 0 || n.Line <= 0 || root.Line <= 0 || n.Line < root.Line {
+		return o.Line
+	}
+	return o.Line + n.Line - root.Line
 }
 
 // quoteTimestamps quotes the plain scalars of objs that YAML reads as

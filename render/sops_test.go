@@ -2,10 +2,14 @@ package render_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/golden"
@@ -98,4 +102,76 @@ func errText(results []*render.EnvResult) string {
 		}
 	}
 	return b.String()
+}
+
+// TestSOPSInvalidRefused renders SOPS documents that kustomize-controller
+// refuses once it decrypts them, each a real sops document edited in its
+// readable part: a key written twice among the encrypted values, a label
+// written twice, a stringData value sops recorded as an int (as it does for
+// `port: 5432` unquoted), a misspelt field. Flux's own steps show the
+// refusal: kyaml's MarshalJSON (which DecryptResource calls first) fails
+// on a duplicate key, and the decrypted object does not decode strictly
+// into a Secret. kiln refuses each without the key, naming the file, line
+// and field, and shows no value and no ciphertext.
+func TestSOPSInvalidRefused(t *testing.T) {
+	t.Parallel()
+	const dir = "testdata/sops/invalid-repo"
+	for file, flux := range map[string]string{
+		"dup-key.enc.yaml":   `mapping key "password" already defined`,
+		"dup-label.enc.yaml": `mapping key "app" already defined`,
+		"int-port.enc.yaml":  "cannot unmarshal number into Go struct field Secret.stringData of type string",
+		"typo.enc.yaml":      `unknown field "immutible"`,
+	} {
+		data, err := os.ReadFile(filepath.Join(dir, "apps", "web", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes, err := kio.FromBytes(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := nodes[0].MarshalJSON(); err != nil {
+			if !strings.Contains(err.Error(), flux) {
+				t.Errorf("%s: MarshalJSON: %v, want %q", file, err, flux)
+			}
+			continue
+		}
+		plain, err := sopstest.FluxDecrypt(data, testIdentity(t))
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(plain))
+		dec.DisallowUnknownFields()
+		var s corev1.Secret
+		if err := dec.Decode(&s); err == nil || !strings.Contains(err.Error(), flux) {
+			t.Errorf("%s: decoding the decrypted Secret: %v, want %q", file, err, flux)
+		}
+	}
+
+	text := errText(renderAll(t, load(t, dir), checkOptions(false)))
+	golden.File(t, filepath.Join(dir, "want.err"), []byte(text), *update)
+	for _, leak := range []string{"ENC[", "correct-horse", "5432"} {
+		if strings.Contains(text, leak) {
+			t.Errorf("the errors show %q:\n%s", leak, text)
+		}
+	}
+}
+
+// TestSOPSTypedSecretsPass: kiln checks a SOPS document's decrypted shape
+// with placeholders for its encrypted values, and must not refuse what
+// only the placeholders break: a Docker config, an SSH key or a TLS pair
+// whose content is encrypted, a ConfigMap's encrypted data (all encrypted
+// by kiln's own sopsyaml to the test key). Each decrypts as Flux does.
+func TestSOPSTypedSecretsPass(t *testing.T) {
+	t.Parallel()
+	const dir = "testdata/sops/typed-repo"
+	results := renderAll(t, load(t, dir), checkOptions(true))
+	if text := errText(results); text != "" {
+		t.Fatalf("kiln refuses valid SOPS documents:\n%s", text)
+	}
+	for _, file := range []string{"secret_registry.yaml", "secret_deploy-key.yaml", "secret_cert.yaml", "configmap_settings.yaml"} {
+		if _, err := sopstest.FluxDecrypt(results[0].Files["apps/web/"+file], testIdentity(t)); err != nil {
+			t.Errorf("%s: %v", file, err)
+		}
+	}
 }

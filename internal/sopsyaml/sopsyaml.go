@@ -696,3 +696,58 @@ func (p *Plain) Same(obj *kyaml.Node, opts Options) bool {
 	b, err := kyaml.NewRNode(clone(obj)).MarshalJSON()
 	return err == nil && bytes.Equal(a, b)
 }
+
+// Skeleton returns the object kustomize-controller would apply after
+// decrypting obj, a SOPS document's object, as far as it is known without
+// the key: obj without its sops key, each encrypted value replaced by the
+// zero value of the type sops recorded for it (str "", int 0, float 0,
+// bool false; sops decrypts a value to that type). Nodes keep their lines.
+// encrypted lists the paths of the replaced values as field paths
+// ("stringData.password", "spec.list[1]"), in document order: what a
+// check may say of their type, but not of their content.
+func Skeleton(obj *kyaml.Node) (skel *kyaml.Node, encrypted []string) {
+	skel = clone(obj)
+	if skel.Kind == kyaml.MappingNode {
+		for i := 0; i+1 < len(skel.Content); i += 2 {
+			if skel.Content[i].Value == "sops" {
+				skel.Content = slices.Delete(skel.Content, i, i+2)
+				break
+			}
+		}
+	}
+	var visit func(n *kyaml.Node, path string)
+	visit = func(n *kyaml.Node, path string) {
+		switch n.Kind {
+		case kyaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				p := n.Content[i].Value
+				if path != "" {
+					p = path + "." + p
+				}
+				visit(n.Content[i+1], p)
+			}
+		case kyaml.SequenceNode:
+			for i, c := range n.Content {
+				visit(c, fmt.Sprintf("%s[%d]", path, i))
+			}
+		case kyaml.ScalarNode:
+			m := encRE.FindStringSubmatch(n.Value)
+			if m == nil {
+				return
+			}
+			switch m[4] {
+			case "int":
+				setPlain(n, 0)
+			case "float":
+				setPlain(n, 0.0)
+			case "bool":
+				setPlain(n, false)
+			default:
+				setPlain(n, "")
+			}
+			encrypted = append(encrypted, path)
+		}
+	}
+	visit(skel, "")
+	return skel, encrypted
+}

@@ -323,3 +323,25 @@ func TestDecryptMACMismatch(t *testing.T) {
 		t.Errorf("values (-want +got):\n%s", diff)
 	}
 }
+
+// TestSkeleton: the skeleton of a document the sops program encrypted with
+// every value of every type encrypted has the decrypted object's shape
+// and types, no sops key, no ciphertext, and lists the encrypted paths.
+func TestSkeleton(t *testing.T) {
+	t.Parallel()
+	skel, encrypted := sopsyaml.Skeleton(node(t, readFile(t, "all-values.enc.yaml")))
+	got, err := kyaml.NewRNode(skel).MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"apiVersion":"","data":{"token":""},"immutable":false,"kind":"","metadata":{"annotations":{"note":""},"name":"","namespace":""},` +
+		`"spec":{"enabled":false,"list":["",0,false],"ratio":0,"replicas":0},"stringData":{"empty":"","password":""}}`
+	if diff := cmp.Diff(want, string(got)); diff != "" {
+		t.Errorf("skeleton (-want +got):\n%s", diff)
+	}
+	wantPaths := []string{"apiVersion", "kind", "metadata.name", "metadata.namespace", "metadata.annotations.note", "immutable",
+		"stringData.password", "data.token", "spec.replicas", "spec.ratio", "spec.enabled", "spec.list[0]", "spec.list[1]", "spec.list[2]"}
+	if diff := cmp.Diff(wantPaths, encrypted); diff != "" {
+		t.Errorf("encrypted paths (-want +got):\n%s", diff)
+	}
+}
