@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-jsonnet/ast"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/envsubst"
@@ -77,7 +78,14 @@ func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeErro
 			topLevelCall = true
 		}
 	}
-	de := &diag.Error{File: req.Path, Msg: "jsonnet error: " + rt.Msg, Err: rt}
+	msg := rt.Msg
+	if strings.HasPrefix(msg, "failed to parse YAML: ") {
+		// std.parseYaml's decoder quotes a scalar it cannot decode, and
+		// the string parsed may be a secret var's YAML: a part of a value,
+		// which the redactor of whole values does not recognise.
+		msg = redact.YAML(msg)
+	}
+	de := &diag.Error{File: req.Path, Msg: "jsonnet error: " + msg, Err: rt}
 	if len(code) > 0 {
 		de.File, de.Line = code[0].FileName, code[0].Begin.Line
 	}

@@ -438,3 +438,27 @@ func TestRenderUserArgs(t *testing.T) {
 		}
 	}
 }
+
+// TestParseErrorsShowNoValue: std.parseYaml and std.parseJson given a
+// string that holds a secret (a secret var with a YAML blob, a file); the
+// YAML decoder quotes the scalar it cannot decode under its tag, which a
+// redactor of whole values cannot recognise. The error says where and
+// shows no part of the value.
+func TestParseErrorsShowNoValue(t *testing.T) {
+	t.Parallel()
+	root := copyRepo(t)
+	if err := os.MkdirAll(filepath.Join(root, "apps", "parse"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "apps/parse/main.jsonnet", "{apiVersion: 'v1', kind: 'Secret', metadata: {name: 's'},\n  stringData: std.parseYaml(std.extVar('blob'))}\n")
+	req := renderCase{path: "apps/parse/main.jsonnet"}.request(root)
+	req.ExtVars = map[string]any{"blob": "user: admin\npass: !!int Sup3rS3cretPart\n"}
+	_, err := New(Options{}).Render(context.Background(), req)
+	var de *diag.Error
+	if !errors.As(err, &de) {
+		t.Fatalf("Render() = %v, want a *diag.Error", err)
+	}
+	if strings.Contains(err.Error(), "S3cret") || de.File != "apps/parse/main.jsonnet" || de.Line != 2 {
+		t.Errorf("Render() error = %v, want one at apps/parse/main.jsonnet:2 without the value", err)
+	}
+}
