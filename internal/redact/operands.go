@@ -50,3 +50,17 @@ func YAML(msg string) string {
 		return "invalid map key: " + Mask
 	})
 }
+
+// nodeContentsRe matches the end of kyaml's "wrong node kind" error
+// (yaml/fns.go, ErrorIfInvalid): the node it found, printed whole.
+var nodeContentsRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?s): node contents:\n.*$`)
+})
+
+// Nodes returns msg, a kustomize or kyaml error, without the node contents
+// kyaml appends to "wrong node kind: expected MappingNode but got
+// SequenceNode": the node may be a Secret's data, or a patch's value. The
+// kinds say what is wrong; the patch and the object are the user's to see.
+func Nodes(msg string) string {
+	return nodeContentsRe().ReplaceAllString(msg, " (kiln does not show the node: it may hold a secret)")
+}

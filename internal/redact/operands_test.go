@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -76,5 +77,22 @@ func TestYAML(t *testing.T) {
 				t.Errorf("YAML(%q) (-want +got):\n%s", tc.err.Error(), diff)
 			}
 		})
+	}
+}
+
+// TestNodes feeds Nodes kyaml's own error for a node of the wrong kind.
+func TestNodes(t *testing.T) {
+	t.Parallel()
+	n, err := kyaml.Parse("stringData:\n  password: Sup3rS3cret\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = n.Pipe(kyaml.Lookup("stringData"), kyaml.Append(&kyaml.Node{Kind: kyaml.ScalarNode, Value: "x"}))
+	if err == nil {
+		t.Fatal("kyaml appended to a mapping")
+	}
+	const want = "wrong node kind: expected SequenceNode but got MappingNode (kiln does not show the node: it may hold a secret)"
+	if diff := cmp.Diff(want, Nodes("patch failed: " + err.Error())[len("patch failed: "):]); diff != "" {
+		t.Errorf("Nodes(%q) (-want +got):\n%s", err.Error(), diff)
 	}
 }

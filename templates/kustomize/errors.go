@@ -11,6 +11,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
@@ -81,6 +82,7 @@ var dataMessages = sync.OnceValue(func() []struct {
 })
 
 func withoutData(msg string) string {
+	msg = redact.Nodes(msg)
 	for _, d := range dataMessages() {
 		msg = d.re.ReplaceAllString(msg, d.with)
 	}

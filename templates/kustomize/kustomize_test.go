@@ -626,6 +626,11 @@ func TestBuildErrorsShowNoValue(t *testing.T) {
 			"app/s.yaml":  "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: Sup3rS3cret-tail}\n",
 			"app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {x: y}\n",
 		}, msg: "options.index 5 is out of bounds for the source value"},
+		{name: "patch of the wrong kind", files: map[string]string{
+			"app/kustomization.yaml": "resources: [s.yaml]\npatches:\n- target: {kind: Secret}\n  patch: |-\n    apiVersion: v1\n    kind: Secret\n" +
+				"    metadata: {name: s}\n    stringData: [Sup3rS3cretPatch]\n",
+			"app/s.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: x}\n",
+		}, msg: "wrong node kind: expected MappingNode but got SequenceNode (kiln does not show the node"},
 		{name: "tagged value", files: map[string]string{
 			"app/kustomization.yaml": "resources: [s.yaml]\n",
 			"app/s.yaml":             "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  pw: !!int Sup3rS3cret\n",

@@ -6,6 +6,7 @@ import (
 	k8syaml "sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -84,7 +85,7 @@ func applyJSON(objs []templates.Object, p Patch, sel *selector) ([]templates.Obj
 		// restore them where the patch left things unchanged.
 		old := o.Node.Copy()
 		if _, err := (patchjson6902.Filter{Patch: ops}).Filter([]*kyaml.RNode{o.Node}); err != nil {
-			errs = append(errs, &diag.Error{File: p.File, Line: p.Line, Object: objectOf(old), Msg: "JSON6902 patch failed: " + err.Error(), Err: err,
+			errs = append(errs, &diag.Error{File: p.File, Line: p.Line, Object: objectOf(old), Msg: "JSON6902 patch failed: " + redact.Nodes(err.Error()), Err: err,
 				Hint: "check each path against the rendered object: add and replace need the parent to exist, remove and test the field itself"})
 			continue
 		}

@@ -14,6 +14,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -312,7 +313,7 @@ func applySM(objs []templates.Object, p Patch, doc *kyaml.RNode, match matcher) 
 
 // objErr wraps the failure of a patch on one object.
 func (p Patch) objErr(o templates.Object, err error) *diag.Error {
-	return &diag.Error{File: p.File, Line: p.Line, Object: objectOf(o.Node), Msg: "patch failed: " + strings.TrimSpace(err.Error()), Err: err,
+	return &diag.Error{File: p.File, Line: p.Line, Object: objectOf(o.Node), Msg: "patch failed: " + redact.Nodes(strings.TrimSpace(err.Error())), Err: err,
 		Hint: "compare the patch with the rendered object"}
 }
 

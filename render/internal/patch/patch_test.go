@@ -253,3 +253,19 @@ func golden(t *testing.T, file string, got []byte) {
 	t.Helper()
 	gold.File(t, file, got, *update)
 }
+
+// TestErrorsShowNoNode: a patch whose field has the wrong kind for the
+// object's; kyaml's error prints the node it found whole, which may be a
+// patch's secret or a Secret's data.
+func TestErrorsShowNoNode(t *testing.T) {
+	t.Parallel()
+	objs, err := objects.Parse([]byte("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: Sup3rS3cretObj}\n"), "s.yaml", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = Apply(objs, []Patch{{File: "envs/dev.yaml", Line: 4, Target: &Selector{Kind: "Secret"},
+		Patch: "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: [Sup3rS3cretPatch]\n"}})
+	if err == nil || strings.Contains(err.Error(), "S3cret") || !strings.Contains(err.Error(), "wrong node kind") {
+		t.Errorf("Apply() error = %v, want one saying wrong node kind, without a value", err)
+	}
+}
