@@ -168,3 +168,65 @@ func readIf(t *testing.T, p string) string {
 	}
 	return string(data)
 }
+
+// TestEngineErrorsShowNoInputValue drives validate through every sink, in
+// GitHub Actions, on apps whose engines fail on a value no redactor knows:
+// a Helm values file's password given to tpl, a secretGenerator whose
+// literal next to a malformed one is a password, an env file's Helm value
+// under a wrong tag. The errors reach stderr, JSON, annotations and the job
+// summary; none of them shows the values.
+func TestEngineErrorsShowNoInputValue(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	for name, content := range map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n  - name: qa\napps:\n" +
+			"  - name: chart\n    namespace: x\n    helm: {chart: c, values: [values.yaml]}\n" +
+			"  - name: kust\n    namespace: x\n    kustomize: k\n",
+		"envs/qa.yaml":         "apps:\n  chart:\n    values: {pw: !!int Qa-Sup3rS3cret}\n",
+		"values.yaml":          "pw: 'Chart-Sup3r{{S3cret'\n",
+		"c/Chart.yaml":         "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+		"c/templates/s.yaml":   "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: {{ tpl .Values.pw . | quote }}}\n",
+		"k/kustomization.yaml": "secretGenerator:\n- name: s\n  literals: [password=Kust-Sup3rS3cret, oops]\n",
+	} {
+		p := filepath.Join(repo, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{"validate", "--config", filepath.Join(repo, "kiln.yaml"), "--all"},
+		{"validate", "--config", filepath.Join(repo, "kiln.yaml"), "--all", "--output", "json"},
+	} {
+		t.Run(strings.Join(args[3:], " "), func(t *testing.T) {
+			ws := t.TempDir()
+			summary := filepath.Join(ws, "summary.md")
+			lookup := func(k string) (string, bool) {
+				switch k {
+				case "GITHUB_ACTIONS":
+					return "true", true
+				case "GITHUB_STEP_SUMMARY":
+					return summary, true
+				case "GITHUB_WORKSPACE":
+					return repo, true
+				}
+				return "", false
+			}
+			stdout, stderr, code := runLeak(t, lookup, nil, args...)
+			if code != exitFailure {
+				t.Errorf("exit %d, want %d", code, exitFailure)
+			}
+			all := stdout + stderr + readIf(t, summary)
+			for _, want := range []string{"tpl: the string it was given does not parse", "a literal is not key=value", "cannot decode !!str `**redacted**` as a !!int"} {
+				if !strings.Contains(all, want) {
+					t.Errorf("no %q in the output:\n%s", want, all)
+				}
+			}
+			if strings.Contains(all, "S3cret") {
+				t.Errorf("a value is shown:\n%s", all)
+			}
+		})
+	}
+}
