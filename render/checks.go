@@ -55,6 +55,9 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 //     DecryptResource first turns the resource into JSON through kyaml's
 //     MarshalJSON, whose yaml.v3 decoding refuses duplicate keys, and the
 //     object never reaches the cluster;
+//   - a value the document's rules say is encrypted but that sops did not
+//     encrypt (written in the clear by hand, or cut short) is an error:
+//     sops's decryption stops at it;
 //   - the decrypted object, with each encrypted value replaced by the zero
 //     value of its recorded type (sopsyaml.Skeleton), is checked like any
 //     other object, and its errors are kept where they do not depend on
@@ -77,8 +80,23 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 		}
 		return errs
 	}
+	bad, err := sopsyaml.Undecryptable(o.Node.YNode())
+	if err != nil {
+		return []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o), Msg: "cannot read the SOPS metadata: " + redact.YAML(err.Error()), Err: err,
+			Hint: "the sops key must be what the sops program writes; encrypt the plaintext again"}}
+	}
+	if len(bad) > 0 {
+		errs := make([]error, 0, len(bad))
+		for _, v := range bad {
+			errs = append(errs, &diag.Error{File: o.File, Line: lineIn(o, v.Node), App: app, Object: objRef(o), Field: v.Path,
+				Msg: fmt.Sprintf("the value of %q is not encrypted although the document's sops rules say it is (added in the clear, or cut short); "+
+					"sops, and so kustomize-controller, cannot decrypt the document", v.Path),
+				Hint: "add or change values with sops edit or sops set, never by hand; a value written in the clear is in git: rotate it"})
+		}
+		return errs
+	}
 	skel, encrypted := sopsyaml.Skeleton(o.Node.YNode())
-	err := env.Objects(app, []templates.Object{{Node: kyaml.NewRNode(skel), File: o.File, Line: o.Line}})
+	err = env.Objects(app, []templates.Object{{Node: kyaml.NewRNode(skel), File: o.File, Line: o.Line}})
 	var errs []error
 	for _, e := range diag.Flatten(err) {
 		var de *diag.Error

@@ -312,19 +312,9 @@ func decrypt(doc []byte, ids Identities, checkMAC bool) (*Plain, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := rules{unencryptedSuffix: md.UnencryptedSuffix, encryptedSuffix: md.EncryptedSuffix}
-	if md.EncryptedRegex != "" {
-		if r.encryptedRegex, err = regexp.Compile(md.EncryptedRegex); err != nil {
-			return nil, fmt.Errorf("sops: encrypted_regex: %w", err)
-		}
-	}
-	if md.UnencryptedRegex != "" {
-		if r.unencryptedRegex, err = regexp.Compile(md.UnencryptedRegex); err != nil {
-			return nil, fmt.Errorf("sops: unencrypted_regex: %w", err)
-		}
-	}
-	if md.UnencryptedSuffix == "" && md.EncryptedSuffix == "" && md.EncryptedRegex == "" && md.UnencryptedRegex == "" {
-		r.unencryptedSuffix = "_unencrypted" // sops.DefaultUnencryptedSuffix
+	r, err := md.rules()
+	if err != nil {
+		return nil, err
 	}
 	p := &Plain{Object: n, Values: map[string]string{}, EncryptedRegex: md.EncryptedRegex, key: key, nonces: map[string][]byte{}}
 	for _, a := range md.Age {
@@ -409,6 +399,26 @@ func dataKey(md *metadata, ids Identities) ([]byte, error) {
 		}
 	}
 	return nil, ErrNoKey
+}
+
+// rules returns the rules of md that decide which values are encrypted.
+func (md *metadata) rules() (rules, error) {
+	r := rules{unencryptedSuffix: md.UnencryptedSuffix, encryptedSuffix: md.EncryptedSuffix}
+	var err error
+	if md.EncryptedRegex != "" {
+		if r.encryptedRegex, err = regexp.Compile(md.EncryptedRegex); err != nil {
+			return rules{}, fmt.Errorf("sops: encrypted_regex: %w", err)
+		}
+	}
+	if md.UnencryptedRegex != "" {
+		if r.unencryptedRegex, err = regexp.Compile(md.UnencryptedRegex); err != nil {
+			return rules{}, fmt.Errorf("sops: unencrypted_regex: %w", err)
+		}
+	}
+	if md.UnencryptedSuffix == "" && md.EncryptedSuffix == "" && md.EncryptedRegex == "" && md.UnencryptedRegex == "" {
+		r.unencryptedSuffix = "_unencrypted" // sops.DefaultUnencryptedSuffix
+	}
+	return r, nil
 }
 
 // rules decide which values are encrypted (sops.Tree.shouldBeEncrypted).
@@ -750,4 +760,78 @@ func Skeleton(obj *kyaml.Node) (skel *kyaml.Node, encrypted []string) {
 	}
 	visit(skel, "")
 	return skel, encrypted
+}
+
+// Value is a value of a document: its path of mapping keys (sequence
+// items share their parent's, as in sops's rules) and its node.
+type Value struct {
+	Path string
+	Node *kyaml.Node
+}
+
+// sopsTypes are the types sops decrypts a value to (aes/cipher.go).
+var sopsTypes = map[string]bool{"str": true, "int": true, "float": true, "bytes": true, "bool": true, "time": true, "comment": true}
+
+// Undecryptable returns the string values of obj, a SOPS document's
+// object, that the document's own rules (encrypted_regex and the rest of
+// its sops key) say are encrypted but that are not values sops encrypted:
+// one added in the clear after encrypting, or one cut short. sops refuses
+// to decrypt such a document ("does not match sops' data format"), so
+// kustomize-controller cannot apply it; this is known without the key.
+// Empty strings are left alone, as sops leaves them. An error means obj's
+// sops key cannot be read.
+func Undecryptable(obj *kyaml.Node) ([]Value, error) {
+	if obj.Kind != kyaml.MappingNode {
+		return nil, nil
+	}
+	var md *metadata
+	body := &kyaml.Node{Kind: kyaml.MappingNode}
+	for i := 0; i+1 < len(obj.Content); i += 2 {
+		if obj.Content[i].Value == "sops" {
+			md = &metadata{}
+			if err := obj.Content[i+1].Decode(md); err != nil {
+				return nil, fmt.Errorf("sops: reading the sops metadata: %w", err)
+			}
+			continue
+		}
+		body.Content = append(body.Content, obj.Content[i], obj.Content[i+1])
+	}
+	if md == nil {
+		return nil, nil
+	}
+	r, err := md.rules()
+	if err != nil {
+		return nil, err
+	}
+	var out []Value
+	err = walk(body, nil, func(leaf *kyaml.Node, path []string) error {
+		if !r.encrypted(path) {
+			return nil
+		}
+		var v any
+		if leaf.Decode(&v) != nil {
+			return nil
+		}
+		if s, ok := v.(string); ok && s != "" && !wellFormed(s) {
+			out = append(out, Value{Path: strings.Join(path, "."), Node: leaf})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// wellFormed reports whether s is an encrypted value sops can read
+// (aes/cipher.go, parse): its own pattern, data, iv and tag in base64,
+// and a type it knows.
+func wellFormed(s string) bool {
+	m := encRE.FindStringSubmatch(s)
+	if m == nil || !sopsTypes[m[4]] {
+		return false
+	}
+	for _, part := range m[1:4] {
+		if _, err := base64.StdEncoding.DecodeString(part); err != nil {
+			return false
+		}
+	}
+	return true
 }

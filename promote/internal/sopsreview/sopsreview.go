@@ -271,9 +271,9 @@ func (s *side) walk(n, p *kyaml.Node, path []string, secret bool) {
 			l.plain = p.Tag + "\x00" + p.Value
 		}
 		name := strings.Join(path, ".")
-		// A key written twice (a hand edit; kiln validates no SOPS
-		// document strictly) is a leaf of its own, or only one of the
-		// two values would be masked.
+		// A key written twice (a hand edit in the manifests repository,
+		// which kiln did not render; kiln refuses one it renders) is a
+		// leaf of its own, or only one of the two values would be masked.
 		for i := 2; s.leaves[name] != nil; i++ {
 			name = strings.Join(path, ".") + " (" + strconv.Itoa(i) + ")"
 		}
