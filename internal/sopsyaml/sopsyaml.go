@@ -619,18 +619,30 @@ func decryptValue(s string, key []byte, aad string) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, errors.New("cannot decrypt a value (wrong key, or the value was moved or changed)")
 	}
+	// strconv's errors quote their input, here the plaintext: only the
+	// type is said.
+	notOf := errors.New("the decrypted value is not of its recorded type " + m[4])
 	switch m[4] {
 	case "str":
 		return string(plain), nonce, nil
 	case "int":
 		v, err := strconv.Atoi(string(plain))
-		return v, nonce, err
+		if err != nil {
+			return nil, nil, notOf
+		}
+		return v, nonce, nil
 	case "float":
 		v, err := strconv.ParseFloat(string(plain), 64)
-		return v, nonce, err
+		if err != nil {
+			return nil, nil, notOf
+		}
+		return v, nonce, nil
 	case "bool":
 		v, err := strconv.ParseBool(string(plain))
-		return v, nonce, err
+		if err != nil {
+			return nil, nil, notOf
+		}
+		return v, nonce, nil
 	}
 	return nil, nil, fmt.Errorf("unsupported encrypted type %q", m[4])
 }

@@ -345,3 +345,25 @@ func TestSkeleton(t *testing.T) {
 		t.Errorf("encrypted paths (-want +got):\n%s", diff)
 	}
 }
+
+// TestDecryptErrorsShowNoPlaintext: a value whose recorded type was edited
+// (type:str to type:int) decrypts to text that is no int; the error names
+// the path and the type, never the plaintext.
+func TestDecryptErrorsShowNoPlaintext(t *testing.T) {
+	t.Parallel()
+	identity, recipient := newKey(t)
+	enc, err := sopsyaml.Encrypt(node(t, []byte("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {password: Sup3rS3cretPlain}\n")),
+		sopsyaml.Options{Age: []string{recipient}, EncryptedRegex: "^stringData$", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := regexp.MustCompile(`type:str\]`).ReplaceAll(enc, []byte("type:int]"))
+	ids, err := sopsyaml.ParseIdentities(identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sopsyaml.DecryptUnchecked(edited, ids)
+	if err == nil || strings.Contains(err.Error(), "S3cret") || !strings.Contains(err.Error(), "stringData.password") {
+		t.Errorf("DecryptUnchecked() error = %v, want one naming stringData.password without the plaintext", err)
+	}
+}
