@@ -17,6 +17,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -60,7 +61,7 @@ func parseCounted(in io.Reader, size int, text func() []byte, file string, lineO
 			break
 		}
 		if err != nil {
-			return nil, &diag.Error{File: file, Line: lineOffset + yamlErrLine(err), Msg: "invalid YAML: " + err.Error(), Err: err}
+			return nil, &diag.Error{File: file, Line: lineOffset + yamlErrLine(err), Msg: "invalid YAML: " + redact.YAML(err.Error()), Err: err}
 		}
 		if err := c.Document(&doc); err != nil {
 			return nil, &diag.Error{File: file, Line: lineOffset + doc.Line, Msg: limits.Describe(err), Err: err, Hint: limits.Hint}

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"regexp"
+	"strings"
 	"sync"
 )
 
@@ -30,24 +31,30 @@ func Operands(msg string) string {
 
 // yamlValueRe matches what a YAML decoder's error quotes of a value:
 // yaml.v2 and v3 put a scalar in backquotes ("cannot unmarshal !!str
-// `hunter2` into int", "cannot decode !!str `hunter2` as a !!float"), and
+// `hunter2` into int", "cannot decode !!str `hunter2` as a !!float");
 // sigs.k8s.io/yaml prints a key it cannot convert, with everything in it,
-// to the end of the line ("invalid map key: []interface {}{"hunter2"}").
+// to the end of the line ("invalid map key: []interface {}{"hunter2"}");
+// yaml.v3 names an alias it cannot resolve ("unknown anchor 'hunter2'
+// referenced"), which is what follows a value's leading * once ${PW} is
+// substituted.
 var yamlValueRe = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile("`[^`]*`|(invalid map key: )[^\\n]*")
+	return regexp.MustCompile("`[^`]*`|invalid map key: [^\\n]*|unknown anchor '[^']*' referenced")
 })
 
 // YAML returns msg, a YAML decoder's error text, with the values it
 // quotes masked. The names of keys (`mapping key "replicas" already
-// defined`), tags, anchors and lines stay: they say what to fix, and a key
-// is a name, never a place for a secret (the plain-secret gate refuses a
+// defined`), tags and lines stay: they say what to fix, and a key is a
+// name, never a place for a secret (the plain-secret gate refuses a
 // secret var's value in one).
 func YAML(msg string) string {
 	return yamlValueRe().ReplaceAllStringFunc(msg, func(q string) string {
-		if q[0] == '`' {
+		switch {
+		case q[0] == '`':
 			return "`" + Mask + "`"
+		case strings.HasPrefix(q, "invalid map key: "):
+			return "invalid map key: " + Mask
 		}
-		return "invalid map key: " + Mask
+		return "unknown anchor '" + Mask + "' referenced"
 	})
 }
 

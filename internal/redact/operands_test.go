@@ -65,6 +65,8 @@ func TestYAML(t *testing.T) {
 			want: "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `**redacted**` into int"},
 		{name: "sigs map key", err: sigsyaml.Unmarshal([]byte("? ["+secret+"]\n: x\n"), &m),
 			want: "error converting YAML to JSON: yaml: invalid map key: **redacted**"},
+		{name: "v3 unknown anchor", err: yaml.Unmarshal([]byte("pw: *"+secret), &m),
+			want: "yaml: unknown anchor '**redacted**' referenced"},
 		{name: "v3 duplicate key", err: yaml.Unmarshal([]byte("replicas: 1\nreplicas: 2\n"), &m),
 			want: "yaml: unmarshal errors:\n  line 2: mapping key \"replicas\" already defined at line 1"},
 	} {

@@ -435,3 +435,23 @@ func TestRenderSubstituteDisabled(t *testing.T) {
 		t.Errorf("got %v, want an error at apps/db/all.yaml:17", err)
 	}
 }
+
+// TestSubstitutedErrorsShowNoValue: a secret var whose value starts with
+// a character YAML reads as syntax, substituted as Flux substitutes it,
+// breaks the file; the parser's error quotes what follows the character
+// (an alias's anchor name), a part of the value that no redactor of whole
+// values finds. The error names the file and shows no part of the value.
+func TestSubstitutedErrorsShowNoValue(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "app/s.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  pw: ${PW}\n")
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "app",
+		Vars: map[string]string{"PW": "*Sup3rS3cret"}, SecretVars: map[string]bool{"PW": true}})
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "app/s.yaml" || strings.Contains(err.Error(), "S3cret") {
+		t.Errorf("Render() error = %v, want one in app/s.yaml without the value", err)
+	}
+}
