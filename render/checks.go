@@ -55,6 +55,8 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 //     DecryptResource first turns the resource into JSON through kyaml's
 //     MarshalJSON, whose yaml.v3 decoding refuses duplicate keys, and the
 //     object never reaches the cluster;
+//   - a sops key that sops refuses before decrypting anything (a
+//     lastmodified that is no time, two encryption rules) is an error;
 //   - a value the document's rules say is encrypted but that sops did not
 //     encrypt (written in the clear by hand, or cut short) is an error:
 //     sops's decryption stops at it;
@@ -82,7 +84,7 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 	}
 	bad, err := sopsyaml.Undecryptable(o.Node.YNode())
 	if err != nil {
-		return []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o), Msg: "cannot read the SOPS metadata: " + redact.YAML(err.Error()), Err: err,
+		return []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o), Msg: "sops, and so kustomize-controller, refuses the document's sops metadata before decrypting: " + redact.YAML(strings.TrimPrefix(err.Error(), "sops: ")), Err: err,
 			Hint: "the sops key must be what the sops program writes; encrypt the plaintext again"}}
 	}
 	if len(bad) > 0 {

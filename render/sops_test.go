@@ -109,7 +109,8 @@ func errText(results []*render.EnvResult) string {
 // readable part: a key written twice among the encrypted values, a label
 // written twice, a stringData value sops recorded as an int (as it does for
 // `port: 5432` unquoted), a misspelt field, a value added in the clear
-// under stringData, an encrypted value cut short. Flux's own steps show the
+// under stringData, an encrypted value cut short, a lastmodified that is
+// no time, two encryption rules. Flux's own steps show the
 // refusal: kyaml's MarshalJSON (which DecryptResource calls first) fails
 // on a duplicate key, sops's decryption stops at a value it did not
 // encrypt, and the decrypted object does not decode strictly into a
@@ -125,6 +126,8 @@ func TestSOPSInvalidRefused(t *testing.T) {
 		"typo.enc.yaml":       `unknown field "immutible"`,
 		"hand-added.enc.yaml": "does not match sops' data format",
 		"truncated.enc.yaml":  "does not match sops' data format",
+		"bad-date.enc.yaml":   `parsing time "yesterday"`,
+		"two-rules.enc.yaml":  "Cannot use more than one of",
 	} {
 		data, err := os.ReadFile(filepath.Join(dir, "apps", "web", file))
 		if err != nil {

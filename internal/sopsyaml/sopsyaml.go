@@ -401,6 +401,25 @@ func dataKey(md *metadata, ids Identities) ([]byte, error) {
 	return nil, ErrNoKey
 }
 
+// readable checks what sops checks of md before it decrypts anything
+// (stores.Metadata.ToInternal): lastmodified is an RFC 3339 time, and at
+// most one rule says which values are encrypted.
+func (md *metadata) readable() error {
+	if _, err := time.Parse(time.RFC3339, md.LastModified); err != nil {
+		return fmt.Errorf("sops: lastmodified %q is not an RFC 3339 time", md.LastModified)
+	}
+	n := 0
+	for _, r := range []string{md.UnencryptedSuffix, md.EncryptedSuffix, md.UnencryptedRegex, md.EncryptedRegex, md.UnencryptedCommentRegex, md.EncryptedCommentRegex} {
+		if r != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return errors.New("sops: more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex and unencrypted_comment_regex")
+	}
+	return nil
+}
+
 // rules returns the rules of md that decide which values are encrypted.
 func (md *metadata) rules() (rules, error) {
 	r := rules{unencryptedSuffix: md.UnencryptedSuffix, encryptedSuffix: md.EncryptedSuffix}
@@ -791,7 +810,8 @@ var sopsTypes = map[string]bool{"str": true, "int": true, "float": true, "bytes"
 // to decrypt such a document ("does not match sops' data format"), so
 // kustomize-controller cannot apply it; this is known without the key.
 // Empty strings are left alone, as sops leaves them. An error means obj's
-// sops key cannot be read.
+// sops key is one sops refuses before decrypting anything (a lastmodified
+// that is no time, two rules, a rule's regex that does not compile).
 func Undecryptable(obj *kyaml.Node) ([]Value, error) {
 	if obj.Kind != kyaml.MappingNode {
 		return nil, nil
@@ -810,6 +830,9 @@ func Undecryptable(obj *kyaml.Node) ([]Value, error) {
 	}
 	if md == nil {
 		return nil, nil
+	}
+	if err := md.readable(); err != nil {
+		return nil, err
 	}
 	r, err := md.rules()
 	if err != nil {
