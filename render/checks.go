@@ -65,7 +65,7 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 //     other object, and its errors are kept where they do not depend on
 //     what the encrypted values hold: a wrong type (a stringData value
 //     sops recorded as an int decrypts to a number), an unknown or
-//     duplicate field, and any error about a field that neither is, holds
+//     duplicate field, a kind its apiVersion does not serve, and any error about a field that neither is, holds
 //     nor lies within an encrypted value. What the placeholder zero values
 //     would make of a pattern, an enum or a rule over several fields says
 //     nothing about the real ones, so those errors go.
@@ -117,6 +117,9 @@ func decidable(de *diag.Error, encrypted []string) bool {
 		if strings.HasPrefix(de.Msg, prefix) {
 			return true
 		}
+	}
+	if errors.Is(de, validate.ErrNotServed) {
+		return true // apiVersion and kind are readable
 	}
 	if de.Field == "" {
 		return len(encrypted) == 0
