@@ -65,10 +65,11 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 //     other object, and its errors are kept where they do not depend on
 //     what the encrypted values hold: a wrong type (a stringData value
 //     sops recorded as an int decrypts to a number), an unknown or
-//     duplicate field, a kind its apiVersion does not serve, and any error about a field that neither is, holds
-//     nor lies within an encrypted value. What the placeholder zero values
-//     would make of a pattern, an enum or a rule over several fields says
-//     nothing about the real ones, so those errors go.
+//     duplicate field, a kind its apiVersion does not serve, and any error
+//     about a field that neither is, holds nor lies within an encrypted
+//     value. What the placeholder zero values would make of a pattern, an
+//     enum or a rule over several fields says nothing about the real ones,
+//     so those errors go.
 //
 // No message quotes an encrypted value: the skeleton holds none, and the
 // checks name fields, not values.
