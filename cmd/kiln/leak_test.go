@@ -230,3 +230,40 @@ func TestEngineErrorsShowNoInputValue(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretKeyShowsNoValue: a secretGenerator .env line without '='
+// becomes one Secret key, value and all; the error about that key shows
+// only its leading key characters.
+func TestSecretKeyShowsNoValue(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	for name, content := range map[string]string{
+		"kiln.yaml":            "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: envfile\n    namespace: x\n    kustomize: e\n",
+		"e/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [secret.env]\n",
+		"e/secret.env":         "PASSWORD Env-Sup3rS3cret\n",
+	} {
+		p := filepath.Join(repo, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{"validate", "--config", filepath.Join(repo, "kiln.yaml")},
+		{"validate", "--config", filepath.Join(repo, "kiln.yaml"), "--output", "json"},
+	} {
+		stdout, stderr, code := runLeak(t, func(string) (string, bool) { return "", false }, nil, args...)
+		if code != exitFailure {
+			t.Errorf("%v: exit %d, want %d", args[3:], code, exitFailure)
+		}
+		all := stdout + stderr
+		if !strings.Contains(all, `Invalid value: \"PASSWORD…\"`) && !strings.Contains(all, `Invalid value: "PASSWORD…"`) {
+			t.Errorf("%v: no error about the key:\n%s", args[3:], all)
+		}
+		if strings.Contains(all, "S3cret") {
+			t.Errorf("%v: the value is shown:\n%s", args[3:], all)
+		}
+	}
+}

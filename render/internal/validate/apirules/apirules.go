@@ -368,16 +368,27 @@ const maxSize = 1 << 20
 // and the total size within 1 MiB.
 func (c *checker) keys(text map[string]string, binary map[string][]byte, textPath, binPath *field.Path, kind string) {
 	size := 0
+	badKey := func(p *field.Path, k, msg string) {
+		const hint = "a key is letters, digits, '-', '_' or '.'; a path with '/' is not a key"
+		if kind != "Secret" {
+			c.add(field.Invalid(p.Key(k), k, msg), hint)
+			return
+		}
+		// A Secret's bad key may hold its value: a secretGenerator .env
+		// line without '=' ("PASSWORD hunter2") becomes one whole key.
+		// Only its leading key characters are shown.
+		c.add(field.Invalid(p, keyStart(k), msg), hint+"; in a secretGenerator .env file, write each line as KEY=value")
+	}
 	for _, k := range slices.Sorted(maps.Keys(text)) {
 		size += len(text[k])
 		for _, msg := range validation.IsConfigMapKey(k) {
-			c.add(field.Invalid(textPath.Key(k), k, msg), "a key is letters, digits, '-', '_' or '.'; a path with '/' is not a key")
+			badKey(textPath, k, msg)
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(binary)) {
 		size += len(binary[k])
 		for _, msg := range validation.IsConfigMapKey(k) {
-			c.add(field.Invalid(binPath.Key(k), k, msg), "a key is letters, digits, '-', '_' or '.'; a path with '/' is not a key")
+			badKey(binPath, k, msg)
 		}
 		if _, dup := text[k]; dup && kind == "ConfigMap" {
 			c.add(field.Invalid(binPath.Key(k), k, "duplicate of key present in data"), "keep the key in data or in binaryData, not both")
@@ -387,6 +398,16 @@ func (c *checker) keys(text map[string]string, binary map[string][]byte, textPat
 		c.add(field.TooLong(field.NewPath("data"), "", maxSize),
 			fmt.Sprintf("a %s holds at most 1 MiB; this one holds %d bytes: split it, or mount the data another way", kind, size))
 	}
+}
+
+// keyStart is what a Secret's invalid key shows: its leading run of key
+// characters (at most 40) and "…" for the rest.
+func keyStart(k string) string {
+	n := 0
+	for n < len(k) && n < 40 && strings.IndexByte("-._abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", k[n]) >= 0 {
+		n++
+	}
+	return k[:n] + "…"
 }
 
 // secretType checks the keys a Secret's type requires, as the API server's

@@ -95,7 +95,10 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"configmap over the limit", &corev1.ConfigMap{}, "data: {a: " + big + "}\nbinaryData: {b: eA==}", "data: Too long: may not be more than 1048576 bytes"},
 		{"configmap key in both", &corev1.ConfigMap{}, "data: {a: x}\nbinaryData: {a: eA==}", `binaryData[a]: Invalid value: "a": duplicate of key present in data`},
 		{"secret key in both", &corev1.Secret{}, "stringData: {a: x}\ndata: {a: eA==}", ""},
-		{"secret key", &corev1.Secret{}, "stringData: {'a b': x}", `stringData[a b]: Invalid value: "a b": a valid config key`},
+		{"secret key", &corev1.Secret{}, "stringData: {'a b': x}", `stringData: Invalid value: "a…": a valid config key`},
+		// A secretGenerator .env line without '=' is one key, value and all.
+		{"secret key holding a value", &corev1.Secret{}, "data: {'PASSWORD hunter2': ''}", `data: Invalid value: "PASSWORD…": a valid config key`},
+		{"configmap key", &corev1.ConfigMap{}, "data: {'a b': x}", `data[a b]: Invalid value: "a b": a valid config key`},
 		{"secret over the limit", &corev1.Secret{}, "stringData: {a: " + big + "}\ndata: {b: eA==}", "data: Too long"},
 		// The keys a Secret's type requires, from data and stringData
 		// together, as the API server merges them.
