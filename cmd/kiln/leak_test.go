@@ -178,7 +178,7 @@ func readIf(t *testing.T, p string) string {
 func TestEngineErrorsShowNoInputValue(t *testing.T) {
 	t.Parallel()
 	repo := t.TempDir()
-	for name, content := range map[string]string{
+	writeFiles(t, repo, map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n  - name: qa\napps:\n" +
 			"  - name: chart\n    namespace: x\n    helm: {chart: c, values: [values.yaml]}\n" +
 			"  - name: kust\n    namespace: x\n    kustomize: k\n",
@@ -187,15 +187,7 @@ func TestEngineErrorsShowNoInputValue(t *testing.T) {
 		"c/Chart.yaml":         "apiVersion: v2\nname: c\nversion: 0.1.0\n",
 		"c/templates/s.yaml":   "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: {{ tpl .Values.pw . | quote }}}\n",
 		"k/kustomization.yaml": "secretGenerator:\n- name: s\n  literals: [password=Kust-Sup3rS3cret, oops]\n",
-	} {
-		p := filepath.Join(repo, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	for _, args := range [][]string{
 		{"validate", "--config", filepath.Join(repo, "kiln.yaml"), "--all"},
 		{"validate", "--config", filepath.Join(repo, "kiln.yaml"), "--all", "--output", "json"},
@@ -237,19 +229,11 @@ func TestEngineErrorsShowNoInputValue(t *testing.T) {
 func TestSecretKeyShowsNoValue(t *testing.T) {
 	t.Parallel()
 	repo := t.TempDir()
-	for name, content := range map[string]string{
+	writeFiles(t, repo, map[string]string{
 		"kiln.yaml":            "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: envfile\n    namespace: x\n    kustomize: e\n",
 		"e/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [secret.env]\n",
 		"e/secret.env":         "PASSWORD Env-Sup3rS3cret\n",
-	} {
-		p := filepath.Join(repo, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	for _, args := range [][]string{
 		{"validate", "--config", filepath.Join(repo, "kiln.yaml")},
 		{"validate", "--config", filepath.Join(repo, "kiln.yaml"), "--output", "json"},
