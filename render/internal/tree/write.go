@@ -350,7 +350,7 @@ func (o *Out) current(dir string, force bool) (Files, bool, error) {
 		if err != nil {
 			return nil, false, fmt.Errorf("reading output folder: %w", err)
 		}
-		if len(entries) > 0 {
+		if len(entries) > 0 && !bootstrapOnly(dir, entries) {
 			mi, err := os.Lstat(filepath.Join(dir, MarkerFile))
 			if err != nil || !mi.Mode().IsRegular() {
 				return nil, false, &NotKilnTreeError{Dir: dir, What: fmt.Sprintf("this folder holds %s and no %s: kiln did not write it", entriesText(len(entries)), MarkerFile)}
@@ -375,6 +375,18 @@ func (o *Out) current(dir string, force bool) (Files, bool, error) {
 		old[BootstrapDir+p] = data
 	}
 	return old, true, nil
+}
+
+// bootstrapOnly reports whether dir, whose entries are entries, holds
+// nothing but Flux's bootstrap (flux/flux-system/): `flux bootstrap --path
+// <manifests.path>/flux` run before kiln's first render. Such a folder is
+// kiln's to write into, keeping the bootstrap, as promote does.
+func bootstrapOnly(dir string, entries []fs.DirEntry) bool {
+	if len(entries) != 1 || entries[0].Name() != "flux" || !entries[0].IsDir() {
+		return false
+	}
+	flux, err := os.ReadDir(filepath.Join(dir, "flux"))
+	return err == nil && len(flux) == 1 && flux[0].Name() == "flux-system" && flux[0].IsDir()
 }
 
 // Commit puts every staged env in place, in the order staged. The

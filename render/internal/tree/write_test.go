@@ -85,6 +85,11 @@ func TestWriteReplacesOnlyKilnTrees(t *testing.T) {
 		{name: "a source overlay", before: map[string]string{"kustomization.yaml": "resources: []"}, wantErr: true},
 		{name: "kiln.lock.json is a folder", before: map[string]string{MarkerFile + "/x": "y"}, wantErr: true},
 		{name: "forced", before: map[string]string{"README.md": "docs"}, force: true},
+		// flux bootstrap --path <manifests.path>/flux ran before kiln's
+		// first render: the bootstrap is kept (TestWriteKeepsBootstrap).
+		{name: "Flux's bootstrap only", before: map[string]string{"flux/flux-system/gotk-sync.yaml": "kind: GitRepository\n"}},
+		{name: "Flux's bootstrap and a file of the user", before: map[string]string{"flux/flux-system/gotk-sync.yaml": "kind: GitRepository\n", "flux/mine.yaml": "kind: Kustomization\n"}, wantErr: true},
+		{name: "Flux's bootstrap beside other folders", before: map[string]string{"flux/flux-system/gotk-sync.yaml": "kind: GitRepository\n", "infra/x.yaml": "mine"}, wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -109,7 +114,13 @@ func TestWriteReplacesOnlyKilnTrees(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(asStrings(newTree), mustRead(t, dir)); diff != "" {
+			want := asStrings(newTree)
+			for p, d := range tc.before {
+				if strings.HasPrefix(p, BootstrapDir) {
+					want[p] = d
+				}
+			}
+			if diff := cmp.Diff(want, mustRead(t, dir)); diff != "" {
 				t.Errorf("tree (-want +got):\n%s", diff)
 			}
 		})
