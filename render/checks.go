@@ -77,7 +77,7 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 	if dups := duplicateKeys(o.Node.YNode(), ""); len(dups) > 0 {
 		errs := make([]error, 0, len(dups))
 		for _, d := range dups {
-			errs = append(errs, &diag.Error{File: o.File, Line: lineIn(o, d.key), App: app, Object: objRef(o), Field: d.path,
+			errs = append(errs, &diag.Error{File: o.File, Line: o.LineOf(d.key), App: app, Object: objRef(o), Field: d.path,
 				Msg:  fmt.Sprintf("key %q is written twice in this SOPS document; kustomize-controller cannot read it to decrypt it", d.path),
 				Hint: "remove one of the two in the plaintext and encrypt it again (sops --decrypt, then sops --encrypt)"})
 		}
@@ -91,7 +91,7 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 	if len(bad) > 0 {
 		errs := make([]error, 0, len(bad))
 		for _, v := range bad {
-			errs = append(errs, &diag.Error{File: o.File, Line: lineIn(o, v.Node), App: app, Object: objRef(o), Field: v.Path,
+			errs = append(errs, &diag.Error{File: o.File, Line: o.LineOf(v.Node), App: app, Object: objRef(o), Field: v.Path,
 				Msg: fmt.Sprintf("the value of %q is not encrypted although the document's sops rules say it is (added in the clear, or cut short); "+
 					"sops, and so kustomize-controller, cannot decrypt the document", v.Path),
 				Hint: "add or change values with sops edit or sops set, never by hand; a value written in the clear is in git: rotate it"})
@@ -175,16 +175,6 @@ func duplicateKeys(n *kyaml.Node, path string) []dupKey {
 	return out
 }
 
-// lineIn returns the line of n in o's file: o's line plus n's offset in
-// the object, o's line when either is unknown.
-func lineIn(o templates.Object, n *kyaml.Node) int {
-	root := o.Node.YNode()
-	if o.Line <= 0 || n.Line <= 0 || root.Line <= 0 || n.Line < root.Line {
-		return o.Line
-	}
-	return o.Line + n.Line - root.Line
-}
-
 // quoteTimestamps quotes the plain scalars of objs that YAML reads as
 // timestamps, so that kustomize in Flux applies the string kiln checked
 // (objects.QuoteTimestamps). A SOPS document is written as it was
@@ -206,31 +196,30 @@ func deprecatedAPIs(venv *validate.Env, run *appRun) []diag.Warning {
 		return nil
 	}
 	type gvk struct{ apiVersion, kind string }
-	first := map[gvk]int{}
-	count := map[gvk]int{}
+	at := map[gvk]int{} // the index of the kind's warning in out, -1 for none
 	var out []diag.Warning
+	var more []int
 	for _, o := range run.objs {
 		if o.Node == nil || o.Raw != nil {
 			continue
 		}
 		k := gvk{o.Node.GetApiVersion(), o.Node.GetKind()}
-		if i, seen := first[k]; seen {
+		if i, seen := at[k]; seen {
 			if i >= 0 {
-				count[k]++
+				more[i]++
 			}
 			continue
 		}
-		msg, hint := venv.Deprecated(k.apiVersion, k.kind)
-		if msg == "" {
-			first[k] = -1
-			continue
+		at[k] = -1
+		if msg, hint := venv.Deprecated(k.apiVersion, k.kind); msg != "" {
+			at[k] = len(out)
+			out = append(out, diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o), Msg: msg, Hint: hint})
+			more = append(more, 0)
 		}
-		first[k] = len(out)
-		out = append(out, diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o), Msg: msg, Hint: hint})
 	}
-	for k, n := range count {
+	for i, n := range more {
 		if n > 0 {
-			out[first[k]].Msg += fmt.Sprintf(" (and %d more %s of the app)", n, words.Noun(n, "object"))
+			out[i].Msg += fmt.Sprintf(" (and %d more %s of the app)", n, words.Noun(n, "object"))
 		}
 	}
 	return out

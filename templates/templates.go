@@ -87,6 +87,18 @@ type Object struct {
 	Raw []byte
 }
 
+// LineOf returns the line of n, a node of the object, in the object's
+// file: the object's line plus n's offset within the object when both are
+// known, the object's own line when n has none (it came from a patch), 0
+// when the object's line is unknown.
+func (o Object) LineOf(n *kyaml.Node) int {
+	root := o.Node.YNode()
+	if o.Line <= 0 || n == nil || n.Line <= 0 || root.Line <= 0 || n.Line < root.Line {
+		return o.Line
+	}
+	return o.Line + n.Line - root.Line
+}
+
 // Result is what an engine produced.
 type Result struct {
 	// Objects in the engine's output order.

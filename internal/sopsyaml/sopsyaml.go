@@ -638,32 +638,25 @@ func decryptValue(s string, key []byte, aad string) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, errors.New("cannot decrypt a value (wrong key, or the value was moved or changed)")
 	}
-	// strconv's errors quote their input, here the plaintext: only the
-	// type is said.
-	notOf := errors.New("the decrypted value is not of its recorded type " + m[4])
+	var v any
 	switch m[4] {
 	case "str":
 		return string(plain), nonce, nil
 	case "int":
-		v, err := strconv.Atoi(string(plain))
-		if err != nil {
-			return nil, nil, notOf
-		}
-		return v, nonce, nil
+		v, err = strconv.Atoi(string(plain))
 	case "float":
-		v, err := strconv.ParseFloat(string(plain), 64)
-		if err != nil {
-			return nil, nil, notOf
-		}
-		return v, nonce, nil
+		v, err = strconv.ParseFloat(string(plain), 64)
 	case "bool":
-		v, err := strconv.ParseBool(string(plain))
-		if err != nil {
-			return nil, nil, notOf
-		}
-		return v, nonce, nil
+		v, err = strconv.ParseBool(string(plain))
+	default:
+		return nil, nil, fmt.Errorf("unsupported encrypted type %q", m[4])
 	}
-	return nil, nil, fmt.Errorf("unsupported encrypted type %q", m[4])
+	if err != nil {
+		// strconv's errors quote their input, here the plaintext: only
+		// the type is said.
+		return nil, nil, errors.New("the decrypted value is not of its recorded type " + m[4])
+	}
+	return v, nonce, nil
 }
 
 // setPlain puts a decrypted value into its node.

@@ -117,7 +117,7 @@ func (w *walker) container(c *kyaml.Node, path []string) {
 		r, err := ParseRef(v.Value)
 		if err != nil {
 			w.errs = append(w.errs, &diag.Error{
-				File: w.obj.File, Line: w.line(v), App: w.app, Object: objectOf(w.obj.Node),
+				File: w.obj.File, Line: w.obj.LineOf(v), App: w.app, Object: objectOf(w.obj.Node),
 				Msg:  fmt.Sprintf("invalid image %q at %s: %v", v.Value, joinPath(append(path, "image")), err),
 				Hint: "write the image as [registry/]repository[:tag][@digest]",
 				Err:  err,
@@ -131,15 +131,6 @@ func (w *walker) container(c *kyaml.Node, path []string) {
 		w.used[r.Repository] = true
 		v.Value = r.Spelling + e.ref.suffix()
 	}
-}
-
-// line returns the line of n in the object's file, or 0 when unknown.
-func (w *walker) line(n *kyaml.Node) int {
-	root := w.obj.Node.YNode()
-	if w.obj.Line <= 0 || n.Line <= 0 || root.Line <= 0 {
-		return w.obj.Line
-	}
-	return w.obj.Line + n.Line - root.Line
 }
 
 // joinPath prints a field path as spec.containers[0].image.

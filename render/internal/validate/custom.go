@@ -22,7 +22,7 @@ func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind
 	v, ok := c.versions[gvk.Version]
 	if !ok || !v.served {
 		d := base
-		d.Line = lineOf(o, keyNode(o, "apiVersion"))
+		d.Line = o.LineOf(keyNode(o, "apiVersion"))
 		served := "no version"
 		if len(c.served) > 0 {
 			served = strings.Join(c.served, ", ")
@@ -72,10 +72,10 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 	d := base
 	d.Err = fe
 	segs := splitPath(fe.Field)
-	d.Line = lineOf(o, nil)
+	d.Line = o.LineOf(nil)
 	for n := len(segs); n > 0; n-- {
 		if f := idx.index[joinPath(segs[:n])]; f != nil {
-			d.Line = lineOf(o, f.key)
+			d.Line = o.LineOf(f.key)
 			break
 		}
 	}
@@ -86,7 +86,7 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 		for _, f := range idx.values {
 			if strings.HasPrefix(f.path, prefix) && len(f.segments) == len(segs)+1 &&
 				(f.key.Value == bad || (f.value.Kind == kyaml.ScalarNode && f.value.Value == bad)) {
-				d.Line = lineOf(o, f.key)
+				d.Line = o.LineOf(f.key)
 				break
 			}
 		}

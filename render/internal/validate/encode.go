@@ -214,7 +214,7 @@ func encodeError(o templates.Object, base diag.Error, err error) *diag.Error {
 		if ierr := idx.encode(o.Node.YNode(), nil); errors.As(ierr, &te) {
 			d.Field = te.path
 		}
-		d.Line = lineOf(o, te.node)
+		d.Line = o.LineOf(te.node)
 		d.Msg = te.Error()
 		d.Hint = fmt.Sprintf("remove the %s tag, or write a value of that type", te.tag)
 		return &d

@@ -194,11 +194,11 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 	}
 	typed := newTyped(gvk)
 	if msg, hint := servedError(e.kube, gvk, typed); msg != "" {
-		return append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
+		return append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
 	}
 	if typed == nil {
 		if builtinGroup(gvk.Group) {
-			errs = append(errs, &diag.Error{File: o.File, Line: lineOf(o, keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed,
+			errs = append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed,
 				Msg:  fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gvk.GroupVersion(), gvk.Kind, groupName(gvk.Group), apiRelease, gvk.GroupVersion()),
 				Hint: kindHint(scheme(), e.kube, gvk)})
 		}
@@ -363,7 +363,7 @@ const maxRounds = 32
 func strictError(o templates.Object, base diag.Error, idx *encoder, typed runtime.Object, against string, se error) error {
 	d := base
 	d.Msg, d.Err = se.Error(), se
-	d.Line = lineOf(o, nil)
+	d.Line = o.LineOf(nil)
 	var fe kjson.FieldError
 	if !errors.As(se, &fe) {
 		return &d
@@ -376,7 +376,7 @@ func strictError(o templates.Object, base diag.Error, idx *encoder, typed runtim
 		if duplicate && f.dup != nil {
 			n = f.dup
 		}
-		d.Line = lineOf(o, n)
+		d.Line = o.LineOf(n)
 	}
 	switch {
 	case duplicate:
@@ -400,13 +400,13 @@ func strictError(o templates.Object, base diag.Error, idx *encoder, typed runtim
 func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime.Object, against string, err error) (error, *field) {
 	d := base
 	d.Err = err
-	d.Line = lineOf(o, nil)
+	d.Line = o.LineOf(nil)
 	if te, ok := typeError(err); ok {
 		v := idx.at(te.offset)
 		path := "the object"
 		if v != nil {
 			path = fmt.Sprintf("field %q", v.path)
-			d.Line = lineOf(o, v.key)
+			d.Line = o.LineOf(v.key)
 			d.Field = v.path
 		}
 		d.Msg = fmt.Sprintf("wrong type for %s: got %s, want %s", path, jsonKind(te.value), typeName(te.typ))
@@ -418,23 +418,11 @@ func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime
 	v := idx.refused(reflect.TypeOf(typed))
 	if v != nil {
 		d.Msg = fmt.Sprintf("invalid value for field %q: %v", v.path, err)
-		d.Line = lineOf(o, v.key)
+		d.Line = o.LineOf(v.key)
 		d.Field = v.path
 		d.Hint = fmt.Sprintf("check the field's value against %s", against)
 	}
 	return &d, v
-}
-
-// lineOf returns the line of n in the object's file: the object's line
-// plus n's offset within the object when both are known, the object's own
-// line when n has none (it came from a patch), 0 when the object's line is
-// unknown.
-func lineOf(o templates.Object, n *kyaml.Node) int {
-	root := o.Node.YNode()
-	if o.Line <= 0 || n == nil || n.Line <= 0 || root.Line <= 0 || n.Line < root.Line {
-		return o.Line
-	}
-	return o.Line + n.Line - root.Line
 }
 
 // typeErr is what sigs.k8s.io/json says about a value of the wrong type.

@@ -58,9 +58,7 @@ func Check(obj runtime.Object) []Problem {
 		c.daemonSetSpec(&o.Spec, spec)
 	case *appsv1.ReplicaSet:
 		c.workload("replicaset", o.Spec.Selector, &o.Spec.Template, spec, true)
-		if o.Spec.Replicas != nil {
-			c.nonNegative(int64(*o.Spec.Replicas), spec.Child("replicas"))
-		}
+		nonNegativeIfSet(&c, o.Spec.Replicas, spec.Child("replicas"))
 		c.nonNegative(int64(o.Spec.MinReadySeconds), spec.Child("minReadySeconds"))
 	case *batchv1.Job:
 		c.jobName(o.Name, o.Spec.ManualSelector)
@@ -128,13 +126,8 @@ func (c *checker) workload(kind string, sel *metav1.LabelSelector, tpl *corev1.P
 		c.add(field.Invalid(selPath, sel, "empty selector is invalid for "+kind),
 			"set spec.selector.matchLabels to labels of spec.template.metadata.labels")
 	default:
-		if errs := metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, selPath); len(errs) > 0 {
-			for _, e := range errs {
-				c.add(e, "fix the selector: keys and values must be valid labels, operators In, NotIn, Exists or DoesNotExist")
-			}
-		} else if s, err := metav1.LabelSelectorAsSelector(sel); err == nil && !s.Matches(labels.Set(tpl.Labels)) {
-			c.add(field.Invalid(spec.Child("template", "metadata", "labels"), labels.Set(tpl.Labels).String(), "`selector` does not match template `labels`"),
-				"give the pod template every label spec.selector asks for ("+s.String()+")")
+		if c.selector(sel, selPath) {
+			c.selectsTemplate(sel, tpl, spec, "")
 		}
 	}
 	c.templateMeta(tpl, spec.Child("template", "metadata"))
@@ -154,6 +147,25 @@ func (c *checker) workload(kind string, sel *metav1.LabelSelector, tpl *corev1.P
 	}
 }
 
+// selector checks an optional label selector, and reports whether it is
+// valid.
+func (c *checker) selector(sel *metav1.LabelSelector, p *field.Path) bool {
+	errs := metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, p)
+	for _, e := range errs {
+		c.add(e, "fix the selector: keys and values must be valid labels, operators In, NotIn, Exists or DoesNotExist")
+	}
+	return len(errs) == 0
+}
+
+// selectsTemplate checks that sel, a valid selector of a workload's spec,
+// matches the labels of its pod template tpl; orElse ends the hint.
+func (c *checker) selectsTemplate(sel *metav1.LabelSelector, tpl *corev1.PodTemplateSpec, spec *field.Path, orElse string) {
+	if s, err := metav1.LabelSelectorAsSelector(sel); err == nil && !s.Matches(labels.Set(tpl.Labels)) {
+		c.add(field.Invalid(spec.Child("template", "metadata", "labels"), labels.Set(tpl.Labels).String(), "`selector` does not match template `labels`"),
+			"give the pod template every label spec.selector asks for ("+s.String()+")"+orElse)
+	}
+}
+
 // job checks a Job's (or a CronJob's job template's) pods: they must not
 // restart Always, and a selector the user sets must match.
 func (c *checker) job(js *batchv1.JobSpec, spec *field.Path, ownSelector bool) {
@@ -163,13 +175,8 @@ func (c *checker) job(js *batchv1.JobSpec, spec *field.Path, ownSelector bool) {
 		selPath := spec.Child("selector")
 		if js.Selector == nil {
 			c.add(field.Required(selPath, ""), "with manualSelector: true, set spec.selector to labels of the pod template")
-		} else if errs := metav1validation.ValidateLabelSelector(js.Selector, metav1validation.LabelSelectorValidationOptions{}, selPath); len(errs) > 0 {
-			for _, e := range errs {
-				c.add(e, "fix the selector: keys and values must be valid labels, operators In, NotIn, Exists or DoesNotExist")
-			}
-		} else if s, err := metav1.LabelSelectorAsSelector(js.Selector); err == nil && !s.Matches(labels.Set(js.Template.Labels)) {
-			c.add(field.Invalid(spec.Child("template", "metadata", "labels"), labels.Set(js.Template.Labels).String(), "`selector` does not match template `labels`"),
-				"give the pod template every label spec.selector asks for ("+s.String()+"), or drop manualSelector and selector")
+		} else if c.selector(js.Selector, selPath) {
+			c.selectsTemplate(js.Selector, &js.Template, spec, ", or drop manualSelector and selector")
 		}
 	}
 	c.templateMeta(&js.Template, spec.Child("template", "metadata"))
@@ -219,7 +226,6 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 				c.add(field.Duplicate(cp.Child("name"), ctr.Name), "give each container (and init container) of the pod its own name")
 			}
 			names[ctr.Name] = true
-			c.image(&ctr, cp)
 			c.container(&ctr, cp, volumes)
 			sidecar := ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways
 			c.probes(&ctr, cp, l.key == "containers" || sidecar)
@@ -231,6 +237,12 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 
 // container checks one container's mounts, ports and resources.
 func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[string]bool) {
+	if ctr.Image == "" {
+		// The schema leaves image optional (for tools that fill it in), but
+		// the API server refuses a container without one, in pod templates
+		// as in pods.
+		c.add(field.Required(cp.Child("image"), ""), "give the container an image; kiln's --image sets the tag of an image the manifest names, it does not add one")
+	}
 	paths := map[string]bool{}
 	portNames := map[string]bool{}
 	for j, m := range ctr.VolumeMounts {
@@ -571,17 +583,9 @@ func (c *checker) cronJob(cj *batchv1.CronJob) {
 			"remove spec.jobTemplate.spec.manualSelector: a CronJob's Jobs always have a generated selector")
 	}
 	c.job(&cj.Spec.JobTemplate.Spec, jt, false)
-	for _, n := range []struct {
-		key string
-		v   *int32
-	}{{"successfulJobsHistoryLimit", cj.Spec.SuccessfulJobsHistoryLimit}, {"failedJobsHistoryLimit", cj.Spec.FailedJobsHistoryLimit}} {
-		if n.v != nil {
-			c.nonNegative(int64(*n.v), spec.Child(n.key))
-		}
-	}
-	if d := cj.Spec.StartingDeadlineSeconds; d != nil {
-		c.nonNegative(*d, spec.Child("startingDeadlineSeconds"))
-	}
+	nonNegativeIfSet(c, cj.Spec.SuccessfulJobsHistoryLimit, spec.Child("successfulJobsHistoryLimit"))
+	nonNegativeIfSet(c, cj.Spec.FailedJobsHistoryLimit, spec.Child("failedJobsHistoryLimit"))
+	nonNegativeIfSet(c, cj.Spec.StartingDeadlineSeconds, spec.Child("startingDeadlineSeconds"))
 }
 
 // validTimeZoneName is the API server's check of a time zone name's form.

@@ -9,7 +9,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -59,11 +58,7 @@ func (c *checker) networkPolicy(np *networkingv1.NetworkPolicy) {
 				key string
 				s   *metav1.LabelSelector
 			}{{"podSelector", p.PodSelector}, {"namespaceSelector", p.NamespaceSelector}} {
-				if sel.s != nil {
-					for _, e := range metav1validation.ValidateLabelSelector(sel.s, metav1validation.LabelSelectorValidationOptions{}, pp.Child(sel.key)) {
-						c.add(e, "fix the selector: keys and values must be valid labels, operators In, NotIn, Exists or DoesNotExist")
-					}
-				}
+				c.selector(sel.s, pp.Child(sel.key))
 			}
 		}
 	}

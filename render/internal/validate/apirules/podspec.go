@@ -84,15 +84,6 @@ func (c *checker) podSpecRules(ps *corev1.PodSpec, path *field.Path) {
 	}
 }
 
-// image checks that a container names its image: the schema leaves image
-// optional (for tools that fill it in), but the API server refuses a
-// container without one, in pod templates as in pods.
-func (c *checker) image(ctr *corev1.Container, cp *field.Path) {
-	if ctr.Image == "" {
-		c.add(field.Required(cp.Child("image"), ""), "give the container an image; kiln's --image sets the tag of an image the manifest names, it does not add one")
-	}
-}
-
 // affinity checks node affinity, pod affinity and pod anti-affinity.
 func (c *checker) affinity(a *corev1.Affinity, path *field.Path) {
 	if na := a.NodeAffinity; na != nil {
@@ -230,13 +221,6 @@ func (c *checker) podAffinityTerm(term *corev1.PodAffinityTerm, path *field.Path
 	}
 }
 
-// selector checks an optional label selector.
-func (c *checker) selector(sel *metav1.LabelSelector, p *field.Path) {
-	for _, e := range metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, p) {
-		c.add(e, "fix the selector: keys and values must be valid labels, operators In, NotIn, Exists or DoesNotExist")
-	}
-}
-
 // labelKeys checks matchLabelKeys or mismatchLabelKeys: label names, and
 // only beside a labelSelector, which they extend.
 func (c *checker) labelKeys(keys []string, sel *metav1.LabelSelector, p *field.Path) {
@@ -352,13 +336,11 @@ func (c *checker) probes(ctr *corev1.Container, cp *field.Path, runs bool) {
 		}
 		pp := cp.Child(pr.key)
 		c.probe(p, pp)
-		counts := []struct {
-			key string
-			v   int32
-		}{{"initialDelaySeconds", p.InitialDelaySeconds}, {"timeoutSeconds", p.TimeoutSeconds}, {"periodSeconds", p.PeriodSeconds}, {"successThreshold", p.SuccessThreshold}, {"failureThreshold", p.FailureThreshold}}
-		for _, n := range counts {
-			c.nonNegative(int64(n.v), pp.Child(n.key))
-		}
+		c.nonNegative(int64(p.InitialDelaySeconds), pp.Child("initialDelaySeconds"))
+		c.nonNegative(int64(p.TimeoutSeconds), pp.Child("timeoutSeconds"))
+		c.nonNegative(int64(p.PeriodSeconds), pp.Child("periodSeconds"))
+		c.nonNegative(int64(p.SuccessThreshold), pp.Child("successThreshold"))
+		c.nonNegative(int64(p.FailureThreshold), pp.Child("failureThreshold"))
 		if g := p.TerminationGracePeriodSeconds; g != nil {
 			if pr.key == "readinessProbe" {
 				c.add(field.Invalid(pp.Child("terminationGracePeriodSeconds"), *g, "must not be set for readinessProbes"),

@@ -32,6 +32,14 @@ func (c *checker) nonNegative(v int64, p *field.Path) {
 	}
 }
 
+// nonNegativeIfSet checks an optional count the API server requires to be
+// 0 or more.
+func nonNegativeIfSet[T int32 | int64](c *checker, v *T, p *field.Path) {
+	if v != nil {
+		c.nonNegative(int64(*v), p)
+	}
+}
+
 // intOrPercent checks a value that is a count or a percentage: a count of
 // 0 or more, or digits followed by '%' (ValidatePositiveIntOrPercent); with
 // atMost100, a percentage of 100% or less.
@@ -69,13 +77,9 @@ func isZero(v intstr.IntOrString) bool {
 
 // deploymentSpec checks a Deployment's counts and rolling update.
 func (c *checker) deploymentSpec(s *appsv1.DeploymentSpec, spec *field.Path) {
-	if s.Replicas != nil {
-		c.nonNegative(int64(*s.Replicas), spec.Child("replicas"))
-	}
+	nonNegativeIfSet(c, s.Replicas, spec.Child("replicas"))
 	c.nonNegative(int64(s.MinReadySeconds), spec.Child("minReadySeconds"))
-	if s.RevisionHistoryLimit != nil {
-		c.nonNegative(int64(*s.RevisionHistoryLimit), spec.Child("revisionHistoryLimit"))
-	}
+	nonNegativeIfSet(c, s.RevisionHistoryLimit, spec.Child("revisionHistoryLimit"))
 	// progressDeadlineSeconds defaults to 600.
 	deadline, deadlinePath := int32(600), spec.Child("progressDeadlineSeconds")
 	if s.ProgressDeadlineSeconds != nil {
@@ -115,9 +119,7 @@ func (c *checker) deploymentSpec(s *appsv1.DeploymentSpec, spec *field.Path) {
 // maxSurge and maxUnavailable is zero, the other not.
 func (c *checker) daemonSetSpec(s *appsv1.DaemonSetSpec, spec *field.Path) {
 	c.nonNegative(int64(s.MinReadySeconds), spec.Child("minReadySeconds"))
-	if s.RevisionHistoryLimit != nil {
-		c.nonNegative(int64(*s.RevisionHistoryLimit), spec.Child("revisionHistoryLimit"))
-	}
+	nonNegativeIfSet(c, s.RevisionHistoryLimit, spec.Child("revisionHistoryLimit"))
 	if t := s.UpdateStrategy.Type; t != "" && t != appsv1.RollingUpdateDaemonSetStrategyType {
 		return
 	}
@@ -146,9 +148,7 @@ func (c *checker) daemonSetSpec(s *appsv1.DaemonSetSpec, spec *field.Path) {
 
 // statefulSetSpec checks a StatefulSet's counts and update strategy.
 func (c *checker) statefulSetSpec(s *appsv1.StatefulSetSpec, spec *field.Path) {
-	if s.Replicas != nil {
-		c.nonNegative(int64(*s.Replicas), spec.Child("replicas"))
-	}
+	nonNegativeIfSet(c, s.Replicas, spec.Child("replicas"))
 	c.nonNegative(int64(s.MinReadySeconds), spec.Child("minReadySeconds"))
 	if s.Ordinals != nil {
 		c.nonNegative(int64(s.Ordinals.Start), spec.Child("ordinals.start"))
@@ -169,9 +169,7 @@ func (c *checker) statefulSetSpec(s *appsv1.StatefulSetSpec, spec *field.Path) {
 	if ru == nil {
 		return
 	}
-	if ru.Partition != nil {
-		c.nonNegative(int64(*ru.Partition), ruPath.Child("partition"))
-	}
+	nonNegativeIfSet(c, ru.Partition, ruPath.Child("partition"))
 	if ru.MaxUnavailable != nil {
 		c.intOrPercent(*ru.MaxUnavailable, ruPath.Child("maxUnavailable"), true)
 		if isZero(*ru.MaxUnavailable) {
@@ -210,25 +208,13 @@ func (c *checker) statefulSetPods(s *appsv1.StatefulSetSpec, spec *field.Path) {
 // settings that need indexed completion (batch validation of
 // k8s.io/kubernetes v1.37).
 func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
-	counts := []struct {
-		key string
-		v   *int32
-	}{
-		{"parallelism", js.Parallelism},
-		{"completions", js.Completions},
-		{"backoffLimit", js.BackoffLimit},
-		{"ttlSecondsAfterFinished", js.TTLSecondsAfterFinished},
-		{"backoffLimitPerIndex", js.BackoffLimitPerIndex},
-		{"maxFailedIndexes", js.MaxFailedIndexes},
-	}
-	for _, n := range counts {
-		if n.v != nil {
-			c.nonNegative(int64(*n.v), spec.Child(n.key))
-		}
-	}
-	if d := js.ActiveDeadlineSeconds; d != nil {
-		c.nonNegative(*d, spec.Child("activeDeadlineSeconds"))
-	}
+	nonNegativeIfSet(c, js.Parallelism, spec.Child("parallelism"))
+	nonNegativeIfSet(c, js.Completions, spec.Child("completions"))
+	nonNegativeIfSet(c, js.BackoffLimit, spec.Child("backoffLimit"))
+	nonNegativeIfSet(c, js.TTLSecondsAfterFinished, spec.Child("ttlSecondsAfterFinished"))
+	nonNegativeIfSet(c, js.BackoffLimitPerIndex, spec.Child("backoffLimitPerIndex"))
+	nonNegativeIfSet(c, js.MaxFailedIndexes, spec.Child("maxFailedIndexes"))
+	nonNegativeIfSet(c, js.ActiveDeadlineSeconds, spec.Child("activeDeadlineSeconds"))
 	indexed := js.CompletionMode != nil && *js.CompletionMode == batchv1.IndexedCompletion
 	if indexed && js.Completions == nil {
 		c.add(field.Required(spec.Child("completions"), "when completion mode is Indexed"), "an indexed Job runs one pod per index: set completions")
