@@ -18,6 +18,7 @@ import (
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/internal/words"
@@ -941,7 +942,7 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 	seen := map[string]bool{}
 	var found []string
 	add := func(rel string) {
-		if !seen[rel] && !kilnWrote(rel, hasLock, pl.oldLock) {
+		if !seen[rel] && !lockfile.Wrote(rel, hasLock, pl.oldLock) {
 			seen[rel] = true
 			found = append(found, r.dir+"/"+rel)
 		}
@@ -979,39 +980,6 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 	}
 	return &diag.Error{Msg: msg,
 		Hint: fmt.Sprintf("kiln replaces the env's folder whole and keeps only Flux's bootstrap in %s/flux/flux-system/ (flux bootstrap --path %s/flux); move these files out of %s in a commit of your own, or set manifests.path to a folder kiln may own", r.dir, r.dir, r.dir)}
-}
-
-// kilnWrote reports whether rel, a path in an env's folder, is one kiln
-// writes there: kiln.lock.json, apps/ and high-level/, and in flux/ the
-// Kustomizations of the apps the folder's lock names and the
-// notifications. Nothing is kiln's in a folder without a lock. A file of
-// flux/ that is not an app's is not kiln's: the bootstrap Kustomization
-// applies all of flux/, so it is someone's Flux object.
-func kilnWrote(rel string, hasLock bool, lock *render.Lock) bool {
-	if !hasLock {
-		return false
-	}
-	switch {
-	case rel == render.LockFile, rel == render.ShardFile,
-		strings.HasPrefix(rel, "apps/"), strings.HasPrefix(rel, "high-level/"),
-		rel == "flux/notifications.yaml":
-		return true
-	}
-	name, ok := strings.CutPrefix(rel, "flux/")
-	if !ok {
-		return false
-	}
-	app, ok := strings.CutSuffix(name, ".yaml")
-	if !ok || strings.Contains(app, "/") {
-		return false
-	}
-	if lock == nil {
-		// A lock that does not parse names no app: its folder is kiln's
-		// still, so its Kustomizations are taken for kiln's.
-		return true
-	}
-	_, ok = lock.Apps[app]
-	return ok
 }
 
 // appKept reports whether an app still has an object file after the change

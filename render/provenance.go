@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 )
 
 // LockFile is the name of an env tree's provenance file.
-const LockFile = "kiln.lock.json"
+const LockFile = lockfile.File
 
 // Provenance fields of kiln.lock.json say where and how a tree was made,
 // not what it holds: the source (repository, commit, dirty), kiln's version

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 	"github.com/kiln-gitops/kiln/templates"
@@ -16,7 +17,7 @@ import (
 
 // ShardFile is the file a shard's tree holds besides a full render's:
 // which shard it is and what it could not know. Merge reads and drops it.
-const ShardFile = "kiln.shard.json"
+const ShardFile = lockfile.ShardFile
 
 // ShardMarker is the content of ShardFile.
 type ShardMarker struct {

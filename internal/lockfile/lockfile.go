@@ -8,7 +8,16 @@ package lockfile
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
+
+// File is the lock's name at the root of an env's tree. A folder holding
+// it is a tree kiln wrote.
+const File = "kiln.lock.json"
+
+// ShardFile is the file a shard's tree holds besides a full render's
+// (package render, ShardMarker).
+const ShardFile = "kiln.shard.json"
 
 // Lock is kiln.lock.json. It has no timestamps, so an unchanged render
 // leaves it unchanged.
@@ -52,4 +61,40 @@ func Parse(data []byte) (*Lock, error) {
 		return nil, fmt.Errorf("parsing kiln.lock.json: %w", err)
 	}
 	return &l, nil
+}
+
+// Wrote reports whether rel, a slash path in an env's tree, is one kiln
+// writes there: the lock and the shard marker, everything below apps/ and
+// high-level/, and in flux/ the notifications and the Kustomization of each
+// app the tree's lock names. lock is the tree's parsed lock, nil when it
+// does not parse; hasLock says whether the tree holds one. Nothing is
+// kiln's in a tree without a lock, and a file of flux/ that is no app's
+// is not kiln's: the bootstrap Kustomization applies all of flux/, so it
+// is someone's Flux object. Render and promote both refuse to delete or
+// change a file of an env's tree for which Wrote is false.
+func Wrote(rel string, hasLock bool, lock *Lock) bool {
+	if !hasLock {
+		return false
+	}
+	switch {
+	case rel == File, rel == ShardFile,
+		strings.HasPrefix(rel, "apps/"), strings.HasPrefix(rel, "high-level/"),
+		rel == "flux/notifications.yaml":
+		return true
+	}
+	name, ok := strings.CutPrefix(rel, "flux/")
+	if !ok {
+		return false
+	}
+	app, ok := strings.CutSuffix(name, ".yaml")
+	if !ok || strings.Contains(app, "/") {
+		return false
+	}
+	if lock == nil {
+		// A lock that does not parse names no app: its tree is kiln's
+		// still, so its Kustomizations are taken for kiln's.
+		return true
+	}
+	_, ok = lock.Apps[app]
+	return ok
 }

@@ -140,7 +140,7 @@ var updates = []struct {
 			// Where the tree has a folder, and where it has none.
 			must(t, os.RemoveAll(filepath.Join(dir, "apps", "b")))
 			must(t, os.Symlink(filepath.Join("..", "..", "notes"), filepath.Join(dir, "apps", "b")))
-			must(t, os.Symlink(filepath.Join("..", "notes"), filepath.Join(dir, "elsewhere")))
+			must(t, os.Symlink(filepath.Join("..", "..", "notes"), filepath.Join(dir, "apps", "elsewhere")))
 		},
 		files: func() Files {
 			f := maps.Clone(fleetTree)

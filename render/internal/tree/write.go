@@ -59,11 +59,17 @@ type NotKilnTreeError struct {
 	Dir string
 	// What says what is there instead of a kiln tree.
 	What string
+	// Hint says what to do; "" gives the hint for a folder kiln did
+	// not write at all.
+	Hint string
 }
 
 func (e *NotKilnTreeError) Error() string {
-	return (&diag.Error{File: e.Dir, Msg: fmt.Sprintf("%s, so kiln will not replace it", e.What),
-		Hint: "choose another --out, empty or remove the folder, or pass --force (KILN_FORCE=true) to replace it"}).Error()
+	hint := e.Hint
+	if hint == "" {
+		hint = "choose another --out, empty or remove the folder, or pass --force (KILN_FORCE=true) to replace it"
+	}
+	return (&diag.Error{File: e.Dir, Msg: fmt.Sprintf("%s, so kiln will not replace it", e.What), Hint: hint}).Error()
 }
 
 // Out is an output root held by this process: the lock is taken, trees
@@ -177,8 +183,8 @@ func (o *Out) warn(file, msg, hint string) {
 
 // Stage prepares files as the next tree of <root>/<name>, keeping the
 // current tree's flux/flux-system/ (KeepBootstrap). The current tree must
-// be absent, empty or a tree kiln wrote (it holds MarkerFile), unless
-// force. Leftovers of an interrupted run for name are recovered first.
+// be absent, empty or a tree kiln wrote (it holds MarkerFile) that holds
+// no entry kiln did not write (foreign), unless force. Leftovers of an interrupted run for name are recovered first.
 // Nothing visible changes until Commit.
 //
 // A current tree that already holds exactly these files is left as it is
@@ -202,7 +208,7 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 	if err := o.recover(name); err != nil {
 		return err
 	}
-	old, isDir, err := o.current(dir, force)
+	old, isDir, err := o.current(dir, files, force)
 	if err != nil {
 		return err
 	}
@@ -332,7 +338,7 @@ func writeAll(ctx context.Context, r *os.Root, files Files, rels []string, prefi
 
 // current checks that dir may be replaced and returns the files of its
 // flux/flux-system/ folder, to keep, and whether dir is a folder.
-func (o *Out) current(dir string, force bool) (Files, bool, error) {
+func (o *Out) current(dir string, files Files, force bool) (Files, bool, error) {
 	fi, err := os.Lstat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -354,6 +360,13 @@ func (o *Out) current(dir string, force bool) (Files, bool, error) {
 			mi, err := os.Lstat(filepath.Join(dir, MarkerFile))
 			if err != nil || !mi.Mode().IsRegular() {
 				return nil, false, &NotKilnTreeError{Dir: dir, What: fmt.Sprintf("this folder holds %s and no %s: kiln did not write it", entriesText(len(entries)), MarkerFile)}
+			}
+			found, err := foreign(dir, files)
+			if err != nil {
+				return nil, false, err
+			}
+			if len(found) > 0 {
+				return nil, false, foreignError(dir, found)
 			}
 		}
 	}

@@ -90,6 +90,20 @@ func TestWriteReplacesOnlyKilnTrees(t *testing.T) {
 		{name: "Flux's bootstrap only", before: map[string]string{"flux/flux-system/gotk-sync.yaml": "kind: GitRepository\n"}},
 		{name: "Flux's bootstrap and a file of the user", before: map[string]string{"flux/flux-system/gotk-sync.yaml": "kind: GitRepository\n", "flux/mine.yaml": "kind: Kustomization\n"}, wantErr: true},
 		{name: "Flux's bootstrap beside other folders", before: map[string]string{"flux/flux-system/gotk-sync.yaml": "kind: GitRepository\n", "infra/x.yaml": "mine"}, wantErr: true},
+		// A kiln tree holding files kiln did not write: replacing it
+		// would delete them (promote refuses the same).
+		{name: "a kiln tree with a README", before: map[string]string{MarkerFile: "{}", "apps/old/x.yaml": "old", "README.md": "docs"}, wantErr: true},
+		{name: "a kiln tree with a folder of the user", before: map[string]string{MarkerFile: "{}", "docs/runbook.md": "mine"}, wantErr: true},
+		{name: "a kiln tree with the user's Kustomization", before: map[string]string{MarkerFile: `{"apps": {"old": {}}}`, "flux/old.yaml": "k", "flux/mine.yaml": "kind: Kustomization\n"}, wantErr: true},
+		{name: "a kiln tree with a folder in flux/", before: map[string]string{MarkerFile: "{}", "flux/infra/x.yaml": "mine"}, wantErr: true},
+		{name: "a kiln tree with a .gitkeep that holds text", before: map[string]string{MarkerFile: "{}", ".gitkeep": "keep me"}, wantErr: true},
+		{name: "a kiln tree with only kiln's files", before: map[string]string{
+			MarkerFile: `{"apps": {"old": {}}}`, "kiln.shard.json": "{}", "apps/old/extra/x.yaml": "old", "high-level/old/values.yaml": "a: 1",
+			"flux/old.yaml": "k", "flux/notifications.yaml": "n", ".gitkeep": "", "flux/flux-system/gotk-sync.yaml": "kind: GitRepository\n"}},
+		// Then no app is known, and every Kustomization in flux/ is taken
+		// for one of kiln's.
+		{name: "a kiln tree whose lock does not parse", before: map[string]string{MarkerFile: "{", "flux/old.yaml": "k"}},
+		{name: "a kiln tree with a README, forced", before: map[string]string{MarkerFile: "{}", "README.md": "docs"}, force: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -125,6 +139,26 @@ func TestWriteReplacesOnlyKilnTrees(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the user's entries named", func(t *testing.T) {
+		t.Parallel()
+		dir := filepath.Join(t.TempDir(), "dev")
+		before := map[string]string{MarkerFile: `{"apps": {"web": {}}}`, "flux/web.yaml": "k", "README.md": "docs",
+			"docs/runbook.md": "mine", "flux/mine.yaml": "kind: Kustomization\n"}
+		put(t, dir, before)
+		_, err := Write(bg, dir, newTree, false)
+		if err == nil || !strings.Contains(err.Error(), "this tree holds 3 entries that kiln did not write: README.md, docs/, flux/mine.yaml") {
+			t.Fatalf("Write = %v, want the three entries named", err)
+		}
+	})
+	t.Run("the user's file, as kiln would write it", func(t *testing.T) {
+		t.Parallel()
+		dir := filepath.Join(t.TempDir(), "dev")
+		put(t, dir, map[string]string{MarkerFile: "{}", "flux/web.yaml": "k"})
+		files := Files{MarkerFile: []byte(`{"apps": {"web": {}}}`), "flux/web.yaml": []byte("k")}
+		if _, err := Write(bg, dir, files, false); err != nil {
+			t.Fatalf("Write = %v, want the file taken over as it is", err)
+		}
+	})
 	t.Run("a file", func(t *testing.T) {
 		t.Parallel()
 		dir := filepath.Join(t.TempDir(), "dev")
@@ -274,7 +308,7 @@ func TestEarlierTreeNotRemovable(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	dir := filepath.Join(root, "dev")
-	put(t, dir, map[string]string{MarkerFile: "{}", "a": "earlier"})
+	put(t, dir, map[string]string{MarkerFile: "{}", "apps/a": "earlier"})
 	o, err := Open(root)
 	if err != nil {
 		t.Fatal(err)
@@ -395,7 +429,7 @@ func TestConcurrentWrites(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			files := Files{MarkerFile: []byte("{}"), "who": []byte(fmt.Sprint(i))}
+			files := Files{MarkerFile: []byte("{}"), "apps/who": []byte(fmt.Sprint(i))}
 			for j := range 20 {
 				files[fmt.Sprintf("apps/a/%d.yaml", j)] = []byte(fmt.Sprint(i))
 			}
@@ -418,8 +452,8 @@ func TestConcurrentWrites(t *testing.T) {
 	}
 	got := mustRead(t, dir)
 	for p, d := range got {
-		if p != MarkerFile && d != got["who"] {
-			t.Errorf("%s = %q, from another writer than who = %q", p, d, got["who"])
+		if p != MarkerFile && d != got["apps/who"] {
+			t.Errorf("%s = %q, from another writer than apps/who = %q", p, d, got["apps/who"])
 		}
 	}
 	if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
@@ -433,7 +467,7 @@ func TestTwoRenameSwap(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	dir := filepath.Join(root, "dev")
-	put(t, dir, map[string]string{MarkerFile: "{}", "a": "earlier"})
+	put(t, dir, map[string]string{MarkerFile: "{}", "apps/a": "earlier"})
 	o, err := Open(root)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,39 @@
+package lockfile
+
+import "testing"
+
+// TestWrote: which paths of an env's tree are kiln's, the rule render and
+// promote both keep to before deleting or changing a file.
+func TestWrote(t *testing.T) {
+	t.Parallel()
+	lock := &Lock{Apps: map[string]App{"web": {}}}
+	for _, tc := range []struct {
+		rel     string
+		hasLock bool
+		lock    *Lock
+		want    bool
+	}{
+		{rel: File, hasLock: true, lock: lock, want: true},
+		{rel: ShardFile, hasLock: true, lock: lock, want: true},
+		{rel: "apps/web/deployment_web.yaml", hasLock: true, lock: lock, want: true},
+		{rel: "apps/gone/anything/below.txt", hasLock: true, lock: lock, want: true},
+		{rel: "high-level/web/values.yaml", hasLock: true, lock: lock, want: true},
+		{rel: "flux/notifications.yaml", hasLock: true, lock: lock, want: true},
+		{rel: "flux/web.yaml", hasLock: true, lock: lock, want: true},
+		// The user's own Kustomization, applied by the bootstrap.
+		{rel: "flux/infra.yaml", hasLock: true, lock: lock},
+		{rel: "flux/web/x.yaml", hasLock: true, lock: lock},
+		{rel: "flux/web.yml", hasLock: true, lock: lock},
+		{rel: "README.md", hasLock: true, lock: lock},
+		{rel: "apps", hasLock: true, lock: lock},
+		// A lock that does not parse: its tree is kiln's still.
+		{rel: "flux/infra.yaml", hasLock: true, want: true},
+		// No lock: nothing is kiln's.
+		{rel: "apps/web/deployment_web.yaml"},
+		{rel: File},
+	} {
+		if got := Wrote(tc.rel, tc.hasLock, tc.lock); got != tc.want {
+			t.Errorf("Wrote(%q, hasLock %v, lock %v) = %v, want %v", tc.rel, tc.hasLock, tc.lock != nil, got, tc.want)
+		}
+	}
+}
