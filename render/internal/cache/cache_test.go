@@ -270,6 +270,26 @@ func TestOpenPrunesOldBuilds(t *testing.T) {
 	if e, _ := recent.Get("bb22"); e == nil {
 		t.Error("a build used recently was pruned")
 	}
+	// --cache-dir may be a folder other programs use too: an old folder
+	// that only looks like a build's by its name is not kiln's to delete.
+	for _, name := range []string{"0123456789abcdef", "0123456789ABCDEF", "not-a-build-dir!"} {
+		other := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Join(other, "aa"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(other, long, long)
+	}
+	if _, err := Open(dir, "current"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"0123456789abcdef", "0123456789ABCDEF", "not-a-build-dir!"} {
+		if _, err := os.Stat(filepath.Join(dir, name, "notes.txt")); err != nil {
+			t.Errorf("pruning deleted %s, a folder kiln did not write: %v", name, err)
+		}
+	}
 }
 
 // TestConcurrentPutGet: several writers and readers on one key (several

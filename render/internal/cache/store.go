@@ -140,15 +140,45 @@ func Open(dir, build string) (*Store, error) {
 	_ = os.Chtimes(s.dir, now, now)
 	if entries, err := os.ReadDir(dir); err == nil {
 		for _, e := range entries {
-			if !e.IsDir() || e.Name() == name || len(e.Name()) != len(name) {
+			if !e.IsDir() || e.Name() == name || !isHex(e.Name(), len(name)) {
 				continue
 			}
-			if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > keepOtherBuilds {
+			if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > keepOtherBuilds && buildFolder(filepath.Join(dir, e.Name())) {
 				_ = os.RemoveAll(filepath.Join(dir, e.Name()))
 			}
 		}
 	}
 	return s, nil
+}
+
+// isHex reports whether name is n lower-case hex digits, as kiln names a
+// build's folder and the folders of its entries.
+func isHex(name string, n int) bool {
+	if len(name) != n {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// buildFolder reports whether dir holds only what a build's store holds:
+// folders named by two hex digits. --cache-dir may name a folder shared
+// with other programs, and pruning must delete nothing but kiln's own.
+func buildFolder(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !isHex(e.Name(), 2) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Store) path(key string) string {
