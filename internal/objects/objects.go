@@ -124,7 +124,12 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 		return out, nil
 	}
 	if rn.GetName() == "" {
-		return nil, &diag.Error{File: file, Line: line, Object: diag.Object{Kind: kind}, Msg: "object has no metadata.name", Hint: "set metadata.name"}
+		hint := "set metadata.name"
+		if g, _ := rn.Pipe(kyaml.Lookup("metadata", "generateName")); g != nil {
+			// Helm hooks and kubectl create take it; an apply cannot.
+			hint = "set metadata.name: Flux applies every object by its name (server-side apply), so metadata.generateName alone cannot be applied"
+		}
+		return nil, &diag.Error{File: file, Line: line, Object: diag.Object{Kind: kind}, Msg: "object has no metadata.name", Hint: hint}
 	}
 	return []templates.Object{{Node: rn, File: file, Line: line}}, nil
 }

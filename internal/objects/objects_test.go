@@ -22,6 +22,8 @@ func TestParseRefusesBadTypeMeta(t *testing.T) {
 		{"no kind", "apiVersion: v1\nmetadata: {name: x}\n", "in.yaml:1: object has no kind"},
 		{"list items a mapping", "apiVersion: v1\nkind: RoleList\nitems: {a: b}\n", "in.yaml:3: RoleList items is not a list"},
 		{"list item without apiVersion", "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleList\nitems:\n- metadata: {name: r}\n", "in.yaml:4: object has no apiVersion"},
+		{"no name", "apiVersion: v1\nkind: ConfigMap\nmetadata: {labels: {a: b}}\n", "in.yaml:1: ConfigMap/: object has no metadata.name\n  hint: set metadata.name"},
+		{"generateName", "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\n", "hint: set metadata.name: Flux applies every object by its name (server-side apply), so metadata.generateName alone cannot be applied"},
 		{"no apiVersion, second doc", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: ConfigMap\nmetadata: {name: b}\n", "in.yaml:5: object has no apiVersion"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
