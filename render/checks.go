@@ -34,6 +34,9 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 	plain := make([]templates.Object, 0, len(objs))
 	var errs []error
 	for _, o := range objs {
+		if err := localConfig(app, o); err != nil {
+			errs = append(errs, err)
+		}
 		if o.Raw == nil {
 			plain = append(plain, o)
 			continue
@@ -44,6 +47,33 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 		errs = append(errs, forApp(app, err))
 	}
 	return diag.Join(errs...)
+}
+
+// localConfigAnnotation marks configuration for local tools (kpt,
+// kustomize functions): kustomize leaves such an object out of its build
+// unless the annotation says "false" (resource.Factory.DropLocalNodes).
+const localConfigAnnotation = "config.kubernetes.io/local-config"
+
+// localConfig refuses an object that Flux would never apply: kustomize-
+// controller builds each app's folder with kustomize, which drops it, while
+// kiln's tree, lock, counts and health checks would say it is deployed.
+// (A kustomize app never yields one: krusty drops it already, as kustomize
+// build does.)
+func localConfig(app string, o templates.Object) error {
+	if o.Node == nil {
+		return nil
+	}
+	meta, err := o.Node.Pipe(kyaml.Lookup("metadata", "annotations"))
+	if err != nil || meta == nil {
+		return nil
+	}
+	v := meta.Field(localConfigAnnotation)
+	if v == nil || v.Value == nil || v.Value.YNode().Value == "false" {
+		return nil
+	}
+	return &diag.Error{File: o.File, Line: o.LineOf(v.Key.YNode()), App: app, Object: objRef(o),
+		Msg: "annotation " + localConfigAnnotation + " makes kustomize, and so Flux, leave this object out: it would never reach the cluster",
+		Hint: `remove the annotation (or set it to "false") to deploy the object; configuration for a local tool (kpt, kustomize functions) belongs outside the app's output`}
 }
 
 // sopsChecks refuses what kustomize-controller refuses once it decrypts a
