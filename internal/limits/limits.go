@@ -266,7 +266,13 @@ type Counter struct {
 	MaxNodes int
 	docs     int
 	nodes    int
+	// aliased: the last document counted holds an alias.
+	aliased bool
 }
+
+// Aliased reports whether the last document Document counted holds an
+// alias, so that a caller checks what its aliases point at only then.
+func (c *Counter) Aliased() bool { return c.aliased }
 
 func (c *Counter) maxNodes() int {
 	if c.MaxNodes > 0 {
@@ -286,6 +292,7 @@ func (c *Counter) Document(doc *kyaml.Node) error {
 	}
 	w := walker{sizes: map[*kyaml.Node]nodeSize{}, open: map[*kyaml.Node]bool{}, max: c.maxNodes()}
 	s := w.size(doc, 0)
+	c.aliased = w.aliased
 	if w.err != nil {
 		w.err.Input = c.Input
 		return w.err
@@ -403,6 +410,8 @@ type walker struct {
 	open map[*kyaml.Node]bool
 	err  *Error
 	max  int // the node bound
+	// aliased: an alias was met.
+	aliased bool
 }
 
 // size measures n, found at depth d.
@@ -415,6 +424,7 @@ func (w *walker) size(n *kyaml.Node, d int) nodeSize {
 		return nodeSize{}
 	}
 	if n.Kind == kyaml.AliasNode {
+		w.aliased = true
 		n = n.Alias
 		if n == nil {
 			return nodeSize{nodes: 1, depth: 1}

@@ -80,6 +80,12 @@ func parseCounted(in io.Reader, size int, text func() []byte, file string, lineO
 		}
 		node.HeadComment, node.FootComment = "", ""
 		rn := kyaml.NewRNode(node)
+		if c.Aliased() {
+			if err := selfContained(rn, file, lineOffset); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
 		objs, err := Check(rn, file, line)
 		if err != nil {
 			errs = append(errs, err)
@@ -316,4 +322,60 @@ func ListItems(n *kyaml.Node) (*kyaml.Node, bool) {
 	}
 	_, items := field(n, "items")
 	return items, items != nil
+}
+
+// selfContained makes sure each object of the document rn can be written
+// to a file of its own with every alias it holds: kiln writes one object
+// a file, and kustomize-controller reads each file on its own.
+//
+//   - An alias to an anchor of an earlier document is an error. yaml.v3
+//     resolves it across the stream, but the document's file would hold a
+//     dangling alias, and kustomize (so Flux), kubectl and Helm each read
+//     a document on its own and refuse it ("unknown anchor").
+//   - Any other document with aliases is de-anchored: each alias replaced
+//     by a copy of its anchor's value and merge keys (<<) of aliases
+//     merged, as kustomize reads every resource before it transforms it.
+//     Kiln's image tags, patches and namespaces then change each field
+//     on its own: `image: *img` takes CI's tag without changing the
+//     annotation that holds the anchor, and a List's items, whose aliases
+//     may cross from one to another, become plain trees.
+//
+// A SOPS document is left as it is: its MAC covers its bytes. No message
+// names an anchor: a ${VAR} substituted into a yaml app can make one of a
+// secret value.
+func selfContained(rn *kyaml.RNode, file string, lineOffset int) error {
+	root := rn.YNode()
+	inDoc := map[*kyaml.Node]bool{}
+	var aliases []*kyaml.Node
+	var walk func(n *kyaml.Node)
+	walk = func(n *kyaml.Node) {
+		if n == nil {
+			return
+		}
+		inDoc[n] = true
+		if n.Kind == kyaml.AliasNode {
+			aliases = append(aliases, n)
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(root)
+	for _, a := range aliases {
+		if !inDoc[a.Alias] {
+			return &diag.Error{File: file, Line: lineOffset + a.Line,
+				Msg:  "an alias refers to an anchor of an earlier YAML document: each document is read on its own by kustomize (so by Flux), kubectl and Helm, which refuse it",
+				Hint: "define the anchor in the same document as its aliases, or write the value out"}
+		}
+	}
+	if IsSOPS(rn) {
+		return nil
+	}
+	if err := rn.DeAnchor(); err != nil {
+		// kyaml quotes the anchor; kiln does not.
+		return &diag.Error{File: file, Line: lineOffset + root.Line, Msg: "cannot resolve the document's YAML aliases", Err: err,
+			Hint: "write the values out instead of aliasing them"}
+	}
+	return nil
 }

@@ -3,6 +3,8 @@ package objects
 import (
 	"strings"
 	"testing"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // TestParseRefusesBadTypeMeta: an apiVersion or kind the API server could
@@ -87,4 +89,62 @@ func TestParseExpandsTypedLists(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParseObjectsAreSelfContained: kiln writes each object to a file of
+// its own and kustomize-controller reads each file on its own, so no object
+// may keep an alias to an anchor outside it (kustomize v5.8.2: "unknown
+// anchor 'l' referenced"). The anchor's name is never shown: a ${VAR}
+// substituted into a yaml app can make one of a secret value.
+func TestParseObjectsAreSelfContained(t *testing.T) {
+	t.Run("an alias to an earlier document", func(t *testing.T) {
+		doc := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: &hunter2 {app: a}\n---\n" +
+			"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  labels: *hunter2\n"
+		_, err := Parse([]byte(doc), "in.yaml", 0)
+		if err == nil || !strings.Contains(err.Error(), "in.yaml:11: an alias refers to an anchor of an earlier YAML document") {
+			t.Fatalf("error %v, want one at the alias's line", err)
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("the error names the anchor: %v", err)
+		}
+	})
+	t.Run("list items aliasing one another", func(t *testing.T) {
+		doc := "apiVersion: v1\nkind: List\nitems:\n" +
+			"- {apiVersion: v1, kind: ConfigMap, metadata: {name: a, labels: &l {app: a}}, data: {k: &v x, k2: *v}}\n" +
+			"- {apiVersion: v1, kind: ConfigMap, metadata: {name: b, labels: *l}}\n"
+		objs, err := Parse([]byte(doc), "in.yaml", 0)
+		if err != nil || len(objs) != 2 {
+			t.Fatalf("got %d objects, %v", len(objs), err)
+		}
+		for _, o := range objs {
+			text, err := o.Node.String()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.ContainsAny(text, "&*") {
+				t.Errorf("item %s keeps an anchor or alias:\n%s", o.Node.GetName(), text)
+			}
+			if got := o.Node.GetLabels()["app"]; got != "a" {
+				t.Errorf("item %s: label app = %q, want a", o.Node.GetName(), got)
+			}
+		}
+	})
+	t.Run("an alias within one object", func(t *testing.T) {
+		doc := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations: {built-from: &img ghcr.io/acme/web:1.0.0}\n" +
+			"data:\n  image: *img\n  more:\n    <<: &m {a: b}\n    c: d\n"
+		objs, err := Parse([]byte(doc), "in.yaml", 0)
+		if err != nil || len(objs) != 1 {
+			t.Fatalf("got %d objects, %v", len(objs), err)
+		}
+		// Resolved as kustomize reads it: each field its own node.
+		text, _ := objs[0].Node.String()
+		if strings.ContainsAny(text, "&*") || strings.Contains(text, "<<") {
+			t.Errorf("anchors, aliases or merge keys kept:\n%s", text)
+		}
+		img, _ := objs[0].Node.Pipe(kyaml.Lookup("data", "image"))
+		ann, _ := objs[0].Node.Pipe(kyaml.Lookup("metadata", "annotations", "built-from"))
+		if img == nil || ann == nil || img.YNode() == ann.YNode() || img.YNode().Value != "ghcr.io/acme/web:1.0.0" {
+			t.Errorf("the alias is not a value of its own:\n%s", text)
+		}
+	})
 }
