@@ -72,7 +72,7 @@ func localConfig(app string, o templates.Object) error {
 		return nil
 	}
 	return &diag.Error{File: o.File, Line: o.LineOf(v.Key.YNode()), App: app, Object: objRef(o),
-		Msg: "annotation " + localConfigAnnotation + " makes kustomize, and so Flux, leave this object out: it would never reach the cluster",
+		Msg:  "annotation " + localConfigAnnotation + " makes kustomize, and so Flux, leave this object out: it would never reach the cluster",
 		Hint: `remove the annotation (or set it to "false") to deploy the object; configuration for a local tool (kpt, kustomize functions) belongs outside the app's output`}
 }
 
