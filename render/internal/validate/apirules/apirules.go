@@ -206,6 +206,7 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 			// The API server replaces such a volume by the claim's.
 			continue
 		}
+		c.volume(&ps.Volumes[i], path.Child("volumes").Index(i))
 		p := path.Child("volumes").Index(i).Child("name")
 		c.name(p, v.Name, "volume")
 		if volumes[v.Name] {
@@ -227,12 +228,14 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 			}
 			names[ctr.Name] = true
 			c.container(&ctr, cp, volumes)
+			c.containerSecurity(ctr.SecurityContext, cp.Child("securityContext"))
 			sidecar := ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways
-			c.probes(&ctr, cp, l.key == "containers" || sidecar)
+			c.probes(&ctr, cp, l.key == "containers" || sidecar, gracePeriod(ps))
 		}
 	}
 	c.hostPorts(ps, path)
 	c.podSpecRules(ps, path)
+	c.podSecurity(ps, path)
 }
 
 // container checks one container's mounts, ports and resources.
@@ -636,6 +639,18 @@ func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 			}
 		}
 		vp := ep.Child("valueFrom")
+		if vf.FieldRef != nil {
+			c.fieldRef(vf.FieldRef, envFieldPaths, vp.Child("fieldRef"))
+		}
+		if vf.ResourceFieldRef != nil {
+			c.resourceFieldRef(vf.ResourceFieldRef, false, vp.Child("resourceFieldRef"))
+		}
+		if r := vf.ConfigMapKeyRef; r != nil {
+			c.refKey(r.Key, vp.Child("configMapKeyRef", "key"))
+		}
+		if r := vf.SecretKeyRef; r != nil {
+			c.refKey(r.Key, vp.Child("secretKeyRef", "key"))
+		}
 		switch {
 		case sources == 0:
 			c.add(field.Invalid(vp, "", "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"),
@@ -650,31 +665,24 @@ func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 	}
 }
 
-// probe checks that a probe has exactly one handler. The API server
-// reports each handler after the first, in the order exec, httpGet,
-// tcpSocket, grpc.
+// refKey checks the key an environment variable reads from a ConfigMap
+// or Secret: a key such an object can hold.
+func (c *checker) refKey(k string, p *field.Path) {
+	if k == "" {
+		c.add(field.Required(p, ""), "name the key to read")
+		return
+	}
+	for _, msg := range validation.IsConfigMapKey(k) {
+		c.add(field.Invalid(p, k, msg), "a key is letters, digits, '-', '_' or '.'; a path with '/' is not a key")
+	}
+}
+
+// probe checks that a probe has exactly one handler, and that handler.
 func (c *checker) probe(p *corev1.Probe, path *field.Path) {
 	if p == nil {
 		return
 	}
-	n := 0
-	for _, h := range []struct {
-		key string
-		set bool
-	}{{"exec", p.Exec != nil}, {"httpGet", p.HTTPGet != nil}, {"tcpSocket", p.TCPSocket != nil}, {"grpc", p.GRPC != nil}} {
-		if !h.set {
-			continue
-		}
-		if n > 0 {
-			c.add(field.Forbidden(path.Child(h.key), "may not specify more than 1 handler type"),
-				"keep one of exec, httpGet, tcpSocket and grpc in the probe")
-		}
-		n++
-	}
-	if n == 0 {
-		c.add(field.Required(path, "must specify a handler type"),
-			"give the probe one of exec, httpGet, tcpSocket or grpc")
-	}
+	c.handler(handler{exec: p.Exec, httpGet: p.HTTPGet, tcpSocket: p.TCPSocket, grpc: p.GRPC}, defaultGracePeriod, "exec, httpGet, tcpSocket or grpc", path)
 }
 
 // standardContainerResources are the resources without a domain a

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -72,14 +73,67 @@ func (c *checker) podSpecRules(ps *corev1.PodSpec, path *field.Path) {
 		c.add(field.Invalid(path.Child("activeDeadlineSeconds"), *d, validation.InclusiveRangeError(1, math.MaxInt32)),
 			"set activeDeadlineSeconds to 1 or more, or leave it out for no deadline")
 	}
+	c.dnsConfig(ps, path.Child("dnsConfig"))
+}
+
+// The limits of a pod's DNS settings: those of the C library's resolver.
+const (
+	maxNameservers   = 3
+	maxSearches      = 32
+	maxSearchesChars = 2048
+)
+
+// dnsConfig checks a pod's DNS settings: a nameserver with dnsPolicy
+// None; at most 3 nameservers, each an IP address (leading zeros are
+// accepted, as a cluster without strict IP validation does); at most 32
+// search domains, 2048 characters in all, each a DNS name ('_' allowed, a
+// trailing '.' or a lone '.' too); options named.
+func (c *checker) dnsConfig(ps *corev1.PodSpec, path *field.Path) {
+	dc := ps.DNSConfig
 	if ps.DNSPolicy == corev1.DNSNone {
 		switch {
-		case ps.DNSConfig == nil:
-			c.add(field.Required(path.Child("dnsConfig"), "must provide `dnsConfig` when `dnsPolicy` is None"),
+		case dc == nil:
+			c.add(field.Required(path, "must provide `dnsConfig` when `dnsPolicy` is None"),
 				"with dnsPolicy: None the pod gets only the DNS settings of dnsConfig: add dnsConfig with nameservers")
-		case len(ps.DNSConfig.Nameservers) == 0:
-			c.add(field.Required(path.Child("dnsConfig", "nameservers"), "must provide at least one DNS nameserver when `dnsPolicy` is None"),
+			return
+		case len(dc.Nameservers) == 0:
+			c.add(field.Required(path.Child("nameservers"), "must provide at least one DNS nameserver when `dnsPolicy` is None"),
 				"add a nameserver address to dnsConfig.nameservers")
+			return
+		}
+	}
+	if dc == nil {
+		return
+	}
+	if len(dc.Nameservers) > maxNameservers {
+		c.add(field.Invalid(path.Child("nameservers"), dc.Nameservers, fmt.Sprintf("must not have more than %v nameservers", maxNameservers)),
+			"the resolver reads at most 3 nameservers: keep 3")
+	}
+	for i, ns := range dc.Nameservers {
+		for _, e := range validation.IsValidIPForLegacyField(path.Child("nameservers").Index(i), ns, false, nil) {
+			c.add(e, "a nameserver is an IP address, such as 10.96.0.10, not a host name")
+		}
+	}
+	if len(dc.Searches) > maxSearches {
+		c.add(field.Invalid(path.Child("searches"), dc.Searches, fmt.Sprintf("must not have more than %v search paths", maxSearches)),
+			"keep at most 32 search domains")
+	}
+	if len(strings.Join(dc.Searches, " ")) > maxSearchesChars {
+		c.add(field.Invalid(path.Child("searches"), dc.Searches, fmt.Sprintf("must not have more than %v characters (including spaces) in the search list", maxSearchesChars)),
+			"shorten the search list to 2048 characters")
+	}
+	for i, s := range dc.Searches {
+		if s == "." {
+			continue
+		}
+		s = strings.TrimSuffix(s, ".")
+		for _, msg := range validation.IsDNS1123SubdomainWithUnderscore(s) {
+			c.add(field.Invalid(path.Child("searches").Index(i), s, msg), "a search domain is a DNS name, such as svc.cluster.local")
+		}
+	}
+	for i, o := range dc.Options {
+		if o.Name == "" {
+			c.add(field.Required(path.Child("options").Index(i), "must not be empty"), "name each option, such as ndots")
 		}
 	}
 }
@@ -306,12 +360,13 @@ func (c *checker) tolerations(ts []corev1.Toleration, path *field.Path) {
 	}
 }
 
-// probes checks a container's probes and lifecycle: an init container
+// probes checks a container's probes and lifecycle hooks (grace is the
+// pod's grace period, which bounds a hook's sleep): an init container
 // has none unless it is a sidecar (restartPolicy: Always); a liveness or
 // startup probe succeeds once (successThreshold 1, the default), a
 // readiness probe has no grace period of its own, and every count is 0
 // or more. Counts left at 0 are the API server's defaults.
-func (c *checker) probes(ctr *corev1.Container, cp *field.Path, runs bool) {
+func (c *checker) probes(ctr *corev1.Container, cp *field.Path, runs bool, grace int64) {
 	probes := []struct {
 		key string
 		p   *corev1.Probe
@@ -328,6 +383,9 @@ func (c *checker) probes(ctr *corev1.Container, cp *field.Path, runs bool) {
 			}
 		}
 		return
+	}
+	if ctr.Lifecycle != nil {
+		c.lifecycle(ctr.Lifecycle, grace, cp.Child("lifecycle"))
 	}
 	for _, pr := range probes {
 		p := pr.p

@@ -1,0 +1,240 @@
+package apirules
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Security contexts, of the pod and of each container, as the API
+// server's validatePodSpecSecurityContext, ValidateSecurityContext,
+// validateWindowsHostProcessPod and validateLinux check them (v1.37).
+// Left out, because a feature gate kiln cannot see drops the field before
+// validation when off: procMount (ProcMountType), hostUsers' conflicts
+// (UserNamespacesSupport), supplementalGroupsPolicy and
+// seLinuxChangePolicy. Left out too: sysctls a pod sharing the host's
+// network or IPC namespace may not set (the API server's table of
+// namespaced sysctls is not a library).
+
+const (
+	idHint       = "a user or group ID is 0 to 2147483647"
+	seccompHint  = "with type: Localhost, name the profile file in localhostProfile (a path relative to the kubelet's seccomp directory); with RuntimeDefault or Unconfined, leave localhostProfile out"
+	apparmorHint = "with type: Localhost, name the loaded profile in localhostProfile; with RuntimeDefault or Unconfined, leave localhostProfile out"
+)
+
+// sysctlName is the API server's form of a sysctl name: dot- or
+// slash-separated segments of lowercase letters, digits, '-' and '_'.
+var sysctlName = regexp.MustCompile(`^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$`)
+
+// podSecurity checks the pod's security context and what it shares with
+// its containers' (hostProcess, the Linux OS).
+func (c *checker) podSecurity(ps *corev1.PodSpec, path *field.Path) {
+	if sc := ps.SecurityContext; sc != nil {
+		sp := path.Child("securityContext")
+		c.id(sc.RunAsUser, sp.Child("runAsUser"), validation.IsValidUserID)
+		c.id(sc.RunAsGroup, sp.Child("runAsGroup"), validation.IsValidGroupID)
+		c.id(sc.FSGroup, sp.Child("fsGroup"), validation.IsValidGroupID)
+		for i, g := range sc.SupplementalGroups {
+			c.id(&g, sp.Child("supplementalGroups").Index(i), validation.IsValidGroupID)
+		}
+		seen := map[string]bool{}
+		for i, s := range sc.Sysctls {
+			np := sp.Child("sysctls").Index(i).Child("name")
+			switch {
+			case s.Name == "":
+				c.add(field.Required(np, ""), "name the sysctl, such as net.core.somaxconn")
+			case len(s.Name) > 253 || !sysctlName.MatchString(s.Name):
+				c.add(field.Invalid(np, s.Name, fmt.Sprintf("must have at most %d characters and match regex %s", 253, sysctlName)),
+					"a sysctl name is lowercase segments separated by '.' or '/', such as net.ipv4.ip_local_port_range")
+			case seen[s.Name]:
+				c.add(field.Duplicate(np, s.Name), "set each sysctl once")
+			}
+			seen[s.Name] = true
+		}
+		c.seccomp(sc.SeccompProfile, sp.Child("seccompProfile"))
+		c.appArmor(sc.AppArmorProfile, sp.Child("appArmorProfile"))
+		c.windowsOptions(sc.WindowsOptions, sp.Child("windowsOptions"))
+	}
+	if ps.ShareProcessNamespace != nil && *ps.ShareProcessNamespace && ps.HostPID {
+		c.add(field.Invalid(path.Child("shareProcessNamespace"), true, "ShareProcessNamespace and HostPID cannot both be enabled"),
+			"a pod sharing the host's PID namespace already shares it between its containers: remove shareProcessNamespace or hostPID")
+	}
+	c.hostProcess(ps, path)
+	if ps.OS != nil && ps.OS.Name == corev1.Linux {
+		const msg, hint = "windows options cannot be set for a linux pod", "remove windowsOptions, or set spec.os.name: windows"
+		if ps.SecurityContext != nil && ps.SecurityContext.WindowsOptions != nil {
+			c.add(field.Forbidden(path.Child("securityContext", "windowsOptions"), msg), hint)
+		}
+		eachContainer(ps, path, func(ctr *corev1.Container, cp *field.Path) {
+			if ctr.SecurityContext != nil && ctr.SecurityContext.WindowsOptions != nil {
+				c.add(field.Forbidden(cp.Child("securityContext", "windowsOptions"), msg), hint)
+			}
+		})
+	}
+}
+
+// eachContainer calls f for the pod's init containers, then its
+// containers, as the API server visits them.
+func eachContainer(ps *corev1.PodSpec, path *field.Path, f func(*corev1.Container, *field.Path)) {
+	for i := range ps.InitContainers {
+		f(&ps.InitContainers[i], path.Child("initContainers").Index(i))
+	}
+	for i := range ps.Containers {
+		f(&ps.Containers[i], path.Child("containers").Index(i))
+	}
+}
+
+// hostProcess checks Windows host process containers: the pod's and a
+// container's hostProcess agree, all containers or none are host
+// processes, and a pod of host processes uses the host's network.
+func (c *checker) hostProcess(ps *corev1.PodSpec, path *field.Path) {
+	var pod *bool
+	if ps.SecurityContext != nil && ps.SecurityContext.WindowsOptions != nil {
+		pod = ps.SecurityContext.WindowsOptions.HostProcess
+	}
+	count, hostProcesses := 0, 0
+	eachContainer(ps, path, func(ctr *corev1.Container, cp *field.Path) {
+		count++
+		var own *bool
+		if ctr.SecurityContext != nil && ctr.SecurityContext.WindowsOptions != nil {
+			own = ctr.SecurityContext.WindowsOptions.HostProcess
+		}
+		if pod != nil && own != nil && *pod != *own {
+			c.add(field.Invalid(cp.Child("securityContext", "windowsOptions", "hostProcess"), *own, fmt.Sprintf("pod hostProcess value must be identical if both are specified, was %v", *pod)),
+				"set hostProcess in the pod's securityContext only, or the same value in both")
+		}
+		if (own != nil && *own) || (own == nil && pod != nil && *pod) {
+			hostProcesses++
+		}
+	})
+	if hostProcesses == 0 {
+		return
+	}
+	if hostProcesses != count {
+		c.add(field.Invalid(path, "", "If pod contains any hostProcess containers then all containers must be HostProcess containers"),
+			"make every container (init containers too) a host process, most simply with spec.securityContext.windowsOptions.hostProcess: true")
+	}
+	if !ps.HostNetwork {
+		c.add(field.Invalid(path.Child("hostNetwork"), false, "hostNetwork must be true if pod contains any hostProcess containers"),
+			"set hostNetwork: true: host process containers run in the host's network")
+	}
+}
+
+// containerSecurity checks a container's security context.
+func (c *checker) containerSecurity(sc *corev1.SecurityContext, path *field.Path) {
+	if sc == nil {
+		return
+	}
+	c.id(sc.RunAsUser, path.Child("runAsUser"), validation.IsValidUserID)
+	c.id(sc.RunAsGroup, path.Child("runAsGroup"), validation.IsValidGroupID)
+	c.seccomp(sc.SeccompProfile, path.Child("seccompProfile"))
+	if ape := sc.AllowPrivilegeEscalation; ape != nil && !*ape {
+		if sc.Privileged != nil && *sc.Privileged {
+			c.add(field.Invalid(path, field.OmitValueType{}, "cannot set `allowPrivilegeEscalation` to false and `privileged` to true"),
+				"a privileged container can always escalate: remove allowPrivilegeEscalation: false, or privileged: true")
+		}
+		if sc.Capabilities != nil {
+			for _, capability := range sc.Capabilities.Add {
+				// The API server compares the name as written: SYS_ADMIN
+				// passes.
+				if capability == "CAP_SYS_ADMIN" {
+					c.add(field.Invalid(path, field.OmitValueType{}, "cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN"),
+						"CAP_SYS_ADMIN allows escalation: remove it from capabilities.add, or remove allowPrivilegeEscalation: false")
+				}
+			}
+		}
+	}
+	c.windowsOptions(sc.WindowsOptions, path.Child("windowsOptions"))
+	c.appArmor(sc.AppArmorProfile, path.Child("appArmorProfile"))
+}
+
+// id checks an optional user or group ID with check.
+func (c *checker) id(v *int64, p *field.Path, check func(int64) []string) {
+	if v == nil {
+		return
+	}
+	for _, msg := range check(*v) {
+		c.add(field.Invalid(p, *v, msg), idHint)
+	}
+}
+
+// seccomp checks a seccomp profile: localhostProfile with type Localhost
+// only, a relative path without "..". The schema requires the type and
+// checks its values.
+func (c *checker) seccomp(sp *corev1.SeccompProfile, p *field.Path) {
+	if sp == nil {
+		return
+	}
+	lp := p.Child("localhostProfile")
+	switch {
+	case sp.Type == corev1.SeccompProfileTypeLocalhost && sp.LocalhostProfile == nil:
+		c.add(field.Required(lp, "must be set when seccomp type is Localhost"), seccompHint)
+	case sp.Type == corev1.SeccompProfileTypeLocalhost:
+		c.localDescendingPath(*sp.LocalhostProfile, lp, "name the profile by a path relative to the kubelet's seccomp directory, without '..'")
+	case sp.LocalhostProfile != nil:
+		c.add(field.Invalid(lp, field.OmitValueType{}, "can only be set when seccomp type is Localhost"), seccompHint)
+	}
+}
+
+// appArmor checks an AppArmor profile: localhostProfile with type
+// Localhost only, not empty or padded with whitespace.
+func (c *checker) appArmor(ap *corev1.AppArmorProfile, p *field.Path) {
+	if ap == nil {
+		return
+	}
+	lp := p.Child("localhostProfile")
+	switch ap.Type {
+	case corev1.AppArmorProfileTypeLocalhost:
+		switch {
+		case ap.LocalhostProfile == nil || *ap.LocalhostProfile == "":
+			c.add(field.Required(lp, "must be set when AppArmor type is Localhost"), apparmorHint)
+		case strings.TrimSpace(*ap.LocalhostProfile) != *ap.LocalhostProfile:
+			c.add(field.Invalid(lp, *ap.LocalhostProfile, "must not be padded with whitespace"), "remove the spaces around the profile's name")
+		case len(*ap.LocalhostProfile) > 4095:
+			c.add(field.TooLong(lp, "", 4095), "a profile name is at most 4095 characters")
+		}
+	case corev1.AppArmorProfileTypeRuntimeDefault, corev1.AppArmorProfileTypeUnconfined:
+		if ap.LocalhostProfile != nil {
+			c.add(field.Invalid(lp, *ap.LocalhostProfile, "can only be set when AppArmor type is Localhost"), apparmorHint)
+		}
+	}
+}
+
+// windowsOptions checks what of a Windows security context every cluster
+// refuses: a GMSA credential spec name that is no object name, an empty
+// credential spec or user name.
+func (c *checker) windowsOptions(w *corev1.WindowsSecurityContextOptions, p *field.Path) {
+	if w == nil {
+		return
+	}
+	if n := w.GMSACredentialSpecName; n != nil {
+		for _, msg := range validation.IsDNS1123Subdomain(*n) {
+			c.add(field.Invalid(p.Child("gmsaCredentialSpecName"), *n, msg), "gmsaCredentialSpecName names a GMSACredentialSpec object: lowercase letters, digits, '-' and '.'")
+		}
+	}
+	if s := w.GMSACredentialSpec; s != nil && *s == "" {
+		c.add(field.Invalid(p.Child("gmsaCredentialSpec"), "", "gmsaCredentialSpec cannot be an empty string"), "give the credential spec's JSON, or leave gmsaCredentialSpec out")
+	}
+	if u := w.RunAsUserName; u != nil && *u == "" {
+		c.add(field.Invalid(p.Child("runAsUserName"), "", "runAsUserName cannot be an empty string"), "name the Windows user, or leave runAsUserName out")
+	}
+}
+
+// localDescendingPath checks a path that must stay below its directory:
+// relative, without a ".." element.
+func (c *checker) localDescendingPath(target string, p *field.Path, hint string) {
+	if path.IsAbs(target) {
+		c.add(field.Invalid(p, target, "must be a relative path"), hint)
+	}
+	for _, part := range strings.Split(target, "/") {
+		if part == ".." {
+			c.add(field.Invalid(p, target, "must not contain '..'"), hint)
+			break
+		}
+	}
+}
