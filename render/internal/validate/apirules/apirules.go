@@ -236,6 +236,7 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 	c.hostPorts(ps, path)
 	c.podSpecRules(ps, path)
 	c.podSecurity(ps, path)
+	c.podFields(ps, path)
 }
 
 // container checks one container's mounts, ports and resources.
@@ -280,6 +281,8 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 		portNames[port.Name] = true
 	}
 	c.env(ctr.Env, cp.Child("env"))
+	c.envFrom(ctr.EnvFrom, cp.Child("envFrom"))
+	c.mounts(ctr, cp)
 	for _, kind := range []struct {
 		key  string
 		list corev1.ResourceList

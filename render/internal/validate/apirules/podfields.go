@@ -1,0 +1,133 @@
+package apirules
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// More of ValidatePodSpec and validateContainerCommon (v1.37): volume
+// mounts' sub-paths and propagation, envFrom, ports on the host's
+// network, host aliases, readiness and scheduling gates, the runtime
+// class. Left out: recursiveReadOnly and bindMountOptions, behind feature
+// gates kiln cannot see.
+
+// mounts checks what a container's volume mounts say beyond the volume's
+// name: a mount path, a sub-path (or a sub-path expression, not both)
+// that stays inside the volume, and Bidirectional propagation only in a
+// privileged container.
+func (c *checker) mounts(ctr *corev1.Container, cp *field.Path) {
+	privileged := ctr.SecurityContext != nil && ctr.SecurityContext.Privileged != nil && *ctr.SecurityContext.Privileged
+	for j, m := range ctr.VolumeMounts {
+		mp := cp.Child("volumeMounts").Index(j)
+		if m.MountPath == "" {
+			c.add(field.Required(mp.Child("mountPath"), ""), "give the path in the container where the volume is mounted")
+		}
+		// The API server names these volumeMounts.subPath,
+		// volumeMounts.subPathExpr and volumeMounts.mountPropagation,
+		// without the mount's index.
+		const subHint = "a sub-path is a path inside the volume: relative, without '..'"
+		if m.SubPath != "" {
+			c.localDescendingPath(m.SubPath, mp.Child("subPath"), subHint)
+		}
+		if m.SubPathExpr != "" {
+			if m.SubPath != "" {
+				c.add(field.Invalid(mp.Child("subPathExpr"), m.SubPathExpr, "subPathExpr and subPath are mutually exclusive"),
+					"keep subPath for a fixed path or subPathExpr for one with $(VAR) references, not both")
+			}
+			c.localDescendingPath(m.SubPathExpr, mp.Child("subPathExpr"), subHint)
+		}
+		if m.MountPropagation != nil && *m.MountPropagation == corev1.MountPropagationBidirectional && !privileged {
+			c.add(field.Forbidden(mp.Child("mountPropagation"), "Bidirectional mount propagation is available only to privileged containers"),
+				"make the container privileged (securityContext.privileged: true), or use HostToContainer propagation")
+		}
+	}
+}
+
+// envFrom checks a container's envFrom entries: exactly one of
+// configMapRef and secretRef, naming its object, and a prefix that is a
+// variable name (any printable ASCII but '=', the relaxed rule).
+func (c *checker) envFrom(sources []corev1.EnvFromSource, path *field.Path) {
+	for i, ev := range sources {
+		ip := path.Index(i)
+		if ev.Prefix != "" {
+			for _, msg := range validation.IsRelaxedEnvVarName(ev.Prefix) {
+				c.add(field.Invalid(ip.Child("prefix"), ev.Prefix, msg), "a prefix begins variable names: printable ASCII without '='")
+			}
+		}
+		n := 0
+		if ev.ConfigMapRef != nil {
+			n++
+			if ev.ConfigMapRef.Name == "" {
+				c.add(field.Required(ip.Child("configMapRef", "name"), ""), "name the ConfigMap whose keys become variables")
+			}
+		}
+		if ev.SecretRef != nil {
+			n++
+			if ev.SecretRef.Name == "" {
+				c.add(field.Required(ip.Child("secretRef", "name"), ""), "name the Secret whose keys become variables")
+			}
+		}
+		// The API server reports both at envFrom, without the index.
+		switch {
+		case n == 0:
+			c.add(field.Invalid(ip, "", "must specify one of: `configMapRef` or `secretRef`"), "give the entry a configMapRef or a secretRef")
+		case n > 1:
+			c.add(field.Invalid(ip, "", "may not have more than one field specified at a time"), "split the entry in two: one configMapRef, one secretRef")
+		}
+	}
+}
+
+// podFields checks the pod spec's fields of this file: ports on the
+// host's network, host aliases, readiness and scheduling gates, the
+// runtime class.
+func (c *checker) podFields(ps *corev1.PodSpec, path *field.Path) {
+	if ps.HostNetwork {
+		// A pod's hostPort left at 0 becomes its containerPort; another
+		// value cannot be both.
+		for i, ctr := range ps.Containers {
+			for j, p := range ctr.Ports {
+				if p.HostPort != 0 && p.HostPort != p.ContainerPort {
+					c.add(field.Invalid(path.Child("containers").Index(i).Child("ports").Index(j).Child("hostPort"), p.HostPort, "must match `containerPort` when `hostNetwork` is true"),
+						fmt.Sprintf("on the host's network the container listens on the host's port %d: remove hostPort, or make it equal", p.ContainerPort))
+				}
+			}
+		}
+	}
+	for i, ha := range ps.HostAliases {
+		hp := path.Child("hostAliases").Index(i)
+		for _, e := range validation.IsValidIPForLegacyField(hp.Child("ip"), ha.IP, false, nil) {
+			c.add(e, "a host alias maps an IP address to names: give the address, such as 10.1.2.3")
+		}
+		for j, h := range ha.Hostnames {
+			for _, msg := range validation.IsDNS1123Subdomain(h) {
+				c.add(field.Invalid(hp.Child("hostnames").Index(j), h, msg), "a host name is lowercase letters, digits, '-' and '.'")
+			}
+		}
+	}
+	for i, g := range ps.ReadinessGates {
+		for _, msg := range validation.IsQualifiedName(string(g.ConditionType)) {
+			c.add(field.Invalid(path.Child("readinessGates").Index(i).Child("conditionType"), g.ConditionType, msg),
+				"a condition type is an optional DNS subdomain prefix and '/' and a name of letters, digits, '-', '_' or '.'")
+		}
+	}
+	seen := map[string]bool{}
+	for i, g := range ps.SchedulingGates {
+		gp := path.Child("schedulingGates").Index(i)
+		for _, msg := range validation.IsQualifiedName(g.Name) {
+			c.add(field.Invalid(gp, g.Name, msg), "a scheduling gate's name is an optional DNS subdomain prefix and '/' and a name of letters, digits, '-', '_' or '.'")
+		}
+		if seen[g.Name] {
+			c.add(field.Duplicate(gp, g.Name), "list each scheduling gate once")
+		}
+		seen[g.Name] = true
+	}
+	if rc := ps.RuntimeClassName; rc != nil {
+		for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(*rc, false) {
+			c.add(field.Invalid(path.Child("runtimeClassName"), *rc, msg), "runtimeClassName names a RuntimeClass: lowercase letters, digits, '-' and '.'; leave it out for the cluster's default")
+		}
+	}
+}
