@@ -67,6 +67,11 @@ func Check(obj runtime.Object) []Problem {
 		c.cronJob(o)
 	case *corev1.Pod:
 		c.pod(&o.Spec, spec, nil)
+	case *corev1.ReplicationController:
+		c.replicationController(o)
+	case *corev1.PodTemplate:
+		c.templateMeta(&o.Template, field.NewPath("template", "metadata"))
+		c.pod(&o.Template.Spec, field.NewPath("template", "spec"), nil)
 	case *corev1.Service:
 		c.service(&o.Spec, spec)
 		c.serviceTypeFields(o)

@@ -272,6 +272,19 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"huge pages request below limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {hugepages-2Mi: 2Mi, memory: 1Gi}, limits: {hugepages-2Mi: 4Mi, memory: 1Gi}}}]",
 			`must be equal to hugepages-2Mi limit of 4Mi`},
 		{"memory request below limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {memory: 1Gi, ephemeral-storage: 1Gi}, limits: {memory: 2Gi, ephemeral-storage: 2Gi}}}]", ""},
+		// ReplicationControllers and PodTemplates: their pod specs too.
+		{"replication controller", &corev1.ReplicationController{}, "spec:\n  template:" + podTemplate, ""},
+		{"replication controller not matching", &corev1.ReplicationController{}, "spec:\n  selector: {app: b}\n  template:" + podTemplate,
+			"spec.template.metadata.labels: Invalid value: \"app=a\": `selector` does not match template `labels`"},
+		{"replication controller without labels", &corev1.ReplicationController{}, "spec:\n  template:\n    spec:\n      containers: [{name: main, image: busybox}]",
+			"spec.selector: Required value"},
+		{"replication controller restarting Never", &corev1.ReplicationController{}, "spec:\n  template:" + podTemplate + "\n      restartPolicy: Never",
+			`spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"`},
+		{"replication controller pod spec", &corev1.ReplicationController{}, "spec:\n  template:" + podTemplate + "\n      dnsConfig: {nameservers: [dns.local]}",
+			`spec.template.spec.dnsConfig.nameservers[0]: Invalid value: "dns.local": must be a valid IP address`},
+		{"pod template", &corev1.PodTemplate{}, "template:" + strings.ReplaceAll(podTemplate, "\n    ", "\n  "), ""},
+		{"pod template pod spec", &corev1.PodTemplate{}, "template:" + strings.ReplaceAll(podTemplate, "\n    ", "\n  ") + "\n    volumes: [{name: a, secret: {secretName: a, defaultMode: 644}}]",
+			`template.spec.volumes[0].secret.defaultMode: Invalid value: 644: must be a number between 0 and 0777 (octal), both inclusive`},
 		{"prefixed native resource below limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {example.kubernetes.io/thing: 1}, limits: {example.kubernetes.io/thing: 2}}}]", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -255,4 +256,42 @@ func (c *checker) disruptionBudget(s *policyv1.PodDisruptionBudgetSpec, spec *fi
 	if s.MaxUnavailable != nil {
 		c.intOrPercent(*s.MaxUnavailable, spec.Child("maxUnavailable"), true)
 	}
+}
+
+// replicationController checks a ReplicationController as the API server
+// does after its defaults (an empty selector becomes the template's
+// labels): a template, a non-empty selector matching its labels, pods
+// that restart Always without a deadline, counts of 0 or more, and the
+// pod spec.
+func (c *checker) replicationController(rc *corev1.ReplicationController) {
+	spec := field.NewPath("spec")
+	nonNegativeIfSet(c, rc.Spec.Replicas, spec.Child("replicas"))
+	c.nonNegative(int64(rc.Spec.MinReadySeconds), spec.Child("minReadySeconds"))
+	tpl := rc.Spec.Template
+	sel := rc.Spec.Selector
+	if len(sel) == 0 && tpl != nil {
+		sel = tpl.Labels
+	}
+	if len(sel) == 0 {
+		c.add(field.Required(spec.Child("selector"), ""), "give the pod template labels, and spec.selector those labels (it defaults to them)")
+	}
+	if tpl == nil {
+		c.add(field.Required(spec.Child("template"), ""), "give the ReplicationController a pod template")
+		return
+	}
+	if len(sel) > 0 && !labels.SelectorFromSet(sel).Matches(labels.Set(tpl.Labels)) {
+		c.add(field.Invalid(spec.Child("template", "metadata", "labels"), labels.Set(tpl.Labels).String(), "`selector` does not match template `labels`"),
+			"give the pod template every label of spec.selector ("+labels.Set(sel).String()+")")
+	}
+	c.templateMeta(tpl, spec.Child("template", "metadata"))
+	tplSpec := spec.Child("template", "spec")
+	if p := tpl.Spec.RestartPolicy; p != "" && p != corev1.RestartPolicyAlways {
+		c.add(field.NotSupported(tplSpec.Child("restartPolicy"), p, []corev1.RestartPolicy{corev1.RestartPolicyAlways}),
+			"a ReplicationController's pods restart Always: remove restartPolicy, or use a Job for pods that finish")
+	}
+	if tpl.Spec.ActiveDeadlineSeconds != nil {
+		c.add(field.Forbidden(tplSpec.Child("activeDeadlineSeconds"), "activeDeadlineSeconds in ReplicationController is not Supported"),
+			"pods of a ReplicationController run until replaced: remove activeDeadlineSeconds")
+	}
+	c.pod(&tpl.Spec, tplSpec, nil)
 }
