@@ -284,6 +284,10 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.template.spec.securityContext.sysctls[1].name": Invalid value: "Net.Core.Somaxconn": must have at most 253 characters and match regex`},
 		{"sysctl twice", "argo-cd", "redis-ha.yaml", "        fsGroup: 1000\n", "        fsGroup: 1000\n        sysctls: [{name: net.core.somaxconn, value: '1024'}, {name: net.core.somaxconn, value: '512'}]\n",
 			`field "spec.template.spec.securityContext.sysctls[1].name": Duplicate value: "net.core.somaxconn"`},
+		{"net sysctl on the host's network", "kube-prometheus", "nodeExporter-daemonset.yaml", "        runAsUser: 65534\n", "        runAsUser: 65534\n        sysctls: [{name: kernel.shm_rmid_forced, value: '1'}, {name: net/ipv4/ip_local_port_range, value: '1024 65535'}]\n",
+			`field "spec.template.spec.securityContext.sysctls[1].name": Invalid value: "net/ipv4/ip_local_port_range": may not be specified when 'hostNetwork' is true`},
+		{"IPC sysctl in the host's IPC namespace", "argo-cd", "redis-ha.yaml", "      securityContext:\n        fsGroup: 1000\n", "      hostIPC: true\n      securityContext:\n        fsGroup: 1000\n        sysctls: [{name: fs.mqueue.msg_max, value: '20'}]\n",
+			`field "spec.template.spec.securityContext.sysctls[0].name": Invalid value: "fs.mqueue.msg_max": may not be specified when 'hostIPC' is true`},
 		{"shareProcessNamespace with hostPID", "kube-prometheus", "nodeExporter-daemonset.yaml", "      hostPID: true\n", "      hostPID: true\n      shareProcessNamespace: true\n",
 			`field "spec.template.spec.shareProcessNamespace": Invalid value: true: ShareProcessNamespace and HostPID cannot both be enabled`},
 		{"host process pod without host network", "podinfo", dep, "      containers:\n", "      securityContext: {windowsOptions: {hostProcess: true}}\n      containers:\n",
@@ -455,6 +459,7 @@ func TestAPIServerRulesAccept(t *testing.T) {
 			"          privileged: true\n          capabilities:\n            add:\n            - SYS_TIME\n            drop:\n            - ALL\n          readOnlyRootFilesystem: true\n        volumeMounts:\n        - mountPath: /host/sys\n          mountPropagation: Bidirectional\n          subPathExpr: $(NODE_NAME)/x\n"},
 		{"envFrom with a prefix", "podinfo", "deployment.yaml", "        env:\n", "        envFrom:\n        - {prefix: podinfo.ui-, configMapRef: {name: podinfo}}\n        - secretRef: {name: podinfo, optional: true}\n        env:\n"},
 		{"host aliases and gates", "podinfo", "deployment.yaml", "      containers:\n", "      hostAliases: [{ip: 'fd00::5', hostnames: [registry.local, foo]}]\n      readinessGates: [{conditionType: target-health.elbv2.k8s.aws/podinfo}]\n      schedulingGates: [{name: example.com/quota}]\n      runtimeClassName: gvisor\n      containers:\n"},
+		{"kernel sysctls on the host's network", "kube-prometheus", "nodeExporter-daemonset.yaml", "        runAsUser: 65534\n", "        runAsUser: 65534\n        sysctls: [{name: kernel.shm_rmid_forced, value: '1'}, {name: kernel.msgmax, value: '65536'}]\n"},
 		{"image pull secret without a name", "podinfo", "deployment.yaml", "      containers:\n", "      imagePullSecrets: [{}]\n      containers:\n"},
 		{"template label with dots and underscores", "podinfo", "deployment.yaml", "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo\n        example.com/version: v6.14_1\n"},
 	} {

@@ -17,9 +17,7 @@ import (
 // Left out, because a feature gate kiln cannot see drops the field before
 // validation when off: procMount (ProcMountType), hostUsers' conflicts
 // (UserNamespacesSupport), supplementalGroupsPolicy and
-// seLinuxChangePolicy. Left out too: sysctls a pod sharing the host's
-// network or IPC namespace may not set (the API server's table of
-// namespaced sysctls is not a library).
+// seLinuxChangePolicy.
 
 const (
 	idHint       = "a user or group ID is 0 to 2147483647"
@@ -55,6 +53,14 @@ func (c *checker) podSecurity(ps *corev1.PodSpec, path *field.Path) {
 				c.add(field.Duplicate(np, s.Name), "set each sysctl once")
 			}
 			seen[s.Name] = true
+			switch ns := sysctlNamespace(s.Name); {
+			case ns == "net" && ps.HostNetwork:
+				c.add(field.Invalid(np, s.Name, "may not be specified when 'hostNetwork' is true"),
+					"a pod on the host's network would set the node's own sysctl: remove it, or hostNetwork")
+			case ns == "ipc" && ps.HostIPC:
+				c.add(field.Invalid(np, s.Name, "may not be specified when 'hostIPC' is true"),
+					"a pod in the host's IPC namespace would set the node's own sysctl: remove it, or hostIPC")
+			}
 		}
 		c.seccomp(sc.SeccompProfile, sp.Child("seccompProfile"))
 		c.appArmor(sc.AppArmorProfile, sp.Child("appArmorProfile"))
@@ -237,4 +243,38 @@ func (c *checker) localDescendingPath(target string, p *field.Path, hint string)
 			break
 		}
 	}
+}
+
+// ipcSysctls are the sysctls of the IPC namespace, besides fs.mqueue.*
+// (k8s.io/component-helpers node/util/sysctl, v1.37).
+var ipcSysctls = map[string]bool{
+	"kernel.sem": true, "kernel.shmall": true, "kernel.shmmax": true, "kernel.shmmni": true, "kernel.shm_rmid_forced": true,
+	"kernel.shm": true, "kernel.msgmax": true, "kernel.msgmnb": true, "kernel.msgmni": true, "kernel.msg": true,
+}
+
+// sysctlNamespace is the kernel namespace a sysctl belongs to: "net",
+// "ipc" or "" for another, read as the API server reads it (a name whose
+// first separator is '/' has its '/' and '.' swapped; a '*' ends it).
+func sysctlNamespace(name string) string {
+	if i := strings.IndexAny(name, "./"); i >= 0 && name[i] == '/' {
+		name = strings.Map(func(r rune) rune {
+			switch r {
+			case '.':
+				return '/'
+			case '/':
+				return '.'
+			}
+			return r
+		}, name)
+	}
+	if i := strings.IndexByte(name, '*'); i >= 0 {
+		name = name[:i]
+	}
+	switch {
+	case ipcSysctls[name] || strings.HasPrefix(name, "fs.mqueue."):
+		return "ipc"
+	case strings.HasPrefix(name, "net."):
+		return "net"
+	}
+	return ""
 }
