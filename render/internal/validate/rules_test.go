@@ -296,6 +296,12 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.template.spec": Invalid value: "": If pod contains any hostProcess containers then all containers must be HostProcess containers`},
 		{"windows options on a linux pod", "podinfo", dep, "      containers:\n", "      os: {name: linux}\n      securityContext: {windowsOptions: {runAsUserName: ContainerUser}}\n      containers:\n",
 			`field "spec.template.spec.securityContext.windowsOptions": Forbidden: windows options cannot be set for a linux pod`},
+		{"pod of another operating system", "podinfo", dep, "      containers:\n", "      os: {name: mac}\n      containers:\n",
+			`field "spec.template.spec.os.name": Unsupported value: "mac": supported values: "linux", "windows"`},
+		{"windows pod with a user ID", "podinfo", dep, "      containers:\n", "      os: {name: windows}\n      securityContext: {runAsUser: 1000}\n      containers:\n",
+			`field "spec.template.spec.securityContext.runAsUser": Forbidden: cannot be set for a windows pod`},
+		{"windows pod with Linux capabilities", "podinfo", dep, "      containers:\n      - name: podinfod\n", "      os: {name: windows}\n      containers:\n      - name: podinfod\n        securityContext: {capabilities: {drop: [ALL]}}\n",
+			`field "spec.template.spec.containers[0].securityContext.capabilities": Forbidden: cannot be set for a windows pod`},
 		// DNS settings.
 		{"four nameservers", "podinfo", dep, "      containers:\n", "      dnsConfig: {nameservers: [10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4]}\n      containers:\n",
 			`field "spec.template.spec.dnsConfig.nameservers": Invalid value: ["10.0.0.1","10.0.0.2","10.0.0.3","10.0.0.4"]: must not have more than 3 nameservers`},

@@ -30,7 +30,7 @@ const (
 var sysctlName = regexp.MustCompile(`^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$`)
 
 // podSecurity checks the pod's security context and what it shares with
-// its containers' (hostProcess, the Linux OS).
+// its containers' (hostProcess, the operating system).
 func (c *checker) podSecurity(ps *corev1.PodSpec, path *field.Path) {
 	if sc := ps.SecurityContext; sc != nil {
 		sp := path.Child("securityContext")
@@ -71,17 +71,7 @@ func (c *checker) podSecurity(ps *corev1.PodSpec, path *field.Path) {
 			"a pod sharing the host's PID namespace already shares it between its containers: remove shareProcessNamespace or hostPID")
 	}
 	c.hostProcess(ps, path)
-	if ps.OS != nil && ps.OS.Name == corev1.Linux {
-		const msg, hint = "windows options cannot be set for a linux pod", "remove windowsOptions, or set spec.os.name: windows"
-		if ps.SecurityContext != nil && ps.SecurityContext.WindowsOptions != nil {
-			c.add(field.Forbidden(path.Child("securityContext", "windowsOptions"), msg), hint)
-		}
-		eachContainer(ps, path, func(ctr *corev1.Container, cp *field.Path) {
-			if ctr.SecurityContext != nil && ctr.SecurityContext.WindowsOptions != nil {
-				c.add(field.Forbidden(cp.Child("securityContext", "windowsOptions"), msg), hint)
-			}
-		})
-	}
+	c.podOS(ps, path)
 }
 
 // eachContainer calls f for the pod's init containers, then its
@@ -277,4 +267,72 @@ func sysctlNamespace(name string) string {
 		return "net"
 	}
 	return ""
+}
+
+// podOS checks spec.os: linux or windows, and the fields the other
+// operating system's pods may not set (validateOS, validateLinux,
+// validateWindows). Fields behind feature gates are left out:
+// procMount, hostUsers, supplementalGroupsPolicy, seLinuxChangePolicy.
+func (c *checker) podOS(ps *corev1.PodSpec, path *field.Path) {
+	if ps.OS == nil {
+		return
+	}
+	switch ps.OS.Name {
+	case "":
+		c.add(field.Required(path.Child("os", "name"), ""), "set os.name to linux or windows, or leave os out")
+		return
+	case corev1.Linux:
+		const msg, hint = "windows options cannot be set for a linux pod", "remove windowsOptions, or set spec.os.name: windows"
+		if ps.SecurityContext != nil && ps.SecurityContext.WindowsOptions != nil {
+			c.add(field.Forbidden(path.Child("securityContext", "windowsOptions"), msg), hint)
+		}
+		eachContainer(ps, path, func(ctr *corev1.Container, cp *field.Path) {
+			if ctr.SecurityContext != nil && ctr.SecurityContext.WindowsOptions != nil {
+				c.add(field.Forbidden(cp.Child("securityContext", "windowsOptions"), msg), hint)
+			}
+		})
+		return
+	case corev1.Windows:
+	default:
+		// The API server names the field os.
+		c.add(field.NotSupported(path.Child("os", "name"), ps.OS.Name, []corev1.OSName{corev1.Linux, corev1.Windows}), "set os.name to linux or windows")
+		return
+	}
+	const msg, hint = "cannot be set for a windows pod", "a Windows pod takes Windows settings only (securityContext.windowsOptions): remove it, or set spec.os.name: linux"
+	forbid := func(set bool, p *field.Path) {
+		if set {
+			c.add(field.Forbidden(p, msg), hint)
+		}
+	}
+	if sc := ps.SecurityContext; sc != nil {
+		sp := path.Child("securityContext")
+		forbid(sc.AppArmorProfile != nil, sp.Child("appArmorProfile"))
+		forbid(sc.SELinuxOptions != nil, sp.Child("seLinuxOptions"))
+		forbid(sc.SeccompProfile != nil, sp.Child("seccompProfile"))
+		forbid(sc.FSGroup != nil, sp.Child("fsGroup"))
+		forbid(sc.FSGroupChangePolicy != nil, sp.Child("fsGroupChangePolicy"))
+		forbid(len(sc.Sysctls) > 0, sp.Child("sysctls"))
+		forbid(sc.RunAsUser != nil, sp.Child("runAsUser"))
+		forbid(sc.RunAsGroup != nil, sp.Child("runAsGroup"))
+		forbid(sc.SupplementalGroups != nil, sp.Child("supplementalGroups"))
+	}
+	forbid(ps.HostPID, path.Child("hostPID"))
+	forbid(ps.HostIPC, path.Child("hostIPC"))
+	forbid(ps.ShareProcessNamespace != nil, path.Child("shareProcessNamespace"))
+	eachContainer(ps, path, func(ctr *corev1.Container, cp *field.Path) {
+		sc := ctr.SecurityContext
+		if sc == nil {
+			return
+		}
+		sp := cp.Child("securityContext")
+		forbid(sc.AppArmorProfile != nil, sp.Child("appArmorProfile"))
+		forbid(sc.SELinuxOptions != nil, sp.Child("seLinuxOptions"))
+		forbid(sc.SeccompProfile != nil, sp.Child("seccompProfile"))
+		forbid(sc.Capabilities != nil, sp.Child("capabilities"))
+		forbid(sc.ReadOnlyRootFilesystem != nil, sp.Child("readOnlyRootFilesystem"))
+		forbid(sc.Privileged != nil, sp.Child("privileged"))
+		forbid(sc.AllowPrivilegeEscalation != nil, sp.Child("allowPrivilegeEscalation"))
+		forbid(sc.RunAsUser != nil, sp.Child("runAsUser"))
+		forbid(sc.RunAsGroup != nil, sp.Child("runAsGroup"))
+	})
 }
