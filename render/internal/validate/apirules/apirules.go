@@ -67,6 +67,7 @@ func Check(obj runtime.Object) []Problem {
 		c.cronJob(o)
 	case *corev1.Pod:
 		c.pod(&o.Spec, spec, nil)
+		c.podCreate(&o.Spec, spec)
 	case *corev1.ReplicationController:
 		c.replicationController(o)
 	case *corev1.PodTemplate:

@@ -272,6 +272,11 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"huge pages request below limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {hugepages-2Mi: 2Mi, memory: 1Gi}, limits: {hugepages-2Mi: 4Mi, memory: 1Gi}}}]",
 			`must be equal to hugepages-2Mi limit of 4Mi`},
 		{"memory request below limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {memory: 1Gi, ephemeral-storage: 1Gi}, limits: {memory: 2Gi, ephemeral-storage: 2Gi}}}]", ""},
+		{"pod with an ephemeral container", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a}]\n  ephemeralContainers: [{name: debug, image: busybox}]",
+			"spec.ephemeralContainers: Forbidden: cannot be set on create"},
+		{"pod bound and gated", &corev1.Pod{}, "spec:\n  nodeName: node-1\n  schedulingGates: [{name: example.com/quota}]\n  containers: [{name: a, image: a}]",
+			"spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared"},
+		{"pod bound", &corev1.Pod{}, "spec:\n  nodeName: node-1\n  containers: [{name: a, image: a}]", ""},
 		// ReplicationControllers and PodTemplates: their pod specs too.
 		{"replication controller", &corev1.ReplicationController{}, "spec:\n  template:" + podTemplate, ""},
 		{"replication controller not matching", &corev1.ReplicationController{}, "spec:\n  selector: {app: b}\n  template:" + podTemplate,

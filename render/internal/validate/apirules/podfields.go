@@ -131,3 +131,18 @@ func (c *checker) podFields(ps *corev1.PodSpec, path *field.Path) {
 		}
 	}
 }
+
+// podCreate checks what a Pod may not hold when it is created (kiln's
+// Pods are applied, so created): ephemeral containers, which only the
+// ephemeralcontainers subresource adds, and a node name beside
+// scheduling gates, which must be cleared before the pod is bound.
+func (c *checker) podCreate(ps *corev1.PodSpec, path *field.Path) {
+	if len(ps.EphemeralContainers) > 0 {
+		c.add(field.Forbidden(path.Child("ephemeralContainers"), "cannot be set on create"),
+			"remove ephemeralContainers: kubectl debug adds them to a running pod")
+	}
+	if ps.NodeName != "" && len(ps.SchedulingGates) != 0 {
+		c.add(field.Forbidden(path.Child("nodeName"), "cannot be set until all schedulingGates have been cleared"),
+			"remove nodeName, or the scheduling gates")
+	}
+}
