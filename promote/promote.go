@@ -117,9 +117,28 @@ type Options struct {
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	// beforePush runs after push mode committed and before it pushes, so
-	// tests can land a competing commit in between.
-	beforePush func(ctx context.Context) error
+	// hook runs at the steps named by the step* constants, so that tests
+	// can land a competing push or run another promotion in between.
+	hook func(ctx context.Context, step string) error
+}
+
+// Steps at which Options.hook runs.
+const (
+	// stepPush: committed, about to push (both modes).
+	stepPush = "push"
+	// stepPushed: pr mode pushed (or found its commit there), before it
+	// looks at the branch again.
+	stepPushed = "pushed"
+	// stepPR: pr mode is about to open or update the pull request.
+	stepPR = "pr"
+)
+
+// at runs the test hook of step, if any.
+func (r *run) at(ctx context.Context, step string) error {
+	if r.opts.hook == nil || r.opts.DryRun {
+		return nil
+	}
+	return r.opts.hook(ctx, step)
 }
 
 // Result is what a promotion did (or, with DryRun, would do).
@@ -1121,17 +1140,38 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 		return nil
 	}
 	// Result.Commit is a commit on the branch: set once it is there.
+	if err := r.at(ctx, stepPush); err != nil {
+		return err
+	}
 	if push {
-		if err := r.repo.Push(ctx, branch, true); err != nil {
+		// With a lease on the commit fetched: another promotion of the
+		// env that pushed since then is not replaced (its pull request
+		// update would then describe a tree the branch no longer holds).
+		if err := r.repo.PushLease(ctx, branch, heads[branch]); err != nil {
+			if errors.Is(err, gitrepo.ErrNonFastForward) {
+				return r.concurrentErr(ctx, branch, fmt.Sprintf("pushed %s meanwhile, so this run pushed nothing and left the pull request alone", branch))
+			}
 			return r.pushErr(branch, err)
 		}
 		fmt.Fprintf(r.log, "pushed %s at %s\n", branch, short(commit))
 	} else {
 		fmt.Fprintf(r.log, "%s is already at this change (%s)\n", branch, short(commit))
 	}
+	if err := r.at(ctx, stepPushed); err != nil {
+		return err
+	}
+	// The pull request's title and body describe this run's commit: they
+	// are written only while the branch holds it. A promotion that pushed
+	// after this one writes its own after its push.
+	if err := r.stillAt(ctx, branch, commit, fmt.Sprintf("pushed %s after this run did, so this run left the pull request to it", branch)); err != nil {
+		return err
+	}
 	res.Commit = commit
 	client, err := r.github()
 	if err != nil {
+		return err
+	}
+	if err := r.at(ctx, stepPR); err != nil {
 		return err
 	}
 	pr, err := client.CreateOrUpdatePR(ctx, r.owner, r.name, gh.PR{Head: branch, Base: r.base, Title: title, Body: res.Body},
@@ -1142,7 +1182,40 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	}
 	res.PRNumber, res.PRURL = pr.Number, pr.URL
 	fmt.Fprintf(r.log, "pull request #%d: %s\n", pr.Number, pr.URL)
+	// GitHub cannot update a pull request on condition of its head, so a
+	// promotion that pushed and wrote its title and body between the
+	// check above and this update was overwritten: say so, since only
+	// that promotion can write them again.
+	if err := r.stillAt(ctx, branch, commit, fmt.Sprintf("pushed %s while this run updated its pull request #%d, whose title and body may now describe this run's commit %s instead of the branch's", branch, pr.Number, short(commit))); err != nil {
+		res.Commit = ""
+		return err
+	}
 	return nil
+}
+
+// stillAt makes sure the remote branch still holds commit, the one this
+// run pushed (or found there); else another promotion of the env pushed
+// since, and the error says what this run did about it (done).
+func (r *run) stillAt(ctx context.Context, branch, commit, done string) error {
+	now, err := r.repo.Head(ctx, branch)
+	if err != nil {
+		return r.gitErr("reading "+branch+" of", err)
+	}
+	if now == commit {
+		return nil
+	}
+	return r.concurrentErr(ctx, branch, done)
+}
+
+// concurrentErr explains that another promotion of the env changed the
+// branch while this one ran.
+func (r *run) concurrentErr(ctx context.Context, branch, done string) error {
+	now := "it no longer exists"
+	if c, err := r.repo.Head(ctx, branch); err == nil && c != "" {
+		now = "it now holds " + short(c)
+	}
+	return &diag.Error{Msg: fmt.Sprintf("another promotion of env %s %s (%s)", r.env.Name, done, now),
+		Hint: fmt.Sprintf("run the promotions of one env one at a time (in GitHub Actions: a concurrency group per env, see docs/promote.md, \"Concurrent promotions\"); then run the newest promotion of env %s again: it finds its commit on %s and rewrites the pull request", r.env.Name, branch)}
 }
 
 // push commits the tree straight to the manifests branch, rebuilding it on
@@ -1182,10 +1255,8 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 				return "", err
 			}
 		}
-		if r.opts.beforePush != nil && !r.opts.DryRun {
-			if err := r.opts.beforePush(ctx); err != nil {
-				return "", err
-			}
+		if err := r.at(ctx, stepPush); err != nil {
+			return "", err
 		}
 		return commit, nil
 	}

@@ -388,8 +388,8 @@ func TestPromotePushRace(t *testing.T) {
 		f := newFixture(t)
 		opts := f.opts(t, "dev", &bytes.Buffer{})
 		pushed := 0
-		opts.beforePush = func(context.Context) error {
-			if pushed < 2 {
+		opts.hook = func(_ context.Context, step string) error {
+			if step == stepPush && pushed < 2 {
 				pushed++
 				gittest.Update(t, f.remote, "main", map[string]string{fmt.Sprintf("clusters/prod/other%d.yaml", pushed): "x\n"}, nil, fmt.Sprintf("other %d", pushed))
 			}
@@ -1040,8 +1040,8 @@ func TestPushRetryKeepsNewBootstrap(t *testing.T) {
 	gittest.Update(t, f.remote, "main", map[string]string{comp: "# flux v2.3.0\n"}, nil, "flux bootstrap v2.3.0")
 	opts := f.opts(t, "dev", &bytes.Buffer{})
 	upgraded := false
-	opts.beforePush = func(context.Context) error {
-		if !upgraded {
+	opts.hook = func(_ context.Context, step string) error {
+		if step == stepPush && !upgraded {
 			upgraded = true
 			gittest.Update(t, f.remote, "main", map[string]string{comp: "# flux v2.4.0\n"}, nil, "flux bootstrap v2.4.0")
 		}

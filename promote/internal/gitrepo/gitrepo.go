@@ -569,6 +569,40 @@ func (r *Repo) Push(ctx context.Context, branch string, force bool) error {
 	return nil
 }
 
+// PushLease force-pushes the local branch to the remote branch of the same
+// name only if the remote branch is at expect ("" meaning that it does not
+// exist), as git push --force-with-lease=<ref>:<expect> does: a branch that
+// someone else pushed since expect was read is not replaced, and the *Error
+// wraps ErrNonFastForward.
+func (r *Repo) PushLease(ctx context.Context, branch, expect string) error {
+	ref := "refs/heads/" + branch
+	out, err := r.run(ctx, nil, "push", "--porcelain", "-q", "--force-with-lease="+ref+":"+expect, "origin", ref+":"+ref)
+	if err != nil {
+		var ge *Error
+		if errors.As(err, &ge) && rejected(string(out)+"\n"+ge.Msg) {
+			ge.Err = ErrNonFastForward
+			ge.Msg = "the remote branch " + branch + " is no longer where it was fetched"
+		}
+		return err
+	}
+	return nil
+}
+
+// Head returns the commit the remote's branch is at now, "" when it does
+// not exist.
+func (r *Repo) Head(ctx context.Context, branch string) (string, error) {
+	out, err := r.run(ctx, nil, "ls-remote", "--heads", "origin", "refs/heads/"+branch)
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if sha, ref, ok := strings.Cut(line, "\t"); ok && ref == "refs/heads/"+branch {
+			return sha, nil
+		}
+	}
+	return "", nil
+}
+
 // rejected reports whether push output says the remote branch moved on.
 func rejected(out string) bool {
 	for _, s := range []string{"[rejected]", "non-fast-forward", "fetch first", "stale info", "cannot lock ref", "failed to update ref"} {

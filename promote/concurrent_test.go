@@ -1,0 +1,90 @@
+package promote
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/promote/internal/ghfake"
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// TestConcurrentPullRequestPromotions: two pr-mode promotions of one env
+// run at once (no concurrency group in the workflow), with different
+// trees. Whatever the interleaving, the branch kiln/<env> and the pull
+// request's title and body must describe the same commit, and a run whose
+// commit is not the one left on the branch must not report success. The
+// runs are interleaved at fixed steps (Options.hook): run B runs whole
+// while run A waits at a step.
+func TestConcurrentPullRequestPromotions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, step string
+		// wantA is what run A's error must say.
+		wantA string
+	}{
+		{"B pushes between A's fetch and A's push", stepPush, "pushed nothing"},
+		{"B pushes between A's push and A's pull request update", stepPushed, "pushed kiln/staging after this run"},
+		{"B pushes and updates the pull request just before A updates it", stepPR, "while this run updated its pull request"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			api := ghfake.New(t, testToken)
+			opts := func(image string) Options {
+				o := f.opts(t, "staging", &bytes.Buffer{})
+				o.GitHub, o.GitHubAPI = nil, api.URL()
+				o.Render.Images = render.Images{Refs: []string{"ghcr.io/acme/web:" + image}}
+				return o
+			}
+			// A pull request is open already, as after an earlier promotion.
+			if _, err := promote(t, f, opts("1.0.0")); err != nil {
+				t.Fatal(err)
+			}
+
+			var resB *Result
+			a := opts("1.1.0")
+			a.hook = func(_ context.Context, step string) error {
+				if step != tc.step || resB != nil {
+					return nil
+				}
+				var err error
+				if resB, err = promote(t, f, opts("2.0.0")); err != nil {
+					t.Fatalf("run B: %v", err)
+				}
+				return nil
+			}
+			resA, errA := promote(t, f, a)
+			if resB == nil {
+				t.Fatal("run B did not run")
+			}
+			if errA == nil || !strings.Contains(errA.Error(), tc.wantA) || !strings.Contains(errA.Error(), "another promotion of env staging") {
+				t.Errorf("run A: error %v, want one saying %q", errA, tc.wantA)
+			}
+			if resA != nil && resA.Commit != "" && resA.Commit != gittest.Git(t, f.remote, "rev-parse", "kiln/staging") {
+				t.Errorf("run A reports commit %s, which is not on kiln/staging", resA.Commit)
+			}
+			if got := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); got != resB.Commit {
+				t.Errorf("kiln/staging = %s, want run B's commit %s", got, resB.Commit)
+			}
+			if !strings.Contains(gittest.Files(t, f.remote, "kiln/staging")["clusters/staging/apps/web/deployment_web.yaml"], "web:2.0.0") {
+				t.Error("kiln/staging does not hold run B's tree")
+			}
+			if tc.step == stepPR {
+				// The pull request was updated by A after B: only
+				// running the newest promotion again can tell. It
+				// finds its commit on the branch and updates the PR.
+				if _, err := promote(t, f, opts("2.0.0")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			prs := api.PRs("acme", "manifests")
+			if len(prs) != 1 || prs[0].Body != resB.Body || prs[0].Title != resB.Title {
+				t.Errorf("the pull request does not describe kiln/staging (run B's commit): %d PRs, body is B's: %v, A's: %v",
+					len(prs), len(prs) == 1 && prs[0].Body == resB.Body, len(prs) == 1 && resA != nil && prs[0].Body == resA.Body)
+			}
+		})
+	}
+}
