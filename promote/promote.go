@@ -97,6 +97,11 @@ type Options struct {
 	// renders such a tree, so kiln verify cannot prove it and kiln promote
 	// --from cannot render the next env from the same templates.
 	AllowDirty bool
+	// AllowOlderSource lets a promotion replace a tree whose kiln.lock.json
+	// names a source commit that descends from the one being promoted: a
+	// rollback on purpose. Without it such a run is refused as stale (an
+	// older run that finished after a newer one).
+	AllowOlderSource bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 	// GitHub is the GitHub client; nil builds one from Token and GitHubAPI.
@@ -321,6 +326,12 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if baseTip == "" {
 			return res, &diag.Error{Msg: fmt.Sprintf("the manifests branch %s does not exist in %s", r.base, r.repo.Remote),
 				Hint: "a pull request needs a base branch: push an initial commit to " + r.base + ", or give env " + r.env.Name + " mode: push for the first promotion"}
+		}
+		if err := r.checkNewer(ctx, src, r.base, plan.oldLock); err != nil {
+			return res, err
+		}
+		if err := r.checkNewer(ctx, src, branch, r.lockAt(ctx, heads[branch])); err != nil {
+			return res, err
 		}
 		err = r.pullRequest(ctx, res, src, plan, title, message, baseRef, heads)
 	}
@@ -1193,6 +1204,52 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	return nil
 }
 
+// lockAt is the env's kiln.lock.json in commit, nil when there is none or
+// it does not parse (nothing to compare with then).
+func (r *run) lockAt(ctx context.Context, commit string) *render.Lock {
+	if commit == "" {
+		return nil
+	}
+	data, err := r.repo.ReadFile(ctx, commit, r.dir+"/"+render.LockFile)
+	if err != nil {
+		return nil
+	}
+	l, err := render.ParseLock(data)
+	if err != nil {
+		return nil
+	}
+	return l
+}
+
+// checkNewer refuses to replace the env's tree on where (a branch) when its
+// lock names a source commit that descends from this run's: the tree there
+// is newer, and this run, started earlier or rerun, would roll the env
+// back. The code repository's history decides; when it cannot (a shallow
+// clone lacks a commit, or a lock names none), kiln says so and promotes,
+// as it did before it could tell.
+func (r *run) checkNewer(ctx context.Context, src *source, where string, lock *render.Lock) error {
+	if lock == nil || r.opts.AllowOlderSource {
+		return nil
+	}
+	ours, theirs := src.lock.Source.Commit, lock.Source.Commit
+	if ours == "" || theirs == "" || ours == theirs {
+		return nil
+	}
+	older, err := gitinfo.IsAncestor(ctx, r.p.Root, ours, theirs)
+	switch {
+	case errors.Is(err, gitinfo.ErrUndecided):
+		fmt.Fprintf(r.log, "env %s: cannot tell whether this run's source commit %s is older than %s, which %s holds the env from (%v); promoting. With the code repository's history (actions/checkout: fetch-depth: 0) kiln refuses an older commit\n",
+			r.env.Name, short(ours), short(theirs), where, err)
+		return nil
+	case err != nil:
+		return err
+	case !older:
+		return nil
+	}
+	return &diag.Error{Msg: fmt.Sprintf("env %s on %s is rendered from %s, a newer commit than this run's %s (it descends from it): promoting would roll the env back", r.env.Name, where, short(theirs), short(ours)),
+		Hint: fmt.Sprintf("a promotion of a newer commit ran first, so there is nothing to do (run the promotions of one env one at a time: a concurrency group, docs/promote.md, \"Concurrent promotions\"); to roll back on purpose, revert the change in the source repository and promote that commit, or pass --allow-older-source (KILN_ALLOW_OLDER_SOURCE=true)")}
+}
+
 // stillAt makes sure the remote branch still holds commit, the one this
 // run pushed (or found there); else another promotion of the env pushed
 // since, and the error says what this run did about it (done).
@@ -1235,6 +1292,11 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		pl.fill(res)
 		if !pl.changed() {
 			return "", nil
+		}
+		// On every attempt: the tip that moved on may be a newer
+		// promotion's.
+		if err := r.checkNewer(ctx, src, r.base, pl.oldLock); err != nil {
+			return "", err
 		}
 		if err := r.guard(pl, nil); err != nil {
 			return "", err

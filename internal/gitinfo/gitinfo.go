@@ -12,8 +12,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -195,4 +197,48 @@ func exitCode(err error) int {
 		return ee.ExitCode()
 	}
 	return -1
+}
+
+// ErrUndecided is the cause of an IsAncestor that the repository cannot
+// answer: a commit is not in it, or it is a shallow clone whose history
+// may stop before the two commits meet.
+var ErrUndecided = errors.New("the repository cannot tell")
+
+// commitHash is a full SHA-1 or SHA-256 commit hash, as kiln.lock.json
+// records one.
+var commitHash = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+
+// IsAncestor reports whether ancestor is commit or one of its ancestors in
+// the repository at dir. It is sure only of what the history it holds
+// shows: when a commit is missing, or the repository is shallow and no
+// path was found, the error wraps ErrUndecided. Both must be full hashes:
+// they may come from a file of another repository, and must not reach git
+// as anything but a commit.
+func IsAncestor(ctx context.Context, dir, ancestor, commit string) (bool, error) {
+	for _, c := range []string{ancestor, commit} {
+		if !commitHash.MatchString(c) {
+			return false, fmt.Errorf("%q is not a full commit hash: %w", c, ErrUndecided)
+		}
+	}
+	for _, c := range []string{ancestor, commit} {
+		if _, err := gitRaw(ctx, dir, "cat-file", "-e", c+"^{commit}"); err != nil {
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			return false, fmt.Errorf("commit %s is not in the repository: %w", c, ErrUndecided)
+		}
+	}
+	_, err := gitRaw(ctx, dir, "merge-base", "--is-ancestor", ancestor, commit)
+	switch {
+	case err == nil:
+		return true, nil
+	case ctx.Err() != nil:
+		return false, ctx.Err()
+	case exitCode(err) != 1:
+		return false, fmt.Errorf("git merge-base: %v: %w", err, ErrUndecided)
+	}
+	if shallow, _ := gitRaw(ctx, dir, "rev-parse", "--is-shallow-repository"); strings.TrimSpace(shallow) != "false" {
+		return false, fmt.Errorf("it is a shallow clone: %w", ErrUndecided)
+	}
+	return false, nil
 }
