@@ -102,6 +102,10 @@ type Options struct {
 	// rollback on purpose. Without it such a run is refused as stale (an
 	// older run that finished after a newer one).
 	AllowOlderSource bool
+	// ReplaceForeignCommits lets a pr-mode promotion replace kiln/<env>
+	// when it holds commits kiln did not make (a reviewer's); without it
+	// such a promotion is refused, naming them.
+	ReplaceForeignCommits bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 	// GitHub is the GitHub client; nil builds one from Token and GitHubAPI.
@@ -331,6 +335,9 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 			return res, err
 		}
 		if err := r.checkNewer(ctx, src, branch, r.lockAt(ctx, heads[branch])); err != nil {
+			return res, err
+		}
+		if err := r.checkForeign(ctx, branch, heads[branch]); err != nil {
 			return res, err
 		}
 		err = r.pullRequest(ctx, res, src, plan, title, message, baseRef, heads)
@@ -1248,6 +1255,84 @@ func (r *run) checkNewer(ctx context.Context, src *source, where string, lock *r
 	}
 	return &diag.Error{Msg: fmt.Sprintf("env %s on %s is rendered from %s, a newer commit than this run's %s (it descends from it): promoting would roll the env back", r.env.Name, where, short(theirs), short(ours)),
 		Hint: fmt.Sprintf("a promotion of a newer commit ran first, so there is nothing to do (run the promotions of one env one at a time: a concurrency group, docs/promote.md, \"Concurrent promotions\"); to roll back on purpose, revert the change in the source repository and promote that commit, or pass --allow-older-source (KILN_ALLOW_OLDER_SOURCE=true)")}
+}
+
+// foreignDepth bounds how far back kiln looks on kiln/<env> for its own
+// last commit.
+const foreignDepth = 50
+
+// checkForeign refuses to rebuild kiln/<env> (at tip) over commits kiln did
+// not make, unless ReplaceForeignCommits: a reviewer's accepted suggestion
+// would vanish with the force-push. kiln's commits carry the trailer
+// Kiln-Env: <env> (a rebase by GitHub's "Update branch" keeps it); merges
+// only bring in commits that live on another branch (the base, by "Update
+// branch"), so they are not counted.
+func (r *run) checkForeign(ctx context.Context, branch, tip string) error {
+	if tip == "" {
+		return nil
+	}
+	ci, err := r.repo.Info(ctx, tip)
+	if err != nil {
+		return r.gitErr("reading "+branch+" of", err)
+	}
+	if kilnMade(ci.Message, r.env.Name) {
+		return nil
+	}
+	log, err := r.repo.FirstParents(ctx, branch, tip, foreignDepth)
+	if err != nil {
+		return r.gitErr("reading the history of "+branch+" in", err)
+	}
+	var foreign []string
+	for _, e := range log {
+		if kilnMade(e.Message, r.env.Name) {
+			break
+		}
+		if len(e.Parents) > 1 {
+			continue
+		}
+		foreign = append(foreign, fmt.Sprintf("%s %q by %s", short(e.Commit), subject(e.Message), oneLine(e.Author, 80)))
+	}
+	if len(foreign) == 0 {
+		return nil
+	}
+	list := strings.Join(foreign, ", ")
+	if r.opts.ReplaceForeignCommits {
+		fmt.Fprintf(r.log, "warning: replacing %s, which holds %s kiln did not make: %s\n", branch, words.Count(len(foreign), "commit"), list)
+		return nil
+	}
+	return &diag.Error{Msg: fmt.Sprintf("%s holds %s kiln did not make, which this promotion would replace: %s", branch, words.Count(len(foreign), "commit"), list),
+		Hint: fmt.Sprintf("kiln rebuilds %s from %s on every promotion, and kiln verify refuses a hand edit of the rendered files: make the change in the source repository (its templates, env file or kiln.yaml), then promote again with --replace-foreign-commits (KILN_REPLACE_FOREIGN_COMMITS=true)", branch, r.base)}
+}
+
+// kilnMade reports whether a commit message is one of kiln's promotion
+// commits of env (commitMessage's trailer).
+func kilnMade(message, env string) bool {
+	for _, line := range strings.Split(message, "\n") {
+		if strings.TrimSpace(line) == "Kiln-Env: "+env {
+			return true
+		}
+	}
+	return false
+}
+
+// subject is a commit message's first line, made safe to print.
+func subject(message string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(message), "\n")
+	return oneLine(first, 72)
+}
+
+// oneLine drops control characters from s and cuts it to n runes.
+func oneLine(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // stillAt makes sure the remote branch still holds commit, the one this

@@ -156,6 +156,7 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 		&cli.StringFlag{Name: "github-api", Usage: "GitHub REST API URL, for GitHub Enterprise (https://HOST/api/v3/)", EnvVars: kilnEnv("github-api")},
 		&cli.BoolFlag{Name: "allow-mass-delete", Usage: "allow removing every app of the env, or more than half of its objects", EnvVars: kilnEnv("allow-mass-delete")},
 		&cli.BoolFlag{Name: "allow-dirty", Usage: "promote a render of a working tree with uncommitted changes (kiln.lock.json: source.dirty)", EnvVars: kilnEnv("allow-dirty")},
+		&cli.BoolFlag{Name: "replace-foreign-commits", Usage: "pr mode: replace kiln/<env> although it holds commits kiln did not make (a reviewer's)", EnvVars: kilnEnv("replace-foreign-commits")},
 		&cli.BoolFlag{Name: "allow-older-source", Usage: "replace an env rendered from a newer source commit (a rollback on purpose)", EnvVars: kilnEnv("allow-older-source")},
 	)
 	return &cli.Command{
@@ -191,18 +192,19 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 			}
 			opts := promote.Options{
 				Env: env, From: from, To: to,
-				Rendered:         first(c.StringSlice("rendered")),
-				RenderedShards:   rest(c.StringSlice("rendered")),
-				Render:           ropts,
-				DryRun:           c.Bool("dry-run"),
-				Wait:             c.Duration("wait"),
-				Token:            token(c, lookup),
-				GitHubAPI:        c.String("github-api"),
-				AllowMassDelete:  c.Bool("allow-mass-delete"),
-				AllowDirty:       c.Bool("allow-dirty"),
-				AllowOlderSource: c.Bool("allow-older-source"),
-				Log:              prefixed(stderr),
-				GitEnv:           gitEnv(lookup),
+				Rendered:              first(c.StringSlice("rendered")),
+				RenderedShards:        rest(c.StringSlice("rendered")),
+				Render:                ropts,
+				DryRun:                c.Bool("dry-run"),
+				Wait:                  c.Duration("wait"),
+				Token:                 token(c, lookup),
+				GitHubAPI:             c.String("github-api"),
+				AllowMassDelete:       c.Bool("allow-mass-delete"),
+				AllowDirty:            c.Bool("allow-dirty"),
+				AllowOlderSource:      c.Bool("allow-older-source"),
+				ReplaceForeignCommits: c.Bool("replace-foreign-commits"),
+				Log:                   prefixed(stderr),
+				GitEnv:                gitEnv(lookup),
 			}
 			res, err := promote.Promote(c.Context, p, opts)
 			err = promoteErr(err)

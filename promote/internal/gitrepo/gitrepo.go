@@ -526,6 +526,8 @@ func (r *Repo) Deleted(ctx context.Context, commit string) ([]string, error) {
 type CommitInfo struct {
 	Tree    string
 	Parents []string
+	// Message is the commit message, trailers included.
+	Message string
 }
 
 // Info reads a commit's tree and parents from the object itself, so it
@@ -536,10 +538,9 @@ func (r *Repo) Info(ctx context.Context, rev string) (CommitInfo, error) {
 		return CommitInfo{}, err
 	}
 	var ci CommitInfo
-	for _, line := range strings.Split(string(out), "\n") {
-		if line == "" {
-			break
-		}
+	header, msg, _ := strings.Cut(string(out), "\n\n")
+	ci.Message = msg
+	for _, line := range strings.Split(header, "\n") {
 		if v, ok := strings.CutPrefix(line, "tree "); ok {
 			ci.Tree = v
 		} else if v, ok := strings.CutPrefix(line, "parent "); ok {
@@ -547,6 +548,40 @@ func (r *Repo) Info(ctx context.Context, rev string) (CommitInfo, error) {
 		}
 	}
 	return ci, nil
+}
+
+// LogEntry is one commit of FirstParents.
+type LogEntry struct {
+	Commit  string
+	Parents []string
+	// Author is "Name <email>".
+	Author string
+	// Message is the whole commit message.
+	Message string
+}
+
+// FirstParents fetches the remote branch with n commits of history and
+// returns up to n commits from tip (a commit of the branch fetched before)
+// back along first parents, newest first: the branch's own line, without
+// what merges brought in.
+func (r *Repo) FirstParents(ctx context.Context, branch, tip string, n int) ([]LogEntry, error) {
+	ref := "refs/heads/" + branch
+	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth="+strconv.Itoa(n), "origin", "+"+ref+":refs/remotes/origin/"+branch); err != nil {
+		return nil, err
+	}
+	out, err := r.run(ctx, nil, "log", "--first-parent", "-n", strconv.Itoa(n), "--format=%H%x00%P%x00%an <%ae>%x00%B%x00%x1e", tip, "--")
+	if err != nil {
+		return nil, err
+	}
+	var entries []LogEntry
+	for _, rec := range strings.Split(string(out), "\x1e") {
+		f := strings.Split(strings.TrimLeft(rec, "\n"), "\x00")
+		if len(f) < 4 {
+			continue
+		}
+		entries = append(entries, LogEntry{Commit: f[0], Parents: strings.Fields(f[1]), Author: f[2], Message: f[3]})
+	}
+	return entries, nil
 }
 
 // Push pushes the local branch to the remote branch of the same name. With

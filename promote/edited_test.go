@@ -1,0 +1,69 @@
+package promote
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+)
+
+// TestEditedPullRequestBranch: kiln rebuilds kiln/<env> on every promotion
+// and force-pushes it. A commit someone else pushed onto it (an accepted
+// review suggestion) must not vanish unnoticed: kiln refuses to replace
+// it, as Renovate and Dependabot stop updating a branch someone edited,
+// until told to (ReplaceForeignCommits). A merge of the base into the
+// branch (GitHub's "Update branch" button) loses nothing and is replaced
+// as before.
+func TestEditedPullRequestBranch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	port := 8000
+	change := func() {
+		port++
+		f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: "+strconv.Itoa(port), 1)}, "port")
+	}
+	if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+
+	// "Update branch": main moved on and was merged into kiln/staging.
+	gittest.Update(t, f.remote, "main", map[string]string{"clusters/prod/other.yaml": "x\n"}, nil, "other")
+	tree := gittest.Git(t, f.remote, "merge-tree", "--write-tree", "kiln/staging", "main")
+	merge := gittest.Git(t, f.remote, "commit-tree", tree, "-p", "kiln/staging", "-p", "main", "-m", "Merge branch 'main' into kiln/staging")
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/kiln/staging", merge)
+	change()
+	if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatalf("after a merge of main into kiln/staging: %v", err)
+	}
+
+	// A reviewer's suggestion, accepted on the pull request.
+	path := "clusters/staging/apps/web/deployment_web.yaml"
+	edited := strings.Replace(gittest.Files(t, f.remote, "kiln/staging")[path], "replicas: 1", "replicas: 3", 1)
+	suggestion := gittest.Update(t, f.remote, "kiln/staging", map[string]string{path: edited}, nil, "Apply suggestions from code review")
+	change()
+	for _, dry := range []bool{true, false} {
+		o := f.opts(t, "staging", &bytes.Buffer{})
+		o.DryRun = dry
+		_, err := promote(t, f, o)
+		if err == nil || !strings.Contains(err.Error(), suggestion[:7]) || !strings.Contains(err.Error(), "Apply suggestions from code review") || !strings.Contains(err.Error(), "Test <test@example.com>") {
+			t.Errorf("dry run %v: %v, want a refusal naming the reviewer's commit", dry, err)
+		}
+	}
+	if got := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); got != suggestion {
+		t.Fatalf("kiln/staging = %s, want the reviewer's commit %s kept", got, suggestion)
+	}
+
+	// Told to replace it: it goes, and the log names it.
+	var log bytes.Buffer
+	o := f.opts(t, "staging", &log)
+	o.ReplaceForeignCommits = true
+	res, err := promote(t, f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); got != res.Commit || !strings.Contains(log.String(), suggestion[:7]) {
+		t.Errorf("kiln/staging = %s, want %s; log:\n%s", got, res.Commit, log.String())
+	}
+}
