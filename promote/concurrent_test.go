@@ -88,3 +88,65 @@ func TestConcurrentPullRequestPromotions(t *testing.T) {
 		})
 	}
 }
+
+// TestNoOpPromotionLeavesANewerPullRequestOpen: a promotion that finds the
+// manifests branch holding its render closes the env's pull request, which
+// is then out of date. A pull request that another promotion of a newer
+// source commit pushed, before this run looked or while it was closing,
+// is not out of date and must stay open.
+func TestNoOpPromotionLeavesANewerPullRequestOpen(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		// hooked: B runs while A is about to close; else before A.
+		hooked bool
+	}{
+		{"B pushed before A looked", false},
+		{"B pushes while A is about to close", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			x := f.head(t)
+			if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+				t.Fatal(err)
+			}
+			// Merged by hand: main holds X's render; the PR is open still.
+			gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+			y := f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 8080", 1)}, "port")
+			var resB *Result
+			runB := func() {
+				gittest.Git(t, f.code, "checkout", "-q", y)
+				var err error
+				if resB, err = promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+					t.Fatalf("run B: %v", err)
+				}
+				gittest.Git(t, f.code, "checkout", "-q", x)
+			}
+			if !tc.hooked {
+				runB()
+			}
+			gittest.Git(t, f.code, "checkout", "-q", x)
+			a := f.opts(t, "staging", &bytes.Buffer{})
+			a.hook = func(_ context.Context, step string) error {
+				if step == stepClose && tc.hooked && resB == nil {
+					runB()
+				}
+				return nil
+			}
+			resA, errA := promote(t, f, a)
+			if resA == nil || resA.Changed {
+				t.Fatalf("run A: %+v, %v; want nothing to promote", resA, errA)
+			}
+			if resB == nil {
+				t.Fatal("run B did not run")
+			}
+			if pr := f.gh.pr(1); pr.State != "open" || pr.Body != resB.Body {
+				t.Errorf("run A closed run B's pull request (state %s), error %v", pr.State, errA)
+			}
+			if resA.ClosedPR != 0 {
+				t.Errorf("run A reports closing #%d", resA.ClosedPR)
+			}
+		})
+	}
+}

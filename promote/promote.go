@@ -140,6 +140,9 @@ const (
 	stepPushed = "pushed"
 	// stepPR: pr mode is about to open or update the pull request.
 	stepPR = "pr"
+	// stepClose: pr mode found nothing to promote and is about to close
+	// the env's pull request.
+	stepClose = "close"
 )
 
 // at runs the test hook of step, if any.
@@ -303,7 +306,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 	if !plan.changed() {
 		fmt.Fprintf(r.log, "env %s: %s already matches on %s; nothing to promote\n", r.env.Name, r.dir, r.base)
 		if r.env.Mode == ModePR && !opts.DryRun && r.owner != "" {
-			n, err := r.closeEmpty(ctx, branch, src)
+			n, err := r.closeEmpty(ctx, branch, src, heads[branch])
 			if err != nil {
 				return res, err
 			}
@@ -1231,30 +1234,36 @@ func (r *run) lockAt(ctx context.Context, commit string) *render.Lock {
 // checkNewer refuses to replace the env's tree on where (a branch) when its
 // lock names a source commit that descends from this run's: the tree there
 // is newer, and this run, started earlier or rerun, would roll the env
-// back. The code repository's history decides; when it cannot (a shallow
-// clone lacks a commit, or a lock names none), kiln says so and promotes,
-// as it did before it could tell.
+// back.
 func (r *run) checkNewer(ctx context.Context, src *source, where string, lock *render.Lock) error {
+	newer, err := r.newer(ctx, src, where, lock)
+	if err != nil || !newer {
+		return err
+	}
+	return &diag.Error{Msg: fmt.Sprintf("env %s on %s is rendered from %s, a newer commit than this run's %s (it descends from it): promoting would roll the env back", r.env.Name, where, short(lock.Source.Commit), short(src.lock.Source.Commit)),
+		Hint: "a promotion of a newer commit ran first, so there is nothing to do (run the promotions of one env one at a time: a concurrency group, docs/promote.md, \"Concurrent promotions\"); to roll back on purpose, revert the change in the source repository and promote that commit, or pass --allow-older-source (KILN_ALLOW_OLDER_SOURCE=true)"}
+}
+
+// newer reports whether lock, the env's on where, names a source commit
+// that descends from this run's, unless AllowOlderSource. The code
+// repository's history decides; when it cannot (a shallow clone lacks a
+// commit, or a lock names none), kiln says so and goes ahead, as it did
+// before it could tell.
+func (r *run) newer(ctx context.Context, src *source, where string, lock *render.Lock) (bool, error) {
 	if lock == nil || r.opts.AllowOlderSource {
-		return nil
+		return false, nil
 	}
 	ours, theirs := src.lock.Source.Commit, lock.Source.Commit
 	if ours == "" || theirs == "" || ours == theirs {
-		return nil
+		return false, nil
 	}
 	older, err := gitinfo.IsAncestor(ctx, r.p.Root, ours, theirs)
-	switch {
-	case errors.Is(err, gitinfo.ErrUndecided):
-		fmt.Fprintf(r.log, "env %s: cannot tell whether this run's source commit %s is older than %s, which %s holds the env from (%v); promoting. With the code repository's history (actions/checkout: fetch-depth: 0) kiln refuses an older commit\n",
+	if errors.Is(err, gitinfo.ErrUndecided) {
+		fmt.Fprintf(r.log, "env %s: cannot tell whether this run's source commit %s is older than %s, which %s holds the env from (%v); going ahead. With the code repository's history (actions/checkout: fetch-depth: 0) kiln refuses to replace a newer commit's render\n",
 			r.env.Name, short(ours), short(theirs), where, err)
-		return nil
-	case err != nil:
-		return err
-	case !older:
-		return nil
+		return false, nil
 	}
-	return &diag.Error{Msg: fmt.Sprintf("env %s on %s is rendered from %s, a newer commit than this run's %s (it descends from it): promoting would roll the env back", r.env.Name, where, short(theirs), short(ours)),
-		Hint: fmt.Sprintf("a promotion of a newer commit ran first, so there is nothing to do (run the promotions of one env one at a time: a concurrency group, docs/promote.md, \"Concurrent promotions\"); to roll back on purpose, revert the change in the source repository and promote that commit, or pass --allow-older-source (KILN_ALLOW_OLDER_SOURCE=true)")}
+	return older, err
 }
 
 // foreignDepth bounds how far back kiln looks on kiln/<env> for its own
@@ -1357,7 +1366,7 @@ func (r *run) concurrentErr(ctx context.Context, branch, done string) error {
 		now = "it now holds " + short(c)
 	}
 	return &diag.Error{Msg: fmt.Sprintf("another promotion of env %s %s (%s)", r.env.Name, done, now),
-		Hint: fmt.Sprintf("run the promotions of one env one at a time (in GitHub Actions: a concurrency group per env, see docs/promote.md, \"Concurrent promotions\"); then run the newest promotion of env %s again: it finds its commit on %s and rewrites the pull request", r.env.Name, branch)}
+		Hint: fmt.Sprintf("run the promotions of one env one at a time (in GitHub Actions: a concurrency group per env, see docs/promote.md, \"Concurrent promotions\"); then run the newest promotion of env %s again: it finds its commit on %s and writes (or opens) the pull request anew", r.env.Name, branch)}
 }
 
 // push commits the tree straight to the manifests branch, rebuilding it on
@@ -1495,8 +1504,16 @@ func appsApplied(pl *plan) bool {
 }
 
 // closeEmpty closes the env's open pull request when the manifests branch
-// already holds what it would promote.
-func (r *run) closeEmpty(ctx context.Context, branch string, src *source) (int, error) {
+// already holds what it would promote. seen is where branch was fetched
+// at: a pull request of a newer source commit, or one another promotion
+// pushed meanwhile, is not out of date and stays open.
+func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen string) (int, error) {
+	if newer, err := r.newer(ctx, src, branch, r.lockAt(ctx, seen)); err != nil || newer {
+		if newer {
+			fmt.Fprintf(r.log, "env %s: %s holds a render of a newer source commit than %s, so its pull request stays open\n", r.env.Name, branch, short(src.lock.Source.Commit))
+		}
+		return 0, err
+	}
 	client, err := r.github()
 	if err != nil {
 		return 0, err
@@ -1514,9 +1531,22 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source) (int, 
 		at = " at " + short(c)
 	}
 	comment := fmt.Sprintf("kiln: %s already holds env %s as rendered%s, so there is nothing left to promote. Closing this pull request; kiln opens a new one when the env changes again.", r.base, r.env.Name, at)
+	if err := r.at(ctx, stepClose); err != nil {
+		return 0, err
+	}
+	if now, err := r.repo.Head(ctx, branch); err != nil {
+		return 0, r.gitErr("reading "+branch+" of", err)
+	} else if now != seen {
+		fmt.Fprintf(r.log, "env %s: another promotion pushed %s meanwhile, so pull request #%d stays open\n", r.env.Name, branch, pr.Number)
+		return 0, nil
+	}
 	if err := client.ClosePR(ctx, r.owner, r.name, pr.Number, comment); err != nil {
 		return 0, &diag.Error{Msg: fmt.Sprintf("closing pull request #%d of env %s: %v", pr.Number, r.env.Name, err), Err: err,
 			Hint: "close it by hand, or check that the token may write pull requests"}
+	}
+	// As for an update: GitHub cannot close on condition of the head.
+	if err := r.stillAt(ctx, branch, seen, fmt.Sprintf("pushed %s while this run closed its pull request #%d", branch, pr.Number)); err != nil {
+		return pr.Number, err
 	}
 	fmt.Fprintf(r.log, "closed pull request #%d: nothing left to promote\n", pr.Number)
 	return pr.Number, nil
