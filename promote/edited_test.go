@@ -55,15 +55,25 @@ func TestEditedPullRequestBranch(t *testing.T) {
 		t.Fatalf("kiln/staging = %s, want the reviewer's commit %s kept", got, suggestion)
 	}
 
-	// Told to replace it: it goes, and the log names it.
+	// Many: the first five are named.
+	for i := range 6 {
+		gittest.Update(t, f.remote, "kiln/staging", map[string]string{"notes/" + strconv.Itoa(i): "x\n"}, nil, "note "+strconv.Itoa(i))
+	}
+	o := f.opts(t, "staging", &bytes.Buffer{})
+	o.DryRun = true
+	if _, err := promote(t, f, o); err == nil || !strings.Contains(err.Error(), "holds 7 commits kiln did not make") || !strings.Contains(err.Error(), "note 5") || !strings.Contains(err.Error(), "and 2 more") {
+		t.Errorf("seven commits: %v", err)
+	}
+
+	// Told to replace them: they go, and the log names them.
 	var log bytes.Buffer
-	o := f.opts(t, "staging", &log)
+	o = f.opts(t, "staging", &log)
 	o.ReplaceForeignCommits = true
 	res, err := promote(t, f, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); got != res.Commit || !strings.Contains(log.String(), suggestion[:7]) {
+	if got := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); got != res.Commit || !strings.Contains(log.String(), "note 5") || !strings.Contains(log.String(), suggestion[:7]) {
 		t.Errorf("kiln/staging = %s, want %s; log:\n%s", got, res.Commit, log.String())
 	}
 }

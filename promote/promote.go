@@ -1304,13 +1304,18 @@ func (r *run) checkForeign(ctx context.Context, branch, tip string) error {
 	if len(foreign) == 0 {
 		return nil
 	}
-	list := strings.Join(foreign, ", ")
 	if r.opts.ReplaceForeignCommits {
-		fmt.Fprintf(r.log, "warning: replacing %s, which holds %s kiln did not make: %s\n", branch, words.Count(len(foreign), "commit"), list)
+		// Every one: the log is where they can be found again.
+		fmt.Fprintf(r.log, "warning: replacing %s, which holds %s kiln did not make: %s\n", branch, words.Count(len(foreign), "commit"), strings.Join(foreign, ", "))
 		return nil
 	}
+	shown := foreign
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(foreign)-5))
+	}
+	list := strings.Join(shown, ", ")
 	return &diag.Error{Msg: fmt.Sprintf("%s holds %s kiln did not make, which this promotion would replace: %s", branch, words.Count(len(foreign), "commit"), list),
-		Hint: fmt.Sprintf("kiln rebuilds %s from %s on every promotion, and kiln verify refuses a hand edit of the rendered files: make the change in the source repository (its templates, env file or kiln.yaml), then promote again with --replace-foreign-commits (KILN_REPLACE_FOREIGN_COMMITS=true)", branch, r.base)}
+		Hint: fmt.Sprintf("kiln rebuilds %s from %s on every promotion, and kiln verify refuses a hand edit of the rendered files: make the change in the source repository (its templates, env file or kiln.yaml), then promote again with --replace-foreign-commits (KILN_REPLACE_FOREIGN_COMMITS=true), or delete the branch %s", branch, r.base, branch)}
 }
 
 // kilnMade reports whether a commit message is one of kiln's promotion
