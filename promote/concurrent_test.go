@@ -22,12 +22,14 @@ func TestConcurrentPullRequestPromotions(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name, step string
-		// wantA is what run A's error must say.
+		// wantA is what run A's error must say; "" when B's tree is
+		// A's and A must succeed.
 		wantA string
 	}{
 		{"B pushes between A's fetch and A's push", stepPush, "pushed nothing"},
 		{"B pushes between A's push and A's pull request update", stepPushed, "pushed kiln/staging after this run"},
 		{"B pushes and updates the pull request just before A updates it", stepPR, "while this run updated its pull request"},
+		{"B pushes the same change between A's fetch and A's push", stepPush, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -45,13 +47,17 @@ func TestConcurrentPullRequestPromotions(t *testing.T) {
 			}
 
 			var resB *Result
-			a := opts("1.1.0")
+			imageA, imageB := "1.1.0", "2.0.0"
+			if tc.wantA == "" {
+				imageA = imageB
+			}
+			a := opts(imageA)
 			a.hook = func(_ context.Context, step string) error {
 				if step != tc.step || resB != nil {
 					return nil
 				}
 				var err error
-				if resB, err = promote(t, f, opts("2.0.0")); err != nil {
+				if resB, err = promote(t, f, opts(imageB)); err != nil {
 					t.Fatalf("run B: %v", err)
 				}
 				return nil
@@ -60,7 +66,10 @@ func TestConcurrentPullRequestPromotions(t *testing.T) {
 			if resB == nil {
 				t.Fatal("run B did not run")
 			}
-			if errA == nil || !strings.Contains(errA.Error(), tc.wantA) || !strings.Contains(errA.Error(), "another promotion of env staging") {
+			switch {
+			case tc.wantA == "" && (errA != nil || resA.Commit != resB.Commit):
+				t.Errorf("run A: %v, commit %s; want success with run B's commit %s", errA, resA.Commit, resB.Commit)
+			case tc.wantA != "" && (errA == nil || !strings.Contains(errA.Error(), tc.wantA) || !strings.Contains(errA.Error(), "another promotion of env staging")):
 				t.Errorf("run A: error %v, want one saying %q", errA, tc.wantA)
 			}
 			if resA != nil && resA.Commit != "" && resA.Commit != gittest.Git(t, f.remote, "rev-parse", "kiln/staging") {

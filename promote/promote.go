@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -1168,13 +1169,25 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 		// With a lease on the commit fetched: another promotion of the
 		// env that pushed since then is not replaced (its pull request
 		// update would then describe a tree the branch no longer holds).
-		if err := r.repo.PushLease(ctx, branch, heads[branch]); err != nil {
-			if errors.Is(err, gitrepo.ErrNonFastForward) {
+		err := r.repo.PushLease(ctx, branch, heads[branch])
+		switch {
+		case errors.Is(err, gitrepo.ErrNonFastForward):
+			// Another run of the same promotion (one per app's Flux
+			// event, say) pushed the same change: it is there.
+			same, serr := r.sameChange(ctx, branch, commit)
+			if serr != nil {
+				return serr
+			}
+			if same == "" {
 				return r.concurrentErr(ctx, branch, fmt.Sprintf("pushed %s meanwhile, so this run pushed nothing and left the pull request alone", branch))
 			}
+			commit = same
+			fmt.Fprintf(r.log, "another promotion pushed this change to %s meanwhile (%s)\n", branch, short(commit))
+		case err != nil:
 			return r.pushErr(branch, err)
+		default:
+			fmt.Fprintf(r.log, "pushed %s at %s\n", branch, short(commit))
 		}
-		fmt.Fprintf(r.log, "pushed %s at %s\n", branch, short(commit))
 	} else {
 		fmt.Fprintf(r.log, "%s is already at this change (%s)\n", branch, short(commit))
 	}
@@ -1347,6 +1360,28 @@ func oneLine(s string, n int) string {
 		s = string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// sameChange fetches branch and returns its tip when that holds the same
+// tree on the same parent as commit; "" when it holds something else.
+func (r *run) sameChange(ctx context.Context, branch, commit string) (string, error) {
+	heads, err := r.repo.Fetch(ctx, branch)
+	if err != nil {
+		return "", r.gitErr("fetching", err)
+	}
+	tip := heads[branch]
+	if tip == "" {
+		return "", nil
+	}
+	ti, err1 := r.repo.Info(ctx, tip)
+	ci, err2 := r.repo.Info(ctx, commit)
+	if err := errors.Join(err1, err2); err != nil {
+		return "", r.gitErr("reading "+branch+" of", err)
+	}
+	if ti.Tree != ci.Tree || !slices.Equal(ti.Parents, ci.Parents) {
+		return "", nil
+	}
+	return tip, nil
 }
 
 // stillAt makes sure the remote branch still holds commit, the one this
