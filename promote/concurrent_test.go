@@ -57,7 +57,11 @@ func TestConcurrentPullRequestPromotions(t *testing.T) {
 					return nil
 				}
 				var err error
-				if resB, err = promote(t, f, opts(imageB)); err != nil {
+				b := opts(imageB)
+				// Made at another moment: the same change is
+				// another commit.
+				b.GitEnv = append(b.GitEnv, "GIT_AUTHOR_DATE=2024-06-01T00:00:00Z", "GIT_COMMITTER_DATE=2024-06-01T00:00:00Z")
+				if resB, err = promote(t, f, b); err != nil {
 					t.Fatalf("run B: %v", err)
 				}
 				return nil
