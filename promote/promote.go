@@ -1179,7 +1179,7 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 				return serr
 			}
 			if same == "" {
-				return r.concurrentErr(ctx, branch, fmt.Sprintf("pushed %s meanwhile, so this run pushed nothing and left the pull request alone", branch))
+				return r.concurrentErr(ctx, branch, fmt.Sprintf("pushed %s meanwhile, so this run pushed nothing and left the pull request alone", branch), thenRerunThis)
 			}
 			commit = same
 			fmt.Fprintf(r.log, "another promotion pushed this change to %s meanwhile (%s)\n", branch, short(commit))
@@ -1197,7 +1197,7 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	// The pull request's title and body describe this run's commit: they
 	// are written only while the branch holds it. A promotion that pushed
 	// after this one writes its own after its push.
-	if err := r.stillAt(ctx, branch, commit, fmt.Sprintf("pushed %s after this run did, so this run left the pull request to it", branch)); err != nil {
+	if err := r.stillAt(ctx, branch, commit, fmt.Sprintf("pushed %s after this run did, so this run left the pull request to it", branch), thenNothing); err != nil {
 		return err
 	}
 	res.Commit = commit
@@ -1220,7 +1220,7 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	// promotion that pushed and wrote its title and body between the
 	// check above and this update was overwritten: say so, since only
 	// that promotion can write them again.
-	if err := r.stillAt(ctx, branch, commit, fmt.Sprintf("pushed %s while this run updated its pull request #%d, whose title and body may now describe this run's commit %s instead of the branch's", branch, pr.Number, short(commit))); err != nil {
+	if err := r.stillAt(ctx, branch, commit, fmt.Sprintf("pushed %s while this run updated its pull request #%d, whose title and body may now describe this run's commit %s instead of the branch's", branch, pr.Number, short(commit)), thenRerunNewest); err != nil {
 		res.Commit = ""
 		return err
 	}
@@ -1387,7 +1387,7 @@ func (r *run) sameChange(ctx context.Context, branch, commit string) (string, er
 // stillAt makes sure the remote branch still holds commit, the one this
 // run pushed (or found there); else another promotion of the env pushed
 // since, and the error says what this run did about it (done).
-func (r *run) stillAt(ctx context.Context, branch, commit, done string) error {
+func (r *run) stillAt(ctx context.Context, branch, commit, done, then string) error {
 	now, err := r.repo.Head(ctx, branch)
 	if err != nil {
 		return r.gitErr("reading "+branch+" of", err)
@@ -1395,18 +1395,33 @@ func (r *run) stillAt(ctx context.Context, branch, commit, done string) error {
 	if now == commit {
 		return nil
 	}
-	return r.concurrentErr(ctx, branch, done)
+	return r.concurrentErr(ctx, branch, done, then)
 }
 
+// What to do after another promotion of the env changed kiln/<env> while
+// this one ran (concurrentErr's then).
+const (
+	// thenRerunThis: this run pushed nothing, the other's pull request
+	// is intact.
+	thenRerunThis = "if this run's source commit is the newer, run it again"
+	// thenNothing: the other run pushed after this one and writes its own
+	// pull request.
+	thenNothing = "nothing is lost: the other promotion writes the pull request of its commit"
+	// thenRerunNewest: this run's write of the pull request may have
+	// replaced the other run's.
+	thenRerunNewest = "run the newest promotion of the env again: it finds its commit on the branch and writes (or opens) the pull request anew"
+)
+
 // concurrentErr explains that another promotion of the env changed the
-// branch while this one ran.
-func (r *run) concurrentErr(ctx context.Context, branch, done string) error {
+// branch while this one ran: what this run did about it (done) and what
+// to do (then).
+func (r *run) concurrentErr(ctx context.Context, branch, done, then string) error {
 	now := "it no longer exists"
 	if c, err := r.repo.Head(ctx, branch); err == nil && c != "" {
 		now = "it now holds " + short(c)
 	}
 	return &diag.Error{Msg: fmt.Sprintf("another promotion of env %s %s (%s)", r.env.Name, done, now),
-		Hint: fmt.Sprintf("run the promotions of one env one at a time (in GitHub Actions: a concurrency group per env, see docs/promote.md, \"Concurrent promotions\"); then run the newest promotion of env %s again: it finds its commit on %s and writes (or opens) the pull request anew", r.env.Name, branch)}
+		Hint: then + "; run the promotions of one env one at a time (in GitHub Actions: a concurrency group per env, see docs/promote.md, \"Concurrent promotions\")"}
 }
 
 // push commits the tree straight to the manifests branch, rebuilding it on
@@ -1585,7 +1600,7 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen s
 			Hint: "close it by hand, or check that the token may write pull requests"}
 	}
 	// As for an update: GitHub cannot close on condition of the head.
-	if err := r.stillAt(ctx, branch, seen, fmt.Sprintf("pushed %s while this run closed its pull request #%d", branch, pr.Number)); err != nil {
+	if err := r.stillAt(ctx, branch, seen, fmt.Sprintf("pushed %s while this run closed its pull request #%d", branch, pr.Number), thenRerunNewest); err != nil {
 		return pr.Number, err
 	}
 	fmt.Fprintf(r.log, "closed pull request #%d: nothing left to promote\n", pr.Number)
