@@ -63,15 +63,11 @@ func localConfig(app string, o templates.Object) error {
 	if o.Node == nil {
 		return nil
 	}
-	meta, err := o.Node.Pipe(kyaml.Lookup("metadata", "annotations"))
-	if err != nil || meta == nil {
+	key, value := objects.Annotation(o.Node.YNode(), localConfigAnnotation)
+	if value == nil || value.Value == "false" {
 		return nil
 	}
-	v := meta.Field(localConfigAnnotation)
-	if v == nil || v.Value == nil || v.Value.YNode().Value == "false" {
-		return nil
-	}
-	return &diag.Error{File: o.File, Line: o.LineOf(v.Key.YNode()), App: app, Object: objRef(o),
+	return &diag.Error{File: o.File, Line: o.LineOf(key), App: app, Object: objRef(o),
 		Msg:  "annotation " + localConfigAnnotation + " makes kustomize, and so Flux, leave this object out: it would never reach the cluster",
 		Hint: `remove the annotation (or set it to "false") to deploy the object; configuration for a local tool (kpt, kustomize functions) belongs outside the app's output`}
 }

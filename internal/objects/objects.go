@@ -196,6 +196,23 @@ func field(m *kyaml.Node, key string) (k, v *kyaml.Node) {
 	return nil, nil
 }
 
+// Annotation returns the key and value nodes of the annotation name of
+// the object n, nil when it has none. It walks the nodes itself: it runs
+// for every object of a render, and kyaml's Pipe allocates its filters on
+// every call.
+func Annotation(n *kyaml.Node, name string) (k, v *kyaml.Node) {
+	for _, key := range []string{"metadata", "annotations"} {
+		if n == nil || n.Kind != kyaml.MappingNode {
+			return nil, nil
+		}
+		_, n = field(n, key)
+	}
+	if n == nil || n.Kind != kyaml.MappingNode {
+		return nil, nil
+	}
+	return field(n, name)
+}
+
 // describe names a YAML value's type for an error.
 func describe(n *kyaml.Node) string {
 	switch n.Kind {

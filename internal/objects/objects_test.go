@@ -148,3 +148,29 @@ func TestParseObjectsAreSelfContained(t *testing.T) {
 		}
 	})
 }
+
+func TestAnnotation(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{"metadata: {name: a, annotations: {x: '1', y: '2'}}", "2"},
+		{"metadata: {name: a, annotations: {x: '1'}}", ""},
+		{"metadata: {name: a}", ""},
+		{"metadata: {name: a, annotations: [y]}", ""},
+		{"metadata: [a]", ""},
+		{"kind: X", ""},
+	} {
+		rn, err := kyaml.Parse(tc.doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if k, v := Annotation(rn.YNode(), "y"); v != nil {
+			if k.Value != "y" {
+				t.Errorf("%s: key %q", tc.doc, k.Value)
+			}
+			got = v.Value
+		}
+		if got != tc.want {
+			t.Errorf("%s: Annotation = %q, want %q", tc.doc, got, tc.want)
+		}
+	}
+}
