@@ -2,6 +2,7 @@ package redact
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -24,9 +25,45 @@ var quotedRe = sync.OnceValue(func() *regexp.Regexp {
 // data goes with it; the message keeps its words and the location its
 // caller gives, which say what to fix.
 func Operands(msg string) string {
+	return OperandsExcept(msg, nil)
+}
+
+// OperandsExcept is Operands keeping the operands that code says are
+// code, not data: code is given each operand without its quotes (Go
+// syntax unquoted, backquotes dropped). A caller keeps what its message
+// shows elsewhere already, such as a string literal of the template
+// action the message quotes, or a name its library puts there itself:
+// masking those hides what to fix and protects nothing.
+func OperandsExcept(msg string, code func(operand string) bool) string {
 	return quotedRe().ReplaceAllStringFunc(msg, func(q string) string {
+		if code != nil && code(Unquote(q)) {
+			return q
+		}
 		return q[:1] + Mask + q[len(q)-1:]
 	})
+}
+
+// Unquote returns q, an operand as quotedRe matches it, without its
+// quotes; an operand in "…" that is not valid Go syntax comes back as it
+// is between its quotes.
+func Unquote(q string) string {
+	if q[0] == '"' {
+		if s, err := strconv.Unquote(q); err == nil {
+			return s
+		}
+	}
+	return q[1 : len(q)-1]
+}
+
+// Literals returns the string literals of src, a piece of template or
+// program source an error message quotes (text/template's "at <ACTION>"),
+// unquoted: the strings that are code there, whatever else equals them.
+func Literals(src string) map[string]bool {
+	lits := map[string]bool{}
+	for _, q := range quotedRe().FindAllString(src, -1) {
+		lits[Unquote(q)] = true
+	}
+	return lits
 }
 
 // yamlValueRe matches what a YAML decoder's error quotes of a value:
@@ -36,9 +73,11 @@ func Operands(msg string) string {
 // to the end of the line ("invalid map key: []interface {}{"hunter2"}");
 // yaml.v3 names an alias it cannot resolve ("unknown anchor 'hunter2'
 // referenced"), which is what follows a value's leading * once ${PW} is
-// substituted.
+// substituted; sigs.k8s.io/yaml prints a key of a type JSON has no key
+// for (null) and the value under it, in Go syntax, to the end of the line
+// ("unsupported map key of type: %!s(<nil>), key: <nil>, value: 31415926").
 var yamlValueRe = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile("`[^`]*`|invalid map key: [^\\n]*|unknown anchor '[^']*' referenced")
+	return regexp.MustCompile("`[^`]*`|invalid map key: [^\\n]*|unknown anchor '[^']*' referenced|(unsupported map key of type: [^\\n]*?, )key: [^\\n]*")
 })
 
 // YAML returns msg, a YAML decoder's error text, with the values it
@@ -53,6 +92,8 @@ func YAML(msg string) string {
 			return "`" + Mask + "`"
 		case strings.HasPrefix(q, "invalid map key: "):
 			return "invalid map key: " + Mask
+		case strings.HasPrefix(q, "unsupported map key"):
+			return q[:strings.Index(q, ", key: ")] + ", key: " + Mask
 		}
 		return "unknown anchor '" + Mask + "' referenced"
 	})

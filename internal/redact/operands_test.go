@@ -48,6 +48,19 @@ func TestOperands(t *testing.T) {
 	}
 }
 
+// TestOperandsExcept keeps the operands its caller knows to be code, and
+// masks the rest, whatever their quotes.
+func TestOperandsExcept(t *testing.T) {
+	t.Parallel()
+	const msg = "template: no template \"c.labels\" associated with template \"gotpl\": `(` \"Sup3r\\\"S3cret\""
+	code := Literals(`include "c.labels" (printf "%s" .Values.pw) ` + "`(`")
+	got := OperandsExcept(msg, func(op string) bool { return code[op] })
+	const want = "template: no template \"c.labels\" associated with template \"**redacted**\": `(` \"**redacted**\""
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("OperandsExcept(%q) (-want +got):\n%s", msg, diff)
+	}
+}
+
 // TestYAML feeds YAML the errors of the decoders kiln and its engines use,
 // made from a document holding a secret where they quote it.
 func TestYAML(t *testing.T) {
@@ -67,6 +80,12 @@ func TestYAML(t *testing.T) {
 			want: "error converting YAML to JSON: yaml: invalid map key: **redacted**"},
 		{name: "v3 unknown anchor", err: yaml.Unmarshal([]byte("pw: *"+secret), &m),
 			want: "yaml: unknown anchor '**redacted**' referenced"},
+		{name: "sigs null key", err: sigsyaml.Unmarshal([]byte("a:\n  ~: 31415926\n"), &m),
+			want: "error converting YAML to JSON: unsupported map key of type: %!s(<nil>), key: **redacted**"},
+		{name: "sigs null key of a mapping", err: sigsyaml.Unmarshal([]byte("a:\n  ~: {pw: "+secret+"}\n"), &m),
+			want: "error converting YAML to JSON: unsupported map key of type: %!s(<nil>), key: **redacted**"},
+		{name: "sigs unknown anchor", err: sigsyaml.Unmarshal([]byte("pw: *"+secret), &m),
+			want: "error converting YAML to JSON: yaml: unknown anchor '**redacted**' referenced"},
 		{name: "v3 duplicate key", err: yaml.Unmarshal([]byte("replicas: 1\nreplicas: 2\n"), &m),
 			want: "yaml: unmarshal errors:\n  line 2: mapping key \"replicas\" already defined at line 1"},
 	} {

@@ -50,6 +50,29 @@ const (
 	calling    = "error calling "
 )
 
+// rootTemplate is the name Helm's engine gives the template set it
+// parses a chart into (pkg/engine/engine.go, template.New("gotpl")); include
+// names it in "no template "x" associated with template "gotpl"".
+const rootTemplate = "gotpl"
+
+// callOperands masks the operands of call, text/template's "error calling
+// FN: …", that may be data, and keeps those that are code: a string
+// literal of the action before it ("at <include "c.labels" .>", already
+// shown whole), and the name of Helm's root template in include's
+// message. So `include "c.labels"` of a template the chart lacks names
+// "c.labels", while `include .Values.name` or `mustToDate "2006-01-02"
+// .Values.pw` masks what came from the values.
+func callOperands(before, call string) string {
+	lits := map[string]bool{}
+	if j := strings.Index(before, " at <"); j >= 0 && strings.HasSuffix(before, ">: ") {
+		lits = redact.Literals(before[j+len(" at <") : len(before)-len(">: ")])
+	}
+	root := strings.HasPrefix(call, "error calling include: ")
+	return redact.OperandsExcept(call, func(op string) bool {
+		return lits[op] || (root && op == rootTemplate)
+	})
+}
+
 // renderError turns an error of clientOnlyInstall (helm's, word for word) into a *diag.Error
 // that names the template file (repository-relative) and line.
 func renderError(err error, src *chartSource, chartName string) error {
@@ -73,12 +96,12 @@ func renderError(err error, src *chartSource, chartName string) error {
 		if i := strings.Index(text, calling); i >= 0 {
 			// "executing NAME at <ACTION>: error calling FN: what FN said
 			// of its arguments".
-			text = text[:i] + redact.Operands(text[i:])
+			text = text[:i] + callOperands(text[:i], text[i:])
 		}
 		return &diag.Error{File: file, Line: line, Msg: "template error: " + text, Hint: "fix the template, or the values it reads", Err: err}
 	}
 	if m := yamlErrRe().FindStringSubmatch(msg); m != nil {
-		return &diag.Error{File: m[1], Msg: "template rendered invalid YAML: " + redact.Operands(m[2]), Hint: "fix the template's output (the line is a line of the rendered text; helm template --debug shows it)", Err: err}
+		return &diag.Error{File: m[1], Msg: "template rendered invalid YAML: " + redact.Operands(redact.YAML(m[2])), Hint: "fix the template's output (the line is a line of the rendered text; helm template --debug shows it)", Err: err}
 	}
 	switch {
 	case strings.HasPrefix(msg, "values don't meet the specifications"):

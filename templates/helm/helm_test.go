@@ -482,6 +482,16 @@ func TestEngineErrorsShowNoValue(t *testing.T) {
 			file: "c/templates/s.yaml", line: 5, msg: "error calling mustToDate"},
 		{name: "rendered yaml", value: "Sup3rS3cret", template: "? [{{ .Values.pw }}]\n  : x",
 			file: "c/templates/s.yaml", msg: "template rendered invalid YAML"},
+		{name: "rendered alias", value: "Sup3rS3cret", template: "pw: *{{ .Values.pw }}",
+			file: "c/templates/s.yaml", msg: "unknown anchor '**redacted**' referenced"},
+		{name: "rendered null key", value: "Sup3rS3cret", template: "~: {{ .Values.pw }}",
+			file: "c/templates/s.yaml", msg: "unsupported map key of type: %!s(<nil>), key: **redacted**"},
+		{name: "include a name from the values", value: "Sup3rS3cret", template: `pw: {{ include (printf "c.%s" .Values.pw) . }}`,
+			file: "c/templates/s.yaml", line: 5, msg: `no template "**redacted**" associated with template "gotpl"`},
+		{name: "include a value", value: "Sup3rS3cret", template: `pw: {{ include .Values.pw . }}`,
+			file: "c/templates/s.yaml", line: 5, msg: `no template "**redacted**" associated with template "gotpl"`},
+		{name: "constraint from the values", value: "Sup3rS3cret", template: `pw: {{ semverCompare .Values.pw "1.0.0" }}`,
+			file: "c/templates/s.yaml", line: 5, msg: `improper constraint: "**redacted**"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -503,6 +513,45 @@ func TestEngineErrorsShowNoValue(t *testing.T) {
 			}
 			if de.File != tc.file || de.Line != tc.line || !strings.Contains(de.Msg, tc.msg) {
 				t.Errorf("error at %s:%d %q, want %s:%d and %q", de.File, de.Line, de.Msg, tc.file, tc.line, tc.msg)
+			}
+		})
+	}
+}
+
+// TestEngineErrorsShowCode: what a template function's error quotes from
+// the chart's own code (the name of a template include does not find, a
+// string literal of the action that failed) says what to fix, and is
+// shown; TestEngineErrorsShowNoValue masks the same messages when the
+// operand comes from the values.
+func TestEngineErrorsShowCode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, template, msg string }{
+		{name: "include", template: `{{ include "c.labels" . }}`,
+			msg: `template error: executing "c/templates/s.yaml" at <include "c.labels" .>: error calling include: template: no template "c.labels" associated with template "gotpl"`},
+		{name: "include piped", template: `{{ . | include "c.labels" | nindent 4 }}`,
+			msg: `error calling include: template: no template "c.labels" associated with template "gotpl"`},
+		{name: "include in include", template: `{{ include "c.outer" . }}`,
+			msg: `template error: executing "c.outer" at <include "c.inner" .>: error calling include: template: no template "c.inner" associated with template "gotpl"`},
+		{name: "regexp literal", template: `{{ mustRegexMatch "(" .Values.pw }}`,
+			msg: "error calling mustRegexMatch: error parsing regexp: missing closing ): `(`"},
+		{name: "constraint literal", template: `{{ semverCompare ">= 1.x.y.z" .Capabilities.KubeVersion.Version }}`,
+			msg: `error calling semverCompare: improper constraint: ">= 1.x.y.z"`},
+		{name: "date layout literal", template: `{{ mustToDate "2006-01-02" .Values.pw }}`,
+			msg: `error calling mustToDate: parsing time "**redacted**" as "2006-01-02"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "values.yaml"), "pw: Sup3rS3cret\n")
+			writeFile(t, filepath.Join(root, "c", "templates", "_h.tpl"), `{{ define "c.outer" }}{{ include "c.inner" . }}{{ end }}`)
+			writeFile(t, filepath.Join(root, "c", "templates", "s.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\ndata:\n  x: "+tc.template+"\n")
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			if err == nil {
+				t.Fatal("Render() succeeded")
+			}
+			if msg := err.Error(); !strings.Contains(msg, tc.msg) || strings.Contains(msg, "S3cret") {
+				t.Errorf("Render() error:\n%s\nwant one with %q, and no value", msg, tc.msg)
 			}
 		})
 	}
