@@ -104,6 +104,9 @@ var renderCases = []struct {
 	{name: "typo", app: "typo", path: "apps/typo", wantErr: true},
 	{name: "bad-resource", app: "bad", path: "apps/bad-resource", wantErr: true},
 	{name: "exec-plugin", app: "exec", path: "apps/exec-plugin", wantErr: true},
+	{name: "missing-files", app: "missing", path: "apps/missing-files", wantErr: true},
+	{name: "unknown-field", app: "unknown", path: "apps/unknown-field", wantErr: true},
+	{name: "unknown-entry-field", app: "unknown", path: "apps/unknown-entry-field", wantErr: true},
 }
 
 func TestRender(t *testing.T) {

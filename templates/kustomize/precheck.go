@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -117,7 +118,8 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	var k types.Kustomization
 	if err := k.Unmarshal(data); err != nil {
 		c.setsSchema, c.plain = true, false
-		return // krusty reports the same error
+		c.unknownField(&kfile{path: rootfs.Rel(c.root, filepath.Join(dir, name)), dir: dir, data: data}, err)
+		return // krusty reports any other error the same way
 	}
 	k.FixKustomization()
 	if !plainKustomization(&k) {
@@ -219,7 +221,13 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 		return
 	}
 	if kind == loadOnly {
-		return // missing files and the like: krusty reports them
+		// krusty reports a missing file too, but only the first, and
+		// without the line that names it (or with the whole generator or
+		// patch configuration around it).
+		if _, err := c.fsys.Stat(real); errors.Is(err, os.ErrNotExist) {
+			c.missing(f, line(), field, value, err)
+		}
+		return
 	}
 	resource := field == "resources" || field == "bases"
 	if resource && (filepath.IsAbs(value) || path.Join(rootfs.Rel(c.root, f.dir), filepath.ToSlash(value)) != rootfs.Rel(c.root, real)) {
@@ -227,11 +235,7 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 	}
 	info, err := c.fsys.Stat(real)
 	if errors.Is(err, os.ErrNotExist) {
-		hint := "check the path: it is relative to the folder of " + f.path
-		if s := suggest(c.root, f.dir, value); s != "" && !filepath.IsAbs(value) {
-			hint = fmt.Sprintf("did you mean %q?", s)
-		}
-		c.fail(f.path, line(), fmt.Sprintf("%s: %q does not exist", field, value), hint, err)
+		c.missing(f, line(), field, value, err)
 		return
 	}
 	if err != nil {
@@ -251,6 +255,79 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 			c.pluginConfigs(rootfs.Rel(c.root, real), 0, data)
 		}
 	}
+}
+
+// missing reports value, an entry of field in f at line, as a path that
+// does not exist.
+func (c *checker) missing(f *kfile, line int, field, value string, err error) {
+	hint := "check the path: it is relative to the folder of " + f.path
+	if s := suggest(c.root, f.dir, value); s != "" && !filepath.IsAbs(value) {
+		hint = fmt.Sprintf("did you mean %q?", s)
+	}
+	c.fail(f.path, line, fmt.Sprintf("%s: %q does not exist", field, value), hint, err)
+}
+
+// unknownFieldRe reads the field encoding/json refuses in a
+// kustomization (types.Kustomization.Unmarshal disallows unknown fields).
+var unknownFieldRe = regexp.MustCompile(`json: unknown field "([^"]*)"`)
+
+// unknownField reports a key of f that is no field of a Kustomization, at
+// its line and with the field it is closest to; krusty names neither.
+func (c *checker) unknownField(f *kfile, err error) {
+	m := unknownFieldRe.FindStringSubmatch(err.Error())
+	if m == nil {
+		return
+	}
+	hint := "see the fields of a Kustomization and its entries: https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/"
+	line := f.keyLine(m[1])
+	if line > 0 {
+		if s := diag.Closest(m[1], kustomizationFields()); s != "" {
+			hint = fmt.Sprintf("did you mean %q?", s)
+		}
+	} else if n := f.top(); n != nil {
+		// A field of an entry (a patch's, a generator's): json does not
+		// say which entry, so name the first key of that name.
+		line = findKey(n, m[1])
+	}
+	c.fail(f.path, line, fmt.Sprintf("unknown field %q in a kustomization", m[1]), hint, err)
+}
+
+// findKey returns the line of the first mapping key below n named key,
+// matched without case as encoding/json does; 0 if none.
+func findKey(n *yaml.Node, key string) int {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if strings.EqualFold(n.Content[i].Value, key) {
+				return n.Content[i].Line
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if l := findKey(c, key); l > 0 {
+			return l
+		}
+	}
+	return 0
+}
+
+// kustomizationFields are the JSON names of a Kustomization's fields.
+func kustomizationFields() []string {
+	var names []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := 0; i < t.NumField(); i++ {
+			sf := t.Field(i)
+			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			switch {
+			case sf.Anonymous && name == "":
+				walk(sf.Type)
+			case name != "" && name != "-":
+				names = append(names, name)
+			}
+		}
+	}
+	walk(reflect.TypeOf(types.Kustomization{}))
+	return names
 }
 
 // pluginConfigs checks generator and transformer configurations: builtin
