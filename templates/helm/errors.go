@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -178,4 +179,65 @@ func (s *chartSource) rewriteSources(msg, chartName string) string {
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// helm's loader (pkg/chart/loader/load.go) names a subchart it fails on
+// only in text, one "error unpacking subchart N in C: " per level, then the
+// file it could not read: "cannot load values.yaml: …".
+var (
+	subchartRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^error unpacking subchart (\S+) in \S+: `)
+	})
+	cannotLoadRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^cannot load (Chart\.yaml|Chart\.lock|values\.yaml|requirements\.yaml|requirements\.lock): `)
+	})
+)
+
+// loadError turns an error of helm's chart loader into a *diag.Error
+// naming the file it could not read (charts/s/values.yaml of a subchart s)
+// and the line the YAML decoder gives; the chart folder when the file is
+// inside an archive.
+func loadError(err error, src *chartSource) error {
+	msg := redact.YAML(err.Error())
+	de := &diag.Error{File: src.errFile(), Hint: "check that it is a valid Helm chart (helm lint)", Err: err}
+	rest, dir := msg, src.dir
+	archive := src.dir == "" || strings.HasSuffix(src.dir, ".tgz") || strings.HasSuffix(src.dir, ".tar.gz")
+	var subs []string
+	for {
+		m := subchartRe().FindStringSubmatch(rest)
+		if m == nil {
+			break
+		}
+		subs = append(subs, m[1])
+		rest = rest[len(m[0]):]
+		if !archive {
+			dir = path.Join(dir, "charts", m[1])
+			archive = strings.HasSuffix(m[1], ".tgz")
+		}
+	}
+	if archive {
+		de.File = src.errFile()
+	} else {
+		de.File = dir
+	}
+	if m := cannotLoadRe().FindStringSubmatch(rest); m != nil && !archive {
+		de.File = path.Join(dir, m[1])
+		if l := yamlLineRe().FindStringSubmatch(rest); l != nil {
+			de.Line = atoi(l[1])
+		}
+		de.Hint = "fix the YAML of " + m[1] + " (helm lint shows the same error)"
+	}
+	where := ""
+	for i, s := range subs {
+		if i == 0 {
+			where += "subchart " + s
+		} else {
+			where += ", its subchart " + s
+		}
+	}
+	if where != "" {
+		rest = where + ": " + rest
+	}
+	de.Msg = "loading chart " + src.input + ": " + rest
+	return de
 }

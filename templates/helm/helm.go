@@ -19,7 +19,6 @@ import (
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
-	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -111,7 +110,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 
 	chrt, err := loader.LoadFiles(src.files)
 	if err != nil {
-		return nil, &diag.Error{File: src.errFile(), Msg: "loading chart " + src.input + ": " + redact.YAML(err.Error()), Hint: "check that it is a valid Helm chart (helm lint)", Err: err}
+		return nil, loadError(err, src)
 	}
 	switch chrt.Metadata.Type {
 	case "", "application":

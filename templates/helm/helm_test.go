@@ -582,3 +582,41 @@ func TestValuesFileErrorsShowNoValue(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadErrorsNameTheFile: a chart's or a subchart's values.yaml or
+// Chart.yaml that helm's loader cannot read is named with its line, not
+// as the chart folder; a value it quotes stays masked.
+func TestLoadErrorsNameTheFile(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, file, content, wantFile, wantMsg string
+		wantLine                               int
+	}{
+		{name: "chart values", file: "c/values.yaml", content: "a: 1\nb: [\n",
+			wantFile: "c/values.yaml", wantLine: 2, wantMsg: "cannot load values.yaml: error converting YAML to JSON: yaml: line 2: did not find expected node content"},
+		{name: "subchart values", file: "c/charts/s/values.yaml", content: "a: [\n",
+			wantFile: "c/charts/s/values.yaml", wantLine: 1, wantMsg: "subchart s: cannot load values.yaml"},
+		{name: "nested subchart values", file: "c/charts/s/charts/t/values.yaml", content: "pw: !!int Sup3rS3cret\n",
+			wantFile: "c/charts/s/charts/t/values.yaml", wantMsg: "subchart s, its subchart t: cannot load values.yaml: error converting YAML to JSON: yaml: cannot decode !!str `**redacted**` as a !!int"},
+		{name: "subchart Chart.yaml", file: "c/charts/s/Chart.yaml", content: "apiVersion: v2\nname: s\nversion: [0.1.0\n",
+			wantFile: "c/charts/s/Chart.yaml", wantLine: 3, wantMsg: "subchart s: cannot load Chart.yaml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "charts", "s", "Chart.yaml"), "apiVersion: v2\nname: s\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "charts", "s", "charts", "t", "Chart.yaml"), "apiVersion: v2\nname: t\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+			writeFile(t, filepath.Join(root, filepath.FromSlash(tc.file)), tc.content)
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if de.File != tc.wantFile || de.Line != tc.wantLine || !strings.Contains(de.Msg, tc.wantMsg) || strings.Contains(err.Error(), "S3cret") {
+				t.Errorf("error at %s:%d %q, want %s:%d and %q, and no value", de.File, de.Line, de.Msg, tc.wantFile, tc.wantLine, tc.wantMsg)
+			}
+		})
+	}
+}
