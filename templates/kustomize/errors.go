@@ -1,12 +1,15 @@
 package kustomize
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 
+	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/types"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -53,8 +56,68 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintPlugins
 	default:
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintBuild
+		if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
+			unmatchedPatch(de, fsys, kfile, m[1])
+		}
 	}
 	return de
+}
+
+// noPatchTargetRe reads the object kustomize's PatchTransformer looked for
+// (api/internal/builtins/PatchTransformer.go): "Kind.version.group/name.namespace".
+var noPatchTargetRe = regexp.MustCompile(`no resource matches strategic merge patch "([^"/]+/[^"]+)"`)
+
+// unmatchedPatch points de at the patch entry whose object, id, no
+// resource has: kustomize names neither the patch nor its kustomization.
+func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string) {
+	left, right, _ := strings.Cut(id, "/")
+	kind, _, _ := strings.Cut(left, ".")
+	name := right
+	if i := strings.LastIndexByte(right, '.'); i >= 0 {
+		name = right[:i]
+	}
+	de.Object = diag.Object{Kind: kind, Name: name}
+	de.Hint = fmt.Sprintf("no resource of this kustomization (its resources and their bases) is a %s named %s: fix the patch's apiVersion, kind and metadata.name (and namespace) to match one, or give the patch entry a target", kind, name)
+	kf := kfile
+	if !filepath.IsAbs(kf) {
+		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
+	}
+	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
+	c.kustomization(filepath.Dir(kf), false)
+	for _, p := range c.patches {
+		data := []byte(p.data)
+		if p.path != "" {
+			b, err := fsys.ReadFile(p.path)
+			if err != nil {
+				continue
+			}
+			data = b
+		}
+		if patchNames(data, kind, name) {
+			de.File, de.Line = p.file, p.line
+			return
+		}
+	}
+}
+
+// patchNames reports whether a document of data, a strategic merge patch,
+// has kind and metadata.name name.
+func patchNames(data []byte, kind, name string) bool {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc struct {
+			Kind     string `yaml:"kind"`
+			Metadata struct {
+				Name string `yaml:"name"`
+			} `yaml:"metadata"`
+		}
+		if err := dec.Decode(&doc); err != nil {
+			return false
+		}
+		if doc.Kind == kind && doc.Metadata.Name == name {
+			return true
+		}
+	}
 }
 
 // kustomize quotes generator data and values in a few messages

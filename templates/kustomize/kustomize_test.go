@@ -107,6 +107,7 @@ var renderCases = []struct {
 	{name: "missing-files", app: "missing", path: "apps/missing-files", wantErr: true},
 	{name: "unknown-field", app: "unknown", path: "apps/unknown-field", wantErr: true},
 	{name: "unknown-entry-field", app: "unknown", path: "apps/unknown-entry-field", wantErr: true},
+	{name: "patch-no-match", app: "patch", path: "apps/patch-no-match", wantErr: true},
 }
 
 func TestRender(t *testing.T) {

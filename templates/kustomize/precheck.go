@@ -69,6 +69,17 @@ type checker struct {
 	// resource file is the one kustomize's origin annotation would give.
 	plain    bool
 	resFiles []string // resource files, repository-relative, in walk order
+	// patches are the strategic merge patches of the tree's
+	// kustomizations, for an error that names only a patch's object.
+	patches []patchEntry
+}
+
+// patchEntry is one patch of a kustomization: a file or inline YAML.
+type patchEntry struct {
+	file string // the kustomization, repository-relative
+	line int
+	path string // the patch file, absolute; "" if inline
+	data string // the inline patch
 }
 
 // entryKind says how krusty treats an entry of a kustomization field.
@@ -165,6 +176,24 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	}
 	if p := k.OpenAPI["path"]; p != "" {
 		c.entry(f, []string{"openapi"}, p, loadOnly, false)
+	}
+	for _, p := range k.Patches {
+		e := patchEntry{file: f.path, data: p.Patch}
+		if p.Path != "" {
+			e.path, e.line = filepath.Join(dir, filepath.FromSlash(p.Path)), f.valueLine([]string{"patches"}, p.Path)
+		} else {
+			e.line = f.keyLine("patches")
+		}
+		c.patches = append(c.patches, e)
+	}
+	for _, p := range k.PatchesStrategicMerge {
+		e := patchEntry{file: f.path, line: f.keyLine("patchesStrategicMerge")}
+		if s := string(p); inline(s) {
+			e.data = s
+		} else {
+			e.path, e.line = filepath.Join(dir, filepath.FromSlash(s)), f.valueLine([]string{"patchesStrategicMerge"}, s)
+		}
+		c.patches = append(c.patches, e)
 	}
 	for _, p := range append(append([]types.Patch(nil), k.Patches...), k.PatchesJson6902...) {
 		if p.Path != "" {
