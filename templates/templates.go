@@ -58,8 +58,9 @@ type Request struct {
 	// string, any other value as its JSON. Jsonnet only.
 	ExtVars, TLAs map[string]any
 
-	// Vars are the ${VAR} values (plain) and jsonnet's `vars` object. They
-	// may hold secret values: engines must not put them in errors.
+	// Vars are the ${VAR} values (plain) and jsonnet's `vars` object. Those
+	// SecretVars names hold secret values: engines must not put them in
+	// errors (SecretVarValues).
 	Vars map[string]string
 	// SecretVars are the names of the Vars that hold secret values.
 	// Result.InputDigest covers their names only, never their values: the
@@ -135,6 +136,21 @@ type Dep struct {
 	Kind string
 	Path string
 	Sum  string
+}
+
+// SecretVarValues returns the Vars that SecretVars names: what an engine
+// masks in a message it does not write itself (a Jsonnet error, a YAML
+// parser's complaint about substituted text). A plain var is written in
+// the clear in the env file, and masking it would hide what to fix: a
+// var's value is often a name, and shows up in paths and fields.
+func (r *Request) SecretVarValues() map[string]string {
+	out := make(map[string]string, len(r.SecretVars))
+	for k := range r.SecretVars {
+		if v, ok := r.Vars[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // DigestVars returns Vars as an input digest may cover them: each secret

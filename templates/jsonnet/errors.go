@@ -29,7 +29,8 @@ const maxCallers = 5
 
 // convertError turns an error from go-jsonnet into a *diag.Error located
 // in the jsonnet file that caused it. Messages pass through
-// envsubst.Redact: a Jsonnet error message may quote any value, vars too.
+// envsubst.Redact: a Jsonnet error message may quote any value, secret
+// vars too.
 func convertError(req *templates.Request, im *importer, err error) error {
 	var de *diag.Error
 	var rt gojsonnet.RuntimeError
@@ -44,8 +45,9 @@ func convertError(req *templates.Request, im *importer, err error) error {
 		de = &diag.Error{File: req.Path, Msg: "the jsonnet engine failed: " + err.Error(), Err: err,
 			Hint: "this is a bug in kiln or go-jsonnet; please report it with the app's jsonnet files"}
 	}
-	de.Msg = envsubst.Redact(de.Msg, req.Vars)
-	de.Hint = envsubst.Redact(de.Hint, req.Vars)
+	secrets := req.SecretVarValues()
+	de.Msg = envsubst.Redact(de.Msg, secrets)
+	de.Hint = envsubst.Redact(de.Hint, secrets)
 	return de
 }
 

@@ -52,6 +52,8 @@ type renderCase struct {
 	golden string
 	// wantOutside: the error must unwrap to rootfs.ErrOutside.
 	wantOutside bool
+	// secretVars are the names of testVars that are secret.
+	secretVars map[string]bool
 }
 
 var renderCases = []renderCase{
@@ -67,7 +69,7 @@ var renderCases = []renderCase{
 	{name: "runtime error in a library", path: "apps/errors/runtime.jsonnet", golden: "err-runtime.golden"},
 	{name: "error expression", path: "apps/errors/error.jsonnet", golden: "err-error.golden"},
 	{name: "undefined ext var", path: "apps/errors/extvar.jsonnet", golden: "err-extvar.golden"},
-	{name: "secret value in an error", path: "apps/errors/secret.jsonnet", golden: "err-secret.golden"},
+	{name: "secret value in an error", path: "apps/errors/secret.jsonnet", golden: "err-secret.golden", secretVars: map[string]bool{"DB_PASSWORD": true}},
 	{name: "top-level function with another parameter", path: "apps/errors/tla.jsonnet", golden: "err-tla.golden"},
 	{name: "import outside the root", path: "apps/errors/outside.jsonnet", golden: "err-outside.golden", wantOutside: true},
 	{name: "import not found", path: "apps/errors/notfound.jsonnet", golden: "err-notfound.golden"},
@@ -112,7 +114,7 @@ func (tc renderCase) request(root string) *templates.Request {
 	}
 	return &templates.Request{
 		Root: root, App: "result", Namespace: "instavote", Env: env,
-		Path: tc.path, JPath: jpath, Vars: testVars, Images: testImages,
+		Path: tc.path, JPath: jpath, Vars: testVars, SecretVars: tc.secretVars, Images: testImages,
 	}
 }
 
@@ -460,5 +462,29 @@ func TestParseErrorsShowNoValue(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "S3cret") || de.File != "apps/parse/main.jsonnet" || de.Line != 2 {
 		t.Errorf("Render() error = %v, want one at apps/parse/main.jsonnet:2 without the value", err)
+	}
+}
+
+// TestErrorsMaskOnlySecretVars: a plain var is written in the env file,
+// in the clear, so an error shows it where it occurs (here a var whose
+// value is the app's folder, in the paths an import was looked for); a
+// secret var's value is masked.
+func TestErrorsMaskOnlySecretVars(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ path, want, not string }{
+		{path: "apps/errors/notfound.jsonnet", want: "looked for apps/errors/nope.libsonnet, lib/nope.libsonnet"},
+		{path: "apps/errors/secret.jsonnet", want: "cannot connect with password <redacted:DB_PASSWORD>", not: secret},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			t.Parallel()
+			root := copyRepo(t)
+			req := renderCase{path: tc.path}.request(root)
+			req.Vars = map[string]string{"APP_DIR": "errors", "LIB": "nope.libsonnet", "DB_PASSWORD": secret}
+			req.SecretVars = map[string]bool{"DB_PASSWORD": true}
+			_, err := New(Options{}).Render(context.Background(), req)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || (tc.not != "" && strings.Contains(err.Error(), tc.not)) {
+				t.Errorf("Render() error = %v, want one with %q", err, tc.want)
+			}
+		})
 	}
 }

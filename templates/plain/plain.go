@@ -125,7 +125,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		if err != nil {
 			// The parser quotes the text it choked on, which may be a
 			// substituted value.
-			errs = append(errs, redact(err, req.Vars))
+			errs = append(errs, redact(err, req.SecretVarValues()))
 			continue
 		}
 		objs = append(objs, got...)
@@ -440,7 +440,7 @@ func forApp(err error, app string) error {
 	return diag.Join(out...)
 }
 
-// redact scrubs var values from the messages of the errors in err.
+// redact scrubs secret var values from the messages of the errors in err.
 func redact(err error, vars map[string]string) error {
 	var out []error
 	for _, e := range diag.Flatten(err) {

@@ -455,3 +455,21 @@ func TestSubstitutedErrorsShowNoValue(t *testing.T) {
 		t.Errorf("Render() error = %v, want one in app/s.yaml without the value", err)
 	}
 }
+
+// TestSubstitutedErrorsShowPlainVars: a plain var is in the clear in the
+// env file, so the error about what it substituted names it; a secret
+// var in the same file stays masked.
+func TestSubstitutedErrorsShowPlainVars(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "app/cm.yaml", "apiVersion: v1\nkind: ${KIND}\nmetadata: {name: c}\n")
+	write(t, root, "app/s.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  pw: ${PW}\n")
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "app",
+		Vars: map[string]string{"KIND": "Config_Map", "PW": "*Sup3rS3cret"}, SecretVars: map[string]bool{"PW": true}})
+	if err == nil || !strings.Contains(err.Error(), `kind "Config_Map" is not a kind`) || strings.Contains(err.Error(), "S3cret") {
+		t.Errorf("Render() error = %v, want one naming the kind Config_Map and without the secret", err)
+	}
+}
