@@ -61,7 +61,8 @@ func parseCounted(in io.Reader, size int, text func() []byte, file string, lineO
 			break
 		}
 		if err != nil {
-			return nil, &diag.Error{File: file, Line: lineOffset + yamlErrLine(err), Msg: "invalid YAML: " + redact.YAML(err.Error()), Err: err}
+			return nil, &diag.Error{File: file, Line: lineOffset + yamlErrLine(err), Msg: "invalid YAML: " + redact.YAML(err.Error()), Err: err,
+				Hint: "fix the YAML syntax (indentation, a missing \": \", an unclosed quote or bracket) at this line or the one before"}
 		}
 		if err := c.Document(&doc); err != nil {
 			return nil, &diag.Error{File: file, Line: lineOffset + doc.Line, Msg: limits.Describe(err), Err: err, Hint: limits.Hint}
