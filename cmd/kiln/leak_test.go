@@ -223,6 +223,53 @@ func TestEngineErrorsShowNoInputValue(t *testing.T) {
 	}
 }
 
+// TestEngineErrorsShowCode drives validate on errors whose operands are
+// code (the name of a template include does not find, a plain var in the
+// paths an import was looked for), next to a secret var and a values
+// value in the same errors: the code is shown, the values are not.
+func TestEngineErrorsShowCode(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	writeFiles(t, repo, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n" +
+			"  - name: chart\n    namespace: x\n    helm: {chart: c}\n" +
+			"  - name: named\n    namespace: x\n    helm: {chart: n}\n" +
+			"  - name: lib\n    namespace: x\n    jsonnet: {file: j/main.jsonnet}\n" +
+			"  - name: pw\n    namespace: x\n    jsonnet: {file: p/main.jsonnet}\n",
+		"envs/dev.yaml":       "vars: {LIB_DIR: jlib}\nsecretVars: {PW: TEST_PW}\n",
+		"c/Chart.yaml":        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+		"c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: {{ include \"c.labels\" . | nindent 4 }}\n",
+		"n/Chart.yaml":        "apiVersion: v2\nname: n\nversion: 0.1.0\n",
+		"n/values.yaml":       "name: Values-Sup3rS3cret\n",
+		"n/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: {{ include .Values.name . | nindent 4 }}\n",
+		"j/main.jsonnet":      "import 'jlib/k.libsonnet'\n",
+		"p/main.jsonnet":      "error 'cannot connect with ' + std.extVar('vars').PW\n",
+	})
+	lookup := func(k string) (string, bool) {
+		if k == "TEST_PW" {
+			return "Var-Sup3rS3cret", true
+		}
+		return "", false
+	}
+	_, stderr, code := runLeak(t, lookup, nil, "validate", "--config", filepath.Join(repo, "kiln.yaml"), "--all")
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
+	}
+	for _, want := range []string{
+		`error calling include: template: no template "c.labels" associated with template "gotpl"`,
+		`error calling include: template: no template "**redacted**" associated with template "gotpl"`,
+		"looked for j/jlib/k.libsonnet",
+		"cannot connect with ",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("no %q in the output:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "S3cret") {
+		t.Errorf("a value is shown:\n%s", stderr)
+	}
+}
+
 // TestSecretKeyShowsNoValue: a secretGenerator .env line without '='
 // becomes one Secret key, value and all; the error about that key shows
 // only its leading key characters.
