@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -618,5 +619,38 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 				t.Errorf("error at %s:%d %q, want %s:%d and %q, and no value", de.File, de.Line, de.Msg, tc.wantFile, tc.wantLine, tc.wantMsg)
 			}
 		})
+	}
+}
+
+// TestSubchartFolderNamed: helm names a subchart's templates by the
+// subchart's name; its folder under charts/ may be named otherwise, and
+// errors and object locations must name the file that exists.
+func TestSubchartFolderNamed(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "Chart.yaml"), "apiVersion: v2\nname: s\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "charts", "t-folder", "Chart.yaml"), "apiVersion: v2\nname: t\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "charts", "t-folder", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata:\n  a: {{ .Values.nope.x }}\n")
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "c/charts/s-folder/charts/t-folder/templates/cm.yaml" || de.Line != 5 ||
+		!strings.Contains(de.Msg, `executing "c/charts/s-folder/charts/t-folder/templates/cm.yaml"`) {
+		t.Fatalf("Render() = %v, want an error at c/charts/s-folder/charts/t-folder/templates/cm.yaml:5 naming it", err)
+	}
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "charts", "t-folder", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\n")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, o := range res.Objects {
+		files = append(files, o.File)
+	}
+	want := []string{"c/charts/s-folder/charts/t-folder/templates/cm.yaml", "c/charts/s-folder/templates/cm.yaml"}
+	sort.Strings(files)
+	if diff := cmp.Diff(want, files); diff != "" {
+		t.Errorf("object files (-want +got):\n%s", diff)
 	}
 }

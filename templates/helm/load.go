@@ -17,6 +17,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/ignore"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -36,22 +37,73 @@ type chartSource struct {
 	dir string
 	// changed says the chart changed while it was read (loadedChart).
 	changed bool
+	// folders maps subchart folders as helm names them to the folders
+	// (subchartFolders); local charts only.
+	folders map[string]string
 }
 
 // file maps a template name as helm prints it after "# Source:"
 // ("<chart>/templates/x.yaml", "<chart>/charts/<sub>/templates/y.yaml") to
-// the repository-relative file. Helm names subcharts by chart name, which is
-// also their folder name under charts/ unless the folder was renamed or the
-// subchart is a .tgz; then the path is approximate. Remote charts keep
-// helm's name.
+// the repository-relative file. Helm names subcharts by chart name, which
+// need not be their folder's name under charts/: subchart folders are
+// mapped back by the names in their Chart.yaml. A .tgz subchart's path is
+// approximate. Remote charts keep helm's name.
 func (s *chartSource) file(source string) string {
 	if s.dir == "" {
 		return source
 	}
-	if i := strings.IndexByte(source, '/'); i >= 0 {
-		return path.Join(s.dir, source[i+1:])
+	i := strings.IndexByte(source, '/')
+	if i < 0 {
+		return s.dir
 	}
-	return s.dir
+	rel := source[i+1:]
+	// The longest chain of subchart names that is a folder's wins.
+	best := ""
+	for names := range s.folders {
+		if strings.HasPrefix(rel, names+"/") && len(names) > len(best) {
+			best = names
+		}
+	}
+	if best != "" {
+		rel = s.folders[best] + rel[len(best):]
+	}
+	return path.Join(s.dir, rel)
+}
+
+// subchartFolders maps each subchart folder of a chart's files, as helm
+// names it ("charts/s/charts/t", by chart names), to the folder
+// ("charts/s-folder/charts/t"), where the two differ.
+func subchartFolders(files []*loader.BufferedFile) map[string]string {
+	names := map[string]string{} // folder -> chart name
+	for _, f := range files {
+		dir, ok := strings.CutSuffix(f.Name, "/Chart.yaml")
+		if !ok || !strings.HasPrefix(dir, "charts/") {
+			continue
+		}
+		var meta struct {
+			Name string `json:"name"`
+		}
+		if yaml.Unmarshal(f.Data, &meta) == nil && meta.Name != "" && !strings.Contains(meta.Name, "/") {
+			names[dir] = meta.Name
+		}
+	}
+	out := map[string]string{}
+	for dir := range names {
+		// Each "charts/<folder>" step of dir, by its chart's name.
+		parts := strings.Split(dir, "/")
+		byName, ok := make([]string, 0, len(parts)), true
+		for j := 0; j+1 < len(parts) && ok; j += 2 {
+			name, known := names[strings.Join(parts[:j+2], "/")]
+			ok = parts[j] == "charts" && known
+			byName = append(byName, "charts", name)
+		}
+		if ok && len(parts)%2 == 0 {
+			if n := strings.Join(byName, "/"); n != dir {
+				out[n] = dir
+			}
+		}
+	}
+	return out
 }
 
 // errFile is the file to blame for a chart-wide problem.
@@ -135,7 +187,7 @@ func (e *Engine) localChart(req *templates.Request, rec *deps.Recorder) (*chartS
 	for _, d := range loaded.deps {
 		rec.Record(d.Kind, d.Path, d.Sum)
 	}
-	return &chartSource{files: loaded.files, input: rel, dir: rel, changed: loaded.changed}, nil
+	return &chartSource{files: loaded.files, input: rel, dir: rel, changed: loaded.changed, folders: subchartFolders(loaded.files)}, nil
 }
 
 // readChartDir reads a chart folder like helm's loader.LoadDir (honouring
