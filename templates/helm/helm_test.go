@@ -654,3 +654,26 @@ func TestSubchartFolderNamed(t *testing.T) {
 		t.Errorf("object files (-want +got):\n%s", diff)
 	}
 }
+
+// TestValuesFileErrorHints: a values file that does not parse is a syntax
+// error at its line; one that parses to a list is not a mapping.
+func TestValuesFileErrorHints(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, values, hint string }{
+		{name: "syntax", values: "replicas: 1\nimage: [a\n", hint: "fix the YAML syntax"},
+		{name: "list", values: "- replicas\n", hint: "values files must be YAML mappings"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+			writeFile(t, filepath.Join(root, "values.yaml"), tc.values)
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop", ValuesFiles: []string{"values.yaml"}})
+			var de *diag.Error
+			if !errors.As(err, &de) || de.File != "values.yaml" || !strings.HasPrefix(de.Hint, tc.hint) {
+				t.Errorf("Render() = %v, want an error in values.yaml with the hint %q", err, tc.hint)
+			}
+		})
+	}
+}

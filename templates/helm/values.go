@@ -52,7 +52,12 @@ func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 		}
 		m, err := chartutil.ReadValues(data)
 		if err != nil {
-			errs = append(errs, &diag.Error{File: name, Line: yamlLine(err), Msg: "invalid values file: " + redact.YAML(err.Error()), Hint: "values files must be YAML mappings", Err: err})
+			hint := "values files must be YAML mappings"
+			if yamlLine(err) > 0 {
+				// The decoder names a line only for a syntax error.
+				hint = "fix the YAML syntax (indentation, a missing \": \", an unclosed quote or bracket) at this line or the one before"
+			}
+			errs = append(errs, &diag.Error{File: name, Line: yamlLine(err), Msg: "invalid values file: " + redact.YAML(err.Error()), Hint: hint, Err: err})
 			continue
 		}
 		v.files = append(v.files, namedData{name: name, data: data})
