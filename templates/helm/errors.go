@@ -26,7 +26,10 @@ var (
 		return regexp.MustCompile(`(?s)^(parse|execution) error at \(([^()\s]+?):(\d+)(?::\d+)?\): (.*)$`)
 	})
 	goTplLocRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`template: ([^\s:]+):(\d+)(?::\d+)?: `) })
-	yamlErrRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^YAML parse error on ([^\s:]+): (.*)$`) })
+	// noTemplateRe matches text/template's error for {{ template "x" }}
+	// of a name no template defines.
+	noTemplateRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`template "[^"]*" not defined$`) })
+	yamlErrRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^YAML parse error on ([^\s:]+): (.*)$`) })
 	// tplErrRe reads what Helm's tpl says of the string it was given
 	// (pkg/engine/engine.go, tplFun): the whole string, %q-quoted, then
 	// text/template's error about it.
@@ -99,7 +102,11 @@ func renderError(err error, src *chartSource, chartName string) error {
 			// of its arguments".
 			text = text[:i] + callOperands(text[:i], text[i:])
 		}
-		return &diag.Error{File: file, Line: line, Msg: "template error: " + text, Hint: "fix the template, or the values it reads", Err: err}
+		hint := "fix the template, or the values it reads"
+		if strings.Contains(text, "error calling include: template: no template ") || noTemplateRe().MatchString(text) {
+			hint = "no template of the chart (or of its subcharts) defines that name: fix the name, or define it with {{ define \"NAME\" }} … {{ end }}, usually in templates/_helpers.tpl"
+		}
+		return &diag.Error{File: file, Line: line, Msg: "template error: " + text, Hint: hint, Err: err}
 	}
 	if m := yamlErrRe().FindStringSubmatch(msg); m != nil {
 		return &diag.Error{File: m[1], Msg: "template rendered invalid YAML: " + redact.Operands(redact.YAML(m[2])), Hint: "fix the template's output (the line is a line of the rendered text; helm template --debug shows it)", Err: err}

@@ -533,6 +533,8 @@ func TestEngineErrorsShowCode(t *testing.T) {
 			msg: `error calling include: template: no template "c.labels" associated with template "gotpl"`},
 		{name: "include in include", template: `{{ include "c.outer" . }}`,
 			msg: `template error: executing "c.outer" at <include "c.inner" .>: error calling include: template: no template "c.inner" associated with template "gotpl"`},
+		{name: "template action", template: `{{ template "c.nope" . }}`,
+			msg: `template error: executing "c/templates/s.yaml" at <{{template "c.nope" .}}>: template "c.nope" not defined`},
 		{name: "regexp literal", template: `{{ mustRegexMatch "(" .Values.pw }}`,
 			msg: "error calling mustRegexMatch: error parsing regexp: missing closing ): `(`"},
 		{name: "constraint literal", template: `{{ semverCompare ">= 1.x.y.z" .Capabilities.KubeVersion.Version }}`,
@@ -553,6 +555,9 @@ func TestEngineErrorsShowCode(t *testing.T) {
 			}
 			if msg := err.Error(); !strings.Contains(msg, tc.msg) || strings.Contains(msg, "S3cret") {
 				t.Errorf("Render() error:\n%s\nwant one with %q, and no value", msg, tc.msg)
+			}
+			if (strings.Contains(tc.msg, "no template \"c.") || strings.Contains(tc.msg, "not defined")) && !strings.Contains(err.Error(), "define it with {{ define") {
+				t.Errorf("Render() error:\n%s\nwant a hint to define the template", err)
 			}
 		})
 	}
