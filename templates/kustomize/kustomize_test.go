@@ -612,14 +612,18 @@ func TestBuildErrorsShowNoValue(t *testing.T) {
 		name  string
 		files map[string]string
 		file  string // default app/kustomization.yaml
+		line  int    // 0: not checked
 		msg   string
 	}{
 		{name: "literal", files: map[string]string{
 			"app/kustomization.yaml": "secretGenerator:\n- name: s\n  literals: [password=Sup3rS3cretGood, Sup3rS3cretBad]\n",
-		}, msg: "a literal is not key=value"},
+		}, line: 3, msg: "secretGenerator s: a literal is not key=value"},
+		{name: "literal on its line", files: map[string]string{
+			"app/kustomization.yaml": "configMapGenerator:\n- name: c\n  literals:\n  - a=b\nsecretGenerator:\n- name: s\n  literals:\n  - password=Sup3rS3cretGood\n  - Sup3rS3cretBad\n",
+		}, line: 9, msg: "secretGenerator s: a literal is not key=value"},
 		{name: "literal with leading =", files: map[string]string{
 			"app/kustomization.yaml": "secretGenerator:\n- name: s\n  literals: [\"=Sup3rS3cret\", \"token=Sup3rS3cret2\"]\n",
-		}, msg: "a literal is not key=value"},
+		}, line: 3, msg: "secretGenerator s: a literal is not key=value"},
 		{name: "env line", files: map[string]string{
 			"app/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [a.env]\n",
 			"app/a.env":              "USER=admin\nPASSWORD=Sup3r\xffS3cret\n",
@@ -662,8 +666,8 @@ func TestBuildErrorsShowNoValue(t *testing.T) {
 			if file == "" {
 				file = "app/kustomization.yaml"
 			}
-			if de.File != file || !strings.Contains(de.Msg, tc.msg) {
-				t.Errorf("error in %s: %q, want %s and %q", de.File, de.Msg, file, tc.msg)
+			if de.File != file || !strings.Contains(de.Msg, tc.msg) || (tc.line > 0 && de.Line != tc.line) {
+				t.Errorf("error in %s:%d: %q, want %s:%d and %q", de.File, de.Line, de.Msg, file, tc.line, tc.msg)
 			}
 		})
 	}

@@ -211,6 +211,15 @@ func (c *checker) kustomization(dir string, plugins bool) {
 		}
 	}
 	generator := func(field string, g types.GeneratorArgs) {
+		for _, lit := range g.LiteralSources {
+			if strings.Index(lit, "=") <= 0 { // as kustomize's parseLiteralSource
+				// kustomize's own error (api/kv) lists every literal of
+				// the generator, passwords included; kiln names the line.
+				c.fail(f.path, f.valueLine([]string{field}, lit),
+					fmt.Sprintf("%s %s: a literal is not key=value (kiln does not show it: it may hold a secret)", field, g.Name),
+					"write each literal as KEY=value; a value may contain = but the key may not", nil)
+			}
+		}
 		for _, src := range g.FileSources {
 			c.entry(f, []string{field}, fileSourcePath(src), loadOnly, false)
 		}
