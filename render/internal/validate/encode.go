@@ -312,3 +312,10 @@ func joinPath(segs []string) string {
 	}
 	return b.String()
 }
+
+// JSON is the JSON an object is checked as: what kiln validated, for
+// tests that hold it against what Flux's kustomize build applies.
+func JSON(o templates.Object) ([]byte, error) {
+	enc := encode(o)
+	return enc.data, enc.err
+}

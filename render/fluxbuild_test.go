@@ -1,0 +1,322 @@
+package render_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/render"
+	"github.com/kiln-gitops/kiln/render/internal/validate"
+)
+
+// fluxObject is one object as the cluster gets it: decoded from JSON into
+// unstructured form, as kustomize-controller and the API server read it.
+type fluxObject struct {
+	id  string
+	obj map[string]any
+}
+
+// fluxBuild runs kustomize build on every apps/<app>/ folder of the env's
+// tree, as kustomize-controller does (krusty, in process, default options:
+// LoadRestrictionsRootOnly), and reads its output as kustomize-controller
+// reads it (ssa.ReadObjects: the YAML-or-JSON decoder into unstructured
+// objects). It returns the objects by folder, or the build's error.
+func fluxBuild(t testing.TB, er *render.EnvResult) (map[string][]fluxObject, error) {
+	t.Helper()
+	fs := filesys.MakeFsInMemory()
+	dirs := map[string]bool{}
+	for name, data := range er.Files {
+		if err := fs.MkdirAll(path.Dir("/" + name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := fs.WriteFile("/"+name, data); err != nil {
+			t.Fatal(err)
+		}
+		if parts := strings.Split(name, "/"); len(parts) == 3 && parts[0] == "apps" && parts[2] == "kustomization.yaml" {
+			dirs["/"+parts[0]+"/"+parts[1]] = true
+		}
+	}
+	out := map[string][]fluxObject{}
+	for dir := range dirs {
+		m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, dir)
+		if err != nil {
+			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+		}
+		y, err := m.AsYaml()
+		if err != nil {
+			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+		}
+		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(y), 2048)
+		for {
+			u := &unstructured.Unstructured{}
+			err := dec.Decode(u)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("reading kustomize build %s: %w", dir, err)
+			}
+			if u.Object == nil {
+				continue
+			}
+			out[dir[1:]] = append(out[dir[1:]], fluxObject{id: idOf(u.Object), obj: u.Object})
+		}
+	}
+	return out, nil
+}
+
+// bookkeeping are kustomize's own annotations, which kustomize build
+// leaves out of what it applies.
+func bookkeeping(k string) bool {
+	switch k {
+	case "config.kubernetes.io/path", "config.kubernetes.io/index", "config.kubernetes.io/origin",
+		"config.k8s.io/id", "alpha.config.kubernetes.io/transformations":
+		return true
+	}
+	return strings.HasPrefix(k, "internal.config.kubernetes.io/")
+}
+
+// keptObjects reads the object files of the env's tree (every file of an
+// apps/<app>/ folder but its kustomization.yaml) with kiln's reader, and
+// returns each as the JSON kiln validated, decoded as the API server
+// decodes it, by folder.
+func keptObjects(t testing.TB, er *render.EnvResult) map[string][]fluxObject {
+	t.Helper()
+	out := map[string][]fluxObject{}
+	for name, data := range er.Files {
+		parts := strings.Split(name, "/")
+		if len(parts) != 3 || parts[0] != "apps" || parts[2] == "kustomization.yaml" {
+			continue
+		}
+		objs, err := objects.Parse(data, name, 0)
+		if err != nil {
+			t.Fatalf("kiln cannot read the file it wrote, %s: %v", name, err)
+		}
+		for _, o := range objs {
+			j, err := validate.JSON(o)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			u := &unstructured.Unstructured{}
+			if err := u.UnmarshalJSON(j); err != nil {
+				t.Fatalf("%s: the JSON kiln validated: %v", name, err)
+			}
+			if md, ok := u.Object["metadata"].(map[string]any); ok {
+				if a, ok := md["annotations"].(map[string]any); ok {
+					for k := range a {
+						if bookkeeping(k) {
+							delete(a, k)
+						}
+					}
+					if len(a) == 0 {
+						delete(md, "annotations")
+					}
+				}
+			}
+			dir := parts[0] + "/" + parts[1]
+			out[dir] = append(out[dir], fluxObject{id: idOf(u.Object), obj: u.Object})
+		}
+	}
+	return out
+}
+
+func idOf(o map[string]any) string {
+	md, _ := o["metadata"].(map[string]any)
+	return fmt.Sprintf("%v %v %v/%v", o["apiVersion"], o["kind"], md["namespace"], md["name"])
+}
+
+// assertFluxBuildSame holds every app folder of the env's tree against
+// what Flux applies from it: kustomize build must neither fail nor drop,
+// add or change an object kiln wrote and validated.
+func assertFluxBuildSame(t testing.TB, er *render.EnvResult) {
+	t.Helper()
+	if n := fluxBuildSame(t, er); n == 0 {
+		t.Fatalf("env %s: no object to compare", er.Env)
+	}
+}
+
+// fluxBuildSame is assertFluxBuildSame; it returns how many objects kiln
+// wrote.
+func fluxBuildSame(t testing.TB, er *render.EnvResult) int {
+	t.Helper()
+	built, err := fluxBuild(t, er)
+	if err != nil {
+		t.Fatalf("env %s: Flux's kustomize build fails on what kiln wrote: %v", er.Env, err)
+	}
+	kept := keptObjects(t, er)
+	for _, m := range []map[string][]fluxObject{built, kept} {
+		for _, objs := range m {
+			slices.SortFunc(objs, func(a, b fluxObject) int { return strings.Compare(a.id, b.id) })
+		}
+	}
+	for dir := range kept {
+		if _, ok := built[dir]; !ok {
+			built[dir] = nil
+		}
+	}
+	for dir, objs := range built {
+		if diff := cmp.Diff(kept[dir], objs, cmp.AllowUnexported(fluxObject{})); diff != "" {
+			t.Errorf("env %s, %s: what kustomize build applies differs from what kiln wrote and validated (-kiln +kustomize):\n%s", er.Env, dir, diff)
+		}
+	}
+	n := 0
+	for _, objs := range kept {
+		n += len(objs)
+	}
+	return n
+}
+
+// TestFluxBuildsWhatKilnChecked renders the bundled example and the real
+// charts of testdata, and holds each app folder against kustomize build.
+func TestFluxBuildsWhatKilnChecked(t *testing.T) {
+	t.Parallel()
+	for _, er := range renderAll(t, load(t, example), testOptions()) {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		assertFluxBuildSame(t, er)
+	}
+
+	sops := renderAll(t, load(t, sopsRepo), checkOptions(false))
+	if sops[0].Err != nil {
+		t.Fatal(sops[0].Err)
+	}
+	assertFluxBuildSame(t, sops[0])
+
+	// The real podinfo chart with its optional objects on, the guestbook
+	// overlays (a strategic merge patch, a component, generators) and the
+	// jsonnet fixtures (lists, nested arrays), in one project.
+	dir := t.TempDir()
+	for dst, src := range map[string]string{
+		"charts/podinfo": "testdata/real/podinfo/podinfo",
+		"kust":           "../templates/kustomize/testdata/repo",
+		"js":             "../templates/jsonnet/testdata/repo",
+	} {
+		if err := os.CopyFS(filepath.Join(dir, dst), os.DirFS(src)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeProjectIn(t, dir, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n  - name: prod\nmanifests:\n  github: acme/manifests\n" +
+			"apps:\n  - name: podinfo\n    namespace: apps\n    helm:\n      chart: charts/podinfo\n" +
+			"  - name: guestbook\n    namespace: guestbook\n    kustomize: kust/apps/guestbook/overlays/{env}\n" +
+			"  - name: list\n    namespace: apps\n    jsonnet:\n      file: js/apps/list/main.jsonnet\n      jpath: [js/lib, js/vendor]\n",
+		"envs/dev.yaml": "",
+		"envs/prod.yaml": "apps:\n  podinfo:\n    values:\n      replicaCount: 3\n      hpa: {enabled: true}\n      ingress: {enabled: true}\n" +
+			"      serviceMonitor: {enabled: false}\n      redis: {enabled: true}\n      certificate: {create: false}\n",
+	})
+	for _, er := range renderAll(t, load(t, dir), testOptions()) {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		if len(er.Apps) != 3 {
+			t.Fatalf("env %s: %d apps", er.Env, len(er.Apps))
+		}
+		assertFluxBuildSame(t, er)
+	}
+}
+
+// widgetCRD serves example.com/v1 Widget, which keeps any field: what
+// kiln's validation lets through is then up to the YAML alone.
+const widgetCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, listKind: WidgetList, plural: widgets, singular: widget}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+`
+
+// renderWidgetApp renders one yaml app holding the Widget CRD and doc.
+func renderWidgetApp(t *testing.T, doc string) *render.EnvResult {
+	t.Helper()
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+			"apps:\n  - name: x\n    namespace: ns\n    yaml: apps/x\n",
+		"envs/dev.yaml":       "",
+		"apps/x/crd.yaml":     widgetCRD,
+		"apps/x/objects.yaml": doc,
+	})
+	r, err := render.New(load(t, dir), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return results[0]
+}
+
+// TestFluxBuildHostile renders objects that kustomize reads in its own
+// way: each is refused by kiln with an error at its line, or kustomize
+// build applies exactly what kiln wrote and validated.
+func TestFluxBuildHostile(t *testing.T) {
+	t.Parallel()
+	widget := "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n"
+	for name, tc := range map[string]struct {
+		doc     string
+		refused string // a part of the error, "" when kiln writes it
+	}{
+		"patch directives": {doc: widget + "  list:\n  - name: a\n    $patch: delete\n  m:\n    $patch: replace\n  $setElementOrder/list: [{name: a}]\n  $retainKeys: [m]\n"},
+		"top-level patch":  {doc: "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n$patch: delete\n"},
+		"numbers": {doc: widget + "  big: 12345678901234567890123\n  u64: 18446744073709551615\n  f: 1e3\n  hex: 0x1F\n  oct: 0o17\n  oct11: 017\n" +
+			"  under: 1_000\n  plus: +12\n  bin: 0b101\n  minusz: -0\n  tiny: 0.1e-400\n"},
+		"look-alike strings": {doc: widget + "  yes: yes\n  on: on\n  y: y\n  n: N\n  tilde: ~\n  null2: Null\n  ts: 2001-12-14t21:59:43.10-05:00\n" +
+			"  date: 2002-12-14\n  sexa: 190:20:30\n  tagged: !!str 123\n  bool: True\n  q: '0x1F'\n"},
+		"empty and null":    {doc: widget + "  em: {}\n  el: []\n  s: \"\"\n  n: null\n  m: {a: null}\n"},
+		"huge exponent":     {doc: widget + "  x: 1e400\n  y: -1e400\n"},
+		"keys":              {doc: widget + "  a.b.c: 1\n  \"x~y\": 2\n  \"[0]\": 3\n  \"a/b\": 4\n  \"\": 5\n  \"$x\": 6\n"},
+		"duplicate key":     {doc: widget + "  a: 1\n  a: 2\n", refused: "objects.yaml"},
+		"crlf":              {doc: strings.ReplaceAll(widget+"  a: |\n    x\n    y\n  b: c\n", "\n", "\r\n")},
+		"bom":               {doc: "\ufeff" + widget + "  a: b\n"},
+		"block separators": {doc: widget + "  a: |\n    ---\n    x: y\n    ...\n  b: >\n    ---\n  c: \"\\n---\\n\"\n# ---\n---\n# ---\n" +
+			strings.Replace(widget, "name: w", "name: w2", 1) + "  a: b # ---\n"},
+		"invisible": {doc: widget + "  a: \"\\u200b\\u00a0\\t\\x01\"\n  b: \"\\uFEFFx\"\n  c: \"\\U0001F600\"\n"},
+		"long line": {doc: widget + "  a: " + strings.Repeat("x", 200000) + "\n  b: \"" + strings.Repeat("y ", 5000) + "\"\n"},
+		"lists": {doc: "apiVersion: example.com/v1\nkind: WidgetList\nitems:\n- " + strings.ReplaceAll(strings.TrimSuffix(widget, "\n"), "\n", "\n  ") + "\n    a: 1\n" +
+			"---\napiVersion: v1\nkind: ConfigMapList\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {a: b}}\n" +
+			"---\napiVersion: v1\nkind: List\nitems: []\n"},
+		"kustomize kinds": {doc: "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata: {name: k}\nresources: [x.yaml]\n" +
+			"---\napiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata: {name: c}\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			er := renderWidgetApp(t, tc.doc)
+			if tc.refused != "" {
+				if er.Err == nil || !strings.Contains(er.Err.Error(), tc.refused) {
+					t.Fatalf("error %v, want one with %q", er.Err, tc.refused)
+				}
+				return
+			}
+			if er.Err != nil {
+				t.Fatal(er.Err)
+			}
+			assertFluxBuildSame(t, er)
+		})
+	}
+}
