@@ -289,6 +289,9 @@ func TestFluxBuildHostile(t *testing.T) {
 		"look-alike strings": {doc: widget + "  yes: yes\n  on: on\n  y: y\n  n: N\n  tilde: ~\n  null2: Null\n  ts: 2001-12-14t21:59:43.10-05:00\n" +
 			"  date: 2002-12-14\n  sexa: 190:20:30\n  tagged: !!str 123\n  bool: True\n  q: '0x1F'\n"},
 		"empty and null":    {doc: widget + "  em: {}\n  el: []\n  s: \"\"\n  n: null\n  m: {a: null}\n"},
+		"infinity":          {doc: widget + "  x: .inf\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.x" is an infinite or not-a-number float`},
+		"negative infinity": {doc: widget + "  x: -.Inf\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.x" is an infinite or not-a-number float`},
+		"not a number":      {doc: widget + "  x: .NaN\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.x" is an infinite or not-a-number float`},
 		"huge exponent":     {doc: widget + "  x: 1e400\n  y: -1e400\n"},
 		"keys":              {doc: widget + "  a.b.c: 1\n  \"x~y\": 2\n  \"[0]\": 3\n  \"a/b\": 4\n  \"\": 5\n  \"$x\": 6\n"},
 		"duplicate key":     {doc: widget + "  a: 1\n  a: 2\n", refused: "objects.yaml"},

@@ -163,6 +163,12 @@ func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 			e.buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
 			return nil
 		}
+		if nonFinite(s) {
+			// kustomize build reads .inf as a float, which JSON cannot
+			// hold: it fails ("json: unsupported value"), and with it the
+			// app's Flux Kustomization.
+			return &tagError{node: n, path: joinPath(segs), tag: "!!float", nonFinite: true}
+		}
 	}
 	writeString(&e.buf, v)
 	return nil
@@ -197,9 +203,25 @@ type tagError struct {
 	node *kyaml.Node
 	path string // "" until an indexed encoding finds it
 	tag  string
+	// nonFinite is set for a float YAML reads as infinite or not a
+	// number (.inf, -.Inf, .nan), tagged or not: JSON has no such value.
+	nonFinite bool
+}
+
+// nonFinite reports whether a !!float scalar is one of YAML's infinities
+// or not-a-number forms, which strconv does not read.
+func nonFinite(v string) bool {
+	switch strings.ToLower(strings.TrimLeft(v, "+-")) {
+	case ".inf", ".nan":
+		return true
+	}
+	return false
 }
 
 func (e *tagError) Error() string {
+	if e.nonFinite {
+		return fmt.Sprintf("field %q is an infinite or not-a-number float, which JSON cannot hold: kustomize build, which Flux runs on the app's folder, fails on the object", e.path)
+	}
 	return fmt.Sprintf("field %q is tagged %s but its value is not one: kustomize build, which Flux runs on the app's folder, refuses the object", e.path, e.tag)
 }
 
@@ -217,6 +239,9 @@ func encodeError(o templates.Object, base diag.Error, err error) *diag.Error {
 		d.Line = o.LineOf(te.node)
 		d.Msg = te.Error()
 		d.Hint = fmt.Sprintf("remove the %s tag, or write a value of that type", te.tag)
+		if te.nonFinite {
+			d.Hint = "quote the value to make it a string, or write a finite number"
+		}
 		return &d
 	}
 	d.Msg, d.Hint = err.Error(), "write the object without YAML merge keys (<<) or non-scalar keys"

@@ -119,7 +119,6 @@ func TestEncodeScalars(t *testing.T) {
 		{yaml: "a: -3", want: `{"a":-3}`},
 		{yaml: "a: 18446744073709551615", want: `{"a":18446744073709551615}`},
 		{yaml: "a: 1.5", want: `{"a":1.5}`},
-		{yaml: "a: .inf", want: `{"a":".inf"}`},
 		{yaml: "a: True", want: `{"a":true}`},
 		{yaml: "a: yes", want: `{"a":"yes"}`},
 		{yaml: "a: ~", want: `{"a":null}`},
@@ -153,6 +152,30 @@ func TestEncodeScalars(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestNonFiniteFloatsAreErrors: kustomize build reads .inf and .nan as
+// floats, which JSON cannot hold, and fails; a quoted one is a string.
+func TestNonFiniteFloatsAreErrors(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{".inf", "-.Inf", "+.INF", ".nan", ".NaN"} {
+		var n kyaml.Node
+		if err := kyaml.Unmarshal([]byte("a: "+v), &n); err != nil {
+			t.Fatal(err)
+		}
+		var te *tagError
+		if err := (&encoder{}).encode(&n, nil); !errors.As(err, &te) || !te.nonFinite {
+			t.Errorf("%s: error %v, want a non-finite float's", v, err)
+		}
+	}
+	var n kyaml.Node
+	if err := kyaml.Unmarshal([]byte(`a: ".inf"`), &n); err != nil {
+		t.Fatal(err)
+	}
+	e := &encoder{}
+	if err := e.encode(&n, nil); err != nil || e.buf.String() != `{"a":".inf"}` {
+		t.Errorf("quoted: %s, %v", e.buf.String(), err)
 	}
 }
 
