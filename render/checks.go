@@ -37,6 +37,9 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 		if err := localConfig(app, o); err != nil {
 			errs = append(errs, err)
 		}
+		if err := kustomizeConfig(app, o); err != nil {
+			errs = append(errs, err)
+		}
 		if o.Raw == nil {
 			plain = append(plain, o)
 			continue
@@ -70,6 +73,25 @@ func localConfig(app string, o templates.Object) error {
 	return &diag.Error{File: o.File, Line: o.LineOf(key), App: app, Object: objRef(o),
 		Msg:  "annotation " + localConfigAnnotation + " makes kustomize, and so Flux, leave this object out: it would never reach the cluster",
 		Hint: `remove the annotation (or set it to "false") to deploy the object; configuration for a local tool (kpt, kustomize functions) belongs outside the app's output`}
+}
+
+// kustomizeConfig refuses a kustomize Kustomization among an app's
+// objects: kustomize build passes it through as a resource, but
+// kustomize-controller drops every object of kind Kustomization in the
+// kustomize.config.k8s.io group from what it applies (ssa.ReadObjects,
+// IsKustomization), while kiln's tree, lock, counts and health checks
+// would say it is deployed.
+func kustomizeConfig(app string, o templates.Object) error {
+	if o.Node == nil || o.Node.GetKind() != "Kustomization" {
+		return nil
+	}
+	group, _, ok := strings.Cut(o.Node.GetApiVersion(), "/")
+	if !ok || group != "kustomize.config.k8s.io" {
+		return nil
+	}
+	return &diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o),
+		Msg:  "a kustomize Kustomization (" + o.Node.GetApiVersion() + ") is kustomize's configuration, not an object: Flux leaves it out of what it applies, so it would never reach the cluster",
+		Hint: "leave it out of the app's output; to build a kustomize overlay, make the app a kustomize app (kustomize: <folder>)"}
 }
 
 // sopsChecks refuses what kustomize-controller refuses once it decrypts a

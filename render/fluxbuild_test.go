@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -35,7 +36,8 @@ type fluxObject struct {
 // tree, as kustomize-controller does (krusty, in process, default options:
 // LoadRestrictionsRootOnly), and reads its output as kustomize-controller
 // reads it (ssa.ReadObjects: the YAML-or-JSON decoder into unstructured
-// objects). It returns the objects by folder, or the build's error.
+// objects, expanding Lists and dropping what it drops). It returns the
+// objects by folder, or the build's error.
 func fluxBuild(t testing.TB, er *render.EnvResult) (map[string][]fluxObject, error) {
 	t.Helper()
 	fs := filesys.MakeFsInMemory()
@@ -72,6 +74,22 @@ func fluxBuild(t testing.TB, er *render.EnvResult) (map[string][]fluxObject, err
 				return nil, fmt.Errorf("reading kustomize build %s: %w", dir, err)
 			}
 			if u.Object == nil {
+				continue
+			}
+			// ssa.ReadObjects expands Lists and drops what is no
+			// Kubernetes object or is a kustomize Kustomization.
+			if u.IsList() {
+				if err := u.EachListItem(func(item k8sruntime.Object) error {
+					o := item.(*unstructured.Unstructured).Object
+					out[dir[1:]] = append(out[dir[1:]], fluxObject{id: idOf(o), obj: o})
+					return nil
+				}); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if u.GetName() == "" || u.GetKind() == "" || u.GetAPIVersion() == "" ||
+				u.GetKind() == "Kustomization" && u.GroupVersionKind().Group == "kustomize.config.k8s.io" {
 				continue
 			}
 			out[dir[1:]] = append(out[dir[1:]], fluxObject{id: idOf(u.Object), obj: u.Object})
@@ -304,8 +322,14 @@ func TestFluxBuildHostile(t *testing.T) {
 		"lists": {doc: "apiVersion: example.com/v1\nkind: WidgetList\nitems:\n- " + strings.ReplaceAll(strings.TrimSuffix(widget, "\n"), "\n", "\n  ") + "\n    a: 1\n" +
 			"---\napiVersion: v1\nkind: ConfigMapList\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {a: b}}\n" +
 			"---\napiVersion: v1\nkind: List\nitems: []\n"},
+		"kustomize annotations": {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    kustomize.config.k8s.io/needs-hash: \"true\"\n    kustomize.config.k8s.io/behavior: merge\n    config.kubernetes.io/function: \"container: {image: x}\"\ndata: {a: b}\n"},
+		"generate name":         {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: c-\ndata: {a: b}\n", refused: "objects.yaml:1: app x: ConfigMap/: object has no metadata.name"},
+		"empty namespace":       {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: \"\"\ndata: {a: b}\n"},
+		"bookkeeping set":       {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    config.kubernetes.io/index: \"7\"\n    internal.config.kubernetes.io/path: x.yaml\n    config.k8s.io/id: \"1\"\ndata: {a: b}\n"},
 		"kustomize kinds": {doc: "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata: {name: k}\nresources: [x.yaml]\n" +
-			"---\napiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata: {name: c}\n"},
+			"---\napiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata: {name: c}\n",
+			refused: "objects.yaml:1: app x: Kustomization/ns/k: a kustomize Kustomization (kustomize.config.k8s.io/v1beta1) is kustomize's configuration"},
+		"component": {doc: "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata: {name: c}\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
