@@ -3,6 +3,7 @@ package render_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -329,7 +330,10 @@ func TestFluxBuildHostile(t *testing.T) {
 		"kustomize kinds": {doc: "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata: {name: k}\nresources: [x.yaml]\n" +
 			"---\napiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata: {name: c}\n",
 			refused: "objects.yaml:1: app x: Kustomization/ns/k: a kustomize Kustomization (kustomize.config.k8s.io/v1beta1) is kustomize's configuration"},
-		"component": {doc: "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata: {name: c}\n"},
+		"next line":                {doc: widget + "  a: \"x\\Ny\"\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.a" holds the character U+0085`},
+		"next line key":            {doc: widget + "  m:\n    \"x\\Ny\": 1\n", refused: `objects.yaml:7: app x: Widget/ns/w: field "spec.m" has a key holding the character U+0085`},
+		"next line in a ConfigMap": {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: \"x\\Ny\"\n", refused: `objects.yaml:5: app x: ConfigMap/ns/c: field "data.a" holds the character U+0085`},
+		"component":                {doc: "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata: {name: c}\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -346,4 +350,39 @@ func TestFluxBuildHostile(t *testing.T) {
 			assertFluxBuildSame(t, er)
 		})
 	}
+}
+
+// TestFluxBuildHostileEngines renders values that JSON-to-YAML and template
+// output could let change type or shape, from jsonnet and Helm apps, and
+// holds the folders kiln wrote against kustomize build.
+func TestFluxBuildHostileEngines(t *testing.T) {
+	t.Parallel()
+	values := map[string]any{
+		"strs": []string{"yes", "no", "on", "off", "y", "n", "Y", "true", "True", "null", "~", "", "1", "1.0", "0x1F", "0o17", "017", "1e3", "1_000",
+			".inf", ".nan", "-.Inf", "2001-12-14", "12:30:00", "190:20:30", "0b101", "+12", "-0", "=", "<<", "!tag", "&a", "*a", "%x", "@x", "`x",
+			"a: b", "- a", "[a]", "{a: b}", "#x", "x #y", "x: ", "\n---\n", "---", "...", "a\r\nb", "\ufeffx", "\u200b", "\u2028", "\t", " x ", "x\n"},
+		"nums": []any{0, -0.0, 0.1, 1.0 / 3, 1 << 53, 1.5e-300, 2.5e-5},
+	}
+	vj, err := json.Marshal(values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+			"apps:\n  - name: crd\n    namespace: ns\n    yaml: crd\n" +
+			"  - name: js\n    namespace: ns\n    jsonnet: js/main.jsonnet\n    dependsOn: [crd]\n" +
+			"  - name: chart\n    namespace: ns\n    helm: {chart: chart}\n    dependsOn: [crd]\n",
+		"envs/dev.yaml":     "",
+		"crd/crd.yaml":      widgetCRD,
+		"js/main.jsonnet":   "local v = " + string(vj) + ";\n{apiVersion: 'example.com/v1', kind: 'Widget', metadata: {name: 'js'}, spec: v + {['k' + s]: s for s in v.strs if s != '' && std.length(std.findSubstr('\\n', s)) == 0}}\n",
+		"chart/Chart.yaml":  "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
+		"chart/values.yaml": string(vj) + "\n",
+		"chart/templates/w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: helm\nspec:\n  quoted:\n{{- range .Values.strs }}\n  - {{ . | quote }}\n{{- end }}\n" +
+			"  json: {{ toJson .Values }}\n  yaml:\n{{ toYaml .Values | indent 4 }}\n",
+	})
+	er := renderAll(t, load(t, dir), testOptions())[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	assertFluxBuildSame(t, er)
 }

@@ -65,6 +65,9 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 			if k.Kind != kyaml.ScalarNode || (k.Value == "<<" && k.ShortTag() == "!!merge") {
 				return errMergeKey
 			}
+			if strings.Contains(k.Value, nel) {
+				return &tagError{node: k, path: joinPath(segs), nelKey: true}
+			}
 			if i > 0 {
 				e.buf.WriteByte(',')
 			}
@@ -170,9 +173,18 @@ func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 			return &tagError{node: n, path: joinPath(segs), tag: "!!float", nonFinite: true}
 		}
 	}
+	if strings.Contains(v, nel) {
+		return &tagError{node: n, path: joinPath(segs), nel: true}
+	}
 	writeString(&e.buf, v)
 	return nil
 }
+
+// nel is U+0085 (next line). kustomize build writes it into its output as
+// it is; the reader of that output (sigs.k8s.io/yaml, YAML 1.1) takes it
+// for a line break, so Flux applies a space in its place, and a key
+// holding it makes kustomize build fail on its own JSON round trip.
+const nel = "\u0085"
 
 // taggedScalar returns the JSON that sigs.k8s.io/yaml (the reader of
 // kustomize build, which Flux runs on the folder, and of kubectl) makes of
@@ -206,6 +218,9 @@ type tagError struct {
 	// nonFinite is set for a float YAML reads as infinite or not a
 	// number (.inf, -.Inf, .nan), tagged or not: JSON has no such value.
 	nonFinite bool
+	// nel is set for a string holding U+0085, nelKey for a key holding
+	// it (path is then the mapping's).
+	nel, nelKey bool
 }
 
 // nonFinite reports whether a !!float scalar is one of YAML's infinities
@@ -219,6 +234,12 @@ func nonFinite(v string) bool {
 }
 
 func (e *tagError) Error() string {
+	if e.nel {
+		return fmt.Sprintf("field %q holds the character U+0085 (next line), which kustomize build, which Flux runs on the app's folder, writes as it is and Flux then reads as a line break: the cluster would get a space in its place", e.path)
+	}
+	if e.nelKey {
+		return fmt.Sprintf("field %q has a key holding the character U+0085 (next line), on which kustomize build, which Flux runs on the app's folder, fails", e.path)
+	}
 	if e.nonFinite {
 		return fmt.Sprintf("field %q is an infinite or not-a-number float, which JSON cannot hold: kustomize build, which Flux runs on the app's folder, fails on the object", e.path)
 	}
@@ -241,6 +262,9 @@ func encodeError(o templates.Object, base diag.Error, err error) *diag.Error {
 		d.Hint = fmt.Sprintf("remove the %s tag, or write a value of that type", te.tag)
 		if te.nonFinite {
 			d.Hint = "quote the value to make it a string, or write a finite number"
+		}
+		if te.nel || te.nelKey {
+			d.Hint = "write the text without U+0085 (often a Latin-1 or Windows-1252 byte decoded as another character set); binary content belongs base64-encoded in binaryData or a Secret's data"
 		}
 		return &d
 	}
