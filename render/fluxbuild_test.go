@@ -333,7 +333,14 @@ func TestFluxBuildHostile(t *testing.T) {
 		"next line":                {doc: widget + "  a: \"x\\Ny\"\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.a" holds the character U+0085`},
 		"next line key":            {doc: widget + "  m:\n    \"x\\Ny\": 1\n", refused: `objects.yaml:7: app x: Widget/ns/w: field "spec.m" has a key holding the character U+0085`},
 		"next line in a ConfigMap": {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: \"x\\Ny\"\n", refused: `objects.yaml:5: app x: ConfigMap/ns/c: field "data.a" holds the character U+0085`},
-		"component":                {doc: "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata: {name: c}\n"},
+		"rbac names": {doc: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: \"a~b\"}\n---\n" +
+			"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: \"system:a:b\"}\n---\n" +
+			"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: \"a b ü\"}\n---\n" +
+			"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: \"x~G~v1~ConfigMap|ns|a\"}\n---\n" +
+			"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: \"*\"}\n"},
+		"cluster-scoped namespaces": {doc: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: a}\n---\n" +
+			"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: b}\n", refused: "ClusterRole"},
+		"component": {doc: "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata: {name: c}\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -372,17 +379,22 @@ func TestFluxBuildHostileEngines(t *testing.T) {
 			"apps:\n  - name: crd\n    namespace: ns\n    yaml: crd\n" +
 			"  - name: js\n    namespace: ns\n    jsonnet: js/main.jsonnet\n    dependsOn: [crd]\n" +
 			"  - name: chart\n    namespace: ns\n    helm: {chart: chart}\n    dependsOn: [crd]\n",
-		"envs/dev.yaml":     "",
-		"crd/crd.yaml":      widgetCRD,
-		"js/main.jsonnet":   "local v = " + string(vj) + ";\n{apiVersion: 'example.com/v1', kind: 'Widget', metadata: {name: 'js'}, spec: v + {['k' + s]: s for s in v.strs if s != '' && std.length(std.findSubstr('\\n', s)) == 0}}\n",
-		"chart/Chart.yaml":  "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
-		"chart/values.yaml": string(vj) + "\n",
+		"envs/dev.yaml":             "",
+		"crd/crd.yaml":              widgetCRD,
+		"js/main.jsonnet":           "local v = " + string(vj) + ";\n{apiVersion: 'example.com/v1', kind: 'Widget', metadata: {name: 'js'}, spec: v + {['k' + s]: s for s in v.strs if s != '' && std.length(std.findSubstr('\\n', s)) == 0}}\n",
+		"chart/Chart.yaml":          "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
+		"chart/values.yaml":         string(vj) + "\n",
+		"chart/templates/crlf.yaml": strings.ReplaceAll("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: crlf\nspec:\n  a: |\n    x\n    ---\n    y\n  b: c # ---\n---\n# ---\n", "\n", "\r\n"),
+		"chart/templates/bom.yaml":  "\ufeffapiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: bom\nspec:\n  a: >-\n    ---\n\n    ...\n  b: \"\\t\"\n",
 		"chart/templates/w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: helm\nspec:\n  quoted:\n{{- range .Values.strs }}\n  - {{ . | quote }}\n{{- end }}\n" +
 			"  json: {{ toJson .Values }}\n  yaml:\n{{ toYaml .Values | indent 4 }}\n",
 	})
 	er := renderAll(t, load(t, dir), testOptions())[0]
 	if er.Err != nil {
 		t.Fatal(er.Err)
+	}
+	if len(er.Objects) != 5 {
+		t.Fatalf("objects: %v", er.Objects)
 	}
 	assertFluxBuildSame(t, er)
 }
