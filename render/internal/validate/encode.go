@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
-	k8syaml "sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
@@ -128,12 +127,15 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 
 // scalar writes a scalar with the type YAML 1.2 (yaml.v3) resolves it to,
 // or, for an explicit tag that changes what the value is, with the value
-// the reader of Kubernetes YAML gives it (taggedScalar).
+// kustomize build gives it (taggedScalar).
 func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 	v := n.Value
 	if n.Style&kyaml.TaggedStyle != 0 {
 		switch tag := n.ShortTag(); tag {
 		case "!!null", "!!bool", "!!int", "!!float", "!!timestamp", "!!binary":
+			if tag == "!!float" && nonFinite(strings.ReplaceAll(v, "_", "")) {
+				return &tagError{node: n, path: joinPath(segs), tag: tag, nonFinite: true}
+			}
 			j, ok := taggedScalar(n)
 			if !ok {
 				return &tagError{node: n, path: joinPath(segs), tag: tag}
@@ -186,28 +188,29 @@ func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 // holding it makes kustomize build fail on its own JSON round trip.
 const nel = "\u0085"
 
-// taggedScalar returns the JSON that sigs.k8s.io/yaml (the reader of
-// kustomize build, which Flux runs on the folder, and of kubectl) makes of
-// a scalar with an explicit tag, false when it refuses it: "!!int abc",
-// "!!binary" that is not base64. kiln writes the tag as it found it, so
-// what the cluster gets is this reader's value, not yaml.v3's: "!!binary"
-// is the decoded bytes, "!!bool yes" is true.
+// taggedScalar returns the JSON that kustomize build, which Flux runs on
+// the app's folder, makes of a scalar with an explicit tag, false when it
+// refuses it ("!!int abc", "!!bool yes", "!!binary" that is not base64).
+// kustomize turns each resource into a map with yaml.v3's decoder, which
+// reads a tagged scalar by its tag, and applies that map's JSON: kiln
+// writes the tag as it found it, so what the cluster gets is that value,
+// not the untagged one: "!!binary" is the decoded bytes, "!!timestamp
+// 2001-12-14" is "2001-12-14T00:00:00Z".
 func taggedScalar(n *kyaml.Node) ([]byte, bool) {
 	v := *n
-	v.Style = kyaml.DoubleQuotedStyle | kyaml.TaggedStyle
 	v.Anchor, v.HeadComment, v.LineComment, v.FootComment = "", "", "", ""
-	doc, err := kyaml.String(&kyaml.Node{Kind: kyaml.MappingNode, Content: []*kyaml.Node{{Kind: kyaml.ScalarNode, Value: "v"}, &v}})
+	var x any
+	if err := v.Decode(&x); err != nil {
+		return nil, false
+	}
+	j, err := json.Marshal(x)
 	if err != nil {
 		return nil, false
 	}
-	j, err := k8syaml.YAMLToJSON([]byte(doc))
-	if err != nil || !bytes.HasPrefix(j, []byte(`{"v":`)) || !bytes.HasSuffix(j, []byte("}")) {
-		return nil, false
-	}
-	return j[len(`{"v":`) : len(j)-1], true
+	return j, true
 }
 
-// tagError is a scalar whose explicit YAML tag sigs.k8s.io/yaml refuses for
+// tagError is a scalar whose explicit YAML tag kustomize build refuses for
 // its value. Its message names the field and the tag, never the value:
 // that reader's own error ("cannot decode !!str `…` as a !!int") quotes
 // the value, and Flux would show it in its events and commit statuses.

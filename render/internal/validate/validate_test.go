@@ -132,7 +132,8 @@ func TestEncodeScalars(t *testing.T) {
 		// An explicit tag gives the value sigs.k8s.io/yaml (kustomize
 		// build, kubectl) reads, which is what the cluster gets.
 		{yaml: "a: !!binary U1VQRVI=", want: `{"a":"SUPER"}`},
-		{yaml: "a: !!bool yes", want: `{"a":true}`},
+		{yaml: "a: !!bool True", want: `{"a":true}`},
+		{yaml: "a: !!timestamp 2001-12-14", want: `{"a":"2001-12-14T00:00:00Z"}`},
 		{yaml: "a: !!int \"5\"", want: `{"a":5}`},
 		{yaml: "a: !!float 1", want: `{"a":1}`},
 		{yaml: "a: !custom x", want: `{"a":"x"}`},
