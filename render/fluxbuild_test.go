@@ -340,13 +340,16 @@ func TestFluxBuildHostile(t *testing.T) {
 			"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: \"*\"}\n"},
 		"cluster-scoped namespaces": {doc: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: a}\n---\n" +
 			"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: b}\n", refused: "ClusterRole"},
-		"numeric name":      {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 123\n", refused: "objects.yaml"},
-		"numeric namespace": {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: 0x10\n", refused: "objects.yaml"},
-		"tagged":            {doc: widget + "  a: !!binary aGk=\n  b: !!int \"0x10\"\n  c: !!float 1\n  d: !!str true\n  e: !custom x\n  f: !!timestamp 2001-12-14\n  g: !!timestamp 2001-12-14t21:59:43.10-05:00\n  i: !!null \"\"\n  j: !!bool \"false\"\n"},
-		"tagged yes":        {doc: widget + "  a: !!bool yes\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.a" is tagged !!bool but its value is not one`},
-		"tagged infinity":   {doc: widget + "  a: !!float .inf\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.a" is an infinite`},
-		"empty documents":   {doc: "---\n---\n# only a comment\n---\n" + widget + "  a: b\n---\n...\n"},
-		"component":         {doc: "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata: {name: c}\n"},
+		"numeric name":            {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 123\n", refused: "objects.yaml"},
+		"numeric namespace":       {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: 0x10\n", refused: "objects.yaml"},
+		"tagged":                  {doc: widget + "  a: !!binary aGk=\n  b: !!int \"0x10\"\n  c: !!float 1\n  d: !!str true\n  e: !custom x\n  f: !!timestamp 2001-12-14\n  g: !!timestamp 2001-12-14t21:59:43.10-05:00\n  i: !!null \"\"\n  j: !!bool \"false\"\n"},
+		"tagged yes":              {doc: widget + "  a: !!bool yes\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.a" is tagged !!bool but its value is not one`},
+		"tagged infinity":         {doc: widget + "  a: !!float .inf\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.a" is an infinite`},
+		"typed metadata values":   {doc: "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  annotations: {a: 1}\n", refused: `objects.yaml:5: app x: Widget/ns/w: wrong type for field "metadata.annotations": got number, want string`},
+		"typed labels":            {doc: "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  labels: {b: true}\n", refused: `objects.yaml:5: app x: Widget/ns/w: wrong type for field "metadata.labels": got bool, want string`},
+		"typed built-in metadata": {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n  annotations: {a: 1}\n", refused: `objects.yaml:5: app x: ConfigMap/ns/w: wrong type for field "metadata.annotations.a"`},
+		"empty documents":         {doc: "---\n---\n# only a comment\n---\n" + widget + "  a: b\n---\n...\n"},
+		"component":               {doc: "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata: {name: c}\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

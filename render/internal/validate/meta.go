@@ -2,6 +2,8 @@ package validate
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -62,7 +64,15 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc 
 		_ = e.encode(o.Node.YNode(), nil)
 	}
 	if err := json.Unmarshal(e.buf.Bytes(), &obj); err != nil {
-		return nil // a wrong type in metadata: reported by the decoding
+		// A wrong type in metadata: the decoding reports it for a built-in
+		// kind. A custom resource's metadata is no part of its CRD's
+		// schema, and the API server reads it into ObjectMeta before
+		// anything else, refusing the object (a label or annotation that is
+		// not a string: kustomize build passes a label as it is).
+		if newTyped(gvk) != nil {
+			return nil
+		}
+		return []error{metaTypeError(app, o, err)}
 	}
 	return metaErrors(app, o, gvk, &obj.Metadata)
 }
@@ -109,4 +119,23 @@ func metadataNode(o templates.Object) *kyaml.Node {
 		out = m.Content[i+1]
 	}
 	return out
+}
+
+// metaTypeError is the error about a custom resource's metadata field of
+// the wrong type, at its line. It names the field and the types, never
+// the value.
+func metaTypeError(app string, o templates.Object, err error) error {
+	d := &diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node), Err: err,
+		Msg: "metadata does not decode as object metadata", Hint: "labels and annotations are maps of strings: quote their values"}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		idx := &encoder{index: map[string]*field{}}
+		_ = idx.encode(o.Node.YNode(), nil)
+		if f := idx.index[te.Field]; f != nil {
+			d.Line = o.LineOf(f.key)
+		}
+		d.Field = te.Field
+		d.Msg = fmt.Sprintf("wrong type for field %q: got %s, want %s; the API server reads a custom resource's metadata as it does any object's and refuses it", te.Field, te.Value, te.Type)
+	}
+	return d
 }
