@@ -54,6 +54,8 @@ func TestKubePrometheusStack(t *testing.T) {
 	if want.Err != nil {
 		t.Fatalf("kube-prometheus-stack refused:\n%v", want.Err)
 	}
+	// Flux's kustomize build of the folder applies what kiln checked.
+	assertFluxBuildSame(t, want)
 	if len(want.Warnings) != 0 {
 		t.Errorf("warnings: %v", want.Warnings)
 	}
