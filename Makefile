@@ -36,9 +36,13 @@ demo: build
 # -trimpath keeps source paths out of the build cache's keys: a fresh clone
 # at a new path (as CI makes) reuses what an earlier clone compiled, where
 # it recompiled every kiln package. No test reads its own source path.
+# TESTCOUNT runs each test that many times (shuffled each time); CI runs
+# each once so that the whole suite stays under 15 minutes on 2 cores, and
+# `make test TESTCOUNT=2` repeats it to hunt for order-dependent tests.
+TESTCOUNT ?= 1
 test: fmt-check vet tidy-check fuzz-short
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/kiln-test-worker ./cmd/kiln
-	KILN_TEST_PLAIN_WORKER=$(CURDIR)/bin/kiln-test-worker $(GO) test -trimpath -race -shuffle=on -count=2 -timeout 14m ./...
+	KILN_TEST_PLAIN_WORKER=$(CURDIR)/bin/kiln-test-worker $(GO) test -trimpath -race -shuffle=on -count=$(TESTCOUNT) -timeout 14m ./...
 
 ## fuzz-short: every fuzz target for a few seconds, so that a parser regression fails CI
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can
