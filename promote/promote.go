@@ -989,9 +989,9 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 		}
 	}
 	for _, c := range pl.changes {
-		switch b := path.Base(c.Path); {
+		switch {
 		case c.Op == treediff.Added:
-		case c.Op == treediff.Removed && len(c.Old) == 0 && (b == ".gitkeep" || b == ".keep"):
+		case c.Op == treediff.Removed && lockfile.Placeholder(c.Path, len(c.Old) == 0):
 			// An empty placeholder that kept the folder in git: its
 			// job is done once the folder holds files.
 			seen[c.Path] = true

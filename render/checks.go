@@ -34,10 +34,7 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 	plain := make([]templates.Object, 0, len(objs))
 	var errs []error
 	for _, o := range objs {
-		if err := localConfig(app, o); err != nil {
-			errs = append(errs, err)
-		}
-		if err := kustomizeConfig(app, o); err != nil {
+		if err := fluxLeavesOut(app, o); err != nil {
 			errs = append(errs, err)
 		}
 		if o.Raw == nil {
@@ -57,36 +54,26 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 // unless the annotation says "false" (resource.Factory.DropLocalNodes).
 const localConfigAnnotation = "config.kubernetes.io/local-config"
 
-// localConfig refuses an object that Flux would never apply: kustomize-
-// controller builds each app's folder with kustomize, which drops it, while
+// fluxLeavesOut refuses an object that Flux would never apply, while
 // kiln's tree, lock, counts and health checks would say it is deployed.
-// (A kustomize app never yields one: krusty drops it already, as kustomize
-// build does.)
-func localConfig(app string, o templates.Object) error {
+// kustomize-controller builds each app's folder with kustomize, which
+// drops an object annotated local-config (a kustomize app never yields
+// one: krusty drops it already, as kustomize build does); and from that
+// build it drops every Kustomization of the kustomize.config.k8s.io group
+// (ssa.ReadObjects, IsKustomization), which kustomize passes through.
+func fluxLeavesOut(app string, o templates.Object) error {
 	if o.Node == nil {
 		return nil
 	}
-	key, value := objects.Annotation(o.Node.YNode(), localConfigAnnotation)
-	if value == nil || value.Value == "false" {
+	if key, value := objects.Annotation(o.Node.YNode(), localConfigAnnotation); value != nil && value.Value != "false" {
+		return &diag.Error{File: o.File, Line: o.LineOf(key), App: app, Object: objRef(o),
+			Msg:  "annotation " + localConfigAnnotation + " makes kustomize, and so Flux, leave this object out: it would never reach the cluster",
+			Hint: `remove the annotation (or set it to "false") to deploy the object; configuration for a local tool (kpt, kustomize functions) belongs outside the app's output`}
+	}
+	if o.Node.GetKind() != "Kustomization" {
 		return nil
 	}
-	return &diag.Error{File: o.File, Line: o.LineOf(key), App: app, Object: objRef(o),
-		Msg:  "annotation " + localConfigAnnotation + " makes kustomize, and so Flux, leave this object out: it would never reach the cluster",
-		Hint: `remove the annotation (or set it to "false") to deploy the object; configuration for a local tool (kpt, kustomize functions) belongs outside the app's output`}
-}
-
-// kustomizeConfig refuses a kustomize Kustomization among an app's
-// objects: kustomize build passes it through as a resource, but
-// kustomize-controller drops every object of kind Kustomization in the
-// kustomize.config.k8s.io group from what it applies (ssa.ReadObjects,
-// IsKustomization), while kiln's tree, lock, counts and health checks
-// would say it is deployed.
-func kustomizeConfig(app string, o templates.Object) error {
-	if o.Node == nil || o.Node.GetKind() != "Kustomization" {
-		return nil
-	}
-	group, _, ok := strings.Cut(o.Node.GetApiVersion(), "/")
-	if !ok || group != "kustomize.config.k8s.io" {
+	if group, _, ok := strings.Cut(o.Node.GetApiVersion(), "/"); !ok || group != "kustomize.config.k8s.io" {
 		return nil
 	}
 	return &diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o),

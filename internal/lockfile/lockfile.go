@@ -98,3 +98,12 @@ func Wrote(rel string, hasLock bool, lock *Lock) bool {
 	_, ok = lock.Apps[app]
 	return ok
 }
+
+// Placeholder reports whether the file rel, empty or not, is a placeholder
+// that kept its folder in git (an empty .gitkeep or .keep): its job is done
+// once the folder holds files, so render and promote may delete it
+// although kiln did not write it.
+func Placeholder(rel string, empty bool) bool {
+	base := rel[strings.LastIndexByte(rel, '/')+1:]
+	return empty && (base == ".gitkeep" || base == ".keep")
+}

@@ -37,3 +37,22 @@ func TestWrote(t *testing.T) {
 		}
 	}
 }
+
+func TestPlaceholder(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		rel   string
+		empty bool
+		want  bool
+	}{
+		{".gitkeep", true, true},
+		{"apps/.keep", true, true},
+		{".gitkeep", false, false},
+		{"README.md", true, false},
+		{"x.gitkeep", true, false},
+	} {
+		if got := Placeholder(tc.rel, tc.empty); got != tc.want {
+			t.Errorf("Placeholder(%q, %v) = %v, want %v", tc.rel, tc.empty, got, tc.want)
+		}
+	}
+}

@@ -51,8 +51,7 @@ func foreign(dir string, files Files) ([]string, error) {
 				}
 			}
 		case lockfile.Wrote(name, true, lock):
-		case e.Type().IsRegular() && placeholder(dir, name):
-			// An empty .gitkeep that kept the folder in git.
+		case e.Type().IsRegular() && lockfile.Placeholder(name, empty(filepath.Join(dir, name))):
 		default:
 			found = append(found, entryName(name, e))
 		}
@@ -80,13 +79,9 @@ func sameFile(dir, rel string, files Files) bool {
 	return err == nil && bytes.Equal(got, want)
 }
 
-// placeholder reports whether name is an empty .gitkeep or .keep, whose
-// job is done once the folder holds files.
-func placeholder(dir, name string) bool {
-	if name != ".gitkeep" && name != ".keep" {
-		return false
-	}
-	fi, err := os.Lstat(filepath.Join(dir, name))
+// empty reports whether the file p holds nothing.
+func empty(p string) bool {
+	fi, err := os.Lstat(p)
 	return err == nil && fi.Size() == 0
 }
 
