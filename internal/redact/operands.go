@@ -99,6 +99,35 @@ func YAML(msg string) string {
 	})
 }
 
+// jsonnetParseRe matches what go-jsonnet's builtins that parse a string
+// quote of it: std.parseJson passes on encoding/json's "invalid character
+// 'x'" (with Go's escapes: '\n', '\x00'), std.parseInt, std.parseOctal
+// and std.parseHex start with the whole string ("abc is not a base 10
+// integer"), and std.jsonnet's own versions quote it ("Not hexadecimal:
+// "abc"").
+var jsonnetParseRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(failed to parse JSON: .*?invalid character )'(?:[^'\\]|\\.)*'|^(?s:.*)( is not a base \d+ integer)$|^((?:Not an octal number|Not hexadecimal): )(?s:.*)$`)
+})
+
+// JsonnetParse returns msg, a jsonnet runtime error, with the string a
+// parsing builtin quotes masked: it may be a part of a secret (a slice of
+// a var, a file read with importstr), which no redactor of whole values
+// recognises. The words say what went wrong; the error's location says
+// where.
+func JsonnetParse(msg string) string {
+	m := jsonnetParseRe().FindStringSubmatchIndex(msg)
+	switch {
+	case m == nil:
+		return msg
+	case m[2] >= 0: // parseJson: keep what follows the character
+		return msg[:m[3]] + Mask + msg[m[1]:]
+	case m[4] >= 0:
+		return Mask + msg[m[4]:m[5]]
+	default:
+		return msg[m[6]:m[7]] + Mask
+	}
+}
+
 // nodeContentsRe matches the end of kyaml's "wrong node kind" error
 // (yaml/fns.go, ErrorIfInvalid): the node it found, printed whole.
 var nodeContentsRe = sync.OnceValue(func() *regexp.Regexp {

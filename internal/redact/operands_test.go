@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -98,6 +99,31 @@ func TestYAML(t *testing.T) {
 				t.Errorf("YAML(%q) (-want +got):\n%s", tc.err.Error(), diff)
 			}
 		})
+	}
+}
+
+// TestJsonnetParse feeds JsonnetParse encoding/json's own errors, as
+// std.parseJson passes them on, and the parse builtins' texts: a quote
+// or a newline is escaped inside the quotes; the words stay.
+func TestJsonnetParse(t *testing.T) {
+	t.Parallel()
+	var v any
+	for _, tc := range []struct{ name, msg, want string }{
+		{"json character", "failed to parse JSON: " + json.Unmarshal([]byte("S3cret"), &v).Error(),
+			"failed to parse JSON: invalid character **redacted** looking for beginning of value"},
+		{"json quote", "failed to parse JSON: " + json.Unmarshal([]byte("{\"a\": 1 '}"), &v).Error(),
+			"failed to parse JSON: invalid character **redacted** after object key:value pair"},
+		{"json newline in a string", "failed to parse JSON: " + json.Unmarshal([]byte("\"a\nb\""), &v).Error(),
+			"failed to parse JSON: invalid character **redacted** in string literal"},
+		{"json end", "failed to parse JSON: unexpected end of JSON input", "failed to parse JSON: unexpected end of JSON input"},
+		{"parseInt", "S3cret is not a base 10 integer", "**redacted** is not a base 10 integer"},
+		{"parseInt, lines", "a\nS3cret is not a base 16 integer", "**redacted** is not a base 16 integer"},
+		{"std's parseHex", "Not hexadecimal: \"S3cret\"", "Not hexadecimal: **redacted**"},
+		{"other error", "Field does not exist: image", "Field does not exist: image"},
+	} {
+		if got := JsonnetParse(tc.msg); got != tc.want {
+			t.Errorf("%s: JsonnetParse(%q) = %q, want %q", tc.name, tc.msg, got, tc.want)
+		}
 	}
 }
 

@@ -74,7 +74,7 @@ func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeErro
 	for i := len(rt.StackTrace) - 1; i >= 0; i-- {
 		f := rt.StackTrace[i]
 		switch {
-		case f.Loc.IsSet():
+		case f.Loc.IsSet() && !inStdlib(f.Loc):
 			code = append(code, f.Loc)
 		case f.Loc.FileName == "Top-level function call":
 			topLevelCall = true
@@ -86,6 +86,9 @@ func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeErro
 		// the string parsed may be a secret var's YAML: a part of a value,
 		// which the redactor of whole values does not recognise.
 		msg = redact.YAML(msg)
+	} else {
+		// The same for std.parseJson, std.parseInt and their kin.
+		msg = redact.JsonnetParse(msg)
 	}
 	de := &diag.Error{File: req.Path, Msg: "jsonnet error: " + msg, Err: rt}
 	if len(code) > 0 {
@@ -159,4 +162,12 @@ func (im *importer) parseError(msg string) staticError {
 		}
 	}
 	return nil
+}
+
+// inStdlib reports whether loc is in the standard library's own jsonnet
+// (std.parseOctal calling std.parseInt, say), which go-jsonnet names with
+// no file: the user's code is the frame that called it, and a location
+// ":95" says nothing.
+func inStdlib(loc ast.LocationRange) bool {
+	return loc.FileName == "" || loc.FileName == "<std>"
 }

@@ -19,6 +19,7 @@ import (
 	gojsonnet "github.com/google/go-jsonnet"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -462,6 +463,43 @@ func TestParseErrorsShowNoValue(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "S3cret") || de.File != "apps/parse/main.jsonnet" || de.Line != 2 {
 		t.Errorf("Render() error = %v, want one at apps/parse/main.jsonnet:2 without the value", err)
+	}
+}
+
+// TestParseBuiltinsShowNoValue: the builtins that parse a string
+// (std.parseJson, std.parseInt, std.parseOctal, std.parseHex) quote what
+// they could not parse: the whole string, or the character where JSON
+// went wrong. The string may be a part of a secret var, or a file read
+// with importstr, which no redactor of whole values recognises. The error
+// keeps its words and its line and shows no part of the string.
+func TestParseBuiltinsShowNoValue(t *testing.T) {
+	t.Parallel()
+	const value = "user:Sup3rS3cretPart"
+	for _, tc := range []struct{ name, expr, want string }{
+		{"parseJson", "std.parseJson(std.extVar('blob')[5:])", "failed to parse JSON: invalid character " + redact.Mask + " looking for beginning of value"},
+		{"parseJson inside an object", "std.parseJson('{\"a\": ' + std.extVar('blob')[5:] + '}')", "failed to parse JSON: invalid character " + redact.Mask + " looking for beginning of value"},
+		{"parseInt", "std.parseInt(std.extVar('blob')[5:])", redact.Mask + " is not a base 10 integer"},
+		{"parseOctal", "std.parseOctal(std.extVar('blob')[5:])", redact.Mask + " is not a base 8 integer"},
+		{"parseHex", "std.parseHex(std.extVar('blob')[5:])", redact.Mask + " is not a base 16 integer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := copyRepo(t)
+			if err := os.MkdirAll(filepath.Join(root, "apps", "parse"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			write(t, root, "apps/parse/main.jsonnet", "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 's'},\n  data: {n: '' + "+tc.expr+"}}\n")
+			req := renderCase{path: "apps/parse/main.jsonnet"}.request(root)
+			req.ExtVars = map[string]any{"blob": value}
+			_, err := New(Options{}).Render(context.Background(), req)
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if strings.Contains(err.Error(), "S3cret") || strings.Contains(err.Error(), "'S'") || !strings.Contains(de.Msg, tc.want) || de.File != "apps/parse/main.jsonnet" || de.Line != 2 {
+				t.Errorf("Render() error = %v, want one at apps/parse/main.jsonnet:2 with %q and without the value", err, tc.want)
+			}
+		})
 	}
 }
 
