@@ -272,7 +272,7 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun) []diag.
 	var out []diag.Warning
 	for _, o := range run.objs {
 		n := o.Node
-		if n == nil || n.GetNamespace() != "" || scopes.Known(n.GetApiVersion(), n.GetKind()) || (venv != nil && venv.Defines(n.GetApiVersion(), n.GetKind())) {
+		if n == nil || n.GetNamespace() != "" || scopes.Known(n.GetApiVersion(), n.GetKind()) || (venv != nil && (venv.Defines(n.GetApiVersion(), n.GetKind()) || venv.NotServed(n.GetApiVersion(), n.GetKind()))) {
 			continue
 		}
 		out = append(out, diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -197,10 +198,8 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 		return append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
 	}
 	if typed == nil {
-		if builtinGroup(gvk.Group) {
-			errs = append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed,
-				Msg:  fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gvk.GroupVersion(), gvk.Kind, groupName(gvk.Group), apiRelease, gvk.GroupVersion()),
-				Hint: kindHint(scheme(), e.kube, gvk)})
+		if msg, hint := e.notServed(gvk); msg != "" {
+			errs = append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed, Msg: msg, Hint: hint})
 		}
 		// Of a kind kiln cannot check, but kustomize build refuses the
 		// tag whatever the kind, and with it the app's whole folder.
@@ -273,26 +272,87 @@ func groupName(g string) string {
 	return g
 }
 
-// kindHint names the versions of the kind that kube serves, if any.
-func kindHint(s *runtime.Scheme, kube *version.Version, gvk schema.GroupVersionKind) string {
-	var have []string
+// notServed says why no cluster serves gvk, a kind k8s.io/api has no type
+// for, and "" when a cluster might (a custom resource):
+//   - its group is one of Kubernetes' own (apps/v2 Deployment, v1
+//     Deployment, apps/v1 Service);
+//   - its group has no dot and is no Kubernetes group, and its kind is a
+//     Kubernetes kind: a group or version written wrong (core/v1
+//     ConfigMap, networking/v1 Ingress, rbac/v1 Role). No
+//     CustomResourceDefinition can define such a group (the API server
+//     wants a dot in spec.group), and an aggregated API that serves a
+//     Kubernetes kind under a name like a Kubernetes group is not one a
+//     cluster has.
+//
+// Flux's dry run refuses such an object, and with it the app's whole
+// Kustomization; kiln would otherwise only warn that it does not know
+// the kind.
+func (e *Env) notServed(gvk schema.GroupVersionKind) (msg, hint string) {
+	same, other := servedVersions(scheme(), e.kube, gvk)
+	switch {
+	case builtinGroup(gvk.Group):
+		msg = fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gvk.GroupVersion(), gvk.Kind, groupName(gvk.Group), apiRelease, gvk.GroupVersion())
+	case !strings.Contains(gvk.Group, ".") && len(other) > 0:
+		msg = fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is not an API group (a CustomResourceDefinition's group has a dot), and %s is a Kubernetes kind", gvk.GroupVersion(), gvk.Kind, gvk.Group, gvk.Kind)
+	default:
+		return "", ""
+	}
+	switch {
+	case len(same) > 0:
+		return msg, "use apiVersion " + strings.Join(same, " or ")
+	case len(other) > 0:
+		return msg, fmt.Sprintf("%s is served as %s: use apiVersion %s", gvk.Kind, strings.Join(other, " or "), other[0])
+	}
+	return msg, "check the kind's spelling and apiVersion"
+}
+
+// NotServed reports whether validation refuses apiVersion and kind as no
+// kind any cluster serves (notServed); render then does not also warn
+// that it guessed the object's scope.
+func (e *Env) NotServed(apiVersion, kind string) bool {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil || e.ref(gv.Group, kind) != nil || newTyped(gv.WithKind(kind)) != nil {
+		return false
+	}
+	msg, _ := e.notServed(gv.WithKind(kind))
+	return msg != ""
+}
+
+// servedVersions returns the versions of gvk's kind that kube serves,
+// sorted: same in gvk's group, other in the other groups.
+func servedVersions(s *runtime.Scheme, kube *version.Version, gvk schema.GroupVersionKind) (same, other []string) {
 	for k := range s.AllKnownTypes() {
-		if k.Kind != gvk.Kind || k.Group != gvk.Group || k.Version == runtime.APIVersionInternal {
+		if k.Kind != gvk.Kind || k.Version == runtime.APIVersionInternal {
 			continue
 		}
 		typed, err := s.New(k)
 		if err != nil {
 			continue
 		}
-		if msg, _ := servedError(kube, k, typed); msg == "" {
-			have = append(have, k.GroupVersion().String())
+		if msg, _ := servedError(kube, k, typed); msg != "" {
+			continue
+		}
+		if k.Group == gvk.Group {
+			same = append(same, k.GroupVersion().String())
+		} else {
+			other = append(other, k.GroupVersion().String())
 		}
 	}
-	if len(have) == 0 {
-		return "check the kind's spelling and apiVersion"
+	return preferStable(same), preferStable(other)
+}
+
+// preferStable sorts versions and keeps only the stable ones (v1, apps/v1)
+// when there are any: a hint names what to write, and a cluster serves an
+// alpha version only when its operator turned it on.
+func preferStable(versions []string) []string {
+	sort.Strings(versions)
+	stable := slices.DeleteFunc(slices.Clone(versions), func(gv string) bool {
+		return strings.ContainsAny(gv[strings.LastIndex(gv, "/")+1:], "ab")
+	})
+	if len(stable) > 0 {
+		return stable
 	}
-	sort.Strings(have)
-	return "use apiVersion " + strings.Join(have, " or ")
+	return versions
 }
 
 // decode decodes one object, encoded as enc, into typed. It returns the
