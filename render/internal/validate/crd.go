@@ -868,6 +868,19 @@ func (e *Env) lookup(group, kind string) *crd {
 	return nil
 }
 
+// fluxKinds returns the kinds the embedded Flux CRDs define in group,
+// sorted; none for a group that is not Flux's.
+func (s *Schemas) fluxKinds(group string) []string {
+	var kinds []string
+	for gk := range s.fluxRefs {
+		if gk.group == group {
+			kinds = append(kinds, gk.kind)
+		}
+	}
+	slices.Sort(kinds)
+	return kinds
+}
+
 // ref returns the CRD defining group and kind, not compiled, nil for none.
 func (e *Env) ref(group, kind string) *crdRef {
 	if r, ok := e.crds[groupKind{group, kind}]; ok {

@@ -347,3 +347,35 @@ func TestCRDNamesAndVersions(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownFluxKind: a kind no embedded Flux CRD defines, in one of
+// Flux's groups, is refused (a typo, or a newer Flux's kind); the CRD of a
+// newer Flux, given to the env, defines it and takes precedence.
+func TestUnknownFluxKind(t *testing.T) {
+	t.Parallel()
+	obj := "apiVersion: source.toolkit.fluxcd.io/v1\nkind: Gadget\nmetadata: {name: g, namespace: flux-system}\nspec: {url: https://example.com}\n"
+	err := testEnv(t).Objects("infra", parse(t, "gadget.yaml", obj))
+	if err == nil || !strings.Contains(err.Error(), "source.toolkit.fluxcd.io/v1 Gadget is not a kind of the Flux release kiln checks against") {
+		t.Errorf("without its CRD: %v, want the kind refused", err)
+	}
+	crd := parse(t, "crd.yaml", `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.source.toolkit.fluxcd.io}
+spec:
+  group: source.toolkit.fluxcd.io
+  names: {kind: Gadget, listKind: GadgetList, plural: gadgets, singular: gadget}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {url: {type: string}}}
+`)
+	if err := testEnv(t, crd...).Objects("infra", parse(t, "gadget.yaml", obj)); err != nil {
+		t.Errorf("with its CRD: %v, want it accepted", err)
+	}
+}

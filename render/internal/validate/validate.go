@@ -294,6 +294,14 @@ func (e *Env) notServed(gvk schema.GroupVersionKind) (msg, hint string) {
 		msg = fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gvk.GroupVersion(), gvk.Kind, groupName(gvk.Group), apiRelease, gvk.GroupVersion())
 	case !strings.Contains(gvk.Group, ".") && len(other) > 0:
 		msg = fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is not an API group (a CustomResourceDefinition's group has a dot), and %s is a Kubernetes kind", gvk.GroupVersion(), gvk.Kind, gvk.Group, gvk.Kind)
+	case e.schemas != nil && len(e.schemas.fluxKinds(gvk.Group)) > 0:
+		// No CRD of the env defines the kind (check looks there first).
+		msg = fmt.Sprintf("%s %s is not a kind of the Flux release kiln checks against: no CustomResourceDefinition of %s defines it", gvk.GroupVersion(), gvk.Kind, gvk.Group)
+		hint = "check the kind's spelling; if the cluster runs a newer Flux that has this kind, list its CustomResourceDefinition under validation.crds in kiln.yaml"
+		if c := diag.Closest(gvk.Kind, e.schemas.fluxKinds(gvk.Group)); c != "" {
+			hint = fmt.Sprintf("did you mean %q? ", c) + hint
+		}
+		return msg, hint
 	default:
 		return "", ""
 	}
