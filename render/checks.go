@@ -275,10 +275,19 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun) []diag.
 		if n == nil || n.GetNamespace() != "" || scopes.Known(n.GetApiVersion(), n.GetKind()) || (venv != nil && (venv.Defines(n.GetApiVersion(), n.GetKind()) || venv.NotServed(n.GetApiVersion(), n.GetKind()))) {
 			continue
 		}
+		hint := "list the file of its CustomResourceDefinition under validation.crds in kiln.yaml, so kiln knows its scope and checks its fields; " +
+			"if it is cluster-scoped, the namespace would be wrong"
+		if venv != nil {
+			// The env's CRDs of the group: a misspelt kind of an operator
+			// whose other kinds are here.
+			gv, _ := schema.ParseGroupVersion(n.GetApiVersion())
+			if c := diag.Closest(n.GetKind(), venv.Kinds(gv.Group)); c != "" {
+				hint = fmt.Sprintf("did you mean %q? a CustomResourceDefinition of the env defines it; otherwise ", c) + hint
+			}
+		}
 		out = append(out, diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
-			Msg: fmt.Sprintf("kind %s (%s) is unknown to kiln, so it was given namespace %q as if it were namespaced", n.GetKind(), n.GetApiVersion(), run.app.Namespace),
-			Hint: "list the file of its CustomResourceDefinition under validation.crds in kiln.yaml, so kiln knows its scope and checks its fields; " +
-				"if it is cluster-scoped, the namespace would be wrong"})
+			Msg:  fmt.Sprintf("kind %s (%s) is unknown to kiln, so it was given namespace %q as if it were namespaced", n.GetKind(), n.GetApiVersion(), run.app.Namespace),
+			Hint: hint})
 	}
 	return out
 }

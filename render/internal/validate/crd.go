@@ -868,6 +868,20 @@ func (e *Env) lookup(group, kind string) *crd {
 	return nil
 }
 
+// Kinds returns the kinds the env's CustomResourceDefinitions define in
+// group, sorted: what a kind of that group that none defines was perhaps
+// meant to be.
+func (e *Env) Kinds(group string) []string {
+	var kinds []string
+	for gk := range e.crds {
+		if gk.group == group {
+			kinds = append(kinds, gk.kind)
+		}
+	}
+	slices.Sort(kinds)
+	return kinds
+}
+
 // fluxKinds returns the kinds the embedded Flux CRDs define in group,
 // sorted; none for a group that is not Flux's.
 func (s *Schemas) fluxKinds(group string) []string {
