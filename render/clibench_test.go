@@ -188,7 +188,7 @@ func BenchmarkVsCLI(b *testing.B) {
 		add("fleet: CI's new image, cache warm / CLI loop (no target)", newImage.Seconds()/loop.Seconds(), 1, "×")
 
 		// One small Helm app: the podinfo chart.
-		podinfo := writeOneHelmApp(b, "testdata/real/podinfo/podinfo", "")
+		podinfo := writeOneHelmApp(b, "../testdata/charts/podinfo", "")
 		renderPod := func() time.Duration { d, _ := run(b, podinfo, kiln, "render"); return d }
 		kilnPod := median(cold(podinfo), renderPod)
 		warmPod := median(func() { os.RemoveAll(filepath.Join(podinfo, "rendered")) }, renderPod)

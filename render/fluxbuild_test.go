@@ -227,7 +227,7 @@ func TestFluxBuildsWhatKilnChecked(t *testing.T) {
 	// jsonnet fixtures (lists, nested arrays), in one project.
 	dir := t.TempDir()
 	for dst, src := range map[string]string{
-		"charts/podinfo": "testdata/real/podinfo/podinfo",
+		"charts/podinfo": "../testdata/charts/podinfo",
 		"kust":           "../templates/kustomize/testdata/repo",
 		"js":             "../templates/jsonnet/testdata/repo",
 	} {

@@ -11,10 +11,10 @@ import (
 )
 
 // kpsChart is kube-prometheus-stack 88.5.3 as its repository holds it
-// (testdata/real/kube-prometheus-stack/README.md says what was left out):
+// (testdata/charts/kube-prometheus-stack/README.md at the repository root says what was left out):
 // a real CRD-heavy chart, 83 objects of which 10 CRDs (4.4 MB) and 47
 // custom resources checked against them.
-const kpsChart = "testdata/real/kube-prometheus-stack/kube-prometheus-stack-88.5.3.tgz"
+const kpsChart = "../testdata/charts/kube-prometheus-stack/kube-prometheus-stack-88.5.3.tgz"
 
 // writeKPS writes a repository whose one app renders kube-prometheus-stack
 // with retention as the dev env's value.

@@ -166,7 +166,7 @@ func keptResults(t *testing.T, cacheDir string) int {
 func TestValidationResultsSameOutput(t *testing.T) {
 	t.Parallel()
 	podinfo := t.TempDir()
-	if err := os.CopyFS(filepath.Join(podinfo, "charts", "podinfo"), os.DirFS("testdata/real/podinfo/podinfo")); err != nil {
+	if err := os.CopyFS(filepath.Join(podinfo, "charts", "podinfo"), os.DirFS("../testdata/charts/podinfo")); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Join(podinfo, "envs"), 0o755); err != nil {

@@ -44,10 +44,10 @@ func TestInitOnRealSources(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	for src, dst := range map[string]string{
-		"render/testdata/real/podinfo/podinfo":                    "charts/podinfo",
-		"render/internal/validate/testdata/real/podinfo":          "deploy/podinfo",
-		"render/internal/validate/testdata/real/kube-prometheus":  "deploy/kube-prometheus",
-		"render/internal/validate/testdata/real/kubebuilder":      "deploy/kubebuilder",
+		"testdata/charts/podinfo":                                 "charts/podinfo",
+		"testdata/manifests/podinfo":                              "deploy/podinfo",
+		"testdata/manifests/kube-prometheus":                      "deploy/kube-prometheus",
+		"testdata/manifests/kubebuilder":                          "deploy/kubebuilder",
 		"templates/kustomize/testdata/repo/apps/guestbook":        "apps/guestbook",
 		"templates/kustomize/testdata/repo/components/monitoring": "components/monitoring",
 		"templates/jsonnet/testdata/repo/apps/list":               "apps/list",

@@ -10,10 +10,10 @@ import (
 )
 
 // real reads an object of the real public manifests kept under
-// render/internal/validate/testdata/real (README.md there says where from).
+// testdata/manifests at the repository root (README.md there says where from).
 func real(t *testing.T, file string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "render", "internal", "validate", "testdata", "real", file))
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "manifests", file))
 	if err != nil {
 		t.Fatal(err)
 	}

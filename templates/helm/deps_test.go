@@ -23,7 +23,7 @@ func TestDepsPodinfo(t *testing.T) {
 	t.Parallel()
 	et.CheckDeps(t, et.DepsCase{
 		New:  newEngine,
-		Repo: filepath.Join("..", "..", "render", "testdata", "real", "podinfo"),
+		Repo: filepath.Join("..", "..", "testdata", "charts"),
 		Setup: func(t testing.TB, root string) {
 			// An ignored file: its content is never read.
 			et.Write(t, root, "podinfo/templates/old.yaml.bak", "kind: ConfigMap\n")

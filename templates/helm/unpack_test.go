@@ -245,7 +245,7 @@ func FuzzUnpackArchive(f *testing.F) {
 // BenchmarkReadChartArchive reads kube-prometheus-stack's archive as a
 // render does: measured, unpacked and hashed.
 func BenchmarkReadChartArchive(b *testing.B) {
-	p, err := filepath.Abs("../../render/testdata/real/kube-prometheus-stack/kube-prometheus-stack-88.5.3.tgz")
+	p, err := filepath.Abs("../../testdata/charts/kube-prometheus-stack/kube-prometheus-stack-88.5.3.tgz")
 	if err != nil {
 		b.Fatal(err)
 	}

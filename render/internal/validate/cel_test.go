@@ -26,7 +26,7 @@ import (
 // none.
 func TestCELReachedRulesOnly(t *testing.T) {
 	t.Parallel()
-	crds := append(readObjects(t, "testdata/widget-crd.yaml"), readObjects(t, "testdata/real/gateway-api/gatewayclasses-crd.yaml")...)
+	crds := append(readObjects(t, "testdata/widget-crd.yaml"), readObjects(t, "../../../testdata/manifests/gateway-api/gatewayclasses-crd.yaml")...)
 	env := testEnv(t, crds...)
 	const (
 		ks = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n" +

@@ -22,7 +22,7 @@ import (
 
 // kpsChart is kube-prometheus-stack as render's tests keep it: its ten
 // CRDs (4.4 MB) are the deepest real schemas kiln meets.
-const kpsChart = "../../testdata/real/kube-prometheus-stack/kube-prometheus-stack-88.5.3.tgz"
+const kpsChart = "../../../testdata/charts/kube-prometheus-stack/kube-prometheus-stack-88.5.3.tgz"
 
 // testCRD is one CRD's JSON encoding, named for failures.
 type testCRD struct {
@@ -56,7 +56,7 @@ var realCRDs = sync.OnceValues(func() ([]testCRD, error) {
 	if err != nil {
 		return nil, err
 	}
-	real, err := filepath.Glob("testdata/real/*/*.yaml*")
+	real, err := filepath.Glob("../../../testdata/manifests/*/*.yaml*")
 	if err != nil {
 		return nil, err
 	}

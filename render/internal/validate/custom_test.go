@@ -303,7 +303,7 @@ func TestCRDNamesAndVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	certs, err := os.ReadFile("testdata/real/cert-manager/cert-manager.io_certificates.yaml")
+	certs, err := os.ReadFile("../../../testdata/manifests/cert-manager/cert-manager.io_certificates.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

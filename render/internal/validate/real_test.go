@@ -16,11 +16,15 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 )
 
-// readReal reads every object of a testdata/real/<source> folder (YAML
+// realDir holds excerpts of real public projects, shared with other
+// packages' tests: testdata/manifests at the repository root.
+var realDir = filepath.Join("..", "..", "..", "testdata", "manifests")
+
+// readReal reads every object of a testdata/manifests/<source> folder at the repository root (YAML
 // files, some gzipped because the CRD is large), in name order.
 func readReal(t testing.TB, source string) []templates.Object {
 	t.Helper()
-	dir := filepath.Join("testdata", "real", source)
+	dir := filepath.Join(realDir, source)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +71,7 @@ func realEnv(t testing.TB, objs []templates.Object) *Env {
 }
 
 // TestRealSourcesPass: the manifests and CRDs of real public projects
-// (testdata/real/*/README.md says where from) pass validation: built-in
+// (testdata/manifests/README.md says where from) pass validation: built-in
 // kinds against the Kubernetes OpenAPI schema, custom resources against
 // the CRDs shipped with them.
 func TestRealSourcesPass(t *testing.T) {
@@ -116,7 +120,7 @@ func TestRealSourcesPass(t *testing.T) {
 func mutated(t *testing.T, source, file, from, to string) error {
 	t.Helper()
 	env := realEnv(t, readReal(t, source))
-	path := filepath.Join("testdata", "real", source, file)
+	path := filepath.Join(realDir, source, file)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +166,7 @@ func TestRealSourcesMutations(t *testing.T) {
 	} {
 		t.Run(tc.source+"/"+tc.want, func(t *testing.T) {
 			t.Parallel()
-			path := filepath.Join("testdata", "real", tc.source, tc.file)
+			path := filepath.Join(realDir, tc.source, tc.file)
 			err := mutated(t, tc.source, tc.file, tc.from, tc.to)
 			var lines []string
 			for _, e := range diag.Flatten(err) {

@@ -472,7 +472,7 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			objs := readReal(t, tc.source)
-			path := filepath.Join("testdata", "real", tc.source, tc.file)
+			path := filepath.Join(realDir, tc.source, tc.file)
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)

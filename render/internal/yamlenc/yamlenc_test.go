@@ -22,7 +22,7 @@ import (
 
 // kpsChart is a real CRD-heavy chart: its CRDs are the largest documents
 // kiln writes.
-const kpsChart = "../../testdata/real/kube-prometheus-stack/kube-prometheus-stack-88.5.3.tgz"
+const kpsChart = "../../../testdata/charts/kube-prometheus-stack/kube-prometheus-stack-88.5.3.tgz"
 
 // corpus returns every YAML document of the repository's testdata folders
 // and of kube-prometheus-stack's chart that parses, by name.
