@@ -871,22 +871,16 @@ func (e *Env) lookup(group, kind string) *crd {
 // Kinds returns the kinds the env's CustomResourceDefinitions define in
 // group, sorted: what a kind of that group that none defines was perhaps
 // meant to be.
-func (e *Env) Kinds(group string) []string {
-	var kinds []string
-	for gk := range e.crds {
-		if gk.group == group {
-			kinds = append(kinds, gk.kind)
-		}
-	}
-	slices.Sort(kinds)
-	return kinds
-}
+func (e *Env) Kinds(group string) []string { return kindsOf(e.crds, group) }
 
 // fluxKinds returns the kinds the embedded Flux CRDs define in group,
 // sorted; none for a group that is not Flux's.
-func (s *Schemas) fluxKinds(group string) []string {
+func (s *Schemas) fluxKinds(group string) []string { return kindsOf(s.fluxRefs, group) }
+
+// kindsOf returns the kinds of group among m's keys, sorted.
+func kindsOf[V any](m map[groupKind]V, group string) []string {
 	var kinds []string
-	for gk := range s.fluxRefs {
+	for gk := range m {
 		if gk.group == group {
 			kinds = append(kinds, gk.kind)
 		}
