@@ -282,26 +282,25 @@ func groupName(g string) string {
 //     CustomResourceDefinition can define such a group (the API server
 //     wants a dot in spec.group), and an aggregated API that serves a
 //     Kubernetes kind under a name like a Kubernetes group is not one a
-//     cluster has.
+//     cluster has;
+//   - its group is one of Flux's and no embedded Flux CRD defines it
+//     (notFlux).
 //
 // Flux's dry run refuses such an object, and with it the app's whole
 // Kustomization; kiln would otherwise only warn that it does not know
 // the kind.
 func (e *Env) notServed(gvk schema.GroupVersionKind) (msg, hint string) {
+	// The cheap tests first: an unknown custom resource of a dotted group
+	// (most of what comes here) scans no scheme.
+	if !builtinGroup(gvk.Group) && strings.Contains(gvk.Group, ".") {
+		return e.notFlux(gvk)
+	}
 	same, other := servedVersions(scheme(), e.kube, gvk)
 	switch {
 	case builtinGroup(gvk.Group):
 		msg = fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is a Kubernetes API group, and no version of Kubernetes up to %s defines this kind in %s", gvk.GroupVersion(), gvk.Kind, groupName(gvk.Group), apiRelease, gvk.GroupVersion())
-	case !strings.Contains(gvk.Group, ".") && len(other) > 0:
+	case len(other) > 0:
 		msg = fmt.Sprintf("%s %s is not a kind Kubernetes serves: %s is not an API group (a CustomResourceDefinition's group has a dot), and %s is a Kubernetes kind", gvk.GroupVersion(), gvk.Kind, gvk.Group, gvk.Kind)
-	case e.schemas != nil && len(e.schemas.fluxKinds(gvk.Group)) > 0:
-		// No CRD of the env defines the kind (check looks there first).
-		msg = fmt.Sprintf("%s %s is not a kind of the Flux release kiln checks against: no CustomResourceDefinition of %s defines it", gvk.GroupVersion(), gvk.Kind, gvk.Group)
-		hint = "check the kind's spelling; if the cluster runs a newer Flux that has this kind, list its CustomResourceDefinition under validation.crds in kiln.yaml"
-		if c := diag.Closest(gvk.Kind, e.schemas.fluxKinds(gvk.Group)); c != "" {
-			hint = fmt.Sprintf("did you mean %q? ", c) + hint
-		}
-		return msg, hint
 	default:
 		return "", ""
 	}
@@ -312,6 +311,25 @@ func (e *Env) notServed(gvk schema.GroupVersionKind) (msg, hint string) {
 		return msg, fmt.Sprintf("%s is served as %s: use apiVersion %s", gvk.Kind, strings.Join(other, " or "), other[0])
 	}
 	return msg, "check the kind's spelling and apiVersion"
+}
+
+// notFlux says why gvk, of one of Flux's groups, is no kind of the Flux
+// release kiln embeds ("" for a group that is not Flux's). No CRD of the
+// env defines it: check looks there first.
+func (e *Env) notFlux(gvk schema.GroupVersionKind) (msg, hint string) {
+	if e.schemas == nil {
+		return "", ""
+	}
+	kinds := e.schemas.fluxKinds(gvk.Group)
+	if len(kinds) == 0 {
+		return "", ""
+	}
+	msg = fmt.Sprintf("%s %s is not a kind of the Flux release kiln checks against: no CustomResourceDefinition of %s defines it", gvk.GroupVersion(), gvk.Kind, gvk.Group)
+	hint = "check the kind's spelling; if the cluster runs a newer Flux that has this kind, list its CustomResourceDefinition under validation.crds in kiln.yaml"
+	if c := diag.Closest(gvk.Kind, kinds); c != "" {
+		hint = fmt.Sprintf("did you mean %q? ", c) + hint
+	}
+	return msg, hint
 }
 
 // NotServed reports whether validation refuses apiVersion and kind as no
