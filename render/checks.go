@@ -222,6 +222,18 @@ func quoteTimestamps(objs []templates.Object) {
 	}
 }
 
+// keepBlockScalars restyles the block scalars of objs that kiln's YAML
+// writer would write as another value, or as a file kustomize cannot read
+// (objects.KeepBlockScalars), so that Flux applies the value the engine
+// gave and kiln checked. A SOPS document is written as it was encrypted.
+func keepBlockScalars(objs []templates.Object) {
+	for _, o := range objs {
+		if o.Raw == nil && o.Node != nil {
+			objects.KeepBlockScalars(o.Node.YNode())
+		}
+	}
+}
+
 // deprecatedAPIs warns, once per apiVersion and kind of the run, about
 // objects whose version draws the API server's deprecation warning (its
 // CRD deprecates it, or Kubernetes did by kubeVersion): kubectl shows it,

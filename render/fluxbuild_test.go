@@ -323,6 +323,11 @@ func TestFluxBuildHostile(t *testing.T) {
 		"bom":               {doc: "\ufeff" + widget + "  a: b\n"},
 		"block separators": {doc: widget + "  a: |\n    ---\n    x: y\n    ...\n  b: >\n    ---\n  c: \"\\n---\\n\"\n# ---\n---\n# ---\n" +
 			strings.Replace(widget, "name: w", "name: w2", 1) + "  a: b # ---\n"},
+		// yaml.v3's emitter adds a line break before a more-indented
+		// line of a folded scalar (yaml/go-yaml#337): written as parsed,
+		// the value gains a "\n" (a kyverno CEL expression, a script).
+		"folded more-indented": {doc: widget + "  a: >-\n    all(c,\n      c.x ||\n       c.y)\n    end\n  b: >\n    a\n     b\n\n    c\n" +
+			"  c: >+\n    x\n     y\n\n  d: >2-\n     lead\n    next\n  e: \"\\tt\\nu\"\n"},
 		"invisible": {doc: widget + "  a: \"\\u200b\\u00a0\\t\\x01\"\n  b: \"\\uFEFFx\"\n  c: \"\\U0001F600\"\n"},
 		"long line": {doc: widget + "  a: " + strings.Repeat("x", 200000) + "\n  b: \"" + strings.Repeat("y ", 5000) + "\"\n"},
 		"lists": {doc: "apiVersion: example.com/v1\nkind: WidgetList\nitems:\n- " + strings.ReplaceAll(strings.TrimSuffix(widget, "\n"), "\n", "\n  ") + "\n    a: 1\n" +
@@ -381,7 +386,8 @@ func TestFluxBuildHostileEngines(t *testing.T) {
 	values := map[string]any{
 		"strs": []string{"yes", "no", "on", "off", "y", "n", "Y", "true", "True", "null", "~", "", "1", "1.0", "0x1F", "0o17", "017", "1e3", "1_000",
 			".inf", ".nan", "-.Inf", "2001-12-14", "12:30:00", "190:20:30", "0b101", "+12", "-0", "=", "<<", "!tag", "&a", "*a", "%x", "@x", "`x",
-			"a: b", "- a", "[a]", "{a: b}", "#x", "x #y", "x: ", "\n---\n", "---", "...", "a\r\nb", "\ufeffx", "\u200b", "\u2028", "\t", " x ", "x\n"},
+			"a: b", "- a", "[a]", "{a: b}", "#x", "x #y", "x: ", "\n---\n", "---", "...", "a\r\nb", "\ufeffx", "\u200b", "\u2028", "\t", " x ", "x\n",
+			"\tx\ny", "\tall:\n\tgo build\n"},
 		"nums": []any{0, -0.0, 0.1, 1.0 / 3, 1 << 53, 1.5e-300, 2.5e-5},
 	}
 	vj, err := json.Marshal(values)
@@ -393,13 +399,14 @@ func TestFluxBuildHostileEngines(t *testing.T) {
 			"apps:\n  - name: crd\n    namespace: ns\n    yaml: crd\n" +
 			"  - name: js\n    namespace: ns\n    jsonnet: js/main.jsonnet\n    dependsOn: [crd]\n" +
 			"  - name: chart\n    namespace: ns\n    helm: {chart: chart}\n    dependsOn: [crd]\n",
-		"envs/dev.yaml":             "",
-		"crd/crd.yaml":              widgetCRD,
-		"js/main.jsonnet":           "local v = " + string(vj) + ";\n{apiVersion: 'example.com/v1', kind: 'Widget', metadata: {name: 'js'}, spec: v + {['k' + s]: s for s in v.strs if s != '' && std.length(std.findSubstr('\\n', s)) == 0}}\n",
-		"chart/Chart.yaml":          "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
-		"chart/values.yaml":         string(vj) + "\n",
-		"chart/templates/crlf.yaml": strings.ReplaceAll("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: crlf\nspec:\n  a: |\n    x\n    ---\n    y\n  b: c # ---\n---\n# ---\n", "\n", "\r\n"),
-		"chart/templates/bom.yaml":  "\ufeffapiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: bom\nspec:\n  a: >-\n    ---\n\n    ...\n  b: \"\\t\"\n",
+		"envs/dev.yaml":               "",
+		"crd/crd.yaml":                widgetCRD,
+		"js/main.jsonnet":             "local v = " + string(vj) + ";\n{apiVersion: 'example.com/v1', kind: 'Widget', metadata: {name: 'js'}, spec: v + {['k' + s]: s for s in v.strs if s != '' && std.length(std.findSubstr('\\n', s)) == 0}}\n",
+		"chart/Chart.yaml":            "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
+		"chart/values.yaml":           string(vj) + "\n",
+		"chart/templates/crlf.yaml":   strings.ReplaceAll("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: crlf\nspec:\n  a: |\n    x\n    ---\n    y\n  b: c # ---\n---\n# ---\n", "\n", "\r\n"),
+		"chart/templates/folded.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: folded\nspec:\n  cel: >-\n    all(c,\n      c.x ||\n       c.y)\n    end\n",
+		"chart/templates/bom.yaml":    "\ufeffapiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: bom\nspec:\n  a: >-\n    ---\n\n    ...\n  b: \"\\t\"\n",
 		"chart/templates/w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: helm\nspec:\n  quoted:\n{{- range .Values.strs }}\n  - {{ . | quote }}\n{{- end }}\n" +
 			"  json: {{ toJson .Values }}\n  yaml:\n{{ toYaml .Values | indent 4 }}\n",
 	})
@@ -407,8 +414,16 @@ func TestFluxBuildHostileEngines(t *testing.T) {
 	if er.Err != nil {
 		t.Fatal(er.Err)
 	}
-	if len(er.Objects) != 5 {
+	if len(er.Objects) != 6 {
 		t.Fatalf("objects: %v", er.Objects)
 	}
 	assertFluxBuildSame(t, er)
+	// What kiln wrote holds the chart's value, as helm template gives it.
+	objs, err := objects.Parse(er.Files["apps/chart/widget_folded.yaml"], "widget_folded.yaml", 0)
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("reading widget_folded.yaml: %v", err)
+	}
+	if got, want := objs[0].Node.Field("spec").Value.Field("cel").Value.YNode().Value, "all(c,\n  c.x ||\n   c.y)\nend"; got != want {
+		t.Errorf("the folded scalar is written as %q, want %q", got, want)
+	}
 }

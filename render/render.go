@@ -532,6 +532,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			}
 			snap := snapshotSOPS(run.objs)
 			quoteTimestamps(run.objs)
+			keepBlockScalars(run.objs)
 			warns = append(warns, guessedScope(scopes, venv, run)...)
 			warns = append(warns, deprecatedAPIs(venv, run)...)
 			run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
