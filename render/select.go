@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -112,13 +114,24 @@ func (r *Renderer) earlierTree(env string) (map[string][]byte, *Lock, error) {
 }
 
 // keep fills run from the earlier tree: the app's files as they are and
-// its objects, parsed back, for the checks across apps.
-func keep(run *appRun, files map[string][]byte, lock *Lock) error {
+// its objects, parsed back, for the checks across apps. The files must be
+// those the lock's entry describes (its object files' digest and count, a
+// kustomization.yaml listing exactly them, the Flux Kustomization): a file
+// removed, added or edited after kiln wrote the tree would otherwise be
+// copied as if kiln had written it, an object lost or one Flux never
+// applies. rd masks secret values as the lock's output digest does. shard
+// is the shard's folder when Merge keeps the app, "" for --app.
+func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor, shard string) error {
 	name := run.app.Name
+	hint := fmt.Sprintf("add --app %s, or render the whole env", name)
+	at := func(p string) string { return p }
+	if shard != "" {
+		hint = "render the shard again (kiln render --shard i/n), and give its folder as it was written"
+		at = func(p string) string { return shard + "/" + p }
+	}
 	la, ok := lock.Apps[name]
 	if !ok {
-		return &diag.Error{App: name, Msg: "not rendered now, and the earlier render has no entry for it in kiln.lock.json",
-			Hint: fmt.Sprintf("add --app %s, or render the whole env", name)}
+		return &diag.Error{App: name, Msg: "not rendered now, and the earlier render has no entry for it in kiln.lock.json", Hint: hint}
 	}
 	k := &keptApp{files: map[string][]byte{}, lock: la, refs: map[string]string{}}
 	dir := "apps/" + name + "/"
@@ -127,23 +140,45 @@ func keep(run *appRun, files map[string][]byte, lock *Lock) error {
 		switch {
 		case strings.HasPrefix(p, dir), p == "flux/"+name+".yaml", strings.HasPrefix(p, "high-level/"+name+"/"):
 			k.files[p] = data
-			if strings.HasPrefix(p, dir) && path.Base(p) != "kustomization.yaml" {
+			if strings.HasPrefix(p, dir) && p != dir+"kustomization.yaml" {
 				paths = append(paths, p)
 			}
 		}
 	}
 	sort.Strings(paths)
+	// Each error says how the app's files differ from what kiln wrote and
+	// kiln.lock.json records for it.
+	stale := func(p, what string) error {
+		return &diag.Error{App: name, File: at(p), Msg: what, Hint: hint}
+	}
+	if _, ok := files["flux/"+name+".yaml"]; !ok {
+		return stale("flux/"+name+".yaml", "the app's Flux Kustomization is missing, though kiln.lock.json has an entry for the app")
+	}
+	objFiles := make(map[string][]byte, len(paths))
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		names[i] = strings.TrimPrefix(p, dir)
+		objFiles[names[i]] = files[p]
+	}
+	if outputDigest(objFiles, rd) != la.OutputDigest {
+		return stale(dir, "the app's object files are not those its kiln.lock.json entry records: one was removed, added or edited after kiln wrote it")
+	}
+	if want, err := kustomizationFile(names); err != nil || !bytes.Equal(files[dir+"kustomization.yaml"], want) {
+		return stale(dir+"kustomization.yaml", "the app's kustomization.yaml does not list exactly its object files (kiln.lock.json): it was edited after kiln wrote it")
+	}
 	var objs []templates.Object
 	for _, p := range paths {
 		os, err := objects.Parse(files[p], p, 0)
 		if err != nil {
-			return &diag.Error{App: name, File: p, Msg: "the earlier render's object file is unreadable", Err: err,
-				Hint: fmt.Sprintf("add --app %s, or render the whole env", name)}
+			return &diag.Error{App: name, File: at(p), Msg: "the earlier render's object file is unreadable", Err: err, Hint: hint}
 		}
 		for _, o := range os {
 			k.refs[p] = objRef(o).String()
 		}
 		objs = append(objs, os...)
+	}
+	if len(objs) != la.Objects {
+		return stale(dir, fmt.Sprintf("the app's object files hold %d objects, its kiln.lock.json entry %d", len(objs), la.Objects))
 	}
 	run.objs, run.kept = objs, k
 	return nil

@@ -118,9 +118,11 @@ func TestAppChecksSeeKeptApps(t *testing.T) {
 	for p, data := range before["dev"] {
 		dev[p] = data
 	}
-	dev["apps/redis/deployment_vote.yaml"] = dev["apps/vote/deployment_vote.yaml"]
-	if dev["apps/redis/deployment_vote.yaml"] == nil {
+	if dev["apps/vote/deployment_vote.yaml"] == nil {
 		t.Fatal("the example's dev tree has no apps/vote/deployment_vote.yaml")
+	}
+	if err := render.PlantObject(dev, "redis", "deployment_vote.yaml", dev["apps/vote/deployment_vote.yaml"]); err != nil {
+		t.Fatal(err)
 	}
 	opts := testOptions()
 	opts.Apps = []string{"vote"}
@@ -300,4 +302,97 @@ func TestEnvDone(t *testing.T) {
 			t.Errorf("env %s: the object index is still held after Written", er.Env)
 		}
 	}
+}
+
+// TestAppRefusesAKeptAppItsLockDoesNotDescribe: an earlier tree whose
+// kept app's files are not the ones its kiln.lock.json entry records (one
+// removed, added or edited by hand, its kustomization.yaml or Flux
+// Kustomization changed or gone) must not be copied into the new tree as
+// if kiln had written it: a file removed would be an object lost (its
+// kustomization.yaml still names it), one added an object Flux never
+// applies. The error names the app and says to render it again. The same
+// holds for a shard folder given to Merge.
+func TestAppRefusesAKeptAppItsLockDoesNotDescribe(t *testing.T) {
+	t.Parallel()
+	before := envFiles(t, testOptions())["dev"]
+	for _, p := range []string{"apps/db/service_db.yaml", "apps/db/kustomization.yaml", "flux/db.yaml"} {
+		if before[p] == nil {
+			t.Fatalf("the example's dev tree has no %s", p)
+		}
+	}
+	edited := func(change func(files map[string][]byte)) map[string][]byte {
+		files := map[string][]byte{}
+		for p, data := range before {
+			files[p] = data
+		}
+		change(files)
+		return files
+	}
+	cases := []struct {
+		name    string
+		earlier map[string][]byte
+	}{
+		{"an object file removed", edited(func(f map[string][]byte) { delete(f, "apps/db/service_db.yaml") })},
+		{"an object file added", edited(func(f map[string][]byte) {
+			f["apps/db/configmap_extra.yaml"] = []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: instavote\ndata: {a: b}\n")
+		})},
+		{"an object file edited", edited(func(f map[string][]byte) {
+			f["apps/db/service_db.yaml"] = append(append([]byte(nil), f["apps/db/service_db.yaml"]...), "# edited\n"...)
+		})},
+		{"kustomization.yaml edited", edited(func(f map[string][]byte) {
+			f["apps/db/kustomization.yaml"] = []byte(strings.Replace(string(f["apps/db/kustomization.yaml"]), "- service_db.yaml\n", "", 1))
+		})},
+		{"kustomization.yaml removed", edited(func(f map[string][]byte) { delete(f, "apps/db/kustomization.yaml") })},
+		{"the Flux Kustomization removed", edited(func(f map[string][]byte) { delete(f, "flux/db.yaml") })},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			opts := testOptions()
+			opts.Apps = []string{"vote"}
+			opts.Earlier = func(string) (map[string][]byte, error) { return tc.earlier, nil }
+			r, err := render.New(load(t, example), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			results, err := r.Render(context.Background(), []string{"dev"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = results[0].Err
+			if err == nil {
+				t.Fatal("the render kept db from a tree its lock does not describe")
+			}
+			if msg := err.Error(); !strings.Contains(msg, "app db:") || !strings.Contains(msg, "kiln.lock.json") || !strings.Contains(msg, "--app db") {
+				t.Errorf("error = %v, want it to name app db, its lock entry, and --app db", err)
+			}
+		})
+	}
+	t.Run("merge", func(t *testing.T) {
+		t.Parallel()
+		shards := renderShards(t, 3)["dev"]
+		owner := -1
+		for i, tr := range shards {
+			if tr["apps/db/service_db.yaml"] != nil {
+				owner = i
+			}
+		}
+		if owner < 0 {
+			t.Fatal("no shard rendered db")
+		}
+		delete(shards[owner], "apps/db/service_db.yaml")
+		r, err := render.New(load(t, example), testOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		er := r.Merge(context.Background(), "dev", shards, dirsOf(3))
+		if er.Err == nil {
+			t.Fatal("Merge took db from a shard whose lock does not describe its files")
+		}
+		if msg := er.Err.Error(); !strings.Contains(msg, "app db:") || !strings.Contains(msg, dirsOf(3)[owner]) {
+			t.Errorf("Merge error = %v, want it to name app db and %s", er.Err, dirsOf(3)[owner])
+		}
+	})
 }
