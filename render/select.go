@@ -110,6 +110,10 @@ func (r *Renderer) earlierTree(env string) (map[string][]byte, *Lock, error) {
 	if err != nil {
 		return nil, nil, &diag.Error{File: "kiln.lock.json", Msg: fmt.Sprintf("env %s: the earlier render's lock is unreadable", env), Err: err, Hint: hint}
 	}
+	if lock.Env != env {
+		// Its apps' Flux Kustomizations point at the other env's folder.
+		return nil, nil, &diag.Error{File: "kiln.lock.json", Msg: fmt.Sprintf("env %s: the earlier render in its place is of env %q, and --app keeps the other apps from it", env, lock.Env), Hint: hint}
+	}
 	return files, lock, nil
 }
 

@@ -141,7 +141,8 @@ func TestAppChecksSeeKeptApps(t *testing.T) {
 }
 
 // TestAppNeedsEarlierTree: --app without an earlier render, or with one
-// that lacks an app, is an error that says to render the whole env.
+// that lacks an app or is another env's, is an error that says to render
+// the whole env.
 func TestAppNeedsEarlierTree(t *testing.T) {
 	t.Parallel()
 	before := envFiles(t, testOptions())
@@ -164,6 +165,9 @@ func TestAppNeedsEarlierTree(t *testing.T) {
 	}{
 		{name: "none", earlier: map[string][]byte{}, want: "no earlier render (no kiln.lock.json)"},
 		{name: "app missing", earlier: noDB, want: "app db: not rendered now, and the earlier render has no entry for it"},
+		// staging's tree where dev's should be: its apps' Flux
+		// Kustomizations point at clusters/staging.
+		{name: "another env's tree", earlier: before["staging"], want: `the earlier render in its place is of env "staging"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
