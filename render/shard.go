@@ -159,6 +159,15 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 	if header != nil && header.Env != env {
 		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json", Msg: fmt.Sprintf("the shards were rendered for env %q, not %q", header.Env, env), Hint: "give the shards of env " + env})
 	}
+	// The merge reads kiln.yaml and the env file here (the apps the env
+	// enables, the checks across apps, flux/notifications.yaml) and keeps
+	// every app's files from the shards: shards of another commit would
+	// make a tree that no commit renders.
+	if src, _ := r.provenanceOf(); header != nil && src.Commit != "" && header.Source.Commit != "" && src.Commit != header.Source.Commit {
+		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json",
+			Msg:  fmt.Sprintf("the shards were rendered from commit %s, but this checkout is at %s", shortCommit(header.Source.Commit), shortCommit(src.Commit)),
+			Hint: "check out the commit the shards were rendered from (in Actions, every job of the run checks out the same one), or render the shards again from this one"})
+	}
 	enabled := map[string]bool{}
 	var runs []*appRun
 	for _, app := range res.Apps {
@@ -205,4 +214,12 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 		er.Apps[i].Kept = false // every app of a merge was rendered, by its shard
 	}
 	return er
+}
+
+// shortCommit is a commit's first 12 digits, for messages.
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
 }

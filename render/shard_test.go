@@ -134,3 +134,40 @@ func TestShardOfIsStable(t *testing.T) {
 		}
 	}
 }
+
+// TestShardMergeRefusesAnotherCheckout: Merge reads kiln.yaml and the env
+// file of its own checkout (the apps the env enables, the checks across
+// apps, flux/notifications.yaml) and keeps every app's files from the
+// shards: shards of one commit merged at another would be a tree no
+// commit renders. It is refused, naming both commits.
+func TestShardMergeRefusesAnotherCheckout(t *testing.T) {
+	t.Parallel()
+	shards := renderShards(t, 3)["dev"]
+	opts := testOptions()
+	opts.Source.Commit = "89abcdef0123456789abcdef0123456789abcdef"
+	r, err := render.New(load(t, example), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	er := r.Merge(context.Background(), "dev", shards, dirsOf(3))
+	if er.Err == nil {
+		t.Fatal("Merge took shards of another commit than its checkout's")
+	}
+	if msg := er.Err.Error(); !strings.Contains(msg, "0123456789ab") || !strings.Contains(msg, "89abcdef0123") {
+		t.Errorf("Merge error = %v, want it to name both commits", er.Err)
+	}
+	// The same commit, or a checkout whose commit is unknown, merges.
+	for _, commit := range []string{testOptions().Source.Commit, ""} {
+		opts := testOptions()
+		opts.Source.Commit = commit
+		r, err := render.New(load(t, example), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if er := r.Merge(context.Background(), "dev", shards, dirsOf(3)); er.Err != nil {
+			t.Errorf("checkout at %q: Merge: %v", commit, er.Err)
+		}
+	}
+}
