@@ -159,6 +159,11 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 	if header != nil && header.Env != env {
 		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json", Msg: fmt.Sprintf("the shards were rendered for env %q, not %q", header.Env, env), Hint: "give the shards of env " + env})
 	}
+	if header != nil && header.KilnVersion != r.opts.Version {
+		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json",
+			Msg:  fmt.Sprintf("the shards were rendered by kiln %q, and this is kiln %q: the merge lays out flux/notifications.yaml and checks every app itself", header.KilnVersion, r.opts.Version),
+			Hint: "merge with the kiln that rendered the shards (pin one kiln version for every job of the workflow), or render the shards again"})
+	}
 	// The merge reads kiln.yaml and the env file here (the apps the env
 	// enables, the checks across apps, flux/notifications.yaml) and keeps
 	// every app's files from the shards: shards of another commit would

@@ -138,8 +138,9 @@ func TestShardOfIsStable(t *testing.T) {
 // TestShardMergeRefusesAnotherCheckout: Merge reads kiln.yaml and the env
 // file of its own checkout (the apps the env enables, the checks across
 // apps, flux/notifications.yaml) and keeps every app's files from the
-// shards: shards of one commit merged at another would be a tree no
-// commit renders. It is refused, naming both commits.
+// shards: shards of one commit merged at another, or by another kiln,
+// would be a tree no commit and no kiln renders. It is refused, naming
+// both commits (or versions).
 func TestShardMergeRefusesAnotherCheckout(t *testing.T) {
 	t.Parallel()
 	shards := renderShards(t, 3)["dev"]
@@ -156,6 +157,18 @@ func TestShardMergeRefusesAnotherCheckout(t *testing.T) {
 	}
 	if msg := er.Err.Error(); !strings.Contains(msg, "0123456789ab") || !strings.Contains(msg, "89abcdef0123") {
 		t.Errorf("Merge error = %v, want it to name both commits", er.Err)
+	}
+	// Nor by another kiln than the one that rendered them: the merge
+	// writes flux/notifications.yaml and checks every app itself.
+	opts = testOptions()
+	opts.Version = "other"
+	r2, err := render.New(load(t, example), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	if er := r2.Merge(context.Background(), "dev", shards, dirsOf(3)); er.Err == nil || !strings.Contains(er.Err.Error(), `kiln "test"`) || !strings.Contains(er.Err.Error(), `kiln "other"`) {
+		t.Errorf("Merge by another kiln: error = %v, want it to name both versions", er.Err)
 	}
 	// The same commit, or a checkout whose commit is unknown, merges.
 	for _, commit := range []string{testOptions().Source.Commit, ""} {
