@@ -525,7 +525,15 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		}
 		for _, run := range runs {
 			if run.kept != nil && !mode.recheck {
-				continue // as the earlier render wrote and checked it
+				// As the earlier render wrote it (namespaces given), but
+				// the CRDs it was checked against may have changed with a
+				// rendered app or validation.crds: it is checked against
+				// those of the tree that is written, as a full render
+				// would. Objects already found clean cost a lookup.
+				if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
+					errs = append(errs, err)
+				}
+				continue
 			}
 			if r.opts.Shard.Active() && !r.keeping() {
 				guessed = append(guessed, assumedNamespaced(scopes, run.objs)...)

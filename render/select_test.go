@@ -3,6 +3,8 @@ package render_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -399,4 +401,53 @@ func TestAppRefusesAKeptAppItsLockDoesNotDescribe(t *testing.T) {
 			t.Errorf("Merge error = %v, want it to name app db and %s", er.Err, dirsOf(3)[owner])
 		}
 	})
+}
+
+// TestAppValidatesKeptAppsAgainstTheEnvsCRDs: re-rendering only the app
+// that ships a CRD, with a schema that the kept apps' custom resources no
+// longer meet, is an error as a full render is: the kept objects are
+// checked against the CRDs of the tree that is written, not only against
+// those of the render that wrote them.
+func TestAppValidatesKeptAppsAgainstTheEnvsCRDs(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS(example)); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(root, "rendered"))
+	opts := testOptions()
+	opts.RenderCache = filepath.Join(t.TempDir(), "renders")
+	before := map[string]map[string][]byte{}
+	for _, er := range renderAll(t, load(t, root), opts) {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		before[er.Env] = er.Files
+	}
+	crd := filepath.Join(root, "platform/crd-backupschedules.yaml")
+	data, err := os.ReadFile(crd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// db's BackupSchedule keeps 7 backups.
+	tightened := strings.Replace(string(data), "minimum: 1\n", "minimum: 10\n", 1)
+	if tightened == string(data) {
+		t.Fatal("the example's CRD has no minimum: 1")
+	}
+	if err := os.WriteFile(crd, []byte(tightened), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	full := renderAll(t, load(t, root), opts)[0]
+	if full.Err == nil || !strings.Contains(full.Err.Error(), "spec.retention") {
+		t.Fatalf("a full render after the change: error = %v, want db's BackupSchedule refused", full.Err)
+	}
+	opts.Apps = []string{"platform"}
+	opts.Earlier = func(env string) (map[string][]byte, error) { return before[env], nil }
+	er := renderAll(t, load(t, root), opts)[0]
+	if er.Err == nil {
+		t.Fatal("--app platform wrote a tree whose kept BackupSchedule its new CRD refuses")
+	}
+	if msg := er.Err.Error(); !strings.Contains(msg, "app db") || !strings.Contains(msg, "spec.retention") {
+		t.Errorf("error = %v, want db's BackupSchedule refused for spec.retention", er.Err)
+	}
 }
