@@ -216,6 +216,44 @@ func TestStoreRefusesKeysThatAreNotNames(t *testing.T) {
 	}
 }
 
+// TestStoreWritesOnlyBelowItsFolder: a folder of the store replaced by a
+// symlink (a cache restored from an archive that holds one) never makes
+// Put write where it leads: the entry is not written, which costs a miss
+// next time, never a file outside the cache folder.
+func TestStoreWritesOnlyBelowItsFolder(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	s, err := Open(dir, "build-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "ab0123"
+	if err := os.Symlink(outside, filepath.Dir(s.path(key))); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(key, testEntry()); err == nil {
+		t.Error("Put wrote through a symlinked folder")
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("Put wrote %d files where the symlink leads", len(entries))
+	}
+
+	// The build's own folder a symlink: the store is not opened.
+	dir2 := t.TempDir()
+	first, err := Open(dir2, "build-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(first.Dir()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, first.Dir()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir2, "build-2"); err == nil {
+		t.Error("Open took a symlink for the build's folder")
+	}
+}
+
 // FuzzParseEntry: whatever an entry's bytes after its checksum hold (a
 // checksum is no defence against a file written on purpose), parse
 // returns an error or an entry, never panics or allocates beyond the

@@ -134,6 +134,9 @@ func Open(dir, build string) (*Store, error) {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, err
 	}
+	if err := realFolder(s.dir); err != nil {
+		return nil, err
+	}
 	now := time.Now()
 	// The folder's time says when this build last ran, for the pruning of
 	// other builds below.
@@ -282,6 +285,9 @@ func (s *Store) Put(key string, e *Entry) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
+	if err := realFolder(filepath.Dir(p)); err != nil {
+		return err
+	}
 	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
 	if err != nil {
 		return err
@@ -302,6 +308,20 @@ func (s *Store) Put(key string, e *Entry) error {
 		_ = os.Remove(f.Name())
 	}
 	return werr
+}
+
+// realFolder refuses a folder of the store that is not one: a symlink
+// (MkdirAll follows it) would have Put write where it leads, outside the
+// cache folder. A cache restored from an archive may hold anything.
+func realFolder(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a folder (a symlink?): the render cache writes only below its own folder", dir)
+	}
+	return nil
 }
 
 // sameEntry reports whether the file at p holds exactly parts, one after
