@@ -165,7 +165,12 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 		objFiles[names[i]] = files[p]
 	}
 	if outputDigest(objFiles, rd) != la.OutputDigest {
-		return stale(dir, "the app's object files are not those its kiln.lock.json entry records: one was removed, added or edited after kiln wrote it")
+		why := "one was removed, added or edited after kiln wrote it"
+		if !rd.Empty() {
+			// The digest covers the files with secret values masked.
+			why += ", or a secret var's value it holds has changed"
+		}
+		return stale(dir, "the app's object files are not those its kiln.lock.json entry records: "+why)
 	}
 	if want, err := kustomizationFile(names); err != nil || !bytes.Equal(files[dir+"kustomization.yaml"], want) {
 		return stale(dir+"kustomization.yaml", "the app's kustomization.yaml does not list exactly its object files (kiln.lock.json): it was edited after kiln wrote it")
