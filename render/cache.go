@@ -138,9 +138,23 @@ func (e cached) hit(key string) *templates.Result {
 	return res
 }
 
+// afreshKey is the context key of renderAfresh.
+type afreshKey struct{}
+
+// renderAfresh returns ctx asking every engine to render, the cache
+// serving nothing: no engine result, env or app layout (Validate's second
+// render, which must render the same inputs again to tell whether a
+// template is deterministic). What is rendered is still stored.
+func renderAfresh(ctx context.Context) context.Context {
+	return context.WithValue(ctx, afreshKey{}, true)
+}
+
+// afresh reports whether ctx is renderAfresh's.
+func afresh(ctx context.Context) bool { return ctx.Value(afreshKey{}) != nil }
+
 func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
 	key, kerr := cache.Key(e.c.build, e.name, req)
-	if kerr == nil {
+	if kerr == nil && !afresh(ctx) {
 		if res := e.hit(key); res != nil {
 			e.c.hits.Add(1)
 			return res, nil

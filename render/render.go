@@ -665,7 +665,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	files := &layoutReads{}
 	tick := r.progress(env, res.Apps)
 	ikey := r.envIndexKey(er, res)
-	if r.envFromCache(er, ikey) {
+	if !afresh(ctx) && r.envFromCache(er, ikey) {
 		for range res.Apps {
 			tick()
 		}
@@ -678,7 +678,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	r.prepareChecks(res)
 	mode := envMode{earlier: earlierLock, reads: reads, finish: r.finishContext(er, res)}
 	previous := make(chan *finishedEnv, 1)
-	if mode.finish != "" {
+	if mode.finish != "" && !afresh(ctx) {
 		// Read while the apps render: only the layout needs it.
 		go func() { previous <- r.previousEnv(env) }()
 	} else {

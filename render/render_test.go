@@ -344,6 +344,40 @@ data:
 	}
 }
 
+// TestValidateNamesNondeterministicObjectsWithTheCache: with the render
+// cache on (kiln validate's default), the second render must not be served
+// what the first one stored, or no template would ever differ between the
+// two: a random value in a ConfigMap (which the cache keeps, unlike a
+// Secret) is named as without the cache, on a cold cache and a warm one.
+func TestValidateNamesNondeterministicObjectsWithTheCache(t *testing.T) {
+	t.Parallel()
+	repo := copyExample(t)
+	writeFile(t, filepath.Join(repo, "charts/redis/templates/random.yaml"), `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-random
+data:
+  token: {{ randAlphaNum 16 | quote }}
+`)
+	opts := testOptions()
+	opts.RenderCache = filepath.Join(t.TempDir(), "renders")
+	for _, run := range []string{"cold", "warm"} {
+		r, err := render.New(load(t, repo), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := r.Validate(context.Background(), []string{"dev"})
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "app redis: ConfigMap/instavote/redis-random: differs between two renders of the same inputs"
+		if err := results[0].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s cache: Validate error = %v, want %q", run, err, want)
+		}
+	}
+}
+
 // TestSecretNeverInErrors makes a template fail with a secret value in its
 // own message: the error must keep its location and mask the value.
 func TestSecretNeverInErrors(t *testing.T) {

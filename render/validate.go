@@ -18,7 +18,9 @@ func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, e
 	if err != nil {
 		return first, err
 	}
-	second, err := r.Render(ctx, envs)
+	// Rendered afresh: served from the render cache, which the first
+	// render filled, the second would equal it whatever the templates do.
+	second, err := r.Render(renderAfresh(ctx), envs)
 	if err != nil {
 		return first, err
 	}
