@@ -794,6 +794,11 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 		return nil, err
 	}
 	er := renderer.Merge(ctx, env, trees, dirs)
+	// The merge's own warnings (a kind no CRD of the env defines, which a
+	// shard could not tell): the shards printed only theirs.
+	for _, w := range er.Warnings {
+		fmt.Fprintf(r.log, "warning: %s\n", er.Redactor.String(w.String()))
+	}
 	if er.Err != nil {
 		return nil, &RenderError{Env: env, Err: er.Err}
 	}

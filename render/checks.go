@@ -277,14 +277,22 @@ func deprecatedAPIs(venv *validate.Env, run *appRun) []diag.Warning {
 // namespaced: a cluster-scoped custom resource whose CRD is installed by
 // other means (cert-manager's ClusterIssuer, Gateway API's GatewayClass)
 // would be applied with a namespace. --strict makes it an error.
-func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun) []diag.Warning {
+//
+// assumed are the kinds ("group/Kind") shards gave a namespace without
+// knowing their scope (ShardMarker.AssumedNamespaced): Merge warns about
+// their objects, which have the namespace by now, when no CRD of the
+// whole env defines the kind; a shard leaves the warning to Merge (nil).
+func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed map[string]bool) []diag.Warning {
 	if run.app.Namespace == "" {
 		return nil
 	}
 	var out []diag.Warning
 	for _, o := range run.objs {
 		n := o.Node
-		if n == nil || n.GetNamespace() != "" || scopes.Known(n.GetApiVersion(), n.GetKind()) || (venv != nil && (venv.Defines(n.GetApiVersion(), n.GetKind()) || venv.NotServed(n.GetApiVersion(), n.GetKind()))) {
+		if n == nil || scopes.Known(n.GetApiVersion(), n.GetKind()) || (venv != nil && (venv.Defines(n.GetApiVersion(), n.GetKind()) || venv.NotServed(n.GetApiVersion(), n.GetKind()))) {
+			continue
+		}
+		if n.GetNamespace() != "" && !assumed[group(n.GetApiVersion())+"/"+n.GetKind()] {
 			continue
 		}
 		hint := "list the file of its CustomResourceDefinition under validation.crds in kiln.yaml, so kiln knows its scope and checks its fields; " +

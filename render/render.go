@@ -492,6 +492,8 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		}
 	}
 	var guessed []string
+	// A shard has only some apps: what spans apps waits for Merge.
+	sharding := r.opts.Shard.Active() && !r.keeping()
 	// The scope of every kind the env knows: built in, CRDs of its apps
 	// and those validation.crds lists. Set below; checkEnv reads it.
 	var scopes *scope.Scopes
@@ -512,8 +514,13 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			}
 			crds = append(crds, run.objs...)
 		}
+		var assumed map[string]bool
 		if mode.recheck {
 			errs = append(errs, checkAssumptions(scopes, mode.assumed)...)
+			assumed = map[string]bool{}
+			for _, gk := range mode.assumed {
+				assumed[gk] = true
+			}
 		}
 		venv, err := r.schemas.Env(r.p.KubeVersion, crds)
 		if err != nil {
@@ -535,13 +542,16 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 				}
 				continue
 			}
-			if r.opts.Shard.Active() && !r.keeping() {
+			if sharding {
+				// Another shard may hold the kind's CRD: Merge warns
+				// about the kinds no CRD of the env defines.
 				guessed = append(guessed, assumedNamespaced(scopes, run.objs)...)
+			} else {
+				warns = append(warns, guessedScope(scopes, venv, run, assumed)...)
 			}
 			snap := snapshotSOPS(run.objs)
 			quoteTimestamps(run.objs)
 			keepBlockScalars(run.objs)
-			warns = append(warns, guessedScope(scopes, venv, run)...)
 			warns = append(warns, deprecatedAPIs(venv, run)...)
 			run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
 			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
@@ -557,7 +567,6 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 	}
 	// A shard cannot tell an image no app uses from one another shard's
 	// apps use, and a merge applies no images.
-	sharding := r.opts.Shard.Active() && !r.keeping()
 	for _, repo := range r.images.Unused(used) {
 		if sharding || mode.recheck {
 			break

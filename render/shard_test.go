@@ -184,3 +184,108 @@ func TestShardMergeRefusesAnotherCheckout(t *testing.T) {
 		}
 	}
 }
+
+// widgetProject is a project whose app crds (shard 1 of 2) ships the CRD
+// of the namespaced kind Widget and whose app app2 (shard 2 of 2)
+// holds a Widget without a namespace; with unknown, it also holds a
+// Gadget, a kind no CRD of the env defines.
+func widgetProject(t *testing.T, unknown bool) string {
+	t.Helper()
+	files := map[string]string{
+		"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+kubeVersion: "1.31.0"
+manifests: {repo: "https://github.com/acme/manifests.git", branch: main, path: "clusters/{env}"}
+apps:
+  - name: crds
+    namespace: demo
+    yaml: crds
+  - name: app2
+    namespace: demo
+    yaml: widgets
+    dependsOn: [crds]
+`,
+		"crds/crd.yaml": `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: integer}}}
+`,
+		"widgets/widget.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\n",
+	}
+	if unknown {
+		files["widgets/gadget.yaml"] = "apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: g\n"
+	}
+	return writeProject(t, files)
+}
+
+// TestShardScopeWarningsWaitForTheMerge: a shard that renders a custom
+// resource whose CRD another shard renders cannot know its scope; it
+// records the kind for Merge instead of warning that the kind is unknown.
+// Warned, --strict made that shard fail while a full render of the same
+// env passes. A kind no CRD of the whole env defines is still warned about
+// (an error with --strict) by Merge, as by a full render.
+func TestShardScopeWarningsWaitForTheMerge(t *testing.T) {
+	t.Parallel()
+	if render.ShardOf("crds", 2) != 1 || render.ShardOf("app2", 2) != 2 {
+		t.Fatal("the fixture's apps are not in shards 1 and 2 of 2")
+	}
+	for _, unknown := range []bool{false, true} {
+		t.Run(fmt.Sprintf("unknown kind %v", unknown), func(t *testing.T) {
+			t.Parallel()
+			root := widgetProject(t, unknown)
+			opts := testOptions()
+			opts.Images = render.Images{} // the example's, which no app here uses
+			opts.Strict = true
+			full := renderAll(t, load(t, root), opts)[0]
+			if unknown != (full.Err != nil) {
+				t.Fatalf("full render with --strict: error = %v", full.Err)
+			}
+			var trees []map[string][]byte
+			for i := 1; i <= 2; i++ {
+				o := opts
+				o.Shard = render.Shard{Index: i, Count: 2}
+				er := renderAll(t, load(t, root), o)[0]
+				if er.Err != nil {
+					t.Fatalf("shard %d/2 with --strict: %v", i, er.Err)
+				}
+				trees = append(trees, er.Files)
+			}
+			r, err := render.New(load(t, root), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			er := r.Merge(context.Background(), "dev", trees, dirsOf(2))
+			if !unknown {
+				if er.Err != nil {
+					t.Fatalf("Merge with --strict: %v", er.Err)
+				}
+				if diff := cmp.Diff(asStrings(full.Files), asStrings(er.Files)); diff != "" {
+					t.Errorf("merged shards differ from a full render (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if er.Err == nil || !strings.Contains(er.Err.Error(), "kind Gadget (example.com/v1) is unknown to kiln") {
+				t.Errorf("Merge with --strict: error = %v, want the Gadget's unknown kind", er.Err)
+			}
+			if strings.Contains(fmt.Sprint(er.Err), "Widget") {
+				t.Errorf("Merge blamed the Widget, whose CRD a shard rendered: %v", er.Err)
+			}
+		})
+	}
+}
