@@ -67,9 +67,9 @@ func clientOnlyInstall(chrt *chart.Chart, vals map[string]any, o installOptions)
 		caps.KubeVersion = *o.kubeVersion
 	}
 	// Install.RunWithContext: an install (not --is-upgrade), revision 1;
-	// the values are checked against values.schema.json.
+	// the values are checked against values.schema.json (schema.go).
 	opts := chartutil.ReleaseOptions{Name: o.releaseName, Namespace: o.namespace, Revision: 1, IsInstall: true}
-	top, err := chartutil.ToRenderValuesWithSchemaValidation(chrt, vals, opts, caps, false)
+	top, err := renderValues(chrt, vals, opts, caps)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,146 @@
+package helm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+)
+
+// Helm checks values against each chart's values.schema.json with a
+// loader that follows a "$ref" (or "$schema") to any file:// path of the
+// machine and any http(s) URL. A chart is untrusted input: a pull request
+// could make kiln read /etc/… or a CI runner's metadata endpoint, and
+// helm's error for a file that is not JSON shows part of it. kiln's
+// loader loads nothing: a reference that leaves the schema document is
+// an error naming it. References inside the document ("#/$defs/x") and
+// the JSON Schema drafts' own metaschemas, which the library embeds,
+// work as in helm; so does helm's fallback for "urn:" references.
+
+// schemaRefError is a values.schema.json reference kiln did not load.
+type schemaRefError struct {
+	// chart is the chart's path as helm prints template names
+	// ("app" or "app/charts/sub").
+	chart string
+	// ref is the reference, without user, password or query.
+	ref string
+}
+
+func (e *schemaRefError) Error() string {
+	return fmt.Sprintf("%s: values.schema.json refers to %s, outside the schema", e.chart, e.ref)
+}
+
+// refusingLoader is the schema compiler's only loader.
+type refusingLoader struct{ refused []string }
+
+func (l *refusingLoader) Load(ref string) (any, error) {
+	if strings.HasPrefix(ref, "urn:") {
+		// chartutil's urnLoader without a URNResolver: a permissive
+		// schema (helm also logs a warning).
+		return true, nil
+	}
+	if u, err := url.Parse(ref); err == nil {
+		ref = redactURL(u) // a reference may carry a token
+	}
+	l.refused = append(l.refused, ref)
+	return nil, errors.New("kiln loads no schema from outside values.schema.json")
+}
+
+// renderValues is chartutil.ToRenderValuesWithSchemaValidation with
+// kiln's schema loader; its errors read as helm's.
+func renderValues(chrt *chart.Chart, vals map[string]any, opts chartutil.ReleaseOptions, caps *chartutil.Capabilities) (chartutil.Values, error) {
+	top, err := chartutil.ToRenderValuesWithSchemaValidation(chrt, vals, opts, caps, true)
+	if err != nil {
+		return nil, err
+	}
+	merged, _ := top["Values"].(chartutil.Values)
+	if err := validateValues(chrt, merged); err != nil {
+		var re *schemaRefError
+		if errors.As(err, &re) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", err.Error())
+	}
+	return top, nil
+}
+
+// validateValues is chartutil.ValidateAgainstSchema: the chart's schema,
+// then each subchart's against its values, the texts concatenated.
+func validateValues(chrt *chart.Chart, values map[string]any) error {
+	var sb strings.Builder
+	if chrt.Schema != nil {
+		if err := validateSingle(chrt, values); err != nil {
+			var re *schemaRefError
+			if errors.As(err, &re) {
+				return err
+			}
+			fmt.Fprintf(&sb, "%s:\n", chrt.Name())
+			sb.WriteString(err.Error())
+		}
+	}
+	for _, sub := range chrt.Dependencies() {
+		raw, ok := values[sub.Name()]
+		if !ok || raw == nil {
+			continue
+		}
+		subValues, ok := raw.(map[string]any)
+		if !ok {
+			fmt.Fprintf(&sb, "%s:\ninvalid type for values: expected object (map), got %T\n", sub.Name(), raw)
+			continue
+		}
+		if err := validateValues(sub, subValues); err != nil {
+			var re *schemaRefError
+			if errors.As(err, &re) {
+				return err
+			}
+			sb.WriteString(err.Error())
+		}
+	}
+	if sb.Len() > 0 {
+		return errors.New(sb.String())
+	}
+	return nil
+}
+
+// validateSingle is chartutil.ValidateAgainstSingleSchema with
+// refusingLoader.
+func validateSingle(chrt *chart.Chart, values map[string]any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("unable to validate schema: %s", r)
+		}
+	}()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(chrt.Schema))
+	if err != nil {
+		return err
+	}
+	loader := &refusingLoader{}
+	c := jsonschema.NewCompiler()
+	c.UseLoader(loader)
+	if err := c.AddResource("file:///values.schema.json", doc); err != nil {
+		return err
+	}
+	sch, err := c.Compile("file:///values.schema.json")
+	if len(loader.refused) > 0 {
+		return &schemaRefError{chart: chrt.ChartFullPath(), ref: loader.refused[0]}
+	}
+	if err != nil {
+		return err
+	}
+	if err := sch.Validate(values); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "jsonschema validation failed with 'file:///values.schema.json#'\n") + "\n")
+	}
+	return nil
+}
+
+// schemaFile is the repository path of the values.schema.json of the
+// chart helm names chartPath.
+func (s *chartSource) schemaFile(chartPath string) string {
+	return s.file(path.Join(chartPath, "values.schema.json"))
+}

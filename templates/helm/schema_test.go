@@ -1,0 +1,134 @@
+package helm
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// TestSchemaLoadsNothingOutside: helm's values.schema.json loader follows
+// a $ref or $schema to any file of the machine and any http(s) URL. A
+// chart is untrusted; kiln refuses each such reference before reading or
+// requesting anything, and names the schema file and the reference
+// (without a URL's user, password or query).
+func TestSchemaLoadsNothingOutside(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write([]byte(`{"type": "string"}`))
+	}))
+	t.Cleanup(srv.Close)
+	secretFile := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(secretFile, []byte("S3CRET-CONTENT"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name, schema, sub, file, ref string
+	}{
+		{name: "absolute file", schema: `{"properties": {"a": {"$ref": "file://` + secretFile + `"}}}`,
+			file: "c/values.schema.json", ref: "file://" + secretFile},
+		// Resolved against helm's base, file:///values.schema.json.
+		{name: "relative file", schema: `{"properties": {"a": {"$ref": "defs.json#/x"}}}`,
+			file: "c/values.schema.json", ref: "file:///defs.json"},
+		{name: "http", schema: `{"properties": {"a": {"$ref": "` + srv.URL + `/s.json?token=T0KEN"}}}`,
+			file: "c/values.schema.json", ref: srv.URL + "/s.json"},
+		{name: "http with user", schema: `{"properties": {"a": {"$ref": "` + strings.Replace(srv.URL, "://", "://bob:PASSW0RD@", 1) + `/s.json"}}}`,
+			file: "c/values.schema.json", ref: srv.URL + "/s.json"},
+		{name: "metaschema", schema: `{"$schema": "` + srv.URL + `/meta.json", "type": "object"}`,
+			file: "c/values.schema.json", ref: srv.URL + "/meta.json"},
+		{name: "subchart", sub: `{"properties": {"b": {"$ref": "file:///etc/os-release"}}}`,
+			file: "c/charts/sub-folder/values.schema.json", ref: "file:///etc/os-release"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "values.yaml"), "a: x\nsub: {b: y}\n")
+			writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n")
+			if tc.schema != "" {
+				writeFile(t, filepath.Join(root, "c", "values.schema.json"), tc.schema)
+			}
+			if tc.sub != "" {
+				writeFile(t, filepath.Join(root, "c", "charts", "sub-folder", "Chart.yaml"), "apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+				writeFile(t, filepath.Join(root, "c", "charts", "sub-folder", "values.schema.json"), tc.sub)
+			}
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if de.File != tc.file {
+				t.Errorf("error's file = %q, want %q", de.File, tc.file)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "refers to "+tc.ref+",") || !strings.Contains(msg, `"#/$defs/NAME"`) {
+				t.Errorf("error does not name %s, or what to do:\n%s", tc.ref, msg)
+			}
+			for _, leak := range []string{"S3CRET", "T0KEN", "PASSW0RD", "NAME=", "ID="} {
+				if strings.Contains(msg, leak) {
+					t.Errorf("error shows %q:\n%s", leak, msg)
+				}
+			}
+		})
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the schema server got %d requests, want none", n)
+	}
+}
+
+// TestSchemaWithinTheDocument: what helm validates without loading
+// anything still works as in helm: references into the document, the
+// drafts' metaschemas (embedded in the library, never fetched) and
+// helm's permissive fallback for urn: references.
+func TestSchemaWithinTheDocument(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, schema, values, want string
+	}{
+		{name: "defs and draft-07", schema: `{"$schema": "http://json-schema.org/draft-07/schema#", "definitions": {"port": {"type": "integer", "maximum": 65535}},
+			"properties": {"port": {"$ref": "#/definitions/port"}}}`, values: "port: 70000\n",
+			want: "values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '/port': maximum: got 70,000, want 65,535\n"},
+		{name: "2020-12 $defs", schema: `{"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"n": {"type": "string"}},
+			"properties": {"name": {"$ref": "#/$defs/n"}}}`, values: "name: 1\n",
+			want: "values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '/name': got number, want string\n"},
+		{name: "$id and a relative ref", schema: `{"$id": "https://example.com/c.json", "$defs": {"n": {"$id": "n.json", "type": "string"}},
+			"properties": {"name": {"$ref": "n.json"}}}`, values: "name: 1\n",
+			want: "values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '/name': got number, want string\n"},
+		{name: "urn", schema: `{"properties": {"name": {"$ref": "urn:example:n"}}}`, values: "name: 1\n"},
+		{name: "valid", schema: `{"$schema": "http://json-schema.org/draft-07/schema#", "properties": {"name": {"type": "integer"}}}`, values: "name: 1\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "values.yaml"), tc.values)
+			writeFile(t, filepath.Join(root, "c", "values.schema.json"), tc.schema)
+			writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n")
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("Render() = %v, want no error", err)
+				}
+				return
+			}
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if de.Msg != tc.want {
+				t.Errorf("error = %q, want %q", de.Msg, tc.want)
+			}
+		})
+	}
+}
