@@ -283,7 +283,7 @@ func TestShardScopeWarningsWaitForTheMerge(t *testing.T) {
 			if er.Err == nil || !strings.Contains(er.Err.Error(), "kind Gadget (example.com/v1) is unknown to kiln") {
 				t.Errorf("Merge with --strict: error = %v, want the Gadget's unknown kind", er.Err)
 			}
-			if strings.Contains(fmt.Sprint(er.Err), "Widget") {
+			if strings.Contains(fmt.Sprint(er.Err), "kind Widget") {
 				t.Errorf("Merge blamed the Widget, whose CRD a shard rendered: %v", er.Err)
 			}
 		})
