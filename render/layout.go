@@ -12,6 +12,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/lockfile"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/images"
@@ -79,6 +80,22 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			for p, data := range k.files {
 				files[p] = data
 			}
+			// Made again of kiln.yaml as it is now and the kept objects:
+			// a change to the app's Flux settings or dependsOn applies to
+			// every app, and a hand edit of the earlier file is not copied.
+			refs := make([]flux.Ref, len(run.objs))
+			hasSOPS := false
+			for i, o := range run.objs {
+				n := o.Node
+				refs[i] = flux.Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Name: n.GetName(), Namespace: n.GetNamespace()}
+				hasSOPS = hasSOPS || objects.IsSOPS(n)
+			}
+			fk, err := r.fluxKustomization(res, &run.app, refs, hasSOPS)
+			if err != nil {
+				return nil, err
+			}
+			files["flux/"+app.Name+".yaml"] = fk
+			emitted["flux/"+app.Name+".yaml"] = app.Name
 			for p, ref := range k.refs {
 				er.Objects[p] = ref
 			}
@@ -164,8 +181,6 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 // kustomization.yaml, its Flux Kustomization, its high-level/ files, its
 // lock entry and summary (Cached left to the caller).
 func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Redactor) (*laidOut, error) {
-	env := res.Env.Name
-	fluxNS := r.p.Flux.Namespace
 	app := run.app
 	dir := "apps/" + app.Name + "/"
 	out := &laidOut{files: map[string][]byte{}, objects: map[string]string{}}
@@ -214,7 +229,39 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 	}
 	files[dir+"kustomization.yaml"] = kust
 
-	// The Flux Kustomization.
+	fk, err := r.fluxKustomization(res, &app, refs, hasSOPS)
+	if err != nil {
+		return nil, err
+	}
+	files["flux/"+app.Name+".yaml"] = fk
+
+	// The high-level definition, for reviewers.
+	hl, err := r.highLevel(res, run, rd)
+	if err != nil {
+		return nil, err
+	}
+	for p, data := range hl {
+		files["high-level/"+app.Name+"/"+p] = data
+	}
+
+	imgList := tree.SortedKeys(imgs)
+	out.lock = LockApp{
+		Engine:       app.Engine,
+		InputDigest:  digest([]byte(run.res.InputDigest), run.patches, []byte(app.Namespace), []byte(strings.Join(imgList, "\n"))),
+		OutputDigest: outputDigest(appFiles, rd),
+		Objects:      len(run.objs),
+		Images:       imgList,
+	}
+	out.summary = AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1}
+	return out, nil
+}
+
+// fluxKustomization returns flux/<app>.yaml: the app's Flux
+// Kustomization, made of kiln.yaml and the env, and of the app's objects
+// (refs, for health checks; hasSOPS, for decryption).
+func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.ResolvedApp, refs []flux.Ref, hasSOPS bool) ([]byte, error) {
+	env := res.Env.Name
+	fluxNS := r.p.Flux.Namespace
 	k := flux.Kustomization{
 		Name: r.p.FluxName(app.Name, env), Namespace: fluxNS, App: app.Name, Env: env,
 		Path:      fluxPath(res.ManifestsPath, app.Name),
@@ -254,31 +301,7 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 	if err != nil {
 		return nil, fmt.Errorf("app %s: %w", app.Name, err)
 	}
-	fk, err := flux.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	files["flux/"+app.Name+".yaml"] = fk
-
-	// The high-level definition, for reviewers.
-	hl, err := r.highLevel(res, run, rd)
-	if err != nil {
-		return nil, err
-	}
-	for p, data := range hl {
-		files["high-level/"+app.Name+"/"+p] = data
-	}
-
-	imgList := tree.SortedKeys(imgs)
-	out.lock = LockApp{
-		Engine:       app.Engine,
-		InputDigest:  digest([]byte(run.res.InputDigest), run.patches, []byte(app.Namespace), []byte(strings.Join(imgList, "\n"))),
-		OutputDigest: outputDigest(appFiles, rd),
-		Objects:      len(run.objs),
-		Images:       imgList,
-	}
-	out.summary = AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1}
-	return out, nil
+	return flux.Marshal(obj)
 }
 
 // pathJoin joins slash paths, dropping empty parts.

@@ -451,3 +451,63 @@ func TestAppValidatesKeptAppsAgainstTheEnvsCRDs(t *testing.T) {
 		t.Errorf("error = %v, want db's BackupSchedule refused for spec.retention", er.Err)
 	}
 }
+
+// TestAppRemakesKeptAppsFluxKustomizations: a kept app's Flux
+// Kustomization is made again of kiln.yaml as it is now and the kept
+// objects, not copied: a hand edit of the earlier file does not survive,
+// and a change to the Flux settings reaches every app, as a full render
+// with the new kiln.yaml gives.
+func TestAppRemakesKeptAppsFluxKustomizations(t *testing.T) {
+	t.Parallel()
+	before := envFiles(t, testOptions())
+	for env, files := range before {
+		edited := map[string][]byte{}
+		for p, data := range files {
+			edited[p] = data
+			if strings.HasPrefix(p, "flux/") && !ofApp(p, "vote") {
+				edited[p] = []byte(strings.Replace(string(data), "prune: true", "prune: false", 1))
+			}
+		}
+		before[env] = edited
+	}
+	dir := copyExample(t)
+	kilnYAML := filepath.Join(dir, "kiln.yaml")
+	data, err := os.ReadFile(kilnYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, kilnYAML, strings.Replace(string(data), "  interval: 10m\n", "  interval: 7m\n", 1))
+	p := load(t, dir)
+	full := map[string]map[string][]byte{}
+	for _, er := range renderAll(t, p, testOptions()) {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		full[er.Env] = er.Files
+	}
+
+	opts := testOptions()
+	opts.Apps = []string{"vote"}
+	opts.Earlier = func(env string) (map[string][]byte, error) { return before[env], nil }
+	n := 0
+	for _, er := range renderAll(t, p, opts) {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
+		}
+		for path, want := range full[er.Env] {
+			if !strings.HasPrefix(path, "flux/") {
+				continue
+			}
+			if !strings.Contains(string(want), "interval: 7m") && path != "flux/notifications.yaml" {
+				t.Errorf("env %s: the full render's %s has not the new interval", er.Env, path)
+			}
+			n++
+			if got := er.Files[path]; string(got) != string(want) {
+				t.Errorf("env %s: %s (-want +got):\n%s", er.Env, path, cmp.Diff(string(want), string(got)))
+			}
+		}
+	}
+	if n < 4 {
+		t.Fatalf("compared %d Flux files, want the example's", n)
+	}
+}
