@@ -135,8 +135,9 @@ func TestStoreRoundTripAndRefusals(t *testing.T) {
 	p := s.path(key)
 	good, _ := os.ReadFile(p)
 
-	// An identical Put leaves the file alone.
-	old := time.Now().Add(-time.Hour)
+	// An identical Put leaves the file alone (its time too, when it was
+	// used within touchAfter).
+	old := time.Now().Add(-touchAfter / 2)
 	os.Chtimes(p, old, old)
 	if err := s.Put(key, testEntry()); err != nil {
 		t.Fatal(err)
@@ -243,7 +244,7 @@ func TestStoreWritesOnlyBelowItsFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Remove(first.Dir()); err != nil {
+	if err := os.RemoveAll(first.Dir()); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(outside, first.Dir()); err != nil {
@@ -387,5 +388,76 @@ func BenchmarkStoreGet(b *testing.B) {
 		if got, err := s.Get(key); err != nil || got == nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestOpenTrimsUnusedEntries: a build's own entries go a week after their
+// last use, checked at most once a day; an entry a Get or an identical
+// Put uses stays, as does anything not the store's (a symlinked folder's
+// files). Without it, every image set a CI job renders adds entries to a
+// cache actions/cache keeps for as long as the kiln version lasts.
+func TestOpenTrimsUnusedEntries(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"aa01", "aa02", "aa03", "bb04", "cc05"} {
+		if err := s.Put(k, testEntry()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "dd06"), []byte("not the cache's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(s.Dir(), "dd")); err != nil {
+		t.Fatal(err)
+	}
+	long := time.Now().Add(-8 * 24 * time.Hour)
+	for _, p := range []string{s.File("aa01"), s.File("aa02"), s.File("aa03"), s.File("bb04"), filepath.Join(outside, "dd06")} {
+		if err := os.Chtimes(p, long, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Used since: by a hit, and by a Put of the same entry.
+	if e, err := s.Get("aa02"); e == nil || err != nil {
+		t.Fatalf("Get(aa02) = %v, %v", e, err)
+	}
+	if err := s.Put("aa03", testEntry()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Trimmed today already: nothing goes.
+	if _, err := Open(dir, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.File("aa01")); err != nil {
+		t.Fatalf("trimmed again within a day: %v", err)
+	}
+	// A day later.
+	yesterday := time.Now().Add(-25 * time.Hour)
+	if err := os.Chtimes(filepath.Join(s.Dir(), trimFile), yesterday, yesterday); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, "b"); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]bool{"aa01": false, "aa02": true, "aa03": true, "bb04": false, "cc05": true} {
+		if _, err := os.Stat(s.File(k)); (err == nil) != want {
+			t.Errorf("entry %s kept = %v, want %v", k, err == nil, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(outside, "dd06")); err != nil {
+		t.Errorf("trim removed a file through a symlinked folder: %v", err)
+	}
+
+	// The marker keeps the folder a build's store to the pruning of
+	// other builds.
+	if err := os.Remove(filepath.Join(s.Dir(), "dd")); err != nil {
+		t.Fatal(err)
+	}
+	if !buildFolder(s.Dir()) {
+		t.Error("a store with its trim.txt is no build's folder to the pruning")
 	}
 }

@@ -2,27 +2,30 @@
 
 package cache
 
-import "os"
+import (
+	"os"
+	"time"
+)
 
-// readEntry reads the file at p whole (read_unix.go says why it does not
-// use an os.File where it can).
-func readEntry(p string) ([]byte, error) {
+// readEntry reads the file at p whole, and its modification time
+// (read_unix.go says why it does not use an os.File where it can).
+func readEntry(p string) ([]byte, time.Time, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if err := checkEntryFile(p, fi.Mode().IsRegular(), fi.Size()); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	buf := make([]byte, fi.Size())
 	n, err := f.ReadAt(buf, 0)
 	if n == len(buf) {
-		return buf, nil
+		return buf, fi.ModTime(), nil
 	}
-	return nil, shortRead(p, err)
+	return nil, time.Time{}, shortRead(p, err)
 }

@@ -5,6 +5,7 @@ package cache
 import (
 	"io"
 	"io/fs"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,33 +13,34 @@ import (
 // readEntry reads the file at p with bare system calls (open, fstat,
 // pread, close): an os.File costs a non-blocking mode switch, a poller
 // registration and a finalizer each, and a re-render with one app changed
-// reads hundreds of entries (one per cached app). O_NONBLOCK keeps a FIFO
+// reads hundreds of entries (one per cached app). The time is the file's
+// modification time, which Get keeps as the entry's last use. O_NONBLOCK keeps a FIFO
 // put where an entry was from blocking the open; fstat then refuses it.
-func readEntry(p string) ([]byte, error) {
+func readEntry(p string) ([]byte, time.Time, error) {
 	fd, err := ignoringEINTR(func() (int, error) { return unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0) })
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: err}
+		return nil, time.Time{}, &fs.PathError{Op: "open", Path: p, Err: err}
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: p, Err: err}
+		return nil, time.Time{}, &fs.PathError{Op: "stat", Path: p, Err: err}
 	}
 	if err := checkEntryFile(p, st.Mode&unix.S_IFMT == unix.S_IFREG, st.Size); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	buf := make([]byte, st.Size)
 	for n := 0; n < len(buf); {
 		m, err := ignoringEINTR(func() (int, error) { return unix.Pread(fd, buf[n:], int64(n)) })
 		if err != nil {
-			return nil, shortRead(p, err)
+			return nil, time.Time{}, shortRead(p, err)
 		}
 		if m == 0 {
-			return nil, shortRead(p, io.EOF)
+			return nil, time.Time{}, shortRead(p, io.EOF)
 		}
 		n += m
 	}
-	return buf, nil
+	return buf, time.Unix(st.Mtim.Unix()), nil
 }
 
 // ignoringEINTR retries a system call a signal interrupted.

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,20 @@ const maxEntry = 512 << 20
 // kept after it last opened the cache: two kiln versions used side by side
 // keep theirs, an upgrade's leftovers go.
 const keepOtherBuilds = 7 * 24 * time.Hour
+
+// A build's own entries accumulate too: every image set, values change or
+// commit that moves an app's inputs adds entries, and a cache folder kept
+// by actions/cache for one kiln version would grow without end. As Go's
+// build cache does, an entry records its last use in its modification
+// time (Get and Put refresh a time older than touchAfter, so a hit costs
+// no write most of the time), and once a day (trimFile's time) Open
+// removes the entries unused for keepUnused.
+const (
+	keepUnused = 7 * 24 * time.Hour
+	touchAfter = time.Hour
+	trimEvery  = 24 * time.Hour
+	trimFile   = "trim.txt"
+)
 
 // ErrCorrupt is the cause of Get's error for an entry that is truncated,
 // altered or of another format: the caller renders and Put replaces it.
@@ -151,7 +166,53 @@ func Open(dir, build string) (*Store, error) {
 			}
 		}
 	}
+	s.trim(now)
 	return s, nil
+}
+
+// trim removes the store's entries unused for keepUnused, at most once
+// per trimEvery: trimFile's time says when it last did. The file is
+// written first, so that concurrent runs do not all walk the store. A
+// removal races only with a run that uses the entry just then: it misses
+// and writes the entry again.
+func (s *Store) trim(now time.Time) {
+	marker := filepath.Join(s.dir, trimFile)
+	if fi, err := os.Lstat(marker); err == nil && (!fi.Mode().IsRegular() || now.Sub(fi.ModTime()) < trimEvery) {
+		return
+	}
+	if err := os.WriteFile(marker, []byte(strconv.FormatInt(now.Unix(), 10)+"\n"), 0o600); err != nil {
+		return
+	}
+	folders, err := os.ReadDir(s.dir)
+	if err != nil {
+		return
+	}
+	for _, f := range folders {
+		if !f.IsDir() || !isHex(f.Name(), 2) {
+			continue
+		}
+		sub := filepath.Join(s.dir, f.Name())
+		entries, err := os.ReadDir(sub)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			// Entries, and temporary files a killed run left.
+			if !e.Type().IsRegular() {
+				continue
+			}
+			if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > keepUnused {
+				_ = os.Remove(filepath.Join(sub, e.Name()))
+			}
+		}
+	}
+}
+
+// used records that the entry at p, last used at mtime, is in use.
+func used(p string, mtime time.Time) {
+	if now := time.Now(); now.Sub(mtime) > touchAfter {
+		_ = os.Chtimes(p, now, now)
+	}
 }
 
 // isHex reports whether name is n lower-case hex digits, as kiln names a
@@ -169,15 +230,16 @@ func isHex(name string, n int) bool {
 }
 
 // buildFolder reports whether dir holds only what a build's store holds:
-// folders named by two hex digits. --cache-dir may name a folder shared
-// with other programs, and pruning must delete nothing but kiln's own.
+// folders named by two hex digits, and trimFile. --cache-dir may name a
+// folder shared with other programs, and pruning must delete nothing but
+// kiln's own.
 func buildFolder(dir string) bool {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return false
 	}
 	for _, e := range entries {
-		if !e.IsDir() || !isHex(e.Name(), 2) {
+		if !(e.IsDir() && isHex(e.Name(), 2)) && !(e.Type().IsRegular() && e.Name() == trimFile) {
 			return false
 		}
 	}
@@ -214,7 +276,8 @@ func (s *Store) Get(key string) (*Entry, error) {
 	if !nameable(key) {
 		return nil, fmt.Errorf("cache key %q", key)
 	}
-	data, err := readEntry(s.path(key))
+	p := s.path(key)
+	data, mtime, err := readEntry(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -223,11 +286,12 @@ func (s *Store) Get(key string) (*Entry, error) {
 	}
 	e, err := decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, s.path(key), err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, p, err)
 	}
 	if e.Key != key {
-		return nil, fmt.Errorf("%w: %s holds the entry of another key", ErrCorrupt, s.path(key))
+		return nil, fmt.Errorf("%w: %s holds the entry of another key", ErrCorrupt, p)
 	}
+	used(p, mtime)
 	return &e.Entry, nil
 }
 
@@ -279,7 +343,8 @@ func (s *Store) Put(key string, e *Entry) error {
 	head := h.Sum([]byte(magic))
 	parts := [][]byte{head, hdr, e.Result}
 	p := s.path(key)
-	if sameEntry(p, parts) {
+	if same, mtime := sameEntry(p, parts); same {
+		used(p, mtime)
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
@@ -327,31 +392,32 @@ func realFolder(dir string) error {
 // sameEntry reports whether the file at p holds exactly parts, one after
 // the other. It reads in small pieces, so that no second copy of a large
 // entry is held; a damaged entry with the right head is not the same, and
-// is replaced.
-func sameEntry(p string, parts [][]byte) bool {
+// is replaced. The time is the file's modification time.
+func sameEntry(p string, parts [][]byte) (bool, time.Time) {
 	f, err := os.Open(p)
 	if err != nil {
-		return false
+		return false, time.Time{}
 	}
 	defer f.Close()
 	size := 0
 	for _, b := range parts {
 		size += len(b)
 	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(size) {
-		return false
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(size) {
+		return false, time.Time{}
 	}
 	buf := make([]byte, 64<<10)
 	for _, want := range parts {
 		for len(want) > 0 {
 			n, err := io.ReadFull(f, buf[:min(len(buf), len(want))])
 			if err != nil || !bytes.Equal(buf[:n], want[:n]) {
-				return false
+				return false, time.Time{}
 			}
 			want = want[n:]
 		}
 	}
-	return true
+	return true, fi.ModTime()
 }
 
 // Dir is the store's folder, for messages.
