@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
@@ -92,7 +94,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			}
 			fk, err := r.fluxKustomization(res, &run.app, refs, hasSOPS)
 			if err != nil {
-				return nil, err
+				return nil, keptFluxError(app.Name, earlier != nil, err)
 			}
 			files["flux/"+app.Name+".yaml"] = fk
 			emitted["flux/"+app.Name+".yaml"] = app.Name
@@ -302,6 +304,23 @@ func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.Res
 		return nil, fmt.Errorf("app %s: %w", app.Name, err)
 	}
 	return flux.Marshal(obj)
+}
+
+// keptFluxError is fluxKustomization's error for a kept app: a health
+// check (or expression) kiln.yaml gives it now may name an object only a
+// new render of the app has, and the kept objects are the earlier
+// render's (or the shard's, for Merge). The hint says to render the app,
+// not to check kiln.yaml against objects kiln.yaml did not render.
+func keptFluxError(app string, appFlag bool, err error) error {
+	var de *diag.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	hint := fmt.Sprintf("app %s was kept from the earlier render, and its Flux Kustomization is made of that render's objects: add --app %s, or render the whole env", app, app)
+	if !appFlag {
+		hint = "render the shards again from the current kiln.yaml"
+	}
+	return de.ForApp(app).WithHint(hint)
 }
 
 // pathJoin joins slash paths, dropping empty parts.

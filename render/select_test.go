@@ -511,3 +511,41 @@ func TestAppRemakesKeptAppsFluxKustomizations(t *testing.T) {
 		t.Fatalf("compared %d Flux files, want the example's", n)
 	}
 }
+
+// TestAppKeptAppsHealthCheckOfANewObject: kiln.yaml now gives a kept app
+// a health check of an object only a new render of that app has. The Flux
+// Kustomization made of the kept objects cannot have it; the error says
+// the app was kept, and to render it too, not to check the health check
+// against objects that were never rendered from the kiln.yaml of now.
+func TestAppKeptAppsHealthCheckOfANewObject(t *testing.T) {
+	t.Parallel()
+	before := envFiles(t, testOptions())
+	dir := copyExample(t)
+	kilnYAML := filepath.Join(dir, "kiln.yaml")
+	data, err := os.ReadFile(kilnYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbDeps := "    dependsOn: [platform]         # db's BackupSchedule needs platform's CRD\n"
+	if !strings.Contains(string(data), dbDeps) {
+		t.Fatal("the example's db has not the dependsOn line the test edits")
+	}
+	writeFile(t, kilnYAML, strings.Replace(string(data), dbDeps, dbDeps+"    flux:\n      healthChecks: [{kind: Service, name: db-replica}]\n", 1))
+	writeFile(t, filepath.Join(dir, "apps/db/service-replica.yaml"), "apiVersion: v1\nkind: Service\nmetadata:\n  name: db-replica\nspec:\n  selector: {app: db}\n  ports: [{port: 5432}]\n")
+	p := load(t, dir)
+	for _, er := range renderAll(t, p, testOptions()) {
+		if er.Err != nil {
+			t.Fatalf("a full render: env %s: %v", er.Env, er.Err)
+		}
+	}
+	opts := testOptions()
+	opts.Apps = []string{"vote"}
+	opts.Earlier = func(env string) (map[string][]byte, error) { return before[env], nil }
+	er := renderAll(t, p, opts)[0]
+	if er.Err == nil {
+		t.Fatal("--app vote wrote db's Flux Kustomization without the health check kiln.yaml gives it")
+	}
+	if msg := er.Err.Error(); !strings.Contains(msg, "app db:") || !strings.Contains(msg, "db-replica") || !strings.Contains(msg, "--app db") {
+		t.Errorf("error = %v, want it to name app db, the health check, and --app db", er.Err)
+	}
+}
