@@ -76,3 +76,36 @@ func TestGetRefusesWhatIsNoEntryFile(t *testing.T) {
 		t.Errorf("a symlink to the entry's file: Get = %v, %v", e, err)
 	}
 }
+
+// TestPutReplacesAFIFO: Get finds a FIFO where an entry should be corrupt
+// without blocking, and the caller renders and Puts the entry. Put's
+// comparison with the file there must not block on the FIFO's open (a
+// restored cache may hold one; with no writer, kiln would hang): it
+// replaces the FIFO with the entry.
+func TestPutReplacesAFIFO(t *testing.T) {
+	s, err := Open(t.TempDir(), "build-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "00aa11"
+	p := s.path(key)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Put(key, testEntry()) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Put = %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Put blocked on a FIFO where the entry should be")
+	}
+	if e, err := s.Get(key); e == nil || err != nil {
+		t.Errorf("after Put: Get = %v, %v", e, err)
+	}
+}

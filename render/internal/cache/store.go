@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kiln-gitops/kiln/templates"
@@ -392,9 +393,12 @@ func realFolder(dir string) error {
 // sameEntry reports whether the file at p holds exactly parts, one after
 // the other. It reads in small pieces, so that no second copy of a large
 // entry is held; a damaged entry with the right head is not the same, and
-// is replaced. The time is the file's modification time.
+// is replaced. The time is the file's modification time. O_NONBLOCK
+// keeps a FIFO where an entry was (Get found it corrupt, and the caller
+// renders and puts the entry) from blocking the open; Stat then refuses
+// it, and Put replaces it.
 func sameEntry(p string, parts [][]byte) (bool, time.Time) {
-	f, err := os.Open(p)
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return false, time.Time{}
 	}
