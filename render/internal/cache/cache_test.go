@@ -435,6 +435,24 @@ func TestOpenTrimsUnusedEntries(t *testing.T) {
 	if _, err := os.Stat(s.File("aa01")); err != nil {
 		t.Fatalf("trimmed again within a day: %v", err)
 	}
+	// A marker dated in the future does not put the trim off; nor does
+	// a day passing (below).
+	future := time.Now().Add(30 * 24 * time.Hour)
+	if err := os.Chtimes(filepath.Join(s.Dir(), trimFile), future, future); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.File("aa01")); err == nil {
+		t.Fatal("a trim.txt dated in the future stopped the trim")
+	}
+	if err := s.Put("aa01", testEntry()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(s.File("aa01"), long, long); err != nil {
+		t.Fatal(err)
+	}
 	// A day later.
 	yesterday := time.Now().Add(-25 * time.Hour)
 	if err := os.Chtimes(filepath.Join(s.Dir(), trimFile), yesterday, yesterday); err != nil {

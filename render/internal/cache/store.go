@@ -178,7 +178,10 @@ func Open(dir, build string) (*Store, error) {
 // and writes the entry again.
 func (s *Store) trim(now time.Time) {
 	marker := filepath.Join(s.dir, trimFile)
-	if fi, err := os.Lstat(marker); err == nil && (!fi.Mode().IsRegular() || now.Sub(fi.ModTime()) < trimEvery) {
+	// A time in the future (clock skew, or a marker planted in a restored
+	// cache) would put the trim off until then: only a time within the
+	// last day counts.
+	if fi, err := os.Lstat(marker); err == nil && (!fi.Mode().IsRegular() || age(now, fi.ModTime()) < trimEvery) {
 		return
 	}
 	if err := os.WriteFile(marker, []byte(strconv.FormatInt(now.Unix(), 10)+"\n"), 0o600); err != nil {
@@ -207,6 +210,15 @@ func (s *Store) trim(now time.Time) {
 			}
 		}
 	}
+}
+
+// age is how long before now t was; a time after now is no time ago but
+// long ago, so that a skewed clock cannot stop the trim.
+func age(now, t time.Time) time.Duration {
+	if t.After(now) {
+		return keepUnused + trimEvery
+	}
+	return now.Sub(t)
 }
 
 // used records that the entry at p, last used at mtime, is in use.
