@@ -83,7 +83,7 @@ func callOperands(before, call string) string {
 // that names the template file (repository-relative) and line.
 func renderError(err error, src *chartSource, chartName string) error {
 	if re := (*schemaRefError)(nil); errors.As(err, &re) {
-		return &diag.Error{File: src.schemaFile(re.chart), Msg: fmt.Sprintf("values.schema.json refers to %s, outside the schema document; kiln does not load it", re.ref),
+		return &diag.Error{File: src.schemaFile(re.chart), Msg: fmt.Sprintf("values.schema.json refers to %q, outside the schema document; kiln does not load it", re.ref),
 			Hint: "kiln reads nothing outside the repository and fetches nothing while it renders: copy the schema it refers to into values.schema.json under \"$defs\" and refer to it as \"#/$defs/NAME\"", Err: err}
 	}
 	msg := src.rewriteSources(err.Error(), chartName)

@@ -33,7 +33,7 @@ type schemaRefError struct {
 }
 
 func (e *schemaRefError) Error() string {
-	return fmt.Sprintf("%s: values.schema.json refers to %s, outside the schema", e.chart, e.ref)
+	return fmt.Sprintf("%s: values.schema.json refers to %q, outside the schema", e.chart, e.ref)
 }
 
 // refusingLoader is the schema compiler's only loader.

@@ -72,7 +72,7 @@ func TestSchemaLoadsNothingOutside(t *testing.T) {
 				t.Errorf("error's file = %q, want %q", de.File, tc.file)
 			}
 			msg := err.Error()
-			if !strings.Contains(msg, "refers to "+tc.ref+",") || !strings.Contains(msg, `"#/$defs/NAME"`) {
+			if !strings.Contains(msg, "refers to \""+tc.ref+"\",") || !strings.Contains(msg, `"#/$defs/NAME"`) {
 				t.Errorf("error does not name %s, or what to do:\n%s", tc.ref, msg)
 			}
 			for _, leak := range []string{"S3CRET", "T0KEN", "PASSW0RD", "NAME=", "ID="} {
