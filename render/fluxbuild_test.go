@@ -302,6 +302,7 @@ func renderWidgetApp(t *testing.T, doc string) *render.EnvResult {
 func TestFluxBuildHostile(t *testing.T) {
 	t.Parallel()
 	widget := "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n"
+	gadget := "apiVersion: example.org/v1\nkind: Gadget\nmetadata:\n  name: g\nspec:\n" // a kind kiln knows nothing of
 	for name, tc := range map[string]struct {
 		doc     string
 		refused string // a part of the error, "" when kiln writes it
@@ -319,8 +320,20 @@ func TestFluxBuildHostile(t *testing.T) {
 		"huge exponent":     {doc: widget + "  x: 1e400\n  y: -1e400\n"},
 		"keys":              {doc: widget + "  a.b.c: 1\n  \"x~y\": 2\n  \"[0]\": 3\n  \"a/b\": 4\n  \"\": 5\n  \"$x\": 6\n"},
 		"duplicate key":     {doc: widget + "  a: 1\n  a: 2\n", refused: "objects.yaml"},
-		"crlf":              {doc: strings.ReplaceAll(widget+"  a: |\n    x\n    y\n  b: c\n", "\n", "\r\n")},
-		"bom":               {doc: "\ufeff" + widget + "  a: b\n"},
+		// kustomize build turns a mapping with a key that is not a string
+		// into a map JSON cannot hold, and refuses a key twice, whatever
+		// the kind: Flux would build none of the app.
+		"int key":                             {doc: widget + "  m:\n    1: a\n", refused: `objects.yaml:7: app x: Widget/ns/w: field "spec.m.1" has a key YAML reads as !!int`},
+		"bool key in a ConfigMap":             {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  true: a\n", refused: `objects.yaml:5: app x: ConfigMap/ns/c: field "data.true" has a key YAML reads as !!bool`},
+		"null key of an unknown kind":         {doc: gadget + "  m:\n    ~: a\n", refused: `objects.yaml:7: app x: Gadget/ns/g: field "spec.m.~" has a key YAML reads as !!null`},
+		"tagged key of an unknown kind":       {doc: gadget + "  m:\n    !foo k: a\n", refused: `objects.yaml:7: app x: Gadget/ns/g: field "spec.m.k" has a key YAML reads as !foo`},
+		"list key of an unknown kind":         {doc: gadget + "  m:\n    ? [a, b]\n    : c\n", refused: `objects.yaml:7: app x: Gadget/ns/g: field "spec.m" has a key that is not a string`},
+		"string keys":                         {doc: gadget + "  m:\n    \"1\": a\n    !!str 2: b\n    on: c\n    'null': d\n    \"2001-12-14\": e\n"},
+		"quoted merge key":                    {doc: widget + "  m:\n    \"<<\": {a: 1}\n", refused: `objects.yaml:7: app x: Widget/ns/w: field "spec.m.<<" has the key "<<"`},
+		"tagged merge key of an unknown kind": {doc: gadget + "  l:\n  - !!str <<: x\n", refused: `objects.yaml:7: app x: Gadget/ns/g: field "spec.l[0].<<" has the key "<<"`},
+		"duplicate key of an unknown kind":    {doc: gadget + "  m:\n    a: 1\n    b: 2\n    a: 3\n", refused: `objects.yaml:9: app x: Gadget/ns/g: duplicate field "spec.m.a"`},
+		"crlf":                                {doc: strings.ReplaceAll(widget+"  a: |\n    x\n    y\n  b: c\n", "\n", "\r\n")},
+		"bom":                                 {doc: "\ufeff" + widget + "  a: b\n"},
 		"block separators": {doc: widget + "  a: |\n    ---\n    x: y\n    ...\n  b: >\n    ---\n  c: \"\\n---\\n\"\n# ---\n---\n# ---\n" +
 			strings.Replace(widget, "name: w", "name: w2", 1) + "  a: b # ---\n"},
 		// yaml.v3's emitter adds a line break before a more-indented
@@ -401,7 +414,7 @@ func TestFluxBuildHostileEngines(t *testing.T) {
 			"  - name: chart\n    namespace: ns\n    helm: {chart: chart}\n    dependsOn: [crd]\n",
 		"envs/dev.yaml":               "",
 		"crd/crd.yaml":                widgetCRD,
-		"js/main.jsonnet":             "local v = " + string(vj) + ";\n{apiVersion: 'example.com/v1', kind: 'Widget', metadata: {name: 'js'}, spec: v + {['k' + s]: s for s in v.strs if s != '' && std.length(std.findSubstr('\\n', s)) == 0}}\n",
+		"js/main.jsonnet":             "local v = " + string(vj) + ";\n{apiVersion: 'example.com/v1', kind: 'Widget', metadata: {name: 'js'}, spec: v + {['k' + s]: s for s in v.strs if s != '' && std.length(std.findSubstr('\\n', s)) == 0} + {keys: {[s]: s for s in v.strs if s != '<<'}}}\n",
 		"chart/Chart.yaml":            "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
 		"chart/values.yaml":           string(vj) + "\n",
 		"chart/templates/crlf.yaml":   strings.ReplaceAll("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: crlf\nspec:\n  a: |\n    x\n    ---\n    y\n  b: c # ---\n---\n# ---\n", "\n", "\r\n"),
@@ -425,5 +438,24 @@ func TestFluxBuildHostileEngines(t *testing.T) {
 	}
 	if got, want := objs[0].Node.Field("spec").Value.Field("cel").Value.YNode().Value, "all(c,\n  c.x ||\n   c.y)\nend"; got != want {
 		t.Errorf("the folded scalar is written as %q, want %q", got, want)
+	}
+}
+
+// TestFluxBuildJsonnetMergeKey: a jsonnet field named "<<" is a merge key
+// to kustomize build however kiln writes it (plain, kustomize merges its
+// value into the object; quoted, it leaves it out), so kiln refuses it
+// at the object rather than let Flux apply another object.
+func TestFluxBuildJsonnetMergeKey(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+			"apps:\n  - name: js\n    namespace: ns\n    jsonnet: main.jsonnet\n",
+		"envs/dev.yaml": "",
+		"main.jsonnet":  "{apiVersion: 'example.org/v1', kind: 'Gadget', metadata: {name: 'g'}, spec: {'<<': {a: 'b'}}}\n",
+	})
+	er := renderAll(t, load(t, dir), testOptions())[0]
+	want := `main.jsonnet:1: app js: Gadget/ns/g: field "spec.<<" has the key "<<"`
+	if er.Err == nil || !strings.Contains(er.Err.Error(), want) {
+		t.Fatalf("error %v, want one with %q", er.Err, want)
 	}
 }

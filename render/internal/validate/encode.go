@@ -29,6 +29,8 @@ type encoder struct {
 	values []*field
 	// nulls lists field paths to write as null: values already reported.
 	nulls map[string]bool
+	// depth counts the mappings being written, 0 outside the object's.
+	depth int
 }
 
 // field is one mapping entry of the YAML.
@@ -41,7 +43,7 @@ type field struct {
 }
 
 // errMergeKey is returned for YAML that JSON cannot express as written.
-var errMergeKey = errors.New("YAML merge keys (<<) and non-scalar keys are not supported in Kubernetes objects")
+var errMergeKey = errors.New("YAML merge keys (<<) are not supported in Kubernetes objects")
 
 func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 	for n.Kind == kyaml.AliasNode && n.Alias != nil {
@@ -56,13 +58,34 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 		return e.encode(n.Content[0], segs)
 	case kyaml.MappingNode:
 		e.buf.WriteByte('{')
+		top := e.depth == 0
+		e.depth++
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			for k.Kind == kyaml.AliasNode && k.Alias != nil {
 				k = k.Alias
 			}
-			if k.Kind != kyaml.ScalarNode || (k.Value == "<<" && k.ShortTag() == "!!merge") {
+			if k.Kind == kyaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge" {
 				return errMergeKey
+			}
+			// A key "<<" that is a string (quoted, tagged !!str, or from
+			// jsonnet) is a merge key to kustomize build all the same: it
+			// leaves it out, value and all, at any depth, and kiln's
+			// writer would write it as a plain << that merges its value
+			// into the mapping.
+			if k.Kind == kyaml.ScalarNode && k.Value == "<<" {
+				return &tagError{node: k, path: joinPath(append(segs[:len(segs):len(segs)], k.Value)), key: true, merge: true}
+			}
+			// kustomize build reads each object into a map with yaml.v3's
+			// decoder, which makes a mapping below the top whose keys are
+			// not all strings a map[interface{}]interface{}, and JSON
+			// cannot hold that: the build fails, and Flux applies none of
+			// the app. A key that is no scalar fails at any depth.
+			if k.Kind != kyaml.ScalarNode {
+				return &tagError{node: k, path: joinPath(segs), key: true}
+			}
+			if tag := k.ShortTag(); !top && tag != "!!str" {
+				return &tagError{node: k, path: joinPath(append(segs[:len(segs):len(segs)], k.Value)), tag: tag, key: true}
 			}
 			if strings.Contains(k.Value, nel) {
 				return &tagError{node: k, path: joinPath(segs), nelKey: true}
@@ -96,6 +119,7 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 				e.values = append(e.values, f)
 			}
 		}
+		e.depth--
 		e.buf.WriteByte('}')
 	case kyaml.SequenceNode:
 		e.buf.WriteByte('[')
@@ -224,6 +248,11 @@ type tagError struct {
 	// nel is set for a string holding U+0085, nelKey for a key holding
 	// it (path is then the mapping's).
 	nel, nelKey bool
+	// key is set for a key that is not a string: tag is what YAML reads
+	// it as, "" for a key that is no scalar (path is then the mapping's).
+	key bool
+	// merge is set for a key "<<" that is a string.
+	merge bool
 }
 
 // nonFinite reports whether a !!float scalar is one of YAML's infinities
@@ -242,6 +271,15 @@ func (e *tagError) Error() string {
 	}
 	if e.nelKey {
 		return fmt.Sprintf("field %q has a key holding the character U+0085 (next line), on which kustomize build, which Flux runs on the app's folder, fails", e.path)
+	}
+	if e.merge {
+		return fmt.Sprintf("field %q has the key \"<<\", which kustomize build, which Flux runs on the app's folder, takes for a YAML merge key even quoted: the cluster would not get it", e.path)
+	}
+	if e.key && e.tag == "" {
+		return fmt.Sprintf("field %q has a key that is not a string but a YAML list or mapping: kustomize build, which Flux runs on the app's folder, fails on the object", e.path)
+	}
+	if e.key {
+		return fmt.Sprintf("field %q has a key YAML reads as %s, not as a string: kustomize build, which Flux runs on the app's folder, fails on the object", e.path, e.tag)
 	}
 	if e.nonFinite {
 		return fmt.Sprintf("field %q is an infinite or not-a-number float, which JSON cannot hold: kustomize build, which Flux runs on the app's folder, fails on the object", e.path)
@@ -266,12 +304,18 @@ func encodeError(o templates.Object, base diag.Error, err error) *diag.Error {
 		if te.nonFinite {
 			d.Hint = "quote the value to make it a string, or write a finite number"
 		}
+		if te.key {
+			d.Hint = "quote the key to make it a string (\"1\": …, \"true\": …); a key that is a list or mapping has no string form: write it as one"
+		}
+		if te.merge {
+			d.Hint = "rename the key: no object Flux applies through kustomize can hold a key \"<<\""
+		}
 		if te.nel || te.nelKey {
 			d.Hint = "write the text without U+0085 (often a Latin-1 or Windows-1252 byte decoded as another character set); binary content belongs base64-encoded in binaryData or a Secret's data"
 		}
 		return &d
 	}
-	d.Msg, d.Hint = err.Error(), "write the object without YAML merge keys (<<) or non-scalar keys"
+	d.Msg, d.Hint = err.Error(), "write the object without YAML merge keys (<<)"
 	return &d
 }
 

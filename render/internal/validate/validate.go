@@ -202,12 +202,14 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 			errs = append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed, Msg: msg, Hint: hint})
 		}
 		// Of a kind kiln cannot check, but kustomize build refuses the
-		// tag whatever the kind, and with it the app's whole folder.
+		// tag or key whatever the kind, and with it the app's whole
+		// folder.
+		base := diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node)}
 		var te *tagError
 		if errors.As(enc.err, &te) {
-			errs = append(errs, encodeError(o, diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node)}, enc.err))
+			errs = append(errs, encodeError(o, base, enc.err))
 		}
-		return errs
+		return append(errs, duplicateKeys(o, base, enc)...)
 	}
 	decodeErrs, reported, decoded := decode(app, o, gvk, typed, e.schemas, enc)
 	errs = append(errs, decodeErrs...)
@@ -218,6 +220,66 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 		errs = append(errs, checkRules(app, o, gvk, typed)...)
 	}
 	return errs
+}
+
+// duplicateKeys reports each key written twice in a mapping of o, an
+// object of a kind kiln cannot check (the strict decoding of every other
+// kind reports them): kustomize build, which Flux runs on the app's
+// folder, refuses a key twice ("mapping key already defined") whatever
+// the kind, and with it the app's whole folder.
+func duplicateKeys(o templates.Object, base diag.Error, enc encoded) []error {
+	if enc.err != nil || !hasDuplicateKey(o.Node.YNode()) {
+		return nil
+	}
+	var obj map[string]any
+	strict, err := kjson.UnmarshalStrict(enc.data, &obj, kjson.DisallowDuplicateFields)
+	if err != nil {
+		return nil // the encoding is JSON: not reached
+	}
+	idx := indexed(o)
+	errs := make([]error, 0, len(strict))
+	for _, se := range strict {
+		errs = append(errs, strictError(o, base, idx, nil, "", se))
+	}
+	return errs
+}
+
+// hasDuplicateKey reports whether a mapping of n has a key twice, as
+// yaml.v3 compares keys (by their text), without allocating for the small
+// mappings most objects are made of.
+func hasDuplicateKey(n *kyaml.Node) bool {
+	switch n.Kind {
+	case kyaml.MappingNode:
+		if len(n.Content) > 32 {
+			seen := make(map[string]bool, len(n.Content)/2)
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if seen[n.Content[i].Value] {
+					return true
+				}
+				seen[n.Content[i].Value] = true
+			}
+		} else {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				for j := i + 2; j+1 < len(n.Content); j += 2 {
+					if n.Content[i].Value == n.Content[j].Value {
+						return true
+					}
+				}
+			}
+		}
+		for i := 1; i < len(n.Content); i += 2 {
+			if hasDuplicateKey(n.Content[i]) {
+				return true
+			}
+		}
+	case kyaml.SequenceNode, kyaml.DocumentNode:
+		for _, c := range n.Content {
+			if hasDuplicateKey(c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // encoded is an object's JSON encoding, made once and read by each check.

@@ -186,8 +186,8 @@ func TestNonFiniteFloatsAreErrors(t *testing.T) {
 func TestMergeKeysAreErrors(t *testing.T) {
 	t.Parallel()
 	objs := parse(t, "a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  <<: {k: v}\n")
-	want := "a.yaml:1: app demo: ConfigMap/a: YAML merge keys (<<) and non-scalar keys are not supported in Kubernetes objects\n" +
-		"  hint: write the object without YAML merge keys (<<) or non-scalar keys"
+	want := "a.yaml:1: app demo: ConfigMap/a: YAML merge keys (<<) are not supported in Kubernetes objects\n" +
+		"  hint: write the object without YAML merge keys (<<)"
 	got := ""
 	if err := testEnv(t).Objects("demo", objs); err != nil {
 		got = err.Error()
