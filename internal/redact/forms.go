@@ -34,7 +34,8 @@ import (
 // SHA-256 and SHA-512 hex digests of the value (helm's sha256sum, jsonnet's
 // std.sha256: a digest of a low-entropy secret is a guessing oracle); and,
 // for a value of several lines, each line on its own, since YAML block
-// scalars and templates re-indent lines.
+// scalars and templates re-indent lines, and the value without its line
+// breaks, as a yaml app's substitution inserts it.
 //
 // Forms shorter than MinLength are left out, as are PEM armour lines
 // ("-----BEGIN RSA PRIVATE KEY-----"), which are public. The result is
@@ -69,6 +70,11 @@ func Forms(value string) []string {
 		xmlEscape(value),
 		strings.ReplaceAll(value, "'", `'"'"'`),
 		strings.ReplaceAll(value, "$", "$$"),
+	}
+	if one := strings.ReplaceAll(value, "\n", ""); one != value {
+		// A yaml app's variable goes in without its line breaks, as
+		// kustomize-controller substitutes it (templates/plain).
+		texts = append(texts, one)
 	}
 	for _, t := range texts {
 		add(t)

@@ -272,6 +272,11 @@ func TestForms(t *testing.T) {
 	if !contains(pem, "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK") {
 		t.Error("each line of a multi-line value must be a form")
 	}
+	// A yaml app inserts a variable without its line breaks, as Flux
+	// does: lines too short to be forms of their own make one that is.
+	if one := Forms("ab\ncd\nef\n"); !contains(one, "abcdef") || !contains(one, "YWJjZGVm") {
+		t.Errorf("Forms of a value of short lines lack the value without its line breaks: %q", one)
+	}
 }
 
 func TestValue(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -96,6 +97,12 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 			Hint: "add the app's Kubernetes objects as .yaml files below " + req.Path + ", or fix the app's yaml: path in kiln.yaml"}
 	}
 
+	// kustomize-controller removes every line break from a variable's
+	// value before it substitutes (fluxcd/pkg/kustomize: LoadVariables
+	// and the Kustomization's postBuild.substitute alike), so a value
+	// written as a block scalar in the env file goes in as one line.
+	subVars := oneLine(req.Vars)
+	secrets := req.SecretVarValues()
 	h := sha256.New()
 	used := map[string]bool{}
 	var objs []templates.Object
@@ -113,7 +120,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		// Length-prefixed, so that no two different file sets hash alike.
 		fmt.Fprintf(h, "file %d:%s\n%d:", len(f.rel), f.rel, len(data))
 		h.Write(data)
-		out, names, err := substitute(data, f.rel, req.Vars)
+		out, names, err := substitute(data, f.rel, subVars)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -125,7 +132,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		if err != nil {
 			// The parser quotes the text it choked on, which may be a
 			// substituted value.
-			errs = append(errs, redact(err, req.SecretVarValues()))
+			errs = append(errs, redact(redact(err, secrets), oneLine(secrets)))
 			continue
 		}
 		objs = append(objs, got...)
@@ -168,6 +175,25 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	// A secret var's value is in the output; the cache keeps no secret.
 	res.Cacheable = ok && !secret
 	return res, nil
+}
+
+// oneLine returns vars with every "\n" removed from their values, as
+// kustomize-controller loads them; vars itself when none has one.
+func oneLine(vars map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range vars {
+		if !strings.Contains(v, "\n") {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(vars)
+		}
+		out[k] = strings.ReplaceAll(v, "\n", "")
+	}
+	if out == nil {
+		return vars
+	}
+	return out
 }
 
 // substitute is envsubst.Substitute for a file of YAML documents, except

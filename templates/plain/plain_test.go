@@ -473,3 +473,35 @@ func TestSubstitutedErrorsShowPlainVars(t *testing.T) {
 		t.Errorf("Render() error = %v, want one naming the kind Config_Map and without the secret", err)
 	}
 }
+
+// TestMultiLineVarsLoseLineBreaks: kustomize-controller removes every
+// "\n" from a variable's value before it substitutes (fluxcd/pkg
+// kustomize, LoadVariables and postBuild.substitute alike), so a value
+// from a block scalar of the env file goes in as one line: quoted, it
+// does not fold into a space, and plain, it does not break the document.
+// A secret value in that form is masked in errors too.
+func TestMultiLineVarsLoseLineBreaks(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  q: \"${V}\"\n  s: '${W}'\n  p: ${W}-x\n  r: ${W/b/B}\n")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "app",
+		Vars: map[string]string{"V": "value\n", "W": "a\nb\n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"q": "value", "s": "ab", "p": "ab-x", "r": "aB"}
+	if diff := cmp.Diff(want, res.Objects[0].Node.GetDataMap()); diff != "" {
+		t.Errorf("data (-want +got):\n%s", diff)
+	}
+
+	// The kind's error quotes the kind: the value in its one-line form.
+	write(t, root, "app/cm.yaml", "apiVersion: v1\nkind: ${PW}\nmetadata: {name: c}\n")
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "app",
+		Vars: map[string]string{"PW": "Sup3r\n_S3cret"}, SecretVars: map[string]bool{"PW": true}})
+	if err == nil || !strings.Contains(err.Error(), "is not a kind") || strings.Contains(err.Error(), "S3cret") {
+		t.Errorf("Render() error = %v, want one about the kind without the value", err)
+	}
+}

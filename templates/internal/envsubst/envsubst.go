@@ -32,9 +32,11 @@ import (
 //     $$NAME becomes $NAME. A "$" not followed by "{" or "$" is left as it
 //     is ($NAME is not substituted).
 //
-// Values are inserted verbatim, as Flux does: a value with a newline or a
-// YAML special character changes the document's structure, and lines of
-// the output below a multi-line value no longer match the input.
+// Values are inserted verbatim, as Flux's envsubst does: a value with a
+// newline or a YAML special character changes the document's structure,
+// and lines of the output below a multi-line value no longer match the
+// input. (kustomize-controller removes the newlines from its variables'
+// values before it substitutes; the yaml engine does so too.)
 //
 // Where kiln differs from Flux it is stricter: a variable that is not set,
 // read without a default, is an error (kustomize-controller makes it
