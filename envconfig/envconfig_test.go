@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"sigs.k8s.io/yaml"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -470,5 +471,39 @@ func TestValuesErrorsShowNoValue(t *testing.T) {
 	_, err = p.LoadEnvFile("dev")
 	if err == nil || !strings.HasPrefix(err.Error(), "envs/dev.yaml:3: ") || strings.Contains(err.Error(), "S3cret") {
 		t.Errorf("LoadEnvFile() error = %v, want one at envs/dev.yaml:3 without the value", err)
+	}
+}
+
+// TestValuesReadLikeAValuesFile: Helm reads a values file as YAML 1.1
+// (sigs.k8s.io/yaml), so unquoted yes/on/off/y/n are bools and a timestamp
+// stays the string written. The env's values must reach the chart as if
+// they were one more -f file, after the JSON round trip the helm engine
+// gives them.
+func TestValuesReadLikeAValuesFile(t *testing.T) {
+	t.Parallel()
+	values := "b1: yes\nb2: On\nb3: off\nb4: y\nb5: N\nb6: !!bool yes\ns1: 'yes'\ns2: \"on\"\ns3: !!str off\n" +
+		"t1: 2024-01-01\nt2: 2001-12-14 21:59:43.10 -5\nt3: !!timestamp 2024-01-02\nt4: '2024-01-03'\n" +
+		"list: [yes, 2024-01-01, no]\nyes: key\n2024-01-04: key\nn1: 1.10\nn2: 010\nn3: 1_000\nz: ~\n" +
+		"anchored: &a {on: 2024-01-05}\nmerged: {<<: *a, x: off}\n"
+	env, err := ParseEnvFile([]byte("vars: {X: &out y}\napps:\n  web:\n    values:\n      "+strings.ReplaceAll(values, "\n", "\n      ")+"alias: *out\n"), "envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.Vars["X"] != "y" {
+		t.Errorf("vars X = %q, want the string y: reading values must not change the nodes they alias", env.Vars["X"])
+	}
+	js, err := json.Marshal(env.Apps["web"].Values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want map[string]any
+	if err := yaml.Unmarshal(js, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal([]byte(values+"alias: y\n"), &want); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("env values (-as helm reads a values file +got):\n%s", diff)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -357,13 +358,61 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 		return nil
 	}
 	var v any
-	if err := n.Decode(&v); err != nil {
+	if err := yaml11(n, map[*yaml.Node]*yaml.Node{}).Decode(&v); err != nil {
 		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
 			Msg: "values: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")), Hint: "fix the values mapping", Err: err})
 		return nil
 	}
 	m, _ := normalize(v).(map[string]any)
 	return m
+}
+
+// yaml11Bools are the plain scalars YAML 1.1 reads as bools and YAML 1.2
+// (yaml.v3) as strings; true and false in their cases are bools in both.
+var yaml11Bools = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true,
+	"n": false, "N": false, "no": false, "No": false, "NO": false, "off": false, "Off": false, "OFF": false,
+}
+
+// yaml11 returns a copy of n that yaml.v3 decodes as Helm reads a values
+// file (YAML 1.1, through sigs.k8s.io/yaml): an unquoted yes, on, off, y, n
+// is a bool, and a timestamp stays the string written, where yaml.v3 would
+// make it a time.Time that JSON writes as RFC 3339 ("2024-01-01" becoming
+// "2024-01-01T00:00:00Z"). The env's values must reach the chart as one
+// more -f file would. Anchors and aliases are copied as such, so yaml.v3
+// still checks and bounds them; copies holds the copy of each node seen,
+// and n is left alone (an alias may point outside the values).
+func yaml11(n *yaml.Node, copies map[*yaml.Node]*yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if c, ok := copies[n]; ok {
+		return c
+	}
+	c := *n
+	copies[n] = &c
+	c.Alias = yaml11(n.Alias, copies)
+	if n.Content != nil {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, x := range n.Content {
+			c.Content[i] = yaml11(x, copies)
+		}
+	}
+	if c.Kind != yaml.ScalarNode {
+		return &c
+	}
+	quoted := c.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0
+	switch {
+	case c.Tag == "!!timestamp":
+		c.Tag = "!!str"
+	case quoted:
+	case c.Tag == "!!bool" || c.Tag == "!!str" && c.Style&yaml.TaggedStyle == 0:
+		// An explicit !!str yes stays a string, as in YAML 1.1.
+		if b, ok := yaml11Bools[c.Value]; ok {
+			c.Tag, c.Value = "!!bool", strconv.FormatBool(b)
+		}
+	}
+	return &c
 }
 
 // normalize turns yaml.v3's map[any]any (a mapping with a non-string key)
