@@ -483,7 +483,7 @@ func TestValuesReadLikeAValuesFile(t *testing.T) {
 	t.Parallel()
 	values := "b1: yes\nb2: On\nb3: off\nb4: y\nb5: N\nb6: !!bool yes\ns1: 'yes'\ns2: \"on\"\ns3: !!str off\n" +
 		"t1: 2024-01-01\nt2: 2001-12-14 21:59:43.10 -5\nt3: !!timestamp 2024-01-02\nt4: '2024-01-03'\n" +
-		"list: [yes, 2024-01-01, no]\nyes: key\n2024-01-04: key\nn1: 1.10\nn2: 010\nn3: 1_000\nz: ~\n" +
+		"list: [yes, 2024-01-01, no]\nyes: key\n2024-01-04: key\nn1: 1.10\nn2: 010\nn3: 1_000\nz: ~\n1.23456789: float key\n1.5: short float key\n" +
 		"anchored: &a {on: 2024-01-05}\nmerged: {<<: *a, x: off}\n"
 	env, err := ParseEnvFile([]byte("vars: {X: &out y}\napps:\n  web:\n    values:\n      "+strings.ReplaceAll(values, "\n", "\n      ")+"alias: *out\n"), "envs/dev.yaml")
 	if err != nil {

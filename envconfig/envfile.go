@@ -427,7 +427,7 @@ func normalize(v any) any {
 	case map[any]any:
 		m := make(map[string]any, len(t))
 		for k, x := range t {
-			m[fmt.Sprint(k)] = normalize(x)
+			m[keyText(k)] = normalize(x)
 		}
 		return m
 	case []any:
@@ -437,6 +437,26 @@ func normalize(v any) any {
 		return t
 	}
 	return v
+}
+
+// keyText is the text sigs.k8s.io/yaml, which reads Helm's values files,
+// makes of a key that is not a string: a float key is written with
+// float32 precision there (1.23456789: becomes "1.2345679").
+func keyText(k any) string {
+	f, ok := k.(float64)
+	if !ok {
+		return fmt.Sprint(k)
+	}
+	switch s := strconv.FormatFloat(f, 'g', -1, 32); s {
+	case "+Inf":
+		return ".inf"
+	case "-Inf":
+		return "-.inf"
+	case "NaN":
+		return ".nan"
+	default:
+		return s
+	}
 }
 
 func (d *decoder) patch(n *yaml.Node, key string) (Patch, bool) {
