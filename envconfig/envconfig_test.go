@@ -507,3 +507,22 @@ func TestValuesReadLikeAValuesFile(t *testing.T) {
 		t.Errorf("env values (-as helm reads a values file +got):\n%s", diff)
 	}
 }
+
+// TestValuesNullKey: Helm refuses a values file with a null key; kiln
+// made it the key "<nil>", which no chart reads, so the value was lost
+// silently. It is an error at the key's line.
+func TestValuesNullKey(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{"~", "null", "Null"} {
+		_, err := ParseEnvFile([]byte("apps:\n  web:\n    values:\n      a:\n        "+key+": s3cret\n"), "envs/dev.yaml")
+		if err == nil || !strings.Contains(err.Error(), "envs/dev.yaml:5") || !strings.Contains(err.Error(), "a key is null") {
+			t.Errorf("key %s: error = %v, want one at envs/dev.yaml:5 naming the null key", key, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("key %s: error shows the value: %v", key, err)
+		}
+	}
+	if _, err := ParseEnvFile([]byte("apps:\n  web:\n    values:\n      a:\n        '~': x\n        \"null\": y\n"), "envs/dev.yaml"); err != nil {
+		t.Errorf("quoted keys: %v", err)
+	}
+}

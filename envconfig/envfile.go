@@ -363,8 +363,37 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 			Msg: "values: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")), Hint: "fix the values mapping", Err: err})
 		return nil
 	}
+	if k := nullKey(n, map[*yaml.Node]bool{}); k != nil {
+		// sigs.k8s.io/yaml, which reads Helm's values files, refuses a
+		// null key ("unsupported map key"); normalize would make it the
+		// key "<nil>", a value no chart reads.
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: k.Line, App: d.appName, Field: d.fieldOf(n),
+			Msg: "values: a key is null (~, null or nothing), which Helm refuses in a values file", Hint: "quote the key to make it a string, or remove it"})
+		return nil
+	}
 	m, _ := normalize(v).(map[string]any)
 	return m
+}
+
+// nullKey returns the first key below n that YAML reads as null, or nil.
+// seen guards against alias cycles.
+func nullKey(n *yaml.Node, seen map[*yaml.Node]bool) *yaml.Node {
+	if n == nil || seen[n] {
+		return nil
+	}
+	seen[n] = true
+	if n.Kind == yaml.AliasNode {
+		return nullKey(n.Alias, seen)
+	}
+	for i, c := range n.Content {
+		if n.Kind == yaml.MappingNode && i%2 == 0 && c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null" {
+			return c
+		}
+		if k := nullKey(c, seen); k != nil {
+			return k
+		}
+	}
+	return nil
 }
 
 // yaml11Bools are the plain scalars YAML 1.1 reads as bools and YAML 1.2
