@@ -102,7 +102,8 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	// and the Kustomization's postBuild.substitute alike), so a value
 	// written as a block scalar in the env file goes in as one line.
 	subVars := oneLine(req.Vars)
-	secrets := req.SecretVarValues()
+	// The parsed text holds a secret var's value only as substituted.
+	secrets := oneLine(req.SecretVarValues())
 	h := sha256.New()
 	used := map[string]bool{}
 	var objs []templates.Object
@@ -132,7 +133,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		if err != nil {
 			// The parser quotes the text it choked on, which may be a
 			// substituted value.
-			errs = append(errs, redact(redact(err, secrets), oneLine(secrets)))
+			errs = append(errs, redact(err, secrets))
 			continue
 		}
 		objs = append(objs, got...)
