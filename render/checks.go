@@ -109,11 +109,11 @@ func fluxLeavesOut(app string, o templates.Object) error {
 // No message quotes an encrypted value: the skeleton holds none, and the
 // checks name fields, not values.
 func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
-	if dups := duplicateKeys(o.Node.YNode(), ""); len(dups) > 0 {
+	if dups := objects.DuplicateKeys(o.Node.YNode()); len(dups) > 0 {
 		errs := make([]error, 0, len(dups))
 		for _, d := range dups {
-			errs = append(errs, &diag.Error{File: o.File, Line: o.LineOf(d.key), App: app, Object: objRef(o), Field: d.path,
-				Msg:  fmt.Sprintf("key %q is written twice in this SOPS document; kustomize-controller cannot read it to decrypt it", d.path),
+			errs = append(errs, &diag.Error{File: o.File, Line: o.LineOf(d.Key), App: app, Object: objRef(o), Field: d.Path,
+				Msg:  fmt.Sprintf("key %q is written twice in this SOPS document; kustomize-controller cannot read it to decrypt it", d.Path),
 				Hint: "remove one of the two in the plaintext and encrypt it again (sops --decrypt, then sops --encrypt)"})
 		}
 		return errs
@@ -174,40 +174,6 @@ func related(a, b string) bool {
 		return strings.HasPrefix(long, short) && (len(long) == len(short) || long[len(short)] == '.' || long[len(short)] == '[')
 	}
 	return within(a, b) || within(b, a)
-}
-
-type dupKey struct {
-	path string
-	key  *kyaml.Node
-}
-
-// duplicateKeys returns every key of n's mappings written a second time
-// (the second one), with its path, as yaml.v3 compares keys: by value.
-func duplicateKeys(n *kyaml.Node, path string) []dupKey {
-	var out []dupKey
-	switch n.Kind {
-	case kyaml.MappingNode:
-		seen := map[string]bool{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			p := k.Value
-			if path != "" {
-				p = path + "." + p
-			}
-			if k.Kind == kyaml.ScalarNode {
-				if seen[k.Value] {
-					out = append(out, dupKey{path: p, key: k})
-				}
-				seen[k.Value] = true
-			}
-			out = append(out, duplicateKeys(n.Content[i+1], p)...)
-		}
-	case kyaml.SequenceNode:
-		for i, c := range n.Content {
-			out = append(out, duplicateKeys(c, fmt.Sprintf("%s[%d]", path, i))...)
-		}
-	}
-	return out
 }
 
 // quoteTimestamps quotes the plain scalars of objs that YAML reads as

@@ -20,6 +20,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -224,62 +225,22 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 
 // duplicateKeys reports each key written twice in a mapping of o, an
 // object of a kind kiln cannot check (the strict decoding of every other
-// kind reports them): kustomize build, which Flux runs on the app's
-// folder, refuses a key twice ("mapping key already defined") whatever
-// the kind, and with it the app's whole folder.
+// kind reports them, in the same words): kustomize build, which Flux runs
+// on the app's folder, refuses a key twice ("mapping key already
+// defined") whatever the kind, and with it the app's whole folder.
 func duplicateKeys(o templates.Object, base diag.Error, enc encoded) []error {
-	if enc.err != nil || !hasDuplicateKey(o.Node.YNode()) {
+	if enc.err != nil {
 		return nil
 	}
-	var obj map[string]any
-	strict, err := kjson.UnmarshalStrict(enc.data, &obj, kjson.DisallowDuplicateFields)
-	if err != nil {
-		return nil // the encoding is JSON: not reached
-	}
-	idx := indexed(o)
-	errs := make([]error, 0, len(strict))
-	for _, se := range strict {
-		errs = append(errs, strictError(o, base, idx, nil, "", se))
+	dups := objects.DuplicateKeys(o.Node.YNode())
+	errs := make([]error, 0, len(dups))
+	for _, d := range dups {
+		e := base
+		e.Line, e.Field = o.LineOf(d.Key), d.Path
+		e.Msg, e.Hint = fmt.Sprintf("duplicate field %q", d.Path), "remove one of the two"
+		errs = append(errs, &e)
 	}
 	return errs
-}
-
-// hasDuplicateKey reports whether a mapping of n has a key twice, as
-// yaml.v3 compares keys (by their text), without allocating for the small
-// mappings most objects are made of.
-func hasDuplicateKey(n *kyaml.Node) bool {
-	switch n.Kind {
-	case kyaml.MappingNode:
-		if len(n.Content) > 32 {
-			seen := make(map[string]bool, len(n.Content)/2)
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if seen[n.Content[i].Value] {
-					return true
-				}
-				seen[n.Content[i].Value] = true
-			}
-		} else {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				for j := i + 2; j+1 < len(n.Content); j += 2 {
-					if n.Content[i].Value == n.Content[j].Value {
-						return true
-					}
-				}
-			}
-		}
-		for i := 1; i < len(n.Content); i += 2 {
-			if hasDuplicateKey(n.Content[i]) {
-				return true
-			}
-		}
-	case kyaml.SequenceNode, kyaml.DocumentNode:
-		for _, c := range n.Content {
-			if hasDuplicateKey(c) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // encoded is an object's JSON encoding, made once and read by each check.
