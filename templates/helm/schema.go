@@ -32,6 +32,13 @@ type schemaRefError struct {
 	ref string
 }
 
+// refused reports whether err is a reference kiln did not load, which
+// ends the validation instead of joining the charts' mismatch texts.
+func refused(err error) bool {
+	var re *schemaRefError
+	return errors.As(err, &re)
+}
+
 func (e *schemaRefError) Error() string {
 	return fmt.Sprintf("%s: values.schema.json refers to %q, outside the schema", e.chart, e.ref)
 }
@@ -61,8 +68,7 @@ func renderValues(chrt *chart.Chart, vals map[string]any, opts chartutil.Release
 	}
 	merged, _ := top["Values"].(chartutil.Values)
 	if err := validateValues(chrt, merged); err != nil {
-		var re *schemaRefError
-		if errors.As(err, &re) {
+		if refused(err) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", err.Error())
@@ -76,8 +82,7 @@ func validateValues(chrt *chart.Chart, values map[string]any) error {
 	var sb strings.Builder
 	if chrt.Schema != nil {
 		if err := validateSingle(chrt, values); err != nil {
-			var re *schemaRefError
-			if errors.As(err, &re) {
+			if refused(err) {
 				return err
 			}
 			fmt.Fprintf(&sb, "%s:\n", chrt.Name())
@@ -95,8 +100,7 @@ func validateValues(chrt *chart.Chart, values map[string]any) error {
 			continue
 		}
 		if err := validateValues(sub, subValues); err != nil {
-			var re *schemaRefError
-			if errors.As(err, &re) {
+			if refused(err) {
 				return err
 			}
 			sb.WriteString(err.Error())
