@@ -2,6 +2,7 @@ package envconfig
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -524,5 +525,75 @@ func TestValuesNullKey(t *testing.T) {
 	}
 	if _, err := ParseEnvFile([]byte("apps:\n  web:\n    values:\n      a:\n        '~': x\n        \"null\": y\n"), "envs/dev.yaml"); err != nil {
 		t.Errorf("quoted keys: %v", err)
+	}
+}
+
+// TestValuesMergeKeysLikeAValuesFile: sigs.k8s.io/yaml, which reads Helm's
+// values files, applies a merge key where it is written, so it overrides
+// the keys before it and a later merge key overrides an earlier one;
+// yaml.v3 follows the YAML spec (written keys always win, one merge key).
+// The same values in an env file gave the chart other values, silently.
+func TestValuesMergeKeysLikeAValuesFile(t *testing.T) {
+	t.Parallel()
+	for _, values := range []string{
+		"a: 1\n<<: {a: 2}\n",
+		"<<: {a: 2}\na: 1\n",
+		"<<: [{a: 1}, {a: 2}]\n",
+		"<<: {a: 1}\n<<: {a: 2}\n",
+		"a: 0\n<<: {a: 1, c: 5}\nb: 2\n<<: [{b: 3}, {b: 4, c: 6}]\n",
+		"b: {x: 1}\n<<: {b: {y: 2}}\n",
+		"x: &x {a: 1, b: 2}\nz:\n  b: 3\n  <<: *x\n",
+		"x: &x {a: 1, <<: {b: 2}}\nz: {b: 3, <<: *x, a: 4}\n",
+		"<<: {<<: {a: 1}, b: 2}\na: 3\n",
+		"on: 1\n<<: {yes: 2, 'on': 3}\n",
+	} {
+		env, err := ParseEnvFile([]byte("apps:\n  web:\n    values:\n      "+strings.ReplaceAll(strings.TrimSuffix(values, "\n"), "\n", "\n      ")+"\n"), "envs/dev.yaml")
+		if err != nil {
+			t.Errorf("%q: %v", values, err)
+			continue
+		}
+		js, err := json.Marshal(env.Apps["web"].Values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want map[string]any
+		if err := yaml.Unmarshal(js, &got); err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal([]byte(values), &want); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%q: env values (-as helm reads a values file +got):\n%s", values, diff)
+		}
+	}
+}
+
+// TestValuesMergeKeyErrors: what Helm refuses in merge keys, kiln refuses
+// at the value's line, and an alias bomb through merge keys is still
+// bounded by yaml.v3's alias limit.
+func TestValuesMergeKeyErrors(t *testing.T) {
+	t.Parallel()
+	bomb := "a: &a {k: [x, x, x, x, x, x, x, x, x, x]}\n"
+	prev := "a"
+	for i := range 12 {
+		name := fmt.Sprintf("b%d", i)
+		bomb += name + ": &" + name + " {<<: [*" + prev + ", {m: *" + prev + "}]"
+		for j := range 9 {
+			bomb += fmt.Sprintf(", k%d: *%s", j, prev)
+		}
+		bomb += "}\n"
+		prev = name
+	}
+	for _, tc := range []struct{ values, want string }{
+		{"<<: 1\n", "map merge requires map or sequence of maps"},
+		{"<<: [{a: 1}, 2]\n", "map merge requires map or sequence of maps"},
+		{"l: &l [{a: 1}]\nz: {<<: *l}\n", "map merge requires map or sequence of maps"},
+		{bomb, "excessive aliasing"},
+	} {
+		_, err := ParseEnvFile([]byte("apps:\n  web:\n    values:\n      "+strings.ReplaceAll(strings.TrimSuffix(tc.values, "\n"), "\n", "\n      ")+"\n"), "envs/dev.yaml")
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "envs/dev.yaml:") {
+			t.Errorf("%q: error = %v, want one at envs/dev.yaml saying %q", tc.values, err, tc.want)
+		}
 	}
 }

@@ -358,7 +358,9 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 		return nil
 	}
 	var v any
-	if err := yaml11(n, map[*yaml.Node]*yaml.Node{}).Decode(&v); err != nil {
+	c := yaml11(n, map[*yaml.Node]*yaml.Node{})
+	yaml11Merges(c, map[*yaml.Node]bool{}, map[*yaml.Node]map[string]bool{})
+	if err := c.Decode(&v); err != nil {
 		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
 			Msg: "values: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")), Hint: "fix the values mapping", Err: err})
 		return nil
@@ -442,6 +444,108 @@ func yaml11(n *yaml.Node, copies map[*yaml.Node]*yaml.Node) *yaml.Node {
 		}
 	}
 	return &c
+}
+
+// yaml11Merges rewrites the merge keys (<<) of the mappings below n, a
+// copy made by yaml11, so that yaml.v3 reads them as sigs.k8s.io/yaml
+// (yaml.v2) reads a values file: there each merge key sets the keys of
+// what it merges as if written at its place, so it overrides the keys
+// written before it (a: 1 then <<: {a: 2} gives 2; yaml.v3, after the
+// YAML spec, keeps 1), and a second merge key overrides the first (yaml.v3
+// refuses it). Within a list of merged mappings the first wins in both.
+// So a key written before a merge key that sets it is dropped, and the
+// merge keys become one, listing what they merge from the last to the
+// first; what is merged stays an alias, so yaml.v3 still bounds the
+// expansion of aliases. done marks the nodes rewritten and keys memoizes
+// the keys each mapping sets.
+func yaml11Merges(n *yaml.Node, done map[*yaml.Node]bool, keys map[*yaml.Node]map[string]bool) {
+	if n == nil || done[n] {
+		return
+	}
+	done[n] = true
+	yaml11Merges(n.Alias, done, keys)
+	for _, x := range n.Content {
+		yaml11Merges(x, done, keys)
+	}
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	var merged []*yaml.Node // what each merge key merges, from the last key to the first
+	var mergeKey *yaml.Node
+	later := map[string]bool{} // keys set by the merge keys after the pair at hand
+	var kept []*yaml.Node
+	for i := len(n.Content) - 2; i >= 0; i -= 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !isMergeKey(k) {
+			if !later[keyID(k)] {
+				kept = append(kept, v, k)
+			}
+			continue
+		}
+		mergeKey = k
+		for _, src := range mergeSources(v) {
+			merged = append(merged, src)
+			for id := range mergedKeys(deref(src), keys) {
+				later[id] = true
+			}
+		}
+	}
+	if mergeKey == nil {
+		return
+	}
+	slices.Reverse(kept)
+	n.Content = append([]*yaml.Node{mergeKey, {Kind: yaml.SequenceNode, Tag: "!!seq", Content: merged}}, kept...)
+}
+
+// isMergeKey reports whether k is a merge key: a plain <<, not a quoted one.
+func isMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge"
+}
+
+// keyID identifies a scalar key by its tag and text; other keys (a
+// mapping as key, which Helm refuses) are never equal.
+func keyID(k *yaml.Node) string {
+	if k.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return k.ShortTag() + "\x00" + k.Value
+}
+
+// mergeSources lists what a merge key's value merges: a mapping or an
+// alias, or each item of a list written there. An alias of a list is left
+// as it is: Helm refuses it, and yaml.v3 refuses it as an item of a list.
+func mergeSources(v *yaml.Node) []*yaml.Node {
+	if v.Kind == yaml.SequenceNode {
+		return v.Content
+	}
+	return []*yaml.Node{v}
+}
+
+// mergedKeys is the set of keys mapping m sets, its merged ones included.
+// An alias cycle, which yaml.v3 refuses when decoding, ends the walk.
+func mergedKeys(m *yaml.Node, keys map[*yaml.Node]map[string]bool) map[string]bool {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	if s, ok := keys[m]; ok {
+		return s
+	}
+	s := map[string]bool{}
+	keys[m] = s
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; !isMergeKey(k) {
+			if id := keyID(k); id != "" {
+				s[id] = true
+			}
+			continue
+		}
+		for _, src := range mergeSources(m.Content[i+1]) {
+			for id := range mergedKeys(deref(src), keys) {
+				s[id] = true
+			}
+		}
+	}
+	return s
 }
 
 // normalize turns yaml.v3's map[any]any (a mapping with a non-string key)
