@@ -32,6 +32,9 @@ func TestDeps(t *testing.T) {
 			// A link to a file that is not YAML: not read, but followed.
 			et.Write(t, root, "shared/notes", "not read")
 			et.Symlink(t, root, "apps/db/notes", "../../shared/notes")
+			// The fixture's kustomization lists its files; with the links
+			// it lists too few, which the mutations below test.
+			et.Remove(t, root, "apps/db/kustomization.yaml")
 		},
 		Request: templates.Request{App: "db", Namespace: "instavote", Env: "dev", Path: "apps/db", Vars: baseVars},
 		Mutations: []et.Mutation{
@@ -91,8 +94,11 @@ func TestDeps(t *testing.T) {
 			{Name: "non-YAML file added", Want: et.Either, Apply: func(t testing.TB, root string) {
 				et.Write(t, root, "apps/db/notes.txt", "notes")
 			}},
-			{Name: "skipped kustomization changed", Want: et.Hit, Apply: func(t testing.TB, root string) {
-				et.Write(t, root, "apps/db/kustomization.yaml", "resources: [x.yaml]\n")
+			{Name: "kustomization that leaves files out added", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Write(t, root, "apps/db/kustomization.yaml", "resources: [deployment.yaml]\n")
+			}},
+			{Name: "nested kustomization that leaves a file out added", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Write(t, root, "apps/db/nested/Kustomization", "resources: []\n")
 			}},
 			{Name: "README changed", Want: et.Hit, Apply: func(t testing.TB, root string) {
 				et.Write(t, root, "apps/db/README.md", "other text\n")

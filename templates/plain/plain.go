@@ -43,10 +43,10 @@ var _ templates.Engine = (*Engine)(nil)
 // New returns an Engine.
 func New(opts Options) *Engine { return &Engine{opts: opts} }
 
-// skipped are file names Render does not read. A kustomization in the
-// folder would be an instruction to kustomize, not a Kubernetes object,
-// and kiln writes its own kustomization.yaml next to the rendered
-// objects; use a kustomize app to have one applied.
+// skipped are file names Render does not render. A kustomization in the
+// folder is an instruction to kustomize, not a Kubernetes object, and
+// kiln writes its own kustomization.yaml next to the rendered objects;
+// see checkKustomizations for when one is allowed.
 var skipped = konfig.RecognizedKustomizationFileNames()
 
 // Render reads every *.yaml and *.yml file below req.Path (recursively,
@@ -56,8 +56,10 @@ var skipped = konfig.RecognizedKustomizationFileNames()
 // placeholder in one is an error; an object annotated or labelled
 // kustomize.toolkit.fluxcd.io/substitute: disabled is left as it is (see
 // substitute). Files named kustomization.yaml, kustomization.yml
-// or Kustomization are skipped (kiln writes its own kustomization.yaml);
-// files with other extensions are ignored. Placeholders in YAML comments
+// or Kustomization are not rendered (kiln writes its own
+// kustomization.yaml), and are an error unless they list exactly the
+// files rendered (see checkKustomizations); files with other extensions
+// are ignored. Placeholders in YAML comments
 // are substituted too, unlike in Flux, which never sees comments.
 //
 // Result.Inputs lists the files read. Result.InputDigest is a sha256 over
@@ -88,8 +90,11 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templ
 
 func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
 	rec := deps.New(req.Root)
-	files, err := list(rec, req.Root, req.Path)
+	files, kusts, err := list(rec, req.Root, req.Path)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkKustomizations(rec, req.Path, kusts, files); err != nil {
 		return nil, err
 	}
 	if len(files) == 0 {
@@ -363,33 +368,33 @@ type file struct {
 // that leads outside is an error, so is a link cycle. rec records where dir
 // leads, each folder's listing (a file added or renamed changes the
 // output) and where each symlink leads and what it finds there.
-func list(rec *deps.Recorder, root, dir string) ([]file, error) {
+func list(rec *deps.Recorder, root, dir string) (files, kusts []file, err error) {
 	real, err := rec.Resolve(root, dir)
 	if err != nil {
-		return nil, containment(dir, err)
+		return nil, nil, containment(dir, err)
 	}
 	fi, err := os.Stat(real)
 	rec.Stat(real, fi, err)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, &diag.Error{File: dir, Msg: "the folder does not exist", Err: err,
+		return nil, nil, &diag.Error{File: dir, Msg: "the folder does not exist", Err: err,
 			Hint: "fix the app's yaml: path in kiln.yaml (relative to the repository root)"}
 	case err != nil:
-		return nil, &diag.Error{File: dir, Msg: "cannot read the folder", Err: err}
+		return nil, nil, &diag.Error{File: dir, Msg: "cannot read the folder", Err: err}
 	case !fi.IsDir():
-		return nil, &diag.Error{File: dir, Msg: "not a folder",
+		return nil, nil, &diag.Error{File: dir, Msg: "not a folder",
 			Hint: "a yaml app names a folder of .yaml files; for a single file, put it in a folder of its own"}
 	}
 	w := &walker{rec: rec, root: root, seen: map[string]bool{}}
 	var errs []error
 	w.walk(path.Clean(dir), real, &errs)
 	if len(errs) > 0 {
-		return nil, diag.Join(errs...)
+		return nil, nil, diag.Join(errs...)
 	}
 	// Sort by the whole slash path: "a.yaml" comes before "a/b.yaml",
 	// whatever order the directory listing had.
 	sort.Slice(w.files, func(i, j int) bool { return w.files[i].rel < w.files[j].rel })
-	return w.files, nil
+	return w.files, w.kusts, nil
 }
 
 type walker struct {
@@ -397,6 +402,7 @@ type walker struct {
 	root  string
 	seen  map[string]bool // resolved folders on the current path, against link cycles
 	files []file
+	kusts []file // the kustomization files found
 }
 
 func (w *walker) walk(rel, real string, errs *[]error) {
@@ -437,7 +443,7 @@ func (w *walker) walk(rel, real string, errs *[]error) {
 		case isDir:
 			w.walk(childRel, childAbs, errs)
 		case slices.Contains(skipped, name):
-			// See skipped.
+			w.kusts = append(w.kusts, file{rel: childRel, abs: childAbs})
 		case strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"):
 			w.files = append(w.files, file{rel: childRel, abs: childAbs})
 		}

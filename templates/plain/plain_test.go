@@ -100,6 +100,36 @@ func TestRender(t *testing.T) {
 			wantOutside: true,
 		},
 		{
+			name: "kustomization that transforms",
+			repo: "basic",
+			path: "apps/db",
+			setup: func(t *testing.T, root string) {
+				write(t, root, "apps/db/kustomization.yaml", "resources: [a.yaml]\nnamePrefix: prod-\n")
+			},
+			golden: "kustomization-field.golden",
+		},
+		{
+			name: "kustomizations that leave files out",
+			repo: "basic",
+			path: "apps/db",
+			setup: func(t *testing.T, root string) {
+				write(t, root, "apps/db/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- deployment.yaml\n")
+				write(t, root, "apps/db/nested/kustomization.yml", "kind: Kustomization\n")
+			},
+			golden: "kustomization-missing.golden",
+		},
+		{
+			name: "kustomization that lists what the app does not render",
+			repo: "basic",
+			path: "apps/db",
+			setup: func(t *testing.T, root string) {
+				write(t, root, "apps/db/kustomization.yaml", "resources:\n- a.yaml\n- ../../shared/cm.yaml\n")
+				write(t, root, "apps/db/a/Kustomization", "resources: [b.yaml, b.yaml]\n")
+				write(t, root, "apps/db/nested/kustomization.yaml", "resources: [deeper]\n")
+			},
+			golden: "kustomization-listed.golden",
+		},
+		{
 			name: "symlink cycle",
 			repo: "basic",
 			path: "apps/db",
