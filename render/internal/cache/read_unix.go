@@ -16,8 +16,16 @@ import (
 // reads hundreds of entries (one per cached app). The time is the file's
 // modification time, which Get keeps as the entry's last use. O_NONBLOCK keeps a FIFO
 // put where an entry was from blocking the open; fstat then refuses it.
+// O_NOFOLLOW refuses a symlink where an entry was: kiln never writes one,
+// and following it would read, and Get's touch would date, a file outside
+// the cache.
 func readEntry(p string) ([]byte, time.Time, error) {
-	fd, err := ignoringEINTR(func() (int, error) { return unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0) })
+	fd, err := ignoringEINTR(func() (int, error) {
+		return unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOFOLLOW, 0)
+	})
+	if err == unix.ELOOP {
+		return nil, time.Time{}, notRegular(p)
+	}
 	if err != nil {
 		return nil, time.Time{}, &fs.PathError{Op: "open", Path: p, Err: err}
 	}

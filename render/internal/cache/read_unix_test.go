@@ -4,7 +4,6 @@ package cache
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -15,7 +14,8 @@ import (
 // TestGetRefusesWhatIsNoEntryFile: a folder, a FIFO or a symlink to a
 // folder where an entry's file should be is a corrupt entry, and the FIFO
 // does not block the read (readEntry opens without waiting for a writer).
-// A missing entry is none, and a symlink to the entry's file reads it.
+// A missing entry is none, and a symlink even to a good entry's file is
+// corrupt too.
 func TestGetRefusesWhatIsNoEntryFile(t *testing.T) {
 	s, err := Open(t.TempDir(), "build-1")
 	if err != nil {
@@ -72,8 +72,8 @@ func TestGetRefusesWhatIsNoEntryFile(t *testing.T) {
 	if err := os.Symlink(elsewhere, p); err != nil {
 		t.Fatal(err)
 	}
-	if e, err := s.Get(key); e == nil || err != nil || errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("a symlink to the entry's file: Get = %v, %v", e, err)
+	if e, err := s.Get(key); e != nil || !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a symlink to the entry's file: Get = %v, %v; want ErrCorrupt (TestSymlinkedEntryIsRefused)", e, err)
 	}
 }
 
@@ -107,5 +107,48 @@ func TestPutReplacesAFIFO(t *testing.T) {
 	}
 	if e, err := s.Get(key); e == nil || err != nil {
 		t.Errorf("after Put: Get = %v, %v", e, err)
+	}
+}
+
+// TestSymlinkedEntryIsRefused: a symlink where an entry was (a restored
+// cache, another user's folder) is corrupt, not read: Get followed it,
+// trusted what it found and touched the target's time, and Put, finding
+// the same bytes through it, left it in place. Put replaces the link and
+// leaves its target alone.
+func TestSymlinkedEntryIsRefused(t *testing.T) {
+	s, err := Open(t.TempDir(), "build-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "00aa11"
+	if err := s.Put(key, testEntry()); err != nil {
+		t.Fatal(err)
+	}
+	p := s.path(key)
+	outside := filepath.Join(t.TempDir(), "entry")
+	if err := os.Rename(p, outside); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(outside, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, p); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := s.Get(key); e != nil || !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Get through a symlink = %v, %v; want ErrCorrupt", e, err)
+	}
+	if err := s.Put(key, testEntry()); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("after Put the entry is %v, %v; want a regular file", fi, err)
+	}
+	if e, err := s.Get(key); e == nil || err != nil {
+		t.Errorf("after Put: Get = %v, %v", e, err)
+	}
+	if fi, err := os.Stat(outside); err != nil || !fi.ModTime().Equal(old) {
+		t.Errorf("the link's target: %v, %v; want it untouched, dated %v", fi, err, old)
 	}
 }

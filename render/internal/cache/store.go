@@ -313,9 +313,14 @@ func (s *Store) Get(key string) (*Entry, error) {
 // missing file is readEntry's error wrapping fs.ErrNotExist.
 func checkEntryFile(p string, regular bool, size int64) error {
 	if !regular || size < 0 || size > maxEntry {
-		return fmt.Errorf("%w: %s is not a regular file of at most %d bytes", ErrCorrupt, p, maxEntry)
+		return notRegular(p)
 	}
 	return nil
+}
+
+// notRegular is readEntry's error for what is not an entry file.
+func notRegular(p string) error {
+	return fmt.Errorf("%w: %s is not a regular file of at most %d bytes", ErrCorrupt, p, maxEntry)
 }
 
 // shortRead is readEntry's error for a file that held fewer bytes than its
@@ -408,8 +413,12 @@ func realFolder(dir string) error {
 // is replaced. The time is the file's modification time. O_NONBLOCK
 // keeps a FIFO where an entry was (Get found it corrupt, and the caller
 // renders and puts the entry) from blocking the open; Stat then refuses
-// it, and Put replaces it.
+// it, and Put replaces it. A symlink is never the same (Get refuses it):
+// Put replaces it rather than leave it, and never reads through it.
 func sameEntry(p string, parts [][]byte) (bool, time.Time) {
+	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+		return false, time.Time{}
+	}
 	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return false, time.Time{}
