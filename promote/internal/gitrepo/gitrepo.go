@@ -221,8 +221,25 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 	if _, err := r.run(ctx, nil, "remote", "add", "origin", remote.URL); err != nil {
 		return nil, err
 	}
+	// The manifests repository's .gitattributes apply to every git add
+	// here: working-tree-encoding would re-encode the UTF-8 kiln wrote
+	// (committing garbage for Flux to apply), ident would rewrite "$Id: …$",
+	// text/eol would turn a CRLF into LF, a filter would run a driver. kiln
+	// commits exactly the bytes it rendered, and $GIT_DIR/info/attributes
+	// takes precedence over every .gitattributes of the tree.
+	info := filepath.Join(dir, ".git", "info")
+	if err := os.MkdirAll(info, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(info, "attributes"), []byte(exactBytes), 0o644); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
+
+// exactBytes unsets every attribute by which git would change a file's bytes
+// between the work tree and the repository.
+const exactBytes = "* -text -eol -ident -filter -working-tree-encoding\n"
 
 // controlled are the variables kiln sets itself; the caller's values for
 // them are dropped.
