@@ -125,6 +125,9 @@ func shownPair(ids sopsyaml.Identities, old, new []byte, found func(string)) (o,
 func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 	oldNodes, oldHas, oldBad := secretDocs(old)
 	newNodes, newHas, newBad := secretDocs(new)
+	// Masked in place: the documents are serialised with their lists'
+	// items masked.
+	oldObjs, newObjs := withItems(oldNodes), withItems(newNodes)
 	if !oldHas && !newHas && !oldBad && !newBad {
 		return old, new
 	}
@@ -152,7 +155,7 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 		}
 		return m
 	}
-	ov, nv := values(oldNodes), values(newNodes)
+	ov, nv := values(oldObjs), values(newObjs)
 	mask := func(nodes []*kyaml.RNode, other map[string]string, changed string) {
 		for _, n := range nodes {
 			if !objects.IsSecret(n) {
@@ -182,8 +185,8 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 			}
 		}
 	}
-	mask(oldNodes, nv, maskBefore)
-	mask(newNodes, ov, maskChanged)
+	mask(oldObjs, nv, maskBefore)
+	mask(newObjs, ov, maskChanged)
 	switch {
 	case oldBad:
 		old = unparsed
@@ -257,12 +260,35 @@ func secretDocs(data []byte) (nodes []*kyaml.RNode, has, bad bool) {
 	if err != nil {
 		return nil, false, true
 	}
-	for _, n := range nodes {
+	for _, n := range withItems(nodes) {
 		if objects.IsSecret(n) {
 			return nodes, true, false
 		}
 	}
 	return nil, false, false
+}
+
+// withItems returns nodes and, after each list among them (a SecretList, a
+// kubectl get -o yaml dump: objects.ListItems), its items, lists in lists
+// included: kustomize, and so Flux, applies the items as objects, so a
+// Secret among them is one. kio expands only apiVersion v1 kind List. The
+// items share the nodes' YAML, so masking them masks the document.
+func withItems(nodes []*kyaml.RNode) []*kyaml.RNode {
+	var out []*kyaml.RNode
+	var add func(n *kyaml.Node, depth int)
+	add = func(n *kyaml.Node, depth int) {
+		out = append(out, kyaml.NewRNode(n))
+		// A bound, not a limit anyone reaches: input is hostile.
+		if items, ok := objects.ListItems(n); ok && items.Kind == kyaml.SequenceNode && depth < 32 {
+			for _, it := range items.Content {
+				add(it, depth+1)
+			}
+		}
+	}
+	for _, n := range nodes {
+		add(n.YNode(), 0)
+	}
+	return out
 }
 
 func serialise(nodes []*kyaml.RNode) []byte {
