@@ -883,6 +883,9 @@ func (pl *plan) fill(res *Result) {
 func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) {
 	pl := &plan{old: map[string][]byte{}}
 	if ref != "" {
+		if err := r.checkShape(ctx, ref); err != nil {
+			return nil, err
+		}
 		old, err := r.repo.Tree(ctx, ref, r.dir)
 		if err != nil {
 			return nil, r.gitErr("reading "+r.dir+" from", err)
@@ -903,6 +906,37 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 		}
 	}
 	return pl, nil
+}
+
+// checkShape refuses a manifests repository that holds something other
+// than a folder at the env's folder or one of its parents on ref: a file,
+// a symlink or a submodule that kiln did not write and would have to
+// delete to write the env. The guards would refuse the commit too, but
+// only as a deletion outside the folder or as "not a directory", naming
+// neither the path nor the way out.
+func (r *run) checkShape(ctx context.Context, ref string) error {
+	parts := strings.Split(r.dir, "/")
+	for i := range parts {
+		p := strings.Join(parts[:i+1], "/")
+		kind, err := r.repo.Entry(ctx, ref, p)
+		if err != nil {
+			return r.gitErr("reading "+p+" from", err)
+		}
+		switch kind {
+		case "", "tree":
+			continue
+		case "blob":
+			kind = "file"
+		}
+		what := "its folder " + r.dir
+		if p != r.dir {
+			what = "the folder " + p + " that holds its folder " + r.dir
+		}
+		return &diag.Error{File: p,
+			Msg:  fmt.Sprintf("the manifests branch %s holds a %s at %s, where env %s needs %s; kiln did not write it and does not delete it", r.base, kind, p, r.env.Name, what),
+			Hint: fmt.Sprintf("move or delete %s in the manifests repository in a commit of your own, or set manifests.path in kiln.yaml to a folder kiln may own", p)}
+	}
+	return nil
 }
 
 // checkCommit runs the guard again on what commit really deletes, anywhere

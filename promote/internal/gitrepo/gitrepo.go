@@ -678,6 +678,32 @@ func (r *Repo) ReadFile(ctx context.Context, rev, p string) ([]byte, error) {
 	return r.run(ctx, nil, "cat-file", "blob", obj)
 }
 
+// Entry returns the kind of what rev holds at p (slash-separated, from the
+// repository root): "tree" for a folder, "blob" for a file, "symlink",
+// "submodule", or "" when there is nothing.
+func (r *Repo) Entry(ctx context.Context, rev, p string) (string, error) {
+	p = strings.TrimPrefix(path.Clean("/"+p), "/")
+	out, err := r.run(ctx, nil, "ls-tree", "-z", "--full-tree", rev, "--", ":(literal)"+p)
+	if err != nil {
+		return "", err
+	}
+	for _, rec := range strings.Split(string(out), "\x00") {
+		meta, name, ok := strings.Cut(rec, "\t")
+		f := strings.Fields(meta)
+		if !ok || name != p || len(f) != 3 {
+			continue
+		}
+		switch {
+		case f[0] == "120000":
+			return "symlink", nil
+		case f[1] == "commit":
+			return "submodule", nil
+		}
+		return f[1], nil
+	}
+	return "", nil
+}
+
 // Tree returns the files below dir (slash-separated; "" for everything) in
 // rev, keyed by their path relative to dir. Submodules are skipped; a
 // symlink's content is its target.
