@@ -936,7 +936,31 @@ func (r *run) checkShape(ctx context.Context, ref string) error {
 			Msg:  fmt.Sprintf("the manifests branch %s holds a %s at %s, where env %s needs %s; kiln did not write it and does not delete it", r.base, kind, p, r.env.Name, what),
 			Hint: fmt.Sprintf("move or delete %s in the manifests repository in a commit of your own, or set manifests.path in kiln.yaml to a folder kiln may own", p)}
 	}
-	return nil
+	// kiln never writes a submodule, so none in the folder is kiln's,
+	// whatever its path (below apps/ too); and git would not let kiln's
+	// files replace one, so the commit would silently lack them. Flux's
+	// bootstrap folder is carried over as it is.
+	subs, err := r.repo.Submodules(ctx, ref, r.dir)
+	if err != nil {
+		return r.gitErr("reading "+r.dir+" from", err)
+	}
+	var found []string
+	for _, s := range subs {
+		if !strings.HasPrefix(s, path.Join(r.dir, render.BootstrapDir)+"/") {
+			found = append(found, s)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	shown := found
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(found)-5))
+	}
+	return &diag.Error{File: found[0],
+		Msg: fmt.Sprintf("the manifests branch %s holds %s in env %s's folder %s: %s; kiln never writes one, so it did not write these and does not delete them",
+			r.base, words.Count(len(found), "submodule"), r.env.Name, r.dir, strings.Join(shown, ", ")),
+		Hint: fmt.Sprintf("move them out of %s in a commit of your own (git rm), or set manifests.path in kiln.yaml to a folder kiln may own", r.dir)}
 }
 
 // checkCommit runs the guard again on what commit really deletes, anywhere

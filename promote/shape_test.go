@@ -69,8 +69,56 @@ func placeEntry(t *testing.T, remote, p, mode string) {
 	if mode != "160000" {
 		obj = gittest.Git(t, dir, "hash-object", "-w", "--stdin")
 	}
-	gittest.Git(t, dir, "rm", "-rq", "--cached", "--ignore-unmatch", "clusters")
+	gittest.Git(t, dir, "rm", "-rq", "--cached", "--ignore-unmatch", p)
+	if !strings.HasPrefix(p, "clusters/") || strings.Count(p, "/") == 1 {
+		gittest.Git(t, dir, "rm", "-rq", "--cached", "--ignore-unmatch", "clusters")
+	}
 	gittest.Git(t, dir, "update-index", "--add", "--cacheinfo", mode+","+obj+","+p)
 	gittest.Git(t, dir, "commit", "-qm", "an entry at "+p)
 	gittest.Git(t, dir, "push", "-q", "origin", "HEAD:main")
+}
+
+// TestSubmoduleInEnvFolder: kiln never writes a submodule, so one in the
+// env's folder is not kiln's wherever it is, below apps/ included. Before,
+// one below apps/ or high-level/ was deleted without a word, and one where
+// an app's files go stayed while the result reported the app's files as
+// added: the commit lacked them. A submodule in Flux's bootstrap folder is
+// carried over.
+func TestSubmoduleInEnvFolder(t *testing.T) {
+	t.Parallel()
+	for _, at := range []string{"apps/extra", "apps/web", "high-level/web/sub", "docs"} {
+		t.Run(at, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+				t.Fatal(err)
+			}
+			placeEntry(t, f.remote, "clusters/dev/"+at, "160000")
+			before := gittest.Heads(t, f.remote)
+			f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 81", 1)}, "port")
+			var log bytes.Buffer
+			_, err := promote(t, f, f.opts(t, "dev", &log))
+			if err == nil {
+				t.Fatalf("the promotion went ahead\n%s", log.String())
+			}
+			if !strings.Contains(err.Error(), "folder clusters/dev: clusters/dev/"+at+"; kiln never writes one") {
+				t.Errorf("the error does not name the submodule:\n%v", err)
+			}
+			if got := gittest.Heads(t, f.remote); strings.Join(got, " ") != strings.Join(before, " ") {
+				t.Errorf("the remote changed: %v, was %v", got, before)
+			}
+		})
+	}
+	t.Run("in flux-system", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		placeEntry(t, f.remote, "clusters/dev/flux/flux-system/sub", "160000")
+		var log bytes.Buffer
+		if _, err := promote(t, f, f.opts(t, "dev", &log)); err != nil {
+			t.Fatalf("%v\n%s", err, log.String())
+		}
+		if got := gittest.Git(t, f.remote, "ls-tree", "main", "--", "clusters/dev/flux/flux-system/sub"); !strings.HasPrefix(got, "160000 commit") {
+			t.Errorf("the bootstrap's submodule is gone: %q", got)
+		}
+	})
 }

@@ -704,6 +704,25 @@ func (r *Repo) Entry(ctx context.Context, rev, p string) (string, error) {
 	return "", nil
 }
 
+// Submodules lists the submodules (gitlinks) below dir in rev, as slash
+// paths from the repository root, sorted. Tree leaves them out.
+func (r *Repo) Submodules(ctx context.Context, rev, dir string) ([]string, error) {
+	dir = strings.TrimPrefix(path.Clean("/"+strings.Trim(dir, "/")), "/")
+	out, err := r.run(ctx, nil, "ls-tree", "-r", "-z", "--full-tree", rev, "--", ":(literal)"+dir+"/")
+	if err != nil {
+		return nil, err
+	}
+	var subs []string
+	for _, rec := range strings.Split(string(out), "\x00") {
+		meta, name, ok := strings.Cut(rec, "\t")
+		if f := strings.Fields(meta); ok && len(f) == 3 && f[1] == "commit" {
+			subs = append(subs, name)
+		}
+	}
+	sort.Strings(subs)
+	return subs, nil
+}
+
 // Tree returns the files below dir (slash-separated; "" for everything) in
 // rev, keyed by their path relative to dir. Submodules are skipped; a
 // symlink's content is its target.
