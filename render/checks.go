@@ -327,12 +327,27 @@ func (r *Renderer) configFile() string {
 // buildGraph checks the env's dependsOn graph. Apps the env disables are
 // not in it; naming one is an error that says so.
 func (r *Renderer) buildGraph(res *envconfig.Resolved) (*graph.Graph, error) {
+	// A "namespace/name" entry naming a Kustomization kiln writes for an
+	// app of this env (or would, were the app enabled) is that app to
+	// Flux: it waits on it like on a plain name. Left out of the graph, a
+	// self-dependency, a cycle or a disabled app spelled that way would
+	// reach the cluster, where Flux waits forever.
+	own := map[string]string{} // Kustomization name in flux.namespace → app
+	for _, a := range res.Apps {
+		own[r.p.FluxName(a.Name, res.Env.Name)] = a.Name
+	}
+	for _, name := range res.Disabled {
+		own[r.p.FluxName(name, res.Env.Name)] = name
+	}
 	nodes := make([]graph.App, 0, len(res.Apps))
 	for _, a := range res.Apps {
 		n := graph.App{Name: a.Name, Line: a.Line}
 		for _, d := range a.DependsOn {
-			if !d.External {
+			switch app, ok := own[d.Name]; {
+			case !d.External:
 				n.Deps = append(n.Deps, graph.Dep{Name: d.Name, Line: d.Line})
+			case ok && d.Namespace == r.p.Flux.Namespace:
+				n.Deps = append(n.Deps, graph.Dep{Name: app, Line: d.Line, As: d.Namespace + "/" + d.Name})
 			}
 		}
 		nodes = append(nodes, n)

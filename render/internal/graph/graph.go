@@ -29,6 +29,17 @@ type App struct {
 type Dep struct {
 	Name string
 	Line int
+	// As is the entry as kiln.yaml writes it, when that is not Name (a
+	// "namespace/name" naming the app's Kustomization); "" otherwise.
+	As string
+}
+
+// written is the entry as kiln.yaml writes it.
+func (d Dep) written() string {
+	if d.As != "" {
+		return d.As
+	}
+	return d.Name
 }
 
 // Graph is a checked dependency graph.
@@ -83,10 +94,10 @@ func New(apps []App, disabled []string, env, file string) (*Graph, error) {
 			}
 			e := &diag.Error{File: file, Line: d.Line, App: a.Name}
 			if off[d.Name] {
-				e.Msg = fmt.Sprintf("dependsOn %q: app %s is disabled in env %s", d.Name, d.Name, env)
+				e.Msg = fmt.Sprintf("dependsOn %q: app %s is disabled in env %s", d.written(), d.Name, env)
 				e.Hint = fmt.Sprintf("enable %s in env %s or drop the dependency there with an override of dependsOn", d.Name, env)
 			} else {
-				e.Msg = fmt.Sprintf("dependsOn %q: no such app", d.Name)
+				e.Msg = fmt.Sprintf("dependsOn %q: no such app", d.written())
 				if c := diag.Closest(d.Name, names); c != "" {
 					e.Msg += fmt.Sprintf(" (did you mean %q?)", c)
 				}
