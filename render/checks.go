@@ -396,6 +396,28 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 				Hint: "shorten the app name or flux.name in kiln.yaml"})
 		}
 	}
+	for _, a := range res.Apps {
+		// source-controller leaves every file named cloudbuild.yaml out of
+		// the artifact it serves, unless the source has ignore rules of
+		// its own (fluxcd/pkg sourceignore ExcludeCI): the bootstrap would
+		// never see flux/cloudbuild.yaml, nor apply the app.
+		if a.Name == "cloudbuild" {
+			errs = append(errs, &diag.Error{File: r.configFile(), Line: a.Line, App: a.Name,
+				Msg: "its Flux Kustomization would be flux/cloudbuild.yaml, a name Flux's source-controller leaves out of the artifact by default " +
+					"(it ignores every cloudbuild.yaml of the repository), so Flux would never apply the app",
+				Hint: "rename the app"})
+		}
+		// flux bootstrap names its own Kustomization after its namespace
+		// (flux/flux-system/gotk-sync.yaml): the bootstrap's build of
+		// flux/ would hold that id twice and fail, and Flux would apply no
+		// change to the env again, its own included.
+		if name := r.p.FluxName(a.Name, res.Env.Name); name == r.p.Flux.Namespace {
+			errs = append(errs, &diag.Error{File: r.configFile(), Line: a.Line, App: a.Name,
+				Msg: fmt.Sprintf("its Flux Kustomization %s/%s is the one flux bootstrap writes for itself (named after its namespace, in flux/%s/gotk-sync.yaml); "+
+					"the bootstrap's build of flux/ would fail on the duplicate and Flux would apply nothing of the env", r.p.Flux.Namespace, name, name),
+				Hint: "rename the app, or set flux.name so that no app's Kustomization is named " + name})
+		}
+	}
 	if r.p.Notifications != nil {
 		for _, a := range res.Apps {
 			if a.Name == "notifications" {
