@@ -19,6 +19,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/internal/words"
+	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/secretgate"
@@ -472,6 +473,35 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 			case n.GetKind() == "Namespace" && n.GetApiVersion() == "v1":
 				nsOwner[n.GetName()] = run.app.Name
 			}
+		}
+	}
+	// The Flux objects kiln writes into flux/ are applied by the bootstrap
+	// Kustomization; one of them in an app's output as well would have two
+	// Kustomizations applying it in turn, and either one's prune delete it.
+	fluxNS := r.p.Flux.Namespace
+	emitted := map[string]string{} // key as in owners → file kiln writes
+	for _, a := range res.Apps {
+		emitted["kustomize.toolkit.fluxcd.io/Kustomization/"+fluxNS+"/"+r.p.FluxName(a.Name, res.Env.Name)] = "flux/" + a.Name + ".yaml"
+	}
+	if nt := r.p.Notifications; nt != nil {
+		var names []string
+		if nt.CommitStatus {
+			names = append(names, flux.CommitStatusName(res.Env.Name))
+		}
+		if nt.Dispatch != "" {
+			names = append(names, flux.DispatchName(res.Env.Name))
+		}
+		for _, name := range names {
+			for _, kind := range []string{"Provider", "Alert"} {
+				emitted["notification.toolkit.fluxcd.io/"+kind+"/"+fluxNS+"/"+name] = notificationsFile
+			}
+		}
+	}
+	for _, key := range tree.SortedKeys(emitted) {
+		if o, ok := owners[key]; ok {
+			errs = append(errs, &diag.Error{File: o.obj.File, Line: o.obj.Line, App: o.app, Object: objRef(o.obj),
+				Msg:  fmt.Sprintf("is also %s, which kiln writes and the bootstrap Kustomization applies", emitted[key]),
+				Hint: "two Kustomizations must not own one object: drop it from the app's output, or rename it (kiln's own are named by flux.name, and kiln-<env>-commit-status and kiln-<env>-dispatch, in flux.namespace)"})
 		}
 	}
 	if g != nil {
