@@ -19,6 +19,7 @@ import (
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/kustomize/api/krusty"
+	kustypes "sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/kiln-gitops/kiln/internal/objects"
@@ -34,11 +35,13 @@ type fluxObject struct {
 }
 
 // fluxBuild runs kustomize build on every apps/<app>/ folder of the env's
-// tree, as kustomize-controller does (krusty, in process, default options:
-// LoadRestrictionsRootOnly), and reads its output as kustomize-controller
-// reads it (ssa.ReadObjects: the YAML-or-JSON decoder into unstructured
-// objects, expanding Lists and dropping what it drops). It returns the
-// objects by folder, or the build's error.
+// tree, as kustomize-controller does (krusty, in process, with fluxcd/pkg
+// kustomize Build's options: no load restrictions, builtin plugins only;
+// kiln's kustomization.yaml lists only files of its folder, so root-only
+// loading would build the same), and reads its output as
+// kustomize-controller reads it (ssa.ReadObjects: the YAML-or-JSON decoder
+// into unstructured objects, expanding Lists and dropping what it drops).
+// It returns the objects by folder, or the build's error.
 func fluxBuild(t testing.TB, er *render.EnvResult) (map[string][]fluxObject, error) {
 	t.Helper()
 	fs := filesys.MakeFsInMemory()
@@ -56,7 +59,9 @@ func fluxBuild(t testing.TB, er *render.EnvResult) (map[string][]fluxObject, err
 	}
 	out := map[string][]fluxObject{}
 	for dir := range dirs {
-		m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, dir)
+		opts := krusty.MakeDefaultOptions()
+		opts.LoadRestrictions = kustypes.LoadRestrictionsNone
+		m, err := krusty.MakeKustomizer(opts).Run(fs, dir)
 		if err != nil {
 			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
 		}
