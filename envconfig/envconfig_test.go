@@ -493,7 +493,17 @@ func TestValuesReadLikeAValuesFile(t *testing.T) {
 	if env.Vars["X"] != "y" {
 		t.Errorf("vars X = %q, want the string y: reading values must not change the nodes they alias", env.Vars["X"])
 	}
-	js, err := json.Marshal(env.Apps["web"].Values)
+	if diff := diffFromValuesFile(t, values+"alias: y\n", env.Apps["web"].Values); diff != "" {
+		t.Errorf("env values (-as helm reads a values file +got):\n%s", diff)
+	}
+}
+
+// diffFromValuesFile compares an env's values, after the JSON round trip
+// the helm engine gives them, with what Helm's reader (sigs.k8s.io/yaml)
+// makes of text as a values file.
+func diffFromValuesFile(t *testing.T, text string, values map[string]any) string {
+	t.Helper()
+	js, err := json.Marshal(values)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,12 +511,10 @@ func TestValuesReadLikeAValuesFile(t *testing.T) {
 	if err := yaml.Unmarshal(js, &got); err != nil {
 		t.Fatal(err)
 	}
-	if err := yaml.Unmarshal([]byte(values+"alias: y\n"), &want); err != nil {
+	if err := yaml.Unmarshal([]byte(text), &want); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("env values (-as helm reads a values file +got):\n%s", diff)
-	}
+	return cmp.Diff(want, got)
 }
 
 // TestValuesNullKey: Helm refuses a values file with a null key; kiln
@@ -552,18 +560,7 @@ func TestValuesMergeKeysLikeAValuesFile(t *testing.T) {
 			t.Errorf("%q: %v", values, err)
 			continue
 		}
-		js, err := json.Marshal(env.Apps["web"].Values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got, want map[string]any
-		if err := yaml.Unmarshal(js, &got); err != nil {
-			t.Fatal(err)
-		}
-		if err := yaml.Unmarshal([]byte(values), &want); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
+		if diff := diffFromValuesFile(t, values, env.Apps["web"].Values); diff != "" {
 			t.Errorf("%q: env values (-as helm reads a values file +got):\n%s", values, diff)
 		}
 	}
