@@ -310,6 +310,11 @@ func (r *Renderer) listedCRDs(env string, reads *deps.Recorder) ([]templates.Obj
 	return out, diag.Join(errs...)
 }
 
+// objectKey identifies an object among an env's: group/kind/namespace/name.
+func objectKey(group, kind, namespace, name string) string {
+	return group + "/" + kind + "/" + namespace + "/" + name
+}
+
 // group returns the API group of an apiVersion ("" for the core group).
 func group(apiVersion string) string {
 	return schema.FromAPIVersionAndKind(apiVersion, "").Group
@@ -448,7 +453,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 			if apiVersion, kind := n.GetApiVersion(), n.GetKind(); ns != "" && scopes.Known(apiVersion, kind) && !scopes.Namespaced(apiVersion, kind) {
 				ns = ""
 			}
-			key := group(n.GetApiVersion()) + "/" + n.GetKind() + "/" + ns + "/" + n.GetName()
+			key := objectKey(group(n.GetApiVersion()), n.GetKind(), ns, n.GetName())
 			if prev, ok := owners[key]; ok && prev.app != run.app.Name {
 				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
 					Msg:  fmt.Sprintf("also produced by app %s%s%s", prev.app, at(prev.obj), ignoredNamespace(prev.obj, o)),
@@ -479,9 +484,9 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 	// Kustomization; one of them in an app's output as well would have two
 	// Kustomizations applying it in turn, and either one's prune delete it.
 	fluxNS := r.p.Flux.Namespace
-	emitted := map[string]string{} // key as in owners → file kiln writes
+	emitted := map[string]string{} // objectKey → file kiln writes
 	for _, a := range res.Apps {
-		emitted["kustomize.toolkit.fluxcd.io/Kustomization/"+fluxNS+"/"+r.p.FluxName(a.Name, res.Env.Name)] = "flux/" + a.Name + ".yaml"
+		emitted[objectKey("kustomize.toolkit.fluxcd.io", "Kustomization", fluxNS, r.p.FluxName(a.Name, res.Env.Name))] = tree.FluxFile(a.Name)
 	}
 	if nt := r.p.Notifications; nt != nil {
 		var names []string
@@ -493,7 +498,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 		}
 		for _, name := range names {
 			for _, kind := range []string{"Provider", "Alert"} {
-				emitted["notification.toolkit.fluxcd.io/"+kind+"/"+fluxNS+"/"+name] = notificationsFile
+				emitted[objectKey("notification.toolkit.fluxcd.io", kind, fluxNS, name)] = notificationsFile
 			}
 		}
 	}

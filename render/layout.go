@@ -96,8 +96,8 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			if err != nil {
 				return nil, keptFluxError(app.Name, earlier != nil, err)
 			}
-			files["flux/"+app.Name+".yaml"] = fk
-			emitted["flux/"+app.Name+".yaml"] = app.Name
+			files[tree.FluxFile(app.Name)] = fk
+			emitted[tree.FluxFile(app.Name)] = app.Name
 			for p, ref := range k.refs {
 				er.Objects[p] = ref
 			}
@@ -126,7 +126,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		}
 		for p, data := range la.files {
 			files[p] = data
-			if p == "flux/"+app.Name+".yaml" {
+			if p == tree.FluxFile(app.Name) {
 				emitted[p] = app.Name
 			} else if rest, ok := strings.CutPrefix(p, "high-level/"+app.Name+"/"); ok && app.Engine == "helm" && fluxHighLevel[rest] {
 				emitted[p] = app.Name
@@ -235,7 +235,7 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 	if err != nil {
 		return nil, err
 	}
-	files["flux/"+app.Name+".yaml"] = fk
+	files[tree.FluxFile(app.Name)] = fk
 
 	// The high-level definition, for reviewers.
 	hl, err := r.highLevel(res, run, rd)

@@ -142,7 +142,7 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 	var paths []string
 	for p, data := range files {
 		switch {
-		case strings.HasPrefix(p, dir), p == "flux/"+name+".yaml", strings.HasPrefix(p, "high-level/"+name+"/"):
+		case strings.HasPrefix(p, dir), p == FluxFile(name), strings.HasPrefix(p, "high-level/"+name+"/"):
 			k.files[p] = data
 			if strings.HasPrefix(p, dir) && p != dir+"kustomization.yaml" {
 				paths = append(paths, p)
@@ -155,8 +155,8 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 	stale := func(p, what string) error {
 		return &diag.Error{App: name, File: at(p), Msg: what, Hint: hint}
 	}
-	if _, ok := files["flux/"+name+".yaml"]; !ok {
-		return stale("flux/"+name+".yaml", "the app's Flux Kustomization is missing, though kiln.lock.json has an entry for the app")
+	if _, ok := files[FluxFile(name)]; !ok {
+		return stale(FluxFile(name), "the app's Flux Kustomization is missing, though kiln.lock.json has an entry for the app")
 	}
 	objFiles := make(map[string][]byte, len(paths))
 	names := make([]string, len(paths))

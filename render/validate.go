@@ -58,6 +58,9 @@ func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, e
 // keeps it.
 const BootstrapDir = tree.BootstrapDir
 
+// FluxFile is the file of an env's tree that holds app's Flux Kustomization.
+func FluxFile(app string) string { return tree.FluxFile(app) }
+
 // KeepBootstrap returns files with the flux/flux-system/ files of old (the
 // env's tree being replaced) in place of any of its own: Flux's bootstrap
 // files, which kiln does not render and must never delete. Render and

@@ -8,6 +8,9 @@ import "strings"
 // delete them: Flux would prune itself from the cluster.
 const BootstrapDir = "flux/flux-system/"
 
+// FluxFile is the file of an env's tree that holds app's Flux Kustomization.
+func FluxFile(app string) string { return "flux/" + app + ".yaml" }
+
 // KeepBootstrap returns files with the BootstrapDir files of old, the tree
 // being replaced, in place of any files has there. It never changes its
 // arguments, so that a caller that builds several trees from one render
