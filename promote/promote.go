@@ -886,9 +886,12 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 		if err := r.checkShape(ctx, ref); err != nil {
 			return nil, err
 		}
-		old, err := r.repo.Tree(ctx, ref, r.dir)
+		old, subs, err := r.repo.TreeAndSubmodules(ctx, ref, r.dir)
 		if err != nil {
 			return nil, r.gitErr("reading "+r.dir+" from", err)
+		}
+		if err := r.checkSubmodules(subs); err != nil {
+			return nil, err
 		}
 		pl.old = old
 	}
@@ -936,14 +939,15 @@ func (r *run) checkShape(ctx context.Context, ref string) error {
 			Msg:  fmt.Sprintf("the manifests branch %s holds a %s at %s, where env %s needs %s; kiln did not write it and does not delete it", r.base, kind, p, r.env.Name, what),
 			Hint: fmt.Sprintf("move or delete %s in the manifests repository in a commit of your own, or set manifests.path in kiln.yaml to a folder kiln may own", p)}
 	}
-	// kiln never writes a submodule, so none in the folder is kiln's,
-	// whatever its path (below apps/ too); and git would not let kiln's
-	// files replace one, so the commit would silently lack them. Flux's
-	// bootstrap folder is carried over as it is.
-	subs, err := r.repo.Submodules(ctx, ref, r.dir)
-	if err != nil {
-		return r.gitErr("reading "+r.dir+" from", err)
-	}
+	return nil
+}
+
+// checkSubmodules refuses the submodules subs of the env's folder, but
+// those in Flux's bootstrap folder, which is carried over as it is. kiln
+// never writes a submodule, so none in the folder is kiln's, whatever its
+// path (below apps/ too); and git would not let kiln's files replace one,
+// so the commit would silently lack them.
+func (r *run) checkSubmodules(subs []string) error {
 	var found []string
 	for _, s := range subs {
 		if !strings.HasPrefix(s, path.Join(r.dir, render.BootstrapDir)+"/") {
@@ -1614,7 +1618,7 @@ func appsApplied(pl *plan) bool {
 		if c.App == "" || !strings.HasPrefix(c.Path, "apps/") {
 			continue
 		}
-		if _, stays := pl.files["flux/"+c.App+".yaml"]; stays {
+		if _, stays := pl.files[render.FluxFile(c.App)]; stays {
 			return true
 		}
 	}

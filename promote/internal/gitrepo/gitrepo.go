@@ -678,108 +678,117 @@ func (r *Repo) ReadFile(ctx context.Context, rev, p string) ([]byte, error) {
 	return r.run(ctx, nil, "cat-file", "blob", obj)
 }
 
+// treeEntry is one record of git ls-tree: mode, type (blob, tree,
+// commit for a submodule), object and path from the repository root.
+type treeEntry struct{ mode, typ, sha, path string }
+
+// lsTree lists what rev holds at the literal pathspec (everything when it
+// is ""), recursively or not.
+func (r *Repo) lsTree(ctx context.Context, rev, pathspec string, recursive bool) ([]treeEntry, error) {
+	args := []string{"ls-tree", "-z", "--full-tree"}
+	if recursive {
+		args = append(args, "-r")
+	}
+	args = append(args, rev)
+	if pathspec != "" {
+		args = append(args, "--", ":(literal)"+pathspec)
+	}
+	out, err := r.run(ctx, nil, args...)
+	if err != nil {
+		return nil, err
+	}
+	var entries []treeEntry
+	for _, rec := range strings.Split(string(out), "\x00") {
+		meta, name, ok := strings.Cut(rec, "\t")
+		if f := strings.Fields(meta); ok && len(f) == 3 {
+			entries = append(entries, treeEntry{mode: f[0], typ: f[1], sha: f[2], path: name})
+		}
+	}
+	return entries, nil
+}
+
 // Entry returns the kind of what rev holds at p (slash-separated, from the
 // repository root): "tree" for a folder, "blob" for a file, "symlink",
 // "submodule", or "" when there is nothing.
 func (r *Repo) Entry(ctx context.Context, rev, p string) (string, error) {
 	p = strings.TrimPrefix(path.Clean("/"+p), "/")
-	out, err := r.run(ctx, nil, "ls-tree", "-z", "--full-tree", rev, "--", ":(literal)"+p)
+	entries, err := r.lsTree(ctx, rev, p, false)
 	if err != nil {
 		return "", err
 	}
-	for _, rec := range strings.Split(string(out), "\x00") {
-		meta, name, ok := strings.Cut(rec, "\t")
-		f := strings.Fields(meta)
-		if !ok || name != p || len(f) != 3 {
-			continue
-		}
+	for _, e := range entries {
 		switch {
-		case f[0] == "120000":
+		case e.path != p:
+		case e.mode == "120000":
 			return "symlink", nil
-		case f[1] == "commit":
+		case e.typ == "commit":
 			return "submodule", nil
+		default:
+			return e.typ, nil
 		}
-		return f[1], nil
 	}
 	return "", nil
-}
-
-// Submodules lists the submodules (gitlinks) below dir in rev, as slash
-// paths from the repository root, sorted. Tree leaves them out.
-func (r *Repo) Submodules(ctx context.Context, rev, dir string) ([]string, error) {
-	dir = strings.TrimPrefix(path.Clean("/"+strings.Trim(dir, "/")), "/")
-	out, err := r.run(ctx, nil, "ls-tree", "-r", "-z", "--full-tree", rev, "--", ":(literal)"+dir+"/")
-	if err != nil {
-		return nil, err
-	}
-	var subs []string
-	for _, rec := range strings.Split(string(out), "\x00") {
-		meta, name, ok := strings.Cut(rec, "\t")
-		if f := strings.Fields(meta); ok && len(f) == 3 && f[1] == "commit" {
-			subs = append(subs, name)
-		}
-	}
-	sort.Strings(subs)
-	return subs, nil
 }
 
 // Tree returns the files below dir (slash-separated; "" for everything) in
 // rev, keyed by their path relative to dir. Submodules are skipped; a
 // symlink's content is its target.
 func (r *Repo) Tree(ctx context.Context, rev, dir string) (map[string][]byte, error) {
+	files, _, err := r.TreeAndSubmodules(ctx, rev, dir)
+	return files, err
+}
+
+// TreeAndSubmodules is Tree, and the submodules (gitlinks) below dir that
+// Tree leaves out, as slash paths from the repository root, sorted: one
+// listing of the folder for both.
+func (r *Repo) TreeAndSubmodules(ctx context.Context, rev, dir string) (map[string][]byte, []string, error) {
 	dir = path.Clean("/" + strings.Trim(dir, "/"))[1:]
-	args := []string{"ls-tree", "-r", "-z", "--full-tree", rev}
+	pathspec := ""
 	if dir != "" {
-		args = append(args, "--", ":(literal)"+dir+"/")
+		pathspec = dir + "/"
 	}
-	out, err := r.run(ctx, nil, args...)
+	entries, err := r.lsTree(ctx, rev, pathspec, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var names, shas []string
-	for _, rec := range strings.Split(string(out), "\x00") {
-		meta, name, ok := strings.Cut(rec, "\t")
-		if !ok {
-			continue
+	var names, shas, subs []string
+	for _, e := range entries {
+		switch e.typ {
+		case "commit":
+			subs = append(subs, e.path)
+		case "blob":
+			names = append(names, strings.TrimPrefix(e.path, pathspec))
+			shas = append(shas, e.sha)
 		}
-		f := strings.Fields(meta)
-		if len(f) != 3 || f[1] != "blob" {
-			continue
-		}
-		rel := name
-		if dir != "" {
-			rel = strings.TrimPrefix(name, dir+"/")
-		}
-		names = append(names, rel)
-		shas = append(shas, f[2])
 	}
+	sort.Strings(subs)
 	files := map[string][]byte{}
 	if len(shas) == 0 {
-		return files, nil
+		return files, subs, nil
 	}
 	blobs, err := r.run(ctx, strings.NewReader(strings.Join(shas, "\n")+"\n"), "cat-file", "--batch")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i, name := range names {
 		// Each answer is "<sha> blob <size>\n<content>\n".
 		nl := bytes.IndexByte(blobs, '\n')
 		if nl < 0 {
-			return nil, fmt.Errorf("git cat-file: short answer for %s", name)
+			return nil, nil, fmt.Errorf("git cat-file: short answer for %s", name)
 		}
 		f := strings.Fields(string(blobs[:nl]))
 		if len(f) != 3 || f[0] != shas[i] {
-			return nil, fmt.Errorf("git cat-file: unexpected answer %q for %s", blobs[:nl], name)
+			return nil, nil, fmt.Errorf("git cat-file: unexpected answer %q for %s", blobs[:nl], name)
 		}
 		size, err := strconv.Atoi(f[2])
 		if err != nil || nl+1+size > len(blobs) {
-			return nil, fmt.Errorf("git cat-file: bad size for %s", name)
+			return nil, nil, fmt.Errorf("git cat-file: bad size for %s", name)
 		}
 		files[name] = bytes.Clone(blobs[nl+1 : nl+1+size])
 		blobs = blobs[nl+1+size:]
 		blobs = bytes.TrimPrefix(blobs, []byte("\n"))
 	}
-	return files, nil
+	return files, subs, nil
 }
 
 // Build rebuilds the change on the current tip of the branch (checked out
