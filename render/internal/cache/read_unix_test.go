@@ -17,15 +17,7 @@ import (
 // A missing entry is none, and a symlink even to a good entry's file is
 // corrupt too.
 func TestGetRefusesWhatIsNoEntryFile(t *testing.T) {
-	s, err := Open(t.TempDir(), "build-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := "00aa11"
-	if err := s.Put(key, testEntry()); err != nil {
-		t.Fatal(err)
-	}
-	p := s.path(key)
+	s, key, p := storeWithEntry(t)
 	good, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
@@ -116,15 +108,7 @@ func TestPutReplacesAFIFO(t *testing.T) {
 // the same bytes through it, left it in place. Put replaces the link and
 // leaves its target alone.
 func TestSymlinkedEntryIsRefused(t *testing.T) {
-	s, err := Open(t.TempDir(), "build-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := "00aa11"
-	if err := s.Put(key, testEntry()); err != nil {
-		t.Fatal(err)
-	}
-	p := s.path(key)
+	s, key, p := storeWithEntry(t)
 	outside := filepath.Join(t.TempDir(), "entry")
 	if err := os.Rename(p, outside); err != nil {
 		t.Fatal(err)
@@ -151,4 +135,19 @@ func TestSymlinkedEntryIsRefused(t *testing.T) {
 	if fi, err := os.Stat(outside); err != nil || !fi.ModTime().Equal(old) {
 		t.Errorf("the link's target: %v, %v; want it untouched, dated %v", fi, err, old)
 	}
+}
+
+// storeWithEntry opens a store in a new folder and puts testEntry under a
+// key; it returns the store, the key and the entry's file.
+func storeWithEntry(t *testing.T) (*Store, string, string) {
+	t.Helper()
+	s, err := Open(t.TempDir(), "build-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "00aa11"
+	if err := s.Put(key, testEntry()); err != nil {
+		t.Fatal(err)
+	}
+	return s, key, s.path(key)
 }
