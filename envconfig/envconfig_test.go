@@ -554,6 +554,7 @@ func TestValuesMergeKeysLikeAValuesFile(t *testing.T) {
 		"x: &x {a: 1, <<: {b: 2}}\nz: {b: 3, <<: *x, a: 4}\n",
 		"<<: {<<: {a: 1}, b: 2}\na: 3\n",
 		"on: 1\n<<: {yes: 2, 'on': 3}\n",
+		"a: <<\nb: {c: <<}\n",
 	} {
 		env, err := ParseEnvFile([]byte("apps:\n  web:\n    values:\n      "+strings.ReplaceAll(strings.TrimSuffix(values, "\n"), "\n", "\n      ")+"\n"), "envs/dev.yaml")
 		if err != nil {

@@ -467,7 +467,9 @@ func yaml11Merges(n *yaml.Node, done map[*yaml.Node]bool, keys map[*yaml.Node]ma
 	for _, x := range n.Content {
 		yaml11Merges(x, done, keys)
 	}
-	if n.Kind != yaml.MappingNode {
+	// Most mappings have no merge key: no work for them (a plain << value
+	// makes one do the walk below for nothing).
+	if n.Kind != yaml.MappingNode || !slices.ContainsFunc(n.Content, isMergeKey) {
 		return
 	}
 	var merged []*yaml.Node // what each merge key merges, from the last key to the first
@@ -491,6 +493,7 @@ func yaml11Merges(n *yaml.Node, done map[*yaml.Node]bool, keys map[*yaml.Node]ma
 		}
 	}
 	if mergeKey == nil {
+		// A plain << as a value, not a key.
 		return
 	}
 	slices.Reverse(kept)
