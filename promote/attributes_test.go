@@ -2,12 +2,10 @@ package promote
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
-	"github.com/kiln-gitops/kiln/render"
 )
 
 // TestManifestsGitattributesChangeNothingKilnCommits: a .gitattributes of
@@ -52,17 +50,9 @@ func testAttributes(t *testing.T, attrs map[string]string) {
 		t.Fatalf("nothing promoted: %+v", res)
 	}
 
-	r, err := render.New(f.pipeline(t), f.opts(t, "dev", nil).Render)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	results, err := r.Render(context.Background(), []string{"dev"})
-	if err != nil || results[0].Err != nil {
-		t.Fatal(err, results[0].Err)
-	}
+	rendered := renderDev(t, f, f.opts(t, "dev", nil).Render)
 	committed := gittest.Files(t, f.remote, "main")
-	for name, want := range results[0].Files {
+	for name, want := range rendered.Files {
 		got, ok := committed["clusters/dev/"+name]
 		if !ok {
 			t.Errorf("clusters/dev/%s was not committed", name)

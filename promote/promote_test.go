@@ -191,6 +191,14 @@ func lookup(k string) (string, bool) {
 // out as kiln render --out does, for --rendered and --against DIR.
 func writeRender(t *testing.T, f *fixture, ro render.Options, out string) {
 	t.Helper()
+	if err := render.WriteEnv(out, renderDev(t, f, ro)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// renderDev renders the fixture's dev env with ro.
+func renderDev(t *testing.T, f *fixture, ro render.Options) *render.EnvResult {
+	t.Helper()
 	r, err := render.New(f.pipeline(t), ro)
 	if err != nil {
 		t.Fatal(err)
@@ -200,9 +208,7 @@ func writeRender(t *testing.T, f *fixture, ro render.Options, out string) {
 	if err != nil || results[0].Err != nil {
 		t.Fatal(err, results[0].Err)
 	}
-	if err := render.WriteEnv(out, results[0]); err != nil {
-		t.Fatal(err)
-	}
+	return results[0]
 }
 
 func promote(t *testing.T, f *fixture, opts Options) (*Result, error) {
