@@ -260,6 +260,19 @@ func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[strin
 		return nil, nil, &diag.Error{File: lockPath, Msg: err.Error(), Err: err,
 			Hint: "promote env " + from + " again so that kiln rewrites its kiln.lock.json"}
 	}
+	// The gate judges the apps the lock names, so a lock that names none
+	// (all of the env's apps disabled, or a file edited by hand) would
+	// pass it having judged nothing, and a lock written for another env
+	// would have it judge the wrong statuses. Either way no health backs
+	// the promotion.
+	if lock.Env != from {
+		return nil, nil, &diag.Error{File: lockPath, Msg: fmt.Sprintf("the lock on %s says it was rendered for env %q, not %s, so the gate cannot judge env %s by it", short(tip), lock.Env, from, from),
+			Hint: fmt.Sprintf("promote env %s again (kiln promote --env %s) so that kiln rewrites its kiln.lock.json", from, from)}
+	}
+	if len(lock.Apps) == 0 {
+		return nil, nil, &diag.Error{File: lockPath, Msg: fmt.Sprintf("env %s has no apps on %s, so no status shows that the release works there", from, short(tip)),
+			Hint: fmt.Sprintf("enable an app in env %s and promote it first, or promote env %s without --from to render it from the checked-out source", from, r.env.Name)}
+	}
 	type key struct{ ns, name string }
 	byName := map[key]string{}
 	dependsOn := map[string][]key{}

@@ -844,6 +844,36 @@ func TestGate(t *testing.T) {
 		}
 	})
 
+	// A lock that names no app, or names another env, gives the gate
+	// nothing to judge: it must refuse, not pass having judged nothing.
+	for _, tc := range []struct {
+		name, lock, want string
+	}{
+		{"lock names no apps", `{"kilnVersion":"dev","env":"dev","source":{},"images":{},"apps":{}}`,
+			"clusters/dev/kiln.lock.json: env dev has no apps on %s, so no status shows that the release works there\n" +
+				"  hint: enable an app in env dev and promote it first, or promote env staging without --from to render it from the checked-out source"},
+		{"empty lock", `{}`,
+			"clusters/dev/kiln.lock.json: the lock on %s says it was rendered for env \"\", not dev, so the gate cannot judge env dev by it\n" +
+				"  hint: promote env dev again (kiln promote --env dev) so that kiln rewrites its kiln.lock.json"},
+		{"lock of another env", `{"kilnVersion":"dev","env":"prod","source":{},"images":{},"apps":{"web":{"engine":"yaml"}}}`,
+			"clusters/dev/kiln.lock.json: the lock on %s says it was rendered for env \"prod\", not dev, so the gate cannot judge env dev by it\n" +
+				"  hint: promote env dev again (kiln promote --env dev) so that kiln rewrites its kiln.lock.json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			tip := gittest.Update(t, f.remote, "main", map[string]string{"clusters/dev/kiln.lock.json": tc.lock}, nil, "hand edit")
+			f.gh.setStatus(tip, gh.Status{Context: StatusContext("dev", "web"), State: "success"})
+			_, err := promote(t, f, fromDev(t, f))
+			if want := fmt.Sprintf(tc.want, tip[:7]); err == nil || err.Error() != want {
+				t.Errorf("error = %v\nwant %s", err, want)
+			}
+			if f.gh.count() != 0 {
+				t.Error("a PR was opened")
+			}
+		})
+	}
+
 	t.Run("wrong order", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
