@@ -134,6 +134,9 @@ type Options struct {
 
 // Steps at which Options.hook runs.
 const (
+	// stepCommit: the env's tree is written and staged in the clone,
+	// about to commit (both modes).
+	stepCommit = "commit"
 	// stepPush: committed, about to push (both modes).
 	stepPush = "push"
 	// stepPushed: pr mode pushed (or found its commit there), before it
@@ -971,12 +974,49 @@ func (r *run) checkSubmodules(subs []string) error {
 // in the manifests repository, not only what the plan of the env's folder
 // says: a folder check that was wrong somewhere must not become a wiped
 // repository.
+//
+// It then reads the env's folder back from commit: what is pushed must be
+// exactly the planned tree, byte for byte. git stands between the files
+// kiln writes and the commit (attributes, filters, the index), and a
+// difference there would push a tree that no render made, or the base
+// commit itself while the result says the env changed.
 func (r *run) checkCommit(ctx context.Context, commit string, pl *plan) error {
+	if commit == "" {
+		if !pl.changed() {
+			return nil
+		}
+		return r.notWritten(fmt.Sprintf("git staged nothing, though the render changes %s", words.Count(len(pl.changes), "file")))
+	}
 	deleted, err := r.repo.Deleted(ctx, commit)
 	if err != nil {
 		return r.gitErr("reading the commit's deletions in", err)
 	}
-	return r.guard(pl, deleted)
+	if err := r.guard(pl, deleted); err != nil {
+		return err
+	}
+	got, err := r.repo.Tree(ctx, commit, r.dir)
+	if err != nil {
+		return r.gitErr("reading "+r.dir+" back from the commit in", err)
+	}
+	if diff := treediff.Trees(pl.files, got); len(diff) > 0 {
+		paths := make([]string, 0, min(len(diff), 3))
+		for _, c := range diff[:min(len(diff), 3)] {
+			paths = append(paths, c.Path)
+		}
+		more := ""
+		if len(diff) > len(paths) {
+			more = fmt.Sprintf(" and %d more", len(diff)-len(paths))
+		}
+		return r.notWritten(fmt.Sprintf("the commit's %s differs from the render in %s%s", r.dir, strings.Join(paths, ", "), more))
+	}
+	return nil
+}
+
+// notWritten is the error of a commit that does not hold the planned
+// tree; nothing has been pushed when it is returned.
+func (r *run) notWritten(what string) error {
+	return &diag.Error{Msg: fmt.Sprintf("env %s: %s; nothing was pushed", r.env.Name, what),
+		Hint: "kiln turns off git's hooks, filters and attributes in its clone, so this is a bug in kiln: please report it with the manifests repository's .gitattributes and the output of git --version"}
 }
 
 // guard refuses a promotion that would make Flux prune most of the env,
@@ -1204,14 +1244,15 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	if err := r.keepBootstrap(ctx); err != nil {
 		return err
 	}
+	if err := r.at(ctx, stepCommit); err != nil {
+		return err
+	}
 	commit, err := r.repo.Commit(ctx, message)
 	if err != nil {
 		return r.gitErr("committing to", err)
 	}
-	if commit != "" {
-		if err := r.checkCommit(ctx, commit, pl); err != nil {
-			return err
-		}
+	if err := r.checkCommit(ctx, commit, pl); err != nil {
+		return err
 	}
 	// The branch already holds exactly this change on this base (a rerun):
 	// keep its commit, so the PR shows no new push.
@@ -1524,14 +1565,15 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		if err := r.keepBootstrap(ctx); err != nil {
 			return "", err
 		}
+		if err := r.at(ctx, stepCommit); err != nil {
+			return "", err
+		}
 		commit, err := r.repo.Commit(ctx, message)
 		if err != nil {
 			return "", r.gitErr("committing to", err)
 		}
-		if commit != "" {
-			if err := r.checkCommit(ctx, commit, pl); err != nil {
-				return "", err
-			}
+		if err := r.checkCommit(ctx, commit, pl); err != nil {
+			return "", err
 		}
 		if err := r.at(ctx, stepPush); err != nil {
 			return "", err

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -1134,5 +1136,54 @@ func TestGuardCountsDeletionsOutsideTheFolder(t *testing.T) {
 	}
 	if err := r.guard(pl, []string{"clusters/dev/apps/web/a.yaml"}); err != nil {
 		t.Errorf("guard refused a deletion inside the folder: %v", err)
+	}
+}
+
+// TestCommitHoldsTheRender changes what git stages between kiln writing
+// the env's tree and committing it: whatever git does there, kiln must
+// not push a tree that no render made, nor the base commit as a change.
+func TestCommitHoldsTheRender(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, env string
+		// stage runs in the clone at stepCommit.
+		stage []string
+		want  string
+	}{
+		{"push mode, a file changed", "dev", []string{"sh", "-c", "echo changed > clusters/dev/apps/web/deployment_web.yaml && git add -A"},
+			"env dev: the commit's clusters/dev differs from the render in apps/web/deployment_web.yaml; nothing was pushed"},
+		{"push mode, a file added", "dev", []string{"sh", "-c", "echo x > clusters/dev/apps/web/extra.yaml && git add -A"},
+			"env dev: the commit's clusters/dev differs from the render in apps/web/extra.yaml; nothing was pushed"},
+		{"pr mode, nothing staged", "staging", []string{"git", "reset", "-q", "--hard"},
+			"env staging: git staged nothing, though the render changes "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			before := gittest.Heads(t, f.remote)
+			o := f.opts(t, tc.env, &bytes.Buffer{})
+			o.hook = func(_ context.Context, step string) error {
+				if step != stepCommit {
+					return nil
+				}
+				clones, err := filepath.Glob(filepath.Join(o.WorkDir, "kiln-manifests-*", "*", ".git"))
+				if err != nil || len(clones) != 1 {
+					t.Fatalf("clone not found: %v %v", clones, err)
+				}
+				cmd := exec.Command(tc.stage[0], tc.stage[1:]...)
+				cmd.Dir, cmd.Env = filepath.Dir(clones[0]), append(os.Environ(), gittest.Env()...)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("%v: %v\n%s", tc.stage, err, out)
+				}
+				return nil
+			}
+			_, err := promote(t, f, o)
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) || !strings.Contains(err.Error(), "this is a bug in kiln") {
+				t.Errorf("error = %v\nwant it to begin %q", err, tc.want)
+			}
+			if after := gittest.Heads(t, f.remote); !slices.Equal(before, after) || f.gh.count() != 0 {
+				t.Errorf("something was pushed: heads %v → %v, %d PRs", before, after, f.gh.count())
+			}
+		})
 	}
 }
