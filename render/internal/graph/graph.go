@@ -42,6 +42,19 @@ func (d Dep) written() string {
 	return d.Name
 }
 
+// kustomizationOf names the Kustomization two entries for one app both
+// name, from the one written as namespace/name.
+func kustomizationOf(a, b Dep) string {
+	as := a.As
+	if as == "" {
+		as = b.As
+	}
+	if _, name, ok := strings.Cut(as, "/"); ok {
+		return name
+	}
+	return a.Name
+}
+
 // Graph is a checked dependency graph.
 type Graph struct {
 	apps  []App
@@ -88,7 +101,18 @@ func New(apps []App, disabled []string, env, file string) (*Graph, error) {
 
 	var errs []error
 	for _, a := range apps {
+		// kiln.yaml refuses an entry written twice; an app written once
+		// by name and once as its Kustomization's namespace/name is the
+		// same dependency to Flux, and would be listed twice.
+		seen := make(map[string]Dep, len(a.Deps))
 		for _, d := range a.Deps {
+			if first, dup := seen[d.Name]; dup {
+				errs = append(errs, &diag.Error{File: file, Line: d.Line, App: a.Name,
+					Msg:  fmt.Sprintf("dependsOn %q names app %s, which is listed already (as %q at line %d)", d.written(), d.Name, first.written(), first.Line),
+					Hint: "remove one of them: both are Flux Kustomization " + kustomizationOf(first, d)})
+				continue
+			}
+			seen[d.Name] = d
 			if _, ok := g.index[d.Name]; ok {
 				continue
 			}

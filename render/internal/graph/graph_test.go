@@ -9,14 +9,16 @@ import (
 )
 
 func apps(spec string) []App {
-	// "a:b,c b: c:a" → a depends on b and c, b on nothing, c on a.
+	// "a:b,c b: c:a" → a depends on b and c, b on nothing, c on a;
+	// "b@ns/b-dev" is b written as its Kustomization's namespace/name.
 	var out []App
 	for i, f := range strings.Fields(spec) {
 		name, deps, _ := strings.Cut(f, ":")
 		a := App{Name: name, Line: 10 * (i + 1)}
 		for j, d := range strings.Split(deps, ",") {
 			if d != "" {
-				a.Deps = append(a.Deps, Dep{Name: d, Line: 10*(i+1) + j + 1})
+				d, as, _ := strings.Cut(d, "@")
+				a.Deps = append(a.Deps, Dep{Name: d, As: as, Line: 10*(i+1) + j + 1})
 			}
 		}
 		out = append(out, a)
@@ -66,6 +68,12 @@ kiln.yaml:31: app a: dependency cycle: a -> b -> c -> a
   hint: Flux waits forever on a cycle: remove one of these dependsOn entries
 kiln.yaml:12: app a: dependency cycle: a -> c -> a
   hint: Flux waits forever on a cycle: remove one of these dependsOn entries`,
+		},
+		{
+			name: "an app and its Kustomization both listed",
+			apps: "web:db,db@flux-system/db-dev db:",
+			want: `kiln.yaml:12: app web: dependsOn "flux-system/db-dev" names app db, which is listed already (as "db" at line 11)
+  hint: remove one of them: both are Flux Kustomization db-dev`,
 		},
 		{
 			name: "self dependency",
