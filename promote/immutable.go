@@ -36,8 +36,9 @@ func immutableWarnings(changes []treediff.Change) []diag.Warning {
 	return out
 }
 
-// unappliable is the pull request body's lines for immutableWarnings.
-func unappliable(ws []diag.Warning) []string {
+// bodyLines is the pull request body's lines for warnings of a plan
+// (immutableWarnings, movedWarnings): one each, naming the file.
+func bodyLines(ws []diag.Warning) []string {
 	var out []string
 	for _, w := range ws {
 		out = append(out, "`"+w.File+"`: "+strings.ReplaceAll(w.Msg, "`", "'"))

@@ -318,7 +318,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		}
 		return res, nil
 	}
-	for _, w := range plan.unappliable {
+	for _, w := range append(plan.unappliable[:len(plan.unappliable):len(plan.unappliable)], plan.moved...) {
 		fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(w.String()))
 	}
 	// The body comes first, so that a dry run shows it even when the guard
@@ -865,6 +865,9 @@ type plan struct {
 	oldLock *render.Lock
 	// unappliable are the changes Flux cannot apply (immutableWarnings).
 	unappliable []diag.Warning
+	// moved are the objects Flux may delete before it recreates them
+	// (movedWarnings).
+	moved []diag.Warning
 }
 
 func (pl *plan) changed() bool { return len(pl.changes) > 0 }
@@ -906,6 +909,7 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	pl.changes = treediff.Trees(pl.old, pl.files)
 	pl.shown = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files))
 	pl.unappliable = immutableWarnings(pl.changes)
+	pl.moved = movedWarnings(pl.old, pl.changes)
 	if data, ok := pl.old["kiln.lock.json"]; ok {
 		if l, err := render.ParseLock(data); err == nil {
 			pl.oldLock = l
@@ -1158,7 +1162,8 @@ func (r *run) body(src *source, pl *plan) string {
 		New:          src.lock,
 		Changes:      pl.shown,
 		Mermaid:      r.mermaid(src, pl),
-		Unappliable:  unappliable(pl.unappliable),
+		Unappliable:  bodyLines(pl.unappliable),
+		Moved:        bodyLines(pl.moved),
 	}))
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1183,6 +1184,66 @@ func TestCommitHoldsTheRender(t *testing.T) {
 			}
 			if after := gittest.Heads(t, f.remote); !slices.Equal(before, after) || f.gh.count() != 0 {
 				t.Errorf("something was pushed: heads %v → %v, %d PRs", before, after, f.gh.count())
+			}
+		})
+	}
+}
+
+// TestMovedObjectWarning renames an app: its objects leave the old app's
+// Kustomization, which prunes them, for the new one's. The promotion must
+// warn, in the log and at the top of the body, unless Flux would not prune
+// them anyway.
+func TestMovedObjectWarning(t *testing.T) {
+	t.Parallel()
+	const want = "Secret/shop/cache moves from app cache to app redis: Flux may delete it before it recreates it"
+	rename := func(cfg string) string {
+		return strings.Replace(cfg, "  - name: cache\n", "  - name: redis\n", 1)
+	}
+	for _, tc := range []struct {
+		name string
+		// before changes the project for the first promotion; the second
+		// renames the app.
+		before func(map[string]string)
+		warn   bool
+	}{
+		{"renamed", func(map[string]string) {}, true},
+		{"annotated for Flux to leave it", func(p map[string]string) {
+			p["apps/cache/configmap.yaml"] = strings.Replace(p["apps/cache/configmap.yaml"], "  name: cache\n",
+				"  name: cache\n  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n", 1)
+		}, false},
+		{"prune off", func(p map[string]string) {
+			p["kiln.yaml"] = strings.Replace(p["kiln.yaml"], "notifications:\n", "flux:\n  prune: false\nnotifications:\n", 1)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			p := project(f.remote)
+			tc.before(p)
+			if !maps.Equal(p, project(f.remote)) {
+				f.commitCode(t, p, "before")
+			}
+			if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+				t.Fatal(err)
+			}
+			f.commitCode(t, map[string]string{"kiln.yaml": rename(p["kiln.yaml"])}, "rename cache to redis")
+			// kiln diff, the preview of the promotion, warns the same.
+			diffLog := &bytes.Buffer{}
+			o := f.opts(t, "dev", nil)
+			if _, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: diffLog}); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(diffLog.String(), want); got != tc.warn {
+				t.Errorf("kiln diff warned: %v, want %v\n%s", got, tc.warn, diffLog)
+			}
+			log := &bytes.Buffer{}
+			res, err := promote(t, f, f.opts(t, "dev", log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(log.String(), want) && strings.Contains(res.Body, want) &&
+				strings.Contains(res.Body, "Flux may delete these objects before it recreates them"); got != tc.warn {
+				t.Errorf("warned: %v, want %v\nlog:\n%s\nbody:\n%s", got, tc.warn, log, res.Body)
 			}
 		})
 	}

@@ -47,6 +47,10 @@ type Input struct {
 	// Unappliable are changes Flux cannot apply as they are (an immutable
 	// field changed), one line each, redacted: a warning at the top.
 	Unappliable []string
+	// Moved are objects that leave one app for another, which Flux may
+	// delete before it recreates them, one line each, redacted: a warning
+	// at the top.
+	Moved []string
 }
 
 // The statuses of an app in the table.
@@ -72,7 +76,7 @@ type appInfo struct {
 // most Limit bytes long.
 func Render(in Input) string {
 	apps := collect(in)
-	fixedHead := head(in) + unappliable(in.Unappliable)
+	fixedHead := head(in) + unappliable(in.Unappliable) + moved(in.Moved)
 	table := tableOf(apps)
 	graph := ""
 	if strings.TrimSpace(in.Mermaid) != "" {
@@ -286,6 +290,21 @@ func unappliable(lines []string) string {
 		fmt.Fprintf(&b, "> - %s\n", strings.ReplaceAll(l, "\n", " "))
 	}
 	b.WriteString(">\n> Annotate each object with `kustomize.toolkit.fluxcd.io/force: enabled` so that Flux deletes and recreates it, or rename it.\n\n")
+	return b.String()
+}
+
+// moved is the warning about objects Flux may delete before it recreates
+// them, "" for none.
+func moved(lines []string) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("> [!CAUTION]\n> **Flux may delete these objects before it recreates them**: each moves to another app, whose Kustomization takes it over only when it applies, while the old app's prunes it.\n>\n")
+	for _, l := range lines {
+		fmt.Fprintf(&b, "> - %s\n", strings.ReplaceAll(l, "\n", " "))
+	}
+	b.WriteString(">\n> To keep them in place (a PersistentVolumeClaim's data, a Namespace's contents), first promote them annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` in the app they leave, then move them.\n\n")
 	return b.String()
 }
 

@@ -141,6 +141,14 @@ func TestRenderGolden(t *testing.T) {
 			},
 		},
 		{
+			name: "moved",
+			in: func() Input {
+				in := input(t, "dev", old, new)
+				in.Moved = []string{"`apps/store/persistentvolumeclaim_data.yaml`: PersistentVolumeClaim/instavote/data moves from app db to app store: Flux may delete it before it recreates it"}
+				return in
+			},
+		},
+		{
 			name: "promoted-from",
 			in: func() Input {
 				in := input(t, "staging", old, new)

@@ -1,0 +1,94 @@
+package promote
+
+import (
+	"fmt"
+	"sort"
+
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// pruneAnnotation set to kustomizev1.DisabledValue on an object makes
+// Flux's garbage collection leave it alone, the way Flux documents for
+// moving objects between Kustomizations.
+const pruneAnnotation = "kustomize.toolkit.fluxcd.io/prune"
+
+// movedWarnings returns a warning for every object that leaves one app's
+// output for another's (an app renamed, or an object moved). Flux gives
+// each object to one Kustomization at a time: the old app's Kustomization
+// prunes what it no longer holds (all of it when the app is gone, through
+// its finalizer), and whether that happens before the new one takes the
+// object over is a race. When it loses, Flux deletes the object and then
+// recreates it: downtime, and for a PersistentVolumeClaim or a Namespace,
+// the data or everything in it. Objects the old Kustomization does not
+// prune (prune: false, or the object annotated for Flux to leave it) are
+// left out. old is the env's current tree. The warnings name objects and
+// apps, never values.
+func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warning {
+	type side struct{ app, path string }
+	removed := map[string]side{}
+	for _, c := range changes {
+		if c.Op == treediff.Removed && c.Object != "" && treediff.IsObject(c.Path) {
+			removed[c.Object] = side{c.App, c.Path}
+		}
+	}
+	if len(removed) == 0 {
+		return nil
+	}
+	prunes := map[string]bool{}
+	var out []diag.Warning
+	for _, c := range changes {
+		if c.Op != treediff.Added || !treediff.IsObject(c.Path) {
+			continue
+		}
+		from, ok := removed[c.Object]
+		if !ok || from.app == c.App {
+			continue
+		}
+		p, known := prunes[from.app]
+		if !known {
+			p = prunesOnRemoval(old[render.FluxFile(from.app)])
+			prunes[from.app] = p
+		}
+		if !p || pruneDisabled(old[from.path], from.path) {
+			continue
+		}
+		out = append(out, diag.Warning{File: c.Path, App: c.App,
+			Msg: fmt.Sprintf("%s moves from app %s to app %s: Flux may delete it before it recreates it, since app %s's Kustomization prunes what it no longer holds and app %s's takes the object over only when it applies",
+				c.Object, from.app, c.App, from.app, c.App),
+			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", pruneAnnotation, from.app)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
+	return out
+}
+
+// prunesOnRemoval reports whether the Kustomization in data (an app's
+// flux/<app>.yaml) garbage-collects its objects. Without a Kustomization
+// that parses, kiln's default (flux.prune: true) is assumed: a warning too
+// many is cheaper than a deleted volume.
+func prunesOnRemoval(data []byte) bool {
+	if data == nil {
+		return true
+	}
+	var k kustomizev1.Kustomization
+	if err := yaml.Unmarshal(data, &k); err != nil {
+		return true
+	}
+	return k.Spec.Prune
+}
+
+// pruneDisabled reports whether the object in data carries the annotation
+// with which Flux's garbage collection skips it.
+func pruneDisabled(data []byte, file string) bool {
+	objs, err := objects.Parse(data, file, 0)
+	if err != nil || len(objs) != 1 {
+		return false
+	}
+	// Flux compares the value exactly.
+	return objs[0].Node.GetAnnotations()[pruneAnnotation] == kustomizev1.DisabledValue
+}
