@@ -140,7 +140,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 		return nil, err
 	}
 	res := &DiffResult{Env: env.Name, Against: against, Apps: map[string]AppChanges{}, Changes: []FileChange{}}
-	files := render.KeepProvenance(old, render.KeepBootstrap(old, src.files))
+	files := render.KeepProvenance(old, render.KeepBootstrap(r.p, old, src.files))
 	res.changes = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), old, files))
 	real := treediff.Trees(old, files)
 	res.Changed = len(real) > 0

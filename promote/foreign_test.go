@@ -111,6 +111,39 @@ func TestBootstrapOnlyFolderIsKilns(t *testing.T) {
 	}
 }
 
+// TestBootstrapOfFluxNamespaceKept: flux bootstrap --namespace flux
+// writes flux/flux/, which kiln keeps, through later promotions too, when
+// kiln.yaml's flux.namespace says Flux lives there.
+func TestBootstrapOfFluxNamespaceKept(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	p := project(f.remote)
+	f.commitCode(t, map[string]string{"kiln.yaml": strings.Replace(p["kiln.yaml"], "notifications:\n", "flux:\n  namespace: flux\nnotifications:\n", 1)}, "flux namespace")
+	boot := map[string]string{
+		"clusters/dev/flux/flux/gotk-sync.yaml":     "# sync\n",
+		"clusters/dev/flux/flux/kustomization.yaml": "# k\n",
+	}
+	gittest.Update(t, f.remote, "main", boot, nil, "bootstrap")
+	for i, change := range []map[string]string{nil, {"apps/web/service.yaml": strings.Replace(p["apps/web/service.yaml"], "port: 80", "port: 81", 1)}} {
+		if change != nil {
+			f.commitCode(t, change, "port")
+		}
+		res, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{}))
+		if err != nil {
+			t.Fatalf("promotion %d: %v", i+1, err)
+		}
+		files := gittest.Files(t, f.remote, "main")
+		for p, want := range boot {
+			if files[p] != want {
+				t.Errorf("promotion %d: %s = %q, want %q", i+1, p, files[p], want)
+			}
+		}
+		if !res.Changed || files["clusters/dev/kiln.lock.json"] == "" {
+			t.Errorf("promotion %d: %+v", i+1, res)
+		}
+	}
+}
+
 // kilnFolder adds to seed, files of a manifests repository, the
 // kiln.lock.json that makes dir a folder kiln wrote, naming the apps seed
 // has below dir/apps/.

@@ -465,7 +465,7 @@ func (r *run) keepPendingProvenance(ctx context.Context, src *source, pending st
 	if err != nil {
 		return r.gitErr("reading "+r.dir+" from", err)
 	}
-	kept := render.KeepProvenance(t, render.KeepBootstrap(t, src.files))
+	kept := render.KeepProvenance(t, render.KeepBootstrap(r.p, t, src.files))
 	old := kept[render.LockFile]
 	if bytes.Equal(old, src.files[render.LockFile]) {
 		return nil
@@ -702,8 +702,10 @@ func (r *run) gitErr(doing string, err error) error {
 // ReplaceDir writes them as regular files, and a symlink among them would
 // become a file holding its target's path.
 func (r *run) keepBootstrap(ctx context.Context) error {
-	if err := r.repo.KeepFromHead(ctx, path.Join(r.dir, render.BootstrapDir)); err != nil {
-		return r.gitErr("keeping Flux's bootstrap files in", err)
+	for _, d := range render.BootstrapDirs(r.p) {
+		if err := r.repo.KeepFromHead(ctx, path.Join(r.dir, d)); err != nil {
+			return r.gitErr("keeping Flux's bootstrap files in", err)
+		}
 	}
 	return nil
 }
@@ -905,7 +907,7 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	// tip, and must keep that tip's bootstrap files, not an earlier one's.
 	// A new source commit that changes no object is no change: the
 	// folder keeps its lock (render.KeepProvenance).
-	pl.files = render.KeepProvenance(pl.old, render.KeepBootstrap(pl.old, src.files))
+	pl.files = render.KeepProvenance(pl.old, render.KeepBootstrap(r.p, pl.old, src.files))
 	pl.changes = treediff.Trees(pl.old, pl.files)
 	pl.shown = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files))
 	pl.unappliable = immutableWarnings(pl.changes)
@@ -956,8 +958,10 @@ func (r *run) checkShape(ctx context.Context, ref string) error {
 // so the commit would silently lack them.
 func (r *run) checkSubmodules(subs []string) error {
 	var found []string
+	boot := render.BootstrapDirs(r.p)
 	for _, s := range subs {
-		if !strings.HasPrefix(s, path.Join(r.dir, render.BootstrapDir)+"/") {
+		rel := strings.TrimPrefix(s, r.dir+"/")
+		if !strings.HasPrefix(s, r.dir+"/") || !slices.ContainsFunc(boot, func(d string) bool { return strings.HasPrefix(rel, d) }) {
 			found = append(found, s)
 		}
 	}
@@ -1131,7 +1135,7 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 		msg += fmt.Sprintf(" (it holds no %s: kiln never promoted to it)", render.LockFile)
 	}
 	return &diag.Error{Msg: msg,
-		Hint: fmt.Sprintf("kiln replaces the env's folder whole and keeps only Flux's bootstrap in %s/flux/flux-system/ (flux bootstrap --path %s/flux); move these files out of %s in a commit of your own, or set manifests.path to a folder kiln may own", r.dir, r.dir, r.dir)}
+		Hint: fmt.Sprintf("kiln replaces the env's folder whole and keeps only Flux's bootstrap in %s/flux/%s/ (flux bootstrap --path %s/flux); move these files out of %s in a commit of your own, or set manifests.path to a folder kiln may own", r.dir, r.p.Flux.Namespace, r.dir, r.dir)}
 }
 
 // appKept reports whether an app still has an object file after the change

@@ -159,7 +159,7 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 	if er.Err != nil {
 		return nil, &RenderError{Env: env.Name, Err: er.Err}
 	}
-	files := render.KeepBootstrap(old, er.Files)
+	files := render.KeepBootstrap(p2, old, er.Files)
 	for _, c := range treediff.Trees(old, files) {
 		if c.Op == treediff.Changed && sopsEncrypted(c.Old) && sopsEncrypted(c.New) {
 			switch samePlaintext(c.Old, c.New, opts.SOPSIdentities) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 )
@@ -54,20 +55,28 @@ func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, e
 }
 
 // BootstrapDir is where flux bootstrap --path <manifests.path>/flux writes
-// Flux's own manifests inside an env's tree, slash-terminated; KeepBootstrap
-// keeps it.
+// Flux's own manifests inside an env's tree, slash-terminated, with Flux
+// in its default namespace; BootstrapDirs names every folder kept.
 const BootstrapDir = tree.BootstrapDir
+
+// BootstrapDirs are the folders of an env's tree that Flux's bootstrap may
+// have written and that kiln keeps, slash-terminated: flux/flux-system/,
+// and flux/<ns>/ for flux.namespace and flux.sourceRef.namespace, since
+// `flux bootstrap --namespace ns` names its folder after its namespace.
+func BootstrapDirs(p *envconfig.Pipeline) []string {
+	return tree.BootstrapDirs(p.Flux.Namespace, p.Flux.SourceRef.Namespace)
+}
 
 // FluxFile is the file of an env's tree that holds app's Flux Kustomization.
 func FluxFile(app string) string { return tree.FluxFile(app) }
 
-// KeepBootstrap returns files with the flux/flux-system/ files of old (the
-// env's tree being replaced) in place of any of its own: Flux's bootstrap
-// files, which kiln does not render and must never delete. Render and
-// promote keep them through this one function; neither argument changes.
-
-func KeepBootstrap(old, files map[string][]byte) map[string][]byte {
-	return tree.KeepBootstrap(old, files)
+// KeepBootstrap returns files with the files of old (the env's tree being
+// replaced) in p's BootstrapDirs in place of any of its own: Flux's
+// bootstrap files, which kiln does not render and must never delete.
+// Render and promote keep them through this one function; neither
+// argument changes.
+func KeepBootstrap(p *envconfig.Pipeline, old, files map[string][]byte) map[string][]byte {
+	return tree.KeepBootstrap(old, files, BootstrapDirs(p))
 }
 
 // ReadTree reads a tree written by WriteEnv (or any folder of regular

@@ -38,7 +38,7 @@ func (r *Renderer) OpenOutput(out string, opts WriteOptions) (*Output, error) {
 	if err := r.checkOut(out); err != nil {
 		return nil, err
 	}
-	o, err := tree.Open(out)
+	o, err := tree.Open(out, BootstrapDirs(r.p)...)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (r *Renderer) OpenOutput(out string, opts WriteOptions) (*Output, error) {
 }
 
 // Stage writes a successful env's tree next to <out>/<env>, keeping the
-// flux/flux-system/ folder of the tree it replaces. Nothing is visible
+// bootstrap folders (BootstrapDirs) of the tree it replaces. Nothing is visible
 // until Commit.
 func (w *Output) Stage(ctx context.Context, er *EnvResult) error {
 	if er.Err != nil {

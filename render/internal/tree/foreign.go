@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,7 +21,7 @@ import (
 // are named with a trailing slash and not entered. Only the tree's root
 // and its flux/ folder are listed: below apps/ and high-level/ every file
 // is kiln's, so the check costs two listings, not a walk.
-func foreign(dir string, files Files) ([]string, error) {
+func foreign(dir string, files Files, bootstrap []string) ([]string, error) {
 	lock, _ := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile)))
 	var found []string
 	entries, err := os.ReadDir(dir)
@@ -41,7 +42,7 @@ func foreign(dir string, files Files) ([]string, error) {
 			for _, f := range sub {
 				rel := "flux/" + f.Name()
 				switch {
-				case rel+"/" == BootstrapDir:
+				case slices.Contains(bootstrap, rel+"/"):
 					// Kept (KeepBootstrap).
 				case lockfile.Wrote(rel, true, lock):
 				case f.Type().IsRegular() && sameFile(dir, rel, files):

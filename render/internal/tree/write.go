@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -84,6 +85,9 @@ type Out struct {
 	warnings  []diag.Warning
 	removeAll func(string) error      // os.RemoveAll; tests make it fail
 	exchange  func(a, b string) error // exchange; tests take it away
+	// bootstrap are the folders of Flux's bootstrap that each tree
+	// keeps (BootstrapDirs).
+	bootstrap []string
 	// stepHook, when set, is called before each step of Commit and of
 	// a roll forward that changes the file system; an error stops
 	// there, as a kill would. Tests inject faults with it.
@@ -108,8 +112,16 @@ func (o *Out) step(what string) error {
 
 // Open creates root if needed and takes its lock. It fails with a
 // *LockedError when another live process holds it; a lock left by a
-// process that no longer runs is taken over, with a warning.
-func Open(root string) (*Out, error) { return open(root, nil) }
+// process that no longer runs is taken over, with a warning. bootstrap are
+// the folders of Flux's bootstrap that every tree written keeps
+// (BootstrapDirs); none means BootstrapDir.
+func Open(root string, bootstrap ...string) (*Out, error) {
+	o, err := open(root, nil)
+	if err == nil && len(bootstrap) > 0 {
+		o.bootstrap = bootstrap
+	}
+	return o, err
+}
 
 // open is Open with a stepHook, set before the recovery.
 func open(root string, stepHook func(string) error) (*Out, error) {
@@ -120,7 +132,7 @@ func open(root string, stepHook func(string) error) (*Out, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &Out{root: root, lock: l, removeAll: os.RemoveAll, exchange: exchange, stepHook: stepHook}
+	o := &Out{root: root, lock: l, removeAll: os.RemoveAll, exchange: exchange, stepHook: stepHook, bootstrap: []string{BootstrapDir}}
 	if o.fsys, err = os.OpenRoot(root); err != nil {
 		return nil, errors.Join(fmt.Errorf("opening output folder: %w", err), o.Close())
 	}
@@ -182,7 +194,7 @@ func (o *Out) warn(file, msg, hint string) {
 }
 
 // Stage prepares files as the next tree of <root>/<name>, keeping the
-// current tree's flux/flux-system/ (KeepBootstrap). The current tree must
+// current tree's bootstrap folders (KeepBootstrap). The current tree must
 // be absent, empty or a tree kiln wrote (it holds MarkerFile) that holds
 // no entry kiln did not write (foreign), unless force. Leftovers of an interrupted run for name are recovered first.
 // Nothing visible changes until Commit.
@@ -212,7 +224,7 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 	if err != nil {
 		return err
 	}
-	files = KeepBootstrap(old, files)
+	files = KeepBootstrap(old, files, o.bootstrap)
 	prev := &earlier{whole: true}
 	if isDir {
 		if prev, err = compare(ctx, dir, files); err != nil {
@@ -337,7 +349,7 @@ func writeAll(ctx context.Context, r *os.Root, files Files, rels []string, prefi
 }
 
 // current checks that dir may be replaced and returns the files of its
-// flux/flux-system/ folder, to keep, and whether dir is a folder.
+// bootstrap folders, to keep, and whether dir is a folder.
 func (o *Out) current(dir string, files Files, force bool) (Files, bool, error) {
 	fi, err := os.Lstat(dir)
 	switch {
@@ -356,12 +368,12 @@ func (o *Out) current(dir string, files Files, force bool) (Files, bool, error) 
 		if err != nil {
 			return nil, false, fmt.Errorf("reading output folder: %w", err)
 		}
-		if len(entries) > 0 && !bootstrapOnly(dir, entries) {
+		if len(entries) > 0 && !o.bootstrapOnly(dir, entries) {
 			mi, err := os.Lstat(filepath.Join(dir, MarkerFile))
 			if err != nil || !mi.Mode().IsRegular() {
 				return nil, false, &NotKilnTreeError{Dir: dir, What: fmt.Sprintf("this folder holds %s and no %s: kiln did not write it", entriesText(len(entries)), MarkerFile)}
 			}
-			found, err := foreign(dir, files)
+			found, err := foreign(dir, files, o.bootstrap)
 			if err != nil {
 				return nil, false, err
 			}
@@ -370,36 +382,49 @@ func (o *Out) current(dir string, files Files, force bool) (Files, bool, error) 
 			}
 		}
 	}
-	boot := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(BootstrapDir, "/")))
-	switch bi, err := os.Lstat(boot); {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, true, nil
-	case err != nil:
-		return nil, false, fmt.Errorf("keeping Flux's bootstrap files: %w", err)
-	case !bi.IsDir():
-		return nil, false, fmt.Errorf("keeping Flux's bootstrap files: %s is not a folder", boot)
-	}
-	kept, err := read(boot)
-	if err != nil {
-		return nil, false, fmt.Errorf("keeping Flux's bootstrap files: %w", err)
-	}
-	old := Files{}
-	for p, data := range kept {
-		old[BootstrapDir+p] = data
+	var old Files
+	for _, d := range o.bootstrap {
+		boot := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(d, "/")))
+		switch bi, err := os.Lstat(boot); {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return nil, false, fmt.Errorf("keeping Flux's bootstrap files: %w", err)
+		case !bi.IsDir():
+			return nil, false, fmt.Errorf("keeping Flux's bootstrap files: %s is not a folder", boot)
+		}
+		kept, err := read(boot)
+		if err != nil {
+			return nil, false, fmt.Errorf("keeping Flux's bootstrap files: %w", err)
+		}
+		if old == nil {
+			old = Files{}
+		}
+		for p, data := range kept {
+			old[d+p] = data
+		}
 	}
 	return old, true, nil
 }
 
 // bootstrapOnly reports whether dir, whose entries are entries, holds
-// nothing but Flux's bootstrap (flux/flux-system/): `flux bootstrap --path
-// <manifests.path>/flux` run before kiln's first render. Such a folder is
-// kiln's to write into, keeping the bootstrap, as promote does.
-func bootstrapOnly(dir string, entries []fs.DirEntry) bool {
+// nothing but Flux's bootstrap (a folder of o.bootstrap): `flux bootstrap
+// --path <manifests.path>/flux` run before kiln's first render. Such a
+// folder is kiln's to write into, keeping the bootstrap, as promote does.
+func (o *Out) bootstrapOnly(dir string, entries []fs.DirEntry) bool {
 	if len(entries) != 1 || entries[0].Name() != "flux" || !entries[0].IsDir() {
 		return false
 	}
 	flux, err := os.ReadDir(filepath.Join(dir, "flux"))
-	return err == nil && len(flux) == 1 && flux[0].Name() == "flux-system" && flux[0].IsDir()
+	if err != nil || len(flux) == 0 {
+		return false
+	}
+	for _, e := range flux {
+		if !e.IsDir() || !slices.Contains(o.bootstrap, "flux/"+e.Name()+"/") {
+			return false
+		}
+	}
+	return true
 }
 
 // Commit puts every staged env in place, in the order staged. The

@@ -732,3 +732,59 @@ func TestInterruptedStage(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepsBootstrapOfFluxNamespace: `flux bootstrap --namespace flux`
+// writes flux/flux/, which a tree opened with that namespace keeps like
+// flux/flux-system/, and which one opened without it refuses to delete.
+func TestKeepsBootstrapOfFluxNamespace(t *testing.T) {
+	t.Parallel()
+	boot := map[string]string{"flux/flux/gotk-sync.yaml": "kind: GitRepository\n", "flux/flux/kustomization.yaml": "resources: [gotk-sync.yaml]\n"}
+	files := Files{MarkerFile: []byte("{}"), "flux/web.yaml": []byte("k"), "flux/flux/gotk-sync.yaml": []byte("# not kiln's to write\n")}
+	for _, tc := range []struct {
+		name   string
+		before map[string]string
+	}{
+		{"bootstrap only", boot},
+		{"a kiln tree", map[string]string{MarkerFile: `{"apps": {"old": {}}}`, "flux/old.yaml": "k", "flux/flux/gotk-sync.yaml": boot["flux/flux/gotk-sync.yaml"], "flux/flux/kustomization.yaml": boot["flux/flux/kustomization.yaml"]}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			put(t, filepath.Join(root, "dev"), tc.before)
+
+			// Without the namespace, the folder is not kiln's to delete.
+			o, err := Open(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = o.Stage(bg, "dev", files, false)
+			var nk *NotKilnTreeError
+			if !errors.As(err, &nk) {
+				t.Errorf("Stage without the namespace = %v, want a NotKilnTreeError", err)
+			}
+			if err := o.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			dirs := BootstrapDirs("flux", "")
+			if want := []string{"flux/flux-system/", "flux/flux/"}; !slices.Equal(dirs, want) {
+				t.Errorf("BootstrapDirs = %q, want %q", dirs, want)
+			}
+			if o, err = Open(root, dirs...); err != nil {
+				t.Fatal(err)
+			}
+			err = o.Stage(bg, "dev", files, false)
+			if err == nil {
+				err = o.Commit(bg)
+			}
+			if err := errors.Join(err, o.Close()); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{MarkerFile: "{}", "flux/web.yaml": "k"}
+			maps.Copy(want, boot)
+			if diff := cmp.Diff(want, mustRead(t, filepath.Join(root, "dev"))); diff != "" {
+				t.Errorf("tree (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
