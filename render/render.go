@@ -553,6 +553,9 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			quoteTimestamps(run.objs)
 			keepBlockScalars(run.objs)
 			warns = append(warns, deprecatedAPIs(venv, run)...)
+			if res != nil {
+				warns = append(warns, unsubstituted(res.Vars, run)...)
+			}
 			run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
 			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
 				errs = append(errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))
