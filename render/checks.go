@@ -239,6 +239,19 @@ func deprecatedAPIs(venv *validate.Env, run *appRun) []diag.Warning {
 	return out
 }
 
+// engineWarnings are the warnings the run's engine gave (helm template's
+// values warnings), as kiln's.
+func engineWarnings(run *appRun) []diag.Warning {
+	if run.res == nil {
+		return nil
+	}
+	out := make([]diag.Warning, 0, len(run.res.Warnings))
+	for _, w := range run.res.Warnings {
+		out = append(out, diag.Warning{File: w.File, App: run.app.Name, Msg: w.Msg, Hint: w.Hint})
+	}
+	return out
+}
+
 // guessedScope warns about each object of the run that is about to get
 // the app's namespace although kiln does not know whether its kind is
 // namespaced: a cluster-scoped custom resource whose CRD is installed by

@@ -556,6 +556,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			if res != nil {
 				warns = append(warns, unsubstituted(res.Vars, run)...)
 			}
+			warns = append(warns, engineWarnings(run)...)
 			run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
 			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
 				errs = append(errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))

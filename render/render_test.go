@@ -450,3 +450,37 @@ func TestTimestampsQuoted(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineWarnings: helm template's warnings about the values reach the
+// env's warnings with the app named, from a render and from the cache
+// alike, and never with a value.
+func TestEngineWarnings(t *testing.T) {
+	t.Parallel()
+	repo := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n    mode: push\napps:\n" +
+			"  - name: chart\n    namespace: web\n    helm:\n      chart: charts/c\n",
+		"envs/dev.yaml":              "apps:\n  chart:\n    values:\n      labels:\n        inner: s3cret-inner\n",
+		"charts/c/Chart.yaml":        "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+		"charts/c/values.yaml":       "labels:\n  inner: {team: default-s3cret}\n",
+		"charts/c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  labels: {{ toJson .Values.labels | quote }}\n",
+	})
+	opts := testOptions()
+	opts.CacheDir = t.TempDir()
+	const want = "values: c.labels.inner is a table in the chart's defaults but not in the values given"
+	for _, run := range []string{"render", "cached"} {
+		er := renderAll(t, load(t, repo), opts)[0]
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		var found bool
+		for _, w := range er.Warnings {
+			found = found || (w.App == "chart" && strings.HasPrefix(w.Msg, want))
+			if strings.Contains(w.String(), "s3cret") {
+				t.Errorf("%s: a warning shows a value: %s", run, w)
+			}
+		}
+		if !found {
+			t.Errorf("%s: warnings %v lack %q for app chart", run, er.Warnings, want)
+		}
+	}
+}

@@ -125,6 +125,16 @@ type Result struct {
 	// Deps are the observations the render made, recorded with package
 	// internal/deps, sorted and unique. Meaningful only when Cacheable.
 	Deps []Dep
+	// Warnings are what the engine noticed without failing, as its
+	// program prints them on stderr (helm template's values warnings), in
+	// the order noticed, without duplicates. They never hold a value.
+	Warnings []Warning
+}
+
+// Warning is one thing an engine noticed without failing. File names the
+// file it is about (repository-relative), "" for the app as a whole.
+type Warning struct {
+	File, Msg, Hint string
 }
 
 // Dep is one observation of the repository a render depended on: Kind

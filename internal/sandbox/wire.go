@@ -202,7 +202,8 @@ type wireResponse struct {
 	Cacheable   bool
 	Deps        []templates.Dep
 	// Errors are the leaves of the engine's error, when it failed.
-	Errors []wireError
+	Errors   []wireError
+	Warnings []templates.Warning
 }
 
 type wireObject struct {
@@ -251,7 +252,7 @@ func encodeResponse(res *templates.Result, rerr error) (*wireResponse, error) {
 	}
 	w.Nodes = nodes
 	w.Inputs, w.InputsNil, w.InputDigest = res.Inputs, res.Inputs == nil, res.InputDigest
-	w.Cacheable, w.Deps = res.Cacheable, res.Deps
+	w.Cacheable, w.Deps, w.Warnings = res.Cacheable, res.Deps, res.Warnings
 	params, err := encodeValue(anyOrNil(res.Params))
 	if err != nil {
 		return nil, fmt.Errorf("params: %w", err)
@@ -309,7 +310,7 @@ func (w *wireResponse) decode() (*templates.Result, error) {
 		}
 		return nodes[id], nil
 	}
-	res := &templates.Result{InputDigest: w.InputDigest, Inputs: emptySlice(w.Inputs), Cacheable: w.Cacheable, Deps: w.Deps}
+	res := &templates.Result{InputDigest: w.InputDigest, Inputs: emptySlice(w.Inputs), Cacheable: w.Cacheable, Deps: w.Deps, Warnings: w.Warnings}
 	if w.InputsNil {
 		res.Inputs = nil
 	}

@@ -20,7 +20,7 @@ import (
 
 // wireVersion starts every encoding; a change of the layout below changes
 // it, and a reader refuses any other.
-const wireVersion = 1
+const wireVersion = 2
 
 // maxValueDepth bounds the nesting of a decoded value, so that crafted
 // bytes cannot exhaust the stack: YAML and JSON decoders refuse documents
@@ -75,6 +75,12 @@ func (w *wireResponse) tail(b []byte) []byte {
 		}
 		b = appendBool(b, e.HasCause)
 	}
+	b = binary.AppendUvarint(b, uint64(len(w.Warnings)))
+	for _, x := range w.Warnings {
+		b = appendString(b, x.File)
+		b = appendString(b, x.Msg)
+		b = appendString(b, x.Hint)
+	}
 	return b
 }
 
@@ -124,6 +130,12 @@ func (w *wireResponse) UnmarshalBinary(data []byte) error {
 			e.App, e.Kind, e.Namespace, e.Name = r.str(), r.str(), r.str(), r.str()
 			e.Msg, e.Hint, e.Cause = r.str(), r.str(), r.str()
 			e.HasCause = r.bool()
+		}
+	}
+	if n := r.count(); n > 0 {
+		w.Warnings = make([]templates.Warning, n)
+		for i := range w.Warnings {
+			w.Warnings[i] = templates.Warning{File: r.str(), Msg: r.str(), Hint: r.str()}
 		}
 	}
 	if r.err == nil && r.left() != 0 {

@@ -63,11 +63,12 @@ func fullResponse(t *testing.T) *wireResponse {
 		Nodes:   "\x03\x00\x01\x02",
 		Objects: []wireObject{{Node: -1, File: "a.yaml", Line: 3, Raw: []byte("sops: {}\n")}, {Node: math.MaxInt32, RawNil: true}, {Raw: []byte{}}},
 		Inputs:  []string{"a.yaml", ""}, InputsNil: true, InputDigest: "sha256:00", Params: params, Cacheable: true,
-		Deps:   []templates.Dep{{Kind: "file", Path: "a.yaml", Sum: "sha256:11"}, {}},
-		Errors: []wireError{{Diag: true, File: "f", Line: -1, App: "a", Kind: "k", Namespace: "n", Name: "m", Msg: "msg", Hint: "h", Cause: "c", HasCause: true}, {Msg: "plain"}},
+		Deps:     []templates.Dep{{Kind: "file", Path: "a.yaml", Sum: "sha256:11"}, {}},
+		Errors:   []wireError{{Diag: true, File: "f", Line: -1, App: "a", Kind: "k", Namespace: "n", Name: "m", Msg: "msg", Hint: "h", Cause: "c", HasCause: true}, {Msg: "plain"}},
+		Warnings: []templates.Warning{{File: "Chart.yaml", Msg: "w", Hint: "h"}, {}},
 	}
 	// Every field is set in some item.
-	for _, items := range [][]any{{*w}, {w.Objects[0], w.Objects[1]}, {w.Errors[0]}, {w.Deps[0]}} {
+	for _, items := range [][]any{{*w}, {w.Objects[0], w.Objects[1]}, {w.Errors[0]}, {w.Deps[0]}, {w.Warnings[0]}} {
 		typ := reflect.TypeOf(items[0])
 		for i := range typ.NumField() {
 			set := false

@@ -117,6 +117,13 @@ func renderError(err error, src *chartSource, chartName string) error {
 	if m := yamlErrRe().FindStringSubmatch(msg); m != nil {
 		return &diag.Error{File: m[1], Msg: "template rendered invalid YAML: " + redact.Operands(redact.YAML(m[2])), Hint: "fix the template's output (the line is a line of the rendered text; helm template --debug shows it)", Err: err}
 	}
+	if _, rest, ok := strings.Cut(msg, "type mismatch on "); ok {
+		// chartutil's text ends with the value given (%t of it), which
+		// may be anything the values hold.
+		name, _, _ := strings.Cut(rest, ": ")
+		return &diag.Error{File: src.errFile(), Msg: fmt.Sprintf("values: %s holds the values of subchart %s, and is not a mapping (helm: type mismatch on %s)", name, name, name),
+			Hint: fmt.Sprintf("give %s's values as a mapping under %s:, or null for its defaults", name, name), Err: err}
+	}
 	switch {
 	case strings.HasPrefix(msg, "values don't meet the specifications"):
 		return &diag.Error{File: src.errFile(), Msg: withoutValues(msg), Hint: "fix the values so that they match the chart's values.schema.json", Err: err}

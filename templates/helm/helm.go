@@ -126,7 +126,11 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 
 	texts := newCRDTexts(chrt)
 	pre := preParse(chrt, src, e.bounds, texts)
-	rel, err := clientOnlyInstall(chrt, vals.merged, installOptions{releaseName: req.App, namespace: req.Namespace, kubeVersion: kubeVersion, crdTexts: texts})
+	var rel *rendered
+	warns, err := captureLog(func() (err error) {
+		rel, err = clientOnlyInstall(chrt, vals.merged, installOptions{releaseName: req.App, namespace: req.Namespace, kubeVersion: kubeVersion, crdTexts: texts})
+		return err
+	})
 	if err != nil {
 		return nil, renderError(err, src, chrt.Name())
 	}
@@ -141,7 +145,12 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	}
 
 	// The values the top-level templates saw as .Values, for reviewers.
-	effective, err := chartutil.CoalesceValues(chrt, vals.merged)
+	// Its warnings are those the install's merge gave already.
+	var effective chartutil.Values
+	_, err = captureLog(func() (err error) {
+		effective, err = chartutil.CoalesceValues(chrt, vals.merged)
+		return err
+	})
 	if err != nil {
 		return nil, &diag.Error{File: src.errFile(), Msg: "computing effective values: " + err.Error(), Err: err}
 	}
@@ -158,6 +167,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		Inputs:      inputs,
 		InputDigest: digest(req, src, vals),
 		Params:      plainMap(effective),
+		Warnings:    warns,
 	}
 	var ok bool
 	res.Deps, ok = rec.Deps()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"sort"
@@ -519,6 +520,21 @@ func TestEngineErrorsShowNoValue(t *testing.T) {
 	}
 }
 
+// TestSubchartValuesNotAMapping: helm's error for a subchart's values
+// that are no mapping quotes them; kiln's names the subchart only.
+func TestSubchartValuesNotAMapping(t *testing.T) {
+	t.Parallel()
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{
+		Root: testRoot(t), App: "web", Namespace: "shop", Path: "charts/app", KubeVersion: "1.31.0",
+		Values: map[string]any{"sub": "Sup3rS3cret"},
+	})
+	var de *diag.Error
+	if !errors.As(err, &de) || strings.Contains(err.Error(), "Sup3rS3cret") ||
+		de.Msg != "values: sub holds the values of subchart sub, and is not a mapping (helm: type mismatch on sub)" || de.File != "charts/app" {
+		t.Errorf("Render() = %v, want the subchart named at charts/app and no value", err)
+	}
+}
+
 // TestEngineErrorsShowCode: what a template function's error quotes from
 // the chart's own code (the name of a template include does not find, a
 // string literal of the action that failed) says what to fix, and is
@@ -680,5 +696,78 @@ func TestValuesFileErrorHints(t *testing.T) {
 				t.Errorf("Render() = %v, want an error in values.yaml with the hint %q", err, tc.hint)
 			}
 		})
+	}
+}
+
+// TestValuesWarnings: what helm template warns about while merging values
+// (a table given a scalar, a scalar given a table) comes back as the
+// render's warnings, once each, naming the key and neither value; the
+// standard logger is as it was before.
+func TestValuesWarnings(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	for name, data := range map[string]string{
+		"chart/Chart.yaml":        "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+		"chart/values.yaml":       "labels:\n  inner: {team: default-secret-team}\n  flat: 1\nsize: 1\n",
+		"chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  labels: {{ toJson .Values.labels | quote }}\n  size: {{ toJson .Values.size | quote }}\n",
+	} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	render := func(values map[string]any) *templates.Result {
+		t.Helper()
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{
+			Root: root, App: "web", Namespace: "shop", Path: "chart", KubeVersion: "1.31.0", Values: values})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	// As helm template warns with these values: three warnings, each
+	// naming the key (with the chart's name, as helm does).
+	res := render(map[string]any{"size": map[string]any{"m": "ten-secret-size"},
+		"labels": map[string]any{"inner": "s3cret-labels", "flat": map[string]any{"x": "s3cret-flat"}}})
+	want := []templates.Warning{
+		{Msg: "helm: skipped value for c.size: Not a table.", Hint: "helm template prints the same warning for these values"},
+		{Msg: "values: c.labels.flat is a table in the values given but not in the chart's defaults, so the chart's value is ignored (helm template warns: destination for c.labels.flat is a table)",
+			Hint: "check that the chart reads c.labels.flat as a mapping"},
+		{Msg: "values: c.labels.inner is a table in the chart's defaults but not in the values given, so the chart's table is dropped (helm template warns: cannot overwrite table with non table for c.labels.inner)",
+			Hint: "give c.labels.inner as a mapping; to drop the chart's default on purpose, set it to null"},
+	}
+	if diff := cmp.Diff(want, res.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if log.Writer() != os.Stderr || log.Flags() != log.LstdFlags {
+		t.Error("the standard logger was left changed")
+	}
+	// Values that merge cleanly warn about nothing.
+	if res := render(map[string]any{"size": 3, "labels": map[string]any{"inner": map[string]any{"a": "b"}}}); len(res.Warnings) != 0 {
+		t.Errorf("clean values: warnings %v", res.Warnings)
+	}
+}
+
+func TestHelmWarningLines(t *testing.T) {
+	t.Parallel()
+	for line, want := range map[string]string{
+		"warning: cannot overwrite table with non table for a.b (map[pw:hunter2])":    "values: a.b is a table in the chart's defaults",
+		"warning: destination for x is a table. Ignoring non-table value (hunter2)":   "values: x is a table in the values given",
+		"Warning: Condition path 'sub.enabled' for chart sub returned non-bool value": "helm: Condition path 'sub.enabled' for chart sub returned non-bool value",
+		"warning: skipping globals because destination global is not a table.":        "helm: skipping globals because destination global is not a table.",
+		`Conflict: cannot merge map onto non-map for "k". Skipping.`:                  `helm: Conflict: cannot merge map onto non-map for "k". Skipping.`,
+		"key team is table. Skipping":                                                 "helm: key team is table. Skipping",
+		"unrelated log line":                                                          "",
+	} {
+		w, ok := helmWarning(line)
+		if ok != (want != "") || !strings.HasPrefix(w.Msg, want) {
+			t.Errorf("helmWarning(%q) = %q, %v; want it to begin %q", line, w.Msg, ok, want)
+		}
+		if strings.Contains(w.Msg, "hunter2") {
+			t.Errorf("helmWarning(%q) shows the value: %q", line, w.Msg)
+		}
 	}
 }
