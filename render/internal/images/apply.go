@@ -27,8 +27,14 @@ var containerLists = map[string]bool{"containers": true, "initContainers": true,
 // legacy walker only looks at containers and initContainers, not
 // ephemeralContainers.
 //
-// An image that does not parse is an error, but only when s is not empty:
-// with nothing to match, images are left alone and not checked.
+// An image that does not parse is an error in a built-in kind, but only
+// when s is not empty: with nothing to match, images are left alone and
+// not checked. In a custom resource it is left alone, as kustomize's
+// images transformer leaves it: there a containers list is often no pod
+// template but a pattern or a template for another program (a Kyverno
+// policy's `image: "eu.foo.io/* | bar.io/*"`), and refusing it would
+// make every render with CI's images fail. A given image such an object
+// was meant to take is still reported by Unused.
 func (s *Set) Apply(app string, objs []templates.Object) (used map[string]bool, err error) {
 	used = map[string]bool{}
 	if s.Len() == 0 {
@@ -41,7 +47,7 @@ func (s *Set) Apply(app string, objs []templates.Object) (used map[string]bool, 
 			// (kustomize skips CRDs for the same reason).
 			continue
 		}
-		w := walker{set: s, used: used, app: app, obj: o}
+		w := walker{set: s, used: used, app: app, obj: o, lenient: custom(o.Node.GetApiVersion())}
 		w.walk(o.Node.YNode(), nil)
 		errs = append(errs, w.errs...)
 	}
@@ -57,6 +63,17 @@ type walker struct {
 	errs []error
 	// found, when set, collects images instead of rewriting them (List).
 	found map[string]bool
+	// lenient skips images that do not parse instead of refusing them
+	// (custom resources).
+	lenient bool
+}
+
+// custom reports whether apiVersion is of a custom resource: its group has
+// a dot, which the API server requires of every CRD's group. The built-in
+// kinds with pod templates are in groups without one ("", apps, batch).
+func custom(apiVersion string) bool {
+	group, _, ok := strings.Cut(apiVersion, "/")
+	return ok && strings.Contains(group, ".")
 }
 
 // List returns every container image of an object, sorted and unique, as
@@ -115,6 +132,9 @@ func (w *walker) container(c *kyaml.Node, path []string) {
 			continue
 		}
 		r, err := ParseRef(v.Value)
+		if err != nil && w.lenient {
+			continue
+		}
 		if err != nil {
 			w.errs = append(w.errs, &diag.Error{
 				File: w.obj.File, Line: w.obj.LineOf(v), App: w.app, Object: objectOf(w.obj.Node),

@@ -363,6 +363,33 @@ apps/worker/deploy.yaml:25: app worker: CronJob/nightly: invalid image "redis:" 
 	}
 }
 
+// TestApplyCustomResourcePattern: a custom resource's containers list may
+// hold no image at all but a pattern (a Kyverno policy, kept unchanged in
+// testdata/kyverno), which kustomize's images transformer leaves alone.
+// kiln did too only when CI gave no image; with one, every render of the
+// app failed on "invalid image". A built-in kind's image is still checked
+// (TestApplyInvalidImage).
+func TestApplyCustomResourcePattern(t *testing.T) {
+	t.Parallel()
+	file := "testdata/kyverno/restrict-image-registries.yaml"
+	objs := readObjects(t, file)
+	before := encode(t, objs)
+	set, err := ParseList("eu.foo.io/app:1.0", "--image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used, err := set.Apply("policies", objs)
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if len(used) != 0 {
+		t.Errorf("used = %v, want nothing", used)
+	}
+	if diff := cmp.Diff(string(before), string(encode(t, objs))); diff != "" {
+		t.Errorf("the policy changed (-before +after):\n%s", diff)
+	}
+}
+
 func errText(err error) string {
 	if err == nil {
 		return ""
