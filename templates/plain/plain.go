@@ -218,7 +218,7 @@ func oneLine(vars map[string]string) map[string]string {
 // else: a script, another templating step).
 func substitute(data []byte, file string, vars map[string]string) ([]byte, []string, error) {
 	if !bytes.Contains(data, []byte("sops:")) && !bytes.Contains(data, []byte(substituteKey)) {
-		return envsubst.Substitute(data, file, vars)
+		return envsubst.SubstituteYAML(data, file, vars)
 	}
 	docs := splitDocuments(data)
 	// The whole file with its SOPS documents blanked (their lines kept as
@@ -236,14 +236,14 @@ func substitute(data []byte, file string, vars map[string]string) ([]byte, []str
 			continue
 		}
 		blanked[i] = bytes.Repeat([]byte("\n"), bytes.Count(d.text, []byte("\n")))
-		if out, _, err := envsubst.Substitute(d.text, file, vars); err != nil || !bytes.Equal(out, d.text) {
+		if out, _, err := envsubst.SubstituteYAML(d.text, file, vars); err != nil || !bytes.Equal(out, d.text) {
 			errs = append(errs, &diag.Error{File: file, Line: d.line + placeholderLine(d.text) + 1,
 				Msg: fmt.Sprintf("a SOPS-encrypted document holds %s: kiln replaces no variable inside one, "+
 					"since a change after encryption breaks its MAC", placeholders(d.text)),
 				Hint: "put the value into the document before encrypting it with sops (sops --encrypt), or move the placeholder to an object that is not encrypted"})
 		}
 	}
-	_, names, err := envsubst.Substitute(bytes.Join(blanked, nil), file, vars)
+	_, names, err := envsubst.SubstituteYAML(bytes.Join(blanked, nil), file, vars)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -257,7 +257,7 @@ func substitute(data []byte, file string, vars map[string]string) ([]byte, []str
 			continue
 		}
 		// Cannot fail: the blanked file held this text and substituted.
-		s, _, err := envsubst.Substitute(d.text, file, vars)
+		s, _, err := envsubst.SubstituteYAML(d.text, file, vars)
 		if err != nil {
 			return nil, nil, err
 		}

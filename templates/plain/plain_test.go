@@ -535,3 +535,42 @@ func TestMultiLineVarsLoseLineBreaks(t *testing.T) {
 		t.Errorf("Render() error = %v, want one about the kind without the value", err)
 	}
 }
+
+// TestQuotedPlaceholdersGetTheValue: a placeholder inside quotes gets the
+// value as it is, as Flux gives it. kiln inserted the value as text, so
+// inside double quotes YAML read a Windows path's "\n" and "\t" as a line
+// break and a tab, a regexp's "\d" made the file unreadable, and inside
+// single quotes a "'" ended the string: the cluster got another value
+// than the env file holds, or the app failed with a YAML error.
+func TestQuotedPlaceholdersGetTheValue(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n"+
+		"  path: \"${WIN}\"\n  pattern: \"${RE}\"\n  says: '${Q}'\n  json: \"${JSON}\"\n  both: \"${Q} at ${WIN}\" # ${Q}\n  plain: ${WIN}\n")
+	vars := map[string]string{"WIN": `C:\new\table`, "RE": `^\d+$`, "Q": "it's", "JSON": `{"a": "b"}`}
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "app", Vars: vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"path": vars["WIN"], "pattern": vars["RE"], "says": "it's", "json": vars["JSON"],
+		"both": `it's at C:\new\table`, "plain": vars["WIN"]}
+	if diff := cmp.Diff(want, res.Objects[0].Node.GetDataMap()); diff != "" {
+		t.Errorf("data (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"vars": map[string]any{"JSON": vars["JSON"], "Q": "it's", "RE": vars["RE"], "WIN": vars["WIN"]}}, res.Params); diff != "" {
+		t.Errorf("params (-want +got):\n%s", diff)
+	}
+
+	// Over two lines the string cannot be rewritten in place: an error
+	// at the placeholder's line, naming no value.
+	write(t, root, "app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  path: \"at\n    ${WIN}\"\n")
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "app", Vars: vars})
+	wantErr := "app/cm.yaml:6: app db: a quoted string that spans lines holds \"${WIN}\", and a value holds a character its quotes would read as syntax (\\ or \" in double quotes, ' in single quotes)\n" +
+		"  hint: write the quoted string on one line, or as a block scalar (|)"
+	if err == nil || err.Error() != wantErr {
+		t.Errorf("Render() error = %v, want\n%s", err, wantErr)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,10 +54,19 @@ import (
 // whose value it looked up in vars (names only read for a default they
 // did not need are listed too; names vars does not hold are not).
 func Substitute(data []byte, file string, vars map[string]string) ([]byte, []string, error) {
-	if bytes.IndexByte(data, '$') < 0 {
-		return data, nil, nil
+	return newScanner(file, vars).run(data)
+}
+
+func newScanner(file string, vars map[string]string) *scanner {
+	return &scanner{file: file, vars: vars, used: map[string]bool{}, undefined: map[string]*undefinedVar{}}
+}
+
+// run substitutes data line by line and returns the result, the names
+// used and every problem found, those of earlier calls included.
+func (s *scanner) run(data []byte) ([]byte, []string, error) {
+	if bytes.IndexByte(data, '$') < 0 && len(s.errs) == 0 && len(s.undefined) == 0 {
+		return data, s.names(), nil
 	}
-	s := &scanner{file: file, vars: vars, used: map[string]bool{}, undefined: map[string]*undefinedVar{}}
 	var out bytes.Buffer
 	out.Grow(len(data))
 	for n := 1; len(data) > 0; n++ {
@@ -79,12 +89,17 @@ func Substitute(data []byte, file string, vars map[string]string) ([]byte, []str
 	if len(errs) > 0 {
 		return nil, nil, diag.Join(errs...)
 	}
+	return out.Bytes(), s.names(), nil
+}
+
+// names returns the sorted names of the variables used, nil for none.
+func (s *scanner) names() []string {
 	var names []string
 	for n := range s.used {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return out.Bytes(), names, nil
+	return names
 }
 
 // scanner holds the state of one Substitute call.
@@ -94,6 +109,9 @@ type scanner struct {
 	used      map[string]bool
 	undefined map[string]*undefinedVar
 	errs      []error
+	// problems counts the problems recorded, so that a caller of line can
+	// tell whether it found one.
+	problems int
 }
 
 // undefinedVar collects the lines where one undefined variable is used, so
@@ -105,6 +123,10 @@ type undefinedVar struct {
 }
 
 func (u *undefinedVar) err() error {
+	// The quoted scalars of a YAML file are evaluated before its lines
+	// (SubstituteYAML), so the lines may come out of order.
+	sort.Ints(u.lines)
+	u.lines = slices.Compact(u.lines)
 	msg := fmt.Sprintf("variable %s is not set", u.name)
 	if len(u.lines) > 1 {
 		rest := make([]string, 0, len(u.lines)-1)
@@ -146,6 +168,7 @@ func (s *scanner) line(text string, line int) string {
 		}
 		s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
 			Msg: fmt.Sprintf("%s %s (Flux's envsubst: %v)", what, quoteExpr(expr), err), Err: err, Hint: syntaxHint})
+		s.problems++
 		return text
 	}
 	// Evaluation stops at the first variable that is not set; to report
@@ -176,9 +199,11 @@ func (s *scanner) line(text string, line int) string {
 		if last == "" || missing[last] {
 			// Not a variable that is not set: no other error is known.
 			s.errs = append(s.errs, &diag.Error{File: s.file, Line: line, Msg: "cannot substitute the line: " + err.Error(), Err: err, Hint: syntaxHint})
+			s.problems++
 			return text
 		}
 		missing[last] = true
+		s.problems++
 		u := s.undefined[last]
 		if u == nil {
 			u = &undefinedVar{file: s.file, name: last}

@@ -1,0 +1,267 @@
+package envsubst
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// SubstituteYAML is Substitute for a stream of YAML documents, with one
+// difference: a placeholder inside a quoted scalar ("…" or '…') gets the
+// value itself, whatever characters it holds. Substitute inserts values
+// as text, and inside quotes YAML reads some characters of that text as
+// syntax: in "${WIN}" a value C:\new\table would become "C:", a line break,
+// "ew", a tab and "able"; in '${Q}' a value it's would end the string.
+// Flux substitutes the object kustomize read, written out again without
+// those quotes (kustomize's Resource.AsYAML), so it gives such a string
+// as it is; kiln gives the same string, and keeps it a string (see the
+// docs on quoted placeholders).
+//
+// A quoted scalar is evaluated as a whole, on its value as YAML reads it,
+// and written back with its value escaped for its quotes only where the
+// text Substitute would give reads otherwise; every other scalar, comment
+// and line is substituted as by Substitute. A quoted scalar that spans
+// lines cannot be written back in place without moving the lines below
+// it; when its value needs escaping, that is an error at its line. A
+// stream that YAML cannot read before substitution is substituted as by
+// Substitute (kustomize, which Flux runs before substituting, would not
+// read it either).
+func SubstituteYAML(data []byte, file string, vars map[string]string) ([]byte, []string, error) {
+	s := newScanner(file, vars)
+	if bytes.Contains(data, []byte("${")) || bytes.Contains(data, []byte("$$")) {
+		data = s.quoted(data)
+	}
+	return s.run(data)
+}
+
+// quoted evaluates the quoted scalars of data that hold a placeholder or
+// a $$ escape, and returns data with those that need it rewritten. A
+// rewritten scalar has every "$" doubled, so that run, which substitutes
+// the lines afterwards, gives its text back unchanged.
+func (s *scanner) quoted(data []byte) []byte {
+	lines := lineStarts(data)
+	type edit struct {
+		start, end int
+		text       string
+	}
+	var edits []edit
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			// io.EOF, or a stream only substitution makes YAML: the
+			// documents read so far are still handled.
+			break
+		}
+		for _, n := range quotedScalars(&doc, nil) {
+			start, end, ok := tokenAt(data, lines, n)
+			if !ok {
+				continue
+			}
+			raw := data[start:end]
+			if !bytes.Contains(raw, []byte("${")) && !bytes.Contains(raw, []byte("$$")) {
+				continue
+			}
+			// Problems are reported at the line of the first placeholder,
+			// which is the scalar's own unless it spans lines.
+			line := n.Line + bytes.Count(raw[:max(bytes.Index(raw, []byte("${")), 0)], []byte("\n"))
+			before := s.problems
+			want := s.line(n.Value, line)
+			if s.problems != before {
+				// Reported; the line pass must not report it again.
+				edits = append(edits, edit{start, end, strings.ReplaceAll(string(raw), "$", "$$")})
+				continue
+			}
+			if readsAs(textSubstitute(raw, s.vars), n.Style) == want {
+				continue // the line pass gives this very value
+			}
+			if bytes.IndexByte(raw, '\n') >= 0 {
+				s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
+					Msg:  fmt.Sprintf("a quoted string that spans lines holds %s, and a value holds a character its quotes would read as syntax (\\ or \" in double quotes, ' in single quotes)", placeholdersIn(raw)),
+					Hint: "write the quoted string on one line, or as a block scalar (|)"})
+				s.problems++
+				edits = append(edits, edit{start, end, strings.ReplaceAll(string(raw), "$", "$$")})
+				continue
+			}
+			edits = append(edits, edit{start, end, strings.ReplaceAll(quote(want, n.Style), "$", "$$")})
+		}
+	}
+	if len(edits) == 0 {
+		return data
+	}
+	var out bytes.Buffer
+	out.Grow(len(data))
+	at := 0
+	for _, e := range edits {
+		if e.start < at {
+			continue // cannot happen: tokens do not overlap
+		}
+		out.Write(data[at:e.start])
+		out.WriteString(e.text)
+		at = e.end
+	}
+	out.Write(data[at:])
+	return out.Bytes()
+}
+
+// quotedScalars appends to out, in document order, the quoted scalars
+// below n whose value holds a "$". Aliases are not followed: an alias
+// stands for a node written elsewhere.
+func quotedScalars(n *yaml.Node, out []*yaml.Node) []*yaml.Node {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 && strings.Contains(n.Value, "$") {
+			out = append(out, n)
+		}
+	case yaml.DocumentNode, yaml.SequenceNode, yaml.MappingNode:
+		for _, c := range n.Content {
+			out = quotedScalars(c, out)
+		}
+	}
+	return out
+}
+
+// lineStarts returns the byte offset of each line of data; lines[0] is
+// line 1.
+func lineStarts(data []byte) []int {
+	starts := []int{0}
+	for i, b := range data {
+		if b == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// tokenAt returns where the quoted scalar n is written in data, its
+// quotes included. yaml.v3 gives the line and the column in characters of
+// the scalar's node, which starts at its tag or anchor if it has one.
+func tokenAt(data []byte, lines []int, n *yaml.Node) (start, end int, ok bool) {
+	if n.Line < 1 || n.Line > len(lines) || n.Column < 1 {
+		return 0, 0, false
+	}
+	i := lines[n.Line-1]
+	if n.Line == 1 && bytes.HasPrefix(data, []byte("\ufeff")) {
+		i += 3 // the reader drops a byte order mark before counting
+	}
+	for c := 1; c < n.Column; c++ {
+		if i >= len(data) || data[i] == '\n' {
+			return 0, 0, false
+		}
+		_, size := utf8.DecodeRune(data[i:])
+		i += size
+	}
+	// Skip a tag and an anchor: "!!str '…'", "&a "…"".
+	for i < len(data) && (data[i] == '!' || data[i] == '&') {
+		for i < len(data) && data[i] != ' ' && data[i] != '\t' && data[i] != '\n' {
+			i++
+		}
+		for i < len(data) && (data[i] == ' ' || data[i] == '\t') {
+			i++
+		}
+	}
+	q := byte('"')
+	if n.Style&yaml.SingleQuotedStyle != 0 {
+		q = '\''
+	}
+	if i >= len(data) || data[i] != q {
+		return 0, 0, false
+	}
+	start = i
+	for i++; i < len(data); i++ {
+		switch {
+		case q == '"' && data[i] == '\\':
+			i++ // an escape: the next byte is not the closing quote
+		case data[i] == q && q == '\'' && i+1 < len(data) && data[i+1] == '\'':
+			i++ // '' is a quote inside single quotes
+		case data[i] == q:
+			return start, i + 1, true
+		}
+	}
+	return 0, 0, false
+}
+
+// textSubstitute is what run makes of raw: text substitution, with
+// problems ignored (quoted reported them already).
+func textSubstitute(raw []byte, vars map[string]string) string {
+	out, _, err := Substitute(raw, "", vars)
+	if err != nil {
+		return string(raw)
+	}
+	return string(out)
+}
+
+// readsAs returns the value YAML reads from the quoted scalar text, and a
+// value no string equals ("\x00" never survives YAML) when YAML refuses it.
+func readsAs(text string, style yaml.Style) string {
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &n); err != nil || len(n.Content) != 1 {
+		return "\x00"
+	}
+	v := n.Content[0]
+	if v.Kind != yaml.ScalarNode || v.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) {
+		return "\x00"
+	}
+	return v.Value
+}
+
+// quote writes v as a YAML scalar in style: single quotes when style is
+// single-quoted and v holds only characters single quotes can hold as
+// they are, double quotes with escapes otherwise.
+func quote(v string, style yaml.Style) string {
+	if style&yaml.SingleQuotedStyle != 0 && plainPrintable(v) {
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range v {
+		switch {
+		case r == '\\' || r == '"':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+			fmt.Fprintf(&b, "\\x%02X", r)
+		case r == 0x2028 || r == 0x2029 || r == 0xfeff || r == utf8.RuneError:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// plainPrintable reports whether v holds no character that YAML reads as
+// a line break or refuses unescaped.
+func plainPrintable(v string) bool {
+	for _, r := range v {
+		if (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x2028 || r == 0x2029 || r == 0xfeff || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
+}
+
+// placeholdersIn names the placeholders of raw for a message: their
+// expressions as written, never a value.
+func placeholdersIn(raw []byte) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range placeholderRE.FindAllSubmatch(raw, -1) {
+		if e := string(m[1]); !seen[e] {
+			seen[e] = true
+			out = append(out, quoteExpr(e))
+		}
+	}
+	if len(out) == 0 {
+		return "a placeholder"
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,193 @@
+package envsubst
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// yamlVars hold the characters that YAML reads as syntax inside quotes.
+var yamlVars = map[string]string{
+	"WIN":   `C:\new\table`,
+	"RE":    `^\d+\.\t$`,
+	"Q":     "it's",
+	"JSON":  `{"a": "b\n"}`,
+	"CR":    "a\rb",
+	"LS":    "a\u2028b",
+	"CTRL":  "a\x01b",
+	"HOST":  "redis.svc",
+	"PLACE": "${HOST}",
+	"EMPTY": "",
+}
+
+type yamlCase struct {
+	name string
+	in   string
+	want string // "" when the output is Substitute's
+	// wantErr is the error, "" for none.
+	wantErr string
+	// fluxDiffers says why Flux's values differ, "" when they do not.
+	fluxDiffers string
+}
+
+// Why Flux's values differ in some cases.
+const (
+	// Flux drops the quotes and reads the value as YAML; kiln keeps a
+	// quoted placeholder a string (docs/templates.md).
+	fluxDropsQuotes = "Flux drops the quotes"
+	// Flux's own writer quotes this string (it holds a quote and a tab),
+	// and Flux then inserts the value into its double quotes as text.
+	fluxQuotesItself = "Flux quotes the string itself"
+)
+
+var yamlCases = []yamlCase{
+	{name: "backslashes in double quotes", in: "win: \"${WIN}\"\n", want: "win: \"C:\\\\new\\\\table\"\n"},
+	{name: "regexp in double quotes", in: "re: \"${RE}\"\n", want: "re: \"^\\\\d+\\\\.\\\\t$\"\n"},
+	{name: "quote in single quotes", in: "q: '${Q}'\n", want: "q: 'it''s'\n"},
+	{name: "JSON in double quotes", in: "j: \"${JSON}\"\n", want: "j: \"{\\\"a\\\": \\\"b\\\\n\\\"}\"\n", fluxDiffers: fluxDropsQuotes},
+	{name: "JSON in single quotes is fine as it is", in: "j: '${JSON}'\n", fluxDiffers: fluxDropsQuotes},
+	{name: "carriage return", in: "cr: \"${CR}\"\ncr1: '${CR}'\n", want: "cr: \"a\\x0Db\"\ncr1: \"a\\x0Db\"\n"},
+	{name: "line separator is read as it is", in: "ls: \"${LS}\"\n"},
+	{name: "control character", in: "c: '${CTRL}'\n", want: "c: \"a\\x01b\"\n"},
+	{name: "text around, and other quoted scalars on the line", in: "- {m: \"Hi ${Q}, \\\"${WIN}\\\"\\t!\", o: \"${HOST}\"} # ${HOST}\n",
+		want: "- {m: \"Hi it's, \\\"C:\\\\new\\\\table\\\"\\t!\", o: \"redis.svc\"} # redis.svc\n", fluxDiffers: fluxQuotesItself},
+	{name: "key", in: "\"${WIN}\": v\n", want: "\"C:\\\\new\\\\table\": v\n"},
+	{name: "tag and anchor", in: "a: !!str \"${WIN}\"\nb: &x '${Q}'\nc: *x\n", want: "a: !!str \"C:\\\\new\\\\table\"\nb: &x 'it''s'\nc: *x\n"},
+	{name: "no placeholder is left alone", in: "a: \"C:\\\\x $HOME $$\"\n", want: "a: \"C:\\\\x $HOME $\"\n"},
+	{name: "a value holding a placeholder is not substituted again", in: "a: \"${PLACE}\\\\\"\nb: \"$${HOST}\"\n", want: "a: \"${HOST}\\\\\"\nb: \"${HOST}\"\n"},
+	{name: "plain values unchanged", in: "a: ${HOST}\nb: \"${HOST}\"\nd: |\n  \"${WIN}\"\n"},
+	{name: "empty value stays a string", in: "c: '${EMPTY}'\n", fluxDiffers: fluxDropsQuotes},
+	{name: "second document", in: "a: 1\n---\nb: '${Q}'\n", want: "a: 1\n---\nb: 'it''s'\n"},
+	{name: "byte order mark and wide characters", in: "\ufeffé: \"ü${WIN}\"\n", want: "\ufeffé: \"üC:\\\\new\\\\table\"\n"},
+	{name: "crlf", in: "a: \"${WIN}\"\r\nb: 1\r\n", want: "a: \"C:\\\\new\\\\table\"\r\nb: 1\r\n"},
+	{name: "a quoted string over lines", in: "a: \"x\n  ${HOST}\"\nb: \"x\n  ${WIN}\"\n",
+		wantErr: "f.yaml:4: a quoted string that spans lines holds \"${WIN}\", and a value holds a character its quotes would read as syntax (\\ or \" in double quotes, ' in single quotes)\n  hint: write the quoted string on one line, or as a block scalar (|)"},
+	{name: "unset variable in quotes is reported once", in: "a: \"${NOPE}\" ${NOPE}\nb: '${NOPE}'\n",
+		wantErr: "f.yaml:1: variable NOPE is not set (also used on line 2)\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}"},
+	{name: "malformed expression in quotes is reported once", in: "a: \"${A\"\n",
+		wantErr: "f.yaml:1: unterminated \"${A\" (Flux's envsubst: missing closing brace)\n  hint: " + syntaxHint},
+	{name: "not YAML before substitution: text substitution", in: "a: [${WIN}]\nb: \"${WIN}\"\n", want: "a: [C:\\new\\table]\nb: \"C:\\new\\table\"\n"},
+}
+
+// TestSubstituteYAML: a quoted placeholder gets the value as it is, as
+// Flux gives it; everything else is Substitute's.
+func TestSubstituteYAML(t *testing.T) {
+	t.Parallel()
+	for _, tc := range yamlCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, _, err := SubstituteYAML([]byte(tc.in), "f.yaml", yamlVars)
+			if tc.wantErr != "" {
+				if err == nil {
+					t.Fatalf("SubstituteYAML() = %q, want an error", got)
+				}
+				if diff := cmp.Diff(tc.wantErr, err.Error()); diff != "" {
+					t.Errorf("error (-want +got):\n%s", diff)
+				}
+				for _, e := range diag.Flatten(err) {
+					var de *diag.Error
+					if !errors.As(e, &de) || de.Line == 0 {
+						t.Errorf("error %q has no line", e)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.want
+			if want == "" {
+				w, _, err := Substitute([]byte(tc.in), "f.yaml", yamlVars)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = string(w)
+			}
+			if diff := cmp.Diff(want, string(got)); diff != "" {
+				t.Errorf("output (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestSubstituteYAMLFluxParity: for every case Flux can read, the values
+// kiln gives are the values Flux gives: kustomize-controller substitutes
+// the object as kustomize's Resource.AsYAML writes it (JSON to YAML with
+// sigs.k8s.io/yaml, so no quotes the file had) and reads the result with
+// sigs.k8s.io/yaml again (github.com/fluxcd/pkg/kustomize, varSubstitution).
+func TestSubstituteYAMLFluxParity(t *testing.T) {
+	t.Parallel()
+	n := 0
+	for _, tc := range yamlCases {
+		if tc.wantErr != "" || tc.fluxDiffers != "" || strings.Contains(tc.in, "---") {
+			continue
+		}
+		j, err := sigsyaml.YAMLToJSON([]byte(tc.in))
+		if err != nil {
+			continue // kustomize cannot read the file: Flux substitutes nothing
+		}
+		asYAML, err := sigsyaml.JSONToYAML(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fluxText, err := fluxEval(string(asYAML), yamlVars)
+		if err != nil {
+			t.Fatalf("case %q: Flux refuses it: %v", tc.name, err)
+		}
+		want, err := sigsyaml.YAMLToJSON([]byte(fluxText))
+		if err != nil {
+			continue // Flux fails on the value (a carriage return in a plain scalar)
+		}
+		got, _, err := SubstituteYAML([]byte(tc.in), "f.yaml", yamlVars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotJ, err := sigsyaml.YAMLToJSON(got)
+		if err != nil {
+			t.Fatalf("case %q: kiln's output does not read: %v\n%s", tc.name, err, got)
+		}
+		var w, g any
+		if err := json.Unmarshal(want, &w); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(gotJ, &g); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(w, g); diff != "" {
+			t.Errorf("case %q: kiln's values differ from Flux's (-flux +kiln):\n%s", tc.name, diff)
+		}
+		n++
+	}
+	if n < 10 {
+		t.Fatalf("only %d cases compared", n)
+	}
+}
+
+func FuzzSubstituteYAML(f *testing.F) {
+	for _, tc := range yamlCases {
+		f.Add(tc.in)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		_, names, err := SubstituteYAML([]byte(in), "f.yaml", yamlVars)
+		if err != nil {
+			for _, e := range diag.Flatten(err) {
+				var de *diag.Error
+				if !errors.As(e, &de) || de.Line < 1 {
+					t.Fatalf("error %q has no line", e)
+				}
+			}
+			return
+		}
+		for _, n := range names {
+			if _, ok := yamlVars[n]; !ok {
+				t.Fatalf("names lists %q, which vars does not hold", n)
+			}
+		}
+	})
+}
