@@ -40,7 +40,8 @@ func flatten(out []byte, file string, main ast.Node) ([]templates.Object, error)
 	if err != nil {
 		var ne *numberError
 		if errors.As(err, &ne) {
-			return nil, &diag.Error{File: file, Msg: ne.Error(), Err: err,
+			at, o := ne.path(rootOrigin(main))
+			return nil, &diag.Error{File: file, Line: o.line, Msg: fmt.Sprintf("jsonnet output at %s: %v", where(at), ne), Err: err,
 				Hint: "write it as a string (std.toString) if it is not meant as a number"}
 		}
 		// go-jsonnet printed it: this is not the user's doing.
@@ -182,7 +183,7 @@ func decodeNode(dec *json.Decoder) (*kyaml.Node, error) {
 				}
 				v, err := decodeNode(dec)
 				if err != nil {
-					return nil, err
+					return nil, within(err, pathStep{key: key})
 				}
 				n.Content = append(n.Content, stringNode(key), v)
 			}
@@ -193,7 +194,7 @@ func decodeNode(dec *json.Decoder) (*kyaml.Node, error) {
 			for dec.More() {
 				v, err := decodeNode(dec)
 				if err != nil {
-					return nil, err
+					return nil, within(err, pathStep{index: len(n.Content), isIndex: true})
 				}
 				n.Content = append(n.Content, v)
 			}
@@ -222,7 +223,44 @@ func decodeNode(dec *json.Decoder) (*kyaml.Node, error) {
 }
 
 // numberError is an integer kiln cannot write faithfully.
-type numberError struct{ n string }
+type numberError struct {
+	n string
+	// steps lead from the output's top level to the number, innermost
+	// first: decodeNode adds them as the error goes up, so that a render
+	// without the error builds no path.
+	steps []pathStep
+}
+
+// pathStep is one step of a JSON path: a field or an array index.
+type pathStep struct {
+	key     string
+	index   int
+	isIndex bool
+}
+
+// within adds step in front of a numberError's path; other errors pass.
+func within(err error, step pathStep) error {
+	if ne, ok := err.(*numberError); ok {
+		ne.steps = append(ne.steps, step)
+	}
+	return err
+}
+
+// path returns the number's JSON path and its origin in the main file,
+// following o, the origin of the top level.
+func (e *numberError) path(o origin) (string, origin) {
+	var at strings.Builder
+	for i := len(e.steps) - 1; i >= 0; i-- {
+		if s := e.steps[i]; s.isIndex {
+			fmt.Fprintf(&at, "[%d]", s.index)
+			o = o.index(s.index)
+		} else {
+			at.WriteString(pathKey(s.key))
+			o = o.field(s.key)
+		}
+	}
+	return at.String(), o
+}
 
 func (e *numberError) Error() string {
 	return "the number " + e.n + " does not fit a 64-bit integer, so neither kustomize nor the Kubernetes decoder can read it"
