@@ -574,3 +574,42 @@ func TestQuotedPlaceholdersGetTheValue(t *testing.T) {
 		t.Errorf("Render() error = %v, want\n%s", err, wantErr)
 	}
 }
+
+// TestPlaceholderValueStartingAComment: a value inserted into a plain
+// scalar that makes YAML read a comment or an anchor loses part of itself
+// without a word (a colour "#ff0000" became null, a password "p@ss #1"
+// became "p@ss"), in Flux too. kiln refuses it at its line, naming the
+// placeholder and not the value, and quoting the placeholder keeps it.
+func TestPlaceholderValueStartingAComment(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"COLOR": "#ff0000", "PW": "p@ss #1"}
+	write(t, root, "app/cm.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: c}\nstringData:\n  color: ${COLOR}\n  pw: ${PW}\n")
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "app", Vars: vars, SecretVars: map[string]bool{"PW": true}})
+	hint := "  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"
+	want := "app/cm.yaml:5: app db: \"${COLOR}\": a value there makes YAML read a comment: the rest of the value would be lost (as it would in Flux)\n" + hint + "\n" +
+		"app/cm.yaml:6: app db: \"${PW}\": a value there makes YAML read a comment: the rest of the value would be lost (as it would in Flux)\n" + hint
+	if err == nil || err.Error() != want {
+		t.Errorf("Render() error = %v, want\n%s", err, want)
+	}
+
+	write(t, root, "app/cm.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: c}\nstringData:\n  color: \"${COLOR}\"\n  pw: '${PW}'\n")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "app", Vars: vars, SecretVars: map[string]bool{"PW": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := res.Objects[0].Node.Field("stringData").Value.Map()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for k, v := range m {
+		got[k] = fmt.Sprint(v)
+	}
+	if diff := cmp.Diff(map[string]string{"color": "#ff0000", "pw": "p@ss #1"}, got); diff != "" {
+		t.Errorf("stringData (-want +got):\n%s", diff)
+	}
+}

@@ -58,7 +58,11 @@ func (s *scanner) quoted(data []byte) []byte {
 			// documents read so far are still handled.
 			break
 		}
-		for _, n := range quotedScalars(&doc, nil) {
+		for _, n := range scalars(&doc, nil) {
+			if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+				s.plain(data, lines, n)
+				continue
+			}
 			start, end, ok := tokenAt(data, lines, n)
 			if !ok {
 				continue
@@ -109,21 +113,53 @@ func (s *scanner) quoted(data []byte) []byte {
 	return out.Bytes()
 }
 
-// quotedScalars appends to out, in document order, the quoted scalars
-// below n whose value holds a "$". Aliases are not followed: an alias
-// stands for a node written elsewhere.
-func quotedScalars(n *yaml.Node, out []*yaml.Node) []*yaml.Node {
+// scalars appends to out, in document order, the quoted and plain
+// scalars below n whose value holds a "$". Aliases are not followed: an
+// alias stands for a node written elsewhere.
+func scalars(n *yaml.Node, out []*yaml.Node) []*yaml.Node {
 	switch n.Kind {
 	case yaml.ScalarNode:
-		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 && strings.Contains(n.Value, "$") {
+		if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 && strings.Contains(n.Value, "$") {
 			out = append(out, n)
 		}
 	case yaml.DocumentNode, yaml.SequenceNode, yaml.MappingNode:
 		for _, c := range n.Content {
-			out = quotedScalars(c, out)
+			out = scalars(c, out)
 		}
 	}
 	return out
+}
+
+// plain checks a plain scalar n that holds a placeholder: a value that
+// puts " #" into it, or starts it with "#" or "&", makes YAML read the
+// rest as a comment or the start as an anchor's name, and that part of
+// the value is silently lost (in Flux too, which inserts values into the
+// same plain scalar): a password "p@ss #1" would become "p@ss". That is
+// an error at its line, naming the placeholders, never the value. The
+// line pass substitutes the scalar; a plain scalar that holds a
+// placeholder is never in a flow collection (YAML ends one there at the
+// "{"), and one over several lines is not checked.
+func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
+	start, _, ok := tokenAt(data, lines, n)
+	if !ok || !bytes.HasPrefix(data[start:], []byte(n.Value)) {
+		return
+	}
+	raw := data[start : start+len(n.Value)]
+	if !bytes.Contains(raw, []byte("${")) {
+		return
+	}
+	out := textSubstitute(raw, s.vars)
+	if !strings.HasPrefix(out, "#") && !strings.HasPrefix(out, "&") && !strings.Contains(out, " #") && !strings.Contains(out, "\t#") {
+		return
+	}
+	what := "a comment: the rest of the value would be lost"
+	if strings.HasPrefix(out, "&") {
+		what = "an anchor: its name would be lost"
+	}
+	s.errs = append(s.errs, &diag.Error{File: s.file, Line: n.Line,
+		Msg:  fmt.Sprintf("%s: a value there makes YAML read %s (as it would in Flux)", placeholdersIn(raw), what),
+		Hint: "quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"})
+	s.problems++
 }
 
 // lineStarts returns the byte offset of each line of data; lines[0] is
@@ -139,7 +175,7 @@ func lineStarts(data []byte) []int {
 }
 
 // tokenAt returns where the quoted scalar n is written in data, its
-// quotes included. yaml.v3 gives the line and the column in characters of
+// quotes included; for a plain scalar, where it starts. yaml.v3 gives the line and the column in characters of
 // the scalar's node, which starts at its tag or anchor if it has one.
 func tokenAt(data []byte, lines []int, n *yaml.Node) (start, end int, ok bool) {
 	if n.Line < 1 || n.Line > len(lines) || n.Column < 1 {
@@ -164,6 +200,9 @@ func tokenAt(data []byte, lines []int, n *yaml.Node) (start, end int, ok bool) {
 		for i < len(data) && (data[i] == ' ' || data[i] == '\t') {
 			i++
 		}
+	}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+		return i, i, i <= len(data) // a plain scalar: where it starts
 	}
 	q := byte('"')
 	if n.Style&yaml.SingleQuotedStyle != 0 {

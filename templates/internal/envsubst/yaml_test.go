@@ -24,6 +24,9 @@ var yamlVars = map[string]string{
 	"HOST":  "redis.svc",
 	"PLACE": "${HOST}",
 	"EMPTY": "",
+	"COLOR": "#ff0000",
+	"PW":    "p@ss #1",
+	"REF":   "&x y",
 }
 
 type yamlCase struct {
@@ -72,6 +75,13 @@ var yamlCases = []yamlCase{
 		wantErr: "f.yaml:1: variable NOPE is not set (also used on line 2)\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}"},
 	{name: "malformed expression in quotes is reported once", in: "a: \"${A\"\n",
 		wantErr: "f.yaml:1: unterminated \"${A\" (Flux's envsubst: missing closing brace)\n  hint: " + syntaxHint},
+	{name: "a value starting a comment", in: "a: 1\ncolor: ${COLOR}\n",
+		wantErr: "f.yaml:2: \"${COLOR}\": a value there makes YAML read a comment: the rest of the value would be lost (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
+	{name: "a value holding a comment", in: "- !!str pw-${PW}-x\n",
+		wantErr: "f.yaml:1: \"${PW}\": a value there makes YAML read a comment: the rest of the value would be lost (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
+	{name: "a value starting an anchor", in: "${REF}: 1\n",
+		wantErr: "f.yaml:1: \"${REF}\": a value there makes YAML read an anchor: its name would be lost (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
+	{name: "those values quoted", in: "color: \"${COLOR}\"\npw: 'pw-${PW}'\nref: \"${REF}\"\nc: ${HOST} # ${COLOR}\nb: |\n  ${PW}\n", fluxDiffers: fluxDropsQuotes},
 	{name: "not YAML before substitution: text substitution", in: "a: [${WIN}]\nb: \"${WIN}\"\n", want: "a: [C:\\new\\table]\nb: \"C:\\new\\table\"\n"},
 }
 
