@@ -71,6 +71,9 @@ func (s *scanner) quoted(data []byte) []byte {
 			if !bytes.Contains(raw, []byte("${")) && !bytes.Contains(raw, []byte("$$")) {
 				continue
 			}
+			if readsAs(string(raw), n.Style) != n.Value {
+				continue // not the scalar's text after all: leave it to the line pass
+			}
 			// Problems are reported at the line of the first placeholder,
 			// which is the scalar's own unless it spans lines.
 			line := n.Line + bytes.Count(raw[:max(bytes.Index(raw, []byte("${")), 0)], []byte("\n"))
