@@ -77,12 +77,14 @@ func custom(apiVersion string) bool {
 }
 
 // List returns every container image of an object, sorted and unique, as
-// written. CustomResourceDefinitions have none.
+// written. CustomResourceDefinitions have none, and a custom resource's
+// values that are no image reference are none either (a Kyverno policy's
+// pattern, see Apply): the lock file and the pull request list images.
 func List(n *kyaml.RNode) []string {
 	if n == nil || n.GetKind() == "CustomResourceDefinition" {
 		return nil
 	}
-	w := walker{found: map[string]bool{}}
+	w := walker{found: map[string]bool{}, lenient: custom(n.GetApiVersion())}
 	w.walk(n.YNode(), nil)
 	out := make([]string, 0, len(w.found))
 	for img := range w.found {
@@ -127,12 +129,12 @@ func (w *walker) container(c *kyaml.Node, path []string) {
 		if k.Value != "image" || v.Kind != kyaml.ScalarNode || v.Value == "" {
 			continue
 		}
-		if w.found != nil {
-			w.found[v.Value] = true
-			continue
-		}
 		r, err := ParseRef(v.Value)
 		if err != nil && w.lenient {
+			continue
+		}
+		if w.found != nil {
+			w.found[v.Value] = true
 			continue
 		}
 		if err != nil {

@@ -388,6 +388,10 @@ func TestApplyCustomResourcePattern(t *testing.T) {
 	if diff := cmp.Diff(string(before), string(encode(t, objs))); diff != "" {
 		t.Errorf("the policy changed (-before +after):\n%s", diff)
 	}
+	// Nor are its patterns images of the app in the lock file.
+	if got := List(objs[0].Node); len(got) != 0 {
+		t.Errorf("List = %q, want none", got)
+	}
 }
 
 func errText(err error) string {
