@@ -822,13 +822,43 @@ func (d *decoder) jsonnetArgs(f map[string]*yaml.Node, key string) map[string]an
 			continue
 		}
 		var x any
-		if err := p.val.Decode(&x); err != nil {
+		if err := datesAsWritten(p.val, map[*yaml.Node]*yaml.Node{}).Decode(&x); err != nil {
 			d.errAt(p.val, fmt.Sprintf("jsonnet.%s.%s: %s", key, name, strings.TrimPrefix(err.Error(), "yaml: ")), "write a YAML value that has a JSON form")
 			continue
 		}
 		out[name] = normalize(x)
 	}
 	return out
+}
+
+// datesAsWritten returns a copy of n in which every untagged scalar that
+// yaml.v3 reads as a timestamp is a string, as written: yaml.v3 decodes
+// `day: 2024-01-01` into a time.Time, whose JSON is "2024-01-01T00:00:00Z",
+// so the jsonnet got another value than kiln.yaml holds (YAML 1.2, which
+// kiln reads, has no timestamps; Helm values keep them as written too, see
+// yaml11). An explicit !!timestamp keeps its meaning. Anchors and aliases
+// are copied as such; copies holds the copy of each node seen, and n is
+// left alone (an alias may point outside the value).
+func datesAsWritten(n *yaml.Node, copies map[*yaml.Node]*yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if c, ok := copies[n]; ok {
+		return c
+	}
+	c := *n
+	copies[n] = &c
+	c.Alias = datesAsWritten(n.Alias, copies)
+	if n.Content != nil {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, x := range n.Content {
+			c.Content[i] = datesAsWritten(x, copies)
+		}
+	}
+	if c.Kind == yaml.ScalarNode && c.Tag == "!!timestamp" && c.Style&yaml.TaggedStyle == 0 {
+		c.Tag = "!!str"
+	}
+	return &c
 }
 
 // jsonnetIdentRE matches a Jsonnet identifier.

@@ -3,6 +3,7 @@ package envconfig
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -274,5 +275,25 @@ apps:
 	}
 	if got := p.Apps[0].Jsonnet.ExtVars["replicas"]; got != 2 {
 		t.Errorf("resolving changed the pipeline's extVars: replicas = %v", got)
+	}
+}
+
+// TestJsonnetArgsDatesAsWritten: a date in jsonnet.extVars or tlas reaches
+// the jsonnet as written. yaml.v3 read it as a time.Time, whose JSON is
+// RFC 3339, so `release: 2024-01-01` gave "2024-01-01T00:00:00Z".
+func TestJsonnetArgsDatesAsWritten(t *testing.T) {
+	t.Parallel()
+	ef, err := ParseEnvFile([]byte("apps:\n  result:\n    jsonnet:\n      extVars: {release: 2024-01-01, at: 2001-12-14 21:59:43.10, list: [2024-02-01], tagged: !!timestamp 2024-03-01}\n"+
+		"      tlas: {conf: {since: 2024-01-01, other: &d 2024-04-01, again: *d}}\n"), "envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := ef.Apps["result"].Jsonnet
+	ext, tla := j.ExtVars, j.TLAs
+	if diff := cmp.Diff(map[string]any{"release": "2024-01-01", "at": "2001-12-14 21:59:43.10", "list": []any{"2024-02-01"}, "tagged": time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)}, ext); diff != "" {
+		t.Errorf("extVars (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"conf": map[string]any{"since": "2024-01-01", "other": "2024-04-01", "again": "2024-04-01"}}, tla); diff != "" {
+		t.Errorf("tlas (-want +got):\n%s", diff)
 	}
 }
