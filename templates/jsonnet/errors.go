@@ -24,6 +24,10 @@ type staticError interface {
 	Loc() ast.LocationRange
 }
 
+// topLevelHint is the hint of an error in the call of the main file's
+// function.
+const topLevelHint = "kiln passes the top-level arguments env, vars and images that the file's function declares; give every other parameter a default or a value in jsonnet.tlas in kiln.yaml"
+
 // maxCallers is how many calling frames a runtime error's hint lists.
 const maxCallers = 5
 
@@ -127,7 +131,7 @@ func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeErro
 	}
 	switch {
 	case len(code) == 0 && topLevelCall:
-		de.Hint = "kiln passes the top-level arguments env, vars and images that the file's function declares; give every other parameter a default or a value in jsonnet.tlas in kiln.yaml"
+		de.Hint = topLevelHint
 	case len(callers) > 0:
 		de.Hint = "fix the jsonnet here (called from " + strings.Join(callers, ", ") + "); kiln sets the ext vars env, vars and images"
 	default:

@@ -146,7 +146,8 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 		argImages: anyMap(req.Images),
 	}
 	var tlas []string
-	switch shape, declared := topLevel(node, nil, 0); shape {
+	shape, declared := topLevel(node, nil, 0)
+	switch shape {
 	case shapeFunction:
 		// The declared parameters kiln or the user gives a value; the
 		// others keep their defaults.
@@ -206,7 +207,16 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 
 	out, err := vm.Evaluate(node)
 	if err != nil {
-		return nil, convertError(req, im, err)
+		err = convertError(req, im, err)
+		var de *diag.Error
+		if shape == shapeUnknown && errors.As(err, &de) && de.Hint == topLevelHint {
+			// kiln passed all three because the tree did not tell; the
+			// usual hint would say it passed only what is declared.
+			de.Hint = "kiln cannot tell from the main file's syntax whether its value is a function, or which of env, vars and images it declares " +
+				"(the value comes from an import, a field or a call), so it passes all three: declare all three (function(env, vars, images)), " +
+				"or make the main file's value a function literal"
+		}
+		return nil, err
 	}
 	objs, err := flatten([]byte(out), req.Path, node)
 	if err != nil {

@@ -72,6 +72,7 @@ var renderCases = []renderCase{
 	{name: "undefined ext var", path: "apps/errors/extvar.jsonnet", golden: "err-extvar.golden"},
 	{name: "secret value in an error", path: "apps/errors/secret.jsonnet", golden: "err-secret.golden", secretVars: map[string]bool{"DB_PASSWORD": true}},
 	{name: "top-level function with another parameter", path: "apps/errors/tla.jsonnet", golden: "err-tla.golden"},
+	{name: "function the syntax tree does not show", path: "apps/errors/unknownshape.jsonnet", golden: "err-unknownshape.golden"},
 	{name: "import outside the root", path: "apps/errors/outside.jsonnet", golden: "err-outside.golden", wantOutside: true},
 	{name: "import not found", path: "apps/errors/notfound.jsonnet", golden: "err-notfound.golden"},
 	{name: "import of a folder", path: "apps/errors/dir.jsonnet", golden: "err-dir.golden"},
