@@ -28,9 +28,9 @@ import (
 // and line is substituted as by Substitute. A quoted scalar that spans
 // lines cannot be written back in place without moving the lines below
 // it; when its value needs escaping, that is an error at its line. A
-// stream that YAML cannot read before substitution is substituted as by
+// document that YAML cannot read before substitution is substituted as by
 // Substitute (kustomize, which Flux runs before substituting, would not
-// read it either).
+// read it either); the other documents of its file are not affected.
 func SubstituteYAML(data []byte, file string, vars map[string]string) ([]byte, []string, error) {
 	s := newScanner(file, vars)
 	if bytes.Contains(data, []byte("${")) || bytes.Contains(data, []byte("$$")) {
@@ -50,15 +50,22 @@ func (s *scanner) quoted(data []byte) []byte {
 		text       string
 	}
 	var edits []edit
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc yaml.Node
-		if err := dec.Decode(&doc); err != nil {
-			// io.EOF, or a stream only substitution makes YAML: the
-			// documents read so far are still handled.
-			break
+	for _, c := range chunks(data, lines) {
+		// Each document on its own, so that one only substitution makes
+		// YAML (see SubstituteYAML) leaves the others handled.
+		var found []*yaml.Node
+		dec := yaml.NewDecoder(bytes.NewReader(data[lines[c.line]:c.end]))
+		for {
+			var doc yaml.Node
+			if err := dec.Decode(&doc); err != nil {
+				break // io.EOF, or not YAML before substitution
+			}
+			found = scalars(&doc, found)
 		}
-		for _, n := range scalars(&doc, nil) {
+		for _, n := range found {
+			n.Line += c.line // the line in data, not in the chunk
+		}
+		for _, n := range found {
 			if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
 				s.plain(data, lines, n)
 				continue
@@ -114,6 +121,30 @@ func (s *scanner) quoted(data []byte) []byte {
 	}
 	out.Write(data[at:])
 	return out.Bytes()
+}
+
+// chunk is a part of data that starts on a document marker line (---
+// or ...) or at the start: line is the 0-based line it starts on, end the
+// byte offset where it ends.
+type chunk struct {
+	line, end int
+}
+
+// chunks cuts data, whose line starts are lines, before each line that
+// starts with a document marker; inside a document such a line would
+// have to be indented.
+func chunks(data []byte, lines []int) []chunk {
+	var out []chunk
+	start := 0
+	for i := 1; i < len(lines); i++ {
+		l := data[lines[i]:]
+		if (bytes.HasPrefix(l, []byte("---")) || bytes.HasPrefix(l, []byte("..."))) &&
+			(len(l) == 3 || strings.IndexByte(" \t\r\n", l[3]) >= 0) {
+			out = append(out, chunk{line: start, end: lines[i]})
+			start = i
+		}
+	}
+	return append(out, chunk{line: start, end: len(data)})
 }
 
 // scalars appends to out, in document order, the quoted and plain

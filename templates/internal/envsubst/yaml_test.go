@@ -83,6 +83,10 @@ var yamlCases = []yamlCase{
 		wantErr: "f.yaml:1: \"${REF}\": a value there makes YAML read an anchor: its name would be lost (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
 	{name: "those values quoted", in: "color: \"${COLOR}\"\npw: 'pw-${PW}'\nref: \"${REF}\"\nc: ${HOST} # ${COLOR}\nb: |\n  ${PW}\n", fluxDiffers: fluxDropsQuotes},
 	{name: "not YAML before substitution: text substitution", in: "a: [${WIN}]\nb: \"${WIN}\"\n", want: "a: [C:\\new\\table]\nb: \"C:\\new\\table\"\n"},
+	{name: "the other documents of such a file", in: "a: '${Q}'\n---\na: [${WIN}]\n--- # x\nb: \"${WIN}\"\n...\n---\nc: '${Q}'\n",
+		want: "a: 'it''s'\n---\na: [C:\\new\\table]\n--- # x\nb: \"C:\\\\new\\\\table\"\n...\n---\nc: 'it''s'\n"},
+	{name: "lines counted over documents", in: "a: 1\n---\nb: 2\n---\nc: ${COLOR}\n",
+		wantErr: "f.yaml:5: \"${COLOR}\": a value there makes YAML read a comment: the rest of the value would be lost (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
 }
 
 // TestSubstituteYAML: a quoted placeholder gets the value as it is, as
