@@ -3,6 +3,7 @@ package envsubst
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -123,6 +124,11 @@ func (s *scanner) quoted(data []byte) []byte {
 	return out.Bytes()
 }
 
+// blockIndicatorRE matches a block scalar's header alone (| or >, with an
+// indentation or chomping indicator): a value that is only that makes an
+// empty string of the scalar.
+var blockIndicatorRE = regexp.MustCompile(`^[|>][-+0-9]*[ \t]*$`)
+
 // chunk is a part of data that starts on a document marker line (---
 // or ...) or at the start: line is the 0-based line it starts on, end the
 // byte offset where it ends.
@@ -183,12 +189,16 @@ func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
 		return
 	}
 	out := textSubstitute(raw, s.vars)
-	if !strings.HasPrefix(out, "#") && !strings.HasPrefix(out, "&") && !strings.Contains(out, " #") && !strings.Contains(out, "\t#") {
-		return
-	}
-	what := "a comment: the rest of the value would be lost"
-	if strings.HasPrefix(out, "&") {
+	var what string
+	switch {
+	case strings.HasPrefix(out, "#") || strings.Contains(out, " #") || strings.Contains(out, "\t#"):
+		what = "a comment: the rest of the value would be lost"
+	case strings.HasPrefix(out, "&"):
 		what = "an anchor: its name would be lost"
+	case blockIndicatorRE.MatchString(out):
+		what = "the start of a block scalar: the value would be empty"
+	default:
+		return
 	}
 	s.errs = append(s.errs, &diag.Error{File: s.file, Line: n.Line,
 		Msg:  fmt.Sprintf("%s: a value there makes YAML read %s (as it would in Flux)", placeholdersIn(raw), what),
