@@ -172,8 +172,9 @@ func scalars(n *yaml.Node, out []*yaml.Node) []*yaml.Node {
 
 // plain checks a plain scalar n that holds a placeholder: a value that
 // puts " #" into it, or starts it with "#" or "&", makes YAML read the
-// rest as a comment or the start as an anchor's name, and that part of
-// the value is silently lost (in Flux too, which inserts values into the
+// rest as a comment or the start as an anchor's name (one starting with
+// "*" an alias, one that is "|" or ">-" a block scalar's header), and that
+// part of the value is silently lost (in Flux too, which inserts values into the
 // same plain scalar): a password "p@ss #1" would become "p@ss". That is
 // an error at its line, naming the placeholders, never the value. The
 // line pass substitutes the scalar; a plain scalar that holds a
@@ -190,18 +191,25 @@ func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
 	}
 	out := textSubstitute(raw, s.vars)
 	var what string
+	flux := " (as it would in Flux)"
 	switch {
 	case strings.HasPrefix(out, "#") || strings.Contains(out, " #") || strings.Contains(out, "\t#"):
 		what = "a comment: the rest of the value would be lost"
 	case strings.HasPrefix(out, "&"):
 		what = "an anchor: its name would be lost"
+	case strings.HasPrefix(out, "*"):
+		// Flux substitutes the object written out from JSON, which has no
+		// anchors, so an alias there is an error; kiln's text may have
+		// the anchor, and the value would then copy in what it holds.
+		what = "an alias: the value of the anchor it names would be copied in"
+		flux = " (Flux, which writes the object out without anchors first, refuses it)"
 	case blockIndicatorRE.MatchString(out):
 		what = "the start of a block scalar: the value would be empty"
 	default:
 		return
 	}
 	s.errs = append(s.errs, &diag.Error{File: s.file, Line: n.Line,
-		Msg:  fmt.Sprintf("%s: a value there makes YAML read %s (as it would in Flux)", placeholdersIn(raw), what),
+		Msg:  fmt.Sprintf("%s: a value there makes YAML read %s%s", placeholdersIn(raw), what, flux),
 		Hint: "quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"})
 	s.problems++
 }

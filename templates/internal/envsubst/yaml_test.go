@@ -28,6 +28,7 @@ var yamlVars = map[string]string{
 	"PW":    "p@ss #1",
 	"REF":   "&x y",
 	"PIPE":  "|-",
+	"ALIAS": "*base",
 }
 
 type yamlCase struct {
@@ -84,6 +85,8 @@ var yamlCases = []yamlCase{
 		wantErr: "f.yaml:1: \"${REF}\": a value there makes YAML read an anchor: its name would be lost (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
 	{name: "a value that is a block scalar's header", in: "a: ${PIPE}\n",
 		wantErr: "f.yaml:1: \"${PIPE}\": a value there makes YAML read the start of a block scalar: the value would be empty (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
+	{name: "a value that is an alias of an anchor the file has", in: "a: &base {x: 1}\nb: ${ALIAS}\n",
+		wantErr: "f.yaml:2: \"${ALIAS}\": a value there makes YAML read an alias: the value of the anchor it names would be copied in (Flux, which writes the object out without anchors first, refuses it)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
 	{name: "those values quoted", in: "color: \"${COLOR}\"\npw: 'pw-${PW}'\nref: \"${REF}\"\nc: ${HOST} # ${COLOR}\nb: |\n  ${PW}\n", fluxDiffers: fluxDropsQuotes},
 	{name: "not YAML before substitution: text substitution", in: "a: [${WIN}]\nb: \"${WIN}\"\n", want: "a: [C:\\new\\table]\nb: \"C:\\new\\table\"\n"},
 	{name: "the other documents of such a file", in: "a: '${Q}'\n---\na: [${WIN}]\n--- # x\nb: \"${WIN}\"\n...\n---\nc: '${Q}'\n",
