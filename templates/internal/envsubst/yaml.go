@@ -3,7 +3,6 @@ package envsubst
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -12,9 +11,10 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
-// SubstituteYAML is Substitute for a stream of YAML documents, with one
-// difference: a placeholder inside a quoted scalar ("…" or '…') gets the
-// value itself, whatever characters it holds. Substitute inserts values
+// SubstituteYAML is Substitute for a stream of YAML documents, with two
+// differences. A value that would silently lose part of itself in a plain
+// scalar is an error (see plain). And a placeholder inside a quoted scalar
+// ("…" or '…') gets the value itself, whatever characters it holds. Substitute inserts values
 // as text, and inside quotes YAML reads some characters of that text as
 // syntax: in "${WIN}" a value C:\new\table would become "C:", a line break,
 // "ew", a tab and "able"; in '${Q}' a value it's would end the string.
@@ -41,9 +41,10 @@ func SubstituteYAML(data []byte, file string, vars map[string]string) ([]byte, [
 }
 
 // quoted evaluates the quoted scalars of data that hold a placeholder or
-// a $$ escape, and returns data with those that need it rewritten. A
-// rewritten scalar has every "$" doubled, so that run, which substitutes
-// the lines afterwards, gives its text back unchanged.
+// a $$ escape, and returns data with those that need it rewritten; it
+// checks the plain scalars that hold one (plain). A rewritten scalar has
+// every "$" doubled, so that run, which substitutes the lines afterwards,
+// gives its text back unchanged.
 func (s *scanner) quoted(data []byte) []byte {
 	lines := lineStarts(data)
 	type edit struct {
@@ -124,10 +125,13 @@ func (s *scanner) quoted(data []byte) []byte {
 	return out.Bytes()
 }
 
-// blockIndicatorRE matches a block scalar's header alone (| or >, with an
-// indentation or chomping indicator): a value that is only that makes an
-// empty string of the scalar.
-var blockIndicatorRE = regexp.MustCompile(`^[|>][-+0-9]*[ \t]*$`)
+// blockHeader reports whether v is a block scalar's header alone (| or >,
+// with indentation and chomping indicators): a value that is only that
+// makes an empty string of the scalar.
+func blockHeader(v string) bool {
+	v = strings.TrimRight(v, " \t")
+	return v != "" && (v[0] == '|' || v[0] == '>') && strings.Trim(v[1:], "-+0123456789") == ""
+}
 
 // chunk is a part of data that starts on a document marker line (---
 // or ...) or at the start: line is the 0-based line it starts on, end the
@@ -203,7 +207,7 @@ func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
 		// the anchor, and the value would then copy in what it holds.
 		what = "an alias: the value of the anchor it names would be copied in"
 		flux = " (Flux, which writes the object out without anchors first, refuses it)"
-	case blockIndicatorRE.MatchString(out):
+	case blockHeader(out):
 		what = "the start of a block scalar: the value would be empty"
 	default:
 		return
