@@ -51,7 +51,7 @@ var skipped = konfig.RecognizedKustomizationFileNames()
 
 // Render reads every *.yaml and *.yml file below req.Path (recursively,
 // in sorted slash-path order, following symlinks that stay inside
-// req.Root), replaces ${VAR} from req.Vars (see envsubst.Substitute) and
+// req.Root), replaces ${VAR} from req.Vars (see envsubst.SubstituteYAML) and
 // returns the objects. A SOPS-encrypted document is left as it is, and a
 // placeholder in one is an error; an object annotated or labelled
 // kustomize.toolkit.fluxcd.io/substitute: disabled is left as it is (see
@@ -202,7 +202,7 @@ func oneLine(vars map[string]string) map[string]string {
 	return out
 }
 
-// substitute is envsubst.Substitute for a file of YAML documents, except
+// substitute is envsubst.SubstituteYAML for a file of YAML documents, except
 // that SOPS-encrypted documents (a top-level sops key holding a mac) are
 // left byte for byte as they are. Their MAC covers every value, the
 // readable ones too, so replacing a ${VAR} in one would make Flux's (and
