@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -276,7 +277,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if err := checkSource(ctx, r.p.Root, r.from, r.env.Name, lock); err != nil {
 			return nil, err
 		}
-		r.opts.Render.Images = render.Images{Given: lock.Images}
+		r.opts.Render.Images = render.Images{Given: r.promotedImages(ctx, lock, baseTip)}
 		if src, err = r.source(ctx); err != nil {
 			return nil, err
 		}
@@ -1342,6 +1343,33 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 		return err
 	}
 	return nil
+}
+
+// promotedImages are the images E is rendered with under --from: those of
+// D's lock that an app of D runs. An image CI gave D that no app of D ran
+// (its app is disabled in D) was never judged healthy there: E keeps the
+// image its lock on tip (the manifests branch) names for that repository,
+// if any, and otherwise gets what its templates say, as D's apps do.
+func (r *run) promotedImages(ctx context.Context, lock *render.Lock, tip string) map[string]string {
+	given := render.RanImages(lock)
+	var cur *render.Lock
+	for _, repo := range slices.Sorted(maps.Keys(lock.Images)) {
+		if _, ok := given[repo]; ok {
+			continue
+		}
+		if cur == nil {
+			if cur = r.lockAt(ctx, tip); cur == nil {
+				cur = &render.Lock{}
+			}
+		}
+		if ref, ok := cur.Images[repo]; ok {
+			given[repo] = ref
+			fmt.Fprintf(r.log, "image %s: no app of env %s runs it, so env %s keeps %s\n", lock.Images[repo], r.from, r.env.Name, ref)
+		} else {
+			fmt.Fprintf(r.log, "image %s: no app of env %s runs it, so env %s does not get it\n", lock.Images[repo], r.from, r.env.Name)
+		}
+	}
+	return given
 }
 
 // lockAt is the env's kiln.lock.json in commit, nil when there is none or

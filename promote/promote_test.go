@@ -847,6 +847,43 @@ func TestGate(t *testing.T) {
 		}
 	})
 
+	// An image CI gave dev that no app of dev runs (web is disabled
+	// there) was never judged healthy: staging keeps the one its lock on
+	// the manifests branch names, or gets its template's.
+	for _, tc := range []struct {
+		name, stagingLock, wantImage, wantLog string
+	}{
+		{"image no app of dev runs", "", "ghcr.io/acme/web:1.0.0", "image ghcr.io/acme/web:1.2.3: no app of env dev runs it, so env staging does not get it"},
+		{"image no app of dev runs, staging keeps its own", `{"env":"staging","images":{"ghcr.io/acme/web":"ghcr.io/acme/web:1.1.0"},"apps":{}}`,
+			"ghcr.io/acme/web:1.1.0", "image ghcr.io/acme/web:1.2.3: no app of env dev runs it, so env staging keeps ghcr.io/acme/web:1.1.0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			f.commitCode(t, map[string]string{"envs/dev.yaml": project("")["envs/dev.yaml"] + "apps:\n  web:\n    enabled: false\n"}, "web off in dev")
+			if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+				t.Fatal(err)
+			}
+			if tc.stagingLock != "" {
+				gittest.Update(t, f.remote, "main", map[string]string{"clusters/staging/kiln.lock.json": tc.stagingLock}, nil, "staging's lock")
+			}
+			successAll(t, f, "dev")
+			o := fromDev(t, f)
+			log := &bytes.Buffer{}
+			o.Log = log
+			if _, err := promote(t, f, o); err != nil {
+				t.Fatal(err)
+			}
+			files := gittest.Files(t, f.remote, "kiln/staging")
+			if !strings.Contains(files["clusters/staging/apps/web/deployment_web.yaml"], "image: "+tc.wantImage+"\n") {
+				t.Errorf("staging's web does not run %s:\n%s", tc.wantImage, files["clusters/staging/apps/web/deployment_web.yaml"])
+			}
+			if !strings.Contains(log.String(), tc.wantLog) {
+				t.Errorf("log lacks %q:\n%s", tc.wantLog, log)
+			}
+		})
+	}
+
 	// A lock that names no app, or names another env, gives the gate
 	// nothing to judge: it must refuse, not pass having judged nothing.
 	for _, tc := range []struct {

@@ -413,3 +413,27 @@ func kustomizationFile(resources []string) ([]byte, error) {
 		"resources":  list,
 	})
 }
+
+// RanImages returns the images of lock (those CI gave its render, by
+// repository) that an app of it runs: whose repository is that of an
+// image in an app's output. A given image that no app ran, an app
+// disabled in the env or one that names another repository, is left out:
+// kiln promote --from must not pass on an image the env it judged healthy
+// never ran.
+func RanImages(lock *Lock) map[string]string {
+	ran := map[string]bool{}
+	for _, a := range lock.Apps {
+		for _, s := range a.Images {
+			if ref, err := images.ParseRef(s); err == nil {
+				ran[ref.Repository] = true
+			}
+		}
+	}
+	out := map[string]string{}
+	for repo, ref := range lock.Images {
+		if ran[repo] {
+			out[repo] = ref
+		}
+	}
+	return out
+}
