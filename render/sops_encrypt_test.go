@@ -185,3 +185,63 @@ func TestValidateAcceptsEncryptedSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestEncryptsSecretVarsAsYAMLReadsThem: a yaml app's secret var is
+// substituted into text that YAML parses afterwards, so the Secret holds
+// the value trimmed (a plain scalar) or with its escapes resolved (a
+// quoted one). Such a Secret is still encrypted, Flux decrypts it to that
+// value, no file holds it readable, and the same value in a ConfigMap is
+// refused. Before, kiln did not recognise the parsed value: it wrote the
+// Secret unencrypted and let the ConfigMap through.
+func TestEncryptsSecretVarsAsYAMLReadsThem(t *testing.T) {
+	t.Parallel()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, value, scalar, parsed string
+	}{
+		{name: "trailing blank", value: "s3cret-db-password \t", scalar: "${DB_PASSWORD}", parsed: "s3cret-db-password"},
+		{name: "leading blank", value: " s3cret-db-password", scalar: "${DB_PASSWORD}", parsed: "s3cret-db-password"},
+		{name: "escape in double quotes", value: `s3cret\x41db-password`, scalar: `"${DB_PASSWORD}"`, parsed: "s3cretAdb-password"},
+		{name: "quote in single quotes", value: "s3cret''db-password", scalar: "'${DB_PASSWORD}'", parsed: "s3cret'db-password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := encryptRepo(t, id.Recipient().String(), "")
+			writeFile(t, filepath.Join(dir, "apps/db/secret.yaml"),
+				"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: "+tt.scalar+"\n  user: app\n")
+			opts := encryptOptions(id.String(), nil)
+			opts.LookupEnv = func(k string) (string, bool) { return tt.value, k == "TEST_DB_PASSWORD" }
+			er := renderAll(t, load(t, dir), opts)[0]
+			if er.Err != nil {
+				t.Fatal(er.Err)
+			}
+			for p, data := range er.Files {
+				if bytes.Contains(data, []byte(tt.parsed)) {
+					t.Errorf("%s holds the secret value readable:\n%s", p, data)
+				}
+			}
+			plain, err := sopstest.FluxDecrypt(er.Files["apps/db/secret_db.yaml"], id.String())
+			if err != nil {
+				t.Fatalf("Flux cannot decrypt the Secret: %v", err)
+			}
+			if want := `"password": "` + tt.parsed + `"`; !strings.Contains(string(plain), want) {
+				t.Errorf("decrypted Secret = %s, want %s", plain, want)
+			}
+
+			writeFile(t, filepath.Join(dir, "apps/db/configmap.yaml"),
+				"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db-settings\ndata:\n  mode: fast\n  password: "+tt.scalar+"\n")
+			refused := renderAll(t, load(t, dir), opts)[0]
+			if refused.Err == nil {
+				t.Fatal("the secret value in a ConfigMap was accepted")
+			}
+			msg := refused.Err.Error()
+			if !strings.Contains(msg, "ConfigMap/demo/db-settings: contains the value of secret var DB_PASSWORD") || strings.Contains(msg, tt.parsed) {
+				t.Errorf("error = %s; want the ConfigMap refused, naming DB_PASSWORD and not its value", msg)
+			}
+		})
+	}
+}

@@ -35,7 +35,9 @@ import (
 // std.sha256: a digest of a low-entropy secret is a guessing oracle); and,
 // for a value of several lines, each line on its own, since YAML block
 // scalars and templates re-indent lines, and the value without its line
-// breaks, as a yaml app's substitution inserts it.
+// breaks, as a yaml app's substitution inserts it; and the value trimmed
+// of blanks and as YAML reads it once substituted (yamlReads), with the
+// encodings of each.
 //
 // Forms shorter than MinLength are left out, as are PEM armour lines
 // ("-----BEGIN RSA PRIVATE KEY-----"), which are public. The result is
@@ -71,11 +73,19 @@ func Forms(value string) []string {
 		strings.ReplaceAll(value, "'", `'"'"'`),
 		strings.ReplaceAll(value, "$", "$$"),
 	}
-	if one := strings.ReplaceAll(value, "\n", ""); one != value {
+	one := strings.ReplaceAll(value, "\n", "")
+	if one != value {
 		// A yaml app's variable goes in without its line breaks, as
 		// kustomize-controller substitutes it (templates/plain).
 		texts = append(texts, one)
 	}
+	// The value as the object holds it once parsed, which is what kiln
+	// writes: trimmed (TooShort judges the trimmed value too, and templates
+	// trim), and as YAML reads a yaml app's substitution. Without these a
+	// value with a blank at an end, or a backslash or quote inside, was
+	// neither refused by the gate nor encrypted in a Secret.
+	texts = append(texts, strings.TrimSpace(value))
+	texts = append(texts, yamlReads(one)...)
 	for _, t := range texts {
 		add(t)
 	}
@@ -135,6 +145,34 @@ func Lines(value string) []string {
 		l = strings.TrimSpace(l)
 		if len(l) >= MinLength {
 			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// yamlReads returns the strings a YAML parser reads when a yaml app
+// substitutes value (on one line) into a plain, a double-quoted and a
+// single-quoted scalar (`key: ${PW}`, `key: "${PW}"`, `key: '${PW}'`): a
+// plain scalar drops the blanks around it and a trailing comment, a
+// double-quoted one resolves its escapes (\x41, \t, \u00e9), a
+// single-quoted one reads a doubled quote as one. A context in which value is not one
+// scalar (it closes the quotes, starts a flow collection, is an alias)
+// adds nothing: the substituted text then holds value as it is, which is a
+// form already. yaml.v3 expands no alias into a Node, so a hostile value
+// costs no more than its length.
+func yamlReads(value string) []string {
+	var out []string
+	for _, doc := range []string{"v: " + value, `v: "` + value + `"`, "v: '" + value + "'"} {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(doc), &n); err != nil || len(n.Content) != 1 {
+			continue
+		}
+		m := n.Content[0]
+		if m.Kind != yaml.MappingNode || len(m.Content) != 2 || m.Content[1].Kind != yaml.ScalarNode {
+			continue
+		}
+		if v := m.Content[1].Value; v != value {
+			out = append(out, v)
 		}
 	}
 	return out

@@ -324,3 +324,54 @@ func TestURL(t *testing.T) {
 		}
 	}
 }
+
+// TestFormsOfSubstitutedValues: a yaml app substitutes a secret var into
+// YAML text that is parsed afterwards, so the object holds the value as
+// YAML reads it: trimmed by a plain scalar, its escapes resolved by a
+// quoted one. Each such value must be found, in the decoded scalar and in
+// the YAML kiln writes again. Before, the first three were not found, so
+// the gate let them into a ConfigMap and kiln left a Secret holding them
+// unencrypted.
+func TestFormsOfSubstitutedValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, value, template string
+	}{
+		{name: "blank at the end, plain", value: "hunter2-secret \t", template: "pw: ${PW}\n"},
+		{name: "blank at the start, plain", value: "  hunter2-secret", template: "pw: ${PW}\n"},
+		{name: "escape in double quotes", value: `Zx\x419-secret`, template: `pw: "${PW}"` + "\n"},
+		{name: "unicode escape in double quotes", value: `p\u00e4ss-secret`, template: `pw: "${PW}"` + "\n"},
+		{name: "doubled quote in single quotes", value: "it''s-a-secret", template: "pw: '${PW}'\n"},
+		{name: "trailing comment, plain", value: "hunter2-secret #x", template: "pw: ${PW}\n"},
+		{name: "newline in a plain scalar", value: "hunter2\n-secret ", template: "pw: ${PW}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := New(map[string]string{"PW": tt.value})
+			// As templates/plain substitutes: the value on one line.
+			text := strings.ReplaceAll(tt.template, "${PW}", strings.ReplaceAll(tt.value, "\n", ""))
+			var doc map[string]string
+			if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Found(doc["pw"]); !contains(got, "PW") {
+				t.Errorf("the parsed value %q is not found", doc["pw"])
+			}
+			again, err := yaml.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Found(string(again)); !contains(got, "PW") {
+				t.Errorf("the value is not found in the YAML written again:\n%s", again)
+			}
+			if masked := r.String(doc["pw"]); r.Found(masked) != nil {
+				t.Errorf("after masking, still found in %q", masked)
+			}
+			b64 := base64.StdEncoding.EncodeToString([]byte(doc["pw"]))
+			if got := r.Found(b64); !contains(got, "PW") {
+				t.Errorf("the parsed value's base64 %q is not found", b64)
+			}
+		})
+	}
+}
