@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"runtime"
@@ -167,14 +168,16 @@ func sameSOPS(o templates.Object) bool {
 }
 
 // encryptSecrets encrypts, with SOPS, every Secret of the env that holds
-// a secret var's value, to the env file's recipients. With the age key
+// a secret var's value, to the env file's recipients: any form the
+// redactor finds, or a whole value equal to a secret too short for it. With the age key
 // (Options.SOPSIdentities), a Secret whose plaintext the earlier tree
 // already holds keeps its bytes, and a changed one keeps the data key and
 // the ciphertext of its unchanged values, so reviews show what changed.
 // Without the key every such Secret is encrypted anew; one warning says why
 // its files change.
 func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, runs []*appRun, warns *[]diag.Warning) []error {
-	if rd.Empty() {
+	short := shortValues(res.Secrets)
+	if rd.Empty() && len(short) == 0 {
 		return nil
 	}
 	earlier := r.earlierSOPS(res.Env.Name)
@@ -193,7 +196,7 @@ func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, 
 				continue
 			}
 			found, err := secretgate.Object(rd, o.Node, nil)
-			if err != nil || len(found) == 0 {
+			if err != nil || len(found) == 0 && !holdsShort(o.Node, short) {
 				continue
 			}
 			id := run.app.Name + "/" + o.Node.GetNamespace() + "/" + o.Node.GetName()
@@ -227,6 +230,51 @@ func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, 
 			Hint: "give kiln the age private key in SOPS_AGE_KEY or SOPS_AGE_KEY_FILE (as sops reads them) to keep unchanged Secrets byte for byte"})
 	}
 	return errs
+}
+
+// shortValues are the values of secrets too short for the redactor to
+// search for (redact.TooShort), trimmed, the empty one left out.
+func shortValues(secrets map[string]string) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range secrets {
+		if t := strings.TrimSpace(v); t != "" && redact.TooShort(v) {
+			out[t] = true
+		}
+	}
+	return out
+}
+
+// holdsShort reports whether a value of the Secret n's data (decoded) or
+// stringData is, trimmed, one of short. The redactor cannot search for a
+// value that short (it would match everywhere), but a whole Secret value
+// equal to it is most likely the secret var, and writing it readable in an
+// env that encrypts would put it in git: encrypting a Secret that did not
+// need it costs nothing.
+func holdsShort(n *kyaml.RNode, short map[string]bool) bool {
+	if len(short) == 0 {
+		return false
+	}
+	c := n.YNode().Content
+	for i := 0; i+1 < len(c); i += 2 {
+		field, m := c[i].Value, c[i+1]
+		if field != "data" && field != "stringData" || m.Kind != kyaml.MappingNode {
+			continue
+		}
+		for j := 1; j < len(m.Content); j += 2 {
+			v := m.Content[j].Value
+			if field == "data" {
+				b, err := base64.StdEncoding.DecodeString(v)
+				if err != nil {
+					continue
+				}
+				v = string(b)
+			}
+			if short[strings.TrimSpace(v)] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // encryptOne returns o encrypted, or one of before (its earlier

@@ -245,3 +245,53 @@ func TestEncryptsSecretVarsAsYAMLReadsThem(t *testing.T) {
 		})
 	}
 }
+
+// TestEncryptsShortSecretVars: a secret var shorter than redact.MinLength
+// is not searched for (it would match everywhere), but a Secret whose value
+// is exactly it, in stringData or base64 in data, is still encrypted in an
+// env with sops:, and the short var is still warned about. Before, kiln
+// wrote such a Secret readable, and into git, with only the warning.
+func TestEncryptsShortSecretVars(t *testing.T) {
+	t.Parallel()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const short = "p4s"
+	for name, secret := range map[string]string{
+		"stringData":   "stringData:\n  password: ${DB_PASSWORD}\n  user: app\n",
+		"data, base64": "data:\n  password: cDRz\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := encryptRepo(t, id.Recipient().String(), "")
+			writeFile(t, filepath.Join(dir, "apps/db/secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n"+secret)
+			opts := encryptOptions(id.String(), nil)
+			opts.LookupEnv = func(k string) (string, bool) { return short, k == "TEST_DB_PASSWORD" }
+			er := renderAll(t, load(t, dir), opts)[0]
+			if er.Err != nil {
+				t.Fatal(er.Err)
+			}
+			got := er.Files["apps/db/secret_db.yaml"]
+			if !bytes.Contains(got, []byte("\nsops:\n")) || bytes.Contains(got, []byte(short)) || bytes.Contains(got, []byte("cDRz")) {
+				t.Fatalf("the Secret holding the short secret var is not encrypted:\n%s", got)
+			}
+			plain, err := sopstest.FluxDecrypt(got, id.String())
+			if err != nil {
+				t.Fatalf("Flux cannot decrypt the Secret: %v", err)
+			}
+			if !strings.Contains(string(plain), `"password": "`) {
+				t.Errorf("decrypted Secret = %s", plain)
+			}
+			if len(er.Warnings) != 1 || !strings.Contains(er.Warnings[0].Msg, "DB_PASSWORD is shorter than") {
+				t.Errorf("warnings = %v, want the one about the short secret var", er.Warnings)
+			}
+			if !bytes.Contains(er.Files["flux/db.yaml"], []byte("provider: sops")) {
+				t.Errorf("flux/db.yaml lacks decryption:\n%s", er.Files["flux/db.yaml"])
+			}
+			if bytes.Contains(er.Files["apps/db/configmap_db-settings.yaml"], []byte("sops:")) {
+				t.Error("the ConfigMap was encrypted")
+			}
+		})
+	}
+}
