@@ -169,12 +169,11 @@ func sameSOPS(o templates.Object) bool {
 
 // encryptSecrets encrypts, with SOPS, every Secret of the env that holds
 // a secret var's value, to the env file's recipients: any form the
-// redactor finds, or a whole value equal to a secret too short for it. With the age key
-// (Options.SOPSIdentities), a Secret whose plaintext the earlier tree
-// already holds keeps its bytes, and a changed one keeps the data key and
-// the ciphertext of its unchanged values, so reviews show what changed.
-// Without the key every such Secret is encrypted anew; one warning says why
-// its files change.
+// redactor finds, or a whole value equal to a secret too short for it.
+// With the age key (Options.SOPSIdentities), a Secret whose plaintext the
+// earlier tree already holds keeps its bytes; a changed one is encrypted
+// anew (encryptOne says why). Without the key every such Secret is
+// encrypted anew; one warning says why its files change.
 func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, runs []*appRun, warns *[]diag.Warning) []error {
 	short := shortValues(res.Secrets)
 	if rd.Empty() && len(short) == 0 {
@@ -279,10 +278,16 @@ func holdsShort(n *kyaml.RNode, short map[string]bool) bool {
 
 // encryptOne returns o encrypted, or one of before (its earlier
 // encryptions, most preferred first) when the age key shows that one's
-// plaintext unchanged (kept). A changed Secret keeps the data key and
-// unchanged values of the last of before that decrypts: the tree it will
-// be compared with (the manifests branch, --out), so a review shows only
-// the values that changed.
+// plaintext unchanged (kept).
+//
+// A changed Secret is encrypted with a new data key, never with the
+// earlier file's (sopsyaml.Options.Reuse): before comes from branches
+// anyone who can push to the manifests repository writes, and the data key
+// of a file there may be one they chose and wrapped to the env's public
+// recipients; reusing it would let them decrypt the new values. Keeping
+// an unchanged file whole gives them nothing: its values are the ones its
+// author encrypted. Reviews still show which values changed: with the key
+// they compare plaintext (promote/internal/sopsreview).
 func (r *Renderer) encryptOne(o templates.Object, before [][]byte, opts sopsyaml.Options) (raw []byte, kept bool, err error) {
 	if len(r.ids) > 0 {
 		for _, b := range before {
@@ -293,7 +298,6 @@ func (r *Renderer) encryptOne(o templates.Object, before [][]byte, opts sopsyaml
 			if p.Same(o.Node.YNode(), opts) {
 				return b, true, nil
 			}
-			opts.Reuse = p
 		}
 	}
 	raw, err = sopsyaml.Encrypt(o.Node.YNode(), opts)

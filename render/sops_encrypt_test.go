@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -293,5 +294,65 @@ func TestEncryptsShortSecretVars(t *testing.T) {
 				t.Error("the ConfigMap was encrypted")
 			}
 		})
+	}
+}
+
+// encValues are the ENC[…] values of a SOPS document, the MAC's included.
+func encValues(doc []byte) []string {
+	return regexp.MustCompile(`ENC\[AES256_GCM,[^\]]*\]`).FindAllString(string(doc), -1)
+}
+
+// TestChangedSecretGetsANewDataKey: the earlier tree a render keeps
+// ciphertext from is a branch of the manifests repository (kiln/<env>, the
+// manifests branch), which anyone who can push there writes. The data key
+// of a document in it may be one the pusher chose and wrapped to the env's
+// public recipients: reusing it for a changed value would hand them the
+// new value (a rotated password), which they can then decrypt from the
+// pull request. So a Secret whose plaintext changed is encrypted with a
+// new data key, no ciphertext of the earlier file carried over; only an
+// unchanged one keeps its bytes, whose values the earlier file's author
+// knew already. Before, kiln kept the earlier data key and nonces.
+func TestChangedSecretGetsANewDataKey(t *testing.T) {
+	t.Parallel()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := encryptRepo(t, id.Recipient().String(), "")
+	const secret = "apps/db/secret_db.yaml"
+	// The planted file: the env's Secret with a value its author chose,
+	// "user: app" as it is, encrypted to the env's recipient.
+	planted := encryptOptions(id.String(), nil)
+	planted.LookupEnv = func(k string) (string, bool) { return "chosen-by-whoever-pushed", k == "TEST_DB_PASSWORD" }
+	earlier := renderAll(t, load(t, dir), planted)[0]
+	if earlier.Err != nil {
+		t.Fatal(earlier.Err)
+	}
+
+	er := renderAll(t, load(t, dir), encryptOptions(id.String(), earlier.Files))[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	got := er.Files[secret]
+	for _, v := range encValues(earlier.Files[secret]) {
+		if bytes.Contains(got, []byte(v)) {
+			t.Errorf("the changed Secret carries over the earlier file's ciphertext %s: its data key was reused", v)
+		}
+	}
+	plain, err := sopstest.Decrypt(got, id.String())
+	if err != nil {
+		t.Fatalf("sops --decrypt (MAC checked): %v", err)
+	}
+	if !strings.Contains(string(plain), dbPassword) {
+		t.Errorf("decrypted Secret = %s", plain)
+	}
+
+	// Unchanged: the bytes are kept, no churn.
+	again := renderAll(t, load(t, dir), encryptOptions(id.String(), er.Files))[0]
+	if again.Err != nil {
+		t.Fatal(again.Err)
+	}
+	if !bytes.Equal(again.Files[secret], got) {
+		t.Error("an unchanged Secret did not keep its bytes")
 	}
 }

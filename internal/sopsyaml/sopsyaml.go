@@ -70,7 +70,11 @@ type Options struct {
 	// earlier encryption: with the same recipients, Encrypt keeps its data
 	// key, and every value whose plaintext and path are unchanged keeps its
 	// nonce and so its ciphertext, as `sops edit` does. Reviewers see which
-	// values changed, and nothing else does.
+	// values changed, and nothing else does. Safe only when nobody else can
+	// know the earlier data key: whoever wrote that file may have chosen it.
+	// kiln's renders never set it, since the earlier files come from
+	// branches others push to (render's encryptOne); tests use it to write
+	// documents as `sops edit` does.
 	Reuse *Plain
 }
 
