@@ -158,8 +158,45 @@ func TestBadBase64Located(t *testing.T) {
 	t.Parallel()
 	doc := "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\ndata:\n  ok: aGVsbG8=\n  bad: not base64!\n  empty: \"\"\n"
 	err := testEnv(t).Objects("demo", parse(t, "s.yaml", doc))
-	want := `s.yaml:6: app demo: Secret/a/s: invalid value for field "data.bad": illegal base64 data at input byte 3`
+	want := `s.yaml:6: app demo: Secret/a/s: invalid value for field "data.bad": not valid base64`
 	if err == nil || !strings.Contains(err.Error(), want) || strings.Count(err.Error(), "data.bad") != 1 {
 		t.Fatalf("got\n%v\nwant one error containing\n%s", err, want)
+	}
+}
+
+// TestDecoderErrorsShowNoValue: a value a type's own decoder refuses may
+// be a secret, and the decoder quotes it, or a piece of it that no
+// redactor knows as a form of the secret: time.Parse says `cannot parse
+// "hunter2-secret" as "01"` of "2024-hunter2-secret". The error names the
+// field and line and keeps the decoder's words, never the value; a bad
+// base64 value says what to do instead of where its first bad byte is.
+func TestDecoderErrorsShowNoValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, doc, want string
+	}{
+		{
+			name: "time",
+			doc:  "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: a\n  creationTimestamp: \"2024-hunter2-secret\"\n",
+			want: `s.yaml:6: app demo: Secret/a/s: invalid value for field "metadata.creationTimestamp": parsing time "**redacted**" as "**redacted**": cannot parse "**redacted**" as "**redacted**"`,
+		},
+		{
+			name: "base64",
+			doc:  "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\ndata:\n  password: hunter2-secret\n",
+			want: `s.yaml:5: app demo: Secret/a/s: invalid value for field "data.password": not valid base64` + "\n" +
+				"  hint: the values of a Secret's data are base64-encoded: encode the value, or put it in plain text under stringData",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := testEnv(t).Objects("demo", parse(t, "s.yaml", tt.doc))
+			if err == nil {
+				t.Fatal("the object was accepted")
+			}
+			if got := err.Error(); !strings.Contains(got, tt.want) || strings.Contains(got, "hunter2") || strings.Contains(got, "byte 7") {
+				t.Errorf("got\n%s\nwant it to contain\n%s\nand no piece of the value", got, tt.want)
+			}
+		})
 	}
 }

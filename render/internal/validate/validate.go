@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"reflect"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -522,14 +524,30 @@ func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime
 		d.Hint = fmt.Sprintf("check the field's type in %s", against)
 		return &d, v
 	}
-	d.Msg = "invalid value: " + err.Error()
+	// A type's own decoder quotes the value it refused, or a piece of it
+	// (time.Parse: `cannot parse "rest of the value" as "01"`), and the
+	// value may be a secret: a secret var that the redactor masks only
+	// whole, or a Secret's data from a values file no redactor knows. So
+	// the message keeps its words and no operand (redact.Operands); the
+	// field and line say where the value is. errors.Unwrap still gives the
+	// decoder's own error.
+	what := redact.Operands(err.Error())
+	hint := fmt.Sprintf("check the field's value against %s", against)
+	var corrupt base64.CorruptInputError
+	if errors.As(err, &corrupt) {
+		// Its byte offset says where the first character outside base64
+		// is in the value: no offset, and what to do instead.
+		what = "not valid base64"
+		hint = "the values of a Secret's data are base64-encoded: encode the value, or put it in plain text under stringData"
+	}
+	d.Msg = "invalid value: " + what
 	d.Hint = fmt.Sprintf("check the object against %s", against)
 	v := idx.refused(reflect.TypeOf(typed))
 	if v != nil {
-		d.Msg = fmt.Sprintf("invalid value for field %q: %v", v.path, err)
+		d.Msg = fmt.Sprintf("invalid value for field %q: %s", v.path, what)
 		d.Line = o.LineOf(v.key)
 		d.Field = v.path
-		d.Hint = fmt.Sprintf("check the field's value against %s", against)
+		d.Hint = hint
 	}
 	return &d, v
 }
