@@ -169,7 +169,8 @@ func sameSOPS(o templates.Object) bool {
 
 // encryptSecrets encrypts, with SOPS, every Secret of the env that holds
 // a secret var's value, to the env file's recipients: any form the
-// redactor finds, or a whole value equal to a secret too short for it.
+// redactor finds, or a whole value equal to a secret too short for it;
+// and every Secret of a jsonnet app, which is given every secret var.
 // With the age key (Options.SOPSIdentities), a Secret whose plaintext the
 // earlier tree already holds keeps its bytes; a changed one is encrypted
 // anew (encryptOne says why). Without the key every such Secret is
@@ -190,12 +191,17 @@ func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, 
 		if run.kept != nil {
 			continue
 		}
+		// A jsonnet app is given every secret var and can make of them what
+		// no redactor recognises (std.asciiUpper, a slice, a format of
+		// several): each Secret it renders is encrypted, found or not. A
+		// yaml app inserts a value whole, as the redactor's forms know it.
+		derived := run.app.Engine == envconfig.EngineJsonnet
 		for i, o := range run.objs {
 			if o.Raw != nil || !secretgate.IsSecret(o.Node) {
 				continue
 			}
 			found, err := secretgate.Object(rd, o.Node, nil)
-			if err != nil || len(found) == 0 && !holdsShort(o.Node, short) {
+			if err != nil || len(found) == 0 && !derived && !holdsShort(o.Node, short) {
 				continue
 			}
 			id := run.app.Name + "/" + o.Node.GetNamespace() + "/" + o.Node.GetName()

@@ -356,3 +356,58 @@ func TestChangedSecretGetsANewDataKey(t *testing.T) {
 		t.Error("an unchanged Secret did not keep its bytes")
 	}
 }
+
+// TestEncryptsJsonnetSecrets: jsonnet is given every secret var and can
+// transform it past what the redactor recognises (upper-cased here). In an
+// env with sops:, every Secret a jsonnet app renders is therefore
+// encrypted, and Flux decrypts it to what the template made. Before, a
+// Secret holding std.asciiUpper(vars.DB_PASSWORD) was written readable.
+func TestEncryptsJsonnetSecrets(t *testing.T) {
+	t.Parallel()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := encryptRepo(t, id.Recipient().String(), "")
+	writeFile(t, filepath.Join(dir, "kiln.yaml"), `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+apps:
+  - name: db
+    namespace: demo
+    yaml: apps/db
+  - name: lib
+    namespace: demo
+    jsonnet: apps/lib/main.jsonnet
+`)
+	writeFile(t, filepath.Join(dir, "apps/lib/main.jsonnet"), `local vars = std.extVar('vars');
+[
+  {apiVersion: 'v1', kind: 'Secret', metadata: {name: 'upper'}, stringData: {password: std.asciiUpper(vars.DB_PASSWORD)}},
+  {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'settings'}, data: {mode: 'fast'}},
+]
+`)
+	er := renderAll(t, load(t, dir), encryptOptions(id.String(), nil))[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	upper := strings.ToUpper(dbPassword)
+	for p, data := range er.Files {
+		if bytes.Contains(data, []byte(upper)) {
+			t.Errorf("%s holds the upper-cased secret readable:\n%s", p, data)
+		}
+	}
+	plain, err := sopstest.FluxDecrypt(er.Files["apps/lib/secret_upper.yaml"], id.String())
+	if err != nil {
+		t.Fatalf("Flux cannot decrypt the Secret: %v\n%s", err, er.Files["apps/lib/secret_upper.yaml"])
+	}
+	if !strings.Contains(string(plain), `"password": "`+upper+`"`) {
+		t.Errorf("decrypted Secret = %s", plain)
+	}
+	if !bytes.Contains(er.Files["flux/lib.yaml"], []byte("provider: sops")) {
+		t.Errorf("flux/lib.yaml lacks decryption:\n%s", er.Files["flux/lib.yaml"])
+	}
+	if bytes.Contains(er.Files["apps/lib/configmap_settings.yaml"], []byte("sops:")) {
+		t.Error("the ConfigMap was encrypted")
+	}
+}
