@@ -341,7 +341,7 @@ func (r *Renderer) highLevel(res *envconfig.Resolved, run *appRun, rd *redact.Re
 	out := map[string][]byte{}
 	// Mask before serialising, so that no escaping or line folding of the
 	// serialiser can hide a value from the masking of the bytes after.
-	params, _ := rd.Value(run.res.Params).(map[string]any)
+	params, _ := rd.Value(withoutSecretVars(run.res.Params, res.Secrets)).(map[string]any)
 	switch run.app.Engine {
 	case "kustomize":
 		for _, p := range run.res.Inputs {
@@ -382,6 +382,54 @@ func (r *Renderer) highLevel(res *envconfig.Resolved, run *appRun, rd *redact.Re
 		out["vars.yaml"] = rd.Bytes(data)
 	}
 	return out, nil
+}
+
+// withoutSecretVars returns params, an engine's Result.Params, with the
+// value of each secret var among its vars ({"vars": …} of a yaml app or a
+// jsonnet file, {"tla": {"vars": …}} of a jsonnet function) replaced by
+// redact.Mask. The redactor finds values by their forms and leaves out
+// values too short to search for; here the names say which are secret, so
+// every secret var is masked, however short. params is not changed.
+func withoutSecretVars(params map[string]any, secrets map[string]string) map[string]any {
+	if len(secrets) == 0 || params == nil {
+		return params
+	}
+	mask := func(vars any) any {
+		switch m := vars.(type) {
+		case map[string]any:
+			out := make(map[string]any, len(m))
+			for k, v := range m {
+				if _, secret := secrets[k]; secret {
+					v = redact.Mask
+				}
+				out[k] = v
+			}
+			return out
+		case map[string]string:
+			out := make(map[string]any, len(m))
+			for k, v := range m {
+				out[k] = v
+				if _, secret := secrets[k]; secret {
+					out[k] = redact.Mask
+				}
+			}
+			return out
+		}
+		return vars
+	}
+	out := make(map[string]any, len(params))
+	for k, v := range params {
+		switch k {
+		case "vars":
+			v = mask(v)
+		case "tla":
+			if tla, ok := v.(map[string]any); ok {
+				v = withoutSecretVars(tla, secrets)
+			}
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // outputDigest is an app's lock output digest over its object files (name

@@ -182,3 +182,39 @@ func TestShortSecretWarns(t *testing.T) {
 		t.Errorf("the warning shows the value:\n%s", all)
 	}
 }
+
+// TestHighLevelMasksEverySecretVar: high-level/ shows the vars a yaml app
+// used and the arguments a jsonnet file was given, each secret var masked
+// by its name, however short its value: the redactor does not search for a
+// value under redact.MinLength, and before, vars.yaml and args.json held
+// such a secret in plain text (in an env with sops: too).
+func TestHighLevelMasksEverySecretVar(t *testing.T) {
+	t.Parallel()
+	const pin = "x9Q"
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n" +
+			"  - name: plain\n    namespace: demo\n    yaml: plain\n" +
+			"  - name: lib\n    namespace: demo\n    jsonnet: lib/main.jsonnet\n" +
+			"  - name: fn\n    namespace: demo\n    jsonnet: fn/main.jsonnet\n",
+		"envs/dev.yaml":     "vars:\n  MODE: fast\nsecretVars:\n  PIN: TEST_PIN\nallowPlainSecrets: true\n",
+		"plain/cm.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  mode: ${MODE}\n",
+		"plain/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\nstringData:\n  pin: ${PIN}\n",
+		"lib/main.jsonnet":  "[{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'lib'}, data: {mode: std.extVar('vars').MODE}}]\n",
+		"fn/main.jsonnet":   "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'fn'}, data: {mode: vars.MODE}}]\n",
+	})
+	opts := testOptions()
+	opts.LookupEnv = func(k string) (string, bool) { return pin, k == "TEST_PIN" }
+	er := renderAll(t, load(t, dir), opts)[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	for _, p := range []string{"high-level/plain/vars.yaml", "high-level/lib/args.json", "high-level/fn/args.json"} {
+		data := er.Files[p]
+		if !bytes.Contains(data, []byte(redact.Mask)) || !bytes.Contains(data, []byte("fast")) {
+			t.Errorf("%s does not mask PIN or lacks MODE:\n%s", p, data)
+		}
+		if bytes.Contains(data, []byte(pin)) {
+			t.Errorf("%s holds the secret var's value:\n%s", p, data)
+		}
+	}
+}
