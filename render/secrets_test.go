@@ -44,6 +44,7 @@ func formsRepo(t *testing.T, allow, plain bool) string {
     {name: 'md5', v: std.md5(vars.PW)},
     {name: 'sha256', v: std.sha256(vars.PW)},
     {name: 'lines', v: std.join('\n', ['  ' + l for l in std.split(vars.PW, '\n')])},
+    {name: 'docker-config', v: std.base64(std.manifestJsonMinified({auths: {'ghcr.io': {auth: std.base64('kiln-bot:' + vars.PW)}}}))},
   ]
 ] + [
   {apiVersion: 'v1', kind: 'Secret', metadata: {name: 'creds'}, data: {password: std.base64(std.encodeUTF8(vars.PW))}, stringData: {raw: vars.PW}},
@@ -79,7 +80,7 @@ var secretValues = map[string]string{
 func TestGateFindsEveryForm(t *testing.T) {
 	t.Parallel()
 	forms := []string{"raw", "base64", "base64-env-file", "manifest-json", "manifest-json-minified", "manifest-yaml",
-		"json-in-json", "bash", "xml", "dollars", "hex", "md5", "sha256", "lines"}
+		"json-in-json", "bash", "xml", "dollars", "hex", "md5", "sha256", "lines", "docker-config"}
 	for name, value := range secretValues {
 		for _, allow := range []bool{false, true} {
 			t.Run(name+map[bool]string{false: "", true: "/allowPlainSecrets"}[allow], func(t *testing.T) {

@@ -29,7 +29,9 @@ import (
 // and path escaping; lower- and upper-case hex; base64 in the standard and
 // URL alphabets at each of the three alignments it can have inside a larger
 // blob (so a base64-encoded .env file or JSON document holding the value is
-// found too), for the value and for each of its escaped spellings; base32
+// found too), for the value and for each of its escaped spellings; the
+// value's base64 inside base64 (a Docker config.json's auth in a Secret's
+// data); base32
 // (sprig's b32enc) at each of its five alignments; the MD5, SHA-1,
 // SHA-256 and SHA-512 hex digests of the value (helm's sha256sum, jsonnet's
 // std.sha256: a digest of a low-entropy secret is a guessing oracle); and,
@@ -101,6 +103,19 @@ func Forms(value string) []string {
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
 			for shift := 0; shift < 3; shift++ {
 				add(stableCore(enc.EncodeToString, 6, t, shift))
+			}
+		}
+	}
+	// Base64 inside base64: a Secret's data value is the base64 of a file
+	// that may hold the value base64-encoded already, as a Docker
+	// config.json's "auth" holds base64("user:token") in a
+	// kubernetes.io/dockerconfigjson Secret. The inner encoding's stable
+	// core sits anywhere in the file, so it is encoded at each alignment.
+	for _, inner := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		for s1 := 0; s1 < 3; s1++ {
+			core := stableCore(inner.EncodeToString, 6, value, s1)
+			for s2 := 0; s2 < 3; s2++ {
+				add(stableCore(base64.StdEncoding.EncodeToString, 6, core, s2))
 			}
 		}
 	}

@@ -114,6 +114,16 @@ var producers = map[string]func(t *testing.T, v string) string{
 		b, _ := json.Marshal(map[string]string{"password": v})
 		return base64.StdEncoding.EncodeToString(b)
 	},
+	"docker config.json in a Secret's data": func(t *testing.T, v string) string {
+		// kubernetes.io/dockerconfigjson: base64 of a JSON file whose
+		// auth is base64("user:token").
+		auth := base64.StdEncoding.EncodeToString([]byte("kiln-bot:" + v))
+		b, err := json.Marshal(map[string]any{"auths": map[string]any{"ghcr.io": map[string]string{"auth": auth}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ".dockerconfigjson: " + base64.StdEncoding.EncodeToString(b)
+	},
 	"base32 (sprig b32enc)": func(_ *testing.T, v string) string { return base32.StdEncoding.EncodeToString([]byte("k=" + v)) },
 	"hex lower":             func(_ *testing.T, v string) string { return "0x" + hex.EncodeToString([]byte(v)) },
 	"hex upper":             func(_ *testing.T, v string) string { return strings.ToUpper(hex.EncodeToString([]byte(v))) },
