@@ -277,14 +277,37 @@ func (d *decoder) sops(n *yaml.Node) *SOPS {
 	}
 	if v, present := f["encryptedRegex"]; present {
 		if r, ok := d.str(v, "sops.encryptedRegex"); ok {
-			if _, err := regexp.Compile(r); err != nil || r == "" {
+			re, err := regexp.Compile(r)
+			switch {
+			case err != nil || r == "":
 				d.errAt(v, fmt.Sprintf("sops.encryptedRegex %q is not a regular expression", r), "give a Go regular expression over key names, such as ^(data|stringData)$")
-			} else {
+			case readableKey(re) != "":
+				d.errAt(v, fmt.Sprintf("sops.encryptedRegex %q matches the key %s, which Flux must read before it decrypts: kustomize-controller builds the folder "+
+					"with the Secret encrypted and then replaces it by its kind, name and namespace, so the Secret would never be applied", r, readableKey(re)),
+					"match only the keys whose values to encrypt, such as ^(data|stringData)$")
+			default:
 				s.EncryptedRegex = r
 			}
 		}
 	}
 	return s
+}
+
+// fluxReads are the keys of a Secret that kustomize-controller reads while
+// the Secret is still encrypted: kustomize needs apiVersion and kind to
+// load it, and the decrypted object replaces the encrypted one by its
+// kind, name and namespace. sops encrypts a key matching encrypted_regex at
+// any depth, with everything below it, so metadata counts too.
+var fluxReads = []string{"apiVersion", "kind", "metadata", "name", "namespace"}
+
+// readableKey returns the first key of fluxReads that re matches, or "".
+func readableKey(re *regexp.Regexp) string {
+	for _, k := range fluxReads {
+		if re.MatchString(k) {
+			return k
+		}
+	}
+	return ""
 }
 
 func (d *decoder) override(n *yaml.Node) Override {

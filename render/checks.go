@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -135,6 +136,9 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 		return errs
 	}
 	skel, encrypted := sopsyaml.Skeleton(o.Node.YNode())
+	if errs := encryptedIdentity(app, o, encrypted); len(errs) > 0 {
+		return errs
+	}
 	err = env.Objects(app, []templates.Object{{Node: kyaml.NewRNode(skel), File: o.File, Line: o.Line}})
 	var errs []error
 	for _, e := range diag.Flatten(err) {
@@ -143,6 +147,41 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 			continue
 		}
 		errs = append(errs, forApp(app, e))
+	}
+	return errs
+}
+
+// fluxReadsEncrypted are the fields kustomize-controller reads from a
+// resource before it decrypts it: kustomize loads it by apiVersion and
+// kind, and the decrypted resource replaces the built one by its kind,
+// name and namespace (ResMap.Replace), which an encrypted name or
+// namespace no longer matches. envconfig refuses an encryptedRegex that
+// would make kiln encrypt them.
+var fluxReadsEncrypted = []string{"apiVersion", "kind", "metadata.name", "metadata.namespace"}
+
+// encryptedIdentity refuses a SOPS document whose apiVersion, kind, name
+// or namespace is among its encrypted values (a document encrypted with an
+// encrypted_regex matching metadata, say): Flux cannot apply it. The
+// errors name the file, field and line, not the object: its name or
+// namespace is ciphertext, which no message shows.
+func encryptedIdentity(app string, o templates.Object, encrypted []string) []error {
+	var errs []error
+	for _, f := range fluxReadsEncrypted {
+		if !slices.Contains(encrypted, f) {
+			continue
+		}
+		what := "SOPS document"
+		if !slices.Contains(encrypted, "kind") {
+			what = "SOPS-encrypted " + o.Node.GetKind()
+		}
+		line := o.Line
+		if v, err := o.Node.Pipe(kyaml.Lookup(strings.Split(f, ".")...)); err == nil && v != nil {
+			line = o.LineOf(v.YNode())
+		}
+		errs = append(errs, &diag.Error{File: o.File, Line: line, App: app, Field: f,
+			Msg: fmt.Sprintf("the %s of this %s is encrypted: kustomize-controller reads a resource's apiVersion, kind, name and namespace before it decrypts it, "+
+				"and cannot apply the document", f, what),
+			Hint: "encrypt only the values, as sops --encrypt --encrypted-regex '^(data|stringData)$' does: decrypt the file and encrypt it again"})
 	}
 	return errs
 }

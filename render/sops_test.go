@@ -110,8 +110,11 @@ func errText(results []*render.EnvResult) string {
 // written twice, a stringData value sops recorded as an int (as it does for
 // `port: 5432` unquoted), a misspelt field, a value added in the clear
 // under stringData, an encrypted value cut short, a lastmodified that is
-// no time, two encryption rules, and (for the API server rather than
-// Flux) an apiVersion that does not serve the kind. Flux's own steps show the
+// no time, two encryption rules, an encrypted name and namespace (an
+// encrypted_regex matching metadata: kustomize-controller replaces the
+// built resource by its decrypted identity, which no longer matches), and
+// (for the API server rather than Flux) an apiVersion that does not serve
+// the kind. Flux's own steps show the
 // refusal: kyaml's MarshalJSON (which DecryptResource calls first) fails
 // on a duplicate key, sops's decryption stops at a value it did not
 // encrypt, and the decrypted object does not decode strictly into a
