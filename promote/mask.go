@@ -98,14 +98,32 @@ const maskedInputChange = "# kiln: a value that a Secret holds changed in this f
 func isInput(p string) bool { return strings.HasPrefix(p, "high-level/") }
 
 // shownPair masks one file's old and new content (nil: absent) as
-// shownTrees does, before the redactor: a SOPS-encrypted document by
-// sopsreview (sops is true), any other v1 Secret's data by maskSecretPair,
-// which gives found (when not nil) the values it masks.
+// shownTrees does, before the redactor: a pair of SOPS-encrypted documents
+// by sopsreview (sops is true); one encrypted beside one that is not (an
+// env that starts or stops encrypting) by sopsreview.Alone, so that its
+// wrapped keys and MAC are not shown; any other v1 Secret's data by
+// maskSecretPair, which gives found (when not nil) the values it masks.
 func shownPair(ids sopsyaml.Identities, old, new []byte, found func(string)) (o, n []byte, sops bool) {
 	if o, n, ok := sopsreview.Pair(old, new, ids); ok {
 		return o, n, true
 	}
+	// One side SOPS-encrypted, the other not: each is masked on its own,
+	// the encrypted one without its wrapped keys and MAC.
+	so, encOld := sopsreview.Alone(old)
+	sn, encNew := sopsreview.Alone(new)
+	if encOld {
+		old = nil
+	}
+	if encNew {
+		new = nil
+	}
 	o, n = maskSecretPair(old, new, found)
+	if encOld {
+		o = so
+	}
+	if encNew {
+		n = sn
+	}
 	return o, n, false
 }
 

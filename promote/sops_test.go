@@ -249,3 +249,43 @@ func TestPromoteRenderedSOPSNoChurn(t *testing.T) {
 		t.Errorf("without the key, a fresh encryption cannot be told from a change, yet nothing changed")
 	}
 }
+
+// TestReviewStartEncrypting: the first promotion after an env starts
+// encrypting (sops: added to an env that had allowPlainSecrets) compares a
+// plain Secret on the manifests branch with an encrypted one. Neither side
+// is a pair of SOPS documents, and before, the encrypted side was shown as
+// plain YAML: its wrapped data key and its MAC's ciphertext were in the
+// diff and the pull request body. Now each side is masked on its own, the
+// encrypted one as a review shows it, saying its values are not compared.
+func TestReviewStartEncrypting(t *testing.T) {
+	t.Parallel()
+	identity, recipient := ageKey(t)
+	f := newFixture(t)
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	f.commitCode(t, map[string]string{
+		"envs/dev.yaml": "vars:\n  GREETING: hello-dev\nsecretVars:\n  API_KEY: TEST_API_KEY\nsops:\n  age: [" + recipient + "]\n",
+	}, "encrypt secrets")
+	o := f.opts(t, "dev", &bytes.Buffer{})
+	o.Render.SOPSIdentities = identity
+	o.DryRun = true
+	res, err := promote(t, f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: o.GitEnv, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"PR body": res.Body, "diff": d.Unified(false)} {
+		if !strings.Contains(text, "kiln: SOPS-encrypted on this side only") || !strings.Contains(text, "'**encrypted**'") {
+			t.Errorf("%s does not show the encrypted Secret as a review:\n%s", name, text)
+		}
+		for _, bad := range []string{secretValue, "ENC[", "mac:", "BEGIN AGE ENCRYPTED FILE", "lastmodified"} {
+			if strings.Contains(text, bad) {
+				t.Errorf("%s shows %q:\n%s", name, bad, text)
+			}
+		}
+	}
+}

@@ -93,6 +93,26 @@ func Pair(old, new []byte, ids sopsyaml.Identities) (o, n []byte, ok bool) {
 	return so.bytes(), sn.bytes(), true
 }
 
+// Alone returns data, one SOPS-encrypted document whose other side is not
+// one (a plain file, or a file of several documents: an env that starts or
+// stops encrypting), as reviewers see it: every encrypted value, and every
+// value under data or stringData of a v1 Secret, masked, the sops metadata
+// reduced as Pair reduces it, and a comment saying that the values are not
+// compared. ok is false when data is not one SOPS document; the caller
+// masks it its own way. Without Alone such a pair was shown as plain YAML,
+// the wrapped data keys and the MAC's ciphertext included.
+func Alone(data []byte) (out []byte, ok bool) {
+	s, ok := read(data, nil)
+	if !ok || s == nil {
+		return data, false
+	}
+	for _, p := range s.order {
+		s.leaves[p].mask(readable, Encrypted)
+	}
+	s.doc.HeadComment = "kiln: SOPS-encrypted on this side only; its values are not compared with the other side's"
+	return s.bytes(), true
+}
+
 // verdict is the comment that says what changed and how it was compared.
 func verdict(byPlain bool, so, sn *side, added, removed, changed, same []string) string {
 	var b strings.Builder
