@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"maps"
 	"slices"
 
@@ -114,6 +115,12 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 	im := newImporter(req.Root, req.JPath, e.cache, rec)
 	vm := gojsonnet.MakeVM()
 	vm.Importer(im)
+	// std.trace writes its message to the VM's trace writer, os.Stderr by
+	// default: straight to the terminal of a program that renders in
+	// process (render.Options.InProcess), past every redactor, and the
+	// message may hold a secret var (std.trace(vars.PW, x)). kiln shows no
+	// trace output.
+	vm.SetTraceOut(io.Discard)
 
 	env, vars, images := jsonString(req.Env), jsonObject(req.Vars), jsonObject(req.Images)
 	vm.ExtVar(argEnv, req.Env)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -526,5 +527,36 @@ func TestErrorsMaskOnlySecretVars(t *testing.T) {
 				t.Errorf("Render() error = %v, want one with %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestTraceWritesNothing: std.trace writes its message to go-jsonnet's
+// trace writer, the process's standard error unless the engine says
+// otherwise, where no redactor of kiln's sees it; a render in process
+// (render.Options.InProcess) printed std.trace(vars.DB_PASSWORD, …) to the
+// terminal. The render runs in a child process whose standard error the
+// test reads.
+func TestTraceWritesNothing(t *testing.T) {
+	if root := os.Getenv("KILN_TEST_TRACE_ROOT"); root != "" {
+		req := renderCase{path: "apps/trace.jsonnet"}.request(root)
+		req.Vars = map[string]string{"DB_PASSWORD": secret}
+		req.SecretVars = map[string]bool{"DB_PASSWORD": true}
+		if _, err := New(Options{}).Render(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Parallel()
+	root := copyRepo(t)
+	write(t, root, "apps/trace.jsonnet", "std.trace('pw=' + std.extVar('vars').DB_PASSWORD, "+
+		"[{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'traced'}, data: {a: 'b'}}])\n")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTraceWritesNothing$", "-test.v")
+	cmd.Env = append(os.Environ(), "KILN_TEST_TRACE_ROOT="+root)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the render failed: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), secret) || strings.Contains(string(out), "TRACE") {
+		t.Errorf("std.trace reached the process's output:\n%s", out)
 	}
 }
