@@ -25,7 +25,9 @@ const CacheKeyFile = "secret-key"
 // folder itself (CacheKeyFile, mode 0600), created on first use. Without
 // that key a fingerprint is useless to a guesser; the key never leaves the
 // machine, and neither may the fingerprints: keep both inside the cache
-// folder, never in the output tree, a lock, a log or a PR.
+// folder, never in the output tree, a lock, a log or a PR. Not for a folder
+// that travels, such as kiln's render cache under actions/cache: the key
+// would travel with the fingerprints, which become a guessing oracle.
 type CacheKeyer struct {
 	key []byte
 }
