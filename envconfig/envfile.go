@@ -437,6 +437,25 @@ var yaml11Bools = map[string]bool{
 // still checks and bounds them; copies holds the copy of each node seen,
 // and n is left alone (an alias may point outside the values).
 func yaml11(n *yaml.Node, copies map[*yaml.Node]*yaml.Node) *yaml.Node {
+	return copyScalars(n, copies, func(c *yaml.Node) {
+		quoted := c.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0
+		switch {
+		case c.Tag == "!!timestamp":
+			c.Tag = "!!str"
+		case quoted:
+		case c.Tag == "!!bool" || c.Tag == "!!str" && c.Style&yaml.TaggedStyle == 0:
+			// An explicit !!str yes stays a string, as in YAML 1.1.
+			if b, ok := yaml11Bools[c.Value]; ok {
+				c.Tag, c.Value = "!!bool", strconv.FormatBool(b)
+			}
+		}
+	})
+}
+
+// copyScalars returns a copy of n, anchors and aliases copied as such
+// (copies holds the copy of each node seen), in which scalar changes each
+// copied scalar. n is left alone: an alias may point outside it.
+func copyScalars(n *yaml.Node, copies map[*yaml.Node]*yaml.Node, scalar func(*yaml.Node)) *yaml.Node {
 	if n == nil {
 		return nil
 	}
@@ -445,26 +464,15 @@ func yaml11(n *yaml.Node, copies map[*yaml.Node]*yaml.Node) *yaml.Node {
 	}
 	c := *n
 	copies[n] = &c
-	c.Alias = yaml11(n.Alias, copies)
+	c.Alias = copyScalars(n.Alias, copies, scalar)
 	if n.Content != nil {
 		c.Content = make([]*yaml.Node, len(n.Content))
 		for i, x := range n.Content {
-			c.Content[i] = yaml11(x, copies)
+			c.Content[i] = copyScalars(x, copies, scalar)
 		}
 	}
-	if c.Kind != yaml.ScalarNode {
-		return &c
-	}
-	quoted := c.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0
-	switch {
-	case c.Tag == "!!timestamp":
-		c.Tag = "!!str"
-	case quoted:
-	case c.Tag == "!!bool" || c.Tag == "!!str" && c.Style&yaml.TaggedStyle == 0:
-		// An explicit !!str yes stays a string, as in YAML 1.1.
-		if b, ok := yaml11Bools[c.Value]; ok {
-			c.Tag, c.Value = "!!bool", strconv.FormatBool(b)
-		}
+	if c.Kind == yaml.ScalarNode {
+		scalar(&c)
 	}
 	return &c
 }

@@ -840,25 +840,11 @@ func (d *decoder) jsonnetArgs(f map[string]*yaml.Node, key string) map[string]an
 // are copied as such; copies holds the copy of each node seen, and n is
 // left alone (an alias may point outside the value).
 func datesAsWritten(n *yaml.Node, copies map[*yaml.Node]*yaml.Node) *yaml.Node {
-	if n == nil {
-		return nil
-	}
-	if c, ok := copies[n]; ok {
-		return c
-	}
-	c := *n
-	copies[n] = &c
-	c.Alias = datesAsWritten(n.Alias, copies)
-	if n.Content != nil {
-		c.Content = make([]*yaml.Node, len(n.Content))
-		for i, x := range n.Content {
-			c.Content[i] = datesAsWritten(x, copies)
+	return copyScalars(n, copies, func(c *yaml.Node) {
+		if c.Tag == "!!timestamp" && c.Style&yaml.TaggedStyle == 0 {
+			c.Tag = "!!str"
 		}
-	}
-	if c.Kind == yaml.ScalarNode && c.Tag == "!!timestamp" && c.Style&yaml.TaggedStyle == 0 {
-		c.Tag = "!!str"
-	}
-	return &c
+	})
 }
 
 // jsonnetIdentRE matches a Jsonnet identifier.

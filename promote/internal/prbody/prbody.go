@@ -281,30 +281,29 @@ func head(in Input) string {
 
 // unappliable is the warning about changes Flux cannot apply, "" for none.
 func unappliable(lines []string) string {
-	if len(lines) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("> [!WARNING]\n> **Flux cannot apply these changes as they are**: the API server refuses them on existing objects.\n>\n")
-	for _, l := range lines {
-		fmt.Fprintf(&b, "> - %s\n", strings.ReplaceAll(l, "\n", " "))
-	}
-	b.WriteString(">\n> Annotate each object with `kustomize.toolkit.fluxcd.io/force: enabled` so that Flux deletes and recreates it, or rename it.\n\n")
-	return b.String()
+	return alert("WARNING", "**Flux cannot apply these changes as they are**: the API server refuses them on existing objects.", lines,
+		"Annotate each object with `kustomize.toolkit.fluxcd.io/force: enabled` so that Flux deletes and recreates it, or rename it.")
 }
 
 // moved is the warning about objects Flux may delete before it recreates
 // them, "" for none.
 func moved(lines []string) string {
+	return alert("CAUTION", "**Flux may delete these objects before it recreates them**: each moves to another app, whose Kustomization takes it over only when it applies, while the old app's prunes it.", lines,
+		"To keep them in place (a PersistentVolumeClaim's data, a Namespace's contents), first promote them annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` in the app they leave, then move them.")
+}
+
+// alert is a GitHub alert block of kind (WARNING, CAUTION) at the top of
+// the body: head, one item per line, then what to do; "" for no lines.
+func alert(kind, head string, lines []string, todo string) string {
 	if len(lines) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("> [!CAUTION]\n> **Flux may delete these objects before it recreates them**: each moves to another app, whose Kustomization takes it over only when it applies, while the old app's prunes it.\n>\n")
+	fmt.Fprintf(&b, "> [!%s]\n> %s\n>\n", kind, head)
 	for _, l := range lines {
 		fmt.Fprintf(&b, "> - %s\n", strings.ReplaceAll(l, "\n", " "))
 	}
-	b.WriteString(">\n> To keep them in place (a PersistentVolumeClaim's data, a Namespace's contents), first promote them annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` in the app they leave, then move them.\n\n")
+	fmt.Fprintf(&b, ">\n> %s\n\n", todo)
 	return b.String()
 }
 
