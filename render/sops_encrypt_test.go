@@ -3,6 +3,7 @@ package render_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -188,12 +189,13 @@ func TestValidateAcceptsEncryptedSecrets(t *testing.T) {
 }
 
 // TestEncryptsSecretVarsAsYAMLReadsThem: a yaml app's secret var is
-// substituted into text that YAML parses afterwards, so the Secret holds
-// the value trimmed (a plain scalar) or with its escapes resolved (a
-// quoted one). Such a Secret is still encrypted, Flux decrypts it to that
-// value, no file holds it readable, and the same value in a ConfigMap is
-// refused. Before, kiln did not recognise the parsed value: it wrote the
-// Secret unencrypted and let the ConfigMap through.
+// substituted into text that YAML parses afterwards, so in a plain scalar
+// the Secret holds the value trimmed; in a quoted one it holds the value
+// as it is, escapes and quotes included, as Flux gives it (the engine
+// escapes it for its quotes). Such a Secret is still encrypted, Flux
+// decrypts it to that value, no file holds it readable, and the same value
+// in a ConfigMap is refused. Before, kiln did not recognise the parsed
+// value: it wrote the Secret unencrypted and let the ConfigMap through.
 func TestEncryptsSecretVarsAsYAMLReadsThem(t *testing.T) {
 	t.Parallel()
 	id, err := age.GenerateX25519Identity()
@@ -205,8 +207,8 @@ func TestEncryptsSecretVarsAsYAMLReadsThem(t *testing.T) {
 	}{
 		{name: "trailing blank", value: "s3cret-db-password \t", scalar: "${DB_PASSWORD}", parsed: "s3cret-db-password"},
 		{name: "leading blank", value: " s3cret-db-password", scalar: "${DB_PASSWORD}", parsed: "s3cret-db-password"},
-		{name: "escape in double quotes", value: `s3cret\x41db-password`, scalar: `"${DB_PASSWORD}"`, parsed: "s3cretAdb-password"},
-		{name: "quote in single quotes", value: "s3cret''db-password", scalar: "'${DB_PASSWORD}'", parsed: "s3cret'db-password"},
+		{name: "escape in double quotes", value: `s3cret\x41db-password`, scalar: `"${DB_PASSWORD}"`, parsed: `s3cret\x41db-password`},
+		{name: "quote in single quotes", value: "s3cret''db-password", scalar: "'${DB_PASSWORD}'", parsed: "s3cret''db-password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,7 +231,8 @@ func TestEncryptsSecretVarsAsYAMLReadsThem(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Flux cannot decrypt the Secret: %v", err)
 			}
-			if want := `"password": "` + tt.parsed + `"`; !strings.Contains(string(plain), want) {
+			quoted, _ := json.Marshal(tt.parsed)
+			if want := `"password": ` + string(quoted); !strings.Contains(string(plain), want) {
 				t.Errorf("decrypted Secret = %s, want %s", plain, want)
 			}
 

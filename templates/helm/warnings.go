@@ -3,7 +3,6 @@ package helm
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"log"
 	"sort"
 	"strings"
@@ -18,9 +17,10 @@ import (
 var logMu sync.Mutex
 
 // captureLog runs f with the standard logger's output collected, and
-// returns Helm's warnings among the lines as kiln's. Lines that are not
-// Helm's (another goroutine's, logging meanwhile) go to the logger's
-// earlier writer as they would have.
+// returns Helm's warnings among the lines as kiln's. It writes nothing:
+// a line that is not Helm's (another goroutine's, logging meanwhile) is
+// dropped, as a sandbox worker drops its stderr, since printing it would
+// pass it by kiln's redacting writers (internal/depcheck).
 func captureLog(f func() error) ([]templates.Warning, error) {
 	logMu.Lock()
 	defer logMu.Unlock()
@@ -40,7 +40,6 @@ func captureLog(f func() error) ([]templates.Warning, error) {
 		line = strings.TrimSuffix(line, "\n")
 		wn, ok := helmWarning(line)
 		if !ok {
-			_, _ = io.WriteString(w, line+"\n")
 			continue
 		}
 		// Values are merged more than once (each subchart, the
