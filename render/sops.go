@@ -18,6 +18,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/render/internal/secretgate"
 	"github.com/kiln-gitops/kiln/render/internal/yamlenc"
 	"github.com/kiln-gitops/kiln/templates"
@@ -222,7 +223,11 @@ func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, 
 			}
 			enc, err := objects.Parse(raw, o.File, 0)
 			if err != nil || len(enc) != 1 {
-				errs = append(errs, fmt.Errorf("app %s: %s: reading back the encrypted Secret: %w", run.app.Name, objRef(o), err))
+				// The parser's text may quote the ciphertext: kept as the
+				// cause, never printed.
+				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+					Msg: fmt.Sprintf("cannot read back the Secret kiln encrypted (%s)", words.Count(len(enc), "document")), Err: err,
+					Hint: "this is a bug in kiln: please report it with kiln version and the env file's sops: settings"})
 				continue
 			}
 			run.objs[i].Node, run.objs[i].Raw = enc[0].Node, raw
