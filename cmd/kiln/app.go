@@ -156,6 +156,9 @@ var cliMu sync.Mutex
 func runApp(ctx context.Context, app *cli.App, args []string) error {
 	cliMu.Lock()
 	defer cliMu.Unlock()
+	// onUsageError needs the command line as typed: a flag that does not
+	// parse stops the parsing before a later --output json is seen.
+	app.Metadata[argsKey] = args
 	defer sinksOf(app).flush()
 	defer backgroundOf(app).stop()
 	return app.RunContext(ctx, args)
@@ -173,6 +176,8 @@ type background struct {
 }
 
 const backgroundKey = "kiln.background"
+
+const argsKey = "kiln.args"
 
 // backgroundOf returns the background work newApp made room for in app.
 func backgroundOf(app *cli.App) *background {
@@ -340,7 +345,57 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		help += " " + c.Command.Name
 	}
-	return usagef("%s; run '%s' for usage", msg, help)
+	uerr := usagef("%s; run '%s' for usage", msg, help)
+	if c.Command == nil || !hasFlag(c.Command, "output") || !wantsJSON(c.App) {
+		return uerr
+	}
+	// The command's action never runs (jsonOnFailure cannot help), but
+	// the --output json contract holds for usage mistakes too.
+	return jsonDocument(c.App.Writer, struct {
+		Errors []jsonError `json:"errors"`
+	}{jsonErrors(uerr)}, uerr)
+}
+
+func hasFlag(cmd *cli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wantsJSON reports whether the command line runApp got, or else
+// KILN_OUTPUT (which urfave/cli reads from the process environment as
+// well), asks for --output json. The last --output given wins, as when
+// flags parse.
+func wantsJSON(app *cli.App) bool {
+	args, _ := app.Metadata[argsKey].([]string)
+	out, seen := "", false
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "output" {
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				break
+			}
+			i++
+			val = args[i]
+		}
+		out, seen = val, true
+	}
+	if !seen {
+		out = os.Getenv("KILN_OUTPUT")
+	}
+	return out == "json"
 }
 
 func versionCommand(stdout io.Writer, version string) *cli.Command {
