@@ -74,10 +74,54 @@ func runInit(file string, force bool) (*scaffold.Result, error) {
 	if err != nil {
 		return nil, &diag.Error{File: filepath.Dir(file), Msg: "cannot look through the folder: " + err.Error(), Err: err}
 	}
-	if err := os.WriteFile(file, res.YAML(), 0o644); err != nil {
+	if err := writeInit(file, res.YAML(), force); err != nil {
+		var pe *fs.PathError
+		if !force && errors.As(err, &pe) && errors.Is(err, fs.ErrExist) {
+			// Created since the check above: still never overwritten.
+			return nil, &usageError{err: &diag.Error{File: file, Msg: "already exists; kiln init does not overwrite it",
+				Hint: "pass --force to replace it, or --config FILE to write another file"}}
+		}
 		return nil, &diag.Error{File: file, Msg: "cannot write: " + err.Error(), Err: err}
 	}
 	return res, nil
+}
+
+// writeInit writes data to file without ever writing through what is
+// already there. Without force the file must not exist when it is created
+// (O_EXCL, which also refuses a symlink, dangling or not). With force the
+// bytes go to a new file that is renamed over the old name: a kiln.yaml
+// that is a symlink is replaced by a file, and the file it pointed at
+// (perhaps outside the repository) is left alone.
+func writeInit(file string, data []byte, force bool) error {
+	if !force {
+		f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			os.Remove(file)
+			return err
+		}
+		return f.Close()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".kiln-init-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // gone after the rename; left only on failure
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), file)
 }
 
 // printInit lists what was found on stdout, and what was left out, with

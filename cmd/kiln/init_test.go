@@ -117,3 +117,43 @@ func TestInitOnRealSources(t *testing.T) {
 		t.Errorf("a second init wrote another file:\n%s\nthen:\n%s", written, again)
 	}
 }
+
+// TestInitForceKeepsSymlinkTarget: kiln init --force replaces a kiln.yaml
+// that is a symlink with a file, and never writes through it to the file
+// it points at, which may be anyone's and anywhere.
+func TestInitForceKeepsSymlinkTarget(t *testing.T) {
+	dir := t.TempDir()
+	repo := filepath.Join(dir, "repo")
+	if err := os.Mkdir(repo, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "precious.txt")
+	if err := os.WriteFile(target, []byte("precious\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(repo, "kiln.yaml")
+	if err := os.Symlink(target, file); err != nil {
+		t.Fatal(err)
+	}
+	// Without --force: refused, the link and its target as they were.
+	if _, stderr, code := runKiln(t, "init", "--config", file); code != 2 || !strings.Contains(stderr, "already exists") {
+		t.Fatalf("init over a symlink: exit %d, stderr %q; want 2, already exists", code, stderr)
+	}
+	if _, stderr, code := runKiln(t, "init", "--config", file, "--force"); code != 0 {
+		t.Fatalf("init --force: exit %d, stderr %q", code, stderr)
+	}
+	if b, err := os.ReadFile(target); err != nil || string(b) != "precious\n" {
+		t.Fatalf("the symlink's target was written: %q, %v", b, err)
+	}
+	fi, err := os.Lstat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fi.Mode().IsRegular() {
+		t.Fatalf("kiln.yaml is %v, want a regular file", fi.Mode())
+	}
+	left, _ := filepath.Glob(filepath.Join(repo, ".kiln-init-*"))
+	if len(left) > 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+}
