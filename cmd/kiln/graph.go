@@ -12,7 +12,7 @@ import (
 
 // graphCommand prints the app graph of one or more envs; it renders
 // nothing.
-func graphCommand(stdout, _ io.Writer, _ env, version string) *cli.Command {
+func graphCommand(stdout, _ io.Writer, lookup env, version string) *cli.Command {
 	return &cli.Command{
 		Name:      "graph",
 		Usage:     "print the apps of environments, their dependsOn and deploy waves",
@@ -85,6 +85,13 @@ func graphCommand(stdout, _ io.Writer, _ env, version string) *cli.Command {
 				graphs = append(graphs, g)
 			}
 			err = errors.Join(errs...)
+			// action.yml documents changed as false on graph, as on
+			// render and validate: a workflow's if: on it must not read
+			// an unset output.
+			gh := actionsRunner(c, lookup)
+			if oerr := errors.Join(gh.SetOutput("changed", "false"), gh.SetOutput("out-dir", "")); oerr != nil {
+				err = errors.Join(err, oerr)
+			}
 			if format == "json" {
 				return jsonDocument(stdout, graphReport{Envs: orEmpty(graphs), Errors: jsonErrors(err)}, err)
 			}

@@ -349,6 +349,8 @@ spec:
 		summary string
 		// wantFile must exist below the workspace afterwards.
 		wantFile string
+		// wantStdout must occur in stdout; "": stdout must be empty.
+		wantStdout string
 	}{
 		{
 			name: "render",
@@ -394,6 +396,14 @@ spec:
 			wantCode:   1,
 			noSecrets:  true,
 			wantStderr: []string{"::error file=deploy/kiln.yaml,line={kilnyamlLast},title=kiln::"},
+		},
+		{
+			// action.yml: changed is false on graph, as on render and validate.
+			name:        "graph",
+			inputs:      map[string]string{"command": "graph", "env": "dev", "config": "deploy/kiln.yaml"},
+			noSecrets:   true,
+			wantOutputs: map[string]string{"changed": "false", "out-dir": ""},
+			wantStdout:  "env dev: ",
 		},
 		{
 			name:       "unknown command",
@@ -468,8 +478,11 @@ spec:
 					t.Errorf("want %s: %v", tc.wantFile, err)
 				}
 			}
-			if r.stdout != "" {
+			if tc.wantStdout == "" && r.stdout != "" {
 				t.Errorf("stdout is for data; got:\n%s", r.stdout)
+			}
+			if !strings.Contains(r.stdout, tc.wantStdout) {
+				t.Errorf("stdout lacks %q:\n%s", tc.wantStdout, r.stdout)
 			}
 		})
 	}
