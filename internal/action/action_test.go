@@ -406,6 +406,14 @@ spec:
 			wantStdout:  "env dev: ",
 		},
 		{
+			// verify sets the outputs too, even when it cannot verify.
+			name:        "verify without the folder",
+			inputs:      map[string]string{"command": "verify", "env": "dev", "config": "deploy/kiln.yaml", "args": "--against nowhere"},
+			wantCode:    2,
+			wantOutputs: map[string]string{"changed": "false", "out-dir": ""},
+			wantStderr:  []string{"kiln: "},
+		},
+		{
 			name:       "unknown command",
 			inputs:     map[string]string{"command": "deploy"},
 			wantCode:   2,
