@@ -10,6 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote"
 )
@@ -188,6 +190,9 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 				return err
 			}
 			if err := checkEnvs(p, from, to); err != nil {
+				return err
+			}
+			if err := checkFromTo(p, from, to); err != nil {
 				return err
 			}
 			opts := promote.Options{
@@ -374,4 +379,28 @@ func rest(l []string) []string {
 		return nil
 	}
 	return l[1:]
+}
+
+// checkFromTo refuses, as usage mistakes (exit 2), --from and --to that
+// kiln.yaml's promotion order rules out. promote checks the same, but it
+// cannot tell a wrong command line from a failed promotion, and a script
+// should not retry either.
+func checkFromTo(p *envconfig.Pipeline, from, to string) error {
+	if from == "" {
+		return nil
+	}
+	if from == to {
+		return &usageError{err: &diag.Error{File: "kiln.yaml", Msg: fmt.Sprintf("cannot promote env %s from itself", to),
+			Hint: "give --from the env before it"}}
+	}
+	env, err := p.Env(to)
+	if err != nil {
+		return &usageError{err: err}
+	}
+	if env.PromoteFrom != "" && env.PromoteFrom != from {
+		return &usageError{err: &diag.Error{File: "kiln.yaml", Line: env.Line,
+			Msg:  fmt.Sprintf("env %s promotes from %s, not %s", env.Name, env.PromoteFrom, from),
+			Hint: fmt.Sprintf("run kiln promote --from %s --to %s, or change promoteFrom of %s in kiln.yaml", env.PromoteFrom, env.Name, env.Name)}}
+	}
+	return nil
 }
