@@ -209,6 +209,13 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	if err := checkOutput(c); err != nil {
 		return nil, nil, opts, err
 	}
+	// A negative duration would silently mean "no limit" (--timeout) or
+	// "do not poll" (--wait): a typo, not a choice.
+	for _, name := range []string{"timeout", "wait"} {
+		if d := c.Duration(name); d < 0 {
+			return nil, nil, opts, usagef("--%s %s is negative; give a duration such as 10m", name, d)
+		}
+	}
 	if c.Args().Present() {
 		return nil, nil, opts, usagef("unexpected argument %q; environments are chosen with --env", c.Args().First())
 	}
