@@ -407,6 +407,9 @@ func versionCommand(stdout io.Writer, version string) *cli.Command {
 			if err := checkOutput(c); err != nil {
 				return err
 			}
+			if c.Args().Present() {
+				return usagef("unexpected argument %q; kiln version takes none", c.Args().First())
+			}
 			if c.String("output") == "json" {
 				return writeJSON(stdout, versionReport{Version: version, Go: runtime.Version(), Errors: []jsonError{}})
 			}

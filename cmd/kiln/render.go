@@ -87,7 +87,9 @@ func envNames(c *cli.Context) []string {
 
 // checkOutput refuses an --output other than text or json.
 func checkOutput(c *cli.Context) error {
-	if o := c.String("output"); o != "text" && o != "json" {
+	// "" is KILN_OUTPUT set but empty, as a workflow's env: with an
+	// unset input leaves it: the default, like KILN_FORMAT in graph.
+	if o := c.String("output"); o != "text" && o != "json" && o != "" {
 		return usagef("--output must be text or json, not %q", o)
 	}
 	return nil
