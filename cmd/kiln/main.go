@@ -72,6 +72,7 @@ func run() int {
 	// render failed before it rendered, or had nothing to render) ends
 	// with kiln, reaped.
 	defer prestart.Discard()
+	dropEmptyKilnEnv()
 	ctx, stop := interruptible(context.Background())
 	defer stop()
 	app := newApp(os.Stdout, os.Stderr, os.LookupEnv, moduleVersion(version, debug.ReadBuildInfo))
@@ -121,4 +122,18 @@ func interrupted(ctx context.Context, err error) error {
 		return ie
 	}
 	return err
+}
+
+// dropEmptyKilnEnv unsets every KILN_ variable that is set but empty, so
+// that it means what an unset one does: the flag's default. A workflow's
+// env: block (KILN_OUT: ${{ inputs.out }}) sets the variable to "" when
+// the input is not given, and urfave/cli takes a set variable as the
+// flag's value: KILN_OUT= made render fail on "mkdir : no such file",
+// KILN_APP= looked for an app named "".
+func dropEmptyKilnEnv() {
+	for _, kv := range os.Environ() {
+		if name, val, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "KILN_") && val == "" {
+			os.Unsetenv(name)
+		}
+	}
 }
