@@ -22,7 +22,9 @@ func graphCommand(stdout, _ io.Writer, lookup env, version string) *cli.Command 
 			&cli.StringSliceFlag{Name: "env", Usage: "environment, repeatable (default: the first of kiln.yaml); mermaid and dot take one", EnvVars: kilnEnv("env")},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, mermaid, dot or json", EnvVars: kilnEnv("format")},
 			outputFlag(),
-			appFlag(),
+			// graph renders nothing, so render's --app text (the other
+			// apps kept from the earlier render) would mislead here.
+			&cli.StringSliceFlag{Name: "app", Usage: "show only this app (repeatable), with its edges to the others; the waves keep their numbers", EnvVars: kilnEnv("app")},
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {

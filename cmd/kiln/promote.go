@@ -162,9 +162,10 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 		&cli.BoolFlag{Name: "allow-older-source", Usage: "replace an env rendered from a newer source commit (a rollback on purpose)", EnvVars: kilnEnv("allow-older-source")},
 	)
 	return &cli.Command{
-		Name:  "promote",
-		Usage: "put an env's render into the manifests repository, as a pull request or a push",
-		Flags: flags,
+		Name:      "promote",
+		UsageText: "kiln promote --env E | --from E --to E [--rendered DIR ... | render's flags] [--dry-run] [--wait D]\n   [--token T] [--github-api URL] [--allow-mass-delete]",
+		Usage:     "put an env's render into the manifests repository, as a pull request or a push",
+		Flags:     flags,
 		Action: func(c *cli.Context) error {
 			env, err := oneEnv(c)
 			if err != nil {

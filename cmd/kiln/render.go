@@ -311,9 +311,10 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 		&cli.StringFlag{Name: "out", Value: "rendered", Usage: "output folder; each env goes to <out>/<env>", EnvVars: kilnEnv("out")},
 		&cli.BoolFlag{Name: "force", Usage: "replace <out>/<env> even if kiln did not write it (it has no kiln.lock.json)", EnvVars: kilnEnv("force")})
 	return &cli.Command{
-		Name:  "render",
-		Usage: "render environments into hydrated manifests under --out",
-		Flags: flags,
+		Name:      "render",
+		UsageText: "kiln render [--env E ...|--all] [--images F] [--image R ...] [--out DIR] [--strict] [--app NAME ...] [--shard i/n]",
+		Usage:     "render environments into hydrated manifests under --out",
+		Flags:     flags,
 		Action: func(c *cli.Context) error {
 			p, envs, opts, err := renderSetup(c, lookup, version)
 			if err != nil {
@@ -471,8 +472,9 @@ func earlierIn(out string) func(env string) (map[string][]byte, error) {
 
 func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
 	return &cli.Command{
-		Name:  "validate",
-		Usage: "render twice and check everything, writing nothing",
+		Name:      "validate",
+		UsageText: "kiln validate [--env E ...|--all] [--images F] [--image R ...] [--strict] [--app NAME ...]",
+		Usage:     "render twice and check everything, writing nothing",
 		Flags: append(renderFlags(), appFlag(),
 			&cli.StringFlag{Name: "out", Value: "rendered", Usage: "with --app: the render folder whose <out>/<env> holds the other apps", EnvVars: kilnEnv("out")}),
 		Action: func(c *cli.Context) error {

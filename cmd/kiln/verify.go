@@ -18,8 +18,9 @@ import (
 // 2 trouble (it could not verify).
 func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
 	return &cli.Command{
-		Name:  "verify",
-		Usage: "render the source commit and images an env's kiln.lock.json names again, and compare with the env folder byte for byte",
+		Name:      "verify",
+		UsageText: "kiln verify --env E [--against DIR|GIT-URL#REF]",
+		Usage:     "render the source commit and images an env's kiln.lock.json names again, and compare with the env folder byte for byte",
 		Flags: []cli.Flag{
 			configFlag(),
 			&cli.StringSliceFlag{Name: "env", Usage: "environment to verify (one)", EnvVars: kilnEnv("env")},
