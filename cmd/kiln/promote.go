@@ -183,6 +183,10 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 				return usagef("--rendered cannot be used with --from: the env is rendered with the images of --from")
 			case from != "" && (len(c.StringSlice("image")) > 0 || len(c.StringSlice("images")) > 0):
 				return usagef("--image and --images cannot be used with --from: the images come from the kiln.lock.json of --from")
+			case len(c.StringSlice("rendered")) > 0 && (cliGiven(c, lookup, "image") || cliGiven(c, lookup, "images")):
+				// The tree is rendered already, with its images in it: an
+				// --image here would be dropped without a word.
+				return usagef("--image and --images cannot be used with --rendered: the tree under --rendered has its images already; give them to kiln render, or leave out --rendered")
 			case from == "" && c.IsSet("wait"):
 				return usagef("--wait goes with --from: it polls the health of the env promoted from")
 			}
@@ -404,4 +408,19 @@ func checkFromTo(p *envconfig.Pipeline, from, to string) error {
 			Hint: fmt.Sprintf("run kiln promote --from %s --to %s, or change promoteFrom of %s in kiln.yaml", env.PromoteFrom, env.Name, env.Name)}}
 	}
 	return nil
+}
+
+// cliGiven reports whether the list flag name has values from the command
+// line rather than only from its KILN_ variable: a job may set KILN_IMAGE
+// for every step, the render and the promote --rendered after it alike.
+func cliGiven(c *cli.Context, lookup env, name string) bool {
+	if len(c.StringSlice(name)) == 0 {
+		return false
+	}
+	envName := kilnEnv(name)[0]
+	if name == "images" {
+		envName = "KILN_IMAGES_FILE"
+	}
+	v, ok := lookup(envName)
+	return !ok || v == ""
 }
