@@ -262,6 +262,15 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 			versionCommand(stdout, version),
 			completionCommand(stdout),
 		},
+		// urfave/cli's own "No help topic for 'nope'" suggests any
+		// command, however far ("completion" for "nope"); kiln help nope
+		// reads like kiln nope.
+		Before: func(c *cli.Context) error {
+			if a := c.Args(); (a.First() == "help" || a.First() == "h") && a.Len() > 1 && c.App.Command(a.Get(1)) == nil {
+				return unknownCommand(c, a.Get(1))
+			}
+			return nil
+		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return unknownCommand(c, c.Args().First())
