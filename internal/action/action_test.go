@@ -704,3 +704,28 @@ func TestWorkflows(t *testing.T) {
 		})
 	}
 }
+
+// TestRunWithoutArgsInput: run.sh under set -u with INPUT_ARGS unset (run
+// outside action.yml, which always sets it) must not die on an unbound
+// variable before kiln starts.
+func TestRunWithoutArgsInput(t *testing.T) {
+	t.Parallel()
+	ws := workspace(t, func(string) {})
+	script, err := filepath.Abs("run.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", script)
+	cmd.Dir = ws
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + t.TempDir(),
+		"KILN_BIN=" + kiln(t),
+		"INPUT_COMMAND=graph",
+		"INPUT_CONFIG=deploy/kiln.yaml",
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "env dev: ") {
+		t.Fatalf("run.sh without INPUT_ARGS: %v\n%s", err, out)
+	}
+}

@@ -98,9 +98,10 @@ fi
 # Extra arguments: xargs splits on blanks and honours '…', "…" and \ the
 # way a shell does, but runs no shell, so nothing is expanded.
 extra=()
-if [[ -n "${INPUT_ARGS//[[:space:]]/}" ]]; then
+args="${INPUT_ARGS:-}"
+if [[ -n "${args//[[:space:]]/}" ]]; then
 	words="$(mktemp "$tmp/kiln-args.XXXXXX")"
-	if ! printf '%s\n' "$INPUT_ARGS" | xargs printf '%s\0' >"$words"; then
+	if ! printf '%s\n' "$args" | xargs printf '%s\0' >"$words"; then
 		rm -f "$words"
 		fail "input args has an unmatched quote"
 	fi
