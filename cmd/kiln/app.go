@@ -284,7 +284,7 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = onUsageError
 		if cmd.Action != nil {
-			cmd.Action = jsonOnFailure(cmd.Action)
+			cmd.Action = annotateUsage(jsonOnFailure(cmd.Action), lookup)
 		}
 	}
 	return app
@@ -313,6 +313,22 @@ func jsonOnFailure(action cli.ActionFunc) cli.ActionFunc {
 		return jsonDocument(c.App.Writer, struct {
 			Errors []jsonError `json:"errors"`
 		}{jsonErrors(err)}, err)
+	}
+}
+
+// annotateUsage turns a usage mistake into an error annotation inside
+// GitHub Actions, as render errors are: an env input naming no env, a
+// flag in the args input that conflicts. Without it the run's page said
+// only "exit code 2", the reason buried in the step's log.
+func annotateUsage(action cli.ActionFunc, lookup env) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		err := action(c)
+		var ue *usageError
+		var te *troubleError
+		if errors.As(err, &ue) && !errors.As(err, &te) {
+			actionsRunner(c, lookup).Error(ue)
+		}
+		return err
 	}
 }
 
@@ -355,6 +371,12 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		help += " " + c.Command.Name
 	}
 	uerr := usagef("%s; run '%s' for usage", msg, help)
+	if c.Command != nil {
+		// As annotateUsage does for the mistakes a command finds; the
+		// action never runs here. urfave/cli reads the process
+		// environment for the flags too.
+		actionsRunner(c, os.LookupEnv).Error(uerr)
+	}
 	if c.Command == nil || !hasFlag(c.Command, "output") || !wantsJSON(c.App) {
 		return uerr
 	}

@@ -414,6 +414,20 @@ spec:
 			wantStderr:  []string{"kiln: "},
 		},
 		{
+			// A usage mistake is annotated like a render error, not left
+			// in the log behind "exit code 2".
+			name:       "unknown env",
+			inputs:     map[string]string{"command": "render", "env": "prd", "config": "deploy/kiln.yaml"},
+			wantCode:   2,
+			wantStderr: []string{`::error file=deploy/kiln.yaml,title=kiln::environment "prd": no such environment (did you mean "prod"?)%0Ahint: the environments in kiln.yaml are dev, staging, prod`},
+		},
+		{
+			name:       "unknown flag in args",
+			inputs:     map[string]string{"command": "validate", "config": "deploy/kiln.yaml", "args": "--bogus"},
+			wantCode:   2,
+			wantStderr: []string{`::error title=kiln::unknown flag --bogus; run 'kiln help validate' for usage`},
+		},
+		{
 			name:       "unknown command",
 			inputs:     map[string]string{"command": "deploy"},
 			wantCode:   2,
