@@ -3,6 +3,7 @@ package promote
 import (
 	"bytes"
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -141,11 +142,10 @@ func shownPair(ids sopsyaml.Identities, old, new []byte, found func(string)) (o,
 // of a Secret that is not SOPS-encrypted (data base64-decoded): what the
 // inputs beside it may hold in plain text.
 func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
-	oldNodes, oldHas, oldBad := secretDocs(old)
-	newNodes, newHas, newBad := secretDocs(new)
-	// Masked in place: the documents are serialised with their lists'
-	// items masked.
-	oldObjs, newObjs := withItems(oldNodes), withItems(newNodes)
+	// The objects are masked in place: the documents are serialised with
+	// their lists' items masked.
+	oldNodes, oldObjs, oldHas, oldBad := secretDocs(old)
+	newNodes, newObjs, newHas, newBad := secretDocs(new)
 	if !oldHas && !newHas && !oldBad && !newBad {
 		return old, new
 	}
@@ -268,22 +268,22 @@ func nodeText(v *kyaml.Node) string {
 
 // secretDocs parses data as YAML documents and reports whether one is a v1
 // Secret (has), or whether data may hold one and does not parse (bad).
-// Data that names no Secret is left alone: "Secret" in it, or a backslash,
-// which is how a double-quoted YAML scalar could spell it otherwise.
-func secretDocs(data []byte) (nodes []*kyaml.RNode, has, bad bool) {
+// objs are the documents with their lists' items (withItems). Data that
+// names no Secret is left alone: "Secret" in it, or a backslash, which is
+// how a double-quoted YAML scalar could spell it otherwise.
+func secretDocs(data []byte) (nodes, objs []*kyaml.RNode, has, bad bool) {
 	if data == nil || !bytes.Contains(data, []byte("Secret")) && !bytes.Contains(data, []byte(`\`)) {
-		return nil, false, false
+		return nil, nil, false, false
 	}
 	nodes, err := kio.FromBytes(data)
 	if err != nil {
-		return nil, false, true
+		return nil, nil, false, true
 	}
-	for _, n := range withItems(nodes) {
-		if objects.IsSecret(n) {
-			return nodes, true, false
-		}
+	objs = withItems(nodes)
+	if slices.ContainsFunc(objs, objects.IsSecret) {
+		return nodes, objs, true, false
 	}
-	return nil, false, false
+	return nil, nil, false, false
 }
 
 // withItems returns nodes and, after each list among them (a SecretList, a

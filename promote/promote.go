@@ -319,7 +319,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		}
 		return res, nil
 	}
-	for _, w := range append(plan.unappliable[:len(plan.unappliable):len(plan.unappliable)], plan.moved...) {
+	for _, w := range slices.Concat(plan.unappliable, plan.moved) {
 		fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(w.String()))
 	}
 	// The body comes first, so that a dry run shows it even when the guard
@@ -545,16 +545,8 @@ func newRun(p *envconfig.Pipeline, opts Options) (*run, error) {
 	}
 	r.env = env
 	if r.from != "" {
-		if _, err := p.Env(r.from); err != nil {
+		if err := CheckOrder(p, r.from, env.Name); err != nil {
 			return nil, err
-		}
-		if r.from == env.Name {
-			return nil, &diag.Error{File: "kiln.yaml", Msg: fmt.Sprintf("cannot promote env %s from itself", env.Name), Hint: "give --from the env before it"}
-		}
-		if env.PromoteFrom != "" && env.PromoteFrom != r.from {
-			return nil, &diag.Error{File: "kiln.yaml", Line: env.Line,
-				Msg:  fmt.Sprintf("env %s promotes from %s, not %s", env.Name, env.PromoteFrom, r.from),
-				Hint: fmt.Sprintf("run kiln promote --from %s --to %s, or change promoteFrom of %s in kiln.yaml", env.PromoteFrom, env.Name, env.Name)}
 		}
 	}
 	if p.Manifests.Repo == "" {
@@ -959,10 +951,8 @@ func (r *run) checkShape(ctx context.Context, ref string) error {
 // so the commit would silently lack them.
 func (r *run) checkSubmodules(subs []string) error {
 	var found []string
-	boot := render.BootstrapDirs(r.p)
 	for _, s := range subs {
-		rel := strings.TrimPrefix(s, r.dir+"/")
-		if !strings.HasPrefix(s, r.dir+"/") || !slices.ContainsFunc(boot, func(d string) bool { return strings.HasPrefix(rel, d) }) {
+		if rel, ok := strings.CutPrefix(s, r.dir+"/"); !ok || !render.InBootstrap(r.p, rel) {
 			found = append(found, s)
 		}
 	}
@@ -1341,6 +1331,28 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	if err := r.stillAt(ctx, branch, commit, fmt.Sprintf("pushed %s while this run updated its pull request #%d, whose title and body may now describe this run's commit %s instead of the branch's", branch, pr.Number, short(commit)), thenRerunNewest); err != nil {
 		res.Commit = ""
 		return err
+	}
+	return nil
+}
+
+// CheckOrder refuses a promotion from env from to env to that kiln.yaml
+// rules out: an unknown env, an env from itself, or against to's
+// promoteFrom.
+func CheckOrder(p *envconfig.Pipeline, from, to string) error {
+	if _, err := p.Env(from); err != nil {
+		return err
+	}
+	env, err := p.Env(to)
+	if err != nil {
+		return err
+	}
+	if from == env.Name {
+		return &diag.Error{File: "kiln.yaml", Msg: fmt.Sprintf("cannot promote env %s from itself", env.Name), Hint: "give --from the env before it"}
+	}
+	if env.PromoteFrom != "" && env.PromoteFrom != from {
+		return &diag.Error{File: "kiln.yaml", Line: env.Line,
+			Msg:  fmt.Sprintf("env %s promotes from %s, not %s", env.Name, env.PromoteFrom, from),
+			Hint: fmt.Sprintf("run kiln promote --from %s --to %s, or change promoteFrom of %s in kiln.yaml", env.PromoteFrom, env.Name, env.Name)}
 	}
 	return nil
 }

@@ -397,23 +397,9 @@ func withoutSecretVars(params map[string]any, secrets map[string]string) map[str
 	mask := func(vars any) any {
 		switch m := vars.(type) {
 		case map[string]any:
-			out := make(map[string]any, len(m))
-			for k, v := range m {
-				if _, secret := secrets[k]; secret {
-					v = redact.Mask
-				}
-				out[k] = v
-			}
-			return out
+			return maskKeys(m, secrets)
 		case map[string]string:
-			out := make(map[string]any, len(m))
-			for k, v := range m {
-				out[k] = v
-				if _, secret := secrets[k]; secret {
-					out[k] = redact.Mask
-				}
-			}
-			return out
+			return maskKeys(m, secrets)
 		}
 		return vars
 	}
@@ -428,6 +414,19 @@ func withoutSecretVars(params map[string]any, secrets map[string]string) map[str
 			}
 		}
 		out[k] = v
+	}
+	return out
+}
+
+// maskKeys returns m as a map[string]any with the value of each key that
+// names a secret replaced by redact.Mask.
+func maskKeys[V any](m map[string]V, secrets map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+		if _, secret := secrets[k]; secret {
+			out[k] = redact.Mask
+		}
 	}
 	return out
 }

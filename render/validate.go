@@ -67,6 +67,12 @@ func BootstrapDirs(p *envconfig.Pipeline) []string {
 	return tree.BootstrapDirs(p.Flux.Namespace, p.Flux.SourceRef.Namespace)
 }
 
+// InBootstrap reports whether rel, a slash path in an env's tree, is in
+// one of p's BootstrapDirs.
+func InBootstrap(p *envconfig.Pipeline, rel string) bool {
+	return tree.InBootstrap(rel, BootstrapDirs(p))
+}
+
 // FluxFile is the file of an env's tree that holds app's Flux Kustomization.
 func FluxFile(app string) string { return tree.FluxFile(app) }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-gitops/kiln/envconfig"
-	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote"
 )
@@ -387,25 +386,15 @@ func rest(l []string) []string {
 }
 
 // checkFromTo refuses, as usage mistakes (exit 2), --from and --to that
-// kiln.yaml's promotion order rules out. promote checks the same, but it
-// cannot tell a wrong command line from a failed promotion, and a script
-// should not retry either.
+// kiln.yaml's promotion order rules out (promote.CheckOrder). promote
+// checks the same, but it cannot tell a wrong command line from a failed
+// promotion, and a script should not retry either.
 func checkFromTo(p *envconfig.Pipeline, from, to string) error {
 	if from == "" {
 		return nil
 	}
-	if from == to {
-		return &usageError{err: &diag.Error{File: "kiln.yaml", Msg: fmt.Sprintf("cannot promote env %s from itself", to),
-			Hint: "give --from the env before it"}}
-	}
-	env, err := p.Env(to)
-	if err != nil {
+	if err := promote.CheckOrder(p, from, to); err != nil {
 		return &usageError{err: err}
-	}
-	if env.PromoteFrom != "" && env.PromoteFrom != from {
-		return &usageError{err: &diag.Error{File: "kiln.yaml", Line: env.Line,
-			Msg:  fmt.Sprintf("env %s promotes from %s, not %s", env.Name, env.PromoteFrom, from),
-			Hint: fmt.Sprintf("run kiln promote --from %s --to %s, or change promoteFrom of %s in kiln.yaml", env.PromoteFrom, env.Name, env.Name)}}
 	}
 	return nil
 }

@@ -28,9 +28,9 @@ func BootstrapDirs(namespaces ...string) []string {
 	return slices.Compact(dirs)
 }
 
-// inBootstrap reports whether p, a slash path in an env's tree (a folder
+// InBootstrap reports whether p, a slash path in an env's tree (a folder
 // slash-terminated), is in one of dirs or is one of them.
-func inBootstrap(p string, dirs []string) bool {
+func InBootstrap(p string, dirs []string) bool {
 	for _, d := range dirs {
 		if strings.HasPrefix(p, d) {
 			return true
@@ -49,12 +49,12 @@ func FluxFile(app string) string { return "flux/" + app + ".yaml" }
 func KeepBootstrap(old, files Files, dirs []string) Files {
 	out := make(Files, len(files))
 	for p, data := range files {
-		if !inBootstrap(p, dirs) {
+		if !InBootstrap(p, dirs) {
 			out[p] = data
 		}
 	}
 	for p, data := range old {
-		if inBootstrap(p, dirs) {
+		if InBootstrap(p, dirs) {
 			out[p] = data
 		}
 	}
