@@ -11,6 +11,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 
 	gojsonnet "github.com/google/go-jsonnet"
 
@@ -219,6 +220,11 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 		if shape == shapeUnknown && errors.As(err, &de) && de.Hint == topLevelHint {
 			// kiln passed all three because the tree did not tell; the
 			// usual hint would say it passed only what is declared.
+			if strings.HasPrefix(de.Msg, "jsonnet error: function has no parameter ") {
+				// go-jsonnet checks the arguments in map order, so the
+				// name it gives changes from run to run; name them all.
+				de.Msg = "jsonnet error: the file's function does not declare every top-level argument kiln passes (" + strings.Join(tlas, ", ") + ")"
+			}
 			de.Hint = "kiln cannot tell from the main file's syntax whether its value is a function, or which of env, vars and images it declares " +
 				"(the value comes from an import, a field or a call), so it passes all three: declare all three (function(env, vars, images)), " +
 				"or make the main file's value a function literal"
