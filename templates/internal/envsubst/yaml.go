@@ -3,6 +3,8 @@ package envsubst
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -60,7 +62,12 @@ func (s *scanner) quoted(data []byte) []byte {
 		for {
 			var doc yaml.Node
 			if err := dec.Decode(&doc); err != nil {
-				break // io.EOF, or not YAML before substitution
+				if err != io.EOF {
+					// Not YAML before substitution: the line pass gives
+					// the text; check it keeps its flow collections.
+					s.flow(data[lines[c.line]:c.end], c.line)
+				}
+				break
 			}
 			found = scalars(&doc, found)
 		}
@@ -359,4 +366,183 @@ func placeholdersIn(raw []byte) string {
 		return "a placeholder"
 	}
 	return strings.Join(out, ", ")
+}
+
+// flow checks a chunk of data that YAML cannot read before substitution,
+// which starts on the 0-based line line0: most often a placeholder inside
+// a flow collection ([…] or {…}), where YAML ends a plain scalar at the
+// "{". Substituted as text, a value there is read as the collection's
+// syntax: in args: [sh, -c, ${CMD}] a value "echo a, b" makes two items,
+// one with "]" or "}" ends the collection, one with " #" cuts it, an
+// empty one drops the item. kustomize, which Flux runs before it
+// substitutes, cannot read such a file at all, so no Flux behaviour is
+// kept by allowing it; the value would silently change the object.
+//
+// The chunk is read twice: with each placeholder replaced by a token of
+// letters and digits (the skeleton, which shows where each placeholder
+// stands), and substituted. A scalar in a flow collection that does not
+// read as its skeleton with each token replaced by its value, or a flow
+// collection whose items differ in number, is an error at its line,
+// naming the placeholders, never a value. Block context is not checked:
+// there a value goes in as text, as in Flux (see Substitute). Anything
+// the skeleton cannot show (nested placeholders, an expression the line
+// pass refuses, a skeleton YAML cannot read) is left to the line pass.
+func (s *scanner) flow(chunk []byte, line0 int) {
+	var skel bytes.Buffer
+	var tokens, values, exprs []string
+	at := 0
+	for _, m := range placeholderRE.FindAllSubmatchIndex(chunk, -1) {
+		expr := string(chunk[m[2]:m[3]])
+		if !strings.HasSuffix(expr, "}") || strings.Contains(expr[2:], "${") || strings.ContainsAny(expr, "\n") {
+			return
+		}
+		v, _, err := newScanner("", s.vars).run([]byte(expr))
+		if err != nil {
+			return
+		}
+		tok := fmt.Sprintf("kilnplaceholder%dx", len(tokens))
+		skel.Write(chunk[at:m[2]])
+		skel.WriteString(tok)
+		at = m[3]
+		tokens, values, exprs = append(tokens, tok), append(values, string(v)), append(exprs, expr)
+	}
+	if len(tokens) == 0 {
+		return
+	}
+	skel.Write(chunk[at:])
+	sk, _, err := newScanner("", nil).run(skel.Bytes()) // $$ escapes, as in the output
+	if err != nil {
+		return
+	}
+	out, _, err := newScanner("", s.vars).run(chunk)
+	if err != nil {
+		return
+	}
+	skDocs, ok := documents(sk)
+	if !ok {
+		return
+	}
+	pairs := make([]string, 0, 2*len(tokens))
+	for i, tok := range tokens {
+		pairs = append(pairs, tok, values[i])
+	}
+	fl := &flowCheck{values: strings.NewReplacer(pairs...)}
+	outDocs, ok := documents(out)
+	for i := range len(skDocs) {
+		var bad *yaml.Node
+		if ok && i < len(outDocs) {
+			bad = fl.differs(skDocs[i], outDocs[i], false)
+		} else if !ok {
+			// Not YAML once substituted: a value that holds the
+			// collection's syntax is the likely cause.
+			bad = fl.risky(skDocs[i], false)
+		}
+		if bad == nil {
+			continue
+		}
+		var names []string
+		for i, tok := range tokens {
+			if e := quoteExpr(exprs[i]); nodeHolds(bad, tok) && !slices.Contains(names, e) {
+				names = append(names, e)
+			}
+		}
+		what := "a placeholder"
+		if len(names) > 0 {
+			what = strings.Join(names, ", ")
+		}
+		s.errs = append(s.errs, &diag.Error{File: s.file, Line: line0 + bad.Line,
+			Msg: fmt.Sprintf("%s inside a flow collection ([…] or {…}): a value there changes the collection "+
+				"(YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)", what),
+			Hint: "quote the placeholder (\"${NAME}\" gives any value as it is), or write the collection in block style; " +
+				"kustomize, which Flux runs before it substitutes, cannot read an unquoted placeholder inside […] or {…} at all"})
+		s.problems++
+		return
+	}
+}
+
+// documents reads every YAML document of data, false if YAML refuses it.
+func documents(data []byte) ([]*yaml.Node, bool) {
+	var docs []*yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err == io.EOF {
+			return docs, true
+		} else if err != nil {
+			return nil, false
+		}
+		docs = append(docs, &doc)
+	}
+}
+
+// flowCheck compares a skeleton with the substituted chunk (see flow).
+type flowCheck struct {
+	values *strings.Replacer // each token to its placeholder's value
+}
+
+// differs returns the skeleton node where out does not read as sk with
+// its values in it, inside a flow collection; nil when none does.
+func (f *flowCheck) differs(sk, out *yaml.Node, inFlow bool) *yaml.Node {
+	if sk.Kind != out.Kind {
+		if inFlow {
+			return sk
+		}
+		return nil
+	}
+	switch sk.Kind {
+	case yaml.ScalarNode:
+		want := f.values.Replace(sk.Value)
+		if out.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+			want = strings.Trim(want, " \t") // a plain scalar has no blanks at its ends
+		}
+		if inFlow && want != out.Value {
+			return sk
+		}
+	case yaml.DocumentNode, yaml.SequenceNode, yaml.MappingNode:
+		flow := inFlow || sk.Style&yaml.FlowStyle != 0
+		for i := range min(len(sk.Content), len(out.Content)) {
+			if bad := f.differs(sk.Content[i], out.Content[i], flow); bad != nil {
+				return bad
+			}
+		}
+		if flow && len(sk.Content) != len(out.Content) {
+			return sk
+		}
+	}
+	return nil
+}
+
+// risky returns the first scalar in a flow collection below n whose
+// value, once its placeholders' values are in, holds what YAML reads as
+// flow syntax there; nil when none does.
+func (f *flowCheck) risky(n *yaml.Node, inFlow bool) *yaml.Node {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		v := f.values.Replace(n.Value)
+		if inFlow && v != n.Value && (strings.ContainsAny(v, ",[]{}") || strings.Contains(v, " #") || strings.HasPrefix(v, "#") ||
+			strings.Contains(v, ": ") || strings.HasSuffix(v, ":") || strings.TrimSpace(v) == "") {
+			return n
+		}
+	case yaml.DocumentNode, yaml.SequenceNode, yaml.MappingNode:
+		flow := inFlow || n.Style&yaml.FlowStyle != 0
+		for _, c := range n.Content {
+			if bad := f.risky(c, flow); bad != nil {
+				return bad
+			}
+		}
+	}
+	return nil
+}
+
+// nodeHolds reports whether a scalar at or below n holds text.
+func nodeHolds(n *yaml.Node, text string) bool {
+	if n.Kind == yaml.ScalarNode {
+		return strings.Contains(n.Value, text)
+	}
+	for _, c := range n.Content {
+		if nodeHolds(c, text) {
+			return true
+		}
+	}
+	return false
 }

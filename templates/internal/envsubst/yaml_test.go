@@ -26,6 +26,10 @@ var yamlVars = map[string]string{
 	"EMPTY": "",
 	"COLOR": "#ff0000",
 	"PW":    "p@ss #1",
+	"LIST":  "echo a, b",
+	"CLOSE": "x}",
+	"NUM":   "3",
+	"KEY":   "key",
 	"REF":   "&x y",
 	"PIPE":  "|-",
 	"ALIAS": "*base",
@@ -91,9 +95,22 @@ var yamlCases = []yamlCase{
 	{name: "not YAML before substitution: text substitution", in: "a: [${WIN}]\nb: \"${WIN}\"\n", want: "a: [C:\\new\\table]\nb: \"C:\\new\\table\"\n"},
 	{name: "the other documents of such a file", in: "a: '${Q}'\n---\na: [${WIN}]\n--- # x\nb: \"${WIN}\"\n...\n---\nc: '${Q}'\n",
 		want: "a: 'it''s'\n---\na: [C:\\new\\table]\n--- # x\nb: \"C:\\\\new\\\\table\"\n...\n---\nc: 'it''s'\n"},
+	{name: "a value that splits a flow item", in: "a: 1\nargs: [sh, -c, ${LIST}]\n",
+		wantErr: "f.yaml:2: \"${LIST}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
+	{name: "a value that ends a flow mapping", in: "env: [{name: A, value: ${CLOSE}}, {name: B, value: ${HOST}}]\n",
+		wantErr: "f.yaml:1: \"${CLOSE}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
+	{name: "an empty value drops a flow item", in: "---\nkind: X\n---\nargs: [a, ${EMPTY}]\n",
+		wantErr: "f.yaml:4: \"${EMPTY}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
+	{name: "a comment cuts a flow collection", in: "args: [a, ${PW}, b]\n",
+		wantErr: "f.yaml:1: \"${PW}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
+	{name: "values that keep their flow collection", in: "args: [a, ${HOST}, \"${LIST}\", x-${HOST}-y, ${NUM}, $${LIST}]\nm: {k: ${HOST}, ${KEY}: v, d: ${NOPE:=dflt}}\nb: ${LIST}\n",
+		want: "args: [a, redis.svc, \"echo a, b\", x-redis.svc-y, 3, ${LIST}]\nm: {k: redis.svc, key: v, d: dflt}\nb: echo a, b\n"},
 	{name: "lines counted over documents", in: "a: 1\n---\nb: 2\n---\nc: ${COLOR}\n",
 		wantErr: "f.yaml:5: \"${COLOR}\": a value there makes YAML read a comment: the rest of the value would be lost (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
 }
+
+const flowHint = "  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or write the collection in block style; " +
+	"kustomize, which Flux runs before it substitutes, cannot read an unquoted placeholder inside […] or {…} at all"
 
 // TestSubstituteYAML: a quoted placeholder gets the value as it is, as
 // Flux gives it; everything else is Substitute's.
