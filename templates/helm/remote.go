@@ -43,6 +43,9 @@ const downloadTimeout = 2 * time.Minute
 type resolvedChart struct {
 	file    string // the cached .tgz
 	version string
+	// cached: the file was in the cache, unchecked (an exact version,
+	// or a repository whose index gives no digest).
+	cached bool
 }
 
 // indexFile is a chart repository's index.
@@ -67,41 +70,55 @@ func (e *Engine) remoteChart(ctx context.Context, req *templates.Request) (*char
 			return nil, &diag.Error{Msg: fmt.Sprintf("invalid chart name %q for repository %s", req.Path, req.ChartRepo), Hint: "helm.chart names a chart in the repository, such as \"redis\""}
 		}
 	}
+	src, rc, err := e.loadRemote(ctx, req, false)
+	if err != nil && rc.cached {
+		// A cached chart that does not load (truncated, or written by
+		// something else: the cache folder may come from actions/cache)
+		// is not trusted: download it again, once.
+		src, _, err = e.loadRemote(ctx, req, true)
+	}
+	return src, err
+}
+
+// loadRemote resolves req's remote chart and loads its files; fresh
+// ignores the charts in the cache (never the resolved version's index).
+func (e *Engine) loadRemote(ctx context.Context, req *templates.Request, fresh bool) (*chartSource, resolvedChart, error) {
 	var (
 		rc    resolvedChart
 		input string
 		err   error
 	)
+	key := fmt.Sprint(fresh)
 	switch {
 	case registry.IsOCI(req.ChartRepo):
 		base := strings.TrimSuffix(strings.TrimPrefix(req.ChartRepo, "oci://"), "/") + "/" + req.Path
-		rc, err = e.resolved.do("oci\x00"+base+"\x00"+req.ChartVersion, func() (resolvedChart, error) {
-			return e.resolveOCI(ctx, req.ChartRepo, base, req.Path, req.ChartVersion)
+		rc, err = e.resolved.do("oci\x00"+base+"\x00"+req.ChartVersion+"\x00"+key, func() (resolvedChart, error) {
+			return e.resolveOCI(ctx, req.ChartRepo, base, req.Path, req.ChartVersion, fresh)
 		})
 		input = "oci://" + base + "@" + rc.version
 	case strings.HasPrefix(req.ChartRepo, "http://") || strings.HasPrefix(req.ChartRepo, "https://"):
 		if strings.Contains(req.Path, "/") {
-			return nil, &diag.Error{Msg: fmt.Sprintf("invalid chart name %q for repository %s", req.Path, req.ChartRepo), Hint: "helm.chart names a chart in the repository's index, such as \"redis\""}
+			return nil, rc, &diag.Error{Msg: fmt.Sprintf("invalid chart name %q for repository %s", req.Path, req.ChartRepo), Hint: "helm.chart names a chart in the repository's index, such as \"redis\""}
 		}
 		repoURL := strings.TrimSuffix(req.ChartRepo, "/")
-		rc, err = e.resolved.do("http\x00"+repoURL+"\x00"+req.Path+"\x00"+req.ChartVersion, func() (resolvedChart, error) {
-			return e.resolveHTTP(ctx, repoURL, req.Path, req.ChartVersion)
+		rc, err = e.resolved.do("http\x00"+repoURL+"\x00"+req.Path+"\x00"+req.ChartVersion+"\x00"+key, func() (resolvedChart, error) {
+			return e.resolveHTTP(ctx, repoURL, req.Path, req.ChartVersion, fresh)
 		})
 		input = repoURL + "/" + req.Path + "@" + rc.version
 	default:
-		return nil, &diag.Error{Msg: fmt.Sprintf("unsupported chart repository %q", req.ChartRepo), Hint: "helm.repo must be an http(s):// chart repository or an oci:// registry"}
+		return nil, rc, &diag.Error{Msg: fmt.Sprintf("unsupported chart repository %q", req.ChartRepo), Hint: "helm.repo must be an http(s):// chart repository or an oci:// registry"}
 	}
 	if err != nil {
-		return nil, err
+		return nil, rc, err
 	}
-	loaded, err := e.files.do(rc.file, func() (loadedChart, error) {
+	loaded, err := e.files.do(rc.file+"\x00"+key, func() (loadedChart, error) {
 		files, err := readChartArchive(nil, rc.file, input, e.newBudget())
 		return loadedChart{files: files}, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, rc, err
 	}
-	return &chartSource{files: loaded.files, input: input}, nil
+	return &chartSource{files: loaded.files, input: input}, rc, nil
 }
 
 // exactVersion reports whether v names one version rather than a range.
@@ -130,6 +147,20 @@ func chartFile(dir, chart, version string) string {
 	return filepath.Join(dir, filepath.FromSlash(chart), version+".tgz")
 }
 
+// fileDigest is the hex SHA-256 of the file at p, "" if it cannot be read.
+func fileDigest(p string) string {
+	f, err := os.Open(p)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 func exists(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular()
@@ -137,11 +168,11 @@ func exists(p string) bool {
 
 // resolveHTTP finds chart in the repository's index, downloads it unless it
 // is cached and returns the cached file.
-func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint string) (resolvedChart, error) {
+func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint string, fresh bool) (resolvedChart, error) {
 	dir := e.cacheDir("http", repoURL)
-	if exactVersion(constraint) {
+	if exactVersion(constraint) && !fresh {
 		if f := chartFile(dir, chart, constraint); exists(f) {
-			return resolvedChart{file: f, version: constraint}, nil
+			return resolvedChart{file: f, version: constraint, cached: true}, nil
 		}
 	}
 	idx, err := e.indexes.do(repoURL, func() (*indexFile, error) { return e.fetchIndex(ctx, repoURL, dir) })
@@ -156,8 +187,16 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s in %s has an invalid version %q", chart, repoURL, cv.Version)}
 	}
 	f := chartFile(dir, chart, cv.Version)
-	if exists(f) {
-		return resolvedChart{file: f, version: cv.Version}, nil
+	if exists(f) && !fresh {
+		// With the index at hand, a cached chart is used only when it
+		// is the one the index names: a file changed in the cache is
+		// downloaded again, not rendered.
+		if cv.Digest == "" {
+			return resolvedChart{file: f, version: cv.Version, cached: true}, nil
+		}
+		if fileDigest(f) == strings.ToLower(cv.Digest) {
+			return resolvedChart{file: f, version: cv.Version}, nil
+		}
 	}
 	if len(cv.URLs) == 0 {
 		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s in %s has no download URL", chart, cv.Version, repoURL), Hint: "the repository's index.yaml is incomplete; ask its maintainers"}
@@ -305,11 +344,11 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 
 // resolveOCI finds the chart's tag in the registry, pulls it unless it is
 // cached and returns the cached file.
-func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constraint string) (resolvedChart, error) {
+func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constraint string, fresh bool) (resolvedChart, error) {
 	dir := e.cacheDir("oci", repoURL)
-	if exactVersion(constraint) {
+	if exactVersion(constraint) && !fresh {
 		if f := chartFile(dir, chart, constraint); exists(f) {
-			return resolvedChart{file: f, version: constraint}, nil
+			return resolvedChart{file: f, version: constraint, cached: true}, nil
 		}
 	}
 	client, err := e.registryClient()
@@ -335,8 +374,8 @@ func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constrain
 	}
 	version := tag
 	f := chartFile(dir, chart, version)
-	if exists(f) {
-		return resolvedChart{file: f, version: version}, nil
+	if exists(f) && !fresh {
+		return resolvedChart{file: f, version: version, cached: true}, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return resolvedChart{}, err

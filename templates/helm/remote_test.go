@@ -149,6 +149,83 @@ func TestHTTPRepository(t *testing.T) {
 	}
 }
 
+// TestCachedChartNotTrusted: the chart cache may come from elsewhere
+// (actions/cache); a cached chart that the index's digest does not match,
+// or that does not load, is downloaded again, never rendered.
+func TestCachedChartNotTrusted(t *testing.T) {
+	t.Parallel()
+	srvDir := t.TempDir()
+	tgz := packageHello(t, srvDir, "0.1.0", "0.2.0")
+	var downloads atomic.Int32
+	files := http.FileServer(http.Dir(srvDir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".tgz") {
+			downloads.Add(1)
+		}
+		files.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	idx, err := repo.IndexDirectory(srvDir, srv.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.WriteFile(filepath.Join(srvDir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := tempRoot(t)
+	cache := t.TempDir()
+	render := func(version string) (*templates.Result, error) {
+		e := New(Options{CacheDir: cache})
+		return e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: "hello", ChartRepo: srv.URL + "/", ChartVersion: version})
+	}
+	for _, v := range []string{"0.1.0", "0.2.0"} {
+		if _, err := render(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cached := filepath.Join(New(Options{CacheDir: cache}).cacheDir("http", srv.URL), "hello")
+	old, err := os.ReadFile(tgz[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Another chart in 0.2.0's place: the index's digest tells.
+	if err := os.WriteFile(filepath.Join(cached, "0.2.0.tgz"), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := downloads.Load()
+	res, err := render("~0.2.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summarize(t, res).ChartVersion; got != "0.2.0" {
+		t.Errorf("a replaced cached chart was rendered: chart version %q, want 0.2.0", got)
+	}
+	if n := downloads.Load() - before; n != 1 {
+		t.Errorf("%d downloads, want 1 (the replaced chart again)", n)
+	}
+	// Downloaded again, it is the cache's again: no more downloads.
+	before = downloads.Load()
+	if _, err := render("~0.2.0"); err != nil {
+		t.Fatal(err)
+	}
+	if n := downloads.Load() - before; n != 0 {
+		t.Errorf("%d downloads of a chart the cache holds, want 0", n)
+	}
+
+	// A truncated chart, asked for by exact version (no index read).
+	if err := os.WriteFile(filepath.Join(cached, "0.1.0.tgz"), old[:len(old)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = render("0.1.0")
+	if err != nil {
+		t.Fatalf("a truncated cached chart: %v", err)
+	}
+	if got := summarize(t, res).ChartVersion; got != "0.1.0" {
+		t.Errorf("chart version %q, want 0.1.0", got)
+	}
+}
+
 func TestRemoteNeedsCache(t *testing.T) {
 	t.Parallel()
 	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "https://charts.example.com"})
