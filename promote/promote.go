@@ -1354,6 +1354,25 @@ func CheckOrder(p *envconfig.Pipeline, from, to string) error {
 			Msg:  fmt.Sprintf("env %s promotes from %s, not %s", env.Name, env.PromoteFrom, from),
 			Hint: fmt.Sprintf("run kiln promote --from %s --to %s, or change promoteFrom of %s in kiln.yaml", env.PromoteFrom, env.Name, env.Name)}
 	}
+	// An env without promoteFrom takes --from freely, but not from an env
+	// that promotes from it, directly or through others: that sends a
+	// later stage's images back to an earlier one (prod's into dev),
+	// which the pipeline's order says never happens.
+	chain := []string{from}
+	for at := from; len(chain) <= len(p.Environments); {
+		e, err := p.Env(at)
+		if err != nil || e.PromoteFrom == "" {
+			break
+		}
+		at = e.PromoteFrom
+		chain = append(chain, at)
+		if at == env.Name {
+			slices.Reverse(chain)
+			return &diag.Error{File: "kiln.yaml", Line: env.Line,
+				Msg:  fmt.Sprintf("env %s comes before %s in the promotion order (%s): promoting %s into %s would go backwards", env.Name, from, strings.Join(chain, " → "), from, env.Name),
+				Hint: fmt.Sprintf("promote forwards (kiln promote --from %s --to %s); to give %s other images, promote it with --image or --images", env.Name, chain[1], env.Name)}
+		}
+	}
 	return nil
 }
 
