@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/words"
 )
@@ -212,13 +213,17 @@ type sinks struct {
 	secrets        *redact.Set
 	stdout, stderr *redact.Writer
 	rawStderr      io.Writer
+	// guard stops GitHub Actions' runner from reading workflow commands
+	// in stdout and stderr (nil outside Actions); kiln's own commands go
+	// to rawStderr through it.
+	guard *ghactions.Guard
 }
 
 const sinksKey = "kiln.sinks"
 
-func newSinks(stdout, stderr io.Writer) *sinks {
+func newSinks(stdout, stderr io.Writer, guard *ghactions.Guard) *sinks {
 	set := &redact.Set{}
-	return &sinks{secrets: set, stdout: set.Writer(stdout), stderr: set.Writer(stderr), rawStderr: stderr}
+	return &sinks{secrets: set, stdout: set.Writer(guard.Data(stdout)), stderr: set.Writer(guard.Data(stderr)), rawStderr: stderr, guard: guard}
 }
 
 // sinksOf returns the sinks newApp made for app.
@@ -232,13 +237,19 @@ func (s *sinks) flush() {
 	_ = s.stderr.Flush()
 }
 
+// done flushes the sinks and lets the runner read commands again.
+func (s *sinks) done() {
+	s.flush()
+	s.guard.Resume()
+}
+
 // env is how the app reads the process environment; tests pass their own.
 type env func(string) (string, bool)
 
 // newApp builds the command tree. It holds no global state: stdout gets
 // data, stderr progress, warnings and errors.
 func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App {
-	s := newSinks(rawStdout, rawStderr)
+	s := newSinks(rawStdout, rawStderr, ghactions.NewGuard(lookup, rawStderr))
 	var stdout, stderr io.Writer = s.stdout, s.stderr
 	app := &cli.App{
 		Name:                 "kiln",

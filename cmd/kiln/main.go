@@ -78,7 +78,7 @@ func run() int {
 	app := newApp(os.Stdout, os.Stderr, os.LookupEnv, moduleVersion(version, debug.ReadBuildInfo))
 	err := interrupted(ctx, runApp(ctx, app, os.Args))
 	s := sinksOf(app)
-	defer s.flush()
+	defer s.done()
 	return report(s.stderr, err) // errors are masked like every other line
 }
 

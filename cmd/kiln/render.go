@@ -636,7 +636,7 @@ func actionsRunner(c *cli.Context, lookup env) *ghactions.Runner {
 		root = filepath.Dir(f)
 	}
 	s := sinksOf(c.App)
-	return ghactions.FromEnv(lookup, s.rawStderr).WithSecrets(s.secrets).WithRoot(root)
+	return ghactions.FromEnv(lookup, s.rawStderr).WithSecrets(s.secrets).WithRoot(root).WithGuard(s.guard)
 }
 
 // reportActions annotates each env's errors and warnings, appends the job

@@ -265,11 +265,10 @@ func runAction(t *testing.T, ws string, inputs map[string]string) result {
 func checkMasks(t *testing.T, r result, wantMask bool) {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(r.stdout+r.stderr, "\n"), "\n")
-	// stdout and stderr are separate pipes; the order between them is
-	// not observable, so each stream must start with its masks. kiln writes
-	// its commands to stderr, so stdout must not show anything before it.
+	// run.sh sends kiln's stderr into its stdout: one stream, which must
+	// start with the masks.
 	masked := false
-	for _, l := range strings.Split(r.stderr, "\n") {
+	for _, l := range strings.Split(r.stdout, "\n") {
 		if !strings.HasPrefix(l, "::add-mask::") {
 			break
 		}
@@ -278,7 +277,7 @@ func checkMasks(t *testing.T, r result, wantMask bool) {
 		}
 	}
 	if masked != wantMask {
-		t.Errorf("stderr starts with ::add-mask:: of the secret: %v, want %v\n%s", masked, wantMask, r.stderr)
+		t.Errorf("the log starts with ::add-mask:: of the secret: %v, want %v\n%s", masked, wantMask, r.stdout)
 	}
 	for _, l := range lines {
 		if strings.Contains(l, secret) && l != "::add-mask::"+secret {
@@ -289,6 +288,46 @@ func checkMasks(t *testing.T, r result, wantMask bool) {
 		if strings.Contains(s, secret) {
 			t.Errorf("secret in the %s", name)
 		}
+	}
+}
+
+// checkGuard requires every line of kiln's log that is not one of its own
+// workflow commands to come while the runner's commands are stopped, each
+// of kiln's commands after that to be sent between a resume and a new
+// stop with one token, and the log to end with the commands resumed.
+func checkGuard(t *testing.T, log string) {
+	t.Helper()
+	token := ""
+	stopped := false
+	lines := strings.Split(strings.TrimSuffix(log, "\n"), "\n")
+	for i, l := range lines {
+		switch {
+		case l == "":
+		case strings.HasPrefix(l, "::stop-commands::"):
+			if stopped || (token != "" && l != "::stop-commands::"+token) {
+				t.Errorf("line %d: %q: stopped twice, or with another token", i+1, l)
+			}
+			token, stopped = strings.TrimPrefix(l, "::stop-commands::"), true
+		case token != "" && l == "::"+token+"::":
+			if !stopped {
+				t.Errorf("line %d: resumed twice", i+1)
+			}
+			stopped = false
+		case strings.HasPrefix(l, "::"):
+			if stopped {
+				t.Errorf("line %d: kiln's command %q sent while commands are stopped", i+1, l)
+			}
+			if token != "" && (i == 0 || i+1 >= len(lines) || lines[i-1] != "::"+token+"::" || lines[i+1] != "::stop-commands::"+token) {
+				t.Errorf("line %d: kiln's command %q is not between a resume and a stop", i+1, l)
+			}
+		default:
+			if !stopped {
+				t.Errorf("line %d: %q printed while the runner reads commands", i+1, l)
+			}
+		}
+	}
+	if stopped {
+		t.Errorf("the log ends with the runner's commands stopped:\n%s", log)
 	}
 }
 
@@ -488,8 +527,8 @@ spec:
 				t.Errorf("outputs (-want +got):\n%s", diff)
 			}
 			for _, s := range tc.wantStderr {
-				if s = expand(s); !strings.Contains(r.stderr, s) {
-					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+				if s = expand(s); !strings.Contains(r.stdout+r.stderr, s) {
+					t.Errorf("the log lacks %q:\n%s%s", s, r.stderr, r.stdout)
 				}
 			}
 			if tc.summary != "" {
@@ -500,9 +539,11 @@ spec:
 					t.Errorf("want %s: %v", tc.wantFile, err)
 				}
 			}
-			if tc.wantStdout == "" && r.stdout != "" {
-				t.Errorf("stdout is for data; got:\n%s", r.stdout)
+			// Only run.sh's own errors, before kiln starts, are on stderr.
+			if r.stderr != "" && !strings.Contains(r.stderr, "::error title=kiln action::") {
+				t.Errorf("kiln's stderr is not sent into stdout; stderr:\n%s", r.stderr)
 			}
+			checkGuard(t, r.stdout)
 			if !strings.Contains(r.stdout, tc.wantStdout) {
 				t.Errorf("stdout lacks %q:\n%s", tc.wantStdout, r.stdout)
 			}

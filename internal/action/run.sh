@@ -113,5 +113,8 @@ fi
 
 # No trace of the command line here: kiln must be the first to print, so
 # that its ::add-mask:: lines come before anything else (GitHub already
-# logs the step's inputs).
-exec "$kiln" "$command" ${flags[@]+"${flags[@]}"} ${extra[@]+"${extra[@]}"}
+# logs the step's inputs). stderr goes into stdout: kiln stops the runner's
+# workflow commands while it prints text a pull request controls and
+# resumes them around its own, which only holds within one stream (see
+# internal/ghactions, Guard).
+exec "$kiln" "$command" ${flags[@]+"${flags[@]}"} ${extra[@]+"${extra[@]}"} 2>&1

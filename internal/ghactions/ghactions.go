@@ -36,6 +36,9 @@ type Runner struct {
 	// the step outputs: GitHub's own masking covers only what it was told
 	// before, and the summary file is not masked by GitHub at all.
 	secrets *redact.Set
+	// guard, when set, keeps the runner from reading commands in kiln's
+	// other output; r's commands pass through it.
+	guard *Guard
 }
 
 // FromEnv returns a Runner when lookup("GITHUB_ACTIONS") is "true", as
@@ -66,6 +69,17 @@ func (r *Runner) WithSecrets(set *redact.Set) *Runner {
 	}
 	c := *r
 	c.secrets = set
+	return &c
+}
+
+// WithGuard returns a copy of r whose commands pass through g (see Guard),
+// which must write to the same stream as r.
+func (r *Runner) WithGuard(g *Guard) *Runner {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.guard = g
 	return &c
 }
 
@@ -334,7 +348,7 @@ func (r *Runner) command(name string, props [][2]string, data string) {
 	}
 	b.WriteString("::" + EscapeData(data) + "\n")
 	// A failed write to stderr has nowhere better to be reported.
-	_, _ = io.WriteString(r.w, b.String())
+	r.guard.command(r.w, b.String())
 }
 
 // EscapeData escapes a workflow command's message: % first, then CR and LF.

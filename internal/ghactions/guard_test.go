@@ -1,0 +1,70 @@
+package ghactions
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// TestGuard: data a pull request controls (a manifest line that reads as
+// a workflow command once the runner trims it, a "##[" anywhere) reaches
+// the log only while the runner's commands are stopped; kiln's own
+// commands are sent between a resume and a new stop; the commands are
+// resumed at the end.
+func TestGuard(t *testing.T) {
+	t.Parallel()
+	lookup := func(k string) (string, bool) { return "true", k == "GITHUB_ACTIONS" }
+	var log bytes.Buffer // one stream, as the kiln action runs kiln (2>&1)
+	g := NewGuard(lookup, &log)
+	r := FromEnv(lookup, &log).WithGuard(g)
+	data := g.Data(&log)
+
+	r.Warning(diag.Warning{Msg: "before any data"})
+	if _, err := data.Write([]byte("     ::warning::injected\n+    ##[set-output name=changed;]false\n")); err != nil {
+		t.Fatal(err)
+	}
+	r.Error(errors.New("after data"))
+	if _, err := data.Write([]byte("more data\n")); err != nil {
+		t.Fatal(err)
+	}
+	g.Resume()
+
+	tok := g.token
+	if !strings.HasPrefix(tok, "kiln-") || len(tok) != len("kiln-")+32 {
+		t.Fatalf("token %q: want kiln- and 32 hex digits", tok)
+	}
+	want := "::warning title=kiln::before any data\n" +
+		"::stop-commands::" + tok + "\n" +
+		"     ::warning::injected\n+    ##[set-output name=changed;]false\n" +
+		"::" + tok + "::\n::error title=kiln::after data\n::stop-commands::" + tok + "\n" +
+		"more data\n" +
+		"::" + tok + "::\n"
+	if got := log.String(); got != want {
+		t.Errorf("log:\n%s\nwant:\n%s", got, want)
+	}
+
+	// A second run draws another token: none can be known in advance.
+	if g2 := NewGuard(lookup, &log); g2.token == tok {
+		t.Errorf("two guards share the token %q", tok)
+	}
+}
+
+// TestGuardOutsideActions: no runner, nothing added.
+func TestGuardOutsideActions(t *testing.T) {
+	t.Parallel()
+	var log bytes.Buffer
+	g := NewGuard(func(string) (string, bool) { return "", false }, &log)
+	if g != nil {
+		t.Fatal("a Guard outside GitHub Actions")
+	}
+	if _, err := g.Data(&log).Write([]byte("data\n")); err != nil {
+		t.Fatal(err)
+	}
+	g.Resume()
+	if log.String() != "data\n" {
+		t.Errorf("log = %q, want the data alone", log.String())
+	}
+}
