@@ -214,3 +214,19 @@ func TestUnifiedColor(t *testing.T) {
 		t.Errorf("Unified colour (-want +got):\n%s", d)
 	}
 }
+
+// TestUnifiedColorShowsControls: on a terminal, escape sequences in a
+// file pushed to the manifests branch (or in its name) are shown, not
+// obeyed; without colour (a pipe, a file) the bytes stay as they are.
+func TestUnifiedColorShowsControls(t *testing.T) {
+	t.Parallel()
+	c := Change{Path: "f\x1b]0;x\a", Op: Changed, Old: []byte("a\n\x1b[2Jb\r\n"), New: []byte("a\nc\u009b\x9b\n")}
+	got := Unified(c, true)
+	want := "\x1b[1m--- a/f^[]0;x^G\x1b[m\n\x1b[1m+++ b/f^[]0;x^G\x1b[m\n\x1b[36m@@ -1,2 +1,2 @@\x1b[m\n a\n\x1b[31m-^[[2Jb^M\x1b[m\n\x1b[32m+c\\u009B\\x9B\x1b[m\n"
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Unified colour (-want +got):\n%s", d)
+	}
+	if plain := Unified(c, false); !strings.Contains(plain, "-\x1b[2Jb\r\n") {
+		t.Errorf("without colour the bytes changed:\n%q", plain)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 )
@@ -84,7 +85,7 @@ func (p *printer) line(c, s string) {
 		return
 	}
 	p.b.WriteString(c)
-	p.b.WriteString(strings.TrimSuffix(s, "\n"))
+	p.b.WriteString(visible(strings.TrimSuffix(s, "\n")))
 	p.b.WriteString(colorReset)
 	p.b.WriteString("\n")
 }
@@ -135,13 +136,51 @@ func (p *printer) hunk(h *udiff.Hunk) {
 // text writes one diff line, marking a line without its "\n".
 func (p *printer) text(c, prefix, l string) {
 	if c == "" {
-		p.b.WriteString(prefix + strings.TrimSuffix(l, "\n") + "\n")
+		text := prefix + strings.TrimSuffix(l, "\n")
+		if p.color {
+			text = visible(text)
+		}
+		p.b.WriteString(text + "\n")
 	} else {
 		p.line(c, prefix+strings.TrimSuffix(l, "\n")+"\n")
 	}
 	if !strings.HasSuffix(l, "\n") {
 		p.b.WriteString("\\ No newline at end of file\n")
 	}
+}
+
+// visible shows the control characters of s (but tab) in caret notation,
+// ^[ for ESC, for a terminal: kiln's own output holds none (YAML cannot),
+// but the other side of a diff is whatever was pushed to the manifests
+// branch, and a line with escape sequences would move the cursor, rewrite
+// lines above it or set the window title on the reader's terminal.
+func visible(s string) string {
+	if strings.IndexFunc(s, isControl) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, "\\x%02X", s[i]) // a lone 0x9B is CSI to an 8-bit terminal
+		case !isControl(r):
+			b.WriteString(s[i : i+n])
+		case r < 0x20:
+			b.WriteByte('^')
+			b.WriteByte(byte(r) + '@')
+		case r == 0x7f:
+			b.WriteString("^?")
+		default:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		}
+		i += n
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f)
 }
 
 // rangeOf formats a hunk range: 1-based start, count.
