@@ -41,6 +41,28 @@ func packageHello(t *testing.T, dir string, versions ...string) []string {
 	return out
 }
 
+// serveHello serves a chart repository of hello at versions, with its
+// index, calling seen on each request; it returns the server and the
+// packaged charts.
+func serveHello(t *testing.T, seen func(*http.Request), versions ...string) (*httptest.Server, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	tgz := packageHello(t, dir, versions...)
+	files := http.FileServer(http.Dir(dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen(r)
+		files.ServeHTTP(w, r)
+	}))
+	idx, err := repo.IndexDirectory(dir, srv.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return srv, tgz
+}
+
 // remoteSummary is what a remote render is checked by: the chart version
 // the templates saw, the files the objects came from and the inputs.
 type remoteSummary struct {
@@ -64,21 +86,8 @@ func summarize(t *testing.T, res *templates.Result) remoteSummary {
 
 func TestHTTPRepository(t *testing.T) {
 	t.Parallel()
-	srvDir := t.TempDir()
-	packageHello(t, srvDir, "0.1.0", "0.1.1", "0.2.0", "0.3.0-rc.1")
 	var requests atomic.Int32
-	files := http.FileServer(http.Dir(srvDir))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		files.ServeHTTP(w, r)
-	}))
-	idx, err := repo.IndexDirectory(srvDir, srv.URL+"/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := idx.WriteFile(filepath.Join(srvDir, "index.yaml"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	srv, _ := serveHello(t, func(*http.Request) { requests.Add(1) }, "0.1.0", "0.1.1", "0.2.0", "0.3.0-rc.1")
 	root := tempRoot(t)
 	cache := t.TempDir()
 	render := func(e *Engine, chart, version string) (*templates.Result, error) {
@@ -154,24 +163,13 @@ func TestHTTPRepository(t *testing.T) {
 // or that does not load, is downloaded again, never rendered.
 func TestCachedChartNotTrusted(t *testing.T) {
 	t.Parallel()
-	srvDir := t.TempDir()
-	tgz := packageHello(t, srvDir, "0.1.0", "0.2.0")
 	var downloads atomic.Int32
-	files := http.FileServer(http.Dir(srvDir))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, tgz := serveHello(t, func(r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, ".tgz") {
 			downloads.Add(1)
 		}
-		files.ServeHTTP(w, r)
-	}))
+	}, "0.1.0", "0.2.0")
 	defer srv.Close()
-	idx, err := repo.IndexDirectory(srvDir, srv.URL+"/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := idx.WriteFile(filepath.Join(srvDir, "index.yaml"), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	root := tempRoot(t)
 	cache := t.TempDir()
 	render := func(version string) (*templates.Result, error) {
