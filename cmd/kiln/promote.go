@@ -177,7 +177,7 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 			case env == "" && from == "" && to == "":
 				return usagef("give --env E, or --from E --to E")
 			case env == "" && (from == "" || to == ""):
-				return usagef("--from and --to go together")
+				return usagef("--from and --to go together: give both, as in --from dev --to staging")
 			case from != "" && len(c.StringSlice("rendered")) > 0:
 				return usagef("--rendered cannot be used with --from: the env is rendered with the images of --from")
 			case from != "" && (len(c.StringSlice("image")) > 0 || len(c.StringSlice("images")) > 0):

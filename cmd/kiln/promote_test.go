@@ -187,7 +187,7 @@ func TestPromoteCommandUsage(t *testing.T) {
 	}{
 		{name: "nothing", args: []string{}, wantErr: "kiln: give --env E, or --from E --to E\n"},
 		{name: "both", args: []string{"--env", "dev", "--from", "dev", "--to", "staging"}, wantErr: "kiln: give --env, or --from and --to, not both\n"},
-		{name: "half", args: []string{"--from", "dev"}, wantErr: "kiln: --from and --to go together\n"},
+		{name: "half", args: []string{"--from", "dev"}, wantErr: "kiln: --from and --to go together: give both, as in --from dev --to staging\n"},
 		{name: "rendered with from", args: []string{"--from", "dev", "--to", "staging", "--rendered", "out"}, wantErr: "kiln: --rendered cannot be used with --from: the env is rendered with the images of --from\n"},
 		{name: "image with from", args: []string{"--from", "dev", "--to", "staging", "--image", "x:1"}, wantErr: "kiln: --image and --images cannot be used with --from: the images come from the kiln.lock.json of --from\n"},
 	} {

@@ -39,7 +39,7 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 				return usagef("give the env to verify with --env")
 			}
 			if c.Args().Present() {
-				return usagef("unexpected argument %q", c.Args().First())
+				return usagef("unexpected argument %q; the env to verify is chosen with --env", c.Args().First())
 			}
 			p, _, ropts, err := renderSetup(c, lookup, version)
 			if err != nil {
