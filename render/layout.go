@@ -88,9 +88,8 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			refs := make([]flux.Ref, len(run.objs))
 			hasSOPS := false
 			for i, o := range run.objs {
-				n := o.Node
-				refs[i] = flux.Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Name: n.GetName(), Namespace: n.GetNamespace()}
-				hasSOPS = hasSOPS || objects.IsSOPS(n)
+				refs[i] = flux.ObjectRef(o.Node)
+				hasSOPS = hasSOPS || objects.IsSOPS(o.Node)
 			}
 			fk, err := r.fluxKustomization(res, &run.app, refs, hasSOPS)
 			if err != nil {
@@ -216,7 +215,7 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 		}
 		appFiles[names[i]] = s
 		out.objects[dir+names[i]] = objRef(o).String()
-		refs = append(refs, flux.Ref{APIVersion: ids[i].APIVersion, Kind: ids[i].Kind, Name: ids[i].Name, Namespace: ids[i].Namespace})
+		refs = append(refs, flux.ObjectRef(o.Node))
 		for _, img := range images.List(o.Node) {
 			imgs[img] = true
 		}

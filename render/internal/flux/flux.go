@@ -27,6 +27,7 @@ import (
 	"github.com/fluxcd/pkg/apis/meta"
 	yamlv2 "go.yaml.in/yaml/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Ref names an object: a dependency or a health check target.
@@ -35,6 +36,48 @@ type Ref struct {
 	Kind       string
 	Name       string
 	Namespace  string
+	// NeverReady, on an object of the app, says that Flux's health check
+	// of it would never pass; such an object is not made a health check of
+	// its own (ObjectRef sets it).
+	NeverReady bool
+}
+
+// ObjectRef returns the Ref of one of the app's objects.
+func ObjectRef(n *kyaml.RNode) Ref {
+	r := Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Name: n.GetName(), Namespace: n.GetNamespace()}
+	r.NeverReady = neverReady(n, schema.FromAPIVersionAndKind(r.APIVersion, r.Kind).Group)
+	return r
+}
+
+// neverReady reports whether kstatus, which kustomize-controller's health
+// checks use (fluxcd/cli-utils pkg/kstatus/status/core.go), would never
+// report the workload n as current.
+//
+//   - A paused Deployment: the deployment controller creates no
+//     ReplicaSet for it and marks it Progressing Unknown
+//     (DeploymentPaused), and kstatus waits for its replicas and for
+//     Progressing with reason NewReplicaSetAvailable.
+//   - A DaemonSet with updateStrategy OnDelete: after a change to its
+//     template its pods are replaced only when someone deletes them, and
+//     kstatus waits until every node runs the new template. kstatus
+//     itself calls a StatefulSet with OnDelete current for this reason.
+func neverReady(n *kyaml.RNode, group string) bool {
+	if group != "apps" {
+		return false
+	}
+	switch n.GetKind() {
+	case "Deployment":
+		if v, err := n.Pipe(kyaml.Lookup("spec", "paused")); err == nil && v != nil &&
+			v.YNode().Kind == kyaml.ScalarNode && v.YNode().ShortTag() == kyaml.NodeTagBool && strings.EqualFold(v.YNode().Value, "true") {
+			return true
+		}
+	case "DaemonSet":
+		if v, err := n.Pipe(kyaml.Lookup("spec", "updateStrategy", "type")); err == nil && v != nil &&
+			v.YNode().Kind == kyaml.ScalarNode && v.YNode().Value == "OnDelete" {
+			return true
+		}
+	}
+	return false
 }
 
 // Expr is a custom health check (Flux healthCheckExprs).
@@ -148,7 +191,7 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 			hc = append(hc, meta.NamespacedObjectKindReference{APIVersion: r.APIVersion, Kind: r.Kind, Name: r.Name, Namespace: r.Namespace})
 		}
 		for _, o := range k.Objects {
-			if HealthChecked(o.APIVersion, o.Kind) {
+			if HealthChecked(o.APIVersion, o.Kind) && !o.NeverReady {
 				add(o)
 			}
 		}

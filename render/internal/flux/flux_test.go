@@ -6,6 +6,7 @@ import (
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	"github.com/google/go-cmp/cmp"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -166,5 +167,88 @@ func TestHealthChecks(t *testing.T) {
 				t.Errorf("error = %v\nwant it to start with %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestNeverReadyWorkloads: a workload whose health check Flux (kstatus)
+// could never see pass is not made a health check: a paused Deployment,
+// which the deployment controller never rolls out, and a DaemonSet with
+// updateStrategy OnDelete, whose pods keep the old template after a
+// change until deleted by hand. The same kinds otherwise are, and an
+// explicit flux.healthChecks entry for one is kept.
+func TestNeverReadyWorkloads(t *testing.T) {
+	t.Parallel()
+	const docs = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: paused, namespace: shop}
+spec: {paused: true}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: paused-caps, namespace: shop}
+spec: {paused: True}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: running, namespace: shop}
+spec: {paused: false}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: plain, namespace: shop}
+spec: {replicas: 2}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ondelete, namespace: shop}
+spec: {updateStrategy: {type: OnDelete}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: rolling, namespace: shop}
+spec: {updateStrategy: {type: RollingUpdate}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec: {updateStrategy: {type: OnDelete}}
+---
+apiVersion: example.com/v1
+kind: Deployment
+metadata: {name: other-group, namespace: shop}
+spec: {paused: true}
+`
+	var refs []Ref
+	for _, d := range strings.Split(docs, "---\n") {
+		n, err := kyaml.Parse(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, ObjectRef(n))
+	}
+	k := Kustomization{
+		Name: "shop", Namespace: "flux-system", App: "shop", Env: "dev", Path: "./clusters/dev/apps/shop",
+		SourceRef: Ref{Kind: "GitRepository", Name: "flux-system"}, Interval: "10m", Objects: refs,
+	}
+	checked := func(k Kustomization) []string {
+		t.Helper()
+		obj, err := Build(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, hc := range obj.Spec.HealthChecks {
+			got = append(got, hc.Kind+"/"+hc.Name)
+		}
+		return got
+	}
+	want := []string{"DaemonSet/rolling", "Deployment/plain", "Deployment/running", "StatefulSet/db"}
+	if diff := cmp.Diff(want, checked(k)); diff != "" {
+		t.Errorf("health checks (-want +got):\n%s", diff)
+	}
+	k.HealthChecks = []Ref{{Kind: "Deployment", Name: "paused"}}
+	want = []string{"DaemonSet/rolling", "Deployment/paused", "Deployment/plain", "Deployment/running", "StatefulSet/db"}
+	if diff := cmp.Diff(want, checked(k)); diff != "" {
+		t.Errorf("with an explicit health check (-want +got):\n%s", diff)
 	}
 }
