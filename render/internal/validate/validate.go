@@ -77,13 +77,39 @@ func (e *Env) Objects(app string, objs []templates.Object) error {
 			return
 		}
 		i -= len(needs)
-		perObject[i] = e.object(app, objs[i], preps[i])
+		perObject[i] = notePatches(e.object(app, objs[i], preps[i]), objs[i].Patches)
 	})
 	var errs []error
 	for _, oe := range perObject {
 		errs = append(errs, oe...)
 	}
 	return diag.Join(errs...)
+}
+
+// notePatches adds to the hint of each error about an object the env
+// patches that apply to it: a field a patch set or changed has no line of
+// the object's file (the error points at the object, or at the field it
+// replaced), and the fix belongs in the env file.
+func notePatches(errs []error, patches []string) []error {
+	if len(patches) == 0 {
+		return errs
+	}
+	note := "the env patch at " + patches[0] + " applies to this object: the field may come from it"
+	if len(patches) > 1 {
+		note = "the env patches at " + strings.Join(patches, ", ") + " apply to this object: the field may come from one of them"
+	}
+	for i, err := range errs {
+		var d *diag.Error
+		if !errors.As(err, &d) {
+			continue
+		}
+		hint := note
+		if d.Hint != "" {
+			hint = d.Hint + "; " + note
+		}
+		errs[i] = d.WithHint(hint)
+	}
+	return errs
 }
 
 // prepared is what Objects knows of an object before checking it.
