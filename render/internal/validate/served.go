@@ -31,9 +31,13 @@ type (
 // (https://kubernetes.io/docs/reference/using-api/deprecation-guide/), the
 // source Fairwinds' pluto and kubent also use. Any other version of a
 // built-in group that k8s.io/api does not define is refused as unknown.
+// Before its removal such a kind is served, and passes unchecked: kiln has
+// no Go type or schema for its fields.
 var removedBeforeAPI = map[schema.GroupVersionKind]removal{
-	{Group: "policy", Version: "v1beta1", Kind: "PodSecurityPolicy"}:     {1, 25, schema.GroupVersionKind{}},
-	{Group: "extensions", Version: "v1beta1", Kind: "PodSecurityPolicy"}: {1, 16, schema.GroupVersionKind{}},
+	{Group: "policy", Version: "v1beta1", Kind: "PodSecurityPolicy"}:            {1, 25, schema.GroupVersionKind{}},
+	{Group: "extensions", Version: "v1beta1", Kind: "PodSecurityPolicy"}:        {1, 16, schema.GroupVersionKind{}},
+	{Group: "autoscaling", Version: "v2beta1", Kind: "HorizontalPodAutoscaler"}: {1, 25, schema.GroupVersionKind{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"}},
+	{Group: "autoscaling", Version: "v2beta2", Kind: "HorizontalPodAutoscaler"}: {1, 26, schema.GroupVersionKind{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"}},
 }
 
 type removal struct {

@@ -346,6 +346,12 @@ func (e *Env) notServed(gvk schema.GroupVersionKind) (msg, hint string) {
 	if !builtinGroup(gvk.Group) && strings.Contains(gvk.Group, ".") {
 		return e.notFlux(gvk)
 	}
+	if _, ok := removedBeforeAPI[gvk]; ok {
+		// A kind k8s.io/api no longer defines: servedError refuses it
+		// from the release that stopped serving it, and kubeVersion is
+		// older.
+		return "", ""
+	}
 	same, other := servedVersions(scheme(), e.kube, gvk)
 	switch {
 	case builtinGroup(gvk.Group):
@@ -383,13 +389,17 @@ func (e *Env) notFlux(gvk schema.GroupVersionKind) (msg, hint string) {
 	return msg, hint
 }
 
-// NotServed reports whether validation refuses apiVersion and kind as no
-// kind any cluster serves (notServed); render then does not also warn
-// that it guessed the object's scope.
+// NotServed reports whether validation refuses apiVersion and kind, of no
+// type kiln knows, as no kind any cluster serves (notServed) or a kind
+// kubeVersion no longer serves (servedError); render then does not also
+// warn that it guessed the object's scope.
 func (e *Env) NotServed(apiVersion, kind string) bool {
 	gv, err := schema.ParseGroupVersion(apiVersion)
 	if err != nil || e.ref(gv.Group, kind) != nil || newTyped(gv.WithKind(kind)) != nil {
 		return false
+	}
+	if msg, _ := servedError(e.kube, gv.WithKind(kind), nil); msg != "" {
+		return true
 	}
 	msg, _ := e.notServed(gv.WithKind(kind))
 	return msg != ""
