@@ -932,6 +932,8 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 				Kind:       d.reqStr(hf, it, "kind", key, "give the object's kind, such as kind: Deployment"),
 				Name:       d.reqStr(hf, it, "name", key, "give the object's name"),
 				Namespace:  d.optStr(hf, "namespace", key),
+				File:       d.file,
+				Line:       line(deref(it)),
 			}
 			af.HealthChecks = append(af.HealthChecks, hc)
 		}

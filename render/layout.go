@@ -18,6 +18,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/images"
+	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 )
 
@@ -286,7 +287,18 @@ func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.Res
 		k.Wait = *app.Flux.Wait
 	}
 	for _, hc := range app.Flux.HealthChecks {
-		k.HealthChecks = append(k.HealthChecks, flux.Ref{APIVersion: hc.APIVersion, Kind: hc.Kind, Name: hc.Name, Namespace: hc.Namespace})
+		k.HealthChecks = append(k.HealthChecks, flux.HealthCheck{
+			Ref:  flux.Ref{APIVersion: hc.APIVersion, Kind: hc.Kind, Name: hc.Name, Namespace: hc.Namespace},
+			File: hc.File, Line: hc.Line,
+		})
+	}
+	// The built-in kinds only: an app's layout is reused by its finish
+	// key (finished.go), which covers kiln.yaml, the env file and the
+	// app's objects, not the CRDs other apps or validation.crds define.
+	builtin := scope.New()
+
+	k.ClusterScoped = func(apiVersion, kind string) bool {
+		return builtin.Known(apiVersion, kind) && !builtin.Namespaced(apiVersion, kind)
 	}
 	for _, e := range app.Flux.HealthCheckExprs {
 		k.HealthCheckExprs = append(k.HealthCheckExprs, flux.Expr{APIVersion: e.APIVersion, Kind: e.Kind, Current: e.Current, InProgress: e.InProgress, Failed: e.Failed})
@@ -300,6 +312,10 @@ func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.Res
 	}
 	obj, err := flux.Build(k)
 	if err != nil {
+		var de *diag.Error
+		if errors.As(err, &de) {
+			return nil, de.ForApp(app.Name)
+		}
 		return nil, fmt.Errorf("app %s: %w", app.Name, err)
 	}
 	return flux.Marshal(obj)

@@ -80,6 +80,14 @@ func neverReady(n *kyaml.RNode, group string) bool {
 	return false
 }
 
+// HealthCheck is a health check written in kiln.yaml or an env file, and
+// where (File "" is kiln.yaml, Line 0 unknown).
+type HealthCheck struct {
+	Ref
+	File string
+	Line int
+}
+
 // Expr is a custom health check (Flux healthCheckExprs).
 type Expr struct {
 	APIVersion, Kind, Current, InProgress, Failed string
@@ -104,8 +112,12 @@ type Kustomization struct {
 	DependsOn []Ref
 	// Objects are the app's objects; workloads among them become health checks.
 	Objects []Ref
-	// HealthChecks are extra health checks from kiln.yaml.
-	HealthChecks []Ref
+	// HealthChecks are extra health checks from kiln.yaml or the env file.
+	HealthChecks []HealthCheck
+	// ClusterScoped reports whether objects of apiVersion and kind have no
+	// namespace; nil: none is known to. A health check of such a kind
+	// needs only its apiVersion to name an object the app does not apply.
+	ClusterScoped func(apiVersion, kind string) bool
 	// HealthCheckExprs are custom health checks from kiln.yaml.
 	HealthCheckExprs []Expr
 	// DecryptionSecret, when set, names the Secret (in the Kustomization's
@@ -171,7 +183,7 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 			SecretRef: &meta.LocalObjectReference{Name: k.DecryptionSecret},
 		}
 	}
-	checks, err := completeHealthChecks(k.Objects, k.HealthChecks)
+	checks, err := completeHealthChecks(k.Objects, k.HealthChecks, k.ClusterScoped)
 	if err != nil {
 		return nil, err
 	}
@@ -229,12 +241,14 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 // checks written without them, from the app's object of that kind and
 // name. kustomize-controller would default a missing apiVersion to apps/v1
 // and leave the namespace empty, so such a check would wait for an object
-// that does not exist and never pass. A check that names both is kept as
+// that does not exist and never pass. A check that names both, or the
+// apiVersion of a kind clusterScoped says has no namespace, is kept as
 // written: it may watch an object another app or tool applies.
-func completeHealthChecks(objects, checks []Ref) ([]Ref, error) {
+func completeHealthChecks(objects []Ref, checks []HealthCheck, clusterScoped func(apiVersion, kind string) bool) ([]Ref, error) {
 	out := make([]Ref, 0, len(checks))
-	for i, hc := range checks {
-		if hc.APIVersion != "" && hc.Namespace != "" {
+	for i, c := range checks {
+		hc := c.Ref
+		if hc.APIVersion != "" && (hc.Namespace != "" || (clusterScoped != nil && clusterScoped(hc.APIVersion, hc.Kind))) {
 			out = append(out, hc)
 			continue
 		}
@@ -247,19 +261,23 @@ func completeHealthChecks(objects, checks []Ref) ([]Ref, error) {
 			}
 		}
 		where := fmt.Sprintf("flux.healthChecks[%d] (%s %s)", i, hc.Kind, hc.Name)
+		file := c.File
+		if file == "" {
+			file = "kiln.yaml"
+		}
 		switch len(found) {
 		case 1:
 			out = append(out, found[0])
 		case 0:
-			return nil, &diag.Error{File: "kiln.yaml",
+			return nil, &diag.Error{File: file, Line: c.Line,
 				Msg:  where + " matches no object of the app, so Flux could not know its apiVersion and namespace and the check would never pass",
-				Hint: "check the kind and name against the app's rendered objects, or give apiVersion and namespace for an object the app does not apply"}
+				Hint: "check the kind and name against the app's rendered objects, or give apiVersion and namespace for an object the app does not apply (apiVersion alone for a cluster-scoped kind of Kubernetes)"}
 		default:
 			var alts []string
 			for _, o := range found {
 				alts = append(alts, o.APIVersion+" in namespace "+orNone(o.Namespace))
 			}
-			return nil, &diag.Error{File: "kiln.yaml",
+			return nil, &diag.Error{File: file, Line: c.Line,
 				Msg:  where + " matches " + fmt.Sprint(len(found)) + " objects of the app (" + strings.Join(alts, "; ") + ")",
 				Hint: "give apiVersion and namespace to say which one"}
 		}

@@ -111,11 +111,11 @@ func TestHealthChecks(t *testing.T) {
 			{APIVersion: "cert-manager.io/v1", Kind: "Certificate", Name: "web-tls", Namespace: "shop"},
 			{APIVersion: "cert-manager.io/v1", Kind: "Certificate", Name: "api-tls", Namespace: "shop"},
 		},
-		HealthChecks: []Ref{
-			{Kind: "Job", Name: "migrate"},                      // neither
-			{APIVersion: "v1", Kind: "Namespace", Name: "shop"}, // cluster-scoped
-			{Kind: "Deployment", Name: "web", Namespace: "shop"},
-			{APIVersion: "apps/v1", Kind: "Deployment", Name: "elsewhere", Namespace: "other"}, // kept as written
+		HealthChecks: []HealthCheck{
+			{Ref: Ref{Kind: "Job", Name: "migrate"}},                      // neither
+			{Ref: Ref{APIVersion: "v1", Kind: "Namespace", Name: "shop"}}, // cluster-scoped
+			{Ref: Ref{Kind: "Deployment", Name: "web", Namespace: "shop"}},
+			{Ref: Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: "elsewhere", Namespace: "other"}}, // kept as written
 		},
 		HealthCheckExprs: []Expr{{APIVersion: "cert-manager.io/v1", Kind: "Certificate",
 			Current: "status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'True')",
@@ -146,11 +146,18 @@ func TestHealthChecks(t *testing.T) {
 		change func(k *Kustomization)
 		want   string
 	}{
-		{"no such object", func(k *Kustomization) { k.HealthChecks = []Ref{{Kind: "Deployment", Name: "wbe"}} },
+		{"no such object", func(k *Kustomization) { k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "wbe"}}} },
 			"kiln.yaml: flux.healthChecks[0] (Deployment wbe) matches no object of the app"},
+		{"no such object, where written", func(k *Kustomization) {
+			k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "wbe"}, File: "envs/dev.yaml", Line: 7}}
+		}, "envs/dev.yaml:7: flux.healthChecks[0] (Deployment wbe) matches no object of the app"},
+		{"namespaced kind of another app without namespace", func(k *Kustomization) {
+			k.ClusterScoped = func(string, string) bool { return false }
+			k.HealthChecks = []HealthCheck{{Ref: Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: "api"}, File: "kiln.yaml", Line: 12}}
+		}, "kiln.yaml:12: flux.healthChecks[0] (Deployment api) matches no object of the app"},
 		{"ambiguous", func(k *Kustomization) {
 			k.Objects = append(k.Objects, Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "canary"})
-			k.HealthChecks = []Ref{{Kind: "Deployment", Name: "web"}}
+			k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "web"}}}
 		}, "kiln.yaml: flux.healthChecks[0] (Deployment web) matches 2 objects of the app (apps/v1 in namespace shop; apps/v1 in namespace canary)"},
 		{"expression for no object", func(k *Kustomization) {
 			k.HealthChecks = nil
@@ -246,7 +253,7 @@ spec: {paused: true}
 	if diff := cmp.Diff(want, checked(k)); diff != "" {
 		t.Errorf("health checks (-want +got):\n%s", diff)
 	}
-	k.HealthChecks = []Ref{{Kind: "Deployment", Name: "paused"}}
+	k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "paused"}}}
 	want = []string{"DaemonSet/rolling", "Deployment/paused", "Deployment/plain", "Deployment/running", "StatefulSet/db"}
 	if diff := cmp.Diff(want, checked(k)); diff != "" {
 		t.Errorf("with an explicit health check (-want +got):\n%s", diff)
