@@ -217,7 +217,7 @@ apps:
 				Helm: &Helm{Chart: "redis", Repo: "oci://ghcr.io/acme/charts", Version: "17.3", Values: []string{"values/common.yaml", "values/{env}.yaml"}},
 				Flux: AppFlux{Interval: "2m", Timeout: "1m", Wait: ptr(false), DecryptionSecret: "cache-keys",
 					HealthChecks:     []HealthCheck{{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "cache", Namespace: "cache", File: "kiln.yaml", Line: 34}},
-					HealthCheckExprs: []HealthCheckExpr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "status.ready", InProgress: "status.progressing", Failed: "status.failed"}},
+					HealthCheckExprs: []HealthCheckExpr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "status.ready", InProgress: "status.progressing", Failed: "status.failed", File: "kiln.yaml", Line: 36}},
 				},
 				Line: 21},
 			{Name: "report", Namespace: "report", Engine: "jsonnet", Jsonnet: &Jsonnet{File: "report/main.jsonnet", JPath: []string{"lib", "vendor"}},

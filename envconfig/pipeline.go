@@ -953,6 +953,8 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 				Current:    d.reqStr(hf, it, "current", key, "give a CEL expression that is true when the object is ready, such as current: status.phase == 'Ready'"),
 				InProgress: d.optStr(hf, "inProgress", key),
 				Failed:     d.optStr(hf, "failed", key),
+				File:       d.file,
+				Line:       line(deref(it)),
 			}
 			af.HealthCheckExprs = append(af.HealthCheckExprs, he)
 		}

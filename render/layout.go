@@ -301,7 +301,8 @@ func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.Res
 		return builtin.Known(apiVersion, kind) && !builtin.Namespaced(apiVersion, kind)
 	}
 	for _, e := range app.Flux.HealthCheckExprs {
-		k.HealthCheckExprs = append(k.HealthCheckExprs, flux.Expr{APIVersion: e.APIVersion, Kind: e.Kind, Current: e.Current, InProgress: e.InProgress, Failed: e.Failed})
+		k.HealthCheckExprs = append(k.HealthCheckExprs, flux.Expr{APIVersion: e.APIVersion, Kind: e.Kind, Current: e.Current, InProgress: e.InProgress, Failed: e.Failed,
+			File: e.File, Line: e.Line})
 	}
 	for _, d := range app.DependsOn {
 		if d.External {

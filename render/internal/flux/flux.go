@@ -88,9 +88,12 @@ type HealthCheck struct {
 	Line int
 }
 
-// Expr is a custom health check (Flux healthCheckExprs).
+// Expr is a custom health check (Flux healthCheckExprs), and where it is
+// written (File "" is kiln.yaml, Line 0 unknown).
 type Expr struct {
 	APIVersion, Kind, Current, InProgress, Failed string
+	File                                          string
+	Line                                          int
 }
 
 // Kustomization describes the Flux Kustomization of one app.
@@ -302,7 +305,11 @@ func exprTargets(objects []Ref, exprs []Expr) ([]Ref, error) {
 			}
 		}
 		if n == 0 {
-			return nil, &diag.Error{File: "kiln.yaml",
+			file := e.File
+			if file == "" {
+				file = "kiln.yaml"
+			}
+			return nil, &diag.Error{File: file, Line: e.Line,
 				Msg:  fmt.Sprintf("flux.healthCheckExprs[%d] (%s %s) matches no object of the app, so it would check nothing", i, e.APIVersion, e.Kind),
 				Hint: "check apiVersion and kind against the app's rendered custom resources, or remove the expression"}
 		}

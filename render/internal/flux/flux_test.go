@@ -163,6 +163,10 @@ func TestHealthChecks(t *testing.T) {
 			k.HealthChecks = nil
 			k.HealthCheckExprs = []Expr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "true"}}
 		}, "kiln.yaml: flux.healthCheckExprs[0] (example.com/v1 Widget) matches no object of the app"},
+		{"expression for no object, where written", func(k *Kustomization) {
+			k.HealthChecks = nil
+			k.HealthCheckExprs = []Expr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "true", File: "envs/dev.yaml", Line: 9}}
+		}, "envs/dev.yaml:9: flux.healthCheckExprs[0] (example.com/v1 Widget) matches no object of the app"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
