@@ -37,16 +37,38 @@ type Ref struct {
 	Name       string
 	Namespace  string
 	// NeverReady, on an object of the app, says that Flux's health check
-	// of it would never pass; such an object is not made a health check of
-	// its own (ObjectRef sets it).
+	// of it would never pass, or that kustomize-controller does not apply
+	// it; such an object is not made a health check of its own (ObjectRef
+	// sets it).
 	NeverReady bool
 }
 
 // ObjectRef returns the Ref of one of the app's objects.
 func ObjectRef(n *kyaml.RNode) Ref {
 	r := Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Name: n.GetName(), Namespace: n.GetNamespace()}
-	r.NeverReady = neverReady(n, schema.FromAPIVersionAndKind(r.APIVersion, r.Kind).Group)
+	r.NeverReady = neverReady(n, schema.FromAPIVersionAndKind(r.APIVersion, r.Kind).Group) || notApplied(n)
 	return r
+}
+
+// notApplied reports whether kustomize-controller leaves n out of what it
+// applies: a label or annotation kustomize.toolkit.fluxcd.io/reconcile:
+// disabled or kustomize.toolkit.fluxcd.io/ssa: Ignore (any case) puts it
+// in the apply's exclusion selector (fluxcd/pkg/ssa shouldSkipApply, the
+// desired object's metadata alone), so Flux never creates it, and a
+// health check of it would wait for an object Flux does not manage.
+func notApplied(n *kyaml.RNode) bool {
+	excluded := map[string]string{
+		kustomizev1.GroupVersion.Group + "/reconcile": kustomizev1.DisabledValue,
+		kustomizev1.GroupVersion.Group + "/ssa":       kustomizev1.IgnoreValue,
+	}
+	for _, m := range []map[string]string{n.GetLabels(), n.GetAnnotations()} {
+		for k, v := range excluded {
+			if m[k] != "" && strings.EqualFold(m[k], v) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // neverReady reports whether kstatus, which kustomize-controller's health

@@ -185,8 +185,10 @@ func TestHealthChecks(t *testing.T) {
 // could never see pass is not made a health check: a paused Deployment,
 // which the deployment controller never rolls out, and a DaemonSet with
 // updateStrategy OnDelete, whose pods keep the old template after a
-// change until deleted by hand. The same kinds otherwise are, and an
-// explicit flux.healthChecks entry for one is kept.
+// change until deleted by hand; nor is one kustomize-controller does not
+// apply (reconcile: disabled, ssa: Ignore, as a label or annotation in
+// any case). The same kinds otherwise are (ssa: IfNotPresent is applied
+// once), and an explicit flux.healthChecks entry for one is kept.
 func TestNeverReadyWorkloads(t *testing.T) {
 	t.Parallel()
 	const docs = `apiVersion: apps/v1
@@ -228,6 +230,18 @@ apiVersion: example.com/v1
 kind: Deployment
 metadata: {name: other-group, namespace: shop}
 spec: {paused: true}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: reconcile-disabled, namespace: shop, annotations: {kustomize.toolkit.fluxcd.io/reconcile: disabled}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: ssa-ignore, namespace: shop, labels: {kustomize.toolkit.fluxcd.io/ssa: ignore}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: if-not-present, namespace: shop, annotations: {kustomize.toolkit.fluxcd.io/ssa: IfNotPresent}}
 `
 	var refs []Ref
 	for _, d := range strings.Split(docs, "---\n") {
@@ -253,12 +267,12 @@ spec: {paused: true}
 		}
 		return got
 	}
-	want := []string{"DaemonSet/rolling", "Deployment/plain", "Deployment/running", "StatefulSet/db"}
+	want := []string{"DaemonSet/rolling", "Deployment/plain", "Deployment/running", "HelmRelease/if-not-present", "StatefulSet/db"}
 	if diff := cmp.Diff(want, checked(k)); diff != "" {
 		t.Errorf("health checks (-want +got):\n%s", diff)
 	}
 	k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "paused"}}}
-	want = []string{"DaemonSet/rolling", "Deployment/paused", "Deployment/plain", "Deployment/running", "StatefulSet/db"}
+	want = []string{"DaemonSet/rolling", "Deployment/paused", "Deployment/plain", "Deployment/running", "HelmRelease/if-not-present", "StatefulSet/db"}
 	if diff := cmp.Diff(want, checked(k)); diff != "" {
 		t.Errorf("with an explicit health check (-want +got):\n%s", diff)
 	}
