@@ -37,16 +37,20 @@ type Ref struct {
 	Name       string
 	Namespace  string
 	// NeverReady, on an object of the app, says that Flux's health check
-	// of it would never pass, or that kustomize-controller does not apply
-	// it; such an object is not made a health check of its own (ObjectRef
-	// sets it).
+	// of it would never pass; such an object is not made a health check of
+	// its own (ObjectRef sets it).
 	NeverReady bool
+	// NotApplied, on an object of the app, says that kustomize-controller
+	// does not apply it; it is no health check, not even of an expression
+	// for its kind (ObjectRef sets it).
+	NotApplied bool
 }
 
 // ObjectRef returns the Ref of one of the app's objects.
 func ObjectRef(n *kyaml.RNode) Ref {
 	r := Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Name: n.GetName(), Namespace: n.GetNamespace()}
-	r.NeverReady = neverReady(n, schema.FromAPIVersionAndKind(r.APIVersion, r.Kind).Group) || notApplied(n)
+	r.NeverReady = neverReady(n, schema.FromAPIVersionAndKind(r.APIVersion, r.Kind).Group)
+	r.NotApplied = notApplied(n)
 	return r
 }
 
@@ -228,7 +232,7 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 			hc = append(hc, meta.NamespacedObjectKindReference{APIVersion: r.APIVersion, Kind: r.Kind, Name: r.Name, Namespace: r.Namespace})
 		}
 		for _, o := range k.Objects {
-			if HealthChecked(o.APIVersion, o.Kind) && !o.NeverReady {
+			if HealthChecked(o.APIVersion, o.Kind) && !o.NeverReady && !o.NotApplied {
 				add(o)
 			}
 		}
@@ -321,7 +325,7 @@ func exprTargets(objects []Ref, exprs []Expr) ([]Ref, error) {
 	for i, e := range exprs {
 		n := 0
 		for _, o := range objects {
-			if o.APIVersion == e.APIVersion && o.Kind == e.Kind {
+			if o.APIVersion == e.APIVersion && o.Kind == e.Kind && !o.NotApplied {
 				out = append(out, o)
 				n++
 			}

@@ -271,6 +271,11 @@ metadata: {name: if-not-present, namespace: shop, annotations: {kustomize.toolki
 	if diff := cmp.Diff(want, checked(k)); diff != "" {
 		t.Errorf("health checks (-want +got):\n%s", diff)
 	}
+	k.HealthCheckExprs = []Expr{{APIVersion: "apps/v1", Kind: "StatefulSet", Current: "true"}}
+	if diff := cmp.Diff(want, checked(k)); diff != "" {
+		t.Errorf("with an expression for a kind (-want +got):\n%s", diff)
+	}
+	k.HealthCheckExprs = nil
 	k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "paused"}}}
 	want = []string{"DaemonSet/rolling", "Deployment/paused", "Deployment/plain", "Deployment/running", "HelmRelease/if-not-present", "StatefulSet/db"}
 	if diff := cmp.Diff(want, checked(k)); diff != "" {
