@@ -49,3 +49,31 @@ func TestServedUntilRemoved(t *testing.T) {
 		})
 	}
 }
+
+// TestDeprecatedUntilRemoved: a kind k8s.io/api no longer defines draws the
+// deprecation warning while kubeVersion still serves it, naming the release
+// that stops and the replacement, as the kinds k8s.io/api has do.
+func TestDeprecatedUntilRemoved(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kube, apiVersion, kind, want, hint string
+	}{
+		{"1.22.0", "autoscaling/v2beta2", "HorizontalPodAutoscaler", "", ""},
+		{"1.25.0", "autoscaling/v2beta2", "HorizontalPodAutoscaler",
+			"autoscaling/v2beta2 HorizontalPodAutoscaler is deprecated since Kubernetes 1.23 and is not served from 1.26",
+			"use apiVersion autoscaling/v2 kind HorizontalPodAutoscaler before the cluster is upgraded"},
+		{"1.26.0", "autoscaling/v2beta2", "HorizontalPodAutoscaler", "", ""}, // refused instead
+		{"1.24.0", "policy/v1beta1", "PodSecurityPolicy",
+			"policy/v1beta1 PodSecurityPolicy is deprecated since Kubernetes 1.21 and is not served from 1.25",
+			"this kind has no replacement; remove the object before the cluster is upgraded"},
+	} {
+		e, err := schemas().Env(tc.kube, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, hint := e.Deprecated(tc.apiVersion, tc.kind)
+		if msg != tc.want || !strings.HasPrefix(hint, tc.hint) {
+			t.Errorf("%s %s %s: Deprecated = %q, %q; want %q, %q…", tc.kube, tc.apiVersion, tc.kind, msg, hint, tc.want, tc.hint)
+		}
+	}
+}
