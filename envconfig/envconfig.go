@@ -247,10 +247,22 @@ type AppFlux struct {
 }
 
 // HealthCheck is a Flux healthChecks entry.
-type HealthCheck struct{ APIVersion, Kind, Name, Namespace string }
+type HealthCheck struct {
+	APIVersion, Kind, Name, Namespace string
+	// File and Line say where the entry is written (kiln.yaml or an env
+	// file), for errors about it.
+	File string
+	Line int
+}
 
 // HealthCheckExpr is a Flux healthCheckExprs entry (CEL expressions).
-type HealthCheckExpr struct{ APIVersion, Kind, Current, InProgress, Failed string }
+type HealthCheckExpr struct {
+	APIVersion, Kind, Current, InProgress, Failed string
+	// File and Line say where the entry is written (kiln.yaml or an env
+	// file), for errors about it.
+	File string
+	Line int
+}
 
 // Load reads and validates the kiln.yaml at path. Pipeline.Root is the
 // folder that holds it, made absolute with symlinks resolved.

@@ -98,6 +98,11 @@ func (d *decoder) pipeline(n *yaml.Node) *Pipeline {
 	return p
 }
 
+// helmReleaseNameMax is Helm's limit on a release name
+// (chartutil.ValidateReleaseName): helm template refuses a longer one, and
+// kiln names a helm app's release after the app.
+const helmReleaseNameMax = 53
+
 // maxEventType is GitHub's limit on a repository_dispatch event_type: a
 // longer one is refused with 422, so notification-controller's dispatch
 // for that Kustomization fails on every event.
@@ -619,6 +624,14 @@ func (d *decoder) app(n *yaml.Node, i int) (App, bool) {
 		switch a.Engine {
 		case EngineHelm:
 			a.Helm = d.helm(f[EngineHelm], true)
+			if len(a.Name) > helmReleaseNameMax {
+				// Helm refuses the release, and kiln names it after the
+				// app: say so here, at the name, rather than as a chart
+				// error with no line when the env renders.
+				d.errAt(f["name"], fmt.Sprintf("app name %q has %d characters: a helm app's name is its Helm release name, which Helm limits to %d", a.Name, len(a.Name), helmReleaseNameMax),
+					fmt.Sprintf("shorten the app name to %d characters or fewer", helmReleaseNameMax))
+				valid = false
+			}
 		case EngineKustomize:
 			a.Kustomize, _ = d.folder(f[EngineKustomize], EngineKustomize)
 		case EngineJsonnet:
@@ -919,6 +932,8 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 				Kind:       d.reqStr(hf, it, "kind", key, "give the object's kind, such as kind: Deployment"),
 				Name:       d.reqStr(hf, it, "name", key, "give the object's name"),
 				Namespace:  d.optStr(hf, "namespace", key),
+				File:       d.file,
+				Line:       line(deref(it)),
 			}
 			af.HealthChecks = append(af.HealthChecks, hc)
 		}
@@ -938,6 +953,8 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 				Current:    d.reqStr(hf, it, "current", key, "give a CEL expression that is true when the object is ready, such as current: status.phase == 'Ready'"),
 				InProgress: d.optStr(hf, "inProgress", key),
 				Failed:     d.optStr(hf, "failed", key),
+				File:       d.file,
+				Line:       line(deref(it)),
 			}
 			af.HealthCheckExprs = append(af.HealthCheckExprs, he)
 		}

@@ -163,7 +163,7 @@ func TestResolve(t *testing.T) {
 					{
 						App: App{Name: "remote", Namespace: "remote", Engine: "helm",
 							Helm: &Helm{Repo: "https://charts.example.com", Chart: "redis", Version: "2.0.0", Values: []string{"values/dev.yaml"}},
-							Flux: AppFlux{Interval: "1m", Timeout: "9m", Wait: ptr(true), HealthChecks: []HealthCheck{{Kind: "Deployment", Name: "remote"}}},
+							Flux: AppFlux{Interval: "1m", Timeout: "9m", Wait: ptr(true), HealthChecks: []HealthCheck{{Kind: "Deployment", Name: "remote", File: "kiln.yaml", Line: 15}}},
 							Line: 8},
 						Values: map[string]any{"image": map[string]any{"tag": "v2"}, "list": []any{1, "two"}, "1": "numeric key"},
 					},

@@ -354,3 +354,39 @@ func TestStatusScaleWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthChecksOfAnotherApp: a health check of a cluster-scoped object
+// another app applies (a CustomResourceDefinition, a Namespace) needs only
+// its apiVersion: it has no namespace to give, and kiln used to refuse it
+// as a check Flux could not resolve. testdata/errors/health-check-of-another-app
+// without its env file, whose override adds a namespaced check that is
+// refused (want.err there).
+func TestHealthChecksOfAnotherApp(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "errors", "health-check-of-another-app"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "envs", "dev.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.New(p, checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), []string{"dev"})
+	if err != nil || results[0].Err != nil {
+		t.Fatalf("render: %v %v", err, results[0].Err)
+	}
+	got := string(results[0].Files["flux/shop.yaml"])
+	want := "  healthChecks:\n" +
+		"  - apiVersion: apiextensions.k8s.io/v1\n    kind: CustomResourceDefinition\n    name: widgets.example.com\n" +
+		"  - apiVersion: v1\n    kind: Namespace\n    name: shop\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("flux/shop.yaml has not\n%s\ngot:\n%s", want, got)
+	}
+}

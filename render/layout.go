@@ -18,6 +18,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/images"
+	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 )
 
@@ -88,9 +89,8 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			refs := make([]flux.Ref, len(run.objs))
 			hasSOPS := false
 			for i, o := range run.objs {
-				n := o.Node
-				refs[i] = flux.Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Name: n.GetName(), Namespace: n.GetNamespace()}
-				hasSOPS = hasSOPS || objects.IsSOPS(n)
+				refs[i] = flux.ObjectRef(o.Node)
+				hasSOPS = hasSOPS || objects.IsSOPS(o.Node)
 			}
 			fk, err := r.fluxKustomization(res, &run.app, refs, hasSOPS)
 			if err != nil {
@@ -216,7 +216,7 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 		}
 		appFiles[names[i]] = s
 		out.objects[dir+names[i]] = objRef(o).String()
-		refs = append(refs, flux.Ref{APIVersion: ids[i].APIVersion, Kind: ids[i].Kind, Name: ids[i].Name, Namespace: ids[i].Namespace})
+		refs = append(refs, flux.ObjectRef(o.Node))
 		for _, img := range images.List(o.Node) {
 			imgs[img] = true
 		}
@@ -287,10 +287,22 @@ func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.Res
 		k.Wait = *app.Flux.Wait
 	}
 	for _, hc := range app.Flux.HealthChecks {
-		k.HealthChecks = append(k.HealthChecks, flux.Ref{APIVersion: hc.APIVersion, Kind: hc.Kind, Name: hc.Name, Namespace: hc.Namespace})
+		k.HealthChecks = append(k.HealthChecks, flux.HealthCheck{
+			Ref:  flux.Ref{APIVersion: hc.APIVersion, Kind: hc.Kind, Name: hc.Name, Namespace: hc.Namespace},
+			File: hc.File, Line: hc.Line,
+		})
+	}
+	// The built-in kinds only: an app's layout is reused by its finish
+	// key (finished.go), which covers kiln.yaml, the env file and the
+	// app's objects, not the CRDs other apps or validation.crds define.
+	builtin := scope.New()
+
+	k.ClusterScoped = func(apiVersion, kind string) bool {
+		return builtin.Known(apiVersion, kind) && !builtin.Namespaced(apiVersion, kind)
 	}
 	for _, e := range app.Flux.HealthCheckExprs {
-		k.HealthCheckExprs = append(k.HealthCheckExprs, flux.Expr{APIVersion: e.APIVersion, Kind: e.Kind, Current: e.Current, InProgress: e.InProgress, Failed: e.Failed})
+		k.HealthCheckExprs = append(k.HealthCheckExprs, flux.Expr{APIVersion: e.APIVersion, Kind: e.Kind, Current: e.Current, InProgress: e.InProgress, Failed: e.Failed,
+			File: e.File, Line: e.Line})
 	}
 	for _, d := range app.DependsOn {
 		if d.External {
@@ -301,6 +313,10 @@ func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.Res
 	}
 	obj, err := flux.Build(k)
 	if err != nil {
+		var de *diag.Error
+		if errors.As(err, &de) {
+			return nil, de.ForApp(app.Name)
+		}
 		return nil, fmt.Errorf("app %s: %w", app.Name, err)
 	}
 	return flux.Marshal(obj)

@@ -86,6 +86,11 @@ type Object struct {
 	// MAC covers every value, so kiln writes Raw, never Node, and must not
 	// change the object.
 	Raw []byte
+	// Patches name the env patches that apply to the object, where they
+	// are written ("envs/dev.yaml:12"), in the order applied. kiln sets
+	// them after the engine ran; an engine leaves them nil. A field a patch
+	// set has no line in File, so errors about the object name them too.
+	Patches []string
 }
 
 // LineOf returns the line of n, a node of the object, in the object's

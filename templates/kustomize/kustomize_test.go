@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/api/krusty"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
@@ -671,4 +673,143 @@ func TestBuildErrorsShowNoValue(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFieldLines: a field of an object is reported at its line in the
+// resource file, whatever kustomize did to the object: it writes objects
+// through JSON, keys sorted and the file's blank lines gone, so the lines
+// of its text are no lines of the file. A field the file does not hold (a
+// label the kustomization adds, a field or container a patch adds) is at
+// the object's own line, not at a line of the wrong file. Both ways kiln
+// learns an object's source are covered: a plain tree (labels) and a tree
+// with patches (origin annotations).
+func TestFieldLines(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"base/kustomization.yaml": "resources: [deploy.yaml]\nlabels: [{pairs: {tier: web}, includeSelectors: true}]\n",
+		"base/deploy.yaml": `# settings first
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {a: "1"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+
+spec:
+  # how many
+
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: web:1
+        ports:
+        - containerPort: 80
+          name: http
+`,
+		"overlay/kustomization.yaml": "resources: [../base]\npatches: [{path: patch.yaml}]\n",
+		"overlay/patch.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  minReadySeconds: 5
+  template:
+    spec:
+      containers:
+      - name: sidecar
+        image: sidecar:1
+`,
+	})
+	type at struct {
+		path []string
+		line int
+	}
+	common := []at{
+		{[]string{"spec", "replicas"}, 15},
+		{[]string{"spec", "template", "spec", "containers", "web", "image"}, 24},
+		{[]string{"spec", "template", "spec", "containers", "web", "ports", "0", "name"}, 27},
+		{[]string{"metadata", "labels", "tier"}, 7},
+		{[]string{"spec", "selector", "matchLabels", "tier"}, 7},
+	}
+	for _, tc := range []struct {
+		dir  string
+		want []at
+	}{
+		{"base", common},
+		{"overlay", append(common,
+			at{[]string{"spec", "minReadySeconds"}, 7},
+			at{[]string{"spec", "template", "spec", "containers", "sidecar", "image"}, 7})},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			t.Parallel()
+			res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "demo", Path: tc.dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dep *templates.Object
+			for i := range res.Objects {
+				if res.Objects[i].Node.GetKind() == "Deployment" {
+					dep = &res.Objects[i]
+				}
+			}
+			if dep == nil || dep.File != "base/deploy.yaml" || dep.Line != 7 {
+				t.Fatalf("Deployment not from base/deploy.yaml:7: %+v", dep)
+			}
+			for _, w := range tc.want {
+				n := fieldKey(dep.Node.YNode(), w.path)
+				if n == nil {
+					t.Errorf("%s: no such field", strings.Join(w.path, "."))
+					continue
+				}
+				if got := dep.LineOf(n); got != w.line {
+					t.Errorf("%s at line %d, want %d", strings.Join(w.path, "."), got, w.line)
+				}
+			}
+		})
+	}
+}
+
+// fieldKey returns the key node of the field at path in n: mapping keys,
+// list indexes, or the name of a named list item.
+func fieldKey(n *kyaml.Node, path []string) *kyaml.Node {
+	var key *kyaml.Node
+	for _, p := range path {
+		switch n.Kind {
+		case kyaml.MappingNode:
+			var next *kyaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == p {
+					key, next = n.Content[i], n.Content[i+1]
+				}
+			}
+			if next == nil {
+				return nil
+			}
+			n = next
+		case kyaml.SequenceNode:
+			var next *kyaml.Node
+			for i, item := range n.Content {
+				if strconv.Itoa(i) == p || itemName(item) == p {
+					next = item
+				}
+			}
+			if next == nil {
+				return nil
+			}
+			n, key = next, next
+		default:
+			return nil
+		}
+	}
+	return key
 }

@@ -93,15 +93,117 @@ func objectsOf(m resmap.ResMap, srcs []source, strip bool) ([]templates.Object, 
 				objs[j].Line = 0 // no line of a source file: name the file only
 			}
 		}
+		if len(objs) == 1 && srcs[i].doc != nil {
+			reline(objs[0].Node.YNode(), srcs[i].doc)
+		}
 		out = append(out, objs...)
 	}
 	return out, errors.Join(errs...)
 }
 
-// docAt is one document of a resource file: its kind, name and first line.
+// docAt is one document of a resource file: its kind, name and first line,
+// and its root node, with the file's lines.
 type docAt struct {
 	kind, name string
 	line       int
+	node       *kyaml.Node
+}
+
+// docNode returns the root node of the document of docs at line, nil for
+// none.
+func docNode(docs []docAt, line int) *kyaml.Node {
+	for _, d := range docs {
+		if line > 0 && d.line == line {
+			return d.node
+		}
+	}
+	return nil
+}
+
+// reline gives the nodes of out, an object as kustomize wrote it, the
+// lines of the same fields in src, the document of the resource file it
+// came from, and line 0 (the object's own line, to templates.Object.LineOf)
+// to every node src does not hold: a field a transformer or patch added.
+// kustomize writes an object through JSON, with its keys sorted and
+// without the file's blank lines, so the lines of its text are no lines
+// of the file. Fields are matched by key, list items by position, or by
+// name where the items are named (a patch may add a container before
+// the others).
+func reline(out, src *kyaml.Node) {
+	if out.Kind != src.Kind {
+		zeroLines(out)
+		return
+	}
+	out.Line, out.Column = src.Line, src.Column
+	switch out.Kind {
+	case kyaml.MappingNode:
+		for i := 0; i+1 < len(out.Content); i += 2 {
+			k, v := out.Content[i], out.Content[i+1]
+			sk, sv := mappingValue(src, k.Value)
+			if sk == nil {
+				zeroLines(k)
+				zeroLines(v)
+				continue
+			}
+			k.Line, k.Column = sk.Line, sk.Column
+			reline(v, sv)
+		}
+	case kyaml.SequenceNode:
+		for i, item := range out.Content {
+			if s := counterpart(src, item, i); s != nil {
+				reline(item, s)
+			} else {
+				zeroLines(item)
+			}
+		}
+	}
+}
+
+// mappingValue returns the key and value of key in the mapping m, nil when
+// m has no such key.
+func mappingValue(m *kyaml.Node, key string) (k, v *kyaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Kind == kyaml.ScalarNode && m.Content[i].Value == key {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+// counterpart returns the item of the list src that item, at index i of
+// a list kustomize wrote, came from: the item with its name when it has
+// one, else the item at i, nil for none.
+func counterpart(src, item *kyaml.Node, i int) *kyaml.Node {
+	if name := itemName(item); name != "" {
+		for _, s := range src.Content {
+			if itemName(s) == name {
+				return s
+			}
+		}
+		return nil
+	}
+	if i < len(src.Content) {
+		return src.Content[i]
+	}
+	return nil
+}
+
+// itemName returns the scalar name field of a list item, "" for none.
+func itemName(n *kyaml.Node) string {
+	if n.Kind != kyaml.MappingNode {
+		return ""
+	}
+	if _, v := mappingValue(n, "name"); v != nil && v.Kind == kyaml.ScalarNode {
+		return v.Value
+	}
+	return ""
+}
+
+func zeroLines(n *kyaml.Node) {
+	n.Line, n.Column = 0, 0
+	for _, c := range n.Content {
+		zeroLines(c)
+	}
 }
 
 // documents lists the documents of a YAML stream.
@@ -117,7 +219,7 @@ func documents(data []byte) []docAt {
 		if n.Kind == kyaml.DocumentNode && len(n.Content) == 1 {
 			rn := kyaml.NewRNode(n.Content[0])
 			if rn.YNode().Kind == kyaml.MappingNode {
-				out = append(out, docAt{kind: rn.GetKind(), name: rn.GetName(), line: rn.YNode().Line})
+				out = append(out, docAt{kind: rn.GetKind(), name: rn.GetName(), line: rn.YNode().Line, node: rn.YNode()})
 			}
 		}
 	}

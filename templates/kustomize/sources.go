@@ -64,10 +64,12 @@ func plainKustomization(k *types.Kustomization) bool {
 }
 
 // source is where an object came from: a file and the line of its
-// document, 0 when unknown.
+// document, 0 when unknown, and that document's root node, nil when
+// unknown.
 type source struct {
 	file string
 	line int
+	doc  *kyaml.Node
 }
 
 // capturingFS keeps what kustomize read, by cleaned absolute path, so
@@ -133,7 +135,8 @@ func (t *plainTree) sources(m resmap.ResMap, fsys *capturingFS, root string) ([]
 		if file == "" {
 			return nil, false
 		}
-		out[i] = source{file: file, line: lineOf(docs[file], kind, name)}
+		line := lineOf(docs[file], kind, name)
+		out[i] = source{file: file, line: line, doc: docNode(docs[file], line)}
 	}
 	return out, true
 }
@@ -171,6 +174,7 @@ func originSources(m resmap.ResMap, fsys filesys.FileSystem, root, kfile string)
 			files[file] = docs
 		}
 		srcs[i].line = lineOf(docs, r.GetKind(), r.GetName())
+		srcs[i].doc = docNode(docs, srcs[i].line)
 	}
 	return srcs
 }
@@ -193,7 +197,7 @@ func documentsStrict(data []byte) ([]docAt, bool) {
 		if n.Kind == kyaml.DocumentNode && len(n.Content) == 1 {
 			rn := kyaml.NewRNode(n.Content[0])
 			if rn.YNode().Kind == kyaml.MappingNode {
-				d := docAt{kind: rn.GetKind(), name: rn.GetName(), line: rn.YNode().Line}
+				d := docAt{kind: rn.GetKind(), name: rn.GetName(), line: rn.YNode().Line, node: rn.YNode()}
 				if strings.HasSuffix(d.kind, "List") {
 					return nil, false
 				}

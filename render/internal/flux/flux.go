@@ -27,6 +27,7 @@ import (
 	"github.com/fluxcd/pkg/apis/meta"
 	yamlv2 "go.yaml.in/yaml/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Ref names an object: a dependency or a health check target.
@@ -35,11 +36,90 @@ type Ref struct {
 	Kind       string
 	Name       string
 	Namespace  string
+	// NeverReady, on an object of the app, says that Flux's health check
+	// of it would never pass; such an object is not made a health check of
+	// its own (ObjectRef sets it).
+	NeverReady bool
+	// NotApplied, on an object of the app, says that kustomize-controller
+	// does not apply it; it is no health check, not even of an expression
+	// for its kind (ObjectRef sets it).
+	NotApplied bool
 }
 
-// Expr is a custom health check (Flux healthCheckExprs).
+// ObjectRef returns the Ref of one of the app's objects.
+func ObjectRef(n *kyaml.RNode) Ref {
+	r := Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Name: n.GetName(), Namespace: n.GetNamespace()}
+	r.NeverReady = neverReady(n, schema.FromAPIVersionAndKind(r.APIVersion, r.Kind).Group)
+	r.NotApplied = notApplied(n)
+	return r
+}
+
+// notApplied reports whether kustomize-controller leaves n out of what it
+// applies: a label or annotation kustomize.toolkit.fluxcd.io/reconcile:
+// disabled or kustomize.toolkit.fluxcd.io/ssa: Ignore (any case) puts it
+// in the apply's exclusion selector (fluxcd/pkg/ssa shouldSkipApply, the
+// desired object's metadata alone), so Flux never creates it, and a
+// health check of it would wait for an object Flux does not manage.
+func notApplied(n *kyaml.RNode) bool {
+	excluded := map[string]string{
+		kustomizev1.GroupVersion.Group + "/reconcile": kustomizev1.DisabledValue,
+		kustomizev1.GroupVersion.Group + "/ssa":       kustomizev1.IgnoreValue,
+	}
+	for _, m := range []map[string]string{n.GetLabels(), n.GetAnnotations()} {
+		for k, v := range excluded {
+			if m[k] != "" && strings.EqualFold(m[k], v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// neverReady reports whether kstatus, which kustomize-controller's health
+// checks use (fluxcd/cli-utils pkg/kstatus/status/core.go), would never
+// report the workload n as current.
+//
+//   - A paused Deployment: the deployment controller creates no
+//     ReplicaSet for it and marks it Progressing Unknown
+//     (DeploymentPaused), and kstatus waits for its replicas and for
+//     Progressing with reason NewReplicaSetAvailable.
+//   - A DaemonSet with updateStrategy OnDelete: after a change to its
+//     template its pods are replaced only when someone deletes them, and
+//     kstatus waits until every node runs the new template. kstatus
+//     itself calls a StatefulSet with OnDelete current for this reason.
+func neverReady(n *kyaml.RNode, group string) bool {
+	if group != "apps" {
+		return false
+	}
+	switch n.GetKind() {
+	case "Deployment":
+		if v, err := n.Pipe(kyaml.Lookup("spec", "paused")); err == nil && v != nil &&
+			v.YNode().Kind == kyaml.ScalarNode && v.YNode().ShortTag() == kyaml.NodeTagBool && strings.EqualFold(v.YNode().Value, "true") {
+			return true
+		}
+	case "DaemonSet":
+		if v, err := n.Pipe(kyaml.Lookup("spec", "updateStrategy", "type")); err == nil && v != nil &&
+			v.YNode().Kind == kyaml.ScalarNode && v.YNode().Value == "OnDelete" {
+			return true
+		}
+	}
+	return false
+}
+
+// HealthCheck is a health check written in kiln.yaml or an env file, and
+// where (File "" is kiln.yaml, Line 0 unknown).
+type HealthCheck struct {
+	Ref
+	File string
+	Line int
+}
+
+// Expr is a custom health check (Flux healthCheckExprs), and where it is
+// written (File "" is kiln.yaml, Line 0 unknown).
 type Expr struct {
 	APIVersion, Kind, Current, InProgress, Failed string
+	File                                          string
+	Line                                          int
 }
 
 // Kustomization describes the Flux Kustomization of one app.
@@ -61,8 +141,12 @@ type Kustomization struct {
 	DependsOn []Ref
 	// Objects are the app's objects; workloads among them become health checks.
 	Objects []Ref
-	// HealthChecks are extra health checks from kiln.yaml.
-	HealthChecks []Ref
+	// HealthChecks are extra health checks from kiln.yaml or the env file.
+	HealthChecks []HealthCheck
+	// ClusterScoped reports whether objects of apiVersion and kind have no
+	// namespace; nil: none is known to. A health check of such a kind
+	// needs only its apiVersion to name an object the app does not apply.
+	ClusterScoped func(apiVersion, kind string) bool
 	// HealthCheckExprs are custom health checks from kiln.yaml.
 	HealthCheckExprs []Expr
 	// DecryptionSecret, when set, names the Secret (in the Kustomization's
@@ -128,7 +212,7 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 			SecretRef: &meta.LocalObjectReference{Name: k.DecryptionSecret},
 		}
 	}
-	checks, err := completeHealthChecks(k.Objects, k.HealthChecks)
+	checks, err := completeHealthChecks(k.Objects, k.HealthChecks, k.ClusterScoped)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +232,7 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 			hc = append(hc, meta.NamespacedObjectKindReference{APIVersion: r.APIVersion, Kind: r.Kind, Name: r.Name, Namespace: r.Namespace})
 		}
 		for _, o := range k.Objects {
-			if HealthChecked(o.APIVersion, o.Kind) {
+			if HealthChecked(o.APIVersion, o.Kind) && !o.NeverReady && !o.NotApplied {
 				add(o)
 			}
 		}
@@ -186,12 +270,14 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 // checks written without them, from the app's object of that kind and
 // name. kustomize-controller would default a missing apiVersion to apps/v1
 // and leave the namespace empty, so such a check would wait for an object
-// that does not exist and never pass. A check that names both is kept as
+// that does not exist and never pass. A check that names both, or the
+// apiVersion of a kind clusterScoped says has no namespace, is kept as
 // written: it may watch an object another app or tool applies.
-func completeHealthChecks(objects, checks []Ref) ([]Ref, error) {
+func completeHealthChecks(objects []Ref, checks []HealthCheck, clusterScoped func(apiVersion, kind string) bool) ([]Ref, error) {
 	out := make([]Ref, 0, len(checks))
-	for i, hc := range checks {
-		if hc.APIVersion != "" && hc.Namespace != "" {
+	for i, c := range checks {
+		hc := c.Ref
+		if hc.APIVersion != "" && (hc.Namespace != "" || (clusterScoped != nil && clusterScoped(hc.APIVersion, hc.Kind))) {
 			out = append(out, hc)
 			continue
 		}
@@ -204,19 +290,23 @@ func completeHealthChecks(objects, checks []Ref) ([]Ref, error) {
 			}
 		}
 		where := fmt.Sprintf("flux.healthChecks[%d] (%s %s)", i, hc.Kind, hc.Name)
+		file := c.File
+		if file == "" {
+			file = "kiln.yaml"
+		}
 		switch len(found) {
 		case 1:
 			out = append(out, found[0])
 		case 0:
-			return nil, &diag.Error{File: "kiln.yaml",
+			return nil, &diag.Error{File: file, Line: c.Line,
 				Msg:  where + " matches no object of the app, so Flux could not know its apiVersion and namespace and the check would never pass",
-				Hint: "check the kind and name against the app's rendered objects, or give apiVersion and namespace for an object the app does not apply"}
+				Hint: "check the kind and name against the app's rendered objects, or give apiVersion and namespace for an object the app does not apply (apiVersion alone for a cluster-scoped kind of Kubernetes)"}
 		default:
 			var alts []string
 			for _, o := range found {
 				alts = append(alts, o.APIVersion+" in namespace "+orNone(o.Namespace))
 			}
-			return nil, &diag.Error{File: "kiln.yaml",
+			return nil, &diag.Error{File: file, Line: c.Line,
 				Msg:  where + " matches " + fmt.Sprint(len(found)) + " objects of the app (" + strings.Join(alts, "; ") + ")",
 				Hint: "give apiVersion and namespace to say which one"}
 		}
@@ -235,13 +325,17 @@ func exprTargets(objects []Ref, exprs []Expr) ([]Ref, error) {
 	for i, e := range exprs {
 		n := 0
 		for _, o := range objects {
-			if o.APIVersion == e.APIVersion && o.Kind == e.Kind {
+			if o.APIVersion == e.APIVersion && o.Kind == e.Kind && !o.NotApplied {
 				out = append(out, o)
 				n++
 			}
 		}
 		if n == 0 {
-			return nil, &diag.Error{File: "kiln.yaml",
+			file := e.File
+			if file == "" {
+				file = "kiln.yaml"
+			}
+			return nil, &diag.Error{File: file, Line: e.Line,
 				Msg:  fmt.Sprintf("flux.healthCheckExprs[%d] (%s %s) matches no object of the app, so it would check nothing", i, e.APIVersion, e.Kind),
 				Hint: "check apiVersion and kind against the app's rendered custom resources, or remove the expression"}
 		}

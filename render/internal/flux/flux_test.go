@@ -6,6 +6,7 @@ import (
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	"github.com/google/go-cmp/cmp"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -110,11 +111,11 @@ func TestHealthChecks(t *testing.T) {
 			{APIVersion: "cert-manager.io/v1", Kind: "Certificate", Name: "web-tls", Namespace: "shop"},
 			{APIVersion: "cert-manager.io/v1", Kind: "Certificate", Name: "api-tls", Namespace: "shop"},
 		},
-		HealthChecks: []Ref{
-			{Kind: "Job", Name: "migrate"},                      // neither
-			{APIVersion: "v1", Kind: "Namespace", Name: "shop"}, // cluster-scoped
-			{Kind: "Deployment", Name: "web", Namespace: "shop"},
-			{APIVersion: "apps/v1", Kind: "Deployment", Name: "elsewhere", Namespace: "other"}, // kept as written
+		HealthChecks: []HealthCheck{
+			{Ref: Ref{Kind: "Job", Name: "migrate"}},                      // neither
+			{Ref: Ref{APIVersion: "v1", Kind: "Namespace", Name: "shop"}}, // cluster-scoped
+			{Ref: Ref{Kind: "Deployment", Name: "web", Namespace: "shop"}},
+			{Ref: Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: "elsewhere", Namespace: "other"}}, // kept as written
 		},
 		HealthCheckExprs: []Expr{{APIVersion: "cert-manager.io/v1", Kind: "Certificate",
 			Current: "status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'True')",
@@ -145,16 +146,27 @@ func TestHealthChecks(t *testing.T) {
 		change func(k *Kustomization)
 		want   string
 	}{
-		{"no such object", func(k *Kustomization) { k.HealthChecks = []Ref{{Kind: "Deployment", Name: "wbe"}} },
+		{"no such object", func(k *Kustomization) { k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "wbe"}}} },
 			"kiln.yaml: flux.healthChecks[0] (Deployment wbe) matches no object of the app"},
+		{"no such object, where written", func(k *Kustomization) {
+			k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "wbe"}, File: "envs/dev.yaml", Line: 7}}
+		}, "envs/dev.yaml:7: flux.healthChecks[0] (Deployment wbe) matches no object of the app"},
+		{"namespaced kind of another app without namespace", func(k *Kustomization) {
+			k.ClusterScoped = func(string, string) bool { return false }
+			k.HealthChecks = []HealthCheck{{Ref: Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: "api"}, File: "kiln.yaml", Line: 12}}
+		}, "kiln.yaml:12: flux.healthChecks[0] (Deployment api) matches no object of the app"},
 		{"ambiguous", func(k *Kustomization) {
 			k.Objects = append(k.Objects, Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "canary"})
-			k.HealthChecks = []Ref{{Kind: "Deployment", Name: "web"}}
+			k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "web"}}}
 		}, "kiln.yaml: flux.healthChecks[0] (Deployment web) matches 2 objects of the app (apps/v1 in namespace shop; apps/v1 in namespace canary)"},
 		{"expression for no object", func(k *Kustomization) {
 			k.HealthChecks = nil
 			k.HealthCheckExprs = []Expr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "true"}}
 		}, "kiln.yaml: flux.healthCheckExprs[0] (example.com/v1 Widget) matches no object of the app"},
+		{"expression for no object, where written", func(k *Kustomization) {
+			k.HealthChecks = nil
+			k.HealthCheckExprs = []Expr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "true", File: "envs/dev.yaml", Line: 9}}
+		}, "envs/dev.yaml:9: flux.healthCheckExprs[0] (example.com/v1 Widget) matches no object of the app"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -166,5 +178,107 @@ func TestHealthChecks(t *testing.T) {
 				t.Errorf("error = %v\nwant it to start with %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestNeverReadyWorkloads: a workload whose health check Flux (kstatus)
+// could never see pass is not made a health check: a paused Deployment,
+// which the deployment controller never rolls out, and a DaemonSet with
+// updateStrategy OnDelete, whose pods keep the old template after a
+// change until deleted by hand; nor is one kustomize-controller does not
+// apply (reconcile: disabled, ssa: Ignore, as a label or annotation in
+// any case). The same kinds otherwise are (ssa: IfNotPresent is applied
+// once), and an explicit flux.healthChecks entry for one is kept.
+func TestNeverReadyWorkloads(t *testing.T) {
+	t.Parallel()
+	const docs = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: paused, namespace: shop}
+spec: {paused: true}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: paused-caps, namespace: shop}
+spec: {paused: True}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: running, namespace: shop}
+spec: {paused: false}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: plain, namespace: shop}
+spec: {replicas: 2}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ondelete, namespace: shop}
+spec: {updateStrategy: {type: OnDelete}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: rolling, namespace: shop}
+spec: {updateStrategy: {type: RollingUpdate}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec: {updateStrategy: {type: OnDelete}}
+---
+apiVersion: example.com/v1
+kind: Deployment
+metadata: {name: other-group, namespace: shop}
+spec: {paused: true}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: reconcile-disabled, namespace: shop, annotations: {kustomize.toolkit.fluxcd.io/reconcile: disabled}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: ssa-ignore, namespace: shop, labels: {kustomize.toolkit.fluxcd.io/ssa: ignore}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: if-not-present, namespace: shop, annotations: {kustomize.toolkit.fluxcd.io/ssa: IfNotPresent}}
+`
+	var refs []Ref
+	for _, d := range strings.Split(docs, "---\n") {
+		n, err := kyaml.Parse(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, ObjectRef(n))
+	}
+	k := Kustomization{
+		Name: "shop", Namespace: "flux-system", App: "shop", Env: "dev", Path: "./clusters/dev/apps/shop",
+		SourceRef: Ref{Kind: "GitRepository", Name: "flux-system"}, Interval: "10m", Objects: refs,
+	}
+	checked := func(k Kustomization) []string {
+		t.Helper()
+		obj, err := Build(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, hc := range obj.Spec.HealthChecks {
+			got = append(got, hc.Kind+"/"+hc.Name)
+		}
+		return got
+	}
+	want := []string{"DaemonSet/rolling", "Deployment/plain", "Deployment/running", "HelmRelease/if-not-present", "StatefulSet/db"}
+	if diff := cmp.Diff(want, checked(k)); diff != "" {
+		t.Errorf("health checks (-want +got):\n%s", diff)
+	}
+	k.HealthCheckExprs = []Expr{{APIVersion: "apps/v1", Kind: "StatefulSet", Current: "true"}}
+	if diff := cmp.Diff(want, checked(k)); diff != "" {
+		t.Errorf("with an expression for a kind (-want +got):\n%s", diff)
+	}
+	k.HealthCheckExprs = nil
+	k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "paused"}}}
+	want = []string{"DaemonSet/rolling", "Deployment/paused", "Deployment/plain", "Deployment/running", "HelmRelease/if-not-present", "StatefulSet/db"}
+	if diff := cmp.Diff(want, checked(k)); diff != "" {
+		t.Errorf("with an explicit health check (-want +got):\n%s", diff)
 	}
 }

@@ -1,6 +1,8 @@
 package patch
 
 import (
+	"slices"
+
 	"sigs.k8s.io/kustomize/api/filters/patchjson6902"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	k8syaml "sigs.k8s.io/yaml"
@@ -75,11 +77,13 @@ func applyJSON(objs []templates.Object, p Patch, sel *selector) ([]templates.Obj
 	ops := string(js)
 	matched := 0
 	var errs []error
-	for _, o := range objs {
+	objs = slices.Clone(objs) // Patches is set on the copies
+	for i, o := range objs {
 		if !sel.match(o.Node) {
 			continue
 		}
 		matched++
+		objs[i].Patches = append(slices.Clip(o.Patches), p.where())
 		// The filter goes through JSON and back, which sorts keys and
 		// drops comments, styles and line numbers; keep the original to
 		// restore them where the patch left things unchanged.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -158,6 +159,14 @@ func parse(p Patch) ([]*kyaml.RNode, error) {
 	return docs, nil
 }
 
+// where says where the patch is written, for templates.Object.Patches.
+func (p Patch) where() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return p.File
+}
+
 // errorf builds an error located at the patch.
 func (p Patch) errorf(format string, args ...any) *diag.Error {
 	return &diag.Error{File: p.File, Line: p.Line, Msg: fmt.Sprintf(format, args...)}
@@ -303,6 +312,7 @@ func applySM(objs []templates.Object, p Patch, doc *kyaml.RNode, match matcher) 
 			}
 		}
 		o.Node = n
+		o.Patches = append(slices.Clip(o.Patches), p.where())
 		out = append(out, o)
 	}
 	if matched == 0 {

@@ -269,3 +269,38 @@ func TestErrorsShowNoNode(t *testing.T) {
 		t.Errorf("Apply() error = %v, want one saying wrong node kind, without a value", err)
 	}
 }
+
+// TestPatchesNamed: each object remembers where the env patches that apply
+// to it are written, in order, so that errors about a field a patch set
+// can name the patch; an object no patch applies to names none, and the
+// objects handed in are not changed.
+func TestPatchesNamed(t *testing.T) {
+	t.Parallel()
+	objs := readObjects(t, "testdata/objects.yaml")
+	patches := []Patch{
+		{Target: &Selector{Kind: "Deployment", Name: "vote"}, Patch: `[{op: replace, path: /spec/replicas, value: 2}]`, File: "envs/dev.yaml", Line: 5},
+		{Patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: vote}\nspec: {minReadySeconds: 5}\n", File: "envs/dev.yaml", Line: 9},
+		{Target: &Selector{Kind: "Deployment", Name: "vote"}, Patch: "spec: {paused: false}\n", File: "patches/vote.yaml"},
+	}
+	out, _, err := Apply(objs, patches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, o := range out {
+		got[o.Node.GetKind()+"/"+o.Node.GetName()] = o.Patches
+	}
+	for _, o := range objs {
+		if o.Patches != nil {
+			t.Errorf("input %s/%s changed: Patches %v", o.Node.GetKind(), o.Node.GetName(), o.Patches)
+		}
+	}
+	want := map[string][]string{}
+	for _, o := range objs {
+		want[o.Node.GetKind()+"/"+o.Node.GetName()] = nil
+	}
+	want["Deployment/vote"] = []string{"envs/dev.yaml:5", "envs/dev.yaml:9", "patches/vote.yaml"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("patches per object (-want +got):\n%s", diff)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	kjson "sigs.k8s.io/json"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"sigs.k8s.io/yaml"
 )
 
@@ -112,4 +114,42 @@ func errorTexts(errs fieldpath.ErrorList) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestCELSkippedAsTheAPIServerDoes: the API server runs no CEL rule on an
+// object the schema already refuses for a missing required field, a
+// value the enum does not allow, a wrong type, or too long a value or list
+// (hasBlockingErr in apiextensions-apiserver): the rules assume the
+// schema holds, and would only fail again with errors that repeat it. A
+// rule still runs beside other schema errors (a pattern).
+func TestCELSkippedAsTheAPIServerDoes(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t, readObjects(t, "testdata/widget-crd.yaml")...)
+	const rule = "minReplicas must not exceed maxReplicas"
+	broken := strings.Replace(widget, "maxReplicas: 3", "maxReplicas: 0", 1) // the rule fails
+	for _, tc := range []struct {
+		name, from, to string
+		rule           bool // the rule's error is reported
+	}{
+		{"rule alone", "", "", true},
+		{"beside a pattern", "url: https://example.com", "url: ftp://example.com", true},
+		{"missing required field", "  url: https://example.com\n", "", false},
+		{"value not in the enum", "size: small", "size: medium", false},
+		{"wrong type", "email: a@example.com", "email: 7", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(broken, tc.from, tc.to, 1)
+			err := env.Objects("demo", parse(t, "w.yaml", doc))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if got := strings.Contains(err.Error(), rule); got != tc.rule {
+				t.Errorf("rule reported: %v, want %v; errors:\n%v", got, tc.rule, err)
+			}
+			if !tc.rule && len(diag.Flatten(err)) != 1 {
+				t.Errorf("want only the schema's error, got:\n%v", err)
+			}
+		})
+	}
 }

@@ -669,12 +669,18 @@ func (v *crdVersion) validate(obj map[string]any) fieldpath.ErrorList {
 	return errs
 }
 
-// blocking reports whether the API server would skip CEL rules: it does
-// when a value has the wrong type or the object is too large for the
-// rules' cost estimates.
+// blocking reports whether the API server would skip CEL rules
+// (hasBlockingErr in apiextensions-apiserver's registry/customresource):
+// it does when a value has the wrong type, is not one the enum allows, is
+// too long or has too many items, or a required field is missing. The
+// rules assume the schema holds, so on such an object they fail with
+// errors that only repeat those ("no such key: sourceRef evaluating rule
+// …" for a missing required sourceRef).
 func blocking(errs fieldpath.ErrorList) bool {
 	for _, e := range errs {
-		if e.Type == fieldpath.ErrorTypeTypeInvalid || e.Type == fieldpath.ErrorTypeTooMany || e.Type == fieldpath.ErrorTypeTooLong {
+		switch e.Type {
+		case fieldpath.ErrorTypeTypeInvalid, fieldpath.ErrorTypeTooMany, fieldpath.ErrorTypeTooLong,
+			fieldpath.ErrorTypeNotSupported, fieldpath.ErrorTypeRequired:
 			return true
 		}
 	}

@@ -31,15 +31,29 @@ type (
 // (https://kubernetes.io/docs/reference/using-api/deprecation-guide/), the
 // source Fairwinds' pluto and kubent also use. Any other version of a
 // built-in group that k8s.io/api does not define is refused as unknown.
+// Before its removal such a kind is served, and passes unchecked: kiln has
+// no Go type or schema for its fields.
+// The releases that deprecated them are those of their prerelease-lifecycle
+// markers when k8s.io/api still had them.
 var removedBeforeAPI = map[schema.GroupVersionKind]removal{
-	{Group: "policy", Version: "v1beta1", Kind: "PodSecurityPolicy"}:     {1, 25, schema.GroupVersionKind{}},
-	{Group: "extensions", Version: "v1beta1", Kind: "PodSecurityPolicy"}: {1, 16, schema.GroupVersionKind{}},
+	{Group: "policy", Version: "v1beta1", Kind: "PodSecurityPolicy"}:            {1, 25, schema.GroupVersionKind{}, 21},
+	{Group: "extensions", Version: "v1beta1", Kind: "PodSecurityPolicy"}:        {1, 16, schema.GroupVersionKind{}, 11},
+	{Group: "autoscaling", Version: "v2beta1", Kind: "HorizontalPodAutoscaler"}: {1, 25, schema.GroupVersionKind{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"}, 22},
+	{Group: "autoscaling", Version: "v2beta2", Kind: "HorizontalPodAutoscaler"}: {1, 26, schema.GroupVersionKind{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"}, 23},
 }
 
+// removal is when a kind stopped being served (major.minor), what
+// replaces it (empty for nothing) and the 1.x release that deprecated it.
+// It answers the prerelease-lifecycle methods, as the kind's Go type did.
 type removal struct {
 	major, minor int
 	use          schema.GroupVersionKind
+	deprecated   int
 }
+
+func (r removal) APILifecycleDeprecated() (major, minor int)       { return 1, r.deprecated }
+func (r removal) APILifecycleRemoved() (major, minor int)          { return r.major, r.minor }
+func (r removal) APILifecycleReplacement() schema.GroupVersionKind { return r.use }
 
 // servedError says why the Kubernetes version kube does not serve gvk
 // (typed is its Go type, nil when k8s.io/api has none), "" when it does.
@@ -138,7 +152,12 @@ func (e *Env) Deprecated(apiVersion, kind string) (msg, hint string) {
 		return "", ""
 	}
 	gvk := gv.WithKind(kind)
-	typed := newTyped(gvk)
+	var typed any
+	if t := newTyped(gvk); t != nil {
+		typed = t
+	} else if r, ok := removedBeforeAPI[gvk]; ok {
+		typed = r // k8s.io/api no longer has the type and its markers
+	}
 	d, ok := typed.(lifecycleDeprecated)
 	if !ok {
 		return "", ""
@@ -157,6 +176,9 @@ func (e *Env) Deprecated(apiVersion, kind string) (msg, hint string) {
 		}
 	}
 	hint = "move the object to a version that is not deprecated before the cluster is upgraded"
+	if r, ok := typed.(removal); ok && r.use.Empty() {
+		hint = "this kind has no replacement; remove the object before the cluster is upgraded"
+	}
 	if rp, ok := typed.(lifecycleReplacement); ok {
 		if use := rp.APILifecycleReplacement(); !use.Empty() {
 			hint = fmt.Sprintf("use apiVersion %s kind %s before the cluster is upgraded, and check the object against that version's fields", use.GroupVersion(), use.Kind)

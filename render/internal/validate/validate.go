@@ -77,13 +77,39 @@ func (e *Env) Objects(app string, objs []templates.Object) error {
 			return
 		}
 		i -= len(needs)
-		perObject[i] = e.object(app, objs[i], preps[i])
+		perObject[i] = notePatches(e.object(app, objs[i], preps[i]), objs[i].Patches)
 	})
 	var errs []error
 	for _, oe := range perObject {
 		errs = append(errs, oe...)
 	}
 	return diag.Join(errs...)
+}
+
+// notePatches adds to the hint of each error about an object the env
+// patches that apply to it: a field a patch set or changed has no line of
+// the object's file (the error points at the object, or at the field it
+// replaced), and the fix belongs in the env file.
+func notePatches(errs []error, patches []string) []error {
+	if len(patches) == 0 {
+		return errs
+	}
+	note := "the env patch at " + patches[0] + " applies to this object: the field may come from it"
+	if len(patches) > 1 {
+		note = "the env patches at " + strings.Join(patches, ", ") + " apply to this object: the field may come from one of them"
+	}
+	for i, err := range errs {
+		var d *diag.Error
+		if !errors.As(err, &d) {
+			continue
+		}
+		hint := note
+		if d.Hint != "" {
+			hint = d.Hint + "; " + note
+		}
+		errs[i] = d.WithHint(hint)
+	}
+	return errs
 }
 
 // prepared is what Objects knows of an object before checking it.
@@ -320,6 +346,12 @@ func (e *Env) notServed(gvk schema.GroupVersionKind) (msg, hint string) {
 	if !builtinGroup(gvk.Group) && strings.Contains(gvk.Group, ".") {
 		return e.notFlux(gvk)
 	}
+	if _, ok := removedBeforeAPI[gvk]; ok {
+		// A kind k8s.io/api no longer defines: servedError refuses it
+		// from the release that stopped serving it, and kubeVersion is
+		// older.
+		return "", ""
+	}
 	same, other := servedVersions(scheme(), e.kube, gvk)
 	switch {
 	case builtinGroup(gvk.Group):
@@ -357,13 +389,17 @@ func (e *Env) notFlux(gvk schema.GroupVersionKind) (msg, hint string) {
 	return msg, hint
 }
 
-// NotServed reports whether validation refuses apiVersion and kind as no
-// kind any cluster serves (notServed); render then does not also warn
-// that it guessed the object's scope.
+// NotServed reports whether validation refuses apiVersion and kind, of no
+// type kiln knows, as no kind any cluster serves (notServed) or a kind
+// kubeVersion no longer serves (servedError); render then does not also
+// warn that it guessed the object's scope.
 func (e *Env) NotServed(apiVersion, kind string) bool {
 	gv, err := schema.ParseGroupVersion(apiVersion)
 	if err != nil || e.ref(gv.Group, kind) != nil || newTyped(gv.WithKind(kind)) != nil {
 		return false
+	}
+	if msg, _ := servedError(e.kube, gv.WithKind(kind), nil); msg != "" {
+		return true
 	}
 	msg, _ := e.notServed(gv.WithKind(kind))
 	return msg != ""

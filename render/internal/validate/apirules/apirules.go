@@ -76,6 +76,7 @@ func Check(obj runtime.Object) []Problem {
 	case *corev1.Service:
 		c.service(&o.Spec, spec)
 		c.serviceTypeFields(o)
+		c.serviceAddresses(o)
 	case *networkingv1.Ingress:
 		c.ingress(o)
 	case *corev1.ConfigMap:

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	netutils "k8s.io/utils/net"
 )
 
 // networkPolicy checks a NetworkPolicy's ports (a number or a port name)
@@ -200,6 +201,138 @@ func (c *checker) serviceTypeFields(svc *corev1.Service) {
 		if t := *cfg.ClientIP.TimeoutSeconds; t <= 0 || t > 86400 {
 			c.add(field.Invalid(spec.Child("sessionAffinityConfig", "clientIP", "timeoutSeconds"), t, "must be greater than 0 and less than 86400"),
 				"a client IP affinity lasts 1 to 86400 seconds")
+		}
+	}
+}
+
+// kubeletPort is the port every node's kubelet listens on (k8s.io/kubernetes
+// pkg/cluster/ports.KubeletPort), which a LoadBalancer may not expose.
+const kubeletPort = 10250
+
+// serviceAddresses checks the addresses and node ports a Service names
+// (ValidateService and ValidateServiceClusterIPsRelatedFields in
+// k8s.io/kubernetes v1.37), as the API server sees them on create, after
+// it has filled spec.clusterIPs in from spec.clusterIP: each cluster IP an
+// IP address, or "None" alone; spec.clusterIPs only beside spec.clusterIP,
+// whose value comes first, at most one address of each family, each of
+// the family ipFamilies gives it; an ExternalName's externalName a DNS
+// name (a trailing dot allowed); external IPs addresses a node can take
+// traffic for; no LoadBalancer port 10250 (the kubelet's); no node port
+// twice for one protocol. Leading zeros in an address are accepted, as a
+// cluster without strict IP validation does.
+func (c *checker) serviceAddresses(svc *corev1.Service) {
+	s := &svc.Spec
+	spec := field.NewPath("spec")
+	ports := spec.Child("ports")
+	if s.Type == corev1.ServiceTypeExternalName {
+		if name := strings.TrimSuffix(s.ExternalName, "."); name != "" {
+			for _, msg := range validation.IsDNS1123Subdomain(name) {
+				c.add(field.Invalid(spec.Child("externalName"), s.ExternalName, msg),
+					"externalName is the DNS name the Service's name points at (a CNAME), such as db.example.com: no scheme, port or path")
+			}
+		}
+	} else {
+		c.clusterIPs(s, spec)
+	}
+	for i, ip := range s.ExternalIPs {
+		p := spec.Child("externalIPs").Index(i)
+		if errs := validation.IsValidIPForLegacyField(p, ip, false, nil); len(errs) > 0 {
+			for _, e := range errs {
+				c.add(e, "an external IP is an address of a node, such as 192.0.2.10, not a host name or a range")
+			}
+			continue
+		}
+		addr := netutils.ParseIPSloppy(ip) // valid: checked above
+		for _, r := range []struct {
+			bad  bool
+			what string
+		}{
+			{addr.IsUnspecified(), "may not be unspecified (0.0.0.0)"},
+			{addr.IsLoopback(), "may not be in the loopback range (127.0.0.0/8, ::1/128)"},
+			{addr.IsLinkLocalUnicast(), "may not be in the link-local range (169.254.0.0/16, fe80::/10)"},
+			{addr.IsLinkLocalMulticast(), "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"},
+		} {
+			if r.bad {
+				c.add(field.Invalid(p, ip, r.what), "an external IP is an address other hosts reach a node by; remove this one")
+			}
+		}
+	}
+	nodePorts := map[string]bool{}
+	for i, p := range s.Ports {
+		if s.Type == corev1.ServiceTypeLoadBalancer && p.Port == kubeletPort {
+			c.add(field.Invalid(ports.Index(i), p.Port, fmt.Sprintf("may not expose port %d externally since it is used by kubelet", kubeletPort)),
+				"pick another port for the load balancer; targetPort may still be 10250")
+		}
+		if p.NodePort == 0 {
+			continue
+		}
+		protocol := p.Protocol
+		if protocol == "" {
+			protocol = corev1.ProtocolTCP
+		}
+		key := fmt.Sprintf("%d/%s", p.NodePort, protocol)
+		if nodePorts[key] {
+			c.add(field.Duplicate(ports.Index(i).Child("nodePort"), p.NodePort),
+				fmt.Sprintf("node port %d with protocol %s is already taken by another port of the service: use another, or leave nodePort out for one the cluster picks", p.NodePort, protocol))
+		}
+		nodePorts[key] = true
+	}
+}
+
+// clusterIPs checks spec.clusterIP and spec.clusterIPs of a Service that
+// is no ExternalName. An error about the copy of spec.clusterIP the API
+// server makes names spec.clusterIP, the field written (the API server
+// says spec.clusterIPs[0]).
+func (c *checker) clusterIPs(s *corev1.ServiceSpec, spec *field.Path) {
+	ipsPath := spec.Child("clusterIPs")
+	ips := s.ClusterIPs
+	at := ipsPath.Index
+	switch {
+	case s.ClusterIP != "" && len(ips) == 0:
+		ips = []string{s.ClusterIP}
+		at = func(int) *field.Path { return spec.Child("clusterIP") }
+	case s.ClusterIP != "" && ips[0] != s.ClusterIP:
+		c.add(field.Invalid(ipsPath, ips, "first value must match `clusterIP`"),
+			"write the same address first in clusterIPs as in clusterIP, or leave clusterIPs out")
+	case s.ClusterIP == "" && len(ips) > 0:
+		c.add(field.Invalid(ipsPath, ips, "must be empty when `clusterIP` is not specified"),
+			"set clusterIP to the first of clusterIPs, or leave both out for addresses the cluster picks")
+	}
+	hint := "a cluster IP is an address of the cluster's service range, such as 10.96.0.10, or None for a headless Service"
+	invalid := false
+	for i, ip := range ips {
+		if ip == corev1.ClusterIPNone && i == 0 {
+			if len(ips) > 1 {
+				invalid = true
+				c.add(field.Invalid(ipsPath, ips, "'None' must be the first and only value"), "a headless Service has the one cluster IP None")
+			}
+			continue
+		}
+		for _, e := range validation.IsValidIPForLegacyField(at(i), ip, false, nil) {
+			invalid = true
+			c.add(e, hint)
+		}
+	}
+	if len(ips) > 2 {
+		c.add(field.Invalid(ipsPath, ips, "may only hold up to 2 values"), "give at most one IPv4 and one IPv6 address")
+	}
+	if invalid {
+		return // as the API server: the checks below would only repeat it
+	}
+	if len(ips) == 2 && netutils.IsIPv6String(ips[0]) == netutils.IsIPv6String(ips[1]) {
+		c.add(field.Invalid(ipsPath, ips, "may specify no more than one IP for each IP family"), "give at most one IPv4 and one IPv6 address")
+	}
+	if len(ips) > 0 && ips[0] != corev1.ClusterIPNone {
+		for i, ip := range ips {
+			if i >= len(s.IPFamilies) {
+				break
+			}
+			switch fam := s.IPFamilies[i]; {
+			case fam == corev1.IPv4Protocol && netutils.IsIPv6String(ip):
+				c.add(field.Invalid(at(i), ip, fmt.Sprintf("expected an IPv4 value as indicated by `ipFamilies[%v]`", i)), "list ipFamilies in the order of the cluster IPs")
+			case fam == corev1.IPv6Protocol && !netutils.IsIPv6String(ip):
+				c.add(field.Invalid(at(i), ip, fmt.Sprintf("expected an IPv6 value as indicated by `ipFamilies[%v]`", i)), "list ipFamilies in the order of the cluster IPs")
+			}
 		}
 	}
 }

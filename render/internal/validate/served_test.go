@@ -1,0 +1,79 @@
+package validate
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestServedUntilRemoved: a built-in kind k8s.io/api no longer defines is
+// served by the releases before its removal, so an object of it passes
+// (unchecked: kiln has no type for it), and from its removal on it is
+// refused naming the release and the replacement. It used to be refused
+// under every kubeVersion as a kind no Kubernetes serves.
+func TestServedUntilRemoved(t *testing.T) {
+	t.Parallel()
+	const (
+		hpa = "apiVersion: autoscaling/%s\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\nspec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, minReplicas: 1, maxReplicas: 3}\n"
+		psp = "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: restricted}\nspec: {privileged: false}\n"
+	)
+	for _, tc := range []struct {
+		name, kube, doc, want string
+	}{
+		{"v2beta1 HPA in 1.24", "1.24.0", strings.Replace(hpa, "%s", "v2beta1", 1), ""},
+		{"v2beta1 HPA in 1.25", "1.25.0", strings.Replace(hpa, "%s", "v2beta1", 1),
+			"autoscaling/v2beta1 HorizontalPodAutoscaler is not served by Kubernetes 1.25 (kubeVersion): it was removed in 1.25\n  hint: use apiVersion autoscaling/v2 kind HorizontalPodAutoscaler"},
+		{"v2beta2 HPA in 1.25", "1.25.9", strings.Replace(hpa, "%s", "v2beta2", 1), ""},
+		{"v2beta2 HPA in 1.26", "1.26.0", strings.Replace(hpa, "%s", "v2beta2", 1),
+			"autoscaling/v2beta2 HorizontalPodAutoscaler is not served by Kubernetes 1.26 (kubeVersion): it was removed in 1.26\n  hint: use apiVersion autoscaling/v2 kind HorizontalPodAutoscaler"},
+		{"PodSecurityPolicy in 1.24", "1.24.0", psp, ""},
+		{"PodSecurityPolicy in 1.25", "1.25.0", psp, "policy/v1beta1 PodSecurityPolicy is not served by Kubernetes 1.25 (kubeVersion): it was removed in 1.25"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			objs := parse(t, "a.yaml", tc.doc)
+			e, err := schemas().Env(tc.kube, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if err := e.Objects("demo", objs); err != nil {
+				got = err.Error()
+			}
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("got error %q, want one containing %q", got, tc.want)
+			}
+			gv, kind := objs[0].Node.GetApiVersion(), objs[0].Node.GetKind()
+			if got, want := e.NotServed(gv, kind), tc.want != ""; got != want {
+				t.Errorf("NotServed(%s, %s) = %v, want %v (whether render leaves out its warning about the object's scope)", gv, kind, got, want)
+			}
+		})
+	}
+}
+
+// TestDeprecatedUntilRemoved: a kind k8s.io/api no longer defines draws the
+// deprecation warning while kubeVersion still serves it, naming the release
+// that stops and the replacement, as the kinds k8s.io/api has do.
+func TestDeprecatedUntilRemoved(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kube, apiVersion, kind, want, hint string
+	}{
+		{"1.22.0", "autoscaling/v2beta2", "HorizontalPodAutoscaler", "", ""},
+		{"1.25.0", "autoscaling/v2beta2", "HorizontalPodAutoscaler",
+			"autoscaling/v2beta2 HorizontalPodAutoscaler is deprecated since Kubernetes 1.23 and is not served from 1.26",
+			"use apiVersion autoscaling/v2 kind HorizontalPodAutoscaler before the cluster is upgraded"},
+		{"1.26.0", "autoscaling/v2beta2", "HorizontalPodAutoscaler", "", ""}, // refused instead
+		{"1.24.0", "policy/v1beta1", "PodSecurityPolicy",
+			"policy/v1beta1 PodSecurityPolicy is deprecated since Kubernetes 1.21 and is not served from 1.25",
+			"this kind has no replacement; remove the object before the cluster is upgraded"},
+	} {
+		e, err := schemas().Env(tc.kube, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, hint := e.Deprecated(tc.apiVersion, tc.kind)
+		if msg != tc.want || !strings.HasPrefix(hint, tc.hint) {
+			t.Errorf("%s %s %s: Deprecated = %q, %q; want %q, %q…", tc.kube, tc.apiVersion, tc.kind, msg, hint, tc.want, tc.hint)
+		}
+	}
+}
