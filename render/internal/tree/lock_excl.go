@@ -33,6 +33,11 @@ func acquire(path string) (*lock, string, error) {
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, "", fmt.Errorf("creating the output lock: %w", err)
 		}
+		// Never read through a symlink or from a FIFO planted there
+		// (lock_flock.go, openLock).
+		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+			return nil, "", notALockFile(path, fi.Mode())
+		}
 		data, _ := os.ReadFile(path)
 		h, ok := parseHolder(data)
 		host, _ := os.Hostname()
