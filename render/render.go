@@ -701,7 +701,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		run := &appRun{app: app, reads: reads, layoutFiles: files}
 		if !r.renders(app.Name) {
 			if r.keeping() {
-				if err := keep(run, earlier, earlierLock, er.Redactor, ""); err != nil {
+				if err := keep(run, earlier, earlierLock, er.Redactor, keptFrom{}); err != nil {
 					keepErrs = append(keepErrs, err)
 				}
 				runs = append(runs, run)
