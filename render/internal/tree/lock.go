@@ -85,18 +85,3 @@ func (h holder) String() string {
 	}
 	return s
 }
-
-// holderAt reads a lock file's holder; false when it names none (yet).
-func holderAt(path string) (holder, bool) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return holder{}, false
-	}
-	return parseHolder(data)
-}
-
-// describe reads a lock file's holder for a message.
-func describe(path string) string {
-	h, _ := holderAt(path)
-	return h.String()
-}

@@ -65,3 +65,18 @@ func alive(pid int) bool {
 }
 
 func (l *lock) release() error { return os.Remove(l.path) }
+
+// holderAt reads a lock file's holder; false when it names none (yet).
+func holderAt(path string) (holder, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return holder{}, false
+	}
+	return parseHolder(data)
+}
+
+// describe reads a lock file's holder for a message.
+func describe(path string) string {
+	h, _ := holderAt(path)
+	return h.String()
+}
