@@ -268,3 +268,27 @@ func appOf(p string) string {
 	}
 	return ""
 }
+
+// disabledApps warns about each app --app names that env res does not
+// enable: nothing of it is rendered there, and the env's other apps are
+// kept as they were, so the run would otherwise say nothing about the app
+// that was asked for. envFile is the env's file, which disables it.
+func (r *Renderer) disabledApps(res *envconfig.Resolved, envFile string) []diag.Warning {
+	if len(r.opts.Apps) == 0 {
+		return nil
+	}
+	enabled := make(map[string]bool, len(res.Apps))
+	for _, a := range res.Apps {
+		enabled[a.Name] = true
+	}
+	var out []diag.Warning
+	for _, name := range r.opts.Apps {
+		if !enabled[name] && !enabled["\x00"+name] {
+			enabled["\x00"+name] = true // once per name
+			out = append(out, diag.Warning{File: envFile,
+				Msg:  fmt.Sprintf("--app %s: env %s does not enable this app, so nothing of it is rendered there", name, res.Env.Name),
+				Hint: fmt.Sprintf("leave env %s out of this render, or enable the app in %s", res.Env.Name, envFile)})
+		}
+	}
+	return out
+}
