@@ -215,8 +215,8 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 // CheckTree verifies an env's whole tree that kiln render wrote elsewhere
 // (kiln promote --rendered DIR, one folder, no shards) before it is
 // promoted as it is, as Merge verifies each shard's apps: every file must
-// be one kiln writes (kiln.lock.json, flux/notifications.yaml, a file of
-// Flux's bootstrap folders bootstrap, or one of an app the lock names),
+// be one kiln writes (kiln.lock.json, flux/notifications.yaml, one of an
+// app the lock names) or one in bootstrap, Flux's bootstrap folders,
 // and each app's files those its lock entry records (keep). A file added,
 // removed or edited after the render (a README, a hand fix, an artifact
 // that lost files on the way) would otherwise reach the manifests
@@ -282,9 +282,10 @@ func (r *Renderer) disabledApps(res *envconfig.Resolved, envFile string) []diag.
 		enabled[a.Name] = true
 	}
 	var out []diag.Warning
+	warned := map[string]bool{} // --app may name an app twice
 	for _, name := range r.opts.Apps {
-		if !enabled[name] && !enabled["\x00"+name] {
-			enabled["\x00"+name] = true // once per name
+		if !enabled[name] && !warned[name] {
+			warned[name] = true
 			out = append(out, diag.Warning{File: envFile,
 				Msg:  fmt.Sprintf("--app %s: env %s does not enable this app, so nothing of it is rendered there", name, res.Env.Name),
 				Hint: fmt.Sprintf("leave env %s out of this render, or enable the app in %s", res.Env.Name, envFile)})
