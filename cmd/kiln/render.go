@@ -257,11 +257,14 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	if opts.MemoryLimit, err = memoryLimit(c.String("memory-limit")); err != nil {
 		return nil, nil, opts, err
 	}
-	// kiln's own folders in the checkout do not make it dirty. git runs
-	// while the apps render: render asks for the result when it makes the
-	// first lock.
+	// kiln's own folders in the checkout do not make it dirty: --out,
+	// --rendered, and --cache-dir, which docs/cache.md's actions/cache
+	// setup keeps in the checkout (.kiln-cache), where every render
+	// fills it. git runs while the apps render: render asks for the
+	// result when it makes the first lock.
 	gitCtx, stopGit := context.WithCancel(c.Context)
-	git := gitinfo.Start(gitCtx, p.Root, append([]string{c.String("out")}, c.StringSlice("rendered")...)...)
+	own := append([]string{c.String("out"), c.String("cache-dir")}, c.StringSlice("rendered")...)
+	git := gitinfo.Start(gitCtx, p.Root, own...)
 	backgroundOf(c.App).add(func() { stopGit(); git.Wait() })
 	cfgName := "kiln.yaml"
 	if f, err := configFile(c); err == nil {
