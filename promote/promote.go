@@ -725,7 +725,10 @@ type source struct {
 	files    map[string][]byte
 	lock     *render.Lock
 	redactor *redact.Redactor
-	renderer *render.Renderer
+	// secretsKnown says redactor knows every secret var of the env (a
+	// tree read with --rendered: the env's secrets may not be set).
+	secretsKnown bool
+	renderer     *render.Renderer
 }
 
 // source renders the env, or reads it from opts.Rendered.
@@ -771,6 +774,15 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 		return nil, err
 	}
 	if _, shard := src.files[render.ShardFile]; !shard && len(r.opts.RenderedShards) == 0 {
+		// Taken as it is: it must be what kiln render wrote, as each
+		// shard's apps must be below.
+		rd := src.redactor
+		if !src.secretsKnown {
+			rd = nil
+		}
+		if err := render.CheckTree(src.files, src.lock, rd, render.BootstrapDirs(r.p), filepath.Join(r.opts.Rendered, env)); err != nil {
+			return nil, &RenderError{Env: env, Err: err}
+		}
 		return src, nil
 	}
 	// Shards: merge them into the env's tree, as one render would write it.
@@ -828,27 +840,29 @@ func (r *run) readRenderedDir(rendered, env string) (*source, error) {
 		return nil, &diag.Error{File: filepath.Join(dir, "kiln.lock.json"), Msg: fmt.Sprintf("this tree was rendered for env %q, not %q", lock.Env, env),
 			Hint: "render the env again"}
 	}
-	return &source{files: files, lock: lock, redactor: r.secretRedactor(env)}, nil
+	rd, known := r.secretRedactor(env)
+	return &source{files: files, lock: lock, redactor: rd, secretsKnown: known}, nil
 }
 
 // secretRedactor knows the env's secret values, to mask them in a body made
-// from a tree rendered elsewhere. Best effort: a secret this process cannot
-// read cannot be masked, but then it could not have been rendered here
-// either, and render refuses plain secrets unless the env allows them.
-func (r *run) secretRedactor(env string) *redact.Redactor {
+// from a tree rendered elsewhere, and reports whether it knows them all.
+// Best effort: a secret this process cannot read cannot be masked, but
+// then it could not have been rendered here either, and render refuses
+// plain secrets unless the env allows them.
+func (r *run) secretRedactor(env string) (*redact.Redactor, bool) {
 	ef, err := r.p.LoadEnvFile(env)
 	if err != nil {
-		return redact.New(nil)
+		return redact.New(nil), false
 	}
 	res, err := r.p.Resolve(env, ef, r.opts.Render.LookupEnv)
 	if err != nil || res == nil {
-		return redact.New(nil)
+		return redact.New(nil), false
 	}
 	rd := redact.New(res.Secrets)
 	if on := r.opts.Render.OnSecrets; on != nil {
 		on(rd)
 	}
-	return rd
+	return rd, true
 }
 
 // plan is the difference between the manifests branch and the new tree.

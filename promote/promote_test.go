@@ -1285,3 +1285,86 @@ func TestMovedObjectWarning(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderedRefusesWhatKilnDidNotWrite: a tree taken with --rendered is
+// promoted as it is, so it must be what kiln render wrote, as each shard
+// of a merge must: a file added beside it, or an object file edited or
+// removed after the render, is an error naming it, and nothing is pushed.
+// The env's secret values mask the lock's output digests; a job that
+// cannot read them still checks the listing and object counts, and
+// promotes an untouched tree.
+func TestRenderedRefusesWhatKilnDidNotWrite(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		// secrets: the promoting job reads the env's secret vars.
+		secrets bool
+		want    string
+	}{
+		{name: "untouched", secrets: true},
+		{name: "untouched, secrets unknown"},
+		{name: "a README beside the tree", secrets: true, want: "dev/README.md: kiln did not write this file",
+			change: func(t *testing.T, dir string) { addFile(t, filepath.Join(dir, "README.md"), "notes\n") }},
+		{name: "a folder of no app", secrets: true, want: "dev/apps/extra/x.yaml: kiln did not write this file",
+			change: func(t *testing.T, dir string) {
+				addFile(t, filepath.Join(dir, "apps/extra/x.yaml"), "kind: ConfigMap\n")
+			}},
+		{name: "an object file edited", secrets: true, want: "app web: the app's object files are not those its kiln.lock.json entry records",
+			change: func(t *testing.T, dir string) {
+				p := filepath.Join(dir, "apps/web/deployment_web.yaml")
+				data, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				addFile(t, p, string(data)+"# hand fix\n")
+			}},
+		{name: "an object file removed, secrets unknown", want: "app web: the app's kustomization.yaml does not list exactly its object files",
+			change: func(t *testing.T, dir string) {
+				if err := os.Remove(filepath.Join(dir, "apps/web/deployment_web.yaml")); err != nil {
+					t.Fatal(err)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			opts := f.opts(t, "dev", &bytes.Buffer{})
+			out := t.TempDir()
+			writeRender(t, f, opts.Render, out)
+			if tc.change != nil {
+				tc.change(t, filepath.Join(out, "dev"))
+			}
+			before := gittest.Git(t, f.remote, "rev-parse", "main")
+			opts.Rendered = out
+			opts.Render = render.Options{}
+			if tc.secrets {
+				opts.Render.LookupEnv = lookup
+			}
+			res, err := promote(t, f, opts)
+			if tc.want == "" {
+				if err != nil || !res.Changed {
+					t.Fatalf("promote --rendered = %+v, %v; want the tree promoted", res, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "hint: ") {
+				t.Errorf("promote --rendered = %v, want an error containing %q and a hint", err, tc.want)
+			}
+			if after := gittest.Git(t, f.remote, "rev-parse", "main"); after != before {
+				t.Errorf("main moved from %s to %s", before, after)
+			}
+		})
+	}
+}
+
+// addFile writes content to p, making its folder.
+func addFile(t *testing.T, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

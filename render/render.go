@@ -642,6 +642,7 @@ func (r *Renderer) resolveEnv(env string) (*EnvResult, *envconfig.Resolved) {
 	}
 	r.recordSources(res)
 	er.Names = r.envNames(res)
+	er.Warnings = append(er.Warnings, r.disabledApps(res, ef.File)...)
 	er.Redactor = redact.New(res.Secrets)
 	if r.opts.OnSecrets != nil {
 		r.opts.OnSecrets(er.Redactor)
@@ -701,7 +702,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		run := &appRun{app: app, reads: reads, layoutFiles: files}
 		if !r.renders(app.Name) {
 			if r.keeping() {
-				if err := keep(run, earlier, earlierLock, er.Redactor, ""); err != nil {
+				if err := keep(run, earlier, earlierLock, er.Redactor, keptFrom{}); err != nil {
 					keepErrs = append(keepErrs, err)
 				}
 				runs = append(runs, run)

@@ -15,6 +15,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/render/internal/tree"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -117,21 +118,39 @@ func (r *Renderer) earlierTree(env string) (map[string][]byte, *Lock, error) {
 	return files, lock, nil
 }
 
+// keptFrom says where keep takes an app's files from.
+type keptFrom struct {
+	// dir is the tree's folder, for messages: a shard's when Merge keeps
+	// the app, a rendered env's for CheckTree, "" for --app.
+	dir string
+	// hint says what to do when the files are not those kiln wrote; ""
+	// gives --app's.
+	hint string
+	// noDigest skips the comparison of the object files with the lock's
+	// output digest, which masks the env's secret values: CheckTree
+	// without them.
+	noDigest bool
+}
+
+// shardHint is what to do about a shard whose files are not kiln's.
+const shardHint = "render the shard again (kiln render --shard i/n), and give its folder as it was written"
+
 // keep fills run from the earlier tree: the app's files as they are and
 // its objects, parsed back, for the checks across apps. The files must be
 // those the lock's entry describes (its object files' digest and count, a
 // kustomization.yaml listing exactly them, the Flux Kustomization): a file
 // removed, added or edited after kiln wrote the tree would otherwise be
 // copied as if kiln had written it, an object lost or one Flux never
-// applies. rd masks secret values as the lock's output digest does. shard
-// is the shard's folder when Merge keeps the app, "" for --app.
-func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor, shard string) error {
+// applies. rd masks secret values as the lock's output digest does.
+func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor, from keptFrom) error {
 	name := run.app.Name
 	hint := fmt.Sprintf("add --app %s, or render the whole env", name)
 	at := func(p string) string { return p }
-	if shard != "" {
-		hint = "render the shard again (kiln render --shard i/n), and give its folder as it was written"
-		at = func(p string) string { return shard + "/" + p }
+	if from.hint != "" {
+		hint = from.hint
+	}
+	if from.dir != "" {
+		at = func(p string) string { return from.dir + "/" + p }
 	}
 	la, ok := lock.Apps[name]
 	if !ok {
@@ -164,7 +183,7 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 		names[i] = strings.TrimPrefix(p, dir)
 		objFiles[names[i]] = files[p]
 	}
-	if outputDigest(objFiles, rd) != la.OutputDigest {
+	if !from.noDigest && outputDigest(objFiles, rd) != la.OutputDigest {
 		why := "one was removed, added or edited after kiln wrote it"
 		if !rd.Empty() {
 			// The digest covers the files with secret values masked.
@@ -191,4 +210,86 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 	}
 	run.objs, run.kept = objs, k
 	return nil
+}
+
+// CheckTree verifies an env's whole tree that kiln render wrote elsewhere
+// (kiln promote --rendered DIR, one folder, no shards) before it is
+// promoted as it is, as Merge verifies each shard's apps: every file must
+// be one kiln writes (kiln.lock.json, flux/notifications.yaml, one of an
+// app the lock names) or one in bootstrap, Flux's bootstrap folders,
+// and each app's files those its lock entry records (keep). A file added,
+// removed or edited after the render (a README, a hand fix, an artifact
+// that lost files on the way) would otherwise reach the manifests
+// repository, and the cluster, as if kiln had rendered it. rd masks the
+// env's secret values as the lock's output digests do; nil when they
+// cannot be read, and then the object files' bytes are not compared with
+// the digests (their listing and object counts still are). dir names the
+// tree in messages.
+func CheckTree(files map[string][]byte, lock *Lock, rd *redact.Redactor, bootstrap []string, dir string) error {
+	from := keptFrom{dir: dir, noDigest: rd == nil,
+		hint: "render the env again (kiln render --out), and give --rendered its folder as it was written"}
+	var errs []error
+	for _, name := range tree.SortedKeys(lock.Apps) {
+		if err := keep(&appRun{app: envconfig.ResolvedApp{App: envconfig.App{Name: name}}}, files, lock, rd, from); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, p := range tree.SortedKeys(files) {
+		if p == LockFile || p == notificationsFile || tree.InBootstrap(p, bootstrap) {
+			continue
+		}
+		if app := appOf(p); app != "" {
+			if _, ok := lock.Apps[app]; ok {
+				continue
+			}
+		}
+		errs = append(errs, &diag.Error{File: dir + "/" + p, Msg: "kiln did not write this file: it belongs to no app of the tree's kiln.lock.json",
+			Hint: "remove it from the rendered folder (kiln promote puts exactly what kiln render wrote into the manifests repository), or render the env again"})
+	}
+	return diag.Join(errs...)
+}
+
+// appOf is the app whose file p, a path of an env's tree, is: the app of
+// apps/<app>/… , high-level/<app>/… or flux/<app>.yaml; "" for any other
+// path.
+func appOf(p string) string {
+	for _, dir := range []string{"apps/", "high-level/"} {
+		if rest, ok := strings.CutPrefix(p, dir); ok {
+			if app, _, below := strings.Cut(rest, "/"); below {
+				return app
+			}
+			return ""
+		}
+	}
+	if rest, ok := strings.CutPrefix(p, "flux/"); ok {
+		if app, ok := strings.CutSuffix(rest, ".yaml"); ok && !strings.Contains(app, "/") && FluxFile(app) == p {
+			return app
+		}
+	}
+	return ""
+}
+
+// disabledApps warns about each app --app names that env res does not
+// enable: nothing of it is rendered there, and the env's other apps are
+// kept as they were, so the run would otherwise say nothing about the app
+// that was asked for. envFile is the env's file, which disables it.
+func (r *Renderer) disabledApps(res *envconfig.Resolved, envFile string) []diag.Warning {
+	if len(r.opts.Apps) == 0 {
+		return nil
+	}
+	enabled := make(map[string]bool, len(res.Apps))
+	for _, a := range res.Apps {
+		enabled[a.Name] = true
+	}
+	var out []diag.Warning
+	warned := map[string]bool{} // --app may name an app twice
+	for _, name := range r.opts.Apps {
+		if !enabled[name] && !warned[name] {
+			warned[name] = true
+			out = append(out, diag.Warning{File: envFile,
+				Msg:  fmt.Sprintf("--app %s: env %s does not enable this app, so nothing of it is rendered there", name, res.Env.Name),
+				Hint: fmt.Sprintf("leave env %s out of this render, or enable the app in %s", res.Env.Name, envFile)})
+		}
+	}
+	return out
 }

@@ -549,3 +549,42 @@ func TestAppKeptAppsHealthCheckOfANewObject(t *testing.T) {
 		t.Errorf("error = %v, want it to name app db, the health check, and --app db", er.Err)
 	}
 }
+
+// TestAppDisabledInTheEnv: --app naming an app the env disables renders
+// nothing of it there; the env's other apps are kept as before, and a
+// warning naming the app and the env file says so, once however often
+// the app is named, instead of a run that reports success about
+// everything but the app asked for.
+func TestAppDisabledInTheEnv(t *testing.T) {
+	t.Parallel()
+	before := envFiles(t, testOptions())
+	opts := testOptions()
+	opts.Apps = []string{"worker", "worker", "vote"} // worker: enabled: false in dev
+	opts.Earlier = func(string) (map[string][]byte, error) { return before["dev"], nil }
+	r, err := render.New(load(t, example), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), []string{"dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	er := results[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	var got []string
+	for _, w := range er.Warnings {
+		if strings.HasPrefix(w.Msg, "--app ") {
+			got = append(got, w.String())
+		}
+	}
+	want := []string{"envs/dev.yaml: --app worker: env dev does not enable this app, so nothing of it is rendered there\n" +
+		"  hint: leave env dev out of this render, or enable the app in envs/dev.yaml"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(asStrings(before["dev"]), asStrings(er.Files)); diff != "" {
+		t.Errorf("the tree changed (-want +got):\n%s", diff)
+	}
+}

@@ -184,7 +184,7 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 			continue
 		}
 		run := &appRun{app: app}
-		if err := keep(run, trees[i], locks[i], er.Redactor, dirs[i]); err != nil {
+		if err := keep(run, trees[i], locks[i], er.Redactor, keptFrom{dir: dirs[i], hint: shardHint}); err != nil {
 			errs = append(errs, err)
 			continue
 		}

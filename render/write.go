@@ -29,12 +29,19 @@ type WriteOptions struct {
 type Output struct {
 	out  *tree.Out
 	opts WriteOptions
+	// r and path are for checkOut again at Stage: the paths env files
+	// give their apps are known only once an env resolved, and an --app
+	// render opens its output before any did.
+	r       *Renderer
+	path    string
+	checked int // how many of r.resolved checkOut has seen
 }
 
 // OpenOutput checks that out overlaps no source of the pipeline (an app's
 // folder or file in any env, kiln.yaml itself) and takes out's lock. A
 // *tree.LockedError-backed error names the process writing out already.
 func (r *Renderer) OpenOutput(out string, opts WriteOptions) (*Output, error) {
+	checked := r.resolvedCount()
 	if err := r.checkOut(out); err != nil {
 		return nil, err
 	}
@@ -42,7 +49,14 @@ func (r *Renderer) OpenOutput(out string, opts WriteOptions) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Output{out: o, opts: opts}, nil
+	return &Output{out: o, opts: opts, r: r, path: out, checked: checked}, nil
+}
+
+// resolvedCount is how many paths of resolved envs r knows.
+func (r *Renderer) resolvedCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.resolved)
 }
 
 // Stage writes a successful env's tree next to <out>/<env>, keeping the
@@ -51,6 +65,14 @@ func (r *Renderer) OpenOutput(out string, opts WriteOptions) (*Output, error) {
 func (w *Output) Stage(ctx context.Context, er *EnvResult) error {
 	if er.Err != nil {
 		return errors.New("refusing to write env " + er.Env + ": it failed to render")
+	}
+	if n := w.r.resolvedCount(); n != w.checked {
+		// Envs resolved since the last check may have moved an app's
+		// folder (an env file's override): --out must overlap none.
+		if err := w.r.checkOut(w.path); err != nil {
+			return err
+		}
+		w.checked = n
 	}
 	return w.out.Stage(ctx, er.Env, er.Files, w.opts.Force)
 }

@@ -93,6 +93,30 @@ apps:
 	if data, _ := os.ReadFile(filepath.Join(root, "apps/web-dev/overlay/x.txt")); string(data) != "mine\n" {
 		t.Error("a source file changed")
 	}
+
+	// Opened before any env resolved, as an --app render opens it (to
+	// read the earlier trees under the lock): the folder the env file
+	// gives the app is not known yet, and is checked when the env is
+	// staged.
+	early, err := render.New(p, checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err = early.OpenOutput(filepath.Join(root, "apps/web-dev/overlay"), render.WriteOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	results, err = early.Render(context.Background(), nil)
+	if err != nil || results[0].Err != nil {
+		t.Fatalf("render: %v %v", err, results[0].Err)
+	}
+	if err := w.Stage(context.Background(), results[0]); err == nil || !strings.Contains(err.Error(), "--out is inside the source of app web apps/web-dev") {
+		t.Errorf("Stage into an env file's app folder = %v, want it refused", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(root, "apps/web-dev/overlay/x.txt")); string(data) != "mine\n" {
+		t.Error("a source file changed")
+	}
 }
 
 // TestRerenderWritesOnlyChanges: rendering a fleet again over its output

@@ -257,11 +257,14 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	if opts.MemoryLimit, err = memoryLimit(c.String("memory-limit")); err != nil {
 		return nil, nil, opts, err
 	}
-	// kiln's own folders in the checkout do not make it dirty. git runs
-	// while the apps render: render asks for the result when it makes the
-	// first lock.
+	// kiln's own folders in the checkout do not make it dirty: --out,
+	// --rendered, and --cache-dir, which docs/cache.md's actions/cache
+	// setup keeps in the checkout (.kiln-cache), where every render
+	// fills it. git runs while the apps render: render asks for the
+	// result when it makes the first lock.
 	gitCtx, stopGit := context.WithCancel(c.Context)
-	git := gitinfo.Start(gitCtx, p.Root, append([]string{c.String("out")}, c.StringSlice("rendered")...)...)
+	own := append([]string{c.String("out"), c.String("cache-dir")}, c.StringSlice("rendered")...)
+	git := gitinfo.Start(gitCtx, p.Root, own...)
 	backgroundOf(c.App).add(func() { stopGit(); git.Wait() })
 	cfgName := "kiln.yaml"
 	if f, err := configFile(c); err == nil {
@@ -320,7 +323,6 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			if err != nil {
 				return err
 			}
-			opts.Earlier = earlierIn(c.String("out"))
 			bar := newProgress(progressOut(sinksOf(c.App).rawStderr, lookup, c.String("output")), "render")
 			opts.Progress = bar.callback()
 			defer bar.clear()
@@ -333,6 +335,7 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			out := c.String("out")
 			w := &writer{ctx: c.Context, out: out, opts: render.WriteOptions{Force: c.Bool("force")}}
 			opts.EnvDone = w.stage
+			opts.Earlier = w.earlier
 			opts.RenderOnce = true // render's one Render: workers end before its last checks
 			r, err := render.New(p, opts)
 			if err != nil {
@@ -342,6 +345,13 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			w.r = r
 			ctx, cancel := renderContext(c)
 			defer cancel()
+			if len(opts.Apps) > 0 {
+				// --app reads the earlier trees (w.earlier): the lock
+				// first, and a run already writing --out is named now.
+				if err := w.open(); err != nil {
+					return err
+				}
+			}
 			results, err := r.Render(ctx, envs)
 			bar.clear()
 			if err != nil {
@@ -398,10 +408,10 @@ func (w *writer) stage(er *render.EnvResult) {
 	if er.Err != nil || w.err != nil {
 		return
 	}
-	if w.w == nil {
-		if w.w, w.err = w.r.OpenOutput(w.out, w.opts); w.err != nil {
-			return
-		}
+	if w.open() != nil {
+		return
+	}
+	if w.first == nil {
 		w.first = er
 	}
 	if er.Cached {
@@ -414,6 +424,27 @@ func (w *writer) stage(er *render.EnvResult) {
 		return
 	}
 	w.stageNow(er)
+}
+
+// open takes the output's lock, once.
+func (w *writer) open() error {
+	if w.w == nil && w.err == nil {
+		w.w, w.err = w.r.OpenOutput(w.out, w.opts)
+	}
+	return w.err
+}
+
+// earlier reads an env's earlier tree from <out>/<env> for --app, which
+// keeps the other apps as they are there, holding the output's lock from
+// before the read to the write. Read without it, a run that writes the
+// tree meanwhile would have its apps replaced by the copies read before
+// it (a lost update); held, that run is refused, and an update a killed
+// run left is completed before the read.
+func (w *writer) earlier(env string) (map[string][]byte, error) {
+	if err := w.open(); err != nil {
+		return nil, err
+	}
+	return render.ReadTree(filepath.Join(w.out, env))
 }
 
 // wait waits for the env being staged meanwhile, if any.
@@ -449,7 +480,12 @@ func (w *writer) commit() error {
 		return nil
 	}
 	err := w.w.Commit(w.ctx)
-	w.first.Warnings = append(w.first.Warnings, w.w.Warnings()...)
+	if w.first != nil {
+		// An --app render opens the output before any env rendered:
+		// with none staged, nothing was written and Open's warnings,
+		// leftovers recovered, have no env to go with.
+		w.first.Warnings = append(w.first.Warnings, w.w.Warnings()...)
+	}
 	return errors.Join(err, w.w.Close())
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 )
 
 // A changed env is not built anew beside the earlier tree: that costs a
@@ -209,10 +210,22 @@ func (o *Out) applyAll(name string, ops []op) error {
 // left, if any.
 func (o *Out) rollForward(name string) error {
 	jp := filepath.Join(o.root, journalName(name))
-	data, err := os.ReadFile(jp)
+	data, err := readJournal(jp)
+	var irregular *limits.IrregularError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
+	case errors.As(err, &irregular):
+		// kiln writes its journal as a file: a symlink, a FIFO or a
+		// folder there is someone else's, neither read through (it may
+		// lead to a file of any size, or block the read for ever) nor
+		// removed.
+		what := irregular.What()
+		if irregular.Mode&fs.ModeSymlink != 0 {
+			what = "a symlink"
+		}
+		return &diag.Error{File: jp, Msg: "kiln writes its journal as a file, and this is " + what + ": kiln will neither read nor remove it",
+			Hint: "remove " + jp + ", or choose another --out"}
 	case err != nil:
 		return fmt.Errorf("reading %s, left by an interrupted run: %w", jp, err)
 	}
@@ -236,6 +249,27 @@ func (o *Out) rollForward(name string) error {
 	}
 	o.warn(dir, "completed the update of this tree that an interrupted run began", recoverHint)
 	return nil
+}
+
+// readJournal reads the journal at jp, which must be a regular file of at
+// most limits.FileSize bytes; anything else is an error wrapping
+// limits.ErrIrregular or limits.ErrLimit.
+func readJournal(jp string) ([]byte, error) {
+	fi, err := os.Lstat(jp)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &limits.IrregularError{Path: jp, Mode: fi.Mode()}
+	}
+	// limits.Open refuses what is no regular file once open: the entry
+	// may have been swapped since the Lstat.
+	f, err := limits.Open(jp)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return limits.ReadAll(f, jp, limits.FileSize)
 }
 
 // goneDir is the folder of a staging folder that receives what a

@@ -3,6 +3,7 @@ package tree
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -26,6 +27,17 @@ type LockedError struct {
 func (e *LockedError) Error() string {
 	return (&diag.Error{File: e.Path, Msg: "another kiln process (" + e.Holder + ") is writing this output folder",
 		Hint: "wait for it to finish, or give this run another --out"}).Error()
+}
+
+// notALockFile is the error for an output lock path that holds something
+// other than a file: kiln never writes through it nor waits on it.
+func notALockFile(path string, mode fs.FileMode) error {
+	what := "not a regular file"
+	if mode&fs.ModeSymlink != 0 {
+		what = "a symlink"
+	}
+	return &diag.Error{File: path, Msg: "kiln's lock of the output folder is " + what + ", so kiln will neither write through it nor wait on it",
+		Hint: "remove " + path + " (kiln creates it as a file while it runs, and removes it at the end), or choose another --out"}
 }
 
 // holder is what a lock file records about the process holding it.
@@ -72,19 +84,4 @@ func (h holder) String() string {
 		s += ", started " + h.start
 	}
 	return s
-}
-
-// holderAt reads a lock file's holder; false when it names none (yet).
-func holderAt(path string) (holder, bool) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return holder{}, false
-	}
-	return parseHolder(data)
-}
-
-// describe reads a lock file's holder for a message.
-func describe(path string) string {
-	h, _ := holderAt(path)
-	return h.String()
 }

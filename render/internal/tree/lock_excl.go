@@ -33,6 +33,11 @@ func acquire(path string) (*lock, string, error) {
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, "", fmt.Errorf("creating the output lock: %w", err)
 		}
+		// Never read through a symlink or from a FIFO planted there
+		// (lock_flock.go, openLock).
+		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+			return nil, "", notALockFile(path, fi.Mode())
+		}
 		data, _ := os.ReadFile(path)
 		h, ok := parseHolder(data)
 		host, _ := os.Hostname()
@@ -60,3 +65,18 @@ func alive(pid int) bool {
 }
 
 func (l *lock) release() error { return os.Remove(l.path) }
+
+// holderAt reads a lock file's holder; false when it names none (yet).
+func holderAt(path string) (holder, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return holder{}, false
+	}
+	return parseHolder(data)
+}
+
+// describe reads a lock file's holder for a message.
+func describe(path string) string {
+	h, _ := holderAt(path)
+	return h.String()
+}

@@ -30,14 +30,15 @@ const (
 // holder recorded by a run that ended without releasing ("" if none).
 func acquire(path string) (l *lock, stale string, err error) {
 	for attempt := range attempts {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		f, err := openLock(path)
 		if err != nil {
-			return nil, "", fmt.Errorf("opening the output lock: %w", err)
+			return nil, "", err
 		}
 		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+			h, named := holderOf(f)
 			f.Close()
 			if errors.Is(err, unix.EWOULDBLOCK) {
-				if h, ok := holderAt(path); ok || attempt == attempts-1 {
+				if named || attempt == attempts-1 {
 					return nil, "", &LockedError{Path: path, Holder: h.String()}
 				}
 				// The holder has taken the lock but not written its name
@@ -53,15 +54,13 @@ func acquire(path string) (l *lock, stale string, err error) {
 		// and our flock: then we locked a file nobody else sees. Lock the
 		// one at path instead.
 		fi, err1 := f.Stat()
-		pi, err2 := os.Stat(path)
+		pi, err2 := os.Lstat(path)
 		if err1 != nil || err2 != nil || !os.SameFile(fi, pi) {
 			f.Close()
 			continue
 		}
-		if data, _ := os.ReadFile(path); len(data) > 0 {
-			if h, ok := parseHolder(data); ok {
-				stale = h.String()
-			}
+		if h, ok := holderOf(f); ok {
+			stale = h.String()
 		}
 		if err := f.Truncate(0); err == nil {
 			_, _ = f.WriteAt(self().encode(), 0)
@@ -69,6 +68,40 @@ func acquire(path string) (l *lock, stale string, err error) {
 		return &lock{f: f, path: path}, stale, nil
 	}
 	return nil, "", fmt.Errorf("locking %s: the lock file keeps changing", path)
+}
+
+// openLock opens the lock file at path, creating it. The folder is the
+// user's (a checkout may hold anything, a pull request's commit included),
+// so a symlink there is never followed (kiln would truncate and write the
+// file it leads to, outside --out), and anything but a regular file is
+// refused rather than waited on (a FIFO would block the holder's read
+// forever, deaf to SIGTERM).
+func openLock(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o644)
+	if err != nil {
+		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
+			return nil, notALockFile(path, fi.Mode())
+		}
+		return nil, fmt.Errorf("opening the output lock: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("opening the output lock: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, notALockFile(path, fi.Mode())
+	}
+	return f, nil
+}
+
+// holderOf reads the holder an open lock file names, reading at most a
+// few KiB: a holder's record is three short lines.
+func holderOf(f *os.File) (holder, bool) {
+	buf := make([]byte, 4<<10)
+	n, _ := f.ReadAt(buf, 0)
+	return parseHolder(buf[:n])
 }
 
 // release removes the lock file, then unlocks it by closing it.

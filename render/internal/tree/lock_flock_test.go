@@ -67,3 +67,71 @@ func TestAcquireAfterAHolderLeaves(t *testing.T) {
 // drop lets the lock go as the kernel does when its holder is killed:
 // the file stays.
 func (l *lock) drop() { l.f.Close() }
+
+// TestAcquireRefusesALockThatIsNoFile: a symlink planted at the lock's
+// path (a checkout's commit may hold one) is neither followed, which would
+// truncate and overwrite the file it leads to outside the output folder,
+// nor replaced; a FIFO there is refused at once instead of blocking the
+// read of its holder for ever. Both are errors naming the path.
+func TestAcquireRefusesALockThatIsNoFile(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, path string)
+		want string
+	}{
+		{name: "symlink", want: "is a symlink", make: func(t *testing.T, path string) {
+			victim := filepath.Join(t.TempDir(), "victim")
+			if err := os.WriteFile(victim, []byte("precious\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(victim, path); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if data, err := os.ReadFile(victim); err != nil || string(data) != "precious\n" {
+					t.Errorf("the symlink's target now holds %q (%v), want it untouched", data, err)
+				}
+			})
+		}},
+		{name: "dangling symlink", want: "is a symlink", make: func(t *testing.T, path string) {
+			target := filepath.Join(t.TempDir(), "created")
+			if err := os.Symlink(target, path); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if _, err := os.Lstat(target); err == nil {
+					t.Errorf("acquire created %s through the symlink", target)
+				}
+			})
+		}},
+		{name: "fifo", want: "is not a regular file", make: func(t *testing.T, path string) {
+			if err := unix.Mkfifo(path, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), LockFile)
+			tc.make(t, path)
+			done := make(chan error, 1)
+			go func() {
+				l, _, err := acquire(path)
+				if l != nil {
+					l.drop()
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+					t.Errorf("acquire = %v, want an error naming %s that says it %s", err, path, tc.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("acquire blocks")
+			}
+			if fi, err := os.Lstat(path); err != nil || fi.Mode().IsRegular() {
+				t.Errorf("the entry at the lock's path was replaced: %v, %v", fi, err)
+			}
+		})
+	}
+}

@@ -532,13 +532,13 @@ func (o *Out) recover(name string) error {
 		return fmt.Errorf("reading output folder: %w", err)
 	}
 	var olds, junk []string
-	legacy := "." + name + ".new-"
 	for _, e := range entries {
 		n := e.Name()
+		legacy, legacyOld := legacyLeftover(name, n)
 		switch {
-		case n == oldName(name), strings.HasPrefix(n, legacy) && strings.HasSuffix(n, ".old"):
+		case n == oldName(name), legacyOld:
 			olds = append(olds, filepath.Join(o.root, n))
-		case n == newName(name), n == journalName(name)+".new", strings.HasPrefix(n, legacy):
+		case n == newName(name), n == journalName(name)+".new", legacy:
 			junk = append(junk, filepath.Join(o.root, n))
 		}
 	}
@@ -559,6 +559,23 @@ func (o *Out) recover(name string) error {
 		o.warn(p, "removed a temporary tree left by an interrupted run", hint)
 	}
 	return nil
+}
+
+// legacyLeftover reports whether entry is what a kiln before the
+// .kiln-new names left beside <root>/<name>: .<name>.new-N, its
+// os.MkdirTemp folder (N its random digits), and whether it is that
+// folder's .old. Only those exact names: a user's .<name>.new-notes is
+// not kiln's to remove.
+func legacyLeftover(name, entry string) (leftover, old bool) {
+	rest, ok := strings.CutPrefix(entry, "."+name+".new-")
+	if !ok {
+		return false, false
+	}
+	rest, old = strings.CutSuffix(rest, ".old")
+	if rest == "" || strings.Trim(rest, "0123456789") != "" {
+		return false, false
+	}
+	return true, old
 }
 
 // Close removes the trees staged but not committed and releases the lock.

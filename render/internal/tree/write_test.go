@@ -275,8 +275,11 @@ func TestOpenRecoversEveryEnv(t *testing.T) {
 	put(t, filepath.Join(root, "staging"), map[string]string{MarkerFile: "{}"})
 	put(t, filepath.Join(root, ".staging.kiln-new"), map[string]string{"x": "half"})
 	// Older kilns' names are removed only for the envs a run writes: a
-	// user's .backup.new-2 is not kiln's to delete.
+	// user's .backup.new-2 is not kiln's to delete, and neither is a
+	// written env's entry that only starts like one (.dev.new-notes).
 	put(t, filepath.Join(root, ".backup.new-2"), map[string]string{"x": "mine"})
+	put(t, filepath.Join(root, ".dev.new-notes"), map[string]string{"x": "mine"})
+	put(t, filepath.Join(root, ".dev.new-1.older"), map[string]string{"x": "mine"})
 
 	o, err := Open(root)
 	if err != nil {
@@ -291,7 +294,7 @@ func TestOpenRecoversEveryEnv(t *testing.T) {
 	if err := o.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{".backup.new-2", "dev", "prod", "staging"}, entries(t, root)); diff != "" {
+	if diff := cmp.Diff([]string{".backup.new-2", ".dev.new-1.older", ".dev.new-notes", "dev", "prod", "staging"}, entries(t, root)); diff != "" {
 		t.Errorf("output root (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(prod, mustRead(t, filepath.Join(root, "prod"))); diff != "" {
