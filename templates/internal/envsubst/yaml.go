@@ -385,25 +385,26 @@ func placeholdersIn(raw []byte) string {
 // collection whose items differ in number, is an error at its line,
 // naming the placeholders, never a value. Block context is not checked:
 // there a value goes in as text, as in Flux (see Substitute). Anything
-// the skeleton cannot show (nested placeholders, an expression the line
-// pass refuses, a skeleton YAML cannot read) is left to the line pass.
+// the skeleton cannot show (an expression the line pass refuses, a
+// skeleton YAML cannot read) is left to the line pass.
 func (s *scanner) flow(chunk []byte, line0 int) {
 	var skel bytes.Buffer
 	var tokens, values, exprs []string
 	at := 0
-	for _, m := range placeholderRE.FindAllSubmatchIndex(chunk, -1) {
-		expr := string(chunk[m[2]:m[3]])
-		if !strings.HasSuffix(expr, "}") || strings.Contains(expr[2:], "${") || strings.ContainsAny(expr, "\n") {
-			return
-		}
+	spans, ok := placeholderSpans(chunk)
+	if !ok {
+		return
+	}
+	for _, sp := range spans {
+		expr := string(chunk[sp[0]:sp[1]])
 		v, _, err := newScanner("", s.vars).run([]byte(expr))
 		if err != nil {
 			return
 		}
 		tok := fmt.Sprintf("kilnplaceholder%dx", len(tokens))
-		skel.Write(chunk[at:m[2]])
+		skel.Write(chunk[at:sp[0]])
 		skel.WriteString(tok)
-		at = m[3]
+		at = sp[1]
 		tokens, values, exprs = append(tokens, tok), append(values, string(v)), append(exprs, expr)
 	}
 	if len(tokens) == 0 {
@@ -458,6 +459,46 @@ func (s *scanner) flow(chunk []byte, line0 int) {
 		s.problems++
 		return
 	}
+}
+
+// placeholderSpans returns where each placeholder of chunk starts and
+// ends, as Flux's envsubst reads them: "$$" is an escaped "$" (so "$${A}"
+// is text and "$$${A}" a "$" and a placeholder), and a placeholder ends
+// at the "}" that closes its "${", those of placeholders nested in it
+// (${A:=${B}}) counted. Side by side (${A}${B}) they are two. false when
+// one is not closed on its line: the line pass reports it.
+func placeholderSpans(chunk []byte) ([][2]int, bool) {
+	var spans [][2]int
+	for i := 0; i < len(chunk); {
+		switch {
+		case chunk[i] != '$' || i+1 == len(chunk):
+			i++
+		case chunk[i+1] == '$':
+			i += 2
+		case chunk[i+1] != '{':
+			i++
+		default:
+			start, depth := i, 0
+			for depth > 0 || i == start {
+				switch {
+				case i == len(chunk) || chunk[i] == '\n':
+					return nil, false
+				case chunk[i] == '$' && i+1 < len(chunk) && chunk[i+1] == '$':
+					i += 2
+				case chunk[i] == '$' && i+1 < len(chunk) && chunk[i+1] == '{':
+					depth++
+					i += 2
+				case chunk[i] == '}':
+					depth--
+					i++
+				default:
+					i++
+				}
+			}
+			spans = append(spans, [2]int{start, i})
+		}
+	}
+	return spans, true
 }
 
 // documents reads every YAML document of data, false if YAML refuses it.
