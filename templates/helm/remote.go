@@ -111,7 +111,16 @@ func (e *Engine) loadRemote(ctx context.Context, req *templates.Request, fresh b
 	if err != nil {
 		return nil, rc, err
 	}
-	loaded, err := e.files.do(rc.file+"\x00"+key, func() (loadedChart, error) {
+	// One path, two contents in one run: a render that found the cached
+	// file wrong (its digest is not the index's) writes the right one in
+	// its place, after a render of an exact version may have read the
+	// wrong one unchecked. So files read from a file checked against the
+	// index, or downloaded, are never shared with those of an unchecked one.
+	state := "checked"
+	if rc.cached {
+		state = "unchecked"
+	}
+	loaded, err := e.files.do(rc.file+"\x00"+state, func() (loadedChart, error) {
 		files, err := readChartArchive(nil, rc.file, input, e.newBudget())
 		return loadedChart{files: files}, err
 	})
