@@ -266,7 +266,7 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 			renderCommand(stdout, stderr, lookup, version),
 			validateCommand(stdout, stderr, lookup, version),
 			graphCommand(stdout, stderr, lookup, version),
-			diffCommand(stdout, stderr, lookup, version),
+			diffCommand(stdout, stderr, lookup, version, rawStdout),
 			promoteCommand(stdout, stderr, lookup, version),
 			verifyCommand(stdout, stderr, lookup, version),
 			initCommand(stdout, stderr),
