@@ -12,11 +12,13 @@ import (
 	"testing"
 )
 
-// TestDiffOnTerminal: on a terminal, kiln diff colours its output and
-// shows the control characters of the other side (whatever was pushed to
-// the manifests branch) in caret notation instead of sending them. Whether
-// stdout is a terminal is asked of the process's stdout, not of the
-// masking writer kiln puts in front of it, which never is one.
+// TestDiffOnTerminal: on a terminal, kiln diff colours its output unless
+// NO_COLOR is set, and what kiln prints there (the diff on stdout, the
+// summary on stderr) shows the control characters of the other side
+// (whatever was pushed to the manifests branch: a manifest line, an app
+// folder's name) in caret notation instead of sending them. Whether a
+// stream is a terminal is asked of the process's own, not of the masking
+// writer kiln puts in front of it, which never is one.
 func TestDiffOnTerminal(t *testing.T) {
 	t.Parallel()
 	f := newPromoteFixture(t)
@@ -37,6 +39,28 @@ func TestDiffOnTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// An app folder only the branch has, named to set the title too: its
+	// name reaches the summary on stderr.
+	writeFiles(t, filepath.Join(against, "dev", "apps", "\x1b]0;APP\x07"), map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"})
+
+	for _, noColor := range []bool{false, true} {
+		out, code := onTerminal(t, f, noColor, "diff", "--config", cfg, "--env", "dev", "--against", against)
+		if code != exitOK {
+			t.Fatalf("diff: exit %d\n%s", code, out)
+		}
+		if colored := strings.Contains(out, "\x1b[31m"); colored == noColor {
+			t.Errorf("NO_COLOR %v: coloured %v:\n%q", noColor, colored, out)
+		}
+		if strings.Contains(out, "\x1b]0;") || !strings.Contains(out, "^[]0;PWNED^G") || !strings.Contains(out, "^[]0;APP^G") {
+			t.Errorf("NO_COLOR %v: an escape sequence reached the terminal, not in caret notation:\n%q", noColor, out)
+		}
+	}
+}
+
+// onTerminal runs kiln with stdout and stderr on one terminal and
+// returns what the terminal got, and the exit code.
+func onTerminal(t *testing.T, f *promoteFixture, noColor bool, args ...string) (string, int) {
+	t.Helper()
 	reader, term := openPTY(t)
 	var got bytes.Buffer
 	read := make(chan error)
@@ -44,24 +68,21 @@ func TestDiffOnTerminal(t *testing.T) {
 		_, err := io.Copy(&got, reader)
 		read <- err
 	}()
-	var stderr bytes.Buffer
-	lookup := func(k string) (string, bool) { v, ok := f.vars[k]; return v, ok }
-	app := newApp(term, &stderr, lookup, "test")
-	err = runApp(context.Background(), app, []string{"kiln", "diff", "--config", cfg, "--env", "dev", "--against", against})
-	code := report(&stderr, err)
-	sinksOf(app).flush()
+	lookup := func(k string) (string, bool) {
+		if k == "NO_COLOR" && noColor {
+			return "1", true
+		}
+		v, ok := f.vars[k]
+		return v, ok
+	}
+	app := newApp(term, term, lookup, "test")
+	err := runApp(context.Background(), app, append([]string{"kiln"}, args...))
+	s := sinksOf(app)
+	code := report(s.stderr, err)
+	s.flush()
 	term.Close() // the reader sees EIO once every byte is read
 	if err := <-read; err != nil && !errors.Is(err, syscall.EIO) {
 		t.Fatal(err)
 	}
-	if code != exitOK {
-		t.Fatalf("diff: exit %d\n%s", code, stderr.String())
-	}
-	out := got.String()
-	if !strings.Contains(out, "\x1b[31m") {
-		t.Errorf("no colour on a terminal:\n%q", out)
-	}
-	if strings.Contains(out, "\x1b]0;") || !strings.Contains(out, "^[]0;PWNED^G") {
-		t.Errorf("the escape sequence reached the terminal, not in caret notation:\n%q", out)
-	}
+	return got.String(), code
 }
