@@ -442,14 +442,29 @@ func (s *scanner) flow(chunk []byte, line0 int) {
 			continue
 		}
 		var names []string
+		quoted := true // every placeholder named is in a quoted scalar
 		for i, tok := range tokens {
-			if e := quoteExpr(exprs[i]); nodeHolds(bad, tok) && !slices.Contains(names, e) {
+			held, unquoted := nodeHolds(bad, tok)
+			if e := quoteExpr(exprs[i]); held && !slices.Contains(names, e) {
 				names = append(names, e)
 			}
+			quoted = quoted && !unquoted
 		}
 		what := "a placeholder"
 		if len(names) > 0 {
 			what = strings.Join(names, ", ")
+		}
+		if len(names) > 0 && quoted {
+			// Quoting it is no remedy: it is quoted. The unquoted
+			// placeholders of the document keep YAML from reading it,
+			// so kiln cannot give the quoted value as it is (quoted).
+			s.errs = append(s.errs, &diag.Error{File: s.file, Line: line0 + bad.Line,
+				Msg: fmt.Sprintf("%s in a quoted string inside a flow collection ([…] or {…}): a value there holds what its quotes read as syntax "+
+					"(\\ or \" in double quotes, ' in single quotes), and this document is substituted as text: "+
+					"YAML cannot read it before substitution, for an unquoted placeholder inside […] or {…}", what),
+				Hint: "quote every placeholder inside […] or {…} of this document (\"${NAME}\"): then YAML reads it, and a quoted placeholder gets any value as it is"})
+			s.problems++
+			return
 		}
 		s.errs = append(s.errs, &diag.Error{File: s.file, Line: line0 + bad.Line,
 			Msg: fmt.Sprintf("%s inside a flow collection ([…] or {…}): a value there changes the collection "+
@@ -575,15 +590,16 @@ func (f *flowCheck) risky(n *yaml.Node, inFlow bool) *yaml.Node {
 	return nil
 }
 
-// nodeHolds reports whether a scalar at or below n holds text.
-func nodeHolds(n *yaml.Node, text string) bool {
+// nodeHolds reports whether a scalar at or below n holds text, and
+// whether one that holds it is not quoted.
+func nodeHolds(n *yaml.Node, text string) (held, unquoted bool) {
 	if n.Kind == yaml.ScalarNode {
-		return strings.Contains(n.Value, text)
+		held = strings.Contains(n.Value, text)
+		return held, held && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0
 	}
 	for _, c := range n.Content {
-		if nodeHolds(c, text) {
-			return true
-		}
+		h, u := nodeHolds(c, text)
+		held, unquoted = held || h, unquoted || u
 	}
-	return false
+	return held, unquoted
 }

@@ -111,6 +111,10 @@ var yamlCases = []yamlCase{
 		wantErr: "f.yaml:1: \"${LIST}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
 	{name: "nested and escaped placeholders that keep their flow collection", in: "args: [${NOPE:=${HOST}}, $$${HOST}, ${HOST}${NUM}, x$$]\n",
 		want: "args: [redis.svc, $redis.svc, redis.svc3, x$]\n"},
+	{name: "a quoted value in a document that is substituted as text", in: "args: [\"${WIN}\", ${HOST}]\n",
+		wantErr: "f.yaml:1: \"${WIN}\" in a quoted string inside a flow collection ([…] or {…}): a value there holds what its quotes read as syntax (\\ or \" in double quotes, ' in single quotes), " +
+			"and this document is substituted as text: YAML cannot read it before substitution, for an unquoted placeholder inside […] or {…}\n" +
+			"  hint: quote every placeholder inside […] or {…} of this document (\"${NAME}\"): then YAML reads it, and a quoted placeholder gets any value as it is"},
 	{name: "values that keep their flow collection", in: "args: [a, ${HOST}, \"${LIST}\", x-${HOST}-y, ${NUM}, $${LIST}]\nm: {k: ${HOST}, ${KEY}: v, d: ${NOPE:=dflt}}\nb: ${LIST}\n",
 		want: "args: [a, redis.svc, \"echo a, b\", x-redis.svc-y, 3, ${LIST}]\nm: {k: redis.svc, key: v, d: dflt}\nb: echo a, b\n"},
 	{name: "lines counted over documents", in: "a: 1\n---\nb: 2\n---\nc: ${COLOR}\n",
