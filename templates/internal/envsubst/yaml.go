@@ -575,8 +575,22 @@ func (f *flowCheck) risky(n *yaml.Node, inFlow bool) *yaml.Node {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		v := f.values.Replace(n.Value)
-		if inFlow && v != n.Value && (strings.ContainsAny(v, ",[]{}") || strings.Contains(v, " #") || strings.HasPrefix(v, "#") ||
-			strings.Contains(v, ": ") || strings.HasSuffix(v, ":") || strings.TrimSpace(v) == "") {
+		if !inFlow || v == n.Value {
+			return nil
+		}
+		// In quotes only what ends or escapes them, or a line break
+		// (folded), is syntax: a quoted "a, b" keeps its collection.
+		switch {
+		case n.Style&yaml.DoubleQuotedStyle != 0:
+			if strings.ContainsAny(v, "\"\\\n\r") {
+				return n
+			}
+		case n.Style&yaml.SingleQuotedStyle != 0:
+			if strings.ContainsAny(v, "'\n\r") {
+				return n
+			}
+		case strings.ContainsAny(v, ",[]{}") || strings.Contains(v, " #") || strings.HasPrefix(v, "#") ||
+			strings.Contains(v, ": ") || strings.HasSuffix(v, ":") || strings.TrimSpace(v) == "":
 			return n
 		}
 	case yaml.DocumentNode, yaml.SequenceNode, yaml.MappingNode:

@@ -115,6 +115,12 @@ var yamlCases = []yamlCase{
 		wantErr: "f.yaml:1: \"${WIN}\" in a quoted string inside a flow collection ([…] or {…}): a value there holds what its quotes read as syntax (\\ or \" in double quotes, ' in single quotes), " +
 			"and this document is substituted as text: YAML cannot read it before substitution, for an unquoted placeholder inside […] or {…}\n" +
 			"  hint: quote every placeholder inside […] or {…} of this document (\"${NAME}\"): then YAML reads it, and a quoted placeholder gets any value as it is"},
+	{name: "the value that breaks a flow collection, not a quoted one beside it", in: "args: [\"${LIST}\", ${CLOSE}]\n",
+		wantErr: "f.yaml:1: \"${CLOSE}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
+	{name: "a quote that ends a quoted item of a document substituted as text", in: "args: ['${Q}', ${HOST}]\n",
+		wantErr: "f.yaml:1: \"${Q}\" in a quoted string inside a flow collection ([…] or {…}): a value there holds what its quotes read as syntax (\\ or \" in double quotes, ' in single quotes), " +
+			"and this document is substituted as text: YAML cannot read it before substitution, for an unquoted placeholder inside […] or {…}\n" +
+			"  hint: quote every placeholder inside […] or {…} of this document (\"${NAME}\"): then YAML reads it, and a quoted placeholder gets any value as it is"},
 	{name: "values that keep their flow collection", in: "args: [a, ${HOST}, \"${LIST}\", x-${HOST}-y, ${NUM}, $${LIST}]\nm: {k: ${HOST}, ${KEY}: v, d: ${NOPE:=dflt}}\nb: ${LIST}\n",
 		want: "args: [a, redis.svc, \"echo a, b\", x-redis.svc-y, 3, ${LIST}]\nm: {k: redis.svc, key: v, d: dflt}\nb: echo a, b\n"},
 	{name: "lines counted over documents", in: "a: 1\n---\nb: 2\n---\nc: ${COLOR}\n",
