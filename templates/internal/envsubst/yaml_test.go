@@ -3,10 +3,13 @@ package envsubst
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	yaml "go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -245,4 +248,63 @@ func FuzzSubstituteYAML(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFlowProperty checks the flow check against what it promises, on
+// generated flow lists: items that are words, quoted placeholders, or
+// plain placeholders after nothing, a word, another placeholder, a nested
+// default or an escaped $; values from a pool of YAML's syntax. What
+// SubstituteYAML accepts reads as the list of the values (none split,
+// cut or dropped), or is not YAML at all (an error when the objects are
+// read: never a silent change); what it refuses would not have read so.
+func TestFlowProperty(t *testing.T) {
+	t.Parallel()
+	pool := []string{"a", "a b", "1", "", " ", "a, b", "x]", "x}", "a #b", "a#b", "a: b", "a:b", "x:", "#x",
+		"http://x:1", "é", "*x", "&x", "!x", "?x", "- x", "|", "'q'", "\"q\"", "a'b", "a\"b", "a\\b", "%x", "@x",
+		"null", "[a]", "{a: b}", "a\tb", "---"}
+	r := rand.New(rand.NewSource(1))
+	for range 5000 {
+		w := pool[r.Intn(len(pool))]
+		vars := map[string]string{"W": w}
+		var src, text, want []string
+		for i := range 1 + r.Intn(3) {
+			name, v := fmt.Sprintf("V%d", i), pool[r.Intn(len(pool))]
+			vars[name] = v
+			switch r.Intn(4) {
+			case 0:
+				src, text, want = append(src, "lit"), append(text, "lit"), append(want, "lit")
+			case 1:
+				src, text, want = append(src, `"${`+name+`}"`), append(text, `"`+v+`"`), append(want, v)
+			default:
+				pre := []string{"", "p-", "${W}", "${NOPE:=${W}}", "$$"}[r.Intn(5)]
+				preText := map[string]string{"${W}": w, "${NOPE:=${W}}": w, "$$": "$"}[pre]
+				if preText == "" && !strings.HasPrefix(pre, "$") {
+					preText = pre
+				}
+				src, text, want = append(src, pre+"${"+name+"}"), append(text, preText+v), append(want, strings.Trim(preText+v, " \t"))
+			}
+		}
+		in := "args: [" + strings.Join(src, ", ") + "]\n"
+		out, _, err := SubstituteYAML([]byte(in), "f.yaml", vars)
+		if err == nil && yaml.Unmarshal(out, new(any)) == nil && !readsAsList(out, want) {
+			t.Errorf("SubstituteYAML(%q) with %q = %q, want the list %q or an error", in, vars, out, want)
+		}
+		if err != nil && readsAsList([]byte("args: ["+strings.Join(text, ", ")+"]\n"), want) {
+			t.Errorf("SubstituteYAML(%q) with %q refuses values that keep the list: %v", in, vars, err)
+		}
+	}
+}
+
+// readsAsList reports whether data is args: with exactly the strings want.
+func readsAsList(data []byte, want []string) bool {
+	var doc struct{ Args []yaml.Node }
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Args) != len(want) {
+		return false
+	}
+	for i, n := range doc.Args {
+		if n.Kind != yaml.ScalarNode || n.Value != want[i] {
+			return false
+		}
+	}
+	return true
 }
