@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/internal/redact"
@@ -223,7 +224,23 @@ const sinksKey = "kiln.sinks"
 
 func newSinks(stdout, stderr io.Writer, guard *ghactions.Guard) *sinks {
 	set := &redact.Set{}
-	return &sinks{secrets: set, stdout: set.Writer(guard.Data(stdout)), stderr: set.Writer(guard.Data(stderr)), rawStderr: stderr, guard: guard}
+	return &sinks{secrets: set, stdout: set.Writer(guard.Data(forTerminal(stdout))), stderr: set.Writer(guard.Data(forTerminal(stderr))),
+		rawStderr: stderr, guard: guard}
+}
+
+// forTerminal is w, through caret.Writer when w is a terminal. kiln prints
+// text it does not control (a manifest line of the branch in a diff, a
+// file or app name of the branch in a summary, the kiln version in its
+// lock, a chart's fail message in an error), and on a terminal an escape
+// sequence in it would clear the screen, move the cursor or set the
+// title. kiln's own output needs no control character there but the
+// colours of kiln diff, which caret.Writer lets through; the progress bar
+// draws on the raw stderr.
+func forTerminal(w io.Writer) io.Writer {
+	if isTerminal(w) {
+		return caret.Writer(w)
+	}
+	return w
 }
 
 // sinksOf returns the sinks newApp made for app.
@@ -266,7 +283,7 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 			renderCommand(stdout, stderr, lookup, version),
 			validateCommand(stdout, stderr, lookup, version),
 			graphCommand(stdout, stderr, lookup, version),
-			diffCommand(stdout, stderr, lookup, version),
+			diffCommand(stdout, stderr, lookup, version, rawStdout),
 			promoteCommand(stdout, stderr, lookup, version),
 			verifyCommand(stdout, stderr, lookup, version),
 			initCommand(stdout, stderr),

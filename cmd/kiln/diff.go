@@ -18,8 +18,12 @@ import (
 	"github.com/kiln-gitops/kiln/promote"
 )
 
-func diffCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
-	return diffCommandTerm(stdout, stderr, lookup, version, isTerminal)
+// diffCommand is kiln diff, in colour when rawStdout, the process's own
+// stdout, is a terminal. stdout is the masking writer newApp puts in
+// front of it, which never is one: asked, it kept every terminal
+// uncoloured and sent it the other side's escape sequences as they are.
+func diffCommand(stdout, stderr io.Writer, lookup env, version string, rawStdout io.Writer) *cli.Command {
+	return diffCommandTerm(stdout, stderr, lookup, version, func(io.Writer) bool { return isTerminal(rawStdout) })
 }
 
 // isTerminal reports whether w is a terminal (a character device).

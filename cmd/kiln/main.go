@@ -5,12 +5,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-gitops/kiln/cmd/kiln/internal/prestart"
 	"github.com/kiln-gitops/kiln/internal/initgc"
@@ -76,10 +79,35 @@ func run() int {
 	ctx, stop := interruptible(context.Background())
 	defer stop()
 	app := newApp(os.Stdout, os.Stderr, os.LookupEnv, moduleVersion(version, debug.ReadBuildInfo))
-	err := interrupted(ctx, runApp(ctx, app, os.Args))
+	return runAndReport(ctx, app, os.Args)
+}
+
+// runAndReport runs app with args, reports its error and returns the exit
+// code. A panic of the command (a kiln bug) is reported the same way,
+// with its stack, and exits 1: left to the runtime, its message would
+// pass every redactor, and in GitHub Actions the runner would read no
+// workflow command of the step after kiln (no ::add-mask:: either), as
+// the resume kiln sends at exit would never be sent.
+func runAndReport(ctx context.Context, app *cli.App, args []string) (code int) {
 	s := sinksOf(app)
 	defer s.done()
-	return report(s.stderr, err) // errors are masked like every other line
+	defer func() {
+		if p := recover(); p != nil {
+			code = report(s.stderr, &panicError{value: p, stack: debug.Stack()})
+		}
+	}()
+	return report(s.stderr, interrupted(ctx, runApp(ctx, app, args))) // errors are masked like every other line
+}
+
+// panicError is a panic of a command, recovered by runAndReport.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("internal error: %v\n  hint: this is a kiln bug; please report it with this stack:\n%s",
+		e.value, strings.TrimRight(string(e.stack), "\n"))
 }
 
 // interruptible returns a context cancelled by the first SIGINT or SIGTERM,

@@ -1,17 +1,23 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/testenv"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -126,5 +132,47 @@ func TestModuleVersion(t *testing.T) {
 		if got := moduleVersion(tc.ldflags, tc.info); got != tc.want {
 			t.Errorf("%s: moduleVersion = %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestPanicReported: a command that panics (a kiln bug) is reported like
+// an error, through the redactor, and exits 1; in GitHub Actions the
+// runner's workflow commands are resumed at exit as on any other path,
+// so the step's later commands (::add-mask:: among them) are not lost.
+func TestPanicReported(t *testing.T) {
+	t.Parallel()
+	lookup := func(k string) (string, bool) {
+		if k == "GITHUB_ACTIONS" {
+			return "true", true
+		}
+		return "", false
+	}
+	var log bytes.Buffer // one stream, as the kiln action runs kiln (2>&1)
+	app := newApp(&log, &log, lookup, "test")
+	s := sinksOf(app)
+	s.secrets.Add(redact.New(map[string]string{"SECRET": "hunter2-hunter2"}))
+	app.Commands = append(app.Commands, &cli.Command{Name: "boom", Action: func(c *cli.Context) error {
+		fmt.Fprintln(c.App.Writer, "   ::warning::from a manifest")
+		panic("boom with hunter2-hunter2")
+	}})
+	code := runAndReport(context.Background(), app, []string{"kiln", "boom"})
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
+	}
+	out := log.String()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	stop := lines[0]
+	token, ok := strings.CutPrefix(stop, "::stop-commands::")
+	if !ok {
+		t.Fatalf("first line %q, want ::stop-commands::<token>\n%s", stop, out)
+	}
+	if last := lines[len(lines)-1]; last != "::"+token+"::" {
+		t.Errorf("last line %q, want the resume ::%s::\n%s", last, token, out)
+	}
+	if !strings.Contains(out, "kiln: internal error: boom with **redacted**") || !strings.Contains(out, "this is a kiln bug") {
+		t.Errorf("the panic is not reported as an internal error:\n%s", out)
+	}
+	if strings.Contains(out, "hunter2-hunter2") {
+		t.Errorf("the panic shows a secret value:\n%s", out)
 	}
 }

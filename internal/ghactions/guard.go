@@ -64,14 +64,19 @@ type guarded struct {
 	w io.Writer
 }
 
+// Write stops the commands and writes p while holding the guard, so that
+// none of kiln's own commands lands inside p: a write to a pipe larger
+// than PIPE_BUF may be split, and a command line written in between would
+// be read as part of a line of data, its resume and all, and lost.
 func (d guarded) Write(p []byte) (int, error) {
+	d.g.mu.Lock()
+	defer d.g.mu.Unlock()
 	d.g.stop()
 	return d.w.Write(p)
 }
 
+// stop sends the stop once; g.mu must be held.
 func (g *Guard) stop() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	if !g.stopped {
 		g.stopped = true
 		_, _ = io.WriteString(g.w, "::stop-commands::"+g.token+"\n")

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
@@ -66,5 +69,50 @@ func TestGuardOutsideActions(t *testing.T) {
 	g.Resume()
 	if log.String() != "data\n" {
 		t.Errorf("log = %q, want the data alone", log.String())
+	}
+}
+
+// overlapLog records whether two writes to it were ever under way at once.
+type overlapLog struct {
+	busy    atomic.Int32
+	overlap atomic.Bool
+}
+
+func (l *overlapLog) Write(p []byte) (int, error) {
+	if l.busy.Add(1) > 1 {
+		l.overlap.Store(true)
+	}
+	time.Sleep(50 * time.Microsecond) // a write to a pipe, in parts
+	l.busy.Add(-1)
+	return len(p), nil
+}
+
+// TestGuardWritesWhole: data and kiln's own commands reach the stream
+// one write after the other, never at once: a command line written while
+// a large write of data is under way could land inside it and be lost.
+func TestGuardWritesWhole(t *testing.T) {
+	t.Parallel()
+	lookup := func(k string) (string, bool) { return "true", k == "GITHUB_ACTIONS" }
+	var log overlapLog
+	g := NewGuard(lookup, &log)
+	r := FromEnv(lookup, &log).WithGuard(g)
+	data := g.Data(&log)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for range 200 {
+			_, _ = data.Write([]byte("a line of data\n"))
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for range 200 {
+			r.Warning(diag.Warning{Msg: "a warning"})
+		}
+	}()
+	wg.Wait()
+	if log.overlap.Load() {
+		t.Error("a command was written while data was being written")
 	}
 }

@@ -75,9 +75,30 @@ func (e *Engine) remoteChart(ctx context.Context, req *templates.Request) (*char
 		// A cached chart that does not load (truncated, or written by
 		// something else: the cache folder may come from actions/cache)
 		// is not trusted: download it again, once.
-		src, _, err = e.loadRemote(ctx, req, true)
+		var ferr error
+		if src, _, ferr = e.loadRemote(ctx, req, true); ferr != nil {
+			// Say why kiln went to the network for a chart the cache
+			// held: offline, "the repository is unreachable" alone
+			// hides that the cached chart is broken.
+			return nil, &diag.Error{
+				Msg: fmt.Sprintf("the cached chart %s %s from %s does not load (%s), and downloading it again failed: %s",
+					req.Path, rc.version, req.ChartRepo, messageOf(err), messageOf(ferr)),
+				Hint: "make the chart repository reachable, or replace the broken chart in the cache folder (--cache-dir) with a good copy",
+				Err:  errors.Join(err, ferr)}
+		}
+		return src, nil
 	}
 	return src, err
+}
+
+// messageOf is err's text without its hint, to be quoted in another
+// error's message.
+func messageOf(err error) string {
+	var de *diag.Error
+	if errors.As(err, &de) && de.Msg != "" {
+		return de.Location() + de.Msg
+	}
+	return err.Error()
 }
 
 // loadRemote resolves req's remote chart and loads its files; fresh
@@ -111,7 +132,16 @@ func (e *Engine) loadRemote(ctx context.Context, req *templates.Request, fresh b
 	if err != nil {
 		return nil, rc, err
 	}
-	loaded, err := e.files.do(rc.file+"\x00"+key, func() (loadedChart, error) {
+	// One path, two contents in one run: a render that found the cached
+	// file wrong (its digest is not the index's) writes the right one in
+	// its place, after a render of an exact version may have read the
+	// wrong one unchecked. So files read from a file checked against the
+	// index, or downloaded, are never shared with those of an unchecked one.
+	state := "checked"
+	if rc.cached {
+		state = "unchecked"
+	}
+	loaded, err := e.files.do(rc.file+"\x00"+state, func() (loadedChart, error) {
 		files, err := readChartArchive(nil, rc.file, input, e.newBudget())
 		return loadedChart{files: files}, err
 	})

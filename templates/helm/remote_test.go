@@ -224,6 +224,75 @@ func TestCachedChartNotTrusted(t *testing.T) {
 	}
 }
 
+// TestCheckedChartNotSharedWithUnchecked: in one run, an app asking for
+// an exact version renders the cached chart unchecked; another app of the
+// same chart with a constraint reads the index, finds the cached file is
+// not the chart it names, and downloads it again. That app renders the
+// downloaded chart, not the files the first read from the wrong one.
+func TestCheckedChartNotSharedWithUnchecked(t *testing.T) {
+	t.Parallel()
+	srv, tgz := serveHello(t, func(*http.Request) {}, "0.1.0", "0.2.0")
+	defer srv.Close()
+	root := tempRoot(t)
+	e := New(Options{CacheDir: t.TempDir()})
+	dir := filepath.Join(e.cacheDir("http", srv.URL), "hello")
+	other, err := os.ReadFile(tgz[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "0.1.0.tgz"), other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	render := func(version string) string {
+		t.Helper()
+		res, err := e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: "hello", ChartRepo: srv.URL + "/", ChartVersion: version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return summarize(t, res).ChartVersion
+	}
+	render("0.1.0") // unchecked: an exact version is taken from the cache
+	if got := render("~0.1.0"); got != "0.1.0" {
+		t.Errorf("the app whose chart was checked and downloaded again rendered chart version %q, want 0.1.0", got)
+	}
+}
+
+// TestBrokenCachedChartOffline: an exact version is rendered from the
+// cache without the network. When the cached chart does not load and the
+// repository cannot be reached to download it again, the error says both,
+// not only that the repository is unreachable.
+func TestBrokenCachedChartOffline(t *testing.T) {
+	t.Parallel()
+	tgz := packageHello(t, t.TempDir(), "0.1.0")
+	// Offline: nothing listens on port 1, and no test can listen there.
+	const repoURL = "http://127.0.0.1:1/"
+	e := New(Options{CacheDir: t.TempDir()})
+	dir := filepath.Join(e.cacheDir("http", strings.TrimSuffix(repoURL, "/")), "hello")
+	data, err := os.ReadFile(tgz[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "0.1.0.tgz"), data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: repoURL, ChartVersion: "0.1.0"})
+	if err == nil {
+		t.Fatal("a truncated cached chart rendered offline")
+	}
+	for _, want := range []string{"the cached chart hello 0.1.0 from " + repoURL + " does not load (", "and downloading it again failed: fetching the index of chart repository",
+		"hint: make the chart repository reachable, or replace the broken chart in the cache folder"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}
+
 func TestRemoteNeedsCache(t *testing.T) {
 	t.Parallel()
 	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "https://charts.example.com"})

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	udiff "github.com/aymanbagabas/go-udiff"
+
+	"github.com/kiln-gitops/kiln/internal/caret"
 )
 
 // context is the number of unchanged lines shown around each change, as
@@ -85,7 +86,7 @@ func (p *printer) line(c, s string) {
 		return
 	}
 	p.b.WriteString(c)
-	p.b.WriteString(visible(strings.TrimSuffix(s, "\n")))
+	p.b.WriteString(caret.String(strings.TrimSuffix(s, "\n")))
 	p.b.WriteString(colorReset)
 	p.b.WriteString("\n")
 }
@@ -138,7 +139,7 @@ func (p *printer) text(c, prefix, l string) {
 	if c == "" {
 		text := prefix + strings.TrimSuffix(l, "\n")
 		if p.color {
-			text = visible(text)
+			text = caret.String(text)
 		}
 		p.b.WriteString(text + "\n")
 	} else {
@@ -147,40 +148,6 @@ func (p *printer) text(c, prefix, l string) {
 	if !strings.HasSuffix(l, "\n") {
 		p.b.WriteString("\\ No newline at end of file\n")
 	}
-}
-
-// visible shows the control characters of s (but tab) in caret notation,
-// ^[ for ESC, for a terminal: kiln's own output holds none (YAML cannot),
-// but the other side of a diff is whatever was pushed to the manifests
-// branch, and a line with escape sequences would move the cursor, rewrite
-// lines above it or set the window title on the reader's terminal.
-func visible(s string) string {
-	if strings.IndexFunc(s, isControl) < 0 && utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, "\\x%02X", s[i]) // a lone 0x9B is CSI to an 8-bit terminal
-		case !isControl(r):
-			b.WriteString(s[i : i+n])
-		case r < 0x20:
-			b.WriteByte('^')
-			b.WriteByte(byte(r) + '@')
-		case r == 0x7f:
-			b.WriteString("^?")
-		default:
-			fmt.Fprintf(&b, "\\u%04X", r)
-		}
-		i += n
-	}
-	return b.String()
-}
-
-func isControl(r rune) bool {
-	return (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f)
 }
 
 // rangeOf formats a hunk range: 1-based start, count.

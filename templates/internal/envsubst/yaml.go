@@ -385,25 +385,26 @@ func placeholdersIn(raw []byte) string {
 // collection whose items differ in number, is an error at its line,
 // naming the placeholders, never a value. Block context is not checked:
 // there a value goes in as text, as in Flux (see Substitute). Anything
-// the skeleton cannot show (nested placeholders, an expression the line
-// pass refuses, a skeleton YAML cannot read) is left to the line pass.
+// the skeleton cannot show (an expression the line pass refuses, a
+// skeleton YAML cannot read) is left to the line pass.
 func (s *scanner) flow(chunk []byte, line0 int) {
 	var skel bytes.Buffer
 	var tokens, values, exprs []string
 	at := 0
-	for _, m := range placeholderRE.FindAllSubmatchIndex(chunk, -1) {
-		expr := string(chunk[m[2]:m[3]])
-		if !strings.HasSuffix(expr, "}") || strings.Contains(expr[2:], "${") || strings.ContainsAny(expr, "\n") {
-			return
-		}
+	spans, ok := placeholderSpans(chunk)
+	if !ok {
+		return
+	}
+	for _, sp := range spans {
+		expr := string(chunk[sp[0]:sp[1]])
 		v, _, err := newScanner("", s.vars).run([]byte(expr))
 		if err != nil {
 			return
 		}
 		tok := fmt.Sprintf("kilnplaceholder%dx", len(tokens))
-		skel.Write(chunk[at:m[2]])
+		skel.Write(chunk[at:sp[0]])
 		skel.WriteString(tok)
-		at = m[3]
+		at = sp[1]
 		tokens, values, exprs = append(tokens, tok), append(values, string(v)), append(exprs, expr)
 	}
 	if len(tokens) == 0 {
@@ -441,14 +442,29 @@ func (s *scanner) flow(chunk []byte, line0 int) {
 			continue
 		}
 		var names []string
+		quoted := true // every placeholder named is in a quoted scalar
 		for i, tok := range tokens {
-			if e := quoteExpr(exprs[i]); nodeHolds(bad, tok) && !slices.Contains(names, e) {
+			held, unquoted := nodeHolds(bad, tok)
+			if e := quoteExpr(exprs[i]); held && !slices.Contains(names, e) {
 				names = append(names, e)
 			}
+			quoted = quoted && !unquoted
 		}
 		what := "a placeholder"
 		if len(names) > 0 {
 			what = strings.Join(names, ", ")
+		}
+		if len(names) > 0 && quoted {
+			// Quoting it is no remedy: it is quoted. The unquoted
+			// placeholders of the document keep YAML from reading it,
+			// so kiln cannot give the quoted value as it is (quoted).
+			s.errs = append(s.errs, &diag.Error{File: s.file, Line: line0 + bad.Line,
+				Msg: fmt.Sprintf("%s in a quoted string inside a flow collection ([…] or {…}): a value there holds what its quotes read as syntax "+
+					"(\\ or \" in double quotes, ' in single quotes), and this document is substituted as text: "+
+					"YAML cannot read it before substitution, for an unquoted placeholder inside […] or {…}", what),
+				Hint: "quote every placeholder inside […] or {…} of this document (\"${NAME}\"): then YAML reads it, and a quoted placeholder gets any value as it is"})
+			s.problems++
+			return
 		}
 		s.errs = append(s.errs, &diag.Error{File: s.file, Line: line0 + bad.Line,
 			Msg: fmt.Sprintf("%s inside a flow collection ([…] or {…}): a value there changes the collection "+
@@ -458,6 +474,46 @@ func (s *scanner) flow(chunk []byte, line0 int) {
 		s.problems++
 		return
 	}
+}
+
+// placeholderSpans returns where each placeholder of chunk starts and
+// ends, as Flux's envsubst reads them: "$$" is an escaped "$" (so "$${A}"
+// is text and "$$${A}" a "$" and a placeholder), and a placeholder ends
+// at the "}" that closes its "${", those of placeholders nested in it
+// (${A:=${B}}) counted. Side by side (${A}${B}) they are two. false when
+// one is not closed on its line: the line pass reports it.
+func placeholderSpans(chunk []byte) ([][2]int, bool) {
+	var spans [][2]int
+	for i := 0; i < len(chunk); {
+		switch {
+		case chunk[i] != '$' || i+1 == len(chunk):
+			i++
+		case chunk[i+1] == '$':
+			i += 2
+		case chunk[i+1] != '{':
+			i++
+		default:
+			start, depth := i, 0
+			for depth > 0 || i == start {
+				switch {
+				case i == len(chunk) || chunk[i] == '\n':
+					return nil, false
+				case chunk[i] == '$' && i+1 < len(chunk) && chunk[i+1] == '$':
+					i += 2
+				case chunk[i] == '$' && i+1 < len(chunk) && chunk[i+1] == '{':
+					depth++
+					i += 2
+				case chunk[i] == '}':
+					depth--
+					i++
+				default:
+					i++
+				}
+			}
+			spans = append(spans, [2]int{start, i})
+		}
+	}
+	return spans, true
 }
 
 // documents reads every YAML document of data, false if YAML refuses it.
@@ -519,8 +575,22 @@ func (f *flowCheck) risky(n *yaml.Node, inFlow bool) *yaml.Node {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		v := f.values.Replace(n.Value)
-		if inFlow && v != n.Value && (strings.ContainsAny(v, ",[]{}") || strings.Contains(v, " #") || strings.HasPrefix(v, "#") ||
-			strings.Contains(v, ": ") || strings.HasSuffix(v, ":") || strings.TrimSpace(v) == "") {
+		if !inFlow || v == n.Value {
+			return nil
+		}
+		// In quotes only what ends or escapes them, or a line break
+		// (folded), is syntax: a quoted "a, b" keeps its collection.
+		switch {
+		case n.Style&yaml.DoubleQuotedStyle != 0:
+			if strings.ContainsAny(v, "\"\\\n\r") {
+				return n
+			}
+		case n.Style&yaml.SingleQuotedStyle != 0:
+			if strings.ContainsAny(v, "'\n\r") {
+				return n
+			}
+		case strings.ContainsAny(v, ",[]{}") || strings.Contains(v, " #") || strings.HasPrefix(v, "#") ||
+			strings.Contains(v, ": ") || strings.HasSuffix(v, ":") || strings.TrimSpace(v) == "":
 			return n
 		}
 	case yaml.DocumentNode, yaml.SequenceNode, yaml.MappingNode:
@@ -534,15 +604,16 @@ func (f *flowCheck) risky(n *yaml.Node, inFlow bool) *yaml.Node {
 	return nil
 }
 
-// nodeHolds reports whether a scalar at or below n holds text.
-func nodeHolds(n *yaml.Node, text string) bool {
+// nodeHolds reports whether a scalar at or below n holds text, and
+// whether one that holds it is not quoted.
+func nodeHolds(n *yaml.Node, text string) (held, unquoted bool) {
 	if n.Kind == yaml.ScalarNode {
-		return strings.Contains(n.Value, text)
+		held = strings.Contains(n.Value, text)
+		return held, held && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0
 	}
 	for _, c := range n.Content {
-		if nodeHolds(c, text) {
-			return true
-		}
+		h, u := nodeHolds(c, text)
+		held, unquoted = held || h, unquoted || u
 	}
-	return false
+	return held, unquoted
 }

@@ -3,10 +3,13 @@ package envsubst
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	yaml "go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -103,6 +106,24 @@ var yamlCases = []yamlCase{
 		wantErr: "f.yaml:4: \"${EMPTY}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
 	{name: "a comment cuts a flow collection", in: "args: [a, ${PW}, b]\n",
 		wantErr: "f.yaml:1: \"${PW}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
+	{name: "a value beside a nested default splits a flow item", in: "args: [${NOPE:=${HOST}}, ${LIST}]\n",
+		wantErr: "f.yaml:1: \"${LIST}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
+	{name: "a value right after another splits a flow item", in: "args: [${HOST}${LIST}]\n",
+		wantErr: "f.yaml:1: \"${HOST}\", \"${LIST}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
+	{name: "a value after an escaped $ splits a flow item", in: "args: [$$${LIST}]\n",
+		wantErr: "f.yaml:1: \"${LIST}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
+	{name: "nested and escaped placeholders that keep their flow collection", in: "args: [${NOPE:=${HOST}}, $$${HOST}, ${HOST}${NUM}, x$$]\n",
+		want: "args: [redis.svc, $redis.svc, redis.svc3, x$]\n"},
+	{name: "a quoted value in a document that is substituted as text", in: "args: [\"${WIN}\", ${HOST}]\n",
+		wantErr: "f.yaml:1: \"${WIN}\" in a quoted string inside a flow collection ([…] or {…}): a value there holds what its quotes read as syntax (\\ or \" in double quotes, ' in single quotes), " +
+			"and this document is substituted as text: YAML cannot read it before substitution, for an unquoted placeholder inside […] or {…}\n" +
+			"  hint: quote every placeholder inside […] or {…} of this document (\"${NAME}\"): then YAML reads it, and a quoted placeholder gets any value as it is"},
+	{name: "the value that breaks a flow collection, not a quoted one beside it", in: "args: [\"${LIST}\", ${CLOSE}]\n",
+		wantErr: "f.yaml:1: \"${CLOSE}\" inside a flow collection ([…] or {…}): a value there changes the collection (YAML reads a \",\", \"]\", \"}\", \" #\" or \": \" in it as syntax, and an empty value drops the item)\n" + flowHint},
+	{name: "a quote that ends a quoted item of a document substituted as text", in: "args: ['${Q}', ${HOST}]\n",
+		wantErr: "f.yaml:1: \"${Q}\" in a quoted string inside a flow collection ([…] or {…}): a value there holds what its quotes read as syntax (\\ or \" in double quotes, ' in single quotes), " +
+			"and this document is substituted as text: YAML cannot read it before substitution, for an unquoted placeholder inside […] or {…}\n" +
+			"  hint: quote every placeholder inside […] or {…} of this document (\"${NAME}\"): then YAML reads it, and a quoted placeholder gets any value as it is"},
 	{name: "values that keep their flow collection", in: "args: [a, ${HOST}, \"${LIST}\", x-${HOST}-y, ${NUM}, $${LIST}]\nm: {k: ${HOST}, ${KEY}: v, d: ${NOPE:=dflt}}\nb: ${LIST}\n",
 		want: "args: [a, redis.svc, \"echo a, b\", x-redis.svc-y, 3, ${LIST}]\nm: {k: redis.svc, key: v, d: dflt}\nb: echo a, b\n"},
 	{name: "lines counted over documents", in: "a: 1\n---\nb: 2\n---\nc: ${COLOR}\n",
@@ -227,4 +248,63 @@ func FuzzSubstituteYAML(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFlowProperty checks the flow check against what it promises, on
+// generated flow lists: items that are words, quoted placeholders, or
+// plain placeholders after nothing, a word, another placeholder, a nested
+// default or an escaped $; values from a pool of YAML's syntax. What
+// SubstituteYAML accepts reads as the list of the values (none split,
+// cut or dropped), or is not YAML at all (an error when the objects are
+// read: never a silent change); what it refuses would not have read so.
+func TestFlowProperty(t *testing.T) {
+	t.Parallel()
+	pool := []string{"a", "a b", "1", "", " ", "a, b", "x]", "x}", "a #b", "a#b", "a: b", "a:b", "x:", "#x",
+		"http://x:1", "é", "*x", "&x", "!x", "?x", "- x", "|", "'q'", "\"q\"", "a'b", "a\"b", "a\\b", "%x", "@x",
+		"null", "[a]", "{a: b}", "a\tb", "---"}
+	r := rand.New(rand.NewSource(1))
+	for range 5000 {
+		w := pool[r.Intn(len(pool))]
+		vars := map[string]string{"W": w}
+		var src, text, want []string
+		for i := range 1 + r.Intn(3) {
+			name, v := fmt.Sprintf("V%d", i), pool[r.Intn(len(pool))]
+			vars[name] = v
+			switch r.Intn(4) {
+			case 0:
+				src, text, want = append(src, "lit"), append(text, "lit"), append(want, "lit")
+			case 1:
+				src, text, want = append(src, `"${`+name+`}"`), append(text, `"`+v+`"`), append(want, v)
+			default:
+				pre := []string{"", "p-", "${W}", "${NOPE:=${W}}", "$$"}[r.Intn(5)]
+				preText := map[string]string{"${W}": w, "${NOPE:=${W}}": w, "$$": "$"}[pre]
+				if preText == "" && !strings.HasPrefix(pre, "$") {
+					preText = pre
+				}
+				src, text, want = append(src, pre+"${"+name+"}"), append(text, preText+v), append(want, strings.Trim(preText+v, " \t"))
+			}
+		}
+		in := "args: [" + strings.Join(src, ", ") + "]\n"
+		out, _, err := SubstituteYAML([]byte(in), "f.yaml", vars)
+		if err == nil && yaml.Unmarshal(out, new(any)) == nil && !readsAsList(out, want) {
+			t.Errorf("SubstituteYAML(%q) with %q = %q, want the list %q or an error", in, vars, out, want)
+		}
+		if err != nil && readsAsList([]byte("args: ["+strings.Join(text, ", ")+"]\n"), want) {
+			t.Errorf("SubstituteYAML(%q) with %q refuses values that keep the list: %v", in, vars, err)
+		}
+	}
+}
+
+// readsAsList reports whether data is args: with exactly the strings want.
+func readsAsList(data []byte, want []string) bool {
+	var doc struct{ Args []yaml.Node }
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Args) != len(want) {
+		return false
+	}
+	for i, n := range doc.Args {
+		if n.Kind != yaml.ScalarNode || n.Value != want[i] {
+			return false
+		}
+	}
+	return true
 }

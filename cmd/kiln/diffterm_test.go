@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestDiffOnTerminal: on a terminal, kiln diff colours its output unless
+// NO_COLOR is set, and what kiln prints there (the diff on stdout, the
+// summary on stderr) shows the control characters of the other side
+// (whatever was pushed to the manifests branch: a manifest line, an app
+// folder's name) in caret notation instead of sending them. Whether a
+// stream is a terminal is asked of the process's own, not of the masking
+// writer kiln puts in front of it, which never is one.
+func TestDiffOnTerminal(t *testing.T) {
+	t.Parallel()
+	f := newPromoteFixture(t)
+	cfg := filepath.Join(f.code, "kiln.yaml")
+	against := t.TempDir()
+	if _, stderr, code := f.kiln(t, false, "render", "--config", cfg, "--env", "dev", "--out", against); code != exitOK {
+		t.Fatalf("render: exit %d\n%s", code, stderr)
+	}
+	files, err := filepath.Glob(filepath.Join(against, "dev", "apps", "web", "service*.yaml"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("the rendered Service: %v %v", files, err)
+	}
+	old, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], append(old, "title: \"\x1b]0;PWNED\x07\"\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// An app folder only the branch has, named to set the title too: its
+	// name reaches the summary on stderr.
+	writeFiles(t, filepath.Join(against, "dev", "apps", "\x1b]0;APP\x07"), map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"})
+
+	for _, noColor := range []bool{false, true} {
+		out, code := onTerminal(t, f, noColor, "diff", "--config", cfg, "--env", "dev", "--against", against)
+		if code != exitOK {
+			t.Fatalf("diff: exit %d\n%s", code, out)
+		}
+		if colored := strings.Contains(out, "\x1b[31m"); colored == noColor {
+			t.Errorf("NO_COLOR %v: coloured %v:\n%q", noColor, colored, out)
+		}
+		if strings.Contains(out, "\x1b]0;") || !strings.Contains(out, "^[]0;PWNED^G") || !strings.Contains(out, "^[]0;APP^G") {
+			t.Errorf("NO_COLOR %v: an escape sequence reached the terminal, not in caret notation:\n%q", noColor, out)
+		}
+	}
+}
+
+// onTerminal runs kiln with stdout and stderr on one terminal and
+// returns what the terminal got, and the exit code.
+func onTerminal(t *testing.T, f *promoteFixture, noColor bool, args ...string) (string, int) {
+	t.Helper()
+	reader, term := openPTY(t)
+	var got bytes.Buffer
+	read := make(chan error)
+	go func() {
+		_, err := io.Copy(&got, reader)
+		read <- err
+	}()
+	lookup := func(k string) (string, bool) {
+		if k == "NO_COLOR" && noColor {
+			return "1", true
+		}
+		v, ok := f.vars[k]
+		return v, ok
+	}
+	app := newApp(term, term, lookup, "test")
+	err := runApp(context.Background(), app, append([]string{"kiln"}, args...))
+	s := sinksOf(app)
+	code := report(s.stderr, err)
+	s.flush()
+	term.Close() // the reader sees EIO once every byte is read
+	if err := <-read; err != nil && !errors.Is(err, syscall.EIO) {
+		t.Fatal(err)
+	}
+	return got.String(), code
+}

@@ -1,0 +1,36 @@
+package caret
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestString(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, in, want string }{
+		{name: "plain text", in: "a: b\tc", want: "a: b\tc"},
+		{name: "a newline in a file name", in: "a\n+++ b", want: "a^J+++ b"},
+		{name: "title", in: "\x1b]0;PWNED\x07", want: "^[]0;PWNED^G"},
+		{name: "carriage return and delete", in: "a\rb\x7f", want: "a^Mb^?"},
+		{name: "C1 CSI", in: "a\u009b2J", want: "a\\u009B2J"},
+		{name: "a lone 0x9B byte", in: "a\x9b2J", want: "a\\x9B2J"},
+		{name: "unicode", in: "héllo ✓", want: "héllo ✓"},
+	} {
+		if got := String(tc.in); got != tc.want {
+			t.Errorf("%s: String(%q) = %q, want %q", tc.name, tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestWriter(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	in := "\x1b[31m-x\x1b[m\n\x1b[8mhidden\x1b[2J\x1b]0;t\x07\n"
+	n, err := Writer(&b).Write([]byte(in))
+	if err != nil || n != len(in) {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	if want := "\x1b[31m-x\x1b[m\n^[[8mhidden^[[2J^[]0;t^G\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
