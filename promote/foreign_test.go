@@ -52,6 +52,14 @@ func TestFilesKilnDidNotWriteAreKept(t *testing.T) {
 				"clusters/dev/flux/extra/policies.yaml": "# another tool\n",
 			},
 			want: []string{"would delete or change 3 files in its folder clusters/dev that kiln did not write: clusters/dev/CODEOWNERS, clusters/dev/flux/extra/policies.yaml, clusters/dev/flux/infra.yaml"}},
+		{name: "a folder of no app in apps/", first: true,
+			seed: map[string]string{
+				"clusters/dev/apps/extra/cm.yaml":   "# the path of the user's own Kustomization\n",
+				"clusters/dev/high-level/README.md": "# notes\n",
+				"clusters/dev/apps/web/extra.yaml":  "# in an app's folder: kiln's\n",
+				"clusters/dev/flux/extra.yaml":      "# the user's own Kustomization\n",
+			},
+			want: []string{"would delete or change 3 files in its folder clusters/dev that kiln did not write: clusters/dev/apps/extra/cm.yaml, clusters/dev/flux/extra.yaml, clusters/dev/high-level/README.md"}},
 		{name: "a file where kiln would write an app's Kustomization", seed: map[string]string{
 			"clusters/dev/flux/web.yaml": "# the user's own\n",
 		}, want: []string{"1 file in its folder clusters/dev that kiln did not write: clusters/dev/flux/web.yaml"}},

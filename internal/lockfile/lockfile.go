@@ -64,39 +64,59 @@ func Parse(data []byte) (*Lock, error) {
 }
 
 // Wrote reports whether rel, a slash path in an env's tree, is one kiln
-// writes there: the lock and the shard marker, everything below apps/ and
-// high-level/, and in flux/ the notifications and the Kustomization of each
-// app the tree's lock names. lock is the tree's parsed lock, nil when it
-// does not parse; hasLock says whether the tree holds one. Nothing is
-// kiln's in a tree without a lock, and a file of flux/ that is no app's
-// is not kiln's: the bootstrap Kustomization applies all of flux/, so it
-// is someone's Flux object. Render and promote both refuse to delete or
-// change a file of an env's tree for which Wrote is false.
+// writes there: the lock and the shard marker, the notifications in flux/,
+// and for each app the tree's lock names its Kustomization flux/<app>.yaml
+// and everything below apps/<app>/ and high-level/<app>/. lock is the
+// tree's parsed lock, nil when it does not parse; hasLock says whether the
+// tree holds one. Nothing is kiln's in a tree without a lock. A file of
+// flux/ that is no app's is not kiln's: the bootstrap Kustomization
+// applies all of flux/, so it is someone's Flux object. Nor is a folder of
+// apps/ that is no app's (the path of a Kustomization of the user's own,
+// say), or a file directly in apps/ or high-level/. Render and promote
+// both refuse to delete or change a file of an env's tree for which Wrote
+// is false.
 func Wrote(rel string, hasLock bool, lock *Lock) bool {
 	if !hasLock {
 		return false
 	}
-	switch {
-	case rel == File, rel == ShardFile,
-		strings.HasPrefix(rel, "apps/"), strings.HasPrefix(rel, "high-level/"),
-		rel == "flux/notifications.yaml":
+	switch rel {
+	case File, ShardFile, "flux/notifications.yaml":
 		return true
 	}
-	name, ok := strings.CutPrefix(rel, "flux/")
-	if !ok {
-		return false
-	}
-	app, ok := strings.CutSuffix(name, ".yaml")
-	if !ok || strings.Contains(app, "/") {
+	var app string
+	if name, ok := strings.CutPrefix(rel, "flux/"); ok {
+		if app, ok = strings.CutSuffix(name, ".yaml"); !ok || strings.Contains(app, "/") {
+			return false
+		}
+	} else if rest, ok := cutAppFolder(rel); ok {
+		if app, _, ok = strings.Cut(rest, "/"); !ok || app == "" {
+			return false
+		}
+		if lock != nil && lock.Apps == nil {
+			// A lock without an apps list (kiln always writes one,
+			// {} for no app) does not say which folders are apps':
+			// they are taken for kiln's, as before kiln told them apart.
+			return true
+		}
+	} else {
 		return false
 	}
 	if lock == nil {
 		// A lock that does not parse names no app: its tree is kiln's
-		// still, so its Kustomizations are taken for kiln's.
+		// still, so its apps' files are taken for kiln's.
 		return true
 	}
-	_, ok = lock.Apps[app]
+	_, ok := lock.Apps[app]
 	return ok
+}
+
+// cutAppFolder returns rel without its leading apps/ or high-level/, the
+// folders that hold a folder per app.
+func cutAppFolder(rel string) (string, bool) {
+	if rest, ok := strings.CutPrefix(rel, "apps/"); ok {
+		return rest, true
+	}
+	return strings.CutPrefix(rel, "high-level/")
 }
 
 // Placeholder reports whether the file rel, empty or not, is a placeholder

@@ -16,7 +16,18 @@ func TestWrote(t *testing.T) {
 		{rel: File, hasLock: true, lock: lock, want: true},
 		{rel: ShardFile, hasLock: true, lock: lock, want: true},
 		{rel: "apps/web/deployment_web.yaml", hasLock: true, lock: lock, want: true},
-		{rel: "apps/gone/anything/below.txt", hasLock: true, lock: lock, want: true},
+		{rel: "apps/web/sub/below.txt", hasLock: true, lock: lock, want: true},
+		// A folder of no app of the lock: the user's (the path of their
+		// own Kustomization), not kiln's to delete; nor a file beside the
+		// apps' folders.
+		{rel: "apps/extra/cm.yaml", hasLock: true, lock: lock},
+		{rel: "high-level/extra/values.yaml", hasLock: true, lock: lock},
+		{rel: "apps/README.md", hasLock: true, lock: lock},
+		{rel: "apps//x.yaml", hasLock: true, lock: lock},
+		{rel: "apps/extra/cm.yaml", hasLock: true, want: true},
+		// A lock without an apps list (not one kiln writes).
+		{rel: "apps/extra/cm.yaml", hasLock: true, lock: &Lock{}, want: true},
+		{rel: "flux/extra.yaml", hasLock: true, lock: &Lock{}},
 		{rel: "high-level/web/values.yaml", hasLock: true, lock: lock, want: true},
 		{rel: "flux/notifications.yaml", hasLock: true, lock: lock, want: true},
 		{rel: "flux/web.yaml", hasLock: true, lock: lock, want: true},

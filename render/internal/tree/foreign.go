@@ -19,8 +19,9 @@ import (
 // the tree, a folder of the user's own, their own Kustomization in flux/.
 // Such a file is not kiln's to delete (promote refuses the same). Folders
 // are named with a trailing slash and not entered. Only the tree's root
-// and its flux/ folder are listed: below apps/ and high-level/ every file
-// is kiln's, so the check costs two listings, not a walk.
+// and its flux/, apps/ and high-level/ folders are listed: below an app's
+// folder every file is kiln's, so the check costs four listings, not a
+// walk.
 func foreign(dir string, files Files, bootstrap []string) ([]string, error) {
 	lock, _ := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile)))
 	var found []string
@@ -31,22 +32,27 @@ func foreign(dir string, files Files, bootstrap []string) ([]string, error) {
 	for _, e := range entries {
 		name := e.Name()
 		switch {
-		case name == "apps" || name == "high-level" || name == "flux" && !e.IsDir():
-			// Every file below is kiln's; a link or file in their place
-			// is replaced, what it points to left alone.
-		case name == "flux":
+		case (name == "apps" || name == "high-level" || name == "flux") && !e.IsDir():
+			// A link or file in their place is replaced, what it points
+			// to left alone.
+		case name == "apps" || name == "high-level" || name == "flux":
 			sub, err := os.ReadDir(filepath.Join(dir, name))
 			if err != nil {
 				return nil, fmt.Errorf("reading output folder: %w", err)
 			}
 			for _, f := range sub {
-				rel := "flux/" + f.Name()
+				rel := name + "/" + f.Name()
 				switch {
 				case slices.Contains(bootstrap, rel+"/"):
 					// Kept (KeepBootstrap).
 				case lockfile.Wrote(rel, true, lock):
-				case f.Type().IsRegular() && sameFile(dir, rel, files):
-					// Not kiln's, but left as it is.
+				case name != "flux" && lockfile.Wrote(rel+"/", true, lock):
+					// An app's folder: every file below is kiln's.
+				case name != "flux" && f.IsDir() && noFiles(filepath.Join(dir, name, f.Name())):
+					// A folder of no app that holds no file: removing
+					// it loses nothing (git keeps no empty folder).
+				case f.Type().IsRegular() && (sameFile(dir, rel, files) || lockfile.Placeholder(rel, empty(filepath.Join(dir, filepath.FromSlash(rel))))):
+					// Not kiln's, but left as it is, or a placeholder.
 				default:
 					found = append(found, entryName(rel, f))
 				}
@@ -59,6 +65,20 @@ func foreign(dir string, files Files, bootstrap []string) ([]string, error) {
 	}
 	sort.Strings(found)
 	return found, nil
+}
+
+// noFiles reports whether the folder p holds nothing but folders that hold
+// nothing, no link included.
+func noFiles(p string) bool {
+	found := false
+	err := filepath.WalkDir(p, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return err == nil && !found
 }
 
 // readOr returns the file's bytes, or nil where it cannot be read (then

@@ -113,8 +113,10 @@ var updates = []struct {
 			must(t, os.Chmod(filepath.Join(dir, "high-level", "a"), 0o700))
 			must(t, os.Remove(filepath.Join(dir, "flux", "b.yaml")))
 			must(t, os.Symlink("a.yaml", filepath.Join(dir, "flux", "b.yaml")))
-			// A folder where a file goes, a file where a folder goes.
-			put(t, dir, map[string]string{"apps/x.yaml/inner": "x", "apps/d": "a file"})
+			// A folder where a file goes, a file where a folder goes,
+			// under names of apps the tree's lock names.
+			put(t, dir, map[string]string{"apps/x.yaml/inner": "x", "apps/d": "a file",
+				MarkerFile: `{"apps": {"a": {}, "b": {}, "d": {}, "x.yaml": {}}}`})
 		},
 		files: func() Files {
 			f := maps.Clone(fleetTree)
@@ -130,6 +132,7 @@ var updates = []struct {
 				}
 			}
 			f["high-level/z/values.yaml"] = []byte("z: 1\n")
+			f[MarkerFile] = []byte(`{"apps": {"a": {}, "b": {}, "c": {}, "d": {}, "x.yaml": {}, "z": {}}}`)
 			return f
 		}(),
 	},
@@ -141,6 +144,7 @@ var updates = []struct {
 			must(t, os.RemoveAll(filepath.Join(dir, "apps", "b")))
 			must(t, os.Symlink(filepath.Join("..", "..", "notes"), filepath.Join(dir, "apps", "b")))
 			must(t, os.Symlink(filepath.Join("..", "..", "notes"), filepath.Join(dir, "apps", "elsewhere")))
+			put(t, dir, map[string]string{MarkerFile: `{"apps": {"a": {}, "b": {}, "elsewhere": {}}}`})
 		},
 		files: func() Files {
 			f := maps.Clone(fleetTree)

@@ -95,6 +95,8 @@ func TestWriteReplacesOnlyKilnTrees(t *testing.T) {
 		{name: "a kiln tree with a README", before: map[string]string{MarkerFile: "{}", "apps/old/x.yaml": "old", "README.md": "docs"}, wantErr: true},
 		{name: "a kiln tree with a folder of the user", before: map[string]string{MarkerFile: "{}", "docs/runbook.md": "mine"}, wantErr: true},
 		{name: "a kiln tree with the user's Kustomization", before: map[string]string{MarkerFile: `{"apps": {"old": {}}}`, "flux/old.yaml": "k", "flux/mine.yaml": "kind: Kustomization\n"}, wantErr: true},
+		{name: "a kiln tree with a folder of no app in apps/", before: map[string]string{MarkerFile: `{"apps": {"old": {}}}`, "apps/old/x.yaml": "old", "apps/extra/cm.yaml": "mine"}, wantErr: true},
+		{name: "a kiln tree with a file beside the apps' folders", before: map[string]string{MarkerFile: `{"apps": {"old": {}}}`, "apps/old/x.yaml": "old", "high-level/README.md": "mine"}, wantErr: true},
 		{name: "a kiln tree with a folder in flux/", before: map[string]string{MarkerFile: "{}", "flux/infra/x.yaml": "mine"}, wantErr: true},
 		{name: "a kiln tree with a .gitkeep that holds text", before: map[string]string{MarkerFile: "{}", ".gitkeep": "keep me"}, wantErr: true},
 		{name: "a kiln tree with only kiln's files", before: map[string]string{
