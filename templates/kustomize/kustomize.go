@@ -189,6 +189,13 @@ func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string) (objs []tem
 		return nil, false, err
 	}
 	remote = fromRepo(m)
+	// Only the top kustomization's buildMetadata counts, as in krusty, and
+	// a plain tree (plainBuild) has none.
+	if ofs.managedBy {
+		if err := managedByLabel(m); err != nil {
+			return nil, false, err
+		}
+	}
 	objs, err = objectsOf(m, originSources(m, fsys, root, kfile), !ofs.asked)
 	if err != nil {
 		return nil, false, &readError{err}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -670,5 +671,87 @@ func TestBuildErrorsShowNoValue(t *testing.T) {
 				t.Errorf("error in %s:%d: %q, want %s:%d and %q", de.File, de.Line, de.Msg, file, tc.line, tc.msg)
 			}
 		})
+	}
+}
+
+// TestManagedByLabel: buildMetadata: [managedByLabel] labels every object
+// as `kustomize build` v5.8.2 does, whatever version kiln's own binary
+// carries (krusty would write kustomize-(devel), an invalid label value,
+// or kiln's version). A base's buildMetadata does not count, as in krusty.
+func TestManagedByLabel(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{
+		"base/kustomization.yaml": "resources: [cm.yaml]\nbuildMetadata: [managedByLabel]\n",
+		"base/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {app.kubernetes.io/managed-by: helm}}\n",
+		"top/kustomization.yaml":  "resources: [../base]\nbuildMetadata: [managedByLabel]\nconfigMapGenerator:\n- name: gen\n  literals: [k=v]\n",
+	})
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{"top", "kustomize-v5.8.2"},
+		{"base", "kustomize-v5.8.2"},
+	} {
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: tc.path})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.path, err)
+		}
+		if len(res.Objects) == 0 {
+			t.Fatalf("%s: no objects", tc.path)
+		}
+		for _, o := range res.Objects {
+			if got := o.Node.GetLabels()["app.kubernetes.io/managed-by"]; got != tc.want {
+				t.Errorf("%s: %s/%s: managed-by label %q, want %q", tc.path, o.Node.GetKind(), o.Node.GetName(), got, tc.want)
+			}
+		}
+	}
+	write(t, root, map[string]string{"top/kustomization.yaml": "resources: [../base]\nconfigMapGenerator:\n- name: gen\n  literals: [k=v]\n"})
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "top"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range res.Objects {
+		want := "" // the generated ConfigMap has no labels
+		if o.Node.GetName() == "a" {
+			want = "helm" // as written in cm.yaml
+		}
+		if got := o.Node.GetLabels()["app.kubernetes.io/managed-by"]; got != want {
+			t.Errorf("only the base asks: %s/%s: managed-by label %q, want %q", o.Node.GetKind(), o.Node.GetName(), got, want)
+		}
+	}
+}
+
+// TestKustomizeVersionMatchesModule: kustomizeVersion is the kustomize
+// release of the api module kiln links (kustomize v5.M.P links api
+// v0.(M+13).P: v5.8.0 api v0.21.0, v5.7.1 api v0.20.1), and the one
+// `make refbin` installs to compare with.
+func TestKustomizeVersionMatchesModule(t *testing.T) {
+	// A test binary carries no module versions (debug.ReadBuildInfo lists
+	// no dependencies), so read go.mod.
+	mod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*sigs\.k8s\.io/kustomize/api (v\S+)`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatal("go.mod requires no sigs.k8s.io/kustomize/api")
+	}
+	api := string(m[1])
+	var minor, patch int
+	if _, err := fmt.Sscanf(api, "v0.%d.%d", &minor, &patch); err != nil {
+		t.Fatalf("kustomize api version %q: %v", api, err)
+	}
+	if want := fmt.Sprintf("v5.%d.%d", minor-13, patch); kustomizeVersion != want {
+		t.Errorf("kustomizeVersion = %s, but kiln links kustomize api %s, which kustomize %s links: update kustomizeVersion and the Makefile's refbin", kustomizeVersion, api, want)
+	}
+	mk, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mk), "sigs.k8s.io/kustomize/kustomize/v5@"+kustomizeVersion+"\n") {
+		t.Errorf("the Makefile's refbin does not install kustomize %s", kustomizeVersion)
 	}
 }
