@@ -41,12 +41,16 @@ func New(opts Options) *Engine {
 }
 
 // krustyOptions are `kustomize build`'s defaults with kiln's containment:
-// kustomize build sorts in the legacy order unless --reorder none, and
-// loads only below each kustomization's root; plugins are off, and with
-// them helmCharts (which would run the helm program).
+// kustomize build sorts in the legacy order unless the kustomization sets
+// sortOptions, and loads only below each kustomization's root; plugins
+// are off, and with them helmCharts (which would run the helm program).
+// The order is left unspecified, as kustomize build leaves it without
+// --reorder: krusty sorts in the legacy order then too, and an explicit
+// one makes it log, for every kustomization with sortOptions, a warning
+// about a --reorder flag that kiln does not have.
 func krustyOptions() *krusty.Options {
 	o := krusty.MakeDefaultOptions()
-	o.Reorder = krusty.ReorderOptionLegacy
+	o.Reorder = krusty.ReorderOptionUnspecified
 	o.LoadRestrictions = types.LoadRestrictionsRootOnly
 	o.PluginConfig = types.DisabledPluginConfig()
 	o.PluginConfig.HelmConfig.Enabled = false

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -753,5 +754,45 @@ func TestKustomizeVersionMatchesModule(t *testing.T) {
 	}
 	if !strings.Contains(string(mk), "sigs.k8s.io/kustomize/kustomize/v5@"+kustomizeVersion+"\n") {
 		t.Errorf("the Makefile's refbin does not install kustomize %s", kustomizeVersion)
+	}
+}
+
+// TestSortOptions: a kustomization's sortOptions order the objects as
+// kustomize build orders them, and kiln logs nothing about it (krusty
+// logged a warning about a --reorder flag when kiln set the order
+// explicitly; kustomize build prints none). Without sortOptions the order
+// is the legacy one. Not parallel: it reads the process's standard logger.
+func TestSortOptions(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n"
+	write(t, root, map[string]string{
+		"fifo/kustomization.yaml":   "resources: [r.yaml]\nsortOptions:\n  order: fifo\n",
+		"fifo/r.yaml":               objs,
+		"legacy/kustomization.yaml": "resources: [r.yaml]\n",
+		"legacy/r.yaml":             objs,
+	})
+	var logged strings.Builder
+	w, flags := log.Writer(), log.Flags()
+	log.SetOutput(&logged)
+	log.SetFlags(0)
+	defer func() { log.SetOutput(w); log.SetFlags(flags) }()
+	for path, want := range map[string]string{"fifo": "ConfigMap Namespace", "legacy": "Namespace ConfigMap"} {
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		var kinds []string
+		for _, o := range res.Objects {
+			kinds = append(kinds, o.Node.GetKind())
+		}
+		if got := strings.Join(kinds, " "); got != want {
+			t.Errorf("%s: order %s, want %s", path, got, want)
+		}
+	}
+	if logged.Len() > 0 {
+		t.Errorf("the builds logged:\n%s", logged.String())
 	}
 }
