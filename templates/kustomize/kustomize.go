@@ -73,7 +73,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	if err != nil {
 		return nil, err
 	}
-	errs, setsSchema, tree := precheck(fsys, dir)
+	errs, setsSchema, tree, vars := precheck(fsys, dir)
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = e.ForApp(req.App)
@@ -85,6 +85,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	}
 
 	var objs []templates.Object
+	var warnings []templates.Warning
 	var remote bool
 	built := false
 	if tree != nil && !setsSchema { // a plain tree never sets openapi:
@@ -101,13 +102,23 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 		// text may show the annotations), is the annotated build's. Builds
 		// that leave kyaml's global schema alone run concurrently; one
 		// whose tree sets openapi: runs alone (see schemaGuard).
+		// So does one whose tree declares vars: krusty logs about them,
+		// and kiln captures its log (captureLog).
 		guard := Shared
-		if setsSchema {
+		if setsSchema || vars {
 			guard = exclusive
 		}
 		err = guard(ctx, func() error {
+			build := func() error {
+				var err error
+				objs, remote, err = annotatedBuild(fsys, req.Root, dir, kfile, req.App)
+				return err
+			}
+			if !vars {
+				return build()
+			}
 			var err error
-			objs, remote, err = annotatedBuild(fsys, req.Root, dir, kfile, req.App)
+			warnings, err = captureLog(kfile, build)
 			return err
 		})
 	}
@@ -127,6 +138,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 		Objects:     objs,
 		Inputs:      fsys.Read(),
 		InputDigest: fsys.Digest(),
+		Warnings:    warnings,
 	}
 	var ok bool
 	res.Deps, ok = fsys.Deps()

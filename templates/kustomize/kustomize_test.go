@@ -796,3 +796,54 @@ func TestSortOptions(t *testing.T) {
 		t.Errorf("the builds logged:\n%s", logged.String())
 	}
 }
+
+// TestVarsLogNoValue: krusty logs about vars, once quoting a var's value
+// whole (a Secret's data); kiln logs nothing and warns without the value.
+// Not parallel: it reads the process's standard logger.
+func TestVarsLogNoValue(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{
+		"base/kustomization.yaml": `resources: [pod.yaml]
+secretGenerator:
+- name: db
+  literals: [PASSWORD=hunter2SECRET]
+vars:
+- name: DBDATA
+  objref: {kind: Secret, name: db, apiVersion: v1}
+  fieldref: {fieldpath: data}
+`,
+		"base/pod.yaml":          "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: busybox, args: [\"$(DBDATA)\"]}\n",
+		"top/kustomization.yaml": "resources: [../base]\nnamePrefix: x-\n",
+	})
+	var logged strings.Builder
+	w, flags := log.Writer(), log.Flags()
+	log.SetOutput(&logged)
+	log.SetFlags(0)
+	defer func() { log.SetOutput(w); log.SetFlags(flags) }()
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "top"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logged.Len() > 0 {
+		t.Errorf("the build logged:\n%s", logged.String())
+	}
+	var got []string
+	for _, w := range res.Warnings {
+		got = append(got, w.File+": "+w.Msg)
+		for _, v := range []string{"hunter2SECRET", "aHVudGVyMlNFQ1JFVA"} {
+			if strings.Contains(w.Msg+w.Hint, v) {
+				t.Errorf("warning %q shows the secret's value", w.Msg)
+			}
+		}
+	}
+	want := []string{
+		"top/kustomization.yaml: a var's value is a map or a list, not a string, number or bool, so kustomize leaves its $(NAME) as written (kiln does not show the value: it may hold a secret)",
+		"top/kustomization.yaml: vars never replaced: DBDATA (kustomize build warns the same)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
