@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
@@ -58,6 +62,8 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintBuild
 		if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
 			unmatchedPatch(de, fsys, kfile, m[1])
+		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
+			malformedResource(de, fsys, kfile, m[1])
 		}
 	}
 	return de
@@ -95,6 +101,58 @@ func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string) {
 		}
 		if patchNames(data, kind, name) {
 			de.File, de.Line = p.file, p.line
+			return
+		}
+	}
+}
+
+// malformedRe reads the file kustomize's resource loader could not parse
+// (api/internal/kusterr.MalformedYamlError, an internal type that
+// errors.As cannot reach): "... MalformedYAMLError: yaml: line 6: ... in
+// File: r.yaml", the path as the kustomization listing it wrote it.
+var malformedRe = regexp.MustCompile(`MalformedYAMLError: .* in File: (\S+)$`)
+
+// yamlLineRe reads the line of a YAML syntax error.
+var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// malformedResource points de at the resource file kustomize could not
+// parse, named listed by its kustomization, and the line of the error:
+// kustomize names the top kustomization, a path relative to some
+// kustomization of the tree, and a line counted from the start of the
+// file's document, not of the file.
+func malformedResource(de *diag.Error, fsys *securefs.FS, kfile, listed string) {
+	kf := kfile
+	if !filepath.IsAbs(kf) {
+		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
+	}
+	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
+	c.kustomization(filepath.Dir(kf), false)
+	for _, f := range c.resFiles {
+		if f != listed && !strings.HasSuffix(f, "/"+path.Clean(listed)) {
+			continue
+		}
+		data, err := fsys.ReadFile(filepath.Join(fsys.Root(), filepath.FromSlash(f)))
+		if err != nil {
+			continue
+		}
+		if _, err := kio.FromBytes(data); err == nil {
+			continue // not the file kustomize failed on
+		}
+		de.File, de.Line = f, 0
+		de.Msg = "kustomize cannot parse this resource file as YAML"
+		de.Hint = "fix the YAML syntax of the file (indentation, a missing ':' or quote), or remove it from the kustomization's resources"
+		// Decoding the whole stream gives the line in the file.
+		dec := kyaml.NewDecoder(bytes.NewReader(data))
+		for {
+			var n kyaml.Node
+			err := dec.Decode(&n)
+			if err == nil {
+				continue
+			}
+			if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
+				de.Line, _ = strconv.Atoi(m[1])
+				de.Msg += ": " + withoutData(m[2])
+			}
 			return
 		}
 	}

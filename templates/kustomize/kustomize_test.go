@@ -847,3 +847,36 @@ vars:
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
+
+// TestMalformedResourceNamed: a resource file kustomize cannot parse is
+// named by its repository path and the line of the error in the file,
+// not the top kustomization (kustomize names it relative to the base
+// that lists it, with a line counted from the start of its document).
+func TestMalformedResourceNamed(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{
+		"base/kustomization.yaml":    "resources: [ok.yaml, sub/r.yaml]\n",
+		"base/ok.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n",
+		"base/sub/r.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  k: v\n   x: hunter2\n",
+		"overlay/kustomization.yaml": "resources: [../base]\nnamePrefix: p-\n",
+	})
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "overlay"})
+	if err == nil {
+		t.Fatal("Render succeeded, want an error")
+	}
+	checkDiag(t, err, "a")
+	var de *diag.Error
+	if !errors.As(err, &de) {
+		t.Fatalf("error %v is not a *diag.Error", err)
+	}
+	if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != "base/sub/r.yaml:10" {
+		t.Errorf("error at %s, want base/sub/r.yaml:10: %v", got, err)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error shows a value: %v", err)
+	}
+}
