@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"gopkg.in/yaml.v3"
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -60,6 +61,9 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintPlugins
 	default:
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintBuild
+		if f := failingKustomization(fsys, err); f != "" {
+			de.File = f
+		}
 		if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
 			unmatchedPatch(de, fsys, kfile, m[1])
 		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
@@ -67,6 +71,38 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		}
 	}
 	return de
+}
+
+// recursedRe reads the folders of the bases and components krusty was
+// building when it failed (api/internal/target/kusttarget.go
+// accumulateDirectory wraps each such error with one of these phrases,
+// naming the folder's absolute path).
+var recursedRe = regexp.MustCompile(`(?:recursed accumulation of|couldn't make target for) path '([^']*)'`)
+
+// failingKustomization returns the repository path of the kustomization
+// file of the innermost base or component err says krusty was building
+// when it failed, "" when err names none (the top kustomization failed)
+// or it cannot be found. A base's patch, replacement or generator that
+// fails is that base's to fix, not the overlay's.
+func failingKustomization(fsys *securefs.FS, err error) string {
+	all := recursedRe.FindAllStringSubmatch(err.Error(), -1)
+	if len(all) == 0 {
+		return ""
+	}
+	dir := all[len(all)-1][1]
+	if !filepath.IsAbs(dir) {
+		return ""
+	}
+	dir, err = rootfs.Resolve(fsys.Root(), dir)
+	if err != nil {
+		return ""
+	}
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		if info, err := fsys.Stat(filepath.Join(dir, name)); err == nil && info.Mode().IsRegular() {
+			return path.Join(rootfs.Rel(fsys.Root(), dir), name)
+		}
+	}
+	return ""
 }
 
 // noPatchTargetRe reads the object kustomize's PatchTransformer looked for

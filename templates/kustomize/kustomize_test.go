@@ -880,3 +880,46 @@ func TestMalformedResourceNamed(t *testing.T) {
 		t.Errorf("error shows a value: %v", err)
 	}
 }
+
+// TestBaseErrorNamesBase: an error krusty meets while building a base or
+// a component names that base's or component's kustomization, where the
+// fix goes, not the overlay's; an error of the overlay itself names the
+// overlay.
+func TestBaseErrorNamesBase(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+	badPatch := "patches:\n- target: {kind: ConfigMap}\n  patch: |-\n    - {op: replace, path: /data/nope, value: v}\n"
+	write(t, root, map[string]string{
+		"base/kustomization.yaml":     "resources: [cm.yaml]\n" + badPatch,
+		"base/cm.yaml":                cm,
+		"mid/kustomization.yml":       "resources: [../base]\n",
+		"overlay/kustomization.yaml":  "resources: [../mid]\nnamePrefix: p-\n",
+		"comp/kustomization.yaml":     "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n" + badPatch,
+		"ok/kustomization.yaml":       "resources: [cm.yaml]\n",
+		"ok/cm.yaml":                  cm,
+		"withcomp/kustomization.yaml": "resources: [../ok]\ncomponents: [../comp]\n",
+		"toplevel/kustomization.yaml": "resources: [../ok]\n" + badPatch,
+	})
+	for path, want := range map[string]string{
+		"overlay":  "base/kustomization.yaml",
+		"withcomp": "comp/kustomization.yaml",
+		"toplevel": "toplevel/kustomization.yaml",
+	} {
+		_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
+		if err == nil {
+			t.Fatalf("%s: Render succeeded, want an error", path)
+		}
+		checkDiag(t, err, "a")
+		var de *diag.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("%s: error %v is not a *diag.Error", path, err)
+		}
+		if de.File != want {
+			t.Errorf("%s: error names %s, want %s: %v", path, de.File, want, err)
+		}
+	}
+}
