@@ -64,6 +64,9 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		if f := failingKustomization(fsys, err); f != "" {
 			de.File = f
 		}
+		if f, line := failingResource(fsys, err); f != "" {
+			de.File, de.Line = f, line
+		}
 		if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
 			unmatchedPatch(de, fsys, kfile, m[1])
 		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
@@ -103,6 +106,46 @@ func failingKustomization(fsys *securefs.FS, err error) string {
 		}
 	}
 	return ""
+}
+
+// notDirRe reads the resource file krusty could not load: it tries a
+// resources entry as a file, then as a folder, and when both fail it
+// reports the file's error ("missing metadata.name", a repeated object)
+// followed by this, with the file's absolute path.
+var notDirRe = regexp.MustCompile(`must build at directory: '([^']+)': file is not directory`)
+
+// failingResource returns the repository path of the resource file err
+// says krusty could not load, and the line of its first document without
+// a kind or a name when that is what err says; "" when err names none.
+func failingResource(fsys *securefs.FS, err error) (string, int) {
+	all := notDirRe.FindAllStringSubmatch(err.Error(), -1)
+	if len(all) == 0 {
+		return "", 0
+	}
+	file := all[len(all)-1][1]
+	if !filepath.IsAbs(file) {
+		return "", 0
+	}
+	file, rerr := rootfs.Resolve(fsys.Root(), file)
+	if rerr != nil {
+		return "", 0
+	}
+	info, serr := fsys.Stat(file)
+	if serr != nil || !info.Mode().IsRegular() {
+		return "", 0
+	}
+	rel, line := rootfs.Rel(fsys.Root(), file), 0
+	msg := err.Error()
+	noKind, noName := strings.Contains(msg, "missing kind in object"), strings.Contains(msg, "missing metadata.name in object")
+	if data, rerr := fsys.ReadFile(file); rerr == nil && (noKind || noName) {
+		for _, d := range documents(data) {
+			if (noKind && d.kind == "") || (noName && d.kind != "" && d.name == "" && !strings.HasSuffix(d.kind, "List")) {
+				line = d.line
+				break
+			}
+		}
+	}
+	return rel, line
 }
 
 // noPatchTargetRe reads the object kustomize's PatchTransformer looked for
@@ -215,12 +258,14 @@ func patchNames(data []byte, kind, name string) bool {
 }
 
 // kustomize quotes generator data and values in a few messages
-// (api/kv/kv.go, filters/replacement/replacement.go): on one malformed
-// literal it lists every literal of the generator, passwords included; a
-// line of an .env file that is not UTF-8 it prints twice, as bytes and as
-// text; a replacement's index out of bounds prints the source value, a
-// Secret's as well. Each such message is innermost, so it runs to the end
-// of the text; its data goes, its words stay.
+// (api/kv/kv.go, filters/replacement/replacement.go, kyaml's
+// GetValidatedMetadata): on one malformed literal it lists every literal
+// of the generator, passwords included; a line of an .env file that is
+// not UTF-8 it prints twice, as bytes and as text; a replacement's index
+// out of bounds prints the source value, a Secret's as well; an object
+// without a kind or a name is printed with its labels and annotations.
+// Most such messages are innermost, so they run to the end of the text;
+// their data goes, their words stay.
 var dataMessages = sync.OnceValue(func() []struct {
 	re   *regexp.Regexp
 	with string
@@ -235,6 +280,12 @@ var dataMessages = sync.OnceValue(func() []struct {
 			"a line is not UTF-8 (kiln does not show it: it may hold a secret)"},
 		{regexp.MustCompile(`(?s)(options\.index -?\d+ is out of bounds for )value .*$`),
 			"${1}the source value (kiln does not show it: it may be a secret)"},
+		// kyaml's GetValidatedMetadata prints the object's metadata with
+		// its labels and annotations (a last-applied-configuration holds
+		// a Secret's data); it runs to the quote that ends krusty's
+		// "accumulation err='...'", or to the end.
+		{regexp.MustCompile(`(?s)(missing (?:kind|metadata\.name) in object )\{\{.*\}\}('|$)`),
+			"${1}(kiln does not show its labels and annotations: they may hold a secret)${2}"},
 	}
 })
 

@@ -923,3 +923,45 @@ func TestBaseErrorNamesBase(t *testing.T) {
 		}
 	}
 }
+
+// TestUnloadableResourceNamed: a resource file krusty cannot load (an
+// object without a name, an object listed twice) is named with the line
+// of the offending document, and the labels and annotations kyaml prints
+// with a nameless object stay out of the message.
+func TestUnloadableResourceNamed(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+	write(t, root, map[string]string{
+		"base/kustomization.yaml":   "resources: [ok.yaml, noname.yaml]\n",
+		"base/ok.yaml":              cm,
+		"base/noname.yaml":          cm + "---\napiVersion: v1\nkind: Secret\nmetadata:\n  annotations: {kubectl.kubernetes.io/last-applied-configuration: '{\"data\":{\"pw\":\"aHVudGVyMlNFQ1JFVA==\"}}'}\n",
+		"noname/kustomization.yaml": "resources: [../base]\n",
+		"twice/kustomization.yaml":  "resources: [a.yaml, b.yaml]\n",
+		"twice/a.yaml":              cm,
+		"twice/b.yaml":              cm,
+	})
+	for path, want := range map[string]string{
+		"noname": "base/noname.yaml:5",
+		"twice":  "twice/b.yaml:0",
+	} {
+		_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
+		if err == nil {
+			t.Fatalf("%s: Render succeeded, want an error", path)
+		}
+		checkDiag(t, err, "a")
+		var de *diag.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("%s: error %v is not a *diag.Error", path, err)
+		}
+		if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != want {
+			t.Errorf("%s: error at %s, want %s: %v", path, got, want, err)
+		}
+		if strings.Contains(de.Msg, "aHVudGVy") || strings.Contains(de.Msg, "last-applied") {
+			t.Errorf("%s: error shows the annotations: %v", path, err)
+		}
+	}
+}
