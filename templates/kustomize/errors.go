@@ -66,6 +66,11 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		}
 		if f, line := failingResource(fsys, err); f != "" {
 			de.File, de.Line = f, line
+		} else if b := failingBuiltin(err.Error()); b != "" {
+			de.Line = builtinLine(fsys, de.File, b)
+			if strings.Contains(err.Error(), "unable to parse SM or JSON patch") {
+				de.Hint = "check the patch's YAML (indentation, quotes): it parses neither as a strategic merge patch nor as a list of JSON6902 operations"
+			}
 		}
 		if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
 			unmatchedPatch(de, fsys, kfile, m[1])
@@ -146,6 +151,65 @@ func failingResource(fsys *securefs.FS, err error) (string, int) {
 		}
 	}
 	return rel, line
+}
+
+// builtinRe reads the builtin plugin whose configuration krusty refused
+// (api/internal/target/kusttarget.go configureBuiltinPlugin).
+var builtinRe = regexp.MustCompile("trouble configuring builtin (\\w+) with config")
+
+// transformErrors are messages of builtin plugins that refuse their
+// configuration only when they transform, not while krusty configures
+// them, with the plugin.
+var transformErrors = []struct{ text, builtin string }{
+	{"must specify a target for JSON patch", "PatchTransformer"},
+	{"Multiple Strategic-Merge Patches in one `patches` entry", "PatchTransformer"},
+	{"must specify a target for patch ", "PatchJson6902Transformer"},
+}
+
+// failingBuiltin returns the builtin plugin msg says refused its
+// configuration, "" if none.
+func failingBuiltin(msg string) string {
+	if m := builtinRe.FindStringSubmatch(msg); m != nil {
+		return m[1]
+	}
+	for _, e := range transformErrors {
+		if strings.Contains(msg, e.text) {
+			return e.builtin
+		}
+	}
+	return ""
+}
+
+// builtinFields are the kustomization fields each builtin plugin is
+// configured from.
+var builtinFields = map[string][]string{
+	"PatchTransformer":               {"patches"},
+	"PatchStrategicMergeTransformer": {"patchesStrategicMerge"},
+	"PatchJson6902Transformer":       {"patchesJson6902"},
+	"ReplacementTransformer":         {"replacements"},
+	"ConfigMapGenerator":             {"configMapGenerator"},
+	"SecretGenerator":                {"secretGenerator"},
+	"ImageTagTransformer":            {"images", "imageTags"},
+	"ReplicaCountTransformer":        {"replicas"},
+	"LabelTransformer":               {"labels", "commonLabels"},
+	"AnnotationsTransformer":         {"commonAnnotations"},
+	"NamespaceTransformer":           {"namespace"},
+	"PrefixTransformer":              {"namePrefix"},
+	"SuffixTransformer":              {"nameSuffix"},
+}
+
+// builtinLine returns the line of the field of file (a kustomization's
+// repository path) that configures the builtin plugin named; 0 if unknown.
+func builtinLine(fsys *securefs.FS, file, builtin string) int {
+	fields, ok := builtinFields[builtin]
+	if !ok {
+		return 0
+	}
+	data, err := fsys.ReadFile(filepath.Join(fsys.Root(), filepath.FromSlash(file)))
+	if err != nil {
+		return 0
+	}
+	return (&kfile{data: data}).keyLine(fields...)
 }
 
 // noPatchTargetRe reads the object kustomize's PatchTransformer looked for
@@ -289,8 +353,37 @@ var dataMessages = sync.OnceValue(func() []struct {
 	}
 })
 
+// patchTexts are the places where krusty prints a patch or a builtin
+// plugin's whole configuration, in the middle of its message: a patch
+// sets a Secret's password as often as a replica count, and a generator's
+// configuration lists its literals.
+var patchTexts = sync.OnceValue(func() []struct {
+	re   *regexp.Regexp
+	with string
+} {
+	const hidden = "(kiln does not show it: it may hold a secret)"
+	return []struct {
+		re   *regexp.Regexp
+		with string
+	}{
+		// configureBuiltinPlugin: "with config: `\n<yaml>`: <error>".
+		{regexp.MustCompile("(?s)(with config: )`\n.*\n`"), "${1}" + hidden},
+		// PatchTransformer's patchSource: [patch: "<Go-quoted text>"].
+		{regexp.MustCompile(`\[patch: "(?:[^"\\]|\\.)*"\]`), "[patch: " + hidden + "]"},
+		// PatchTransformer: the configuration follows on the next lines.
+		{regexp.MustCompile(`(?s)(patch and path can't be set at the same time)\n.*$`), "${1}"},
+		// PatchJson6902Transformer prints its operations as JSON.
+		{regexp.MustCompile(`(?s)(decoding )[\[{].*?(: json: |: invalid character |: unexpected end of JSON input)`), "${1}the patch " + hidden + "${2}"},
+		{regexp.MustCompile(`(?s)(decoding )[\[{].*$`), "${1}the patch " + hidden},
+		{regexp.MustCompile(`(?s)(must specify a target for patch ).*$`), "${1}" + hidden},
+	}
+})
+
 func withoutData(msg string) string {
 	msg = redact.Nodes(msg)
+	for _, d := range patchTexts() {
+		msg = d.re.ReplaceAllString(msg, d.with)
+	}
 	for _, d := range dataMessages() {
 		msg = d.re.ReplaceAllString(msg, d.with)
 	}

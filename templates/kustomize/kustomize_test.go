@@ -965,3 +965,52 @@ func TestUnloadableResourceNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchTextNotShown: krusty prints a patch that it cannot use (and
+// the builtin plugin's whole configuration around it) in its message; a
+// patch often sets a Secret's password. kiln names the patches field of
+// the kustomization that holds it and leaves the text out.
+func TestPatchTextNotShown(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: x}\n"
+	write(t, root, map[string]string{
+		"malformed/kustomization.yaml": "resources: [s.yaml]\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n    stringData:\n      pw: hunter2SECRET\n       bad: indent\n",
+		"malformed/s.yaml":             secret,
+		"notarget/kustomization.yaml":  "resources: [s.yaml]\n\npatches:\n- patch: |-\n    - {op: replace, path: /stringData/pw, value: hunter2SECRET}\n",
+		"notarget/s.yaml":              secret,
+		"both/kustomization.yaml":      "resources: [s.yaml]\npatches:\n- path: p.yaml\n  patch: |-\n    - {op: replace, path: /stringData/pw, value: hunter2SECRET}\n  target: {kind: Secret}\n",
+		"both/s.yaml":                  secret,
+		"both/p.yaml":                  "[]\n",
+		"json6902/kustomization.yaml":  "resources: [s.yaml]\npatchesJson6902:\n- target: {version: v1, kind: Secret, name: s}\n  path: op.yaml\n",
+		"json6902/s.yaml":              secret,
+		"json6902/op.yaml":             "op: replace\npath: /stringData/pw\nvalue: hunter2SECRET\n",
+		"overlay/kustomization.yaml":   "resources: [../malformed]\n",
+	})
+	for path, want := range map[string]string{
+		"malformed": "malformed/kustomization.yaml:2",
+		"notarget":  "notarget/kustomization.yaml:3",
+		"both":      "both/kustomization.yaml:2",
+		"json6902":  "json6902/kustomization.yaml:2",
+		"overlay":   "malformed/kustomization.yaml:2",
+	} {
+		_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
+		if err == nil {
+			t.Fatalf("%s: Render succeeded, want an error", path)
+		}
+		checkDiag(t, err, "a")
+		var de *diag.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("%s: error %v is not a *diag.Error", path, err)
+		}
+		if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != want {
+			t.Errorf("%s: error at %s, want %s: %v", path, got, want, err)
+		}
+		if strings.Contains(de.Msg, "hunter2SECRET") {
+			t.Errorf("%s: error shows the patch: %v", path, err)
+		}
+	}
+}
