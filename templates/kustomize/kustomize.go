@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
@@ -184,7 +185,7 @@ func plainBuild(fsys *securefs.FS, root, dir, kfile string, tree *plainTree) (ob
 	if !ok {
 		return nil, false
 	}
-	objs, err = objectsOf(m, srcs, false)
+	objs, err = objectsOf(m, srcs)
 	return objs, err == nil
 }
 
@@ -212,11 +213,86 @@ func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string) (objs []tem
 			return nil, false, err
 		}
 	}
-	objs, err = objectsOf(m, originSources(m, fsys, root, kfile), !ofs.asked)
+	srcs := originSources(m, fsys, root, kfile)
+	if !ofs.asked {
+		if err := m.RemoveOriginAnnotations(); err != nil {
+			return nil, false, &readError{err}
+		}
+		if originCopied(m) {
+			// A replacement copied an object's annotations (or its whole
+			// metadata) into another field before kiln could remove the
+			// origin annotation it asked for: build again without it, as
+			// kustomize build does, and keep the sources of the first
+			// build, which lists the same objects in the same order.
+			clean, err := krusty.MakeKustomizer(krustyOptions()).Run(fsys, dir)
+			if err != nil {
+				return nil, false, err
+			}
+			if ofs.managedBy {
+				if err := managedByLabel(clean); err != nil {
+					return nil, false, err
+				}
+			}
+			if !sameIDs(m, clean) {
+				for i := range srcs {
+					srcs[i] = source{file: kfile}
+				}
+			}
+			m = clean
+		}
+	}
+	objs, err = objectsOf(m, srcs)
 	if err != nil {
 		return nil, false, &readError{err}
 	}
 	return objs, remote, nil
+}
+
+// originAnnotation is the annotation kustomize records an object's
+// source in (api/internal/utils.OriginAnnotationKey).
+const originAnnotation = "config.kubernetes.io/origin"
+
+// originCopied reports whether an object of m still has a mapping key
+// originAnnotation anywhere, once the origin annotations are removed
+// from the objects' metadata.
+func originCopied(m resmap.ResMap) bool {
+	var walk func(n *kyaml.Node) bool
+	walk = func(n *kyaml.Node) bool {
+		if n.Kind == kyaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == originAnnotation {
+					return true
+				}
+			}
+		}
+		for _, c := range n.Content {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range m.Resources() {
+		if walk(r.RNode.YNode()) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameIDs reports whether a and b hold objects of the same ids in the
+// same order.
+func sameIDs(a, b resmap.ResMap) bool {
+	ra, rb := a.Resources(), b.Resources()
+	if len(ra) != len(rb) {
+		return false
+	}
+	for i := range ra {
+		if ra[i].CurId() != rb[i].CurId() {
+			return false
+		}
+	}
+	return true
 }
 
 // fromRepo reports whether an object of m came from a remote repository.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/api/krusty"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
@@ -1011,6 +1012,62 @@ func TestPatchTextNotShown(t *testing.T) {
 		}
 		if strings.Contains(de.Msg, "hunter2SECRET") {
 			t.Errorf("%s: error shows the patch: %v", path, err)
+		}
+	}
+}
+
+// TestOriginNotCopied: kiln asks krusty for origin annotations to name
+// sources; a replacement that copies an object's annotations into a pod
+// template must not carry kiln's annotation into the output, which is
+// kustomize build's (no origin anywhere). An origin annotation the input
+// writes itself stays, and object sources stay named.
+func TestOriginNotCopied(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := func(tmpl string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\n  annotations: {team: a}\n---\n" +
+			"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata:\n      labels: {app: d}\n" + tmpl +
+			"    spec:\n      containers: [{name: c, image: busybox}]\n"
+	}
+	repl := "replacements:\n- source: {kind: ConfigMap, name: src, fieldPath: metadata.annotations}\n  targets:\n  - select: {kind: Deployment}\n    fieldPaths: [spec.template.metadata.annotations]\n    options: {create: true}\n"
+	write(t, root, map[string]string{
+		"copy/kustomization.yaml": "resources: [r.yaml]\n" + repl,
+		"copy/r.yaml":             objs(""),
+		"mine/kustomization.yaml": "resources: [r.yaml]\nnamePrefix: p-\npatches:\n- target: {kind: ConfigMap}\n  patch: |-\n    - {op: add, path: /data, value: {k: v}}\n",
+		"mine/r.yaml":             objs("      annotations: {config.kubernetes.io/origin: mine}\n"),
+	})
+	for path, want := range map[string]map[string]string{
+		"copy": {"team": "a"},
+		"mine": {"config.kubernetes.io/origin": "mine"},
+	} {
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, o := range res.Objects {
+			if strings.Contains(o.Node.MustString(), "path: r.yaml") {
+				t.Errorf("%s: %s/%s holds kiln's origin annotation:\n%s", path, o.Node.GetKind(), o.Node.GetName(), o.Node.MustString())
+			}
+			if src := fmt.Sprintf("%s:%d", o.File, o.Line); o.Node.GetKind() == "Deployment" && src != path+"/r.yaml:7" {
+				t.Errorf("%s: Deployment from %s, want %s/r.yaml:7", path, src, path)
+			}
+			if o.Node.GetKind() != "Deployment" {
+				continue
+			}
+			got, err := o.Node.Pipe(kyaml.Lookup("spec", "template", "metadata", "annotations"))
+			if err != nil || got == nil {
+				t.Fatalf("%s: no pod template annotations: %v", path, err)
+			}
+			var m map[string]string
+			if err := got.YNode().Decode(&m); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, m); diff != "" {
+				t.Errorf("%s: pod template annotations (-want +got):\n%s", path, diff)
+			}
 		}
 	}
 }

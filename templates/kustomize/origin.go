@@ -88,15 +88,8 @@ func managedByLabel(m resmap.ResMap) error {
 }
 
 // objectsOf turns kustomize's result into objects that name the file and
-// line each came from (srcs, one per resource). It removes the origin
-// annotations when strip says so: kiln asked for them, the kustomization
-// did not.
-func objectsOf(m resmap.ResMap, srcs []source, strip bool) ([]templates.Object, error) {
-	if strip {
-		if err := m.RemoveOriginAnnotations(); err != nil {
-			return nil, err
-		}
-	}
+// line each came from (srcs, one per resource).
+func objectsOf(m resmap.ResMap, srcs []source) ([]templates.Object, error) {
 	var out []templates.Object
 	var errs []error
 	for i, r := range m.Resources() {
