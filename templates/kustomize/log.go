@@ -1,12 +1,11 @@
 package kustomize
 
 import (
-	"bytes"
-	"log"
 	"sort"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/stdlog"
 )
 
 // krusty reports two things about a kustomization's (deprecated) vars
@@ -22,25 +21,14 @@ import (
 // So a build whose tree declares vars runs alone (exclusive: no other
 // kustomize build logs meanwhile) with the logger captured, and those
 // lines become warnings without values. Its other lines are dropped: kiln
-// cannot tell that they hold no value. Nothing else in kiln's process
-// writes the standard logger while a render runs (Helm's evaluation,
-// which logs, runs in sandbox workers).
+// cannot tell that they hold no value (stdlog.Capture also collects what
+// other goroutines log meanwhile).
 func captureLog(kfile string, f func() error) ([]templates.Warning, error) {
-	var buf bytes.Buffer
-	w, flags, prefix := log.Writer(), log.Flags(), log.Prefix()
-	log.SetOutput(&buf)
-	log.SetFlags(0)
-	log.SetPrefix("")
-	defer func() {
-		log.SetOutput(w)
-		log.SetFlags(flags)
-		log.SetPrefix(prefix)
-	}()
-	err := f()
+	logged, err := stdlog.Capture(f)
 
 	var out []templates.Warning
 	seen := map[string]bool{}
-	for line := range strings.Lines(buf.String()) {
+	for line := range strings.Lines(logged) {
 		wn, ok := varsWarning(kfile, strings.TrimSpace(line))
 		if ok && !seen[wn.Msg] {
 			seen[wn.Msg] = true
