@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,7 +61,8 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 	case types.IsErrOnlyBuiltinPluginsAllowed(err):
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintPlugins
 	default:
-		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintBuild
+		msg := withoutInlinePatches(relMessage(req.Root, err), fsys, kfile)
+		de.Msg, de.Hint = "kustomize build failed: "+withoutData(msg), hintBuild
 		if f := failingKustomization(fsys, err); f != "" {
 			de.File = f
 		}
@@ -70,6 +72,8 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 			de.Line = builtinLine(fsys, de.File, b)
 			if strings.Contains(err.Error(), "unable to parse SM or JSON patch") {
 				de.Hint = "check the patch's YAML (indentation, quotes): it parses neither as a strategic merge patch nor as a list of JSON6902 operations"
+			} else if b == "PatchStrategicMergeTransformer" && strings.Contains(msg, inlineShown) {
+				de.Hint = "check the inline patch's YAML (indentation, quotes): kustomize took it for a file name because it does not parse"
 			}
 		}
 		if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
@@ -111,6 +115,38 @@ func failingKustomization(fsys *securefs.FS, err error) string {
 		}
 	}
 	return ""
+}
+
+// inlineShown says where an inline patch's text was in a message.
+const inlineShown = "(an inline patch; kiln does not show it: it may hold a secret)"
+
+// withoutInlinePatches replaces in msg the text of every inline patch of
+// the tree at kfile, as written or Go-quoted. krusty prints a patch it
+// cannot use in places patchTexts does not know: an inline
+// patchesStrategicMerge entry that does not parse is tried as a file
+// path, and the file system's error quotes that "path".
+func withoutInlinePatches(msg string, fsys *securefs.FS, kfile string) string {
+	kf := kfile
+	if !filepath.IsAbs(kf) {
+		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
+	}
+	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
+	c.kustomization(filepath.Dir(kf), false)
+	var texts []string
+	for _, p := range c.patches {
+		if t := strings.TrimSpace(p.data); p.path == "" && len(t) >= 8 {
+			q := strconv.Quote(t)
+			// Tried as a path, the text is joined to a folder and cleaned.
+			texts = append(texts, p.data, t, q[1:len(q)-1], filepath.Clean(t))
+		}
+	}
+	// Longest first, so that a patch's text goes whole before a shorter
+	// one inside it.
+	sort.Slice(texts, func(i, j int) bool { return len(texts[i]) > len(texts[j]) })
+	for _, t := range texts {
+		msg = strings.ReplaceAll(msg, t, inlineShown)
+	}
+	return msg
 }
 
 // notDirRe reads the resource file krusty could not load: it tries a

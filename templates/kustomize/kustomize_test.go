@@ -1071,3 +1071,30 @@ func TestOriginNotCopied(t *testing.T) {
 		}
 	}
 }
+
+// TestInlinePatchNotShown: an inline patchesStrategicMerge entry that
+// does not parse is tried as a file path, and the error for that "file"
+// quotes the patch; kiln leaves it out.
+func TestInlinePatchNotShown(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{
+		"app/kustomization.yaml": "resources: [s.yaml]\npatchesStrategicMerge:\n- |-\n  apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s\n    annotations: {url: https://example.com//x}\n  stringData:\n    pw: hunter2SECRET\n     bad: indent\n",
+		"app/s.yaml":             "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: x}\n",
+	})
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "app"})
+	if err == nil {
+		t.Fatal("Render succeeded, want an error")
+	}
+	checkDiag(t, err, "a")
+	if strings.Contains(err.Error(), "hunter2SECRET") {
+		t.Errorf("error shows the patch: %v", err)
+	}
+	var de *diag.Error
+	if errors.As(err, &de) && fmt.Sprintf("%s:%d", de.File, de.Line) != "app/kustomization.yaml:2" {
+		t.Errorf("error at %s:%d, want app/kustomization.yaml:2", de.File, de.Line)
+	}
+}
