@@ -13,9 +13,11 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
@@ -177,7 +179,7 @@ func plainBuild(fsys *securefs.FS, root, dir, kfile string, tree *plainTree) (ob
 		}
 	}()
 	cfs := &capturingFS{FileSystem: fsys, read: map[string][]byte{}}
-	m, err := krusty.MakeKustomizer(krustyOptions()).Run(cfs, dir)
+	m, err := build(fsys, cfs, dir)
 	if err != nil {
 		return nil, false
 	}
@@ -187,6 +189,15 @@ func plainBuild(fsys *securefs.FS, root, dir, kfile string, tree *plainTree) (ob
 	}
 	objs, err = objectsOf(m, srcs)
 	return objs, err == nil
+}
+
+// build runs krusty on the kustomization in dir, reading through fs
+// (fsys or a wrapper of it), with what it reads bounded by
+// limits.BuildReads; reads after it (sources, errors) are not.
+func build(fsys *securefs.FS, fs filesys.FileSystem, dir string) (resmap.ResMap, error) {
+	fsys.SetReadBudget(limits.BuildReads)
+	defer fsys.SetReadBudget(0)
+	return krusty.MakeKustomizer(krustyOptions()).Run(fs, dir)
 }
 
 // annotatedBuild builds the kustomization in dir with origin annotations
@@ -201,7 +212,7 @@ func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string) (objs []tem
 		}
 	}()
 	ofs := &originFS{FileSystem: fsys, kustomization: filepath.Join(dir, path.Base(kfile))}
-	m, err := krusty.MakeKustomizer(krustyOptions()).Run(ofs, dir)
+	m, err := build(fsys, ofs, dir)
 	if err != nil {
 		return nil, false, err
 	}
@@ -224,7 +235,7 @@ func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string) (objs []tem
 			// origin annotation it asked for: build again without it, as
 			// kustomize build does, and keep the sources of the first
 			// build, which lists the same objects in the same order.
-			clean, err := krusty.MakeKustomizer(krustyOptions()).Run(fsys, dir)
+			clean, err := build(fsys, fsys, dir)
 			if err != nil {
 				return nil, false, err
 			}

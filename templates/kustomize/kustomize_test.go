@@ -25,6 +25,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
@@ -1096,5 +1097,36 @@ func TestInlinePatchNotShown(t *testing.T) {
 	var de *diag.Error
 	if errors.As(err, &de) && fmt.Sprintf("%s:%d", de.File, de.Line) != "app/kustomization.yaml:2" {
 		t.Errorf("error at %s:%d, want app/kustomization.yaml:2", de.File, de.Line)
+	}
+}
+
+// TestBuildReadsBounded: a generator that names one big file many times
+// is refused once the build has read limits.BuildReads, naming the file,
+// before krusty holds every copy (each read alone is within FileSize).
+func TestBuildReadsBounded(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := "configMapGenerator:\n- name: big\n  files:\n"
+	for i := range 4 {
+		files += fmt.Sprintf("  - k%d=big.txt\n", i)
+	}
+	write(t, root, map[string]string{
+		"app/kustomization.yaml": files,
+		"app/big.txt":            strings.Repeat("a", limits.BuildReads/3),
+	})
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "app"})
+	if err == nil {
+		t.Fatal("Render succeeded, want an error")
+	}
+	checkDiag(t, err, "a")
+	var de *diag.Error
+	if !errors.As(err, &de) || !errors.Is(err, limits.ErrLimit) {
+		t.Fatalf("error %v is not a limit *diag.Error", err)
+	}
+	if de.File != "app/big.txt" || !strings.Contains(de.Msg, "the total read by one kustomize build exceeds kiln's limit of 64 MiB") {
+		t.Errorf("error = %v, want app/big.txt and the total read by one build", err)
 	}
 }
