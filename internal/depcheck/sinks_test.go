@@ -27,10 +27,10 @@ func TestOneWayToTheTerminal(t *testing.T) {
 		// A build tool that go generate runs to write docs/schemas; not
 		// part of kiln, it prints only its own errors.
 		filepath.Join("envconfig", "internal", "schemagen", "main.go"): true,
-		// Borrows the standard logger while Helm merges values, to turn
-		// chartutil's log.Printf warnings into the render's, and gives it
-		// back; it writes nothing to it.
-		filepath.Join("templates", "helm", "warnings.go"): true,
+		// Borrows the standard logger while Helm merges values or krusty
+		// builds, to turn chartutil's and krusty's log.Printf warnings
+		// into the render's, and gives it back; it writes nothing to it.
+		filepath.Join("templates", "internal", "stdlog", "stdlog.go"): true,
 		// Test support, imported by tests only: it says on the test
 		// binary's stderr why sandbox workers stay race-enabled.
 		filepath.Join("internal", "testenv", "worker.go"): true,

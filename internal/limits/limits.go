@@ -23,6 +23,13 @@ const (
 	// OutputSize bounds what one engine produces for one app (Helm's
 	// rendered templates, jsonnet's output) before kiln parses it.
 	OutputSize = 64 << 20
+	// BuildReads bounds the bytes one kustomize build reads, a file read
+	// again counted again. FileSize bounds each read, but a generator may
+	// name one file many times (files: [a=big.bin, b=big.bin, …]), and
+	// krusty holds every copy, encoded, before kiln sees its output: six
+	// reads of a 30 MB file took 2.7 GB. A build that reads more than its
+	// output may hold would fail on OutputSize anyway.
+	BuildReads = OutputSize
 	// Nodes bounds the YAML nodes of one file or one engine output, with
 	// every alias counted as the nodes it stands for: a "billion laughs"
 	// of a few hundred bytes expands to billions of nodes.

@@ -1,42 +1,28 @@
 package helm
 
 import (
-	"bytes"
 	"fmt"
-	"log"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/stdlog"
 )
 
-// logMu serialises captureLog: Helm's chartutil reports what it ignores
-// while merging values (a table given a scalar, a dependency condition
-// that is no bool) through the standard logger, a process-wide writer.
-var logMu sync.Mutex
-
-// captureLog runs f with the standard logger's output collected, and
-// returns Helm's warnings among the lines as kiln's. It writes nothing:
-// a line that is not Helm's (another goroutine's, logging meanwhile) is
-// dropped, as a sandbox worker drops its stderr, since printing it would
-// pass it by kiln's redacting writers (internal/depcheck).
+// captureLog runs f with the standard logger's output collected
+// (stdlog.Capture), and returns Helm's warnings among the lines as kiln's:
+// Helm's chartutil reports what it ignores while merging values (a table
+// given a scalar, a dependency condition that is no bool) through that
+// logger. It writes nothing: a line that is not Helm's (another
+// goroutine's, logging meanwhile) is dropped, as a sandbox worker drops
+// its stderr, since printing it would pass it by kiln's redacting writers
+// (internal/depcheck).
 func captureLog(f func() error) ([]templates.Warning, error) {
-	logMu.Lock()
-	defer logMu.Unlock()
-	var buf bytes.Buffer
-	w, flags, prefix := log.Writer(), log.Flags(), log.Prefix()
-	log.SetOutput(&buf)
-	log.SetFlags(0)
-	log.SetPrefix("")
-	err := f()
-	log.SetOutput(w)
-	log.SetFlags(flags)
-	log.SetPrefix(prefix)
+	logged, err := stdlog.Capture(f)
 
 	var out []templates.Warning
 	seen := map[string]bool{}
-	for line := range strings.Lines(buf.String()) {
+	for line := range strings.Lines(logged) {
 		line = strings.TrimSuffix(line, "\n")
 		wn, ok := helmWarning(line)
 		if !ok {

@@ -4,13 +4,19 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	"gopkg.in/yaml.v3"
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
@@ -55,12 +61,191 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 	case types.IsErrOnlyBuiltinPluginsAllowed(err):
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintPlugins
 	default:
-		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintBuild
+		msg := withoutInlinePatches(relMessage(req.Root, err), fsys, kfile)
+		de.Msg, de.Hint = "kustomize build failed: "+withoutData(msg), hintBuild
+		if f := failingKustomization(fsys, err); f != "" {
+			de.File = f
+		}
+		if f, line := failingResource(fsys, err); f != "" {
+			de.File, de.Line = f, line
+		} else if b := failingBuiltin(err.Error()); b != "" {
+			de.Line = builtinLine(fsys, de.File, b)
+			if strings.Contains(err.Error(), "unable to parse SM or JSON patch") {
+				de.Hint = "check the patch's YAML (indentation, quotes): it parses neither as a strategic merge patch nor as a list of JSON6902 operations"
+			} else if b == "PatchStrategicMergeTransformer" && strings.Contains(msg, inlineShown) {
+				de.Hint = "check the inline patch's YAML (indentation, quotes): kustomize took it for a file name because it does not parse"
+			}
+		}
 		if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
 			unmatchedPatch(de, fsys, kfile, m[1])
+		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
+			malformedResource(de, fsys, kfile, m[1])
 		}
 	}
 	return de
+}
+
+// recursedRe reads the folders of the bases and components krusty was
+// building when it failed (api/internal/target/kusttarget.go
+// accumulateDirectory wraps each such error with one of these phrases,
+// naming the folder's absolute path).
+var recursedRe = regexp.MustCompile(`(?:recursed accumulation of|couldn't make target for) path '([^']*)'`)
+
+// failingKustomization returns the repository path of the kustomization
+// file of the innermost base or component err says krusty was building
+// when it failed, "" when err names none (the top kustomization failed)
+// or it cannot be found. A base's patch, replacement or generator that
+// fails is that base's to fix, not the overlay's.
+func failingKustomization(fsys *securefs.FS, err error) string {
+	all := recursedRe.FindAllStringSubmatch(err.Error(), -1)
+	if len(all) == 0 {
+		return ""
+	}
+	dir := all[len(all)-1][1]
+	if !filepath.IsAbs(dir) {
+		return ""
+	}
+	dir, err = rootfs.Resolve(fsys.Root(), dir)
+	if err != nil {
+		return ""
+	}
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		if info, err := fsys.Stat(filepath.Join(dir, name)); err == nil && info.Mode().IsRegular() {
+			return path.Join(rootfs.Rel(fsys.Root(), dir), name)
+		}
+	}
+	return ""
+}
+
+// inlineShown says where an inline patch's text was in a message.
+const inlineShown = "(an inline patch; kiln does not show it: it may hold a secret)"
+
+// withoutInlinePatches replaces in msg the text of every inline patch of
+// the tree at kfile, as written or Go-quoted. krusty prints a patch it
+// cannot use in places patchTexts does not know: an inline
+// patchesStrategicMerge entry that does not parse is tried as a file
+// path, and the file system's error quotes that "path".
+func withoutInlinePatches(msg string, fsys *securefs.FS, kfile string) string {
+	kf := kfile
+	if !filepath.IsAbs(kf) {
+		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
+	}
+	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
+	c.kustomization(filepath.Dir(kf), false)
+	var texts []string
+	for _, p := range c.patches {
+		if t := strings.TrimSpace(p.data); p.path == "" && len(t) >= 8 {
+			q := strconv.Quote(t)
+			// Tried as a path, the text is joined to a folder and cleaned.
+			texts = append(texts, p.data, t, q[1:len(q)-1], filepath.Clean(t))
+		}
+	}
+	// Longest first, so that a patch's text goes whole before a shorter
+	// one inside it.
+	sort.Slice(texts, func(i, j int) bool { return len(texts[i]) > len(texts[j]) })
+	for _, t := range texts {
+		msg = strings.ReplaceAll(msg, t, inlineShown)
+	}
+	return msg
+}
+
+// notDirRe reads the resource file krusty could not load: it tries a
+// resources entry as a file, then as a folder, and when both fail it
+// reports the file's error ("missing metadata.name", a repeated object)
+// followed by this, with the file's absolute path.
+var notDirRe = regexp.MustCompile(`must build at directory: '([^']+)': file is not directory`)
+
+// failingResource returns the repository path of the resource file err
+// says krusty could not load, and the line of its first document without
+// a kind or a name when that is what err says; "" when err names none.
+func failingResource(fsys *securefs.FS, err error) (string, int) {
+	all := notDirRe.FindAllStringSubmatch(err.Error(), -1)
+	if len(all) == 0 {
+		return "", 0
+	}
+	file := all[len(all)-1][1]
+	if !filepath.IsAbs(file) {
+		return "", 0
+	}
+	file, rerr := rootfs.Resolve(fsys.Root(), file)
+	if rerr != nil {
+		return "", 0
+	}
+	info, serr := fsys.Stat(file)
+	if serr != nil || !info.Mode().IsRegular() {
+		return "", 0
+	}
+	rel, line := rootfs.Rel(fsys.Root(), file), 0
+	msg := err.Error()
+	noKind, noName := strings.Contains(msg, "missing kind in object"), strings.Contains(msg, "missing metadata.name in object")
+	if data, rerr := fsys.ReadFile(file); rerr == nil && (noKind || noName) {
+		for _, d := range documents(data) {
+			if (noKind && d.kind == "") || (noName && d.kind != "" && d.name == "" && !strings.HasSuffix(d.kind, "List")) {
+				line = d.line
+				break
+			}
+		}
+	}
+	return rel, line
+}
+
+// builtinRe reads the builtin plugin whose configuration krusty refused
+// (api/internal/target/kusttarget.go configureBuiltinPlugin).
+var builtinRe = regexp.MustCompile("trouble configuring builtin (\\w+) with config")
+
+// transformErrors are messages of builtin plugins that refuse their
+// configuration only when they transform, not while krusty configures
+// them, with the plugin.
+var transformErrors = []struct{ text, builtin string }{
+	{"must specify a target for JSON patch", "PatchTransformer"},
+	{"Multiple Strategic-Merge Patches in one `patches` entry", "PatchTransformer"},
+	{"must specify a target for patch ", "PatchJson6902Transformer"},
+}
+
+// failingBuiltin returns the builtin plugin msg says refused its
+// configuration, "" if none.
+func failingBuiltin(msg string) string {
+	if m := builtinRe.FindStringSubmatch(msg); m != nil {
+		return m[1]
+	}
+	for _, e := range transformErrors {
+		if strings.Contains(msg, e.text) {
+			return e.builtin
+		}
+	}
+	return ""
+}
+
+// builtinFields are the kustomization fields each builtin plugin is
+// configured from.
+var builtinFields = map[string][]string{
+	"PatchTransformer":               {"patches"},
+	"PatchStrategicMergeTransformer": {"patchesStrategicMerge"},
+	"PatchJson6902Transformer":       {"patchesJson6902"},
+	"ReplacementTransformer":         {"replacements"},
+	"ConfigMapGenerator":             {"configMapGenerator"},
+	"SecretGenerator":                {"secretGenerator"},
+	"ImageTagTransformer":            {"images", "imageTags"},
+	"ReplicaCountTransformer":        {"replicas"},
+	"LabelTransformer":               {"labels", "commonLabels"},
+	"AnnotationsTransformer":         {"commonAnnotations"},
+	"NamespaceTransformer":           {"namespace"},
+	"PrefixTransformer":              {"namePrefix"},
+	"SuffixTransformer":              {"nameSuffix"},
+}
+
+// builtinLine returns the line of the field of file (a kustomization's
+// repository path) that configures the builtin plugin named; 0 if unknown.
+func builtinLine(fsys *securefs.FS, file, builtin string) int {
+	fields, ok := builtinFields[builtin]
+	if !ok {
+		return 0
+	}
+	data, err := fsys.ReadFile(filepath.Join(fsys.Root(), filepath.FromSlash(file)))
+	if err != nil {
+		return 0
+	}
+	return (&kfile{data: data}).keyLine(fields...)
 }
 
 // noPatchTargetRe reads the object kustomize's PatchTransformer looked for
@@ -100,6 +285,58 @@ func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string) {
 	}
 }
 
+// malformedRe reads the file kustomize's resource loader could not parse
+// (api/internal/kusterr.MalformedYamlError, an internal type that
+// errors.As cannot reach): "... MalformedYAMLError: yaml: line 6: ... in
+// File: r.yaml", the path as the kustomization listing it wrote it.
+var malformedRe = regexp.MustCompile(`MalformedYAMLError: .* in File: (\S+)$`)
+
+// yamlLineRe reads the line of a YAML syntax error.
+var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// malformedResource points de at the resource file kustomize could not
+// parse, named listed by its kustomization, and the line of the error:
+// kustomize names the top kustomization, a path relative to some
+// kustomization of the tree, and a line counted from the start of the
+// file's document, not of the file.
+func malformedResource(de *diag.Error, fsys *securefs.FS, kfile, listed string) {
+	kf := kfile
+	if !filepath.IsAbs(kf) {
+		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
+	}
+	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
+	c.kustomization(filepath.Dir(kf), false)
+	for _, f := range c.resFiles {
+		if f != listed && !strings.HasSuffix(f, "/"+path.Clean(listed)) {
+			continue
+		}
+		data, err := fsys.ReadFile(filepath.Join(fsys.Root(), filepath.FromSlash(f)))
+		if err != nil {
+			continue
+		}
+		if _, err := kio.FromBytes(data); err == nil {
+			continue // not the file kustomize failed on
+		}
+		de.File, de.Line = f, 0
+		de.Msg = "kustomize cannot parse this resource file as YAML"
+		de.Hint = "fix the YAML syntax of the file (indentation, a missing ':' or quote), or remove it from the kustomization's resources"
+		// Decoding the whole stream gives the line in the file.
+		dec := kyaml.NewDecoder(bytes.NewReader(data))
+		for {
+			var n kyaml.Node
+			err := dec.Decode(&n)
+			if err == nil {
+				continue
+			}
+			if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
+				de.Line, _ = strconv.Atoi(m[1])
+				de.Msg += ": " + withoutData(m[2])
+			}
+			return
+		}
+	}
+}
+
 // patchNames reports whether a document of data, a strategic merge patch,
 // has kind and metadata.name name.
 func patchNames(data []byte, kind, name string) bool {
@@ -121,12 +358,14 @@ func patchNames(data []byte, kind, name string) bool {
 }
 
 // kustomize quotes generator data and values in a few messages
-// (api/kv/kv.go, filters/replacement/replacement.go): on one malformed
-// literal it lists every literal of the generator, passwords included; a
-// line of an .env file that is not UTF-8 it prints twice, as bytes and as
-// text; a replacement's index out of bounds prints the source value, a
-// Secret's as well. Each such message is innermost, so it runs to the end
-// of the text; its data goes, its words stay.
+// (api/kv/kv.go, filters/replacement/replacement.go, kyaml's
+// GetValidatedMetadata): on one malformed literal it lists every literal
+// of the generator, passwords included; a line of an .env file that is
+// not UTF-8 it prints twice, as bytes and as text; a replacement's index
+// out of bounds prints the source value, a Secret's as well; an object
+// without a kind or a name is printed with its labels and annotations.
+// Most such messages are innermost, so they run to the end of the text;
+// their data goes, their words stay.
 var dataMessages = sync.OnceValue(func() []struct {
 	re   *regexp.Regexp
 	with string
@@ -141,11 +380,46 @@ var dataMessages = sync.OnceValue(func() []struct {
 			"a line is not UTF-8 (kiln does not show it: it may hold a secret)"},
 		{regexp.MustCompile(`(?s)(options\.index -?\d+ is out of bounds for )value .*$`),
 			"${1}the source value (kiln does not show it: it may be a secret)"},
+		// kyaml's GetValidatedMetadata prints the object's metadata with
+		// its labels and annotations (a last-applied-configuration holds
+		// a Secret's data); it runs to the quote that ends krusty's
+		// "accumulation err='...'", or to the end.
+		{regexp.MustCompile(`(?s)(missing (?:kind|metadata\.name) in object )\{\{.*\}\}('|$)`),
+			"${1}(kiln does not show its labels and annotations: they may hold a secret)${2}"},
+	}
+})
+
+// patchTexts are the places where krusty prints a patch or a builtin
+// plugin's whole configuration, in the middle of its message: a patch
+// sets a Secret's password as often as a replica count, and a generator's
+// configuration lists its literals.
+var patchTexts = sync.OnceValue(func() []struct {
+	re   *regexp.Regexp
+	with string
+} {
+	const hidden = "(kiln does not show it: it may hold a secret)"
+	return []struct {
+		re   *regexp.Regexp
+		with string
+	}{
+		// configureBuiltinPlugin: "with config: `\n<yaml>`: <error>".
+		{regexp.MustCompile("(?s)(with config: )`\n.*\n`"), "${1}" + hidden},
+		// PatchTransformer's patchSource: [patch: "<Go-quoted text>"].
+		{regexp.MustCompile(`\[patch: "(?:[^"\\]|\\.)*"\]`), "[patch: " + hidden + "]"},
+		// PatchTransformer: the configuration follows on the next lines.
+		{regexp.MustCompile(`(?s)(patch and path can't be set at the same time)\n.*$`), "${1}"},
+		// PatchJson6902Transformer prints its operations as JSON.
+		{regexp.MustCompile(`(?s)(decoding )[\[{].*?(: json: |: invalid character |: unexpected end of JSON input)`), "${1}the patch " + hidden + "${2}"},
+		{regexp.MustCompile(`(?s)(decoding )[\[{].*$`), "${1}the patch " + hidden},
+		{regexp.MustCompile(`(?s)(must specify a target for patch ).*$`), "${1}" + hidden},
 	}
 })
 
 func withoutData(msg string) string {
 	msg = redact.Nodes(msg)
+	for _, d := range patchTexts() {
+		msg = d.re.ReplaceAllString(msg, d.with)
+	}
 	for _, d := range dataMessages() {
 		msg = d.re.ReplaceAllString(msg, d.with)
 	}

@@ -13,8 +13,11 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
@@ -41,12 +44,16 @@ func New(opts Options) *Engine {
 }
 
 // krustyOptions are `kustomize build`'s defaults with kiln's containment:
-// kustomize build sorts in the legacy order unless --reorder none, and
-// loads only below each kustomization's root; plugins are off, and with
-// them helmCharts (which would run the helm program).
+// kustomize build sorts in the legacy order unless the kustomization sets
+// sortOptions, and loads only below each kustomization's root; plugins
+// are off, and with them helmCharts (which would run the helm program).
+// The order is left unspecified, as kustomize build leaves it without
+// --reorder: krusty sorts in the legacy order then too, and an explicit
+// one makes it log, for every kustomization with sortOptions, a warning
+// about a --reorder flag that kiln does not have.
 func krustyOptions() *krusty.Options {
 	o := krusty.MakeDefaultOptions()
-	o.Reorder = krusty.ReorderOptionLegacy
+	o.Reorder = krusty.ReorderOptionUnspecified
 	o.LoadRestrictions = types.LoadRestrictionsRootOnly
 	o.PluginConfig = types.DisabledPluginConfig()
 	o.PluginConfig.HelmConfig.Enabled = false
@@ -69,7 +76,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	if err != nil {
 		return nil, err
 	}
-	errs, setsSchema, tree := precheck(fsys, dir)
+	errs, setsSchema, tree, vars := precheck(fsys, dir)
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = e.ForApp(req.App)
@@ -81,6 +88,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	}
 
 	var objs []templates.Object
+	var warnings []templates.Warning
 	var remote bool
 	built := false
 	if tree != nil && !setsSchema { // a plain tree never sets openapi:
@@ -97,13 +105,23 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 		// text may show the annotations), is the annotated build's. Builds
 		// that leave kyaml's global schema alone run concurrently; one
 		// whose tree sets openapi: runs alone (see schemaGuard).
+		// So does one whose tree declares vars: krusty logs about them,
+		// and kiln captures its log (captureLog).
 		guard := Shared
-		if setsSchema {
+		if setsSchema || vars {
 			guard = exclusive
 		}
 		err = guard(ctx, func() error {
+			build := func() error {
+				var err error
+				objs, remote, err = annotatedBuild(fsys, req.Root, dir, kfile, req.App)
+				return err
+			}
+			if !vars {
+				return build()
+			}
 			var err error
-			objs, remote, err = annotatedBuild(fsys, req.Root, dir, kfile, req.App)
+			warnings, err = captureLog(kfile, build)
 			return err
 		})
 	}
@@ -123,6 +141,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 		Objects:     objs,
 		Inputs:      fsys.Read(),
 		InputDigest: fsys.Digest(),
+		Warnings:    warnings,
 	}
 	var ok bool
 	res.Deps, ok = fsys.Deps()
@@ -160,7 +179,7 @@ func plainBuild(fsys *securefs.FS, root, dir, kfile string, tree *plainTree) (ob
 		}
 	}()
 	cfs := &capturingFS{FileSystem: fsys, read: map[string][]byte{}}
-	m, err := krusty.MakeKustomizer(krustyOptions()).Run(cfs, dir)
+	m, err := build(fsys, cfs, dir)
 	if err != nil {
 		return nil, false
 	}
@@ -168,8 +187,17 @@ func plainBuild(fsys *securefs.FS, root, dir, kfile string, tree *plainTree) (ob
 	if !ok {
 		return nil, false
 	}
-	objs, err = objectsOf(m, srcs, false)
+	objs, err = objectsOf(m, srcs)
 	return objs, err == nil
+}
+
+// build runs krusty on the kustomization in dir, reading through fs
+// (fsys or a wrapper of it), with what it reads bounded by
+// limits.BuildReads; reads after it (sources, errors) are not.
+func build(fsys *securefs.FS, fs filesys.FileSystem, dir string) (resmap.ResMap, error) {
+	fsys.SetReadBudget(limits.BuildReads)
+	defer fsys.SetReadBudget(0)
+	return krusty.MakeKustomizer(krustyOptions()).Run(fs, dir)
 }
 
 // annotatedBuild builds the kustomization in dir with origin annotations
@@ -184,16 +212,98 @@ func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string) (objs []tem
 		}
 	}()
 	ofs := &originFS{FileSystem: fsys, kustomization: filepath.Join(dir, path.Base(kfile))}
-	m, err := krusty.MakeKustomizer(krustyOptions()).Run(ofs, dir)
+	m, err := build(fsys, ofs, dir)
 	if err != nil {
 		return nil, false, err
 	}
 	remote = fromRepo(m)
-	objs, err = objectsOf(m, originSources(m, fsys, root, kfile), !ofs.asked)
+	// Only the top kustomization's buildMetadata counts, as in krusty, and
+	// a plain tree (plainBuild) has none.
+	if ofs.managedBy {
+		if err := managedByLabel(m); err != nil {
+			return nil, false, err
+		}
+	}
+	srcs := originSources(m, fsys, root, kfile)
+	if !ofs.asked {
+		if err := m.RemoveOriginAnnotations(); err != nil {
+			return nil, false, &readError{err}
+		}
+		if originCopied(m) {
+			// A replacement copied an object's annotations (or its whole
+			// metadata) into another field before kiln could remove the
+			// origin annotation it asked for: build again without it, as
+			// kustomize build does, and keep the sources of the first
+			// build, which lists the same objects in the same order.
+			clean, err := build(fsys, fsys, dir)
+			if err != nil {
+				return nil, false, err
+			}
+			if ofs.managedBy {
+				if err := managedByLabel(clean); err != nil {
+					return nil, false, err
+				}
+			}
+			if !sameIDs(m, clean) {
+				for i := range srcs {
+					srcs[i] = source{file: kfile}
+				}
+			}
+			m = clean
+		}
+	}
+	objs, err = objectsOf(m, srcs)
 	if err != nil {
 		return nil, false, &readError{err}
 	}
 	return objs, remote, nil
+}
+
+// originAnnotation is the annotation kustomize records an object's
+// source in (api/internal/utils.OriginAnnotationKey).
+const originAnnotation = "config.kubernetes.io/origin"
+
+// originCopied reports whether an object of m still has a mapping key
+// originAnnotation anywhere, once the origin annotations are removed
+// from the objects' metadata.
+func originCopied(m resmap.ResMap) bool {
+	var walk func(n *kyaml.Node) bool
+	walk = func(n *kyaml.Node) bool {
+		if n.Kind == kyaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == originAnnotation {
+					return true
+				}
+			}
+		}
+		for _, c := range n.Content {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range m.Resources() {
+		if walk(r.RNode.YNode()) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameIDs reports whether a and b hold objects of the same ids in the
+// same order.
+func sameIDs(a, b resmap.ResMap) bool {
+	ra, rb := a.Resources(), b.Resources()
+	if len(ra) != len(rb) {
+		return false
+	}
+	for i := range ra {
+		if ra[i].CurId() != rb[i].CurId() {
+			return false
+		}
+	}
+	return true
 }
 
 // fromRepo reports whether an object of m came from a remote repository.

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +26,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
@@ -812,4 +815,458 @@ func fieldKey(n *kyaml.Node, path []string) *kyaml.Node {
 		}
 	}
 	return key
+}
+
+// TestManagedByLabel: buildMetadata: [managedByLabel] labels every object
+// as `kustomize build` v5.8.2 does, whatever version kiln's own binary
+// carries (krusty would write kustomize-(devel), an invalid label value,
+// or kiln's version). A base's buildMetadata does not count, as in krusty.
+func TestManagedByLabel(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{
+		"base/kustomization.yaml": "resources: [cm.yaml]\nbuildMetadata: [managedByLabel]\n",
+		"base/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {app.kubernetes.io/managed-by: helm}}\n",
+		"top/kustomization.yaml":  "resources: [../base]\nbuildMetadata: [managedByLabel]\nconfigMapGenerator:\n- name: gen\n  literals: [k=v]\n",
+	})
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{"top", "kustomize-v5.8.2"},
+		{"base", "kustomize-v5.8.2"},
+	} {
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: tc.path})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.path, err)
+		}
+		if len(res.Objects) == 0 {
+			t.Fatalf("%s: no objects", tc.path)
+		}
+		for _, o := range res.Objects {
+			if got := o.Node.GetLabels()["app.kubernetes.io/managed-by"]; got != tc.want {
+				t.Errorf("%s: %s/%s: managed-by label %q, want %q", tc.path, o.Node.GetKind(), o.Node.GetName(), got, tc.want)
+			}
+		}
+	}
+	write(t, root, map[string]string{"top/kustomization.yaml": "resources: [../base]\nconfigMapGenerator:\n- name: gen\n  literals: [k=v]\n"})
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "top"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range res.Objects {
+		want := "" // the generated ConfigMap has no labels
+		if o.Node.GetName() == "a" {
+			want = "helm" // as written in cm.yaml
+		}
+		if got := o.Node.GetLabels()["app.kubernetes.io/managed-by"]; got != want {
+			t.Errorf("only the base asks: %s/%s: managed-by label %q, want %q", o.Node.GetKind(), o.Node.GetName(), got, want)
+		}
+	}
+}
+
+// TestKustomizeVersionMatchesModule: kustomizeVersion is the kustomize
+// release of the api module kiln links (kustomize v5.M.P links api
+// v0.(M+13).P: v5.8.0 api v0.21.0, v5.7.1 api v0.20.1), and the one
+// `make refbin` installs to compare with.
+func TestKustomizeVersionMatchesModule(t *testing.T) {
+	// A test binary carries no module versions (debug.ReadBuildInfo lists
+	// no dependencies), so read go.mod.
+	mod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*sigs\.k8s\.io/kustomize/api (v\S+)`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatal("go.mod requires no sigs.k8s.io/kustomize/api")
+	}
+	api := string(m[1])
+	var minor, patch int
+	if _, err := fmt.Sscanf(api, "v0.%d.%d", &minor, &patch); err != nil {
+		t.Fatalf("kustomize api version %q: %v", api, err)
+	}
+	if want := fmt.Sprintf("v5.%d.%d", minor-13, patch); kustomizeVersion != want {
+		t.Errorf("kustomizeVersion = %s, but kiln links kustomize api %s, which kustomize %s links: update kustomizeVersion and the Makefile's refbin", kustomizeVersion, api, want)
+	}
+	mk, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mk), "sigs.k8s.io/kustomize/kustomize/v5@"+kustomizeVersion+"\n") {
+		t.Errorf("the Makefile's refbin does not install kustomize %s", kustomizeVersion)
+	}
+}
+
+// TestSortOptions: a kustomization's sortOptions order the objects as
+// kustomize build orders them, and kiln logs nothing about it (krusty
+// logged a warning about a --reorder flag when kiln set the order
+// explicitly; kustomize build prints none). Without sortOptions the order
+// is the legacy one. Not parallel: it reads the process's standard logger.
+func TestSortOptions(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n"
+	write(t, root, map[string]string{
+		"fifo/kustomization.yaml":   "resources: [r.yaml]\nsortOptions:\n  order: fifo\n",
+		"fifo/r.yaml":               objs,
+		"legacy/kustomization.yaml": "resources: [r.yaml]\n",
+		"legacy/r.yaml":             objs,
+	})
+	var logged strings.Builder
+	w, flags := log.Writer(), log.Flags()
+	log.SetOutput(&logged)
+	log.SetFlags(0)
+	defer func() { log.SetOutput(w); log.SetFlags(flags) }()
+	for path, want := range map[string]string{"fifo": "ConfigMap Namespace", "legacy": "Namespace ConfigMap"} {
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		var kinds []string
+		for _, o := range res.Objects {
+			kinds = append(kinds, o.Node.GetKind())
+		}
+		if got := strings.Join(kinds, " "); got != want {
+			t.Errorf("%s: order %s, want %s", path, got, want)
+		}
+	}
+	if logged.Len() > 0 {
+		t.Errorf("the builds logged:\n%s", logged.String())
+	}
+}
+
+// TestVarsLogNoValue: krusty logs about vars, once quoting a var's value
+// whole (a Secret's data); kiln logs nothing and warns without the value.
+// Not parallel: it reads the process's standard logger.
+func TestVarsLogNoValue(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{
+		"base/kustomization.yaml": `resources: [pod.yaml]
+secretGenerator:
+- name: db
+  literals: [PASSWORD=hunter2SECRET]
+vars:
+- name: DBDATA
+  objref: {kind: Secret, name: db, apiVersion: v1}
+  fieldref: {fieldpath: data}
+`,
+		"base/pod.yaml":          "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: busybox, args: [\"$(DBDATA)\"]}\n",
+		"top/kustomization.yaml": "resources: [../base]\nnamePrefix: x-\n",
+	})
+	var logged strings.Builder
+	w, flags := log.Writer(), log.Flags()
+	log.SetOutput(&logged)
+	log.SetFlags(0)
+	defer func() { log.SetOutput(w); log.SetFlags(flags) }()
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "top"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logged.Len() > 0 {
+		t.Errorf("the build logged:\n%s", logged.String())
+	}
+	var got []string
+	for _, w := range res.Warnings {
+		got = append(got, w.File+": "+w.Msg)
+		for _, v := range []string{"hunter2SECRET", "aHVudGVyMlNFQ1JFVA"} {
+			if strings.Contains(w.Msg+w.Hint, v) {
+				t.Errorf("warning %q shows the secret's value", w.Msg)
+			}
+		}
+	}
+	want := []string{
+		"top/kustomization.yaml: a var's value is a map or a list, not a string, number or bool, so kustomize leaves its $(NAME) as written (kiln does not show the value: it may hold a secret)",
+		"top/kustomization.yaml: vars never replaced: DBDATA (kustomize build warns the same)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
+
+// TestMalformedResourceNamed: a resource file kustomize cannot parse is
+// named by its repository path and the line of the error in the file,
+// not the top kustomization (kustomize names it relative to the base
+// that lists it, with a line counted from the start of its document).
+func TestMalformedResourceNamed(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{
+		"base/kustomization.yaml":    "resources: [ok.yaml, sub/r.yaml]\n",
+		"base/ok.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n",
+		"base/sub/r.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  k: v\n   x: hunter2\n",
+		"overlay/kustomization.yaml": "resources: [../base]\nnamePrefix: p-\n",
+	})
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "overlay"})
+	if err == nil {
+		t.Fatal("Render succeeded, want an error")
+	}
+	checkDiag(t, err, "a")
+	var de *diag.Error
+	if !errors.As(err, &de) {
+		t.Fatalf("error %v is not a *diag.Error", err)
+	}
+	if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != "base/sub/r.yaml:10" {
+		t.Errorf("error at %s, want base/sub/r.yaml:10: %v", got, err)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error shows a value: %v", err)
+	}
+}
+
+// TestBaseErrorNamesBase: an error krusty meets while building a base or
+// a component names that base's or component's kustomization, where the
+// fix goes, not the overlay's; an error of the overlay itself names the
+// overlay.
+func TestBaseErrorNamesBase(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+	badPatch := "patches:\n- target: {kind: ConfigMap}\n  patch: |-\n    - {op: replace, path: /data/nope, value: v}\n"
+	write(t, root, map[string]string{
+		"base/kustomization.yaml":     "resources: [cm.yaml]\n" + badPatch,
+		"base/cm.yaml":                cm,
+		"mid/kustomization.yml":       "resources: [../base]\n",
+		"overlay/kustomization.yaml":  "resources: [../mid]\nnamePrefix: p-\n",
+		"comp/kustomization.yaml":     "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n" + badPatch,
+		"ok/kustomization.yaml":       "resources: [cm.yaml]\n",
+		"ok/cm.yaml":                  cm,
+		"withcomp/kustomization.yaml": "resources: [../ok]\ncomponents: [../comp]\n",
+		"toplevel/kustomization.yaml": "resources: [../ok]\n" + badPatch,
+	})
+	for path, want := range map[string]string{
+		"overlay":  "base/kustomization.yaml",
+		"withcomp": "comp/kustomization.yaml",
+		"toplevel": "toplevel/kustomization.yaml",
+	} {
+		_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
+		if err == nil {
+			t.Fatalf("%s: Render succeeded, want an error", path)
+		}
+		checkDiag(t, err, "a")
+		var de *diag.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("%s: error %v is not a *diag.Error", path, err)
+		}
+		if de.File != want {
+			t.Errorf("%s: error names %s, want %s: %v", path, de.File, want, err)
+		}
+	}
+}
+
+// TestUnloadableResourceNamed: a resource file krusty cannot load (an
+// object without a name, an object listed twice) is named with the line
+// of the offending document, and the labels and annotations kyaml prints
+// with a nameless object stay out of the message.
+func TestUnloadableResourceNamed(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+	write(t, root, map[string]string{
+		"base/kustomization.yaml":   "resources: [ok.yaml, noname.yaml]\n",
+		"base/ok.yaml":              cm,
+		"base/noname.yaml":          cm + "---\napiVersion: v1\nkind: Secret\nmetadata:\n  annotations: {kubectl.kubernetes.io/last-applied-configuration: '{\"data\":{\"pw\":\"aHVudGVyMlNFQ1JFVA==\"}}'}\n",
+		"noname/kustomization.yaml": "resources: [../base]\n",
+		"twice/kustomization.yaml":  "resources: [a.yaml, b.yaml]\n",
+		"twice/a.yaml":              cm,
+		"twice/b.yaml":              cm,
+	})
+	for path, want := range map[string]string{
+		"noname": "base/noname.yaml:5",
+		"twice":  "twice/b.yaml:0",
+	} {
+		_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
+		if err == nil {
+			t.Fatalf("%s: Render succeeded, want an error", path)
+		}
+		checkDiag(t, err, "a")
+		var de *diag.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("%s: error %v is not a *diag.Error", path, err)
+		}
+		if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != want {
+			t.Errorf("%s: error at %s, want %s: %v", path, got, want, err)
+		}
+		if strings.Contains(de.Msg, "aHVudGVy") || strings.Contains(de.Msg, "last-applied") {
+			t.Errorf("%s: error shows the annotations: %v", path, err)
+		}
+	}
+}
+
+// TestPatchTextNotShown: krusty prints a patch that it cannot use (and
+// the builtin plugin's whole configuration around it) in its message; a
+// patch often sets a Secret's password. kiln names the patches field of
+// the kustomization that holds it and leaves the text out.
+func TestPatchTextNotShown(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: x}\n"
+	write(t, root, map[string]string{
+		"malformed/kustomization.yaml": "resources: [s.yaml]\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n    stringData:\n      pw: hunter2SECRET\n       bad: indent\n",
+		"malformed/s.yaml":             secret,
+		"notarget/kustomization.yaml":  "resources: [s.yaml]\n\npatches:\n- patch: |-\n    - {op: replace, path: /stringData/pw, value: hunter2SECRET}\n",
+		"notarget/s.yaml":              secret,
+		"both/kustomization.yaml":      "resources: [s.yaml]\npatches:\n- path: p.yaml\n  patch: |-\n    - {op: replace, path: /stringData/pw, value: hunter2SECRET}\n  target: {kind: Secret}\n",
+		"both/s.yaml":                  secret,
+		"both/p.yaml":                  "[]\n",
+		"json6902/kustomization.yaml":  "resources: [s.yaml]\npatchesJson6902:\n- target: {version: v1, kind: Secret, name: s}\n  path: op.yaml\n",
+		"json6902/s.yaml":              secret,
+		"json6902/op.yaml":             "op: replace\npath: /stringData/pw\nvalue: hunter2SECRET\n",
+		"overlay/kustomization.yaml":   "resources: [../malformed]\n",
+	})
+	for path, want := range map[string]string{
+		"malformed": "malformed/kustomization.yaml:2",
+		"notarget":  "notarget/kustomization.yaml:3",
+		"both":      "both/kustomization.yaml:2",
+		"json6902":  "json6902/kustomization.yaml:2",
+		"overlay":   "malformed/kustomization.yaml:2",
+	} {
+		_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
+		if err == nil {
+			t.Fatalf("%s: Render succeeded, want an error", path)
+		}
+		checkDiag(t, err, "a")
+		var de *diag.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("%s: error %v is not a *diag.Error", path, err)
+		}
+		if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != want {
+			t.Errorf("%s: error at %s, want %s: %v", path, got, want, err)
+		}
+		if strings.Contains(de.Msg, "hunter2SECRET") {
+			t.Errorf("%s: error shows the patch: %v", path, err)
+		}
+	}
+}
+
+// TestOriginNotCopied: kiln asks krusty for origin annotations to name
+// sources; a replacement that copies an object's annotations into a pod
+// template must not carry kiln's annotation into the output, which is
+// kustomize build's (no origin anywhere). An origin annotation the input
+// writes itself stays, and object sources stay named.
+func TestOriginNotCopied(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := func(tmpl string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\n  annotations: {team: a}\n---\n" +
+			"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata:\n      labels: {app: d}\n" + tmpl +
+			"    spec:\n      containers: [{name: c, image: busybox}]\n"
+	}
+	repl := "replacements:\n- source: {kind: ConfigMap, name: src, fieldPath: metadata.annotations}\n  targets:\n  - select: {kind: Deployment}\n    fieldPaths: [spec.template.metadata.annotations]\n    options: {create: true}\n"
+	write(t, root, map[string]string{
+		"copy/kustomization.yaml": "resources: [r.yaml]\n" + repl,
+		"copy/r.yaml":             objs(""),
+		"mine/kustomization.yaml": "resources: [r.yaml]\nnamePrefix: p-\npatches:\n- target: {kind: ConfigMap}\n  patch: |-\n    - {op: add, path: /data, value: {k: v}}\n",
+		"mine/r.yaml":             objs("      annotations: {config.kubernetes.io/origin: mine}\n"),
+	})
+	for path, want := range map[string]map[string]string{
+		"copy": {"team": "a"},
+		"mine": {"config.kubernetes.io/origin": "mine"},
+	} {
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, o := range res.Objects {
+			if strings.Contains(o.Node.MustString(), "path: r.yaml") {
+				t.Errorf("%s: %s/%s holds kiln's origin annotation:\n%s", path, o.Node.GetKind(), o.Node.GetName(), o.Node.MustString())
+			}
+			if src := fmt.Sprintf("%s:%d", o.File, o.Line); o.Node.GetKind() == "Deployment" && src != path+"/r.yaml:7" {
+				t.Errorf("%s: Deployment from %s, want %s/r.yaml:7", path, src, path)
+			}
+			if o.Node.GetKind() != "Deployment" {
+				continue
+			}
+			got, err := o.Node.Pipe(kyaml.Lookup("spec", "template", "metadata", "annotations"))
+			if err != nil || got == nil {
+				t.Fatalf("%s: no pod template annotations: %v", path, err)
+			}
+			var m map[string]string
+			if err := got.YNode().Decode(&m); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, m); diff != "" {
+				t.Errorf("%s: pod template annotations (-want +got):\n%s", path, diff)
+			}
+		}
+	}
+}
+
+// TestInlinePatchNotShown: an inline patchesStrategicMerge entry that
+// does not parse is tried as a file path, and the error for that "file"
+// quotes the patch; kiln leaves it out.
+func TestInlinePatchNotShown(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{
+		"app/kustomization.yaml": "resources: [s.yaml]\npatchesStrategicMerge:\n- |-\n  apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s\n    annotations: {url: https://example.com//x}\n  stringData:\n    pw: hunter2SECRET\n     bad: indent\n",
+		"app/s.yaml":             "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: x}\n",
+	})
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "app"})
+	if err == nil {
+		t.Fatal("Render succeeded, want an error")
+	}
+	checkDiag(t, err, "a")
+	if strings.Contains(err.Error(), "hunter2SECRET") {
+		t.Errorf("error shows the patch: %v", err)
+	}
+	var de *diag.Error
+	if errors.As(err, &de) && fmt.Sprintf("%s:%d", de.File, de.Line) != "app/kustomization.yaml:2" {
+		t.Errorf("error at %s:%d, want app/kustomization.yaml:2", de.File, de.Line)
+	}
+}
+
+// TestBuildReadsBounded: a generator that names one big file many times
+// is refused once the build has read limits.BuildReads, naming the file,
+// before krusty holds every copy (each read alone is within FileSize).
+func TestBuildReadsBounded(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := "configMapGenerator:\n- name: big\n  files:\n"
+	for i := range 4 {
+		files += fmt.Sprintf("  - k%d=big.txt\n", i)
+	}
+	write(t, root, map[string]string{
+		"app/kustomization.yaml": files,
+		"app/big.txt":            strings.Repeat("a", limits.BuildReads/3),
+	})
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "app"})
+	if err == nil {
+		t.Fatal("Render succeeded, want an error")
+	}
+	checkDiag(t, err, "a")
+	var de *diag.Error
+	if !errors.As(err, &de) || !errors.Is(err, limits.ErrLimit) {
+		t.Fatalf("error %v is not a limit *diag.Error", err)
+	}
+	if de.File != "app/big.txt" || !strings.Contains(de.Msg, "the total read by one kustomize build exceeds kiln's limit of 64 MiB") {
+		t.Errorf("error = %v, want app/big.txt and the total read by one build", err)
+	}
 }

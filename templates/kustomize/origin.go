@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"sigs.k8s.io/kustomize/api/builtins"
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -30,6 +32,7 @@ type originFS struct {
 	filesys.FileSystem
 	kustomization string // absolute path of the top kustomization file
 	asked         bool   // the kustomization lists originAnnotations itself
+	managedBy     bool   // the kustomization lists managedByLabel
 }
 
 func (o *originFS) ReadFile(p string) ([]byte, error) {
@@ -47,6 +50,7 @@ func (o *originFS) ReadFile(p string) ([]byte, error) {
 			return data, nil // kustomize reports it
 		}
 	}
+	o.managedBy = slices.Contains(meta, types.ManagedByLabelOption)
 	if slices.Contains(meta, types.OriginAnnotations) {
 		o.asked = true
 		return data, nil
@@ -62,16 +66,30 @@ func (o *originFS) ReadFile(p string) ([]byte, error) {
 	return []byte(out), nil
 }
 
-// objectsOf turns kustomize's result into objects that name the file and
-// line each came from (srcs, one per resource). It removes the origin
-// annotations when strip says so: kiln asked for them, the kustomization
-// did not.
-func objectsOf(m resmap.ResMap, srcs []source, strip bool) ([]templates.Object, error) {
-	if strip {
-		if err := m.RemoveOriginAnnotations(); err != nil {
-			return nil, err
-		}
+// kustomizeVersion is the release of the kustomize program built from the
+// kustomize api module kiln links (go.mod), and the one `make refbin`
+// installs: kustomize v5.M.P links api v0.(M+13).P.
+// TestKustomizeVersionMatchesModule keeps the three in step.
+const kustomizeVersion = "v5.8.2"
+
+// managedByLabel sets the label buildMetadata: [managedByLabel] asks for
+// to what `kustomize build` writes, kustomize-v5.8.2. krusty takes the
+// version from the running binary's build information (api/provenance),
+// which in kiln is kiln's own module version, or "(devel)": a value that
+// changes with how kiln was built, and "kustomize-(devel)" is not even a
+// valid label value. Like krusty, it sets the label on every object, at
+// metadata.labels.
+func managedByLabel(m resmap.ResMap) error {
+	t := builtins.LabelTransformerPlugin{
+		Labels:     map[string]string{konfig.ManagedbyLabelKey: "kustomize-" + kustomizeVersion},
+		FieldSpecs: []types.FieldSpec{{Path: "metadata/labels", CreateIfNotPresent: true}},
 	}
+	return t.Transform(m)
+}
+
+// objectsOf turns kustomize's result into objects that name the file and
+// line each came from (srcs, one per resource).
+func objectsOf(m resmap.ResMap, srcs []source) ([]templates.Object, error) {
 	var out []templates.Object
 	var errs []error
 	for i, r := range m.Resources() {

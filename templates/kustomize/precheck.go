@@ -48,13 +48,16 @@ import (
 // And it says whether the tree is plain (see plainKustomization) and, if
 // so, which resource files it loads: then kiln can name each object's
 // source without kustomize's origin annotations (sources.go).
-func precheck(fsys *securefs.FS, dir string) (errs []*diag.Error, setsSchema bool, tree *plainTree) {
+//
+// And whether some kustomization of the tree declares vars, about which
+// krusty logs (see captureLog).
+func precheck(fsys *securefs.FS, dir string) (errs []*diag.Error, setsSchema bool, tree *plainTree, vars bool) {
 	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}, plain: true}
 	c.kustomization(dir, false)
 	if c.plain && len(c.errs) == 0 {
 		tree = &plainTree{files: c.resFiles}
 	}
-	return c.errs, c.setsSchema, tree
+	return c.errs, c.setsSchema, tree, c.vars
 }
 
 type checker struct {
@@ -63,6 +66,7 @@ type checker struct {
 	seen       map[string]bool // kustomization folders walked
 	errs       []*diag.Error
 	setsSchema bool // a kustomization sets openapi:, or one was not understood
+	vars       bool // a kustomization declares vars, or one was not understood
 	// plain stays true while every kustomization walked is plain and every
 	// resource entry leads where its path, joined lexically, says (no
 	// symlink on the way): then the repository-relative path of each
@@ -123,18 +127,21 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	abs := filepath.Join(dir, name)
 	data, err := c.fsys.ReadFile(abs)
 	if err != nil {
-		c.setsSchema, c.plain = true, false
+		c.setsSchema, c.vars, c.plain = true, true, false
 		return
 	}
 	var k types.Kustomization
 	if err := k.Unmarshal(data); err != nil {
-		c.setsSchema, c.plain = true, false
+		c.setsSchema, c.vars, c.plain = true, true, false
 		c.unknownField(&kfile{path: rootfs.Rel(c.root, filepath.Join(dir, name)), dir: dir, data: data}, err)
 		return // krusty reports any other error the same way
 	}
 	k.FixKustomization()
 	if !plainKustomization(&k) {
 		c.plain = false
+	}
+	if len(k.Vars) > 0 {
+		c.vars = true
 	}
 	if k.OpenAPI != nil {
 		// Any openapi: (a custom schema file, or a built-in version, even

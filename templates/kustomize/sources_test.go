@@ -144,7 +144,7 @@ func TestPlainSources(t *testing.T) {
 			dir := filepath.Join(root, filepath.FromSlash(tc.app))
 			kfile := path.Join(tc.app, "kustomization.yaml")
 			fsys := newFS(t, root)
-			errs, _, tree := precheck(fsys, dir)
+			errs, _, tree, _ := precheck(fsys, dir)
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}

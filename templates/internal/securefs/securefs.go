@@ -54,6 +54,18 @@ type FS struct {
 	// by their repo-relative path; like denied, for errors kustomize
 	// flattens.
 	refused []Refusal
+	// budget is what SetReadBudget allowed, 0 for no bound; left is what
+	// remains of it.
+	budget, left atomic.Int64
+}
+
+// SetReadBudget bounds the bytes the FS reads from now on, each file read
+// counted every time, to n (limits.BuildReads for one kustomize build);
+// n <= 0 removes the bound. A read past it is refused like a file past
+// limits.FileSize, and listed by Refused.
+func (f *FS) SetReadBudget(n int64) {
+	f.budget.Store(max(n, 0))
+	f.left.Store(n)
 }
 
 // Refusal is a file refused for a bound or for not being a regular file.
@@ -285,6 +297,12 @@ func (f *FS) readBounded(file *os.File, path string) ([]byte, error) {
 	name := rootfs.Rel(f.root, file.Name())
 	data, err := limits.ReadAll(file, name, limits.FileSize)
 	if err != nil {
+		f.refuse(file.Name(), err)
+		f.blind.Store(true)
+		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	if budget := f.budget.Load(); budget > 0 && f.left.Add(-int64(len(data))) < 0 {
+		err := &limits.Error{Input: name, What: "the total read by one kustomize build", Limit: limits.Bytes(budget)}
 		f.refuse(file.Name(), err)
 		f.blind.Store(true)
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}

@@ -1,0 +1,66 @@
+package kustomize
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/internal/stdlog"
+)
+
+// krusty reports two things about a kustomization's (deprecated) vars
+// through the standard logger, which writes to kiln's stderr, past its
+// redaction, its warnings and --output json:
+//
+//   - api/internal/accumulator/resaccumulator.go: "well-defined vars that
+//     were never replaced: A,B".
+//   - api/filters/refvar/expand.go: "MakePrimitiveReplacer: bad
+//     replacement type=%T val=%v", when a var's fieldref points at a map
+//     or a list: it prints that value whole, a Secret's data included.
+//
+// So a build whose tree declares vars runs alone (exclusive: no other
+// kustomize build logs meanwhile) with the logger captured, and those
+// lines become warnings without values. Its other lines are dropped: kiln
+// cannot tell that they hold no value (stdlog.Capture also collects what
+// other goroutines log meanwhile).
+func captureLog(kfile string, f func() error) ([]templates.Warning, error) {
+	logged, err := stdlog.Capture(f)
+
+	var out []templates.Warning
+	seen := map[string]bool{}
+	for line := range strings.Lines(logged) {
+		wn, ok := varsWarning(kfile, strings.TrimSpace(line))
+		if ok && !seen[wn.Msg] {
+			seen[wn.Msg] = true
+			out = append(out, wn)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Msg < out[j].Msg })
+	return out, err
+}
+
+// varsWarning turns one of krusty's log lines about vars into a warning
+// about kfile, the top kustomization (krusty does not say which one
+// declares the var).
+func varsWarning(kfile, line string) (templates.Warning, bool) {
+	const (
+		unused  = "well-defined vars that were never replaced: "
+		badType = "MakePrimitiveReplacer: bad replacement "
+	)
+	switch {
+	case strings.HasPrefix(line, unused):
+		names := strings.Split(strings.TrimPrefix(line, unused), ",")
+		return templates.Warning{
+			File: kfile,
+			Msg:  "vars never replaced: " + strings.Join(names, ", ") + " (kustomize build warns the same)",
+			Hint: "kustomize replaces $(NAME) only in the fields its varReference configuration lists: use the var in such a field, or remove it; vars are deprecated, replacements do the same",
+		}, true
+	case strings.HasPrefix(line, badType):
+		return templates.Warning{
+			File: kfile,
+			Msg:  "a var's value is a map or a list, not a string, number or bool, so kustomize leaves its $(NAME) as written (kiln does not show the value: it may hold a secret)",
+			Hint: "point the var's fieldref.fieldpath at a scalar field",
+		}, true
+	}
+	return templates.Warning{}, false
+}
