@@ -78,8 +78,26 @@ func run() int {
 	dropEmptyKilnEnv()
 	ctx, stop := interruptible(context.Background())
 	defer stop()
-	app := newApp(os.Stdout, os.Stderr, os.LookupEnv, moduleVersion(version, debug.ReadBuildInfo))
+	stdout, stderr := os.Stdout, os.Stderr
+	muteLibraries()
+	app := newApp(stdout, stderr, os.LookupEnv, moduleVersion(version, debug.ReadBuildInfo))
 	return runAndReport(ctx, app, os.Args)
+}
+
+// muteLibraries points os.Stdout and os.Stderr at the null device once kiln
+// holds the real ones for its own writers. Libraries that print to them
+// directly (kustomize writes its deprecation notices for commonLabels,
+// bases, vars and patchesStrategicMerge with fmt.Fprintf(os.Stderr, …),
+// once per build) would write past every redactor, past the GitHub Actions
+// guard that stops the runner's workflow commands (a line before kiln's
+// first would be read with commands on), and into --output json's
+// neighbour stream, naming no app or file. What kiln reports goes through
+// its writers; the runtime's own messages (a fatal error) go to file
+// descriptor 2 and stay.
+func muteLibraries() {
+	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		os.Stdout, os.Stderr = null, null
+	}
 }
 
 // runAndReport runs app with args, reports its error and returns the exit
