@@ -75,9 +75,14 @@ func loadPipeline(c *cli.Context) (*envconfig.Pipeline, error) {
 
 // envNames are the --env values (repeated, comma-separated, or KILN_ENV),
 // without empty ones: KILN_ENV= means no env given.
-func envNames(c *cli.Context) []string {
+func envNames(c *cli.Context) []string { return listFlag(c, "env") }
+
+// listFlag returns the values of a repeatable flag without blanks, leaving
+// out empty ones: KILN_ENV or KILN_APP "a,,b" (a workflow building the
+// list from inputs) names a and b.
+func listFlag(c *cli.Context, flag string) []string {
 	var out []string
-	for _, e := range c.StringSlice("env") {
+	for _, e := range c.StringSlice(flag) {
 		if e = strings.TrimSpace(e); e != "" {
 			out = append(out, e)
 		}
@@ -193,7 +198,7 @@ func appFlag() cli.Flag {
 // appsOf returns --app's names, checked against kiln.yaml: an unknown
 // name is a usage error with the closest app name.
 func appsOf(c *cli.Context, p *envconfig.Pipeline) ([]string, error) {
-	apps := c.StringSlice("app")
+	apps := listFlag(c, "app")
 	if err := render.CheckApps(p, apps); err != nil {
 		return nil, &usageError{msg: "--app: " + err.Error()}
 	}
