@@ -996,21 +996,12 @@ vars:
 // that lists it, with a line counted from the start of its document).
 func TestMalformedResourceNamed(t *testing.T) {
 	t.Parallel()
-	root, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, root, map[string]string{
+	err := buildErr(t, map[string]string{
 		"base/kustomization.yaml":    "resources: [ok.yaml, sub/r.yaml]\n",
 		"base/ok.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n",
 		"base/sub/r.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  k: v\n   x: hunter2\n",
 		"overlay/kustomization.yaml": "resources: [../base]\nnamePrefix: p-\n",
-	})
-	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "overlay"})
-	if err == nil {
-		t.Fatal("Render succeeded, want an error")
-	}
-	checkDiag(t, err, "a")
+	}, "overlay")
 	var de *diag.Error
 	if !errors.As(err, &de) {
 		t.Fatalf("error %v is not a *diag.Error", err)
@@ -1218,19 +1209,10 @@ func TestOriginNotCopied(t *testing.T) {
 // quotes the patch; kiln leaves it out.
 func TestInlinePatchNotShown(t *testing.T) {
 	t.Parallel()
-	root, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, root, map[string]string{
+	err := buildErr(t, map[string]string{
 		"app/kustomization.yaml": "resources: [s.yaml]\npatchesStrategicMerge:\n- |-\n  apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s\n    annotations: {url: https://example.com//x}\n  stringData:\n    pw: hunter2SECRET\n     bad: indent\n",
 		"app/s.yaml":             "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: x}\n",
-	})
-	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "app"})
-	if err == nil {
-		t.Fatal("Render succeeded, want an error")
-	}
-	checkDiag(t, err, "a")
+	}, "app")
 	if strings.Contains(err.Error(), "hunter2SECRET") {
 		t.Errorf("error shows the patch: %v", err)
 	}
@@ -1269,4 +1251,22 @@ func TestBuildReadsBounded(t *testing.T) {
 	if de.File != "app/big.txt" || !strings.Contains(de.Msg, "the total read by one kustomize build exceeds kiln's limit of 64 MiB") {
 		t.Errorf("error = %v, want app/big.txt and the total read by one build", err)
 	}
+}
+
+// buildErr writes files into a fresh repository root and renders the
+// kustomization at path there as app "a", wanting an error located as
+// checkDiag checks; it returns the error.
+func buildErr(t *testing.T, files map[string]string, path string) error {
+	t.Helper()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, files)
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
+	if err == nil {
+		t.Fatal("Render succeeded, want an error")
+	}
+	checkDiag(t, err, "a")
+	return err
 }
