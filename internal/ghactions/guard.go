@@ -37,6 +37,8 @@ type Guard struct {
 	w       io.Writer // the stream commands go to
 	token   string
 	stopped bool
+	// midLine: the data written last did not end its line.
+	midLine bool
 }
 
 // NewGuard returns a Guard that writes its commands to w, or nil when
@@ -72,7 +74,11 @@ func (d guarded) Write(p []byte) (int, error) {
 	d.g.mu.Lock()
 	defer d.g.mu.Unlock()
 	d.g.stop()
-	return d.w.Write(p)
+	n, err := d.w.Write(p)
+	if n > 0 {
+		d.g.midLine = p[n-1] != '\n'
+	}
+	return n, err
 }
 
 // stop sends the stop once; g.mu must be held.
@@ -92,8 +98,21 @@ func (g *Guard) Resume() {
 	defer g.mu.Unlock()
 	if g.stopped {
 		g.stopped = false
-		_, _ = io.WriteString(g.w, "::"+g.token+"::\n")
+		_, _ = io.WriteString(g.w, g.lineStart()+"::"+g.token+"::\n")
 	}
+}
+
+// lineStart is what starts a line of kiln's own after the data written
+// so far: the runner reads a command only at the start of a line, so a
+// resume written after data that did not end its line would be taken for
+// the rest of that line, and the commands after it would be lost. g.mu
+// must be held.
+func (g *Guard) lineStart() string {
+	if g.midLine {
+		g.midLine = false
+		return "\n"
+	}
+	return ""
 }
 
 // command writes one of kiln's own commands (a whole line): between a
@@ -108,5 +127,5 @@ func (g *Guard) command(w io.Writer, line string) {
 	if g.stopped {
 		line = "::" + g.token + "::\n" + line + "::stop-commands::" + g.token + "\n"
 	}
-	_, _ = io.WriteString(g.w, line)
+	_, _ = io.WriteString(g.w, g.lineStart()+line)
 }

@@ -116,3 +116,27 @@ func TestGuardWritesWhole(t *testing.T) {
 		t.Error("a command was written while data was being written")
 	}
 }
+
+// TestGuardAfterAPartialLine: data that did not end its line (a prompt,
+// an error flushed without its newline) would swallow the resume that
+// follows it, and with it kiln's command; the guard ends the line first.
+func TestGuardAfterAPartialLine(t *testing.T) {
+	t.Parallel()
+	lookup := func(k string) (string, bool) { return "true", k == "GITHUB_ACTIONS" }
+	var log bytes.Buffer
+	g := NewGuard(lookup, &log)
+	r := FromEnv(lookup, &log).WithGuard(g)
+	if _, err := g.Data(&log).Write([]byte("no newline")); err != nil {
+		t.Fatal(err)
+	}
+	r.Error(errors.New("e"))
+	if _, err := g.Data(&log).Write([]byte("tail")); err != nil {
+		t.Fatal(err)
+	}
+	g.Resume()
+	tok := g.token
+	want := "::stop-commands::" + tok + "\nno newline\n::" + tok + "::\n::error title=kiln::e\n::stop-commands::" + tok + "\ntail\n::" + tok + "::\n"
+	if got := log.String(); got != want {
+		t.Errorf("log:\n%q\nwant:\n%q", got, want)
+	}
+}
