@@ -97,7 +97,16 @@ func ParseRef(s string) (Ref, error) {
 		}
 		repo = r
 	}
-	return Ref{Repository: normalise(repo), Spelling: spelling, Tag: tag, Digest: dig}, nil
+	full := normalise(repo)
+	if full != repo.Name() {
+		// Written short, the name gets docker.io/library/ in full, which
+		// may take it past the 255 characters a repository may have
+		// (docker's ParseNormalizedNamed refuses it the same way).
+		if _, err := name.NewRepository(full); err != nil {
+			return Ref{}, err
+		}
+	}
+	return Ref{Repository: full, Spelling: spelling, Tag: tag, Digest: dig}, nil
 }
 
 // normalise names a repository the way people write it in full: Docker
