@@ -11,13 +11,13 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/render/internal/cache"
 )
 
@@ -409,12 +409,12 @@ func (r *Renderer) previousEnv(env string) *finishedEnv {
 	}
 	f := &finishedEnv{e: &e, files: files, names: map[string][]string{}, objects: map[string][]string{}}
 	for _, name := range e.Names {
-		if app, ok := appOfFile(name); ok {
+		if app, ok := lockfile.AppOf(name); ok {
 			f.names[app] = append(f.names[app], name)
 		}
 	}
 	for name := range e.Objects {
-		if app, ok := appOfFile(name); ok {
+		if app, ok := lockfile.AppOf(name); ok {
 			f.objects[app] = append(f.objects[app], name)
 		}
 	}
@@ -434,22 +434,6 @@ func (f *finishedEnv) file(ctx, name string) ([]byte, bool) {
 	}
 	data, ok := f.files[name]
 	return data, ok
-}
-
-// appOfFile is the app whose layout writes name: apps/<app>/…,
-// high-level/<app>/… or flux/<app>.yaml.
-func appOfFile(name string) (string, bool) {
-	for _, dir := range []string{"apps/", "high-level/"} {
-		if rest, ok := strings.CutPrefix(name, dir); ok {
-			app, _, ok := strings.Cut(rest, "/")
-			return app, ok && app != ""
-		}
-	}
-	if rest, ok := strings.CutPrefix(name, "flux/"); ok {
-		app, ok := strings.CutSuffix(rest, ".yaml")
-		return app, ok && app != "" && !strings.Contains(app, "/")
-	}
-	return "", false
 }
 
 // app is the layout of app the entry holds under key, nil when it holds

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
@@ -238,7 +239,7 @@ func CheckTree(files map[string][]byte, lock *Lock, rd *redact.Redactor, bootstr
 		if p == LockFile || p == notificationsFile || tree.InBootstrap(p, bootstrap) {
 			continue
 		}
-		if app := appOf(p); app != "" {
+		if app, ok := lockfile.AppOf(p); ok {
 			if _, ok := lock.Apps[app]; ok {
 				continue
 			}
@@ -247,26 +248,6 @@ func CheckTree(files map[string][]byte, lock *Lock, rd *redact.Redactor, bootstr
 			Hint: "remove it from the rendered folder (kiln promote puts exactly what kiln render wrote into the manifests repository), or render the env again"})
 	}
 	return diag.Join(errs...)
-}
-
-// appOf is the app whose file p, a path of an env's tree, is: the app of
-// apps/<app>/… , high-level/<app>/… or flux/<app>.yaml; "" for any other
-// path.
-func appOf(p string) string {
-	for _, dir := range []string{"apps/", "high-level/"} {
-		if rest, ok := strings.CutPrefix(p, dir); ok {
-			if app, _, below := strings.Cut(rest, "/"); below {
-				return app
-			}
-			return ""
-		}
-	}
-	if rest, ok := strings.CutPrefix(p, "flux/"); ok {
-		if app, ok := strings.CutSuffix(rest, ".yaml"); ok && !strings.Contains(app, "/") && FluxFile(app) == p {
-			return app
-		}
-	}
-	return ""
 }
 
 // disabledApps warns about each app --app names that env res does not

@@ -83,40 +83,42 @@ func Wrote(rel string, hasLock bool, lock *Lock) bool {
 	case File, ShardFile, "flux/notifications.yaml":
 		return true
 	}
-	var app string
-	if name, ok := strings.CutPrefix(rel, "flux/"); ok {
-		if app, ok = strings.CutSuffix(name, ".yaml"); !ok || strings.Contains(app, "/") {
-			return false
-		}
-	} else if rest, ok := cutAppFolder(rel); ok {
-		if app, _, ok = strings.Cut(rest, "/"); !ok || app == "" {
-			return false
-		}
-		if lock != nil && lock.Apps == nil {
-			// A lock without an apps list (kiln always writes one,
-			// {} for no app) does not say which folders are apps':
-			// they are taken for kiln's, as before kiln told them apart.
-			return true
-		}
-	} else {
+	app, ok := AppOf(rel)
+	if !ok {
 		return false
+	}
+	if lock != nil && lock.Apps == nil && !strings.HasPrefix(rel, "flux/") {
+		// A lock without an apps list (kiln always writes one, {} for
+		// no app) does not say which folders are apps': they are taken
+		// for kiln's, as before kiln told them apart.
+		return true
 	}
 	if lock == nil {
 		// A lock that does not parse names no app: its tree is kiln's
 		// still, so its apps' files are taken for kiln's.
 		return true
 	}
-	_, ok := lock.Apps[app]
+	_, ok = lock.Apps[app]
 	return ok
 }
 
-// cutAppFolder returns rel without its leading apps/ or high-level/, the
-// folders that hold a folder per app.
-func cutAppFolder(rel string) (string, bool) {
-	if rest, ok := strings.CutPrefix(rel, "apps/"); ok {
-		return rest, true
+// AppOf is the app whose file rel, a slash path of an env's tree, is:
+// the app of apps/<app>/…, high-level/<app>/… or flux/<app>.yaml. false
+// for any other path, a file directly in apps/ or high-level/ included.
+func AppOf(rel string) (string, bool) {
+	app, ok := "", false
+	if rest, found := strings.CutPrefix(rel, "flux/"); found {
+		app, ok = strings.CutSuffix(rest, ".yaml")
+		ok = ok && !strings.Contains(app, "/")
+	} else if rest, found := strings.CutPrefix(rel, "apps/"); found {
+		app, _, ok = strings.Cut(rest, "/")
+	} else if rest, found := strings.CutPrefix(rel, "high-level/"); found {
+		app, _, ok = strings.Cut(rest, "/")
 	}
-	return strings.CutPrefix(rel, "high-level/")
+	if !ok || app == "" {
+		return "", false
+	}
+	return app, true
 }
 
 // Placeholder reports whether the file rel, empty or not, is a placeholder

@@ -8,6 +8,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 )
 
 // The values of Change.Op.
@@ -80,22 +81,8 @@ func Trees(old, new map[string][]byte) []Change {
 
 // AppOf returns the app a path of the env tree belongs to, or "".
 func AppOf(p string) string {
-	switch {
-	case strings.HasPrefix(p, "apps/"), strings.HasPrefix(p, "high-level/"):
-		_, rest, _ := strings.Cut(p, "/")
-		app, _, ok := strings.Cut(rest, "/")
-		if !ok {
-			return ""
-		}
-		return app
-	case strings.HasPrefix(p, "flux/") && strings.HasSuffix(p, ".yaml"):
-		name := strings.TrimSuffix(strings.TrimPrefix(p, "flux/"), ".yaml")
-		if strings.Contains(name, "/") {
-			return ""
-		}
-		return name
-	}
-	return ""
+	app, _ := lockfile.AppOf(p)
+	return app
 }
 
 // IsObject reports whether p is a Kubernetes object file of an app:

@@ -389,7 +389,9 @@ func placeholdersIn(raw []byte) string {
 // skeleton YAML cannot read) is left to the line pass.
 func (s *scanner) flow(chunk []byte, line0 int) {
 	var skel bytes.Buffer
-	var tokens, values, exprs []string
+	// tokens and exprs by placeholder; pairs maps each token to its
+	// placeholder's value, for strings.NewReplacer.
+	var tokens, exprs, pairs []string
 	at := 0
 	spans, ok := placeholderSpans(chunk)
 	if !ok {
@@ -405,7 +407,7 @@ func (s *scanner) flow(chunk []byte, line0 int) {
 		skel.Write(chunk[at:sp[0]])
 		skel.WriteString(tok)
 		at = sp[1]
-		tokens, values, exprs = append(tokens, tok), append(values, string(v)), append(exprs, expr)
+		tokens, exprs, pairs = append(tokens, tok), append(exprs, expr), append(pairs, tok, string(v))
 	}
 	if len(tokens) == 0 {
 		return
@@ -422,10 +424,6 @@ func (s *scanner) flow(chunk []byte, line0 int) {
 	skDocs, ok := documents(sk)
 	if !ok {
 		return
-	}
-	pairs := make([]string, 0, 2*len(tokens))
-	for i, tok := range tokens {
-		pairs = append(pairs, tok, values[i])
 	}
 	fl := &flowCheck{values: strings.NewReplacer(pairs...)}
 	outDocs, ok := documents(out)
