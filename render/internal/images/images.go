@@ -64,6 +64,10 @@ func (r Ref) suffix() string {
 	return s
 }
 
+// maxRepository is the longest repository name (its path, without the
+// registry) a reference may have.
+const maxRepository = 255
+
 // ParseRef parses an image reference like Docker does: "redis",
 // "redis:7.2", "ghcr.io/acme/vote@sha256:…", "localhost:5000/x:1". Tag and
 // digest are optional here; Add insists on one of them.
@@ -97,16 +101,13 @@ func ParseRef(s string) (Ref, error) {
 		}
 		repo = r
 	}
-	full := normalise(repo)
-	if full != repo.Name() {
-		// Written short, the name gets docker.io/library/ in full, which
-		// may take it past the 255 characters a repository may have
-		// (docker's ParseNormalizedNamed refuses it the same way).
-		if _, err := name.NewRepository(full); err != nil {
-			return Ref{}, err
-		}
+	// go-containerregistry checks the length of a Docker Hub name before
+	// it adds library/, which may take it past the 255 characters a
+	// repository may have (docker's ParseNormalizedNamed refuses it).
+	if n := len(repo.RepositoryStr()); n > maxRepository {
+		return Ref{}, fmt.Errorf("repository must be between 1 and %d characters in length: %s is %d", maxRepository, repo.RepositoryStr(), n)
 	}
-	return Ref{Repository: full, Spelling: spelling, Tag: tag, Digest: dig}, nil
+	return Ref{Repository: normalise(repo), Spelling: spelling, Tag: tag, Digest: dig}, nil
 }
 
 // normalise names a repository the way people write it in full: Docker
