@@ -225,6 +225,7 @@ func TestRedactor(t *testing.T) {
 		{name: "overlapping values are masked whole", in: "pw=hunter2hunter2 api=hunter2", want: "pw=**redacted** api=**redacted**", found: []string{"API", "DB_PASSWORD"}},
 		{name: "short values are left alone", in: "enabled: on", want: "enabled: on"},
 		{name: "nothing to hide", in: "replicas: 3", want: "replicas: 3"},
+		{name: "base64 alone is masked to its padding", in: "pw: " + base64.StdEncoding.EncodeToString([]byte("hunter2")) + " url: " + base64.URLEncoding.EncodeToString([]byte("hunter2hunter2")), want: "pw: **redacted** url: **redacted**", found: []string{"API", "DB_PASSWORD"}},
 		{name: "base64 in a longer blob", in: "data: " + base64.StdEncoding.EncodeToString([]byte("x=hunter2\n")), want: "data: eD1**redacted**Cg==", found: []string{"API"}},
 	}
 	for _, tt := range tests {
