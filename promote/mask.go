@@ -2,7 +2,6 @@ package promote
 
 import (
 	"bytes"
-	"encoding/base64"
 	"slices"
 	"strconv"
 	"strings"
@@ -157,7 +156,11 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 				continue
 			}
 			id := n.GetNamespace() + "/" + n.GetName()
-			report := found != nil && !objects.IsSOPS(n)
+			if found != nil {
+				for _, v := range objects.SecretValues(n) {
+					found(v)
+				}
+			}
 			for f, v := range secretData(n) {
 				if v.Kind != kyaml.MappingNode {
 					m[id+"\x00"+f] = nodeText(v)
@@ -165,9 +168,6 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 				}
 				for i := 0; i+1 < len(v.Content); i += 2 {
 					m[id+"\x00"+f+"\x00"+v.Content[i].Value] = nodeText(v.Content[i+1])
-					if report {
-						found(plainValue(f, v.Content[i+1].Value))
-					}
 				}
 			}
 		}
@@ -223,17 +223,6 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 // unparsed stands for a file that may hold a Secret and does not parse:
 // without its structure, its values cannot be told from the rest.
 var unparsed = []byte("# kiln: this file does not parse as YAML and may hold Secret data, so it is not shown\n")
-
-// plainValue is a Secret's value as an input file would hold it: data's
-// base64-decoded when it decodes.
-func plainValue(field, v string) string {
-	if field == "data" {
-		if b, err := base64.StdEncoding.DecodeString(v); err == nil {
-			return string(b)
-		}
-	}
-	return v
-}
 
 func isDataKey(k string) bool { return k == "data" || k == "stringData" }
 

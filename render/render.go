@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/lockfile"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sandbox"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
@@ -607,6 +609,13 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			errs = append(errs, err)
 		}
 	}
+	rd := er.Redactor
+	if len(errs) > 0 || len(warns) > 0 {
+		rd = messageRedactor(rd, runs)
+		for i := range warns {
+			warns[i].Msg, warns[i].Hint = rd.String(warns[i].Msg), rd.String(warns[i].Hint)
+		}
+	}
 	er.Warnings = diag.SortWarnings(warns)
 	if r.opts.Strict {
 		for _, w := range er.Warnings {
@@ -614,7 +623,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		}
 	}
 	if err := diag.Join(errs...); err != nil {
-		er.Err = redactErr(er.Redactor, err)
+		er.Err = redactErr(rd, err)
 		return er
 	}
 	er.Files = files
@@ -775,6 +784,29 @@ func forApp(app string, err error) error {
 		out = append(out, &diag.Error{App: app, Msg: e.Error(), Err: e})
 	}
 	return errors.Join(out...)
+}
+
+// messageRedactor masks, in errors and warnings, what rd masks and the
+// plain values of every v1 Secret the env's apps rendered. Such a value
+// has no name kiln knows (it came from a values file, a secretGenerator, a
+// Secret in the overlay), yet a replacement, a patch or a template can copy
+// it into a field whose validation error quotes it ("Invalid value: …").
+func messageRedactor(rd *redact.Redactor, runs []*appRun) *redact.Redactor {
+	values := map[string]string{}
+	for _, run := range runs {
+		for _, o := range run.objs {
+			for _, v := range objects.SecretValues(o.Node) {
+				values[strconv.Itoa(len(values))] = v
+			}
+		}
+	}
+	if len(values) == 0 {
+		return rd
+	}
+	var set redact.Set
+	set.Add(rd)
+	set.Add(redact.New(values))
+	return set.Redactor()
 }
 
 // redactErr masks secret values in every message of err. Engines are told

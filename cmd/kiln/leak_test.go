@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -295,6 +296,48 @@ func TestSecretKeyShowsNoValue(t *testing.T) {
 		}
 		if strings.Contains(all, "S3cret") {
 			t.Errorf("%v: the value is shown:\n%s", args[3:], all)
+		}
+	}
+}
+
+// TestCopiedSecretValueNotShown: a replacement or a template copies a
+// Secret's value into a field validation refuses. The value came from a
+// secretGenerator literal or a values file, which no redactor knows by
+// name, yet the API server's message quotes it ("Invalid value: …"). The
+// error keeps its words and location with the value masked, in its plain
+// and its base64 form.
+func TestCopiedSecretValueNotShown(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	const kust, chart = "Kust-Sup3rS3cret", "Chart-Sup3rS3cret"
+	writeFiles(t, repo, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n" +
+			"  - name: kust\n    namespace: x\n    kustomize: k\n" +
+			"  - name: chart\n    namespace: x\n    helm: {chart: c}\n",
+		"k/kustomization.yaml": "resources: [cm.yaml]\nsecretGenerator:\n- name: s\n  literals: [password=" + kust + "]\n" +
+			"replacements:\n- source: {kind: Secret, fieldPath: data.password}\n  targets:\n  - select: {kind: ConfigMap}\n    fieldPaths: [metadata.labels.pw]\n",
+		"k/cm.yaml":           "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  labels: {pw: x}\n",
+		"c/Chart.yaml":        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+		"c/values.yaml":       "pw: " + chart + "!\n",
+		"c/templates/s.yaml":  "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: {{ .Values.pw | quote }}}\n",
+		"c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  labels: {pw: {{ .Values.pw | quote }}}\n",
+	})
+	for _, args := range [][]string{
+		{"validate", "--config", filepath.Join(repo, "kiln.yaml")},
+		{"validate", "--config", filepath.Join(repo, "kiln.yaml"), "--output", "json"},
+	} {
+		stdout, stderr, code := runLeak(t, func(string) (string, bool) { return "", false }, nil, args...)
+		if code != exitFailure {
+			t.Errorf("%v: exit %d, want %d", args[3:], code, exitFailure)
+		}
+		all := stdout + stderr
+		if n := strings.Count(all, `field \"metadata.labels\": Invalid value: \"**redacted**\"`) + strings.Count(all, `field "metadata.labels": Invalid value: "**redacted**"`); n != 2 {
+			t.Errorf("%v: %d masked label errors, want 2:\n%s", args[3:], n, all)
+		}
+		for _, v := range []string{kust, chart, base64.StdEncoding.EncodeToString([]byte(kust))} {
+			if strings.Contains(all, v) || strings.Contains(all, "S3cret") {
+				t.Errorf("%v: a value is shown:\n%s", args[3:], all)
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ package objects
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -264,6 +265,39 @@ func IsSecret(rn *kyaml.RNode) bool {
 		}
 	}
 	return v1 && secret
+}
+
+// SecretValues returns the plain values of rn when it is a v1 Secret that
+// is not SOPS-encrypted: every scalar under every data and stringData key
+// (a key written twice counts twice), data's base64-decoded when it
+// decodes, in document order. These are what inputs, errors and other
+// objects may hold in plain text once a template, a replacement or a patch
+// copied them; nil for any other object.
+func SecretValues(rn *kyaml.RNode) []string {
+	if !IsSecret(rn) || IsSOPS(rn) {
+		return nil
+	}
+	var out []string
+	c := rn.YNode().Content
+	for i := 0; i+1 < len(c); i += 2 {
+		f, m := c[i].Value, c[i+1]
+		if (f != "data" && f != "stringData") || m.Kind != kyaml.MappingNode {
+			continue
+		}
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			v := m.Content[j+1]
+			if v.Kind != kyaml.ScalarNode {
+				continue
+			}
+			out = append(out, v.Value)
+			if f == "data" {
+				if b, err := base64.StdEncoding.DecodeString(v.Value); err == nil {
+					out[len(out)-1] = string(b)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // IsSOPS reports whether rn is a SOPS-encrypted document: a mapping whose
