@@ -57,8 +57,9 @@ type Patch struct {
 func Apply(objs []templates.Object, patches []Patch) ([]templates.Object, []diag.Warning, error) {
 	var warnings []diag.Warning
 	var errs []error
+	bases := generated(objs)
 	for _, p := range patches {
-		out, ws, err := apply(objs, p)
+		out, ws, err := apply(objs, p, bases)
 		warnings = append(warnings, ws...)
 		if err != nil {
 			errs = append(errs, err)
@@ -69,11 +70,12 @@ func Apply(objs []templates.Object, patches []Patch) ([]templates.Object, []diag
 	if err := diag.Join(errs...); err != nil {
 		return nil, warnings, err
 	}
+	rehash(bases, objs)
 	return objs, warnings, nil
 }
 
 // apply applies one patch entry.
-func apply(objs []templates.Object, p Patch) ([]templates.Object, []diag.Warning, error) {
+func apply(objs []templates.Object, p Patch, bases map[genKey]string) ([]templates.Object, []diag.Warning, error) {
 	docs, err := parse(p)
 	if err != nil {
 		return nil, nil, err
@@ -83,6 +85,7 @@ func apply(objs []templates.Object, p Patch) ([]templates.Object, []diag.Warning
 		if sel, err = compile(p); err != nil {
 			return nil, nil, err
 		}
+		sel.bases = bases
 	}
 	if len(docs) == 1 && docs[0].YNode().Kind == kyaml.SequenceNode {
 		if sel == nil {
@@ -112,6 +115,7 @@ func apply(objs []templates.Object, p Patch) ([]templates.Object, []diag.Warning
 		if err != nil {
 			return nil, nil, err
 		}
+		id.bases = bases
 		var ws []diag.Warning
 		objs, ws, err = applySM(objs, p, d, id.match)
 		if err != nil {
@@ -181,6 +185,9 @@ type selector struct {
 	re          *types.SelectorRegex
 	labels      labels.Selector
 	annotations labels.Selector
+	// bases are the app's generated objects (generated): a target's name
+	// matches one by its name before the hash too.
+	bases map[genKey]string
 }
 
 func compile(p Patch) (*selector, error) {
@@ -218,7 +225,7 @@ func compile(p Patch) (*selector, error) {
 func (s *selector) match(o *kyaml.RNode) bool {
 	group, version := resid.ParseGroupVersion(o.GetApiVersion())
 	return s.re.MatchNamespace(o.GetNamespace()) &&
-		s.re.MatchName(o.GetName()) &&
+		(s.re.MatchName(o.GetName()) || matchBase(s.bases, o, s.re.MatchName)) &&
 		s.re.MatchGvk(resid.Gvk{Group: group, Version: version, Kind: o.GetKind()}) &&
 		s.labels.Matches(labels.Set(o.GetLabels())) &&
 		s.annotations.Matches(labels.Set(o.GetAnnotations()))
@@ -241,6 +248,7 @@ func (t Selector) String() string {
 // id is what a strategic merge patch without target names.
 type id struct {
 	apiVersion, kind, name, namespace string
+	bases                             map[genKey]string // as selector.bases
 }
 
 func idOf(p Patch, d *kyaml.RNode) (id, error) {
@@ -257,7 +265,8 @@ func idOf(p Patch, d *kyaml.RNode) (id, error) {
 // objects rarely share kind and name), and one with a namespace matches
 // only objects that say that namespace.
 func (i id) match(o *kyaml.RNode) bool {
-	return o.GetApiVersion() == i.apiVersion && o.GetKind() == i.kind && o.GetName() == i.name &&
+	return o.GetApiVersion() == i.apiVersion && o.GetKind() == i.kind &&
+		(o.GetName() == i.name || matchBase(i.bases, o, func(b string) bool { return b == i.name })) &&
 		(i.namespace == "" || o.GetNamespace() == i.namespace)
 }
 
