@@ -63,6 +63,24 @@ type crd struct {
 	sum [32]byte
 	// lifecycle: its versions' deprecation.
 	lifecycle crdLifecycle
+	// cel compiles every CEL rule of every version, as the API server does
+	// before it takes the CRD (celCompileErrors); nil when a check before
+	// refused the CRD. Only a CRD the env applies needs it (celChecked).
+	cel func() fieldpath.ErrorList
+}
+
+// celChecked returns c, or a copy refused for the CEL rules the API
+// server would refuse it for.
+func celChecked(c *crd) *crd {
+	if c.err != nil || c.cel == nil {
+		return c
+	}
+	if errs := c.cel(); len(errs) > 0 {
+		v := *c
+		v.err = &crdCELError{errs: errs}
+		return &v
+	}
+	return c
 }
 
 // crdGVK is the kind of a CustomResourceDefinition the API server serves.
@@ -316,12 +334,12 @@ func (s *Schemas) check(key [32]byte, data []byte, need func(groupKind) bool) *c
 	s.mu.Lock()
 	if get, ok := s.cache[key]; ok {
 		s.mu.Unlock()
-		return get()
+		return celChecked(get())
 	}
 	get, ok := s.verdicts[key]
 	if !ok {
 		get = sync.OnceValue(func() *crd {
-			c := compileKeyed(key, data)
+			c := celChecked(compileKeyed(key, data))
 			if c.err != nil || need(groupKind{c.group, c.kind}) {
 				s.mu.Lock()
 				if _, ok := s.cache[key]; !ok {
@@ -490,6 +508,7 @@ func compileCRD(data []byte) *crd {
 		meta[i] = crdVersionMeta{Name: v.Name, Served: v.Served, Storage: v.Storage, Deprecated: v.Deprecated, DeprecationWarning: v.DeprecationWarning}
 	}
 	c.lifecycle = crdLifecycleOf(meta)
+	var rules []celVersion
 	for i, v := range v1.Spec.Versions {
 		cv := &crdVersion{served: v.Served, status: v.Subresources != nil && v.Subresources.Status != nil}
 		c.versions[v.Name] = cv
@@ -513,6 +532,7 @@ func compileCRD(data []byte) *crd {
 			c.err = fmt.Errorf("version %s: the schema is not structural: %w", v.Name, errs.ToAggregate())
 			return c
 		}
+		rules = append(rules, celVersion{index: i, st: st})
 		copyDefaults(st)
 		if err := structuraldefaulting.PruneDefaults(st); err != nil {
 			c.err = fmt.Errorf("version %s: pruning defaults: %w", v.Name, err)
@@ -520,6 +540,9 @@ func compileCRD(data []byte) *crd {
 		}
 		cv.structural = st
 		cv.checkers = sync.OnceValue(func() checkers { return newCheckers(schema, st) })
+	}
+	if len(rules) > 0 {
+		c.cel = sync.OnceValue(func() fieldpath.ErrorList { return celCompileErrors(rules) })
 	}
 	sort.Strings(c.served)
 	return c
@@ -789,8 +812,11 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		e.encoded[o.Node.YNode()] = encs[i]
 		if p.c != nil && p.c.err != nil {
 			hint := "fix the CRD's schema; the API server refuses a schema that is not structural"
-			if _, ok := p.c.err.(*crdSpecError); ok {
+			switch p.c.err.(type) {
+			case *crdSpecError:
 				hint = "fix the CRD's metadata.name, spec.group, spec.names or spec.versions: the API server refuses the CRD, so no object of its kind can be applied"
+			case *crdCELError:
+				hint = "fix the CRD's x-kubernetes-validations rules: the API server refuses the CRD, so no object of its kind can be applied"
 			}
 			errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objectOf(o.Node), Msg: "CustomResourceDefinition cannot be served: " + p.c.err.Error(), Err: p.c.err,
 				Hint: hint})

@@ -1,0 +1,249 @@
+package validate
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel/model"
+	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	apiservercel "k8s.io/apiserver/pkg/cel"
+	"k8s.io/apiserver/pkg/cel/environment"
+)
+
+// The API server's limits on the estimated cost of a CRD's rules
+// (apiextensions validation's StaticEstimatedCostLimit and
+// StaticEstimatedCRDCostLimit): its package is not linked (see
+// crdSpecErrors), so they are restated.
+const (
+	ruleCostLimit = 10_000_000
+	crdCostLimit  = 100_000_000
+)
+
+// crdCELError is why the API server refuses a CRD for its CEL rules.
+type crdCELError struct{ errs fieldpath.ErrorList }
+
+func (e *crdCELError) Error() string { return e.errs.ToAggregate().Error() }
+
+// celVersion is one served version's schema, for celCompileErrors.
+type celVersion struct {
+	index int
+	st    *structuralschema.Structural
+}
+
+// celCompileErrors is the CEL part of the API server's create validation
+// of a CRD (ValidateCustomResourceDefinitionOpenAPISchema with its
+// CELSchemaContext): every x-kubernetes-validations rule of every
+// version must compile, with its messageExpression, in the environment of
+// new expressions, and stay within the estimated cost limits per rule and
+// per version. Object validation compiles only the rules an object
+// reaches (celRules), so a rule that does not compile would pass until an
+// object reached it, while the API server refuses the whole CRD, and
+// with it every object of the kind, at apply.
+func celCompileErrors(versions []celVersion) fieldpath.ErrorList {
+	var errs fieldpath.ErrorList
+	for _, v := range versions {
+		if !hasRules(v.st) {
+			continue
+		}
+		c := &celCompile{}
+		root := fieldpath.NewPath("spec", "versions").Index(v.index).Child("schema", "openAPIV3Schema")
+		one := uint64(1)
+		c.walk(v.st, nil, true, root, &one)
+		errs = append(errs, c.errs...)
+		if c.total > crdCostLimit {
+			sort.SliceStable(c.expensive, func(i, j int) bool { return c.expensive[i].cost > c.expensive[j].cost })
+			for i, e := range c.expensive {
+				if i == 4 {
+					break
+				}
+				errs = append(errs, fieldpath.Forbidden(e.path, "contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema"))
+			}
+			errs = append(errs, fieldpath.Forbidden(root, costMessage("x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema", c.total, crdCostLimit)))
+		}
+	}
+	return errs
+}
+
+type ruleCost struct {
+	path *fieldpath.Path
+	cost uint64
+}
+
+type celCompile struct {
+	env       *environment.EnvSet
+	errs      fieldpath.ErrorList
+	total     uint64
+	expensive []ruleCost
+}
+
+// walk visits s at path, whose CEL type is decl (nil: not known from the
+// parent, converted from s), where card is how many values s may have
+// (nil: unbounded), as the API server's CELSchemaContext counts them.
+func (c *celCompile) walk(s *structuralschema.Structural, decl *apiservercel.DeclType, root bool, path *fieldpath.Path, card *uint64) {
+	if !hasRules(s) {
+		return
+	}
+	if decl == nil {
+		if decl = model.SchemaDeclType(s, root || s.XEmbeddedResource); decl == nil {
+			c.errs = append(c.errs, fieldpath.InternalError(path.Child("x-kubernetes-validations"), fmt.Errorf("unable to convert structural schema to CEL declarations")))
+			return
+		}
+	}
+	if len(s.XValidations) > 0 {
+		c.rules(s, decl, path, card)
+	}
+	// What a child's values multiply by (extractMaxElements).
+	var child *uint64
+	if card != nil {
+		switch {
+		case s.Type == "array" && s.ValueValidation != nil && s.ValueValidation.MaxItems != nil:
+			child = mul(*card, uint64(max(*s.ValueValidation.MaxItems, 0)))
+		case s.Type == "object" && s.AdditionalProperties != nil && s.ValueValidation != nil && s.ValueValidation.MaxProperties != nil:
+			child = mul(*card, uint64(max(*s.ValueValidation.MaxProperties, 0)))
+		case s.Type == "array", s.Type == "object" && s.AdditionalProperties != nil:
+		default:
+			child = card
+		}
+	}
+	names := make([]string, 0, len(s.Properties))
+	for n := range s.Properties {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := s.Properties[n]
+		var d *apiservercel.DeclType
+		if esc, ok := apiservercel.Escape(n); ok {
+			if f, ok := decl.Fields[esc]; ok {
+				d = f.Type
+			}
+		}
+		c.walk(&p, d, false, path.Child("properties").Key(n), child)
+	}
+	if s.Items != nil {
+		c.walk(s.Items, decl.ElemType, false, path.Child("items"), child)
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties.Structural != nil {
+		c.walk(s.AdditionalProperties.Structural, decl.ElemType, false, path.Child("additionalProperties"), child)
+	}
+}
+
+// rules checks the rules of one node as the API server does.
+func (c *celCompile) rules(s *structuralschema.Structural, decl *apiservercel.DeclType, path *fieldpath.Path, card *uint64) {
+	at := func(i int) *fieldpath.Path { return path.Child("x-kubernetes-validations").Index(i) }
+	before := len(c.errs)
+	for i, r := range s.XValidations {
+		rule, msg := strings.TrimSpace(r.Rule), strings.TrimSpace(r.Message)
+		switch {
+		case rule == "":
+			c.errs = append(c.errs, fieldpath.Required(at(i).Child("rule"), "rule is not specified"))
+		case r.Message != "" && msg == "":
+			c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("message"), r.Message, "must be non-empty if specified"))
+		case strings.ContainsAny(msg, "\n\r"):
+			c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("message"), r.Message, "must not contain line breaks"))
+		case strings.ContainsAny(rule, "\n\r") && msg == "":
+			c.errs = append(c.errs, fieldpath.Required(at(i).Child("message"), "message must be specified if rule contains line breaks"))
+		}
+		if r.MessageExpression != "" && strings.TrimSpace(r.MessageExpression) == "" {
+			c.errs = append(c.errs, fieldpath.Required(at(i).Child("messageExpression"), "messageExpression must be non-empty if specified"))
+		}
+		if r.FieldPath != "" {
+			if strings.TrimSpace(r.FieldPath) == "" {
+				c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("fieldPath"), r.FieldPath, "must be non-empty if specified"))
+			}
+			if strings.ContainsAny(r.FieldPath, "\n\r") {
+				c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("fieldPath"), r.FieldPath, "must not contain line breaks"))
+			}
+			if _, _, err := cel.ValidFieldPath(r.FieldPath, s); err != nil {
+				c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("fieldPath"), r.FieldPath, "must be a valid path"))
+			}
+		}
+	}
+	if len(c.errs) > before {
+		return // as the API server: no compiling where the rules' own fields are wrong
+	}
+	if c.env == nil {
+		c.env = environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
+	}
+	results, err := cel.Compile(s, decl, celconfig.PerCallLimit, c.env, cel.NewExpressionsEnvLoader())
+	if err != nil {
+		c.errs = append(c.errs, fieldpath.InternalError(path.Child("x-kubernetes-validations"), err))
+		return
+	}
+	for i, r := range results {
+		cost := r.MaxCost
+		if card != nil {
+			cost = mulCost(r.MaxCost, *card)
+		} else {
+			cost = mulCost(r.MaxCost, r.MaxCardinality)
+		}
+		if cost > ruleCostLimit {
+			c.errs = append(c.errs, fieldpath.Forbidden(at(i).Child("rule"), costMessage("estimated rule cost", cost, ruleCostLimit)))
+		}
+		c.observe(at(i).Child("rule"), cost)
+		if r.Error != nil {
+			if r.Error.Type == apiservercel.ErrorTypeRequired {
+				c.errs = append(c.errs, fieldpath.Required(at(i).Child("rule"), r.Error.Detail))
+			} else {
+				c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("rule"), s.XValidations[i].Rule, r.Error.Detail))
+			}
+		}
+		if !r.UsesOldSelf && s.XValidations[i].OptionalOldSelf != nil {
+			c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("optionalOldSelf"), *s.XValidations[i].OptionalOldSelf, "may not be set if oldSelf is not used in rule"))
+		}
+		if r.MessageExpressionError != nil {
+			c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("messageExpression"), s.XValidations[i].MessageExpression, r.MessageExpressionError.Detail))
+		} else if r.MessageExpression != nil {
+			if r.MessageExpressionMaxCost > ruleCostLimit {
+				c.errs = append(c.errs, fieldpath.Forbidden(at(i).Child("messageExpression"), costMessage("estimated messageExpression cost", r.MessageExpressionMaxCost, ruleCostLimit)))
+			}
+			c.observe(at(i).Child("messageExpression"), r.MessageExpressionMaxCost)
+		}
+	}
+}
+
+// observe adds one expression's cost to the version's total (TotalCost).
+func (c *celCompile) observe(path *fieldpath.Path, cost uint64) {
+	if math.MaxUint64-c.total < cost {
+		c.total = math.MaxUint64
+	} else {
+		c.total += cost
+	}
+	if cost >= crdCostLimit/100 {
+		c.expensive = append(c.expensive, ruleCost{path, cost})
+	}
+}
+
+func mul(a, b uint64) *uint64 {
+	v := mulCost(a, b)
+	return &v
+}
+
+// mulCost is the API server's multiplyWithOverflowGuard.
+func mulCost(base, card uint64) uint64 {
+	if base == 0 {
+		return 0
+	}
+	if math.MaxUint64/base < card {
+		return math.MaxUint64
+	}
+	return base * card
+}
+
+// costMessage is the API server's getCostErrorMessage.
+func costMessage(name string, cost, limit uint64) string {
+	f := float64(cost) / float64(limit)
+	factor := fmt.Sprintf("%.1fx", f)
+	switch {
+	case f > 100:
+		factor = "more than 100x"
+	case f < 1.5:
+		factor = fmt.Sprintf("%fx", f)
+	}
+	return fmt.Sprintf("%s exceeds budget by factor of %s (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)", name, factor)
+}

@@ -1,0 +1,93 @@
+package validate
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCRDRulesCompiled: a CRD the env renders is refused, as the API
+// server refuses it on create, when one of its CEL rules does not compile
+// (even a rule no object of the env reaches), when a rule's own fields
+// are wrong, or when a rule's estimated cost is over the API server's
+// budget; real CRDs full of rules (Gateway API, Flux's own) pass.
+func TestCRDRulesCompiled(t *testing.T) {
+	t.Parallel()
+	gwc, err := os.ReadFile(filepath.Join(realDir, "gateway-api", "gatewayclasses-crd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const immutable = "- message: field is immutable\n                  rule: self == oldSelf\n"
+	widget, err := os.ReadFile("testdata/widget-crd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A list of strings with a rule comparing every pair: without bounds
+	// its cost is far over the budget; with maxItems and maxLength the
+	// same rule is cheap.
+	const ports = "                ports:\n                  type: array\n"
+	const pairs = ports + "                  x-kubernetes-validations:\n                    - rule: \"self.all(x, self.all(y, x.name.startsWith(y.name)))\"\n"
+	for _, tc := range []struct {
+		name     string
+		doc      []byte
+		from, to string
+		want     string // "" when the CRD is valid
+	}{
+		{"real: as written", gwc, "", "", ""},
+		{"rule does not compile", gwc, "rule: self == oldSelf", "rule: self.size() == oldSelf.nosuch",
+			`spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[controllerName].x-kubernetes-validations[0].rule: Invalid value: "self.size() == oldSelf.nosuch": compilation failed: ERROR: <input>:1:23: type 'string' does not support field selection`},
+		{"rule's result not bool", gwc, "rule: self == oldSelf", "rule: self", "x-kubernetes-validations[0].rule: Invalid value: \"self\": cel expression must evaluate to a bool"},
+		{"messageExpression does not compile", gwc, immutable, "- messageExpression: \"'was ' + oldSelf.nosuch\"\n                  rule: self == oldSelf\n",
+			"x-kubernetes-validations[0].messageExpression: Invalid value"},
+		{"line break without message", gwc, immutable, "- rule: \"self ==\\n oldSelf\"\n",
+			"x-kubernetes-validations[0].message: Required value: message must be specified if rule contains line breaks"},
+		{"empty rule", gwc, "rule: self == oldSelf", "rule: ' '", "x-kubernetes-validations[0].rule: Required value: rule is not specified"},
+		{"fieldPath not in the schema", gwc, immutable, immutable + "                  fieldPath: .nosuch\n",
+			`x-kubernetes-validations[0].fieldPath: Invalid value: ".nosuch": must be a valid path`},
+		{"widget: as written", widget, "", "", ""},
+		{"rule over an unbounded list", widget, ports, pairs,
+			"properties[ports].x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of more than 100x"},
+		{"the same rule over a bounded list", widget, ports, pairs + "                  maxItems: 4\n" +
+			"                  items:\n                    type: object\n                    required: [name]\n                    properties:\n                      name: {type: string, maxLength: 8}\n                      port: {type: integer}\n" +
+			"                ignored:\n                  type: array\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(string(tc.doc), tc.from, tc.to, 1)
+			if tc.from != "" && doc == string(tc.doc) {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			_, err := NewSchemas().Env("1.33.0", parse(t, "crd.yaml", doc))
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), "CustomResourceDefinition cannot be served") || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v, want the CRD refused with %q", err, tc.want)
+			case tc.want != "" && !strings.Contains(err.Error(), "fix the CRD's x-kubernetes-validations rules"):
+				t.Errorf("no hint about the rules: %v", err)
+			}
+		})
+	}
+	t.Run("flux CRDs rendered", func(t *testing.T) {
+		t.Parallel()
+		files, err := filepath.Glob("fluxcrds/*.yaml")
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no Flux CRDs: %v", err)
+		}
+		var rules int
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rules += strings.Count(string(data), "x-kubernetes-validations:")
+			if _, err := NewSchemas().Env("1.33.0", parse(t, f, string(data))); err != nil {
+				t.Errorf("%s refused: %v", f, err)
+			}
+		}
+		if rules == 0 {
+			t.Error("the Flux CRDs have no rules to compile")
+		}
+	})
+}
