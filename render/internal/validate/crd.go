@@ -413,11 +413,12 @@ func (k cleanKey) persistent() CleanKey {
 
 // crdKeyVersion names the other kind of CleanKey: a CRD that compiled
 // without a problem (crdKey).
-const crdKeyVersion = "kiln-validate-crd-v1\x00"
+const crdKeyVersion = "kiln-validate-crd-v2\x00"
 
 // crdKey is the CleanKey saying that the CRD whose JSON encoding has the
-// sha256 sum compiles: decodes strictly without a problem, is structural
-// and its defaults prune. An env that meets it again need not compile it
+// sha256 sum compiles: decodes strictly without a problem, is structural,
+// its defaults prune and its CEL rules compile within their cost (v2;
+// v1 did not compile the rules). An env that meets it again need not compile it
 // unless an object of its kind is checked.
 func crdKey(sum [32]byte) CleanKey {
 	h := sha256.New()
