@@ -91,6 +91,12 @@ type Object struct {
 	// them after the engine ran; an engine leaves them nil. A field a patch
 	// set has no line in File, so errors about the object name them too.
 	Patches []string
+	// Overlay is, for an object of a kustomize build, the kustomization
+	// file the build started from (repository-relative), when File is
+	// another file: a field File does not hold was set by that
+	// kustomization or one it includes (a patch, a replacement, a
+	// transformer), so errors about such a field name it. "" otherwise.
+	Overlay string
 }
 
 // LineOf returns the line of n, a node of the object, in the object's

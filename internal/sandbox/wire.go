@@ -207,11 +207,12 @@ type wireResponse struct {
 }
 
 type wireObject struct {
-	Node   int32 // -1: nil
-	File   string
-	Line   int
-	Raw    []byte
-	RawNil bool
+	Node    int32 // -1: nil
+	File    string
+	Line    int
+	Raw     []byte
+	RawNil  bool
+	Overlay string
 }
 
 // wireError is one leaf of an engine's error: a *diag.Error's fields, or
@@ -244,7 +245,7 @@ func encodeResponse(res *templates.Result, rerr error) (*wireResponse, error) {
 	}
 	nodes, ids := writeNodes(roots)
 	for _, o := range res.Objects {
-		wo := wireObject{Node: -1, File: o.File, Line: o.Line, Raw: o.Raw, RawNil: o.Raw == nil}
+		wo := wireObject{Node: -1, File: o.File, Line: o.Line, Raw: o.Raw, RawNil: o.Raw == nil, Overlay: o.Overlay}
 		if o.Node != nil {
 			wo.Node, ids = int32(ids[0]), ids[1:]
 		}
@@ -315,7 +316,7 @@ func (w *wireResponse) decode() (*templates.Result, error) {
 		res.Inputs = nil
 	}
 	for _, wo := range w.Objects {
-		o := templates.Object{File: wo.File, Line: wo.Line, Raw: wo.Raw}
+		o := templates.Object{File: wo.File, Line: wo.Line, Raw: wo.Raw, Overlay: wo.Overlay}
 		if wo.RawNil {
 			o.Raw = nil
 		} else if o.Raw == nil {

@@ -20,7 +20,7 @@ import (
 
 // wireVersion starts every encoding; a change of the layout below changes
 // it, and a reader refuses any other.
-const wireVersion = 2
+const wireVersion = 3
 
 // maxValueDepth bounds the nesting of a decoded value, so that crafted
 // bytes cannot exhaust the stack: YAML and JSON decoders refuse documents
@@ -53,6 +53,7 @@ func (w *wireResponse) tail(b []byte) []byte {
 		b = binary.AppendVarint(b, int64(o.Line))
 		b = appendBytes(b, o.Raw)
 		b = appendBool(b, o.RawNil)
+		b = appendString(b, o.Overlay)
 	}
 	b = appendStrings(b, w.Inputs)
 	b = appendBool(b, w.InputsNil)
@@ -107,6 +108,7 @@ func (w *wireResponse) UnmarshalBinary(data []byte) error {
 			o.Line = int(r.varint())
 			o.Raw = r.bytes()
 			o.RawNil = r.bool()
+			o.Overlay = r.str()
 		}
 	}
 	w.Inputs = r.strings()

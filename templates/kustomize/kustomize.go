@@ -137,6 +137,11 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 		return nil, buildError(req, fsys, kfile, err)
 	}
 
+	for i := range objs {
+		if objs[i].File != kfile {
+			objs[i].Overlay = kfile
+		}
+	}
 	res := &templates.Result{
 		Objects:     objs,
 		Inputs:      fsys.Read(),

@@ -73,9 +73,13 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 	d.Err = fe
 	segs := splitPath(fe.Field)
 	d.Line = o.LineOf(nil)
+	var key *kyaml.Node // the field's own key, nil when it is not in the object
 	for n := len(segs); n > 0; n-- {
 		if f := idx.index[joinPath(segs[:n])]; f != nil {
 			d.Line = o.LineOf(f.key)
+			if n == len(segs) {
+				key = f.key
+			}
 			break
 		}
 	}
@@ -106,7 +110,19 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 		d.Msg = fe.ErrorBody()
 	}
 	d.Hint = fmt.Sprintf("check the field against %s", against)
+	d.Hint += overlayNote(o, key)
 	return &d
+}
+
+// overlayNote is what an error's hint adds when the field of key is in a
+// kustomize build's object but not in the resource file the object came
+// from: the line named is the object's, and the value was set by the
+// kustomization the build started from or one it includes. "" otherwise.
+func overlayNote(o templates.Object, key *kyaml.Node) string {
+	if key == nil || key.Line > 0 || o.Overlay == "" {
+		return ""
+	}
+	return fmt.Sprintf("; the field is not in %s as written: %s, or a kustomization it includes, sets it (a patch, a replacement or a transformer)", o.File, o.Overlay)
 }
 
 // splitPath splits a field path as the API server prints it

@@ -558,6 +558,9 @@ func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime
 		}
 		d.Msg = fmt.Sprintf("wrong type for %s: got %s, want %s", path, jsonKind(te.value), typeName(te.typ))
 		d.Hint = fmt.Sprintf("check the field's type in %s", against)
+		if v != nil {
+			d.Hint += overlayNote(o, v.key)
+		}
 		return &d, v
 	}
 	// A type's own decoder quotes the value it refused, or a piece of it
@@ -583,7 +586,7 @@ func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime
 		d.Msg = fmt.Sprintf("invalid value for field %q: %s", v.path, what)
 		d.Line = o.LineOf(v.key)
 		d.Field = v.path
-		d.Hint = hint
+		d.Hint = hint + overlayNote(o, v.key)
 	}
 	return &d, v
 }
