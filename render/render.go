@@ -609,13 +609,6 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			errs = append(errs, err)
 		}
 	}
-	rd := er.Redactor
-	if len(errs) > 0 || len(warns) > 0 {
-		rd = messageRedactor(rd, runs)
-		for i := range warns {
-			warns[i].Msg, warns[i].Hint = rd.String(warns[i].Msg), rd.String(warns[i].Hint)
-		}
-	}
 	er.Warnings = diag.SortWarnings(warns)
 	if r.opts.Strict {
 		for _, w := range er.Warnings {
@@ -623,7 +616,10 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		}
 	}
 	if err := diag.Join(errs...); err != nil {
-		er.Err = redactErr(rd, err)
+		// Only a failed env pays for the Secrets' values: an automaton
+		// over every form of hundreds of values takes a good part of a
+		// second to build. Warnings quote no field's value.
+		er.Err = redactErr(messageRedactor(er.Redactor, runs), err)
 		return er
 	}
 	er.Files = files
@@ -786,7 +782,7 @@ func forApp(app string, err error) error {
 	return errors.Join(out...)
 }
 
-// messageRedactor masks, in errors and warnings, what rd masks and the
+// messageRedactor masks, in errors, what rd masks and the
 // plain values of every v1 Secret the env's apps rendered. Such a value
 // has no name kiln knows (it came from a values file, a secretGenerator, a
 // Secret in the overlay), yet a replacement, a patch or a template can copy
