@@ -333,19 +333,29 @@ func TestCRDNamesAndVersions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			doc := strings.Replace(string(tc.doc), tc.from, tc.to, 1)
-			if tc.from != "" && doc == string(tc.doc) {
-				t.Fatalf("mutation %q not applied", tc.from)
-			}
-			_, err := NewSchemas().Env("1.31.0", parse(t, "crd.yaml", doc))
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("refused: %v", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), "CustomResourceDefinition cannot be served") || !strings.Contains(err.Error(), tc.want)):
-				t.Fatalf("got %v, want the CRD refused with %q", err, tc.want)
-			}
+			mutatedCRD(t, "1.31.0", tc.doc, tc.from, tc.to, tc.want)
 		})
 	}
+}
+
+// mutatedCRD renders doc with the first from replaced by to (which must
+// occur, unless from is "") as a CRD of an env of kubeVersion, and
+// returns its error: nil, and the test fails, unless want is "" exactly
+// when the CRD is accepted, and otherwise in the error of a CRD refused.
+func mutatedCRD(t *testing.T, kubeVersion string, data []byte, from, to, want string) error {
+	t.Helper()
+	doc := strings.Replace(string(data), from, to, 1)
+	if from != "" && doc == string(data) {
+		t.Fatalf("mutation %q not applied", from)
+	}
+	_, err := NewSchemas().Env(kubeVersion, parse(t, "crd.yaml", doc))
+	switch {
+	case want == "" && err != nil:
+		t.Fatalf("refused: %v", err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), "CustomResourceDefinition cannot be served") || !strings.Contains(err.Error(), want)):
+		t.Fatalf("got %v, want the CRD refused with %q", err, want)
+	}
+	return err
 }
 
 // TestUnknownFluxKind: a kind no embedded Flux CRD defines, in one of
