@@ -44,8 +44,12 @@ type celVersion struct {
 // reaches (celRules), so a rule that does not compile would pass until an
 // object reached it, while the API server refuses the whole CRD, and
 // with it every object of the kind, at apply.
-func celCompileErrors(versions []celVersion) fieldpath.ErrorList {
-	var errs fieldpath.ErrorList
+func celCompileErrors(versions []celVersion) (errs fieldpath.ErrorList) {
+	defer func() {
+		if r := recover(); r != nil {
+			errs = append(errs, fieldpath.InternalError(fieldpath.NewPath("spec", "versions"), fmt.Errorf("compiling the CEL rules failed unexpectedly (a bug in kiln or in the Kubernetes code it uses; please report it): %v", r)))
+		}
+	}()
 	for _, v := range versions {
 		if !hasRules(v.st) {
 			continue

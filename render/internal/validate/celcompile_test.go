@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 )
 
 // TestCRDRulesCompiled: a CRD the env renders is refused, as the API
@@ -81,4 +83,30 @@ func TestCRDRulesCompiled(t *testing.T) {
 			t.Error("the Flux CRDs have no rules to compile")
 		}
 	})
+}
+
+// TestValidationPanicIsAnError: should the API server's code that kiln
+// validates with panic on an object (it expects what its own decoder and
+// defaulting made), the object is refused with an error at its line and
+// the run goes on; the same for a CRD whose compiling panics.
+func TestValidationPanicIsAnError(t *testing.T) {
+	t.Parallel()
+	e := testEnv(t)
+	st := &structuralschema.Structural{Generic: structuralschema.Generic{Type: "object"}, Extensions: structuralschema.Extensions{XPreserveUnknownFields: true}}
+	boom := &crd{group: "example.com", kind: "Boom", served: []string{"v1"}, versions: map[string]*crdVersion{
+		"v1": {served: true, structural: st, checkers: func() checkers { panic("runtime error: invalid memory address") }},
+	}}
+	e.crds[groupKind{"example.com", "Boom"}] = &crdRef{get: func() *crd { return boom }}
+	err := e.Objects("app", parse(t, "boom.yaml", "# a Boom\napiVersion: example.com/v1\nkind: Boom\nmetadata: {name: b}\n"))
+	if err == nil || !strings.Contains(err.Error(), "boom.yaml:2: app app: Boom/b: kiln's validation failed unexpectedly on this object: runtime error: invalid memory address") {
+		t.Errorf("got %v, want the object refused", err)
+	}
+
+	// A CRD whose compiling panics, first in the head start that
+	// compiles the schemas the objects need, then for the object.
+	e.crds[groupKind{"example.com", "Bang"}] = &crdRef{get: func() *crd { panic("runtime error: index out of range") }}
+	err = e.Objects("app", parse(t, "bang.yaml", "apiVersion: example.com/v1\nkind: Bang\nmetadata: {name: b}\n"))
+	if err == nil || !strings.Contains(err.Error(), "bang.yaml:1: app app: Bang/b: kiln's validation failed unexpectedly on this object: runtime error: index out of range") {
+		t.Errorf("got %v, want the object refused", err)
+	}
 }

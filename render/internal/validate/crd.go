@@ -315,8 +315,16 @@ func (s *Schemas) compileData(key [32]byte, data []byte) *crd {
 
 // compileKeyed compiles the CRD whose JSON encoding is data, of sha256
 // key, naming it in its errors.
-func compileKeyed(key [32]byte, data []byte) *crd {
-	c := compileCRD(data)
+func compileKeyed(key [32]byte, data []byte) (c *crd) {
+	defer func() {
+		// The API server's code on a CRD it would refuse before compiling
+		// it, or a bug: the CRD is refused, the run goes on.
+		if r := recover(); r != nil {
+			c = &crd{err: fmt.Errorf("kiln could not compile the CRD (a bug in kiln or in the Kubernetes code it uses; please report it): %v", r)}
+			c.sum = key
+		}
+	}()
+	c = compileCRD(data)
 	c.where = "CRD " + c.name
 	c.sum = key
 	return c

@@ -73,6 +73,9 @@ func (e *Env) Objects(app string, objs []templates.Object) error {
 	perObject := make([][]error, len(objs))
 	parallel(len(needs)+len(objs), func(i int) {
 		if i < len(needs) {
+			// Only a head start: a compile that panics panics again for
+			// the object that needs it, which reports it (object).
+			defer func() { _ = recover() }()
 			needs[i]()
 			return
 		}
@@ -194,10 +197,20 @@ func (e *Env) needs(preps []prepared) []func() {
 }
 
 // object checks one prepared object.
-func (e *Env) object(app string, o templates.Object, p prepared) []error {
+func (e *Env) object(app string, o templates.Object, p prepared) (errs []error) {
 	if !p.check {
 		return nil
 	}
+	defer func() {
+		// The API server's packages expect objects its decoder and
+		// defaulting made; should one fail on what a template wrote, the
+		// object is refused and the run goes on.
+		if r := recover(); r != nil {
+			errs = []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node),
+				Msg:  "kiln's validation failed unexpectedly on this object: " + redact.Operands(fmt.Sprint(r)),
+				Hint: "this is a bug in kiln or in the Kubernetes code it validates with; please report it with the object (its values removed)"}}
+		}
+	}()
 	if e.schemas != nil {
 		e.schemas.checks.Add(1)
 	}
@@ -205,7 +218,7 @@ func (e *Env) object(app string, o templates.Object, p prepared) []error {
 	if p.ref != nil {
 		c = p.ref.get()
 	}
-	errs := e.check(app, o, p.gvk, c, p.enc)
+	errs = e.check(app, o, p.gvk, c, p.enc)
 	if len(errs) == 0 && p.enc.err == nil {
 		e.schemas.markClean(p.key)
 		if p.persist {
