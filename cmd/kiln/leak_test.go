@@ -282,20 +282,12 @@ func TestSecretKeyShowsNoValue(t *testing.T) {
 		"e/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [secret.env]\n",
 		"e/secret.env":         "PASSWORD Env-Sup3rS3cret\n",
 	})
-	for _, args := range [][]string{
-		{"validate", "--config", filepath.Join(repo, "kiln.yaml")},
-		{"validate", "--config", filepath.Join(repo, "kiln.yaml"), "--output", "json"},
-	} {
-		stdout, stderr, code := runLeak(t, func(string) (string, bool) { return "", false }, nil, args...)
-		if code != exitFailure {
-			t.Errorf("%v: exit %d, want %d", args[3:], code, exitFailure)
-		}
-		all := stdout + stderr
+	for format, all := range failedValidations(t, repo) {
 		if !strings.Contains(all, `Invalid value: \"PASSWORD…\"`) && !strings.Contains(all, `Invalid value: "PASSWORD…"`) {
-			t.Errorf("%v: no error about the key:\n%s", args[3:], all)
+			t.Errorf("%s: no error about the key:\n%s", format, all)
 		}
 		if strings.Contains(all, "S3cret") {
-			t.Errorf("%v: the value is shown:\n%s", args[3:], all)
+			t.Errorf("%s: the value is shown:\n%s", format, all)
 		}
 	}
 }
@@ -322,22 +314,31 @@ func TestCopiedSecretValueNotShown(t *testing.T) {
 		"c/templates/s.yaml":  "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: {{ .Values.pw | quote }}}\n",
 		"c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  labels: {pw: {{ .Values.pw | quote }}}\n",
 	})
-	for _, args := range [][]string{
-		{"validate", "--config", filepath.Join(repo, "kiln.yaml")},
-		{"validate", "--config", filepath.Join(repo, "kiln.yaml"), "--output", "json"},
-	} {
-		stdout, stderr, code := runLeak(t, func(string) (string, bool) { return "", false }, nil, args...)
-		if code != exitFailure {
-			t.Errorf("%v: exit %d, want %d", args[3:], code, exitFailure)
-		}
-		all := stdout + stderr
+	for format, all := range failedValidations(t, repo) {
 		if n := strings.Count(all, `field \"metadata.labels\": Invalid value: \"**redacted**\"`) + strings.Count(all, `field "metadata.labels": Invalid value: "**redacted**"`); n != 2 {
-			t.Errorf("%v: %d masked label errors, want 2:\n%s", args[3:], n, all)
+			t.Errorf("%s: %d masked label errors, want 2:\n%s", format, n, all)
 		}
 		for _, v := range []string{kust, chart, base64.StdEncoding.EncodeToString([]byte(kust))} {
 			if strings.Contains(all, v) || strings.Contains(all, "S3cret") {
-				t.Errorf("%v: a value is shown:\n%s", args[3:], all)
+				t.Errorf("%s: a value is shown:\n%s", format, all)
 			}
 		}
 	}
+}
+
+// failedValidations runs kiln validate on the repository at repo, as text
+// and as JSON, with no environment, expects each to fail, and returns
+// what each printed (stdout and stderr) by format.
+func failedValidations(t *testing.T, repo string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, format := range []string{"text", "json"} {
+		stdout, stderr, code := runLeak(t, func(string) (string, bool) { return "", false }, nil,
+			"validate", "--config", filepath.Join(repo, "kiln.yaml"), "--output", format)
+		if code != exitFailure {
+			t.Errorf("%s: exit %d, want %d", format, code, exitFailure)
+		}
+		out[format] = stdout + stderr
+	}
+	return out
 }
