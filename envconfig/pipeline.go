@@ -877,7 +877,7 @@ func (d *decoder) dependsOn(n *yaml.Node) []Dependency {
 			continue
 		}
 		seen[s] = v.Line
-		dep := Dependency{Name: s, Line: v.Line}
+		dep := Dependency{Name: s, File: d.file, Line: v.Line}
 		switch parts := strings.Split(s, "/"); len(parts) {
 		case 1:
 			if s == "" {
@@ -888,7 +888,7 @@ func (d *decoder) dependsOn(n *yaml.Node) []Dependency {
 			if !d.dnsLabel(v, "dependsOn namespace", parts[0]) || !d.dnsSubdomain(v, "dependsOn name", parts[1]) {
 				continue
 			}
-			dep = Dependency{Name: parts[1], Namespace: parts[0], External: true, Line: v.Line}
+			dep = Dependency{Name: parts[1], Namespace: parts[0], External: true, File: d.file, Line: v.Line}
 		default:
 			d.errAt(v, fmt.Sprintf("dependsOn %q has more than one /", s), "name an app of kiln.yaml, or namespace/name of a Flux Kustomization")
 			continue

@@ -403,9 +403,9 @@ func (r *Renderer) buildGraph(res *envconfig.Resolved) (*graph.Graph, error) {
 		for _, d := range a.DependsOn {
 			switch app, ok := own[d.Name]; {
 			case !d.External:
-				n.Deps = append(n.Deps, graph.Dep{Name: d.Name, Line: d.Line})
+				n.Deps = append(n.Deps, graph.Dep{Name: d.Name, File: d.File, Line: d.Line})
 			case ok && d.Namespace == r.p.Flux.Namespace:
-				n.Deps = append(n.Deps, graph.Dep{Name: app, Line: d.Line, As: d.Namespace + "/" + d.Name})
+				n.Deps = append(n.Deps, graph.Dep{Name: app, File: d.File, Line: d.Line, As: d.Namespace + "/" + d.Name})
 			}
 		}
 		nodes = append(nodes, n)
