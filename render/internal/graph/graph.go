@@ -133,7 +133,10 @@ func New(apps []App, disabled []string, env, file string) (*Graph, error) {
 				e.Hint = fmt.Sprintf("enable %s in env %s or drop the dependency there with an override of dependsOn", d.Name, env)
 			} else {
 				e.Msg = fmt.Sprintf("dependsOn %q: no such app", d.written())
-				if c := diag.Closest(d.Name, names); c != "" {
+				// Never the app itself: following that hint would
+				// make a self-dependency, which Flux waits on forever.
+				others := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == a.Name })
+				if c := diag.Closest(d.Name, others); c != "" {
 					e.Msg += fmt.Sprintf(" (did you mean %q?)", c)
 				}
 				e.Hint = "name an app of kiln.yaml, or write namespace/name for a Flux Kustomization kiln does not manage"

@@ -47,6 +47,12 @@ func TestNewErrors(t *testing.T) {
   hint: name an app of kiln.yaml, or write namespace/name for a Flux Kustomization kiln does not manage`,
 		},
 		{
+			name: "a dependency close only to the app itself",
+			apps: "redis:rediss vote:",
+			want: `kiln.yaml:11: app redis: dependsOn "rediss": no such app
+  hint: name an app of kiln.yaml, or write namespace/name for a Flux Kustomization kiln does not manage`,
+		},
+		{
 			name: "misspelt dependency",
 			apps: "vote:rediss redis:",
 			want: `kiln.yaml:11: app vote: dependsOn "rediss": no such app (did you mean "redis"?)
