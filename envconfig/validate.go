@@ -103,6 +103,15 @@ func (d *decoder) duration(n *yaml.Node, key string) (string, bool) {
 			Err:  err})
 		return "", false
 	}
+	// kiln writes the duration as Go prints it (metav1.Duration): one
+	// below a millisecond (0.5ms) comes out in µs or ns, which the CRD's
+	// pattern refuses, so Flux would refuse the Kustomization.
+	if w := dur.String(); !fluxDurationRE.MatchString(w) {
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
+			Msg:  fmt.Sprintf("%s: duration %q is below a millisecond: kiln would write it as %s, a unit Flux refuses", key, s, w),
+			Hint: "write 1ms or more, such as 10m, 1h30m or 90s"})
+		return "", false
+	}
 	return s, true
 }
 
