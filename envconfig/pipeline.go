@@ -956,6 +956,11 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 				File:       d.file,
 				Line:       line(deref(it)),
 			}
+			for _, k := range []string{"current", "inProgress", "failed"} {
+				if v, ok := hf[k]; ok {
+					d.celExpr(v, key+"."+k)
+				}
+			}
 			af.HealthCheckExprs = append(af.HealthCheckExprs, he)
 		}
 	}

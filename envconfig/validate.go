@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/ext"
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
@@ -113,6 +115,42 @@ func (d *decoder) duration(n *yaml.Node, key string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// celExpr checks that the health check expression at n parses as
+// kustomize-controller parses it (fluxcd/pkg runtime/cel NewStatusEvaluator:
+// parsed, not compiled, in this environment). One that does not parse
+// fails every health check of the Kustomization, its commit status and the
+// promotion gate.
+func (d *decoder) celExpr(n *yaml.Node, key string) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.ScalarNode || n.Value == "" {
+		return // str and reqStr report it
+	}
+	env, err := cel.NewEnv(cel.HomogeneousAggregateLiterals(), cel.EagerlyValidateDeclarations(true),
+		cel.DefaultUTCTimeZone(true), cel.CrossTypeNumericComparisons(true), cel.OptionalTypes(),
+		ext.Strings(), ext.Sets(), ext.Encoders())
+	if err != nil {
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
+			Msg: key + ": cannot check the CEL expression", Err: fmt.Errorf("creating the CEL environment: %w", err)})
+		return
+	}
+	if _, iss := env.Parse(n.Value); iss != nil && iss.Err() != nil {
+		// The first problem, on one line: cel-go's own text adds the
+		// expression and a caret below it.
+		msg := iss.Err().Error()
+		if es := iss.Errors(); len(es) > 0 {
+			loc := es[0].Location
+			msg = fmt.Sprintf("column %d: %s", loc.Column()+1, es[0].Message)
+			if loc.Line() > 1 {
+				msg = fmt.Sprintf("line %d, %s", loc.Line(), msg)
+			}
+		}
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
+			Msg:  fmt.Sprintf("%s: the CEL expression does not parse: %s", key, msg),
+			Hint: "fix the expression (CEL, as Flux's healthCheckExprs take it), such as status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'True')",
+			Err:  iss.Err()})
+	}
 }
 
 // chartRepo checks a Helm repository URL: http(s):// or oci:// with a host.
