@@ -935,6 +935,20 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 				File:       d.file,
 				Line:       line(deref(it)),
 			}
+			// A check naming an object no API server would accept
+			// waits for it until the Kustomization times out, every
+			// time: refuse it here, at its line.
+			// (Values that are no text, and an empty name, are
+			// reported already.)
+			if v := hf["namespace"]; isText(v) {
+				d.dnsLabel(v, key+".namespace", hc.Namespace)
+			}
+			if v := hf["name"]; isText(v) && hc.Name != "" {
+				d.objectName(v, key+".name", hc.Name)
+			}
+			if v := hf["apiVersion"]; isText(v) && hc.APIVersion != "" {
+				d.apiVersion(v, key+".apiVersion", hc.APIVersion)
+			}
 			af.HealthChecks = append(af.HealthChecks, hc)
 		}
 	}
@@ -956,6 +970,9 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 				File:       d.file,
 				Line:       line(deref(it)),
 			}
+			if v := hf["apiVersion"]; isText(v) && he.APIVersion != "" {
+				d.apiVersion(v, key+".apiVersion", he.APIVersion)
+			}
 			for _, k := range []string{"current", "inProgress", "failed"} {
 				if v, ok := hf[k]; ok {
 					d.celExpr(v, key+"."+k)
@@ -965,6 +982,12 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 		}
 	}
 	return af
+}
+
+// isText reports whether n is a value str reads without an error.
+func isText(n *yaml.Node) bool {
+	s := deref(n)
+	return s != nil && s.Kind == yaml.ScalarNode && s.ShortTag() != "!!null"
 }
 
 // optStr reads an optional string field.

@@ -55,6 +55,36 @@ func (d *decoder) dnsSubdomain(n *yaml.Node, what, s string) bool {
 	return false
 }
 
+// objectName checks the name of an object a health check waits for. Names
+// of most kinds are DNS subdomains, but some (RBAC's "system:aggregate-to-
+// edit") only need to be usable in a URL path: that is the rule here, the
+// one every kind keeps (apimachinery's IsValidPathSegmentName, at most 253
+// characters).
+func (d *decoder) objectName(n *yaml.Node, what, s string) bool {
+	if len(s) <= shape.DNSSubdomainMax && s != "." && s != ".." && !strings.ContainsAny(s, "/%") {
+		return true
+	}
+	d.errAt(n, fmt.Sprintf("%s %q is not a name any Kubernetes object can have", what, s),
+		"use the object's name as kubectl get shows it (no \"/\" or \"%\", not \".\" or \"..\", at most 253 characters)")
+	return false
+}
+
+// apiVersion checks a Kubernetes apiVersion: a version (v1), or a group and
+// a version (apps/v1).
+func (d *decoder) apiVersion(n *yaml.Node, what, s string) bool {
+	group, version, grouped := strings.Cut(s, "/")
+	if !grouped {
+		group, version = "", s
+	}
+	if dnsLabelRE.MatchString(version) && len(version) <= shape.DNSLabelMax &&
+		(!grouped || (len(group) <= shape.DNSSubdomainMax && dnsSubdomainRE.MatchString(group))) {
+		return true
+	}
+	d.errAt(n, fmt.Sprintf("%s %q is not a Kubernetes apiVersion", what, s),
+		"write a version (v1) or group/version (apps/v1), as the object's apiVersion: says")
+	return false
+}
+
 // relPath checks a path inside the repository: not empty, relative,
 // slash-separated, and using no placeholder but {env}. Whether it stays
 // inside the repository is checked by the engines, after symlinks are
