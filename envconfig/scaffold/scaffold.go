@@ -160,10 +160,24 @@ func (s *scan) read(p string) ([]byte, error) { return limits.ReadFileAs(p, s.re
 
 func (s *scan) walk() error {
 	return filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
 		rel := s.rel(p)
+		if err != nil {
+			if rel == "." {
+				return err
+			}
+			// A folder init may not read (a database's data folder
+			// owned by another user) is left out and named: the rest of
+			// the repository still gives a kiln.yaml.
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			s.note(rel, "not looked through: %v", err)
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			return nil
 		}

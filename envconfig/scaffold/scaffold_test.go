@@ -196,3 +196,34 @@ func TestSchemaURLAsTheExamples(t *testing.T) {
 		t.Errorf("examples/instavote/kiln.yaml starts with %q, init writes %q", first, want)
 	}
 }
+
+// TestScanUnreadableFolder: a folder init may not read (a database's data
+// folder owned by another user) is named in a note and left out; the rest
+// of the repository still gives its apps.
+func TestScanUnreadableFolder(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"apps/web/cm.yaml":   cm,
+		"data/pg/x.yaml":     cm,
+		"data/pg/sub/y.yaml": cm,
+	})
+	locked := filepath.Join(root, "data", "pg")
+	if err := os.Chmod(locked, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(locked, 0o755) })
+	if _, err := os.ReadDir(locked); err == nil {
+		t.Skip("permissions are not enforced for this user (root)")
+	}
+	res, err := Scan(root)
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	if d := cmp.Diff([]App{{Name: "web", Namespace: "web", Engine: YAML, Path: "apps/web"}}, res.Apps); d != "" {
+		t.Errorf("apps (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]Note{{Path: "data/pg", Message: "not looked through: permission denied"}}, res.Notes); d != "" {
+		t.Errorf("notes (-want +got):\n%s", d)
+	}
+}
