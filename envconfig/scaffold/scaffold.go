@@ -307,7 +307,10 @@ func (s *scan) envs() []string {
 		name := strings.TrimSuffix(strings.TrimSuffix(path.Base(f), ".yaml"), ".yml")
 		if label(name) == name {
 			names = append(names, name)
+			continue
 		}
+		s.note(f, "not an environment: %s is not an environment name (lowercase letters, digits and -, at most 63); rename the file to %s%s",
+			name, label(name), path.Ext(f))
 	}
 	return orderEnvs(names)
 }
@@ -324,9 +327,40 @@ func orderEnvs(names []string) []string {
 	return names
 }
 
+// placeholderRE is what kiln.yaml reads as a placeholder in a path.
+var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
+
+// nameable reports whether kiln.yaml can name the path rel, and notes why
+// not: kiln reads {…} in a path as a placeholder ({env} would even be
+// replaced), and refuses \ as a Windows separator. Such an app would make
+// the kiln.yaml init writes one that kiln validate refuses.
+func (s *scan) nameable(rel string) bool {
+	switch ph := placeholderRE.FindString(rel); {
+	case ph != "":
+		s.note(rel, "not added: kiln.yaml reads %s in a path as a placeholder, so it cannot name this one; rename the folder or file", ph)
+		return false
+	case strings.Contains(rel, `\`):
+		s.note(rel, "not added: kiln.yaml paths separate folders with /, so it cannot name one with \\ in it; rename the folder or file")
+		return false
+	}
+	return true
+}
+
+func (s *scan) allNameable(rels []string) bool {
+	for _, r := range rels {
+		if !s.nameable(r) {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *scan) helmApps() []App {
 	var apps []App
 	for _, c := range s.charts {
+		if !s.nameable(c) {
+			continue
+		}
 		name := label(path.Base(c))
 		apps = append(apps, App{Name: name, Namespace: name, Engine: Helm, Path: c})
 	}
@@ -358,18 +392,43 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 			continue
 		}
 		parent := path.Dir(dir)
-		if overlayParents[path.Base(parent)] && label(path.Base(dir)) == path.Base(dir) {
+		if overlayParents[path.Base(parent)] {
 			groups[parent] = append(groups[parent], path.Base(dir))
+			continue
+		}
+		if !s.nameable(dir) {
 			continue
 		}
 		apps = append(apps, App{Name: label(path.Base(dir)), Namespace: s.namespace(k.namespace, path.Base(dir)), Engine: Kustomize, Path: dir})
 	}
 	for _, parent := range slices.Sorted(mapsKeys(groups)) {
-		names := groups[parent]
-		seen = append(seen, names...)
 		base := path.Base(path.Dir(parent))
 		if path.Dir(parent) == "." {
 			base = path.Base(s.root)
+		}
+		if !s.nameable(parent) {
+			continue
+		}
+		// An overlay whose folder is no environment name (Prod_EU) can
+		// be no environment's: it is an app of its own, in every
+		// environment, and a note says how to make it an environment's.
+		var names []string
+		for _, n := range groups[parent] {
+			if label(n) == n {
+				names = append(names, n)
+				continue
+			}
+			dir := path.Join(parent, n)
+			if !s.nameable(dir) {
+				continue
+			}
+			apps = append(apps, App{Name: label(base + "-" + n), Namespace: s.namespace(s.kusts[dir].namespace, base), Engine: Kustomize, Path: dir})
+			s.note(dir, "%s is not an environment name, so this overlay is an app of its own in every environment; to render it only in environment %s, rename the folder to %s",
+				n, label(n), label(n))
+		}
+		seen = append(seen, names...)
+		if len(names) == 0 {
+			continue
 		}
 		if len(envs) > 0 && containsAll(names, envs) {
 			ns := s.namespace(s.kusts[path.Join(parent, envs[0])].namespace, base)
@@ -517,7 +576,11 @@ func (s *scan) jsonnetApps() []App {
 		if name == "main" && path.Dir(f) != "." {
 			name = path.Base(path.Dir(f))
 		}
-		apps = append(apps, App{Name: label(name), Namespace: label(name), Engine: Jsonnet, Path: f, JPath: s.closure(f, imports, jpaths)})
+		jpath := s.closure(f, imports, jpaths)
+		if !s.nameable(f) || !s.allNameable(jpath) {
+			continue
+		}
+		apps = append(apps, App{Name: label(name), Namespace: label(name), Engine: Jsonnet, Path: f, JPath: jpath})
 	}
 	return apps
 }
@@ -675,6 +738,9 @@ func (s *scan) yamlApps() []App {
 			for n := range nss {
 				ns = s.namespace(n, name)
 			}
+		}
+		if !s.nameable(dir) {
+			continue
 		}
 		apps = append(apps, App{Name: label(name), Namespace: ns, Engine: YAML, Path: dir})
 	}

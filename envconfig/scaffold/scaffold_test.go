@@ -131,6 +131,59 @@ func TestScan(t *testing.T) {
 				{Name: "ns", Namespace: "ns", Engine: YAML, Path: "ns"},
 			},
 		},
+		{
+			// Such an overlay used to become an app named after it alone,
+			// in every environment, without a word.
+			name: "an overlay that is no environment name: an app of its own, with a note",
+			files: map[string]string{
+				"shop/base/kustomization.yaml":             kust("resources: [cm.yaml]\n"),
+				"shop/base/cm.yaml":                        cm,
+				"shop/overlays/dev/kustomization.yaml":     kust("resources: [../../base]\n"),
+				"shop/overlays/Prod_EU/kustomization.yaml": kust("resources: [../../base]\n"),
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "shop", Namespace: "shop", Engine: Kustomize, Path: "shop/overlays/{env}"},
+				{Name: "shop-prod-eu", Namespace: "shop", Engine: Kustomize, Path: "shop/overlays/Prod_EU"},
+			},
+			wantNotes: []Note{{Path: "shop/overlays/Prod_EU", Message: "Prod_EU is not an environment name, so this overlay is an app of its own in every environment; " +
+				"to render it only in environment prod-eu, rename the folder to prod-eu"}},
+		},
+		{
+			name: "an env file that is no environment name is noted",
+			files: map[string]string{
+				"envs/dev.yaml":  "vars: {}\n",
+				"envs/Prod.yaml": "vars: {}\n",
+				"app/cm.yaml":    cm,
+			},
+			wantEnvs:  []string{"dev"},
+			wantApps:  []App{{Name: "app", Namespace: "app", Engine: YAML, Path: "app"}},
+			wantNotes: []Note{{Path: "envs/Prod.yaml", Message: "not an environment: Prod is not an environment name (lowercase letters, digits and -, at most 63); rename the file to prod.yaml"}},
+		},
+		{
+			// kiln.yaml would read {x} as a placeholder (and replace a
+			// literal {env}) and refuses \: init wrote a kiln.yaml that
+			// kiln validate refused.
+			name: "paths kiln.yaml cannot name are left out, with a note",
+			files: map[string]string{
+				"apps/{x}/cm.yaml":                           cm,
+				"charts/{env}/Chart.yaml":                    chart,
+				`odd\name/kustomization.yaml`:                kust("resources: [cm.yaml]\n"),
+				`odd\name/cm.yaml`:                           cm,
+				"jsonnet/{v}.jsonnet":                        "{}\n",
+				"web/{team}/overlays/dev/kustomization.yaml": kust("resources: []\n"),
+				"ok/cm.yaml":                                 cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{{Name: "ok", Namespace: "ok", Engine: YAML, Path: "ok"}},
+			wantNotes: []Note{
+				{Path: "apps/{x}", Message: "not added: kiln.yaml reads {x} in a path as a placeholder, so it cannot name this one; rename the folder or file"},
+				{Path: "charts/{env}", Message: "not added: kiln.yaml reads {env} in a path as a placeholder, so it cannot name this one; rename the folder or file"},
+				{Path: "jsonnet/{v}.jsonnet", Message: "not added: kiln.yaml reads {v} in a path as a placeholder, so it cannot name this one; rename the folder or file"},
+				{Path: `odd\name`, Message: "not added: kiln.yaml paths separate folders with /, so it cannot name one with \\ in it; rename the folder or file"},
+				{Path: "web/{team}/overlays", Message: "not added: kiln.yaml reads {team} in a path as a placeholder, so it cannot name this one; rename the folder or file"},
+			},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
