@@ -192,6 +192,13 @@ func (s *scan) walk() error {
 			if exists(filepath.Join(p, "kiln.lock.json")) {
 				return filepath.SkipDir
 			}
+			// flux bootstrap's own folder (flux-system/ of a cluster's
+			// path): Flux applies it itself, and as an app of kiln its
+			// Kustomization would take the bootstrap's name.
+			if exists(filepath.Join(p, "gotk-sync.yaml")) || exists(filepath.Join(p, "gotk-components.yaml")) {
+				s.note(rel, "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself")
+				return filepath.SkipDir
+			}
 			if exists(filepath.Join(p, "Chart.yaml")) {
 				s.chart(p)
 				return filepath.SkipDir

@@ -150,6 +150,18 @@ func TestScan(t *testing.T) {
 				"to render it only in environment prod-eu, rename the folder to prod-eu"}},
 		},
 		{
+			name: "flux bootstrap's folder is Flux's, not an app",
+			files: map[string]string{
+				"clusters/dev/flux-system/kustomization.yaml":   kust("resources: [gotk-components.yaml, gotk-sync.yaml]\n"),
+				"clusters/dev/flux-system/gotk-components.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n",
+				"clusters/dev/flux-system/gotk-sync.yaml":       "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n",
+				"app/cm.yaml": cm,
+			},
+			wantEnvs:  []string{"dev"},
+			wantApps:  []App{{Name: "app", Namespace: "app", Engine: YAML, Path: "app"}},
+			wantNotes: []Note{{Path: "clusters/dev/flux-system", Message: "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself"}},
+		},
+		{
 			name: "an env file that is no environment name is noted",
 			files: map[string]string{
 				"envs/dev.yaml":  "vars: {}\n",
