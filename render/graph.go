@@ -90,11 +90,21 @@ func (r *Renderer) Graph(env string) (*AppGraph, error) {
 	if out.Waves == nil {
 		out.Waves = [][]string{}
 	}
+	// A "namespace/name" entry naming the Kustomization kiln writes for an
+	// app of the env is that app (as buildGraph and Flux see it): an edge
+	// from the app, not a dashed node of its own beside it.
+	own := map[string]string{}
+	for _, a := range res.Apps {
+		own[r.p.Flux.Namespace+"/"+r.p.FluxName(a.Name, env)] = a.Name
+	}
 	for _, a := range res.Apps {
 		ga := GraphApp{Name: a.Name, Namespace: a.Namespace, Engine: a.Engine, Kustomization: r.p.FluxName(a.Name, env),
 			Wave: wave[a.Name], DependsOn: []string{}, External: []string{}}
 		for _, d := range a.DependsOn {
-			if d.External {
+			if app, ok := own[d.Namespace+"/"+d.Name]; ok && d.External {
+				ga.DependsOn = append(ga.DependsOn, app)
+				out.Edges = append(out.Edges, GraphEdge{From: app, To: a.Name})
+			} else if d.External {
 				ref := d.Namespace + "/" + d.Name
 				ga.External = append(ga.External, ref)
 				out.Edges = append(out.Edges, GraphEdge{From: ref, To: a.Name, External: true})

@@ -126,3 +126,45 @@ func TestGraphErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestGraphOwnKustomizationSpelledOut: a dependsOn written as the
+// namespace/name of the Kustomization kiln writes for another app of the
+// env is that app, in every format: an edge from it, not an external node
+// beside it (the waves already count it as the app).
+func TestGraphOwnKustomizationSpelledOut(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nflux: {name: \"{app}-{env}\"}\napps:\n" +
+			"  - name: db\n    namespace: ns\n    yaml: apps/a\n" +
+			"  - name: web\n    namespace: ns\n    yaml: apps/b\n    dependsOn: [flux-system/db-dev, flux-system/infra]\n",
+		"envs/dev.yaml":  "",
+		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+		"apps/b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n",
+	})
+	r, err := render.New(load(t, dir), checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := r.Graph("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []render.GraphEdge{{From: "db", To: "web"}, {From: "flux-system/infra", To: "web", External: true}}
+	if d := cmp.Diff(want, g.Edges); d != "" {
+		t.Errorf("edges (-want +got):\n%s", d)
+	}
+	web := g.Apps[1]
+	if d := cmp.Diff([]string{"db"}, web.DependsOn); d != "" {
+		t.Errorf("web's dependsOn (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"flux-system/infra"}, web.External); d != "" {
+		t.Errorf("web's external (-want +got):\n%s", d)
+	}
+	text, err := g.Format("text", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "after db, flux-system/infra (external)") {
+		t.Errorf("text does not show web after db:\n%s", text)
+	}
+}
