@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/words"
 )
@@ -93,10 +94,7 @@ func (r *Renderer) Graph(env string) (*AppGraph, error) {
 	// A "namespace/name" entry naming the Kustomization kiln writes for an
 	// app of the env is that app (as buildGraph and Flux see it): an edge
 	// from the app, not a dashed node of its own beside it.
-	own := map[string]string{}
-	for _, a := range res.Apps {
-		own[r.p.Flux.Namespace+"/"+r.p.FluxName(a.Name, env)] = a.Name
-	}
+	own := r.ownKustomizations(res)
 	for _, a := range res.Apps {
 		ga := GraphApp{Name: a.Name, Namespace: a.Namespace, Engine: a.Engine, Kustomization: r.p.FluxName(a.Name, env),
 			Wave: wave[a.Name], DependsOn: []string{}, External: []string{}}
@@ -125,6 +123,16 @@ func (r *Renderer) Graph(env string) (*AppGraph, error) {
 		return a.From < b.From
 	})
 	return out, nil
+}
+
+// ownKustomizations maps the "namespace/name" of the Kustomization kiln
+// writes for each app the env enables to the app.
+func (r *Renderer) ownKustomizations(res *envconfig.Resolved) map[string]string {
+	own := make(map[string]string, len(res.Apps))
+	for _, a := range res.Apps {
+		own[r.p.Flux.Namespace+"/"+r.p.FluxName(a.Name, res.Env.Name)] = a.Name
+	}
+	return own
 }
 
 // Format prints the graph as text (the waves, for people), mermaid (a

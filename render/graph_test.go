@@ -168,3 +168,30 @@ func TestGraphOwnKustomizationSpelledOut(t *testing.T) {
 		t.Errorf("text does not show web after db:\n%s", text)
 	}
 }
+
+// TestHelmReleaseOwnKustomizationSpelledOut: the high-level HelmRelease of
+// a helm app keeps a dependsOn written as another helm app's Kustomization
+// (flux-system/db), as it keeps one written as db.
+func TestHelmReleaseOwnKustomizationSpelledOut(t *testing.T) {
+	t.Parallel()
+	chart := func(name string) string { return "apiVersion: v2\nname: " + name + "\nversion: 0.1.0\n" }
+	cm := func(name string) string { return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + "}\n" }
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n" +
+			"  - name: db\n    namespace: ns\n    helm: {chart: db}\n" +
+			"  - name: web\n    namespace: ns\n    helm: {chart: web}\n    dependsOn: [flux-system/db]\n",
+		"envs/dev.yaml":        "",
+		"db/Chart.yaml":        chart("db"),
+		"db/templates/cm.yaml": cm("db"),
+		"web/Chart.yaml":       chart("web"),
+		"web/templates/c.yaml": cm("web"),
+	})
+	er := renderAll(t, load(t, dir), testOptions())[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	hr := string(er.Files["high-level/web/helmrelease.yaml"])
+	if !strings.Contains(hr, "dependsOn:\n  - name: db\n") {
+		t.Errorf("high-level/web/helmrelease.yaml does not depend on db:\n%s", hr)
+	}
+}
