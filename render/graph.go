@@ -181,10 +181,11 @@ func byWave(apps []GraphApp, waves int) [][]GraphApp {
 func (g *AppGraph) text(apps []GraphApp) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "env %s: %s in %s\n", g.Env, words.Count(len(apps), "app"), words.Count(len(g.Waves), "wave"))
-	width := 0
+	width, nsWidth := 0, 0
 	anyChanged := false
 	for _, a := range apps {
 		width = max(width, len(a.Name))
+		nsWidth = max(nsWidth, len(a.Namespace))
 		anyChanged = anyChanged || a.Changed
 	}
 	for i, w := range byWave(apps, len(g.Waves)) {
@@ -194,7 +195,8 @@ func (g *AppGraph) text(apps []GraphApp) string {
 			if a.Changed {
 				mark = "*"
 			}
-			line := fmt.Sprintf("  %s %-*s  %-9s  %s", mark, width, a.Name, a.Engine, a.Namespace)
+			// Namespaces padded too, so every "after" starts in one column.
+			line := fmt.Sprintf("  %s %-*s  %-9s  %-*s", mark, width, a.Name, a.Engine, nsWidth, a.Namespace)
 			var deps []string
 			deps = append(deps, a.DependsOn...)
 			for _, e := range a.External {

@@ -195,3 +195,35 @@ func TestHelmReleaseOwnKustomizationSpelledOut(t *testing.T) {
 		t.Errorf("high-level/web/helmrelease.yaml does not depend on db:\n%s", hr)
 	}
 }
+
+// TestGraphTextColumns: in text, every "after" starts in one column, also
+// when the namespaces differ in length.
+func TestGraphTextColumns(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n" +
+			"  - name: a\n    namespace: ns\n    yaml: apps/a\n" +
+			"  - name: bb\n    namespace: a-long-namespace\n    yaml: apps/a\n    dependsOn: [a]\n" +
+			"  - name: c\n    namespace: ns\n    yaml: apps/a\n    dependsOn: [a]\n",
+		"envs/dev.yaml":  "",
+		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+	})
+	r, err := render.New(load(t, dir), checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := r.Graph("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := g.Format("text", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "env dev: 3 apps in 2 waves\nwave 1\n    a   yaml       ns\nwave 2\n" +
+		"    bb  yaml       a-long-namespace  after a\n" +
+		"    c   yaml       ns                after a\n"
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("text (-want +got):\n%s", d)
+	}
+}
