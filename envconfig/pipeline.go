@@ -955,6 +955,10 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 	if v, present := f["healthCheckExprs"]; present {
 		items, _ := d.list(v, "flux.healthCheckExprs")
 		af.HealthCheckExprs = []HealthCheckExpr{}
+		// kustomize-controller uses the first expression of each group
+		// and kind and ignores the others (fluxcd/pkg runtime/cel
+		// PollerWithCustomHealthChecks): a second one would never run.
+		firstOf := map[string]int{} // group/kind -> index
 		for i, it := range items {
 			key := fmt.Sprintf("flux.healthCheckExprs[%d]", i)
 			hf, ok := d.fields(it, key, healthExprKeys)
@@ -970,8 +974,18 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 				File:       d.file,
 				Line:       line(deref(it)),
 			}
-			if v := hf["apiVersion"]; isText(v) && he.APIVersion != "" {
-				d.apiVersion(v, key+".apiVersion", he.APIVersion)
+			if v := hf["apiVersion"]; isText(v) && he.APIVersion != "" && d.apiVersion(v, key+".apiVersion", he.APIVersion) && he.Kind != "" {
+				group, _, _ := strings.Cut(he.APIVersion, "/")
+				if !strings.Contains(he.APIVersion, "/") {
+					group = ""
+				}
+				gk := group + "/" + he.Kind
+				if j, dup := firstOf[gk]; dup {
+					d.errAt(deref(it), fmt.Sprintf("%s (%s %s) has the group and kind of flux.healthCheckExprs[%d]; kustomize-controller uses only the first expression for a group and kind, so this one would never run",
+						key, he.APIVersion, he.Kind, j), "keep one expression for each kind, combining the conditions in it")
+				} else {
+					firstOf[gk] = i
+				}
 			}
 			for _, k := range []string{"current", "inProgress", "failed"} {
 				if v, ok := hf[k]; ok {

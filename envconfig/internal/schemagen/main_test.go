@@ -278,6 +278,8 @@ var agreement = []struct {
 		why: "an apiVersion is checked as a group and a version, not as a pattern"},
 	{name: "health expr that is no CEL", schema: KilnSchema, onlyBy: parserOnly, yaml: kilnBase + "apps: [{name: a, namespace: n, yaml: y, flux: {healthCheckExprs: [{apiVersion: v1, kind: K, current: 'a ==== b'}]}}]",
 		why: "CEL inside a string"},
+	{name: "two health exprs for one group and kind", schema: KilnSchema, onlyBy: parserOnly, yaml: kilnBase + "apps: [{name: a, namespace: n, yaml: y, flux: {healthCheckExprs: [{apiVersion: x.io/v1, kind: K, current: a}, {apiVersion: x.io/v2, kind: K, current: b}]}}]",
+		why: "a group and kind repeated across entries, with the version in between: a reference between entries"},
 	{name: "health expr without current", schema: KilnSchema, yaml: kilnBase + "apps: [{name: a, namespace: n, yaml: y, flux: {healthCheckExprs: [{apiVersion: v1, kind: K}]}}]"},
 	{name: "duplicate key", schema: KilnSchema, yaml: kilnBase + "kind: Pipeline\napps: [{name: a, namespace: n, yaml: y}]"},
 	// kiln.yaml: the deliberate exceptions.
