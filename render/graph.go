@@ -80,7 +80,7 @@ func (r *Renderer) Graph(env string) (*AppGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &AppGraph{Env: env, Edges: []GraphEdge{}, Disabled: append([]string{}, res.Disabled...)}
+	out := &AppGraph{Env: env, Apps: []GraphApp{}, Edges: []GraphEdge{}, Disabled: append([]string{}, res.Disabled...)}
 	wave := map[string]int{}
 	for i, w := range g.Waves() {
 		out.Waves = append(out.Waves, append([]string{}, w...))

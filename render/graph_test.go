@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -225,5 +226,39 @@ func TestGraphTextColumns(t *testing.T) {
 		"    c   yaml       ns                after a\n"
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("text (-want +got):\n%s", d)
+	}
+}
+
+// TestGraphEveryAppDisabled: an env that disables every app has a graph
+// of no apps, which json prints as [] (docs/schemas/graph.json), not null.
+func TestGraphEveryAppDisabled(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml":      "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: a\n    namespace: ns\n    yaml: apps/a\n",
+		"envs/dev.yaml":  "apps:\n  a:\n    enabled: false\n",
+		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+	})
+	r, err := render.New(load(t, dir), checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := r.Graph("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// kiln graph --output json encodes the graphs themselves.
+	data, err := json.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(data); !strings.Contains(got, `"apps":[],`) {
+		t.Errorf("json has no empty apps list: %s", got)
+	}
+	text, err := g.Format("json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, `"apps": [],`) {
+		t.Errorf("--format json has no empty apps list:\n%s", text)
 	}
 }
