@@ -512,6 +512,13 @@ func label(s string) string {
 	return out
 }
 
+// reservedNames are app names kiln validate refuses, whatever the app:
+// flux/cloudbuild.yaml is left out of Flux's artifact, flux/kustomization.yaml
+// would be the bootstrap folder's kustomization file, flux/notifications.yaml
+// is kiln's notifications file, and flux-system is flux bootstrap's own
+// Kustomization. init names such an app like one whose name is taken.
+var reservedNames = map[string]bool{"cloudbuild": true, "kustomization": true, "notifications": true, "flux-system": true}
+
 // uniqueNames gives apps that share a name the names of their folders'
 // parents too, then a number, in path order, so that every name is
 // unique and stays the same from run to run.
@@ -524,7 +531,7 @@ func uniqueNames(apps []App) []App {
 	used := map[string]bool{}
 	for i, a := range apps {
 		name := a.Name
-		if count[name] > 1 {
+		if count[name] > 1 || reservedNames[name] {
 			parent := path.Base(path.Dir(strings.TrimSuffix(a.Path, "/{env}")))
 			if a.Engine == Jsonnet || a.Engine == Kustomize && strings.HasSuffix(a.Path, "/{env}") {
 				parent = path.Base(path.Dir(path.Dir(strings.TrimSuffix(a.Path, "/{env}"))))
@@ -533,7 +540,7 @@ func uniqueNames(apps []App) []App {
 				name = label(parent + "-" + name)
 			}
 		}
-		for n := 2; used[name]; n++ {
+		for n := 2; used[name] || reservedNames[name]; n++ {
 			name = label(fmt.Sprintf("%s-%d", a.Name, n))
 		}
 		used[name] = true

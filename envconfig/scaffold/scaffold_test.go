@@ -162,6 +162,22 @@ func TestScan(t *testing.T) {
 			wantNotes: []Note{{Path: "clusters/dev/flux-system", Message: "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself"}},
 		},
 		{
+			// kiln validate refuses these names for any app.
+			name: "names kiln reserves get their folder's parent in front",
+			files: map[string]string{
+				"platform/flux-system/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"platform/flux-system/cm.yaml":            cm,
+				"ci/cloudbuild/cm.yaml":                   cm,
+				"kustomization/cm.yaml":                   cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "ci-cloudbuild", Namespace: "cloudbuild", Engine: YAML, Path: "ci/cloudbuild"},
+				{Name: "kustomization-2", Namespace: "kustomization", Engine: YAML, Path: "kustomization"},
+				{Name: "platform-flux-system", Namespace: "flux-system", Engine: Kustomize, Path: "platform/flux-system"},
+			},
+		},
+		{
 			name: "an env file that is no environment name is noted",
 			files: map[string]string{
 				"envs/dev.yaml":  "vars: {}\n",
