@@ -512,11 +512,12 @@ func label(s string) string {
 	return out
 }
 
-// reservedNames are app names kiln validate refuses, whatever the app:
-// flux/cloudbuild.yaml is left out of Flux's artifact, flux/kustomization.yaml
-// would be the bootstrap folder's kustomization file, flux/notifications.yaml
-// is kiln's notifications file, and flux-system is flux bootstrap's own
-// Kustomization. init names such an app like one whose name is taken.
+// reservedNames are app names kiln validate refuses: flux/cloudbuild.yaml
+// is left out of Flux's artifact, flux/kustomization.yaml would be the
+// bootstrap folder's kustomization file, flux/notifications.yaml is kiln's
+// notifications file (once notifications: is set), and flux-system is flux
+// bootstrap's own Kustomization (with the default flux: settings, which
+// init writes). init names such an app like one whose name is taken.
 var reservedNames = map[string]bool{"cloudbuild": true, "kustomization": true, "notifications": true, "flux-system": true}
 
 // uniqueNames gives apps that share a name the names of their folders'
