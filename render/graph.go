@@ -25,7 +25,7 @@ type AppGraph struct {
 	// Waves are the deploy waves: wave 1 depends on nothing kiln manages,
 	// wave n only on earlier waves. Names sorted within a wave.
 	Waves [][]string `json:"waves"`
-	// Disabled are apps of kiln.yaml the env disables.
+	// Disabled are apps of kiln.yaml the env disables, sorted.
 	Disabled []string `json:"disabled"`
 }
 
@@ -81,6 +81,7 @@ func (r *Renderer) Graph(env string) (*AppGraph, error) {
 		return nil, err
 	}
 	out := &AppGraph{Env: env, Apps: []GraphApp{}, Edges: []GraphEdge{}, Disabled: append([]string{}, res.Disabled...)}
+	sort.Strings(out.Disabled)
 	wave := map[string]int{}
 	for i, w := range g.Waves() {
 		out.Waves = append(out.Waves, append([]string{}, w...))

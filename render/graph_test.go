@@ -234,8 +234,9 @@ func TestGraphTextColumns(t *testing.T) {
 func TestGraphEveryAppDisabled(t *testing.T) {
 	t.Parallel()
 	dir := writeProject(t, map[string]string{
-		"kiln.yaml":      "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: a\n    namespace: ns\n    yaml: apps/a\n",
-		"envs/dev.yaml":  "apps:\n  a:\n    enabled: false\n",
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n" +
+			"  - name: b\n    namespace: ns\n    yaml: apps/a\n  - name: a\n    namespace: ns\n    yaml: apps/a\n",
+		"envs/dev.yaml":  "apps:\n  a:\n    enabled: false\n  b:\n    enabled: false\n",
 		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
 	})
 	r, err := render.New(load(t, dir), checkOptions(false))
@@ -253,6 +254,10 @@ func TestGraphEveryAppDisabled(t *testing.T) {
 	}
 	if got := string(data); !strings.Contains(got, `"apps":[],`) {
 		t.Errorf("json has no empty apps list: %s", got)
+	}
+	// Lists are sorted, as docs/flux.md says, not in kiln.yaml order.
+	if !strings.Contains(string(data), `"disabled":["a","b"]`) {
+		t.Errorf("json has no sorted disabled list: %s", data)
 	}
 	text, err := g.Format("json", nil)
 	if err != nil {
