@@ -228,7 +228,10 @@ type Dependency struct {
 	// External is true for "namespace/name": a Kustomization kiln does
 	// not manage. Plain names refer to apps of the pipeline.
 	External bool
-	// Line of the entry, for errors of the graph stage.
+	// File and Line say where the entry is written (kiln.yaml, or the env
+	// file whose override replaces the app's dependsOn), for errors of the
+	// graph stage.
+	File string
 	Line int
 }
 

@@ -65,13 +65,13 @@ func specPipeline(root string) *Pipeline {
 			{Name: "redis", Namespace: "instavote", Engine: "helm",
 				Helm: &Helm{Chart: "charts/redis", Values: []string{"charts/redis/values.yaml"}}, Line: 36},
 			{Name: "vote", Namespace: "instavote", Engine: "kustomize", Kustomize: "apps/vote/overlays/{env}",
-				DependsOn: []Dependency{{Name: "redis", Line: 47}}, Line: 44},
+				DependsOn: []Dependency{{Name: "redis", File: "kiln.yaml", Line: 47}}, Line: 44},
 			{Name: "result", Namespace: "instavote", Engine: "jsonnet", Jsonnet: &Jsonnet{File: "apps/result/main.jsonnet"},
-				DependsOn: []Dependency{{Name: "db", Line: 51}}, Line: 48},
+				DependsOn: []Dependency{{Name: "db", File: "kiln.yaml", Line: 51}}, Line: 48},
 			{Name: "db", Namespace: "instavote", Engine: "yaml", YAML: "apps/db", Line: 52},
 			{Name: "worker", Namespace: "instavote", Engine: "kustomize", Kustomize: "apps/worker",
-				DependsOn: []Dependency{{Name: "redis", Line: 58}, {Name: "db", Line: 58},
-					{Name: "infra-controllers", Namespace: "flux-system", External: true, Line: 58}}, Line: 55},
+				DependsOn: []Dependency{{Name: "redis", File: "kiln.yaml", Line: 58}, {Name: "db", File: "kiln.yaml", Line: 58},
+					{Name: "infra-controllers", Namespace: "flux-system", External: true, File: "kiln.yaml", Line: 58}}, Line: 55},
 		},
 	}
 }

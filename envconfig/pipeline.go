@@ -877,7 +877,7 @@ func (d *decoder) dependsOn(n *yaml.Node) []Dependency {
 			continue
 		}
 		seen[s] = v.Line
-		dep := Dependency{Name: s, Line: v.Line}
+		dep := Dependency{Name: s, File: d.file, Line: v.Line}
 		switch parts := strings.Split(s, "/"); len(parts) {
 		case 1:
 			if s == "" {
@@ -888,7 +888,7 @@ func (d *decoder) dependsOn(n *yaml.Node) []Dependency {
 			if !d.dnsLabel(v, "dependsOn namespace", parts[0]) || !d.dnsSubdomain(v, "dependsOn name", parts[1]) {
 				continue
 			}
-			dep = Dependency{Name: parts[1], Namespace: parts[0], External: true, Line: v.Line}
+			dep = Dependency{Name: parts[1], Namespace: parts[0], External: true, File: d.file, Line: v.Line}
 		default:
 			d.errAt(v, fmt.Sprintf("dependsOn %q has more than one /", s), "name an app of kiln.yaml, or namespace/name of a Flux Kustomization")
 			continue
@@ -935,12 +935,30 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 				File:       d.file,
 				Line:       line(deref(it)),
 			}
+			// A check naming an object no API server would accept
+			// waits for it until the Kustomization times out, every
+			// time: refuse it here, at its line.
+			// (Values that are no text, and an empty name, are
+			// reported already.)
+			if v := hf["namespace"]; isText(v) {
+				d.dnsLabel(v, key+".namespace", hc.Namespace)
+			}
+			if v := hf["name"]; isText(v) && hc.Name != "" {
+				d.objectName(v, key+".name", hc.Name)
+			}
+			if v := hf["apiVersion"]; isText(v) && hc.APIVersion != "" {
+				d.apiVersion(v, key+".apiVersion", hc.APIVersion)
+			}
 			af.HealthChecks = append(af.HealthChecks, hc)
 		}
 	}
 	if v, present := f["healthCheckExprs"]; present {
 		items, _ := d.list(v, "flux.healthCheckExprs")
 		af.HealthCheckExprs = []HealthCheckExpr{}
+		// kustomize-controller uses the first expression of each group
+		// and kind and ignores the others (fluxcd/pkg runtime/cel
+		// PollerWithCustomHealthChecks): a second one would never run.
+		firstOf := map[string]int{} // group/kind -> index
 		for i, it := range items {
 			key := fmt.Sprintf("flux.healthCheckExprs[%d]", i)
 			hf, ok := d.fields(it, key, healthExprKeys)
@@ -956,10 +974,34 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 				File:       d.file,
 				Line:       line(deref(it)),
 			}
+			if v := hf["apiVersion"]; isText(v) && he.APIVersion != "" && d.apiVersion(v, key+".apiVersion", he.APIVersion) && he.Kind != "" {
+				group, _, _ := strings.Cut(he.APIVersion, "/")
+				if !strings.Contains(he.APIVersion, "/") {
+					group = ""
+				}
+				gk := group + "/" + he.Kind
+				if j, dup := firstOf[gk]; dup {
+					d.errAt(deref(it), fmt.Sprintf("%s (%s %s) has the group and kind of flux.healthCheckExprs[%d]; kustomize-controller uses only the first expression for a group and kind, so this one would never run",
+						key, he.APIVersion, he.Kind, j), "keep one expression for each kind, combining the conditions in it")
+				} else {
+					firstOf[gk] = i
+				}
+			}
+			for _, k := range []string{"current", "inProgress", "failed"} {
+				if v, ok := hf[k]; ok {
+					d.celExpr(v, key+"."+k)
+				}
+			}
 			af.HealthCheckExprs = append(af.HealthCheckExprs, he)
 		}
 	}
 	return af
+}
+
+// isText reports whether n is a value str reads without an error.
+func isText(n *yaml.Node) bool {
+	s := deref(n)
+	return s != nil && s.Kind == yaml.ScalarNode && s.ShortTag() != "!!null"
 }
 
 // optStr reads an optional string field.

@@ -118,7 +118,7 @@ func TestResolve(t *testing.T) {
 				Apps: []ResolvedApp{
 					{App: specApps[0], Values: map[string]any{"replicas": 1}},
 					{App: App{Name: "vote", Namespace: "instavote-dev", Engine: "kustomize", Kustomize: "apps/vote/overlays/dev",
-						DependsOn: []Dependency{{Name: "redis", Line: 47}}, Line: 44},
+						DependsOn: []Dependency{{Name: "redis", File: "kiln.yaml", Line: 47}}, Line: 44},
 						Patches: []Patch{{Target: &Selector{Kind: "Deployment", Name: "vote"},
 							Patch: "- {op: replace, path: /spec/replicas, value: 3}", File: "envs/dev.yaml", Line: 12}}},
 					{App: specApps[3]},
@@ -139,7 +139,7 @@ func TestResolve(t *testing.T) {
 				Apps: []ResolvedApp{
 					{App: specApps[0]},
 					{App: App{Name: "vote", Namespace: "instavote", Engine: "kustomize", Kustomize: "apps/vote/overlays/staging",
-						DependsOn: []Dependency{{Name: "redis", Line: 47}}, Line: 44}},
+						DependsOn: []Dependency{{Name: "redis", File: "kiln.yaml", Line: 47}}, Line: 44}},
 					{App: specApps[2]},
 					{App: specApps[3]},
 					{App: specApps[4]},

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/ext"
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
@@ -50,6 +52,36 @@ func (d *decoder) dnsSubdomain(n *yaml.Node, what, s string) bool {
 	}
 	d.errAt(n, fmt.Sprintf("%s %q is not a valid Kubernetes name", what, s),
 		"use lowercase letters, digits, \"-\" and \".\", starting and ending with a letter or digit")
+	return false
+}
+
+// objectName checks the name of an object a health check waits for. Names
+// of most kinds are DNS subdomains, but some (RBAC's "system:aggregate-to-
+// edit") only need to be usable in a URL path: that is the rule here, the
+// one every kind keeps (apimachinery's IsValidPathSegmentName, at most 253
+// characters).
+func (d *decoder) objectName(n *yaml.Node, what, s string) bool {
+	if len(s) <= shape.DNSSubdomainMax && s != "." && s != ".." && !strings.ContainsAny(s, "/%") {
+		return true
+	}
+	d.errAt(n, fmt.Sprintf("%s %q is not a name any Kubernetes object can have", what, s),
+		"use the object's name as kubectl get shows it (no \"/\" or \"%\", not \".\" or \"..\", at most 253 characters)")
+	return false
+}
+
+// apiVersion checks a Kubernetes apiVersion: a version (v1), or a group and
+// a version (apps/v1).
+func (d *decoder) apiVersion(n *yaml.Node, what, s string) bool {
+	group, version, grouped := strings.Cut(s, "/")
+	if !grouped {
+		group, version = "", s
+	}
+	if dnsLabelRE.MatchString(version) && len(version) <= shape.DNSLabelMax &&
+		(!grouped || (len(group) <= shape.DNSSubdomainMax && dnsSubdomainRE.MatchString(group))) {
+		return true
+	}
+	d.errAt(n, fmt.Sprintf("%s %q is not a Kubernetes apiVersion", what, s),
+		"write a version (v1) or group/version (apps/v1), as the object's apiVersion: says")
 	return false
 }
 
@@ -103,7 +135,52 @@ func (d *decoder) duration(n *yaml.Node, key string) (string, bool) {
 			Err:  err})
 		return "", false
 	}
+	// kiln writes the duration as Go prints it (metav1.Duration): one
+	// below a millisecond (0.5ms) comes out in µs or ns, which the CRD's
+	// pattern refuses, so Flux would refuse the Kustomization.
+	if w := dur.String(); !fluxDurationRE.MatchString(w) {
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
+			Msg:  fmt.Sprintf("%s: duration %q is below a millisecond: kiln would write it as %s, a unit Flux refuses", key, s, w),
+			Hint: "write 1ms or more, such as 10m, 1h30m or 90s"})
+		return "", false
+	}
 	return s, true
+}
+
+// celExpr checks that the health check expression at n parses as
+// kustomize-controller parses it (fluxcd/pkg runtime/cel NewStatusEvaluator:
+// parsed, not compiled, in this environment). One that does not parse
+// fails every health check of the Kustomization, its commit status and the
+// promotion gate.
+func (d *decoder) celExpr(n *yaml.Node, key string) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.ScalarNode || n.Value == "" {
+		return // str and reqStr report it
+	}
+	env, err := cel.NewEnv(cel.HomogeneousAggregateLiterals(), cel.EagerlyValidateDeclarations(true),
+		cel.DefaultUTCTimeZone(true), cel.CrossTypeNumericComparisons(true), cel.OptionalTypes(),
+		ext.Strings(), ext.Sets(), ext.Encoders())
+	if err != nil {
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
+			Msg: key + ": cannot check the CEL expression", Err: fmt.Errorf("creating the CEL environment: %w", err)})
+		return
+	}
+	if _, iss := env.Parse(n.Value); iss != nil && iss.Err() != nil {
+		// The first problem, on one line: cel-go's own text adds the
+		// expression and a caret below it.
+		msg := iss.Err().Error()
+		if es := iss.Errors(); len(es) > 0 {
+			loc := es[0].Location
+			msg = fmt.Sprintf("column %d: %s", loc.Column()+1, es[0].Message)
+			if loc.Line() > 1 {
+				msg = fmt.Sprintf("line %d, %s", loc.Line(), msg)
+			}
+		}
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
+			Msg:  fmt.Sprintf("%s: the CEL expression does not parse: %s", key, msg),
+			Hint: "fix the expression (CEL, as Flux's healthCheckExprs take it), such as status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'True')",
+			Err:  iss.Err()})
+	}
 }
 
 // chartRepo checks a Helm repository URL: http(s):// or oci:// with a host.

@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/kustomize/api/konfig"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
@@ -403,9 +404,9 @@ func (r *Renderer) buildGraph(res *envconfig.Resolved) (*graph.Graph, error) {
 		for _, d := range a.DependsOn {
 			switch app, ok := own[d.Name]; {
 			case !d.External:
-				n.Deps = append(n.Deps, graph.Dep{Name: d.Name, Line: d.Line})
+				n.Deps = append(n.Deps, graph.Dep{Name: d.Name, File: d.File, Line: d.Line})
 			case ok && d.Namespace == r.p.Flux.Namespace:
-				n.Deps = append(n.Deps, graph.Dep{Name: app, Line: d.Line, As: d.Namespace + "/" + d.Name})
+				n.Deps = append(n.Deps, graph.Dep{Name: app, File: d.File, Line: d.Line, As: d.Namespace + "/" + d.Name})
 			}
 		}
 		nodes = append(nodes, n)
@@ -463,6 +464,17 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 			errs = append(errs, &diag.Error{File: r.configFile(), Line: a.Line, App: a.Name,
 				Msg: "its Flux Kustomization would be flux/cloudbuild.yaml, a name Flux's source-controller leaves out of the artifact by default " +
 					"(it ignores every cloudbuild.yaml of the repository), so Flux would never apply the app",
+				Hint: "rename the app"})
+		}
+		// A kustomization.yaml in flux/ is what kustomize-controller
+		// builds the bootstrap's folder from, instead of generating one
+		// over every file there (fluxcd/pkg kustomize Generator): a Flux
+		// Kustomization in its place fails that build ("unknown field
+		// spec"), and Flux would apply no change to the env again.
+		if slices.Contains(konfig.RecognizedKustomizationFileNames(), path.Base(tree.FluxFile(a.Name))) {
+			errs = append(errs, &diag.Error{File: r.configFile(), Line: a.Line, App: a.Name,
+				Msg: "its Flux Kustomization would be " + tree.FluxFile(a.Name) + ", the file kustomize-controller builds the bootstrap's flux/ folder from " +
+					"instead of every file in it: the build would fail and Flux would apply nothing of the env",
 				Hint: "rename the app"})
 		}
 		// flux bootstrap names its own Kustomization after its namespace

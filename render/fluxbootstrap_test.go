@@ -259,6 +259,11 @@ func TestFluxBootstrapAppNames(t *testing.T) {
 		// and no app of the env would be applied again.
 		{name: "flux-system", app: "flux-system", want: `kiln.yaml:9: app flux-system: its Flux Kustomization flux-system/flux-system is the one flux bootstrap writes`},
 		{name: "flux-system from flux.name", flux: "{app}-system", app: "flux", want: `kiln.yaml:9: app flux: its Flux Kustomization flux-system/flux-system is the one flux bootstrap writes`},
+		// flux/kustomization.yaml would be the kustomization file of
+		// the bootstrap's folder: kustomize-controller builds from it
+		// instead of generating one over every file of flux/, and it is
+		// a Flux Kustomization, not a kustomize one.
+		{name: "kustomization", app: "kustomization", want: `kiln.yaml:9: app kustomization: its Flux Kustomization would be flux/kustomization.yaml`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

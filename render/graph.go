@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/words"
 )
@@ -24,7 +25,7 @@ type AppGraph struct {
 	// Waves are the deploy waves: wave 1 depends on nothing kiln manages,
 	// wave n only on earlier waves. Names sorted within a wave.
 	Waves [][]string `json:"waves"`
-	// Disabled are apps of kiln.yaml the env disables.
+	// Disabled are apps of kiln.yaml the env disables, sorted.
 	Disabled []string `json:"disabled"`
 }
 
@@ -79,7 +80,8 @@ func (r *Renderer) Graph(env string) (*AppGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &AppGraph{Env: env, Edges: []GraphEdge{}, Disabled: append([]string{}, res.Disabled...)}
+	out := &AppGraph{Env: env, Apps: []GraphApp{}, Edges: []GraphEdge{}, Disabled: append([]string{}, res.Disabled...)}
+	sort.Strings(out.Disabled)
 	wave := map[string]int{}
 	for i, w := range g.Waves() {
 		out.Waves = append(out.Waves, append([]string{}, w...))
@@ -90,11 +92,18 @@ func (r *Renderer) Graph(env string) (*AppGraph, error) {
 	if out.Waves == nil {
 		out.Waves = [][]string{}
 	}
+	// A "namespace/name" entry naming the Kustomization kiln writes for an
+	// app of the env is that app (as buildGraph and Flux see it): an edge
+	// from the app, not a dashed node of its own beside it.
+	own := r.ownKustomizations(res)
 	for _, a := range res.Apps {
 		ga := GraphApp{Name: a.Name, Namespace: a.Namespace, Engine: a.Engine, Kustomization: r.p.FluxName(a.Name, env),
 			Wave: wave[a.Name], DependsOn: []string{}, External: []string{}}
 		for _, d := range a.DependsOn {
-			if d.External {
+			if app, ok := own[d.Namespace+"/"+d.Name]; ok && d.External {
+				ga.DependsOn = append(ga.DependsOn, app)
+				out.Edges = append(out.Edges, GraphEdge{From: app, To: a.Name})
+			} else if d.External {
 				ref := d.Namespace + "/" + d.Name
 				ga.External = append(ga.External, ref)
 				out.Edges = append(out.Edges, GraphEdge{From: ref, To: a.Name, External: true})
@@ -115,6 +124,16 @@ func (r *Renderer) Graph(env string) (*AppGraph, error) {
 		return a.From < b.From
 	})
 	return out, nil
+}
+
+// ownKustomizations maps the "namespace/name" of the Kustomization kiln
+// writes for each app the env enables to the app.
+func (r *Renderer) ownKustomizations(res *envconfig.Resolved) map[string]string {
+	own := make(map[string]string, len(res.Apps))
+	for _, a := range res.Apps {
+		own[r.p.Flux.Namespace+"/"+r.p.FluxName(a.Name, res.Env.Name)] = a.Name
+	}
+	return own
 }
 
 // Format prints the graph as text (the waves, for people), mermaid (a
@@ -163,10 +182,11 @@ func byWave(apps []GraphApp, waves int) [][]GraphApp {
 func (g *AppGraph) text(apps []GraphApp) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "env %s: %s in %s\n", g.Env, words.Count(len(apps), "app"), words.Count(len(g.Waves), "wave"))
-	width := 0
+	width, nsWidth := 0, 0
 	anyChanged := false
 	for _, a := range apps {
 		width = max(width, len(a.Name))
+		nsWidth = max(nsWidth, len(a.Namespace))
 		anyChanged = anyChanged || a.Changed
 	}
 	for i, w := range byWave(apps, len(g.Waves)) {
@@ -176,7 +196,8 @@ func (g *AppGraph) text(apps []GraphApp) string {
 			if a.Changed {
 				mark = "*"
 			}
-			line := fmt.Sprintf("  %s %-*s  %-9s  %s", mark, width, a.Name, a.Engine, a.Namespace)
+			// Namespaces padded too, so every "after" starts in one column.
+			line := fmt.Sprintf("  %s %-*s  %-9s  %-*s", mark, width, a.Name, a.Engine, nsWidth, a.Namespace)
 			var deps []string
 			deps = append(deps, a.DependsOn...)
 			for _, e := range a.External {

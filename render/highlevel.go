@@ -32,7 +32,7 @@ func (r *Renderer) helmReleaseFiles(res *envconfig.Resolved, run *appRun) (map[s
 		Interval: r.p.Flux.Interval, Timeout: r.p.Flux.Timeout,
 		Chart: app.Helm.Chart, Repo: app.Helm.Repo, Version: app.Helm.Version,
 		GitSource: flux.Ref{Kind: src.Kind, Name: src.Name, Namespace: src.Namespace},
-		DependsOn: helmDeps(res, app),
+		DependsOn: helmDeps(res, app, r.ownKustomizations(res)),
 		Values:    values,
 	}
 	if app.Flux.Interval != "" {
@@ -61,8 +61,10 @@ func (r *Renderer) helmReleaseFiles(res *envconfig.Resolved, run *appRun) (map[s
 // HelmReleases can be dependencies of a HelmRelease, so a dependency that
 // is not a helm app is looked through to the helm apps it depends on: the
 // HelmReleases keep the order the app graph gives them. External
-// dependencies are Kustomizations and are left to the app's Kustomization.
-func helmDeps(res *envconfig.Resolved, app envconfig.ResolvedApp) []flux.Ref {
+// dependencies are Kustomizations and are left to the app's Kustomization,
+// but for one naming the Kustomization kiln writes for an app of the env
+// (own: "namespace/name" to app), which is that app.
+func helmDeps(res *envconfig.Resolved, app envconfig.ResolvedApp, own map[string]string) []flux.Ref {
 	byName := make(map[string]*envconfig.ResolvedApp, len(res.Apps))
 	for i := range res.Apps {
 		byName[res.Apps[i].Name] = &res.Apps[i]
@@ -72,11 +74,15 @@ func helmDeps(res *envconfig.Resolved, app envconfig.ResolvedApp) []flux.Ref {
 	var walk func(a *envconfig.ResolvedApp)
 	walk = func(a *envconfig.ResolvedApp) {
 		for _, d := range a.DependsOn {
-			dep, ok := byName[d.Name]
-			if d.External || !ok || seen[d.Name] {
+			name := d.Name
+			if d.External {
+				name = own[d.Namespace+"/"+d.Name]
+			}
+			dep, ok := byName[name]
+			if !ok || seen[name] {
 				continue
 			}
-			seen[d.Name] = true
+			seen[name] = true
 			if dep.Engine == envconfig.EngineHelm {
 				out = append(out, flux.Ref{Name: dep.Name, Namespace: dep.Namespace})
 				continue

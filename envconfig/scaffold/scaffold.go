@@ -160,10 +160,24 @@ func (s *scan) read(p string) ([]byte, error) { return limits.ReadFileAs(p, s.re
 
 func (s *scan) walk() error {
 	return filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
 		rel := s.rel(p)
+		if err != nil {
+			if rel == "." {
+				return err
+			}
+			// A folder init may not read (a database's data folder
+			// owned by another user) is left out and named: the rest of
+			// the repository still gives a kiln.yaml.
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			s.note(rel, "not looked through: %v", err)
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			return nil
 		}
@@ -176,6 +190,13 @@ func (s *scan) walk() error {
 				return filepath.SkipDir
 			}
 			if exists(filepath.Join(p, "kiln.lock.json")) {
+				return filepath.SkipDir
+			}
+			// flux bootstrap's own folder (flux-system/ of a cluster's
+			// path): Flux applies it itself, and as an app of kiln its
+			// Kustomization would take the bootstrap's name.
+			if exists(filepath.Join(p, "gotk-sync.yaml")) || exists(filepath.Join(p, "gotk-components.yaml")) {
+				s.note(rel, "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself")
 				return filepath.SkipDir
 			}
 			if exists(filepath.Join(p, "Chart.yaml")) {
@@ -293,7 +314,10 @@ func (s *scan) envs() []string {
 		name := strings.TrimSuffix(strings.TrimSuffix(path.Base(f), ".yaml"), ".yml")
 		if label(name) == name {
 			names = append(names, name)
+			continue
 		}
+		s.note(f, "not an environment: %s is not an environment name (lowercase letters, digits and -, at most 63); rename the file to %s%s",
+			name, label(name), path.Ext(f))
 	}
 	return orderEnvs(names)
 }
@@ -310,9 +334,40 @@ func orderEnvs(names []string) []string {
 	return names
 }
 
+// placeholderRE is what kiln.yaml reads as a placeholder in a path.
+var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
+
+// nameable reports whether kiln.yaml can name the path rel, and notes why
+// not: kiln reads {…} in a path as a placeholder ({env} would even be
+// replaced), and refuses \ as a Windows separator. Such an app would make
+// the kiln.yaml init writes one that kiln validate refuses.
+func (s *scan) nameable(rel string) bool {
+	switch ph := placeholderRE.FindString(rel); {
+	case ph != "":
+		s.note(rel, "not added: kiln.yaml reads %s in a path as a placeholder, so it cannot name this one; rename the folder or file", ph)
+		return false
+	case strings.Contains(rel, `\`):
+		s.note(rel, "not added: kiln.yaml paths separate folders with /, so it cannot name one with \\ in it; rename the folder or file")
+		return false
+	}
+	return true
+}
+
+func (s *scan) allNameable(rels []string) bool {
+	for _, r := range rels {
+		if !s.nameable(r) {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *scan) helmApps() []App {
 	var apps []App
 	for _, c := range s.charts {
+		if !s.nameable(c) {
+			continue
+		}
 		name := label(path.Base(c))
 		apps = append(apps, App{Name: name, Namespace: name, Engine: Helm, Path: c})
 	}
@@ -344,18 +399,43 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 			continue
 		}
 		parent := path.Dir(dir)
-		if overlayParents[path.Base(parent)] && label(path.Base(dir)) == path.Base(dir) {
+		if overlayParents[path.Base(parent)] {
 			groups[parent] = append(groups[parent], path.Base(dir))
+			continue
+		}
+		if !s.nameable(dir) {
 			continue
 		}
 		apps = append(apps, App{Name: label(path.Base(dir)), Namespace: s.namespace(k.namespace, path.Base(dir)), Engine: Kustomize, Path: dir})
 	}
 	for _, parent := range slices.Sorted(mapsKeys(groups)) {
-		names := groups[parent]
-		seen = append(seen, names...)
 		base := path.Base(path.Dir(parent))
 		if path.Dir(parent) == "." {
 			base = path.Base(s.root)
+		}
+		if !s.nameable(parent) {
+			continue
+		}
+		// An overlay whose folder is no environment name (Prod_EU) can
+		// be no environment's: it is an app of its own, in every
+		// environment, and a note says how to make it an environment's.
+		var names []string
+		for _, n := range groups[parent] {
+			if label(n) == n {
+				names = append(names, n)
+				continue
+			}
+			dir := path.Join(parent, n)
+			if !s.nameable(dir) {
+				continue
+			}
+			apps = append(apps, App{Name: label(base + "-" + n), Namespace: s.namespace(s.kusts[dir].namespace, base), Engine: Kustomize, Path: dir})
+			s.note(dir, "%s is not an environment name, so this overlay is an app of its own in every environment; to render it only in environment %s, rename the folder to %s",
+				n, label(n), label(n))
+		}
+		seen = append(seen, names...)
+		if len(names) == 0 {
+			continue
 		}
 		if len(envs) > 0 && containsAll(names, envs) {
 			ns := s.namespace(s.kusts[path.Join(parent, envs[0])].namespace, base)
@@ -432,6 +512,14 @@ func label(s string) string {
 	return out
 }
 
+// reservedNames are app names kiln validate refuses: flux/cloudbuild.yaml
+// is left out of Flux's artifact, flux/kustomization.yaml would be the
+// bootstrap folder's kustomization file, flux/notifications.yaml is kiln's
+// notifications file (once notifications: is set), and flux-system is flux
+// bootstrap's own Kustomization (with the default flux: settings, which
+// init writes). init names such an app like one whose name is taken.
+var reservedNames = map[string]bool{"cloudbuild": true, "kustomization": true, "notifications": true, "flux-system": true}
+
 // uniqueNames gives apps that share a name the names of their folders'
 // parents too, then a number, in path order, so that every name is
 // unique and stays the same from run to run.
@@ -444,7 +532,7 @@ func uniqueNames(apps []App) []App {
 	used := map[string]bool{}
 	for i, a := range apps {
 		name := a.Name
-		if count[name] > 1 {
+		if count[name] > 1 || reservedNames[name] {
 			parent := path.Base(path.Dir(strings.TrimSuffix(a.Path, "/{env}")))
 			if a.Engine == Jsonnet || a.Engine == Kustomize && strings.HasSuffix(a.Path, "/{env}") {
 				parent = path.Base(path.Dir(path.Dir(strings.TrimSuffix(a.Path, "/{env}"))))
@@ -453,7 +541,7 @@ func uniqueNames(apps []App) []App {
 				name = label(parent + "-" + name)
 			}
 		}
-		for n := 2; used[name]; n++ {
+		for n := 2; used[name] || reservedNames[name]; n++ {
 			name = label(fmt.Sprintf("%s-%d", a.Name, n))
 		}
 		used[name] = true
@@ -503,7 +591,11 @@ func (s *scan) jsonnetApps() []App {
 		if name == "main" && path.Dir(f) != "." {
 			name = path.Base(path.Dir(f))
 		}
-		apps = append(apps, App{Name: label(name), Namespace: label(name), Engine: Jsonnet, Path: f, JPath: s.closure(f, imports, jpaths)})
+		jpath := s.closure(f, imports, jpaths)
+		if !s.nameable(f) || !s.allNameable(jpath) {
+			continue
+		}
+		apps = append(apps, App{Name: label(name), Namespace: label(name), Engine: Jsonnet, Path: f, JPath: jpath})
 	}
 	return apps
 }
@@ -661,6 +753,9 @@ func (s *scan) yamlApps() []App {
 			for n := range nss {
 				ns = s.namespace(n, name)
 			}
+		}
+		if !s.nameable(dir) {
+			continue
 		}
 		apps = append(apps, App{Name: label(name), Namespace: ns, Engine: YAML, Path: dir})
 	}

@@ -131,6 +131,87 @@ func TestScan(t *testing.T) {
 				{Name: "ns", Namespace: "ns", Engine: YAML, Path: "ns"},
 			},
 		},
+		{
+			// Such an overlay used to become an app named after it alone,
+			// in every environment, without a word.
+			name: "an overlay that is no environment name: an app of its own, with a note",
+			files: map[string]string{
+				"shop/base/kustomization.yaml":             kust("resources: [cm.yaml]\n"),
+				"shop/base/cm.yaml":                        cm,
+				"shop/overlays/dev/kustomization.yaml":     kust("resources: [../../base]\n"),
+				"shop/overlays/Prod_EU/kustomization.yaml": kust("resources: [../../base]\n"),
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "shop", Namespace: "shop", Engine: Kustomize, Path: "shop/overlays/{env}"},
+				{Name: "shop-prod-eu", Namespace: "shop", Engine: Kustomize, Path: "shop/overlays/Prod_EU"},
+			},
+			wantNotes: []Note{{Path: "shop/overlays/Prod_EU", Message: "Prod_EU is not an environment name, so this overlay is an app of its own in every environment; " +
+				"to render it only in environment prod-eu, rename the folder to prod-eu"}},
+		},
+		{
+			name: "flux bootstrap's folder is Flux's, not an app",
+			files: map[string]string{
+				"clusters/dev/flux-system/kustomization.yaml":   kust("resources: [gotk-components.yaml, gotk-sync.yaml]\n"),
+				"clusters/dev/flux-system/gotk-components.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n",
+				"clusters/dev/flux-system/gotk-sync.yaml":       "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n",
+				"app/cm.yaml": cm,
+			},
+			wantEnvs:  []string{"dev"},
+			wantApps:  []App{{Name: "app", Namespace: "app", Engine: YAML, Path: "app"}},
+			wantNotes: []Note{{Path: "clusters/dev/flux-system", Message: "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself"}},
+		},
+		{
+			// kiln validate refuses these names for any app.
+			name: "names kiln reserves get their folder's parent in front",
+			files: map[string]string{
+				"platform/flux-system/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"platform/flux-system/cm.yaml":            cm,
+				"ci/cloudbuild/cm.yaml":                   cm,
+				"kustomization/cm.yaml":                   cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "ci-cloudbuild", Namespace: "cloudbuild", Engine: YAML, Path: "ci/cloudbuild"},
+				{Name: "kustomization-2", Namespace: "kustomization", Engine: YAML, Path: "kustomization"},
+				{Name: "platform-flux-system", Namespace: "flux-system", Engine: Kustomize, Path: "platform/flux-system"},
+			},
+		},
+		{
+			name: "an env file that is no environment name is noted",
+			files: map[string]string{
+				"envs/dev.yaml":  "vars: {}\n",
+				"envs/Prod.yaml": "vars: {}\n",
+				"app/cm.yaml":    cm,
+			},
+			wantEnvs:  []string{"dev"},
+			wantApps:  []App{{Name: "app", Namespace: "app", Engine: YAML, Path: "app"}},
+			wantNotes: []Note{{Path: "envs/Prod.yaml", Message: "not an environment: Prod is not an environment name (lowercase letters, digits and -, at most 63); rename the file to prod.yaml"}},
+		},
+		{
+			// kiln.yaml would read {x} as a placeholder (and replace a
+			// literal {env}) and refuses \: init wrote a kiln.yaml that
+			// kiln validate refused.
+			name: "paths kiln.yaml cannot name are left out, with a note",
+			files: map[string]string{
+				"apps/{x}/cm.yaml":                           cm,
+				"charts/{env}/Chart.yaml":                    chart,
+				`odd\name/kustomization.yaml`:                kust("resources: [cm.yaml]\n"),
+				`odd\name/cm.yaml`:                           cm,
+				"jsonnet/{v}.jsonnet":                        "{}\n",
+				"web/{team}/overlays/dev/kustomization.yaml": kust("resources: []\n"),
+				"ok/cm.yaml":                                 cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{{Name: "ok", Namespace: "ok", Engine: YAML, Path: "ok"}},
+			wantNotes: []Note{
+				{Path: "apps/{x}", Message: "not added: kiln.yaml reads {x} in a path as a placeholder, so it cannot name this one; rename the folder or file"},
+				{Path: "charts/{env}", Message: "not added: kiln.yaml reads {env} in a path as a placeholder, so it cannot name this one; rename the folder or file"},
+				{Path: "jsonnet/{v}.jsonnet", Message: "not added: kiln.yaml reads {v} in a path as a placeholder, so it cannot name this one; rename the folder or file"},
+				{Path: `odd\name`, Message: "not added: kiln.yaml paths separate folders with /, so it cannot name one with \\ in it; rename the folder or file"},
+				{Path: "web/{team}/overlays", Message: "not added: kiln.yaml reads {team} in a path as a placeholder, so it cannot name this one; rename the folder or file"},
+			},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -194,5 +275,36 @@ func TestSchemaURLAsTheExamples(t *testing.T) {
 	first, _, _ := strings.Cut(string(data), "\n")
 	if want := "# yaml-language-server: $schema=" + SchemaURL; first != want {
 		t.Errorf("examples/instavote/kiln.yaml starts with %q, init writes %q", first, want)
+	}
+}
+
+// TestScanUnreadableFolder: a folder init may not read (a database's data
+// folder owned by another user) is named in a note and left out; the rest
+// of the repository still gives its apps.
+func TestScanUnreadableFolder(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"apps/web/cm.yaml":   cm,
+		"data/pg/x.yaml":     cm,
+		"data/pg/sub/y.yaml": cm,
+	})
+	locked := filepath.Join(root, "data", "pg")
+	if err := os.Chmod(locked, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(locked, 0o755) })
+	if _, err := os.ReadDir(locked); err == nil {
+		t.Skip("permissions are not enforced for this user (root)")
+	}
+	res, err := Scan(root)
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	if d := cmp.Diff([]App{{Name: "web", Namespace: "web", Engine: YAML, Path: "apps/web"}}, res.Apps); d != "" {
+		t.Errorf("apps (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]Note{{Path: "data/pg", Message: "not looked through: permission denied"}}, res.Notes); d != "" {
+		t.Errorf("notes (-want +got):\n%s", d)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Object names a Kubernetes object in a message: Kind/namespace/name, or
@@ -241,7 +242,9 @@ func SortWarnings(ws []Warning) []Warning {
 }
 
 // Closest returns the candidate nearest to s by edit distance, or "" when
-// none is close enough to be a plausible misspelling.
+// none is close enough to be a plausible misspelling. A candidate that
+// shares no letter in place with s (as many edits as s has characters:
+// "a" for "c", "a" for "zz") is none.
 func Closest(s string, candidates []string) string {
 	best, bestD := "", -1
 	for _, c := range candidates {
@@ -254,7 +257,7 @@ func Closest(s string, candidates []string) string {
 	if limit < 2 {
 		limit = 2
 	}
-	if bestD < 0 || bestD > limit {
+	if bestD < 0 || bestD > limit || bestD >= utf8.RuneCountInString(s) {
 		return ""
 	}
 	return best

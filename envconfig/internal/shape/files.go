@@ -216,7 +216,7 @@ type HealthCheck struct {
 	// The object's name.
 	Name string `yaml:"name" jsonschema:"required,minLength=1"`
 	// The object's namespace; by default found among the app's objects.
-	Namespace string `yaml:"namespace"`
+	Namespace DNSLabel `yaml:"namespace"`
 }
 
 // HealthCheckExpr is a Flux CEL health check for a kind of custom resource.

@@ -212,6 +212,11 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 			SecretRef: &meta.LocalObjectReference{Name: k.DecryptionSecret},
 		}
 	}
+	if k.Wait {
+		if err := ignoredUnderWait(k.Objects, k.HealthChecks); err != nil {
+			return nil, err
+		}
+	}
 	checks, err := completeHealthChecks(k.Objects, k.HealthChecks, k.ClusterScoped)
 	if err != nil {
 		return nil, err
@@ -264,6 +269,37 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 		})
 	}
 	return obj, nil
+}
+
+// ignoredUnderWait refuses a health check of an object the app does not
+// apply when wait is on: kustomize-controller then checks every object it
+// applies and ignores spec.healthChecks (KustomizationSpec.Wait), so the
+// check, and the gate it was written for, would silently go. A check of
+// one of the app's own objects is covered by wait and is fine.
+func ignoredUnderWait(objects []Ref, checks []HealthCheck) error {
+	for i, c := range checks {
+		own := false
+		for _, o := range objects {
+			if o.Kind == c.Kind && o.Name == c.Name && !o.NotApplied &&
+				(c.APIVersion == "" || c.APIVersion == o.APIVersion) &&
+				(c.Namespace == "" || c.Namespace == o.Namespace) {
+				own = true
+				break
+			}
+		}
+		if own {
+			continue
+		}
+		file := c.File
+		if file == "" {
+			file = "kiln.yaml"
+		}
+		return &diag.Error{File: file, Line: c.Line,
+			Msg: fmt.Sprintf("flux.healthChecks[%d] (%s %s) names an object the app does not apply, and with wait: true Flux ignores healthChecks "+
+				"(it checks the app's own objects instead), so nothing would check it", i, c.Kind, c.Name),
+			Hint: "set wait: false for this app to check it (kiln then lists the app's workloads itself), or remove the entry"}
+	}
+	return nil
 }
 
 // completeHealthChecks fills in the apiVersion and namespace of health

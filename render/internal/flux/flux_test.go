@@ -159,6 +159,13 @@ func TestHealthChecks(t *testing.T) {
 			k.Objects = append(k.Objects, Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "canary"})
 			k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "web"}}}
 		}, "kiln.yaml: flux.healthChecks[0] (Deployment web) matches 2 objects of the app (apps/v1 in namespace shop; apps/v1 in namespace canary)"},
+		// With wait, Flux ignores healthChecks: a check of an object the
+		// app does not apply would silently go.
+		{"another app's object under wait", func(k *Kustomization) {
+			k.Wait = true
+			k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "web"}},
+				{Ref: Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: "elsewhere", Namespace: "other"}, File: "envs/dev.yaml", Line: 4}}
+		}, "envs/dev.yaml:4: flux.healthChecks[1] (Deployment elsewhere) names an object the app does not apply, and with wait: true Flux ignores healthChecks"},
 		{"expression for no object", func(k *Kustomization) {
 			k.HealthChecks = nil
 			k.HealthCheckExprs = []Expr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "true"}}
@@ -178,6 +185,24 @@ func TestHealthChecks(t *testing.T) {
 				t.Errorf("error = %v\nwant it to start with %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestWaitOwnHealthChecks: under wait, a health check of one of the app's
+// own objects is covered by wait and builds, without healthChecks.
+func TestWaitOwnHealthChecks(t *testing.T) {
+	t.Parallel()
+	obj, err := Build(Kustomization{
+		Name: "shop", Namespace: "flux-system", App: "shop", Env: "dev", Path: "./clusters/dev/apps/shop",
+		SourceRef: Ref{Kind: "GitRepository", Name: "flux-system"}, Interval: "10m", Wait: true,
+		Objects:      []Ref{{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop", NeverReady: true}},
+		HealthChecks: []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "web"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !obj.Spec.Wait || len(obj.Spec.HealthChecks) != 0 {
+		t.Errorf("wait %v, healthChecks %v; want wait and none", obj.Spec.Wait, obj.Spec.HealthChecks)
 	}
 }
 

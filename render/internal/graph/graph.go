@@ -29,9 +29,20 @@ type App struct {
 type Dep struct {
 	Name string
 	Line int
+	// File is where the entry is written, when not kiln.yaml: an env
+	// file's override of dependsOn. "" is the file New is given.
+	File string
 	// As is the entry as kiln.yaml writes it, when that is not Name (a
 	// "namespace/name" naming the app's Kustomization); "" otherwise.
 	As string
+}
+
+// in returns the file the entry is written in: its own, else file.
+func (d Dep) in(file string) string {
+	if d.File != "" {
+		return d.File
+	}
+	return file
 }
 
 // written is the entry as kiln.yaml writes it.
@@ -107,7 +118,7 @@ func New(apps []App, disabled []string, env, file string) (*Graph, error) {
 		seen := make(map[string]Dep, len(a.Deps))
 		for _, d := range a.Deps {
 			if first, dup := seen[d.Name]; dup {
-				errs = append(errs, &diag.Error{File: file, Line: d.Line, App: a.Name,
+				errs = append(errs, &diag.Error{File: d.in(file), Line: d.Line, App: a.Name,
 					Msg:  fmt.Sprintf("dependsOn %q names app %s, which is listed already (as %q at line %d)", d.written(), d.Name, first.written(), first.Line),
 					Hint: "remove one of them: both are Flux Kustomization " + kustomizationOf(first, d)})
 				continue
@@ -116,13 +127,16 @@ func New(apps []App, disabled []string, env, file string) (*Graph, error) {
 			if _, ok := g.index[d.Name]; ok {
 				continue
 			}
-			e := &diag.Error{File: file, Line: d.Line, App: a.Name}
+			e := &diag.Error{File: d.in(file), Line: d.Line, App: a.Name}
 			if off[d.Name] {
 				e.Msg = fmt.Sprintf("dependsOn %q: app %s is disabled in env %s", d.written(), d.Name, env)
 				e.Hint = fmt.Sprintf("enable %s in env %s or drop the dependency there with an override of dependsOn", d.Name, env)
 			} else {
 				e.Msg = fmt.Sprintf("dependsOn %q: no such app", d.written())
-				if c := diag.Closest(d.Name, names); c != "" {
+				// Never the app itself: following that hint would
+				// make a self-dependency, which Flux waits on forever.
+				others := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == a.Name })
+				if c := diag.Closest(d.Name, others); c != "" {
 					e.Msg += fmt.Sprintf(" (did you mean %q?)", c)
 				}
 				e.Hint = "name an app of kiln.yaml, or write namespace/name for a Flux Kustomization kiln does not manage"
@@ -132,14 +146,14 @@ func New(apps []App, disabled []string, env, file string) (*Graph, error) {
 	}
 	for _, cyc := range g.cycles() {
 		first := g.apps[g.index[cyc[0]]]
-		line := first.Line
+		where, line := file, first.Line
 		for _, d := range first.Deps {
 			if d.Name == cyc[1] {
-				line = d.Line
+				where, line = d.in(file), d.Line
 			}
 		}
 		errs = append(errs, &diag.Error{
-			File: file, Line: line, App: cyc[0],
+			File: where, Line: line, App: cyc[0],
 			Msg:  "dependency cycle: " + strings.Join(cyc, " -> "),
 			Hint: "Flux waits forever on a cycle: remove one of these dependsOn entries",
 		})

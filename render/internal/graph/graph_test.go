@@ -10,15 +10,21 @@ import (
 
 func apps(spec string) []App {
 	// "a:b,c b: c:a" → a depends on b and c, b on nothing, c on a;
-	// "b@ns/b-dev" is b written as its Kustomization's namespace/name.
+	// "b@ns/b-dev" is b written as its Kustomization's namespace/name;
+	// "b^" is written in envs/dev.yaml (an env file's override).
 	var out []App
 	for i, f := range strings.Fields(spec) {
 		name, deps, _ := strings.Cut(f, ":")
 		a := App{Name: name, Line: 10 * (i + 1)}
 		for j, d := range strings.Split(deps, ",") {
 			if d != "" {
+				d, inEnv := strings.CutSuffix(d, "^")
 				d, as, _ := strings.Cut(d, "@")
-				a.Deps = append(a.Deps, Dep{Name: d, As: as, Line: 10*(i+1) + j + 1})
+				dep := Dep{Name: d, As: as, Line: 10*(i+1) + j + 1}
+				if inEnv {
+					dep.File = "envs/dev.yaml"
+				}
+				a.Deps = append(a.Deps, dep)
 			}
 		}
 		out = append(out, a)
@@ -38,6 +44,12 @@ func TestNewErrors(t *testing.T) {
 			name: "unknown dependency with a close name",
 			apps: "vote:cache redis:",
 			want: `kiln.yaml:11: app vote: dependsOn "cache": no such app
+  hint: name an app of kiln.yaml, or write namespace/name for a Flux Kustomization kiln does not manage`,
+		},
+		{
+			name: "a dependency close only to the app itself",
+			apps: "redis:rediss vote:",
+			want: `kiln.yaml:11: app redis: dependsOn "rediss": no such app
   hint: name an app of kiln.yaml, or write namespace/name for a Flux Kustomization kiln does not manage`,
 		},
 		{
@@ -80,6 +92,39 @@ kiln.yaml:12: app a: dependency cycle: a -> c -> a
 			apps: "a:a",
 			want: `kiln.yaml:11: app a: dependency cycle: a -> a
   hint: Flux waits forever on a cycle: remove one of these dependsOn entries`,
+		},
+		// An env file's override of dependsOn is reported at its own
+		// file and line, not at that line of kiln.yaml.
+		{
+			name: "self dependency from an env file",
+			apps: "a:a^",
+			want: `envs/dev.yaml:11: app a: dependency cycle: a -> a
+  hint: Flux waits forever on a cycle: remove one of these dependsOn entries`,
+		},
+		{
+			name: "cycle closed by an env file",
+			apps: "a:b^ b:a",
+			want: `envs/dev.yaml:11: app a: dependency cycle: a -> b -> a
+  hint: Flux waits forever on a cycle: remove one of these dependsOn entries`,
+		},
+		{
+			name: "unknown dependency from an env file",
+			apps: "vote:rediss^ redis:",
+			want: `envs/dev.yaml:11: app vote: dependsOn "rediss": no such app (did you mean "redis"?)
+  hint: name an app of kiln.yaml, or write namespace/name for a Flux Kustomization kiln does not manage`,
+		},
+		{
+			name:     "disabled dependency from an env file",
+			apps:     "worker:result^",
+			disabled: []string{"result"},
+			want: `envs/dev.yaml:11: app worker: dependsOn "result": app result is disabled in env dev
+  hint: enable result in env dev or drop the dependency there with an override of dependsOn`,
+		},
+		{
+			name: "an app and its Kustomization both listed in an env file",
+			apps: "web:db^,db@flux-system/db-dev^ db:",
+			want: `envs/dev.yaml:12: app web: dependsOn "flux-system/db-dev" names app db, which is listed already (as "db" at line 11)
+  hint: remove one of them: both are Flux Kustomization db-dev`,
 		},
 	}
 	for _, tt := range tests {

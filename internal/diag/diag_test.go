@@ -1,0 +1,32 @@
+package diag
+
+import "testing"
+
+func TestClosest(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		s          string
+		candidates []string
+		want       string
+	}{
+		{name: "one letter off", s: "rediss", candidates: []string{"redis", "vote"}, want: "redis"},
+		{name: "case only", s: "Redis", candidates: []string{"redis"}, want: "redis"},
+		{name: "two edits of a short word", s: "prd", candidates: []string{"dev", "prod"}, want: "prod"},
+		{name: "too far", s: "cache", candidates: []string{"redis"}, want: ""},
+		// Replacing every character is no misspelling.
+		{name: "one letter, another letter", s: "c", candidates: []string{"a"}, want: ""},
+		{name: "two letters, another letter", s: "bb", candidates: []string{"a"}, want: ""},
+		{name: "two letters, nothing in common", s: "zz", candidates: []string{"ab"}, want: ""},
+		{name: "two letters, one kept", s: "db", candidates: []string{"dv", "redis"}, want: "dv"},
+		{name: "no candidates", s: "x", candidates: nil, want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := Closest(tt.s, tt.candidates); got != tt.want {
+				t.Errorf("Closest(%q, %q) = %q, want %q", tt.s, tt.candidates, got, tt.want)
+			}
+		})
+	}
+}
