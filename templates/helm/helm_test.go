@@ -676,6 +676,48 @@ func TestSubchartFolderNamed(t *testing.T) {
 	}
 }
 
+// TestSubchartAliasFolder: helm names an aliased subchart's templates and
+// CRDs by the alias (charts/replica/…), which is no folder; errors and
+// object locations must name the folder the aliased chart is in, for each
+// alias and for the chart's own name, at any depth, and for an apiVersion
+// v1 chart's requirements.yaml too.
+func TestSubchartAliasFolder(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n- {name: db, version: 0.1.0}\n- {name: db, version: 0.1.0, alias: replica}\n- {name: s, version: 0.1.0, alias: other}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "db", "Chart.yaml"), "apiVersion: v2\nname: db\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "db", "crds", "crd.yaml"), "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: dbs.example.com}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "db", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Chart.Name }}}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "Chart.yaml"), "apiVersion: v1\nname: s\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "requirements.yaml"), "dependencies:\n- {name: t, version: 0.1.0, alias: u}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "charts", "t-folder", "Chart.yaml"), "apiVersion: v2\nname: t\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "charts", "t-folder", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\n")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, o := range res.Objects {
+		files = append(files, fmt.Sprintf("%s:%d", o.File, o.Line))
+	}
+	sort.Strings(files)
+	want := []string{
+		"c/charts/db/crds/crd.yaml:1", "c/charts/db/crds/crd.yaml:1",
+		"c/charts/db/templates/cm.yaml:0", "c/charts/db/templates/cm.yaml:0",
+		"c/charts/s-folder/charts/t-folder/templates/cm.yaml:0",
+	}
+	if diff := cmp.Diff(want, files); diff != "" {
+		t.Errorf("object files (-want +got):\n%s", diff)
+	}
+
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "charts", "t-folder", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata:\n  a: {{ .Values.nope.x }}\n")
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "c/charts/s-folder/charts/t-folder/templates/cm.yaml" || de.Line != 5 {
+		t.Fatalf("Render() = %v, want an error at c/charts/s-folder/charts/t-folder/templates/cm.yaml:5", err)
+	}
+}
+
 // TestValuesFileErrorHints: a values file that does not parse is a syntax
 // error at its line; one that parses to a list is not a mapping.
 func TestValuesFileErrorHints(t *testing.T) {
