@@ -355,3 +355,54 @@ func TestOCIRegistry(t *testing.T) {
 		t.Errorf("cached OCI chart with the registry stopped: %v", err)
 	}
 }
+
+// TestHTTPRepositoryQuery: a repository URL with a query (a signed URL,
+// such as an Azure blob container's SAS token) is a folder whose query
+// goes with every request, as helm's ResolveReferenceURL keeps it: the
+// index is <path>/index.yaml?<query>, and so is a relative chart URL. The
+// query and a user's password are credentials: no error and no input
+// shows them.
+func TestHTTPRepositoryQuery(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	packageHello(t, dir, "0.1.0", "0.2.0")
+	idx, err := repo.IndexDirectory(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := http.StripPrefix("/charts", http.FileServer(http.Dir(dir)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("sig") != "s3cr3t" {
+			http.Error(w, "no signature", http.StatusForbidden)
+			return
+		}
+		if strings.HasSuffix(r.URL.Path, "0.2.0.tgz") {
+			http.NotFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	repoURL := strings.Replace(srv.URL, "http://", "http://user:pa55w0rd@", 1) + "/charts?sig=s3cr3t"
+	e := New(Options{CacheDir: t.TempDir()})
+	render := func(version string) (*templates.Result, error) {
+		return e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: repoURL, ChartVersion: version})
+	}
+	res, err := render("0.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(remoteSummary{ChartVersion: "0.1.0", Files: []string{"hello/templates/configmap.yaml"}, Inputs: []string{srv.URL + "/charts/hello@0.1.0"}}, summarize(t, res)); diff != "" {
+		t.Errorf("render (-want +got):\n%s", diff)
+	}
+	_, err = render("0.2.0")
+	if err == nil {
+		t.Fatal("Render() of a chart the repository does not serve succeeded")
+	}
+	if msg := err.Error(); strings.Contains(msg, "s3cr3t") || strings.Contains(msg, "pa55w0rd") || !strings.Contains(msg, "404 Not Found") {
+		t.Errorf("Render() = %q, want a 404 that shows neither the query nor the password", msg)
+	}
+}
