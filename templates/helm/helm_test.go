@@ -793,6 +793,29 @@ func TestValuesWarnings(t *testing.T) {
 	}
 }
 
+// TestLoadWarnings: what helm template warns about a chart itself — a
+// deprecated chart (Chart.yaml deprecated: true), dependencies in an
+// apiVersion v2 chart's requirements.yaml — is a warning of the render
+// too, naming Chart.yaml, and is not written to the process's log.
+func TestLoadWarnings(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\ndeprecated: true\n")
+	writeFile(t, filepath.Join(root, "c", "requirements.yaml"), "dependencies: []\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []templates.Warning{
+		{File: "c", Msg: "helm: Dependencies are handled in Chart.yaml since apiVersion \"v2\". We recommend migrating dependencies to Chart.yaml.", Hint: "helm template prints the same warning for this chart"},
+		{File: "c/Chart.yaml", Msg: "chart c is deprecated (Chart.yaml says deprecated: true; helm template warns: This chart is deprecated)", Hint: "look for the chart's successor or a maintained fork"},
+	}
+	if diff := cmp.Diff(want, res.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
+
 func TestHelmWarningLines(t *testing.T) {
 	t.Parallel()
 	for line, want := range map[string]string{
