@@ -137,7 +137,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	// action.CheckDependencies does.
 	if missing := missingDeps(chrt); len(missing) > 0 {
 		err := fmt.Errorf("found in Chart.yaml, but missing in charts/ directory: %s", strings.Join(missing, ", "))
-		return nil, &diag.Error{File: src.chartYAML(), Msg: "dependencies missing from the chart's charts/ folder: " + strings.Join(missing, ", "), Hint: "vendor them: run `helm dependency build` in the chart folder and commit charts/", Err: err}
+		return nil, &diag.Error{File: src.depsFile(), Msg: "dependencies missing from the chart's charts/ folder: " + strings.Join(missing, ", "), Hint: "vendor them: run `helm dependency build` in the chart folder and commit charts/", Err: err}
 	}
 
 	texts := newCRDTexts(chrt)

@@ -718,6 +718,22 @@ func TestSubchartAliasFolder(t *testing.T) {
 	}
 }
 
+// TestMissingDepsInRequirements: an apiVersion v1 chart lists its
+// dependencies in requirements.yaml; one missing from charts/ is an error
+// naming that file, where the list is, not Chart.yaml.
+func TestMissingDepsInRequirements(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v1\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "requirements.yaml"), "dependencies:\n- {name: redis, version: 1.0.0, repository: https://charts.example.com}\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "c/requirements.yaml" || !strings.Contains(de.Msg, "redis") {
+		t.Fatalf("Render() = %v, want an error in c/requirements.yaml naming redis", err)
+	}
+}
+
 // TestValuesFileErrorHints: a values file that does not parse is a syntax
 // error at its line; one that parses to a list is not a mapping.
 func TestValuesFileErrorHints(t *testing.T) {

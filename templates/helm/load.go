@@ -195,6 +195,25 @@ func (s *chartSource) chartYAML() string {
 	return path.Join(s.dir, "Chart.yaml")
 }
 
+// depsFile is the file that lists the chart's dependencies: Chart.yaml,
+// or requirements.yaml where the chart has one (an apiVersion v1 chart's;
+// helm's loader reads it over Chart.yaml's list).
+func (s *chartSource) depsFile() string {
+	f := s.chartYAML()
+	if f == s.dir {
+		return f // an archive, or a remote chart
+	}
+	for _, bf := range s.files {
+		var req struct {
+			Dependencies []any `json:"dependencies"`
+		}
+		if bf.Name == "requirements.yaml" && yaml.Unmarshal(bf.Data, &req) == nil && req.Dependencies != nil {
+			return path.Join(s.dir, "requirements.yaml")
+		}
+	}
+	return f
+}
+
 // newBudget is the budget of one chart load: the files and unpacked bytes
 // of the chart, its subcharts and nested archives, measured before helm's
 // loader sees them (see chartarchive).
