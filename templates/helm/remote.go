@@ -453,15 +453,17 @@ func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constrain
 }
 
 // registryClient builds helm's OCI client without helm's cli settings. The
-// explicit (usually absent) credentials file keeps helm from deriving one
-// from HELM_* variables; helm still falls back to Docker's credential store
-// for private registries.
+// explicit credentials file, empty, keeps helm from deriving one from
+// HELM_* variables; helm still falls back to Docker's credential store for
+// private registries. It is not a file of the cache folder, which may come
+// from elsewhere (actions/cache): a config.json planted there would choose
+// the credentials sent, or a credential helper program to run.
 func (e *Engine) registryClient() (*registry.Client, error) {
 	opts := []registry.ClientOption{
 		registry.ClientOptWriter(io.Discard),
 		registry.ClientOptHTTPClient(&http.Client{Transport: boundedTransport{next: http.DefaultTransport, max: e.bounds.download}}),
 		registry.ClientOptEnableCache(true),
-		registry.ClientOptCredentialsFile(filepath.Join(e.opts.CacheDir, "oci", "config.json")),
+		registry.ClientOptCredentialsFile(os.DevNull),
 	}
 	if e.opts.PlainHTTP {
 		opts = append(opts, registry.ClientOptPlainHTTP())

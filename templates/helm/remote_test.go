@@ -2,6 +2,7 @@ package helm
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"log"
 	"net/http"
@@ -404,5 +405,43 @@ func TestHTTPRepositoryQuery(t *testing.T) {
 	}
 	if msg := err.Error(); strings.Contains(msg, "s3cr3t") || strings.Contains(msg, "pa55w0rd") || !strings.Contains(msg, "404 Not Found") {
 		t.Errorf("Render() = %q, want a 404 that shows neither the query nor the password", msg)
+	}
+}
+
+// TestOCICacheHoldsNoCredentials: the cache folder may come from
+// elsewhere (actions/cache), so a config.json planted in it must not
+// choose the registry credentials: not another account's auths, nor a
+// credential helper program to run (credsStore, credHelpers).
+// Credentials come from Docker's store only.
+func TestOCICacheHoldsNoCredentials(t *testing.T) {
+	t.Parallel()
+	planted := base64.StdEncoding.EncodeToString([]byte("planted:s3cr3t"))
+	var sawPlanted atomic.Bool
+	regHandler := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
+	reg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		if auth == "Basic "+planted {
+			sawPlanted.Store(true)
+		}
+		if auth == "" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="kiln-test"`)
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		regHandler.ServeHTTP(w, r)
+	}))
+	defer reg.Close()
+	host := strings.TrimPrefix(reg.URL, "http://")
+	cache := t.TempDir()
+	cfg := `{"auths": {"` + host + `": {"auth": "` + planted + `"}}}`
+	if err := os.MkdirAll(filepath.Join(cache, "oci"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cache, "oci", "config.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = New(Options{CacheDir: cache, PlainHTTP: true}).Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "oci://" + host + "/charts", ChartVersion: "<1.0.0"})
+	if sawPlanted.Load() {
+		t.Error("kiln sent the registry the credentials of a config.json planted in the cache folder")
 	}
 }
