@@ -113,6 +113,10 @@ func (e *Engine) loadRemote(ctx context.Context, req *templates.Request, fresh b
 	key := fmt.Sprint(fresh)
 	switch {
 	case registry.IsOCI(req.ChartRepo):
+		if u, err := url.Parse(req.ChartRepo); err != nil || u.User != nil {
+			return nil, rc, &diag.Error{Msg: fmt.Sprintf("chart repository %s: an oci:// reference holds no user or password", shownURL(req.ChartRepo)),
+				Hint: "remove them from helm.repo and run `docker login <registry>` where kiln runs: kiln reads registry credentials from Docker's credential store"}
+		}
 		base := strings.TrimSuffix(strings.TrimPrefix(req.ChartRepo, "oci://"), "/") + "/" + req.Path
 		rc, err = e.resolved.do("oci\x00"+base+"\x00"+req.ChartVersion+"\x00"+key, func() (resolvedChart, error) {
 			return e.resolveOCI(ctx, req.ChartRepo, base, req.Path, req.ChartVersion, fresh)

@@ -445,3 +445,14 @@ func TestOCICacheHoldsNoCredentials(t *testing.T) {
 		t.Error("kiln sent the registry the credentials of a config.json planted in the cache folder")
 	}
 }
+
+// TestOCIRefWithCredentials: an oci:// reference has no place for a user
+// and password (helm reads them from its registry login); one written
+// there is refused up front, and the error does not show it.
+func TestOCIRefWithCredentials(t *testing.T) {
+	t.Parallel()
+	_, err := New(Options{CacheDir: t.TempDir()}).Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "oci://bot:pa55w0rd@registry.example.com/charts", ChartVersion: "1.0.0"})
+	if err == nil || strings.Contains(err.Error(), "pa55w0rd") || !strings.Contains(err.Error(), "oci://registry.example.com/charts") || !strings.Contains(err.Error(), "docker login") {
+		t.Errorf("Render() = %v, want an error naming oci://registry.example.com/charts without the password, pointing to docker login", err)
+	}
+}
