@@ -243,7 +243,7 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 	if err := ctx.Err(); err != nil {
 		return resolvedChart{}, err
 	}
-	data, err := httpGet(u, e.bounds.download)
+	data, err := e.download(u)
 	if err != nil {
 		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("downloading chart %s %s from %s: %v", chart, cv.Version, shownURL(repoURL), err), Hint: "check that the chart repository is reachable", Err: err}
 	}
@@ -257,6 +257,29 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 		return resolvedChart{}, &diag.Error{Msg: "caching chart: " + err.Error(), Err: err}
 	}
 	return resolvedChart{file: f, version: cv.Version}, nil
+}
+
+// download fetches a chart's URL from a repository's index: over HTTP,
+// or pulled from a registry when the index names an oci:// reference
+// (Bitnami's index does), as helm's ChartDownloader picks its getter by
+// the URL's scheme.
+func (e *Engine) download(u string) ([]byte, error) {
+	if !registry.IsOCI(u) {
+		return httpGet(u, e.bounds.download)
+	}
+	client, err := e.registryClient()
+	if err != nil {
+		return nil, err
+	}
+	ref := strings.TrimPrefix(u, "oci://")
+	res, err := client.Pull(ref, registry.PullOptWithChart(true))
+	if err != nil {
+		return nil, fmt.Errorf("pulling %s: %w", shownURL(u), err)
+	}
+	if res.Chart == nil || len(res.Chart.Data) == 0 {
+		return nil, fmt.Errorf("%s is not a Helm chart", shownURL(u))
+	}
+	return res.Chart.Data, nil
 }
 
 // fetchIndex downloads the repository's index.yaml into dir and loads it.

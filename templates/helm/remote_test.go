@@ -456,3 +456,58 @@ func TestOCIRefWithCredentials(t *testing.T) {
 		t.Errorf("Render() = %v, want an error naming oci://registry.example.com/charts without the password, pointing to docker login", err)
 	}
 }
+
+// TestHTTPIndexWithOCIURLs: an index.yaml may name a chart's download as
+// an oci:// reference (Bitnami's does: oci://registry-1.docker.io/
+// bitnamicharts/redis:20.1.0); helm template pulls it from the registry,
+// and so must kiln, checked against the index's digest as a download is.
+func TestHTTPIndexWithOCIURLs(t *testing.T) {
+	t.Parallel()
+	reg := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	defer reg.Close()
+	host := strings.TrimPrefix(reg.URL, "http://")
+	dir := t.TempDir()
+	tgz := packageHello(t, dir, "0.1.0", "0.2.0")
+	e := New(Options{CacheDir: t.TempDir(), PlainHTTP: true})
+	client, err := e.registryClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range []string{"0.1.0", "0.2.0"} {
+		data, err := os.ReadFile(tgz[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.Push(data, host+"/charts/hello:"+v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idx, err := repo.IndexDirectory(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cv := range idx.Entries["hello"] {
+		cv.URLs = []string{"oci://" + host + "/charts/hello:" + cv.Version}
+		if cv.Version == "0.2.0" {
+			cv.Digest = strings.Repeat("0", 64) // not the chart pushed
+		}
+	}
+	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	render := func(version string) (*templates.Result, error) {
+		return e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: srv.URL, ChartVersion: version})
+	}
+	res, err := render("~0.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(remoteSummary{ChartVersion: "0.1.0", Files: []string{"hello/templates/configmap.yaml"}, Inputs: []string{srv.URL + "/hello@0.1.0"}}, summarize(t, res)); diff != "" {
+		t.Errorf("render (-want +got):\n%s", diff)
+	}
+	if _, err := render("0.2.0"); err == nil || !strings.Contains(err.Error(), "the index says "+strings.Repeat("0", 64)) {
+		t.Errorf("Render() of a chart whose pull does not match the index's digest = %v, want a digest error", err)
+	}
+}
