@@ -784,3 +784,35 @@ func TestRunWithoutArgsInput(t *testing.T) {
 		t.Fatalf("run.sh without INPUT_ARGS: %v\n%s", err, out)
 	}
 }
+
+// TestFailEscapesInputs: run.sh's own errors quote inputs (env is
+// newline-separated by design); a line break in one must not end the
+// ::error command and start another on the next line, which the runner
+// would obey (::warning, ::add-mask, ::stop-commands).
+func TestFailEscapesInputs(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		inputs map[string]string
+		want   string
+	}{
+		"env":     {inputs: map[string]string{"command": "promote", "env": "dev\n::warning::injected\r::notice::too"}, want: `::error title=kiln action::promote takes one env, not "dev%0A::warning::injected%0D::notice::too"`},
+		"command": {inputs: map[string]string{"command": "render\n::warning::injected 100%"}, want: `::error title=kiln action::input command is "render%0A::warning::injected 100%25"; use render`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ws := workspace(t, nil)
+			r := runAction(t, ws, tc.inputs)
+			if r.code != 2 {
+				t.Fatalf("exit code %d, want 2\nstderr:\n%s", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, r.stderr)
+			}
+			for _, l := range strings.FieldsFunc(r.stderr+r.stdout, func(c rune) bool { return c == '\n' || c == '\r' }) {
+				if !strings.HasPrefix(l, "::error title=kiln action::") {
+					t.Errorf("a line of the log is not run.sh's error: %q", l)
+				}
+			}
+		})
+	}
+}

@@ -18,8 +18,13 @@
 set -euo pipefail
 
 fail() {
-	# %25 first, as the runner unescapes; messages here are ours, one line.
-	printf '::error title=kiln action::%s\n' "${1//\%/%25}" >&2
+	# Escaped as the runner unescapes a command's data, %25 first. A
+	# message may quote an input (env is newline-separated by design): a
+	# raw CR or LF would end this command and start another.
+	local msg="${1//\%/%25}" cr=$'\r' lf=$'\n'
+	msg="${msg//$cr/%0D}"
+	msg="${msg//$lf/%0A}"
+	printf '::error title=kiln action::%s\n' "$msg" >&2
 	exit 2
 }
 

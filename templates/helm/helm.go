@@ -108,9 +108,25 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		return nil, err
 	}
 
-	chrt, err := loader.LoadFiles(src.files)
+	var chrt *chart.Chart
+	// helm's loader logs what it finds odd (dependencies in a v2 chart's
+	// requirements.yaml), as helm template warns.
+	loadWarns, err := captureLog(func() (err error) {
+		chrt, err = loader.LoadFiles(src.files)
+		return err
+	})
 	if err != nil {
 		return nil, loadError(err, src)
+	}
+	for i := range loadWarns {
+		loadWarns[i].File = src.errFile()
+		loadWarns[i].Hint = "helm template prints the same warning for this chart"
+	}
+	if chrt.Metadata.Deprecated {
+		// cmd/helm/install.go: helm template warns "This chart is deprecated".
+		loadWarns = append(loadWarns, templates.Warning{File: src.chartYAML(),
+			Msg:  fmt.Sprintf("chart %s is deprecated (Chart.yaml says deprecated: true; helm template warns: This chart is deprecated)", chrt.Name()),
+			Hint: "look for the chart's successor or a maintained fork"})
 	}
 	switch chrt.Metadata.Type {
 	case "", "application":
@@ -121,7 +137,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	// action.CheckDependencies does.
 	if missing := missingDeps(chrt); len(missing) > 0 {
 		err := fmt.Errorf("found in Chart.yaml, but missing in charts/ directory: %s", strings.Join(missing, ", "))
-		return nil, &diag.Error{File: src.chartYAML(), Msg: "dependencies missing from the chart's charts/ folder: " + strings.Join(missing, ", "), Hint: "vendor them: run `helm dependency build` in the chart folder and commit charts/", Err: err}
+		return nil, &diag.Error{File: src.depsFile(), Msg: "dependencies missing from the chart's charts/ folder: " + strings.Join(missing, ", "), Hint: "vendor them: run `helm dependency build` in the chart folder and commit charts/", Err: err}
 	}
 
 	texts := newCRDTexts(chrt)
@@ -167,7 +183,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		Inputs:      inputs,
 		InputDigest: digest(req, src, vals),
 		Params:      plainMap(effective),
-		Warnings:    warns,
+		Warnings:    append(loadWarns, warns...),
 	}
 	var ok bool
 	res.Deps, ok = rec.Deps()

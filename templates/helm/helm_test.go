@@ -676,6 +676,64 @@ func TestSubchartFolderNamed(t *testing.T) {
 	}
 }
 
+// TestSubchartAliasFolder: helm names an aliased subchart's templates and
+// CRDs by the alias (charts/replica/…), which is no folder; errors and
+// object locations must name the folder the aliased chart is in, for each
+// alias and for the chart's own name, at any depth, and for an apiVersion
+// v1 chart's requirements.yaml too.
+func TestSubchartAliasFolder(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n- {name: db, version: 0.1.0}\n- {name: db, version: 0.1.0, alias: replica}\n- {name: s, version: 0.1.0, alias: other}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "db", "Chart.yaml"), "apiVersion: v2\nname: db\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "db", "crds", "crd.yaml"), "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: dbs.example.com}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "db", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Chart.Name }}}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "Chart.yaml"), "apiVersion: v1\nname: s\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "requirements.yaml"), "dependencies:\n- {name: t, version: 0.1.0, alias: u}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "charts", "t-folder", "Chart.yaml"), "apiVersion: v2\nname: t\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "charts", "t-folder", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\n")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, o := range res.Objects {
+		files = append(files, fmt.Sprintf("%s:%d", o.File, o.Line))
+	}
+	sort.Strings(files)
+	want := []string{
+		"c/charts/db/crds/crd.yaml:1", "c/charts/db/crds/crd.yaml:1",
+		"c/charts/db/templates/cm.yaml:0", "c/charts/db/templates/cm.yaml:0",
+		"c/charts/s-folder/charts/t-folder/templates/cm.yaml:0",
+	}
+	if diff := cmp.Diff(want, files); diff != "" {
+		t.Errorf("object files (-want +got):\n%s", diff)
+	}
+
+	writeFile(t, filepath.Join(root, "c", "charts", "s-folder", "charts", "t-folder", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata:\n  a: {{ .Values.nope.x }}\n")
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "c/charts/s-folder/charts/t-folder/templates/cm.yaml" || de.Line != 5 {
+		t.Fatalf("Render() = %v, want an error at c/charts/s-folder/charts/t-folder/templates/cm.yaml:5", err)
+	}
+}
+
+// TestMissingDepsInRequirements: an apiVersion v1 chart lists its
+// dependencies in requirements.yaml; one missing from charts/ is an error
+// naming that file, where the list is, not Chart.yaml.
+func TestMissingDepsInRequirements(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v1\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "requirements.yaml"), "dependencies:\n- {name: redis, version: 1.0.0, repository: https://charts.example.com}\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "c/requirements.yaml" || !strings.Contains(de.Msg, "redis") {
+		t.Fatalf("Render() = %v, want an error in c/requirements.yaml naming redis", err)
+	}
+}
+
 // TestValuesFileErrorHints: a values file that does not parse is a syntax
 // error at its line; one that parses to a list is not a mapping.
 func TestValuesFileErrorHints(t *testing.T) {
@@ -748,6 +806,29 @@ func TestValuesWarnings(t *testing.T) {
 	// Values that merge cleanly warn about nothing.
 	if res := render(map[string]any{"size": 3, "labels": map[string]any{"inner": map[string]any{"a": "b"}}}); len(res.Warnings) != 0 {
 		t.Errorf("clean values: warnings %v", res.Warnings)
+	}
+}
+
+// TestLoadWarnings: what helm template warns about a chart itself — a
+// deprecated chart (Chart.yaml deprecated: true), dependencies in an
+// apiVersion v2 chart's requirements.yaml — is a warning of the render
+// too, naming Chart.yaml, and is not written to the process's log.
+func TestLoadWarnings(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\ndeprecated: true\n")
+	writeFile(t, filepath.Join(root, "c", "requirements.yaml"), "dependencies: []\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []templates.Warning{
+		{File: "c", Msg: "helm: Dependencies are handled in Chart.yaml since apiVersion \"v2\". We recommend migrating dependencies to Chart.yaml.", Hint: "helm template prints the same warning for this chart"},
+		{File: "c/Chart.yaml", Msg: "chart c is deprecated (Chart.yaml says deprecated: true; helm template warns: This chart is deprecated)", Hint: "look for the chart's successor or a maintained fork"},
+	}
+	if diff := cmp.Diff(want, res.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
 

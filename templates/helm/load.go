@@ -13,9 +13,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/ignore"
 	"sigs.k8s.io/yaml"
 
@@ -72,33 +75,108 @@ func (s *chartSource) file(source string) string {
 
 // subchartFolders maps each subchart folder of a chart's files, as helm
 // names it ("charts/s/charts/t", by chart names), to the folder
-// ("charts/s-folder/charts/t"), where the two differ.
+// ("charts/s-folder/charts/t"), where the two differ. A subchart that a
+// dependency gives an alias is named by the alias (helm's
+// getAliasDependency), once per dependency that uses it: charts/db may be
+// charts/replica too.
 func subchartFolders(files []*loader.BufferedFile) map[string]string {
-	names := map[string]string{} // folder -> chart name
+	type meta struct {
+		Name         string              `json:"name"`
+		Version      string              `json:"version"`
+		Dependencies []*chart.Dependency `json:"dependencies"`
+	}
+	charts := map[string]meta{}              // folder ("" for the chart itself) -> its Chart.yaml
+	reqs := map[string][]*chart.Dependency{} // folder -> its requirements.yaml's dependencies
 	for _, f := range files {
-		dir, ok := strings.CutSuffix(f.Name, "/Chart.yaml")
-		if !ok || !strings.HasPrefix(dir, "charts/") {
+		var dir string
+		switch {
+		case f.Name == "Chart.yaml" || f.Name == "requirements.yaml":
+		case strings.HasPrefix(f.Name, "charts/") && (strings.HasSuffix(f.Name, "/Chart.yaml") || strings.HasSuffix(f.Name, "/requirements.yaml")):
+			dir = path.Dir(f.Name)
+		default:
 			continue
 		}
-		var meta struct {
-			Name string `json:"name"`
+		var m meta
+		if yaml.Unmarshal(f.Data, &m) != nil {
+			continue
 		}
-		if yaml.Unmarshal(f.Data, &meta) == nil && meta.Name != "" && !strings.Contains(meta.Name, "/") {
-			names[dir] = meta.Name
+		if path.Base(f.Name) == "requirements.yaml" {
+			// helm's loader reads it over Chart.yaml's metadata.
+			if m.Dependencies != nil {
+				reqs[dir] = m.Dependencies
+			}
+			continue
+		}
+		charts[dir] = m
+	}
+	for dir, d := range reqs {
+		if m, ok := charts[dir]; ok {
+			m.Dependencies = d
+			charts[dir] = m
 		}
 	}
-	out := map[string]string{}
-	for dir := range names {
-		// Each "charts/<folder>" step of dir, by its chart's name.
-		parts := strings.Split(dir, "/")
-		byName, ok := make([]string, 0, len(parts)), true
-		for j := 0; j+1 < len(parts) && ok; j += 2 {
-			name, known := names[strings.Join(parts[:j+2], "/")]
-			ok = parts[j] == "charts" && known
-			byName = append(byName, "charts", name)
+	// names gives the names helm calls the subchart in folder dir by.
+	names := func(dir string) []string {
+		m := charts[dir]
+		if m.Name == "" || strings.Contains(m.Name, "/") {
+			return nil
 		}
-		if ok && len(parts)%2 == 0 {
-			if n := strings.Join(byName, "/"); n != dir {
+		parent := path.Dir(path.Dir(dir)) // "c/charts/db" -> "c"
+		if parent == "." {
+			parent = ""
+		}
+		var out []string
+		listed := false
+		for _, d := range charts[parent].Dependencies {
+			if d == nil || d.Name != m.Name || !chartutil.IsCompatibleRange(d.Version, m.Version) {
+				continue
+			}
+			listed = true
+			n := m.Name
+			if d.Alias != "" {
+				n = d.Alias
+			}
+			if !strings.Contains(n, "/") {
+				out = append(out, n)
+			}
+		}
+		if !listed {
+			// Not a dependency Chart.yaml lists: helm keeps it as it is.
+			out = append(out, m.Name)
+		}
+		return out
+	}
+	dirs := make([]string, 0, len(charts))
+	for dir := range charts {
+		if dir != "" {
+			dirs = append(dirs, dir)
+		}
+	}
+	sort.Strings(dirs)
+	out := map[string]string{}
+	for _, dir := range dirs {
+		// Each "charts/<folder>" step of dir, by each name its chart has.
+		parts := strings.Split(dir, "/")
+		if len(parts)%2 != 0 {
+			continue
+		}
+		byName := []string{""}
+		for j := 0; j+1 < len(parts) && len(byName) > 0; j += 2 {
+			step := strings.Join(parts[:j+2], "/")
+			var next []string
+			if parts[j] == "charts" {
+				for _, p := range byName {
+					for _, n := range names(step) {
+						next = append(next, path.Join(p, "charts", n))
+					}
+				}
+			}
+			byName = next
+		}
+		for _, n := range byName {
+			// Two folders a name could stand for: helm takes either; the
+			// first folder stays, so that the mapping does not vary.
+			if _, taken := out[n]; n != dir && !taken {
 				out[n] = dir
 			}
 		}
@@ -115,6 +193,25 @@ func (s *chartSource) chartYAML() string {
 		return s.dir
 	}
 	return path.Join(s.dir, "Chart.yaml")
+}
+
+// depsFile is the file that lists the chart's dependencies: Chart.yaml,
+// or requirements.yaml where the chart has one (an apiVersion v1 chart's;
+// helm's loader reads it over Chart.yaml's list).
+func (s *chartSource) depsFile() string {
+	f := s.chartYAML()
+	if f == s.dir {
+		return f // an archive, or a remote chart
+	}
+	for _, bf := range s.files {
+		var req struct {
+			Dependencies []any `json:"dependencies"`
+		}
+		if bf.Name == "requirements.yaml" && yaml.Unmarshal(bf.Data, &req) == nil && req.Dependencies != nil {
+			return path.Join(s.dir, "requirements.yaml")
+		}
+	}
+	return f
 }
 
 // newBudget is the budget of one chart load: the files and unpacked bytes

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/helm/internal/repoindex"
 )
@@ -61,13 +62,13 @@ var versionRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile
 var hostRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9.-]`) })
 
 func (e *Engine) remoteChart(ctx context.Context, req *templates.Request) (*chartSource, error) {
-	ref := req.ChartRepo + " " + req.Path
+	ref := shownURL(req.ChartRepo) + " " + req.Path
 	if e.opts.CacheDir == "" {
 		return nil, &diag.Error{Msg: "remote chart " + ref + ": no chart cache directory is configured", Hint: "remote charts need a cache directory; this is a kiln bug if you see it from the command line"}
 	}
 	for _, seg := range strings.Split(req.Path, "/") {
 		if !chartNameRe().MatchString(seg) || strings.Contains(seg, "..") {
-			return nil, &diag.Error{Msg: fmt.Sprintf("invalid chart name %q for repository %s", req.Path, req.ChartRepo), Hint: "helm.chart names a chart in the repository, such as \"redis\""}
+			return nil, &diag.Error{Msg: fmt.Sprintf("invalid chart name %q for repository %s", req.Path, shownURL(req.ChartRepo)), Hint: "helm.chart names a chart in the repository, such as \"redis\""}
 		}
 	}
 	src, rc, err := e.loadRemote(ctx, req, false)
@@ -82,7 +83,7 @@ func (e *Engine) remoteChart(ctx context.Context, req *templates.Request) (*char
 			// hides that the cached chart is broken.
 			return nil, &diag.Error{
 				Msg: fmt.Sprintf("the cached chart %s %s from %s does not load (%s), and downloading it again failed: %s",
-					req.Path, rc.version, req.ChartRepo, messageOf(err), messageOf(ferr)),
+					req.Path, rc.version, shownURL(req.ChartRepo), messageOf(err), messageOf(ferr)),
 				Hint: "make the chart repository reachable, or replace the broken chart in the cache folder (--cache-dir) with a good copy",
 				Err:  errors.Join(err, ferr)}
 		}
@@ -112,6 +113,10 @@ func (e *Engine) loadRemote(ctx context.Context, req *templates.Request, fresh b
 	key := fmt.Sprint(fresh)
 	switch {
 	case registry.IsOCI(req.ChartRepo):
+		if u, err := url.Parse(req.ChartRepo); err != nil || u.User != nil {
+			return nil, rc, &diag.Error{Msg: fmt.Sprintf("chart repository %s: an oci:// reference holds no user or password", shownURL(req.ChartRepo)),
+				Hint: "remove them from helm.repo and run `docker login <registry>` where kiln runs: kiln reads registry credentials from Docker's credential store"}
+		}
 		base := strings.TrimSuffix(strings.TrimPrefix(req.ChartRepo, "oci://"), "/") + "/" + req.Path
 		rc, err = e.resolved.do("oci\x00"+base+"\x00"+req.ChartVersion+"\x00"+key, func() (resolvedChart, error) {
 			return e.resolveOCI(ctx, req.ChartRepo, base, req.Path, req.ChartVersion, fresh)
@@ -119,15 +124,15 @@ func (e *Engine) loadRemote(ctx context.Context, req *templates.Request, fresh b
 		input = "oci://" + base + "@" + rc.version
 	case strings.HasPrefix(req.ChartRepo, "http://") || strings.HasPrefix(req.ChartRepo, "https://"):
 		if strings.Contains(req.Path, "/") {
-			return nil, rc, &diag.Error{Msg: fmt.Sprintf("invalid chart name %q for repository %s", req.Path, req.ChartRepo), Hint: "helm.chart names a chart in the repository's index, such as \"redis\""}
+			return nil, rc, &diag.Error{Msg: fmt.Sprintf("invalid chart name %q for repository %s", req.Path, shownURL(req.ChartRepo)), Hint: "helm.chart names a chart in the repository's index, such as \"redis\""}
 		}
 		repoURL := strings.TrimSuffix(req.ChartRepo, "/")
 		rc, err = e.resolved.do("http\x00"+repoURL+"\x00"+req.Path+"\x00"+req.ChartVersion+"\x00"+key, func() (resolvedChart, error) {
 			return e.resolveHTTP(ctx, repoURL, req.Path, req.ChartVersion, fresh)
 		})
-		input = repoURL + "/" + req.Path + "@" + rc.version
+		input = strings.TrimSuffix(shownURL(repoURL), "/") + "/" + req.Path + "@" + rc.version
 	default:
-		return nil, rc, &diag.Error{Msg: fmt.Sprintf("unsupported chart repository %q", req.ChartRepo), Hint: "helm.repo must be an http(s):// chart repository or an oci:// registry"}
+		return nil, rc, &diag.Error{Msg: fmt.Sprintf("unsupported chart repository %q", shownURL(req.ChartRepo)), Hint: "helm.repo must be an http(s):// chart repository or an oci:// registry"}
 	}
 	if err != nil {
 		return nil, rc, err
@@ -214,7 +219,7 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 		return resolvedChart{}, notInIndex(idx, repoURL, chart, constraint, err)
 	}
 	if !safeVersion(cv.Version) {
-		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s in %s has an invalid version %q", chart, repoURL, cv.Version)}
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s in %s has an invalid version %q", chart, shownURL(repoURL), cv.Version)}
 	}
 	f := chartFile(dir, chart, cv.Version)
 	if exists(f) && !fresh {
@@ -229,23 +234,23 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 		}
 	}
 	if len(cv.URLs) == 0 {
-		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s in %s has no download URL", chart, cv.Version, repoURL), Hint: "the repository's index.yaml is incomplete; ask its maintainers"}
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s in %s has no download URL", chart, cv.Version, shownURL(repoURL)), Hint: "the repository's index.yaml is incomplete; ask its maintainers"}
 	}
 	u, err := repoindex.ResolveReferenceURL(repoURL, cv.URLs[0])
 	if err != nil {
-		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s in %s: %v", chart, cv.Version, repoURL, err), Err: err}
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s in %s: %v", chart, cv.Version, shownURL(repoURL), err), Err: err}
 	}
 	if err := ctx.Err(); err != nil {
 		return resolvedChart{}, err
 	}
-	data, err := httpGet(u, e.bounds.download)
+	data, err := e.download(u)
 	if err != nil {
-		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("downloading chart %s %s from %s: %v", chart, cv.Version, repoURL, err), Hint: "check that the chart repository is reachable", Err: err}
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("downloading chart %s %s from %s: %v", chart, cv.Version, shownURL(repoURL), err), Hint: "check that the chart repository is reachable", Err: err}
 	}
 	if cv.Digest != "" {
 		sum := sha256.Sum256(data)
 		if got := hex.EncodeToString(sum[:]); !strings.EqualFold(got, cv.Digest) {
-			return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s from %s: digest is sha256:%s, the index says %s", chart, cv.Version, repoURL, got, cv.Digest), Hint: "the download was corrupted or the repository changed the chart; try again or ask its maintainers"}
+			return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s from %s: digest is sha256:%s, the index says %s", chart, cv.Version, shownURL(repoURL), got, cv.Digest), Hint: "the download was corrupted or the repository changed the chart; try again or ask its maintainers"}
 		}
 	}
 	if err := writeAtomic(f, data); err != nil {
@@ -254,15 +259,48 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 	return resolvedChart{file: f, version: cv.Version}, nil
 }
 
+// download fetches a chart's URL from a repository's index: over HTTP,
+// or pulled from a registry when the index names an oci:// reference
+// (Bitnami's index does), as helm's ChartDownloader picks its getter by
+// the URL's scheme.
+func (e *Engine) download(u string) ([]byte, error) {
+	if !registry.IsOCI(u) {
+		return httpGet(u, e.bounds.download)
+	}
+	client, err := e.registryClient()
+	if err != nil {
+		return nil, err
+	}
+	ref := strings.TrimPrefix(u, "oci://")
+	res, err := client.Pull(ref, registry.PullOptWithChart(true))
+	if err != nil {
+		return nil, fmt.Errorf("pulling %s: %w", shownURL(u), err)
+	}
+	if res.Chart == nil || len(res.Chart.Data) == 0 {
+		return nil, fmt.Errorf("%s is not a Helm chart", shownURL(u))
+	}
+	return res.Chart.Data, nil
+}
+
 // fetchIndex downloads the repository's index.yaml into dir and loads it.
 func (e *Engine) fetchIndex(ctx context.Context, repoURL, dir string) (*indexFile, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	data, err := httpGet(repoURL+"/index.yaml", e.bounds.download)
-	if err != nil {
-		return nil, &diag.Error{Msg: fmt.Sprintf("fetching the index of chart repository %s: %v", repoURL, err), Hint: "check helm.repo and that the repository is reachable", Err: err}
+	// helm's ChartRepository.DownloadIndexFile: the repository URL is a
+	// folder, and its query (a signed URL's) goes with the request.
+	u, err := repoindex.ResolveReferenceURL(repoURL, "index.yaml")
+	if err == nil {
+		var data []byte
+		if data, err = httpGet(u, e.bounds.download); err == nil {
+			return e.loadIndex(repoURL, dir, data)
+		}
 	}
+	return nil, &diag.Error{Msg: fmt.Sprintf("fetching the index of chart repository %s: %v", shownURL(repoURL), err), Hint: "check helm.repo and that the repository is reachable", Err: err}
+}
+
+// loadIndex caches a repository's index.yaml, data, in dir and loads it.
+func (e *Engine) loadIndex(repoURL, dir string, data []byte) (*indexFile, error) {
 	p := filepath.Join(dir, "index.yaml")
 	if err := writeAtomic(p, data); err != nil {
 		return nil, &diag.Error{Msg: "caching chart repository index: " + err.Error(), Err: err}
@@ -271,7 +309,7 @@ func (e *Engine) fetchIndex(ctx context.Context, repoURL, dir string) (*indexFil
 	// validates entries and sorts versions newest first.
 	idx, err := repoindex.Load(data, p)
 	if err != nil {
-		return nil, &diag.Error{Msg: fmt.Sprintf("chart repository %s has an invalid index.yaml: %v", repoURL, err), Hint: "check helm.repo: it must be a Helm chart repository", Err: err}
+		return nil, &diag.Error{Msg: fmt.Sprintf("chart repository %s has an invalid index.yaml: %v", shownURL(repoURL), err), Hint: "check helm.repo: it must be a Helm chart repository", Err: err}
 	}
 	return idx, nil
 }
@@ -288,7 +326,7 @@ func notInIndex(idx *indexFile, repoURL, chart, constraint string, err error) er
 		if c := diag.Closest(chart, names); c != "" {
 			hint = fmt.Sprintf("did you mean %q?", c)
 		}
-		return &diag.Error{Msg: fmt.Sprintf("chart %q not found in repository %s", chart, repoURL), Hint: hint, Err: err}
+		return &diag.Error{Msg: fmt.Sprintf("chart %q not found in repository %s", chart, shownURL(repoURL)), Hint: hint, Err: err}
 	}
 	var avail []string
 	for i, v := range vs {
@@ -299,7 +337,7 @@ func notInIndex(idx *indexFile, repoURL, chart, constraint string, err error) er
 		avail = append(avail, v.Version)
 	}
 	return &diag.Error{
-		Msg:  fmt.Sprintf("no version of chart %q in %s matches %q", chart, repoURL, constraint),
+		Msg:  fmt.Sprintf("no version of chart %q in %s matches %q", chart, shownURL(repoURL), constraint),
 		Hint: "set helm.version to one of: " + strings.Join(avail, ", ") + " (pre-releases need an explicit version or a constraint with a pre-release part)",
 		Err:  err,
 	}
@@ -313,11 +351,16 @@ func httpGet(u string, max int64) ([]byte, error) {
 	client := &http.Client{Timeout: downloadTimeout, Transport: boundedTransport{next: http.DefaultTransport, max: max}}
 	resp, err := client.Get(u)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// net/http hides a password in it, not a signed URL's query.
+			ue.URL = shownURL(ue.URL)
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("failed to fetch %s : %s", u, resp.Status)
+		return nil, fmt.Errorf("failed to fetch %s : %s", shownURL(u), resp.Status)
 	}
 	return io.ReadAll(resp.Body)
 }
@@ -341,6 +384,18 @@ func (t boundedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	resp.Body = &boundedBody{ReadCloser: resp.Body, left: t.max, max: t.max, url: redactURL(r.URL)}
 	return resp, nil
+}
+
+// shownURL is raw as messages and inputs show it: without a user,
+// password or query, which may hold credentials (a token, a signed URL's
+// signature). A URL that does not parse loses its user part
+// (redact.URL) and everything from "?".
+func shownURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return redactURL(u)
+	}
+	s, _, _ := strings.Cut(redact.URL(raw), "?")
+	return s
 }
 
 func redactURL(u *url.URL) string {
@@ -425,15 +480,17 @@ func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constrain
 }
 
 // registryClient builds helm's OCI client without helm's cli settings. The
-// explicit (usually absent) credentials file keeps helm from deriving one
-// from HELM_* variables; helm still falls back to Docker's credential store
-// for private registries.
+// explicit credentials file, empty, keeps helm from deriving one from
+// HELM_* variables; helm still falls back to Docker's credential store for
+// private registries. It is not a file of the cache folder, which may come
+// from elsewhere (actions/cache): a config.json planted there would choose
+// the credentials sent, or a credential helper program to run.
 func (e *Engine) registryClient() (*registry.Client, error) {
 	opts := []registry.ClientOption{
 		registry.ClientOptWriter(io.Discard),
 		registry.ClientOptHTTPClient(&http.Client{Transport: boundedTransport{next: http.DefaultTransport, max: e.bounds.download}}),
 		registry.ClientOptEnableCache(true),
-		registry.ClientOptCredentialsFile(filepath.Join(e.opts.CacheDir, "oci", "config.json")),
+		registry.ClientOptCredentialsFile(os.DevNull),
 	}
 	if e.opts.PlainHTTP {
 		opts = append(opts, registry.ClientOptPlainHTTP())

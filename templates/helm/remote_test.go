@@ -2,6 +2,7 @@ package helm
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"log"
 	"net/http"
@@ -353,5 +354,160 @@ func TestOCIRegistry(t *testing.T) {
 	reg.Close()
 	if _, err := render(New(Options{CacheDir: cache, PlainHTTP: true}), "0.1.0"); err != nil {
 		t.Errorf("cached OCI chart with the registry stopped: %v", err)
+	}
+}
+
+// TestHTTPRepositoryQuery: a repository URL with a query (a signed URL,
+// such as an Azure blob container's SAS token) is a folder whose query
+// goes with every request, as helm's ResolveReferenceURL keeps it: the
+// index is <path>/index.yaml?<query>, and so is a relative chart URL. The
+// query and a user's password are credentials: no error and no input
+// shows them.
+func TestHTTPRepositoryQuery(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	packageHello(t, dir, "0.1.0", "0.2.0")
+	idx, err := repo.IndexDirectory(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := http.StripPrefix("/charts", http.FileServer(http.Dir(dir)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("sig") != "s3cr3t" {
+			http.Error(w, "no signature", http.StatusForbidden)
+			return
+		}
+		if strings.HasSuffix(r.URL.Path, "0.2.0.tgz") {
+			http.NotFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	repoURL := strings.Replace(srv.URL, "http://", "http://user:pa55w0rd@", 1) + "/charts?sig=s3cr3t"
+	e := New(Options{CacheDir: t.TempDir()})
+	render := func(version string) (*templates.Result, error) {
+		return e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: repoURL, ChartVersion: version})
+	}
+	res, err := render("0.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(remoteSummary{ChartVersion: "0.1.0", Files: []string{"hello/templates/configmap.yaml"}, Inputs: []string{srv.URL + "/charts/hello@0.1.0"}}, summarize(t, res)); diff != "" {
+		t.Errorf("render (-want +got):\n%s", diff)
+	}
+	_, err = render("0.2.0")
+	if err == nil {
+		t.Fatal("Render() of a chart the repository does not serve succeeded")
+	}
+	if msg := err.Error(); strings.Contains(msg, "s3cr3t") || strings.Contains(msg, "pa55w0rd") || !strings.Contains(msg, "404 Not Found") {
+		t.Errorf("Render() = %q, want a 404 that shows neither the query nor the password", msg)
+	}
+}
+
+// TestOCICacheHoldsNoCredentials: the cache folder may come from
+// elsewhere (actions/cache), so a config.json planted in it must not
+// choose the registry credentials: not another account's auths, nor a
+// credential helper program to run (credsStore, credHelpers).
+// Credentials come from Docker's store only.
+func TestOCICacheHoldsNoCredentials(t *testing.T) {
+	t.Parallel()
+	planted := base64.StdEncoding.EncodeToString([]byte("planted:s3cr3t"))
+	var sawPlanted atomic.Bool
+	regHandler := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
+	reg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		if auth == "Basic "+planted {
+			sawPlanted.Store(true)
+		}
+		if auth == "" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="kiln-test"`)
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		regHandler.ServeHTTP(w, r)
+	}))
+	defer reg.Close()
+	host := strings.TrimPrefix(reg.URL, "http://")
+	cache := t.TempDir()
+	cfg := `{"auths": {"` + host + `": {"auth": "` + planted + `"}}}`
+	if err := os.MkdirAll(filepath.Join(cache, "oci"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cache, "oci", "config.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = New(Options{CacheDir: cache, PlainHTTP: true}).Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "oci://" + host + "/charts", ChartVersion: "<1.0.0"})
+	if sawPlanted.Load() {
+		t.Error("kiln sent the registry the credentials of a config.json planted in the cache folder")
+	}
+}
+
+// TestOCIRefWithCredentials: an oci:// reference has no place for a user
+// and password (helm reads them from its registry login); one written
+// there is refused up front, and the error does not show it.
+func TestOCIRefWithCredentials(t *testing.T) {
+	t.Parallel()
+	_, err := New(Options{CacheDir: t.TempDir()}).Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "oci://bot:pa55w0rd@registry.example.com/charts", ChartVersion: "1.0.0"})
+	if err == nil || strings.Contains(err.Error(), "pa55w0rd") || !strings.Contains(err.Error(), "oci://registry.example.com/charts") || !strings.Contains(err.Error(), "docker login") {
+		t.Errorf("Render() = %v, want an error naming oci://registry.example.com/charts without the password, pointing to docker login", err)
+	}
+}
+
+// TestHTTPIndexWithOCIURLs: an index.yaml may name a chart's download as
+// an oci:// reference (Bitnami's does: oci://registry-1.docker.io/
+// bitnamicharts/redis:20.1.0); helm template pulls it from the registry,
+// and so must kiln, checked against the index's digest as a download is.
+func TestHTTPIndexWithOCIURLs(t *testing.T) {
+	t.Parallel()
+	reg := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	defer reg.Close()
+	host := strings.TrimPrefix(reg.URL, "http://")
+	dir := t.TempDir()
+	tgz := packageHello(t, dir, "0.1.0", "0.2.0")
+	e := New(Options{CacheDir: t.TempDir(), PlainHTTP: true})
+	client, err := e.registryClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range []string{"0.1.0", "0.2.0"} {
+		data, err := os.ReadFile(tgz[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.Push(data, host+"/charts/hello:"+v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idx, err := repo.IndexDirectory(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cv := range idx.Entries["hello"] {
+		cv.URLs = []string{"oci://" + host + "/charts/hello:" + cv.Version}
+		if cv.Version == "0.2.0" {
+			cv.Digest = strings.Repeat("0", 64) // not the chart pushed
+		}
+	}
+	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	render := func(version string) (*templates.Result, error) {
+		return e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: srv.URL, ChartVersion: version})
+	}
+	res, err := render("~0.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(remoteSummary{ChartVersion: "0.1.0", Files: []string{"hello/templates/configmap.yaml"}, Inputs: []string{srv.URL + "/hello@0.1.0"}}, summarize(t, res)); diff != "" {
+		t.Errorf("render (-want +got):\n%s", diff)
+	}
+	if _, err := render("0.2.0"); err == nil || !strings.Contains(err.Error(), "the index says "+strings.Repeat("0", 64)) {
+		t.Errorf("Render() of a chart whose pull does not match the index's digest = %v, want a digest error", err)
 	}
 }
