@@ -58,9 +58,9 @@ func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warn
 		if !p || pruneDisabled(old[from.path], from.path) {
 			continue
 		}
-		out = append(out, diag.Warning{File: c.Path, App: c.App,
-			Msg: fmt.Sprintf("%s moves from app %s to app %s: Flux may delete it before it recreates it, since app %s's Kustomization prunes what it no longer holds and app %s's takes the object over only when it applies",
-				c.Object, from.app, c.App, from.app, c.App),
+		out = append(out, diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New),
+			Msg: fmt.Sprintf("moves from app %s to app %s: Flux may delete it before it recreates it, since app %s's Kustomization prunes what it no longer holds and app %s's takes the object over only when it applies",
+				from.app, c.App, from.app, c.App),
 			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", pruneAnnotation, from.app)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })

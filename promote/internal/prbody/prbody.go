@@ -498,6 +498,11 @@ func short(commit string) string {
 	return commit
 }
 
+// Code makes s a Markdown code span, whatever backticks it holds: text a
+// manifest chooses (an object's name) shown so mentions no one, links no
+// issue and opens no HTML.
+func Code(s string) string { return code(s) }
+
 // code makes s a Markdown code span, whatever backticks it holds.
 func code(s string) string {
 	if s == "" {
