@@ -162,7 +162,12 @@ func Render(in Input) string {
 	if cut < 0 {
 		cut = Limit - len(tail)
 	}
-	return s[:cut] + tail
+	// Not inside an app's block: the note would be folded away in it,
+	// and the block left open.
+	if open := strings.LastIndex(s[:cut], "<details>"); open > strings.LastIndex(s[:cut], "</details>") {
+		cut = open
+	}
+	return strings.TrimRight(s[:cut], "\n") + tail
 }
 
 // collect gathers every app of Old ∪ New ∪ Changes, sorted by name.

@@ -337,3 +337,25 @@ func TestRenderManyWarnings(t *testing.T) {
 		t.Errorf("the body lists more than 20 warnings, or is cut:\n%s", got[:min(len(got), 3000)])
 	}
 }
+
+// TestRenderCutClosesDetails: when even the left-out diffs' notes do not
+// fit, the body is cut at a line; a cut inside an app's <details> block
+// left it open, so the note that the body was cut sat folded away inside
+// the last app's block. The cut goes before that block instead.
+func TestRenderCutClosesDetails(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{420, 421, 422, 423, 424, 425} {
+		old, new := map[string][]byte{}, map[string][]byte{}
+		for i := range n {
+			p := fmt.Sprintf("apps/application-with-a-long-name-%04d/configmap_c.yaml", i)
+			old[p], new[p] = bigConfigMap("c", 1, "a"), bigConfigMap("c", 1, "b")
+		}
+		got := Render(Input{Env: "dev", Changes: treediff.Trees(old, new)})
+		if len(got) > Limit || !strings.Contains(got, "**Cut here:**") {
+			t.Fatalf("%d apps: body of %d bytes, cut: %v", n, len(got), strings.Contains(got, "**Cut here:**"))
+		}
+		if open, closed := strings.Count(got, "<details>"), strings.Count(got, "</details>"); open != closed {
+			t.Errorf("%d apps: %d <details> but %d </details>; the body ends:\n%s", n, open, closed, got[len(got)-400:])
+		}
+	}
+}
