@@ -242,6 +242,15 @@ func (g *GitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR
 			if serr := g.retry.sleep(ctx, wait); serr != nil {
 				return nil, serr
 			}
+		case headInvalid(err) && attempt < g.retry.maxRetries:
+			// The head was pushed a moment ago, and GitHub's API may
+			// not see a new branch (or its new commit) yet: it refused
+			// without acting, so asking again is safe.
+			wait := g.retry.backoff(attempt)
+			g.retry.logf("GitHub: does not know the branch %s yet (422 head invalid), as just after a push; asking again in %s", pr.Head, wait)
+			if serr := g.retry.sleep(ctx, wait); serr != nil {
+				return nil, serr
+			}
 		default:
 			return nil, wrap(err, max(*attempts, attempt+1), "opening a pull request from %s to %s in %s/%s", pr.Head, pr.Base, owner, repo)
 		}
@@ -277,6 +286,21 @@ func alreadyExists(err error) bool {
 	}
 	for _, e := range er.Errors {
 		if strings.HasPrefix(strings.ToLower(e.Message), "a pull request already exists") {
+			return true
+		}
+	}
+	return false
+}
+
+// headInvalid recognises GitHub's 422 for a head branch it does not know,
+// which it also answers for a branch pushed a moment before.
+func headInvalid(err error) bool {
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusUnprocessableEntity {
+		return false
+	}
+	for _, e := range er.Errors {
+		if e.Resource == "PullRequest" && e.Field == "head" && e.Code == "invalid" {
 			return true
 		}
 	}
