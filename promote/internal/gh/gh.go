@@ -64,7 +64,8 @@ type Options struct {
 	// a negative value none.
 	MaxRetries int
 	// MaxWait caps each wait between attempts; 0 means one minute. When
-	// GitHub asks for a longer pause (Retry-After, X-RateLimit-Reset), the
+	// GitHub asks for a longer pause (Retry-After, X-RateLimit-Reset, or
+	// the minute a secondary rate limit without them asks for), the
 	// request fails instead.
 	MaxWait time.Duration
 	// Timeout bounds each attempt, answer included; 0 means 30s.

@@ -174,11 +174,12 @@ func (t *retrier) classify(resp *http.Response, idem bool, attempt int) (wait ti
 			}
 			return t.backoff(attempt), false, true
 		}
-		if code == http.StatusTooManyRequests {
-			return t.backoff(attempt), false, true
-		}
-		if secondaryLimit(resp) {
-			return max(secondaryWait, t.backoff(attempt)), false, true
+		// A secondary rate limit (GitHub answers it with 403 or 429)
+		// without either header: GitHub asks for at least a minute, and
+		// asking earlier only extends the limit. A 429 is one whatever
+		// its body says.
+		if code == http.StatusTooManyRequests || secondaryLimit(resp) {
+			return max(secondaryWait, t.backoff(attempt)), true, true
 		}
 		return 0, false, false // a real 403: no permission
 	case code >= 500 && idem:
