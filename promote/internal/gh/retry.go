@@ -223,7 +223,9 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 }
 
 // secondaryLimit reports whether a 403 is a secondary rate limit, from its
-// body; the body is kept readable for go-github.
+// body: its message, or the documentation link go-github goes by, which on
+// older GitHub Enterprise Server versions names the "abuse detection
+// mechanism" instead. The body is kept readable for go-github.
 func secondaryLimit(resp *http.Response) bool {
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxErrBody))
 	rest := resp.Body
@@ -231,7 +233,13 @@ func secondaryLimit(resp *http.Response) bool {
 	if err != nil {
 		return false
 	}
-	return bytes.Contains(bytes.ToLower(data), []byte("secondary rate limit"))
+	lower := bytes.ToLower(data)
+	for _, s := range []string{"secondary rate limit", "secondary-rate-limits", "abuse detection", "#abuse-rate-limits"} {
+		if bytes.Contains(lower, []byte(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 func dialError(err error) bool {
