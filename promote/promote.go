@@ -1181,7 +1181,7 @@ func (r *run) appKept(pl *plan, app string) bool {
 
 // body renders the pull request body, secrets masked.
 func (r *run) body(src *source, pl *plan) string {
-	return src.redactor.String(prbody.Render(prbody.Input{
+	return prbody.Render(prbody.Input{
 		Env:          r.env.Name,
 		SourceRepo:   src.lock.Source.Repo,
 		SourceCommit: src.lock.Source.Commit,
@@ -1192,7 +1192,8 @@ func (r *run) body(src *source, pl *plan) string {
 		Mermaid:      r.mermaid(src, pl),
 		Unappliable:  bodyLines(pl.unappliable),
 		Moved:        bodyLines(pl.moved),
-	}))
+		Redact:       src.redactor.String,
+	})
 }
 
 // mermaid is the env's dependency graph with the changed apps marked, or

@@ -51,6 +51,10 @@ type Input struct {
 	// delete before it recreates them, one line each, redacted: a warning
 	// at the top.
 	Moved []string
+	// Redact masks the secret values in the body, or is nil. It runs
+	// before the body is measured: a mask longer than the value it
+	// replaces must not push the body over Limit.
+	Redact func(string) string
 }
 
 // The statuses of an app in the table.
@@ -72,8 +76,8 @@ type appInfo struct {
 	lines   int      // lines in diff
 }
 
-// Render returns the pull request body for in. It is deterministic and at
-// most Limit bytes long.
+// Render returns the pull request body for in, redacted by in.Redact. It
+// is deterministic and at most Limit bytes long.
 func Render(in Input) string {
 	apps := collect(in)
 	fixedHead := head(in) + unappliable(in.Env, in.Unappliable) + moved(in.Env, in.Moved)
@@ -134,7 +138,11 @@ func Render(in Input) string {
 				b.WriteString(full[a.name])
 			}
 		}
-		return strings.TrimRight(b.String(), "\n") + "\n"
+		out := strings.TrimRight(b.String(), "\n") + "\n"
+		if in.Redact != nil {
+			out = in.Redact(out)
+		}
+		return out
 	}
 	for i := 0; ; i++ {
 		// size is an upper bound: assemble keeps one final newline.

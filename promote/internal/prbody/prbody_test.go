@@ -359,3 +359,25 @@ func TestRenderCutClosesDetails(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderMeasuresRedacted: the body was masked after it was measured,
+// and a mask longer than the value it replaces pushed a body near the
+// limit over it, which GitHub refuses. Render masks before it measures.
+func TestRenderMeasuresRedacted(t *testing.T) {
+	t.Parallel()
+	old, new := map[string][]byte{}, map[string][]byte{}
+	for i := range 10 {
+		p := fmt.Sprintf("apps/app%d/configmap_c.yaml", i)
+		old[p] = bigConfigMap("c", 200+i, "a")
+		new[p] = bigConfigMap("c", 200+i, "b")
+	}
+	in := Input{Env: "dev", Changes: treediff.Trees(old, new),
+		Redact: func(s string) string { return strings.ReplaceAll(s, "value-b", "**redacted** and then some") }}
+	got := Render(in)
+	if len(got) > Limit {
+		t.Fatalf("body is %d bytes, over the limit", len(got))
+	}
+	if strings.Contains(got, "value-b") || !strings.Contains(got, "**redacted** and then some") {
+		t.Error("the body is not redacted")
+	}
+}
