@@ -325,22 +325,23 @@ func maybeApplied(ctx context.Context, err error) bool {
 }
 
 // ClosePR implements Client. A comment is a POST that cannot be repeated
-// blindly (it would post twice): after a failure that may have reached
-// GitHub, the comments are read first.
+// blindly (it would post twice), so the comments are read first: after a
+// failure that may have reached GitHub, and before the first attempt too,
+// since an earlier run may have commented and then failed to close (a
+// token that may comment but not close would otherwise add the same
+// comment on every run).
 func (g *GitHub) ClosePR(ctx context.Context, owner, repo string, number int, comment string) error {
 	if comment != "" {
 		for attempt := 0; ; attempt++ {
-			if attempt > 0 {
-				found, err := g.hasComment(ctx, owner, repo, number, comment)
-				if err != nil {
-					return err
-				}
-				if found {
-					break
-				}
+			found, err := g.hasComment(ctx, owner, repo, number, comment)
+			if err != nil {
+				return err
+			}
+			if found {
+				break
 			}
 			cctx, attempts := withAttempts(ctx)
-			_, _, err := g.c.Issues.CreateComment(cctx, owner, repo, number, &github.IssueComment{Body: github.String(comment)})
+			_, _, err = g.c.Issues.CreateComment(cctx, owner, repo, number, &github.IssueComment{Body: github.String(comment)})
 			if err == nil {
 				break
 			}

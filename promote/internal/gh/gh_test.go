@@ -204,12 +204,24 @@ func TestClosePR(t *testing.T) {
 	if d := cmp.Diff(want, f.PRs("acme", "manifests"), cmpPR); d != "" {
 		t.Errorf("PRs (-want +got):\n%s", d)
 	}
+	// A run that commented and could not close (the token may comment,
+	// not close): the next run does not comment again.
+	k := f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/staging", Base: "main"})
+	for range 2 {
+		f.Inject(ghfake.RouteUpdatePull, ghfake.Fault{Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
+		if err := c.ClosePR(t.Context(), "acme", "manifests", k, "Nothing to promote any more."); err == nil {
+			t.Fatal("closing without permission succeeded")
+		}
+	}
+	if p := f.PRs("acme", "manifests")[1]; p.State != "open" || len(p.Comments) != 1 {
+		t.Errorf("PR = %+v, want it open with one comment", p)
+	}
 	// Without a comment: just closed.
 	m := f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/prod", Base: "main"})
 	if err := c.ClosePR(t.Context(), "acme", "manifests", m, ""); err != nil {
 		t.Fatal(err)
 	}
-	if p := f.PRs("acme", "manifests")[1]; p.State != "closed" || len(p.Comments) != 0 {
+	if p := f.PRs("acme", "manifests")[2]; p.State != "closed" || len(p.Comments) != 0 {
 		t.Errorf("PR = %+v, want closed without comments", p)
 	}
 }
