@@ -225,3 +225,39 @@ func TestLongEnvNameLabel(t *testing.T) {
 		t.Errorf("labels (-want +got):\n%s", diff)
 	}
 }
+
+// TestCloseCommentOnce: the manifests branch already holds the env, so
+// promote comments on the env's open pull request and closes it. With a
+// token that may comment but not close, every later run that changed
+// nothing (a new source commit that changes no object included) added the
+// same comment again before failing again. Real git repositories on disk,
+// the real client against the fake GitHub API.
+func TestCloseCommentOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	api := ghfake.New(t, testToken)
+	opts := func(log *bytes.Buffer) Options {
+		o := f.opts(t, "staging", log)
+		o.GitHub, o.GitHubAPI = nil, api.URL()
+		return o
+	}
+	var log bytes.Buffer
+	if _, err := promote(t, f, opts(&log)); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+	denied := ghfake.Fault{Status: 403, Body: `{"message":"Resource not accessible by integration"}`}
+	for i, change := range []bool{false, true} {
+		if change {
+			f.commitCode(t, map[string]string{"README.md": "changes no object\n"}, "a readme")
+		}
+		api.Inject(ghfake.RouteUpdatePull, denied)
+		if _, err := promote(t, f, opts(&log)); err == nil || !strings.Contains(err.Error(), "Resource not accessible") {
+			t.Fatalf("run %d: err = %v, want GitHub's refusal to close", i, err)
+		}
+	}
+	prs := api.PRs("acme", "manifests")
+	if len(prs) != 1 || prs[0].State != "open" || len(prs[0].Comments) != 1 {
+		t.Errorf("PRs = %+v, want one open with one comment", prs)
+	}
+}
