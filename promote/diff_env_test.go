@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -202,6 +203,36 @@ func TestDiffEnvsSOPS(t *testing.T) {
 	}
 	for _, s := range []string{"-  key: '**encrypted: previous ciphertext**'\n", "+  key: '**encrypted: new ciphertext**'\n", "by ciphertext"} {
 		if u := res.Unified(false); !strings.Contains(u, s) {
+			t.Errorf("the diff lacks %q:\n%s", s, u)
+		}
+	}
+}
+
+// TestDiffEnvsSecretInAnotherNamespace: a Secret of an app whose namespace
+// differs per env pairs across the namespaces, and its values were masked
+// by namespace and name: a value that differs between the envs was masked
+// alike on both sides, so the Secret was listed as changed with a diff
+// that showed nothing. Its changed key shows as changed, its other keys as
+// equal. Real git repositories on disk.
+func TestDiffEnvsSecretInAnotherNamespace(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	envFile := func(env string) string {
+		return "vars:\n  GREETING: hello-" + env + "\nsecretVars:\n  API_KEY: TEST_API_KEY\nallowPlainSecrets: true\napps:\n  web:\n    namespace: web-" + env + "\n"
+	}
+	f.commitCode(t, map[string]string{
+		"apps/web/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: greet\nstringData:\n  greeting: ${GREETING}\n  key: ${API_KEY}\n",
+		"envs/dev.yaml":        envFile("dev"),
+		"envs/staging.yaml":    envFile("staging"),
+	}, "a namespace per env")
+	res := diffEnvsT(t, loadPipeline(t, filepath.Join(f.code, "kiln.yaml")), "staging", "dev")
+	if got := changeList(res); !slices.Contains(got, "changed web Secret/web-dev/greet -> Secret/web-staging/greet") {
+		t.Fatalf("changes: %q", got)
+	}
+	u := res.Unified(false)
+	for _, s := range []string{"--- dev/apps/web/Secret/web-dev/greet\n+++ staging/apps/web/Secret/web-staging/greet\n",
+		"-  greeting: '**redacted: previous value**'\n+  greeting: '**redacted: new value**'\n", "   key: '**redacted**'\n"} {
+		if !strings.Contains(u, s) {
 			t.Errorf("the diff lacks %q:\n%s", s, u)
 		}
 	}

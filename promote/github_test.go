@@ -2,6 +2,7 @@ package promote
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"testing"
@@ -190,5 +191,73 @@ func TestHugeBodyThroughGitHubAPI(t *testing.T) {
 	again, err := promote(t, f, opts())
 	if err != nil || again.Body != res.Body {
 		t.Errorf("rerun: %v; same body: %v", err, again != nil && again.Body == res.Body)
+	}
+}
+
+// TestLongEnvNameLabel: kiln allows env names of 63 characters, GitHub
+// label names of 50, and refuses (422) to add a longer label to a pull
+// request. A promotion of such an env opened its pull request and then
+// failed on every run; its label is now cut, with a hash of the name.
+func TestLongEnvNameLabel(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	long := "staging-" + strings.Repeat("x", 63-len("staging-"))
+	p := project(f.remote)
+	f.commitCode(t, map[string]string{
+		"kiln.yaml":              strings.ReplaceAll(p["kiln.yaml"], "staging", long),
+		"envs/" + long + ".yaml": p["envs/staging.yaml"],
+		"envs/prod.yaml":         p["envs/prod.yaml"],
+	}, "a long env name")
+	api := ghfake.New(t, testToken)
+	var log bytes.Buffer
+	o := f.opts(t, long, &log)
+	o.GitHub, o.GitHubAPI = nil, api.URL()
+	res, err := promote(t, f, o)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	prs := api.PRs("acme", "manifests")
+	want := "env/staging-xxxxxxxxxxxxxxxxxxxxxxxxxxxxx-" + fmt.Sprintf("%x", sha256.Sum256([]byte(long)))[:8]
+	if len(prs) != 1 || res.PRNumber != prs[0].Number || len(want) != ghfake.MaxLabel {
+		t.Fatalf("result %+v, PRs %+v", res, prs)
+	}
+	if diff := cmp.Diff([]string{want, "kiln"}, prs[0].Labels); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+}
+
+// TestCloseCommentOnce: the manifests branch already holds the env, so
+// promote comments on the env's open pull request and closes it. With a
+// token that may comment but not close, every later run that changed
+// nothing (a new source commit that changes no object included) added the
+// same comment again before failing again. Real git repositories on disk,
+// the real client against the fake GitHub API.
+func TestCloseCommentOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	api := ghfake.New(t, testToken)
+	opts := func(log *bytes.Buffer) Options {
+		o := f.opts(t, "staging", log)
+		o.GitHub, o.GitHubAPI = nil, api.URL()
+		return o
+	}
+	var log bytes.Buffer
+	if _, err := promote(t, f, opts(&log)); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+	denied := ghfake.Fault{Status: 403, Body: `{"message":"Resource not accessible by integration"}`}
+	for i, change := range []bool{false, true} {
+		if change {
+			f.commitCode(t, map[string]string{"README.md": "changes no object\n"}, "a readme")
+		}
+		api.Inject(ghfake.RouteUpdatePull, denied)
+		if _, err := promote(t, f, opts(&log)); err == nil || !strings.Contains(err.Error(), "Resource not accessible") {
+			t.Fatalf("run %d: err = %v, want GitHub's refusal to close", i, err)
+		}
+	}
+	prs := api.PRs("acme", "manifests")
+	if len(prs) != 1 || prs[0].State != "open" || len(prs[0].Comments) != 1 {
+		t.Errorf("PRs = %+v, want one open with one comment", prs)
 	}
 }

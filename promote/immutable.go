@@ -7,6 +7,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/immutable"
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/promote/internal/prbody"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 )
 
@@ -27,9 +28,9 @@ func immutableWarnings(changes []treediff.Change) []diag.Warning {
 			continue
 		}
 		for _, ch := range immutable.Changes(old[0].Node, cur[0].Node) {
-			out = append(out, diag.Warning{File: c.Path, App: c.App,
-				Msg: fmt.Sprintf("%s: %s changes, which the API server refuses on an existing object (%s): Flux's apply will fail until the object is deleted",
-					c.Object, ch.Field, ch.Rule),
+			out = append(out, diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New),
+				Msg: fmt.Sprintf("%s changes, which the API server refuses on an existing object (%s): Flux's apply will fail until the object is deleted",
+					ch.Field, ch.Rule),
 				Hint: fmt.Sprintf("annotate the object with %s: enabled so that Flux deletes and recreates it, or give the new version a new name", immutable.ForceAnnotation)})
 		}
 	}
@@ -37,11 +38,18 @@ func immutableWarnings(changes []treediff.Change) []diag.Warning {
 }
 
 // bodyLines is the pull request body's lines for warnings of a plan
-// (immutableWarnings, movedWarnings): one each, naming the file.
+// (immutableWarnings, movedWarnings): one each, naming the file and the
+// object. The object's name is the manifests' to choose (an RBAC or custom
+// resource name may hold "@", "#", "<" and spaces), so it is a code span:
+// as text it would mention people, link issues or open HTML in the body.
 func bodyLines(ws []diag.Warning) []string {
 	var out []string
 	for _, w := range ws {
-		out = append(out, "`"+w.File+"`: "+strings.ReplaceAll(w.Msg, "`", "'"))
+		l := prbody.Code(w.File) + ": "
+		if o := w.Object.String(); o != "" {
+			l += prbody.Code(o) + ": "
+		}
+		out = append(out, l+strings.ReplaceAll(w.Msg, "`", "'"))
 	}
 	return out
 }

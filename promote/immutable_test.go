@@ -58,7 +58,8 @@ func TestImmutableChangeWarned(t *testing.T) {
 	if !strings.Contains(log.String(), warning) {
 		t.Errorf("promote does not warn:\n%s", log.String())
 	}
-	if !strings.Contains(res.Body, "> **Flux cannot apply these changes as they are**") || !strings.Contains(res.Body, warning) {
+	if !strings.Contains(res.Body, "> **Flux cannot apply these changes as they are**") ||
+		!strings.Contains(res.Body, strings.Replace(warning, "Job/shop/migrate", "`Job/shop/migrate`", 1)) {
 		t.Errorf("the body does not warn:\n%s", res.Body)
 	}
 
@@ -66,5 +67,43 @@ func TestImmutableChangeWarned(t *testing.T) {
 	f.commitCode(t, map[string]string{"apps/web/job.yaml": strings.Replace(forced, `"1"`, `"3"`, 1)}, "forced")
 	if log := diffLog(t); strings.Contains(log, "warning") {
 		t.Errorf("a forced Job is warned about:\n%s", log)
+	}
+}
+
+// TestBodyWarningsQuoteObjectNames: an RBAC object's name may be any path
+// segment ("@", "#", "<" and spaces included), and the warnings at the top
+// of the pull request body name the object. As text, the name would
+// mention a GitHub user (a notification to them), link an issue and open
+// HTML in the body; it must be a code span. Real git repositories on disk.
+func TestBodyWarningsQuoteObjectNames(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const name = "@octocat <img src=x> #1 `x`"
+	rb := func(role string) string {
+		return `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: "` + name + `"
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: ` + role + `
+subjects:
+- kind: ServiceAccount
+  name: default
+`
+	}
+	f.commitCode(t, map[string]string{"apps/web/rb.yaml": rb("reader")}, "add a binding")
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	f.commitCode(t, map[string]string{"apps/web/rb.yaml": rb("writer")}, "bind another role")
+	res, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "> - `apps/web/rolebinding_-octocat--img-src-x---1--x-.yaml`: `` RoleBinding/shop/" + name + " ``: roleRef changes"
+	if !strings.Contains(res.Body, want) {
+		t.Errorf("the warning does not quote the object's name; want %q in:\n%s", want, res.Body)
 	}
 }

@@ -148,14 +148,24 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 	if !oldHas && !newHas && !oldBad && !newBad {
 		return old, new
 	}
-	// The values on the other side, by Secret and key.
+	// The values on the other side, by Secret and key. A Secret on each
+	// side is one object, whatever its name and namespace: kiln diff
+	// --against-env pairs a Secret of another namespace, or a generator's
+	// Secret of another hash, and its changed keys must show as changed.
+	single := secrets(oldObjs) == 1 && secrets(newObjs) == 1
+	idOf := func(n *kyaml.RNode) string {
+		if single {
+			return ""
+		}
+		return n.GetNamespace() + "/" + n.GetName()
+	}
 	values := func(nodes []*kyaml.RNode) map[string]string {
 		m := map[string]string{}
 		for _, n := range nodes {
 			if !objects.IsSecret(n) {
 				continue
 			}
-			id := n.GetNamespace() + "/" + n.GetName()
+			id := idOf(n)
 			if found != nil {
 				for _, v := range objects.SecretValues(n) {
 					found(v)
@@ -179,7 +189,7 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 			if !objects.IsSecret(n) {
 				continue
 			}
-			id := n.GetNamespace() + "/" + n.GetName()
+			id := idOf(n)
 			masked := func(key string, v *kyaml.Node) *kyaml.Node {
 				m := maskSame
 				if o, ok := other[key]; ok && o != nodeText(v) {
@@ -218,6 +228,17 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 		new = serialise(newNodes)
 	}
 	return old, new
+}
+
+// secrets counts the v1 Secrets among objs.
+func secrets(objs []*kyaml.RNode) int {
+	n := 0
+	for _, o := range objs {
+		if objects.IsSecret(o) {
+			n++
+		}
+	}
+	return n
 }
 
 // unparsed stands for a file that may hold a Secret and does not parse:

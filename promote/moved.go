@@ -3,6 +3,7 @@ package promote
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	"sigs.k8s.io/yaml"
@@ -34,7 +35,7 @@ func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warn
 	removed := map[string]side{}
 	for _, c := range changes {
 		if c.Op == treediff.Removed && c.Object != "" && treediff.IsObject(c.Path) {
-			removed[c.Object] = side{c.App, c.Path}
+			removed[identity(c.Old, c.Object)] = side{c.App, c.Path}
 		}
 	}
 	if len(removed) == 0 {
@@ -46,7 +47,7 @@ func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warn
 		if c.Op != treediff.Added || !treediff.IsObject(c.Path) {
 			continue
 		}
-		from, ok := removed[c.Object]
+		from, ok := removed[identity(c.New, c.Object)]
 		if !ok || from.app == c.App {
 			continue
 		}
@@ -58,13 +59,29 @@ func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warn
 		if !p || pruneDisabled(old[from.path], from.path) {
 			continue
 		}
-		out = append(out, diag.Warning{File: c.Path, App: c.App,
-			Msg: fmt.Sprintf("%s moves from app %s to app %s: Flux may delete it before it recreates it, since app %s's Kustomization prunes what it no longer holds and app %s's takes the object over only when it applies",
-				c.Object, from.app, c.App, from.app, c.App),
+		out = append(out, diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New),
+			Msg: fmt.Sprintf("moves from app %s to app %s: Flux may delete it before it recreates it, since app %s's Kustomization prunes what it no longer holds and app %s's takes the object over only when it applies",
+				from.app, c.App, from.app, c.App),
 			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", pruneAnnotation, from.app)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	return out
+}
+
+// identity is the object in data as Flux's inventory tells objects apart:
+// its API group with its Kind/namespace/name (object), the version left
+// out. A Knative Service is not the core Service of the same name: one
+// removed from an app and the other added to another move nothing.
+func identity(data []byte, object string) string {
+	var m struct {
+		APIVersion string `json:"apiVersion"`
+	}
+	_ = yaml.Unmarshal(data, &m)
+	group, _, ok := strings.Cut(m.APIVersion, "/")
+	if !ok {
+		group = "" // the core group: "v1"
+	}
+	return group + "\x00" + object
 }
 
 // prunesOnRemoval reports whether the Kustomization in data (an app's

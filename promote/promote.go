@@ -3,6 +3,8 @@ package promote
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -41,8 +43,25 @@ const (
 // kiln/<env>. kiln force-pushes it; nobody else should commit to it.
 const BranchPrefix = "kiln/"
 
-// Labels are put on every kiln pull request, with "env/<env>".
+// Labels are put on every kiln pull request, with envLabel's.
 var Labels = []string{"kiln"}
+
+// maxLabel is GitHub's limit on a label's name: adding a longer one to a
+// pull request is refused (422).
+const maxLabel = 50
+
+// envLabel is the label of env's pull requests: "env/<env>", or, for an
+// env name too long for GitHub's 50 characters (kiln allows 63), its first
+// 37 characters and 8 hex digits of its SHA-256, so that the label stays
+// one per env.
+func envLabel(env string) string {
+	l := "env/" + env
+	if len(l) <= maxLabel {
+		return l
+	}
+	sum := sha256.Sum256([]byte(env))
+	return l[:maxLabel-9] + "-" + hex.EncodeToString(sum[:])[:8]
+}
 
 // DefaultPushAttempts bounds how often push mode rebuilds and retries when
 // someone else pushed to the manifests branch meanwhile.
@@ -1162,7 +1181,7 @@ func (r *run) appKept(pl *plan, app string) bool {
 
 // body renders the pull request body, secrets masked.
 func (r *run) body(src *source, pl *plan) string {
-	return src.redactor.String(prbody.Render(prbody.Input{
+	return prbody.Render(prbody.Input{
 		Env:          r.env.Name,
 		SourceRepo:   src.lock.Source.Repo,
 		SourceCommit: src.lock.Source.Commit,
@@ -1173,7 +1192,8 @@ func (r *run) body(src *source, pl *plan) string {
 		Mermaid:      r.mermaid(src, pl),
 		Unappliable:  bodyLines(pl.unappliable),
 		Moved:        bodyLines(pl.moved),
-	}))
+		Redact:       src.redactor.String,
+	})
 }
 
 // mermaid is the env's dependency graph with the changed apps marked, or
@@ -1331,7 +1351,7 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 		return err
 	}
 	pr, err := client.CreateOrUpdatePR(ctx, r.owner, r.name, gh.PR{Head: branch, Base: r.base, Title: title, Body: res.Body},
-		append(append([]string(nil), Labels...), "env/"+r.env.Name))
+		append(append([]string(nil), Labels...), envLabel(r.env.Name)))
 	if err != nil {
 		return &diag.Error{Msg: fmt.Sprintf("opening the pull request for env %s on %s/%s: %v", r.env.Name, r.owner, r.name, err), Err: err,
 			Hint: "check manifests.github and that the token may open pull requests there (pull-requests: write); the branch " + branch + " is pushed, so running kiln again is safe"}

@@ -1232,7 +1232,8 @@ func TestCommitHoldsTheRender(t *testing.T) {
 // them anyway.
 func TestMovedObjectWarning(t *testing.T) {
 	t.Parallel()
-	const want = "Secret/shop/cache moves from app cache to app redis: Flux may delete it before it recreates it"
+	const want = "Secret/shop/cache: moves from app cache to app redis: Flux may delete it before it recreates it"
+	wantBody := strings.Replace(want, "Secret/shop/cache", "`Secret/shop/cache`", 1)
 	rename := func(cfg string) string {
 		return strings.Replace(cfg, "  - name: cache\n", "  - name: redis\n", 1)
 	}
@@ -1278,7 +1279,7 @@ func TestMovedObjectWarning(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := strings.Contains(log.String(), want) && strings.Contains(res.Body, want) &&
+			if got := strings.Contains(log.String(), want) && strings.Contains(res.Body, wantBody) &&
 				strings.Contains(res.Body, "Flux may delete these objects before it recreates them"); got != tc.warn {
 				t.Errorf("warned: %v, want %v\nlog:\n%s\nbody:\n%s", got, tc.warn, log, res.Body)
 			}

@@ -64,7 +64,8 @@ type Options struct {
 	// a negative value none.
 	MaxRetries int
 	// MaxWait caps each wait between attempts; 0 means one minute. When
-	// GitHub asks for a longer pause (Retry-After, X-RateLimit-Reset), the
+	// GitHub asks for a longer pause (Retry-After, X-RateLimit-Reset, or
+	// the minute a secondary rate limit without them asks for), the
 	// request fails instead.
 	MaxWait time.Duration
 	// Timeout bounds each attempt, answer included; 0 means 30s.
@@ -242,6 +243,15 @@ func (g *GitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR
 			if serr := g.retry.sleep(ctx, wait); serr != nil {
 				return nil, serr
 			}
+		case headInvalid(err) && attempt < g.retry.maxRetries:
+			// The head was pushed a moment ago, and GitHub's API may
+			// not see a new branch (or its new commit) yet: it refused
+			// without acting, so asking again is safe.
+			wait := g.retry.backoff(attempt)
+			g.retry.logf("GitHub: does not know the branch %s yet (422 head invalid), as just after a push; asking again in %s", pr.Head, wait)
+			if serr := g.retry.sleep(ctx, wait); serr != nil {
+				return nil, serr
+			}
 		default:
 			return nil, wrap(err, max(*attempts, attempt+1), "opening a pull request from %s to %s in %s/%s", pr.Head, pr.Base, owner, repo)
 		}
@@ -283,6 +293,21 @@ func alreadyExists(err error) bool {
 	return false
 }
 
+// headInvalid recognises GitHub's 422 for a head branch it does not know,
+// which it also answers for a branch pushed a moment before.
+func headInvalid(err error) bool {
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusUnprocessableEntity {
+		return false
+	}
+	for _, e := range er.Errors {
+		if e.Resource == "PullRequest" && e.Field == "head" && e.Code == "invalid" {
+			return true
+		}
+	}
+	return false
+}
+
 // maybeApplied reports whether a failed write may nevertheless have been
 // carried out by GitHub: a server error or a lost answer. ctx ending is
 // not such a failure.
@@ -300,22 +325,23 @@ func maybeApplied(ctx context.Context, err error) bool {
 }
 
 // ClosePR implements Client. A comment is a POST that cannot be repeated
-// blindly (it would post twice): after a failure that may have reached
-// GitHub, the comments are read first.
+// blindly (it would post twice), so the comments are read first: after a
+// failure that may have reached GitHub, and before the first attempt too,
+// since an earlier run may have commented and then failed to close (a
+// token that may comment but not close would otherwise add the same
+// comment on every run).
 func (g *GitHub) ClosePR(ctx context.Context, owner, repo string, number int, comment string) error {
 	if comment != "" {
 		for attempt := 0; ; attempt++ {
-			if attempt > 0 {
-				found, err := g.hasComment(ctx, owner, repo, number, comment)
-				if err != nil {
-					return err
-				}
-				if found {
-					break
-				}
+			found, err := g.hasComment(ctx, owner, repo, number, comment)
+			if err != nil {
+				return err
+			}
+			if found {
+				break
 			}
 			cctx, attempts := withAttempts(ctx)
-			_, _, err := g.c.Issues.CreateComment(cctx, owner, repo, number, &github.IssueComment{Body: github.String(comment)})
+			_, _, err = g.c.Issues.CreateComment(cctx, owner, repo, number, &github.IssueComment{Body: github.String(comment)})
 			if err == nil {
 				break
 			}

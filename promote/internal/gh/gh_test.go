@@ -136,6 +136,37 @@ func TestCreateOrUpdatePRExisting(t *testing.T) {
 	}
 }
 
+// headInvalidFault is GitHub's answer to opening a pull request from a
+// head it does not know, which it gives for a moment after the push too.
+var headInvalidFault = ghfake.Fault{Status: 422, Body: `{"message":"Validation Failed","errors":[{"resource":"PullRequest","field":"head","code":"invalid"}],"documentation_url":"https://docs.github.com/rest/pulls/pulls#create-a-pull-request","status":"422"}`}
+
+// TestCreatePRHeadNotYetKnown: just after kiln pushed kiln/<env>, GitHub
+// may answer the pull request's creation with 422 "head invalid"; a second
+// try works. kiln asks again with backoff, and gives up with GitHub's
+// answer when the head stays unknown.
+func TestCreatePRHeadNotYetKnown(t *testing.T) {
+	t.Parallel()
+	c, f, rec := setup(t)
+	f.Inject(ghfake.RouteCreatePull, headInvalidFault, headInvalidFault)
+	got, err := c.CreateOrUpdatePR(t.Context(), "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "t", Body: "b"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prs := f.PRs("acme", "manifests"); len(prs) != 1 || got.Number != prs[0].Number {
+		t.Errorf("PRs = %+v, got #%d", prs, got.Number)
+	}
+	if d := cmp.Diff([]time.Duration{time.Second, 2 * time.Second}, rec.waits()); d != "" {
+		t.Errorf("waits (-want +got):\n%s", d)
+	}
+
+	c, f, _ = setup(t, func(o *Options) { o.MaxRetries = 2 })
+	f.Inject(ghfake.RouteCreatePull, headInvalidFault, headInvalidFault, headInvalidFault)
+	_, err = c.CreateOrUpdatePR(t.Context(), "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "t", Body: "b"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "422") || f.Count(ghfake.RouteCreatePull) != 3 {
+		t.Errorf("err = %v after %d attempts, want GitHub's 422 after 3", err, f.Count(ghfake.RouteCreatePull))
+	}
+}
+
 func TestFindOpenPR(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -173,12 +204,24 @@ func TestClosePR(t *testing.T) {
 	if d := cmp.Diff(want, f.PRs("acme", "manifests"), cmpPR); d != "" {
 		t.Errorf("PRs (-want +got):\n%s", d)
 	}
+	// A run that commented and could not close (the token may comment,
+	// not close): the next run does not comment again.
+	k := f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/staging", Base: "main"})
+	for range 2 {
+		f.Inject(ghfake.RouteUpdatePull, ghfake.Fault{Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
+		if err := c.ClosePR(t.Context(), "acme", "manifests", k, "Nothing to promote any more."); err == nil {
+			t.Fatal("closing without permission succeeded")
+		}
+	}
+	if p := f.PRs("acme", "manifests")[1]; p.State != "open" || len(p.Comments) != 1 {
+		t.Errorf("PR = %+v, want it open with one comment", p)
+	}
 	// Without a comment: just closed.
 	m := f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/prod", Base: "main"})
 	if err := c.ClosePR(t.Context(), "acme", "manifests", m, ""); err != nil {
 		t.Fatal(err)
 	}
-	if p := f.PRs("acme", "manifests")[1]; p.State != "closed" || len(p.Comments) != 0 {
+	if p := f.PRs("acme", "manifests")[2]; p.State != "closed" || len(p.Comments) != 0 {
 		t.Errorf("PR = %+v, want closed without comments", p)
 	}
 }

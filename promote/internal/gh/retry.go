@@ -174,11 +174,12 @@ func (t *retrier) classify(resp *http.Response, idem bool, attempt int) (wait ti
 			}
 			return t.backoff(attempt), false, true
 		}
-		if code == http.StatusTooManyRequests {
-			return t.backoff(attempt), false, true
-		}
-		if secondaryLimit(resp) {
-			return max(secondaryWait, t.backoff(attempt)), false, true
+		// A secondary rate limit (GitHub answers it with 403 or 429)
+		// without either header: GitHub asks for at least a minute, and
+		// asking earlier only extends the limit. A 429 is one whatever
+		// its body says.
+		if code == http.StatusTooManyRequests || secondaryLimit(resp) {
+			return max(secondaryWait, t.backoff(attempt)), true, true
 		}
 		return 0, false, false // a real 403: no permission
 	case code >= 500 && idem:
@@ -222,7 +223,9 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 }
 
 // secondaryLimit reports whether a 403 is a secondary rate limit, from its
-// body; the body is kept readable for go-github.
+// body: its message, or the documentation link go-github goes by, which on
+// older GitHub Enterprise Server versions names the "abuse detection
+// mechanism" instead. The body is kept readable for go-github.
 func secondaryLimit(resp *http.Response) bool {
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxErrBody))
 	rest := resp.Body
@@ -230,7 +233,13 @@ func secondaryLimit(resp *http.Response) bool {
 	if err != nil {
 		return false
 	}
-	return bytes.Contains(bytes.ToLower(data), []byte("secondary rate limit"))
+	lower := bytes.ToLower(data)
+	for _, s := range []string{"secondary rate limit", "secondary-rate-limits", "abuse detection", "#abuse-rate-limits"} {
+		if bytes.Contains(lower, []byte(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 func dialError(err error) bool {

@@ -49,6 +49,8 @@ func TestRetries(t *testing.T) {
 		{name: "429 Retry-After", route: ghfake.RouteListPulls, faults: []ghfake.Fault{ghfake.TooManyRequests(7)}, call: find, waits: []time.Duration{7 * time.Second}, requests: 2},
 		{name: "secondary limit with Retry-After", route: ghfake.RouteCombinedStatus, faults: []ghfake.Fault{ghfake.SecondaryRateLimit(3)}, call: statuses, waits: []time.Duration{3 * time.Second}, requests: 2},
 		{name: "secondary limit without Retry-After", route: ghfake.RouteCombinedStatus, faults: []ghfake.Fault{ghfake.SecondaryRateLimit(0)}, call: statuses, waits: []time.Duration{time.Minute}, requests: 2},
+		{name: "abuse detection (older GitHub Enterprise Server)", route: ghfake.RouteCombinedStatus, faults: []ghfake.Fault{{Status: 403, Body: `{"message":"You have triggered an abuse detection mechanism. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/enterprise/2.21/v3/#abuse-rate-limits"}`}}, call: statuses, waits: []time.Duration{time.Minute}, requests: 2},
+		{name: "429 without Retry-After", route: ghfake.RouteCombinedStatus, faults: []ghfake.Fault{{Status: 429, Body: `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}`}}, call: statuses, waits: []time.Duration{time.Minute}, requests: 2},
 		{name: "primary limit until reset", route: ghfake.RouteListPulls, faults: []ghfake.Fault{ghfake.PrimaryRateLimit(now.Add(42 * time.Second))}, call: find, waits: []time.Duration{43 * time.Second}, requests: 2},
 		{name: "timeout", route: ghfake.RouteListPulls, faults: []ghfake.Fault{ghfake.Slow(20 * time.Second)}, call: find, waits: []time.Duration{time.Second}, requests: 2},
 		// Writes.
@@ -124,6 +126,15 @@ func TestRetryLimits(t *testing.T) {
 			route:   ghfake.RouteListPulls,
 			faults:  []ghfake.Fault{ghfake.TooManyRequests(3600)},
 			wantErr: "429",
+		},
+		{
+			// GitHub asks for a minute at least: asking earlier
+			// extends the limit, so kiln gives up instead.
+			name:    "secondary limit longer than MaxWait",
+			opts:    func(o *Options) { o.MaxWait = 10 * time.Second },
+			route:   ghfake.RouteListPulls,
+			faults:  []ghfake.Fault{ghfake.SecondaryRateLimit(0)},
+			wantErr: "secondary rate limit",
 		},
 		{
 			name:    "rate limit reset too far",

@@ -17,6 +17,9 @@ type message struct {
 	DocURL  string `json:"documentation_url,omitempty"`
 }
 
+// MaxLabel is GitHub's limit on a label's name, in characters.
+const MaxLabel = 50
+
 var notFound = message{Message: "Not Found", DocURL: "https://docs.github.com/rest"}
 
 // fieldError is one entry of a 422's errors, keys in GitHub's order.
@@ -304,6 +307,14 @@ func (s *Server) addLabels(r *http.Request, rs *repoState) (int, any) {
 			return http.StatusUnprocessableEntity, validationFailed("https://docs.github.com/rest/issues/labels#add-labels-to-an-issue")
 		}
 		names = obj.Labels
+	}
+	// GitHub creates a label it does not know, and refuses a name of
+	// more than 50 characters as it would on creating it.
+	for _, l := range names {
+		if utf8.RuneCountInString(l) > MaxLabel {
+			return http.StatusUnprocessableEntity, validationFailed("https://docs.github.com/rest/issues/labels#add-labels-to-an-issue",
+				fieldError{Resource: "Label", Field: "name", Code: "invalid"})
+		}
 	}
 	set := map[string]bool{}
 	for _, l := range append(p.Labels, names...) {

@@ -51,6 +51,10 @@ type Input struct {
 	// delete before it recreates them, one line each, redacted: a warning
 	// at the top.
 	Moved []string
+	// Redact masks the secret values in the body, or is nil. It runs
+	// before the body is measured: a mask longer than the value it
+	// replaces must not push the body over Limit.
+	Redact func(string) string
 }
 
 // The statuses of an app in the table.
@@ -72,11 +76,11 @@ type appInfo struct {
 	lines   int      // lines in diff
 }
 
-// Render returns the pull request body for in. It is deterministic and at
-// most Limit bytes long.
+// Render returns the pull request body for in, redacted by in.Redact. It
+// is deterministic and at most Limit bytes long.
 func Render(in Input) string {
 	apps := collect(in)
-	fixedHead := head(in) + unappliable(in.Unappliable) + moved(in.Moved)
+	fixedHead := head(in) + unappliable(in.Env, in.Unappliable) + moved(in.Env, in.Moved)
 	table := tableOf(apps)
 	graph := ""
 	if strings.TrimSpace(in.Mermaid) != "" {
@@ -134,7 +138,11 @@ func Render(in Input) string {
 				b.WriteString(full[a.name])
 			}
 		}
-		return strings.TrimRight(b.String(), "\n") + "\n"
+		out := strings.TrimRight(b.String(), "\n") + "\n"
+		if in.Redact != nil {
+			out = in.Redact(out)
+		}
+		return out
 	}
 	for i := 0; ; i++ {
 		// size is an upper bound: assemble keeps one final newline.
@@ -162,7 +170,12 @@ func Render(in Input) string {
 	if cut < 0 {
 		cut = Limit - len(tail)
 	}
-	return s[:cut] + tail
+	// Not inside an app's block: the note would be folded away in it,
+	// and the block left open.
+	if open := strings.LastIndex(s[:cut], "<details>"); open > strings.LastIndex(s[:cut], "</details>") {
+		cut = open
+	}
+	return strings.TrimRight(s[:cut], "\n") + tail
 }
 
 // collect gathers every app of Old ∪ New ∪ Changes, sorted by name.
@@ -280,28 +293,34 @@ func head(in Input) string {
 }
 
 // unappliable is the warning about changes Flux cannot apply, "" for none.
-func unappliable(lines []string) string {
-	return alert("WARNING", "**Flux cannot apply these changes as they are**: the API server refuses them on existing objects.", lines,
+func unappliable(env string, lines []string) string {
+	return alert(env, "WARNING", "**Flux cannot apply these changes as they are**: the API server refuses them on existing objects.", lines,
 		"Annotate each object with `kustomize.toolkit.fluxcd.io/force: enabled` so that Flux deletes and recreates it, or rename it.")
 }
 
 // moved is the warning about objects Flux may delete before it recreates
 // them, "" for none.
-func moved(lines []string) string {
-	return alert("CAUTION", "**Flux may delete these objects before it recreates them**: each moves to another app, whose Kustomization takes it over only when it applies, while the old app's prunes it.", lines,
+func moved(env string, lines []string) string {
+	return alert(env, "CAUTION", "**Flux may delete these objects before it recreates them**: each moves to another app, whose Kustomization takes it over only when it applies, while the old app's prunes it.", lines,
 		"To keep them in place (a PersistentVolumeClaim's data, a Namespace's contents), first promote them annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` in the app they leave, then move them.")
 }
 
 // alert is a GitHub alert block of kind (WARNING, CAUTION) at the top of
-// the body: head, one item per line, then what to do; "" for no lines.
-func alert(kind, head string, lines []string, todo string) string {
+// the body: head, one item per line (at most maxListed, then how many more
+// kiln diff shows), then what to do; "" for no lines. The block is bounded
+// because it is never cut: a release that changes a Job in each of hundreds
+// of apps must not push the apps table out of the body.
+func alert(env, kind, head string, lines []string, todo string) string {
 	if len(lines) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "> [!%s]\n> %s\n>\n", kind, head)
-	for _, l := range lines {
+	for _, l := range lines[:min(len(lines), maxListed)] {
 		fmt.Fprintf(&b, "> - %s\n", strings.ReplaceAll(l, "\n", " "))
+	}
+	if len(lines) > maxListed {
+		fmt.Fprintf(&b, "> - and %d more: run `kiln diff --env %s` to see every one\n", len(lines)-maxListed, strings.ReplaceAll(env, "`", ""))
 	}
 	fmt.Fprintf(&b, ">\n> %s\n\n", todo)
 	return b.String()
@@ -497,6 +516,11 @@ func short(commit string) string {
 	}
 	return commit
 }
+
+// Code makes s a Markdown code span, whatever backticks it holds: text a
+// manifest chooses (an object's name) shown so mentions no one, links no
+// issue and opens no HTML.
+func Code(s string) string { return code(s) }
 
 // code makes s a Markdown code span, whatever backticks it holds.
 func code(s string) string {

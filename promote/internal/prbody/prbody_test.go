@@ -302,3 +302,82 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// TestRenderManyWarnings: the warnings at the top are never cut, so a
+// release that changes a Job in each of hundreds of apps filled the body
+// with them and cut the apps table off. Each list names at most 20, then
+// how many more kiln diff shows.
+func TestRenderManyWarnings(t *testing.T) {
+	t.Parallel()
+	old, new := map[string][]byte{}, map[string][]byte{}
+	var warnings []string
+	for i := range 200 {
+		p := fmt.Sprintf("apps/app%03d/job_migrate.yaml", i)
+		old[p], new[p] = bigConfigMap("c", 1, "a"), bigConfigMap("c", 1, "b")
+		warnings = append(warnings, fmt.Sprintf("`%s`: `Job/app%03d/migrate`: spec.template changes, which the API server refuses on an existing object (a Job's pod template cannot change): Flux's apply will fail until the object is deleted", p, i))
+	}
+	in := Input{Env: "prod", Changes: treediff.Trees(old, new), Unappliable: warnings, Moved: warnings[:21]}
+	got := Render(in)
+	if len(got) > Limit {
+		t.Fatalf("body is %d bytes, over the limit", len(got))
+	}
+	if got != Render(in) {
+		t.Error("two renders differ")
+	}
+	for _, want := range []string{
+		"> - " + warnings[19] + "\n> - and 180 more: run `kiln diff --env prod` to see every one\n",
+		"> - " + warnings[19] + "\n> - and 1 more: run `kiln diff --env prod` to see every one\n",
+		"| `app199` | — | changed | +0 ~1 -0 |  |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the body does not hold %q:\n%s", want, got[:min(len(got), 3000)])
+		}
+	}
+	if strings.Contains(got, warnings[20]) || strings.Contains(got, "**Cut here:**") {
+		t.Errorf("the body lists more than 20 warnings, or is cut:\n%s", got[:min(len(got), 3000)])
+	}
+}
+
+// TestRenderCutClosesDetails: when even the left-out diffs' notes do not
+// fit, the body is cut at a line; a cut inside an app's <details> block
+// left it open, so the note that the body was cut sat folded away inside
+// the last app's block. The cut goes before that block instead.
+func TestRenderCutClosesDetails(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{420, 421, 422, 423, 424, 425} {
+		old, new := map[string][]byte{}, map[string][]byte{}
+		for i := range n {
+			p := fmt.Sprintf("apps/application-with-a-long-name-%04d/configmap_c.yaml", i)
+			old[p], new[p] = bigConfigMap("c", 1, "a"), bigConfigMap("c", 1, "b")
+		}
+		got := Render(Input{Env: "dev", Changes: treediff.Trees(old, new)})
+		if len(got) > Limit || !strings.Contains(got, "**Cut here:**") {
+			t.Fatalf("%d apps: body of %d bytes, cut: %v", n, len(got), strings.Contains(got, "**Cut here:**"))
+		}
+		if open, closed := strings.Count(got, "<details>"), strings.Count(got, "</details>"); open != closed {
+			t.Errorf("%d apps: %d <details> but %d </details>; the body ends:\n%s", n, open, closed, got[len(got)-400:])
+		}
+	}
+}
+
+// TestRenderMeasuresRedacted: the body was masked after it was measured,
+// and a mask longer than the value it replaces pushed a body near the
+// limit over it, which GitHub refuses. Render masks before it measures.
+func TestRenderMeasuresRedacted(t *testing.T) {
+	t.Parallel()
+	old, new := map[string][]byte{}, map[string][]byte{}
+	for i := range 10 {
+		p := fmt.Sprintf("apps/app%d/configmap_c.yaml", i)
+		old[p] = bigConfigMap("c", 200+i, "a")
+		new[p] = bigConfigMap("c", 200+i, "b")
+	}
+	in := Input{Env: "dev", Changes: treediff.Trees(old, new),
+		Redact: func(s string) string { return strings.ReplaceAll(s, "value-b", "**redacted** and then some") }}
+	got := Render(in)
+	if len(got) > Limit {
+		t.Fatalf("body is %d bytes, over the limit", len(got))
+	}
+	if strings.Contains(got, "value-b") || !strings.Contains(got, "**redacted** and then some") {
+		t.Error("the body is not redacted")
+	}
+}

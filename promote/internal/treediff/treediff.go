@@ -98,7 +98,11 @@ func IsObject(p string) bool {
 }
 
 // objectName reads Kind/ns/name from a one-document YAML file.
-func objectName(data []byte) string {
+func objectName(data []byte) string { return ObjectOf(data).String() }
+
+// ObjectOf reads the kind, namespace and name of the object in a
+// one-document YAML file; the zero Object when it holds none.
+func ObjectOf(data []byte) diag.Object {
 	var m struct {
 		Kind     string `yaml:"kind"`
 		Metadata struct {
@@ -109,9 +113,9 @@ func objectName(data []byte) string {
 	// A file that is not a YAML mapping (kiln.lock.json is, but has no
 	// kind) just has no object name.
 	if err := yaml.Unmarshal(data, &m); err != nil || m.Kind == "" || m.Metadata.Name == "" {
-		return ""
+		return diag.Object{}
 	}
-	return diag.Object{Kind: m.Kind, Namespace: m.Metadata.Namespace, Name: m.Metadata.Name}.String()
+	return diag.Object{Kind: m.Kind, Namespace: m.Metadata.Namespace, Name: m.Metadata.Name}
 }
 
 // Summary counts an app's changed objects.
