@@ -36,12 +36,15 @@ type Options struct{}
 // and is safe for concurrent use.
 type Engine struct {
 	opts Options
+	// maxAdded bounds the bytes substitution adds to one app's files:
+	// limits.OutputSize; tests lower it.
+	maxAdded int
 }
 
 var _ templates.Engine = (*Engine)(nil)
 
 // New returns an Engine.
-func New(opts Options) *Engine { return &Engine{opts: opts} }
+func New(opts Options) *Engine { return &Engine{opts: opts, maxAdded: limits.OutputSize} }
 
 // skipped are file names Render does not render. A kustomization in the
 // folder is an instruction to kustomize, not a Kubernetes object, and
@@ -111,6 +114,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	secrets := oneLine(req.SecretVarValues())
 	h := sha256.New()
 	used := map[string]bool{}
+	added := 0 // bytes substitution added to the files so far
 	var objs []templates.Object
 	var errs []error
 	for _, f := range files {
@@ -130,6 +134,14 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		if err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		// Each file's substitution is bounded (envsubst); so is what they
+		// add together, since the objects of every file are kept.
+		if added += max(len(out)-len(data), 0); added > e.maxAdded {
+			le := &limits.Error{Input: f.rel, What: "the text that substituting placeholders adds to the app's files", Limit: limits.Bytes(int64(e.maxAdded))}
+			errs = append(errs, &diag.Error{File: f.rel, Msg: le.Describe() + " (reached at this file)", Err: le,
+				Hint: "the values substituted are far longer than manifests need; " + limits.Hint})
+			break
 		}
 		for _, n := range names {
 			used[n] = true

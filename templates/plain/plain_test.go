@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,6 +27,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -611,5 +613,82 @@ func TestPlaceholderValueStartingAComment(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]string{"color": "#ff0000", "pw": "p@ss #1"}, got); diff != "" {
 		t.Errorf("stringData (-want +got):\n%s", diff)
+	}
+}
+
+// TestSubstitutionBounded: placeholders that would add more than kiln's
+// output bound are an error at their file and line, in one file or
+// across the app's files, before the text is built; so is an expression
+// on which Flux's envsubst crashes.
+func TestSubstitutionBounded(t *testing.T) {
+	t.Parallel()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  a: |\n    %s\n"
+	big := strings.Repeat("a", 8<<20)
+	tests := []struct {
+		name    string
+		files   map[string]string
+		wantErr string
+		limit   bool
+		// maxAdded lowers the app's bound, which would take 64 MiB
+		// of YAML to reach: too slow a parse under -race.
+		maxAdded int
+	}{
+		{
+			name:  "one file",
+			files: map[string]string{"a.yaml": fmt.Sprintf(cm, "a", "${BIG//a/${BIG}}")},
+			wantErr: `apps/db/a.yaml:7: app db: substituting "${BIG//a/${BIG}": the text that substituting the file's placeholders produces exceeds kiln's limit of 64 MiB` +
+				"\n  hint: the values substituted here are far longer than a manifest needs; " + limits.Hint,
+			limit: true,
+		},
+		{
+			name: "across files",
+			// With the bound lowered to 1 MiB (see below).
+			files: map[string]string{
+				"a.yaml": fmt.Sprintf(cm, "a", "${MID}"),
+				"b.yaml": fmt.Sprintf(cm, "b", "${MID}"),
+				"c.yaml": fmt.Sprintf(cm, "c", "${MID}"),
+			},
+			maxAdded: 1 << 20,
+			wantErr: "apps/db/c.yaml: app db: the text that substituting placeholders adds to the app's files exceeds kiln's limit of 1 MiB (reached at this file)" +
+				"\n  hint: the values substituted are far longer than manifests need; " + limits.Hint,
+			limit: true,
+		},
+		{
+			name:  "a length that overflows",
+			files: map[string]string{"a.yaml": fmt.Sprintf(cm, "a", "${LOG_LEVEL:1:9223372036854775807}")},
+			wantErr: `apps/db/a.yaml:7: app db: Flux's envsubst fails on the line of "${LOG_LEVEL:1:9223372036854775807}": its evaluation crashes (kustomize-controller's too)` +
+				"\n  hint: give ${NAME:offset:length} an offset and a length that fit the value (a length beyond its end, not one near 2^63)",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := enginetest.TempDir(t)
+			if err := os.MkdirAll(filepath.Join(root, "apps", "db"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, data := range tc.files {
+				if err := os.WriteFile(filepath.Join(root, "apps", "db", name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			vars := maps.Clone(baseVars)
+			vars["BIG"] = big
+			vars["MID"] = strings.Repeat("b", 400<<10)
+			e := New(Options{})
+			if tc.maxAdded > 0 {
+				e.maxAdded = tc.maxAdded
+			}
+			_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "apps/db", Vars: vars})
+			if err == nil {
+				t.Fatal("Render() succeeded, want an error")
+			}
+			if diff := cmp.Diff(tc.wantErr, err.Error()); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+			if errors.Is(err, limits.ErrLimit) != tc.limit {
+				t.Errorf("errors.Is(err, limits.ErrLimit) = %v, want %v", !tc.limit, tc.limit)
+			}
+		})
 	}
 }

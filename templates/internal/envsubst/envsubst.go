@@ -58,7 +58,15 @@ func Substitute(data []byte, file string, vars map[string]string) ([]byte, []str
 }
 
 func newScanner(file string, vars map[string]string) *scanner {
-	return &scanner{file: file, vars: vars, used: map[string]bool{}, undefined: map[string]*undefinedVar{}}
+	return &scanner{file: file, vars: vars, used: map[string]bool{}, undefined: map[string]*undefinedVar{}, budget: newBudget()}
+}
+
+// child is a scanner for a look at part of s's input with vars, charging
+// s's budget: what it evaluates costs as much as what s does.
+func (s *scanner) child(vars map[string]string) *scanner {
+	c := newScanner("", vars)
+	c.budget = s.budget
+	return c
 }
 
 // run substitutes data line by line and returns the result, the names
@@ -112,6 +120,11 @@ type scanner struct {
 	// problems counts the problems recorded, so that a caller of line can
 	// tell whether it found one.
 	problems int
+	// budget bounds what evaluating the placeholders may cost (see
+	// charge); shared with the scanners of child.
+	budget *budget
+	// overBudget: the error for a spent budget is recorded.
+	overBudget bool
 }
 
 // undefinedVar collects the lines where one undefined variable is used, so
@@ -176,10 +189,14 @@ func (s *scanner) line(text string, line int) string {
 	// as empty, until none is left. Each round finds a new name; a line
 	// with more than maxMissing of them gets those reported, so that a
 	// hostile line cannot make the rounds quadratic.
+	size, steps := s.measure(text)
 	missing := map[string]bool{}
 	for len(missing) < maxMissing {
+		if !s.charge(size, steps, text, line) {
+			return text
+		}
 		last := ""
-		out, err := t.Execute(func(name string) (string, bool) {
+		out, panicked, err := execute(t, func(name string) (string, bool) {
 			if v, ok := s.vars[name]; ok {
 				s.used[name] = true
 				return v, true
@@ -190,6 +207,17 @@ func (s *scanner) line(text string, line int) string {
 			last = name
 			return "", false
 		})
+		if panicked {
+			expr := text
+			if m := placeholderRE.FindStringSubmatch(text); m != nil {
+				expr = m[1]
+			}
+			s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
+				Msg: fmt.Sprintf("Flux's envsubst fails on the line of %s: its evaluation crashes (kustomize-controller's too)", quoteExpr(expr)), Err: err,
+				Hint: "give ${NAME:offset:length} an offset and a length that fit the value (a length beyond its end, not one near 2^63)"})
+			s.problems++
+			return text
+		}
 		if err == nil {
 			if len(missing) > 0 {
 				return text
