@@ -170,11 +170,9 @@ func (s *scanner) line(text string, line int) string {
 	t, err := fluxenvsubst.Parse(text)
 	if err != nil {
 		// The parser's errors are sentinels without a position; the
-		// line's first placeholder shows which text it means.
-		expr := text
-		if m := placeholderRE.FindStringSubmatch(text); m != nil {
-			expr = m[1]
-		}
+		// line's first placeholder that does not parse on its own shows
+		// which text it means.
+		expr := malformed(text)
 		what := "malformed expression"
 		if !strings.HasSuffix(expr, "}") {
 			what = "unterminated"
@@ -242,6 +240,61 @@ func (s *scanner) line(text string, line int) string {
 		}
 	}
 	return text
+}
+
+// malformed returns the first placeholder of text, a line Flux's envsubst
+// cannot parse, that it cannot parse on its own, or that is not closed (to
+// the end of the line); else the line's first placeholder, else text.
+// Placeholders are read as placeholderSpans reads them.
+func malformed(text string) string {
+	for i := 0; i < len(text); {
+		switch {
+		case text[i] != '$' || i+1 == len(text):
+			i++
+		case text[i+1] == '$':
+			i += 2
+		case text[i+1] != '{':
+			i++
+		default:
+			end := closing(text, i)
+			if end < 0 {
+				return text[i:]
+			}
+			if _, err := fluxenvsubst.Parse(text[i:end]); err != nil {
+				return text[i:end]
+			}
+			i = end
+		}
+	}
+	if m := placeholderRE.FindStringSubmatch(text); m != nil {
+		return m[1]
+	}
+	return text
+}
+
+// closing returns the end of the placeholder that starts at text[start]
+// ("${"): after the "}" that closes it, those of placeholders nested in it
+// counted; -1 when the line ends first.
+func closing(text string, start int) int {
+	depth := 0
+	for i := start; i < len(text); {
+		switch {
+		case text[i] == '$' && i+1 < len(text) && text[i+1] == '$':
+			i += 2
+		case text[i] == '$' && i+1 < len(text) && text[i+1] == '{':
+			depth++
+			i += 2
+		case text[i] == '}':
+			depth--
+			i++
+			if depth == 0 {
+				return i
+			}
+		default:
+			i++
+		}
+	}
+	return -1
 }
 
 // maxMissing bounds the variables that are not set reported for one line.
