@@ -39,12 +39,17 @@ type Engine struct {
 	// maxAdded bounds the bytes substitution adds to one app's files:
 	// limits.OutputSize; tests lower it.
 	maxAdded int
+	// maxEntries bounds the folder entries one render walks: maxEntries;
+	// tests lower it.
+	maxEntries int
 }
 
 var _ templates.Engine = (*Engine)(nil)
 
 // New returns an Engine.
-func New(opts Options) *Engine { return &Engine{opts: opts, maxAdded: limits.OutputSize} }
+func New(opts Options) *Engine {
+	return &Engine{opts: opts, maxAdded: limits.OutputSize, maxEntries: maxEntries}
+}
 
 // skipped are file names Render does not render. A kustomization in the
 // folder is an instruction to kustomize, not a Kubernetes object, and
@@ -93,7 +98,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templ
 
 func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
 	rec := deps.New(req.Root)
-	files, kusts, err := list(rec, req.Root, req.Path)
+	files, kusts, err := list(ctx, rec, req.Root, req.Path, e.maxEntries)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +385,7 @@ type file struct {
 // that leads outside is an error, so is a link cycle. rec records where dir
 // leads, each folder's listing (a file added or renamed changes the
 // output) and where each symlink leads and what it finds there.
-func list(rec *deps.Recorder, root, dir string) (files, kusts []file, err error) {
+func list(ctx context.Context, rec *deps.Recorder, root, dir string, max int) (files, kusts []file, err error) {
 	real, err := rec.Resolve(root, dir)
 	if err != nil {
 		return nil, nil, containment(dir, err)
@@ -397,9 +402,17 @@ func list(rec *deps.Recorder, root, dir string) (files, kusts []file, err error)
 		return nil, nil, &diag.Error{File: dir, Msg: "not a folder",
 			Hint: "a yaml app names a folder of .yaml files; for a single file, put it in a folder of its own"}
 	}
-	w := &walker{rec: rec, root: root, seen: map[string]bool{}}
+	w := &walker{ctx: ctx, rec: rec, root: root, seen: map[string]bool{}, left: max}
 	var errs []error
 	w.walk(path.Clean(dir), real, &errs)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	if w.left < 0 {
+		le := &limits.Error{What: "the entries below the folder, each counted every time a symlink leads to it", Limit: fmt.Sprint(max)}
+		return nil, nil, &diag.Error{File: dir, Msg: le.Describe(), Err: le,
+			Hint: "a symlink to a folder the walk reaches anyway makes it walk that folder again, and each such link doubles the walk; remove such links, or split the app"}
+	}
 	if len(errs) > 0 {
 		return nil, nil, diag.Join(errs...)
 	}
@@ -409,7 +422,15 @@ func list(rec *deps.Recorder, root, dir string) (files, kusts []file, err error)
 	return w.files, w.kusts, nil
 }
 
+// maxEntries bounds the folder entries one render walks. A folder reached
+// through several symlinks is walked again each time, so a few links
+// (d0/a and d0/b to d1, d1/a and d1/b to d2, …) make the walk exponential:
+// 22 levels took minutes and ignored --timeout.
+const maxEntries = 100_000
+
 type walker struct {
+	ctx   context.Context
+	left  int // entries the walk may still visit; below 0 when it stopped
 	rec   *deps.Recorder
 	root  string
 	seen  map[string]bool // resolved folders on the current path, against link cycles
@@ -418,6 +439,9 @@ type walker struct {
 }
 
 func (w *walker) walk(rel, real string, errs *[]error) {
+	if w.left < 0 || w.ctx.Err() != nil {
+		return
+	}
 	if w.seen[real] {
 		*errs = append(*errs, &diag.Error{File: rel, Msg: "symlink cycle: the folder contains itself",
 			Hint: "remove the symlink that points back up the tree"})
@@ -431,6 +455,9 @@ func (w *walker) walk(rel, real string, errs *[]error) {
 		return
 	}
 	w.rec.Dir(real, entries)
+	if w.left -= len(entries); w.left < 0 {
+		return
+	}
 	for _, ent := range entries {
 		name := ent.Name()
 		childRel := path.Join(rel, name)

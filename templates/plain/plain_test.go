@@ -26,6 +26,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
@@ -690,5 +691,58 @@ func TestSubstitutionBounded(t *testing.T) {
 				t.Errorf("errors.Is(err, limits.ErrLimit) = %v, want %v", !tc.limit, tc.limit)
 			}
 		})
+	}
+}
+
+// TestSymlinkBomb: links that lead to a folder the walk reaches anyway
+// double the walk at each level; 24 links would make it walk 2^12
+// folders, past the bound lowered to 1000 (the real one, 100,000, takes
+// 20 levels and seconds under -race). The walk is bounded, an error
+// naming the app's folder.
+func TestSymlinkBomb(t *testing.T) {
+	t.Parallel()
+	root := enginetest.TempDir(t)
+	const levels = 12
+	for i := 0; i <= levels; i++ {
+		if err := os.MkdirAll(filepath.Join(root, fmt.Sprintf("d%d", i)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < levels; i++ {
+		for _, name := range []string{"a", "b"} {
+			if err := os.Symlink(fmt.Sprintf("../d%d", i+1), filepath.Join(root, fmt.Sprintf("d%d", i), name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, fmt.Sprintf("d%d", levels), "cm.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := New(Options{})
+	e.maxEntries = 1000
+	_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "d0", Vars: baseVars})
+	want := "d0: app db: the entries below the folder, each counted every time a symlink leads to it exceeds kiln's limit of 1000\n" +
+		"  hint: a symlink to a folder the walk reaches anyway makes it walk that folder again, and each such link doubles the walk; remove such links, or split the app"
+	if err == nil {
+		t.Fatal("Render() succeeded, want an error")
+	}
+	if diff := cmp.Diff(want, err.Error()); diff != "" {
+		t.Errorf("error (-want +got):\n%s", diff)
+	}
+	if !errors.Is(err, limits.ErrLimit) {
+		t.Errorf("errors.Is(err, limits.ErrLimit) = false")
+	}
+}
+
+// TestWalkStopsWithContext: the walk of a large tree stops when the
+// render's context ends.
+func TestWalkStopsWithContext(t *testing.T) {
+	t.Parallel()
+	root := copyRepo(t, "basic")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := deps.New(root)
+	if _, _, err := list(ctx, rec, root, "apps/db", maxEntries); !errors.Is(err, context.Canceled) {
+		t.Errorf("list with a canceled context = %v, want context.Canceled", err)
 	}
 }
