@@ -102,6 +102,19 @@ func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeErro
 	// The VM keeps only the message of an importer's error, and parses
 	// imported files itself; find the cause among what this render saw.
 	if ie := im.failure(rt.Msg); ie != nil {
+		var bound *diag.Error
+		if errors.As(ie.Err, &bound) {
+			// A bound checkSource refused, at its own file and line: that
+			// is where to fix it, not the import.
+			c := *bound
+			if c.Err == nil {
+				c.Err = ie
+			}
+			if len(code) > 0 {
+				c.Hint += fmt.Sprintf(" (imported from %s:%d)", code[0].FileName, code[0].Begin.Line)
+			}
+			return &c
+		}
 		de.Msg, de.Err = ie.Error(), ie
 		if errors.Is(ie.Err, rootfs.ErrOutside) {
 			de.Hint = "imports must stay inside the repository; copy the library into it and add its folder to the app's jsonnet jpath"
