@@ -208,6 +208,11 @@ func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
 		what = "a comment: the rest of the value would be lost"
 	case strings.HasPrefix(out, "&"):
 		what = "an anchor: its name would be lost"
+	case strings.HasPrefix(out, "!"):
+		// "!x y" is "y" tagged !x, which kustomize keeps and the API
+		// server's JSON drops; "!!int 7" is the number 7, "!!binary aGk="
+		// the text "hi".
+		what = "a tag: its first word would be the scalar's type, not part of the value"
 	case strings.HasPrefix(out, "*"):
 		// Flux substitutes the object written out from JSON, which has no
 		// anchors, so an alias there is an error; kiln's text may have
