@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf16"
 
 	"sigs.k8s.io/kustomize/api/konfig"
 
@@ -135,14 +137,19 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		// Length-prefixed, so that no two different file sets hash alike.
 		fmt.Fprintf(h, "file %d:%s\n%d:", len(f.rel), f.rel, len(data))
 		h.Write(data)
-		out, names, err := substitute(data, f.rel, subVars)
+		text, err := utf8Text(data, f.rel)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out, names, err := substitute(text, f.rel, subVars)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		// Each file's substitution is bounded (envsubst); so is what they
 		// add together, since the objects of every file are kept.
-		if added += max(len(out)-len(data), 0); added > e.maxAdded {
+		if added += max(len(out)-len(text), 0); added > e.maxAdded {
 			le := &limits.Error{Input: f.rel, What: "the text that substituting placeholders adds to the app's files", Limit: limits.Bytes(int64(e.maxAdded))}
 			errs = append(errs, &diag.Error{File: f.rel, Msg: le.Describe() + " (reached at this file)", Err: le,
 				Hint: "the values substituted are far longer than manifests need; " + limits.Hint})
@@ -198,6 +205,33 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	// A secret var's value is in the output; the cache keeps no secret.
 	res.Cacheable = ok && !secret
 	return res, nil
+}
+
+// utf8Text returns data, a YAML file, as UTF-8. YAML may be written in
+// UTF-16 with a byte order mark (Windows PowerShell's `>` writes such
+// files), which YAML readers and so kustomize and Flux decode; substitution
+// works on UTF-8 text, on which Flux substitutes too (the object as
+// kustomize writes it out). Read as bytes, a UTF-16 file's placeholders
+// were not found and its NUL bytes cut the lines Flux's envsubst reads.
+func utf8Text(data []byte, file string) ([]byte, error) {
+	var order binary.ByteOrder
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		order = binary.LittleEndian
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		order = binary.BigEndian
+	default:
+		return data, nil
+	}
+	if len(data)%2 != 0 {
+		return nil, &diag.Error{File: file, Msg: "the file starts with a UTF-16 byte order mark but has an odd number of bytes",
+			Hint: "save the file as UTF-8"}
+	}
+	units := make([]uint16, 0, len(data)/2-1)
+	for i := 2; i < len(data); i += 2 {
+		units = append(units, order.Uint16(data[i:]))
+	}
+	return []byte(string(utf16.Decode(units))), nil
 }
 
 // oneLine returns vars with every "\n" removed from their values, as

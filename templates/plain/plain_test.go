@@ -9,11 +9,13 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"filippo.io/age"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -744,5 +746,49 @@ func TestWalkStopsWithContext(t *testing.T) {
 	rec := deps.New(root)
 	if _, _, err := list(ctx, rec, root, "apps/db", maxEntries); !errors.Is(err, context.Canceled) {
 		t.Errorf("list with a canceled context = %v, want context.Canceled", err)
+	}
+}
+
+// TestUTF16Files: a YAML file in UTF-16 with a byte order mark (what
+// Windows PowerShell's `>` writes), which YAML readers and so Flux
+// decode, has its placeholders substituted like a UTF-8 file's.
+func TestUTF16Files(t *testing.T) {
+	t.Parallel()
+	text := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  host: ${REDIS_HOST}\n  note: \"é ${LOG_LEVEL} 😀\"\n"
+	encode := func(big bool) []byte {
+		var out []byte
+		put := func(u uint16) {
+			if big {
+				out = append(out, byte(u>>8), byte(u))
+			} else {
+				out = append(out, byte(u), byte(u>>8))
+			}
+		}
+		put(0xFEFF)
+		for _, u := range utf16.Encode([]rune(text)) {
+			put(u)
+		}
+		return out
+	}
+	for _, big := range []bool{false, true} {
+		root := enginetest.TempDir(t)
+		if err := os.MkdirAll(filepath.Join(root, "app"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "app", "cm.yaml"), encode(big), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "app", Vars: baseVars})
+		if err != nil {
+			t.Fatalf("big endian %v: %v", big, err)
+		}
+		got := res.Objects[0].Node.GetDataMap()
+		want := map[string]string{"host": "redis-master.instavote.svc", "note": "é debug 😀"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("big endian %v: data (-want +got):\n%s", big, diff)
+		}
+		if diff := cmp.Diff([]string{"LOG_LEVEL", "REDIS_HOST"}, slices.Sorted(maps.Keys(res.Params["vars"].(map[string]any)))); diff != "" {
+			t.Errorf("big endian %v: vars used (-want +got):\n%s", big, diff)
+		}
 	}
 }
