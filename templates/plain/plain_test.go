@@ -639,7 +639,7 @@ func TestSubstitutionBounded(t *testing.T) {
 		{
 			name:  "one file",
 			files: map[string]string{"a.yaml": fmt.Sprintf(cm, "a", "${BIG//a/${BIG}}")},
-			wantErr: `apps/db/a.yaml:7: app db: substituting "${BIG//a/${BIG}": the text that substituting the file's placeholders produces exceeds kiln's limit of 64 MiB` +
+			wantErr: `apps/db/a.yaml:7: app db: substituting "${BIG//a/${BIG}}": the text that substituting the file's placeholders produces exceeds kiln's limit of 64 MiB` +
 				"\n  hint: the values substituted here are far longer than a manifest needs; " + limits.Hint,
 			limit: true,
 		},

@@ -144,10 +144,7 @@ func (s *scanner) charge(size, steps int64, text string, line int) bool {
 	}
 	s.overBudget = true
 	le := s.budget.spent
-	expr := text
-	if m := placeholderRE.FindStringSubmatch(text); m != nil {
-		expr = m[1]
-	}
+	expr := firstPlaceholder(text)
 	s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
 		Msg:  fmt.Sprintf("substituting %s: %s", quoteExpr(expr), le.Describe()),
 		Err:  le,

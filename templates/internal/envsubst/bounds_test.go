@@ -37,14 +37,14 @@ func TestHostileExpressions(t *testing.T) {
 		{
 			name: "a replacement that multiplies",
 			in:   "b: ${BIG//a/${BIG}}\n",
-			wantErr: `f.yaml:1: substituting "${BIG//a/${BIG}": the text that substituting the file's placeholders produces exceeds kiln's limit of 64 MiB` +
+			wantErr: `f.yaml:1: substituting "${BIG//a/${BIG}}": the text that substituting the file's placeholders produces exceeds kiln's limit of 64 MiB` +
 				"\n  hint: the values substituted here are far longer than a manifest needs; " + limits.Hint,
 			limit: true,
 		},
 		{
 			name: "an empty pattern matches everywhere",
 			in:   "b: ${BIG//${EMPTY}/" + strings.Repeat("x", 80) + "}\n",
-			wantErr: `f.yaml:1: substituting "${BIG//${EMPTY}": the text that substituting the file's placeholders produces exceeds kiln's limit of 64 MiB` +
+			wantErr: `f.yaml:1: substituting "${BIG//${EMPTY}/xxxxxxxxxxxxxxxxxxxxxxxx…}": the text that substituting the file's placeholders produces exceeds kiln's limit of 64 MiB` +
 				"\n  hint: the values substituted here are far longer than a manifest needs; " + limits.Hint,
 			limit: true,
 		},
@@ -71,7 +71,7 @@ func TestHostileExpressions(t *testing.T) {
 		{
 			name: "in a flow collection",
 			in:   "b: [a, ${BIG//a/${BIG}}]\n",
-			wantErr: `f.yaml:1: substituting "${BIG//a/${BIG}": the text that substituting the file's placeholders produces exceeds kiln's limit of 64 MiB` +
+			wantErr: `f.yaml:1: substituting "${BIG//a/${BIG}}": the text that substituting the file's placeholders produces exceeds kiln's limit of 64 MiB` +
 				"\n  hint: the values substituted here are far longer than a manifest needs; " + limits.Hint,
 			limit: true,
 		},

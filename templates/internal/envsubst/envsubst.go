@@ -206,10 +206,7 @@ func (s *scanner) line(text string, line int) string {
 			return "", false
 		})
 		if panicked {
-			expr := text
-			if m := placeholderRE.FindStringSubmatch(text); m != nil {
-				expr = m[1]
-			}
+			expr := firstPlaceholder(text)
 			s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
 				Msg: fmt.Sprintf("Flux's envsubst fails on the line of %s: its evaluation crashes (kustomize-controller's too)", quoteExpr(expr)), Err: err,
 				Hint: "give ${NAME:offset:length} an offset and a length that fit the value (a length beyond its end, not one near 2^63)"})
@@ -268,6 +265,25 @@ func malformed(text string) string {
 	}
 	if m := placeholderRE.FindStringSubmatch(text); m != nil {
 		return m[1]
+	}
+	return text
+}
+
+// firstPlaceholder returns the first placeholder of text, a line Flux's
+// envsubst parses, whole (${A:=${B}} with what is nested in it); text when
+// it has none.
+func firstPlaceholder(text string) string {
+	for i := 0; i+1 < len(text); i++ {
+		switch {
+		case text[i] != '$':
+		case text[i+1] == '$':
+			i++
+		case text[i+1] == '{':
+			if end := closing(text, i); end > 0 {
+				return text[i:end]
+			}
+			return text[i:]
+		}
 	}
 	return text
 }
