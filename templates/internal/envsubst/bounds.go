@@ -49,25 +49,30 @@ func mul(a, b int64) int64 {
 	return min(a*b, ceiling)
 }
 
-// cost measures an evaluation of n: the bytes it may produce (its result
-// and its arguments' buffers) and the matching steps its trims may take.
-// A variable that is not set counts as empty, as evaluation gives it.
-func (s *scanner) cost(n parse.Node) (size, steps int64) {
+// cost measures an evaluation of n: the length of its result (out), the
+// bytes it writes into buffers on the way, its result included (built),
+// and the matching steps its trims may take. A function's arguments are
+// each evaluated into a buffer and copied, then given to the function;
+// buffers of finished arguments are garbage, so built adds up rather than
+// multiplies along nested defaults. A variable that is not set counts as
+// empty, as evaluation gives it.
+func (s *scanner) cost(n parse.Node) (out, built, steps int64) {
 	switch n := n.(type) {
 	case *parse.TextNode:
-		return int64(len(n.Value)), 0
+		return int64(len(n.Value)), int64(len(n.Value)), 0
 	case *parse.ListNode:
 		for _, c := range n.Nodes {
-			sz, st := s.cost(c)
-			size, steps = add(size, sz), add(steps, st)
+			o, b, st := s.cost(c)
+			out, built, steps = add(out, o), add(built, b), add(steps, st)
 		}
-		return size, steps
+		return out, built, steps
 	case *parse.FuncNode:
 		args := make([]int64, len(n.Args))
 		var argSum int64
 		for i, a := range n.Args {
-			sz, st := s.cost(a)
-			args[i], argSum, steps = sz, add(argSum, sz), add(steps, st)
+			o, b, st := s.cost(a)
+			args[i], argSum = o, add(argSum, o)
+			built, steps = add(built, add(b, o)), add(steps, st) // the buffer, then its copy
 		}
 		v := int64(len(s.vars[n.Param]))
 		arg := func(i int) int64 {
@@ -76,11 +81,10 @@ func (s *scanner) cost(n parse.Node) (size, steps int64) {
 			}
 			return 0
 		}
-		var result int64
 		switch n.Name {
 		case "#":
 			if len(args) == 0 {
-				result = 20 // the length, in decimal
+				out = 20 // the length, in decimal
 				break
 			}
 			fallthrough
@@ -88,24 +92,24 @@ func (s *scanner) cost(n parse.Node) (size, steps int64) {
 			// Every prefix (of the reversed value, for a suffix) against
 			// the pattern; reversing turns each byte that is no UTF-8
 			// into a 3-byte U+FFFD.
-			result = mul(3, v)
+			out = mul(3, v)
 			steps = add(steps, mul(mul(v, v)/2+1, arg(0)+1))
 		case ",", ",,", "^", "^^":
-			result = add(mul(3, v), 4) // case mapping may grow a rune, and U+FFFD replaces bad bytes
+			out = add(mul(3, v), 4) // case mapping may grow a rune, and U+FFFD replaces bad bytes
 		case ":":
-			result = v
+			out = v
 		case "/", "/#", "/%":
-			result = add(v, arg(1))
+			out = add(v, arg(1))
 		case "//":
 			// An empty pattern matches at every rune boundary.
-			result = add(v, mul(add(v, 1), arg(1)))
+			out = add(v, mul(add(v, 1), arg(1)))
 		default:
 			// The defaults: the value, or the arguments joined.
-			result = max(v, argSum)
+			out = max(v, argSum)
 		}
-		return add(argSum, result), steps
+		return out, add(built, out), steps
 	}
-	return 0, 0
+	return 0, 0, 0
 }
 
 // measure returns what evaluating text, which has parsed, may cost: the
@@ -115,10 +119,10 @@ func (s *scanner) measure(text string) (size, steps int64) {
 	if err != nil {
 		return 0, 0 // the caller parsed it; nothing to measure
 	}
-	size, steps = s.cost(tree.Root)
+	_, built, steps := s.cost(tree.Root)
 	// The line's own text is not substituted: only what the
 	// placeholders add counts.
-	return max(size-int64(len(text)), 0), steps
+	return max(built-int64(len(text)), 0), steps
 }
 
 // charge takes size and steps, what one evaluation of text costs, from

@@ -131,3 +131,21 @@ func TestBoundsKeepOrdinaryValues(t *testing.T) {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}
 }
+
+// TestBoundsAddUpNestedDefaults: a default inside a default is evaluated
+// into a buffer, copied and passed up, level by level; what that builds
+// adds up along the chain. Measured as if each level doubled it, 30
+// levels over a 64 KiB value were refused as more than 64 MiB.
+func TestBoundsAddUpNestedDefaults(t *testing.T) {
+	t.Parallel()
+	cert := strings.Repeat("c", 64<<10)
+	vars := map[string]string{"CERT": cert}
+	in := "a: " + strings.Repeat("${UNSET:=", 30) + "${CERT}" + strings.Repeat("}", 30) + "\n"
+	out, _, err := SubstituteYAML([]byte(in), "f.yaml", vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "a: " + cert + "\n"; string(out) != want {
+		t.Errorf("got %d bytes, want the value", len(out))
+	}
+}
