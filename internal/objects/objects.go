@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -62,7 +63,11 @@ func parseCounted(in io.Reader, size int, text func() []byte, file string, lineO
 			break
 		}
 		if err != nil {
-			return nil, &diag.Error{File: file, Line: lineOffset + yamlErrLine(err), Msg: "invalid YAML: " + redact.YAML(err.Error()), Err: err,
+			line := yamlErrLine(err)
+			if line == 0 {
+				line = badCharLine(err, text())
+			}
+			return nil, &diag.Error{File: file, Line: lineOffset + line, Msg: "invalid YAML: " + redact.YAML(err.Error()), Err: err,
 				Hint: "fix the YAML syntax (indentation, a missing \": \", an unclosed quote or bracket) at this line or the one before"}
 		}
 		if err := c.Document(&doc); err != nil {
@@ -244,6 +249,42 @@ func yamlErrLine(err error) int {
 		}
 	}
 	return 0
+}
+
+// badCharLine is the line of the first character of data that yaml.v3's
+// reader refuses, for its errors that name no line ("control characters
+// are not allowed", a byte that is no UTF-8); 0 for other errors. The
+// reader checks the whole stream as it reads, before the parser sees it.
+func badCharLine(err error, data []byte) int {
+	msg := err.Error()
+	utf8Err := strings.Contains(msg, "UTF-8 octet")
+	if !utf8Err && !strings.Contains(msg, "control characters are not allowed") {
+		return 0
+	}
+	line := 1
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			if utf8Err {
+				return line
+			}
+		} else if !yamlPrintable(r) {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		i += max(n, 1)
+	}
+	return 0
+}
+
+// yamlPrintable is the check of yaml.v3's reader (readerc.go): tab, line
+// breaks, printable ASCII, NEL and the printable ranges of the BMP and
+// beyond.
+func yamlPrintable(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0x7E) || r == 0x85 ||
+		(r >= 0xA0 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
 // IsSecret reports whether rn is a v1 Secret. Every apiVersion and kind

@@ -174,3 +174,31 @@ func TestAnnotation(t *testing.T) {
 		}
 	}
 }
+
+// TestParseLocatesBadCharacters: yaml.v3's reader refuses a control
+// character or a byte that is no UTF-8 with an error that names no line;
+// the error is at the line of the first such character, in any document.
+func TestParseLocatesBadCharacters(t *testing.T) {
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+	for _, tc := range []struct{ name, doc, want string }{
+		{"control character", cm + "data:\n  a: \"x\x01\"\n", "in.yaml:5: invalid YAML: yaml: control characters are not allowed"},
+		{"NUL in a later document", cm + "---\n" + cm + "data: {a: \x00}\n", "in.yaml:8: invalid YAML: yaml: control characters are not allowed"},
+		{"not UTF-8", cm + "data:\n  a: \"\xff\"\n", "in.yaml:5: invalid YAML: yaml: invalid leading UTF-8 octet"},
+		{"a byte order mark within is allowed", "\ufeff" + cm + "data:\n  a: \"\ufeff\x7f\"\n", "in.yaml:5: invalid YAML: yaml: control characters are not allowed"},
+		{"with a line offset", cm + "data:\n  a: \"\x1b[2J\"\n", "in.yaml:15: invalid YAML"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			offset := 0
+			if tc.name == "with a line offset" {
+				offset = 10
+			}
+			objs, err := Parse([]byte(tc.doc), "in.yaml", offset)
+			if err == nil {
+				t.Fatalf("accepted %d objects, want an error", len(objs))
+			}
+			if !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("error %q, want it to start with %q", err, tc.want)
+			}
+		})
+	}
+}

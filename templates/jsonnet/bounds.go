@@ -56,12 +56,31 @@ func line(n ast.Node) int {
 	return 0
 }
 
-// checkSource parses an imported file's source and checks it; a syntax
-// error is left to the VM, whose message is better.
-func checkSource(file, src string) error {
+// checkSource parses the source of a file evaluated as Jsonnet (the main
+// file, or one imported with import) and checks it; a syntax error is left
+// to the VM, whose message is better. It returns the paths the file
+// imports as code (import, not importstr or importbin): only those are
+// Jsonnet to check in turn. A file read as a string or bytes is data, as
+// the jsonnet program reads it: a JSON document nested 2,000 deep, or a
+// Jsonnet source with tailstrict, that std.parseJson or a ConfigMap takes.
+func checkSource(file, src string) ([]string, error) {
 	node, err := gojsonnet.SnippetToAST(file, src)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
-	return checkAST(file, node)
+	if err := checkAST(file, node); err != nil {
+		return nil, err
+	}
+	var imports []string
+	var walk func(n ast.Node)
+	walk = func(n ast.Node) {
+		if i, ok := n.(*ast.Import); ok && i.File != nil {
+			imports = append(imports, i.File.Value)
+		}
+		for _, c := range toolutils.Children(n) {
+			walk(c)
+		}
+	}
+	walk(node) // checkAST bounded its depth
+	return imports, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	gojsonnet "github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
@@ -50,9 +51,40 @@ func convertError(req *templates.Request, im *importer, err error) error {
 			Hint: "this is a bug in kiln or go-jsonnet; please report it with the app's jsonnet files"}
 	}
 	secrets := req.SecretVarValues()
-	de.Msg = envsubst.Redact(de.Msg, secrets)
+	de.Msg = cut(envsubst.Redact(de.Msg, secrets), maxMsg)
 	de.Hint = envsubst.Redact(de.Hint, secrets)
 	return de
+}
+
+// maxMsg bounds the message of a jsonnet error kiln shows. `error x`
+// prints x whole, and x may be any value (a whole object, a string of
+// megabytes): the jsonnet program prints it, but kiln's errors go to CI
+// logs, job summaries and --output json, where 10 MB on one line helps no
+// one.
+const maxMsg = 4 << 10
+
+// cut shortens msg to at most max bytes and says how much it left out. It
+// cuts after masking secret values, and never inside a word (a run of
+// letters, digits and the characters of base64, hex and URL encodings),
+// so that no part of an encoded secret is left for the redactors of kiln's
+// output to miss.
+func cut(msg string, max int) string {
+	if len(msg) <= max {
+		return msg
+	}
+	end := max
+	for end > 0 && !utf8.RuneStart(msg[end]) {
+		end--
+	}
+	for end > 0 && wordByte(msg[end-1]) && wordByte(msg[end]) {
+		end--
+	}
+	return fmt.Sprintf("%s… (%d more bytes of the message)", msg[:end], len(msg)-end)
+}
+
+// wordByte reports whether b may be part of an encoded value.
+func wordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("+/=_-%.\\", b) >= 0 || b >= 0x80
 }
 
 // staticDiag locates a parse or static-analysis error.
@@ -102,6 +134,19 @@ func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeErro
 	// The VM keeps only the message of an importer's error, and parses
 	// imported files itself; find the cause among what this render saw.
 	if ie := im.failure(rt.Msg); ie != nil {
+		var bound *diag.Error
+		if errors.As(ie.Err, &bound) {
+			// A bound checkSource refused, at its own file and line: that
+			// is where to fix it, not the import.
+			c := *bound
+			if c.Err == nil {
+				c.Err = ie
+			}
+			if len(code) > 0 {
+				c.Hint += fmt.Sprintf(" (imported from %s:%d)", code[0].FileName, code[0].Begin.Line)
+			}
+			return &c
+		}
 		de.Msg, de.Err = ie.Error(), ie
 		if errors.Is(ie.Err, rootfs.ErrOutside) {
 			de.Hint = "imports must stay inside the repository; copy the library into it and add its folder to the app's jsonnet jpath"

@@ -13,6 +13,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -33,11 +34,15 @@ import (
 // Objects keep Jsonnet's key order. file is recorded on each object, with
 // the line origin finds in main, the main file's syntax tree (0 where
 // there is none).
-func flatten(out []byte, file string, main ast.Node) ([]templates.Object, error) {
+func flatten(out []byte, file string, main ast.Node, b bounds) ([]templates.Object, error) {
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.UseNumber()
-	root, err := decodeNode(dec)
+	root, err := decodeNode(dec, &nodeBudget{left: b.nodes, max: b.nodes})
 	if err != nil {
+		var le *limits.Error
+		if errors.As(err, &le) {
+			return nil, &diag.Error{File: file, Msg: le.Describe(), Err: le, Hint: limits.Hint}
+		}
 		var ne *numberError
 		if errors.As(err, &ne) {
 			at, o := ne.path(rootOrigin(main))
@@ -51,6 +56,10 @@ func flatten(out []byte, file string, main ast.Node) ([]templates.Object, error)
 	f.walk(root, "", rootOrigin(main))
 	if len(f.errs) > 0 {
 		return nil, diag.Join(f.errs...)
+	}
+	if len(f.objs) > b.objects {
+		le := &limits.Error{What: "the number of objects in the jsonnet output", Limit: fmt.Sprint(b.objects)}
+		return nil, &diag.Error{File: file, Msg: le.Describe(), Err: le, Hint: limits.Hint}
 	}
 	if len(f.objs) == 0 {
 		return nil, &diag.Error{File: file, Msg: "the jsonnet output holds no Kubernetes objects",
@@ -161,10 +170,14 @@ func typeName(tag string) string {
 }
 
 // decodeNode reads one JSON value from dec into a YAML node tree, keeping
-// the key order and the exact number literals.
-func decodeNode(dec *json.Decoder) (*kyaml.Node, error) {
+// the key order and the exact number literals. Each node made (values
+// and keys) is taken from left.
+func decodeNode(dec *json.Decoder, left *nodeBudget) (*kyaml.Node, error) {
 	tok, err := dec.Token()
 	if err != nil {
+		return nil, err
+	}
+	if err := left.take(); err != nil {
 		return nil, err
 	}
 	switch t := tok.(type) {
@@ -181,7 +194,10 @@ func decodeNode(dec *json.Decoder) (*kyaml.Node, error) {
 				if !ok {
 					return nil, fmt.Errorf("object key %v is not a string", kt)
 				}
-				v, err := decodeNode(dec)
+				if err := left.take(); err != nil {
+					return nil, err
+				}
+				v, err := decodeNode(dec, left)
 				if err != nil {
 					return nil, within(err, pathStep{key: key})
 				}
@@ -192,7 +208,7 @@ func decodeNode(dec *json.Decoder) (*kyaml.Node, error) {
 		case '[':
 			n := &kyaml.Node{Kind: kyaml.SequenceNode, Tag: kyaml.NodeTagSeq}
 			for dec.More() {
-				v, err := decodeNode(dec)
+				v, err := decodeNode(dec, left)
 				if err != nil {
 					return nil, within(err, pathStep{index: len(n.Content), isIndex: true})
 				}
@@ -220,6 +236,17 @@ func decodeNode(dec *json.Decoder) (*kyaml.Node, error) {
 		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: kyaml.NodeTagNull, Value: "null"}, nil
 	}
 	return nil, fmt.Errorf("unexpected token %v", tok)
+}
+
+// nodeBudget counts the YAML nodes flatten makes against limits.Nodes,
+// as every engine's output is counted (limits.Counter).
+type nodeBudget struct{ left, max int }
+
+func (b *nodeBudget) take() error {
+	if b.left--; b.left < 0 {
+		return &limits.Error{What: "the number of YAML nodes of the jsonnet output", Limit: fmt.Sprint(b.max)}
+	}
+	return nil
 }
 
 // numberError is an integer kiln cannot write faithfully.

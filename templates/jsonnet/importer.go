@@ -76,7 +76,14 @@ type importer struct {
 	read     map[string]bool // foundAt of every file read
 	contents map[string]gojsonnet.Contents
 	failures []*importError
+	// code holds the imports of the files checked (checkSource) that read
+	// a file as Jsonnet, by importing file's foundAt and path as written.
+	code map[codeImport]bool
 }
+
+// codeImport is an import expression: the importing file's foundAt and the
+// path it names.
+type codeImport struct{ from, path string }
 
 var _ gojsonnet.Importer = (*importer)(nil)
 
@@ -85,7 +92,8 @@ func newImporter(root string, jpath []string, cache *fileCache, rec *deps.Record
 	for i, p := range jpath {
 		jp[i] = path.Clean(p)
 	}
-	return &importer{root: root, jpath: jp, cache: cache, rec: rec, read: map[string]bool{}, contents: map[string]gojsonnet.Contents{}}
+	return &importer{root: root, jpath: jp, cache: cache, rec: rec, read: map[string]bool{}, contents: map[string]gojsonnet.Contents{},
+		code: map[codeImport]bool{}}
 }
 
 // importError is an import that failed. The VM turns an importer's error
@@ -170,9 +178,17 @@ func (im *importer) Import(importedFrom, importedPath string) (gojsonnet.Content
 			continue
 		}
 		im.rec.File(c, contents.Data())
-		if err := checkSource(foundAt, contents.String()); err != nil {
-			ie.Err = err
-			return im.fail(ie)
+		// The main file, and a file imported with import, are Jsonnet the
+		// VM evaluates; one read with importstr or importbin is data.
+		if importedFrom == "" || im.code[codeImport{importedFrom, importedPath}] {
+			imports, err := checkSource(foundAt, contents.String())
+			if err != nil {
+				ie.Err = err
+				return im.fail(ie)
+			}
+			for _, p := range imports {
+				im.code[codeImport{foundAt, p}] = true
+			}
 		}
 		im.read[foundAt] = true
 		im.contents[foundAt] = contents

@@ -30,8 +30,18 @@ type Options struct{}
 // runs its own VM (a go-jsonnet VM is not safe for concurrent use); only
 // file contents are shared between renders, read once per Engine.
 type Engine struct {
-	opts  Options
-	cache *fileCache
+	opts   Options
+	cache  *fileCache
+	bounds bounds
+}
+
+// bounds are the limits of the jsonnet output an Engine accepts: those of
+// internal/limits for one engine output, which tests lower to exercise
+// each bound in kilobytes, not gigabytes.
+type bounds struct {
+	output  int // limits.OutputSize: bytes of JSON
+	nodes   int // limits.Nodes: values, keys included
+	objects int // limits.Documents: objects after flattening
 }
 
 var _ templates.Engine = (*Engine)(nil)
@@ -40,7 +50,8 @@ var _ templates.Engine = (*Engine)(nil)
 // whole run, so that libraries shared by several apps or environments are
 // read once; files are assumed not to change while it lives.
 func New(opts Options) *Engine {
-	return &Engine{opts: opts, cache: &fileCache{files: map[string]gojsonnet.Contents{}}}
+	return &Engine{opts: opts, cache: &fileCache{files: map[string]gojsonnet.Contents{}},
+		bounds: bounds{output: limits.OutputSize, nodes: limits.Nodes, objects: limits.Documents}}
 }
 
 // The names of the ext vars, and of the top-level arguments kiln passes.
@@ -231,7 +242,14 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 		}
 		return nil, err
 	}
-	objs, err := flatten([]byte(out), req.Path, node)
+	// The evaluation is over (bounded by the sandbox worker's memory);
+	// what kiln does with its output from here on, in the worker and in
+	// kiln's own process, is bounded like every engine's output.
+	if len(out) > e.bounds.output {
+		le := &limits.Error{What: "the size of the jsonnet output", Limit: limits.Bytes(int64(e.bounds.output))}
+		return nil, &diag.Error{File: req.Path, Msg: le.Describe(), Err: le, Hint: limits.Hint}
+	}
+	objs, err := flatten([]byte(out), req.Path, node, e.bounds)
 	if err != nil {
 		return nil, err
 	}

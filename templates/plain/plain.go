@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf16"
 
 	"sigs.k8s.io/kustomize/api/konfig"
 
@@ -36,12 +38,20 @@ type Options struct{}
 // and is safe for concurrent use.
 type Engine struct {
 	opts Options
+	// maxAdded bounds the bytes substitution adds to one app's files:
+	// limits.OutputSize; tests lower it.
+	maxAdded int
+	// maxEntries bounds the folder entries one render walks: maxEntries;
+	// tests lower it.
+	maxEntries int
 }
 
 var _ templates.Engine = (*Engine)(nil)
 
 // New returns an Engine.
-func New(opts Options) *Engine { return &Engine{opts: opts} }
+func New(opts Options) *Engine {
+	return &Engine{opts: opts, maxAdded: limits.OutputSize, maxEntries: maxEntries}
+}
 
 // skipped are file names Render does not render. A kustomization in the
 // folder is an instruction to kustomize, not a Kubernetes object, and
@@ -90,7 +100,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templ
 
 func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
 	rec := deps.New(req.Root)
-	files, kusts, err := list(rec, req.Root, req.Path)
+	files, kusts, err := list(ctx, rec, req.Root, req.Path, e.maxEntries)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +121,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	secrets := oneLine(req.SecretVarValues())
 	h := sha256.New()
 	used := map[string]bool{}
+	added := 0 // bytes substitution added to the files so far
 	var objs []templates.Object
 	var errs []error
 	for _, f := range files {
@@ -126,10 +137,23 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		// Length-prefixed, so that no two different file sets hash alike.
 		fmt.Fprintf(h, "file %d:%s\n%d:", len(f.rel), f.rel, len(data))
 		h.Write(data)
-		out, names, err := substitute(data, f.rel, subVars)
+		text, err := utf8Text(data, f.rel)
 		if err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		out, names, err := substitute(text, f.rel, subVars)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		// Each file's substitution is bounded (envsubst); so is what they
+		// add together, since the objects of every file are kept.
+		if added += max(len(out)-len(text), 0); added > e.maxAdded {
+			le := &limits.Error{Input: f.rel, What: "the text that substituting placeholders adds to the app's files", Limit: limits.Bytes(int64(e.maxAdded))}
+			errs = append(errs, &diag.Error{File: f.rel, Msg: le.Describe() + " (reached at this file)", Err: le,
+				Hint: "the values substituted are far longer than manifests need; " + limits.Hint})
+			break
 		}
 		for _, n := range names {
 			used[n] = true
@@ -181,6 +205,33 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	// A secret var's value is in the output; the cache keeps no secret.
 	res.Cacheable = ok && !secret
 	return res, nil
+}
+
+// utf8Text returns data, a YAML file, as UTF-8. YAML may be written in
+// UTF-16 with a byte order mark (Windows PowerShell's `>` writes such
+// files), which YAML readers and so kustomize and Flux decode; substitution
+// works on UTF-8 text, on which Flux substitutes too (the object as
+// kustomize writes it out). Read as bytes, a UTF-16 file's placeholders
+// were not found and its NUL bytes cut the lines Flux's envsubst reads.
+func utf8Text(data []byte, file string) ([]byte, error) {
+	var order binary.ByteOrder
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		order = binary.LittleEndian
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		order = binary.BigEndian
+	default:
+		return data, nil
+	}
+	if len(data)%2 != 0 {
+		return nil, &diag.Error{File: file, Msg: "the file starts with a UTF-16 byte order mark but has an odd number of bytes",
+			Hint: "save the file as UTF-8"}
+	}
+	units := make([]uint16, 0, len(data)/2-1)
+	for i := 2; i < len(data); i += 2 {
+		units = append(units, order.Uint16(data[i:]))
+	}
+	return []byte(string(utf16.Decode(units))), nil
 }
 
 // oneLine returns vars with every "\n" removed from their values, as
@@ -368,7 +419,7 @@ type file struct {
 // that leads outside is an error, so is a link cycle. rec records where dir
 // leads, each folder's listing (a file added or renamed changes the
 // output) and where each symlink leads and what it finds there.
-func list(rec *deps.Recorder, root, dir string) (files, kusts []file, err error) {
+func list(ctx context.Context, rec *deps.Recorder, root, dir string, max int) (files, kusts []file, err error) {
 	real, err := rec.Resolve(root, dir)
 	if err != nil {
 		return nil, nil, containment(dir, err)
@@ -385,9 +436,17 @@ func list(rec *deps.Recorder, root, dir string) (files, kusts []file, err error)
 		return nil, nil, &diag.Error{File: dir, Msg: "not a folder",
 			Hint: "a yaml app names a folder of .yaml files; for a single file, put it in a folder of its own"}
 	}
-	w := &walker{rec: rec, root: root, seen: map[string]bool{}}
+	w := &walker{ctx: ctx, rec: rec, root: root, seen: map[string]bool{}, left: max}
 	var errs []error
 	w.walk(path.Clean(dir), real, &errs)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	if w.left < 0 {
+		le := &limits.Error{What: "the entries below the folder, each counted every time a symlink leads to it", Limit: fmt.Sprint(max)}
+		return nil, nil, &diag.Error{File: dir, Msg: le.Describe(), Err: le,
+			Hint: "a symlink to a folder the walk reaches anyway makes it walk that folder again, and each such link doubles the walk; remove such links, or split the app"}
+	}
 	if len(errs) > 0 {
 		return nil, nil, diag.Join(errs...)
 	}
@@ -397,7 +456,15 @@ func list(rec *deps.Recorder, root, dir string) (files, kusts []file, err error)
 	return w.files, w.kusts, nil
 }
 
+// maxEntries bounds the folder entries one render walks. A folder reached
+// through several symlinks is walked again each time, so a few links
+// (d0/a and d0/b to d1, d1/a and d1/b to d2, …) make the walk exponential:
+// 22 levels took minutes and ignored --timeout.
+const maxEntries = 100_000
+
 type walker struct {
+	ctx   context.Context
+	left  int // entries the walk may still visit; below 0 when it stopped
 	rec   *deps.Recorder
 	root  string
 	seen  map[string]bool // resolved folders on the current path, against link cycles
@@ -406,6 +473,9 @@ type walker struct {
 }
 
 func (w *walker) walk(rel, real string, errs *[]error) {
+	if w.left < 0 || w.ctx.Err() != nil {
+		return
+	}
 	if w.seen[real] {
 		*errs = append(*errs, &diag.Error{File: rel, Msg: "symlink cycle: the folder contains itself",
 			Hint: "remove the symlink that points back up the tree"})
@@ -419,6 +489,9 @@ func (w *walker) walk(rel, real string, errs *[]error) {
 		return
 	}
 	w.rec.Dir(real, entries)
+	if w.left -= len(entries); w.left < 0 {
+		return
+	}
 	for _, ent := range entries {
 		name := ent.Name()
 		childRel := path.Join(rel, name)

@@ -6,13 +6,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"filippo.io/age"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -25,7 +28,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -611,5 +616,179 @@ func TestPlaceholderValueStartingAComment(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]string{"color": "#ff0000", "pw": "p@ss #1"}, got); diff != "" {
 		t.Errorf("stringData (-want +got):\n%s", diff)
+	}
+}
+
+// TestSubstitutionBounded: placeholders that would add more than kiln's
+// output bound are an error at their file and line, in one file or
+// across the app's files, before the text is built; so is an expression
+// on which Flux's envsubst crashes.
+func TestSubstitutionBounded(t *testing.T) {
+	t.Parallel()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  a: |\n    %s\n"
+	big := strings.Repeat("a", 8<<20)
+	tests := []struct {
+		name    string
+		files   map[string]string
+		wantErr string
+		limit   bool
+		// maxAdded lowers the app's bound, which would take 64 MiB
+		// of YAML to reach: too slow a parse under -race.
+		maxAdded int
+	}{
+		{
+			name:  "one file",
+			files: map[string]string{"a.yaml": fmt.Sprintf(cm, "a", "${BIG//a/${BIG}}")},
+			wantErr: `apps/db/a.yaml:7: app db: substituting "${BIG//a/${BIG}}": the text that substituting the file's placeholders produces exceeds kiln's limit of 64 MiB` +
+				"\n  hint: the values substituted here are far longer than a manifest needs; " + limits.Hint,
+			limit: true,
+		},
+		{
+			name: "across files",
+			// With the bound lowered to 1 MiB (see below).
+			files: map[string]string{
+				"a.yaml": fmt.Sprintf(cm, "a", "${MID}"),
+				"b.yaml": fmt.Sprintf(cm, "b", "${MID}"),
+				"c.yaml": fmt.Sprintf(cm, "c", "${MID}"),
+			},
+			maxAdded: 1 << 20,
+			wantErr: "apps/db/c.yaml: app db: the text that substituting placeholders adds to the app's files exceeds kiln's limit of 1 MiB (reached at this file)" +
+				"\n  hint: the values substituted are far longer than manifests need; " + limits.Hint,
+			limit: true,
+		},
+		{
+			name:  "a length that overflows",
+			files: map[string]string{"a.yaml": fmt.Sprintf(cm, "a", "${LOG_LEVEL:1:9223372036854775807}")},
+			wantErr: `apps/db/a.yaml:7: app db: Flux's envsubst fails on the line of "${LOG_LEVEL:1:9223372036854775807}": its evaluation crashes (kustomize-controller's too)` +
+				"\n  hint: give ${NAME:offset:length} an offset and a length that fit the value (a length beyond its end, not one near 2^63)",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := enginetest.TempDir(t)
+			if err := os.MkdirAll(filepath.Join(root, "apps", "db"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, data := range tc.files {
+				if err := os.WriteFile(filepath.Join(root, "apps", "db", name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			vars := maps.Clone(baseVars)
+			vars["BIG"] = big
+			vars["MID"] = strings.Repeat("b", 400<<10)
+			e := New(Options{})
+			if tc.maxAdded > 0 {
+				e.maxAdded = tc.maxAdded
+			}
+			_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "apps/db", Vars: vars})
+			if err == nil {
+				t.Fatal("Render() succeeded, want an error")
+			}
+			if diff := cmp.Diff(tc.wantErr, err.Error()); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+			if errors.Is(err, limits.ErrLimit) != tc.limit {
+				t.Errorf("errors.Is(err, limits.ErrLimit) = %v, want %v", !tc.limit, tc.limit)
+			}
+		})
+	}
+}
+
+// TestSymlinkBomb: links that lead to a folder the walk reaches anyway
+// double the walk at each level; 24 links would make it walk 2^12
+// folders, past the bound lowered to 1000 (the real one, 100,000, takes
+// 20 levels and seconds under -race). The walk is bounded, an error
+// naming the app's folder.
+func TestSymlinkBomb(t *testing.T) {
+	t.Parallel()
+	root := enginetest.TempDir(t)
+	const levels = 12
+	for i := 0; i <= levels; i++ {
+		if err := os.MkdirAll(filepath.Join(root, fmt.Sprintf("d%d", i)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < levels; i++ {
+		for _, name := range []string{"a", "b"} {
+			if err := os.Symlink(fmt.Sprintf("../d%d", i+1), filepath.Join(root, fmt.Sprintf("d%d", i), name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, fmt.Sprintf("d%d", levels), "cm.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := New(Options{})
+	e.maxEntries = 1000
+	_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "d0", Vars: baseVars})
+	want := "d0: app db: the entries below the folder, each counted every time a symlink leads to it exceeds kiln's limit of 1000\n" +
+		"  hint: a symlink to a folder the walk reaches anyway makes it walk that folder again, and each such link doubles the walk; remove such links, or split the app"
+	if err == nil {
+		t.Fatal("Render() succeeded, want an error")
+	}
+	if diff := cmp.Diff(want, err.Error()); diff != "" {
+		t.Errorf("error (-want +got):\n%s", diff)
+	}
+	if !errors.Is(err, limits.ErrLimit) {
+		t.Errorf("errors.Is(err, limits.ErrLimit) = false")
+	}
+}
+
+// TestWalkStopsWithContext: the walk of a large tree stops when the
+// render's context ends.
+func TestWalkStopsWithContext(t *testing.T) {
+	t.Parallel()
+	root := copyRepo(t, "basic")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := deps.New(root)
+	if _, _, err := list(ctx, rec, root, "apps/db", maxEntries); !errors.Is(err, context.Canceled) {
+		t.Errorf("list with a canceled context = %v, want context.Canceled", err)
+	}
+}
+
+// TestUTF16Files: a YAML file in UTF-16 with a byte order mark (what
+// Windows PowerShell's `>` writes), which YAML readers and so Flux
+// decode, has its placeholders substituted like a UTF-8 file's.
+func TestUTF16Files(t *testing.T) {
+	t.Parallel()
+	text := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  host: ${REDIS_HOST}\n  note: \"é ${LOG_LEVEL} 😀\"\n"
+	encode := func(big bool) []byte {
+		var out []byte
+		put := func(u uint16) {
+			if big {
+				out = append(out, byte(u>>8), byte(u))
+			} else {
+				out = append(out, byte(u), byte(u>>8))
+			}
+		}
+		put(0xFEFF)
+		for _, u := range utf16.Encode([]rune(text)) {
+			put(u)
+		}
+		return out
+	}
+	for _, big := range []bool{false, true} {
+		root := enginetest.TempDir(t)
+		if err := os.MkdirAll(filepath.Join(root, "app"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "app", "cm.yaml"), encode(big), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "app", Vars: baseVars})
+		if err != nil {
+			t.Fatalf("big endian %v: %v", big, err)
+		}
+		got := res.Objects[0].Node.GetDataMap()
+		want := map[string]string{"host": "redis-master.instavote.svc", "note": "é debug 😀"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("big endian %v: data (-want +got):\n%s", big, diff)
+		}
+		if diff := cmp.Diff([]string{"LOG_LEVEL", "REDIS_HOST"}, slices.Sorted(maps.Keys(res.Params["vars"].(map[string]any)))); diff != "" {
+			t.Errorf("big endian %v: vars used (-want +got):\n%s", big, diff)
+		}
 	}
 }

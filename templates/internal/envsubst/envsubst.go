@@ -58,7 +58,15 @@ func Substitute(data []byte, file string, vars map[string]string) ([]byte, []str
 }
 
 func newScanner(file string, vars map[string]string) *scanner {
-	return &scanner{file: file, vars: vars, used: map[string]bool{}, undefined: map[string]*undefinedVar{}}
+	return &scanner{file: file, vars: vars, used: map[string]bool{}, undefined: map[string]*undefinedVar{}, budget: newBudget()}
+}
+
+// child is a scanner for a look at part of s's input with vars, charging
+// s's budget: what it evaluates costs as much as what s does.
+func (s *scanner) child(vars map[string]string) *scanner {
+	c := newScanner("", vars)
+	c.budget = s.budget
+	return c
 }
 
 // run substitutes data line by line and returns the result, the names
@@ -112,6 +120,11 @@ type scanner struct {
 	// problems counts the problems recorded, so that a caller of line can
 	// tell whether it found one.
 	problems int
+	// budget bounds what evaluating the placeholders may cost (see
+	// charge); shared with the scanners of child.
+	budget *budget
+	// overBudget: the error for a spent budget is recorded.
+	overBudget bool
 }
 
 // undefinedVar collects the lines where one undefined variable is used, so
@@ -157,11 +170,9 @@ func (s *scanner) line(text string, line int) string {
 	t, err := fluxenvsubst.Parse(text)
 	if err != nil {
 		// The parser's errors are sentinels without a position; the
-		// line's first placeholder shows which text it means.
-		expr := text
-		if m := placeholderRE.FindStringSubmatch(text); m != nil {
-			expr = m[1]
-		}
+		// line's first placeholder that does not parse on its own shows
+		// which text it means.
+		expr := malformed(text)
 		what := "malformed expression"
 		if !strings.HasSuffix(expr, "}") {
 			what = "unterminated"
@@ -176,10 +187,14 @@ func (s *scanner) line(text string, line int) string {
 	// as empty, until none is left. Each round finds a new name; a line
 	// with more than maxMissing of them gets those reported, so that a
 	// hostile line cannot make the rounds quadratic.
+	size, steps := s.measure(text)
 	missing := map[string]bool{}
 	for len(missing) < maxMissing {
+		if !s.charge(size, steps, text, line) {
+			return text
+		}
 		last := ""
-		out, err := t.Execute(func(name string) (string, bool) {
+		out, panicked, err := execute(t, func(name string) (string, bool) {
 			if v, ok := s.vars[name]; ok {
 				s.used[name] = true
 				return v, true
@@ -190,6 +205,14 @@ func (s *scanner) line(text string, line int) string {
 			last = name
 			return "", false
 		})
+		if panicked {
+			expr := firstPlaceholder(text)
+			s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
+				Msg: fmt.Sprintf("Flux's envsubst fails on the line of %s: its evaluation crashes (kustomize-controller's too)", quoteExpr(expr)), Err: err,
+				Hint: "give ${NAME:offset:length} an offset and a length that fit the value (a length beyond its end, not one near 2^63)"})
+			s.problems++
+			return text
+		}
 		if err == nil {
 			if len(missing) > 0 {
 				return text
@@ -214,6 +237,80 @@ func (s *scanner) line(text string, line int) string {
 		}
 	}
 	return text
+}
+
+// malformed returns the first placeholder of text, a line Flux's envsubst
+// cannot parse, that it cannot parse on its own, or that is not closed (to
+// the end of the line); else the line's first placeholder, else text.
+// Placeholders are read as placeholderSpans reads them.
+func malformed(text string) string {
+	for i := 0; i < len(text); {
+		switch {
+		case text[i] != '$' || i+1 == len(text):
+			i++
+		case text[i+1] == '$':
+			i += 2
+		case text[i+1] != '{':
+			i++
+		default:
+			end := closing(text, i)
+			if end < 0 {
+				return text[i:]
+			}
+			if _, err := fluxenvsubst.Parse(text[i:end]); err != nil {
+				return text[i:end]
+			}
+			i = end
+		}
+	}
+	if m := placeholderRE.FindStringSubmatch(text); m != nil {
+		return m[1]
+	}
+	return text
+}
+
+// firstPlaceholder returns the first placeholder of text, a line Flux's
+// envsubst parses, whole (${A:=${B}} with what is nested in it); text when
+// it has none.
+func firstPlaceholder(text string) string {
+	for i := 0; i+1 < len(text); i++ {
+		switch {
+		case text[i] != '$':
+		case text[i+1] == '$':
+			i++
+		case text[i+1] == '{':
+			if end := closing(text, i); end > 0 {
+				return text[i:end]
+			}
+			return text[i:]
+		}
+	}
+	return text
+}
+
+// closing returns the end of the placeholder that starts at text[start]
+// ("${"): after the "}" that closes it, those of placeholders nested in it
+// counted; -1 when the line ends first.
+func closing(text string, start int) int {
+	depth := 0
+	for i := start; i < len(text); {
+		switch {
+		case text[i] == '$' && i+1 < len(text) && text[i+1] == '$':
+			i += 2
+		case text[i] == '$' && i+1 < len(text) && text[i+1] == '{':
+			depth++
+			i += 2
+		case text[i] == '}':
+			depth--
+			i++
+			if depth == 0 {
+				return i
+			}
+		default:
+			i++
+		}
+	}
+	return -1
 }
 
 // maxMissing bounds the variables that are not set reported for one line.

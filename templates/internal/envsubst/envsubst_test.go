@@ -112,6 +112,16 @@ var substCases = []substCase{
 		wantErr: "f.yaml:1: variable A is not set\n  hint: set A in the environment's vars or give a default: ${A:=value}\n" +
 			"f.yaml:2: malformed expression \"${-}\" (Flux's envsubst: unable to parse variable name)\n  hint: write ${NAME}, ${NAME:=default} or another of Flux's expansions (${NAME/a/b}, ${NAME:0:2}…), NAME made of letters, digits and _, closed by } on the same line; write $${...} for a literal ${...}",
 	},
+	{
+		name:    "the placeholder that is not closed, not the first",
+		in:      "${HOST} ${A:=${HOST}} ${PASSWORD",
+		wantErr: "f.yaml:1: unterminated \"${PASSWORD\" (Flux's envsubst: missing closing brace)\n  hint: " + syntaxHint,
+	},
+	{
+		name:    "the malformed placeholder, not the first",
+		in:      "${HOST} ${A:=${HOST}} ${-} ${HOST",
+		wantErr: "f.yaml:1: malformed expression \"${-}\" (Flux's envsubst: unable to parse variable name)\n  hint: " + syntaxHint,
+	},
 	{name: "nil vars", in: "${A:=1}", vars: map[string]string{}, want: "1"},
 }
 

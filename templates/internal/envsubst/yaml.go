@@ -100,7 +100,7 @@ func (s *scanner) quoted(data []byte) []byte {
 				edits = append(edits, edit{start, end, strings.ReplaceAll(string(raw), "$", "$$")})
 				continue
 			}
-			if readsAs(textSubstitute(raw, s.vars), n.Style) == want {
+			if readsAs(s.textSubstitute(raw), n.Style) == want {
 				continue // the line pass gives this very value
 			}
 			if bytes.IndexByte(raw, '\n') >= 0 {
@@ -200,7 +200,7 @@ func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
 	if !bytes.Contains(raw, []byte("${")) {
 		return
 	}
-	out := textSubstitute(raw, s.vars)
+	out := s.textSubstitute(raw)
 	var what string
 	flux := " (as it would in Flux)"
 	switch {
@@ -208,6 +208,11 @@ func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
 		what = "a comment: the rest of the value would be lost"
 	case strings.HasPrefix(out, "&"):
 		what = "an anchor: its name would be lost"
+	case strings.HasPrefix(out, "!"):
+		// "!x y" is "y" tagged !x, which kustomize keeps and the API
+		// server's JSON drops; "!!int 7" is the number 7, "!!binary aGk="
+		// the text "hi".
+		what = "a tag: its first word would be the scalar's type, not part of the value"
 	case strings.HasPrefix(out, "*"):
 		// Flux substitutes the object written out from JSON, which has no
 		// anchors, so an alias there is an error; kiln's text may have
@@ -290,8 +295,8 @@ func tokenAt(data []byte, lines []int, n *yaml.Node) (start, end int, ok bool) {
 
 // textSubstitute is what run makes of raw: text substitution, with
 // problems ignored (quoted reported them already).
-func textSubstitute(raw []byte, vars map[string]string) string {
-	out, _, err := Substitute(raw, "", vars)
+func (s *scanner) textSubstitute(raw []byte) string {
+	out, _, err := s.child(s.vars).run(raw)
 	if err != nil {
 		return string(raw)
 	}
@@ -399,7 +404,7 @@ func (s *scanner) flow(chunk []byte, line0 int) {
 	}
 	for _, sp := range spans {
 		expr := string(chunk[sp[0]:sp[1]])
-		v, _, err := newScanner("", s.vars).run([]byte(expr))
+		v, _, err := s.child(s.vars).run([]byte(expr))
 		if err != nil {
 			return
 		}
@@ -413,11 +418,11 @@ func (s *scanner) flow(chunk []byte, line0 int) {
 		return
 	}
 	skel.Write(chunk[at:])
-	sk, _, err := newScanner("", nil).run(skel.Bytes()) // $$ escapes, as in the output
+	sk, _, err := s.child(nil).run(skel.Bytes()) // $$ escapes, as in the output
 	if err != nil {
 		return
 	}
-	out, _, err := newScanner("", s.vars).run(chunk)
+	out, _, err := s.child(s.vars).run(chunk)
 	if err != nil {
 		return
 	}

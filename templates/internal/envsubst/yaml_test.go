@@ -36,6 +36,8 @@ var yamlVars = map[string]string{
 	"REF":   "&x y",
 	"PIPE":  "|-",
 	"ALIAS": "*base",
+	"TAG":   "!secret value",
+	"INT":   "!!int 7",
 }
 
 type yamlCase struct {
@@ -90,6 +92,10 @@ var yamlCases = []yamlCase{
 		wantErr: "f.yaml:1: \"${PW}\": a value there makes YAML read a comment: the rest of the value would be lost (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
 	{name: "a value starting an anchor", in: "${REF}: 1\n",
 		wantErr: "f.yaml:1: \"${REF}\": a value there makes YAML read an anchor: its name would be lost (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
+	{name: "a value starting a tag", in: "a: ${TAG}\nb: ${INT}\nc: x${TAG}\n",
+		wantErr: "f.yaml:1: \"${TAG}\": a value there makes YAML read a tag: its first word would be the scalar's type, not part of the value (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value\n" +
+			"f.yaml:2: \"${INT}\": a value there makes YAML read a tag: its first word would be the scalar's type, not part of the value (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
+	{name: "a value starting a tag, quoted", in: "a: \"${TAG}\"\nb: '${INT}'\n", want: "a: \"!secret value\"\nb: '!!int 7'\n", fluxDiffers: fluxDropsQuotes},
 	{name: "a value that is a block scalar's header", in: "a: ${PIPE}\n",
 		wantErr: "f.yaml:1: \"${PIPE}\": a value there makes YAML read the start of a block scalar: the value would be empty (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
 	{name: "a value that is an alias of an anchor the file has", in: "a: &base {x: 1}\nb: ${ALIAS}\n",
