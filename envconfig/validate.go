@@ -14,6 +14,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
 var (
@@ -187,7 +188,7 @@ func (d *decoder) celExpr(n *yaml.Node, key string) {
 func (d *decoder) chartRepo(n *yaml.Node, key, s string) bool {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "oci") {
-		d.errAt(n, fmt.Sprintf("%s: %q is not a chart repository URL", key, s),
+		d.errAt(n, fmt.Sprintf("%s: %q is not a chart repository URL", key, redact.PublicURL(s)),
 			"use an http(s):// chart repository URL or an oci://registry/path reference")
 		return false
 	}

@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 )
 
@@ -30,7 +31,9 @@ func (r *Renderer) helmReleaseFiles(res *envconfig.Resolved, run *appRun) (map[s
 	h := flux.HelmRelease{
 		Name: app.Name, Namespace: app.Namespace, App: app.Name, Env: res.Env.Name,
 		Interval: r.p.Flux.Interval, Timeout: r.p.Flux.Timeout,
-		Chart: app.Helm.Chart, Repo: app.Helm.Repo, Version: app.Helm.Version,
+		// The HelmRepository goes to the manifests repository: its URL
+		// without the user, password or query that let kiln fetch it.
+		Chart: app.Helm.Chart, Repo: redact.PublicURL(app.Helm.Repo), Version: app.Helm.Version,
 		GitSource: flux.Ref{Kind: src.Kind, Name: src.Name, Namespace: src.Namespace},
 		DependsOn: helmDeps(res, app, r.ownKustomizations(res)),
 		Values:    values,

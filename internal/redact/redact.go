@@ -282,3 +282,17 @@ func URL(raw string) string {
 	u.User = nil
 	return u.String()
 }
+
+// PublicURL is raw as kiln may show or write it: without a user, password
+// or query, which may hold credentials (a token, a signed URL's
+// signature, as an Azure blob container's SAS token). A URL that does not
+// parse loses its user part (URL) and everything from "?".
+func PublicURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		c := *u
+		c.User, c.RawQuery, c.ForceQuery = nil, "", false
+		return c.String()
+	}
+	s, _, _ := strings.Cut(URL(raw), "?")
+	return s
+}

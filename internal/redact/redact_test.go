@@ -386,3 +386,19 @@ func TestFormsOfSubstitutedValues(t *testing.T) {
 		})
 	}
 }
+
+func TestPublicURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://charts.example.com/stable":                     "https://charts.example.com/stable",
+		"https://bot:pw@charts.example.com/stable?sig=abc&sv=1": "https://charts.example.com/stable",
+		"https://charts.example.com/stable?":                    "https://charts.example.com/stable",
+		"oci://user@registry.example.com/charts":                "oci://registry.example.com/charts",
+		"https://bot:p%zz@charts.example.com/x?sig=abc":         "https://charts.example.com/x",
+		"https://charts.example.com/x#frag":                     "https://charts.example.com/x#frag",
+	} {
+		if got := PublicURL(in); got != want {
+			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -386,23 +386,10 @@ func (t boundedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// shownURL is raw as messages and inputs show it: without a user,
-// password or query, which may hold credentials (a token, a signed URL's
-// signature). A URL that does not parse loses its user part
-// (redact.URL) and everything from "?".
-func shownURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return redactURL(u)
-	}
-	s, _, _ := strings.Cut(redact.URL(raw), "?")
-	return s
-}
+// shownURL is raw as messages and inputs show it (redact.PublicURL).
+func shownURL(raw string) string { return redact.PublicURL(raw) }
 
-func redactURL(u *url.URL) string {
-	c := *u
-	c.User, c.RawQuery = nil, ""
-	return c.String()
-}
+func redactURL(u *url.URL) string { return redact.PublicURL(u.String()) }
 
 type boundedBody struct {
 	io.ReadCloser
