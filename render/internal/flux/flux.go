@@ -355,13 +355,16 @@ func completeHealthChecks(objects []Ref, checks []HealthCheck, clusterScoped fun
 // already health-checks (all of them with wait, else spec.healthChecks),
 // so without these a failing custom resource would not block the gate.
 // An expression for a kind the app has none of is an error: it would
-// check nothing.
+// check nothing. An expression applies to its group and kind in every
+// version, as kustomize-controller's status readers are chosen by group
+// and kind (kstatus's StatusReader.Supports).
 func exprTargets(objects []Ref, exprs []Expr) ([]Ref, error) {
 	var out []Ref
 	for i, e := range exprs {
 		n := 0
+		gk := schema.FromAPIVersionAndKind(e.APIVersion, e.Kind).GroupKind()
 		for _, o := range objects {
-			if o.APIVersion == e.APIVersion && o.Kind == e.Kind && !o.NotApplied {
+			if schema.FromAPIVersionAndKind(o.APIVersion, o.Kind).GroupKind() == gk && !o.NotApplied {
 				out = append(out, o)
 				n++
 			}

@@ -110,6 +110,9 @@ func TestHealthChecks(t *testing.T) {
 			{APIVersion: "v1", Kind: "Namespace", Name: "shop"},
 			{APIVersion: "cert-manager.io/v1", Kind: "Certificate", Name: "web-tls", Namespace: "shop"},
 			{APIVersion: "cert-manager.io/v1", Kind: "Certificate", Name: "api-tls", Namespace: "shop"},
+			// Another version of the group and kind: the expression
+			// applies to it too, as kustomize-controller matches it.
+			{APIVersion: "cert-manager.io/v1beta1", Kind: "Certificate", Name: "old-tls", Namespace: "shop"},
 		},
 		HealthChecks: []HealthCheck{
 			{Ref: Ref{Kind: "Job", Name: "migrate"}},                      // neither
