@@ -284,3 +284,34 @@ func distance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// MaxMessage bounds the text a template put in an error that kiln shows:
+// `error x` in jsonnet and `fail` in Helm print x whole, and x may be any
+// value (a whole object, a string of megabytes). The reference programs
+// print it, but kiln's errors go to CI logs, job summaries and --output
+// json, where 10 MB on one line helps no one.
+const MaxMessage = 4 << 10
+
+// Cut shortens msg to at most max bytes and says how much it left out.
+// Callers cut after masking secret values; it never cuts inside a word (a
+// run of letters, digits and the characters of base64, hex and URL
+// encodings), so that no part of an encoded secret is left for the
+// redactors of kiln's output, which look for whole encodings, to miss.
+func Cut(msg string, max int) string {
+	if len(msg) <= max {
+		return msg
+	}
+	end := max
+	for end > 0 && !utf8.RuneStart(msg[end]) {
+		end--
+	}
+	for end > 0 && wordByte(msg[end-1]) && wordByte(msg[end]) {
+		end--
+	}
+	return fmt.Sprintf("%s… (%d more bytes of the message)", msg[:end], len(msg)-end)
+}
+
+// wordByte reports whether b may be part of an encoded value.
+func wordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("+/=_-%.\\", b) >= 0 || b >= 0x80
+}

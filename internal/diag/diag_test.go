@@ -1,6 +1,11 @@
 package diag
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
 
 func TestClosest(t *testing.T) {
 	t.Parallel()
@@ -26,6 +31,23 @@ func TestClosest(t *testing.T) {
 			t.Parallel()
 			if got := Closest(tt.s, tt.candidates); got != tt.want {
 				t.Errorf("Closest(%q, %q) = %q, want %q", tt.s, tt.candidates, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCut(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, in, want string }{
+		{name: "short", in: "abc def", want: "abc def"},
+		{name: "between words", in: "abc def ghi", want: "abc def… (4 more bytes of the message)"},
+		{name: "inside a word", in: "abc d3Zm/+== x", want: "abc … (10 more bytes of the message)"},
+		{name: "one word", in: strings.Repeat("x", 20), want: "… (20 more bytes of the message)"},
+		{name: "inside a rune", in: "ab: ééééé", want: "ab: … (10 more bytes of the message)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, Cut(tc.in, 7)); diff != "" {
+				t.Errorf("Cut (-want +got):\n%s", diff)
 			}
 		})
 	}

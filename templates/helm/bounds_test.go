@@ -20,6 +20,7 @@ import (
 
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -324,5 +325,19 @@ func TestCRDFilesCounted(t *testing.T) {
 				t.Fatalf("got %v\nwant an ErrLimit starting %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestLongFailMessage: `fail` prints the chart's text whole, which may be
+// any value (toYaml of the values, megabytes of it); kiln shows the
+// first diag.MaxMessage bytes, cut between words, at the template's line.
+func TestLongFailMessage(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeChart(t, root, "loud", "{{ fail (repeat 100000 \"too loud \") }}\n")
+	_, err := New(Options{CacheDir: t.TempDir()}).Render(context.Background(), &templates.Request{Root: root, App: "a", Namespace: "ns", Path: "loud"})
+	msg := fmt.Sprint(err)
+	if !strings.HasPrefix(msg, "loud/templates/cm.yaml:1: app a: chart refused to render: too loud too loud ") || !strings.Contains(msg, "more bytes of the message)") || len(msg) > diag.MaxMessage+200 {
+		t.Errorf("error %.200q… (%d bytes), want the first %d bytes of the message", msg, len(msg), diag.MaxMessage)
 	}
 }

@@ -82,6 +82,18 @@ func callOperands(before, call string) string {
 // renderError turns an error of clientOnlyInstall (helm's, word for word) into a *diag.Error
 // that names the template file (repository-relative) and line.
 func renderError(err error, src *chartSource, chartName string) error {
+	e := renderDiag(err, src, chartName)
+	var de *diag.Error
+	if errors.As(e, &de) {
+		// `fail` and `required` print the chart's text whole, which may
+		// be any value (toYaml of the values): at most diag.MaxMessage.
+		de.Msg = diag.Cut(de.Msg, diag.MaxMessage)
+	}
+	return e
+}
+
+// renderDiag is renderError before its message is bounded.
+func renderDiag(err error, src *chartSource, chartName string) error {
 	if re := (*schemaRefError)(nil); errors.As(err, &re) {
 		return &diag.Error{File: src.schemaFile(re.chart), Msg: fmt.Sprintf("values.schema.json refers to %q, outside the schema document; kiln does not load it", re.ref),
 			Hint: "kiln reads nothing outside the repository and fetches nothing while it renders: copy the schema it refers to into values.schema.json under \"$defs\" and refer to it as \"#/$defs/NAME\"", Err: err}

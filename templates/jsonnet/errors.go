@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	gojsonnet "github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
@@ -51,40 +50,9 @@ func convertError(req *templates.Request, im *importer, err error) error {
 			Hint: "this is a bug in kiln or go-jsonnet; please report it with the app's jsonnet files"}
 	}
 	secrets := req.SecretVarValues()
-	de.Msg = cut(envsubst.Redact(de.Msg, secrets), maxMsg)
+	de.Msg = diag.Cut(envsubst.Redact(de.Msg, secrets), diag.MaxMessage)
 	de.Hint = envsubst.Redact(de.Hint, secrets)
 	return de
-}
-
-// maxMsg bounds the message of a jsonnet error kiln shows. `error x`
-// prints x whole, and x may be any value (a whole object, a string of
-// megabytes): the jsonnet program prints it, but kiln's errors go to CI
-// logs, job summaries and --output json, where 10 MB on one line helps no
-// one.
-const maxMsg = 4 << 10
-
-// cut shortens msg to at most max bytes and says how much it left out. It
-// cuts after masking secret values, and never inside a word (a run of
-// letters, digits and the characters of base64, hex and URL encodings),
-// so that no part of an encoded secret is left for the redactors of kiln's
-// output to miss.
-func cut(msg string, max int) string {
-	if len(msg) <= max {
-		return msg
-	}
-	end := max
-	for end > 0 && !utf8.RuneStart(msg[end]) {
-		end--
-	}
-	for end > 0 && wordByte(msg[end-1]) && wordByte(msg[end]) {
-		end--
-	}
-	return fmt.Sprintf("%s… (%d more bytes of the message)", msg[:end], len(msg)-end)
-}
-
-// wordByte reports whether b may be part of an encoded value.
-func wordByte(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("+/=_-%.\\", b) >= 0 || b >= 0x80
 }
 
 // staticDiag locates a parse or static-analysis error.
