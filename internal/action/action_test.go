@@ -816,3 +816,109 @@ func TestFailEscapesInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyWorkflowScope runs the scope step of examples/workflows/
+// verify.yml on real git histories: kiln's pull request may change the
+// env's folder only, and no folder below its flux/ (Flux's bootstrap
+// folder, which the bootstrap Kustomization applies and kiln verify does
+// not compare). Anything else fails the check, named in an ::error that
+// a file name cannot break out of.
+func TestVerifyWorkflowScope(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../examples/workflows/verify.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				ID  string `yaml:"id"`
+				Run string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(raw, &wf); err != nil {
+		t.Fatal(err)
+	}
+	var script string
+	for _, s := range wf.Jobs["verify"].Steps {
+		if s.ID == "scope" {
+			script = s.Run
+		}
+	}
+	if script == "" {
+		t.Fatal("verify.yml has no step with id scope")
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull,
+		"GIT_AUTHOR_NAME=Test", "GIT_AUTHOR_EMAIL=test@example.com", "GIT_COMMITTER_NAME=Test", "GIT_COMMITTER_EMAIL=test@example.com"}
+	git := func(dir string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	for name, tc := range map[string]struct {
+		change []string // files the pull request adds
+		want   []string // ::error lines; none: the check passes
+	}{
+		"the env's folder": {change: []string{"clusters/dev/apps/web/deployment.yaml", "clusters/dev/flux/web.yaml", "clusters/dev/kiln.lock.json"}},
+		"another env":      {change: []string{"clusters/dev/apps/web/x.yaml", "clusters/prod/apps/web/x.yaml"}, want: []string{"::error title=kiln verify::the pull request changes clusters/prod/apps/web/x.yaml, which is outside the env's folder clusters/dev"}},
+		"a workflow":       {change: []string{".github/workflows/evil.yml"}, want: []string{"::error title=kiln verify::the pull request changes .github/workflows/evil.yml, which is outside the env's folder clusters/dev"}},
+		"flux bootstrap":   {change: []string{"clusters/dev/flux/flux-system/evil.yaml"}, want: []string{"::error title=kiln verify::the pull request changes clusters/dev/flux/flux-system/evil.yaml, which is in a folder below flux/, which kiln never writes"}},
+		"a name with a line break": {change: []string{"x\n::warning::injected 100%.yaml"},
+			want: []string{"::error title=kiln verify::the pull request changes x%0A::warning::injected 100%25.yaml, which is outside the env's folder clusters/dev"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			repo := t.TempDir()
+			write := func(rel string) {
+				p := filepath.Join(repo, filepath.FromSlash(rel))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(rel+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			write("clusters/dev/apps/web/deployment.yaml")
+			write("clusters/prod/apps/web/deployment.yaml")
+			git(repo, "init", "-q", "-b", "main")
+			git(repo, "add", "-A")
+			git(repo, "commit", "-q", "-m", "base")
+			git(repo, "checkout", "-q", "-b", "kiln/dev")
+			for _, f := range tc.change {
+				write(f)
+			}
+			git(repo, "add", "-A")
+			git(repo, "commit", "-q", "-m", "kiln")
+			head := git(repo, "rev-parse", "HEAD")
+			// The base branch moves on meanwhile: only what the pull
+			// request changes counts, not what main gained since.
+			git(repo, "checkout", "-q", "main")
+			write("clusters/prod/apps/other/x.yaml")
+			git(repo, "add", "-A")
+			git(repo, "commit", "-q", "-m", "main moves on")
+			base := git(repo, "rev-parse", "HEAD")
+			cmd := exec.Command("bash", "-e", "-c", script)
+			cmd.Dir = repo
+			cmd.Env = append(env, "BASE_SHA="+base, "HEAD_SHA="+head, "MANIFESTS_PATH=clusters", "ENV_NAME=dev")
+			out, err := cmd.CombinedOutput()
+			var got []string
+			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				if l != "" {
+					got = append(got, l)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("output (-want +got):\n%s", diff)
+			}
+			if (err != nil) != (len(tc.want) > 0) {
+				t.Errorf("exit: %v, want failure %v", err, len(tc.want) > 0)
+			}
+		})
+	}
+}
