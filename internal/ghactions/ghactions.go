@@ -239,13 +239,52 @@ func (r *Runner) Summary(markdown string) error {
 		markdown += "\n"
 	}
 	if len(markdown) > SummaryLimit {
-		cut := markdown[:SummaryLimit-len(summaryCut)]
+		cut := markdown[:SummaryLimit-len(summaryCut)-closersRoom]
 		if i := strings.LastIndexByte(cut, '\n'); i >= 0 {
 			cut = cut[:i]
 		}
-		markdown = cut + summaryCut
+		markdown = cut + closers(cut) + summaryCut
 	}
 	return appendFile(r.summary, markdown)
+}
+
+// closersRoom is what a cut summary keeps free for closers' text.
+const closersRoom = 4 << 10
+
+// closers returns what ends the blocks that md, a summary cut short,
+// leaves open: a code fence (kiln diff's diffs are in fences, and the
+// note after an open fence would read as code, as would everything
+// after the summary), then each <details> not closed, so that the note
+// is not folded away inside one. At most closersRoom bytes.
+func closers(md string) string {
+	fence := ""
+	details := 0
+	for line := range strings.Lines(md) {
+		l := strings.TrimRight(line, "\r\n")
+		t := strings.TrimLeft(l, " ")
+		if len(l)-len(t) <= 3 && (strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~")) {
+			run := len(t) - len(strings.TrimLeft(t, t[:1]))
+			switch {
+			case fence == "":
+				fence = t[:run]
+			case t[:1] == fence[:1] && run >= len(fence) && strings.TrimSpace(t[run:]) == "":
+				fence = ""
+			}
+			continue
+		}
+		if fence != "" {
+			continue
+		}
+		details += strings.Count(l, "<details") - strings.Count(l, "</details>")
+	}
+	var b strings.Builder
+	if fence != "" {
+		b.WriteString("\n" + fence)
+	}
+	for ; details > 0 && b.Len()+len("\n</details>") < closersRoom; details-- {
+		b.WriteString("\n</details>")
+	}
+	return b.String()
 }
 
 // delimiter returns a heredoc delimiter that is not inside value. It is

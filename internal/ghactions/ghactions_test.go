@@ -327,6 +327,32 @@ func TestSummaryLimit(t *testing.T) {
 	}
 }
 
+// TestSummaryCutClosesBlocks: a summary cut inside a diff's code fence,
+// inside a <details> block, ends both before the note, so that the note
+// (and what the next step appends) is neither code nor folded away.
+func TestSummaryCutClosesBlocks(t *testing.T) {
+	t.Parallel()
+	f := newFakeEnv(t)
+	r := FromEnv(f.lookup, &bytes.Buffer{})
+	var b strings.Builder
+	b.WriteString("# kiln diff\n\n<details><summary>done</summary>\n\n" + CodeBlock("diff", "-a\n+b\n") + "</details>\n\n")
+	b.WriteString("<details><summary>app web</summary>\n\n````diff\n")
+	for b.Len() < SummaryLimit+1000 {
+		b.WriteString("+  ``` a line of a diff that holds a fence of its own\n")
+	}
+	b.WriteString("````\n</details>\n")
+	if err := r.Summary(b.String()); err != nil {
+		t.Fatal(err)
+	}
+	got := read(t, f.summary)
+	if len(got) > SummaryLimit {
+		t.Errorf("summary is %d bytes, over the limit %d", len(got), SummaryLimit)
+	}
+	if want := "its own\n````\n</details>" + summaryCut; !strings.HasSuffix(got, want) {
+		t.Errorf("cut summary ends %q, want %q", got[len(got)-200:], want)
+	}
+}
+
 func TestCodeBlock(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
