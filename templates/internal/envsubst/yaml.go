@@ -221,6 +221,12 @@ func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
 		flux = " (Flux, which writes the object out without anchors first, refuses it)"
 	case blockHeader(out):
 		what = "the start of a block scalar: the value would be empty"
+	case strings.HasPrefix(out, "@") || strings.HasPrefix(out, "`") || strings.HasPrefix(out, "%"):
+		// Reserved indicators (and a directive's): the substituted file
+		// does not parse, and its error names neither the placeholder nor
+		// the fix.
+		what = "a character no plain value may start with (@, ` or %): the file would not parse"
+		flux = " (Flux refuses it too)"
 	default:
 		return
 	}

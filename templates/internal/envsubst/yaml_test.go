@@ -38,6 +38,9 @@ var yamlVars = map[string]string{
 	"ALIAS": "*base",
 	"TAG":   "!secret value",
 	"INT":   "!!int 7",
+	"AT":    "@home",
+	"TICK":  "`date`",
+	"PCT":   "%d items",
 }
 
 type yamlCase struct {
@@ -96,6 +99,11 @@ var yamlCases = []yamlCase{
 		wantErr: "f.yaml:1: \"${TAG}\": a value there makes YAML read a tag: its first word would be the scalar's type, not part of the value (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value\n" +
 			"f.yaml:2: \"${INT}\": a value there makes YAML read a tag: its first word would be the scalar's type, not part of the value (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
 	{name: "a value starting a tag, quoted", in: "a: \"${TAG}\"\nb: '${INT}'\n", want: "a: \"!secret value\"\nb: '!!int 7'\n", fluxDiffers: fluxDropsQuotes},
+	{name: "a value starting with a reserved character", in: "a: ${AT}\nb: ${TICK}\nc: ${PCT}\nd: x${AT}\n",
+		wantErr: "f.yaml:1: \"${AT}\": a value there makes YAML read a character no plain value may start with (@, ` or %): the file would not parse (Flux refuses it too)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value\n" +
+			"f.yaml:2: \"${TICK}\": a value there makes YAML read a character no plain value may start with (@, ` or %): the file would not parse (Flux refuses it too)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value\n" +
+			"f.yaml:3: \"${PCT}\": a value there makes YAML read a character no plain value may start with (@, ` or %): the file would not parse (Flux refuses it too)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
+	{name: "a value starting with a reserved character, quoted", in: "a: \"${AT}\"\nb: '${TICK}'\n", want: "a: \"@home\"\nb: '`date`'\n", fluxDiffers: fluxDropsQuotes},
 	{name: "a value that is a block scalar's header", in: "a: ${PIPE}\n",
 		wantErr: "f.yaml:1: \"${PIPE}\": a value there makes YAML read the start of a block scalar: the value would be empty (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
 	{name: "a value that is an alias of an anchor the file has", in: "a: &base {x: 1}\nb: ${ALIAS}\n",
