@@ -250,7 +250,7 @@ func (e *Engine) localChart(req *templates.Request, rec *deps.Recorder) (*chartS
 	if err != nil {
 		var oe *rootfs.OutsideError
 		if errors.As(err, &oe) {
-			return nil, &diag.Error{File: rel, Msg: "chart " + oe.Error(), Hint: "charts must be inside the repository; fix helm.chart in kiln.yaml", Err: err}
+			return nil, &diag.Error{File: rel, Msg: "chart " + oe.Error(), Hint: "charts must be inside the repository; fix helm.chart (in kiln.yaml, or in the env file that sets it)", Err: err}
 		}
 		return nil, &diag.Error{File: rel, Msg: "resolving chart path: " + err.Error(), Err: err}
 	}

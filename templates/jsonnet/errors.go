@@ -26,7 +26,7 @@ type staticError interface {
 
 // topLevelHint is the hint of an error in the call of the main file's
 // function.
-const topLevelHint = "kiln passes the top-level arguments env, vars and images that the file's function declares; give every other parameter a default or a value in jsonnet.tlas in kiln.yaml"
+const topLevelHint = "kiln passes the top-level arguments env, vars and images that the file's function declares; give every other parameter a default or a value in jsonnet.tlas (in kiln.yaml, or in the env file that sets it)"
 
 // maxCallers is how many calling frames a runtime error's hint lists.
 const maxCallers = 5

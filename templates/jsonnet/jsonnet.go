@@ -184,7 +184,7 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 		for _, a := range userTLAs {
 			if !slices.Contains(declared, a.name) {
 				return nil, &diag.Error{File: req.Path, Msg: fmt.Sprintf("jsonnet.tlas.%s: the file's function has no parameter %s", a.name, a.name),
-					Hint: "add the parameter to the function, or remove the argument from jsonnet.tlas in kiln.yaml"}
+					Hint: "add the parameter to the function, or remove the argument from jsonnet.tlas (in kiln.yaml, or in the env file that sets it)"}
 			}
 		}
 		params = map[string]any{"tla": passed}
@@ -306,11 +306,11 @@ func mainFileError(req *templates.Request, im *importer, err error) error {
 	if errors.As(err, &ie) {
 		if errors.Is(ie.Err, rootfs.ErrOutside) {
 			return &diag.Error{File: req.Path, Msg: "path leads outside the repository", Err: err,
-				Hint: "kiln reads only files inside the repository; fix the app's jsonnet: path in kiln.yaml"}
+				Hint: "kiln reads only files inside the repository; fix the app's jsonnet: path (in kiln.yaml, or in the env file that sets it)"}
 		}
 		if ie.Err == nil {
 			return &diag.Error{File: req.Path, Msg: "the jsonnet file does not exist", Err: err,
-				Hint: "fix the app's jsonnet: path in kiln.yaml (relative to the repository root)"}
+				Hint: "fix the app's jsonnet: path, relative to the repository root (in kiln.yaml, or in the env file that sets it)"}
 		}
 		var de *diag.Error
 		if errors.As(ie.Err, &de) {

@@ -109,7 +109,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	}
 	if len(files) == 0 {
 		return nil, &diag.Error{File: req.Path, Msg: "no *.yaml or *.yml files in the folder",
-			Hint: "add the app's Kubernetes objects as .yaml files below " + req.Path + ", or fix the app's yaml: path in kiln.yaml"}
+			Hint: "add the app's Kubernetes objects as .yaml files below " + req.Path + ", or fix the app's yaml: path (in kiln.yaml, or in the env file that sets it)"}
 	}
 
 	// kustomize-controller removes every line break from a variable's
@@ -429,7 +429,7 @@ func list(ctx context.Context, rec *deps.Recorder, root, dir string, max int) (f
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil, &diag.Error{File: dir, Msg: "the folder does not exist", Err: err,
-			Hint: "fix the app's yaml: path in kiln.yaml (relative to the repository root)"}
+			Hint: "fix the app's yaml: path, relative to the repository root (in kiln.yaml, or in the env file that sets it)"}
 	case err != nil:
 		return nil, nil, &diag.Error{File: dir, Msg: "cannot read the folder", Err: err}
 	case !fi.IsDir():
