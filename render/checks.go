@@ -688,3 +688,29 @@ func checkFiles(rd *redact.Redactor, files tree.Files, objects map[string]string
 	}
 	return errs
 }
+
+// servedHealthChecks refuses each of app's flux.healthChecks whose
+// apiVersion and kind the env's Kubernetes does not serve (apps/v1beta1
+// Deployment): kustomize-controller cannot look such an object up, so the
+// check fails every reconcile until the Kustomization times out, and the
+// gate never opens. A check without apiVersion takes its object's.
+func servedHealthChecks(venv *validate.Env, app envconfig.ResolvedApp) []error {
+	var errs []error
+	for i, hc := range app.Flux.HealthChecks {
+		if hc.APIVersion == "" {
+			continue
+		}
+		msg, hint := venv.ServedError(hc.APIVersion, hc.Kind)
+		if msg == "" {
+			continue
+		}
+		file := hc.File
+		if file == "" {
+			file = "kiln.yaml"
+		}
+		errs = append(errs, &diag.Error{File: file, Line: hc.Line, App: app.Name,
+			Msg:  fmt.Sprintf("flux.healthChecks[%d] (%s %s): %s, so the check could never pass", i, hc.Kind, hc.Name, msg),
+			Hint: hint})
+	}
+	return errs
+}

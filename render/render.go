@@ -568,6 +568,11 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 				errs = append(errs, err)
 			}
 		}
+		for _, run := range runs {
+			if venv != nil {
+				errs = append(errs, servedHealthChecks(venv, run.app)...)
+			}
+		}
 		er.clean = venv.Clean()
 		r.noteClean(er.clean)
 	}

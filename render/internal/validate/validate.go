@@ -418,6 +418,28 @@ func (e *Env) NotServed(apiVersion, kind string) bool {
 	return msg != ""
 }
 
+// ServedError says why the API server of kubeVersion serves no built-in
+// apiVersion kind (apps/v1beta1 Deployment from 1.16 on, a Kubernetes
+// kind in a group that does not have it), with the apiVersion to use
+// instead; "" when it serves it, or when the kind is a custom one (a
+// CRD's, whose versions objects of the kind are checked against). For
+// what names a kind without being an object of it: a Flux health check.
+func (e *Env) ServedError(apiVersion, kind string) (msg, hint string) {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil || e.ref(gv.Group, kind) != nil {
+		return "", ""
+	}
+	gvk := gv.WithKind(kind)
+	typed := newTyped(gvk)
+	if msg, hint := servedError(e.kube, gvk, typed); msg != "" {
+		return msg, hint
+	}
+	if typed == nil && builtinGroup(gv.Group) {
+		return e.notServed(gvk)
+	}
+	return "", ""
+}
+
 // servedVersions returns the versions of gvk's kind that kube serves,
 // sorted: same in gvk's group, other in the other groups.
 func servedVersions(s *runtime.Scheme, kube *version.Version, gvk schema.GroupVersionKind) (same, other []string) {
