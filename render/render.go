@@ -681,6 +681,13 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 			er.Err = diag.Join(err)
 			return er
 		}
+		if earlierLock.KilnVersion != r.opts.Version {
+			// The kept apps' files are that kiln's output, which this one
+			// may lay out or check differently.
+			er.Warnings = append(er.Warnings, diag.Warning{File: "kiln.lock.json",
+				Msg:  fmt.Sprintf("env %s: --app keeps the other apps as kiln %q rendered them, and this is kiln %q", env, earlierLock.KilnVersion, r.opts.Version),
+				Hint: "render the whole env once (without --app) so that every app is this kiln's output"})
+		}
 	}
 	var runs []*appRun
 	var keepErrs []error

@@ -3,6 +3,7 @@ package render_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -586,5 +587,38 @@ func TestAppDisabledInTheEnv(t *testing.T) {
 	}
 	if diff := cmp.Diff(asStrings(before["dev"]), asStrings(er.Files)); diff != "" {
 		t.Errorf("the tree changed (-want +got):\n%s", diff)
+	}
+}
+
+// TestAppKeptFromAnotherKiln: --app keeps the other apps from a tree
+// another kiln version rendered: it says so, once per env, since those
+// apps' files are that kiln's output; the same version says nothing.
+func TestAppKeptFromAnotherKiln(t *testing.T) {
+	t.Parallel()
+	old := testOptions()
+	old.Version = "v0.9.0"
+	before := envFiles(t, old)
+	for _, version := range []string{"v0.9.0", "test"} {
+		opts := testOptions()
+		opts.Version = version
+		opts.Apps = []string{"vote"}
+		opts.Earlier = func(env string) (map[string][]byte, error) { return before[env], nil }
+		for _, er := range renderAll(t, load(t, example), opts) {
+			if er.Err != nil {
+				t.Fatalf("env %s: %v", er.Env, er.Err)
+			}
+			n := 0
+			for _, w := range er.Warnings {
+				if strings.Contains(w.Msg, "--app keeps the other apps as kiln") {
+					n++
+					if want := fmt.Sprintf(`env %s: --app keeps the other apps as kiln "v0.9.0" rendered them, and this is kiln "test"`, er.Env); w.Msg != want {
+						t.Errorf("warning %q, want %q", w.Msg, want)
+					}
+				}
+			}
+			if want := map[string]int{"v0.9.0": 0, "test": 1}[version]; n != want {
+				t.Errorf("kiln %s, env %s: %d warnings about the version, want %d", version, er.Env, n, want)
+			}
+		}
 	}
 }
