@@ -142,14 +142,7 @@ func TestGraphOwnKustomizationSpelledOut(t *testing.T) {
 		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
 		"apps/b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n",
 	})
-	r, err := render.New(load(t, dir), checkOptions(false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := r.Graph("dev")
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := devGraph(t, dir)
 	want := []render.GraphEdge{{From: "db", To: "web"}, {From: "flux-system/infra", To: "web", External: true}}
 	if d := cmp.Diff(want, g.Edges); d != "" {
 		t.Errorf("edges (-want +got):\n%s", d)
@@ -209,14 +202,7 @@ func TestGraphTextColumns(t *testing.T) {
 		"envs/dev.yaml":  "",
 		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
 	})
-	r, err := render.New(load(t, dir), checkOptions(false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := r.Graph("dev")
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := devGraph(t, dir)
 	got, err := g.Format("text", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -239,14 +225,7 @@ func TestGraphEveryAppDisabled(t *testing.T) {
 		"envs/dev.yaml":  "apps:\n  a:\n    enabled: false\n  b:\n    enabled: false\n",
 		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
 	})
-	r, err := render.New(load(t, dir), checkOptions(false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := r.Graph("dev")
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := devGraph(t, dir)
 	// kiln graph --output json encodes the graphs themselves.
 	data, err := json.Marshal(g)
 	if err != nil {
@@ -266,4 +245,18 @@ func TestGraphEveryAppDisabled(t *testing.T) {
 	if !strings.Contains(text, `"apps": [],`) {
 		t.Errorf("--format json has no empty apps list:\n%s", text)
 	}
+}
+
+// devGraph returns the graph of env dev of the project in dir.
+func devGraph(t *testing.T, dir string) *render.AppGraph {
+	t.Helper()
+	r, err := render.New(load(t, dir), checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := r.Graph("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
