@@ -85,7 +85,12 @@ func rehash(bases map[genKey]string, objs []templates.Object) {
 	}
 	type nsName struct{ namespace, name string }
 	renamed := map[nsName]string{}
+	// holders counts the generated objects of each name before the
+	// patches, a deleted one too: a reference may have named it.
 	holders := map[string]int{}
+	for k := range bases {
+		holders[k.name]++
+	}
 	for _, o := range objs {
 		if o.Raw != nil {
 			continue
@@ -94,7 +99,6 @@ func rehash(bases map[genKey]string, objs []templates.Object) {
 		if !ok {
 			continue
 		}
-		holders[o.Node.GetName()]++
 		h, ok := contentHash(o.Node, b)
 		if name := b + "-" + h; ok && name != o.Node.GetName() {
 			renamed[nsName{o.Node.GetNamespace(), o.Node.GetName()}] = name

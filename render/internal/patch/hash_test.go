@@ -81,3 +81,53 @@ func TestRehashPerNamespace(t *testing.T) {
 		t.Errorf("Apply() gave\n%s\nkustomize gives\n%s", g, w)
 	}
 }
+
+// TestRehashDeletedCopyKeepsReferences: of the same generated name in two
+// namespaces, one copy is patched and the other deleted. The Deployment
+// beside the deleted copy named that copy, not the patched one in the
+// other namespace: it keeps the name it had.
+func TestRehashDeletedCopyKeepsReferences(t *testing.T) {
+	t.Parallel()
+	cm := func(ns string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-config, namespace: " + ns + "}\ndata: {LOG_LEVEL: info}\n"
+	}
+	var docs []string
+	old := ""
+	for _, ns := range []string{"a", "b"} {
+		objs, err := objects.Parse([]byte(cm(ns)), "x.yaml", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, ok := contentHash(objs[0].Node, "app-config")
+		if !ok {
+			t.Fatal("no hash")
+		}
+		name := "app-config-" + h
+		old = name // the same in both: the hash covers no namespace
+		docs = append(docs, strings.Replace(cm(ns), "name: app-config,", "name: "+name+",", 1),
+			"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: "+ns+"}\nspec: {template: {spec: {volumes: [{name: c, configMap: {name: "+name+"}}]}}}\n")
+	}
+	objs, err := objects.Parse([]byte(strings.Join(docs, "---\n")), "out.yaml", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := Apply(objs, []Patch{
+		{File: "envs/dev.yaml", Line: 4, Patch: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-config, namespace: a}\ndata: {LOG_LEVEL: debug}\n"},
+		{File: "envs/dev.yaml", Line: 8, Patch: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-config, namespace: b}\n$patch: delete\n"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range out {
+		s, err := o.Node.String()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Node.GetKind() == "Deployment" && o.Node.GetNamespace() == "b" && !strings.Contains(s, "name: "+old+"}") {
+			t.Errorf("the Deployment beside the deleted copy took another name than %s:\n%s", old, s)
+		}
+		if o.Node.GetKind() == "Deployment" && o.Node.GetNamespace() == "a" && strings.Contains(s, old) {
+			t.Errorf("the Deployment beside the patched copy kept %s:\n%s", old, s)
+		}
+	}
+}
