@@ -9,6 +9,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/render/internal/patch"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/kustomize"
@@ -70,6 +71,11 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 	}
 	run.res = res
 	markSOPS(res.Objects)
+	for _, o := range res.Objects {
+		if o.Raw == nil && o.Node != nil {
+			run.secretValues = append(run.secretValues, objects.SecretValues(o.Node)...)
+		}
+	}
 	engineObjs := res.Objects
 	snap := snapshotSOPS(engineObjs)
 

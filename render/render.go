@@ -445,6 +445,12 @@ type appRun struct {
 	warns   []diag.Warning
 	patches []byte   // canonical patches, for the input digest
 	kept    *keptApp // set when the app comes from the earlier tree (Options.Apps)
+	// secretValues are the plain values of the Secrets the engine
+	// rendered (objects.SecretValues), read before env patches run: a
+	// patch may delete such a Secret or change its value, while a field
+	// the engine copied the value into keeps it, and a later step may fail
+	// before objs is set.
+	secretValues []string
 	// namespaced are the indexes of the objects that were given the app's
 	// namespace (scope.SetDefault), for the finish key (finished.go).
 	namespaced []int
@@ -795,16 +801,27 @@ func forApp(app string, err error) error {
 }
 
 // messageRedactor masks, in errors, what rd masks and the
-// plain values of every v1 Secret the env's apps rendered. Such a value
+// plain values of every v1 Secret the env's apps rendered, as the engine
+// gave it and as the env patches left it. Such a value
 // has no name kiln knows (it came from a values file, a secretGenerator, a
 // Secret in the overlay), yet a replacement, a patch or a template can copy
 // it into a field whose validation error quotes it ("Invalid value: …").
 func messageRedactor(rd *redact.Redactor, runs []*appRun) *redact.Redactor {
 	values := map[string]string{}
+	seen := map[string]bool{}
+	add := func(v string) {
+		if !seen[v] {
+			seen[v] = true
+			values[strconv.Itoa(len(values))] = v
+		}
+	}
 	for _, run := range runs {
+		for _, v := range run.secretValues {
+			add(v)
+		}
 		for _, o := range run.objs {
 			for _, v := range objects.SecretValues(o.Node) {
-				values[strconv.Itoa(len(values))] = v
+				add(v)
 			}
 		}
 	}

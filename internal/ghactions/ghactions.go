@@ -239,11 +239,22 @@ func (r *Runner) Summary(markdown string) error {
 		markdown += "\n"
 	}
 	if len(markdown) > SummaryLimit {
-		cut := markdown[:SummaryLimit-len(summaryCut)-closersRoom]
-		if i := strings.LastIndexByte(cut, '\n'); i >= 0 {
-			cut = cut[:i]
+		room := SummaryLimit - len(summaryCut)
+		cut := markdown[:room-closersRoom]
+		end := ""
+		for {
+			if i := strings.LastIndexByte(cut, '\n'); i >= 0 {
+				cut = cut[:i]
+			}
+			// A fence is as long as the longest run of backticks in its
+			// text (CodeBlock): its closer may be longer than
+			// closersRoom, and the cut moves back until both fit.
+			if end = closers(cut); len(cut)+len(end) <= room {
+				break
+			}
+			cut = cut[:max(0, room-len(end))]
 		}
-		markdown = cut + closers(cut) + summaryCut
+		markdown = cut + end + summaryCut
 	}
 	return appendFile(r.summary, markdown)
 }

@@ -407,3 +407,27 @@ func TestSecretsMasked(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryCutLongFence: a diff holding a run of backticks longer than
+// what a cut keeps for closers gets a fence longer still (CodeBlock); cut
+// inside it, the summary with its closing fence stays within the limit.
+func TestSummaryCutLongFence(t *testing.T) {
+	t.Parallel()
+	f := newFakeEnv(t)
+	r := FromEnv(f.lookup, &bytes.Buffer{})
+	var diff strings.Builder
+	diff.WriteString("+" + strings.Repeat("`", 2*closersRoom) + "\n")
+	for diff.Len() < SummaryLimit+1000 {
+		diff.WriteString("+  a line of a diff\n")
+	}
+	if err := r.Summary("# kiln diff\n\n" + CodeBlock("diff", diff.String())); err != nil {
+		t.Fatal(err)
+	}
+	got := read(t, f.summary)
+	if len(got) > SummaryLimit {
+		t.Errorf("summary is %d bytes, over the limit %d", len(got), SummaryLimit)
+	}
+	if want := "a line of a diff\n" + strings.Repeat("`", 2*closersRoom+1) + summaryCut; !strings.HasSuffix(got, want) {
+		t.Errorf("cut summary ends %q, want the closing fence and the note", got[max(0, len(got)-200):])
+	}
+}

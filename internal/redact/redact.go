@@ -286,8 +286,17 @@ func URL(raw string) string {
 // PublicURL is raw as kiln may show or write it: without a user, password
 // or query, which may hold credentials (a token, a signed URL's
 // signature, as an Azure blob container's SAS token). A URL that does not
-// parse loses its user part (URL) and everything from "?".
+// parse loses its user part (URL) and everything from "?". One written
+// without its scheme ("bot:TOKEN@charts.example.com", which helm.repo's
+// check refuses, quoting it) parses with "bot" as its scheme and no host:
+// it loses everything before the last "@" ahead of its path.
 func PublicURL(raw string) string {
+	if !strings.Contains(raw, "://") {
+		head, _, _ := strings.Cut(raw, "/")
+		if at := strings.LastIndex(head, "@"); at >= 0 {
+			raw = raw[at+1:]
+		}
+	}
 	if u, err := url.Parse(raw); err == nil {
 		c := *u
 		c.User, c.RawQuery, c.ForceQuery = nil, "", false

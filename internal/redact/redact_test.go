@@ -396,6 +396,10 @@ func TestPublicURL(t *testing.T) {
 		"oci://user@registry.example.com/charts":                "oci://registry.example.com/charts",
 		"https://bot:p%zz@charts.example.com/x?sig=abc":         "https://charts.example.com/x",
 		"https://charts.example.com/x#frag":                     "https://charts.example.com/x#frag",
+		// No scheme: url.Parse takes "bot" for one and keeps the rest.
+		"bot:Sup3rS3cret@charts.example.com/stable": "charts.example.com/stable",
+		"bot:a@b@charts.example.com":                "charts.example.com",
+		"charts.example.com/@scope/x":               "charts.example.com/@scope/x",
 	} {
 		if got := PublicURL(in); got != want {
 			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)

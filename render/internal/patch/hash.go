@@ -72,13 +72,25 @@ func generated(objs []templates.Object) map[genKey]string {
 // content's hash, and a change of data would reach no running Pod.
 // References to the old name in objs are renamed too: a scalar equal to
 // the old name, hash included, names that object and nothing else. A
-// SOPS-encrypted document cannot change (its MAC), so it keeps what it
-// says.
+// reference names an object of its own namespace, as kustomize's name
+// references do: when the same generated name is held in two namespaces
+// (one base built into both) and a patch changed only one, the other and
+// the references beside it keep their name. A reference from an object
+// whose namespace holds no such object (a cluster-scoped one) follows
+// only a name that a single object holds. A SOPS-encrypted document
+// cannot change (its MAC), so it keeps what it says.
 func rehash(bases map[genKey]string, objs []templates.Object) {
 	if len(bases) == 0 {
 		return
 	}
-	renamed := map[string]string{}
+	type nsName struct{ namespace, name string }
+	renamed := map[nsName]string{}
+	// holders counts the generated objects of each name before the
+	// patches, a deleted one too: a reference may have named it.
+	holders := map[string]int{}
+	for k := range bases {
+		holders[k.name]++
+	}
 	for _, o := range objs {
 		if o.Raw != nil {
 			continue
@@ -89,33 +101,49 @@ func rehash(bases map[genKey]string, objs []templates.Object) {
 		}
 		h, ok := contentHash(o.Node, b)
 		if name := b + "-" + h; ok && name != o.Node.GetName() {
-			renamed[o.Node.GetName()] = name
+			renamed[nsName{o.Node.GetNamespace(), o.Node.GetName()}] = name
 		}
 	}
 	if len(renamed) == 0 {
 		return
 	}
-	for _, o := range objs {
-		if o.Raw == nil {
-			renameScalars(o.Node.YNode(), renamed)
+	// sole maps a renamed name that only one object holds, in whatever
+	// namespace, to its new name.
+	sole := map[string]string{}
+	for k, to := range renamed {
+		if holders[k.name] == 1 {
+			sole[k.name] = to
 		}
+	}
+	for _, o := range objs {
+		if o.Raw != nil {
+			continue
+		}
+		ns := o.Node.GetNamespace()
+		renameScalars(o.Node.YNode(), func(v string) (string, bool) {
+			if to, ok := renamed[nsName{ns, v}]; ok {
+				return to, true
+			}
+			to, ok := sole[v]
+			return to, ok
+		})
 	}
 }
 
-// renameScalars replaces every scalar value under n that renamed maps,
+// renameScalars replaces every scalar value under n that rename maps,
 // leaving mapping keys alone.
-func renameScalars(n *kyaml.Node, renamed map[string]string) {
+func renameScalars(n *kyaml.Node, rename func(string) (string, bool)) {
 	switch n.Kind {
 	case kyaml.DocumentNode, kyaml.SequenceNode:
 		for _, c := range n.Content {
-			renameScalars(c, renamed)
+			renameScalars(c, rename)
 		}
 	case kyaml.MappingNode:
 		for i := 1; i < len(n.Content); i += 2 {
-			renameScalars(n.Content[i], renamed)
+			renameScalars(n.Content[i], rename)
 		}
 	case kyaml.ScalarNode:
-		if to, ok := renamed[n.Value]; ok {
+		if to, ok := rename(n.Value); ok {
 			n.Value = to
 		}
 	}

@@ -118,9 +118,14 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 // kustomize build's object but not in the resource file the object came
 // from: the line named is the object's, and the value was set by the
 // kustomization the build started from or one it includes. "" otherwise.
+// An env patch's fields have no line either: when one applies to the
+// object, the note names both (notePatches says where the patches are).
 func overlayNote(o templates.Object, key *kyaml.Node) string {
 	if key == nil || key.Line > 0 || o.Overlay == "" {
 		return ""
+	}
+	if len(o.Patches) > 0 {
+		return fmt.Sprintf("; the field is not in %s as written: an env patch, or %s or a kustomization it includes (a patch, a replacement or a transformer), sets it", o.File, o.Overlay)
 	}
 	return fmt.Sprintf("; the field is not in %s as written: %s, or a kustomization it includes, sets it (a patch, a replacement or a transformer)", o.File, o.Overlay)
 }
