@@ -403,6 +403,18 @@ func (f *FS) Glob(pattern string) ([]string, error) {
 	if !filepath.IsAbs(pattern) {
 		pattern = filepath.Join(f.root, pattern)
 	}
+	if _, err := filepath.Match(pattern, ""); err != nil {
+		return nil, err // filepath.Glob's own error for a malformed pattern
+	}
+	// A pattern whose fixed folders lead outside the root (an absolute
+	// path, "../", a symlink) matches nothing, as a match there would be
+	// refused: filepath.Glob is not let list folders outside the root,
+	// which "/*/*/*/*" would do for the whole machine.
+	if _, err := f.resolve("glob", fixedDir(pattern)); err != nil {
+		if errors.Is(err, rootfs.ErrOutside) {
+			return nil, nil
+		}
+	}
 	matches, err := filepath.Glob(pattern)
 	if err != nil {
 		return nil, err
@@ -495,6 +507,19 @@ func (f *FS) observeGlob(pattern string) {
 		}
 		f.rec.Dir(real, entries)
 	}
+}
+
+// fixedDir is the folder of pattern before its first element with a
+// meta character: every match lies under it.
+func fixedDir(pattern string) string {
+	dir := pattern
+	for hasMeta(dir) {
+		dir = filepath.Dir(dir)
+	}
+	if dir != pattern {
+		return dir
+	}
+	return filepath.Dir(pattern)
 }
 
 // hasMeta reports whether p holds any of filepath.Match's special

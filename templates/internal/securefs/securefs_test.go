@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -311,6 +312,38 @@ func TestReadDirGlobWalk(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{filepath.Join(root, "dir", "b.yaml")}, got); diff != "" {
 		t.Errorf("Glob hides dot files (-want +got):\n%s", diff)
+	}
+
+	// A pattern whose fixed part leads outside matches nothing, and
+	// filepath.Glob is not run there: the refusal names the folder, not
+	// a file found in it.
+	for _, pattern := range []string{
+		filepath.Join(filepath.Dir(root), "outside", "*.yaml"),
+		"../outside/*.yaml",
+		"link-outdir/*.yaml",
+	} {
+		g, err := New(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := g.Glob(pattern)
+		if err != nil || len(got) != 0 {
+			t.Errorf("Glob(%q) = %q, %v; want nothing", pattern, got, err)
+		}
+		var paths []string
+		for _, d := range g.Denied() {
+			paths = append(paths, d.Path)
+		}
+		want := "../outside"
+		if strings.HasPrefix(pattern, "link") {
+			want = "link-outdir"
+		}
+		if diff := cmp.Diff([]string{want}, paths); diff != "" {
+			t.Errorf("Glob(%q) refused (-want +got):\n%s", pattern, diff)
+		}
+	}
+	if _, err := f.Glob("dir/[.yaml"); err == nil {
+		t.Error("Glob of a malformed pattern: no error")
 	}
 
 	var walked []string
