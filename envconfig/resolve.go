@@ -66,6 +66,12 @@ func (p *Pipeline) Resolve(env string, ef *EnvFile, lookup func(string) (string,
 		AllowPlainSecrets: ef.AllowPlainSecrets,
 		ManifestsPath:     strings.ReplaceAll(p.Manifests.Path, "{env}", e.Name),
 	}
+	// Cleaned as promote cleans it, so that a Flux Kustomization's path
+	// ("clusters//dev/", "./clusters/dev") names the folder promote
+	// writes, spelled one way. Parse refused a path ManifestsDir refuses.
+	if dir, err := ManifestsDir(p.Manifests.Path, e.Name); err == nil {
+		r.ManifestsPath = dir
+	}
 	if ef.SOPS != nil {
 		s := *ef.SOPS
 		s.Age = slices.Clone(s.Age)

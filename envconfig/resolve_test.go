@@ -21,7 +21,7 @@ kind: Pipeline
 environments:
   - name: dev
 manifests:
-  path: gitops/{env}/apps
+  path: ./gitops//{env}/apps/
 apps:
   - name: remote
     namespace: remote
