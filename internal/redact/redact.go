@@ -269,6 +269,7 @@ func URL(raw string) string {
 	if scheme < 0 {
 		return raw
 	}
+	raw = raw[:scheme+3] + raw[scheme+3+userinfoEnd(raw[scheme+3:]):]
 	u, err := url.Parse(raw)
 	if err != nil {
 		if at := strings.LastIndex(raw, "@"); at > scheme {
@@ -291,7 +292,9 @@ func URL(raw string) string {
 // check refuses, quoting it) parses with "bot" as its scheme and no host:
 // it loses everything before the last "@" ahead of its path.
 func PublicURL(raw string) string {
-	if !strings.Contains(raw, "://") {
+	if scheme := strings.Index(raw, "://"); scheme >= 0 {
+		raw = raw[:scheme+3] + raw[scheme+3+userinfoEnd(raw[scheme+3:]):]
+	} else {
 		head, _, _ := strings.Cut(raw, "/")
 		if at := strings.LastIndex(head, "@"); at >= 0 {
 			raw = raw[at+1:]
@@ -304,4 +307,50 @@ func PublicURL(raw string) string {
 	}
 	s, _, _ := strings.Cut(URL(raw), "?")
 	return s
+}
+
+// userinfoEnd returns the length of the user part of s, the text after a
+// URL's "://", "@" included; 0 when it has none. A password is often
+// written unescaped, and a URL parser takes its "#" or "?" for the start
+// of a fragment or query and its "/" for the path's: it then finds no
+// user and keeps the password in the host, fragment, query or path
+// ("https://bot:12#34@host" is host "bot:12", fragment "34@host"). So the
+// user part ends at the last "@" before the first "/"; failing that, at
+// the last "@" of the path (before any "?" or "#") that a host name
+// follows ("bot:1/2/3@charts.example.com/x"). A digest
+// ("chart@sha256:…") is no host name, and stays.
+func userinfoEnd(s string) int {
+	end := strings.IndexByte(s, '/')
+	if end < 0 {
+		return strings.LastIndexByte(s, '@') + 1
+	}
+	if at := strings.LastIndexByte(s[:end], '@'); at >= 0 {
+		return at + 1
+	}
+	path := s[:end+strings.IndexAny(s[end:]+"?", "?#")]
+	for at := strings.LastIndexByte(path, '@'); at > end; at = strings.LastIndexByte(path[:at], '@') {
+		host := s[at+1:]
+		if i := strings.IndexAny(host, "/?#"); i >= 0 {
+			host = host[:i]
+		}
+		if hostName(host) {
+			return at + 1
+		}
+	}
+	return 0
+}
+
+// hostName reports whether h is a DNS name with a dot, or localhost, with
+// an optional numeric port.
+func hostName(h string) bool {
+	if name, port, ok := strings.Cut(h, ":"); ok {
+		if port == "" || strings.Trim(port, "0123456789") != "" {
+			return false
+		}
+		h = name
+	}
+	if h != "localhost" && !strings.Contains(h, ".") {
+		return false
+	}
+	return h != "" && strings.Trim(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == ""
 }

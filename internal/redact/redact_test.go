@@ -329,6 +329,9 @@ func TestURL(t *testing.T) {
 		"https://tok@exa mple.com/%zz":                            "https://exa mple.com/%zz",
 		"git@github.com:acme/x.git":                               "git@github.com:acme/x.git",
 		"/srv/git/x":                                              "/srv/git/x",
+		"https://x:ab/cd/ef@github.com/acme/x.git":                "https://github.com/acme/x.git",
+		"https://x:12#34@github.com/acme/x.git":                   "https://github.com/acme/x.git",
+		"https://github.com/acme/x.git#main@v1":                   "https://github.com/acme/x.git#main@v1",
 	} {
 		if got := URL(in); got != want {
 			t.Errorf("URL(%q) = %q, want %q", in, got, want)
@@ -400,6 +403,17 @@ func TestPublicURL(t *testing.T) {
 		"bot:Sup3rS3cret@charts.example.com/stable": "charts.example.com/stable",
 		"bot:a@b@charts.example.com":                "charts.example.com",
 		"charts.example.com/@scope/x":               "charts.example.com/@scope/x",
+		// A password with "#", "?" or "/" unescaped: a URL parser sees no
+		// user and keeps the password as a fragment, port or path.
+		"https://bot:12#34@charts.example.com/x":     "https://charts.example.com/x",
+		"https://bot:pw#frag@charts.example.com":     "https://charts.example.com",
+		"https://bot:12?34@charts.example.com/x":     "https://charts.example.com/x",
+		"https://bot:12/34@charts.example.com/x":     "https://charts.example.com/x",
+		"https://bot:1/2/3@charts.example.com/x":     "https://charts.example.com/x",
+		"https://bot:a/b?c@localhost:8080/x":         "https://localhost:8080/x",
+		"oci://registry.local:5000/c/x@sha256:0abc":  "oci://registry.local:5000/c/x@sha256:0abc",
+		"oci://ghcr.io/acme/chart@sha256:0123abcd":   "oci://ghcr.io/acme/chart@sha256:0123abcd",
+		"https://charts.example.com/x?email=a@b.com": "https://charts.example.com/x",
 	} {
 		if got := PublicURL(in); got != want {
 			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)

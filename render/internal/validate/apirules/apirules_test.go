@@ -30,6 +30,11 @@ func cronJob(schedule, more string) string {
 	return "spec:\n  schedule: " + schedule + more + "\n  jobTemplate:\n    spec:\n      template:\n        spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}"
 }
 
+// webhookURL is a ValidatingWebhookConfiguration calling url.
+func webhookURL(url string) string {
+	return "webhooks:\n- name: check.example.com\n  sideEffects: None\n  admissionReviewVersions: [v1]\n  clientConfig: {url: '" + url + "'}\n"
+}
+
 // webhookResources is a ValidatingWebhookConfiguration whose one rule
 // names resources (a YAML flow sequence's entries).
 func webhookResources(resources string) string {
@@ -114,6 +119,14 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"secret of another type", &corev1.Secret{}, "type: example.com/anything", ""},
 
 		// Admission webhook rules' resources and wildcards.
+		// A webhook URL whose password holds "#" or ":": neither the
+		// password nor a piece of it is quoted.
+		{"webhook url with a password and #", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookURL("https://admin:12#s3cret@hooks.example.com/check"),
+			`webhooks[0].clientConfig.url: Invalid value: "<fragment redacted>": fragments are not permitted in the URL`},
+		{"webhook url with a password that breaks the port", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookURL("https://admin:s3#cret@hooks.example.com/check"),
+			`webhooks[0].clientConfig.url: Required value: url must be a valid URL: invalid port after host; desired format: https://host[/path]`},
+		{"webhook url with a token in its query", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookURL("https://hooks.example.com/check?token=s3cret"),
+			`webhooks[0].clientConfig.url: Invalid value: "<query redacted>": query parameters are not permitted in the URL`},
 		{"webhook on every resource", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookResources("'*/*'"), ""},
 		{"webhook on all resources and a subresource", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookResources("'*', pods/status"), ""},
 		{"webhook on */* and more", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookResources("'*/*', pods"),

@@ -1,6 +1,7 @@
 package apirules
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -204,7 +205,11 @@ func (c *checker) clientConfig(cc *admissionregistrationv1.WebhookClientConfig, 
 		up := p.Child("url")
 		u, err := url.Parse(*cc.URL)
 		if err != nil {
-			c.add(field.Required(up, "url must be a valid URL: "+err.Error()+form), "fix the URL")
+			// url.Parse quotes the whole URL, and a port error the text
+			// after the host's ":" — a password whose "#", "?" or "/" ended
+			// the authority early ("https://admin:pa#ss@host").
+			c.add(field.Required(up, "url must be a valid URL: "+urlProblem(err)+form),
+				"fix the URL; a password does not belong in it (escape \"#\", \"?\" and \"/\" in any user part)")
 			return
 		}
 		if u.Scheme != "https" {
@@ -218,11 +223,14 @@ func (c *checker) clientConfig(cc *admissionregistrationv1.WebhookClientConfig, 
 			c.add(field.Invalid(up, "<user information redacted>", "user information is not permitted in the URL"),
 				"remove the user name and password from the URL; the API server authenticates to webhooks with its kubeconfig")
 		}
+		// The fragment and query are not quoted: a query may hold a
+		// token, and a password's "#" or "?" makes the rest of it one
+		// ("https://admin:12#34@host" has host "admin:12").
 		if u.Fragment != "" {
-			c.add(field.Invalid(up, u.Fragment, "fragments are not permitted in the URL"), "remove the #fragment")
+			c.add(field.Invalid(up, "<fragment redacted>", "fragments are not permitted in the URL"), "remove the #fragment")
 		}
 		if u.RawQuery != "" {
-			c.add(field.Invalid(up, u.RawQuery, "query parameters are not permitted in the URL"), "remove the ?query")
+			c.add(field.Invalid(up, "<query redacted>", "query parameters are not permitted in the URL"), "remove the ?query")
 		}
 	default:
 		s := cc.Service
@@ -293,5 +301,24 @@ func (c *checker) reviewVersions(versions []string, p *field.Path) {
 	}
 	if !accepted {
 		c.add(field.Invalid(p, versions, "must include at least one of "+strings.Join(acceptedReviewVersions, ", ")), hint)
+	}
+}
+
+// urlProblem is why url.Parse refused a URL, without the URL or a port
+// error's text, either of which may hold a password.
+func urlProblem(err error) string {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return "it does not parse"
+	}
+	var ee url.EscapeError
+	var he url.InvalidHostError
+	switch {
+	case errors.As(ue.Err, &ee), errors.As(ue.Err, &he):
+		return ue.Err.Error() // one character, or a 3-character escape
+	case strings.Contains(ue.Err.Error(), "port"):
+		return "invalid port after host"
+	default:
+		return "it does not parse"
 	}
 }
