@@ -13,6 +13,7 @@
 package redact
 
 import (
+	"errors"
 	"net/url"
 	"sort"
 	"strings"
@@ -353,4 +354,26 @@ func hostName(h string) bool {
 		return false
 	}
 	return h != "" && strings.Trim(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == ""
+}
+
+// URLProblem is why url.Parse refused a URL, without the URL (url.Error
+// quotes it whole) or a port error's text (the text after the host's ":",
+// where a password lands whose "#", "?" or "/" ended the authority early,
+// as in "https://admin:pa#ss@host"). An escape or host error quotes one
+// character or a 3-character escape, and is kept.
+func URLProblem(err error) string {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return "it does not parse"
+	}
+	var ee url.EscapeError
+	var he url.InvalidHostError
+	switch {
+	case errors.As(ue.Err, &ee), errors.As(ue.Err, &he):
+		return ue.Err.Error()
+	case strings.Contains(ue.Err.Error(), "port"):
+		return "invalid port after host"
+	default:
+		return "it does not parse"
+	}
 }

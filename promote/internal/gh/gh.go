@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
 // PR is a pull request.
@@ -131,9 +133,13 @@ func New(opts Options) (*GitHub, error) {
 		u, err := url.Parse(opts.APIURL)
 		switch {
 		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
-			return nil, fmt.Errorf("the GitHub API URL %q is not an http(s) URL; pass e.g. --github-api https://ghe.example.com/api/v3/", u.Redacted())
+			return nil, fmt.Errorf("the GitHub API URL %q is not an http(s) URL; pass e.g. --github-api https://ghe.example.com/api/v3/", redact.PublicURL(opts.APIURL))
 		case u.User != nil:
-			return nil, fmt.Errorf("the GitHub API URL %s holds credentials; pass the token with --token or GITHUB_TOKEN instead", u.Redacted())
+			return nil, fmt.Errorf("the GitHub API URL %s holds credentials; pass the token with --token or GITHUB_TOKEN instead", redact.PublicURL(opts.APIURL))
+		case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+			// Also a password with "?" or "#" unescaped, which ends the
+			// host early: the token would go to the host "user:…".
+			return nil, fmt.Errorf("the GitHub API URL %s has a query or fragment; pass the API's base URL, e.g. --github-api https://ghe.example.com/api/v3/, and the token with --token or GITHUB_TOKEN", redact.PublicURL(opts.APIURL))
 		}
 		if c, err = c.WithEnterpriseURLs(opts.APIURL, opts.APIURL); err != nil {
 			return nil, fmt.Errorf("parsing the GitHub API URL: %w", err)

@@ -265,7 +265,8 @@ func TestNewErrors(t *testing.T) {
 		want string
 	}{
 		{name: "not a URL", opts: Options{APIURL: "ghe.example.com"}, want: `the GitHub API URL "ghe.example.com" is not an http(s) URL; pass e.g. --github-api https://ghe.example.com/api/v3/`},
-		{name: "credentials", opts: Options{APIURL: "https://u:p@ghe.example.com/api/v3/"}, want: "the GitHub API URL https://u:xxxxx@ghe.example.com/api/v3/ holds credentials; pass the token with --token or GITHUB_TOKEN instead"},
+		{name: "password with #", opts: Options{APIURL: "https://u:12#s3cret@ghe.example.com/api/v3/"}, want: "the GitHub API URL https://ghe.example.com/api/v3/ has a query or fragment; pass the API's base URL, e.g. --github-api https://ghe.example.com/api/v3/, and the token with --token or GITHUB_TOKEN"},
+		{name: "credentials", opts: Options{APIURL: "https://u:p@ghe.example.com/api/v3/"}, want: "the GitHub API URL https://ghe.example.com/api/v3/ holds credentials; pass the token with --token or GITHUB_TOKEN instead"},
 		{name: "bad token", opts: Options{Token: "abc def"}, want: "the GitHub token holds a space or control character; check GITHUB_TOKEN or --token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

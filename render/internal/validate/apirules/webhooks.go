@@ -1,12 +1,12 @@
 package apirules
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/kiln-gitops/kiln/internal/redact"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -205,10 +205,7 @@ func (c *checker) clientConfig(cc *admissionregistrationv1.WebhookClientConfig, 
 		up := p.Child("url")
 		u, err := url.Parse(*cc.URL)
 		if err != nil {
-			// url.Parse quotes the whole URL, and a port error the text
-			// after the host's ":" — a password whose "#", "?" or "/" ended
-			// the authority early ("https://admin:pa#ss@host").
-			c.add(field.Required(up, "url must be a valid URL: "+urlProblem(err)+form),
+			c.add(field.Required(up, "url must be a valid URL: "+redact.URLProblem(err)+form),
 				"fix the URL; a password does not belong in it (escape \"#\", \"?\" and \"/\" in any user part)")
 			return
 		}
@@ -301,24 +298,5 @@ func (c *checker) reviewVersions(versions []string, p *field.Path) {
 	}
 	if !accepted {
 		c.add(field.Invalid(p, versions, "must include at least one of "+strings.Join(acceptedReviewVersions, ", ")), hint)
-	}
-}
-
-// urlProblem is why url.Parse refused a URL, without the URL or a port
-// error's text, either of which may hold a password.
-func urlProblem(err error) string {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return "it does not parse"
-	}
-	var ee url.EscapeError
-	var he url.InvalidHostError
-	switch {
-	case errors.As(ue.Err, &ee), errors.As(ue.Err, &he):
-		return ue.Err.Error() // one character, or a 3-character escape
-	case strings.Contains(ue.Err.Error(), "port"):
-		return "invalid port after host"
-	default:
-		return "it does not parse"
 	}
 }

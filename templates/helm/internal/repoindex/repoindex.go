@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/Masterminds/semver/v3"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"helm.sh/helm/v3/pkg/chart"
 	"sigs.k8s.io/yaml"
 )
@@ -169,14 +170,14 @@ func (idx *Index) Get(name, constraint string) (*Version, error) {
 func ResolveReferenceURL(baseURL, refURL string) (string, error) {
 	ref, err := url.Parse(refURL)
 	if err != nil {
-		return "", fmt.Errorf("failed to parse %s as URL: %w", refURL, err)
+		return "", fmt.Errorf("failed to parse %s as URL: %s", redact.PublicURL(refURL), redact.URLProblem(err))
 	}
 	if ref.IsAbs() {
 		return refURL, nil
 	}
 	base, err := url.Parse(baseURL)
 	if err != nil {
-		return "", fmt.Errorf("failed to parse %s as URL: %w", baseURL, err)
+		return "", fmt.Errorf("failed to parse %s as URL: %s", redact.PublicURL(baseURL), redact.URLProblem(err))
 	}
 	base.RawPath = strings.TrimSuffix(base.RawPath, "/") + "/"
 	base.Path = strings.TrimSuffix(base.Path, "/") + "/"
