@@ -101,7 +101,7 @@ func Render(in Input) string {
 	for _, a := range diffs {
 		full[a.name] = details(a, diffBlock(a.diff))
 		short[a.name] = details(a, fmt.Sprintf("diff of %s left out: %d lines; run `kiln diff --env %s` to see it.\n\n",
-			html.EscapeString(a.name), a.lines, strings.ReplaceAll(in.Env, "`", "")))
+			code(a.name), a.lines, strings.ReplaceAll(in.Env, "`", "")))
 	}
 	changesHead := ""
 	if len(diffs) > 0 {
@@ -388,7 +388,9 @@ func details(a *appInfo, content string) string {
 	if n == 1 {
 		noun = "object"
 	}
-	return fmt.Sprintf("<details><summary>%s (%d %s changed)</summary>\n\n%s</details>\n\n", html.EscapeString(a.name), n, noun, content)
+	// In <code>, as everywhere in the body: a name from the manifests
+	// repository's lock (hand-edited, "@acme/admins") mentions no one.
+	return fmt.Sprintf("<details><summary><code>%s</code> (%d %s changed)</summary>\n\n%s</details>\n\n", html.EscapeString(a.name), n, noun, content)
 }
 
 // diffBlock fences a unified diff.

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"html"
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -193,7 +195,7 @@ func TestRenderCuts(t *testing.T) {
 	for i := range 10 {
 		app := fmt.Sprintf("app%d", i)
 		switch {
-		case strings.Contains(got, "diff of "+app+" left out"):
+		case strings.Contains(got, "diff of `"+app+"` left out"):
 			left = append(left, app)
 		case strings.Contains(got, "+++ b/apps/"+app+"/"):
 			kept = append(kept, app)
@@ -379,5 +381,33 @@ func TestRenderMeasuresRedacted(t *testing.T) {
 	}
 	if strings.Contains(got, "value-b") || !strings.Contains(got, "**redacted** and then some") {
 		t.Error("the body is not redacted")
+	}
+}
+
+// TestRenderForeignAppNames: the old lock comes from the manifests
+// repository, where anyone who can push may have edited it; its app names
+// must not mention people, link issues or open HTML in the body. Every
+// occurrence sits in a code span or <code>, escaped.
+func TestRenderForeignAppNames(t *testing.T) {
+	t.Parallel()
+	names := []string{"@acme-admins", "#12", "<img src=x>", "a|b"}
+	old := &lockfile.Lock{Apps: map[string]lockfile.App{}}
+	oldTree, newTree := map[string][]byte{}, map[string][]byte{}
+	for _, n := range names {
+		old.Apps[n] = lockfile.App{Engine: "yaml"}
+		oldTree["apps/"+n+"/configmap_c.yaml"] = bigConfigMap("c", 1, "a")
+	}
+	got := Render(Input{Env: "dev", Old: old, New: &lockfile.Lock{Apps: map[string]lockfile.App{}}, Changes: treediff.Trees(oldTree, newTree)})
+	for _, n := range names {
+		if !strings.Contains(got, "<summary><code>"+html.EscapeString(n)+"</code>") {
+			t.Errorf("%q: no <summary> with it in <code>", n)
+		}
+	}
+	// Outside code spans, <code> and fenced diffs, no name is left.
+	plain := regexp.MustCompile("(?s)```.*?```|<code>.*?</code>|`[^`\n]*`").ReplaceAllString(got, "")
+	for _, bad := range []string{"@acme", "#12", "<img"} {
+		if strings.Contains(plain, bad) {
+			t.Errorf("%q outside code in the body:\n%s", bad, got)
+		}
 	}
 }
