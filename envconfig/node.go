@@ -310,6 +310,11 @@ func (d *decoder) str(n *yaml.Node, key string) (string, bool) {
 		d.wrongType(n, key, "a string")
 		return "", false
 	}
+	if s.ShortTag() == "!!binary" {
+		// Its text is base64, which kiln would have taken as the value.
+		d.errAt(n, key+": a !!binary value", "write the text itself, without the !!binary tag")
+		return "", false
+	}
 	return s.Value, true
 }
 
@@ -389,7 +394,33 @@ func parseDoc(data []byte, file string) (*yaml.Node, error) {
 	if len(doc.Content) == 0 {
 		return nil, nil
 	}
+	if n := foreignTag(doc.Content[0]); n != nil {
+		return nil, &diag.Error{File: file, Line: n.Line, Msg: fmt.Sprintf("the YAML tag %s is not one kiln reads", n.Tag),
+			Hint: "remove the tag: kiln.yaml and env files hold plain YAML (strings, numbers, booleans, lists and mappings); kiln resolves no other tags"}
+	}
 	return doc.Content[0], nil
+}
+
+// coreTags are the tags of YAML's core schema, which yaml.v3 resolves, and
+// !!binary, which it decodes ("!" is the non-specific tag of a quoted
+// scalar).
+var coreTags = map[string]bool{"!": true, "!!str": true, "!!int": true, "!!float": true, "!!bool": true, "!!null": true,
+	"!!map": true, "!!seq": true, "!!binary": true, "!!timestamp": true, "!!merge": true}
+
+// foreignTag returns the first node of the tree under n (aliases not
+// followed: each node is in the tree once) with an explicit tag that is
+// not a core one: "!vault secret/x", "!!set". kiln read such a node as
+// if untagged, so "path: !encrypted abc" was the path "abc".
+func foreignTag(n *yaml.Node) *yaml.Node {
+	if n.Style&yaml.TaggedStyle != 0 && !coreTags[n.ShortTag()] {
+		return n
+	}
+	for _, c := range n.Content {
+		if f := foreignTag(c); f != nil {
+			return f
+		}
+	}
+	return nil
 }
 
 // syntaxErrorIn turns a yaml.v3 syntax error into a *diag.Error. With the
