@@ -22,21 +22,24 @@ import (
 // and text/template's own ExecError keeps its location only in its text
 // ("template: app/templates/x.yaml:3:4: executing ..."). There is no typed
 // location to reach with errors.As, so these patterns read it; the original
-// error stays reachable through diag.Error.Err.
+// error stays reachable through diag.Error.Err. A template's name may hold
+// spaces ("templates/my secret.yaml"), never a colon or a line break: a
+// name not read fell through to the message as helm gave it, operands
+// unmasked.
 var (
 	helmTplErrRe = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?s)^(parse|execution) error at \(([^()\s]+?):(\d+)(?::\d+)?\): (.*)$`)
+		return regexp.MustCompile(`(?s)^(parse|execution) error at \(([^()\n]+?):(\d+)(?::\d+)?\): (.*)$`)
 	})
-	goTplLocRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`template: ([^\s:]+):(\d+)(?::\d+)?: `) })
+	goTplLocRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`template: ([^:\n]+):(\d+)(?::\d+)?: `) })
 	// noTemplateRe matches text/template's error for {{ template "x" }}
 	// of a name no template defines.
 	noTemplateRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`template "[^"]*" not defined$`) })
-	yamlErrRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^YAML parse error on ([^\s:]+): (.*)$`) })
+	yamlErrRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^YAML parse error on ([^:\n]+): (.*)$`) })
 	// tplErrRe reads what Helm's tpl says of the string it was given
 	// (pkg/engine/engine.go, tplFun): the whole string, %q-quoted, then
 	// text/template's error about it.
 	tplErrRe = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?s)^(cannot parse template|error during tpl function execution for) "(?:[^"\\]|\\.)*"(?:: template: [^\s:]+:(\d+))?`)
+		return regexp.MustCompile(`(?s)^(cannot parse template|error during tpl function execution for) "(?:[^"\\]|\\.)*"(?:: template: [^:\n]+:(\d+))?`)
 	})
 )
 

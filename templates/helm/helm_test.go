@@ -852,3 +852,42 @@ func TestHelmWarningLines(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateNameWithSpace: helm names a template by its path, spaces
+// included. kiln read locations up to the first space, so such a
+// template's error was not recognised: no file and line, and the message
+// as helm gave it, with a function's operands (a value) unmasked.
+func TestTemplateNameWithSpace(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, template, msg string }{
+		{name: "function operand", template: `{{ mustToDate "2006-01-02" .Values.pw }}`, msg: `error calling mustToDate: parsing time "**redacted**"`},
+		{name: "fail", template: `{{ fail "set pw" }}`, msg: "chart refused to render: set pw"},
+		{name: "parse", template: `{{ end }}`, msg: "template syntax error: "},
+		{name: "tpl", template: `{{ tpl "{{ .x" . }}`, msg: "tpl: the string it was given does not parse as a template"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "values.yaml"), "pw: Sup3rS3cret\n")
+			writeFile(t, filepath.Join(root, "c", "templates", "my secret.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\ndata:\n  x: "+tc.template+"\n")
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if de.File != "c/templates/my secret.yaml" || de.Line != 5 || !strings.Contains(de.Msg, tc.msg) || strings.Contains(err.Error(), "S3cret") {
+				t.Errorf("error at %s:%d %q, want c/templates/my secret.yaml:5 and %q, no value", de.File, de.Line, de.Msg, tc.msg)
+			}
+		})
+	}
+	// Invalid YAML from such a template is named too.
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "my map.yaml"), "a: [\n")
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "c/templates/my map.yaml" {
+		t.Errorf("Render() = %v, want an error at c/templates/my map.yaml", err)
+	}
+}
