@@ -289,7 +289,7 @@ func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string) {
 // (api/internal/kusterr.MalformedYamlError, an internal type that
 // errors.As cannot reach): "... MalformedYAMLError: yaml: line 6: ... in
 // File: r.yaml", the path as the kustomization listing it wrote it.
-var malformedRe = regexp.MustCompile(`MalformedYAMLError: .* in File: (\S+)$`)
+var malformedRe = regexp.MustCompile(`MalformedYAMLError: .* in File: (.+)$`)
 
 // yamlLineRe reads the line of a YAML syntax error.
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

@@ -993,21 +993,22 @@ vars:
 // TestMalformedResourceNamed: a resource file kustomize cannot parse is
 // named by its repository path and the line of the error in the file,
 // not the top kustomization (kustomize names it relative to the base
-// that lists it, with a line counted from the start of its document).
+// that lists it, with a line counted from the start of its document). Its
+// name may hold a space.
 func TestMalformedResourceNamed(t *testing.T) {
 	t.Parallel()
 	err := buildErr(t, map[string]string{
-		"base/kustomization.yaml":    "resources: [ok.yaml, sub/r.yaml]\n",
+		"base/kustomization.yaml":    "resources: [ok.yaml, sub/my r.yaml]\n",
 		"base/ok.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n",
-		"base/sub/r.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  k: v\n   x: hunter2\n",
+		"base/sub/my r.yaml":         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  k: v\n   x: hunter2\n",
 		"overlay/kustomization.yaml": "resources: [../base]\nnamePrefix: p-\n",
 	}, "overlay")
 	var de *diag.Error
 	if !errors.As(err, &de) {
 		t.Fatalf("error %v is not a *diag.Error", err)
 	}
-	if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != "base/sub/r.yaml:10" {
-		t.Errorf("error at %s, want base/sub/r.yaml:10: %v", got, err)
+	if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != "base/sub/my r.yaml:10" {
+		t.Errorf("error at %s, want base/sub/my r.yaml:10: %v", got, err)
 	}
 	if strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("error shows a value: %v", err)
