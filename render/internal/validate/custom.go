@@ -8,6 +8,7 @@ import (
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/version"
 	kjson "sigs.k8s.io/json"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -23,15 +24,11 @@ func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind
 	if !ok || !v.served {
 		d := base
 		d.Line = o.LineOf(keyNode(o, "apiVersion"))
-		served := "no version"
-		if len(c.served) > 0 {
-			served = strings.Join(c.served, ", ")
-		}
-		d.Msg = fmt.Sprintf("apiVersion %s is not served for kind %s: %s serves %s", gvk.GroupVersion(), gvk.Kind, c.where, served)
+		d.Msg = fmt.Sprintf("apiVersion %s is not served for kind %s: %s serves %s", gvk.GroupVersion(), gvk.Kind, c.where, servedList(c))
 		d.Err = ErrNotServed
-		d.Hint = "move the object to a served version"
-		if len(c.served) > 0 {
-			d.Hint = fmt.Sprintf("use apiVersion %s/%s and check the object against that version's fields", c.group, c.served[len(c.served)-1])
+		d.Hint = servedHint(c) + " and check the object against that version's fields"
+		if len(c.served) == 0 {
+			d.Hint = "move the object to a served version"
 		}
 		return []error{&d}
 	}
@@ -205,4 +202,28 @@ func keyNode(o templates.Object, key string) *kyaml.Node {
 		}
 	}
 	return nil
+}
+
+// servedList names the versions c serves, "no version" when none.
+func servedList(c *crd) string {
+	if len(c.served) == 0 {
+		return "no version"
+	}
+	return strings.Join(c.served, ", ")
+}
+
+// servedHint says which apiVersion to use: the served version the API
+// server prefers (v1 over v1beta1 over v1alpha1, as kube-aware ordering
+// ranks them; sorted as text, v1beta1 came after v1).
+func servedHint(c *crd) string {
+	if len(c.served) == 0 {
+		return "the CRD serves no version: serve one in the CRD"
+	}
+	best := c.served[0]
+	for _, v := range c.served[1:] {
+		if version.CompareKubeAwareVersionStrings(v, best) > 0 {
+			best = v
+		}
+	}
+	return fmt.Sprintf("use apiVersion %s/%s", c.group, best)
 }

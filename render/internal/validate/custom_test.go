@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -387,5 +388,41 @@ spec:
 `)
 	if err := testEnv(t, crd...).Objects("infra", parse(t, "gadget.yaml", obj)); err != nil {
 		t.Errorf("with its CRD: %v, want it accepted", err)
+	}
+}
+
+// TestServedHintPrefersStable: the version an error tells the user to
+// use is the one the API server prefers among those the CRD serves (v1
+// before v1beta1), not the last as text, for an object and for a Flux
+// health check (ServedError).
+func TestServedHintPrefersStable(t *testing.T) {
+	t.Parallel()
+	crd := `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Gadget, plural: gadgets}
+  scope: Namespaced
+  versions:
+  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}
+  - {name: v1beta1, served: true, storage: false, schema: {openAPIV3Schema: {type: object}}}
+  - {name: v1alpha1, served: false, storage: false, schema: {openAPIV3Schema: {type: object}}}
+`
+	env := testEnv(t, parse(t, "crd.yaml", crd)...)
+	err := env.Objects("demo", parse(t, "g.yaml", "apiVersion: example.com/v1alpha1\nkind: Gadget\nmetadata: {name: g, namespace: apps}\n"))
+	errs := diag.Flatten(err)
+	var de *diag.Error
+	if len(errs) != 1 || !errors.As(errs[0], &de) || de.Hint != "use apiVersion example.com/v1 and check the object against that version's fields" {
+		t.Errorf("got %v, want one error with the hint to use example.com/v1", err)
+	}
+	msg, hint := env.ServedError("example.com/v1alpha1", "Gadget")
+	if msg != "CRD gadgets.example.com does not serve apiVersion example.com/v1alpha1 for kind Gadget (it serves v1, v1beta1)" || hint != "use apiVersion example.com/v1" {
+		t.Errorf("ServedError = %q, %q", msg, hint)
+	}
+	for _, v := range []string{"example.com/v1", "example.com/v1beta1", "example.org/v1"} {
+		if msg, _ := env.ServedError(v, "Gadget"); msg != "" {
+			t.Errorf("ServedError(%s) = %q, want none", v, msg)
+		}
 	}
 }

@@ -426,8 +426,19 @@ func (e *Env) NotServed(apiVersion, kind string) bool {
 // what names a kind without being an object of it: a Flux health check.
 func (e *Env) ServedError(apiVersion, kind string) (msg, hint string) {
 	gv, err := schema.ParseGroupVersion(apiVersion)
-	if err != nil || e.ref(gv.Group, kind) != nil {
+	if err != nil {
 		return "", ""
+	}
+	if r := e.ref(gv.Group, kind); r != nil {
+		// A CRD's kind (Flux's own included): the versions it serves.
+		c := r.get()
+		if c == nil || c.err != nil {
+			return "", "" // refused where the CRD is checked
+		}
+		if v := c.versions[gv.Version]; v != nil && v.served {
+			return "", ""
+		}
+		return fmt.Sprintf("%s does not serve apiVersion %s for kind %s (it serves %s)", c.where, apiVersion, kind, servedList(c)), servedHint(c)
 	}
 	gvk := gv.WithKind(kind)
 	typed := newTyped(gvk)
