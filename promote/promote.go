@@ -1352,6 +1352,10 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	}
 	pr, err := client.CreateOrUpdatePR(ctx, r.owner, r.name, gh.PR{Head: branch, Base: r.base, Title: title, Body: res.Body},
 		append(append([]string(nil), Labels...), envLabel(r.env.Name)))
+	if re := (*gh.RetargetedError)(nil); errors.As(err, &re) {
+		return &diag.Error{Msg: fmt.Sprintf("env %s on %s/%s: %v", r.env.Name, r.owner, r.name, err), Err: err,
+			Hint: fmt.Sprintf("change the base of pull request #%d back to %s (manifests.branch), or close it, and run kiln again; the branch %s is pushed", re.Number, re.Want, branch)}
+	}
 	if err != nil {
 		return &diag.Error{Msg: fmt.Sprintf("opening the pull request for env %s on %s/%s: %v", r.env.Name, r.owner, r.name, err), Err: err,
 			Hint: "check manifests.github and that the token may open pull requests there (pull-requests: write); the branch " + branch + " is pushed, so running kiln again is safe"}

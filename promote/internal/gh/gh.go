@@ -171,36 +171,63 @@ func wrap(err error, attempts int, format string, args ...any) error {
 
 // FindOpenPR implements Client.
 func (g *GitHub) FindOpenPR(ctx context.Context, owner, repo, head, base string) (*PR, error) {
+	prs, err := g.openPRs(ctx, owner, repo, head, base)
+	if err != nil || len(prs) == 0 {
+		return nil, err
+	}
+	return prs[0], nil
+}
+
+// openPRs returns the open pull requests from branch head to base (any
+// base when base is ""), oldest first.
+func (g *GitHub) openPRs(ctx context.Context, owner, repo, head, base string) ([]*PR, error) {
 	ctx, attempts := withAttempts(ctx)
 	opts := &github.PullRequestListOptions{
 		State: "open", Head: owner + ":" + head, Base: base,
 		ListOptions: github.ListOptions{PerPage: 100},
 	}
-	var best *github.PullRequest
+	var out []*github.PullRequest
 	for {
 		prs, resp, err := g.c.PullRequests.List(ctx, owner, repo, opts)
 		if err != nil {
-			return nil, wrap(err, *attempts, "looking for the open pull request from %s to %s in %s/%s", head, base, owner, repo)
+			to := ""
+			if base != "" {
+				to = " to " + base
+			}
+			return nil, wrap(err, *attempts, "looking for the open pull request from %s%s in %s/%s", head, to, owner, repo)
 		}
 		for _, p := range prs {
 			// GitHub filters already; check anyway, the fork case uses the
 			// same branch names.
-			if p.GetHead().GetRef() != head || p.GetBase().GetRef() != base || p.GetState() != "open" {
+			if p.GetHead().GetRef() != head || (base != "" && p.GetBase().GetRef() != base) || p.GetState() != "open" {
 				continue
 			}
-			if best == nil || p.GetNumber() < best.GetNumber() {
-				best = p
-			}
+			out = append(out, p)
 		}
 		if resp.NextPage == 0 {
 			break
 		}
 		opts.Page = resp.NextPage
 	}
-	if best == nil {
-		return nil, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].GetNumber() < out[j].GetNumber() })
+	prs := make([]*PR, len(out))
+	for i, p := range out {
+		prs[i] = toPR(p)
 	}
-	return toPR(best), nil
+	return prs, nil
+}
+
+// RetargetedError is a pull request of the head branch that someone
+// retargeted to another base: opening one to the base kiln promotes to
+// would give the branch two pull requests, either of which merges it.
+type RetargetedError struct {
+	Number     int
+	Head, Base string // the pull request's
+	Want       string // the base kiln promotes to
+}
+
+func (e *RetargetedError) Error() string {
+	return fmt.Sprintf("pull request #%d of branch %s targets %s, not %s: kiln does not open a second pull request of the branch", e.Number, e.Head, e.Base, e.Want)
 }
 
 // CreateOrUpdatePR implements Client.
@@ -211,6 +238,21 @@ func (g *GitHub) FindOpenPR(ctx context.Context, owner, repo, head, base string)
 // and update it if it is there. A 422 "A pull request already exists"
 // (someone, or an earlier attempt, opened it) also ends in an update.
 func (g *GitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR, labels []string) (*PR, error) {
+	// The branch's open pull requests, to any base: one retargeted by hand
+	// is not updated or doubled.
+	open, err := g.openPRs(ctx, owner, repo, pr.Head, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range open {
+		if o.Base == pr.Base {
+			open = nil // updated below, as the create's 422 leads to
+			break
+		}
+	}
+	if len(open) > 0 {
+		return nil, &RetargetedError{Number: open[0].Number, Head: pr.Head, Base: open[0].Base, Want: pr.Base}
+	}
 	var out *PR
 	for attempt := 0; out == nil; attempt++ {
 		if attempt > 0 {

@@ -2,6 +2,7 @@ package gh
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -133,6 +134,33 @@ func TestCreateOrUpdatePRExisting(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"env/dev", "kiln"}, prs[1].Labels); d != "" {
 		t.Errorf("labels (-want +got):\n%s", d)
+	}
+}
+
+// TestCreateOrUpdatePRRetargeted: someone changed the base of kiln's pull
+// request on GitHub. GitHub would let kiln open a second pull request of
+// the same branch to the base it promotes to; kiln refuses instead, naming
+// the pull request and its base, and changes nothing.
+func TestCreateOrUpdatePRRetargeted(t *testing.T) {
+	t.Parallel()
+	c, f, _ := setup(t)
+	n := f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/dev", Base: "release", Title: "old", Body: "old"})
+	_, err := c.CreateOrUpdatePR(t.Context(), "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "new", Body: "new"}, nil)
+	var re *RetargetedError
+	if !errors.As(err, &re) || re.Number != n || re.Base != "release" || re.Want != "main" {
+		t.Fatalf("CreateOrUpdatePR() = %v, want a RetargetedError naming #%d", err, n)
+	}
+	if want := fmt.Sprintf("pull request #%d of branch kiln/dev targets release, not main: kiln does not open a second pull request of the branch", n); err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if prs := f.PRs("acme", "manifests"); len(prs) != 1 || prs[0].Title != "old" {
+		t.Errorf("PRs = %+v, want the retargeted one alone and untouched", prs)
+	}
+	// Retargeted back, and also open to main: the one to main is updated.
+	f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/dev", Base: "main", Title: "old", Body: "old"})
+	got, err := c.CreateOrUpdatePR(t.Context(), "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "new", Body: "new"}, nil)
+	if err != nil || got.Base != "main" || got.Title != "new" {
+		t.Errorf("CreateOrUpdatePR() = %+v, %v; want the pull request to main updated", got, err)
 	}
 }
 
