@@ -131,3 +131,67 @@ func TestRehashDeletedCopyKeepsReferences(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONPatchRenamingGeneratedRefused: a JSON6902 env patch that gives
+// a generated ConfigMap another name or namespace left the Deployment
+// naming the old one, which no longer exists. It is an error naming the
+// generator; a patch of the data alone still renames both.
+func TestJSONPatchRenamingGeneratedRefused(t *testing.T) {
+	t.Parallel()
+	fs := filesys.MakeFsInMemory()
+	for name, content := range map[string]string{
+		"/app/kustomization.yaml": "namespace: shop\nresources: [deploy.yaml]\nconfigMapGenerator:\n- name: app-config\n  literals: [LOG_LEVEL=info]\n",
+		"/app/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n" +
+			"      containers:\n      - name: web\n        image: nginx\n        envFrom: [{configMapRef: {name: app-config}}]\n",
+	} {
+		if err := fs.WriteFile(name, []byte(content)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, "/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := m.AsYaml()
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := &Selector{Kind: "ConfigMap", Name: "app-config"}
+	for _, tc := range []struct{ name, patch, want string }{
+		{"name", "- {op: replace, path: /metadata/name, value: other}",
+			"envs/dev.yaml:4: ConfigMap/shop/app-config-"},
+		{"namespace", "- {op: replace, path: /metadata/namespace, value: other}",
+			"JSON6902 patch renames ConfigMap app-config-"},
+		{"data", "- {op: replace, path: /data/LOG_LEVEL, value: debug}", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			objs, err := objects.Parse(data, "out.yaml", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _, err := Apply(objs, []Patch{{File: "envs/dev.yaml", Line: 4, Target: target, Patch: tc.patch}})
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				var cm, dep string
+				for _, o := range out {
+					switch o.Node.GetKind() {
+					case "ConfigMap":
+						cm = o.Node.GetName()
+					case "Deployment":
+						dep, _ = o.Node.String()
+					}
+				}
+				if !strings.HasPrefix(cm, "app-config-") || cm == "app-config-hf678c7m2b" || !strings.Contains(dep, "name: "+cm) {
+					t.Errorf("ConfigMap %s, Deployment:\n%s\nwant it renamed with its user", cm, dep)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "configMapGenerator app-config") {
+				t.Errorf("Apply() error = %v, want one containing %q and the generator", err, tc.want)
+			}
+		})
+	}
+}

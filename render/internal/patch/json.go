@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"fmt"
 	"slices"
 
 	"sigs.k8s.io/kustomize/api/filters/patchjson6902"
@@ -94,6 +95,9 @@ func applyJSON(objs []templates.Object, p Patch, sel *selector) ([]templates.Obj
 			continue
 		}
 		restore(old.YNode(), o.Node.YNode())
+		if err := renamedGenerated(p, sel.bases, old, o.Node); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := diag.Join(errs...); err != nil {
 		return nil, nil, err
@@ -200,4 +204,23 @@ func nameOf(n *kyaml.Node) string {
 		}
 	}
 	return ""
+}
+
+// renamedGenerated refuses a JSON6902 patch that moved a generated
+// ConfigMap or Secret (bases) to another name or namespace: kiln gives a
+// changed generated object its new hash and renames its users itself
+// (rehash), by the name and namespace it had; a patch's own rename would
+// leave every Pod that uses the object naming one that no longer exists.
+func renamedGenerated(p Patch, bases map[genKey]string, old, new *kyaml.RNode) error {
+	base, ok := bases[genKey{old.GetKind(), old.GetNamespace(), old.GetName()}]
+	if !ok || (new.GetName() == old.GetName() && new.GetNamespace() == old.GetNamespace()) {
+		return nil
+	}
+	gen := "configMapGenerator"
+	if old.GetKind() == "Secret" {
+		gen = "secretGenerator"
+	}
+	return &diag.Error{File: p.File, Line: p.Line, Object: objectOf(old),
+		Msg:  fmt.Sprintf("JSON6902 patch renames %s %s, which kustomize's %s %s made: the objects that use it would keep its old name", old.GetKind(), old.GetName(), gen, base),
+		Hint: fmt.Sprintf("rename it in the overlay's %s (name:, namespace:), where kustomize renames its users too; a patch of its data alone gives it a new hash and renames its users", gen)}
 }
