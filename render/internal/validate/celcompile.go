@@ -5,15 +5,60 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel/model"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/version"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	apiservercel "k8s.io/apiserver/pkg/cel"
 	"k8s.io/apiserver/pkg/cel/environment"
 )
+
+// celCompat is the CEL compatibility version of the API server of kube:
+// the minor version before it (EffectiveVersion.MinCompatibilityVersion),
+// whose libraries a new rule may use. An API server of 1.31 refuses a
+// CRD whose rule calls the format library, which 1.31 introduced; the
+// environment kiln's own apiserver packages default to is the newest. nil
+// (no kubeVersion) is that default.
+func celCompat(kube *version.Version) *version.Version {
+	if kube == nil || kube.Minor() == 0 {
+		return environment.DefaultCompatibilityVersion()
+	}
+	return version.MajorMinor(kube.Major(), kube.Minor()-1)
+}
+
+// baseEnvSets holds one environment per compatibility version: building
+// one costs milliseconds.
+var baseEnvSets sync.Map // "major.minor" → *environment.EnvSet
+
+func baseEnvSet(compat *version.Version) *environment.EnvSet {
+	key := compat.String()
+	if e, ok := baseEnvSets.Load(key); ok {
+		return e.(*environment.EnvSet)
+	}
+	e, _ := baseEnvSets.LoadOrStore(key, environment.MustBaseEnvSet(compat))
+	return e.(*environment.EnvSet)
+}
+
+// celByCompat is a CRD's cel: celCompileErrors of its rules, once per
+// compatibility version.
+func celByCompat(rules []celVersion) func(*version.Version) fieldpath.ErrorList {
+	var mu sync.Mutex
+	done := map[string]func() fieldpath.ErrorList{}
+	return func(compat *version.Version) fieldpath.ErrorList {
+		mu.Lock()
+		f, ok := done[compat.String()]
+		if !ok {
+			f = sync.OnceValue(func() fieldpath.ErrorList { return celCompileErrors(rules, compat) })
+			done[compat.String()] = f
+		}
+		mu.Unlock()
+		return f()
+	}
+}
 
 // The API server's limits on the estimated cost of a CRD's rules
 // (apiextensions validation's StaticEstimatedCostLimit and
@@ -44,7 +89,7 @@ type celVersion struct {
 // reaches (celRules), so a rule that does not compile would pass until an
 // object reached it, while the API server refuses the whole CRD, and
 // with it every object of the kind, at apply.
-func celCompileErrors(versions []celVersion) (errs fieldpath.ErrorList) {
+func celCompileErrors(versions []celVersion, compat *version.Version) (errs fieldpath.ErrorList) {
 	defer func() {
 		if r := recover(); r != nil {
 			errs = append(errs, fieldpath.InternalError(fieldpath.NewPath("spec", "versions"), fmt.Errorf("compiling the CEL rules failed unexpectedly (a bug in kiln or in the Kubernetes code it uses; please report it): %v", r)))
@@ -54,7 +99,7 @@ func celCompileErrors(versions []celVersion) (errs fieldpath.ErrorList) {
 		if !hasRules(v.st) {
 			continue
 		}
-		c := &celCompile{}
+		c := &celCompile{compat: compat}
 		root := fieldpath.NewPath("spec", "versions").Index(v.index).Child("schema", "openAPIV3Schema")
 		one := uint64(1)
 		c.walk(v.st, nil, true, root, &one)
@@ -79,6 +124,7 @@ type ruleCost struct {
 }
 
 type celCompile struct {
+	compat    *version.Version
 	env       *environment.EnvSet
 	errs      fieldpath.ErrorList
 	total     uint64
@@ -172,7 +218,7 @@ func (c *celCompile) rules(s *structuralschema.Structural, decl *apiservercel.De
 		return // as the API server: no compiling where the rules' own fields are wrong
 	}
 	if c.env == nil {
-		c.env = environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
+		c.env = baseEnvSet(c.compat)
 	}
 	results, err := cel.Compile(s, decl, celconfig.PerCallLimit, c.env, cel.NewExpressionsEnvLoader())
 	if err != nil {

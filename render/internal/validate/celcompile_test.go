@@ -85,6 +85,62 @@ func TestCRDRulesCompiled(t *testing.T) {
 	})
 }
 
+// TestCRDRulesPerKubeVersion: the API server of a Kubernetes minor
+// version compiles a new CRD's rules with the CEL libraries of the minor
+// version before it. A rule calling isSemver (the semver library, 1.33) is
+// refused by 1.33's API server and taken by 1.34's; format (1.31) by
+// 1.31's and 1.32's. kiln used its own, newest environment for every
+// kubeVersion. One Schemas and one run's knowledge (Clean, Seed) serve
+// envs of several versions: a verdict of one is not another's.
+func TestCRDRulesPerKubeVersion(t *testing.T) {
+	t.Parallel()
+	gwc, err := os.ReadFile(filepath.Join(realDir, "gateway-api", "gatewayclasses-crd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rule = "rule: self == oldSelf"
+	semver := strings.Replace(string(gwc), rule, "rule: isSemver(self) || self == oldSelf", 1)
+	format := strings.Replace(string(gwc), rule, "rule: \"!format.dns1123Subdomain().validate(self).hasValue() || self == oldSelf\"", 1)
+	if semver == string(gwc) || format == string(gwc) {
+		t.Fatal("mutation not applied")
+	}
+	for _, tc := range []struct {
+		doc, kube string
+		refused   bool
+	}{
+		{semver, "1.33.0", true},
+		{semver, "1.34.2", false},
+		{format, "1.31.0", true},
+		{format, "1.32.0", false},
+		{format, "", false}, // no kubeVersion: kiln's newest
+	} {
+		_, err := NewSchemas().Env(tc.kube, parse(t, "crd.yaml", tc.doc))
+		if refused := err != nil; refused != tc.refused {
+			t.Errorf("kubeVersion %q: error %v, want refused %v", tc.kube, err, tc.refused)
+		} else if refused && !strings.Contains(err.Error(), "undeclared reference") {
+			t.Errorf("kubeVersion %q: error %v, want the undeclared function named", tc.kube, err)
+		}
+	}
+
+	s := NewSchemas()
+	newer, err := s.Env("1.34.0", parse(t, "crd.yaml", semver))
+	if err != nil {
+		t.Fatalf("1.34: %v", err)
+	}
+	if _, err := s.Env("1.33.0", parse(t, "crd.yaml", semver)); err == nil {
+		t.Error("1.33 after 1.34 in one run: the CRD was taken")
+	}
+	// The next run knows the CRD compiled for 1.34; 1.33 must still refuse it.
+	next := NewSchemas()
+	next.Seed(newer.Clean())
+	if _, err := next.Env("1.33.0", parse(t, "crd.yaml", semver)); err == nil {
+		t.Error("1.33 in a run seeded by 1.34's: the CRD was taken")
+	}
+	if _, err := next.Env("1.34.0", parse(t, "crd.yaml", semver)); err != nil {
+		t.Errorf("1.34 seeded: %v", err)
+	}
+}
+
 // TestValidationPanicIsAnError: should the API server's code that kiln
 // validates with panic on an object (it expects what its own decoder and
 // defaulting made), the object is refused with an error at its line and

@@ -63,19 +63,20 @@ type crd struct {
 	sum [32]byte
 	// lifecycle: its versions' deprecation.
 	lifecycle crdLifecycle
-	// cel compiles every CEL rule of every version, as the API server does
-	// before it takes the CRD (celCompileErrors); nil when a check before
-	// refused the CRD. Only a CRD the env applies needs it (celChecked).
-	cel func() fieldpath.ErrorList
+	// cel compiles every CEL rule of every version, as the API server of a
+	// CEL compatibility version (celCompat) does before it takes the CRD
+	// (celCompileErrors); nil when a check before refused the CRD, or the
+	// CRD has no rules. Only a CRD the env applies needs it (celChecked).
+	cel func(compat *version.Version) fieldpath.ErrorList
 }
 
 // celChecked returns c, or a copy refused for the CEL rules the API
-// server would refuse it for.
-func celChecked(c *crd) *crd {
+// server of CEL compatibility version compat would refuse it for.
+func celChecked(c *crd, compat *version.Version) *crd {
 	if c.err != nil || c.cel == nil {
 		return c
 	}
-	if errs := c.cel(); len(errs) > 0 {
+	if errs := c.cel(compat); len(errs) > 0 {
 		v := *c
 		v.err = &crdCELError{errs: errs}
 		return &v
@@ -338,16 +339,19 @@ func compileKeyed(key [32]byte, data []byte) (c *crd) {
 // so that the memory is free for the rest of the run. The caller compiles
 // such a CRD again (compileData) should an object of its kind turn up. A
 // CRD compiled whole before is returned whole.
-func (s *Schemas) check(key [32]byte, data []byte, need func(groupKind) bool) *crd {
+func (s *Schemas) check(key [32]byte, data []byte, need func(groupKind) bool, compat *version.Version) *crd {
 	s.mu.Lock()
 	if get, ok := s.cache[key]; ok {
 		s.mu.Unlock()
-		return celChecked(get())
+		return celChecked(get(), compat)
 	}
 	get, ok := s.verdicts[key]
 	if !ok {
+		// Cached without the CEL verdict, which depends on the env's
+		// kubeVersion: another env may apply the same CRD to another
+		// Kubernetes.
 		get = sync.OnceValue(func() *crd {
-			c := celChecked(compileKeyed(key, data))
+			c := compileKeyed(key, data)
 			if c.err != nil || need(groupKind{c.group, c.kind}) {
 				s.mu.Lock()
 				if _, ok := s.cache[key]; !ok {
@@ -363,7 +367,7 @@ func (s *Schemas) check(key [32]byte, data []byte, need func(groupKind) bool) *c
 		s.verdicts[key] = get
 	}
 	s.mu.Unlock()
-	return get()
+	return celChecked(get(), compat)
 }
 
 // decodedClean reports whether the CRD whose JSON encoding has the sha256
@@ -421,17 +425,20 @@ func (k cleanKey) persistent() CleanKey {
 
 // crdKeyVersion names the other kind of CleanKey: a CRD that compiled
 // without a problem (crdKey).
-const crdKeyVersion = "kiln-validate-crd-v2\x00"
+const crdKeyVersion = "kiln-validate-crd-v3\x00"
 
 // crdKey is the CleanKey saying that the CRD whose JSON encoding has the
 // sha256 sum compiles: decodes strictly without a problem, is structural,
-// its defaults prune and its CEL rules compile within their cost (v2;
-// v1 did not compile the rules). An env that meets it again need not compile it
-// unless an object of its kind is checked.
-func crdKey(sum [32]byte) CleanKey {
+// its defaults prune and its CEL rules compile within their cost in the
+// environment of CEL compatibility version compat (v3; v2 compiled them in
+// the newest environment kiln knows, whatever the kubeVersion; v1 did not
+// compile them). An env that meets it again need not compile it unless an
+// object of its kind is checked.
+func crdKey(sum [32]byte, compat *version.Version) CleanKey {
 	h := sha256.New()
 	h.Write([]byte(crdKeyVersion))
 	h.Write(sum[:])
+	h.Write([]byte(compat.String()))
 	var out CleanKey
 	copy(out[:], h.Sum(nil))
 	return out
@@ -551,7 +558,7 @@ func compileCRD(data []byte) *crd {
 		cv.checkers = sync.OnceValue(func() checkers { return newCheckers(schema, st) })
 	}
 	if len(rules) > 0 {
-		c.cel = sync.OnceValue(func() fieldpath.ErrorList { return celCompileErrors(rules) })
+		c.cel = celByCompat(rules)
 	}
 	sort.Strings(c.served)
 	return c
@@ -730,6 +737,7 @@ type Env struct {
 	seen        map[CleanKey]bool // the env's objects found clean, for Clean
 	crds        map[groupKind]*crdRef
 	kube        *version.Version // kubeVersion; nil: any
+	celCompat   *version.Version // the CEL compatibility version of kube's API server
 	kubeVersion string           // as the env file spells it
 	// encoded holds the JSON encoding Env made of each CRD object, by its
 	// root node, for Objects to check the object by without encoding
@@ -761,6 +769,7 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		}
 		e.kube = v
 	}
+	e.celCompat = celCompat(e.kube)
 	var crdObjs []templates.Object
 	used := map[groupKind]bool{}
 	for _, o := range objs {
@@ -796,13 +805,13 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		}
 		sum, data := enc.sum, enc.data
 		whole := func() *crd { return s.compileData(sum, data) }
-		if s.knows(crdKey(enc.sum)) {
+		if s.knows(crdKey(enc.sum, e.celCompat)) {
 			if gk, versions, ok := crdNames(enc.data); ok {
 				done[i] = prepared{ref: &crdRef{sum: sum, get: whole, lifecycle: crdLifecycleOf(versions)}, gk: gk, keep: true}
 				return
 			}
 		}
-		c := s.check(enc.sum, enc.data, func(gk groupKind) bool { return used[gk] })
+		c := s.check(enc.sum, enc.data, func(gk groupKind) bool { return used[gk] }, e.celCompat)
 		get := whole
 		if c.versions != nil {
 			get = func() *crd { return c }
@@ -832,7 +841,7 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 			continue
 		}
 		if p.keep {
-			e.noteClean(crdKey(p.ref.sum))
+			e.noteClean(crdKey(p.ref.sum, e.celCompat))
 		}
 		e.crds[p.gk] = p.ref
 	}
