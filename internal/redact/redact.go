@@ -316,7 +316,8 @@ func PublicURL(raw string) string {
 // of a fragment or query and its "/" for the path's: it then finds no
 // user and keeps the password in the host, fragment, query or path
 // ("https://bot:12#34@host" is host "bot:12", fragment "34@host"). So the
-// user part ends at the last "@" before the first "/"; failing that, at
+// user part ends at the last "@" before the first "/"; failing that, when
+// what comes before the first "/" is no host name ("bot:1", "tok"), at
 // the last "@" of the path (before any "?" or "#") that a host name
 // follows ("bot:1/2/3@charts.example.com/x"). A digest
 // ("chart@sha256:…") is no host name, and stays.
@@ -327,6 +328,9 @@ func userinfoEnd(s string) int {
 	}
 	if at := strings.LastIndexByte(s[:end], '@'); at >= 0 {
 		return at + 1
+	}
+	if hostName(s[:end]) {
+		return 0 // a real host: an "@" in its path is the path's ("repo@v1.2.git")
 	}
 	path := s[:end+strings.IndexAny(s[end:]+"?", "?#")]
 	for at := strings.LastIndexByte(path, '@'); at > end; at = strings.LastIndexByte(path[:at], '@') {

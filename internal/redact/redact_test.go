@@ -332,6 +332,9 @@ func TestURL(t *testing.T) {
 		"https://x:ab/cd/ef@github.com/acme/x.git":                "https://github.com/acme/x.git",
 		"https://x:12#34@github.com/acme/x.git":                   "https://github.com/acme/x.git",
 		"https://github.com/acme/x.git#main@v1":                   "https://github.com/acme/x.git#main@v1",
+		"https://github.com/acme/x@v1.2.git":                      "https://github.com/acme/x@v1.2.git",
+		"https://tok/en@github.com/acme/x.git":                    "https://github.com/acme/x.git",
+		"https://git.example.com:8443/acme/x@v1.2":                "https://git.example.com:8443/acme/x@v1.2",
 	} {
 		if got := URL(in); got != want {
 			t.Errorf("URL(%q) = %q, want %q", in, got, want)
