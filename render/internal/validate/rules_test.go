@@ -16,6 +16,7 @@ import (
 func TestAPIServerRules(t *testing.T) {
 	t.Parallel()
 	const dep, svc, repoServer = "deployment.yaml", "service.yaml", "argocd-repo-server-deployment.yaml"
+	const netpol, promPeer = "grafana-networkPolicy.yaml", "    - podSelector:\n        matchLabels:\n          app.kubernetes.io/name: prometheus\n"
 	for _, tc := range []struct {
 		name, source, file, from, to, want string
 	}{
@@ -412,6 +413,26 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.template.spec.schedulingGates[1]": Duplicate value: "example.com/quota"`},
 		{"empty runtime class", "podinfo", dep, "      containers:\n", "      runtimeClassName: ''\n      containers:\n",
 			`field "spec.template.spec.runtimeClassName": Invalid value: "": a lowercase RFC 1123 subdomain`},
+		// NetworkPolicies (ValidateNetworkPolicySpec).
+		{"network policy pod selector", "kube-prometheus", netpol, "      app.kubernetes.io/component: grafana\n", "      app.kubernetes.io/component: 'grafana ui'\n",
+			`grafana-networkPolicy.yaml:24: app kube-prometheus: NetworkPolicy/monitoring/grafana: field "spec.podSelector.matchLabels": Invalid value: "grafana ui": a valid label must be`},
+		{"network policy three policy types", "kube-prometheus", netpol, "  - Egress\n  - Ingress\n", "  - Egress\n  - Ingress\n  - Egress\n",
+			`field "spec.policyTypes": Invalid value: ["Egress","Ingress","Egress"]: may not specify more than two policyTypes`},
+		{"network policy port range from a name", "kube-prometheus", netpol, "    - port: 3000\n", "    - port: http\n      endPort: 3001\n",
+			`grafana-networkPolicy.yaml:21: app kube-prometheus: NetworkPolicy/monitoring/grafana: field "spec.ingress[0].ports[0].endPort": Invalid value: 3001: may not be specified when ` + "`port` is non-numeric"},
+		{"network policy port range backwards", "kube-prometheus", netpol, "    - port: 3000\n", "    - port: 3000\n      endPort: 2000\n",
+			`field "spec.ingress[0].ports[0].endPort": Invalid value: 2000: must be greater than or equal to ` + "`port`"},
+		{"network policy CIDR", "kube-prometheus", netpol, promPeer, "    - ipBlock:\n        cidr: 10.0.0.0/33\n",
+			`grafana-networkPolicy.yaml:17: app kube-prometheus: NetworkPolicy/monitoring/grafana: field "spec.ingress[0].from[0].ipBlock.cidr": Invalid value: "10.0.0.0/33": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`},
+		{"network policy empty CIDR", "kube-prometheus", netpol, promPeer, "    - ipBlock: {cidr: ''}\n",
+			`field "spec.ingress[0].from[0].ipBlock.cidr": Required value`},
+		// Left out, the schema reports it, and the rule does not again.
+		{"network policy without CIDR", "kube-prometheus", netpol, promPeer, "    - ipBlock: {except: [10.0.0.0/8]}\n",
+			`missing required field "spec.ingress[0].from[0].ipBlock.cidr"`},
+		{"network policy exception outside its CIDR", "kube-prometheus", netpol, promPeer, "    - ipBlock:\n        cidr: 10.0.0.0/8\n        except: [192.168.0.0/16]\n",
+			`field "spec.ingress[0].from[0].ipBlock.except[0]": Invalid value: "192.168.0.0/16": must be a strict subset of ` + "`cidr`"},
+		{"network policy exception equal to its CIDR", "kube-prometheus", netpol, promPeer, "    - ipBlock:\n        cidr: 10.0.0.0/8\n        except: [10.0.0.0/8]\n",
+			`field "spec.ingress[0].from[0].ipBlock.except[0]": Invalid value: "10.0.0.0/8": must be a strict subset of ` + "`cidr`"},
 		{"daemonset selector", "kube-prometheus", "nodeExporter-daemonset.yaml", "      app.kubernetes.io/name: node-exporter\n      app.kubernetes.io/part-of: kube-prometheus\n  template:", "      app.kubernetes.io/name: node-exporter-v2\n      app.kubernetes.io/part-of: kube-prometheus\n  template:",
 			"`selector` does not match template `labels`"},
 	} {
@@ -494,6 +515,8 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		{"host aliases and gates", "podinfo", "deployment.yaml", "      containers:\n", "      hostAliases: [{ip: 'fd00::5', hostnames: [registry.local, foo]}]\n      readinessGates: [{conditionType: target-health.elbv2.k8s.aws/podinfo}]\n      schedulingGates: [{name: example.com/quota}]\n      runtimeClassName: gvisor\n      containers:\n"},
 		{"kernel sysctls on the host's network", "kube-prometheus", "nodeExporter-daemonset.yaml", "        runAsUser: 65534\n", "        runAsUser: 65534\n        sysctls: [{name: kernel.shm_rmid_forced, value: '1'}, {name: kernel.msgmax, value: '65536'}]\n"},
 		{"image pull secret without a name", "podinfo", "deployment.yaml", "      containers:\n", "      imagePullSecrets: [{}]\n      containers:\n"},
+		{"network policy IP blocks and port ranges", "kube-prometheus", "grafana-networkPolicy.yaml", "    - port: 3000\n      protocol: TCP\n",
+			"    - port: 3000\n      endPort: 3010\n      protocol: TCP\n    - port: http\n    - protocol: UDP\n  - from:\n    - ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/32, 10.0.0.0/8]}\n    - ipBlock: {cidr: 10.0.0.1/8, except: [10.1.0.0/16]}\n    - ipBlock: {cidr: '2001:db8::/32', except: ['2001:db8:1::/48']}\n"},
 		{"template label with dots and underscores", "podinfo", "deployment.yaml", "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo\n        example.com/version: v6.14_1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
