@@ -298,6 +298,7 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 			c.resource(res, kind.list[res], cp.Child("resources", kind.key).Key(string(res)))
 		}
 	}
+	c.hugePages(&ctr.Resources, cp.Child("resources"))
 	for _, res := range slices.Sorted(maps.Keys(ctr.Resources.Requests)) {
 		req := ctr.Resources.Requests[res]
 		reqPath := cp.Child("resources", "requests").Key(string(res))
@@ -723,4 +724,44 @@ func (c *checker) resource(res corev1.ResourceName, q resource.Quantity, p *fiel
 	if !overcommitAllowed(res) && !strings.HasPrefix(name, corev1.ResourceHugePagesPrefix) && q.MilliValue()%1000 != 0 {
 		c.add(field.Invalid(p, q.String(), "must be an integer"), "an extended resource is counted in whole units")
 	}
+}
+
+// hugePages checks a container's huge pages, as the API server's
+// validateResourceRequirements does: each amount a whole number of pages
+// of the size its name gives (hugepages-2Mi: 2Mi, 4Mi, ...), and huge
+// pages only beside a cpu or memory request or limit.
+func (c *checker) hugePages(r *corev1.ResourceRequirements, p *field.Path) {
+	huge, cpuOrMemory := false, false
+	for _, kind := range []struct {
+		key  string
+		list corev1.ResourceList
+	}{{"limits", r.Limits}, {"requests", r.Requests}} {
+		for _, res := range slices.Sorted(maps.Keys(kind.list)) {
+			switch {
+			case res == corev1.ResourceCPU || res == corev1.ResourceMemory:
+				cpuOrMemory = true
+			case strings.HasPrefix(string(res), corev1.ResourceHugePagesPrefix):
+				huge = true
+				if q := kind.list[res]; !wholePages(res, q) {
+					c.add(field.Invalid(p.Child(kind.key).Key(string(res)), q.String(), fmt.Sprintf("%s is not positive integer multiple of %s", q.String(), res)),
+						fmt.Sprintf("ask for a whole number of pages of the size %s names (with hugepages-2Mi: 2Mi, 4Mi, 100Mi)", res))
+				}
+			}
+		}
+	}
+	if huge && !cpuOrMemory {
+		c.add(field.Forbidden(p, "HugePages require cpu or memory"),
+			"give the container a memory (or cpu) request or limit beside its huge pages")
+	}
+}
+
+// wholePages reports whether q is a whole number of the pages res (a
+// hugepages-<size> resource) is of: the API server's
+// IsHugePageResourceValueDivisible, false for a size that is no quantity.
+func wholePages(res corev1.ResourceName, q resource.Quantity) bool {
+	size, err := resource.ParseQuantity(strings.TrimPrefix(string(res), corev1.ResourceHugePagesPrefix))
+	if err != nil || size.Sign() <= 0 || size.MilliValue()%1000 != 0 {
+		return false
+	}
+	return q.Value()%size.Value() == 0
 }
