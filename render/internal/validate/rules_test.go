@@ -540,3 +540,34 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		})
 	}
 }
+
+// TestLimitRanges: the LimitRange of the Kubernetes documentation
+// (concepts/policy/limit-range) passes the whole validation, and a
+// mistake in it is told once, at its line.
+func TestLimitRanges(t *testing.T) {
+	t.Parallel()
+	const example = "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: cpu-resource-constraint\n  namespace: default\nspec:\n  limits:\n" +
+		"  - default: # this section defines default limits\n      cpu: 500m\n    defaultRequest: # this section defines default requests\n      cpu: 500m\n" +
+		"    max: # max and min define the limit range\n      cpu: \"1\"\n    min:\n      cpu: 100m\n    type: Container\n"
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"as documented", "", "", ""},
+		{"default above max", "      cpu: 500m\n    defaultRequest", "      cpu: '2'\n    defaultRequest",
+			`lr.yaml:9: app infra: LimitRange/default/cpu-resource-constraint: field "spec.limits[0].default.cpu": Invalid value: "1": default value 2 is greater than max value 1`},
+		{"type left out", "    type: Container\n", "",
+			`missing required field "spec.limits[0].type"`},
+		{"type misspelt", "    type: Container\n", "    type: Containers\n",
+			`lr.yaml:16: app infra: LimitRange/default/cpu-resource-constraint: field "spec.limits[0].type": Invalid value: "Containers": must be a standard limit type or fully qualified`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(example, tc.from, tc.to, 1)
+			errs := diag.Flatten(testEnv(t).Objects("infra", parse(t, "lr.yaml", doc)))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Fatalf("got %v, want one error containing %s", errs, tc.want)
+			}
+		})
+	}
+}

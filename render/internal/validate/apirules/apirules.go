@@ -88,6 +88,8 @@ func Check(obj runtime.Object) []Problem {
 		c.networkPolicy(o)
 	case *corev1.PersistentVolumeClaim:
 		c.claim(&o.Spec, field.NewPath("spec"))
+	case *corev1.LimitRange:
+		c.limitRange(o)
 	case *admissionregistrationv1.ValidatingWebhookConfiguration:
 		c.webhooks(validatingWebhooks(o.Webhooks))
 	case *admissionregistrationv1.MutatingWebhookConfiguration:

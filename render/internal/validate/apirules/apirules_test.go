@@ -55,6 +55,12 @@ func statefulSet(podMore, claims string) string {
 		podMore + "\n  volumeClaimTemplates: " + claims
 }
 
+// limitRange is a LimitRange document whose first limit is item (its
+// lines indented as the first entry of spec.limits).
+func limitRange(item string) string {
+	return "spec:\n  limits:\n  - " + item
+}
+
 const podTemplate = `
     metadata: {labels: {app: a}}
     spec:
@@ -290,6 +296,37 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"huge pages of part of a page", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {limits: {hugepages-2Mi: 3Mi, memory: 1Gi}}}]",
 			`spec.containers[0].resources.limits[hugepages-2Mi]: Invalid value: "3Mi": 3Mi is not positive integer multiple of hugepages-2Mi`},
 		{"memory request below limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {memory: 1Gi, ephemeral-storage: 1Gi}, limits: {memory: 2Gi, ephemeral-storage: 2Gi}}}]", ""},
+		// LimitRanges: the example of the Kubernetes documentation
+		// (concepts/policy/limit-range), and mistakes in it.
+		{"limit range", &corev1.LimitRange{}, limitRange("default: {cpu: 500m}\n    defaultRequest: {cpu: 500m}\n    max: {cpu: '1'}\n    min: {cpu: 100m}\n    type: Container"), ""},
+		{"limit range of every type", &corev1.LimitRange{}, limitRange("max: {cpu: '2', nvidia.com/gpu: 2}\n    min: {memory: 64Mi}\n    type: Container\n  - {type: Pod, max: {memory: 4Gi, hugepages-2Mi: 1Gi}, maxLimitRequestRatio: {cpu: 4}}\n  - {type: PersistentVolumeClaim, max: {storage: 50Gi}, min: {storage: 1Gi}}"), ""},
+		{"limit range default above max", &corev1.LimitRange{}, limitRange("default: {cpu: '2'}\n    max: {cpu: '1'}\n    type: Container"),
+			`spec.limits[0].default[cpu]: Invalid value: "1": default value 2 is greater than max value 1`},
+		{"limit range min above the default request", &corev1.LimitRange{}, limitRange("defaultRequest: {memory: 128Mi}\n    default: {memory: 256Mi}\n    min: {memory: 256Mi}\n    type: Container"),
+			`spec.limits[0].defaultRequest[memory]: Invalid value: "128Mi": min value 256Mi is greater than default request value 128Mi`},
+		{"limit range min above max", &corev1.LimitRange{}, limitRange("max: {memory: 1Gi}\n    min: {memory: 2Gi}\n    type: Pod"),
+			`spec.limits[0].min[memory]: Invalid value: "2Gi": min value 2Gi is greater than max value 1Gi`},
+		// The default request is the max when both defaults are left out.
+		{"limit range default request above its limit", &corev1.LimitRange{}, limitRange("defaultRequest: {cpu: '2'}\n    default: {cpu: '1'}\n    type: Container"),
+			`spec.limits[0].defaultRequest[cpu]: Invalid value: "2": default request value 2 is greater than default limit value 1`},
+		{"limit range gpu default request below its defaulted limit", &corev1.LimitRange{}, limitRange("defaultRequest: {nvidia.com/gpu: 1}\n    max: {nvidia.com/gpu: 2}\n    type: Container"),
+			`spec.limits[0].defaultRequest[nvidia.com/gpu]: Invalid value: "1": default value 2 must equal to defaultRequest value 1 in nvidia.com/gpu`},
+		{"limit range pod defaults", &corev1.LimitRange{}, limitRange("default: {cpu: '1'}\n    type: Pod"),
+			"spec.limits[0].default: Forbidden: may not be specified when `type` is 'Pod'"},
+		{"limit range claims without storage bounds", &corev1.LimitRange{}, limitRange("max: {cpu: '1'}\n    type: PersistentVolumeClaim"),
+			"spec.limits[0].limits: Required value: either minimum or maximum storage value is required, but neither was provided"},
+		{"limit range type in lowercase", &corev1.LimitRange{}, limitRange("max: {cpu: '1'}\n    type: container"),
+			`spec.limits[0].type: Invalid value: "container": must be a standard limit type or fully qualified`},
+		{"limit range type twice", &corev1.LimitRange{}, limitRange("max: {cpu: '1'}\n    type: Container\n  - {type: Container, min: {cpu: 100m}}"),
+			`spec.limits[1].type: Duplicate value: "Container"`},
+		{"limit range misspelt resource", &corev1.LimitRange{}, limitRange("max: {memroy: 1Gi}\n    type: Container"),
+			`spec.limits[0].max[memroy]: Invalid value: "memroy": must be a standard resource type or fully qualified`},
+		{"limit range container storage", &corev1.LimitRange{}, limitRange("max: {storage: 1Gi}\n    type: Container"),
+			`spec.limits[0].max[storage]: Invalid value: "storage": must be a standard resource for containers`},
+		{"limit range ratio below 1", &corev1.LimitRange{}, limitRange("maxLimitRequestRatio: {cpu: 500m}\n    type: Container"),
+			`spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: "500m": ratio 500m is less than 1`},
+		{"limit range ratio above max/min", &corev1.LimitRange{}, limitRange("maxLimitRequestRatio: {cpu: 10}\n    min: {cpu: 500m}\n    max: {cpu: '1'}\n    type: Pod"),
+			`spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: "10": ratio 10 is greater than max/min = 2.000000`},
 		{"pod with an ephemeral container", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a}]\n  ephemeralContainers: [{name: debug, image: busybox}]",
 			"spec.ephemeralContainers: Forbidden: cannot be set on create"},
 		{"pod bound and gated", &corev1.Pod{}, "spec:\n  nodeName: node-1\n  schedulingGates: [{name: example.com/quota}]\n  containers: [{name: a, image: a}]",
