@@ -571,3 +571,51 @@ func TestLimitRanges(t *testing.T) {
 		})
 	}
 }
+
+// TestResourceQuotas: ResourceQuotas of the Kubernetes documentation
+// (concepts/policy/resource-quotas) pass the whole validation, and a
+// mistake in them is told once, at its line.
+func TestResourceQuotas(t *testing.T) {
+	t.Parallel()
+	const example = "apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: pods-high\n  namespace: default\nspec:\n  hard:\n" +
+		"    cpu: \"1000\"\n    memory: \"200Gi\"\n    pods: \"10\"\n    requests.nvidia.com/gpu: 4\n    count/deployments.apps: \"5\"\n" +
+		"  scopeSelector:\n    matchExpressions:\n    - operator: In\n      scopeName: PriorityClass\n      values: [\"high\"]\n"
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"as documented", "", "", ""},
+		{"pod scopes", "  scopeSelector:\n    matchExpressions:\n    - operator: In\n      scopeName: PriorityClass\n      values: [\"high\"]\n", "  scopes: [NotTerminating, NotBestEffort]\n", ""},
+		{"misspelt resource", "    memory: \"200Gi\"\n", "    memroy: \"200Gi\"\n",
+			`quota.yaml:9: app infra: ResourceQuota/default/pods-high: field "spec.hard.memroy": Invalid value: "memroy": must be a standard resource type or fully qualified`},
+		{"resource of no quota", "    memory: \"200Gi\"\n", "    storage: \"200Gi\"\n",
+			`field "spec.hard.storage": Invalid value: "storage": must be a standard resource for quota`},
+		{"half a pod", "    pods: \"10\"\n", "    pods: 10500m\n",
+			`field "spec.hard.pods": Invalid value: "10500m": must be an integer`},
+		{"half a deployment", "    count/deployments.apps: \"5\"\n", "    count/deployments.apps: 500m\n",
+			`field "spec.hard.count/deployments.apps": Invalid value: "500m": must be an integer`},
+		{"negative", "    cpu: \"1000\"\n", "    cpu: \"-1\"\n",
+			`field "spec.hard.cpu": Invalid value: "-1": must be greater than or equal to 0`},
+		{"best effort limiting cpu", "  scopeSelector:\n    matchExpressions:\n    - operator: In\n      scopeName: PriorityClass\n      values: [\"high\"]\n", "  scopes: [BestEffort]\n",
+			`field "spec.scopes": Invalid value: "": unsupported scope applied to resource`},
+		{"conflicting scopes", "    cpu: \"1000\"\n    memory: \"200Gi\"\n    pods: \"10\"\n    requests.nvidia.com/gpu: 4\n    count/deployments.apps: \"5\"\n  scopeSelector:\n    matchExpressions:\n    - operator: In\n      scopeName: PriorityClass\n      values: [\"high\"]\n", "    pods: \"10\"\n  scopes: [Terminating, NotTerminating]\n",
+			`quota.yaml:9: app infra: ResourceQuota/default/pods-high: field "spec.scopes": Invalid value: "": conflicting scopes`},
+		{"unknown scope", "    cpu: \"1000\"\n    memory: \"200Gi\"\n    pods: \"10\"\n    requests.nvidia.com/gpu: 4\n    count/deployments.apps: \"5\"\n  scopeSelector:\n    matchExpressions:\n    - operator: In\n      scopeName: PriorityClass\n      values: [\"high\"]\n", "    pods: \"10\"\n  scopes: [Terminated]\n",
+			`field "spec.scopes[0]": Unsupported value: "Terminated"`},
+		// The schema's enums, told once.
+		{"unknown operator", "    - operator: In\n", "    - operator: Equals\n", `field "spec.scopeSelector.matchExpressions[0].operator": Unsupported value: "Equals"`},
+		{"pod scope with In", "      scopeName: PriorityClass\n", "      scopeName: Terminating\n",
+			"field \"spec.scopeSelector.matchExpressions.operator\": Invalid value: \"In\": must be 'Exists' when scope is any of"},
+		{"In without values", "      values: [\"high\"]\n", "",
+			"field \"spec.scopeSelector.matchExpressions.values\": Required value: must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(example, tc.from, tc.to, 1)
+			errs := diag.Flatten(testEnv(t).Objects("infra", parse(t, "quota.yaml", doc)))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Fatalf("got %v, want one error containing %s", errs, tc.want)
+			}
+		})
+	}
+}

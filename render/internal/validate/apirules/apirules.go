@@ -90,6 +90,8 @@ func Check(obj runtime.Object) []Problem {
 		c.claim(&o.Spec, field.NewPath("spec"))
 	case *corev1.LimitRange:
 		c.limitRange(o)
+	case *corev1.ResourceQuota:
+		c.resourceQuota(o)
 	case *admissionregistrationv1.ValidatingWebhookConfiguration:
 		c.webhooks(validatingWebhooks(o.Webhooks))
 	case *admissionregistrationv1.MutatingWebhookConfiguration:

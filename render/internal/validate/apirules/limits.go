@@ -259,3 +259,155 @@ func (c *checker) limitRatio(ratio, minQ, maxQ resource.Quantity, bounded bool, 
 		c.add(field.Invalid(p, ratio.String(), fmt.Sprintf("ratio %s is greater than max/min = %f", ratio.String(), most)), hint)
 	}
 }
+
+// quotaResources are the resource names without a domain a ResourceQuota
+// may limit (huge pages aside): the API server's
+// IsStandardQuotaResourceName.
+var quotaResources = map[string]bool{
+	"cpu": true, "memory": true, "ephemeral-storage": true,
+	"requests.cpu": true, "requests.memory": true, "requests.storage": true, "requests.ephemeral-storage": true,
+	"limits.cpu": true, "limits.memory": true, "limits.ephemeral-storage": true,
+	"pods": true, "resourcequotas": true, "services": true, "replicationcontrollers": true, "secrets": true,
+	"persistentvolumeclaims": true, "configmaps": true, "services.nodeports": true, "services.loadbalancers": true,
+}
+
+// countedResources are the quota resources counted in whole objects.
+var countedResources = map[string]bool{
+	"pods": true, "resourcequotas": true, "services": true, "replicationcontrollers": true, "secrets": true,
+	"configmaps": true, "persistentvolumeclaims": true, "services.nodeports": true, "services.loadbalancers": true,
+}
+
+// podScopeResources are what the pod scopes (Terminating, NotTerminating,
+// NotBestEffort) can limit; BestEffort pods can only be counted.
+var podScopeResources = map[string]bool{
+	"pods": true, "cpu": true, "memory": true, "limits.cpu": true, "limits.memory": true, "requests.cpu": true, "requests.memory": true,
+}
+
+// resourceQuota checks a ResourceQuota as ValidateResourceQuotaSpec in
+// k8s.io/kubernetes (pkg/apis/core/validation) does: each hard limit a
+// resource a quota can count, of 0 or more, whole for objects and
+// extended resources; scopes that apply to every limited resource, not
+// both of a pair (BestEffort and NotBestEffort, Terminating and
+// NotTerminating); a scope selector's operators as its scopes need.
+func (c *checker) resourceQuota(q *corev1.ResourceQuota) {
+	spec := field.NewPath("spec")
+	for _, k := range slices.Sorted(maps.Keys(q.Spec.Hard)) {
+		c.quotaResource(k, q.Spec.Hard[k], spec.Child("hard").Key(string(k)))
+	}
+	scopes := map[corev1.ResourceQuotaScope]bool{}
+	for _, s := range q.Spec.Scopes {
+		c.scopeFits(s, q.Spec.Hard, spec.Child("scopes"), "")
+		scopes[s] = true
+	}
+	c.scopePairs(scopes, spec.Child("scopes"))
+	if sel := q.Spec.ScopeSelector; sel != nil {
+		c.scopeSelector(sel, q.Spec.Hard, spec.Child("scopeSelector"))
+	}
+}
+
+// quotaResource checks one hard limit of a ResourceQuota.
+func (c *checker) quotaResource(res corev1.ResourceName, v resource.Quantity, p *field.Path) {
+	name := string(res)
+	const hint = "a quota limits cpu, memory, requests.<resource>, limits.<resource>, pods, services, secrets, configmaps, persistentvolumeclaims, count/<resource>.<group> or a domain-prefixed resource: check the spelling"
+	if msgs := validation.IsQualifiedName(name); len(msgs) > 0 {
+		for _, msg := range msgs {
+			c.add(field.Invalid(p, name, msg), hint)
+		}
+	} else if !strings.Contains(name, "/") && !quotaHugePages(name) {
+		// The API server says both of an unknown name; one is enough.
+		switch {
+		case !standardResources[name]:
+			c.add(field.Invalid(p, name, "must be a standard resource type or fully qualified"), hint)
+		case !quotaResources[name]:
+			c.add(field.Invalid(p, name, "must be a standard resource for quota"), hint)
+		}
+	}
+	if v.Sign() < 0 {
+		c.add(field.Invalid(p, v.String(), "must be greater than or equal to 0"), nonNegativeHint)
+	}
+	extended := strings.Contains(name, "/") && !strings.Contains(name, corev1.ResourceDefaultNamespacePrefix) && extendedResource(name)
+	if (countedResources[name] || extended) && v.MilliValue()%1000 != 0 {
+		c.add(field.Invalid(p, v.String(), "must be an integer"), "objects (and extended resources, count/<resource> included) are counted in whole units")
+	}
+}
+
+// scopeFits checks that scope applies to every standard resource of hard:
+// a pod scope limits pods, cpu and memory only, BestEffort only pods. at
+// is the value the API server shows ("" for the whole list). The API
+// server reports each resource; kiln reports the scope once, naming them.
+func (c *checker) scopeFits(scope corev1.ResourceQuotaScope, hard corev1.ResourceList, p *field.Path, at string) {
+	var misfits []string
+	for _, k := range slices.Sorted(maps.Keys(hard)) {
+		name := string(k)
+		if !quotaResources[name] && !quotaHugePages(name) {
+			continue // the API server checks only standard quota resources
+		}
+		switch scope {
+		case corev1.ResourceQuotaScopeTerminating, corev1.ResourceQuotaScopeNotTerminating, corev1.ResourceQuotaScopeNotBestEffort:
+			if !podScopeResources[name] {
+				misfits = append(misfits, name)
+			}
+		case corev1.ResourceQuotaScopeBestEffort:
+			if name != "pods" {
+				misfits = append(misfits, name)
+			}
+		}
+	}
+	if len(misfits) > 0 {
+		c.add(field.Invalid(p, at, "unsupported scope applied to resource"),
+			fmt.Sprintf("scope %s cannot limit %s (Terminating, NotTerminating and NotBestEffort limit pods, cpu and memory; BestEffort only pods): put them in a quota without this scope", scope, strings.Join(misfits, ", ")))
+	}
+}
+
+// quotaHugePages reports whether name is a huge pages resource a quota
+// may limit (hugepages-<size>, requests.hugepages-<size>).
+func quotaHugePages(name string) bool {
+	return strings.HasPrefix(name, corev1.ResourceHugePagesPrefix) || strings.HasPrefix(name, corev1.ResourceRequestsHugePagesPrefix)
+}
+
+// scopePairs checks that no two scopes contradict each other.
+func (c *checker) scopePairs(scopes map[corev1.ResourceQuotaScope]bool, p *field.Path) {
+	for _, pair := range [][2]corev1.ResourceQuotaScope{
+		{corev1.ResourceQuotaScopeBestEffort, corev1.ResourceQuotaScopeNotBestEffort},
+		{corev1.ResourceQuotaScopeTerminating, corev1.ResourceQuotaScopeNotTerminating},
+	} {
+		if scopes[pair[0]] && scopes[pair[1]] {
+			c.add(field.Invalid(p, "", "conflicting scopes"),
+				fmt.Sprintf("no pod is both %s and %s: keep one, or make two quotas", pair[0], pair[1]))
+		}
+	}
+}
+
+// scopeSelector checks a ResourceQuota's scope selector: scopes that
+// apply to the limited resources and do not conflict, Exists for the pod
+// scopes, values with In and NotIn only.
+func (c *checker) scopeSelector(sel *corev1.ScopeSelector, hard corev1.ResourceList, p *field.Path) {
+	exprs := p.Child("matchExpressions")
+	scopes := map[corev1.ResourceQuotaScope]bool{}
+	for _, req := range sel.MatchExpressions {
+		// The API server's paths have no index: it names the list.
+		c.scopeFits(req.ScopeName, hard, exprs, "")
+		switch req.ScopeName {
+		case corev1.ResourceQuotaScopeBestEffort, corev1.ResourceQuotaScopeNotBestEffort, corev1.ResourceQuotaScopeTerminating,
+			corev1.ResourceQuotaScopeNotTerminating, corev1.ResourceQuotaScopeCrossNamespacePodAffinity:
+			if req.Operator != corev1.ScopeSelectorOpExists {
+				c.add(field.Invalid(exprs.Child("operator"), req.Operator, "must be 'Exists' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity"),
+					"scope "+string(req.ScopeName)+" takes operator: Exists and no values")
+			}
+		}
+		switch req.Operator {
+		case corev1.ScopeSelectorOpIn, corev1.ScopeSelectorOpNotIn:
+			if len(req.Values) == 0 {
+				c.add(field.Required(exprs.Child("values"), "must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"),
+					"list the values to match, such as the PriorityClass names")
+			}
+		case corev1.ScopeSelectorOpExists, corev1.ScopeSelectorOpDoesNotExist:
+			if len(req.Values) != 0 {
+				c.add(field.Invalid(exprs.Child("values"), req.Values, "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"),
+					"remove values, or use operator In or NotIn")
+			}
+		}
+		scopes[req.ScopeName] = true
+	}
+	c.scopePairs(scopes, exprs)
+}
