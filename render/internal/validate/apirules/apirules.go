@@ -363,6 +363,12 @@ func (c *checker) service(s *corev1.ServiceSpec, spec *field.Path) {
 		for _, msg := range validation.IsValidPortNum(int(p.Port)) {
 			c.add(field.Invalid(pp.Child("port"), p.Port, msg), "use a port from 1 to 65535")
 		}
+		if p.AppProtocol != nil {
+			for _, msg := range validation.IsQualifiedName(*p.AppProtocol) {
+				c.add(field.Invalid(pp.Child("appProtocol"), *p.AppProtocol, msg),
+					"an appProtocol is a name such as http, h2c or grpc, or a domain-prefixed one such as kubernetes.io/ws: no spaces, '://' or version numbers with '/'")
+			}
+		}
 		switch p.TargetPort.Type {
 		case intstr.Int:
 			if p.TargetPort.IntVal != 0 {

@@ -293,6 +293,7 @@ func (c *checker) serviceAddresses(svc *corev1.Service) {
 	spec := field.NewPath("spec")
 	ports := spec.Child("ports")
 	if s.Type == corev1.ServiceTypeExternalName {
+		c.externalNameAddresses(s, spec)
 		if name := strings.TrimSuffix(s.ExternalName, "."); name != "" {
 			for _, msg := range validation.IsDNS1123Subdomain(name) {
 				c.add(field.Invalid(spec.Child("externalName"), s.ExternalName, msg),
@@ -344,6 +345,31 @@ func (c *checker) serviceAddresses(svc *corev1.Service) {
 				fmt.Sprintf("node port %d with protocol %s is already taken by another port of the service: use another, or leave nodePort out for one the cluster picks", p.NodePort, protocol))
 		}
 		nodePorts[key] = true
+	}
+}
+
+// externalNameAddresses checks that an ExternalName Service, a DNS alias,
+// has no cluster IP or IP families (ValidateService in k8s.io/kubernetes
+// v1.37): charts that switch a Service's type by a value often leave
+// clusterIP, ipFamilies or ipFamilyPolicy set for the ClusterIP case. A
+// clusterIP written alone is named as written (the API server copies it
+// into spec.clusterIPs first and names that).
+func (c *checker) externalNameAddresses(s *corev1.ServiceSpec, spec *field.Path) {
+	const msg = "may not be set for ExternalName services"
+	hint := func(key string) string {
+		return "remove " + key + ": an ExternalName Service is a DNS alias for spec.externalName and has no address of its own"
+	}
+	switch {
+	case len(s.ClusterIPs) > 0:
+		c.add(field.Forbidden(spec.Child("clusterIPs"), msg), hint("clusterIP and clusterIPs"))
+	case s.ClusterIP != "":
+		c.add(field.Forbidden(spec.Child("clusterIP"), msg), hint("clusterIP (None too)"))
+	}
+	if len(s.IPFamilies) > 0 {
+		c.add(field.Forbidden(spec.Child("ipFamilies"), msg), hint("ipFamilies"))
+	}
+	if s.IPFamilyPolicy != nil {
+		c.add(field.Forbidden(spec.Child("ipFamilyPolicy"), msg), hint("ipFamilyPolicy"))
 	}
 }
 
