@@ -425,6 +425,10 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.template.spec.schedulingGates[1]": Duplicate value: "example.com/quota"`},
 		{"empty runtime class", "podinfo", dep, "      containers:\n", "      runtimeClassName: ''\n      containers:\n",
 			`field "spec.template.spec.runtimeClassName": Invalid value: "": a lowercase RFC 1123 subdomain`},
+		{"disruption budget selector", "kube-prometheus", "alertmanager-podDisruptionBudget.yaml", "      app.kubernetes.io/instance: main\n", "      app.kubernetes.io/instance: main\n      helm.sh/chart: alertmanager-1.2.3+build.4\n",
+			`alertmanager-podDisruptionBudget.yaml:18: app kube-prometheus: PodDisruptionBudget/monitoring/alertmanager-main: field "spec.selector.matchLabels": Invalid value: "alertmanager-1.2.3+build.4": a valid label must be`},
+		{"disruption budget selector operator", "kube-prometheus", "alertmanager-podDisruptionBudget.yaml", "    matchLabels:\n", "    matchExpressions: [{key: app, operator: Exists, values: [alertmanager]}]\n    matchLabels:\n",
+			`alertmanager-podDisruptionBudget.yaml:15: app kube-prometheus: PodDisruptionBudget/monitoring/alertmanager-main: field "spec.selector.matchExpressions[0].values": Forbidden: may not be specified when ` + "`operator` is 'Exists' or 'DoesNotExist'"},
 		// NetworkPolicies (ValidateNetworkPolicySpec).
 		{"network policy pod selector", "kube-prometheus", netpol, "      app.kubernetes.io/component: grafana\n", "      app.kubernetes.io/component: 'grafana ui'\n",
 			`grafana-networkPolicy.yaml:24: app kube-prometheus: NetworkPolicy/monitoring/grafana: field "spec.podSelector.matchLabels": Invalid value: "grafana ui": a valid label must be`},

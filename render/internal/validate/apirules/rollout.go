@@ -243,9 +243,13 @@ func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
 	}
 }
 
-// disruptionBudget checks a PodDisruptionBudget's bounds: not both, each
-// a count or a percentage of at most 100%.
+// disruptionBudget checks a PodDisruptionBudget's bounds (not both, each
+// a count or a percentage of at most 100%) and its selector, which the API
+// server validates on create (ValidatePodDisruptionBudgetSpec): a label
+// value a selector cannot hold, such as a Helm chart's version with '+',
+// is refused.
 func (c *checker) disruptionBudget(s *policyv1.PodDisruptionBudgetSpec, spec *field.Path) {
+	c.selector(s.Selector, spec.Child("selector"))
 	if s.MinAvailable != nil && s.MaxUnavailable != nil {
 		c.add(field.Invalid(spec, "", "minAvailable and maxUnavailable cannot be both set"),
 			"keep one of spec.minAvailable and spec.maxUnavailable")
