@@ -415,6 +415,8 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.template.spec.containers[0].envFrom[0].prefix": Invalid value: "PODINFO=": a valid environment variable name must consist only of printable ASCII characters other than '='`},
 		{"host network port differing from its host port", "kube-prometheus", "nodeExporter-daemonset.yaml", "        - containerPort: 9100\n          hostPort: 9100\n", "        - containerPort: 9100\n          hostPort: 19100\n",
 			`field "spec.template.spec.containers[1].ports[0].hostPort": Invalid value: 19100: must match ` + "`containerPort` when `hostNetwork` is true"},
+		{"nfs volume with a relative path", "podinfo", dep, "          emptyDir: {}\n", "          nfs: {server: nfs.example.com, path: exports/podinfo}\n",
+			`field "spec.template.spec.volumes[0].nfs.path": Invalid value: "exports/podinfo": must be an absolute path`},
 		{"host alias without an IP address", "podinfo", dep, "      containers:\n", "      hostAliases: [{ip: registry.local, hostnames: [registry.local]}]\n      containers:\n",
 			`field "spec.template.spec.hostAliases[0].ip": Invalid value: "registry.local": must be a valid IP address`},
 		{"host alias name", "podinfo", dep, "      containers:\n", "      hostAliases: [{ip: 10.0.0.5, hostnames: [Registry_Local]}]\n      containers:\n",
@@ -512,6 +514,7 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		// Sleeping 0 s is refused only when the AllowPodLifecycleSleepActionZeroValue gate is off.
 		{"preStop sleeping 0", "podinfo", "deployment.yaml", "        readinessProbe:\n", "        lifecycle: {preStop: {sleep: {seconds: 0}}, postStart: {httpGet: {port: http}}}\n        readinessProbe:\n"},
 		{"preStop sleeping within a raised grace period", "argo-cd", "redis-ha.yaml", "          preStop:\n            exec:\n              command:\n              - /bin/sh\n              - /readonly-config/trigger-failover-if-master.sh\n", "          preStop:\n            sleep: {seconds: 60}\n"},
+		{"nfs volume", "podinfo", "deployment.yaml", "          emptyDir: {}\n", "          nfs: {server: 10.0.0.5, path: /exports/podinfo, readOnly: true}\n"},
 		{"volume without a source", "podinfo", "deployment.yaml", "          emptyDir: {}\n", ""},
 		{"projected volume as the API server fills it in", "podinfo", "deployment.yaml", "          emptyDir: {}\n", "          projected: {defaultMode: 0644, sources: [{serviceAccountToken: {path: token}}, {configMap: {name: podinfo, items: [{key: a, path: conf/a.yaml, mode: 0600}]}}, {downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}, {path: mem, resourceFieldRef: {containerName: podinfod, resource: limits.memory, divisor: 1Mi}}]}}]}\n"},
 		{"item path with dots inside a name", "argo-cd", "argocd-repo-server-deployment.yaml", "                path: profiler.enabled\n", "                path: conf/..profiler..enabled\n"},
@@ -626,6 +629,94 @@ func TestResourceQuotas(t *testing.T) {
 			t.Parallel()
 			doc := strings.Replace(example, tc.from, tc.to, 1)
 			errs := diag.Flatten(testEnv(t).Objects("infra", parse(t, "quota.yaml", doc)))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Fatalf("got %v, want one error containing %s", errs, tc.want)
+			}
+		})
+	}
+}
+
+// TestVolumesAndClaims: the PersistentVolumes and claim of the Kubernetes
+// documentation (tasks/configure-pod-container/configure-persistent-volume-storage,
+// concepts/storage/volumes#local, concepts/storage/persistent-volumes)
+// pass the whole validation, and a mistake in them is told once, at its
+// line.
+func TestVolumesAndClaims(t *testing.T) {
+	t.Parallel()
+	const hostPath = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: task-pv-volume\n  labels:\n    type: local\nspec:\n" +
+		"  storageClassName: manual\n  capacity:\n    storage: 10Gi\n  accessModes:\n    - ReadWriteOnce\n  hostPath:\n    path: \"/mnt/data\"\n"
+	const local = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: example-pv\nspec:\n  capacity:\n    storage: 100Gi\n  volumeMode: Filesystem\n" +
+		"  accessModes:\n  - ReadWriteOnce\n  persistentVolumeReclaimPolicy: Delete\n  storageClassName: local-storage\n  local:\n    path: /mnt/disks/ssd1\n" +
+		"  nodeAffinity:\n    required:\n      nodeSelectorTerms:\n      - matchExpressions:\n        - key: kubernetes.io/hostname\n          operator: In\n          values:\n          - example-node\n"
+	const nfs = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv0003\nspec:\n  capacity:\n    storage: 5Gi\n  volumeMode: Filesystem\n" +
+		"  accessModes:\n    - ReadWriteOnce\n  persistentVolumeReclaimPolicy: Recycle\n  storageClassName: slow\n  mountOptions:\n    - hard\n    - nfsvers=4.1\n" +
+		"  nfs:\n    path: /tmp\n    server: 172.17.0.2\n"
+	const claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: myclaim\n  namespace: default\nspec:\n  accessModes:\n    - ReadWriteOnce\n" +
+		"  volumeMode: Filesystem\n  resources:\n    requests:\n      storage: 8Gi\n  storageClassName: slow\n  selector:\n    matchLabels:\n      release: \"stable\"\n" +
+		"    matchExpressions:\n      - {key: environment, operator: In, values: [dev]}\n"
+	for _, tc := range []struct{ name, doc, from, to, want string }{
+		{"hostPath volume as documented", hostPath, "", "", ""},
+		{"local volume as documented", local, "", "", ""},
+		{"nfs volume as documented", nfs, "", "", ""},
+		{"claim as documented", claim, "", "", ""},
+		{"csi volume", hostPath, "  hostPath:\n    path: \"/mnt/data\"\n", "  csi:\n    driver: EBS.csi.aws.com\n    volumeHandle: vol-0123\n", ""},
+		{"claim from a snapshot", claim, "  selector:\n", "  dataSource: {name: new-snapshot-test, kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io}\n  selector:\n", ""},
+		{"claim of no class", claim, "storageClassName: slow", "storageClassName: ''", ""},
+		{"two sources", hostPath, "  hostPath:\n", "  nfs: {server: nfs.example.com, path: /exports}\n  hostPath:\n",
+			`pv.yaml:13: app infra: PersistentVolume/task-pv-volume: field "spec.nfs": Forbidden: may not specify more than 1 volume type`},
+		{"no source", hostPath, "  hostPath:\n    path: \"/mnt/data\"\n", "",
+			`field "spec": Required value: must specify a volume type`},
+		{"no capacity", hostPath, "  capacity:\n    storage: 10Gi\n", "",
+			`field "spec.capacity": Required value`},
+		{"capacity of memory", hostPath, "    storage: 10Gi\n", "    storage: 10Gi\n    memory: 1Gi\n",
+			`field "spec.capacity": Unsupported value: "memory, storage": supported values: "storage"`},
+		{"zero capacity", hostPath, "    storage: 10Gi\n", "    storage: 0\n",
+			`pv.yaml:10: app infra: PersistentVolume/task-pv-volume: field "spec.capacity.storage": Invalid value: "0": must be greater than zero`},
+		{"no access modes", hostPath, "  accessModes:\n    - ReadWriteOnce\n", "",
+			`field "spec.accessModes": Required value`},
+		{"ReadWriteOncePod with another", hostPath, "    - ReadWriteOnce\n", "    - ReadWriteOncePod\n    - ReadOnlyMany\n",
+			`field "spec.accessModes": Forbidden: may not use ReadWriteOncePod with other access modes`},
+		{"storage class name", hostPath, "storageClassName: manual", "storageClassName: Manual_Class",
+			`pv.yaml:8: app infra: PersistentVolume/task-pv-volume: field "spec.storageClassName": Invalid value: "Manual_Class": a lowercase RFC 1123 subdomain`},
+		{"recycling the node's root", hostPath, "    path: \"/mnt/data\"\n", "    path: /\n  persistentVolumeReclaimPolicy: Recycle\n",
+			`field "spec.persistentVolumeReclaimPolicy": Forbidden: may not be 'recycle' for a hostPath mount of '/'`},
+		{"local volume without node affinity", local, "  nodeAffinity:\n    required:\n      nodeSelectorTerms:\n      - matchExpressions:\n        - key: kubernetes.io/hostname\n          operator: In\n          values:\n          - example-node\n", "",
+			`field "spec.nodeAffinity": Required value: Local volume requires node affinity`},
+		{"node affinity without required", local, "    required:\n      nodeSelectorTerms:\n      - matchExpressions:\n        - key: kubernetes.io/hostname\n          operator: In\n          values:\n          - example-node\n", "    {}\n",
+			`field "spec.nodeAffinity.required": Required value: must specify required node constraints`},
+		{"node affinity In without values", local, "          values:\n          - example-node\n", "",
+			"field \"spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values\": Required value: must be specified when `operator` is 'In' or 'NotIn'"},
+		{"local path with ..", local, "/mnt/disks/ssd1", "/mnt/disks/../ssd1",
+			`field "spec.local.path": Invalid value: "/mnt/disks/../ssd1": must not contain '..'`},
+		{"nfs relative path", nfs, "    path: /tmp\n", "    path: tmp\n",
+			`pv.yaml:17: app infra: PersistentVolume/pv0003: field "spec.nfs.path": Invalid value: "tmp": must be an absolute path`},
+		{"nfs without server", nfs, "    server: 172.17.0.2\n", "",
+			`missing required field "spec.nfs.server"`},
+		{"csi without volume handle", hostPath, "  hostPath:\n    path: \"/mnt/data\"\n", "  csi:\n    driver: ebs.csi.aws.com\n",
+			`missing required field "spec.csi.volumeHandle"`},
+		{"csi driver name", hostPath, "  hostPath:\n    path: \"/mnt/data\"\n", "  csi:\n    driver: ebs csi\n    volumeHandle: vol-0123\n",
+			`field "spec.csi.driver": Invalid value: "ebs csi": a lowercase RFC 1123 subdomain`},
+		{"claim ReadWriteOncePod with another", claim, "    - ReadWriteOnce\n", "    - ReadWriteOncePod\n    - ReadWriteOnce\n",
+			`pv.yaml:7: app infra: PersistentVolumeClaim/default/myclaim: field "spec.accessModes": Forbidden: may not use ReadWriteOncePod with other access modes`},
+		{"claim of nothing", claim, "      storage: 8Gi\n", "      storage: 0Gi\n",
+			`pv.yaml:12: app infra: PersistentVolumeClaim/default/myclaim: field "spec.resources.requests.storage": Invalid value: "0": must be greater than zero`},
+		{"claim storage class name", claim, "storageClassName: slow", "storageClassName: gp2_encrypted",
+			`field "spec.storageClassName": Invalid value: "gp2_encrypted": a lowercase RFC 1123 subdomain`},
+		{"claim selector", claim, "operator: In, values: [dev]", "operator: Exists, values: [dev]",
+			"field \"spec.selector.matchExpressions[0].values\": Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"},
+		{"claim from a snapshot without its group", claim, "  selector:\n", "  dataSource: {name: new-snapshot-test, kind: VolumeSnapshot}\n  selector:\n",
+			`field "spec.dataSource": Invalid value: "VolumeSnapshot": must be 'PersistentVolumeClaim' when referencing the default apiGroup`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(tc.doc, tc.from, tc.to, 1)
+			if tc.from != "" && doc == tc.doc {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			errs := diag.Flatten(testEnv(t).Objects("infra", parse(t, "pv.yaml", doc)))
 			switch {
 			case tc.want == "" && len(errs) > 0:
 				t.Fatalf("refused: %v", errs)

@@ -88,6 +88,9 @@ func Check(obj runtime.Object) []Problem {
 		c.networkPolicy(o)
 	case *corev1.PersistentVolumeClaim:
 		c.claim(&o.Spec, field.NewPath("spec"))
+		c.claimSpec(&o.Spec, field.NewPath("spec"))
+	case *corev1.PersistentVolume:
+		c.persistentVolume(o)
 	case *corev1.LimitRange:
 		c.limitRange(o)
 	case *corev1.ResourceQuota:

@@ -193,6 +193,7 @@ func (c *checker) statefulSetPods(s *appsv1.StatefulSetSpec, spec *field.Path) {
 		tp := spec.Child("volumeClaimTemplates").Index(i)
 		c.name(tp.Child("metadata", "name"), t.Name, "volume claim template")
 		c.claim(&t.Spec, tp.Child("spec"))
+		c.claimSpec(&t.Spec, tp.Child("spec"))
 		claims = append(claims, t.Name)
 	}
 	ps := s.Template.Spec

@@ -97,6 +97,8 @@ func (c *checker) volume(v *corev1.Volume, p *field.Path) {
 		}
 	case v.Projected != nil:
 		c.projected(v.Projected, p.Child("projected"))
+	case v.NFS != nil:
+		c.nfs(v.NFS, p.Child("nfs"))
 	}
 }
 
