@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
@@ -18,8 +19,8 @@ import (
 // the schema found missing (missing, by path) is left out: the rule is
 // there for a field present but empty, which the typed object cannot tell
 // from one left out, and the schema has said it already.
-func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, missing map[string]bool) []error {
-	problems := apirules.Check(typed)
+func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, missing map[string]bool, kube *version.Version) []error {
+	problems := apirules.Check(typed, apirules.Options{KubeVersion: kube})
 	if len(problems) == 0 {
 		return nil
 	}

@@ -726,3 +726,32 @@ func TestVolumesAndClaims(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvNamesByKubeVersion: an environment variable name the API server
+// accepts from Kubernetes 1.32 on is refused for an env whose kubeVersion
+// is older, at its line, and taken for 1.32.
+func TestEnvNamesByKubeVersion(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(realDir, "podinfo", "deployment.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(data), "- name: PODINFO_UI_COLOR\n", "- name: podinfo.ui color\n", 1)
+	for kube, want := range map[string]string{
+		"1.31.0": `deployment.yaml:48: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].env[0].name": Invalid value: "podinfo.ui color": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit`,
+		"1.32.0": "",
+	} {
+		env, err := schemas().Env(kube, readReal(t, "podinfo"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := diag.Flatten(env.Objects("podinfo", parse(t, path, doc)))
+		switch {
+		case want == "" && len(errs) > 0:
+			t.Errorf("%s: refused: %v", kube, errs)
+		case want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), want)):
+			t.Errorf("%s: got %v, want one error containing %s", kube, errs, want)
+		}
+	}
+}

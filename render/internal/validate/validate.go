@@ -260,7 +260,7 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 	// A CRD whose compiling decoded it cleanly is not decoded into typed
 	// again, and apirules has no rules for CRDs (TestRulesSkipCRDs).
 	if len(decodeErrs) == 0 && decoded {
-		errs = append(errs, checkRules(app, o, gvk, typed, missing)...)
+		errs = append(errs, checkRules(app, o, gvk, typed, missing, e.kube)...)
 	}
 	return errs
 }

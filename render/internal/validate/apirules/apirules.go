@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/version"
 )
 
 // Problem is one rule the object breaks: the API server's field error
@@ -36,10 +37,18 @@ type Problem struct {
 	Hint string
 }
 
+// Options says which API server's rules to apply.
+type Options struct {
+	// KubeVersion is the API server's version, for the rules a feature
+	// gate changed (on by default from some release); nil applies the
+	// rules of the newest release.
+	KubeVersion *version.Version
+}
+
 // Check returns every rule obj breaks, in a stable order. Kinds without
 // rules here return nil.
-func Check(obj runtime.Object) []Problem {
-	var c checker
+func Check(obj runtime.Object, opts Options) []Problem {
+	c := checker{relaxedEnvNames: atLeast(opts.KubeVersion, 1, 32)}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
@@ -122,7 +131,28 @@ func Check(obj runtime.Object) []Problem {
 	return c.problems
 }
 
-type checker struct{ problems []Problem }
+type checker struct {
+	problems []Problem
+	// relaxedEnvNames: environment variable names and envFrom prefixes
+	// may be any printable ASCII but '=' (the RelaxedEnvironmentVariableValidation
+	// gate, on by default from 1.32); before, a C identifier with '-' and '.'.
+	relaxedEnvNames bool
+}
+
+// atLeast reports whether v, an API server's version (nil: the newest),
+// is major.minor or later.
+func atLeast(v *version.Version, major, minor uint) bool {
+	return v == nil || v.AtLeast(version.MajorMinor(major, minor))
+}
+
+// envName returns what is wrong with an environment variable name or
+// envFrom prefix under the API server's rules, and a hint.
+func (c *checker) envName(name string) (msgs []string, hint string) {
+	if c.relaxedEnvNames {
+		return validation.IsRelaxedEnvVarName(name), "an environment variable name is printable ASCII without '='"
+	}
+	return validation.IsEnvVarName(name), "before Kubernetes 1.32 an environment variable name is letters, digits, '_', '-' and '.', not starting with a digit: rename it, or raise the env's kubeVersion if the cluster is newer"
+}
 
 func (c *checker) add(err *field.Error, hint string) {
 	c.problems = append(c.problems, Problem{Error: err, Hint: hint})
@@ -639,17 +669,17 @@ func overcommitAllowed(res corev1.ResourceName) bool {
 }
 
 // env checks a container's environment variables: a name (any printable
-// ASCII but '=', the rule of the releases with relaxed names; older
-// releases refuse more, which is left to the cluster rather than refuse
-// what a newer one accepts), and a value or exactly one source, not both.
+// ASCII but '=' from Kubernetes 1.32, a C identifier with '-' and '.'
+// before), and a value or exactly one source, not both.
 func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 	for i, ev := range vars {
 		ep := path.Index(i)
 		if ev.Name == "" {
 			c.add(field.Required(ep.Child("name"), ""), "name the environment variable")
 		} else {
-			for _, msg := range validation.IsRelaxedEnvVarName(ev.Name) {
-				c.add(field.Invalid(ep.Child("name"), ev.Name, msg), "an environment variable name is printable ASCII without '='")
+			msgs, hint := c.envName(ev.Name)
+			for _, msg := range msgs {
+				c.add(field.Invalid(ep.Child("name"), ev.Name, msg), hint)
 			}
 		}
 		vf := ev.ValueFrom

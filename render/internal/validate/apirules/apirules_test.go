@@ -1,10 +1,12 @@
 package apirules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/version"
 	"sigs.k8s.io/yaml"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -352,7 +354,7 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, p := range Check(tc.obj) {
+			for _, p := range Check(tc.obj, Options{}) {
 				got = append(got, p.Error.Error())
 				if strings.Contains(p.Error.Error(), "s3cret") {
 					t.Errorf("the error shows a Secret's value: %s", p.Error)
@@ -366,6 +368,51 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 				t.Errorf("refused: %v", got)
 			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
 				t.Errorf("got %q, want one error containing %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestEnvNamesFollowKubeVersion: the API server takes any printable
+// ASCII but '=' in an environment variable's name or an envFrom prefix
+// from Kubernetes 1.32 (RelaxedEnvironmentVariableValidation, beta and
+// on), and refuses what is no C identifier with '-' and '.' before.
+func TestEnvNamesFollowKubeVersion(t *testing.T) {
+	const doc = "spec:\n  containers: [{name: a, image: a, env: [{name: '%s', value: x}], envFrom: [{prefix: '%s', configMapRef: {name: c}}]}]"
+	for _, tc := range []struct {
+		kube, name, prefix string
+		want               []string
+	}{
+		{"1.32.0", "podinfo.ui color", "1st_", nil},
+		{"", "podinfo.ui color", "1st_", nil},
+		{"1.31.4", "PODINFO_UI.color-1", "app.", nil},
+		{"1.31.4", "podinfo.ui color", "app.", []string{`spec.containers[0].env[0].name: Invalid value: "podinfo.ui color": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit`}},
+		{"1.31.4", "A", "1st_", []string{`spec.containers[0].envFrom[0].prefix: Invalid value: "1st_": a valid environment variable name must consist of`}},
+		{"1.32.0", "A=B", "app", []string{`spec.containers[0].env[0].name: Invalid value: "A=B": a valid environment variable name must consist only of printable ASCII characters other than '='`}},
+	} {
+		t.Run(tc.kube+" "+tc.name+" "+tc.prefix, func(t *testing.T) {
+			var pod corev1.Pod
+			if err := yaml.UnmarshalStrict([]byte(fmt.Sprintf(doc, tc.name, tc.prefix)), &pod); err != nil {
+				t.Fatal(err)
+			}
+			var opts Options
+			if tc.kube != "" {
+				opts.KubeVersion = version.MustParseGeneric(tc.kube)
+			}
+			var got []string
+			for _, p := range Check(&pod, opts) {
+				got = append(got, p.Error.Error())
+				if p.Hint == "" {
+					t.Errorf("%s: no hint", p.Error)
+				}
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+			for i := range got {
+				if !strings.Contains(got[i], tc.want[i]) {
+					t.Errorf("got %q, want %q", got[i], tc.want[i])
+				}
 			}
 		})
 	}
