@@ -755,3 +755,34 @@ func TestEnvNamesByKubeVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestIngressClassAnnotationAndField: an Ingress naming its class in both
+// the kubernetes.io/ingress.class annotation and spec.ingressClassName, as
+// many charts do, is taken from Kubernetes 1.27 when they agree (it used
+// to be refused whatever the kubeVersion), refused when they differ, and
+// refused before 1.27.
+func TestIngressClassAnnotationAndField(t *testing.T) {
+	t.Parallel()
+	const doc = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: default\n  annotations:\n    kubernetes.io/ingress.class: nginx\n" +
+		"spec:\n  ingressClassName: nginx\n  rules:\n  - host: web.example.com\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service: {name: web, port: {number: 80}}\n"
+	for _, tc := range []struct{ kube, from, to, want string }{
+		{"1.37.0", "", "", ""},
+		{"1.27.0", "", "", ""},
+		{"1.37.0", "ingressClassName: nginx", "ingressClassName: internal",
+			"ingress.yaml:7: app web: Ingress/default/web: field \"metadata.annotations.kubernetes.io/ingress.class\": Invalid value: \"nginx\": must match `ingressClassName` when both are specified"},
+		{"1.26.0", "", "",
+			`ingress.yaml:7: app web: Ingress/default/web: field "metadata.annotations.kubernetes.io/ingress.class": Invalid value: "nginx": can not be set when the class field is also set`},
+	} {
+		env, err := schemas().Env(tc.kube, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := diag.Flatten(env.Objects("web", parse(t, "ingress.yaml", strings.Replace(doc, tc.from, tc.to, 1))))
+		switch {
+		case tc.want == "" && len(errs) > 0:
+			t.Errorf("%s %s: refused: %v", tc.kube, tc.to, errs)
+		case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+			t.Errorf("%s %s: got %v, want one error containing %s", tc.kube, tc.to, errs, tc.want)
+		}
+	}
+}

@@ -48,7 +48,10 @@ type Options struct {
 // Check returns every rule obj breaks, in a stable order. Kinds without
 // rules here return nil.
 func Check(obj runtime.Object, opts Options) []Problem {
-	c := checker{relaxedEnvNames: atLeast(opts.KubeVersion, 1, 32)}
+	c := checker{
+		relaxedEnvNames:    atLeast(opts.KubeVersion, 1, 32),
+		bothIngressClasses: atLeast(opts.KubeVersion, 1, 27),
+	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
@@ -137,6 +140,9 @@ type checker struct {
 	// may be any printable ASCII but '=' (the RelaxedEnvironmentVariableValidation
 	// gate, on by default from 1.32); before, a C identifier with '-' and '.'.
 	relaxedEnvNames bool
+	// bothIngressClasses: an Ingress may have the kubernetes.io/ingress.class
+	// annotation beside spec.ingressClassName when they agree (from 1.27).
+	bothIngressClasses bool
 }
 
 // atLeast reports whether v, an API server's version (nil: the newest),

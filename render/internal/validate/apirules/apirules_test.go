@@ -228,8 +228,11 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			`spec.rules[0].http.paths[0].backend: Required value: port name or number is required`},
 		{"ingress without rules or default backend", &networkingv1.Ingress{}, "spec: {ingressClassName: nginx}",
 			"spec: Invalid value: \"\": either `defaultBackend` or `rules` must be specified"},
-		{"ingress class annotation and field", &networkingv1.Ingress{}, "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}",
-			`metadata.annotations[kubernetes.io/ingress.class]: Invalid value: "nginx": can not be set when the class field is also set`},
+		// Both, agreeing, are taken from Kubernetes 1.27 (the newest
+		// release here); TestIngressClassByKubeVersion has the older rule.
+		{"ingress class annotation and field", &networkingv1.Ingress{}, "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}", ""},
+		{"ingress class annotation and another field", &networkingv1.Ingress{}, "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: internal, defaultBackend: {service: {name: web, port: {number: 80}}}}",
+			"metadata.annotations[kubernetes.io/ingress.class]: Invalid value: \"nginx\": must match `ingressClassName` when both are specified"},
 		{"ingress class annotation alone", &networkingv1.Ingress{}, "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {defaultBackend: {service: {name: web, port: {number: 80}}}}", ""},
 		{"ingress TLS host", &networkingv1.Ingress{}, "spec:\n  defaultBackend: {service: {name: web, port: {number: 80}}}\n  tls: [{hosts: [App.example.com], secretName: web-tls}]",
 			`spec.tls[0].hosts[0]: Invalid value: "App.example.com": a lowercase RFC 1123 subdomain`},
@@ -415,5 +418,31 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestIngressClassByKubeVersion: before Kubernetes 1.27 the API server
+// refused the kubernetes.io/ingress.class annotation beside
+// spec.ingressClassName even when they agree.
+func TestIngressClassByKubeVersion(t *testing.T) {
+	const doc = "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
+	for kube, want := range map[string]string{
+		"1.26.9": `metadata.annotations[kubernetes.io/ingress.class]: Invalid value: "nginx": can not be set when the class field is also set`,
+		"1.27.0": "",
+	} {
+		var ing networkingv1.Ingress
+		if err := yaml.UnmarshalStrict([]byte(doc), &ing); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range Check(&ing, Options{KubeVersion: version.MustParseGeneric(kube)}) {
+			got = append(got, p.Error.Error())
+		}
+		switch {
+		case want == "" && len(got) > 0:
+			t.Errorf("%s: refused: %q", kube, got)
+		case want != "" && (len(got) != 1 || got[0] != want):
+			t.Errorf("%s: got %q, want %q", kube, got, want)
+		}
 	}
 }

@@ -67,10 +67,28 @@ func (c *checker) ingress(ing *networkingv1.Ingress) {
 		for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(*n, false) {
 			c.add(field.Invalid(spec.Child("ingressClassName"), *n, msg), "name an IngressClass: a DNS subdomain")
 		}
-		if v, ok := ing.Annotations[ingressClassAnnotation]; ok {
-			c.add(field.Invalid(field.NewPath("metadata", "annotations").Key(ingressClassAnnotation), v, "can not be set when the class field is also set"),
-				"keep spec.ingressClassName and remove the "+ingressClassAnnotation+" annotation")
-		}
+		c.ingressClassAnnotation(ing, *n)
+	}
+}
+
+// ingressClassAnnotation checks the kubernetes.io/ingress.class annotation
+// of an Ingress whose spec.ingressClassName is class. From Kubernetes 1.27
+// (kubernetes/kubernetes#115447) the API server takes both when they
+// agree, as many charts write them; before, it refused the annotation
+// beside the field whatever its value.
+func (c *checker) ingressClassAnnotation(ing *networkingv1.Ingress, class string) {
+	v, ok := ing.Annotations[ingressClassAnnotation]
+	if !ok {
+		return
+	}
+	p := field.NewPath("metadata", "annotations").Key(ingressClassAnnotation)
+	switch {
+	case !c.bothIngressClasses:
+		c.add(field.Invalid(p, v, "can not be set when the class field is also set"),
+			"before Kubernetes 1.27 an Ingress names its class once: keep spec.ingressClassName and remove the "+ingressClassAnnotation+" annotation")
+	case v != class:
+		c.add(field.Invalid(p, v, "must match `ingressClassName` when both are specified"),
+			"the annotation and spec.ingressClassName name different classes: remove the "+ingressClassAnnotation+" annotation (deprecated), or make it equal")
 	}
 }
 
