@@ -786,3 +786,24 @@ func TestIngressClassAnnotationAndField(t *testing.T) {
 		}
 	}
 }
+
+// TestIngressClasses: the IngressClass ingress-nginx's chart renders
+// passes the whole validation; one whose controller has no domain, as the
+// annotation's class names have, is refused at its line.
+func TestIngressClasses(t *testing.T) {
+	t.Parallel()
+	const doc = "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  labels:\n    app.kubernetes.io/component: controller\n    app.kubernetes.io/name: ingress-nginx\n  name: nginx\nspec:\n  controller: k8s.io/ingress-nginx\n"
+	for _, tc := range []struct{ from, to, want string }{
+		{"", "", ""},
+		{"controller: k8s.io/ingress-nginx", "controller: nginx",
+			`ingressclass.yaml:9: app ingress: IngressClass/nginx: field "spec.controller": Invalid value: "nginx": must be a domain-prefixed path`},
+	} {
+		errs := diag.Flatten(testEnv(t).Objects("ingress", parse(t, "ingressclass.yaml", strings.Replace(doc, tc.from, tc.to, 1))))
+		switch {
+		case tc.want == "" && len(errs) > 0:
+			t.Errorf("refused: %v", errs)
+		case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+			t.Errorf("got %v, want one error containing %s", errs, tc.want)
+		}
+	}
+}

@@ -91,6 +91,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.serviceAddresses(o)
 	case *networkingv1.Ingress:
 		c.ingress(o)
+	case *networkingv1.IngressClass:
+		c.ingressClass(o)
 	case *corev1.ConfigMap:
 		c.keys(o.Data, o.BinaryData, field.NewPath("data"), field.NewPath("binaryData"), "ConfigMap")
 	case *corev1.Secret:
