@@ -49,8 +49,9 @@ type Options struct {
 // rules here return nil.
 func Check(obj runtime.Object, opts Options) []Problem {
 	c := checker{
-		relaxedEnvNames:    atLeast(opts.KubeVersion, 1, 32),
-		bothIngressClasses: atLeast(opts.KubeVersion, 1, 27),
+		relaxedEnvNames:           atLeast(opts.KubeVersion, 1, 32),
+		bothIngressClasses:        atLeast(opts.KubeVersion, 1, 27),
+		statefulSetMaxUnavailable: atLeast(opts.KubeVersion, 1, 35),
 	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -145,6 +146,10 @@ type checker struct {
 	// bothIngressClasses: an Ingress may have the kubernetes.io/ingress.class
 	// annotation beside spec.ingressClassName when they agree (from 1.27).
 	bothIngressClasses bool
+	// statefulSetMaxUnavailable: a StatefulSet's rollingUpdate.maxUnavailable
+	// is kept and validated (MaxUnavailableStatefulSet, on by default from
+	// 1.35); before, the API server drops it.
+	statefulSetMaxUnavailable bool
 }
 
 // atLeast reports whether v, an API server's version (nil: the newest),

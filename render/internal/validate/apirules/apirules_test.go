@@ -462,3 +462,29 @@ func TestIngressClassByKubeVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestStatefulSetMaxUnavailableByKubeVersion: before Kubernetes 1.35 the
+// API server drops a StatefulSet's rollingUpdate.maxUnavailable (its gate
+// is off), so no value of it is refused.
+func TestStatefulSetMaxUnavailableByKubeVersion(t *testing.T) {
+	const doc = "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
+	for kube, want := range map[string]string{
+		"1.34.2": "",
+		"1.35.0": `spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "0": cannot be 0`,
+	} {
+		var sts appsv1.StatefulSet
+		if err := yaml.UnmarshalStrict([]byte(doc), &sts); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range Check(&sts, Options{KubeVersion: version.MustParseGeneric(kube)}) {
+			got = append(got, p.Error.Error())
+		}
+		switch {
+		case want == "" && len(got) > 0:
+			t.Errorf("%s: refused: %q", kube, got)
+		case want != "" && (len(got) != 1 || got[0] != want):
+			t.Errorf("%s: got %q, want %q", kube, got, want)
+		}
+	}
+}

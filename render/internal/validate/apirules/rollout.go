@@ -171,7 +171,9 @@ func (c *checker) statefulSetSpec(s *appsv1.StatefulSetSpec, spec *field.Path) {
 		return
 	}
 	nonNegativeIfSet(c, ru.Partition, ruPath.Child("partition"))
-	if ru.MaxUnavailable != nil {
+	// Before Kubernetes 1.35 the MaxUnavailableStatefulSet gate is off by
+	// default, and the API server drops maxUnavailable before validating.
+	if ru.MaxUnavailable != nil && c.statefulSetMaxUnavailable {
 		c.intOrPercent(*ru.MaxUnavailable, ruPath.Child("maxUnavailable"), true)
 		if isZero(*ru.MaxUnavailable) {
 			c.add(field.Invalid(ruPath.Child("maxUnavailable"), ru.MaxUnavailable.String(), "cannot be 0"),
