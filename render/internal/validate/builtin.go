@@ -290,17 +290,18 @@ func builtinVersion() string {
 // object could not be encoded), type errors, which strict decoding
 // reports for every field, and owner references' missing fields, which
 // the metadata rules report, are left out so that no problem is told
-// twice.
-func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded) []error {
+// twice. It also returns the paths of the required fields it found
+// missing, which the API server's rules (checkRules) then leave to it.
+func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded) ([]error, map[string]bool) {
 	if reported == nil || enc.err != nil {
-		return nil
+		return nil, nil
 	}
 	if !builtinSchemas.has(gvk) {
-		return nil
+		return nil, nil
 	}
 	var obj map[string]any
 	if err := json.Unmarshal(enc.data, &obj); err != nil {
-		return nil // reported by the decoding
+		return nil, nil // reported by the decoding
 	}
 	builtinInput(obj)
 	s := builtinSchemas.schemaOf(gvk, obj)
@@ -308,6 +309,7 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 	against := fmt.Sprintf("%s %s (the OpenAPI schema of Kubernetes %s)", gvk.GroupVersion(), gvk.Kind, apiRelease)
 	var errs []error
 	var idx *encoder
+	missing := map[string]bool{}
 	for _, fe := range s.validate(obj) {
 		path := joinPath(splitPath(fe.Field))
 		if fe.Type == fieldpath.ErrorTypeTypeInvalid || reported[path] {
@@ -326,8 +328,9 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 		if d, ok := err.(*diag.Error); ok && fe.Type == fieldpath.ErrorTypeRequired {
 			d.Msg = fmt.Sprintf("missing required field %q", path)
 			d.Hint = fmt.Sprintf("add %s: Kubernetes %s requires it in %s %s", path, apiRelease, gvk.GroupVersion(), gvk.Kind)
+			missing[path] = true
 		}
 		errs = append(errs, err)
 	}
-	return errs
+	return errs, missing
 }

@@ -5,6 +5,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
@@ -13,9 +15,12 @@ import (
 
 // checkRules applies the API server's hand-written rules (package
 // apirules) to a built-in object that decoded without error, each
-// problem at the line of its field.
-func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object) []error {
-	problems := apirules.Check(typed)
+// problem at the line of its field. A rule's "Required value" for a field
+// the schema found missing (missing, by path) is left out: the rule is
+// there for a field present but empty, which the typed object cannot tell
+// from one left out, and the schema has said it already.
+func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, missing map[string]bool, kube *version.Version) []error {
+	problems := apirules.Check(typed, apirules.Options{KubeVersion: kube})
 	if len(problems) == 0 {
 		return nil
 	}
@@ -27,6 +32,9 @@ func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typ
 	against := fmt.Sprintf("the API server's validation of %s %s", gvk.GroupVersion(), gvk.Kind)
 	var errs []error
 	for _, p := range problems {
+		if p.Type == fieldpath.ErrorTypeRequired && missing[joinPath(splitPath(p.Field))] {
+			continue
+		}
 		err := fieldError(o, base, idx, nil, against, p.Error)
 		if d, ok := err.(*diag.Error); ok && p.Hint != "" {
 			d.Hint = p.Hint

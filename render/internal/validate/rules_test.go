@@ -16,6 +16,7 @@ import (
 func TestAPIServerRules(t *testing.T) {
 	t.Parallel()
 	const dep, svc, repoServer = "deployment.yaml", "service.yaml", "argocd-repo-server-deployment.yaml"
+	const netpol, promPeer = "grafana-networkPolicy.yaml", "    - podSelector:\n        matchLabels:\n          app.kubernetes.io/name: prometheus\n"
 	for _, tc := range []struct {
 		name, source, file, from, to, want string
 	}{
@@ -47,6 +48,8 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.template.spec.containers[0].ports[2].containerPort": Invalid value: 99999: must be between 1 and 65535, inclusive`},
 		{"request above limit", "podinfo", dep, "            memory: 64Mi\n", "            memory: 1Gi\n",
 			`deployment.yaml:74: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].resources.requests.memory": Invalid value: "1Gi": must be less than or equal to memory limit of 512Mi`},
+		{"huge pages without cpu or memory", "podinfo", dep, "          limits:\n            cpu: 2000m\n            memory: 512Mi\n          requests:\n            cpu: 100m\n            memory: 64Mi\n", "          limits:\n            hugepages-2Mi: 64Mi\n",
+			`deployment.yaml:68: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].resources": Forbidden: HugePages require cpu or memory`},
 		{"service ports twice", "podinfo", svc, "    - port: 9999\n", "    - port: 9898\n",
 			`service.yaml:14: app podinfo: Service/podinfo: field "spec.ports[1]": Duplicate value: "9898/TCP"`},
 		{"unnamed port of several", "podinfo", svc, "      name: grpc\n", "",
@@ -57,6 +60,16 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.ports[1].targetPort": Invalid value: "grpc-port-of-podinfo": must be no more than 15 characters`},
 		{"externalName missing", "podinfo", svc, "type: ClusterIP", "type: ExternalName",
 			`service.yaml:5: app podinfo: Service/podinfo: field "spec.externalName": Required value`},
+		{"externalName with a cluster IP", "podinfo", svc, "  type: ClusterIP\n", "  type: ExternalName\n  externalName: db.example.com\n  clusterIP: None\n",
+			`service.yaml:8: app podinfo: Service/podinfo: field "spec.clusterIP": Forbidden: may not be set for ExternalName services`},
+		{"externalName with cluster IPs", "podinfo", svc, "  type: ClusterIP\n", "  type: ExternalName\n  externalName: db.example.com\n  clusterIP: 10.96.0.20\n  clusterIPs: [10.96.0.20]\n",
+			`service.yaml:9: app podinfo: Service/podinfo: field "spec.clusterIPs": Forbidden: may not be set for ExternalName services`},
+		{"externalName with IP families", "podinfo", svc, "  type: ClusterIP\n", "  type: ExternalName\n  externalName: db.example.com\n  ipFamilies: [IPv4]\n",
+			`service.yaml:8: app podinfo: Service/podinfo: field "spec.ipFamilies": Forbidden: may not be set for ExternalName services`},
+		{"externalName with an IP family policy", "podinfo", svc, "  type: ClusterIP\n", "  type: ExternalName\n  externalName: db.example.com\n  ipFamilyPolicy: SingleStack\n",
+			`service.yaml:8: app podinfo: Service/podinfo: field "spec.ipFamilyPolicy": Forbidden: may not be set for ExternalName services`},
+		{"service port appProtocol", "podinfo", svc, "      name: grpc\n", "      name: grpc\n      appProtocol: grpc web\n",
+			`service.yaml:18: app podinfo: Service/podinfo: field "spec.ports[1].appProtocol": Invalid value: "grpc web": name part must consist of`},
 		{"hpa max below min", "podinfo", "hpa.yaml", "  maxReplicas: 4\n", "  maxReplicas: 1\n",
 			`hpa.yaml:11: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.maxReplicas": Invalid value: 1: must be greater than or equal to ` + "`minReplicas`"},
 		{"hpa to zero", "podinfo", "hpa.yaml", "  minReplicas: 2\n", "  minReplicas: 0\n",
@@ -402,6 +415,12 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.template.spec.containers[0].envFrom[0].prefix": Invalid value: "PODINFO=": a valid environment variable name must consist only of printable ASCII characters other than '='`},
 		{"host network port differing from its host port", "kube-prometheus", "nodeExporter-daemonset.yaml", "        - containerPort: 9100\n          hostPort: 9100\n", "        - containerPort: 9100\n          hostPort: 19100\n",
 			`field "spec.template.spec.containers[1].ports[0].hostPort": Invalid value: 19100: must match ` + "`containerPort` when `hostNetwork` is true"},
+		{"nfs volume with a relative path", "podinfo", dep, "          emptyDir: {}\n", "          nfs: {server: nfs.example.com, path: exports/podinfo}\n",
+			`field "spec.template.spec.volumes[0].nfs.path": Invalid value: "exports/podinfo": must be an absolute path`},
+		{"ephemeral volume without a storage request", "podinfo", dep, "          emptyDir: {}\n", "          ephemeral:\n            volumeClaimTemplate:\n              spec: {accessModes: [ReadWriteOnce], storageClassName: fast}\n",
+			`field "spec.template.spec.volumes[0].ephemeral.volumeClaimTemplate.spec.resources.storage": Required value`},
+		{"ephemeral volume of ReadWriteOncePod and another mode", "podinfo", dep, "          emptyDir: {}\n", "          ephemeral:\n            volumeClaimTemplate:\n              spec: {accessModes: [ReadWriteOncePod, ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n",
+			`field "spec.template.spec.volumes[0].ephemeral.volumeClaimTemplate.spec.accessModes": Forbidden: may not use ReadWriteOncePod with other access modes`},
 		{"host alias without an IP address", "podinfo", dep, "      containers:\n", "      hostAliases: [{ip: registry.local, hostnames: [registry.local]}]\n      containers:\n",
 			`field "spec.template.spec.hostAliases[0].ip": Invalid value: "registry.local": must be a valid IP address`},
 		{"host alias name", "podinfo", dep, "      containers:\n", "      hostAliases: [{ip: 10.0.0.5, hostnames: [Registry_Local]}]\n      containers:\n",
@@ -412,6 +431,30 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.template.spec.schedulingGates[1]": Duplicate value: "example.com/quota"`},
 		{"empty runtime class", "podinfo", dep, "      containers:\n", "      runtimeClassName: ''\n      containers:\n",
 			`field "spec.template.spec.runtimeClassName": Invalid value: "": a lowercase RFC 1123 subdomain`},
+		{"disruption budget selector", "kube-prometheus", "alertmanager-podDisruptionBudget.yaml", "      app.kubernetes.io/instance: main\n", "      app.kubernetes.io/instance: main\n      helm.sh/chart: alertmanager-1.2.3+build.4\n",
+			`alertmanager-podDisruptionBudget.yaml:18: app kube-prometheus: PodDisruptionBudget/monitoring/alertmanager-main: field "spec.selector.matchLabels": Invalid value: "alertmanager-1.2.3+build.4": a valid label must be`},
+		{"disruption budget selector operator", "kube-prometheus", "alertmanager-podDisruptionBudget.yaml", "    matchLabels:\n", "    matchExpressions: [{key: app, operator: Exists, values: [alertmanager]}]\n    matchLabels:\n",
+			`alertmanager-podDisruptionBudget.yaml:15: app kube-prometheus: PodDisruptionBudget/monitoring/alertmanager-main: field "spec.selector.matchExpressions[0].values": Forbidden: may not be specified when ` + "`operator` is 'Exists' or 'DoesNotExist'"},
+		// NetworkPolicies (ValidateNetworkPolicySpec).
+		{"network policy pod selector", "kube-prometheus", netpol, "      app.kubernetes.io/component: grafana\n", "      app.kubernetes.io/component: 'grafana ui'\n",
+			`grafana-networkPolicy.yaml:24: app kube-prometheus: NetworkPolicy/monitoring/grafana: field "spec.podSelector.matchLabels": Invalid value: "grafana ui": a valid label must be`},
+		{"network policy three policy types", "kube-prometheus", netpol, "  - Egress\n  - Ingress\n", "  - Egress\n  - Ingress\n  - Egress\n",
+			`field "spec.policyTypes": Invalid value: ["Egress","Ingress","Egress"]: may not specify more than two policyTypes`},
+		{"network policy port range from a name", "kube-prometheus", netpol, "    - port: 3000\n", "    - port: http\n      endPort: 3001\n",
+			`grafana-networkPolicy.yaml:21: app kube-prometheus: NetworkPolicy/monitoring/grafana: field "spec.ingress[0].ports[0].endPort": Invalid value: 3001: may not be specified when ` + "`port` is non-numeric"},
+		{"network policy port range backwards", "kube-prometheus", netpol, "    - port: 3000\n", "    - port: 3000\n      endPort: 2000\n",
+			`field "spec.ingress[0].ports[0].endPort": Invalid value: 2000: must be greater than or equal to ` + "`port`"},
+		{"network policy CIDR", "kube-prometheus", netpol, promPeer, "    - ipBlock:\n        cidr: 10.0.0.0/33\n",
+			`grafana-networkPolicy.yaml:17: app kube-prometheus: NetworkPolicy/monitoring/grafana: field "spec.ingress[0].from[0].ipBlock.cidr": Invalid value: "10.0.0.0/33": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`},
+		{"network policy empty CIDR", "kube-prometheus", netpol, promPeer, "    - ipBlock: {cidr: ''}\n",
+			`field "spec.ingress[0].from[0].ipBlock.cidr": Required value`},
+		// Left out, the schema reports it, and the rule does not again.
+		{"network policy without CIDR", "kube-prometheus", netpol, promPeer, "    - ipBlock: {except: [10.0.0.0/8]}\n",
+			`missing required field "spec.ingress[0].from[0].ipBlock.cidr"`},
+		{"network policy exception outside its CIDR", "kube-prometheus", netpol, promPeer, "    - ipBlock:\n        cidr: 10.0.0.0/8\n        except: [192.168.0.0/16]\n",
+			`field "spec.ingress[0].from[0].ipBlock.except[0]": Invalid value: "192.168.0.0/16": must be a strict subset of ` + "`cidr`"},
+		{"network policy exception equal to its CIDR", "kube-prometheus", netpol, promPeer, "    - ipBlock:\n        cidr: 10.0.0.0/8\n        except: [10.0.0.0/8]\n",
+			`field "spec.ingress[0].from[0].ipBlock.except[0]": Invalid value: "10.0.0.0/8": must be a strict subset of ` + "`cidr`"},
 		{"daemonset selector", "kube-prometheus", "nodeExporter-daemonset.yaml", "      app.kubernetes.io/name: node-exporter\n      app.kubernetes.io/part-of: kube-prometheus\n  template:", "      app.kubernetes.io/name: node-exporter-v2\n      app.kubernetes.io/part-of: kube-prometheus\n  template:",
 			"`selector` does not match template `labels`"},
 	} {
@@ -444,11 +487,14 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		{"service addresses", "podinfo", "service.yaml", "  type: ClusterIP\n", "  type: ClusterIP\n  clusterIP: 010.96.0.20\n  clusterIPs: [010.96.0.20, 'fd00::20']\n  ipFamilies: [IPv4, IPv6]\n  externalIPs: [192.0.2.10, '2001:db8::10']\n"},
 		{"headless service with clusterIPs", "podinfo", "service.yaml", "  type: ClusterIP\n", "  type: ClusterIP\n  clusterIP: None\n  clusterIPs: [None]\n  ipFamilies: [IPv6]\n"},
 		{"externalName with a trailing dot", "podinfo", "service.yaml", "  type: ClusterIP\n", "  type: ExternalName\n  externalName: db.example.com.\n"},
+		{"externalName with an empty cluster IP", "podinfo", "service.yaml", "  type: ClusterIP\n", "  type: ExternalName\n  externalName: db.example.com\n  clusterIP: ''\n"},
+		{"service port appProtocols", "podinfo", "service.yaml", "      name: grpc\n", "      name: grpc\n      appProtocol: kubernetes.io/h2c\n    - {name: web, port: 80, appProtocol: http}\n"},
 		{"one node port on two protocols", "podinfo", "service.yaml", "  type: ClusterIP\n  selector:\n    app: podinfo\n  ports:\n    - name: http\n      port: 9898\n      protocol: TCP\n",
 			"  type: LoadBalancer\n  selector:\n    app: podinfo\n  ports:\n    - name: dns\n      port: 53\n      nodePort: 30053\n      protocol: UDP\n    - name: http\n      port: 53\n      nodePort: 30053\n      protocol: TCP\n"},
 		{"deployment surge 0 with default unavailable", "podinfo", "deployment.yaml", "      maxUnavailable: 0\n", "      maxSurge: 0\n"},
 		{"daemonset surge with unavailable 0", "kube-prometheus", "nodeExporter-daemonset.yaml", "      maxUnavailable: 10%\n", "      maxSurge: 10%\n      maxUnavailable: 0\n"},
 		{"env name with a dot and a space", "podinfo", "deployment.yaml", "        - name: PODINFO_UI_COLOR\n", "        - name: podinfo.ui color\n"},
+		{"huge pages limit beside memory", "podinfo", "deployment.yaml", "            memory: 512Mi\n", "            memory: 512Mi\n            hugepages-2Mi: 64Mi\n"},
 		{"gpu limit", "podinfo", "deployment.yaml", "            memory: 512Mi\n", "            memory: 512Mi\n            nvidia.com/gpu: 1\n"},
 		{"hpa behavior without policies", "podinfo", "hpa.yaml", "  metrics:\n", "  behavior:\n    scaleDown: {stabilizationWindowSeconds: 300}\n  metrics:\n"},
 		{"hpa Utilization type with an average value", "podinfo", "hpa.yaml", "        averageUtilization: 99\n", "        averageValue: 500m\n"},
@@ -472,6 +518,8 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		// Sleeping 0 s is refused only when the AllowPodLifecycleSleepActionZeroValue gate is off.
 		{"preStop sleeping 0", "podinfo", "deployment.yaml", "        readinessProbe:\n", "        lifecycle: {preStop: {sleep: {seconds: 0}}, postStart: {httpGet: {port: http}}}\n        readinessProbe:\n"},
 		{"preStop sleeping within a raised grace period", "argo-cd", "redis-ha.yaml", "          preStop:\n            exec:\n              command:\n              - /bin/sh\n              - /readonly-config/trigger-failover-if-master.sh\n", "          preStop:\n            sleep: {seconds: 60}\n"},
+		{"nfs volume", "podinfo", "deployment.yaml", "          emptyDir: {}\n", "          nfs: {server: 10.0.0.5, path: /exports/podinfo, readOnly: true}\n"},
+		{"ephemeral volume", "podinfo", "deployment.yaml", "          emptyDir: {}\n", "          ephemeral:\n            volumeClaimTemplate:\n              metadata: {labels: {type: scratch}}\n              spec: {accessModes: [ReadWriteOnce], storageClassName: fast, resources: {requests: {storage: 1Gi}}}\n"},
 		{"volume without a source", "podinfo", "deployment.yaml", "          emptyDir: {}\n", ""},
 		{"projected volume as the API server fills it in", "podinfo", "deployment.yaml", "          emptyDir: {}\n", "          projected: {defaultMode: 0644, sources: [{serviceAccountToken: {path: token}}, {configMap: {name: podinfo, items: [{key: a, path: conf/a.yaml, mode: 0600}]}}, {downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}, {path: mem, resourceFieldRef: {containerName: podinfod, resource: limits.memory, divisor: 1Mi}}]}}]}\n"},
 		{"item path with dots inside a name", "argo-cd", "argocd-repo-server-deployment.yaml", "                path: profiler.enabled\n", "                path: conf/..profiler..enabled\n"},
@@ -494,6 +542,8 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		{"host aliases and gates", "podinfo", "deployment.yaml", "      containers:\n", "      hostAliases: [{ip: 'fd00::5', hostnames: [registry.local, foo]}]\n      readinessGates: [{conditionType: target-health.elbv2.k8s.aws/podinfo}]\n      schedulingGates: [{name: example.com/quota}]\n      runtimeClassName: gvisor\n      containers:\n"},
 		{"kernel sysctls on the host's network", "kube-prometheus", "nodeExporter-daemonset.yaml", "        runAsUser: 65534\n", "        runAsUser: 65534\n        sysctls: [{name: kernel.shm_rmid_forced, value: '1'}, {name: kernel.msgmax, value: '65536'}]\n"},
 		{"image pull secret without a name", "podinfo", "deployment.yaml", "      containers:\n", "      imagePullSecrets: [{}]\n      containers:\n"},
+		{"network policy IP blocks and port ranges", "kube-prometheus", "grafana-networkPolicy.yaml", "    - port: 3000\n      protocol: TCP\n",
+			"    - port: 3000\n      endPort: 3010\n      protocol: TCP\n    - port: http\n    - protocol: UDP\n  - from:\n    - ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/32, 10.0.0.0/8]}\n    - ipBlock: {cidr: 10.0.0.1/8, except: [10.1.0.0/16]}\n    - ipBlock: {cidr: '2001:db8::/32', except: ['2001:db8:1::/48']}\n"},
 		{"template label with dots and underscores", "podinfo", "deployment.yaml", "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo\n        example.com/version: v6.14_1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -512,5 +562,253 @@ func TestAPIServerRulesAccept(t *testing.T) {
 				t.Errorf("refused: %v", err)
 			}
 		})
+	}
+}
+
+// TestLimitRanges: the LimitRange of the Kubernetes documentation
+// (concepts/policy/limit-range) passes the whole validation, and a
+// mistake in it is told once, at its line.
+func TestLimitRanges(t *testing.T) {
+	t.Parallel()
+	const example = "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: cpu-resource-constraint\n  namespace: default\nspec:\n  limits:\n" +
+		"  - default: # this section defines default limits\n      cpu: 500m\n    defaultRequest: # this section defines default requests\n      cpu: 500m\n" +
+		"    max: # max and min define the limit range\n      cpu: \"1\"\n    min:\n      cpu: 100m\n    type: Container\n"
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"as documented", "", "", ""},
+		{"default above max", "      cpu: 500m\n    defaultRequest", "      cpu: '2'\n    defaultRequest",
+			`lr.yaml:9: app infra: LimitRange/default/cpu-resource-constraint: field "spec.limits[0].default.cpu": Invalid value: "1": default value 2 is greater than max value 1`},
+		{"type left out", "    type: Container\n", "",
+			`missing required field "spec.limits[0].type"`},
+		{"type misspelt", "    type: Container\n", "    type: Containers\n",
+			`lr.yaml:16: app infra: LimitRange/default/cpu-resource-constraint: field "spec.limits[0].type": Invalid value: "Containers": must be a standard limit type or fully qualified`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(example, tc.from, tc.to, 1)
+			errs := diag.Flatten(testEnv(t).Objects("infra", parse(t, "lr.yaml", doc)))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Fatalf("got %v, want one error containing %s", errs, tc.want)
+			}
+		})
+	}
+}
+
+// TestResourceQuotas: ResourceQuotas of the Kubernetes documentation
+// (concepts/policy/resource-quotas) pass the whole validation, and a
+// mistake in them is told once, at its line.
+func TestResourceQuotas(t *testing.T) {
+	t.Parallel()
+	const example = "apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: pods-high\n  namespace: default\nspec:\n  hard:\n" +
+		"    cpu: \"1000\"\n    memory: \"200Gi\"\n    pods: \"10\"\n    requests.nvidia.com/gpu: 4\n    count/deployments.apps: \"5\"\n" +
+		"  scopeSelector:\n    matchExpressions:\n    - operator: In\n      scopeName: PriorityClass\n      values: [\"high\"]\n"
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"as documented", "", "", ""},
+		{"pod scopes", "  scopeSelector:\n    matchExpressions:\n    - operator: In\n      scopeName: PriorityClass\n      values: [\"high\"]\n", "  scopes: [NotTerminating, NotBestEffort]\n", ""},
+		{"misspelt resource", "    memory: \"200Gi\"\n", "    memroy: \"200Gi\"\n",
+			`quota.yaml:9: app infra: ResourceQuota/default/pods-high: field "spec.hard.memroy": Invalid value: "memroy": must be a standard resource type or fully qualified`},
+		{"resource of no quota", "    memory: \"200Gi\"\n", "    storage: \"200Gi\"\n",
+			`field "spec.hard.storage": Invalid value: "storage": must be a standard resource for quota`},
+		{"half a pod", "    pods: \"10\"\n", "    pods: 10500m\n",
+			`field "spec.hard.pods": Invalid value: "10500m": must be an integer`},
+		{"half a deployment", "    count/deployments.apps: \"5\"\n", "    count/deployments.apps: 500m\n",
+			`field "spec.hard.count/deployments.apps": Invalid value: "500m": must be an integer`},
+		{"negative", "    cpu: \"1000\"\n", "    cpu: \"-1\"\n",
+			`field "spec.hard.cpu": Invalid value: "-1": must be greater than or equal to 0`},
+		{"best effort limiting cpu", "  scopeSelector:\n    matchExpressions:\n    - operator: In\n      scopeName: PriorityClass\n      values: [\"high\"]\n", "  scopes: [BestEffort]\n",
+			`field "spec.scopes": Invalid value: "": unsupported scope applied to resource`},
+		{"conflicting scopes", "    cpu: \"1000\"\n    memory: \"200Gi\"\n    pods: \"10\"\n    requests.nvidia.com/gpu: 4\n    count/deployments.apps: \"5\"\n  scopeSelector:\n    matchExpressions:\n    - operator: In\n      scopeName: PriorityClass\n      values: [\"high\"]\n", "    pods: \"10\"\n  scopes: [Terminating, NotTerminating]\n",
+			`quota.yaml:9: app infra: ResourceQuota/default/pods-high: field "spec.scopes": Invalid value: "": conflicting scopes`},
+		{"unknown scope", "    cpu: \"1000\"\n    memory: \"200Gi\"\n    pods: \"10\"\n    requests.nvidia.com/gpu: 4\n    count/deployments.apps: \"5\"\n  scopeSelector:\n    matchExpressions:\n    - operator: In\n      scopeName: PriorityClass\n      values: [\"high\"]\n", "    pods: \"10\"\n  scopes: [Terminated]\n",
+			`field "spec.scopes[0]": Unsupported value: "Terminated"`},
+		// The schema's enums, told once.
+		{"unknown operator", "    - operator: In\n", "    - operator: Equals\n", `field "spec.scopeSelector.matchExpressions[0].operator": Unsupported value: "Equals"`},
+		{"pod scope with In", "      scopeName: PriorityClass\n", "      scopeName: Terminating\n",
+			"field \"spec.scopeSelector.matchExpressions.operator\": Invalid value: \"In\": must be 'Exists' when scope is any of"},
+		{"In without values", "      values: [\"high\"]\n", "",
+			"field \"spec.scopeSelector.matchExpressions.values\": Required value: must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(example, tc.from, tc.to, 1)
+			errs := diag.Flatten(testEnv(t).Objects("infra", parse(t, "quota.yaml", doc)))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Fatalf("got %v, want one error containing %s", errs, tc.want)
+			}
+		})
+	}
+}
+
+// TestVolumesAndClaims: the PersistentVolumes and claim of the Kubernetes
+// documentation (tasks/configure-pod-container/configure-persistent-volume-storage,
+// concepts/storage/volumes#local, concepts/storage/persistent-volumes)
+// pass the whole validation, and a mistake in them is told once, at its
+// line.
+func TestVolumesAndClaims(t *testing.T) {
+	t.Parallel()
+	const hostPath = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: task-pv-volume\n  labels:\n    type: local\nspec:\n" +
+		"  storageClassName: manual\n  capacity:\n    storage: 10Gi\n  accessModes:\n    - ReadWriteOnce\n  hostPath:\n    path: \"/mnt/data\"\n"
+	const local = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: example-pv\nspec:\n  capacity:\n    storage: 100Gi\n  volumeMode: Filesystem\n" +
+		"  accessModes:\n  - ReadWriteOnce\n  persistentVolumeReclaimPolicy: Delete\n  storageClassName: local-storage\n  local:\n    path: /mnt/disks/ssd1\n" +
+		"  nodeAffinity:\n    required:\n      nodeSelectorTerms:\n      - matchExpressions:\n        - key: kubernetes.io/hostname\n          operator: In\n          values:\n          - example-node\n"
+	const nfs = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv0003\nspec:\n  capacity:\n    storage: 5Gi\n  volumeMode: Filesystem\n" +
+		"  accessModes:\n    - ReadWriteOnce\n  persistentVolumeReclaimPolicy: Recycle\n  storageClassName: slow\n  mountOptions:\n    - hard\n    - nfsvers=4.1\n" +
+		"  nfs:\n    path: /tmp\n    server: 172.17.0.2\n"
+	const claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: myclaim\n  namespace: default\nspec:\n  accessModes:\n    - ReadWriteOnce\n" +
+		"  volumeMode: Filesystem\n  resources:\n    requests:\n      storage: 8Gi\n  storageClassName: slow\n  selector:\n    matchLabels:\n      release: \"stable\"\n" +
+		"    matchExpressions:\n      - {key: environment, operator: In, values: [dev]}\n"
+	for _, tc := range []struct{ name, doc, from, to, want string }{
+		{"hostPath volume as documented", hostPath, "", "", ""},
+		{"local volume as documented", local, "", "", ""},
+		{"nfs volume as documented", nfs, "", "", ""},
+		{"claim as documented", claim, "", "", ""},
+		{"csi volume", hostPath, "  hostPath:\n    path: \"/mnt/data\"\n", "  csi:\n    driver: EBS.csi.aws.com\n    volumeHandle: vol-0123\n", ""},
+		{"claim from a snapshot", claim, "  selector:\n", "  dataSource: {name: new-snapshot-test, kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io}\n  selector:\n", ""},
+		{"claim of no class", claim, "storageClassName: slow", "storageClassName: ''", ""},
+		{"two sources", hostPath, "  hostPath:\n", "  nfs: {server: nfs.example.com, path: /exports}\n  hostPath:\n",
+			`pv.yaml:13: app infra: PersistentVolume/task-pv-volume: field "spec.nfs": Forbidden: may not specify more than 1 volume type`},
+		{"no source", hostPath, "  hostPath:\n    path: \"/mnt/data\"\n", "",
+			`field "spec": Required value: must specify a volume type`},
+		{"no capacity", hostPath, "  capacity:\n    storage: 10Gi\n", "",
+			`field "spec.capacity": Required value`},
+		{"capacity of memory", hostPath, "    storage: 10Gi\n", "    storage: 10Gi\n    memory: 1Gi\n",
+			`field "spec.capacity": Unsupported value: "memory, storage": supported values: "storage"`},
+		{"zero capacity", hostPath, "    storage: 10Gi\n", "    storage: 0\n",
+			`pv.yaml:10: app infra: PersistentVolume/task-pv-volume: field "spec.capacity.storage": Invalid value: "0": must be greater than zero`},
+		{"no access modes", hostPath, "  accessModes:\n    - ReadWriteOnce\n", "",
+			`field "spec.accessModes": Required value`},
+		{"ReadWriteOncePod with another", hostPath, "    - ReadWriteOnce\n", "    - ReadWriteOncePod\n    - ReadOnlyMany\n",
+			`field "spec.accessModes": Forbidden: may not use ReadWriteOncePod with other access modes`},
+		{"storage class name", hostPath, "storageClassName: manual", "storageClassName: Manual_Class",
+			`pv.yaml:8: app infra: PersistentVolume/task-pv-volume: field "spec.storageClassName": Invalid value: "Manual_Class": a lowercase RFC 1123 subdomain`},
+		{"recycling the node's root", hostPath, "    path: \"/mnt/data\"\n", "    path: /\n  persistentVolumeReclaimPolicy: Recycle\n",
+			`field "spec.persistentVolumeReclaimPolicy": Forbidden: may not be 'recycle' for a hostPath mount of '/'`},
+		{"local volume without node affinity", local, "  nodeAffinity:\n    required:\n      nodeSelectorTerms:\n      - matchExpressions:\n        - key: kubernetes.io/hostname\n          operator: In\n          values:\n          - example-node\n", "",
+			`field "spec.nodeAffinity": Required value: Local volume requires node affinity`},
+		{"node affinity without required", local, "    required:\n      nodeSelectorTerms:\n      - matchExpressions:\n        - key: kubernetes.io/hostname\n          operator: In\n          values:\n          - example-node\n", "    {}\n",
+			`field "spec.nodeAffinity.required": Required value: must specify required node constraints`},
+		{"node affinity In without values", local, "          values:\n          - example-node\n", "",
+			"field \"spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values\": Required value: must be specified when `operator` is 'In' or 'NotIn'"},
+		{"local path with ..", local, "/mnt/disks/ssd1", "/mnt/disks/../ssd1",
+			`field "spec.local.path": Invalid value: "/mnt/disks/../ssd1": must not contain '..'`},
+		{"nfs relative path", nfs, "    path: /tmp\n", "    path: tmp\n",
+			`pv.yaml:17: app infra: PersistentVolume/pv0003: field "spec.nfs.path": Invalid value: "tmp": must be an absolute path`},
+		{"nfs without server", nfs, "    server: 172.17.0.2\n", "",
+			`missing required field "spec.nfs.server"`},
+		{"csi without volume handle", hostPath, "  hostPath:\n    path: \"/mnt/data\"\n", "  csi:\n    driver: ebs.csi.aws.com\n",
+			`missing required field "spec.csi.volumeHandle"`},
+		{"csi driver name", hostPath, "  hostPath:\n    path: \"/mnt/data\"\n", "  csi:\n    driver: ebs csi\n    volumeHandle: vol-0123\n",
+			`field "spec.csi.driver": Invalid value: "ebs csi": a lowercase RFC 1123 subdomain`},
+		{"claim ReadWriteOncePod with another", claim, "    - ReadWriteOnce\n", "    - ReadWriteOncePod\n    - ReadWriteOnce\n",
+			`pv.yaml:7: app infra: PersistentVolumeClaim/default/myclaim: field "spec.accessModes": Forbidden: may not use ReadWriteOncePod with other access modes`},
+		{"claim of nothing", claim, "      storage: 8Gi\n", "      storage: 0Gi\n",
+			`pv.yaml:12: app infra: PersistentVolumeClaim/default/myclaim: field "spec.resources.requests.storage": Invalid value: "0": must be greater than zero`},
+		{"claim storage class name", claim, "storageClassName: slow", "storageClassName: gp2_encrypted",
+			`field "spec.storageClassName": Invalid value: "gp2_encrypted": a lowercase RFC 1123 subdomain`},
+		{"claim selector", claim, "operator: In, values: [dev]", "operator: Exists, values: [dev]",
+			"field \"spec.selector.matchExpressions[0].values\": Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"},
+		{"claim from a snapshot without its group", claim, "  selector:\n", "  dataSource: {name: new-snapshot-test, kind: VolumeSnapshot}\n  selector:\n",
+			`field "spec.dataSource": Invalid value: "VolumeSnapshot": must be 'PersistentVolumeClaim' when referencing the default apiGroup`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(tc.doc, tc.from, tc.to, 1)
+			if tc.from != "" && doc == tc.doc {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			errs := diag.Flatten(testEnv(t).Objects("infra", parse(t, "pv.yaml", doc)))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Fatalf("got %v, want one error containing %s", errs, tc.want)
+			}
+		})
+	}
+}
+
+// TestEnvNamesByKubeVersion: an environment variable name the API server
+// accepts from Kubernetes 1.32 on is refused for an env whose kubeVersion
+// is older, at its line, and taken for 1.32.
+func TestEnvNamesByKubeVersion(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(realDir, "podinfo", "deployment.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(data), "- name: PODINFO_UI_COLOR\n", "- name: podinfo.ui color\n", 1)
+	for kube, want := range map[string]string{
+		"1.31.0": `deployment.yaml:48: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].env[0].name": Invalid value: "podinfo.ui color": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit`,
+		"1.32.0": "",
+	} {
+		env, err := schemas().Env(kube, readReal(t, "podinfo"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := diag.Flatten(env.Objects("podinfo", parse(t, path, doc)))
+		switch {
+		case want == "" && len(errs) > 0:
+			t.Errorf("%s: refused: %v", kube, errs)
+		case want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), want)):
+			t.Errorf("%s: got %v, want one error containing %s", kube, errs, want)
+		}
+	}
+}
+
+// TestIngressClassAnnotationAndField: an Ingress naming its class in both
+// the kubernetes.io/ingress.class annotation and spec.ingressClassName, as
+// many charts do, is taken from Kubernetes 1.27 when they agree (it used
+// to be refused whatever the kubeVersion), refused when they differ, and
+// refused before 1.27.
+func TestIngressClassAnnotationAndField(t *testing.T) {
+	t.Parallel()
+	const doc = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: default\n  annotations:\n    kubernetes.io/ingress.class: nginx\n" +
+		"spec:\n  ingressClassName: nginx\n  rules:\n  - host: web.example.com\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service: {name: web, port: {number: 80}}\n"
+	for _, tc := range []struct{ kube, from, to, want string }{
+		{"1.37.0", "", "", ""},
+		{"1.27.0", "", "", ""},
+		{"1.37.0", "ingressClassName: nginx", "ingressClassName: internal",
+			"ingress.yaml:7: app web: Ingress/default/web: field \"metadata.annotations.kubernetes.io/ingress.class\": Invalid value: \"nginx\": must match `ingressClassName` when both are specified"},
+		{"1.26.0", "", "",
+			`ingress.yaml:7: app web: Ingress/default/web: field "metadata.annotations.kubernetes.io/ingress.class": Invalid value: "nginx": can not be set when the class field is also set`},
+	} {
+		env, err := schemas().Env(tc.kube, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := diag.Flatten(env.Objects("web", parse(t, "ingress.yaml", strings.Replace(doc, tc.from, tc.to, 1))))
+		switch {
+		case tc.want == "" && len(errs) > 0:
+			t.Errorf("%s %s: refused: %v", tc.kube, tc.to, errs)
+		case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+			t.Errorf("%s %s: got %v, want one error containing %s", tc.kube, tc.to, errs, tc.want)
+		}
+	}
+}
+
+// TestIngressClasses: the IngressClass ingress-nginx's chart renders
+// passes the whole validation; one whose controller has no domain, as the
+// annotation's class names have, is refused at its line.
+func TestIngressClasses(t *testing.T) {
+	t.Parallel()
+	const doc = "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  labels:\n    app.kubernetes.io/component: controller\n    app.kubernetes.io/name: ingress-nginx\n  name: nginx\nspec:\n  controller: k8s.io/ingress-nginx\n"
+	for _, tc := range []struct{ from, to, want string }{
+		{"", "", ""},
+		{"controller: k8s.io/ingress-nginx", "controller: nginx",
+			`ingressclass.yaml:9: app ingress: IngressClass/nginx: field "spec.controller": Invalid value: "nginx": must be a domain-prefixed path`},
+	} {
+		errs := diag.Flatten(testEnv(t).Objects("ingress", parse(t, "ingressclass.yaml", strings.Replace(doc, tc.from, tc.to, 1))))
+		switch {
+		case tc.want == "" && len(errs) > 0:
+			t.Errorf("refused: %v", errs)
+		case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+			t.Errorf("got %v, want one error containing %s", errs, tc.want)
+		}
 	}
 }

@@ -281,7 +281,7 @@ func TestRulesSkipCRDs(t *testing.T) {
 	t.Parallel()
 	bad := &apiextensionsv1.CustomResourceDefinition{Spec: apiextensionsv1.CustomResourceDefinitionSpec{Scope: "Nowhere",
 		Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{Name: "V_1"}, {Name: "V_1"}}}}
-	if p := apirules.Check(bad); len(p) != 0 {
+	if p := apirules.Check(bad, apirules.Options{}); len(p) != 0 {
 		t.Errorf("apirules checks CRDs now (%v): make check decode a CRD whose compiling decoded it", p)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/version"
 )
 
 // Problem is one rule the object breaks: the API server's field error
@@ -36,10 +37,22 @@ type Problem struct {
 	Hint string
 }
 
+// Options says which API server's rules to apply.
+type Options struct {
+	// KubeVersion is the API server's version, for the rules a feature
+	// gate changed (on by default from some release); nil applies the
+	// rules of the newest release.
+	KubeVersion *version.Version
+}
+
 // Check returns every rule obj breaks, in a stable order. Kinds without
 // rules here return nil.
-func Check(obj runtime.Object) []Problem {
-	var c checker
+func Check(obj runtime.Object, opts Options) []Problem {
+	c := checker{
+		relaxedEnvNames:           atLeast(opts.KubeVersion, 1, 32),
+		bothIngressClasses:        atLeast(opts.KubeVersion, 1, 27),
+		statefulSetMaxUnavailable: atLeast(opts.KubeVersion, 1, 35),
+	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
@@ -79,6 +92,8 @@ func Check(obj runtime.Object) []Problem {
 		c.serviceAddresses(o)
 	case *networkingv1.Ingress:
 		c.ingress(o)
+	case *networkingv1.IngressClass:
+		c.ingressClass(o)
 	case *corev1.ConfigMap:
 		c.keys(o.Data, o.BinaryData, field.NewPath("data"), field.NewPath("binaryData"), "ConfigMap")
 	case *corev1.Secret:
@@ -88,6 +103,13 @@ func Check(obj runtime.Object) []Problem {
 		c.networkPolicy(o)
 	case *corev1.PersistentVolumeClaim:
 		c.claim(&o.Spec, field.NewPath("spec"))
+		c.claimSpec(&o.Spec, field.NewPath("spec"))
+	case *corev1.PersistentVolume:
+		c.persistentVolume(o)
+	case *corev1.LimitRange:
+		c.limitRange(o)
+	case *corev1.ResourceQuota:
+		c.resourceQuota(o)
 	case *admissionregistrationv1.ValidatingWebhookConfiguration:
 		c.webhooks(validatingWebhooks(o.Webhooks))
 	case *admissionregistrationv1.MutatingWebhookConfiguration:
@@ -115,7 +137,35 @@ func Check(obj runtime.Object) []Problem {
 	return c.problems
 }
 
-type checker struct{ problems []Problem }
+type checker struct {
+	problems []Problem
+	// relaxedEnvNames: environment variable names and envFrom prefixes
+	// may be any printable ASCII but '=' (the RelaxedEnvironmentVariableValidation
+	// gate, on by default from 1.32); before, a C identifier with '-' and '.'.
+	relaxedEnvNames bool
+	// bothIngressClasses: an Ingress may have the kubernetes.io/ingress.class
+	// annotation beside spec.ingressClassName when they agree (from 1.27).
+	bothIngressClasses bool
+	// statefulSetMaxUnavailable: a StatefulSet's rollingUpdate.maxUnavailable
+	// is kept and validated (MaxUnavailableStatefulSet, on by default from
+	// 1.35); before, the API server drops it.
+	statefulSetMaxUnavailable bool
+}
+
+// atLeast reports whether v, an API server's version (nil: the newest),
+// is major.minor or later.
+func atLeast(v *version.Version, major, minor uint) bool {
+	return v == nil || v.AtLeast(version.MajorMinor(major, minor))
+}
+
+// envName returns what is wrong with an environment variable name or
+// envFrom prefix under the API server's rules, and a hint.
+func (c *checker) envName(name string) (msgs []string, hint string) {
+	if c.relaxedEnvNames {
+		return validation.IsRelaxedEnvVarName(name), "an environment variable name is printable ASCII without '='"
+	}
+	return validation.IsEnvVarName(name), "before Kubernetes 1.32 an environment variable name is letters, digits, '_', '-' and '.', not starting with a digit: rename it, or raise the env's kubeVersion if the cluster is newer"
+}
 
 func (c *checker) add(err *field.Error, hint string) {
 	c.problems = append(c.problems, Problem{Error: err, Hint: hint})
@@ -298,6 +348,7 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 			c.resource(res, kind.list[res], cp.Child("resources", kind.key).Key(string(res)))
 		}
 	}
+	c.hugePages(&ctr.Resources, cp.Child("resources"))
 	for _, res := range slices.Sorted(maps.Keys(ctr.Resources.Requests)) {
 		req := ctr.Resources.Requests[res]
 		reqPath := cp.Child("resources", "requests").Key(string(res))
@@ -357,6 +408,12 @@ func (c *checker) service(s *corev1.ServiceSpec, spec *field.Path) {
 		}
 		for _, msg := range validation.IsValidPortNum(int(p.Port)) {
 			c.add(field.Invalid(pp.Child("port"), p.Port, msg), "use a port from 1 to 65535")
+		}
+		if p.AppProtocol != nil {
+			for _, msg := range validation.IsQualifiedName(*p.AppProtocol) {
+				c.add(field.Invalid(pp.Child("appProtocol"), *p.AppProtocol, msg),
+					"an appProtocol is a name such as http, h2c or grpc, or a domain-prefixed one such as kubernetes.io/ws: no spaces, '://' or version numbers with '/'")
+			}
 		}
 		switch p.TargetPort.Type {
 		case intstr.Int:
@@ -625,17 +682,17 @@ func overcommitAllowed(res corev1.ResourceName) bool {
 }
 
 // env checks a container's environment variables: a name (any printable
-// ASCII but '=', the rule of the releases with relaxed names; older
-// releases refuse more, which is left to the cluster rather than refuse
-// what a newer one accepts), and a value or exactly one source, not both.
+// ASCII but '=' from Kubernetes 1.32, a C identifier with '-' and '.'
+// before), and a value or exactly one source, not both.
 func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 	for i, ev := range vars {
 		ep := path.Index(i)
 		if ev.Name == "" {
 			c.add(field.Required(ep.Child("name"), ""), "name the environment variable")
 		} else {
-			for _, msg := range validation.IsRelaxedEnvVarName(ev.Name) {
-				c.add(field.Invalid(ep.Child("name"), ev.Name, msg), "an environment variable name is printable ASCII without '='")
+			msgs, hint := c.envName(ev.Name)
+			for _, msg := range msgs {
+				c.add(field.Invalid(ep.Child("name"), ev.Name, msg), hint)
 			}
 		}
 		vf := ev.ValueFrom
@@ -723,4 +780,44 @@ func (c *checker) resource(res corev1.ResourceName, q resource.Quantity, p *fiel
 	if !overcommitAllowed(res) && !strings.HasPrefix(name, corev1.ResourceHugePagesPrefix) && q.MilliValue()%1000 != 0 {
 		c.add(field.Invalid(p, q.String(), "must be an integer"), "an extended resource is counted in whole units")
 	}
+}
+
+// hugePages checks a container's huge pages, as the API server's
+// validateResourceRequirements does: each amount a whole number of pages
+// of the size its name gives (hugepages-2Mi: 2Mi, 4Mi, ...), and huge
+// pages only beside a cpu or memory request or limit.
+func (c *checker) hugePages(r *corev1.ResourceRequirements, p *field.Path) {
+	huge, cpuOrMemory := false, false
+	for _, kind := range []struct {
+		key  string
+		list corev1.ResourceList
+	}{{"limits", r.Limits}, {"requests", r.Requests}} {
+		for _, res := range slices.Sorted(maps.Keys(kind.list)) {
+			switch {
+			case res == corev1.ResourceCPU || res == corev1.ResourceMemory:
+				cpuOrMemory = true
+			case strings.HasPrefix(string(res), corev1.ResourceHugePagesPrefix):
+				huge = true
+				if q := kind.list[res]; !wholePages(res, q) {
+					c.add(field.Invalid(p.Child(kind.key).Key(string(res)), q.String(), fmt.Sprintf("%s is not positive integer multiple of %s", q.String(), res)),
+						fmt.Sprintf("ask for a whole number of pages of the size %s names (with hugepages-2Mi: 2Mi, 4Mi, 100Mi)", res))
+				}
+			}
+		}
+	}
+	if huge && !cpuOrMemory {
+		c.add(field.Forbidden(p, "HugePages require cpu or memory"),
+			"give the container a memory (or cpu) request or limit beside its huge pages")
+	}
+}
+
+// wholePages reports whether q is a whole number of the pages res (a
+// hugepages-<size> resource) is of: the API server's
+// IsHugePageResourceValueDivisible, false for a size that is no quantity.
+func wholePages(res corev1.ResourceName, q resource.Quantity) bool {
+	size, err := resource.ParseQuantity(strings.TrimPrefix(string(res), corev1.ResourceHugePagesPrefix))
+	if err != nil || size.Sign() <= 0 || size.MilliValue()%1000 != 0 {
+		return false
+	}
+	return q.Value()%size.Value() == 0
 }

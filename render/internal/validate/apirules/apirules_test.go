@@ -1,10 +1,12 @@
 package apirules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/version"
 	"sigs.k8s.io/yaml"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -53,6 +55,12 @@ func statefulSet(podMore, claims string) string {
 	}
 	return "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: main, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]" +
 		podMore + "\n  volumeClaimTemplates: " + claims
+}
+
+// limitRange is a LimitRange document whose first limit is item (its
+// lines indented as the first entry of spec.limits).
+func limitRange(item string) string {
+	return "spec:\n  limits:\n  - " + item
 }
 
 const podTemplate = `
@@ -220,8 +228,27 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			`spec.rules[0].http.paths[0].backend: Required value: port name or number is required`},
 		{"ingress without rules or default backend", &networkingv1.Ingress{}, "spec: {ingressClassName: nginx}",
 			"spec: Invalid value: \"\": either `defaultBackend` or `rules` must be specified"},
-		{"ingress class annotation and field", &networkingv1.Ingress{}, "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}",
-			`metadata.annotations[kubernetes.io/ingress.class]: Invalid value: "nginx": can not be set when the class field is also set`},
+		// Both, agreeing, are taken from Kubernetes 1.27 (the newest
+		// release here); TestIngressClassByKubeVersion has the older rule.
+		{"ingress class annotation and field", &networkingv1.Ingress{}, "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}", ""},
+		{"ingress class annotation and another field", &networkingv1.Ingress{}, "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: internal, defaultBackend: {service: {name: web, port: {number: 80}}}}",
+			"metadata.annotations[kubernetes.io/ingress.class]: Invalid value: \"nginx\": must match `ingressClassName` when both are specified"},
+		// IngressClasses: ingress-nginx's and the AWS Load Balancer
+		// Controller's documented ones, and mistakes in them.
+		{"ingress-nginx class", &networkingv1.IngressClass{}, "spec: {controller: k8s.io/ingress-nginx}", ""},
+		{"alb class with parameters", &networkingv1.IngressClass{}, "spec:\n  controller: ingress.k8s.aws/alb\n  parameters: {apiGroup: elbv2.k8s.aws, kind: IngressClassParams, name: awesome-class-cfg}", ""},
+		{"class with namespaced parameters", &networkingv1.IngressClass{}, "spec:\n  controller: example.com/ingress\n  parameters: {kind: ConfigMap, name: cfg, scope: Namespace, namespace: ingress}", ""},
+		{"class controller without a domain", &networkingv1.IngressClass{}, "spec: {controller: nginx}",
+			`spec.controller: Invalid value: "nginx": must be a domain-prefixed path (such as "acme.io/foo")`},
+		{"class parameters in a namespace of no scope", &networkingv1.IngressClass{}, "spec:\n  controller: ingress.k8s.aws/alb\n  parameters: {apiGroup: elbv2.k8s.aws, kind: IngressClassParams, name: cfg, namespace: kube-system}",
+			"spec.parameters.namespace: Forbidden: `parameters.scope` is set to 'Cluster'"},
+		{"class parameters of Namespace scope without namespace", &networkingv1.IngressClass{}, "spec:\n  controller: example.com/ingress\n  parameters: {kind: ConfigMap, name: cfg, scope: Namespace}",
+			"spec.parameters.namespace: Required value: `parameters.scope` is set to 'Namespace'"},
+		{"class parameters group with a version", &networkingv1.IngressClass{}, "spec:\n  controller: ingress.k8s.aws/alb\n  parameters: {apiGroup: elbv2.k8s.aws/v1beta1, kind: IngressClassParams, name: cfg}",
+			`spec.parameters.apiGroup: Invalid value: "elbv2.k8s.aws/v1beta1": a lowercase RFC 1123 subdomain`},
+		{"ingress resource backend of a path kind", &networkingv1.Ingress{}, "spec: {defaultBackend: {resource: {apiGroup: k8s.example.com, kind: StorageBucket/v1, name: static-assets}}}",
+			`spec.defaultBackend.resource.kind: Invalid value: "StorageBucket/v1": may not contain '/'`},
+		{"ingress resource backend", &networkingv1.Ingress{}, "spec: {defaultBackend: {resource: {apiGroup: k8s.example.com, kind: StorageBucket, name: static-assets}}}", ""},
 		{"ingress class annotation alone", &networkingv1.Ingress{}, "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {defaultBackend: {service: {name: web, port: {number: 80}}}}", ""},
 		{"ingress TLS host", &networkingv1.Ingress{}, "spec:\n  defaultBackend: {service: {name: web, port: {number: 80}}}\n  tls: [{hosts: [App.example.com], secretName: web-tls}]",
 			`spec.tls[0].hosts[0]: Invalid value: "App.example.com": a lowercase RFC 1123 subdomain`},
@@ -284,7 +311,43 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			`spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources`},
 		{"huge pages request below limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {hugepages-2Mi: 2Mi, memory: 1Gi}, limits: {hugepages-2Mi: 4Mi, memory: 1Gi}}}]",
 			`must be equal to hugepages-2Mi limit of 4Mi`},
+		{"huge pages alone", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {limits: {hugepages-2Mi: 4Mi}}}]",
+			`spec.containers[0].resources: Forbidden: HugePages require cpu or memory`},
+		{"huge pages beside a cpu request", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {cpu: 100m}, limits: {hugepages-1Gi: 2Gi}}}]", ""},
+		{"huge pages of part of a page", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {limits: {hugepages-2Mi: 3Mi, memory: 1Gi}}}]",
+			`spec.containers[0].resources.limits[hugepages-2Mi]: Invalid value: "3Mi": 3Mi is not positive integer multiple of hugepages-2Mi`},
 		{"memory request below limit", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {requests: {memory: 1Gi, ephemeral-storage: 1Gi}, limits: {memory: 2Gi, ephemeral-storage: 2Gi}}}]", ""},
+		// LimitRanges: the example of the Kubernetes documentation
+		// (concepts/policy/limit-range), and mistakes in it.
+		{"limit range", &corev1.LimitRange{}, limitRange("default: {cpu: 500m}\n    defaultRequest: {cpu: 500m}\n    max: {cpu: '1'}\n    min: {cpu: 100m}\n    type: Container"), ""},
+		{"limit range of every type", &corev1.LimitRange{}, limitRange("max: {cpu: '2', nvidia.com/gpu: 2}\n    min: {memory: 64Mi}\n    type: Container\n  - {type: Pod, max: {memory: 4Gi, hugepages-2Mi: 1Gi}, maxLimitRequestRatio: {cpu: 4}}\n  - {type: PersistentVolumeClaim, max: {storage: 50Gi}, min: {storage: 1Gi}}"), ""},
+		{"limit range default above max", &corev1.LimitRange{}, limitRange("default: {cpu: '2'}\n    max: {cpu: '1'}\n    type: Container"),
+			`spec.limits[0].default[cpu]: Invalid value: "1": default value 2 is greater than max value 1`},
+		{"limit range min above the default request", &corev1.LimitRange{}, limitRange("defaultRequest: {memory: 128Mi}\n    default: {memory: 256Mi}\n    min: {memory: 256Mi}\n    type: Container"),
+			`spec.limits[0].defaultRequest[memory]: Invalid value: "128Mi": min value 256Mi is greater than default request value 128Mi`},
+		{"limit range min above max", &corev1.LimitRange{}, limitRange("max: {memory: 1Gi}\n    min: {memory: 2Gi}\n    type: Pod"),
+			`spec.limits[0].min[memory]: Invalid value: "2Gi": min value 2Gi is greater than max value 1Gi`},
+		// The default request is the max when both defaults are left out.
+		{"limit range default request above its limit", &corev1.LimitRange{}, limitRange("defaultRequest: {cpu: '2'}\n    default: {cpu: '1'}\n    type: Container"),
+			`spec.limits[0].defaultRequest[cpu]: Invalid value: "2": default request value 2 is greater than default limit value 1`},
+		{"limit range gpu default request below its defaulted limit", &corev1.LimitRange{}, limitRange("defaultRequest: {nvidia.com/gpu: 1}\n    max: {nvidia.com/gpu: 2}\n    type: Container"),
+			`spec.limits[0].defaultRequest[nvidia.com/gpu]: Invalid value: "1": default value 2 must equal to defaultRequest value 1 in nvidia.com/gpu`},
+		{"limit range pod defaults", &corev1.LimitRange{}, limitRange("default: {cpu: '1'}\n    type: Pod"),
+			"spec.limits[0].default: Forbidden: may not be specified when `type` is 'Pod'"},
+		{"limit range claims without storage bounds", &corev1.LimitRange{}, limitRange("max: {cpu: '1'}\n    type: PersistentVolumeClaim"),
+			"spec.limits[0].limits: Required value: either minimum or maximum storage value is required, but neither was provided"},
+		{"limit range type in lowercase", &corev1.LimitRange{}, limitRange("max: {cpu: '1'}\n    type: container"),
+			`spec.limits[0].type: Invalid value: "container": must be a standard limit type or fully qualified`},
+		{"limit range type twice", &corev1.LimitRange{}, limitRange("max: {cpu: '1'}\n    type: Container\n  - {type: Container, min: {cpu: 100m}}"),
+			`spec.limits[1].type: Duplicate value: "Container"`},
+		{"limit range misspelt resource", &corev1.LimitRange{}, limitRange("max: {memroy: 1Gi}\n    type: Container"),
+			`spec.limits[0].max[memroy]: Invalid value: "memroy": must be a standard resource type or fully qualified`},
+		{"limit range container storage", &corev1.LimitRange{}, limitRange("max: {storage: 1Gi}\n    type: Container"),
+			`spec.limits[0].max[storage]: Invalid value: "storage": must be a standard resource for containers`},
+		{"limit range ratio below 1", &corev1.LimitRange{}, limitRange("maxLimitRequestRatio: {cpu: 500m}\n    type: Container"),
+			`spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: "500m": ratio 500m is less than 1`},
+		{"limit range ratio above max/min", &corev1.LimitRange{}, limitRange("maxLimitRequestRatio: {cpu: 10}\n    min: {cpu: 500m}\n    max: {cpu: '1'}\n    type: Pod"),
+			`spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: "10": ratio 10 is greater than max/min = 2.000000`},
 		{"pod with an ephemeral container", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a}]\n  ephemeralContainers: [{name: debug, image: busybox}]",
 			"spec.ephemeralContainers: Forbidden: cannot be set on create"},
 		{"pod bound and gated", &corev1.Pod{}, "spec:\n  nodeName: node-1\n  schedulingGates: [{name: example.com/quota}]\n  containers: [{name: a, image: a}]",
@@ -310,7 +373,7 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, p := range Check(tc.obj) {
+			for _, p := range Check(tc.obj, Options{}) {
 				got = append(got, p.Error.Error())
 				if strings.Contains(p.Error.Error(), "s3cret") {
 					t.Errorf("the error shows a Secret's value: %s", p.Error)
@@ -326,5 +389,102 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 				t.Errorf("got %q, want one error containing %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestEnvNamesFollowKubeVersion: the API server takes any printable
+// ASCII but '=' in an environment variable's name or an envFrom prefix
+// from Kubernetes 1.32 (RelaxedEnvironmentVariableValidation, beta and
+// on), and refuses what is no C identifier with '-' and '.' before.
+func TestEnvNamesFollowKubeVersion(t *testing.T) {
+	const doc = "spec:\n  containers: [{name: a, image: a, env: [{name: '%s', value: x}], envFrom: [{prefix: '%s', configMapRef: {name: c}}]}]"
+	for _, tc := range []struct {
+		kube, name, prefix string
+		want               []string
+	}{
+		{"1.32.0", "podinfo.ui color", "1st_", nil},
+		{"", "podinfo.ui color", "1st_", nil},
+		{"1.31.4", "PODINFO_UI.color-1", "app.", nil},
+		{"1.31.4", "podinfo.ui color", "app.", []string{`spec.containers[0].env[0].name: Invalid value: "podinfo.ui color": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit`}},
+		{"1.31.4", "A", "1st_", []string{`spec.containers[0].envFrom[0].prefix: Invalid value: "1st_": a valid environment variable name must consist of`}},
+		{"1.32.0", "A=B", "app", []string{`spec.containers[0].env[0].name: Invalid value: "A=B": a valid environment variable name must consist only of printable ASCII characters other than '='`}},
+	} {
+		t.Run(tc.kube+" "+tc.name+" "+tc.prefix, func(t *testing.T) {
+			var pod corev1.Pod
+			if err := yaml.UnmarshalStrict([]byte(fmt.Sprintf(doc, tc.name, tc.prefix)), &pod); err != nil {
+				t.Fatal(err)
+			}
+			var opts Options
+			if tc.kube != "" {
+				opts.KubeVersion = version.MustParseGeneric(tc.kube)
+			}
+			var got []string
+			for _, p := range Check(&pod, opts) {
+				got = append(got, p.Error.Error())
+				if p.Hint == "" {
+					t.Errorf("%s: no hint", p.Error)
+				}
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+			for i := range got {
+				if !strings.Contains(got[i], tc.want[i]) {
+					t.Errorf("got %q, want %q", got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestIngressClassByKubeVersion: before Kubernetes 1.27 the API server
+// refused the kubernetes.io/ingress.class annotation beside
+// spec.ingressClassName even when they agree.
+func TestIngressClassByKubeVersion(t *testing.T) {
+	const doc = "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
+	for kube, want := range map[string]string{
+		"1.26.9": `metadata.annotations[kubernetes.io/ingress.class]: Invalid value: "nginx": can not be set when the class field is also set`,
+		"1.27.0": "",
+	} {
+		var ing networkingv1.Ingress
+		if err := yaml.UnmarshalStrict([]byte(doc), &ing); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range Check(&ing, Options{KubeVersion: version.MustParseGeneric(kube)}) {
+			got = append(got, p.Error.Error())
+		}
+		switch {
+		case want == "" && len(got) > 0:
+			t.Errorf("%s: refused: %q", kube, got)
+		case want != "" && (len(got) != 1 || got[0] != want):
+			t.Errorf("%s: got %q, want %q", kube, got, want)
+		}
+	}
+}
+
+// TestStatefulSetMaxUnavailableByKubeVersion: before Kubernetes 1.35 the
+// API server drops a StatefulSet's rollingUpdate.maxUnavailable (its gate
+// is off), so no value of it is refused.
+func TestStatefulSetMaxUnavailableByKubeVersion(t *testing.T) {
+	const doc = "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
+	for kube, want := range map[string]string{
+		"1.34.2": "",
+		"1.35.0": `spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "0": cannot be 0`,
+	} {
+		var sts appsv1.StatefulSet
+		if err := yaml.UnmarshalStrict([]byte(doc), &sts); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range Check(&sts, Options{KubeVersion: version.MustParseGeneric(kube)}) {
+			got = append(got, p.Error.Error())
+		}
+		switch {
+		case want == "" && len(got) > 0:
+			t.Errorf("%s: refused: %q", kube, got)
+		case want != "" && (len(got) != 1 || got[0] != want):
+			t.Errorf("%s: got %q, want %q", kube, got, want)
+		}
 	}
 }

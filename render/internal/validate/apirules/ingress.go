@@ -6,13 +6,15 @@ import (
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/validate/content"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // ingressClassAnnotation is the annotation that named an Ingress's class
-// before spec.ingressClassName; the API server refuses both together.
+// before spec.ingressClassName; see classAnnotation for when the API
+// server takes both.
 const ingressClassAnnotation = "kubernetes.io/ingress.class"
 
 // The path parts the API server refuses in an Exact or Prefix path.
@@ -67,10 +69,28 @@ func (c *checker) ingress(ing *networkingv1.Ingress) {
 		for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(*n, false) {
 			c.add(field.Invalid(spec.Child("ingressClassName"), *n, msg), "name an IngressClass: a DNS subdomain")
 		}
-		if v, ok := ing.Annotations[ingressClassAnnotation]; ok {
-			c.add(field.Invalid(field.NewPath("metadata", "annotations").Key(ingressClassAnnotation), v, "can not be set when the class field is also set"),
-				"keep spec.ingressClassName and remove the "+ingressClassAnnotation+" annotation")
-		}
+		c.classAnnotation(ing, *n)
+	}
+}
+
+// classAnnotation checks the kubernetes.io/ingress.class annotation
+// of an Ingress whose spec.ingressClassName is class. From Kubernetes 1.27
+// (kubernetes/kubernetes#115447) the API server takes both when they
+// agree, as many charts write them; before, it refused the annotation
+// beside the field whatever its value.
+func (c *checker) classAnnotation(ing *networkingv1.Ingress, class string) {
+	v, ok := ing.Annotations[ingressClassAnnotation]
+	if !ok {
+		return
+	}
+	p := field.NewPath("metadata", "annotations").Key(ingressClassAnnotation)
+	switch {
+	case !c.bothIngressClasses:
+		c.add(field.Invalid(p, v, "can not be set when the class field is also set"),
+			"before Kubernetes 1.27 an Ingress names its class once: keep spec.ingressClassName and remove the "+ingressClassAnnotation+" annotation")
+	case v != class:
+		c.add(field.Invalid(p, v, "must match `ingressClassName` when both are specified"),
+			"the annotation and spec.ingressClassName name different classes: remove the "+ingressClassAnnotation+" annotation (deprecated), or make it equal")
 	}
 }
 
@@ -129,7 +149,7 @@ func (c *checker) ingressBackend(b *networkingv1.IngressBackend, p *field.Path) 
 	case b.Resource != nil && b.Service != nil:
 		c.add(field.Invalid(p, "", "cannot set both resource and service backends"), "keep service or resource")
 	case b.Resource != nil:
-		// A resource backend's fields are the schema's.
+		c.typedReference(b.Resource.APIGroup, b.Resource.Kind, b.Resource.Name, p.Child("resource"))
 	case b.Service != nil:
 		svc := b.Service
 		namePath := p.Child("service", "name")
@@ -157,5 +177,80 @@ func (c *checker) ingressBackend(b *networkingv1.IngressBackend, p *field.Path) 
 		}
 	default:
 		c.add(field.Invalid(p, "", "resource or service backend is required"), "set backend.service (name and port)")
+	}
+}
+
+// maxControllerLength is the longest IngressClass controller the API
+// server takes.
+const maxControllerLength = 250
+
+// ingressClass checks an IngressClass as validateIngressClassSpec in
+// k8s.io/kubernetes (pkg/apis/networking/validation) does: a controller,
+// a domain-prefixed path of at most 250 characters
+// (k8s.io/ingress-nginx), and a parameters reference with a kind, a name
+// and a namespace exactly when the scope is Namespace.
+func (c *checker) ingressClass(ic *networkingv1.IngressClass) {
+	spec := field.NewPath("spec")
+	cp := spec.Child("controller")
+	const hint = "name the controller that implements the class, a domain and a path such as k8s.io/ingress-nginx or ingress.k8s.aws/alb"
+	switch ctl := ic.Spec.Controller; {
+	case ctl == "":
+		c.add(field.Required(cp, ""), hint)
+	default:
+		if len(ctl) > maxControllerLength {
+			c.add(field.TooLong(cp, "", maxControllerLength), hint)
+		}
+		for _, e := range validation.IsDomainPrefixedPath(cp, ctl) {
+			c.add(e, hint)
+		}
+	}
+	if p := ic.Spec.Parameters; p != nil {
+		c.ingressClassParameters(p, spec.Child("parameters"))
+	}
+}
+
+// ingressClassParameters checks an IngressClass's parameters reference:
+// the object, and a namespace exactly when the scope is Namespace.
+func (c *checker) ingressClassParameters(p *networkingv1.IngressClassParametersReference, path *field.Path) {
+	c.typedReference(p.APIGroup, p.Kind, p.Name, path)
+	// Left out, the scope is Cluster (SetDefaults_IngressClass); the
+	// schema checks its values.
+	scope := networkingv1.IngressClassParametersReferenceScopeCluster
+	if p.Scope != nil {
+		scope = *p.Scope
+	}
+	switch {
+	case scope == networkingv1.IngressClassParametersReferenceScopeNamespace:
+		if p.Namespace == nil {
+			c.add(field.Required(path.Child("namespace"), "`parameters.scope` is set to 'Namespace'"), "give the namespace of the parameters object")
+			break
+		}
+		for _, msg := range apimachineryvalidation.ValidateNamespaceName(*p.Namespace, false) {
+			c.add(field.Invalid(path.Child("namespace"), *p.Namespace, msg), "a namespace name is a DNS label")
+		}
+	case scope == networkingv1.IngressClassParametersReferenceScopeCluster && p.Namespace != nil:
+		c.add(field.Forbidden(path.Child("namespace"), "`parameters.scope` is set to 'Cluster'"),
+			"remove namespace, or set scope: Namespace (left out, scope is Cluster)")
+	}
+}
+
+// typedReference checks a reference to an object by group, kind and name
+// (an IngressClass's parameters, an Ingress's resource backend): a
+// DNS-subdomain group when given, and a kind and a name usable in a URL
+// path.
+func (c *checker) typedReference(group *string, kind, name string, p *field.Path) {
+	if group != nil {
+		for _, msg := range validation.IsDNS1123Subdomain(*group) {
+			c.add(field.Invalid(p.Child("apiGroup"), *group, msg), "an API group is a DNS subdomain such as k8s.example.com, without a version")
+		}
+	}
+	for _, f := range []struct{ key, value string }{{"kind", kind}, {"name", name}} {
+		if f.value == "" {
+			c.add(field.Required(p.Child(f.key), ""), "give the referenced object's "+f.key)
+			continue
+		}
+		for _, msg := range content.IsPathSegmentName(f.value) {
+			c.add(field.Invalid(p.Child(f.key), f.value, msg), "a "+f.key+" goes into a URL path: no '/', '%', '.' or '..'")
+		}
 	}
 }

@@ -15,63 +15,131 @@ import (
 	netutils "k8s.io/utils/net"
 )
 
-// networkPolicy checks a NetworkPolicy's ports (a number or a port name)
-// and peers (each names something: pods, namespaces or an IP block, and
-// an IP block alone).
+// networkPolicy checks a NetworkPolicy as ValidateNetworkPolicySpec in
+// k8s.io/kubernetes (pkg/apis/networking/validation) does: a valid pod
+// selector, ports (a number or a port name, and a port range only from a
+// number), peers (each names something: pods, namespaces or an IP block,
+// and an IP block alone, with a valid CIDR and exceptions inside it) and
+// at most two policy types (the schema checks their values).
 func (c *checker) networkPolicy(np *networkingv1.NetworkPolicy) {
 	spec := field.NewPath("spec")
-	ports := func(ps []networkingv1.NetworkPolicyPort, path *field.Path) {
-		for i, p := range ps {
-			if p.Port == nil {
-				continue
-			}
-			pp := path.Index(i).Child("port")
-			if p.Port.Type == intstr.Int {
-				for _, msg := range validation.IsValidPortNum(int(p.Port.IntVal)) {
-					c.add(field.Invalid(pp, p.Port.IntVal, msg), "use a port from 1 to 65535, or a container port's name")
-				}
-			} else {
-				for _, msg := range validation.IsValidPortName(p.Port.StrVal) {
-					c.add(field.Invalid(pp, p.Port.StrVal, msg), "use a container port's name (at most 15 lowercase letters, digits and '-') or a number")
-				}
-			}
-		}
-	}
-	peers := func(ps []networkingv1.NetworkPolicyPeer, path *field.Path) {
-		for i, p := range ps {
-			pp := path.Index(i)
-			n := 0
-			for _, sel := range []struct {
-				key string
-				s   bool
-			}{{"podSelector", p.PodSelector != nil}, {"namespaceSelector", p.NamespaceSelector != nil}, {"ipBlock", p.IPBlock != nil}} {
-				if sel.s {
-					n++
-				}
-			}
-			switch {
-			case n == 0:
-				c.add(field.Required(pp, "must specify a peer"), "give the peer a podSelector, a namespaceSelector or an ipBlock ({} is no peer; an empty podSelector: {} is every pod)")
-			case n > 1 && p.IPBlock != nil:
-				c.add(field.Forbidden(pp, "may not specify both ipBlock and another peer"), "put the ipBlock in a peer of its own")
-			}
-			for _, sel := range []struct {
-				key string
-				s   *metav1.LabelSelector
-			}{{"podSelector", p.PodSelector}, {"namespaceSelector", p.NamespaceSelector}} {
-				c.selector(sel.s, pp.Child(sel.key))
-			}
-		}
-	}
+	c.selector(&np.Spec.PodSelector, spec.Child("podSelector"))
 	for i, r := range np.Spec.Ingress {
 		ip := spec.Child("ingress").Index(i)
-		ports(r.Ports, ip.Child("ports"))
-		peers(r.From, ip.Child("from"))
+		c.policyPorts(r.Ports, ip.Child("ports"))
+		c.policyPeers(r.From, ip.Child("from"))
 	}
 	for i, r := range np.Spec.Egress {
 		ep := spec.Child("egress").Index(i)
-		ports(r.Ports, ep.Child("ports"))
-		peers(r.To, ep.Child("to"))
+		c.policyPorts(r.Ports, ep.Child("ports"))
+		c.policyPeers(r.To, ep.Child("to"))
+	}
+	if n := len(np.Spec.PolicyTypes); n > 2 {
+		c.add(field.Invalid(spec.Child("policyTypes"), np.Spec.PolicyTypes, "may not specify more than two policyTypes"),
+			"list Ingress, Egress or both, each once")
+	}
+}
+
+// policyPorts checks a NetworkPolicy rule's ports: a number 1-65535 or a
+// port name, and an endPort only after a port number, not below it.
+func (c *checker) policyPorts(ps []networkingv1.NetworkPolicyPort, path *field.Path) {
+	for i, p := range ps {
+		pp := path.Index(i).Child("port")
+		ep := path.Index(i).Child("endPort")
+		switch {
+		case p.Port == nil:
+			if p.EndPort != nil {
+				c.add(field.Invalid(ep, *p.EndPort, "may not be specified when `port` is not specified"),
+					"set port to the first port of the range, or remove endPort")
+			}
+		case p.Port.Type == intstr.Int:
+			for _, msg := range validation.IsValidPortNum(int(p.Port.IntVal)) {
+				c.add(field.Invalid(pp, p.Port.IntVal, msg), "use a port from 1 to 65535, or a container port's name")
+			}
+			if p.EndPort == nil {
+				break
+			}
+			if *p.EndPort < p.Port.IntVal {
+				c.add(field.Invalid(ep, *p.EndPort, "must be greater than or equal to `port`"),
+					"a port range runs from port up to endPort: raise endPort, or swap the two")
+			}
+			for _, msg := range validation.IsValidPortNum(int(*p.EndPort)) {
+				c.add(field.Invalid(ep, *p.EndPort, msg), "use a port from 1 to 65535")
+			}
+		default:
+			if p.EndPort != nil {
+				c.add(field.Invalid(ep, *p.EndPort, "may not be specified when `port` is non-numeric"),
+					"a port range needs numbers: set port to the first port's number, or remove endPort")
+			}
+			for _, msg := range validation.IsValidPortName(p.Port.StrVal) {
+				c.add(field.Invalid(pp, p.Port.StrVal, msg), "use a container port's name (at most 15 lowercase letters, digits and '-') or a number")
+			}
+		}
+	}
+}
+
+// policyPeers checks a NetworkPolicy rule's peers: each a pod selector, a
+// namespace selector or an IP block, an IP block alone.
+func (c *checker) policyPeers(ps []networkingv1.NetworkPolicyPeer, path *field.Path) {
+	for i, p := range ps {
+		pp := path.Index(i)
+		n := 0
+		for _, set := range []bool{p.PodSelector != nil, p.NamespaceSelector != nil, p.IPBlock != nil} {
+			if set {
+				n++
+			}
+		}
+		switch {
+		case n == 0:
+			c.add(field.Required(pp, "must specify a peer"), "give the peer a podSelector, a namespaceSelector or an ipBlock ({} is no peer; an empty podSelector: {} is every pod)")
+		case n > 1 && p.IPBlock != nil:
+			c.add(field.Forbidden(pp, "may not specify both ipBlock and another peer"), "put the ipBlock in a peer of its own")
+		}
+		for _, sel := range []struct {
+			key string
+			s   *metav1.LabelSelector
+		}{{"podSelector", p.PodSelector}, {"namespaceSelector", p.NamespaceSelector}} {
+			c.selector(sel.s, pp.Child(sel.key))
+		}
+		if p.IPBlock != nil {
+			c.ipBlock(p.IPBlock, pp.Child("ipBlock"))
+		}
+	}
+}
+
+// ipBlock checks an IP block: a CIDR, and exceptions that are CIDRs
+// strictly inside it. CIDRs are read as a cluster without strict IP
+// validation reads them (the StrictIPCIDRValidation gate, which kiln
+// cannot see): an address with host bits (10.0.0.1/8) and leading zeros
+// pass.
+func (c *checker) ipBlock(b *networkingv1.IPBlock, p *field.Path) {
+	const hint = "write a CIDR as an address and a prefix length, such as 10.0.0.0/8 or 2001:db8::/32"
+	if b.CIDR == "" {
+		c.add(field.Required(p.Child("cidr"), ""), "set ipBlock.cidr, such as 10.0.0.0/8 (0.0.0.0/0 is every IPv4 address)")
+		return
+	}
+	if errs := validation.IsValidCIDRForLegacyField(p.Child("cidr"), b.CIDR, false, nil); len(errs) > 0 {
+		for _, e := range errs {
+			c.add(e, hint)
+		}
+		return
+	}
+	_, block, _ := netutils.ParseCIDRSloppy(b.CIDR) // valid: checked above
+	blockLen, _ := block.Mask.Size()
+	for i, ex := range b.Except {
+		ep := p.Child("except").Index(i)
+		if errs := validation.IsValidCIDRForLegacyField(ep, ex, false, nil); len(errs) > 0 {
+			for _, e := range errs {
+				c.add(e, hint)
+			}
+			continue
+		}
+		_, exBlock, _ := netutils.ParseCIDRSloppy(ex)
+		exLen, _ := exBlock.Mask.Size()
+		if !block.Contains(exBlock.IP) || blockLen >= exLen {
+			c.add(field.Invalid(ep, ex, "must be a strict subset of `cidr`"),
+				fmt.Sprintf("an exception is a smaller range inside cidr %s: fix it, or remove it (a range equal to cidr leaves nothing)", b.CIDR))
+		}
 	}
 }
 
@@ -225,6 +293,7 @@ func (c *checker) serviceAddresses(svc *corev1.Service) {
 	spec := field.NewPath("spec")
 	ports := spec.Child("ports")
 	if s.Type == corev1.ServiceTypeExternalName {
+		c.externalNameAddresses(s, spec)
 		if name := strings.TrimSuffix(s.ExternalName, "."); name != "" {
 			for _, msg := range validation.IsDNS1123Subdomain(name) {
 				c.add(field.Invalid(spec.Child("externalName"), s.ExternalName, msg),
@@ -276,6 +345,31 @@ func (c *checker) serviceAddresses(svc *corev1.Service) {
 				fmt.Sprintf("node port %d with protocol %s is already taken by another port of the service: use another, or leave nodePort out for one the cluster picks", p.NodePort, protocol))
 		}
 		nodePorts[key] = true
+	}
+}
+
+// externalNameAddresses checks that an ExternalName Service, a DNS alias,
+// has no cluster IP or IP families (ValidateService in k8s.io/kubernetes
+// v1.37): charts that switch a Service's type by a value often leave
+// clusterIP, ipFamilies or ipFamilyPolicy set for the ClusterIP case. A
+// clusterIP written alone is named as written (the API server copies it
+// into spec.clusterIPs first and names that).
+func (c *checker) externalNameAddresses(s *corev1.ServiceSpec, spec *field.Path) {
+	const msg = "may not be set for ExternalName services"
+	hint := func(key string) string {
+		return "remove " + key + ": an ExternalName Service is a DNS alias for spec.externalName and has no address of its own"
+	}
+	switch {
+	case len(s.ClusterIPs) > 0:
+		c.add(field.Forbidden(spec.Child("clusterIPs"), msg), hint("clusterIP and clusterIPs"))
+	case s.ClusterIP != "":
+		c.add(field.Forbidden(spec.Child("clusterIP"), msg), hint("clusterIP (None too)"))
+	}
+	if len(s.IPFamilies) > 0 {
+		c.add(field.Forbidden(spec.Child("ipFamilies"), msg), hint("ipFamilies"))
+	}
+	if s.IPFamilyPolicy != nil {
+		c.add(field.Forbidden(spec.Child("ipFamilyPolicy"), msg), hint("ipFamilyPolicy"))
 	}
 }
 

@@ -49,13 +49,14 @@ func (c *checker) mounts(ctr *corev1.Container, cp *field.Path) {
 
 // envFrom checks a container's envFrom entries: exactly one of
 // configMapRef and secretRef, naming its object, and a prefix that is a
-// variable name (any printable ASCII but '=', the relaxed rule).
+// variable name (as an environment variable's name is).
 func (c *checker) envFrom(sources []corev1.EnvFromSource, path *field.Path) {
 	for i, ev := range sources {
 		ip := path.Index(i)
 		if ev.Prefix != "" {
-			for _, msg := range validation.IsRelaxedEnvVarName(ev.Prefix) {
-				c.add(field.Invalid(ip.Child("prefix"), ev.Prefix, msg), "a prefix begins variable names: printable ASCII without '='")
+			msgs, hint := c.envName(ev.Prefix)
+			for _, msg := range msgs {
+				c.add(field.Invalid(ip.Child("prefix"), ev.Prefix, msg), "a prefix begins variable names; "+hint)
 			}
 		}
 		n := 0

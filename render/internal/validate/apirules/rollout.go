@@ -171,7 +171,9 @@ func (c *checker) statefulSetSpec(s *appsv1.StatefulSetSpec, spec *field.Path) {
 		return
 	}
 	nonNegativeIfSet(c, ru.Partition, ruPath.Child("partition"))
-	if ru.MaxUnavailable != nil {
+	// Before Kubernetes 1.35 the MaxUnavailableStatefulSet gate is off by
+	// default, and the API server drops maxUnavailable before validating.
+	if ru.MaxUnavailable != nil && c.statefulSetMaxUnavailable {
 		c.intOrPercent(*ru.MaxUnavailable, ruPath.Child("maxUnavailable"), true)
 		if isZero(*ru.MaxUnavailable) {
 			c.add(field.Invalid(ruPath.Child("maxUnavailable"), ru.MaxUnavailable.String(), "cannot be 0"),
@@ -193,6 +195,7 @@ func (c *checker) statefulSetPods(s *appsv1.StatefulSetSpec, spec *field.Path) {
 		tp := spec.Child("volumeClaimTemplates").Index(i)
 		c.name(tp.Child("metadata", "name"), t.Name, "volume claim template")
 		c.claim(&t.Spec, tp.Child("spec"))
+		c.claimSpec(&t.Spec, tp.Child("spec"))
 		claims = append(claims, t.Name)
 	}
 	ps := s.Template.Spec
@@ -243,9 +246,13 @@ func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
 	}
 }
 
-// disruptionBudget checks a PodDisruptionBudget's bounds: not both, each
-// a count or a percentage of at most 100%.
+// disruptionBudget checks a PodDisruptionBudget's bounds (not both, each
+// a count or a percentage of at most 100%) and its selector, which the API
+// server validates on create (ValidatePodDisruptionBudgetSpec): a label
+// value a selector cannot hold, such as a Helm chart's version with '+',
+// is refused.
 func (c *checker) disruptionBudget(s *policyv1.PodDisruptionBudgetSpec, spec *field.Path) {
+	c.selector(s.Selector, spec.Child("selector"))
 	if s.MinAvailable != nil && s.MaxUnavailable != nil {
 		c.add(field.Invalid(spec, "", "minAvailable and maxUnavailable cannot be both set"),
 			"keep one of spec.minAvailable and spec.maxUnavailable")

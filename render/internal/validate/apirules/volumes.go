@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -97,6 +99,10 @@ func (c *checker) volume(v *corev1.Volume, p *field.Path) {
 		}
 	case v.Projected != nil:
 		c.projected(v.Projected, p.Child("projected"))
+	case v.NFS != nil:
+		c.nfs(v.NFS, p.Child("nfs"))
+	case v.Ephemeral != nil:
+		c.ephemeral(v.Ephemeral, p.Child("ephemeral"))
 	}
 }
 
@@ -339,4 +345,24 @@ func (c *checker) resourceFieldRef(rs *corev1.ResourceFieldSelector, volume bool
 	if !ok {
 		c.add(field.Invalid(p.Child("divisor"), rs.Resource, what), fmt.Sprintf("divide by a unit (1, 1m for cpu; 1, 1Ki, 1Mi, 1Gi, 1k, 1M, 1G for sizes), not %s", d))
 	}
+}
+
+// ephemeral checks a generic ephemeral volume, as validateEphemeralVolumeSource
+// does: a claim template whose labels and annotations are valid and whose
+// spec is a valid claim's (an access mode, a storage request, ...).
+func (c *checker) ephemeral(e *corev1.EphemeralVolumeSource, p *field.Path) {
+	tp := p.Child("volumeClaimTemplate")
+	t := e.VolumeClaimTemplate
+	if t == nil {
+		c.add(field.Required(tp, ""), "give the volume a volumeClaimTemplate with accessModes and resources.requests.storage")
+		return
+	}
+	for _, err := range metav1validation.ValidateLabels(t.Labels, tp.Child("metadata", "labels")) {
+		c.add(err, "a label key is an optional DNS subdomain prefix and '/' and a name of at most 63 letters, digits, '-', '_' or '.'; a value is at most 63 of those")
+	}
+	for _, err := range apimachineryvalidation.ValidateAnnotations(t.Annotations, tp.Child("metadata", "annotations")) {
+		c.add(err, "an annotation key has the form of a label key; all annotations together hold at most 256 KiB")
+	}
+	c.claim(&t.Spec, tp.Child("spec"))
+	c.claimSpec(&t.Spec, tp.Child("spec"))
 }

@@ -1,0 +1,254 @@
+package apirules
+
+import (
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// PersistentVolumes and claims, as ValidatePersistentVolumeSpec and
+// ValidatePersistentVolumeClaimSpec in k8s.io/kubernetes
+// (pkg/apis/core/validation, v1.37) check them on create.
+
+// accessModes checks that ReadWriteOncePod stands alone (the schema
+// checks the values).
+func (c *checker) accessModes(modes []corev1.PersistentVolumeAccessMode, p *field.Path) {
+	if slices.Contains(modes, corev1.ReadWriteOncePod) && slices.ContainsFunc(modes, func(m corev1.PersistentVolumeAccessMode) bool {
+		return m != corev1.ReadWriteOncePod
+	}) {
+		c.add(field.Forbidden(p, "may not use ReadWriteOncePod with other access modes"),
+			"ReadWriteOncePod already lets one pod read and write: list it alone, or use ReadWriteOnce with the others")
+	}
+}
+
+// className checks a storage class name: a DNS subdomain ("" means no
+// class, and is left alone).
+func (c *checker) className(name string, p *field.Path) {
+	if name == "" {
+		return
+	}
+	for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(name, false) {
+		c.add(field.Invalid(p, name, msg), "a StorageClass name is a DNS subdomain: lowercase letters, digits, '-' and '.'")
+	}
+}
+
+// claimSpec checks what ValidatePersistentVolumeClaimSpec adds to the
+// access mode and storage request claim already checks: a valid
+// selector, ReadWriteOncePod alone, a storage request above zero, a
+// storage class name, and the data sources.
+func (c *checker) claimSpec(s *corev1.PersistentVolumeClaimSpec, spec *field.Path) {
+	c.selector(s.Selector, spec.Child("selector"))
+	c.accessModes(s.AccessModes, spec.Child("accessModes"))
+	if q, ok := s.Resources.Requests[corev1.ResourceStorage]; ok && q.Sign() <= 0 {
+		// The API server's path, spec.resources[storage], leaves out
+		// requests.
+		c.add(field.Invalid(spec.Child("resources", "requests").Key(string(corev1.ResourceStorage)), q.String(), "must be greater than zero"),
+			"request the size the volume needs, such as 1Gi")
+	}
+	if s.StorageClassName != nil {
+		c.className(*s.StorageClassName, spec.Child("storageClassName"))
+	}
+	if ds := s.DataSource; ds != nil {
+		c.dataSource(ds.Name, ds.Kind, ds.APIGroup, spec.Child("dataSource"))
+	}
+	if ref := s.DataSourceRef; ref != nil {
+		c.dataSource(ref.Name, ref.Kind, ref.APIGroup, spec.Child("dataSourceRef"))
+	}
+}
+
+// dataSource checks a claim's data source or data source reference: a
+// name and a kind, a PersistentVolumeClaim when no API group is given, a
+// DNS-subdomain group otherwise.
+func (c *checker) dataSource(name, kind string, group *string, p *field.Path) {
+	if name == "" {
+		c.add(field.Required(p.Child("name"), ""), "name the object to fill the volume from")
+	}
+	if kind == "" {
+		c.add(field.Required(p.Child("kind"), ""), "give the kind of the object to fill the volume from, such as VolumeSnapshot")
+	}
+	g := ""
+	if group != nil {
+		g = *group
+	}
+	if g == "" && kind != "PersistentVolumeClaim" {
+		c.add(field.Invalid(p, kind, "must be 'PersistentVolumeClaim' when referencing the default apiGroup"),
+			"set apiGroup for a kind of another group, such as apiGroup: snapshot.storage.k8s.io for a VolumeSnapshot")
+	}
+	for _, msg := range validation.IsDNS1123Subdomain(g) {
+		if g != "" {
+			c.add(field.Invalid(p.Child("apiGroup"), g, msg), "an API group is a DNS subdomain, such as snapshot.storage.k8s.io, without a version")
+		}
+	}
+}
+
+// persistentVolume checks a PersistentVolume: access modes, a storage
+// capacity above zero and nothing else, one volume source, a local
+// volume's node affinity, a storage class name, and the hostPath, local,
+// nfs and csi sources' own fields.
+func (c *checker) persistentVolume(pv *corev1.PersistentVolume) {
+	spec := field.NewPath("spec")
+	s := &pv.Spec
+	if len(s.AccessModes) == 0 {
+		c.add(field.Required(spec.Child("accessModes"), ""), "set accessModes, such as [ReadWriteOnce]")
+	}
+	c.accessModes(s.AccessModes, spec.Child("accessModes"))
+	c.capacity(s.Capacity, spec.Child("capacity"))
+	affinity := false
+	if na := s.NodeAffinity; na != nil {
+		affinity = true
+		c.volumeNodeAffinity(na, spec.Child("nodeAffinity"))
+	}
+	c.persistentVolumeSource(&s.PersistentVolumeSource, affinity, spec)
+	if s.HostPath != nil && path.Clean(s.HostPath.Path) == "/" && s.PersistentVolumeReclaimPolicy == corev1.PersistentVolumeReclaimRecycle {
+		c.add(field.Forbidden(spec.Child("persistentVolumeReclaimPolicy"), "may not be 'recycle' for a hostPath mount of '/'"),
+			"recycling deletes the volume's files, here the node's whole file system: use Retain")
+	}
+	c.className(s.StorageClassName, spec.Child("storageClassName"))
+}
+
+// capacity checks a PersistentVolume's capacity: storage, above zero, and
+// nothing else.
+func (c *checker) capacity(capacity corev1.ResourceList, p *field.Path) {
+	if len(capacity) == 0 {
+		c.add(field.Required(p, ""), "give the volume's size, such as capacity: {storage: 10Gi}")
+		return
+	}
+	if _, ok := capacity[corev1.ResourceStorage]; !ok || len(capacity) > 1 {
+		var names []string
+		for _, k := range slices.Sorted(maps.Keys(capacity)) {
+			names = append(names, string(k))
+		}
+		c.add(field.NotSupported(p, strings.Join(names, ", "), []string{string(corev1.ResourceStorage)}),
+			"a volume's capacity is its storage only, such as capacity: {storage: 10Gi}")
+	}
+	for _, k := range slices.Sorted(maps.Keys(capacity)) {
+		if q := capacity[k]; q.Sign() <= 0 {
+			c.add(field.Invalid(p.Key(string(k)), q.String(), "must be greater than zero"), "give the volume's size, such as 10Gi")
+		}
+	}
+}
+
+// volumeNodeAffinity checks a PersistentVolume's node affinity: a
+// required node selector of at least one valid term.
+func (c *checker) volumeNodeAffinity(na *corev1.VolumeNodeAffinity, p *field.Path) {
+	if na.Required == nil {
+		c.add(field.Required(p.Child("required"), "must specify required node constraints"),
+			"give nodeAffinity.required.nodeSelectorTerms the nodes the volume is on, such as kubernetes.io/hostname In [node-1]")
+		return
+	}
+	tp := p.Child("required", "nodeSelectorTerms")
+	if len(na.Required.NodeSelectorTerms) == 0 {
+		c.add(field.Required(tp, "must have at least one node selector term"), "add a term naming the nodes the volume is on")
+	}
+	for i, term := range na.Required.NodeSelectorTerms {
+		c.nodeSelectorTerm(term, true, tp.Index(i))
+	}
+}
+
+// persistentVolumeSources are the keys of a PersistentVolume's sources, in
+// the order the API server checks them. flexVolume is counted but never
+// itself refused as a second source, as the API server does.
+func persistentVolumeSources(s *corev1.PersistentVolumeSource) []struct {
+	key string
+	set bool
+} {
+	return []struct {
+		key string
+		set bool
+	}{
+		{"hostPath", s.HostPath != nil}, {"gcePersistentDisk", s.GCEPersistentDisk != nil}, {"awsElasticBlockStore", s.AWSElasticBlockStore != nil},
+		{"glusterfs", s.Glusterfs != nil}, {"flocker", s.Flocker != nil}, {"nfs", s.NFS != nil}, {"rbd", s.RBD != nil},
+		{"quobyte", s.Quobyte != nil}, {"cephfs", s.CephFS != nil}, {"iscsi", s.ISCSI != nil}, {"cinder", s.Cinder != nil},
+		{"fc", s.FC != nil}, {"flexVolume", s.FlexVolume != nil}, {"azureFile", s.AzureFile != nil}, {"vsphereVolume", s.VsphereVolume != nil},
+		{"photonPersistentDisk", s.PhotonPersistentDisk != nil}, {"portworxVolume", s.PortworxVolume != nil}, {"azureDisk", s.AzureDisk != nil},
+		{"scaleIO", s.ScaleIO != nil}, {"local", s.Local != nil}, {"storageos", s.StorageOS != nil}, {"csi", s.CSI != nil},
+	}
+}
+
+// persistentVolumeSource checks that a PersistentVolume has one source,
+// and that source's fields for the sources users write by hand (hostPath,
+// local, nfs, csi); affinity tells whether nodeAffinity is set, which a
+// local volume needs.
+func (c *checker) persistentVolumeSource(s *corev1.PersistentVolumeSource, affinity bool, spec *field.Path) {
+	n := 0
+	for _, src := range persistentVolumeSources(s) {
+		if !src.set {
+			continue
+		}
+		if n > 0 && src.key != "flexVolume" {
+			c.add(field.Forbidden(spec.Child(src.key), "may not specify more than 1 volume type"),
+				"a PersistentVolume has one source: remove this one, or make another volume of it")
+			continue
+		}
+		n++
+	}
+	if n == 0 {
+		c.add(field.Required(spec, "must specify a volume type"), "give the volume a source, such as csi, nfs, hostPath or local")
+		return
+	}
+	switch {
+	case s.HostPath != nil:
+		hp := spec.Child("hostPath", "path")
+		if s.HostPath.Path == "" {
+			c.add(field.Required(hp, ""), "give the path on the node")
+			break
+		}
+		c.noBacksteps(s.HostPath.Path, hp, "write the node's path without '..' elements")
+	case s.NFS != nil:
+		c.nfs(s.NFS, spec.Child("nfs"))
+	case s.Local != nil:
+		lp := spec.Child("local", "path")
+		if s.Local.Path == "" {
+			c.add(field.Required(lp, ""), "give the path of the disk or directory on the node")
+		} else {
+			c.noBacksteps(s.Local.Path, lp, "write the node's path without '..' elements")
+		}
+		if !affinity {
+			c.add(field.Required(spec.Child("nodeAffinity"), "Local volume requires node affinity"),
+				"a local volume is on one node: name it in nodeAffinity.required.nodeSelectorTerms (kubernetes.io/hostname In [node-1])")
+		}
+	case s.CSI != nil:
+		cp := spec.Child("csi")
+		c.csiDriver(s.CSI.Driver, cp.Child("driver"))
+		if s.CSI.VolumeHandle == "" {
+			c.add(field.Required(cp.Child("volumeHandle"), ""), "give the driver's ID of the volume")
+		}
+	}
+}
+
+// csiDriver checks a CSI driver name: at most 63 characters, a DNS
+// subdomain in any case (the API server lowercases it first).
+func (c *checker) csiDriver(name string, p *field.Path) {
+	const hint = "name the CSI driver as its CSIDriver object does, such as ebs.csi.aws.com"
+	if name == "" {
+		c.add(field.Required(p, ""), hint)
+	}
+	if len(name) > 63 {
+		c.add(field.TooLong(p, "", 63), hint)
+	}
+	for _, msg := range validation.IsDNS1123Subdomain(strings.ToLower(name)) {
+		if name != "" {
+			c.add(field.Invalid(p, name, msg), hint)
+		}
+	}
+}
+
+// nfs checks an NFS source, of a PersistentVolume or a pod's volume: a
+// server and an absolute exported path.
+func (c *checker) nfs(src *corev1.NFSVolumeSource, p *field.Path) {
+	if src.Server == "" {
+		c.add(field.Required(p.Child("server"), ""), "give the NFS server's host name or address")
+	}
+	if src.Path == "" {
+		c.add(field.Required(p.Child("path"), ""), "give the exported path, such as /exports/data")
+	}
+	if !path.IsAbs(src.Path) {
+		c.add(field.Invalid(p.Child("path"), src.Path, "must be an absolute path"), "write the exported path from the root, such as /exports/data (the server goes in server)")
+	}
+}
