@@ -52,6 +52,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		relaxedEnvNames:           atLeast(opts.KubeVersion, 1, 32),
 		bothIngressClasses:        atLeast(opts.KubeVersion, 1, 27),
 		statefulSetMaxUnavailable: atLeast(opts.KubeVersion, 1, 35),
+		podAffinityLabelKeys:      atLeast(opts.KubeVersion, 1, 31),
+		jobBackoffPerIndex:        atLeast(opts.KubeVersion, 1, 29),
 	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -150,6 +152,14 @@ type checker struct {
 	// is kept and validated (MaxUnavailableStatefulSet, on by default from
 	// 1.35); before, the API server drops it.
 	statefulSetMaxUnavailable bool
+	// podAffinityLabelKeys: a pod affinity term's matchLabelKeys and
+	// mismatchLabelKeys are kept and validated (MatchLabelKeysInPodAffinity,
+	// on by default from 1.31); before, the API server drops them.
+	podAffinityLabelKeys bool
+	// jobBackoffPerIndex: a Job's backoffLimitPerIndex and maxFailedIndexes
+	// are kept and validated (JobBackoffLimitPerIndex, on by default from
+	// 1.29); before, the API server drops them.
+	jobBackoffPerIndex bool
 }
 
 // atLeast reports whether v, an API server's version (nil: the newest),

@@ -488,3 +488,39 @@ func TestStatefulSetMaxUnavailableByKubeVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestDroppedFieldsByKubeVersion: fields whose feature gate is off by
+// default before a release are dropped by that release's API server, so
+// nothing in them is refused: pod affinity's matchLabelKeys (1.31), a
+// Job's backoffLimitPerIndex (1.29).
+func TestDroppedFieldsByKubeVersion(t *testing.T) {
+	affinity := "spec:\n  containers: [{name: a, image: a}]\n  affinity:\n    podAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n" +
+		"      - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: a}}, matchLabelKeys: [app], mismatchLabelKeys: [app]}\n"
+	job := "spec:\n  backoffLimitPerIndex: -1\n  template:" + podTemplate + "\n      restartPolicy: Never"
+	for _, tc := range []struct {
+		name string
+		obj  runtime.Object
+		doc  string
+		kube string
+		want string
+	}{
+		{"affinity 1.30", &corev1.Pod{}, affinity, "1.30.4", ""},
+		{"affinity 1.31", &corev1.Pod{}, affinity, "1.31.0", "exists in both matchLabelKeys and mismatchLabelKeys"},
+		{"job 1.28", &batchv1.Job{}, job, "1.28.9", ""},
+		{"job 1.29", &batchv1.Job{}, job, "1.29.0", "spec.backoffLimitPerIndex: Invalid value: -1"},
+	} {
+		if err := yaml.UnmarshalStrict([]byte(tc.doc), tc.obj); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range Check(tc.obj, Options{KubeVersion: version.MustParseGeneric(tc.kube)}) {
+			got = append(got, p.Error.Error())
+		}
+		switch {
+		case tc.want == "" && len(got) > 0:
+			t.Errorf("%s: refused: %q", tc.name, got)
+		case tc.want != "" && (len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), tc.want)):
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

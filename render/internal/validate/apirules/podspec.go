@@ -253,6 +253,22 @@ func (c *checker) podAffinityTerm(term *corev1.PodAffinityTerm, path *field.Path
 			c.add(field.Invalid(path.Child("namespace"), ns, msg), "namespaces lists namespace names: DNS labels")
 		}
 	}
+	if c.podAffinityLabelKeys {
+		c.affinityLabelKeys(term, path)
+	}
+	if term.TopologyKey == "" {
+		c.add(field.Required(path.Child("topologyKey"), "can not be empty"),
+			"set topologyKey to the node label that groups nodes, such as kubernetes.io/hostname or topology.kubernetes.io/zone; "+affinityHint)
+		return
+	}
+	for _, e := range metav1validation.ValidateLabelName(term.TopologyKey, path.Child("topologyKey")) {
+		c.add(e, labelKeyHint)
+	}
+}
+
+// affinityLabelKeys checks a pod affinity term's matchLabelKeys and
+// mismatchLabelKeys.
+func (c *checker) affinityLabelKeys(term *corev1.PodAffinityTerm, path *field.Path) {
 	c.labelKeys(term.MatchLabelKeys, term.LabelSelector, path.Child("matchLabelKeys"))
 	c.labelKeys(term.MismatchLabelKeys, term.LabelSelector, path.Child("mismatchLabelKeys"))
 	mismatch := map[string]bool{}
@@ -264,14 +280,6 @@ func (c *checker) podAffinityTerm(term *corev1.PodAffinityTerm, path *field.Path
 			c.add(field.Invalid(path.Child("matchLabelKeys").Index(i), k, "exists in both matchLabelKeys and mismatchLabelKeys"),
 				"name a label key in matchLabelKeys or in mismatchLabelKeys, not in both")
 		}
-	}
-	if term.TopologyKey == "" {
-		c.add(field.Required(path.Child("topologyKey"), "can not be empty"),
-			"set topologyKey to the node label that groups nodes, such as kubernetes.io/hostname or topology.kubernetes.io/zone; "+affinityHint)
-		return
-	}
-	for _, e := range metav1validation.ValidateLabelName(term.TopologyKey, path.Child("topologyKey")) {
-		c.add(e, labelKeyHint)
 	}
 }
 

@@ -212,6 +212,12 @@ func (c *checker) statefulSetPods(s *appsv1.StatefulSetSpec, spec *field.Path) {
 // settings that need indexed completion (batch validation of
 // k8s.io/kubernetes v1.37).
 func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
+	if !c.jobBackoffPerIndex {
+		// Dropped by the API server before its gate: checked as absent.
+		v := *js
+		v.BackoffLimitPerIndex, v.MaxFailedIndexes = nil, nil
+		js = &v
+	}
 	nonNegativeIfSet(c, js.Parallelism, spec.Child("parallelism"))
 	nonNegativeIfSet(c, js.Completions, spec.Child("completions"))
 	nonNegativeIfSet(c, js.BackoffLimit, spec.Child("backoffLimit"))
