@@ -13,10 +13,12 @@ import (
 	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
-// leakRepo has three envs rendering the same jsonnet app: dev renders a
+// leakRepo has four envs rendering the same jsonnet app: dev renders a
 // Secret holding the secret var PW (allowPlainSecrets), gate also puts it,
-// base64- and JSON-encoded, into a ConfigMap (refused), and fail makes the
-// template fail with the value in its error message.
+// base64- and JSON-encoded, into a ConfigMap (refused), fail makes the
+// template fail with the value in its error message, and name makes it the
+// name of an object of a kind kiln does not know (an error naming the
+// object, and a warning).
 func leakRepo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -25,15 +27,18 @@ func leakRepo(t *testing.T) string {
 	}
 	for name, content := range map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n  - name: gate\n  - name: fail\n" +
+			"  - name: name\n" +
 			"apps:\n  - name: js\n    namespace: x\n    jsonnet: main.jsonnet\n",
 		"envs/dev.yaml":  env("ok"),
+		"envs/name.yaml": env("name"),
 		"envs/gate.yaml": env("gate"),
 		"envs/fail.yaml": env("fail"),
 		"main.jsonnet": `function(vars)
   if vars.MODE == 'fail' then error 'cannot use ' + vars.PW + ' b64 ' + std.base64(vars.PW) + ' json ' + std.manifestJsonMinified({pw: vars.PW})
   else [{apiVersion: 'v1', kind: 'Secret', metadata: {name: 'creds'}, stringData: {pw: vars.PW}}] +
     (if vars.MODE == 'gate' then [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'leak'},
-      data: {b: std.base64(vars.PW), j: std.manifestJson({pw: vars.PW}), h: std.escapeStringXML(vars.PW)}}] else [])
+      data: {b: std.base64(vars.PW), j: std.manifestJson({pw: vars.PW}), h: std.escapeStringXML(vars.PW)}}] else []) +
+    (if vars.MODE == 'name' then [{apiVersion: 'example.com/v1', kind: 'Foo', metadata: {name: vars.PW}}] else [])
 `,
 	} {
 		p := filepath.Join(dir, name)
@@ -125,6 +130,14 @@ func TestNoSinkLeaks(t *testing.T) {
 			for name, text := range sinks {
 				if found := both.Found(text); found != nil {
 					t.Errorf("%s shows %v:\n%s", name, found, text)
+				}
+				// A spelling no form covers, such as the job summary's
+				// markdown escaping ("P@ss\<w0rd\>\&1"), still holds
+				// the value's plain middle.
+				for _, piece := range []string{"w0rd", "r0tated"} {
+					if strings.Contains(text, piece) {
+						t.Errorf("%s shows a piece of a value, %q:\n%s", name, piece, text)
+					}
 				}
 			}
 		})
