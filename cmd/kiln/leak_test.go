@@ -285,23 +285,46 @@ func TestEngineErrorsShowCode(t *testing.T) {
 }
 
 // TestSecretKeyShowsNoValue: a secretGenerator .env line without '='
-// becomes one Secret key, value and all; the error about that key shows
-// only its leading key characters.
+// would become one Secret key, value and all: such a line is an error at
+// its line that does not quote it, a name and value as well as a password
+// alone. A Secret's invalid key from elsewhere shows at most a leading
+// name ("PASSWORD…"), never the leading characters of a password alone.
 func TestSecretKeyShowsNoValue(t *testing.T) {
 	t.Parallel()
-	repo := t.TempDir()
-	writeFiles(t, repo, map[string]string{
-		"kiln.yaml":            "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: envfile\n    namespace: x\n    kustomize: e\n",
-		"e/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [secret.env]\n",
-		"e/secret.env":         "PASSWORD Env-Sup3rS3cret\n",
-	})
-	for format, all := range failedValidations(t, repo) {
-		if !strings.Contains(all, `Invalid value: \"PASSWORD…\"`) && !strings.Contains(all, `Invalid value: "PASSWORD…"`) {
-			t.Errorf("%s: no error about the key:\n%s", format, all)
-		}
-		if strings.Contains(all, "S3cret") {
-			t.Errorf("%s: the value is shown:\n%s", format, all)
-		}
+	const pipeline = "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+		count int
+	}{
+		{name: "env file", files: map[string]string{
+			"kiln.yaml":            pipeline + "  - name: envfile\n    namespace: x\n    kustomize: e\n",
+			"e/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [secret.env]\n",
+			"e/secret.env":         "PASSWORD Env-Sup3rS3cret\nEnvSup3rS3cretAlone!\nUSER=admin\n",
+		}, want: "secretGenerator s: a line is not KEY=value", count: 2},
+		{name: "key", files: map[string]string{
+			"kiln.yaml":     pipeline + "  - name: plain\n    namespace: x\n    yaml: y\n",
+			"y/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: k}\nstringData:\n  'KeySup3rS3cret!': x\n",
+		}, want: `Invalid value: \"…\"`, count: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			repo := t.TempDir()
+			writeFiles(t, repo, tc.files)
+			for format, all := range failedValidations(t, repo) {
+				want := tc.want
+				if format == "text" {
+					want = strings.ReplaceAll(want, `\"`, `"`)
+				}
+				if n := strings.Count(all, want); n < tc.count {
+					t.Errorf("%s: %d errors with %s, want %d:\n%s", format, n, want, tc.count, all)
+				}
+				if strings.Contains(all, "S3cret") {
+					t.Errorf("%s: the value is shown:\n%s", format, all)
+				}
+			}
+		})
 	}
 }
 

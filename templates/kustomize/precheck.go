@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -232,6 +233,9 @@ func (c *checker) kustomization(dir string, plugins bool) {
 		}
 		for _, src := range g.EnvSources {
 			c.entry(f, []string{field}, src, loadOnly, false)
+			if field == "secretGenerator" {
+				c.envLines(f, g.Name, src)
+			}
 		}
 	}
 	for _, g := range k.ConfigMapGenerator {
@@ -422,6 +426,42 @@ func (c *checker) scanPaths(file string, lineOffset int, n *yaml.Node, key strin
 		if key != "" && remote(fileSourcePath(n.Value)) {
 			c.fail(file, lineOffset+n.Line, fmt.Sprintf("%s: %q is remote; kiln does not fetch remote bases or files", key, n.Value), hintRemote, nil)
 		}
+	}
+}
+
+// envLines refuses each line of a secretGenerator's .env file src that is
+// not KEY=value. kustomize (api/kv) makes such a line one key with an
+// empty value, so a password written alone on its line ("hunter2!", or
+// "PASSWORD hunter2") would become a key of the Secret: keys are written
+// in plain text (SOPS encrypts values), shown in diffs and quoted by
+// validation. The error names the line, never its text. A file that
+// cannot be read is left to entry and krusty.
+func (c *checker) envLines(f *kfile, generator, src string) {
+	p := src
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(f.dir, filepath.FromSlash(src))
+	}
+	real, err := c.fsys.Recorder().Resolve(c.root, p)
+	if err != nil {
+		return
+	}
+	data, err := c.fsys.ReadFile(real)
+	if err != nil {
+		return
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		// As kustomize reads them: a BOM on the first line, leading
+		// blanks, blank lines and comments skipped.
+		if i == 0 {
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		line = strings.TrimLeftFunc(strings.TrimSuffix(line, "\r"), unicode.IsSpace)
+		if line == "" || line[0] == '#' || strings.Contains(line, "=") {
+			continue
+		}
+		c.fail(rootfs.Rel(c.root, real), i+1,
+			fmt.Sprintf("secretGenerator %s: a line is not KEY=value, so kustomize would make the whole line a key of the Secret, in plain text (kiln does not show it: it may hold a secret)", generator),
+			"write the line as KEY=value, or remove it", nil)
 	}
 }
 
