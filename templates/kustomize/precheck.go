@@ -35,6 +35,9 @@ import (
 //   - paths that lead outside the repository, so the error names the file,
 //     line and entry (securefs refuses them during the build regardless).
 //   - resources and components that do not exist, with a "did you mean".
+//   - generator data kustomize would quote or turn into plain text: a
+//     literal that is not key=value, a secretGenerator .env line without
+//     '=' (envLines).
 //
 // It follows only what it can read and parse; anything else (a malformed
 // kustomization, a missing patch file) is left for krusty to report, so it
