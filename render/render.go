@@ -838,25 +838,37 @@ func messageRedactor(rd *redact.Redactor, runs []*appRun) *redact.Redactor {
 // not to echo values, but a template can put anything into its own error.
 // Structured errors keep their location; their cause is dropped when its
 // text held a secret, since printing it would show the value again.
+//
+// A message an engine cut short (diag.Cut: a template's own error text)
+// may end inside a value that these Secrets hold, which the engine did
+// not know: that end is masked too (redact's StringCut).
 func redactErr(rd *redact.Redactor, err error) error {
 	var out []error
 	for _, e := range diag.Flatten(err) {
 		msg := e.Error()
-		if rd.String(msg) == msg {
+		var de *diag.Error
+		if !errors.As(e, &de) {
+			if m := rd.String(msg); m != msg {
+				e = &diag.Error{Msg: m}
+			}
 			out = append(out, e)
 			continue
 		}
-		var de *diag.Error
-		if errors.As(e, &de) {
-			c := *de
-			if c.Msg == "" && c.Err != nil {
-				c.Msg = c.Err.Error()
-			}
-			c.Msg, c.Hint, c.Err = rd.String(c.Msg), rd.String(c.Hint), nil
-			out = append(out, &c)
+		c := *de
+		if c.Msg == "" && c.Err != nil {
+			c.Msg = c.Err.Error()
+		}
+		kept, note := diag.SplitCut(c.Msg)
+		masked := rd.StringCut(kept) + note
+		if note == "" {
+			masked = rd.String(c.Msg)
+		}
+		if masked == c.Msg && rd.String(msg) == msg {
+			out = append(out, e)
 			continue
 		}
-		out = append(out, &diag.Error{Msg: rd.String(msg)})
+		c.Msg, c.Hint, c.Err = masked, rd.String(c.Hint), nil
+		out = append(out, &c)
 	}
 	return errors.Join(out...)
 }

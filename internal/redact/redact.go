@@ -109,6 +109,41 @@ func (r *Redactor) String(s string) string {
 	return b.String()
 }
 
+// StringCut is String for a text cut short at its end (diag.Cut): it also
+// masks the end of s when that is the start of a form, MinLength bytes or
+// more, whose rest the cut took away and which no search for whole forms
+// would find. A cut between words keeps encodings whole but splits a
+// value at a blank or a quote ("correct horse \"battery\"" of a JSON
+// string).
+func (r *Redactor) StringCut(s string) string {
+	if r.Empty() {
+		return s
+	}
+	spans := r.spans(s)
+	// A start of a form the text ends with: the matcher's last state is
+	// the longest such start.
+	if d := scan(r.m, s, func(int, *acNode) {}).depth; d >= MinLength {
+		start := len(s) - d
+		for len(spans) > 0 && spans[len(spans)-1][1] >= start {
+			start = min(start, spans[len(spans)-1][0])
+			spans = spans[:len(spans)-1]
+		}
+		spans = append(spans, [2]int{start, len(s)})
+	}
+	if len(spans) == 0 {
+		return s
+	}
+	var b strings.Builder
+	prev := 0
+	for _, sp := range spans {
+		b.WriteString(s[prev:sp[0]])
+		b.WriteString(Mask)
+		prev = sp[1]
+	}
+	b.WriteString(s[prev:])
+	return b.String()
+}
+
 // Bytes returns b with every secret value masked (b itself when there is
 // nothing to mask).
 func (r *Redactor) Bytes(b []byte) []byte {

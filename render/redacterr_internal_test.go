@@ -1,0 +1,41 @@
+package render
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
+)
+
+// TestRedactErrMasksACutValue: a chart's fail or a jsonnet error prints a
+// text the engine cuts to diag.MaxMessage without knowing the values of
+// the Secrets the env rendered; a cut between words can still split such
+// a value at a blank or a quote, and what is left of it is no form a
+// redactor searches for. redactErr masks the kept text's end as well as
+// every whole value.
+func TestRedactErrMasksACutValue(t *testing.T) {
+	t.Parallel()
+	const value = `correct horse "battery" staple`
+	rd := redact.New(map[string]string{"0": value})
+	pad := strings.Repeat("x", 40)
+	for _, tc := range []struct{ name, msg, hidden string }{
+		{name: "json", msg: `chart refused to render: ` + pad + ` {"pw":"correct horse \"battery\" staple"} and more`, hidden: "horse"},
+		{name: "plain", msg: `jsonnet error: ` + pad + ` pw: correct horse "battery" staple`, hidden: "horse"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for cut := len(pad); cut < len(tc.msg); cut++ {
+				in := &diag.Error{File: "c/templates/x.yaml", Line: 3, App: "a", Msg: diag.Cut(tc.msg, cut), Hint: "set the values"}
+				got := redactErr(rd, errors.Join(in)).Error()
+				if strings.Contains(got, tc.hidden) || strings.Contains(got, "correct ho") {
+					t.Fatalf("cut at %d shows a piece of the value: %s", cut, got)
+				}
+				if !strings.Contains(got, "c/templates/x.yaml:3: app a: ") || !strings.Contains(got, "more bytes of the message") && len(tc.msg) > cut {
+					t.Errorf("cut at %d lost its location or its note: %s", cut, got)
+				}
+			}
+		})
+	}
+}
