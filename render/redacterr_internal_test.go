@@ -39,3 +39,28 @@ func TestRedactErrMasksACutValue(t *testing.T) {
 		})
 	}
 }
+
+// TestRedactErrMasksTheObject: an object named by a value (a template
+// that put a Secret's value into a name) is masked where the error names
+// it too, not only in the message: sinks that escape the text before
+// masking it, or print the object as a field of its own (--output json),
+// get the error's parts.
+func TestRedactErrMasksTheObject(t *testing.T) {
+	t.Parallel()
+	const value = "Sup3r_S3cret_Value"
+	rd := redact.New(map[string]string{"0": value})
+	in := &diag.Error{File: "x.yaml", Line: 3, App: "a", Object: diag.Object{Kind: "Foo", Namespace: value, Name: "n-" + value},
+		Field: "data." + value, Msg: "invalid", Hint: "fix it"}
+	var de *diag.Error
+	if !errors.As(redactErr(rd, errors.Join(in)), &de) {
+		t.Fatal("redactErr did not keep a *diag.Error")
+	}
+	for _, part := range []string{de.Object.Kind, de.Object.Namespace, de.Object.Name, de.Field, de.Msg, de.Hint} {
+		if strings.Contains(part, "S3cret") {
+			t.Errorf("the error keeps the value in %q", part)
+		}
+	}
+	if de.File != "x.yaml" || de.Line != 3 || de.Object.Kind != "Foo" || de.Object.Name != "n-"+redact.Mask {
+		t.Errorf("the error lost where it is: %+v", de)
+	}
+}

@@ -836,8 +836,9 @@ func messageRedactor(rd *redact.Redactor, runs []*appRun) *redact.Redactor {
 
 // redactErr masks secret values in every message of err. Engines are told
 // not to echo values, but a template can put anything into its own error.
-// Structured errors keep their location; their cause is dropped when its
-// text held a secret, since printing it would show the value again.
+// Structured errors keep their location (with any value in the object's
+// name masked); their cause is dropped when its text held a secret, since
+// printing it would show the value again.
 //
 // A message an engine cut short (diag.Cut: a template's own error text)
 // may end inside a value that these Secrets hold, which the engine did
@@ -863,11 +864,16 @@ func redactErr(rd *redact.Redactor, err error) error {
 		if note == "" {
 			masked = rd.String(c.Msg)
 		}
-		if masked == c.Msg && rd.String(msg) == msg {
+		if masked == c.Msg && rd.String(msg) == msg && rd.String(c.Field) == c.Field {
 			out = append(out, e)
 			continue
 		}
 		c.Msg, c.Hint, c.Err = masked, rd.String(c.Hint), nil
+		// Where the error is, too: a template can name an object by a
+		// value, and a sink that prints the parts (the job summary,
+		// --output json) must not get it back.
+		c.Object = diag.Object{Kind: rd.String(c.Object.Kind), Namespace: rd.String(c.Object.Namespace), Name: rd.String(c.Object.Name)}
+		c.Field = rd.String(c.Field)
 		out = append(out, &c)
 	}
 	return errors.Join(out...)
