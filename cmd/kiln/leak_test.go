@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -234,6 +235,58 @@ func TestEngineErrorsShowNoInputValue(t *testing.T) {
 				t.Errorf("a value is shown:\n%s", all)
 			}
 		})
+	}
+}
+
+// TestCutErrorShowsNoValue: a chart's fail message over 4 KiB is cut
+// between words before render learns the values of the env's Secrets,
+// and a value holding blanks and quotes can be cut in two there; what is
+// left of it is masked in every sink, wherever the cut falls.
+func TestCutErrorShowsNoValue(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	files := map[string]string{
+		"values.yaml":        "pw: 'correct horse \"battery\" staple'\n",
+		"c/Chart.yaml":       "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+		"c/templates/x.yaml": "{{ fail (printf \"%s %s\" (repeat (int .Values.pad) \"x\") (toJson (dict \"pw\" .Values.pw))) }}\n",
+		"s/secret.yaml":      "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: 'correct horse \"battery\" staple'}\n",
+	}
+	pipeline := "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n"
+	// "chart refused to render: ", the padding, ` {"pw":"`: cuts at 4 KiB
+	// fall inside the value's JSON spelling.
+	for pad := 4034; pad <= 4058; pad += 4 {
+		env := fmt.Sprintf("p%d", pad)
+		pipeline += "  - name: " + env + "\n"
+		files["envs/"+env+".yaml"] = fmt.Sprintf("apps:\n  chart:\n    values: {pad: %d}\n", pad)
+	}
+	files["kiln.yaml"] = pipeline + "apps:\n  - name: chart\n    namespace: x\n    helm: {chart: c, values: [values.yaml]}\n" +
+		"  - name: s\n    namespace: x\n    yaml: s\n"
+	writeFiles(t, repo, files)
+	ws := t.TempDir()
+	summary := filepath.Join(ws, "summary.md")
+	lookup := func(k string) (string, bool) {
+		switch k {
+		case "GITHUB_ACTIONS":
+			return "true", true
+		case "GITHUB_STEP_SUMMARY":
+			return summary, true
+		}
+		return "", false
+	}
+	for _, format := range []string{"text", "json"} {
+		stdout, stderr, code := runLeak(t, lookup, nil, "validate", "--config", filepath.Join(repo, "kiln.yaml"), "--all", "--output", format)
+		if code != exitFailure {
+			t.Errorf("%s: exit %d, want %d", format, code, exitFailure)
+		}
+		all := stdout + stderr + readIf(t, summary)
+		if n := strings.Count(all, "more bytes of the message"); n < 7 {
+			t.Errorf("%s: %d cut messages, want one an env:\n%s", format, n, all)
+		}
+		for _, piece := range []string{"correct", "horse", "battery"} {
+			if strings.Contains(all, piece) {
+				t.Errorf("%s: a piece of the value, %q, is shown:\n%s", format, piece, all)
+			}
+		}
 	}
 }
 
