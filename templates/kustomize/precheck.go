@@ -172,7 +172,7 @@ func (c *checker) kustomization(dir string, plugins bool) {
 			if inline(r) {
 				// An inline configuration is a block scalar: its first
 				// line is the one after the scalar's indicator.
-				c.pluginConfigs(f.path, f.valueLine([]string{fl.field}, r), []byte(r))
+				c.pluginConfigs(f, f.path, f.valueLine([]string{fl.field}, r), []byte(r))
 				continue
 			}
 			c.entry(f, []string{fl.field}, r, fileOrDir, true)
@@ -304,7 +304,7 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 	if plugins && kind == fileOrDir {
 		data, err := c.fsys.ReadFile(real)
 		if err == nil {
-			c.pluginConfigs(rootfs.Rel(c.root, real), 0, data)
+			c.pluginConfigs(f, rootfs.Rel(c.root, real), 0, data)
 		}
 	}
 }
@@ -385,8 +385,10 @@ func kustomizationFields() []string {
 // pluginConfigs checks generator and transformer configurations: builtin
 // plugins load files named in them (PatchTransformer's path,
 // ConfigMapGenerator's files, ...) through the same loader, which fetches
-// http(s) URLs, and HelmChartInflationGenerator would run helm.
-func (c *checker) pluginConfigs(file string, lineOffset int, data []byte) {
+// http(s) URLs, and HelmChartInflationGenerator would run helm; a
+// SecretGenerator's .env files get envLines' check. f is the
+// kustomization that lists them.
+func (c *checker) pluginConfigs(f *kfile, file string, lineOffset int, data []byte) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
@@ -403,6 +405,23 @@ func (c *checker) pluginConfigs(file string, lineOffset int, data []byte) {
 			}
 		}
 		c.scanPaths(file, lineOffset, m, "")
+		// A builtin SecretGenerator reads its .env files from the
+		// kustomization's folder, as secretGenerator does.
+		var g struct {
+			Kind     string `yaml:"kind"`
+			Metadata struct {
+				Name string `yaml:"name"`
+			} `yaml:"metadata"`
+			Envs []string `yaml:"envs"`
+			Env  string   `yaml:"env"`
+		}
+		if m.Decode(&g) == nil && g.Kind == "SecretGenerator" {
+			for _, src := range append(g.Envs, g.Env) {
+				if src != "" {
+					c.envLines(f, g.Metadata.Name, src)
+				}
+			}
+		}
 	}
 }
 
