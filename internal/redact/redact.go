@@ -93,7 +93,11 @@ func (r *Redactor) String(s string) string {
 	if r.Empty() {
 		return s
 	}
-	spans := r.spans(s)
+	return maskSpans(s, r.spans(s))
+}
+
+// maskSpans replaces each of the sorted, disjoint spans of s with Mask.
+func maskSpans(s string, spans [][2]int) string {
 	if len(spans) == 0 {
 		return s
 	}
@@ -130,18 +134,7 @@ func (r *Redactor) StringCut(s string) string {
 		}
 		spans = append(spans, [2]int{start, len(s)})
 	}
-	if len(spans) == 0 {
-		return s
-	}
-	var b strings.Builder
-	prev := 0
-	for _, sp := range spans {
-		b.WriteString(s[prev:sp[0]])
-		b.WriteString(Mask)
-		prev = sp[1]
-	}
-	b.WriteString(s[prev:])
-	return b.String()
+	return maskSpans(s, spans)
 }
 
 // Bytes returns b with every secret value masked (b itself when there is
