@@ -64,3 +64,23 @@ func TestRedactErrMasksTheObject(t *testing.T) {
 		t.Errorf("the error lost where it is: %+v", de)
 	}
 }
+
+// TestRedactWarningsMasksTheObject: in a failed env the warnings are
+// shown next to the errors, about the same objects: an object named by a
+// Secret's value is masked in both.
+func TestRedactWarningsMasksTheObject(t *testing.T) {
+	t.Parallel()
+	const value = "Sup3r_S3cret_Value"
+	rd := redact.New(map[string]string{"0": value})
+	in := []diag.Warning{
+		{File: "x.yaml", Line: 1, App: "a", Object: diag.Object{Kind: "Foo", Name: value}, Msg: "kind Foo is unknown", Hint: "list its CRD"},
+		{File: "y.yaml", Msg: "nothing to hide"},
+	}
+	got := redactWarnings(rd, in)
+	if len(got) != 2 || got[0].Object.Name != redact.Mask || got[0].File != "x.yaml" || got[0].Object.Kind != "Foo" || got[1] != in[1] {
+		t.Errorf("redactWarnings() = %+v", got)
+	}
+	if in[0].Object.Name != value {
+		t.Error("redactWarnings changed its argument")
+	}
+}

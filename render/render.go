@@ -629,8 +629,11 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 	if err := diag.Join(errs...); err != nil {
 		// Only a failed env pays for the Secrets' values: an automaton
 		// over every form of hundreds of values takes a good part of a
-		// second to build. Warnings quote no field's value.
-		er.Err = redactErr(messageRedactor(er.Redactor, runs), err)
+		// second to build. Warnings quote no field's value, but shown
+		// next to the errors they name the same objects.
+		mr := messageRedactor(er.Redactor, runs)
+		er.Err = redactErr(mr, err)
+		er.Warnings = diag.SortWarnings(redactWarnings(mr, er.Warnings))
 		return er
 	}
 	er.Files = files
@@ -877,6 +880,20 @@ func redactErr(rd *redact.Redactor, err error) error {
 		out = append(out, &c)
 	}
 	return errors.Join(out...)
+}
+
+// redactWarnings masks what rd masks in a copy of warns. Warnings quote
+// no field's value, but they name objects, and a template can name an
+// object by a Secret's value: shown next to a failed env's errors, which
+// mask it (redactErr), they must not name it in the clear.
+func redactWarnings(rd *redact.Redactor, warns []diag.Warning) []diag.Warning {
+	out := make([]diag.Warning, len(warns))
+	for i, w := range warns {
+		w.Msg, w.Hint = rd.String(w.Msg), rd.String(w.Hint)
+		w.Object = diag.Object{Kind: rd.String(w.Object.Kind), Namespace: rd.String(w.Object.Namespace), Name: rd.String(w.Object.Name)}
+		out[i] = w
+	}
+	return out
 }
 
 // fluxStatusWindow is how many of a commit's newest statuses
