@@ -629,8 +629,11 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 	if err := diag.Join(errs...); err != nil {
 		// Only a failed env pays for the Secrets' values: an automaton
 		// over every form of hundreds of values takes a good part of a
-		// second to build. Warnings quote no field's value.
-		er.Err = redactErr(messageRedactor(er.Redactor, runs), err)
+		// second to build. Warnings quote no field's value, but shown
+		// next to the errors they name the same objects.
+		mr := messageRedactor(er.Redactor, runs)
+		er.Err = redactErr(mr, err)
+		er.Warnings = diag.SortWarnings(redactWarnings(mr, er.Warnings))
 		return er
 	}
 	er.Files = files
@@ -836,29 +839,61 @@ func messageRedactor(rd *redact.Redactor, runs []*appRun) *redact.Redactor {
 
 // redactErr masks secret values in every message of err. Engines are told
 // not to echo values, but a template can put anything into its own error.
-// Structured errors keep their location; their cause is dropped when its
-// text held a secret, since printing it would show the value again.
+// Structured errors keep their location (with any value in the object's
+// name masked); their cause is dropped when its text held a secret, since
+// printing it would show the value again.
+//
+// A message an engine cut short (diag.Cut: a template's own error text)
+// may end inside a value that these Secrets hold, which the engine did
+// not know: that end is masked too (redact's StringCut).
 func redactErr(rd *redact.Redactor, err error) error {
 	var out []error
 	for _, e := range diag.Flatten(err) {
 		msg := e.Error()
-		if rd.String(msg) == msg {
+		var de *diag.Error
+		if !errors.As(e, &de) {
+			if m := rd.String(msg); m != msg {
+				e = &diag.Error{Msg: m}
+			}
 			out = append(out, e)
 			continue
 		}
-		var de *diag.Error
-		if errors.As(e, &de) {
-			c := *de
-			if c.Msg == "" && c.Err != nil {
-				c.Msg = c.Err.Error()
-			}
-			c.Msg, c.Hint, c.Err = rd.String(c.Msg), rd.String(c.Hint), nil
-			out = append(out, &c)
+		c := *de
+		if c.Msg == "" && c.Err != nil {
+			c.Msg = c.Err.Error()
+		}
+		kept, note := diag.SplitCut(c.Msg)
+		masked := rd.StringCut(kept) + note
+		if note == "" {
+			masked = rd.String(c.Msg)
+		}
+		if masked == c.Msg && rd.String(msg) == msg && rd.String(c.Field) == c.Field {
+			out = append(out, e)
 			continue
 		}
-		out = append(out, &diag.Error{Msg: rd.String(msg)})
+		c.Msg, c.Hint, c.Err = masked, rd.String(c.Hint), nil
+		// Where the error is, too: a template can name an object by a
+		// value, and a sink that prints the parts (the job summary,
+		// --output json) must not get it back.
+		c.Object = diag.Object{Kind: rd.String(c.Object.Kind), Namespace: rd.String(c.Object.Namespace), Name: rd.String(c.Object.Name)}
+		c.Field = rd.String(c.Field)
+		out = append(out, &c)
 	}
 	return errors.Join(out...)
+}
+
+// redactWarnings masks what rd masks in a copy of warns. Warnings quote
+// no field's value, but they name objects, and a template can name an
+// object by a Secret's value: shown next to a failed env's errors, which
+// mask it (redactErr), they must not name it in the clear.
+func redactWarnings(rd *redact.Redactor, warns []diag.Warning) []diag.Warning {
+	out := make([]diag.Warning, len(warns))
+	for i, w := range warns {
+		w.Msg, w.Hint = rd.String(w.Msg), rd.String(w.Hint)
+		w.Object = diag.Object{Kind: rd.String(w.Object.Kind), Namespace: rd.String(w.Object.Namespace), Name: rd.String(w.Object.Name)}
+		out[i] = w
+	}
+	return out
 }
 
 // fluxStatusWindow is how many of a commit's newest statuses

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,10 +14,12 @@ import (
 	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
-// leakRepo has three envs rendering the same jsonnet app: dev renders a
+// leakRepo has four envs rendering the same jsonnet app: dev renders a
 // Secret holding the secret var PW (allowPlainSecrets), gate also puts it,
-// base64- and JSON-encoded, into a ConfigMap (refused), and fail makes the
-// template fail with the value in its error message.
+// base64- and JSON-encoded, into a ConfigMap (refused), fail makes the
+// template fail with the value in its error message, and name makes it the
+// name of an object of a kind kiln does not know (an error naming the
+// object, and a warning).
 func leakRepo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -25,15 +28,18 @@ func leakRepo(t *testing.T) string {
 	}
 	for name, content := range map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n  - name: gate\n  - name: fail\n" +
+			"  - name: name\n" +
 			"apps:\n  - name: js\n    namespace: x\n    jsonnet: main.jsonnet\n",
 		"envs/dev.yaml":  env("ok"),
+		"envs/name.yaml": env("name"),
 		"envs/gate.yaml": env("gate"),
 		"envs/fail.yaml": env("fail"),
 		"main.jsonnet": `function(vars)
   if vars.MODE == 'fail' then error 'cannot use ' + vars.PW + ' b64 ' + std.base64(vars.PW) + ' json ' + std.manifestJsonMinified({pw: vars.PW})
   else [{apiVersion: 'v1', kind: 'Secret', metadata: {name: 'creds'}, stringData: {pw: vars.PW}}] +
     (if vars.MODE == 'gate' then [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'leak'},
-      data: {b: std.base64(vars.PW), j: std.manifestJson({pw: vars.PW}), h: std.escapeStringXML(vars.PW)}}] else [])
+      data: {b: std.base64(vars.PW), j: std.manifestJson({pw: vars.PW}), h: std.escapeStringXML(vars.PW)}}] else []) +
+    (if vars.MODE == 'name' then [{apiVersion: 'example.com/v1', kind: 'Foo', metadata: {name: vars.PW}}] else [])
 `,
 	} {
 		p := filepath.Join(dir, name)
@@ -125,6 +131,14 @@ func TestNoSinkLeaks(t *testing.T) {
 			for name, text := range sinks {
 				if found := both.Found(text); found != nil {
 					t.Errorf("%s shows %v:\n%s", name, found, text)
+				}
+				// A spelling no form covers, such as the job summary's
+				// markdown escaping ("P@ss\<w0rd\>\&1"), still holds
+				// the value's plain middle.
+				for _, piece := range []string{"w0rd", "r0tated"} {
+					if strings.Contains(text, piece) {
+						t.Errorf("%s shows a piece of a value, %q:\n%s", name, piece, text)
+					}
 				}
 			}
 		})
@@ -224,6 +238,58 @@ func TestEngineErrorsShowNoInputValue(t *testing.T) {
 	}
 }
 
+// TestCutErrorShowsNoValue: a chart's fail message over 4 KiB is cut
+// between words before render learns the values of the env's Secrets,
+// and a value holding blanks and quotes can be cut in two there; what is
+// left of it is masked in every sink, wherever the cut falls.
+func TestCutErrorShowsNoValue(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	files := map[string]string{
+		"values.yaml":        "pw: 'correct horse \"battery\" staple'\n",
+		"c/Chart.yaml":       "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+		"c/templates/x.yaml": "{{ fail (printf \"%s %s\" (repeat (int .Values.pad) \"x\") (toJson (dict \"pw\" .Values.pw))) }}\n",
+		"s/secret.yaml":      "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: 'correct horse \"battery\" staple'}\n",
+	}
+	pipeline := "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n"
+	// "chart refused to render: ", the padding, ` {"pw":"`: cuts at 4 KiB
+	// fall inside the value's JSON spelling.
+	for pad := 4034; pad <= 4058; pad += 4 {
+		env := fmt.Sprintf("p%d", pad)
+		pipeline += "  - name: " + env + "\n"
+		files["envs/"+env+".yaml"] = fmt.Sprintf("apps:\n  chart:\n    values: {pad: %d}\n", pad)
+	}
+	files["kiln.yaml"] = pipeline + "apps:\n  - name: chart\n    namespace: x\n    helm: {chart: c, values: [values.yaml]}\n" +
+		"  - name: s\n    namespace: x\n    yaml: s\n"
+	writeFiles(t, repo, files)
+	ws := t.TempDir()
+	summary := filepath.Join(ws, "summary.md")
+	lookup := func(k string) (string, bool) {
+		switch k {
+		case "GITHUB_ACTIONS":
+			return "true", true
+		case "GITHUB_STEP_SUMMARY":
+			return summary, true
+		}
+		return "", false
+	}
+	for _, format := range []string{"text", "json"} {
+		stdout, stderr, code := runLeak(t, lookup, nil, "validate", "--config", filepath.Join(repo, "kiln.yaml"), "--all", "--output", format)
+		if code != exitFailure {
+			t.Errorf("%s: exit %d, want %d", format, code, exitFailure)
+		}
+		all := stdout + stderr + readIf(t, summary)
+		if n := strings.Count(all, "more bytes of the message"); n < 7 {
+			t.Errorf("%s: %d cut messages, want one an env:\n%s", format, n, all)
+		}
+		for _, piece := range []string{"correct", "horse", "battery"} {
+			if strings.Contains(all, piece) {
+				t.Errorf("%s: a piece of the value, %q, is shown:\n%s", format, piece, all)
+			}
+		}
+	}
+}
+
 // TestEngineErrorsShowCode drives validate on errors whose operands are
 // code (the name of a template include does not find, a plain var in the
 // paths an import was looked for), next to a secret var and a values
@@ -272,23 +338,46 @@ func TestEngineErrorsShowCode(t *testing.T) {
 }
 
 // TestSecretKeyShowsNoValue: a secretGenerator .env line without '='
-// becomes one Secret key, value and all; the error about that key shows
-// only its leading key characters.
+// would become one Secret key, value and all: such a line is an error at
+// its line that does not quote it, a name and value as well as a password
+// alone. A Secret's invalid key from elsewhere shows at most a leading
+// name ("PASSWORD…"), never the leading characters of a password alone.
 func TestSecretKeyShowsNoValue(t *testing.T) {
 	t.Parallel()
-	repo := t.TempDir()
-	writeFiles(t, repo, map[string]string{
-		"kiln.yaml":            "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: envfile\n    namespace: x\n    kustomize: e\n",
-		"e/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [secret.env]\n",
-		"e/secret.env":         "PASSWORD Env-Sup3rS3cret\n",
-	})
-	for format, all := range failedValidations(t, repo) {
-		if !strings.Contains(all, `Invalid value: \"PASSWORD…\"`) && !strings.Contains(all, `Invalid value: "PASSWORD…"`) {
-			t.Errorf("%s: no error about the key:\n%s", format, all)
-		}
-		if strings.Contains(all, "S3cret") {
-			t.Errorf("%s: the value is shown:\n%s", format, all)
-		}
+	const pipeline = "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+		count int
+	}{
+		{name: "env file", files: map[string]string{
+			"kiln.yaml":            pipeline + "  - name: envfile\n    namespace: x\n    kustomize: e\n",
+			"e/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [secret.env]\n",
+			"e/secret.env":         "PASSWORD Env-Sup3rS3cret\nEnvSup3rS3cretAlone!\nUSER=admin\n",
+		}, want: "secretGenerator s: a line is not KEY=value", count: 2},
+		{name: "key", files: map[string]string{
+			"kiln.yaml":     pipeline + "  - name: plain\n    namespace: x\n    yaml: y\n",
+			"y/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: k}\nstringData:\n  'KeySup3rS3cret!': x\n",
+		}, want: `Invalid value: \"…\"`, count: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			repo := t.TempDir()
+			writeFiles(t, repo, tc.files)
+			for format, all := range failedValidations(t, repo) {
+				want := tc.want
+				if format == "text" {
+					want = strings.ReplaceAll(want, `\"`, `"`)
+				}
+				if n := strings.Count(all, want); n < tc.count {
+					t.Errorf("%s: %d errors with %s, want %d:\n%s", format, n, want, tc.count, all)
+				}
+				if strings.Contains(all, "S3cret") {
+					t.Errorf("%s: the value is shown:\n%s", format, all)
+				}
+			}
+		})
 	}
 }
 

@@ -710,7 +710,7 @@ func reportActions(gh *ghactions.Runner, command string, results []*render.EnvRe
 		outDir = abs
 	}
 	return errors.Join(
-		gh.Summary(ghactions.SummaryMarkdown(command, sums)),
+		gh.Summary(gh.SummaryMarkdown(command, sums)),
 		gh.SetOutput("changed", "false"),
 		gh.SetOutput("out-dir", outDir),
 	)

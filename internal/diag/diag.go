@@ -10,6 +10,7 @@ package diag
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -296,7 +297,9 @@ const MaxMessage = 4 << 10
 // Callers cut after masking secret values; it never cuts inside a word (a
 // run of letters, digits and the characters of base64, hex and URL
 // encodings), so that no part of an encoded secret is left for the
-// redactors of kiln's output, which look for whole encodings, to miss.
+// redactors of kiln's output, which look for whole encodings, to miss. A
+// value with a blank or a quote can still be cut in two: a redactor that
+// comes after the cut masks the kept text's end (SplitCut).
 func Cut(msg string, max int) string {
 	if len(msg) <= max {
 		return msg
@@ -309,6 +312,24 @@ func Cut(msg string, max int) string {
 		end--
 	}
 	return fmt.Sprintf("%s… (%d more bytes of the message)", msg[:end], len(msg)-end)
+}
+
+// cutNote is the end Cut gives a message it shortened.
+var cutNote = regexp.MustCompile(`… \(\d+ more bytes of the message\)$`)
+
+// SplitCut splits a message Cut shortened into the text it kept and its
+// note ("… (N more bytes of the message)"); a message Cut left whole is
+// all kept, with no note. Not cutting inside a word keeps an encoded
+// value whole, but a plain or escaped value holds blanks and quotes: a
+// redactor that learns its values after the cut (render's, of the
+// Secrets an env rendered) masks the kept text's end too (redact's
+// StringCut), where such a value may have been cut in two.
+func SplitCut(msg string) (kept, note string) {
+	loc := cutNote.FindStringIndex(msg)
+	if loc == nil {
+		return msg, ""
+	}
+	return msg[:loc[0]], msg[loc[0]:]
 }
 
 // wordByte reports whether b may be part of an encoded value.

@@ -52,3 +52,21 @@ func TestCut(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitCut: the text Cut kept comes apart from its note, so that a
+// redactor can mask a value the cut split (redact.StringCut).
+func TestSplitCut(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, in, kept, note string }{
+		{name: "cut", in: Cut("pw: correct horse battery", 12), kept: "pw: correct ", note: "… (13 more bytes of the message)"},
+		{name: "not cut", in: "pw: x", kept: "pw: x"},
+		{name: "the words alone", in: "a… (3 more bytes of the message) b", kept: "a… (3 more bytes of the message) b"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kept, note := SplitCut(tc.in)
+			if kept != tc.kept || note != tc.note {
+				t.Errorf("SplitCut(%q) = %q, %q, want %q, %q", tc.in, kept, note, tc.kept, tc.note)
+			}
+		})
+	}
+}

@@ -227,6 +227,14 @@ const SummaryLimit = 1 << 20
 // summaryCut ends a summary that Summary had to cut.
 const summaryCut = "\n\n_kiln cut this summary here: a step's job summary is limited to 1 MiB._\n"
 
+// mask masks s with r's secrets; a nil r masks nothing.
+func (r *Runner) mask(s string) string {
+	if r == nil || r.secrets == nil {
+		return s
+	}
+	return r.secrets.String(s)
+}
+
 // Summary appends markdown to the job summary, $GITHUB_STEP_SUMMARY. A
 // text over SummaryLimit is cut at a line break with a note saying so. It
 // does nothing when $GITHUB_STEP_SUMMARY is unset.

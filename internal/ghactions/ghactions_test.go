@@ -303,7 +303,7 @@ func TestSummaryMarkdown(t *testing.T) {
 		},
 		{Env: "prod", Apps: []AppRow{{Name: "my_app", Engine: "jsonnet", Objects: 1, Files: 1}}, Files: 5},
 	}
-	golden.File(t, filepath.Join("testdata", "summary.golden.md"), []byte(SummaryMarkdown("render", envs)), *update)
+	golden.File(t, filepath.Join("testdata", "summary.golden.md"), []byte((*Runner)(nil).SummaryMarkdown("render", envs)), *update)
 }
 
 func TestSummaryLimit(t *testing.T) {
@@ -405,6 +405,39 @@ func TestSecretsMasked(t *testing.T) {
 		if !strings.Contains(masks, "::add-mask::"+EscapeData(form)+"\n") {
 			t.Errorf("form %q is not masked", form)
 		}
+	}
+}
+
+// TestSummaryMasksBeforeEscaping: the job summary escapes markdown
+// punctuation with a backslash, which would change a value holding such a
+// character ("hunter_2!") into a text its masks no longer match; each piece
+// of the summary is masked before it is escaped, wherever it sits (an
+// env, an app, an error's object, message and hint, a warning).
+func TestSummaryMasksBeforeEscaping(t *testing.T) {
+	t.Parallel()
+	f := newFakeEnv(t)
+	var out bytes.Buffer
+	r := FromEnv(f.lookup, &out)
+	value := "Sup3r_S3cret*Value!#1"
+	rd := redact.New(map[string]string{"PW": value})
+	r.Mask(rd)
+	obj := diag.Object{Kind: "Foo", Namespace: "ns", Name: value}
+	envs := []EnvSummary{
+		{Env: "dev", Apps: []AppRow{{Name: value, Engine: "yaml"}},
+			Warnings: []diag.Warning{{File: "x.yaml", Line: 1, App: "a", Object: obj, Msg: "kind " + value, Hint: value}}},
+		{Env: "staging", Err: errors.Join(
+			&diag.Error{File: "x.yaml", Line: 3, App: "a", Object: obj, Msg: "bad " + value, Hint: "fix " + value},
+			errors.New("plain "+value))},
+	}
+	if err := r.Summary(r.SummaryMarkdown("validate", envs)); err != nil {
+		t.Fatal(err)
+	}
+	got := read(t, f.summary)
+	if strings.Contains(got, "S3cret") || rd.Found(got) != nil {
+		t.Errorf("summary holds the value:\n%s", got)
+	}
+	if !strings.Contains(got, "Foo/ns/\\*\\*redacted\\*\\*") {
+		t.Errorf("summary does not name the object with its name masked:\n%s", got)
 	}
 }
 

@@ -40,7 +40,14 @@ type AppRow struct {
 // validate): an overview table with a line per env, then per env its apps,
 // warnings and errors. Every piece of user text is escaped, so a message
 // cannot break the table or inject HTML.
-func SummaryMarkdown(command string, envs []EnvSummary) string {
+//
+// Each piece is masked with r's secrets before it is escaped: escaping
+// puts a backslash before markdown punctuation, so a value holding such a
+// character ("hunter_2!") would come out as a text its masks no longer
+// match, and Summary's own masking of the whole would come too late. A
+// nil r masks nothing.
+func (r *Runner) SummaryMarkdown(command string, envs []EnvSummary) string {
+	cell := func(s string) string { return escapeCell(r.mask(s)) }
 	var b strings.Builder
 	fmt.Fprintf(&b, "## kiln %s\n\n", command)
 	if len(envs) == 0 {
@@ -73,7 +80,7 @@ func SummaryMarkdown(command string, envs []EnvSummary) string {
 			errs := diag.Flatten(e.Err)
 			fmt.Fprintf(&b, "%d %s:\n\n", len(errs), words.Noun(len(errs), "error"))
 			for _, err := range errs {
-				b.WriteString("- " + errorItem(err) + "\n")
+				b.WriteString("- " + errorItem(err, cell) + "\n")
 			}
 		} else {
 			b.WriteString("| app | engine | objects | files |\n|---|---|--:|--:|\n")
@@ -84,7 +91,7 @@ func SummaryMarkdown(command string, envs []EnvSummary) string {
 		if n := len(e.Warnings); n > 0 {
 			fmt.Fprintf(&b, "\n<details><summary>%d %s</summary>\n\n", n, words.Noun(n, "warning"))
 			for _, w := range e.Warnings {
-				b.WriteString("- " + errorItem(w.AsError()) + "\n")
+				b.WriteString("- " + errorItem(w.AsError(), cell) + "\n")
 			}
 			b.WriteString("\n</details>\n")
 		}
@@ -93,8 +100,8 @@ func SummaryMarkdown(command string, envs []EnvSummary) string {
 }
 
 // errorItem is one error as a list item: the location in bold, the message,
-// the hint on a line of its own.
-func errorItem(err error) string {
+// the hint on a line of its own; cell masks and escapes each piece.
+func errorItem(err error, cell func(string) string) string {
 	var de *diag.Error
 	if !errors.As(err, &de) {
 		return cell(err.Error())
@@ -111,10 +118,11 @@ func errorItem(err error) string {
 	return b.String()
 }
 
-// cell escapes text for a GitHub-flavoured markdown table cell or list
-// item: markdown punctuation is backslash-escaped, so "|" cannot end a cell
-// and "<" cannot open an HTML tag, and line breaks become <br>.
-func cell(s string) string {
+// escapeCell escapes text for a GitHub-flavoured markdown table cell or
+// list item: markdown punctuation is backslash-escaped, so "|" cannot end a
+// cell and "<" cannot open an HTML tag, and line breaks become <br>. Mask
+// secrets before, never after (SummaryMarkdown).
+func escapeCell(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ReplaceAll(s, "\r\n", "\n") {
 		switch r {

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"  //nolint:gosec // a form to search for, not a security primitive
 	"crypto/sha1" //nolint:gosec // a form to search for, not a security primitive
 	"crypto/sha256"
+	"crypto/sha3"
 	"crypto/sha512"
 	"encoding/base32"
 	"encoding/base64"
@@ -33,8 +34,9 @@ import (
 // value's base64 inside base64 (a Docker config.json's auth in a Secret's
 // data); base32
 // (sprig's b32enc) at each of its five alignments; the MD5, SHA-1,
-// SHA-256 and SHA-512 hex digests of the value (helm's sha256sum, jsonnet's
-// std.sha256: a digest of a low-entropy secret is a guessing oracle); and,
+// SHA-256, SHA-512 and SHA3-512 hex digests of the value (helm's sha256sum,
+// jsonnet's std.sha256 and std.sha3: a digest of a low-entropy secret is a
+// guessing oracle); and,
 // for a value of several lines, each line on its own, since YAML block
 // scalars and templates re-indent lines, and the value without its line
 // breaks, as a yaml app's substitution inserts it; and the value trimmed
@@ -135,7 +137,9 @@ func Forms(value string) []string {
 	sh1 := sha1.Sum([]byte(value))
 	sh256 := sha256.Sum256([]byte(value))
 	sh512 := sha512.Sum512([]byte(value))
-	for _, d := range [][]byte{md[:], sh1[:], sh256[:], sh512[:]} {
+	// jsonnet's std.sha3 is SHA3-512.
+	sh3 := sha3.Sum512([]byte(value))
+	for _, d := range [][]byte{md[:], sh1[:], sh256[:], sh512[:], sh3[:]} {
 		add(hex.EncodeToString(d))
 	}
 	if strings.ContainsAny(value, "\r\n") {

@@ -22,6 +22,9 @@ type acNode struct {
 	// longest is the length of the longest pattern that is a suffix of
 	// this node's prefix (0: none ends here).
 	longest int
+	// depth is the length of this node's prefix: after a scan, the
+	// length of the text's longest end that starts some pattern.
+	depth int
 	// owners are the indices of the secrets whose forms end here, this
 	// node's own pattern and those of its fail chain, sorted, unique.
 	owners []int
@@ -53,7 +56,7 @@ func newMatcher(patterns []string, owner []int) *matcher {
 			next := m.nodes[cur].child(p[j])
 			if next < 0 {
 				next = int32(len(m.nodes))
-				m.nodes = append(m.nodes, acNode{})
+				m.nodes = append(m.nodes, acNode{depth: j + 1})
 				n := &m.nodes[cur]
 				k := sort.Search(len(n.edges), func(k int) bool { return n.edges[k].b >= p[j] })
 				n.edges = append(n.edges, acEdge{})
@@ -136,8 +139,8 @@ func (m *matcher) step(cur int32, b byte) int32 {
 }
 
 // scan calls hit(end, node) for each position end (exclusive) of text
-// where at least one pattern ends.
-func scan[T string | []byte](m *matcher, text T, hit func(end int, n *acNode)) {
+// where at least one pattern ends, and returns the state it ends in.
+func scan[T string | []byte](m *matcher, text T, hit func(end int, n *acNode)) *acNode {
 	cur := int32(0)
 	for i := 0; i < len(text); i++ {
 		cur = m.step(cur, text[i])
@@ -147,4 +150,5 @@ func scan[T string | []byte](m *matcher, text T, hit func(end int, n *acNode)) {
 			}
 		}
 	}
+	return &m.nodes[cur]
 }

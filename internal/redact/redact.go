@@ -93,7 +93,11 @@ func (r *Redactor) String(s string) string {
 	if r.Empty() {
 		return s
 	}
-	spans := r.spans(s)
+	return maskSpans(s, r.spans(s))
+}
+
+// maskSpans replaces each of the sorted, disjoint spans of s with Mask.
+func maskSpans(s string, spans [][2]int) string {
 	if len(spans) == 0 {
 		return s
 	}
@@ -107,6 +111,30 @@ func (r *Redactor) String(s string) string {
 	}
 	b.WriteString(s[prev:])
 	return b.String()
+}
+
+// StringCut is String for a text cut short at its end (diag.Cut): it also
+// masks the end of s when that is the start of a form, MinLength bytes or
+// more, whose rest the cut took away and which no search for whole forms
+// would find. A cut between words keeps encodings whole but splits a
+// value at a blank or a quote ("correct horse \"battery\"" of a JSON
+// string).
+func (r *Redactor) StringCut(s string) string {
+	if r.Empty() {
+		return s
+	}
+	spans := r.spans(s)
+	// A start of a form the text ends with: the matcher's last state is
+	// the longest such start.
+	if d := scan(r.m, s, func(int, *acNode) {}).depth; d >= MinLength {
+		start := len(s) - d
+		for len(spans) > 0 && spans[len(spans)-1][1] >= start {
+			start = min(start, spans[len(spans)-1][0])
+			spans = spans[:len(spans)-1]
+		}
+		spans = append(spans, [2]int{start, len(s)})
+	}
+	return maskSpans(s, spans)
 }
 
 // Bytes returns b with every secret value masked (b itself when there is

@@ -145,6 +145,8 @@ var producers = map[string]func(t *testing.T, v string) string{
 	"jsonnet escapeStringDollr": jsonnetProducer(`std.escapeStringDollars(std.extVar("v"))`),
 	"jsonnet std.md5":           jsonnetProducer(`std.md5(std.extVar("v"))`),
 	"jsonnet std.sha512":        jsonnetProducer(`std.sha512(std.extVar("v"))`),
+	// jsonnet's fifth digest, SHA3-512: as much a guessing oracle.
+	"jsonnet std.sha3": jsonnetProducer(`std.sha3(std.extVar("v"))`),
 }
 
 func jsonnetProducer(code string) func(t *testing.T, v string) string {
@@ -247,6 +249,30 @@ func TestRedactor(t *testing.T) {
 	}
 	var nilR *Redactor
 	if nilR.String("x") != "x" || nilR.Found("x") != nil || !nilR.Empty() {
+		t.Error("a nil Redactor must pass text through")
+	}
+}
+
+// TestStringCut: a text cut short may end inside a form, whose start no
+// search for whole forms finds; StringCut masks such an end too, once it
+// is MinLength bytes or more, and everything String masks.
+func TestStringCut(t *testing.T) {
+	t.Parallel()
+	r := New(map[string]string{"PW": `correct horse "battery" staple`})
+	for _, tt := range []struct{ name, in, want string }{
+		{name: "escaped form cut at a quote", in: `error: {"pw":"correct horse \"battery\"`, want: `error: {"pw":"**redacted**`},
+		{name: "plain form cut at a blank", in: "pw: correct horse ", want: "pw: **redacted**"},
+		{name: "whole form and a cut one", in: "a correct horse \"battery\" staple b correct", want: "a **redacted** b **redacted**"},
+		{name: "too short a start is kept", in: "pw: cor", want: "pw: cor"},
+		{name: "a form's start not at the end is kept", in: "correct horses", want: "correct horses"},
+		{name: "nothing to hide", in: "replicas: 3", want: "replicas: 3"},
+	} {
+		if got := r.StringCut(tt.in); got != tt.want {
+			t.Errorf("%s: StringCut(%q) = %q, want %q", tt.name, tt.in, got, tt.want)
+		}
+	}
+	var nilR *Redactor
+	if nilR.StringCut("correct") != "correct" {
 		t.Error("a nil Redactor must pass text through")
 	}
 }

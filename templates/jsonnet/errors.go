@@ -50,8 +50,13 @@ func convertError(req *templates.Request, im *importer, err error) error {
 			Hint: "this is a bug in kiln or go-jsonnet; please report it with the app's jsonnet files"}
 	}
 	secrets := req.SecretVarValues()
-	de.Msg = diag.Cut(envsubst.Redact(de.Msg, secrets), diag.MaxMessage)
-	de.Hint = envsubst.Redact(de.Hint, secrets)
+	// Every form before the cut: it keeps encodings whole, but splits an
+	// escaped spelling at a quote or a blank (std.manifestJson of a
+	// passphrase), and no redactor after it finds the piece left.
+	// envsubst.Redact first, for the name in its marker.
+	rd := redact.New(secrets)
+	de.Msg = diag.Cut(rd.String(envsubst.Redact(de.Msg, secrets)), diag.MaxMessage)
+	de.Hint = rd.String(envsubst.Redact(de.Hint, secrets))
 	return de
 }
 

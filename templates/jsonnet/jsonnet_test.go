@@ -530,6 +530,31 @@ func TestErrorsMaskOnlySecretVars(t *testing.T) {
 	}
 }
 
+// TestCutErrorShowsNoPieceOfASecretVar: an error longer than
+// diag.MaxMessage is cut between words, which keeps an encoded value
+// whole but not one with blanks or quotes: a secret var's JSON spelling
+// in std.manifestJson's output, cut at a quote, left its first words in
+// the message, where no redactor finds a whole form. Every form is masked
+// before the cut.
+func TestCutErrorShowsNoPieceOfASecretVar(t *testing.T) {
+	t.Parallel()
+	const value = `correct horse "battery" staple`
+	root := copyRepo(t)
+	for pad := diag.MaxMessage - 80; pad < diag.MaxMessage; pad += 3 {
+		write(t, root, "apps/cut.jsonnet", fmt.Sprintf("error std.manifestJsonMinified({pad: std.repeat('x', %d), pw: std.extVar('vars').DB_PASSWORD})\n", pad))
+		req := renderCase{path: "apps/cut.jsonnet"}.request(root)
+		req.Vars = map[string]string{"DB_PASSWORD": value}
+		req.SecretVars = map[string]bool{"DB_PASSWORD": true}
+		_, err := New(Options{}).Render(context.Background(), req)
+		if err == nil {
+			t.Fatal("Render() = nil, want the error")
+		}
+		if msg := err.Error(); strings.Contains(msg, "horse") {
+			t.Fatalf("padding %d: the error shows a piece of the value:\n…%s", pad, msg[len(msg)-200:])
+		}
+	}
+}
+
 // TestTraceWritesNothing: std.trace writes its message to go-jsonnet's
 // trace writer, the process's standard error unless the engine says
 // otherwise, where no redactor of kiln's sees it; a render in process

@@ -633,6 +633,22 @@ func TestBuildErrorsShowNoValue(t *testing.T) {
 			"app/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [a.env]\n",
 			"app/a.env":              "USER=admin\nPASSWORD=Sup3r\xffS3cret\n",
 		}, msg: "env source files: [a.env]: a line is not UTF-8"},
+		// kustomize makes a line without '=' one key with an empty value:
+		// a password written alone on its line would become a key, which
+		// no redactor masks, SOPS does not encrypt and diffs show.
+		{name: "env line without =", files: map[string]string{
+			"app/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [a.env]\n",
+			"app/a.env":              "# creds\nUSER=admin\n\n  Sup3rS3cretValue!\n",
+		}, file: "app/a.env", line: 4, msg: "secretGenerator s: a line is not KEY=value"},
+		{name: "env line without = and valid as a key", files: map[string]string{
+			"app/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [sub/a.env]\n",
+			"app/sub/a.env":          "\ufeffSup3rS3cretValue\nUSER=admin\n",
+		}, file: "app/sub/a.env", line: 1, msg: "secretGenerator s: a line is not KEY=value"},
+		{name: "env line without = in a generator's configuration", files: map[string]string{
+			"app/kustomization.yaml": "generators: [gen.yaml]\n",
+			"app/gen.yaml":           "apiVersion: builtin\nkind: SecretGenerator\nmetadata: {name: s}\nenvs: [a.env]\n",
+			"app/a.env":              "USER=admin\nSup3rS3cretValue\n",
+		}, file: "app/a.env", line: 2, msg: "secretGenerator s: a line is not KEY=value"},
 		{name: "replacement index", files: map[string]string{
 			"app/kustomization.yaml": "resources: [s.yaml, cm.yaml]\nreplacements:\n- source: {kind: Secret, name: s, fieldPath: stringData.pw, options: {delimiter: '-', index: 5}}\n" +
 				"  targets: [{select: {kind: ConfigMap}, fieldPaths: [data.x]}]\n",

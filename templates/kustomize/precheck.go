@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -34,6 +35,9 @@ import (
 //   - paths that lead outside the repository, so the error names the file,
 //     line and entry (securefs refuses them during the build regardless).
 //   - resources and components that do not exist, with a "did you mean".
+//   - generator data kustomize would quote or turn into plain text: a
+//     literal that is not key=value, a secretGenerator .env line without
+//     '=' (envLines).
 //
 // It follows only what it can read and parse; anything else (a malformed
 // kustomization, a missing patch file) is left for krusty to report, so it
@@ -168,7 +172,7 @@ func (c *checker) kustomization(dir string, plugins bool) {
 			if inline(r) {
 				// An inline configuration is a block scalar: its first
 				// line is the one after the scalar's indicator.
-				c.pluginConfigs(f.path, f.valueLine([]string{fl.field}, r), []byte(r))
+				c.pluginConfigs(f, f.path, f.valueLine([]string{fl.field}, r), []byte(r))
 				continue
 			}
 			c.entry(f, []string{fl.field}, r, fileOrDir, true)
@@ -232,6 +236,9 @@ func (c *checker) kustomization(dir string, plugins bool) {
 		}
 		for _, src := range g.EnvSources {
 			c.entry(f, []string{field}, src, loadOnly, false)
+			if field == "secretGenerator" {
+				c.envLines(f, g.Name, src)
+			}
 		}
 	}
 	for _, g := range k.ConfigMapGenerator {
@@ -297,7 +304,7 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 	if plugins && kind == fileOrDir {
 		data, err := c.fsys.ReadFile(real)
 		if err == nil {
-			c.pluginConfigs(rootfs.Rel(c.root, real), 0, data)
+			c.pluginConfigs(f, rootfs.Rel(c.root, real), 0, data)
 		}
 	}
 }
@@ -378,8 +385,10 @@ func kustomizationFields() []string {
 // pluginConfigs checks generator and transformer configurations: builtin
 // plugins load files named in them (PatchTransformer's path,
 // ConfigMapGenerator's files, ...) through the same loader, which fetches
-// http(s) URLs, and HelmChartInflationGenerator would run helm.
-func (c *checker) pluginConfigs(file string, lineOffset int, data []byte) {
+// http(s) URLs, and HelmChartInflationGenerator would run helm; a
+// SecretGenerator's .env files get envLines' check. f is the
+// kustomization that lists them.
+func (c *checker) pluginConfigs(f *kfile, file string, lineOffset int, data []byte) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
@@ -396,6 +405,23 @@ func (c *checker) pluginConfigs(file string, lineOffset int, data []byte) {
 			}
 		}
 		c.scanPaths(file, lineOffset, m, "")
+		// A builtin SecretGenerator reads its .env files from the
+		// kustomization's folder, as secretGenerator does.
+		var g struct {
+			Kind     string `yaml:"kind"`
+			Metadata struct {
+				Name string `yaml:"name"`
+			} `yaml:"metadata"`
+			Envs []string `yaml:"envs"`
+			Env  string   `yaml:"env"`
+		}
+		if m.Decode(&g) == nil && g.Kind == "SecretGenerator" {
+			for _, src := range append(g.Envs, g.Env) {
+				if src != "" {
+					c.envLines(f, g.Metadata.Name, src)
+				}
+			}
+		}
 	}
 }
 
@@ -422,6 +448,42 @@ func (c *checker) scanPaths(file string, lineOffset int, n *yaml.Node, key strin
 		if key != "" && remote(fileSourcePath(n.Value)) {
 			c.fail(file, lineOffset+n.Line, fmt.Sprintf("%s: %q is remote; kiln does not fetch remote bases or files", key, n.Value), hintRemote, nil)
 		}
+	}
+}
+
+// envLines refuses each line of a secretGenerator's .env file src that is
+// not KEY=value. kustomize (api/kv) makes such a line one key with an
+// empty value, so a password written alone on its line ("hunter2!", or
+// "PASSWORD hunter2") would become a key of the Secret: keys are written
+// in plain text (SOPS encrypts values), shown in diffs and quoted by
+// validation. The error names the line, never its text. A file that
+// cannot be read is left to entry and krusty.
+func (c *checker) envLines(f *kfile, generator, src string) {
+	p := src
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(f.dir, filepath.FromSlash(src))
+	}
+	real, err := c.fsys.Recorder().Resolve(c.root, p)
+	if err != nil {
+		return
+	}
+	data, err := c.fsys.ReadFile(real)
+	if err != nil {
+		return
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		// As kustomize reads them: a BOM on the first line, leading
+		// blanks, blank lines and comments skipped.
+		if i == 0 {
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		line = strings.TrimLeftFunc(strings.TrimSuffix(line, "\r"), unicode.IsSpace)
+		if line == "" || line[0] == '#' || strings.Contains(line, "=") {
+			continue
+		}
+		c.fail(rootfs.Rel(c.root, real), i+1,
+			fmt.Sprintf("secretGenerator %s: a line is not KEY=value, so kustomize would make the whole line a key of the Secret, in plain text (kiln does not show it: it may hold a secret)", generator),
+			"write the line as KEY=value, or remove it", nil)
 	}
 }
 

@@ -492,12 +492,20 @@ func (c *checker) keys(text map[string]string, binary map[string][]byte, textPat
 	}
 }
 
-// keyStart is what a Secret's invalid key shows: its leading run of key
-// characters (at most 40) and "…" for the rest.
+// keyStart is what a Secret's invalid key shows: a leading name (letters,
+// digits and '_', not starting with a digit, at most 40) when a blank or
+// ':' follows it, the shape of a .env line that lost its '='
+// ("PASSWORD hunter2", "PASSWORD: hunter2"), and "…" for the rest. A key
+// of any other shape shows "…" alone: a password written alone on its
+// line ("Xy9Kq7PassW0rd!") is a key too, and its leading key characters
+// would be most of it.
 func keyStart(k string) string {
 	n := 0
-	for n < len(k) && n < 40 && strings.IndexByte("-._abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", k[n]) >= 0 {
+	for n < len(k) && n <= 40 && (k[n] == '_' || 'a' <= k[n] && k[n] <= 'z' || 'A' <= k[n] && k[n] <= 'Z' || n > 0 && '0' <= k[n] && k[n] <= '9') {
 		n++
+	}
+	if n == 0 || n > 40 || n == len(k) || !strings.ContainsRune(" \t:", rune(k[n])) {
+		return "…"
 	}
 	return k[:n] + "…"
 }

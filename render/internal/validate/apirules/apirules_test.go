@@ -111,6 +111,11 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"secret key", &corev1.Secret{}, "stringData: {'a b': x}", `stringData: Invalid value: "a…": a valid config key`},
 		// A secretGenerator .env line without '=' is one key, value and all.
 		{"secret key holding a value", &corev1.Secret{}, "data: {'PASSWORD hunter2': ''}", `data: Invalid value: "PASSWORD…": a valid config key`},
+		// A key that is a password alone has no name in front of it:
+		// its leading key characters are most of the password.
+		{"secret key that is a value", &corev1.Secret{}, "data: {'Xy9Kq7PassW0rd!': ''}", `data: Invalid value: "…": a valid config key`},
+		{"secret key that is a value with a blank", &corev1.Secret{}, "data: {'Xy9Kq7.PassW0rd with blank': ''}", `data: Invalid value: "…": a valid config key`},
+		{"secret key name and value", &corev1.Secret{}, "stringData: {'DB_PASSWORD: hunter2': ''}", `stringData: Invalid value: "DB_PASSWORD…": a valid config key`},
 		{"configmap key", &corev1.ConfigMap{}, "data: {'a b': x}", `data[a b]: Invalid value: "a b": a valid config key`},
 		{"secret over the limit", &corev1.Secret{}, "stringData: {a: " + big + "}\ndata: {b: eA==}", "data: Too long"},
 		// The keys a Secret's type requires, from data and stringData
