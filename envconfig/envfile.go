@@ -204,8 +204,10 @@ func ParseEnvFile(data []byte, file string) (*EnvFile, error) {
 			continue
 		}
 		if !varNameRE.MatchString(s) {
-			d.errAt(p.val, fmt.Sprintf("secretVars.%s: %q is not an environment variable name", name, s),
-				"give the name of the environment variable that holds the value, such as "+name+": DEV_"+strings.ToUpper(name))
+			// Not quoted: what is written here instead of a name is
+			// most often the secret itself.
+			d.errAt(p.val, fmt.Sprintf("secretVars.%s: the value is not an environment variable name", name),
+				"give the name of the environment variable that holds the secret, such as "+name+": DEV_"+strings.ToUpper(name)+", never the secret itself: the env file is committed")
 			continue
 		}
 		ef.SecretVars[name] = s
