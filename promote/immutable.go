@@ -42,14 +42,18 @@ func immutableWarnings(changes []treediff.Change) []diag.Warning {
 // object. The object's name is the manifests' to choose (an RBAC or custom
 // resource name may hold "@", "#", "<" and spaces), so it is a code span:
 // as text it would mention people, link issues or open HTML in the body.
-func bodyLines(ws []diag.Warning) []string {
+//
+// mask runs before the lines are formatted: code spans and the backticks
+// replaced in the message would otherwise change a secret value's
+// spelling so that the body's own masking no longer finds it.
+func bodyLines(ws []diag.Warning, mask func(string) string) []string {
 	var out []string
 	for _, w := range ws {
-		l := prbody.Code(w.File) + ": "
+		l := prbody.Code(mask(w.File)) + ": "
 		if o := w.Object.String(); o != "" {
-			l += prbody.Code(o) + ": "
+			l += prbody.Code(mask(o)) + ": "
 		}
-		out = append(out, l+strings.ReplaceAll(w.Msg, "`", "'"))
+		out = append(out, l+strings.ReplaceAll(mask(w.Msg), "`", "'"))
 	}
 	return out
 }

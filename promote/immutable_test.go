@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 )
 
@@ -105,5 +107,20 @@ subjects:
 	const want = "> - `apps/web/rolebinding_-octocat--img-src-x---1--x-.yaml`: `` RoleBinding/shop/" + name + " ``: roleRef changes"
 	if !strings.Contains(res.Body, want) {
 		t.Errorf("the warning does not quote the object's name; want %q in:\n%s", want, res.Body)
+	}
+}
+
+// TestBodyLinesMaskFirst: a warning's message reaches the PR body with its
+// backticks replaced, which changed a secret value holding one so that
+// the body's masking no longer found it; bodyLines masks first.
+func TestBodyLinesMaskFirst(t *testing.T) {
+	t.Parallel()
+	rd := redact.New(map[string]string{"PW": "pa`ssw0rd-42"})
+	ws := []diag.Warning{{File: "apps/web/job_m.yaml", Object: diag.Object{Kind: "Job", Name: "m"},
+		Msg: "spec.template changes (args: pa`ssw0rd-42): the API server refuses them"}}
+	for _, l := range bodyLines(ws, rd.String) {
+		if strings.Contains(l, "ssw0rd") {
+			t.Errorf("the line shows the value: %s", l)
+		}
 	}
 }

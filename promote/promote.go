@@ -1190,8 +1190,8 @@ func (r *run) body(src *source, pl *plan) string {
 		New:          src.lock,
 		Changes:      pl.shown,
 		Mermaid:      r.mermaid(src, pl),
-		Unappliable:  bodyLines(pl.unappliable),
-		Moved:        bodyLines(pl.moved),
+		Unappliable:  bodyLines(pl.unappliable, src.redactor.String),
+		Moved:        bodyLines(pl.moved, src.redactor.String),
 		Redact:       src.redactor.String,
 	})
 }
