@@ -455,7 +455,7 @@ func KeepCiphertext(files map[string][]byte, identities string, rd *redact.Redac
 func parseIdentities(identities string) (sopsyaml.Identities, error) {
 	ids, err := sopsyaml.ParseIdentities(identities)
 	if err != nil {
-		// sops's parser never quotes the key text.
+		// ParseIdentities's error quotes nothing of the key.
 		return nil, &diag.Error{Msg: "the SOPS age key (SOPS_AGE_KEY or SOPS_AGE_KEY_FILE) cannot be read: " + err.Error(),
 			Hint: "give the age identities as age-keygen writes them: AGE-SECRET-KEY-1… lines, # comments"}
 	}

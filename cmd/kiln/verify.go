@@ -117,7 +117,7 @@ func sopsIdentities(lookup env) (sopsyaml.Identities, error) {
 	}
 	ids, err := sopsyaml.ParseIdentities(text.String())
 	if err != nil {
-		return nil, fmt.Errorf("SOPS_AGE_KEY / SOPS_AGE_KEY_FILE: not age identities (AGE-SECRET-KEY-1…, one a line): %w", err)
+		return nil, fmt.Errorf("SOPS_AGE_KEY / SOPS_AGE_KEY_FILE: %w", err)
 	}
 	return ids, nil
 }

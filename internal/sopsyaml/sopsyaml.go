@@ -48,8 +48,9 @@ type Identities = sopsage.ParsedIdentities
 func ParseIdentities(text string) (Identities, error) {
 	var ids Identities
 	if err := ids.Import(text); err != nil {
-		// The error of sops's parser never echoes the key text.
-		return nil, err
+		// age's bech32 decoder may quote a character of the key or a
+		// group of its bits ("invalid character data part: s[20]=98").
+		return nil, errors.New("not age identities (AGE-SECRET-KEY-1…, one a line, # comments), or a key is damaged")
 	}
 	return ids, nil
 }

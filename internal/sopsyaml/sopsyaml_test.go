@@ -367,3 +367,23 @@ func TestDecryptErrorsShowNoPlaintext(t *testing.T) {
 		t.Errorf("DecryptUnchecked() error = %v, want one naming stringData.password without the plaintext", err)
 	}
 }
+
+// TestParseIdentitiesQuotesNoKey: age's bech32 decoder quotes a character
+// of a damaged key, or a group of its bits ("invalid character data part:
+// s[20]=98"), in its error; kiln's names the line only.
+func TestParseIdentitiesQuotesNoKey(t *testing.T) {
+	t.Parallel()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := id.String()
+	const want = "not age identities (AGE-SECRET-KEY-1…, one a line, # comments), or a key is damaged"
+	// 'B' is no bech32 character; a changed last character fails the checksum.
+	for _, text := range []string{"# keys\n" + key[:30] + "B" + key[31:] + "\n", key[:len(key)-1] + "Q"} {
+		_, err := sopsyaml.ParseIdentities(text)
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseIdentities() = %v, want %q", err, want)
+		}
+	}
+}
