@@ -352,7 +352,12 @@ func start(ctx context.Context, opts Options) (*worker, error) {
 		n, err := io.ReadFull(w.stdout, buf)
 		switch {
 		case string(buf) == hello:
-			got <- answer{err: w.limit(opts.MemoryLimit)}
+			helloHook(w)
+			// A worker killed between its hello and the limit's answer
+			// (the OOM killer, a test) breaks the pipe: it is ending, and
+			// its exit status says how.
+			gone, err := w.limit(opts.MemoryLimit)
+			got <- answer{err: err, ended: gone}
 		case n > 0:
 			got <- answer{err: fmt.Errorf("%s is not a sandbox worker: it answered %q; it must call sandbox.Serve first thing in main (or TestMain)", exe, buf[:n])}
 		default:
@@ -391,24 +396,29 @@ func start(ctx context.Context, opts Options) (*worker, error) {
 // taking a prestarted one; tests count them.
 var startedHook = func() {}
 
+// helloHook is called when a worker said hello, before it is sent its
+// limit; a test kills the worker there.
+var helloHook = func(*worker) {}
+
 // limit sends the worker its memory cap, the first message after its
 // hello, and waits for its answer: an empty frame once the cap is
-// applied, or what failed. The worker reads no request before.
-func (w *worker) limit(bytes int64) error {
+// applied, or what failed. The worker reads no request before. gone says
+// the pipes failed: the worker is ending.
+func (w *worker) limit(bytes int64) (gone bool, err error) {
 	if err := writeFrame(w.Stdin, []byte(strconv.FormatInt(bytes, 10))); err != nil {
-		return fmt.Errorf("sending the sandbox worker its memory limit: %w", err)
+		return true, fmt.Errorf("sending the sandbox worker its memory limit: %w", err)
 	}
 	ack, err := readFrame(w.stdout)
 	if err != nil {
-		return fmt.Errorf("the sandbox worker did not take its memory limit: %w", err)
+		return true, fmt.Errorf("the sandbox worker did not take its memory limit: %w", err)
 	}
 	if len(ack) > 0 {
-		return errors.New("kiln sandbox worker: " + string(ack))
+		return false, errors.New("kiln sandbox worker: " + string(ack))
 	}
-	return nil
+	return false, nil
 }
 
-// startDied is a worker killed by a signal before it said hello.
+// startDied is a worker killed by a signal before it took its limit.
 type startDied struct {
 	w   *worker
 	err error

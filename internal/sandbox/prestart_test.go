@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/sandbox/spawn"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -112,3 +113,27 @@ func TestOtherProgramKeepsPrestarted(t *testing.T) {
 
 // gone says whether process pid no longer exists (it is reaped).
 func gone(pid int) bool { return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) }
+
+// TestWorkerKilledAfterHello: a worker killed after its hello, before it
+// took its memory limit (the kernel's OOM killer, a container's limit),
+// is a crashed engine naming the signal, as a worker killed at any other
+// moment is; it was "cannot start the sandbox worker: … broken pipe",
+// and render's TestWorkerKilled failed when its kill came that early.
+func TestWorkerKilledAfterHello(t *testing.T) {
+	helloHook = func(w *worker) {
+		if err := syscall.Kill(w.Process.Pid, syscall.SIGKILL); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { helloHook = func(*worker) {} })
+	p := newPool(t, Options{Workers: 1, MemoryLimit: 128 << 20})
+	_, err := p.Engine("echo", nil).Render(context.Background(), &templates.Request{App: "web", Vars: map[string]string{"yaml": "a: 1"}})
+	var de *diag.Error
+	if !errors.As(err, &de) || de.Msg != "the template engine crashed (signal: killed)" || de.App != "web" {
+		t.Fatalf("Render() = %v, want the crashed engine named", err)
+	}
+	var ce *CrashError
+	if !errors.As(err, &ce) || ce.Reason != ReasonCrash {
+		t.Errorf("error %v is no crash", err)
+	}
+}
