@@ -64,13 +64,7 @@ func (p *Pipeline) Resolve(env string, ef *EnvFile, lookup func(string) (string,
 		Vars:              map[string]string{},
 		Secrets:           map[string]string{},
 		AllowPlainSecrets: ef.AllowPlainSecrets,
-		ManifestsPath:     strings.ReplaceAll(p.Manifests.Path, "{env}", e.Name),
-	}
-	// Cleaned as promote cleans it, so that a Flux Kustomization's path
-	// ("clusters//dev/", "./clusters/dev") names the folder promote
-	// writes, spelled one way. Parse refused a path ManifestsDir refuses.
-	if dir, err := ManifestsDir(p.Manifests.Path, e.Name); err == nil {
-		r.ManifestsPath = dir
+		ManifestsPath:     manifestsPath(p.Manifests.Path, e.Name),
 	}
 	if ef.SOPS != nil {
 		s := *ef.SOPS
@@ -327,4 +321,16 @@ func mergeArgs(base, over map[string]any) map[string]any {
 	}
 	maps.Copy(out, over)
 	return out
+}
+
+// manifestsPath is pattern with {env} replaced, cleaned as promote cleans
+// it (ManifestsDir), so that a Flux Kustomization's path ("clusters//dev/",
+// "./clusters/dev") names the folder promote writes, spelled one way.
+// Parse refused a pattern ManifestsDir refuses; one built otherwise is
+// kept as written.
+func manifestsPath(pattern, env string) string {
+	if dir, err := ManifestsDir(pattern, env); err == nil {
+		return dir
+	}
+	return strings.ReplaceAll(pattern, "{env}", env)
 }

@@ -298,19 +298,20 @@ func URL(raw string) string {
 	if scheme < 0 {
 		return raw
 	}
-	raw = raw[:scheme+3] + raw[scheme+3+userinfoEnd(raw[scheme+3:]):]
-	u, err := url.Parse(raw)
-	if err != nil {
+	// Without the user part, url.Parse finds no user either.
+	raw = withoutUserinfo(raw, scheme)
+	if _, err := url.Parse(raw); err != nil {
 		if at := strings.LastIndex(raw, "@"); at > scheme {
 			return raw[:scheme+3] + raw[at+1:]
 		}
-		return raw
 	}
-	if u.User == nil {
-		return raw
-	}
-	u.User = nil
-	return u.String()
+	return raw
+}
+
+// withoutUserinfo is raw, whose "://" is at scheme, without its user part
+// (userinfoEnd).
+func withoutUserinfo(raw string, scheme int) string {
+	return raw[:scheme+3] + raw[scheme+3+userinfoEnd(raw[scheme+3:]):]
 }
 
 // PublicURL is raw as kiln may show or write it: without a user, password
@@ -322,7 +323,7 @@ func URL(raw string) string {
 // it loses everything before the last "@" ahead of its path.
 func PublicURL(raw string) string {
 	if scheme := strings.Index(raw, "://"); scheme >= 0 {
-		raw = raw[:scheme+3] + raw[scheme+3+userinfoEnd(raw[scheme+3:]):]
+		raw = withoutUserinfo(raw, scheme)
 	} else {
 		head, _, _ := strings.Cut(raw, "/")
 		if at := strings.LastIndex(head, "@"); at >= 0 {

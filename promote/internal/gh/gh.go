@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -244,13 +245,8 @@ func (g *GitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range open {
-		if o.Base == pr.Base {
-			open = nil // updated below, as the create's 422 leads to
-			break
-		}
-	}
-	if len(open) > 0 {
+	// One to pr.Base is updated below, as the create's 422 leads to.
+	if len(open) > 0 && !slices.ContainsFunc(open, func(o *PR) bool { return o.Base == pr.Base }) {
 		return nil, &RetargetedError{Number: open[0].Number, Head: pr.Head, Base: open[0].Base, Want: pr.Base}
 	}
 	var out *PR

@@ -154,14 +154,8 @@ func (c *checker) volumeNodeAffinity(na *corev1.VolumeNodeAffinity, p *field.Pat
 // persistentVolumeSources are the keys of a PersistentVolume's sources, in
 // the order the API server checks them. flexVolume is counted but never
 // itself refused as a second source, as the API server does.
-func persistentVolumeSources(s *corev1.PersistentVolumeSource) []struct {
-	key string
-	set bool
-} {
-	return []struct {
-		key string
-		set bool
-	}{
+func persistentVolumeSources(s *corev1.PersistentVolumeSource) []source {
+	return []source{
 		{"hostPath", s.HostPath != nil}, {"gcePersistentDisk", s.GCEPersistentDisk != nil}, {"awsElasticBlockStore", s.AWSElasticBlockStore != nil},
 		{"glusterfs", s.Glusterfs != nil}, {"flocker", s.Flocker != nil}, {"nfs", s.NFS != nil}, {"rbd", s.RBD != nil},
 		{"quobyte", s.Quobyte != nil}, {"cephfs", s.CephFS != nil}, {"iscsi", s.ISCSI != nil}, {"cinder", s.Cinder != nil},
@@ -176,19 +170,7 @@ func persistentVolumeSources(s *corev1.PersistentVolumeSource) []struct {
 // local, nfs, csi); affinity tells whether nodeAffinity is set, which a
 // local volume needs.
 func (c *checker) persistentVolumeSource(s *corev1.PersistentVolumeSource, affinity bool, spec *field.Path) {
-	n := 0
-	for _, src := range persistentVolumeSources(s) {
-		if !src.set {
-			continue
-		}
-		if n > 0 && src.key != "flexVolume" {
-			c.add(field.Forbidden(spec.Child(src.key), "may not specify more than 1 volume type"),
-				"a PersistentVolume has one source: remove this one, or make another volume of it")
-			continue
-		}
-		n++
-	}
-	if n == 0 {
+	if c.sources(persistentVolumeSources(s), "flexVolume", spec, "a PersistentVolume has one source: remove this one, or make another volume of it") == 0 {
 		c.add(field.Required(spec, "must specify a volume type"), "give the volume a source, such as csi, nfs, hostPath or local")
 		return
 	}

@@ -26,16 +26,34 @@ const (
 	itemPathHint = "an item's path is relative to the mount, without '..'"
 )
 
-// volumeSources are the keys of a volume's sources, in the order the API
-// server checks them.
-func volumeSources(v *corev1.VolumeSource) []struct {
+// source is one kind of source a volume may have, by its key, and
+// whether it is set.
+type source struct {
 	key string
 	set bool
-} {
-	return []struct {
-		key string
-		set bool
-	}{
+}
+
+// sources counts the sources of srcs that are set, and refuses each after
+// the first but exempt (the API server counts a PersistentVolume's
+// flexVolume without refusing it).
+func (c *checker) sources(srcs []source, exempt string, p *field.Path, hint string) int {
+	n := 0
+	for _, s := range srcs {
+		if !s.set {
+			continue
+		}
+		if n > 0 && s.key != exempt {
+			c.add(field.Forbidden(p.Child(s.key), "may not specify more than 1 volume type"), hint)
+		}
+		n++
+	}
+	return n
+}
+
+// volumeSources are the keys of a volume's sources, in the order the API
+// server checks them.
+func volumeSources(v *corev1.VolumeSource) []source {
+	return []source{
 		{"emptyDir", v.EmptyDir != nil}, {"hostPath", v.HostPath != nil}, {"gitRepo", v.GitRepo != nil},
 		{"gcePersistentDisk", v.GCEPersistentDisk != nil}, {"awsElasticBlockStore", v.AWSElasticBlockStore != nil},
 		{"secret", v.Secret != nil}, {"nfs", v.NFS != nil}, {"iscsi", v.ISCSI != nil}, {"glusterfs", v.Glusterfs != nil},
@@ -51,18 +69,7 @@ func volumeSources(v *corev1.VolumeSource) []struct {
 
 // volume checks one volume's source.
 func (c *checker) volume(v *corev1.Volume, p *field.Path) {
-	n := 0
-	for _, s := range volumeSources(&v.VolumeSource) {
-		if !s.set {
-			continue
-		}
-		if n > 0 {
-			c.add(field.Forbidden(p.Child(s.key), "may not specify more than 1 volume type"),
-				"a volume has one source: split it into two volumes, or remove one")
-		}
-		n++
-	}
-	if n > 1 {
+	if c.sources(volumeSources(&v.VolumeSource), "", p, "a volume has one source: split it into two volumes, or remove one") > 1 {
 		return
 	}
 	switch {
