@@ -875,7 +875,7 @@ func redactErr(rd *redact.Redactor, err error) error {
 		// Where the error is, too: a template can name an object by a
 		// value, and a sink that prints the parts (the job summary,
 		// --output json) must not get it back.
-		c.Object = diag.Object{Kind: rd.String(c.Object.Kind), Namespace: rd.String(c.Object.Namespace), Name: rd.String(c.Object.Name)}
+		c.Object = maskObject(rd, c.Object)
 		c.Field = rd.String(c.Field)
 		out = append(out, &c)
 	}
@@ -890,10 +890,15 @@ func redactWarnings(rd *redact.Redactor, warns []diag.Warning) []diag.Warning {
 	out := make([]diag.Warning, len(warns))
 	for i, w := range warns {
 		w.Msg, w.Hint = rd.String(w.Msg), rd.String(w.Hint)
-		w.Object = diag.Object{Kind: rd.String(w.Object.Kind), Namespace: rd.String(w.Object.Namespace), Name: rd.String(w.Object.Name)}
+		w.Object = maskObject(rd, w.Object)
 		out[i] = w
 	}
 	return out
+}
+
+// maskObject is o with what rd masks masked in each part.
+func maskObject(rd *redact.Redactor, o diag.Object) diag.Object {
+	return diag.Object{Kind: rd.String(o.Kind), Namespace: rd.String(o.Namespace), Name: rd.String(o.Name)}
 }
 
 // fluxStatusWindow is how many of a commit's newest statuses

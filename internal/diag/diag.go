@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -315,7 +316,7 @@ func Cut(msg string, max int) string {
 }
 
 // cutNote is the end Cut gives a message it shortened.
-var cutNote = regexp.MustCompile(`… \(\d+ more bytes of the message\)$`)
+var cutNote = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`… \(\d+ more bytes of the message\)$`) })
 
 // SplitCut splits a message Cut shortened into the text it kept and its
 // note ("… (N more bytes of the message)"); a message Cut left whole is
@@ -325,7 +326,7 @@ var cutNote = regexp.MustCompile(`… \(\d+ more bytes of the message\)$`)
 // Secrets an env rendered) masks the kept text's end too (redact's
 // StringCut), where such a value may have been cut in two.
 func SplitCut(msg string) (kept, note string) {
-	loc := cutNote.FindStringIndex(msg)
+	loc := cutNote().FindStringIndex(msg)
 	if loc == nil {
 		return msg, ""
 	}
