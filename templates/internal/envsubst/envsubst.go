@@ -244,24 +244,19 @@ func (s *scanner) line(text string, line int) string {
 // the end of the line); else the line's first placeholder, else text.
 // Placeholders are read as placeholderSpans reads them.
 func malformed(text string) string {
-	for i := 0; i < len(text); {
-		switch {
-		case text[i] != '$' || i+1 == len(text):
-			i++
-		case text[i+1] == '$':
-			i += 2
-		case text[i+1] != '{':
-			i++
-		default:
-			end := closing(text, i)
-			if end < 0 {
-				return text[i:]
-			}
-			if _, err := fluxenvsubst.Parse(text[i:end]); err != nil {
-				return text[i:end]
-			}
-			i = end
+	for i := 0; ; {
+		start := nextPlaceholder(text, i)
+		if start < 0 {
+			break
 		}
+		end := closing(text, start)
+		if end < 0 {
+			return text[start:]
+		}
+		if _, err := fluxenvsubst.Parse(text[start:end]); err != nil {
+			return text[start:end]
+		}
+		i = end
 	}
 	if m := placeholderRE.FindStringSubmatch(text); m != nil {
 		return m[1]
@@ -273,25 +268,40 @@ func malformed(text string) string {
 // envsubst parses, whole (${A:=${B}} with what is nested in it); text when
 // it has none.
 func firstPlaceholder(text string) string {
-	for i := 0; i+1 < len(text); i++ {
+	start := nextPlaceholder(text, 0)
+	if start < 0 {
+		return text
+	}
+	if end := closing(text, start); end > 0 {
+		return text[start:end]
+	}
+	return text[start:]
+}
+
+// nextPlaceholder returns where the first placeholder ("${") of text at or
+// after i starts, as Flux's envsubst reads it: "$$" is an escaped "$" (so
+// "$${A}" is text and "$$${A}" a "$" and a placeholder); -1 when there is
+// none.
+func nextPlaceholder[T ~string | ~[]byte](text T, i int) int {
+	for i+1 < len(text) {
 		switch {
 		case text[i] != '$':
-		case text[i+1] == '$':
 			i++
+		case text[i+1] == '$':
+			i += 2
 		case text[i+1] == '{':
-			if end := closing(text, i); end > 0 {
-				return text[i:end]
-			}
-			return text[i:]
+			return i
+		default:
+			i++
 		}
 	}
-	return text
+	return -1
 }
 
 // closing returns the end of the placeholder that starts at text[start]
 // ("${"): after the "}" that closes it, those of placeholders nested in it
-// counted; -1 when the line ends first.
-func closing(text string, start int) int {
+// counted; -1 when text ends first.
+func closing[T ~string | ~[]byte](text T, start int) int {
 	depth := 0
 	for i := start; i < len(text); {
 		switch {

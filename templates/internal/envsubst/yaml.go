@@ -493,36 +493,18 @@ func (s *scanner) flow(chunk []byte, line0 int) {
 // one is not closed on its line: the line pass reports it.
 func placeholderSpans(chunk []byte) ([][2]int, bool) {
 	var spans [][2]int
-	for i := 0; i < len(chunk); {
-		switch {
-		case chunk[i] != '$' || i+1 == len(chunk):
-			i++
-		case chunk[i+1] == '$':
-			i += 2
-		case chunk[i+1] != '{':
-			i++
-		default:
-			start, depth := i, 0
-			for depth > 0 || i == start {
-				switch {
-				case i == len(chunk) || chunk[i] == '\n':
-					return nil, false
-				case chunk[i] == '$' && i+1 < len(chunk) && chunk[i+1] == '$':
-					i += 2
-				case chunk[i] == '$' && i+1 < len(chunk) && chunk[i+1] == '{':
-					depth++
-					i += 2
-				case chunk[i] == '}':
-					depth--
-					i++
-				default:
-					i++
-				}
-			}
-			spans = append(spans, [2]int{start, i})
+	for i := 0; ; {
+		start := nextPlaceholder(chunk, i)
+		if start < 0 {
+			return spans, true
 		}
+		end := closing(chunk, start)
+		if end < 0 || bytes.IndexByte(chunk[start:end], '\n') >= 0 {
+			return nil, false // not closed on its line
+		}
+		spans = append(spans, [2]int{start, end})
+		i = end
 	}
-	return spans, true
 }
 
 // documents reads every YAML document of data, false if YAML refuses it.
