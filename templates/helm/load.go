@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
@@ -41,8 +42,10 @@ type chartSource struct {
 	// changed says the chart changed while it was read (loadedChart).
 	changed bool
 	// folders maps subchart folders as helm names them to the folders
-	// (subchartFolders); local charts only.
-	folders map[string]string
+	// (subchartFolders); local charts only. Read when a name of a
+	// subchart's file is first mapped: it parses every Chart.yaml again,
+	// which a chart without subcharts never needs.
+	folders func() map[string]string
 }
 
 // file maps a template name as helm prints it after "# Source:"
@@ -60,15 +63,19 @@ func (s *chartSource) file(source string) string {
 		return s.dir
 	}
 	rel := source[i+1:]
+	if !strings.HasPrefix(rel, "charts/") || s.folders == nil {
+		return path.Join(s.dir, rel)
+	}
 	// The longest chain of subchart names that is a folder's wins.
+	folders := s.folders()
 	best := ""
-	for names := range s.folders {
+	for names := range folders {
 		if strings.HasPrefix(rel, names+"/") && len(names) > len(best) {
 			best = names
 		}
 	}
 	if best != "" {
-		rel = s.folders[best] + rel[len(best):]
+		rel = folders[best] + rel[len(best):]
 	}
 	return path.Join(s.dir, rel)
 }
@@ -284,7 +291,7 @@ func (e *Engine) localChart(req *templates.Request, rec *deps.Recorder) (*chartS
 	for _, d := range loaded.deps {
 		rec.Record(d.Kind, d.Path, d.Sum)
 	}
-	return &chartSource{files: loaded.files, input: rel, dir: rel, changed: loaded.changed, folders: subchartFolders(loaded.files)}, nil
+	return &chartSource{files: loaded.files, input: rel, dir: rel, changed: loaded.changed, folders: sync.OnceValue(func() map[string]string { return subchartFolders(loaded.files) })}, nil
 }
 
 // readChartDir reads a chart folder like helm's loader.LoadDir (honouring
