@@ -761,6 +761,37 @@ func TestEnvNamesByKubeVersion(t *testing.T) {
 	}
 }
 
+// TestStrictIPsByKubeVersion: a CIDR with host bits, which API servers
+// take before 1.36, is refused from 1.36 (StrictIPCIDRValidation, on by
+// default) at its line, with the network and the one address to write
+// instead.
+func TestStrictIPsByKubeVersion(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(realDir, "podinfo", "service.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(data), "  type: ClusterIP\n", "  type: LoadBalancer\n  loadBalancerSourceRanges:\n    - 10.0.0.1/8\n", 1)
+	for kube, want := range map[string]string{
+		"1.35.0": "",
+		"1.36.0": `service.yaml:8: app podinfo: Service/podinfo: field "spec.loadBalancerSourceRanges[0]": Invalid value: "10.0.0.1/8": must not have bits set beyond the prefix length` +
+			"\n  hint: write the network, 10.0.0.0/8, or the one address, 10.0.0.1/32: the API server refuses this form from Kubernetes 1.36 (StrictIPCIDRValidation)",
+	} {
+		env, err := schemas().Env(kube, readReal(t, "podinfo"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := diag.Flatten(env.Objects("podinfo", parse(t, path, doc)))
+		switch {
+		case want == "" && len(errs) > 0:
+			t.Errorf("%s: refused: %v", kube, errs)
+		case want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), want)):
+			t.Errorf("%s: got %v, want one error containing %s", kube, errs, want)
+		}
+	}
+}
+
 // TestIngressClassAnnotationAndField: an Ingress naming its class in both
 // the kubernetes.io/ingress.class annotation and spec.ingressClassName, as
 // many charts do, is taken from Kubernetes 1.27 when they agree (it used

@@ -54,6 +54,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		statefulSetMaxUnavailable: atLeast(opts.KubeVersion, 1, 35),
 		podAffinityLabelKeys:      atLeast(opts.KubeVersion, 1, 31),
 		jobBackoffPerIndex:        atLeast(opts.KubeVersion, 1, 29),
+		strictIPs:                 atLeast(opts.KubeVersion, 1, 36),
 	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -160,6 +161,10 @@ type checker struct {
 	// are kept and validated (JobBackoffLimitPerIndex, on by default from
 	// 1.29); before, the API server drops them.
 	jobBackoffPerIndex bool
+	// strictIPs: addresses and CIDRs of the fields that predate strict IP
+	// validation are parsed strictly (StrictIPCIDRValidation, on by
+	// default from 1.36, always from 1.38; see ips.go).
+	strictIPs bool
 }
 
 // atLeast reports whether v, an API server's version (nil: the newest),

@@ -450,12 +450,19 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // are dropped by that release's API server, so nothing in them is
 // refused: a StatefulSet's rollingUpdate.maxUnavailable (1.35), pod
 // affinity's matchLabelKeys (1.31), a Job's backoffLimitPerIndex (1.29).
+// From 1.36 addresses and CIDRs of the older fields are parsed strictly
+// (StrictIPCIDRValidation): leading zeros, IPv4-mapped IPv6 addresses and
+// host bits in a CIDR are refused.
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
 	affinity := "spec:\n  containers: [{name: a, image: a}]\n  affinity:\n    podAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n" +
 		"      - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: a}}, matchLabelKeys: [app], mismatchLabelKeys: [app]}\n"
 	job := "spec:\n  backoffLimitPerIndex: -1\n  template:" + podTemplate + "\n      restartPolicy: Never"
+	policy := "spec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.1/8, except: ['10.1.0.0/16']}}]}]"
+	service := "spec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n  externalIPs: [192.0.2.010]\n  loadBalancerSourceRanges: [' 192.168.1.5/24']"
+	annotated := "metadata: {annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: '10.0.0.0/8, ::ffff:192.168.0.0/112'}}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]"
+	pod := "spec:\n  containers: [{name: a, image: a}]\n  hostAliases: [{ip: '::ffff:10.1.2.3', hostnames: [db]}]\n  dnsPolicy: None\n  dnsConfig: {nameservers: [10.96.000.10]}"
 	for _, tc := range []struct {
 		name string
 		obj  func() runtime.Object
@@ -475,6 +482,22 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"job 1.28", func() runtime.Object { return &batchv1.Job{} }, job, "1.28.9", ""},
 		{"job 1.29", func() runtime.Object { return &batchv1.Job{} }, job, "1.29.0",
 			"spec.backoffLimitPerIndex: Invalid value: -1: must be greater than or equal to 0"},
+		{"ip block 1.35", func() runtime.Object { return &networkingv1.NetworkPolicy{} }, policy, "1.35.4", ""},
+		{"ip block 1.36", func() runtime.Object { return &networkingv1.NetworkPolicy{} }, policy, "1.36.0",
+			`spec.ingress[0].from[0].ipBlock.cidr: Invalid value: "10.0.0.1/8": must not have bits set beyond the prefix length`},
+		{"service addresses 1.35", func() runtime.Object { return &corev1.Service{} }, service, "1.35.0", ""},
+		{"external IP 1.36", func() runtime.Object { return &corev1.Service{} }, service, "1.36.1",
+			`spec.externalIPs[0]: Invalid value: "192.0.2.010": must not have leading 0s`},
+		{"source range 1.36", func() runtime.Object { return &corev1.Service{} }, service, "1.36.1",
+			`spec.loadBalancerSourceRanges[0]: Invalid value: "192.168.1.5/24": must not have bits set beyond the prefix length`},
+		{"source range annotation 1.35", func() runtime.Object { return &corev1.Service{} }, annotated, "1.35.0", ""},
+		{"source range annotation 1.36", func() runtime.Object { return &corev1.Service{} }, annotated, "1.36.0",
+			`metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]: Invalid value: "::ffff:192.168.0.0/112": must not have an IPv4-mapped IPv6 address`},
+		{"pod addresses 1.35", func() runtime.Object { return &corev1.Pod{} }, pod, "1.35.0", ""},
+		{"host alias 1.36", func() runtime.Object { return &corev1.Pod{} }, pod, "1.36.0",
+			`spec.hostAliases[0].ip: Invalid value: "::ffff:10.1.2.3": must not be an IPv4-mapped IPv6 address`},
+		{"nameserver 1.36", func() runtime.Object { return &corev1.Pod{} }, pod, "1.36.0",
+			`spec.dnsConfig.nameservers[0]: Invalid value: "10.96.000.10": must not have leading 0s`},
 	} {
 		obj := tc.obj()
 		if err := yaml.UnmarshalStrict([]byte(tc.doc), obj); err != nil {
@@ -489,6 +512,33 @@ func TestRulesByKubeVersion(t *testing.T) {
 			t.Errorf("%s: refused: %q", tc.name, got)
 		case tc.want != "" && !slices.Contains(got, tc.want):
 			t.Errorf("%s: got %q, want %q among them", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestStrictIPHints: an address or CIDR that only strict parsing refuses
+// gets the value to write instead; one that is no address keeps its
+// field's hint.
+func TestStrictIPHints(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		cidr  bool
+		want  string
+	}{
+		{"010.000.001.002", false, "write 10.0.1.2: "},
+		{"::ffff:10.1.2.3", false, "write 10.1.2.3: "},
+		{"db.local", false, "the field's hint"},
+		{"10.0.0.1/8", true, "write the network, 10.0.0.0/8, or the one address, 10.0.0.1/32: "},
+		{"010.0.0.0/8", true, "write 10.0.0.0/8: "},
+		{"10.0.0.0/08", true, "write 10.0.0.0/8: "},
+		{"::ffff:10.0.0.1/104", true, "write the network, 10.0.0.0/8, or the one address, 10.0.0.1/32: "},
+		{"::ffff:0.0.0.0/80", true, "write an IPv4 CIDR, or an IPv6 one outside ::ffff:0:0/96: "},
+		{"2001:db8::1/32", true, "write the network, 2001:db8::/32, or the one address, 2001:db8::1/128: "},
+		{"10.0.0.0/33", true, "the field's hint"},
+	} {
+		got := strictHint(tc.value, tc.cidr, "the field's hint")
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: got %q, want it to start with %q", tc.value, got, tc.want)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package apirules
 
 import (
 	"fmt"
-	"net"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -108,30 +107,22 @@ func (c *checker) policyPeers(ps []networkingv1.NetworkPolicyPeer, path *field.P
 }
 
 // ipBlock checks an IP block: a CIDR, and exceptions that are CIDRs
-// strictly inside it. CIDRs are read as a cluster without strict IP
-// validation reads them (the StrictIPCIDRValidation gate, which kiln
-// cannot see): an address with host bits (10.0.0.1/8) and leading zeros
-// pass.
+// strictly inside it, each parsed as the env's API server parses it
+// (legacyCIDR).
 func (c *checker) ipBlock(b *networkingv1.IPBlock, p *field.Path) {
 	const hint = "write a CIDR as an address and a prefix length, such as 10.0.0.0/8 or 2001:db8::/32"
 	if b.CIDR == "" {
 		c.add(field.Required(p.Child("cidr"), ""), "set ipBlock.cidr, such as 10.0.0.0/8 (0.0.0.0/0 is every IPv4 address)")
 		return
 	}
-	if errs := validation.IsValidCIDRForLegacyField(p.Child("cidr"), b.CIDR, false, nil); len(errs) > 0 {
-		for _, e := range errs {
-			c.add(e, hint)
-		}
+	if !c.legacyCIDR(p.Child("cidr"), b.CIDR, hint) {
 		return
 	}
 	_, block, _ := netutils.ParseCIDRSloppy(b.CIDR) // valid: checked above
 	blockLen, _ := block.Mask.Size()
 	for i, ex := range b.Except {
 		ep := p.Child("except").Index(i)
-		if errs := validation.IsValidCIDRForLegacyField(ep, ex, false, nil); len(errs) > 0 {
-			for _, e := range errs {
-				c.add(e, hint)
-			}
+		if !c.legacyCIDR(ep, ex, hint) {
 			continue
 		}
 		_, exBlock, _ := netutils.ParseCIDRSloppy(ex)
@@ -195,6 +186,8 @@ func (c *checker) priorityClass(pc *schedulingv1.PriorityClass) {
 // their source ranges with.
 const loadBalancerSourceRangesAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges"
 
+const sourceRangeHint = "write each range as an address and a prefix length, such as 10.0.0.0/8"
+
 // serviceTypeFields checks the Service fields that only some types take
 // (ValidateService in k8s.io/kubernetes v1.37): a chart whose values set
 // externalTrafficPolicy or loadBalancerSourceRanges while its type is
@@ -243,12 +236,20 @@ func (c *checker) serviceTypeFields(svc *corev1.Service) {
 			c.add(field.Forbidden(p, lbOnly), lbHint("loadBalancerSourceRanges"))
 		}
 		for i, r := range s.LoadBalancerSourceRanges {
-			if _, _, err := net.ParseCIDR(strings.TrimSpace(r)); err != nil {
-				c.add(field.Invalid(p.Index(i), r, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"), "write each range as an address and a prefix length, such as 10.0.0.0/8")
+			// Padded with spaces is accepted: the field took over the
+			// annotation's values as they were.
+			c.legacyCIDR(p.Index(i), strings.TrimSpace(r), sourceRangeHint)
+		}
+	} else if ranges, ok := svc.Annotations[loadBalancerSourceRangesAnnotation]; ok {
+		p := field.NewPath("metadata", "annotations").Key(loadBalancerSourceRangesAnnotation)
+		if !lb {
+			c.add(field.Forbidden(p, lbOnly), lbHint("the annotation"))
+		}
+		if ranges = strings.TrimSpace(ranges); ranges != "" {
+			for r := range strings.SplitSeq(ranges, ",") {
+				c.legacyCIDR(p, strings.TrimSpace(r), "the annotation is a comma-separated list of CIDRs, such as 10.0.0.0/8,192.168.0.0/16")
 			}
 		}
-	} else if _, ok := svc.Annotations[loadBalancerSourceRangesAnnotation]; ok && !lb {
-		c.add(field.Forbidden(field.NewPath("metadata", "annotations").Key(loadBalancerSourceRangesAnnotation), lbOnly), lbHint("the annotation"))
 	}
 	if s.AllocateLoadBalancerNodePorts != nil && !lb {
 		c.add(field.Forbidden(spec.Child("allocateLoadBalancerNodePorts"), lbOnly), lbHint("allocateLoadBalancerNodePorts"))
@@ -286,8 +287,8 @@ const kubeletPort = 10250
 // the family ipFamilies gives it; an ExternalName's externalName a DNS
 // name (a trailing dot allowed); external IPs addresses a node can take
 // traffic for; no LoadBalancer port 10250 (the kubelet's); no node port
-// twice for one protocol. Leading zeros in an address are accepted, as a
-// cluster without strict IP validation does.
+// twice for one protocol. Addresses are parsed as the env's API server
+// parses them (legacyIP).
 func (c *checker) serviceAddresses(svc *corev1.Service) {
 	s := &svc.Spec
 	spec := field.NewPath("spec")
@@ -305,10 +306,7 @@ func (c *checker) serviceAddresses(svc *corev1.Service) {
 	}
 	for i, ip := range s.ExternalIPs {
 		p := spec.Child("externalIPs").Index(i)
-		if errs := validation.IsValidIPForLegacyField(p, ip, false, nil); len(errs) > 0 {
-			for _, e := range errs {
-				c.add(e, "an external IP is an address of a node, such as 192.0.2.10, not a host name or a range")
-			}
+		if !c.legacyIP(p, ip, "an external IP is an address of a node, such as 192.0.2.10, not a host name or a range") {
 			continue
 		}
 		addr := netutils.ParseIPSloppy(ip) // valid: checked above
@@ -402,9 +400,8 @@ func (c *checker) clusterIPs(s *corev1.ServiceSpec, spec *field.Path) {
 			}
 			continue
 		}
-		for _, e := range validation.IsValidIPForLegacyField(at(i), ip, false, nil) {
+		if !c.legacyIP(at(i), ip, hint) {
 			invalid = true
-			c.add(e, hint)
 		}
 	}
 	if len(ips) > 2 {

@@ -100,9 +100,7 @@ func (c *checker) podFields(ps *corev1.PodSpec, path *field.Path) {
 	}
 	for i, ha := range ps.HostAliases {
 		hp := path.Child("hostAliases").Index(i)
-		for _, e := range validation.IsValidIPForLegacyField(hp.Child("ip"), ha.IP, false, nil) {
-			c.add(e, "a host alias maps an IP address to names: give the address, such as 10.1.2.3")
-		}
+		c.legacyIP(hp.Child("ip"), ha.IP, "a host alias maps an IP address to names: give the address, such as 10.1.2.3")
 		for j, h := range ha.Hostnames {
 			for _, msg := range validation.IsDNS1123Subdomain(h) {
 				c.add(field.Invalid(hp.Child("hostnames").Index(j), h, msg), "a host name is lowercase letters, digits, '-' and '.'")

@@ -84,8 +84,7 @@ const (
 )
 
 // dnsConfig checks a pod's DNS settings: a nameserver with dnsPolicy
-// None; at most 3 nameservers, each an IP address (leading zeros are
-// accepted, as a cluster without strict IP validation does); at most 32
+// None; at most 3 nameservers, each an IP address (legacyIP); at most 32
 // search domains, 2048 characters in all, each a DNS name ('_' allowed, a
 // trailing '.' or a lone '.' too); options named.
 func (c *checker) dnsConfig(ps *corev1.PodSpec, path *field.Path) {
@@ -110,9 +109,7 @@ func (c *checker) dnsConfig(ps *corev1.PodSpec, path *field.Path) {
 			"the resolver reads at most 3 nameservers: keep 3")
 	}
 	for i, ns := range dc.Nameservers {
-		for _, e := range validation.IsValidIPForLegacyField(path.Child("nameservers").Index(i), ns, false, nil) {
-			c.add(e, "a nameserver is an IP address, such as 10.96.0.10, not a host name")
-		}
+		c.legacyIP(path.Child("nameservers").Index(i), ns, "a nameserver is an IP address, such as 10.96.0.10, not a host name")
 	}
 	if len(dc.Searches) > maxSearches {
 		c.add(field.Invalid(path.Child("searches"), dc.Searches, fmt.Sprintf("must not have more than %v search paths", maxSearches)),
