@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/version"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -18,16 +19,22 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 )
 
-// nameRule returns the check the API server applies to names of a kind
-// (k8s.io/kubernetes pkg/apis/*/validation): a DNS-1035 label for
-// Services, a DNS-1123 label for Namespaces and StatefulSets (each pod's
+// nameRule returns the check the API server of version kube (nil: the
+// newest) applies to names of a kind (k8s.io/kubernetes
+// pkg/apis/*/validation): for Services a DNS-1123 label from 1.36
+// (RelaxedServiceNameValidation, on by default; GA in 1.37: 1web is a
+// Service name) and a DNS-1035 label before, a DNS-1123 label for
+// Namespaces and StatefulSets (each pod's
 // hostname is <name>-<ordinal>; a dotted or 64-character name was once
 // accepted and then could create no pod), a path segment for RBAC
 // objects, a DNS-1123 subdomain for everything else, custom resources
 // included (apiextensions-apiserver's customResourceValidator).
-func nameRule(gk schema.GroupKind) apimachineryvalidation.ValidateNameFunc {
+func nameRule(gk schema.GroupKind, kube *version.Version) apimachineryvalidation.ValidateNameFunc {
 	switch {
 	case gk.Group == "" && gk.Kind == "Service":
+		if kube == nil || kube.AtLeast(version.MajorMinor(1, 36)) {
+			return apimachineryvalidation.NameIsDNSLabel
+		}
 		return apimachineryvalidation.NameIsDNS1035Label
 	case gk.Group == "" && gk.Kind == "Namespace":
 		return apimachineryvalidation.ValidateNamespaceName
@@ -39,11 +46,11 @@ func nameRule(gk schema.GroupKind) apimachineryvalidation.ValidateNameFunc {
 	return apimachineryvalidation.NameIsDNSSubdomain
 }
 
-// checkMeta applies the API server's object metadata rules
+// checkMeta applies the API server's (of version kube) object metadata rules
 // (apimachinery's ValidateObjectMetaAccessor): the name for the kind, the
 // namespace, label keys and values, annotation keys and total size,
 // finalizers, owner references.
-func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc encoded) []error {
+func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc encoded, kube *version.Version) []error {
 	if enc.err != nil {
 		return nil // reported by the decoding
 	}
@@ -74,12 +81,12 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc 
 		}
 		return []error{metaTypeError(app, o, err)}
 	}
-	return metaErrors(app, o, gvk, &obj.Metadata)
+	return metaErrors(app, o, gvk, &obj.Metadata, kube)
 }
 
 // metaErrors applies the metadata rules to md, read from o.
-func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md *metav1.ObjectMeta) []error {
-	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", nameRule(gvk.GroupKind()), fieldpath.NewPath("metadata"))
+func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md *metav1.ObjectMeta, kube *version.Version) []error {
+	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", nameRule(gvk.GroupKind(), kube), fieldpath.NewPath("metadata"))
 	if len(fes) == 0 {
 		return nil
 	}

@@ -792,6 +792,37 @@ func TestStrictIPsByKubeVersion(t *testing.T) {
 	}
 }
 
+// TestServiceNamesByKubeVersion: a Service named with a leading digit is
+// taken from 1.36 (RelaxedServiceNameValidation, on by default; GA in
+// 1.37), where kiln refused it whatever the kubeVersion, and refused
+// before, at its line.
+func TestServiceNamesByKubeVersion(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(realDir, "podinfo", "service.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(data), "  name: podinfo\n", "  name: 9info\n", 1)
+	for kube, want := range map[string]string{
+		"1.35.0": `service.yaml:4: app podinfo: Service/9info: field "metadata.name": Invalid value: "9info": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character`,
+		"1.36.0": "",
+		"1.37.0": "",
+	} {
+		env, err := schemas().Env(kube, readReal(t, "podinfo"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := diag.Flatten(env.Objects("podinfo", parse(t, path, doc)))
+		switch {
+		case want == "" && len(errs) > 0:
+			t.Errorf("%s: refused: %v", kube, errs)
+		case want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), want)):
+			t.Errorf("%s: got %v, want one error containing %s", kube, errs, want)
+		}
+	}
+}
+
 // TestIngressClassAnnotationAndField: an Ingress naming its class in both
 // the kubernetes.io/ingress.class annotation and spec.ingressClassName, as
 // many charts do, is taken from Kubernetes 1.27 when they agree (it used

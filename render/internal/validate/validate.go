@@ -231,7 +231,7 @@ func (e *Env) object(app string, o templates.Object, p prepared) (errs []error) 
 // check runs every check of one object, whose encoding is enc, and whose
 // CRD is c (nil for none).
 func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind, c *crd, enc encoded) []error {
-	errs := checkMeta(app, o, gvk, enc)
+	errs := checkMeta(app, o, gvk, enc, e.kube)
 	if c != nil {
 		return append(errs, checkCR(app, o, c, gvk, enc)...)
 	}

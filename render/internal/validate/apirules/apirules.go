@@ -55,6 +55,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		podAffinityLabelKeys:      atLeast(opts.KubeVersion, 1, 31),
 		jobBackoffPerIndex:        atLeast(opts.KubeVersion, 1, 29),
 		strictIPs:                 atLeast(opts.KubeVersion, 1, 36),
+		relaxedServiceNames:       atLeast(opts.KubeVersion, 1, 36),
 	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -165,6 +166,23 @@ type checker struct {
 	// validation are parsed strictly (StrictIPCIDRValidation, on by
 	// default from 1.36, always from 1.38; see ips.go).
 	strictIPs bool
+	// relaxedServiceNames: a Service's name, and a name that refers to
+	// one, is a DNS-1123 label, so it may start with a digit
+	// (RelaxedServiceNameValidation, on by default from 1.36, GA in 1.37);
+	// before, a DNS-1035 label.
+	relaxedServiceNames bool
+}
+
+// serviceName checks a name that refers to a Service, as the Service's
+// own name is checked.
+func (c *checker) serviceName(p *field.Path, name string) {
+	check, hint := apimachineryvalidation.NameIsDNS1035Label, "a Service name is a DNS-1035 label: lowercase letters, digits and '-', starting with a letter"
+	if c.relaxedServiceNames {
+		check, hint = apimachineryvalidation.NameIsDNSLabel, "a Service name is a DNS-1123 label: lowercase letters, digits and '-', at most 63"
+	}
+	for _, msg := range check(name, false) {
+		c.add(field.Invalid(p, name, msg), hint)
+	}
 }
 
 // atLeast reports whether v, an API server's version (nil: the newest),

@@ -227,7 +227,7 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"ingress backend without service", &networkingv1.Ingress{}, ingress("host: app.example.com", "path: /, pathType: Prefix", ""),
 			`spec.rules[0].http.paths[0].backend: Invalid value: "": resource or service backend is required`},
 		{"ingress backend service name", &networkingv1.Ingress{}, ingress("host: app.example.com", "path: /, pathType: Prefix", "service: {name: web.svc, port: {number: 80}}"),
-			`spec.rules[0].http.paths[0].backend.service.name: Invalid value: "web.svc": a DNS-1035 label`},
+			`spec.rules[0].http.paths[0].backend.service.name: Invalid value: "web.svc": must not contain dots`},
 		{"ingress backend port both", &networkingv1.Ingress{}, ingress("host: app.example.com", "path: /, pathType: Prefix", "service: {name: web, port: {number: 80, name: http}}"),
 			`spec.rules[0].http.paths[0].backend: Invalid value: "": cannot set both port name & port number`},
 		{"ingress backend port missing", &networkingv1.Ingress{}, ingress("host: app.example.com", "path: /, pathType: Prefix", "service: {name: web, port: {}}"),
@@ -452,7 +452,8 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // affinity's matchLabelKeys (1.31), a Job's backoffLimitPerIndex (1.29).
 // From 1.36 addresses and CIDRs of the older fields are parsed strictly
 // (StrictIPCIDRValidation): leading zeros, IPv4-mapped IPv6 addresses and
-// host bits in a CIDR are refused.
+// host bits in a CIDR are refused. From 1.36 a Service name is a DNS-1123
+// label (RelaxedServiceNameValidation), so an Ingress may name 1web.
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -462,6 +463,7 @@ func TestRulesByKubeVersion(t *testing.T) {
 	policy := "spec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.1/8, except: ['10.1.0.0/16']}}]}]"
 	service := "spec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n  externalIPs: [192.0.2.010]\n  loadBalancerSourceRanges: [' 192.168.1.5/24']"
 	annotated := "metadata: {annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: '10.0.0.0/8, ::ffff:192.168.0.0/112'}}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]"
+	backend := "spec: {defaultBackend: {service: {name: 1web, port: {number: 80}}}}"
 	pod := "spec:\n  containers: [{name: a, image: a}]\n  hostAliases: [{ip: '::ffff:10.1.2.3', hostnames: [db]}]\n  dnsPolicy: None\n  dnsConfig: {nameservers: [10.96.000.10]}"
 	for _, tc := range []struct {
 		name string
@@ -493,6 +495,9 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"source range annotation 1.35", func() runtime.Object { return &corev1.Service{} }, annotated, "1.35.0", ""},
 		{"source range annotation 1.36", func() runtime.Object { return &corev1.Service{} }, annotated, "1.36.0",
 			`metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]: Invalid value: "::ffff:192.168.0.0/112": must not have an IPv4-mapped IPv6 address`},
+		{"service name 1.35", func() runtime.Object { return &networkingv1.Ingress{} }, backend, "1.35.2",
+			`spec.defaultBackend.service.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`},
+		{"service name 1.36", func() runtime.Object { return &networkingv1.Ingress{} }, backend, "1.36.0", ""},
 		{"pod addresses 1.35", func() runtime.Object { return &corev1.Pod{} }, pod, "1.35.0", ""},
 		{"host alias 1.36", func() runtime.Object { return &corev1.Pod{} }, pod, "1.36.0",
 			`spec.hostAliases[0].ip: Invalid value: "::ffff:10.1.2.3": must not be an IPv4-mapped IPv6 address`},

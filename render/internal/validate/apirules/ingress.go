@@ -143,7 +143,8 @@ func (c *checker) ingressPath(ip *networkingv1.HTTPIngressPath, p *field.Path) {
 }
 
 // ingressBackend checks a backend: a service or a resource, not both; a
-// service with a DNS-1035 name and a port name or number, not both.
+// service with a Service's name (serviceName) and a port name or number,
+// not both.
 func (c *checker) ingressBackend(b *networkingv1.IngressBackend, p *field.Path) {
 	switch {
 	case b.Resource != nil && b.Service != nil:
@@ -156,9 +157,7 @@ func (c *checker) ingressBackend(b *networkingv1.IngressBackend, p *field.Path) 
 		if svc.Name == "" {
 			c.add(field.Required(namePath, ""), "name the Service the path goes to")
 		} else {
-			for _, msg := range apimachineryvalidation.NameIsDNS1035Label(svc.Name, false) {
-				c.add(field.Invalid(namePath, svc.Name, msg), "a Service name is a DNS-1035 label")
-			}
+			c.serviceName(namePath, svc.Name)
 		}
 		portPath := p.Child("service", "port")
 		switch hasName, hasNumber := svc.Port.Name != "", svc.Port.Number != 0; {
