@@ -56,6 +56,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		jobBackoffPerIndex:        atLeast(opts.KubeVersion, 1, 29),
 		strictIPs:                 atLeast(opts.KubeVersion, 1, 36),
 		relaxedServiceNames:       atLeast(opts.KubeVersion, 1, 36),
+		relaxedDNSSearches:        atLeast(opts.KubeVersion, 1, 33),
 	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -171,6 +172,10 @@ type checker struct {
 	// (RelaxedServiceNameValidation, on by default from 1.36, GA in 1.37);
 	// before, a DNS-1035 label.
 	relaxedServiceNames bool
+	// relaxedDNSSearches: a pod's DNS search domain may hold '_' or be a
+	// lone '.' (RelaxedDNSSearchValidation, on by default from 1.33);
+	// before, a DNS-1123 subdomain with an optional trailing dot.
+	relaxedDNSSearches bool
 }
 
 // serviceName checks a name that refers to a Service, as the Service's

@@ -120,11 +120,14 @@ func (c *checker) dnsConfig(ps *corev1.PodSpec, path *field.Path) {
 			"shorten the search list to 2048 characters")
 	}
 	for i, s := range dc.Searches {
-		if s == "." {
+		check := validation.IsDNS1123SubdomainWithUnderscore
+		if !c.relaxedDNSSearches {
+			check = validation.IsDNS1123Subdomain
+		} else if s == "." {
 			continue
 		}
 		s = strings.TrimSuffix(s, ".")
-		for _, msg := range validation.IsDNS1123SubdomainWithUnderscore(s) {
+		for _, msg := range check(s) {
 			c.add(field.Invalid(path.Child("searches").Index(i), s, msg), "a search domain is a DNS name, such as svc.cluster.local")
 		}
 	}
