@@ -57,6 +57,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		strictIPs:                 atLeast(opts.KubeVersion, 1, 36),
 		relaxedServiceNames:       atLeast(opts.KubeVersion, 1, 36),
 		relaxedDNSSearches:        atLeast(opts.KubeVersion, 1, 33),
+		zeroSleep:                 atLeast(opts.KubeVersion, 1, 33),
 	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -176,6 +177,9 @@ type checker struct {
 	// lone '.' (RelaxedDNSSearchValidation, on by default from 1.33);
 	// before, a DNS-1123 subdomain with an optional trailing dot.
 	relaxedDNSSearches bool
+	// zeroSleep: a lifecycle hook may sleep 0 seconds
+	// (PodLifecycleSleepActionAllowZero, on by default from 1.33).
+	zeroSleep bool
 }
 
 // serviceName checks a name that refers to a Service, as the Service's

@@ -454,7 +454,8 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // (StrictIPCIDRValidation): leading zeros, IPv4-mapped IPv6 addresses and
 // host bits in a CIDR are refused. From 1.36 a Service name is a DNS-1123
 // label (RelaxedServiceNameValidation), so an Ingress may name 1web; from
-// 1.33 a DNS search domain may hold '_' (RelaxedDNSSearchValidation).
+// 1.33 a DNS search domain may hold '_' (RelaxedDNSSearchValidation) and
+// a lifecycle hook may sleep 0 s (PodLifecycleSleepActionAllowZero).
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -465,6 +466,7 @@ func TestRulesByKubeVersion(t *testing.T) {
 	service := "spec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n  externalIPs: [192.0.2.010]\n  loadBalancerSourceRanges: [' 192.168.1.5/24']"
 	annotated := "metadata: {annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: '10.0.0.0/8, ::ffff:192.168.0.0/112'}}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]"
 	searches := "spec:\n  containers: [{name: a, image: a}]\n  dnsConfig: {searches: [_srv.example.com, .]}"
+	sleep := "spec:\n  containers: [{name: a, image: a, lifecycle: {preStop: {sleep: {seconds: 0}}}}]"
 	backend := "spec: {defaultBackend: {service: {name: 1web, port: {number: 80}}}}"
 	pod := "spec:\n  containers: [{name: a, image: a}]\n  hostAliases: [{ip: '::ffff:10.1.2.3', hostnames: [db]}]\n  dnsPolicy: None\n  dnsConfig: {nameservers: [10.96.000.10]}"
 	for _, tc := range []struct {
@@ -500,6 +502,9 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"dns searches 1.32", func() runtime.Object { return &corev1.Pod{} }, searches, "1.32.5",
 			`spec.dnsConfig.searches[0]: Invalid value: "_srv.example.com": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`},
 		{"dns searches 1.33", func() runtime.Object { return &corev1.Pod{} }, searches, "1.33.0", ""},
+		{"zero sleep 1.32", func() runtime.Object { return &corev1.Pod{} }, sleep, "1.32.0",
+			"spec.containers[0].lifecycle.preStop.sleep: Invalid value: 0: must be greater than 0 and less than terminationGracePeriodSeconds (30). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep."},
+		{"zero sleep 1.33", func() runtime.Object { return &corev1.Pod{} }, sleep, "1.33.0", ""},
 		{"service name 1.35", func() runtime.Object { return &networkingv1.Ingress{} }, backend, "1.35.2",
 			`spec.defaultBackend.service.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`},
 		{"service name 1.36", func() runtime.Object { return &networkingv1.Ingress{} }, backend, "1.36.0", ""},

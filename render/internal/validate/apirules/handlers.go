@@ -64,9 +64,13 @@ func (c *checker) handler(h handler, grace int64, kinds string, path *field.Path
 		// A negative grace period is the pod's own mistake; the API
 		// server reports the sleep against it, kiln only the sleep that
 		// is wrong whatever the grace period.
-		if s := h.sleep.Seconds; s < 0 || (grace >= 0 && s > grace) {
-			c.add(field.Invalid(p, s, fmt.Sprintf("must be non-negative and less than terminationGracePeriodSeconds (%d)", grace)),
-				"sleep at most the pod's terminationGracePeriodSeconds (30 unless set), or raise it: the kubelet kills the container when it runs out")
+		const hint = "sleep at most the pod's terminationGracePeriodSeconds (30 unless set), or raise it: the kubelet kills the container when it runs out"
+		switch s := h.sleep.Seconds; {
+		case !c.zeroSleep && (s <= 0 || (grace >= 0 && s > grace)):
+			c.add(field.Invalid(p, s, fmt.Sprintf("must be greater than 0 and less than terminationGracePeriodSeconds (%d). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep.", grace)),
+				"sleep at least 1 second (a 0 s sleep needs Kubernetes 1.33), and "+hint)
+		case s < 0 || (grace >= 0 && s > grace):
+			c.add(field.Invalid(p, s, fmt.Sprintf("must be non-negative and less than terminationGracePeriodSeconds (%d)", grace)), hint)
 		}
 	})
 	if n == 0 {
