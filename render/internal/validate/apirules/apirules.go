@@ -58,6 +58,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		relaxedServiceNames:       atLeast(opts.KubeVersion, 1, 36),
 		relaxedDNSSearches:        atLeast(opts.KubeVersion, 1, 33),
 		zeroSleep:                 atLeast(opts.KubeVersion, 1, 33),
+		hpaScaleToZero:            atLeast(opts.KubeVersion, 1, 37),
 	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -180,6 +181,10 @@ type checker struct {
 	// zeroSleep: a lifecycle hook may sleep 0 seconds
 	// (PodLifecycleSleepActionAllowZero, on by default from 1.33).
 	zeroSleep bool
+	// hpaScaleToZero: an autoscaler's minReplicas may be 0 when an Object
+	// or External metric can scale it up again (HPAScaleToZero, on by
+	// default from 1.37); before, at least 1.
+	hpaScaleToZero bool
 }
 
 // serviceName checks a name that refers to a Service, as the Service's
@@ -609,9 +614,12 @@ func (c *checker) secretType(o *corev1.Secret) {
 
 // replicas checks an autoscaler's bounds.
 func (c *checker) replicas(min *int32, max int32, spec *field.Path) {
-	if min != nil && *min < 1 {
+	switch {
+	case min != nil && *min < 0 && c.hpaScaleToZero:
+		c.add(field.Invalid(spec.Child("minReplicas"), *min, "must be greater than or equal to 0"), "set minReplicas to 0 or more")
+	case min != nil && *min < 1 && !c.hpaScaleToZero:
 		c.add(field.Invalid(spec.Child("minReplicas"), *min, "must be greater than or equal to 1"),
-			"scaling to zero needs the HPAScaleToZero feature gate, off by default: set minReplicas to 1 or more")
+			"scaling to zero needs the HPAScaleToZero feature gate, on by default from Kubernetes 1.37: set minReplicas to 1 or more")
 	}
 	if min != nil && max < *min {
 		c.add(field.Invalid(spec.Child("maxReplicas"), max, "must be greater than or equal to `minReplicas`"), "raise maxReplicas or lower minReplicas")

@@ -12,6 +12,8 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -455,7 +457,9 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // host bits in a CIDR are refused. From 1.36 a Service name is a DNS-1123
 // label (RelaxedServiceNameValidation), so an Ingress may name 1web; from
 // 1.33 a DNS search domain may hold '_' (RelaxedDNSSearchValidation) and
-// a lifecycle hook may sleep 0 s (PodLifecycleSleepActionAllowZero).
+// a lifecycle hook may sleep 0 s (PodLifecycleSleepActionAllowZero); from
+// 1.37 an autoscaler with an Object or External metric may scale to zero
+// (HPAScaleToZero).
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -467,6 +471,12 @@ func TestRulesByKubeVersion(t *testing.T) {
 	annotated := "metadata: {annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: '10.0.0.0/8, ::ffff:192.168.0.0/112'}}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]"
 	searches := "spec:\n  containers: [{name: a, image: a}]\n  dnsConfig: {searches: [_srv.example.com, .]}"
 	sleep := "spec:\n  containers: [{name: a, image: a, lifecycle: {preStop: {sleep: {seconds: 0}}}}]"
+	hpa := func(metric string) string {
+		return "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 0\n  maxReplicas: 3\n  metrics:\n  - " + metric
+	}
+	cpu := hpa("{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}}")
+	queue := hpa("{type: External, external: {metric: {name: queue_messages_ready}, target: {type: AverageValue, averageValue: '30'}}}")
+	hpaV1 := "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 0\n  maxReplicas: 3"
 	backend := "spec: {defaultBackend: {service: {name: 1web, port: {number: 80}}}}"
 	pod := "spec:\n  containers: [{name: a, image: a}]\n  hostAliases: [{ip: '::ffff:10.1.2.3', hostnames: [db]}]\n  dnsPolicy: None\n  dnsConfig: {nameservers: [10.96.000.10]}"
 	for _, tc := range []struct {
@@ -505,6 +515,13 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"zero sleep 1.32", func() runtime.Object { return &corev1.Pod{} }, sleep, "1.32.0",
 			"spec.containers[0].lifecycle.preStop.sleep: Invalid value: 0: must be greater than 0 and less than terminationGracePeriodSeconds (30). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep."},
 		{"zero sleep 1.33", func() runtime.Object { return &corev1.Pod{} }, sleep, "1.33.0", ""},
+		{"scale to zero 1.36", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, queue, "1.36.0",
+			"spec.minReplicas: Invalid value: 0: must be greater than or equal to 1"},
+		{"scale to zero 1.37", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, queue, "1.37.0", ""},
+		{"scale to zero by cpu 1.37", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, cpu, "1.37.0",
+			"spec.metrics: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"},
+		{"scale to zero v1 1.37", func() runtime.Object { return &autoscalingv1.HorizontalPodAutoscaler{} }, hpaV1, "1.37.0",
+			"spec.minReplicas: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"},
 		{"service name 1.35", func() runtime.Object { return &networkingv1.Ingress{} }, backend, "1.35.2",
 			`spec.defaultBackend.service.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`},
 		{"service name 1.36", func() runtime.Object { return &networkingv1.Ingress{} }, backend, "1.36.0", ""},

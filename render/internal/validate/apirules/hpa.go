@@ -30,6 +30,8 @@ const (
 // the API server converts to a CPU utilization metric.
 func (c *checker) autoscalerV1(s *autoscalingv1.HorizontalPodAutoscalerSpec, spec *field.Path) {
 	c.replicas(s.MinReplicas, s.MaxReplicas, spec)
+	c.scaleToZeroMetrics(s.MinReplicas, nil, spec.Child("minReplicas"),
+		"autoscaling/v1 scales by CPU, which a workload with no pods does not use: use autoscaling/v2 with an Object or External metric, or set minReplicas to 1")
 	c.scaleTarget(s.ScaleTargetRef.Kind, s.ScaleTargetRef.Name, spec.Child("scaleTargetRef"))
 	if u := s.TargetCPUUtilizationPercentage; u != nil && *u < 1 {
 		c.add(field.Invalid(spec.Child("targetCPUUtilizationPercentage"), *u, "must be greater than 0"),
@@ -40,6 +42,8 @@ func (c *checker) autoscalerV1(s *autoscalingv1.HorizontalPodAutoscalerSpec, spe
 // autoscalerV2 checks an autoscaling/v2 HorizontalPodAutoscaler.
 func (c *checker) autoscalerV2(s *autoscalingv2.HorizontalPodAutoscalerSpec, spec *field.Path) {
 	c.replicas(s.MinReplicas, s.MaxReplicas, spec)
+	c.scaleToZeroMetrics(s.MinReplicas, s.Metrics, spec.Child("metrics"),
+		"a workload scaled to zero has no pods to measure: add an Object or External metric (a queue's length, say) that can scale it up again, or set minReplicas to 1")
 	c.scaleTarget(s.ScaleTargetRef.Kind, s.ScaleTargetRef.Name, spec.Child("scaleTargetRef"))
 	for i := range s.Metrics {
 		c.metric(&s.Metrics[i], spec.Child("metrics").Index(i))
@@ -48,6 +52,24 @@ func (c *checker) autoscalerV2(s *autoscalingv2.HorizontalPodAutoscalerSpec, spe
 		c.scalingRules(b.ScaleUp, spec.Child("behavior", "scaleUp"))
 		c.scalingRules(b.ScaleDown, spec.Child("behavior", "scaleDown"))
 	}
+}
+
+// scaleToZeroMetrics checks that an autoscaler that may scale to zero
+// (minReplicas 0, taken from 1.37) has a metric that can scale it up
+// again: with no pods, only an Object or External metric has a value. p
+// is the field the error names: spec.metrics, as the API server says,
+// for autoscaling/v2; minReplicas for autoscaling/v1, which has no
+// metrics (the API server reads its CPU target as a Resource metric).
+func (c *checker) scaleToZeroMetrics(min *int32, metrics []autoscalingv2.MetricSpec, p *field.Path, hint string) {
+	if min == nil || *min != 0 || !c.hpaScaleToZero {
+		return
+	}
+	for _, m := range metrics {
+		if m.Type == autoscalingv2.ObjectMetricSourceType || m.Type == autoscalingv2.ExternalMetricSourceType {
+			return
+		}
+	}
+	c.add(field.Forbidden(p, "must specify at least one Object or External metric to support scaling to zero replicas"), hint)
 }
 
 // scaleTarget checks the kind and name of the object an autoscaler
