@@ -732,94 +732,66 @@ func TestVolumesAndClaims(t *testing.T) {
 	}
 }
 
-// TestEnvNamesByKubeVersion: an environment variable name the API server
-// accepts from Kubernetes 1.32 on is refused for an env whose kubeVersion
-// is older, at its line, and taken for 1.32.
-func TestEnvNamesByKubeVersion(t *testing.T) {
+// TestRulesByKubeVersionAtTheirLine: rules a feature gate's default
+// changed follow the env's kubeVersion in a real object, and an error
+// names its line: an environment variable name the API server accepts
+// from 1.32 is refused before; a CIDR with host bits is refused from 1.36
+// (StrictIPCIDRValidation), with the network and the one address to write
+// instead; a Service named with a leading digit is taken from 1.36
+// (RelaxedServiceNameValidation), where kiln refused it whatever the
+// kubeVersion; an autoscaler scaling to zero is taken from 1.37
+// (HPAScaleToZero) when a metric can scale it up again, and refused at
+// its metrics when none can.
+func TestRulesByKubeVersionAtTheirLine(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(realDir, "podinfo", "deployment.yaml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := strings.Replace(string(data), "- name: PODINFO_UI_COLOR\n", "- name: podinfo.ui color\n", 1)
-	for kube, want := range map[string]string{
-		"1.31.0": `deployment.yaml:48: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].env[0].name": Invalid value: "podinfo.ui color": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit`,
-		"1.32.0": "",
+	for _, tc := range []struct {
+		name, file, from, to string
+		want                 map[string]string // by kubeVersion; "" when taken
+	}{
+		{"environment variable name", "deployment.yaml", "- name: PODINFO_UI_COLOR\n", "- name: podinfo.ui color\n", map[string]string{
+			"1.31.0": `deployment.yaml:48: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].env[0].name": Invalid value: "podinfo.ui color": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit`,
+			"1.32.0": "",
+		}},
+		{"source range with host bits", "service.yaml", "  type: ClusterIP\n", "  type: LoadBalancer\n  loadBalancerSourceRanges:\n    - 10.0.0.1/8\n", map[string]string{
+			"1.35.0": "",
+			"1.36.0": `service.yaml:8: app podinfo: Service/podinfo: field "spec.loadBalancerSourceRanges[0]": Invalid value: "10.0.0.1/8": must not have bits set beyond the prefix length` +
+				"\n  hint: write the network, 10.0.0.0/8, or the one address, 10.0.0.1/32: the API server refuses this form from Kubernetes 1.36 (StrictIPCIDRValidation)",
+		}},
+		{"service name with a leading digit", "service.yaml", "  name: podinfo\n", "  name: 9info\n", map[string]string{
+			"1.35.0": `service.yaml:4: app podinfo: Service/9info: field "metadata.name": Invalid value: "9info": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character`,
+			"1.36.0": "",
+			"1.37.0": "",
+		}},
+		{"autoscaler to zero by CPU", "hpa.yaml", "  minReplicas: 2\n", "  minReplicas: 0\n", map[string]string{
+			"1.36.0": `hpa.yaml:10: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.minReplicas": Invalid value: 0: must be greater than or equal to 1`,
+			"1.37.0": `hpa.yaml:12: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.metrics": Forbidden: must specify at least one Object or External metric to support scaling to zero replicas`,
+		}},
 	} {
-		env, err := schemas().Env(kube, readReal(t, "podinfo"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs := diag.Flatten(env.Objects("podinfo", parse(t, path, doc)))
-		switch {
-		case want == "" && len(errs) > 0:
-			t.Errorf("%s: refused: %v", kube, errs)
-		case want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), want)):
-			t.Errorf("%s: got %v, want one error containing %s", kube, errs, want)
-		}
-	}
-}
-
-// TestStrictIPsByKubeVersion: a CIDR with host bits, which API servers
-// take before 1.36, is refused from 1.36 (StrictIPCIDRValidation, on by
-// default) at its line, with the network and the one address to write
-// instead.
-func TestStrictIPsByKubeVersion(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(realDir, "podinfo", "service.yaml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := strings.Replace(string(data), "  type: ClusterIP\n", "  type: LoadBalancer\n  loadBalancerSourceRanges:\n    - 10.0.0.1/8\n", 1)
-	for kube, want := range map[string]string{
-		"1.35.0": "",
-		"1.36.0": `service.yaml:8: app podinfo: Service/podinfo: field "spec.loadBalancerSourceRanges[0]": Invalid value: "10.0.0.1/8": must not have bits set beyond the prefix length` +
-			"\n  hint: write the network, 10.0.0.0/8, or the one address, 10.0.0.1/32: the API server refuses this form from Kubernetes 1.36 (StrictIPCIDRValidation)",
-	} {
-		env, err := schemas().Env(kube, readReal(t, "podinfo"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs := diag.Flatten(env.Objects("podinfo", parse(t, path, doc)))
-		switch {
-		case want == "" && len(errs) > 0:
-			t.Errorf("%s: refused: %v", kube, errs)
-		case want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), want)):
-			t.Errorf("%s: got %v, want one error containing %s", kube, errs, want)
-		}
-	}
-}
-
-// TestServiceNamesByKubeVersion: a Service named with a leading digit is
-// taken from 1.36 (RelaxedServiceNameValidation, on by default; GA in
-// 1.37), where kiln refused it whatever the kubeVersion, and refused
-// before, at its line.
-func TestServiceNamesByKubeVersion(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(realDir, "podinfo", "service.yaml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := strings.Replace(string(data), "  name: podinfo\n", "  name: 9info\n", 1)
-	for kube, want := range map[string]string{
-		"1.35.0": `service.yaml:4: app podinfo: Service/9info: field "metadata.name": Invalid value: "9info": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character`,
-		"1.36.0": "",
-		"1.37.0": "",
-	} {
-		env, err := schemas().Env(kube, readReal(t, "podinfo"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs := diag.Flatten(env.Objects("podinfo", parse(t, path, doc)))
-		switch {
-		case want == "" && len(errs) > 0:
-			t.Errorf("%s: refused: %v", kube, errs)
-		case want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), want)):
-			t.Errorf("%s: got %v, want one error containing %s", kube, errs, want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(realDir, "podinfo", tc.file)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := strings.Replace(string(data), tc.from, tc.to, 1)
+			if doc == string(data) {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			for kube, want := range tc.want {
+				env, err := schemas().Env(kube, readReal(t, "podinfo"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				errs := diag.Flatten(env.Objects("podinfo", parse(t, path, doc)))
+				switch {
+				case want == "" && len(errs) > 0:
+					t.Errorf("%s: refused: %v", kube, errs)
+				case want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), want)):
+					t.Errorf("%s: got %v, want one error containing %s", kube, errs, want)
+				}
+			}
+		})
 	}
 }
 
