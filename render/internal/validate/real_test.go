@@ -114,22 +114,30 @@ func TestRealSourcesPass(t *testing.T) {
 	}
 }
 
+// realDoc returns the path of a real source's file and its text with the
+// first from replaced by to, which must occur.
+func realDoc(t *testing.T, source, file, from, to string) (path, doc string) {
+	t.Helper()
+	path = filepath.Join(realDir, source, file)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc = strings.Replace(string(data), from, to, 1)
+	if doc == string(data) {
+		t.Fatalf("mutation %q not applied", from)
+	}
+	return path, doc
+}
+
 // mutated validates a real source's objects, with the first from in
 // file replaced by to (which must occur), as an env rendering them would;
 // it fails the test when they are accepted.
 func mutated(t *testing.T, source, file, from, to string) error {
 	t.Helper()
 	env := realEnv(t, readReal(t, source))
-	path := filepath.Join(realDir, source, file)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := strings.Replace(string(data), from, to, 1)
-	if doc == string(data) {
-		t.Fatalf("mutation %q not applied", from)
-	}
-	err = env.Objects(source, parse(t, path, doc))
+	path, doc := realDoc(t, source, file, from, to)
+	err := env.Objects(source, parse(t, path, doc))
 	if err == nil {
 		t.Fatal("accepted")
 	}

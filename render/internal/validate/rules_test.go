@@ -1,8 +1,6 @@
 package validate
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -549,15 +547,7 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			objs := readReal(t, tc.source)
-			path := filepath.Join(realDir, tc.source, tc.file)
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			doc := strings.Replace(string(data), tc.from, tc.to, 1)
-			if doc == string(data) {
-				t.Fatalf("mutation %q not applied", tc.from)
-			}
+			path, doc := realDoc(t, tc.source, tc.file, tc.from, tc.to)
 			if err := realEnv(t, objs).Objects(tc.source, parse(t, path, doc)); err != nil {
 				t.Errorf("refused: %v", err)
 			}
@@ -769,15 +759,7 @@ func TestRulesByKubeVersionAtTheirLine(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			path := filepath.Join(realDir, "podinfo", tc.file)
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			doc := strings.Replace(string(data), tc.from, tc.to, 1)
-			if doc == string(data) {
-				t.Fatalf("mutation %q not applied", tc.from)
-			}
+			path, doc := realDoc(t, "podinfo", tc.file, tc.from, tc.to)
 			for kube, want := range tc.want {
 				env, err := schemas().Env(kube, readReal(t, "podinfo"))
 				if err != nil {
