@@ -59,6 +59,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		relaxedDNSSearches:        atLeast(opts.KubeVersion, 1, 33),
 		zeroSleep:                 atLeast(opts.KubeVersion, 1, 33),
 		hpaScaleToZero:            atLeast(opts.KubeVersion, 1, 37),
+		userNamespaces:            atLeast(opts.KubeVersion, 1, 33),
 	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -185,6 +186,10 @@ type checker struct {
 	// or External metric can scale it up again (HPAScaleToZero, on by
 	// default from 1.37); before, at least 1.
 	hpaScaleToZero bool
+	// userNamespaces: a pod's hostUsers is kept and validated
+	// (UserNamespacesSupport, on by default from 1.33, GA in 1.36);
+	// before, the API server drops it.
+	userNamespaces bool
 }
 
 // serviceName checks a name that refers to a Service, as the Service's

@@ -459,7 +459,8 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // 1.33 a DNS search domain may hold '_' (RelaxedDNSSearchValidation) and
 // a lifecycle hook may sleep 0 s (PodLifecycleSleepActionAllowZero); from
 // 1.37 an autoscaler with an Object or External metric may scale to zero
-// (HPAScaleToZero).
+// (HPAScaleToZero); from 1.33 a pod with hostUsers: false shares no host
+// namespace (UserNamespacesSupport; before, hostUsers is dropped).
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -477,6 +478,7 @@ func TestRulesByKubeVersion(t *testing.T) {
 	cpu := hpa("{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}}")
 	queue := hpa("{type: External, external: {metric: {name: queue_messages_ready}, target: {type: AverageValue, averageValue: '30'}}}")
 	hpaV1 := "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 0\n  maxReplicas: 3"
+	userns := "spec:\n  hostUsers: false\n  hostPID: true\n  containers: [{name: a, image: a}]"
 	backend := "spec: {defaultBackend: {service: {name: 1web, port: {number: 80}}}}"
 	pod := "spec:\n  containers: [{name: a, image: a}]\n  hostAliases: [{ip: '::ffff:10.1.2.3', hostnames: [db]}]\n  dnsPolicy: None\n  dnsConfig: {nameservers: [10.96.000.10]}"
 	for _, tc := range []struct {
@@ -522,6 +524,9 @@ func TestRulesByKubeVersion(t *testing.T) {
 			"spec.metrics: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"},
 		{"scale to zero v1 1.37", func() runtime.Object { return &autoscalingv1.HorizontalPodAutoscaler{} }, hpaV1, "1.37.0",
 			"spec.minReplicas: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"},
+		{"host users 1.32", func() runtime.Object { return &corev1.Pod{} }, userns, "1.32.0", ""},
+		{"host users 1.33", func() runtime.Object { return &corev1.Pod{} }, userns, "1.33.0",
+			"spec.hostPID: Forbidden: when `pod.Spec.HostUsers` is false"},
 		{"service name 1.35", func() runtime.Object { return &networkingv1.Ingress{} }, backend, "1.35.2",
 			`spec.defaultBackend.service.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`},
 		{"service name 1.36", func() runtime.Object { return &networkingv1.Ingress{} }, backend, "1.36.0", ""},

@@ -13,11 +13,12 @@ import (
 
 // Security contexts, of the pod and of each container, as the API
 // server's validatePodSpecSecurityContext, ValidateSecurityContext,
-// validateWindowsHostProcessPod and validateLinux check them (v1.37).
-// Left out, because a feature gate kiln cannot see drops the field before
-// validation when off: procMount (ProcMountType), hostUsers' conflicts
-// (UserNamespacesSupport), supplementalGroupsPolicy and
-// seLinuxChangePolicy.
+// validateWindowsHostProcessPod, validateHostUsers and validateLinux check
+// them (v1.37). hostUsers: false is checked from 1.33, where the
+// UserNamespacesSupport gate is on by default (before, the API server
+// drops the field). Left out: procMount's tie to hostUsers (ProcMountType)
+// and seLinuxChangePolicy's values; the schema holds
+// supplementalGroupsPolicy's.
 
 const (
 	idHint       = "a user or group ID is 0 to 2147483647"
@@ -70,8 +71,28 @@ func (c *checker) podSecurity(ps *corev1.PodSpec, path *field.Path) {
 		c.add(field.Invalid(path.Child("shareProcessNamespace"), true, "ShareProcessNamespace and HostPID cannot both be enabled"),
 			"a pod sharing the host's PID namespace already shares it between its containers: remove shareProcessNamespace or hostPID")
 	}
+	c.hostUsers(ps, path)
 	c.hostProcess(ps, path)
 	c.podOS(ps, path)
+}
+
+// hostUsers checks a pod in its own user namespace (hostUsers: false):
+// it shares none of the host's other namespaces. The API server names the
+// last two fields spec.HostPID and spec.HostIPC; kiln names them as
+// written, so that the error has their line.
+func (c *checker) hostUsers(ps *corev1.PodSpec, path *field.Path) {
+	if !c.userNamespaces || ps.HostUsers == nil || *ps.HostUsers {
+		return
+	}
+	for _, f := range []struct {
+		key string
+		on  bool
+	}{{"hostNetwork", ps.HostNetwork}, {"hostPID", ps.HostPID}, {"hostIPC", ps.HostIPC}} {
+		if f.on {
+			c.add(field.Forbidden(path.Child(f.key), "when `pod.Spec.HostUsers` is false"),
+				fmt.Sprintf("a pod in its own user namespace (hostUsers: false) cannot share the host's namespaces: remove %s, or hostUsers", f.key))
+		}
+	}
 }
 
 // eachContainer calls f for the pod's init containers, then its
