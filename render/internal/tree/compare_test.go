@@ -232,3 +232,38 @@ func BenchmarkRewriteOneFile(b *testing.B) {
 	other["apps/app042/deployment_app042.yaml"] = []byte("kind: deployment\nmetadata: {name: app042}\nspec: {replicas: 2}\n")
 	benchRewrite(b, files, other)
 }
+
+// BenchmarkWriteWhole stages a whole tree of 600 files in 200 folders, the
+// size of one env of a 100-app fleet, into a new folder (a first render, or
+// one whose earlier tree is gone): "fd" as Stage writes it (writeTree),
+// "root" one file at a time through os.Root, as it used to.
+func BenchmarkWriteWhole(b *testing.B) {
+	files := benchTree()
+	rels := SortedKeys(files)
+	base := b.TempDir()
+	n := 0
+	for name, write := range map[string]func(dir string) error{
+		"fd": func(dir string) error { return writeTree(bg, dir, files, rels, "") },
+		"root": func(dir string) error {
+			r, err := os.OpenRoot(dir)
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			return writeAll(bg, r, files, rels, "")
+		},
+	} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				n++
+				dir := filepath.Join(base, fmt.Sprint(n))
+				if err := os.Mkdir(dir, 0o755); err != nil {
+					b.Fatal(err)
+				}
+				if err := write(dir); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

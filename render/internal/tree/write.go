@@ -252,6 +252,9 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 		}
 		o.staged = append(o.staged, s)
 	}()
+	if prev.whole {
+		return writeTree(ctx, tmp, files, SortedKeys(files), "")
+	}
 	// os.Root keeps every write below tmp, whatever a path or a file
 	// appearing meanwhile says.
 	r, err := os.OpenRoot(tmp)
@@ -259,9 +262,6 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 		return err
 	}
 	defer r.Close()
-	if prev.whole {
-		return writeAll(ctx, r, files, SortedKeys(files), "")
-	}
 	return stageOps(ctx, r, files, s.ops)
 }
 
@@ -324,6 +324,30 @@ func stageOps(ctx context.Context, r *os.Root, files Files, ops []op) error {
 		}
 	}
 	return nil
+}
+
+// folderFiles are the files of one folder of a tree (dir "." for the
+// top), by their paths in the tree.
+type folderFiles struct {
+	dir  string
+	rels []string
+}
+
+// byFolder groups rels (sorted) by folder, in order.
+func byFolder(rels []string) []folderFiles {
+	var out []folderFiles
+	at := map[string]int{}
+	for _, rel := range rels {
+		d := path.Dir(rel)
+		i, ok := at[d]
+		if !ok {
+			i = len(out)
+			at[d] = i
+			out = append(out, folderFiles{dir: d})
+		}
+		out[i].rels = append(out[i].rels, rel)
+	}
+	return out
 }
 
 // writeAll writes the files rels (sorted) below r, each holding
