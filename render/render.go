@@ -144,6 +144,9 @@ type Options struct {
 	// packages templates/helm and templates/jsonnet do on their own: no
 	// memory cap, and an evaluation that outlives its context runs on
 	// until the process exits. For programs that cannot call Serve.
+	// Templates then format dates in this process's time.Local (workers
+	// use UTC), which the render cache does not key on: keep it the same
+	// between runs that share a cache.
 	InProcess bool
 	// OnSecrets, when set, is called with an env's Redactor as soon as its
 	// secret values are read and before anything renders, so that the

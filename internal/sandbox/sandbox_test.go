@@ -30,6 +30,12 @@ import (
 var testEngines = map[string]Factory{
 	// echo returns the request as a result, through every wire type.
 	"echo": func(config []byte) (templates.Engine, error) { return echoEngine{config: string(config)}, nil },
+	// zone tells the time zone templates format dates in.
+	"zone": func([]byte) (templates.Engine, error) {
+		return engineFunc(func(context.Context, *templates.Request) (*templates.Result, error) {
+			return &templates.Result{Params: map[string]any{"epoch": time.Unix(0, 0).Format("2006-01-02 15:04 MST")}}, nil
+		}), nil
+	},
 	// hog allocates without end.
 	"hog": func([]byte) (templates.Engine, error) {
 		return engineFunc(func(context.Context, *templates.Request) (*templates.Result, error) {
@@ -86,6 +92,11 @@ func TestMain(m *testing.M) {
 	// as kiln's do, their first collection deferred (package initgc),
 	// and TestMemoryLimit sees a hog die as it would in kiln.
 	initgc.Done()
+	if os.Getenv(envWorker) == workerMagic {
+		// This binary's workers run as on a machine whose time zone is
+		// not UTC (TestWorkerZoneIsUTC).
+		time.Local = time.FixedZone("JST", 9*60*60)
+	}
 	Serve(testEngines)
 	testenv.ChildrenExitPromptly()
 	os.Exit(m.Run())
@@ -193,6 +204,23 @@ func TestRoundTrip(t *testing.T) {
 		if alias.YNode().Alias != name.YNode() {
 			t.Errorf("round %d: the alias lost its anchor", round)
 		}
+	}
+}
+
+// TestWorkerZoneIsUTC: a worker on a machine whose time zone is not UTC
+// (TestMain gives this binary's workers JST) evaluates in UTC. Templates
+// format dates in time.Local (sprig's date, toDate), which the render
+// cache does not key on: a chart that formats one rendered in the zone of
+// whichever machine stored its entry.
+func TestWorkerZoneIsUTC(t *testing.T) {
+	t.Parallel()
+	p := newPool(t, Options{Workers: 1})
+	res, err := p.Engine("zone", nil).Render(context.Background(), &templates.Request{App: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.Params["epoch"], "1970-01-01 00:00 UTC"; got != want {
+		t.Errorf("the Unix epoch in the worker's zone = %v; want %v", got, want)
 	}
 }
 

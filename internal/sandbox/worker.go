@@ -51,6 +51,14 @@ func serve(engines map[string]Factory) int {
 	// kills the worker when the render's context ends.
 	signal.Ignore(os.Interrupt, syscall.SIGTERM)
 
+	// Templates evaluate in UTC, whatever the machine's time zone, as
+	// helm-controller does in a cluster: sprig's date, toDate and their
+	// kin read time.Local, which no render request names and the render
+	// cache does not observe, so a cache kept on a laptop that changed
+	// zones, or shared by machines of two zones, served one zone's output
+	// to the other, and CI and a laptop rendered one chart differently.
+	time.Local = time.UTC
+
 	// Frames go to the real standard output only; anything a library
 	// prints goes to standard error.
 	out := os.Stdout

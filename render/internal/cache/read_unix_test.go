@@ -151,3 +151,38 @@ func storeWithEntry(t *testing.T) (*Store, string, string) {
 	}
 	return s, key, s.path(key)
 }
+
+// TestSymlinkedFolderIsNotRead: an entry folder that is a symlink (a
+// restored cache archive may hold one) is refused by Get as Put refuses
+// it. Get read through it, trusted the entry it found outside the cache
+// folder and dated it on the hit, and Put, finding the same bytes there,
+// dated it too; an entry that Put can never replace must not be read.
+func TestSymlinkedFolderIsNotRead(t *testing.T) {
+	s, key, p := storeWithEntry(t)
+	folder := filepath.Dir(p)
+	outside := filepath.Join(t.TempDir(), "moved")
+	if err := os.Rename(folder, outside); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(filepath.Join(outside, key), old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, folder); err != nil {
+		t.Fatal(err)
+	}
+	// The next run's store, which finds the archive as restored.
+	next, err := Open(filepath.Dir(s.Dir()), "build-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err := next.Get(key); e != nil || !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Get through a symlinked folder = %v, %v; want ErrCorrupt", e, err)
+	}
+	if err := next.Put(key, testEntry()); err == nil {
+		t.Error("Put of the entry the symlinked folder leads to succeeded; want it refused")
+	}
+	if fi, err := os.Stat(filepath.Join(outside, key)); err != nil || !fi.ModTime().Equal(old) {
+		t.Errorf("the entry where the folder leads: %v, %v; want it untouched, dated %v", fi, err, old)
+	}
+}

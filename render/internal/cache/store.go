@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -139,6 +140,10 @@ func parse(payload []byte) (*wireEntry, error) {
 // concurrent use, also by several kiln processes on one folder.
 type Store struct {
 	dir string
+	// own holds the entry folders found to be real folders, not symlinks
+	// (ownFolder), each looked at once: a hit must not cost an lstat per
+	// entry, and a store has at most 256 such folders.
+	own sync.Map // folder path -> struct{}
 }
 
 // Open returns the store of build (BuildID) below dir, creating it, and
@@ -290,6 +295,12 @@ func (s *Store) Get(key string) (*Entry, error) {
 		return nil, fmt.Errorf("cache key %q", key)
 	}
 	p := s.path(key)
+	if err := s.ownFolder(filepath.Dir(p)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
 	data, mtime, err := readEntry(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -361,6 +372,9 @@ func (s *Store) Put(key string, e *Entry) error {
 	head := h.Sum([]byte(magic))
 	parts := [][]byte{head, hdr, e.Result}
 	p := s.path(key)
+	if err := s.ownFolder(filepath.Dir(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	if same, mtime := sameEntry(p, parts); same {
 		used(p, mtime)
 		return nil
@@ -368,7 +382,7 @@ func (s *Store) Put(key string, e *Entry) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
-	if err := realFolder(filepath.Dir(p)); err != nil {
+	if err := s.ownFolder(filepath.Dir(p)); err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
@@ -391,6 +405,23 @@ func (s *Store) Put(key string, e *Entry) error {
 		_ = os.Remove(f.Name())
 	}
 	return werr
+}
+
+// ownFolder is realFolder for dir, an entry folder of the store, looked
+// at once per Store when it is one. Get reads, and a hit dates, only
+// entries of such folders: through a symlinked folder (a restored cache
+// archive may hold one) it read and touched files outside the cache
+// folder, and trusted whatever it found there, while Put, refusing to
+// write through it, could never replace them.
+func (s *Store) ownFolder(dir string) error {
+	if _, ok := s.own.Load(dir); ok {
+		return nil
+	}
+	if err := realFolder(dir); err != nil {
+		return err
+	}
+	s.own.Store(dir, struct{}{})
+	return nil
 }
 
 // realFolder refuses a folder of the store that is not one: a symlink
