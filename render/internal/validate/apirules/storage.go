@@ -41,7 +41,8 @@ func (c *checker) className(name string, p *field.Path) {
 // claimSpec checks what ValidatePersistentVolumeClaimSpec adds to the
 // access mode and storage request claim already checks: a valid
 // selector, ReadWriteOncePod alone, a storage request above zero, a
-// storage class name, and the data sources.
+// storage class name, a volume attributes class name, and the data
+// sources.
 func (c *checker) claimSpec(s *corev1.PersistentVolumeClaimSpec, spec *field.Path) {
 	c.selector(s.Selector, spec.Child("selector"))
 	c.accessModes(s.AccessModes, spec.Child("accessModes"))
@@ -53,6 +54,14 @@ func (c *checker) claimSpec(s *corev1.PersistentVolumeClaimSpec, spec *field.Pat
 	}
 	if s.StorageClassName != nil {
 		c.className(*s.StorageClassName, spec.Child("storageClassName"))
+	}
+	if vac := s.VolumeAttributesClassName; vac != nil && *vac != "" && c.volumeAttributesClass {
+		// Before 1.34 the VolumeAttributesClass gate is off by default and
+		// the API server drops the field unchecked.
+		for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(*vac, false) {
+			c.add(field.Invalid(spec.Child("volumeAttributesClassName"), *vac, msg),
+				"a VolumeAttributesClass name is a DNS subdomain: lowercase letters, digits, '-' and '.'")
+		}
 	}
 	if ds := s.DataSource; ds != nil {
 		c.dataSource(ds.Name, ds.Kind, ds.APIGroup, spec.Child("dataSource"))
