@@ -18,6 +18,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -116,6 +117,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.claimSpec(&o.Spec, field.NewPath("spec"))
 	case *corev1.PersistentVolume:
 		c.persistentVolume(o)
+	case *storagev1.StorageClass:
+		c.storageClass(o)
 	case *corev1.LimitRange:
 		c.limitRange(o)
 	case *corev1.ResourceQuota:

@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
 )
 
 // ingress is an Ingress document with one rule: host, one path of path
@@ -65,6 +66,21 @@ func statefulSet(podMore, claims string) string {
 // the source source (more volumes may follow as flow entries).
 func blockPod(containerMore, source string) string {
 	return "spec:\n  containers:\n  - name: a\n    image: a\n    " + containerMore + "\n  volumes:\n  - name: data\n    " + source
+}
+
+// storageClass is the AWS EBS CSI driver's documented StorageClass with
+// more lines (more, when not "").
+func storageClass(more string) string {
+	return "provisioner: ebs.csi.aws.com\nparameters: {type: gp3, encrypted: 'true'}\nallowVolumeExpansion: true\nmountOptions: [debug]\n" + more
+}
+
+// manyParameters is n flow mapping entries p0: x, p1: x, ...
+func manyParameters(n int) string {
+	entries := make([]string, n)
+	for i := range entries {
+		entries[i] = fmt.Sprintf("p%d: x", i)
+	}
+	return strings.Join(entries, ", ")
 }
 
 // limitRange is a LimitRange document whose first limit is item (its
@@ -400,6 +416,29 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"claim with an empty volume attributes class", &corev1.PersistentVolumeClaim{}, "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, volumeAttributesClassName: ''}", ""},
 		{"statefulset claim template with a bad volume attributes class", &appsv1.StatefulSet{}, statefulSet("", strings.Replace(dataClaim, "accessModes:", "volumeAttributesClassName: gold.iops/fast, accessModes:", 1)),
 			`spec.volumeClaimTemplates[0].spec.volumeAttributesClassName: Invalid value: "gold.iops/fast": a lowercase RFC 1123 subdomain`},
+		// StorageClasses: the AWS EBS CSI driver's documented one, and mistakes in it.
+		{"storage class", &storagev1.StorageClass{}, storageClass("reclaimPolicy: Retain\nvolumeBindingMode: WaitForFirstConsumer\nallowedTopologies:\n- matchLabelExpressions: [{key: topology.ebs.csi.aws.com/zone, values: [us-east-1a, us-east-1b]}]\n- matchLabelExpressions: [{key: topology.ebs.csi.aws.com/zone, values: [us-east-1c]}]"), ""},
+		{"storage class of a built-in provisioner", &storagev1.StorageClass{}, "provisioner: kubernetes.io/no-provisioner\nvolumeBindingMode: WaitForFirstConsumer", ""},
+		{"storage class provisioner with a space", &storagev1.StorageClass{}, "provisioner: ebs csi", `provisioner: Invalid value: "ebs csi": name part must consist of`},
+		{"storage class recycling", &storagev1.StorageClass{}, storageClass("reclaimPolicy: Recycle"),
+			`reclaimPolicy: Unsupported value: "Recycle": supported values: "Delete", "Retain"`},
+		{"storage class empty binding mode", &storagev1.StorageClass{}, storageClass("volumeBindingMode: ''"),
+			`volumeBindingMode: Unsupported value: "": supported values: "Immediate", "WaitForFirstConsumer"`},
+		{"storage class empty parameter name", &storagev1.StorageClass{}, strings.Replace(storageClass(""), "type: gp3", "'': gp3", 1), `parameters: Invalid value: "": field can not be empty.`},
+		{"storage class parameters too large", &storagev1.StorageClass{}, strings.Replace(storageClass(""), "type: gp3", "tagSpecification_1: "+strings.Repeat("x", 256<<10), 1),
+			`parameters: Too long: may not be more than 262144 bytes`},
+		{"storage class of 513 parameters", &storagev1.StorageClass{}, strings.Replace(storageClass(""), "type: gp3", manyParameters(513), 1),
+			`parameters: Too many: 514: must have at most 512 items`},
+		{"storage class topology without values", &storagev1.StorageClass{}, storageClass("allowedTopologies: [{matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: []}]}]"),
+			`allowedTopologies[0].matchLabelExpressions[0].values: Required value`},
+		{"storage class topology key twice", &storagev1.StorageClass{}, storageClass("allowedTopologies: [{matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [a]}, {key: topology.kubernetes.io/zone, values: [b]}]}]"),
+			`allowedTopologies[0].matchLabelExpressions[1].key: Duplicate value: "topology.kubernetes.io/zone"`},
+		{"storage class topology value twice", &storagev1.StorageClass{}, storageClass("allowedTopologies: [{matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [a, a]}]}]"),
+			`allowedTopologies[0].matchLabelExpressions[0].values[1]: Duplicate value: "a"`},
+		{"storage class topology term twice", &storagev1.StorageClass{}, storageClass("allowedTopologies: [{matchLabelExpressions: [{key: zone, values: [a, b]}]}, {matchLabelExpressions: [{key: zone, values: [b, a]}]}]"),
+			`allowedTopologies[1].matchLabelExpressions: Duplicate value: ""`},
+		{"storage class topology key", &storagev1.StorageClass{}, storageClass("allowedTopologies: [{matchLabelExpressions: [{key: 'topology zone', values: [a]}]}]"),
+			`allowedTopologies[0].matchLabelExpressions[0].key: Invalid value: "topology zone": name part must consist of`},
 		// Resize policies (the newest release; TestRulesByKubeVersion has the older).
 		{"resize policy", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}, {resourceName: memory, restartPolicy: RestartContainer}]}]", ""},
 		{"resize policy of a sidecar and an init container", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a}]\n  initContainers: [{name: s, image: s, restartPolicy: Always, resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]}, {name: i, image: i, resizePolicy: [{resourceName: memory, restartPolicy: NotRequired}]}]", ""},
