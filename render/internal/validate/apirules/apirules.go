@@ -14,6 +14,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -119,6 +120,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.persistentVolume(o)
 	case *storagev1.StorageClass:
 		c.storageClass(o)
+	case *discoveryv1.EndpointSlice:
+		c.endpointSlice(o)
 	case *corev1.LimitRange:
 		c.limitRange(o)
 	case *corev1.ResourceQuota:

@@ -16,6 +16,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -79,6 +80,27 @@ func manyParameters(n int) string {
 	entries := make([]string, n)
 	for i := range entries {
 		entries[i] = fmt.Sprintf("p%d: x", i)
+	}
+	return strings.Join(entries, ", ")
+}
+
+// endpointSlice is the EndpointSlice of the Kubernetes documentation
+// (concepts/services-networking/endpoint-slices) with addressType typ, its
+// endpoint's addresses (flow sequence entries) and one more line of the
+// endpoint (when not "").
+func endpointSlice(typ, addresses, endpointMore string) string {
+	if endpointMore != "" {
+		endpointMore = "\n  " + endpointMore
+	}
+	return "metadata: {name: example-abc, labels: {kubernetes.io/service-name: example}}\naddressType: " + typ +
+		"\nports:\n- {name: http, protocol: TCP, port: 80}\nendpoints:\n- addresses: [" + addresses + "]\n  conditions: {ready: true}\n  hostname: pod-1\n  nodeName: node-1\n  zone: us-west2-a" + endpointMore
+}
+
+// manyAddresses is n IPv4 addresses as flow sequence entries.
+func manyAddresses(n int) string {
+	entries := make([]string, n)
+	for i := range entries {
+		entries[i] = fmt.Sprintf("'10.1.%d.%d'", i/250, i%250+1)
 	}
 	return strings.Join(entries, ", ")
 }
@@ -439,6 +461,36 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			`allowedTopologies[1].matchLabelExpressions: Duplicate value: ""`},
 		{"storage class topology key", &storagev1.StorageClass{}, storageClass("allowedTopologies: [{matchLabelExpressions: [{key: 'topology zone', values: [a]}]}]"),
 			`allowedTopologies[0].matchLabelExpressions[0].key: Invalid value: "topology zone": name part must consist of`},
+		// EndpointSlices: the Kubernetes documentation's example, and mistakes in it.
+		{"endpoint slice", &discoveryv1.EndpointSlice{}, endpointSlice("IPv4", "'10.1.2.3'", ""), ""},
+		{"endpoint slice of names", &discoveryv1.EndpointSlice{}, endpointSlice("FQDN", "db.example.com.", ""), ""},
+		{"endpoint slice of IPv6", &discoveryv1.EndpointSlice{}, endpointSlice("IPv6", "'2001:db8::1'", ""), ""},
+		{"endpoint slice with an IPv6 address of IPv4", &discoveryv1.EndpointSlice{}, endpointSlice("IPv4", "'2001:db8::1'", ""),
+			`endpoints[0].addresses[0]: Invalid value: "2001:db8::1": must be a valid IPv4 address`},
+		{"endpoint slice with a host name of IPv4", &discoveryv1.EndpointSlice{}, endpointSlice("IPv4", "db.example.com", ""),
+			`endpoints[0].addresses[0]: Invalid value: "db.example.com": must be a valid IPv4 address`},
+		{"endpoint slice with a loopback address", &discoveryv1.EndpointSlice{}, endpointSlice("IPv4", "'127.0.0.1'", ""),
+			`endpoints[0].addresses[0]: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)`},
+		{"endpoint slice with a single-label name", &discoveryv1.EndpointSlice{}, endpointSlice("FQDN", "db", ""),
+			`endpoints[0].addresses[0]: Invalid value: "db": should be a domain with at least two segments separated by dots`},
+		{"endpoint slice with an endpoint without address", &discoveryv1.EndpointSlice{}, strings.Replace(endpointSlice("IPv4", "'10.1.2.3'", ""), "addresses: ['10.1.2.3']", "addresses: []", 1),
+			`endpoints[0].addresses: Required value: must contain at least 1 address`},
+		{"endpoint slice with 101 addresses", &discoveryv1.EndpointSlice{}, endpointSlice("IPv4", manyAddresses(101), ""),
+			`endpoints[0].addresses: Too many: 101: must have at most 100 items`},
+		{"endpoint slice of 1001 endpoints", &discoveryv1.EndpointSlice{}, "addressType: IPv4\nendpoints: [" + strings.Repeat("{addresses: ['10.1.2.3']}, ", 1000) + "{addresses: ['10.1.2.4']}]",
+			`endpoints: Too many: 1001: must have at most 1000 items`},
+		{"endpoint slice hostname", &discoveryv1.EndpointSlice{}, strings.Replace(endpointSlice("IPv4", "'10.1.2.3'", ""), "hostname: pod-1", "hostname: pod_1", 1),
+			`endpoints[0].hostname: Invalid value: "pod_1": a lowercase RFC 1123 label`},
+		{"endpoint slice zone hint twice", &discoveryv1.EndpointSlice{}, endpointSlice("IPv4", "'10.1.2.3'", "hints: {forZones: [{name: us-west2-a}, {name: us-west2-a}]}"),
+			`endpoints[0].hints.forZones[1].name: Duplicate value: "us-west2-a"`},
+		{"endpoint slice with two unnamed ports", &discoveryv1.EndpointSlice{}, strings.Replace(endpointSlice("IPv4", "'10.1.2.3'", ""), "- {name: http, protocol: TCP, port: 80}", "- {port: 80}\n- {port: 443}", 1),
+			`ports[1].name: Duplicate value: ""`},
+		{"endpoint slice port name", &discoveryv1.EndpointSlice{}, strings.Replace(endpointSlice("IPv4", "'10.1.2.3'", ""), "name: http,", "name: HTTP,", 1),
+			`ports[0].name: Invalid value: "HTTP": a lowercase RFC 1123 label`},
+		{"endpoint slice empty protocol", &discoveryv1.EndpointSlice{}, strings.Replace(endpointSlice("IPv4", "'10.1.2.3'", ""), "protocol: TCP", "protocol: ''", 1),
+			`ports[0].protocol: Unsupported value: "": supported values: "SCTP", "TCP", "UDP"`},
+		{"endpoint slice app protocol", &discoveryv1.EndpointSlice{}, strings.Replace(endpointSlice("IPv4", "'10.1.2.3'", ""), "port: 80}", "port: 80, appProtocol: 'grpc web'}", 1),
+			`ports[0].appProtocol: Invalid value: "grpc web": name part must consist of`},
 		// Resize policies (the newest release; TestRulesByKubeVersion has the older).
 		{"resize policy", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}, {resourceName: memory, restartPolicy: RestartContainer}]}]", ""},
 		{"resize policy of a sidecar and an init container", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a}]\n  initContainers: [{name: s, image: s, restartPolicy: Always, resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]}, {name: i, image: i, resizePolicy: [{resourceName: memory, restartPolicy: NotRequired}]}]", ""},
