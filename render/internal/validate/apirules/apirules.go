@@ -64,6 +64,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		userNamespaces:            atLeast(opts.KubeVersion, 1, 33),
 		inPlaceResize:             atLeast(opts.KubeVersion, 1, 33),
 		volumeAttributesClass:     atLeast(opts.KubeVersion, 1, 34),
+		matchConditionCEL:         atLeast(opts.KubeVersion, 1, 28),
+		celCompat:                 CELCompatibility(opts.KubeVersion),
 	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -206,6 +208,12 @@ type checker struct {
 	// and validated (VolumeAttributesClass, on by default from 1.34);
 	// before, the API server drops it.
 	volumeAttributesClass bool
+	// matchConditionCEL: webhooks' match conditions are compiled
+	// (AdmissionWebhookMatchConditions, on by default from 1.28).
+	matchConditionCEL bool
+	// celCompat is the API server's CEL compatibility version, the
+	// libraries a new expression may use.
+	celCompat *version.Version
 }
 
 // serviceName checks a name that refers to a Service, as the Service's

@@ -42,6 +42,17 @@ func webhookURL(url string) string {
 	return "webhooks:\n- name: check.example.com\n  sideEffects: None\n  admissionReviewVersions: [v1]\n  clientConfig: {url: '" + url + "'}\n"
 }
 
+// webhookMatch is a ValidatingWebhookConfiguration (or, decoded as one,
+// a MutatingWebhookConfiguration) whose webhook has a match condition
+// for each expression (YAML scalars), named c0, c1, ...
+func webhookMatch(expressions ...string) string {
+	conds := ""
+	for i, e := range expressions {
+		conds += fmt.Sprintf("  - {name: c%d, expression: %s}\n", i, e)
+	}
+	return webhookURL("https://hooks.example.com/check") + "  matchConditions:\n" + conds
+}
+
 // webhookResources is a ValidatingWebhookConfiguration whose one rule
 // names resources (a YAML flow sequence's entries).
 func webhookResources(resources string) string {
@@ -199,6 +210,20 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"webhook with an empty resource", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookResources("pods, ''"),
 			`webhooks[0].rules[0].resources[1]: Required value`},
 
+		// Match conditions compile as CEL in the admission environment
+		// (the Kubernetes documentation's examples, and mistakes in them).
+		{"webhook match conditions", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookMatch(
+			`'!(request.resource.group == "coordination.k8s.io" && request.resource.resource == "leases")'`,
+			`'!("system:nodes" in request.userInfo.groups)'`,
+			`'!authorizer.group("admissionregistration.k8s.io").resource("validatingwebhookconfigurations").name("my-webhook.example.com").check("breakglass").allowed()'`,
+			`'has(object.metadata) && object.metadata.name.startsWith("kube-")'`), ""},
+		{"webhook match condition not a bool", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookMatch("request.resource.group"),
+			`webhooks[0].matchConditions[0].expression: Invalid value: "request.resource.group": must evaluate to bool but got string`},
+		{"webhook match condition with params", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookMatch("params.enabled == true"),
+			`webhooks[0].matchConditions[0].expression: Invalid value: "params.enabled == true": compilation failed: ERROR: <input>:1:1: undeclared reference to 'params'`},
+		{"webhook match condition that does not parse", &admissionregistrationv1.ValidatingWebhookConfiguration{}, webhookMatch("'request.kind.kind == \"Pod'"),
+			`webhooks[0].matchConditions[0].expression: Invalid value: "request.kind.kind == \"Pod": compilation failed: ERROR: <input>:1:22: Syntax error`},
+		{"mutating webhook match condition", &admissionregistrationv1.MutatingWebhookConfiguration{}, webhookMatch("request.dryRun"), ""},
 		// PriorityClasses: system- names and values are the API server's.
 		{"priority class of a user", &schedulingv1.PriorityClass{}, "metadata: {name: batch-high}\nvalue: 1000000000", ""},
 		{"priority class above a user's", &schedulingv1.PriorityClass{}, "metadata: {name: batch-high}\nvalue: 1000000001",
@@ -670,6 +695,10 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"resize policy 1.32", func() runtime.Object { return &corev1.Pod{} }, resize, "1.32.5", ""},
 		{"resize policy 1.33", func() runtime.Object { return &corev1.Pod{} }, resize, "1.33.0",
 			`spec.containers[0].resizePolicy[0].resourceName: Unsupported value: "storage": supported values: "cpu", "memory"`},
+		{"match condition 1.27", func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} }, webhookMatch("request.resource.group"), "1.27.3", ""},
+		{"match condition of 1.33's library with 1.33", func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} }, webhookMatch("'isSemver(request.name)'"), "1.33.1",
+			`webhooks[0].matchConditions[0].expression: Invalid value: "isSemver(request.name)": compilation failed: ERROR: <input>:1:9: undeclared reference to 'isSemver'`},
+		{"match condition of 1.33's library with 1.34", func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} }, webhookMatch("'isSemver(request.name)'"), "1.34.0", ""},
 		{"volume attributes class 1.33", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.33.4", ""},
 		{"volume attributes class 1.34", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.34.0",
 			`spec.volumeAttributesClassName: Invalid value: "Gold_IOPS": a lowercase RFC 1123 subdomain must consist of`},
