@@ -2,6 +2,7 @@ package apirules
 
 import (
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -127,24 +128,23 @@ func (c *checker) resizePolicy(policies []corev1.ContainerResizePolicy, p *field
 			c.add(field.Duplicate(ip, rp.ResourceName), "list each resource once in resizePolicy")
 		}
 		seen[rp.ResourceName] = true
-		switch rp.ResourceName {
-		case corev1.ResourceCPU, corev1.ResourceMemory:
-		case "":
-			c.add(field.Required(ip.Child("resourceName"), ""), hint)
-		default:
-			c.add(field.NotSupported(ip.Child("resourceName"), rp.ResourceName, []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}), hint)
-		}
-		switch rp.RestartPolicy {
-		case corev1.NotRequired, corev1.RestartContainer:
-		case "":
-			c.add(field.Required(ip.Child("restartPolicy"), ""), hint)
-		default:
-			c.add(field.NotSupported(ip.Child("restartPolicy"), rp.RestartPolicy, []corev1.ResourceResizeRestartPolicy{corev1.NotRequired, corev1.RestartContainer}), hint)
-		}
+		requiredOneOf(c, rp.ResourceName, []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}, ip.Child("resourceName"), hint)
+		requiredOneOf(c, rp.RestartPolicy, []corev1.ResourceResizeRestartPolicy{corev1.NotRequired, corev1.RestartContainer}, ip.Child("restartPolicy"), hint)
 		if podRestart == corev1.RestartPolicyNever && rp.RestartPolicy != corev1.NotRequired {
 			c.add(field.Invalid(ip.Child("restartPolicy"), rp.RestartPolicy, "must be 'NotRequired' when `restartPolicy` is 'Never'"),
 				"a pod that restarts Never cannot restart a container to resize it: use restartPolicy NotRequired")
 		}
+	}
+}
+
+// requiredOneOf reports v, a field the API server requires, as missing
+// when empty and as not supported when not one of allowed.
+func requiredOneOf[T ~string](c *checker, v T, allowed []T, p *field.Path, hint string) {
+	switch {
+	case v == "":
+		c.add(field.Required(p, ""), hint)
+	case !slices.Contains(allowed, v):
+		c.add(field.NotSupported(p, v, allowed), hint)
 	}
 }
 
