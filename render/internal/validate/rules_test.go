@@ -736,7 +736,8 @@ func TestVolumesAndClaims(t *testing.T) {
 // (RelaxedServiceNameValidation), where kiln refused it whatever the
 // kubeVersion; an autoscaler scaling to zero is taken from 1.37
 // (HPAScaleToZero) when a metric can scale it up again, and refused at
-// its metrics when none can.
+// its metrics when none can; a container's resizePolicy is checked from
+// 1.33 (InPlacePodVerticalScaling), dropped unchecked before.
 func TestRulesByKubeVersionAtTheirLine(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -756,6 +757,10 @@ func TestRulesByKubeVersionAtTheirLine(t *testing.T) {
 			"1.35.0": `service.yaml:4: app podinfo: Service/9info: field "metadata.name": Invalid value: "9info": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character`,
 			"1.36.0": "",
 			"1.37.0": "",
+		}},
+		{"resize policy restarting a container", "deployment.yaml", "        volumeMounts:\n", "        resizePolicy:\n          - {resourceName: cpu, restartPolicy: Always}\n        volumeMounts:\n", map[string]string{
+			"1.32.0": "",
+			"1.33.0": `deployment.yaml:76: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].resizePolicy[0].restartPolicy": Unsupported value: "Always": supported values: "NotRequired", "RestartContainer"`,
 		}},
 		{"autoscaler to zero by CPU", "hpa.yaml", "  minReplicas: 2\n", "  minReplicas: 0\n", map[string]string{
 			"1.36.0": `hpa.yaml:10: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.minReplicas": Invalid value: 0: must be greater than or equal to 1`,
