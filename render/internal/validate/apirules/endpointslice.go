@@ -95,16 +95,17 @@ func (c *checker) endpoint(e *discoveryv1.Endpoint, addrType discoveryv1.Address
 }
 
 // endpointAddress checks an address against the slice's address type;
-// an IP address must also be one traffic can reach. Like the API server,
-// it reads addresses without strict IP validation (leading zeros pass).
+// an IP address is parsed as the env's API server parses the fields that
+// predate strict IP validation (legacyIP: strictly from 1.36), and must be
+// of the slice's family and one traffic can reach.
 func (c *checker) endpointAddress(a string, addrType discoveryv1.AddressType, p *field.Path) {
 	switch addrType {
 	case discoveryv1.AddressTypeIPv4, discoveryv1.AddressTypeIPv6:
-		addr := netutils.ParseIPSloppy(a)
-		v4 := addrType == discoveryv1.AddressTypeIPv4
-		if addr == nil || (addr.To4() != nil) != v4 {
-			// The API server adds "must be a valid IP address" for one
-			// that is no address at all; kiln reports it once.
+		if !c.legacyIP(p, a, endpointSliceAddrsHint) {
+			return
+		}
+		addr := netutils.ParseIPSloppy(a) // valid: checked above
+		if (addr.To4() != nil) != (addrType == discoveryv1.AddressTypeIPv4) {
 			c.add(field.Invalid(p, a, "must be a valid "+string(addrType)+" address"), endpointSliceAddrsHint)
 			return
 		}
