@@ -15,19 +15,15 @@ import (
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	apiservercel "k8s.io/apiserver/pkg/cel"
 	"k8s.io/apiserver/pkg/cel/environment"
+
+	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 )
 
-// celCompat is the CEL compatibility version of the API server of kube:
-// the minor version before it (EffectiveVersion.MinCompatibilityVersion),
-// whose libraries a new rule may use. An API server of 1.31 refuses a
-// CRD whose rule calls the format library, which 1.31 introduced; the
-// environment kiln's own apiserver packages default to is the newest. nil
-// (no kubeVersion) is that default.
+// celCompat is the CEL compatibility version of the API server of kube,
+// the one a CRD's new rules compile in (apirules.CELCompatibility, which
+// webhooks' match conditions compile in too).
 func celCompat(kube *version.Version) *version.Version {
-	if kube == nil || kube.Minor() == 0 {
-		return environment.DefaultCompatibilityVersion()
-	}
-	return version.MajorMinor(kube.Major(), kube.Minor()-1)
+	return apirules.CELCompatibility(kube)
 }
 
 // baseEnvSets holds one environment per compatibility version: building

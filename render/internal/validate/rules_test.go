@@ -48,6 +48,10 @@ func TestAPIServerRules(t *testing.T) {
 			`deployment.yaml:74: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].resources.requests.memory": Invalid value: "1Gi": must be less than or equal to memory limit of 512Mi`},
 		{"huge pages without cpu or memory", "podinfo", dep, "          limits:\n            cpu: 2000m\n            memory: 512Mi\n          requests:\n            cpu: 100m\n            memory: 64Mi\n", "          limits:\n            hugepages-2Mi: 64Mi\n",
 			`deployment.yaml:68: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].resources": Forbidden: HugePages require cpu or memory`},
+		{"block device of an emptyDir", "podinfo", dep, "        volumeMounts:\n          - name: data\n            mountPath: /data\n", "        volumeDevices:\n          - name: data\n            devicePath: /dev/xvda\n",
+			`deployment.yaml:76: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].volumeDevices[0].name": Invalid value: "data": can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode`},
+		{"resize policy of storage", "podinfo", dep, "        volumeMounts:\n", "        resizePolicy:\n          - {resourceName: ephemeral-storage, restartPolicy: NotRequired}\n        volumeMounts:\n",
+			`deployment.yaml:76: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].resizePolicy[0].resourceName": Unsupported value: "ephemeral-storage": supported values: "cpu", "memory"`},
 		{"service ports twice", "podinfo", svc, "    - port: 9999\n", "    - port: 9898\n",
 			`service.yaml:14: app podinfo: Service/podinfo: field "spec.ports[1]": Duplicate value: "9898/TCP"`},
 		{"unnamed port of several", "podinfo", svc, "      name: grpc\n", "",
@@ -542,6 +546,7 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		{"image pull secret without a name", "podinfo", "deployment.yaml", "      containers:\n", "      imagePullSecrets: [{}]\n      containers:\n"},
 		{"network policy IP blocks and port ranges", "kube-prometheus", "grafana-networkPolicy.yaml", "    - port: 3000\n      protocol: TCP\n",
 			"    - port: 3000\n      endPort: 3010\n      protocol: TCP\n    - port: http\n    - protocol: UDP\n  - from:\n    - ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/32, 10.0.0.0/8]}\n    - ipBlock: {cidr: 10.0.0.1/8, except: [10.1.0.0/16]}\n    - ipBlock: {cidr: '2001:db8::/32', except: ['2001:db8:1::/48']}\n"},
+		{"resize policies", "podinfo", "deployment.yaml", "        volumeMounts:\n", "        resizePolicy:\n          - {resourceName: cpu, restartPolicy: NotRequired}\n          - {resourceName: memory, restartPolicy: RestartContainer}\n        volumeMounts:\n"},
 		{"template label with dots and underscores", "podinfo", "deployment.yaml", "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo\n        example.com/version: v6.14_1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -731,7 +736,8 @@ func TestVolumesAndClaims(t *testing.T) {
 // (RelaxedServiceNameValidation), where kiln refused it whatever the
 // kubeVersion; an autoscaler scaling to zero is taken from 1.37
 // (HPAScaleToZero) when a metric can scale it up again, and refused at
-// its metrics when none can.
+// its metrics when none can; a container's resizePolicy is checked from
+// 1.33 (InPlacePodVerticalScaling), dropped unchecked before.
 func TestRulesByKubeVersionAtTheirLine(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -751,6 +757,10 @@ func TestRulesByKubeVersionAtTheirLine(t *testing.T) {
 			"1.35.0": `service.yaml:4: app podinfo: Service/9info: field "metadata.name": Invalid value: "9info": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character`,
 			"1.36.0": "",
 			"1.37.0": "",
+		}},
+		{"resize policy restarting a container", "deployment.yaml", "        volumeMounts:\n", "        resizePolicy:\n          - {resourceName: cpu, restartPolicy: Always}\n        volumeMounts:\n", map[string]string{
+			"1.32.0": "",
+			"1.33.0": `deployment.yaml:76: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].resizePolicy[0].restartPolicy": Unsupported value: "Always": supported values: "NotRequired", "RestartContainer"`,
 		}},
 		{"autoscaler to zero by CPU", "hpa.yaml", "  minReplicas: 2\n", "  minReplicas: 0\n", map[string]string{
 			"1.36.0": `hpa.yaml:10: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.minReplicas": Invalid value: 0: must be greater than or equal to 1`,
@@ -823,6 +833,36 @@ func TestIngressClasses(t *testing.T) {
 		switch {
 		case tc.want == "" && len(errs) > 0:
 			t.Errorf("refused: %v", errs)
+		case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+			t.Errorf("got %v, want one error containing %s", errs, tc.want)
+		}
+	}
+}
+
+// TestStorageClassesAndEndpointSlices: the AWS EBS CSI driver's
+// documented StorageClass and the Kubernetes documentation's
+// EndpointSlice pass the whole validation (schema and the API server's
+// rules); a mistake in each is refused once, at its line.
+func TestStorageClassesAndEndpointSlices(t *testing.T) {
+	t.Parallel()
+	const class = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: ebs-sc\nprovisioner: ebs.csi.aws.com\nvolumeBindingMode: WaitForFirstConsumer\n" +
+		"reclaimPolicy: Delete\nparameters:\n  type: gp3\n  encrypted: \"true\"\nallowedTopologies:\n- matchLabelExpressions:\n  - key: topology.ebs.csi.aws.com/zone\n    values:\n    - us-east-1a\n"
+	const slice = "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: example-abc\n  labels:\n    kubernetes.io/service-name: example\naddressType: IPv4\n" +
+		"ports:\n  - name: http\n    protocol: TCP\n    port: 80\nendpoints:\n  - addresses:\n      - \"10.1.2.3\"\n    conditions:\n      ready: true\n    hostname: pod-1\n    nodeName: node-1\n    zone: us-west2-a\n"
+	for _, tc := range []struct{ file, doc, from, to, want string }{
+		{"class.yaml", class, "", "", ""},
+		{"class.yaml", class, "reclaimPolicy: Delete", "reclaimPolicy: Recycle",
+			`class.yaml:7: app storage: StorageClass/ebs-sc: field "reclaimPolicy": Unsupported value: "Recycle": supported values: "Delete", "Retain"`},
+		{"class.yaml", class, "    - us-east-1a\n", "    - us-east-1a\n    - us-east-1a\n",
+			`field "allowedTopologies[0].matchLabelExpressions[0].values[1]": Duplicate value: "us-east-1a"`},
+		{"slice.yaml", slice, "", "", ""},
+		{"slice.yaml", slice, `"10.1.2.3"`, `"127.0.0.1"`,
+			`slice.yaml:14: app storage: EndpointSlice/example-abc: field "endpoints[0].addresses[0]": Invalid value: "127.0.0.1": may not be in the loopback range`},
+	} {
+		errs := diag.Flatten(testEnv(t).Objects("storage", parse(t, tc.file, strings.Replace(tc.doc, tc.from, tc.to, 1))))
+		switch {
+		case tc.want == "" && len(errs) > 0:
+			t.Errorf("%s refused: %v", tc.file, errs)
 		case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
 			t.Errorf("got %v, want one error containing %s", errs, tc.want)
 		}

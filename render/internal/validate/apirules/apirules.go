@@ -14,10 +14,12 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -60,6 +62,10 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		zeroSleep:                 atLeast(opts.KubeVersion, 1, 33),
 		hpaScaleToZero:            atLeast(opts.KubeVersion, 1, 37),
 		userNamespaces:            atLeast(opts.KubeVersion, 1, 33),
+		inPlaceResize:             atLeast(opts.KubeVersion, 1, 33),
+		volumeAttributesClass:     atLeast(opts.KubeVersion, 1, 34),
+		matchConditionCEL:         atLeast(opts.KubeVersion, 1, 28),
+		celCompat:                 CELCompatibility(opts.KubeVersion),
 	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -114,6 +120,10 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.claimSpec(&o.Spec, field.NewPath("spec"))
 	case *corev1.PersistentVolume:
 		c.persistentVolume(o)
+	case *storagev1.StorageClass:
+		c.storageClass(o)
+	case *discoveryv1.EndpointSlice:
+		c.endpointSlice(o)
 	case *corev1.LimitRange:
 		c.limitRange(o)
 	case *corev1.ResourceQuota:
@@ -190,6 +200,20 @@ type checker struct {
 	// (UserNamespacesSupport, on by default from 1.33, GA in 1.36);
 	// before, the API server drops it.
 	userNamespaces bool
+	// inPlaceResize: containers' resizePolicy is kept and validated
+	// (InPlacePodVerticalScaling, on by default from 1.33); before, the
+	// API server drops it.
+	inPlaceResize bool
+	// volumeAttributesClass: a claim's volumeAttributesClassName is kept
+	// and validated (VolumeAttributesClass, on by default from 1.34);
+	// before, the API server drops it.
+	volumeAttributesClass bool
+	// matchConditionCEL: webhooks' match conditions are compiled
+	// (AdmissionWebhookMatchConditions, on by default from 1.28).
+	matchConditionCEL bool
+	// celCompat is the API server's CEL compatibility version, the
+	// libraries a new expression may use.
+	celCompat *version.Version
 }
 
 // serviceName checks a name that refers to a Service, as the Service's
@@ -306,6 +330,9 @@ func (c *checker) job(js *batchv1.JobSpec, spec *field.Path, ownSelector bool) {
 // valid, unique names, and requests within limits. claims are the
 // volumes a StatefulSet's volumeClaimTemplates add.
 func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
+	// volumes maps each volume's name to whether a claim backs it (a
+	// persistentVolumeClaim or ephemeral volume, or a claim template),
+	// which a block device needs.
 	volumes := map[string]bool{}
 	for _, name := range claims {
 		volumes[name] = true
@@ -318,10 +345,10 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 		c.volume(&ps.Volumes[i], path.Child("volumes").Index(i))
 		p := path.Child("volumes").Index(i).Child("name")
 		c.name(p, v.Name, "volume")
-		if volumes[v.Name] {
+		if _, dup := volumes[v.Name]; dup {
 			c.add(field.Duplicate(p, v.Name), "give each volume its own name")
 		}
-		volumes[v.Name] = true
+		volumes[v.Name] = v.PersistentVolumeClaim != nil || v.Ephemeral != nil
 	}
 	names := map[string]bool{}
 	lists := []struct {
@@ -337,6 +364,8 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 			}
 			names[ctr.Name] = true
 			c.container(&ctr, cp, volumes)
+			c.devices(&ctr, cp, volumes)
+			c.resizePolicy(ctr.ResizePolicy, cp.Child("resizePolicy"), ps.RestartPolicy)
 			c.containerSecurity(ctr.SecurityContext, cp.Child("securityContext"))
 			sidecar := ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways
 			c.probes(&ctr, cp, l.key == "containers" || sidecar, gracePeriod(ps))
@@ -360,7 +389,7 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 	portNames := map[string]bool{}
 	for j, m := range ctr.VolumeMounts {
 		mp := cp.Child("volumeMounts").Index(j)
-		if !volumes[m.Name] {
+		if _, ok := volumes[m.Name]; !ok {
 			c.add(field.NotFound(mp.Child("name"), m.Name), fmt.Sprintf("add a volume named %q to the pod's volumes, or mount one that exists", m.Name))
 		}
 		if paths[m.MountPath] {

@@ -2,6 +2,7 @@ package apirules
 
 import (
 	"fmt"
+	"net"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -309,20 +310,7 @@ func (c *checker) serviceAddresses(svc *corev1.Service) {
 		if !c.legacyIP(p, ip, "an external IP is an address of a node, such as 192.0.2.10, not a host name or a range") {
 			continue
 		}
-		addr := netutils.ParseIPSloppy(ip) // valid: checked above
-		for _, r := range []struct {
-			bad  bool
-			what string
-		}{
-			{addr.IsUnspecified(), "may not be unspecified (0.0.0.0)"},
-			{addr.IsLoopback(), "may not be in the loopback range (127.0.0.0/8, ::1/128)"},
-			{addr.IsLinkLocalUnicast(), "may not be in the link-local range (169.254.0.0/16, fe80::/10)"},
-			{addr.IsLinkLocalMulticast(), "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"},
-		} {
-			if r.bad {
-				c.add(field.Invalid(p, ip, r.what), "an external IP is an address other hosts reach a node by; remove this one")
-			}
-		}
+		c.endpointIP(netutils.ParseIPSloppy(ip), ip, p, "an external IP is an address other hosts reach a node by; remove this one")
 	}
 	nodePorts := map[string]bool{}
 	for i, p := range s.Ports {
@@ -424,6 +412,26 @@ func (c *checker) clusterIPs(s *corev1.ServiceSpec, spec *field.Path) {
 			case fam == corev1.IPv6Protocol && !netutils.IsIPv6String(ip):
 				c.add(field.Invalid(at(i), ip, fmt.Sprintf("expected an IPv6 value as indicated by `ipFamilies[%v]`", i)), "list ipFamilies in the order of the cluster IPs")
 			}
+		}
+	}
+}
+
+// endpointIP checks that addr, a valid address written as ip, is one
+// traffic can be sent to, as ValidateEndpointIP does for a Service's
+// external IPs and an EndpointSlice's addresses: not unspecified,
+// loopback or link-local.
+func (c *checker) endpointIP(addr net.IP, ip string, p *field.Path, hint string) {
+	for _, r := range []struct {
+		bad  bool
+		what string
+	}{
+		{addr.IsUnspecified(), fmt.Sprintf("may not be unspecified (%s)", ip)},
+		{addr.IsLoopback(), "may not be in the loopback range (127.0.0.0/8, ::1/128)"},
+		{addr.IsLinkLocalUnicast(), "may not be in the link-local range (169.254.0.0/16, fe80::/10)"},
+		{addr.IsLinkLocalMulticast(), "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"},
+	} {
+		if r.bad {
+			c.add(field.Invalid(p, ip, r.what), hint)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package apirules
 
 import (
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -10,7 +11,8 @@ import (
 )
 
 // More of ValidatePodSpec and validateContainerCommon (v1.37): volume
-// mounts' sub-paths and propagation, envFrom, ports on the host's
+// mounts' sub-paths and propagation, block devices (ValidateVolumeDevices),
+// resize policies (validateResizePolicy), envFrom, ports on the host's
 // network, host aliases, readiness and scheduling gates, the runtime
 // class. Left out: recursiveReadOnly and bindMountOptions, behind feature
 // gates kiln cannot see.
@@ -44,6 +46,105 @@ func (c *checker) mounts(ctr *corev1.Container, cp *field.Path) {
 			c.add(field.Forbidden(mp.Child("mountPropagation"), "Bidirectional mount propagation is available only to privileged containers"),
 				"make the container privileged (securityContext.privileged: true), or use HostToContainer propagation")
 		}
+	}
+}
+
+// devices checks a container's volumeDevices, as ValidateVolumeDevices
+// and the device half of ValidateVolumeMounts do: each names a volume a
+// claim backs (a block device is a raw claim), once, at a device path set,
+// unique and without '..', and neither its name nor its path is also a
+// volume mount's. volumes maps the pod's volume names to whether a claim
+// backs them. The API server reports a clash from the mount's side too
+// ("must not already exist in volumeDevices"); kiln reports it once.
+func (c *checker) devices(ctr *corev1.Container, cp *field.Path, volumes map[string]bool) {
+	if len(ctr.VolumeDevices) == 0 {
+		return
+	}
+	mountPaths := map[string]bool{}
+	mountNames := map[string]bool{}
+	for _, m := range ctr.VolumeMounts {
+		mountPaths[m.MountPath] = true
+		mountNames[m.Name] = true
+	}
+	names := map[string]bool{}
+	paths := map[string]bool{}
+	for i, d := range ctr.VolumeDevices {
+		dp := cp.Child("volumeDevices").Index(i)
+		claimed, ok := volumes[d.Name]
+		switch {
+		case d.Name == "":
+			c.add(field.Required(dp.Child("name"), ""), "name the volume to attach as a block device")
+		case !ok:
+			c.add(field.NotFound(dp.Child("name"), d.Name), fmt.Sprintf("add a volume named %q (a persistentVolumeClaim or ephemeral volume) to the pod's volumes, or name one that exists", d.Name))
+		case !claimed:
+			c.add(field.Invalid(dp.Child("name"), d.Name, "can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode"),
+				"a block device is a claim of volumeMode: Block: back the volume with a persistentVolumeClaim or an ephemeral volume, or mount it with volumeMounts")
+		}
+		if names[d.Name] {
+			c.add(field.Invalid(dp.Child("name"), d.Name, "must be unique"), "attach each volume to the container once")
+		}
+		if d.Name != "" {
+			names[d.Name] = true
+		}
+		if d.DevicePath == "" {
+			c.add(field.Required(dp.Child("devicePath"), ""), "give the path of the device in the container, such as /dev/xvda")
+		}
+		if paths[d.DevicePath] {
+			c.add(field.Invalid(dp.Child("devicePath"), d.DevicePath, "must be unique"), "give each device of the container its own path")
+		}
+		if d.DevicePath != "" && hasBackstep(d.DevicePath) {
+			c.add(field.Invalid(dp.Child("devicePath"), d.DevicePath, "can not contain backsteps ('..')"), "write the device's path without '..' elements, such as /dev/xvda")
+		} else {
+			paths[d.DevicePath] = true
+		}
+		if mountNames[d.Name] {
+			c.add(field.Invalid(dp.Child("name"), d.Name, "must not already exist in volumeMounts"),
+				"a volume is either mounted (volumeMounts) or attached as a block device (volumeDevices), not both")
+		}
+		if mountPaths[d.DevicePath] {
+			c.add(field.Invalid(dp.Child("devicePath"), d.DevicePath, "must not already exist as a path in volumeMounts"),
+				"give the device a path no volume is mounted at")
+		}
+	}
+}
+
+// resizePolicy checks a container's resizePolicy, as validateResizePolicy
+// does from Kubernetes 1.33 (before, the InPlacePodVerticalScaling gate is
+// off by default and the API server drops the field): each entry for cpu
+// or memory, once, with restartPolicy NotRequired or RestartContainer, and
+// NotRequired only in a pod that restarts Never. The API server reports
+// the resource and policy at resizePolicy; kiln names the entry's field.
+// From 1.33 init containers, sidecars or not, take a resizePolicy too
+// (AllowSidecarResizePolicy follows the same gate).
+func (c *checker) resizePolicy(policies []corev1.ContainerResizePolicy, p *field.Path, podRestart corev1.RestartPolicy) {
+	if !c.inPlaceResize {
+		return
+	}
+	const hint = "a resize policy names cpu or memory, each once, with restartPolicy NotRequired or RestartContainer"
+	seen := map[corev1.ResourceName]bool{}
+	for i, rp := range policies {
+		ip := p.Index(i)
+		if seen[rp.ResourceName] {
+			c.add(field.Duplicate(ip, rp.ResourceName), "list each resource once in resizePolicy")
+		}
+		seen[rp.ResourceName] = true
+		requiredOneOf(c, rp.ResourceName, []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}, ip.Child("resourceName"), hint)
+		requiredOneOf(c, rp.RestartPolicy, []corev1.ResourceResizeRestartPolicy{corev1.NotRequired, corev1.RestartContainer}, ip.Child("restartPolicy"), hint)
+		if podRestart == corev1.RestartPolicyNever && rp.RestartPolicy != corev1.NotRequired {
+			c.add(field.Invalid(ip.Child("restartPolicy"), rp.RestartPolicy, "must be 'NotRequired' when `restartPolicy` is 'Never'"),
+				"a pod that restarts Never cannot restart a container to resize it: use restartPolicy NotRequired")
+		}
+	}
+}
+
+// requiredOneOf reports v, a field the API server requires, as missing
+// when empty and as not supported when not one of allowed.
+func requiredOneOf[T ~string](c *checker, v T, allowed []T, p *field.Path, hint string) {
+	switch {
+	case v == "":
+		c.add(field.Required(p, ""), hint)
+	case !slices.Contains(allowed, v):
+		c.add(field.NotSupported(p, v, allowed), hint)
 	}
 }
 

@@ -1,13 +1,16 @@
 package apirules
 
 import (
+	"fmt"
 	"maps"
 	"path"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -41,7 +44,8 @@ func (c *checker) className(name string, p *field.Path) {
 // claimSpec checks what ValidatePersistentVolumeClaimSpec adds to the
 // access mode and storage request claim already checks: a valid
 // selector, ReadWriteOncePod alone, a storage request above zero, a
-// storage class name, and the data sources.
+// storage class name, a volume attributes class name, and the data
+// sources.
 func (c *checker) claimSpec(s *corev1.PersistentVolumeClaimSpec, spec *field.Path) {
 	c.selector(s.Selector, spec.Child("selector"))
 	c.accessModes(s.AccessModes, spec.Child("accessModes"))
@@ -53,6 +57,14 @@ func (c *checker) claimSpec(s *corev1.PersistentVolumeClaimSpec, spec *field.Pat
 	}
 	if s.StorageClassName != nil {
 		c.className(*s.StorageClassName, spec.Child("storageClassName"))
+	}
+	if vac := s.VolumeAttributesClassName; vac != nil && *vac != "" && c.volumeAttributesClass {
+		// Before 1.34 the VolumeAttributesClass gate is off by default and
+		// the API server drops the field unchecked.
+		for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(*vac, false) {
+			c.add(field.Invalid(spec.Child("volumeAttributesClassName"), *vac, msg),
+				"a VolumeAttributesClass name is a DNS subdomain: lowercase letters, digits, '-' and '.'")
+		}
 	}
 	if ds := s.DataSource; ds != nil {
 		c.dataSource(ds.Name, ds.Kind, ds.APIGroup, spec.Child("dataSource"))
@@ -232,5 +244,102 @@ func (c *checker) nfs(src *corev1.NFSVolumeSource, p *field.Path) {
 	}
 	if !path.IsAbs(src.Path) {
 		c.add(field.Invalid(p.Child("path"), src.Path, "must be an absolute path"), "write the exported path from the root, such as /exports/data (the server goes in server)")
+	}
+}
+
+// The limits of a StorageClass's parameters (ValidateStorageClass in
+// k8s.io/kubernetes pkg/apis/storage/validation, v1.37).
+const (
+	maxClassParameters    = 512
+	maxClassParameterSize = 256 << 10
+)
+
+// storageClass checks a StorageClass as ValidateStorageClass does: a
+// provisioner that is a qualified name (in any case), at most 512
+// parameters of at most 256 KiB together with their keys and no empty
+// key, a reclaim policy of Delete or Retain (the schema's enum also has a
+// PersistentVolume's Recycle), a binding mode (an empty one is not
+// defaulted), and allowed topologies of valid, distinct terms. Its
+// mountOptions are not checked by the API server either: a bad one fails
+// when a volume is mounted.
+func (c *checker) storageClass(sc *storagev1.StorageClass) {
+	if p := sc.Provisioner; p != "" {
+		for _, msg := range validation.IsQualifiedName(strings.ToLower(p)) {
+			c.add(field.Invalid(field.NewPath("provisioner"), p, msg),
+				"name the provisioner as its CSI driver does, such as ebs.csi.aws.com, or a built-in one such as kubernetes.io/no-provisioner (at most 63 characters after the '/')")
+		}
+	}
+	pp := field.NewPath("parameters")
+	if len(sc.Parameters) > maxClassParameters {
+		// The API server reports it as TooLong, "may not be more than 512
+		// bytes"; it counts the entries.
+		c.add(field.TooMany(pp, len(sc.Parameters), maxClassParameters), "a StorageClass has at most 512 parameters")
+	} else {
+		size := 0
+		for _, k := range slices.Sorted(maps.Keys(sc.Parameters)) {
+			if k == "" {
+				c.add(field.Invalid(pp, k, "field can not be empty."), "give each parameter a name, or remove the one without")
+			}
+			size += len(k) + len(sc.Parameters[k])
+		}
+		if size > maxClassParameterSize {
+			c.add(field.TooLong(pp, "", maxClassParameterSize),
+				fmt.Sprintf("a StorageClass's parameters, keys and values together, hold at most 256 KiB; these hold %d bytes", size))
+		}
+	}
+	if rp := sc.ReclaimPolicy; rp != nil && *rp == corev1.PersistentVolumeReclaimRecycle {
+		c.add(field.NotSupported(field.NewPath("reclaimPolicy"), *rp, []corev1.PersistentVolumeReclaimPolicy{corev1.PersistentVolumeReclaimDelete, corev1.PersistentVolumeReclaimRetain}),
+			"a StorageClass's volumes are deleted or retained when released: use Delete (the default) or Retain")
+	}
+	if m := sc.VolumeBindingMode; m != nil && *m == "" {
+		// Only a binding mode left out is defaulted (to Immediate); the
+		// schema's enum lets "" through.
+		c.add(field.NotSupported(field.NewPath("volumeBindingMode"), *m, []storagev1.VolumeBindingMode{storagev1.VolumeBindingImmediate, storagev1.VolumeBindingWaitForFirstConsumer}),
+			"set volumeBindingMode to Immediate or WaitForFirstConsumer, or leave it out for Immediate")
+	}
+	c.allowedTopologies(sc.AllowedTopologies, field.NewPath("allowedTopologies"))
+}
+
+// allowedTopologies checks a StorageClass's allowed topologies as
+// validateAllowedTopologies and ValidateTopologySelectorTerm do: each
+// expression with a label name as key, distinct within its term, and at
+// least one value, each once; no term the same as an earlier one (the
+// same keys with the same sets of values).
+func (c *checker) allowedTopologies(terms []corev1.TopologySelectorTerm, p *field.Path) {
+	const hint = "see https://kubernetes.io/docs/concepts/storage/storage-classes/#allowed-topologies"
+	var seen []map[string][]string
+	for i, term := range terms {
+		ep := p.Index(i).Child("matchLabelExpressions")
+		exprs := map[string][]string{}
+		for j, e := range term.MatchLabelExpressions {
+			xp := ep.Index(j)
+			if len(e.Values) == 0 {
+				c.add(field.Required(xp.Child("values"), ""), "list the values of "+e.Key+" volumes may be provisioned in; "+hint)
+			}
+			var values []string
+			for k, v := range e.Values {
+				if slices.Contains(values, v) {
+					c.add(field.Duplicate(xp.Child("values").Index(k), v), "list each value once")
+					continue
+				}
+				values = append(values, v)
+			}
+			if e.Key == "" {
+				c.add(field.Required(xp.Child("key"), ""), "give the expression the label it matches, such as topology.kubernetes.io/zone")
+			} else {
+				for _, err := range metav1validation.ValidateLabelName(e.Key, xp.Child("key")) {
+					c.add(err, labelKeyHint)
+				}
+			}
+			if _, dup := exprs[e.Key]; dup {
+				c.add(field.Duplicate(xp.Child("key"), e.Key), "give each key of a term one expression, listing all its values")
+			}
+			slices.Sort(values)
+			exprs[e.Key] = values
+		}
+		if slices.ContainsFunc(seen, func(m map[string][]string) bool { return maps.EqualFunc(m, exprs, slices.Equal) }) {
+			c.add(field.Duplicate(ep, ""), "remove the term: an earlier one allows the same topology")
+		}
+		seen = append(seen, exprs)
 	}
 }

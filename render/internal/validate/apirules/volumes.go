@@ -155,12 +155,14 @@ func (c *checker) itemPath(target string, p *field.Path) {
 
 // noBacksteps checks that a path has no ".." element.
 func (c *checker) noBacksteps(target string, p *field.Path, hint string) {
-	for _, part := range strings.Split(target, "/") {
-		if part == ".." {
-			c.add(field.Invalid(p, target, "must not contain '..'"), hint)
-			return
-		}
+	if hasBackstep(target) {
+		c.add(field.Invalid(p, target, "must not contain '..'"), hint)
 	}
+}
+
+// hasBackstep reports whether a path has a ".." element.
+func hasBackstep(target string) bool {
+	return slices.Contains(strings.Split(target, "/"), "..")
 }
 
 // downwardAPIFile checks one file of a downwardAPI volume or projection:

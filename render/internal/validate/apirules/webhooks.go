@@ -22,8 +22,8 @@ import (
 // running without its webhook; one it accepts with a broken client
 // config fails every request it matches, cluster-wide when
 // failurePolicy is Fail. The schema checks the enums (operations,
-// failurePolicy, sideEffects); CEL matchConditions are compiled by the
-// cluster, not here.
+// failurePolicy, sideEffects); matchConditions' CEL is compiled with the
+// API server's own admission compiler (cel.go).
 
 // webhook is what the two kinds of admission webhook share.
 type webhook struct {
@@ -97,8 +97,10 @@ func (c *checker) webhook(h *webhook, p *field.Path) {
 	names := map[string]bool{}
 	for i, m := range h.matchConditions {
 		ip := mp.Index(i)
-		if strings.TrimSpace(m.Expression) == "" {
+		if expr := strings.TrimSpace(m.Expression); expr == "" {
 			c.add(field.Required(ip.Child("expression"), ""), "give the condition a CEL expression")
+		} else if c.matchConditionCEL {
+			c.matchConditionExpression(expr, ip.Child("expression"))
 		}
 		if m.Name == "" {
 			c.add(field.Required(ip.Child("name"), ""), "name the condition")
