@@ -11,10 +11,7 @@
 // testenv, which sets it.
 package program
 
-import (
-	"os"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 var override atomic.Pointer[string]
 
@@ -27,10 +24,11 @@ func Set(path string) {
 	override.Store(&path)
 }
 
-// Path is the program a new worker runs.
+// Path is the program a new worker runs: the running program's file, on
+// Linux even after the file at its path was replaced (see running).
 func Path() (string, error) {
 	if p := override.Load(); p != nil {
 		return *p, nil
 	}
-	return os.Executable()
+	return running()
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiln-gitops/kiln/internal/sandbox/program"
 	"github.com/kiln-gitops/kiln/internal/testenv"
 )
 
@@ -133,7 +134,7 @@ func TestTakeRefuses(t *testing.T) {
 
 func executable(t *testing.T) string {
 	t.Helper()
-	exe, err := os.Executable()
+	exe, err := program.Path() // what the pool starts and Prestart started
 	if err != nil {
 		t.Fatal(err)
 	}

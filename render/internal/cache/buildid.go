@@ -19,7 +19,10 @@ import (
 // ...@v1.2.3` makes) is named by its module version; anything else gets an
 // error, and kiln renders without the cache rather than guess.
 var BuildID = sync.OnceValues(func() (string, error) {
-	if exe, err := os.Executable(); err == nil {
+	// /proc/self/exe first: the file this process runs, even when the file
+	// at its path was replaced since it started (a `make install` during a
+	// render), which would name another build.
+	for _, exe := range executables() {
 		if id, err := elfBuildID(exe); err == nil {
 			return "go-buildid:" + id, nil
 		}
@@ -37,6 +40,15 @@ var BuildID = sync.OnceValues(func() (string, error) {
 	}
 	return "", errors.New("cannot tell which build of kiln this is")
 })
+
+// executables are the paths at which the running program may be read.
+func executables() []string {
+	paths := []string{"/proc/self/exe"}
+	if exe, err := os.Executable(); err == nil {
+		paths = append(paths, exe)
+	}
+	return paths
+}
 
 // elfBuildID reads the Go build ID note: a 4-byte name size, a 4-byte
 // description size, a 4-byte type (4), the name "Go\x00\x00" and the ID.
