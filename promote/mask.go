@@ -184,6 +184,10 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 		return m
 	}
 	ov, nv := values(oldObjs), values(newObjs)
+	// A key that is not a valid key may be a password (a secretGenerator
+	// .env line without '='): kiln refuses to write one, but the old side
+	// is whatever the manifests repository holds.
+	keys := objects.InvalidSecretKeyMasks(slices.Concat(oldObjs, newObjs)...)
 	mask := func(nodes []*kyaml.RNode, other map[string]string, changed string) {
 		for _, n := range nodes {
 			if !objects.IsSecret(n) {
@@ -209,6 +213,9 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 				}
 				for j := 0; j+1 < len(v.Content); j += 2 {
 					v.Content[j+1] = masked(id+"\x00"+f+"\x00"+v.Content[j].Value, v.Content[j+1])
+					if m, ok := keys[v.Content[j].Value]; ok {
+						v.Content[j] = &kyaml.Node{Kind: kyaml.ScalarNode, Value: m}
+					}
 				}
 			}
 		}

@@ -145,3 +145,34 @@ func TestShownTreesMasksInputsOfSecrets(t *testing.T) {
 		t.Errorf("a file without Secret values was changed: %q %q", so["high-level/k/unrelated.yaml"], sn["high-level/k/unrelated.yaml"])
 	}
 }
+
+// TestMaskSecretPairInvalidKey: a Secret's key that is not a valid key
+// may be a password or a passphrase (a secretGenerator .env line without
+// '=' is one whole key); kiln refuses to write one, but the old side is
+// whatever the manifests repository holds. The diff shows such a key as a
+// numbered mask, the same on both sides, so that its removal shows, and
+// valid keys as they are.
+func TestMaskSecretPairInvalidKey(t *testing.T) {
+	t.Parallel()
+	const head = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\n"
+	old := []byte(head + "stringData:\n  password: x\n  Word rest of passphrase: ''\ndata:\n  'PASSWORD hunter2': ''\n")
+	newer := []byte(head + "stringData:\n  password: x\n  Word rest of passphrase: ''\n")
+	o, n := maskSecretPair(old, newer, nil)
+	for side, b := range map[string][]byte{"old": o, "new": n} {
+		for _, piece := range []string{"Word", "passphrase", "hunter2"} {
+			if strings.Contains(string(b), piece) {
+				t.Errorf("the %s side shows %q of a key:\n%s", side, piece, b)
+			}
+		}
+		if !strings.Contains(string(b), "password: ") {
+			t.Errorf("the %s side lost a valid key:\n%s", side, b)
+		}
+	}
+	// "PASSWORD hunter2" sorts first: invalid key 1, on the old side only.
+	if !strings.Contains(string(o), "'**redacted: invalid key 1**'") || strings.Contains(string(n), "invalid key 1") {
+		t.Errorf("the removed key does not show as removed:\nold:\n%s\nnew:\n%s", o, n)
+	}
+	if !strings.Contains(string(o), "'**redacted: invalid key 2**'") || !strings.Contains(string(n), "'**redacted: invalid key 2**'") {
+		t.Errorf("the kept key is not the same mask on both sides:\nold:\n%s\nnew:\n%s", o, n)
+	}
+}

@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/util/validation"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -32,7 +32,7 @@ func hideSecretKeys(o templates.Object, errs []error) []error {
 	for _, m := range []string{"data", "stringData"} {
 		keys := mapKeys(o.Node.YNode(), m)
 		for i, k := range keys {
-			if len(validation.IsConfigMapKey(k)) == 0 {
+			if objects.ValidDataKey(k) {
 				continue
 			}
 			pos := fmt.Sprintf("key %d of %d", i+1, len(keys))
