@@ -171,6 +171,9 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 					found(v)
 				}
 			}
+			for i, v := range objects.LastAppliedValues(n.YNode()) {
+				m[id+"\x00"+objects.LastApplied+"\x00"+strconv.Itoa(i)] = nodeText(v)
+			}
 			for f, v := range secretData(n) {
 				if v.Kind != kyaml.MappingNode {
 					m[id+"\x00"+f] = nodeText(v)
@@ -200,6 +203,11 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 					m = changed
 				}
 				return &kyaml.Node{Kind: kyaml.ScalarNode, Value: m}
+			}
+			// kubectl apply's record of the object holds its data: a
+			// Secret committed from a cluster's dump has it.
+			for i, v := range objects.LastAppliedValues(n.YNode()) {
+				*v = *masked(id+"\x00"+objects.LastApplied+"\x00"+strconv.Itoa(i), v)
 			}
 			c := n.YNode().Content
 			for i := 0; i+1 < len(c); i += 2 {

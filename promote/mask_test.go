@@ -176,3 +176,28 @@ func TestMaskSecretPairInvalidKey(t *testing.T) {
 		t.Errorf("the kept key is not the same mask on both sides:\nold:\n%s\nnew:\n%s", o, n)
 	}
 }
+
+// TestMaskSecretPairLastApplied: a Secret committed from a cluster's dump
+// carries kubectl apply's last-applied-configuration annotation, the
+// object in JSON, its data included. The annotation is masked as a value
+// is: the same mask on both sides when it did not change.
+func TestMaskSecretPairLastApplied(t *testing.T) {
+	t.Parallel()
+	const head = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n      " +
+		`{"apiVersion":"v1","kind":"Secret","data":{"password":"MGxkLXMzY3JldC12YWx1ZQ=="},"stringData":{"token":"0ld-s3cret-value"}}` + "\n"
+	old := []byte(head + "stringData:\n  token: 0ld-s3cret-value\n")
+	for name, newer := range map[string][]byte{
+		"removed": []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\nstringData:\n  token: n3w-s3cret-value\n"),
+		"kept":    old,
+	} {
+		o, n := maskSecretPair(old, newer, nil)
+		for side, b := range map[string][]byte{"old": o, "new": n} {
+			if strings.Contains(string(b), "s3cret-value") || strings.Contains(string(b), "MGxkLXMzY3JldC12YWx1Z") {
+				t.Errorf("%s: the %s side shows a value:\n%s", name, side, b)
+			}
+		}
+		if name == "kept" && string(o) != string(n) {
+			t.Errorf("an unchanged annotation shows as changed:\n%s\n%s", o, n)
+		}
+	}
+}

@@ -222,6 +222,35 @@ func Annotation(n *kyaml.Node, name string) (k, v *kyaml.Node) {
 	return field(n, name)
 }
 
+// LastApplied is the annotation kubectl apply leaves on an object: the
+// object as applied, in JSON, so that on a Secret it holds the data and
+// stringData values.
+const LastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// LastAppliedValues returns the value nodes of every LastApplied
+// annotation of the object n: under every metadata and annotations key,
+// and the annotation written twice, as what masks values must not trust
+// the last key as a JSON decoder does.
+func LastAppliedValues(n *kyaml.Node) []*kyaml.Node {
+	var out []*kyaml.Node
+	each := func(m *kyaml.Node, key string, f func(*kyaml.Node)) {
+		if m == nil || m.Kind != kyaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == key {
+				f(m.Content[i+1])
+			}
+		}
+	}
+	each(n, "metadata", func(md *kyaml.Node) {
+		each(md, "annotations", func(a *kyaml.Node) {
+			each(a, LastApplied, func(v *kyaml.Node) { out = append(out, v) })
+		})
+	})
+	return out
+}
+
 // describe names a YAML value's type for an error.
 func describe(n *kyaml.Node) string {
 	switch n.Kind {

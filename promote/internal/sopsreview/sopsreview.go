@@ -318,7 +318,10 @@ func (s *side) walk(n, p *kyaml.Node, path []string, secret bool) {
 		data := false
 		if secret && len(path) > 0 {
 			top, _, _ := strings.Cut(path[0], "[") // data[0]: a list where a mapping belongs
-			data = top == "data" || top == "stringData"
+			data = top == "data" || top == "stringData" ||
+				// kubectl apply's record of the object holds its data, and
+				// sops leaves metadata readable.
+				len(path) == 3 && path[0] == "metadata" && path[1] == "annotations" && path[2] == objects.LastApplied
 		}
 		if !enc && !data {
 			return

@@ -236,3 +236,29 @@ func TestPairInvalidKey(t *testing.T) {
 		t.Errorf("alone, a key shows:\n%s", a)
 	}
 }
+
+// TestPairLastApplied: sops leaves metadata readable, and kubectl apply's
+// last-applied-configuration annotation of a Secret dumped from a cluster
+// holds its data in JSON: it is masked as a readable value is.
+func TestPairLastApplied(t *testing.T) {
+	t.Parallel()
+	const sops = "sops:\n  age:\n  - recipient: age1xyz\n    enc: x\n  mac: ENC[AES256_GCM,data:aa,iv:bb,tag:cc,type:str]\n  encrypted_regex: ^(data|stringData)$\n  version: 3.9.0\n"
+	doc := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n      " +
+		`{"apiVersion":"v1","kind":"Secret","stringData":{"password":"readable-value-1"}}` + "\n" +
+		"stringData:\n  password: ENC[AES256_GCM,data:aa,iv:bb,tag:cc,type:str]\n" + sops
+	o, n, ok := Pair([]byte(doc), []byte(strings.Replace(doc, "readable-value", "readable-other", 1)), nil)
+	if !ok {
+		t.Fatal("not reviewed as a SOPS document")
+	}
+	for _, side := range [][]byte{o, n} {
+		if strings.Contains(string(side), "readable-") {
+			t.Errorf("a value shows:\n%s", side)
+		}
+	}
+	if !strings.Contains(string(n), "changed: metadata.annotations.kubectl.kubernetes.io/last-applied-configuration") {
+		t.Errorf("the changed annotation is not named:\n%s", n)
+	}
+	if a, ok := Alone([]byte(doc)); !ok || strings.Contains(string(a), "readable-") {
+		t.Errorf("alone, a value shows:\n%s", a)
+	}
+}
