@@ -228,17 +228,17 @@ func TestSecretKeyErrorsShowNoKey(t *testing.T) {
 		{
 			name: "value not base64",
 			doc:  head + "data:\n  ok: eA==\n  Word rest of passphrase: hunter2-secret\n",
-			want: `s.yaml:6: app demo: Secret/a/s: invalid value for field "data.<key 1 of 2 in sorted order>": not valid base64`,
+			want: `s.yaml:6: app demo: Secret/a/s: invalid value for field "data.(key 1 of 2 in sorted order)": not valid base64`,
 		},
 		{
 			name: "wrong type",
 			doc:  head + "stringData:\n  ok: x\n  Word rest of passphrase: [1, 2]\n",
-			want: `s.yaml:6: app demo: Secret/a/s: wrong type for field "stringData.<key 1 of 2 in sorted order>": got list, want string`,
+			want: `s.yaml:6: app demo: Secret/a/s: wrong type for field "stringData.(key 1 of 2 in sorted order)": got list, want string`,
 		},
 		{
 			name: "duplicate",
 			doc:  head + "stringData:\n  Word rest \"of\" passphrase: x\n  Word rest \"of\" passphrase: y\n",
-			want: `s.yaml:6: app demo: Secret/a/s: duplicate field "stringData.<key 1 of 1 in sorted order>"`,
+			want: `s.yaml:6: app demo: Secret/a/s: duplicate field "stringData.(key 1 of 1 in sorted order)"`,
 		},
 	}
 	for _, tt := range tests {

@@ -15,9 +15,9 @@ import (
 )
 
 // hideSecretKeys replaces, in the errors about o, every invalid key of a
-// v1 Secret's data or stringData by its position ("data.<key 2 of 3 in
-// sorted order>"), as the API server rules' own message about the key
-// names it (apirules). A key that is not a valid key may be a password:
+// v1 Secret's data or stringData by its position ("data.(key 2 of 3 in
+// sorted order)"), as the API server rules' own message about the key
+// names it (apirules); parentheses, not <>, which JSON output escapes. A key that is not a valid key may be a password:
 // a secretGenerator .env line without '=' becomes one whole key, and the
 // messages that name a field by its path (a value that is not base64, a
 // wrong type, a duplicate) would quote it whole. Valid keys stay: they
@@ -39,8 +39,8 @@ func hideSecretKeys(o templates.Object, errs []error) []error {
 			// The path as joinPath writes it, then the key alone; each
 			// also as %q escapes it, as messages quote paths.
 			for _, f := range [][2]string{
-				{m + "." + k, m + ".<" + pos + " in sorted order>"},
-				{k, "<" + pos + " of " + m + " in sorted order>"},
+				{m + "." + k, m + ".(" + pos + " in sorted order)"},
+				{k, "(" + pos + " of " + m + " in sorted order)"},
 			} {
 				hide = append(hide, hidden{f[0], f[1]})
 				if q := strconv.Quote(f[0]); q[1:len(q)-1] != f[0] {
