@@ -189,6 +189,13 @@ func ParseEnvFile(data []byte, file string) (*EnvFile, error) {
 		ef.Vars[name] = v.Value
 		ef.Lines[name] = p.key.Line
 	}
+	if n := deref(f["secretVars"]); n != nil && n.Kind == yaml.ScalarNode && !isNull(n) {
+		// Not quoted, as a value in the mapping is not: text written
+		// here is most often the secret itself.
+		d.errAt(f["secretVars"], "secretVars: expected a mapping, got a single value",
+			"map each secret var to the environment variable that holds it, such as secretVars: {DB_PASSWORD: DEV_DB_PASSWORD}, never the secret itself: the env file is committed")
+		delete(f, "secretVars")
+	}
 	for _, p := range d.entries(f["secretVars"], "secretVars") {
 		name := p.key.Value
 		if !d.varName(p.key, "secretVars", name) {

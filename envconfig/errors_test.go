@@ -20,6 +20,11 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // must never appear in an error.
 const secretValue = "s3cret-value-do-not-print"
 
+// pastedSecrets are written in secretVars where an environment variable's
+// name goes, as users paste a password there; though valid names, they
+// must never appear in an error either.
+var pastedSecrets = []string{"Xk9pLm2Qz7", "XK9PLM2QZ7"}
+
 func fakeLookup(name string) (string, bool) {
 	v, ok := map[string]string{"SET_SECRET": secretValue, "EMPTY_SECRET": ""}[name]
 	return v, ok
@@ -95,8 +100,10 @@ func TestErrors(t *testing.T) {
 				}
 			}
 			got := err.Error() + "\n"
-			if strings.Contains(got, secretValue) {
-				t.Errorf("error shows a secret value:\n%s", got)
+			for _, v := range append([]string{secretValue}, pastedSecrets...) {
+				if strings.Contains(got, v) {
+					t.Errorf("error shows a secret value (%s):\n%s", v, got)
+				}
 			}
 			golden(t, filepath.Join("testdata", "errors", name+".err"), got)
 		})

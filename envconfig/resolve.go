@@ -85,10 +85,19 @@ func (p *Pipeline) Resolve(env string, ef *EnvFile, lookup func(string) (string,
 			if ok {
 				state = "is empty"
 			}
-			d.errs = append(d.errs, &diag.Error{File: ef.File, Line: ef.Lines[name], Field: "secretVars." + name,
+			e := &diag.Error{File: ef.File, Line: ef.Lines[name], Field: "secretVars." + name,
 				Msg: fmt.Sprintf("secret var %s: environment variable %s %s", name, envVar, state),
 				Hint: fmt.Sprintf("set %s before running kiln; in GitHub Actions add \"%s: ${{ secrets.%s }}\" to the step's env (a secret that does not exist reads as empty)",
-					envVar, envVar, envVar)})
+					envVar, envVar, envVar)}
+			if !quotableEnvName(envVar) {
+				// What is written there may be the secret itself, pasted in
+				// place of a name: the place is named, never the text.
+				e.Msg = fmt.Sprintf("secret var %s: the environment variable that secretVars.%s names %s", name, name, state)
+				e.Hint = "set that environment variable before running kiln; in GitHub Actions add it to the step's env from secrets (a secret that does not exist reads as empty). " +
+					"kiln quotes only upper-case names (A-Z, 0-9 and _, such as DEV_" + strings.ToUpper(name) + "): if the text written there is the secret itself, " +
+					"put such a name there instead and rotate the secret, since the env file is committed"
+			}
+			d.errs = append(d.errs, e)
 			continue
 		}
 		r.Vars[name] = v

@@ -2,6 +2,7 @@ package envconfig
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -295,5 +296,33 @@ func TestJsonnetArgsDatesAsWritten(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]any{"conf": map[string]any{"since": "2024-01-01", "other": "2024-04-01", "again": "2024-04-01"}}, tla); diff != "" {
 		t.Errorf("tlas (-want +got):\n%s", diff)
+	}
+}
+
+// TestQuotableEnvName: the names an unset secret var's error may quote
+// are the conventional ones; anything a pasted secret looks like is not.
+func TestQuotableEnvName(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]bool{
+		"DEV_DB_PASSWORD":                 true,
+		"AWS_SECRET_ACCESS_KEY":           true,
+		"OAUTH2_CLIENT_SECRET":            true,
+		"K8S_TOKEN":                       true,
+		"DB_PASSWORD_2024":                true,
+		"SHA256_KEY":                      true,
+		"E2E":                             true,
+		"":                                false,
+		"Xk9pLm2Qz7":                      false, // mixed case: a password
+		"dev_db_password":                 false, // lower case
+		"XK9PLM2QZ7":                      false, // a digit inside a long word
+		"AKIAIOSFODNN7EXAMPLE":            false, // an access key ID
+		"ABCDEFGHIJKLMNOPQ":               false, // a word of 17 letters
+		"_DEV_TOKEN":                      false,
+		"1TOKEN":                          false,
+		"DEV_" + strings.Repeat("A_", 31): false, // over 64 characters
+	} {
+		if got := quotableEnvName(name); got != want {
+			t.Errorf("quotableEnvName(%q) = %v, want %v", name, got, want)
+		}
 	}
 }

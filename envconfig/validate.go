@@ -31,6 +31,42 @@ var (
 	windowsAbsRE  = regexp.MustCompile(`^[A-Za-z]:`)
 )
 
+// quotableEnvName reports whether an environment variable's name, as
+// secretVars gives it, may be quoted in a message. Users paste the secret
+// itself where the name goes; one that is no variable name at all is
+// refused by ParseEnvFile without quoting it, but a password of letters,
+// digits and _ is a valid name. So only names of the conventional shape
+// are quoted: upper case (A-Z, 0-9, _), starting with a letter, at most
+// 64 characters, each _-separated word at most 16 characters, and digits
+// inside a word longer than 3 only as its end (OAUTH2, SHA256; K8S, B2B
+// are short), which random tokens (XK9PLM2QZ7) rarely are. A false "no"
+// costs a message that names the place instead of the name; a false
+// "yes" prints a secret.
+func quotableEnvName(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for _, w := range strings.Split(s, "_") {
+		if len(w) > 16 {
+			return false
+		}
+		digits := false
+		for i := 0; i < len(w); i++ {
+			switch c := w[i]; {
+			case '0' <= c && c <= '9':
+				digits = true
+			case 'A' <= c && c <= 'Z':
+				if digits && len(w) > 3 {
+					return false
+				}
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
 const dnsLabelHint = "use lowercase letters, digits and \"-\", starting and ending with a letter or digit, at most 63 characters"
 
 // dnsLabel checks that s is an RFC 1123 label: the rule for namespaces,

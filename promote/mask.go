@@ -171,6 +171,9 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 					found(v)
 				}
 			}
+			for i, v := range objects.LastAppliedValues(n.YNode()) {
+				m[id+"\x00"+objects.LastApplied+"\x00"+strconv.Itoa(i)] = nodeText(v)
+			}
 			for f, v := range secretData(n) {
 				if v.Kind != kyaml.MappingNode {
 					m[id+"\x00"+f] = nodeText(v)
@@ -184,6 +187,10 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 		return m
 	}
 	ov, nv := values(oldObjs), values(newObjs)
+	// A key that is not a valid key may be a password (a secretGenerator
+	// .env line without '='): kiln refuses to write one, but the old side
+	// is whatever the manifests repository holds.
+	keys := objects.InvalidSecretKeyMasks(slices.Concat(oldObjs, newObjs)...)
 	mask := func(nodes []*kyaml.RNode, other map[string]string, changed string) {
 		for _, n := range nodes {
 			if !objects.IsSecret(n) {
@@ -197,6 +204,11 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 				}
 				return &kyaml.Node{Kind: kyaml.ScalarNode, Value: m}
 			}
+			// kubectl apply's record of the object holds its data: a
+			// Secret committed from a cluster's dump has it.
+			for i, v := range objects.LastAppliedValues(n.YNode()) {
+				*v = *masked(id+"\x00"+objects.LastApplied+"\x00"+strconv.Itoa(i), v)
+			}
 			c := n.YNode().Content
 			for i := 0; i+1 < len(c); i += 2 {
 				f, v := c[i].Value, c[i+1]
@@ -209,6 +221,9 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 				}
 				for j := 0; j+1 < len(v.Content); j += 2 {
 					v.Content[j+1] = masked(id+"\x00"+f+"\x00"+v.Content[j].Value, v.Content[j+1])
+					if m, ok := keys[v.Content[j].Value]; ok {
+						v.Content[j] = &kyaml.Node{Kind: kyaml.ScalarNode, Value: m}
+					}
 				}
 			}
 		}

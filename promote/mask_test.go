@@ -145,3 +145,59 @@ func TestShownTreesMasksInputsOfSecrets(t *testing.T) {
 		t.Errorf("a file without Secret values was changed: %q %q", so["high-level/k/unrelated.yaml"], sn["high-level/k/unrelated.yaml"])
 	}
 }
+
+// TestMaskSecretPairInvalidKey: a Secret's key that is not a valid key
+// may be a password or a passphrase (a secretGenerator .env line without
+// '=' is one whole key); kiln refuses to write one, but the old side is
+// whatever the manifests repository holds. The diff shows such a key as a
+// numbered mask, the same on both sides, so that its removal shows, and
+// valid keys as they are.
+func TestMaskSecretPairInvalidKey(t *testing.T) {
+	t.Parallel()
+	const head = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\n"
+	old := []byte(head + "stringData:\n  password: x\n  Word rest of passphrase: ''\ndata:\n  'PASSWORD hunter2': ''\n")
+	newer := []byte(head + "stringData:\n  password: x\n  Word rest of passphrase: ''\n")
+	o, n := maskSecretPair(old, newer, nil)
+	for side, b := range map[string][]byte{"old": o, "new": n} {
+		for _, piece := range []string{"Word", "passphrase", "hunter2"} {
+			if strings.Contains(string(b), piece) {
+				t.Errorf("the %s side shows %q of a key:\n%s", side, piece, b)
+			}
+		}
+		if !strings.Contains(string(b), "password: ") {
+			t.Errorf("the %s side lost a valid key:\n%s", side, b)
+		}
+	}
+	// "PASSWORD hunter2" sorts first: invalid key 1, on the old side only.
+	if !strings.Contains(string(o), "'**redacted: invalid key 1**'") || strings.Contains(string(n), "invalid key 1") {
+		t.Errorf("the removed key does not show as removed:\nold:\n%s\nnew:\n%s", o, n)
+	}
+	if !strings.Contains(string(o), "'**redacted: invalid key 2**'") || !strings.Contains(string(n), "'**redacted: invalid key 2**'") {
+		t.Errorf("the kept key is not the same mask on both sides:\nold:\n%s\nnew:\n%s", o, n)
+	}
+}
+
+// TestMaskSecretPairLastApplied: a Secret committed from a cluster's dump
+// carries kubectl apply's last-applied-configuration annotation, the
+// object in JSON, its data included. The annotation is masked as a value
+// is: the same mask on both sides when it did not change.
+func TestMaskSecretPairLastApplied(t *testing.T) {
+	t.Parallel()
+	const head = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n      " +
+		`{"apiVersion":"v1","kind":"Secret","data":{"password":"MGxkLXMzY3JldC12YWx1ZQ=="},"stringData":{"token":"0ld-s3cret-value"}}` + "\n"
+	old := []byte(head + "stringData:\n  token: 0ld-s3cret-value\n")
+	for name, newer := range map[string][]byte{
+		"removed": []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\nstringData:\n  token: n3w-s3cret-value\n"),
+		"kept":    old,
+	} {
+		o, n := maskSecretPair(old, newer, nil)
+		for side, b := range map[string][]byte{"old": o, "new": n} {
+			if strings.Contains(string(b), "s3cret-value") || strings.Contains(string(b), "MGxkLXMzY3JldC12YWx1Z") {
+				t.Errorf("%s: the %s side shows a value:\n%s", name, side, b)
+			}
+		}
+		if name == "kept" && string(o) != string(n) {
+			t.Errorf("an unchanged annotation shows as changed:\n%s\n%s", o, n)
+		}
+	}
+}

@@ -340,8 +340,9 @@ func TestEngineErrorsShowCode(t *testing.T) {
 // TestSecretKeyShowsNoValue: a secretGenerator .env line without '='
 // would become one Secret key, value and all: such a line is an error at
 // its line that does not quote it, a name and value as well as a password
-// alone. A Secret's invalid key from elsewhere shows at most a leading
-// name ("PASSWORD…"), never the leading characters of a password alone.
+// alone. A Secret's invalid key from elsewhere is named by its position
+// and line, never by any piece of it: a passphrase's first word is a
+// piece of the passphrase.
 func TestSecretKeyShowsNoValue(t *testing.T) {
 	t.Parallel()
 	const pipeline = "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n"
@@ -358,8 +359,8 @@ func TestSecretKeyShowsNoValue(t *testing.T) {
 		}, want: "secretGenerator s: a line is not KEY=value", count: 2},
 		{name: "key", files: map[string]string{
 			"kiln.yaml":     pipeline + "  - name: plain\n    namespace: x\n    yaml: y\n",
-			"y/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: k}\nstringData:\n  'KeySup3rS3cret!': x\n",
-		}, want: `Invalid value: \"…\"`, count: 1},
+			"y/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: k}\nstringData:\n  'KeySup3rS3cret!': x\n  'S3cretWord rest of passphrase': y\n",
+		}, want: `Invalid value: key `, count: 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -430,4 +431,52 @@ func failedValidations(t *testing.T, repo string) map[string]string {
 		out[format] = stdout + stderr
 	}
 	return out
+}
+
+// TestPastedSecretVarNameNotShown: users paste the secret itself where
+// secretVars wants an environment variable's name. Unset, it is an error
+// that names the place (secretVars.DB_PASSWORD) and never the text, in
+// every sink of a simulated GitHub Actions job: the log, the annotations,
+// the job summary and --output json.
+func TestPastedSecretVarNameNotShown(t *testing.T) {
+	t.Parallel()
+	const pasted = "Xk9pLm2Qz7Pasted"
+	repo := t.TempDir()
+	writeFiles(t, repo, map[string]string{
+		"kiln.yaml":     "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: plain\n    namespace: x\n    yaml: y\n",
+		"y/cm.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n",
+		"envs/dev.yaml": "secretVars:\n  DB_PASSWORD: " + pasted + "\n",
+	})
+	config := filepath.Join(repo, "kiln.yaml")
+	for _, args := range [][]string{
+		{"render", "--config", config, "--env", "dev", "--out", filepath.Join(t.TempDir(), "out")},
+		{"validate", "--config", config, "--env", "dev", "--output", "json"},
+	} {
+		ws := t.TempDir()
+		summary, output := filepath.Join(ws, "summary.md"), filepath.Join(ws, "output")
+		lookup := func(k string) (string, bool) {
+			switch k {
+			case "GITHUB_ACTIONS":
+				return "true", true
+			case "GITHUB_STEP_SUMMARY":
+				return summary, true
+			case "GITHUB_OUTPUT":
+				return output, true
+			case "GITHUB_WORKSPACE":
+				return repo, true
+			}
+			return "", false
+		}
+		stdout, stderr, code := runLeak(t, lookup, nil, args...)
+		if code == exitOK {
+			t.Fatalf("%s: exit 0 with an unset secret var", args[0])
+		}
+		all := stdout + stderr + readIf(t, summary) + readIf(t, output)
+		if strings.Contains(all, pasted) {
+			t.Errorf("%s: the pasted secret is shown:\n%s", args[0], all)
+		}
+		if !strings.Contains(all, "secretVars.DB_PASSWORD") {
+			t.Errorf("%s: the error does not name the place:\n%s", args[0], all)
+		}
+	}
 }

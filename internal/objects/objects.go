@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -220,6 +222,35 @@ func Annotation(n *kyaml.Node, name string) (k, v *kyaml.Node) {
 	return field(n, name)
 }
 
+// LastApplied is the annotation kubectl apply leaves on an object: the
+// object as applied, in JSON, so that on a Secret it holds the data and
+// stringData values.
+const LastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// LastAppliedValues returns the value nodes of every LastApplied
+// annotation of the object n: under every metadata and annotations key,
+// and the annotation written twice, as what masks values must not trust
+// the last key as a JSON decoder does.
+func LastAppliedValues(n *kyaml.Node) []*kyaml.Node {
+	var out []*kyaml.Node
+	each := func(m *kyaml.Node, key string, f func(*kyaml.Node)) {
+		if m == nil || m.Kind != kyaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == key {
+				f(m.Content[i+1])
+			}
+		}
+	}
+	each(n, "metadata", func(md *kyaml.Node) {
+		each(md, "annotations", func(a *kyaml.Node) {
+			each(a, LastApplied, func(v *kyaml.Node) { out = append(out, v) })
+		})
+	})
+	return out
+}
+
 // describe names a YAML value's type for an error.
 func describe(n *kyaml.Node) string {
 	switch n.Kind {
@@ -339,6 +370,45 @@ func SecretValues(rn *kyaml.RNode) []string {
 		}
 	}
 	return out
+}
+
+// ValidDataKey reports whether k is a valid key of a ConfigMap's or
+// Secret's data, as the API server checks it. A Secret's key that is not
+// one may be a password (a secretGenerator .env line without '='
+// becomes one whole key): what shows keys masks it.
+func ValidDataKey(k string) bool { return len(validation.IsConfigMapKey(k)) == 0 }
+
+// InvalidSecretKeyMasks numbers the keys of the data and stringData of
+// the v1 Secrets among nodes that are not valid keys (ValidDataKey), in
+// sorted order, by the mask a diff shows in their place. Given both
+// sides of a diff, a key has the same mask on each, so that it still
+// shows as kept, added or removed; nil when there is no such key.
+func InvalidSecretKeyMasks(nodes ...*kyaml.RNode) map[string]string {
+	var bad []string
+	for _, n := range nodes {
+		if n == nil || !IsSecret(n) {
+			continue
+		}
+		c := n.YNode().Content
+		for i := 0; i+1 < len(c); i += 2 {
+			if f, v := c[i].Value, c[i+1]; (f == "data" || f == "stringData") && v.Kind == kyaml.MappingNode {
+				for j := 0; j+1 < len(v.Content); j += 2 {
+					if k := v.Content[j].Value; !ValidDataKey(k) {
+						bad = append(bad, k)
+					}
+				}
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	m := map[string]string{}
+	for i, k := range slices.Compact(bad) {
+		m[k] = "**redacted: invalid key " + strconv.Itoa(i+1) + "**"
+	}
+	return m
 }
 
 // IsSOPS reports whether rn is a SOPS-encrypted document: a mapping whose

@@ -41,8 +41,9 @@ const (
 // values added, removed, changed and unchanged, and how they were
 // compared: by plaintext when ids decrypt every side, else by ciphertext.
 func Pair(old, new []byte, ids sopsyaml.Identities) (o, n []byte, ok bool) {
-	so, okO := read(old, ids)
-	sn, okN := read(new, ids)
+	keys := invalidKeys(old, new)
+	so, okO := read(old, ids, keys)
+	sn, okN := read(new, ids, keys)
 	if !okO || !okN || (so == nil && sn == nil) {
 		return old, new, false
 	}
@@ -102,7 +103,7 @@ func Pair(old, new []byte, ids sopsyaml.Identities) (o, n []byte, ok bool) {
 // masks it its own way. Without Alone such a pair was shown as plain YAML,
 // the wrapped data keys and the MAC's ciphertext included.
 func Alone(data []byte) (out []byte, ok bool) {
-	s, ok := read(data, nil)
+	s, ok := read(data, nil, invalidKeys(data))
 	if !ok || s == nil {
 		return data, false
 	}
@@ -163,9 +164,10 @@ type side struct {
 	doc     *kyaml.Node // the mapping, sops key reduced
 	leaves  map[string]*leaf
 	order   []string
-	plain   bool   // decrypted with the age key: leaves have plaintext
-	why     string // why not, when it is not for want of a key
-	macNote bool   // decrypted, but its MAC does not match
+	plain   bool              // decrypted with the age key: leaves have plaintext
+	why     string            // why not, when it is not for want of a key
+	macNote bool              // decrypted, but its MAC does not match
+	keys    map[string]string // masks of invalid Secret keys (invalidKeys)
 }
 
 // leaf is one masked value.
@@ -204,9 +206,29 @@ func (s *side) bytes() []byte {
 	return []byte(out)
 }
 
+// invalidKeys returns the masks of the keys of a Secret's data and
+// stringData that are not valid keys (objects.InvalidSecretKeyMasks), on
+// every side given. SOPS leaves keys readable, and such a key may be a
+// password (a secretGenerator .env line without '='): kiln refuses to
+// write one, but the old side is whatever the manifests repository holds.
+func invalidKeys(sides ...[]byte) map[string]string {
+	var nodes []*kyaml.RNode
+	for _, data := range sides {
+		if data == nil {
+			continue
+		}
+		if rn, err := kyaml.Parse(string(data)); err == nil {
+			nodes = append(nodes, rn)
+		}
+	}
+	return objects.InvalidSecretKeyMasks(nodes...)
+}
+
 // read parses data; a nil side and ok for nil data, ok false for data
-// that is not exactly one SOPS document.
-func read(data []byte, ids sopsyaml.Identities) (*side, bool) {
+// that is not exactly one SOPS document. keys masks the invalid keys of a
+// Secret's data and stringData (invalidKeys), in the document and in the
+// names of its values.
+func read(data []byte, ids sopsyaml.Identities, keys map[string]string) (*side, bool) {
 	if data == nil {
 		return nil, true
 	}
@@ -222,7 +244,7 @@ func read(data []byte, ids sopsyaml.Identities) (*side, bool) {
 		return nil, false
 	}
 	doc := rn.YNode()
-	s := &side{doc: doc, leaves: map[string]*leaf{}}
+	s := &side{doc: doc, leaves: map[string]*leaf{}, keys: keys}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		if doc.Content[i].Value == "sops" {
 			doc.Content[i+1] = reduce(doc.Content[i+1], 0)
@@ -244,7 +266,19 @@ func read(data []byte, ids sopsyaml.Identities) (*side, bool) {
 			s.why = "it does not decrypt with the age key given"
 		}
 	}
-	s.walk(doc, plainDoc, nil, objects.IsSecret(rn))
+	secret := objects.IsSecret(rn)
+	s.walk(doc, plainDoc, nil, secret)
+	if secret && len(keys) > 0 {
+		for i := 0; i+1 < len(doc.Content); i += 2 {
+			if f, v := doc.Content[i].Value, doc.Content[i+1]; (f == "data" || f == "stringData") && v.Kind == kyaml.MappingNode {
+				for j := 0; j+1 < len(v.Content); j += 2 {
+					if m, ok := keys[v.Content[j].Value]; ok {
+						v.Content[j] = &kyaml.Node{Kind: kyaml.ScalarNode, Value: m, Line: v.Content[j].Line}
+					}
+				}
+			}
+		}
+	}
 	return s, true
 }
 
@@ -264,6 +298,9 @@ func (s *side) walk(n, p *kyaml.Node, path []string, secret bool) {
 				pv = p.Content[j+1]
 			}
 			j += 2
+			if m, ok := s.keys[k]; ok && secret && len(path) == 1 && (path[0] == "data" || path[0] == "stringData") {
+				k = m
+			}
 			s.walk(n.Content[i+1], pv, append(path[:len(path):len(path)], k), secret)
 		}
 	case kyaml.SequenceNode:
@@ -281,7 +318,10 @@ func (s *side) walk(n, p *kyaml.Node, path []string, secret bool) {
 		data := false
 		if secret && len(path) > 0 {
 			top, _, _ := strings.Cut(path[0], "[") // data[0]: a list where a mapping belongs
-			data = top == "data" || top == "stringData"
+			data = top == "data" || top == "stringData" ||
+				// kubectl apply's record of the object holds its data, and
+				// sops leaves metadata readable.
+				len(path) == 3 && path[0] == "metadata" && path[1] == "annotations" && path[2] == objects.LastApplied
 		}
 		if !enc && !data {
 			return

@@ -201,3 +201,64 @@ func TestPairHandEdited(t *testing.T) {
 		})
 	}
 }
+
+// TestPairInvalidKey: SOPS leaves keys readable, and a Secret's key that
+// is not a valid key may be a password or a passphrase (a secretGenerator
+// .env line without '=' is one whole key). kiln refuses to write one, but
+// the old side is whatever the manifests repository holds: such a key
+// shows as a numbered mask, in the document and in the comment naming
+// what changed, the same on both sides; valid keys as they are.
+func TestPairInvalidKey(t *testing.T) {
+	t.Parallel()
+	const sops = "sops:\n  age:\n  - recipient: age1xyz\n    enc: x\n  mac: ENC[AES256_GCM,data:aa,iv:bb,tag:cc,type:str]\n  encrypted_regex: ^(data|stringData)$\n  version: 3.9.0\n"
+	const head = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\n"
+	const enc = "ENC[AES256_GCM,data:aa,iv:bb,tag:cc,type:str]"
+	old := head + "stringData:\n  password: " + enc + "\n  Word rest of passphrase: " + enc + "\n  'PASSWORD hunter2': " + enc + "\n" + sops
+	newer := head + "stringData:\n  password: " + enc + "\n  Word rest of passphrase: " + enc + "\n" + sops
+	o, n, ok := Pair([]byte(old), []byte(newer), nil)
+	if !ok {
+		t.Fatal("not reviewed as a SOPS document")
+	}
+	for _, side := range [][]byte{o, n} {
+		for _, piece := range []string{"Word", "passphrase", "hunter2"} {
+			if strings.Contains(string(side), piece) {
+				t.Errorf("%q of a key shows:\n%s", piece, side)
+			}
+		}
+		if !strings.Contains(string(side), "password: ") || !strings.Contains(string(side), "**redacted: invalid key 2**") {
+			t.Errorf("a key is not shown as it or its mask:\n%s", side)
+		}
+	}
+	if !strings.Contains(string(n), "removed: stringData.**redacted: invalid key 1**") {
+		t.Errorf("the removed key is not named by its mask:\n%s", n)
+	}
+	if a, ok := Alone([]byte(old)); !ok || strings.Contains(string(a), "Word") || strings.Contains(string(a), "hunter2") {
+		t.Errorf("alone, a key shows:\n%s", a)
+	}
+}
+
+// TestPairLastApplied: sops leaves metadata readable, and kubectl apply's
+// last-applied-configuration annotation of a Secret dumped from a cluster
+// holds its data in JSON: it is masked as a readable value is.
+func TestPairLastApplied(t *testing.T) {
+	t.Parallel()
+	const sops = "sops:\n  age:\n  - recipient: age1xyz\n    enc: x\n  mac: ENC[AES256_GCM,data:aa,iv:bb,tag:cc,type:str]\n  encrypted_regex: ^(data|stringData)$\n  version: 3.9.0\n"
+	doc := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n      " +
+		`{"apiVersion":"v1","kind":"Secret","stringData":{"password":"readable-value-1"}}` + "\n" +
+		"stringData:\n  password: ENC[AES256_GCM,data:aa,iv:bb,tag:cc,type:str]\n" + sops
+	o, n, ok := Pair([]byte(doc), []byte(strings.Replace(doc, "readable-value", "readable-other", 1)), nil)
+	if !ok {
+		t.Fatal("not reviewed as a SOPS document")
+	}
+	for _, side := range [][]byte{o, n} {
+		if strings.Contains(string(side), "readable-") {
+			t.Errorf("a value shows:\n%s", side)
+		}
+	}
+	if !strings.Contains(string(n), "changed: metadata.annotations.kubectl.kubernetes.io/last-applied-configuration") {
+		t.Errorf("the changed annotation is not named:\n%s", n)
+	}
+	if a, ok := Alone([]byte(doc)); !ok || strings.Contains(string(a), "readable-") {
+		t.Errorf("alone, a value shows:\n%s", a)
+	}
+}

@@ -1,9 +1,11 @@
 package validate
 
 import (
-	"github.com/kiln-gitops/kiln/internal/diag"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
 // builtinDocs are valid built-in objects with what real charts emit and
@@ -198,5 +200,81 @@ func TestDecoderErrorsShowNoValue(t *testing.T) {
 				t.Errorf("got\n%s\nwant it to contain\n%s\nand no piece of the value", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSecretKeyErrorsShowNoKey: a Secret's key that is not a valid key may
+// be a password or a passphrase (a secretGenerator .env line without '='
+// is one whole key). No error shows any piece of it, its first word
+// included: the API server rules' error about the key, and every error
+// that names a field below it by its path, say its position instead and
+// point at its line.
+func TestSecretKeyErrorsShowNoKey(t *testing.T) {
+	t.Parallel()
+	const head = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\n"
+	tests := []struct {
+		name, doc, want string
+	}{
+		{
+			name: "invalid key",
+			doc:  head + "stringData:\n  A: x\n  Word rest of passphrase: y\n  z: x\n",
+			want: `s.yaml:6: app demo: Secret/a/s: field "stringData": Invalid value: key 2 of 3 (in sorted order): a valid config key`,
+		},
+		{
+			name: "invalid key in data",
+			doc:  head + "data:\n  Word rest of passphrase: eA==\n",
+			want: `s.yaml:5: app demo: Secret/a/s: field "data": Invalid value: key 1 of 1 (in sorted order): a valid config key`,
+		},
+		{
+			name: "value not base64",
+			doc:  head + "data:\n  ok: eA==\n  Word rest of passphrase: hunter2-secret\n",
+			want: `s.yaml:6: app demo: Secret/a/s: invalid value for field "data.(key 1 of 2 in sorted order)": not valid base64`,
+		},
+		{
+			name: "wrong type",
+			doc:  head + "stringData:\n  ok: x\n  Word rest of passphrase: [1, 2]\n",
+			want: `s.yaml:6: app demo: Secret/a/s: wrong type for field "stringData.(key 1 of 2 in sorted order)": got list, want string`,
+		},
+		{
+			name: "duplicate",
+			doc:  head + "stringData:\n  Word rest \"of\" passphrase: x\n  Word rest \"of\" passphrase: y\n",
+			want: `s.yaml:6: app demo: Secret/a/s: duplicate field "stringData.(key 1 of 1 in sorted order)"`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := testEnv(t).Objects("demo", parse(t, "s.yaml", tt.doc))
+			if err == nil {
+				t.Fatal("the object was accepted")
+			}
+			got := err.Error()
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("got\n%s\nwant it to contain\n%s", got, tt.want)
+			}
+			for _, piece := range []string{"Word", "passphrase", "hunter2"} {
+				if strings.Contains(got, piece) {
+					t.Errorf("the error shows %q of the key:\n%s", piece, got)
+				}
+			}
+			for _, e := range diag.Flatten(err) {
+				var d *diag.Error
+				if errors.As(e, &d) && strings.Contains(d.Field, "Word") {
+					t.Errorf("the error's field shows the key: %q", d.Field)
+				}
+			}
+		})
+	}
+}
+
+// TestConfigMapKeyShown: a ConfigMap's keys are not secret, and its
+// invalid key is quoted whole, at its line.
+func TestConfigMapKeyShown(t *testing.T) {
+	t.Parallel()
+	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\ndata:\n  ok: x\n  bad key: y\n"
+	err := testEnv(t).Objects("demo", parse(t, "c.yaml", doc))
+	want := `c.yaml:6: app demo: ConfigMap/a/c: field "data.bad key": Invalid value: "bad key": a valid config key`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got\n%v\nwant it to contain\n%s", err, want)
 	}
 }

@@ -36,8 +36,15 @@ func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typ
 			continue
 		}
 		err := fieldError(o, base, idx, nil, against, p.Error)
-		if d, ok := err.(*diag.Error); ok && p.Hint != "" {
-			d.Hint = p.Hint
+		if d, ok := err.(*diag.Error); ok {
+			if p.Hint != "" {
+				d.Hint = p.Hint
+			}
+			if p.Key != "" {
+				if f := idx.index[joinPath(append(splitPath(p.Field), p.Key))]; f != nil {
+					d.Line = o.LineOf(f.key)
+				}
+			}
 		}
 		errs = append(errs, err)
 	}

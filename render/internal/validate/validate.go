@@ -218,7 +218,7 @@ func (e *Env) object(app string, o templates.Object, p prepared) (errs []error) 
 	if p.ref != nil {
 		c = p.ref.get()
 	}
-	errs = e.check(app, o, p.gvk, c, p.enc)
+	errs = hideSecretKeys(o, e.check(app, o, p.gvk, c, p.enc))
 	if len(errs) == 0 && p.enc.err == nil {
 		e.schemas.markClean(p.key)
 		if p.persist {

@@ -37,6 +37,11 @@ import (
 type Problem struct {
 	*field.Error
 	Hint string
+	// Key is the invalid key of a Secret's data or stringData that the
+	// problem is about, for finding its line. Never show it: the Error
+	// names the key by its position only, as the key may be a password
+	// (a secretGenerator .env line without '=' becomes one whole key).
+	Key string
 }
 
 // Options says which API server's rules to apply.
@@ -531,27 +536,35 @@ const maxSize = 1 << 20
 // and the total size within 1 MiB.
 func (c *checker) keys(text map[string]string, binary map[string][]byte, textPath, binPath *field.Path, kind string) {
 	size := 0
-	badKey := func(p *field.Path, k, msg string) {
+	badKey := func(p *field.Path, k, msg string, i, n int) {
 		const hint = "a key is letters, digits, '-', '_' or '.'; a path with '/' is not a key"
 		if kind != "Secret" {
 			c.add(field.Invalid(p.Key(k), k, msg), hint)
 			return
 		}
 		// A Secret's bad key may hold its value: a secretGenerator .env
-		// line without '=' ("PASSWORD hunter2") becomes one whole key.
-		// Only its leading key characters are shown.
-		c.add(field.Invalid(p, keyStart(k), msg), hint+"; in a secretGenerator .env file, write each line as KEY=value")
+		// line without '=' ("PASSWORD hunter2") becomes one whole key, and
+		// a password alone on its line is all key. No part of it is
+		// shown (a leading word may be the passphrase's first); the
+		// position and the line (Problem.Key) say which key it is.
+		c.problems = append(c.problems, Problem{
+			Error: field.Invalid(p, field.OmitValueType{}, fmt.Sprintf("key %d of %d (in sorted order): %s", i+1, n, msg)),
+			Hint:  hint + "; in a secretGenerator .env file, write each line as KEY=value",
+			Key:   k,
+		})
 	}
-	for _, k := range slices.Sorted(maps.Keys(text)) {
+	textKeys := slices.Sorted(maps.Keys(text))
+	for i, k := range textKeys {
 		size += len(text[k])
 		for _, msg := range validation.IsConfigMapKey(k) {
-			badKey(textPath, k, msg)
+			badKey(textPath, k, msg, i, len(textKeys))
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(binary)) {
+	binKeys := slices.Sorted(maps.Keys(binary))
+	for i, k := range binKeys {
 		size += len(binary[k])
 		for _, msg := range validation.IsConfigMapKey(k) {
-			badKey(binPath, k, msg)
+			badKey(binPath, k, msg, i, len(binKeys))
 		}
 		if _, dup := text[k]; dup && kind == "ConfigMap" {
 			c.add(field.Invalid(binPath.Key(k), k, "duplicate of key present in data"), "keep the key in data or in binaryData, not both")
@@ -561,24 +574,6 @@ func (c *checker) keys(text map[string]string, binary map[string][]byte, textPat
 		c.add(field.TooLong(field.NewPath("data"), "", maxSize),
 			fmt.Sprintf("a %s holds at most 1 MiB; this one holds %d bytes: split it, or mount the data another way", kind, size))
 	}
-}
-
-// keyStart is what a Secret's invalid key shows: a leading name (letters,
-// digits and '_', not starting with a digit, at most 40) when a blank or
-// ':' follows it, the shape of a .env line that lost its '='
-// ("PASSWORD hunter2", "PASSWORD: hunter2"), and "…" for the rest. A key
-// of any other shape shows "…" alone: a password written alone on its
-// line ("Xy9Kq7PassW0rd!") is a key too, and its leading key characters
-// would be most of it.
-func keyStart(k string) string {
-	n := 0
-	for n < len(k) && n <= 40 && (k[n] == '_' || 'a' <= k[n] && k[n] <= 'z' || 'A' <= k[n] && k[n] <= 'Z' || n > 0 && '0' <= k[n] && k[n] <= '9') {
-		n++
-	}
-	if n == 0 || n > 40 || n == len(k) || !strings.ContainsRune(" \t:", rune(k[n])) {
-		return "…"
-	}
-	return k[:n] + "…"
 }
 
 // secretType checks the keys a Secret's type requires, as the API server's

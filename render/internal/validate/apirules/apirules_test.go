@@ -167,14 +167,16 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"configmap over the limit", &corev1.ConfigMap{}, "data: {a: " + big + "}\nbinaryData: {b: eA==}", "data: Too long: may not be more than 1048576 bytes"},
 		{"configmap key in both", &corev1.ConfigMap{}, "data: {a: x}\nbinaryData: {a: eA==}", `binaryData[a]: Invalid value: "a": duplicate of key present in data`},
 		{"secret key in both", &corev1.Secret{}, "stringData: {a: x}\ndata: {a: eA==}", ""},
-		{"secret key", &corev1.Secret{}, "stringData: {'a b': x}", `stringData: Invalid value: "a…": a valid config key`},
-		// A secretGenerator .env line without '=' is one key, value and all.
-		{"secret key holding a value", &corev1.Secret{}, "data: {'PASSWORD hunter2': ''}", `data: Invalid value: "PASSWORD…": a valid config key`},
-		// A key that is a password alone has no name in front of it:
-		// its leading key characters are most of the password.
-		{"secret key that is a value", &corev1.Secret{}, "data: {'Xy9Kq7PassW0rd!': ''}", `data: Invalid value: "…": a valid config key`},
-		{"secret key that is a value with a blank", &corev1.Secret{}, "data: {'Xy9Kq7.PassW0rd with blank': ''}", `data: Invalid value: "…": a valid config key`},
-		{"secret key name and value", &corev1.Secret{}, "stringData: {'DB_PASSWORD: hunter2': ''}", `stringData: Invalid value: "DB_PASSWORD…": a valid config key`},
+		// No part of a Secret's invalid key is shown, only its position:
+		// a secretGenerator .env line without '=' is one key, value and
+		// all, a password alone on its line is all key, and the first
+		// word of a passphrase is a piece of it.
+		{"secret key", &corev1.Secret{}, "stringData: {'a b': x}", `stringData: Invalid value: key 1 of 1 (in sorted order): a valid config key`},
+		{"secret key holding a value", &corev1.Secret{}, "data: {'PASSWORD hunter2': ''}", `data: Invalid value: key 1 of 1 (in sorted order): a valid config key`},
+		{"secret key that is a value", &corev1.Secret{}, "data: {'Xy9Kq7PassW0rd!': ''}", `data: Invalid value: key 1 of 1 (in sorted order): a valid config key`},
+		{"secret key that is a value with a blank", &corev1.Secret{}, "data: {'Xy9Kq7.PassW0rd with blank': ''}", `data: Invalid value: key 1 of 1 (in sorted order): a valid config key`},
+		{"secret key name and value", &corev1.Secret{}, "stringData: {'DB_PASSWORD: hunter2': ''}", `stringData: Invalid value: key 1 of 1 (in sorted order): a valid config key`},
+		{"secret key that is a passphrase", &corev1.Secret{}, "stringData: {A: x, 'Word rest of passphrase': y, z: x}", `stringData: Invalid value: key 2 of 3 (in sorted order): a valid config key`},
 		{"configmap key", &corev1.ConfigMap{}, "data: {'a b': x}", `data[a b]: Invalid value: "a b": a valid config key`},
 		{"secret over the limit", &corev1.Secret{}, "stringData: {a: " + big + "}\ndata: {b: eA==}", "data: Too long"},
 		// The keys a Secret's type requires, from data and stringData
@@ -538,6 +540,15 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 				got = append(got, p.Error.Error())
 				if strings.Contains(p.Error.Error(), "s3cret") {
 					t.Errorf("the error shows a Secret's value: %s", p.Error)
+				}
+				// Any piece of a Secret's invalid key may be a piece of a
+				// password; the problem keeps it only to find its line.
+				if p.Key != "" {
+					for _, piece := range strings.FieldsFunc(p.Key, func(r rune) bool { return strings.ContainsRune(" :.!", r) }) {
+						if len(piece) >= 4 && strings.Contains(p.Error.Error(), piece) {
+							t.Errorf("the error shows %q of the Secret's key: %s", piece, p.Error)
+						}
+					}
 				}
 				if p.Hint == "" {
 					t.Errorf("%s: no hint", p.Error)
