@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -136,6 +137,9 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 		}
 		return errs
 	}
+	if err := readableLastApplied(app, o); err != nil {
+		return []error{err}
+	}
 	skel, encrypted := sopsyaml.Skeleton(o.Node.YNode())
 	if errs := encryptedIdentity(app, o, encrypted); len(errs) > 0 {
 		return errs
@@ -150,6 +154,34 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 		errs = append(errs, forApp(app, e))
 	}
 	return errs
+}
+
+// readableLastApplied refuses an encrypted Secret (a SOPS document, or one
+// kiln encrypted) that carries kubectl's last-applied-configuration
+// annotation with data or stringData in it: the annotation is a copy of
+// the whole Secret as it was applied, and sops encrypts only the values
+// its rule names (data and stringData), never metadata. A Secret exported
+// with kubectl get -o yaml and then encrypted keeps every value readable
+// there. nil when o is no such Secret (an encrypted annotation is no JSON).
+func readableLastApplied(app string, o templates.Object) error {
+	if !secretgate.IsSecret(o.Node) {
+		return nil
+	}
+	v, err := o.Node.Pipe(kyaml.Lookup("metadata", "annotations", objects.LastApplied))
+	if err != nil || v == nil || v.YNode().Kind != kyaml.ScalarNode {
+		return nil
+	}
+	var applied struct {
+		Data       map[string]any `json:"data"`
+		StringData map[string]any `json:"stringData"`
+	}
+	if json.Unmarshal([]byte(v.YNode().Value), &applied) != nil || len(applied.Data)+len(applied.StringData) == 0 {
+		return nil
+	}
+	return &diag.Error{File: o.File, Line: o.LineOf(v.YNode()), App: app, Object: objRef(o), Field: "metadata.annotations[" + objects.LastApplied + "]",
+		Msg: "this encrypted Secret's " + objects.LastApplied + " annotation holds its data in the clear: " +
+			"sops encrypts data and stringData, never metadata, and the annotation is kubectl's copy of the whole Secret",
+		Hint: "remove the annotation (kubectl apply and kubectl get -o yaml add it) and encrypt the Secret again; its values have been readable wherever the file was: rotate them"}
 }
 
 // fluxReadsEncrypted are the fields kustomize-controller reads from a

@@ -205,6 +205,10 @@ func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, 
 			if err != nil || len(found) == 0 && !derived && !holdsShort(o.Node, short) {
 				continue
 			}
+			if err := readableLastApplied(run.app.Name, o); err != nil {
+				errs = append(errs, err)
+				continue
+			}
 			id := run.app.Name + "/" + o.Node.GetNamespace() + "/" + o.Node.GetName()
 			raw, kept, err := r.encryptOne(o, earlier[id], opts)
 			if err != nil {

@@ -163,6 +163,39 @@ func TestSOPSKeepsOtherSecretVarsOut(t *testing.T) {
 	}
 }
 
+// TestEncryptRefusesReadableLastApplied: a Secret kiln would encrypt that
+// carries kubectl's last-applied-configuration annotation with its data
+// is refused at the annotation: sops would encrypt stringData and leave
+// the annotation's copy readable (here its user, which no secret var
+// holds, so the check for secret values left readable would miss it).
+func TestEncryptRefusesReadableLastApplied(t *testing.T) {
+	t.Parallel()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := encryptRepo(t, id.Recipient().String(), "")
+	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations:\n" +
+		"    kubectl.kubernetes.io/last-applied-configuration: '{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"stringData\":{\"user\":\"svc-ledger-admin\"}}'\n" +
+		"stringData:\n  password: ${DB_PASSWORD}\n  user: svc-ledger-admin\n"
+	if err := os.WriteFile(filepath.Join(dir, "apps", "db", "secret.yaml"), []byte(secret), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.New(load(t, dir), encryptOptions("", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := diag.Flatten(results[0].Err)
+	want := "apps/db/secret.yaml:6: app db: Secret/demo/db: this encrypted Secret's kubectl.kubernetes.io/last-applied-configuration annotation holds its data in the clear"
+	if len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), want) || strings.Contains(errs[0].Error(), "svc-ledger-admin") {
+		t.Fatalf("errors = %v; want one starting %q, without the data", errs, want)
+	}
+}
+
 // TestValidateAcceptsEncryptedSecrets: two renders encrypt a Secret
 // differently (SOPS is randomised); validate compares plaintext with the
 // key and everything but the ciphertext without it, and reports nothing.

@@ -112,9 +112,11 @@ func errText(results []*render.EnvResult) string {
 // under stringData, an encrypted value cut short, a lastmodified that is
 // no time, two encryption rules, an encrypted name and namespace (an
 // encrypted_regex matching metadata: kustomize-controller replaces the
-// built resource by its decrypted identity, which no longer matches), and
-// (for the API server rather than Flux) an apiVersion that does not serve
-// the kind. Flux's own steps show the
+// built resource by its decrypted identity, which no longer matches), a
+// Secret exported with kubectl whose last-applied-configuration annotation
+// keeps its data readable beside the encrypted values (Flux applies it;
+// the leak is in git), and (for the API server rather than Flux) an
+// apiVersion that does not serve the kind. Flux's own steps show the
 // refusal: kyaml's MarshalJSON (which DecryptResource calls first) fails
 // on a duplicate key, sops's decryption stops at a value it did not
 // encrypt, and the decrypted object does not decode strictly into a
