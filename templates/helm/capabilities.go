@@ -26,7 +26,7 @@ import (
 // policy/v1beta1, which no cluster has served since 1.25, and charts that
 // test for "apiregistration.k8s.io/v1" (prometheus-adapter), a group
 // client-go's scheme lacks, render apiregistration.k8s.io/v1beta1
-// APIServices, gone since 1.19. Against a real cluster, helm (and Flux's
+// APIServices, not served since 1.22. Against a real cluster, helm (and Flux's
 // helm-controller, which renders a HelmRelease there) reads the API
 // server's discovery, which lists "group/version/Kind" for each resource
 // (action.GetVersionSet), and those charts render the stable version.

@@ -21,7 +21,7 @@ import (
 // false: traefik rendered policy/v1beta1, which no cluster serves from
 // 1.25 and kiln's validation rightly refused, so traefik with
 // podDisruptionBudget.enabled could not be shipped; prometheus-adapter
-// rendered apiregistration.k8s.io/v1beta1, gone since 1.19. Flux's
+// rendered apiregistration.k8s.io/v1beta1, not served since 1.22. Flux's
 // helm-controller, reading a real cluster's discovery, renders the v1
 // kinds; so does kiln now.
 func TestCapabilitiesAPIVersions(t *testing.T) {
