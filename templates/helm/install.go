@@ -61,10 +61,13 @@ func clientOnlyInstall(chrt *chart.Chart, vals map[string]any, o installOptions)
 		return nil, err
 	}
 	// Install.RunWithContext, ClientOnly: helm's default capabilities, the
-	// --kube-version if given, no extra API versions.
+	// --kube-version if given, and the API versions a cluster of that
+	// version serves, as its discovery would list them
+	// (capabilities.go; helm template's --api-versions).
 	caps := chartutil.DefaultCapabilities.Copy()
 	if o.kubeVersion != nil {
 		caps.KubeVersion = *o.kubeVersion
+		caps.APIVersions = apiVersionsFor(o.kubeVersion)
 	}
 	// Install.RunWithContext: an install (not --is-upgrade), revision 1;
 	// the values are checked against values.schema.json (schema.go).

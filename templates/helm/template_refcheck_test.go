@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/deps"
@@ -23,7 +24,8 @@ import (
 // TestTemplateBytes compares clientOnlyInstall, kiln's own copy of the
 // steps of helm's install action, with the helm program (on PATH, as `make
 // refcheck` installs it) byte for byte: what `helm template
-// --include-crds --skip-tests` prints, or the error it reports.
+// --include-crds --skip-tests` prints, or the error it reports, given the
+// API versions kiln adds for the kubeVersion as --api-versions.
 func TestTemplateBytes(t *testing.T) {
 	if _, err := exec.LookPath("helm"); err != nil {
 		t.Fatal("the helm program is not on PATH; run `make refcheck`")
@@ -69,6 +71,16 @@ func helmTemplate(t *testing.T, req *templates.Request) string {
 	args := []string{"template", req.App, req.Path, "-n", req.Namespace, "--include-crds", "--skip-tests"}
 	if req.KubeVersion != "" {
 		args = append(args, "--kube-version", req.KubeVersion)
+		// What kiln adds to helm's default API versions for a cluster of
+		// that version (capabilities.go), given as helm takes it.
+		kv, err := chartutil.ParseKubeVersion(req.KubeVersion)
+		if err == nil {
+			for _, v := range apiVersionsFor(kv) {
+				if !chartutil.DefaultVersionSet.Has(v) {
+					args = append(args, "--api-versions", v)
+				}
+			}
+		}
 	}
 	for _, f := range req.ValuesFiles {
 		args = append(args, "-f", f)

@@ -26,7 +26,7 @@ type (
 )
 
 // removedBeforeAPI lists the built-in kinds that k8s.io/api no longer
-// defines, so that their lifecycle data is gone with them; from the
+// defines (or never did), so that their lifecycle data is gone; from the
 // Kubernetes deprecated API migration guide
 // (https://kubernetes.io/docs/reference/using-api/deprecation-guide/), the
 // source Fairwinds' pluto and kubent also use. Any other version of a
@@ -40,6 +40,11 @@ var removedBeforeAPI = map[schema.GroupVersionKind]removal{
 	{Group: "extensions", Version: "v1beta1", Kind: "PodSecurityPolicy"}:        {1, 16, schema.GroupVersionKind{}, 11},
 	{Group: "autoscaling", Version: "v2beta1", Kind: "HorizontalPodAutoscaler"}: {1, 25, schema.GroupVersionKind{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"}, 22},
 	{Group: "autoscaling", Version: "v2beta2", Kind: "HorizontalPodAutoscaler"}: {1, 26, schema.GroupVersionKind{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"}, 23},
+	// Of the aggregation layer (k8s.io/kube-aggregator), which k8s.io/api
+	// never had: prometheus-adapter's chart rendered it under `helm
+	// template` until kiln listed apiregistration.k8s.io/v1 in
+	// .Capabilities.APIVersions, and Flux's apply would fail on it.
+	{Group: "apiregistration.k8s.io", Version: "v1beta1", Kind: "APIService"}: {1, 22, schema.GroupVersionKind{Group: "apiregistration.k8s.io", Version: "v1", Kind: "APIService"}, 19},
 }
 
 // removal is when a kind stopped being served (major.minor), what

@@ -13,8 +13,10 @@ import (
 func TestServedUntilRemoved(t *testing.T) {
 	t.Parallel()
 	const (
-		hpa = "apiVersion: autoscaling/%s\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\nspec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, minReplicas: 1, maxReplicas: 3}\n"
-		psp = "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: restricted}\nspec: {privileged: false}\n"
+		hpa        = "apiVersion: autoscaling/%s\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\nspec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, minReplicas: 1, maxReplicas: 3}\n"
+		psp        = "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: restricted}\nspec: {privileged: false}\n"
+		apiService = "apiVersion: apiregistration.k8s.io/v1beta1\nkind: APIService\nmetadata: {name: v1beta1.metrics.k8s.io}\n" +
+			"spec: {service: {name: prometheus-adapter, namespace: monitoring}, group: metrics.k8s.io, version: v1beta1, groupPriorityMinimum: 100, versionPriority: 100}\n"
 	)
 	for _, tc := range []struct {
 		name, kube, doc, want string
@@ -27,6 +29,11 @@ func TestServedUntilRemoved(t *testing.T) {
 			"autoscaling/v2beta2 HorizontalPodAutoscaler is not served by Kubernetes 1.26 (kubeVersion): it was removed in 1.26\n  hint: use apiVersion autoscaling/v2 kind HorizontalPodAutoscaler"},
 		{"PodSecurityPolicy in 1.24", "1.24.0", psp, ""},
 		{"PodSecurityPolicy in 1.25", "1.25.0", psp, "policy/v1beta1 PodSecurityPolicy is not served by Kubernetes 1.25 (kubeVersion): it was removed in 1.25"},
+		// prometheus-adapter 5.3.0's resource-metrics-apiservice.yaml under
+		// helm's default API versions (templates/helm/capabilities.go).
+		{"v1beta1 APIService in 1.21", "1.21.0", apiService, ""},
+		{"v1beta1 APIService in 1.37", "1.37.0", apiService,
+			"apiregistration.k8s.io/v1beta1 APIService is not served by Kubernetes 1.37 (kubeVersion): it was removed in 1.22\n  hint: use apiVersion apiregistration.k8s.io/v1 kind APIService"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

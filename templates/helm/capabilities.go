@@ -1,0 +1,209 @@
+package helm
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"helm.sh/helm/v3/pkg/chartutil"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+)
+
+// .Capabilities.APIVersions for a kubeVersion.
+//
+// `helm template` without --api-versions hands templates helm's default
+// set: the group versions of client-go's scheme, and no
+// "group/version/Kind" entry at all. Charts that pick an apiVersion with
+//
+//	{{ if .Capabilities.APIVersions.Has "policy/v1/PodDisruptionBudget" }}
+//
+// (traefik, velero, prometheus-pingmesh-exporter and more) then render
+// policy/v1beta1, which no cluster has served since 1.25, and charts that
+// test for "apiregistration.k8s.io/v1" (prometheus-adapter), a group
+// client-go's scheme lacks, render apiregistration.k8s.io/v1beta1
+// APIServices, not served since 1.22. Against a real cluster, helm (and Flux's
+// helm-controller, which renders a HelmRelease there) reads the API
+// server's discovery, which lists "group/version/Kind" for each resource
+// (action.GetVersionSet), and those charts render the stable version.
+//
+// kiln renders for a cluster of kubeVersion, so it adds to helm's default
+// set what that cluster's discovery lists and helm's set lacks, as
+// `helm template --api-versions` would:
+//
+//   - "group/version/Kind" for each kind of a stable version (v1, v2) that
+//     kubeVersion serves, and of a beta version that a cluster serves
+//     without being asked to (introduced before 1.24, when Kubernetes
+//     stopped turning new beta APIs on by default) and has not removed;
+//   - apiregistration.k8s.io/v1 and its APIService (stable since 1.10).
+//
+// Nothing is taken out of helm's set (--api-versions only adds), so a
+// chart testing a group version helm lists sees what it saw before. Kinds
+// of alpha versions and of beta versions off by default (served only
+// where the cluster's operator turned them on), and of
+// CustomResourceDefinitions (a cluster lists those once installed), are
+// not named.
+//
+// What kubeVersion serves is read from the prerelease-lifecycle data
+// k8s.io/api generates on beta and alpha types (the data the API server
+// itself stops serving removed versions by); stable kinds carry none, so
+// stableSince gives the release that made the newer ones stable.
+
+// stableSince is the Kubernetes minor (1.x) whose API server first served
+// a stable kind that client-go's scheme has; a kind not listed is older
+// than any kubeVersion a chart asks about in practice (1.19). Where the
+// release is not certain, the later one is given: a kind left out makes a
+// chart take its fallback, as helm's default set always did.
+var stableSince = map[schema.GroupVersionKind]int{
+	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"}:                                    21,
+	{Group: "policy", Version: "v1", Kind: "Eviction"}:                                               22,
+	{Group: "batch", Version: "v1", Kind: "CronJob"}:                                                 21,
+	{Group: "discovery.k8s.io", Version: "v1", Kind: "EndpointSlice"}:                                21,
+	{Group: "node.k8s.io", Version: "v1", Kind: "RuntimeClass"}:                                      20,
+	{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"}:                           23,
+	{Group: "storage.k8s.io", Version: "v1", Kind: "CSIStorageCapacity"}:                             24,
+	{Group: "authentication.k8s.io", Version: "v1", Kind: "SelfSubjectReview"}:                       28,
+	{Group: "flowcontrol.apiserver.k8s.io", Version: "v1", Kind: "FlowSchema"}:                       29,
+	{Group: "flowcontrol.apiserver.k8s.io", Version: "v1", Kind: "PriorityLevelConfiguration"}:       29,
+	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "ValidatingAdmissionPolicy"}:        30,
+	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "ValidatingAdmissionPolicyBinding"}: 30,
+	{Group: "networking.k8s.io", Version: "v1", Kind: "IPAddress"}:                                   33,
+	{Group: "networking.k8s.io", Version: "v1", Kind: "ServiceCIDR"}:                                 33,
+	{Group: "resource.k8s.io", Version: "v1", Kind: "DeviceClass"}:                                   34,
+	{Group: "resource.k8s.io", Version: "v1", Kind: "ResourceClaim"}:                                 34,
+	{Group: "resource.k8s.io", Version: "v1", Kind: "ResourceClaimTemplate"}:                         34,
+	{Group: "resource.k8s.io", Version: "v1", Kind: "ResourceSlice"}:                                 34,
+	{Group: "storage.k8s.io", Version: "v1", Kind: "VolumeAttributesClass"}:                          34,
+	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "MutatingAdmissionPolicy"}:          37,
+	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "MutatingAdmissionPolicyBinding"}:   37,
+	{Group: "certificates.k8s.io", Version: "v1", Kind: "ClusterTrustBundle"}:                        37,
+	{Group: "certificates.k8s.io", Version: "v1", Kind: "PodCertificateRequest"}:                     37,
+	{Group: "resource.k8s.io", Version: "v1", Kind: "DeviceTaintRule"}:                               37,
+	{Group: "storagemigration.k8s.io", Version: "v1", Kind: "StorageVersionMigration"}:               37,
+	{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}:                 16,
+	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "ValidatingWebhookConfiguration"}:   16,
+	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "MutatingWebhookConfiguration"}:     16,
+	{Group: "networking.k8s.io", Version: "v1", Kind: "Ingress"}:                                     19,
+	{Group: "networking.k8s.io", Version: "v1", Kind: "IngressClass"}:                                19,
+	{Group: "certificates.k8s.io", Version: "v1", Kind: "CertificateSigningRequest"}:                 19,
+	{Group: "events.k8s.io", Version: "v1", Kind: "Event"}:                                           19,
+	{Group: "storage.k8s.io", Version: "v1", Kind: "CSIDriver"}:                                      18,
+	{Group: "storage.k8s.io", Version: "v1", Kind: "CSINode"}:                                        17,
+	{Group: "scheduling.k8s.io", Version: "v1", Kind: "PriorityClass"}:                               14,
+	{Group: "coordination.k8s.io", Version: "v1", Kind: "Lease"}:                                     14,
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole"}:                         8,
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRoleBinding"}:                  8,
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role"}:                                8,
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "RoleBinding"}:                         8,
+	{Group: "apps", Version: "v1", Kind: "Deployment"}:                                               9,
+	{Group: "apps", Version: "v1", Kind: "DaemonSet"}:                                                9,
+	{Group: "apps", Version: "v1", Kind: "ReplicaSet"}:                                               9,
+	{Group: "apps", Version: "v1", Kind: "StatefulSet"}:                                              9,
+	{Group: "apps", Version: "v1", Kind: "ControllerRevision"}:                                       9,
+	{Group: "storage.k8s.io", Version: "v1", Kind: "VolumeAttachment"}:                               13,
+	{Group: "autoscaling", Version: "v1", Kind: "HorizontalPodAutoscaler"}:                           2,
+	{Group: "batch", Version: "v1", Kind: "Job"}:                                                     2,
+	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"}:                               7,
+	{Group: "storage.k8s.io", Version: "v1", Kind: "StorageClass"}:                                   6,
+	{Group: "authentication.k8s.io", Version: "v1", Kind: "TokenReview"}:                             6,
+	{Group: "authorization.k8s.io", Version: "v1", Kind: "SubjectAccessReview"}:                      6,
+	{Group: "authorization.k8s.io", Version: "v1", Kind: "SelfSubjectAccessReview"}:                  6,
+	{Group: "authorization.k8s.io", Version: "v1", Kind: "LocalSubjectAccessReview"}:                 6,
+	{Group: "authorization.k8s.io", Version: "v1", Kind: "SelfSubjectRulesReview"}:                   6,
+}
+
+// firstDefaultOffBeta is the minor from which Kubernetes no longer turns
+// on a new beta API by default (KEP-3136, 1.24).
+const firstDefaultOffBeta = 24
+
+var (
+	stableVersion = regexp.MustCompile(`^v[0-9]+$`)
+	betaVersion   = regexp.MustCompile(`^v[0-9]+beta[0-9]+$`)
+)
+
+type lifecycleIntroduced interface {
+	APILifecycleIntroduced() (major, minor int)
+}
+
+type lifecycleRemoved interface {
+	APILifecycleRemoved() (major, minor int)
+}
+
+// listedAt says whether the discovery of a cluster of Kubernetes 1.minor
+// lists gvk, whose Go type is obj, without its operator turning anything
+// on.
+func listedAt(gvk schema.GroupVersionKind, obj runtime.Object, minor int) bool {
+	if rm, ok := obj.(lifecycleRemoved); ok {
+		if major, m := rm.APILifecycleRemoved(); major == 1 && minor >= m {
+			return false
+		}
+	}
+	if stableVersion.MatchString(gvk.Version) {
+		since, ok := stableSince[gvk]
+		return !ok || minor >= since
+	}
+	if !betaVersion.MatchString(gvk.Version) {
+		return false // alpha: off unless turned on
+	}
+	in, ok := obj.(lifecycleIntroduced)
+	if !ok {
+		return false
+	}
+	major, m := in.APILifecycleIntroduced()
+	return major == 1 && m <= minor && m < firstDefaultOffBeta
+}
+
+// apiService is the stable version of the aggregation layer's kind, which
+// client-go's scheme (and so helm's default set) does not have.
+var apiService = schema.GroupVersionKind{Group: "apiregistration.k8s.io", Version: "v1", Kind: "APIService"}
+
+var apiVersionSets sync.Map // minor → chartutil.VersionSet
+
+// apiVersionsFor returns .Capabilities.APIVersions for a cluster of
+// Kubernetes kv (see the top of this file).
+func apiVersionsFor(kv *chartutil.KubeVersion) chartutil.VersionSet {
+	major, _ := strconv.Atoi(strings.TrimPrefix(kv.Major, "v"))
+	minor, err := strconv.Atoi(strings.TrimSuffix(kv.Minor, "+"))
+	if major != 1 || err != nil {
+		return chartutil.DefaultVersionSet
+	}
+	if vs, ok := apiVersionSets.Load(minor); ok {
+		return vs.(chartutil.VersionSet)
+	}
+	vs := buildAPIVersions(scheme.Scheme, chartutil.DefaultVersionSet, minor)
+	apiVersionSets.Store(minor, vs)
+	return vs
+}
+
+// buildAPIVersions returns helm's default set base with, after it, the
+// entries a cluster of Kubernetes 1.minor lists that base lacks, sorted.
+func buildAPIVersions(s *runtime.Scheme, base chartutil.VersionSet, minor int) chartutil.VersionSet {
+	extra := []string{apiService.GroupVersion().String(), apiService.GroupVersion().String() + "/" + apiService.Kind}
+	for gvk := range s.AllKnownTypes() {
+		if gvk.Version == runtime.APIVersionInternal || strings.HasSuffix(gvk.Kind, "List") {
+			continue
+		}
+		obj, err := s.New(gvk)
+		if err != nil {
+			continue
+		}
+		if _, err := meta.Accessor(obj); err != nil {
+			continue // options and events every group registers, not resources
+		}
+		if listedAt(gvk, obj, minor) {
+			extra = append(extra, gvk.GroupVersion().String()+"/"+gvk.Kind)
+		}
+	}
+	slices.Sort(extra)
+	vs := slices.Clone(base)
+	for _, v := range extra {
+		if !vs.Has(v) {
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
