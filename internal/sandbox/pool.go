@@ -456,17 +456,27 @@ func (w *worker) died(req *templates.Request, limit int64, readErr error) error 
 	return e
 }
 
-// outOfMemory says whether a worker ended for want of memory. At the cap
-// the Go runtime does not always get to say so: an allocation can fail
-// where the runtime does not expect it (Go 1.26's garbage collector then
-// faults), so the worker also writes nearCap as its memory nears the cap.
+// outOfMemory says whether a worker ended for want of memory, from what
+// it wrote on its standard error. At the cap the Go runtime does not
+// always get to say so: an allocation can fail where the runtime does not
+// expect it, so the worker also writes nearCap as its memory nears the
+// cap. That watch is a goroutine ticking each millisecond, which a machine
+// whose cores are all busy may not run before the end (one test run in
+// five with every core busy), and then what the runtime wrote is all
+// there is. Under a data cap two ends are the cap's: a fault in the
+// runtime's own code, which the runtime reports as a bare "SIGSEGV:
+// segmentation violation" rather than a panic (Go 1.26's garbage collector
+// faults so when its span queue cannot grow), and a thread that cannot be
+// made (thread stacks are data too). A template's own crash is a panic,
+// with "panic:", and a worker killed by a signal writes nothing.
 func outOfMemory(stderr string) bool {
-	for _, s := range []string{nearCap, "fatal error: out of memory", "fatal error: runtime: out of memory", "runtime: out of memory", "ThreadSanitizer failed to allocate", "cannot allocate memory"} {
+	for _, s := range []string{nearCap, "fatal error: out of memory", "fatal error: runtime: out of memory", "runtime: out of memory", "ThreadSanitizer failed to allocate", "cannot allocate memory",
+		"pthread_create failed", "failed to create new OS thread"} {
 		if strings.Contains(stderr, s) {
 			return true
 		}
 	}
-	return false
+	return strings.Contains(stderr, "SIGSEGV: segmentation violation") && !strings.Contains(stderr, "panic:")
 }
 
 func exitText(err error) string {

@@ -562,3 +562,27 @@ func TestCheckCap(t *testing.T) {
 		}
 	}
 }
+
+// TestOutOfMemoryEnds: what a worker at its data cap may write when its
+// watch did not get to write nearCap first (on a machine whose cores are
+// all busy), each captured from a worker of TestMemoryLimit, is memory; a
+// template's own crash, a nil dereference included, and a worker killed
+// by a signal (nothing written) are not.
+func TestOutOfMemoryEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name, stderr string
+		memory       bool
+	}{
+		{"the runtime says so", "fatal error: runtime: out of memory\n", true},
+		{"the garbage collector faults", "SIGSEGV: segmentation violation\nPC=0x439cbd m=3 sigcode=1 addr=0x0\n\ngoroutine 0 gp=0x329c252e30e0 m=3 mp=0x329c25329008 [idle]:\nruntime.(*spanQueue).tryDrain(0x400?, 0x0?, 0x0?)\n", true},
+		{"no thread can be made", "runtime/cgo: pthread_create failed: Resource temporarily unavailable\nSIGABRT: abort\n", true},
+		{"no OS thread can be made", "runtime: failed to create new OS thread (have 12 already; errno=11)\nfatal error: newosproc\n", true},
+		{"a template panics", "panic: secret hunter2\n\ngoroutine 7 [running]:\n", false},
+		{"a nil dereference", "panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4a1b2c]\n", false},
+		{"killed", "", false},
+	} {
+		if got := outOfMemory(tc.stderr); got != tc.memory {
+			t.Errorf("%s: outOfMemory = %v, want %v", tc.name, got, tc.memory)
+		}
+	}
+}
