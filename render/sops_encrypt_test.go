@@ -57,6 +57,16 @@ stringData:
 
 const dbPassword = "s3cret-db-password-value"
 
+// newIdentity is a new age key pair for a test.
+func newIdentity(t *testing.T) *age.X25519Identity {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func encryptOptions(identity string, earlier map[string][]byte) render.Options {
 	opts := checkOptions(false)
 	opts.LookupEnv = func(k string) (string, bool) {
@@ -79,10 +89,7 @@ func encryptOptions(identity string, earlier map[string][]byte) render.Options {
 // Secret's file changes and one warning says why.
 func TestKilnEncrypts(t *testing.T) {
 	t.Parallel()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newIdentity(t)
 	dir := encryptRepo(t, id.Recipient().String(), "")
 	first := renderAll(t, load(t, dir), encryptOptions(id.String(), nil))[0]
 	if first.Err != nil {
@@ -140,21 +147,10 @@ func TestKilnEncrypts(t *testing.T) {
 // be encrypted and stays an error with sops: in the env file.
 func TestSOPSKeepsOtherSecretVarsOut(t *testing.T) {
 	t.Parallel()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newIdentity(t)
 	dir := encryptRepo(t, id.Recipient().String(), "  password: ${DB_PASSWORD}\n")
-	r, err := render.New(load(t, dir), encryptOptions("", nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := r.Render(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var msgs []string
-	for _, e := range diag.Flatten(results[0].Err) {
+	for _, e := range diag.Flatten(renderAll(t, load(t, dir), encryptOptions("", nil))[0].Err) {
 		msgs = append(msgs, e.Error())
 	}
 	got := strings.Join(msgs, "\n")
@@ -170,10 +166,7 @@ func TestSOPSKeepsOtherSecretVarsOut(t *testing.T) {
 // holds, so the check for secret values left readable would miss it).
 func TestEncryptRefusesReadableLastApplied(t *testing.T) {
 	t.Parallel()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newIdentity(t)
 	dir := encryptRepo(t, id.Recipient().String(), "")
 	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations:\n" +
 		"    kubectl.kubernetes.io/last-applied-configuration: '{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"stringData\":{\"user\":\"svc-ledger-admin\"}}'\n" +
@@ -181,15 +174,7 @@ func TestEncryptRefusesReadableLastApplied(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "apps", "db", "secret.yaml"), []byte(secret), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := render.New(load(t, dir), encryptOptions("", nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := r.Render(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	errs := diag.Flatten(results[0].Err)
+	errs := diag.Flatten(renderAll(t, load(t, dir), encryptOptions("", nil))[0].Err)
 	want := "apps/db/secret.yaml:6: app db: Secret/demo/db: this encrypted Secret's kubectl.kubernetes.io/last-applied-configuration annotation holds its data in the clear"
 	if len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), want) || strings.Contains(errs[0].Error(), "svc-ledger-admin") {
 		t.Fatalf("errors = %v; want one starting %q, without the data", errs, want)
@@ -201,10 +186,7 @@ func TestEncryptRefusesReadableLastApplied(t *testing.T) {
 // key and everything but the ciphertext without it, and reports nothing.
 func TestValidateAcceptsEncryptedSecrets(t *testing.T) {
 	t.Parallel()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newIdentity(t)
 	dir := encryptRepo(t, id.Recipient().String(), "")
 	for name, identity := range map[string]string{"with key": id.String(), "without key": ""} {
 		r, err := render.New(load(t, dir), encryptOptions(identity, nil))
@@ -231,10 +213,7 @@ func TestValidateAcceptsEncryptedSecrets(t *testing.T) {
 // value: it wrote the Secret unencrypted and let the ConfigMap through.
 func TestEncryptsSecretVarsAsYAMLReadsThem(t *testing.T) {
 	t.Parallel()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newIdentity(t)
 	tests := []struct {
 		name, value, scalar, parsed string
 	}{
@@ -290,10 +269,7 @@ func TestEncryptsSecretVarsAsYAMLReadsThem(t *testing.T) {
 // wrote such a Secret readable, and into git, with only the warning.
 func TestEncryptsShortSecretVars(t *testing.T) {
 	t.Parallel()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newIdentity(t)
 	const short = "p4s"
 	for name, secret := range map[string]string{
 		"stringData":   "stringData:\n  password: ${DB_PASSWORD}\n  user: app\n",
@@ -350,10 +326,7 @@ func encValues(doc []byte) []string {
 // knew already. Before, kiln kept the earlier data key and nonces.
 func TestChangedSecretGetsANewDataKey(t *testing.T) {
 	t.Parallel()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newIdentity(t)
 	dir := encryptRepo(t, id.Recipient().String(), "")
 	const secret = "apps/db/secret_db.yaml"
 	// The planted file: the env's Secret with a value its author chose,
@@ -400,10 +373,7 @@ func TestChangedSecretGetsANewDataKey(t *testing.T) {
 // Secret holding std.asciiUpper(vars.DB_PASSWORD) was written readable.
 func TestEncryptsJsonnetSecrets(t *testing.T) {
 	t.Parallel()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newIdentity(t)
 	dir := encryptRepo(t, id.Recipient().String(), "")
 	writeFile(t, filepath.Join(dir, "kiln.yaml"), `apiVersion: kiln/v1alpha1
 kind: Pipeline

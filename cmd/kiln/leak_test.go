@@ -92,21 +92,7 @@ func TestNoSinkLeaks(t *testing.T) {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			ws := t.TempDir()
 			summary, output := filepath.Join(ws, "summary.md"), filepath.Join(ws, "output")
-			lookup := func(k string) (string, bool) {
-				switch k {
-				case "TEST_PW":
-					return value, true
-				case "GITHUB_ACTIONS":
-					return "true", true
-				case "GITHUB_STEP_SUMMARY":
-					return summary, true
-				case "GITHUB_OUTPUT":
-					return output, true
-				case "GITHUB_WORKSPACE":
-					return repo, true
-				}
-				return "", false
-			}
+			lookup := inActions(map[string]string{"TEST_PW": value, "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": output, "GITHUB_WORKSPACE": repo})
 			stdout, stderr, _ := runLeak(t, lookup, nil, args...)
 			var shown []string
 			masks, other := 0, false
@@ -210,17 +196,7 @@ func TestEngineErrorsShowNoInputValue(t *testing.T) {
 		t.Run(strings.Join(args[3:], " "), func(t *testing.T) {
 			ws := t.TempDir()
 			summary := filepath.Join(ws, "summary.md")
-			lookup := func(k string) (string, bool) {
-				switch k {
-				case "GITHUB_ACTIONS":
-					return "true", true
-				case "GITHUB_STEP_SUMMARY":
-					return summary, true
-				case "GITHUB_WORKSPACE":
-					return repo, true
-				}
-				return "", false
-			}
+			lookup := inActions(map[string]string{"GITHUB_STEP_SUMMARY": summary, "GITHUB_WORKSPACE": repo})
 			stdout, stderr, code := runLeak(t, lookup, nil, args...)
 			if code != exitFailure {
 				t.Errorf("exit %d, want %d", code, exitFailure)
@@ -264,15 +240,7 @@ func TestCutErrorShowsNoValue(t *testing.T) {
 	writeFiles(t, repo, files)
 	ws := t.TempDir()
 	summary := filepath.Join(ws, "summary.md")
-	lookup := func(k string) (string, bool) {
-		switch k {
-		case "GITHUB_ACTIONS":
-			return "true", true
-		case "GITHUB_STEP_SUMMARY":
-			return summary, true
-		}
-		return "", false
-	}
+	lookup := inActions(map[string]string{"GITHUB_STEP_SUMMARY": summary})
 	for _, format := range []string{"text", "json"} {
 		stdout, stderr, code := runLeak(t, lookup, nil, "validate", "--config", filepath.Join(repo, "kiln.yaml"), "--all", "--output", format)
 		if code != exitFailure {
@@ -454,19 +422,7 @@ func TestPastedSecretVarNameNotShown(t *testing.T) {
 	} {
 		ws := t.TempDir()
 		summary, output := filepath.Join(ws, "summary.md"), filepath.Join(ws, "output")
-		lookup := func(k string) (string, bool) {
-			switch k {
-			case "GITHUB_ACTIONS":
-				return "true", true
-			case "GITHUB_STEP_SUMMARY":
-				return summary, true
-			case "GITHUB_OUTPUT":
-				return output, true
-			case "GITHUB_WORKSPACE":
-				return repo, true
-			}
-			return "", false
-		}
+		lookup := inActions(map[string]string{"GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": output, "GITHUB_WORKSPACE": repo})
 		stdout, stderr, code := runLeak(t, lookup, nil, args...)
 		if code == exitOK {
 			t.Fatalf("%s: exit 0 with an unset secret var", args[0])
@@ -478,5 +434,17 @@ func TestPastedSecretVarNameNotShown(t *testing.T) {
 		if !strings.Contains(all, "secretVars.DB_PASSWORD") {
 			t.Errorf("%s: the error does not name the place:\n%s", args[0], all)
 		}
+	}
+}
+
+// inActions is the environment of a GitHub Actions step: GITHUB_ACTIONS
+// set, and vars.
+func inActions(vars map[string]string) env {
+	return func(k string) (string, bool) {
+		if k == "GITHUB_ACTIONS" {
+			return "true", true
+		}
+		v, ok := vars[k]
+		return v, ok
 	}
 }

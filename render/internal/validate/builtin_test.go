@@ -192,11 +192,7 @@ func TestDecoderErrorsShowNoValue(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := testEnv(t).Objects("demo", parse(t, "s.yaml", tt.doc))
-			if err == nil {
-				t.Fatal("the object was accepted")
-			}
-			if got := err.Error(); !strings.Contains(got, tt.want) || strings.Contains(got, "hunter2") || strings.Contains(got, "byte 7") {
+			if got := refused(t, tt.doc).Error(); !strings.Contains(got, tt.want) || strings.Contains(got, "hunter2") || strings.Contains(got, "byte 7") {
 				t.Errorf("got\n%s\nwant it to contain\n%s\nand no piece of the value", got, tt.want)
 			}
 		})
@@ -244,10 +240,7 @@ func TestSecretKeyErrorsShowNoKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := testEnv(t).Objects("demo", parse(t, "s.yaml", tt.doc))
-			if err == nil {
-				t.Fatal("the object was accepted")
-			}
+			err := refused(t, tt.doc)
 			got := err.Error()
 			if !strings.Contains(got, tt.want) {
 				t.Errorf("got\n%s\nwant it to contain\n%s", got, tt.want)
@@ -277,4 +270,15 @@ func TestConfigMapKeyShown(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("got\n%v\nwant it to contain\n%s", err, want)
 	}
+}
+
+// refused validates doc, s.yaml of app demo, and returns its errors; it
+// fails the test when doc is accepted.
+func refused(t *testing.T, doc string) error {
+	t.Helper()
+	err := testEnv(t).Objects("demo", parse(t, "s.yaml", doc))
+	if err == nil {
+		t.Fatal("the object was accepted")
+	}
+	return err
 }
