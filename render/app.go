@@ -43,6 +43,7 @@ func (r *Renderer) request(env *envconfig.Resolved, app envconfig.ResolvedApp) *
 		req.ChartVersion = app.Helm.Version
 		req.ValuesFiles = app.Helm.Values
 		req.Values = app.Values
+		req.APIVersions = r.listedAPIVersions(env.Env.Name)
 	case "kustomize":
 		req.Path = app.Kustomize
 	case "jsonnet":

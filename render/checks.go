@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -393,6 +395,59 @@ func (r *Renderer) listedCRDs(env string, reads *deps.Recorder) ([]templates.Obj
 		}
 	}
 	return out, diag.Join(errs...)
+}
+
+// listedAPIVersions is what the CRDs of validation.crds add, for env, to
+// Helm's .Capabilities.APIVersions: those CRDs are installed in the
+// cluster by other means, and a chart that renders a ServiceMonitor only
+// where the cluster serves monitoring.coreos.com/v1 (a common guard)
+// would leave it out, silently, where helm-controller, reading the
+// cluster's discovery, renders it. Sorted; nil when nothing is listed. A
+// file that cannot be read or parsed adds nothing: finishEnv reports it.
+// The files are read again there, recorded among the env's reads; the
+// entries enter each Helm app's cache key (Request.APIVersions).
+func (r *Renderer) listedAPIVersions(env string) []string {
+	if len(r.p.Validation.CRDs) == 0 {
+		return nil
+	}
+	get, _ := r.crdAPIVersions.LoadOrStore(env, sync.OnceValue(func() []string {
+		crds, _ := r.listedCRDs(env, deps.New(r.p.Root))
+		return crdAPIVersions(crds)
+	}))
+	return get.(func() []string)()
+}
+
+// crdAPIVersions lists, for each served version of each CRD, the
+// "group/version" and "group/version/Kind" a cluster's discovery lists
+// once the CRD is installed, sorted, each once.
+func crdAPIVersions(crds []templates.Object) []string {
+	seen := map[string]bool{}
+	for _, o := range crds {
+		spec := o.Node.Field("spec")
+		if spec == nil {
+			continue
+		}
+		group, _ := spec.Value.GetString("group")
+		kind, _ := spec.Value.GetString("names.kind")
+		versions, err := spec.Value.Pipe(kyaml.Lookup("versions"))
+		if group == "" || kind == "" || err != nil || versions == nil {
+			continue
+		}
+		items, _ := versions.Elements()
+		for _, v := range items {
+			name, _ := v.GetString("name")
+			served, err := v.Pipe(kyaml.Lookup("served"))
+			if name == "" || err != nil || served == nil || served.YNode().Value != "true" {
+				continue
+			}
+			seen[group+"/"+name] = true
+			seen[group+"/"+name+"/"+kind] = true
+		}
+	}
+	if len(seen) == 0 {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // objectKey identifies an object among an env's: group/kind/namespace/name.

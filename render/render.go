@@ -192,6 +192,10 @@ type Renderer struct {
 	// clean are the validation results kept across runs (validcache.go);
 	// nil without the render cache.
 	clean *cleanSet
+	// crdAPIVersions holds, by env name, a func giving what the CRDs of
+	// validation.crds add to Helm's .Capabilities.APIVersions there
+	// (crdAPIVersions), read once per env and run.
+	crdAPIVersions sync.Map
 
 	// mu guards resolved: the source paths of every env rendered so far,
 	// env-file overrides applied, for OpenOutput's check.

@@ -50,6 +50,11 @@ type Request struct {
 	ValuesFiles []string
 	// Values are the environment's values, merged last. Helm only.
 	Values map[string]any
+	// APIVersions are added to what .Capabilities.APIVersions lists, as
+	// helm template's --api-versions adds them: the custom resources'
+	// "group/version" and "group/version/Kind" the cluster serves besides
+	// Kubernetes' own (validation.crds). Sorted. Helm only.
+	APIVersions []string
 
 	// JPath lists import search folders, like jsonnet -J. Jsonnet only.
 	JPath []string

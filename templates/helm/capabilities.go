@@ -207,3 +207,19 @@ func buildAPIVersions(s *runtime.Scheme, base chartutil.VersionSet, minor int) c
 	}
 	return vs
 }
+
+// withAPIVersions is vs with extra after it, each entry once, as helm
+// template's --api-versions adds them; vs itself is not changed (it may be
+// a cached set shared by renders).
+func withAPIVersions(vs chartutil.VersionSet, extra []string) chartutil.VersionSet {
+	if len(extra) == 0 {
+		return vs
+	}
+	out := slices.Clone(vs)
+	for _, v := range extra {
+		if !out.Has(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -144,7 +144,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	pre := preParse(chrt, src, e.bounds, texts)
 	var rel *rendered
 	warns, err := captureLog(func() (err error) {
-		rel, err = clientOnlyInstall(chrt, vals.merged, installOptions{releaseName: req.App, namespace: req.Namespace, kubeVersion: kubeVersion, crdTexts: texts})
+		rel, err = clientOnlyInstall(chrt, vals.merged, installOptions{releaseName: req.App, namespace: req.Namespace, kubeVersion: kubeVersion, apiVersions: req.APIVersions, crdTexts: texts})
 		return err
 	})
 	if err != nil {

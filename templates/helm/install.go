@@ -41,6 +41,9 @@ type installOptions struct {
 	namespace   string
 	// kubeVersion replaces helm's default (--kube-version); nil keeps it.
 	kubeVersion *chartutil.KubeVersion
+	// apiVersions are added to .Capabilities.APIVersions (--api-versions):
+	// the custom resources the cluster serves (Request.APIVersions).
+	apiVersions []string
 	// crdTexts holds the CRD files' texts as the manifest prints them,
 	// made once for preParse and the manifest.
 	crdTexts crdTexts
@@ -69,6 +72,7 @@ func clientOnlyInstall(chrt *chart.Chart, vals map[string]any, o installOptions)
 		caps.KubeVersion = *o.kubeVersion
 		caps.APIVersions = apiVersionsFor(o.kubeVersion)
 	}
+	caps.APIVersions = withAPIVersions(caps.APIVersions, o.apiVersions)
 	// Install.RunWithContext: an install (not --is-upgrade), revision 1;
 	// the values are checked against values.schema.json (schema.go).
 	opts := chartutil.ReleaseOptions{Name: o.releaseName, Namespace: o.namespace, Revision: 1, IsInstall: true}

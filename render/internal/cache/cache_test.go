@@ -52,6 +52,10 @@ func TestKeyCoversEveryField(t *testing.T) {
 		"valuesFiles":       func(r *templates.Request) { r.ValuesFiles = append(r.ValuesFiles, "b.yaml") },
 		"valuesFiles order": func(r *templates.Request) { r.ValuesFiles = []string{"b.yaml", "values.yaml"} },
 		"no valuesFiles":    func(r *templates.Request) { r.ValuesFiles = nil },
+		"apiVersions":       func(r *templates.Request) { r.APIVersions = []string{"monitoring.coreos.com/v1"} },
+		"apiVersion added": func(r *templates.Request) {
+			r.APIVersions = []string{"monitoring.coreos.com/v1", "monitoring.coreos.com/v1/ServiceMonitor"}
+		},
 		"values int→float":  func(r *templates.Request) { r.Values["replicas"] = 1.0 },
 		"values int→string": func(r *templates.Request) { r.Values["replicas"] = "1" },
 		"values int→int64":  func(r *templates.Request) { r.Values["replicas"] = int64(1) },

@@ -16,7 +16,7 @@ import (
 
 // keyVersion changes whenever Key's encoding does, so that no two encodings
 // can share a key.
-const keyVersion = "kiln-render-cache-key-v1"
+const keyVersion = "kiln-render-cache-key-v2"
 
 // Key is the cache key of one engine request: a hex sha256 over build, the
 // engine's name and every field of req, values with their Go types (1 and
@@ -34,6 +34,7 @@ func Key(build, engine string, req *templates.Request) (string, error) {
 		k.str(s)
 	}
 	k.strs(req.ValuesFiles)
+	k.strs(req.APIVersions)
 	k.strs(req.JPath)
 	k.strMap(req.DigestVars())
 	k.strs(slices.Sorted(maps.Keys(req.SecretVars)))
