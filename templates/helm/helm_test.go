@@ -891,3 +891,23 @@ func TestTemplateNameWithSpace(t *testing.T) {
 		t.Errorf("Render() = %v, want an error at c/templates/my map.yaml", err)
 	}
 }
+
+// TestDanglingSymlinkInChart: a chart file that is a symlink to nothing
+// (as karpenter's crds/ once held) is an error at the link that says so,
+// with what to do; os.Stat's own text named the link's absolute path as
+// missing.
+func TestDanglingSymlinkInChart(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+	if err := os.MkdirAll(filepath.Join(root, "c", "crds"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	symlink(t, "gone.yaml", filepath.Join(root, "c", "crds", "crd.yaml"))
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	want := "c/crds/crd.yaml: app web: chart file is a symlink to a file that does not exist\n  hint: remove the link"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), root) {
+		t.Fatalf("got %v, want it to start with %q and not name %s", err, want, root)
+	}
+}

@@ -358,6 +358,12 @@ func readChartDir(rec *deps.Recorder, root, dir, rel string, budget *chartarchiv
 				// The listing says what every other entry is.
 				rec.Stat(p, fi, err)
 			}
+			if link && errors.Is(err, fs.ErrNotExist) {
+				// os.Stat's text names the link's own absolute path, which
+				// exists, as missing.
+				return &diag.Error{File: path.Join(rel, n), Msg: "chart file is a symlink to a file that does not exist", Err: err,
+					Hint: "remove the link, or put the file it points to into the chart (helm fails on it too, .helmignore or not)"}
+			}
 			if err != nil {
 				return &diag.Error{File: path.Join(rel, n), Msg: "reading chart file: " + err.Error(), Err: err}
 			}
