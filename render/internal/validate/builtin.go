@@ -327,7 +327,7 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 		err := fieldError(o, base, idx, nil, against, fe)
 		if d, ok := err.(*diag.Error); ok && fe.Type == fieldpath.ErrorTypeRequired {
 			d.Msg = fmt.Sprintf("missing required field %q", path)
-			d.Hint = fmt.Sprintf("add %s: Kubernetes %s requires it in %s %s", path, apiRelease, gvk.GroupVersion(), gvk.Kind)
+			d.Hint = fmt.Sprintf("add %s: the API server requires it in %s %s", path, gvk.GroupVersion(), gvk.Kind)
 			missing[path] = true
 		}
 		errs = append(errs, err)
