@@ -1,9 +1,12 @@
 package render
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"path"
 	"path/filepath"
@@ -24,6 +27,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/internal/words"
+	"github.com/kiln-gitops/kiln/render/internal/cache"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
@@ -403,19 +407,66 @@ func (r *Renderer) listedCRDs(env string, reads *deps.Recorder) ([]templates.Obj
 // where the cluster serves monitoring.coreos.com/v1 (a common guard)
 // would leave it out, silently, where helm-controller, reading the
 // cluster's discovery, renders it. Sorted; nil when nothing is listed. A
-// file that cannot be read or parsed adds nothing: finishEnv reports it.
-// The files are read again there, recorded among the env's reads; the
-// entries enter each Helm app's cache key (Request.APIVersions).
+// file that cannot be read adds nothing: finishEnv reports it. The entries
+// enter each Helm app's cache key (Request.APIVersions), which every run
+// computes, a re-render with nothing changed included; so the list is kept
+// in the render cache under a digest of the files' bytes and this build,
+// and the files (often megabytes of schema) are parsed only when they
+// change. Envs whose paths resolve to the same files share one list.
 func (r *Renderer) listedAPIVersions(env string) []string {
 	if len(r.p.Validation.CRDs) == 0 {
 		return nil
 	}
-	get, _ := r.crdAPIVersions.LoadOrStore(env, sync.OnceValue(func() []string {
-		crds, _ := r.listedCRDs(env, deps.New(r.p.Root))
-		return crdAPIVersions(crds)
+	h := sha256.New()
+	io.WriteString(h, crdVersionsKeyVersion)
+	var paths []string
+	for _, ref := range r.p.Validation.CRDs {
+		p := strings.ReplaceAll(ref.Path, "{env}", env)
+		paths = append(paths, p)
+		fmt.Fprintf(h, "%d:%s", len(p), p)
+	}
+	get, _ := r.crdAPIVersions.LoadOrStore(string(h.Sum(nil)), sync.OnceValue(func() []string {
+		reads := deps.New(r.p.Root)
+		var datas [][]byte
+		for _, p := range paths {
+			data, err := reads.ReadFile(r.p.Root, p)
+			if err != nil {
+				return nil
+			}
+			datas = append(datas, data)
+			fmt.Fprintf(h, "%d:", len(data))
+			h.Write(data)
+		}
+		var key string
+		if r.cache != nil {
+			io.WriteString(h, r.cache.build)
+			key = hex.EncodeToString(h.Sum(nil))
+			if ent, err := r.cache.store.Get(key); err == nil && ent != nil {
+				if len(ent.Result) == 0 {
+					return nil
+				}
+				return strings.Split(string(ent.Result), "\n")
+			}
+		}
+		var crds []templates.Object
+		for i, data := range datas {
+			objs, err := objects.Parse(data, paths[i], 0)
+			if err != nil {
+				return nil
+			}
+			crds = append(crds, objs...)
+		}
+		versions := crdAPIVersions(crds)
+		if r.cache != nil {
+			_ = r.cache.store.Put(key, &cache.Entry{Result: []byte(strings.Join(versions, "\n"))})
+		}
+		return versions
 	}))
 	return get.(func() []string)()
 }
+
+// crdVersionsKeyVersion changes whenever listedAPIVersions' digest does.
+const crdVersionsKeyVersion = "kiln-crd-apiversions-v1\x00"
 
 // crdAPIVersions lists, for each served version of each CRD, the
 // "group/version" and "group/version/Kind" a cluster's discovery lists
