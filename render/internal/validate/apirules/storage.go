@@ -188,12 +188,7 @@ func (c *checker) persistentVolumeSource(s *corev1.PersistentVolumeSource, affin
 	}
 	switch {
 	case s.HostPath != nil:
-		hp := spec.Child("hostPath", "path")
-		if s.HostPath.Path == "" {
-			c.add(field.Required(hp, ""), "give the path on the node")
-			break
-		}
-		c.noBacksteps(s.HostPath.Path, hp, "write the node's path without '..' elements")
+		c.hostPath(s.HostPath, spec)
 	case s.NFS != nil:
 		c.nfs(s.NFS, spec.Child("nfs"))
 	case s.Local != nil:

@@ -78,12 +78,7 @@ func (c *checker) volume(v *corev1.Volume, p *field.Path) {
 			c.add(field.Forbidden(p.Child("emptyDir", "sizeLimit"), "SizeLimit field must be a valid resource quantity"), "give sizeLimit a size of 0 or more, such as 1Gi")
 		}
 	case v.HostPath != nil:
-		hp := p.Child("hostPath", "path")
-		if v.HostPath.Path == "" {
-			c.add(field.Required(hp, ""), "give the path on the node")
-			break
-		}
-		c.noBacksteps(v.HostPath.Path, hp, "write the node's path without '..' elements")
+		c.hostPath(v.HostPath, p)
 	case v.Secret != nil:
 		sp := p.Child("secret")
 		if v.Secret.SecretName == "" {
@@ -151,6 +146,17 @@ func (c *checker) itemPath(target string, p *field.Path) {
 	if strings.HasPrefix(target, "..") && !strings.HasPrefix(target, "../") {
 		c.add(field.Invalid(p, target, "must not start with '..'"), itemPathHint+" (the kubelet keeps its own files there)")
 	}
+}
+
+// hostPath checks a hostPath source below p, a pod's volume or a
+// PersistentVolume's spec: a path on the node, without '..'.
+func (c *checker) hostPath(h *corev1.HostPathVolumeSource, p *field.Path) {
+	hp := p.Child("hostPath", "path")
+	if h.Path == "" {
+		c.add(field.Required(hp, ""), "give the path on the node")
+		return
+	}
+	c.noBacksteps(h.Path, hp, "write the node's path without '..' elements")
 }
 
 // noBacksteps checks that a path has no ".." element.
