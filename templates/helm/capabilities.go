@@ -199,13 +199,7 @@ func buildAPIVersions(s *runtime.Scheme, base chartutil.VersionSet, minor int) c
 		}
 	}
 	slices.Sort(extra)
-	vs := slices.Clone(base)
-	for _, v := range extra {
-		if !vs.Has(v) {
-			vs = append(vs, v)
-		}
-	}
-	return vs
+	return withAPIVersions(base, extra)
 }
 
 // withAPIVersions is vs with extra after it, each entry once, as helm

@@ -326,30 +326,6 @@ func stageOps(ctx context.Context, r *os.Root, files Files, ops []op) error {
 	return nil
 }
 
-// folderFiles are the files of one folder of a tree (dir "." for the
-// top), by their paths in the tree.
-type folderFiles struct {
-	dir  string
-	rels []string
-}
-
-// byFolder groups rels (sorted) by folder, in order.
-func byFolder(rels []string) []folderFiles {
-	var out []folderFiles
-	at := map[string]int{}
-	for _, rel := range rels {
-		d := path.Dir(rel)
-		i, ok := at[d]
-		if !ok {
-			i = len(out)
-			at[d] = i
-			out = append(out, folderFiles{dir: d})
-		}
-		out[i].rels = append(out[i].rels, rel)
-	}
-	return out
-}
-
 // writeAll writes the files rels (sorted) below r, each holding
 // files[prefix+rel], making their folders once each.
 func writeAll(ctx context.Context, r *os.Root, files Files, rels []string, prefix string) error {

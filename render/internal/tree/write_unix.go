@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -116,4 +117,28 @@ func createWith(dir int, name string, data []byte) error {
 		data = data[n:]
 	}
 	return unix.Close(fd)
+}
+
+// folderFiles are the files of one folder of a tree (dir "." for the
+// top), by their paths in the tree.
+type folderFiles struct {
+	dir  string
+	rels []string
+}
+
+// byFolder groups rels (sorted) by folder, in order.
+func byFolder(rels []string) []folderFiles {
+	var out []folderFiles
+	at := map[string]int{}
+	for _, rel := range rels {
+		d := path.Dir(rel)
+		i, ok := at[d]
+		if !ok {
+			i = len(out)
+			at[d] = i
+			out = append(out, folderFiles{dir: d})
+		}
+		out[i].rels = append(out[i].rels, rel)
+	}
+	return out
 }
