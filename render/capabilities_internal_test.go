@@ -6,7 +6,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/render/internal/cache"
 )
 
@@ -33,14 +32,7 @@ func TestListedAPIVersionsKept(t *testing.T) {
 	opts := cachedOptions(t)
 	var store *cache.Store
 	versions := func() []string {
-		p, err := envconfig.Load(filepath.Join(root, "kiln.yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := New(p, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := newRenderer(t, root, opts)
 		defer r.Close()
 		store = r.cache.store
 		return r.listedAPIVersions("dev")

@@ -375,8 +375,8 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed
 func (r *Renderer) listedCRDs(env string, reads *deps.Recorder) ([]templates.Object, error) {
 	var out []templates.Object
 	var errs []error
-	for _, ref := range r.p.Validation.CRDs {
-		p := strings.ReplaceAll(ref.Path, "{env}", env)
+	for i, p := range r.listedPaths(env) {
+		ref := r.p.Validation.CRDs[i]
 		data, err := reads.ReadFile(r.p.Root, p)
 		if err != nil {
 			errs = append(errs, &diag.Error{File: r.p.File, Line: ref.Line, Msg: fmt.Sprintf("validation.crds: cannot read %s", p), Err: err,
@@ -417,52 +417,61 @@ func (r *Renderer) listedAPIVersions(env string) []string {
 	if len(r.p.Validation.CRDs) == 0 {
 		return nil
 	}
+	paths := r.listedPaths(env)
+	get, _ := r.crdAPIVersions.LoadOrStore(strings.Join(paths, "\x00"), sync.OnceValue(func() []string { return r.loadAPIVersions(paths) }))
+	return get.(func() []string)()
+}
+
+// loadAPIVersions is listedAPIVersions of the CRD files paths: read from
+// the render cache under a digest of the files' bytes and this build, or
+// parsed and kept there.
+func (r *Renderer) loadAPIVersions(paths []string) []string {
+	reads := deps.New(r.p.Root)
 	h := sha256.New()
 	io.WriteString(h, crdVersionsKeyVersion)
-	var paths []string
-	for _, ref := range r.p.Validation.CRDs {
-		p := strings.ReplaceAll(ref.Path, "{env}", env)
-		paths = append(paths, p)
-		fmt.Fprintf(h, "%d:%s", len(p), p)
+	datas := make([][]byte, len(paths))
+	for i, p := range paths {
+		data, err := reads.ReadFile(r.p.Root, p)
+		if err != nil {
+			return nil
+		}
+		datas[i] = data
+		fmt.Fprintf(h, "%d:%s%d:", len(p), p, len(data))
+		h.Write(data)
 	}
-	get, _ := r.crdAPIVersions.LoadOrStore(string(h.Sum(nil)), sync.OnceValue(func() []string {
-		reads := deps.New(r.p.Root)
-		var datas [][]byte
-		for _, p := range paths {
-			data, err := reads.ReadFile(r.p.Root, p)
-			if err != nil {
+	var key string
+	if r.cache != nil {
+		io.WriteString(h, r.cache.build)
+		key = hex.EncodeToString(h.Sum(nil))
+		if ent, err := r.cache.store.Get(key); err == nil && ent != nil {
+			if len(ent.Result) == 0 {
 				return nil
 			}
-			datas = append(datas, data)
-			fmt.Fprintf(h, "%d:", len(data))
-			h.Write(data)
+			return strings.Split(string(ent.Result), "\n")
 		}
-		var key string
-		if r.cache != nil {
-			io.WriteString(h, r.cache.build)
-			key = hex.EncodeToString(h.Sum(nil))
-			if ent, err := r.cache.store.Get(key); err == nil && ent != nil {
-				if len(ent.Result) == 0 {
-					return nil
-				}
-				return strings.Split(string(ent.Result), "\n")
-			}
+	}
+	var crds []templates.Object
+	for i, data := range datas {
+		objs, err := objects.Parse(data, paths[i], 0)
+		if err != nil {
+			return nil
 		}
-		var crds []templates.Object
-		for i, data := range datas {
-			objs, err := objects.Parse(data, paths[i], 0)
-			if err != nil {
-				return nil
-			}
-			crds = append(crds, objs...)
-		}
-		versions := crdAPIVersions(crds)
-		if r.cache != nil {
-			_ = r.cache.store.Put(key, &cache.Entry{Result: []byte(strings.Join(versions, "\n"))})
-		}
-		return versions
-	}))
-	return get.(func() []string)()
+		crds = append(crds, objs...)
+	}
+	versions := crdAPIVersions(crds)
+	if r.cache != nil {
+		_ = r.cache.store.Put(key, &cache.Entry{Result: []byte(strings.Join(versions, "\n"))})
+	}
+	return versions
+}
+
+// listedPaths are the files validation.crds lists, for env.
+func (r *Renderer) listedPaths(env string) []string {
+	paths := make([]string, len(r.p.Validation.CRDs))
+	for i, ref := range r.p.Validation.CRDs {
+		paths[i] = strings.ReplaceAll(ref.Path, "{env}", env)
+	}
+	return paths
 }
 
 // crdVersionsKeyVersion changes whenever listedAPIVersions' digest does.

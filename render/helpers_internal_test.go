@@ -38,8 +38,9 @@ func renderRoot(t *testing.T, root string, opts Options) map[string]*EnvResult {
 	return renderRootEnvs(t, root, opts, nil)
 }
 
-// renderRootEnvs is renderRoot of the envs named (every env when nil).
-func renderRootEnvs(t *testing.T, root string, opts Options, envs []string) map[string]*EnvResult {
+// newRenderer loads root's kiln.yaml afresh and returns a Renderer of it
+// with opts, for the caller to Close.
+func newRenderer(t *testing.T, root string, opts Options) *Renderer {
 	t.Helper()
 	p, err := envconfig.Load(filepath.Join(root, "kiln.yaml"))
 	if err != nil {
@@ -49,6 +50,13 @@ func renderRootEnvs(t *testing.T, root string, opts Options, envs []string) map[
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+// renderRootEnvs is renderRoot of the envs named (every env when nil).
+func renderRootEnvs(t *testing.T, root string, opts Options, envs []string) map[string]*EnvResult {
+	t.Helper()
+	r := newRenderer(t, root, opts)
 	defer r.Close()
 	results, err := r.Render(context.Background(), envs)
 	if err != nil {
