@@ -169,25 +169,26 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 // its rule names (data and stringData), never metadata. A Secret exported
 // with kubectl get -o yaml and then encrypted keeps every value readable
 // there. nil when o is no such Secret (an encrypted annotation is no JSON).
+// Every such annotation counts, one written twice included: a JSON
+// decoder takes the last, a reader of the file sees both.
 func readableLastApplied(app string, o templates.Object) error {
 	if !secretgate.IsSecret(o.Node) {
 		return nil
 	}
-	v, err := o.Node.Pipe(kyaml.Lookup("metadata", "annotations", objects.LastApplied))
-	if err != nil || v == nil || v.YNode().Kind != kyaml.ScalarNode {
-		return nil
+	for _, v := range objects.LastAppliedValues(o.Node.YNode()) {
+		var applied struct {
+			Data       map[string]any `json:"data"`
+			StringData map[string]any `json:"stringData"`
+		}
+		if v.Kind != kyaml.ScalarNode || json.Unmarshal([]byte(v.Value), &applied) != nil || len(applied.Data)+len(applied.StringData) == 0 {
+			continue
+		}
+		return &diag.Error{File: o.File, Line: o.LineOf(v), App: app, Object: objRef(o), Field: "metadata.annotations[" + objects.LastApplied + "]",
+			Msg: "this encrypted Secret's " + objects.LastApplied + " annotation holds its data in the clear: " +
+				"sops encrypts data and stringData, never metadata, and the annotation is kubectl's copy of the whole Secret",
+			Hint: "remove the annotation (kubectl apply and kubectl get -o yaml add it) and encrypt the Secret again; its values have been readable wherever the file was: rotate them"}
 	}
-	var applied struct {
-		Data       map[string]any `json:"data"`
-		StringData map[string]any `json:"stringData"`
-	}
-	if json.Unmarshal([]byte(v.YNode().Value), &applied) != nil || len(applied.Data)+len(applied.StringData) == 0 {
-		return nil
-	}
-	return &diag.Error{File: o.File, Line: o.LineOf(v.YNode()), App: app, Object: objRef(o), Field: "metadata.annotations[" + objects.LastApplied + "]",
-		Msg: "this encrypted Secret's " + objects.LastApplied + " annotation holds its data in the clear: " +
-			"sops encrypts data and stringData, never metadata, and the annotation is kubectl's copy of the whole Secret",
-		Hint: "remove the annotation (kubectl apply and kubectl get -o yaml add it) and encrypt the Secret again; its values have been readable wherever the file was: rotate them"}
+	return nil
 }
 
 // fluxReadsEncrypted are the fields kustomize-controller reads from a
