@@ -495,12 +495,7 @@ func (c *checker) service(s *corev1.ServiceSpec, spec *field.Path) {
 		for _, msg := range validation.IsValidPortNum(int(p.Port)) {
 			c.add(field.Invalid(pp.Child("port"), p.Port, msg), "use a port from 1 to 65535")
 		}
-		if p.AppProtocol != nil {
-			for _, msg := range validation.IsQualifiedName(*p.AppProtocol) {
-				c.add(field.Invalid(pp.Child("appProtocol"), *p.AppProtocol, msg),
-					"an appProtocol is a name such as http, h2c or grpc, or a domain-prefixed one such as kubernetes.io/ws: no spaces, '://' or version numbers with '/'")
-			}
-		}
+		c.appProtocol(p.AppProtocol, pp.Child("appProtocol"))
 		switch p.TargetPort.Type {
 		case intstr.Int:
 			if p.TargetPort.IntVal != 0 {
@@ -907,4 +902,16 @@ func wholePages(res corev1.ResourceName, q resource.Quantity) bool {
 		return false
 	}
 	return q.Value()%size.Value() == 0
+}
+
+// appProtocol checks a port's appProtocol, of a Service or an
+// EndpointSlice: a qualified name.
+func (c *checker) appProtocol(ap *string, p *field.Path) {
+	if ap == nil {
+		return
+	}
+	for _, msg := range validation.IsQualifiedName(*ap) {
+		c.add(field.Invalid(p, *ap, msg),
+			"an appProtocol is a name such as http, h2c or grpc, or a domain-prefixed one such as kubernetes.io/ws: no spaces, '://' or version numbers with '/'")
+	}
 }

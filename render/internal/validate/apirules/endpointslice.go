@@ -146,11 +146,6 @@ func (c *checker) endpointPorts(ports []discoveryv1.EndpointPort, p *field.Path)
 			c.add(field.NotSupported(pp.Child("protocol"), *pr, []corev1.Protocol{corev1.ProtocolSCTP, corev1.ProtocolTCP, corev1.ProtocolUDP}),
 				"set protocol to TCP, UDP or SCTP, or leave it out for TCP")
 		}
-		if ap := port.AppProtocol; ap != nil {
-			for _, msg := range validation.IsQualifiedName(*ap) {
-				c.add(field.Invalid(pp.Child("appProtocol"), *ap, msg),
-					"an appProtocol is a name such as http, h2c or grpc, or a domain-prefixed one such as kubernetes.io/ws")
-			}
-		}
+		c.appProtocol(port.AppProtocol, pp.Child("appProtocol"))
 	}
 }
