@@ -762,6 +762,16 @@ func TestRulesByKubeVersionAtTheirLine(t *testing.T) {
 			"1.32.0": "",
 			"1.33.0": `deployment.yaml:76: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].resizePolicy[0].restartPolicy": Unsupported value: "Always": supported values: "NotRequired", "RestartContainer"`,
 		}},
+		{"unmasked proc in the host's user namespace", "deployment.yaml", "        imagePullPolicy: IfNotPresent\n", "        imagePullPolicy: IfNotPresent\n        securityContext:\n          procMount: Unmasked\n", map[string]string{
+			"1.32.0": "",
+			"1.33.0": `deployment.yaml:29: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].securityContext.procMount": Invalid value: "Unmasked": ` + "`hostUsers` must be false to use `Unmasked`" +
+				"\n  hint: an unmasked /proc is only safe inside the pod's own user namespace: set the pod's hostUsers: false, or remove procMount",
+		}},
+		{"SELinux change by mount option", "deployment.yaml", "    spec:\n      containers:\n", "    spec:\n      securityContext:\n        seLinuxChangePolicy: MountOption\n      containers:\n", map[string]string{
+			"1.32.0": "",
+			"1.36.0": `deployment.yaml:25: app podinfo: Deployment/podinfo: field "spec.template.spec.securityContext.seLinuxChangePolicy": Unsupported value: "MountOption": supported values: "Recursive"`,
+			"1.37.0": "",
+		}},
 		{"autoscaler to zero by CPU", "hpa.yaml", "  minReplicas: 2\n", "  minReplicas: 0\n", map[string]string{
 			"1.36.0": `hpa.yaml:10: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.minReplicas": Invalid value: 0: must be greater than or equal to 1`,
 			"1.37.0": `hpa.yaml:12: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.metrics": Forbidden: must specify at least one Object or External metric to support scaling to zero replicas`,

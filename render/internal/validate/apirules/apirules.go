@@ -67,6 +67,11 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		zeroSleep:                 atLeast(opts.KubeVersion, 1, 33),
 		hpaScaleToZero:            atLeast(opts.KubeVersion, 1, 37),
 		userNamespaces:            atLeast(opts.KubeVersion, 1, 33),
+		userNamespaceDevices:      atLeast(opts.KubeVersion, 1, 34),
+		procMountType:             atLeast(opts.KubeVersion, 1, 33),
+		seLinuxChangePolicy:       atLeast(opts.KubeVersion, 1, 33),
+		seLinuxMount:              atLeast(opts.KubeVersion, 1, 37),
+		supplementalGroupsPolicy:  atLeast(opts.KubeVersion, 1, 33),
 		inPlaceResize:             atLeast(opts.KubeVersion, 1, 33),
 		volumeAttributesClass:     atLeast(opts.KubeVersion, 1, 34),
 		matchConditionCEL:         atLeast(opts.KubeVersion, 1, 28),
@@ -205,6 +210,26 @@ type checker struct {
 	// (UserNamespacesSupport, on by default from 1.33, GA in 1.36);
 	// before, the API server drops it.
 	userNamespaces bool
+	// userNamespaceDevices: a pod with hostUsers: false may not have
+	// volumeDevices (refused from 1.34, kubernetes/kubernetes#132868:
+	// block devices are neither ID-mapped nor chowned, so they would not
+	// work).
+	userNamespaceDevices bool
+	// procMountType: a container's procMount is kept and validated
+	// (ProcMountType, on by default from 1.33); before, the API server
+	// sets any value it is given to Default.
+	procMountType bool
+	// seLinuxChangePolicy: a pod's seLinuxChangePolicy is kept and
+	// validated (SELinuxChangePolicy, on by default from 1.33); before,
+	// the API server drops it.
+	seLinuxChangePolicy bool
+	// seLinuxMount: seLinuxChangePolicy may be MountOption as well as
+	// Recursive (SELinuxMount, on by default from 1.37).
+	seLinuxMount bool
+	// supplementalGroupsPolicy: a pod's supplementalGroupsPolicy is kept
+	// (SupplementalGroupsPolicy, on by default from 1.33), so a Windows
+	// pod may not set it; before, the API server drops it.
+	supplementalGroupsPolicy bool
 	// inPlaceResize: containers' resizePolicy is kept and validated
 	// (InPlacePodVerticalScaling, on by default from 1.33); before, the
 	// API server drops it.
@@ -371,7 +396,7 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 			c.container(&ctr, cp, volumes)
 			c.devices(&ctr, cp, volumes)
 			c.resizePolicy(ctr.ResizePolicy, cp.Child("resizePolicy"), ps.RestartPolicy)
-			c.containerSecurity(ctr.SecurityContext, cp.Child("securityContext"))
+			c.containerSecurity(ctr.SecurityContext, cp.Child("securityContext"), c.hostUsersOn(ps))
 			sidecar := ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways
 			c.probes(&ctr, cp, l.key == "containers" || sidecar, gracePeriod(ps))
 		}

@@ -626,7 +626,13 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // a lifecycle hook may sleep 0 s (PodLifecycleSleepActionAllowZero); from
 // 1.37 an autoscaler with an Object or External metric may scale to zero
 // (HPAScaleToZero); from 1.33 a pod with hostUsers: false shares no host
-// namespace (UserNamespacesSupport; before, hostUsers is dropped).
+// namespace (UserNamespacesSupport; before, hostUsers is dropped), and
+// from 1.34 has no block device. From 1.33 procMount: Unmasked needs
+// hostUsers: false (ProcMountType; before, procMount is set to Default)
+// and seLinuxChangePolicy is Recursive (SELinuxChangePolicy; before, it is
+// dropped), or MountOption from 1.37 (SELinuxMount); from 1.33 a Windows
+// pod may not set hostUsers, supplementalGroupsPolicy or
+// seLinuxChangePolicy.
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -649,6 +655,18 @@ func TestRulesByKubeVersion(t *testing.T) {
 	pod := "spec:\n  containers: [{name: a, image: a}]\n  hostAliases: [{ip: '::ffff:10.1.2.3', hostnames: [db]}]\n  dnsPolicy: None\n  dnsConfig: {nameservers: [10.96.000.10]}"
 	resize := "spec:\n  containers: [{name: a, image: a, resizePolicy: [{resourceName: storage, restartPolicy: NotRequired}]}]"
 	claim := "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, volumeAttributesClassName: Gold_IOPS}"
+	// procMount as in the Kubernetes documentation's user namespaces
+	// task, with and without hostUsers: false.
+	unmasked := func(hostUsers string) string {
+		return "spec:\n  " + hostUsers + "containers: [{name: a, image: a, securityContext: {procMount: Unmasked}}]"
+	}
+	seLinux := func(policy string) string {
+		return "spec:\n  securityContext: {seLinuxChangePolicy: " + policy + "}\n  containers: [{name: a, image: a}]"
+	}
+	usernsDevice := "spec:\n  hostUsers: false\n  containers: [{name: a, image: a, volumeDevices: [{name: data, devicePath: /dev/xvda}]}]\n  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]"
+	windows := func(more string) string {
+		return "spec:\n  os: {name: windows}\n  " + more
+	}
 	for _, tc := range []struct {
 		name string
 		obj  func() runtime.Object
@@ -694,7 +712,7 @@ func TestRulesByKubeVersion(t *testing.T) {
 			"spec.minReplicas: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"},
 		{"host users 1.32", func() runtime.Object { return &corev1.Pod{} }, userns, "1.32.0", ""},
 		{"host users 1.33", func() runtime.Object { return &corev1.Pod{} }, userns, "1.33.0",
-			"spec.hostPID: Forbidden: when `pod.Spec.HostUsers` is false"},
+			"spec.hostPID: Forbidden: when `hostUsers` is false"},
 		{"service name 1.35", func() runtime.Object { return &networkingv1.Ingress{} }, backend, "1.35.2",
 			`spec.defaultBackend.service.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`},
 		{"service name 1.36", func() runtime.Object { return &networkingv1.Ingress{} }, backend, "1.36.0", ""},
@@ -713,6 +731,38 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"match condition of 1.33's library with 1.33", func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} }, webhookMatch("'isSemver(request.name)'"), "1.33.1",
 			`webhooks[0].matchConditions[0].expression: Invalid value: "isSemver(request.name)": compilation failed: ERROR: <input>:1:9: undeclared reference to 'isSemver'`},
 		{"match condition of 1.33's library with 1.34", func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} }, webhookMatch("'isSemver(request.name)'"), "1.34.0", ""},
+		{"unmasked proc 1.32", func() runtime.Object { return &corev1.Pod{} }, unmasked(""), "1.32.3", ""},
+		{"unmasked proc 1.33", func() runtime.Object { return &corev1.Pod{} }, unmasked(""), "1.33.0",
+			"spec.containers[0].securityContext.procMount: Invalid value: \"Unmasked\": `hostUsers` must be false to use `Unmasked`"},
+		{"unmasked proc in a user namespace 1.33", func() runtime.Object { return &corev1.Pod{} }, unmasked("hostUsers: false\n  "), "1.33.0", ""},
+		{"unmasked proc with hostUsers: true 1.37", func() runtime.Object { return &corev1.Pod{} }, unmasked("hostUsers: true\n  "), "1.37.0",
+			"spec.containers[0].securityContext.procMount: Invalid value: \"Unmasked\": `hostUsers` must be false to use `Unmasked`"},
+		{"SELinux mount option 1.32", func() runtime.Object { return &corev1.Pod{} }, seLinux("MountOption"), "1.32.0", ""},
+		{"SELinux mount option 1.36", func() runtime.Object { return &corev1.Pod{} }, seLinux("MountOption"), "1.36.2",
+			`spec.securityContext.seLinuxChangePolicy: Unsupported value: "MountOption": supported values: "Recursive"`},
+		{"SELinux recursive 1.33", func() runtime.Object { return &corev1.Pod{} }, seLinux("Recursive"), "1.33.0", ""},
+		{"SELinux mount option 1.37", func() runtime.Object { return &corev1.Pod{} }, seLinux("MountOption"), "1.37.0", ""},
+		{"SELinux policy misspelt 1.32", func() runtime.Object { return &corev1.Pod{} }, seLinux("recursive"), "1.32.0", ""},
+		{"SELinux policy misspelt 1.33", func() runtime.Object { return &corev1.Pod{} }, seLinux("recursive"), "1.33.0",
+			`spec.securityContext.seLinuxChangePolicy: Unsupported value: "recursive": supported values: "Recursive"`},
+		{"SELinux policy misspelt 1.37", func() runtime.Object { return &corev1.Pod{} }, seLinux("recursive"), "1.37.0",
+			`spec.securityContext.seLinuxChangePolicy: Unsupported value: "recursive": supported values: "MountOption", "Recursive"`},
+		{"block device in a user namespace 1.33", func() runtime.Object { return &corev1.Pod{} }, usernsDevice, "1.33.0", ""},
+		{"block device in a user namespace 1.34", func() runtime.Object { return &corev1.Pod{} }, usernsDevice, "1.34.0",
+			"spec.containers[0].volumeDevices: Forbidden: when `hostUsers` is false"},
+		{"windows host users 1.32", func() runtime.Object { return &corev1.Pod{} }, windows("hostUsers: false\n  containers: [{name: a, image: a}]"), "1.32.0", ""},
+		{"windows host users 1.33", func() runtime.Object { return &corev1.Pod{} }, windows("hostUsers: false\n  containers: [{name: a, image: a}]"), "1.33.0",
+			"spec.hostUsers: Forbidden: cannot be set for a windows pod"},
+		{"windows groups policy 1.32", func() runtime.Object { return &corev1.Pod{} }, windows("securityContext: {supplementalGroupsPolicy: Strict}\n  containers: [{name: a, image: a}]"), "1.32.0", ""},
+		{"windows groups policy 1.33", func() runtime.Object { return &corev1.Pod{} }, windows("securityContext: {supplementalGroupsPolicy: Strict}\n  containers: [{name: a, image: a}]"), "1.33.0",
+			"spec.securityContext.supplementalGroupsPolicy: Forbidden: cannot be set for a windows pod"},
+		{"windows SELinux policy 1.32", func() runtime.Object { return &corev1.Pod{} }, windows("securityContext: {seLinuxChangePolicy: Recursive}\n  containers: [{name: a, image: a}]"), "1.32.0", ""},
+		{"windows SELinux policy 1.33", func() runtime.Object { return &corev1.Pod{} }, windows("securityContext: {seLinuxChangePolicy: Recursive}\n  containers: [{name: a, image: a}]"), "1.33.0",
+			"spec.securityContext.seLinuxChangePolicy: Forbidden: cannot be set for a windows pod"},
+		// Before ProcMountType the API server sets it to Default, which a
+		// Windows pod may not set either.
+		{"windows proc mount 1.30", func() runtime.Object { return &corev1.Pod{} }, windows("containers: [{name: a, image: a, securityContext: {procMount: Default}}]"), "1.30.0",
+			"spec.containers[0].securityContext.procMount: Forbidden: cannot be set for a windows pod"},
 		{"volume attributes class 1.33", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.33.4", ""},
 		{"volume attributes class 1.34", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.34.0",
 			`spec.volumeAttributesClassName: Invalid value: "Gold_IOPS": a lowercase RFC 1123 subdomain must consist of`},

@@ -14,11 +14,12 @@ import (
 // Security contexts, of the pod and of each container, as the API
 // server's validatePodSpecSecurityContext, ValidateSecurityContext,
 // validateWindowsHostProcessPod, validateHostUsers and validateLinux check
-// them (v1.37). hostUsers: false is checked from 1.33, where the
-// UserNamespacesSupport gate is on by default (before, the API server
-// drops the field). Left out: procMount's tie to hostUsers (ProcMountType)
-// and seLinuxChangePolicy's values; the schema holds
-// supplementalGroupsPolicy's.
+// them (v1.37). Fields whose gate turned on by default in a release are
+// checked from that release, as before it the API server drops them (or,
+// for procMount, sets them to Default): hostUsers: false (1.33, and
+// beside volumeDevices 1.34), procMount: Unmasked's need for it (1.33),
+// seLinuxChangePolicy's values (1.33; MountOption from 1.37). The schema
+// holds the values of procMount and supplementalGroupsPolicy.
 
 const (
 	idHint       = "a user or group ID is 0 to 2147483647"
@@ -66,6 +67,7 @@ func (c *checker) podSecurity(ps *corev1.PodSpec, path *field.Path) {
 		c.seccomp(sc.SeccompProfile, sp.Child("seccompProfile"))
 		c.appArmor(sc.AppArmorProfile, sp.Child("appArmorProfile"))
 		c.windowsOptions(sc.WindowsOptions, sp.Child("windowsOptions"))
+		c.seLinuxChange(sc.SELinuxChangePolicy, sp.Child("seLinuxChangePolicy"))
 	}
 	if ps.ShareProcessNamespace != nil && *ps.ShareProcessNamespace && ps.HostPID {
 		c.add(field.Invalid(path.Child("shareProcessNamespace"), true, "ShareProcessNamespace and HostPID cannot both be enabled"),
@@ -81,17 +83,55 @@ func (c *checker) podSecurity(ps *corev1.PodSpec, path *field.Path) {
 // last two fields spec.HostPID and spec.HostIPC; kiln names them as
 // written, so that the error has their line.
 func (c *checker) hostUsers(ps *corev1.PodSpec, path *field.Path) {
-	if !c.userNamespaces || ps.HostUsers == nil || *ps.HostUsers {
+	if c.hostUsersOn(ps) {
 		return
 	}
+	const msg = "when `hostUsers` is false"
 	for _, f := range []struct {
 		key string
 		on  bool
 	}{{"hostNetwork", ps.HostNetwork}, {"hostPID", ps.HostPID}, {"hostIPC", ps.HostIPC}} {
 		if f.on {
-			c.add(field.Forbidden(path.Child(f.key), "when `pod.Spec.HostUsers` is false"),
+			c.add(field.Forbidden(path.Child(f.key), msg),
 				fmt.Sprintf("a pod in its own user namespace (hostUsers: false) cannot share the host's namespaces: remove %s, or hostUsers", f.key))
 		}
+	}
+	if !c.userNamespaceDevices {
+		return
+	}
+	eachContainer(ps, path, func(ctr *corev1.Container, cp *field.Path) {
+		if len(ctr.VolumeDevices) > 0 {
+			c.add(field.Forbidden(cp.Child("volumeDevices"), msg),
+				"a block device is not ID-mapped into a pod's own user namespace, so the container could not use it: mount the volume as a filesystem (volumeMounts), or remove hostUsers: false")
+		}
+	})
+}
+
+// hostUsersOn reports whether the pod's containers run in the host's user
+// namespace: hostUsers unset or true, or dropped by an API server before
+// UserNamespacesSupport.
+func (c *checker) hostUsersOn(ps *corev1.PodSpec) bool {
+	return !c.userNamespaces || ps.HostUsers == nil || *ps.HostUsers
+}
+
+// seLinuxChange checks a pod's seLinuxChangePolicy: Recursive, or, from
+// 1.37 (SELinuxMount), MountOption.
+func (c *checker) seLinuxChange(p *corev1.PodSELinuxChangePolicy, path *field.Path) {
+	if p == nil || !c.seLinuxChangePolicy {
+		return
+	}
+	switch {
+	case *p == corev1.SELinuxChangePolicyRecursive:
+	case *p == corev1.SELinuxChangePolicyMountOption && c.seLinuxMount:
+	case *p == corev1.SELinuxChangePolicyMountOption:
+		c.add(field.NotSupported(path, *p, []corev1.PodSELinuxChangePolicy{corev1.SELinuxChangePolicyRecursive}),
+			"MountOption is served from Kubernetes 1.37 (SELinuxMount): set Recursive, or leave seLinuxChangePolicy out")
+	case c.seLinuxMount:
+		c.add(field.NotSupported(path, *p, []corev1.PodSELinuxChangePolicy{corev1.SELinuxChangePolicyMountOption, corev1.SELinuxChangePolicyRecursive}),
+			"set MountOption (mount volumes with the pod's SELinux label) or Recursive (relabel every file), or leave seLinuxChangePolicy out")
+	default:
+		c.add(field.NotSupported(path, *p, []corev1.PodSELinuxChangePolicy{corev1.SELinuxChangePolicyRecursive}),
+			"set Recursive (relabel every file), or leave seLinuxChangePolicy out")
 	}
 }
 
@@ -142,13 +182,18 @@ func (c *checker) hostProcess(ps *corev1.PodSpec, path *field.Path) {
 	}
 }
 
-// containerSecurity checks a container's security context.
-func (c *checker) containerSecurity(sc *corev1.SecurityContext, path *field.Path) {
+// containerSecurity checks a container's security context; hostUsers
+// says whether the pod runs in the host's user namespace.
+func (c *checker) containerSecurity(sc *corev1.SecurityContext, path *field.Path, hostUsers bool) {
 	if sc == nil {
 		return
 	}
 	c.id(sc.RunAsUser, path.Child("runAsUser"), validation.IsValidUserID)
 	c.id(sc.RunAsGroup, path.Child("runAsGroup"), validation.IsValidGroupID)
+	if c.procMountType && hostUsers && sc.ProcMount != nil && *sc.ProcMount == corev1.UnmaskedProcMount {
+		c.add(field.Invalid(path.Child("procMount"), *sc.ProcMount, "`hostUsers` must be false to use `Unmasked`"),
+			"an unmasked /proc is only safe inside the pod's own user namespace: set the pod's hostUsers: false, or remove procMount")
+	}
 	c.seccomp(sc.SeccompProfile, path.Child("seccompProfile"))
 	if ape := sc.AllowPrivilegeEscalation; ape != nil && !*ape {
 		if sc.Privileged != nil && *sc.Privileged {
@@ -292,8 +337,9 @@ func sysctlNamespace(name string) string {
 
 // podOS checks spec.os: linux or windows, and the fields the other
 // operating system's pods may not set (validateOS, validateLinux,
-// validateWindows). Fields behind feature gates are left out:
-// procMount, hostUsers, supplementalGroupsPolicy, seLinuxChangePolicy.
+// validateWindows). hostUsers, supplementalGroupsPolicy and
+// seLinuxChangePolicy are refused from 1.33, where their gates are on by
+// default (before, the API server drops them).
 func (c *checker) podOS(ps *corev1.PodSpec, path *field.Path) {
 	if ps.OS == nil {
 		return
@@ -336,7 +382,10 @@ func (c *checker) podOS(ps *corev1.PodSpec, path *field.Path) {
 		forbid(sc.RunAsUser != nil, sp.Child("runAsUser"))
 		forbid(sc.RunAsGroup != nil, sp.Child("runAsGroup"))
 		forbid(sc.SupplementalGroups != nil, sp.Child("supplementalGroups"))
+		forbid(c.supplementalGroupsPolicy && sc.SupplementalGroupsPolicy != nil, sp.Child("supplementalGroupsPolicy"))
+		forbid(c.seLinuxChangePolicy && sc.SELinuxChangePolicy != nil, sp.Child("seLinuxChangePolicy"))
 	}
+	forbid(c.userNamespaces && ps.HostUsers != nil, path.Child("hostUsers"))
 	forbid(ps.HostPID, path.Child("hostPID"))
 	forbid(ps.HostIPC, path.Child("hostIPC"))
 	forbid(ps.ShareProcessNamespace != nil, path.Child("shareProcessNamespace"))
@@ -353,6 +402,9 @@ func (c *checker) podOS(ps *corev1.PodSpec, path *field.Path) {
 		forbid(sc.ReadOnlyRootFilesystem != nil, sp.Child("readOnlyRootFilesystem"))
 		forbid(sc.Privileged != nil, sp.Child("privileged"))
 		forbid(sc.AllowPrivilegeEscalation != nil, sp.Child("allowPrivilegeEscalation"))
+		// Before ProcMountType an API server sets procMount to Default,
+		// which a Windows pod may not set either.
+		forbid(sc.ProcMount != nil, sp.Child("procMount"))
 		forbid(sc.RunAsUser != nil, sp.Child("runAsUser"))
 		forbid(sc.RunAsGroup != nil, sp.Child("runAsGroup"))
 	})
