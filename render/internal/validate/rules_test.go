@@ -772,6 +772,11 @@ func TestRulesByKubeVersionAtTheirLine(t *testing.T) {
 			"1.36.0": `deployment.yaml:25: app podinfo: Deployment/podinfo: field "spec.template.spec.securityContext.seLinuxChangePolicy": Unsupported value: "MountOption": supported values: "Recursive"`,
 			"1.37.0": "",
 		}},
+		{"recursively read-only but writable mount", "deployment.yaml", "            mountPath: /data\n", "            mountPath: /data\n            recursiveReadOnly: Enabled\n", map[string]string{
+			"1.30.0": "",
+			"1.31.0": `deployment.yaml:78: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].volumeMounts[0].recursiveReadOnly": Forbidden: may only be specified when readOnly is true` +
+				"\n  hint: add readOnly: true to the mount, or remove recursiveReadOnly",
+		}},
 		{"autoscaler to zero by CPU", "hpa.yaml", "  minReplicas: 2\n", "  minReplicas: 0\n", map[string]string{
 			"1.36.0": `hpa.yaml:10: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.minReplicas": Invalid value: 0: must be greater than or equal to 1`,
 			"1.37.0": `hpa.yaml:12: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.metrics": Forbidden: must specify at least one Object or External metric to support scaling to zero replicas`,

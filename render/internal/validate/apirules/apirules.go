@@ -72,6 +72,11 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		seLinuxChangePolicy:       atLeast(opts.KubeVersion, 1, 33),
 		seLinuxMount:              atLeast(opts.KubeVersion, 1, 37),
 		supplementalGroupsPolicy:  atLeast(opts.KubeVersion, 1, 33),
+		recursiveReadOnly:         atLeast(opts.KubeVersion, 1, 31),
+		hostnameOverride:          atLeast(opts.KubeVersion, 1, 35),
+		envFiles:                  atLeast(opts.KubeVersion, 1, 35),
+		imageVolume:               atLeast(opts.KubeVersion, 1, 35),
+		certificateProjections:    atLeast(opts.KubeVersion, 1, 37),
 		inPlaceResize:             atLeast(opts.KubeVersion, 1, 33),
 		volumeAttributesClass:     atLeast(opts.KubeVersion, 1, 34),
 		matchConditionCEL:         atLeast(opts.KubeVersion, 1, 28),
@@ -230,6 +235,23 @@ type checker struct {
 	// (SupplementalGroupsPolicy, on by default from 1.33), so a Windows
 	// pod may not set it; before, the API server drops it.
 	supplementalGroupsPolicy bool
+	// recursiveReadOnly: a mount's recursiveReadOnly is kept and
+	// validated (RecursiveReadOnlyMounts, on by default from 1.31).
+	recursiveReadOnly bool
+	// hostnameOverride: a pod's hostnameOverride is kept and validated
+	// (HostnameOverride, on by default from 1.35).
+	hostnameOverride bool
+	// envFiles: an environment variable's valueFrom.fileKeyRef is kept
+	// and validated (EnvFiles, on by default from 1.35).
+	envFiles bool
+	// imageVolume: a volume's image source is kept and validated
+	// (ImageVolume, on by default from 1.35). Before, the API server
+	// drops image volumes and their mounts.
+	imageVolume bool
+	// certificateProjections: a projected volume's clusterTrustBundle and
+	// podCertificate sources are kept (ClusterTrustBundleProjection and
+	// PodCertificateRequest, on by default from 1.37).
+	certificateProjections bool
 	// inPlaceResize: containers' resizePolicy is kept and validated
 	// (InPlacePodVerticalScaling, on by default from 1.33); before, the
 	// API server drops it.
@@ -405,6 +427,7 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 	c.podSpecRules(ps, path)
 	c.podSecurity(ps, path)
 	c.podFields(ps, path)
+	c.fileKeyRefVolumes(ps, path)
 }
 
 // container checks one container's mounts, ports and resources.
@@ -824,6 +847,9 @@ func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 		}
 		if r := vf.SecretKeyRef; r != nil {
 			c.refKey(r.Key, vp.Child("secretKeyRef", "key"))
+		}
+		if r := vf.FileKeyRef; r != nil && c.envFiles {
+			c.fileKeyRef(r, vp.Child("fileKeyRef"))
 		}
 		switch {
 		case sources == 0:

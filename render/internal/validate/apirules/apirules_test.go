@@ -632,7 +632,11 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // and seLinuxChangePolicy is Recursive (SELinuxChangePolicy; before, it is
 // dropped), or MountOption from 1.37 (SELinuxMount); from 1.33 a Windows
 // pod may not set hostUsers, supplementalGroupsPolicy or
-// seLinuxChangePolicy.
+// seLinuxChangePolicy. Fields kept from a release on are checked from it:
+// a mount's recursiveReadOnly (1.31); a pod's hostnameOverride, an
+// environment variable's fileKeyRef and an image volume (1.35); the
+// clusterTrustBundle and podCertificate projections count as sources
+// (1.37).
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -667,6 +671,22 @@ func TestRulesByKubeVersion(t *testing.T) {
 	windows := func(more string) string {
 		return "spec:\n  os: {name: windows}\n  " + more
 	}
+	mount := func(m string) string {
+		return "spec:\n  containers: [{name: a, image: a, volumeMounts: [" + m + "]}]\n  volumes: [{name: data, emptyDir: {}}]"
+	}
+	hostname := func(more string) string {
+		return "spec:\n  " + more + "\n  containers: [{name: a, image: a}]"
+	}
+	// As in the Kubernetes documentation's EnvFiles task: an init
+	// container writes the file into an emptyDir.
+	fileEnv := func(ref, volume string) string {
+		return "spec:\n  initContainers: [{name: setup, image: busybox, command: [sh, -c, 'echo CONFIG_MAIN=hello > /data/config.env'], volumeMounts: [{name: config, mountPath: /data}]}]\n" +
+			"  containers: [{name: a, image: a, env: [{name: CONFIG_MAIN, valueFrom: {fileKeyRef: {" + ref + "}}}]}]\n  volumes: [" + volume + "]"
+	}
+	imageVolume := func(volume string) string {
+		return "spec:\n  containers: [{name: a, image: a, volumeMounts: [{name: models, mountPath: /models}]}]\n  volumes: [" + volume + "]"
+	}
+	projection := "spec:\n  containers: [{name: a, image: a}]\n  volumes: [{name: certs, projected: {sources: [{secret: {name: tls}, clusterTrustBundle: {signerName: example.com/signer, path: ca.pem}}]}}]"
 	for _, tc := range []struct {
 		name string
 		obj  func() runtime.Object
@@ -763,6 +783,42 @@ func TestRulesByKubeVersion(t *testing.T) {
 		// Windows pod may not set either.
 		{"windows proc mount 1.30", func() runtime.Object { return &corev1.Pod{} }, windows("containers: [{name: a, image: a, securityContext: {procMount: Default}}]"), "1.30.0",
 			"spec.containers[0].securityContext.procMount: Forbidden: cannot be set for a windows pod"},
+		{"recursive read-only writable mount 1.30", func() runtime.Object { return &corev1.Pod{} }, mount("{name: data, mountPath: /data, recursiveReadOnly: Enabled}"), "1.30.0", ""},
+		{"recursive read-only writable mount 1.31", func() runtime.Object { return &corev1.Pod{} }, mount("{name: data, mountPath: /data, recursiveReadOnly: Enabled}"), "1.31.0",
+			"spec.containers[0].volumeMounts[0].recursiveReadOnly: Forbidden: may only be specified when readOnly is true"},
+		{"recursive read-only with propagation 1.37", func() runtime.Object { return &corev1.Pod{} }, mount("{name: data, mountPath: /data, readOnly: true, recursiveReadOnly: IfPossible, mountPropagation: HostToContainer}"), "1.37.0",
+			"spec.containers[0].volumeMounts[0].recursiveReadOnly: Forbidden: may only be specified when mountPropagation is None or not specified"},
+		{"recursive read-only 1.37", func() runtime.Object { return &corev1.Pod{} }, mount("{name: data, mountPath: /data, readOnly: true, recursiveReadOnly: Enabled}"), "1.37.0", ""},
+		{"recursive read-only disabled 1.37", func() runtime.Object { return &corev1.Pod{} }, mount("{name: data, mountPath: /data, recursiveReadOnly: Disabled}"), "1.37.0", ""},
+		{"hostname override on the host network 1.34", func() runtime.Object { return &corev1.Pod{} }, hostname("hostNetwork: true\n  hostnameOverride: db-0"), "1.34.0", ""},
+		{"hostname override on the host network 1.35", func() runtime.Object { return &corev1.Pod{} }, hostname("hostNetwork: true\n  hostnameOverride: db-0"), "1.35.0",
+			"spec.hostnameOverride: Forbidden: may not be specified when hostNetwork is true"},
+		{"hostname override as FQDN 1.37", func() runtime.Object { return &corev1.Pod{} }, hostname("setHostnameAsFQDN: true\n  hostnameOverride: db-0"), "1.37.0",
+			"spec.hostnameOverride: Forbidden: may not be specified when setHostnameAsFQDN is true"},
+		{"hostname override not a DNS name 1.37", func() runtime.Object { return &corev1.Pod{} }, hostname("hostnameOverride: DB_0"), "1.37.0",
+			`spec.hostnameOverride: Invalid value: "DB_0": a lowercase RFC 1123 subdomain must consist of`},
+		{"hostname override too long 1.37", func() runtime.Object { return &corev1.Pod{} }, hostname("hostnameOverride: " + strings.Repeat("a", 65)), "1.37.0",
+			"spec.hostnameOverride: Too long: may not be more than 64 bytes"},
+		{"hostname override 1.37", func() runtime.Object { return &corev1.Pod{} }, hostname("hostnameOverride: db-0.example"), "1.37.0", ""},
+		{"env file 1.37", func() runtime.Object { return &corev1.Pod{} }, fileEnv("volumeName: config, path: config.env, key: CONFIG_MAIN", "{name: config, emptyDir: {}}"), "1.37.0", ""},
+		{"env file in a ConfigMap 1.34", func() runtime.Object { return &corev1.Pod{} }, fileEnv("volumeName: config, path: config.env, key: CONFIG_MAIN", "{name: config, configMap: {name: cfg}}"), "1.34.0", ""},
+		{"env file in a ConfigMap 1.35", func() runtime.Object { return &corev1.Pod{} }, fileEnv("volumeName: config, path: config.env, key: CONFIG_MAIN", "{name: config, configMap: {name: cfg}}"), "1.35.0",
+			`spec.containers[0].env[0].valueFrom.fileKeyRef.volumeName: Invalid value: "config": referenced volume must be of type emptyDir`},
+		{"env file in no volume 1.37", func() runtime.Object { return &corev1.Pod{} }, fileEnv("volumeName: cfg, path: config.env, key: CONFIG_MAIN", "{name: config, emptyDir: {}}"), "1.37.0",
+			`spec.containers[0].env[0].valueFrom.fileKeyRef.volumeName: Not found: "cfg"`},
+		{"env file outside its volume 1.37", func() runtime.Object { return &corev1.Pod{} }, fileEnv("volumeName: config, path: ../config.env, key: CONFIG_MAIN", "{name: config, emptyDir: {}}"), "1.37.0",
+			`spec.containers[0].env[0].valueFrom.fileKeyRef.path: Invalid value: "../config.env": must not contain '..'`},
+		{"env file without a key 1.37", func() runtime.Object { return &corev1.Pod{} }, fileEnv("volumeName: config, path: config.env", "{name: config, emptyDir: {}}"), "1.37.0",
+			"spec.containers[0].env[0].valueFrom.fileKeyRef.key: Required value"},
+		{"image volume without a reference 1.34", func() runtime.Object { return &corev1.Pod{} }, imageVolume("{name: models, image: {pullPolicy: IfNotPresent}}"), "1.34.0", ""},
+		{"image volume without a reference 1.35", func() runtime.Object { return &corev1.Pod{} }, imageVolume("{name: models, image: {pullPolicy: IfNotPresent}}"), "1.35.0",
+			"spec.volumes[0].image.reference: Required value"},
+		{"image volume and emptyDir 1.35", func() runtime.Object { return &corev1.Pod{} }, imageVolume("{name: models, emptyDir: {}, image: {reference: 'quay.io/crio/artifact:v2'}}"), "1.35.0",
+			"spec.volumes[0].image: Forbidden: may not specify more than 1 volume type"},
+		{"image volume 1.37", func() runtime.Object { return &corev1.Pod{} }, imageVolume("{name: models, image: {reference: 'quay.io/crio/artifact:v2', pullPolicy: IfNotPresent}}"), "1.37.0", ""},
+		{"trust bundle beside a secret 1.36", func() runtime.Object { return &corev1.Pod{} }, projection, "1.36.0", ""},
+		{"trust bundle beside a secret 1.37", func() runtime.Object { return &corev1.Pod{} }, projection, "1.37.0",
+			"spec.volumes[0].projected.sources[0]: Forbidden: may not specify more than 1 volume type per source"},
 		{"volume attributes class 1.33", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.33.4", ""},
 		{"volume attributes class 1.34", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.34.0",
 			`spec.volumeAttributesClassName: Invalid value: "Gold_IOPS": a lowercase RFC 1123 subdomain must consist of`},

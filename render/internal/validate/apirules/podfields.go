@@ -46,6 +46,28 @@ func (c *checker) mounts(ctr *corev1.Container, cp *field.Path) {
 			c.add(field.Forbidden(mp.Child("mountPropagation"), "Bidirectional mount propagation is available only to privileged containers"),
 				"make the container privileged (securityContext.privileged: true), or use HostToContainer propagation")
 		}
+		c.recursiveReadOnlyMount(m, mp.Child("recursiveReadOnly"))
+	}
+}
+
+// recursiveReadOnlyMount checks a mount's recursiveReadOnly (from 1.31,
+// RecursiveReadOnlyMounts): Enabled and IfPossible only on a read-only
+// mount without propagation. The API server names the field
+// volumeMounts.recursiveReadOnly, without the mount's index; the schema
+// checks the values.
+func (c *checker) recursiveReadOnlyMount(m corev1.VolumeMount, p *field.Path) {
+	if !c.recursiveReadOnly || m.RecursiveReadOnly == nil {
+		return
+	}
+	if rro := *m.RecursiveReadOnly; rro != corev1.RecursiveReadOnlyEnabled && rro != corev1.RecursiveReadOnlyIfPossible {
+		return
+	}
+	if !m.ReadOnly {
+		c.add(field.Forbidden(p, "may only be specified when readOnly is true"), "add readOnly: true to the mount, or remove recursiveReadOnly")
+	}
+	if m.MountPropagation != nil && *m.MountPropagation != corev1.MountPropagationNone {
+		c.add(field.Forbidden(p, "may only be specified when mountPropagation is None or not specified"),
+			"a recursively read-only mount cannot receive the host's later mounts: remove mountPropagation, or recursiveReadOnly")
 	}
 }
 

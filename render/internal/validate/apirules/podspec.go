@@ -69,6 +69,7 @@ func (c *checker) podSpecRules(ps *corev1.PodSpec, path *field.Path) {
 			c.add(field.Invalid(path.Child(l.key), l.value, msg), l.key+" is a DNS label: at most 63 lowercase letters, digits and '-'")
 		}
 	}
+	c.hostnameOverrideRules(ps, path.Child("hostnameOverride"))
 	if d := ps.ActiveDeadlineSeconds; d != nil && (*d < 1 || *d > math.MaxInt32) {
 		c.add(field.Invalid(path.Child("activeDeadlineSeconds"), *d, validation.InclusiveRangeError(1, math.MaxInt32)),
 			"set activeDeadlineSeconds to 1 or more, or leave it out for no deadline")
@@ -450,5 +451,28 @@ func (c *checker) hostPorts(ps *corev1.PodSpec, path *field.Path) {
 	for i := range ps.InitContainers {
 		clear(seen)
 		check(&ps.InitContainers[i], path.Child("initContainers").Index(i))
+	}
+}
+
+// hostnameOverrideRules checks a pod's hostnameOverride (from 1.35,
+// HostnameOverride), as validatePodHostName: not with setHostnameAsFQDN
+// or hostNetwork, at most 64 characters, a DNS subdomain.
+func (c *checker) hostnameOverrideRules(ps *corev1.PodSpec, p *field.Path) {
+	if !c.hostnameOverride || ps.HostnameOverride == nil {
+		return
+	}
+	if ps.SetHostnameAsFQDN != nil && *ps.SetHostnameAsFQDN {
+		c.add(field.Forbidden(p, "may not be specified when setHostnameAsFQDN is true"), "keep hostnameOverride or setHostnameAsFQDN, not both")
+	}
+	if ps.HostNetwork {
+		c.add(field.Forbidden(p, "may not be specified when hostNetwork is true"), "a pod on the host's network has the node's hostname: remove hostnameOverride, or hostNetwork")
+	}
+	const maxLen = 64
+	h := *ps.HostnameOverride
+	if len(h) > maxLen {
+		c.add(field.TooLong(p, "", maxLen), "a hostname is at most 64 characters")
+	}
+	for _, msg := range validation.IsDNS1123Subdomain(h) {
+		c.add(field.Invalid(p, h, msg), "a hostname is a DNS subdomain: lowercase letters, digits, '-' and '.'")
 	}
 }

@@ -15,10 +15,12 @@ import (
 
 // A pod's volumes, as the API server's validateVolumeSource checks them
 // (v1.37), after its defaults: a volume without a source is an emptyDir,
-// a projected service account token expires after an hour. Sources behind
-// a feature gate kiln cannot see (image, clusterTrustBundle,
-// podCertificate) are not counted: with the gate off the API server
-// drops them before validating.
+// a projected service account token expires after an hour. An image
+// source counts from 1.35, where ImageVolume is on by default (before, the
+// API server drops image volumes and their mounts). The clusterTrustBundle
+// and podCertificate projections count as a projection's source from
+// 1.37, where their gates are on by default (before, the API server drops
+// them); their own fields are not checked yet.
 
 const (
 	fileModeMsg  = "must be a number between 0 and 0777 (octal), both inclusive"
@@ -52,7 +54,7 @@ func (c *checker) sources(srcs []source, exempt string, p *field.Path, hint stri
 
 // volumeSources are the keys of a volume's sources, in the order the API
 // server checks them.
-func volumeSources(v *corev1.VolumeSource) []source {
+func volumeSources(v *corev1.VolumeSource, image bool) []source {
 	return []source{
 		{"emptyDir", v.EmptyDir != nil}, {"hostPath", v.HostPath != nil}, {"gitRepo", v.GitRepo != nil},
 		{"gcePersistentDisk", v.GCEPersistentDisk != nil}, {"awsElasticBlockStore", v.AWSElasticBlockStore != nil},
@@ -64,15 +66,21 @@ func volumeSources(v *corev1.VolumeSource) []source {
 		{"photonPersistentDisk", v.PhotonPersistentDisk != nil}, {"portworxVolume", v.PortworxVolume != nil},
 		{"azureDisk", v.AzureDisk != nil}, {"storageos", v.StorageOS != nil}, {"projected", v.Projected != nil},
 		{"scaleIO", v.ScaleIO != nil}, {"csi", v.CSI != nil}, {"ephemeral", v.Ephemeral != nil},
+		{"image", image && v.Image != nil},
 	}
 }
 
 // volume checks one volume's source.
 func (c *checker) volume(v *corev1.Volume, p *field.Path) {
-	if c.sources(volumeSources(&v.VolumeSource), "", p, "a volume has one source: split it into two volumes, or remove one") > 1 {
+	if c.sources(volumeSources(&v.VolumeSource, c.imageVolume), "", p, "a volume has one source: split it into two volumes, or remove one") > 1 {
 		return
 	}
 	switch {
+	case v.Image != nil && c.imageVolume:
+		// The schema checks pullPolicy's values.
+		if v.Image.Reference == "" {
+			c.add(field.Required(p.Child("image", "reference"), ""), "name the OCI image or artifact to mount, such as ghcr.io/acme/models:1.0")
+		}
 	case v.EmptyDir != nil:
 		if l := v.EmptyDir.SizeLimit; l != nil && l.Sign() < 0 {
 			c.add(field.Forbidden(p.Child("emptyDir", "sizeLimit"), "SizeLimit field must be a valid resource quantity"), "give sizeLimit a size of 0 or more, such as 1Gi")
@@ -248,6 +256,12 @@ func (c *checker) projected(pv *corev1.ProjectedVolumeSource, p *field.Path) {
 			} else {
 				c.itemPath(s.Path, tp.Child("path"))
 			}
+		}
+		if c.certificateProjections && src.ClusterTrustBundle != nil {
+			n++
+		}
+		if c.certificateProjections && src.PodCertificate != nil {
+			n++
 		}
 		if n > 1 {
 			c.add(field.Forbidden(sp, "may not specify more than 1 volume type per source"), "give each source one of secret, configMap, downwardAPI or serviceAccountToken: split it into several sources")

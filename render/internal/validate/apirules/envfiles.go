@@ -1,0 +1,69 @@
+package apirules
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Environment variables read from a file (valueFrom.fileKeyRef), as the
+// API server's validateFileKeySelector and validateFileKeyRefVolumes
+// check them (v1.37), from 1.35 where EnvFiles is on by default: the
+// file is in an emptyDir volume of the pod, which an init container
+// writes before the container starts.
+
+// fileKeyRef checks one selector: a key that is an environment variable
+// name, a volume name that is a DNS label, a path without "..".
+func (c *checker) fileKeyRef(r *corev1.FileKeySelector, p *field.Path) {
+	if r.Key == "" {
+		c.add(field.Required(p.Child("key"), ""), "name the variable in the file (a line KEY=value) to read")
+	} else {
+		msgs, hint := c.envName(r.Key)
+		for _, msg := range msgs {
+			c.add(field.Invalid(p.Child("key"), r.Key, msg), hint)
+		}
+	}
+	if r.VolumeName == "" {
+		c.add(field.Required(p.Child("volumeName"), ""), "name the pod's emptyDir volume that holds the file")
+	} else {
+		for _, msg := range validation.IsDNS1123Label(r.VolumeName) {
+			c.add(field.Invalid(p.Child("volumeName"), r.VolumeName, msg), "a volume name is a DNS label: at most 63 lowercase letters, digits and '-'")
+		}
+	}
+	if r.Path == "" {
+		c.add(field.Required(p.Child("path"), ""), "give the file's path inside the volume")
+	} else {
+		c.noBacksteps(r.Path, p.Child("path"), "give the file's path inside the volume, without '..'")
+	}
+}
+
+// fileKeyRefVolumes checks that each fileKeyRef names a volume of the pod
+// that is an emptyDir.
+func (c *checker) fileKeyRefVolumes(ps *corev1.PodSpec, path *field.Path) {
+	if !c.envFiles {
+		return
+	}
+	emptyDir := map[string]bool{}
+	for _, v := range ps.Volumes {
+		// A volume without a source is an emptyDir (the API server's
+		// default).
+		emptyDir[v.Name] = v.EmptyDir != nil || v.VolumeSource == (corev1.VolumeSource{})
+	}
+	eachContainer(ps, path, func(ctr *corev1.Container, cp *field.Path) {
+		for j, ev := range ctr.Env {
+			if ev.ValueFrom == nil || ev.ValueFrom.FileKeyRef == nil {
+				continue
+			}
+			name := ev.ValueFrom.FileKeyRef.VolumeName
+			vp := cp.Child("env").Index(j).Child("valueFrom", "fileKeyRef", "volumeName")
+			isEmptyDir, found := emptyDir[name]
+			switch {
+			case !found:
+				c.add(field.NotFound(vp, name), "add an emptyDir volume of that name to the pod, written by an init container")
+			case !isEmptyDir:
+				c.add(field.Invalid(vp, name, "referenced volume must be of type emptyDir"),
+					"read variables from a file in an emptyDir volume, written by an init container; for a ConfigMap or Secret use configMapKeyRef or secretKeyRef")
+			}
+		}
+	})
+}
