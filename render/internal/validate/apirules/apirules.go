@@ -77,6 +77,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		envFiles:                  atLeast(opts.KubeVersion, 1, 35),
 		imageVolume:               atLeast(opts.KubeVersion, 1, 35),
 		certificateProjections:    atLeast(opts.KubeVersion, 1, 37),
+		containerRestartRules:     atLeast(opts.KubeVersion, 1, 35),
+		restartAllContainers:      atLeast(opts.KubeVersion, 1, 36),
 		inPlaceResize:             atLeast(opts.KubeVersion, 1, 33),
 		volumeAttributesClass:     atLeast(opts.KubeVersion, 1, 34),
 		matchConditionCEL:         atLeast(opts.KubeVersion, 1, 28),
@@ -252,6 +254,14 @@ type checker struct {
 	// podCertificate sources are kept (ClusterTrustBundleProjection and
 	// PodCertificateRequest, on by default from 1.37).
 	certificateProjections bool
+	// containerRestartRules: containers' restartPolicy and
+	// restartPolicyRules are kept and validated (ContainerRestartRules,
+	// on by default from 1.35).
+	containerRestartRules bool
+	// restartAllContainers: a restart rule may restart all containers, and
+	// a sidecar may have rules (RestartAllContainersOnContainerExits, on
+	// by default from 1.36).
+	restartAllContainers bool
 	// inPlaceResize: containers' resizePolicy is kept and validated
 	// (InPlacePodVerticalScaling, on by default from 1.33); before, the
 	// API server drops it.
@@ -419,6 +429,7 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 			c.devices(&ctr, cp, volumes)
 			c.resizePolicy(ctr.ResizePolicy, cp.Child("resizePolicy"), ps.RestartPolicy)
 			c.containerSecurity(ctr.SecurityContext, cp.Child("securityContext"), c.hostUsersOn(ps))
+			c.containerRestart(&ctr, cp, l.key == "initContainers")
 			sidecar := ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways
 			c.probes(&ctr, cp, l.key == "containers" || sidecar, gracePeriod(ps))
 		}

@@ -636,7 +636,8 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // a mount's recursiveReadOnly (1.31); a pod's hostnameOverride, an
 // environment variable's fileKeyRef and an image volume (1.35); the
 // clusterTrustBundle and podCertificate projections count as sources
-// (1.37).
+// (1.37); containers' restartPolicy and restartPolicyRules (1.35), rules
+// that restart all containers and sidecars' rules (1.36).
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -686,6 +687,12 @@ func TestRulesByKubeVersion(t *testing.T) {
 	imageVolume := func(volume string) string {
 		return "spec:\n  containers: [{name: a, image: a, volumeMounts: [{name: models, mountPath: /models}]}]\n  volumes: [" + volume + "]"
 	}
+	// As in the Kubernetes documentation's container restart rules
+	// example: restart in place on exit code 42.
+	restartRules := func(policy, rules string) string {
+		return "spec:\n  restartPolicy: Never\n  containers:\n  - name: a\n    image: a\n    " + policy + "\n    restartPolicyRules: " + rules
+	}
+	sidecarRules := "spec:\n  initContainers: [{name: proxy, image: envoy, restartPolicy: Always, restartPolicyRules: [{action: RestartAllContainers, exitCodes: {operator: In, values: [42]}}]}]\n  containers: [{name: a, image: a}]"
 	projection := "spec:\n  containers: [{name: a, image: a}]\n  volumes: [{name: certs, projected: {sources: [{secret: {name: tls}, clusterTrustBundle: {signerName: example.com/signer, path: ca.pem}}]}}]"
 	for _, tc := range []struct {
 		name string
@@ -819,6 +826,24 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"trust bundle beside a secret 1.36", func() runtime.Object { return &corev1.Pod{} }, projection, "1.36.0", ""},
 		{"trust bundle beside a secret 1.37", func() runtime.Object { return &corev1.Pod{} }, projection, "1.37.0",
 			"spec.volumes[0].projected.sources[0]: Forbidden: may not specify more than 1 volume type per source"},
+		{"restart rules 1.35", func() runtime.Object { return &corev1.Pod{} }, restartRules("restartPolicy: Never", "[{action: Restart, exitCodes: {operator: In, values: [42]}}]"), "1.35.0", ""},
+		{"restart rules without a policy 1.34", func() runtime.Object { return &corev1.Pod{} }, restartRules("", "[{action: Restart, exitCodes: {operator: In, values: [42]}}]"), "1.34.1", ""},
+		{"restart rules without a policy 1.35", func() runtime.Object { return &corev1.Pod{} }, restartRules("", "[{action: Restart, exitCodes: {operator: In, values: [42]}}]"), "1.35.0",
+			"spec.containers[0].restartPolicy: Required value: must specify restartPolicy when restart rules are used"},
+		{"restart policy misspelt 1.35", func() runtime.Object { return &corev1.Pod{} }, restartRules("restartPolicy: never", "[]"), "1.35.0",
+			`spec.containers[0].restartPolicy: Unsupported value: "never": supported values: "Always", "Never", "OnFailure"`},
+		{"restart rule without exit codes 1.37", func() runtime.Object { return &corev1.Pod{} }, restartRules("restartPolicy: Never", "[{action: Restart}]"), "1.37.0",
+			"spec.containers[0].restartPolicyRules[0].exitCodes: Required value: must be specified"},
+		{"restart rule operator 1.37", func() runtime.Object { return &corev1.Pod{} }, restartRules("restartPolicy: Never", "[{action: Restart, exitCodes: {operator: Equals, values: [42]}}]"), "1.37.0",
+			`spec.containers[0].restartPolicyRules[0].exitCodes.operator: Unsupported value: "Equals": supported values: "In", "NotIn"`},
+		{"restart all containers 1.35", func() runtime.Object { return &corev1.Pod{} }, restartRules("restartPolicy: Never", "[{action: RestartAllContainers, exitCodes: {operator: In, values: [42]}}]"), "1.35.0",
+			`spec.containers[0].restartPolicyRules[0].action: Unsupported value: "RestartAllContainers": supported values: "Restart"`},
+		{"restart all containers 1.36", func() runtime.Object { return &corev1.Pod{} }, restartRules("restartPolicy: Never", "[{action: RestartAllContainers, exitCodes: {operator: In, values: [42]}}]"), "1.36.0", ""},
+		{"sidecar restart rules 1.35", func() runtime.Object { return &corev1.Pod{} }, sidecarRules, "1.35.0",
+			"spec.initContainers[0].restartPolicyRules: Forbidden: restartPolicyRules are not allowed for init containers with restart policy Always"},
+		{"sidecar restart rules 1.36", func() runtime.Object { return &corev1.Pod{} }, sidecarRules, "1.36.0", ""},
+		{"too many exit codes 1.37", func() runtime.Object { return &corev1.Pod{} }, restartRules("restartPolicy: Never", "[{action: Restart, exitCodes: {operator: NotIn, values: ["+strings.Repeat("1, ", 255)+"0]}}]"), "1.37.0",
+			"spec.containers[0].restartPolicyRules[0].exitCodes.values: Too many: 256: must have at most 255 items"},
 		{"volume attributes class 1.33", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.33.4", ""},
 		{"volume attributes class 1.34", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.34.0",
 			`spec.volumeAttributesClassName: Invalid value: "Gold_IOPS": a lowercase RFC 1123 subdomain must consist of`},
