@@ -78,6 +78,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		imageVolume:               atLeast(opts.KubeVersion, 1, 35),
 		certificateProjections:    atLeast(opts.KubeVersion, 1, 37),
 		containerRestartRules:     atLeast(opts.KubeVersion, 1, 35),
+		resourceClaims:            atLeast(opts.KubeVersion, 1, 34),
 		restartAllContainers:      atLeast(opts.KubeVersion, 1, 36),
 		inPlaceResize:             atLeast(opts.KubeVersion, 1, 33),
 		volumeAttributesClass:     atLeast(opts.KubeVersion, 1, 34),
@@ -262,6 +263,10 @@ type checker struct {
 	// a sidecar may have rules (RestartAllContainersOnContainerExits, on
 	// by default from 1.36).
 	restartAllContainers bool
+	// resourceClaims: a pod's resourceClaims and its containers'
+	// resources.claims are kept and validated (DynamicResourceAllocation,
+	// on by default from 1.34).
+	resourceClaims bool
 	// inPlaceResize: containers' resizePolicy is kept and validated
 	// (InPlacePodVerticalScaling, on by default from 1.33); before, the
 	// API server drops it.
@@ -412,6 +417,7 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 		}
 		volumes[v.Name] = v.PersistentVolumeClaim != nil || v.Ephemeral != nil
 	}
+	podClaims := c.podResourceClaims(ps, path)
 	names := map[string]bool{}
 	lists := []struct {
 		key        string
@@ -430,6 +436,7 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 			c.resizePolicy(ctr.ResizePolicy, cp.Child("resizePolicy"), ps.RestartPolicy)
 			c.containerSecurity(ctr.SecurityContext, cp.Child("securityContext"), c.hostUsersOn(ps))
 			c.containerRestart(&ctr, cp, l.key == "initContainers")
+			c.containerClaims(ctr.Resources.Claims, cp.Child("resources", "claims"), podClaims)
 			sidecar := ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways
 			c.probes(&ctr, cp, l.key == "containers" || sidecar, gracePeriod(ps))
 		}

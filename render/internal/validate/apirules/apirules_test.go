@@ -637,7 +637,8 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // environment variable's fileKeyRef and an image volume (1.35); the
 // clusterTrustBundle and podCertificate projections count as sources
 // (1.37); containers' restartPolicy and restartPolicyRules (1.35), rules
-// that restart all containers and sidecars' rules (1.36).
+// that restart all containers and sidecars' rules (1.36); a pod's
+// resourceClaims and its containers' resources.claims (1.34).
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -693,6 +694,11 @@ func TestRulesByKubeVersion(t *testing.T) {
 		return "spec:\n  restartPolicy: Never\n  containers:\n  - name: a\n    image: a\n    " + policy + "\n    restartPolicyRules: " + rules
 	}
 	sidecarRules := "spec:\n  initContainers: [{name: proxy, image: envoy, restartPolicy: Always, restartPolicyRules: [{action: RestartAllContainers, exitCodes: {operator: In, values: [42]}}]}]\n  containers: [{name: a, image: a}]"
+	// As in the Kubernetes documentation's DRA task: a pod's claim from a
+	// template, used by its container.
+	dra := func(podClaims, ctrClaims string) string {
+		return "spec:\n  resourceClaims: " + podClaims + "\n  containers: [{name: a, image: a, resources: {claims: " + ctrClaims + "}}]"
+	}
 	projection := "spec:\n  containers: [{name: a, image: a}]\n  volumes: [{name: certs, projected: {sources: [{secret: {name: tls}, clusterTrustBundle: {signerName: example.com/signer, path: ca.pem}}]}}]"
 	for _, tc := range []struct {
 		name string
@@ -844,6 +850,23 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"sidecar restart rules 1.36", func() runtime.Object { return &corev1.Pod{} }, sidecarRules, "1.36.0", ""},
 		{"too many exit codes 1.37", func() runtime.Object { return &corev1.Pod{} }, restartRules("restartPolicy: Never", "[{action: Restart, exitCodes: {operator: NotIn, values: ["+strings.Repeat("1, ", 255)+"0]}}]"), "1.37.0",
 			"spec.containers[0].restartPolicyRules[0].exitCodes.values: Too many: 256: must have at most 255 items"},
+		{"resource claim 1.37", func() runtime.Object { return &corev1.Pod{} }, dra("[{name: gpu, resourceClaimTemplateName: single-gpu}]", "[{name: gpu}]"), "1.37.0", ""},
+		{"resource claim request 1.37", func() runtime.Object { return &corev1.Pod{} }, dra("[{name: gpu, resourceClaimName: shared-gpus}]", "[{name: gpu, request: first}, {name: gpu, request: second}]"), "1.37.0", ""},
+		{"resource claim the pod lacks 1.33", func() runtime.Object { return &corev1.Pod{} }, dra("[{name: gpu, resourceClaimTemplateName: single-gpu}]", "[{name: gpus}]"), "1.33.0", ""},
+		{"resource claim the pod lacks 1.34", func() runtime.Object { return &corev1.Pod{} }, dra("[{name: gpu, resourceClaimTemplateName: single-gpu}]", "[{name: gpus}]"), "1.34.0",
+			`spec.containers[0].resources.claims[0]: Not found: "gpus": must be one of the names in pod.spec.resourceClaims: gpu`},
+		{"resource claim of no pod claims 1.37", func() runtime.Object { return &corev1.Pod{} }, dra("[]", "[{name: gpu}]"), "1.37.0",
+			`spec.containers[0].resources.claims[0]: Not found: "gpu": must be one of the names in pod.spec.resourceClaims which is empty`},
+		{"resource claim used twice 1.37", func() runtime.Object { return &corev1.Pod{} }, dra("[{name: gpu, resourceClaimTemplateName: single-gpu}]", "[{name: gpu, request: first}, {name: gpu}]"), "1.37.0",
+			`spec.containers[0].resources.claims[1]: Duplicate value: "gpu"`},
+		{"resource claim without a source 1.37", func() runtime.Object { return &corev1.Pod{} }, dra("[{name: gpu}]", "[]"), "1.37.0",
+			"spec.resourceClaims[0]: Invalid value: must specify one of: `resourceClaimName`, `resourceClaimTemplateName`"},
+		{"resource claim with two sources 1.37", func() runtime.Object { return &corev1.Pod{} }, dra("[{name: gpu, resourceClaimName: a, resourceClaimTemplateName: b}]", "[]"), "1.37.0",
+			"spec.resourceClaims[0]: Invalid value: at most one of `resourceClaimName` or `resourceClaimTemplateName` may be specified"},
+		{"resource claim named twice 1.37", func() runtime.Object { return &corev1.Pod{} }, dra("[{name: gpu, resourceClaimName: a}, {name: gpu, resourceClaimName: b}]", "[]"), "1.37.0",
+			`spec.resourceClaims[1].name: Duplicate value: "gpu"`},
+		{"resource claim template name 1.37", func() runtime.Object { return &corev1.Pod{} }, dra("[{name: gpu, resourceClaimTemplateName: Single_GPU}]", "[]"), "1.37.0",
+			`spec.resourceClaims[0].resourceClaimTemplateName: Invalid value: "Single_GPU": a lowercase RFC 1123 subdomain`},
 		{"volume attributes class 1.33", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.33.4", ""},
 		{"volume attributes class 1.34", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.34.0",
 			`spec.volumeAttributesClassName: Invalid value: "Gold_IOPS": a lowercase RFC 1123 subdomain must consist of`},
