@@ -56,34 +56,36 @@ type Options struct {
 // rules here return nil.
 func Check(obj runtime.Object, opts Options) []Problem {
 	c := checker{
-		relaxedEnvNames:           atLeast(opts.KubeVersion, 1, 32),
-		bothIngressClasses:        atLeast(opts.KubeVersion, 1, 27),
-		statefulSetMaxUnavailable: atLeast(opts.KubeVersion, 1, 35),
-		podAffinityLabelKeys:      atLeast(opts.KubeVersion, 1, 31),
-		jobBackoffPerIndex:        atLeast(opts.KubeVersion, 1, 29),
-		strictIPs:                 atLeast(opts.KubeVersion, 1, 36),
-		relaxedServiceNames:       atLeast(opts.KubeVersion, 1, 36),
-		relaxedDNSSearches:        atLeast(opts.KubeVersion, 1, 33),
-		zeroSleep:                 atLeast(opts.KubeVersion, 1, 33),
-		hpaScaleToZero:            atLeast(opts.KubeVersion, 1, 37),
-		userNamespaces:            atLeast(opts.KubeVersion, 1, 33),
-		userNamespaceDevices:      atLeast(opts.KubeVersion, 1, 34),
-		procMountType:             atLeast(opts.KubeVersion, 1, 33),
-		seLinuxChangePolicy:       atLeast(opts.KubeVersion, 1, 33),
-		seLinuxMount:              atLeast(opts.KubeVersion, 1, 37),
-		supplementalGroupsPolicy:  atLeast(opts.KubeVersion, 1, 33),
-		recursiveReadOnly:         atLeast(opts.KubeVersion, 1, 31),
-		hostnameOverride:          atLeast(opts.KubeVersion, 1, 35),
-		envFiles:                  atLeast(opts.KubeVersion, 1, 35),
-		imageVolume:               atLeast(opts.KubeVersion, 1, 35),
-		certificateProjections:    atLeast(opts.KubeVersion, 1, 37),
-		containerRestartRules:     atLeast(opts.KubeVersion, 1, 35),
-		resourceClaims:            atLeast(opts.KubeVersion, 1, 34),
-		restartAllContainers:      atLeast(opts.KubeVersion, 1, 36),
-		inPlaceResize:             atLeast(opts.KubeVersion, 1, 33),
-		volumeAttributesClass:     atLeast(opts.KubeVersion, 1, 34),
-		matchConditionCEL:         atLeast(opts.KubeVersion, 1, 28),
-		celCompat:                 CELCompatibility(opts.KubeVersion),
+		relaxedEnvNames:            atLeast(opts.KubeVersion, 1, 32),
+		bothIngressClasses:         atLeast(opts.KubeVersion, 1, 27),
+		statefulSetMaxUnavailable:  atLeast(opts.KubeVersion, 1, 35),
+		podAffinityLabelKeys:       atLeast(opts.KubeVersion, 1, 31),
+		jobBackoffPerIndex:         atLeast(opts.KubeVersion, 1, 29),
+		strictIPs:                  atLeast(opts.KubeVersion, 1, 36),
+		relaxedServiceNames:        atLeast(opts.KubeVersion, 1, 36),
+		relaxedDNSSearches:         atLeast(opts.KubeVersion, 1, 33),
+		zeroSleep:                  atLeast(opts.KubeVersion, 1, 33),
+		hpaScaleToZero:             atLeast(opts.KubeVersion, 1, 37),
+		userNamespaces:             atLeast(opts.KubeVersion, 1, 33),
+		userNamespaceDevices:       atLeast(opts.KubeVersion, 1, 34),
+		procMountType:              atLeast(opts.KubeVersion, 1, 33),
+		seLinuxChangePolicy:        atLeast(opts.KubeVersion, 1, 33),
+		seLinuxMount:               atLeast(opts.KubeVersion, 1, 37),
+		supplementalGroupsPolicy:   atLeast(opts.KubeVersion, 1, 33),
+		recursiveReadOnly:          atLeast(opts.KubeVersion, 1, 31),
+		hostnameOverride:           atLeast(opts.KubeVersion, 1, 35),
+		envFiles:                   atLeast(opts.KubeVersion, 1, 35),
+		imageVolume:                atLeast(opts.KubeVersion, 1, 35),
+		certificateProjections:     atLeast(opts.KubeVersion, 1, 37),
+		containerRestartRules:      atLeast(opts.KubeVersion, 1, 35),
+		resourceClaims:             atLeast(opts.KubeVersion, 1, 34),
+		serviceTrafficDistribution: atLeast(opts.KubeVersion, 1, 31),
+		preferSameTraffic:          atLeast(opts.KubeVersion, 1, 34),
+		restartAllContainers:       atLeast(opts.KubeVersion, 1, 36),
+		inPlaceResize:              atLeast(opts.KubeVersion, 1, 33),
+		volumeAttributesClass:      atLeast(opts.KubeVersion, 1, 34),
+		matchConditionCEL:          atLeast(opts.KubeVersion, 1, 28),
+		celCompat:                  CELCompatibility(opts.KubeVersion),
 	}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -267,6 +269,12 @@ type checker struct {
 	// resources.claims are kept and validated (DynamicResourceAllocation,
 	// on by default from 1.34).
 	resourceClaims bool
+	// serviceTrafficDistribution: a Service's trafficDistribution is kept
+	// and validated (ServiceTrafficDistribution, on by default from
+	// 1.31); preferSameTraffic: it may also be PreferSameZone or
+	// PreferSameNode (PreferSameTrafficDistribution, from 1.34).
+	serviceTrafficDistribution bool
+	preferSameTraffic          bool
 	// inPlaceResize: containers' resizePolicy is kept and validated
 	// (InPlacePodVerticalScaling, on by default from 1.33); before, the
 	// API server drops it.
@@ -535,6 +543,7 @@ func (c *checker) service(s *corev1.ServiceSpec, spec *field.Path) {
 	for _, e := range metav1validation.ValidateLabels(s.Selector, spec.Child("selector")) {
 		c.add(e, "a selector's keys and values are labels: a value is at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit")
 	}
+	c.trafficDistribution(s.TrafficDistribution, spec.Child("trafficDistribution"))
 	if s.Type == "" || s.Type == corev1.ServiceTypeClusterIP {
 		for i, p := range s.Ports {
 			if p.NodePort != 0 {
@@ -982,5 +991,23 @@ func (c *checker) appProtocol(ap *string, p *field.Path) {
 	for _, msg := range validation.IsQualifiedName(*ap) {
 		c.add(field.Invalid(p, *ap, msg),
 			"an appProtocol is a name such as http, h2c or grpc, or a domain-prefixed one such as kubernetes.io/ws: no spaces, '://' or version numbers with '/'")
+	}
+}
+
+// trafficDistribution checks a Service's trafficDistribution: kept from
+// 1.31 (ServiceTrafficDistribution) with PreferClose, and PreferSameZone
+// and PreferSameNode from 1.34 (PreferSameTrafficDistribution).
+func (c *checker) trafficDistribution(td *string, p *field.Path) {
+	if td == nil || !c.serviceTrafficDistribution {
+		return
+	}
+	supported := []string{corev1.ServiceTrafficDistributionPreferClose}
+	hint := "set PreferClose (endpoints in the client's zone first), or leave trafficDistribution out"
+	if c.preferSameTraffic {
+		supported = append(supported, corev1.ServiceTrafficDistributionPreferSameZone, corev1.ServiceTrafficDistributionPreferSameNode)
+		hint = "set PreferSameZone (PreferClose is its older name) or PreferSameNode, or leave trafficDistribution out"
+	}
+	if !slices.Contains(supported, *td) {
+		c.add(field.NotSupported(p, *td, supported), hint)
 	}
 }

@@ -638,7 +638,8 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // clusterTrustBundle and podCertificate projections count as sources
 // (1.37); containers' restartPolicy and restartPolicyRules (1.35), rules
 // that restart all containers and sidecars' rules (1.36); a pod's
-// resourceClaims and its containers' resources.claims (1.34).
+// resourceClaims and its containers' resources.claims (1.34); a Service's
+// trafficDistribution (1.31; PreferSameZone and PreferSameNode from 1.34).
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -698,6 +699,9 @@ func TestRulesByKubeVersion(t *testing.T) {
 	// template, used by its container.
 	dra := func(podClaims, ctrClaims string) string {
 		return "spec:\n  resourceClaims: " + podClaims + "\n  containers: [{name: a, image: a, resources: {claims: " + ctrClaims + "}}]"
+	}
+	traffic := func(td string) string {
+		return "spec:\n  selector: {app: web}\n  ports: [{port: 80}]\n  trafficDistribution: " + td
 	}
 	projection := "spec:\n  containers: [{name: a, image: a}]\n  volumes: [{name: certs, projected: {sources: [{secret: {name: tls}, clusterTrustBundle: {signerName: example.com/signer, path: ca.pem}}]}}]"
 	for _, tc := range []struct {
@@ -867,6 +871,15 @@ func TestRulesByKubeVersion(t *testing.T) {
 			`spec.resourceClaims[1].name: Duplicate value: "gpu"`},
 		{"resource claim template name 1.37", func() runtime.Object { return &corev1.Pod{} }, dra("[{name: gpu, resourceClaimTemplateName: Single_GPU}]", "[]"), "1.37.0",
 			`spec.resourceClaims[0].resourceClaimTemplateName: Invalid value: "Single_GPU": a lowercase RFC 1123 subdomain`},
+		{"traffic distribution misspelt 1.30", func() runtime.Object { return &corev1.Service{} }, traffic("PreferClosest"), "1.30.0", ""},
+		{"traffic distribution misspelt 1.31", func() runtime.Object { return &corev1.Service{} }, traffic("PreferClosest"), "1.31.0",
+			`spec.trafficDistribution: Unsupported value: "PreferClosest": supported values: "PreferClose"`},
+		{"traffic distribution same node 1.33", func() runtime.Object { return &corev1.Service{} }, traffic("PreferSameNode"), "1.33.0",
+			`spec.trafficDistribution: Unsupported value: "PreferSameNode": supported values: "PreferClose"`},
+		{"traffic distribution same node 1.34", func() runtime.Object { return &corev1.Service{} }, traffic("PreferSameNode"), "1.34.0", ""},
+		{"traffic distribution close 1.37", func() runtime.Object { return &corev1.Service{} }, traffic("PreferClose"), "1.37.0", ""},
+		{"traffic distribution misspelt 1.37", func() runtime.Object { return &corev1.Service{} }, traffic("PreferSameZones"), "1.37.0",
+			`spec.trafficDistribution: Unsupported value: "PreferSameZones": supported values: "PreferClose", "PreferSameZone", "PreferSameNode"`},
 		{"volume attributes class 1.33", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.33.4", ""},
 		{"volume attributes class 1.34", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.34.0",
 			`spec.volumeAttributesClassName: Invalid value: "Gold_IOPS": a lowercase RFC 1123 subdomain must consist of`},
