@@ -81,6 +81,9 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		resourceClaims:             atLeast(opts.KubeVersion, 1, 34),
 		serviceTrafficDistribution: atLeast(opts.KubeVersion, 1, 31),
 		preferSameTraffic:          atLeast(opts.KubeVersion, 1, 34),
+		podReplacementPolicy:       atLeast(opts.KubeVersion, 1, 29),
+		jobManagedBy:               atLeast(opts.KubeVersion, 1, 32),
+		hpaTolerance:               atLeast(opts.KubeVersion, 1, 35),
 		restartAllContainers:       atLeast(opts.KubeVersion, 1, 36),
 		inPlaceResize:              atLeast(opts.KubeVersion, 1, 33),
 		volumeAttributesClass:      atLeast(opts.KubeVersion, 1, 34),
@@ -275,6 +278,15 @@ type checker struct {
 	// PreferSameNode (PreferSameTrafficDistribution, from 1.34).
 	serviceTrafficDistribution bool
 	preferSameTraffic          bool
+	// podReplacementPolicy: a Job's podReplacementPolicy is kept and
+	// validated (JobPodReplacementPolicy, on by default from 1.29).
+	podReplacementPolicy bool
+	// jobManagedBy: a Job's managedBy is kept and validated
+	// (JobManagedBy, on by default from 1.32).
+	jobManagedBy bool
+	// hpaTolerance: an autoscaler's scaling rules' tolerance is kept and
+	// validated (HPAConfigurableTolerance, on by default from 1.35).
+	hpaTolerance bool
 	// inPlaceResize: containers' resizePolicy is kept and validated
 	// (InPlacePodVerticalScaling, on by default from 1.33); before, the
 	// API server drops it.

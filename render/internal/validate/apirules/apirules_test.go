@@ -639,7 +639,9 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // (1.37); containers' restartPolicy and restartPolicyRules (1.35), rules
 // that restart all containers and sidecars' rules (1.36); a pod's
 // resourceClaims and its containers' resources.claims (1.34); a Service's
-// trafficDistribution (1.31; PreferSameZone and PreferSameNode from 1.34).
+// trafficDistribution (1.31; PreferSameZone and PreferSameNode from 1.34);
+// a Job's podReplacementPolicy (1.29) and managedBy (1.32); an
+// autoscaler's tolerance (1.35).
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -702,6 +704,13 @@ func TestRulesByKubeVersion(t *testing.T) {
 	}
 	traffic := func(td string) string {
 		return "spec:\n  selector: {app: web}\n  ports: [{port: 80}]\n  trafficDistribution: " + td
+	}
+	jobWith := func(more string) string {
+		return "spec:\n  " + more + "\n  template:" + podTemplate + "\n      restartPolicy: Never"
+	}
+	failurePolicy := "podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [42]}}]}"
+	tolerance := func(t string) string {
+		return "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n  behavior: {scaleUp: {tolerance: '" + t + "'}}"
 	}
 	projection := "spec:\n  containers: [{name: a, image: a}]\n  volumes: [{name: certs, projected: {sources: [{secret: {name: tls}, clusterTrustBundle: {signerName: example.com/signer, path: ca.pem}}]}}]"
 	for _, tc := range []struct {
@@ -880,6 +889,20 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"traffic distribution close 1.37", func() runtime.Object { return &corev1.Service{} }, traffic("PreferClose"), "1.37.0", ""},
 		{"traffic distribution misspelt 1.37", func() runtime.Object { return &corev1.Service{} }, traffic("PreferSameZones"), "1.37.0",
 			`spec.trafficDistribution: Unsupported value: "PreferSameZones": supported values: "PreferClose", "PreferSameZone", "PreferSameNode"`},
+		{"replacement policy with a failure policy 1.28", func() runtime.Object { return &batchv1.Job{} }, jobWith("podReplacementPolicy: TerminatingOrFailed\n  " + failurePolicy), "1.28.0", ""},
+		{"replacement policy with a failure policy 1.29", func() runtime.Object { return &batchv1.Job{} }, jobWith("podReplacementPolicy: TerminatingOrFailed\n  " + failurePolicy), "1.29.0",
+			`spec.podReplacementPolicy: Unsupported value: "TerminatingOrFailed": supported values: "Failed"`},
+		{"replacement policy 1.37", func() runtime.Object { return &batchv1.Job{} }, jobWith("podReplacementPolicy: Failed\n  " + failurePolicy), "1.37.0", ""},
+		{"managed by 1.31", func() runtime.Object { return &batchv1.Job{} }, jobWith("managedBy: kueue"), "1.31.0", ""},
+		{"managed by 1.32", func() runtime.Object { return &batchv1.Job{} }, jobWith("managedBy: kueue"), "1.32.0",
+			`spec.managedBy: Invalid value: "kueue": must be a domain-prefixed path (such as "acme.io/foo")`},
+		{"managed by 1.37", func() runtime.Object { return &batchv1.Job{} }, jobWith("managedBy: kueue.x-k8s.io/multikueue"), "1.37.0", ""},
+		{"managed by too long 1.37", func() runtime.Object { return &batchv1.Job{} }, jobWith("managedBy: example.com/" + strings.Repeat("a", 60)), "1.37.0",
+			"spec.managedBy: Too long: may not be more than 63 bytes"},
+		{"negative tolerance 1.34", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, tolerance("-0.05"), "1.34.0", ""},
+		{"negative tolerance 1.35", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, tolerance("-0.05"), "1.35.0",
+			`spec.behavior.scaleUp.tolerance: Invalid value: "-50m": must be greater than or equal to 0`},
+		{"tolerance 1.37", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, tolerance("0.05"), "1.37.0", ""},
 		{"volume attributes class 1.33", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.33.4", ""},
 		{"volume attributes class 1.34", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.34.0",
 			`spec.volumeAttributesClassName: Invalid value: "Gold_IOPS": a lowercase RFC 1123 subdomain must consist of`},

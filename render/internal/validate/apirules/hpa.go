@@ -232,6 +232,10 @@ func (c *checker) scalingRules(r *autoscalingv2.HPAScalingRules, p *field.Path) 
 			c.add(field.Invalid(p.Child("stabilizationWindowSeconds"), *w, fmt.Sprintf("must be less than or equal to %d", maxStabilizationWindowSeconds)), hint)
 		}
 	}
+	if t := r.Tolerance; t != nil && c.hpaTolerance && t.Sign() < 0 {
+		c.add(field.Invalid(p.Child("tolerance"), t.String(), "must be greater than or equal to 0"),
+			"a tolerance is the fraction of change in the metric that does not scale, such as 0.05: 0 or more")
+	}
 	// Left out, the API server fills in its default policies; an empty
 	// list is kept, and refused.
 	if r.Policies != nil && len(r.Policies) == 0 {

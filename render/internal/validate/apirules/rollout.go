@@ -244,6 +244,26 @@ func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
 			c.add(field.Invalid(spec.Child("successPolicy"), "", "requires indexed completion mode"), hint)
 		}
 	}
+	if r := js.PodReplacementPolicy; r != nil && c.podReplacementPolicy {
+		rp := spec.Child("podReplacementPolicy")
+		switch {
+		case js.PodFailurePolicy != nil && *r != batchv1.Failed:
+			c.add(field.NotSupported(rp, *r, []batchv1.PodReplacementPolicy{batchv1.Failed}),
+				"with a podFailurePolicy a Job replaces a pod once it has failed: set podReplacementPolicy: Failed, or leave it out")
+		case *r != batchv1.Failed && *r != batchv1.TerminatingOrFailed:
+			c.add(field.NotSupported(rp, *r, []batchv1.PodReplacementPolicy{batchv1.Failed, batchv1.TerminatingOrFailed}),
+				"set podReplacementPolicy to Failed or TerminatingOrFailed")
+		}
+	}
+	if m := js.ManagedBy; m != nil && c.jobManagedBy {
+		mp := spec.Child("managedBy")
+		for _, err := range validation.IsDomainPrefixedPath(mp, *m) {
+			c.add(err, "name the controller that manages the Job as a domain-prefixed path, such as kueue.x-k8s.io/multikueue, or leave managedBy out for the Job controller")
+		}
+		if len(*m) > maxManagedByLength {
+			c.add(field.TooLong(mp, "", maxManagedByLength), "a managedBy is at most 63 characters")
+		}
+	}
 	if js.PodFailurePolicy != nil {
 		if p := js.Template.Spec.RestartPolicy; p == corev1.RestartPolicyOnFailure {
 			c.add(field.Invalid(spec.Child("template", "spec", "restartPolicy"), p, `only "Never" is supported when podFailurePolicy is specified`),
@@ -251,6 +271,9 @@ func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
 		}
 	}
 }
+
+// maxManagedByLength is the longest a Job's managedBy may be.
+const maxManagedByLength = 63
 
 // disruptionBudget checks a PodDisruptionBudget's bounds (not both, each
 // a count or a percentage of at most 100%) and its selector, which the API
