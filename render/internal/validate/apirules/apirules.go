@@ -869,7 +869,9 @@ func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 			continue
 		}
 		sources := 0
-		for _, set := range []bool{vf.FieldRef != nil, vf.ResourceFieldRef != nil, vf.ConfigMapKeyRef != nil, vf.SecretKeyRef != nil, vf.FileKeyRef != nil} {
+		// Before EnvFiles (1.35) the API server drops fileKeyRef, so a
+		// variable read from a file has no source left.
+		for _, set := range []bool{vf.FieldRef != nil, vf.ResourceFieldRef != nil, vf.ConfigMapKeyRef != nil, vf.SecretKeyRef != nil, vf.FileKeyRef != nil && c.envFiles} {
 			if set {
 				sources++
 			}
@@ -891,6 +893,9 @@ func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 			c.fileKeyRef(r, vp.Child("fileKeyRef"))
 		}
 		switch {
+		case sources == 0 && vf.FileKeyRef != nil:
+			c.add(field.Invalid(vp, "", "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"),
+				"fileKeyRef is served from Kubernetes 1.35 (EnvFiles); before, the API server drops it: raise kubeVersion if the cluster runs 1.35 or later, or read the variable from a ConfigMap or Secret")
 		case sources == 0:
 			c.add(field.Invalid(vp, "", "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"),
 				"give valueFrom one source, or use value")
