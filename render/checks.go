@@ -318,6 +318,37 @@ func deprecatedAPIs(venv *validate.Env, run *appRun) []diag.Warning {
 	return out
 }
 
+// droppedFields warns, once per feature gate of the run, about fields the
+// API server of the env's kubeVersion drops before creating the object
+// (validate.Env.Dropped): Flux applies the object without them and says
+// nothing, so a pod asked to run in its own user namespace runs in the
+// host's.
+func droppedFields(venv *validate.Env, run *appRun) []diag.Warning {
+	if venv == nil {
+		return nil
+	}
+	at := map[string]int{} // the index of the gate's warning in out
+	var out []diag.Warning
+	var more []int
+	for _, o := range run.objs {
+		for _, d := range venv.Dropped(o) {
+			if i, seen := at[d.Gate]; seen {
+				more[i]++
+				continue
+			}
+			at[d.Gate] = len(out)
+			out = append(out, diag.Warning{File: o.File, Line: d.Line, App: run.app.Name, Object: objRef(o), Msg: d.Msg, Hint: d.Hint})
+			more = append(more, 0)
+		}
+	}
+	for i, n := range more {
+		if n > 0 {
+			out[i].Msg += fmt.Sprintf(" (and %d more %s of the app)", n, words.Noun(n, "field"))
+		}
+	}
+	return out
+}
+
 // engineWarnings are the warnings the run's engine gave (helm template's
 // values warnings), as kiln's.
 func engineWarnings(run *appRun) []diag.Warning {

@@ -568,6 +568,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			quoteTimestamps(run.objs)
 			keepBlockScalars(run.objs)
 			warns = append(warns, deprecatedAPIs(venv, run)...)
+			warns = append(warns, droppedFields(venv, run)...)
 			if res != nil {
 				warns = append(warns, unsubstituted(res.Vars, run)...)
 			}

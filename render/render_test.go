@@ -484,3 +484,41 @@ func TestEngineWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestDroppedFieldWarnings: a field the API server of the env's
+// kubeVersion drops is a warning at its line from a render and from the
+// env the render cache kept; raising
+// kubeVersion to the release that keeps it ends the warning.
+func TestDroppedFieldWarnings(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"1.32.4\"\nenvironments:\n  - name: dev\n    mode: push\napps:\n" +
+			"  - name: pods\n    namespace: web\n    yaml: apps/pods\n",
+		"envs/dev.yaml":      "apps: {}\n",
+		"apps/pods/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: userns\nspec:\n  hostUsers: false\n  containers:\n  - {name: shell, image: debian}\n",
+	}
+	repo := writeProject(t, files)
+	opts := testOptions()
+	opts.Images = render.Images{}
+	opts.CacheDir = t.TempDir()
+	const want = `apps/pods/pod.yaml:6: app pods: Pod/userns: field "spec.hostUsers" is dropped by the API server of Kubernetes 1.32`
+	for _, run := range []string{"render", "env from the cache", "again"} {
+		er := renderAll(t, load(t, repo), opts)[0]
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		var found bool
+		for _, w := range er.Warnings {
+			found = found || strings.HasPrefix(w.String(), want)
+		}
+		if !found {
+			t.Errorf("%s: warnings %v lack %q", run, er.Warnings, want)
+		}
+	}
+	files["kiln.yaml"] = strings.Replace(files["kiln.yaml"], "1.32.4", "1.33.0", 1)
+	writeProjectIn(t, repo, files)
+	er := renderAll(t, load(t, repo), opts)[0]
+	if er.Err != nil || len(er.Warnings) != 0 {
+		t.Errorf("at 1.33: %v, warnings %v", er.Err, er.Warnings)
+	}
+}

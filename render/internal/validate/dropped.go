@@ -1,0 +1,256 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/version"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// Fields the API server drops. A field behind a feature gate that is off
+// by default in the env's kubeVersion is removed by the API server before
+// it validates the object (pkg/api/pod's dropDisabledFields and the other
+// strategies' PrepareForCreate): the object is created without it, and
+// nothing says so. A pod asked to run in its own user namespace
+// (hostUsers: false) then runs in the host's; an image volume disappears
+// with its mounts. kiln says so, as a warning, for the fields whose gate
+// turned on by default in a release the env's kubeVersion is older than.
+
+// Dropped is one field the API server of the env's kubeVersion drops.
+type Dropped struct {
+	// Path is the field as written in the object; Line its line.
+	Path string
+	Line int
+	// Gate is the feature gate, on by default from a later release.
+	Gate string
+	// Msg says what the API server does and what the object does without
+	// the field; Hint what to do.
+	Msg, Hint string
+}
+
+// dropRule is one gated field: the objects it is found in (by root,
+// below), its path below that root ("[]" after a key: each item of the
+// list), when a value is dropped, and what the object does without it.
+type dropRule struct {
+	root   string
+	path   string
+	gate   string
+	major  uint
+	minor  uint
+	drops  func(*kyaml.Node) bool // nil: any value
+	effect string
+}
+
+// Roots of dropRules: where in an object its pod spec, its Job spec, its
+// Service spec … are.
+const (
+	rootPod       = "pod"       // a pod spec
+	rootContainer = "container" // each container and init container
+	rootInit      = "init"      // each init container
+	rootRegular   = "regular"   // each (regular) container
+	rootJob       = "job"       // a Job spec
+	rootService   = "service"   // a Service spec
+	rootSTS       = "sts"       // a StatefulSet spec
+	rootClaim     = "claim"     // a PersistentVolumeClaim spec, also a StatefulSet's claim templates'
+	rootHPA       = "hpa"       // an autoscaling/v2 HorizontalPodAutoscaler spec
+)
+
+// notValue returns a drops func that is true unless the scalar is v.
+func notValue(v string) func(*kyaml.Node) bool {
+	return func(n *kyaml.Node) bool { return n.Kind != kyaml.ScalarNode || n.Value != v }
+}
+
+// dropRules are the gated fields, by the release that turned their gate on
+// by default (v1.37's pkg/features). Fields behind gates still off by
+// default in 1.37 are left out: every release kiln knows drops them.
+var dropRules = []dropRule{
+	{rootJob, "podReplacementPolicy", "JobPodReplacementPolicy", 1, 29, nil, "a Job replaces a pod as soon as it is terminating"},
+	{rootJob, "backoffLimitPerIndex", "JobBackoffLimitPerIndex", 1, 29, nil, "the Job's backoffLimit counts failures of all indexes together"},
+	{rootJob, "maxFailedIndexes", "JobBackoffLimitPerIndex", 1, 29, nil, "the Job does not stop after that many failed indexes"},
+	{rootPod, "affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[].matchLabelKeys", "MatchLabelKeysInPodAffinity", 1, 31, nil, "the affinity term ignores the pods' own label values"},
+	{rootPod, "affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[].mismatchLabelKeys", "MatchLabelKeysInPodAffinity", 1, 31, nil, "the affinity term ignores the pods' own label values"},
+	{rootPod, "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[].matchLabelKeys", "MatchLabelKeysInPodAffinity", 1, 31, nil, "the anti-affinity term ignores the pods' own label values"},
+	{rootPod, "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[].mismatchLabelKeys", "MatchLabelKeysInPodAffinity", 1, 31, nil, "the anti-affinity term ignores the pods' own label values"},
+	{rootContainer, "volumeMounts[].recursiveReadOnly", "RecursiveReadOnlyMounts", 1, 31, notValue("Disabled"), "only the mount's top is read-only, not the mounts below it"},
+	{rootService, "trafficDistribution", "ServiceTrafficDistribution", 1, 31, nil, "traffic goes to every endpoint, whatever its zone"},
+	{rootJob, "successPolicy", "JobSuccessPolicy", 1, 31, nil, "the Job succeeds only when every index succeeds"},
+	{rootJob, "managedBy", "JobManagedBy", 1, 32, nil, "the built-in Job controller runs the Job"},
+	{rootPod, "hostUsers", "UserNamespacesSupport", 1, 33, notValue("true"), "the pod runs in the host's user namespace, where root in the container is root on the node"},
+	{rootPod, "securityContext.supplementalGroupsPolicy", "SupplementalGroupsPolicy", 1, 33, notValue("Merge"), "the image's groups are merged in (Merge)"},
+	{rootPod, "securityContext.seLinuxChangePolicy", "SELinuxChangePolicy", 1, 33, notValue("Recursive"), "volumes are relabelled file by file (Recursive)"},
+	{rootContainer, "securityContext.procMount", "ProcMountType", 1, 33, notValue("Default"), "the container's /proc is masked (Default)"},
+	{rootContainer, "resizePolicy", "InPlacePodVerticalScaling", 1, 33, nil, "the container keeps its resources until the pod is replaced"},
+	{rootPod, "resourceClaims", "DynamicResourceAllocation", 1, 34, nil, "the pod gets none of the devices it claims"},
+	{rootContainer, "resources.claims", "DynamicResourceAllocation", 1, 34, nil, "the container gets none of the devices it claims"},
+	{rootPod, "resources", "PodLevelResources", 1, 34, nil, "only the containers' own resources apply"},
+	{rootClaim, "volumeAttributesClassName", "VolumeAttributesClass", 1, 34, nil, "the volume gets the storage class's default attributes"},
+	{rootPod, "volumes[].image", "ImageVolume", 1, 35, nil, "the volume and its mounts are dropped, and the containers start without them"},
+	{rootContainer, "env[].valueFrom.fileKeyRef", "EnvFiles", 1, 35, nil, "the variable is left without a source, which the API server refuses"},
+	{rootPod, "hostnameOverride", "HostnameOverride", 1, 35, nil, "the pod's hostname is its name"},
+	{rootRegular, "restartPolicy", "ContainerRestartRules", 1, 35, nil, "the container restarts as the pod's restartPolicy says"},
+	{rootRegular, "restartPolicyRules", "ContainerRestartRules", 1, 35, nil, "the container restarts as the pod's restartPolicy says"},
+	{rootInit, "restartPolicy", "ContainerRestartRules", 1, 35, notValue("Always"), "the init container restarts as the pod's restartPolicy says"},
+	{rootInit, "restartPolicyRules", "ContainerRestartRules", 1, 35, nil, "the init container restarts as the pod's restartPolicy says"},
+	{rootSTS, "updateStrategy.rollingUpdate.maxUnavailable", "MaxUnavailableStatefulSet", 1, 35, nil, "a rolling update replaces one pod at a time"},
+	{rootHPA, "behavior.scaleUp.tolerance", "HPAConfigurableTolerance", 1, 35, nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
+	{rootHPA, "behavior.scaleDown.tolerance", "HPAConfigurableTolerance", 1, 35, nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
+}
+
+// newestDropRelease is the latest release in dropRules: from it on,
+// nothing in them is dropped.
+var newestDropRelease = version.MajorMinor(1, 35)
+
+// Dropped returns the fields of o that the API server of the env's
+// kubeVersion drops, in path order within each root. The newest release
+// (no kubeVersion) drops none of them.
+func (e *Env) Dropped(o templates.Object) []Dropped {
+	if e.kube == nil || !e.kube.LessThan(newestDropRelease) || o.Node == nil || o.Raw != nil {
+		return nil
+	}
+	roots := objectRoots(o.Node)
+	if len(roots) == 0 {
+		return nil
+	}
+	var out []Dropped
+	for _, r := range dropRules {
+		if e.kube.AtLeast(version.MajorMinor(r.major, r.minor)) {
+			continue
+		}
+		for _, root := range roots[r.root] {
+			eachAt(root.node, strings.Split(r.path, "."), root.path, func(n *kyaml.Node, p string) {
+				if r.drops == nil || r.drops(n) {
+					out = append(out, Dropped{Path: p, Line: o.LineOf(n), Gate: r.gate,
+						Msg: fmt.Sprintf("field %q is dropped by the API server of Kubernetes %d.%d (%s is on by default from %d.%d): %s",
+							p, e.kube.Major(), e.kube.Minor(), r.gate, r.major, r.minor, r.effect),
+						Hint: fmt.Sprintf("if the cluster runs Kubernetes %d.%d or later, set kubeVersion to its version; otherwise remove the field, or turn on %s in the cluster", r.major, r.minor, r.gate)})
+				}
+			})
+		}
+	}
+	return out
+}
+
+// rooted is a node of an object and its path.
+type rooted struct {
+	node *kyaml.Node
+	path string
+}
+
+// objectRoots finds the roots of dropRules in an object of a built-in
+// kind: its pod spec and containers, Job, Service, StatefulSet, claim or
+// autoscaler spec.
+func objectRoots(obj *kyaml.RNode) map[string][]rooted {
+	gv, err := schema.ParseGroupVersion(obj.GetApiVersion())
+	if err != nil {
+		return nil
+	}
+	roots := map[string][]rooted{}
+	at := func(root string, path string) *kyaml.Node {
+		n := child(obj.YNode(), strings.Split(path, ".")...)
+		if n != nil {
+			roots[root] = append(roots[root], rooted{n, path})
+		}
+		return n
+	}
+	pod := ""
+	switch gv.Group + "/" + obj.GetKind() {
+	case "/Pod":
+		pod = "spec"
+	case "/PodTemplate":
+		pod = "template.spec"
+	case "/ReplicationController", "apps/Deployment", "apps/ReplicaSet", "apps/DaemonSet":
+		pod = "spec.template.spec"
+	case "apps/StatefulSet":
+		pod = "spec.template.spec"
+		at(rootSTS, "spec")
+		if tpls := child(obj.YNode(), "spec", "volumeClaimTemplates"); tpls != nil && tpls.Kind == kyaml.SequenceNode {
+			for i, t := range tpls.Content {
+				if s := child(t, "spec"); s != nil {
+					roots[rootClaim] = append(roots[rootClaim], rooted{s, fmt.Sprintf("spec.volumeClaimTemplates[%d].spec", i)})
+				}
+			}
+		}
+	case "batch/Job":
+		pod = "spec.template.spec"
+		at(rootJob, "spec")
+	case "batch/CronJob":
+		pod = "spec.jobTemplate.spec.template.spec"
+		at(rootJob, "spec.jobTemplate.spec")
+	case "/Service":
+		at(rootService, "spec")
+	case "/PersistentVolumeClaim":
+		at(rootClaim, "spec")
+	case "autoscaling/HorizontalPodAutoscaler":
+		if gv.Version == "v2" {
+			at(rootHPA, "spec")
+		}
+	}
+	if pod == "" {
+		return roots
+	}
+	ps := at(rootPod, pod)
+	if ps == nil {
+		return roots
+	}
+	for _, list := range []struct{ key, root string }{{"initContainers", rootInit}, {"containers", rootRegular}} {
+		ctrs := child(ps, list.key)
+		if ctrs == nil || ctrs.Kind != kyaml.SequenceNode {
+			continue
+		}
+		for i, c := range ctrs.Content {
+			p := fmt.Sprintf("%s.%s[%d]", pod, list.key, i)
+			roots[list.root] = append(roots[list.root], rooted{c, p})
+			roots[rootContainer] = append(roots[rootContainer], rooted{c, p})
+		}
+	}
+	return roots
+}
+
+// child is the value at keys below a mapping node, nil when a key is
+// missing or a node on the way is not a mapping.
+func child(n *kyaml.Node, keys ...string) *kyaml.Node {
+	for _, k := range keys {
+		if n == nil || n.Kind != kyaml.MappingNode {
+			return nil
+		}
+		var next *kyaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				next = n.Content[i+1]
+			}
+		}
+		n = next
+	}
+	return n
+}
+
+// eachAt calls f with each node at path below n (a segment ending in "[]"
+// names each item of a list) and its path; a null value is no field.
+func eachAt(n *kyaml.Node, path []string, at string, f func(*kyaml.Node, string)) {
+	if len(path) == 0 {
+		if n.Tag != kyaml.NodeTagNull {
+			f(n, at)
+		}
+		return
+	}
+	key, each := strings.CutSuffix(path[0], "[]")
+	v := child(n, key)
+	if v == nil {
+		return
+	}
+	at += "." + key
+	if !each {
+		eachAt(v, path[1:], at, f)
+		return
+	}
+	if v.Kind != kyaml.SequenceNode {
+		return
+	}
+	for i, item := range v.Content {
+		eachAt(item, path[1:], fmt.Sprintf("%s[%d]", at, i), f)
+	}
+}

@@ -1,0 +1,75 @@
+package validate
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestDropped: a field whose gate is off by default in the env's
+// kubeVersion is reported at its path and line from the release before
+// the gate turned on, not from it; values the API server treats as unset
+// (hostUsers: true, procMount: Default, a sidecar's restartPolicy: Always)
+// are not. The documents are the real podinfo Deployment and the
+// Kubernetes documentation's examples, each with one field added.
+func TestDropped(t *testing.T) {
+	t.Parallel()
+	cronJob := "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: report}\nspec:\n  schedule: '0 3 * * *'\n  jobTemplate:\n    spec:\n      managedBy: kueue.x-k8s.io/multikueue\n" +
+		"      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: report, image: busybox}]\n"
+	sts := "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  serviceName: web\n" +
+		"  updateStrategy: {rollingUpdate: {maxUnavailable: 2}}\n  template:\n    metadata: {labels: {app: web}}\n" +
+		"    spec:\n      initContainers: [{name: proxy, image: envoy, restartPolicy: Always}]\n      containers: [{name: web, image: nginx}]\n" +
+		"  volumeClaimTemplates:\n  - metadata: {name: www}\n    spec: {accessModes: [ReadWriteOnce], volumeAttributesClassName: gold, resources: {requests: {storage: 1Gi}}}\n"
+	service := "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n  trafficDistribution: PreferClose\n"
+	hpa := "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n  behavior:\n    scaleUp: {tolerance: '0.05'}\n"
+	for _, tc := range []struct {
+		name, kube string
+		file, doc  string // doc "" is file mutated by from and to
+		from, to   string
+		want       []string // "path@line gate", in order
+	}{
+		{name: "user namespace 1.32", kube: "1.32.4", file: "deployment.yaml", from: "    spec:\n      containers:\n", to: "    spec:\n      hostUsers: false\n      containers:\n",
+			want: []string{"spec.template.spec.hostUsers@24 UserNamespacesSupport"}},
+		{name: "user namespace 1.33", kube: "1.33.0", file: "deployment.yaml", from: "    spec:\n      containers:\n", to: "    spec:\n      hostUsers: false\n      containers:\n"},
+		{name: "host's user namespace 1.32", kube: "1.32.4", file: "deployment.yaml", from: "    spec:\n      containers:\n", to: "    spec:\n      hostUsers: true\n      containers:\n"},
+		{name: "default proc mount 1.32", kube: "1.32.4", file: "deployment.yaml", from: "        imagePullPolicy: IfNotPresent\n", to: "        imagePullPolicy: IfNotPresent\n        securityContext: {procMount: Default}\n"},
+		{name: "resize policy 1.32", kube: "1.32.0", file: "deployment.yaml",
+			from: "        volumeMounts:\n", to: "        resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]\n        volumeMounts:\n",
+			want: []string{"spec.template.spec.containers[0].resizePolicy@75 InPlacePodVerticalScaling"}},
+		{name: "image volume 1.34", kube: "1.34.2", file: "deployment.yaml", from: "      volumes:\n", to: "      volumes:\n        - {name: models, image: {reference: 'quay.io/crio/artifact:v2'}}\n",
+			want: []string{"spec.template.spec.volumes[0].image@79 ImageVolume"}},
+		{name: "image volume 1.35", kube: "1.35.0", file: "deployment.yaml", from: "      volumes:\n", to: "      volumes:\n        - {name: models, image: {reference: 'quay.io/crio/artifact:v2'}}\n"},
+		{name: "no kubeVersion", kube: "", file: "deployment.yaml", from: "    spec:\n      containers:\n", to: "    spec:\n      hostUsers: false\n      containers:\n"},
+		{name: "job managed by 1.31", kube: "1.31.0", doc: cronJob, want: []string{"spec.jobTemplate.spec.managedBy@8 JobManagedBy"}},
+		{name: "job managed by 1.32", kube: "1.32.0", doc: cronJob},
+		{name: "stateful set 1.33", kube: "1.33.0", doc: sts,
+			want: []string{"spec.volumeClaimTemplates[0].spec.volumeAttributesClassName@15 VolumeAttributesClass", "spec.updateStrategy.rollingUpdate.maxUnavailable@7 MaxUnavailableStatefulSet"}},
+		{name: "service 1.30", kube: "1.30.0", doc: service, want: []string{"spec.trafficDistribution@7 ServiceTrafficDistribution"}},
+		{name: "autoscaler 1.34", kube: "1.34.0", doc: hpa, want: []string{"spec.behavior.scaleUp.tolerance@8 HPAConfigurableTolerance"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path, doc := "doc.yaml", tc.doc
+			if doc == "" {
+				path, doc = realDoc(t, "podinfo", tc.file, tc.from, tc.to)
+			}
+			env, err := NewSchemas().Env(tc.kube, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range parse(t, path, doc) {
+				for _, d := range env.Dropped(o) {
+					got = append(got, d.Path+"@"+strconv.Itoa(d.Line)+" "+d.Gate)
+					if !strings.Contains(d.Msg, d.Path) || !strings.Contains(d.Hint, d.Gate) {
+						t.Errorf("message or hint lacks the field or gate: %s; %s", d.Msg, d.Hint)
+					}
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
