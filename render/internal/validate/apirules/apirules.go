@@ -850,20 +850,26 @@ func overcommitAllowed(res corev1.ResourceName) bool {
 	return native && !strings.HasPrefix(name, corev1.ResourceHugePagesPrefix)
 }
 
+// varName checks a required environment variable name at p; missing is
+// the hint when it is empty.
+func (c *checker) varName(name string, p *field.Path, missing string) {
+	if name == "" {
+		c.add(field.Required(p, ""), missing)
+		return
+	}
+	msgs, hint := c.envName(name)
+	for _, msg := range msgs {
+		c.add(field.Invalid(p, name, msg), hint)
+	}
+}
+
 // env checks a container's environment variables: a name (any printable
 // ASCII but '=' from Kubernetes 1.32, a C identifier with '-' and '.'
 // before), and a value or exactly one source, not both.
 func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 	for i, ev := range vars {
 		ep := path.Index(i)
-		if ev.Name == "" {
-			c.add(field.Required(ep.Child("name"), ""), "name the environment variable")
-		} else {
-			msgs, hint := c.envName(ev.Name)
-			for _, msg := range msgs {
-				c.add(field.Invalid(ep.Child("name"), ev.Name, msg), hint)
-			}
-		}
+		c.varName(ev.Name, ep.Child("name"), "name the environment variable")
 		vf := ev.ValueFrom
 		if vf == nil {
 			continue

@@ -15,14 +15,7 @@ import (
 // fileKeyRef checks one selector: a key that is an environment variable
 // name, a volume name that is a DNS label, a path without "..".
 func (c *checker) fileKeyRef(r *corev1.FileKeySelector, p *field.Path) {
-	if r.Key == "" {
-		c.add(field.Required(p.Child("key"), ""), "name the variable in the file (a line KEY=value) to read")
-	} else {
-		msgs, hint := c.envName(r.Key)
-		for _, msg := range msgs {
-			c.add(field.Invalid(p.Child("key"), r.Key, msg), hint)
-		}
-	}
+	c.varName(r.Key, p.Child("key"), "name the variable in the file (a line KEY=value) to read")
 	if r.VolumeName == "" {
 		c.add(field.Required(p.Child("volumeName"), ""), "name the pod's emptyDir volume that holds the file")
 	} else {
