@@ -288,6 +288,23 @@ func deprecatedAPIs(venv *validate.Env, run *appRun) []diag.Warning {
 	if venv == nil {
 		return nil
 	}
+	return kindWarnings(run, venv.Deprecated)
+}
+
+// offByDefaultAPIs warns, once per apiVersion and kind of the run, about
+// built-in alpha and new beta APIs, which a cluster serves only when it
+// enables them (validate.Env.OffByDefault).
+func offByDefaultAPIs(venv *validate.Env, run *appRun) []diag.Warning {
+	if venv == nil {
+		return nil
+	}
+	return kindWarnings(run, venv.OffByDefault)
+}
+
+// kindWarnings warns once per apiVersion and kind of the run's objects
+// about what lookup says of them, at the first such object, counting the
+// rest.
+func kindWarnings(run *appRun, lookup func(apiVersion, kind string) (msg, hint string)) []diag.Warning {
 	type gvk struct{ apiVersion, kind string }
 	at := map[gvk]int{} // the index of the kind's warning in out, -1 for none
 	var out []diag.Warning
@@ -304,7 +321,7 @@ func deprecatedAPIs(venv *validate.Env, run *appRun) []diag.Warning {
 			continue
 		}
 		at[k] = -1
-		if msg, hint := venv.Deprecated(k.apiVersion, k.kind); msg != "" {
+		if msg, hint := lookup(k.apiVersion, k.kind); msg != "" {
 			at[k] = len(out)
 			out = append(out, diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o), Msg: msg, Hint: hint})
 			more = append(more, 0)

@@ -569,6 +569,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			keepBlockScalars(run.objs)
 			warns = append(warns, deprecatedAPIs(venv, run)...)
 			warns = append(warns, droppedFields(venv, run)...)
+			warns = append(warns, offByDefaultAPIs(venv, run)...)
 			if res != nil {
 				warns = append(warns, unsubstituted(res.Vars, run)...)
 			}

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -187,6 +188,69 @@ func (e *Env) Deprecated(apiVersion, kind string) (msg, hint string) {
 	if rp, ok := typed.(lifecycleReplacement); ok {
 		if use := rp.APILifecycleReplacement(); !use.Empty() {
 			hint = fmt.Sprintf("use apiVersion %s kind %s before the cluster is upgraded, and check the object against that version's fields", use.GroupVersion(), use.Kind)
+		}
+	}
+	return msg, hint
+}
+
+// kepBetaOff is the release from which a new beta API is off by default
+// (KEP-3136): kube-apiserver serves it only when --runtime-config enables
+// it. Betas introduced before stayed on until removed.
+var kepBetaOff = version.MajorMinor(1, 24)
+
+// OffByDefault says why the API server of kubeVersion does not serve an
+// object of apiVersion and kind unless the cluster turns its API on (""
+// when it serves it): an alpha version of a built-in kind, or a beta one
+// introduced from 1.24. Validation counts them as served, since a cluster
+// may enable them; Flux's apply fails with "no matches for kind" on one
+// that does not.
+func (e *Env) OffByDefault(apiVersion, kind string) (msg, hint string) {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil || !builtinGroup(gv.Group) {
+		return "", ""
+	}
+	level := ""
+	switch {
+	case strings.Contains(gv.Version, "alpha"):
+		level = "alpha"
+	case strings.Contains(gv.Version, "beta"):
+		level = "beta"
+	default:
+		return "", ""
+	}
+	typed := newTyped(gv.WithKind(kind))
+	in, ok := typed.(lifecycleIntroduced)
+	if !ok {
+		return "", ""
+	}
+	if m, _ := servedError(e.kube, gv.WithKind(kind), typed); m != "" {
+		return "", "" // not served at all: validation's error says so
+	}
+	major, minor := in.APILifecycleIntroduced()
+	introduced := version.MajorMinor(uint(major), uint(minor))
+	// flowcontrol's v1beta3 is the one new beta kube-apiserver turned on
+	// by default (its legacyBetaEnabledByDefaultResources, 1.26–1.31).
+	if level == "beta" && (introduced.LessThan(kepBetaOff) || gv == (schema.GroupVersion{Group: "flowcontrol.apiserver.k8s.io", Version: "v1beta3"})) {
+		return "", ""
+	}
+	kube := "the newest Kubernetes"
+	if e.kube != nil {
+		kube = fmt.Sprintf("Kubernetes %d.%d", e.kube.Major(), e.kube.Minor())
+	}
+	article := "an"
+	if level == "beta" {
+		article = "a"
+	}
+	msg = fmt.Sprintf("%s %s is %s %s API that %s serves only when the cluster enables it (--runtime-config=%s=true); otherwise Flux's apply fails with \"no matches for kind\"",
+		apiVersion, kind, article, level, kube, apiVersion)
+	hint = "make sure the cluster enables this API before the change is merged, or leave the object out"
+	for _, v := range []string{"v1", "v2"} {
+		gvk := schema.GroupVersionKind{Group: gv.Group, Version: v, Kind: kind}
+		if t := newTyped(gvk); t != nil {
+			if m, _ := servedError(e.kube, gvk, t); m == "" {
+				hint = fmt.Sprintf("use apiVersion %s, which the cluster serves by default, and check the object against that version's fields", gvk.GroupVersion())
+				break
+			}
 		}
 	}
 	return msg, hint
