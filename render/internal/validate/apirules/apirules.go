@@ -84,6 +84,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		podReplacementPolicy:       atLeast(opts.KubeVersion, 1, 29),
 		jobManagedBy:               atLeast(opts.KubeVersion, 1, 32),
 		hpaTolerance:               atLeast(opts.KubeVersion, 1, 35),
+		podLevelResources:          atLeast(opts.KubeVersion, 1, 34),
 		restartAllContainers:       atLeast(opts.KubeVersion, 1, 36),
 		inPlaceResize:              atLeast(opts.KubeVersion, 1, 33),
 		volumeAttributesClass:      atLeast(opts.KubeVersion, 1, 34),
@@ -287,6 +288,9 @@ type checker struct {
 	// hpaTolerance: an autoscaler's scaling rules' tolerance is kept and
 	// validated (HPAConfigurableTolerance, on by default from 1.35).
 	hpaTolerance bool
+	// podLevelResources: a pod's own resources are kept and validated
+	// (PodLevelResources, on by default from 1.34).
+	podLevelResources bool
 	// inPlaceResize: containers' resizePolicy is kept and validated
 	// (InPlacePodVerticalScaling, on by default from 1.33); before, the
 	// API server drops it.
@@ -466,6 +470,7 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 	c.podSecurity(ps, path)
 	c.podFields(ps, path)
 	c.fileKeyRefVolumes(ps, path)
+	c.podResources(ps, path)
 }
 
 // container checks one container's mounts, ports and resources.
@@ -512,19 +517,27 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 	c.env(ctr.Env, cp.Child("env"))
 	c.envFrom(ctr.EnvFrom, cp.Child("envFrom"))
 	c.mounts(ctr, cp)
+	c.requirements(&ctr.Resources, cp.Child("resources"), c.resource)
+}
+
+// requirements checks a container's or pod's resources, as the API
+// server's validateResourceRequirements: each name and amount (by
+// resource), whole huge pages beside cpu or memory, and each request at
+// most its limit (equal to it for a resource that cannot be overcommitted).
+func (c *checker) requirements(r *corev1.ResourceRequirements, p *field.Path, check func(corev1.ResourceName, resource.Quantity, *field.Path)) {
 	for _, kind := range []struct {
 		key  string
 		list corev1.ResourceList
-	}{{"limits", ctr.Resources.Limits}, {"requests", ctr.Resources.Requests}} {
+	}{{"limits", r.Limits}, {"requests", r.Requests}} {
 		for _, res := range slices.Sorted(maps.Keys(kind.list)) {
-			c.resource(res, kind.list[res], cp.Child("resources", kind.key).Key(string(res)))
+			check(res, kind.list[res], p.Child(kind.key).Key(string(res)))
 		}
 	}
-	c.hugePages(&ctr.Resources, cp.Child("resources"))
-	for _, res := range slices.Sorted(maps.Keys(ctr.Resources.Requests)) {
-		req := ctr.Resources.Requests[res]
-		reqPath := cp.Child("resources", "requests").Key(string(res))
-		limit, ok := ctr.Resources.Limits[res]
+	c.hugePages(r, p)
+	for _, res := range slices.Sorted(maps.Keys(r.Requests)) {
+		req := r.Requests[res]
+		reqPath := p.Child("requests").Key(string(res))
+		limit, ok := r.Limits[res]
 		switch {
 		case ok && req.Cmp(limit) != 0 && !overcommitAllowed(res):
 			c.add(field.Invalid(reqPath, req.String(), fmt.Sprintf("must be equal to %s limit of %s", res, limit.String())),
@@ -533,7 +546,7 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 			c.add(field.Invalid(reqPath, req.String(), fmt.Sprintf("must be less than or equal to %s limit of %s", res, limit.String())),
 				"lower the request or raise the limit")
 		case !ok && !overcommitAllowed(res):
-			c.add(field.Required(cp.Child("resources", "limits"), "Limit must be set for non overcommitable resources"),
+			c.add(field.Required(p.Child("limits"), "Limit must be set for non overcommitable resources"),
 				fmt.Sprintf("%s cannot be overcommitted: set limits.%s (the request defaults to it)", res, res))
 		}
 	}
@@ -990,7 +1003,7 @@ func (c *checker) hugePages(r *corev1.ResourceRequirements, p *field.Path) {
 	}
 	if huge && !cpuOrMemory {
 		c.add(field.Forbidden(p, "HugePages require cpu or memory"),
-			"give the container a memory (or cpu) request or limit beside its huge pages")
+			"add a memory (or cpu) request or limit beside the huge pages")
 	}
 }
 

@@ -641,7 +641,8 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // resourceClaims and its containers' resources.claims (1.34); a Service's
 // trafficDistribution (1.31; PreferSameZone and PreferSameNode from 1.34);
 // a Job's podReplacementPolicy (1.29) and managedBy (1.32); an
-// autoscaler's tolerance (1.35).
+// autoscaler's tolerance (1.35); a pod's own resources (1.34), against
+// its containers' as the kubelet sums them.
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -711,6 +712,11 @@ func TestRulesByKubeVersion(t *testing.T) {
 	failurePolicy := "podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [42]}}]}"
 	tolerance := func(t string) string {
 		return "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n  behavior: {scaleUp: {tolerance: '" + t + "'}}"
+	}
+	// As in the Kubernetes documentation's pod-level resources task: a
+	// pod's own cpu and memory, shared by its containers.
+	podLevel := func(pod, ctr string) string {
+		return "spec:\n  resources: " + pod + "\n  containers:\n  - {name: a, image: nginx, resources: " + ctr + "}\n  - {name: b, image: fedora, resources: " + ctr + "}"
 	}
 	projection := "spec:\n  containers: [{name: a, image: a}]\n  volumes: [{name: certs, projected: {sources: [{secret: {name: tls}, clusterTrustBundle: {signerName: example.com/signer, path: ca.pem}}]}}]"
 	for _, tc := range []struct {
@@ -906,6 +912,18 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"negative tolerance 1.35", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, tolerance("-0.05"), "1.35.0",
 			`spec.behavior.scaleUp.tolerance: Invalid value: "-50m": must be greater than or equal to 0`},
 		{"tolerance 1.37", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, tolerance("0.05"), "1.37.0", ""},
+		{"pod resources 1.37", func() runtime.Object { return &corev1.Pod{} }, podLevel("{limits: {cpu: '1', memory: 200Mi}, requests: {cpu: '1', memory: 100Mi}}", "{requests: {cpu: 500m, memory: 50Mi}, limits: {cpu: 500m}}"), "1.37.0", ""},
+		{"pod requests below its containers' 1.33", func() runtime.Object { return &corev1.Pod{} }, podLevel("{requests: {cpu: 500m}}", "{requests: {cpu: 400m}}"), "1.33.0", ""},
+		{"pod requests below its containers' 1.34", func() runtime.Object { return &corev1.Pod{} }, podLevel("{requests: {cpu: 500m}}", "{requests: {cpu: 400m}}"), "1.34.0",
+			`spec.resources.requests[cpu]: Invalid value: "500m": must be greater than or equal to aggregate container requests of 800m`},
+		{"container limit above the pod's 1.37", func() runtime.Object { return &corev1.Pod{} }, podLevel("{limits: {memory: 200Mi}}", "{limits: {memory: 300Mi}}"), "1.37.0",
+			`spec.containers[0].resources.limits[memory]: Invalid value: "300Mi": must be less than or equal to pod limits of 200Mi`},
+		{"pod request above its limit 1.37", func() runtime.Object { return &corev1.Pod{} }, podLevel("{requests: {cpu: '2'}, limits: {cpu: '1'}}", "{}"), "1.37.0",
+			`spec.resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1`},
+		{"pod storage 1.37", func() runtime.Object { return &corev1.Pod{} }, podLevel("{requests: {ephemeral-storage: 1Gi}}", "{}"), "1.37.0",
+			`spec.resources.requests[ephemeral-storage]: Unsupported value: "ephemeral-storage": supported values: "cpu", "hugepages-", "memory"`},
+		{"windows pod resources 1.37", func() runtime.Object { return &corev1.Pod{} }, "spec:\n  os: {name: windows}\n  resources: {requests: {cpu: '1'}}\n  containers: [{name: a, image: a}]", "1.37.0",
+			"spec.resources: Forbidden: may not be set for a windows pod"},
 		{"volume attributes class 1.33", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.33.4", ""},
 		{"volume attributes class 1.34", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.34.0",
 			`spec.volumeAttributesClassName: Invalid value: "Gold_IOPS": a lowercase RFC 1123 subdomain must consist of`},
