@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/version"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -38,9 +39,7 @@ type Dropped struct {
 type dropRule struct {
 	root   string
 	path   string
-	gate   string
-	major  uint
-	minor  uint
+	gate   string                 // its release is apirules.GateSince's
 	drops  func(*kyaml.Node) bool // nil: any value
 	effect string
 }
@@ -65,44 +64,52 @@ func notValue(v string) func(*kyaml.Node) bool {
 }
 
 // dropRules are the gated fields, by the release that turned their gate on
-// by default (v1.37's pkg/features). Fields behind gates still off by
+// by default (apirules.GateSince). Fields behind gates still off by
 // default in 1.37 are left out: every release kiln knows drops them.
 var dropRules = []dropRule{
-	{rootJob, "podReplacementPolicy", "JobPodReplacementPolicy", 1, 29, nil, "a Job replaces a pod as soon as it is terminating"},
-	{rootJob, "backoffLimitPerIndex", "JobBackoffLimitPerIndex", 1, 29, nil, "the Job's backoffLimit counts failures of all indexes together"},
-	{rootJob, "maxFailedIndexes", "JobBackoffLimitPerIndex", 1, 29, nil, "the Job does not stop after that many failed indexes"},
-	{rootPod, "affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[].matchLabelKeys", "MatchLabelKeysInPodAffinity", 1, 31, nil, "the affinity term ignores the pods' own label values"},
-	{rootPod, "affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[].mismatchLabelKeys", "MatchLabelKeysInPodAffinity", 1, 31, nil, "the affinity term ignores the pods' own label values"},
-	{rootPod, "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[].matchLabelKeys", "MatchLabelKeysInPodAffinity", 1, 31, nil, "the anti-affinity term ignores the pods' own label values"},
-	{rootPod, "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[].mismatchLabelKeys", "MatchLabelKeysInPodAffinity", 1, 31, nil, "the anti-affinity term ignores the pods' own label values"},
-	{rootContainer, "volumeMounts[].recursiveReadOnly", "RecursiveReadOnlyMounts", 1, 31, notValue("Disabled"), "only the mount's top is read-only, not the mounts below it"},
-	{rootService, "trafficDistribution", "ServiceTrafficDistribution", 1, 31, nil, "traffic goes to every endpoint, whatever its zone"},
-	{rootJob, "successPolicy", "JobSuccessPolicy", 1, 31, nil, "the Job succeeds only when every index succeeds"},
-	{rootJob, "managedBy", "JobManagedBy", 1, 32, nil, "the built-in Job controller runs the Job"},
-	{rootPod, "hostUsers", "UserNamespacesSupport", 1, 33, notValue("true"), "the pod runs in the host's user namespace, where root in the container is root on the node"},
-	{rootPod, "securityContext.supplementalGroupsPolicy", "SupplementalGroupsPolicy", 1, 33, notValue("Merge"), "the image's groups are merged in (Merge)"},
-	{rootPod, "securityContext.seLinuxChangePolicy", "SELinuxChangePolicy", 1, 33, notValue("Recursive"), "volumes are relabelled file by file (Recursive)"},
-	{rootContainer, "securityContext.procMount", "ProcMountType", 1, 33, notValue("Default"), "the container's /proc is masked (Default)"},
-	{rootContainer, "resizePolicy", "InPlacePodVerticalScaling", 1, 33, nil, "the container keeps its resources until the pod is replaced"},
-	{rootPod, "resourceClaims", "DynamicResourceAllocation", 1, 34, nil, "the pod gets none of the devices it claims"},
-	{rootContainer, "resources.claims", "DynamicResourceAllocation", 1, 34, nil, "the container gets none of the devices it claims"},
-	{rootPod, "resources", "PodLevelResources", 1, 34, nil, "only the containers' own resources apply"},
-	{rootClaim, "volumeAttributesClassName", "VolumeAttributesClass", 1, 34, nil, "the volume gets the storage class's default attributes"},
-	{rootPod, "volumes[].image", "ImageVolume", 1, 35, nil, "the volume and its mounts are dropped, and the containers start without them"},
-	{rootContainer, "env[].valueFrom.fileKeyRef", "EnvFiles", 1, 35, nil, "the variable is left without a source, which the API server refuses"},
-	{rootPod, "hostnameOverride", "HostnameOverride", 1, 35, nil, "the pod's hostname is its name"},
-	{rootRegular, "restartPolicy", "ContainerRestartRules", 1, 35, nil, "the container restarts as the pod's restartPolicy says"},
-	{rootRegular, "restartPolicyRules", "ContainerRestartRules", 1, 35, nil, "the container restarts as the pod's restartPolicy says"},
-	{rootInit, "restartPolicy", "ContainerRestartRules", 1, 35, notValue("Always"), "the init container restarts as the pod's restartPolicy says"},
-	{rootInit, "restartPolicyRules", "ContainerRestartRules", 1, 35, nil, "the init container restarts as the pod's restartPolicy says"},
-	{rootSTS, "updateStrategy.rollingUpdate.maxUnavailable", "MaxUnavailableStatefulSet", 1, 35, nil, "a rolling update replaces one pod at a time"},
-	{rootHPA, "behavior.scaleUp.tolerance", "HPAConfigurableTolerance", 1, 35, nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
-	{rootHPA, "behavior.scaleDown.tolerance", "HPAConfigurableTolerance", 1, 35, nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
+	{rootJob, "podReplacementPolicy", "JobPodReplacementPolicy", nil, "a Job replaces a pod as soon as it is terminating"},
+	{rootJob, "backoffLimitPerIndex", "JobBackoffLimitPerIndex", nil, "the Job's backoffLimit counts failures of all indexes together"},
+	{rootJob, "maxFailedIndexes", "JobBackoffLimitPerIndex", nil, "the Job does not stop after that many failed indexes"},
+	{rootPod, "affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[].matchLabelKeys", "MatchLabelKeysInPodAffinity", nil, "the affinity term ignores the pods' own label values"},
+	{rootPod, "affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[].mismatchLabelKeys", "MatchLabelKeysInPodAffinity", nil, "the affinity term ignores the pods' own label values"},
+	{rootPod, "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[].matchLabelKeys", "MatchLabelKeysInPodAffinity", nil, "the anti-affinity term ignores the pods' own label values"},
+	{rootPod, "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[].mismatchLabelKeys", "MatchLabelKeysInPodAffinity", nil, "the anti-affinity term ignores the pods' own label values"},
+	{rootContainer, "volumeMounts[].recursiveReadOnly", "RecursiveReadOnlyMounts", notValue("Disabled"), "only the mount's top is read-only, not the mounts below it"},
+	{rootService, "trafficDistribution", "ServiceTrafficDistribution", nil, "traffic goes to every endpoint, whatever its zone"},
+	{rootJob, "successPolicy", "JobSuccessPolicy", nil, "the Job succeeds only when every index succeeds"},
+	{rootJob, "managedBy", "JobManagedBy", nil, "the built-in Job controller runs the Job"},
+	{rootPod, "hostUsers", "UserNamespacesSupport", notValue("true"), "the pod runs in the host's user namespace, where root in the container is root on the node"},
+	{rootPod, "securityContext.supplementalGroupsPolicy", "SupplementalGroupsPolicy", notValue("Merge"), "the image's groups are merged in (Merge)"},
+	{rootPod, "securityContext.seLinuxChangePolicy", "SELinuxChangePolicy", notValue("Recursive"), "volumes are relabelled file by file (Recursive)"},
+	{rootContainer, "securityContext.procMount", "ProcMountType", notValue("Default"), "the container's /proc is masked (Default)"},
+	{rootContainer, "resizePolicy", "InPlacePodVerticalScaling", nil, "the container keeps its resources until the pod is replaced"},
+	{rootPod, "resourceClaims", "DynamicResourceAllocation", nil, "the pod gets none of the devices it claims"},
+	{rootContainer, "resources.claims", "DynamicResourceAllocation", nil, "the container gets none of the devices it claims"},
+	{rootPod, "resources", "PodLevelResources", nil, "only the containers' own resources apply"},
+	{rootClaim, "volumeAttributesClassName", "VolumeAttributesClass", nil, "the volume gets the storage class's default attributes"},
+	{rootPod, "volumes[].image", "ImageVolume", nil, "the volume and its mounts are dropped, and the containers start without them"},
+	{rootContainer, "env[].valueFrom.fileKeyRef", "EnvFiles", nil, "the variable is left without a source, which the API server refuses"},
+	{rootPod, "hostnameOverride", "HostnameOverride", nil, "the pod's hostname is its name"},
+	{rootRegular, "restartPolicy", "ContainerRestartRules", nil, "the container restarts as the pod's restartPolicy says"},
+	{rootRegular, "restartPolicyRules", "ContainerRestartRules", nil, "the container restarts as the pod's restartPolicy says"},
+	{rootInit, "restartPolicy", "ContainerRestartRules", notValue("Always"), "the init container restarts as the pod's restartPolicy says"},
+	{rootInit, "restartPolicyRules", "ContainerRestartRules", nil, "the init container restarts as the pod's restartPolicy says"},
+	{rootSTS, "updateStrategy.rollingUpdate.maxUnavailable", "MaxUnavailableStatefulSet", nil, "a rolling update replaces one pod at a time"},
+	{rootHPA, "behavior.scaleUp.tolerance", "HPAConfigurableTolerance", nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
+	{rootHPA, "behavior.scaleDown.tolerance", "HPAConfigurableTolerance", nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
 }
 
-// newestDropRelease is the latest release in dropRules: from it on,
-// nothing in them is dropped.
-var newestDropRelease = version.MajorMinor(1, 35)
+// newestDropRelease is the latest release of dropRules' gates: from it
+// on, nothing in them is dropped.
+var newestDropRelease = func() *version.Version {
+	newest := version.MajorMinor(0, 0)
+	for _, r := range dropRules {
+		if v := version.MustParseGeneric(apirules.GateSince(r.gate)); newest.LessThan(v) {
+			newest = v
+		}
+	}
+	return newest
+}()
 
 // Dropped returns the fields of o that the API server of the env's
 // kubeVersion drops, in path order within each root. The newest release
@@ -117,16 +124,16 @@ func (e *Env) Dropped(o templates.Object) []Dropped {
 	}
 	var out []Dropped
 	for _, r := range dropRules {
-		if e.kube.AtLeast(version.MajorMinor(r.major, r.minor)) {
+		if apirules.GateOn(r.gate, e.kube) {
 			continue
 		}
 		for _, root := range roots[r.root] {
 			eachAt(root.node, strings.Split(r.path, "."), root.path, func(n *kyaml.Node, p string) {
 				if r.drops == nil || r.drops(n) {
 					out = append(out, Dropped{Path: p, Line: o.LineOf(n), Gate: r.gate,
-						Msg: fmt.Sprintf("field %q is dropped by the API server of Kubernetes %d.%d (%s is on by default from %d.%d): %s",
-							p, e.kube.Major(), e.kube.Minor(), r.gate, r.major, r.minor, r.effect),
-						Hint: fmt.Sprintf("if the cluster runs Kubernetes %d.%d or later, set kubeVersion to its version; otherwise remove the field, or turn on %s in the cluster", r.major, r.minor, r.gate)})
+						Msg: fmt.Sprintf("field %q is dropped by the API server of Kubernetes %d.%d (%s is on by default from %s): %s",
+							p, e.kube.Major(), e.kube.Minor(), r.gate, apirules.GateSince(r.gate), r.effect),
+						Hint: fmt.Sprintf("if the cluster runs Kubernetes %s or later, set kubeVersion to its version; otherwise remove the field, or turn on %s in the cluster", apirules.GateSince(r.gate), r.gate)})
 				}
 			})
 		}

@@ -56,39 +56,39 @@ type Options struct {
 // rules here return nil.
 func Check(obj runtime.Object, opts Options) []Problem {
 	c := checker{
-		relaxedEnvNames:            atLeast(opts.KubeVersion, 1, 32),
+		relaxedEnvNames:            GateOn("RelaxedEnvironmentVariableValidation", opts.KubeVersion),
 		bothIngressClasses:         atLeast(opts.KubeVersion, 1, 27),
-		statefulSetMaxUnavailable:  atLeast(opts.KubeVersion, 1, 35),
-		podAffinityLabelKeys:       atLeast(opts.KubeVersion, 1, 31),
-		jobBackoffPerIndex:         atLeast(opts.KubeVersion, 1, 29),
-		strictIPs:                  atLeast(opts.KubeVersion, 1, 36),
-		relaxedServiceNames:        atLeast(opts.KubeVersion, 1, 36),
-		relaxedDNSSearches:         atLeast(opts.KubeVersion, 1, 33),
-		zeroSleep:                  atLeast(opts.KubeVersion, 1, 33),
-		hpaScaleToZero:             atLeast(opts.KubeVersion, 1, 37),
-		userNamespaces:             atLeast(opts.KubeVersion, 1, 33),
+		statefulSetMaxUnavailable:  GateOn("MaxUnavailableStatefulSet", opts.KubeVersion),
+		podAffinityLabelKeys:       GateOn("MatchLabelKeysInPodAffinity", opts.KubeVersion),
+		jobBackoffPerIndex:         GateOn("JobBackoffLimitPerIndex", opts.KubeVersion),
+		strictIPs:                  GateOn("StrictIPCIDRValidation", opts.KubeVersion),
+		relaxedServiceNames:        GateOn("RelaxedServiceNameValidation", opts.KubeVersion),
+		relaxedDNSSearches:         GateOn("RelaxedDNSSearchValidation", opts.KubeVersion),
+		zeroSleep:                  GateOn("PodLifecycleSleepActionAllowZero", opts.KubeVersion),
+		hpaScaleToZero:             GateOn("HPAScaleToZero", opts.KubeVersion),
+		userNamespaces:             GateOn("UserNamespacesSupport", opts.KubeVersion),
 		userNamespaceDevices:       atLeast(opts.KubeVersion, 1, 34),
-		procMountType:              atLeast(opts.KubeVersion, 1, 33),
-		seLinuxChangePolicy:        atLeast(opts.KubeVersion, 1, 33),
-		seLinuxMount:               atLeast(opts.KubeVersion, 1, 37),
-		supplementalGroupsPolicy:   atLeast(opts.KubeVersion, 1, 33),
-		recursiveReadOnly:          atLeast(opts.KubeVersion, 1, 31),
-		hostnameOverride:           atLeast(opts.KubeVersion, 1, 35),
-		envFiles:                   atLeast(opts.KubeVersion, 1, 35),
-		imageVolume:                atLeast(opts.KubeVersion, 1, 35),
-		certificateProjections:     atLeast(opts.KubeVersion, 1, 37),
-		containerRestartRules:      atLeast(opts.KubeVersion, 1, 35),
-		resourceClaims:             atLeast(opts.KubeVersion, 1, 34),
-		serviceTrafficDistribution: atLeast(opts.KubeVersion, 1, 31),
-		preferSameTraffic:          atLeast(opts.KubeVersion, 1, 34),
-		podReplacementPolicy:       atLeast(opts.KubeVersion, 1, 29),
-		jobManagedBy:               atLeast(opts.KubeVersion, 1, 32),
-		hpaTolerance:               atLeast(opts.KubeVersion, 1, 35),
-		podLevelResources:          atLeast(opts.KubeVersion, 1, 34),
-		restartAllContainers:       atLeast(opts.KubeVersion, 1, 36),
-		inPlaceResize:              atLeast(opts.KubeVersion, 1, 33),
-		volumeAttributesClass:      atLeast(opts.KubeVersion, 1, 34),
-		matchConditionCEL:          atLeast(opts.KubeVersion, 1, 28),
+		procMountType:              GateOn("ProcMountType", opts.KubeVersion),
+		seLinuxChangePolicy:        GateOn("SELinuxChangePolicy", opts.KubeVersion),
+		seLinuxMount:               GateOn("SELinuxMount", opts.KubeVersion),
+		supplementalGroupsPolicy:   GateOn("SupplementalGroupsPolicy", opts.KubeVersion),
+		recursiveReadOnly:          GateOn("RecursiveReadOnlyMounts", opts.KubeVersion),
+		hostnameOverride:           GateOn("HostnameOverride", opts.KubeVersion),
+		envFiles:                   GateOn("EnvFiles", opts.KubeVersion),
+		imageVolume:                GateOn("ImageVolume", opts.KubeVersion),
+		certificateProjections:     GateOn("ClusterTrustBundleProjection", opts.KubeVersion),
+		containerRestartRules:      GateOn("ContainerRestartRules", opts.KubeVersion),
+		resourceClaims:             GateOn("DynamicResourceAllocation", opts.KubeVersion),
+		serviceTrafficDistribution: GateOn("ServiceTrafficDistribution", opts.KubeVersion),
+		preferSameTraffic:          GateOn("PreferSameTrafficDistribution", opts.KubeVersion),
+		podReplacementPolicy:       GateOn("JobPodReplacementPolicy", opts.KubeVersion),
+		jobManagedBy:               GateOn("JobManagedBy", opts.KubeVersion),
+		hpaTolerance:               GateOn("HPAConfigurableTolerance", opts.KubeVersion),
+		podLevelResources:          GateOn("PodLevelResources", opts.KubeVersion),
+		restartAllContainers:       GateOn("RestartAllContainersOnContainerExits", opts.KubeVersion),
+		inPlaceResize:              GateOn("InPlacePodVerticalScaling", opts.KubeVersion),
+		volumeAttributesClass:      GateOn("VolumeAttributesClass", opts.KubeVersion),
+		matchConditionCEL:          GateOn("AdmissionWebhookMatchConditions", opts.KubeVersion),
 		celCompat:                  CELCompatibility(opts.KubeVersion),
 	}
 	spec := field.NewPath("spec")
@@ -189,8 +189,8 @@ type checker struct {
 	// annotation beside spec.ingressClassName when they agree (from 1.27).
 	bothIngressClasses bool
 	// statefulSetMaxUnavailable: a StatefulSet's rollingUpdate.maxUnavailable
-	// is kept and validated (MaxUnavailableStatefulSet, on by default from
-	// 1.35); before, the API server drops it.
+	// is kept and validated (MaxUnavailableStatefulSet, beta from 1.35 but
+	// on by default only from 1.37); before, the API server drops it.
 	statefulSetMaxUnavailable bool
 	// podAffinityLabelKeys: a pod affinity term's matchLabelKeys and
 	// mismatchLabelKeys are kept and validated (MatchLabelKeysInPodAffinity,

@@ -614,7 +614,7 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // kubernetes.io/ingress.class annotation beside spec.ingressClassName even
 // when they agree. Fields whose gate is off by default before a release
 // are dropped by that release's API server, so nothing in them is
-// refused: a StatefulSet's rollingUpdate.maxUnavailable (1.35), pod
+// refused: a StatefulSet's rollingUpdate.maxUnavailable (1.37), pod
 // affinity's matchLabelKeys (1.31), a Job's backoffLimitPerIndex (1.29),
 // a container's resizePolicy (1.33), a claim's volumeAttributesClassName
 // (1.34).
@@ -729,8 +729,8 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"ingress class 1.26", func() runtime.Object { return &networkingv1.Ingress{} }, ingress, "1.26.9",
 			`metadata.annotations[kubernetes.io/ingress.class]: Invalid value: "nginx": can not be set when the class field is also set`},
 		{"ingress class 1.27", func() runtime.Object { return &networkingv1.Ingress{} }, ingress, "1.27.0", ""},
-		{"statefulset 1.34", func() runtime.Object { return &appsv1.StatefulSet{} }, sts, "1.34.2", ""},
-		{"statefulset 1.35", func() runtime.Object { return &appsv1.StatefulSet{} }, sts, "1.35.0",
+		{"statefulset 1.36", func() runtime.Object { return &appsv1.StatefulSet{} }, sts, "1.36.2", ""},
+		{"statefulset 1.37", func() runtime.Object { return &appsv1.StatefulSet{} }, sts, "1.37.0",
 			`spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "0": cannot be 0`},
 		{"affinity 1.30", func() runtime.Object { return &corev1.Pod{} }, affinity, "1.30.4", ""},
 		{"affinity 1.31", func() runtime.Object { return &corev1.Pod{} }, affinity, "1.31.0",

@@ -171,7 +171,7 @@ func (c *checker) statefulSetSpec(s *appsv1.StatefulSetSpec, spec *field.Path) {
 		return
 	}
 	nonNegativeIfSet(c, ru.Partition, ruPath.Child("partition"))
-	// Before Kubernetes 1.35 the MaxUnavailableStatefulSet gate is off by
+	// Before Kubernetes 1.37 the MaxUnavailableStatefulSet gate is off by
 	// default, and the API server drops maxUnavailable before validating.
 	if ru.MaxUnavailable != nil && c.statefulSetMaxUnavailable {
 		c.intOrPercent(*ru.MaxUnavailable, ruPath.Child("maxUnavailable"), true)
