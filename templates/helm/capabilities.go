@@ -38,7 +38,8 @@ import (
 //   - "group/version/Kind" for each kind of a stable version (v1, v2) that
 //     kubeVersion serves, and of a beta version that a cluster serves
 //     without being asked to (introduced before 1.24, when Kubernetes
-//     stopped turning new beta APIs on by default) and has not removed;
+//     stopped turning new beta APIs on by default, or flowcontrol's
+//     v1beta3, the one exception) and has not removed;
 //   - apiregistration.k8s.io/v1 and its APIService (stable since 1.10).
 //
 // Nothing is taken out of helm's set (--api-versions only adds), so a
@@ -49,72 +50,9 @@ import (
 // not named.
 //
 // What kubeVersion serves is read from the prerelease-lifecycle data
-// k8s.io/api generates on beta and alpha types (the data the API server
-// itself stops serving removed versions by); stable kinds carry none, so
-// stableSince gives the release that made the newer ones stable.
-
-// stableSince is the Kubernetes minor (1.x) whose API server first served
-// a stable kind that client-go's scheme has; a kind not listed is older
-// than any kubeVersion a chart asks about in practice (1.19). Where the
-// release is not certain, the later one is given: a kind left out makes a
-// chart take its fallback, as helm's default set always did.
-var stableSince = map[schema.GroupVersionKind]int{
-	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"}:                                    21,
-	{Group: "policy", Version: "v1", Kind: "Eviction"}:                                               22,
-	{Group: "batch", Version: "v1", Kind: "CronJob"}:                                                 21,
-	{Group: "discovery.k8s.io", Version: "v1", Kind: "EndpointSlice"}:                                21,
-	{Group: "node.k8s.io", Version: "v1", Kind: "RuntimeClass"}:                                      20,
-	{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"}:                           23,
-	{Group: "storage.k8s.io", Version: "v1", Kind: "CSIStorageCapacity"}:                             24,
-	{Group: "authentication.k8s.io", Version: "v1", Kind: "SelfSubjectReview"}:                       28,
-	{Group: "flowcontrol.apiserver.k8s.io", Version: "v1", Kind: "FlowSchema"}:                       29,
-	{Group: "flowcontrol.apiserver.k8s.io", Version: "v1", Kind: "PriorityLevelConfiguration"}:       29,
-	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "ValidatingAdmissionPolicy"}:        30,
-	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "ValidatingAdmissionPolicyBinding"}: 30,
-	{Group: "networking.k8s.io", Version: "v1", Kind: "IPAddress"}:                                   33,
-	{Group: "networking.k8s.io", Version: "v1", Kind: "ServiceCIDR"}:                                 33,
-	{Group: "resource.k8s.io", Version: "v1", Kind: "DeviceClass"}:                                   34,
-	{Group: "resource.k8s.io", Version: "v1", Kind: "ResourceClaim"}:                                 34,
-	{Group: "resource.k8s.io", Version: "v1", Kind: "ResourceClaimTemplate"}:                         34,
-	{Group: "resource.k8s.io", Version: "v1", Kind: "ResourceSlice"}:                                 34,
-	{Group: "storage.k8s.io", Version: "v1", Kind: "VolumeAttributesClass"}:                          34,
-	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "MutatingAdmissionPolicy"}:          37,
-	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "MutatingAdmissionPolicyBinding"}:   37,
-	{Group: "certificates.k8s.io", Version: "v1", Kind: "ClusterTrustBundle"}:                        37,
-	{Group: "certificates.k8s.io", Version: "v1", Kind: "PodCertificateRequest"}:                     37,
-	{Group: "resource.k8s.io", Version: "v1", Kind: "DeviceTaintRule"}:                               37,
-	{Group: "storagemigration.k8s.io", Version: "v1", Kind: "StorageVersionMigration"}:               37,
-	{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}:                 16,
-	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "ValidatingWebhookConfiguration"}:   16,
-	{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "MutatingWebhookConfiguration"}:     16,
-	{Group: "networking.k8s.io", Version: "v1", Kind: "Ingress"}:                                     19,
-	{Group: "networking.k8s.io", Version: "v1", Kind: "IngressClass"}:                                19,
-	{Group: "certificates.k8s.io", Version: "v1", Kind: "CertificateSigningRequest"}:                 19,
-	{Group: "events.k8s.io", Version: "v1", Kind: "Event"}:                                           19,
-	{Group: "storage.k8s.io", Version: "v1", Kind: "CSIDriver"}:                                      18,
-	{Group: "storage.k8s.io", Version: "v1", Kind: "CSINode"}:                                        17,
-	{Group: "scheduling.k8s.io", Version: "v1", Kind: "PriorityClass"}:                               14,
-	{Group: "coordination.k8s.io", Version: "v1", Kind: "Lease"}:                                     14,
-	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole"}:                         8,
-	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRoleBinding"}:                  8,
-	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role"}:                                8,
-	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "RoleBinding"}:                         8,
-	{Group: "apps", Version: "v1", Kind: "Deployment"}:                                               9,
-	{Group: "apps", Version: "v1", Kind: "DaemonSet"}:                                                9,
-	{Group: "apps", Version: "v1", Kind: "ReplicaSet"}:                                               9,
-	{Group: "apps", Version: "v1", Kind: "StatefulSet"}:                                              9,
-	{Group: "apps", Version: "v1", Kind: "ControllerRevision"}:                                       9,
-	{Group: "storage.k8s.io", Version: "v1", Kind: "VolumeAttachment"}:                               13,
-	{Group: "autoscaling", Version: "v1", Kind: "HorizontalPodAutoscaler"}:                           2,
-	{Group: "batch", Version: "v1", Kind: "Job"}:                                                     2,
-	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"}:                               7,
-	{Group: "storage.k8s.io", Version: "v1", Kind: "StorageClass"}:                                   6,
-	{Group: "authentication.k8s.io", Version: "v1", Kind: "TokenReview"}:                             6,
-	{Group: "authorization.k8s.io", Version: "v1", Kind: "SubjectAccessReview"}:                      6,
-	{Group: "authorization.k8s.io", Version: "v1", Kind: "SelfSubjectAccessReview"}:                  6,
-	{Group: "authorization.k8s.io", Version: "v1", Kind: "LocalSubjectAccessReview"}:                 6,
-	{Group: "authorization.k8s.io", Version: "v1", Kind: "SelfSubjectRulesReview"}:                   6,
-}
+// k8s.io/api generates on its types (the data the API server itself stops
+// serving removed versions by): the release that introduced each version
+// of a kind, stable ones included, and the release that removed it.
 
 // firstDefaultOffBeta is the minor from which Kubernetes no longer turns
 // on a new beta API by default (KEP-3136, 1.24).
@@ -142,19 +80,22 @@ func listedAt(gvk schema.GroupVersionKind, obj runtime.Object, minor int) bool {
 			return false
 		}
 	}
+	in, ok := obj.(lifecycleIntroduced)
 	if stableVersion.MatchString(gvk.Version) {
-		since, ok := stableSince[gvk]
-		return !ok || minor >= since
+		if !ok {
+			return true // older than the lifecycle data
+		}
+		major, m := in.APILifecycleIntroduced()
+		return major == 1 && m <= minor
 	}
-	if !betaVersion.MatchString(gvk.Version) {
+	if !betaVersion.MatchString(gvk.Version) || !ok {
 		return false // alpha: off unless turned on
 	}
-	in, ok := obj.(lifecycleIntroduced)
-	if !ok {
-		return false
-	}
 	major, m := in.APILifecycleIntroduced()
-	return major == 1 && m <= minor && m < firstDefaultOffBeta
+	// flowcontrol's v1beta3 is the one new beta kube-apiserver turned on
+	// by default (1.26–1.31).
+	onByDefault := m < firstDefaultOffBeta || gvk.GroupVersion() == schema.GroupVersion{Group: "flowcontrol.apiserver.k8s.io", Version: "v1beta3"}
+	return major == 1 && m <= minor && onByDefault
 }
 
 // apiService is the stable version of the aggregation layer's kind, which

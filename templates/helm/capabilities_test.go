@@ -101,6 +101,20 @@ func TestAPIVersionsFor(t *testing.T) {
 				"resource.k8s.io/v1beta1/ResourceClaim", "admissionregistration.k8s.io/v1alpha1/ValidatingAdmissionPolicy",
 				// no custom resource, no list, no options
 				"monitoring.coreos.com/v1", "v1/PodList", "policy/v1/DeleteOptions"}},
+		// MutatingAdmissionPolicy went stable in 1.36 (k8s.io/api's
+		// lifecycle data, which kube-apiserver 1.36 agrees with).
+		{kube: "1.36.0",
+			has:  []string{"admissionregistration.k8s.io/v1/MutatingAdmissionPolicy", "storage.k8s.io/v1/VolumeAttributesClass"},
+			lack: []string{"certificates.k8s.io/v1/ClusterTrustBundle", "admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy"}},
+		{kube: "1.35.4",
+			lack: []string{"admissionregistration.k8s.io/v1/MutatingAdmissionPolicy"}},
+		// flowcontrol's v1beta3, new in 1.26, is the one new beta
+		// kube-apiserver served without being asked to, until 1.32.
+		{kube: "1.28.0",
+			has:  []string{"flowcontrol.apiserver.k8s.io/v1beta3/FlowSchema", "flowcontrol.apiserver.k8s.io/v1beta2/FlowSchema"},
+			lack: []string{"admissionregistration.k8s.io/v1beta1/ValidatingAdmissionPolicy", "flowcontrol.apiserver.k8s.io/v1/FlowSchema"}},
+		{kube: "1.32.0",
+			lack: []string{"flowcontrol.apiserver.k8s.io/v1beta3/FlowSchema"}},
 		{kube: "1.29.0",
 			has:  []string{"flowcontrol.apiserver.k8s.io/v1/FlowSchema", "autoscaling/v2/HorizontalPodAutoscaler"},
 			lack: []string{"resource.k8s.io/v1/ResourceClaim", "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy", "policy/v1beta1/PodDisruptionBudget"}},
