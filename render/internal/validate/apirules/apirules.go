@@ -954,15 +954,22 @@ var standardContainerResources = map[corev1.ResourceName]bool{
 	corev1.ResourceCPU: true, corev1.ResourceMemory: true, corev1.ResourceEphemeralStorage: true,
 }
 
+// qualifiedResource reports whether a resource's name is a qualified name,
+// as every resource's is; if not, it is an error with hint.
+func (c *checker) qualifiedResource(res corev1.ResourceName, p *field.Path, hint string) bool {
+	msgs := validation.IsQualifiedName(string(res))
+	for _, msg := range msgs {
+		c.add(field.Invalid(p, string(res), msg), hint)
+	}
+	return len(msgs) == 0
+}
+
 // resource checks one resource of a container's requests or limits: a
 // resource a container can have (a misspelt "memroy" is refused), a
 // quantity of 0 or more, whole for an extended resource.
 func (c *checker) resource(res corev1.ResourceName, q resource.Quantity, p *field.Path) {
 	name := string(res)
-	if msgs := validation.IsQualifiedName(name); len(msgs) > 0 {
-		for _, msg := range msgs {
-			c.add(field.Invalid(p, name, msg), "a resource is cpu, memory, ephemeral-storage, hugepages-<size> or a domain-prefixed name such as nvidia.com/gpu")
-		}
+	if !c.qualifiedResource(res, p, "a resource is cpu, memory, ephemeral-storage, hugepages-<size> or a domain-prefixed name such as nvidia.com/gpu") {
 		return
 	}
 	if !strings.Contains(name, "/") && !standardContainerResources[res] && !strings.HasPrefix(name, corev1.ResourceHugePagesPrefix) {

@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	resourcehelper "k8s.io/component-helpers/resource"
 )
@@ -72,11 +71,7 @@ func (c *checker) covers(own, sums corev1.ResourceList, p *field.Path, key strin
 // podResource checks one of the pod's own resources: a qualified name,
 // one of those a pod may set, an amount of 0 or more.
 func (c *checker) podResource(res corev1.ResourceName, q resource.Quantity, p *field.Path) {
-	name := string(res)
-	if msgs := validation.IsQualifiedName(name); len(msgs) > 0 {
-		for _, msg := range msgs {
-			c.add(field.Invalid(p, name, msg), "a pod's own resources are cpu, memory and hugepages-<size>")
-		}
+	if !c.qualifiedResource(res, p, "a pod's own resources are cpu, memory and hugepages-<size>") {
 		return
 	}
 	if !resourcehelper.IsSupportedPodLevelResource(res) {
