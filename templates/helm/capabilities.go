@@ -1,7 +1,6 @@
 package helm
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/kiln-gitops/kiln/internal/apilevel"
 )
 
 // .Capabilities.APIVersions for a kubeVersion.
@@ -54,15 +55,6 @@ import (
 // serving removed versions by): the release that introduced each version
 // of a kind, stable ones included, and the release that removed it.
 
-// firstDefaultOffBeta is the minor from which Kubernetes no longer turns
-// on a new beta API by default (KEP-3136, 1.24).
-const firstDefaultOffBeta = 24
-
-var (
-	stableVersion = regexp.MustCompile(`^v[0-9]+$`)
-	betaVersion   = regexp.MustCompile(`^v[0-9]+beta[0-9]+$`)
-)
-
 type lifecycleIntroduced interface {
 	APILifecycleIntroduced() (major, minor int)
 }
@@ -81,21 +73,13 @@ func listedAt(gvk schema.GroupVersionKind, obj runtime.Object, minor int) bool {
 		}
 	}
 	in, ok := obj.(lifecycleIntroduced)
-	if stableVersion.MatchString(gvk.Version) {
-		if !ok {
-			return true // older than the lifecycle data
-		}
-		major, m := in.APILifecycleIntroduced()
-		return major == 1 && m <= minor
-	}
-	if !betaVersion.MatchString(gvk.Version) || !ok {
-		return false // alpha: off unless turned on
+	if !ok {
+		// Older than the lifecycle data: stable kinds every release
+		// serves; no beta or alpha kind lacks the data.
+		return apilevel.Of(gvk.Version) == apilevel.Stable
 	}
 	major, m := in.APILifecycleIntroduced()
-	// flowcontrol's v1beta3 is the one new beta kube-apiserver turned on
-	// by default (1.26–1.31).
-	onByDefault := m < firstDefaultOffBeta || gvk.GroupVersion() == schema.GroupVersion{Group: "flowcontrol.apiserver.k8s.io", Version: "v1beta3"}
-	return major == 1 && m <= minor && onByDefault
+	return major == 1 && m <= minor && apilevel.OnByDefault(gvk.GroupVersion(), m)
 }
 
 // apiService is the stable version of the aggregation layer's kind, which

@@ -2,11 +2,12 @@ package validate
 
 import (
 	"fmt"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/version"
+
+	"github.com/kiln-gitops/kiln/internal/apilevel"
 )
 
 // The prerelease-lifecycle methods k8s.io/api generates on beta and alpha
@@ -193,11 +194,6 @@ func (e *Env) Deprecated(apiVersion, kind string) (msg, hint string) {
 	return msg, hint
 }
 
-// kepBetaOff is the release from which a new beta API is off by default
-// (KEP-3136): kube-apiserver serves it only when --runtime-config enables
-// it. Betas introduced before stayed on until removed.
-var kepBetaOff = version.MajorMinor(1, 24)
-
 // OffByDefault says why the API server of kubeVersion does not serve an
 // object of apiVersion and kind unless the cluster turns its API on (""
 // when it serves it): an alpha version of a built-in kind, or a beta one
@@ -209,15 +205,6 @@ func (e *Env) OffByDefault(apiVersion, kind string) (msg, hint string) {
 	if err != nil || !builtinGroup(gv.Group) {
 		return "", ""
 	}
-	level := ""
-	switch {
-	case strings.Contains(gv.Version, "alpha"):
-		level = "alpha"
-	case strings.Contains(gv.Version, "beta"):
-		level = "beta"
-	default:
-		return "", ""
-	}
 	typed := newTyped(gv.WithKind(kind))
 	in, ok := typed.(lifecycleIntroduced)
 	if !ok {
@@ -226,23 +213,19 @@ func (e *Env) OffByDefault(apiVersion, kind string) (msg, hint string) {
 	if m, _ := servedError(e.kube, gv.WithKind(kind), typed); m != "" {
 		return "", "" // not served at all: validation's error says so
 	}
-	major, minor := in.APILifecycleIntroduced()
-	introduced := version.MajorMinor(uint(major), uint(minor))
-	// flowcontrol's v1beta3 is the one new beta kube-apiserver turned on
-	// by default (its legacyBetaEnabledByDefaultResources, 1.26–1.31).
-	if level == "beta" && (introduced.LessThan(kepBetaOff) || gv == (schema.GroupVersion{Group: "flowcontrol.apiserver.k8s.io", Version: "v1beta3"})) {
+	if _, minor := in.APILifecycleIntroduced(); apilevel.OnByDefault(gv, minor) {
 		return "", ""
+	}
+	level := "an alpha"
+	if apilevel.Of(gv.Version) == apilevel.Beta {
+		level = "a beta"
 	}
 	kube := "the newest Kubernetes"
 	if e.kube != nil {
 		kube = fmt.Sprintf("Kubernetes %d.%d", e.kube.Major(), e.kube.Minor())
 	}
-	article := "an"
-	if level == "beta" {
-		article = "a"
-	}
-	msg = fmt.Sprintf("%s %s is %s %s API that %s serves only when the cluster enables it (--runtime-config=%s=true); otherwise Flux's apply fails with \"no matches for kind\"",
-		apiVersion, kind, article, level, kube, apiVersion)
+	msg = fmt.Sprintf("%s %s is %s API that %s serves only when the cluster enables it (--runtime-config=%s=true); otherwise Flux's apply fails with \"no matches for kind\"",
+		apiVersion, kind, level, kube, apiVersion)
 	hint = "make sure the cluster enables this API before the change is merged, or leave the object out"
 	for _, v := range []string{"v1", "v2"} {
 		gvk := schema.GroupVersionKind{Group: gv.Group, Version: v, Kind: kind}
