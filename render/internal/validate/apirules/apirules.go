@@ -83,6 +83,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		preferSameTraffic:          GateOn("PreferSameTrafficDistribution", opts.KubeVersion),
 		podReplacementPolicy:       GateOn("JobPodReplacementPolicy", opts.KubeVersion),
 		jobManagedBy:               GateOn("JobManagedBy", opts.KubeVersion),
+		jobSuccessPolicy:           GateOn("JobSuccessPolicy", opts.KubeVersion),
 		hpaTolerance:               GateOn("HPAConfigurableTolerance", opts.KubeVersion),
 		podLevelResources:          GateOn("PodLevelResources", opts.KubeVersion),
 		restartAllContainers:       GateOn("RestartAllContainersOnContainerExits", opts.KubeVersion),
@@ -285,6 +286,9 @@ type checker struct {
 	// jobManagedBy: a Job's managedBy is kept and validated
 	// (JobManagedBy, on by default from 1.32).
 	jobManagedBy bool
+	// jobSuccessPolicy: a Job's successPolicy is kept and validated
+	// (JobSuccessPolicy, on by default from 1.31).
+	jobSuccessPolicy bool
 	// hpaTolerance: an autoscaler's scaling rules' tolerance is kept and
 	// validated (HPAConfigurableTolerance, on by default from 1.35).
 	hpaTolerance bool

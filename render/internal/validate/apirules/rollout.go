@@ -240,7 +240,8 @@ func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
 		if js.MaxFailedIndexes != nil {
 			c.add(field.Invalid(spec.Child("maxFailedIndexes"), *js.MaxFailedIndexes, "requires indexed completion mode"), hint)
 		}
-		if js.SuccessPolicy != nil {
+		// Before JobSuccessPolicy (1.31) the API server drops it.
+		if js.SuccessPolicy != nil && c.jobSuccessPolicy {
 			c.add(field.Invalid(spec.Child("successPolicy"), "", "requires indexed completion mode"), hint)
 		}
 	}
