@@ -902,6 +902,9 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"replacement policy with a failure policy 1.29", func() runtime.Object { return &batchv1.Job{} }, jobWith("podReplacementPolicy: TerminatingOrFailed\n  " + failurePolicy), "1.29.0",
 			`spec.podReplacementPolicy: Unsupported value: "TerminatingOrFailed": supported values: "Failed"`},
 		{"replacement policy 1.37", func() runtime.Object { return &batchv1.Job{} }, jobWith("podReplacementPolicy: Failed\n  " + failurePolicy), "1.37.0", ""},
+		// Recreate is in k8s.io/api's enum, behind an alpha gate.
+		{"statefulset recreate 1.37", func() runtime.Object { return &appsv1.StatefulSet{} }, "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {type: Recreate}\n  template:" + podTemplate, "1.37.0",
+			"spec.updateStrategy: Invalid value: must be 'RollingUpdate' or 'OnDelete'"},
 		{"success policy without indexes 1.30", func() runtime.Object { return &batchv1.Job{} }, jobWith("successPolicy: {rules: [{succeededCount: 1}]}"), "1.30.0", ""},
 		{"success policy without indexes 1.31", func() runtime.Object { return &batchv1.Job{} }, jobWith("successPolicy: {rules: [{succeededCount: 1}]}"), "1.31.0",
 			`spec.successPolicy: Invalid value: "": requires indexed completion mode`},

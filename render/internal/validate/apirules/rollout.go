@@ -163,6 +163,12 @@ func (c *checker) statefulSetSpec(s *appsv1.StatefulSetSpec, spec *field.Path) {
 				"remove spec.updateStrategy.rollingUpdate, or use updateStrategy type RollingUpdate")
 		}
 		return
+	case appsv1.RecreateStatefulSetStrategyType:
+		// The schema's enum has Recreate, but StatefulSetRecreateStrategy
+		// is alpha in 1.37: off by default, so the API server refuses it.
+		c.add(field.Invalid(spec.Child("updateStrategy"), field.OmitValueType{}, "must be 'RollingUpdate' or 'OnDelete'"),
+			"Recreate is an alpha feature (StatefulSetRecreateStrategy) that clusters refuse unless they turn it on: use RollingUpdate or OnDelete")
+		return
 	case "", appsv1.RollingUpdateStatefulSetStrategyType:
 	default:
 		return // the schema's enum reports it
