@@ -26,6 +26,9 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.selector.matchExpressions[0].operator": Invalid value: "Equals": not a valid selector operator`},
 		{"recreate with rollingUpdate", "podinfo", dep, "    type: RollingUpdate\n", "    type: Recreate\n",
 			`deployment.yaml:10: app podinfo: Deployment/podinfo: field "spec.strategy.rollingUpdate": Forbidden: may not be specified when strategy ` + "`type` is 'Recreate'"},
+		// Lt and Gt are behind an alpha gate (TaintTolerationComparisonOperators).
+		{"toleration Lt", "kube-prometheus", "nodeExporter-daemonset.yaml", "      - operator: Exists\n", "      - {key: example.com/generation, operator: Lt, value: '5'}\n",
+			`nodeExporter-daemonset.yaml:111: app kube-prometheus: DaemonSet/monitoring/node-exporter: field "spec.template.spec.tolerations[0].operator": Unsupported value: "Lt": supported values: "Equal", "Exists", "Lt", "Gt"`},
 		{"restartPolicy of a deployment", "podinfo", dep, "      containers:\n", "      restartPolicy: Never\n      containers:\n",
 			`deployment.yaml:24: app podinfo: Deployment/podinfo: field "spec.template.spec.restartPolicy": Unsupported value: "Never": supported values: "Always"`},
 		{"mount of no volume", "podinfo", dep, "          - name: data\n            mountPath", "          - name: cache\n            mountPath",
@@ -510,7 +513,6 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		{"readiness probe succeeding twice", "podinfo", "deployment.yaml", "        readinessProbe:\n", "        readinessProbe:\n          successThreshold: 2\n"},
 		{"sidecar init container with probes", "argo-cd", "argocd-repo-server-deployment.yaml", "        name: copyutil\n", "        name: copyutil\n        restartPolicy: Always\n        livenessProbe: {exec: {command: ['true']}, successThreshold: 1}\n"},
 		{"host port on another protocol", "argo-cd", "argocd-repo-server-deployment.yaml", "        - containerPort: 8081\n", "        - containerPort: 8081\n          hostPort: 8081\n        - containerPort: 8085\n          hostPort: 8081\n          protocol: UDP\n"},
-		{"toleration Lt with an integer", "kube-prometheus", "nodeExporter-daemonset.yaml", "      - operator: Exists\n", "      - {key: example.com/generation, operator: Lt, value: '5'}\n"},
 		{"preferred node affinity with any value", "argo-cd", "argocd-repo-server-deployment.yaml", "      affinity:\n", "      affinity:\n        nodeAffinity:\n          preferredDuringSchedulingIgnoredDuringExecution:\n          - weight: 100\n            preference:\n              matchExpressions:\n              - {key: example.com/pool, operator: In, values: ['not a label value']}\n"},
 		{"node affinity by node name", "argo-cd", "argocd-repo-server-deployment.yaml", "      affinity:\n", "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchFields:\n              - {key: metadata.name, operator: In, values: [node-1.example.com]}\n"},
 		{"spread with minDomains", "podinfo", "deployment.yaml", "      containers:\n", "      topologySpreadConstraints:\n      - {maxSkew: 1, minDomains: 3, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: podinfo}}, matchLabelKeys: [pod-template-hash]}\n      - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}\n      containers:\n"},

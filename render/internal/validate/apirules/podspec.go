@@ -3,7 +3,6 @@ package apirules
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -333,9 +332,9 @@ func (c *checker) topologySpread(cs []corev1.TopologySpreadConstraint, path *fie
 	}
 }
 
-// tolerations checks a pod's tolerations. The operators Lt and Gt need a
-// feature gate; kiln accepts them (it cannot see the gate) but checks
-// their value.
+// tolerations checks a pod's tolerations. The operators Lt and Gt need
+// an alpha gate, off by default in every release kiln knows, so they are
+// refused as the API server refuses them.
 func (c *checker) tolerations(ts []corev1.Toleration, path *field.Path) {
 	for i, t := range ts {
 		p := path.Index(i)
@@ -362,9 +361,10 @@ func (c *checker) tolerations(ts []corev1.Toleration, path *field.Path) {
 				c.add(field.Invalid(p.Child("operator"), t.Value, "value must be empty when `operator` is 'Exists'"), "remove value, or use operator: Equal")
 			}
 		case "Lt", "Gt":
-			if _, err := strconv.ParseInt(t.Value, 10, 64); err != nil {
-				c.add(field.Invalid(p.Child("value"), t.Value, "must be a valid integer"), "compare with a whole number")
-			}
+			// TaintTolerationComparisonOperators is alpha in 1.37: off by
+			// default, so the API server refuses the operators.
+			c.add(field.NotSupported(p.Child("operator"), t.Operator, []corev1.TolerationOperator{corev1.TolerationOpEqual, corev1.TolerationOpExists, "Lt", "Gt"}),
+				"Lt and Gt are an alpha feature (TaintTolerationComparisonOperators) that clusters refuse unless they turn it on: use Equal or Exists")
 		}
 	}
 }
