@@ -65,7 +65,9 @@ func notValue(v string) func(*kyaml.Node) bool {
 
 // dropRules are the gated fields, by the release that turned their gate on
 // by default (apirules.GateSince). Fields behind gates still off by
-// default in 1.37 are left out: every release kiln knows drops them.
+// default in 1.37 are left out: every release kiln knows drops them. So
+// is a fileKeyRef before EnvFiles: dropping it leaves its valueFrom
+// without a source, which validation refuses.
 var dropRules = []dropRule{
 	{rootJob, "podReplacementPolicy", "JobPodReplacementPolicy", nil, "a Job replaces a pod as soon as it is terminating"},
 	{rootJob, "backoffLimitPerIndex", "JobBackoffLimitPerIndex", nil, "the Job's backoffLimit counts failures of all indexes together"},
@@ -88,7 +90,6 @@ var dropRules = []dropRule{
 	{rootPod, "resources", "PodLevelResources", nil, "only the containers' own resources apply"},
 	{rootClaim, "volumeAttributesClassName", "VolumeAttributesClass", nil, "the volume gets the storage class's default attributes"},
 	{rootPod, "volumes[].image", "ImageVolume", nil, "the volume and its mounts are dropped, and the containers start without them"},
-	{rootContainer, "env[].valueFrom.fileKeyRef", "EnvFiles", nil, "the variable is left without a source, which the API server refuses"},
 	{rootPod, "hostnameOverride", "HostnameOverride", nil, "the pod's hostname is its name"},
 	{rootRegular, "restartPolicy", "ContainerRestartRules", nil, "the container restarts as the pod's restartPolicy says"},
 	{rootRegular, "restartPolicyRules", "ContainerRestartRules", nil, "the container restarts as the pod's restartPolicy says"},
@@ -112,8 +113,8 @@ var newestDropRelease = func() *version.Version {
 }()
 
 // Dropped returns the fields of o that the API server of the env's
-// kubeVersion drops, in path order within each root. The newest release
-// (no kubeVersion) drops none of them.
+// kubeVersion drops, in dropRules' order, each rule's in the order of its
+// places in o. The newest release (no kubeVersion) drops none of them.
 func (e *Env) Dropped(o templates.Object) []Dropped {
 	if e.kube == nil || !e.kube.LessThan(newestDropRelease) || o.Node == nil || o.Raw != nil {
 		return nil
