@@ -100,6 +100,13 @@ var dropRules = []dropRule{
 	{rootHPA, "behavior.scaleDown.tolerance", "HPAConfigurableTolerance", nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
 }
 
+// gitRepoOff is the release from which GitRepoVolumeDriver, the gitRepo
+// volume plugin's gate, is off by default (v1.37's pkg/features: GA until
+// then, deprecated and off from 1.33, locked off from 1.36). The API
+// server still takes such a volume, with a warning Flux does not show,
+// and the kubelet will not mount it.
+var gitRepoOff = version.MajorMinor(1, 33)
+
 // newestDropRelease is the latest release of dropRules' gates: from it
 // on, nothing in them is dropped.
 var newestDropRelease = func() *version.Version {
@@ -116,7 +123,7 @@ var newestDropRelease = func() *version.Version {
 // kubeVersion drops, in dropRules' order, each rule's in the order of its
 // places in o. The newest release (no kubeVersion) drops none of them.
 func (e *Env) Dropped(o templates.Object) []Dropped {
-	if e.kube == nil || !e.kube.LessThan(newestDropRelease) || o.Node == nil || o.Raw != nil {
+	if o.Node == nil || o.Raw != nil {
 		return nil
 	}
 	roots := objectRoots(o.Node)
@@ -124,14 +131,30 @@ func (e *Env) Dropped(o templates.Object) []Dropped {
 		return nil
 	}
 	var out []Dropped
+	if e.kube == nil || e.kube.AtLeast(gitRepoOff) {
+		for _, root := range roots[rootPod] {
+			eachAt(root.node, []string{"volumes[]", "gitRepo"}, root.path, func(_, k *kyaml.Node, p string) {
+				kube := "the newest Kubernetes"
+				if e.kube != nil {
+					kube = fmt.Sprintf("Kubernetes %d.%d", e.kube.Major(), e.kube.Minor())
+				}
+				out = append(out, Dropped{Path: p, Line: o.LineOf(k), Gate: "GitRepoVolumeDriver",
+					Msg:  fmt.Sprintf("field %q is a gitRepo volume, which %s takes but does not mount (GitRepoVolumeDriver is off by default from 1.33): the pod does not start", p, kube),
+					Hint: "the gitRepo plugin is deprecated, and GitRepoVolumeDriver cannot be turned on from 1.36: clone the repository in an init container into an emptyDir volume, as the Kubernetes documentation suggests"})
+			})
+		}
+	}
+	if e.kube == nil || !e.kube.LessThan(newestDropRelease) {
+		return out
+	}
 	for _, r := range dropRules {
 		if apirules.GateOn(r.gate, e.kube) {
 			continue
 		}
 		for _, root := range roots[r.root] {
-			eachAt(root.node, strings.Split(r.path, "."), root.path, func(n *kyaml.Node, p string) {
-				if r.drops == nil || r.drops(n) {
-					out = append(out, Dropped{Path: p, Line: o.LineOf(n), Gate: r.gate,
+			eachAt(root.node, strings.Split(r.path, "."), root.path, func(v, k *kyaml.Node, p string) {
+				if r.drops == nil || r.drops(v) {
+					out = append(out, Dropped{Path: p, Line: o.LineOf(k), Gate: r.gate,
 						Msg: fmt.Sprintf("field %q is dropped by the API server of Kubernetes %d.%d (%s is on by default from %s): %s",
 							p, e.kube.Major(), e.kube.Minor(), r.gate, apirules.GateSince(r.gate), r.effect),
 						Hint: fmt.Sprintf("if the cluster runs Kubernetes %s or later, set kubeVersion to its version; otherwise remove the field, or turn on %s in the cluster", apirules.GateSince(r.gate), r.gate)})
@@ -222,41 +245,47 @@ func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 // missing or a node on the way is not a mapping.
 func child(n *kyaml.Node, keys ...string) *kyaml.Node {
 	for _, k := range keys {
-		if n == nil || n.Kind != kyaml.MappingNode {
-			return nil
-		}
-		var next *kyaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == k {
-				next = n.Content[i+1]
-			}
-		}
-		n = next
+		_, n = entry(n, k)
 	}
 	return n
 }
 
-// eachAt calls f with each node at path below n (a segment ending in "[]"
-// names each item of a list) and its path; a null value is no field.
-func eachAt(n *kyaml.Node, path []string, at string, f func(*kyaml.Node, string)) {
-	if len(path) == 0 {
-		if n.Tag != kyaml.NodeTagNull {
-			f(n, at)
-		}
-		return
+// entry is the key node and the value of key in a mapping node (the last,
+// if written twice), nils when n is no mapping or lacks key.
+func entry(n *kyaml.Node, key string) (k, v *kyaml.Node) {
+	if n == nil || n.Kind != kyaml.MappingNode {
+		return nil, nil
 	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			k, v = n.Content[i], n.Content[i+1]
+		}
+	}
+	return k, v
+}
+
+// eachAt calls f with each value at path below n (a segment ending in
+// "[]" names each item of a list), the key node that names it (whose line
+// is the field's) and its path; a null value is no field.
+func eachAt(n *kyaml.Node, path []string, at string, f func(v, key *kyaml.Node, path string)) {
 	key, each := strings.CutSuffix(path[0], "[]")
-	v := child(n, key)
+	k, v := entry(n, key)
 	if v == nil {
 		return
 	}
 	at += "." + key
 	if !each {
+		if len(path) == 1 {
+			if v.Tag != kyaml.NodeTagNull {
+				f(v, k, at)
+			}
+			return
+		}
 		eachAt(v, path[1:], at, f)
 		return
 	}
-	if v.Kind != kyaml.SequenceNode {
-		return
+	if v.Kind != kyaml.SequenceNode || len(path) == 1 {
+		return // every path here names a field below the list's items
 	}
 	for i, item := range v.Content {
 		eachAt(item, path[1:], fmt.Sprintf("%s[%d]", at, i), f)

@@ -11,7 +11,8 @@ import (
 // kubeVersion is reported at its path and line from the release before
 // the gate turned on, not from it; values the API server treats as unset
 // (hostUsers: true, procMount: Default, a sidecar's restartPolicy: Always)
-// are not. The documents are the real podinfo Deployment and the
+// are not. A gitRepo volume, which the API server takes but the kubelet
+// no longer mounts from 1.33, is reported from 1.33. The documents are the real podinfo Deployment and the
 // Kubernetes documentation's examples, each with one field added.
 func TestDropped(t *testing.T) {
 	t.Parallel()
@@ -23,6 +24,10 @@ func TestDropped(t *testing.T) {
 		"  volumeClaimTemplates:\n  - metadata: {name: www}\n    spec: {accessModes: [ReadWriteOnce], volumeAttributesClassName: gold, resources: {requests: {storage: 1Gi}}}\n"
 	service := "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n  trafficDistribution: PreferClose\n"
 	hpa := "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n  behavior:\n    scaleUp: {tolerance: '0.05'}\n"
+	// The gitRepo example of the Kubernetes documentation's volumes page.
+	gitRepo := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: server\nspec:\n  containers:\n  - image: nginx\n    name: nginx\n" +
+		"    volumeMounts:\n    - mountPath: /mypath\n      name: git-volume\n  volumes:\n  - name: git-volume\n    gitRepo:\n" +
+		"      repository: \"git@somewhere:me/my-git-repository.git\"\n      revision: \"22f1d8406d464b0c0874075539c1f2e96c253775\"\n"
 	for _, tc := range []struct {
 		name, kube string
 		file, doc  string // doc "" is file mutated by from and to
@@ -45,6 +50,10 @@ func TestDropped(t *testing.T) {
 		{name: "job managed by 1.32", kube: "1.32.0", doc: cronJob},
 		{name: "stateful set 1.33", kube: "1.33.0", doc: sts,
 			want: []string{"spec.volumeClaimTemplates[0].spec.volumeAttributesClassName@15 VolumeAttributesClass", "spec.updateStrategy.rollingUpdate.maxUnavailable@7 MaxUnavailableStatefulSet"}},
+		// Not dropped but not mounted: the gitRepo plugin is off from 1.33.
+		{name: "git repository volume 1.32", kube: "1.32.0", doc: gitRepo},
+		{name: "git repository volume 1.33", kube: "1.33.0", doc: gitRepo, want: []string{"spec.volumes[0].gitRepo@14 GitRepoVolumeDriver"}},
+		{name: "git repository volume, no kubeVersion", kube: "", doc: gitRepo, want: []string{"spec.volumes[0].gitRepo@14 GitRepoVolumeDriver"}},
 		{name: "service 1.30", kube: "1.30.0", doc: service, want: []string{"spec.trafficDistribution@7 ServiceTrafficDistribution"}},
 		{name: "autoscaler 1.34", kube: "1.34.0", doc: hpa, want: []string{"spec.behavior.scaleUp.tolerance@8 HPAConfigurableTolerance"}},
 	} {
