@@ -56,6 +56,7 @@ const (
 	rootSTS       = "sts"       // a StatefulSet spec
 	rootClaim     = "claim"     // a PersistentVolumeClaim spec, also a StatefulSet's claim templates'
 	rootHPA       = "hpa"       // an autoscaling/v2 HorizontalPodAutoscaler spec
+	rootMeta      = "meta"      // a pod's or pod template's metadata
 )
 
 // notValue returns a drops func that is true unless the scalar is v.
@@ -100,12 +101,83 @@ var dropRules = []dropRule{
 	{rootHPA, "behavior.scaleDown.tolerance", "HPAConfigurableTolerance", nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
 }
 
-// gitRepoOff is the release from which GitRepoVolumeDriver, the gitRepo
-// volume plugin's gate, is off by default (v1.37's pkg/features: GA until
-// then, deprecated and off from 1.33, locked off from 1.36). The API
-// server still takes such a volume, with a warning Flux does not show,
-// and the kubelet will not mount it.
-var gitRepoOff = version.MajorMinor(1, 33)
+// inertVolumes are the volume plugins a pod may still name, and the API
+// server still takes (with a warning Flux does not show), but the kubelet
+// no longer mounts, so the pod does not start: each with the release from
+// which (pkg/api/pod/warnings.go of v1.37). gitRepo's gate,
+// GitRepoVolumeDriver, is off by default from 1.33 and locked off from
+// 1.36.
+var inertVolumes = []struct {
+	key          string
+	major, minor uint
+	why, hint    string // why "": non-functional from major.minor
+}{
+	{"photonPersistentDisk", 1, 16, "", csiHint},
+	{"scaleIO", 1, 22, "", csiHint},
+	{"flocker", 1, 25, "", csiHint},
+	{"storageos", 1, 25, "", csiHint},
+	{"quobyte", 1, 25, "", csiHint},
+	{"glusterfs", 1, 26, "", csiHint},
+	{"cephfs", 1, 31, "", "use the Ceph CSI driver (ceph-csi): a persistentVolumeClaim of its StorageClass"},
+	{"rbd", 1, 31, "", "use the Ceph CSI driver (ceph-csi): a persistentVolumeClaim of its StorageClass"},
+	{"gitRepo", 1, 33, "GitRepoVolumeDriver is off by default from 1.33, locked off from 1.36", "clone the repository in an init container into an emptyDir volume, as the Kubernetes documentation suggests"},
+}
+
+const csiHint = "use the storage's CSI driver: a persistentVolumeClaim of its StorageClass"
+
+// seccompAnnotationsOff is the release from which the seccomp annotations
+// of a pod (seccomp.security.alpha.kubernetes.io/pod, and
+// container.seccomp.security.alpha.kubernetes.io/<name>) do nothing:
+// the API server no longer turns them into seccompProfile.
+const seccompAnnotationsOff = 27
+
+// inert returns what of o the API server of kubeVersion takes but what
+// then does nothing: volumes of plugins no longer mounted, seccomp
+// annotations no longer applied.
+func (e *Env) inert(o templates.Object, roots map[string][]rooted) []Dropped {
+	kube := "the newest Kubernetes"
+	if e.kube != nil {
+		kube = fmt.Sprintf("Kubernetes %d.%d", e.kube.Major(), e.kube.Minor())
+	}
+	from := func(major, minor uint) bool { return e.kube == nil || e.kube.AtLeast(version.MajorMinor(major, minor)) }
+	var out []Dropped
+	for _, v := range inertVolumes {
+		if !from(v.major, v.minor) {
+			continue
+		}
+		for _, root := range roots[rootPod] {
+			why := v.why
+			if why == "" {
+				why = fmt.Sprintf("non-functional from %d.%d", v.major, v.minor)
+			}
+			eachAt(root.node, []string{"volumes[]", v.key}, root.path, func(_, k *kyaml.Node, p string) {
+				out = append(out, Dropped{Path: p, Line: o.LineOf(k), Gate: v.key + " volumes",
+					Msg:  fmt.Sprintf("field %q is a %s volume, which %s takes but does not mount (%s): the pod does not start", p, v.key, kube, why),
+					Hint: v.hint})
+			})
+		}
+	}
+	if !from(1, seccompAnnotationsOff) {
+		return out
+	}
+	for _, root := range roots[rootMeta] {
+		_, ann := entry(root.node, "annotations")
+		if ann == nil || ann.Kind != kyaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(ann.Content); i += 2 {
+			key := ann.Content[i].Value
+			if key != "seccomp.security.alpha.kubernetes.io/pod" && !strings.HasPrefix(key, "container.seccomp.security.alpha.kubernetes.io/") {
+				continue
+			}
+			p := fmt.Sprintf("%s.annotations[%s]", root.path, key)
+			out = append(out, Dropped{Path: p, Line: o.LineOf(ann.Content[i]), Gate: "seccomp annotations",
+				Msg:  fmt.Sprintf("field %q is a seccomp annotation, which %s ignores (non-functional from 1.27): the pod runs without the seccomp profile it names", p, kube),
+				Hint: "set the pod's or the container's securityContext.seccompProfile instead (type: RuntimeDefault, or Localhost with localhostProfile)"})
+		}
+	}
+	return out
+}
 
 // newestDropRelease is the latest release of dropRules' gates: from it
 // on, nothing in them is dropped.
@@ -130,20 +202,7 @@ func (e *Env) Dropped(o templates.Object) []Dropped {
 	if len(roots) == 0 {
 		return nil
 	}
-	var out []Dropped
-	if e.kube == nil || e.kube.AtLeast(gitRepoOff) {
-		for _, root := range roots[rootPod] {
-			eachAt(root.node, []string{"volumes[]", "gitRepo"}, root.path, func(_, k *kyaml.Node, p string) {
-				kube := "the newest Kubernetes"
-				if e.kube != nil {
-					kube = fmt.Sprintf("Kubernetes %d.%d", e.kube.Major(), e.kube.Minor())
-				}
-				out = append(out, Dropped{Path: p, Line: o.LineOf(k), Gate: "GitRepoVolumeDriver",
-					Msg:  fmt.Sprintf("field %q is a gitRepo volume, which %s takes but does not mount (GitRepoVolumeDriver is off by default from 1.33): the pod does not start", p, kube),
-					Hint: "the gitRepo plugin is deprecated, and GitRepoVolumeDriver cannot be turned on from 1.36: clone the repository in an init container into an emptyDir volume, as the Kubernetes documentation suggests"})
-			})
-		}
-	}
+	out := e.inert(o, roots)
 	if e.kube == nil || !e.kube.LessThan(newestDropRelease) {
 		return out
 	}
@@ -223,6 +282,7 @@ func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 	if pod == "" {
 		return roots
 	}
+	at(rootMeta, strings.TrimSuffix(pod, "spec")+"metadata")
 	ps := at(rootPod, pod)
 	if ps == nil {
 		return roots
