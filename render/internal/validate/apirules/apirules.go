@@ -520,6 +520,7 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 	}
 	c.env(ctr.Env, cp.Child("env"))
 	c.envFrom(ctr.EnvFrom, cp.Child("envFrom"))
+	c.applyKeys(ctr, cp)
 	c.mounts(ctr, cp)
 	c.requirements(&ctr.Resources, cp.Child("resources"), c.resource)
 }
