@@ -475,6 +475,7 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 	c.podFields(ps, path)
 	c.fileKeyRefVolumes(ps, path)
 	c.podResources(ps, path)
+	c.podApplyKeys(ps, path)
 }
 
 // container checks one container's mounts, ports and resources.

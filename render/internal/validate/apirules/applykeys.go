@@ -10,7 +10,8 @@ import (
 // Keyed lists that server-side apply refuses with duplicates. Flux's
 // kustomize-controller applies every object with server-side apply, which
 // reads a container's env (keyed by name) and ports (keyed by
-// containerPort and protocol) as maps and refuses an object naming a key
+// containerPort and protocol), and a pod's hostAliases (by ip) and
+// imagePullSecrets (by name), as maps and refuses an object naming a key
 // twice: "failed to create typed patch object …: duplicate entries for
 // key [name=\"FOO\"]" (kubernetes/kubernetes#113482, open). The API server's
 // create and update take such objects with a warning, so its validation
@@ -40,5 +41,24 @@ func (c *checker) applyKeys(ctr *corev1.Container, cp *field.Path) {
 			c.add(field.Duplicate(cp.Child("ports").Index(i), key), applyKeysHint+" (the same containerPort and protocol, even with other hostPorts)")
 		}
 		ports[key] = true
+	}
+}
+
+// podApplyKeys checks a pod's host alias addresses and pull secret names
+// are unique (the API server only warns about either).
+func (c *checker) podApplyKeys(ps *corev1.PodSpec, path *field.Path) {
+	ips := map[string]bool{}
+	for i, ha := range ps.HostAliases {
+		if ips[ha.IP] {
+			c.add(field.Duplicate(path.Child("hostAliases").Index(i).Child("ip"), ha.IP), applyKeysHint+": list each address once, with all its hostnames")
+		}
+		ips[ha.IP] = true
+	}
+	names := map[string]bool{}
+	for i, s := range ps.ImagePullSecrets {
+		if names[s.Name] {
+			c.add(field.Duplicate(path.Child("imagePullSecrets").Index(i).Child("name"), s.Name), applyKeysHint)
+		}
+		names[s.Name] = true
 	}
 }
