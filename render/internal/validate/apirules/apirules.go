@@ -55,43 +55,7 @@ type Options struct {
 // Check returns every rule obj breaks, in a stable order. Kinds without
 // rules here return nil.
 func Check(obj runtime.Object, opts Options) []Problem {
-	c := checker{
-		relaxedEnvNames:            GateOn("RelaxedEnvironmentVariableValidation", opts.KubeVersion),
-		bothIngressClasses:         atLeast(opts.KubeVersion, 1, 27),
-		statefulSetMaxUnavailable:  GateOn("MaxUnavailableStatefulSet", opts.KubeVersion),
-		podAffinityLabelKeys:       GateOn("MatchLabelKeysInPodAffinity", opts.KubeVersion),
-		jobBackoffPerIndex:         GateOn("JobBackoffLimitPerIndex", opts.KubeVersion),
-		strictIPs:                  GateOn("StrictIPCIDRValidation", opts.KubeVersion),
-		relaxedServiceNames:        GateOn("RelaxedServiceNameValidation", opts.KubeVersion),
-		relaxedDNSSearches:         GateOn("RelaxedDNSSearchValidation", opts.KubeVersion),
-		zeroSleep:                  GateOn("PodLifecycleSleepActionAllowZero", opts.KubeVersion),
-		hpaScaleToZero:             GateOn("HPAScaleToZero", opts.KubeVersion),
-		userNamespaces:             GateOn("UserNamespacesSupport", opts.KubeVersion),
-		userNamespaceDevices:       atLeast(opts.KubeVersion, 1, 34),
-		procMountType:              GateOn("ProcMountType", opts.KubeVersion),
-		seLinuxChangePolicy:        GateOn("SELinuxChangePolicy", opts.KubeVersion),
-		seLinuxMount:               GateOn("SELinuxMount", opts.KubeVersion),
-		supplementalGroupsPolicy:   GateOn("SupplementalGroupsPolicy", opts.KubeVersion),
-		recursiveReadOnly:          GateOn("RecursiveReadOnlyMounts", opts.KubeVersion),
-		hostnameOverride:           GateOn("HostnameOverride", opts.KubeVersion),
-		envFiles:                   GateOn("EnvFiles", opts.KubeVersion),
-		imageVolume:                GateOn("ImageVolume", opts.KubeVersion),
-		certificateProjections:     GateOn("ClusterTrustBundleProjection", opts.KubeVersion),
-		containerRestartRules:      GateOn("ContainerRestartRules", opts.KubeVersion),
-		resourceClaims:             GateOn("DynamicResourceAllocation", opts.KubeVersion),
-		serviceTrafficDistribution: GateOn("ServiceTrafficDistribution", opts.KubeVersion),
-		preferSameTraffic:          GateOn("PreferSameTrafficDistribution", opts.KubeVersion),
-		podReplacementPolicy:       GateOn("JobPodReplacementPolicy", opts.KubeVersion),
-		jobManagedBy:               GateOn("JobManagedBy", opts.KubeVersion),
-		jobSuccessPolicy:           GateOn("JobSuccessPolicy", opts.KubeVersion),
-		hpaTolerance:               GateOn("HPAConfigurableTolerance", opts.KubeVersion),
-		podLevelResources:          GateOn("PodLevelResources", opts.KubeVersion),
-		restartAllContainers:       GateOn("RestartAllContainersOnContainerExits", opts.KubeVersion),
-		inPlaceResize:              GateOn("InPlacePodVerticalScaling", opts.KubeVersion),
-		volumeAttributesClass:      GateOn("VolumeAttributesClass", opts.KubeVersion),
-		matchConditionCEL:          GateOn("AdmissionWebhookMatchConditions", opts.KubeVersion),
-		celCompat:                  CELCompatibility(opts.KubeVersion),
-	}
+	c := checker{kube: opts.KubeVersion, celCompat: CELCompatibility(opts.KubeVersion)}
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
@@ -182,140 +146,28 @@ func Check(obj runtime.Object, opts Options) []Problem {
 
 type checker struct {
 	problems []Problem
-	// relaxedEnvNames: environment variable names and envFrom prefixes
-	// may be any printable ASCII but '=' (the RelaxedEnvironmentVariableValidation
-	// gate, on by default from 1.32); before, a C identifier with '-' and '.'.
-	relaxedEnvNames bool
-	// bothIngressClasses: an Ingress may have the kubernetes.io/ingress.class
-	// annotation beside spec.ingressClassName when they agree (from 1.27).
-	bothIngressClasses bool
-	// statefulSetMaxUnavailable: a StatefulSet's rollingUpdate.maxUnavailable
-	// is kept and validated (MaxUnavailableStatefulSet, beta from 1.35 but
-	// on by default only from 1.37); before, the API server drops it.
-	statefulSetMaxUnavailable bool
-	// podAffinityLabelKeys: a pod affinity term's matchLabelKeys and
-	// mismatchLabelKeys are kept and validated (MatchLabelKeysInPodAffinity,
-	// on by default from 1.31); before, the API server drops them.
-	podAffinityLabelKeys bool
-	// jobBackoffPerIndex: a Job's backoffLimitPerIndex and maxFailedIndexes
-	// are kept and validated (JobBackoffLimitPerIndex, on by default from
-	// 1.29); before, the API server drops them.
-	jobBackoffPerIndex bool
-	// strictIPs: addresses and CIDRs of the fields that predate strict IP
-	// validation are parsed strictly (StrictIPCIDRValidation, on by
-	// default from 1.36, always from 1.38; see ips.go).
-	strictIPs bool
-	// relaxedServiceNames: a Service's name, and a name that refers to
-	// one, is a DNS-1123 label, so it may start with a digit
-	// (RelaxedServiceNameValidation, on by default from 1.36, GA in 1.37);
-	// before, a DNS-1035 label.
-	relaxedServiceNames bool
-	// relaxedDNSSearches: a pod's DNS search domain may hold '_' or be a
-	// lone '.' (RelaxedDNSSearchValidation, on by default from 1.33);
-	// before, a DNS-1123 subdomain with an optional trailing dot.
-	relaxedDNSSearches bool
-	// zeroSleep: a lifecycle hook may sleep 0 seconds
-	// (PodLifecycleSleepActionAllowZero, on by default from 1.33).
-	zeroSleep bool
-	// hpaScaleToZero: an autoscaler's minReplicas may be 0 when an Object
-	// or External metric can scale it up again (HPAScaleToZero, on by
-	// default from 1.37); before, at least 1.
-	hpaScaleToZero bool
-	// userNamespaces: a pod's hostUsers is kept and validated
-	// (UserNamespacesSupport, on by default from 1.33, GA in 1.36);
-	// before, the API server drops it.
-	userNamespaces bool
-	// userNamespaceDevices: a pod with hostUsers: false may not have
-	// volumeDevices (refused from 1.34, kubernetes/kubernetes#132868:
-	// block devices are neither ID-mapped nor chowned, so they would not
-	// work).
-	userNamespaceDevices bool
-	// procMountType: a container's procMount is kept and validated
-	// (ProcMountType, on by default from 1.33); before, the API server
-	// sets any value it is given to Default.
-	procMountType bool
-	// seLinuxChangePolicy: a pod's seLinuxChangePolicy is kept and
-	// validated (SELinuxChangePolicy, on by default from 1.33); before,
-	// the API server drops it.
-	seLinuxChangePolicy bool
-	// seLinuxMount: seLinuxChangePolicy may be MountOption as well as
-	// Recursive (SELinuxMount, on by default from 1.37).
-	seLinuxMount bool
-	// supplementalGroupsPolicy: a pod's supplementalGroupsPolicy is kept
-	// (SupplementalGroupsPolicy, on by default from 1.33), so a Windows
-	// pod may not set it; before, the API server drops it.
-	supplementalGroupsPolicy bool
-	// recursiveReadOnly: a mount's recursiveReadOnly is kept and
-	// validated (RecursiveReadOnlyMounts, on by default from 1.31).
-	recursiveReadOnly bool
-	// hostnameOverride: a pod's hostnameOverride is kept and validated
-	// (HostnameOverride, on by default from 1.35).
-	hostnameOverride bool
-	// envFiles: an environment variable's valueFrom.fileKeyRef is kept
-	// and validated (EnvFiles, on by default from 1.35).
-	envFiles bool
-	// imageVolume: a volume's image source is kept and validated
-	// (ImageVolume, on by default from 1.35). Before, the API server
-	// drops image volumes and their mounts.
-	imageVolume bool
-	// certificateProjections: a projected volume's clusterTrustBundle and
-	// podCertificate sources are kept (ClusterTrustBundleProjection and
-	// PodCertificateRequest, on by default from 1.37).
-	certificateProjections bool
-	// containerRestartRules: containers' restartPolicy and
-	// restartPolicyRules are kept and validated (ContainerRestartRules,
-	// on by default from 1.35).
-	containerRestartRules bool
-	// restartAllContainers: a restart rule may restart all containers, and
-	// a sidecar may have rules (RestartAllContainersOnContainerExits, on
-	// by default from 1.36).
-	restartAllContainers bool
-	// resourceClaims: a pod's resourceClaims and its containers'
-	// resources.claims are kept and validated (DynamicResourceAllocation,
-	// on by default from 1.34).
-	resourceClaims bool
-	// serviceTrafficDistribution: a Service's trafficDistribution is kept
-	// and validated (ServiceTrafficDistribution, on by default from
-	// 1.31); preferSameTraffic: it may also be PreferSameZone or
-	// PreferSameNode (PreferSameTrafficDistribution, from 1.34).
-	serviceTrafficDistribution bool
-	preferSameTraffic          bool
-	// podReplacementPolicy: a Job's podReplacementPolicy is kept and
-	// validated (JobPodReplacementPolicy, on by default from 1.29).
-	podReplacementPolicy bool
-	// jobManagedBy: a Job's managedBy is kept and validated
-	// (JobManagedBy, on by default from 1.32).
-	jobManagedBy bool
-	// jobSuccessPolicy: a Job's successPolicy is kept and validated
-	// (JobSuccessPolicy, on by default from 1.31).
-	jobSuccessPolicy bool
-	// hpaTolerance: an autoscaler's scaling rules' tolerance is kept and
-	// validated (HPAConfigurableTolerance, on by default from 1.35).
-	hpaTolerance bool
-	// podLevelResources: a pod's own resources are kept and validated
-	// (PodLevelResources, on by default from 1.34).
-	podLevelResources bool
-	// inPlaceResize: containers' resizePolicy is kept and validated
-	// (InPlacePodVerticalScaling, on by default from 1.33); before, the
-	// API server drops it.
-	inPlaceResize bool
-	// volumeAttributesClass: a claim's volumeAttributesClassName is kept
-	// and validated (VolumeAttributesClass, on by default from 1.34);
-	// before, the API server drops it.
-	volumeAttributesClass bool
-	// matchConditionCEL: webhooks' match conditions are compiled
-	// (AdmissionWebhookMatchConditions, on by default from 1.28).
-	matchConditionCEL bool
+	// kube is the API server's version (nil: the newest), for the rules
+	// that follow it: those of feature gates (on, below) and a few others
+	// (since).
+	kube *version.Version
 	// celCompat is the API server's CEL compatibility version, the
 	// libraries a new expression may use.
 	celCompat *version.Version
 }
 
+// on reports whether feature gate is on by default in the API server's
+// release (gates.go), so that what it governs is kept and validated.
+func (c *checker) on(gate string) bool { return GateOn(gate, c.kube) }
+
+// since reports whether the API server is release major.minor or later,
+// for a rule that changed in a release without a feature gate.
+func (c *checker) since(major, minor uint) bool { return atLeast(c.kube, major, minor) }
+
 // serviceName checks a name that refers to a Service, as the Service's
 // own name is checked.
 func (c *checker) serviceName(p *field.Path, name string) {
 	check, hint := apimachineryvalidation.NameIsDNS1035Label, "a Service name is a DNS-1035 label: lowercase letters, digits and '-', starting with a letter"
-	if c.relaxedServiceNames {
+	if c.on("RelaxedServiceNameValidation") {
 		check, hint = apimachineryvalidation.NameIsDNSLabel, "a Service name is a DNS-1123 label: lowercase letters, digits and '-', at most 63"
 	}
 	for _, msg := range check(name, false) {
@@ -332,7 +184,7 @@ func atLeast(v *version.Version, major, minor uint) bool {
 // envName returns what is wrong with an environment variable name or
 // envFrom prefix under the API server's rules, and a hint.
 func (c *checker) envName(name string) (msgs []string, hint string) {
-	if c.relaxedEnvNames {
+	if c.on("RelaxedEnvironmentVariableValidation") {
 		return validation.IsRelaxedEnvVarName(name), "an environment variable name is printable ASCII without '='"
 	}
 	return validation.IsEnvVarName(name), "before Kubernetes 1.32 an environment variable name is letters, digits, '_', '-' and '.', not starting with a digit: rename it, or raise the env's kubeVersion if the cluster is newer"
@@ -745,9 +597,9 @@ func (c *checker) secretType(o *corev1.Secret) {
 // replicas checks an autoscaler's bounds.
 func (c *checker) replicas(min *int32, max int32, spec *field.Path) {
 	switch {
-	case min != nil && *min < 0 && c.hpaScaleToZero:
+	case min != nil && *min < 0 && c.on("HPAScaleToZero"):
 		c.add(field.Invalid(spec.Child("minReplicas"), *min, "must be greater than or equal to 0"), "set minReplicas to 0 or more")
-	case min != nil && *min < 1 && !c.hpaScaleToZero:
+	case min != nil && *min < 1 && !c.on("HPAScaleToZero"):
 		c.add(field.Invalid(spec.Child("minReplicas"), *min, "must be greater than or equal to 1"),
 			"scaling to zero needs the HPAScaleToZero feature gate, on by default from Kubernetes 1.37: set minReplicas to 1 or more")
 	}
@@ -896,7 +748,7 @@ func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 		sources := 0
 		// Before EnvFiles (1.35) the API server drops fileKeyRef, so a
 		// variable read from a file has no source left.
-		for _, set := range []bool{vf.FieldRef != nil, vf.ResourceFieldRef != nil, vf.ConfigMapKeyRef != nil, vf.SecretKeyRef != nil, vf.FileKeyRef != nil && c.envFiles} {
+		for _, set := range []bool{vf.FieldRef != nil, vf.ResourceFieldRef != nil, vf.ConfigMapKeyRef != nil, vf.SecretKeyRef != nil, vf.FileKeyRef != nil && c.on("EnvFiles")} {
 			if set {
 				sources++
 			}
@@ -914,7 +766,7 @@ func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 		if r := vf.SecretKeyRef; r != nil {
 			c.refKey(r.Key, vp.Child("secretKeyRef", "key"))
 		}
-		if r := vf.FileKeyRef; r != nil && c.envFiles {
+		if r := vf.FileKeyRef; r != nil && c.on("EnvFiles") {
 			c.fileKeyRef(r, vp.Child("fileKeyRef"))
 		}
 		switch {
@@ -1047,12 +899,12 @@ func (c *checker) appProtocol(ap *string, p *field.Path) {
 // 1.31 (ServiceTrafficDistribution) with PreferClose, and PreferSameZone
 // and PreferSameNode from 1.34 (PreferSameTrafficDistribution).
 func (c *checker) trafficDistribution(td *string, p *field.Path) {
-	if td == nil || !c.serviceTrafficDistribution {
+	if td == nil || !c.on("ServiceTrafficDistribution") {
 		return
 	}
 	supported := []string{corev1.ServiceTrafficDistributionPreferClose}
 	hint := "set PreferClose (endpoints in the client's zone first), or leave trafficDistribution out"
-	if c.preferSameTraffic {
+	if c.on("PreferSameTrafficDistribution") {
 		supported = append(supported, corev1.ServiceTrafficDistributionPreferSameZone, corev1.ServiceTrafficDistributionPreferSameNode)
 		hint = "set PreferSameZone (PreferClose is its older name) or PreferSameNode, or leave trafficDistribution out"
 	}

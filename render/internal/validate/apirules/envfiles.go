@@ -33,7 +33,7 @@ func (c *checker) fileKeyRef(r *corev1.FileKeySelector, p *field.Path) {
 // fileKeyRefVolumes checks that each fileKeyRef names a volume of the pod
 // that is an emptyDir.
 func (c *checker) fileKeyRefVolumes(ps *corev1.PodSpec, path *field.Path) {
-	if !c.envFiles {
+	if !c.on("EnvFiles") {
 		return
 	}
 	emptyDir := map[string]bool{}

@@ -66,7 +66,7 @@ func (c *checker) handler(h handler, grace int64, kinds string, path *field.Path
 		// is wrong whatever the grace period.
 		const hint = "sleep at most the pod's terminationGracePeriodSeconds (30 unless set), or raise it: the kubelet kills the container when it runs out"
 		switch s := h.sleep.Seconds; {
-		case !c.zeroSleep && (s <= 0 || (grace >= 0 && s > grace)):
+		case !c.on("PodLifecycleSleepActionAllowZero") && (s <= 0 || (grace >= 0 && s > grace)):
 			c.add(field.Invalid(p, s, fmt.Sprintf("must be greater than 0 and less than terminationGracePeriodSeconds (%d). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep.", grace)),
 				"sleep at least 1 second (a 0 s sleep needs Kubernetes 1.33), and "+hint)
 		case s < 0 || (grace >= 0 && s > grace):

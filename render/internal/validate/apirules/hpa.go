@@ -61,7 +61,7 @@ func (c *checker) autoscalerV2(s *autoscalingv2.HorizontalPodAutoscalerSpec, spe
 // for autoscaling/v2; minReplicas for autoscaling/v1, which has no
 // metrics (the API server reads its CPU target as a Resource metric).
 func (c *checker) scaleToZeroMetrics(min *int32, metrics []autoscalingv2.MetricSpec, p *field.Path, hint string) {
-	if min == nil || *min != 0 || !c.hpaScaleToZero {
+	if min == nil || *min != 0 || !c.on("HPAScaleToZero") {
 		return
 	}
 	for _, m := range metrics {
@@ -232,7 +232,7 @@ func (c *checker) scalingRules(r *autoscalingv2.HPAScalingRules, p *field.Path) 
 			c.add(field.Invalid(p.Child("stabilizationWindowSeconds"), *w, fmt.Sprintf("must be less than or equal to %d", maxStabilizationWindowSeconds)), hint)
 		}
 	}
-	if t := r.Tolerance; t != nil && c.hpaTolerance && t.Sign() < 0 {
+	if t := r.Tolerance; t != nil && c.on("HPAConfigurableTolerance") && t.Sign() < 0 {
 		c.add(field.Invalid(p.Child("tolerance"), t.String(), "must be greater than or equal to 0"),
 			"a tolerance is the fraction of change in the metric that does not scale, such as 0.05: 0 or more")
 	}

@@ -85,7 +85,7 @@ func (c *checker) classAnnotation(ing *networkingv1.Ingress, class string) {
 	}
 	p := field.NewPath("metadata", "annotations").Key(ingressClassAnnotation)
 	switch {
-	case !c.bothIngressClasses:
+	case !c.since(1, 27): // kubernetes/kubernetes#115447: both, when they agree
 		c.add(field.Invalid(p, v, "can not be set when the class field is also set"),
 			"before Kubernetes 1.27 an Ingress names its class once: keep spec.ingressClassName and remove the "+ingressClassAnnotation+" annotation")
 	case v != class:

@@ -24,7 +24,7 @@ import (
 // legacyIP checks an address of such a field, with hint for an address
 // that is not one at all; it reports whether the address is valid.
 func (c *checker) legacyIP(p *field.Path, ip, hint string) bool {
-	errs := validation.IsValidIPForLegacyField(p, ip, c.strictIPs, nil)
+	errs := validation.IsValidIPForLegacyField(p, ip, c.on("StrictIPCIDRValidation"), nil)
 	for _, e := range errs {
 		c.add(e, strictHint(ip, false, hint))
 	}
@@ -33,7 +33,7 @@ func (c *checker) legacyIP(p *field.Path, ip, hint string) bool {
 
 // legacyCIDR is legacyIP for a CIDR.
 func (c *checker) legacyCIDR(p *field.Path, cidr, hint string) bool {
-	errs := validation.IsValidCIDRForLegacyField(p, cidr, c.strictIPs, nil)
+	errs := validation.IsValidCIDRForLegacyField(p, cidr, c.on("StrictIPCIDRValidation"), nil)
 	for _, e := range errs {
 		c.add(e, strictHint(cidr, true, hint))
 	}

@@ -56,7 +56,7 @@ func (c *checker) mounts(ctr *corev1.Container, cp *field.Path) {
 // volumeMounts.recursiveReadOnly, without the mount's index; the schema
 // checks the values.
 func (c *checker) recursiveReadOnlyMount(m corev1.VolumeMount, p *field.Path) {
-	if !c.recursiveReadOnly || m.RecursiveReadOnly == nil {
+	if !c.on("RecursiveReadOnlyMounts") || m.RecursiveReadOnly == nil {
 		return
 	}
 	if rro := *m.RecursiveReadOnly; rro != corev1.RecursiveReadOnlyEnabled && rro != corev1.RecursiveReadOnlyIfPossible {
@@ -139,7 +139,7 @@ func (c *checker) devices(ctr *corev1.Container, cp *field.Path, volumes map[str
 // From 1.33 init containers, sidecars or not, take a resizePolicy too
 // (AllowSidecarResizePolicy follows the same gate).
 func (c *checker) resizePolicy(policies []corev1.ContainerResizePolicy, p *field.Path, podRestart corev1.RestartPolicy) {
-	if !c.inPlaceResize {
+	if !c.on("InPlacePodVerticalScaling") {
 		return
 	}
 	const hint = "a resize policy names cpu or memory, each once, with restartPolicy NotRequired or RestartContainer"

@@ -26,7 +26,7 @@ const podResourcesHint = "a pod's own resources bound what its containers use to
 
 // podResources checks the pod's spec.resources.
 func (c *checker) podResources(ps *corev1.PodSpec, path *field.Path) {
-	if ps.Resources == nil || !c.podLevelResources {
+	if ps.Resources == nil || !c.on("PodLevelResources") {
 		return
 	}
 	p := path.Child("resources")

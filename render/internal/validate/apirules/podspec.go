@@ -121,7 +121,7 @@ func (c *checker) dnsConfig(ps *corev1.PodSpec, path *field.Path) {
 	}
 	for i, s := range dc.Searches {
 		check := validation.IsDNS1123SubdomainWithUnderscore
-		if !c.relaxedDNSSearches {
+		if !c.on("RelaxedDNSSearchValidation") {
 			check = validation.IsDNS1123Subdomain
 		} else if s == "." {
 			continue
@@ -253,7 +253,7 @@ func (c *checker) podAffinityTerm(term *corev1.PodAffinityTerm, path *field.Path
 			c.add(field.Invalid(path.Child("namespace"), ns, msg), "namespaces lists namespace names: DNS labels")
 		}
 	}
-	if c.podAffinityLabelKeys {
+	if c.on("MatchLabelKeysInPodAffinity") {
 		c.affinityLabelKeys(term, path)
 	}
 	if term.TopologyKey == "" {
@@ -458,7 +458,7 @@ func (c *checker) hostPorts(ps *corev1.PodSpec, path *field.Path) {
 // HostnameOverride), as validatePodHostName: not with setHostnameAsFQDN
 // or hostNetwork, at most 64 characters, a DNS subdomain.
 func (c *checker) hostnameOverrideRules(ps *corev1.PodSpec, p *field.Path) {
-	if !c.hostnameOverride || ps.HostnameOverride == nil {
+	if !c.on("HostnameOverride") || ps.HostnameOverride == nil {
 		return
 	}
 	if ps.SetHostnameAsFQDN != nil && *ps.SetHostnameAsFQDN {

@@ -23,7 +23,7 @@ const claimHint = "a pod's resource claim has a name (a DNS label) and exactly o
 // names, which its containers may use.
 func (c *checker) podResourceClaims(ps *corev1.PodSpec, path *field.Path) map[string]bool {
 	names := map[string]bool{}
-	if !c.resourceClaims {
+	if !c.on("DynamicResourceAllocation") {
 		return names
 	}
 	for i, claim := range ps.ResourceClaims {
@@ -63,7 +63,7 @@ func (c *checker) podResourceClaims(ps *corev1.PodSpec, path *field.Path) map[st
 // containerClaims checks the claims a container's resources use: each
 // names a claim of the pod, at most once, or one request of it.
 func (c *checker) containerClaims(claims []corev1.ResourceClaim, p *field.Path, podClaims map[string]bool) {
-	if !c.resourceClaims {
+	if !c.on("DynamicResourceAllocation") {
 		return
 	}
 	used := map[string]bool{}

@@ -22,11 +22,11 @@ const (
 // containerRestart checks one container's restartPolicy and
 // restartPolicyRules; init says whether it is an init container.
 func (c *checker) containerRestart(ctr *corev1.Container, cp *field.Path, init bool) {
-	if !c.containerRestartRules {
+	if !c.on("ContainerRestartRules") {
 		return
 	}
 	policy, rules := ctr.RestartPolicy, ctr.RestartPolicyRules
-	if init && policy != nil && *policy == corev1.ContainerRestartPolicyAlways && !c.restartAllContainers {
+	if init && policy != nil && *policy == corev1.ContainerRestartPolicyAlways && !c.on("RestartAllContainersOnContainerExits") {
 		if len(rules) > 0 {
 			c.add(field.Forbidden(cp.Child("restartPolicyRules"), "restartPolicyRules are not allowed for init containers with restart policy Always"),
 				"a sidecar (an init container with restartPolicy: Always) takes rules from Kubernetes 1.36: remove restartPolicyRules")
@@ -47,14 +47,14 @@ func (c *checker) containerRestart(ctr *corev1.Container, cp *field.Path, init b
 		c.add(field.TooMany(rp, len(rules), maxRestartRules), "give a container at most 20 restart rules")
 	}
 	actions := []corev1.ContainerRestartRuleAction{corev1.ContainerRestartRuleActionRestart}
-	if c.restartAllContainers {
+	if c.on("RestartAllContainersOnContainerExits") {
 		actions = append(actions, corev1.ContainerRestartRuleActionRestartAllContainers)
 	}
 	for i, r := range rules {
 		p := rp.Index(i)
 		switch {
 		case r.Action == corev1.ContainerRestartRuleActionRestart:
-		case r.Action == corev1.ContainerRestartRuleActionRestartAllContainers && c.restartAllContainers:
+		case r.Action == corev1.ContainerRestartRuleActionRestartAllContainers && c.on("RestartAllContainersOnContainerExits"):
 		default:
 			c.add(field.NotSupported(p.Child("action"), r.Action, actions), restartRulesHint)
 		}

@@ -179,7 +179,7 @@ func (c *checker) statefulSetSpec(s *appsv1.StatefulSetSpec, spec *field.Path) {
 	nonNegativeIfSet(c, ru.Partition, ruPath.Child("partition"))
 	// Before Kubernetes 1.37 the MaxUnavailableStatefulSet gate is off by
 	// default, and the API server drops maxUnavailable before validating.
-	if ru.MaxUnavailable != nil && c.statefulSetMaxUnavailable {
+	if ru.MaxUnavailable != nil && c.on("MaxUnavailableStatefulSet") {
 		c.intOrPercent(*ru.MaxUnavailable, ruPath.Child("maxUnavailable"), true)
 		if isZero(*ru.MaxUnavailable) {
 			c.add(field.Invalid(ruPath.Child("maxUnavailable"), ru.MaxUnavailable.String(), "cannot be 0"),
@@ -218,7 +218,7 @@ func (c *checker) statefulSetPods(s *appsv1.StatefulSetSpec, spec *field.Path) {
 // settings that need indexed completion (batch validation of
 // k8s.io/kubernetes v1.37).
 func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
-	if !c.jobBackoffPerIndex {
+	if !c.on("JobBackoffLimitPerIndex") {
 		// Dropped by the API server before its gate: checked as absent.
 		v := *js
 		v.BackoffLimitPerIndex, v.MaxFailedIndexes = nil, nil
@@ -247,11 +247,11 @@ func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
 			c.add(field.Invalid(spec.Child("maxFailedIndexes"), *js.MaxFailedIndexes, "requires indexed completion mode"), hint)
 		}
 		// Before JobSuccessPolicy (1.31) the API server drops it.
-		if js.SuccessPolicy != nil && c.jobSuccessPolicy {
+		if js.SuccessPolicy != nil && c.on("JobSuccessPolicy") {
 			c.add(field.Invalid(spec.Child("successPolicy"), "", "requires indexed completion mode"), hint)
 		}
 	}
-	if r := js.PodReplacementPolicy; r != nil && c.podReplacementPolicy {
+	if r := js.PodReplacementPolicy; r != nil && c.on("JobPodReplacementPolicy") {
 		rp := spec.Child("podReplacementPolicy")
 		switch {
 		case js.PodFailurePolicy != nil && *r != batchv1.Failed:
@@ -262,7 +262,7 @@ func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
 				"set podReplacementPolicy to Failed or TerminatingOrFailed")
 		}
 	}
-	if m := js.ManagedBy; m != nil && c.jobManagedBy {
+	if m := js.ManagedBy; m != nil && c.on("JobManagedBy") {
 		mp := spec.Child("managedBy")
 		for _, err := range validation.IsDomainPrefixedPath(mp, *m) {
 			c.add(err, "name the controller that manages the Job as a domain-prefixed path, such as kueue.x-k8s.io/multikueue, or leave managedBy out for the Job controller")

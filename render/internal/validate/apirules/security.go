@@ -96,7 +96,9 @@ func (c *checker) hostUsers(ps *corev1.PodSpec, path *field.Path) {
 				fmt.Sprintf("a pod in its own user namespace (hostUsers: false) cannot share the host's namespaces: remove %s, or hostUsers", f.key))
 		}
 	}
-	if !c.userNamespaceDevices {
+	// From 1.34 (kubernetes/kubernetes#132868) block devices are refused
+	// beside hostUsers: false: they are neither ID-mapped nor chowned.
+	if !c.since(1, 34) {
 		return
 	}
 	eachContainer(ps, path, func(ctr *corev1.Container, cp *field.Path) {
@@ -111,22 +113,22 @@ func (c *checker) hostUsers(ps *corev1.PodSpec, path *field.Path) {
 // namespace: hostUsers unset or true, or dropped by an API server before
 // UserNamespacesSupport.
 func (c *checker) hostUsersOn(ps *corev1.PodSpec) bool {
-	return !c.userNamespaces || ps.HostUsers == nil || *ps.HostUsers
+	return !c.on("UserNamespacesSupport") || ps.HostUsers == nil || *ps.HostUsers
 }
 
 // seLinuxChange checks a pod's seLinuxChangePolicy: Recursive, or, from
 // 1.37 (SELinuxMount), MountOption.
 func (c *checker) seLinuxChange(p *corev1.PodSELinuxChangePolicy, path *field.Path) {
-	if p == nil || !c.seLinuxChangePolicy {
+	if p == nil || !c.on("SELinuxChangePolicy") {
 		return
 	}
 	switch {
 	case *p == corev1.SELinuxChangePolicyRecursive:
-	case *p == corev1.SELinuxChangePolicyMountOption && c.seLinuxMount:
+	case *p == corev1.SELinuxChangePolicyMountOption && c.on("SELinuxMount"):
 	case *p == corev1.SELinuxChangePolicyMountOption:
 		c.add(field.NotSupported(path, *p, []corev1.PodSELinuxChangePolicy{corev1.SELinuxChangePolicyRecursive}),
 			"MountOption is served from Kubernetes 1.37 (SELinuxMount): set Recursive, or leave seLinuxChangePolicy out")
-	case c.seLinuxMount:
+	case c.on("SELinuxMount"):
 		c.add(field.NotSupported(path, *p, []corev1.PodSELinuxChangePolicy{corev1.SELinuxChangePolicyMountOption, corev1.SELinuxChangePolicyRecursive}),
 			"set MountOption (mount volumes with the pod's SELinux label) or Recursive (relabel every file), or leave seLinuxChangePolicy out")
 	default:
@@ -190,7 +192,7 @@ func (c *checker) containerSecurity(sc *corev1.SecurityContext, path *field.Path
 	}
 	c.id(sc.RunAsUser, path.Child("runAsUser"), validation.IsValidUserID)
 	c.id(sc.RunAsGroup, path.Child("runAsGroup"), validation.IsValidGroupID)
-	if c.procMountType && hostUsers && sc.ProcMount != nil && *sc.ProcMount == corev1.UnmaskedProcMount {
+	if c.on("ProcMountType") && hostUsers && sc.ProcMount != nil && *sc.ProcMount == corev1.UnmaskedProcMount {
 		c.add(field.Invalid(path.Child("procMount"), *sc.ProcMount, "`hostUsers` must be false to use `Unmasked`"),
 			"an unmasked /proc is only safe inside the pod's own user namespace: set the pod's hostUsers: false, or remove procMount")
 	}
@@ -382,10 +384,10 @@ func (c *checker) podOS(ps *corev1.PodSpec, path *field.Path) {
 		forbid(sc.RunAsUser != nil, sp.Child("runAsUser"))
 		forbid(sc.RunAsGroup != nil, sp.Child("runAsGroup"))
 		forbid(sc.SupplementalGroups != nil, sp.Child("supplementalGroups"))
-		forbid(c.supplementalGroupsPolicy && sc.SupplementalGroupsPolicy != nil, sp.Child("supplementalGroupsPolicy"))
-		forbid(c.seLinuxChangePolicy && sc.SELinuxChangePolicy != nil, sp.Child("seLinuxChangePolicy"))
+		forbid(c.on("SupplementalGroupsPolicy") && sc.SupplementalGroupsPolicy != nil, sp.Child("supplementalGroupsPolicy"))
+		forbid(c.on("SELinuxChangePolicy") && sc.SELinuxChangePolicy != nil, sp.Child("seLinuxChangePolicy"))
 	}
-	forbid(c.userNamespaces && ps.HostUsers != nil, path.Child("hostUsers"))
+	forbid(c.on("UserNamespacesSupport") && ps.HostUsers != nil, path.Child("hostUsers"))
 	forbid(ps.HostPID, path.Child("hostPID"))
 	forbid(ps.HostIPC, path.Child("hostIPC"))
 	forbid(ps.ShareProcessNamespace != nil, path.Child("shareProcessNamespace"))

@@ -58,7 +58,7 @@ func (c *checker) claimSpec(s *corev1.PersistentVolumeClaimSpec, spec *field.Pat
 	if s.StorageClassName != nil {
 		c.className(*s.StorageClassName, spec.Child("storageClassName"))
 	}
-	if vac := s.VolumeAttributesClassName; vac != nil && *vac != "" && c.volumeAttributesClass {
+	if vac := s.VolumeAttributesClassName; vac != nil && *vac != "" && c.on("VolumeAttributesClass") {
 		// Before 1.34 the VolumeAttributesClass gate is off by default and
 		// the API server drops the field unchecked.
 		for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(*vac, false) {

@@ -72,11 +72,11 @@ func volumeSources(v *corev1.VolumeSource, image bool) []source {
 
 // volume checks one volume's source.
 func (c *checker) volume(v *corev1.Volume, p *field.Path) {
-	if c.sources(volumeSources(&v.VolumeSource, c.imageVolume), "", p, "a volume has one source: split it into two volumes, or remove one") > 1 {
+	if c.sources(volumeSources(&v.VolumeSource, c.on("ImageVolume")), "", p, "a volume has one source: split it into two volumes, or remove one") > 1 {
 		return
 	}
 	switch {
-	case v.Image != nil && c.imageVolume:
+	case v.Image != nil && c.on("ImageVolume"):
 		// The schema checks pullPolicy's values.
 		if v.Image.Reference == "" {
 			c.add(field.Required(p.Child("image", "reference"), ""), "name the OCI image or artifact to mount, such as ghcr.io/acme/models:1.0")
@@ -257,10 +257,10 @@ func (c *checker) projected(pv *corev1.ProjectedVolumeSource, p *field.Path) {
 				c.itemPath(s.Path, tp.Child("path"))
 			}
 		}
-		if c.certificateProjections && src.ClusterTrustBundle != nil {
+		if c.on("ClusterTrustBundleProjection") && src.ClusterTrustBundle != nil {
 			n++
 		}
-		if c.certificateProjections && src.PodCertificate != nil {
+		if c.on("ClusterTrustBundleProjection") && src.PodCertificate != nil {
 			n++
 		}
 		if n > 1 {

@@ -99,7 +99,7 @@ func (c *checker) webhook(h *webhook, p *field.Path) {
 		ip := mp.Index(i)
 		if expr := strings.TrimSpace(m.Expression); expr == "" {
 			c.add(field.Required(ip.Child("expression"), ""), "give the condition a CEL expression")
-		} else if c.matchConditionCEL {
+		} else if c.on("AdmissionWebhookMatchConditions") {
 			c.matchConditionExpression(expr, ip.Child("expression"))
 		}
 		if m.Name == "" {
