@@ -305,34 +305,23 @@ func offByDefaultAPIs(venv *validate.Env, run *appRun) []diag.Warning {
 // about what lookup says of them, at the first such object, counting the
 // rest.
 func kindWarnings(run *appRun, lookup func(apiVersion, kind string) (msg, hint string)) []diag.Warning {
-	type gvk struct{ apiVersion, kind string }
-	at := map[gvk]int{} // the index of the kind's warning in out, -1 for none
-	var out []diag.Warning
-	var more []int
+	var w onceEach
 	for _, o := range run.objs {
 		if o.Node == nil || o.Raw != nil {
 			continue
 		}
-		k := gvk{o.Node.GetApiVersion(), o.Node.GetKind()}
-		if i, seen := at[k]; seen {
-			if i >= 0 {
-				more[i]++
-			}
+		apiVersion, kind := o.Node.GetApiVersion(), o.Node.GetKind()
+		key := apiVersion + " " + kind
+		if w.seen(key) {
 			continue
 		}
-		at[k] = -1
-		if msg, hint := lookup(k.apiVersion, k.kind); msg != "" {
-			at[k] = len(out)
-			out = append(out, diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o), Msg: msg, Hint: hint})
-			more = append(more, 0)
+		var warn *diag.Warning
+		if msg, hint := lookup(apiVersion, kind); msg != "" {
+			warn = &diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o), Msg: msg, Hint: hint}
 		}
+		w.add(key, warn)
 	}
-	for i, n := range more {
-		if n > 0 {
-			out[i].Msg += fmt.Sprintf(" (and %d more %s of the app)", n, words.Noun(n, "object"))
-		}
-	}
-	return out
+	return w.warnings("object")
 }
 
 // droppedFields warns, once per feature gate of the run, about fields the
@@ -344,26 +333,56 @@ func droppedFields(venv *validate.Env, run *appRun) []diag.Warning {
 	if venv == nil {
 		return nil
 	}
-	at := map[string]int{} // the index of the gate's warning in out
-	var out []diag.Warning
-	var more []int
+	var w onceEach
 	for _, o := range run.objs {
 		for _, d := range venv.Dropped(o) {
-			if i, seen := at[d.Gate]; seen {
-				more[i]++
-				continue
+			if !w.seen(d.Gate) {
+				w.add(d.Gate, &diag.Warning{File: o.File, Line: d.Line, App: run.app.Name, Object: objRef(o), Msg: d.Msg, Hint: d.Hint})
 			}
-			at[d.Gate] = len(out)
-			out = append(out, diag.Warning{File: o.File, Line: d.Line, App: run.app.Name, Object: objRef(o), Msg: d.Msg, Hint: d.Hint})
-			more = append(more, 0)
 		}
 	}
-	for i, n := range more {
+	return w.warnings("field")
+}
+
+// onceEach gathers one warning per key, at the key's first occurrence, and
+// counts the later ones, which the warning then mentions.
+type onceEach struct {
+	at   map[string]int // the index of the key's warning in out, -1 for none
+	out  []diag.Warning
+	more []int
+}
+
+// seen reports whether key came before, counting it against its warning.
+func (w *onceEach) seen(key string) bool {
+	i, ok := w.at[key]
+	if ok && i >= 0 {
+		w.more[i]++
+	}
+	return ok
+}
+
+// add records key's warning, nil when it has none.
+func (w *onceEach) add(key string, warn *diag.Warning) {
+	if w.at == nil {
+		w.at = map[string]int{}
+	}
+	w.at[key] = -1
+	if warn != nil {
+		w.at[key] = len(w.out)
+		w.out = append(w.out, *warn)
+		w.more = append(w.more, 0)
+	}
+}
+
+// warnings are the warnings, each naming how many more of noun the app
+// has.
+func (w *onceEach) warnings(noun string) []diag.Warning {
+	for i, n := range w.more {
 		if n > 0 {
-			out[i].Msg += fmt.Sprintf(" (and %d more %s of the app)", n, words.Noun(n, "field"))
+			w.out[i].Msg += fmt.Sprintf(" (and %d more %s of the app)", n, words.Noun(n, noun))
 		}
 	}
-	return out
+	return w.out
 }
 
 // engineWarnings are the warnings the run's engine gave (helm template's

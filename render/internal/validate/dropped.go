@@ -135,21 +135,18 @@ const seccompAnnotationsOff = 27
 // then does nothing: volumes of plugins no longer mounted, seccomp
 // annotations no longer applied.
 func (e *Env) inert(o templates.Object, roots map[string][]rooted) []Dropped {
-	kube := "the newest Kubernetes"
-	if e.kube != nil {
-		kube = fmt.Sprintf("Kubernetes %d.%d", e.kube.Major(), e.kube.Minor())
-	}
+	kube := e.release()
 	from := func(major, minor uint) bool { return e.kube == nil || e.kube.AtLeast(version.MajorMinor(major, minor)) }
 	var out []Dropped
 	for _, v := range inertVolumes {
 		if !from(v.major, v.minor) {
 			continue
 		}
+		why := v.why
+		if why == "" {
+			why = fmt.Sprintf("non-functional from %d.%d", v.major, v.minor)
+		}
 		for _, root := range roots[rootPod] {
-			why := v.why
-			if why == "" {
-				why = fmt.Sprintf("non-functional from %d.%d", v.major, v.minor)
-			}
 			eachAt(root.node, []string{"volumes[]", v.key}, root.path, func(_, k *kyaml.Node, p string) {
 				out = append(out, Dropped{Path: p, Line: o.LineOf(k), Gate: v.key + " volumes",
 					Msg:  fmt.Sprintf("field %q is a %s volume, which %s takes but does not mount (%s): the pod does not start", p, v.key, kube, why),
@@ -214,8 +211,8 @@ func (e *Env) Dropped(o templates.Object) []Dropped {
 			eachAt(root.node, strings.Split(r.path, "."), root.path, func(v, k *kyaml.Node, p string) {
 				if r.drops == nil || r.drops(v) {
 					out = append(out, Dropped{Path: p, Line: o.LineOf(k), Gate: r.gate,
-						Msg: fmt.Sprintf("field %q is dropped by the API server of Kubernetes %d.%d (%s is on by default from %s): %s",
-							p, e.kube.Major(), e.kube.Minor(), r.gate, apirules.GateSince(r.gate), r.effect),
+						Msg: fmt.Sprintf("field %q is dropped by the API server of %s (%s is on by default from %s): %s",
+							p, e.release(), r.gate, apirules.GateSince(r.gate), r.effect),
 						Hint: fmt.Sprintf("if the cluster runs Kubernetes %s or later, set kubeVersion to its version; otherwise remove the field, or turn on %s in the cluster", apirules.GateSince(r.gate), r.gate)})
 				}
 			})
@@ -238,11 +235,18 @@ func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 	if err != nil {
 		return nil
 	}
-	roots := map[string][]rooted{}
+	// Most objects have no root: the map is made for those that do.
+	var roots map[string][]rooted
+	add := func(root string, n *kyaml.Node, path string) {
+		if roots == nil {
+			roots = map[string][]rooted{}
+		}
+		roots[root] = append(roots[root], rooted{n, path})
+	}
 	at := func(root string, path string) *kyaml.Node {
 		n := child(obj.YNode(), strings.Split(path, ".")...)
 		if n != nil {
-			roots[root] = append(roots[root], rooted{n, path})
+			add(root, n, path)
 		}
 		return n
 	}
@@ -260,7 +264,7 @@ func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 		if tpls := child(obj.YNode(), "spec", "volumeClaimTemplates"); tpls != nil && tpls.Kind == kyaml.SequenceNode {
 			for i, t := range tpls.Content {
 				if s := child(t, "spec"); s != nil {
-					roots[rootClaim] = append(roots[rootClaim], rooted{s, fmt.Sprintf("spec.volumeClaimTemplates[%d].spec", i)})
+					add(rootClaim, s, fmt.Sprintf("spec.volumeClaimTemplates[%d].spec", i))
 				}
 			}
 		}
@@ -294,8 +298,8 @@ func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 		}
 		for i, c := range ctrs.Content {
 			p := fmt.Sprintf("%s.%s[%d]", pod, list.key, i)
-			roots[list.root] = append(roots[list.root], rooted{c, p})
-			roots[rootContainer] = append(roots[rootContainer], rooted{c, p})
+			add(list.root, c, p)
+			add(rootContainer, c, p)
 		}
 	}
 	return roots

@@ -220,10 +220,7 @@ func (e *Env) OffByDefault(apiVersion, kind string) (msg, hint string) {
 	if apilevel.Of(gv.Version) == apilevel.Beta {
 		level = "a beta"
 	}
-	kube := "the newest Kubernetes"
-	if e.kube != nil {
-		kube = fmt.Sprintf("Kubernetes %d.%d", e.kube.Major(), e.kube.Minor())
-	}
+	kube := e.release()
 	msg = fmt.Sprintf("%s %s is %s API that %s serves only when the cluster enables it (--runtime-config=%s=true); otherwise Flux's apply fails with \"no matches for kind\"",
 		apiVersion, kind, level, kube, apiVersion)
 	hint = "make sure the cluster enables this API before the change is merged, or leave the object out"
@@ -237,4 +234,13 @@ func (e *Env) OffByDefault(apiVersion, kind string) (msg, hint string) {
 		}
 	}
 	return msg, hint
+}
+
+// release names the env's Kubernetes release in a message: "Kubernetes
+// 1.32", or "the newest Kubernetes" with no kubeVersion.
+func (e *Env) release() string {
+	if e.kube == nil {
+		return "the newest Kubernetes"
+	}
+	return fmt.Sprintf("Kubernetes %d.%d", e.kube.Major(), e.kube.Minor())
 }
