@@ -2,7 +2,6 @@ package apirules
 
 import (
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -19,9 +18,7 @@ func (c *checker) fileKeyRef(r *corev1.FileKeySelector, p *field.Path) {
 	if r.VolumeName == "" {
 		c.add(field.Required(p.Child("volumeName"), ""), "name the pod's emptyDir volume that holds the file")
 	} else {
-		for _, msg := range validation.IsDNS1123Label(r.VolumeName) {
-			c.add(field.Invalid(p.Child("volumeName"), r.VolumeName, msg), "a volume name is a DNS label: at most 63 lowercase letters, digits and '-'")
-		}
+		c.name(p.Child("volumeName"), r.VolumeName, "volume")
 	}
 	if r.Path == "" {
 		c.add(field.Required(p.Child("path"), ""), "give the file's path inside the volume")

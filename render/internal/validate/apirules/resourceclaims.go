@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -34,9 +33,7 @@ func (c *checker) podResourceClaims(ps *corev1.PodSpec, path *field.Path) map[st
 		case names[claim.Name]:
 			c.add(field.Duplicate(p.Child("name"), claim.Name), "give each resource claim of the pod its own name")
 		default:
-			for _, msg := range validation.IsDNS1123Label(claim.Name) {
-				c.add(field.Invalid(p.Child("name"), claim.Name, msg), claimHint)
-			}
+			c.name(p.Child("name"), claim.Name, "resource claim")
 			names[claim.Name] = true
 		}
 		switch {
@@ -80,9 +77,7 @@ func (c *checker) containerClaims(claims []corev1.ResourceClaim, p *field.Path, 
 		} else {
 			key := name
 			if claim.Request != "" {
-				for _, msg := range validation.IsDNS1123Label(claim.Request) {
-					c.add(field.Invalid(cp.Child("request"), claim.Request, msg), "name a request of the claim: a DNS label")
-				}
+				c.name(cp.Child("request"), claim.Request, "request")
 				key += "/" + claim.Request
 			}
 			switch {
