@@ -291,17 +291,19 @@ func builtinVersion() string {
 // reports for every field, and owner references' missing fields, which
 // the metadata rules report, are left out so that no problem is told
 // twice. It also returns the paths of the required fields it found
-// missing, which the API server's rules (checkRules) then leave to it.
-func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded) ([]error, map[string]bool) {
+// missing, which the API server's rules (checkRules) then leave to it,
+// and the entries of keyed lists that server-side apply would refuse
+// (applyKeys), which checkRules tells unless one of its rules does.
+func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded) ([]error, map[string]bool, fieldpath.ErrorList) {
 	if reported == nil || enc.err != nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if !builtinSchemas.has(gvk) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var obj map[string]any
 	if err := json.Unmarshal(enc.data, &obj); err != nil {
-		return nil, nil // reported by the decoding
+		return nil, nil, nil // reported by the decoding
 	}
 	builtinInput(obj)
 	s := builtinSchemas.schemaOf(gvk, obj)
@@ -332,5 +334,5 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 		}
 		errs = append(errs, err)
 	}
-	return errs, missing
+	return errs, missing, s.applyKeys(obj)
 }

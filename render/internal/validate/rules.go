@@ -18,9 +18,11 @@ import (
 // problem at the line of its field. A rule's "Required value" for a field
 // the schema found missing (missing, by path) is left out: the rule is
 // there for a field present but empty, which the typed object cannot tell
-// from one left out, and the schema has said it already.
-func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, missing map[string]bool, kube *version.Version) []error {
+// from one left out, and the schema has said it already. dups are the
+// keyed lists' entries server-side apply refuses (applyKeys).
+func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, missing map[string]bool, dups fieldpath.ErrorList, kube *version.Version) []error {
 	problems := apirules.Check(typed, apirules.Options{KubeVersion: kube})
+	problems = append(problems, applyKeyProblems(dups, problems)...)
 	if len(problems) == 0 {
 		return nil
 	}

@@ -460,6 +460,23 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.ingress[0].from[0].ipBlock.except[0]": Invalid value: "192.168.0.0/16": must be a strict subset of ` + "`cidr`"},
 		{"network policy exception equal to its CIDR", "kube-prometheus", netpol, promPeer, "    - ipBlock:\n        cidr: 10.0.0.0/8\n        except: [10.0.0.0/8]\n",
 			`field "spec.ingress[0].from[0].ipBlock.except[0]": Invalid value: "10.0.0.0/8": must be a strict subset of ` + "`cidr`"},
+		// Keys server-side apply (Flux's) refuses twice, from the schema's
+		// list types: an env name (the case of helm/helm#31529 and
+		// kubebuilder#5948), a containerPort and protocol (kubernetes#113482's;
+		// the protocol left out is TCP), a host alias address, a pull secret,
+		// a finalizer, a service account's secret.
+		{"env name twice", "podinfo", dep, "        - name: PODINFO_UI_COLOR\n", "        - name: PODINFO_UI_COLOR\n          value: '#000000'\n        - name: PODINFO_UI_COLOR\n",
+			`deployment.yaml:50: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].env[1]": Duplicate value: {"name":"PODINFO_UI_COLOR"}`},
+		{"container port twice on two host ports", "podinfo", dep, "        - name: grpc\n          containerPort: 9999\n          protocol: TCP\n", "        - containerPort: 9797\n          hostPort: 9376\n",
+			`deployment.yaml:35: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].ports[2]": Duplicate value: {"containerPort":9797,"protocol":"TCP"}`},
+		{"host alias address twice", "podinfo", dep, "      containers:\n", "      hostAliases: [{ip: 127.0.0.1, hostnames: [foo.local]}, {ip: 127.0.0.1, hostnames: [bar.local]}]\n      containers:\n",
+			`field "spec.template.spec.hostAliases[1]": Duplicate value: {"ip":"127.0.0.1"}`},
+		{"pull secret twice", "podinfo", dep, "      containers:\n", "      imagePullSecrets:\n      - name: regcred\n      - name: regcred\n      containers:\n",
+			`deployment.yaml:26: app podinfo: Deployment/podinfo: field "spec.template.spec.imagePullSecrets[1]": Duplicate value: {"name":"regcred"}`},
+		{"finalizer twice", "podinfo", dep, "  name: podinfo\n", "  name: podinfo\n  finalizers: [example.com/cleanup, example.com/cleanup]\n",
+			`deployment.yaml:5: app podinfo: Deployment/podinfo: field "metadata.finalizers[1]": Duplicate value: "example.com/cleanup"`},
+		{"service account secret twice", "kube-prometheus", "grafana-serviceAccount.yaml", "automountServiceAccountToken: false\n", "automountServiceAccountToken: false\nsecrets: [{name: grafana-token}, {name: grafana-token}]\n",
+			`field "secrets[1]": Duplicate value: {"name":"grafana-token"}`},
 		{"daemonset selector", "kube-prometheus", "nodeExporter-daemonset.yaml", "      app.kubernetes.io/name: node-exporter\n      app.kubernetes.io/part-of: kube-prometheus\n  template:", "      app.kubernetes.io/name: node-exporter-v2\n      app.kubernetes.io/part-of: kube-prometheus\n  template:",
 			"`selector` does not match template `labels`"},
 	} {
@@ -549,6 +566,8 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		{"network policy IP blocks and port ranges", "kube-prometheus", "grafana-networkPolicy.yaml", "    - port: 3000\n      protocol: TCP\n",
 			"    - port: 3000\n      endPort: 3010\n      protocol: TCP\n    - port: http\n    - protocol: UDP\n  - from:\n    - ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/32, 10.0.0.0/8]}\n    - ipBlock: {cidr: 10.0.0.1/8, except: [10.1.0.0/16]}\n    - ipBlock: {cidr: '2001:db8::/32', except: ['2001:db8:1::/48']}\n"},
 		{"resize policies", "podinfo", "deployment.yaml", "        volumeMounts:\n", "        resizePolicy:\n          - {resourceName: cpu, restartPolicy: NotRequired}\n          - {resourceName: memory, restartPolicy: RestartContainer}\n        volumeMounts:\n"},
+		// Server-side apply keys a container port by port and protocol.
+		{"container port on two protocols", "podinfo", "deployment.yaml", "        - name: grpc\n          containerPort: 9999\n          protocol: TCP\n", "        - name: grpc\n          containerPort: 9797\n          protocol: UDP\n"},
 		{"template label with dots and underscores", "podinfo", "deployment.yaml", "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo\n        example.com/version: v6.14_1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -255,12 +255,12 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 	}
 	decodeErrs, reported, decoded := decode(app, o, gvk, typed, e.schemas, enc)
 	errs = append(errs, decodeErrs...)
-	schemaErrs, missing := checkBuiltin(app, o, gvk, reported, enc)
+	schemaErrs, missing, dups := checkBuiltin(app, o, gvk, reported, enc)
 	errs = append(errs, schemaErrs...)
 	// A CRD whose compiling decoded it cleanly is not decoded into typed
 	// again, and apirules has no rules for CRDs (TestRulesSkipCRDs).
 	if len(decodeErrs) == 0 && decoded {
-		errs = append(errs, checkRules(app, o, gvk, typed, missing, e.kube)...)
+		errs = append(errs, checkRules(app, o, gvk, typed, missing, dups, e.kube)...)
 	}
 	return errs
 }

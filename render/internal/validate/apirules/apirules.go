@@ -327,7 +327,6 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 	c.podFields(ps, path)
 	c.fileKeyRefVolumes(ps, path)
 	c.podResources(ps, path)
-	c.podApplyKeys(ps, path)
 }
 
 // container checks one container's mounts, ports and resources.
@@ -373,7 +372,6 @@ func (c *checker) container(ctr *corev1.Container, cp *field.Path, volumes map[s
 	}
 	c.env(ctr.Env, cp.Child("env"))
 	c.envFrom(ctr.EnvFrom, cp.Child("envFrom"))
-	c.applyKeys(ctr, cp)
 	c.mounts(ctr, cp)
 	c.requirements(&ctr.Resources, cp.Child("resources"), c.resource)
 }

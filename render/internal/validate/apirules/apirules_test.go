@@ -446,18 +446,6 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"pod template", &corev1.PodTemplate{}, "template:" + strings.ReplaceAll(podTemplate, "\n    ", "\n  "), ""},
 		{"pod template pod spec", &corev1.PodTemplate{}, "template:" + strings.ReplaceAll(podTemplate, "\n    ", "\n  ") + "\n    volumes: [{name: a, secret: {secretName: a, defaultMode: 644}}]",
 			`template.spec.volumes[0].secret.defaultMode: Invalid value: 644: must be a number between 0 and 0777 (octal), both inclusive`},
-		// Keys server-side apply (Flux's) refuses twice: an env name (the
-		// case of helm/helm#31529 and kubebuilder#5948), a containerPort
-		// and protocol (kubernetes#113482's).
-		{"env name twice", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, env: [{name: SERVER_CONTEXT_PATH, value: /}, {name: SERVER_CONTEXT_PATH, value: /app}]}]",
-			`spec.containers[0].env[1].name: Duplicate value: "SERVER_CONTEXT_PATH"`},
-		{"container port twice on two host ports", &corev1.Pod{}, "spec:\n  containers: [{name: c, image: busybox, ports: [{containerPort: 93, hostPort: 9376}, {containerPort: 93, hostPort: 7693}]}]",
-			`spec.containers[0].ports[1]: Duplicate value: "93/TCP"`},
-		{"host alias address twice", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a}]\n  hostAliases: [{ip: 127.0.0.1, hostnames: [foo.local]}, {ip: 127.0.0.1, hostnames: [bar.local]}]",
-			`spec.hostAliases[1].ip: Duplicate value: "127.0.0.1"`},
-		{"pull secret twice", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a}]\n  imagePullSecrets: [{name: regcred}, {name: regcred}]",
-			`spec.imagePullSecrets[1].name: Duplicate value: "regcred"`},
-		{"container port on two protocols", &corev1.Pod{}, "spec:\n  containers: [{name: dns, image: coredns, ports: [{containerPort: 53, protocol: UDP}, {containerPort: 53, protocol: TCP}]}]", ""},
 		// Block devices: a claim's volume, once, not also mounted.
 		{"block device of a claim", &corev1.Pod{}, blockPod("volumeDevices: [{name: data, devicePath: /dev/xvda}]", "persistentVolumeClaim: {claimName: data}"), ""},
 		{"block device of an ephemeral volume", &corev1.Pod{}, blockPod("volumeDevices: [{name: data, devicePath: /dev/xvda}]", "ephemeral: {volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], volumeMode: Block, resources: {requests: {storage: 1Gi}}}}}"), ""},
