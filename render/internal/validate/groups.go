@@ -61,17 +61,22 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 )
 
 // groupVersions are the group versions of client-go's scheme
 // (k8s.io/client-go/kubernetes/scheme), each with the function that adds
-// its kinds to a scheme, and CustomResourceDefinitions'. A check of a
+// its kinds to a scheme, CustomResourceDefinitions' and APIServices' (the
+// aggregation layer's kind, which every kube-apiserver serves but
+// k8s.io/api does not define: metrics-server, KEDA and prometheus-adapter
+// install one). A check of a
 // built-in object builds a scheme of its group version only (gvScheme): a
 // small app's Deployment and Service need two of the 56, and registering
 // them all was 2% of its cold render. TestGroupVersionsAreClientGos
 // fails when client-go's scheme and this list differ.
 var groupVersions = map[schema.GroupVersion]func(*runtime.Scheme) error{
 	apiextensionsv1.SchemeGroupVersion:               apiextensionsv1.AddToScheme,
+	apiregistrationv1.SchemeGroupVersion:             apiregistrationv1.AddToScheme,
 	admissionregistrationv1.SchemeGroupVersion:       admissionregistrationv1.AddToScheme,
 	admissionregistrationv1alpha1.SchemeGroupVersion: admissionregistrationv1alpha1.AddToScheme,
 	admissionregistrationv1beta1.SchemeGroupVersion:  admissionregistrationv1beta1.AddToScheme,

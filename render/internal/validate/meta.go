@@ -27,7 +27,8 @@ import (
 // Namespaces and StatefulSets (each pod's
 // hostname is <name>-<ordinal>; a dotted or 64-character name was once
 // accepted and then could create no pod), a path segment for RBAC
-// objects, a DNS-1123 subdomain for everything else, custom resources
+// objects and APIServices (which must also be <version>.<group>, a rule
+// of apirules), a DNS-1123 subdomain for everything else, custom resources
 // included (apiextensions-apiserver's customResourceValidator).
 func nameRule(gk schema.GroupKind, kube *version.Version) apimachineryvalidation.ValidateNameFunc {
 	switch {
@@ -40,7 +41,7 @@ func nameRule(gk schema.GroupKind, kube *version.Version) apimachineryvalidation
 		return apimachineryvalidation.ValidateNamespaceName
 	case gk.Group == "apps" && gk.Kind == "StatefulSet":
 		return apimachineryvalidation.NameIsDNSLabel
-	case gk.Group == "rbac.authorization.k8s.io":
+	case gk.Group == "rbac.authorization.k8s.io", gk.Group == "apiregistration.k8s.io":
 		return path.ValidatePathSegmentName
 	}
 	return apimachineryvalidation.NameIsDNSSubdomain

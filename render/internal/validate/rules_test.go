@@ -14,6 +14,7 @@ import (
 func TestAPIServerRules(t *testing.T) {
 	t.Parallel()
 	const dep, svc, repoServer = "deployment.yaml", "service.yaml", "argocd-repo-server-deployment.yaml"
+	const apiSvc = "prometheusAdapter-apiService.yaml"
 	const netpol, promPeer = "grafana-networkPolicy.yaml", "    - podSelector:\n        matchLabels:\n          app.kubernetes.io/name: prometheus\n"
 	for _, tc := range []struct {
 		name, source, file, from, to, want string
@@ -477,6 +478,26 @@ func TestAPIServerRules(t *testing.T) {
 			`deployment.yaml:5: app podinfo: Deployment/podinfo: field "metadata.finalizers[1]": Duplicate value: "example.com/cleanup"`},
 		{"service account secret twice", "kube-prometheus", "grafana-serviceAccount.yaml", "automountServiceAccountToken: false\n", "automountServiceAccountToken: false\nsecrets: [{name: grafana-token}, {name: grafana-token}]\n",
 			`field "secrets[1]": Duplicate value: {"name":"grafana-token"}`},
+		// An APIService, kube-aggregator's kind: its own validation, after
+		// its defaults, and strict decoding into its Go type.
+		{"api service with a CA bundle and insecure", "kube-prometheus", apiSvc, "  insecureSkipTLSVerify: true\n", "  insecureSkipTLSVerify: true\n  caBundle: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==\n",
+			`prometheusAdapter-apiService.yaml:13: app kube-prometheus: APIService/v1beta1.metrics.k8s.io: field "spec.insecureSkipTLSVerify": Invalid value: true: may not be true if caBundle is present`},
+		{"api service named otherwise", "kube-prometheus", apiSvc, "  name: v1beta1.metrics.k8s.io\n", "  name: prometheus-adapter\n",
+			`prometheusAdapter-apiService.yaml:9: app kube-prometheus: APIService/prometheus-adapter: field "metadata.name": Invalid value: "prometheus-adapter": must be ` + "`spec.version+\".\"+spec.group`" + `: "v1beta1.metrics.k8s.io"`},
+		{"api service priority 0", "kube-prometheus", apiSvc, "  versionPriority: 100\n", "  versionPriority: 0\n",
+			`prometheusAdapter-apiService.yaml:18: app kube-prometheus: APIService/v1beta1.metrics.k8s.io: field "spec.versionPriority": Invalid value: 0: must be positive and less than 1000`},
+		{"api service group priority too high", "kube-prometheus", apiSvc, "  groupPriorityMinimum: 100\n", "  groupPriorityMinimum: 20001\n",
+			`field "spec.groupPriorityMinimum": Invalid value: 20001: must be positive and less than 20000`},
+		{"api service without a service namespace", "kube-prometheus", apiSvc, "    namespace: monitoring\n", "",
+			`prometheusAdapter-apiService.yaml:14: app kube-prometheus: APIService/v1beta1.metrics.k8s.io: field "spec.service.namespace": Required value`},
+		{"api service port 0", "kube-prometheus", apiSvc, "    namespace: monitoring\n", "    namespace: monitoring\n    port: 0\n",
+			`field "spec.service.port": Invalid value: 0: port is not valid: must be between 1 and 65535, inclusive`},
+		{"local api service with insecure", "kube-prometheus", apiSvc, "  service:\n    name: prometheus-adapter\n    namespace: monitoring\n", "",
+			`field "spec.insecureSkipTLSVerify": Invalid value: true: local APIServices may not have insecureSkipTLSVerify`},
+		{"api service field misspelt", "kube-prometheus", apiSvc, "  versionPriority: 100\n", "  versionPriority: 100\n  verionPriority: 3\n",
+			`prometheusAdapter-apiService.yaml:19: app kube-prometheus: APIService/v1beta1.metrics.k8s.io: unknown field "spec.verionPriority"`},
+		{"api service name with a slash", "kube-prometheus", apiSvc, "  name: v1beta1.metrics.k8s.io\n", "  name: v1beta1/metrics.k8s.io\n",
+			`field "metadata.name": Invalid value: "v1beta1/metrics.k8s.io": may not contain '/'`},
 		{"daemonset selector", "kube-prometheus", "nodeExporter-daemonset.yaml", "      app.kubernetes.io/name: node-exporter\n      app.kubernetes.io/part-of: kube-prometheus\n  template:", "      app.kubernetes.io/name: node-exporter-v2\n      app.kubernetes.io/part-of: kube-prometheus\n  template:",
 			"`selector` does not match template `labels`"},
 	} {

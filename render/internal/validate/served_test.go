@@ -34,6 +34,11 @@ func TestServedUntilRemoved(t *testing.T) {
 		{"v1beta1 APIService in 1.21", "1.21.0", apiService, ""},
 		{"v1beta1 APIService in 1.37", "1.37.0", apiService,
 			"apiregistration.k8s.io/v1beta1 APIService is not served by Kubernetes 1.37 (kubeVersion): it was removed in 1.22\n  hint: use apiVersion apiregistration.k8s.io/v1 kind APIService"},
+		// v1 is kube-aggregator's kind, checked as a built-in one; a
+		// version or kind its group does not have is refused.
+		{"v1 APIService in 1.37", "1.37.0", strings.Replace(apiService, "v1beta1\nkind", "v1\nkind", 1), ""},
+		{"v2 APIService", "1.37.0", strings.Replace(apiService, "v1beta1\nkind", "v2\nkind", 1),
+			"apiregistration.k8s.io/v2 APIService is not a kind Kubernetes serves: apiregistration.k8s.io is a Kubernetes API group, and no version of Kubernetes up to 1.37 defines this kind in apiregistration.k8s.io/v2\n  hint: use apiVersion apiregistration.k8s.io/v1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

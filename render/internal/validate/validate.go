@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/version"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	kjson "sigs.k8s.io/json"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -34,12 +35,14 @@ import (
 // safe for concurrent use.
 var scheme = sync.OnceValue(func() *runtime.Scheme {
 	s := runtime.NewScheme()
-	// client-go's built-in kinds and CustomResourceDefinitions. Flux's
+	// client-go's built-in kinds, CustomResourceDefinitions and
+	// APIServices. Flux's
 	// kinds are checked against the pinned Flux CRDs instead (crd.go),
 	// which also know the versions Flux no longer serves.
 	addToScheme := []func(*runtime.Scheme) error{
 		clientgoscheme.AddToScheme,
 		apiextensionsv1.AddToScheme,
+		apiregistrationv1.AddToScheme,
 	}
 	// Registering fixed, known types cannot fail; a failure is a bug in
 	// the dependencies, caught by every test of this package.

@@ -30,6 +30,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 )
 
 // Problem is one rule the object breaks: the API server's field error
@@ -140,6 +141,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.autoscalerV2(&o.Spec, spec)
 	case *autoscalingv1.HorizontalPodAutoscaler:
 		c.autoscalerV1(&o.Spec, spec)
+	case *apiregistrationv1.APIService:
+		c.apiService(o)
 	}
 	return c.problems
 }
