@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/version"
@@ -384,7 +385,33 @@ func (e *Env) notServed(gvk schema.GroupVersionKind) (msg, hint string) {
 	case len(other) > 0:
 		return msg, fmt.Sprintf("%s is served as %s: use apiVersion %s", gvk.Kind, strings.Join(other, " or "), other[0])
 	}
-	return msg, "check the kind's spelling and apiVersion"
+	hint = "check the kind's spelling and apiVersion"
+	if c := diag.Closest(gvk.Kind, groupKinds(gvk.Group)); c != "" {
+		hint = fmt.Sprintf("did you mean %q? ", c) + hint
+	}
+	return msg, hint
+}
+
+// groupKinds returns the kinds of group's versions kiln knows, sorted.
+func groupKinds(group string) []string {
+	var kinds []string
+	for gv := range groupVersions {
+		if gv.Group != group {
+			continue
+		}
+		s := gvScheme(gv)
+		for k := range s.AllKnownTypes() {
+			// Lists and the options every group version registers
+			// (ListOptions, WatchEvent) are not objects one writes.
+			obj, err := s.New(k)
+			if _, ok := obj.(metav1.Object); err != nil || !ok || strings.HasSuffix(k.Kind, "List") || slices.Contains(kinds, k.Kind) {
+				continue
+			}
+			kinds = append(kinds, k.Kind)
+		}
+	}
+	sort.Strings(kinds)
+	return kinds
 }
 
 // notFlux says why gvk, of one of Flux's groups, is no kind of the Flux
