@@ -88,6 +88,7 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc 
 // metaErrors applies the metadata rules to md, read from o.
 func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md *metav1.ObjectMeta, kube *version.Version) []error {
 	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", nameRule(gvk.GroupKind(), kube), fieldpath.NewPath("metadata"))
+	fes = append(fes, clusterFields(md, newTyped(gvk) != nil)...)
 	if len(fes) == 0 {
 		return nil
 	}
@@ -96,7 +97,48 @@ func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md 
 	base := diag.Error{File: o.File, App: app, Object: objectOf(o.Node)}
 	var errs []error
 	for _, fe := range fes {
-		errs = append(errs, fieldError(o, base, idx, nil, "the API server's rules for "+gvk.Kind+" metadata", fe))
+		err := fieldError(o, base, idx, nil, "the API server's rules for "+gvk.Kind+" metadata", fe)
+		if d, ok := err.(*diag.Error); ok && fe.Type == fieldpath.ErrorTypeForbidden && clusterField[fe.Field] {
+			d.Hint = clusterFieldHint
+		}
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// clusterField names the metadata fields only a cluster writes that
+// Flux's server-side apply cannot take (clusterFields).
+var clusterField = map[string]bool{
+	"metadata.uid": true, "metadata.resourceVersion": true, "metadata.managedFields": true,
+	"metadata.deletionTimestamp": true, "metadata.deletionGracePeriodSeconds": true,
+}
+
+const clusterFieldHint = "remove it: the cluster writes it, and an object copied from `kubectl get -o yaml` still has it (uid, resourceVersion, managedFields, creationTimestamp and status are all the cluster's)"
+
+// clusterFields refuses the metadata fields a cluster writes into an
+// object and that make Flux's server-side apply fail, as an object copied
+// from `kubectl get -o yaml` has them (creationTimestamp, generation and
+// status are the cluster's too, but the API server overwrites them, so
+// they pass). kustomize-controller applies each object as written but for
+// built-in kinds, which it round-trips through their Go types, dropping
+// an empty managedFields list (builtin).
+func clusterFields(md *metav1.ObjectMeta, builtin bool) fieldpath.ErrorList {
+	p := fieldpath.NewPath("metadata")
+	var errs fieldpath.ErrorList
+	if md.UID != "" {
+		errs = append(errs, fieldpath.Forbidden(p.Child("uid"), "the API server gives each object its own uid: applied with one, the object is refused where none exists (\"uid mismatch: the provided object specified uid …, and no existing object was found\") and where another has it (\"Precondition failed: UID in precondition\")"))
+	}
+	if md.ResourceVersion != "" {
+		errs = append(errs, fieldpath.Forbidden(p.Child("resourceVersion"), "applied with one, the object is refused on create (\"resourceVersion should not be set on objects to be created\") and on every apply once the object changed (\"the object has been modified\")"))
+	}
+	if md.ManagedFields != nil && (len(md.ManagedFields) > 0 || !builtin) {
+		errs = append(errs, fieldpath.Forbidden(p.Child("managedFields"), "server-side apply refuses it (\"metadata.managedFields must be nil\")"))
+	}
+	if md.DeletionTimestamp != nil {
+		errs = append(errs, fieldpath.Forbidden(p.Child("deletionTimestamp"), "the API server sets it when the object is being deleted; applied to an object that is not, it is refused (\"field is immutable\")"))
+	}
+	if md.DeletionGracePeriodSeconds != nil {
+		errs = append(errs, fieldpath.Forbidden(p.Child("deletionGracePeriodSeconds"), "the API server sets it when the object is being deleted; applied to an object that is not, it is refused (\"field is immutable\")"))
 	}
 	return errs
 }

@@ -498,6 +498,21 @@ func TestAPIServerRules(t *testing.T) {
 			`prometheusAdapter-apiService.yaml:19: app kube-prometheus: APIService/v1beta1.metrics.k8s.io: unknown field "spec.verionPriority"`},
 		{"api service name with a slash", "kube-prometheus", apiSvc, "  name: v1beta1.metrics.k8s.io\n", "  name: v1beta1/metrics.k8s.io\n",
 			`field "metadata.name": Invalid value: "v1beta1/metrics.k8s.io": may not contain '/'`},
+		// What a cluster writes into an object, still there in one copied
+		// from kubectl get -o yaml: Flux's server-side apply fails on it.
+		{"uid", "podinfo", dep, "  name: podinfo\n", "  name: podinfo\n  uid: 8c2f9d2e-5b1c-4a4e-9b1f-3d2f1e0c9a77\n",
+			`deployment.yaml:5: app podinfo: Deployment/podinfo: field "metadata.uid": Forbidden: the API server gives each object its own uid`},
+		{"resourceVersion", "podinfo", svc, "  name: podinfo\n", "  name: podinfo\n  resourceVersion: '48213'\n",
+			`service.yaml:5: app podinfo: Service/podinfo: field "metadata.resourceVersion": Forbidden: applied with one, the object is refused on create ("resourceVersion should not be set on objects to be created")`},
+		{"managedFields", "podinfo", dep, "  name: podinfo\n", "  name: podinfo\n  managedFields:\n  - {manager: kubectl-client-side-apply, operation: Update, apiVersion: apps/v1, fieldsType: FieldsV1, fieldsV1: {'f:spec': {}}}\n",
+			`deployment.yaml:5: app podinfo: Deployment/podinfo: field "metadata.managedFields": Forbidden: server-side apply refuses it ("metadata.managedFields must be nil")`},
+		// kustomize-controller round-trips built-in kinds through their Go
+		// types, which drop an empty list; a custom resource it applies as
+		// written.
+		{"empty managedFields of a custom resource", "cert-manager", "cert-manager-resources.yaml", "  name: selfsigned-issuer\n", "  name: selfsigned-issuer\n  managedFields: []\n",
+			`cert-manager-resources.yaml:19: app cert-manager: Issuer/default/selfsigned-issuer: field "metadata.managedFields": Forbidden`},
+		{"deletionTimestamp", "podinfo", svc, "  name: podinfo\n", "  name: podinfo\n  deletionTimestamp: '2026-01-02T03:04:05Z'\n",
+			`field "metadata.deletionTimestamp": Forbidden: the API server sets it when the object is being deleted`},
 		{"daemonset selector", "kube-prometheus", "nodeExporter-daemonset.yaml", "      app.kubernetes.io/name: node-exporter\n      app.kubernetes.io/part-of: kube-prometheus\n  template:", "      app.kubernetes.io/name: node-exporter-v2\n      app.kubernetes.io/part-of: kube-prometheus\n  template:",
 			"`selector` does not match template `labels`"},
 	} {
@@ -589,6 +604,9 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		{"resize policies", "podinfo", "deployment.yaml", "        volumeMounts:\n", "        resizePolicy:\n          - {resourceName: cpu, restartPolicy: NotRequired}\n          - {resourceName: memory, restartPolicy: RestartContainer}\n        volumeMounts:\n"},
 		// Server-side apply keys a container port by port and protocol.
 		{"container port on two protocols", "podinfo", "deployment.yaml", "        - name: grpc\n          containerPort: 9999\n          protocol: TCP\n", "        - name: grpc\n          containerPort: 9797\n          protocol: UDP\n"},
+		// What a cluster writes that the API server overwrites, and an
+		// empty managedFields list, which Flux drops from built-in kinds.
+		{"creationTimestamp, generation, selfLink and status", "podinfo", "deployment.yaml", "  name: podinfo\n", "  name: podinfo\n  creationTimestamp: '2026-01-02T03:04:05Z'\n  generation: 3\n  selfLink: /apis/apps/v1/namespaces/apps/deployments/podinfo\n  managedFields: []\n  uid: ''\n  resourceVersion: ''\n"},
 		{"template label with dots and underscores", "podinfo", "deployment.yaml", "      labels:\n        app: podinfo\n", "      labels:\n        app: podinfo\n        example.com/version: v6.14_1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
