@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -31,14 +32,25 @@ type rule struct {
 	rule string
 	// when, if set, decides whether the rule applies, from the old object.
 	when func(old *kyaml.RNode) bool
+	// mayAdd names, by field, keys inside it that an update may add when
+	// the old object has none (a PersistentVolume's CSI
+	// controllerExpandSecretRef).
+	mayAdd map[string][]string
 }
 
 // rules are keyed by API group and kind; every version of a kind shares
 // them. Each is what kube-apiserver's validation of updates refuses
 // (k8s.io/kubernetes pkg/apis/*/validation, ValidateXUpdate).
 var rules = map[string][]rule{
-	"batch/Job": {{fields: [][]string{{"spec", "selector"}, {"spec", "template"}, {"spec", "completionMode"}, {"spec", "podFailurePolicy"}},
-		rule: "a Job's selector, pod template, completion mode and pod failure policy cannot change"}},
+	"batch/Job": {
+		{fields: [][]string{{"spec", "selector"}, {"spec", "template"}, {"spec", "completionMode"}, {"spec", "podFailurePolicy"}, {"spec", "backoffLimitPerIndex"}, {"spec", "managedBy"}, {"spec", "successPolicy"}},
+			rule: "a Job's selector, pod template, completion mode, pod failure policy, backoffLimitPerIndex, managedBy and success policy cannot change"},
+		{fields: [][]string{{"spec", "completions"}}, rule: "a Job's completions cannot change unless its completion mode is Indexed",
+			when: func(old *kyaml.RNode) bool {
+				m := lookup(old, "spec", "completionMode")
+				return m == nil || m.YNode().Value != "Indexed"
+			}},
+	},
 	"apps/Deployment": {{fields: [][]string{{"spec", "selector"}}, rule: "a Deployment's selector cannot change (apps/v1)"}},
 	"apps/ReplicaSet": {{fields: [][]string{{"spec", "selector"}}, rule: "a ReplicaSet's selector cannot change (apps/v1)"}},
 	"apps/DaemonSet":  {{fields: [][]string{{"spec", "selector"}}, rule: "a DaemonSet's selector cannot change (apps/v1)"}},
@@ -60,6 +72,30 @@ var rules = map[string][]rule{
 		rule: "a StorageClass's provisioner, parameters, reclaimPolicy and volumeBindingMode cannot change"}},
 	"networking.k8s.io/IngressClass":                {{fields: [][]string{{"spec", "controller"}}, rule: "an IngressClass's controller cannot change"}},
 	"apiextensions.k8s.io/CustomResourceDefinition": {{fields: [][]string{{"spec", "scope"}}, rule: "a CRD's scope cannot change"}},
+	"scheduling.k8s.io/PriorityClass":               {{fields: [][]string{{"value"}, {"preemptionPolicy"}}, rule: "a PriorityClass's value and preemptionPolicy cannot change"}},
+	"node.k8s.io/RuntimeClass":                      {{fields: [][]string{{"handler"}}, rule: "a RuntimeClass's handler cannot change"}},
+	"storage.k8s.io/CSIDriver": {{fields: [][]string{{"spec", "attachRequired"}, {"spec", "volumeLifecycleModes"}},
+		rule: "a CSIDriver's attachRequired and volumeLifecycleModes cannot change"}},
+	"discovery.k8s.io/EndpointSlice":         {{fields: [][]string{{"addressType"}}, rule: "an EndpointSlice's addressType cannot change"}},
+	"resource.k8s.io/ResourceClaim":          {{fields: [][]string{{"spec"}}, rule: "a ResourceClaim's spec cannot change"}},
+	"resource.k8s.io/ResourceClaimTemplate":  {{fields: [][]string{{"spec"}}, rule: "a ResourceClaimTemplate's spec cannot change"}},
+	"certificates.k8s.io/ClusterTrustBundle": {{fields: [][]string{{"spec", "signerName"}}, rule: "a ClusterTrustBundle's signerName cannot change"}},
+	"/PersistentVolume": {{fields: persistentVolumeSources(), mayAdd: map[string][]string{"spec.csi": {"controllerExpandSecretRef"}},
+		rule: "a PersistentVolume's volume source (hostPath, nfs, csi, local, …) and volumeMode cannot change; a CSI source may gain a controllerExpandSecretRef"}},
+}
+
+// persistentVolumeSources returns the paths of a PersistentVolume's
+// volume source fields, inlined in its spec (spec.nfs, spec.csi, …), from
+// k8s.io/api's type so that a source a new release adds is one too, and
+// spec.volumeMode.
+func persistentVolumeSources() [][]string {
+	var out [][]string
+	t := reflect.TypeFor[corev1.PersistentVolumeSource]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		out = append(out, []string{"spec", name})
+	}
+	return append(out, []string{"spec", "volumeMode"})
 }
 
 // Changes returns the immutable fields of old that new changes, for two
@@ -79,7 +115,18 @@ func Changes(old, new *kyaml.RNode) []Change {
 			continue
 		}
 		for _, f := range r.fields {
-			if !same(lookup(old, f...), lookup(new, f...)) {
+			n := lookup(new, f...)
+			if added := r.mayAdd[strings.Join(f, ".")]; added != nil && n != nil {
+				o := lookup(old, f...)
+				var drop []string
+				for _, k := range added {
+					if lookup(o, k) == nil {
+						drop = append(drop, k)
+					}
+				}
+				n = without(n, drop)
+			}
+			if !same(lookup(old, f...), n) {
 				out = append(out, Change{Field: strings.Join(f, "."), Rule: r.rule})
 			}
 		}

@@ -44,6 +44,8 @@ func TestChanges(t *testing.T) {
 	sts := "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  replicas: 1\n  selector: {matchLabels: {app: db}}\n  template: {metadata: {labels: {app: db}}}\n  volumeClaimTemplates: [{metadata: {name: data}, spec: {resources: {requests: {storage: 1Gi}}}}]\n"
 	pvc := "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
 	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\ndata: {a: x}\n"
+	pv := "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: exports}\nspec:\n  capacity: {storage: 10Gi}\n  persistentVolumeReclaimPolicy: Retain\n  accessModes: [ReadWriteMany]\n  nfs: {server: 10.0.0.5, path: /exports}\n"
+	csiPV := "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: vol}\nspec:\n  capacity: {storage: 10Gi}\n  accessModes: [ReadWriteOnce]\n  csi: {driver: ebs.csi.aws.com, volumeHandle: vol-1}\n"
 	for _, tc := range []struct {
 		name, old, from, to string
 		want                []string // changed fields
@@ -65,6 +67,24 @@ func TestChanges(t *testing.T) {
 		{"immutable configmap made mutable", cm, "immutable: true", "immutable: false", []string{"immutable"}},
 		{"mutable configmap data", strings.Replace(cm, "immutable: true\n", "", 1), "a: x", "a: y", nil},
 		{"secret type", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\n", "Opaque", "kubernetes.io/tls", []string{"type"}},
+		{"priority class value", "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n", "1000", "2000", []string{"value"}},
+		{"priority class preemption", "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n", "value: 1000\n", "value: 1000\npreemptionPolicy: Never\n", []string{"preemptionPolicy"}},
+		{"priority class description", "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n", "value: 1000\n", "value: 1000\ndescription: batch\n", nil},
+		{"runtime class handler", "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: gvisor}\nhandler: runsc\n", "runsc", "kata", []string{"handler"}},
+		{"csi driver attachRequired", "apiVersion: storage.k8s.io/v1\nkind: CSIDriver\nmetadata: {name: ebs.csi.aws.com}\nspec: {attachRequired: true, podInfoOnMount: false}\n", "attachRequired: true", "attachRequired: false", []string{"spec.attachRequired"}},
+		{"csi driver podInfoOnMount", "apiVersion: storage.k8s.io/v1\nkind: CSIDriver\nmetadata: {name: ebs.csi.aws.com}\nspec: {attachRequired: true, podInfoOnMount: false}\n", "podInfoOnMount: false", "podInfoOnMount: true", nil},
+		{"endpoint slice address type", "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: db-1}\naddressType: IPv4\nendpoints: [{addresses: [10.0.0.5]}]\n", "addressType: IPv4\nendpoints: [{addresses: [10.0.0.5]}]", "addressType: IPv6\nendpoints: [{addresses: ['fd00::5']}]", []string{"addressType"}},
+		{"endpoint slice addresses", "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: db-1}\naddressType: IPv4\nendpoints: [{addresses: [10.0.0.5]}]\n", "10.0.0.5", "10.0.0.6", nil},
+		{"persistent volume nfs server", pv, "server: 10.0.0.5", "server: 10.0.0.6", []string{"spec.nfs"}},
+		{"persistent volume source kind", pv, "nfs: {server: 10.0.0.5, path: /exports}", "hostPath: {path: /exports}", []string{"spec.hostPath", "spec.nfs"}},
+		{"persistent volume capacity and reclaim", pv, "storage: 10Gi}\n  persistentVolumeReclaimPolicy: Retain", "storage: 20Gi}\n  persistentVolumeReclaimPolicy: Delete", nil},
+		{"persistent volume mode", pv, "  accessModes", "  volumeMode: Block\n  accessModes", []string{"spec.volumeMode"}},
+		{"csi volume expansion secret added", csiPV, "volumeHandle: vol-1}", "volumeHandle: vol-1, controllerExpandSecretRef: {name: expand, namespace: kube-system}}", nil},
+		{"csi volume handle", csiPV, "vol-1", "vol-2", []string{"spec.csi"}},
+		{"resource claim spec", "apiVersion: resource.k8s.io/v1\nkind: ResourceClaim\nmetadata: {name: gpu}\nspec: {devices: {requests: [{name: gpu, exactly: {deviceClassName: gpu.example.com}}]}}\n", "gpu.example.com", "tpu.example.com", []string{"spec"}},
+		{"job completions", job, "backoffLimit: 3", "backoffLimit: 3\n  completions: 2", []string{"spec.completions"}},
+		{"indexed job completions", strings.Replace(job, "backoffLimit: 3", "backoffLimit: 3\n  completionMode: Indexed\n  completions: 2", 1), "completions: 2", "completions: 3", nil},
+		{"job managedBy", job, "backoffLimit: 3", "backoffLimit: 3\n  managedBy: kueue.x-k8s.io/multikueue", []string{"spec.managedBy"}},
 		{"crd scope", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a.b.c}\nspec: {scope: Namespaced}\n", "Namespaced", "Cluster", []string{"spec.scope"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
