@@ -14,8 +14,10 @@ import (
 // immutableWarnings returns a warning for every changed object whose
 // immutable fields differ (package immutable): Flux would apply it and
 // fail ("field is immutable") until someone deletes the object. Objects
-// annotated for Flux to recreate them are left out. The warnings name
-// fields, never values.
+// annotated for Flux to recreate them are left out, unless recreating
+// destroys something (a CRD's custom resources, a claim's data): then the
+// annotation is what makes the change dangerous, and the warning says so.
+// The warnings name fields, never values.
 func immutableWarnings(changes []treediff.Change) []diag.Warning {
 	var out []diag.Warning
 	for _, c := range changes {
@@ -24,14 +26,29 @@ func immutableWarnings(changes []treediff.Change) []diag.Warning {
 		}
 		old, errOld := objects.Parse(c.Old, c.Path, 0)
 		cur, errNew := objects.Parse(c.New, c.Path, 0)
-		if errOld != nil || errNew != nil || len(old) != 1 || len(cur) != 1 || immutable.Forced(cur[0].Node) {
+		if errOld != nil || errNew != nil || len(old) != 1 || len(cur) != 1 {
 			continue
 		}
+		forced := immutable.Forced(cur[0].Node)
 		for _, ch := range immutable.Changes(old[0].Node, cur[0].Node) {
-			out = append(out, diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New),
-				Msg: fmt.Sprintf("%s changes, which the API server refuses on an existing object (%s): Flux's apply will fail until the object is deleted",
-					ch.Field, ch.Rule),
-				Hint: fmt.Sprintf("annotate the object with %s: enabled so that Flux deletes and recreates it, or give the new version a new name", immutable.ForceAnnotation)})
+			w := diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New)}
+			switch {
+			case forced && ch.Recreate == "":
+				continue
+			case forced:
+				w.Msg = fmt.Sprintf("%s changes, which the API server refuses on an existing object (%s), and the object is annotated %s: enabled, so Flux will delete and recreate it: %s",
+					ch.Field, ch.Rule, immutable.ForceAnnotation, ch.Recreate)
+				w.Hint = fmt.Sprintf("keep the field as it was, or remove the %s annotation and move what the object holds to a new object of another name by hand", immutable.ForceAnnotation)
+			case ch.Recreate != "":
+				w.Msg = fmt.Sprintf("%s changes, which the API server refuses on an existing object (%s): Flux's apply will fail until the object is deleted, and %s",
+					ch.Field, ch.Rule, ch.Recreate)
+				w.Hint = fmt.Sprintf("keep the field as it was, or create a new object of another name and move what the old one holds by hand; do not annotate it with %s: enabled", immutable.ForceAnnotation)
+			default:
+				w.Msg = fmt.Sprintf("%s changes, which the API server refuses on an existing object (%s): Flux's apply will fail until the object is deleted",
+					ch.Field, ch.Rule)
+				w.Hint = fmt.Sprintf("annotate the object with %s: enabled so that Flux deletes and recreates it, or give the new version a new name", immutable.ForceAnnotation)
+			}
+			out = append(out, w)
 		}
 	}
 	return out

@@ -72,6 +72,42 @@ func TestImmutableChangeWarned(t *testing.T) {
 	}
 }
 
+// TestImmutableChangeDestroyingOnRecreate: for a claim (or a CRD) the
+// force annotation is no answer, since Flux's recreating deletes its data
+// (or every custom resource): the warning says so and does not suggest
+// it, and with the annotation set the change is warned about, not
+// silenced. Real git repositories on disk.
+func TestImmutableChangeDestroyingOnRecreate(t *testing.T) {
+	t.Parallel()
+	const pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+	f := newFixture(t)
+	f.commitCode(t, map[string]string{"apps/web/pvc.yaml": pvc}, "add a claim")
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	diffLog := func(t *testing.T) string {
+		t.Helper()
+		var log bytes.Buffer
+		o := f.opts(t, "dev", nil)
+		if _, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &log}); err != nil {
+			t.Fatal(err)
+		}
+		return log.String()
+	}
+	f.commitCode(t, map[string]string{"apps/web/pvc.yaml": strings.Replace(pvc, "ReadWriteOnce", "ReadWriteMany", 1)}, "share the claim")
+	log := diffLog(t)
+	if !strings.Contains(log, "PersistentVolumeClaim/shop/data: spec changes, which the API server refuses on an existing object") ||
+		!strings.Contains(log, "deletes it with its data") && !strings.Contains(log, "deletes with its data") ||
+		!strings.Contains(log, "do not annotate it with kustomize.toolkit.fluxcd.io/force: enabled") {
+		t.Errorf("diff does not warn that recreating loses data:\n%s", log)
+	}
+	forced := strings.Replace(pvc, "  name: data\n", "  name: data\n  annotations:\n    kustomize.toolkit.fluxcd.io/force: enabled\n", 1)
+	f.commitCode(t, map[string]string{"apps/web/pvc.yaml": strings.Replace(forced, "ReadWriteOnce", "ReadWriteMany", 1)}, "force it")
+	if log := diffLog(t); !strings.Contains(log, "so Flux will delete and recreate it: deleting a PersistentVolumeClaim releases its volume") {
+		t.Errorf("a forced claim whose spec changes is not warned about:\n%s", log)
+	}
+}
+
 // TestBodyWarningsQuoteObjectNames: an RBAC object's name may be any path
 // segment ("@", "#", "<" and spaces included), and the warnings at the top
 // of the pull request body name the object. As text, the name would

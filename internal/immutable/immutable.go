@@ -20,6 +20,10 @@ type Change struct {
 	Field string
 	// Rule says what the API server allows, for the message.
 	Rule string
+	// Recreate, when set, says what deleting and recreating the object
+	// destroys (a CRD's custom resources, a claim's data): then the force
+	// annotation, the usual answer, is no answer.
+	Recreate string
 }
 
 // rule is one kind's immutable fields.
@@ -32,6 +36,8 @@ type rule struct {
 	rule string
 	// when, if set, decides whether the rule applies, from the old object.
 	when func(old *kyaml.RNode) bool
+	// recreate is Change.Recreate.
+	recreate string
 	// mayAdd names, by field, keys inside it that an update may add when
 	// the old object has none (a PersistentVolume's CSI
 	// controllerExpandSecretRef).
@@ -59,7 +65,8 @@ var rules = map[string][]rule{
 	"rbac.authorization.k8s.io/RoleBinding":        {{fields: [][]string{{"roleRef"}}, rule: "a RoleBinding's roleRef cannot change"}},
 	"rbac.authorization.k8s.io/ClusterRoleBinding": {{fields: [][]string{{"roleRef"}}, rule: "a ClusterRoleBinding's roleRef cannot change"}},
 	"/PersistentVolumeClaim": {{specExcept: []string{"resources", "volumeAttributesClassName"},
-		rule: "a PersistentVolumeClaim's spec can change only in resources and volumeAttributesClassName"}},
+		rule:     "a PersistentVolumeClaim's spec can change only in resources and volumeAttributesClassName",
+		recreate: "deleting a PersistentVolumeClaim releases its volume, which a Delete reclaim policy (dynamic provisioning's default) then deletes with its data"}},
 	"/Service": {{fields: [][]string{{"spec", "clusterIP"}}, rule: "a Service's clusterIP cannot change once set",
 		when: func(old *kyaml.RNode) bool { return lookup(old, "spec", "clusterIP") != nil }}},
 	"/ConfigMap": {{fields: [][]string{{"data"}, {"binaryData"}, {"immutable"}}, rule: "a ConfigMap with immutable: true cannot change its data or be made mutable",
@@ -70,10 +77,11 @@ var rules = map[string][]rule{
 	},
 	"storage.k8s.io/StorageClass": {{fields: [][]string{{"provisioner"}, {"parameters"}, {"reclaimPolicy"}, {"volumeBindingMode"}},
 		rule: "a StorageClass's provisioner, parameters, reclaimPolicy and volumeBindingMode cannot change"}},
-	"networking.k8s.io/IngressClass":                {{fields: [][]string{{"spec", "controller"}}, rule: "an IngressClass's controller cannot change"}},
-	"apiextensions.k8s.io/CustomResourceDefinition": {{fields: [][]string{{"spec", "scope"}}, rule: "a CRD's scope cannot change"}},
-	"scheduling.k8s.io/PriorityClass":               {{fields: [][]string{{"value"}, {"preemptionPolicy"}}, rule: "a PriorityClass's value and preemptionPolicy cannot change"}},
-	"node.k8s.io/RuntimeClass":                      {{fields: [][]string{{"handler"}}, rule: "a RuntimeClass's handler cannot change"}},
+	"networking.k8s.io/IngressClass": {{fields: [][]string{{"spec", "controller"}}, rule: "an IngressClass's controller cannot change"}},
+	"apiextensions.k8s.io/CustomResourceDefinition": {{fields: [][]string{{"spec", "scope"}}, rule: "a CRD's scope cannot change",
+		recreate: "deleting a CustomResourceDefinition deletes every custom resource of its kind in the cluster"}},
+	"scheduling.k8s.io/PriorityClass": {{fields: [][]string{{"value"}, {"preemptionPolicy"}}, rule: "a PriorityClass's value and preemptionPolicy cannot change"}},
+	"node.k8s.io/RuntimeClass":        {{fields: [][]string{{"handler"}}, rule: "a RuntimeClass's handler cannot change"}},
 	"storage.k8s.io/CSIDriver": {{fields: [][]string{{"spec", "attachRequired"}, {"spec", "volumeLifecycleModes"}},
 		rule: "a CSIDriver's attachRequired and volumeLifecycleModes cannot change"}},
 	"discovery.k8s.io/EndpointSlice":         {{fields: [][]string{{"addressType"}}, rule: "an EndpointSlice's addressType cannot change"}},
@@ -81,7 +89,8 @@ var rules = map[string][]rule{
 	"resource.k8s.io/ResourceClaimTemplate":  {{fields: [][]string{{"spec"}}, rule: "a ResourceClaimTemplate's spec cannot change"}},
 	"certificates.k8s.io/ClusterTrustBundle": {{fields: [][]string{{"spec", "signerName"}}, rule: "a ClusterTrustBundle's signerName cannot change"}},
 	"/PersistentVolume": {{fields: persistentVolumeSources(), mayAdd: map[string][]string{"spec.csi": {"controllerExpandSecretRef"}},
-		rule: "a PersistentVolume's volume source (hostPath, nfs, csi, local, …) and volumeMode cannot change; a CSI source may gain a controllerExpandSecretRef"}},
+		rule:     "a PersistentVolume's volume source (hostPath, nfs, csi, local, …) and volumeMode cannot change; a CSI source may gain a controllerExpandSecretRef",
+		recreate: "deleting a PersistentVolume with a Delete reclaim policy deletes the storage behind it, and one bound to a claim stays terminating until the claim goes"}},
 }
 
 // persistentVolumeSources returns the paths of a PersistentVolume's
@@ -127,11 +136,11 @@ func Changes(old, new *kyaml.RNode) []Change {
 				n = without(n, drop)
 			}
 			if !same(lookup(old, f...), n) {
-				out = append(out, Change{Field: strings.Join(f, "."), Rule: r.rule})
+				out = append(out, Change{Field: strings.Join(f, "."), Rule: r.rule, Recreate: r.recreate})
 			}
 		}
 		if r.specExcept != nil && !same(without(lookup(old, "spec"), r.specExcept), without(lookup(new, "spec"), r.specExcept)) {
-			out = append(out, Change{Field: "spec", Rule: r.rule})
+			out = append(out, Change{Field: "spec", Rule: r.rule, Recreate: r.recreate})
 		}
 	}
 	return out

@@ -115,3 +115,24 @@ func TestForced(t *testing.T) {
 		t.Error("the annotation does not force")
 	}
 }
+
+// TestRecreateDestroys: the kinds whose recreating deletes data or other
+// objects say so; the others leave Recreate empty, so that the force
+// annotation stays the suggested answer.
+func TestRecreateDestroys(t *testing.T) {
+	for _, tc := range []struct {
+		doc, from, to string
+		destroys      bool
+	}{
+		{"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a.b.c}\nspec: {scope: Namespaced}\n", "Namespaced", "Cluster", true},
+		{"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec: {accessModes: [ReadWriteOnce]}\n", "ReadWriteOnce", "ReadWriteMany", true},
+		{"apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: v}\nspec: {nfs: {server: a, path: /x}}\n", "server: a", "server: b", true},
+		{job, "app:1.0.0", "app:1.1.0", false},
+		{"apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n", "1000", "2000", false},
+	} {
+		changes := Changes(kyaml.MustParse(tc.doc), kyaml.MustParse(strings.Replace(tc.doc, tc.from, tc.to, 1)))
+		if len(changes) != 1 || (changes[0].Recreate != "") != tc.destroys {
+			t.Errorf("%s: changes %+v, want one that destroys on recreate: %v", tc.from, changes, tc.destroys)
+		}
+	}
+}
