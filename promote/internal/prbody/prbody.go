@@ -295,7 +295,8 @@ func head(in Input) string {
 // unappliable is the warning about changes Flux cannot apply, "" for none.
 func unappliable(env string, lines []string) string {
 	return alert(env, "WARNING", "**Flux cannot apply these changes as they are**: the API server refuses them on existing objects.", lines,
-		"Annotate each object with `kustomize.toolkit.fluxcd.io/force: enabled` so that Flux deletes and recreates it, or rename it.")
+		"Annotate each object with `kustomize.toolkit.fluxcd.io/force: enabled` so that Flux deletes and recreates it, or rename it; "+
+			"but not where a line says what recreating destroys (a CustomResourceDefinition's custom resources, a claim's or volume's data): keep those fields as they were.")
 }
 
 // moved is the warning about objects Flux may delete before it recreates
