@@ -3,6 +3,8 @@ package promote
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -105,6 +107,44 @@ func TestImmutableChangeDestroyingOnRecreate(t *testing.T) {
 	f.commitCode(t, map[string]string{"apps/web/pvc.yaml": strings.Replace(forced, "ReadWriteOnce", "ReadWriteMany", 1)}, "force it")
 	if log := diffLog(t); !strings.Contains(log, "so Flux will delete and recreate it: deleting a PersistentVolumeClaim releases its volume") {
 		t.Errorf("a forced claim whose spec changes is not warned about:\n%s", log)
+	}
+}
+
+// TestPrunedClaimWarned: a claim removed from an app is deleted by Flux's
+// prune, and its data with it; diff and promote warn, the pull request
+// body at its top. Real git repositories on disk.
+func TestPrunedClaimWarned(t *testing.T) {
+	t.Parallel()
+	const pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+	f := newFixture(t)
+	f.commitCode(t, map[string]string{"apps/web/pvc.yaml": pvc}, "add a claim")
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(f.code, "apps", "web", "pvc.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	f.commitCode(t, nil, "drop the claim")
+	const warning = "PersistentVolumeClaim/shop/data: leaves app web, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster"
+	var diffLog bytes.Buffer
+	o := f.opts(t, "dev", nil)
+	if _, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &diffLog}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(diffLog.String(), "warning: apps/web/persistentvolumeclaim_data.yaml: app web: "+warning) {
+		t.Errorf("diff does not warn:\n%s", diffLog.String())
+	}
+	var log bytes.Buffer
+	res, err := promote(t, f, f.opts(t, "dev", &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), warning) {
+		t.Errorf("promote does not warn:\n%s", log.String())
+	}
+	if !strings.Contains(res.Body, "> [!CAUTION]") || !strings.Contains(res.Body, "**Flux deletes these objects from the cluster, and what they hold with them**") ||
+		!strings.Contains(res.Body, strings.Replace(warning, "PersistentVolumeClaim/shop/data", "`PersistentVolumeClaim/shop/data`", 1)) {
+		t.Errorf("the body does not warn:\n%s", res.Body)
 	}
 }
 

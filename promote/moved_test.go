@@ -45,3 +45,47 @@ func TestMovedWarningsByGroup(t *testing.T) {
 		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
 	}
 }
+
+// TestPrunedWarnings: an object leaving the env is deleted by Flux's
+// prune; the ones that take more with them are warned about, unless
+// another app takes them over (movedWarnings' case), Flux leaves them (the
+// annotation, or an app that does not prune), or they only move within
+// their app's folder.
+func TestPrunedWarnings(t *testing.T) {
+	t.Parallel()
+	pvc := []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: shop\nspec: {accessModes: [ReadWriteOnce]}\n")
+	ns := []byte("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n")
+	crd := []byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\n")
+	kept := []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: kept\n  namespace: shop\n  annotations: {kustomize.toolkit.fluxcd.io/prune: disabled}\n")
+	cm := []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n")
+	legacyPVC := []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: legacy\n  namespace: shop\n")
+	old := map[string][]byte{
+		"apps/db/persistentvolumeclaim_shop_data.yaml":                  pvc,
+		"apps/db/namespace_shop.yaml":                                   ns,
+		"apps/crds/customresourcedefinition_widgets.example.com.yaml":   crd,
+		"apps/db/persistentvolumeclaim_shop_kept.yaml":                  kept,
+		"apps/db/configmap_shop_settings.yaml":                          cm,
+		"flux/legacy.yaml":                                              []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: legacy\nspec:\n  prune: false\n"),
+		"apps/legacy/persistentvolumeclaim_shop_legacy.yaml":            legacyPVC,
+		"apps/moving/customresourcedefinition_gadgets.example.com.yaml": []byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets.example.com\n"),
+		"apps/renamed/persistentvolumeclaim_shop_cache.yaml":            []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: cache\n  namespace: shop\n"),
+	}
+	new := map[string][]byte{
+		// Taken over by another app: movedWarnings says it.
+		"apps/crds2/customresourcedefinition_gadgets.example.com.yaml": old["apps/moving/customresourcedefinition_gadgets.example.com.yaml"],
+		// The same object under another file name.
+		"apps/renamed/persistentvolumeclaim_cache.yaml": old["apps/renamed/persistentvolumeclaim_shop_cache.yaml"],
+	}
+	var got []string
+	for _, w := range prunedWarnings(old, treediff.Trees(old, new)) {
+		got = append(got, w.File+": "+w.Object.String()+": "+w.Msg)
+	}
+	want := []string{
+		"apps/crds/customresourcedefinition_widgets.example.com.yaml: CustomResourceDefinition/widgets.example.com: leaves app crds, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and deleting a CustomResourceDefinition deletes every custom resource of its kind in the cluster",
+		"apps/db/namespace_shop.yaml: Namespace/shop: leaves app db, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and deleting a Namespace deletes every object in it",
+		"apps/db/persistentvolumeclaim_shop_data.yaml: PersistentVolumeClaim/shop/data: leaves app db, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and deleting a PersistentVolumeClaim releases its volume, which a Delete reclaim policy (dynamic provisioning's default) then deletes with its data",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
+	}
+}

@@ -338,7 +338,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		}
 		return res, nil
 	}
-	for _, w := range slices.Concat(plan.unappliable, plan.moved) {
+	for _, w := range slices.Concat(plan.unappliable, plan.moved, plan.pruned) {
 		fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(w.String()))
 	}
 	// The body comes first, so that a dry run shows it even when the guard
@@ -896,6 +896,9 @@ type plan struct {
 	// moved are the objects Flux may delete before it recreates them
 	// (movedWarnings).
 	moved []diag.Warning
+	// pruned are the objects Flux deletes with what they hold
+	// (prunedWarnings).
+	pruned []diag.Warning
 }
 
 func (pl *plan) changed() bool { return len(pl.changes) > 0 }
@@ -938,6 +941,7 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	pl.shown = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files))
 	pl.unappliable = immutableWarnings(pl.changes)
 	pl.moved = movedWarnings(pl.old, pl.changes)
+	pl.pruned = prunedWarnings(pl.old, pl.changes)
 	if data, ok := pl.old["kiln.lock.json"]; ok {
 		if l, err := render.ParseLock(data); err == nil {
 			pl.oldLock = l
@@ -1192,6 +1196,7 @@ func (r *run) body(src *source, pl *plan) string {
 		Mermaid:      r.mermaid(src, pl),
 		Unappliable:  bodyLines(pl.unappliable, src.redactor.String),
 		Moved:        bodyLines(pl.moved, src.redactor.String),
+		Pruned:       bodyLines(pl.pruned, src.redactor.String),
 		Redact:       src.redactor.String,
 	})
 }

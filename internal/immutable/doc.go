@@ -8,4 +8,6 @@
 // spec.force), which makes Flux delete and recreate it. kiln compares the
 // tree it is about to promote with the one in the manifests repository,
 // so a reviewer sees this in the pull request instead of on the cluster.
+// It also knows which objects take more with them when deleted (Destroys):
+// recreating or pruning a CRD, a Namespace or a claim is no small matter.
 package immutable

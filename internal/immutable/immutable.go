@@ -36,8 +36,6 @@ type rule struct {
 	rule string
 	// when, if set, decides whether the rule applies, from the old object.
 	when func(old *kyaml.RNode) bool
-	// recreate is Change.Recreate.
-	recreate string
 	// mayAdd names, by field, keys inside it that an update may add when
 	// the old object has none (a PersistentVolume's CSI
 	// controllerExpandSecretRef).
@@ -65,8 +63,7 @@ var rules = map[string][]rule{
 	"rbac.authorization.k8s.io/RoleBinding":        {{fields: [][]string{{"roleRef"}}, rule: "a RoleBinding's roleRef cannot change"}},
 	"rbac.authorization.k8s.io/ClusterRoleBinding": {{fields: [][]string{{"roleRef"}}, rule: "a ClusterRoleBinding's roleRef cannot change"}},
 	"/PersistentVolumeClaim": {{specExcept: []string{"resources", "volumeAttributesClassName"},
-		rule:     "a PersistentVolumeClaim's spec can change only in resources and volumeAttributesClassName",
-		recreate: "deleting a PersistentVolumeClaim releases its volume, which a Delete reclaim policy (dynamic provisioning's default) then deletes with its data"}},
+		rule: "a PersistentVolumeClaim's spec can change only in resources and volumeAttributesClassName"}},
 	"/Service": {{fields: [][]string{{"spec", "clusterIP"}}, rule: "a Service's clusterIP cannot change once set",
 		when: func(old *kyaml.RNode) bool { return lookup(old, "spec", "clusterIP") != nil }}},
 	"/ConfigMap": {{fields: [][]string{{"data"}, {"binaryData"}, {"immutable"}}, rule: "a ConfigMap with immutable: true cannot change its data or be made mutable",
@@ -77,11 +74,10 @@ var rules = map[string][]rule{
 	},
 	"storage.k8s.io/StorageClass": {{fields: [][]string{{"provisioner"}, {"parameters"}, {"reclaimPolicy"}, {"volumeBindingMode"}},
 		rule: "a StorageClass's provisioner, parameters, reclaimPolicy and volumeBindingMode cannot change"}},
-	"networking.k8s.io/IngressClass": {{fields: [][]string{{"spec", "controller"}}, rule: "an IngressClass's controller cannot change"}},
-	"apiextensions.k8s.io/CustomResourceDefinition": {{fields: [][]string{{"spec", "scope"}}, rule: "a CRD's scope cannot change",
-		recreate: "deleting a CustomResourceDefinition deletes every custom resource of its kind in the cluster"}},
-	"scheduling.k8s.io/PriorityClass": {{fields: [][]string{{"value"}, {"preemptionPolicy"}}, rule: "a PriorityClass's value and preemptionPolicy cannot change"}},
-	"node.k8s.io/RuntimeClass":        {{fields: [][]string{{"handler"}}, rule: "a RuntimeClass's handler cannot change"}},
+	"networking.k8s.io/IngressClass":                {{fields: [][]string{{"spec", "controller"}}, rule: "an IngressClass's controller cannot change"}},
+	"apiextensions.k8s.io/CustomResourceDefinition": {{fields: [][]string{{"spec", "scope"}}, rule: "a CRD's scope cannot change"}},
+	"scheduling.k8s.io/PriorityClass":               {{fields: [][]string{{"value"}, {"preemptionPolicy"}}, rule: "a PriorityClass's value and preemptionPolicy cannot change"}},
+	"node.k8s.io/RuntimeClass":                      {{fields: [][]string{{"handler"}}, rule: "a RuntimeClass's handler cannot change"}},
 	"storage.k8s.io/CSIDriver": {{fields: [][]string{{"spec", "attachRequired"}, {"spec", "volumeLifecycleModes"}},
 		rule: "a CSIDriver's attachRequired and volumeLifecycleModes cannot change"}},
 	"discovery.k8s.io/EndpointSlice":         {{fields: [][]string{{"addressType"}}, rule: "an EndpointSlice's addressType cannot change"}},
@@ -89,8 +85,27 @@ var rules = map[string][]rule{
 	"resource.k8s.io/ResourceClaimTemplate":  {{fields: [][]string{{"spec"}}, rule: "a ResourceClaimTemplate's spec cannot change"}},
 	"certificates.k8s.io/ClusterTrustBundle": {{fields: [][]string{{"spec", "signerName"}}, rule: "a ClusterTrustBundle's signerName cannot change"}},
 	"/PersistentVolume": {{fields: persistentVolumeSources(), mayAdd: map[string][]string{"spec.csi": {"controllerExpandSecretRef"}},
-		rule:     "a PersistentVolume's volume source (hostPath, nfs, csi, local, …) and volumeMode cannot change; a CSI source may gain a controllerExpandSecretRef",
-		recreate: "deleting a PersistentVolume with a Delete reclaim policy deletes the storage behind it, and one bound to a claim stays terminating until the claim goes"}},
+		rule: "a PersistentVolume's volume source (hostPath, nfs, csi, local, …) and volumeMode cannot change; a CSI source may gain a controllerExpandSecretRef"}},
+}
+
+// destroys says, by API group and kind, what deleting an object takes
+// with it beyond the object: Flux deletes one it prunes, and one it
+// recreates for an immutable change.
+var destroys = map[string]string{
+	"apiextensions.k8s.io/CustomResourceDefinition": "deleting a CustomResourceDefinition deletes every custom resource of its kind in the cluster",
+	"/Namespace":             "deleting a Namespace deletes every object in it",
+	"/PersistentVolumeClaim": "deleting a PersistentVolumeClaim releases its volume, which a Delete reclaim policy (dynamic provisioning's default) then deletes with its data",
+	"/PersistentVolume":      "deleting a PersistentVolume with a Delete reclaim policy deletes the storage behind it",
+}
+
+// Destroys says what deleting obj takes with it beyond the object (a
+// CRD's custom resources, a Namespace's objects, a claim's data), "" when
+// nothing.
+func Destroys(obj *kyaml.RNode) string {
+	if obj == nil {
+		return ""
+	}
+	return destroys[group(obj)+"/"+obj.GetKind()]
 }
 
 // persistentVolumeSources returns the paths of a PersistentVolume's
@@ -119,7 +134,8 @@ func Changes(old, new *kyaml.RNode) []Change {
 		return nil
 	}
 	var out []Change
-	for _, r := range rules[group(new)+"/"+new.GetKind()] {
+	key := group(new) + "/" + new.GetKind()
+	for _, r := range rules[key] {
 		if r.when != nil && !r.when(old) {
 			continue
 		}
@@ -136,11 +152,11 @@ func Changes(old, new *kyaml.RNode) []Change {
 				n = without(n, drop)
 			}
 			if !same(lookup(old, f...), n) {
-				out = append(out, Change{Field: strings.Join(f, "."), Rule: r.rule, Recreate: r.recreate})
+				out = append(out, Change{Field: strings.Join(f, "."), Rule: r.rule, Recreate: destroys[key]})
 			}
 		}
 		if r.specExcept != nil && !same(without(lookup(old, "spec"), r.specExcept), without(lookup(new, "spec"), r.specExcept)) {
-			out = append(out, Change{Field: "spec", Rule: r.rule, Recreate: r.recreate})
+			out = append(out, Change{Field: "spec", Rule: r.rule, Recreate: destroys[key]})
 		}
 	}
 	return out

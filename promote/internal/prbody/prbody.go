@@ -51,6 +51,10 @@ type Input struct {
 	// delete before it recreates them, one line each, redacted: a warning
 	// at the top.
 	Moved []string
+	// Pruned are objects that leave the env and whose deleting takes more
+	// with them (a CRD's custom resources, a Namespace's objects, a
+	// claim's data), one line each, redacted: a warning at the top.
+	Pruned []string
 	// Redact masks the secret values in the body, or is nil. It runs
 	// before the body is measured: a mask longer than the value it
 	// replaces must not push the body over Limit.
@@ -80,7 +84,7 @@ type appInfo struct {
 // is deterministic and at most Limit bytes long.
 func Render(in Input) string {
 	apps := collect(in)
-	fixedHead := head(in) + unappliable(in.Env, in.Unappliable) + moved(in.Env, in.Moved)
+	fixedHead := head(in) + unappliable(in.Env, in.Unappliable) + moved(in.Env, in.Moved) + pruned(in.Env, in.Pruned)
 	table := tableOf(apps)
 	graph := ""
 	if strings.TrimSpace(in.Mermaid) != "" {
@@ -304,6 +308,13 @@ func unappliable(env string, lines []string) string {
 func moved(env string, lines []string) string {
 	return alert(env, "CAUTION", "**Flux may delete these objects before it recreates them**: each moves to another app, whose Kustomization takes it over only when it applies, while the old app's prunes it.", lines,
 		"To keep them in place (a PersistentVolumeClaim's data, a Namespace's contents), first promote them annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` in the app they leave, then move them.")
+}
+
+// pruned is the warning about objects Flux deletes with what they hold,
+// "" for none.
+func pruned(env string, lines []string) string {
+	return alert(env, "CAUTION", "**Flux deletes these objects from the cluster, and what they hold with them**: each leaves the env, and its app's Kustomization prunes what it no longer holds.", lines,
+		"To keep one in the cluster, first promote it annotated with `kustomize.toolkit.fluxcd.io/prune: disabled`, then remove it.")
 }
 
 // alert is a GitHub alert block of kind (WARNING, CAUTION) at the top of
