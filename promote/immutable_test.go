@@ -27,6 +27,30 @@ spec:
         args: [migrate, --to, "1"]
 `
 
+// dataClaim is a claim whose deleting, by a prune or a recreate, deletes
+// its data.
+const dataClaim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+
+// promoted commits one file of the code repository and promotes dev.
+func (f *fixture) promoted(t *testing.T, path, content string) {
+	t.Helper()
+	f.commitCode(t, map[string]string{path: content}, "add "+path)
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// diffLog runs kiln diff of dev and returns its log.
+func (f *fixture) diffLog(t *testing.T) string {
+	t.Helper()
+	var log bytes.Buffer
+	o := f.opts(t, "dev", nil)
+	if _, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	return log.String()
+}
+
 // TestImmutableChangeWarned: a Job whose pod template changes (its next
 // migration) is what
 // Flux applies and the API server refuses; diff and promote warn, the
@@ -35,23 +59,11 @@ spec:
 func TestImmutableChangeWarned(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	f.commitCode(t, map[string]string{"apps/web/job.yaml": migrateJob}, "add a migration job")
-	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
-		t.Fatal(err)
-	}
-	diffLog := func(t *testing.T) string {
-		t.Helper()
-		var log bytes.Buffer
-		o := f.opts(t, "dev", nil)
-		if _, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &log}); err != nil {
-			t.Fatal(err)
-		}
-		return log.String()
-	}
+	f.promoted(t, "apps/web/job.yaml", migrateJob)
 	const warning = "Job/shop/migrate: spec.template changes, which the API server refuses on an existing object"
 
 	f.commitCode(t, map[string]string{"apps/web/job.yaml": strings.Replace(migrateJob, `"1"`, `"2"`, 1)}, "next migration")
-	if log := diffLog(t); !strings.Contains(log, "warning: apps/web/job_migrate.yaml: app web: "+warning) {
+	if log := f.diffLog(t); !strings.Contains(log, "warning: apps/web/job_migrate.yaml: app web: "+warning) {
 		t.Errorf("diff does not warn:\n%s", log)
 	}
 	var log bytes.Buffer
@@ -69,7 +81,7 @@ func TestImmutableChangeWarned(t *testing.T) {
 
 	forced := strings.Replace(migrateJob, "  name: migrate\n", "  name: migrate\n  annotations:\n    kustomize.toolkit.fluxcd.io/force: enabled\n", 1)
 	f.commitCode(t, map[string]string{"apps/web/job.yaml": strings.Replace(forced, `"1"`, `"3"`, 1)}, "forced")
-	if log := diffLog(t); strings.Contains(log, "warning") {
+	if log := f.diffLog(t); strings.Contains(log, "warning") {
 		t.Errorf("a forced Job is warned about:\n%s", log)
 	}
 }
@@ -81,31 +93,18 @@ func TestImmutableChangeWarned(t *testing.T) {
 // silenced. Real git repositories on disk.
 func TestImmutableChangeDestroyingOnRecreate(t *testing.T) {
 	t.Parallel()
-	const pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
 	f := newFixture(t)
-	f.commitCode(t, map[string]string{"apps/web/pvc.yaml": pvc}, "add a claim")
-	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
-		t.Fatal(err)
-	}
-	diffLog := func(t *testing.T) string {
-		t.Helper()
-		var log bytes.Buffer
-		o := f.opts(t, "dev", nil)
-		if _, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &log}); err != nil {
-			t.Fatal(err)
-		}
-		return log.String()
-	}
-	f.commitCode(t, map[string]string{"apps/web/pvc.yaml": strings.Replace(pvc, "ReadWriteOnce", "ReadWriteMany", 1)}, "share the claim")
-	log := diffLog(t)
+	f.promoted(t, "apps/web/pvc.yaml", dataClaim)
+	f.commitCode(t, map[string]string{"apps/web/pvc.yaml": strings.Replace(dataClaim, "ReadWriteOnce", "ReadWriteMany", 1)}, "share the claim")
+	log := f.diffLog(t)
 	if !strings.Contains(log, "PersistentVolumeClaim/shop/data: spec changes, which the API server refuses on an existing object") ||
-		!strings.Contains(log, "deletes it with its data") && !strings.Contains(log, "deletes with its data") ||
+		!strings.Contains(log, "deletes with its data") ||
 		!strings.Contains(log, "do not annotate it with kustomize.toolkit.fluxcd.io/force: enabled") {
 		t.Errorf("diff does not warn that recreating loses data:\n%s", log)
 	}
-	forced := strings.Replace(pvc, "  name: data\n", "  name: data\n  annotations:\n    kustomize.toolkit.fluxcd.io/force: enabled\n", 1)
+	forced := strings.Replace(dataClaim, "  name: data\n", "  name: data\n  annotations:\n    kustomize.toolkit.fluxcd.io/force: enabled\n", 1)
 	f.commitCode(t, map[string]string{"apps/web/pvc.yaml": strings.Replace(forced, "ReadWriteOnce", "ReadWriteMany", 1)}, "force it")
-	if log := diffLog(t); !strings.Contains(log, "so Flux will delete and recreate it: deleting a PersistentVolumeClaim releases its volume") {
+	if log := f.diffLog(t); !strings.Contains(log, "so Flux will delete and recreate it: deleting a PersistentVolumeClaim releases its volume") {
 		t.Errorf("a forced claim whose spec changes is not warned about:\n%s", log)
 	}
 }
@@ -115,24 +114,15 @@ func TestImmutableChangeDestroyingOnRecreate(t *testing.T) {
 // body at its top. Real git repositories on disk.
 func TestPrunedClaimWarned(t *testing.T) {
 	t.Parallel()
-	const pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
 	f := newFixture(t)
-	f.commitCode(t, map[string]string{"apps/web/pvc.yaml": pvc}, "add a claim")
-	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
-		t.Fatal(err)
-	}
+	f.promoted(t, "apps/web/pvc.yaml", dataClaim)
 	if err := os.Remove(filepath.Join(f.code, "apps", "web", "pvc.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	f.commitCode(t, nil, "drop the claim")
 	const warning = "PersistentVolumeClaim/shop/data: leaves app web, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster"
-	var diffLog bytes.Buffer
-	o := f.opts(t, "dev", nil)
-	if _, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &diffLog}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(diffLog.String(), "warning: apps/web/persistentvolumeclaim_data.yaml: app web: "+warning) {
-		t.Errorf("diff does not warn:\n%s", diffLog.String())
+	if log := f.diffLog(t); !strings.Contains(log, "warning: apps/web/persistentvolumeclaim_data.yaml: app web: "+warning) {
+		t.Errorf("diff does not warn:\n%s", log)
 	}
 	var log bytes.Buffer
 	res, err := promote(t, f, f.opts(t, "dev", &log))
