@@ -36,3 +36,11 @@ var builtinScopes = sync.OnceValue(func() map[groupKind]bool {
 	}
 	return m
 })
+
+// Builtin reports whether group and kind are a kind k8s.io/api defines a
+// client for: a resource one writes, not a subresource's or an internal
+// type (Scale, RangeAllocation).
+func Builtin(group, kind string) bool {
+	_, ok := builtinScopes()[groupKind{group, kind}]
+	return ok
+}

@@ -3,6 +3,7 @@ package validate
 import (
 	"strings"
 
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -37,56 +38,89 @@ var applyKeysHints = map[string]string{
 // applyKeys returns the entries of obj's keyed lists and sets whose key
 // an earlier entry has, on obj as validate left it: defaulted, as
 // server-side apply takes a key's schema default (a port's protocol is
-// TCP when left out).
+// TCP when left out). Metadata's lists are checkMeta's, for every kind.
 func (s *builtinSchema) applyKeys(obj map[string]any) fieldpath.ErrorList {
 	if s.structural == nil {
 		return nil
 	}
 	var dups fieldpath.ErrorList
 	for _, e := range structurallisttype.ValidateListSetsAndMaps(nil, s.structural, obj) {
-		// An item of the wrong type is the decoding's to report, an
-		// entry without its key the schema's (the key is required).
-		if key, ok := e.BadValue.(map[string]any); ok && len(key) == 0 {
+		// An item of the wrong type is the decoding's to report, and an
+		// entry without one of its keys the schema's (a key without a
+		// default is required): two ports without a containerPort are
+		// not "the same port".
+		if e.Type != fieldpath.ErrorTypeDuplicate || strings.HasPrefix(e.Field, "metadata.") {
 			continue
 		}
-		if e.Type == fieldpath.ErrorTypeDuplicate {
-			dups = append(dups, e)
+		if key, ok := e.BadValue.(map[string]any); ok && len(key) < len(listKeys(s.structural, e.Field)) {
+			continue
 		}
+		dups = append(dups, e)
 	}
 	return dups
 }
 
+// listKeys returns the x-kubernetes-list-map-keys of the list whose entry
+// is at path ("spec.containers[0].ports[1]") in st.
+func listKeys(st *structuralschema.Structural, path string) []string {
+	segs := splitPath(path)
+	if len(segs) == 0 {
+		return nil
+	}
+	for _, seg := range segs[:len(segs)-1] {
+		switch {
+		case st == nil:
+			return nil
+		case strings.HasPrefix(seg, "["):
+			st = st.Items
+		default:
+			p, ok := st.Properties[seg]
+			if !ok {
+				return nil
+			}
+			st = &p
+		}
+	}
+	if st == nil {
+		return nil
+	}
+	return st.XListMapKeys
+}
+
 // applyKeyProblems turns dups (applyKeys') into problems, leaving out
-// those in a list the API server's rules (problems) already refuse a
-// duplicate of: the API server has its own rule for most keyed lists of
-// pods (volumes, containers, mount paths, …) and for Service ports, with
-// its own words, and one mistake is told once.
+// those the API server's rules (problems) already refuse, with their own
+// words: the API server has a rule against duplicates in most keyed lists
+// of pods (volumes, containers, mount paths, …) and in Service ports, and
+// one mistake is told once.
 func applyKeyProblems(dups fieldpath.ErrorList, problems []apirules.Problem) []apirules.Problem {
 	var out []apirules.Problem
 	for _, d := range dups {
 		i := strings.LastIndexByte(d.Field, '[')
-		if i < 0 {
+		if i < 0 || told(d.Field, d.Field[:i], problems) {
 			continue
 		}
 		list := d.Field[:i]
-		if toldDuplicate(list, problems) {
-			continue
-		}
 		name := list[strings.LastIndexAny(list, ".]")+1:]
 		out = append(out, apirules.Problem{Error: d, Hint: applyKeysHint + applyKeysHints[name]})
 	}
 	return out
 }
 
-// toldDuplicate reports whether one of problems refuses an entry of list
-// as a duplicate ("Duplicate value", or "must be unique" as for mount
-// paths).
-func toldDuplicate(list string, problems []apirules.Problem) bool {
+// told reports whether one of problems already refuses the entry at
+// entry, of list: a problem of that entry or of a field in it (the
+// second of two volumes of one name, a mount path "must be unique"), of
+// the whole list (ephemeral containers on create), or a duplicate the API
+// server reports at the first entry of a key of several fields
+// ("topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}").
+// A problem of another entry, such as a port's hostPort twice, does not
+// tell that two other entries share a containerPort.
+func told(entry, list string, problems []apirules.Problem) bool {
 	for _, p := range problems {
-		if !strings.HasPrefix(p.Field, list+"[") {
-			continue
-		}
-		if p.Type == fieldpath.ErrorTypeDuplicate || strings.Contains(p.Detail, "unique") {
+		f := p.Field
+		switch {
+		case f == entry, f == list, strings.HasPrefix(f, entry+"."), strings.HasPrefix(f, entry+"["):
+			return true
+		case p.Type == fieldpath.ErrorTypeDuplicate && strings.HasPrefix(f, list+"[") && strings.Contains(f, "].{"):
 			return true
 		}
 	}

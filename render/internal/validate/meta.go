@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/validation/path"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
 
@@ -88,7 +89,8 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc 
 // metaErrors applies the metadata rules to md, read from o.
 func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md *metav1.ObjectMeta, kube *version.Version) []error {
 	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", nameRule(gvk.GroupKind(), kube), fieldpath.NewPath("metadata"))
-	fes = append(fes, clusterFields(md, newTyped(gvk) != nil)...)
+	fes = append(fes, clusterFields(md, normalizedByFlux(gvk))...)
+	fes = append(fes, metaApplyKeys(md)...)
 	if len(fes) == 0 {
 		return nil
 	}
@@ -98,8 +100,13 @@ func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md 
 	var errs []error
 	for _, fe := range fes {
 		err := fieldError(o, base, idx, nil, "the API server's rules for "+gvk.Kind+" metadata", fe)
-		if d, ok := err.(*diag.Error); ok && fe.Type == fieldpath.ErrorTypeForbidden && clusterField[fe.Field] {
-			d.Hint = clusterFieldHint
+		if d, ok := err.(*diag.Error); ok {
+			switch {
+			case fe.Type == fieldpath.ErrorTypeForbidden && clusterField[fe.Field]:
+				d.Hint = clusterFieldHint
+			case fe.Type == fieldpath.ErrorTypeDuplicate:
+				d.Hint = applyKeysHint
+			}
 		}
 		errs = append(errs, err)
 	}
@@ -115,14 +122,54 @@ var clusterField = map[string]bool{
 
 const clusterFieldHint = "remove it: the cluster writes it, and an object copied from `kubectl get -o yaml` still has it (uid, resourceVersion, managedFields, creationTimestamp and status are all the cluster's)"
 
+// metaApplyKeys refuses what server-side apply refuses in the keyed lists
+// of metadata, for every kind (a custom resource's metadata is
+// ObjectMeta's schema too): a finalizer twice (a set) and two owner
+// references of one uid (keyed by uid). The API server's create takes
+// both.
+func metaApplyKeys(md *metav1.ObjectMeta) fieldpath.ErrorList {
+	p := fieldpath.NewPath("metadata")
+	var errs fieldpath.ErrorList
+	finalizers := map[string]bool{}
+	for i, f := range md.Finalizers {
+		if finalizers[f] {
+			errs = append(errs, fieldpath.Duplicate(p.Child("finalizers").Index(i), f))
+		}
+		finalizers[f] = true
+	}
+	uids := map[types.UID]bool{}
+	for i, r := range md.OwnerReferences {
+		if r.UID != "" && uids[r.UID] {
+			errs = append(errs, fieldpath.Duplicate(p.Child("ownerReferences").Index(i), map[string]any{"uid": string(r.UID)}))
+		}
+		uids[r.UID] = true
+	}
+	return errs
+}
+
+// normalizedByFlux reports whether kustomize-controller round-trips
+// objects of gvk through their Go types before it applies them (fluxcd/pkg
+// ssa/normalize): the kinds of client-go's scheme but Roles and
+// ClusterRoles, which it skips (fluxcd/kustomize-controller#1041). Such a
+// round trip drops an empty list.
+func normalizedByFlux(gvk schema.GroupVersionKind) bool {
+	switch {
+	case gvk.Group == "apiextensions.k8s.io", gvk.Group == "apiregistration.k8s.io":
+		return false // not client-go's scheme: kiln's own additions
+	case gvk.Group == "rbac.authorization.k8s.io" && (gvk.Kind == "Role" || gvk.Kind == "ClusterRole"):
+		return false
+	}
+	return newTyped(gvk) != nil
+}
+
 // clusterFields refuses the metadata fields a cluster writes into an
 // object and that make Flux's server-side apply fail, as an object copied
 // from `kubectl get -o yaml` has them (creationTimestamp, generation and
 // status are the cluster's too, but the API server overwrites them, so
 // they pass). kustomize-controller applies each object as written but for
-// built-in kinds, which it round-trips through their Go types, dropping
-// an empty managedFields list (builtin).
-func clusterFields(md *metav1.ObjectMeta, builtin bool) fieldpath.ErrorList {
+// the kinds it round-trips through their Go types (normalized;
+// normalizedByFlux), which drops an empty managedFields list.
+func clusterFields(md *metav1.ObjectMeta, normalized bool) fieldpath.ErrorList {
 	p := fieldpath.NewPath("metadata")
 	var errs fieldpath.ErrorList
 	if md.UID != "" {
@@ -131,7 +178,7 @@ func clusterFields(md *metav1.ObjectMeta, builtin bool) fieldpath.ErrorList {
 	if md.ResourceVersion != "" {
 		errs = append(errs, fieldpath.Forbidden(p.Child("resourceVersion"), "applied with one, the object is refused on create (\"resourceVersion should not be set on objects to be created\") and on every apply once the object changed (\"the object has been modified\")"))
 	}
-	if md.ManagedFields != nil && (len(md.ManagedFields) > 0 || !builtin) {
+	if md.ManagedFields != nil && (len(md.ManagedFields) > 0 || !normalized) {
 		errs = append(errs, fieldpath.Forbidden(p.Child("managedFields"), "server-side apply refuses it (\"metadata.managedFields must be nil\")"))
 	}
 	if md.DeletionTimestamp != nil {

@@ -15,10 +15,11 @@ import (
 
 // checkRules applies the API server's hand-written rules (package
 // apirules) to a built-in object that decoded without error, each
-// problem at the line of its field. A rule's "Required value" for a field
-// the schema found missing (missing, by path) is left out: the rule is
-// there for a field present but empty, which the typed object cannot tell
-// from one left out, and the schema has said it already. dups are the
+// problem at the line of its field. A rule's problem with a field the
+// schema found missing (missing, by path) is left out: the rule is there
+// for a field present but empty or zero ("Required value", a port of 0),
+// which the typed object cannot tell from one left out, and the schema
+// has said it already. dups are the
 // keyed lists' entries server-side apply refuses (applyKeys).
 func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, missing map[string]bool, dups fieldpath.ErrorList, kube *version.Version) []error {
 	problems := apirules.Check(typed, apirules.Options{KubeVersion: kube})
@@ -34,7 +35,7 @@ func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typ
 	against := fmt.Sprintf("the API server's validation of %s %s", gvk.GroupVersion(), gvk.Kind)
 	var errs []error
 	for _, p := range problems {
-		if p.Type == fieldpath.ErrorTypeRequired && missing[joinPath(splitPath(p.Field))] {
+		if missing[joinPath(splitPath(p.Field))] {
 			continue
 		}
 		err := fieldError(o, base, idx, nil, against, p.Error)

@@ -41,6 +41,9 @@ func TestServedUntilRemoved(t *testing.T) {
 			"apiregistration.k8s.io/v2 APIService is not a kind Kubernetes serves: apiregistration.k8s.io is a Kubernetes API group, and no version of Kubernetes up to 1.37 defines this kind in apiregistration.k8s.io/v2\n  hint: use apiVersion apiregistration.k8s.io/v1"},
 		{"APIService misspelt", "1.37.0", strings.Replace(apiService, "v1beta1\nkind: APIService", "v1\nkind: APIServce", 1),
 			"apiregistration.k8s.io/v1 APIServce is not a kind Kubernetes serves: apiregistration.k8s.io is a Kubernetes API group, and no version of Kubernetes up to 1.37 defines this kind in apiregistration.k8s.io/v1\n  hint: did you mean \"APIService\"? check the kind's spelling and apiVersion"},
+		// Scale is a subresource's type, not a kind one writes.
+		{"Scale misspelt", "1.37.0", "apiVersion: autoscaling/v1\nkind: Scal\nmetadata: {name: web, namespace: shop}\n",
+			"autoscaling/v1 Scal is not a kind Kubernetes serves: autoscaling is a Kubernetes API group, and no version of Kubernetes up to 1.37 defines this kind in autoscaling/v1\n  hint: check the kind's spelling and apiVersion"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -25,6 +25,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -392,8 +393,12 @@ func (e *Env) notServed(gvk schema.GroupVersionKind) (msg, hint string) {
 	return msg, hint
 }
 
-// groupKinds returns the kinds of group's versions kiln knows, sorted.
+// groupKinds returns the kinds of group's versions kiln knows that one
+// writes, sorted: resources k8s.io/api has a client for (not Scale or
+// RangeAllocation), and the kinds of the two groups kiln adds to
+// client-go's (CustomResourceDefinition, APIService).
 func groupKinds(group string) []string {
+	addedGroup := group == "apiextensions.k8s.io" || group == "apiregistration.k8s.io"
 	var kinds []string
 	for gv := range groupVersions {
 		if gv.Group != group {
@@ -404,7 +409,8 @@ func groupKinds(group string) []string {
 			// Lists and the options every group version registers
 			// (ListOptions, WatchEvent) are not objects one writes.
 			obj, err := s.New(k)
-			if _, ok := obj.(metav1.Object); err != nil || !ok || strings.HasSuffix(k.Kind, "List") || slices.Contains(kinds, k.Kind) {
+			if _, ok := obj.(metav1.Object); err != nil || !ok || strings.HasSuffix(k.Kind, "List") || slices.Contains(kinds, k.Kind) ||
+				!addedGroup && !scope.Builtin(group, k.Kind) {
 				continue
 			}
 			kinds = append(kinds, k.Kind)
