@@ -9,6 +9,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/promote/internal/prbody"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+	"github.com/kiln-gitops/kiln/render"
 )
 
 // immutableWarnings returns a warning for every changed object whose
@@ -52,6 +53,19 @@ func immutableWarnings(changes []treediff.Change) []diag.Warning {
 		}
 	}
 	return out
+}
+
+// transitionWarnings returns a warning for every changed custom resource
+// whose CRD's transition rules refuse the change on an existing object
+// (render.Transitions): the custom resources' immutable fields.
+func (r *run) transitionWarnings(old, tree map[string][]byte, changes []treediff.Change) []diag.Warning {
+	var changed []render.ChangedObject
+	for _, c := range changes {
+		if c.Op == treediff.Changed && treediff.IsObject(c.Path) {
+			changed = append(changed, render.ChangedObject{Path: c.Path, App: c.App})
+		}
+	}
+	return render.Transitions(r.p, r.env.Name, old, tree, changed)
 }
 
 // bodyLines is the pull request body's lines for warnings of a plan

@@ -138,6 +138,43 @@ func TestPrunedClaimWarned(t *testing.T) {
 	}
 }
 
+// TestTransitionRuleWarned: the real Gateway API GatewayClass CRD makes
+// spec.controllerName immutable with a CEL transition rule; changing it
+// passes the render and fails Flux's apply. diff and promote warn, with the
+// CRD's message, and the pull request body lists it with the changes
+// Flux cannot apply. Real git repositories on disk.
+func TestTransitionRuleWarned(t *testing.T) {
+	t.Parallel()
+	crd, err := os.ReadFile(filepath.Join("..", "testdata", "manifests", "gateway-api", "gatewayclasses-crd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const class = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: edge\nspec:\n  controllerName: acme.io/gateway-controller\n"
+	f := newFixture(t)
+	f.commitCode(t, map[string]string{"apps/web/gatewayclass-crd.yaml": string(crd)}, "add the CRD")
+	f.promoted(t, "apps/web/gatewayclass.yaml", class)
+	f.commitCode(t, map[string]string{"apps/web/gatewayclass.yaml": strings.Replace(class, "acme.io/", "example.net/", 1)}, "another controller")
+	const warning = `GatewayClass/edge: field "spec.controllerName": Invalid value: "example.net/gateway-controller": field is immutable, a rule of its CustomResourceDefinition`
+	if log := f.diffLog(t); !strings.Contains(log, "warning: apps/web/gatewayclass_edge.yaml:6: app web: "+warning) {
+		t.Errorf("diff does not warn:\n%s", log)
+	}
+	var log bytes.Buffer
+	res, err := promote(t, f, f.opts(t, "dev", &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), warning) || !strings.Contains(res.Body, "**Flux cannot apply these changes as they are**") ||
+		!strings.Contains(res.Body, "`GatewayClass/edge`: field \"spec.controllerName\"") {
+		t.Errorf("promote does not warn:\n%s\nbody:\n%s", log.String(), res.Body)
+	}
+	// The promotion went ahead (a reviewer decides); a change its rules
+	// allow is no warning.
+	f.commitCode(t, map[string]string{"apps/web/gatewayclass.yaml": strings.Replace(class, "acme.io/", "example.net/", 1) + "  description: the edge\n"}, "describe it")
+	if log := f.diffLog(t); strings.Contains(log, "warning") {
+		t.Errorf("an allowed change is warned about:\n%s", log)
+	}
+}
+
 // TestBodyWarningsQuoteObjectNames: an RBAC object's name may be any path
 // segment ("@", "#", "<" and spaces included), and the warnings at the top
 // of the pull request body name the object. As text, the name would

@@ -40,11 +40,17 @@ const wholeKey = "\x00whole"
 
 // validate runs, on obj (pruned and defaulted), the CEL rules it reaches.
 func (r *celRules) validate(st *structuralschema.Structural, obj map[string]any) fieldpath.ErrorList {
+	return r.validateUpdate(st, obj, nil)
+}
+
+// validateUpdate runs, on obj (pruned and defaulted) as an update of old
+// (nil: a create), the CEL rules obj reaches, transition rules included.
+func (r *celRules) validateUpdate(st *structuralschema.Structural, obj, old map[string]any) fieldpath.ErrorList {
 	v := r.validator(obj)
 	if v == nil {
 		return nil
 	}
-	errs, _ := v.Validate(context.Background(), nil, st, obj, nil, celconfig.RuntimeCELCostBudget)
+	errs, _ := v.Validate(context.Background(), nil, st, obj, old, celconfig.RuntimeCELCostBudget)
 	return errs
 }
 

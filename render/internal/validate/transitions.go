@@ -1,0 +1,100 @@
+package validate
+
+import (
+	"encoding/json"
+	"fmt"
+
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// Transitions returns what the API server refuses when it updates old to
+// cur, two versions of one custom resource of app, beyond what it refuses
+// when it creates cur: the CRD's transition rules, the
+// x-kubernetes-validations that read oldSelf ("Value is immutable"). A
+// change they refuse passes every check of a render, which sees only the
+// new object, and fails Flux's apply on the cluster. Each error is at its
+// field's line in cur. nil when cur is of no CRD kiln knows (the env's,
+// validation.crds', Flux's), when the two are not of one apiVersion and
+// kind (the API server would convert; kiln does not), or when either
+// cannot be read: the render reports that.
+func (e *Env) Transitions(app string, old, cur templates.Object) []error {
+	if old.Node.GetApiVersion() != cur.Node.GetApiVersion() || old.Node.GetKind() != cur.Node.GetKind() {
+		return nil
+	}
+	gv, err := schema.ParseGroupVersion(cur.Node.GetApiVersion())
+	if err != nil {
+		return nil
+	}
+	ref := e.ref(gv.Group, cur.Node.GetKind())
+	if ref == nil {
+		return nil
+	}
+	c := ref.get()
+	if c.err != nil {
+		return nil
+	}
+	v, ok := c.versions[gv.Version]
+	if !ok || !v.served || v.structural == nil {
+		return nil
+	}
+	oldObj, ok1 := v.updateInput(old)
+	curObj, ok2 := v.updateInput(cur)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	ch := v.checkers()
+	if ch.err != nil || ch.cel == nil {
+		return nil
+	}
+	// The API server runs no rule on an object the schema refuses
+	// (blocking); the render has reported that.
+	if blocking(apiservervalidation.ValidateCustomResource(nil, curObj, ch.validator)) {
+		return nil
+	}
+	created := map[string]bool{}
+	for _, fe := range ch.cel.validate(v.structural, curObj) {
+		created[fe.Error()] = true
+	}
+	base := diag.Error{File: cur.File, Line: cur.Line, App: app, Object: objectOf(cur.Node)}
+	against := fmt.Sprintf("%s %s (%s)", gv, cur.Node.GetKind(), c.where)
+	var errs []error
+	var idx *encoder
+	for _, fe := range ch.cel.validateUpdate(v.structural, curObj, oldObj) {
+		if created[fe.Error()] {
+			continue
+		}
+		if idx == nil {
+			idx = indexed(cur)
+		}
+		errs = append(errs, fieldError(cur, base, idx, v.structural, against, fe))
+	}
+	return errs
+}
+
+// updateInput is o as the API server's update validates it: decoded,
+// status dropped where the status subresource is on, unknown fields
+// pruned, nulls the schema does not allow dropped, defaults applied.
+func (v *crdVersion) updateInput(o templates.Object) (map[string]any, bool) {
+	data, err := JSON(o)
+	if err != nil {
+		return nil, false
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return nil, false
+	}
+	if v.status {
+		delete(obj, "status")
+	}
+	pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{})
+	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(obj, v.structural)
+	structuraldefaulting.Default(obj, v.structural)
+	return obj, true
+}

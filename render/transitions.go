@@ -1,0 +1,109 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/deps"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/immutable"
+	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/render/internal/validate"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// ChangedObject is an object file of an env's tree (apps/<app>/*.yaml)
+// that two trees hold with other bytes.
+type ChangedObject struct{ Path, App string }
+
+// Transitions returns a warning for each changed custom resource whose
+// CRD refuses the change on an existing object: its transition rules, the
+// x-kubernetes-validations that read oldSelf ("field is immutable" on a
+// Gateway API GatewayClass's controllerName, on many of Karpenter's,
+// CloudNativePG's and MetalLB's fields). A render sees only the new
+// object and passes it; Flux's apply fails on the cluster until someone
+// deletes the object. old and tree are the env's trees before and after
+// (as kiln writes them); the CRDs are the new tree's, validation.crds'
+// (read from the repository, when they can be) and Flux's. Objects
+// annotated for Flux to recreate them are left out, as for the immutable
+// fields of built-in kinds. The warnings name the field and the CRD's
+// message.
+func Transitions(p *envconfig.Pipeline, env string, old, tree map[string][]byte, changed []ChangedObject) []diag.Warning {
+	type pair struct {
+		app      string
+		old, cur templates.Object
+	}
+	var pairs []pair
+	for _, c := range changed {
+		before, err1 := objects.Parse(old[c.Path], c.Path, 0)
+		after, err2 := objects.Parse(tree[c.Path], c.Path, 0)
+		if err1 != nil || err2 != nil || len(before) != 1 || len(after) != 1 || immutable.Forced(after[0].Node) ||
+			!strings.Contains(after[0].Node.GetApiVersion(), ".") {
+			continue // the core group and its like have no CRD
+		}
+		pairs = append(pairs, pair{c.App, before[0], after[0]})
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	venv, err := validate.NewSchemas().Env(p.KubeVersion, treeCRDs(p, env, tree))
+	if err != nil {
+		return nil // the render reported it
+	}
+	var out []diag.Warning
+	for _, pr := range pairs {
+		for _, err := range venv.Transitions(pr.app, pr.old, pr.cur) {
+			d, ok := err.(*diag.Error)
+			if !ok {
+				continue
+			}
+			out = append(out, diag.Warning{File: d.File, Line: d.Line, App: d.App, Object: d.Object,
+				Msg: fmt.Sprintf("%s, a rule of its CustomResourceDefinition that the API server applies to changes of an existing object: Flux's apply will fail until the object is deleted", d.Msg),
+				Hint: fmt.Sprintf("keep the value as it was, or give the object a new name; %s: enabled makes Flux delete and recreate it, which its controller may take as deleting what it made for it",
+					immutable.ForceAnnotation)})
+		}
+	}
+	return out
+}
+
+// treeCRDs returns the CustomResourceDefinitions of an env's tree and of
+// the files validation.crds lists (for env), those that can be read.
+func treeCRDs(p *envconfig.Pipeline, env string, tree map[string][]byte) []templates.Object {
+	paths := make([]string, 0, len(tree))
+	for path, data := range tree {
+		// kiln writes each object's kind on a line of its own; most files
+		// hold no CRD and are not parsed.
+		if strings.HasPrefix(path, "apps/") && bytes.Contains(data, []byte("\nkind: CustomResourceDefinition\n")) {
+			paths = append(paths, path)
+		}
+	}
+	sort.Strings(paths)
+	var crds []templates.Object
+	add := func(data []byte, file string) {
+		objs, err := objects.Parse(data, file, 0)
+		if err != nil {
+			return
+		}
+		for _, o := range objs {
+			if o.Node.GetKind() == "CustomResourceDefinition" {
+				crds = append(crds, o)
+			}
+		}
+	}
+	for _, path := range paths {
+		add(tree[path], path)
+	}
+	// Through the repository's jail, as a render reads them: a symlink
+	// out of the repository is not followed.
+	reads := deps.New(p.Root)
+	for _, ref := range p.Validation.CRDs {
+		rel := strings.ReplaceAll(ref.Path, "{env}", env)
+		if data, err := reads.ReadFile(p.Root, rel); err == nil {
+			add(data, rel)
+		}
+	}
+	return crds
+}
