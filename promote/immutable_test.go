@@ -154,7 +154,7 @@ func TestTransitionRuleWarned(t *testing.T) {
 	f.commitCode(t, map[string]string{"apps/web/gatewayclass-crd.yaml": string(crd)}, "add the CRD")
 	f.promoted(t, "apps/web/gatewayclass.yaml", class)
 	f.commitCode(t, map[string]string{"apps/web/gatewayclass.yaml": strings.Replace(class, "acme.io/", "example.net/", 1)}, "another controller")
-	const warning = `GatewayClass/edge: field "spec.controllerName": Invalid value: "example.net/gateway-controller": field is immutable, a rule of its CustomResourceDefinition`
+	const warning = `GatewayClass/edge: field "spec.controllerName": Invalid value: field is immutable, a rule of its CustomResourceDefinition`
 	if log := f.diffLog(t); !strings.Contains(log, "warning: apps/web/gatewayclass_edge.yaml:6: app web: "+warning) {
 		t.Errorf("diff does not warn:\n%s", log)
 	}

@@ -93,17 +93,19 @@ func treeCRDs(p *envconfig.Pipeline, env string, tree map[string][]byte) []templ
 			}
 		}
 	}
-	for _, path := range paths {
-		add(tree[path], path)
-	}
-	// Through the repository's jail, as a render reads them: a symlink
-	// out of the repository is not followed.
+	// validation.crds' first: a CRD of the env for the same kind takes
+	// precedence, as in a render (the later one wins), since the cluster
+	// serves what the env applies. Read through the repository's jail, as
+	// a render reads them: a symlink out of the repository is not followed.
 	reads := deps.New(p.Root)
 	for _, ref := range p.Validation.CRDs {
 		rel := strings.ReplaceAll(ref.Path, "{env}", env)
 		if data, err := reads.ReadFile(p.Root, rel); err == nil {
 			add(data, rel)
 		}
+	}
+	for _, path := range paths {
+		add(tree[path], path)
 	}
 	return crds
 }

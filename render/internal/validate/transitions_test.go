@@ -25,7 +25,7 @@ func TestTransitions(t *testing.T) {
 		name, from, to, want string
 	}{
 		{"controller changed", "controllerName: acme.io/gateway-controller", "controllerName: example.net/gateway-controller",
-			`basic-http.yaml:8: app gateway-api: GatewayClass/example: field "spec.controllerName": Invalid value: "example.net/gateway-controller": field is immutable`},
+			`basic-http.yaml:8: app gateway-api: GatewayClass/example: field "spec.controllerName": Invalid value: field is immutable`},
 		{"description added", "  controllerName: acme.io/gateway-controller\n", "  controllerName: acme.io/gateway-controller\n  description: the edge\n", ""},
 		{"parameters changed", "    name: example\n", "    name: example-v2\n", ""},
 		{"unchanged", "kind: GatewayClass", "kind: GatewayClass", ""},

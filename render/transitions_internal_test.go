@@ -1,0 +1,97 @@
+package render
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+)
+
+// immutableWidgetCRD is a CRD whose spec.size (an integer) and spec.zone cannot
+// change: transition rules, as Karpenter's and MinIO's are written.
+const immutableWidgetCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size:
+                type: integer
+                x-kubernetes-validations:
+                - {rule: self == oldSelf, message: size is immutable}
+              zone:
+                type: string
+                x-kubernetes-validations:
+                - {rule: self == oldSelf, message: zone is immutable}
+              image: {type: string}
+              token: {type: string}
+`
+
+const immutableWidget = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: shop\nspec:\n  size: 4\n  zone: a\n  image: web:1\n"
+
+// TestTransitionsOfTrees: render.Transitions over two trees, as promote
+// calls it. An integer field's rule holds when another field changes (the
+// objects keep their integers), a changed integer or string is refused,
+// the env's CRD takes precedence over validation.crds' for the same kind
+// (as in a render), and a SOPS document, whose ciphertext sops makes anew,
+// is left alone.
+func TestTransitionsOfTrees(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	// validation.crds lists a stale copy without the zone rule.
+	stale := strings.Replace(immutableWidgetCRD, "                x-kubernetes-validations:\n                - {rule: self == oldSelf, message: zone is immutable}\n", "", 1)
+	if err := os.WriteFile(filepath.Join(root, "crds.yaml"), []byte(stale), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &envconfig.Pipeline{Root: root, KubeVersion: "1.37.0", Validation: envconfig.Validation{CRDs: []envconfig.FileRef{{Path: "crds.yaml", Line: 3}}}}
+	const path = "apps/web/widget_shop_w.yaml"
+	for _, tc := range []struct {
+		name, from, to string
+		crdInTree      bool
+		want           []string
+	}{
+		{"image changed", "image: web:1", "image: web:2", true, nil},
+		{"size changed", "size: 4", "size: 8", true, []string{`apps/web/widget_shop_w.yaml:7: app web: Widget/shop/w: field "spec.size": Invalid value: size is immutable, a rule of its CustomResourceDefinition`}},
+		{"zone changed, the env's CRD", "zone: a", "zone: b", true, []string{`field "spec.zone": Invalid value: zone is immutable`}},
+		{"zone changed, only validation.crds' CRD", "zone: a", "zone: b", false, nil},
+		{"encrypted with sops", "size: 4", "size: 8\nsops: {mac: x}", true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			old := map[string][]byte{path: []byte(immutableWidget)}
+			if tc.from == "size: 4" && strings.Contains(tc.to, "sops") {
+				old[path] = []byte(immutableWidget + "sops: {mac: y}\n")
+			}
+			tree := map[string][]byte{path: []byte(strings.Replace(immutableWidget, tc.from, tc.to, 1))}
+			if tc.crdInTree {
+				tree["apps/web/customresourcedefinition_widgets.example.com.yaml"] = []byte(immutableWidgetCRD)
+			}
+			var got []string
+			for _, w := range Transitions(p, "dev", old, tree, []ChangedObject{{Path: path, App: "web"}}) {
+				got = append(got, w.String())
+			}
+			ok := len(got) == len(tc.want)
+			for i := 0; ok && i < len(got); i++ {
+				ok = strings.Contains(got[i], tc.want[i])
+			}
+			if !ok {
+				t.Errorf("got:\n%s\nwant, in order, containing:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
