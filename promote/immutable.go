@@ -21,10 +21,7 @@ import (
 // The warnings name fields, never values.
 func immutableWarnings(changes []treediff.Change) []diag.Warning {
 	var out []diag.Warning
-	for _, c := range changes {
-		if c.Op != treediff.Changed || !treediff.IsObject(c.Path) {
-			continue
-		}
+	for _, c := range objectChanges(changes) {
 		old, errOld := objects.Parse(c.Old, c.Path, 0)
 		cur, errNew := objects.Parse(c.New, c.Path, 0)
 		if errOld != nil || errNew != nil || len(old) != 1 || len(cur) != 1 {
@@ -58,14 +55,37 @@ func immutableWarnings(changes []treediff.Change) []diag.Warning {
 // transitionWarnings returns a warning for every changed custom resource
 // whose CRD's transition rules refuse the change on an existing object
 // (render.Transitions): the custom resources' immutable fields.
-func (r *run) transitionWarnings(old, tree map[string][]byte, changes []treediff.Change) []diag.Warning {
-	var changed []render.ChangedObject
+func (r *run) transitionWarnings(tree map[string][]byte, changes []treediff.Change) []diag.Warning {
+	return render.Transitions(r.p, r.env.Name, tree, objectChanges(changes))
+}
+
+// objectChanges returns each object of the env that changes: in place,
+// or moved to another file (another app's, when an app is renamed or an
+// object moves). Flux updates a moved object in place too, once the new
+// app's Kustomization takes it over, so its immutable fields matter as
+// much. It is at its new path, in its new app.
+func objectChanges(changes []treediff.Change) []render.ObjectChange {
+	removed := map[string][]byte{}
 	for _, c := range changes {
-		if c.Op == treediff.Changed && treediff.IsObject(c.Path) {
-			changed = append(changed, render.ChangedObject{Path: c.Path, App: c.App})
+		if c.Op == treediff.Removed && c.Object != "" && treediff.IsObject(c.Path) {
+			removed[identity(c.Old, c.Object)] = c.Old
 		}
 	}
-	return render.Transitions(r.p, r.env.Name, old, tree, changed)
+	var out []render.ObjectChange
+	for _, c := range changes {
+		if !treediff.IsObject(c.Path) {
+			continue
+		}
+		switch c.Op {
+		case treediff.Changed:
+			out = append(out, render.ObjectChange{Path: c.Path, App: c.App, Old: c.Old, New: c.New})
+		case treediff.Added:
+			if old, ok := removed[identity(c.New, c.Object)]; ok && c.Object != "" {
+				out = append(out, render.ObjectChange{Path: c.Path, App: c.App, Old: old, New: c.New})
+			}
+		}
+	}
+	return out
 }
 
 // bodyLines is the pull request body's lines for warnings of a plan

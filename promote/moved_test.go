@@ -89,3 +89,25 @@ func TestPrunedWarnings(t *testing.T) {
 		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
 	}
 }
+
+// TestImmutableWarningsOfMovedObjects: an object that moves to another app
+// (or another file name) is updated in place by Flux once the new app's
+// Kustomization takes it over, so a change of its immutable fields in the
+// same promotion is warned about, at its new file.
+func TestImmutableWarningsOfMovedObjects(t *testing.T) {
+	t.Parallel()
+	job := func(image string) []byte {
+		return []byte("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  namespace: shop\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: " + image + "}]\n")
+	}
+	old := map[string][]byte{"apps/web/job_shop_migrate.yaml": job("web:1"), "apps/web/job_shop_seed.yaml": []byte("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: seed\n  namespace: shop\n")}
+	new := map[string][]byte{"apps/db/job_shop_migrate.yaml": job("web:2"), "apps/web/job_seed.yaml": old["apps/web/job_shop_seed.yaml"]}
+	var got []string
+	for _, w := range immutableWarnings(treediff.Trees(old, new)) {
+		what, _, _ := strings.Cut(w.Msg, " (")
+		got = append(got, w.File+": "+w.App+": "+w.Object.String()+": "+what)
+	}
+	want := []string{"apps/db/job_shop_migrate.yaml: db: Job/shop/migrate: spec.template changes, which the API server refuses on an existing object"}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
+	}
+}

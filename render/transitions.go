@@ -15,9 +15,13 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 )
 
-// ChangedObject is an object file of an env's tree (apps/<app>/*.yaml)
-// that two trees hold with other bytes.
-type ChangedObject struct{ Path, App string }
+// ObjectChange is one object of an env's tree (apps/<app>/*.yaml) in two
+// versions: changed in place, or moved to Path (another app's, or another
+// file name).
+type ObjectChange struct {
+	Path, App string
+	Old, New  []byte
+}
 
 // Transitions returns a warning for each changed custom resource whose
 // CRD refuses the change on an existing object: its transition rules, the
@@ -25,21 +29,21 @@ type ChangedObject struct{ Path, App string }
 // Gateway API GatewayClass's controllerName, on many of Karpenter's,
 // CloudNativePG's and MetalLB's fields). A render sees only the new
 // object and passes it; Flux's apply fails on the cluster until someone
-// deletes the object. old and tree are the env's trees before and after
-// (as kiln writes them); the CRDs are the new tree's, validation.crds'
-// (read from the repository, when they can be) and Flux's. Objects
+// deletes the object. tree is the env's new tree (as kiln writes it); the
+// CRDs are its, validation.crds' (read from the repository, when they can
+// be) and Flux's. Objects
 // annotated for Flux to recreate them are left out, as for the immutable
 // fields of built-in kinds. The warnings name the field and the CRD's
 // message.
-func Transitions(p *envconfig.Pipeline, env string, old, tree map[string][]byte, changed []ChangedObject) []diag.Warning {
+func Transitions(p *envconfig.Pipeline, env string, tree map[string][]byte, changed []ObjectChange) []diag.Warning {
 	type pair struct {
 		app      string
 		old, cur templates.Object
 	}
 	var pairs []pair
 	for _, c := range changed {
-		before, err1 := objects.Parse(old[c.Path], c.Path, 0)
-		after, err2 := objects.Parse(tree[c.Path], c.Path, 0)
+		before, err1 := objects.Parse(c.Old, c.Path, 0)
+		after, err2 := objects.Parse(c.New, c.Path, 0)
 		if err1 != nil || err2 != nil || len(before) != 1 || len(after) != 1 || immutable.Forced(after[0].Node) ||
 			!strings.Contains(after[0].Node.GetApiVersion(), ".") {
 			continue // the core group and its like have no CRD

@@ -82,7 +82,7 @@ func TestTransitionsOfTrees(t *testing.T) {
 				tree["apps/web/customresourcedefinition_widgets.example.com.yaml"] = []byte(immutableWidgetCRD)
 			}
 			var got []string
-			for _, w := range Transitions(p, "dev", old, tree, []ChangedObject{{Path: path, App: "web"}}) {
+			for _, w := range Transitions(p, "dev", tree, []ObjectChange{{Path: path, App: "web", Old: old[path], New: tree[path]}}) {
 				got = append(got, w.String())
 			}
 			ok := len(got) == len(tc.want)

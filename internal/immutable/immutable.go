@@ -36,6 +36,10 @@ type rule struct {
 	rule string
 	// when, if set, decides whether the rule applies, from the old object.
 	when func(old *kyaml.RNode) bool
+	// allowed, if set, accepts a change the fields show (a ServiceCIDR
+	// made dual-stack, an Indexed Job's completions moved with its
+	// parallelism).
+	allowed func(old, new *kyaml.RNode) bool
 	// mayAdd names, by field, keys inside it that an update may add when
 	// the old object has none (a PersistentVolume's CSI
 	// controllerExpandSecretRef).
@@ -49,10 +53,10 @@ var rules = map[string][]rule{
 	"batch/Job": {
 		{fields: [][]string{{"spec", "selector"}, {"spec", "template"}, {"spec", "completionMode"}, {"spec", "podFailurePolicy"}, {"spec", "backoffLimitPerIndex"}, {"spec", "managedBy"}, {"spec", "successPolicy"}},
 			rule: "a Job's selector, pod template, completion mode, pod failure policy, backoffLimitPerIndex, managedBy and success policy cannot change"},
-		{fields: [][]string{{"spec", "completions"}}, rule: "a Job's completions cannot change unless its completion mode is Indexed",
-			when: func(old *kyaml.RNode) bool {
-				m := lookup(old, "spec", "completionMode")
-				return m == nil || m.YNode().Value != "Indexed"
+		{fields: [][]string{{"spec", "completions"}}, rule: "a Job's completions cannot change, but an Indexed Job's together with its parallelism (to the same number)",
+			allowed: func(_, new *kyaml.RNode) bool {
+				m, c, p := lookup(new, "spec", "completionMode"), lookup(new, "spec", "completions"), lookup(new, "spec", "parallelism")
+				return m != nil && m.YNode().Value == "Indexed" && (c == nil || p != nil && c.YNode().Value == p.YNode().Value)
 			}},
 	},
 	"apps/Deployment": {{fields: [][]string{{"spec", "selector"}}, rule: "a Deployment's selector cannot change (apps/v1)"}},
@@ -84,8 +88,21 @@ var rules = map[string][]rule{
 	"resource.k8s.io/ResourceClaim":          {{fields: [][]string{{"spec"}}, rule: "a ResourceClaim's spec cannot change"}},
 	"resource.k8s.io/ResourceClaimTemplate":  {{fields: [][]string{{"spec"}}, rule: "a ResourceClaimTemplate's spec cannot change"}},
 	"certificates.k8s.io/ClusterTrustBundle": {{fields: [][]string{{"spec", "signerName"}}, rule: "a ClusterTrustBundle's signerName cannot change"}},
-	"/PersistentVolume": {{fields: persistentVolumeSources(), mayAdd: map[string][]string{"spec.csi": {"controllerExpandSecretRef"}},
-		rule: "a PersistentVolume's volume source (hostPath, nfs, csi, local, …) and volumeMode cannot change; a CSI source may gain a controllerExpandSecretRef"}},
+	"/PersistentVolume": {
+		{fields: persistentVolumeSources(), mayAdd: map[string][]string{"spec.csi": {"controllerExpandSecretRef"}},
+			rule: "a PersistentVolume's volume source (hostPath, nfs, csi, local, …) and volumeMode cannot change; a CSI source may gain a controllerExpandSecretRef"},
+		// The MutablePVNodeAffinity gate, which relaxes it, is alpha.
+		{fields: [][]string{{"spec", "nodeAffinity"}}, rule: "a PersistentVolume's nodeAffinity cannot change once set",
+			when: func(old *kyaml.RNode) bool { return lookup(old, "spec", "nodeAffinity") != nil }},
+	},
+	"storage.k8s.io/VolumeAttributesClass": {{fields: [][]string{{"driverName"}, {"parameters"}}, rule: "a VolumeAttributesClass's driverName and parameters cannot change"}},
+	"networking.k8s.io/ServiceCIDR": {{fields: [][]string{{"spec", "cidrs"}}, rule: "a ServiceCIDR's cidrs cannot change, but a single one may gain a second, of the other IP family",
+		allowed: func(old, new *kyaml.RNode) bool {
+			o, n := asJSON(lookup(old, "spec", "cidrs")), asJSON(lookup(new, "spec", "cidrs"))
+			ol, ok1 := o.([]any)
+			nl, ok2 := n.([]any)
+			return ok1 && ok2 && len(ol) == 1 && len(nl) == 2 && reflect.DeepEqual(ol[0], nl[0])
+		}}},
 }
 
 // destroys says, by API group and kind, what deleting an object takes
@@ -104,6 +121,15 @@ var destroys = map[string]string{
 func Destroys(obj *kyaml.RNode) string {
 	if obj == nil {
 		return ""
+	}
+	if group(obj) == "" && obj.GetKind() == "PersistentVolume" {
+		// A PersistentVolume made by hand keeps its storage (Retain, the
+		// default); a claim's volume is dynamic provisioning's, whose
+		// default is Delete, and kiln cannot see it.
+		p := lookup(obj, "spec", "persistentVolumeReclaimPolicy")
+		if p == nil || p.YNode().Value != "Delete" {
+			return ""
+		}
 	}
 	return destroys[group(obj)+"/"+obj.GetKind()]
 }
@@ -136,7 +162,7 @@ func Changes(old, new *kyaml.RNode) []Change {
 	var out []Change
 	key := group(new) + "/" + new.GetKind()
 	for _, r := range rules[key] {
-		if r.when != nil && !r.when(old) {
+		if r.when != nil && !r.when(old) || r.allowed != nil && r.allowed(old, new) {
 			continue
 		}
 		for _, f := range r.fields {
@@ -152,11 +178,11 @@ func Changes(old, new *kyaml.RNode) []Change {
 				n = without(n, drop)
 			}
 			if !same(lookup(old, f...), n) {
-				out = append(out, Change{Field: strings.Join(f, "."), Rule: r.rule, Recreate: destroys[key]})
+				out = append(out, Change{Field: strings.Join(f, "."), Rule: r.rule, Recreate: Destroys(old)})
 			}
 		}
 		if r.specExcept != nil && !same(without(lookup(old, "spec"), r.specExcept), without(lookup(new, "spec"), r.specExcept)) {
-			out = append(out, Change{Field: "spec", Rule: r.rule, Recreate: destroys[key]})
+			out = append(out, Change{Field: "spec", Rule: r.rule, Recreate: Destroys(old)})
 		}
 	}
 	return out

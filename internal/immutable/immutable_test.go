@@ -83,7 +83,13 @@ func TestChanges(t *testing.T) {
 		{"csi volume handle", csiPV, "vol-1", "vol-2", []string{"spec.csi"}},
 		{"resource claim spec", "apiVersion: resource.k8s.io/v1\nkind: ResourceClaim\nmetadata: {name: gpu}\nspec: {devices: {requests: [{name: gpu, exactly: {deviceClassName: gpu.example.com}}]}}\n", "gpu.example.com", "tpu.example.com", []string{"spec"}},
 		{"job completions", job, "backoffLimit: 3", "backoffLimit: 3\n  completions: 2", []string{"spec.completions"}},
-		{"indexed job completions", strings.Replace(job, "backoffLimit: 3", "backoffLimit: 3\n  completionMode: Indexed\n  completions: 2", 1), "completions: 2", "completions: 3", nil},
+		{"indexed job completions alone", strings.Replace(job, "backoffLimit: 3", "backoffLimit: 3\n  completionMode: Indexed\n  completions: 2\n  parallelism: 2", 1), "completions: 2", "completions: 3", []string{"spec.completions"}},
+		{"indexed job completions with parallelism", strings.Replace(job, "backoffLimit: 3", "backoffLimit: 3\n  completionMode: Indexed\n  completions: 2\n  parallelism: 2", 1), "completions: 2\n  parallelism: 2", "completions: 3\n  parallelism: 3", nil},
+		{"persistent volume node affinity added", pv, "  nfs:", "  nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node-1]}]}]}}\n  nfs:", nil},
+		{"persistent volume node affinity moved", strings.Replace(pv, "  nfs:", "  nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node-1]}]}]}}\n  nfs:", 1), "node-1", "node-2", []string{"spec.nodeAffinity"}},
+		{"volume attributes class parameters", "apiVersion: storage.k8s.io/v1\nkind: VolumeAttributesClass\nmetadata: {name: fast}\ndriverName: ebs.csi.aws.com\nparameters: {iops: '3000'}\n", "'3000'", "'6000'", []string{"parameters"}},
+		{"service cidr changed", "apiVersion: networking.k8s.io/v1\nkind: ServiceCIDR\nmetadata: {name: extra}\nspec: {cidrs: [10.96.100.0/24]}\n", "10.96.100.0/24]", "10.96.200.0/24]", []string{"spec.cidrs"}},
+		{"service cidr made dual-stack", "apiVersion: networking.k8s.io/v1\nkind: ServiceCIDR\nmetadata: {name: extra}\nspec: {cidrs: [10.96.100.0/24]}\n", "10.96.100.0/24]", "10.96.100.0/24, 'fd00:100::/112']", nil},
 		{"job managedBy", job, "backoffLimit: 3", "backoffLimit: 3\n  managedBy: kueue.x-k8s.io/multikueue", []string{"spec.managedBy"}},
 		{"crd scope", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a.b.c}\nspec: {scope: Namespaced}\n", "Namespaced", "Cluster", []string{"spec.scope"}},
 	} {
@@ -126,7 +132,10 @@ func TestRecreateDestroys(t *testing.T) {
 	}{
 		{"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a.b.c}\nspec: {scope: Namespaced}\n", "Namespaced", "Cluster", true},
 		{"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec: {accessModes: [ReadWriteOnce]}\n", "ReadWriteOnce", "ReadWriteMany", true},
-		{"apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: v}\nspec: {nfs: {server: a, path: /x}}\n", "server: a", "server: b", true},
+		{"apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: v}\nspec: {persistentVolumeReclaimPolicy: Delete, nfs: {server: a, path: /x}}\n", "server: a", "server: b", true},
+		// Retain, the default of a PersistentVolume made by hand, keeps
+		// the storage.
+		{"apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: v}\nspec: {nfs: {server: a, path: /x}}\n", "server: a", "server: b", false},
 		{job, "app:1.0.0", "app:1.1.0", false},
 		{"apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n", "1000", "2000", false},
 	} {
