@@ -51,6 +51,23 @@ func (f *fixture) diffLog(t *testing.T) string {
 	return log.String()
 }
 
+// warned checks that kiln diff of dev logs the warning line, and that
+// promoting dev logs warning and puts heading and item in the body.
+func (f *fixture) warned(t *testing.T, line, warning, heading, item string) {
+	t.Helper()
+	if log := f.diffLog(t); !strings.Contains(log, "warning: "+line) {
+		t.Errorf("diff does not warn %q:\n%s", line, log)
+	}
+	var log bytes.Buffer
+	res, err := promote(t, f, f.opts(t, "dev", &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), warning) || !strings.Contains(res.Body, heading) || !strings.Contains(res.Body, item) {
+		t.Errorf("promote does not warn %q:\n%s\nbody:\n%s", warning, log.String(), res.Body)
+	}
+}
+
 // TestImmutableChangeWarned: a Job whose pod template changes (its next
 // migration) is what
 // Flux applies and the API server refuses; diff and promote warn, the
@@ -63,21 +80,8 @@ func TestImmutableChangeWarned(t *testing.T) {
 	const warning = "Job/shop/migrate: spec.template changes, which the API server refuses on an existing object"
 
 	f.commitCode(t, map[string]string{"apps/web/job.yaml": strings.Replace(migrateJob, `"1"`, `"2"`, 1)}, "next migration")
-	if log := f.diffLog(t); !strings.Contains(log, "warning: apps/web/job_migrate.yaml: app web: "+warning) {
-		t.Errorf("diff does not warn:\n%s", log)
-	}
-	var log bytes.Buffer
-	res, err := promote(t, f, f.opts(t, "dev", &log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(log.String(), warning) {
-		t.Errorf("promote does not warn:\n%s", log.String())
-	}
-	if !strings.Contains(res.Body, "> **Flux cannot apply these changes as they are**") ||
-		!strings.Contains(res.Body, strings.Replace(warning, "Job/shop/migrate", "`Job/shop/migrate`", 1)) {
-		t.Errorf("the body does not warn:\n%s", res.Body)
-	}
+	f.warned(t, "apps/web/job_migrate.yaml: app web: "+warning, warning, "> **Flux cannot apply these changes as they are**",
+		strings.Replace(warning, "Job/shop/migrate", "`Job/shop/migrate`", 1))
 
 	forced := strings.Replace(migrateJob, "  name: migrate\n", "  name: migrate\n  annotations:\n    kustomize.toolkit.fluxcd.io/force: enabled\n", 1)
 	f.commitCode(t, map[string]string{"apps/web/job.yaml": strings.Replace(forced, `"1"`, `"3"`, 1)}, "forced")
@@ -121,21 +125,8 @@ func TestPrunedClaimWarned(t *testing.T) {
 	}
 	f.commitCode(t, nil, "drop the claim")
 	const warning = "PersistentVolumeClaim/shop/data: leaves app web, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster"
-	if log := f.diffLog(t); !strings.Contains(log, "warning: apps/web/persistentvolumeclaim_data.yaml: app web: "+warning) {
-		t.Errorf("diff does not warn:\n%s", log)
-	}
-	var log bytes.Buffer
-	res, err := promote(t, f, f.opts(t, "dev", &log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(log.String(), warning) {
-		t.Errorf("promote does not warn:\n%s", log.String())
-	}
-	if !strings.Contains(res.Body, "> [!CAUTION]") || !strings.Contains(res.Body, "**Flux deletes these objects from the cluster, and what they hold with them**") ||
-		!strings.Contains(res.Body, strings.Replace(warning, "PersistentVolumeClaim/shop/data", "`PersistentVolumeClaim/shop/data`", 1)) {
-		t.Errorf("the body does not warn:\n%s", res.Body)
-	}
+	f.warned(t, "apps/web/persistentvolumeclaim_data.yaml: app web: "+warning, warning, "**Flux deletes these objects from the cluster, and what they hold with them**",
+		strings.Replace(warning, "PersistentVolumeClaim/shop/data", "`PersistentVolumeClaim/shop/data`", 1))
 }
 
 // TestTransitionRuleWarned: the real Gateway API GatewayClass CRD makes
@@ -155,18 +146,8 @@ func TestTransitionRuleWarned(t *testing.T) {
 	f.promoted(t, "apps/web/gatewayclass.yaml", class)
 	f.commitCode(t, map[string]string{"apps/web/gatewayclass.yaml": strings.Replace(class, "acme.io/", "example.net/", 1)}, "another controller")
 	const warning = `GatewayClass/edge: field "spec.controllerName": Invalid value: field is immutable, a rule of its CustomResourceDefinition`
-	if log := f.diffLog(t); !strings.Contains(log, "warning: apps/web/gatewayclass_edge.yaml:6: app web: "+warning) {
-		t.Errorf("diff does not warn:\n%s", log)
-	}
-	var log bytes.Buffer
-	res, err := promote(t, f, f.opts(t, "dev", &log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(log.String(), warning) || !strings.Contains(res.Body, "**Flux cannot apply these changes as they are**") ||
-		!strings.Contains(res.Body, "`GatewayClass/edge`: field \"spec.controllerName\"") {
-		t.Errorf("promote does not warn:\n%s\nbody:\n%s", log.String(), res.Body)
-	}
+	f.warned(t, "apps/web/gatewayclass_edge.yaml:6: app web: "+warning, warning, "**Flux cannot apply these changes as they are**",
+		"`GatewayClass/edge`: field \"spec.controllerName\"")
 	// The promotion went ahead (a reviewer decides); a change its rules
 	// allow is no warning.
 	f.commitCode(t, map[string]string{"apps/web/gatewayclass.yaml": strings.Replace(class, "acme.io/", "example.net/", 1) + "  description: the edge\n"}, "describe it")
