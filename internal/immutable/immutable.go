@@ -56,7 +56,12 @@ var rules = map[string][]rule{
 		{fields: [][]string{{"spec", "completions"}}, rule: "a Job's completions cannot change, but an Indexed Job's together with its parallelism (to the same number)",
 			allowed: func(_, new *kyaml.RNode) bool {
 				m, c, p := lookup(new, "spec", "completionMode"), lookup(new, "spec", "completions"), lookup(new, "spec", "parallelism")
-				return m != nil && m.YNode().Value == "Indexed" && (c == nil || p != nil && c.YNode().Value == p.YNode().Value)
+				// The API server compares with parallelism defaulted (1).
+				par := "1"
+				if p != nil {
+					par = p.YNode().Value
+				}
+				return m != nil && m.YNode().Value == "Indexed" && (c == nil || c.YNode().Value == par)
 			}},
 	},
 	"apps/Deployment": {{fields: [][]string{{"spec", "selector"}}, rule: "a Deployment's selector cannot change (apps/v1)"}},

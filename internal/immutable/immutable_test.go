@@ -85,6 +85,7 @@ func TestChanges(t *testing.T) {
 		{"job completions", job, "backoffLimit: 3", "backoffLimit: 3\n  completions: 2", []string{"spec.completions"}},
 		{"indexed job completions alone", strings.Replace(job, "backoffLimit: 3", "backoffLimit: 3\n  completionMode: Indexed\n  completions: 2\n  parallelism: 2", 1), "completions: 2", "completions: 3", []string{"spec.completions"}},
 		{"indexed job completions with parallelism", strings.Replace(job, "backoffLimit: 3", "backoffLimit: 3\n  completionMode: Indexed\n  completions: 2\n  parallelism: 2", 1), "completions: 2\n  parallelism: 2", "completions: 3\n  parallelism: 3", nil},
+		{"indexed job completions to the default parallelism", strings.Replace(job, "backoffLimit: 3", "backoffLimit: 3\n  completionMode: Indexed\n  completions: 2", 1), "completions: 2", "completions: 1", nil},
 		{"persistent volume node affinity added", pv, "  nfs:", "  nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node-1]}]}]}}\n  nfs:", nil},
 		{"persistent volume node affinity moved", strings.Replace(pv, "  nfs:", "  nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node-1]}]}]}}\n  nfs:", 1), "node-1", "node-2", []string{"spec.nodeAffinity"}},
 		{"volume attributes class parameters", "apiVersion: storage.k8s.io/v1\nkind: VolumeAttributesClass\nmetadata: {name: fast}\ndriverName: ebs.csi.aws.com\nparameters: {iops: '3000'}\n", "'3000'", "'6000'", []string{"parameters"}},

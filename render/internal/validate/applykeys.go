@@ -35,27 +35,39 @@ var applyKeysHints = map[string]string{
 	"hostAliases": ": list each address once, with all its hostnames",
 }
 
+// applyDup is an entry of a keyed list or set whose key an earlier entry
+// has: the list-type check's error and the list's key fields (none for a
+// set).
+type applyDup struct {
+	*fieldpath.Error
+	keys []string
+}
+
 // applyKeys returns the entries of obj's keyed lists and sets whose key
 // an earlier entry has, on obj as validate left it: defaulted, as
 // server-side apply takes a key's schema default (a port's protocol is
 // TCP when left out). Metadata's lists are checkMeta's, for every kind.
-func (s *builtinSchema) applyKeys(obj map[string]any) fieldpath.ErrorList {
+func (s *builtinSchema) applyKeys(obj map[string]any) []applyDup {
 	if s.structural == nil {
 		return nil
 	}
-	var dups fieldpath.ErrorList
+	var dups []applyDup
 	for _, e := range structurallisttype.ValidateListSetsAndMaps(nil, s.structural, obj) {
-		// An item of the wrong type is the decoding's to report, and an
-		// entry without one of its keys the schema's (a key without a
-		// default is required): two ports without a containerPort are
-		// not "the same port".
+		// An item of the wrong type is the decoding's to report.
 		if e.Type != fieldpath.ErrorTypeDuplicate || strings.HasPrefix(e.Field, "metadata.") {
 			continue
 		}
-		if key, ok := e.BadValue.(map[string]any); ok && len(key) < len(listKeys(s.structural, e.Field)) {
+		// Two entries without a required key (two ports without a
+		// containerPort) are not "the same port": the missing field is
+		// the schema's to report. An optional key whose zero default the
+		// embedded schemas leave out (an image pull secret's name, see
+		// requiredAsServed) is missed the same way: imagePullSecrets
+		// [{}, {}], which server-side apply refuses, passes.
+		keys := listKeys(s.structural, e.Field)
+		if key, ok := e.BadValue.(map[string]any); ok && len(key) < len(keys) {
 			continue
 		}
-		dups = append(dups, e)
+		dups = append(dups, applyDup{e, keys})
 	}
 	return dups
 }
@@ -92,36 +104,46 @@ func listKeys(st *structuralschema.Structural, path string) []string {
 // words: the API server has a rule against duplicates in most keyed lists
 // of pods (volumes, containers, mount paths, …) and in Service ports, and
 // one mistake is told once.
-func applyKeyProblems(dups fieldpath.ErrorList, problems []apirules.Problem) []apirules.Problem {
+func applyKeyProblems(dups []applyDup, problems []apirules.Problem) []apirules.Problem {
 	var out []apirules.Problem
 	for _, d := range dups {
 		i := strings.LastIndexByte(d.Field, '[')
-		if i < 0 || told(d.Field, d.Field[:i], problems) {
+		if i < 0 || told(d, d.Field[:i], problems) {
 			continue
 		}
 		list := d.Field[:i]
 		name := list[strings.LastIndexAny(list, ".]")+1:]
-		out = append(out, apirules.Problem{Error: d, Hint: applyKeysHint + applyKeysHints[name]})
+		out = append(out, apirules.Problem{Error: d.Error, Hint: applyKeysHint + applyKeysHints[name]})
 	}
 	return out
 }
 
-// told reports whether one of problems already refuses the entry at
-// entry, of list: a problem of that entry or of a field in it (the
-// second of two volumes of one name, a mount path "must be unique"), of
-// the whole list (ephemeral containers on create), or a duplicate the API
-// server reports at the first entry of a key of several fields
-// ("topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}").
-// A problem of another entry, such as a port's hostPort twice, does not
-// tell that two other entries share a containerPort.
-func told(entry, list string, problems []apirules.Problem) bool {
+// told reports whether one of problems already refuses d, an entry of
+// list, as a duplicate: a rule's "Duplicate value" or "must be unique"
+// about the entry or one of its key fields (the second of two volumes of
+// one name, a mount path), or a duplicate the API server reports at the
+// first entry of a key of several fields
+// ("topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}"); or
+// a rule forbidding the whole list (ephemeral containers on create).
+// Another problem of the entry (an env value beside a valueFrom, a
+// hostPort out of range) or of another entry (a hostPort twice) does not
+// tell that two entries share a key.
+func told(d applyDup, list string, problems []apirules.Problem) bool {
 	for _, p := range problems {
 		f := p.Field
-		switch {
-		case f == entry, f == list, strings.HasPrefix(f, entry+"."), strings.HasPrefix(f, entry+"["):
+		if f == list && p.Type == fieldpath.ErrorTypeForbidden {
 			return true
-		case p.Type == fieldpath.ErrorTypeDuplicate && strings.HasPrefix(f, list+"[") && strings.Contains(f, "].{"):
+		}
+		if p.Type != fieldpath.ErrorTypeDuplicate && !strings.Contains(p.Detail, "unique") {
+			continue
+		}
+		if f == d.Field || strings.HasPrefix(f, list+"[") && strings.Contains(f, "].{") {
 			return true
+		}
+		for _, k := range d.keys {
+			if f == d.Field+"."+k {
+				return true
+			}
 		}
 	}
 	return false

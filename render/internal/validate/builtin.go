@@ -294,7 +294,7 @@ func builtinVersion() string {
 // missing, which the API server's rules (checkRules) then leave to it,
 // and the entries of keyed lists that server-side apply would refuse
 // (applyKeys), which checkRules tells unless one of its rules does.
-func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded) ([]error, map[string]bool, fieldpath.ErrorList) {
+func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded) ([]error, map[string]bool, []applyDup) {
 	if reported == nil || enc.err != nil {
 		return nil, nil, nil
 	}

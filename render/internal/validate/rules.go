@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -13,6 +14,16 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 )
 
+// lacks reports whether missing holds a field of the entry at path.
+func lacks(missing map[string]bool, path string) bool {
+	for m := range missing {
+		if strings.HasPrefix(m, path+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // checkRules applies the API server's hand-written rules (package
 // apirules) to a built-in object that decoded without error, each
 // problem at the line of its field. A rule's problem with a field the
@@ -21,7 +32,7 @@ import (
 // which the typed object cannot tell from one left out, and the schema
 // has said it already. dups are the
 // keyed lists' entries server-side apply refuses (applyKeys).
-func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, missing map[string]bool, dups fieldpath.ErrorList, kube *version.Version) []error {
+func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, missing map[string]bool, dups []applyDup, kube *version.Version) []error {
 	problems := apirules.Check(typed, apirules.Options{KubeVersion: kube})
 	problems = append(problems, applyKeyProblems(dups, problems)...)
 	if len(problems) == 0 {
@@ -35,7 +46,9 @@ func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typ
 	against := fmt.Sprintf("the API server's validation of %s %s", gvk.GroupVersion(), gvk.Kind)
 	var errs []error
 	for _, p := range problems {
-		if missing[joinPath(splitPath(p.Field))] {
+		// A duplicate of entries that lack a required key ("0/TCP" of two
+		// Service ports without a port) is that missing key, told once.
+		if path := joinPath(splitPath(p.Field)); missing[path] || p.Type == fieldpath.ErrorTypeDuplicate && lacks(missing, path) {
 			continue
 		}
 		err := fieldError(o, base, idx, nil, against, p.Error)
