@@ -59,10 +59,8 @@ func (s *builtinSchema) applyKeys(obj map[string]any) []applyDup {
 		}
 		// Two entries without a required key (two ports without a
 		// containerPort) are not "the same port": the missing field is
-		// the schema's to report. An optional key whose zero default the
-		// embedded schemas leave out (an image pull secret's name, see
-		// requiredAsServed) is missed the same way: imagePullSecrets
-		// [{}, {}], which server-side apply refuses, passes.
+		// the schema's to report. An optional key has its default (an
+		// image pull secret's name ""), as server-side apply gives it.
 		keys := listKeys(s.structural, e.Field)
 		if key, ok := e.BadValue.(map[string]any); ok && len(key) < len(keys) {
 			continue

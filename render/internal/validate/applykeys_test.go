@@ -35,6 +35,11 @@ func TestApplyKeysToldOnce(t *testing.T) {
 				`field "spec.containers[0].ports[1].hostPort": Invalid value: 70000`}},
 		{"two service ports without a port", "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: demo}\nspec:\n  selector: {app: a}\n  ports: [{name: a, targetPort: 80}, {name: b, targetPort: 81}]\n",
 			[]string{`missing required field "spec.ports[0].port"`, `missing required field "spec.ports[1].port"`}},
+		// A pull secret's name defaults to "": two without one are two
+		// named "" to server-side apply.
+		{"two pull secrets without a name", pod + "  imagePullSecrets: [{}, {}]\n",
+			[]string{`a.yaml:8: app demo: Pod/demo/p: field "spec.imagePullSecrets[1]": Duplicate value: {"name":""}`}},
+		{"one pull secret without a name", pod + "  imagePullSecrets: [{}]\n", nil},
 		{"two ports without a container port", pod + "    ports:\n    - {name: a, hostPort: 80}\n    - {name: b, hostPort: 81}\n",
 			[]string{`missing required field "spec.containers[0].ports[0].containerPort"`, `missing required field "spec.containers[0].ports[1].containerPort"`}},
 		{"ephemeral containers of one name on create", pod + "  ephemeralContainers:\n  - {name: e, image: busybox}\n  - {name: e, image: busybox}\n",

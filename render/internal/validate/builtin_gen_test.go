@@ -115,7 +115,7 @@ func generateKinds(t *testing.T) map[schema.GroupVersionKind][]byte {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		t.Fatal(err)
 	}
-	c := &components{raw: doc.Components.Schemas, defs: map[string]any{}}
+	c := &components{raw: doc.Components.Schemas, defs: map[string]any{}, keys: listMapKeyFields(t, doc.Components.Schemas)}
 	out := map[schema.GroupVersionKind][]byte{}
 	for name, raw := range c.raw {
 		var d struct {
@@ -142,6 +142,46 @@ func generateKinds(t *testing.T) map[schema.GroupVersionKind][]byte {
 type components struct {
 	raw  map[string]json.RawMessage // component name → schema
 	defs map[string]any             // decoded so far (def)
+	keys map[string]bool            // listMapKeyFields
+}
+
+// listMapKeyFields returns, as "component.field", the fields that are keys
+// of a list of type map whose items are that component (a pull secret's
+// name): server-side apply takes a key's default when an entry leaves it
+// out, so its zero default must stay for the duplicate check.
+func listMapKeyFields(t *testing.T, raw map[string]json.RawMessage) map[string]bool {
+	type list struct {
+		Type  string   `json:"x-kubernetes-list-type"`
+		Keys  []string `json:"x-kubernetes-list-map-keys"`
+		Items struct {
+			Ref   string `json:"$ref"`
+			AllOf []struct {
+				Ref string `json:"$ref"`
+			} `json:"allOf"`
+		} `json:"items"`
+	}
+	out := map[string]bool{}
+	for name, r := range raw {
+		var s struct {
+			Properties map[string]list `json:"properties"`
+		}
+		if err := json.Unmarshal(r, &s); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, l := range s.Properties {
+			if l.Type != "map" {
+				continue
+			}
+			ref := l.Items.Ref
+			if ref == "" && len(l.Items.AllOf) > 0 {
+				ref = l.Items.AllOf[0].Ref
+			}
+			for _, k := range l.Keys {
+				out[strings.TrimPrefix(ref, "#/components/schemas/")+"."+k] = true
+			}
+		}
+	}
+	return out
 }
 
 // def is the component name decoded, its required fields as the API
@@ -160,7 +200,7 @@ func (c *components) def(t *testing.T, name string) any {
 		t.Fatalf("%s: %v", name, err)
 	}
 	if m, ok := d.(map[string]any); ok {
-		requiredAsServed(name, m)
+		requiredAsServed(name, m, c.keys)
 	}
 	c.defs[name] = d
 	return d
@@ -193,7 +233,7 @@ var zeroAllowed = map[string]bool{
 //     name, port 0, an empty CronJob schedule), except for zeroAllowed;
 //   - a required field with any other default (a protocol "TCP") is not
 //     required: the API server fills it in.
-func requiredAsServed(name string, m map[string]any) {
+func requiredAsServed(name string, m map[string]any, keys map[string]bool) {
 	props, _ := m["properties"].(map[string]any)
 	req, _ := m["required"].([]any)
 	var keep []any
@@ -211,8 +251,10 @@ func requiredAsServed(name string, m map[string]any) {
 		}
 	}
 	for field, p := range props {
-		// A zero default outside required adds nothing the validator needs.
-		if pm, ok := p.(map[string]any); ok && (pm["default"] == "" || pm["default"] == float64(0) || pm["default"] == false) && !zeroAllowed[name+"."+field] {
+		// A zero default outside required adds nothing the validator needs,
+		// but a list-map key's is what server-side apply keys an entry
+		// without it by (keys).
+		if pm, ok := p.(map[string]any); ok && (pm["default"] == "" || pm["default"] == float64(0) || pm["default"] == false) && !zeroAllowed[name+"."+field] && !keys[name+"."+field] {
 			delete(pm, "default")
 		}
 	}
