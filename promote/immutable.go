@@ -65,12 +65,7 @@ func (r *run) transitionWarnings(tree map[string][]byte, changes []treediff.Chan
 // app's Kustomization takes it over, so its immutable fields matter as
 // much. It is at its new path, in its new app.
 func objectChanges(changes []treediff.Change) []render.ObjectChange {
-	removed := map[string][]byte{}
-	for _, c := range changes {
-		if c.Op == treediff.Removed && c.Object != "" && treediff.IsObject(c.Path) {
-			removed[identity(c.Old, c.Object)] = c.Old
-		}
-	}
+	removed := objectsBy(changes, treediff.Removed)
 	var out []render.ObjectChange
 	for _, c := range changes {
 		if !treediff.IsObject(c.Path) {
@@ -80,8 +75,8 @@ func objectChanges(changes []treediff.Change) []render.ObjectChange {
 		case treediff.Changed:
 			out = append(out, render.ObjectChange{Path: c.Path, App: c.App, Old: c.Old, New: c.New})
 		case treediff.Added:
-			if old, ok := removed[identity(c.New, c.Object)]; ok && c.Object != "" {
-				out = append(out, render.ObjectChange{Path: c.Path, App: c.App, Old: old, New: c.New})
+			if from, ok := removed[identity(c.New, c.Object)]; ok && c.Object != "" {
+				out = append(out, render.ObjectChange{Path: c.Path, App: c.App, Old: from.Old, New: c.New})
 			}
 		}
 	}

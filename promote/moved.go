@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -31,41 +32,58 @@ const pruneAnnotation = "kustomize.toolkit.fluxcd.io/prune"
 // left out. old is the env's current tree. The warnings name objects and
 // apps, never values.
 func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warning {
-	type side struct{ app, path string }
-	removed := map[string]side{}
-	for _, c := range changes {
-		if c.Op == treediff.Removed && c.Object != "" && treediff.IsObject(c.Path) {
-			removed[identity(c.Old, c.Object)] = side{c.App, c.Path}
-		}
-	}
+	removed := objectsBy(changes, treediff.Removed)
 	if len(removed) == 0 {
 		return nil
 	}
-	prunes := map[string]bool{}
+	prunes := pruning(old)
 	var out []diag.Warning
 	for _, c := range changes {
 		if c.Op != treediff.Added || !treediff.IsObject(c.Path) {
 			continue
 		}
 		from, ok := removed[identity(c.New, c.Object)]
-		if !ok || from.app == c.App {
-			continue
-		}
-		p, known := prunes[from.app]
-		if !known {
-			p = prunesOnRemoval(old[render.FluxFile(from.app)])
-			prunes[from.app] = p
-		}
-		if !p || pruneDisabled(old[from.path], from.path) {
+		if !ok || from.App == c.App || !prunes(from.App) || pruneDisabled(from.Old, from.Path) {
 			continue
 		}
 		out = append(out, diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New),
 			Msg: fmt.Sprintf("moves from app %s to app %s: Flux may delete it before it recreates it, since app %s's Kustomization prunes what it no longer holds and app %s's takes the object over only when it applies",
-				from.app, c.App, from.app, c.App),
-			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", pruneAnnotation, from.app)})
+				from.App, c.App, from.App, c.App),
+			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", pruneAnnotation, from.App)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	return out
+}
+
+// objectsBy returns the object files that changes add (op Added) or
+// remove (Removed), by identity: what a move pairs.
+func objectsBy(changes []treediff.Change, op string) map[string]treediff.Change {
+	out := map[string]treediff.Change{}
+	for _, c := range changes {
+		if c.Op != op || c.Object == "" || !treediff.IsObject(c.Path) {
+			continue
+		}
+		data := c.New
+		if op == treediff.Removed {
+			data = c.Old
+		}
+		out[identity(data, c.Object)] = c
+	}
+	return out
+}
+
+// pruning returns whether an app's Kustomization in old, the env's current
+// tree, prunes (prunesOnRemoval), reading each app's once.
+func pruning(old map[string][]byte) func(app string) bool {
+	known := map[string]bool{}
+	return func(app string) bool {
+		p, ok := known[app]
+		if !ok {
+			p = prunesOnRemoval(old[render.FluxFile(app)])
+			known[app] = p
+		}
+		return p
+	}
 }
 
 // identity is the object in data as Flux's inventory tells objects apart:
@@ -103,9 +121,11 @@ func prunesOnRemoval(data []byte) bool {
 // with which Flux's garbage collection skips it.
 func pruneDisabled(data []byte, file string) bool {
 	objs, err := objects.Parse(data, file, 0)
-	if err != nil || len(objs) != 1 {
-		return false
-	}
+	return err == nil && len(objs) == 1 && pruneDisabledNode(objs[0].Node)
+}
+
+// pruneDisabledNode is pruneDisabled of a parsed object.
+func pruneDisabledNode(n *kyaml.RNode) bool {
 	// Flux compares the value exactly.
-	return objs[0].Node.GetAnnotations()[pruneAnnotation] == kustomizev1.DisabledValue
+	return n.GetAnnotations()[pruneAnnotation] == kustomizev1.DisabledValue
 }

@@ -2,14 +2,12 @@ package promote
 
 import (
 	"fmt"
-
-	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	"sort"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/immutable"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
-	"github.com/kiln-gitops/kiln/render"
 )
 
 // prunedWarnings returns a warning for every object that leaves the env
@@ -23,16 +21,11 @@ import (
 // are left out. old is the env's current tree. The warnings name objects,
 // never values.
 func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warning {
-	added := map[string]bool{}
-	for _, c := range changes {
-		if c.Op == treediff.Added && treediff.IsObject(c.Path) {
-			added[identity(c.New, c.Object)] = true
-		}
-	}
-	prunes := map[string]bool{}
+	added := objectsBy(changes, treediff.Added)
+	prunes := pruning(old)
 	var out []diag.Warning
-	for _, c := range changes {
-		if c.Op != treediff.Removed || c.Object == "" || !treediff.IsObject(c.Path) || added[identity(c.Old, c.Object)] {
+	for id, c := range objectsBy(changes, treediff.Removed) {
+		if _, moved := added[id]; moved {
 			continue
 		}
 		objs, err := objects.Parse(c.Old, c.Path, 0)
@@ -40,20 +33,13 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 			continue
 		}
 		what := immutable.Destroys(objs[0].Node)
-		if what == "" || objs[0].Node.GetAnnotations()[pruneAnnotation] == kustomizev1.DisabledValue {
-			continue
-		}
-		p, known := prunes[c.App]
-		if !known {
-			p = prunesOnRemoval(old[render.FluxFile(c.App)])
-			prunes[c.App] = p
-		}
-		if !p {
+		if what == "" || pruneDisabledNode(objs[0].Node) || !prunes(c.App) {
 			continue
 		}
 		out = append(out, diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.Old),
 			Msg:  fmt.Sprintf("leaves app %s, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and %s", c.App, what),
 			Hint: fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then remove it", pruneAnnotation)})
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	return out
 }

@@ -438,16 +438,17 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed
 	return out
 }
 
-// listedCRDs reads the files kiln.yaml lists under validation.crds ({env}
-// replaced): CustomResourceDefinitions only.
-func (r *Renderer) listedCRDs(env string, reads *deps.Recorder) ([]templates.Object, error) {
+// listedCRDs reads the files kiln.yaml (pl) lists under validation.crds
+// ({env} replaced) through reads: CustomResourceDefinitions only. What it
+// could read is returned beside the errors.
+func listedCRDs(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]templates.Object, error) {
 	var out []templates.Object
 	var errs []error
-	for i, p := range r.listedPaths(env) {
-		ref := r.p.Validation.CRDs[i]
-		data, err := reads.ReadFile(r.p.Root, p)
+	for i, p := range listedPaths(pl, env) {
+		ref := pl.Validation.CRDs[i]
+		data, err := reads.ReadFile(pl.Root, p)
 		if err != nil {
-			errs = append(errs, &diag.Error{File: r.p.File, Line: ref.Line, Msg: fmt.Sprintf("validation.crds: cannot read %s", p), Err: err,
+			errs = append(errs, &diag.Error{File: pl.File, Line: ref.Line, Msg: fmt.Sprintf("validation.crds: cannot read %s", p), Err: err,
 				Hint: "list files of CustomResourceDefinitions, relative to the repository root"})
 			continue
 		}
@@ -485,7 +486,7 @@ func (r *Renderer) listedAPIVersions(env string) []string {
 	if len(r.p.Validation.CRDs) == 0 {
 		return nil
 	}
-	paths := r.listedPaths(env)
+	paths := listedPaths(r.p, env)
 	get, _ := r.crdAPIVersions.LoadOrStore(strings.Join(paths, "\x00"), sync.OnceValue(func() []string { return r.loadAPIVersions(paths) }))
 	return get.(func() []string)()
 }
@@ -533,10 +534,10 @@ func (r *Renderer) loadAPIVersions(paths []string) []string {
 	return versions
 }
 
-// listedPaths are the files validation.crds lists, for env.
-func (r *Renderer) listedPaths(env string) []string {
-	paths := make([]string, len(r.p.Validation.CRDs))
-	for i, ref := range r.p.Validation.CRDs {
+// listedPaths are the files validation.crds of p lists, for env.
+func listedPaths(p *envconfig.Pipeline, env string) []string {
+	paths := make([]string, len(p.Validation.CRDs))
+	for i, ref := range p.Validation.CRDs {
 		paths[i] = strings.ReplaceAll(ref.Path, "{env}", env)
 	}
 	return paths

@@ -516,7 +516,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		// Namespaces and validation need every app's CRDs, so they run once
 		// all engines are done.
 		scopes = scope.New()
-		listed, err := r.listedCRDs(env, mode.reads)
+		listed, err := listedCRDs(r.p, env, mode.reads)
 		if err != nil {
 			errs = append(errs, err)
 		} else if err := scopes.AddCRDs(listed); err != nil {

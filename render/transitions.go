@@ -73,9 +73,13 @@ func Transitions(p *envconfig.Pipeline, env string, tree map[string][]byte, chan
 	return out
 }
 
-// treeCRDs returns the CustomResourceDefinitions of an env's tree and of
-// the files validation.crds lists (for env), those that can be read.
+// treeCRDs returns the CustomResourceDefinitions of validation.crds (for
+// env, those that can be read: a render reports the others) and of an
+// env's tree, in that order: a CRD of the env for the same kind takes
+// precedence, as in a render (the later one wins), since the cluster
+// serves what the env applies.
 func treeCRDs(p *envconfig.Pipeline, env string, tree map[string][]byte) []templates.Object {
+	crds, _ := listedCRDs(p, env, deps.New(p.Root))
 	paths := make([]string, 0, len(tree))
 	for path, data := range tree {
 		// kiln writes each object's kind on a line of its own; most files
@@ -85,31 +89,16 @@ func treeCRDs(p *envconfig.Pipeline, env string, tree map[string][]byte) []templ
 		}
 	}
 	sort.Strings(paths)
-	var crds []templates.Object
-	add := func(data []byte, file string) {
-		objs, err := objects.Parse(data, file, 0)
+	for _, path := range paths {
+		objs, err := objects.Parse(tree[path], path, 0)
 		if err != nil {
-			return
+			continue
 		}
 		for _, o := range objs {
 			if o.Node.GetKind() == "CustomResourceDefinition" {
 				crds = append(crds, o)
 			}
 		}
-	}
-	// validation.crds' first: a CRD of the env for the same kind takes
-	// precedence, as in a render (the later one wins), since the cluster
-	// serves what the env applies. Read through the repository's jail, as
-	// a render reads them: a symlink out of the repository is not followed.
-	reads := deps.New(p.Root)
-	for _, ref := range p.Validation.CRDs {
-		rel := strings.ReplaceAll(ref.Path, "{env}", env)
-		if data, err := reads.ReadFile(p.Root, rel); err == nil {
-			add(data, rel)
-		}
-	}
-	for _, path := range paths {
-		add(tree[path], path)
 	}
 	return crds
 }

@@ -77,21 +77,7 @@ func listKeys(st *structuralschema.Structural, path string) []string {
 	if len(segs) == 0 {
 		return nil
 	}
-	for _, seg := range segs[:len(segs)-1] {
-		switch {
-		case st == nil:
-			return nil
-		case strings.HasPrefix(seg, "["):
-			st = st.Items
-		default:
-			p, ok := st.Properties[seg]
-			if !ok {
-				return nil
-			}
-			st = &p
-		}
-	}
-	if st == nil {
+	if st = schemaAt(st, segs[:len(segs)-1]); st == nil {
 		return nil
 	}
 	return st.XListMapKeys

@@ -684,17 +684,9 @@ func copyDefaults(st *structuralschema.Structural) {
 // objects' metadata, list-type invariants and the CEL rules.
 func (v *crdVersion) validate(obj map[string]any) fieldpath.ErrorList {
 	var errs fieldpath.ErrorList
-	if v.status {
-		delete(obj, "status")
-	}
-	for _, p := range pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true}) {
+	for _, p := range v.asDecoded(obj) {
 		errs = append(errs, &fieldpath.Error{Type: fieldpath.ErrorTypeNotFound, Field: p, Detail: "unknown field"})
 	}
-	// The API server's decoder drops a null where the schema does not allow
-	// one and has no default (a kubebuilder sample's empty "spec:"), so
-	// that it is absent rather than a type error.
-	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(obj, v.structural)
-	structuraldefaulting.Default(obj, v.structural)
 	ch := v.checkers()
 	if ch.err != nil {
 		return append(errs, fieldpath.InternalError(nil, ch.err))
@@ -706,6 +698,22 @@ func (v *crdVersion) validate(obj map[string]any) fieldpath.ErrorList {
 		errs = append(errs, ch.cel.validate(v.structural, obj)...)
 	}
 	return errs
+}
+
+// asDecoded makes obj, in place, what the API server's decoder and
+// defaulting make of it before validation: status dropped where the
+// status subresource is on, unknown fields pruned (their paths returned),
+// nulls the schema does not allow and gives no default dropped (a
+// kubebuilder sample's empty "spec:" is then absent rather than a type
+// error), defaults applied.
+func (v *crdVersion) asDecoded(obj map[string]any) (pruned []string) {
+	if v.status {
+		delete(obj, "status")
+	}
+	pruned = pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
+	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(obj, v.structural)
+	structuraldefaulting.Default(obj, v.structural)
+	return pruned
 }
 
 // blocking reports whether the API server would skip CEL rules

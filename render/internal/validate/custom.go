@@ -166,9 +166,22 @@ func closestProperty(st *structuralschema.Structural, segs []string) string {
 	if len(segs) == 0 {
 		return ""
 	}
-	for _, s := range segs[:len(segs)-1] {
+	if st = schemaAt(st, segs[:len(segs)-1]); st == nil {
+		return ""
+	}
+	var names []string
+	for n := range st.Properties {
+		names = append(names, n)
+	}
+	return diag.Closest(segs[len(segs)-1], names)
+}
+
+// schemaAt returns the node of st at the path segs (keys, and "[i]" for
+// list items), nil when st has none there.
+func schemaAt(st *structuralschema.Structural, segs []string) *structuralschema.Structural {
+	for _, s := range segs {
 		if st == nil {
-			return ""
+			return nil
 		}
 		switch {
 		case strings.HasPrefix(s, "["):
@@ -178,19 +191,12 @@ func closestProperty(st *structuralschema.Structural, segs []string) string {
 		default:
 			p, ok := st.Properties[s]
 			if !ok {
-				return ""
+				return nil
 			}
 			st = &p
 		}
 	}
-	if st == nil {
-		return ""
-	}
-	var names []string
-	for n := range st.Properties {
-		names = append(names, n)
-	}
-	return diag.Closest(segs[len(segs)-1], names)
+	return st
 }
 
 // keyNode returns the node of a top-level key of the object, nil if absent.

@@ -89,7 +89,7 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc 
 // metaErrors applies the metadata rules to md, read from o.
 func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md *metav1.ObjectMeta, kube *version.Version) []error {
 	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", nameRule(gvk.GroupKind(), kube), fieldpath.NewPath("metadata"))
-	fes = append(fes, clusterFields(md, normalizedByFlux(gvk))...)
+	fes = append(fes, clusterFields(md, gvk)...)
 	fes = append(fes, metaApplyKeys(md)...)
 	if len(fes) == 0 {
 		return nil
@@ -122,27 +122,34 @@ var clusterField = map[string]bool{
 
 const clusterFieldHint = "remove it: the cluster writes it, and an object copied from `kubectl get -o yaml` still has it (uid, resourceVersion, managedFields, creationTimestamp and status are all the cluster's)"
 
+// metadataPath is the path of every object's metadata (paths are values:
+// Child makes a new one).
+var metadataPath = fieldpath.NewPath("metadata")
+
 // metaApplyKeys refuses what server-side apply refuses in the keyed lists
 // of metadata, for every kind (a custom resource's metadata is
 // ObjectMeta's schema too): a finalizer twice (a set) and two owner
 // references of one uid (keyed by uid). The API server's create takes
 // both.
 func metaApplyKeys(md *metav1.ObjectMeta) fieldpath.ErrorList {
-	p := fieldpath.NewPath("metadata")
 	var errs fieldpath.ErrorList
-	finalizers := map[string]bool{}
-	for i, f := range md.Finalizers {
-		if finalizers[f] {
-			errs = append(errs, fieldpath.Duplicate(p.Child("finalizers").Index(i), f))
+	if len(md.Finalizers) > 1 {
+		finalizers := map[string]bool{}
+		for i, f := range md.Finalizers {
+			if finalizers[f] {
+				errs = append(errs, fieldpath.Duplicate(metadataPath.Child("finalizers").Index(i), f))
+			}
+			finalizers[f] = true
 		}
-		finalizers[f] = true
 	}
-	uids := map[types.UID]bool{}
-	for i, r := range md.OwnerReferences {
-		if r.UID != "" && uids[r.UID] {
-			errs = append(errs, fieldpath.Duplicate(p.Child("ownerReferences").Index(i), map[string]any{"uid": string(r.UID)}))
+	if len(md.OwnerReferences) > 1 {
+		uids := map[types.UID]bool{}
+		for i, r := range md.OwnerReferences {
+			if r.UID != "" && uids[r.UID] {
+				errs = append(errs, fieldpath.Duplicate(metadataPath.Child("ownerReferences").Index(i), map[string]any{"uid": string(r.UID)}))
+			}
+			uids[r.UID] = true
 		}
-		uids[r.UID] = true
 	}
 	return errs
 }
@@ -166,11 +173,11 @@ func normalizedByFlux(gvk schema.GroupVersionKind) bool {
 // object and that make Flux's server-side apply fail, as an object copied
 // from `kubectl get -o yaml` has them (creationTimestamp, generation and
 // status are the cluster's too, but the API server overwrites them, so
-// they pass). kustomize-controller applies each object as written but for
-// the kinds it round-trips through their Go types (normalized;
-// normalizedByFlux), which drops an empty managedFields list.
-func clusterFields(md *metav1.ObjectMeta, normalized bool) fieldpath.ErrorList {
-	p := fieldpath.NewPath("metadata")
+// they pass). kustomize-controller applies each object of gvk as written
+// but for the kinds it round-trips through their Go types
+// (normalizedByFlux), which drops an empty managedFields list.
+func clusterFields(md *metav1.ObjectMeta, gvk schema.GroupVersionKind) fieldpath.ErrorList {
+	p := metadataPath
 	var errs fieldpath.ErrorList
 	if md.UID != "" {
 		errs = append(errs, fieldpath.Forbidden(p.Child("uid"), "the API server gives each object its own uid: applied with one, the object is refused where none exists (\"uid mismatch: the provided object specified uid …, and no existing object was found\") and where another has it (\"Precondition failed: UID in precondition\")"))
@@ -178,7 +185,7 @@ func clusterFields(md *metav1.ObjectMeta, normalized bool) fieldpath.ErrorList {
 	if md.ResourceVersion != "" {
 		errs = append(errs, fieldpath.Forbidden(p.Child("resourceVersion"), "applied with one, the object is refused on create (\"resourceVersion should not be set on objects to be created\") and on every apply once the object changed (\"the object has been modified\")"))
 	}
-	if md.ManagedFields != nil && (len(md.ManagedFields) > 0 || !normalized) {
+	if md.ManagedFields != nil && (len(md.ManagedFields) > 0 || !normalizedByFlux(gvk)) {
 		errs = append(errs, fieldpath.Forbidden(p.Child("managedFields"), "server-side apply refuses it (\"metadata.managedFields must be nil\")"))
 	}
 	if md.DeletionTimestamp != nil {

@@ -3,9 +3,6 @@ package validate
 import (
 	"fmt"
 
-	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
-	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
@@ -88,9 +85,7 @@ func (e *Env) Transitions(app string, old, cur templates.Object) []error {
 	return errs
 }
 
-// updateInput is o as the API server's update validates it: decoded,
-// status dropped where the status subresource is on, unknown fields
-// pruned, nulls the schema does not allow dropped, defaults applied.
+// updateInput is o as the API server's update validates it (asDecoded).
 func (v *crdVersion) updateInput(o templates.Object) (map[string]any, bool) {
 	data, err := JSON(o)
 	if err != nil {
@@ -102,11 +97,6 @@ func (v *crdVersion) updateInput(o templates.Object) (map[string]any, bool) {
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(data, &obj); err != nil {
 		return nil, false
 	}
-	if v.status {
-		delete(obj, "status")
-	}
-	pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{})
-	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(obj, v.structural)
-	structuraldefaulting.Default(obj, v.structural)
+	v.asDecoded(obj)
 	return obj, true
 }
