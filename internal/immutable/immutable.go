@@ -44,6 +44,9 @@ type rule struct {
 	// the old object has none (a PersistentVolume's CSI
 	// controllerExpandSecretRef).
 	mayAdd map[string][]string
+	// compare, if set, finds the changed fields itself: for a Pod's
+	// spec, where some fields may change only one way.
+	compare func(old, new *kyaml.RNode) []string
 }
 
 // rules are keyed by API group and kind; every version of a kind shares
@@ -64,6 +67,8 @@ var rules = map[string][]rule{
 				return m != nil && m.YNode().Value == "Indexed" && (c == nil || c.YNode().Value == par)
 			}},
 	},
+	"/Pod": {{compare: podSpecChanges,
+		rule: "a Pod's spec can change only in its containers' and init containers' images, activeDeadlineSeconds (set, or lowered), tolerations (added, or their tolerationSeconds changed) and schedulingGates (removed); a Pod with scheduling gates may also gain nodeSelector entries and node affinity"}},
 	"apps/Deployment": {{fields: [][]string{{"spec", "selector"}}, rule: "a Deployment's selector cannot change (apps/v1)"}},
 	"apps/ReplicaSet": {{fields: [][]string{{"spec", "selector"}}, rule: "a ReplicaSet's selector cannot change (apps/v1)"}},
 	"apps/DaemonSet":  {{fields: [][]string{{"spec", "selector"}}, rule: "a DaemonSet's selector cannot change (apps/v1)"}},
@@ -184,6 +189,11 @@ func Changes(old, new *kyaml.RNode) []Change {
 			}
 			if !same(lookup(old, f...), n) {
 				out = append(out, Change{Field: strings.Join(f, "."), Rule: r.rule, Recreate: Destroys(old)})
+			}
+		}
+		if r.compare != nil {
+			for _, f := range r.compare(old, new) {
+				out = append(out, Change{Field: f, Rule: r.rule, Recreate: Destroys(old)})
 			}
 		}
 		if r.specExcept != nil && !same(without(lookup(old, "spec"), r.specExcept), without(lookup(new, "spec"), r.specExcept)) {

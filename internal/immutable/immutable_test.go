@@ -34,6 +34,26 @@ spec:
         image: ghcr.io/acme/app:1.0.0
 `
 
+// pod is a bare Pod of podinfo's image and port.
+const pod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+spec:
+  tolerations:
+  - {key: dedicated, operator: Exists, effect: NoSchedule}
+  containers:
+  - name: podinfo
+    image: ghcr.io/stefanprodan/podinfo:6.14.1
+    args: [--port=9898]
+`
+
+var (
+	podInit     = strings.Replace(pod, "  containers:", "  initContainers:\n  - {name: wait, image: busybox:1.36}\n  containers:", 1)
+	podDeadline = strings.Replace(pod, "  tolerations:", "  activeDeadlineSeconds: 600\n  tolerations:", 1)
+	podGated    = strings.Replace(pod, "  tolerations:", "  schedulingGates: [{name: a}, {name: b}]\n  tolerations:", 1)
+)
+
 // TestChanges: each rule on a real object (podinfo, kube-prometheus) or,
 // for kinds without one, a small object; changes the API server allows
 // are not reported, nor are differences of YAML style or key order.
@@ -92,6 +112,25 @@ func TestChanges(t *testing.T) {
 		{"service cidr changed", "apiVersion: networking.k8s.io/v1\nkind: ServiceCIDR\nmetadata: {name: extra}\nspec: {cidrs: [10.96.100.0/24]}\n", "10.96.100.0/24]", "10.96.200.0/24]", []string{"spec.cidrs"}},
 		{"service cidr made dual-stack", "apiVersion: networking.k8s.io/v1\nkind: ServiceCIDR\nmetadata: {name: extra}\nspec: {cidrs: [10.96.100.0/24]}\n", "10.96.100.0/24]", "10.96.100.0/24, 'fd00:100::/112']", nil},
 		{"job managedBy", job, "backoffLimit: 3", "backoffLimit: 3\n  managedBy: kueue.x-k8s.io/multikueue", []string{"spec.managedBy"}},
+		{"pod image", pod, "podinfo:6.14.1", "podinfo:6.15.0", nil},
+		{"pod init container image", podInit, "busybox:1.36", "busybox:1.37", nil},
+		{"pod args", pod, "--port=9898", "--port=9899", []string{"spec"}},
+		{"pod container added", pod, "args: [--port=9898]\n", "args: [--port=9898]\n  - {name: sidecar, image: busybox:1.36}\n", []string{"spec"}},
+		{"pod deadline set", pod, "  tolerations:", "  activeDeadlineSeconds: 600\n  tolerations:", nil},
+		{"pod deadline lowered", podDeadline, "600", "300", nil},
+		{"pod deadline raised", podDeadline, "600", "900", []string{"spec.activeDeadlineSeconds"}},
+		{"pod deadline removed", podDeadline, "  activeDeadlineSeconds: 600\n", "", []string{"spec.activeDeadlineSeconds"}},
+		{"pod toleration added", pod, "effect: NoSchedule}", "effect: NoSchedule}\n  - {key: gpu, operator: Exists}", nil},
+		{"pod toleration seconds", pod, "effect: NoSchedule}", "effect: NoSchedule, tolerationSeconds: 30}", nil},
+		{"pod toleration changed", pod, "operator: Exists, effect: NoSchedule", "operator: Exists, effect: NoExecute", []string{"spec.tolerations"}},
+		{"pod toleration changed and args", pod, "effect: NoSchedule}\n  containers:\n  - name: podinfo\n    image: ghcr.io/stefanprodan/podinfo:6.14.1\n    args: [--port=9898]", "effect: NoExecute}\n  containers:\n  - name: podinfo\n    image: ghcr.io/stefanprodan/podinfo:6.14.1\n    args: [--port=9899]", []string{"spec.tolerations", "spec"}},
+		{"pod gate removed", podGated, "  schedulingGates: [{name: a}, {name: b}]\n", "  schedulingGates: [{name: a}]\n", nil},
+		{"pod gate added", podGated, "{name: b}]", "{name: b}, {name: c}]", []string{"spec.schedulingGates"}},
+		{"gated pod node selector", podGated, "  tolerations:", "  nodeSelector: {zone: a}\n  tolerations:", nil},
+		{"gated pod node affinity", podGated, "  tolerations:", "  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In, values: [a]}]}]}}}\n  tolerations:", nil},
+		{"ungated pod node selector", pod, "  tolerations:", "  nodeSelector: {zone: a}\n  tolerations:", []string{"spec"}},
+		{"pod grace period from negative to 1", strings.Replace(pod, "  tolerations:", "  terminationGracePeriodSeconds: -1\n  tolerations:", 1), "-1", "1", nil},
+		{"pod grace period", strings.Replace(pod, "  tolerations:", "  terminationGracePeriodSeconds: 30\n  tolerations:", 1), "30", "60", []string{"spec"}},
 		{"crd scope", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a.b.c}\nspec: {scope: Namespaced}\n", "Namespaced", "Cluster", []string{"spec.scope"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
