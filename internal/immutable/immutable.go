@@ -78,8 +78,8 @@ var rules = map[string][]rule{
 	"rbac.authorization.k8s.io/ClusterRoleBinding": {{fields: [][]string{{"roleRef"}}, rule: "a ClusterRoleBinding's roleRef cannot change"}},
 	"/PersistentVolumeClaim": {{specExcept: []string{"resources", "volumeAttributesClassName"},
 		rule: "a PersistentVolumeClaim's spec can change only in resources and volumeAttributesClassName"}},
-	"/Service": {{fields: [][]string{{"spec", "clusterIP"}}, rule: "a Service's clusterIP cannot change once set",
-		when: func(old *kyaml.RNode) bool { return lookup(old, "spec", "clusterIP") != nil }}},
+	"/Service": {{compare: serviceChanges,
+		rule: "a Service's clusterIP, clusterIPs and ipFamilies cannot change once set, but a second may be added or removed, and a Service may change to or from type ExternalName; a LoadBalancer Service's loadBalancerClass cannot change"}},
 	"/ConfigMap": {{fields: [][]string{{"data"}, {"binaryData"}, {"immutable"}}, rule: "a ConfigMap with immutable: true cannot change its data or be made mutable",
 		when: immutableSet}},
 	"/Secret": {

@@ -61,6 +61,9 @@ func TestChanges(t *testing.T) {
 	dep := real(t, "podinfo/deployment.yaml")
 	rb := real(t, "kube-prometheus/prometheus-roleBindingConfig.yaml")
 	svc := real(t, "podinfo/service.yaml")
+	svcIP := strings.Replace(svc, "type: ClusterIP", "type: ClusterIP\n  clusterIP: 10.0.0.10", 1)
+	svcIPs := strings.Replace(svc, "type: ClusterIP", "type: ClusterIP\n  clusterIPs: [10.0.0.10, 'fd00::10']\n  ipFamilies: [IPv4, IPv6]", 1)
+	svcLB := strings.Replace(svc, "type: ClusterIP", "type: LoadBalancer\n  loadBalancerClass: internal", 1)
 	sts := "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  replicas: 1\n  selector: {matchLabels: {app: db}}\n  template: {metadata: {labels: {app: db}}}\n  volumeClaimTemplates: [{metadata: {name: data}, spec: {resources: {requests: {storage: 1Gi}}}}]\n"
 	pvc := "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
 	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\ndata: {a: x}\n"
@@ -79,6 +82,17 @@ func TestChanges(t *testing.T) {
 		{"rolebinding subjects", rb, "  namespace: monitoring\n", "  namespace: observability\n", nil},
 		{"service clusterIP set", strings.Replace(svc, "type: ClusterIP", "type: ClusterIP\n  clusterIP: 10.0.0.10", 1), "10.0.0.10", "10.0.0.11", []string{"spec.clusterIP"}},
 		{"service clusterIP unset before", svc, "type: ClusterIP", "type: ClusterIP\n  clusterIP: 10.0.0.10", nil},
+		{"service clusterIP left out", svcIP, "  clusterIP: 10.0.0.10\n", "", nil},
+		{"service made ExternalName", svcIP, "type: ClusterIP\n  clusterIP: 10.0.0.10", "type: ExternalName\n  externalName: db.example.com", nil},
+		{"service made headless", svcIP, "10.0.0.10", "None", []string{"spec.clusterIP"}},
+		{"service clusterIPs primary", svcIPs, "[10.0.0.10, 'fd00::10']", "[10.0.0.11, 'fd00::10']", []string{"spec.clusterIPs"}},
+		{"service clusterIPs second removed", svcIPs, "[10.0.0.10, 'fd00::10']", "[10.0.0.10]", nil},
+		{"service ipFamilies swapped", svcIPs, "[IPv4, IPv6]", "[IPv6, IPv4]", []string{"spec.ipFamilies"}},
+		{"service ipFamilies second added", strings.Replace(svc, "type: ClusterIP", "type: ClusterIP\n  ipFamilies: [IPv4]", 1), "[IPv4]", "[IPv4, IPv6]", nil},
+		{"headless service families", strings.Replace(svc, "type: ClusterIP", "type: ClusterIP\n  clusterIP: None\n  ipFamilies: [IPv4]", 1), "[IPv4]", "[IPv6]", nil},
+		{"load balancer class", svcLB, "Class: internal", "Class: external", []string{"spec.loadBalancerClass"}},
+		{"load balancer class added", strings.Replace(svcLB, "  loadBalancerClass: internal\n", "", 1), "type: LoadBalancer", "type: LoadBalancer\n  loadBalancerClass: internal", []string{"spec.loadBalancerClass"}},
+		{"load balancer class with a type change", svcLB, "type: LoadBalancer\n  loadBalancerClass: internal", "type: ClusterIP", nil},
 		{"statefulset claim size", sts, "storage: 1Gi", "storage: 2Gi", []string{"spec"}},
 		{"statefulset replicas and template", sts, "replicas: 1\n  selector: {matchLabels: {app: db}}\n  template: {metadata: {labels: {app: db}}}", "replicas: 3\n  selector: {matchLabels: {app: db}}\n  template: {metadata: {labels: {app: db, v: '2'}}}", nil},
 		{"pvc resize", pvc, "storage: 1Gi", "storage: 2Gi", nil},
