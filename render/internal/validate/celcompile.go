@@ -183,7 +183,15 @@ func (c *celCompile) walk(s *structuralschema.Structural, decl *apiservercel.Dec
 func (c *celCompile) rules(s *structuralschema.Structural, decl *apiservercel.DeclType, path *fieldpath.Path, card *uint64) {
 	at := func(i int) *fieldpath.Path { return path.Child("x-kubernetes-validations").Index(i) }
 	before := len(c.errs)
+	seen := make(map[string]bool, len(s.XValidations))
 	for i, r := range s.XValidations {
+		// The list is keyed by rule (x-kubernetes-list-map-keys), so
+		// server-side apply, as Flux applies the CRD, refuses a rule
+		// twice ("duplicate entries for key"), where a create takes it.
+		if seen[r.Rule] {
+			c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("rule"), r.Rule, "the same rule as an earlier entry: Flux's server-side apply refuses a rule twice in one list (\"duplicate entries for key\"); keep one, or change one's rule"))
+		}
+		seen[r.Rule] = true
 		rule, msg := strings.TrimSpace(r.Rule), strings.TrimSpace(r.Message)
 		switch {
 		case rule == "":

@@ -842,7 +842,7 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 			case *crdSpecError:
 				hint = "fix the CRD's metadata.name, spec.group, spec.names or spec.versions: the API server refuses the CRD, so no object of its kind can be applied"
 			case *crdCELError:
-				hint = "fix the CRD's x-kubernetes-validations rules: the API server refuses the CRD, so no object of its kind can be applied"
+				hint = "fix the CRD's x-kubernetes-validations rules: the cluster refuses the CRD, so no object of its kind can be applied"
 			}
 			errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objectOf(o.Node), Msg: "CustomResourceDefinition cannot be served: " + p.c.err.Error(), Err: p.c.err,
 				Hint: hint})
