@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"slices"
 	"strings"
 
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
@@ -27,6 +28,8 @@ import (
 // runs on custom resources.
 
 const applyKeysHint = "Flux applies with server-side apply, which refuses a list naming one key twice (\"duplicate entries for key\"): keep one entry"
+
+const keylessHint = "Flux applies with server-side apply, which refuses an entry of a keyed list that names none of its keys (\"associative list with keys has an element that omits all key fields\"): give the entry its key, or remove it"
 
 // applyKeysHints adds what a duplicate in a list of that name means.
 var applyKeysHints = map[string]string{
@@ -67,7 +70,51 @@ func (s *builtinSchema) applyKeys(obj map[string]any) []applyDup {
 		}
 		dups = append(dups, applyDup{e, keys})
 	}
+	keyless(s.structural, obj, nil, &dups)
 	return dups
+}
+
+// keyless adds to dups each entry of a keyed list below path in v that
+// names none of the list's keys, where no key is required or has a
+// default: server-side apply refuses it ("associative list with keys has
+// an element that omits all key fields"), and nothing else would tell. In
+// k8s.io/api 0.37 that is a ServiceAccount's secrets; a required key left
+// out is the schema's to report, and a CRD's keys must be one or the
+// other.
+func keyless(st *structuralschema.Structural, v any, path *fieldpath.Path, dups *[]applyDup) {
+	if st == nil {
+		return
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		if st.AdditionalProperties != nil && st.AdditionalProperties.Structural != nil {
+			for k, e := range v {
+				keyless(st.AdditionalProperties.Structural, e, path.Key(k), dups)
+			}
+			return
+		}
+		for k, e := range v {
+			if p, ok := st.Properties[k]; ok {
+				keyless(&p, e, path.Child(k), dups)
+			}
+		}
+	case []any:
+		optional := st.XListType != nil && *st.XListType == "map" && st.Items != nil && len(st.XListMapKeys) > 0
+		for _, k := range st.XListMapKeys {
+			if optional && (st.Items.Default.Object != nil || st.Items.ValueValidation != nil && slices.Contains(st.Items.ValueValidation.Required, k)) {
+				optional = false
+			}
+			if p, ok := st.Items.Properties[k]; optional && ok && p.Default.Object != nil {
+				optional = false
+			}
+		}
+		for i, e := range v {
+			if m, ok := e.(map[string]any); ok && optional && !slices.ContainsFunc(st.XListMapKeys, func(k string) bool { _, ok := m[k]; return ok }) {
+				*dups = append(*dups, applyDup{Error: fieldpath.Required(path.Index(i).Child(st.XListMapKeys[0]), "")})
+			}
+			keyless(st.Items, e, path.Index(i), dups)
+		}
+	}
 }
 
 // listKeys returns the x-kubernetes-list-map-keys of the list whose entry
@@ -91,6 +138,10 @@ func listKeys(st *structuralschema.Structural, path string) []string {
 func applyKeyProblems(dups []applyDup, problems []apirules.Problem) []apirules.Problem {
 	var out []apirules.Problem
 	for _, d := range dups {
+		if d.Type == fieldpath.ErrorTypeRequired {
+			out = append(out, apirules.Problem{Error: d.Error, Hint: keylessHint})
+			continue
+		}
 		i := strings.LastIndexByte(d.Field, '[')
 		if i < 0 || told(d, d.Field[:i], problems) {
 			continue

@@ -40,6 +40,11 @@ func TestApplyKeysToldOnce(t *testing.T) {
 		{"two pull secrets without a name", pod + "  imagePullSecrets: [{}, {}]\n",
 			[]string{`a.yaml:8: app demo: Pod/demo/p: field "spec.imagePullSecrets[1]": Duplicate value: {"name":""}`}},
 		{"one pull secret without a name", pod + "  imagePullSecrets: [{}]\n", nil},
+		// A ServiceAccount's secrets are keyed by a name with no default:
+		// an entry without one has no key at all.
+		{"a service account secret without a name", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa, namespace: demo}\nsecrets:\n- name: sa-token\n- namespace: demo\n",
+			[]string{`a.yaml:6: app demo: ServiceAccount/demo/sa: field "secrets[1].name": Required value`}},
+		{"service account secrets with names", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa, namespace: demo}\nsecrets: [{name: a}, {name: b, namespace: demo}]\n", nil},
 		{"two ports without a container port", pod + "    ports:\n    - {name: a, hostPort: 80}\n    - {name: b, hostPort: 81}\n",
 			[]string{`missing required field "spec.containers[0].ports[0].containerPort"`, `missing required field "spec.containers[0].ports[1].containerPort"`}},
 		{"ephemeral containers of one name on create", pod + "  ephemeralContainers:\n  - {name: e, image: busybox}\n  - {name: e, image: busybox}\n",
