@@ -13,6 +13,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 )
 
 // A changed env is not built anew beside the earlier tree: that costs a
@@ -98,6 +99,37 @@ func parseJournal(data []byte) ([]op, error) {
 		ops = append(ops, op{path: p, put: kind == "put"})
 	}
 	return ops, nil
+}
+
+// kilnOps refuses ops that touch what kiln never writes in a tree: a
+// journal is read from the output folder, which may be a checkout of
+// the manifests repository, so one may have been committed there rather
+// than left by a killed run. kiln's entries are its lock and shard
+// marker and what is in apps/, flux/ and high-level/; never Flux's
+// bootstrap where the tree holds it, nor a .git folder (a hook there would
+// run code).
+func (o *Out) kilnOps(name string, ops []op) error {
+	for _, op := range ops {
+		top, _, _ := strings.Cut(op.path, "/")
+		ok := op.path == lockfile.File || op.path == lockfile.ShardFile || top == "apps" || top == "flux" || top == "high-level"
+		for c := range strings.SplitSeq(op.path, "/") {
+			if strings.EqualFold(c, ".git") {
+				ok = false
+			}
+		}
+		// In a bootstrap folder that is there, or in one holding it (flux).
+		for _, d := range o.bootstrap {
+			if strings.HasPrefix(op.path+"/", d) || strings.HasPrefix(d, op.path+"/") {
+				if _, err := os.Lstat(filepath.Join(o.root, name, filepath.FromSlash(d))); err == nil {
+					ok = false
+				}
+			}
+		}
+		if !ok {
+			return fmt.Errorf("%s: %q is not an entry kiln writes", op.line(), op.path)
+		}
+	}
+	return nil
 }
 
 // cleanPath reports whether p is a clean relative slash path below the
@@ -240,6 +272,9 @@ func (o *Out) rollForward(name string) error {
 		return nil
 	}
 	ops, err := parseJournal(data)
+	if err == nil {
+		err = o.kilnOps(name, ops)
+	}
 	if err != nil {
 		return &diag.Error{File: jp, Msg: "the journal of an interrupted update of " + dir + " is damaged: " + err.Error(),
 			Hint: "kiln cannot tell which of its changes were made: remove " + dir + ", this journal and " + newName(name) + " beside it, and render again"}

@@ -379,12 +379,20 @@ func TestJournalLeftAlone(t *testing.T) {
 		"unknown op":  journalHead + "\nchmod \"a\"\nend\n",
 		"not quoted":  journalHead + "\nput a\nend\n",
 		"other files": "hello\n",
+		// A journal may have been committed to the manifests repository
+		// rather than left by a killed run: one that touches what kiln
+		// never writes is refused, not done.
+		"outside kiln's entries":         journalHead + "\ndel \"README.md\"\nend\n",
+		"a git hook":                     journalHead + "\nput \"apps/a/.git/hooks/post-checkout\"\nend\n",
+		"flux's bootstrap":               journalHead + "\ndel \"flux/flux-system\"\nend\n",
+		"the folder of flux's bootstrap": journalHead + "\nput \"flux\"\nend\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			root := t.TempDir()
 			setUp(t, root, fleetTree, nil)
-			put(t, root, map[string]string{journalName("dev"): journal, newName("dev") + "/0/a": "x"})
+			put(t, root, map[string]string{journalName("dev"): journal, newName("dev") + "/0/a": "x",
+				"dev/README.md": "notes", "dev/flux/flux-system/gotk-sync.yaml": "kind: Kustomization\n"})
 			before := snapshot(t, root)
 			_, err := Open(root)
 			if err == nil || !strings.Contains(err.Error(), journalName("dev")) || !strings.Contains(err.Error(), "remove") {
@@ -395,6 +403,32 @@ func TestJournalLeftAlone(t *testing.T) {
 				t.Errorf("output root (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestPlantedLeftovers: what looks like an interrupted run's leftovers
+// but names no tree kiln could write (the output root itself, a hidden
+// folder) is left alone: a journal committed as ...kiln-journal would
+// otherwise update the output root, its .git included.
+func TestPlantedLeftovers(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	setUp(t, root, fleetTree, nil)
+	journal := journalHead + "\ndel \"README.md\"\nput \".git/hooks/post-checkout\"\nend\n"
+	put(t, root, map[string]string{"README.md": "notes", ".git/HEAD": "ref: refs/heads/main\n",
+		journalName("."): journal, newName(".") + "/0/post-checkout": "#!/bin/sh\n", newName(".") + "/gone/.keep": "",
+		journalName(".git"): journal, newName(".git") + "/0/post-checkout": "#!/bin/sh\n"})
+	before := snapshot(t, root)
+	o, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, o.Close())
+	if diff := cmp.Diff(before, snapshot(t, root)); diff != "" {
+		t.Errorf("output root (-want +got):\n%s", diff)
+	}
+	if ws := o.Warnings(); len(ws) != 0 {
+		t.Errorf("warnings = %v", ws)
 	}
 }
 

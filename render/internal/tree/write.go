@@ -116,15 +116,14 @@ func (o *Out) step(what string) error {
 // the folders of Flux's bootstrap that every tree written keeps
 // (BootstrapDirs); none means BootstrapDir.
 func Open(root string, bootstrap ...string) (*Out, error) {
-	o, err := open(root, nil)
-	if err == nil && len(bootstrap) > 0 {
-		o.bootstrap = bootstrap
-	}
-	return o, err
+	return open(root, nil, bootstrap...)
 }
 
 // open is Open with a stepHook, set before the recovery.
-func open(root string, stepHook func(string) error) (*Out, error) {
+func open(root string, stepHook func(string) error, bootstrap ...string) (*Out, error) {
+	if len(bootstrap) == 0 {
+		bootstrap = []string{BootstrapDir}
+	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("creating output folder: %w", err)
 	}
@@ -132,7 +131,7 @@ func open(root string, stepHook func(string) error) (*Out, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &Out{root: root, lock: l, removeAll: os.RemoveAll, exchange: exchange, stepHook: stepHook, bootstrap: []string{BootstrapDir}}
+	o := &Out{root: root, lock: l, removeAll: os.RemoveAll, exchange: exchange, stepHook: stepHook, bootstrap: bootstrap}
 	if o.fsys, err = os.OpenRoot(root); err != nil {
 		return nil, errors.Join(fmt.Errorf("opening output folder: %w", err), o.Close())
 	}
@@ -177,11 +176,19 @@ func leftoverOf(entry string) (string, bool) {
 		return "", false
 	}
 	for _, suffix := range []string{".kiln-new", ".kiln-old", ".kiln-journal", ".kiln-journal.new"} {
-		if name, ok := strings.CutSuffix(rest, suffix); ok && name != "" {
+		// Only a name Stage would write: a planted ...kiln-journal
+		// (name ".") would otherwise update the output root itself.
+		if name, ok := strings.CutSuffix(rest, suffix); ok && treeName(name) {
 			return name, true
 		}
 	}
 	return "", false
+}
+
+// treeName reports whether name can be an output tree's folder: one
+// plain name, not hidden.
+func treeName(name string) bool {
+	return name != "" && name == filepath.Base(name) && name != "." && name != ".." && !strings.HasPrefix(name, ".")
 }
 
 // Warnings are what Open, Stage and Commit noticed without failing:
@@ -210,7 +217,7 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 	if err := files.Check(); err != nil {
 		return err
 	}
-	if name == "" || name != filepath.Base(name) || name == "." || name == ".." || strings.HasPrefix(name, ".") {
+	if !treeName(name) {
 		return fmt.Errorf("%q is not a folder name for an output tree", name)
 	}
 	if err := ctx.Err(); err != nil {
