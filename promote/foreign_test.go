@@ -60,6 +60,21 @@ func TestFilesKilnDidNotWriteAreKept(t *testing.T) {
 				"clusters/dev/flux/extra.yaml":      "# the user's own Kustomization\n",
 			},
 			want: []string{"would delete or change 3 files in its folder clusters/dev that kiln did not write: clusters/dev/apps/extra/cm.yaml, clusters/dev/flux/extra.yaml, clusters/dev/high-level/README.md"}},
+		// A lock that does not parse (a merge conflict committed) names
+		// no app: kiln cannot tell its files, and deletes none.
+		{name: "a lock that does not parse", first: true,
+			seed: map[string]string{
+				"clusters/dev/kiln.lock.json":  "{\n<<<<<<< HEAD\n",
+				"clusters/dev/flux/infra.yaml": "# the user's own Kustomization\n",
+			},
+			want: []string{"that kiln did not write: clusters/dev/apps/web/", "its kiln.lock.json does not parse"}},
+		// The user's own Provider under the name kiln writes its
+		// notifications to: not kiln's to overwrite.
+		{name: "the user's notifications", first: true,
+			seed: map[string]string{
+				"clusters/dev/flux/notifications.yaml": "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: slack, namespace: flux-system}\nspec: {type: slack}\n",
+			},
+			want: []string{"1 file in its folder clusters/dev that kiln did not write: clusters/dev/flux/notifications.yaml"}},
 		{name: "a file where kiln would write an app's Kustomization", seed: map[string]string{
 			"clusters/dev/flux/web.yaml": "# the user's own\n",
 		}, want: []string{"1 file in its folder clusters/dev that kiln did not write: clusters/dev/flux/web.yaml"}},

@@ -1126,7 +1126,8 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 	seen := map[string]bool{}
 	var found []string
 	add := func(rel string) {
-		if !seen[rel] && !lockfile.Wrote(rel, hasLock, pl.oldLock) {
+		if !seen[rel] && !lockfile.Wrote(rel, hasLock, pl.oldLock) &&
+			(rel != lockfile.NotificationsFile || !lockfile.Notifications(pl.old[rel])) {
 			seen[rel] = true
 			found = append(found, r.dir+"/"+rel)
 		}
@@ -1159,8 +1160,11 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 	}
 	msg := fmt.Sprintf("promoting env %s would delete or change %s in its folder %s that kiln did not write: %s",
 		r.env.Name, words.Count(len(found), "file"), r.dir, strings.Join(shown, ", "))
-	if !hasLock {
+	switch {
+	case !hasLock:
 		msg += fmt.Sprintf(" (it holds no %s: kiln never promoted to it)", render.LockFile)
+	case pl.oldLock == nil:
+		msg += fmt.Sprintf(" (its %s does not parse, so it names none of kiln's apps: fix it in a commit of your own, or restore it from the branch's history)", render.LockFile)
 	}
 	return &diag.Error{Msg: msg,
 		Hint: fmt.Sprintf("kiln replaces the env's folder whole and keeps only Flux's bootstrap in %s/flux/%s/ (flux bootstrap --path %s/flux); move these files out of %s in a commit of your own, or set manifests.path to a folder kiln may own", r.dir, r.p.Flux.Namespace, r.dir, r.dir)}

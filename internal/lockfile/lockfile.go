@@ -6,9 +6,14 @@
 package lockfile
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // File is the lock's name at the root of an env's tree. A folder holding
@@ -64,42 +69,69 @@ func Parse(data []byte) (*Lock, error) {
 }
 
 // Wrote reports whether rel, a slash path in an env's tree, is one kiln
-// writes there: the lock and the shard marker, the notifications in flux/,
-// and for each app the tree's lock names its Kustomization flux/<app>.yaml
-// and everything below apps/<app>/ and high-level/<app>/. lock is the
-// tree's parsed lock, nil when it does not parse; hasLock says whether the
-// tree holds one. Nothing is kiln's in a tree without a lock. A file of
-// flux/ that is no app's is not kiln's: the bootstrap Kustomization
-// applies all of flux/, so it is someone's Flux object. Nor is a folder of
-// apps/ that is no app's (the path of a Kustomization of the user's own,
-// say), or a file directly in apps/ or high-level/. Render and promote
-// both refuse to delete or change a file of an env's tree for which Wrote
-// is false.
+// writes there: the lock and the shard marker, and for each app the tree's
+// lock names its Kustomization flux/<app>.yaml and everything below
+// apps/<app>/ and high-level/<app>/. lock is the tree's parsed lock, nil
+// when it does not parse; hasLock says whether the tree holds one. Nothing
+// is kiln's in a tree without a lock, and nothing but the lock in one
+// whose lock does not parse (a merge conflict, a hand edit): it names no
+// app, so kiln cannot tell its files from the user's. A file of flux/ that
+// is no app's is not kiln's: the bootstrap Kustomization applies all of
+// flux/, so it is someone's Flux object; flux/notifications.yaml is kiln's
+// only when its objects say so (Notifications). Nor is a folder of apps/
+// that is no app's (the path of a Kustomization of the user's own, say),
+// or a file directly in apps/ or high-level/. Render and promote both
+// refuse to delete or change a file of an env's tree for which Wrote is
+// false.
 func Wrote(rel string, hasLock bool, lock *Lock) bool {
 	if !hasLock {
 		return false
 	}
 	switch rel {
-	case File, ShardFile, "flux/notifications.yaml":
+	case File, ShardFile:
 		return true
 	}
 	app, ok := AppOf(rel)
-	if !ok {
+	if !ok || lock == nil {
 		return false
 	}
-	if lock != nil && lock.Apps == nil && !strings.HasPrefix(rel, "flux/") {
+	if lock.Apps == nil && !strings.HasPrefix(rel, "flux/") {
 		// A lock without an apps list (kiln always writes one, {} for
 		// no app) does not say which folders are apps': they are taken
 		// for kiln's, as before kiln told them apart.
 		return true
 	}
-	if lock == nil {
-		// A lock that does not parse names no app: its tree is kiln's
-		// still, so its apps' files are taken for kiln's.
-		return true
-	}
 	_, ok = lock.Apps[app]
 	return ok
+}
+
+// NotificationsFile is where kiln writes an env's notification Providers
+// and Alerts (kiln.yaml's notifications:).
+const NotificationsFile = "flux/notifications.yaml"
+
+// Notifications reports whether data, the tree's NotificationsFile, is
+// kiln's: it holds objects and each carries kiln's label
+// app.kubernetes.io/managed-by: kiln, as kiln writes them. A user's own
+// Provider and Alert under that name, which the bootstrap applies as any
+// file of flux/, are not kiln's to delete or overwrite.
+func Notifications(data []byte) bool {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	n := 0
+	for {
+		var obj struct {
+			Metadata struct {
+				Labels map[string]string `yaml:"labels"`
+			} `yaml:"metadata"`
+		}
+		err := dec.Decode(&obj)
+		if errors.Is(err, io.EOF) {
+			return n > 0
+		}
+		if err != nil || obj.Metadata.Labels["app.kubernetes.io/managed-by"] != "kiln" {
+			return false
+		}
+		n++
+	}
 }
 
 // AppOf is the app whose file rel, a slash path of an env's tree, is:

@@ -24,12 +24,16 @@ func TestWrote(t *testing.T) {
 		{rel: "high-level/extra/values.yaml", hasLock: true, lock: lock},
 		{rel: "apps/README.md", hasLock: true, lock: lock},
 		{rel: "apps//x.yaml", hasLock: true, lock: lock},
-		{rel: "apps/extra/cm.yaml", hasLock: true, want: true},
+		// A lock that does not parse names no app: nothing but the lock
+		// can be told for kiln's.
+		{rel: "apps/extra/cm.yaml", hasLock: true},
+		{rel: File, hasLock: true, want: true},
 		// A lock without an apps list (not one kiln writes).
 		{rel: "apps/extra/cm.yaml", hasLock: true, lock: &Lock{}, want: true},
 		{rel: "flux/extra.yaml", hasLock: true, lock: &Lock{}},
 		{rel: "high-level/web/values.yaml", hasLock: true, lock: lock, want: true},
-		{rel: "flux/notifications.yaml", hasLock: true, lock: lock, want: true},
+		// Told by its content (Notifications).
+		{rel: "flux/notifications.yaml", hasLock: true, lock: lock},
 		{rel: "flux/web.yaml", hasLock: true, lock: lock, want: true},
 		// The user's own Kustomization, applied by the bootstrap.
 		{rel: "flux/infra.yaml", hasLock: true, lock: lock},
@@ -37,8 +41,7 @@ func TestWrote(t *testing.T) {
 		{rel: "flux/web.yml", hasLock: true, lock: lock},
 		{rel: "README.md", hasLock: true, lock: lock},
 		{rel: "apps", hasLock: true, lock: lock},
-		// A lock that does not parse: its tree is kiln's still.
-		{rel: "flux/infra.yaml", hasLock: true, want: true},
+		{rel: "flux/infra.yaml", hasLock: true},
 		// No lock: nothing is kiln's.
 		{rel: "apps/web/deployment_web.yaml"},
 		{rel: File},
@@ -64,6 +67,31 @@ func TestPlaceholder(t *testing.T) {
 	} {
 		if got := Placeholder(tc.rel, tc.empty); got != tc.want {
 			t.Errorf("Placeholder(%q, %v) = %v, want %v", tc.rel, tc.empty, got, tc.want)
+		}
+	}
+}
+
+// TestNotifications: flux/notifications.yaml is kiln's when every object
+// in it carries kiln's label, as kiln writes it; not when it is empty,
+// does not parse, or holds an object of the user's.
+func TestNotifications(t *testing.T) {
+	t.Parallel()
+	const kiln = "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata:\n  labels: {app.kubernetes.io/managed-by: kiln}\n  name: a\n"
+	const user = "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: slack}\n"
+	for _, tc := range []struct {
+		data string
+		want bool
+	}{
+		{kiln, true},
+		{kiln + "---\n" + kiln, true},
+		{user, false},
+		{kiln + "---\n" + user, false},
+		{"", false},
+		{"# nothing\n", false},
+		{"{", false},
+	} {
+		if got := Notifications([]byte(tc.data)); got != tc.want {
+			t.Errorf("Notifications(%q) = %v, want %v", tc.data, got, tc.want)
 		}
 	}
 }

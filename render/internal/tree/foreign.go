@@ -24,6 +24,10 @@ import (
 // walk.
 func foreign(dir string, files Files, bootstrap []string) ([]string, error) {
 	lock, _ := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile)))
+	wrote := func(rel string) bool {
+		return lockfile.Wrote(rel, true, lock) ||
+			rel == lockfile.NotificationsFile && lockfile.Notifications(readOr(filepath.Join(dir, filepath.FromSlash(rel))))
+	}
 	var found []string
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -45,8 +49,8 @@ func foreign(dir string, files Files, bootstrap []string) ([]string, error) {
 				switch {
 				case slices.Contains(bootstrap, rel+"/"):
 					// Kept (KeepBootstrap).
-				case lockfile.Wrote(rel, true, lock):
-				case name != "flux" && lockfile.Wrote(rel+"/", true, lock):
+				case wrote(rel):
+				case name != "flux" && wrote(rel+"/"):
 					// An app's folder: every file below is kiln's.
 				case name != "flux" && f.IsDir() && noFiles(filepath.Join(dir, name, f.Name())):
 					// A folder of no app that holds no file: removing
@@ -57,7 +61,7 @@ func foreign(dir string, files Files, bootstrap []string) ([]string, error) {
 					found = append(found, entryName(rel, f))
 				}
 			}
-		case lockfile.Wrote(name, true, lock):
+		case wrote(name):
 		case e.Type().IsRegular() && lockfile.Placeholder(name, empty(filepath.Join(dir, name))):
 		default:
 			found = append(found, entryName(name, e))
@@ -82,8 +86,8 @@ func noFiles(p string) bool {
 }
 
 // readOr returns the file's bytes, or nil where it cannot be read (then
-// the lock does not parse, and every Kustomization in flux/ is taken for
-// kiln's, as lockfile.Wrote says).
+// the lock does not parse, and nothing but the lock is taken for kiln's,
+// as lockfile.Wrote says).
 func readOr(p string) []byte {
 	data, _ := os.ReadFile(p)
 	return data
@@ -116,11 +120,15 @@ func entryName(rel string, e fs.DirEntry) string {
 
 // foreignError says which entries of dir kiln would delete or change.
 func foreignError(dir string, found []string) error {
+	why := ""
+	if _, err := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile))); err != nil {
+		why = fmt.Sprintf(" (its %s does not parse, so it names none of kiln's apps: restore it, from git if the folder is a checkout, to let kiln tell its files)", MarkerFile)
+	}
 	shown := found
 	if len(shown) > 5 {
 		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(found)-5))
 	}
 	return &NotKilnTreeError{Dir: dir,
-		What: fmt.Sprintf("this tree holds %s that kiln did not write: %s", entriesText(len(found)), strings.Join(shown, ", ")),
+		What: fmt.Sprintf("this tree holds %s that kiln did not write: %s%s", entriesText(len(found)), strings.Join(shown, ", "), why),
 		Hint: fmt.Sprintf("kiln replaces %s whole, keeping only Flux's bootstrap in %s; move these entries out of it, or pass --force (KILN_FORCE=true) to delete them", dir, BootstrapDir)}
 }

@@ -68,6 +68,10 @@ func mustRead(t *testing.T, dir string) map[string]string {
 
 var newTree = Files{"apps/web/a.yaml": []byte("new"), MarkerFile: []byte("{}")}
 
+// kilnNotifications is a flux/notifications.yaml as kiln writes it.
+const kilnNotifications = "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: kiln\n    kiln/env: dev\n  name: kiln-dev-commit-status\n  namespace: flux-system\n" +
+	"---\napiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: kiln\n    kiln/env: dev\n  name: kiln-dev-commit-status\n  namespace: flux-system\n"
+
 // TestWriteReplacesOnlyKilnTrees: a folder kiln did not write (no
 // kiln.lock.json) is never replaced without force, whatever it holds.
 func TestWriteReplacesOnlyKilnTrees(t *testing.T) {
@@ -101,10 +105,19 @@ func TestWriteReplacesOnlyKilnTrees(t *testing.T) {
 		{name: "a kiln tree with a .gitkeep that holds text", before: map[string]string{MarkerFile: "{}", ".gitkeep": "keep me"}, wantErr: true},
 		{name: "a kiln tree with only kiln's files", before: map[string]string{
 			MarkerFile: `{"apps": {"old": {}}}`, "kiln.shard.json": "{}", "apps/old/extra/x.yaml": "old", "high-level/old/values.yaml": "a: 1",
-			"flux/old.yaml": "k", "flux/notifications.yaml": "n", ".gitkeep": "", "flux/flux-system/gotk-sync.yaml": "kind: GitRepository\n"}},
-		// Then no app is known, and every Kustomization in flux/ is taken
-		// for one of kiln's.
-		{name: "a kiln tree whose lock does not parse", before: map[string]string{MarkerFile: "{", "flux/old.yaml": "k"}},
+			"flux/old.yaml": "k", "flux/notifications.yaml": kilnNotifications, ".gitkeep": "", "flux/flux-system/gotk-sync.yaml": "kind: GitRepository\n"}},
+		// Then no app is known, so no file but the lock can be told for
+		// kiln's: a merge conflict in a manifests checkout must not
+		// delete the user's Kustomization (nor apps' folders).
+		{name: "a kiln tree whose lock does not parse", before: map[string]string{MarkerFile: "{\n<<<<<<< HEAD\n", "flux/old.yaml": "k"}, wantErr: true},
+		{name: "a kiln tree whose lock does not parse, with an app's folder", before: map[string]string{MarkerFile: "{", "apps/old/x.yaml": "old"}, wantErr: true},
+		// flux/notifications.yaml is kiln's when kiln wrote it (its
+		// objects carry kiln's label); the user's own Provider and
+		// Alert under that name are not.
+		{name: "a kiln tree with the user's notifications", before: map[string]string{MarkerFile: `{"apps": {}}`,
+			"flux/notifications.yaml": "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: slack, namespace: flux-system}\nspec: {type: slack}\n"}, wantErr: true},
+		{name: "a kiln tree with kiln's notifications beside one of the user", before: map[string]string{MarkerFile: `{"apps": {}}`,
+			"flux/notifications.yaml": kilnNotifications + "---\napiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: slack, namespace: flux-system}\n"}, wantErr: true},
 		{name: "a kiln tree with a README, forced", before: map[string]string{MarkerFile: "{}", "README.md": "docs"}, force: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
