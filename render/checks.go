@@ -64,8 +64,29 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 // unless the annotation says "false" (resource.Factory.DropLocalNodes).
 const localConfigAnnotation = "config.kubernetes.io/local-config"
 
-// fluxLeavesOut refuses an object that Flux would never apply, while
-// kiln's tree, lock, counts and health checks would say it is deployed.
+// kustomizeBuildState are the annotations in which kustomize keeps its
+// state during a build (api/internal/utils: needsHashSuffix,
+// previousNames, …) and strips from its output. Read from an input file,
+// they act all the same: an object marked needsHashSuffix gets a hash
+// suffix, and references to one of its previousNames are rewritten to
+// its name. kustomize-controller builds each app's folder, so such an
+// object would not reach the cluster as kiln checked it.
+var kustomizeBuildState = []string{
+	needsHashSuffix,
+	"internal.config.kubernetes.io/previousNames",
+	"internal.config.kubernetes.io/previousKinds",
+	"internal.config.kubernetes.io/previousNamespaces",
+	"internal.config.kubernetes.io/prefixes",
+	"internal.config.kubernetes.io/suffixes",
+}
+
+// needsHashSuffix makes kustomize add a content hash to the object's name
+// when its value is "enabled" (resource.NeedHashSuffix).
+const needsHashSuffix = "internal.config.kubernetes.io/needsHashSuffix"
+
+// fluxLeavesOut refuses an object that Flux would never apply, or would
+// apply under another name or with other references, while kiln's tree,
+// lock, counts and health checks would say it is deployed as checked.
 // kustomize-controller builds each app's folder with kustomize, which
 // drops an object annotated local-config (a kustomize app never yields
 // one: krusty drops it already, as kustomize build does); and from that
@@ -79,6 +100,15 @@ func fluxLeavesOut(app string, o templates.Object) error {
 		return &diag.Error{File: o.File, Line: o.LineOf(key), App: app, Object: objRef(o),
 			Msg:  "annotation " + localConfigAnnotation + " makes kustomize, and so Flux, leave this object out: it would never reach the cluster",
 			Hint: `remove the annotation (or set it to "false") to deploy the object; configuration for a local tool (kpt, kustomize functions) belongs outside the app's output`}
+	}
+	for _, a := range kustomizeBuildState {
+		key, value := objects.Annotation(o.Node.YNode(), a)
+		if value == nil || a == needsHashSuffix && value.Value != "enabled" {
+			continue
+		}
+		return &diag.Error{File: o.File, Line: o.LineOf(key), App: app, Object: objRef(o),
+			Msg:  "annotation " + a + " is kustomize's own record of a build: Flux's kustomize build acts on it (renaming the object, or pointing other objects' references at it) and then removes it, so the cluster would not get what kiln checked",
+			Hint: "remove the annotation: kustomize writes it only while it builds, and no app's output should carry it"}
 	}
 	if o.Node.GetKind() != "Kustomization" {
 		return nil
