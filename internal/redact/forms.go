@@ -32,7 +32,8 @@ import (
 // blob (so a base64-encoded .env file or JSON document holding the value is
 // found too), for the value and for each of its escaped spellings; the
 // value's base64 inside base64 (a Docker config.json's auth in a Secret's
-// data); base32
+// data); its bytes as a list of decimal numbers (jsonnet's std.encodeUTF8);
+// base32
 // (sprig's b32enc) at each of its five alignments; the MD5, SHA-1,
 // SHA-256, SHA-512 and SHA3-512 hex digests of the value (helm's sha256sum,
 // jsonnet's std.sha256 and std.sha3: a digest of a low-entropy secret is a
@@ -130,6 +131,12 @@ func Forms(value string) []string {
 	}
 	add(hex.EncodeToString([]byte(value)))
 	add(strings.ToUpper(hex.EncodeToString([]byte(value))))
+	// The value's bytes as decimal numbers: jsonnet's std.encodeUTF8 makes
+	// a list of them, which std.toString and error messages write with
+	// ", " and std.manifestJsonMinified with ",". A list written as YAML
+	// is the gate's to find (ByteString).
+	add(decimalBytes(value, ", "))
+	add(decimalBytes(value, ","))
 	add(url.QueryEscape(value))
 	add(url.PathEscape(value))
 	add(strings.ToLower(url.QueryEscape(value)))
@@ -150,6 +157,38 @@ func Forms(value string) []string {
 		}
 	}
 	return out
+}
+
+// decimalBytes writes value's bytes as decimal numbers between sep.
+func decimalBytes(value, sep string) string {
+	var b strings.Builder
+	for i := 0; i < len(value); i++ {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(strconv.Itoa(int(value[i])))
+	}
+	return b.String()
+}
+
+// ByteString returns the bytes a list of numbers spells, as jsonnet's
+// std.encodeUTF8 makes a string's bytes a list: ok when every item is an
+// integer from 0 to 255 and there are at least MinLength of them, so that
+// a secret value turned into such a list can be searched for as the
+// value itself.
+func ByteString(items []string) (string, bool) {
+	if len(items) < MinLength {
+		return "", false
+	}
+	b := make([]byte, len(items))
+	for i, it := range items {
+		n, err := strconv.ParseUint(it, 10, 8)
+		if err != nil {
+			return "", false
+		}
+		b[i] = byte(n)
+	}
+	return string(b), true
 }
 
 // TooShort reports whether value is too short to be searched for or

@@ -38,6 +38,10 @@ var testValues = map[string]string{
 var producers = map[string]func(t *testing.T, v string) string{
 	"raw in a sentence": func(_ *testing.T, v string) string { return "password is " + v + " ok" },
 	"double quoted":     func(_ *testing.T, v string) string { return `pw="` + v + `"` },
+	// jsonnet's std.toString(std.encodeUTF8(v)), inside a longer list,
+	// and std.manifestJsonMinified of it.
+	"bytes as numbers": func(_ *testing.T, v string) string { return "[1, 2, " + decimalBytes(v, ", ") + ", 3]" },
+	"bytes minified":   func(_ *testing.T, v string) string { return `{"b":[` + decimalBytes(v, ",") + `]}` },
 	"json html-safe": func(t *testing.T, v string) string {
 		b, err := json.Marshal(map[string]string{"password": v, "user": "admin"})
 		if err != nil {

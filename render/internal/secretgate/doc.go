@@ -6,7 +6,9 @@
 // It looks twice at each object: at the YAML kiln writes (so comments and
 // escaped spellings are covered) and at every decoded scalar, key or value
 // (so a value is found whole whatever style or line folding an emitter
-// gives it, and the error can name the field). A
+// gives it, and the error can name the field), and at every list of byte
+// values as the string it spells (jsonnet's std.encodeUTF8 of a secret
+// value). A
 // Permit names objects whose Secret data may hold values: PlainSecrets for
 // an env with allowPlainSecrets: true; SOPS encryption can add its own.
 // Start with Object.

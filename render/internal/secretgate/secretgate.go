@@ -119,8 +119,17 @@ func walk(n *kyaml.Node, path string, fn func(path, s string)) {
 			walk(n.Content[i+1], p, fn)
 		}
 	case kyaml.SequenceNode:
+		// A list of byte values (jsonnet's std.encodeUTF8 of a string) is
+		// searched as the string it spells too.
+		items := make([]string, 0, len(n.Content))
 		for i, c := range n.Content {
+			if c.Kind == kyaml.ScalarNode {
+				items = append(items, c.Value)
+			}
 			walk(c, path+"["+strconv.Itoa(i)+"]", fn)
+		}
+		if s, ok := redact.ByteString(items); ok && len(items) == len(n.Content) {
+			fn(path, s)
 		}
 	case kyaml.ScalarNode:
 		fn(path, n.Value)

@@ -1,6 +1,8 @@
 package secretgate
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -41,6 +43,16 @@ func TestObject(t *testing.T) {
 			permit: PlainSecrets, want: []Finding{{Name: "PW", Field: "stringData.P@ss<w0rd>&1"}}},
 		{name: "permit applies to v1 Secrets only", obj: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {pw: 'P@ss<w0rd>&1'}\n",
 			permit: PlainSecrets, want: []Finding{{Name: "PW", Field: "data.pw"}}},
+		// jsonnet's std.encodeUTF8: the value's bytes as a list of
+		// numbers, written as a YAML list, as std.toString writes it, and
+		// minified.
+		{name: "bytes as a list", obj: "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: a}\nspec:\n  values:\n    pw:\n" + byteList("P@ss<w0rd>&1"),
+			want: []Finding{{Name: "PW", Field: "spec.values.pw"}}},
+		{name: "bytes in a string", obj: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: '[80, 64, 115, 115, 60, 119, 48, 114, 100, 62, 38, 49]'}\n",
+			want: []Finding{{Name: "PW", Field: "data.k"}}},
+		{name: "bytes in a string, minified", obj: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: '[80,64,115,115,60,119,48,114,100,62,38,49]'}\n",
+			want: []Finding{{Name: "PW", Field: "data.k"}}},
+		{name: "other numbers", obj: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nspec: {ports: [80, 443, 8080, 9090, 10250]}\n"},
 		{name: "a permit that says no", obj: "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\ndata: {pw: UEBzczx3MHJkPiYx}\n",
 			permit: Any(func(*kyaml.RNode) bool { return false }), want: []Finding{{Name: "PW", Field: "data.pw"}}},
 	}
@@ -64,4 +76,14 @@ func TestObject(t *testing.T) {
 			}
 		})
 	}
+}
+
+// byteList writes s's bytes as a YAML block list, indented for a field of
+// spec.values.
+func byteList(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteString("    - " + strconv.Itoa(int(s[i])) + "\n")
+	}
+	return b.String()
 }
