@@ -204,6 +204,10 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 				}
 				return &kyaml.Node{Kind: kyaml.ScalarNode, Value: m}
 			}
+			// A comment in a Secret may hold a value: a template's
+			// "# from values: …", a rotated value kept by hand. Each is
+			// masked whole.
+			maskComments(n.YNode())
 			// kubectl apply's record of the object holds its data: a
 			// Secret committed from a cluster's dump has it.
 			for i, v := range objects.LastAppliedValues(n.YNode()) {
@@ -243,6 +247,22 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 		new = serialise(newNodes)
 	}
 	return old, new
+}
+
+// maskComment stands for a comment of a Secret in diffs and PR bodies.
+const maskComment = "# " + maskSame
+
+// maskComments replaces every comment of n and the nodes below it with
+// maskComment.
+func maskComments(n *kyaml.Node) {
+	for _, c := range []*string{&n.HeadComment, &n.LineComment, &n.FootComment} {
+		if *c != "" {
+			*c = maskComment
+		}
+	}
+	for _, c := range n.Content {
+		maskComments(c)
+	}
 }
 
 // secrets counts the v1 Secrets among objs.

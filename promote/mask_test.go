@@ -79,6 +79,9 @@ func TestMaskSecretPairHandEdited(t *testing.T) {
 		{"stringData a string", head + "stringData: 0ld-s3cret-value\n"},
 		{"data a list", head + "data:\n- 0ld-s3cret-value\n"},
 		{"a List", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s, namespace: ns}\n  stringData:\n    password: 0ld-s3cret-value\n"},
+		// A value kept in a comment: a rotated one by hand, one a
+		// template wrote ("# from values: …"), at any place.
+		{"comments", "# generated: 0ld-s3cret-value\n" + head + "stringData: # 0ld-s3cret-value\n  # old: MGxkLXMzY3JldC12YWx1ZQ== (0ld-s3cret-value)\n  password: x # 0ld-s3cret-value\n  # 0ld-s3cret-value at the end\n"},
 		{"JSON", `{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "ns"}, "stringData": {"password": "0ld-s3cret-value"}}` + "\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
