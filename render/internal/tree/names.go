@@ -79,18 +79,33 @@ func FileNames(ids []ID, defaultNamespace string) []string {
 	// becomes "x-<hash>", and an object may be named "x-<hash>"). Such
 	// names take the full hash instead, which only a hash collision could
 	// repeat; the full hash is fixed by the identity, so order still does
-	// not matter.
-	for i, id := range ids {
-		if taken[out[i]] > 1 {
+	// not matter. A full-hash name can in turn equal a plain one (an
+	// object named after another's full hash): the plain one then takes
+	// its own full hash, in the next round. Each round only turns names
+	// that appear twice into full-hash ones, each at most once, so the
+	// rounds end.
+	full := make([]bool, len(ids))
+	for {
+		changed := false
+		for i, id := range ids {
+			if taken[out[i]] <= 1 || full[i] {
+				continue
+			}
 			h := idHash(id)
 			s := stems[i]
 			if max := MaxFileName - len(ext) - 1 - len(h); len(s) > max {
 				s = s[:max]
 			}
-			out[i] = s + "-" + h + ext
+			out[i], full[i], changed = s+"-"+h+ext, true, true
+		}
+		if !changed {
+			return out
+		}
+		clear(taken)
+		for _, n := range out {
+			taken[n]++
 		}
 	}
-	return out
 }
 
 // idHash is the hex SHA-256 of an object's full identity.

@@ -141,6 +141,44 @@ func TestWriteFailureKeepsEarlierTree(t *testing.T) {
 	}
 }
 
+// TestFileNamesNamedAfterHashes: objects named after the names kiln gives
+// others (x-<short hash> of "x", x-<full hash> of "x") still get files of
+// their own, in any order.
+func TestFileNamesNamedAfterHashes(t *testing.T) {
+	t.Parallel()
+	role := func(name string) ID {
+		return ID{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: name}
+	}
+	full := idHash(role("x"))
+	ids := []ID{role("x"), role("X"), role("x-" + full[:shortHash]), role("x-" + full), role("x-" + idHash(role("X")))}
+	for _, order := range [][]int{{0, 1, 2, 3, 4}, {4, 3, 2, 1, 0}, {2, 0, 4, 1, 3}} {
+		in := make([]ID, len(order))
+		for i, j := range order {
+			in[i] = ids[j]
+		}
+		got := FileNames(in, "")
+		seen := map[string]ID{}
+		for i, n := range got {
+			if other, ok := seen[strings.ToLower(n)]; ok {
+				t.Fatalf("order %v: %s and %s both map to %s", order, other, in[i], n)
+			}
+			seen[strings.ToLower(n)] = in[i]
+			if len(n) > MaxFileName {
+				t.Errorf("%s: %d bytes, over %d", n, len(n), MaxFileName)
+			}
+		}
+		if order[0] == 0 {
+			continue
+		}
+		first := FileNames(ids, "")
+		for i, j := range order {
+			if got[i] != first[j] {
+				t.Errorf("order %v: %s named %s, %s in the first order", order, in[i], got[i], first[j])
+			}
+		}
+	}
+}
+
 // longName is a valid object name of n characters.
 func longName(prefix string, n int) string {
 	return prefix + strings.Repeat("a", n-len(prefix))
