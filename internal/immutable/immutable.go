@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -76,8 +77,14 @@ var rules = map[string][]rule{
 		rule: "a StatefulSet's spec can change only in replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds"}},
 	"rbac.authorization.k8s.io/RoleBinding":        {{fields: [][]string{{"roleRef"}}, rule: "a RoleBinding's roleRef cannot change"}},
 	"rbac.authorization.k8s.io/ClusterRoleBinding": {{fields: [][]string{{"roleRef"}}, rule: "a ClusterRoleBinding's roleRef cannot change"}},
-	"/PersistentVolumeClaim": {{specExcept: []string{"resources", "volumeAttributesClassName"},
-		rule: "a PersistentVolumeClaim's spec can change only in resources and volumeAttributesClassName"}},
+	"/PersistentVolumeClaim": {
+		{specExcept: []string{"resources", "volumeAttributesClassName"},
+			rule: "a PersistentVolumeClaim's spec can change only in resources and volumeAttributesClassName"},
+		// The request may go below the previous one only to recover
+		// from a failed expansion, and never to or below the volume's
+		// capacity, which a claim's request does not exceed otherwise.
+		{compare: storageShrinks, rule: "a PersistentVolumeClaim's storage request cannot shrink: Kubernetes does not shrink volumes (it may only be lowered back towards the capacity after a failed expansion)"},
+	},
 	"/Service": {{compare: serviceChanges,
 		rule: "a Service's clusterIP, clusterIPs and ipFamilies cannot change once set, but a second may be added or removed, and a Service may change to or from type ExternalName; a LoadBalancer Service's loadBalancerClass cannot change"}},
 	"/ConfigMap": {{fields: [][]string{{"data"}, {"binaryData"}, {"immutable"}}, rule: "a ConfigMap with immutable: true cannot change its data or be made mutable",
@@ -142,6 +149,22 @@ func Destroys(obj *kyaml.RNode) string {
 		}
 	}
 	return destroys[group(obj)+"/"+obj.GetKind()]
+}
+
+// storageShrinks reports spec.resources.requests.storage when new asks
+// for less than old (ValidatePersistentVolumeClaimUpdate).
+func storageShrinks(old, new *kyaml.RNode) []string {
+	path := []string{"spec", "resources", "requests", "storage"}
+	o, n := lookup(old, path...), lookup(new, path...)
+	if o == nil || n == nil {
+		return nil
+	}
+	oq, err1 := resource.ParseQuantity(o.YNode().Value)
+	nq, err2 := resource.ParseQuantity(n.YNode().Value)
+	if err1 != nil || err2 != nil || nq.Cmp(oq) >= 0 {
+		return nil
+	}
+	return []string{strings.Join(path, ".")}
 }
 
 // persistentVolumeSources returns the paths of a PersistentVolume's

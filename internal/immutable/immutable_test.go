@@ -96,6 +96,8 @@ func TestChanges(t *testing.T) {
 		{"statefulset claim size", sts, "storage: 1Gi", "storage: 2Gi", []string{"spec"}},
 		{"statefulset replicas and template", sts, "replicas: 1\n  selector: {matchLabels: {app: db}}\n  template: {metadata: {labels: {app: db}}}", "replicas: 3\n  selector: {matchLabels: {app: db}}\n  template: {metadata: {labels: {app: db, v: '2'}}}", nil},
 		{"pvc resize", pvc, "storage: 1Gi", "storage: 2Gi", nil},
+		{"pvc shrink", pvc, "storage: 1Gi", "storage: 512Mi", []string{"spec.resources.requests.storage"}},
+		{"pvc same size in other units", pvc, "storage: 1Gi", "storage: 1024Mi", nil},
 		{"pvc access mode", pvc, "[ReadWriteOnce]", "[ReadWriteMany]", []string{"spec"}},
 		{"immutable configmap data", cm, "a: x", "a: y", []string{"data"}},
 		{"immutable configmap made mutable", cm, "immutable: true", "immutable: false", []string{"immutable"}},
