@@ -17,6 +17,7 @@ import (
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
@@ -294,7 +295,7 @@ func builtinVersion() string {
 // missing, which the API server's rules (checkRules) then leave to it,
 // and the entries of keyed lists that server-side apply would refuse
 // (applyKeys), which checkRules tells unless one of its rules does.
-func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded) ([]error, map[string]bool, []applyDup) {
+func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded, kube *version.Version) ([]error, map[string]bool, []applyDup) {
 	if reported == nil || enc.err != nil {
 		return nil, nil, nil
 	}
@@ -311,10 +312,31 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 	against := fmt.Sprintf("%s %s (the OpenAPI schema of Kubernetes %s)", gvk.GroupVersion(), gvk.Kind, apiRelease)
 	var errs []error
 	var idx *encoder
+	// A field kube's API lacks is that error alone: what is wrong inside
+	// it matters only once the cluster knows it.
+	newer := newerFields(gvk, obj, kube)
+	for _, f := range newer {
+		if idx == nil {
+			idx = indexed(o)
+		}
+		err := fieldError(o, base, idx, nil, against, &fieldpath.Error{Type: fieldpath.ErrorTypeForbidden, Field: f.path})
+		if d, ok := err.(*diag.Error); ok {
+			d.Msg, d.Hint = newerMsg(gvk, f, kube)
+		}
+		errs = append(errs, err)
+	}
+	inNewer := func(path string) bool {
+		for _, f := range newer {
+			if path == f.path || strings.HasPrefix(path, f.path+".") || strings.HasPrefix(path, f.path+"[") {
+				return true
+			}
+		}
+		return false
+	}
 	missing := map[string]bool{}
 	for _, fe := range s.validate(obj) {
 		path := joinPath(splitPath(fe.Field))
-		if fe.Type == fieldpath.ErrorTypeTypeInvalid || reported[path] {
+		if fe.Type == fieldpath.ErrorTypeTypeInvalid || reported[path] || inNewer(path) {
 			continue
 		}
 		// An owner reference's apiVersion, kind, name and uid are the

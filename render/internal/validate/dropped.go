@@ -203,12 +203,18 @@ func (e *Env) Dropped(o templates.Object) []Dropped {
 	if e.kube == nil || !e.kube.LessThan(newestDropRelease) {
 		return out
 	}
+	gvk := schema.FromAPIVersionAndKind(o.Node.GetApiVersion(), o.Node.GetKind())
 	for _, r := range dropRules {
 		if apirules.GateOn(r.gate, e.kube) {
 			continue
 		}
 		for _, root := range roots[r.root] {
 			eachAt(root.node, strings.Split(r.path, "."), root.path, func(v, k *kyaml.Node, p string) {
+				// A field the release does not know at all is an error
+				// (newerFields), not dropped.
+				if newerThan(gvk, p, e.kube) > 0 {
+					return
+				}
 				if r.drops == nil || r.drops(v) {
 					out = append(out, Dropped{Path: p, Line: o.LineOf(k), Gate: r.gate,
 						Msg: fmt.Sprintf("field %q is dropped by the API server of %s (%s is on by default from %s): %s",

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
 // TestDropped: a field whose gate is off by default in the env's
@@ -85,6 +87,74 @@ func TestDropped(t *testing.T) {
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestNewerFields: a field a later release added is not in the API of an
+// older kubeVersion at all: an error at its line (Flux's server-side apply
+// fails, "field not declared in schema"), not a dropped-field warning; from
+// the release that added it, the field is what Dropped says, or fine. The
+// documents are the real podinfo Deployment with one field added, and the
+// Service and Pod examples above.
+func TestNewerFields(t *testing.T) {
+	t.Parallel()
+	service := "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n  trafficDistribution: PreferClose\n"
+	podResources := [2]string{"    spec:\n      containers:\n", "    spec:\n      resources: {limits: {cpu: '4'}}\n      containers:\n"}
+	stopSignal := [2]string{"        volumeMounts:\n", "        lifecycle: {stopSignal: SIGTERM}\n        volumeMounts:\n"}
+	for _, tc := range []struct {
+		name, kube string
+		doc        string // "" is podinfo's deployment.yaml with mut
+		mut        [2]string
+		errs       []string // error texts, in order
+		dropped    []string // paths Dropped reports
+	}{
+		{name: "pod resources 1.31", kube: "1.31.0", mut: podResources,
+			errs: []string{`deployment.yaml:24: app demo: Deployment/podinfo: field "spec.template.spec.resources" is not in the API of Kubernetes 1.31 (apps/v1 Deployment has it from 1.32): Flux's server-side apply fails ("field not declared in schema")`}},
+		{name: "pod resources 1.32", kube: "1.32.0", mut: podResources, dropped: []string{"spec.template.spec.resources"}},
+		{name: "pod resources 1.34", kube: "1.34.0", mut: podResources},
+		{name: "pod resources, no kubeVersion", kube: "", mut: podResources},
+		// An alpha field: unknown before 1.33, dropped unnoticed after.
+		{name: "stop signal 1.32", kube: "1.32.0", mut: stopSignal,
+			errs: []string{`field "spec.template.spec.containers[0].lifecycle.stopSignal" is not in the API of Kubernetes 1.32 (apps/v1 Deployment has it from 1.33)`}},
+		{name: "stop signal 1.33", kube: "1.33.0", mut: stopSignal},
+		{name: "traffic distribution 1.29", kube: "1.29.0", doc: service,
+			errs: []string{`doc.yaml:7: app demo: Service/web: field "spec.trafficDistribution" is not in the API of Kubernetes 1.29 (v1 Service has it from 1.30)`}},
+		{name: "traffic distribution 1.30", kube: "1.30.0", doc: service, dropped: []string{"spec.trafficDistribution"}},
+		// Older than the table: what 1.24 lacks, older releases lack too.
+		{name: "pod resources 1.20", kube: "1.20.0", mut: podResources, errs: []string{`"spec.template.spec.resources" is not in the API of Kubernetes 1.20`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path, doc := "doc.yaml", tc.doc
+			if doc == "" {
+				path, doc = realDoc(t, "podinfo", "deployment.yaml", tc.mut[0], tc.mut[1])
+			}
+			env, err := NewSchemas().Env(tc.kube, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs := parse(t, path, doc)
+			var got []string
+			for _, err := range diag.Flatten(env.Objects("demo", objs)) {
+				got = append(got, err.Error())
+			}
+			ok := len(got) == len(tc.errs)
+			for i := 0; ok && i < len(got); i++ {
+				ok = strings.Contains(got[i], tc.errs[i])
+			}
+			if !ok {
+				t.Errorf("errors:\n%s\nwant, containing:\n%s", strings.Join(got, "\n"), strings.Join(tc.errs, "\n"))
+			}
+			var dropped []string
+			for _, o := range objs {
+				for _, d := range env.Dropped(o) {
+					dropped = append(dropped, d.Path)
+				}
+			}
+			if !slices.Equal(dropped, tc.dropped) {
+				t.Errorf("dropped %q, want %q", dropped, tc.dropped)
 			}
 		})
 	}

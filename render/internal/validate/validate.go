@@ -260,7 +260,7 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 	}
 	decodeErrs, reported, decoded := decode(app, o, gvk, typed, e.schemas, enc)
 	errs = append(errs, decodeErrs...)
-	schemaErrs, missing, dups := checkBuiltin(app, o, gvk, reported, enc)
+	schemaErrs, missing, dups := checkBuiltin(app, o, gvk, reported, enc, e.kube)
 	errs = append(errs, schemaErrs...)
 	// A CRD whose compiling decoded it cleanly is not decoded into typed
 	// again, and apirules has no rules for CRDs (TestRulesSkipCRDs).
