@@ -539,7 +539,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		}
 		venv, err := r.schemas.Env(r.p.KubeVersion, crds)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, crdErrorsByApp(err, runs))
 		}
 		if res == nil || len(res.Secrets) > 0 {
 			// Its secret values may be in any object: nothing of it is kept.
@@ -796,6 +796,43 @@ func (r *Renderer) progress(env string, apps []envconfig.ResolvedApp) func() {
 		done++
 		r.opts.Progress(env, done, total)
 	}
+}
+
+// crdErrorsByApp names, in the errors of the env's CRDs (validate's Env,
+// which takes objects without their apps), the app whose output holds
+// each CRD: the one object of that file and identity among the apps' (a
+// CRD of validation.crds is no app's; two apps with the same CRD are an
+// error of their own, and their CRD's is left without one).
+func crdErrorsByApp(err error, runs []*appRun) error {
+	type at struct {
+		file string
+		obj  diag.Object
+	}
+	apps := map[at]string{}
+	for _, run := range runs {
+		for _, o := range run.objs {
+			if o.Node == nil || o.Node.GetKind() != "CustomResourceDefinition" {
+				continue
+			}
+			k := at{o.File, objRef(o)}
+			if a, ok := apps[k]; ok && a != run.app.Name {
+				apps[k] = ""
+				continue
+			}
+			apps[k] = run.app.Name
+		}
+	}
+	var out []error
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if errors.As(e, &de) && de.App == "" {
+			if app := apps[at{de.File, de.Object}]; app != "" {
+				e = de.ForApp(app)
+			}
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
 }
 
 // forApp names app on every error in err that does not name one yet.
