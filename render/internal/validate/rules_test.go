@@ -404,7 +404,20 @@ func TestAPIServerRules(t *testing.T) {
 			`field "spec.template.spec.containers[1].env[0].valueFrom.resourceFieldRef.divisor": Invalid value: "limits.cpu": only divisor's values 1m and 1 are supported with the cpu resource`},
 		{"env secret key with /", "argo-cd", repoServer, "                key: auth\n", "                key: auth/password\n",
 			`field "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.key": Invalid value: "auth/password": a valid config key must consist of alphanumeric characters`},
+		// The API server checks a referenced ConfigMap's or Secret's name
+		// with no Required check first: an empty one (a chart's unset
+		// existingSecret) is an invalid DNS subdomain, optional or not.
+		{"env secret name empty", "argo-cd", repoServer, "                name: argocd-redis\n", "                name: ''\n",
+			`argocd-repo-server-deployment.yaml:31: app argo-cd: Deployment/argocd-repo-server: field "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name": Invalid value: "": a lowercase RFC 1123 subdomain`},
+		{"env secret name left out", "argo-cd", repoServer, "                key: auth\n                name: argocd-redis\n", "                key: auth\n",
+			`field "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name": Invalid value: "": a lowercase RFC 1123 subdomain`},
+		{"env optional config map name", "argo-cd", repoServer, "                name: argocd-cm\n", "                name: Argocd_CM\n",
+			`field "spec.template.spec.containers[0].env[2].valueFrom.configMapKeyRef.name": Invalid value: "Argocd_CM": a lowercase RFC 1123 subdomain`},
 		// Mounts, envFrom, host network ports, host aliases, gates (podfields.go).
+		{"envFrom config map name", "podinfo", dep, "        env:\n", "        envFrom:\n        - configMapRef: {name: Podinfo_Config}\n        env:\n",
+			`deployment.yaml:48: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].envFrom[0].configMapRef.name": Invalid value: "Podinfo_Config": a lowercase RFC 1123 subdomain`},
+		{"envFrom secret name empty", "podinfo", dep, "        env:\n", "        envFrom:\n        - secretRef: {name: '', optional: true}\n        env:\n",
+			`field "spec.template.spec.containers[0].envFrom[0].secretRef.name": Required value`},
 		{"subPath with ..", "podinfo", dep, "            mountPath: /data\n", "            mountPath: /data\n            subPath: ../etc\n",
 			`field "spec.template.spec.containers[0].volumeMounts[0].subPath": Invalid value: "../etc": must not contain '..'`},
 		{"subPath absolute", "podinfo", dep, "            mountPath: /data\n", "            mountPath: /data\n            subPath: /podinfo\n",
@@ -596,6 +609,9 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		{"sub-path expression and Bidirectional mount in a privileged container", "kube-prometheus", "nodeExporter-daemonset.yaml", "          allowPrivilegeEscalation: false\n          capabilities:\n            add:\n            - SYS_TIME\n            drop:\n            - ALL\n          readOnlyRootFilesystem: true\n        volumeMounts:\n        - mountPath: /host/sys\n          mountPropagation: HostToContainer\n",
 			"          privileged: true\n          capabilities:\n            add:\n            - SYS_TIME\n            drop:\n            - ALL\n          readOnlyRootFilesystem: true\n        volumeMounts:\n        - mountPath: /host/sys\n          mountPropagation: Bidirectional\n          subPathExpr: $(NODE_NAME)/x\n"},
 		{"envFrom with a prefix", "podinfo", "deployment.yaml", "        env:\n", "        envFrom:\n        - {prefix: podinfo.ui-, configMapRef: {name: podinfo}}\n        - secretRef: {name: podinfo, optional: true}\n        env:\n"},
+		// The API server checks an envFrom name as a generateName prefix,
+		// which may end in '-'.
+		{"envFrom name ending in -", "podinfo", "deployment.yaml", "        env:\n", "        envFrom:\n        - secretRef: {name: podinfo-}\n        env:\n"},
 		{"host aliases and gates", "podinfo", "deployment.yaml", "      containers:\n", "      hostAliases: [{ip: 'fd00::5', hostnames: [registry.local, foo]}]\n      readinessGates: [{conditionType: target-health.elbv2.k8s.aws/podinfo}]\n      schedulingGates: [{name: example.com/quota}]\n      runtimeClassName: gvisor\n      containers:\n"},
 		{"kernel sysctls on the host's network", "kube-prometheus", "nodeExporter-daemonset.yaml", "        runAsUser: 65534\n", "        runAsUser: 65534\n        sysctls: [{name: kernel.shm_rmid_forced, value: '1'}, {name: kernel.msgmax, value: '65536'}]\n"},
 		{"image pull secret without a name", "podinfo", "deployment.yaml", "      containers:\n", "      imagePullSecrets: [{}]\n      containers:\n"},

@@ -762,9 +762,11 @@ func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 			c.resourceFieldRef(vf.ResourceFieldRef, false, vp.Child("resourceFieldRef"))
 		}
 		if r := vf.ConfigMapKeyRef; r != nil {
+			c.refName(r.Name, vp.Child("configMapKeyRef", "name"), "ConfigMap")
 			c.refKey(r.Key, vp.Child("configMapKeyRef", "key"))
 		}
 		if r := vf.SecretKeyRef; r != nil {
+			c.refName(r.Name, vp.Child("secretKeyRef", "name"), "Secret")
 			c.refKey(r.Key, vp.Child("secretKeyRef", "key"))
 		}
 		if r := vf.FileKeyRef; r != nil && c.on("EnvFiles") {
@@ -784,6 +786,23 @@ func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 			c.add(field.Invalid(vp, "", "may not have more than one field specified at a time"),
 				"give valueFrom exactly one source")
 		}
+	}
+}
+
+// refName checks the name of the ConfigMap or Secret (kind) an
+// environment variable reads a key of: a DNS subdomain, whether or not
+// the reference is optional (validateConfigMapKeySelector and
+// validateSecretKeySelector in k8s.io/kubernetes v1.37
+// pkg/apis/core/validation). The API server has no Required check here,
+// so an empty name, which a chart renders when a value such as
+// existingSecret is unset, is refused as an invalid one.
+func (c *checker) refName(name string, p *field.Path, kind string) {
+	hint := "a " + kind + "'s name is a DNS subdomain: lowercase letters, digits, '-' and '.'"
+	if name == "" {
+		hint = "name the " + kind + " to read the key from; a chart renders an empty name when the value that names it (such as existingSecret) is unset"
+	}
+	for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(name, false) {
+		c.add(field.Invalid(p, name, msg), hint)
 	}
 }
 

@@ -185,15 +185,11 @@ func (c *checker) envFrom(sources []corev1.EnvFromSource, path *field.Path) {
 		n := 0
 		if ev.ConfigMapRef != nil {
 			n++
-			if ev.ConfigMapRef.Name == "" {
-				c.add(field.Required(ip.Child("configMapRef", "name"), ""), "name the ConfigMap whose keys become variables")
-			}
+			c.envFromName(ev.ConfigMapRef.Name, ip.Child("configMapRef", "name"), "ConfigMap")
 		}
 		if ev.SecretRef != nil {
 			n++
-			if ev.SecretRef.Name == "" {
-				c.add(field.Required(ip.Child("secretRef", "name"), ""), "name the Secret whose keys become variables")
-			}
+			c.envFromName(ev.SecretRef.Name, ip.Child("secretRef", "name"), "Secret")
 		}
 		// The API server reports both at envFrom, without the index.
 		switch {
@@ -202,6 +198,22 @@ func (c *checker) envFrom(sources []corev1.EnvFromSource, path *field.Path) {
 		case n > 1:
 			c.add(field.Invalid(ip, "", "may not have more than one field specified at a time"), "split the entry in two: one configMapRef, one secretRef")
 		}
+	}
+}
+
+// envFromName checks the name of the ConfigMap or Secret (kind) whose
+// keys an envFrom entry makes variables: given, and a DNS subdomain
+// (validateConfigMapEnvSource, validateSecretEnvSource in
+// k8s.io/kubernetes v1.37 pkg/apis/core/validation). Those call the name
+// check with prefix true, which masks one trailing '-', so "app-" passes
+// here though it is no object's name, as the API server lets it pass.
+func (c *checker) envFromName(name string, p *field.Path, kind string) {
+	if name == "" {
+		c.add(field.Required(p, ""), "name the "+kind+" whose keys become variables; a chart renders an empty name when the value that names it is unset")
+		return
+	}
+	for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(name, true) {
+		c.add(field.Invalid(p, name, msg), "a "+kind+"'s name is a DNS subdomain: lowercase letters, digits, '-' and '.'")
 	}
 }
 
