@@ -244,6 +244,9 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"indexed job", &batchv1.Job{}, "spec:\n  completionMode: Indexed\n  completions: 3\n  backoffLimitPerIndex: 1\n  maxFailedIndexes: 1\n  template:" + podTemplate + "\n      restartPolicy: Never", ""},
 		{"per-index backoff without indexes", &batchv1.Job{}, "spec:\n  backoffLimitPerIndex: 1\n  template:" + podTemplate + "\n      restartPolicy: Never",
 			"spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode"},
+		{"hpa object metric of no name", &autoscalingv2.HorizontalPodAutoscaler{}, "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n  metrics:\n" +
+			"  - {type: Object, object: {describedObject: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: ''}, metric: {name: requests}, target: {type: Value, value: '10'}}}",
+			"spec.metrics[0].object.describedObject.name: Required value"},
 		{"pod failure policy restarting OnFailure", &batchv1.Job{}, "spec:\n  podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [42]}}]}\n  template:" + podTemplate + "\n      restartPolicy: OnFailure",
 			`spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified`},
 		{"cronjob with negative history", &batchv1.CronJob{}, cronJob("'@daily'", "failedJobsHistoryLimit: -1"),

@@ -2,6 +2,7 @@ package apirules
 
 import (
 	"fmt"
+	"strings"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -73,11 +74,21 @@ func (c *checker) scaleToZeroMetrics(min *int32, metrics []autoscalingv2.MetricS
 }
 
 // scaleTarget checks the kind and name of the object an autoscaler
-// scales: they become a URL path segment.
+// scales (or an object metric describes): given, and usable as a URL
+// path segment (ValidateCrossVersionObjectReference). Left out, the
+// schema reports them missing; written as "" they are refused here.
 func (c *checker) scaleTarget(kind, name string, p *field.Path) {
+	hint := "scaleTargetRef names the workload to scale, such as kind: Deployment and its name"
+	if strings.HasSuffix(p.String(), "describedObject") {
+		hint = "describedObject names the object whose metric to read, such as kind: Ingress and its name"
+	}
 	for _, f := range []struct{ key, value string }{{"kind", kind}, {"name", name}} {
+		if f.value == "" {
+			c.add(field.Required(p.Child(f.key), ""), hint)
+			continue
+		}
 		for _, msg := range path.IsValidPathSegmentName(f.value) {
-			c.add(field.Invalid(p.Child(f.key), f.value, msg), "scaleTargetRef names the workload to scale, such as kind: Deployment and its name")
+			c.add(field.Invalid(p.Child(f.key), f.value, msg), hint)
 		}
 	}
 }

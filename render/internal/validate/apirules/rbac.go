@@ -21,6 +21,13 @@ const rbacGroup = "rbac.authorization.k8s.io"
 func (c *checker) policyRules(rules []rbacv1.PolicyRule, namespaced bool) {
 	for i, r := range rules {
 		p := field.NewPath("rules").Index(i)
+		// Left out, the schema reports verbs missing; an empty list
+		// (a chart's verbs: {{ .Values.verbs }} of nothing) is refused
+		// too (ValidatePolicyRule), for resource and URL rules alike.
+		if len(r.Verbs) == 0 {
+			c.add(field.Required(p.Child("verbs"), "verbs must contain at least one value"),
+				`list what the rule allows, such as [get, list, watch]; "*" for all`)
+		}
 		if len(r.NonResourceURLs) > 0 {
 			if namespaced {
 				c.add(field.Invalid(p.Child("nonResourceURLs"), r.NonResourceURLs, "namespaced rules cannot apply to non-resource URLs"),
@@ -57,10 +64,14 @@ func (c *checker) roleRef(ref rbacv1.RoleRef, kinds []string) {
 		}
 		c.add(field.NotSupported(p.Child("kind"), ref.Kind, kinds), hint)
 	}
-	if ref.Name != "" {
-		for _, msg := range path.IsValidPathSegmentName(ref.Name) {
-			c.add(field.Invalid(p.Child("name"), ref.Name, msg), "name the role to grant")
-		}
+	// An empty name (a chart's unset value) is refused as missing
+	// (ValidateRoleBinding, ValidateClusterRoleBinding): the path segment
+	// check alone takes "".
+	if ref.Name == "" {
+		c.add(field.Required(p.Child("name"), ""), "name the role to grant")
+	}
+	for _, msg := range path.IsValidPathSegmentName(ref.Name) {
+		c.add(field.Invalid(p.Child("name"), ref.Name, msg), "name the role to grant")
 	}
 }
 
@@ -69,6 +80,12 @@ func (c *checker) roleRef(ref rbacv1.RoleRef, kinds []string) {
 func (c *checker) subjects(subjects []rbacv1.Subject, namespaced bool) {
 	for i, s := range subjects {
 		p := field.NewPath("subjects").Index(i)
+		// Every subject needs a name, whatever its kind
+		// (ValidateRoleBindingSubject); only a ServiceAccount's is
+		// checked further.
+		if s.Name == "" {
+			c.add(field.Required(p.Child("name"), ""), "name the ServiceAccount, user or group the binding grants the role to")
+		}
 		switch s.Kind {
 		case rbacv1.ServiceAccountKind:
 			if s.Name != "" {

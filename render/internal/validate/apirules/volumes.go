@@ -101,6 +101,12 @@ func (c *checker) volume(v *corev1.Volume, p *field.Path) {
 		}
 		c.fileMode(v.ConfigMap.DefaultMode, cp.Child("defaultMode"))
 		c.keysToPaths(v.ConfigMap.Items, cp.Child("items"), nil, nil)
+	case v.PersistentVolumeClaim != nil:
+		// validatePersistentClaimVolumeSource: a chart whose claim name
+		// value is unset renders claimName: "".
+		if v.PersistentVolumeClaim.ClaimName == "" {
+			c.add(field.Required(p.Child("persistentVolumeClaim", "claimName"), ""), "name the PersistentVolumeClaim to mount")
+		}
 	case v.DownwardAPI != nil:
 		dp := p.Child("downwardAPI")
 		c.fileMode(v.DownwardAPI.DefaultMode, dp.Child("defaultMode"))
