@@ -979,3 +979,41 @@ func TestStorageClassesAndEndpointSlices(t *testing.T) {
 		}
 	}
 }
+
+// TestJobPodFailurePolicies: the Job with a pod failure policy of the
+// Kubernetes documentation (concepts/workloads/controllers/job) passes
+// the whole validation, and a mistake in its policy is told once, at its
+// line: an exit code twice is the API server's duplicate, not also
+// server-side apply's (the values are a set).
+func TestJobPodFailurePolicies(t *testing.T) {
+	t.Parallel()
+	const job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: job-pod-failure-policy-example\nspec:\n  completions: 12\n  parallelism: 3\n" +
+		"  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: main\n        image: docker.io/library/bash:5\n" +
+		"        command: [\"bash\"]\n        args:\n        - -c\n        - echo \"Hello world!\" && sleep 5 && exit 42\n" +
+		"  backoffLimit: 6\n  podFailurePolicy:\n    rules:\n    - action: FailJob\n      onExitCodes:\n        containerName: main\n" +
+		"        operator: In\n        values: [42]\n    - action: Ignore\n      onPodConditions:\n      - type: DisruptionTarget\n"
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"as documented", "", "", ""},
+		{"exit code twice", "values: [42]", "values: [42, 42]",
+			`job.yaml:25: app batch: Job/job-pod-failure-policy-example: field "spec.podFailurePolicy.rules[0].onExitCodes.values[1]": Duplicate value: 42`},
+		{"exit code 0 with In", "values: [42]", "values: [0, 42]",
+			`job.yaml:25: app batch: Job/job-pod-failure-policy-example: field "spec.podFailurePolicy.rules[0].onExitCodes.values[0]": Invalid value: 0: must not be 0 for the In operator`},
+		{"rule of both", "    - action: Ignore\n", "    - action: Ignore\n      onExitCodes: {operator: In, values: [1]}\n",
+			`job.yaml:26: app batch: Job/job-pod-failure-policy-example: field "spec.podFailurePolicy.rules[1]": Invalid value: specifying both OnExitCodes and OnPodConditions is not supported`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(job, tc.from, tc.to, 1)
+			if tc.from != "" && doc == job {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			errs := diag.Flatten(testEnv(t).Objects("batch", parse(t, "job.yaml", doc)))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Fatalf("got %v, want one error containing %s", errs, tc.want)
+			}
+		})
+	}
+}

@@ -273,6 +273,7 @@ func (c *checker) job(js *batchv1.JobSpec, spec *field.Path, ownSelector bool) {
 	}
 	c.pod(&js.Template.Spec, tplSpec, nil)
 	c.jobCounts(js, spec)
+	c.podFailurePolicy(js, spec.Child("podFailurePolicy"))
 }
 
 // pod checks a pod spec: unique, valid container and volume names,

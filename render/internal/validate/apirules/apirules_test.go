@@ -60,6 +60,12 @@ func webhookResources(resources string) string {
 		"  rules: [{operations: [CREATE], apiGroups: [''], apiVersions: [v1], resources: [" + resources + "]}]"
 }
 
+// pfp is a Job document whose pod failure policy has rules (flow
+// sequence entries); its pod template's container is main.
+func pfp(rules string) string {
+	return "spec:\n  podFailurePolicy: {rules: [" + rules + "]}\n  template:" + podTemplate + "\n      restartPolicy: Never"
+}
+
 // dataClaim is a volume claim template for a volume named data.
 const dataClaim = "[{metadata: {name: data}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}]"
 
@@ -247,6 +253,42 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"hpa object metric of no name", &autoscalingv2.HorizontalPodAutoscaler{}, "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n  metrics:\n" +
 			"  - {type: Object, object: {describedObject: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: ''}, metric: {name: requests}, target: {type: Value, value: '10'}}}",
 			"spec.metrics[0].object.describedObject.name: Required value"},
+		// The pod failure policy of the Kubernetes documentation
+		// (concepts/workloads/controllers/job#pod-failure-policy), and
+		// mistakes in it (podfailure.go).
+		{"pod failure policy", &batchv1.Job{}, pfp("{action: FailJob, onExitCodes: {containerName: main, operator: In, values: [42]}}, {action: Ignore, onPodConditions: [{type: DisruptionTarget}]}"), ""},
+		{"pod failure policy with exit code 0", &batchv1.Job{}, pfp("{action: FailJob, onExitCodes: {operator: In, values: [0, 42]}}"),
+			"spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator"},
+		{"pod failure policy not in exit code 0", &batchv1.Job{}, pfp("{action: Count, onExitCodes: {operator: NotIn, values: [0]}}"), ""},
+		{"pod failure policy unordered", &batchv1.Job{}, pfp("{action: FailJob, onExitCodes: {operator: NotIn, values: [42, 3]}}"),
+			"spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [42,3]: must be ordered"},
+		{"pod failure policy exit code twice", &batchv1.Job{}, pfp("{action: FailJob, onExitCodes: {operator: NotIn, values: [3, 3]}}"),
+			"spec.podFailurePolicy.rules[0].onExitCodes.values[1]: Duplicate value: 3"},
+		{"pod failure policy without exit codes", &batchv1.Job{}, pfp("{action: FailJob, onExitCodes: {operator: In, values: []}}"),
+			"spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []: at least one value is required"},
+		{"pod failure policy of another container", &batchv1.Job{}, pfp("{action: FailJob, onExitCodes: {containerName: sidecar, operator: In, values: [1]}}"),
+			`spec.podFailurePolicy.rules[0].onExitCodes.containerName: Invalid value: "sidecar": must be one of the container or initContainer names in the pod template`},
+		{"pod failure policy empty operator", &batchv1.Job{}, pfp("{action: FailJob, onExitCodes: {operator: '', values: [1]}}"),
+			`spec.podFailurePolicy.rules[0].onExitCodes.operator: Required value: valid values: ["In" "NotIn"]`},
+		{"pod failure policy empty action", &batchv1.Job{}, pfp("{action: '', onPodConditions: [{type: DisruptionTarget}]}"),
+			`spec.podFailurePolicy.rules[0].action: Required value: valid values: ["Count" "FailIndex" "FailJob" "Ignore"]`},
+		{"pod failure policy FailIndex without backoffLimitPerIndex", &batchv1.Job{}, pfp("{action: FailIndex, onExitCodes: {operator: In, values: [1]}}"),
+			`spec.podFailurePolicy.rules[0].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set`},
+		{"pod failure policy FailIndex", &batchv1.Job{}, "spec:\n  completions: 4\n  completionMode: Indexed\n  backoffLimitPerIndex: 1\n" +
+			"  podFailurePolicy: {rules: [{action: FailIndex, onExitCodes: {operator: In, values: [1]}}]}\n  template:" + podTemplate + "\n      restartPolicy: Never", ""},
+		{"pod failure policy rule of both", &batchv1.Job{}, pfp("{action: Ignore, onExitCodes: {operator: In, values: [2]}, onPodConditions: [{type: DisruptionTarget}]}"),
+			"spec.podFailurePolicy.rules[0]: Invalid value: specifying both OnExitCodes and OnPodConditions is not supported"},
+		{"pod failure policy rule of neither", &batchv1.Job{}, pfp("{action: Ignore, onPodConditions: []}"),
+			"spec.podFailurePolicy.rules[0]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required"},
+		{"pod failure policy condition type", &batchv1.Job{}, pfp("{action: Ignore, onPodConditions: [{type: 'Disruption Target', status: 'False'}]}"),
+			`spec.podFailurePolicy.rules[0].onPodConditions[0].type: Invalid value: "Disruption Target": name part must consist of`},
+		{"pod failure policy condition status", &batchv1.Job{}, pfp("{action: Ignore, onPodConditions: [{type: DisruptionTarget, status: 'true'}]}"),
+			`spec.podFailurePolicy.rules[0].onPodConditions[0].status: Unsupported value: "true": supported values: "False", "True", "Unknown"`},
+		{"pod failure policy of 21 rules", &batchv1.Job{}, pfp(strings.Repeat("{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}, ", 20) + "{action: Count, onPodConditions: [{type: DisruptionTarget}]}"),
+			"spec.podFailurePolicy.rules: Too many: 21: must have at most 20 items"},
+		{"cronjob pod failure policy", &batchv1.CronJob{}, "spec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [0]}}]}\n" +
+			"      template:\n        spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}",
+			"spec.jobTemplate.spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator"},
 		{"pod failure policy restarting OnFailure", &batchv1.Job{}, "spec:\n  podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [42]}}]}\n  template:" + podTemplate + "\n      restartPolicy: OnFailure",
 			`spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified`},
 		{"cronjob with negative history", &batchv1.CronJob{}, cronJob("'@daily'", "failedJobsHistoryLimit: -1"),
@@ -758,6 +800,11 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"zero sleep 1.32", func() runtime.Object { return &corev1.Pod{} }, sleep, "1.32.0",
 			"spec.containers[0].lifecycle.preStop.sleep: Invalid value: 0: must be greater than 0 and less than terminationGracePeriodSeconds (30). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep."},
 		{"zero sleep 1.33", func() runtime.Object { return &corev1.Pod{} }, sleep, "1.33.0", ""},
+		// Before JobBackoffLimitPerIndex the API server drops FailIndex
+		// rules unchecked.
+		{"FailIndex rule 1.28", func() runtime.Object { return &batchv1.Job{} }, pfp("{action: FailIndex, onExitCodes: {operator: In, values: [0]}}"), "1.28.9", ""},
+		{"FailIndex rule 1.29", func() runtime.Object { return &batchv1.Job{} }, pfp("{action: FailIndex, onExitCodes: {operator: In, values: [1]}}"), "1.29.0",
+			`spec.podFailurePolicy.rules[0].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set`},
 		{"scale to zero 1.36", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, queue, "1.36.0",
 			"spec.minReplicas: Invalid value: 0: must be greater than or equal to 1"},
 		{"scale to zero 1.37", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, queue, "1.37.0", ""},
