@@ -378,6 +378,7 @@ func (c *checker) clusterIPs(s *corev1.ServiceSpec, spec *field.Path) {
 		c.add(field.Invalid(ipsPath, ips, "must be empty when `clusterIP` is not specified"),
 			"set clusterIP to the first of clusterIPs, or leave both out for addresses the cluster picks")
 	}
+	c.ipFamilies(s, spec)
 	hint := "a cluster IP is an address of the cluster's service range, such as 10.96.0.10, or None for a headless Service"
 	invalid := false
 	for i, ip := range ips {
@@ -413,6 +414,33 @@ func (c *checker) clusterIPs(s *corev1.ServiceSpec, spec *field.Path) {
 				c.add(field.Invalid(at(i), ip, fmt.Sprintf("expected an IPv6 value as indicated by `ipFamilies[%v]`", i)), "list ipFamilies in the order of the cluster IPs")
 			}
 		}
+	}
+}
+
+// ipFamilies checks a Service's ipFamilies and ipFamilyPolicy on their
+// own, as ValidateServiceClusterIPsRelatedFields (k8s.io/kubernetes v1.37)
+// does before the API server fills them in: each family IPv4 or IPv6,
+// once (two of one family, a dual-stack Service written wrong, are
+// refused, not made single-stack), and a policy that is one of the three.
+// The schema's enums refuse other values; "" passes them and is refused
+// here.
+func (c *checker) ipFamilies(s *corev1.ServiceSpec, spec *field.Path) {
+	fp := spec.Child("ipFamilies")
+	families := []corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}
+	seen := map[corev1.IPFamily]bool{}
+	for i, f := range s.IPFamilies {
+		if f == "" {
+			c.add(field.NotSupported(fp.Index(i), f, families), "an IP family is IPv4 or IPv6")
+		}
+		if seen[f] {
+			c.add(field.Duplicate(fp.Index(i), f), "list each IP family once: [IPv4, IPv6] for a dual-stack Service, one of them for a single-stack one")
+		}
+		seen[f] = true
+	}
+	if p := s.IPFamilyPolicy; p != nil && *p == "" {
+		c.add(field.NotSupported(spec.Child("ipFamilyPolicy"), *p, []corev1.IPFamilyPolicy{
+			corev1.IPFamilyPolicyPreferDualStack, corev1.IPFamilyPolicyRequireDualStack, corev1.IPFamilyPolicySingleStack}),
+			"set ipFamilyPolicy to SingleStack, PreferDualStack or RequireDualStack, or leave it out")
 	}
 }
 
