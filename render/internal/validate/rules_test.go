@@ -1023,3 +1023,75 @@ func TestJobPodFailurePolicies(t *testing.T) {
 		})
 	}
 }
+
+// TestKindsOfFewRules: the Kubernetes documentation's Endpoints (of a
+// Service without a selector), RuntimeClass and CSIDriver, a Namespace
+// and a Lease pass the whole validation, and a mistake in each
+// is told once, at its line.
+func TestKindsOfFewRules(t *testing.T) {
+	t.Parallel()
+	const endpoints = "apiVersion: v1\nkind: Endpoints\nmetadata:\n  name: my-service\nsubsets:\n  - addresses:\n      - ip: 192.0.2.42\n    ports:\n      - port: 9376\n"
+	const runtimeClass = "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: myclass\nhandler: myconfiguration\n" +
+		"scheduling:\n  nodeSelector:\n    example.com/runtime: gvisor\n  tolerations:\n  - {key: example.com/sandbox, operator: Exists, effect: NoSchedule}\n"
+	const namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\nspec:\n  finalizers:\n  - kubernetes\n  - example.com/cleanup\n"
+	const csiDriver = "apiVersion: storage.k8s.io/v1\nkind: CSIDriver\nmetadata:\n  name: mycsidriver.example.com\nspec:\n  attachRequired: true\n  podInfoOnMount: true\n" +
+		"  fsGroupPolicy: File\n  volumeLifecycleModes:\n    - Persistent\n    - Ephemeral\n  tokenRequests:\n    - audience: \"gcp\"\n    - audience: \"\"\n" +
+		"      expirationSeconds: 3600\n  requiresRepublish: true\n  seLinuxMount: true\n"
+	const lease = "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: my-controller\nspec:\n  holderIdentity: my-controller-0\n  leaseDurationSeconds: 15\n  leaseTransitions: 0\n"
+	for _, tc := range []struct{ name, doc, from, to, want string }{
+		{"endpoints", endpoints, "", "", ""},
+		{"endpoints address of a host name", endpoints, "ip: 192.0.2.42", "ip: db.example.com",
+			`objs.yaml:7: app infra: Endpoints/my-service: field "subsets[0].addresses[0].ip": Invalid value: "db.example.com": must be a valid IP address`},
+		{"endpoints address on the loopback", endpoints, "ip: 192.0.2.42", "ip: 127.0.0.1",
+			`field "subsets[0].addresses[0].ip": Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)`},
+		{"endpoints without addresses", endpoints, "  - addresses:\n      - ip: 192.0.2.42\n    ports:\n", "  - ports:\n",
+			"field \"subsets[0]\": Required value: must specify `addresses` or `notReadyAddresses`"},
+		{"endpoints port 0", endpoints, "port: 9376", "port: 0",
+			`objs.yaml:9: app infra: Endpoints/my-service: field "subsets[0].ports[0].port": Invalid value: 0: must be between 1 and 65535, inclusive`},
+		{"endpoints ports without names", endpoints, "      - port: 9376\n", "      - port: 9376\n      - {port: 9377, name: metrics}\n",
+			`field "subsets[0].ports[0].name": Required value`},
+		{"endpoints port name", endpoints, "      - port: 9376\n", "      - {port: 9376, name: HTTP_PORT}\n",
+			`field "subsets[0].ports[0].name": Invalid value: "HTTP_PORT": a lowercase RFC 1123 label`},
+		{"runtime class", runtimeClass, "", "", ""},
+		{"runtime class handler", runtimeClass, "handler: myconfiguration", "handler: my_configuration",
+			`objs.yaml:5: app infra: RuntimeClass/myclass: field "handler": Invalid value: "my_configuration": a lowercase RFC 1123 label`},
+		{"runtime class handler empty", runtimeClass, "handler: myconfiguration", "handler: ''",
+			`objs.yaml:5: app infra: RuntimeClass/myclass: field "handler": Required value`},
+		{"runtime class handler left out", runtimeClass, "handler: myconfiguration\n", "",
+			`missing required field "handler"`},
+		{"runtime class toleration twice", runtimeClass, "  - {key: example.com/sandbox, operator: Exists, effect: NoSchedule}\n", "  - {key: example.com/sandbox, operator: Exists, effect: NoSchedule}\n  - {key: example.com/sandbox, operator: Exists, effect: NoSchedule}\n",
+			`field "scheduling.tolerations[1]": Duplicate value`},
+		{"runtime class node selector", runtimeClass, "example.com/runtime: gvisor", "example.com/runtime: gvisor 2",
+			`field "scheduling.nodeSelector": Invalid value: "gvisor 2"`},
+		{"namespace", namespace, "", "", ""},
+		{"namespace finalizer without a domain", namespace, "  - example.com/cleanup\n", "  - cleanup\n",
+			`objs.yaml:6: app infra: Namespace/team-a: field "spec.finalizers": Invalid value: "cleanup": name is neither a standard finalizer name nor is it fully qualified`},
+		{"csi driver", csiDriver, "", "", ""},
+		{"csi driver token of a minute", csiDriver, "expirationSeconds: 3600", "expirationSeconds: 60",
+			`objs.yaml:15: app infra: CSIDriver/mycsidriver.example.com: field "spec.tokenRequests[1].expirationSeconds": Invalid value: 60: may not specify a duration less than 10 minutes`},
+		{"csi driver audience twice", csiDriver, "audience: \"gcp\"", "audience: \"\"",
+			`field "spec.tokenRequests[1].audience": Duplicate value: ""`},
+		{"csi driver lifecycle mode", csiDriver, "    - Ephemeral\n", "    - ephemeral\n",
+			`objs.yaml:9: app infra: CSIDriver/mycsidriver.example.com: field "spec.volumeLifecycleModes": Unsupported value: "ephemeral": supported values: "Persistent", "Ephemeral"`},
+		{"csi driver fsGroupPolicy", csiDriver, "fsGroupPolicy: File", "fsGroupPolicy: Files",
+			`field "spec.fsGroupPolicy": Unsupported value: "Files": supported values: "File", "None", "ReadWriteOnceWithFSType"`},
+		{"lease", lease, "", "", ""},
+		{"lease of no time", lease, "leaseDurationSeconds: 15", "leaseDurationSeconds: 0",
+			`objs.yaml:7: app infra: Lease/my-controller: field "spec.leaseDurationSeconds": Invalid value: 0: must be greater than 0`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(tc.doc, tc.from, tc.to, 1)
+			if tc.from != "" && doc == tc.doc {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			errs := diag.Flatten(testEnv(t).Objects("infra", parse(t, "objs.yaml", doc)))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Fatalf("got %v, want one error containing %s", errs, tc.want)
+			}
+		})
+	}
+}

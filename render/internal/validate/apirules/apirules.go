@@ -13,9 +13,11 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
@@ -114,6 +116,16 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.storageClass(o)
 	case *discoveryv1.EndpointSlice:
 		c.endpointSlice(o)
+	case *corev1.Endpoints:
+		c.endpoints(o)
+	case *corev1.Namespace:
+		c.namespaceFinalizers(o)
+	case *nodev1.RuntimeClass:
+		c.runtimeClass(o)
+	case *storagev1.CSIDriver:
+		c.csiDriverSpec(o)
+	case *coordinationv1.Lease:
+		c.lease(o)
 	case *corev1.LimitRange:
 		c.limitRange(o)
 	case *corev1.ResourceQuota:
