@@ -1025,8 +1025,8 @@ func TestJobPodFailurePolicies(t *testing.T) {
 }
 
 // TestKindsOfFewRules: the Kubernetes documentation's Endpoints (of a
-// Service without a selector), RuntimeClass and CSIDriver, a Namespace
-// and a Lease pass the whole validation, and a mistake in each
+// Service without a selector), RuntimeClass, CSIDriver and FlowSchema, a
+// Namespace and a Lease pass the whole validation, and a mistake in each
 // is told once, at its line.
 func TestKindsOfFewRules(t *testing.T) {
 	t.Parallel()
@@ -1038,6 +1038,9 @@ func TestKindsOfFewRules(t *testing.T) {
 		"  fsGroupPolicy: File\n  volumeLifecycleModes:\n    - Persistent\n    - Ephemeral\n  tokenRequests:\n    - audience: \"gcp\"\n    - audience: \"\"\n" +
 		"      expirationSeconds: 3600\n  requiresRepublish: true\n  seLinuxMount: true\n"
 	const lease = "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: my-controller\nspec:\n  holderIdentity: my-controller-0\n  leaseDurationSeconds: 15\n  leaseTransitions: 0\n"
+	const flowSchema = "apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\nmetadata:\n  name: health-for-strangers\nspec:\n  matchingPrecedence: 1000\n" +
+		"  priorityLevelConfiguration:\n    name: exempt\n  rules:\n    - nonResourceRules:\n      - nonResourceURLs:\n          - \"/healthz\"\n          - \"/livez\"\n          - \"/readyz\"\n" +
+		"        verbs:\n          - \"*\"\n      subjects:\n        - kind: Group\n          group:\n            name: \"system:unauthenticated\"\n"
 	for _, tc := range []struct{ name, doc, from, to, want string }{
 		{"endpoints", endpoints, "", "", ""},
 		{"endpoints address of a host name", endpoints, "ip: 192.0.2.42", "ip: db.example.com",
@@ -1078,6 +1081,15 @@ func TestKindsOfFewRules(t *testing.T) {
 		{"lease", lease, "", "", ""},
 		{"lease of no time", lease, "leaseDurationSeconds: 15", "leaseDurationSeconds: 0",
 			`objs.yaml:7: app infra: Lease/my-controller: field "spec.leaseDurationSeconds": Invalid value: 0: must be greater than 0`},
+		{"flow schema", flowSchema, "", "", ""},
+		{"flow schema precedence", flowSchema, "matchingPrecedence: 1000", "matchingPrecedence: 20000",
+			`objs.yaml:6: app infra: FlowSchema/health-for-strangers: field "spec.matchingPrecedence": Invalid value: 20000: must not be greater than 10000`},
+		{"flow schema of no priority level", flowSchema, "name: exempt", "name: ''",
+			`objs.yaml:8: app infra: FlowSchema/health-for-strangers: field "spec.priorityLevelConfiguration.name": Required value: must reference a priority level`},
+		{"flow schema URL without slash", flowSchema, "\"/livez\"", "livez",
+			`field "spec.rules[0].nonResourceRules[0].nonResourceURLs[1]": Invalid value: "livez": must start with slash`},
+		{"flow schema group of no name", flowSchema, "name: \"system:unauthenticated\"", "name: ''",
+			`objs.yaml:20: app infra: FlowSchema/health-for-strangers: field "spec.rules[0].subjects[0].group.name": Required value`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -16,6 +16,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -126,6 +127,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.csiDriverSpec(o)
 	case *coordinationv1.Lease:
 		c.lease(o)
+	case *flowcontrolv1.FlowSchema:
+		c.flowSchema(o)
 	case *corev1.LimitRange:
 		c.limitRange(o)
 	case *corev1.ResourceQuota:
