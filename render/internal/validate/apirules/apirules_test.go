@@ -66,6 +66,12 @@ func pfp(rules string) string {
 	return "spec:\n  podFailurePolicy: {rules: [" + rules + "]}\n  template:" + podTemplate + "\n      restartPolicy: Never"
 }
 
+// indexed is an indexed Job document of 5 completions with one more
+// line of spec.
+func indexed(more string) string {
+	return "spec:\n  completions: 5\n  completionMode: Indexed\n  " + more + "\n  template:" + podTemplate + "\n      restartPolicy: Never"
+}
+
 // dataClaim is a volume claim template for a volume named data.
 const dataClaim = "[{metadata: {name: data}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}]"
 
@@ -289,6 +295,24 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"cronjob pod failure policy", &batchv1.CronJob{}, "spec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [0]}}]}\n" +
 			"      template:\n        spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}",
 			"spec.jobTemplate.spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator"},
+		// An indexed Job's success policy (successpolicy.go), the
+		// documentation's (concepts/workloads/controllers/job#success-policy)
+		// and mistakes in it.
+		{"success policy", &batchv1.Job{}, indexed("successPolicy: {rules: [{succeededIndexes: '0,2-3', succeededCount: 1}]}"), ""},
+		{"success policy without rules", &batchv1.Job{}, indexed("successPolicy: {rules: []}"),
+			"spec.successPolicy.rules: Required value: at least one rules must be specified when the successPolicy is specified"},
+		{"success policy rule of nothing", &batchv1.Job{}, indexed("successPolicy: {rules: [{}]}"),
+			"spec.successPolicy.rules[0]: Required value: at least one of succeededCount or succeededIndexes must be specified"},
+		{"success policy index too large", &batchv1.Job{}, indexed("successPolicy: {rules: [{succeededIndexes: 0-10}]}"),
+			`spec.successPolicy.rules[0].succeededIndexes: Invalid value: "0-10": error parsing succeededIndexes: too large index: "10"`},
+		{"success policy indexes out of order", &batchv1.Job{}, indexed("successPolicy: {rules: [{succeededIndexes: '3,1', succeededCount: 1}]}"),
+			`spec.successPolicy.rules[0].succeededIndexes: Invalid value: "3,1": error parsing succeededIndexes: non-increasing order, previous: 3, current: 1`},
+		{"success policy count above completions", &batchv1.Job{}, indexed("successPolicy: {rules: [{succeededCount: 6}]}"),
+			"spec.successPolicy.rules[0].succeededCount: Invalid value: 6: must be less than or equal to 5 (the number of specified completions)"},
+		{"success policy count above its indexes", &batchv1.Job{}, indexed("successPolicy: {rules: [{succeededIndexes: 1-2, succeededCount: 3}]}"),
+			"spec.successPolicy.rules[0].succeededCount: Invalid value: 3: must be less than or equal to 2 (the number of indexes in the specified succeededIndexes field)"},
+		{"indexed job failing more indexes than it has", &batchv1.Job{}, indexed("backoffLimitPerIndex: 1\n  maxFailedIndexes: 6"),
+			"spec.maxFailedIndexes: Invalid value: 6: must be less than or equal to completions"},
 		{"pod failure policy restarting OnFailure", &batchv1.Job{}, "spec:\n  podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [42]}}]}\n  template:" + podTemplate + "\n      restartPolicy: OnFailure",
 			`spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified`},
 		{"cronjob with negative history", &batchv1.CronJob{}, cronJob("'@daily'", "failedJobsHistoryLimit: -1"),
@@ -805,6 +829,10 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"FailIndex rule 1.28", func() runtime.Object { return &batchv1.Job{} }, pfp("{action: FailIndex, onExitCodes: {operator: In, values: [0]}}"), "1.28.9", ""},
 		{"FailIndex rule 1.29", func() runtime.Object { return &batchv1.Job{} }, pfp("{action: FailIndex, onExitCodes: {operator: In, values: [1]}}"), "1.29.0",
 			`spec.podFailurePolicy.rules[0].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set`},
+		// Before JobSuccessPolicy the API server drops successPolicy.
+		{"success policy 1.30", func() runtime.Object { return &batchv1.Job{} }, indexed("successPolicy: {rules: []}"), "1.30.0", ""},
+		{"success policy 1.31", func() runtime.Object { return &batchv1.Job{} }, indexed("successPolicy: {rules: []}"), "1.31.0",
+			"spec.successPolicy.rules: Required value"},
 		{"scale to zero 1.36", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, queue, "1.36.0",
 			"spec.minReplicas: Invalid value: 0: must be greater than or equal to 1"},
 		{"scale to zero 1.37", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, queue, "1.37.0", ""},

@@ -235,6 +235,9 @@ func (c *checker) jobCounts(js *batchv1.JobSpec, spec *field.Path) {
 	if indexed && js.Completions == nil {
 		c.add(field.Required(spec.Child("completions"), "when completion mode is Indexed"), "an indexed Job runs one pod per index: set completions")
 	}
+	if indexed {
+		c.indexedJob(js, spec)
+	}
 	if js.MaxFailedIndexes != nil && js.BackoffLimitPerIndex == nil {
 		c.add(field.Required(spec.Child("backoffLimitPerIndex"), "when maxFailedIndexes is specified"), "set backoffLimitPerIndex, or remove maxFailedIndexes")
 	}
