@@ -12,7 +12,6 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -94,28 +93,8 @@ func encodeKinds(t *testing.T, kinds map[schema.GroupVersionKind][]byte) (index,
 // generateKinds derives each kind's schema from schemas.json.gz: the JSON
 // the validator of the kind is compiled from.
 func generateKinds(t *testing.T) map[schema.GroupVersionKind][]byte {
-	f, err := os.Open("k8sopenapi/schemas.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Components struct {
-			Schemas map[string]json.RawMessage `json:"schemas"`
-		} `json:"components"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	c := &components{raw: doc.Components.Schemas, defs: map[string]any{}, keys: listMapKeyFields(t, doc.Components.Schemas)}
+	raw := builtinComponents(t)
+	c := &components{raw: raw, defs: map[string]any{}, keys: listMapKeyFields(t, raw)}
 	out := map[schema.GroupVersionKind][]byte{}
 	for name, raw := range c.raw {
 		var d struct {
