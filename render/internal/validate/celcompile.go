@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	apiextensionsvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel/model"
@@ -56,13 +57,10 @@ func celByCompat(rules []celVersion) func(*version.Version) fieldpath.ErrorList 
 	}
 }
 
-// The API server's limits on the estimated cost of a CRD's rules
-// (apiextensions validation's StaticEstimatedCostLimit and
-// StaticEstimatedCRDCostLimit): its package is not linked (see
-// crdSpecErrors), so they are restated.
+// The API server's limits on the estimated cost of a CRD's rules.
 const (
-	ruleCostLimit = 10_000_000
-	crdCostLimit  = 100_000_000
+	ruleCostLimit = apiextensionsvalidation.StaticEstimatedCostLimit
+	crdCostLimit  = apiextensionsvalidation.StaticEstimatedCRDCostLimit
 )
 
 // crdCELError is why the API server refuses a CRD for its CEL rules.

@@ -24,7 +24,6 @@ import (
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilvalidation "k8s.io/apimachinery/pkg/util/validation"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
 	kjson "sigs.k8s.io/json"
@@ -425,12 +424,14 @@ func (k cleanKey) persistent() CleanKey {
 
 // crdKeyVersion names the other kind of CleanKey: a CRD that compiled
 // without a problem (crdKey).
-const crdKeyVersion = "kiln-validate-crd-v3\x00"
+const crdKeyVersion = "kiln-validate-crd-v4\x00"
 
 // crdKey is the CleanKey saying that the CRD whose JSON encoding has the
-// sha256 sum compiles: decodes strictly without a problem, is structural,
-// its defaults prune and its CEL rules compile within their cost in the
-// environment of CEL compatibility version compat (v3; v2 compiled them in
+// sha256 sum compiles: decodes strictly without a problem, passes
+// apiextensions' create validation (crdCreateErrors), is structural, its
+// defaults prune and its CEL rules compile within their cost in the
+// environment of CEL compatibility version compat (v4; v3 checked only the
+// names and versions of the create validation; v2 compiled the rules in
 // the newest environment kiln knows, whatever the kubeVersion; v1 did not
 // compile them). An env that meets it again need not compile it unless an
 // object of its kind is checked.
@@ -515,7 +516,13 @@ func compileCRD(data []byte) *crd {
 		namespaced: v1.Spec.Scope == apiextensionsv1.NamespaceScoped,
 		versions:   map[string]*crdVersion{},
 	}
-	if errs := crdSpecErrors(v1); len(errs) > 0 {
+	for i, err := range doc.convErrs {
+		if err != nil {
+			c.err = fmt.Errorf("version %s: converting the schema: %w", v1.Spec.Versions[i].Name, err)
+			return c
+		}
+	}
+	if errs := crdCreateErrors(doc); len(errs) > 0 {
 		c.err = &crdSpecError{errs: errs}
 		return c
 	}
@@ -531,23 +538,16 @@ func compileCRD(data []byte) *crd {
 		if v.Served {
 			c.served = append(c.served, v.Name)
 		}
-		if err := doc.convErrs[i]; err != nil {
-			c.err = fmt.Errorf("version %s: converting the schema: %w", v.Name, err)
-			return c
-		}
 		schema := doc.schemas[i]
 		if schema == nil {
-			continue // the API server refuses such a v1 CRD; the CRD's own check reports it
+			continue // the API server refuses such a v1 CRD: crdCreateErrors did
 		}
 		st, err := structuralschema.NewStructural(schema)
 		if err != nil {
 			c.err = fmt.Errorf("version %s: the schema is not structural: %w", v.Name, err)
 			return c
 		}
-		if errs := structuralschema.ValidateStructural(fieldpath.NewPath("spec", "versions").Key(v.Name).Child("schema", "openAPIV3Schema"), st); len(errs) > 0 {
-			c.err = fmt.Errorf("version %s: the schema is not structural: %w", v.Name, errs.ToAggregate())
-			return c
-		}
+		// Not ValidateStructural: crdCreateErrors ran it on the same schema.
 		rules = append(rules, celVersion{index: i, st: st})
 		copyDefaults(st)
 		if err := structuraldefaulting.PruneDefaults(st); err != nil {
@@ -562,96 +562,6 @@ func compileCRD(data []byte) *crd {
 	}
 	sort.Strings(c.served)
 	return c
-}
-
-// crdSpecError is why the API server refuses a CRD for its name, group,
-// names or versions rather than its schema.
-type crdSpecError struct{ errs fieldpath.ErrorList }
-
-func (e *crdSpecError) Error() string { return e.errs.ToAggregate().Error() }
-
-// crdSpecErrors applies the cheap part of apiextensions' create
-// validation (ValidateCustomResourceDefinition), the checks of the
-// names and versions, after the defaults the API server fills in
-// (singular and listKind from kind). The rest of that validation is the
-// schemas' (compiled per version, below) and CEL's (compiled for the
-// rules objects reach): calling the whole would compile every rule of
-// every CRD.
-func crdSpecErrors(v1 *apiextensionsv1.CustomResourceDefinition) fieldpath.ErrorList {
-	spec := fieldpath.NewPath("spec")
-	var errs fieldpath.ErrorList
-	names := v1.Spec.Names
-	if names.Singular == "" {
-		names.Singular = strings.ToLower(names.Kind)
-	}
-	if names.ListKind == "" && names.Kind != "" {
-		names.ListKind = names.Kind + "List"
-	}
-	if want := names.Plural + "." + v1.Spec.Group; v1.Name != want {
-		errs = append(errs, fieldpath.Invalid(fieldpath.NewPath("metadata", "name"), v1.Name, `must be spec.names.plural+"."+spec.group (`+want+`)`))
-	}
-	switch g := v1.Spec.Group; {
-	case g == "":
-		errs = append(errs, fieldpath.Required(spec.Child("group"), ""))
-	case len(utilvalidation.IsDNS1123Subdomain(g)) > 0:
-		errs = append(errs, fieldpath.Invalid(spec.Child("group"), g, strings.Join(utilvalidation.IsDNS1123Subdomain(g), ",")))
-	case !strings.Contains(g, "."):
-		errs = append(errs, fieldpath.Invalid(spec.Child("group"), g, "should be a domain with at least one dot"))
-	}
-	storage, seen, unique := 0, map[string]bool{}, true
-	for i, v := range v1.Spec.Versions {
-		if v.Storage {
-			storage++
-		}
-		if seen[v.Name] {
-			unique = false
-		}
-		seen[v.Name] = true
-		if msgs := utilvalidation.IsDNS1035Label(v.Name); len(msgs) > 0 {
-			errs = append(errs, fieldpath.Invalid(spec.Child("versions").Index(i).Child("name"), v.Name, strings.Join(msgs, ",")))
-		}
-	}
-	if !unique {
-		errs = append(errs, fieldpath.Invalid(spec.Child("versions"), "", "must contain unique version names"))
-	}
-	if storage != 1 {
-		errs = append(errs, fieldpath.Invalid(spec.Child("versions"), "", "must have exactly one version marked as storage version"))
-	}
-	np := spec.Child("names")
-	for _, n := range []struct{ key, value string }{{"plural", names.Plural}, {"singular", names.Singular}, {"kind", names.Kind}, {"listKind", names.ListKind}} {
-		if n.value == "" {
-			errs = append(errs, fieldpath.Required(np.Child(n.key), ""))
-		}
-	}
-	// apiextensions' ValidateCustomResourceDefinitionNames, re-stated:
-	// its package brings dependencies kiln does not have.
-	label := func(key, value, prefix string, lower bool) {
-		v := value
-		if lower {
-			v = strings.ToLower(v)
-		}
-		if msgs := utilvalidation.IsDNS1035Label(v); value != "" && len(msgs) > 0 {
-			errs = append(errs, fieldpath.Invalid(np.Child(key), value, prefix+strings.Join(msgs, ",")))
-		}
-	}
-	label("plural", names.Plural, "", false)
-	label("singular", names.Singular, "", false)
-	label("kind", names.Kind, "may have mixed case, but should otherwise match: ", true)
-	label("listKind", names.ListKind, "may have mixed case, but should otherwise match: ", true)
-	for i, n := range names.ShortNames {
-		if msgs := utilvalidation.IsDNS1035Label(n); len(msgs) > 0 {
-			errs = append(errs, fieldpath.Invalid(np.Child("shortNames").Index(i), n, strings.Join(msgs, ",")))
-		}
-	}
-	if names.Kind != "" && names.Kind == names.ListKind {
-		errs = append(errs, fieldpath.Invalid(np.Child("listKind"), names.ListKind, "kind and listKind may not be the same"))
-	}
-	for i, n := range names.Categories {
-		if msgs := utilvalidation.IsDNS1035Label(n); len(msgs) > 0 {
-			errs = append(errs, fieldpath.Invalid(np.Child("categories").Index(i), n, strings.Join(msgs, ",")))
-		}
-	}
-	return errs
 }
 
 // copyDefaults gives each default of st a copy of its own, as the API
@@ -837,15 +747,7 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		p := done[i]
 		e.encoded[o.Node.YNode()] = encs[i]
 		if p.c != nil && p.c.err != nil {
-			hint := "fix the CRD's schema; the API server refuses a schema that is not structural"
-			switch p.c.err.(type) {
-			case *crdSpecError:
-				hint = "fix the CRD's metadata.name, spec.group, spec.names or spec.versions: the API server refuses the CRD, so no object of its kind can be applied"
-			case *crdCELError:
-				hint = "fix the CRD's x-kubernetes-validations rules: the cluster refuses the CRD, so no object of its kind can be applied"
-			}
-			errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objectOf(o.Node), Msg: "CustomResourceDefinition cannot be served: " + p.c.err.Error(), Err: p.c.err,
-				Hint: hint})
+			errs = append(errs, crdErrors(o, p.c.err)...)
 			continue
 		}
 		if p.keep {

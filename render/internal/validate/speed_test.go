@@ -252,6 +252,7 @@ func TestParallelCRDsInOrder(t *testing.T) {
 	var docs []string
 	for i := range 8 {
 		bad := strings.Replace(twoVersions, "metadata: {name: gadgets.example.com}", fmt.Sprintf("metadata: {name: bad%d.example.com}", i), 1)
+		bad = strings.Replace(bad, "plural: gadgets}", fmt.Sprintf("plural: bad%d}", i), 1)
 		bad = strings.Replace(bad, "size: {type: string, enum", "size: {enum", 1) // not structural: no type
 		docs = append(docs, bad)
 	}
