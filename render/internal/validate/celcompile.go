@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel/model"
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
@@ -96,7 +98,19 @@ func celCompileErrors(versions []celVersion, compat *version.Version) (errs fiel
 		c := &celCompile{compat: compat}
 		root := fieldpath.NewPath("spec", "versions").Index(v.index).Child("schema", "openAPIV3Schema")
 		one := uint64(1)
-		c.walk(v.st, nil, true, root, &one)
+		c.walk(v.st, nil, true, root, &one, nil)
+		if len(c.errs) == 0 && defaultsUnderRules(v.st) {
+			// The API server runs the rules on each default at or above
+			// them (ValidateDefaults, in its create validation): a default
+			// a rule refuses is refused with the CRD. crdCreateErrors hid
+			// the rules from that run; the rest of it found the defaults
+			// valid, so only the rules' errors are new here.
+			derrs, err := structuraldefaulting.ValidateDefaults(context.Background(), root, v.st, true, true)
+			if err != nil {
+				derrs = append(derrs, fieldpath.InternalError(root, err))
+			}
+			c.errs = append(c.errs, derrs...)
+		}
 		errs = append(errs, c.errs...)
 		if c.total > crdCostLimit {
 			sort.SliceStable(c.expensive, func(i, j int) bool { return c.expensive[i].cost > c.expensive[j].cost })
@@ -127,8 +141,10 @@ type celCompile struct {
 
 // walk visits s at path, whose CEL type is decl (nil: not known from the
 // parent, converted from s), where card is how many values s may have
-// (nil: unbounded), as the API server's CELSchemaContext counts them.
-func (c *celCompile) walk(s *structuralschema.Structural, decl *apiservercel.DeclType, root bool, path *fieldpath.Path, card *uint64) {
+// (nil: unbounded), as the API server's CELSchemaContext counts them, and
+// uncorr is the highest node above whose old and new values the API
+// server cannot pair (the items of a list that is not a map), nil for none.
+func (c *celCompile) walk(s *structuralschema.Structural, decl *apiservercel.DeclType, root bool, path *fieldpath.Path, card *uint64, uncorr *fieldpath.Path) {
 	if !hasRules(s) {
 		return
 	}
@@ -139,7 +155,7 @@ func (c *celCompile) walk(s *structuralschema.Structural, decl *apiservercel.Dec
 		}
 	}
 	if len(s.XValidations) > 0 {
-		c.rules(s, decl, path, card)
+		c.rules(s, decl, path, card, uncorr)
 	}
 	// What a child's values multiply by (extractMaxElements).
 	var child *uint64
@@ -154,6 +170,10 @@ func (c *celCompile) walk(s *structuralschema.Structural, decl *apiservercel.Dec
 			child = card
 		}
 	}
+	propsUncorr := uncorr
+	if propsUncorr == nil && !cel.MapIsCorrelatable(s.XMapType) {
+		propsUncorr = path
+	}
 	names := make([]string, 0, len(s.Properties))
 	for n := range s.Properties {
 		names = append(names, n)
@@ -167,18 +187,22 @@ func (c *celCompile) walk(s *structuralschema.Structural, decl *apiservercel.Dec
 				d = f.Type
 			}
 		}
-		c.walk(&p, d, false, path.Child("properties").Key(n), child)
+		c.walk(&p, d, false, path.Child("properties").Key(n), child, propsUncorr)
 	}
 	if s.Items != nil {
-		c.walk(s.Items, decl.ElemType, false, path.Child("items"), child)
+		itemsUncorr := uncorr
+		if itemsUncorr == nil && (s.XListType == nil || *s.XListType != "map") {
+			itemsUncorr = path
+		}
+		c.walk(s.Items, decl.ElemType, false, path.Child("items"), child, itemsUncorr)
 	}
 	if s.AdditionalProperties != nil && s.AdditionalProperties.Structural != nil {
-		c.walk(s.AdditionalProperties.Structural, decl.ElemType, false, path.Child("additionalProperties"), child)
+		c.walk(s.AdditionalProperties.Structural, decl.ElemType, false, path.Child("additionalProperties"), child, uncorr)
 	}
 }
 
 // rules checks the rules of one node as the API server does.
-func (c *celCompile) rules(s *structuralschema.Structural, decl *apiservercel.DeclType, path *fieldpath.Path, card *uint64) {
+func (c *celCompile) rules(s *structuralschema.Structural, decl *apiservercel.DeclType, path *fieldpath.Path, card *uint64, uncorr *fieldpath.Path) {
 	at := func(i int) *fieldpath.Path { return path.Child("x-kubernetes-validations").Index(i) }
 	before := len(c.errs)
 	seen := make(map[string]bool, len(s.XValidations))
@@ -245,6 +269,9 @@ func (c *celCompile) rules(s *structuralschema.Structural, decl *apiservercel.De
 				c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("rule"), s.XValidations[i].Rule, r.Error.Detail))
 			}
 		}
+		if r.UsesOldSelf && uncorr != nil {
+			c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("rule"), s.XValidations[i].Rule, fmt.Sprintf("oldSelf cannot be used on the uncorrelatable portion of the schema within %v", uncorr)))
+		}
 		if !r.UsesOldSelf && s.XValidations[i].OptionalOldSelf != nil {
 			c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("optionalOldSelf"), *s.XValidations[i].OptionalOldSelf, "may not be set if oldSelf is not used in rule"))
 		}
@@ -298,4 +325,25 @@ func costMessage(name string, cost, limit uint64) string {
 		factor = fmt.Sprintf("%fx", f)
 	}
 	return fmt.Sprintf("%s exceeds budget by factor of %s (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)", name, factor)
+}
+
+// defaultsUnderRules reports whether a default of s is at or above a rule,
+// where the API server runs the rule on it (additionalProperties have no
+// defaults).
+func defaultsUnderRules(s *structuralschema.Structural) bool {
+	if s == nil {
+		return false
+	}
+	if s.Default.Object != nil && hasRules(s) {
+		return true
+	}
+	if defaultsUnderRules(s.Items) {
+		return true
+	}
+	for _, p := range s.Properties {
+		if defaultsUnderRules(&p) {
+			return true
+		}
+	}
+	return false
 }

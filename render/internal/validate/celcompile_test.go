@@ -56,6 +56,16 @@ func TestCRDRulesCompiled(t *testing.T) {
 		{"the same rule over a bounded list", widget, ports, pairs + "                  maxItems: 4\n" +
 			"                  items:\n                    type: object\n                    required: [name]\n                    properties:\n                      name: {type: string, maxLength: 8}\n                      port: {type: integer}\n" +
 			"                ignored:\n                  type: array\n", ""},
+		// What the API server finds only with the rules compiled or run,
+		// hidden from apiextensions' validation (crdCreateErrors).
+		{"oldSelf under a list's items", widget, "                mode: {type: string, default: fast}\n",
+			"                mode: {type: string, default: fast}\n                tags: {type: array, maxItems: 4, items: {type: string, maxLength: 8, x-kubernetes-validations: [{rule: self == oldSelf}]}}\n",
+			`spec.versions[1].schema.openAPIV3Schema.properties[spec].properties[tags].items.x-kubernetes-validations[0].rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within spec.versions[1].schema.openAPIV3Schema.properties[spec].properties[tags]`},
+		{"oldSelf under a map list's items", gwc, "                  required:\n                  - lastTransitionTime\n",
+			"                  x-kubernetes-validations: [{rule: self.type == oldSelf.type}]\n                  required:\n                  - lastTransitionTime\n", ""},
+		{"a default a rule refuses", widget, "mode: {type: string, default: fast}", "mode: {type: string, default: fast, x-kubernetes-validations: [{rule: \"self != 'fast'\", message: not fast}]}",
+			`spec.versions[1].schema.openAPIV3Schema.properties[spec].properties[mode].default: Invalid value: "fast": not fast`},
+		{"a default a rule takes", widget, "mode: {type: string, default: fast}", "mode: {type: string, default: fast, x-kubernetes-validations: [{rule: \"self != 'slow'\", message: not slow}]}", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -37,9 +37,12 @@ func (e *crdSpecError) Error() string { return e.errs.ToAggregate().Error() }
 // The CEL rules are left out of it (hidden while it runs, withoutRules):
 // it would compile every rule at its own CEL compatibility version, where
 // kiln compiles them at kubeVersion's (celCompileErrors), for CRDs the env
-// renders, and the two compilations would double the cost (23 ms of 48 for
+// renders, and the two compilations would cost twice (23 ms more CPU for
 // kube-prometheus-stack's CRDs) and report a rule twice. What the library
-// checks of a rule without compiling it, celCompile.rules restates.
+// checks of a rule without compiling it celCompile.rules restates, but for
+// the rule's reason, which withoutRules checks as it hides the rules; what
+// it finds only with the rules compiled or run (oldSelf that cannot be
+// paired, defaults a rule refuses) celCompileErrors does.
 //
 // Metadata errors other than the name's relation to the names, and the
 // API approval annotation, are left to the metadata checks every object
