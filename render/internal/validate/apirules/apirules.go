@@ -60,6 +60,7 @@ type Options struct {
 // rules here return nil.
 func Check(obj runtime.Object, opts Options) []Problem {
 	c := checker{kube: opts.KubeVersion, celCompat: CELCompatibility(opts.KubeVersion)}
+	c.admissionPolicy(obj) // every version of the policy kinds: admissionpolicy.go
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
