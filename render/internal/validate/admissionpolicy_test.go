@@ -217,6 +217,13 @@ func TestAdmissionPolicies(t *testing.T) {
 			`field "spec.mutations": Required value: mutations must contain at least one item`}},
 		{"params without a paramKind", mapol, "  paramKind:\n    kind: Sidecar\n    apiVersion: mutations.example.com/v1\n", "  variables: [{name: image, expression: 'params.image'}]\n", []string{
 			`mutating.yaml:6: app policies: MutatingAdmissionPolicy/sidecar-policy.example.com: field "spec.variables[0].expression": Invalid value: "params.image": compilation failed: ERROR: <input>:1:1: undeclared reference to 'params'`}},
+		{"no reinvocation policy", mapol, "  reinvocationPolicy: IfNeeded\n", "", []string{
+			`mutating.yaml:5: app policies: MutatingAdmissionPolicy/sidecar-policy.example.com: field "spec.reinvocationPolicy": Required value`}},
+		{"JSON patch type without a JSON patch", mapol, sidecarMutations, "  mutations:\n  - patchType: JSONPatch\n", []string{
+			`field "spec.mutations[0].jsonPatch": Required value: must be specified when patchType is JSONPatch`}},
+		{"no patch type", mapol, sidecarMutations, "  mutations:\n  - applyConfiguration: {expression: 'Object{}'}\n", []string{
+			`missing required field "spec.mutations[0].patchType"`}},
+		{"variable in a mutation", mapol, sidecarMutations, "  variables: [{name: image, expression: 'params.image'}]\n  mutations:\n  - patchType: JSONPatch\n    jsonPatch: {expression: \"[JSONPatch{op: 'add', path: '/metadata/labels/image', value: variables.image}]\"}\n", nil},
 		{"delete", mapol, "[\"CREATE\"]", "[\"CREATE\", \"DELETE\"]", []string{
 			`field "spec.matchConstraints.resourceRules.operations": Unsupported value: "DELETE": supported values: "*", "CONNECT", "CREATE", "UPDATE"`}},
 
