@@ -101,17 +101,21 @@ func parseJournal(data []byte) ([]op, error) {
 	return ops, nil
 }
 
-// kilnOps refuses ops that touch what kiln never writes in a tree: a
-// journal is read from the output folder, which may be a checkout of
-// the manifests repository, so one may have been committed there rather
-// than left by a killed run. kiln's entries are its lock and shard
-// marker and what is in apps/, flux/ and high-level/; never Flux's
-// bootstrap where the tree holds it, nor a .git folder (a hook there would
-// run code).
+// kilnOps refuses ops that a killed kiln could not have left: a journal
+// is read from the output folder, which may be a checkout of the
+// manifests repository, so one may have been committed there rather
+// than left by a killed run. kiln puts only its own entries (its lock and
+// shard marker, what is in apps/, flux/ and high-level/) and removes any
+// entry of the tree (a forced Stage removes the user's), but never Flux's
+// bootstrap where the tree holds it, nor anything in a .git folder (a
+// hook there would run code). apply refuses a symlink on the way to an
+// entry.
 func (o *Out) kilnOps(name string, ops []op) error {
 	for _, op := range ops {
+		// A removal may take any entry of the tree: a forced Stage
+		// removes the user's files through its journal too.
 		top, _, _ := strings.Cut(op.path, "/")
-		ok := op.path == lockfile.File || op.path == lockfile.ShardFile || top == "apps" || top == "flux" || top == "high-level"
+		ok := !op.put || op.path == lockfile.File || op.path == lockfile.ShardFile || top == "apps" || top == "flux" || top == "high-level"
 		for c := range strings.SplitSeq(op.path, "/") {
 			if strings.EqualFold(c, ".git") {
 				ok = false
@@ -178,6 +182,12 @@ func stagedAt(ops []op) []string {
 // os.Root: nothing it does leaves the root.
 func (o *Out) apply(name string, k int, op op, at string) error {
 	live := path.Join(name, op.path)
+	// kiln writes no links: one above an entry (an env's apps/ linked to
+	// ../.git/hooks in a committed checkout) would take the op elsewhere
+	// in the output folder, which os.Root allows.
+	if err := o.noLinkAbove(live); err != nil {
+		return err
+	}
 	aside := func() error {
 		if err := o.step(fmt.Sprintf("op %d: move aside", k)); err != nil {
 			return err
@@ -199,12 +209,17 @@ func (o *Out) apply(name string, k int, op op, at string) error {
 		return aside()
 	}
 	staged := path.Join(newName(name), at)
+	if err := o.noLinkAbove(staged); err != nil {
+		return err
+	}
 	si, err := o.fsys.Lstat(staged)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil // put already
 	case err != nil:
 		return fmt.Errorf("updating %s: %w", live, err)
+	case si.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symlink, which kiln never stages", staged)
 	}
 	// rename(2) replaces a file, link or device at live in one step, so
 	// a reader finds the earlier file or the new one, never none; it
@@ -219,6 +234,17 @@ func (o *Out) apply(name string, k int, op op, at string) error {
 	}
 	if err := o.fsys.Rename(staged, live); err != nil {
 		return fmt.Errorf("putting %s in place: %w", live, err)
+	}
+	return nil
+}
+
+// noLinkAbove refuses rel, a slash path in the output folder, when a
+// folder on its way is a symlink.
+func (o *Out) noLinkAbove(rel string) error {
+	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
+		if fi, err := o.fsys.Lstat(d); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symlink, which kiln never writes: it will not update %s through it", d, rel)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -382,7 +383,7 @@ func TestJournalLeftAlone(t *testing.T) {
 		// A journal may have been committed to the manifests repository
 		// rather than left by a killed run: one that touches what kiln
 		// never writes is refused, not done.
-		"outside kiln's entries":         journalHead + "\ndel \"README.md\"\nend\n",
+		"outside kiln's entries":         journalHead + "\nput \"README.md\"\nend\n",
 		"a git hook":                     journalHead + "\nput \"apps/a/.git/hooks/post-checkout\"\nend\n",
 		"flux's bootstrap":               journalHead + "\ndel \"flux/flux-system\"\nend\n",
 		"the folder of flux's bootstrap": journalHead + "\nput \"flux\"\nend\n",
@@ -473,5 +474,83 @@ func TestConcurrentRunDuringUpdate(t *testing.T) {
 	}
 	if diff := cmp.Diff(asStrings(files), mustRead(t, dir)); diff != "" {
 		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+}
+
+// TestForcedKilledRecovers: a forced update removes the user's files
+// through its journal; killed after the journal is in place, the next run
+// completes it, removal included (a journal may remove any entry but
+// .git's and the bootstrap's).
+func TestForcedKilledRecovers(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	first := Files{MarkerFile: []byte(`{"apps":{"a":{}}}` + "\n"), "apps/a/x.yaml": []byte("a: 1\n")}
+	o, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, o.Stage(context.Background(), "dev", first, false))
+	must(t, o.Commit(context.Background()))
+	must(t, o.Close())
+	put(t, root, map[string]string{"dev/README.md": "notes\n"})
+	second := Files{MarkerFile: first[MarkerFile], "apps/a/x.yaml": []byte("a: 2\n")}
+	s := &stopAt{n: 3}
+	o, err = open(root, s.hook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, o.Stage(context.Background(), "dev", second, true))
+	if err := o.Commit(context.Background()); err == nil {
+		t.Fatal("the commit was not stopped")
+	}
+	_ = o.Close()
+	o, err = Open(root)
+	if err != nil {
+		t.Fatalf("the next run cannot recover: %v", err)
+	}
+	must(t, o.Close())
+	got, err := Read(filepath.Join(root, "dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(second, got); diff != "" {
+		t.Errorf("tree after recovery (-want +got):\n%s", diff)
+	}
+}
+
+// TestJournalThroughLinks: a committed journal cannot reach through a
+// symlink in the tree (apps/ linked to ../.git/hooks), nor put a staged
+// symlink: nothing is written there, and the run fails naming the link.
+func TestJournalThroughLinks(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		link, target string
+		journal      string
+	}{
+		"a link above the entry": {"dev/apps", "../.git/hooks", "put \"apps/pre-commit\""},
+		"a staged link":          {newName("dev") + "/0/pre-commit", "../../.git/hooks/pre-commit", "put \"apps/pre-commit\""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			setUp(t, root, fleetTree, nil)
+			put(t, root, map[string]string{".git/hooks/README": "hooks\n", journalName("dev"): journalHead + "\n" + tc.journal + "\nend\n"})
+			if !strings.HasPrefix(tc.link, newName("dev")) {
+				must(t, os.RemoveAll(filepath.Join(root, tc.link)))
+				put(t, root, map[string]string{newName("dev") + "/0/pre-commit": "#!/bin/sh\necho pwned\n"})
+			} else {
+				must(t, os.MkdirAll(filepath.Join(root, filepath.Dir(tc.link)), 0o755))
+			}
+			must(t, os.Symlink(tc.target, filepath.Join(root, tc.link)))
+			if _, err := Open(root); err == nil || !strings.Contains(err.Error(), "symlink") {
+				t.Fatalf("Open = %v, want an error naming the symlink", err)
+			}
+			if _, err := os.Lstat(filepath.Join(root, ".git", "hooks", "pre-commit")); err == nil {
+				t.Error("a hook was written")
+			}
+			if _, err := os.Lstat(filepath.Join(root, "dev", "apps", "pre-commit")); err == nil && name == "a staged link" {
+				t.Error("a staged link was put in the tree")
+			}
+		})
 	}
 }
