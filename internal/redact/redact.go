@@ -15,6 +15,7 @@ package redact
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -159,8 +160,38 @@ func (r *Redactor) Bytes(b []byte) []byte {
 
 func (r *Redactor) spans(s string) [][2]int { return spansOf(r.m, s) }
 
-// spansOf returns the merged [start, end) ranges covered by matches.
+// spansOf returns the merged [start, end) ranges covered by matches, and
+// by runs of decimal numbers whose bytes hold a match (decimalRuns).
 func spansOf[T string | []byte](m *matcher, text T) [][2]int {
+	spans := matchSpans(m, text)
+	var runs [][2]int
+	decimalRuns(string(text), func(start, end int, spelled []byte) {
+		if len(matchSpans(m, spelled)) > 0 {
+			runs = append(runs, [2]int{start, end})
+		}
+	})
+	if len(runs) == 0 {
+		return spans
+	}
+	return mergeSpans(append(spans, runs...))
+}
+
+// mergeSpans sorts spans and merges those that overlap or touch.
+func mergeSpans(spans [][2]int) [][2]int {
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	out := spans[:1]
+	for _, sp := range spans[1:] {
+		if last := &out[len(out)-1]; sp[0] <= last[1] {
+			last[1] = max(last[1], sp[1])
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
+// matchSpans returns the merged [start, end) ranges covered by matches.
+func matchSpans[T string | []byte](m *matcher, text T) [][2]int {
 	var spans [][2]int
 	scan(m, text, func(end int, n *acNode) {
 		start := end - n.longest
@@ -189,7 +220,10 @@ func (r *Redactor) Found(s string) []string {
 	if r.Empty() {
 		return nil
 	}
-	return r.found(func(hit func(int, *acNode)) { scan(r.m, s, hit) })
+	return r.found(func(hit func(int, *acNode)) {
+		scan(r.m, s, hit)
+		decimalRuns(s, func(_, _ int, spelled []byte) { scan(r.m, spelled, hit) })
+	})
 }
 
 // FoundBytes is Found for a byte slice.
@@ -197,7 +231,10 @@ func (r *Redactor) FoundBytes(b []byte) []string {
 	if r.Empty() {
 		return nil
 	}
-	return r.found(func(hit func(int, *acNode)) { scan(r.m, b, hit) })
+	return r.found(func(hit func(int, *acNode)) {
+		scan(r.m, b, hit)
+		decimalRuns(string(b), func(_, _ int, spelled []byte) { scan(r.m, spelled, hit) })
+	})
 }
 
 func (r *Redactor) found(run func(func(int, *acNode))) []string {

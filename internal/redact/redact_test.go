@@ -42,6 +42,13 @@ var producers = map[string]func(t *testing.T, v string) string{
 	// and std.manifestJsonMinified of it.
 	"bytes as numbers": func(_ *testing.T, v string) string { return "[1, 2, " + decimalBytes(v, ", ") + ", 3]" },
 	"bytes minified":   func(_ *testing.T, v string) string { return `{"b":[` + decimalBytes(v, ",") + `]}` },
+	// Laid out by a serialiser: std.manifestJson's one a line, YAML's
+	// "- " items, space-joined; inside a longer list.
+	"bytes one a line": func(_ *testing.T, v string) string {
+		return "{\n   \"b\": [\n      9,\n      " + decimalBytes(v, ",\n      ") + "\n   ]\n}"
+	},
+	"bytes as a YAML list": func(_ *testing.T, v string) string { return "b:\n  - 1\n  - " + decimalBytes(v, "\n  - ") + "\nc: x" },
+	"bytes space-joined":   func(_ *testing.T, v string) string { return "bytes " + decimalBytes(v, " ") + " end" },
 	"json html-safe": func(t *testing.T, v string) string {
 		b, err := json.Marshal(map[string]string{"password": v, "user": "admin"})
 		if err != nil {
@@ -208,6 +215,27 @@ func TestFormsTable(t *testing.T) {
 					t.Errorf("Bytes and String differ: %q vs %q", b, masked)
 				}
 			})
+		}
+	}
+}
+
+// TestDecimalRunsLeaveNumbersAlone: ordinary numbers (ports, addresses,
+// versions, dates) are not masked, and a run that spells no secret is
+// left as it is.
+func TestDecimalRunsLeaveNumbersAlone(t *testing.T) {
+	t.Parallel()
+	r := New(map[string]string{"PW": "Hunter2Secret!x"})
+	for _, s := range []string{
+		"ports: [80, 443, 8080, 9090, 10250]",
+		"10.0.0.1 10.0.0.2 192.168.1.1",
+		"version 1.2.3, 2024-01-02, 1000 replicas",
+		"[72, 117, 110, 116, 101, 114]", // the value's first bytes only
+	} {
+		if got := r.String(s); got != s {
+			t.Errorf("String(%q) = %q", s, got)
+		}
+		if f := r.Found(s); len(f) > 0 {
+			t.Errorf("Found(%q) = %v", s, f)
 		}
 	}
 }
