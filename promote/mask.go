@@ -87,6 +87,11 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 			}
 		} else {
 			sn[p] = rd.Bytes(data)
+			if o, ok := so[p]; ok && bytes.Equal(o, sn[p]) && !bytes.Equal(old[p], new[p]) {
+				// Only masked text changed (a comment of a Secret, a
+				// secret value): say so, or the change would vanish.
+				sn[p] = append(bytes.TrimRight(sn[p], "\n"), "\n"+maskedChange...)
+			}
 		}
 	}
 	return so, sn
@@ -94,6 +99,9 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 
 // maskedInputChange ends a high-level file whose only changes are masked.
 const maskedInputChange = "# kiln: a value that a Secret holds changed in this file (masked)\n"
+
+// maskedChange ends any other file whose only changes are masked.
+const maskedChange = "# kiln: something masked changed in this file (a Secret's comment, or a secret value)\n"
 
 func isInput(p string) bool { return strings.HasPrefix(p, "high-level/") }
 
@@ -238,15 +246,36 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 	case oldBad:
 		old = unparsed
 	case oldHas:
-		old = serialise(oldNodes)
+		old = maskCommentLines(serialise(oldNodes))
 	}
 	switch {
 	case newBad:
 		new = unparsed
 	case newHas:
-		new = serialise(newNodes)
+		new = maskCommentLines(serialise(newNodes))
 	}
 	return old, new
+}
+
+// maskCommentLines masks every comment line of a file holding a Secret,
+// those kyaml keeps outside the nodes too (a document's head comment
+// before a blank line, one beside a "---"). Every value of the Secret is
+// masked already, so no block scalar's line that starts with "#" is left
+// to be mistaken for one.
+func maskCommentLines(data []byte) []byte {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for i, l := range lines {
+		t := bytes.TrimLeft(l, " \t")
+		if !bytes.HasPrefix(t, []byte("#")) {
+			continue
+		}
+		nl := ""
+		if bytes.HasSuffix(l, []byte("\n")) {
+			nl = "\n"
+		}
+		lines[i] = append(append([]byte(nil), l[:len(l)-len(t)]...), maskComment+nl...)
+	}
+	return bytes.Join(lines, nil)
 }
 
 // maskComment stands for a comment of a Secret in diffs and PR bodies.

@@ -204,3 +204,33 @@ func TestMaskSecretPairLastApplied(t *testing.T) {
 		}
 	}
 }
+
+// TestShownTreesMasksSecretComments: every comment of a file holding a
+// Secret is masked, those kyaml keeps outside the object too (a head
+// comment before a blank line, one after the last key), and a file whose
+// only change is such a comment still shows as changed.
+func TestShownTreesMasksSecretComments(t *testing.T) {
+	t.Parallel()
+	const secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\n# rotate: COMMENT\nstringData:\n  pw: x\n"
+	old := map[string][]byte{
+		"apps/a/secret_s.yaml": []byte("# old password: Tr0ub4dor&3xyz\n\n" + strings.Replace(secret, "COMMENT", "monthly", 1) + "# after: Tr0ub4dor&3xyz\n"),
+		"apps/a/secret_t.yaml": []byte(strings.Replace(secret, "COMMENT", "monthly", 1)),
+	}
+	new := map[string][]byte{
+		"apps/a/secret_s.yaml": []byte(strings.Replace(secret, "COMMENT", "monthly", 1)),
+		"apps/a/secret_t.yaml": []byte(strings.Replace(secret, "COMMENT", "weekly", 1)),
+	}
+	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, old, new)
+	for _, tree := range []map[string][]byte{so, sn} {
+		for p, data := range tree {
+			for _, s := range []string{"Tr0ub4dor", "monthly", "weekly"} {
+				if strings.Contains(string(data), s) {
+					t.Errorf("%s shows %q:\n%s", p, s, data)
+				}
+			}
+		}
+	}
+	if string(so["apps/a/secret_t.yaml"]) == string(sn["apps/a/secret_t.yaml"]) || !strings.HasSuffix(string(sn["apps/a/secret_t.yaml"]), maskedChange) {
+		t.Errorf("a comment-only change vanished:\nold %q\nnew %q", so["apps/a/secret_t.yaml"], sn["apps/a/secret_t.yaml"])
+	}
+}
