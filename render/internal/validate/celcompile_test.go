@@ -75,6 +75,16 @@ func TestCRDRulesCompiled(t *testing.T) {
 			}
 		})
 	}
+	// An API server of 1.24 compiled transition rules (oldSelf) before
+	// compatibility versions existed.
+	t.Run("transition rules at 1.24", func(t *testing.T) {
+		t.Parallel()
+		for _, kube := range []string{"1.24.0", "1.23.0", "1.25.0"} {
+			if _, err := NewSchemas().Env(kube, parse(t, "gwc.yaml", string(gwc))); err != nil {
+				t.Errorf("%s: GatewayClass CRD refused: %v", kube, err)
+			}
+		}
+	})
 	t.Run("flux CRDs rendered", func(t *testing.T) {
 		t.Parallel()
 		files, err := filepath.Glob("fluxcrds/*.yaml")

@@ -17,9 +17,17 @@ import (
 // an expression calling the format library, which 1.31 introduced; the
 // environment kiln's own apiserver packages default to is the newest. nil
 // (no kubeVersion) is that default.
+//
+// The environments begin at 1.24, where oldSelf (a CRD's transition
+// rules) entered them; an API server of 1.24 or older compiled its rules
+// with it, before compatibility versions existed, so no compatibility
+// version is older.
 func CELCompatibility(kube *version.Version) *version.Version {
 	if kube == nil || kube.Minor() == 0 {
 		return environment.DefaultCompatibilityVersion()
+	}
+	if oldest := version.MajorMinor(1, 24); kube.Major() == 1 && kube.Minor() <= 25 {
+		return oldest
 	}
 	return version.MajorMinor(kube.Major(), kube.Minor()-1)
 }
