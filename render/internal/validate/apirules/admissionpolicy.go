@@ -196,22 +196,6 @@ func (pc *policyCompiler) compile(e *policyExpr, decls plugincel.OptionalVariabl
 	return pc.plain.CompileCELExpression(e, decls, environment.NewExpressions)
 }
 
-// celProblem reports a compilation error as convertCELErrorToValidationError
-// does: the expression as the value of an invalid one.
-func (c *checker) celProblem(res plugincel.CompilationResult, shown string, p *field.Path, hint string) {
-	if res.Error == nil {
-		return
-	}
-	switch res.Error.Type {
-	case apiservercel.ErrorTypeInvalid:
-		c.add(field.Invalid(p, shown, res.Error.Detail), hint)
-	case apiservercel.ErrorTypeRequired:
-		c.add(field.Required(p, res.Error.Detail), hint)
-	}
-	// An internal error (an environment that does not load) is kiln's,
-	// not the manifest's: nothing is refused.
-}
-
 // validatingPolicy is validateValidatingAdmissionPolicySpec.
 func (c *checker) validatingPolicy(name string, s *admissionregistrationv1.ValidatingAdmissionPolicySpec) {
 	spec := field.NewPath("spec")
@@ -332,31 +316,11 @@ func (c *checker) namedRule(r *admissionregistrationv1.NamedRuleWithOperations, 
 // paramKind.
 func (c *checker) policyMatchConditions(conds []admissionregistrationv1.MatchCondition, hasParams bool, mp *field.Path, doc string) {
 	hint := "a match condition is a CEL expression on object, oldObject, request, namespaceObject, authorizer (and params with a paramKind) that evaluates to true or false; " + doc
-	if len(conds) > 64 {
-		c.add(field.TooMany(mp, len(conds), 64), "a policy has at most 64 match conditions")
-	}
 	pc := &policyCompiler{plain: matchConditionCompiler(c.celCompat)}
-	names := map[string]bool{}
-	for i, m := range conds {
-		ip := mp.Index(i)
-		if expr := strings.TrimSpace(m.Expression); expr == "" {
-			c.add(field.Required(ip.Child("expression"), ""), "give the condition a CEL expression")
-		} else {
-			res := pc.compile(&policyExpr{expr: expr, returns: boolResult}, plugincel.OptionalVariableDeclarations{HasParams: hasParams, HasAuthorizer: true}, false)
-			c.celProblem(res, expr, ip.Child("expression"), hint)
-		}
-		if m.Name == "" {
-			c.add(field.Required(ip.Child("name"), ""), "name the condition")
-		} else {
-			for _, msg := range validation.IsQualifiedName(m.Name) {
-				c.add(field.Invalid(ip.Child("name"), m.Name, msg), "a condition's name has the form of a label key")
-			}
-			if names[m.Name] {
-				c.add(field.Duplicate(ip.Child("name"), m.Name), "give each match condition its own name")
-			}
-			names[m.Name] = true
-		}
-	}
+	c.matchConditions(conds, mp, "a policy", func(expr string, p *field.Path) {
+		res := pc.compile(&policyExpr{expr: expr, returns: boolResult}, plugincel.OptionalVariableDeclarations{HasParams: hasParams, HasAuthorizer: true}, false)
+		c.celProblem(res, expr, p, hint)
+	})
 }
 
 // celIdentifier is CEL's IDENT: a name a variable can have.

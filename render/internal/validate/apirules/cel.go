@@ -62,13 +62,19 @@ func (e boolExpression) ReturnTypes() []*cel.Type { return []*cel.Type{cel.BoolT
 // for a new expression, to a bool.
 func (c *checker) matchConditionExpression(expr string, p *field.Path) {
 	res := matchConditionCompiler(c.celCompat).CompileCELExpression(boolExpression(expr), plugincel.OptionalVariableDeclarations{HasAuthorizer: true}, environment.NewExpressions)
+	const hint = "a match condition is a CEL expression on object, oldObject, request, namespaceObject and authorizer that evaluates to true or false; see https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#matching-requests-matchconditions"
+	c.celProblem(res, expr, p, hint)
+}
+
+// celProblem reports a compilation error as convertCELErrorToValidationError
+// does: the expression as the value of an invalid one.
+func (c *checker) celProblem(res plugincel.CompilationResult, shown string, p *field.Path, hint string) {
 	if res.Error == nil {
 		return
 	}
-	const hint = "a match condition is a CEL expression on object, oldObject, request, namespaceObject and authorizer that evaluates to true or false; see https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#matching-requests-matchconditions"
 	switch res.Error.Type {
 	case apiservercel.ErrorTypeInvalid:
-		c.add(field.Invalid(p, expr, res.Error.Detail), hint)
+		c.add(field.Invalid(p, shown, res.Error.Detail), hint)
 	case apiservercel.ErrorTypeRequired:
 		c.add(field.Required(p, res.Error.Detail), hint)
 	}

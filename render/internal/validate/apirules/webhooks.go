@@ -90,17 +90,27 @@ func (c *checker) webhook(h *webhook, p *field.Path) {
 	c.clientConfig(&h.clientConfig, p.Child("clientConfig"))
 	c.reviewVersions(h.reviewVersions, p.Child("admissionReviewVersions"))
 
-	mp := p.Child("matchConditions")
-	if len(h.matchConditions) > 64 {
-		c.add(field.TooMany(mp, len(h.matchConditions), 64), "a webhook has at most 64 match conditions")
+	c.matchConditions(h.matchConditions, p.Child("matchConditions"), "a webhook", func(expr string, p *field.Path) {
+		if c.on("AdmissionWebhookMatchConditions") {
+			c.matchConditionExpression(expr, p)
+		}
+	})
+}
+
+// matchConditions is validateMatchConditions, for a webhook's or a
+// policy's (who, in hints): at most 64, each with an expression, which
+// compile compiles, and a name, a qualified name, once.
+func (c *checker) matchConditions(conds []admissionregistrationv1.MatchCondition, mp *field.Path, who string, compile func(expr string, p *field.Path)) {
+	if len(conds) > 64 {
+		c.add(field.TooMany(mp, len(conds), 64), who+" has at most 64 match conditions")
 	}
 	names := map[string]bool{}
-	for i, m := range h.matchConditions {
+	for i, m := range conds {
 		ip := mp.Index(i)
 		if expr := strings.TrimSpace(m.Expression); expr == "" {
 			c.add(field.Required(ip.Child("expression"), ""), "give the condition a CEL expression")
-		} else if c.on("AdmissionWebhookMatchConditions") {
-			c.matchConditionExpression(expr, ip.Child("expression"))
+		} else {
+			compile(expr, ip.Child("expression"))
 		}
 		if m.Name == "" {
 			c.add(field.Required(ip.Child("name"), ""), "name the condition")
