@@ -131,10 +131,11 @@ func Forms(value string) []string {
 	}
 	add(hex.EncodeToString([]byte(value)))
 	add(strings.ToUpper(hex.EncodeToString([]byte(value))))
-	// The value's bytes as decimal numbers: jsonnet's std.encodeUTF8 makes
-	// a list of them, which std.toString and error messages write with
-	// ", " and std.manifestJsonMinified with ",". A list written as YAML
-	// is the gate's to find (ByteString).
+	// The value's bytes as decimal numbers, as jsonnet's std.encodeUTF8
+	// makes them and std.toString ("72, 117") or std.manifestJsonMinified
+	// ("72,117") write them: for a CI system's own masking (Forms). The
+	// redactor itself reads every run of byte numbers, in any layout
+	// (decimal.go).
 	add(decimalBytes(value, ", "))
 	add(decimalBytes(value, ","))
 	add(url.QueryEscape(value))
@@ -169,26 +170,6 @@ func decimalBytes(value, sep string) string {
 		b.WriteString(strconv.Itoa(int(value[i])))
 	}
 	return b.String()
-}
-
-// ByteString returns the bytes a list of numbers spells, as jsonnet's
-// std.encodeUTF8 makes a string's bytes a list: ok when every item is an
-// integer from 0 to 255 and there are at least MinLength of them, so that
-// a secret value turned into such a list can be searched for as the
-// value itself.
-func ByteString(items []string) (string, bool) {
-	if len(items) < MinLength {
-		return "", false
-	}
-	b := make([]byte, len(items))
-	for i, it := range items {
-		n, err := strconv.ParseUint(it, 10, 8)
-		if err != nil {
-			return "", false
-		}
-		b[i] = byte(n)
-	}
-	return string(b), true
 }
 
 // TooShort reports whether value is too short to be searched for or

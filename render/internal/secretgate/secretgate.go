@@ -3,6 +3,7 @@ package secretgate
 import (
 	"sort"
 	"strconv"
+	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -119,17 +120,18 @@ func walk(n *kyaml.Node, path string, fn func(path, s string)) {
 			walk(n.Content[i+1], p, fn)
 		}
 	case kyaml.SequenceNode:
-		// A list of byte values (jsonnet's std.encodeUTF8 of a string) is
-		// searched as the string it spells too.
-		items := make([]string, 0, len(n.Content))
+		// A list of numbers (jsonnet's std.encodeUTF8 of a string) is
+		// searched as one text, where the redactor reads a run of byte
+		// values as the string it spells, so the field is named.
+		numbers := make([]string, 0, len(n.Content))
 		for i, c := range n.Content {
-			if c.Kind == kyaml.ScalarNode {
-				items = append(items, c.Value)
+			if c.Kind == kyaml.ScalarNode && c.Value != "" && strings.Trim(c.Value, "0123456789") == "" {
+				numbers = append(numbers, c.Value)
 			}
 			walk(c, path+"["+strconv.Itoa(i)+"]", fn)
 		}
-		if s, ok := redact.ByteString(items); ok && len(items) == len(n.Content) {
-			fn(path, s)
+		if len(numbers) == len(n.Content) && len(numbers) > 0 {
+			fn(path, strings.Join(numbers, ","))
 		}
 	case kyaml.ScalarNode:
 		fn(path, n.Value)
