@@ -22,16 +22,18 @@ import (
 // and its flux/, apps/ and high-level/ folders are listed: below an app's
 // folder every file is kiln's, so the check costs four listings, not a
 // walk.
-func foreign(dir string, files Files, bootstrap []string) ([]string, error) {
-	lock, _ := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile)))
+// lockBad says the tree's lock does not parse: then nothing but the lock
+// is kiln's, and the error says why.
+func foreign(dir string, files Files, bootstrap []string) (found []string, lockBad bool, err error) {
+	lock, perr := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile)))
+	lockBad = perr != nil
 	wrote := func(rel string) bool {
 		return lockfile.Wrote(rel, true, lock) ||
 			rel == lockfile.NotificationsFile && lockfile.Notifications(readOr(filepath.Join(dir, filepath.FromSlash(rel))))
 	}
-	var found []string
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("reading output folder: %w", err)
+		return nil, lockBad, fmt.Errorf("reading output folder: %w", err)
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -42,7 +44,7 @@ func foreign(dir string, files Files, bootstrap []string) ([]string, error) {
 		case name == "apps" || name == "high-level" || name == "flux":
 			sub, err := os.ReadDir(filepath.Join(dir, name))
 			if err != nil {
-				return nil, fmt.Errorf("reading output folder: %w", err)
+				return nil, lockBad, fmt.Errorf("reading output folder: %w", err)
 			}
 			for _, f := range sub {
 				rel := name + "/" + f.Name()
@@ -68,7 +70,7 @@ func foreign(dir string, files Files, bootstrap []string) ([]string, error) {
 		}
 	}
 	sort.Strings(found)
-	return found, nil
+	return found, lockBad, nil
 }
 
 // noFiles reports whether the folder p holds nothing but folders that hold
@@ -119,9 +121,9 @@ func entryName(rel string, e fs.DirEntry) string {
 }
 
 // foreignError says which entries of dir kiln would delete or change.
-func foreignError(dir string, found []string) error {
+func foreignError(dir string, found []string, lockBad bool) error {
 	why := ""
-	if _, err := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile))); err != nil {
+	if lockBad {
 		why = fmt.Sprintf(" (its %s does not parse, so it names none of kiln's apps: restore it, from git if the folder is a checkout, to let kiln tell its files)", MarkerFile)
 	}
 	shown := found

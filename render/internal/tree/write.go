@@ -380,12 +380,12 @@ func (o *Out) current(dir string, files Files, force bool) (Files, bool, error) 
 			if err != nil || !mi.Mode().IsRegular() {
 				return nil, false, &NotKilnTreeError{Dir: dir, What: fmt.Sprintf("this folder holds %s and no %s: kiln did not write it", entriesText(len(entries)), MarkerFile)}
 			}
-			found, err := foreign(dir, files, o.bootstrap)
+			found, lockBad, err := foreign(dir, files, o.bootstrap)
 			if err != nil {
 				return nil, false, err
 			}
 			if len(found) > 0 {
-				return nil, false, foreignError(dir, found)
+				return nil, false, foreignError(dir, found, lockBad)
 			}
 		}
 	}

@@ -806,3 +806,15 @@ func TestKeepsBootstrapOfFluxNamespace(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteNamesTheLockThatDoesNotParse: a tree whose lock does not parse
+// is refused saying so, since that is why its apps' files are not kiln's.
+func TestWriteNamesTheLockThatDoesNotParse(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "dev")
+	put(t, dir, map[string]string{MarkerFile: "{\n<<<<<<< HEAD\n", "apps/old/x.yaml": "old"})
+	_, err := Write(bg, dir, newTree, false)
+	if err == nil || !strings.Contains(err.Error(), "kiln.lock.json does not parse") || !strings.Contains(err.Error(), "apps/old/") {
+		t.Fatalf("Write = %v, want the refusal to name the lock that does not parse and apps/old/", err)
+	}
+}
