@@ -18,11 +18,12 @@ func serviceChanges(old, new *kyaml.RNode) []string {
 	if ot == "ExternalName" || nt == "ExternalName" {
 		return out // the API server bails out for addresses and families
 	}
-	oh, nh := scalar(lookup(old, "spec", "clusterIP")) == "None", scalar(lookup(new, "spec", "clusterIP")) == "None"
+	o, n := scalar(lookup(old, "spec", "clusterIP")), scalar(lookup(new, "spec", "clusterIP"))
+	oh, nh := o == "None", n == "None"
 	if oh && nh {
 		return out // headless before and after: families may change too
 	}
-	if o, n := scalar(lookup(old, "spec", "clusterIP")), scalar(lookup(new, "spec", "clusterIP")); o != "" && n != "" && o != n {
+	if o != "" && n != "" && o != n {
 		out = append(out, "spec.clusterIP")
 	}
 	if primaryChanged(lookup(old, "spec", "clusterIPs"), lookup(new, "spec", "clusterIPs")) {
