@@ -47,57 +47,48 @@ func (c *checker) admissionPolicy(obj runtime.Object) {
 	case *admissionregistrationv1.ValidatingAdmissionPolicy:
 		c.validatingPolicy(o.Name, &o.Spec)
 	case *admissionregistrationv1beta1.ValidatingAdmissionPolicy:
-		if s, ok := asV1[admissionregistrationv1.ValidatingAdmissionPolicySpec](o.Spec); ok {
-			c.validatingPolicy(o.Name, s)
-		}
+		viaV1(o.Spec, func(s *admissionregistrationv1.ValidatingAdmissionPolicySpec) { c.validatingPolicy(o.Name, s) })
 	case *admissionregistrationv1alpha1.ValidatingAdmissionPolicy:
-		if s, ok := asV1[admissionregistrationv1.ValidatingAdmissionPolicySpec](o.Spec); ok {
-			c.validatingPolicy(o.Name, s)
-		}
+		viaV1(o.Spec, func(s *admissionregistrationv1.ValidatingAdmissionPolicySpec) { c.validatingPolicy(o.Name, s) })
 	case *admissionregistrationv1.ValidatingAdmissionPolicyBinding:
 		c.validatingBinding(&o.Spec)
 	case *admissionregistrationv1beta1.ValidatingAdmissionPolicyBinding:
-		if s, ok := asV1[admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec](o.Spec); ok {
-			c.validatingBinding(s)
-		}
+		viaV1(o.Spec, c.validatingBinding)
 	case *admissionregistrationv1alpha1.ValidatingAdmissionPolicyBinding:
-		if s, ok := asV1[admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec](o.Spec); ok {
+		viaV1(o.Spec, func(s *admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec) {
 			defaultAlphaParamRef(s.ParamRef)
 			c.validatingBinding(s)
-		}
+		})
 	case *admissionregistrationv1.MutatingAdmissionPolicy:
 		c.mutatingPolicy(&o.Spec)
 	case *admissionregistrationv1beta1.MutatingAdmissionPolicy:
-		if s, ok := asV1[admissionregistrationv1.MutatingAdmissionPolicySpec](o.Spec); ok {
-			c.mutatingPolicy(s)
-		}
+		viaV1(o.Spec, c.mutatingPolicy)
 	case *admissionregistrationv1alpha1.MutatingAdmissionPolicy:
-		if s, ok := asV1[admissionregistrationv1.MutatingAdmissionPolicySpec](o.Spec); ok {
-			c.mutatingPolicy(s)
-		}
+		viaV1(o.Spec, c.mutatingPolicy)
 	case *admissionregistrationv1.MutatingAdmissionPolicyBinding:
 		c.mutatingBinding(&o.Spec)
 	case *admissionregistrationv1beta1.MutatingAdmissionPolicyBinding:
-		if s, ok := asV1[admissionregistrationv1.MutatingAdmissionPolicyBindingSpec](o.Spec); ok {
-			c.mutatingBinding(s)
-		}
+		viaV1(o.Spec, c.mutatingBinding)
 	case *admissionregistrationv1alpha1.MutatingAdmissionPolicyBinding:
-		if s, ok := asV1[admissionregistrationv1.MutatingAdmissionPolicyBindingSpec](o.Spec); ok {
+		viaV1(o.Spec, func(s *admissionregistrationv1.MutatingAdmissionPolicyBindingSpec) {
 			defaultAlphaParamRef(s.ParamRef)
 			c.mutatingBinding(s)
-		}
+		})
 	}
 }
 
-// asV1 reads a spec of another version as v1's, through JSON: the
-// fields and their names are the same in every version.
-func asV1[T any](spec any) (*T, bool) {
+// viaV1 runs check on spec, of another version, read as v1's T through
+// JSON: the fields and their names are the same in every version. A spec
+// that does not read so is left to the decoding's errors.
+func viaV1[T any](spec any, check func(*T)) {
 	b, err := json.Marshal(spec)
 	if err != nil {
-		return nil, false
+		return
 	}
 	out := new(T)
-	return out, json.Unmarshal(b, out) == nil
+	if json.Unmarshal(b, out) == nil {
+		check(out)
+	}
 }
 
 // defaultAlphaParamRef applies v1alpha1's default to a binding's paramRef
