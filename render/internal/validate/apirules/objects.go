@@ -367,6 +367,13 @@ func (c *checker) clusterIPs(s *corev1.ServiceSpec, spec *field.Path) {
 	ipsPath := spec.Child("clusterIPs")
 	ips := s.ClusterIPs
 	at := ipsPath.Index
+	before := len(c.problems)
+	// As the API server, which checks the policy once these fields pass.
+	defer func() {
+		if len(c.problems) == before {
+			c.singleStack(s, ips, spec)
+		}
+	}()
 	switch {
 	case s.ClusterIP != "" && len(ips) == 0:
 		ips = []string{s.ClusterIP}
@@ -414,6 +421,36 @@ func (c *checker) clusterIPs(s *corev1.ServiceSpec, spec *field.Path) {
 				c.add(field.Invalid(at(i), ip, fmt.Sprintf("expected an IPv6 value as indicated by `ipFamilies[%v]`", i)), "list ipFamilies in the order of the cluster IPs")
 			}
 		}
+	}
+}
+
+// singleStack refuses two addresses or two families on a Service whose
+// policy is SingleStack, as written or as the API server defaults a
+// missing one (initIPFamilyFields in k8s.io/kubernetes v1.37's Service
+// storage: RequireDualStack for a headless Service without a selector,
+// SingleStack otherwise). A chart that turns dual-stack on by listing both
+// families, but not the policy, makes a Service the API server refuses on
+// create. ips are the cluster IPs as the API server sees them (spec.clusterIP
+// copied in when spec.clusterIPs is left out); two of one family are
+// refused elsewhere and not repeated here.
+func (c *checker) singleStack(s *corev1.ServiceSpec, ips []string, spec *field.Path) {
+	policy := corev1.IPFamilyPolicySingleStack
+	switch {
+	case s.IPFamilyPolicy != nil:
+		policy = *s.IPFamilyPolicy
+	case s.ClusterIP == corev1.ClusterIPNone && len(s.Selector) == 0:
+		policy = corev1.IPFamilyPolicyRequireDualStack
+	}
+	if policy != corev1.IPFamilyPolicySingleStack {
+		return
+	}
+	const hint = "set ipFamilyPolicy to PreferDualStack (or RequireDualStack) for a dual-stack Service, or list one family and one address"
+	p := spec.Child("ipFamilyPolicy")
+	if len(ips) == 2 {
+		c.add(field.Invalid(p, policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"), hint)
+	}
+	if len(s.IPFamilies) == 2 {
+		c.add(field.Invalid(p, policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"), hint)
 	}
 }
 
