@@ -53,6 +53,15 @@ func TestApplyKeysToldOnce(t *testing.T) {
 			[]string{`a.yaml:6: app demo: Kustomization/flux-system/apps: field "metadata.finalizers[1]": Duplicate value: "example.com/x"`}},
 		{"a finalizer twice in a built-in kind", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: demo\n  finalizers: [example.com/x, example.com/x]\n",
 			[]string{`a.yaml:6: app demo: ConfigMap/demo/c: field "metadata.finalizers[1]": Duplicate value: "example.com/x"`}},
+		// Core's ValidateObjectMeta takes a bare finalizer name only if
+		// standard; the groups that use apimachinery's take any.
+		{"a finalizer without a domain on a ConfigMap", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: demo\n  finalizers: [kubernetes, cleanup, example.com/x]\n",
+			[]string{`a.yaml:6: app demo: ConfigMap/demo/c: field "metadata.finalizers[1]": Invalid value: "cleanup": name is neither a standard finalizer name nor is it fully qualified`}},
+		{"a finalizer without a domain on a Deployment", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  namespace: demo\n  finalizers: [foregroundDeletion, cleanup]\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec: {containers: [{name: c, image: busybox}]}\n",
+			[]string{`field "metadata.finalizers[1]": Invalid value: "cleanup": name is neither a standard finalizer name`}},
+		{"a finalizer without a domain on a PodDisruptionBudget", "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: p\n  namespace: demo\n  finalizers: [cleanup]\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: d}}}\n", nil},
+		{"a finalizer without a domain on a Lease", "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: l\n  namespace: demo\n  finalizers: [cleanup]\n", nil},
+		{"a finalizer without a domain in a custom resource", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\n  finalizers: [cleanup]\nspec: {interval: 10m, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n", nil},
 		{"two owner references of one uid", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: demo\n  ownerReferences:\n  - {apiVersion: v1, kind: ConfigMap, name: a, uid: 6b1e6f0c-0000-4000-8000-000000000001}\n  - {apiVersion: v1, kind: ConfigMap, name: b, uid: 6b1e6f0c-0000-4000-8000-000000000001}\n",
 			[]string{`a.yaml:8: app demo: ConfigMap/demo/c: field "metadata.ownerReferences[1]": Duplicate value: {"uid":"6b1e6f0c-0000-4000-8000-000000000001"}`}},
 		// kustomize-controller round-trips client-go's kinds through their

@@ -17,6 +17,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -91,6 +92,7 @@ func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md 
 	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", nameRule(gvk.GroupKind(), kube), fieldpath.NewPath("metadata"))
 	fes = append(fes, clusterFields(md, gvk)...)
 	fes = append(fes, metaApplyKeys(md)...)
+	fes = append(fes, kubeFinalizers(md, gvk)...)
 	if len(fes) == 0 {
 		return nil
 	}
@@ -106,6 +108,8 @@ func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md 
 				d.Hint = clusterFieldHint
 			case fe.Type == fieldpath.ErrorTypeDuplicate:
 				d.Hint = applyKeysHint
+			case fe.Detail == apirules.KubeFinalizerInvalid:
+				d.Hint = kubeFinalizerHint
 			}
 		}
 		errs = append(errs, err)
@@ -149,6 +153,38 @@ func metaApplyKeys(md *metav1.ObjectMeta) fieldpath.ErrorList {
 				errs = append(errs, fieldpath.Duplicate(metadataPath.Child("ownerReferences").Index(i), map[string]any{"uid": string(r.UID)}))
 			}
 			uids[r.UID] = true
+		}
+	}
+	return errs
+}
+
+// coreMetaGroups are the API groups whose kinds' validation runs core's
+// ValidateObjectMeta (k8s.io/kubernetes v1.37 pkg/apis/*/validation),
+// which adds validateKubeFinalizerName to apimachinery's rules. The others
+// (admissionregistration, coordination, node, policy, apiextensions,
+// apiregistration, custom resources) take any qualified finalizer name.
+var coreMetaGroups = map[string]bool{
+	"": true, "apps": true, "autoscaling": true, "batch": true, "certificates.k8s.io": true,
+	"discovery.k8s.io": true, "events.k8s.io": true, "flowcontrol.apiserver.k8s.io": true,
+	"internal.apiserver.k8s.io": true, "lifecycle.k8s.io": true, "networking.k8s.io": true,
+	"rbac.authorization.k8s.io": true, "resource.k8s.io": true, "scheduling.k8s.io": true,
+	"storage.k8s.io": true, "storagemigration.k8s.io": true,
+}
+
+const kubeFinalizerHint = "prefix the finalizer with a domain of its controller, such as example.com/cleanup: the API server takes a bare name only for kubernetes, orphan and foregroundDeletion on this kind"
+
+// kubeFinalizers refuses, on a built-in kind of coreMetaGroups, a
+// metadata finalizer without a '/' that is not a standard one
+// (validateKubeFinalizerName): `finalizers: [cleanup]` on a ConfigMap or a
+// Deployment is refused on create and on every update.
+func kubeFinalizers(md *metav1.ObjectMeta, gvk schema.GroupVersionKind) fieldpath.ErrorList {
+	if len(md.Finalizers) == 0 || !coreMetaGroups[gvk.Group] || newTyped(gvk) == nil {
+		return nil
+	}
+	var errs fieldpath.ErrorList
+	for i, f := range md.Finalizers {
+		if !apirules.KubeFinalizerOK(f) {
+			errs = append(errs, fieldpath.Invalid(metadataPath.Child("finalizers").Index(i), f, apirules.KubeFinalizerInvalid))
 		}
 	}
 	return errs

@@ -67,6 +67,16 @@ func (c *checker) runtimeClass(rc *nodev1.RuntimeClass) {
 // without a domain prefix (IsStandardFinalizerName).
 var standardFinalizers = []string{string(corev1.FinalizerKubernetes), metav1.FinalizerOrphanDependents, metav1.FinalizerDeleteDependents}
 
+// KubeFinalizerInvalid is what core's validateKubeFinalizerName says of a
+// finalizer name it refuses.
+const KubeFinalizerInvalid = "name is neither a standard finalizer name nor is it fully qualified"
+
+// KubeFinalizerOK reports whether core's validateKubeFinalizerName takes
+// name: one with a '/', or a standard one.
+func KubeFinalizerOK(name string) bool {
+	return strings.Contains(name, "/") || slices.Contains(standardFinalizers, name)
+}
+
 // namespaceFinalizers checks a Namespace's spec.finalizers
 // (ValidateNamespace, validateFinalizerName): each a qualified name, and
 // one without a '/' one of the standard names (kubernetes). The API
@@ -79,8 +89,8 @@ func (c *checker) namespaceFinalizers(ns *corev1.Namespace) {
 		for _, msg := range validation.IsQualifiedName(name) {
 			c.add(field.Invalid(p, name, msg), hint)
 		}
-		if !strings.Contains(name, "/") && !slices.Contains(standardFinalizers, name) {
-			c.add(field.Invalid(p, name, "name is neither a standard finalizer name nor is it fully qualified"), hint)
+		if !KubeFinalizerOK(name) {
+			c.add(field.Invalid(p, name, KubeFinalizerInvalid), hint)
 		}
 	}
 }
