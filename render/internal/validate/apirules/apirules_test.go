@@ -729,6 +729,9 @@ func TestRulesByKubeVersion(t *testing.T) {
 	cpu := hpa("{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}}")
 	queue := hpa("{type: External, external: {metric: {name: queue_messages_ready}, target: {type: AverageValue, averageValue: '30'}}}")
 	hpaV1 := "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 0\n  maxReplicas: 3"
+	target := func(ref string) string { return "spec:\n  scaleTargetRef: " + ref + "\n  maxReplicas: 3" }
+	described := "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n  metrics:\n" +
+		"  - {type: Object, object: {describedObject: {apiVersion: v1, kind: Service, name: web}, metric: {name: requests}, target: {type: Value, value: '10'}}}"
 	userns := "spec:\n  hostUsers: false\n  hostPID: true\n  containers: [{name: a, image: a}]"
 	backend := "spec: {defaultBackend: {service: {name: 1web, port: {number: 80}}}}"
 	pod := "spec:\n  containers: [{name: a, image: a}]\n  hostAliases: [{ip: '::ffff:10.1.2.3', hostnames: [db]}]\n  dnsPolicy: None\n  dnsConfig: {nameservers: [10.96.000.10]}"
@@ -840,6 +843,16 @@ func TestRulesByKubeVersion(t *testing.T) {
 			"spec.metrics: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"},
 		{"scale to zero v1 1.37", func() runtime.Object { return &autoscalingv1.HorizontalPodAutoscaler{} }, hpaV1, "1.37.0",
 			"spec.minReplicas: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"},
+		// ValidateAPIVersion of a scale target, from 1.34.
+		{"scale target without a group 1.33", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, target("{apiVersion: v1, kind: Deployment, name: web}"), "1.33.0", ""},
+		{"scale target without a group 1.34", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, target("{apiVersion: v1, kind: Deployment, name: web}"), "1.34.0",
+			`spec.scaleTargetRef.apiVersion: Invalid value: "v1": apiVersion must specify API group`},
+		{"scale target without apiVersion 1.37", func() runtime.Object { return &autoscalingv1.HorizontalPodAutoscaler{} }, target("{kind: Deployment, name: web}"), "1.37.0",
+			`spec.scaleTargetRef.apiVersion: Invalid value: "": apiVersion must specify API group`},
+		{"scale target of a bad apiVersion 1.37", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, target("{apiVersion: apps/v1/x, kind: Deployment, name: web}"), "1.37.0",
+			`spec.scaleTargetRef.apiVersion: Invalid value: "apps/v1/x": unexpected GroupVersion string: apps/v1/x`},
+		{"scale target a ReplicationController 1.37", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, target("{apiVersion: v1, kind: ReplicationController, name: web}"), "1.37.0", ""},
+		{"described object of the core group 1.37", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, described, "1.37.0", ""},
 		{"host users 1.32", func() runtime.Object { return &corev1.Pod{} }, userns, "1.32.0", ""},
 		{"host users 1.33", func() runtime.Object { return &corev1.Pod{} }, userns, "1.33.0",
 			"spec.hostPID: Forbidden: when `hostUsers` is false"},

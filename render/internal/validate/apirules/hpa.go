@@ -8,6 +8,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/api/validation/path"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -33,7 +34,8 @@ func (c *checker) autoscalerV1(s *autoscalingv1.HorizontalPodAutoscalerSpec, spe
 	c.replicas(s.MinReplicas, s.MaxReplicas, spec)
 	c.scaleToZeroMetrics(s.MinReplicas, nil, spec.Child("minReplicas"),
 		"autoscaling/v1 scales by CPU, which a workload with no pods does not use: use autoscaling/v2 with an Object or External metric, or set minReplicas to 1")
-	c.scaleTarget(s.ScaleTargetRef.Kind, s.ScaleTargetRef.Name, spec.Child("scaleTargetRef"))
+	r := s.ScaleTargetRef
+	c.scaleTarget(autoscalingv2.CrossVersionObjectReference{Kind: r.Kind, Name: r.Name, APIVersion: r.APIVersion}, spec.Child("scaleTargetRef"))
 	if u := s.TargetCPUUtilizationPercentage; u != nil && *u < 1 {
 		c.add(field.Invalid(spec.Child("targetCPUUtilizationPercentage"), *u, "must be greater than 0"),
 			"set the CPU utilization percentage to aim for, 1 or more, or leave it out for the default 80")
@@ -45,7 +47,7 @@ func (c *checker) autoscalerV2(s *autoscalingv2.HorizontalPodAutoscalerSpec, spe
 	c.replicas(s.MinReplicas, s.MaxReplicas, spec)
 	c.scaleToZeroMetrics(s.MinReplicas, s.Metrics, spec.Child("metrics"),
 		"a workload scaled to zero has no pods to measure: add an Object or External metric (a queue's length, say) that can scale it up again, or set minReplicas to 1")
-	c.scaleTarget(s.ScaleTargetRef.Kind, s.ScaleTargetRef.Name, spec.Child("scaleTargetRef"))
+	c.scaleTarget(s.ScaleTargetRef, spec.Child("scaleTargetRef"))
 	for i := range s.Metrics {
 		c.metric(&s.Metrics[i], spec.Child("metrics").Index(i))
 	}
@@ -73,16 +75,20 @@ func (c *checker) scaleToZeroMetrics(min *int32, metrics []autoscalingv2.MetricS
 	c.add(field.Forbidden(p, "must specify at least one Object or External metric to support scaling to zero replicas"), hint)
 }
 
-// scaleTarget checks the kind and name of the object an autoscaler
-// scales (or an object metric describes): given, and usable as a URL
-// path segment (ValidateCrossVersionObjectReference). Left out, the
-// schema reports them missing; written as "" they are refused here.
-func (c *checker) scaleTarget(kind, name string, p *field.Path) {
+// scaleTarget checks the object an autoscaler scales (or an object
+// metric describes), as ValidateCrossVersionObjectReference does on
+// create: a kind and name, given and usable as a URL path segment (left
+// out, the schema reports them missing; written as "" they are refused
+// here), and from 1.34 an apiVersion that parses, and for a scale target
+// one with a group but for a ReplicationController's (ValidateAPIVersion;
+// `apiVersion: v1` or none at all beside kind: Deployment is refused).
+func (c *checker) scaleTarget(ref autoscalingv2.CrossVersionObjectReference, p *field.Path) {
+	target := !strings.HasSuffix(p.String(), "describedObject")
 	hint := "scaleTargetRef names the workload to scale, such as kind: Deployment and its name"
-	if strings.HasSuffix(p.String(), "describedObject") {
+	if !target {
 		hint = "describedObject names the object whose metric to read, such as kind: Ingress and its name"
 	}
-	for _, f := range []struct{ key, value string }{{"kind", kind}, {"name", name}} {
+	for _, f := range []struct{ key, value string }{{"kind", ref.Kind}, {"name", ref.Name}} {
 		if f.value == "" {
 			c.add(field.Required(p.Child(f.key), ""), hint)
 			continue
@@ -90,6 +96,17 @@ func (c *checker) scaleTarget(kind, name string, p *field.Path) {
 		for _, msg := range path.IsValidPathSegmentName(f.value) {
 			c.add(field.Invalid(p.Child(f.key), f.value, msg), hint)
 		}
+	}
+	if !c.since(1, 34) {
+		return
+	}
+	const versionHint = "write the object's group and version, such as apps/v1 for a Deployment (only a ReplicationController's is v1, without a group)"
+	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	switch {
+	case err != nil:
+		c.add(field.Invalid(p.Child("apiVersion"), ref.APIVersion, err.Error()), versionHint)
+	case target && gv.Group == "" && ref.Kind != "ReplicationController":
+		c.add(field.Invalid(p.Child("apiVersion"), ref.APIVersion, "apiVersion must specify API group"), versionHint)
 	}
 }
 
@@ -160,7 +177,7 @@ func (c *checker) metric(m *autoscalingv2.MetricSpec, p *field.Path) {
 		}
 	case m.Object != nil && expected == "object":
 		op := p.Child("object")
-		c.scaleTarget(m.Object.DescribedObject.Kind, m.Object.DescribedObject.Name, op.Child("describedObject"))
+		c.scaleTarget(m.Object.DescribedObject, op.Child("describedObject"))
 		c.metricName(m.Object.Metric.Name, op.Child("metric", "name"))
 		c.target(&m.Object.Target, op.Child("target"))
 		if m.Object.Target.Value == nil && m.Object.Target.AverageValue == nil {
