@@ -56,6 +56,8 @@ const (
 	rootSTS       = "sts"       // a StatefulSet spec
 	rootClaim     = "claim"     // a PersistentVolumeClaim spec, also a StatefulSet's claim templates'
 	rootHPA       = "hpa"       // an autoscaling/v2 HorizontalPodAutoscaler spec
+	rootCronJob   = "cronjob"   // a CronJob spec
+	rootPDB       = "pdb"       // a PodDisruptionBudget spec
 	rootMeta      = "meta"      // a pod's or pod template's metadata
 )
 
@@ -64,12 +66,33 @@ func notValue(v string) func(*kyaml.Node) bool {
 	return func(n *kyaml.Node) bool { return n.Kind != kyaml.ScalarNode || n.Value != v }
 }
 
+// isValue returns a drops func that is true when the scalar is v.
+func isValue(v string) func(*kyaml.Node) bool {
+	return func(n *kyaml.Node) bool { return n.Kind == kyaml.ScalarNode && n.Value == v }
+}
+
 // dropRules are the gated fields, by the release that turned their gate on
 // by default (apirules.GateSince). Fields behind gates still off by
 // default in 1.37 are left out: every release kiln knows drops them. So
 // is a fileKeyRef before EnvFiles: dropping it leaves its valueFrom
 // without a source, which validation refuses.
 var dropRules = []dropRule{
+	{rootCronJob, "timeZone", "CronJobTimeZone", nil, "the schedule is read in the time zone of the kube-controller-manager (often UTC)"},
+	{rootContainer, "livenessProbe.terminationGracePeriodSeconds", "ProbeTerminationGracePeriod", nil, "a container the probe fails is given the pod's terminationGracePeriodSeconds to stop"},
+	{rootContainer, "startupProbe.terminationGracePeriodSeconds", "ProbeTerminationGracePeriod", nil, "a container the probe fails is given the pod's terminationGracePeriodSeconds to stop"},
+	{rootJob, "podFailurePolicy", "JobPodFailurePolicy", nil, "every failed pod counts towards backoffLimit, whatever its exit code or condition"},
+	{rootPod, "topologySpreadConstraints[].nodeAffinityPolicy", "NodeInclusionPolicyInPodTopologySpread", nil, "the spread counts the nodes the pod's node affinity allows (Honor)"},
+	{rootPod, "topologySpreadConstraints[].nodeTaintsPolicy", "NodeInclusionPolicyInPodTopologySpread", nil, "the spread counts tainted nodes too (Ignore)"},
+	{rootPod, "topologySpreadConstraints[].matchLabelKeys", "MatchLabelKeysInPodTopologySpread", nil, "the spread counts the pods of every revision together"},
+	{rootPod, "topologySpreadConstraints[].minDomains", "MinDomainsInPodTopologySpread", nil, "the spread asks for no minimum number of domains"},
+	{rootPod, "schedulingGates", "PodSchedulingReadiness", nil, "the pod is scheduled at once, without waiting for its gates to be removed"},
+	{rootHPA, "metrics[].containerResource", "HPAContainerMetrics", nil, "the ContainerResource metric is left without its source, which the API server then refuses"},
+	{rootPDB, "unhealthyPodEvictionPolicy", "PDBUnhealthyPodEvictionPolicy", nil, "running pods that are not ready are evicted only while the budget allows (IfHealthyBudget)"},
+	{rootSTS, "persistentVolumeClaimRetentionPolicy", "StatefulSetAutoDeletePVC", nil, "the StatefulSet's claims are kept when it is deleted or scaled down (Retain)"},
+	{rootSTS, "ordinals", "StatefulSetStartOrdinal", nil, "the pods are numbered from 0"},
+	{rootInit, "restartPolicy", "SidecarContainers", isValue("Always"), "the sidecar runs as an ordinary init container, which must exit before the others start: one that keeps running keeps the pod from starting"},
+	{rootContainer, "lifecycle.postStart.sleep", "PodLifecycleSleepAction", nil, "the handler is left without an action, which the API server then refuses"},
+	{rootContainer, "lifecycle.preStop.sleep", "PodLifecycleSleepAction", nil, "the handler is left without an action, which the API server then refuses"},
 	{rootJob, "podReplacementPolicy", "JobPodReplacementPolicy", nil, "a Job replaces a pod as soon as it is terminating"},
 	{rootJob, "backoffLimitPerIndex", "JobBackoffLimitPerIndex", nil, "the Job's backoffLimit counts failures of all indexes together"},
 	{rootJob, "maxFailedIndexes", "JobBackoffLimitPerIndex", nil, "the Job does not stop after that many failed indexes"},
@@ -234,8 +257,8 @@ type rooted struct {
 }
 
 // objectRoots finds the roots of dropRules in an object of a built-in
-// kind: its pod spec and containers, Job, Service, StatefulSet, claim or
-// autoscaler spec.
+// kind: its pod spec and containers, Job, CronJob, Service, StatefulSet,
+// claim, budget or autoscaler spec.
 func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 	gv, err := schema.ParseGroupVersion(obj.GetApiVersion())
 	if err != nil {
@@ -280,6 +303,9 @@ func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 	case "batch/CronJob":
 		pod = "spec.jobTemplate.spec.template.spec"
 		at(rootJob, "spec.jobTemplate.spec")
+		at(rootCronJob, "spec")
+	case "policy/PodDisruptionBudget":
+		at(rootPDB, "spec")
 	case "/Service":
 		at(rootService, "spec")
 	case "/PersistentVolumeClaim":

@@ -26,6 +26,20 @@ func TestDropped(t *testing.T) {
 		"  volumeClaimTemplates:\n  - metadata: {name: www}\n    spec: {accessModes: [ReadWriteOnce], volumeAttributesClassName: gold, resources: {requests: {storage: 1Gi}}}\n"
 	service := "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n  trafficDistribution: PreferClose\n"
 	hpa := "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n  behavior:\n    scaleUp: {tolerance: '0.05'}\n"
+	tz := "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: report}\nspec:\n  timeZone: Europe/Paris\n  schedule: '0 3 * * *'\n  jobTemplate:\n    spec:\n" +
+		"      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: report, image: busybox}]\n"
+	failurePolicy := "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [42]}}]}\n" +
+		"  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: main, image: busybox}]\n"
+	spread := "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app: web}}\nspec:\n  topologySpreadConstraints:\n" +
+		"  - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}, matchLabelKeys: [pod-template-hash], minDomains: 3, nodeAffinityPolicy: Honor, nodeTaintsPolicy: Honor}\n" +
+		"  schedulingGates: [{name: example.com/quota}]\n  containers: [{name: web, image: nginx}]\n"
+	containerMetric := "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n  metrics:\n" +
+		"  - {type: ContainerResource, containerResource: {name: cpu, container: web, target: {type: Utilization, averageUtilization: 60}}}\n" +
+		"  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n"
+	pdb := "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n  unhealthyPodEvictionPolicy: AlwaysAllow\n  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}\n"
+	ordinals := "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  serviceName: web\n" +
+		"  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx}]}}\n" +
+		"  persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete, whenScaled: Retain}\n  ordinals: {start: 1}\n"
 	// The gitRepo example of the Kubernetes documentation's volumes page.
 	gitRepo := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: server\nspec:\n  containers:\n  - image: nginx\n    name: nginx\n" +
 		"    volumeMounts:\n    - mountPath: /mypath\n      name: git-volume\n  volumes:\n  - name: git-volume\n    gitRepo:\n" +
@@ -65,6 +79,37 @@ func TestDropped(t *testing.T) {
 		{name: "cephfs volume 1.30", kube: "1.30.0", file: "deployment.yaml", from: "          emptyDir: {}\n", to: "          cephfs: {monitors: ['10.16.154.78:6789'], user: admin, secretRef: {name: ceph-secret}}\n"},
 		{name: "service 1.30", kube: "1.30.0", doc: service, want: []string{"spec.trafficDistribution@7 ServiceTrafficDistribution"}},
 		{name: "autoscaler 1.34", kube: "1.34.0", doc: hpa, want: []string{"spec.behavior.scaleUp.tolerance@8 HPAConfigurableTolerance"}},
+		// The gates on by default from 1.25 to 1.30, each a release
+		// before and at it.
+		// volumeAttributesClassName is newer than 1.28 (an error, not
+		// dropped), as schedulingGates is than 1.25.
+		{name: "sidecar 1.28", kube: "1.28.0", doc: sts, want: []string{
+			"spec.template.spec.initContainers[0].restartPolicy@11 SidecarContainers", "spec.updateStrategy.rollingUpdate.maxUnavailable@7 MaxUnavailableStatefulSet"}},
+		{name: "sidecar 1.29", kube: "1.29.0", doc: sts, want: []string{
+			"spec.volumeClaimTemplates[0].spec.volumeAttributesClassName@15 VolumeAttributesClass", "spec.updateStrategy.rollingUpdate.maxUnavailable@7 MaxUnavailableStatefulSet"}},
+		{name: "cron job time zone 1.24", kube: "1.24.0", doc: tz, want: []string{"spec.timeZone@5 CronJobTimeZone"}},
+		{name: "cron job time zone 1.25", kube: "1.25.0", doc: tz},
+		{name: "probe grace period 1.24", kube: "1.24.0", file: "deployment.yaml", from: "            - localhost:9898/healthz\n", to: "            - localhost:9898/healthz\n          terminationGracePeriodSeconds: 5\n",
+			want: []string{"spec.template.spec.containers[0].livenessProbe.terminationGracePeriodSeconds@57 ProbeTerminationGracePeriod"}},
+		{name: "probe grace period 1.25", kube: "1.25.0", file: "deployment.yaml", from: "            - localhost:9898/healthz\n", to: "            - localhost:9898/healthz\n          terminationGracePeriodSeconds: 5\n"},
+		{name: "pod failure policy 1.25", kube: "1.25.0", doc: failurePolicy, want: []string{"spec.podFailurePolicy@5 JobPodFailurePolicy"}},
+		{name: "pod failure policy 1.26", kube: "1.26.0", doc: failurePolicy},
+		{name: "topology spread 1.25", kube: "1.25.0", doc: spread, want: []string{
+			"spec.topologySpreadConstraints[0].nodeAffinityPolicy@6 NodeInclusionPolicyInPodTopologySpread", "spec.topologySpreadConstraints[0].nodeTaintsPolicy@6 NodeInclusionPolicyInPodTopologySpread",
+			"spec.topologySpreadConstraints[0].matchLabelKeys@6 MatchLabelKeysInPodTopologySpread", "spec.topologySpreadConstraints[0].minDomains@6 MinDomainsInPodTopologySpread"}},
+		{name: "topology spread 1.26", kube: "1.26.0", doc: spread, want: []string{
+			"spec.topologySpreadConstraints[0].matchLabelKeys@6 MatchLabelKeysInPodTopologySpread", "spec.topologySpreadConstraints[0].minDomains@6 MinDomainsInPodTopologySpread",
+			"spec.schedulingGates@7 PodSchedulingReadiness"}},
+		{name: "topology spread 1.27", kube: "1.27.0", doc: spread},
+		{name: "container metric 1.26", kube: "1.26.0", doc: containerMetric, want: []string{"spec.metrics[0].containerResource@6 HPAContainerMetrics"}},
+		{name: "container metric 1.27", kube: "1.27.0", doc: containerMetric},
+		{name: "budget 1.26", kube: "1.26.0", doc: pdb, want: []string{"spec.unhealthyPodEvictionPolicy@5 PDBUnhealthyPodEvictionPolicy"}},
+		{name: "budget 1.27", kube: "1.27.0", doc: pdb},
+		{name: "stateful set ordinals 1.26", kube: "1.26.0", doc: ordinals, want: []string{"spec.persistentVolumeClaimRetentionPolicy@8 StatefulSetAutoDeletePVC", "spec.ordinals@9 StatefulSetStartOrdinal"}},
+		{name: "stateful set ordinals 1.27", kube: "1.27.0", doc: ordinals},
+		{name: "sleep 1.29", kube: "1.29.0", file: "deployment.yaml", from: "        volumeMounts:\n", to: "        lifecycle: {preStop: {sleep: {seconds: 5}}}\n        volumeMounts:\n",
+			want: []string{"spec.template.spec.containers[0].lifecycle.preStop.sleep@75 PodLifecycleSleepAction"}},
+		{name: "sleep 1.30", kube: "1.30.0", file: "deployment.yaml", from: "        volumeMounts:\n", to: "        lifecycle: {preStop: {sleep: {seconds: 5}}}\n        volumeMounts:\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -7,44 +7,58 @@ import (
 )
 
 // gateDefaults is the release from which each feature gate kiln follows is
-// on by default, as v1.37's pkg/features says, and what the gate changes
+// on by default, as pkg/features says (v1.37's, and for the gates it no
+// longer lists, those of 1.24 to 1.30), and what the gate changes
 // (an API server of an older release drops what it keeps, unchecked). One
 // table for the rules here (checker.on) and for package validate's
 // warnings about dropped fields.
 var gateDefaults = map[string][2]uint{
-	"AdmissionWebhookMatchConditions":      {1, 28}, // webhooks' matchConditions compiled
-	"JobBackoffLimitPerIndex":              {1, 29}, // a Job's backoffLimitPerIndex, maxFailedIndexes kept
-	"JobPodReplacementPolicy":              {1, 29}, // a Job's podReplacementPolicy kept
-	"MatchLabelKeysInPodAffinity":          {1, 31}, // pod affinity's matchLabelKeys, mismatchLabelKeys kept
-	"RecursiveReadOnlyMounts":              {1, 31}, // a mount's recursiveReadOnly kept
-	"ServiceTrafficDistribution":           {1, 31}, // a Service's trafficDistribution kept (PreferClose)
-	"JobSuccessPolicy":                     {1, 31}, // a Job's successPolicy kept
-	"RelaxedEnvironmentVariableValidation": {1, 32}, // env names any printable ASCII but '='
-	"JobManagedBy":                         {1, 32}, // a Job's managedBy kept
-	"RelaxedDNSSearchValidation":           {1, 33}, // DNS searches may hold '_' or be '.'
-	"PodLifecycleSleepActionAllowZero":     {1, 33}, // a lifecycle sleep of 0 s
-	"UserNamespacesSupport":                {1, 33}, // a pod's hostUsers kept
-	"ProcMountType":                        {1, 33}, // procMount kept (before: set to Default)
-	"SELinuxChangePolicy":                  {1, 33}, // a pod's seLinuxChangePolicy kept (Recursive)
-	"SupplementalGroupsPolicy":             {1, 33}, // a pod's supplementalGroupsPolicy kept
-	"InPlacePodVerticalScaling":            {1, 33}, // containers' resizePolicy kept
-	"DynamicResourceAllocation":            {1, 34}, // resourceClaims, resources.claims kept
-	"PodLevelResources":                    {1, 34}, // a pod's own resources kept
-	"PreferSameTrafficDistribution":        {1, 34}, // trafficDistribution PreferSameZone, PreferSameNode
-	"VolumeAttributesClass":                {1, 34}, // a claim's volumeAttributesClassName kept
-	"HostnameOverride":                     {1, 35}, // a pod's hostnameOverride kept
-	"EnvFiles":                             {1, 35}, // an env var's fileKeyRef kept
-	"ImageVolume":                          {1, 35}, // image volumes kept (before: dropped with their mounts)
-	"ContainerRestartRules":                {1, 35}, // containers' restartPolicy, restartPolicyRules kept
-	"HPAConfigurableTolerance":             {1, 35}, // an autoscaler's tolerance kept
-	"RestartAllContainersOnContainerExits": {1, 36}, // the RestartAllContainers action; sidecars' rules
-	"StrictIPCIDRValidation":               {1, 36}, // older address fields parsed strictly (ips.go)
-	"RelaxedServiceNameValidation":         {1, 36}, // Service names DNS-1123 labels
-	"HPAScaleToZero":                       {1, 37}, // minReplicas 0 with an Object or External metric
-	"MaxUnavailableStatefulSet":            {1, 37}, // a StatefulSet's maxUnavailable kept (beta, off, from 1.35)
-	"SELinuxMount":                         {1, 37}, // seLinuxChangePolicy MountOption
-	"ClusterTrustBundleProjection":         {1, 37}, // the clusterTrustBundle projection kept
-	"PodCertificateRequest":                {1, 37}, // the podCertificate projection kept
+	"CronJobTimeZone":                        {1, 25}, // a CronJob's timeZone kept
+	"ProbeTerminationGracePeriod":            {1, 25}, // a probe's terminationGracePeriodSeconds kept
+	"JobPodFailurePolicy":                    {1, 26}, // a Job's podFailurePolicy kept
+	"NodeInclusionPolicyInPodTopologySpread": {1, 26}, // a spread's nodeAffinityPolicy, nodeTaintsPolicy kept
+	"MatchLabelKeysInPodTopologySpread":      {1, 27}, // a spread's matchLabelKeys kept
+	"MinDomainsInPodTopologySpread":          {1, 27}, // a spread's minDomains kept
+	"PodSchedulingReadiness":                 {1, 27}, // a pod's schedulingGates kept
+	"HPAContainerMetrics":                    {1, 27}, // an autoscaler's containerResource metrics kept
+	"PDBUnhealthyPodEvictionPolicy":          {1, 27}, // a budget's unhealthyPodEvictionPolicy kept
+	"StatefulSetAutoDeletePVC":               {1, 27}, // a StatefulSet's persistentVolumeClaimRetentionPolicy kept
+	"StatefulSetStartOrdinal":                {1, 27}, // a StatefulSet's ordinals kept
+	"AdmissionWebhookMatchConditions":        {1, 28}, // webhooks' matchConditions compiled
+	"SidecarContainers":                      {1, 29}, // init containers' restartPolicy Always kept
+	"PodLifecycleSleepAction":                {1, 30}, // a lifecycle handler's sleep kept
+	"JobBackoffLimitPerIndex":                {1, 29}, // a Job's backoffLimitPerIndex, maxFailedIndexes kept
+	"JobPodReplacementPolicy":                {1, 29}, // a Job's podReplacementPolicy kept
+	"MatchLabelKeysInPodAffinity":            {1, 31}, // pod affinity's matchLabelKeys, mismatchLabelKeys kept
+	"RecursiveReadOnlyMounts":                {1, 31}, // a mount's recursiveReadOnly kept
+	"ServiceTrafficDistribution":             {1, 31}, // a Service's trafficDistribution kept (PreferClose)
+	"JobSuccessPolicy":                       {1, 31}, // a Job's successPolicy kept
+	"RelaxedEnvironmentVariableValidation":   {1, 32}, // env names any printable ASCII but '='
+	"JobManagedBy":                           {1, 32}, // a Job's managedBy kept
+	"RelaxedDNSSearchValidation":             {1, 33}, // DNS searches may hold '_' or be '.'
+	"PodLifecycleSleepActionAllowZero":       {1, 33}, // a lifecycle sleep of 0 s
+	"UserNamespacesSupport":                  {1, 33}, // a pod's hostUsers kept
+	"ProcMountType":                          {1, 33}, // procMount kept (before: set to Default)
+	"SELinuxChangePolicy":                    {1, 33}, // a pod's seLinuxChangePolicy kept (Recursive)
+	"SupplementalGroupsPolicy":               {1, 33}, // a pod's supplementalGroupsPolicy kept
+	"InPlacePodVerticalScaling":              {1, 33}, // containers' resizePolicy kept
+	"DynamicResourceAllocation":              {1, 34}, // resourceClaims, resources.claims kept
+	"PodLevelResources":                      {1, 34}, // a pod's own resources kept
+	"PreferSameTrafficDistribution":          {1, 34}, // trafficDistribution PreferSameZone, PreferSameNode
+	"VolumeAttributesClass":                  {1, 34}, // a claim's volumeAttributesClassName kept
+	"HostnameOverride":                       {1, 35}, // a pod's hostnameOverride kept
+	"EnvFiles":                               {1, 35}, // an env var's fileKeyRef kept
+	"ImageVolume":                            {1, 35}, // image volumes kept (before: dropped with their mounts)
+	"ContainerRestartRules":                  {1, 35}, // containers' restartPolicy, restartPolicyRules kept
+	"HPAConfigurableTolerance":               {1, 35}, // an autoscaler's tolerance kept
+	"RestartAllContainersOnContainerExits":   {1, 36}, // the RestartAllContainers action; sidecars' rules
+	"StrictIPCIDRValidation":                 {1, 36}, // older address fields parsed strictly (ips.go)
+	"RelaxedServiceNameValidation":           {1, 36}, // Service names DNS-1123 labels
+	"HPAScaleToZero":                         {1, 37}, // minReplicas 0 with an Object or External metric
+	"MaxUnavailableStatefulSet":              {1, 37}, // a StatefulSet's maxUnavailable kept (beta, off, from 1.35)
+	"SELinuxMount":                           {1, 37}, // seLinuxChangePolicy MountOption
+	"ClusterTrustBundleProjection":           {1, 37}, // the clusterTrustBundle projection kept
+	"PodCertificateRequest":                  {1, 37}, // the podCertificate projection kept
 }
 
 // GateOn reports whether gate is on by default in the API server of
