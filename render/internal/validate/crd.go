@@ -746,6 +746,7 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 	for i, o := range crdObjs {
 		p := done[i]
 		e.encoded[o.Node.YNode()] = encs[i]
+		errs = append(errs, crdNewerErrors(o, e.kube)...)
 		if p.c != nil && p.c.err != nil {
 			errs = append(errs, crdErrors(o, p.c.err)...)
 			continue

@@ -218,6 +218,9 @@ func (e *Env) Dropped(o templates.Object) []Dropped {
 	if o.Node == nil || o.Raw != nil {
 		return nil
 	}
+	if o.Node.GetKind() == crdGVK.Kind && o.Node.GetApiVersion() == crdGVK.GroupVersion().String() {
+		return e.crdDropped(o)
+	}
 	roots := objectRoots(o.Node)
 	if len(roots) == 0 {
 		return nil

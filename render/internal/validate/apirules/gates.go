@@ -27,6 +27,8 @@ var gateDefaults = map[string][2]uint{
 	"AdmissionWebhookMatchConditions":        {1, 28}, // webhooks' matchConditions compiled
 	"SidecarContainers":                      {1, 29}, // init containers' restartPolicy Always kept
 	"PodLifecycleSleepAction":                {1, 30}, // a lifecycle handler's sleep kept
+	"CRDValidationRatcheting":                {1, 30}, // a CRD rule's optionalOldSelf kept
+	"CustomResourceFieldSelectors":           {1, 31}, // a CRD version's selectableFields kept
 	"JobBackoffLimitPerIndex":                {1, 29}, // a Job's backoffLimitPerIndex, maxFailedIndexes kept
 	"JobPodReplacementPolicy":                {1, 29}, // a Job's podReplacementPolicy kept
 	"MatchLabelKeysInPodAffinity":            {1, 31}, // pod affinity's matchLabelKeys, mismatchLabelKeys kept
