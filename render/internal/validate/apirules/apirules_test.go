@@ -729,6 +729,8 @@ func TestRulesByKubeVersion(t *testing.T) {
 	cpu := hpa("{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}}")
 	queue := hpa("{type: External, external: {metric: {name: queue_messages_ready}, target: {type: AverageValue, averageValue: '30'}}}")
 	hpaV1 := "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 0\n  maxReplicas: 3"
+	searches7 := "spec:\n  containers: [{name: a, image: a}]\n  dnsConfig: {searches: [a.example, b.example, c.example, d.example, e.example, f.example, g.example]}"
+	rwop := "spec: {accessModes: [ReadWriteOncePod], resources: {requests: {storage: 1Gi}}}"
 	target := func(ref string) string { return "spec:\n  scaleTargetRef: " + ref + "\n  maxReplicas: 3" }
 	described := "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n  metrics:\n" +
 		"  - {type: Object, object: {describedObject: {apiVersion: v1, kind: Service, name: web}, metric: {name: requests}, target: {type: Value, value: '10'}}}"
@@ -843,6 +845,13 @@ func TestRulesByKubeVersion(t *testing.T) {
 			"spec.metrics: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"},
 		{"scale to zero v1 1.37", func() runtime.Object { return &autoscalingv1.HorizontalPodAutoscaler{} }, hpaV1, "1.37.0",
 			"spec.minReplicas: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"},
+		// ExpandedDNSConfig, on by default from 1.26.
+		{"seven DNS searches 1.25", func() runtime.Object { return &corev1.Pod{} }, searches7, "1.25.0", "must not have more than 6 search paths"},
+		{"seven DNS searches 1.26", func() runtime.Object { return &corev1.Pod{} }, searches7, "1.26.0", ""},
+		// ReadWriteOncePod, on by default from 1.27.
+		{"read-write-once-pod claim 1.26", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, rwop, "1.26.0",
+			`spec.accessModes: Unsupported value: "ReadWriteOncePod": supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce"`},
+		{"read-write-once-pod claim 1.27", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, rwop, "1.27.0", ""},
 		// ValidateAPIVersion of a scale target, from 1.34.
 		{"scale target without a group 1.33", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, target("{apiVersion: v1, kind: Deployment, name: web}"), "1.33.0", ""},
 		{"scale target without a group 1.34", func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }, target("{apiVersion: v1, kind: Deployment, name: web}"), "1.34.0",

@@ -16,6 +16,7 @@ var gateDefaults = map[string][2]uint{
 	"CronJobTimeZone":                        {1, 25}, // a CronJob's timeZone kept
 	"ProbeTerminationGracePeriod":            {1, 25}, // a probe's terminationGracePeriodSeconds kept
 	"JobPodFailurePolicy":                    {1, 26}, // a Job's podFailurePolicy kept
+	"ExpandedDNSConfig":                      {1, 26}, // 32 DNS search domains, 2048 characters (before: 6, 256)
 	"NodeInclusionPolicyInPodTopologySpread": {1, 26}, // a spread's nodeAffinityPolicy, nodeTaintsPolicy kept
 	"MatchLabelKeysInPodTopologySpread":      {1, 27}, // a spread's matchLabelKeys kept
 	"MinDomainsInPodTopologySpread":          {1, 27}, // a spread's minDomains kept
@@ -24,6 +25,7 @@ var gateDefaults = map[string][2]uint{
 	"PDBUnhealthyPodEvictionPolicy":          {1, 27}, // a budget's unhealthyPodEvictionPolicy kept
 	"StatefulSetAutoDeletePVC":               {1, 27}, // a StatefulSet's persistentVolumeClaimRetentionPolicy kept
 	"StatefulSetStartOrdinal":                {1, 27}, // a StatefulSet's ordinals kept
+	"ReadWriteOncePod":                       {1, 27}, // the ReadWriteOncePod access mode taken
 	"AdmissionWebhookMatchConditions":        {1, 28}, // webhooks' matchConditions compiled
 	"SidecarContainers":                      {1, 29}, // init containers' restartPolicy Always kept
 	"PodLifecycleSleepAction":                {1, 30}, // a lifecycle handler's sleep kept

@@ -81,11 +81,14 @@ const (
 	maxNameservers   = 3
 	maxSearches      = 32
 	maxSearchesChars = 2048
+	// Before ExpandedDNSConfig (on by default from 1.26).
+	maxSearchesLegacy      = 6
+	maxSearchesCharsLegacy = 256
 )
 
 // dnsConfig checks a pod's DNS settings: a nameserver with dnsPolicy
 // None; at most 3 nameservers, each an IP address (legacyIP); at most 32
-// search domains, 2048 characters in all, each a DNS name ('_' allowed, a
+// search domains, 2048 characters in all (6 and 256 before 1.26), each a DNS name ('_' allowed, a
 // trailing '.' or a lone '.' too); options named.
 func (c *checker) dnsConfig(ps *corev1.PodSpec, path *field.Path) {
 	dc := ps.DNSConfig
@@ -111,13 +114,18 @@ func (c *checker) dnsConfig(ps *corev1.PodSpec, path *field.Path) {
 	for i, ns := range dc.Nameservers {
 		c.legacyIP(path.Child("nameservers").Index(i), ns, "a nameserver is an IP address, such as 10.96.0.10, not a host name")
 	}
-	if len(dc.Searches) > maxSearches {
-		c.add(field.Invalid(path.Child("searches"), dc.Searches, fmt.Sprintf("must not have more than %v search paths", maxSearches)),
-			"keep at most 32 search domains")
+	// Before 1.26 (ExpandedDNSConfig off) the resolver's older limits.
+	searches, chars := maxSearches, maxSearchesChars
+	if !c.on("ExpandedDNSConfig") {
+		searches, chars = maxSearchesLegacy, maxSearchesCharsLegacy
 	}
-	if len(strings.Join(dc.Searches, " ")) > maxSearchesChars {
-		c.add(field.Invalid(path.Child("searches"), dc.Searches, fmt.Sprintf("must not have more than %v characters (including spaces) in the search list", maxSearchesChars)),
-			"shorten the search list to 2048 characters")
+	if len(dc.Searches) > searches {
+		c.add(field.Invalid(path.Child("searches"), dc.Searches, fmt.Sprintf("must not have more than %v search paths", searches)),
+			fmt.Sprintf("keep at most %d search domains", searches))
+	}
+	if len(strings.Join(dc.Searches, " ")) > chars {
+		c.add(field.Invalid(path.Child("searches"), dc.Searches, fmt.Sprintf("must not have more than %v characters (including spaces) in the search list", chars)),
+			fmt.Sprintf("shorten the search list to %d characters", chars))
 	}
 	for i, s := range dc.Searches {
 		check := validation.IsDNS1123SubdomainWithUnderscore

@@ -20,8 +20,13 @@ import (
 // (pkg/apis/core/validation, v1.37) check them on create.
 
 // accessModes checks that ReadWriteOncePod stands alone (the schema
-// checks the values).
+// checks the values), and that the API server knows it: before 1.27, with
+// ReadWriteOncePod off by default, it refuses the mode.
 func (c *checker) accessModes(modes []corev1.PersistentVolumeAccessMode, p *field.Path) {
+	if !c.on("ReadWriteOncePod") && slices.Contains(modes, corev1.ReadWriteOncePod) {
+		c.add(field.NotSupported(p, corev1.ReadWriteOncePod, []corev1.PersistentVolumeAccessMode{corev1.ReadOnlyMany, corev1.ReadWriteMany, corev1.ReadWriteOnce}),
+			"ReadWriteOncePod is on by default from Kubernetes 1.27: use ReadWriteOnce, or set kubeVersion to the cluster's if it is 1.27 or later")
+	}
 	if slices.Contains(modes, corev1.ReadWriteOncePod) && slices.ContainsFunc(modes, func(m corev1.PersistentVolumeAccessMode) bool {
 		return m != corev1.ReadWriteOncePod
 	}) {
