@@ -337,7 +337,9 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 			c.containerSecurity(ctr.SecurityContext, cp.Child("securityContext"), c.hostUsersOn(ps))
 			c.containerRestart(&ctr, cp, l.key == "initContainers")
 			c.containerClaims(ctr.Resources.Claims, cp.Child("resources", "claims"), podClaims)
-			sidecar := ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways
+			// Before 1.29 the API server drops a sidecar's restartPolicy
+			// (SidecarContainers off), and then refuses its probes.
+			sidecar := ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways && c.on("SidecarContainers")
 			c.probes(&ctr, cp, l.key == "containers" || sidecar, gracePeriod(ps))
 		}
 	}

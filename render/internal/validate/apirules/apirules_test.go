@@ -729,6 +729,7 @@ func TestRulesByKubeVersion(t *testing.T) {
 	cpu := hpa("{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}}")
 	queue := hpa("{type: External, external: {metric: {name: queue_messages_ready}, target: {type: AverageValue, averageValue: '30'}}}")
 	hpaV1 := "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 0\n  maxReplicas: 3"
+	sidecarProbe := "spec:\n  containers: [{name: a, image: a}]\n  initContainers: [{name: proxy, image: envoy, restartPolicy: Always, readinessProbe: {tcpSocket: {port: 9901}}}]"
 	searches7 := "spec:\n  containers: [{name: a, image: a}]\n  dnsConfig: {searches: [a.example, b.example, c.example, d.example, e.example, f.example, g.example]}"
 	rwop := "spec: {accessModes: [ReadWriteOncePod], resources: {requests: {storage: 1Gi}}}"
 	target := func(ref string) string { return "spec:\n  scaleTargetRef: " + ref + "\n  maxReplicas: 3" }
@@ -845,6 +846,11 @@ func TestRulesByKubeVersion(t *testing.T) {
 			"spec.metrics: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"},
 		{"scale to zero v1 1.37", func() runtime.Object { return &autoscalingv1.HorizontalPodAutoscaler{} }, hpaV1, "1.37.0",
 			"spec.minReplicas: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"},
+		// SidecarContainers, on by default from 1.29: before, the
+		// sidecar's restartPolicy is dropped and its probe refused.
+		{"sidecar with a probe 1.28", func() runtime.Object { return &corev1.Pod{} }, sidecarProbe, "1.28.0",
+			"spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always"},
+		{"sidecar with a probe 1.29", func() runtime.Object { return &corev1.Pod{} }, sidecarProbe, "1.29.0", ""},
 		// ExpandedDNSConfig, on by default from 1.26.
 		{"seven DNS searches 1.25", func() runtime.Object { return &corev1.Pod{} }, searches7, "1.25.0", "must not have more than 6 search paths"},
 		{"seven DNS searches 1.26", func() runtime.Object { return &corev1.Pod{} }, searches7, "1.26.0", ""},

@@ -390,7 +390,10 @@ func (c *checker) probes(ctr *corev1.Container, cp *field.Path, runs bool, grace
 	}{{"livenessProbe", ctr.LivenessProbe}, {"readinessProbe", ctr.ReadinessProbe}, {"startupProbe", ctr.StartupProbe}}
 	if !runs {
 		const msg = "may not be set for init containers without restartPolicy=Always"
-		const hint = "an init container runs to completion before the others start: remove it, or make it a sidecar with restartPolicy: Always"
+		hint := "an init container runs to completion before the others start: remove it, or make it a sidecar with restartPolicy: Always"
+		if ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			hint = "sidecars are on by default from Kubernetes " + GateSince("SidecarContainers") + " (SidecarContainers): before, the API server drops restartPolicy: Always and refuses the sidecar's probes and hooks; set kubeVersion to the cluster's if it is that or later"
+		}
 		if ctr.Lifecycle != nil {
 			c.add(field.Forbidden(cp.Child("lifecycle"), msg), hint)
 		}
