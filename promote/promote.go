@@ -272,6 +272,11 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		return nil, err
 	}
 	baseTip := heads[r.base]
+	if baseTip == "" && r.from == "" {
+		if err := r.checkNoBase(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if r.from != "" {
 		if baseTip == "" {
 			return nil, &diag.Error{Msg: fmt.Sprintf("the manifests branch %s does not exist, so env %s has no kiln.lock.json to promote from", r.base, r.from),
@@ -948,6 +953,45 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 		}
 	}
 	return pl, nil
+}
+
+// checkNoBase refuses to promote into a manifests repository that lacks
+// the manifests branch but has others: the branch would start as a new
+// history sharing no commit with them (push mode pushes it, pr mode could
+// not open a pull request to it), and Flux, reading the branch the
+// repository has (its default, as flux bootstrap sets up), would never see
+// it. That is a manifests.branch that names the wrong branch ("main" in a
+// repository on "master"), not a first promotion: only an empty
+// repository gets its first commit from kiln.
+func (r *run) checkNoBase(ctx context.Context) error {
+	heads, err := r.repo.Heads(ctx)
+	if err != nil {
+		return r.gitErr("listing the branches of", err)
+	}
+	if len(heads) == 0 {
+		return nil
+	}
+	names := slices.Sorted(maps.Keys(heads))
+	shown := names
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(names)-5))
+	}
+	def, err := r.repo.DefaultBranch(ctx)
+	if err != nil {
+		return r.gitErr("reading the default branch of", err)
+	}
+	has := "1 other branch"
+	if len(names) != 1 {
+		has = fmt.Sprintf("%d other branches", len(names))
+	}
+	reads := "the branch Flux's GitRepository reads"
+	if def != "" {
+		reads += fmt.Sprintf(" (the repository's default branch is %s)", def)
+	}
+	return &diag.Error{File: "kiln.yaml",
+		Msg: fmt.Sprintf("the manifests branch %s (manifests.branch) does not exist in %s, which has %s: %s; promoting env %s would start %s as a new history that shares no commit with them, and Flux reading one of them would never see it",
+			r.base, r.repo.Remote, has, strings.Join(shown, ", "), r.env.Name, r.base),
+		Hint: fmt.Sprintf("set manifests.branch in kiln.yaml to %s; or create %s in the manifests repository from the commit it should start at (git push origin <commit>:refs/heads/%s) and promote again", reads, r.base, r.base)}
 }
 
 // checkShape refuses a manifests repository that holds something other

@@ -378,6 +378,22 @@ func (r *Repo) Heads(ctx context.Context) (map[string]string, error) {
 	return heads, nil
 }
 
+// DefaultBranch returns the branch the remote's HEAD names (its default
+// branch), "" when it names none or the remote does not say.
+func (r *Repo) DefaultBranch(ctx context.Context) (string, error) {
+	out, err := r.run(ctx, nil, "ls-remote", "--symref", "origin", "HEAD")
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if target, ok := strings.CutPrefix(line, "ref: refs/heads/"); ok {
+			branch, _, _ := strings.Cut(target, "\t")
+			return branch, nil
+		}
+	}
+	return "", nil
+}
+
 // Fetch fetches the tips of the named branches that exist on the remote
 // into refs/remotes/origin/<branch> and returns their commits; a missing
 // branch is absent from the map. Only the tips are fetched (depth 1): kiln
