@@ -77,3 +77,40 @@ func TestEditedPullRequestBranch(t *testing.T) {
 		t.Errorf("kiln/staging = %s, want %s; log:\n%s", got, res.Commit, log.String())
 	}
 }
+
+// TestNoOpKeepsPullRequestWithForeignCommits: when the manifests branch
+// already holds the env's render, kiln closes the env's pull request,
+// commenting that nothing is left to promote. A commit someone pushed onto
+// kiln/<env> (a reviewer's fix) is something the branch does not hold:
+// that pull request used to be closed all the same, shelving the commit
+// under a comment that says otherwise. It stays open, with a warning,
+// unless ReplaceForeignCommits.
+func TestNoOpKeepsPullRequestWithForeignCommits(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	kiln := gittest.Git(t, f.remote, "rev-parse", "kiln/staging")
+	fix := gittest.Update(t, f.remote, "kiln/staging", map[string]string{"clusters/staging/NOTES.md": "why\n"}, nil, "Add the rollout notes")
+	// main comes to hold the env's render (kiln's commit alone).
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", kiln)
+
+	var log bytes.Buffer
+	res, err := promote(t, f, f.opts(t, "staging", &log))
+	if err != nil || res.Changed || res.ClosedPR != 0 {
+		t.Fatalf("no-op = %+v, %v", res, err)
+	}
+	if pr := f.gh.pr(1); pr.State != "open" || len(f.gh.comments[1]) != 0 {
+		t.Errorf("PR = %+v, comments %q; want it open and uncommented", pr, f.gh.comments[1])
+	}
+	if !strings.Contains(log.String(), "kiln/staging holds 1 commit kiln did not make ("+fix[:7]+` "Add the rollout notes"`) || !strings.Contains(log.String(), "stays open") {
+		t.Errorf("log:\n%s", log.String())
+	}
+
+	o := f.opts(t, "staging", &bytes.Buffer{})
+	o.ReplaceForeignCommits = true
+	if res, err := promote(t, f, o); err != nil || res.ClosedPR != 1 || f.gh.pr(1).State != "closed" {
+		t.Errorf("with ReplaceForeignCommits: %+v, %v, PR %+v", res, err, f.gh.pr(1))
+	}
+}

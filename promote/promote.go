@@ -1557,32 +1557,9 @@ const foreignDepth = 50
 // only bring in commits that live on another branch (the base, by "Update
 // branch"), so they are not counted.
 func (r *run) checkForeign(ctx context.Context, branch, tip string) error {
-	if tip == "" {
-		return nil
-	}
-	ci, err := r.repo.Info(ctx, tip)
-	if err != nil {
-		return r.gitErr("reading "+branch+" of", err)
-	}
-	if kilnMade(ci.Message, r.env.Name) {
-		return nil
-	}
-	log, err := r.repo.FirstParents(ctx, branch, tip, foreignDepth)
-	if err != nil {
-		return r.gitErr("reading the history of "+branch+" in", err)
-	}
-	var foreign []string
-	for _, e := range log {
-		if kilnMade(e.Message, r.env.Name) {
-			break
-		}
-		if len(e.Parents) > 1 {
-			continue
-		}
-		foreign = append(foreign, fmt.Sprintf("%s %q by %s", short(e.Commit), subject(e.Message), oneLine(e.Author, 80)))
-	}
-	if len(foreign) == 0 {
-		return nil
+	foreign, err := r.foreignCommits(ctx, branch, tip)
+	if err != nil || len(foreign) == 0 {
+		return err
 	}
 	if r.opts.ReplaceForeignCommits {
 		// Every one: the log is where they can be found again.
@@ -1596,6 +1573,37 @@ func (r *run) checkForeign(ctx context.Context, branch, tip string) error {
 	list := strings.Join(shown, ", ")
 	return &diag.Error{Msg: fmt.Sprintf("%s holds %s kiln did not make, which this promotion would replace: %s", branch, words.Count(len(foreign), "commit"), list),
 		Hint: fmt.Sprintf("kiln rebuilds %s from %s on every promotion, and kiln verify refuses a hand edit of the rendered files: make the change in the source repository (its templates, env file or kiln.yaml), then promote again with --replace-foreign-commits (KILN_REPLACE_FOREIGN_COMMITS=true), or delete the branch %s", branch, r.base, branch)}
+}
+
+// foreignCommits lists the commits on kiln/<env> (at tip, "" when it does
+// not exist) after kiln's last one that kiln did not make, merges left
+// out (checkForeign), newest first, each as "<sha> "<subject>" by <author>".
+func (r *run) foreignCommits(ctx context.Context, branch, tip string) ([]string, error) {
+	if tip == "" {
+		return nil, nil
+	}
+	ci, err := r.repo.Info(ctx, tip)
+	if err != nil {
+		return nil, r.gitErr("reading "+branch+" of", err)
+	}
+	if kilnMade(ci.Message, r.env.Name) {
+		return nil, nil
+	}
+	log, err := r.repo.FirstParents(ctx, branch, tip, foreignDepth)
+	if err != nil {
+		return nil, r.gitErr("reading the history of "+branch+" in", err)
+	}
+	var foreign []string
+	for _, e := range log {
+		if kilnMade(e.Message, r.env.Name) {
+			break
+		}
+		if len(e.Parents) > 1 {
+			continue
+		}
+		foreign = append(foreign, fmt.Sprintf("%s %q by %s", short(e.Commit), subject(e.Message), oneLine(e.Author, 80)))
+	}
+	return foreign, nil
 }
 
 // kilnMade reports whether a commit message is one of kiln's promotion
@@ -1836,6 +1844,24 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen s
 			fmt.Fprintf(r.log, "env %s: %s holds a render of a newer source commit than %s, so its pull request stays open\n", r.env.Name, branch, short(src.lock.Source.Commit))
 		}
 		return 0, err
+	}
+	// A commit someone pushed onto the branch (a reviewer's fix) is a
+	// change the manifests branch does not hold: closing the pull request
+	// would shelve it with a comment saying there is nothing left.
+	if !r.opts.ReplaceForeignCommits {
+		foreign, err := r.foreignCommits(ctx, branch, seen)
+		if err != nil {
+			return 0, err
+		}
+		if len(foreign) > 0 {
+			shown := foreign
+			if len(shown) > 5 {
+				shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(foreign)-5))
+			}
+			fmt.Fprintf(r.log, "warning: env %s: %s holds %s kiln did not make (%s), so its pull request stays open; close it by hand if they are not wanted, or run again with --replace-foreign-commits\n",
+				r.env.Name, branch, words.Count(len(foreign), "commit"), strings.Join(shown, ", "))
+			return 0, nil
+		}
 	}
 	client, err := r.github()
 	if err != nil {
