@@ -744,6 +744,18 @@ func TestWorkflows(t *testing.T) {
 					t.Errorf("job %s has no permissions:", jn)
 				}
 				steps, _ := job["steps"].([]any)
+				// A job that promotes checks out the whole history: kiln
+				// refuses to promote a commit over the render of a newer
+				// one (a re-run of an old workflow run) only when the
+				// checkout can tell which is newer.
+				promotes := false
+				for _, s := range steps {
+					step, _ := s.(map[string]any)
+					with, _ := step["with"].(map[string]any)
+					if uses, _ := step["uses"].(string); strings.HasPrefix(uses, "kiln-gitops/kiln@") && with["command"] == "promote" {
+						promotes = true
+					}
+				}
 				for _, s := range steps {
 					step, _ := s.(map[string]any)
 					uses, _ := step["uses"].(string)
@@ -753,6 +765,9 @@ func TestWorkflows(t *testing.T) {
 					with, _ := step["with"].(map[string]any)
 					if with["persist-credentials"] != false {
 						t.Errorf("job %s: checkout without persist-credentials: false", jn)
+					}
+					if promotes && with["fetch-depth"] != 0 {
+						t.Errorf("job %s promotes, but checks out without fetch-depth: 0: kiln cannot tell an older commit from a newer one and would let a re-run roll the env back", jn)
 					}
 				}
 			}
