@@ -363,6 +363,9 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 			return res, &diag.Error{Msg: fmt.Sprintf("the manifests branch %s does not exist in %s", r.base, r.repo.Remote),
 				Hint: "a pull request needs a base branch: push an initial commit to " + r.base + ", or give env " + r.env.Name + " mode: push for the first promotion"}
 		}
+		if err := r.checkBranchRoom(ctx, branch); err != nil {
+			return res, err
+		}
 		if err := r.checkNewer(ctx, src, r.base, plan.oldLock); err != nil {
 			return res, err
 		}
@@ -992,6 +995,33 @@ func (r *run) checkNoBase(ctx context.Context) error {
 		Msg: fmt.Sprintf("the manifests branch %s (manifests.branch) does not exist in %s, which has %s: %s; promoting env %s would start %s as a new history that shares no commit with them, and Flux reading one of them would never see it",
 			r.base, r.repo.Remote, has, strings.Join(shown, ", "), r.env.Name, r.base),
 		Hint: fmt.Sprintf("set manifests.branch in kiln.yaml to %s; or create %s in the manifests repository from the commit it should start at (git push origin <commit>:refs/heads/%s) and promote again", reads, r.base, r.base)}
+}
+
+// checkBranchRoom refuses a pr-mode promotion whose branch kiln/<env>
+// git cannot create beside the manifests repository's branches: a branch
+// named kiln (or kiln/<env>/…) makes refs/heads/kiln/<env> both a file and
+// a folder. The push would be refused as "cannot lock ref", which reads
+// like another promotion having pushed meanwhile, and every rerun would
+// fail the same way.
+func (r *run) checkBranchRoom(ctx context.Context, branch string) error {
+	heads, err := r.repo.Heads(ctx)
+	if err != nil {
+		return r.gitErr("listing the branches of", err)
+	}
+	var in []string
+	for name := range heads {
+		if strings.HasPrefix(branch, name+"/") || strings.HasPrefix(name, branch+"/") {
+			in = append(in, name)
+		}
+	}
+	if len(in) == 0 {
+		return nil
+	}
+	sort.Strings(in)
+	return &diag.Error{
+		Msg: fmt.Sprintf("env %s opens its pull request from the branch %s, which git cannot create in %s beside its branch %s: a branch name cannot also be a folder of other branch names",
+			r.env.Name, branch, r.repo.Remote, strings.Join(in, ", ")),
+		Hint: fmt.Sprintf("rename or delete %s in the manifests repository (kiln owns the branches %s<env>), then promote again", strings.Join(in, ", "), BranchPrefix)}
 }
 
 // checkShape refuses a manifests repository that holds something other
