@@ -213,7 +213,13 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 	if errors.Is(err, gitrepo.ErrUnknownRef) && ref == r.base {
 		// The manifests branch does not exist yet (an empty repository,
 		// or one kiln has not promoted to): the first promotion would
-		// add everything, so everything is what differs.
+		// add everything, so everything is what differs. In a
+		// repository with other branches it would refuse instead: say so.
+		if spec == "" {
+			if err := r.checkNoBase(ctx); err != nil {
+				fmt.Fprintf(r.log, "warning: %v\n", err)
+			}
+		}
 		return map[string][]byte{}, fmt.Sprintf("%s#%s (no such branch yet) %s", r.repo.Remote, ref, r.dir), nil
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package promote
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -44,5 +45,23 @@ func TestMissingBranchInRepositoryWithOthers(t *testing.T) {
 	}
 	if heads := gittest.Heads(t, f.remote); strings.Join(heads, " ") != "main" {
 		t.Errorf("branches = %v, want main", heads)
+	}
+}
+
+// TestDiffWarnsOfMissingBranchBesideOthers: kiln diff against the
+// manifests branch, the preview of a promotion, warns of the refusal
+// above rather than only showing every file as added.
+func TestDiffWarnsOfMissingBranchBesideOthers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	gittest.Git(t, f.remote, "branch", "-m", "main", "master")
+	var log bytes.Buffer
+	o := f.opts(t, "dev", nil)
+	res, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: o.Render, GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &log})
+	if err != nil || !res.Changed {
+		t.Fatalf("diff = %+v, %v", res, err)
+	}
+	if !strings.Contains(log.String(), "warning: kiln.yaml: the manifests branch main (manifests.branch) does not exist") || !strings.Contains(log.String(), "1 other branch: master") {
+		t.Errorf("log:\n%s", log.String())
 	}
 }
