@@ -172,3 +172,45 @@ func TestRenamedKustomizationWarned(t *testing.T) {
 		}
 	}
 }
+
+// TestPrunedWarningsOfObjectsThatBecomeOthers: an object whose file stays
+// while its namespace (or name) changes is another object to Flux, which
+// applies the new one and prunes the old: a PersistentVolumeClaim of an
+// app moved to another namespace loses its data. The change showed as a
+// changed file only, without the warning a removed file gets. Through a
+// promotion: the app's namespace changes in kiln.yaml.
+func TestPrunedWarningsOfObjectsThatBecomeOthers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	pvc := "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+	f.commitCode(t, map[string]string{"apps/web/pvc.yaml": pvc}, "a claim")
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	f.commitCode(t, map[string]string{"kiln.yaml": strings.Replace(project(f.remote)["kiln.yaml"], "  - name: web\n    namespace: shop\n", "  - name: web\n    namespace: shop2\n", 1)}, "web moves to shop2")
+	var log bytes.Buffer
+	o := f.opts(t, "dev", &log)
+	o.DryRun = true
+	res, err := promote(t, f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "warning: apps/web/persistentvolumeclaim_data.yaml: app web: PersistentVolumeClaim/shop/data: becomes PersistentVolumeClaim/shop2/data, another object, so app web's Kustomization no longer holds it and prunes it: Flux deletes it from the cluster, and deleting a PersistentVolumeClaim"
+	if !strings.Contains(log.String(), want) || strings.Count(log.String(), "warning:") != 1 {
+		t.Errorf("log:\n%s\nwant one warning: %s", log.String(), want)
+	}
+	if !strings.Contains(res.Body, "[!CAUTION]") || !strings.Contains(res.Body, "`PersistentVolumeClaim/shop/data`: becomes PersistentVolumeClaim/shop2/data, another object") {
+		t.Errorf("no caution in the body:\n%s", res.Body)
+	}
+
+	// An object that only changes, and one whose identity another file
+	// takes over, are not warned about.
+	data := func(ns string) []byte {
+		return []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: " + ns + "\n")
+	}
+	old := map[string][]byte{"apps/db/persistentvolumeclaim_data.yaml": data("a"), "apps/db/persistentvolumeclaim_b_data.yaml": data("b")}
+	new := map[string][]byte{"apps/db/persistentvolumeclaim_data.yaml": data("b"), "apps/db/persistentvolumeclaim_b_data.yaml": data("a")}
+	if ws := prunedWarnings(old, treediff.Trees(old, new)); len(ws) != 0 {
+		t.Errorf("two files swapping their objects: %v", ws)
+	}
+}

@@ -22,9 +22,29 @@ import (
 // never values.
 func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warning {
 	added := objectsBy(changes, treediff.Added)
+	leaving := objectsBy(changes, treediff.Removed)
+	// A file that stays while its object becomes another (the app's
+	// namespace changed, so every object of the app gets the new one):
+	// Flux applies the new object and prunes the old one as it would a
+	// removed file's.
+	became := map[string]string{}
+	for _, c := range changes {
+		if c.Op != treediff.Changed || !treediff.IsObject(c.Path) || c.Object == "" {
+			continue
+		}
+		was := treediff.ObjectOf(c.Old).String()
+		if was == "" || identity(c.Old, was) == identity(c.New, c.Object) {
+			continue
+		}
+		gone := c
+		gone.Object = was
+		leaving[identity(c.Old, was)] = gone
+		added[identity(c.New, c.Object)] = c
+		became[c.Path] = c.Object
+	}
 	prunes := pruning(old)
 	var out []diag.Warning
-	for id, c := range objectsBy(changes, treediff.Removed) {
+	for id, c := range leaving {
 		if _, moved := added[id]; moved {
 			continue
 		}
@@ -36,9 +56,14 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		if what == "" || pruneDisabledNode(objs[0].Node) || !prunes(c.App) {
 			continue
 		}
+		msg := fmt.Sprintf("leaves app %s, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and %s", c.App, what)
+		hint := fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then remove it", pruneAnnotation)
+		if now, ok := became[c.Path]; ok && c.Op == treediff.Changed {
+			msg = fmt.Sprintf("becomes %s, another object, so app %s's Kustomization no longer holds it and prunes it: Flux deletes it from the cluster, and %s", now, c.App, what)
+			hint = fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then make the change; or keep its namespace and name", pruneAnnotation)
+		}
 		out = append(out, diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.Old),
-			Msg:  fmt.Sprintf("leaves app %s, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and %s", c.App, what),
-			Hint: fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then remove it", pruneAnnotation)})
+			Msg: msg, Hint: hint})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	return out
