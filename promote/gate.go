@@ -273,6 +273,9 @@ func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[strin
 		return nil, nil, &diag.Error{File: lockPath, Msg: fmt.Sprintf("env %s has no apps on %s, so no status shows that the release works there", from, short(tip)),
 			Hint: fmt.Sprintf("enable an app in env %s and promote it first, or promote env %s without --from to render it from the checked-out source", from, r.env.Name)}
 	}
+	if err := r.checkOneFolder(ctx, tip, lockPath, lock); err != nil {
+		return nil, nil, err
+	}
 	type key struct{ ns, name string }
 	byName := map[key]string{}
 	dependsOn := map[string][]key{}
@@ -313,6 +316,51 @@ func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[strin
 		sort.Strings(deps[app])
 	}
 	return lock, deps, nil
+}
+
+// checkOneFolder refuses to judge the previous env by its statuses when
+// another folder of the manifests repository at tip holds a kiln.lock.json
+// of that env naming one of its apps too: manifests.path changed, and
+// the old folder was left. A status kiln/<env>/<app>
+// names the app's Kustomization, not the folder it applies, so until the
+// cluster's bootstrap points at the new folder, its Kustomizations of the
+// same names go on applying the old one and report success on every new
+// commit: the gate would pass a release the env never ran. A folder of
+// another pipeline's env of the same name with other apps (another code
+// repository promoting into the same manifests repository) posts other
+// statuses and does not count.
+func (r *run) checkOneFolder(ctx context.Context, tip, lockPath string, lock *render.Lock) error {
+	paths, err := r.repo.Named(ctx, tip, render.LockFile)
+	if err != nil {
+		return r.gitErr("listing the "+render.LockFile+" files of", err)
+	}
+	var others []string
+	for _, p := range paths {
+		if p == lockPath {
+			continue
+		}
+		data, err := r.repo.ReadFile(ctx, tip, p)
+		if err != nil {
+			return r.gitErr("reading "+p+" from", err)
+		}
+		l, err := render.ParseLock(data)
+		if err != nil || l.Env != r.from {
+			continue
+		}
+		for app := range l.Apps {
+			if _, ok := lock.Apps[app]; ok {
+				others = append(others, path.Dir(p))
+				break
+			}
+		}
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	return &diag.Error{File: lockPath,
+		Msg: fmt.Sprintf("env %s has a kiln.lock.json in %s and also in %s on %s, with apps of the same names: the statuses kiln/%s/<app> name Kustomizations, not the folder they apply, so they cannot show that env %s runs the release in %s",
+			r.from, path.Dir(lockPath), strings.Join(others, ", "), short(tip), r.from, r.from, path.Dir(lockPath)),
+		Hint: fmt.Sprintf("point the cluster of env %s at %s/flux (flux bootstrap --path %s/flux), then delete %s in a commit of your own, and promote again", r.from, path.Dir(lockPath), path.Dir(lockPath), strings.Join(others, ", "))}
 }
 
 // failedDeps returns the failed apps that app waits on, directly or

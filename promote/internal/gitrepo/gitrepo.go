@@ -746,6 +746,23 @@ func (r *Repo) Entry(ctx context.Context, rev, p string) (string, error) {
 	return "", nil
 }
 
+// Named returns the paths (slash-separated, from the repository root) of
+// the files called name anywhere in rev, sorted.
+func (r *Repo) Named(ctx context.Context, rev, name string) ([]string, error) {
+	entries, err := r.lsTree(ctx, rev, "", true)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.typ == "blob" && path.Base(e.path) == name {
+			out = append(out, e.path)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 // Tree returns the files below dir (slash-separated; "" for everything) in
 // rev, keyed by their path relative to dir. Submodules are skipped; a
 // symlink's content is its target.
