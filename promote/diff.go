@@ -180,16 +180,20 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 				Hint: "set manifests.repo, or pass --against DIR or --against GIT-URL#REF"}
 		}
 	}
+	if spec != "" && !gitrepo.IsURL(remote) && !filepath.IsAbs(remote) {
+		// A path on the command line is relative to where kiln runs,
+		// like --out, whether it is a folder or a repository (PATH#REF):
+		// the clone below would take it relative to kiln.yaml's folder,
+		// as manifests.repo, and compare with another repository than
+		// the one named.
+		abs, err := filepath.Abs(remote)
+		if err != nil {
+			return nil, "", err
+		}
+		remote = abs
+	}
 	if ref == "" && spec != "" && !gitrepo.IsURL(remote) {
 		dir := remote
-		if !filepath.IsAbs(dir) {
-			// Relative to where kiln runs, like --out.
-			abs, err := filepath.Abs(dir)
-			if err != nil {
-				return nil, "", err
-			}
-			dir = abs
-		}
 		envDir := filepath.Join(dir, r.env.Name)
 		if st, err := os.Stat(envDir); err == nil && st.IsDir() {
 			old, err := render.ReadTree(envDir)
