@@ -73,6 +73,16 @@ func objectChanges(changes []treediff.Change) []render.ObjectChange {
 		}
 		switch c.Op {
 		case treediff.Changed:
+			if was := treediff.ObjectOf(c.Old).String(); was != "" && c.Object != "" && identity(c.Old, was) != identity(c.New, c.Object) {
+				// Another object in the same file (the app's namespace
+				// changed): Flux creates it and prunes the old one
+				// (prunedWarnings), updating neither. It may be one moved
+				// here from another file.
+				if from, ok := removed[identity(c.New, c.Object)]; ok {
+					out = append(out, render.ObjectChange{Path: c.Path, App: c.App, Old: from.Old, New: c.New})
+				}
+				continue
+			}
 			out = append(out, render.ObjectChange{Path: c.Path, App: c.App, Old: c.Old, New: c.New})
 		case treediff.Added:
 			if from, ok := removed[identity(c.New, c.Object)]; ok && c.Object != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 )
 
 const migrateJob = `apiVersion: batch/v1
@@ -206,5 +207,27 @@ func TestBodyLinesMaskFirst(t *testing.T) {
 		if strings.Contains(l, "ssw0rd") {
 			t.Errorf("the line shows the value: %s", l)
 		}
+	}
+}
+
+// TestImmutableWarningsOfObjectsThatBecomeOthers: a file whose object gets
+// another namespace (the app's namespace changed) holds a new object,
+// which Flux creates while it prunes the old one: no update, so no field
+// of the old one is immutable for it. A claim whose storage class changes
+// on the way was warned about as an update the API server refuses.
+func TestImmutableWarningsOfObjectsThatBecomeOthers(t *testing.T) {
+	t.Parallel()
+	pvc := func(ns, class string) []byte {
+		return []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: " + ns + "\nspec:\n  storageClassName: " + class + "\n  accessModes: [ReadWriteOnce]\n")
+	}
+	old := map[string][]byte{"apps/db/persistentvolumeclaim_data.yaml": pvc("shop", "standard")}
+	new := map[string][]byte{"apps/db/persistentvolumeclaim_data.yaml": pvc("shop2", "fast")}
+	if ws := immutableWarnings(treediff.Trees(old, new)); len(ws) != 0 {
+		t.Errorf("warnings: %v", ws)
+	}
+	// In place, the same change is warned about.
+	new = map[string][]byte{"apps/db/persistentvolumeclaim_data.yaml": pvc("shop", "fast")}
+	if ws := immutableWarnings(treediff.Trees(old, new)); len(ws) != 1 {
+		t.Errorf("in place: warnings %v, want one", ws)
 	}
 }
