@@ -975,10 +975,6 @@ func (r *run) checkNoBase(ctx context.Context) error {
 		return nil
 	}
 	names := slices.Sorted(maps.Keys(heads))
-	shown := names
-	if len(shown) > 5 {
-		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(names)-5))
-	}
 	def, err := r.repo.DefaultBranch(ctx)
 	if err != nil {
 		return r.gitErr("reading the default branch of", err)
@@ -993,7 +989,7 @@ func (r *run) checkNoBase(ctx context.Context) error {
 	}
 	return &diag.Error{File: "kiln.yaml",
 		Msg: fmt.Sprintf("the manifests branch %s (manifests.branch) does not exist in %s, which has %s: %s; promoting env %s would start %s as a new history that shares no commit with them, and Flux reading one of them would never see it",
-			r.base, r.repo.Remote, has, strings.Join(shown, ", "), r.env.Name, r.base),
+			r.base, r.repo.Remote, has, words.First(names, 5), r.env.Name, r.base),
 		Hint: fmt.Sprintf("set manifests.branch in kiln.yaml to %s; or create %s in the manifests repository from the commit it should start at (git push origin <commit>:refs/heads/%s) and promote again", reads, r.base, r.base)}
 }
 
@@ -1070,13 +1066,9 @@ func (r *run) checkSubmodules(subs []string) error {
 	if len(found) == 0 {
 		return nil
 	}
-	shown := found
-	if len(shown) > 5 {
-		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(found)-5))
-	}
 	return &diag.Error{File: found[0],
 		Msg: fmt.Sprintf("the manifests branch %s holds %s in env %s's folder %s: %s; kiln never writes one, so it did not write these and does not delete them",
-			r.base, words.Count(len(found), "submodule"), r.env.Name, r.dir, strings.Join(shown, ", ")),
+			r.base, words.Count(len(found), "submodule"), r.env.Name, r.dir, words.First(found, 5)),
 		Hint: fmt.Sprintf("move them out of %s in a commit of your own (git rm), or set manifests.path in kiln.yaml to a folder kiln may own", r.dir)}
 }
 
@@ -1145,12 +1137,8 @@ func (r *run) guard(pl *plan, deleted []string) error {
 	}
 	if len(outside) > 0 {
 		sort.Strings(outside)
-		shown := outside
-		if len(shown) > 5 {
-			shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(outside)-5))
-		}
 		// Never overridable: kiln owns the env's folder and nothing else.
-		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete %s outside its folder %s: %s", r.env.Name, words.Count(len(outside), "file"), r.dir, strings.Join(shown, ", ")),
+		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete %s outside its folder %s: %s", r.env.Name, words.Count(len(outside), "file"), r.dir, words.First(outside, 5)),
 			Hint: "kiln replaces only the env's folder; check manifests.path in kiln.yaml and symlinks in the manifests repository, and report this as a bug in kiln"}
 	}
 	if r.opts.AllowMassDelete {
@@ -1228,12 +1216,8 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 		return nil
 	}
 	sort.Strings(found)
-	shown := found
-	if len(shown) > 5 {
-		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(found)-5))
-	}
 	msg := fmt.Sprintf("promoting env %s would delete or change %s in its folder %s that kiln did not write: %s",
-		r.env.Name, words.Count(len(found), "file"), r.dir, strings.Join(shown, ", "))
+		r.env.Name, words.Count(len(found), "file"), r.dir, words.First(found, 5))
 	switch {
 	case !hasLock:
 		msg += fmt.Sprintf(" (it holds no %s: kiln never promoted to it)", render.LockFile)
@@ -1596,11 +1580,7 @@ func (r *run) checkForeign(ctx context.Context, branch, tip string) error {
 		fmt.Fprintf(r.log, "warning: replacing %s, which holds %s kiln did not make: %s\n", branch, words.Count(len(foreign), "commit"), strings.Join(foreign, ", "))
 		return nil
 	}
-	shown := foreign
-	if len(shown) > 5 {
-		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(foreign)-5))
-	}
-	list := strings.Join(shown, ", ")
+	list := words.First(foreign, 5)
 	return &diag.Error{Msg: fmt.Sprintf("%s holds %s kiln did not make, which this promotion would replace: %s", branch, words.Count(len(foreign), "commit"), list),
 		Hint: fmt.Sprintf("kiln rebuilds %s from %s on every promotion, and kiln verify refuses a hand edit of the rendered files: make the change in the source repository (its templates, env file or kiln.yaml), then promote again with --replace-foreign-commits (KILN_REPLACE_FOREIGN_COMMITS=true), or delete the branch %s", branch, r.base, branch)}
 }
@@ -1884,12 +1864,8 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen s
 			return 0, err
 		}
 		if len(foreign) > 0 {
-			shown := foreign
-			if len(shown) > 5 {
-				shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(foreign)-5))
-			}
 			fmt.Fprintf(r.log, "warning: env %s: %s holds %s kiln did not make (%s), so its pull request stays open; close it by hand if they are not wanted, or run again with --replace-foreign-commits\n",
-				r.env.Name, branch, words.Count(len(foreign), "commit"), strings.Join(shown, ", "))
+				r.env.Name, branch, words.Count(len(foreign), "commit"), words.First(foreign, 5))
 			return 0, nil
 		}
 	}

@@ -1,10 +1,14 @@
-// Package words holds the one bit of English kiln's messages share: a
-// count with its noun ("1 object", "2 objects"). Every summary line, table
-// and job summary uses it, so they agree on plurals. It knows only nouns
+// Package words holds the bits of English kiln's messages share: a count
+// with its noun ("1 object", "2 objects"), and a list cut short ("a, b
+// and 3 more"). Every summary line, table and job summary uses them, so
+// they agree on plurals and on how a long list ends. It knows only nouns
 // whose plural adds an "s".
 package words
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Count is n and noun, plural unless n is 1: "1 app", "0 apps".
 func Count(n int, noun string) string { return strconv.Itoa(n) + " " + Noun(n, noun) }
@@ -15,4 +19,14 @@ func Noun(n int, noun string) string {
 		return noun
 	}
 	return noun + "s"
+}
+
+// First joins the first max items with ", " and says how many more there
+// are: "a, b, and 3 more". An error names a few files or commits, not
+// hundreds.
+func First(items []string, max int) string {
+	if len(items) <= max {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:max], ", ") + ", and " + strconv.Itoa(len(items)-max) + " more"
 }

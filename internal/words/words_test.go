@@ -17,3 +17,18 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+func TestFirst(t *testing.T) {
+	for _, tc := range []struct {
+		items []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"a", "b"}, "a, b"},
+		{[]string{"a", "b", "c"}, "a, b, and 1 more"},
+	} {
+		if got := First(tc.items, 2); got != tc.want {
+			t.Errorf("First(%q, 2) = %q, want %q", tc.items, got, tc.want)
+		}
+	}
+}

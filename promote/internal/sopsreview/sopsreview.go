@@ -3,7 +3,6 @@ package sopsreview
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+	"github.com/kiln-gitops/kiln/internal/words"
 )
 
 // The masks put in place of values. An encrypted value that is the same on
@@ -139,11 +139,7 @@ func verdict(byPlain bool, so, sn *side, added, removed, changed, same []string)
 		if len(paths) == 0 {
 			return
 		}
-		shown := paths
-		if len(shown) > maxNamed {
-			shown = append(shown[:maxNamed:maxNamed], fmt.Sprintf("and %d more", len(paths)-maxNamed))
-		}
-		b.WriteString("\n" + what + ": " + strings.Join(shown, ", "))
+		b.WriteString("\n" + what + ": " + words.First(paths, maxNamed))
 	}
 	changedWord := "changed"
 	if !byPlain {

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/lockfile"
+	"github.com/kiln-gitops/kiln/internal/words"
 )
 
 // foreign lists the entries of dir, a tree kiln wrote (it holds
@@ -126,11 +126,7 @@ func foreignError(dir string, found []string, lockBad bool) error {
 	if lockBad {
 		why = fmt.Sprintf(" (its %s does not parse, so it names none of kiln's apps: restore it, from git if the folder is a checkout, to let kiln tell its files)", MarkerFile)
 	}
-	shown := found
-	if len(shown) > 5 {
-		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(found)-5))
-	}
 	return &NotKilnTreeError{Dir: dir,
-		What: fmt.Sprintf("this tree holds %s that kiln did not write: %s%s", entriesText(len(found)), strings.Join(shown, ", "), why),
+		What: fmt.Sprintf("this tree holds %s that kiln did not write: %s%s", entriesText(len(found)), words.First(found, 5), why),
 		Hint: fmt.Sprintf("kiln replaces %s whole, keeping only Flux's bootstrap in %s; move these entries out of it, or pass --force (KILN_FORCE=true) to delete them", dir, BootstrapDir)}
 }
