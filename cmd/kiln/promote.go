@@ -186,7 +186,7 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 				// The tree is rendered already, with its images in it: an
 				// --image here would be dropped without a word.
 				return usagef("--image and --images cannot be used with --rendered: the tree under --rendered has its images already; give them to kiln render, or leave out --rendered")
-			case from == "" && c.IsSet("wait"):
+			case from == "" && cliGiven(c, lookup, "wait"):
 				return usagef("--wait goes with --from: it polls the health of the env promoted from")
 			}
 			p, _, ropts, err := renderSetup(c, lookup, version)
@@ -399,11 +399,14 @@ func checkFromTo(p *envconfig.Pipeline, from, to string) error {
 	return nil
 }
 
-// cliGiven reports whether the list flag name has values from the command
-// line rather than only from its KILN_ variable: a job may set KILN_IMAGE
-// for every step, the render and the promote --rendered after it alike.
+// cliGiven reports whether flag name was given on the command line rather
+// than only by its KILN_ variable (a list flag: has values from it): a job
+// may set KILN_IMAGE or KILN_WAIT for every step, the render and the
+// promote --rendered after it alike, or promote --env and --from alike.
+// The flags that only go with others are refused when given, not when a
+// job's environment names them.
 func cliGiven(c *cli.Context, lookup env, name string) bool {
-	if len(c.StringSlice(name)) == 0 {
+	if !c.IsSet(name) || (name == "image" || name == "images") && len(c.StringSlice(name)) == 0 {
 		return false
 	}
 	envName := kilnEnv(name)[0]

@@ -190,6 +190,7 @@ func TestPromoteCommandUsage(t *testing.T) {
 		{name: "half", args: []string{"--from", "dev"}, wantErr: "kiln: --from and --to go together: give both, as in --from dev --to staging\n"},
 		{name: "rendered with from", args: []string{"--from", "dev", "--to", "staging", "--rendered", "out"}, wantErr: "kiln: --rendered cannot be used with --from: the env is rendered with the images of --from\n"},
 		{name: "image with from", args: []string{"--from", "dev", "--to", "staging", "--image", "x:1"}, wantErr: "kiln: --image and --images cannot be used with --from: the images come from the kiln.lock.json of --from\n"},
+		{name: "wait without from", args: []string{"--env", "dev", "--wait", "1m"}, wantErr: "kiln: --wait goes with --from: it polls the health of the env promoted from\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -198,6 +199,20 @@ func TestPromoteCommandUsage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d, %q", code, stderr, exitUsage, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestPromoteWaitFromJobEnv: a job that sets KILN_WAIT for its promote
+// --from step may run promote --env too: only --wait written on the command
+// line without --from is a usage mistake. (Not parallel: urfave reads the
+// flag's variable from the process's environment.)
+func TestPromoteWaitFromJobEnv(t *testing.T) {
+	t.Setenv("KILN_WAIT", "1m")
+	f := newPromoteFixture(t)
+	f.vars["KILN_WAIT"] = "1m"
+	_, stderr, code := f.kiln(t, false, "promote", "--config", filepath.Join(f.code, "kiln.yaml"), "--env", "dev", "--dry-run")
+	if code != 0 {
+		t.Errorf("promote --env with KILN_WAIT set: exit %d\n%s", code, stderr)
 	}
 }
 
