@@ -11,7 +11,6 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
-	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -33,12 +32,12 @@ const pruneAnnotation = "kustomize.toolkit.fluxcd.io/prune"
 // left out. old is the env's current tree. The warnings name objects and
 // apps, never values.
 func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warning {
-	out := renamedWarnings(old, changes)
 	removed := objectsBy(changes, treediff.Removed)
 	if len(removed) == 0 {
-		return out
+		return nil
 	}
 	prunes := pruning(old)
+	var out []diag.Warning
 	for _, c := range changes {
 		if c.Op != treediff.Added || !treediff.IsObject(c.Path) {
 			continue
@@ -53,46 +52,6 @@ func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warn
 			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", pruneAnnotation, from.App)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
-	return out
-}
-
-// renamedWarnings returns a warning for every app whose Flux
-// Kustomization gets another name or namespace (flux.name or
-// flux.namespace changed in kiln.yaml, as when envs come to share a
-// cluster) while the app keeps objects. Flux's bootstrap Kustomization
-// then deletes the old one, whose finalizer prunes every object of the
-// app that the new one has not taken over yet: the race of movedWarnings,
-// for the whole app. An old Kustomization that does not prune, or is
-// suspended (its finalizer then deletes nothing), and objects annotated
-// for Flux to leave them are left out.
-func renamedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warning {
-	var out []diag.Warning
-	for _, c := range changes {
-		app, ok := strings.CutPrefix(c.Path, "flux/")
-		app, ok2 := strings.CutSuffix(app, ".yaml")
-		if c.Op != treediff.Changed || !ok || !ok2 || strings.Contains(app, "/") || c.Path != render.FluxFile(app) {
-			continue
-		}
-		var was, is kustomizev1.Kustomization
-		if yaml.Unmarshal(c.Old, &was) != nil || yaml.Unmarshal(c.New, &is) != nil || was.Name == "" ||
-			(was.Name == is.Name && was.Namespace == is.Namespace) || !was.Spec.Prune || was.Spec.Suspend {
-			continue
-		}
-		n := 0
-		for p, data := range old {
-			if treediff.IsObject(p) && treediff.AppOf(p) == app && !pruneDisabled(data, p) {
-				n++
-			}
-		}
-		if n == 0 {
-			continue
-		}
-		from, to := was.Namespace+"/"+was.Name, is.Namespace+"/"+is.Name
-		out = append(out, diag.Warning{File: c.Path, App: app, Object: treediff.ObjectOf(c.New),
-			Msg: fmt.Sprintf("the app's Kustomization %s becomes %s: Flux deletes %s, whose finalizer prunes the app's %s unless %s has taken them over first, so Flux may delete them before it recreates them",
-				from, to, from, words.Count(n, "object"), to),
-			Hint: fmt.Sprintf("to keep them in place, first promote with flux.prune: false in kiln.yaml (or the objects annotated %s: disabled), then rename the Kustomization, then set flux.prune back (Flux's FAQ on renaming a Kustomization)", pruneAnnotation)})
-	}
 	return out
 }
 

@@ -2,7 +2,6 @@ package promote
 
 import (
 	"bytes"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -113,66 +112,6 @@ func TestImmutableWarningsOfMovedObjects(t *testing.T) {
 		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
 	}
 }
-
-// TestRenamedKustomizationWarned: a new flux.name (or flux.namespace)
-// renames every app's Kustomization. Flux's bootstrap Kustomization then
-// deletes the old one, whose finalizer prunes the app's objects unless
-// the new one took them over first: the race of a move between apps, for
-// whole apps, and it went without a word. kiln diff and promote warn per
-// app, in the pull request's caution block too; not for an old
-// Kustomization that does not prune or is suspended, nor for an app whose
-// objects are all annotated for Flux to leave them.
-func TestRenamedKustomizationWarned(t *testing.T) {
-	t.Parallel()
-	ks := func(name, extra string) []byte {
-		return []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: " + name + "\n  namespace: flux-system\nspec:\n  prune: true\n" + extra)
-	}
-	pvc := []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: shop\n")
-	kept := []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\n  namespace: shop\n  annotations: {kustomize.toolkit.fluxcd.io/prune: disabled}\n")
-	old := map[string][]byte{
-		"flux/db.yaml": ks("db", ""), "apps/db/persistentvolumeclaim_data.yaml": pvc, "apps/db/kustomization.yaml": []byte("resources: []\n"),
-		"flux/off.yaml": ks("off", "  suspend: true\n"), "apps/off/persistentvolumeclaim_data.yaml": pvc,
-		"flux/keep.yaml": ks("keep", ""), "apps/keep/configmap_kept.yaml": kept,
-		"flux/same.yaml": ks("same", ""), "apps/same/persistentvolumeclaim_data.yaml": pvc,
-	}
-	new := maps.Clone(old)
-	new["flux/db.yaml"] = ks("db-dev", "")
-	new["flux/off.yaml"] = ks("off-dev", "  suspend: true\n")
-	new["flux/keep.yaml"] = ks("keep-dev", "")
-	new["flux/same.yaml"] = ks("same", "  interval: 5m\n")
-	var got []string
-	for _, w := range movedWarnings(old, treediff.Trees(old, new)) {
-		got = append(got, w.File+": "+w.App+": "+w.Msg)
-	}
-	want := []string{"flux/db.yaml: db: the app's Kustomization flux-system/db becomes flux-system/db-dev: Flux deletes flux-system/db, whose finalizer prunes the app's 1 object unless flux-system/db-dev has taken them over first, so Flux may delete them before it recreates them"}
-	if !slices.Equal(got, want) {
-		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
-	}
-
-	// Through a promotion: flux.name gains {env}.
-	f := newFixture(t)
-	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
-		t.Fatal(err)
-	}
-	f.commitCode(t, map[string]string{"kiln.yaml": strings.Replace(project(f.remote)["kiln.yaml"], "notifications:", "flux:\n  name: \"{app}-{env}\"\nnotifications:", 1)}, "flux.name")
-	var log bytes.Buffer
-	o := f.opts(t, "dev", &log)
-	o.DryRun = true
-	res, err := promote(t, f, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, app := range []string{"web", "cache"} {
-		msg := "the app's Kustomization flux-system/" + app + " becomes flux-system/" + app + "-dev"
-		if !strings.Contains(log.String(), "warning: flux/"+app+".yaml: app "+app+": Kustomization/flux-system/"+app+"-dev: "+msg) {
-			t.Errorf("no warning for %s in the log:\n%s", app, log.String())
-		}
-		if !strings.Contains(res.Body, "[!CAUTION]") || !strings.Contains(res.Body, msg) {
-			t.Errorf("no caution for %s in the body:\n%s", app, res.Body)
-		}
-	}
-}
-
 // TestPrunedWarningsOfObjectsThatBecomeOthers: an object whose file stays
 // while its namespace (or name) changes is another object to Flux, which
 // applies the new one and prunes the old: a PersistentVolumeClaim of an
