@@ -902,7 +902,8 @@ type plan struct {
 	// unappliable are the changes Flux cannot apply (immutableWarnings).
 	unappliable []diag.Warning
 	// moved are the objects Flux may delete before it recreates them
-	// (movedWarnings).
+	// (movedWarnings), and the apps whose Kustomization is renamed
+	// (renamedWarnings).
 	moved []diag.Warning
 	// pruned are the objects Flux deletes with what they hold
 	// (prunedWarnings).
@@ -948,7 +949,7 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	pl.changes = treediff.Trees(pl.old, pl.files)
 	pl.shown = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files))
 	pl.unappliable = slices.Concat(immutableWarnings(pl.changes), r.transitionWarnings(pl.files, pl.changes))
-	pl.moved = movedWarnings(pl.old, pl.changes)
+	pl.moved = slices.Concat(movedWarnings(pl.old, pl.changes), renamedWarnings(pl.old, pl.changes))
 	pl.pruned = prunedWarnings(pl.old, pl.changes)
 	if data, ok := pl.old["kiln.lock.json"]; ok {
 		if l, err := render.ParseLock(data); err == nil {
@@ -1174,6 +1175,22 @@ func (r *run) guard(pl *plan, deleted []string) error {
 		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete every app of it (%s)", r.env.Name, strings.Join(gone, ", ")), Hint: hint}
 	case removed*2 > oldObjects:
 		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete %d of its %d objects", r.env.Name, removed, oldObjects), Hint: hint}
+	}
+	// A renamed Kustomization deletes what it applied when it goes
+	// (renamedKustomizations): those objects count as deleted, although
+	// their files stay.
+	var renamedApps []string
+	for _, rn := range renamedKustomizations(pl.old, pl.changes) {
+		if !slices.Contains(gone, rn.app) {
+			renamedApps = append(renamedApps, rn.app)
+			removed += rn.objects
+		}
+	}
+	if len(renamedApps) > 0 && removed*2 > oldObjects {
+		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete %d of its %d objects: the Flux Kustomization of %s is renamed (flux.name or flux.namespace changed), "+
+			"and Flux deletes the old one, whose finalizer deletes what it applied before the new one takes it over", r.env.Name, removed, oldObjects, words.Count(len(renamedApps), "app")+" ("+strings.Join(renamedApps, ", ")+")"),
+			Hint: "to rename without deleting, first promote with flux.prune: false, then the new name, then flux.prune: true again; " +
+				"if deleting and recreating the apps is what you want, run again with --allow-mass-delete"}
 	}
 	return nil
 }

@@ -306,8 +306,8 @@ func unappliable(env string, lines []string) string {
 // moved is the warning about objects Flux may delete before it recreates
 // them, "" for none.
 func moved(env string, lines []string) string {
-	return alert(env, "CAUTION", "**Flux may delete these objects before it recreates them**: each moves to another app, whose Kustomization takes it over only when it applies, while the old app's prunes it.", lines,
-		"To keep them in place (a PersistentVolumeClaim's data, a Namespace's contents), first promote them annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` in the app they leave, then move them.")
+	return alert(env, "CAUTION", "**Flux may delete these objects before it recreates them**: each moves to another app, or its app's Kustomization is renamed; the new Kustomization takes it over only when it applies, while the old one prunes it.", lines,
+		"To keep them in place (a PersistentVolumeClaim's data, a Namespace's contents), first promote them annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` in the app they leave, then move them; before renaming Kustomizations, first promote with `flux.prune: false`.")
 }
 
 // pruned is the warning about objects Flux deletes with what they hold,
