@@ -820,6 +820,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 		}
 	}
 	if g != nil {
+		errs = append(errs, r.fluxDependsOn(res, runs, g)...)
 		// One graph walk per app that defines a CRD or creates a
 		// namespace, however many apps and objects use it: the checks
 		// stay linear in objects.

@@ -1,0 +1,153 @@
+package render
+
+import (
+	"fmt"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/flux"
+	"github.com/kiln-gitops/kiln/render/internal/graph"
+)
+
+const (
+	kustomizeGroup = "kustomize.toolkit.fluxcd.io"
+	helmGroup      = "helm.toolkit.fluxcd.io"
+)
+
+// waiter reports whether n is a Flux object whose spec.dependsOn makes
+// its controller wait: a Kustomization (for Kustomizations) or a
+// HelmRelease (for HelmReleases), applied by Flux and not suspended.
+func waiter(n *kyaml.RNode) bool {
+	switch g := group(n.GetApiVersion()); {
+	case g == kustomizeGroup && n.GetKind() == "Kustomization":
+	case g == helmGroup && n.GetKind() == "HelmRelease":
+	default:
+		return false
+	}
+	if s, err := n.Pipe(kyaml.Lookup("spec", "suspend")); err == nil && s != nil && s.YNode().Value == "true" {
+		return false
+	}
+	return !flux.ObjectRef(n).NotApplied
+}
+
+// fluxDependsOn refuses a Flux Kustomization or HelmRelease in an app's
+// output whose dependsOn can never be met because of the app graph. The
+// app's own Kustomization health-checks it (kiln lists every Kustomization
+// and HelmRelease of the output in healthChecks, and wait: true checks
+// every object), so the app is Ready only once the object is; and the
+// object's controller does not reconcile it before each dependency is
+// Ready (kustomize-controller also waits for a Kustomization of the same
+// source to have applied the current revision). So the object must not
+// wait for:
+//
+//   - the Kustomization kiln writes for its own app: each waits for the
+//     other;
+//   - a Kustomization kiln writes for an app that depends on its app,
+//     directly or through others, or a Kustomization or HelmRelease in the
+//     output of such an app, which Flux applies only once its app is
+//     Ready: a cycle that kiln's graph of dependsOn does not show;
+//   - the Kustomization of an app disabled in the env, which kiln does not
+//     write: it never exists.
+//
+// Each of these fails the app's health check at every reconcile, and with
+// it the commit status and the promotion gate. An entry with a readyExpr
+// is Flux's to judge and is left alone, and so is one naming an object no
+// app of the env writes: kiln cannot tell whether it exists.
+func (r *Renderer) fluxDependsOn(res *envconfig.Resolved, runs []*appRun, g *graph.Graph) []error {
+	env := res.Env.Name
+	fluxNS := r.p.Flux.Namespace
+	own := map[string]string{} // name of a Kustomization kiln writes, in fluxNS → app
+	for _, a := range res.Apps {
+		own[r.p.FluxName(a.Name, env)] = a.Name
+	}
+	off := map[string]string{}
+	for _, name := range res.Disabled {
+		off[r.p.FluxName(name, env)] = name
+	}
+	applied := map[string]string{} // objectKey of a waiter → the app whose output holds it
+	for _, run := range runs {
+		for _, o := range run.objs {
+			if o.Node != nil && o.Raw == nil && waiter(o.Node) {
+				n := o.Node
+				applied[objectKey(group(n.GetApiVersion()), n.GetKind(), n.GetNamespace(), n.GetName())] = run.app.Name
+			}
+		}
+	}
+	if len(applied) == 0 {
+		return nil
+	}
+	var errs []error
+	for _, run := range runs {
+		app := run.app.Name
+		for _, o := range run.objs {
+			if o.Node == nil || o.Raw != nil || !waiter(o.Node) {
+				continue
+			}
+			n := o.Node
+			kind := n.GetKind()
+			deps, err := n.Pipe(kyaml.Lookup("spec", "dependsOn"))
+			if err != nil || deps == nil || deps.YNode().Kind != kyaml.SequenceNode {
+				continue
+			}
+			for _, d := range deps.YNode().Content {
+				if d.Kind != kyaml.MappingNode {
+					continue
+				}
+				entry := kyaml.NewRNode(d)
+				name, ns := entry.Field("name"), entry.Field("namespace")
+				if name == nil || entry.Field("readyExpr") != nil && entry.Field("readyExpr").Value.YNode().Value != "" {
+					continue
+				}
+				depName, depNS := name.Value.YNode().Value, n.GetNamespace()
+				if ns != nil && ns.Value.YNode().Value != "" {
+					depNS = ns.Value.YNode().Value
+				}
+				written := depName
+				if ns != nil {
+					written = depNS + "/" + depName
+				}
+				e := &diag.Error{File: o.File, Line: o.LineOf(d), App: app, Object: objRef(o), Field: "spec.dependsOn"}
+				target, kilns := "", false
+				if kind == "Kustomization" && depNS == fluxNS {
+					if a, ok := own[depName]; ok {
+						target, kilns = a, true
+					} else if a, ok := off[depName]; ok {
+						e.Msg = fmt.Sprintf("dependsOn %q waits for the Kustomization of app %s, which is disabled in env %s: kiln does not write it, so the %s never starts, "+
+							"and app %s, whose Kustomization health-checks it, is never Ready", written, a, env, kind, app)
+						e.Hint = fmt.Sprintf("enable %s in env %s, or drop the entry (patch it out in env %s's patches)", a, env, env)
+						errs = append(errs, e)
+						continue
+					}
+				}
+				if target == "" {
+					grp := kustomizeGroup
+					if kind == "HelmRelease" {
+						grp = helmGroup
+					}
+					target = applied[objectKey(grp, kind, depNS, depName)]
+				}
+				switch {
+				case target == "":
+					continue
+				case target == app && kilns:
+					e.Msg = fmt.Sprintf("dependsOn %q waits for app %s's own Kustomization, which applies this %s and health-checks it: each waits for the other, and neither is ever Ready", written, app, kind)
+					e.Hint = fmt.Sprintf("remove the entry (Flux applies this %s together with app %s's other objects), or move the %s into an app that depends on %s", kind, app, kind, app)
+				case target != app && g.Reaches(target, app):
+					what := fmt.Sprintf("app %s's Kustomization", target)
+					if !kilns {
+						what = fmt.Sprintf("a %s of app %s's output, which Flux applies only once app %s's Kustomization runs", kind, target, target)
+					}
+					e.Msg = fmt.Sprintf("dependsOn %q waits for %s, but app %s depends on app %s (kiln.yaml dependsOn), whose Kustomization health-checks this %s: "+
+						"a dependency cycle %s -> %s -> %s, and neither is ever Ready", written, what, target, app, kind, app, target, app)
+					e.Hint = fmt.Sprintf("make the two orders agree: drop this entry, or make app %s depend on app %s in kiln.yaml instead of the other way round", app, target)
+				default:
+					continue
+				}
+				errs = append(errs, e)
+			}
+		}
+	}
+	return errs
+}
