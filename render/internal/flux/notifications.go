@@ -52,7 +52,13 @@ func CommitStatusExpr(nameTemplate, env string) string {
 	}
 	const name = "event.involvedObject.name"
 	app := name
-	switch {
+	switch k := strings.Count(tmpl, "{app}"); {
+	case k > 1:
+		// flux.name "{app}-{app}": the name is the template's other
+		// characters and k copies of the app, so the app's length is
+		// what is left of the name, divided by k.
+		fixed := len(tmpl) - k*len("{app}")
+		app = fmt.Sprintf("%s.substring(%d, %d + (size(%s) - %d) / %d)", name, len(prefix), len(prefix), name, fixed, k)
 	case prefix == "" && suffix == "":
 	case suffix == "":
 		app = fmt.Sprintf("%s.substring(%d)", name, len(prefix))

@@ -215,6 +215,9 @@ func TestCommitStatusExprCEL(t *testing.T) {
 	}
 	for _, tc := range []struct{ tmpl, env string }{
 		{"{app}", "dev"}, {"{app}-{env}", "staging"}, {"{env}-{app}", "prod"}, {"kiln-{app}-{env}", "dev"},
+		// {app} more than once: flux.name allows it, and the cut must
+		// still find the app, not a piece of it.
+		{"{app}-{app}", "dev"}, {"k-{app}.{env}.{app}x", "prod"}, {"{app}{app}{app}", "dev"},
 	} {
 		apps := []string{"vote", "a", "worker-2"}
 		objs := BuildNotifications(Notifications{Env: tc.env, Namespace: "flux-system", SecretRef: "gh",
