@@ -574,6 +574,11 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 				warns = append(warns, unsubstituted(res.Vars, run)...)
 			}
 			warns = append(warns, engineWarnings(run)...)
+			interval := r.p.Flux.Interval
+			if run.app.Flux.Interval != "" {
+				interval = run.app.Flux.Interval
+			}
+			warns = append(warns, rerunJobs(interval, run)...)
 			run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
 			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
 				errs = append(errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))

@@ -1,0 +1,43 @@
+package render
+
+import (
+	"fmt"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/flux"
+)
+
+// rerunJobs warns about every Job of the app with
+// spec.ttlSecondsAfterFinished. The TTL controller deletes the Job once it
+// has finished; kustomize-controller's server-side apply creates every
+// object of the app's folder that is missing, at every reconcile (each
+// flux interval, and on each new revision), so the Job is created again
+// and runs again: a database migration or a one-off script every interval,
+// for good. Under Helm a hook Job ran once per release; kiln renders it as
+// a plain object. A Job Flux does not apply (reconcile: disabled, ssa:
+// Ignore) is left out; ssa: IfNotPresent does not help, as the Job is not
+// present once deleted. Warnings name the Job, never its contents.
+func rerunJobs(interval string, run *appRun) []diag.Warning {
+	var out []diag.Warning
+	for _, o := range run.objs {
+		n := o.Node
+		if n == nil || o.Raw != nil || n.GetKind() != "Job" || group(n.GetApiVersion()) != "batch" {
+			continue
+		}
+		ttl, err := n.Pipe(kyaml.Lookup("spec", "ttlSecondsAfterFinished"))
+		if err != nil || ttl == nil || ttl.YNode().Kind != kyaml.ScalarNode || ttl.YNode().Tag == kyaml.NodeTagNull || ttl.YNode().Value == "null" {
+			continue
+		}
+		if flux.ObjectRef(n).NotApplied {
+			continue
+		}
+		out = append(out, diag.Warning{File: o.File, Line: o.LineOf(ttl.YNode()), App: run.app.Name, Object: objRef(o),
+			Msg: fmt.Sprintf("spec.ttlSecondsAfterFinished makes Kubernetes delete the Job once it has finished, and Flux creates it again at every reconcile of app %s (every %s, its flux interval): "+
+				"the Job runs again and again, not once", run.app.Name, interval),
+			Hint: "remove ttlSecondsAfterFinished so that the finished Job stays (Flux then leaves it as it is); to run it again on a change, " +
+				"give it a name that changes with its content, or use a CronJob for work that should repeat"})
+	}
+	return out
+}
