@@ -151,3 +151,33 @@ func (r *Renderer) fluxDependsOn(res *envconfig.Resolved, runs []*appRun, g *gra
 	}
 	return errs
 }
+
+// neverReadyUnderWait refuses, in an app whose Kustomization has wait:
+// true, each workload that kustomize-controller's health check (kstatus)
+// would not see ready (flux.Ref.NeverReady: a paused Deployment, a
+// DaemonSet with updateStrategy OnDelete after a change of its template).
+// Without wait kiln leaves such a workload out of healthChecks; with
+// wait, Flux checks every object it applies and ignores healthChecks, so
+// the Kustomization would fail at every reconcile, and with it the commit
+// status and the promotion gate.
+func neverReadyUnderWait(run *appRun) []error {
+	var errs []error
+	for _, o := range run.objs {
+		if o.Node == nil || o.Raw != nil {
+			continue
+		}
+		ref := flux.ObjectRef(o.Node)
+		if !ref.NeverReady || ref.NotApplied {
+			continue
+		}
+		why := "a paused Deployment (spec.paused: true) never is: the deployment controller does not roll it out"
+		if ref.Kind == "DaemonSet" {
+			why = "a DaemonSet with updateStrategy OnDelete is not after a change of its template: its pods keep the old one until someone deletes them"
+		}
+		errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+			Msg: "with flux wait: true, Flux waits for every object the app applies to be ready, and " + why +
+				"; the app's Kustomization would fail its health check at every reconcile, and with it the commit status and the promotion gate",
+			Hint: "set flux.wait: false for this app (kiln then health-checks its other workloads and leaves this one out), or change the workload"})
+	}
+	return errs
+}

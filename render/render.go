@@ -579,6 +579,9 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 				interval = run.app.Flux.Interval
 			}
 			warns = append(warns, rerunJobs(interval, run)...)
+			if wait := run.app.Flux.Wait; wait != nil && *wait || wait == nil && r.p.Flux.Wait {
+				errs = append(errs, neverReadyUnderWait(run)...)
+			}
 			run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
 			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
 				errs = append(errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))
