@@ -79,6 +79,38 @@ func (r *Renderer) fluxDependsOn(res *envconfig.Resolved, runs []*appRun, g *gra
 		return nil
 	}
 	var errs []error
+	// An app's own "namespace/name" dependency on a Kustomization of an
+	// app's output: the app waits for an object that Flux applies only
+	// once that app's Kustomization runs.
+	for _, a := range res.Apps {
+		for _, d := range a.DependsOn {
+			if !d.External {
+				continue
+			}
+			target, ok := applied[objectKey(kustomizeGroup, "Kustomization", d.Namespace, d.Name)]
+			if !ok {
+				continue
+			}
+			file := d.File
+			if file == "" {
+				file = r.configFile()
+			}
+			e := &diag.Error{File: file, Line: d.Line, App: a.Name}
+			written := d.Namespace + "/" + d.Name
+			switch {
+			case target == a.Name:
+				e.Msg = fmt.Sprintf("dependsOn %q waits for a Kustomization that app %s applies itself: Flux applies it only once the app's dependencies are Ready, so the app never starts", written, a.Name)
+				e.Hint = "remove the entry: the app's own objects need no dependsOn"
+			case g.Reaches(target, a.Name):
+				e.Msg = fmt.Sprintf("dependsOn %q waits for a Kustomization of app %s's output, which Flux applies only once app %s's Kustomization runs, but app %s depends on app %s: "+
+					"a dependency cycle %s -> %s -> %s, and neither ever starts", written, target, target, target, a.Name, a.Name, target, a.Name)
+				e.Hint = fmt.Sprintf("make the two orders agree: drop this entry, or drop app %s's dependency on app %s", target, a.Name)
+			default:
+				continue
+			}
+			errs = append(errs, e)
+		}
+	}
 	for _, run := range runs {
 		app := run.app.Name
 		for _, o := range run.objs {
