@@ -937,12 +937,18 @@ func checkFiles(rd *redact.Redactor, files tree.Files, objects map[string]string
 }
 
 // servedHealthChecks refuses each of app's flux.healthChecks whose
-// apiVersion and kind the env's Kubernetes does not serve (apps/v1beta1
-// Deployment): kustomize-controller cannot look such an object up, so the
-// check fails every reconcile until the Kustomization times out, and the
-// gate never opens. A check without apiVersion takes its object's.
-func servedHealthChecks(venv *validate.Env, app envconfig.ResolvedApp) []error {
+// group and kind the env's Kubernetes does not serve in any version
+// (extensions/v1beta1 Deployment, a kind its group does not have):
+// kustomize-controller cannot look such an object up, so the check fails
+// every reconcile until the Kustomization times out, and the gate never
+// opens. A check written with a version no longer served (apps/v1beta1
+// Deployment) of a group and kind still served is a warning: Flux looks
+// the object up by group and kind alone, in the version the cluster
+// prefers, so the check works, but the entry names an API the cluster
+// does not have. A check without apiVersion takes its object's.
+func servedHealthChecks(venv *validate.Env, app envconfig.ResolvedApp) ([]error, []diag.Warning) {
 	var errs []error
+	var warns []diag.Warning
 	for i, hc := range app.Flux.HealthChecks {
 		if hc.APIVersion == "" {
 			continue
@@ -955,9 +961,15 @@ func servedHealthChecks(venv *validate.Env, app envconfig.ResolvedApp) []error {
 		if file == "" {
 			file = "kiln.yaml"
 		}
+		if venv.KindServed(group(hc.APIVersion), hc.Kind) {
+			warns = append(warns, diag.Warning{File: file, Line: hc.Line, App: app.Name,
+				Msg:  fmt.Sprintf("flux.healthChecks[%d] (%s %s): %s; Flux looks the object up by group and kind alone, so the check works, in the version the cluster serves", i, hc.Kind, hc.Name, msg),
+				Hint: hint})
+			continue
+		}
 		errs = append(errs, &diag.Error{File: file, Line: hc.Line, App: app.Name,
 			Msg:  fmt.Sprintf("flux.healthChecks[%d] (%s %s): %s, so the check could never pass", i, hc.Kind, hc.Name, msg),
 			Hint: hint})
 	}
-	return errs
+	return errs, warns
 }

@@ -593,7 +593,8 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		}
 		for _, run := range runs {
 			if venv != nil {
-				errs = append(errs, servedHealthChecks(venv, run.app)...)
+				e, w := servedHealthChecks(venv, run.app)
+				errs, warns = append(errs, e...), append(warns, w...)
 			}
 		}
 		er.clean = venv.Clean()

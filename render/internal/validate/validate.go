@@ -488,6 +488,25 @@ func (e *Env) ServedError(apiVersion, kind string) (msg, hint string) {
 	return "", ""
 }
 
+// KindServed reports whether the env's Kubernetes (or the CRD of the
+// kind, Flux's embedded ones included) serves kind in group in some
+// version. Flux's health checks look an object up by group and kind alone
+// (kustomize-controller's inventory.ReferenceToObjMetadataSet keeps no
+// version; kstatus's poller maps the GroupKind to the version the cluster
+// prefers), so a check written with a version no longer served still
+// finds its object when this is true.
+func (e *Env) KindServed(group, kind string) bool {
+	if r := e.ref(group, kind); r != nil {
+		c := r.get()
+		return c != nil && c.err == nil && len(c.served) > 0
+	}
+	if e.kube == nil {
+		return false
+	}
+	same, _ := servedVersions(scheme(), e.kube, schema.GroupVersionKind{Group: group, Kind: kind})
+	return len(same) > 0
+}
+
 // servedVersions returns the versions of gvk's kind that kube serves,
 // sorted: same in gvk's group, other in the other groups.
 func servedVersions(s *runtime.Scheme, kube *version.Version, gvk schema.GroupVersionKind) (same, other []string) {
