@@ -28,9 +28,13 @@ func writeKPS(tb testing.TB, retention string) string {
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
 			"apps:\n  - name: kps\n    namespace: monitoring\n    helm:\n      chart: charts/kube-prometheus-stack.tgz\n",
 		// The chart's remote subcharts are not vendored (README.md), so
-		// the values turn them off.
+		// the values turn them off. The admission webhook Jobs'
+		// ttlSecondsAfterFinished would have Flux run them again at
+		// every reconcile (kiln warns: testdata/errors/job-ttl-rerun), so
+		// the values leave it out, as kiln's hint says.
 		"envs/dev.yaml": "apps:\n  kps:\n    values:\n" +
 			"      kubeStateMetrics: {enabled: false}\n      nodeExporter: {enabled: false}\n      grafana: {enabled: false}\n      windowsMonitoring: {enabled: false}\n" +
+			"      prometheusOperator: {admissionWebhooks: {patch: {ttlSecondsAfterFinished: null}}}\n" +
 			"      prometheus:\n        prometheusSpec:\n          retention: " + retention + "\n",
 		"charts/kube-prometheus-stack.tgz": string(chart),
 	})
