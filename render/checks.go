@@ -819,6 +819,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 				Hint: "two Kustomizations must not own one object: drop it from the app's output, or rename it (kiln's own are named by flux.name, and kiln-<env>-commit-status and kiln-<env>-dispatch, in flux.namespace)"})
 		}
 	}
+	errs = append(errs, r.fluxPathsInTree(res, runs)...)
 	if g != nil {
 		errs = append(errs, r.fluxDependsOn(res, runs, g)...)
 		// A flux.healthChecks entry naming an object of another app's

@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"path"
+	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -210,6 +212,79 @@ func neverReadyUnderWait(run *appRun) []error {
 			Msg: "with flux wait: true, Flux waits for every object the app applies to be ready, and " + why +
 				"; the app's Kustomization would fail its health check at every reconcile, and with it the commit status and the promotion gate",
 			Hint: "set flux.wait: false for this app (kiln then health-checks its other workloads and leaves this one out), or change the workload"})
+	}
+	return errs
+}
+
+// fluxPathsInTree refuses a Flux Kustomization in an app's output that
+// builds a path of the env's own folder (manifests.path) from kiln's
+// source, or a folder that holds it. kiln's Kustomizations already apply
+// apps/<app>/, the bootstrap applies flux/; kustomize-controller builds
+// any other folder with a kustomization.yaml it generates over every YAML
+// file below it (taking each subfolder with a kustomization.yaml whole),
+// so such a Kustomization applies kiln's objects, its Kustomizations or
+// high-level/'s HelmReleases a second time: two Kustomizations own them
+// and either one's prune deletes them. A folder inside the env's that kiln
+// does not write does not exist, and the Kustomization fails. One whose
+// source is not kiln's (flux.sourceRef) is left alone.
+func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []error {
+	src := r.p.Flux.SourceRef
+	srcNS := src.Namespace
+	if srcNS == "" {
+		srcNS = r.p.Flux.Namespace
+	}
+	env := strings.Trim(path.Clean("/"+res.ManifestsPath), "/")
+	var errs []error
+	for _, run := range runs {
+		for _, o := range run.objs {
+			n := o.Node
+			if n == nil || o.Raw != nil || n.GetKind() != "Kustomization" || group(n.GetApiVersion()) != kustomizeGroup {
+				continue
+			}
+			field := func(p ...string) (*kyaml.RNode, string) {
+				v, err := n.Pipe(kyaml.Lookup(p...))
+				if err != nil || v == nil || v.YNode().Kind != kyaml.ScalarNode {
+					return nil, ""
+				}
+				return v, v.YNode().Value
+			}
+			_, kind := field("spec", "sourceRef", "kind")
+			_, name := field("spec", "sourceRef", "name")
+			_, ns := field("spec", "sourceRef", "namespace")
+			if ns == "" {
+				ns = n.GetNamespace()
+			}
+			if kind != src.Kind || name != src.Name || ns != srcNS {
+				continue
+			}
+			pv, p := field("spec", "path")
+			p = strings.Trim(path.Clean("/"+p), "/")
+			inside := env == "" || p == env || strings.HasPrefix(p, env+"/")
+			holds := p == "" || strings.HasPrefix(env, p+"/")
+			if !inside && !holds {
+				continue
+			}
+			line := o.Line
+			if pv != nil {
+				line = o.LineOf(pv.YNode())
+			}
+			shown := p
+			if shown == "" {
+				shown = "the repository's root"
+			}
+			what := fmt.Sprintf("%s, env %s's folder", shown, res.Env.Name)
+			switch {
+			case inside && p != env:
+				what = fmt.Sprintf("%s, inside env %s's folder %s", shown, res.Env.Name, env)
+			case holds:
+				what = fmt.Sprintf("%s, which holds env %s's folder %s", shown, res.Env.Name, env)
+			}
+			errs = append(errs, &diag.Error{File: o.File, Line: line, App: run.app.Name, Object: objRef(o), Field: "spec.path",
+				Msg: fmt.Sprintf("builds %s from kiln's source %s/%s/%s: what kiln writes there is applied already (apps/<app>/ by each app's Kustomization, flux/ by the bootstrap), "+
+					"so this Kustomization would apply kiln's objects, Kustomizations or high-level/ HelmReleases a second time, and either owner's prune would delete them; a folder kiln does not write there does not exist",
+					what, src.Kind, srcNS, src.Name),
+				Hint: "point spec.path at a folder outside the env's folder, or drop this Kustomization: kiln's Kustomizations apply the env"})
+		}
 	}
 	return errs
 }
