@@ -820,6 +820,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 		}
 	}
 	errs = append(errs, r.fluxPathsInTree(res, runs)...)
+	*warns = append(*warns, autoscaledReplicas(runs)...)
 	if g != nil {
 		errs = append(errs, r.fluxDependsOn(res, runs, g)...)
 		// A flux.healthChecks entry naming an object of another app's
