@@ -948,7 +948,7 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	pl.files = render.KeepProvenance(pl.old, render.KeepBootstrap(r.p, pl.old, src.files))
 	pl.changes = treediff.Trees(pl.old, pl.files)
 	pl.shown = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files))
-	pl.unappliable = slices.Concat(immutableWarnings(pl.changes), r.transitionWarnings(pl.files, pl.changes))
+	pl.unappliable = slices.Concat(immutableWarnings(pl.changes), r.transitionWarnings(pl.files, pl.changes), ifNotPresentWarnings(pl.changes))
 	pl.moved = slices.Concat(movedWarnings(pl.old, pl.changes), renamedWarnings(pl.old, pl.changes))
 	pl.pruned = prunedWarnings(pl.old, pl.changes)
 	if data, ok := pl.old["kiln.lock.json"]; ok {

@@ -298,9 +298,10 @@ func head(in Input) string {
 
 // unappliable is the warning about changes Flux cannot apply, "" for none.
 func unappliable(env string, lines []string) string {
-	return alert(env, "WARNING", "**Flux cannot apply these changes as they are**: the API server refuses them on existing objects.", lines,
+	return alert(env, "WARNING", "**Flux cannot apply these changes as they are**: the API server refuses them on existing objects, or Flux skips the object once it exists (`kustomize.toolkit.fluxcd.io/ssa: IfNotPresent`).", lines,
 		"Annotate each object with `kustomize.toolkit.fluxcd.io/force: enabled` so that Flux deletes and recreates it, or rename it; "+
-			"but not where a line says what recreating destroys (a CustomResourceDefinition's custom resources, a claim's or volume's data): keep those fields as they were.")
+			"but not where a line says what recreating destroys (a CustomResourceDefinition's custom resources, a claim's or volume's data): keep those fields as they were. "+
+			"An object Flux skips changes only once deleted on the cluster.")
 }
 
 // moved is the warning about objects Flux may delete before it recreates
