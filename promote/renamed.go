@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
@@ -60,7 +61,7 @@ func renamedKustomizations(old map[string][]byte, changes []treediff.Change) []r
 			new: diag.Object{Kind: is.Kind, Namespace: is.Namespace, Name: is.Name}}
 		prefix := "apps/" + c.App + "/"
 		for p, data := range old {
-			if strings.HasPrefix(p, prefix) && treediff.IsObject(p) && !pruneDisabled(data, p) {
+			if strings.HasPrefix(p, prefix) && treediff.IsObject(p) && !pruneDisabled(data, p) && !finalizerSkips(data, p) {
 				r.objects++
 			}
 		}
@@ -86,4 +87,23 @@ func renamedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Wa
 				"then the new name, then flux.prune: true again (Flux's FAQ on moving resources between Kustomizations)"})
 	}
 	return out
+}
+
+// finalizerSkips reports whether kustomize-controller's finalizer leaves
+// the object in data alone besides prune: disabled: one labelled or
+// annotated kustomize.toolkit.fluxcd.io/reconcile: disabled or
+// kustomize.toolkit.fluxcd.io/ssa: Ignore (any case), which Flux never
+// applies and its deletion excludes (deleteObjects' Exclusions).
+func finalizerSkips(data []byte, file string) bool {
+	objs, err := objects.Parse(data, file, 0)
+	if err != nil || len(objs) != 1 {
+		return false
+	}
+	n := objs[0].Node
+	for _, m := range []map[string]string{n.GetLabels(), n.GetAnnotations()} {
+		if strings.EqualFold(m["kustomize.toolkit.fluxcd.io/reconcile"], "disabled") || strings.EqualFold(m[ssaKey], "Ignore") {
+			return true
+		}
+	}
+	return false
 }

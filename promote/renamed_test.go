@@ -68,6 +68,7 @@ func TestRenamedWarnings(t *testing.T) {
 		return []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: " + name + "\n  namespace: " + ns + "\nspec:\n" + spec)
 	}
 	cm := []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: shop\n")
+	ignored := []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: manual\n  namespace: shop\n  labels: {kustomize.toolkit.fluxcd.io/reconcile: Disabled}\n")
 	kept := []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: shop\n  annotations: {kustomize.toolkit.fluxcd.io/prune: disabled}\n")
 	old := map[string][]byte{
 		"flux/web.yaml":      ks("web", "flux-system", "  prune: true\n"),
@@ -77,6 +78,7 @@ func TestRenamedWarnings(t *testing.T) {
 		"flux/movens.yaml":   ks("movens", "flux-system", "  prune: true\n"),
 		"apps/web/a.yaml":    cm,
 		"apps/web/b.yaml":    kept,
+		"apps/web/c.yaml":    ignored,
 		"apps/movens/a.yaml": cm,
 		"apps/keep/a.yaml":   cm,
 	}
@@ -88,6 +90,7 @@ func TestRenamedWarnings(t *testing.T) {
 		"flux/movens.yaml":   ks("movens", "flux", "  prune: true\n"),
 		"apps/web/a.yaml":    cm,
 		"apps/web/b.yaml":    kept,
+		"apps/web/c.yaml":    ignored,
 		"apps/movens/a.yaml": cm,
 		"apps/keep/a.yaml":   cm,
 	}
