@@ -26,7 +26,7 @@ func autoscaledReplicas(runs []*appRun) []diag.Warning {
 	for _, run := range runs {
 		for _, o := range run.objs {
 			n := o.Node
-			if n == nil || o.Raw != nil || flux.ObjectRef(n).NotApplied {
+			if n == nil || o.Raw != nil {
 				continue
 			}
 			g, kind := group(n.GetApiVersion()), n.GetKind()
@@ -36,6 +36,9 @@ func autoscaledReplicas(runs []*appRun) []diag.Warning {
 			case g == "keda.sh" && kind == "ScaledObject":
 				apiVersion, targetKind = "apps/v1", "Deployment" // KEDA's defaults
 			default:
+				continue
+			}
+			if flux.ObjectRef(n).NotApplied {
 				continue
 			}
 			ref, err := n.Pipe(kyaml.Lookup("spec", "scaleTargetRef"))
