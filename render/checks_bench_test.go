@@ -65,7 +65,7 @@ func checksFleet(tb testing.TB, n int) (*Renderer, *envconfig.Resolved, []*appRu
 			// A platform app: the namespace and a CRD.
 			run.objs = append(run.objs,
 				obj(fmt.Sprintf("apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n", ns)),
-				obj(fmt.Sprintf("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets%d.example.com}\nspec: {group: example.com, names: {kind: Widget%d, plural: widgets%d}}\n", i, i, i)))
+				obj(fmt.Sprintf("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets%d.example.com}\nspec: {group: example.com, scope: Namespaced, names: {kind: Widget%d, plural: widgets%d}}\n", i, i, i)))
 		} else {
 			dep := fmt.Sprintf("app%04d", i-10)
 			app.DependsOn = []envconfig.Dependency{{Name: dep}}
