@@ -234,3 +234,21 @@ func TestShownTreesMasksSecretComments(t *testing.T) {
 		t.Errorf("a comment-only change vanished:\nold %q\nnew %q", so["apps/a/secret_t.yaml"], sn["apps/a/secret_t.yaml"])
 	}
 }
+
+// TestSecretRedactorPartial: a promoting job that lacks one of the env's
+// secret vars (promote --rendered reads a tree rendered in another job)
+// still masks the others it has.
+func TestSecretRedactorPartial(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.commitCode(t, map[string]string{"envs/dev.yaml": "vars:\n  GREETING: hello-dev\nsecretVars:\n  API_KEY: TEST_API_KEY\n  DB_PASSWORD: TEST_DB_PASSWORD\nallowPlainSecrets: true\n"}, "a second secret var")
+	o := f.opts(t, "dev", nil)
+	r := &run{p: f.pipeline(t), opts: o}
+	rd, known := r.secretRedactor("dev")
+	if known {
+		t.Error("TEST_DB_PASSWORD is not set, yet every secret var is known")
+	}
+	if found := rd.Found("key " + secretValue); len(found) == 0 {
+		t.Errorf("API_KEY, which is set, is not masked")
+	}
+}

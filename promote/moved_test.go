@@ -112,6 +112,7 @@ func TestImmutableWarningsOfMovedObjects(t *testing.T) {
 		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
 	}
 }
+
 // TestPrunedWarningsOfObjectsThatBecomeOthers: an object whose file stays
 // while its namespace (or name) changes is another object to Flux, which
 // applies the new one and prunes the old: a PersistentVolumeClaim of an

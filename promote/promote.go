@@ -875,21 +875,29 @@ func (r *run) readRenderedDir(rendered, env string) (*source, error) {
 // from a tree rendered elsewhere, and reports whether it knows them all.
 // Best effort: a secret this process cannot read cannot be masked, but
 // then it could not have been rendered here either, and render refuses
-// plain secrets unless the env allows them.
+// plain secrets unless the env allows them. One secret var unset in the
+// promoting job (or the env file not resolving) must not leave the others
+// unmasked: the redactor then knows every secret var that is set.
 func (r *run) secretRedactor(env string) (*redact.Redactor, bool) {
 	ef, err := r.p.LoadEnvFile(env)
 	if err != nil {
 		return redact.New(nil), false
 	}
-	res, err := r.p.Resolve(env, ef, r.opts.Render.LookupEnv)
-	if err != nil || res == nil {
-		return redact.New(nil), false
+	secrets, known := map[string]string{}, false
+	if res, err := r.p.Resolve(env, ef, r.opts.Render.LookupEnv); err == nil && res != nil {
+		secrets, known = res.Secrets, true
+	} else if lookup := r.opts.Render.LookupEnv; lookup != nil {
+		for name, envVar := range ef.SecretVars {
+			if v, ok := lookup(envVar); ok && v != "" {
+				secrets[name] = v
+			}
+		}
 	}
-	rd := redact.New(res.Secrets)
+	rd := redact.New(secrets)
 	if on := r.opts.Render.OnSecrets; on != nil {
 		on(rd)
 	}
-	return rd, true
+	return rd, known
 }
 
 // plan is the difference between the manifests branch and the new tree.
