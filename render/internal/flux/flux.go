@@ -302,6 +302,16 @@ func ignoredUnderWait(objects []Ref, checks []HealthCheck) error {
 	return nil
 }
 
+// sameGroup reports whether two apiVersions are of one API group: Flux
+// keeps a health check's group and kind, not its version
+// (inventory.ReferenceToObjMetadataSet), so apps/v1beta1 names the app's
+// apps/v1 Deployment.
+func sameGroup(a, b string) bool {
+	ga, errA := schema.ParseGroupVersion(a)
+	gb, errB := schema.ParseGroupVersion(b)
+	return errA == nil && errB == nil && ga.Group == gb.Group
+}
+
 // completeHealthChecks fills in the apiVersion and namespace of health
 // checks written without them, from the app's object of that kind and
 // name. kustomize-controller would default a missing apiVersion to apps/v1
@@ -320,7 +330,7 @@ func completeHealthChecks(objects []Ref, checks []HealthCheck, clusterScoped fun
 		var found []Ref
 		for _, o := range objects {
 			if o.Kind == hc.Kind && o.Name == hc.Name &&
-				(hc.APIVersion == "" || hc.APIVersion == o.APIVersion) &&
+				(hc.APIVersion == "" || sameGroup(hc.APIVersion, o.APIVersion)) &&
 				(hc.Namespace == "" || hc.Namespace == o.Namespace) {
 				found = append(found, o)
 			}

@@ -191,6 +191,29 @@ func TestHealthChecks(t *testing.T) {
 	}
 }
 
+// TestHealthCheckOtherVersion: Flux keeps a health check's group and
+// kind, not its version, so a check written with an older version of the
+// app's object (and no namespace) is that object, not "no object".
+func TestHealthCheckOtherVersion(t *testing.T) {
+	t.Parallel()
+	obj, err := Build(Kustomization{
+		Name: "shop", Namespace: "flux-system", App: "shop", Env: "dev", Path: "./clusters/dev/apps/shop",
+		SourceRef: Ref{Kind: "GitRepository", Name: "flux-system"}, Interval: "10m",
+		Objects:      []Ref{{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"}},
+		HealthChecks: []HealthCheck{{Ref: Ref{APIVersion: "apps/v1beta2", Kind: "Deployment", Name: "web"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "  - apiVersion: apps/v1\n    kind: Deployment\n    name: web\n    namespace: shop\n"; !strings.Contains(string(data), want) {
+		t.Errorf("health checks lack\n%s\nin\n%s", want, data)
+	}
+}
+
 // TestWaitOwnHealthChecks: under wait, a health check of one of the app's
 // own objects is covered by wait and builds, without healthChecks.
 func TestWaitOwnHealthChecks(t *testing.T) {
