@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kiln-gitops/kiln/templates/internal/enginetest"
 
@@ -1286,4 +1287,42 @@ func buildErr(t *testing.T, files map[string]string, path string) error {
 	}
 	checkDiag(t, err, "a")
 	return err
+}
+
+// doublingTree writes app/l0, a kustomization whose objects double at
+// each of levels levels: level i includes level i+1 twice, under two name
+// prefixes. 3 files a level make 2^levels ConfigMaps, and krusty's build,
+// quadratic in its objects, takes seconds at 10 levels and hours at 16.
+func doublingTree(t *testing.T, root string, levels int) {
+	t.Helper()
+	files := map[string]string{}
+	for i := 0; i < levels; i++ {
+		l := fmt.Sprintf("app/l%d", i)
+		files[l+"/kustomization.yaml"] = "resources: [xa, ya]\n"
+		files[l+"/xa/kustomization.yaml"] = fmt.Sprintf("namePrefix: x-\nresources: [../../l%d]\n", i+1)
+		files[l+"/ya/kustomization.yaml"] = fmt.Sprintf("namePrefix: y-\nresources: [../../l%d]\n", i+1)
+	}
+	l := fmt.Sprintf("app/l%d", levels)
+	files[l+"/kustomization.yaml"] = "resources: [cm.yaml]\n"
+	files[l+"/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+	write(t, root, files)
+}
+
+// TestBuildStopsAtDeadline: a build that outlasts its context (--timeout,
+// a signal) ends the render when the context ends, not when krusty, which
+// nothing interrupts, is done with it.
+func TestBuildStopsAtDeadline(t *testing.T) {
+	t.Parallel()
+	root := enginetest.TempDir(t)
+	doublingTree(t, root, 10)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := New(Options{}).Render(ctx, &templates.Request{Root: root, App: "doubling", Path: "app/l0"})
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("Render returned %v after its deadline", took-100*time.Millisecond)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Render error = %v, want context.DeadlineExceeded", err)
+	}
 }

@@ -57,7 +57,17 @@ type FS struct {
 	// budget is what SetReadBudget allowed, 0 for no bound; left is what
 	// remains of it.
 	budget, left atomic.Int64
+	// stopped is set by Stop.
+	stopped atomic.Bool
 }
+
+// ErrStopped is the error of every read after Stop.
+var ErrStopped = errors.New("the build was stopped (its render ended: --timeout or a signal)")
+
+// Stop makes every later read fail with ErrStopped: a build whose render
+// was abandoned (its context ended while krusty ran, which nothing can
+// interrupt) then ends at its next read instead of running on.
+func (f *FS) Stop() { f.stopped.Store(true) }
 
 // SetReadBudget bounds the bytes the FS reads from now on, each file read
 // counted every time, to n (limits.BuildReads for one kustomize build);
@@ -294,6 +304,10 @@ func (f *FS) Open(path string) (filesys.File, error) {
 // YAML and JSON, checks limits.CheckYAMLBytes before kustomize expands
 // anything: kustomize turns every resource into maps, aliases expanded.
 func (f *FS) readBounded(file *os.File, path string) ([]byte, error) {
+	if f.stopped.Load() {
+		f.blind.Store(true)
+		return nil, &fs.PathError{Op: "read", Path: path, Err: ErrStopped}
+	}
 	name := rootfs.Rel(f.root, file.Name())
 	data, err := limits.ReadAll(file, name, limits.FileSize)
 	if err != nil {
