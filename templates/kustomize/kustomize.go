@@ -165,6 +165,19 @@ func (e *Engine) render(ctx context.Context, req *templates.Request, fsys *secur
 	}
 	if err != nil {
 		var re *readError
+		if errors.As(err, &re) && errors.Is(re.err, limits.ErrLimit) {
+			// A bound of the output (its size, documents, nodes): the
+			// kustomization's, for the app.
+			var out []error
+			for _, e := range diag.Flatten(re.err) {
+				var de *diag.Error
+				if errors.As(e, &de) {
+					e = de.ForApp(req.App)
+				}
+				out = append(out, e)
+			}
+			return nil, diag.Join(out...)
+		}
 		if errors.As(err, &re) {
 			return nil, fmt.Errorf("rendering app %q: reading kustomize's output: %w", req.App, re.err)
 		}
@@ -230,7 +243,7 @@ func plainBuild(fsys *securefs.FS, root, dir, kfile string, tree *plainTree) (ob
 	if !ok {
 		return nil, false
 	}
-	objs, err = objectsOf(m, srcs)
+	objs, err = objectsOf(m, srcs, kfile)
 	return objs, err == nil
 }
 
@@ -295,7 +308,7 @@ func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string) (objs []tem
 			m = clean
 		}
 	}
-	objs, err = objectsOf(m, srcs)
+	objs, err = objectsOf(m, srcs, kfile)
 	if err != nil {
 		return nil, false, &readError{err}
 	}

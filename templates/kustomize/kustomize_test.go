@@ -1326,3 +1326,34 @@ func TestBuildStopsAtDeadline(t *testing.T) {
 		t.Errorf("Render error = %v, want context.DeadlineExceeded", err)
 	}
 }
+
+// TestCopiedValueOutputBound: a replacement that copies one value into
+// many fields makes an output far larger than the input, which the output
+// bound refuses before it is serialised, naming the kustomization.
+func TestCopiedValueOutputBound(t *testing.T) {
+	t.Parallel()
+	root := enginetest.TempDir(t)
+	var small, fields strings.Builder
+	for i := range 8 {
+		fmt.Fprintf(&small, "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: s%d}\n", i)
+	}
+	for i := range 9 {
+		fmt.Fprintf(&fields, "data.k%d, ", i)
+	}
+	// 1 MiB, copied into 8 x 9 fields: 72 MiB of output from 1 MiB of input.
+	write(t, root, map[string]string{
+		"app/big.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  v: " + strings.Repeat("x", 1<<20) + "\n",
+		"app/small.yaml": small.String(),
+		"app/kustomization.yaml": "resources: [big.yaml, small.yaml]\nreplacements:\n- source: {kind: ConfigMap, name: big, fieldPath: data.v}\n" +
+			"  targets:\n  - select: {kind: ConfigMap}\n    reject: [{name: big}]\n    options: {create: true}\n    fieldPaths: [" + strings.TrimSuffix(fields.String(), ", ") + "]\n",
+	})
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "copies", Path: "app"})
+	if err == nil {
+		t.Fatal("Render succeeded, want the output bound")
+	}
+	checkDiag(t, err, "copies")
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "app/kustomization.yaml" || de.Msg != "the size of the kustomize build's output exceeds kiln's limit of 64 MiB" || !errors.Is(err, limits.ErrLimit) {
+		t.Errorf("error = %v, want the output bound at app/kustomization.yaml", err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
@@ -88,8 +89,23 @@ func managedByLabel(m resmap.ResMap) error {
 }
 
 // objectsOf turns kustomize's result into objects that name the file and
-// line each came from (srcs, one per resource).
-func objectsOf(m resmap.ResMap, srcs []source) ([]templates.Object, error) {
+// line each came from (srcs, one per resource). kfile, the kustomization
+// built, names the output in a bound's error.
+//
+// The output is bounded as a whole, like every engine's (limits.OutputSize,
+// and one Counter for its documents and nodes), not object by object: a
+// build's output need not be the size of its input. A replacement copies
+// a value of one object into any number of fields of any number of
+// objects, and krusty shares the string, but each copy is serialised
+// here: a 2 MiB value copied into 100 fields came to 200 MB of YAML and
+// a gigabyte of memory in kiln's own process. The size is checked before
+// anything is serialised, from the scalars' lengths, which no YAML
+// spelling of them is shorter than.
+func objectsOf(m resmap.ResMap, srcs []source, kfile string) ([]templates.Object, error) {
+	if err := checkOutputSize(m, kfile, limits.OutputSize); err != nil {
+		return nil, err
+	}
+	c := &limits.Counter{Input: kfile}
 	var out []templates.Object
 	var errs []error
 	for i, r := range m.Resources() {
@@ -101,7 +117,7 @@ func objectsOf(m resmap.ResMap, srcs []source) ([]templates.Object, error) {
 				Msg:  "kustomize cannot serialise the object: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")),
 				Hint: "remove the tag, or write a value of its type", Err: err}
 		}
-		objs, err := objects.Parse(y, srcs[i].file, max(srcs[i].line-1, 0))
+		objs, err := objects.ParseCounted(y, srcs[i].file, max(srcs[i].line-1, 0), c)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -117,6 +133,35 @@ func objectsOf(m resmap.ResMap, srcs []source) ([]templates.Object, error) {
 		out = append(out, objs...)
 	}
 	return out, errors.Join(errs...)
+}
+
+// checkOutputSize refuses m when its scalars (keys and values, an alias
+// counted as the alias, as YAML writes it) add up to more than limit
+// bytes: its YAML would be longer still.
+func checkOutputSize(m resmap.ResMap, kfile string, limit int) error {
+	size := 0
+	var walk func(n *kyaml.Node)
+	walk = func(n *kyaml.Node) {
+		if n == nil || size > limit {
+			return
+		}
+		size += len(n.Value)
+		if n.Kind == kyaml.AliasNode {
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	for _, r := range m.Resources() {
+		walk(r.RNode.YNode())
+		if size > limit {
+			le := &limits.Error{What: "the size of the kustomize build's output", Limit: limits.Bytes(int64(limit))}
+			return &diag.Error{File: kfile, Msg: le.Describe(), Err: le,
+				Hint: "a replacement or generator may copy a large value into many fields or objects; " + limits.Hint}
+		}
+	}
+	return nil
 }
 
 // docAt is one document of a resource file: its kind, name and first line,
