@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
@@ -58,6 +59,12 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		// chain of wrappers around it.
 		de.File, de.Err = refused[0].File, errors.Join(err, refused[0].Err)
 		de.Msg, de.Hint = "kustomize cannot read this file: "+limits.Describe(refused[0].Err), limits.Hint
+	case errors.As(err, new(*jsonpatch.AccumulatedCopySizeError)):
+		le := &limits.Error{What: "what a JSON6902 patch's copy operations add to an object", Limit: limits.Bytes(limits.OutputSize)}
+		de.Msg, de.Hint, de.Err = le.Describe(), "copy a value fewer times; "+limits.Hint, errors.Join(err, le)
+		if f := failingKustomization(fsys, err); f != "" {
+			de.File = f
+		}
 	case types.IsErrOnlyBuiltinPluginsAllowed(err):
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintPlugins
 	default:

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
@@ -37,6 +38,11 @@ type Engine struct {
 }
 
 var _ templates.Engine = (*Engine)(nil)
+
+// A JSON6902 copy operation (patchesJson6902, or a patch that is a list)
+// duplicates a value of the object: bound what one patch's copies add, as
+// render's env patches do with the same global of the same library.
+func init() { jsonpatch.AccumulatedCopySizeLimit = limits.OutputSize }
 
 // New returns a kustomize engine.
 func New(opts Options) *Engine {

@@ -1357,3 +1357,24 @@ func TestCopiedValueOutputBound(t *testing.T) {
 		t.Errorf("error = %v, want the output bound at app/kustomization.yaml", err)
 	}
 }
+
+// TestCopiesBounded: a kustomization's JSON6902 copy operations add at
+// most limits.OutputSize to an object, as env patches do.
+func TestCopiesBounded(t *testing.T) {
+	t.Parallel()
+	root := enginetest.TempDir(t)
+	var ops strings.Builder
+	for i := range 65 { // 65 MiB of copies
+		fmt.Fprintf(&ops, "      - {op: copy, from: /data/v, path: /data/k%d}\n", i)
+	}
+	write(t, root, map[string]string{
+		"app/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  v: " + strings.Repeat("x", 1<<20) + "\n",
+		"app/kustomization.yaml": "resources: [cm.yaml]\npatches:\n  - target: {kind: ConfigMap, name: big}\n    patch: |-\n" + ops.String(),
+	})
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "copies", Path: "app"})
+	checkDiag(t, err, "copies")
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "app/kustomization.yaml" || de.Msg != "what a JSON6902 patch's copy operations add to an object exceeds kiln's limit of 64 MiB" || !errors.Is(err, limits.ErrLimit) {
+		t.Errorf("error = %v, want the copy bound at app/kustomization.yaml", err)
+	}
+}

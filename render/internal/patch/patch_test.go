@@ -18,6 +18,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -302,5 +303,28 @@ func TestPatchesNamed(t *testing.T) {
 	want["Deployment/vote"] = []string{"envs/dev.yaml:5", "envs/dev.yaml:9", "patches/vote.yaml"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("patches per object (-want +got):\n%s", diff)
+	}
+}
+
+// TestCopiesBounded: JSON6902 copy operations, which duplicate a value of
+// the object, add at most limits.OutputSize to it; the error names the
+// patch and the object and shows no value.
+func TestCopiesBounded(t *testing.T) {
+	t.Parallel()
+	objs, err := objects.Parse([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  v: "+strings.Repeat("x", 1<<20)+"\n"), "app/cm.yaml", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for i := range 65 { // 65 MiB of copies
+		ops = append(ops, fmt.Sprintf("{op: copy, from: /data/v, path: /data/k%d}", i))
+	}
+	_, _, err = Apply(objs, []Patch{{File: "envs/dev.yaml", Line: 4, Target: &Selector{Kind: "ConfigMap"}, Patch: "[" + strings.Join(ops, ", ") + "]"}})
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "envs/dev.yaml" || de.Line != 4 || de.Msg != "what the patch's copy operations add to the object exceeds kiln's limit of 64 MiB" || !errors.Is(err, limits.ErrLimit) {
+		t.Fatalf("got %v, want the copy bound at envs/dev.yaml:4", err)
+	}
+	if strings.Contains(err.Error(), "xxxx") {
+		t.Errorf("the error shows the value: %.200s", err)
 	}
 }
