@@ -3,6 +3,7 @@ package kustomize
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
@@ -138,14 +139,20 @@ func objectsOf(m resmap.ResMap, srcs []source, kfile string) ([]templates.Object
 // checkOutputSize refuses m when its scalars (keys and values, an alias
 // counted as the alias, as YAML writes it) add up to more than limit
 // bytes: its YAML would be longer still.
+//
+// It counts the nodes too, against limits.Nodes: a replacement that
+// copies a list of 100,000 numbers (200 KB) into 100 fields makes 10
+// million nodes of 10 MB of scalars, which serialising and parsing again
+// took gigabytes for.
 func checkOutputSize(m resmap.ResMap, kfile string, limit int) error {
-	size := 0
+	size, nodes := 0, 0
 	var walk func(n *kyaml.Node)
 	walk = func(n *kyaml.Node) {
-		if n == nil || size > limit {
+		if n == nil || size > limit || nodes > limits.Nodes {
 			return
 		}
 		size += len(n.Value)
+		nodes++
 		if n.Kind == kyaml.AliasNode {
 			return
 		}
@@ -155,6 +162,11 @@ func checkOutputSize(m resmap.ResMap, kfile string, limit int) error {
 	}
 	for _, r := range m.Resources() {
 		walk(r.RNode.YNode())
+		if nodes > limits.Nodes {
+			le := &limits.Error{What: "the number of YAML nodes of the kustomize build's output", Limit: fmt.Sprint(limits.Nodes)}
+			return &diag.Error{File: kfile, Msg: le.Describe(), Err: le,
+				Hint: "a replacement may copy a large list or mapping into many fields or objects; " + limits.Hint}
+		}
 		if size > limit {
 			le := &limits.Error{What: "the size of the kustomize build's output", Limit: limits.Bytes(int64(limit))}
 			return &diag.Error{File: kfile, Msg: le.Describe(), Err: le,
