@@ -32,7 +32,7 @@ type VerifyOptions struct {
 	LookupEnv func(string) (string, bool)
 	// CacheDir holds downloaded remote Helm charts (render.Options.CacheDir).
 	CacheDir string
-	// MemoryLimit caps each Helm or Jsonnet evaluation
+	// MemoryLimit caps each Helm, Jsonnet or kustomize evaluation
 	// (render.Options.MemoryLimit).
 	MemoryLimit int64
 	// Version is this kiln's version, to say when the lock names another.

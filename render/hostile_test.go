@@ -445,3 +445,76 @@ func init() {
 			files: map[string]string{"app/chart/Chart.yaml": "apiVersion: v2\nname: bomb\nversion: 0.1.0\n", "app/chart/templates/cm.yaml": aliasBomb},
 			want:  []string{"app/chart/templates/cm.yaml: app app: template rendered invalid YAML", "excessive aliasing"}})
 }
+
+// A kustomize build is bounded like a template's evaluation: it runs in a
+// sandbox worker, with the memory cap. A replacement copying a list of
+// 100,000 numbers (200 KB) into 400 fields took gigabytes inside krusty,
+// in kiln's own process, before any bound of kiln's saw its output.
+func init() {
+	var small, fields strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&small, "---\napiVersion: example.com/v1\nkind: Thing\nmetadata: {name: s%d}\n", i)
+	}
+	for i := range 10 {
+		fmt.Fprintf(&fields, "spec.k%d, ", i)
+	}
+	hostileCases = append(hostileCases,
+		hostile{name: "kustomize replacement copied 400 times", engine: "kustomize", at: "app",
+			files: map[string]string{
+				"app/big.yaml":   "apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: big}\nspec:\n  v: [" + strings.Repeat("1,", 99999) + "1]\n",
+				"app/small.yaml": small.String(),
+				"app/kustomization.yaml": "resources: [big.yaml, small.yaml]\nreplacements:\n- source: {kind: Thing, name: big, fieldPath: spec.v}\n  targets:\n  - select: {kind: Thing}\n" +
+					"    reject: [{name: big}]\n    options: {create: true}\n    fieldPaths: [" + strings.TrimSuffix(fields.String(), ", ") + "]\n",
+			},
+			want: []string{"app: app app: rendering exceeded kiln's memory limit of 256 MiB", "--memory-limit"}})
+}
+
+// TestEndlessKustomizeBuild: a kustomize build that outlasts the render's
+// context (objects doubled at each of 16 levels of bases: hours) is
+// killed with its worker when the context ends. Not parallel: it counts
+// this process's workers.
+func TestEndlessKustomizeBuild(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: doubling\n    namespace: shop\n    kustomize: app/l0\n"}
+	const levels = 16
+	for i := range levels {
+		l := fmt.Sprintf("app/l%d", i)
+		files[l+"/kustomization.yaml"] = "resources: [xa, ya]\n"
+		files[l+"/xa/kustomization.yaml"] = fmt.Sprintf("namePrefix: x-\nresources: [../../l%d]\n", i+1)
+		files[l+"/ya/kustomization.yaml"] = fmt.Sprintf("namePrefix: y-\nresources: [../../l%d]\n", i+1)
+	}
+	files[fmt.Sprintf("app/l%d/kustomization.yaml", levels)] = "resources: [cm.yaml]\n"
+	files[fmt.Sprintf("app/l%d/cm.yaml", levels)] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+	for rel, content := range files {
+		writeFile(t, filepath.Join(dir, rel), content)
+	}
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := checkOptions(false)
+	opts.MemoryLimit = hostileMemory
+	opts.Parallelism = 1
+	r, err := render.New(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	old := workers(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	results, err := r.Render(ctx, nil)
+	if err == nil {
+		err = results[0].Err
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the render ended %v after its deadline", took-time.Second)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) && (err == nil || !strings.Contains(err.Error(), "exceeded kiln's memory limit")) {
+		t.Fatalf("got %v, want the render stopped by its deadline", err)
+	}
+	if left := workers(t, old); len(left) != 0 {
+		t.Errorf("workers %v outlived the render", left)
+	}
+}

@@ -248,13 +248,14 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 		},
 	}
 	if !opts.InProcess {
-		// Helm and Jsonnet templates run in workers with a memory cap,
-		// killed when the render's context ends; kustomize and plain YAML
-		// are bounded in process by internal/limits (docs/security.md).
+		// Helm and Jsonnet templates and kustomize builds run in workers
+		// with a memory cap, killed when the render's context ends; plain
+		// YAML is bounded in process by internal/limits (docs/security.md).
 		r.pool = sandbox.New(sandbox.Options{Workers: opts.Parallelism, MemoryLimit: opts.MemoryLimit})
 		config, _ := json.Marshal(helm.Options{CacheDir: opts.CacheDir, PlainHTTP: opts.PlainHTTP}) // strings and a bool always encode
 		r.engines["helm"] = r.pool.Engine("helm", config)
 		r.engines["jsonnet"] = r.pool.Engine("jsonnet", nil)
+		r.engines["kustomize"] = r.pool.Engine("kustomize", nil)
 	}
 	if opts.RenderCache != "" {
 		c, err := newRenderCache(opts.RenderCache, p.Root)

@@ -7,13 +7,15 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/helm"
 	"github.com/kiln-gitops/kiln/templates/jsonnet"
+	"github.com/kiln-gitops/kiln/templates/kustomize"
 )
 
 // Serve turns this process into a sandbox worker when a Renderer started it
 // as one, and returns at once otherwise. A Renderer evaluates Helm and
-// Jsonnet templates, which can allocate without end and cannot be
-// interrupted, in such workers: children running this same program, with a
-// hard memory cap, killed when the render's context ends. Call Serve first
+// Jsonnet templates and builds kustomizations, which can allocate without
+// end and cannot be interrupted, in such workers: children running this
+// same program, with a hard memory cap, killed when the render's context
+// ends. Call Serve first
 // thing in main, and in TestMain of every test binary that renders, before
 // anything else runs (Options.InProcess opts out).
 func Serve() { sandbox.Serve(sandboxed) }
@@ -28,7 +30,8 @@ var sandboxed = map[string]sandbox.Factory{
 		}
 		return helm.New(opts), nil
 	},
-	"jsonnet": func([]byte) (templates.Engine, error) { return jsonnet.New(jsonnet.Options{}), nil },
+	"jsonnet":   func([]byte) (templates.Engine, error) { return jsonnet.New(jsonnet.Options{}), nil },
+	"kustomize": func([]byte) (templates.Engine, error) { return kustomize.New(kustomize.Options{}), nil },
 }
 
 // Close stops the Renderer's sandbox workers. A Renderer not closed keeps

@@ -155,7 +155,7 @@ func timedOut(c *cli.Context, err error) error {
 
 // memoryLimitFlag is --memory-limit, on every command that renders.
 func memoryLimitFlag() cli.Flag {
-	return &cli.StringFlag{Name: "memory-limit", Value: "4Gi", Usage: "cap the memory of each Helm or Jsonnet evaluation (512Mi, 8Gi); a render past it fails, exit 1", EnvVars: kilnEnv("memory-limit")}
+	return &cli.StringFlag{Name: "memory-limit", Value: "4Gi", Usage: "cap the memory of each Helm, Jsonnet or kustomize evaluation (512Mi, 8Gi); a render past it fails, exit 1", EnvVars: kilnEnv("memory-limit")}
 }
 
 // memoryLimit parses --memory-limit as a Kubernetes quantity, as a
