@@ -353,6 +353,32 @@ func (g guard) Render(ctx context.Context, req *templates.Request) (res *templat
 	return g.Engine.Render(ctx, req)
 }
 
+// stoppedIn is the error of a render whose context (--timeout, a signal)
+// ended during env er: the context's error, naming the apps whose engines
+// it stopped, so that a user whose render timed out knows which app's
+// templates to look at (an endless template, a huge kustomize build).
+func stoppedIn(er *EnvResult, err error) error {
+	if er == nil {
+		return err
+	}
+	var apps []string
+	for _, e := range diag.Flatten(er.Err) {
+		var de *diag.Error
+		if errors.Is(e, err) && errors.As(e, &de) && de.App != "" {
+			apps = append(apps, de.App)
+		}
+	}
+	slices.Sort(apps)
+	apps = slices.Compact(apps)
+	switch len(apps) {
+	case 0:
+		return err
+	case 1:
+		return fmt.Errorf("env %s: stopped while rendering app %s: %w", er.Env, apps[0], err)
+	}
+	return fmt.Errorf("env %s: stopped while rendering apps %s: %w", er.Env, strings.Join(apps, ", "), err)
+}
+
 // EnvResult is one environment's render.
 type EnvResult struct {
 	// Env is the environment's name.
@@ -430,7 +456,7 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 	for i, e := range envs {
 		out[i] = r.renderEnv(ctx, e, i == len(envs)-1)
 		if err := ctx.Err(); err != nil {
-			return out, err
+			return out, stoppedIn(out[i], err)
 		}
 		if r.opts.EnvDone != nil {
 			r.opts.EnvDone(out[i])
