@@ -446,7 +446,7 @@ func (w *worker) died(req *templates.Request, limit int64, readErr error) error 
 		e.Err.(*CrashError).Reason = ReasonStack
 	case outOfMemory(stderr):
 		e.Msg = "rendering exceeded kiln's memory limit of " + limits.Bytes(limit)
-		e.Hint = "a template that allocates without end (a huge std.makeArray, a string doubled in a loop, a `range until` over a large number, a value that tpl or include expands into itself) fails like this; if the app is just large, raise --memory-limit (KILN_MEMORY_LIMIT)"
+		e.Hint = "a template that allocates without end (a huge std.makeArray, a string doubled in a loop, a `range until` over a large number, a value that tpl or include expands into itself), or a kustomize replacement copying a large value into many fields, fails like this; if the app is just large, raise --memory-limit (KILN_MEMORY_LIMIT)"
 		e.Err.(*CrashError).Reason = ReasonMemory
 	default:
 		e.Msg = "the template engine crashed (" + exitText(w.Err()) + ")"
