@@ -792,3 +792,52 @@ func TestUTF16Files(t *testing.T) {
 		}
 	}
 }
+
+// TestAppOutputBounded: an app's files are one engine output, bounded
+// together like Helm's templates, not each on its own: their documents
+// (two files of 50,001 documents) and their size (with the bound lowered
+// to 1 MiB: three files of 400 KiB).
+func TestAppOutputBounded(t *testing.T) {
+	t.Parallel()
+	docs := strings.Repeat("--- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n", 50001)
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  a: " + strings.Repeat("b", 400<<10) + "\n"
+	tests := []struct {
+		name      string
+		files     map[string]string
+		maxOutput int
+		wantErr   string
+	}{
+		{name: "documents", files: map[string]string{"a.yaml": docs, "b.yaml": docs},
+			wantErr: "apps/db/b.yaml:50000: app db: the number of YAML documents exceeds kiln's limit of 100000\n  hint: " + limits.Hint},
+		{name: "size", files: map[string]string{"a.yaml": fmt.Sprintf(cm, "a"), "b.yaml": fmt.Sprintf(cm, "b"), "c.yaml": fmt.Sprintf(cm, "c")}, maxOutput: 1 << 20,
+			wantErr: "apps/db/c.yaml: app db: the size of the app's YAML files together exceeds kiln's limit of 1 MiB (reached at this file)\n  hint: split the app into several apps; " + limits.Hint},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := enginetest.TempDir(t)
+			if err := os.MkdirAll(filepath.Join(root, "apps", "db"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, data := range tc.files {
+				if err := os.WriteFile(filepath.Join(root, "apps", "db", name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e := New(Options{})
+			if tc.maxOutput > 0 {
+				e.maxOutput = tc.maxOutput
+			}
+			_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "db", Path: "apps/db"})
+			if err == nil {
+				t.Fatal("Render() succeeded, want an error")
+			}
+			if !errors.Is(err, limits.ErrLimit) {
+				t.Errorf("errors.Is(err, limits.ErrLimit) = false for %.300v", err)
+			}
+			if diff := cmp.Diff(tc.wantErr, err.Error()); diff != "" {
+				t.Errorf("error (-want +got):\n%.2000s", diff)
+			}
+		})
+	}
+}
