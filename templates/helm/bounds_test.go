@@ -341,3 +341,46 @@ func TestLongFailMessage(t *testing.T) {
 		t.Errorf("error %.200q… (%d bytes), want the first %d bytes of the message", msg, len(msg), diag.MaxMessage)
 	}
 }
+
+// TestValuesBounds: a values file's YAML aliases, which helm's YAML
+// decoder expands, make effective values (Result.Params, written to
+// high-level/) far larger than the file: they are bounded like the output,
+// in bytes and in entries, with the bounds lowered.
+func TestValuesBounds(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeChart(t, root, "chart", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+	// 64 KiB, aliased 20 times: 1.3 MB of values from a 64 KiB file.
+	values := "a: &a " + strings.Repeat("x", 64<<10) + "\nb: [" + strings.Repeat("*a, ", 20) + "*a]\n"
+	if err := os.WriteFile(filepath.Join(root, "chart", "values.yaml"), []byte(values), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		bounds func(*bounds)
+		want   string
+	}{
+		{name: "under both bounds", bounds: func(b *bounds) { b.output, b.nodes = 2<<20, 100 }},
+		{name: "beyond the size", bounds: func(b *bounds) { b.output = 1 << 20 },
+			want: "chart: app hi: the chart's effective values: the size of the values (aliases expanded) exceeds kiln's limit of 1 MiB"},
+		{name: "beyond the entries", bounds: func(b *bounds) { b.nodes = 10 },
+			want: "chart: app hi: the chart's effective values: the number of values (aliases expanded) exceeds kiln's limit of 10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := New(Options{})
+			tt.bounds(&e.bounds)
+			_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: "chart"})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Render(): %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("got %v\nwant an ErrLimit starting %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -171,6 +171,11 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		return nil, &diag.Error{File: src.errFile(), Msg: "computing effective values: " + err.Error(), Err: err}
 	}
 
+	if err := valuesBounded(effective, e.bounds); err != nil {
+		return nil, &diag.Error{File: src.errFile(), Msg: "the chart's effective values: " + limits.Describe(err), Err: err,
+			Hint: "a values file's YAML aliases may repeat a large value many times (kiln writes the effective values to high-level/); " + limits.Hint}
+	}
+
 	inputs := []string{src.input}
 	for _, f := range vals.files {
 		inputs = append(inputs, f.name)
@@ -287,6 +292,51 @@ func forApp(err error, app string) error {
 
 // plainMap turns helm's chartutil.Values (at any depth) into map[string]any,
 // so that callers see ordinary maps.
+// valuesBounded checks the effective values against the output bounds
+// (their strings and keys against b.output bytes, their entries against
+// b.nodes) before they leave the engine: they become Result.Params,
+// written to high-level/<app>/values.yaml. A values file's YAML aliases,
+// which yaml.v2 expands, let 190 KB of values.yaml (a 64 KiB string and
+// 3,000 aliases of it) become 197 MB of values.yaml in the output, and
+// gigabytes of memory on their way.
+func valuesBounded(v map[string]any, b bounds) error {
+	size, nodes := 0, 0
+	var walk func(x any) bool
+	walk = func(x any) bool {
+		nodes++
+		if nodes > b.nodes || size > b.output {
+			return false
+		}
+		switch t := x.(type) {
+		case string:
+			size += len(t)
+		case chartutil.Values:
+			return walk(map[string]any(t))
+		case map[string]any:
+			for k, e := range t {
+				size += len(k)
+				if !walk(e) {
+					return false
+				}
+			}
+		case []any:
+			for _, e := range t {
+				if !walk(e) {
+					return false
+				}
+			}
+		}
+		return nodes <= b.nodes && size <= b.output
+	}
+	if walk(v) {
+		return nil
+	}
+	if nodes > b.nodes {
+		return &limits.Error{What: "the number of values (aliases expanded)", Limit: fmt.Sprint(b.nodes)}
+	}
+	return &limits.Error{What: "the size of the values (aliases expanded)", Limit: limits.Bytes(int64(b.output))}
+}
+
 func plainMap(v map[string]any) map[string]any {
 	out := make(map[string]any, len(v))
 	for k, x := range v {
