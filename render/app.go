@@ -92,12 +92,36 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 	// kustomization with openapi: rewrites; kustomize.Shared keeps such a
 	// build out while patches run. An app without patches needs neither
 	// the schema nor its parse.
+	//
+	// kyaml's strategic merge is quadratic in a list's length (merging
+	// lists of 2,000 containers by name took 6 s, of 10,000 minutes) and
+	// cannot be interrupted, so the patches run on a goroutine of their
+	// own, and the app ends when ctx does; the abandoned merge ends with
+	// kiln, which exits once a render has failed.
 	objs = res.Objects
 	if len(patches) > 0 {
-		lockErr := kustomize.Shared(ctx, func() error {
-			objs, warns, err = patch.Apply(res.Objects, patches)
-			return nil
-		})
+		var lockErr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer func() {
+				if p := recover(); p != nil {
+					lockErr = &diag.Error{File: patches[0].File, Line: patches[0].Line, App: app.Name, Msg: fmt.Sprintf("applying the env's patches failed unexpectedly: %v", p),
+						Hint: "this is a bug in kiln or kustomize; please report it with the patches and the app's templates"}
+				}
+			}()
+			lockErr = kustomize.Shared(ctx, func() error {
+				objs, warns, err = patch.Apply(res.Objects, patches)
+				return nil
+			})
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			run.err = &diag.Error{File: patches[0].File, Line: patches[0].Line, App: app.Name, Msg: "applying the env's patches stopped: " + ctx.Err().Error(), Err: ctx.Err(),
+				Hint: "a strategic merge patch of a long list (thousands of items) takes long; raise --timeout if the patches are just large"}
+			return
+		}
 		if lockErr != nil {
 			run.err = lockErr
 			return

@@ -518,3 +518,44 @@ func TestEndlessKustomizeBuild(t *testing.T) {
 		t.Errorf("workers %v outlived the render", left)
 	}
 }
+
+// TestEndlessEnvPatch: an env patch whose strategic merge outlasts the
+// render's context (kyaml merges lists by key in quadratic time: two lists
+// of 800 containers take a second, of 10,000 minutes) ends the render
+// when the context ends, naming the app.
+func TestEndlessEnvPatch(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var app, patch []string
+	for i := range 800 {
+		app = append(app, fmt.Sprintf("{name: c%d, image: x}", i))
+		patch = append(patch, fmt.Sprintf("{name: p%d, image: y}", i))
+	}
+	for rel, content := range map[string]string{
+		"kiln.yaml":     "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: merged\n    namespace: shop\n    yaml: app\n",
+		"app/d.yaml":    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [" + strings.Join(app, ", ") + "]\n",
+		"envs/dev.yaml": "apps:\n  merged:\n    patches:\n      - patch: |-\n          apiVersion: apps/v1\n          kind: Deployment\n          metadata: {name: d}\n          spec: {template: {spec: {containers: [" + strings.Join(patch, ", ") + "]}}}\n",
+	} {
+		writeFile(t, filepath.Join(dir, rel), content)
+	}
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.New(p, checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	const deadline = 100 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	start := time.Now()
+	_, err = r.Render(ctx, nil)
+	if took := time.Since(start); took > deadline+400*time.Millisecond {
+		t.Errorf("the render ended %v after its deadline", took-deadline)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "env dev: stopped while rendering app merged") {
+		t.Fatalf("got %v, want the render stopped by its deadline, naming the app", err)
+	}
+}
