@@ -61,7 +61,7 @@ func renamedKustomizations(old map[string][]byte, changes []treediff.Change) []r
 			new: diag.Object{Kind: is.Kind, Namespace: is.Namespace, Name: is.Name}}
 		prefix := "apps/" + c.App + "/"
 		for p, data := range old {
-			if strings.HasPrefix(p, prefix) && treediff.IsObject(p) && !pruneDisabled(data, p) && !finalizerSkips(data, p) {
+			if strings.HasPrefix(p, prefix) && treediff.IsObject(p) && finalizerDeletes(data, p) {
 				r.objects++
 			}
 		}
@@ -89,21 +89,15 @@ func renamedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Wa
 	return out
 }
 
-// finalizerSkips reports whether kustomize-controller's finalizer leaves
-// the object in data alone besides prune: disabled: one labelled or
-// annotated kustomize.toolkit.fluxcd.io/reconcile: disabled or
-// kustomize.toolkit.fluxcd.io/ssa: Ignore (any case), which Flux never
-// applies and its deletion excludes (deleteObjects' Exclusions).
-func finalizerSkips(data []byte, file string) bool {
+// finalizerDeletes reports whether kustomize-controller's finalizer
+// deletes the object in data: not when it is annotated for Flux's garbage
+// collection to leave it (prune: disabled), nor when Flux does not apply
+// it (render.NotApplied: deleteObjects' exclusions).
+func finalizerDeletes(data []byte, file string) bool {
 	objs, err := objects.Parse(data, file, 0)
 	if err != nil || len(objs) != 1 {
-		return false
+		return true
 	}
 	n := objs[0].Node
-	for _, m := range []map[string]string{n.GetLabels(), n.GetAnnotations()} {
-		if strings.EqualFold(m["kustomize.toolkit.fluxcd.io/reconcile"], "disabled") || strings.EqualFold(m[ssaKey], "Ignore") {
-			return true
-		}
-	}
-	return false
+	return !pruneDisabledNode(n) && !render.NotApplied(n)
 }

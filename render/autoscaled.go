@@ -38,7 +38,7 @@ func autoscaledReplicas(runs []*appRun) []diag.Warning {
 			default:
 				continue
 			}
-			if flux.ObjectRef(n).NotApplied {
+			if flux.NotApplied(n) {
 				continue
 			}
 			ref, err := n.Pipe(kyaml.Lookup("spec", "scaleTargetRef"))
@@ -75,7 +75,7 @@ func autoscaledReplicas(runs []*appRun) []diag.Warning {
 				continue
 			}
 			s, ok := scaled[objectKey(group(n.GetApiVersion()), n.GetKind(), n.GetNamespace(), n.GetName())]
-			if !ok || flux.ObjectRef(n).NotApplied {
+			if !ok || flux.NotApplied(n) {
 				continue
 			}
 			r, err := n.Pipe(kyaml.Lookup("spec", "replicas"))

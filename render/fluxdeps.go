@@ -31,7 +31,7 @@ func waiter(n *kyaml.RNode) bool {
 	if s, err := n.Pipe(kyaml.Lookup("spec", "suspend")); err == nil && s != nil && s.YNode().Value == "true" {
 		return false
 	}
-	return !flux.ObjectRef(n).NotApplied
+	return !flux.NotApplied(n)
 }
 
 // fluxDependsOn refuses a Flux Kustomization or HelmRelease in an app's

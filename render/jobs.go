@@ -30,7 +30,7 @@ func rerunJobs(interval string, run *appRun) []diag.Warning {
 		if err != nil || ttl == nil || ttl.YNode().Kind != kyaml.ScalarNode || ttl.YNode().Tag == kyaml.NodeTagNull || ttl.YNode().Value == "null" {
 			continue
 		}
-		if flux.ObjectRef(n).NotApplied {
+		if flux.NotApplied(n) {
 			continue
 		}
 		out = append(out, diag.Warning{File: o.File, Line: o.LineOf(ttl.YNode()), App: run.app.Name, Object: objRef(o),

@@ -5,8 +5,11 @@ import (
 	"context"
 	"strings"
 
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 )
 
@@ -75,6 +78,11 @@ func InBootstrap(p *envconfig.Pipeline, rel string) bool {
 
 // FluxFile is the file of an env's tree that holds app's Flux Kustomization.
 func FluxFile(app string) string { return tree.FluxFile(app) }
+
+// NotApplied reports whether kustomize-controller leaves the object n out
+// of what it applies and of what its finalizer deletes (a label or
+// annotation reconcile: disabled, or ssa: Ignore).
+func NotApplied(n *kyaml.RNode) bool { return flux.NotApplied(n) }
 
 // KeepBootstrap returns files with the files of old (the env's tree being
 // replaced) in p's BootstrapDirs in place of any of its own: Flux's

@@ -50,17 +50,17 @@ type Ref struct {
 func ObjectRef(n *kyaml.RNode) Ref {
 	r := Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Name: n.GetName(), Namespace: n.GetNamespace()}
 	r.NeverReady = neverReady(n, schema.FromAPIVersionAndKind(r.APIVersion, r.Kind).Group)
-	r.NotApplied = notApplied(n)
+	r.NotApplied = NotApplied(n)
 	return r
 }
 
-// notApplied reports whether kustomize-controller leaves n out of what it
-// applies: a label or annotation kustomize.toolkit.fluxcd.io/reconcile:
+// NotApplied reports whether kustomize-controller leaves n out of what it
+// applies (and what its finalizer deletes): a label or annotation kustomize.toolkit.fluxcd.io/reconcile:
 // disabled or kustomize.toolkit.fluxcd.io/ssa: Ignore (any case) puts it
 // in the apply's exclusion selector (fluxcd/pkg/ssa shouldSkipApply, the
 // desired object's metadata alone), so Flux never creates it, and a
 // health check of it would wait for an object Flux does not manage.
-func notApplied(n *kyaml.RNode) bool {
+func NotApplied(n *kyaml.RNode) bool {
 	excluded := map[string]string{
 		kustomizev1.GroupVersion.Group + "/reconcile": kustomizev1.DisabledValue,
 		kustomizev1.GroupVersion.Group + "/ssa":       kustomizev1.IgnoreValue,
