@@ -228,11 +228,8 @@ func neverReadyUnderWait(run *appRun) []error {
 // does not write does not exist, and the Kustomization fails. One whose
 // source is not kiln's (flux.sourceRef) is left alone.
 func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []error {
-	src := r.p.Flux.SourceRef
+	src := r.sourceRef()
 	srcNS := src.Namespace
-	if srcNS == "" {
-		srcNS = r.p.Flux.Namespace
-	}
 	env := strings.Trim(path.Clean("/"+res.ManifestsPath), "/")
 	var errs []error
 	for _, run := range runs {

@@ -24,25 +24,15 @@ func (r *Renderer) helmReleaseFiles(res *envconfig.Resolved, run *appRun) (map[s
 	if err != nil {
 		return nil, fmt.Errorf("app %s: %w", app.Name, err)
 	}
-	src := r.p.Flux.SourceRef
-	if src.Namespace == "" {
-		src.Namespace = r.p.Flux.Namespace
-	}
 	h := flux.HelmRelease{
 		Name: app.Name, Namespace: app.Namespace, App: app.Name, Env: res.Env.Name,
-		Interval: r.p.Flux.Interval, Timeout: r.p.Flux.Timeout,
+		Interval: r.appInterval(&app), Timeout: r.appTimeout(&app),
 		// The HelmRepository goes to the manifests repository: its URL
 		// without the user, password or query that let kiln fetch it.
 		Chart: app.Helm.Chart, Repo: redact.PublicURL(app.Helm.Repo), Version: app.Helm.Version,
-		GitSource: flux.Ref{Kind: src.Kind, Name: src.Name, Namespace: src.Namespace},
+		GitSource: r.sourceRef(),
 		DependsOn: helmDeps(res, app, r.ownKustomizations(res)),
 		Values:    values,
-	}
-	if app.Flux.Interval != "" {
-		h.Interval = app.Flux.Interval
-	}
-	if app.Flux.Timeout != "" {
-		h.Timeout = app.Flux.Timeout
 	}
 	hr, source, err := flux.BuildHelmRelease(h)
 	if err != nil {

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -258,6 +259,29 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 	return out, nil
 }
 
+// appInterval, appTimeout and appWaits are app's Flux settings as its
+// Kustomization (and HelmRelease) has them: its own flux: over kiln.yaml's.
+func (r *Renderer) appInterval(app *envconfig.ResolvedApp) string {
+	return cmp.Or(app.Flux.Interval, r.p.Flux.Interval)
+}
+
+func (r *Renderer) appTimeout(app *envconfig.ResolvedApp) string {
+	return cmp.Or(app.Flux.Timeout, r.p.Flux.Timeout)
+}
+
+func (r *Renderer) appWaits(app *envconfig.ResolvedApp) bool {
+	if app.Flux.Wait != nil {
+		return *app.Flux.Wait
+	}
+	return r.p.Flux.Wait
+}
+
+// sourceRef is flux.sourceRef, its namespace flux.namespace when left out.
+func (r *Renderer) sourceRef() flux.Ref {
+	src := r.p.Flux.SourceRef
+	return flux.Ref{Kind: src.Kind, Name: src.Name, Namespace: cmp.Or(src.Namespace, r.p.Flux.Namespace)}
+}
+
 // fluxKustomization returns flux/<app>.yaml: the app's Flux
 // Kustomization, made of kiln.yaml and the env, and of the app's objects
 // (refs, for health checks; hasSOPS, for decryption).
@@ -268,7 +292,7 @@ func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.Res
 		Name: r.p.FluxName(app.Name, env), Namespace: fluxNS, App: app.Name, Env: env,
 		Path:      fluxPath(res.ManifestsPath, app.Name),
 		SourceRef: flux.Ref{Kind: r.p.Flux.SourceRef.Kind, Name: r.p.Flux.SourceRef.Name, Namespace: r.p.Flux.SourceRef.Namespace},
-		Interval:  r.p.Flux.Interval, Timeout: r.p.Flux.Timeout, Prune: r.p.Flux.Prune, Wait: r.p.Flux.Wait,
+		Interval:  r.appInterval(app), Timeout: r.appTimeout(app), Prune: r.p.Flux.Prune, Wait: r.appWaits(app),
 		Objects: refs,
 	}
 	if hasSOPS {
@@ -276,15 +300,6 @@ func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.Res
 		if app.Flux.DecryptionSecret != "" {
 			k.DecryptionSecret = app.Flux.DecryptionSecret
 		}
-	}
-	if app.Flux.Interval != "" {
-		k.Interval = app.Flux.Interval
-	}
-	if app.Flux.Timeout != "" {
-		k.Timeout = app.Flux.Timeout
-	}
-	if app.Flux.Wait != nil {
-		k.Wait = *app.Flux.Wait
 	}
 	for _, hc := range app.Flux.HealthChecks {
 		k.HealthChecks = append(k.HealthChecks, flux.HealthCheck{

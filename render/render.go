@@ -601,12 +601,8 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 				warns = append(warns, unsubstituted(res.Vars, run)...)
 			}
 			warns = append(warns, engineWarnings(run)...)
-			interval := r.p.Flux.Interval
-			if run.app.Flux.Interval != "" {
-				interval = run.app.Flux.Interval
-			}
-			warns = append(warns, rerunJobs(interval, run)...)
-			if wait := run.app.Flux.Wait; wait != nil && *wait || wait == nil && r.p.Flux.Wait {
+			warns = append(warns, rerunJobs(r.appInterval(&run.app), run)...)
+			if r.appWaits(&run.app) {
 				errs = append(errs, neverReadyUnderWait(run)...)
 			}
 			run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
