@@ -7,6 +7,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/deps"
+	"github.com/kiln-gitops/kiln/internal/detach"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/objects"
@@ -95,37 +96,37 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 	//
 	// kyaml's strategic merge is quadratic in a list's length (merging
 	// lists of 2,000 containers by name took 6 s, of 10,000 minutes) and
-	// cannot be interrupted, so the patches run on a goroutine of their
-	// own, and the app ends when ctx does; the abandoned merge ends with
-	// kiln, which exits once a render has failed.
+	// cannot be interrupted, so the patches run detached, and the app ends
+	// when ctx does; the abandoned merge ends with kiln, which exits once a
+	// render has failed.
 	objs = res.Objects
 	if len(patches) > 0 {
-		var lockErr error
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			defer func() {
-				if p := recover(); p != nil {
-					lockErr = &diag.Error{File: patches[0].File, Line: patches[0].Line, App: app.Name, Msg: fmt.Sprintf("applying the env's patches failed unexpectedly: %v", p),
-						Hint: "this is a bug in kiln or kustomize; please report it with the patches and the app's templates"}
-				}
-			}()
-			lockErr = kustomize.Shared(ctx, func() error {
-				objs, warns, err = patch.Apply(res.Objects, patches)
+		type patched struct {
+			objs  []templates.Object
+			warns []diag.Warning
+			err   error
+		}
+		p, lockErr := detach.Run(ctx, func() (patched, error) {
+			var p patched
+			err := kustomize.Shared(ctx, func() error {
+				p.objs, p.warns, p.err = patch.Apply(res.Objects, patches)
 				return nil
 			})
-		}()
-		select {
-		case <-done:
-		case <-ctx.Done():
+			return p, err
+		}, func(v any) error {
+			return &diag.Error{File: patches[0].File, Line: patches[0].Line, App: app.Name, Msg: fmt.Sprintf("applying the env's patches failed unexpectedly: %v", v),
+				Hint: "this is a bug in kiln or kustomize; please report it with the patches and the app's templates"}
+		})
+		switch {
+		case lockErr != nil && ctx.Err() != nil:
 			run.err = &diag.Error{File: patches[0].File, Line: patches[0].Line, App: app.Name, Msg: "applying the env's patches stopped: " + ctx.Err().Error(), Err: ctx.Err(),
 				Hint: "a strategic merge patch of a long list (thousands of items) takes long; raise --timeout if the patches are just large"}
 			return
-		}
-		if lockErr != nil {
+		case lockErr != nil:
 			run.err = lockErr
 			return
 		}
+		objs, warns, err = p.objs, p.warns, p.err
 	}
 	for i := range warns {
 		warns[i].App = app.Name

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/detach"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
@@ -87,31 +88,14 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	if err != nil {
 		return nil, fmt.Errorf("rendering app %q: %w", req.App, err)
 	}
-	type outcome struct {
-		res *templates.Result
-		err error
+	res, err := detach.Run(ctx, func() (*templates.Result, error) { return e.render(ctx, req, fsys) }, func(p any) error {
+		return &diag.Error{File: req.Path, App: req.App, Msg: fmt.Sprintf("kustomize panicked: %v", p),
+			Hint: "check the files the kustomization names; if they are valid, report it to kiln with the kustomization"}
+	})
+	if err != nil && ctx.Err() != nil {
+		fsys.Stop() // the abandoned build fails at its next read
 	}
-	done := make(chan outcome, 1)
-	go func() {
-		var o outcome
-		defer func() {
-			if p := recover(); p != nil {
-				// On its own goroutine a panic would end the program,
-				// not reach the caller's recover.
-				o = outcome{err: &diag.Error{File: req.Path, App: req.App, Msg: fmt.Sprintf("kustomize panicked: %v", p),
-					Hint: "check the files the kustomization names; if they are valid, report it to kiln with the kustomization"}}
-			}
-			done <- o
-		}()
-		o.res, o.err = e.render(ctx, req, fsys)
-	}()
-	select {
-	case o := <-done:
-		return o.res, o.err
-	case <-ctx.Done():
-		fsys.Stop()
-		return nil, ctx.Err()
-	}
+	return res, err
 }
 
 // render is Render's build, on its goroutine.
