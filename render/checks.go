@@ -660,6 +660,12 @@ func (r *Renderer) buildGraph(res *envconfig.Resolved) (*graph.Graph, error) {
 	return graph.New(nodes, res.Disabled, res.Env.Name, r.configFile())
 }
 
+// owner is the app whose output first holds an object, and the object.
+type owner struct {
+	app string
+	obj templates.Object
+}
+
 // at names where an object came from, " at file:line", or "" when unknown.
 func at(o templates.Object) string {
 	switch {
@@ -744,10 +750,6 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 		}
 	}
 
-	type owner struct {
-		app string
-		obj templates.Object
-	}
 	owners := map[string]owner{}   // group/kind/namespace/name → first app
 	crds := map[string]string{}    // group/kind → app defining the CRD
 	nsOwner := map[string]string{} // namespace → app creating it
@@ -823,37 +825,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 	*warns = append(*warns, autoscaledReplicas(runs)...)
 	if g != nil {
 		errs = append(errs, r.fluxDependsOn(res, runs, g)...)
-		// A flux.healthChecks entry naming an object of another app's
-		// output: the app is Ready only once that object is healthy, and
-		// Flux applies the object only once its own app runs. When that
-		// app depends on this one, neither is ever Ready. (An entry
-		// without apiVersion or namespace names the app's own object;
-		// under wait, one naming another app's object is refused
-		// already.)
-		for _, a := range res.Apps {
-			for i, hc := range a.Flux.HealthChecks {
-				if hc.APIVersion == "" {
-					continue
-				}
-				ns := hc.Namespace
-				if ns != "" && scopes.Known(hc.APIVersion, hc.Kind) && !scopes.Namespaced(hc.APIVersion, hc.Kind) {
-					ns = ""
-				}
-				o, ok := owners[objectKey(group(hc.APIVersion), hc.Kind, ns, hc.Name)]
-				if !ok || o.app == a.Name || !g.Reaches(o.app, a.Name) {
-					continue
-				}
-				file := hc.File
-				if file == "" {
-					file = r.configFile()
-				}
-				errs = append(errs, &diag.Error{File: file, Line: hc.Line, App: a.Name,
-					Msg: fmt.Sprintf("flux.healthChecks[%d] (%s %s) waits for %s, which app %s applies%s, but app %s depends on app %s: "+
-						"Flux applies it only once app %s is Ready, which it is only once the check passes, so neither is ever Ready",
-						i, hc.Kind, hc.Name, objRef(o.obj), o.app, at(o.obj), o.app, a.Name, a.Name),
-					Hint: fmt.Sprintf("remove the entry, or make app %s depend on app %s instead of the other way round", a.Name, o.app)})
-			}
-		}
+		errs = append(errs, r.healthCheckCycles(res, scopes, owners, g)...)
 		// One graph walk per app that defines a CRD or creates a
 		// namespace, however many apps and objects use it: the checks
 		// stay linear in objects.

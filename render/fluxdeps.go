@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
+	"github.com/kiln-gitops/kiln/render/internal/scope"
 )
 
 const (
@@ -93,11 +95,7 @@ func (r *Renderer) fluxDependsOn(res *envconfig.Resolved, runs []*appRun, g *gra
 			if !ok {
 				continue
 			}
-			file := d.File
-			if file == "" {
-				file = r.configFile()
-			}
-			e := &diag.Error{File: file, Line: d.Line, App: a.Name}
+			e := &diag.Error{File: cmp.Or(d.File, r.configFile()), Line: d.Line, App: a.Name}
 			written := d.Namespace + "/" + d.Name
 			switch {
 			case target == a.Name:
@@ -181,6 +179,37 @@ func (r *Renderer) fluxDependsOn(res *envconfig.Resolved, runs []*appRun, g *gra
 				}
 				errs = append(errs, e)
 			}
+		}
+	}
+	return errs
+}
+
+// healthCheckCycles refuses a flux.healthChecks entry naming an object of
+// another app's output (owners: by objectKey) when that app depends on
+// this one: the app is Ready only once that object is healthy, and Flux
+// applies the object only once its own app runs, so neither is ever
+// Ready. An entry without apiVersion names the app's own object; under
+// wait, one naming another app's object is refused already.
+func (r *Renderer) healthCheckCycles(res *envconfig.Resolved, scopes *scope.Scopes, owners map[string]owner, g *graph.Graph) []error {
+	var errs []error
+	for _, a := range res.Apps {
+		for i, hc := range a.Flux.HealthChecks {
+			if hc.APIVersion == "" {
+				continue
+			}
+			ns := hc.Namespace
+			if ns != "" && scopes.Known(hc.APIVersion, hc.Kind) && !scopes.Namespaced(hc.APIVersion, hc.Kind) {
+				ns = ""
+			}
+			o, ok := owners[objectKey(group(hc.APIVersion), hc.Kind, ns, hc.Name)]
+			if !ok || o.app == a.Name || !g.Reaches(o.app, a.Name) {
+				continue
+			}
+			errs = append(errs, &diag.Error{File: cmp.Or(hc.File, r.configFile()), Line: hc.Line, App: a.Name,
+				Msg: fmt.Sprintf("flux.healthChecks[%d] (%s %s) waits for %s, which app %s applies%s, but app %s depends on app %s: "+
+					"Flux applies it only once app %s is Ready, which it is only once the check passes, so neither is ever Ready",
+					i, hc.Kind, hc.Name, objRef(o.obj), o.app, at(o.obj), o.app, a.Name, a.Name),
+				Hint: fmt.Sprintf("remove the entry, or make app %s depend on app %s instead of the other way round", a.Name, o.app)})
 		}
 	}
 	return errs
