@@ -40,7 +40,8 @@ var crdRuleFields = []struct {
 }
 
 // selectableFieldsSince is the release that added a version's
-// selectableFields; CustomResourceFieldSelectors kept them from 1.31.
+// selectableFields, the newest of these fields; CustomResourceFieldSelectors
+// kept them from 1.31.
 const selectableFieldsSince = 30
 
 // crdField is one of those fields in a CRD object.
@@ -126,7 +127,9 @@ func walkCRDSchema(s *kyaml.Node, p string, rule func(*kyaml.Node, string)) {
 // server of kube does not know (none when kube is nil, the newest): each
 // an error at its line, as for a built-in kind (newerMsg).
 func crdNewerErrors(o templates.Object, kube *version.Version) []error {
-	if kube == nil || kube.Major() != 1 {
+	// From the newest release of the fields on, none is newer: a large
+	// CRD's schema is not walked at the default kubeVersion.
+	if kube == nil || kube.Major() != 1 || kube.Minor() >= selectableFieldsSince {
 		return nil
 	}
 	var errs []error
@@ -145,7 +148,7 @@ func crdNewerErrors(o templates.Object, kube *version.Version) []error {
 // crdDropped returns the fields of the CRD object o that the API server of
 // the env's kubeVersion knows but drops, its gate being off by default.
 func (e *Env) crdDropped(o templates.Object) []Dropped {
-	if e.kube == nil || e.kube.Major() != 1 {
+	if e.kube == nil || e.kube.Major() != 1 || apirules.GateOn("CustomResourceFieldSelectors", e.kube) && apirules.GateOn("CRDValidationRatcheting", e.kube) {
 		return nil
 	}
 	var out []Dropped
