@@ -73,7 +73,7 @@ func objectChanges(changes []treediff.Change) []render.ObjectChange {
 		}
 		switch c.Op {
 		case treediff.Changed:
-			if was := treediff.ObjectOf(c.Old).String(); was != "" && c.Object != "" && identity(c.Old, was) != identity(c.New, c.Object) {
+			if _, ok := became(c); ok {
 				// Another object in the same file (the app's namespace
 				// changed): Flux creates it and prunes the old one
 				// (prunedWarnings), updating neither. It may be one moved

@@ -102,6 +102,21 @@ func identity(data []byte, object string) string {
 	return group + "\x00" + object
 }
 
+// became reports whether the changed object file c holds another object
+// than before (the app's namespace changed: the file's name stays, the
+// object is new to Flux), and the identity of the one it held.
+func became(c treediff.Change) (was string, ok bool) {
+	if c.Op != treediff.Changed || c.Object == "" {
+		return "", false
+	}
+	obj := treediff.ObjectOf(c.Old).String()
+	if obj == "" {
+		return "", false
+	}
+	was = identity(c.Old, obj)
+	return was, was != identity(c.New, c.Object)
+}
+
 // prunesOnRemoval reports whether the Kustomization in data (an app's
 // flux/<app>.yaml) garbage-collects its objects. Without a Kustomization
 // that parses, kiln's default (flux.prune: true) is assumed: a warning too

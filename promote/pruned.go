@@ -27,20 +27,17 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 	// namespace changed, so every object of the app gets the new one):
 	// Flux applies the new object and prunes the old one as it would a
 	// removed file's.
-	became := map[string]string{}
+	other := map[string]string{} // path → the object it holds now
 	for _, c := range changes {
-		if c.Op != treediff.Changed || !treediff.IsObject(c.Path) || c.Object == "" {
-			continue
-		}
-		was := treediff.ObjectOf(c.Old).String()
-		if was == "" || identity(c.Old, was) == identity(c.New, c.Object) {
+		was, ok := became(c)
+		if !ok || !treediff.IsObject(c.Path) {
 			continue
 		}
 		gone := c
-		gone.Object = was
-		leaving[identity(c.Old, was)] = gone
+		gone.Object = treediff.ObjectOf(c.Old).String()
+		leaving[was] = gone
 		added[identity(c.New, c.Object)] = c
-		became[c.Path] = c.Object
+		other[c.Path] = c.Object
 	}
 	prunes := pruning(old)
 	var out []diag.Warning
@@ -58,7 +55,7 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		}
 		msg := fmt.Sprintf("leaves app %s, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and %s", c.App, what)
 		hint := fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then remove it", pruneAnnotation)
-		if now, ok := became[c.Path]; ok && c.Op == treediff.Changed {
+		if now, ok := other[c.Path]; ok && c.Op == treediff.Changed {
 			msg = fmt.Sprintf("becomes %s, another object, so app %s's Kustomization no longer holds it and prunes it: Flux deletes it from the cluster, and %s", now, c.App, what)
 			hint = fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then make the change; or keep its namespace and name", pruneAnnotation)
 		}
