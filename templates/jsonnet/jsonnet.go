@@ -16,6 +16,7 @@ import (
 	gojsonnet "github.com/google/go-jsonnet"
 
 	"github.com/kiln-gitops/kiln/internal/deps"
+	"github.com/kiln-gitops/kiln/internal/detach"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
@@ -94,32 +95,18 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	type result struct {
-		res *templates.Result
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		var r result
-		defer func() {
-			if p := recover(); p != nil {
-				r = result{err: &diag.Error{App: req.App, File: req.Path, Msg: fmt.Sprintf("the jsonnet engine failed unexpectedly: %v", p),
-					Hint: "this is a bug in kiln or go-jsonnet; please report it with the app's jsonnet files"}}
-			}
-			done <- r
-		}()
-		r.res, r.err = e.render(req)
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, forApp(r.err, req.App)
-		}
-		return r.res, nil
-	case <-ctx.Done():
+	res, err := detach.Run(ctx, func() (*templates.Result, error) { return e.render(req) }, func(p any) error {
+		return &diag.Error{App: req.App, File: req.Path, Msg: fmt.Sprintf("the jsonnet engine failed unexpectedly: %v", p),
+			Hint: "this is a bug in kiln or go-jsonnet; please report it with the app's jsonnet files"}
+	})
+	switch {
+	case err != nil && ctx.Err() != nil:
 		return nil, &diag.Error{App: req.App, File: req.Path, Msg: "jsonnet evaluation stopped: " + ctx.Err().Error(), Err: ctx.Err(),
 			Hint: "an endless or very long evaluation; raise --timeout if the jsonnet is just slow"}
+	case err != nil:
+		return nil, forApp(err, req.App)
 	}
+	return res, nil
 }
 
 func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
