@@ -1,7 +1,6 @@
 // Package detach runs work that cannot be interrupted (a jsonnet
-// evaluation, a krusty build, a
-// strategic merge of long lists) so that its caller can still stop at
-// its context's end. The work goes on, abandoned, until it returns or the
+// evaluation, a krusty build, a strategic merge of long lists) so that
+// its caller can still stop at its context's end. The work goes on, abandoned, until it returns or the
 // program exits, as kiln does once a render fails; so it must write
 // nothing its caller reads after giving up.
 package detach
