@@ -297,19 +297,24 @@ func (r *Renderer) envStore(key, ikey string, appDeps []templates.Dep, out *EnvR
 	if err := gob.NewEncoder(&buf).Encode(newEnvEntry(out)); err != nil {
 		return
 	}
-	if err := r.cache.store.Put(key, &cache.Entry{Deps: ds, Result: buf.Bytes()}); err != nil {
-		return
-	}
-	// The env's latest entry, whose apps' layouts the next render that
-	// misses the env whole may reuse (finished.go).
-	_ = r.cache.store.Put(r.lastKey(out.Env), &cache.Entry{Result: []byte(key)})
-	if ikey == "" {
-		return
-	}
-	// Written after the entry it names: a reader that finds the index
-	// finds the entry (or, should another run replace it meanwhile, an
-	// entry of the same key, whose own observations are checked).
-	_ = r.cache.store.Put(ikey, &cache.Entry{Deps: appDeps, Result: []byte(key)})
+	// Written while the next env renders (Render waits for it): out is
+	// encoded, and the files are the cache's alone.
+	last := r.lastKey(out.Env)
+	r.stores.Go(func() {
+		if err := r.cache.store.Put(key, &cache.Entry{Deps: ds, Result: buf.Bytes()}); err != nil {
+			return
+		}
+		// The env's latest entry, whose apps' layouts the next render that
+		// misses the env whole may reuse (finished.go).
+		_ = r.cache.store.Put(last, &cache.Entry{Result: []byte(key)})
+		if ikey == "" {
+			return
+		}
+		// Written after the entry it names: a reader that finds the index
+		// finds the entry (or, should another run replace it meanwhile, an
+		// entry of the same key, whose own observations are checked).
+		_ = r.cache.store.Put(ikey, &cache.Entry{Deps: appDeps, Result: []byte(key)})
+	})
 }
 
 // lockFile is kiln.lock.json's content.
