@@ -159,6 +159,12 @@ type Options struct {
 	// (EnvResult.Written): a fleet's envs are not all held in memory
 	// until the last one is done.
 	EnvDone func(er *EnvResult)
+	// BeforeFinish, when set, is called in Render's goroutine once an
+	// env's apps are rendered, before its checks and layout, where memory
+	// peaks. kiln render's writer, which writes the env before (EnvDone)
+	// while this one renders, waits there for that write: two envs' files
+	// are never held at an env's peak.
+	BeforeFinish func()
 }
 
 // DefaultOptions returns Options with a user cache folder for charts.
@@ -803,6 +809,9 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	ids, appDeps := r.cachedIDs(runs)
 	key, cacheable := r.envKey(er, res, ids)
 	mode.previous = <-previous
+	if r.opts.BeforeFinish != nil {
+		r.opts.BeforeFinish()
+	}
 	out := r.finishEnv(er, res, runs, keepErrs, mode)
 	if cacheable && out.Err == nil {
 		r.envStore(key, ikey, appDeps, out, reads)

@@ -339,7 +339,7 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			}
 			out := c.String("out")
 			w := &writer{ctx: c.Context, out: out, opts: render.WriteOptions{Force: c.Bool("force")}}
-			opts.EnvDone = w.stage
+			opts.EnvDone, opts.BeforeFinish = w.stage, w.wait
 			opts.Earlier = w.earlier
 			opts.RenderOnce = true // render's one Render: workers end before its last checks
 			r, err := render.New(p, opts)
@@ -381,20 +381,21 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 
 // writer puts every env that rendered into out, together: each is staged
 // as soon as it is rendered (render.Options.EnvDone), so that its tree
-// need not stay in memory while the next env renders, and all are swapped
+// need not stay in memory for the rest of the run, and all are swapped
 // in at the end, so an interrupt or a failure before the swaps leaves
 // every earlier tree as it was. An env whose tree cannot be staged gets
 // the error; the others are still written. What writing noticed (an
 // interrupted run's leftovers, an earlier tree left behind) becomes a
 // warning of the first env that rendered.
 //
-// An env the render cache gave whole (EnvResult.Cached) is staged while
-// the next env is looked up: it holds nothing but its files, and staging
-// it is mostly comparing them with the earlier tree, file by file, which
-// used to wait for the next env's lookup in the cache and that lookup for
-// it. One env is staged at a time, in order; any other env is staged
-// before render goes on, so that its objects can go as soon as it is
-// written.
+// Each env is staged while the next env renders: staging is mostly
+// comparing the env's files with the earlier tree, file by file, or
+// writing them, which waits on the file system more than it uses a core,
+// and it used to hold up the next env's render. One env is staged at a
+// time, in order, and reading an earlier tree for --app waits for it. An
+// env's files and objects stay in memory until it is staged, and the next
+// env's checks and layout, where memory peaks, wait for that
+// (render.Options.BeforeFinish): the 1000-app row of `make bench`.
 type writer struct {
 	ctx  context.Context
 	r    *render.Renderer
@@ -419,16 +420,12 @@ func (w *writer) stage(er *render.EnvResult) {
 	if w.first == nil {
 		w.first = er
 	}
-	if er.Cached {
-		done := make(chan struct{})
-		w.staging = done
-		go func() {
-			defer close(done)
-			w.stageNow(er)
-		}()
-		return
-	}
-	w.stageNow(er)
+	done := make(chan struct{})
+	w.staging = done
+	go func() {
+		defer close(done)
+		w.stageNow(er)
+	}()
 }
 
 // open takes the output's lock, once.
@@ -446,6 +443,7 @@ func (w *writer) open() error {
 // it (a lost update); held, that run is refused, and an update a killed
 // run left is completed before the read.
 func (w *writer) earlier(env string) (map[string][]byte, error) {
+	w.wait()
 	if err := w.open(); err != nil {
 		return nil, err
 	}
