@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
 	"github.com/kiln-gitops/kiln/internal/lockfile"
@@ -1328,8 +1329,14 @@ func short(sha string) string {
 // commitMessage returns the title and the full message of a promotion
 // commit. The trailers let tools (and kiln) find promotions with
 // git log --grep or git interpret-trailers.
+//
+// The commit and repository come from a lock, which may be the one of a
+// pull request's branch (keepPendingProvenance) that anyone able to push
+// there wrote: in caret notation, so that neither can add a line (a
+// forged trailer) to the message, nor a control character to the title.
 func commitMessage(env, from string, lock *render.Lock) (string, string) {
-	sha := lock.Source.Commit
+	sha := caret.String(lock.Source.Commit)
+	repo := caret.String(lock.Source.Repo)
 	title := "kiln: " + env
 	if sha != "" {
 		title += " ← " + short(sha)
@@ -1337,8 +1344,8 @@ func commitMessage(env, from string, lock *render.Lock) (string, string) {
 	var b strings.Builder
 	b.WriteString(title + "\n\n")
 	switch {
-	case sha != "" && lock.Source.Repo != "":
-		fmt.Fprintf(&b, "Render env %s of %s at %s.\n", env, lock.Source.Repo, sha)
+	case sha != "" && repo != "":
+		fmt.Fprintf(&b, "Render env %s of %s at %s.\n", env, repo, sha)
 	case sha != "":
 		fmt.Fprintf(&b, "Render env %s at %s.\n", env, sha)
 	default:

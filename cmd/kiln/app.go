@@ -224,7 +224,7 @@ const sinksKey = "kiln.sinks"
 
 func newSinks(stdout, stderr io.Writer, guard *ghactions.Guard) *sinks {
 	set := &redact.Set{}
-	return &sinks{secrets: set, stdout: set.Writer(guard.Data(forTerminal(stdout))), stderr: set.Writer(guard.Data(forTerminal(stderr))),
+	return &sinks{secrets: set, stdout: set.Writer(guard.Data(forTerminal(stdout))), stderr: set.Writer(guard.Data(humanReadable(stderr))),
 		rawStderr: stderr, guard: guard}
 }
 
@@ -241,6 +241,20 @@ func forTerminal(w io.Writer) io.Writer {
 		return caret.Writer(w)
 	}
 	return w
+}
+
+// humanReadable is w through caret.Writer on a terminal and caret.Plain
+// elsewhere: stderr carries only text for people (progress, warnings,
+// errors), and in a CI log an escape sequence, a carriage return or a
+// bidi control in a chart's fail message or an object's name would be
+// obeyed by the log viewer, rewrite the line, or read as another text. No
+// script reads stderr byte for byte; stdout, which carries data, keeps its
+// bytes (forTerminal). docs/security.md, "Text kiln does not control".
+func humanReadable(w io.Writer) io.Writer {
+	if isTerminal(w) {
+		return caret.Writer(w)
+	}
+	return caret.Plain(w)
 }
 
 // sinksOf returns the sinks newApp made for app.

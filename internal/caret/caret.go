@@ -4,7 +4,9 @@
 // the screen, move the cursor, rewrite lines above or set the window
 // title; String shows their control characters in caret notation (^[ for
 // ESC) instead, and Writer does so for all that passes through it. Use
-// them only for a terminal: piped output keeps its bytes.
+// them for every human-readable sink (stderr, annotations, job summaries,
+// pull request bodies and titles); data (YAML, JSON, a diff without colour
+// on stdout) keeps its bytes.
 package caret
 
 import (
@@ -14,8 +16,13 @@ import (
 	"unicode/utf8"
 )
 
-// String shows the control characters of s, but tab, in caret notation, C1 controls as \uXXXX and bytes that are not UTF-8 as \xXX (a
-// lone 0x9B is CSI to an 8-bit terminal).
+// String shows the control characters of s, but tab, in caret notation, C1
+// controls and Unicode's bidirectional and line-breaking format characters
+// as \uXXXX and bytes that are not UTF-8 as \xXX (a lone 0x9B is CSI to an
+// 8-bit terminal). The format characters change no terminal state but
+// reorder or break what a reader sees: U+202E (right-to-left override)
+// makes "yaml.exe" of "exe.lmay" in a browser, the "Trojan Source" trick
+// (CVE-2021-42574).
 func String(s string) string {
 	if strings.IndexFunc(s, isControl) < 0 && utf8.ValidString(s) {
 		return s
@@ -42,8 +49,31 @@ func String(s string) string {
 }
 
 func isControl(r rune) bool {
-	return (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f)
+	switch {
+	case r < 0x20:
+		return r != '\t'
+	case r < 0x7f:
+		return false
+	case r <= 0x9f:
+		return true // DEL and the C1 controls
+	}
+	return isFormat(r)
 }
+
+// isFormat reports the bidirectional controls (the Unicode Bidi_Control
+// property: ALM, LRM, RLM, LRE…RLO, LRI…PDI) and the line and paragraph
+// separators, which browsers and some terminals break lines at.
+func isFormat(r rune) bool {
+	switch r {
+	case 0x061c, 0x200e, 0x200f, 0x2028, 0x2029:
+		return true
+	}
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// Lines is String on each line of s, its line feeds kept: for text of
+// several lines, such as a multi-line error or a markdown document.
+func Lines(s string) string { return lines(s) }
 
 // Colors are the only escape sequences Writer lets through: the colours
 // kiln diff draws with (bold, cyan, red, green, reset), which change no
@@ -54,10 +84,19 @@ var Colors = []string{"\x1b[1m", "\x1b[36m", "\x1b[31m", "\x1b[32m", "\x1b[m"}
 // Writer returns a writer that passes each line written to w through
 // String, but for Colors. Each write is converted on its own: write whole
 // lines, as kiln's masking writers do, so that no character or colour is
-// cut in two.
-func Writer(w io.Writer) io.Writer { return writer{w} }
+// cut in two. Use it for a terminal, where kiln draws colours.
+func Writer(w io.Writer) io.Writer { return writer{w: w, colors: true} }
 
-type writer struct{ w io.Writer }
+// Plain is Writer letting no escape sequence through, not even Colors:
+// for a human-readable stream that is no terminal (a CI log, a file),
+// where kiln draws no colour, so any escape sequence came from text kiln
+// does not control, and GitHub's log viewer would obey it.
+func Plain(w io.Writer) io.Writer { return writer{w: w} }
+
+type writer struct {
+	w      io.Writer
+	colors bool
+}
 
 func (t writer) Write(p []byte) (int, error) {
 	s := string(p)
@@ -72,7 +111,7 @@ func (t writer) Write(p []byte) (int, error) {
 		s = s[i:]
 		n := 1
 		for _, c := range Colors {
-			if strings.HasPrefix(s, c) {
+			if t.colors && strings.HasPrefix(s, c) {
 				b.WriteString(c)
 				n = len(c)
 				break
@@ -83,7 +122,9 @@ func (t writer) Write(p []byte) (int, error) {
 		}
 		s = s[n:]
 	}
-	if _, err := io.WriteString(t.w, b.String()); err != nil {
+	// One Write of the whole, as given: a writer's WriteString (a
+	// bytes.Buffer's) would bypass a Write that counts or locks.
+	if _, err := t.w.Write([]byte(b.String())); err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/redact"
 )
@@ -242,7 +243,10 @@ func (r *Runner) Summary(markdown string) error {
 	if r == nil || r.summary == "" || markdown == "" {
 		return nil
 	}
-	markdown = r.secrets.String(markdown)
+	// Masked, then in caret notation: GitHub renders the summary as
+	// markdown in a browser, where a bidi control in a name reorders what
+	// the reader sees; kiln's own markdown holds no control character.
+	markdown = caret.Lines(strings.ReplaceAll(r.secrets.String(markdown), "\r\n", "\n"))
 	if !strings.HasSuffix(markdown, "\n") {
 		markdown += "\n"
 	}
@@ -386,12 +390,17 @@ func (r *Runner) repoPath(file string) string {
 // command writes one workflow command. Properties and data are escaped the
 // way the runner unescapes them (actions/runner, ActionCommand.cs:
 // _escapePropertyMappings and _escapeDataMappings), so that no value can end
-// the command early or start another.
+// the command early or start another. But for ::add-mask::, whose value
+// must be the secret's own bytes, they are masked first and then shown in
+// caret notation (caret.Lines; a property on one line): the runner
+// unescapes %0A and friends, and GitHub's log viewer and annotation panel
+// would otherwise obey an escape sequence or a bidi control in a chart's
+// fail message, an object's or a file's name.
 func (r *Runner) command(name string, props [][2]string, data string) {
 	if name != "add-mask" {
-		data = r.secrets.String(data)
+		data = caret.Lines(strings.ReplaceAll(r.secrets.String(data), "\r\n", "\n"))
 		for i := range props {
-			props[i][1] = r.secrets.String(props[i][1])
+			props[i][1] = caret.String(r.secrets.String(props[i][1]))
 		}
 	}
 	var b strings.Builder

@@ -180,6 +180,10 @@ func TestCommands(t *testing.T) {
 	root.ForEnv("dev").Warning(diag.Warning{Msg: "image ghcr.io/acme/x is used by no app in env dev", Hint: "check the repository name"})
 	root.Warning(diag.Warning{File: "apps/db/ns.yaml", Line: 4, App: "db", Object: diag.Object{Kind: "Namespace", Name: "db"}, Msg: "namespace made by another app"})
 
+	fmt.Fprintln(&out, "# text kiln does not control, with control characters: one command line, in caret notation")
+	root.Error(&diag.Error{File: "apps/a\u202Eb\n::warning::c.yaml", Line: 1, App: "web",
+		Msg: "chart says \x1b]0;PWNED\x07\x1b[2Jgone\rover\x00 \u202Eevil\r\n::warning file=x::forged ##[set-output name=a;]b"})
+
 	golden.File(t, filepath.Join("testdata", "commands.golden"), out.Bytes(), *update)
 }
 
@@ -299,6 +303,7 @@ func TestSummaryMarkdown(t *testing.T) {
 					Object: diag.Object{Kind: "Deployment", Namespace: "instavote", Name: "worker"},
 					Msg:    `unknown field "spec.hoge"`, Hint: "check the spelling against apps/v1 Deployment, or remove the field"},
 				errors.New("a | pipe, <b>html</b> and *stars*\nsecond line"),
+				errors.New("control characters: \x1b[2J\rover\x00, \u202Eevil, `code`\r\nnext"),
 			),
 		},
 		{Env: "prod", Apps: []AppRow{{Name: "my_app", Engine: "jsonnet", Objects: 1, Files: 1}}, Files: 5},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/words"
 )
@@ -124,12 +125,14 @@ func errorItem(err error, cell func(string) string) string {
 // secrets before, never after (SummaryMarkdown).
 func escapeCell(s string) string {
 	var b strings.Builder
-	for _, r := range strings.ReplaceAll(s, "\r\n", "\n") {
+	// Other control characters in caret notation (a lone CR too, which
+	// would break the line), whose backslashes the loop escapes in turn.
+	for _, r := range caret.Lines(strings.ReplaceAll(s, "\r\n", "\n")) {
 		switch r {
 		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '~', '&', '#', '!':
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case '\n', '\r':
+		case '\n':
 			b.WriteString("<br>")
 		default:
 			b.WriteRune(r)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
@@ -146,7 +147,12 @@ func Render(in Input) string {
 		if in.Redact != nil {
 			out = in.Redact(out)
 		}
-		return out
+		// Masked, then in caret notation: the body quotes text kiln does
+		// not control (file names of the branch, diffs of its manifests),
+		// and GitHub would show a bidi control in it reordering what the
+		// reviewer reads. kiln's own markdown holds no control character
+		// but line feeds and tabs, which caret.Lines keeps.
+		return caret.Lines(strings.ReplaceAll(out, "\r\n", "\n"))
 	}
 	for i := 0; ; i++ {
 		// size is an upper bound: assemble keeps one final newline.
@@ -403,7 +409,7 @@ func details(a *appInfo, content string) string {
 	}
 	// In <code>, as everywhere in the body: a name from the manifests
 	// repository's lock (hand-edited, "@acme/admins") mentions no one.
-	return fmt.Sprintf("<details><summary><code>%s</code> (%d %s changed)</summary>\n\n%s</details>\n\n", html.EscapeString(a.name), n, noun, content)
+	return fmt.Sprintf("<details><summary><code>%s</code> (%d %s changed)</summary>\n\n%s</details>\n\n", html.EscapeString(caret.String(a.name)), n, noun, content)
 }
 
 // diffBlock fences a unified diff.
@@ -542,6 +548,9 @@ func code(s string) string {
 	if s == "" {
 		return "``"
 	}
+	// On one line: a blank line would end the span, and the text after
+	// it would be markdown.
+	s = caret.String(s)
 	f := strings.Repeat("`", longestRun(s, '`')+1)
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
 		return f + " " + s + " " + f
@@ -551,7 +560,7 @@ func code(s string) string {
 
 // cell escapes a table cell.
 func cell(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
+	return strings.ReplaceAll(caret.String(strings.ReplaceAll(s, "\n", " ")), "|", `\|`)
 }
 
 // fence returns a code fence longer than any backtick run in s.

@@ -411,3 +411,34 @@ func TestRenderForeignAppNames(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderControlCharacters: app names of a lock on the manifests
+// branch, file names and manifest lines are text kiln does not control.
+// The body holds none of their control characters but line feeds and
+// tabs: an escape sequence, a carriage return, NUL and the bidi controls
+// (which GitHub would show reordering the text a reviewer reads) are in
+// caret notation, and a name's line feeds cannot end its code span.
+func TestRenderControlCharacters(t *testing.T) {
+	t.Parallel()
+	names := []string{"a\u202Eevil", "b\n\n# Heading", "c\x1b[2J\r\x00"}
+	old := &lockfile.Lock{Apps: map[string]lockfile.App{}}
+	oldTree, newTree := map[string][]byte{}, map[string][]byte{}
+	for _, n := range names {
+		old.Apps[n] = lockfile.App{Engine: "yaml"}
+		oldTree["apps/"+n+"/configmap_c.yaml"] = []byte("kind: ConfigMap\ndata:\n  x: \"\u2066tab\there\u2069 \x1b]0;t\x07\"\n")
+	}
+	got := Render(Input{Env: "dev", Old: old, New: &lockfile.Lock{Apps: map[string]lockfile.App{}}, Changes: treediff.Trees(oldTree, newTree)})
+	if i := strings.IndexFunc(got, func(r rune) bool {
+		return (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) || r == 0x202e || r == 0x2066 || r == 0x2069
+	}); i >= 0 {
+		t.Errorf("a control character at byte %d of the body:\n%q", i, got)
+	}
+	if outside := regexp.MustCompile("(?s)```.*?```").ReplaceAllString(got, ""); strings.Contains(outside, "\n# Heading") {
+		t.Errorf("a name's line feeds made a heading:\n%s", got)
+	}
+	for _, want := range []string{`a\u202Eevil`, "b^J^J# Heading", "c^[[2J^M^@", `\u2066tab` + "\there" + `\u2069 ^[]0;t^G`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in the body:\n%s", want, got)
+		}
+	}
+}
