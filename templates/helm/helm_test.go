@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/kiln-gitops/kiln/templates/internal/enginetest"
+	"github.com/kiln-gitops/kiln/templates/internal/warnlist"
 
 	gold "github.com/kiln-gitops/kiln/internal/golden"
 
@@ -909,5 +910,47 @@ func TestDanglingSymlinkInChart(t *testing.T) {
 	want := "c/crds/crd.yaml: app web: chart file is a symlink to a file that does not exist\n  hint: remove the link"
 	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), root) {
 		t.Fatalf("got %v, want it to start with %q and not name %s", err, want, root)
+	}
+}
+
+// TestManyValuesWarnings: values that give a scalar for each of 300 of
+// the chart's tables make Helm warn 300 times (once per merge pass); kiln
+// keeps the first warnings.Max by message and says how many more, the
+// same in every run although Helm walks the maps in random order.
+func TestManyValuesWarnings(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	defaults := strings.Builder{}
+	defaults.WriteString("t:\n")
+	given := map[string]any{}
+	for i := range 300 {
+		fmt.Fprintf(&defaults, "  k%03d: {a: 1}\n", i)
+		given[fmt.Sprintf("k%03d", i)] = "scalar"
+	}
+	values := map[string]any{"t": given}
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "values.yaml"), defaults.String())
+	writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+	var first []templates.Warning
+	for range 2 {
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop", Values: values})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Warnings) != warnlist.Max+1 {
+			t.Fatalf("%d warnings, want %d", len(res.Warnings), warnlist.Max+1)
+		}
+		if got, want := res.Warnings[0].Msg, "values: c.t.k000 is a table"; !strings.HasPrefix(got, want) {
+			t.Errorf("first warning %q, want it to start %q", got, want)
+		}
+		if got, want := res.Warnings[warnlist.Max].Msg, "… and 200 more warnings (kiln shows the first 100, sorted)"; got != want {
+			t.Errorf("last warning %q, want %q", got, want)
+		}
+		if first != nil {
+			if d := cmp.Diff(first, res.Warnings); d != "" {
+				t.Errorf("a second render warns otherwise (-first +second):\n%s", d)
+			}
+		}
+		first = res.Warnings
 	}
 }

@@ -2,15 +2,15 @@ package helm
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/stdlog"
+	"github.com/kiln-gitops/kiln/templates/internal/warnlist"
 )
 
 // captureLog runs f with the standard logger's output collected
-// (stdlog.Capture), and returns Helm's warnings among the lines as kiln's:
+// (stdlog.Lines), and returns Helm's warnings among the lines as kiln's:
 // Helm's chartutil reports what it ignores while merging values (a table
 // given a scalar, a dependency condition that is no bool) through that
 // logger. It writes nothing: a line that is not Helm's (another
@@ -18,27 +18,18 @@ import (
 // its stderr, since printing it would pass it by kiln's redacting writers
 // (internal/depcheck).
 func captureLog(f func() error) ([]templates.Warning, error) {
-	logged, err := stdlog.Capture(f)
-
-	var out []templates.Warning
-	seen := map[string]bool{}
-	for line := range strings.Lines(logged) {
-		line = strings.TrimSuffix(line, "\n")
-		wn, ok := helmWarning(line)
-		if !ok {
-			continue
+	// Bounded as it is logged (warnlist): a values file can make Helm
+	// warn once per key. Helm walks the values' maps in Go's random
+	// order; the list's order is the messages'. Values are merged more
+	// than once (each subchart, the import-values pass): helm prints each
+	// time, kiln once.
+	var l warnlist.List
+	err := stdlog.Lines(f, func(line string) {
+		if wn, ok := helmWarning(line); ok {
+			l.Add(wn)
 		}
-		// Values are merged more than once (each subchart, the
-		// import-values pass): helm prints each time, kiln once.
-		if !seen[wn.Msg] {
-			seen[wn.Msg] = true
-			out = append(out, wn)
-		}
-	}
-	// Helm walks the values' maps in Go's random order: kiln's order is
-	// the messages'.
-	sort.Slice(out, func(i, j int) bool { return out[i].Msg < out[j].Msg })
-	return out, err
+	})
+	return l.Warnings(), err
 }
 
 // helmWarning turns one of chartutil's log lines into a warning. The

@@ -1,11 +1,11 @@
 package kustomize
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/stdlog"
+	"github.com/kiln-gitops/kiln/templates/internal/warnlist"
 )
 
 // krusty reports two things about a kustomization's (deprecated) vars
@@ -21,22 +21,16 @@ import (
 // So a build whose tree declares vars runs alone (exclusive: no other
 // kustomize build logs meanwhile) with the logger captured, and those
 // lines become warnings without values. Its other lines are dropped: kiln
-// cannot tell that they hold no value (stdlog.Capture also collects what
+// cannot tell that they hold no value (stdlog.Lines also collects what
 // other goroutines log meanwhile).
 func captureLog(kfile string, f func() error) ([]templates.Warning, error) {
-	logged, err := stdlog.Capture(f)
-
-	var out []templates.Warning
-	seen := map[string]bool{}
-	for line := range strings.Lines(logged) {
-		wn, ok := varsWarning(kfile, strings.TrimSpace(line))
-		if ok && !seen[wn.Msg] {
-			seen[wn.Msg] = true
-			out = append(out, wn)
+	var l warnlist.List // bounded as it is logged, sorted by message
+	err := stdlog.Lines(f, func(line string) {
+		if wn, ok := varsWarning(kfile, strings.TrimSpace(line)); ok {
+			l.Add(wn)
 		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Msg < out[j].Msg })
-	return out, err
+	})
+	return l.Warnings(), err
 }
 
 // varsWarning turns one of krusty's log lines about vars into a warning
