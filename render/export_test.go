@@ -52,3 +52,11 @@ func PlantObject(files map[string][]byte, app, name string, data []byte) error {
 	files[LockFile], err = lockFile(lock)
 	return err
 }
+
+// SetEnvObjects lowers the bound on one env's objects (limits.EnvObjects)
+// for a test; it returns the previous one.
+func (r *Renderer) SetEnvObjects(n int) int {
+	was := r.envObjects
+	r.envObjects = n
+	return was
+}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kiln-gitops/kiln/envconfig"
@@ -26,6 +27,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sandbox"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/render/internal/images"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
@@ -189,6 +191,9 @@ type Renderer struct {
 	// schemas compiles each CRD once for every env and run of the Renderer.
 	schemas *validate.Schemas
 	apps    map[string]bool // Options.Apps
+	// envObjects bounds the objects of one env (limits.EnvObjects; tests
+	// lower it).
+	envObjects int
 	// pool runs the helm and jsonnet engines in sandbox workers; nil with
 	// Options.InProcess.
 	pool *sandbox.Pool
@@ -242,12 +247,13 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 		return nil, &ImagesError{Err: err}
 	}
 	r := &Renderer{
-		p:       p,
-		opts:    opts,
-		images:  set,
-		sem:     make(chan struct{}, opts.Parallelism),
-		schemas: validate.NewSchemas(),
-		apps:    map[string]bool{},
+		p:          p,
+		opts:       opts,
+		images:     set,
+		sem:        make(chan struct{}, opts.Parallelism),
+		envObjects: limits.EnvObjects,
+		schemas:    validate.NewSchemas(),
+		apps:       map[string]bool{},
 		engines: map[string]templates.Engine{
 			"helm":      helm.New(helm.Options{CacheDir: opts.CacheDir, PlainHTTP: opts.PlainHTTP}),
 			"kustomize": kustomize.New(kustomize.Options{}),
@@ -774,6 +780,11 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	} else {
 		previous <- nil
 	}
+	// The env's objects, its apps' together, are bounded as each app
+	// finishes: past the bound the apps still waiting or rendering stop,
+	// and what the finished ones hold is dropped.
+	bound := newEnvBound(ctx, r.envObjects)
+	defer bound.stop()
 	for _, app := range res.Apps {
 		run := &appRun{app: app, reads: reads, layoutFiles: files}
 		if !r.renders(app.Name) {
@@ -781,6 +792,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 				if err := keep(run, earlier, earlierLock, er.Redactor, keptFrom{}); err != nil {
 					keepErrs = append(keepErrs, err)
 				}
+				bound.add(len(run.objs))
 				runs = append(runs, run)
 			}
 			continue
@@ -791,12 +803,13 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 			defer wg.Done()
 			select {
 			case r.sem <- struct{}{}:
-			case <-ctx.Done():
+			case <-bound.ctx.Done():
 				run.err = ctx.Err()
 				return
 			}
 			defer func() { <-r.sem }()
-			r.renderApp(ctx, res, run)
+			r.renderApp(bound.ctx, res, run)
+			bound.add(len(run.objs))
 			tick()
 		}(run)
 	}
@@ -804,6 +817,13 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	r.envEnginesDone()
 	if last {
 		r.enginesDone()
+	}
+	if bound.exceeded() && ctx.Err() == nil {
+		er.Err = diag.Join(&diag.Error{File: r.p.File,
+			Msg:  fmt.Sprintf("env %s: its apps produce more than %s together, kiln's limit for one env", env, words.Count(r.envObjects, "object")),
+			Err:  &limits.Error{What: "the number of objects of one env", Limit: fmt.Sprint(r.envObjects)},
+			Hint: "split the env's apps over several envs, or check the largest app for a template loop; " + limits.Hint})
+		return er
 	}
 
 	ids, appDeps := r.cachedIDs(runs)
@@ -818,6 +838,33 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	}
 	return out
 }
+
+// envBound counts the objects of one env's apps as they finish, and ends
+// its context once they pass the bound.
+type envBound struct {
+	ctx    context.Context
+	stop   context.CancelFunc
+	max    int64
+	n      atomic.Int64
+	passed atomic.Bool
+}
+
+func newEnvBound(ctx context.Context, max int) *envBound {
+	b := &envBound{max: int64(max)}
+	b.ctx, b.stop = context.WithCancel(ctx)
+	return b
+}
+
+// add counts n objects more.
+func (b *envBound) add(n int) {
+	if b.n.Add(int64(n)) > b.max {
+		b.passed.Store(true)
+		b.stop()
+	}
+}
+
+// exceeded reports whether the objects counted passed the bound.
+func (b *envBound) exceeded() bool { return b.passed.Load() }
 
 // progress reports the env's start to Options.Progress and returns what
 // each rendered app calls when it is done.

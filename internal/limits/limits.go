@@ -40,6 +40,13 @@ const (
 	Depth = 1000
 	// Documents bounds the YAML documents of one file or engine output.
 	Documents = 100_000
+	// EnvObjects bounds the objects of one env, its apps together. Each
+	// app's output is bounded (Documents, OutputSize), but not the number
+	// of apps: 500 apps each just under the bounds would make one env
+	// hold 50,000,000 objects in kiln's memory, validated and laid out
+	// together. The largest real envs hold a few tens of thousands; Flux
+	// applies each app's objects in one Kustomization.
+	EnvObjects = 200_000
 	// Download bounds one chart repository index, chart archive or OCI
 	// layer fetched over the network.
 	Download = 128 << 20
