@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -17,10 +18,20 @@ import (
 // Files is an output tree in memory: slash-separated relative path → content.
 type Files map[string][]byte
 
-// Check refuses paths that would land outside the tree, and a path that
-// is both a file and another file's folder.
+// Check refuses paths that would land outside the tree, a path that is
+// both a file and another file's folder, and two paths that differ only
+// in case (or a file and a folder that do). Object files never do
+// (FileNames), but other files take their names from the sources: a
+// kustomize app's high-level/ copies mirror its inputs' paths, and a
+// source repository on Linux may hold both Deploy.yaml and deploy.yaml.
+// On a case-insensitive file system (macOS's and Windows' defaults) a
+// checkout of the tree would hold one of them and show the other as
+// changed. The paths are checked in order, so the error is always the
+// same one.
 func (f Files) Check() error {
-	for p := range f {
+	paths := slices.Sorted(maps.Keys(f))
+	folded := map[string]string{} // folded path of each file and folder → the path
+	for _, p := range paths {
 		if !cleanPath(p) {
 			return fmt.Errorf("output path %q is not a clean relative path", p)
 		}
@@ -30,7 +41,28 @@ func (f Files) Check() error {
 			}
 		}
 	}
+	for _, p := range paths {
+		if q, ok := folded[fold(p)]; ok && q != p {
+			return caseError(q, p)
+		}
+		folded[fold(p)] = p
+	}
+	for _, p := range paths {
+		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+			if q, ok := folded[fold(d)]; ok && q != d {
+				return caseError(q, d+"/")
+			}
+		}
+	}
 	return nil
+}
+
+// fold is p as a case-insensitive file system compares it.
+func fold(p string) string { return strings.ToLower(strings.ToUpper(p)) }
+
+func caseError(a, b string) error {
+	return &diag.Error{Msg: fmt.Sprintf("output paths %s and %s differ only in case: a checkout on a case-insensitive file system (macOS, Windows) would hold one of them", a, b),
+		Hint: "rename one of the source files they are copied from (a kustomize app's inputs are copied to high-level/<app>/ under their own paths)"}
 }
 
 // LockFile is the name of an output root's lock: one kiln process at a

@@ -818,3 +818,38 @@ func TestWriteNamesTheLockThatDoesNotParse(t *testing.T) {
 		t.Fatalf("Write = %v, want the refusal to name the lock that does not parse and apps/old/", err)
 	}
 }
+
+// TestCheckCase: paths that differ only in case, two files or a file and
+// a folder, are refused, naming both, the same error whatever the map's
+// order; paths that share a folder spelled alike are fine.
+func TestCheckCase(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		files []string
+		want  string
+	}{
+		{name: "distinct", files: []string{"apps/a/x.yaml", "high-level/a/base/x.yaml", "high-level/a/base/y.yaml"}},
+		{name: "two files", files: []string{"apps/a/x.yaml", "high-level/a/Deploy.yaml", "high-level/a/deploy.yaml"},
+			want: "output paths high-level/a/Deploy.yaml and high-level/a/deploy.yaml differ only in case"},
+		{name: "a file and a folder", files: []string{"high-level/a/Base", "high-level/a/base/x.yaml"},
+			want: "output paths high-level/a/Base and high-level/a/base/ differ only in case"},
+	} {
+		for range 5 {
+			f := Files{}
+			for _, p := range tc.files {
+				f[p] = []byte("x")
+			}
+			err := f.Check()
+			if tc.want == "" {
+				if err != nil {
+					t.Errorf("%s: %v", tc.name, err)
+				}
+				continue
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: Check() = %v, want %q", tc.name, err, tc.want)
+			}
+		}
+	}
+}
