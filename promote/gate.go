@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/promote/internal/gh"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -187,6 +188,14 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 		}
 		sort.Strings(apps)
 		statuses, err := client.Statuses(ctx, r.owner, r.name, tip)
+		var lag *gh.UnknownCommitError
+		if errors.As(err, &lag) {
+			// git has the commit, GitHub's API does not: it lags a moment
+			// behind a push (the client asked again, with backoff), or
+			// manifests.github names another repository.
+			return nil, &diag.Error{Msg: fmt.Sprintf("the manifests branch %s is at commit %s, which git fetched, but GitHub's API for %s/%s does not know it: %v", r.base, short(tip), r.owner, r.name, err), Err: err,
+				Hint: "if the commit was pushed a moment ago, run again; otherwise check that manifests.github names the repository manifests.repo points at, and that the token may read its statuses"}
+		}
 		if err != nil {
 			return nil, &diag.Error{Msg: fmt.Sprintf("reading the commit statuses of %s on %s/%s: %v", short(tip), r.owner, r.name, err), Err: err,
 				Hint: "check manifests.github and that the token may read statuses (statuses: read)"}

@@ -2,10 +2,13 @@ package promote
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -259,5 +262,72 @@ func TestCloseCommentOnce(t *testing.T) {
 	prs := api.PRs("acme", "manifests")
 	if len(prs) != 1 || prs[0].State != "open" || len(prs[0].Comments) != 1 {
 		t.Errorf("PRs = %+v, want one open with one comment", prs)
+	}
+}
+
+// TestGateGitHubLag: right after dev's commit lands on the manifests
+// branch, GitHub's API may not know it yet (422 "No commit found for
+// SHA") or may answer for the previous head. The gate waits that out,
+// with backoff and a bound, and past the bound says which commit it
+// expected and what GitHub answered.
+func TestGateGitHubLag(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	api := ghfake.New(t, testToken)
+	var waits []time.Duration
+	opts := func(env string, log *bytes.Buffer) Options {
+		o := f.opts(t, env, log)
+		o.GitHub, o.GitHubAPI = nil, api.URL()
+		o.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+		return o
+	}
+	var log bytes.Buffer
+	devOpts := opts("dev", &log)
+	devOpts.Render.Images = render.Images{Refs: []string{"ghcr.io/acme/web:2.0.0"}}
+	if _, err := promote(t, f, devOpts); err != nil {
+		t.Fatal(err)
+	}
+	tip := gittest.Git(t, f.remote, "rev-parse", "main")
+	previous := gittest.Git(t, f.remote, "rev-parse", "main~1")
+	for _, app := range []string{"web", "cache"} {
+		api.SetStatus("acme", "manifests", tip, ghfake.Status{Context: StatusContext("dev", app), State: "success", Description: "Health check passed"})
+	}
+	from := func() Options {
+		o := opts("", &log)
+		o.From, o.To, o.DryRun = "dev", "staging", true
+		o.Render.Images = render.Images{}
+		return o
+	}
+
+	api.Inject(ghfake.RouteCombinedStatus, ghfake.UnknownCommit(tip), ghfake.StaleCommit(previous), ghfake.UnknownCommit(tip))
+	res, err := promote(t, f, from())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if res.FromCommit != tip {
+		t.Errorf("judged %s, want %s", res.FromCommit, tip)
+	}
+	if d := cmp.Diff([]time.Duration{time.Second, 2 * time.Second, 4 * time.Second}, waits); d != "" {
+		t.Errorf("waits (-want +got):\n%s", d)
+	}
+	if !strings.Contains(log.String(), "as just after a push, asking again in 1s") {
+		t.Errorf("the log does not say why kiln asks again:\n%s", log.String())
+	}
+
+	// GitHub never learns of the commit (manifests.github names another
+	// repository than manifests.repo): an error after the bound.
+	waits = nil
+	api.Inject(ghfake.RouteCombinedStatus, ghfake.UnknownCommit(tip), ghfake.UnknownCommit(tip), ghfake.UnknownCommit(tip), ghfake.UnknownCommit(tip), ghfake.UnknownCommit(tip), ghfake.UnknownCommit(tip))
+	_, err = promote(t, f, from())
+	want := fmt.Sprintf(`the manifests branch main is at commit %s, which git fetched, but GitHub's API for acme/manifests does not know it: GitHub does not show the statuses of commit %s: it answered 422 "No commit found for SHA: %s" (6 attempts over 31s)`, tip[:7], tip, tip)
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "manifests.github names the repository manifests.repo points at") {
+		t.Fatalf("err = %v\nwant it to hold %s and the hint", err, want)
+	}
+	var ge *GateError
+	if errors.As(err, &ge) {
+		t.Errorf("a GitHub lag is no gate verdict (exit 3): %v", err)
+	}
+	if len(waits) != 5 {
+		t.Errorf("waits = %v, want 5", waits)
 	}
 }

@@ -144,7 +144,8 @@ type Options struct {
 	// WorkDir is where the manifests repository is cloned, in a new
 	// temporary folder that is removed afterwards; "" means os.TempDir().
 	WorkDir string
-	// Now and Sleep drive the gate's polling; nil means the real clock.
+	// Now and Sleep drive the gate's polling, and Sleep the GitHub
+	// client's pauses between attempts; nil means the real clock.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 
@@ -675,7 +676,7 @@ func (r *run) github() (gh.Client, error) {
 		r.client = r.opts.GitHub
 		return r.client, nil
 	}
-	c, err := gh.New(gh.Options{Token: r.opts.Token, APIURL: r.opts.GitHubAPI,
+	c, err := gh.New(gh.Options{Token: r.opts.Token, APIURL: r.opts.GitHubAPI, Sleep: r.opts.Sleep,
 		Logf: func(format string, args ...any) { fmt.Fprintf(r.log, format+"\n", args...) }})
 	if err != nil {
 		return nil, err

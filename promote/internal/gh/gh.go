@@ -424,8 +424,96 @@ func (g *GitHub) hasComment(ctx context.Context, owner, repo string, number int,
 	}
 }
 
-// Statuses implements Client.
+// UnknownCommitError is a commit whose statuses GitHub would not show:
+// after every attempt it answered that it knows no such commit (404, 422
+// "No commit found for SHA"), or answered for another commit. Just after
+// the push that made a commit, GitHub's API may not know it for a few
+// seconds; past that, the commit is not in the repository asked.
+type UnknownCommitError struct {
+	// Ref is the commit asked for.
+	Ref string
+	// Status and Message are GitHub's last answer when it refused; Status
+	// is 0 when it answered for another commit, Answered.
+	Status   int
+	Message  string
+	Answered string
+	// Attempts is how often kiln asked, Waited how long it waited in all.
+	Attempts int
+	Waited   time.Duration
+}
+
+func (e *UnknownCommitError) Error() string {
+	got := fmt.Sprintf("it answered %d %q", e.Status, e.Message)
+	if e.Status == 0 {
+		got = "it answered for commit " + e.Answered
+	}
+	return fmt.Sprintf("GitHub does not show the statuses of commit %s: %s (%d attempts over %s)", e.Ref, got, e.Attempts, e.Waited)
+}
+
+// unknownCommit returns GitHub's refusal to read ref's statuses as a
+// commit it does not know (yet), or nil for any other error.
+func unknownCommit(ref string, err error) *UnknownCommitError {
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil {
+		return nil
+	}
+	switch er.Response.StatusCode {
+	case http.StatusNotFound, http.StatusUnprocessableEntity:
+		return &UnknownCommitError{Ref: ref, Status: er.Response.StatusCode, Message: er.Message}
+	}
+	return nil
+}
+
+// isSHA reports whether ref is a full commit id, which GitHub's answer
+// must name.
+func isSHA(ref string) bool {
+	if len(ref) != 40 && len(ref) != 64 {
+		return false
+	}
+	for _, c := range ref {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Statuses implements Client. The statuses of a commit pushed a moment
+// ago may not be readable yet: GitHub answers 422 "No commit found for
+// SHA" (or 404), or, for a full commit id, an API replica answers for
+// another commit. Those answers are asked again with backoff, as often as
+// other failures (Options.MaxRetries), then end in an UnknownCommitError.
 func (g *GitHub) Statuses(ctx context.Context, owner, repo, ref string) ([]Status, error) {
+	var waited time.Duration
+	for attempt := 0; ; attempt++ {
+		out, lag, err := g.statuses(ctx, owner, repo, ref)
+		if lag == nil {
+			return out, err
+		}
+		lag.Attempts, lag.Waited = attempt+1, waited
+		if attempt >= g.retry.maxRetries {
+			return nil, lag
+		}
+		wait := g.retry.backoff(attempt)
+		g.retry.logf("GitHub: %s; as just after a push, asking again in %s (attempt %d of %d)", lag.answer(), wait, attempt+2, g.retry.maxRetries+1)
+		if err := g.retry.sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+		waited += wait
+	}
+}
+
+// answer says what GitHub answered, for the log.
+func (e *UnknownCommitError) answer() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("the statuses of commit %s came back for commit %s", e.Ref, e.Answered)
+	}
+	return fmt.Sprintf("reading the statuses of commit %s answered %d %q", e.Ref, e.Status, e.Message)
+}
+
+// statuses reads ref's statuses once (each page with the transport's
+// retries); lag is set when GitHub does not know the commit (yet).
+func (g *GitHub) statuses(ctx context.Context, owner, repo, ref string) (_ []Status, lag *UnknownCommitError, _ error) {
 	ctx, attempts := withAttempts(ctx)
 	type entry struct {
 		s    Status
@@ -437,7 +525,13 @@ func (g *GitHub) Statuses(ctx context.Context, owner, repo, ref string) ([]Statu
 	for {
 		cs, resp, err := g.c.Repositories.GetCombinedStatus(ctx, owner, repo, ref, opts)
 		if err != nil {
-			return nil, wrap(err, *attempts, "reading the commit statuses of %s in %s/%s", ref, owner, repo)
+			if lag := unknownCommit(ref, err); lag != nil && ctx.Err() == nil {
+				return nil, lag, nil
+			}
+			return nil, nil, wrap(err, *attempts, "reading the commit statuses of %s in %s/%s", ref, owner, repo)
+		}
+		if sha := cs.GetSHA(); sha != "" && isSHA(ref) && !strings.EqualFold(sha, ref) {
+			return nil, &UnknownCommitError{Ref: ref, Answered: sha}, nil
 		}
 		for _, s := range cs.Statuses {
 			e := entry{Status{Context: s.GetContext(), State: s.GetState(), Description: s.GetDescription()}, s.GetUpdatedAt().Time, s.GetID()}
@@ -457,7 +551,7 @@ func (g *GitHub) Statuses(ctx context.Context, owner, repo, ref string) ([]Statu
 		out = append(out, e.s)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Context < out[j].Context })
-	return out, nil
+	return out, nil, nil
 }
 
 // Dispatch implements Client. A repeat after an error GitHub may have

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -298,5 +299,72 @@ func TestStatusesPaginated(t *testing.T) {
 	}
 	if n := f.Count(ghfake.RouteCombinedStatus); n != 3 {
 		t.Errorf("%d requests, want 3 pages", n)
+	}
+}
+
+// TestStatusesLag: just after a push GitHub's API may not know the new
+// commit (422 "No commit found for SHA", or 404) or may answer for the
+// previous one; Statuses asks again with backoff, a bounded number of
+// times, and then says what it expected and what GitHub answered.
+func TestStatusesLag(t *testing.T) {
+	t.Parallel()
+	const (
+		sha   = "0123456789abcdef0123456789abcdef01234567"
+		stale = "89abcdef0123456789abcdef0123456789abcdef"
+	)
+	for _, tc := range []struct {
+		name    string
+		faults  []ghfake.Fault
+		waits   []time.Duration
+		wantErr string // "" when the statuses come through
+	}{
+		{name: "422 twice", faults: []ghfake.Fault{ghfake.UnknownCommit(sha), ghfake.UnknownCommit(sha)}, waits: []time.Duration{time.Second, 2 * time.Second}},
+		{name: "404", faults: []ghfake.Fault{ghfake.ServerError(http.StatusNotFound)}, waits: []time.Duration{time.Second}},
+		{name: "the previous commit", faults: []ghfake.Fault{ghfake.StaleCommit(stale)}, waits: []time.Duration{time.Second}},
+		{
+			name:    "422 past the bound",
+			faults:  repeat(ghfake.UnknownCommit(sha), 7),
+			waits:   []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second},
+			wantErr: `GitHub does not show the statuses of commit ` + sha + `: it answered 422 "No commit found for SHA: ` + sha + `" (6 attempts over 31s)`,
+		},
+		{
+			name:    "the previous commit past the bound",
+			faults:  repeat(ghfake.StaleCommit(stale), 7),
+			waits:   []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second},
+			wantErr: `GitHub does not show the statuses of commit ` + sha + `: it answered for commit ` + stale + ` (6 attempts over 31s)`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, f, rec := setup(t)
+			f.SetStatus("acme", "manifests", sha, ghfake.Status{Context: "kiln/dev/web", State: "success"})
+			f.Inject(ghfake.RouteCombinedStatus, tc.faults...)
+			got, err := c.Statuses(t.Context(), "acme", "manifests", sha)
+			if d := cmp.Diff(tc.waits, rec.waits()); d != "" {
+				t.Errorf("waits (-want +got):\n%s", d)
+			}
+			if tc.wantErr == "" {
+				if err != nil || len(got) != 1 || got[0].State != "success" {
+					t.Fatalf("Statuses = %v, %v; want the success", got, err)
+				}
+				return
+			}
+			var lag *UnknownCommitError
+			if !errors.As(err, &lag) || err.Error() != tc.wantErr {
+				t.Fatalf("err = %v\nwant %s", err, tc.wantErr)
+			}
+		})
+	}
+
+	// The context ends while it waits: no more attempts.
+	c, f, _ := setup(t, func(o *Options) {
+		o.Sleep = func(context.Context, time.Duration) error { return context.Canceled }
+	})
+	f.Inject(ghfake.RouteCombinedStatus, repeat(ghfake.UnknownCommit(sha), 7)...)
+	if _, err := c.Statuses(t.Context(), "acme", "manifests", sha); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if n := f.Count(ghfake.RouteCombinedStatus); n != 1 {
+		t.Errorf("%d requests after the context ended, want 1", n)
 	}
 }

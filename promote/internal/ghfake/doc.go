@@ -6,7 +6,8 @@
 //
 // It keeps its state in memory, checks the Authorization header, and can
 // inject failures per route (5xx, 429, secondary and primary rate limits,
-// slow answers, a request applied but answered with an error). It is not
+// slow answers, a request applied but answered with an error, the lag of
+// a commit pushed a moment ago: UnknownCommit, StaleCommit). It is not
 // a GitHub emulator: branches, commits and permissions are not modelled.
 // Start with New, then Inject, SetStatus and PRs.
 package ghfake

@@ -127,6 +127,26 @@ func PrimaryRateLimit(reset time.Time) Fault {
 // Slow answers normally after d (or never, when the client gives up first).
 func Slow(d time.Duration) Fault { return Fault{Delay: d} }
 
+// UnknownCommit is GitHub's answer to a read of the statuses of commit
+// sha that its API does not know yet, as just after the push that made it:
+// 422 "No commit found for SHA".
+func UnknownCommit(sha string) Fault {
+	return Fault{
+		Status: http.StatusUnprocessableEntity,
+		Body:   fmt.Sprintf(`{"message":"No commit found for SHA: %s","documentation_url":"https://docs.github.com/rest/commits/statuses#get-the-combined-status-for-a-specific-reference","status":"422"}`, sha),
+	}
+}
+
+// StaleCommit is a combined status read answered, 200, for the commit
+// stale (with no statuses) instead of the one asked for: an API replica
+// that has not seen the newest push.
+func StaleCommit(stale string) Fault {
+	return Fault{
+		Status: http.StatusOK,
+		Body:   fmt.Sprintf(`{"state":"pending","sha":%q,"total_count":0,"statuses":[]}`, stale),
+	}
+}
+
 // Server is the fake. Its methods are safe for concurrent use.
 type Server struct {
 	srv   *httptest.Server
