@@ -30,6 +30,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -70,9 +71,10 @@ type crd struct {
 }
 
 // celChecked returns c, or a copy refused for the CEL rules the API
-// server of CEL compatibility version compat would refuse it for.
+// server of CEL compatibility version compat would refuse it for; nil
+// compat is an API server that drops the rules unread (before 1.25).
 func celChecked(c *crd, compat *version.Version) *crd {
-	if c.err != nil || c.cel == nil {
+	if c.err != nil || c.cel == nil || compat == nil {
 		return c
 	}
 	if errs := c.cel(compat); len(errs) > 0 {
@@ -439,7 +441,11 @@ func crdKey(sum [32]byte, compat *version.Version) CleanKey {
 	h := sha256.New()
 	h.Write([]byte(crdKeyVersion))
 	h.Write(sum[:])
-	h.Write([]byte(compat.String()))
+	if compat == nil {
+		h.Write([]byte("rules dropped"))
+	} else {
+		h.Write([]byte(compat.String()))
+	}
 	var out CleanKey
 	copy(out[:], h.Sum(nil))
 	return out
@@ -591,8 +597,9 @@ func copyDefaults(st *structuralschema.Structural) {
 // version as the API server's create path does: prune unknown fields
 // (reported, as `kubectl apply --validate=strict` and server-side field
 // validation do), drop nulls the schema does not allow, apply defaults, then the OpenAPI schema, embedded
-// objects' metadata, list-type invariants and the CEL rules.
-func (v *crdVersion) validate(obj map[string]any) fieldpath.ErrorList {
+// objects' metadata, list-type invariants and, when rules is true, the CEL
+// rules.
+func (v *crdVersion) validate(obj map[string]any, rules bool) fieldpath.ErrorList {
 	var errs fieldpath.ErrorList
 	for _, p := range v.asDecoded(obj) {
 		errs = append(errs, &fieldpath.Error{Type: fieldpath.ErrorTypeNotFound, Field: p, Detail: "unknown field"})
@@ -604,7 +611,7 @@ func (v *crdVersion) validate(obj map[string]any) fieldpath.ErrorList {
 	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, ch.validator)...)
 	errs = append(errs, schemaobjectmeta.Validate(context.Background(), nil, obj, v.structural, false)...)
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)
-	if !blocking(errs) {
+	if rules && !blocking(errs) {
 		errs = append(errs, ch.cel.validate(v.structural, obj)...)
 	}
 	return errs
@@ -650,13 +657,19 @@ type Env struct {
 	schemas *Schemas
 	// private: the env's objects may hold secret values; none of its
 	// CleanKeys is reported (HoldsSecrets).
-	private     bool
-	mu          sync.Mutex
-	seen        map[CleanKey]bool // the env's objects found clean, for Clean
-	crds        map[groupKind]*crdRef
-	kube        *version.Version // kubeVersion; nil: any
-	celCompat   *version.Version // the CEL compatibility version of kube's API server
-	kubeVersion string           // as the env file spells it
+	private bool
+	mu      sync.Mutex
+	seen    map[CleanKey]bool // the env's objects found clean, for Clean
+	crds    map[groupKind]*crdRef
+	kube    *version.Version // kubeVersion; nil: any
+	// celCompat is the CEL compatibility version of kube's API server;
+	// nil when it drops a CRD's x-kubernetes-validations (rules false).
+	celCompat *version.Version
+	// rules: the API server of kube keeps a CRD's x-kubernetes-validations
+	// and enforces them (CustomResourceValidationExpressions, on by
+	// default from 1.25; before, it drops them from a new CRD).
+	rules       bool
+	kubeVersion string // as the env file spells it
 	// encoded holds the JSON encoding Env made of each CRD object, by its
 	// root node, for Objects to check the object by without encoding
 	// megabytes of schema again; taken (and dropped) by the first check.
@@ -687,7 +700,9 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		}
 		e.kube = v
 	}
-	e.celCompat = celCompat(e.kube)
+	if e.rules = apirules.GateOn("CustomResourceValidationExpressions", e.kube); e.rules {
+		e.celCompat = celCompat(e.kube)
+	}
 	var crdObjs []templates.Object
 	used := map[groupKind]bool{}
 	for _, o := range objs {

@@ -84,6 +84,19 @@ func crdAddedFields(o templates.Object) []crdField {
 // schema s (at path p) and of the schemas below it, as JSONSchemaProps
 // nests them.
 func walkCRDSchema(s *kyaml.Node, p string, rule func(*kyaml.Node, string)) {
+	walkCRDRules(s, p, func(_, v *kyaml.Node, at string) {
+		if v.Kind == kyaml.SequenceNode {
+			for j, r := range v.Content {
+				rule(r, at+"["+strconv.Itoa(j)+"]")
+			}
+		}
+	})
+}
+
+// walkCRDRules calls list with the key, value and path of each
+// x-kubernetes-validations field of the schema s (at path p) and of the
+// schemas below it.
+func walkCRDRules(s *kyaml.Node, p string, list func(key, v *kyaml.Node, p string)) {
 	if s == nil || s.Kind != kyaml.MappingNode {
 		return
 	}
@@ -92,10 +105,8 @@ func walkCRDSchema(s *kyaml.Node, p string, rule func(*kyaml.Node, string)) {
 		at := p + "." + key
 		switch key {
 		case "x-kubernetes-validations":
-			if v.Kind == kyaml.SequenceNode {
-				for j, r := range v.Content {
-					rule(r, at+"["+strconv.Itoa(j)+"]")
-				}
+			if v.Tag != kyaml.NodeTagNull {
+				list(s.Content[i], v, at)
 			}
 		case "properties", "patternProperties", "definitions", "dependencies":
 			if v.Kind != kyaml.MappingNode {
@@ -103,20 +114,20 @@ func walkCRDSchema(s *kyaml.Node, p string, rule func(*kyaml.Node, string)) {
 			}
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				// As the API server names a schema's properties.
-				walkCRDSchema(v.Content[j+1], at+"["+v.Content[j].Value+"]", rule)
+				walkCRDRules(v.Content[j+1], at+"["+v.Content[j].Value+"]", list)
 			}
 		case "items", "additionalProperties", "additionalItems", "not":
 			if v.Kind == kyaml.SequenceNode { // items as a list of schemas
 				for j, c := range v.Content {
-					walkCRDSchema(c, at+"["+strconv.Itoa(j)+"]", rule)
+					walkCRDRules(c, at+"["+strconv.Itoa(j)+"]", list)
 				}
 				continue
 			}
-			walkCRDSchema(v, at, rule)
+			walkCRDRules(v, at, list)
 		case "allOf", "anyOf", "oneOf":
 			if v.Kind == kyaml.SequenceNode {
 				for j, c := range v.Content {
-					walkCRDSchema(c, at+"["+strconv.Itoa(j)+"]", rule)
+					walkCRDRules(c, at+"["+strconv.Itoa(j)+"]", list)
 				}
 			}
 		}
@@ -148,10 +159,10 @@ func crdNewerErrors(o templates.Object, kube *version.Version) []error {
 // crdDropped returns the fields of the CRD object o that the API server of
 // the env's kubeVersion knows but drops, its gate being off by default.
 func (e *Env) crdDropped(o templates.Object) []Dropped {
-	if e.kube == nil || e.kube.Major() != 1 || apirules.GateOn("CustomResourceFieldSelectors", e.kube) && apirules.GateOn("CRDValidationRatcheting", e.kube) {
+	if e.kube == nil || e.kube.Major() != 1 || e.rules && apirules.GateOn("CustomResourceFieldSelectors", e.kube) && apirules.GateOn("CRDValidationRatcheting", e.kube) {
 		return nil
 	}
-	var out []Dropped
+	out := e.crdRulesDropped(o)
 	for _, f := range crdAddedFields(o) {
 		if f.gate == "" || f.since > int(e.kube.Minor()) || apirules.GateOn(f.gate, e.kube) {
 			continue
@@ -166,4 +177,44 @@ func (e *Env) crdDropped(o templates.Object) []Dropped {
 			Hint: fmt.Sprintf("if the cluster runs Kubernetes %s or later, set kubeVersion to its version; otherwise take the CRDs of a release made for the cluster's, or turn on %s in the cluster", apirules.GateSince(f.gate), f.gate)})
 	}
 	return out
+}
+
+// rulesGate keeps a CRD's x-kubernetes-validations: alpha and off in 1.23
+// and 1.24, whose API server drops them from a CRD it creates (or from
+// one whose stored form has none: dropDisabledFields of the CRD
+// strategy), so that it enforces none of them; kiln then checks custom
+// resources without them too (Env.rules).
+const rulesGate = "CustomResourceValidationExpressions"
+
+// crdRulesDropped returns each x-kubernetes-validations field of the CRD
+// object o when the API server of the env's kubeVersion drops them.
+func (e *Env) crdRulesDropped(o templates.Object) []Dropped {
+	if e.rules {
+		return nil
+	}
+	var out []Dropped
+	_, versions := entry(o.Node.YNode(), "spec")
+	_, versions = entry(versions, "versions")
+	if versions == nil || versions.Kind != kyaml.SequenceNode {
+		return nil
+	}
+	for i, v := range versions.Content {
+		_, s := entry(v, "schema")
+		_, root := entry(s, "openAPIV3Schema")
+		walkCRDRules(root, fmt.Sprintf("spec.versions[%d].schema.openAPIV3Schema", i), func(key, list *kyaml.Node, p string) {
+			n := len(list.Content)
+			out = append(out, Dropped{Path: p, Line: o.LineOf(key), Gate: rulesGate,
+				Msg: fmt.Sprintf("field %q (%d CEL rule%s) is dropped by the API server of %s (%s is on by default from %s): the cluster enforces none of a CRD's validation rules, so kiln does not check custom resources against them either",
+					p, n, plural(n), e.release(), rulesGate, apirules.GateSince(rulesGate)),
+				Hint: fmt.Sprintf("if the cluster runs Kubernetes %s or later, set kubeVersion to its version; otherwise know that what the rules forbid reaches the cluster unchecked (or turn on %s in the cluster)", apirules.GateSince(rulesGate), rulesGate)})
+		})
+	}
+	return out
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -16,8 +16,9 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 )
 
-// checkCR validates a custom resource against its CRD.
-func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind, enc encoded) []error {
+// checkCR validates a custom resource against its CRD, its CEL rules
+// when rules is true (the API server of the env's kubeVersion keeps them).
+func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind, enc encoded, rules bool) []error {
 	base := diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node)}
 	against := fmt.Sprintf("%s %s (%s)", gvk.GroupVersion(), gvk.Kind, c.where)
 	v, ok := c.versions[gvk.Version]
@@ -53,7 +54,7 @@ func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind
 		}
 		errs = append(errs, strictError(o, base, idx, nil, against, se))
 	}
-	for _, fe := range v.validate(obj) {
+	for _, fe := range v.validate(obj, rules) {
 		if idx == nil {
 			idx = indexed(o)
 		}

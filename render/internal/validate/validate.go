@@ -238,7 +238,7 @@ func (e *Env) object(app string, o templates.Object, p prepared) (errs []error) 
 func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind, c *crd, enc encoded) []error {
 	errs := checkMeta(app, o, gvk, enc, e.kube)
 	if c != nil {
-		return append(errs, checkCR(app, o, c, gvk, enc)...)
+		return append(errs, checkCR(app, o, c, gvk, enc, e.rules)...)
 	}
 	typed := newTyped(gvk)
 	if msg, hint := servedError(e.kube, gvk, typed); msg != "" {

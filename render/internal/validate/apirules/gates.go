@@ -30,6 +30,7 @@ var gateDefaults = map[string][2]uint{
 	"SidecarContainers":                      {1, 29}, // init containers' restartPolicy Always kept
 	"PodLifecycleSleepAction":                {1, 30}, // a lifecycle handler's sleep kept
 	"CRDValidationRatcheting":                {1, 30}, // a CRD rule's optionalOldSelf kept
+	"CustomResourceValidationExpressions":    {1, 25}, // a CRD's x-kubernetes-validations kept (and enforced)
 	"CustomResourceFieldSelectors":           {1, 31}, // a CRD version's selectableFields kept
 	"JobBackoffLimitPerIndex":                {1, 29}, // a Job's backoffLimitPerIndex, maxFailedIndexes kept
 	"JobPodReplacementPolicy":                {1, 29}, // a Job's podReplacementPolicy kept
