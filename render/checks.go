@@ -753,6 +753,8 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 	owners := map[string]owner{}   // group/kind/namespace/name → first app
 	crds := map[string]string{}    // group/kind → app defining the CRD
 	nsOwner := map[string]string{} // namespace → app creating it
+	crdAt := map[string]owner{}    // the same, with the defining object
+	nsAt := map[string]owner{}
 	// The API server drops metadata.namespace from a cluster-scoped
 	// object, so ClusterRole/x in namespace a and in namespace b are one
 	// object: two apps writing them would fight over it, and either one's
@@ -786,9 +788,11 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 				kind, _ := n.GetString("spec.names.kind")
 				if grp != "" && kind != "" {
 					crds[grp+"/"+kind] = run.app.Name
+					crdAt[grp+"/"+kind] = owner{run.app.Name, o}
 				}
 			case n.GetKind() == "Namespace" && n.GetApiVersion() == "v1":
 				nsOwner[n.GetName()] = run.app.Name
+				nsAt[n.GetName()] = owner{run.app.Name, o}
 			}
 		}
 	}
@@ -826,6 +830,8 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 	if g != nil {
 		errs = append(errs, r.fluxDependsOn(res, runs, g)...)
 		errs = append(errs, r.healthCheckCycles(res, scopes, owners, g)...)
+		cycleErrs, onCycle := r.impliedCycles(res, r.impliedEdges(res, runs, scopes, owners, crdAt, nsAt), g)
+		errs = append(errs, cycleErrs...)
 		// One graph walk per app that defines a CRD or creates a
 		// namespace, however many apps and objects use it: the checks
 		// stay linear in objects.
@@ -844,14 +850,16 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 			for _, o := range run.objs {
 				n := o.Node
 				gk := group(n.GetApiVersion()) + "/" + n.GetKind()
-				if def, ok := crds[gk]; ok && def != run.app.Name && !missingCRD[gk] && !dependsOn(def) {
+				// An order on a cycle that objects imply is reported with
+				// the cycle: the dependsOn asked for here would close it.
+				if def, ok := crds[gk]; ok && def != run.app.Name && !missingCRD[gk] && !onCycle[appEdge{run.app.Name, def}] && !dependsOn(def) {
 					missingCRD[gk] = true
 					errs = append(errs, &diag.Error{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
 						Msg:  fmt.Sprintf("uses kind %s whose CustomResourceDefinition app %s defines, but does not depend on %s", n.GetKind(), def, def),
 						Hint: fmt.Sprintf("add %s to dependsOn of %s, so Flux applies the CRD first", def, run.app.Name)})
 				}
 				ns := n.GetNamespace()
-				if def, ok := nsOwner[ns]; ok && def != run.app.Name && !missingNS[ns] && !dependsOn(def) {
+				if def, ok := nsOwner[ns]; ok && def != run.app.Name && !missingNS[ns] && !onCycle[appEdge{run.app.Name, def}] && !dependsOn(def) {
 					missingNS[ns] = true
 					*warns = append(*warns, diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
 						Msg:  fmt.Sprintf("puts objects into namespace %s, which app %s creates, but does not depend on %s", ns, def, def),

@@ -396,3 +396,23 @@ func (g *Graph) Dependents(to string) map[string]bool {
 	}
 	return out
 }
+
+// Deps returns the dependsOn entries of app that name an app of the
+// graph, sorted by name.
+func (g *Graph) Deps(app string) []Dep {
+	i, ok := g.index[app]
+	if !ok {
+		return nil
+	}
+	var out []Dep
+	for _, d := range g.apps[i].Deps {
+		if _, ok := g.index[d.Name]; ok {
+			out = append(out, d)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Name < out[b].Name })
+	return out
+}
+
+// In returns the file the entry is written in: its own, else file.
+func (d Dep) In(file string) string { return d.in(file) }

@@ -1,0 +1,279 @@
+package render
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/graph"
+	"github.com/kiln-gitops/kiln/render/internal/scope"
+)
+
+// impliedEdge is an order between two apps that objects imply: app from
+// must come after app to, for a reason an object of each gives.
+type impliedEdge struct {
+	from, to string
+	// why says which object of from needs which object of to.
+	why string
+	// kind is "crd", "namespace" or "healthCheck".
+	kind string
+}
+
+// appEdge is an ordered pair of apps.
+type appEdge struct{ from, to string }
+
+// impliedEdges returns the orders the env's objects imply between apps,
+// the first object of each pair giving the reason: an app using a kind
+// whose CRD another app defines comes after it (an error without
+// dependsOn), one putting objects into a namespace another app creates
+// comes after it (a warning without dependsOn), and one whose
+// flux.healthChecks names an object of another app's output is Ready
+// only once that app has applied it.
+func (r *Renderer) impliedEdges(res *envconfig.Resolved, runs []*appRun, scopes *scope.Scopes, owners, crdAt, nsAt map[string]owner) []impliedEdge {
+	var out []impliedEdge
+	seen := map[appEdge]bool{}
+	add := func(e impliedEdge) {
+		if e.from == e.to || seen[appEdge{e.from, e.to}] {
+			return
+		}
+		seen[appEdge{e.from, e.to}] = true
+		out = append(out, e)
+	}
+	for _, run := range runs {
+		app := run.app.Name
+		for _, o := range run.objs {
+			n := o.Node
+			if def, ok := crdAt[group(n.GetApiVersion())+"/"+n.GetKind()]; ok {
+				add(impliedEdge{from: app, to: def.app, kind: "crd",
+					why: fmt.Sprintf("%s needs %s: %s%s uses kind %s, whose CustomResourceDefinition app %s defines%s",
+						app, def.app, objRef(o), at(o), n.GetKind(), def.app, at(def.obj))})
+			}
+			if def, ok := nsAt[n.GetNamespace()]; ok && n.GetNamespace() != "" {
+				add(impliedEdge{from: app, to: def.app, kind: "namespace",
+					why: fmt.Sprintf("%s needs %s: %s%s lives in namespace %s, which app %s creates%s",
+						app, def.app, objRef(o), at(o), n.GetNamespace(), def.app, at(def.obj))})
+			}
+		}
+	}
+	for _, a := range res.Apps {
+		for i, hc := range a.Flux.HealthChecks {
+			if hc.APIVersion == "" {
+				continue
+			}
+			ns := hc.Namespace
+			if ns != "" && scopes.Known(hc.APIVersion, hc.Kind) && !scopes.Namespaced(hc.APIVersion, hc.Kind) {
+				ns = ""
+			}
+			o, ok := owners[objectKey(group(hc.APIVersion), hc.Kind, ns, hc.Name)]
+			if !ok {
+				continue
+			}
+			add(impliedEdge{from: a.Name, to: o.app, kind: "healthCheck",
+				why: fmt.Sprintf("%s needs %s: its flux.healthChecks[%d] (%s:%d) waits for %s, which app %s applies%s",
+					a.Name, o.app, i, cmp.Or(hc.File, r.configFile()), hc.Line, objRef(o.obj), o.app, at(o.obj))})
+		}
+	}
+	return out
+}
+
+// maxImpliedCycles bounds how many cycles are reported, one per tangle of
+// apps: past a few, more do not help anyone untangle them.
+const maxImpliedCycles = 20
+
+// impliedCycles refuses orders that objects imply and no dependsOn can
+// satisfy: a cycle in the graph of dependsOn and the implied edges
+// (impliedEdges), which holds one of those at least (graph.New reports
+// a cycle of dependsOn alone). App A defining the CRD that app B's
+// objects use, while B creates the namespace A's objects live in, asks
+// for B after A and A after B: adding the dependsOn each check asks for
+// would make a cycle Flux waits on forever, and leaving one out leaves
+// an app that fails until the other happens to be applied. Each cycle of
+// apps (a strongly connected component) is reported once, as the
+// shortest cycle through its first implied edge, every edge named with
+// the objects or the dependsOn entry behind it. A cycle of one
+// health-check edge and dependsOn (some of which objects may imply too)
+// is healthCheckCycles' to report. The
+// returned pairs are the implied edges of the reported cycles, whose
+// missing dependsOn is then not asked for. Linear in apps plus edges
+// (Tarjan's components, one breadth-first search per component).
+func (r *Renderer) impliedCycles(res *envconfig.Resolved, edges []impliedEdge, g *graph.Graph) ([]error, map[appEdge]bool) {
+	if len(edges) == 0 {
+		return nil, nil
+	}
+	names := make([]string, len(res.Apps))
+	index := make(map[string]int, len(res.Apps))
+	for i, a := range res.Apps {
+		names[i] = a.Name
+		index[a.Name] = i
+	}
+	adj := make([][]int, len(names))
+	deps := make([]map[int]graph.Dep, len(names))
+	implied := make([]map[int]impliedEdge, len(names))
+	for i, name := range names {
+		deps[i] = map[int]graph.Dep{}
+		implied[i] = map[int]impliedEdge{}
+		for _, d := range g.Deps(name) {
+			if j, ok := index[d.Name]; ok {
+				deps[i][j] = d
+				adj[i] = append(adj[i], j)
+			}
+		}
+	}
+	for _, e := range edges {
+		i, ok1 := index[e.from]
+		j, ok2 := index[e.to]
+		if !ok1 || !ok2 {
+			continue
+		}
+		if _, ok := implied[i][j]; !ok {
+			implied[i][j] = e
+			if _, dep := deps[i][j]; !dep {
+				adj[i] = append(adj[i], j)
+			}
+		}
+	}
+	for i := range adj {
+		slices.SortFunc(adj[i], func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	}
+
+	comp := components(adj)
+	var errs []error
+	onCycle := map[appEdge]bool{}
+	done := map[int]bool{}
+	// The first implied edge of each component, in the order found.
+	for _, e := range edges {
+		if len(errs) >= maxImpliedCycles {
+			break
+		}
+		i, j := index[e.from], index[e.to]
+		c := comp[i]
+		if comp[j] != c || done[c] {
+			continue
+		}
+		done[c] = true
+		// The shortest way back from j to i, inside the component.
+		prev := map[int]int{j: -1}
+		queue := []int{j}
+		for len(queue) > 0 {
+			if _, found := prev[i]; found {
+				break
+			}
+			v := queue[0]
+			queue = queue[1:]
+			for _, w := range adj[v] {
+				if _, ok := prev[w]; ok || comp[w] != c {
+					continue
+				}
+				prev[w] = v
+				queue = append(queue, w)
+			}
+		}
+		path := []int{i} // i -> j -> ... -> i, built backwards from i
+		for v := i; v != j; v = prev[v] {
+			path = append(path, prev[v])
+		}
+		path = append(path, i)
+		slices.Reverse(path[1 : len(path)-1])
+		// path is now i, j, ..., i.
+		var why []string
+		var impliedHere, unbacked []impliedEdge
+		for k := 0; k+1 < len(path); k++ {
+			a, b := path[k], path[k+1]
+			d, dep := deps[a][b]
+			if ie, ok := implied[a][b]; ok {
+				impliedHere = append(impliedHere, ie)
+				if dep {
+					ie.why += fmt.Sprintf(" (and dependsOn at %s:%d)", d.In(r.configFile()), d.Line)
+				} else {
+					unbacked = append(unbacked, ie)
+				}
+				why = append(why, ie.why)
+				continue
+			}
+			why = append(why, fmt.Sprintf("%s depends on %s (dependsOn at %s:%d)", names[a], names[b], d.In(r.configFile()), d.Line))
+		}
+		if len(unbacked) == 1 && unbacked[0].kind == "healthCheck" {
+			continue
+		}
+		for _, ie := range impliedHere {
+			onCycle[appEdge{ie.from, ie.to}] = true
+		}
+		cycle := make([]string, len(path))
+		for k, v := range path {
+			cycle[k] = names[v]
+		}
+		first := res.Apps[i]
+		errs = append(errs, &diag.Error{File: r.configFile(), Line: first.Line, App: first.Name,
+			Msg: fmt.Sprintf("dependency cycle that objects imply: %s; these orders cannot all hold: %s",
+				strings.Join(cycle, " -> "), strings.Join(why, "; ")),
+			Hint: "move the CustomResourceDefinition or Namespace behind one of these orders into the app that needs it, or into an app both depend on, " +
+				"or move the objects that need it; a dependsOn entry or flux.healthChecks entry in the cycle can be removed instead"})
+	}
+	return errs, onCycle
+}
+
+// components returns the strongly connected component of each node of
+// adj (Tarjan's algorithm, iterative: no recursion as deep as the graph).
+func components(adj [][]int) []int {
+	n := len(adj)
+	index := make([]int, n)
+	low := make([]int, n)
+	onStack := make([]bool, n)
+	comp := make([]int, n)
+	for i := range index {
+		index[i] = -1
+	}
+	var stack []int
+	next, ncomp := 0, 0
+	type frame struct{ v, edge int }
+	for s := range n {
+		if index[s] >= 0 {
+			continue
+		}
+		call := []frame{{s, 0}}
+		index[s], low[s] = next, next
+		next++
+		stack = append(stack, s)
+		onStack[s] = true
+		for len(call) > 0 {
+			f := &call[len(call)-1]
+			v := f.v
+			if f.edge < len(adj[v]) {
+				w := adj[v][f.edge]
+				f.edge++
+				switch {
+				case index[w] < 0:
+					index[w], low[w] = next, next
+					next++
+					stack = append(stack, w)
+					onStack[w] = true
+					call = append(call, frame{w, 0})
+				case onStack[w]:
+					low[v] = min(low[v], index[w])
+				}
+				continue
+			}
+			call = call[:len(call)-1]
+			if len(call) > 0 {
+				p := call[len(call)-1].v
+				low[p] = min(low[p], low[v])
+			}
+			if low[v] == index[v] {
+				for {
+					w := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					onStack[w] = false
+					comp[w] = ncomp
+					if w == v {
+						break
+					}
+				}
+				ncomp++
+			}
+		}
+	}
+	return comp
+}
