@@ -101,7 +101,9 @@ func (e *GateError) Error() string {
 	}
 	hint := "wait until Flux has reconciled env " + e.Env + ", or pass --wait 10m to poll"
 	if len(none) > 0 {
-		hint += "; statuses come from flux/notifications.yaml (notifications.commitStatus: true in kiln.yaml)"
+		// A suspended Kustomization reconciles nothing, so Flux posts no
+		// status for it on a new commit: the gate would wait in vain.
+		hint += "; statuses come from flux/notifications.yaml (notifications.commitStatus: true in kiln.yaml), and a suspended Kustomization posts none: flux get kustomizations shows SUSPENDED, flux resume kustomization resumes it"
 	}
 	fmt.Fprintf(&b, "\n  hint: %s", hint)
 	return b.String()

@@ -314,3 +314,42 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 	}
 	return errs
 }
+
+// suspendedFlux warns about each Flux Kustomization or HelmRelease in an
+// app's output with spec.suspend: true. Its controller does not
+// reconcile it and keeps its last status, while the app's Kustomization
+// health-checks it (healthChecks, or every object under wait: true): the
+// stale status decides the app's health, its commit status and the
+// promotion gate. A Ready=True left from an earlier revision passes them
+// although the object never applied this one; a change to its spec
+// (a new generation its controller never observes) fails the app's
+// health check at every reconcile, after the timeout, as "health check
+// failed"; an old failure fails them however good this revision is.
+// A warning, an error under --strict: suspending is a Flux user's
+// deliberate act, and promoting past it should be one too.
+func suspendedFlux(runs []*appRun) []diag.Warning {
+	var warns []diag.Warning
+	for _, run := range runs {
+		for _, o := range run.objs {
+			n := o.Node
+			if n == nil || o.Raw != nil || flux.NotApplied(n) {
+				continue
+			}
+			switch g := group(n.GetApiVersion()); {
+			case g == kustomizeGroup && n.GetKind() == "Kustomization":
+			case g == helmGroup && n.GetKind() == "HelmRelease":
+			default:
+				continue
+			}
+			s, err := n.Pipe(kyaml.Lookup("spec", "suspend"))
+			if err != nil || s == nil || s.YNode().Value != "true" {
+				continue
+			}
+			warns = append(warns, diag.Warning{File: o.File, Line: o.LineOf(s.YNode()), App: run.app.Name, Object: objRef(o),
+				Msg: fmt.Sprintf("spec.suspend: true: Flux does not reconcile it and keeps its last status, which app %s's health check, its commit status and the promotion gate then judge: "+
+					"a Ready left from an earlier revision passes them although this one was never applied, and an old failure, or a change to its spec that Flux never observes, fails them whatever this revision does", run.app.Name),
+				Hint: "remove spec.suspend (or set it to false) before promoting; to hold an app back in an env, set apps.<app>.enabled: false in that env's file instead"})
+		}
+	}
+	return warns
+}
