@@ -819,10 +819,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		r.enginesDone()
 	}
 	if bound.exceeded() && ctx.Err() == nil {
-		er.Err = diag.Join(&diag.Error{File: r.p.File,
-			Msg:  fmt.Sprintf("env %s: its apps produce more than %s together, kiln's limit for one env", env, words.Count(r.envObjects, "object")),
-			Err:  &limits.Error{What: "the number of objects of one env", Limit: fmt.Sprint(r.envObjects)},
-			Hint: "split the env's apps over several envs, or check the largest app for a template loop; " + limits.Hint})
+		er.Err = diag.Join(r.envObjectsError(env))
 		return er
 	}
 
@@ -837,6 +834,14 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		r.envStore(key, ikey, appDeps, out, reads)
 	}
 	return out
+}
+
+// envObjectsError is env's objects passing limits.EnvObjects.
+func (r *Renderer) envObjectsError(env string) error {
+	return &diag.Error{File: r.p.File,
+		Msg:  fmt.Sprintf("env %s: its apps produce more than %s together, kiln's limit for one env", env, words.Count(r.envObjects, "object")),
+		Err:  &limits.Error{What: "the number of objects of one env", Limit: fmt.Sprint(r.envObjects)},
+		Hint: "split the env's apps over several envs, or check the largest app for a template loop; " + limits.Hint}
 }
 
 // envBound counts the objects of one env's apps as they finish, and ends

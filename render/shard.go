@@ -175,6 +175,7 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 	}
 	enabled := map[string]bool{}
 	var runs []*appRun
+	objects := 0 // the env's, its shards' together: each shard is bounded alone
 	for _, app := range res.Apps {
 		enabled[app.Name] = true
 		i, ok := owner[app.Name]
@@ -188,7 +189,11 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 			errs = append(errs, err)
 			continue
 		}
+		objects += len(run.objs)
 		runs = append(runs, run)
+	}
+	if objects > r.envObjects {
+		errs = append(errs, r.envObjectsError(env))
 	}
 	for app, i := range owner {
 		if !enabled[app] {

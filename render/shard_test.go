@@ -2,12 +2,14 @@ package render_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -111,6 +113,37 @@ func TestShardMergeRefuses(t *testing.T) {
 				t.Errorf("Merge error = %v, want it to contain %q", er.Err, tc.want)
 			}
 		})
+	}
+}
+
+// TestShardMergeEnvObjectsBound: each shard is bounded alone as it
+// renders, so the merge bounds the env's objects, every shard's together
+// (limits.EnvObjects, lowered here to the example's count).
+func TestShardMergeEnvObjectsBound(t *testing.T) {
+	t.Parallel()
+	shards := renderShards(t, 3)["dev"]
+	lock, err := render.ParseLock(envFiles(t, testOptions())["dev"]["kiln.lock.json"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := 0
+	for _, a := range lock.Apps {
+		objects += a.Objects
+	}
+	r, err := render.New(load(t, example), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.SetEnvObjects(objects)
+	if er := r.Merge(context.Background(), "dev", shards, dirsOf(3)); er.Err != nil {
+		t.Fatalf("merge of %d objects, bound %d: %v", objects, objects, er.Err)
+	}
+	r.SetEnvObjects(objects - 1)
+	er := r.Merge(context.Background(), "dev", shards, dirsOf(3))
+	want := fmt.Sprintf("env dev: its apps produce more than %d objects together", objects-1)
+	if er.Err == nil || !strings.Contains(er.Err.Error(), want) || !errors.Is(er.Err, limits.ErrLimit) {
+		t.Errorf("merge of %d objects, bound %d: err = %v, want a limit error saying %q", objects, objects-1, er.Err, want)
 	}
 }
 
