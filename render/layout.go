@@ -102,7 +102,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			for p, ref := range k.refs {
 				er.Objects[p] = ref
 			}
-			lock.Apps[app.Name] = k.lock
+			lock.Apps[app.Name] = keptLock(k.lock, earlier, lock.Source)
 			n := 0
 			for p := range k.files {
 				if strings.HasPrefix(p, dir) {
@@ -178,6 +178,27 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		return nil, err
 	}
 	return files, files.Check()
+}
+
+// keptLock is the lock entry of an app kept from the earlier tree (whose
+// lock is earlier; nil when the app comes from a shard, which rendered it
+// with the merged tree's source): its entry there, with the source that
+// rendered its files, the entry's own or else the earlier header's.
+// That source is left out when it is the new tree's (source): the header
+// then tells the truth for the app too, and a lock stays as a whole render
+// at that source writes it.
+func keptLock(la LockApp, earlier *Lock, source Source) LockApp {
+	if earlier == nil {
+		return la
+	}
+	if la.Source == nil {
+		s := earlier.Source
+		la.Source = &s
+	}
+	if *la.Source == source {
+		la.Source = nil
+	}
+	return la
 }
 
 // layoutApp lays out one app of the env res: its object files and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"sort"
 
 	"github.com/kiln-gitops/kiln/internal/lockfile"
 )
@@ -14,7 +15,8 @@ const LockFile = lockfile.File
 // Provenance fields of kiln.lock.json say where and how a tree was made,
 // not what it holds: the source (repository, commit, dirty), kiln's version
 // and each app's input digest (a comment in a template changes it, not the
-// output). Two trees that differ in these alone deploy the same objects, so
+// output) and own source (an app kiln render --app kept from an earlier
+// render). Two trees that differ in these alone deploy the same objects, so
 // a new source commit that changes no object is no change to promote or
 // show. Everything else in the lock counts: the images above all, which
 // kiln promote --from hands to the next env even when no app of this env
@@ -41,24 +43,55 @@ func lockContent(data []byte) (map[string]any, bool) {
 		for _, a := range apps {
 			if app, ok := a.(map[string]any); ok {
 				delete(app, "inputDigest")
+				delete(app, "source")
 			}
 		}
 	}
 	return m, true
 }
 
-// provesBetter reports whether lock a names a clean source commit and lock
-// b does not (b was rendered outside git or from uncommitted changes): then
-// a's provenance is worth a commit of its own, since only a commit that
-// renders the tree lets kiln verify prove it.
+// provesBetter reports whether one clean source commit rendered all of
+// lock a and none rendered all of lock b (b was rendered outside git or
+// from uncommitted changes, or keeps apps from renders at other commits):
+// then a's provenance is worth a commit of its own, since only a commit
+// that renders the tree lets kiln verify prove it.
 func provesBetter(a, b []byte) bool {
 	la, err1 := ParseLock(a)
 	lb, err2 := ParseLock(b)
 	if err1 != nil || err2 != nil {
 		return false
 	}
-	clean := func(s Source) bool { return s.Commit != "" && !s.Dirty }
-	return clean(la.Source) && !clean(lb.Source)
+	return Proven(la) && !Proven(lb)
+}
+
+// Proven reports whether one clean source commit rendered every app of
+// lock: its source names a commit, without uncommitted changes, and no app
+// was kept from a render at another source (kiln render --app). Only such a
+// tree can kiln verify prove, and kiln promote --from render the next env
+// from.
+func Proven(lock *Lock) bool {
+	if lock.Source.Commit == "" || lock.Source.Dirty {
+		return false
+	}
+	for _, a := range lock.Apps {
+		if a.Source != nil && *a.Source != lock.Source {
+			return false
+		}
+	}
+	return true
+}
+
+// KeptApps returns the apps of lock whose files were rendered from another
+// source than the lock's (LockApp.Source), sorted.
+func KeptApps(lock *Lock) []string {
+	var apps []string
+	for name, a := range lock.Apps {
+		if a.Source != nil && *a.Source != lock.Source {
+			apps = append(apps, name)
+		}
+	}
+	sort.Strings(apps)
+	return apps
 }
 
 // KeepProvenance returns files with old's kiln.lock.json when the two

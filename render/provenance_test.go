@@ -44,6 +44,7 @@ func TestKeepProvenance(t *testing.T) {
 		{name: "other repository URL", files: with(repl(`acme/app"`, `acme/app.git"`), nil), kept: true},
 		{name: "new kiln version", files: with(repl(`"v1"`, `"v2"`), nil), kept: true},
 		{name: "template changed, output not", files: with(repl(`sha256:in1`, `sha256:in2`), nil), kept: true},
+		{name: "app kept from another commit", files: with(repl(`"objects":1}`, `"objects":1,"source":{"commit":"bbbb"}}`), nil), kept: true},
 		{name: "new image", files: with(repl(`web:1"`, `web:2"`), nil)},
 		{name: "new output digest", files: with(repl(`sha256:out1`, `sha256:out2`), nil)},
 		{name: "object changed", files: with(repl(`"aaaa"`, `"bbbb"`), map[string]string{"apps/web/configmap_web.yaml": "a: 2\n"})},
@@ -70,6 +71,8 @@ func TestKeepProvenance(t *testing.T) {
 	for name, unproven := range map[string]string{
 		"dirty":       strings.Replace(lock, `"commit":"aaaa"`, `"commit":"aaaa","dirty":true`, 1),
 		"outside git": strings.Replace(lock, `"repo":"https://github.com/acme/app","commit":"aaaa"`, ``, 1),
+		// kiln render --app kept web from a render at another commit.
+		"app kept": strings.Replace(lock, `"objects":1}`, `"objects":1,"source":{"commit":"bbbb"}}`, 1),
 	} {
 		before := map[string][]byte{"kiln.lock.json": []byte(unproven), "apps/web/configmap_web.yaml": []byte("a: 1\n")}
 		if got := render.KeepProvenance(before, old); string(got["kiln.lock.json"]) != lock {

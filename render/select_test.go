@@ -624,3 +624,94 @@ func TestAppKeptFromAnotherKiln(t *testing.T) {
 		}
 	}
 }
+
+// TestAppKeptSource: apps --app keeps from an earlier render at another
+// commit name it in their lock entry (source); rendered apps, and kept ones
+// whose earlier render had this render's source, name none, so a whole
+// render's lock is as it was. A kept entry's own source survives a
+// further --app render, and a whole render clears it.
+func TestAppKeptSource(t *testing.T) {
+	t.Parallel()
+	at := func(commit string) render.Options {
+		o := testOptions()
+		o.Source = render.Source{Repo: "https://github.com/acme/instavote", Commit: commit}
+		return o
+	}
+	const c1, c2, c3 = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222", "3333333333333333333333333333333333333333"
+	lockOf := func(files map[string][]byte) *render.Lock {
+		t.Helper()
+		l, err := render.ParseLock(files[render.LockFile])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	appsAt := func(commit string, apps []string, earlier map[string]map[string][]byte) map[string]map[string][]byte {
+		o := at(commit)
+		o.Apps = apps
+		o.Earlier = func(env string) (map[string][]byte, error) { return earlier[env], nil }
+		return envFiles(t, o)
+	}
+	first := envFiles(t, at(c1))
+	same := appsAt(c1, []string{"vote"}, first)
+	second := appsAt(c2, []string{"vote"}, first)
+	third := appsAt(c3, []string{"worker"}, second)
+	whole := envFiles(t, at(c3))
+	for env := range first {
+		if l := lockOf(same[env]); len(render.KeptApps(l)) != 0 || strings.Contains(string(same[env][render.LockFile]), `"source": {`+"\n      ") {
+			t.Errorf("env %s: --app at the earlier render's commit: kept apps %v, want none:\n%s", env, render.KeptApps(l), same[env][render.LockFile])
+		}
+		l2 := lockOf(second[env])
+		for name, a := range l2.Apps {
+			switch {
+			case name == "vote" && a.Source != nil:
+				t.Errorf("env %s: rendered app vote has source %+v", env, a.Source)
+			case name != "vote" && (a.Source == nil || a.Source.Commit != c1):
+				t.Errorf("env %s: kept app %s has source %+v, want %s", env, name, a.Source, c1)
+			}
+		}
+		if render.Proven(l2) {
+			t.Errorf("env %s: a lock with kept apps is Proven", env)
+		}
+		l3 := lockOf(third[env])
+		for name, a := range l3.Apps {
+			want := c1
+			switch name {
+			case "worker":
+				want = ""
+			case "vote":
+				want = c2
+			}
+			if got := ""; a.Source != nil {
+				if got = a.Source.Commit; got != want {
+					t.Errorf("env %s: app %s has source %s, want %q", env, name, got, want)
+				}
+			} else if want != "" {
+				t.Errorf("env %s: app %s has no source, want %s", env, name, want)
+			}
+		}
+		if lw := lockOf(whole[env]); len(render.KeptApps(lw)) != 0 || !render.Proven(lw) || strings.Contains(string(whole[env][render.LockFile]), `"source": {`+"\n        ") {
+			t.Errorf("env %s: a whole render's lock names app sources:\n%s", env, whole[env][render.LockFile])
+		}
+	}
+}
+
+// TestLockWithoutAppSources: a lock older kiln wrote has no app sources:
+// every app reads as rendered from its source, and the lock is Proven when
+// that names a clean commit.
+func TestLockWithoutAppSources(t *testing.T) {
+	t.Parallel()
+	old := []byte(`{"kilnVersion":"0.9.0","env":"dev","source":{"repo":"https://github.com/acme/shop","commit":"1111111111111111111111111111111111111111"},"images":{},"apps":{"web":{"engine":"yaml","inputDigest":"sha256:a","outputDigest":"sha256:b","objects":2}}}`)
+	l, err := render.ParseLock(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Apps["web"].Source != nil || len(render.KeptApps(l)) != 0 || !render.Proven(l) {
+		t.Errorf("old lock: web source %+v, kept %v, proven %v", l.Apps["web"].Source, render.KeptApps(l), render.Proven(l))
+	}
+	// Provenance alone: an app's own source is one of its fields.
+	withSource := []byte(strings.Replace(string(old), `"objects":2}`, `"objects":2,"source":{"commit":"2222222222222222222222222222222222222222"}}`, 1))
+	if !render.SameButProvenance(old, withSource) {
+		t.Errorf("an app's source is not a provenance field")
+	}
+}

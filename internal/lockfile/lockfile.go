@@ -44,6 +44,13 @@ type App struct {
 	Objects      int    `json:"objects"`
 	// Images are the container images in the app's output, sorted.
 	Images []string `json:"images,omitempty"`
+	// Source is the code the app's files were rendered from when that is
+	// not the lock's own Source: an app kiln render --app kept from an
+	// earlier render made at another commit (or from uncommitted
+	// changes). nil, and absent from the file, for an app rendered with
+	// the rest of the tree, so a whole render's lock has none, and a lock
+	// older kiln wrote reads as one whose apps all come from its Source.
+	Source *Source `json:"source,omitempty"`
 }
 
 // Source is the code a render came from.
