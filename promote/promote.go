@@ -300,6 +300,9 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if err := r.checkFromDirty(lock); err != nil {
 			return nil, err
 		}
+		if err := r.checkFromKept(lock); err != nil {
+			return nil, err
+		}
 		if err := checkSource(ctx, r.p.Root, r.from, r.env.Name, lock); err != nil {
 			return nil, err
 		}
@@ -372,6 +375,12 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 			return res, err
 		}
 		if err := r.checkNewer(ctx, src, branch, r.lockAt(ctx, heads[branch])); err != nil {
+			return res, err
+		}
+		if err := r.checkKept(ctx, src, r.base, plan.old, plan.oldLock); err != nil {
+			return res, err
+		}
+		if err := r.checkKeptPending(ctx, src, branch, heads[branch]); err != nil {
 			return res, err
 		}
 		if err := r.checkForeign(ctx, branch, heads[branch]); err != nil {
@@ -1355,6 +1364,13 @@ func commitMessage(env, from string, lock *render.Lock) (string, string) {
 	if from != "" {
 		fmt.Fprintf(&b, "Promoted from env %s, with its images.\n", from)
 	}
+	if kept := render.KeptApps(lock); len(kept) > 0 {
+		parts := make([]string, len(kept))
+		for i, app := range kept {
+			parts[i] = app + " at " + sourceName(*lock.Apps[app].Source)
+		}
+		fmt.Fprintf(&b, "Not rendered at this commit, kept as earlier renders made them (kiln render --app): %s.\n", strings.Join(parts, ", "))
+	}
 	b.WriteString("\nKiln-Env: " + env + "\n")
 	if sha != "" {
 		b.WriteString("Kiln-Source-Commit: " + sha + "\n")
@@ -1765,6 +1781,9 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		if err := r.checkNewer(ctx, src, r.base, pl.oldLock); err != nil {
 			return "", err
 		}
+		if err := r.checkKept(ctx, src, r.base, pl.old, pl.oldLock); err != nil {
+			return "", err
+		}
 		if err := r.guard(pl, nil); err != nil {
 			return "", err
 		}
@@ -1888,6 +1907,16 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen s
 		}
 		return 0, err
 	}
+	// An app this tree kept from an earlier render (kiln render --app)
+	// that the branch holds from a newer one: the manifests branch does
+	// not hold that change, so the pull request is not out of date.
+	if lines, err := r.keptConflictsAt(ctx, src, seen); err != nil || len(lines) > 0 {
+		if len(lines) > 0 {
+			fmt.Fprintf(r.log, "warning: env %s: %s holds %s otherwise than this tree, which kept %s from earlier renders, so its pull request stays open: %s\n",
+				r.env.Name, branch, words.Count(len(lines), "app"), pick(len(lines), "it", "them"), strings.Join(lines, "; "))
+		}
+		return 0, err
+	}
 	// A commit someone pushed onto the branch (a reviewer's fix) is a
 	// change the manifests branch does not hold: closing the pull request
 	// would shelve it with a comment saying there is nothing left.
@@ -1943,8 +1972,27 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen s
 // checkDirty refuses a tree rendered from uncommitted changes, unless
 // AllowDirty: the commit its lock names does not render it. It looks at the
 // lock, so a tree from --rendered is judged as its render recorded it.
+//
+// An app kept from an earlier render (kiln render --app) that was made
+// from uncommitted changes (its lock entry's source.dirty) counts too: the
+// tree holds what no commit renders all the same.
 func (r *run) checkDirty(src *source) error {
-	if !src.lock.Source.Dirty || r.opts.AllowDirty {
+	if r.opts.AllowDirty {
+		return nil
+	}
+	var dirtyApps []string
+	for _, app := range render.KeptApps(src.lock) {
+		if src.lock.Apps[app].Source.Dirty {
+			dirtyApps = append(dirtyApps, app)
+		}
+	}
+	const hint = "commit or stash the changes (git status) and promote again, or pass --allow-dirty (KILN_ALLOW_DIRTY=true) to promote them as they are"
+	if !src.lock.Source.Dirty && len(dirtyApps) > 0 {
+		return &diag.Error{Msg: fmt.Sprintf("env %s keeps %s from an earlier render of a working tree with uncommitted changes (kiln render --app kept %s; kiln.lock.json: apps' source.dirty), so no commit renders %s: %s",
+			r.env.Name, words.Count(len(dirtyApps), "app"), pick(len(dirtyApps), "it", "them"), pick(len(dirtyApps), "it", "them"), words.First(dirtyApps, 5)),
+			Hint: "render " + pick(len(dirtyApps), "it", "them") + " again once the changes are committed (--app " + strings.Join(dirtyApps, " --app ") + ", or the whole env), or pass --allow-dirty (KILN_ALLOW_DIRTY=true) to promote the tree as it is"}
+	}
+	if !src.lock.Source.Dirty {
 		return nil
 	}
 	at := ""
@@ -1952,7 +2000,7 @@ func (r *run) checkDirty(src *source) error {
 		at = " than its commit " + short(c)
 	}
 	return &diag.Error{Msg: fmt.Sprintf("env %s was rendered from a working tree with uncommitted changes (kiln.lock.json: source.dirty), so it holds more%s", r.env.Name, at),
-		Hint: "commit or stash the changes (git status) and promote again, or pass --allow-dirty (KILN_ALLOW_DIRTY=true) to promote them as they are"}
+		Hint: hint}
 }
 
 // checkFromDirty refuses to promote from an env whose tree was rendered

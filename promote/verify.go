@@ -15,6 +15,7 @@ import (
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
@@ -122,6 +123,14 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 		Files: []FileChange{}, Unverifiable: []string{}}
 	if opts.Version != "" && lock.KilnVersion != opts.Version {
 		fmt.Fprintf(r.log, "note: the lock was written by kiln %s, this is kiln %s; a difference may come from that\n", lock.KilnVersion, opts.Version)
+	}
+	if kept := render.KeptApps(lock); len(kept) > 0 {
+		parts := make([]string, len(kept))
+		for i, app := range kept {
+			parts[i] = app + " at " + sourceName(*lock.Apps[app].Source)
+		}
+		fmt.Fprintf(r.log, "note: the lock keeps %s from earlier renders (kiln render --app): %s; %s did not render %s, so %s may differ\n",
+			words.Count(len(kept), "app"), words.First(parts, 5), short(commit), pick(len(kept), "it", "them"), pick(len(kept), "its files", "their files"))
 	}
 
 	wt, cleanup, err := worktree(ctx, p.Root, commit, opts.WorkDir, opts.GitEnv)

@@ -3,8 +3,10 @@ package prbody
 import (
 	"fmt"
 	"html"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -299,7 +301,35 @@ func head(in Input) string {
 		parts = append(parts, "promoted from "+code(in.PromotedFrom)+" (its images and source commit)")
 	}
 	b.WriteString(strings.Join(parts, ", ") + ".\n\n")
+	if kept := keptApps(in.New); len(kept) > 0 {
+		b.WriteString("Not rendered at this commit: kept as earlier renders made them (`kiln render --app`): " + strings.Join(kept, ", ") + ".\n\n")
+	}
 	return b.String()
+}
+
+// keptApps names the apps of lock whose files another source than the
+// lock's rendered (lockfile.App.Source), each with that source's commit,
+// in name order.
+func keptApps(lock *lockfile.Lock) []string {
+	if lock == nil {
+		return nil
+	}
+	var kept []string
+	for _, name := range slices.Sorted(maps.Keys(lock.Apps)) {
+		s := lock.Apps[name].Source
+		if s == nil || *s == lock.Source {
+			continue
+		}
+		at := "outside git"
+		if s.Commit != "" {
+			at = "at " + code(short(s.Commit))
+		}
+		if s.Dirty {
+			at += " with uncommitted changes"
+		}
+		kept = append(kept, code(name)+" "+at)
+	}
+	return kept
 }
 
 // unappliable is the warning about changes Flux cannot apply, "" for none.
