@@ -275,3 +275,29 @@ func TestPromoteAppsKeptFromBaseRefused(t *testing.T) {
 		t.Errorf("kiln/staging moved to %s", got)
 	}
 }
+
+// TestAppKeptDirtyRefused: an app kept from a render of uncommitted
+// changes makes the tree one no commit renders, as a dirty render does:
+// refused unless AllowDirty.
+func TestAppKeptDirtyRefused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	out := t.TempDir()
+	ro := f.opts(t, "dev", nil).Render
+	dirty := ro
+	dirty.Source.Dirty = true
+	renderTo(t, f, "dev", dirty, out)
+	f.commitCode(t, cacheSize("128"), "cache: bigger")
+	ro.Apps = []string{"cache"}
+	renderTo(t, f, "dev", ro, out)
+	o := f.opts(t, "dev", &bytes.Buffer{})
+	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
+	_, err := promote(t, f, o)
+	if err == nil || !strings.Contains(err.Error(), "env dev keeps 1 app from an earlier render of a working tree with uncommitted changes") || !strings.Contains(err.Error(), "--allow-dirty") {
+		t.Fatalf("promotion of a tree keeping web from a dirty render: %v, want it refused naming --allow-dirty", err)
+	}
+	o.AllowDirty = true
+	if res, err := promote(t, f, o); err != nil || !res.Changed {
+		t.Fatalf("--allow-dirty: %+v, %v", res, err)
+	}
+}
