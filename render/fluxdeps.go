@@ -192,6 +192,24 @@ func (r *Renderer) fluxDependsOn(res *envconfig.Resolved, runs []*appRun, g *gra
 // wait, one naming another app's object is refused already.
 func (r *Renderer) healthCheckCycles(res *envconfig.Resolved, scopes *scope.Scopes, owners map[string]owner, g *graph.Graph) []error {
 	var errs []error
+	eachHealthCheckOwner(res, scopes, owners, func(a envconfig.ResolvedApp, i int, hc envconfig.HealthCheck, o owner) {
+		if o.app == a.Name || !g.Reaches(o.app, a.Name) {
+			return
+		}
+		errs = append(errs, &diag.Error{File: cmp.Or(hc.File, r.configFile()), Line: hc.Line, App: a.Name,
+			Msg: fmt.Sprintf("flux.healthChecks[%d] (%s %s) waits for %s, which app %s applies%s, but app %s depends on app %s: "+
+				"Flux applies it only once app %s is Ready, which it is only once the check passes, so neither is ever Ready",
+				i, hc.Kind, hc.Name, objRef(o.obj), o.app, at(o.obj), o.app, a.Name, a.Name),
+			Hint: fmt.Sprintf("remove the entry, or make app %s depend on app %s instead of the other way round", a.Name, o.app)})
+	})
+	return errs
+}
+
+// eachHealthCheckOwner calls f for each flux.healthChecks entry (the i-th
+// of app a) that names an object of the env's output (owners: by
+// objectKey), with that object's owner. An entry without apiVersion names
+// the app's own object and is left out.
+func eachHealthCheckOwner(res *envconfig.Resolved, scopes *scope.Scopes, owners map[string]owner, f func(a envconfig.ResolvedApp, i int, hc envconfig.HealthCheck, o owner)) {
 	for _, a := range res.Apps {
 		for i, hc := range a.Flux.HealthChecks {
 			if hc.APIVersion == "" {
@@ -201,18 +219,11 @@ func (r *Renderer) healthCheckCycles(res *envconfig.Resolved, scopes *scope.Scop
 			if ns != "" && scopes.Known(hc.APIVersion, hc.Kind) && !scopes.Namespaced(hc.APIVersion, hc.Kind) {
 				ns = ""
 			}
-			o, ok := owners[objectKey(group(hc.APIVersion), hc.Kind, ns, hc.Name)]
-			if !ok || o.app == a.Name || !g.Reaches(o.app, a.Name) {
-				continue
+			if o, ok := owners[objectKey(group(hc.APIVersion), hc.Kind, ns, hc.Name)]; ok {
+				f(a, i, hc, o)
 			}
-			errs = append(errs, &diag.Error{File: cmp.Or(hc.File, r.configFile()), Line: hc.Line, App: a.Name,
-				Msg: fmt.Sprintf("flux.healthChecks[%d] (%s %s) waits for %s, which app %s applies%s, but app %s depends on app %s: "+
-					"Flux applies it only once app %s is Ready, which it is only once the check passes, so neither is ever Ready",
-					i, hc.Kind, hc.Name, objRef(o.obj), o.app, at(o.obj), o.app, a.Name, a.Name),
-				Hint: fmt.Sprintf("remove the entry, or make app %s depend on app %s instead of the other way round", a.Name, o.app)})
 		}
 	}
-	return errs
 }
 
 // neverReadyUnderWait refuses, in an app whose Kustomization has wait:

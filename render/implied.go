@@ -58,24 +58,11 @@ func (r *Renderer) impliedEdges(res *envconfig.Resolved, runs []*appRun, scopes 
 			}
 		}
 	}
-	for _, a := range res.Apps {
-		for i, hc := range a.Flux.HealthChecks {
-			if hc.APIVersion == "" {
-				continue
-			}
-			ns := hc.Namespace
-			if ns != "" && scopes.Known(hc.APIVersion, hc.Kind) && !scopes.Namespaced(hc.APIVersion, hc.Kind) {
-				ns = ""
-			}
-			o, ok := owners[objectKey(group(hc.APIVersion), hc.Kind, ns, hc.Name)]
-			if !ok {
-				continue
-			}
-			add(impliedEdge{from: a.Name, to: o.app, kind: "healthCheck",
-				why: fmt.Sprintf("%s needs %s: its flux.healthChecks[%d] (%s:%d) waits for %s, which app %s applies%s",
-					a.Name, o.app, i, cmp.Or(hc.File, r.configFile()), hc.Line, objRef(o.obj), o.app, at(o.obj))})
-		}
-	}
+	eachHealthCheckOwner(res, scopes, owners, func(a envconfig.ResolvedApp, i int, hc envconfig.HealthCheck, o owner) {
+		add(impliedEdge{from: a.Name, to: o.app, kind: "healthCheck",
+			why: fmt.Sprintf("%s needs %s: its flux.healthChecks[%d] (%s:%d) waits for %s, which app %s applies%s",
+				a.Name, o.app, i, cmp.Or(hc.File, r.configFile()), hc.Line, objRef(o.obj), o.app, at(o.obj))})
+	})
 	return out
 }
 
