@@ -819,6 +819,27 @@ func TestWriteNamesTheLockThatDoesNotParse(t *testing.T) {
 	}
 }
 
+// TestCheckAllocations: Check runs twice an env on every render, over
+// trees of up to 100,000 files; folding every path and folder to compare
+// them allocated about eight times per file and took eight times as long
+// as the rest of Check. A tree with an upper-case name (a chart's
+// Chart.yaml in high-level/) must not cost that.
+func TestCheckAllocations(t *testing.T) {
+	f := Files{"high-level/app-0001/Chart.yaml": nil}
+	for a := range 100 {
+		for o := range 100 {
+			f[fmt.Sprintf("apps/app-%04d/deployment_object-%03d.yaml", a, o)] = nil
+		}
+	}
+	if n := testing.AllocsPerRun(3, func() {
+		if err := f.Check(); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 100 {
+		t.Errorf("Check of %d files: %v allocations, want at most 100", len(f), n)
+	}
+}
+
 // TestCheckCase: paths that differ only in case, two files or a file and
 // a folder, are refused, naming both, the same error whatever the map's
 // order; paths that share a folder spelled alike are fine.
@@ -834,6 +855,13 @@ func TestCheckCase(t *testing.T) {
 			want: "output paths high-level/a/Deploy.yaml and high-level/a/deploy.yaml differ only in case"},
 		{name: "a file and a folder", files: []string{"high-level/a/Base", "high-level/a/base/x.yaml"},
 			want: "output paths high-level/a/Base and high-level/a/base/ differ only in case"},
+		{name: "a folder and a file", files: []string{"high-level/a/base", "high-level/a/Base/x.yaml"},
+			want: "output paths high-level/a/base and high-level/a/Base/ differ only in case"},
+		{name: "non-ASCII", files: []string{"high-level/a/caf\u00e9.yaml", "high-level/a/CAF\u00c9.yaml"},
+			want: "output paths high-level/a/CAF\u00c9.yaml and high-level/a/caf\u00e9.yaml differ only in case"},
+		{name: "two upper-case spellings", files: []string{"high-level/a/Chart.yaml", "high-level/a/CHART.yaml", "high-level/a/x.yaml"},
+			want: "output paths high-level/a/CHART.yaml and high-level/a/Chart.yaml differ only in case"},
+		{name: "upper case alone", files: []string{"high-level/a/Chart.yaml", "high-level/a/templates/x.yaml", "apps/a/x.yaml"}},
 	} {
 		for range 5 {
 			f := Files{}
