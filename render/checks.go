@@ -831,8 +831,9 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 	if g != nil {
 		errs = append(errs, r.fluxDependsOn(res, runs, g)...)
 		errs = append(errs, r.healthCheckCycles(res, scopes, owners, g)...)
-		cycleErrs, onCycle := r.impliedCycles(res, r.impliedEdges(res, runs, scopes, owners, crdAt, nsAt), g)
+		cycleErrs, cycleWarns, onCycle := r.impliedCycles(res, r.impliedEdges(res, runs, scopes, owners, crdAt, nsAt), g)
 		errs = append(errs, cycleErrs...)
+		*warns = append(*warns, cycleWarns...)
 		// One graph walk per app that defines a CRD or creates a
 		// namespace, however many apps and objects use it: the checks
 		// stay linear in objects.

@@ -86,9 +86,21 @@ const maxImpliedCycles = 20
 // returned pairs are the implied edges of the reported cycles, whose
 // missing dependsOn is then not asked for. Linear in apps plus edges
 // (Tarjan's components, one breadth-first search per component).
-func (r *Renderer) impliedCycles(res *envconfig.Resolved, edges []impliedEdge, g *graph.Graph) ([]error, map[appEdge]bool) {
+//
+// Only a cycle that holds a dependsOn entry or a CRD's order is an error.
+// One made of nothing but namespace and health-check orders (binding
+// false) is a warning, an error under --strict: no dependsOn can order
+// its apps, but Flux converges without one, since kustomize-controller
+// applies a Kustomization's Namespaces (and CRDs) before its other
+// objects (fluxcd/pkg ssa ApplyAllStaged) even when the rest then fails,
+// and a health check waits for another app's object without holding up
+// that app's apply: each app's retry succeeds once the other has been
+// applied. Without dependsOn only the CRD order is an error (the
+// missing-dependsOn check), the namespace order a warning; a cycle of
+// those is no worse.
+func (r *Renderer) impliedCycles(res *envconfig.Resolved, edges []impliedEdge, g *graph.Graph) ([]error, []diag.Warning, map[appEdge]bool) {
 	if len(edges) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	names := make([]string, len(res.Apps))
 	index := make(map[string]int, len(res.Apps))
@@ -127,7 +139,23 @@ func (r *Renderer) impliedCycles(res *envconfig.Resolved, edges []impliedEdge, g
 	}
 
 	comp := components(adj)
+	// binding: the component holds a dependsOn entry or a CRD's order
+	// between two of its apps.
+	binding := map[int]bool{}
+	for i := range names {
+		for j := range deps[i] {
+			if comp[j] == comp[i] {
+				binding[comp[i]] = true
+			}
+		}
+		for j, e := range implied[i] {
+			if comp[j] == comp[i] && e.kind == "crd" {
+				binding[comp[i]] = true
+			}
+		}
+	}
 	var errs []error
+	var warns []diag.Warning
 	onCycle := map[appEdge]bool{}
 	done := map[int]bool{}
 	// The first implied edge of each component, in the order found.
@@ -193,13 +221,21 @@ func (r *Renderer) impliedCycles(res *envconfig.Resolved, edges []impliedEdge, g
 			cycle[k] = names[v]
 		}
 		first := res.Apps[i]
+		if !binding[c] {
+			warns = append(warns, diag.Warning{File: r.configFile(), Line: first.Line, App: first.Name,
+				Msg: fmt.Sprintf("dependency cycle that objects imply: %s; no dependsOn can order these apps: %s; Flux converges only by retrying, each app failing or unready until the other has been applied",
+					strings.Join(cycle, " -> "), strings.Join(why, "; ")),
+				Hint: "move the Namespace behind one of these orders into the app that needs it, or into an app both depend on, or move the objects that need it, or remove a flux.healthChecks entry of the cycle; " +
+					"do not add a dependsOn for these orders: it would make a cycle Flux waits on forever"})
+			continue
+		}
 		errs = append(errs, &diag.Error{File: r.configFile(), Line: first.Line, App: first.Name,
 			Msg: fmt.Sprintf("dependency cycle that objects imply: %s; these orders cannot all hold: %s",
 				strings.Join(cycle, " -> "), strings.Join(why, "; ")),
 			Hint: "move the CustomResourceDefinition or Namespace behind one of these orders into the app that needs it, or into an app both depend on, " +
 				"or move the objects that need it; a dependsOn entry or flux.healthChecks entry in the cycle can be removed instead"})
 	}
-	return errs, onCycle
+	return errs, warns, onCycle
 }
 
 // components returns the strongly connected component of each node of
