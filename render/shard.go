@@ -184,6 +184,12 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 				Hint: "give every shard's folder (kiln render --shard i/n for each i of n)"})
 			continue
 		}
+		if objects > r.envObjects {
+			// Past the bound: the env fails with the limit error below,
+			// and the other apps' files are not parsed into objects, a
+			// few times their size in memory, n shards' worth.
+			continue
+		}
 		run := &appRun{app: app}
 		if err := keep(run, trees[i], locks[i], er.Redactor, keptFrom{dir: dirs[i], hint: shardHint}); err != nil {
 			errs = append(errs, err)

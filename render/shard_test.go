@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -144,6 +145,44 @@ func TestShardMergeEnvObjectsBound(t *testing.T) {
 	want := fmt.Sprintf("env dev: its apps produce more than %d objects together", objects-1)
 	if er.Err == nil || !strings.Contains(er.Err.Error(), want) || !errors.Is(er.Err, limits.ErrLimit) {
 		t.Errorf("merge of %d objects, bound %d: err = %v, want a limit error saying %q", objects, objects-1, er.Err, want)
+	}
+}
+
+// TestShardMergeStopsParsingPastBound: once the apps parsed pass the
+// bound, the merge parses no other app's files: it fails anyway, and n
+// shards' objects would be parsed back into memory for nothing. Every
+// app's files but the first app's are broken (not YAML, nor what the
+// shard's lock records): past the bound none of them is read, so the
+// limit error is the only one.
+func TestShardMergeStopsParsingPastBound(t *testing.T) {
+	t.Parallel()
+	shards := renderShards(t, 3)["dev"]
+	p := load(t, example)
+	first := p.Apps[0].Name
+	broken := 0
+	for _, tree := range shards {
+		for path := range tree {
+			if strings.HasPrefix(path, "apps/") && !strings.HasPrefix(path, "apps/"+first+"/") {
+				tree[path] = []byte("kind: [unclosed\n")
+				broken++
+			}
+		}
+	}
+	if broken == 0 {
+		t.Fatal("no app file to break")
+	}
+	r, err := render.New(p, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.SetEnvObjects(0)
+	er := r.Merge(context.Background(), "dev", shards, dirsOf(3))
+	if er.Err == nil || !errors.Is(er.Err, limits.ErrLimit) {
+		t.Fatalf("merge past the bound: err = %v, want a limit error", er.Err)
+	}
+	if n := len(diag.Flatten(er.Err)); n != 1 {
+		t.Errorf("merge past the bound: %d errors, want only the limit error:\n%v", n, er.Err)
 	}
 }
 
