@@ -353,7 +353,9 @@ func suspendedFlux(runs []*appRun) []diag.Warning {
 				continue
 			}
 			s, err := n.Pipe(kyaml.Lookup("spec", "suspend"))
-			if err != nil || s == nil || s.YNode().Value != "true" {
+			// As the cluster reads it: True and TRUE are YAML's true too
+			// (flux.ObjectRef reads spec.paused so).
+			if err != nil || s == nil || s.YNode().Kind != kyaml.ScalarNode || s.YNode().ShortTag() != kyaml.NodeTagBool || !strings.EqualFold(s.YNode().Value, "true") {
 				continue
 			}
 			warns = append(warns, diag.Warning{File: o.File, Line: o.LineOf(s.YNode()), App: run.app.Name, Object: objRef(o),
