@@ -3,6 +3,7 @@ package promote
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -27,5 +28,17 @@ func TestCommitMessageOfAForeignLock(t *testing.T) {
 	}
 	if !strings.Contains(msg, "\nKiln-Env: dev\n") {
 		t.Errorf("message lost its own trailer:\n%s", msg)
+	}
+}
+
+// TestCommitTitleWholeCharacters: the title's short commit is cut in
+// characters, so a lock's commit that is no hex id gives valid UTF-8.
+func TestCommitTitleWholeCharacters(t *testing.T) {
+	t.Parallel()
+	lock := &render.Lock{}
+	lock.Source.Commit = "ééééééééé"
+	title, _ := commitMessage("dev", "", lock)
+	if !utf8.ValidString(title) || !strings.HasSuffix(title, " ← ééééééé") {
+		t.Errorf("title %q: want the commit's first 7 characters, whole", title)
 	}
 }

@@ -1330,8 +1330,10 @@ func (r *run) mermaid(src *source, pl *plan) string {
 
 // short abbreviates a commit for titles and messages.
 func short(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
+	// In runes: a lock's commit is anyone's who can push to a pull
+	// request's branch, and need not be hex.
+	if r := []rune(sha); len(r) > 7 {
+		return string(r[:7])
 	}
 	return sha
 }
