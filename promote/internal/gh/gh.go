@@ -425,8 +425,8 @@ func (g *GitHub) hasComment(ctx context.Context, owner, repo string, number int,
 }
 
 // UnknownCommitError is a commit whose statuses GitHub would not show:
-// after every attempt it answered that it knows no such commit (404, 422
-// "No commit found for SHA"), or answered for another commit. Just after
+// after every attempt it answered that it knows no such commit (422 "No
+// commit found for SHA"), or answered for another commit. Just after
 // the push that made a commit, GitHub's API may not know it for a few
 // seconds; past that, the commit is not in the repository asked.
 type UnknownCommitError struct {
@@ -457,8 +457,10 @@ func unknownCommit(ref string, err error) *UnknownCommitError {
 	if !errors.As(err, &er) || er.Response == nil {
 		return nil
 	}
-	switch er.Response.StatusCode {
-	case http.StatusNotFound, http.StatusUnprocessableEntity:
+	// Only 422: GitHub answers a commit it does not know with it. A 404
+	// is a repository the token cannot read (or none), which waiting does
+	// not mend; it fails at once, as before.
+	if er.Response.StatusCode == http.StatusUnprocessableEntity {
 		return &UnknownCommitError{Ref: ref, Status: er.Response.StatusCode, Message: er.Message}
 	}
 	return nil
@@ -480,7 +482,7 @@ func isSHA(ref string) bool {
 
 // Statuses implements Client. The statuses of a commit pushed a moment
 // ago may not be readable yet: GitHub answers 422 "No commit found for
-// SHA" (or 404), or, for a full commit id, an API replica answers for
+// SHA", or, for a full commit id, an API replica answers for
 // another commit. Those answers are asked again with backoff, as often as
 // other failures (Options.MaxRetries), then end in an UnknownCommitError.
 func (g *GitHub) Statuses(ctx context.Context, owner, repo, ref string) ([]Status, error) {

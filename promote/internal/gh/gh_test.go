@@ -303,9 +303,10 @@ func TestStatusesPaginated(t *testing.T) {
 }
 
 // TestStatusesLag: just after a push GitHub's API may not know the new
-// commit (422 "No commit found for SHA", or 404) or may answer for the
-// previous one; Statuses asks again with backoff, a bounded number of
-// times, and then says what it expected and what GitHub answered.
+// commit (422 "No commit found for SHA") or may answer for the previous
+// one; Statuses asks again with backoff, a bounded number of times, and
+// then says what it expected and what GitHub answered. A 404 (a repository
+// the token cannot read) is no lag: it fails at once.
 func TestStatusesLag(t *testing.T) {
 	t.Parallel()
 	const (
@@ -319,7 +320,6 @@ func TestStatusesLag(t *testing.T) {
 		wantErr string // "" when the statuses come through
 	}{
 		{name: "422 twice", faults: []ghfake.Fault{ghfake.UnknownCommit(sha), ghfake.UnknownCommit(sha)}, waits: []time.Duration{time.Second, 2 * time.Second}},
-		{name: "404", faults: []ghfake.Fault{ghfake.ServerError(http.StatusNotFound)}, waits: []time.Duration{time.Second}},
 		{name: "the previous commit", faults: []ghfake.Fault{ghfake.StaleCommit(stale)}, waits: []time.Duration{time.Second}},
 		{
 			name:    "422 past the bound",
@@ -354,6 +354,17 @@ func TestStatusesLag(t *testing.T) {
 				t.Fatalf("err = %v\nwant %s", err, tc.wantErr)
 			}
 		})
+	}
+
+	// 404: no wait, no UnknownCommitError.
+	{
+		c, f, rec := setup(t)
+		f.Inject(ghfake.RouteCombinedStatus, ghfake.ServerError(http.StatusNotFound))
+		_, err := c.Statuses(t.Context(), "acme", "manifests", sha)
+		var lag *UnknownCommitError
+		if err == nil || errors.As(err, &lag) || len(rec.waits()) != 0 {
+			t.Errorf("404: err = %v after %d waits, want a failure at once", err, len(rec.waits()))
+		}
 	}
 
 	// The context ends while it waits: no more attempts.
