@@ -3,6 +3,7 @@ package validate
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/version"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -19,7 +20,8 @@ import (
 // the apiextensions.k8s.io/v1 OpenAPI documents of k8s.io/kubernetes 1.24
 // to 1.37: a validation rule's messageExpression (1.27), reason and
 // fieldPath (1.28), optionalOldSelf (1.29), and a version's
-// selectableFields (1.30). controller-gen writes them from markers, so a
+// selectableFields (1.30); and x-kubernetes-validations itself (1.23,
+// behind a gate until 1.25, which the API server of 1.23 and 1.24 drops). controller-gen writes them from markers, so a
 // chart's CRDs carry them whatever cluster the chart is installed on; an
 // older API server does not know them, and Flux's server-side apply of the
 // CRD fails. Two of them were behind gates for a release after that
@@ -39,6 +41,11 @@ var crdRuleFields = []struct {
 	{"optionalOldSelf", 29, "CRDValidationRatcheting"},
 }
 
+// rulesSince is the release that added x-kubernetes-validations to a
+// schema, alpha and off (rulesGate): an older API server has no such
+// field, and its server-side apply refuses the CRD.
+const rulesSince = 23
+
 // selectableFieldsSince is the release that added a version's
 // selectableFields, the newest of these fields; CustomResourceFieldSelectors
 // kept them from 1.31.
@@ -53,7 +60,7 @@ type crdField struct {
 }
 
 // crdAddedFields returns the fields of a CRD object's v1 form that
-// releases after 1.24 added, in the order written.
+// releases after 1.22 added, in the order written.
 func crdAddedFields(o templates.Object) []crdField {
 	var out []crdField
 	_, versions := entry(o.Node.YNode(), "spec")
@@ -68,6 +75,9 @@ func crdAddedFields(o templates.Object) []crdField {
 		}
 		_, s := entry(v, "schema")
 		if _, root := entry(s, "openAPIV3Schema"); root != nil {
+			walkCRDRules(root, at+".schema.openAPIV3Schema", func(key, _ *kyaml.Node, p string) {
+				out = append(out, crdField{p, key, rulesSince, rulesGate})
+			})
 			walkCRDSchema(root, at+".schema.openAPIV3Schema", func(rule *kyaml.Node, p string) {
 				for _, f := range crdRuleFields {
 					if k, val := entry(rule, f.key); k != nil && val.Tag != kyaml.NodeTagNull {
@@ -148,6 +158,11 @@ func crdNewerErrors(o templates.Object, kube *version.Version) []error {
 		if f.since <= int(kube.Minor()) {
 			continue
 		}
+		if kube.Minor() < rulesSince && strings.Contains(f.path, ".x-kubernetes-validations[") {
+			// A rule's own newer field, in a list the API lacks: the
+			// list's error says it.
+			continue
+		}
 		d := diag.Error{File: o.File, Line: o.LineOf(f.key), Object: objectOf(o.Node), Field: f.path}
 		d.Msg, d.Hint = newerMsg(crdGVK, newerField{f.path, f.since}, kube)
 		d.Hint += ", or take the CRDs of a release of the chart or operator made for Kubernetes " + fmt.Sprintf("%d.%d", kube.Major(), kube.Minor())
@@ -164,7 +179,9 @@ func (e *Env) crdDropped(o templates.Object) []Dropped {
 	}
 	out := e.crdRulesDropped(o)
 	for _, f := range crdAddedFields(o) {
-		if f.gate == "" || f.since > int(e.kube.Minor()) || apirules.GateOn(f.gate, e.kube) {
+		// The rules themselves are crdRulesDropped's: what dropping them
+		// does differs.
+		if f.gate == "" || f.gate == rulesGate || f.since > int(e.kube.Minor()) || apirules.GateOn(f.gate, e.kube) {
 			continue
 		}
 		effect := "field selectors on these fields are refused"
@@ -189,7 +206,8 @@ const rulesGate = "CustomResourceValidationExpressions"
 // crdRulesDropped returns each x-kubernetes-validations field of the CRD
 // object o when the API server of the env's kubeVersion drops them.
 func (e *Env) crdRulesDropped(o templates.Object) []Dropped {
-	if e.rules {
+	// Before 1.23 the field is not in the API at all: crdNewerErrors.
+	if e.rules || e.kube.Minor() < rulesSince {
 		return nil
 	}
 	var out []Dropped

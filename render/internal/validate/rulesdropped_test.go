@@ -12,7 +12,7 @@ import (
 // x-kubernetes-validations (CustomResourceValidationExpressions is alpha
 // and off), so it enforces none of them and refuses no CRD for them.
 // kiln does the same there, warning at the field's line; from 1.25 it
-// enforces them.
+// enforces them. Before 1.23 the field is not in the API: an error.
 func TestRulesDroppedBefore125(t *testing.T) {
 	t.Parallel()
 	crdDoc, err := os.ReadFile("testdata/widget-crd.yaml")
@@ -31,6 +31,8 @@ func TestRulesDroppedBefore125(t *testing.T) {
 		{kube: "1.24.0", crd: string(crdDoc), cr: broken, dropped: true},
 		{kube: "1.24.0", crd: uncompiled, cr: widget, dropped: true},
 		{kube: "1.23.5", crd: string(crdDoc), cr: broken, dropped: true},
+		// 1.22 has no such field: server-side apply refuses the CRD.
+		{kube: "1.22.0", crd: string(crdDoc), cr: widget, wantErr: `field "` + rulesAt + `" is not in the API of Kubernetes 1.22 (apiextensions.k8s.io/v1 CustomResourceDefinition has it from 1.23)`},
 		{kube: "1.25.0", crd: string(crdDoc), cr: broken, wantErr: "minReplicas must not exceed maxReplicas"},
 		{kube: "1.25.0", crd: uncompiled, cr: widget, wantErr: "compil"},
 		{kube: "", crd: string(crdDoc), cr: broken, wantErr: "minReplicas must not exceed maxReplicas"},
