@@ -184,7 +184,8 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 // lock is earlier; nil when the app comes from a shard, which rendered it
 // with the merged tree's source): its entry there, with the source that
 // rendered its files, the entry's own or else the earlier header's.
-// That source is left out when it is the new tree's (source): the header
+// That source is left out when it names the new tree's code (source,
+// SameCode: the commit, whatever URL the clone gives the repository): the header
 // then tells the truth for the app too, and a lock stays as a whole render
 // at that source writes it.
 func keptLock(la LockApp, earlier *Lock, source Source) LockApp {
@@ -195,7 +196,7 @@ func keptLock(la LockApp, earlier *Lock, source Source) LockApp {
 		s := earlier.Source
 		la.Source = &s
 	}
-	if *la.Source == source {
+	if la.Source.SameCode(source) {
 		la.Source = nil
 	}
 	return la

@@ -74,7 +74,7 @@ func Proven(lock *Lock) bool {
 		return false
 	}
 	for _, a := range lock.Apps {
-		if a.Source != nil && *a.Source != lock.Source {
+		if a.Source != nil && !a.Source.SameCode(lock.Source) {
 			return false
 		}
 	}
@@ -86,7 +86,7 @@ func Proven(lock *Lock) bool {
 func KeptApps(lock *Lock) []string {
 	var apps []string
 	for name, a := range lock.Apps {
-		if a.Source != nil && *a.Source != lock.Source {
+		if a.Source != nil && !a.Source.SameCode(lock.Source) {
 			apps = append(apps, name)
 		}
 	}

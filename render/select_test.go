@@ -654,12 +654,24 @@ func TestAppKeptSource(t *testing.T) {
 	}
 	first := envFiles(t, at(c1))
 	same := appsAt(c1, []string{"vote"}, first)
+	// The same commit in another clone, whose origin has another URL
+	// (CI's https://, a laptop's ssh): the same code, no kept source.
+	otherClone := func() map[string]map[string][]byte {
+		o := at(c1)
+		o.Source.Repo = "git@github.com:acme/instavote.git"
+		o.Apps = []string{"vote"}
+		o.Earlier = func(env string) (map[string][]byte, error) { return first[env], nil }
+		return envFiles(t, o)
+	}()
 	second := appsAt(c2, []string{"vote"}, first)
 	third := appsAt(c3, []string{"worker"}, second)
 	whole := envFiles(t, at(c3))
 	for env := range first {
 		if l := lockOf(same[env]); len(render.KeptApps(l)) != 0 || strings.Contains(string(same[env][render.LockFile]), `"source": {`+"\n      ") {
 			t.Errorf("env %s: --app at the earlier render's commit: kept apps %v, want none:\n%s", env, render.KeptApps(l), same[env][render.LockFile])
+		}
+		if l := lockOf(otherClone[env]); len(render.KeptApps(l)) != 0 || !render.Proven(l) || strings.Contains(string(otherClone[env][render.LockFile]), `"source": {`+"\n      ") {
+			t.Errorf("env %s: --app at the earlier render's commit in another clone: kept apps %v, want none:\n%s", env, render.KeptApps(l), otherClone[env][render.LockFile])
 		}
 		l2 := lockOf(second[env])
 		for name, a := range l2.Apps {

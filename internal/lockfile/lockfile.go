@@ -66,6 +66,16 @@ type Source struct {
 	Dirty bool `json:"dirty,omitempty"`
 }
 
+// SameCode reports whether s and o name the same code: the same commit,
+// both with or both without uncommitted changes. The repository's URL is
+// left out: a commit hash names the code on its own, and two clones of one
+// repository name it differently (CI's https:// URL, a laptop's ssh one),
+// so an app kept from a render in another clone at the same commit is no
+// app of another source.
+func (s Source) SameCode(o Source) bool {
+	return s.Commit == o.Commit && s.Dirty == o.Dirty
+}
+
 // Parse reads a kiln.lock.json.
 func Parse(data []byte) (*Lock, error) {
 	var l Lock

@@ -317,7 +317,7 @@ func keptApps(lock *lockfile.Lock) []string {
 	var kept []string
 	for _, name := range slices.Sorted(maps.Keys(lock.Apps)) {
 		s := lock.Apps[name].Source
-		if s == nil || *s == lock.Source {
+		if s == nil || s.SameCode(lock.Source) {
 			continue
 		}
 		at := "outside git"
