@@ -52,8 +52,13 @@ func (r *run) keptConflicts(ctx context.Context, src *source, old map[string][]b
 		default:
 			older, err := gitinfo.IsAncestor(ctx, r.p.Root, ts.Commit, ours.Commit)
 			switch {
-			case errors.Is(err, gitinfo.ErrUndecided):
+			case errors.Is(err, gitinfo.ErrUndecided) && gitinfo.IsShallow(ctx, r.p.Root):
 				why = fmt.Sprintf("kiln cannot tell which is newer (%v; with the code repository's history, actions/checkout fetch-depth: 0, it can)", err)
+			case errors.Is(err, gitinfo.ErrUndecided):
+				// A full clone that lacks a commit: its history was
+				// rewritten (a force-push) or the commit is another
+				// repository's. More history would not help.
+				why = fmt.Sprintf("kiln cannot tell which is newer: %v, though it is no shallow clone (history rewritten by a force-push, or a commit of another repository)", err)
 			case err != nil:
 				return nil, err
 			case older && !ts.Dirty:

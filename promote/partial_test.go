@@ -301,3 +301,44 @@ func TestAppKeptDirtyRefused(t *testing.T) {
 		t.Fatalf("--allow-dirty: %+v, %v", res, err)
 	}
 }
+
+// TestAppKeptOverRewrittenHistory: the pull request of staging holds web
+// as rendered at C2, and then the code repository's history was rewritten
+// (C2 force-pushed away, and gone from this full clone). A tree that keeps
+// web from C1 is refused, since kiln cannot order C1 and C2, and the
+// refusal says why: no fetch-depth would help, the history was rewritten.
+func TestAppKeptOverRewrittenHistory(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c1 := f.head(t)
+	out := t.TempDir()
+	ro := f.opts(t, "staging", nil).Render
+	renderTo(t, f, "staging", ro, out)
+
+	c2 := f.commitCode(t, greeting("staging", "hello-c2"), "web: new greeting")
+	if res, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil || res.PRNumber != 1 {
+		t.Fatalf("promotion at C2: %+v, %v", res, err)
+	}
+	// The force-push: C2 leaves the history, and the clone forgets it.
+	gittest.Git(t, f.code, "reset", "-q", "--hard", c1)
+	f.commitCode(t, cacheSize("128"), "cache: bigger")
+	gittest.Git(t, f.code, "reflog", "expire", "--expire=now", "--all")
+	gittest.Git(t, f.code, "gc", "-q", "--prune=now")
+
+	ro.Apps = []string{"cache"}
+	renderTo(t, f, "staging", ro, out)
+	o := f.opts(t, "staging", &bytes.Buffer{})
+	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
+	_, err := promote(t, f, o)
+	if err == nil {
+		t.Fatal("a tree keeping web from C1 over the pull request's web of C2, which the history lost, was promoted")
+	}
+	for _, want := range []string{"app web", c1[:7], c2[:7], "rewritten", "--app web"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %v does not name %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "fetch-depth") {
+		t.Errorf("refusal in a full clone suggests fetch-depth: 0, which cannot help: %v", err)
+	}
+}

@@ -204,6 +204,15 @@ func exitCode(err error) int {
 // may stop before the two commits meet.
 var ErrUndecided = errors.New("the repository cannot tell")
 
+// IsShallow reports whether the repository at dir is a shallow clone
+// (CI's default checkout, fetch-depth 1), whose history stops early; true
+// too when git cannot say, which only lets a caller suggest the full
+// history when a commit is missing.
+func IsShallow(ctx context.Context, dir string) bool {
+	out, err := gitRaw(ctx, dir, "rev-parse", "--is-shallow-repository")
+	return err != nil || strings.TrimSpace(out) != "false"
+}
+
 // commitHash is a full SHA-1 or SHA-256 commit hash, as kiln.lock.json
 // records one.
 var commitHash = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
@@ -237,7 +246,7 @@ func IsAncestor(ctx context.Context, dir, ancestor, commit string) (bool, error)
 	case exitCode(err) != 1:
 		return false, fmt.Errorf("git merge-base: %v: %w", err, ErrUndecided)
 	}
-	if shallow, _ := gitRaw(ctx, dir, "rev-parse", "--is-shallow-repository"); strings.TrimSpace(shallow) != "false" {
+	if IsShallow(ctx, dir) {
 		return false, fmt.Errorf("it is a shallow clone: %w", ErrUndecided)
 	}
 	return false, nil
