@@ -287,7 +287,8 @@ func TestAppKeptDirtyRefused(t *testing.T) {
 	dirty := ro
 	dirty.Source.Dirty = true
 	renderTo(t, f, "dev", dirty, out)
-	f.commitCode(t, cacheSize("128"), "cache: bigger")
+	c1 := f.head(t)
+	c2 := f.commitCode(t, cacheSize("128"), "cache: bigger")
 	ro.Apps = []string{"cache"}
 	renderTo(t, f, "dev", ro, out)
 	o := f.opts(t, "dev", &bytes.Buffer{})
@@ -295,6 +296,12 @@ func TestAppKeptDirtyRefused(t *testing.T) {
 	_, err := promote(t, f, o)
 	if err == nil || !strings.Contains(err.Error(), "env dev keeps 1 app from an earlier render of a working tree with uncommitted changes") || !strings.Contains(err.Error(), "--allow-dirty") {
 		t.Fatalf("promotion of a tree keeping web from a dirty render: %v, want it refused naming --allow-dirty", err)
+	}
+	// It names the app with its commit, the tree's, and the command.
+	for _, want := range []string{"web at " + c1[:7] + " with uncommitted changes", "source commit is " + c2[:7], "kiln render --env dev --app web --out " + out} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %v does not say %q", err, want)
+		}
 	}
 	o.AllowDirty = true
 	if res, err := promote(t, f, o); err != nil || !res.Changed {

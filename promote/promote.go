@@ -1990,9 +1990,17 @@ func (r *run) checkDirty(src *source) error {
 	}
 	const hint = "commit or stash the changes (git status) and promote again, or pass --allow-dirty (KILN_ALLOW_DIRTY=true) to promote them as they are"
 	if !src.lock.Source.Dirty && len(dirtyApps) > 0 {
-		return &diag.Error{Msg: fmt.Sprintf("env %s keeps %s from an earlier render of a working tree with uncommitted changes (kiln render --app kept %s; kiln.lock.json: apps' source.dirty), so no commit renders %s: %s",
-			r.env.Name, words.Count(len(dirtyApps), "app"), pick(len(dirtyApps), "it", "them"), pick(len(dirtyApps), "it", "them"), words.First(dirtyApps, 5)),
-			Hint: "render " + pick(len(dirtyApps), "it", "them") + " again once the changes are committed (--app " + strings.Join(dirtyApps, " --app ") + ", or the whole env), or pass --allow-dirty (KILN_ALLOW_DIRTY=true) to promote the tree as it is"}
+		parts := make([]string, len(dirtyApps))
+		for i, app := range dirtyApps {
+			parts[i] = app + " at " + sourceName(*src.lock.Apps[app].Source)
+		}
+		again := "--app " + strings.Join(dirtyApps, " --app ") + ", or the whole env"
+		if r.opts.Rendered != "" {
+			again = fmt.Sprintf("kiln render --env %s --app %s --out %s, or the whole env without --app", r.env.Name, strings.Join(dirtyApps, " --app "), r.opts.Rendered)
+		}
+		return &diag.Error{Msg: fmt.Sprintf("env %s keeps %s from an earlier render of a working tree with uncommitted changes (kiln render --app kept %s; kiln.lock.json: apps' source.dirty), so no commit renders %s: %s; the tree's source commit is %s",
+			r.env.Name, words.Count(len(dirtyApps), "app"), pick(len(dirtyApps), "it", "them"), pick(len(dirtyApps), "it", "them"), words.First(parts, 5), sourceName(src.lock.Source)),
+			Hint: "render " + pick(len(dirtyApps), "it", "them") + " again once the changes are committed (" + again + "), or pass --allow-dirty (KILN_ALLOW_DIRTY=true) to promote the tree as it is"}
 	}
 	if !src.lock.Source.Dirty {
 		return nil
