@@ -1604,8 +1604,15 @@ func (r *run) newer(ctx context.Context, src *source, where string, lock *render
 	}
 	older, err := gitinfo.IsAncestor(ctx, r.p.Root, ours, theirs)
 	if errors.Is(err, gitinfo.ErrUndecided) {
-		fmt.Fprintf(r.log, "env %s: cannot tell whether this run's source commit %s is older than %s, which %s holds the env from (%v); going ahead. With the code repository's history (actions/checkout: fetch-depth: 0) kiln refuses to replace a newer commit's render\n",
-			r.env.Name, short(ours), short(theirs), where, err)
+		// The advice only a shallow clone can take; a full one lacks the
+		// commit because history was rewritten (or it is another
+		// repository's).
+		why := "With the code repository's history (actions/checkout: fetch-depth: 0) kiln refuses to replace a newer commit's render"
+		if !gitinfo.IsShallow(ctx, r.p.Root) {
+			why = "This is no shallow clone: the code repository's history was rewritten by a force-push, or that commit is another repository's"
+		}
+		fmt.Fprintf(r.log, "env %s: cannot tell whether this run's source commit %s is older than %s, which %s holds the env from (%v); going ahead. %s\n",
+			r.env.Name, short(ours), short(theirs), where, err, why)
 		return false, nil
 	}
 	return older, err

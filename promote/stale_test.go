@@ -132,4 +132,30 @@ func TestOlderSourceNotPromotedOverNewer(t *testing.T) {
 			t.Errorf("the log does not say that kiln could not tell:\n%s", log.String())
 		}
 	})
+	t.Run("full clone without the commit: cannot tell, promotes, no fetch-depth advice", func(t *testing.T) {
+		t.Parallel()
+		f, x, y := setup(t)
+		if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+			t.Fatal(err)
+		}
+		// A whole history that lacks Y, as after a force-push that
+		// rewrote it: no depth would bring Y back.
+		gittest.Git(t, f.code, "branch", "old", x)
+		clone := filepath.Join(t.TempDir(), "clone")
+		gittest.Git(t, f.code, "clone", "-q", "--single-branch", "--branch=old", "file://"+f.code, clone)
+		p, err := envconfig.Load(filepath.Join(clone, "kiln.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		o := f.opts(t, "dev", &log)
+		o.Render.Source.Commit = x
+		if _, err := Promote(context.Background(), p, o); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), "cannot tell whether this run's source commit "+x[:7]+" is older than "+y[:7]) ||
+			strings.Contains(log.String(), "fetch-depth") || !strings.Contains(log.String(), "no shallow clone") {
+			t.Errorf("the log does not say why kiln could not tell, without the fetch-depth advice:\n%s", log.String())
+		}
+	})
 }
