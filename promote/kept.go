@@ -48,7 +48,7 @@ func (r *run) keptConflicts(ctx context.Context, src *source, old map[string][]b
 		case ours.Commit == "" || ts.Commit == "":
 			why = "a render outside git, which kiln cannot order"
 		case ours.Commit == ts.Commit:
-			why = "the same commit rendered otherwise (other images or values)"
+			why = "the same commit rendered otherwise: other images or values, or SOPS-encrypted values encrypted again, which gives other ciphertext"
 		default:
 			older, err := gitinfo.IsAncestor(ctx, r.p.Root, ts.Commit, ours.Commit)
 			switch {
