@@ -107,42 +107,18 @@ func TestOlderSourceNotPromotedOverNewer(t *testing.T) {
 			t.Errorf("older run against the base: %v, want a refusal naming main", err)
 		}
 	})
-	t.Run("shallow code repository: cannot tell, promotes", func(t *testing.T) {
-		t.Parallel()
+	// cannotTell promotes dev from X in a clone of the code repository
+	// made with cloneArgs, which lacks Y, over dev promoted from Y, and
+	// returns the log after checking that kiln said it could not tell.
+	cannotTell := func(t *testing.T, cloneArgs ...string) string {
+		t.Helper()
 		f, x, y := setup(t)
 		if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
 			t.Fatal(err)
 		}
-		// A checkout of X at depth 1, as actions/checkout makes: Y is
-		// not in it.
-		gittest.Git(t, f.code, "branch", "old", x)
-		shallow := filepath.Join(t.TempDir(), "shallow")
-		gittest.Git(t, f.code, "clone", "-q", "--depth=1", "--branch=old", "file://"+f.code, shallow)
-		p, err := envconfig.Load(filepath.Join(shallow, "kiln.yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var log bytes.Buffer
-		o := f.opts(t, "dev", &log)
-		o.Render.Source.Commit = x
-		if _, err := Promote(context.Background(), p, o); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(log.String(), "cannot tell whether this run's source commit "+x[:7]+" is older than "+y[:7]) || !strings.Contains(log.String(), "fetch-depth: 0") {
-			t.Errorf("the log does not say that kiln could not tell:\n%s", log.String())
-		}
-	})
-	t.Run("full clone without the commit: cannot tell, promotes, no fetch-depth advice", func(t *testing.T) {
-		t.Parallel()
-		f, x, y := setup(t)
-		if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
-			t.Fatal(err)
-		}
-		// A whole history that lacks Y, as after a force-push that
-		// rewrote it: no depth would bring Y back.
 		gittest.Git(t, f.code, "branch", "old", x)
 		clone := filepath.Join(t.TempDir(), "clone")
-		gittest.Git(t, f.code, "clone", "-q", "--single-branch", "--branch=old", "file://"+f.code, clone)
+		gittest.Git(t, f.code, append(append([]string{"clone", "-q"}, cloneArgs...), "--branch=old", "file://"+f.code, clone)...)
 		p, err := envconfig.Load(filepath.Join(clone, "kiln.yaml"))
 		if err != nil {
 			t.Fatal(err)
@@ -153,9 +129,24 @@ func TestOlderSourceNotPromotedOverNewer(t *testing.T) {
 		if _, err := Promote(context.Background(), p, o); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(log.String(), "cannot tell whether this run's source commit "+x[:7]+" is older than "+y[:7]) ||
-			strings.Contains(log.String(), "fetch-depth") || !strings.Contains(log.String(), "no shallow clone") {
-			t.Errorf("the log does not say why kiln could not tell, without the fetch-depth advice:\n%s", log.String())
+		if !strings.Contains(log.String(), "cannot tell whether this run's source commit "+x[:7]+" is older than "+y[:7]) {
+			t.Errorf("the log does not say that kiln could not tell:\n%s", log.String())
+		}
+		return log.String()
+	}
+	t.Run("shallow code repository: cannot tell, promotes", func(t *testing.T) {
+		t.Parallel()
+		// A checkout of X at depth 1, as actions/checkout makes.
+		if log := cannotTell(t, "--depth=1"); !strings.Contains(log, "fetch-depth: 0") {
+			t.Errorf("the log does not advise fetch-depth: 0:\n%s", log)
+		}
+	})
+	t.Run("full clone without the commit: cannot tell, promotes, no fetch-depth advice", func(t *testing.T) {
+		t.Parallel()
+		// A whole history that lacks Y, as after a force-push that
+		// rewrote it: no depth would bring Y back.
+		if log := cannotTell(t, "--single-branch"); strings.Contains(log, "fetch-depth") || !strings.Contains(log, "no shallow clone") {
+			t.Errorf("the log does not say why kiln could not tell, without the fetch-depth advice:\n%s", log)
 		}
 	})
 }
