@@ -88,14 +88,8 @@ func TestAppKeptFromOlderRenderRefused(t *testing.T) {
 	o := f.opts(t, "staging", &bytes.Buffer{})
 	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
 	_, err = promote(t, f, o)
-	for _, want := range []string{"app web", "kiln/staging", c1[:7], c2[:7], "--app web"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("promoting a tree that keeps web from C1 over the pull request's web of C2: %v, want it refused naming %q", err, want)
-		}
-	}
-	if got := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); got != pending {
-		t.Errorf("kiln/staging moved to %s: web's pending change was replaced", got)
-	}
+	wantRefused(t, err, "promoting a tree that keeps web from C1 over the pull request's web of C2", "app web", "kiln/staging", c1[:7], c2[:7], "--app web")
+	wantUnmoved(t, f, "kiln/staging", pending)
 	if !strings.Contains(gittest.Files(t, f.remote, "kiln/staging")["clusters/staging/apps/web/deployment_web.yaml"], "hello-c2") {
 		t.Errorf("the pull request lost web's change")
 	}
@@ -178,11 +172,7 @@ func TestAppKeptFromNewerRenderPromoted(t *testing.T) {
 	from := f.opts(t, "", &bytes.Buffer{})
 	from.From, from.To, from.Render.Images = "dev", "staging", render.Images{}
 	_, err = promote(t, f, from)
-	for _, want := range []string{"env dev runs 1 app kept from earlier renders", "web at " + c1[:7], "its source commit " + c2[:7], "kiln promote --env dev"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("promotion from dev with a kept app: %v, want it refused naming %q", err, want)
-		}
-	}
+	wantRefused(t, err, "promotion from dev with a kept app", "env dev runs 1 app kept from earlier renders", "web at "+c1[:7], "its source commit "+c2[:7], "kiln promote --env dev")
 	if f.gh.count() != 0 {
 		t.Errorf("a refused promotion opened a pull request")
 	}
@@ -195,14 +185,8 @@ func TestAppKeptFromNewerRenderPromoted(t *testing.T) {
 	}
 	tip := gittest.Git(t, f.remote, "rev-parse", "main")
 	_, err = promote(t, f, o)
-	for _, want := range []string{"main (the manifests branch) holds web", "app web: kept as rendered at " + c1[:7] + ", the branch holds it as rendered at " + c2[:7], "--app web"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("promotion of web kept from C1 over main's web of C2: %v, want it refused naming %q", err, want)
-		}
-	}
-	if got := gittest.Git(t, f.remote, "rev-parse", "main"); got != tip {
-		t.Errorf("main moved to %s", got)
-	}
+	wantRefused(t, err, "promotion of web kept from C1 over main's web of C2", "main (the manifests branch) holds web", "app web: kept as rendered at "+c1[:7]+", the branch holds it as rendered at "+c2[:7], "--app web")
+	wantUnmoved(t, f, "main", tip)
 }
 
 // TestAppKeptLeavesPullRequestOpen: a tree that keeps web from C1 and
@@ -238,9 +222,7 @@ func TestAppKeptLeavesPullRequestOpen(t *testing.T) {
 	if pr := f.gh.pr(1); pr.State != "open" {
 		t.Errorf("pull request #1 is %s: web's change of C2 was shelved", pr.State)
 	}
-	if got := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); got != pending {
-		t.Errorf("kiln/staging moved to %s", got)
-	}
+	wantUnmoved(t, f, "kiln/staging", pending)
 	if !strings.Contains(log.String(), "so its pull request stays open: app web") {
 		t.Errorf("log does not say why the pull request stays open:\n%s", log.String())
 	}
@@ -266,14 +248,8 @@ func TestPromoteAppsKeptFromBaseRefused(t *testing.T) {
 	o := f.opts(t, "staging", &bytes.Buffer{})
 	o.Render.Apps = []string{"cache"}
 	_, err := promote(t, f, o)
-	for _, want := range []string{"kiln/staging (the env's pull request) holds web", "the branch holds it as rendered at " + c2[:7], "Options.Render.Apps"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("promote with Render.Apps over a pending change of web: %v, want it refused naming %q", err, want)
-		}
-	}
-	if got := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); got != pending {
-		t.Errorf("kiln/staging moved to %s", got)
-	}
+	wantRefused(t, err, "promote with Render.Apps over a pending change of web", "kiln/staging (the env's pull request) holds web", "the branch holds it as rendered at "+c2[:7], "Options.Render.Apps")
+	wantUnmoved(t, f, "kiln/staging", pending)
 }
 
 // TestAppKeptDirtyRefused: an app kept from a render of uncommitted
@@ -347,5 +323,23 @@ func TestAppKeptOverRewrittenHistory(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "fetch-depth") {
 		t.Errorf("refusal in a full clone suggests fetch-depth: 0, which cannot help: %v", err)
+	}
+}
+
+// wantRefused fails t unless err is a refusal of what naming each of wants.
+func wantRefused(t *testing.T, err error, what string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want it refused naming %q", what, err, want)
+		}
+	}
+}
+
+// wantUnmoved fails t unless the remote's branch ref is still at sha.
+func wantUnmoved(t *testing.T, f *fixture, ref, sha string) {
+	t.Helper()
+	if got := gittest.Git(t, f.remote, "rev-parse", ref); got != sha {
+		t.Errorf("%s moved to %s: a refused promotion changed it", ref, got)
 	}
 }
