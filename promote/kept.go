@@ -98,9 +98,7 @@ func sourceName(s render.Source) string {
 // below apps/<app>/ and high-level/<app>/. Its flux/<app>.yaml is left
 // out: a kept app's is made anew of kiln.yaml at the tree's source.
 func sameAppFiles(a, b map[string][]byte, app string) bool {
-	in := func(p string) bool {
-		return strings.HasPrefix(p, "apps/"+app+"/") || strings.HasPrefix(p, "high-level/"+app+"/")
-	}
+	in := func(p string) bool { return inApp(p, app) }
 	n := 0
 	for p, data := range a {
 		if !in(p) {
@@ -184,11 +182,42 @@ func (r *run) keptConflictsAt(ctx context.Context, src *source, commit string) (
 	if err != nil {
 		return nil, r.gitErr("reading "+r.dir+" from", err)
 	}
-	var lock *render.Lock
-	if data, ok := t[render.LockFile]; ok {
-		lock, _ = render.ParseLock(data)
+	data, ok := t[render.LockFile]
+	if !ok {
+		return r.keptConflicts(ctx, src, t, nil)
 	}
-	return r.keptConflicts(ctx, src, t, lock)
+	lock, perr := render.ParseLock(data)
+	if perr == nil {
+		return r.keptConflicts(ctx, src, t, lock)
+	}
+	// A lock that does not parse (a hand edit, a merge conflict) names
+	// no render: each kept app the branch holds otherwise is one kiln
+	// cannot show older, and replacing it could drop a pending change.
+	var lines []string
+	for _, app := range render.KeptApps(src.lock) {
+		if !holdsApp(t, app) || sameAppFiles(t, src.files, app) {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("app %s: kept as rendered at %s, the branch holds it otherwise, and its %s does not parse (%v), so kiln cannot tell which render made it",
+			app, sourceName(*src.lock.Apps[app].Source), render.LockFile, perr))
+	}
+	return lines, nil
+}
+
+// holdsApp reports whether the env tree t holds files of app.
+func holdsApp(t map[string][]byte, app string) bool {
+	for p := range t {
+		if inApp(p, app) {
+			return true
+		}
+	}
+	return false
+}
+
+// inApp reports whether the tree path p is one of app's own files, below
+// apps/<app>/ or high-level/<app>/.
+func inApp(p, app string) bool {
+	return strings.HasPrefix(p, "apps/"+app+"/") || strings.HasPrefix(p, "high-level/"+app+"/")
 }
 
 // checkKeptPending is checkKept against kiln/<env> at pending, the branch

@@ -189,6 +189,33 @@ func TestAppKeptFromNewerRenderPromoted(t *testing.T) {
 	wantUnmoved(t, f, "main", tip)
 }
 
+// TestAppKeptOverUnreadablePendingLock: the pull request's branch holds
+// web as C2 rendered it, but its kiln.lock.json no longer parses (a hand
+// edit), so it names no render. A tree keeping web from C1 is refused
+// rather than taken as newer, even when the foreign commit is allowed to
+// be replaced.
+func TestAppKeptOverUnreadablePendingLock(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	out := t.TempDir()
+	ro := f.opts(t, "staging", nil).Render
+	renderTo(t, f, "staging", ro, out)
+	f.commitCode(t, greeting("staging", "hello-c2"), "web: new greeting")
+	if res, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil || res.PRNumber != 1 {
+		t.Fatalf("promotion at C2: %+v, %v", res, err)
+	}
+	pending := gittest.Update(t, f.remote, "kiln/staging", map[string]string{"clusters/staging/" + render.LockFile: "{not json"}, nil, "a hand edit")
+
+	f.commitCode(t, cacheSize("128"), "cache: bigger")
+	ro.Apps = []string{"cache"}
+	renderTo(t, f, "staging", ro, out)
+	o := f.opts(t, "staging", &bytes.Buffer{})
+	o.Rendered, o.Render, o.ReplaceForeignCommits = out, render.Options{LookupEnv: lookup}, true
+	_, err := promote(t, f, o)
+	wantRefused(t, err, "promoting a tree that keeps web over a pull request whose lock does not parse", "app web", "does not parse", "kiln/staging", "--app web")
+	wantUnmoved(t, f, "kiln/staging", pending)
+}
+
 // TestAppKeptLeavesPullRequestOpen: a tree that keeps web from C1 and
 // equals the manifests branch finds nothing to promote, but the open pull
 // request holds web as C2 rendered it, a change main does not have: the
