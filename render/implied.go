@@ -138,7 +138,7 @@ func (r *Renderer) impliedCycles(res *envconfig.Resolved, edges []impliedEdge, g
 		slices.SortFunc(adj[i], func(a, b int) int { return strings.Compare(names[a], names[b]) })
 	}
 
-	comp := components(adj)
+	comp := graph.Components(adj)
 	// binding: the component holds a dependsOn entry or a CRD's order
 	// between two of its apps.
 	binding := map[int]bool{}
@@ -169,30 +169,9 @@ func (r *Renderer) impliedCycles(res *envconfig.Resolved, edges []impliedEdge, g
 			continue
 		}
 		done[c] = true
-		// The shortest way back from j to i, inside the component.
-		prev := map[int]int{j: -1}
-		queue := []int{j}
-		for len(queue) > 0 {
-			if _, found := prev[i]; found {
-				break
-			}
-			v := queue[0]
-			queue = queue[1:]
-			for _, w := range adj[v] {
-				if _, ok := prev[w]; ok || comp[w] != c {
-					continue
-				}
-				prev[w] = v
-				queue = append(queue, w)
-			}
-		}
-		path := []int{i} // i -> j -> ... -> i, built backwards from i
-		for v := i; v != j; v = prev[v] {
-			path = append(path, prev[v])
-		}
-		path = append(path, i)
-		slices.Reverse(path[1 : len(path)-1])
-		// path is now i, j, ..., i.
+		// The shortest way back from j to i, inside the component: the
+		// cycle i, j, ..., i.
+		path := append([]int{i}, graph.ShortestPath(adj, j, i, func(w int) bool { return comp[w] == c })...)
 		var why []string
 		var impliedHere, unbacked []impliedEdge
 		for k := 0; k+1 < len(path); k++ {
@@ -236,67 +215,4 @@ func (r *Renderer) impliedCycles(res *envconfig.Resolved, edges []impliedEdge, g
 				"or move the objects that need it; a dependsOn entry or flux.healthChecks entry in the cycle can be removed instead"})
 	}
 	return errs, warns, onCycle
-}
-
-// components returns the strongly connected component of each node of
-// adj (Tarjan's algorithm, iterative: no recursion as deep as the graph).
-func components(adj [][]int) []int {
-	n := len(adj)
-	index := make([]int, n)
-	low := make([]int, n)
-	onStack := make([]bool, n)
-	comp := make([]int, n)
-	for i := range index {
-		index[i] = -1
-	}
-	var stack []int
-	next, ncomp := 0, 0
-	type frame struct{ v, edge int }
-	for s := range n {
-		if index[s] >= 0 {
-			continue
-		}
-		call := []frame{{s, 0}}
-		index[s], low[s] = next, next
-		next++
-		stack = append(stack, s)
-		onStack[s] = true
-		for len(call) > 0 {
-			f := &call[len(call)-1]
-			v := f.v
-			if f.edge < len(adj[v]) {
-				w := adj[v][f.edge]
-				f.edge++
-				switch {
-				case index[w] < 0:
-					index[w], low[w] = next, next
-					next++
-					stack = append(stack, w)
-					onStack[w] = true
-					call = append(call, frame{w, 0})
-				case onStack[w]:
-					low[v] = min(low[v], index[w])
-				}
-				continue
-			}
-			call = call[:len(call)-1]
-			if len(call) > 0 {
-				p := call[len(call)-1].v
-				low[p] = min(low[p], low[v])
-			}
-			if low[v] == index[v] {
-				for {
-					w := stack[len(stack)-1]
-					stack = stack[:len(stack)-1]
-					onStack[w] = false
-					comp[w] = ncomp
-					if w == v {
-						break
-					}
-				}
-				ncomp++
-			}
-		}
-	}
-	return comp
 }

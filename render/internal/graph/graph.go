@@ -177,48 +177,12 @@ const maxCycles = 50
 // components is linear; the per-edge search only runs when there is a
 // cycle to report.
 func (g *Graph) cycles() [][]string {
-	n := len(g.apps)
-	index := make([]int, n)
-	low := make([]int, n)
-	on := make([]bool, n)
-	for i := range index {
-		index[i] = -1
-	}
-	var stack []int
 	var comps [][]int
-	next := 0
-	var strong func(v int)
-	strong = func(v int) {
-		index[v], low[v] = next, next
-		next++
-		stack = append(stack, v)
-		on[v] = true
-		for _, w := range g.deps(v) {
-			if index[w] < 0 {
-				strong(w)
-				low[v] = min(low[v], low[w])
-			} else if on[w] {
-				low[v] = min(low[v], index[w])
-			}
+	for v, c := range Components(g.adj) {
+		for len(comps) <= c {
+			comps = append(comps, nil)
 		}
-		if low[v] == index[v] {
-			var comp []int
-			for {
-				w := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				on[w] = false
-				comp = append(comp, w)
-				if w == v {
-					break
-				}
-			}
-			comps = append(comps, comp)
-		}
-	}
-	for v := range n {
-		if index[v] < 0 {
-			strong(v)
-		}
+		comps[c] = append(comps[c], v)
 	}
 
 	seen := map[string]bool{}
@@ -244,7 +208,7 @@ func (g *Graph) cycles() [][]string {
 				if !in[w] || len(out) >= maxCycles || covered[[2]int{v, w}] {
 					continue
 				}
-				path := append([]int{v}, g.pathTo(w, v, in)...)
+				path := append([]int{v}, ShortestPath(g.adj, w, v, func(u int) bool { return in[u] })...)
 				names := make([]string, len(path))
 				for i, u := range path {
 					names[i] = g.apps[u].Name
@@ -274,20 +238,24 @@ func (g *Graph) selfLoop(v int) bool {
 	return false
 }
 
-// pathTo returns the apps on a shortest path from 'from' to 'to' inside
-// one strongly connected component, both ends included (breadth-first).
-func (g *Graph) pathTo(from, to int, in map[int]bool) []int {
+// ShortestPath returns the nodes on a shortest path from 'from' to 'to'
+// along adj, through the nodes keep allows, both ends included
+// (breadth-first, adj's order breaking ties); nil when there is none.
+func ShortestPath(adj [][]int, from, to int, keep func(int) bool) []int {
 	prev := map[int]int{from: from}
 	queue := []int{from}
 	for len(queue) > 0 && queue[0] != to {
 		v := queue[0]
 		queue = queue[1:]
-		for _, w := range g.deps(v) {
-			if _, ok := prev[w]; !ok && in[w] {
+		for _, w := range adj[v] {
+			if _, ok := prev[w]; !ok && keep(w) {
 				prev[w] = v
 				queue = append(queue, w)
 			}
 		}
+	}
+	if _, ok := prev[to]; !ok {
+		return nil
 	}
 	var rev []int
 	for u := to; ; u = prev[u] {
@@ -298,6 +266,70 @@ func (g *Graph) pathTo(from, to int, in map[int]bool) []int {
 	}
 	slices.Reverse(rev)
 	return rev
+}
+
+// Components returns the strongly connected component of each node of
+// adj, numbered in the order Tarjan's algorithm completes them (iterative:
+// no recursion as deep as the graph).
+func Components(adj [][]int) []int {
+	n := len(adj)
+	index := make([]int, n)
+	low := make([]int, n)
+	onStack := make([]bool, n)
+	comp := make([]int, n)
+	for i := range index {
+		index[i] = -1
+	}
+	var stack []int
+	next, ncomp := 0, 0
+	type frame struct{ v, edge int }
+	for s := range n {
+		if index[s] >= 0 {
+			continue
+		}
+		call := []frame{{s, 0}}
+		index[s], low[s] = next, next
+		next++
+		stack = append(stack, s)
+		onStack[s] = true
+		for len(call) > 0 {
+			f := &call[len(call)-1]
+			v := f.v
+			if f.edge < len(adj[v]) {
+				w := adj[v][f.edge]
+				f.edge++
+				switch {
+				case index[w] < 0:
+					index[w], low[w] = next, next
+					next++
+					stack = append(stack, w)
+					onStack[w] = true
+					call = append(call, frame{w, 0})
+				case onStack[w]:
+					low[v] = min(low[v], index[w])
+				}
+				continue
+			}
+			call = call[:len(call)-1]
+			if len(call) > 0 {
+				p := call[len(call)-1].v
+				low[p] = min(low[p], low[v])
+			}
+			if low[v] == index[v] {
+				for {
+					w := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					onStack[w] = false
+					comp[w] = ncomp
+					if w == v {
+						break
+					}
+				}
+				ncomp++
+			}
+		}
+	}
+	return comp
 }
 
 // rotate turns a closed path (first == last) so that it starts at its
