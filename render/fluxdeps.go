@@ -24,16 +24,31 @@ const (
 // its controller wait: a Kustomization (for Kustomizations) or a
 // HelmRelease (for HelmReleases), applied by Flux and not suspended.
 func waiter(n *kyaml.RNode) bool {
+	return reconciled(n) && suspendedAt(n) == nil && !flux.NotApplied(n)
+}
+
+// reconciled reports whether n is a Kustomization or a HelmRelease, the
+// Flux objects whose spec.dependsOn and spec.suspend their controller
+// reads.
+func reconciled(n *kyaml.RNode) bool {
 	switch g := group(n.GetApiVersion()); {
 	case g == kustomizeGroup && n.GetKind() == "Kustomization":
+		return true
 	case g == helmGroup && n.GetKind() == "HelmRelease":
-	default:
-		return false
+		return true
 	}
-	if s, err := n.Pipe(kyaml.Lookup("spec", "suspend")); err == nil && s != nil && s.YNode().Value == "true" {
-		return false
+	return false
+}
+
+// suspendedAt returns n's spec.suspend when it is true as the cluster
+// reads it (True and TRUE are YAML's true too, as flux.ObjectRef reads
+// spec.paused), else nil.
+func suspendedAt(n *kyaml.RNode) *kyaml.Node {
+	s, err := n.Pipe(kyaml.Lookup("spec", "suspend"))
+	if err != nil || s == nil || s.YNode().Kind != kyaml.ScalarNode || s.YNode().ShortTag() != kyaml.NodeTagBool || !strings.EqualFold(s.YNode().Value, "true") {
+		return nil
 	}
-	return !flux.NotApplied(n)
+	return s.YNode()
 }
 
 // fluxDependsOn refuses a Flux Kustomization or HelmRelease in an app's
@@ -343,22 +358,14 @@ func suspendedFlux(runs []*appRun) []diag.Warning {
 	for _, run := range runs {
 		for _, o := range run.objs {
 			n := o.Node
-			if n == nil || o.Raw != nil || flux.NotApplied(n) {
+			if n == nil || o.Raw != nil || flux.NotApplied(n) || !reconciled(n) {
 				continue
 			}
-			switch g := group(n.GetApiVersion()); {
-			case g == kustomizeGroup && n.GetKind() == "Kustomization":
-			case g == helmGroup && n.GetKind() == "HelmRelease":
-			default:
+			s := suspendedAt(n)
+			if s == nil {
 				continue
 			}
-			s, err := n.Pipe(kyaml.Lookup("spec", "suspend"))
-			// As the cluster reads it: True and TRUE are YAML's true too
-			// (flux.ObjectRef reads spec.paused so).
-			if err != nil || s == nil || s.YNode().Kind != kyaml.ScalarNode || s.YNode().ShortTag() != kyaml.NodeTagBool || !strings.EqualFold(s.YNode().Value, "true") {
-				continue
-			}
-			warns = append(warns, diag.Warning{File: o.File, Line: o.LineOf(s.YNode()), App: run.app.Name, Object: objRef(o),
+			warns = append(warns, diag.Warning{File: o.File, Line: o.LineOf(s), App: run.app.Name, Object: objRef(o),
 				Msg: fmt.Sprintf("spec.suspend: true: Flux does not reconcile it and keeps its last status, which app %s's health check, its commit status and the promotion gate then judge: "+
 					"a Ready left from an earlier revision passes them although this one was never applied, and an old failure, or a change to its spec that Flux never observes, fails them whatever this revision does", run.app.Name),
 				Hint: "remove spec.suspend (or set it to false) before promoting; to hold an app back in an env, set apps.<app>.enabled: false in that env's file instead"})
