@@ -78,17 +78,17 @@ func autoscaledReplicas(runs []*appRun) []diag.Warning {
 			if !ok || flux.NotApplied(n) {
 				continue
 			}
-			r, err := n.Pipe(kyaml.Lookup("spec", "replicas"))
-			if err != nil || r == nil || r.YNode().Kind != kyaml.ScalarNode || r.YNode().Tag == kyaml.NodeTagNull || r.YNode().Value == "null" {
+			r := setScalar(n, "spec", "replicas")
+			if r == nil {
 				continue
 			}
 			by := s.what
 			if s.app != run.app.Name {
 				by += " of app " + s.app
 			}
-			out = append(out, diag.Warning{File: o.File, Line: o.LineOf(r.YNode()), App: run.app.Name, Object: objRef(o),
+			out = append(out, diag.Warning{File: o.File, Line: o.LineOf(r), App: run.app.Name, Object: objRef(o),
 				Msg: fmt.Sprintf("spec.replicas is set while %s scales it: Flux's server-side apply sets it back to %s at every reconcile, undoing the autoscaling, and the autoscaler scales again",
-					by, r.YNode().Value),
+					by, r.Value),
 				Hint: "leave spec.replicas out of the manifest (a chart usually does when its autoscaling value is on), so that the autoscaler alone owns it"})
 		}
 	}

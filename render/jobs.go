@@ -26,18 +26,31 @@ func rerunJobs(interval string, run *appRun) []diag.Warning {
 		if n == nil || o.Raw != nil || n.GetKind() != "Job" || group(n.GetApiVersion()) != "batch" {
 			continue
 		}
-		ttl, err := n.Pipe(kyaml.Lookup("spec", "ttlSecondsAfterFinished"))
-		if err != nil || ttl == nil || ttl.YNode().Kind != kyaml.ScalarNode || ttl.YNode().Tag == kyaml.NodeTagNull || ttl.YNode().Value == "null" {
+		ttl := setScalar(n, "spec", "ttlSecondsAfterFinished")
+		if ttl == nil {
 			continue
 		}
 		if flux.NotApplied(n) {
 			continue
 		}
-		out = append(out, diag.Warning{File: o.File, Line: o.LineOf(ttl.YNode()), App: run.app.Name, Object: objRef(o),
+		out = append(out, diag.Warning{File: o.File, Line: o.LineOf(ttl), App: run.app.Name, Object: objRef(o),
 			Msg: fmt.Sprintf("spec.ttlSecondsAfterFinished makes Kubernetes delete the Job once it has finished, and Flux creates it again at every reconcile of app %s (every %s, its flux interval): "+
 				"the Job runs again and again, not once", run.app.Name, interval),
 			Hint: "remove ttlSecondsAfterFinished so that the finished Job stays (Flux then leaves it as it is); to run it again on a change, " +
 				"give it a name that changes with its content, or use a CronJob for work that should repeat"})
 	}
 	return out
+}
+
+// setScalar returns n's scalar at path when it is set: present, and not
+// null (which the API server reads as left out); nil otherwise.
+func setScalar(n *kyaml.RNode, path ...string) *kyaml.Node {
+	v, err := n.Pipe(kyaml.Lookup(path...))
+	if err != nil || v == nil {
+		return nil
+	}
+	if y := v.YNode(); y.Kind == kyaml.ScalarNode && y.Tag != kyaml.NodeTagNull && y.Value != "null" {
+		return y
+	}
+	return nil
 }
