@@ -847,11 +847,10 @@ func (r *Renderer) envObjectsError(env string) error {
 // envBound counts the objects of one env's apps as they finish, and ends
 // its context once they pass the bound.
 type envBound struct {
-	ctx    context.Context
-	stop   context.CancelFunc
-	max    int64
-	n      atomic.Int64
-	passed atomic.Bool
+	ctx  context.Context
+	stop context.CancelFunc
+	max  int64
+	n    atomic.Int64
 }
 
 func newEnvBound(ctx context.Context, max int) *envBound {
@@ -863,13 +862,12 @@ func newEnvBound(ctx context.Context, max int) *envBound {
 // add counts n objects more.
 func (b *envBound) add(n int) {
 	if b.n.Add(int64(n)) > b.max {
-		b.passed.Store(true)
 		b.stop()
 	}
 }
 
 // exceeded reports whether the objects counted passed the bound.
-func (b *envBound) exceeded() bool { return b.passed.Load() }
+func (b *envBound) exceeded() bool { return b.n.Load() > b.max }
 
 // progress reports the env's start to Options.Progress and returns what
 // each rendered app calls when it is done.
