@@ -70,15 +70,7 @@ func provesBetter(a, b []byte) bool {
 // tree can kiln verify prove, and kiln promote --from render the next env
 // from.
 func Proven(lock *Lock) bool {
-	if lock.Source.Commit == "" || lock.Source.Dirty {
-		return false
-	}
-	for _, a := range lock.Apps {
-		if a.Source != nil && !a.Source.SameCode(lock.Source) {
-			return false
-		}
-	}
-	return true
+	return lock.Source.Commit != "" && !lock.Source.Dirty && len(KeptApps(lock)) == 0
 }
 
 // KeptApps returns the apps of lock whose files were rendered from another
