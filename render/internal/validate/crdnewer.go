@@ -9,6 +9,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -220,19 +221,11 @@ func (e *Env) crdRulesDropped(o templates.Object) []Dropped {
 		_, s := entry(v, "schema")
 		_, root := entry(s, "openAPIV3Schema")
 		walkCRDRules(root, fmt.Sprintf("spec.versions[%d].schema.openAPIV3Schema", i), func(key, list *kyaml.Node, p string) {
-			n := len(list.Content)
 			out = append(out, Dropped{Path: p, Line: o.LineOf(key), Gate: rulesGate,
-				Msg: fmt.Sprintf("field %q (%d CEL rule%s) is dropped by the API server of %s (%s is on by default from %s): the cluster enforces none of a CRD's validation rules, so kiln does not check custom resources against them either",
-					p, n, plural(n), e.release(), rulesGate, apirules.GateSince(rulesGate)),
+				Msg: fmt.Sprintf("field %q (%s) is dropped by the API server of %s (%s is on by default from %s): the cluster enforces none of a CRD's validation rules, so kiln does not check custom resources against them either",
+					p, words.Count(len(list.Content), "CEL rule"), e.release(), rulesGate, apirules.GateSince(rulesGate)),
 				Hint: fmt.Sprintf("if the cluster runs Kubernetes %s or later, set kubeVersion to its version; otherwise know that what the rules forbid reaches the cluster unchecked (or turn on %s in the cluster)", apirules.GateSince(rulesGate), rulesGate)})
 		})
 	}
 	return out
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
