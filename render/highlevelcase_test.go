@@ -2,11 +2,9 @@ package render_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -18,14 +16,12 @@ import (
 func TestHighLevelCaseCollision(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "kiln.yaml"), "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: web\n    namespace: shop\n    kustomize: web\n")
-	writeFile(t, filepath.Join(dir, "web", "kustomization.yaml"), "resources: [Deploy.yaml, deploy.yaml]\n")
-	writeFile(t, filepath.Join(dir, "web", "Deploy.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
-	writeFile(t, filepath.Join(dir, "web", "deploy.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n")
-	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := loadProject(t, dir, map[string]string{
+		"kiln.yaml":              "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: web\n    namespace: shop\n    kustomize: web\n",
+		"web/kustomization.yaml": "resources: [Deploy.yaml, deploy.yaml]\n",
+		"web/Deploy.yaml":        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+		"web/deploy.yaml":        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n",
+	})
 	r, err := render.New(p, checkOptions(false))
 	if err != nil {
 		t.Fatal(err)

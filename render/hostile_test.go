@@ -361,13 +361,7 @@ func renderEndless(t *testing.T, ctx context.Context, stop func(pid int)) ([]int
 	dir := t.TempDir()
 	files := endlessChart
 	files["kiln.yaml"] = "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: endless\n    namespace: shop\n    helm: {chart: app}\n"
-	for rel, content := range files {
-		writeFile(t, filepath.Join(dir, rel), content)
-	}
-	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := loadProject(t, dir, files)
 	opts := checkOptions(false)
 	opts.MemoryLimit = hostileMemory
 	opts.Parallelism = 1
@@ -485,13 +479,7 @@ func TestEndlessKustomizeBuild(t *testing.T) {
 	}
 	files[fmt.Sprintf("app/l%d/kustomization.yaml", levels)] = "resources: [cm.yaml]\n"
 	files[fmt.Sprintf("app/l%d/cm.yaml", levels)] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
-	for rel, content := range files {
-		writeFile(t, filepath.Join(dir, rel), content)
-	}
-	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := loadProject(t, dir, files)
 	opts := checkOptions(false)
 	opts.MemoryLimit = hostileMemory
 	opts.Parallelism = 1

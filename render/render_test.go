@@ -153,6 +153,20 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
+// loadProject writes files (relative path → content) into dir and loads
+// its kiln.yaml.
+func loadProject(t *testing.T, dir string, files map[string]string) *envconfig.Pipeline {
+	t.Helper()
+	for rel, content := range files {
+		writeFile(t, filepath.Join(dir, rel), content)
+	}
+	p, err := envconfig.Load(filepath.Join(dir, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func readTree(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	files, err := render.ReadTree(dir)
