@@ -290,8 +290,6 @@ func forApp(err error, app string) error {
 	return diag.Join(out...)
 }
 
-// plainMap turns helm's chartutil.Values (at any depth) into map[string]any,
-// so that callers see ordinary maps.
 // valuesBounded checks the effective values against the output bounds
 // (their strings and keys against b.output bytes, their entries against
 // b.nodes) before they leave the engine: they become Result.Params,
@@ -337,6 +335,8 @@ func valuesBounded(v map[string]any, b bounds) error {
 	return &limits.Error{What: "the size of the values (aliases expanded)", Limit: limits.Bytes(int64(b.output))}
 }
 
+// plainMap turns helm's chartutil.Values (at any depth) into map[string]any,
+// so that callers see ordinary maps.
 func plainMap(v map[string]any) map[string]any {
 	out := make(map[string]any, len(v))
 	for k, x := range v {
