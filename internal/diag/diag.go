@@ -147,6 +147,21 @@ func Flatten(err error) []error {
 	return []error{err}
 }
 
+// ForApp names app in every *Error inside err (Flatten), keeping an app
+// one names already, and joins them again (Join); other errors are kept
+// as they are.
+func ForApp(err error, app string) error {
+	var out []error
+	for _, e := range Flatten(err) {
+		var de *Error
+		if errors.As(e, &de) {
+			e = de.ForApp(app)
+		}
+		out = append(out, e)
+	}
+	return Join(out...)
+}
+
 // Sort orders errors by file, line, app, object and message, so that
 // reports are stable from run to run, and drops exact duplicates.
 func Sort(errs []error) []error {

@@ -1,6 +1,9 @@
 package diag
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -68,5 +71,34 @@ func TestSplitCut(t *testing.T) {
 				t.Errorf("SplitCut(%q) = %q, %q, want %q, %q", tc.in, kept, note, tc.kept, tc.note)
 			}
 		})
+	}
+}
+
+func TestForApp(t *testing.T) {
+	plain := errors.New("not a diag.Error")
+	err := errors.Join(
+		&Error{File: "b.yaml", Msg: "second"},
+		fmt.Errorf("wrapped: %w", &Error{File: "a.yaml", Msg: "first"}),
+		&Error{File: "c.yaml", App: "other", Msg: "named already"},
+		plain,
+	)
+	got := Flatten(ForApp(err, "db"))
+	var apps []string
+	for _, e := range got {
+		var de *Error
+		if errors.As(e, &de) {
+			apps = append(apps, de.File+":"+de.App)
+		} else if e != plain {
+			t.Errorf("error %v changed", e)
+		}
+	}
+	if want := []string{"a.yaml:db", "b.yaml:db", "c.yaml:other"}; !slices.Equal(apps, want) {
+		t.Errorf("apps = %q, want %q", apps, want)
+	}
+	if len(got) != 4 {
+		t.Errorf("got %d errors, want 4", len(got))
+	}
+	if ForApp(nil, "db") != nil {
+		t.Error("ForApp(nil) is not nil")
 	}
 }

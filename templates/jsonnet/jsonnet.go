@@ -104,7 +104,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (*templates
 		return nil, &diag.Error{App: req.App, File: req.Path, Msg: "jsonnet evaluation stopped: " + ctx.Err().Error(), Err: ctx.Err(),
 			Hint: "an endless or very long evaluation; raise --timeout if the jsonnet is just slow"}
 	case err != nil:
-		return nil, forApp(err, req.App)
+		return nil, diag.ForApp(err, req.App)
 	}
 	return res, nil
 }
@@ -357,17 +357,4 @@ func anyMap(m map[string]string) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-// forApp names app in every *diag.Error inside err.
-func forApp(err error, app string) error {
-	var out []error
-	for _, e := range diag.Flatten(err) {
-		var de *diag.Error
-		if errors.As(e, &de) {
-			e = de.ForApp(app)
-		}
-		out = append(out, e)
-	}
-	return diag.Join(out...)
 }

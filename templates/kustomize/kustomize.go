@@ -158,15 +158,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request, fsys *secur
 		if errors.As(err, &re) && errors.Is(re.err, limits.ErrLimit) {
 			// A bound of the output (its size, documents, nodes): the
 			// kustomization's, for the app.
-			var out []error
-			for _, e := range diag.Flatten(re.err) {
-				var de *diag.Error
-				if errors.As(e, &de) {
-					e = de.ForApp(req.App)
-				}
-				out = append(out, e)
-			}
-			return nil, diag.Join(out...)
+			return nil, diag.ForApp(re.err, req.App)
 		}
 		if errors.As(err, &re) {
 			return nil, fmt.Errorf("rendering app %q: reading kustomize's output: %w", req.App, re.err)

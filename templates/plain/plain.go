@@ -96,7 +96,7 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templ
 	}()
 	res, err = e.render(ctx, req)
 	if err != nil {
-		return nil, forApp(err, req.App)
+		return nil, diag.ForApp(err, req.App)
 	}
 	return res, nil
 }
@@ -550,19 +550,6 @@ func containment(p string, err error) error {
 			Hint: "kiln reads only files inside the repository: name a folder inside it, and replace symlinks that lead out by copies"}
 	}
 	return &diag.Error{File: p, Msg: "cannot resolve the path", Err: err}
-}
-
-// forApp names app in every *diag.Error inside err.
-func forApp(err error, app string) error {
-	var out []error
-	for _, e := range diag.Flatten(err) {
-		var de *diag.Error
-		if errors.As(e, &de) {
-			e = de.ForApp(app)
-		}
-		out = append(out, e)
-	}
-	return diag.Join(out...)
 }
 
 // redact scrubs secret var values from the messages of the errors in err.
