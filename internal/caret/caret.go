@@ -72,8 +72,10 @@ func isFormat(r rune) bool {
 }
 
 // Lines is String on each line of s, its line feeds kept: for text of
-// several lines, such as a multi-line error or a markdown document.
-func Lines(s string) string { return lines(s) }
+// several lines, such as a multi-line error or a markdown document. A
+// CR LF pair ends a line as a line feed does (a file written on Windows);
+// a lone CR, which would rewrite the line, is shown as ^M.
+func Lines(s string) string { return lines(strings.ReplaceAll(s, "\r\n", "\n")) }
 
 // Colors are the only escape sequences Writer lets through: the colours
 // kiln diff draws with (bold, cyan, red, green, reset), which change no

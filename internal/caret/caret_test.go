@@ -61,4 +61,8 @@ func TestLines(t *testing.T) {
 	if got, want := Lines("a\x1b[2J\nb\rc\n"), "a^[[2J\nb^Mc\n"; got != want {
 		t.Errorf("Lines = %q, want %q", got, want)
 	}
+	// A CR LF pair ends a line; a lone CR is shown.
+	if got, want := Lines("a\r\nb\rc\r\n"), "a\nb^Mc\n"; got != want {
+		t.Errorf("Lines = %q, want %q", got, want)
+	}
 }

@@ -246,7 +246,7 @@ func (r *Runner) Summary(markdown string) error {
 	// Masked, then in caret notation: GitHub renders the summary as
 	// markdown in a browser, where a bidi control in a name reorders what
 	// the reader sees; kiln's own markdown holds no control character.
-	markdown = caret.Lines(strings.ReplaceAll(r.secrets.String(markdown), "\r\n", "\n"))
+	markdown = caret.Lines(r.secrets.String(markdown))
 	if !strings.HasSuffix(markdown, "\n") {
 		markdown += "\n"
 	}
@@ -398,7 +398,7 @@ func (r *Runner) repoPath(file string) string {
 // fail message, an object's or a file's name.
 func (r *Runner) command(name string, props [][2]string, data string) {
 	if name != "add-mask" {
-		data = caret.Lines(strings.ReplaceAll(r.secrets.String(data), "\r\n", "\n"))
+		data = caret.Lines(r.secrets.String(data))
 		for i := range props {
 			props[i][1] = caret.String(r.secrets.String(props[i][1]))
 		}

@@ -127,7 +127,7 @@ func escapeCell(s string) string {
 	var b strings.Builder
 	// Other control characters in caret notation (a lone CR too, which
 	// would break the line), whose backslashes the loop escapes in turn.
-	for _, r := range caret.Lines(strings.ReplaceAll(s, "\r\n", "\n")) {
+	for _, r := range caret.Lines(s) {
 		switch r {
 		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '~', '&', '#', '!':
 			b.WriteByte('\\')
