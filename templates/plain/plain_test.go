@@ -667,13 +667,9 @@ func TestSubstitutionBounded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			root := enginetest.TempDir(t)
-			if err := os.MkdirAll(filepath.Join(root, "apps", "db"), 0o755); err != nil {
-				t.Fatal(err)
-			}
+			mkdir(t, root, "apps/db")
 			for name, data := range tc.files {
-				if err := os.WriteFile(filepath.Join(root, "apps", "db", name), []byte(data), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				write(t, root, "apps/db/"+name, data)
 			}
 			vars := maps.Clone(baseVars)
 			vars["BIG"] = big
@@ -816,13 +812,9 @@ func TestAppOutputBounded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			root := enginetest.TempDir(t)
-			if err := os.MkdirAll(filepath.Join(root, "apps", "db"), 0o755); err != nil {
-				t.Fatal(err)
-			}
+			mkdir(t, root, "apps/db")
 			for name, data := range tc.files {
-				if err := os.WriteFile(filepath.Join(root, "apps", "db", name), []byte(data), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				write(t, root, "apps/db/"+name, data)
 			}
 			e := New(Options{})
 			if tc.maxOutput > 0 {
