@@ -3,7 +3,6 @@ package helm
 import (
 	"archive/tar"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -15,7 +14,6 @@ import (
 
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 
-	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -112,15 +110,7 @@ func TestChartBounds(t *testing.T) {
 			e := New(Options{})
 			e.bounds.chartFiles, e.bounds.chartSize = files, size
 			_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: chart})
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("Render(): %v", err)
-				}
-				return
-			}
-			if err == nil || !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), tt.want) {
-				t.Fatalf("got %v\nwant an ErrLimit starting %q", err, tt.want)
-			}
+			checkLimitErr(t, err, tt.want)
 		})
 	}
 }
@@ -145,7 +135,5 @@ func TestOCIChartBounds(t *testing.T) {
 	}
 	_, err = e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "oci://" + host + "/charts", ChartVersion: "0.1.0"})
 	want := "oci://" + host + "/charts/hello@0.1.0: app hi: the number of files in the chart (archive entries and subcharts included) exceeds kiln's limit of 50"
-	if !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), want) {
-		t.Fatalf("got %v\nwant an ErrLimit starting %q", err, want)
-	}
+	checkLimitErr(t, err, want)
 }

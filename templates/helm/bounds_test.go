@@ -128,15 +128,7 @@ func TestRenderedOutputBounds(t *testing.T) {
 			e := New(Options{})
 			tt.bounds(&e.bounds)
 			_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: "chart", Values: map[string]any{"n": tt.keys}})
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("Render(): %v", err)
-				}
-				return
-			}
-			if !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), tt.want) {
-				t.Fatalf("got %v\nwant an ErrLimit starting %q", err, tt.want)
-			}
+			checkLimitErr(t, err, tt.want)
 		})
 	}
 }
@@ -321,9 +313,7 @@ func TestCRDFilesCounted(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), tt.want) {
-				t.Fatalf("got %v\nwant an ErrLimit starting %q", err, tt.want)
-			}
+			checkLimitErr(t, err, tt.want)
 		})
 	}
 }
@@ -372,15 +362,22 @@ func TestValuesBounds(t *testing.T) {
 			e := New(Options{})
 			tt.bounds(&e.bounds)
 			_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: "chart"})
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("Render(): %v", err)
-				}
-				return
-			}
-			if !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), tt.want) {
-				t.Fatalf("got %v\nwant an ErrLimit starting %q", err, tt.want)
-			}
+			checkLimitErr(t, err, tt.want)
 		})
+	}
+}
+
+// checkLimitErr fails t unless err is an ErrLimit whose text starts with
+// want, or, when want is "", unless err is nil.
+func checkLimitErr(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatalf("Render(): %v", err)
+		}
+		return
+	}
+	if !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("got %v\nwant an ErrLimit starting %q", err, want)
 	}
 }
