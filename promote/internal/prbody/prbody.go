@@ -154,7 +154,7 @@ func Render(in Input) string {
 		// and GitHub would show a bidi control in it reordering what the
 		// reviewer reads. kiln's own markdown holds no control character
 		// but line feeds and tabs, which caret.Lines keeps.
-		return caret.Lines(strings.ReplaceAll(out, "\r\n", "\n"))
+		return caret.Lines(out)
 	}
 	for i := 0; ; i++ {
 		// size is an upper bound: assemble keeps one final newline.
