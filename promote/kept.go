@@ -94,6 +94,16 @@ func sourceName(s render.Source) string {
 	return name
 }
 
+// keptAt names each of apps, apps of lock kept from an earlier render
+// (render.KeptApps), with the source that rendered it: "web at 1a2b3c4".
+func keptAt(lock *render.Lock, apps []string) []string {
+	parts := make([]string, len(apps))
+	for i, app := range apps {
+		parts[i] = app + " at " + sourceName(*lock.Apps[app].Source)
+	}
+	return parts
+}
+
 // sameAppFiles reports whether two env trees hold the same files of app
 // below apps/<app>/ and high-level/<app>/. Its flux/<app>.yaml is left
 // out: a kept app's is made anew of kiln.yaml at the tree's source.
@@ -161,10 +171,7 @@ func (r *run) checkFromKept(lock *render.Lock) error {
 	if len(kept) == 0 {
 		return nil
 	}
-	parts := make([]string, len(kept))
-	for i, app := range kept {
-		parts[i] = fmt.Sprintf("%s at %s", app, sourceName(*lock.Apps[app].Source))
-	}
+	parts := keptAt(lock, kept)
 	c := short(lock.Source.Commit)
 	return &diag.Error{
 		Msg: fmt.Sprintf("env %s runs %s kept from earlier renders (kiln render --app) at other commits than its source commit %s (its kiln.lock.json): %s; %s rendered from %s would not get what %s runs",

@@ -1367,11 +1367,7 @@ func commitMessage(env, from string, lock *render.Lock) (string, string) {
 		fmt.Fprintf(&b, "Promoted from env %s, with its images.\n", from)
 	}
 	if kept := render.KeptApps(lock); len(kept) > 0 {
-		parts := make([]string, len(kept))
-		for i, app := range kept {
-			parts[i] = app + " at " + sourceName(*lock.Apps[app].Source)
-		}
-		fmt.Fprintf(&b, "Not rendered at this commit, kept as earlier renders made them (kiln render --app): %s.\n", strings.Join(parts, ", "))
+		fmt.Fprintf(&b, "Not rendered at this commit, kept as earlier renders made them (kiln render --app): %s.\n", strings.Join(keptAt(lock, kept), ", "))
 	}
 	b.WriteString("\nKiln-Env: " + env + "\n")
 	if sha != "" {
@@ -1997,10 +1993,7 @@ func (r *run) checkDirty(src *source) error {
 	}
 	const hint = "commit or stash the changes (git status) and promote again, or pass --allow-dirty (KILN_ALLOW_DIRTY=true) to promote them as they are"
 	if !src.lock.Source.Dirty && len(dirtyApps) > 0 {
-		parts := make([]string, len(dirtyApps))
-		for i, app := range dirtyApps {
-			parts[i] = app + " at " + sourceName(*src.lock.Apps[app].Source)
-		}
+		parts := keptAt(src.lock, dirtyApps)
 		again := "--app " + strings.Join(dirtyApps, " --app ") + ", or the whole env"
 		if r.opts.Rendered != "" {
 			again = fmt.Sprintf("kiln render --env %s --app %s --out %s, or the whole env without --app", r.env.Name, strings.Join(dirtyApps, " --app "), r.opts.Rendered)

@@ -125,12 +125,8 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 		fmt.Fprintf(r.log, "note: the lock was written by kiln %s, this is kiln %s; a difference may come from that\n", lock.KilnVersion, opts.Version)
 	}
 	if kept := render.KeptApps(lock); len(kept) > 0 {
-		parts := make([]string, len(kept))
-		for i, app := range kept {
-			parts[i] = app + " at " + sourceName(*lock.Apps[app].Source)
-		}
 		fmt.Fprintf(r.log, "note: the lock keeps %s from earlier renders (kiln render --app): %s; %s did not render %s, so %s may differ\n",
-			words.Count(len(kept), "app"), words.First(parts, 5), short(commit), pick(len(kept), "it", "them"), pick(len(kept), "its files", "their files"))
+			words.Count(len(kept), "app"), words.First(keptAt(lock, kept), 5), short(commit), pick(len(kept), "it", "them"), pick(len(kept), "its files", "their files"))
 	}
 
 	wt, cleanup, err := worktree(ctx, p.Root, commit, opts.WorkDir, opts.GitEnv)
