@@ -37,6 +37,15 @@ func renderTo(t *testing.T, f *fixture, env string, ro render.Options, out strin
 	return results[0]
 }
 
+// renderedOpts are the options of kiln promote --env env --rendered out,
+// which renders nothing itself, logging to log.
+func renderedOpts(t *testing.T, f *fixture, env, out string, log *bytes.Buffer) Options {
+	t.Helper()
+	o := f.opts(t, env, log)
+	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
+	return o
+}
+
 // greeting is env's file with GREETING set to g: web uses it, cache does
 // not.
 func greeting(env, g string) map[string]string {
@@ -85,8 +94,7 @@ func TestAppKeptFromOlderRenderRefused(t *testing.T) {
 		t.Errorf("rendered app cache's lock entry has source %+v, want none (the header's)", s)
 	}
 
-	o := f.opts(t, "staging", &bytes.Buffer{})
-	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
+	o := renderedOpts(t, f, "staging", out, &bytes.Buffer{})
 	_, err = promote(t, f, o)
 	wantRefused(t, err, "promoting a tree that keeps web from C1 over the pull request's web of C2", "app web", "kiln/staging", c1[:7], c2[:7], "--app web")
 	wantUnmoved(t, f, "kiln/staging", pending)
@@ -136,8 +144,7 @@ func TestAppKeptFromNewerRenderPromoted(t *testing.T) {
 	ro.Apps = []string{"cache"}
 	renderTo(t, f, "dev", ro, out)
 
-	o := f.opts(t, "dev", &bytes.Buffer{})
-	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
+	o := renderedOpts(t, f, "dev", out, &bytes.Buffer{})
 	res, err := promote(t, f, o)
 	if err != nil || !res.Changed {
 		t.Fatalf("promotion of web kept from C1 over main's web of C0: %+v, %v", res, err)
@@ -209,8 +216,8 @@ func TestAppKeptOverUnreadablePendingLock(t *testing.T) {
 	f.commitCode(t, cacheSize("128"), "cache: bigger")
 	ro.Apps = []string{"cache"}
 	renderTo(t, f, "staging", ro, out)
-	o := f.opts(t, "staging", &bytes.Buffer{})
-	o.Rendered, o.Render, o.ReplaceForeignCommits = out, render.Options{LookupEnv: lookup}, true
+	o := renderedOpts(t, f, "staging", out, &bytes.Buffer{})
+	o.ReplaceForeignCommits = true
 	_, err := promote(t, f, o)
 	wantRefused(t, err, "promoting a tree that keeps web over a pull request whose lock does not parse", "app web", "does not parse", "kiln/staging", "--app web")
 	wantUnmoved(t, f, "kiln/staging", pending)
@@ -240,8 +247,7 @@ func TestAppKeptLeavesPullRequestOpen(t *testing.T) {
 	ro.Apps = []string{"cache"}
 	renderTo(t, f, "staging", ro, out)
 	var log bytes.Buffer
-	o := f.opts(t, "staging", &log)
-	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
+	o := renderedOpts(t, f, "staging", out, &log)
 	res, err := promote(t, f, o)
 	if err != nil || res.Changed || res.ClosedPR != 0 {
 		t.Fatalf("promotion of a tree main holds: %+v, %v", res, err)
@@ -294,8 +300,7 @@ func TestAppKeptDirtyRefused(t *testing.T) {
 	c2 := f.commitCode(t, cacheSize("128"), "cache: bigger")
 	ro.Apps = []string{"cache"}
 	renderTo(t, f, "dev", ro, out)
-	o := f.opts(t, "dev", &bytes.Buffer{})
-	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
+	o := renderedOpts(t, f, "dev", out, &bytes.Buffer{})
 	_, err := promote(t, f, o)
 	if err == nil || !strings.Contains(err.Error(), "env dev keeps 1 app from an earlier render of a working tree with uncommitted changes") || !strings.Contains(err.Error(), "--allow-dirty") {
 		t.Fatalf("promotion of a tree keeping web from a dirty render: %v, want it refused naming --allow-dirty", err)
@@ -337,8 +342,7 @@ func TestAppKeptOverRewrittenHistory(t *testing.T) {
 
 	ro.Apps = []string{"cache"}
 	renderTo(t, f, "staging", ro, out)
-	o := f.opts(t, "staging", &bytes.Buffer{})
-	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
+	o := renderedOpts(t, f, "staging", out, &bytes.Buffer{})
 	_, err := promote(t, f, o)
 	if err == nil {
 		t.Fatal("a tree keeping web from C1 over the pull request's web of C2, which the history lost, was promoted")

@@ -132,8 +132,7 @@ func TestDirtyRefused(t *testing.T) {
 	// The same tree rendered first, then promoted with --rendered.
 	out := t.TempDir()
 	writeRender(t, f, dirty().Render, out)
-	o := f.opts(t, "dev", &bytes.Buffer{})
-	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
+	o := renderedOpts(t, f, "dev", out, &bytes.Buffer{})
 	if _, err := promote(t, f, o); err == nil || !strings.Contains(err.Error(), "uncommitted changes") {
 		t.Errorf("--rendered dirty tree: %v, want it refused", err)
 	}
