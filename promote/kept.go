@@ -23,16 +23,31 @@ import (
 // branch it would be rolled back, while the commit and body named a source
 // commit that never rendered the app.
 
+// keptConflict is an app kept from an earlier render that a branch holds
+// otherwise (keptConflicts), and the line that says how.
+type keptConflict struct {
+	app, line string
+}
+
+// joinConflicts joins the lines of cs for a message.
+func joinConflicts(cs []keptConflict) string {
+	lines := make([]string, len(cs))
+	for i, c := range cs {
+		lines[i] = c.line
+	}
+	return strings.Join(lines, "; ")
+}
+
 // keptConflicts lists, one line each, the apps of src kept from an earlier
 // render that the env's tree on where (old, its lock oldLock; nil when it
 // has none) holds otherwise, from a render the kept copy cannot be shown to
 // be newer than: another source commit that is not an ancestor of the kept
 // copy's, or the same commit rendered otherwise (other images).
-func (r *run) keptConflicts(ctx context.Context, src *source, old map[string][]byte, oldLock *render.Lock) ([]string, error) {
+func (r *run) keptConflicts(ctx context.Context, src *source, old map[string][]byte, oldLock *render.Lock) ([]keptConflict, error) {
 	if oldLock == nil {
 		return nil, nil
 	}
-	var lines []string
+	var lines []keptConflict
 	for _, app := range render.KeptApps(src.lock) {
 		theirs, ok := oldLock.Apps[app]
 		if !ok || sameAppFiles(old, src.files, app) {
@@ -69,7 +84,7 @@ func (r *run) keptConflicts(ctx context.Context, src *source, old map[string][]b
 				why = "a render with uncommitted changes"
 			}
 		}
-		lines = append(lines, fmt.Sprintf("app %s: kept as rendered at %s, the branch holds it as rendered at %s (%s)", app, sourceName(ours), sourceName(ts), why))
+		lines = append(lines, keptConflict{app, fmt.Sprintf("app %s: kept as rendered at %s, the branch holds it as rendered at %s (%s)", app, sourceName(ours), sourceName(ts), why)})
 	}
 	return lines, nil
 }
@@ -140,10 +155,10 @@ func (r *run) checkKept(ctx context.Context, src *source, where string, old map[
 }
 
 // keptErr is checkKept's error.
-func (r *run) keptErr(src *source, where string, lines []string) error {
+func (r *run) keptErr(src *source, where string, lines []keptConflict) error {
 	apps := make([]string, len(lines))
-	for i, l := range lines {
-		apps[i], _, _ = strings.Cut(strings.TrimPrefix(l, "app "), ":")
+	for i, c := range lines {
+		apps[i] = c.app
 	}
 	what := where + " (the manifests branch)"
 	if where != r.base {
@@ -151,7 +166,7 @@ func (r *run) keptErr(src *source, where string, lines []string) error {
 	}
 	msg := fmt.Sprintf("env %s: %s holds %s as another render made %s, which this tree would replace with %s kept from an earlier render (only the apps kiln render --app named were rendered at %s): %s",
 		r.env.Name, what, words.First(apps, 5), pick(len(apps), "it", "them"), pick(len(apps), "a copy", "copies"),
-		sourceName(src.lock.Source), strings.Join(lines, "; "))
+		sourceName(src.lock.Source), joinConflicts(lines))
 	hint := fmt.Sprintf("render %s at this commit too, or the whole env, and promote again", strings.Join(apps, ", "))
 	if r.opts.Rendered != "" {
 		hint = fmt.Sprintf("render %s at this commit too (kiln render --env %s --app %s --out %s) or the whole env (without --app), and promote again",
@@ -181,7 +196,7 @@ func (r *run) checkFromKept(lock *render.Lock) error {
 
 // keptConflictsAt is keptConflicts against the env's tree in commit (the
 // tip of kiln/<env>; none when "").
-func (r *run) keptConflictsAt(ctx context.Context, src *source, commit string) ([]string, error) {
+func (r *run) keptConflictsAt(ctx context.Context, src *source, commit string) ([]keptConflict, error) {
 	if commit == "" || len(render.KeptApps(src.lock)) == 0 {
 		return nil, nil
 	}
@@ -200,13 +215,13 @@ func (r *run) keptConflictsAt(ctx context.Context, src *source, commit string) (
 	// A lock that does not parse (a hand edit, a merge conflict) names
 	// no render: each kept app the branch holds otherwise is one kiln
 	// cannot show older, and replacing it could drop a pending change.
-	var lines []string
+	var lines []keptConflict
 	for _, app := range render.KeptApps(src.lock) {
 		if !holdsApp(t, app) || sameAppFiles(t, src.files, app) {
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("app %s: kept as rendered at %s, the branch holds it otherwise, and its %s does not parse (%v), so kiln cannot tell which render made it",
-			app, sourceName(*src.lock.Apps[app].Source), render.LockFile, perr))
+		lines = append(lines, keptConflict{app, fmt.Sprintf("app %s: kept as rendered at %s, the branch holds it otherwise, and its %s does not parse (%v), so kiln cannot tell which render made it",
+			app, sourceName(*src.lock.Apps[app].Source), render.LockFile, perr)})
 	}
 	return lines, nil
 }

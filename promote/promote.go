@@ -1918,7 +1918,7 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen s
 	if lines, err := r.keptConflictsAt(ctx, src, seen); err != nil || len(lines) > 0 {
 		if len(lines) > 0 {
 			fmt.Fprintf(r.log, "warning: env %s: %s holds %s otherwise than this tree, which kept %s from earlier renders, so its pull request stays open: %s\n",
-				r.env.Name, branch, words.Count(len(lines), "app"), pick(len(lines), "it", "them"), strings.Join(lines, "; "))
+				r.env.Name, branch, words.Count(len(lines), "app"), pick(len(lines), "it", "them"), joinConflicts(lines))
 		}
 		return 0, err
 	}
