@@ -145,7 +145,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	res.changes = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), old, files))
 	real := treediff.Trees(old, files)
 	res.Changed = len(real) > 0
-	for _, w := range slices.Concat(immutableWarnings(real), r.transitionWarnings(files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(old, real), prunedWarnings(old, real)) {
+	for _, w := range slices.Concat(immutableWarnings(real), r.transitionWarnings(files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real)) {
 		fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(w.String()))
 	}
 	if opts.Against == "" {

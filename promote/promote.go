@@ -927,6 +927,9 @@ type plan struct {
 	// pruned are the objects Flux deletes with what they hold
 	// (prunedWarnings).
 	pruned []diag.Warning
+	// renamed are the apps whose Kustomization is renamed
+	// (renamedKustomizations), for moved and guard.
+	renamed []renamed
 }
 
 func (pl *plan) changed() bool { return len(pl.changes) > 0 }
@@ -968,7 +971,8 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	pl.changes = treediff.Trees(pl.old, pl.files)
 	pl.shown = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files))
 	pl.unappliable = slices.Concat(immutableWarnings(pl.changes), r.transitionWarnings(pl.files, pl.changes), ifNotPresentWarnings(pl.changes))
-	pl.moved = slices.Concat(movedWarnings(pl.old, pl.changes), renamedWarnings(pl.old, pl.changes))
+	pl.renamed = renamedKustomizations(pl.old, pl.changes)
+	pl.moved = slices.Concat(movedWarnings(pl.old, pl.changes), renamedWarnings(pl.renamed))
 	pl.pruned = prunedWarnings(pl.old, pl.changes)
 	if data, ok := pl.old["kiln.lock.json"]; ok {
 		if l, err := render.ParseLock(data); err == nil {
@@ -1199,7 +1203,7 @@ func (r *run) guard(pl *plan, deleted []string) error {
 	// (renamedKustomizations): those objects count as deleted, although
 	// their files stay.
 	var renamedApps []string
-	for _, rn := range renamedKustomizations(pl.old, pl.changes) {
+	for _, rn := range pl.renamed {
 		if !slices.Contains(gone, rn.app) {
 			renamedApps = append(renamedApps, rn.app)
 			removed += rn.objects

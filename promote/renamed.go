@@ -74,9 +74,9 @@ func renamedKustomizations(old map[string][]byte, changes []treediff.Change) []r
 // renamedWarnings warns of every app whose Kustomization is renamed
 // (renamedKustomizations). The warnings name apps and Kustomizations,
 // never values.
-func renamedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warning {
+func renamedWarnings(renamed []renamed) []diag.Warning {
 	var out []diag.Warning
-	for _, r := range renamedKustomizations(old, changes) {
+	for _, r := range renamed {
 		out = append(out, diag.Warning{File: r.path, App: r.app, Object: r.new,
 			Msg: fmt.Sprintf("the app's Flux Kustomization is renamed from %s/%s to %s/%s (flux.name or flux.namespace changed): "+
 				"Flux deletes %s/%s, and its finalizer deletes the app's %s it applied (and with a Namespace everything in it, with a claim its volume) "+

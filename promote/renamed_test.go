@@ -95,7 +95,7 @@ func TestRenamedWarnings(t *testing.T) {
 		"apps/keep/a.yaml":   cm,
 	}
 	var got []string
-	for _, w := range renamedWarnings(old, treediff.Trees(old, new)) {
+	for _, w := range renamedWarnings(renamedKustomizations(old, treediff.Trees(old, new))) {
 		what, _, _ := strings.Cut(w.Msg, " (flux.name")
 		got = append(got, w.File+": "+w.App+": "+what)
 		if !strings.Contains(w.Msg, "deletes the app's 1 object it applied") {
