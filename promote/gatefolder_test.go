@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
-	"github.com/kiln-gitops/kiln/render"
 )
 
 // TestGateRefusesAnEnvInTwoFolders: after manifests.path changes, kiln
@@ -27,14 +26,8 @@ func TestGateRefusesAnEnvInTwoFolders(t *testing.T) {
 	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
 		t.Fatal(err)
 	}
-	fromDev := func() Options {
-		o := f.opts(t, "", &bytes.Buffer{})
-		o.From, o.To = "dev", "staging"
-		o.Render.Images = render.Images{}
-		return o
-	}
 	successAll(t, f, "dev")
-	_, err := promote(t, f, fromDev())
+	_, err := promote(t, f, f.fromDev(t, &bytes.Buffer{}))
 	if err == nil || !strings.Contains(err.Error(), "env dev has a kiln.lock.json in envs/dev and also in clusters/dev on ") ||
 		!strings.Contains(err.Error(), "delete clusters/dev in a commit of your own") {
 		t.Fatalf("error = %v, want the two folders named", err)
@@ -54,7 +47,7 @@ func TestGateRefusesAnEnvInTwoFolders(t *testing.T) {
 	other := `{"env":"dev","source":{"repo":"https://github.com/acme/billing"},"apps":{"invoices":{}}}`
 	gittest.Update(t, f.remote, "main", map[string]string{"billing/dev/kiln.lock.json": other}, old, "remove the old folder of dev")
 	successAll(t, f, "dev")
-	if res, err := promote(t, f, fromDev()); err != nil || res.PRNumber != 1 {
+	if res, err := promote(t, f, f.fromDev(t, &bytes.Buffer{})); err != nil || res.PRNumber != 1 {
 		t.Errorf("after removing the old folder: %+v, %v", res, err)
 	}
 }

@@ -176,9 +176,7 @@ func TestAppKeptFromNewerRenderPromoted(t *testing.T) {
 	// staging from dev: dev runs web as C1 rendered it, staging would get
 	// C2's.
 	successAll(t, f, "dev")
-	from := f.opts(t, "", &bytes.Buffer{})
-	from.From, from.To, from.Render.Images = "dev", "staging", render.Images{}
-	_, err = promote(t, f, from)
+	_, err = promote(t, f, f.fromDev(t, &bytes.Buffer{}))
 	wantRefused(t, err, "promotion from dev with a kept app", "env dev runs 1 app kept from earlier renders", "web at "+c1[:7], "its source commit "+c2[:7], "kiln promote --env dev")
 	if f.gh.count() != 0 {
 		t.Errorf("a refused promotion opened a pull request")

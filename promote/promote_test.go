@@ -160,6 +160,16 @@ func (f *fixture) pipeline(t *testing.T) *envconfig.Pipeline {
 	return p
 }
 
+// fromDev are the Options of a test promotion from dev to staging,
+// rendered with dev's images (those of its lock), logging to log.
+func (f *fixture) fromDev(t *testing.T, log *bytes.Buffer) Options {
+	t.Helper()
+	o := f.opts(t, "", log)
+	o.From, o.To = "dev", "staging"
+	o.Render.Images = render.Images{}
+	return o
+}
+
 // opts are the Options of a test promotion of env, rendered at the code
 // repository's HEAD.
 func (f *fixture) opts(t *testing.T, env string, log *bytes.Buffer) Options {
@@ -596,18 +606,12 @@ func TestGate(t *testing.T) {
 		}
 		return f
 	}
-	fromDev := func(t *testing.T, f *fixture) Options {
-		o := f.opts(t, "", &bytes.Buffer{})
-		o.From, o.To = "dev", "staging"
-		o.Render.Images = render.Images{} // from dev's lock
-		return o
-	}
 
 	t.Run("success", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t)
 		successAll(t, f, "dev")
-		res, err := promote(t, f, fromDev(t, f))
+		res, err := promote(t, f, f.fromDev(t, &bytes.Buffer{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -628,7 +632,7 @@ func TestGate(t *testing.T) {
 		f := setup(t)
 		tip := gittest.Git(t, f.remote, "rev-parse", "main")
 		f.gh.setStatus(tip, gh.Status{Context: StatusContext("dev", "web"), State: "pending", Description: "Reconciliation in progress"})
-		_, err := promote(t, f, fromDev(t, f))
+		_, err := promote(t, f, f.fromDev(t, &bytes.Buffer{}))
 		var ge *GateError
 		if !errors.As(err, &ge) {
 			t.Fatalf("error = %v, want a GateError", err)
@@ -646,7 +650,7 @@ func TestGate(t *testing.T) {
 	t.Run("wait until healthy", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t)
-		o := fromDev(t, f)
+		o := f.fromDev(t, &bytes.Buffer{})
 		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 		o.Now = func() time.Time { return now }
 		var slept []time.Duration
@@ -675,7 +679,7 @@ func TestGate(t *testing.T) {
 	t.Run("wait runs out", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t)
-		o := fromDev(t, f)
+		o := f.fromDev(t, &bytes.Buffer{})
 		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 		o.Now = func() time.Time { return now }
 		o.Sleep = func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil }
@@ -696,7 +700,7 @@ func TestGate(t *testing.T) {
 		f := setup(t)
 		tip := successAll(t, f, "dev")
 		f.gh.setStatus(tip, gh.Status{Context: StatusContext("dev", "web"), State: "failure", Description: "Deployment/shop/web: ImagePullBackOff"})
-		o := fromDev(t, f)
+		o := f.fromDev(t, &bytes.Buffer{})
 		o.Wait = time.Hour
 		o.Sleep = func(context.Context, time.Duration) error { t.Error("slept on a failure"); return nil }
 		_, err := promote(t, f, o)
@@ -716,7 +720,7 @@ func TestGate(t *testing.T) {
 		f := setup(t)
 		first := gittest.Git(t, f.remote, "rev-parse", "main")
 		f.gh.setStatus(first, gh.Status{Context: StatusContext("dev", "web"), State: "pending", Description: "reconciliation in progress"})
-		o := fromDev(t, f)
+		o := f.fromDev(t, &bytes.Buffer{})
 		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 		o.Now = func() time.Time { return now }
 		var second string
@@ -763,7 +767,7 @@ func TestGate(t *testing.T) {
 		f := setup(t)
 		tip := gittest.Git(t, f.remote, "rev-parse", "main")
 		f.gh.setStatus(tip, gh.Status{Context: StatusContext("dev", "cache"), State: "success", Description: "reconciliation succeeded"})
-		o := fromDev(t, f)
+		o := f.fromDev(t, &bytes.Buffer{})
 		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 		o.Now = func() time.Time { return now }
 		sleeps := 0
@@ -805,7 +809,7 @@ func TestGate(t *testing.T) {
 		// commit-status key, which notification-controller drops: web
 		// gets no status at all.
 		f.gh.setStatus(tip, gh.Status{Context: StatusContext("dev", "cache"), State: "failure", Description: "health check failed"})
-		o := fromDev(t, f)
+		o := f.fromDev(t, &bytes.Buffer{})
 		o.Wait = time.Hour
 		o.Sleep = func(context.Context, time.Duration) error {
 			t.Error("waited for an app whose dependency failed")
@@ -829,7 +833,7 @@ func TestGate(t *testing.T) {
 		devSHA := f.head(t)
 		successAll(t, f, "dev")
 		f.commitCode(t, map[string]string{"README.md": "later\n"}, "later")
-		_, err := promote(t, f, fromDev(t, f))
+		_, err := promote(t, f, f.fromDev(t, &bytes.Buffer{}))
 		want := fmt.Sprintf("the working tree is at %s, but env dev was rendered from %s\n  hint: check out %s first (git checkout %s), so that staging gets exactly what dev runs",
 			f.head(t)[:7], devSHA, devSHA, devSHA)
 		if err == nil || err.Error() != want {
@@ -840,7 +844,7 @@ func TestGate(t *testing.T) {
 	t.Run("no lock yet", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		_, err := promote(t, f, fromDev(t, f))
+		_, err := promote(t, f, f.fromDev(t, &bytes.Buffer{}))
 		var de *diag.Error
 		if !errors.As(err, &de) || !strings.Contains(err.Error(), "env dev has no clusters/dev/kiln.lock.json on the manifests branch main") {
 			t.Errorf("error = %v", err)
@@ -868,7 +872,7 @@ func TestGate(t *testing.T) {
 				gittest.Update(t, f.remote, "main", map[string]string{"clusters/staging/kiln.lock.json": tc.stagingLock}, nil, "staging's lock")
 			}
 			successAll(t, f, "dev")
-			o := fromDev(t, f)
+			o := f.fromDev(t, &bytes.Buffer{})
 			log := &bytes.Buffer{}
 			o.Log = log
 			if _, err := promote(t, f, o); err != nil {
@@ -904,7 +908,7 @@ func TestGate(t *testing.T) {
 			f := setup(t)
 			tip := gittest.Update(t, f.remote, "main", map[string]string{"clusters/dev/kiln.lock.json": tc.lock}, nil, "hand edit")
 			f.gh.setStatus(tip, gh.Status{Context: StatusContext("dev", "web"), State: "success"})
-			_, err := promote(t, f, fromDev(t, f))
+			_, err := promote(t, f, f.fromDev(t, &bytes.Buffer{}))
 			if want := fmt.Sprintf(tc.want, tip[:7]); err == nil || err.Error() != want {
 				t.Errorf("error = %v\nwant %s", err, want)
 			}
@@ -917,7 +921,7 @@ func TestGate(t *testing.T) {
 	t.Run("wrong order", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		o := fromDev(t, f)
+		o := f.fromDev(t, &bytes.Buffer{})
 		o.To = "prod"
 		_, err := promote(t, f, o)
 		if err == nil || !strings.Contains(err.Error(), "env prod promotes from staging, not dev") {

@@ -164,19 +164,13 @@ func TestGateAfterNoOpCommit(t *testing.T) {
 		t.Fatalf("no-op commit: %+v, %v", res, err)
 	}
 	successAll(t, f, "dev")
-	fromDev := func() Options {
-		o := f.opts(t, "", &bytes.Buffer{})
-		o.From, o.To = "dev", "staging"
-		o.Render.Images = render.Images{}
-		return o
-	}
-	_, err := promote(t, f, fromDev())
+	_, err := promote(t, f, f.fromDev(t, &bytes.Buffer{}))
 	if err == nil || !strings.Contains(err.Error(), "is at "+second[:7]+", but env dev was rendered from "+first) ||
 		!strings.Contains(err.Error(), "git checkout "+first) {
 		t.Fatalf("promotion from dev at the no-op commit: %v, want the commit to check out named", err)
 	}
 	gittest.Git(t, f.code, "checkout", "-q", first)
-	res, err := promote(t, f, fromDev())
+	res, err := promote(t, f, f.fromDev(t, &bytes.Buffer{}))
 	if err != nil || !res.Changed || res.SourceCommit != first {
 		t.Fatalf("promotion from dev at its commit: %+v, %v", res, err)
 	}
@@ -196,13 +190,7 @@ func TestFromDirtyRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	successAll(t, f, "dev")
-	fromDev := func(log *bytes.Buffer) Options {
-		o := f.opts(t, "", log)
-		o.From, o.To = "dev", "staging"
-		o.Render.Images = render.Images{}
-		return o
-	}
-	_, err := promote(t, f, fromDev(&bytes.Buffer{}))
+	_, err := promote(t, f, f.fromDev(t, &bytes.Buffer{}))
 	want := "env dev runs a tree rendered from uncommitted changes on top of " + f.head(t)[:7] + " (its kiln.lock.json: source.dirty), so no commit renders what it runs, and staging rendered from " + f.head(t)[:7] + " would not get it"
 	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--allow-dirty") {
 		t.Fatalf("promotion from a dirty env: %v, want %q naming --allow-dirty", err, want)
@@ -212,7 +200,7 @@ func TestFromDirtyRefused(t *testing.T) {
 	}
 
 	var log bytes.Buffer
-	o = fromDev(&log)
+	o = f.fromDev(t, &log)
 	o.AllowDirty = true
 	res, err := promote(t, f, o)
 	if err != nil || !res.Changed {
