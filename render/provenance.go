@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
-	"sort"
 
 	"github.com/kiln-gitops/kiln/internal/lockfile"
 )
@@ -75,16 +74,7 @@ func Proven(lock *Lock) bool {
 
 // KeptApps returns the apps of lock whose files were rendered from another
 // source than the lock's (LockApp.Source), sorted.
-func KeptApps(lock *Lock) []string {
-	var apps []string
-	for name, a := range lock.Apps {
-		if a.Source != nil && !a.Source.SameCode(lock.Source) {
-			apps = append(apps, name)
-		}
-	}
-	sort.Strings(apps)
-	return apps
-}
+func KeptApps(lock *Lock) []string { return lock.KeptApps() }
 
 // KeepProvenance returns files with old's kiln.lock.json when the two
 // trees differ in nothing but the lock's provenance fields (see

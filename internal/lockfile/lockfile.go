@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -74,6 +75,20 @@ type Source struct {
 // app of another source.
 func (s Source) SameCode(o Source) bool {
 	return s.Commit == o.Commit && s.Dirty == o.Dirty
+}
+
+// KeptApps returns the apps of l whose files another source than l's
+// rendered (App.Source: kiln render --app kept them from an earlier
+// render), sorted.
+func (l *Lock) KeptApps() []string {
+	var apps []string
+	for name, a := range l.Apps {
+		if a.Source != nil && !a.Source.SameCode(l.Source) {
+			apps = append(apps, name)
+		}
+	}
+	slices.Sort(apps)
+	return apps
 }
 
 // Parse reads a kiln.lock.json.

@@ -3,10 +3,8 @@ package prbody
 import (
 	"fmt"
 	"html"
-	"maps"
 	"net/url"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -315,11 +313,8 @@ func keptApps(lock *lockfile.Lock) []string {
 		return nil
 	}
 	var kept []string
-	for _, name := range slices.Sorted(maps.Keys(lock.Apps)) {
+	for _, name := range lock.KeptApps() {
 		s := lock.Apps[name].Source
-		if s == nil || s.SameCode(lock.Source) {
-			continue
-		}
 		at := "outside git"
 		if s.Commit != "" {
 			at = "at " + code(short(s.Commit))
