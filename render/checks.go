@@ -428,9 +428,11 @@ func engineWarnings(run *appRun) []diag.Warning {
 	return out
 }
 
-// guessedScope warns about each object of the run that is about to get
-// the app's namespace although kiln does not know whether its kind is
-// namespaced: a cluster-scoped custom resource whose CRD is installed by
+// guessedScope warns, once per apiVersion and kind of the run (at its
+// first object, counting the rest: a chart's hundreds of PrometheusRules
+// without their CRD make one warning, not hundreds), about objects about
+// to get the app's namespace although kiln does not know whether their
+// kind is namespaced: a cluster-scoped custom resource whose CRD is installed by
 // other means (cert-manager's ClusterIssuer, Gateway API's GatewayClass)
 // would be applied with a namespace. --strict makes it an error.
 //
@@ -442,13 +444,17 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed
 	if run.app.Namespace == "" {
 		return nil
 	}
-	var out []diag.Warning
+	var w onceEach
 	for _, o := range run.objs {
 		n := o.Node
 		if n == nil || scopes.Known(n.GetApiVersion(), n.GetKind()) || (venv != nil && (venv.Defines(n.GetApiVersion(), n.GetKind()) || venv.NotServed(n.GetApiVersion(), n.GetKind()))) {
 			continue
 		}
 		if n.GetNamespace() != "" && !assumed[group(n.GetApiVersion())+"/"+n.GetKind()] {
+			continue
+		}
+		key := n.GetApiVersion() + " " + n.GetKind()
+		if w.seen(key) {
 			continue
 		}
 		hint := "list the file of its CustomResourceDefinition under validation.crds in kiln.yaml, so kiln knows its scope and checks its fields; " +
@@ -461,11 +467,11 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed
 				hint = fmt.Sprintf("did you mean %q? a CustomResourceDefinition of the env defines it; otherwise ", c) + hint
 			}
 		}
-		out = append(out, diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+		w.add(key, &diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
 			Msg:  fmt.Sprintf("kind %s (%s) is unknown to kiln, so it was given namespace %q as if it were namespaced", n.GetKind(), n.GetApiVersion(), run.app.Namespace),
 			Hint: hint})
 	}
-	return out
+	return w.warnings("object")
 }
 
 // listedCRDs reads the files kiln.yaml (pl) lists under validation.crds
