@@ -59,6 +59,9 @@ type Pipeline struct {
 	Environments []Environment
 	// KubeVersion is what Helm's .Capabilities.KubeVersion says.
 	KubeVersion string
+	// KubeVersionLine is the line of kubeVersion in kiln.yaml, 0 when
+	// it is left out (DefaultKubeVersion).
+	KubeVersionLine int
 	// Validation lists what validation checks against beyond the env.
 	Validation Validation
 	// Manifests says where promote writes.

@@ -73,9 +73,9 @@ func (d *decoder) pipeline(n *yaml.Node) *Pipeline {
 	if v, present := f["kubeVersion"]; present {
 		if s, ok := d.str(v, "kubeVersion"); ok {
 			if kubeVersionRE.MatchString(s) {
-				p.KubeVersion = s
+				p.KubeVersion, p.KubeVersionLine = s, v.Line
 			} else {
-				d.errAt(v, fmt.Sprintf("kubeVersion %q is not a Kubernetes version", s), "write major.minor.patch in quotes, such as \"1.31.0\"")
+				d.errAt(v, fmt.Sprintf("kubeVersion %q is not a Kubernetes version", s), "write the cluster's version in quotes, such as \"1.31.0\" (every Kubernetes release is 1.x)")
 			}
 		}
 	}

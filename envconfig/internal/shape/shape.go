@@ -26,8 +26,10 @@ const (
 	JsonnetIdentPattern = `^[_a-zA-Z][_a-zA-Z0-9]*$`
 	// GitHubRepoPattern is owner/name.
 	GitHubRepoPattern = `^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$`
-	// KubeVersionPattern is a Kubernetes version such as 1.31.0.
-	KubeVersionPattern = `^v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+][0-9A-Za-z.+-]+)?$`
+	// KubeVersionPattern is a Kubernetes version such as 1.31.0. Every
+	// Kubernetes release is 1.x: "0.5.0" or "2.0" is a typo, which Helm
+	// would take and kiln would check against its newest data.
+	KubeVersionPattern = `^v?1\.[0-9]+(\.[0-9]+)?([-+][0-9A-Za-z.+-]+)?$`
 	// RelPathPattern is a path relative to the repository root: not empty,
 	// not starting with / or a drive letter (C:), separated by / and
 	// never \.
