@@ -390,3 +390,43 @@ func TestHealthChecksOfAnotherApp(t *testing.T) {
 		t.Errorf("flux/shop.yaml has not\n%s\ngot:\n%s", want, got)
 	}
 }
+
+// TestKubeVersionCoverage: a kubeVersion older than the oldest release
+// kiln's API data describes (1.24), or newer than the pinned k8s.io/api's,
+// renders with one run-level warning at kubeVersion's line saying what
+// goes unchecked; versions inside the range warn about nothing.
+func TestKubeVersionCoverage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ kube, want string }{
+		{"1.19.0", `kiln.yaml:3: kubeVersion "1.19.0" is older than Kubernetes 1.24, the oldest release kiln's API data describes: a field or API that 1.24 has and 1.19 has not passes validation`},
+		{"1.24.0", ""},
+		{envconfig.DefaultKubeVersion, ""},
+		{"v1.99", `kiln.yaml:3: kubeVersion "v1.99" is newer than Kubernetes 1.37, the release of the API data this kiln embeds`},
+	} {
+		p := loadProject(t, t.TempDir(), map[string]string{
+			"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"" + tc.kube + "\"\nenvironments: [{name: dev}, {name: prod}]\n" +
+				"apps:\n  - {name: web, namespace: shop, yaml: apps/web}\n",
+			"envs/dev.yaml":    "vars: {}\n",
+			"envs/prod.yaml":   "vars: {}\n",
+			"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
+		})
+		results := renderAll(t, p, checkOptions(false))
+		var got []string
+		for _, res := range results {
+			if res.Err != nil {
+				t.Fatalf("%s: %v", tc.kube, res.Err)
+			}
+			for _, w := range res.Warnings {
+				if strings.Contains(w.Msg, "kubeVersion") {
+					got = append(got, w.String())
+				}
+			}
+		}
+		switch {
+		case tc.want == "" && len(got) > 0:
+			t.Errorf("kubeVersion %s: unexpected warnings %q", tc.kube, got)
+		case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], "/"+tc.want)):
+			t.Errorf("kubeVersion %s: warnings %q, want one with %q", tc.kube, got, tc.want)
+		}
+	}
+}

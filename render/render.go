@@ -478,6 +478,9 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 		}
 	}
 	_, pw := r.provenanceOf()
+	if msg, hint := validate.Coverage(r.p.KubeVersion); msg != "" {
+		pw = append(pw, diag.Warning{File: r.p.File, Line: r.p.KubeVersionLine, Msg: msg, Hint: hint})
+	}
 	if warns := append(append([]diag.Warning(nil), r.opts.Warnings...), pw...); len(warns) > 0 {
 		out[0].Warnings = diag.SortWarnings(append(warns, out[0].Warnings...))
 	}

@@ -1,0 +1,36 @@
+package validate
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/version"
+)
+
+// Coverage says what validation cannot tell for a kubeVersion outside the
+// releases kiln's API data describes: "" inside them. Before 1.24 the
+// tables of fields each release added (added.go), of CEL environments and
+// of gated fields end, so an API server of such a release may refuse
+// what kiln passes; after the pinned k8s.io/api's release (apiRelease),
+// what later releases stop serving, add or refuse is unknown. kiln checks
+// such a version as best it can rather than refusing it (the API server
+// of an older cluster refuses fewer fields than it lets through, and a
+// kiln older than the cluster is the usual case of the second), so this
+// is a warning; hint says what to do.
+func Coverage(kubeVersion string) (msg, hint string) {
+	v, err := version.ParseGeneric(kubeVersion)
+	if err != nil || v.Major() != 1 {
+		return "", ""
+	}
+	newest := version.MustParseGeneric(apiRelease)
+	switch {
+	case v.Minor() < addedBase:
+		return fmt.Sprintf("kubeVersion %q is older than Kubernetes 1.%d, the oldest release kiln's API data describes: "+
+				"a field or API that 1.%d has and %d.%d has not passes validation, and Flux's apply of it fails", kubeVersion, addedBase, addedBase, v.Major(), v.Minor()),
+			"set kubeVersion to the cluster's version; for a cluster older than 1.24, check the output with kubectl apply --dry-run=server against it"
+	case v.Minor() > newest.Minor():
+		return fmt.Sprintf("kubeVersion %q is newer than Kubernetes %s, the release of the API data this kiln embeds: "+
+				"what releases after %s stop serving, add or refuse is not checked", kubeVersion, apiRelease, apiRelease),
+			"use a kiln built for that Kubernetes release, or set kubeVersion to the cluster's version"
+	}
+	return "", ""
+}
