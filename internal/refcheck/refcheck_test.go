@@ -33,6 +33,14 @@ func TestAgainstPrograms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	compareProject(t, root)
+}
+
+// compareProject renders the project at root (its kiln.yaml) with kiln and
+// each of its Helm, Kustomize and Jsonnet apps with the program, and
+// compares the objects of every env.
+func compareProject(t *testing.T, root string) {
+	t.Helper()
 	p, err := envconfig.Load(filepath.Join(root, "kiln.yaml"))
 	if err != nil {
 		t.Fatal(err)

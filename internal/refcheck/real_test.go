@@ -1,0 +1,116 @@
+//go:build refcheck
+
+package refcheck
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestRealSourcesAgainstPrograms does what TestAgainstPrograms does on
+// real public sources (testdata/README.md): the podinfo chart with its
+// production values and, per env, values that switch on more of its
+// templates (HPA, ingress, Redis, ServiceMonitor); podinfo's own Kustomize
+// folder; and kube-prometheus-stack with its 10 CRDs (4.4 MB), the values
+// kiln's benchmarks use. The example's apps are ours; these are what users
+// deploy, and where Helm's and kustomize's corners are.
+func TestRealSourcesAgainstPrograms(t *testing.T) {
+	root := t.TempDir()
+	copyTree(t, "../../testdata/charts/podinfo", filepath.Join(root, "charts/podinfo"))
+	copyTree(t, "../../testdata/manifests/podinfo", filepath.Join(root, "kustomize/podinfo"))
+	copyTree(t, "../../testdata/charts/kube-prometheus-stack", filepath.Join(root, "charts/kps"))
+	files := map[string]string{
+		"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+  - name: prod
+apps:
+  - name: podinfo
+    namespace: apps
+    helm:
+      chart: charts/podinfo
+      values: [charts/podinfo/values-prod.yaml]
+    dependsOn: [kps] # prod's ServiceMonitor needs kube-prometheus-stack's CRD
+  - name: podinfo-kustomize
+    namespace: kustomized
+    kustomize: kustomize/podinfo
+  - name: kps
+    namespace: monitoring
+    helm:
+      chart: charts/kps/kube-prometheus-stack-88.5.3.tgz
+`,
+		"envs/dev.yaml": `apps:
+  podinfo:
+    values:
+      replicaCount: 2
+      hpa: {enabled: true, maxReplicas: 4, cpu: 80}
+      ingress:
+        enabled: true
+        className: nginx
+        hosts: [{host: podinfo.dev.example.com, paths: [{path: /, pathType: ImplementationSpecific}]}]
+  kps:
+    values:
+      kubeStateMetrics: {enabled: false}
+      nodeExporter: {enabled: false}
+      grafana: {enabled: false}
+      windowsMonitoring: {enabled: false}
+      prometheusOperator: {admissionWebhooks: {patch: {ttlSecondsAfterFinished: null}}}
+      prometheus: {prometheusSpec: {retention: 10d}}
+`,
+		"envs/prod.yaml": `apps:
+  podinfo:
+    values:
+      redis: {enabled: true}
+      serviceMonitor: {enabled: true, interval: 30s}
+      podDisruptionBudget: {maxUnavailable: 1}
+  kps:
+    values:
+      kubeStateMetrics: {enabled: false}
+      nodeExporter: {enabled: false}
+      grafana: {enabled: false}
+      windowsMonitoring: {enabled: false}
+      prometheusOperator: {admissionWebhooks: {patch: {ttlSecondsAfterFinished: null}}}
+      alertmanager: {enabled: false}
+      prometheus: {prometheusSpec: {retention: 30d, replicas: 2}}
+`,
+	}
+	for rel, content := range files {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compareProject(t, root)
+}
+
+// copyTree copies the regular files below src to dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
