@@ -13,7 +13,9 @@ import (
 // real public sources (testdata/README.md): the podinfo chart with its
 // production values and, per env, values that switch on more of its
 // templates (HPA, ingress, Redis, ServiceMonitor); podinfo's own Kustomize
-// folder; and kube-prometheus-stack with its 10 CRDs (4.4 MB), the values
+// folder; kustomize's own springboot example (a base and two overlays:
+// generated ConfigMaps merged and hashed, patches, name prefixes); and
+// kube-prometheus-stack with its 10 CRDs (4.4 MB), the values
 // kiln's benchmarks use. The example's apps are ours; these are what users
 // deploy, and where Helm's and kustomize's corners are.
 func TestRealSourcesAgainstPrograms(t *testing.T) {
@@ -21,6 +23,7 @@ func TestRealSourcesAgainstPrograms(t *testing.T) {
 	copyTree(t, "../../testdata/charts/podinfo", filepath.Join(root, "charts/podinfo"))
 	copyTree(t, "../../testdata/manifests/podinfo", filepath.Join(root, "kustomize/podinfo"))
 	copyTree(t, "../../testdata/charts/kube-prometheus-stack", filepath.Join(root, "charts/kps"))
+	copyTree(t, "../../testdata/kustomize/springboot", filepath.Join(root, "kustomize/springboot"))
 	files := map[string]string{
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
 kind: Pipeline
@@ -37,6 +40,12 @@ apps:
   - name: podinfo-kustomize
     namespace: kustomized
     kustomize: kustomize/podinfo
+  - name: springboot-staging
+    namespace: staging
+    kustomize: kustomize/springboot/overlays/staging
+  - name: springboot-production
+    namespace: production
+    kustomize: kustomize/springboot/overlays/production
   - name: kps
     namespace: monitoring
     helm:
