@@ -13,7 +13,9 @@ import (
 // real public sources (testdata/README.md): the podinfo chart with its
 // production values and, per env, values that switch on more of its
 // templates (HPA, ingress, Redis, ServiceMonitor); podinfo's own Kustomize
-// folder; kustomize's own springboot example (a base and two overlays:
+// folder; the ingress-nginx chart (admission webhook hook Jobs, a
+// DaemonSet or a Deployment with its HPA and PDB, the default backend);
+// kustomize's own springboot example (a base and two overlays:
 // generated ConfigMaps merged and hashed, patches, name prefixes); and
 // kube-prometheus-stack with its 10 CRDs (4.4 MB), the values
 // kiln's benchmarks use. The example's apps are ours; these are what users
@@ -24,6 +26,7 @@ func TestRealSourcesAgainstPrograms(t *testing.T) {
 	copyTree(t, "../../testdata/manifests/podinfo", filepath.Join(root, "kustomize/podinfo"))
 	copyTree(t, "../../testdata/charts/kube-prometheus-stack", filepath.Join(root, "charts/kps"))
 	copyTree(t, "../../testdata/kustomize/springboot", filepath.Join(root, "kustomize/springboot"))
+	copyTree(t, "../../testdata/charts/ingress-nginx", filepath.Join(root, "charts/ingress-nginx"))
 	files := map[string]string{
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
 kind: Pipeline
@@ -40,6 +43,10 @@ apps:
   - name: podinfo-kustomize
     namespace: kustomized
     kustomize: kustomize/podinfo
+  - name: ingress-nginx
+    namespace: ingress
+    helm:
+      chart: charts/ingress-nginx
   - name: springboot-staging
     namespace: staging
     kustomize: kustomize/springboot/overlays/staging
@@ -52,6 +59,15 @@ apps:
       chart: charts/kps/kube-prometheus-stack-88.5.3.tgz
 `,
 		"envs/dev.yaml": `apps:
+  ingress-nginx:
+    values:
+      controller:
+        replicaCount: 2
+        autoscaling: {enabled: true, maxReplicas: 5}
+        podDisruptionBudget: {enabled: true}
+        metrics: {enabled: true}
+        config: {use-forwarded-headers: "true"}
+      tcp: {"5432": "db/postgres:5432"}
   podinfo:
     values:
       replicaCount: 2
@@ -70,6 +86,12 @@ apps:
       prometheus: {prometheusSpec: {retention: 10d}}
 `,
 		"envs/prod.yaml": `apps:
+  ingress-nginx:
+    values:
+      controller:
+        kind: DaemonSet
+        admissionWebhooks: {enabled: false}
+      defaultBackend: {enabled: true}
   podinfo:
     values:
       redis: {enabled: true}
