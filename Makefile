@@ -116,8 +116,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./envconfig
 	$(GO) test -run '^$$' -fuzz '^FuzzFileNames$$' -fuzztime 20s ./render/internal/tree
 
-## refcheck: compare kiln's output (the example, and the real charts and overlays
-## sources of testdata/) with the real helm, kustomize and jsonnet programs,
+## refcheck: compare kiln's output (the example, and the real charts and overlays of
+## testdata/) with the real helm, kustomize and jsonnet programs,
 ## installed from the Go module proxy at the versions kiln links (needs network; not part of test)
 REFBIN := $(CURDIR)/bin/ref
 refcheck: refbin
