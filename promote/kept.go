@@ -142,20 +142,17 @@ func sameAppFiles(a, b map[string][]byte, app string) bool {
 	return n == 0
 }
 
-// checkKept refuses to replace the env's tree on where (a branch: the
-// manifests branch, or kiln/<env> holding the open pull request) when it
-// holds an app otherwise than the copy this tree kept from an earlier
-// render, and not from an older render (keptConflicts).
-func (r *run) checkKept(ctx context.Context, src *source, where string, old map[string][]byte, oldLock *render.Lock) error {
-	lines, err := r.keptConflicts(ctx, src, old, oldLock)
+// refuseKept refuses to replace the env's tree on where (a branch: the
+// manifests branch, or kiln/<env> holding the open pull request) when
+// lines, keptConflicts or keptConflictsAt of that branch's tree, name an
+// app it holds otherwise than the copy this tree kept from an earlier
+// render, and not from an older render. Both branches share it: they
+// differ only in how their tree is read, and the refusal must read the
+// same for either. err, from reading the tree, passes through.
+func (r *run) refuseKept(src *source, where string, lines []keptConflict, err error) error {
 	if err != nil || len(lines) == 0 {
 		return err
 	}
-	return r.keptErr(src, where, lines)
-}
-
-// keptErr is checkKept's error.
-func (r *run) keptErr(src *source, where string, lines []keptConflict) error {
 	apps := make([]string, len(lines))
 	for i, c := range lines {
 		apps[i] = c.app
@@ -240,14 +237,4 @@ func holdsApp(t map[string][]byte, app string) bool {
 // apps/<app>/ or high-level/<app>/.
 func inApp(p, app string) bool {
 	return strings.HasPrefix(p, "apps/"+app+"/") || strings.HasPrefix(p, "high-level/"+app+"/")
-}
-
-// checkKeptPending is checkKept against kiln/<env> at pending, the branch
-// of the env's open pull request ("" when there is none).
-func (r *run) checkKeptPending(ctx context.Context, src *source, branch, pending string) error {
-	lines, err := r.keptConflictsAt(ctx, src, pending)
-	if err != nil || len(lines) == 0 {
-		return err
-	}
-	return r.keptErr(src, branch, lines)
 }

@@ -377,10 +377,12 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if err := r.checkNewer(ctx, src, branch, r.lockAt(ctx, heads[branch])); err != nil {
 			return res, err
 		}
-		if err := r.checkKept(ctx, src, r.base, plan.old, plan.oldLock); err != nil {
+		lines, lerr := r.keptConflicts(ctx, src, plan.old, plan.oldLock)
+		if err := r.refuseKept(src, r.base, lines, lerr); err != nil {
 			return res, err
 		}
-		if err := r.checkKeptPending(ctx, src, branch, heads[branch]); err != nil {
+		lines, lerr = r.keptConflictsAt(ctx, src, heads[branch])
+		if err := r.refuseKept(src, branch, lines, lerr); err != nil {
 			return res, err
 		}
 		if err := r.checkForeign(ctx, branch, heads[branch]); err != nil {
@@ -1790,7 +1792,8 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		if err := r.checkNewer(ctx, src, r.base, pl.oldLock); err != nil {
 			return "", err
 		}
-		if err := r.checkKept(ctx, src, r.base, pl.old, pl.oldLock); err != nil {
+		lines, lerr := r.keptConflicts(ctx, src, pl.old, pl.oldLock)
+		if err := r.refuseKept(src, r.base, lines, lerr); err != nil {
 			return "", err
 		}
 		if err := r.guard(pl, nil); err != nil {
