@@ -443,11 +443,16 @@ type UnknownCommitError struct {
 }
 
 func (e *UnknownCommitError) Error() string {
-	got := fmt.Sprintf("it answered %d %q", e.Status, e.Message)
+	return fmt.Sprintf("GitHub does not show the statuses of commit %s: it %s (%d attempts over %s)", e.Ref, e.answered(), e.Attempts, e.Waited)
+}
+
+// answered says what GitHub answered, for Error and the retry log alike,
+// so that both tell it in the same words.
+func (e *UnknownCommitError) answered() string {
 	if e.Status == 0 {
-		got = "it answered for commit " + e.Answered
+		return "answered for commit " + e.Answered
 	}
-	return fmt.Sprintf("GitHub does not show the statuses of commit %s: %s (%d attempts over %s)", e.Ref, got, e.Attempts, e.Waited)
+	return fmt.Sprintf("answered %d %q", e.Status, e.Message)
 }
 
 // unknownCommit returns GitHub's refusal to read ref's statuses as a
@@ -497,20 +502,12 @@ func (g *GitHub) Statuses(ctx context.Context, owner, repo, ref string) ([]Statu
 			return nil, lag
 		}
 		wait := g.retry.backoff(attempt)
-		g.retry.logf("GitHub: %s; as just after a push, asking again in %s (attempt %d of %d)", lag.answer(), wait, attempt+2, g.retry.maxRetries+1)
+		g.retry.logf("GitHub: reading the statuses of commit %s %s; as just after a push, asking again in %s (attempt %d of %d)", lag.Ref, lag.answered(), wait, attempt+2, g.retry.maxRetries+1)
 		if err := g.retry.sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 		waited += wait
 	}
-}
-
-// answer says what GitHub answered, for the log.
-func (e *UnknownCommitError) answer() string {
-	if e.Status == 0 {
-		return fmt.Sprintf("the statuses of commit %s came back for commit %s", e.Ref, e.Answered)
-	}
-	return fmt.Sprintf("reading the statuses of commit %s answered %d %q", e.Ref, e.Status, e.Message)
 }
 
 // statuses reads ref's statuses once (each page with the transport's
