@@ -43,6 +43,36 @@ type ResolvedApp struct {
 	Patches []Patch
 }
 
+// SecretValues returns ef's secret vars that are set, by name, each read
+// with lookup (given the environment variable's name). An empty secret
+// counts as unset: GitHub Actions passes a missing secret as "". Resolve
+// reads secrets with it, and so may a caller that must mask what is set
+// even when Resolve fails: both then agree on what a secret is.
+func (ef *EnvFile) SecretValues(lookup func(string) (string, bool)) map[string]string {
+	values, _ := ef.readSecrets(lookup)
+	return values
+}
+
+// readSecrets is SecretValues, and for each secret var it leaves out,
+// whether its environment variable is set but empty (Resolve's error
+// tells the two apart).
+func (ef *EnvFile) readSecrets(lookup func(string) (string, bool)) (values map[string]string, empty map[string]bool) {
+	values, empty = map[string]string{}, map[string]bool{}
+	if ef == nil || lookup == nil {
+		return values, empty
+	}
+	for name, envVar := range ef.SecretVars {
+		v, ok := lookup(envVar)
+		switch {
+		case ok && v != "":
+			values[name] = v
+		case ok:
+			empty[name] = true
+		}
+	}
+	return values, empty
+}
+
 // Resolve returns the effective configuration of environment env: the
 // enabled apps with ef's overrides applied, "{env}" replaced in every path
 // (chart, values files, kustomize, jsonnet file and jpath, yaml folder,
@@ -73,16 +103,13 @@ func (p *Pipeline) Resolve(env string, ef *EnvFile, lookup func(string) (string,
 		r.SOPS = &s
 	}
 	maps.Copy(r.Vars, ef.Vars)
+	secrets, empty := ef.readSecrets(lookup)
 	for _, name := range slices.Sorted(maps.Keys(ef.SecretVars)) {
 		envVar := ef.SecretVars[name]
-		var v string
-		ok := false
-		if lookup != nil {
-			v, ok = lookup(envVar)
-		}
-		if !ok || v == "" {
+		v, ok := secrets[name]
+		if !ok {
 			state := "is not set"
-			if ok {
+			if empty[name] {
 				state = "is empty"
 			}
 			e := &diag.Error{File: ef.File, Line: ef.Lines[name], Field: "secretVars." + name,

@@ -899,12 +899,8 @@ func (r *run) secretRedactor(env string) (*redact.Redactor, bool) {
 	secrets, known := map[string]string{}, false
 	if res, err := r.p.Resolve(env, ef, r.opts.Render.LookupEnv); err == nil && res != nil {
 		secrets, known = res.Secrets, true
-	} else if lookup := r.opts.Render.LookupEnv; lookup != nil {
-		for name, envVar := range ef.SecretVars {
-			if v, ok := lookup(envVar); ok && v != "" {
-				secrets[name] = v
-			}
-		}
+	} else {
+		secrets = ef.SecretValues(r.opts.Render.LookupEnv)
 	}
 	rd := redact.New(secrets)
 	if on := r.opts.Render.OnSecrets; on != nil {
