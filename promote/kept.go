@@ -191,23 +191,19 @@ func (r *run) checkFromKept(lock *render.Lock) error {
 		Hint: fmt.Sprintf("promote env %s rendered whole at one commit (kiln promote --env %s, or --rendered of a render without --app), and promote from it once it is healthy", r.from, r.from)}
 }
 
-// keptConflictsAt is keptConflicts against the env's tree in commit (the
-// tip of kiln/<env>; none when "").
-func (r *run) keptConflictsAt(ctx context.Context, src *source, commit string) ([]keptConflict, error) {
-	if commit == "" || len(render.KeptApps(src.lock)) == 0 {
+// keptConflictsAt is keptConflicts against the env's tree at tip's commit
+// (the tip of kiln/<env>; none when ""), with the lock tip read there.
+func (r *run) keptConflictsAt(ctx context.Context, src *source, tip tipLock) ([]keptConflict, error) {
+	if tip.commit == "" || len(render.KeptApps(src.lock)) == 0 {
 		return nil, nil
 	}
-	t, err := r.repo.Tree(ctx, commit, r.dir)
+	t, err := r.repo.Tree(ctx, tip.commit, r.dir)
 	if err != nil {
 		return nil, r.gitErr("reading "+r.dir+" from", err)
 	}
-	data, ok := t[render.LockFile]
-	if !ok {
-		return r.keptConflicts(ctx, src, t, nil)
-	}
-	lock, perr := render.ParseLock(data)
+	perr := tip.perr
 	if perr == nil {
-		return r.keptConflicts(ctx, src, t, lock)
+		return r.keptConflicts(ctx, src, t, tip.lock)
 	}
 	// A lock that does not parse (a hand edit, a merge conflict) names
 	// no render: each kept app the branch holds otherwise is one kiln

@@ -374,14 +374,15 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if err := r.checkNewer(ctx, src, r.base, plan.oldLock); err != nil {
 			return res, err
 		}
-		if err := r.checkNewer(ctx, src, branch, r.lockAt(ctx, heads[branch])); err != nil {
+		pending := r.tipLockAt(ctx, heads[branch])
+		if err := r.checkNewer(ctx, src, branch, pending.lock); err != nil {
 			return res, err
 		}
 		lines, lerr := r.keptConflicts(ctx, src, plan.old, plan.oldLock)
 		if err := r.refuseKept(src, r.base, lines, lerr); err != nil {
 			return res, err
 		}
-		lines, lerr = r.keptConflictsAt(ctx, src, heads[branch])
+		lines, lerr = r.keptConflictsAt(ctx, src, pending)
 		if err := r.refuseKept(src, branch, lines, lerr); err != nil {
 			return res, err
 		}
@@ -1560,18 +1561,36 @@ func (r *run) promotedImages(ctx context.Context, lock *render.Lock, tip string)
 // lockAt is the env's kiln.lock.json in commit, nil when there is none or
 // it does not parse (nothing to compare with then).
 func (r *run) lockAt(ctx context.Context, commit string) *render.Lock {
+	return r.tipLockAt(ctx, commit).lock
+}
+
+// tipLock is the env's kiln.lock.json at a commit of kiln/<env>. A run
+// reads it once and hands it to each check of that commit (checkNewer,
+// keptConflictsAt), so that they judge the same file and git is not
+// asked twice.
+type tipLock struct {
+	commit string // "" when the branch does not exist
+	// lock is the parsed lock, nil when there is none or it does not
+	// parse; perr is why it does not.
+	lock *render.Lock
+	perr error
+}
+
+// tipLockAt reads tipLock at commit.
+func (r *run) tipLockAt(ctx context.Context, commit string) tipLock {
+	t := tipLock{commit: commit}
 	if commit == "" {
-		return nil
+		return t
 	}
 	data, err := r.repo.ReadFile(ctx, commit, r.dir+"/"+render.LockFile)
 	if err != nil {
-		return nil
+		return t
 	}
-	l, err := render.ParseLock(data)
-	if err != nil {
-		return nil
+	t.lock, t.perr = render.ParseLock(data)
+	if t.perr != nil {
+		t.lock = nil
 	}
-	return l
+	return t
 }
 
 // checkNewer refuses to replace the env's tree on where (a branch) when its
@@ -1909,7 +1928,8 @@ func appsApplied(pl *plan) bool {
 // at: a pull request of a newer source commit, or one another promotion
 // pushed meanwhile, is not out of date and stays open.
 func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen string) (int, error) {
-	if newer, err := r.newer(ctx, src, branch, r.lockAt(ctx, seen)); err != nil || newer {
+	tip := r.tipLockAt(ctx, seen)
+	if newer, err := r.newer(ctx, src, branch, tip.lock); err != nil || newer {
 		if newer {
 			fmt.Fprintf(r.log, "env %s: %s holds a render of a newer source commit than %s, so its pull request stays open\n", r.env.Name, branch, short(src.lock.Source.Commit))
 		}
@@ -1918,7 +1938,7 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen s
 	// An app this tree kept from an earlier render (kiln render --app)
 	// that the branch holds from a newer one: the manifests branch does
 	// not hold that change, so the pull request is not out of date.
-	if lines, err := r.keptConflictsAt(ctx, src, seen); err != nil || len(lines) > 0 {
+	if lines, err := r.keptConflictsAt(ctx, src, tip); err != nil || len(lines) > 0 {
 		if len(lines) > 0 {
 			fmt.Fprintf(r.log, "warning: env %s: %s holds %s otherwise than this tree, which kept %s from earlier renders, so its pull request stays open: %s\n",
 				r.env.Name, branch, words.Count(len(lines), "app"), pick(len(lines), "it", "them"), joinConflicts(lines))
