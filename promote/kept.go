@@ -201,9 +201,15 @@ func (r *run) keptConflictsAt(ctx context.Context, src *source, tip tipLock) ([]
 	if err != nil {
 		return nil, r.gitErr("reading "+r.dir+" from", err)
 	}
-	perr := tip.perr
+	lock, perr := tip.lock, tip.perr
+	if data, ok := t[render.LockFile]; ok && lock == nil && perr == nil {
+		// tipLockAt could not read the lock that the tree holds (git
+		// failed on that one file): judge the tree's copy, as a lock
+		// that is there must never pass as one that is not.
+		lock, perr = render.ParseLock(data)
+	}
 	if perr == nil {
-		return r.keptConflicts(ctx, src, t, tip.lock)
+		return r.keptConflicts(ctx, src, t, lock)
 	}
 	// A lock that does not parse (a hand edit, a merge conflict) names
 	// no render: each kept app the branch holds otherwise is one kiln
