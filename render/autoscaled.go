@@ -9,9 +9,12 @@ import (
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 )
 
-// autoscaledReplicas warns about every workload of the env that a
+// autoscaledReplicas warns about the workloads of the env that a
 // HorizontalPodAutoscaler (or a KEDA ScaledObject, which makes one)
-// of the env scales while its manifest sets spec.replicas.
+// of the env scales while their manifests set spec.replicas: once per
+// app, at its first such workload, counting the rest (a chart whose
+// autoscaling value leaves replicas in every Deployment makes one
+// warning, not one per workload).
 // kustomize-controller applies each app's objects with server-side apply
 // and forced ownership at every reconcile, so it sets spec.replicas back
 // to the manifest's value each interval, undoing the autoscaler's scaling,
@@ -69,6 +72,7 @@ func autoscaledReplicas(runs []*appRun) []diag.Warning {
 	}
 	var out []diag.Warning
 	for _, run := range runs {
+		var w onceEach
 		for _, o := range run.objs {
 			n := o.Node
 			if n == nil || o.Raw != nil {
@@ -79,18 +83,19 @@ func autoscaledReplicas(runs []*appRun) []diag.Warning {
 				continue
 			}
 			r := setScalar(n, "spec", "replicas")
-			if r == nil {
+			if r == nil || w.seen("") {
 				continue
 			}
 			by := s.what
 			if s.app != run.app.Name {
 				by += " of app " + s.app
 			}
-			out = append(out, diag.Warning{File: o.File, Line: o.LineOf(r), App: run.app.Name, Object: objRef(o),
+			w.add("", &diag.Warning{File: o.File, Line: o.LineOf(r), App: run.app.Name, Object: objRef(o),
 				Msg: fmt.Sprintf("spec.replicas is set while %s scales it: Flux's server-side apply sets it back to %s at every reconcile, undoing the autoscaling, and the autoscaler scales again",
 					by, r.Value),
 				Hint: "leave spec.replicas out of the manifest (a chart usually does when its autoscaling value is on), so that the autoscaler alone owns it"})
 		}
+		out = append(out, w.warnings("workload")...)
 	}
 	return out
 }

@@ -341,8 +341,10 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 	return errs
 }
 
-// suspendedFlux warns about each Flux Kustomization or HelmRelease in an
-// app's output with spec.suspend: true. Its controller does not
+// suspendedFlux warns about the Flux Kustomizations and HelmReleases in
+// an app's output with spec.suspend: true, once per app at the first,
+// counting the rest (an overlay's patch that suspends every HelmRelease
+// of the app makes one warning, not one per object). Its controller does not
 // reconcile it and keeps its last status, while the app's Kustomization
 // health-checks it (healthChecks, or every object under wait: true): the
 // stale status decides the app's health, its commit status and the
@@ -356,20 +358,22 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 func suspendedFlux(runs []*appRun) []diag.Warning {
 	var warns []diag.Warning
 	for _, run := range runs {
+		var w onceEach
 		for _, o := range run.objs {
 			n := o.Node
 			if n == nil || o.Raw != nil || flux.NotApplied(n) || !reconciled(n) {
 				continue
 			}
 			s := suspendedAt(n)
-			if s == nil {
+			if s == nil || w.seen("") {
 				continue
 			}
-			warns = append(warns, diag.Warning{File: o.File, Line: o.LineOf(s), App: run.app.Name, Object: objRef(o),
+			w.add("", &diag.Warning{File: o.File, Line: o.LineOf(s), App: run.app.Name, Object: objRef(o),
 				Msg: fmt.Sprintf("spec.suspend: true: Flux does not reconcile it and keeps its last status, which app %s's health check, its commit status and the promotion gate then judge: "+
 					"a Ready left from an earlier revision passes them although this one was never applied, and an old failure, or a change to its spec that Flux never observes, fails them whatever this revision does", run.app.Name),
 				Hint: "remove spec.suspend (or set it to false) before promoting; to hold an app back in an env, set apps.<app>.enabled: false in that env's file instead"})
 		}
+		warns = append(warns, w.warnings("object")...)
 	}
 	return warns
 }

@@ -9,8 +9,10 @@ import (
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 )
 
-// rerunJobs warns about every Job of the app with
-// spec.ttlSecondsAfterFinished. The TTL controller deletes the Job once it
+// rerunJobs warns about the Jobs of the app with
+// spec.ttlSecondsAfterFinished, once per app at its first such Job,
+// counting the rest: a chart whose Jobs all get the TTL from one value
+// makes one warning, not one per Job. The TTL controller deletes the Job once it
 // has finished; kustomize-controller's server-side apply creates every
 // object of the app's folder that is missing, at every reconcile (each
 // flux interval, and on each new revision), so the Job is created again
@@ -20,7 +22,7 @@ import (
 // Ignore) is left out; ssa: IfNotPresent does not help, as the Job is not
 // present once deleted. Warnings name the Job, never its contents.
 func rerunJobs(interval string, run *appRun) []diag.Warning {
-	var out []diag.Warning
+	var w onceEach
 	for _, o := range run.objs {
 		n := o.Node
 		if n == nil || o.Raw != nil || n.GetKind() != "Job" || group(n.GetApiVersion()) != "batch" {
@@ -30,16 +32,16 @@ func rerunJobs(interval string, run *appRun) []diag.Warning {
 		if ttl == nil {
 			continue
 		}
-		if flux.NotApplied(n) {
+		if flux.NotApplied(n) || w.seen("") {
 			continue
 		}
-		out = append(out, diag.Warning{File: o.File, Line: o.LineOf(ttl), App: run.app.Name, Object: objRef(o),
+		w.add("", &diag.Warning{File: o.File, Line: o.LineOf(ttl), App: run.app.Name, Object: objRef(o),
 			Msg: fmt.Sprintf("spec.ttlSecondsAfterFinished makes Kubernetes delete the Job once it has finished, and Flux creates it again at every reconcile of app %s (every %s, its flux interval): "+
 				"the Job runs again and again, not once", run.app.Name, interval),
 			Hint: "remove ttlSecondsAfterFinished so that the finished Job stays (Flux then leaves it as it is); to run it again on a change, " +
 				"give it a name that changes with its content, or use a CronJob for work that should repeat"})
 	}
-	return out
+	return w.warnings("Job")
 }
 
 // setScalar returns n's scalar at path when it is set: present, and not
