@@ -72,7 +72,7 @@ func autoscaledReplicas(runs []*appRun) []diag.Warning {
 	}
 	var out []diag.Warning
 	for _, run := range runs {
-		var w onceEach
+		var w diag.OnceEach
 		for _, o := range run.objs {
 			n := o.Node
 			if n == nil || o.Raw != nil {
@@ -83,19 +83,19 @@ func autoscaledReplicas(runs []*appRun) []diag.Warning {
 				continue
 			}
 			r := setScalar(n, "spec", "replicas")
-			if r == nil || w.seen("") {
+			if r == nil || w.Seen("") {
 				continue
 			}
 			by := s.what
 			if s.app != run.app.Name {
 				by += " of app " + s.app
 			}
-			w.add("", &diag.Warning{File: o.File, Line: o.LineOf(r), App: run.app.Name, Object: objRef(o),
+			w.Add("", &diag.Warning{File: o.File, Line: o.LineOf(r), App: run.app.Name, Object: objRef(o),
 				Msg: fmt.Sprintf("spec.replicas is set while %s scales it: Flux's server-side apply sets it back to %s at every reconcile, undoing the autoscaling, and the autoscaler scales again",
 					by, r.Value),
 				Hint: "leave spec.replicas out of the manifest (a chart usually does when its autoscaling value is on), so that the autoscaler alone owns it"})
 		}
-		out = append(out, w.warnings("workload")...)
+		out = append(out, w.Warnings("workload")...)
 	}
 	return out
 }

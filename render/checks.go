@@ -26,7 +26,6 @@ import (
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
-	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/render/internal/cache"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
@@ -335,23 +334,23 @@ func offByDefaultAPIs(venv *validate.Env, run *appRun) []diag.Warning {
 // about what lookup says of them, at the first such object, counting the
 // rest.
 func kindWarnings(run *appRun, lookup func(apiVersion, kind string) (msg, hint string)) []diag.Warning {
-	var w onceEach
+	var w diag.OnceEach
 	for _, o := range run.objs {
 		if o.Node == nil || o.Raw != nil {
 			continue
 		}
 		apiVersion, kind := o.Node.GetApiVersion(), o.Node.GetKind()
 		key := apiVersion + " " + kind
-		if w.seen(key) {
+		if w.Seen(key) {
 			continue
 		}
 		var warn *diag.Warning
 		if msg, hint := lookup(apiVersion, kind); msg != "" {
 			warn = &diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o), Msg: msg, Hint: hint}
 		}
-		w.add(key, warn)
+		w.Add(key, warn)
 	}
-	return w.warnings("object")
+	return w.Warnings("object")
 }
 
 // droppedFields warns, once per feature gate of the run, about fields the
@@ -363,56 +362,15 @@ func droppedFields(venv *validate.Env, run *appRun) []diag.Warning {
 	if venv == nil {
 		return nil
 	}
-	var w onceEach
+	var w diag.OnceEach
 	for _, o := range run.objs {
 		for _, d := range venv.Dropped(o) {
-			if !w.seen(d.Gate) {
-				w.add(d.Gate, &diag.Warning{File: o.File, Line: d.Line, App: run.app.Name, Object: objRef(o), Msg: d.Msg, Hint: d.Hint})
+			if !w.Seen(d.Gate) {
+				w.Add(d.Gate, &diag.Warning{File: o.File, Line: d.Line, App: run.app.Name, Object: objRef(o), Msg: d.Msg, Hint: d.Hint})
 			}
 		}
 	}
-	return w.warnings("field")
-}
-
-// onceEach gathers one warning per key, at the key's first occurrence, and
-// counts the later ones, which the warning then mentions.
-type onceEach struct {
-	at   map[string]int // the index of the key's warning in out, -1 for none
-	out  []diag.Warning
-	more []int
-}
-
-// seen reports whether key came before, counting it against its warning.
-func (w *onceEach) seen(key string) bool {
-	i, ok := w.at[key]
-	if ok && i >= 0 {
-		w.more[i]++
-	}
-	return ok
-}
-
-// add records key's warning, nil when it has none.
-func (w *onceEach) add(key string, warn *diag.Warning) {
-	if w.at == nil {
-		w.at = map[string]int{}
-	}
-	w.at[key] = -1
-	if warn != nil {
-		w.at[key] = len(w.out)
-		w.out = append(w.out, *warn)
-		w.more = append(w.more, 0)
-	}
-}
-
-// warnings are the warnings, each naming how many more of noun the app
-// has.
-func (w *onceEach) warnings(noun string) []diag.Warning {
-	for i, n := range w.more {
-		if n > 0 {
-			w.out[i].Msg += fmt.Sprintf(" (and %d more %s of the app)", n, words.Noun(n, noun))
-		}
-	}
-	return w.out
+	return w.Warnings("field")
 }
 
 // engineWarnings are the warnings the run's engine gave (helm template's
@@ -444,7 +402,7 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed
 	if run.app.Namespace == "" {
 		return nil
 	}
-	var w onceEach
+	var w diag.OnceEach
 	for _, o := range run.objs {
 		n := o.Node
 		if n == nil || scopes.Known(n.GetApiVersion(), n.GetKind()) || (venv != nil && (venv.Defines(n.GetApiVersion(), n.GetKind()) || venv.NotServed(n.GetApiVersion(), n.GetKind()))) {
@@ -454,7 +412,7 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed
 			continue
 		}
 		key := n.GetApiVersion() + " " + n.GetKind()
-		if w.seen(key) {
+		if w.Seen(key) {
 			continue
 		}
 		hint := "list the file of its CustomResourceDefinition under validation.crds in kiln.yaml, so kiln knows its scope and checks its fields; " +
@@ -467,11 +425,11 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed
 				hint = fmt.Sprintf("did you mean %q? a CustomResourceDefinition of the env defines it; otherwise ", c) + hint
 			}
 		}
-		w.add(key, &diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+		w.Add(key, &diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
 			Msg:  fmt.Sprintf("kind %s (%s) is unknown to kiln, so it was given namespace %q as if it were namespaced", n.GetKind(), n.GetApiVersion(), run.app.Namespace),
 			Hint: hint})
 	}
-	return w.warnings("object")
+	return w.Warnings("object")
 }
 
 // listedCRDs reads the files kiln.yaml (pl) lists under validation.crds

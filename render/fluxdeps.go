@@ -358,22 +358,22 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 func suspendedFlux(runs []*appRun) []diag.Warning {
 	var warns []diag.Warning
 	for _, run := range runs {
-		var w onceEach
+		var w diag.OnceEach
 		for _, o := range run.objs {
 			n := o.Node
 			if n == nil || o.Raw != nil || flux.NotApplied(n) || !reconciled(n) {
 				continue
 			}
 			s := suspendedAt(n)
-			if s == nil || w.seen("") {
+			if s == nil || w.Seen("") {
 				continue
 			}
-			w.add("", &diag.Warning{File: o.File, Line: o.LineOf(s), App: run.app.Name, Object: objRef(o),
+			w.Add("", &diag.Warning{File: o.File, Line: o.LineOf(s), App: run.app.Name, Object: objRef(o),
 				Msg: fmt.Sprintf("spec.suspend: true: Flux does not reconcile it and keeps its last status, which app %s's health check, its commit status and the promotion gate then judge: "+
 					"a Ready left from an earlier revision passes them although this one was never applied, and an old failure, or a change to its spec that Flux never observes, fails them whatever this revision does", run.app.Name),
 				Hint: "remove spec.suspend (or set it to false) before promoting; to hold an app back in an env, set apps.<app>.enabled: false in that env's file instead"})
 		}
-		warns = append(warns, w.warnings("object")...)
+		warns = append(warns, w.Warnings("object")...)
 	}
 	return warns
 }

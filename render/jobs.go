@@ -22,7 +22,7 @@ import (
 // Ignore) is left out; ssa: IfNotPresent does not help, as the Job is not
 // present once deleted. Warnings name the Job, never its contents.
 func rerunJobs(interval string, run *appRun) []diag.Warning {
-	var w onceEach
+	var w diag.OnceEach
 	for _, o := range run.objs {
 		n := o.Node
 		if n == nil || o.Raw != nil || n.GetKind() != "Job" || group(n.GetApiVersion()) != "batch" {
@@ -32,16 +32,16 @@ func rerunJobs(interval string, run *appRun) []diag.Warning {
 		if ttl == nil {
 			continue
 		}
-		if flux.NotApplied(n) || w.seen("") {
+		if flux.NotApplied(n) || w.Seen("") {
 			continue
 		}
-		w.add("", &diag.Warning{File: o.File, Line: o.LineOf(ttl), App: run.app.Name, Object: objRef(o),
+		w.Add("", &diag.Warning{File: o.File, Line: o.LineOf(ttl), App: run.app.Name, Object: objRef(o),
 			Msg: fmt.Sprintf("spec.ttlSecondsAfterFinished makes Kubernetes delete the Job once it has finished, and Flux creates it again at every reconcile of app %s (every %s, its flux interval): "+
 				"the Job runs again and again, not once", run.app.Name, interval),
 			Hint: "remove ttlSecondsAfterFinished so that the finished Job stays (Flux then leaves it as it is); to run it again on a change, " +
 				"give it a name that changes with its content, or use a CronJob for work that should repeat"})
 	}
-	return w.warnings("Job")
+	return w.Warnings("Job")
 }
 
 // setScalar returns n's scalar at path when it is set: present, and not
