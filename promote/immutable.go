@@ -12,15 +12,18 @@ import (
 	"github.com/kiln-gitops/kiln/render"
 )
 
-// immutableWarnings returns a warning for every changed object whose
-// immutable fields differ (package immutable): Flux would apply it and
-// fail ("field is immutable") until someone deletes the object. Objects
+// immutableWarnings returns a warning for the changed objects whose
+// immutable fields differ (package immutable): Flux would apply them and
+// fail ("field is immutable") until someone deletes each object. It comes
+// once per app and change (field, rule, what recreating destroys), at the
+// first object, counting the rest: a chart upgrade that changes the
+// selector of its 300 Deployments makes one warning, not 300. Objects
 // annotated for Flux to recreate them are left out, unless recreating
 // destroys something (a CRD's custom resources, a claim's data): then the
 // annotation is what makes the change dangerous, and the warning says so.
 // The warnings name fields, never values.
 func immutableWarnings(changes []treediff.Change) []diag.Warning {
-	var out []diag.Warning
+	var out diag.OnceEach
 	for _, c := range objectChanges(changes) {
 		old, errOld := objects.Parse(c.Old, c.Path, 0)
 		cur, errNew := objects.Parse(c.New, c.Path, 0)
@@ -46,10 +49,12 @@ func immutableWarnings(changes []treediff.Change) []diag.Warning {
 					ch.Field, ch.Rule)
 				w.Hint = fmt.Sprintf("annotate the object with %s: enabled so that Flux deletes and recreates it, or give the new version a new name", immutable.ForceAnnotation)
 			}
-			out = append(out, w)
+			if key := c.App + "\x00" + w.Msg; !out.Seen(key) {
+				out.Add(key, &w)
+			}
 		}
 	}
-	return out
+	return out.Warnings("object")
 }
 
 // transitionWarnings returns a warning for every changed custom resource

@@ -20,8 +20,10 @@ import (
 // moving objects between Kustomizations.
 const pruneAnnotation = "kustomize.toolkit.fluxcd.io/prune"
 
-// movedWarnings returns a warning for every object that leaves one app's
-// output for another's (an app renamed, or an object moved). Flux gives
+// movedWarnings returns a warning for the objects that leave one app's
+// output for another's (an app renamed, or an object moved), once per pair
+// of apps at the first object, counting the rest: renaming an app of 300
+// objects makes one warning, not 300. Flux gives
 // each object to one Kustomization at a time: the old app's Kustomization
 // prunes what it no longer holds (all of it when the app is gone, through
 // its finalizer), and whether that happens before the new one takes the
@@ -37,7 +39,7 @@ func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warn
 		return nil
 	}
 	prunes := pruning(old)
-	var out []diag.Warning
+	var w diag.OnceEach
 	for _, c := range changes {
 		if c.Op != treediff.Added || !treediff.IsObject(c.Path) {
 			continue
@@ -46,11 +48,16 @@ func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warn
 		if !ok || from.App == c.App || !prunes(from.App) || pruneDisabled(from.Old, from.Path) {
 			continue
 		}
-		out = append(out, diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New),
+		key := from.App + "\x00" + c.App
+		if w.Seen(key) {
+			continue
+		}
+		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New),
 			Msg: fmt.Sprintf("moves from app %s to app %s: Flux may delete it before it recreates it, since app %s's Kustomization prunes what it no longer holds and app %s's takes the object over only when it applies",
 				from.App, c.App, from.App, c.App),
 			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", pruneAnnotation, from.App)})
 	}
+	out := w.Warnings("object")
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	return out
 }

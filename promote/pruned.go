@@ -10,10 +10,12 @@ import (
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 )
 
-// prunedWarnings returns a warning for every object that leaves the env
+// prunedWarnings returns a warning for the objects that leave the env
 // (an app removed, a manifest deleted or renamed) and whose deleting
 // takes more with it (immutable.Destroys: a CRD's custom resources, a
-// Namespace's objects, a claim's data). Its app's Kustomization prunes
+// Namespace's objects, a claim's data), once per app and what is lost, at
+// the first object in file order, counting the rest: removing an app with
+// 300 CRDs makes one warning, not 300. Its app's Kustomization prunes
 // what it no longer holds, all of it through its finalizer when the app
 // is gone, so the merge deletes them from the cluster. Objects another app
 // takes over are movedWarnings', and objects the old Kustomization does
@@ -40,8 +42,15 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		other[c.Path] = c.Object
 	}
 	prunes := pruning(old)
-	var out []diag.Warning
-	for id, c := range leaving {
+	ids := make([]string, 0, len(leaving))
+	for id := range leaving {
+		ids = append(ids, id)
+	}
+	// The first of each cause in file order: the map's order is random.
+	sort.Slice(ids, func(i, j int) bool { return leaving[ids[i]].Path < leaving[ids[j]].Path })
+	var w diag.OnceEach
+	for _, id := range ids {
+		c := leaving[id]
 		if _, moved := added[id]; moved {
 			continue
 		}
@@ -53,15 +62,22 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		if what == "" || pruneDisabledNode(objs[0].Node) || !prunes(c.App) {
 			continue
 		}
+		now, becomes := other[c.Path]
+		becomes = becomes && c.Op == treediff.Changed
+		key := fmt.Sprintf("%s\x00%t\x00%s", c.App, becomes, what)
+		if w.Seen(key) {
+			continue
+		}
 		msg := fmt.Sprintf("leaves app %s, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and %s", c.App, what)
 		hint := fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then remove it", pruneAnnotation)
-		if now, ok := other[c.Path]; ok && c.Op == treediff.Changed {
+		if becomes {
 			msg = fmt.Sprintf("becomes %s, another object, so app %s's Kustomization no longer holds it and prunes it: Flux deletes it from the cluster, and %s", now, c.App, what)
 			hint = fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then make the change; or keep its namespace and name", pruneAnnotation)
 		}
-		out = append(out, diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.Old),
+		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.Old),
 			Msg: msg, Hint: hint})
 	}
+	out := w.Warnings("object")
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	return out
 }

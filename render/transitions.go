@@ -23,8 +23,10 @@ type ObjectChange struct {
 	Old, New  []byte
 }
 
-// Transitions returns a warning for each changed custom resource whose
-// CRD refuses the change on an existing object: its transition rules, the
+// Transitions returns a warning for the changed custom resources whose
+// CRD refuses the change on an existing object, once per app and rule at
+// the first such object, counting the rest (a chart upgrade that changes
+// one immutable field of its 300 custom resources makes one warning): its transition rules, the
 // x-kubernetes-validations that read oldSelf ("field is immutable" on a
 // Gateway API GatewayClass's controllerName, on many of Karpenter's,
 // CloudNativePG's and MetalLB's fields). A render sees only the new
@@ -57,20 +59,24 @@ func Transitions(p *envconfig.Pipeline, env string, tree map[string][]byte, chan
 	if err != nil {
 		return nil // the render reported it
 	}
-	var out []diag.Warning
+	var w diag.OnceEach
 	for _, pr := range pairs {
 		for _, err := range venv.Transitions(pr.app, pr.old, pr.cur) {
 			d, ok := err.(*diag.Error)
 			if !ok {
 				continue
 			}
-			out = append(out, diag.Warning{File: d.File, Line: d.Line, App: d.App, Object: d.Object,
+			key := pr.app + "\x00" + d.Msg
+			if w.Seen(key) {
+				continue
+			}
+			w.Add(key, &diag.Warning{File: d.File, Line: d.Line, App: d.App, Object: d.Object,
 				Msg: fmt.Sprintf("%s, a rule of its CustomResourceDefinition that the API server applies to changes of an existing object: Flux's apply will fail until the object is deleted", d.Msg),
 				Hint: fmt.Sprintf("keep the value as it was, or give the object a new name; %s: enabled makes Flux delete and recreate it, which its controller may take as deleting what it made for it",
 					immutable.ForceAnnotation)})
 		}
 	}
-	return out
+	return w.Warnings("object")
 }
 
 // treeCRDs returns the CustomResourceDefinitions of validation.crds (for

@@ -95,3 +95,41 @@ func TestTransitionsOfTrees(t *testing.T) {
 		})
 	}
 }
+
+// TestTransitionsOncePerAppAndRule: a chart upgrade that changes one
+// immutable field of each of an app's custom resources makes one warning
+// per app and rule, at the first object, counting the rest; another rule,
+// or another app, keeps its own.
+func TestTransitionsOncePerAppAndRule(t *testing.T) {
+	t.Parallel()
+	p := &envconfig.Pipeline{Root: t.TempDir(), KubeVersion: "1.37.0"}
+	tree := map[string][]byte{"apps/web/customresourcedefinition_widgets.example.com.yaml": []byte(immutableWidgetCRD)}
+	var changed []ObjectChange
+	widget := func(app, name, from, to string) {
+		path := "apps/" + app + "/widget_shop_" + name + ".yaml"
+		old := strings.Replace(immutableWidget, "name: w\n", "name: "+name+"\n", 1)
+		tree[path] = []byte(strings.Replace(old, from, to, 1))
+		changed = append(changed, ObjectChange{Path: path, App: app, Old: []byte(old), New: tree[path]})
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		widget("web", name, "size: 4", "size: 8")
+	}
+	widget("web", "d", "zone: a", "zone: b")
+	widget("db", "e", "size: 4", "size: 8")
+	var got []string
+	for _, w := range Transitions(p, "dev", tree, changed) {
+		what, _, _ := strings.Cut(w.Msg, ",")
+		if i := strings.LastIndex(w.Msg, " (and "); i >= 0 {
+			what += w.Msg[i:]
+		}
+		got = append(got, w.File+": "+what)
+	}
+	want := []string{
+		`apps/web/widget_shop_a.yaml: field "spec.size": Invalid value: size is immutable (and 2 more objects of the app)`,
+		`apps/web/widget_shop_d.yaml: field "spec.zone": Invalid value: zone is immutable`,
+		`apps/db/widget_shop_e.yaml: field "spec.size": Invalid value: size is immutable`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
