@@ -78,12 +78,7 @@ apps:
         hosts: [{host: podinfo.dev.example.com, paths: [{path: /, pathType: ImplementationSpecific}]}]
   kps:
     values:
-      kubeStateMetrics: {enabled: false}
-      nodeExporter: {enabled: false}
-      grafana: {enabled: false}
-      windowsMonitoring: {enabled: false}
-      prometheusOperator: {admissionWebhooks: {patch: {ttlSecondsAfterFinished: null}}}
-      prometheus: {prometheusSpec: {retention: 10d}}
+` + kpsValues + `      prometheus: {prometheusSpec: {retention: 10d}}
 `,
 		"envs/prod.yaml": `apps:
   ingress-nginx:
@@ -99,12 +94,7 @@ apps:
       podDisruptionBudget: {maxUnavailable: 1}
   kps:
     values:
-      kubeStateMetrics: {enabled: false}
-      nodeExporter: {enabled: false}
-      grafana: {enabled: false}
-      windowsMonitoring: {enabled: false}
-      prometheusOperator: {admissionWebhooks: {patch: {ttlSecondsAfterFinished: null}}}
-      alertmanager: {enabled: false}
+` + kpsValues + `      alertmanager: {enabled: false}
       prometheus: {prometheusSpec: {retention: 30d, replicas: 2}}
 `,
 	}
@@ -119,6 +109,16 @@ apps:
 	}
 	compareProject(t, root)
 }
+
+// kpsValues are kube-prometheus-stack's values in every env: its remote
+// subcharts are not vendored (testdata/charts/kube-prometheus-stack), and
+// its webhook Jobs' ttlSecondsAfterFinished would draw kiln's rerun warning.
+const kpsValues = `      kubeStateMetrics: {enabled: false}
+      nodeExporter: {enabled: false}
+      grafana: {enabled: false}
+      windowsMonitoring: {enabled: false}
+      prometheusOperator: {admissionWebhooks: {patch: {ttlSecondsAfterFinished: null}}}
+`
 
 // copyTree copies the regular files below src to dst.
 func copyTree(t *testing.T, src, dst string) {
