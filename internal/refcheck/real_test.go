@@ -3,7 +3,6 @@
 package refcheck
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,11 +21,17 @@ import (
 // deploy, and where Helm's and kustomize's corners are.
 func TestRealSourcesAgainstPrograms(t *testing.T) {
 	root := t.TempDir()
-	copyTree(t, "../../testdata/charts/podinfo", filepath.Join(root, "charts/podinfo"))
-	copyTree(t, "../../testdata/manifests/podinfo", filepath.Join(root, "kustomize/podinfo"))
-	copyTree(t, "../../testdata/charts/kube-prometheus-stack", filepath.Join(root, "charts/kps"))
-	copyTree(t, "../../testdata/kustomize/springboot", filepath.Join(root, "kustomize/springboot"))
-	copyTree(t, "../../testdata/charts/ingress-nginx", filepath.Join(root, "charts/ingress-nginx"))
+	for src, dst := range map[string]string{
+		"charts/podinfo":               "charts/podinfo",
+		"manifests/podinfo":            "kustomize/podinfo",
+		"charts/kube-prometheus-stack": "charts/kps",
+		"kustomize/springboot":         "kustomize/springboot",
+		"charts/ingress-nginx":         "charts/ingress-nginx",
+	} {
+		if err := os.CopyFS(filepath.Join(root, dst), os.DirFS(filepath.Join("../../testdata", src))); err != nil {
+			t.Fatal(err)
+		}
+	}
 	files := map[string]string{
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
 kind: Pipeline
@@ -119,29 +124,3 @@ const kpsValues = `      kubeStateMetrics: {enabled: false}
       windowsMonitoring: {enabled: false}
       prometheusOperator: {admissionWebhooks: {patch: {ttlSecondsAfterFinished: null}}}
 `
-
-// copyTree copies the regular files below src to dst.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
