@@ -25,8 +25,8 @@ func Coverage(kubeVersion string) (msg, hint string) {
 	switch {
 	case v.Minor() < addedBase:
 		return fmt.Sprintf("kubeVersion %q is older than Kubernetes 1.%d, the oldest release kiln's API data describes: "+
-				"a field or API that 1.%d has and %d.%d has not passes validation, and Flux's apply of it fails", kubeVersion, addedBase, addedBase, v.Major(), v.Minor()),
-			"set kubeVersion to the cluster's version; for a cluster older than 1.24, check the output with kubectl apply --dry-run=server against it"
+				"a field or API that 1.%d has and 1.%d has not passes validation, and Flux's apply of it fails", kubeVersion, addedBase, addedBase, v.Minor()),
+			fmt.Sprintf("set kubeVersion to the cluster's version; for a cluster older than 1.%d, check the output with kubectl apply --dry-run=server against it", addedBase)
 	case v.Minor() > newest.Minor():
 		return fmt.Sprintf("kubeVersion %q is newer than Kubernetes %s, the release of the API data this kiln embeds: "+
 				"what releases after %s stop serving, add or refuse is not checked", kubeVersion, apiRelease, apiRelease),
