@@ -10,11 +10,13 @@ import (
 	"maps"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -951,4 +953,80 @@ func servedHealthChecks(venv *validate.Env, app envconfig.ResolvedApp) ([]error,
 			Hint: hint})
 	}
 	return errs, warns
+}
+
+// appChecks is what checkApp found in one app.
+type appChecks struct {
+	errs    []error
+	warns   []diag.Warning
+	guessed []string // kinds a shard gave a namespace without their CRD
+}
+
+// checkApp runs the per-app steps of finishEnv on run once every app's
+// engine is done: the scope warnings, the YAML restyling, the warnings
+// about versions, fields and Jobs, the namespaces, and validation.
+// recheck and assumed are finishEnv's (envMode); sharding says the render
+// is a shard's, whose scope guesses Merge judges.
+//
+// It changes only run's objects and reads the env's scopes and schemas,
+// both safe for concurrent use, so that finishEnv checks apps side by
+// side.
+func (r *Renderer) checkApp(venv *validate.Env, scopes *scope.Scopes, res *envconfig.Resolved, run *appRun, recheck, sharding bool, assumed map[string]bool) appChecks {
+	var c appChecks
+	if run.kept != nil && !recheck {
+		// As the earlier render wrote it (namespaces given), but the CRDs
+		// it was checked against may have changed with a rendered app or
+		// validation.crds: it is checked against those of the tree that is
+		// written, as a full render would. Objects already found clean
+		// cost a lookup.
+		if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
+			c.errs = append(c.errs, err)
+		}
+		return c
+	}
+	if sharding {
+		// Another shard may hold the kind's CRD: Merge warns about the
+		// kinds no CRD of the env defines.
+		c.guessed = assumedNamespaced(scopes, run.objs)
+	} else {
+		c.warns = append(c.warns, guessedScope(scopes, venv, run, assumed)...)
+	}
+	snap := snapshotSOPS(run.objs)
+	quoteTimestamps(run.objs)
+	keepBlockScalars(run.objs)
+	c.warns = append(c.warns, deprecatedAPIs(venv, run)...)
+	c.warns = append(c.warns, droppedFields(venv, run)...)
+	c.warns = append(c.warns, offByDefaultAPIs(venv, run)...)
+	if res != nil {
+		c.warns = append(c.warns, unsubstituted(res.Vars, run)...)
+	}
+	c.warns = append(c.warns, engineWarnings(run)...)
+	c.warns = append(c.warns, rerunJobs(r.appInterval(&run.app), run)...)
+	if r.appWaits(&run.app) {
+		c.errs = append(c.errs, neverReadyUnderWait(run)...)
+	}
+	run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
+	if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
+		c.errs = append(c.errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))
+		return c
+	}
+	if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
+		c.errs = append(c.errs, err)
+	}
+	return c
+}
+
+// eachParallel calls f(0) … f(n-1), up to GOMAXPROCS at once, and returns
+// when all have returned. f reports through what it closes over, each
+// call into its own slot.
+func eachParallel(n int, f func(i int)) {
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range n {
+		g.Go(func() error {
+			f(i)
+			return nil
+		})
+	}
+	_ = g.Wait() // f returns nothing to fail with
 }

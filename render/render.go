@@ -590,47 +590,15 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			// Its secret values may be in any object: nothing of it is kept.
 			venv.HoldsSecrets()
 		}
-		for _, run := range runs {
-			if run.kept != nil && !mode.recheck {
-				// As the earlier render wrote it (namespaces given), but
-				// the CRDs it was checked against may have changed with a
-				// rendered app or validation.crds: it is checked against
-				// those of the tree that is written, as a full render
-				// would. Objects already found clean cost a lookup.
-				if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
-					errs = append(errs, err)
-				}
-				continue
-			}
-			if sharding {
-				// Another shard may hold the kind's CRD: Merge warns
-				// about the kinds no CRD of the env defines.
-				guessed = append(guessed, assumedNamespaced(scopes, run.objs)...)
-			} else {
-				warns = append(warns, guessedScope(scopes, venv, run, assumed)...)
-			}
-			snap := snapshotSOPS(run.objs)
-			quoteTimestamps(run.objs)
-			keepBlockScalars(run.objs)
-			warns = append(warns, deprecatedAPIs(venv, run)...)
-			warns = append(warns, droppedFields(venv, run)...)
-			warns = append(warns, offByDefaultAPIs(venv, run)...)
-			if res != nil {
-				warns = append(warns, unsubstituted(res.Vars, run)...)
-			}
-			warns = append(warns, engineWarnings(run)...)
-			warns = append(warns, rerunJobs(r.appInterval(&run.app), run)...)
-			if r.appWaits(&run.app) {
-				errs = append(errs, neverReadyUnderWait(run)...)
-			}
-			run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
-			if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
-				errs = append(errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))
-				continue
-			}
-			if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
-				errs = append(errs, err)
-			}
+		// Each app's checks read the env's scopes and schemas, which are
+		// safe for concurrent use, and change only the app's own objects:
+		// apps are checked side by side, their findings joined in app order.
+		checked := make([]appChecks, len(runs))
+		eachParallel(len(runs), func(i int) {
+			checked[i] = r.checkApp(venv, scopes, res, runs[i], mode.recheck, sharding, assumed)
+		})
+		for _, c := range checked {
+			errs, warns, guessed = append(errs, c.errs...), append(warns, c.warns...), append(guessed, c.guessed...)
 		}
 		for _, run := range runs {
 			if venv != nil {

@@ -5,11 +5,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"regexp"
-	"runtime"
 	"strings"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -146,15 +143,7 @@ type raw struct {
 // YAML is most of what laying out a large chart costs.
 func rawsOf(objs []templates.Object) []raw {
 	out := make([]raw, len(objs))
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, o := range objs {
-		g.Go(func() error {
-			out[i].data, out[i].err = rawOf(o)
-			return nil
-		})
-	}
-	_ = g.Wait() // errors are in out
+	eachParallel(len(objs), func(i int) { out[i].data, out[i].err = rawOf(objs[i]) })
 	return out
 }
 
