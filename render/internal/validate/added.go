@@ -39,20 +39,39 @@ type addedNode struct {
 	values *addedNode // a map's values ("*")
 }
 
-// addedKinds is the table by kind, read on first use.
-var addedKinds = sync.OnceValue(func() map[schema.GroupVersionKind]*addedNode {
-	out := map[schema.GroupVersionKind]*addedNode{}
+// addedKinds is the table by kind, each kind's tree built on its first
+// use: a run checks a handful of the table's kinds, and building every
+// tree took about 2 ms, in the first check of a built-in object, which
+// waits for the engines.
+var addedKinds = sync.OnceValue(func() map[schema.GroupVersionKind]func() *addedNode {
+	out := map[schema.GroupVersionKind]func() *addedNode{}
 	for k, fields := range parseAdded(addedTable) {
 		g, rest, _ := strings.Cut(k, "/")
 		v, kind, _ := strings.Cut(rest, "/")
-		root := &addedNode{}
-		for p, since := range fields {
-			root.at(p).since = since
-		}
-		out[schema.GroupVersionKind{Group: g, Version: v, Kind: kind}] = root
+		out[schema.GroupVersionKind{Group: g, Version: v, Kind: kind}] = sync.OnceValue(func() *addedNode {
+			root := &addedNode{}
+			for p, since := range fields {
+				root.at(p).since = since
+			}
+			return root
+		})
 	}
 	return out
 })
+
+// addedOf is the tree of gvk's fields that releases after addedBase
+// added, nil for a kind without any, or when kube (a 1.x release) is
+// apiRelease or newer: the table holds no field newer than that.
+func addedOf(gvk schema.GroupVersionKind, kube *version.Version) *addedNode {
+	if kube == nil || kube.Major() != 1 || kube.Minor() >= apiReleaseMinor {
+		return nil
+	}
+	get := addedKinds()[gvk]
+	if get == nil {
+		return nil
+	}
+	return get()
+}
 
 // parseAdded reads added.txt: by "group/version/Kind", each field's path
 // and release.
@@ -118,10 +137,7 @@ type newerField struct {
 // the API server of kube does not know, outermost only; none when kube is
 // nil (the newest) or not a 1.x release.
 func newerFields(gvk schema.GroupVersionKind, obj map[string]any, kube *version.Version) []newerField {
-	if kube == nil || kube.Major() != 1 {
-		return nil
-	}
-	root := addedKinds()[gvk]
+	root := addedOf(gvk, kube)
 	if root == nil {
 		return nil
 	}
@@ -161,10 +177,7 @@ func newerFields(gvk schema.GroupVersionKind, obj map[string]any, kube *version.
 // allowed: spec.containers[0].x) or a field holding it, when kube's API
 // does not know it; 0 when it does.
 func newerThan(gvk schema.GroupVersionKind, path string, kube *version.Version) int {
-	if kube == nil || kube.Major() != 1 {
-		return 0
-	}
-	n := addedKinds()[gvk]
+	n := addedOf(gvk, kube)
 	for _, seg := range splitPath(path) {
 		if n == nil {
 			return 0

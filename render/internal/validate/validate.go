@@ -335,6 +335,9 @@ var ErrNotServed = errors.New("API version not served")
 // apiRelease is the Kubernetes release of the pinned k8s.io/api.
 const apiRelease = "1.37"
 
+// apiReleaseMinor is apiRelease's minor release.
+var apiReleaseMinor = version.MustParseGeneric(apiRelease).Minor()
+
 func groupName(g string) string {
 	if g == "" {
 		return "the core group"
