@@ -77,7 +77,8 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		}
 		lock.Images = merged
 	}
-	for _, run := range runs {
+	laid := r.layoutApps(res, runs, er.Redactor, mode)
+	for i, run := range runs {
 		app := run.app
 		dir := "apps/" + app.Name + "/"
 		if k := run.kept; k != nil {
@@ -112,18 +113,16 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			er.Apps = append(er.Apps, AppSummary{Name: app.Name, Engine: app.Engine, Objects: k.lock.Objects, Files: n, Kept: true})
 			continue
 		}
-		key := r.finishKey(mode.finish, run)
-		la := mode.previous.app(app.Name, key)
-		if la != nil {
-			er.reused[app.Name] = true
-		} else {
-			var err error
-			if la, err = r.layoutApp(res, run, er.Redactor); err != nil {
-				return nil, err
-			}
+		l := laid[i]
+		if l.err != nil {
+			return nil, l.err
 		}
-		if key != "" {
-			er.finish[app.Name] = key
+		la := l.out
+		if l.reused {
+			er.reused[app.Name] = true
+		}
+		if l.key != "" {
+			er.finish[app.Name] = l.key
 		}
 		for p, data := range la.files {
 			files[p] = data
@@ -138,14 +137,8 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		}
 		lock.Apps[app.Name] = la.lock
 		summary := la.summary
-		summary.Cached = r.fromCache(run.res)
+		summary.Cached = l.cached
 		er.Apps = append(er.Apps, summary)
-		// The app is in files now, and nothing after the layout reads its
-		// objects or its engine's result: let its node graphs go before
-		// the next app's files are encoded, so that the env's objects and
-		// its files are not all in memory at once (the peak of a large
-		// fleet's render).
-		run.objs, run.res = nil, nil
 	}
 	if nt := r.p.Notifications; nt != nil {
 		// Made of kiln.yaml, the env file and the env's name alone: the
@@ -200,6 +193,43 @@ func keptLock(la LockApp, earlier *Lock, source Source) LockApp {
 		la.Source = nil
 	}
 	return la
+}
+
+// appLayout is one rendered app's part of layout: its files, or why it
+// has none.
+type appLayout struct {
+	out    *laidOut
+	err    error
+	key    string // its finish key ("" when not keyed)
+	reused bool   // out is the previous run's (finishedEnv.app)
+	cached bool   // its engine result came from the render cache
+}
+
+// layoutApps lays out the runs that were rendered (not kept), up to
+// GOMAXPROCS apps at once, each reused from the env's previous finish
+// when its finish key is unchanged: an app's files depend on its own
+// objects and the env's settings only. As each app is laid out, its
+// node graphs and engine result are let go, before the next app's files
+// are encoded, so that the env's objects and its files are not all in
+// memory at once (the peak of a large fleet's render).
+func (r *Renderer) layoutApps(res *envconfig.Resolved, runs []*appRun, rd *redact.Redactor, mode envMode) []appLayout {
+	out := make([]appLayout, len(runs))
+	eachParallel(len(runs), func(i int) {
+		run := runs[i]
+		if run.kept != nil {
+			return
+		}
+		l := &out[i]
+		l.key = r.finishKey(mode.finish, run)
+		if l.out = mode.previous.app(run.app.Name, l.key); l.out != nil {
+			l.reused = true
+		} else {
+			l.out, l.err = r.layoutApp(res, run, rd)
+		}
+		l.cached = r.fromCache(run.res)
+		run.objs, run.res = nil, nil
+	})
+	return out
 }
 
 // layoutApp lays out one app of the env res: its object files and
