@@ -610,7 +610,7 @@ func newRun(p *envconfig.Pipeline, opts Options) (*run, error) {
 		r.opts.Now = time.Now
 	}
 	if r.opts.Sleep == nil {
-		r.opts.Sleep = sleep
+		r.opts.Sleep = gh.Sleep
 	}
 	// A dry run makes the same checks as the real run (it only stops
 	// before pushing and touching pull requests), so that it cannot pass
@@ -660,17 +660,6 @@ func checkGitHub(p *envconfig.Pipeline, env *envconfig.Environment, from bool) e
 	return &diag.Error{File: "kiln.yaml", Line: env.Line,
 		Msg:  why + ", but manifests.github is not set, so kiln cannot reach the manifests repository on GitHub",
 		Hint: hint}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func (r *run) cleanup() {

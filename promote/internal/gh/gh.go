@@ -120,7 +120,7 @@ func New(opts Options) (*GitHub, error) {
 		r.timeout = defaultTimeout
 	}
 	if r.sleep == nil {
-		r.sleep = sleepCtx
+		r.sleep = Sleep
 	}
 	if r.now == nil {
 		r.now = time.Now

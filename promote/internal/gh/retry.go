@@ -267,8 +267,9 @@ type multiCloser struct {
 
 func (m *multiCloser) Close() error { return m.c.Close() }
 
-// sleepCtx waits d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx is done, whose error it returns then: the
+// wait between retries, and promote's between polls of the environments.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
