@@ -235,7 +235,7 @@ func NewSchemas() *Schemas {
 // compileFlux compiles the embedded Flux CRD of gk, in file, whose JSON
 // encoding is data.
 func (s *Schemas) compileFlux(gk groupKind, file string, data []byte) *crd {
-	c := s.compileData(sha256.Sum256(data), data)
+	c := s.compileCached(sha256.Sum256(data), data, true)
 	if c.err != nil {
 		panic(c.err) // embedded and tested
 	}
@@ -305,10 +305,17 @@ func (s *Schemas) compile(o templates.Object) *crd {
 // compileData is compile for a CRD whose JSON encoding is data, of sha256
 // key.
 func (s *Schemas) compileData(key [32]byte, data []byte) *crd {
+	return s.compileCached(key, data, false)
+}
+
+// compileCached is compileData; embedded says that data is an embedded
+// Flux CRD (compileCRDAs). A CRD object of the same content compiled
+// before or after shares the result: the same bytes pass the same checks.
+func (s *Schemas) compileCached(key [32]byte, data []byte, embedded bool) *crd {
 	s.mu.Lock()
 	get, ok := s.cache[key]
 	if !ok {
-		get = sync.OnceValue(func() *crd { return compileKeyed(key, data) })
+		get = sync.OnceValue(func() *crd { return compileKeyed(key, data, embedded) })
 		s.cache[key] = get
 	}
 	s.mu.Unlock()
@@ -317,7 +324,7 @@ func (s *Schemas) compileData(key [32]byte, data []byte) *crd {
 
 // compileKeyed compiles the CRD whose JSON encoding is data, of sha256
 // key, naming it in its errors.
-func compileKeyed(key [32]byte, data []byte) (c *crd) {
+func compileKeyed(key [32]byte, data []byte, embedded bool) (c *crd) {
 	defer func() {
 		// The API server's code on a CRD it would refuse before compiling
 		// it, or a bug: the CRD is refused, the run goes on.
@@ -326,7 +333,7 @@ func compileKeyed(key [32]byte, data []byte) (c *crd) {
 			c.sum = key
 		}
 	}()
-	c = compileCRD(data)
+	c = compileCRDAs(data, embedded)
 	c.where = "CRD " + c.name
 	c.sum = key
 	return c
@@ -352,7 +359,7 @@ func (s *Schemas) check(key [32]byte, data []byte, need func(groupKind) bool, co
 		// kubeVersion: another env may apply the same CRD to another
 		// Kubernetes.
 		get = sync.OnceValue(func() *crd {
-			c := compileKeyed(key, data)
+			c := compileKeyed(key, data, false)
 			if c.err != nil || need(groupKind{c.group, c.kind}) {
 				s.mu.Lock()
 				if _, ok := s.cache[key]; !ok {
@@ -508,7 +515,14 @@ func (s *Schemas) markClean(key cleanKey) {
 // (k8s.io/apiextensions-apiserver's customresource_handler): the internal
 // schema, its structural form with defaults pruned, the OpenAPI validator
 // and the CEL validator.
-func compileCRD(data []byte) *crd {
+func compileCRD(data []byte) *crd { return compileCRDAs(data, false) }
+
+// compileCRDAs is compileCRD; embedded says that data is one of the Flux
+// CRDs kiln embeds, which TestEmbeddedFluxCRDsPassCreate shows the API
+// server's create validation accepts: that validation, about half of
+// compiling a CRD, is not run again for them at every start (PrepareFlux
+// compiles two while the sandbox worker renders).
+func compileCRDAs(data []byte, embedded bool) *crd {
 	doc, err := decodeCRD(data)
 	if err != nil {
 		return &crd{err: fmt.Errorf("reading the CustomResourceDefinition: %w", err)}
@@ -528,9 +542,11 @@ func compileCRD(data []byte) *crd {
 			return c
 		}
 	}
-	if errs := crdCreateErrors(doc); len(errs) > 0 {
-		c.err = &crdSpecError{errs: errs}
-		return c
+	if !embedded {
+		if errs := crdCreateErrors(doc); len(errs) > 0 {
+			c.err = &crdSpecError{errs: errs}
+			return c
+		}
 	}
 	meta := make([]crdVersionMeta, len(v1.Spec.Versions))
 	for i, v := range v1.Spec.Versions {
@@ -553,7 +569,8 @@ func compileCRD(data []byte) *crd {
 			c.err = fmt.Errorf("version %s: the schema is not structural: %w", v.Name, err)
 			return c
 		}
-		// Not ValidateStructural: crdCreateErrors ran it on the same schema.
+		// Not ValidateStructural: crdCreateErrors ran it on the same schema
+		// (for an embedded CRD, TestEmbeddedFluxCRDsPassCreate did).
 		rules = append(rules, celVersion{index: i, st: st})
 		copyDefaults(st)
 		if err := structuraldefaulting.PruneDefaults(st); err != nil {
