@@ -19,6 +19,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/cachedir"
+	"github.com/kiln-gitops/kiln/internal/carry"
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
@@ -745,9 +746,17 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	r.prepareChecks(res)
 	mode := envMode{earlier: earlierLock, reads: reads, finish: r.finishContext(er, res)}
 	previous := make(chan *finishedEnv, 1)
+	// Panics of the goroutines below (kiln bugs) are raised again here,
+	// once they are done, for cmd/kiln to report.
+	var panics carry.Panics
 	if mode.finish != "" && !afresh(ctx) {
 		// Read while the apps render: only the layout needs it.
-		go func() { previous <- r.previousEnv(env) }()
+		go func() {
+			var prev *finishedEnv
+			defer func() { previous <- prev }()
+			defer panics.Catch()
+			prev = r.previousEnv(env)
+		}()
 	} else {
 		previous <- nil
 	}
@@ -772,6 +781,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		wg.Add(1)
 		go func(run *appRun) {
 			defer wg.Done()
+			defer panics.Catch()
 			select {
 			case r.sem <- struct{}{}:
 			case <-bound.ctx.Done():
@@ -785,6 +795,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		}(run)
 	}
 	wg.Wait()
+	panics.Raise()
 	r.envEnginesDone()
 	if last {
 		r.enginesDone()
@@ -797,6 +808,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	ids, appDeps := r.cachedIDs(runs)
 	key, cacheable := r.envKey(er, res, ids)
 	mode.previous = <-previous
+	panics.Raise()
 	if r.opts.BeforeFinish != nil {
 		r.opts.BeforeFinish()
 	}

@@ -727,3 +727,36 @@ func TestLockWithoutAppSources(t *testing.T) {
 		t.Errorf("an app's source is not a provenance field")
 	}
 }
+
+// TestPanicInAnAppsGoroutineReachesTheCaller: a panic in the goroutine
+// that renders an app (here from Progress, which runs there) is raised
+// again in Render's caller once the env's apps are done, where cmd/kiln
+// recovers it and reports it masked, instead of ending the process from
+// a goroutine of its own with the raw message.
+func TestPanicInAnAppsGoroutineReachesTheCaller(t *testing.T) {
+	t.Parallel()
+	opts := testOptions()
+	opts.RenderCache = "" // an env the cache serves counts its apps in Render's goroutine
+	opts.Progress = func(env string, done, total int) {
+		if done > 0 {
+			panic("progress boom")
+		}
+	}
+	r, err := render.New(load(t, example), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		_, _ = r.Render(context.Background(), []string{"dev"})
+	}()
+	err, ok := got.(error)
+	if !ok {
+		t.Fatalf("Render's caller recovered %#v, want the carried panic as an error", got)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "progress boom") || !strings.Contains(msg, "goroutine") {
+		t.Errorf("carried panic %q lacks the value or its goroutine's stack", msg)
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/cachedir"
+	"github.com/kiln-gitops/kiln/internal/carry"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
@@ -407,6 +408,7 @@ type writer struct {
 	err   error // opening the output failed, or ctx ended while staging
 
 	staging chan struct{} // closed when the env staged meanwhile is; nil if none
+	panics  carry.Panics  // of the staging goroutine, raised by wait
 }
 
 func (w *writer) stage(er *render.EnvResult) {
@@ -424,6 +426,7 @@ func (w *writer) stage(er *render.EnvResult) {
 	w.staging = done
 	go func() {
 		defer close(done)
+		defer w.panics.Catch()
 		w.stageNow(er)
 	}()
 }
@@ -450,12 +453,14 @@ func (w *writer) earlier(env string) (map[string][]byte, error) {
 	return render.ReadTree(filepath.Join(w.out, env))
 }
 
-// wait waits for the env being staged meanwhile, if any.
+// wait waits for the env being staged meanwhile, if any, and raises its
+// panic (a kiln bug) here, where runAndReport reports it masked.
 func (w *writer) wait() {
 	if w.staging != nil {
 		<-w.staging
 		w.staging = nil
 	}
+	w.panics.Raise()
 }
 
 func (w *writer) stageNow(er *render.EnvResult) {
