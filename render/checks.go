@@ -10,20 +10,17 @@ import (
 	"maps"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/api/konfig"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
-	"github.com/kiln-gitops/kiln/internal/carry"
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
@@ -1015,23 +1012,4 @@ func (r *Renderer) checkApp(venv *validate.Env, scopes *scope.Scopes, res *envco
 		c.errs = append(c.errs, err)
 	}
 	return c
-}
-
-// eachParallel calls f(0) … f(n-1), up to GOMAXPROCS at once, and returns
-// when all have returned. f reports through what it closes over, each
-// call into its own slot. A panic of f is raised again in the caller's
-// goroutine once every call has returned (package carry).
-func eachParallel(n int, f func(i int)) {
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	var p carry.Panics
-	for i := range n {
-		g.Go(func() error {
-			defer p.Catch()
-			f(i)
-			return nil
-		})
-	}
-	_ = g.Wait() // f returns nothing to fail with
-	p.Raise()
 }

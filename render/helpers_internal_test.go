@@ -5,12 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/kiln-gitops/kiln/envconfig"
-	"github.com/kiln-gitops/kiln/internal/carry"
 )
 
 // copyInstavote copies the example project into a temporary folder,
@@ -116,33 +113,5 @@ func TestRenderOnceEndsWorkers(t *testing.T) {
 			t.Errorf("RenderOnce %v: the second render differs from the first", once)
 		}
 		r.Close()
-	}
-}
-
-// TestEachParallelCarriesPanics: a panic in one of eachParallel's calls
-// reaches the caller's goroutine, where cmd/kiln recovers and masks it,
-// once every other call has returned; it is not left to end the process
-// from a goroutine of its own.
-func TestEachParallelCarriesPanics(t *testing.T) {
-	var done atomic.Int32
-	var got any
-	func() {
-		defer func() { got = recover() }()
-		eachParallel(50, func(i int) {
-			if i == 7 {
-				panic("boom at 7")
-			}
-			done.Add(1)
-		})
-	}()
-	wp, ok := got.(*carry.Panic)
-	if !ok {
-		t.Fatalf("recovered %#v, want a *carry.Panic", got)
-	}
-	if !strings.Contains(wp.Error(), "boom at 7") || !strings.Contains(wp.Error(), "goroutine") {
-		t.Errorf("panic message %q lacks the value or the goroutine's stack", wp.Error())
-	}
-	if n := done.Load(); n != 49 {
-		t.Errorf("%d calls returned before the panic was raised again, want 49", n)
 	}
 }

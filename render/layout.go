@@ -21,6 +21,8 @@ import (
 	"github.com/kiln-gitops/kiln/render/internal/images"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
+
+	"github.com/kiln-gitops/kiln/internal/carry"
 )
 
 // Lock is kiln.lock.json: what an env's tree was rendered from (package
@@ -214,7 +216,7 @@ type appLayout struct {
 // memory at once (the peak of a large fleet's render).
 func (r *Renderer) layoutApps(res *envconfig.Resolved, runs []*appRun, rd *redact.Redactor, mode envMode) []appLayout {
 	out := make([]appLayout, len(runs))
-	eachParallel(len(runs), func(i int) {
+	carry.Each(len(runs), func(i int) {
 		run := runs[i]
 		if run.kept != nil {
 			return

@@ -595,7 +595,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		// safe for concurrent use, and change only the app's own objects:
 		// apps are checked side by side, their findings joined in app order.
 		checked := make([]appChecks, len(runs))
-		eachParallel(len(runs), func(i int) {
+		carry.Each(len(runs), func(i int) {
 			checked[i] = r.checkApp(venv, scopes, res, runs[i], mode.recheck, sharding, assumed)
 		})
 		for _, c := range checked {

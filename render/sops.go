@@ -19,6 +19,8 @@ import (
 	"github.com/kiln-gitops/kiln/render/internal/secretgate"
 	"github.com/kiln-gitops/kiln/render/internal/yamlenc"
 	"github.com/kiln-gitops/kiln/templates"
+
+	"github.com/kiln-gitops/kiln/internal/carry"
 )
 
 // SOPS-encrypted documents pass through kiln byte for byte: their MAC
@@ -143,7 +145,7 @@ type raw struct {
 // YAML is most of what laying out a large chart costs.
 func rawsOf(objs []templates.Object) []raw {
 	out := make([]raw, len(objs))
-	eachParallel(len(objs), func(i int) { out[i].data, out[i].err = rawOf(objs[i]) })
+	carry.Each(len(objs), func(i int) { out[i].data, out[i].err = rawOf(objs[i]) })
 	return out
 }
 

@@ -12,8 +12,11 @@ package carry
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Panics holds the first panic of the goroutines that catch with it. The
@@ -56,4 +59,23 @@ type Panic struct {
 
 func (p *Panic) Error() string {
 	return fmt.Sprintf("%v\n\npanicked in another goroutine:\n%s", p.Value, p.Stack)
+}
+
+// Each calls f(0) … f(n-1), up to GOMAXPROCS at once, and returns when all
+// have returned; a panic of f is raised again in the caller's goroutine
+// then. Callers write results by index, so what they report does not
+// depend on scheduling.
+func Each(n int, f func(i int)) {
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	var p Panics
+	for i := range n {
+		g.Go(func() error {
+			defer p.Catch()
+			f(i)
+			return nil
+		})
+	}
+	_ = g.Wait() // f returns nothing to fail with
+	p.Raise()
 }

@@ -53,3 +53,32 @@ func TestRaiseWithoutPanic(t *testing.T) {
 	}()
 	p.Raise()
 }
+
+// TestEachCarriesPanics: a panic in one of Each's calls reaches the
+// caller's goroutine once every other call has returned.
+func TestEachCarriesPanics(t *testing.T) {
+	var mu sync.Mutex
+	done := 0
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		Each(50, func(i int) {
+			if i == 7 {
+				panic("boom at 7")
+			}
+			mu.Lock()
+			done++
+			mu.Unlock()
+		})
+	}()
+	cp, ok := got.(*Panic)
+	if !ok {
+		t.Fatalf("recovered %#v, want a *Panic", got)
+	}
+	if cp.Value != "boom at 7" {
+		t.Errorf("carried %v, want boom at 7", cp.Value)
+	}
+	if done != 49 {
+		t.Errorf("%d calls returned before the panic was raised again, want 49", done)
+	}
+}

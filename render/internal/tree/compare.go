@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/kiln-gitops/kiln/internal/carry"
 )
 
 // A re-render mostly writes what the tree it replaces already holds, and
@@ -95,6 +97,7 @@ func compareFolder(ctx context.Context, f folder, files Files) (*earlier, error)
 	if werr := c.g.Wait(); err == nil {
 		err = werr
 	}
+	c.panics.Raise()
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +133,7 @@ type comparer struct {
 	files      Files
 	dirs       map[string]bool // the folders files need
 	g          errgroup.Group  // the walks of folders on other goroutines
+	panics     carry.Panics    // theirs, raised once they are done
 	umask      fs.FileMode
 	umaskKnown bool
 
@@ -203,6 +207,7 @@ func (c *comparer) walk(f folder, rel string, buf *scratch) error {
 				continue
 			}
 			if c.g.TryGo(func() error {
+				defer c.panics.Catch()
 				defer sub.close()
 				buf := scratches.Get().(*scratch)
 				defer scratches.Put(buf)

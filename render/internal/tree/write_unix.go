@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
+
+	"github.com/kiln-gitops/kiln/internal/carry"
 )
 
 // A whole tree (a first render, or one whose earlier tree is gone, as in
@@ -46,13 +48,16 @@ func writeTree(ctx context.Context, dir string, files Files, rels []string, pref
 	errs := make([]error, len(groups))
 	var g errgroup.Group
 	g.SetLimit(writeWorkers)
+	var panics carry.Panics
 	for i, grp := range groups {
 		g.Go(func() error {
+			defer panics.Catch()
 			errs[i] = writeFolder(ctx, root, files, grp, prefix)
 			return nil
 		})
 	}
 	_ = g.Wait()
+	panics.Raise()
 	for _, err := range errs {
 		if err != nil {
 			return err

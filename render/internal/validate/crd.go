@@ -32,6 +32,8 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 	"github.com/kiln-gitops/kiln/templates"
+
+	"github.com/kiln-gitops/kiln/internal/carry"
 )
 
 // fluxCRDs are the CustomResourceDefinitions of the Flux controllers whose
@@ -746,7 +748,7 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 	}
 	done := make([]prepared, len(crdObjs))
 	encs := make([]encoded, len(crdObjs))
-	parallel(len(crdObjs), func(i int) {
+	carry.Each(len(crdObjs), func(i int) {
 		enc := encode(crdObjs[i])
 		encs[i] = enc
 		if enc.err != nil {

@@ -27,6 +27,8 @@ import (
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/templates"
+
+	"github.com/kiln-gitops/kiln/internal/carry"
 )
 
 // scheme knows the Go type of every checked kind: what the checks ask of
@@ -73,10 +75,10 @@ func (e *Env) Objects(app string, objs []templates.Object) error {
 	// would otherwise wait, one core idle, for the first of them to
 	// compile the kind's validators (kube-prometheus-stack's CEL rules).
 	preps := make([]prepared, len(objs))
-	parallel(len(objs), func(i int) { preps[i] = e.prepare(objs[i]) })
+	carry.Each(len(objs), func(i int) { preps[i] = e.prepare(objs[i]) })
 	needs := e.needs(preps)
 	perObject := make([][]error, len(objs))
-	parallel(len(needs)+len(objs), func(i int) {
+	carry.Each(len(needs)+len(objs), func(i int) {
 		if i < len(needs) {
 			// Only a head start: a compile that panics panics again for
 			// the object that needs it, which reports it (object).
