@@ -301,6 +301,7 @@ func (r *Renderer) envStore(key, ikey string, appDeps []templates.Dep, out *EnvR
 	// encoded, and the files are the cache's alone.
 	last := r.lastKey(out.Env)
 	r.stores.Go(func() {
+		defer r.storePanics.Catch()
 		if err := r.cache.store.Put(key, &cache.Entry{Deps: ds, Result: buf.Bytes()}); err != nil {
 			return
 		}

@@ -35,7 +35,13 @@ func (r *Renderer) prepareChecks(res *envconfig.Resolved) {
 		}
 	}
 	if gvks != nil {
-		go prepareFlux(r.schemas, gvks...)
+		go func() {
+			// Only a head start: what it compiles is compiled once, and a
+			// panic in it (a kiln bug) panics again in the check that needs
+			// it, where it is reported (package carry).
+			defer func() { _ = recover() }()
+			prepareFlux(r.schemas, gvks...)
+		}()
 	}
 }
 

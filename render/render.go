@@ -201,8 +201,10 @@ type Renderer struct {
 	ids  sopsyaml.Identities
 	// cache is the render cache; nil when disabled.
 	cache *renderCache
-	// stores are the env entries being written (envStore); Render waits.
-	stores sync.WaitGroup
+	// stores are the env entries being written (envStore); Render waits,
+	// and raises their panics (storePanics) then.
+	stores      sync.WaitGroup
+	storePanics carry.Panics
 	// clean are the validation results kept across runs (validcache.go);
 	// nil without the render cache.
 	clean *cleanSet
@@ -468,7 +470,10 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 	}
 	out := make([]*EnvResult, len(envs))
 	defer r.saveClean()
-	defer r.stores.Wait()
+	defer func() {
+		r.stores.Wait()
+		r.storePanics.Raise()
+	}()
 	for i, e := range envs {
 		out[i] = r.renderEnv(ctx, e, i == len(envs)-1)
 		if err := ctx.Err(); err != nil {
