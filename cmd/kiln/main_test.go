@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/carry"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/testenv"
 
@@ -171,6 +172,36 @@ func TestPanicReported(t *testing.T) {
 	}
 	if !strings.Contains(out, "kiln: internal error: boom with **redacted**") || !strings.Contains(out, "this is a kiln bug") {
 		t.Errorf("the panic is not reported as an internal error:\n%s", out)
+	}
+	if strings.Contains(out, "hunter2-hunter2") {
+		t.Errorf("the panic shows a secret value:\n%s", out)
+	}
+}
+
+// TestCarriedPanicReported: a panic in a goroutine kiln starts for its
+// own work (carry.Each, as render's checks and layout run apps) reaches
+// runAndReport like one in the command's own goroutine: reported as an
+// internal error with the goroutine's stack, its secret value masked, and
+// exit 1, not the process ended with the raw message.
+func TestCarriedPanicReported(t *testing.T) {
+	t.Parallel()
+	var log bytes.Buffer
+	app := newApp(&log, &log, func(string) (string, bool) { return "", false }, "test")
+	sinksOf(app).secrets.Add(redact.New(map[string]string{"SECRET": "hunter2-hunter2"}))
+	app.Commands = append(app.Commands, &cli.Command{Name: "boom", Action: func(c *cli.Context) error {
+		carry.Each(8, func(i int) {
+			if i == 5 {
+				panic("app 5 holds hunter2-hunter2")
+			}
+		})
+		return nil
+	}})
+	if code := runAndReport(context.Background(), app, []string{"kiln", "boom"}); code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
+	}
+	out := log.String()
+	if !strings.Contains(out, "kiln: internal error: app 5 holds **redacted**") || !strings.Contains(out, "panicked in another goroutine") {
+		t.Errorf("the goroutine's panic is not reported as an internal error with its stack:\n%s", out)
 	}
 	if strings.Contains(out, "hunter2-hunter2") {
 		t.Errorf("the panic shows a secret value:\n%s", out)
