@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,6 +21,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/internal/testenv"
 	"github.com/kiln-gitops/kiln/render"
 	"github.com/kiln-gitops/kiln/render/internal/validate"
 )
@@ -231,15 +230,11 @@ func TestFluxBuildsWhatKilnChecked(t *testing.T) {
 	// overlays (a strategic merge patch, a component, generators) and the
 	// jsonnet fixtures (lists, nested arrays), in one project.
 	dir := t.TempDir()
-	for dst, src := range map[string]string{
+	testenv.CopyTrees(t, dir, map[string]string{
 		"charts/podinfo": "../testdata/charts/podinfo",
 		"kust":           "../templates/kustomize/testdata/repo",
 		"js":             "../templates/jsonnet/testdata/repo",
-	} {
-		if err := os.CopyFS(filepath.Join(dir, dst), os.DirFS(src)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	writeProjectIn(t, dir, map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n  - name: prod\nmanifests:\n  github: acme/manifests\n" +
 			"apps:\n  - name: podinfo\n    namespace: apps\n    helm:\n      chart: charts/podinfo\n" +

@@ -10,6 +10,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/testenv"
 )
 
 // runKiln runs the CLI in process with an empty environment and returns
@@ -23,17 +25,6 @@ func runKiln(t *testing.T, args ...string) (string, string, int) {
 	return stdout.String(), stderr.String(), code
 }
 
-// copyTree copies the folder src (relative to the module root) to dst.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.CopyFS(dst, os.DirFS(filepath.Join("..", "..", src))); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestInitOnRealSources assembles a repository from the real public
 // sources under testdata — the podinfo chart, podinfo's kustomize
 // manifests, kube-prometheus's and kubebuilder's YAML with their CRDs, a
@@ -43,19 +34,17 @@ func copyTree(t *testing.T, src, dst string) {
 func TestInitOnRealSources(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	for src, dst := range map[string]string{
-		"testdata/charts/podinfo":                                 "charts/podinfo",
-		"testdata/manifests/podinfo":                              "deploy/podinfo",
-		"testdata/manifests/kube-prometheus":                      "deploy/kube-prometheus",
-		"testdata/manifests/kubebuilder":                          "deploy/kubebuilder",
-		"templates/kustomize/testdata/repo/apps/guestbook":        "apps/guestbook",
-		"templates/kustomize/testdata/repo/components/monitoring": "components/monitoring",
-		"templates/jsonnet/testdata/repo/apps/list":               "apps/list",
-		"templates/jsonnet/testdata/repo/lib":                     "lib",
-		"templates/jsonnet/testdata/repo/vendor":                  "vendor",
-	} {
-		copyTree(t, src, filepath.Join(root, dst))
-	}
+	testenv.CopyTrees(t, root, map[string]string{
+		"charts/podinfo":         "../../testdata/charts/podinfo",
+		"deploy/podinfo":         "../../testdata/manifests/podinfo",
+		"deploy/kube-prometheus": "../../testdata/manifests/kube-prometheus",
+		"deploy/kubebuilder":     "../../testdata/manifests/kubebuilder",
+		"apps/guestbook":         "../../templates/kustomize/testdata/repo/apps/guestbook",
+		"components/monitoring":  "../../templates/kustomize/testdata/repo/components/monitoring",
+		"apps/list":              "../../templates/jsonnet/testdata/repo/apps/list",
+		"lib":                    "../../templates/jsonnet/testdata/repo/lib",
+		"vendor":                 "../../templates/jsonnet/testdata/repo/vendor",
+	})
 	// kube-prometheus's blackbox exporter configuration holds a regular
 	// expression's ${1}, which the yaml engine, like Flux's postBuild,
 	// would read as a variable: init notes it; validate needs it gone.

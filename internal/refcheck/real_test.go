@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/testenv"
 )
 
 // TestRealSourcesAgainstPrograms does what TestAgainstPrograms does on
@@ -21,17 +23,13 @@ import (
 // deploy, and where Helm's and kustomize's corners are.
 func TestRealSourcesAgainstPrograms(t *testing.T) {
 	root := t.TempDir()
-	for src, dst := range map[string]string{
-		"charts/podinfo":               "charts/podinfo",
-		"manifests/podinfo":            "kustomize/podinfo",
-		"charts/kube-prometheus-stack": "charts/kps",
-		"kustomize/springboot":         "kustomize/springboot",
-		"charts/ingress-nginx":         "charts/ingress-nginx",
-	} {
-		if err := os.CopyFS(filepath.Join(root, dst), os.DirFS(filepath.Join("../../testdata", src))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.CopyTrees(t, root, map[string]string{
+		"charts/podinfo":       "../../testdata/charts/podinfo",
+		"kustomize/podinfo":    "../../testdata/manifests/podinfo",
+		"charts/kps":           "../../testdata/charts/kube-prometheus-stack",
+		"kustomize/springboot": "../../testdata/kustomize/springboot",
+		"charts/ingress-nginx": "../../testdata/charts/ingress-nginx",
+	})
 	files := map[string]string{
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
 kind: Pipeline

@@ -135,7 +135,7 @@ type newerField struct {
 
 // newerFields returns the fields of obj (decoded JSON of kind gvk) that
 // the API server of kube does not know, outermost only; none when kube is
-// nil (the newest) or not a 1.x release.
+// nil (the newest), not a 1.x release, or apiRelease or newer (addedOf).
 func newerFields(gvk schema.GroupVersionKind, obj map[string]any, kube *version.Version) []newerField {
 	root := addedOf(gvk, kube)
 	if root == nil {

@@ -29,11 +29,10 @@ import (
 	kjson "sigs.k8s.io/json"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/carry"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 	"github.com/kiln-gitops/kiln/templates"
-
-	"github.com/kiln-gitops/kiln/internal/carry"
 )
 
 // fluxCRDs are the CustomResourceDefinitions of the Flux controllers whose
@@ -237,7 +236,7 @@ func NewSchemas() *Schemas {
 // compileFlux compiles the embedded Flux CRD of gk, in file, whose JSON
 // encoding is data.
 func (s *Schemas) compileFlux(gk groupKind, file string, data []byte) *crd {
-	c := s.compileCached(sha256.Sum256(data), data, true)
+	c := s.compileData(sha256.Sum256(data), data, true)
 	if c.err != nil {
 		panic(c.err) // embedded and tested
 	}
@@ -301,19 +300,14 @@ func (s *Schemas) compile(o templates.Object) *crd {
 	if enc.err != nil {
 		return &crd{err: enc.err}
 	}
-	return s.compileData(enc.sum, enc.data)
+	return s.compileData(enc.sum, enc.data, false)
 }
 
 // compileData is compile for a CRD whose JSON encoding is data, of sha256
-// key.
-func (s *Schemas) compileData(key [32]byte, data []byte) *crd {
-	return s.compileCached(key, data, false)
-}
-
-// compileCached is compileData; embedded says that data is an embedded
-// Flux CRD (compileCRDAs). A CRD object of the same content compiled
-// before or after shares the result: the same bytes pass the same checks.
-func (s *Schemas) compileCached(key [32]byte, data []byte, embedded bool) *crd {
+// key; embedded says that data is an embedded Flux CRD (compileCRD). A CRD
+// object of the same content compiled before or after shares the result:
+// the same bytes pass the same checks.
+func (s *Schemas) compileData(key [32]byte, data []byte, embedded bool) *crd {
 	s.mu.Lock()
 	get, ok := s.cache[key]
 	if !ok {
@@ -335,7 +329,7 @@ func compileKeyed(key [32]byte, data []byte, embedded bool) (c *crd) {
 			c.sum = key
 		}
 	}()
-	c = compileCRDAs(data, embedded)
+	c = compileCRD(data, embedded)
 	c.where = "CRD " + c.name
 	c.sum = key
 	return c
@@ -516,15 +510,12 @@ func (s *Schemas) markClean(key cleanKey) {
 // compileCRD builds what the API server builds to serve a CRD's versions
 // (k8s.io/apiextensions-apiserver's customresource_handler): the internal
 // schema, its structural form with defaults pruned, the OpenAPI validator
-// and the CEL validator.
-func compileCRD(data []byte) *crd { return compileCRDAs(data, false) }
-
-// compileCRDAs is compileCRD; embedded says that data is one of the Flux
-// CRDs kiln embeds, which TestEmbeddedFluxCRDsPassCreate shows the API
-// server's create validation accepts: that validation, about half of
-// compiling a CRD, is not run again for them at every start (PrepareFlux
-// compiles two while the sandbox worker renders).
-func compileCRDAs(data []byte, embedded bool) *crd {
+// and the CEL validator. embedded says that data is one of the Flux CRDs
+// kiln embeds, which TestEmbeddedFluxCRDsPassCreate shows the API server's
+// create validation accepts: that validation, about half of compiling a
+// CRD, is not run again for them at every start (PrepareFlux compiles two
+// while the sandbox worker renders).
+func compileCRD(data []byte, embedded bool) *crd {
 	doc, err := decodeCRD(data)
 	if err != nil {
 		return &crd{err: fmt.Errorf("reading the CustomResourceDefinition: %w", err)}
@@ -756,7 +747,7 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 			return
 		}
 		sum, data := enc.sum, enc.data
-		whole := func() *crd { return s.compileData(sum, data) }
+		whole := func() *crd { return s.compileData(sum, data, false) }
 		if s.knows(crdKey(enc.sum, e.celCompat)) {
 			if gk, versions, ok := crdNames(enc.data); ok {
 				done[i] = prepared{ref: &crdRef{sum: sum, get: whole, lifecycle: crdLifecycleOf(versions)}, gk: gk, keep: true}

@@ -443,7 +443,7 @@ func BenchmarkCompileKPSCRDs(b *testing.B) {
 	defer testenv.ReportCPU(b, testenv.ProcessCPU())
 	for b.Loop() {
 		for _, c := range crds {
-			if cc := compileCRD(c.data); cc.err != nil {
+			if cc := compileCRD(c.data, false); cc.err != nil {
 				b.Fatal(cc.err)
 			}
 		}

@@ -199,7 +199,7 @@ func TestCreateValidationKeepsRules(t *testing.T) {
 }
 
 // TestEmbeddedFluxCRDsPassCreate: every embedded Flux CRD passes the API
-// server's create validation, which compileCRDAs leaves out for them at
+// server's create validation, which compileCRD leaves out for them at
 // run time. Should a Flux release kiln pins ship a CRD the API server
 // refuses, this fails and says why, before any user's render trusts it.
 func TestEmbeddedFluxCRDsPassCreate(t *testing.T) {
@@ -213,7 +213,7 @@ func TestEmbeddedFluxCRDsPassCreate(t *testing.T) {
 		if errs := crdCreateErrors(doc); len(errs) > 0 {
 			t.Errorf("%s (%s): the API server refuses it: %v", file, gk.kind, errs.ToAggregate())
 		}
-		if c := compileCRD(fluxJSON(file)); c.err != nil {
+		if c := compileCRD(fluxJSON(file), false); c.err != nil {
 			t.Errorf("%s (%s): compiled as a rendered CRD: %v", file, gk.kind, c.err)
 		}
 	}

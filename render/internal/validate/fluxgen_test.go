@@ -144,8 +144,8 @@ func TestFluxJSONDescriptionsOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		full := compileCRD(encode(objs[0]).data)
-		embedded := compileCRD(fluxJSON(file))
+		full := compileCRD(encode(objs[0]).data, false)
+		embedded := compileCRD(fluxJSON(file), false)
 		if full.err != nil || embedded.err != nil {
 			t.Fatalf("%s: %v, %v", file, full.err, embedded.err)
 		}

@@ -358,7 +358,7 @@ func TestCleanCRDNamesRead(t *testing.T) {
 		if enc.err != nil {
 			t.Fatalf("%s: %v", name, enc.err)
 		}
-		c := compileCRD(enc.data)
+		c := compileCRD(enc.data, false)
 		kept := c.clean && c.err == nil && c.group != "" && c.kind != ""
 		gk, _, ok := crdNames(enc.data)
 		if kept && (!ok || gk != (groupKind{c.group, c.kind})) {
