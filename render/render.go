@@ -563,6 +563,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 	// The scope of every kind the env knows: built in, CRDs of its apps
 	// and those validation.crds lists. Set below; checkEnv reads it.
 	var scopes *scope.Scopes
+	whole := false
 	if len(errs) == 0 {
 		// Namespaces and validation need every app's CRDs, so they run once
 		// all engines are done.
@@ -592,6 +593,11 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		if err != nil {
 			errs = append(errs, crdErrorsByApp(err, runs))
 		}
+		// Every object is here and its scope known: the checks across
+		// apps can judge the env even if some objects fail their own
+		// checks below, so one run reports both (a duplicate object
+		// beside an invalid field), not one after the other.
+		whole = len(errs) == 0
 		if res == nil || len(res.Secrets) > 0 {
 			// Its secret values may be in any object: nothing of it is kept.
 			venv.HoldsSecrets()
@@ -632,7 +638,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 	if w, ok := statusScaleWarning(r.p); ok {
 		warns = append(warns, w)
 	}
-	if len(errs) == 0 && !sharding {
+	if whole && !sharding {
 		// A shard has only some apps: Merge runs these on all of them.
 		errs = append(errs, r.checkEnv(res, er.Redactor, scopes, runs, &warns)...)
 	}
