@@ -86,7 +86,7 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 		run.err = err
 		return
 	}
-	run.patches, _ = json.Marshal(app.Patches)
+	run.patches = patchesInput(app.Patches, patches)
 	var objs []templates.Object
 	var warns []diag.Warning
 	// Strategic merge patches read kyaml's schema globals, which a
@@ -189,6 +189,29 @@ func (r *Renderer) patches(in []envconfig.Patch, reads *deps.Recorder) ([]patch.
 		out = append(out, pp)
 	}
 	return out, diag.Join(errs...)
+}
+
+// patchesInput is an app's env patches as its lock's inputDigest and its
+// laid-out key hold them: each as the env file writes it and, for one
+// read from a file (path:), the file's content as well, which changes
+// the output as much as an inline patch's text does. read are those
+// patches as r.patches resolved them, in the same order.
+func patchesInput(in []envconfig.Patch, read []patch.Patch) []byte {
+	type entry struct {
+		envconfig.Patch
+		// Content is omitted for inline patches, so their JSON, and the
+		// digests of apps without patch files, are as before.
+		Content string `json:",omitempty"`
+	}
+	out := make([]entry, len(in))
+	for i, p := range in {
+		out[i].Patch = p
+		if p.Path != "" && i < len(read) {
+			out[i].Content = read[i].Patch
+		}
+	}
+	data, _ := json.Marshal(out)
+	return data
 }
 
 // secretNames is the set of secret var names.

@@ -3,6 +3,7 @@ package render_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -131,5 +132,53 @@ func TestProvenanceAskedOnce(t *testing.T) {
 				t.Errorf("run %d: %s: provenance warning present = %v", run, er.Env, warned)
 			}
 		}
+	}
+}
+
+// TestInputDigestCoversPatchFiles: an app's inputDigest in kiln.lock.json
+// changes with what changes its output. A patch read from a file (path:)
+// counted by its path only, so new patch text changed the app's objects
+// and outputDigest while the lock said its inputs were the same. Where a
+// patch is written in the env file (its line) is no input.
+func TestInputDigestCoversPatchFiles(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"apps:\n  - name: web\n    namespace: shop\n    yaml: web\n",
+		"web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  size: \"1\"\n  color: red\n",
+		"envs/dev.yaml": "apps:\n  web:\n    patches:\n      - path: patches/size.yaml\n" +
+			"      - patch: |-\n          - {op: replace, path: /data/color, value: blue}\n        target: {kind: ConfigMap}\n",
+		"patches/size.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  size: \"2\"\n",
+	}
+	app := func(t *testing.T, files map[string]string) (string, string) {
+		t.Helper()
+		er := renderAll(t, loadProject(t, t.TempDir(), files), testOptions())[0]
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		var lock struct {
+			Apps map[string]struct{ InputDigest, OutputDigest string }
+		}
+		if err := json.Unmarshal(er.Files["kiln.lock.json"], &lock); err != nil {
+			t.Fatal(err)
+		}
+		return lock.Apps["web"].InputDigest, lock.Apps["web"].OutputDigest
+	}
+	with := func(path, content string) map[string]string {
+		out := maps.Clone(files)
+		out[path] = content
+		return out
+	}
+	in, out := app(t, files)
+	in2, out2 := app(t, with("patches/size.yaml", strings.Replace(files["patches/size.yaml"], `"2"`, `"3"`, 1)))
+	if out2 == out {
+		t.Fatal("the new patch file changed no object: the test proves nothing")
+	}
+	if in2 == in {
+		t.Errorf("new text in the patch file changed outputDigest but not inputDigest %s", in)
+	}
+	in3, out3 := app(t, with("envs/dev.yaml", "# moved down a line\n"+files["envs/dev.yaml"]))
+	if in3 != in || out3 != out {
+		t.Errorf("a comment above the patches changed the digests: %s %s, was %s %s", in3, out3, in, out)
 	}
 }
