@@ -189,7 +189,12 @@ func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 	case "!!float":
 		s := strings.ReplaceAll(v, "_", "")
 		if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
-			e.buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+			// As kustomize build writes it (encoding/json), which is what
+			// the API server decodes: whole digits below 1e21. Helm prints
+			// a large number from values as 1.00068e+09, and an int field
+			// takes the 1000680000 the cluster gets, not an exponent.
+			j, _ := json.Marshal(f)
+			e.buf.Write(j)
 			return nil
 		}
 		if nonFinite(s) {

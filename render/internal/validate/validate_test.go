@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -119,6 +120,15 @@ func TestEncodeScalars(t *testing.T) {
 		{yaml: "a: -3", want: `{"a":-3}`},
 		{yaml: "a: 18446744073709551615", want: `{"a":18446744073709551615}`},
 		{yaml: "a: 1.5", want: `{"a":1.5}`},
+		// Floats as encoding/json writes them (kustomize build's output,
+		// what the API server decodes): whole digits below 1e21, so a
+		// large number Helm printed as 1.00068e+09 fills an int field.
+		{yaml: "a: 1.00068e+09", want: `{"a":1000680000}`},
+		{yaml: "a: 1e+06", want: `{"a":1000000}`},
+		{yaml: "a: 1e3", want: `{"a":1000}`},
+		{yaml: "a: 99999999999999999999", want: `{"a":100000000000000000000}`},
+		{yaml: "a: 1e21", want: `{"a":1e+21}`},
+		{yaml: "a: 1.5e-7", want: `{"a":1.5e-7}`},
 		{yaml: "a: True", want: `{"a":true}`},
 		{yaml: "a: yes", want: `{"a":"yes"}`},
 		{yaml: "a: ~", want: `{"a":null}`},
@@ -153,6 +163,38 @@ func TestEncodeScalars(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestEncodeNumbersAsKustomize: kustomize build decodes each resource with
+// yaml.v3 and writes it as encoding/json does; that JSON is what the API
+// server decodes, so kiln's encoding of every number form must be it.
+func TestEncodeNumbersAsKustomize(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"0", "1", "-1", "+12", "0x1F", "0o17", "017", "1_000", "1e3", "1E3",
+		"1.5", "-0.0", ".5", "1.", "1.00068e+09", "1e+06", "9007199254740993", "18446744073709551615",
+		"123456789012345678901234", "1e20", "1e21", "1e-6", "1e-7", "0.000001", "3.0e+2", "-2.5E-3"} {
+		doc := "a: " + v
+		var n kyaml.Node
+		if err := kyaml.Unmarshal([]byte(doc), &n); err != nil {
+			t.Fatal(err)
+		}
+		e := &encoder{}
+		if err := e.encode(&n, nil); err != nil {
+			t.Errorf("%s: %v", v, err)
+			continue
+		}
+		var x any
+		if err := kyaml.Unmarshal([]byte(doc), &x); err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.buf.String(); got != string(want) {
+			t.Errorf("%s: kiln checks %s, the cluster gets %s", v, got, want)
+		}
 	}
 }
 
