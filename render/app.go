@@ -203,12 +203,13 @@ func patchesInput(in []envconfig.Patch, read []patch.Patch) []byte {
 		// digests of apps without patch files, are as before.
 		Content string `json:",omitempty"`
 	}
-	out := make([]entry, len(in))
+	var out []entry // nil for none: "null", as before
 	for i, p := range in {
-		out[i].Patch = p
+		e := entry{Patch: p}
 		if p.Path != "" && i < len(read) {
-			out[i].Content = read[i].Patch
+			e.Content = read[i].Patch
 		}
+		out = append(out, e)
 	}
 	data, _ := json.Marshal(out)
 	return data

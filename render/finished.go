@@ -11,6 +11,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -70,8 +71,8 @@ type laidOut struct {
 	summary AppSummary
 }
 
-// finishOmit names one input finishKey leaves out: set only by the tests
-// that prove each input's test fails without it.
+// finishOmit names the inputs finishKey leaves out, separated by commas:
+// set only by the tests that prove each input's test fails without it.
 var finishOmit string
 
 // finishContext is the part of every finish key of the env that does not
@@ -299,10 +300,10 @@ type keyHash struct {
 func newKeyHash() *keyHash { return &keyHash{h: sha256.New()} }
 
 // use reports whether the input name goes into the key: always, but for
-// the one finishOmit names.
+// those finishOmit names.
 func (k *keyHash) use(name string) bool {
 	k.str(name)
-	return name != finishOmit
+	return finishOmit == "" || !slices.Contains(strings.Split(finishOmit, ","), name)
 }
 
 func (k *keyHash) flush() {
