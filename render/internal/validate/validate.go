@@ -238,10 +238,13 @@ func (e *Env) object(app string, o templates.Object, p prepared) (errs []error) 
 // CRD is c (nil for none).
 func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind, c *crd, enc encoded) []error {
 	errs := checkMeta(app, o, gvk, enc, e.kube)
+	typed := newTyped(gvk)
+	// What is not a built-in kind is a custom resource (or served by an
+	// aggregated API server, which kiln cannot tell apart): stored as JSON.
+	errs = append(errs, checkSize(app, o, c != nil || typed == nil, enc)...)
 	if c != nil {
 		return append(errs, checkCR(app, o, c, gvk, enc, e.rules)...)
 	}
-	typed := newTyped(gvk)
 	if msg, hint := servedError(e.kube, gvk, typed); msg != "" {
 		return append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
 	}
