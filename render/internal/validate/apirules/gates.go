@@ -48,6 +48,9 @@ var gateDefaults = map[string][2]uint{
 	"SupplementalGroupsPolicy":               {1, 33}, // a pod's supplementalGroupsPolicy kept
 	"InPlacePodVerticalScaling":              {1, 33}, // containers' resizePolicy kept
 	"DynamicResourceAllocation":              {1, 34}, // resourceClaims, resources.claims kept
+	"DRAConsumableCapacity":                  {1, 36}, // device.allowMultipleAllocations in selectors; distinctAttribute
+	"DRADeviceTaints":                        {1, 36}, // a device request's tolerations kept
+	"DRAExtendedResource":                    {1, 36}, // a DeviceClass's extendedResourceName kept
 	"PodLevelResources":                      {1, 34}, // a pod's own resources kept
 	"PreferSameTrafficDistribution":          {1, 34}, // trafficDistribution PreferSameZone, PreferSameNode
 	"VolumeAttributesClass":                  {1, 34}, // a claim's volumeAttributesClassName kept
