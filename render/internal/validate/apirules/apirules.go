@@ -62,6 +62,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 	c := checker{kube: opts.KubeVersion, celCompat: CELCompatibility(opts.KubeVersion)}
 	c.admissionPolicy(obj) // every version of the policy kinds: admissionpolicy.go
 	c.resourceKinds(obj)   // every version of the DRA kinds: devices.go
+	c.priorityLevel(obj)   // every version: prioritylevel.go
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
