@@ -63,6 +63,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 	c.admissionPolicy(obj) // every version of the policy kinds: admissionpolicy.go
 	c.resourceKinds(obj)   // every version of the DRA kinds: devices.go
 	c.priorityLevel(obj)   // every version: prioritylevel.go
+	c.serviceCIDR(obj)     // v1 and v1beta1: servicecidr.go
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
