@@ -556,6 +556,16 @@ func TestAPIServerRules(t *testing.T) {
 			`cert-manager-resources.yaml:19: app cert-manager: Issuer/default/selfsigned-issuer: field "metadata.managedFields": Forbidden`},
 		{"deletionTimestamp", "podinfo", svc, "  name: podinfo\n", "  name: podinfo\n  deletionTimestamp: '2026-01-02T03:04:05Z'\n",
 			`field "metadata.deletionTimestamp": Forbidden: the API server sets it when the object is being deleted`},
+		// The annotations the API server reads on a pod template.
+		{"pod deletion cost with a plus", "podinfo", dep, "        prometheus.io/scrape: \"true\"\n", "        prometheus.io/scrape: \"true\"\n        controller.kubernetes.io/pod-deletion-cost: \"+1\"\n",
+			`deployment.yaml:20: app podinfo: Deployment/podinfo: field "spec.template.metadata.annotations.controller.kubernetes.io/pod-deletion-cost": Invalid value: "+1": must be a 32bit integer`},
+		{"apparmor annotation of no container", "podinfo", dep, "        prometheus.io/scrape: \"true\"\n", "        prometheus.io/scrape: \"true\"\n        container.apparmor.security.beta.kubernetes.io/podinfo: runtime/default\n",
+			`deployment.yaml:20: app podinfo: Deployment/podinfo: field "spec.template.metadata.annotations.container.apparmor.security.beta.kubernetes.io/podinfo": Invalid value: "podinfo": container not found`},
+		{"seccomp annotation misspelt", "podinfo", dep, "        prometheus.io/scrape: \"true\"\n", "        prometheus.io/scrape: \"true\"\n        seccomp.security.alpha.kubernetes.io/pod: runtime-default\n",
+			`deployment.yaml:20: app podinfo: Deployment/podinfo: field "spec.template.metadata.annotations.seccomp.security.alpha.kubernetes.io/pod": Invalid value: "runtime-default": must be a valid seccomp profile`},
+		{"seccomp annotation against the field", "argo-cd", repoServer, "    metadata:\n      labels:\n        app.kubernetes.io/name: argocd-repo-server\n    spec:\n",
+			"    metadata:\n      annotations:\n        container.seccomp.security.alpha.kubernetes.io/copyutil: unconfined\n      labels:\n        app.kubernetes.io/name: argocd-repo-server\n    spec:\n",
+			`argocd-repo-server-deployment.yaml:375: app argo-cd: Deployment/argocd-repo-server: field "spec.template.spec.initContainers[0].securityContext.seccompProfile.type": Forbidden: seccomp type in annotation and field must match`},
 		{"daemonset selector", "kube-prometheus", "nodeExporter-daemonset.yaml", "      app.kubernetes.io/name: node-exporter\n      app.kubernetes.io/part-of: kube-prometheus\n  template:", "      app.kubernetes.io/name: node-exporter-v2\n      app.kubernetes.io/part-of: kube-prometheus\n  template:",
 			"`selector` does not match template `labels`"},
 	} {
@@ -627,6 +637,12 @@ func TestAPIServerRulesAccept(t *testing.T) {
 		{"SYS_ADMIN without privilege escalation", "kube-prometheus", "nodeExporter-daemonset.yaml", "            - ALL\n          readOnlyRootFilesystem: true\n          runAsGroup: 65532\n", "            - ALL\n            add: [SYS_ADMIN]\n          readOnlyRootFilesystem: true\n          runAsGroup: 65532\n"},
 		{"privileged with privilege escalation", "argo-cd", "argocd-repo-server-deployment.yaml", "          allowPrivilegeEscalation: false\n", "          allowPrivilegeEscalation: true\n          privileged: true\n"},
 		{"seccomp and AppArmor Localhost profiles", "argo-cd", "argocd-repo-server-deployment.yaml", "            type: RuntimeDefault\n", "            type: Localhost\n            localhostProfile: profiles/argocd.json\n          appArmorProfile: {type: Localhost, localhostProfile: k8s-argocd}\n"},
+		// A chart written for older clusters, with the annotations of
+		// its day, each as the API server still takes it.
+		{"pod annotations of older clusters", "argo-cd", "argocd-repo-server-deployment.yaml", "    metadata:\n      labels:\n        app.kubernetes.io/name: argocd-repo-server\n    spec:\n",
+			"    metadata:\n      annotations:\n        container.seccomp.security.alpha.kubernetes.io/copyutil: runtime/default\n        seccomp.security.alpha.kubernetes.io/pod: docker/default\n" +
+				"        container.apparmor.security.beta.kubernetes.io/copyutil: runtime/default\n        controller.kubernetes.io/pod-deletion-cost: \"-100\"\n" +
+				"        scheduler.alpha.kubernetes.io/tolerations: '[{\"key\": \"CriticalAddonsOnly\", \"operator\": \"Exists\"}]'\n      labels:\n        app.kubernetes.io/name: argocd-repo-server\n    spec:\n"},
 		{"sysctls with slashes and underscores", "argo-cd", "redis-ha.yaml", "        fsGroup: 1000\n", "        fsGroup: 1000\n        sysctls: [{name: net.core.somaxconn, value: '1024'}, {name: net/ipv4/ip_local_port_range, value: '1024 65535'}, {name: kernel.shm_rmid_forced, value: '1'}]\n"},
 		{"host process pod", "podinfo", "deployment.yaml", "      containers:\n", "      hostNetwork: true\n      os: {name: windows}\n      securityContext: {windowsOptions: {hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM'}}\n      containers:\n"},
 		{"DNS settings", "podinfo", "deployment.yaml", "      containers:\n", "      dnsPolicy: None\n      dnsConfig: {nameservers: [10.96.0.10, 'fd00::a', 010.0.0.1], searches: [svc.cluster.local., _srv.example.com, .], options: [{name: ndots, value: '2'}, {name: edns0}]}\n      containers:\n"},

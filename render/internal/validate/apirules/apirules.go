@@ -90,13 +90,16 @@ func Check(obj runtime.Object, opts Options) []Problem {
 	case *batchv1.CronJob:
 		c.cronJob(o)
 	case *corev1.Pod:
+		c.podAnnotations(o.Annotations, &o.Spec, field.NewPath("metadata", "annotations"))
 		c.pod(&o.Spec, spec, nil)
 		c.podCreate(&o.Spec, spec)
+		c.annotationsMatchFields(o.Annotations, &o.Spec, spec, true)
 	case *corev1.ReplicationController:
 		c.replicationController(o)
 	case *corev1.PodTemplate:
 		c.templateMeta(&o.Template, field.NewPath("template", "metadata"))
 		c.pod(&o.Template.Spec, field.NewPath("template", "spec"), nil)
+		c.annotationsMatchFields(o.Template.Annotations, &o.Template.Spec, field.NewPath("template", "spec"), false)
 	case *corev1.Service:
 		c.service(&o.Spec, spec)
 		c.serviceTypeFields(o)
@@ -246,6 +249,7 @@ func (c *checker) workload(kind string, sel *metav1.LabelSelector, tpl *corev1.P
 	}
 	if podSpec {
 		c.pod(&tpl.Spec, tplSpec, nil)
+		c.annotationsMatchFields(tpl.Annotations, &tpl.Spec, tplSpec, false)
 	}
 }
 
@@ -291,6 +295,7 @@ func (c *checker) job(js *batchv1.JobSpec, spec *field.Path, ownSelector bool) {
 			"set restartPolicy: OnFailure or Never in the job's pod template (Always is the default of other workloads, not of Jobs)")
 	}
 	c.pod(&js.Template.Spec, tplSpec, nil)
+	c.annotationsMatchFields(js.Template.Annotations, &js.Template.Spec, tplSpec, false)
 	c.jobCounts(js, spec)
 	c.podFailurePolicy(js, spec.Child("podFailurePolicy"))
 }
@@ -639,9 +644,10 @@ func (c *checker) name(p *field.Path, name, what string) {
 }
 
 // templateMeta checks a pod template's labels and annotations, as the API
-// server does for every workload. Its field path is the labels' place in
-// the manifest (the API server says spec.template.labels), so the error
-// points at the bad entry.
+// server does for every workload, the annotations it reads on a pod
+// included. Its field path is the labels' place in the manifest (the API
+// server says spec.template.labels), so the error points at the bad
+// entry.
 func (c *checker) templateMeta(tpl *corev1.PodTemplateSpec, path *field.Path) {
 	for _, e := range metav1validation.ValidateLabels(tpl.Labels, path.Child("labels")) {
 		c.add(e, "a label key is an optional DNS subdomain prefix and '/' and a name of at most 63 letters, digits, '-', '_' or '.'; a value is at most 63 of those, starting and ending with a letter or digit")
@@ -649,6 +655,7 @@ func (c *checker) templateMeta(tpl *corev1.PodTemplateSpec, path *field.Path) {
 	for _, e := range apimachineryvalidation.ValidateAnnotations(tpl.Annotations, path.Child("annotations")) {
 		c.add(e, "an annotation key has the form of a label key; all annotations together hold at most 256 KiB")
 	}
+	c.podAnnotations(tpl.Annotations, &tpl.Spec, path.Child("annotations"))
 }
 
 // jobName checks that a Job's name fits the label the API server gives its

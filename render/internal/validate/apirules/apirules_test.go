@@ -134,6 +134,23 @@ func limitRange(item string) string {
 	return "spec:\n  limits:\n  - " + item
 }
 
+// annotatedPod is a Pod document with annotations (flow mapping
+// entries) and spec (lines at the spec's indentation).
+func annotatedPod(annotations, spec string) string {
+	return "metadata: {annotations: {" + annotations + "}}\nspec:\n  " + strings.ReplaceAll(spec, "\n", "\n  ")
+}
+
+// annotatedDeployment is a Deployment document whose pod template has
+// annotations (flow mapping entries) and spec (lines at the spec's
+// indentation); as a StatefulSet's, DaemonSet's or ReplicaSet's too.
+func annotatedDeployment(annotations, spec string) string {
+	return "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}, annotations: {" + annotations + "}}\n    spec:\n      " +
+		strings.ReplaceAll(spec, "\n", "\n      ")
+}
+
+// oneContainer is the containers of a pod spec: a, of image a.
+const oneContainer = "containers: [{name: a, image: a}]"
+
 const podTemplate = `
     metadata: {labels: {app: a}}
     spec:
@@ -431,6 +448,79 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"statefulset maxUnavailable 0", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate,
 			`spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "0": cannot be 0`},
 
+		// The annotations the API server reads on a pod and on every pod
+		// template (ValidatePodSpecificAnnotations), and their agreement
+		// with the securityContext fields they duplicate.
+		{"mirror pod annotation without a node", &corev1.Pod{}, annotatedPod("kubernetes.io/config.mirror: abc", oneContainer),
+			`metadata.annotations[kubernetes.io/config.mirror]: Invalid value: "abc": must set spec.nodeName if mirror pod annotation is set`},
+		{"mirror pod annotation with a node", &corev1.Pod{}, annotatedPod("kubernetes.io/config.mirror: abc", "nodeName: node-1\n"+oneContainer), ""},
+		{"mirror pod annotation on a template", &appsv1.Deployment{}, annotatedDeployment("kubernetes.io/config.mirror: abc", oneContainer),
+			`spec.template.metadata.annotations[kubernetes.io/config.mirror]: Invalid value: "abc": must set spec.nodeName`},
+		{"tolerations annotation", &corev1.Pod{}, annotatedPod(`scheduler.alpha.kubernetes.io/tolerations: '[{"key": "dedicated", "operator": "Equal", "value": "user1", "effect": "NoSchedule"}, {"operator": "Exists"}]'`, oneContainer), ""},
+		{"tolerations annotation null", &corev1.Pod{}, annotatedPod("scheduler.alpha.kubernetes.io/tolerations: 'null'", oneContainer), ""},
+		{"tolerations annotation empty", &corev1.Pod{}, annotatedPod("scheduler.alpha.kubernetes.io/tolerations: ''", oneContainer), ""},
+		{"tolerations annotation not JSON", &corev1.Pod{}, annotatedPod("scheduler.alpha.kubernetes.io/tolerations: 'dedicated=user1:NoSchedule'", oneContainer),
+			`metadata.annotations[scheduler.alpha.kubernetes.io/tolerations]: Invalid value: "scheduler.alpha.kubernetes.io/tolerations": invalid character`},
+		{"tolerations annotation not a list", &appsv1.DaemonSet{}, annotatedDeployment(`scheduler.alpha.kubernetes.io/tolerations: '{"key": "dedicated"}'`, oneContainer),
+			`spec.template.metadata.annotations[scheduler.alpha.kubernetes.io/tolerations]: Invalid value: "scheduler.alpha.kubernetes.io/tolerations": json: cannot unmarshal object`},
+		{"tolerations annotation Exists with a value", &corev1.Pod{}, annotatedPod(`scheduler.alpha.kubernetes.io/tolerations: '[{"key": "dedicated", "operator": "Exists", "value": "user1"}]'`, oneContainer),
+			"metadata.annotations[scheduler.alpha.kubernetes.io/tolerations][0].operator: Invalid value: \"user1\": value must be empty when `operator` is 'Exists'"},
+		{"tolerations annotation operator", &appsv1.StatefulSet{}, annotatedDeployment(`scheduler.alpha.kubernetes.io/tolerations: '[{"key": "dedicated", "operator": "In"}]'`, oneContainer),
+			`spec.template.metadata.annotations[scheduler.alpha.kubernetes.io/tolerations][0].operator: Unsupported value: "In": supported values: "Equal", "Exists"`},
+		{"tolerations annotation effect", &corev1.Pod{}, annotatedPod(`scheduler.alpha.kubernetes.io/tolerations: '[{"key": "dedicated", "effect": "NoScheduleNoAdmit"}]'`, oneContainer),
+			`metadata.annotations[scheduler.alpha.kubernetes.io/tolerations][0].effect: Unsupported value: "NoScheduleNoAdmit"`},
+		{"deletion cost", &corev1.Pod{}, annotatedPod("controller.kubernetes.io/pod-deletion-cost: '-2147483648'", oneContainer), ""},
+		{"deletion cost 0", &appsv1.ReplicaSet{}, annotatedDeployment("controller.kubernetes.io/pod-deletion-cost: '0'", oneContainer), ""},
+		{"deletion cost negative with a leading zero", &corev1.Pod{}, annotatedPod("controller.kubernetes.io/pod-deletion-cost: '-08'", oneContainer), ""},
+		{"deletion cost with a plus", &corev1.Pod{}, annotatedPod("controller.kubernetes.io/pod-deletion-cost: '+10'", oneContainer),
+			`metadata.annotations[controller.kubernetes.io/pod-deletion-cost]: Invalid value: "+10": must be a 32bit integer`},
+		{"deletion cost with a leading zero", &appsv1.Deployment{}, annotatedDeployment("controller.kubernetes.io/pod-deletion-cost: '008'", oneContainer),
+			`spec.template.metadata.annotations[controller.kubernetes.io/pod-deletion-cost]: Invalid value: "008": must be a 32bit integer`},
+		{"deletion cost empty", &corev1.Pod{}, annotatedPod("controller.kubernetes.io/pod-deletion-cost: ''", oneContainer),
+			`metadata.annotations[controller.kubernetes.io/pod-deletion-cost]: Invalid value: "": must be a 32bit integer`},
+		{"deletion cost above int32", &corev1.Pod{}, annotatedPod("controller.kubernetes.io/pod-deletion-cost: '2147483648'", oneContainer),
+			`Invalid value: "2147483648": must be a 32bit integer`},
+		{"seccomp annotations", &corev1.Pod{}, annotatedPod("seccomp.security.alpha.kubernetes.io/pod: docker/default, container.seccomp.security.alpha.kubernetes.io/a: localhost/profiles/audit.json", oneContainer), ""},
+		{"seccomp annotation of the field's spelling", &corev1.Pod{}, annotatedPod("seccomp.security.alpha.kubernetes.io/pod: RuntimeDefault", oneContainer),
+			`metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: Invalid value: "RuntimeDefault": must be a valid seccomp profile`},
+		{"seccomp annotation outside the directory", &batchv1.Job{}, "spec:\n  template:\n    metadata: {annotations: {container.seccomp.security.alpha.kubernetes.io/main: localhost/../audit.json}}\n    spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}",
+			`spec.template.metadata.annotations[container.seccomp.security.alpha.kubernetes.io/main]: Invalid value: "../audit.json": must not contain '..'`},
+		{"seccomp annotation absolute", &corev1.Pod{}, annotatedPod("seccomp.security.alpha.kubernetes.io/pod: localhost//var/lib/kubelet/seccomp/audit.json", oneContainer),
+			`metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: Invalid value: "/var/lib/kubelet/seccomp/audit.json": must be a relative path`},
+		{"apparmor annotations", &corev1.Pod{}, annotatedPod("container.apparmor.security.beta.kubernetes.io/a: runtime/default, container.apparmor.security.beta.kubernetes.io/init: 'localhost/'",
+			"initContainers: [{name: init, image: a}]\n"+oneContainer), ""},
+		{"apparmor annotation empty", &corev1.Pod{}, annotatedPod("container.apparmor.security.beta.kubernetes.io/a: ''", oneContainer), ""},
+		{"apparmor annotation of no container", &appsv1.Deployment{}, annotatedDeployment("container.apparmor.security.beta.kubernetes.io/app: runtime/default", oneContainer),
+			`spec.template.metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]: Invalid value: "app": container not found`},
+		{"apparmor annotation of the field's spelling", &corev1.Pod{}, annotatedPod("container.apparmor.security.beta.kubernetes.io/a: RuntimeDefault", oneContainer),
+			`metadata.annotations[container.apparmor.security.beta.kubernetes.io/a]: Invalid value: "RuntimeDefault": invalid AppArmor profile name: "RuntimeDefault"`},
+		{"seccomp annotation and field agree", &corev1.Pod{}, annotatedPod("seccomp.security.alpha.kubernetes.io/pod: docker/default", "securityContext: {seccompProfile: {type: RuntimeDefault}}\n"+oneContainer), ""},
+		{"seccomp annotation and field disagree", &corev1.Pod{}, annotatedPod("seccomp.security.alpha.kubernetes.io/pod: runtime/default", "securityContext: {seccompProfile: {type: Unconfined}}\n"+oneContainer),
+			"spec.securityContext.seccompProfile.type: Forbidden: seccomp type in annotation and field must match"},
+		{"seccomp annotation and field name other profiles", &appsv1.Deployment{}, annotatedDeployment("container.seccomp.security.alpha.kubernetes.io/a: localhost/a.json",
+			"containers: [{name: a, image: a, securityContext: {seccompProfile: {type: Localhost, localhostProfile: b.json}}}]"),
+			"spec.template.spec.containers[0].securityContext.seccompProfile.localhostProfile: Forbidden: seccomp profile in annotation and field must match"},
+		// A container's seccomp annotation is compared with its own field
+		// only.
+		{"container seccomp annotation and pod field", &corev1.Pod{}, annotatedPod("container.seccomp.security.alpha.kubernetes.io/a: unconfined", "securityContext: {seccompProfile: {type: RuntimeDefault}}\n"+oneContainer), ""},
+		{"apparmor annotation and container field disagree", &corev1.Pod{}, annotatedPod("container.apparmor.security.beta.kubernetes.io/a: runtime/default",
+			"containers: [{name: a, image: a, securityContext: {appArmorProfile: {type: Unconfined}}}]"),
+			"spec.containers[0].securityContext.appArmorProfile.type: Forbidden: apparmor type in annotation and field must match"},
+		// A Pod's annotation is copied into the container's field before
+		// validation, so it cannot disagree with the pod's profile; a
+		// template's is not.
+		{"apparmor annotation and pod field of a pod", &corev1.Pod{}, annotatedPod("container.apparmor.security.beta.kubernetes.io/a: runtime/default",
+			"securityContext: {appArmorProfile: {type: Localhost, localhostProfile: k8s-a}}\n"+oneContainer), ""},
+		{"apparmor annotation and pod field of a template", &appsv1.Deployment{}, annotatedDeployment("container.apparmor.security.beta.kubernetes.io/a: runtime/default",
+			"securityContext: {appArmorProfile: {type: Localhost, localhostProfile: k8s-a}}\n"+oneContainer),
+			"spec.template.spec.containers[0].securityContext.appArmorProfile.type: Forbidden: apparmor type in annotation and field must match"},
+		{"apparmor annotation without a profile and pod field of a pod", &corev1.Pod{}, annotatedPod("container.apparmor.security.beta.kubernetes.io/a: 'localhost/'",
+			"securityContext: {appArmorProfile: {type: Localhost, localhostProfile: k8s-a}}\n"+oneContainer),
+			"spec.containers[0].securityContext.appArmorProfile.localhostProfile: Forbidden: apparmor profile in annotation and field must match"},
+		{"apparmor annotation and field of a template agree", &batchv1.CronJob{}, "spec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n" +
+			"        metadata: {annotations: {container.apparmor.security.beta.kubernetes.io/main: localhost/k8s-main}}\n" +
+			"        spec: {restartPolicy: Never, securityContext: {appArmorProfile: {type: Localhost, localhostProfile: k8s-main}}, containers: [{name: main, image: busybox}]}", ""},
+
 		// Containers.
 		{"env from nothing", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, env: [{name: A, valueFrom: {}}]}]",
 			"spec.containers[0].env[0].valueFrom: Invalid value: \"\": must specify one of"},
@@ -711,7 +801,11 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // trafficDistribution (1.31; PreferSameZone and PreferSameNode from 1.34);
 // a Job's podReplacementPolicy (1.29) and managedBy (1.32); an
 // autoscaler's tolerance (1.35); a pod's own resources (1.34), against
-// its containers' as the kubelet sums them.
+// its containers' as the kubelet sums them. An AppArmor annotation must
+// agree with appArmorProfile from 1.30, where the field came; a
+// StatefulSet's seccomp and AppArmor annotations with their fields from
+// 1.34, where its template became a checked pod template (its annotations
+// were checked before).
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -793,6 +887,8 @@ func TestRulesByKubeVersion(t *testing.T) {
 	podLevel := func(pod, ctr string) string {
 		return "spec:\n  resources: " + pod + "\n  containers:\n  - {name: a, image: nginx, resources: " + ctr + "}\n  - {name: b, image: fedora, resources: " + ctr + "}"
 	}
+	apparmorTemplate := annotatedDeployment("container.apparmor.security.beta.kubernetes.io/a: unconfined", "securityContext: {appArmorProfile: {type: RuntimeDefault}}\n"+oneContainer)
+	seccompTemplate := annotatedDeployment("seccomp.security.alpha.kubernetes.io/pod: unconfined", "securityContext: {seccompProfile: {type: RuntimeDefault}}\n"+oneContainer)
 	projection := "spec:\n  containers: [{name: a, image: a}]\n  volumes: [{name: certs, projected: {sources: [{secret: {name: tls}, clusterTrustBundle: {signerName: example.com/signer, path: ca.pem}}]}}]"
 	for _, tc := range []struct {
 		name string
@@ -1036,6 +1132,20 @@ func TestRulesByKubeVersion(t *testing.T) {
 			`spec.resources.requests[ephemeral-storage]: Unsupported value: "ephemeral-storage": supported values: "cpu", "hugepages-", "memory"`},
 		{"windows pod resources 1.37", func() runtime.Object { return &corev1.Pod{} }, "spec:\n  os: {name: windows}\n  resources: {requests: {cpu: '1'}}\n  containers: [{name: a, image: a}]", "1.37.0",
 			"spec.resources: Forbidden: may not be set for a windows pod"},
+		// The appArmorProfile fields came in 1.30, and with them the
+		// refusal of an annotation that disagrees.
+		{"apparmor annotation and field of a template 1.29", func() runtime.Object { return &appsv1.Deployment{} }, apparmorTemplate, "1.29.0", ""},
+		{"apparmor annotation and field of a template 1.30", func() runtime.Object { return &appsv1.Deployment{} }, apparmorTemplate, "1.30.0",
+			"spec.template.spec.containers[0].securityContext.appArmorProfile.type: Forbidden: apparmor type in annotation and field must match"},
+		// A StatefulSet's template was checked as a pod template only from
+		// 1.34; its annotations always.
+		{"statefulset seccomp annotation and field 1.33", func() runtime.Object { return &appsv1.StatefulSet{} }, seccompTemplate, "1.33.0", ""},
+		{"statefulset seccomp annotation and field 1.34", func() runtime.Object { return &appsv1.StatefulSet{} }, seccompTemplate, "1.34.0",
+			"spec.template.spec.securityContext.seccompProfile.type: Forbidden: seccomp type in annotation and field must match"},
+		{"statefulset seccomp annotation 1.24", func() runtime.Object { return &appsv1.StatefulSet{} }, annotatedDeployment("seccomp.security.alpha.kubernetes.io/pod: default", oneContainer), "1.24.0",
+			`spec.template.metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: Invalid value: "default": must be a valid seccomp profile`},
+		{"deployment seccomp annotation and field 1.24", func() runtime.Object { return &appsv1.Deployment{} }, seccompTemplate, "1.24.0",
+			"spec.template.spec.securityContext.seccompProfile.type: Forbidden: seccomp type in annotation and field must match"},
 		{"volume attributes class 1.33", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.33.4", ""},
 		{"volume attributes class 1.34", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.34.0",
 			`spec.volumeAttributesClassName: Invalid value: "Gold_IOPS": a lowercase RFC 1123 subdomain must consist of`},

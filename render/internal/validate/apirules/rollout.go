@@ -207,6 +207,11 @@ func (c *checker) statefulSetPods(s *appsv1.StatefulSetSpec, spec *field.Path) {
 	ps := s.Template.Spec
 	ps.Hostname, ps.Subdomain = "", ""
 	c.pod(&ps, spec.Child("template", "spec"), claims)
+	// Before 1.34 only the template's annotations were checked, not
+	// their agreement with the fields (podAnnotations, templateMeta).
+	if c.since(1, 34) {
+		c.annotationsMatchFields(s.Template.Annotations, &s.Template.Spec, spec.Child("template", "spec"), false)
+	}
 	if s.ServiceName != "" {
 		for _, msg := range validation.IsDNS1123Label(s.ServiceName) {
 			c.add(field.Invalid(spec.Child("serviceName"), s.ServiceName, msg), "serviceName names the StatefulSet's headless Service: a DNS label")
@@ -331,6 +336,7 @@ func (c *checker) replicationController(rc *corev1.ReplicationController) {
 	}
 	c.templateMeta(tpl, spec.Child("template", "metadata"))
 	tplSpec := spec.Child("template", "spec")
+	c.annotationsMatchFields(tpl.Annotations, &tpl.Spec, tplSpec, false)
 	if p := tpl.Spec.RestartPolicy; p != "" && p != corev1.RestartPolicyAlways {
 		c.add(field.NotSupported(tplSpec.Child("restartPolicy"), p, []corev1.RestartPolicy{corev1.RestartPolicyAlways}),
 			"a ReplicationController's pods restart Always: remove restartPolicy, or use a Job for pods that finish")
