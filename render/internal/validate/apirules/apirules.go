@@ -93,6 +93,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.podAnnotations(o.Annotations, &o.Spec, field.NewPath("metadata", "annotations"))
 		c.pod(&o.Spec, spec, nil)
 		c.podCreate(&o.Spec, spec)
+		c.podImages(&o.Spec, spec)
 		c.annotationsMatchFields(o.Annotations, &o.Spec, spec, true)
 	case *corev1.ReplicationController:
 		c.replicationController(o)

@@ -521,6 +521,13 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			"        metadata: {annotations: {container.apparmor.security.beta.kubernetes.io/main: localhost/k8s-main}}\n" +
 			"        spec: {restartPolicy: Never, securityContext: {appArmorProfile: {type: Localhost, localhostProfile: k8s-main}}, containers: [{name: main, image: busybox}]}", ""},
 
+		// Only a Pod's images may not have spaces around them.
+		{"pod image with a space", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: ' nginx:1.27'}]",
+			`spec.containers[0].image: Invalid value: " nginx:1.27": must not have leading or trailing whitespace`},
+		{"pod init image with a space", &corev1.Pod{}, "spec:\n  initContainers: [{name: init, image: \"busybox\\t\"}]\n  " + oneContainer,
+			`spec.initContainers[0].image: Invalid value: "busybox\t": must not have leading or trailing whitespace`},
+		{"template image with a space", &appsv1.Deployment{}, annotatedDeployment("a: b", "containers: [{name: a, image: ' nginx:1.27'}]"), ""},
+
 		// Containers.
 		{"env from nothing", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, env: [{name: A, valueFrom: {}}]}]",
 			"spec.containers[0].env[0].valueFrom: Invalid value: \"\": must specify one of"},

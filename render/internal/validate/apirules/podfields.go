@@ -3,6 +3,7 @@ package apirules
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -279,4 +280,16 @@ func (c *checker) podCreate(ps *corev1.PodSpec, path *field.Path) {
 		c.add(field.Forbidden(path.Child("nodeName"), "cannot be set until all schedulingGates have been cleared"),
 			"remove nodeName, or the scheduling gates")
 	}
+}
+
+// podImages checks what only a Pod's containers, not a template's, are
+// refused for (validateContainersOnlyForPod): an image with whitespace
+// around it. A template keeps it, as some tools use " " as a placeholder.
+func (c *checker) podImages(ps *corev1.PodSpec, path *field.Path) {
+	eachContainer(ps, path, func(ctr *corev1.Container, cp *field.Path) {
+		if strings.TrimSpace(ctr.Image) != ctr.Image {
+			c.add(field.Invalid(cp.Child("image"), ctr.Image, "must not have leading or trailing whitespace"),
+				"remove the spaces around the image reference (a value quoted with a space inside, or a block scalar, leaves them)")
+		}
+	})
 }
