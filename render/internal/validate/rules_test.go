@@ -900,6 +900,15 @@ func TestRulesByKubeVersionAtTheirLine(t *testing.T) {
 			"1.31.0": `deployment.yaml:78: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].volumeMounts[0].recursiveReadOnly": Forbidden: may only be specified when readOnly is true` +
 				"\n  hint: add readOnly: true to the mount, or remove recursiveReadOnly",
 		}},
+		// On the host's network a port is also the node's: the API server
+		// made a template's hostPort its containerPort until 1.28
+		// (DefaultHostNetworkHostPortsInPodTemplates), and then refused
+		// two containers listening on one port.
+		{"two containers on one port of the host's network", "deployment.yaml", "    spec:\n      containers:\n", "    spec:\n      hostNetwork: true\n      containers:\n      - {name: proxy, image: envoy, ports: [{containerPort: 9898}]}\n", map[string]string{
+			"1.27.0": `deployment.yaml:31: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[1].ports[0].hostPort": Duplicate value: "TCP//9898"` +
+				"\n  hint: with hostNetwork: true the container listens on port 9898 of the node, as another port of the pod does: give each its own containerPort, or list the port once",
+			"1.28.0": "",
+		}},
 		{"autoscaler to zero by CPU", "hpa.yaml", "  minReplicas: 2\n", "  minReplicas: 0\n", map[string]string{
 			"1.36.0": `hpa.yaml:10: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.minReplicas": Invalid value: 0: must be greater than or equal to 1`,
 			"1.37.0": `hpa.yaml:12: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.metrics": Forbidden: must specify at least one Object or External metric to support scaling to zero replicas`,

@@ -90,6 +90,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 	case *batchv1.CronJob:
 		c.cronJob(o)
 	case *corev1.Pod:
+		c.bare = true
 		c.podAnnotations(o.Annotations, &o.Spec, field.NewPath("metadata", "annotations"))
 		c.pod(&o.Spec, spec, nil)
 		c.podCreate(&o.Spec, spec)
@@ -179,6 +180,9 @@ type checker struct {
 	// celCompat is the API server's CEL compatibility version, the
 	// libraries a new expression may use.
 	celCompat *version.Version
+	// bare says the object is a Pod, not a pod template, which the API
+	// server defaults and checks a little differently.
+	bare bool
 }
 
 // on reports whether feature gate is on by default in the API server's

@@ -812,7 +812,9 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 // agree with appArmorProfile from 1.30, where the field came; a
 // StatefulSet's seccomp and AppArmor annotations with their fields from
 // 1.34, where its template became a checked pod template (its annotations
-// were checked before).
+// were checked before). On the host's network a hostPort left out is the
+// containerPort when duplicates are looked for: always in a Pod, in a pod
+// template until 1.28 (DefaultHostNetworkHostPortsInPodTemplates).
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
@@ -893,6 +895,15 @@ func TestRulesByKubeVersion(t *testing.T) {
 	// pod's own cpu and memory, shared by its containers.
 	podLevel := func(pod, ctr string) string {
 		return "spec:\n  resources: " + pod + "\n  containers:\n  - {name: a, image: nginx, resources: " + ctr + "}\n  - {name: b, image: fedora, resources: " + ctr + "}"
+	}
+	hostNetTemplate := "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      hostNetwork: true\n" +
+		"      containers: [{name: a, image: a, ports: [{containerPort: 8080}]}, {name: b, image: b, ports: [{containerPort: 8080}]}]"
+	hostNetPod := func(containers, initContainers string) string {
+		doc := "spec:\n  hostNetwork: true\n  containers: " + containers
+		if initContainers != "" {
+			doc += "\n  initContainers: " + initContainers
+		}
+		return doc
 	}
 	apparmorTemplate := annotatedDeployment("container.apparmor.security.beta.kubernetes.io/a: unconfined", "securityContext: {appArmorProfile: {type: RuntimeDefault}}\n"+oneContainer)
 	seccompTemplate := annotatedDeployment("seccomp.security.alpha.kubernetes.io/pod: unconfined", "securityContext: {seccompProfile: {type: RuntimeDefault}}\n"+oneContainer)
@@ -1153,6 +1164,22 @@ func TestRulesByKubeVersion(t *testing.T) {
 			`spec.template.metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: Invalid value: "default": must be a valid seccomp profile`},
 		{"deployment seccomp annotation and field 1.24", func() runtime.Object { return &appsv1.Deployment{} }, seccompTemplate, "1.24.0",
 			"spec.template.spec.securityContext.seccompProfile.type: Forbidden: seccomp type in annotation and field must match"},
+		// On the host's network each hostPort left out becomes the
+		// containerPort: always in a Pod, in a template until 1.28.
+		{"host network ports of a template 1.27", func() runtime.Object { return &appsv1.DaemonSet{} }, hostNetTemplate, "1.27.9",
+			`spec.template.spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8080"`},
+		{"host network ports of a template 1.28", func() runtime.Object { return &appsv1.DaemonSet{} }, hostNetTemplate, "1.28.0", ""},
+		{"host network ports of a pod 1.28", func() runtime.Object { return &corev1.Pod{} }, hostNetPod("[{name: a, image: a, ports: [{containerPort: 8080}]}, {name: b, image: b, ports: [{containerPort: 8080}]}]", ""), "1.28.0",
+			`spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8080"`},
+		{"host network port written and defaulted 1.37", func() runtime.Object { return &corev1.Pod{} }, hostNetPod("[{name: a, image: a, ports: [{containerPort: 8080, hostPort: 8080}]}, {name: b, image: b, ports: [{containerPort: 8080}]}]", ""), "1.37.0",
+			`spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8080"`},
+		{"host network port on two protocols 1.37", func() runtime.Object { return &corev1.Pod{} }, hostNetPod("[{name: dns, image: a, ports: [{containerPort: 53, protocol: UDP}, {containerPort: 53}]}]", ""), "1.37.0", ""},
+		{"host network ports of two host IPs 1.37", func() runtime.Object { return &corev1.Pod{} }, hostNetPod("[{name: a, image: a, ports: [{containerPort: 8080, hostIP: 10.0.0.1}]}, {name: b, image: b, ports: [{containerPort: 8080, hostIP: 10.0.0.2}]}]", ""), "1.37.0", ""},
+		// Init containers run one at a time: each is checked on its own.
+		{"host network port of an init container 1.37", func() runtime.Object { return &corev1.Pod{} }, hostNetPod("[{name: a, image: a, ports: [{containerPort: 8080}]}]", "[{name: init, image: a, ports: [{containerPort: 8080}]}]"), "1.37.0", ""},
+		{"host network ports of an init container 1.37", func() runtime.Object { return &corev1.Pod{} }, hostNetPod("[{name: a, image: a}]", "[{name: init, image: a, ports: [{name: x, containerPort: 8080}, {name: y, containerPort: 8080}]}]"), "1.37.0",
+			`spec.initContainers[0].ports[1].hostPort: Duplicate value: "TCP//8080"`},
+		{"ports of a pod off the host network 1.37", func() runtime.Object { return &corev1.Pod{} }, "spec:\n  containers: [{name: a, image: a, ports: [{containerPort: 8080}]}, {name: b, image: b, ports: [{containerPort: 8080}]}]", "1.37.0", ""},
 		{"volume attributes class 1.33", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.33.4", ""},
 		{"volume attributes class 1.34", func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, claim, "1.34.0",
 			`spec.volumeAttributesClassName: Invalid value: "Gold_IOPS": a lowercase RFC 1123 subdomain must consist of`},

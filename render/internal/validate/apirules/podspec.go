@@ -436,22 +436,31 @@ func (c *checker) probes(ctr *corev1.Container, cp *field.Path, runs bool, grace
 
 // hostPorts checks that no two containers of the pod claim the same host
 // port (protocol, host IP and port); init containers run one at a time,
-// so each is checked on its own.
+// so each is checked on its own. On the host's network the API server
+// first makes each hostPort left out its containerPort
+// (defaultHostNetworkPorts): always in a Pod, and in a pod template only
+// while DefaultHostNetworkHostPortsInPodTemplates was on by default,
+// before 1.28 (from then on a template's pods get it when they are
+// created, and the template is accepted as written).
 func (c *checker) hostPorts(ps *corev1.PodSpec, path *field.Path) {
+	defaulted := ps.HostNetwork && (c.bare || !c.since(1, 28))
 	seen := map[string]bool{}
 	check := func(ctr *corev1.Container, cp *field.Path) {
 		for j, p := range ctr.Ports {
-			if p.HostPort == 0 {
+			port, hint := p.HostPort, "two containers of a pod cannot listen on the same host port: give each its own"
+			if port == 0 && defaulted {
+				port, hint = p.ContainerPort, fmt.Sprintf("with hostNetwork: true the container listens on port %d of the node, as another port of the pod does: give each its own containerPort, or list the port once", p.ContainerPort)
+			}
+			if port == 0 {
 				continue
 			}
 			protocol := p.Protocol
 			if protocol == "" {
 				protocol = corev1.ProtocolTCP
 			}
-			k := fmt.Sprintf("%s/%s/%d", protocol, p.HostIP, p.HostPort)
+			k := fmt.Sprintf("%s/%s/%d", protocol, p.HostIP, port)
 			if seen[k] {
-				c.add(field.Duplicate(cp.Child("ports").Index(j).Child("hostPort"), k),
-					"two containers of a pod cannot listen on the same host port: give each its own")
+				c.add(field.Duplicate(cp.Child("ports").Index(j).Child("hostPort"), k), hint)
 			}
 			seen[k] = true
 		}
