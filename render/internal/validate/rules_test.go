@@ -787,6 +787,11 @@ func TestVolumesAndClaims(t *testing.T) {
 		{"claim as documented", claim, "", "", ""},
 		{"csi volume", hostPath, "  hostPath:\n    path: \"/mnt/data\"\n", "  csi:\n    driver: EBS.csi.aws.com\n    volumeHandle: vol-0123\n", ""},
 		{"claim from a snapshot", claim, "  selector:\n", "  dataSource: {name: new-snapshot-test, kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io}\n  selector:\n", ""},
+		{"claim from a snapshot, named twice", claim, "  selector:\n", "  dataSource: {name: new-snapshot-test, kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io}\n" +
+			"  dataSourceRef: {name: new-snapshot-test, kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io}\n  selector:\n", ""},
+		{"claim from two snapshots", claim, "  selector:\n", "  dataSource: {name: new-snapshot-test, kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io}\n" +
+			"  dataSourceRef: {name: old-snapshot-test, kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io}\n  selector:\n",
+			`pv.yaml:14: app infra: PersistentVolumeClaim/default/myclaim: field "spec.dataSource": Invalid value: must match dataSourceRef`},
 		{"claim of no class", claim, "storageClassName: slow", "storageClassName: ''", ""},
 		{"two sources", hostPath, "  hostPath:\n", "  nfs: {server: nfs.example.com, path: /exports}\n  hostPath:\n",
 			`pv.yaml:13: app infra: PersistentVolume/task-pv-volume: field "spec.nfs": Forbidden: may not specify more than 1 volume type`},

@@ -134,6 +134,12 @@ func limitRange(item string) string {
 	return "spec:\n  limits:\n  - " + item
 }
 
+// claimSources is a PersistentVolumeClaim document with a dataSource
+// and a dataSourceRef (flow mappings).
+func claimSources(source, ref string) string {
+	return "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, dataSource: " + source + ", dataSourceRef: " + ref + "}"
+}
+
 // annotatedPod is a Pod document with annotations (flow mapping
 // entries) and spec (lines at the spec's indentation).
 func annotatedPod(annotations, spec string) string {
@@ -438,6 +444,22 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"network policy pods of namespaces", &networkingv1.NetworkPolicy{}, "spec:\n  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {a: b}}}], ports: [{port: 8080}, {port: http}]}]", ""},
 		{"claim", &corev1.PersistentVolumeClaim{}, "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}", ""},
 		{"claim without storage", &corev1.PersistentVolumeClaim{}, "spec: {accessModes: [ReadWriteOnce]}", "spec.resources[storage]: Required value"},
+		// A claim's dataSource and dataSourceRef, when both are written,
+		// name the same object, the apiGroup compared as written.
+		{"claim sources alike", &corev1.PersistentVolumeClaim{}, claimSources("{kind: PersistentVolumeClaim, name: a}", "{kind: PersistentVolumeClaim, name: a}"), ""},
+		{"claim sources of other names", &corev1.PersistentVolumeClaim{}, claimSources("{kind: PersistentVolumeClaim, name: a}", "{kind: PersistentVolumeClaim, name: b}"),
+			"spec.dataSource: Invalid value: must match dataSourceRef"},
+		{"claim sources of other kinds", &corev1.PersistentVolumeClaim{}, claimSources("{apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: a}", "{apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshotContent, name: a}"),
+			"spec.dataSource: Invalid value: must match dataSourceRef"},
+		{"claim sources, one apiGroup empty", &corev1.PersistentVolumeClaim{}, claimSources("{kind: PersistentVolumeClaim, name: a}", "{apiGroup: '', kind: PersistentVolumeClaim, name: a}"),
+			"spec.dataSource: Invalid value: must match dataSourceRef"},
+		{"claim sources, a namespaced ref", &corev1.PersistentVolumeClaim{}, claimSources("{kind: PersistentVolumeClaim, name: a}", "{kind: PersistentVolumeClaim, name: b, namespace: other}"), ""},
+		{"claim template sources", &appsv1.StatefulSet{}, statefulSet("", "[{metadata: {name: data}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, "+
+			"dataSource: {kind: PersistentVolumeClaim, name: a}, dataSourceRef: {kind: PersistentVolumeClaim, name: b}}}]"),
+			"spec.volumeClaimTemplates[0].spec.dataSource: Invalid value: must match dataSourceRef"},
+		{"ephemeral volume sources", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a}]\n  volumes: [{name: scratch, ephemeral: {volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, " +
+			"dataSource: {kind: PersistentVolumeClaim, name: a}, dataSourceRef: {apiGroup: '', kind: PersistentVolumeClaim, name: a}}}}}]",
+			"spec.volumes[0].ephemeral.volumeClaimTemplate.spec.dataSource: Invalid value: must match dataSourceRef"},
 		{"claim without access modes", &corev1.PersistentVolumeClaim{}, "spec: {resources: {requests: {storage: 1Gi}}}", "spec.accessModes: Required value: at least 1 access mode is required"},
 
 		// StatefulSet update strategies.

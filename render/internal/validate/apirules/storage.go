@@ -50,7 +50,7 @@ func (c *checker) className(name string, p *field.Path) {
 // access mode and storage request claim already checks: a valid
 // selector, ReadWriteOncePod alone, a storage request above zero, a
 // storage class name, a volume attributes class name, and the data
-// sources.
+// sources, which must agree when both are given.
 func (c *checker) claimSpec(s *corev1.PersistentVolumeClaimSpec, spec *field.Path) {
 	c.selector(s.Selector, spec.Child("selector"))
 	c.accessModes(s.AccessModes, spec.Child("accessModes"))
@@ -77,6 +77,25 @@ func (c *checker) claimSpec(s *corev1.PersistentVolumeClaimSpec, spec *field.Pat
 	if ref := s.DataSourceRef; ref != nil {
 		c.dataSource(ref.Name, ref.Kind, ref.APIGroup, spec.Child("dataSourceRef"))
 	}
+	// The API server fills in whichever of the two is missing from the
+	// other (NormalizeDataSources), so only two written can disagree. A
+	// namespaced dataSourceRef (CrossNamespaceVolumeDataSource, alpha) is
+	// dropped or refused otherwise, and left alone here.
+	if ds, ref := s.DataSource, s.DataSourceRef; ds != nil && ref != nil && (ref.Namespace == nil || *ref.Namespace == "") && !sameDataSource(ds, ref) {
+		// The API server reports it at spec, with the path of dataSource
+		// as the value; kiln at dataSource, for its line.
+		c.add(field.Invalid(spec.Child("dataSource"), field.OmitValueType{}, "must match dataSourceRef"),
+			"dataSource and dataSourceRef are two ways to name one source: keep only dataSourceRef, or give both the same apiGroup, kind and name (an apiGroup left out is not apiGroup: \"\")")
+	}
+}
+
+// sameDataSource reports whether a claim's dataSource and dataSourceRef
+// name the same object, as the API server's isDataSourceEqualDataSourceRef
+// compares them: the apiGroups as pointers' targets (a nil one equals
+// only another nil one), the kinds and the names.
+func sameDataSource(ds *corev1.TypedLocalObjectReference, ref *corev1.TypedObjectReference) bool {
+	sameGroup := (ds.APIGroup == nil) == (ref.APIGroup == nil) && (ds.APIGroup == nil || *ds.APIGroup == *ref.APIGroup)
+	return sameGroup && ds.Kind == ref.Kind && ds.Name == ref.Name
 }
 
 // dataSource checks a claim's data source or data source reference: a
