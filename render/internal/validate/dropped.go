@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/version"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -180,6 +181,10 @@ func (e *Env) inert(o templates.Object, roots map[string][]rooted) []Dropped {
 	if !from(1, seccompAnnotationsOff) {
 		return out
 	}
+	var podSpec *kyaml.Node
+	if ps := roots[rootPod]; len(ps) > 0 {
+		podSpec = ps[0].node
+	}
 	for _, root := range roots[rootMeta] {
 		_, ann := entry(root.node, "annotations")
 		if ann == nil || ann.Kind != kyaml.MappingNode {
@@ -187,7 +192,14 @@ func (e *Env) inert(o templates.Object, roots map[string][]rooted) []Dropped {
 		}
 		for i := 0; i+1 < len(ann.Content); i += 2 {
 			key := ann.Content[i].Value
-			if key != "seccomp.security.alpha.kubernetes.io/pod" && !strings.HasPrefix(key, "container.seccomp.security.alpha.kubernetes.io/") {
+			if key != corev1.SeccompPodAnnotationKey && !strings.HasPrefix(key, corev1.SeccompContainerAnnotationKeyPrefix) {
+				continue
+			}
+			// A value the API server refuses is an error (apirules); beside
+			// the field it duplicates, the profile applies through the
+			// field, or the two disagree, an error too. Neither runs
+			// without its profile.
+			if !apirules.ValidSeccompAnnotation(ann.Content[i+1].Value) || seccompFieldSet(podSpec, key) {
 				continue
 			}
 			p := fmt.Sprintf("%s.annotations[%s]", root.path, key)
@@ -197,6 +209,32 @@ func (e *Env) inert(o templates.Object, roots map[string][]rooted) []Dropped {
 		}
 	}
 	return out
+}
+
+// seccompFieldSet reports whether the pod spec ps sets the seccompProfile
+// that the seccomp annotation key stands for: the pod's, or that of the
+// container (of any kind) the key names.
+func seccompFieldSet(ps *kyaml.Node, key string) bool {
+	set := func(n *kyaml.Node) bool {
+		sp := child(n, "securityContext", "seccompProfile")
+		return sp != nil && sp.Tag != kyaml.NodeTagNull
+	}
+	if key == corev1.SeccompPodAnnotationKey {
+		return set(ps)
+	}
+	name := strings.TrimPrefix(key, corev1.SeccompContainerAnnotationKeyPrefix)
+	for _, list := range []string{"initContainers", "containers", "ephemeralContainers"} {
+		ctrs := child(ps, list)
+		if ctrs == nil || ctrs.Kind != kyaml.SequenceNode {
+			continue
+		}
+		for _, c := range ctrs.Content {
+			if _, n := entry(c, "name"); n != nil && n.Value == name && set(c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // newestDropRelease is the latest release of dropRules' gates: from it

@@ -14,7 +14,9 @@ import (
 // the gate turned on, not from it; values the API server treats as unset
 // (hostUsers: true, procMount: Default, a sidecar's restartPolicy: Always)
 // are not. A gitRepo volume, which the API server takes but the kubelet
-// no longer mounts from 1.33, is reported from 1.33. The documents are the real podinfo Deployment and the
+// no longer mounts from 1.33, is reported from 1.33; a seccomp
+// annotation from 1.27, unless the field it stands for is set or its value
+// is refused (both then errors or moot). The documents are the real podinfo Deployment and the
 // Kubernetes documentation's examples, each with one field added.
 func TestDropped(t *testing.T) {
 	t.Parallel()
@@ -44,6 +46,9 @@ func TestDropped(t *testing.T) {
 	gitRepo := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: server\nspec:\n  containers:\n  - image: nginx\n    name: nginx\n" +
 		"    volumeMounts:\n    - mountPath: /mypath\n      name: git-volume\n  volumes:\n  - name: git-volume\n    gitRepo:\n" +
 		"      repository: \"git@somewhere:me/my-git-repository.git\"\n      revision: \"22f1d8406d464b0c0874075539c1f2e96c253775\"\n"
+	seccompFields := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n" +
+		"    metadata:\n      labels: {app: web}\n      annotations:\n        seccomp.security.alpha.kubernetes.io/pod: runtime/default\n        container.seccomp.security.alpha.kubernetes.io/web: unconfined\n" +
+		"    spec:\n      securityContext: {seccompProfile: {type: RuntimeDefault}}\n      containers: [{name: web, image: nginx, securityContext: {seccompProfile: {type: Unconfined}}}]\n"
 	for _, tc := range []struct {
 		name, kube string
 		file, doc  string // doc "" is file mutated by from and to
@@ -74,6 +79,12 @@ func TestDropped(t *testing.T) {
 		{name: "seccomp annotation 1.26", kube: "1.26.0", file: "deployment.yaml", from: "        prometheus.io/scrape: \"true\"\n", to: "        prometheus.io/scrape: \"true\"\n        seccomp.security.alpha.kubernetes.io/pod: runtime/default\n"},
 		{name: "seccomp annotation 1.27", kube: "1.27.0", file: "deployment.yaml", from: "        prometheus.io/scrape: \"true\"\n", to: "        prometheus.io/scrape: \"true\"\n        seccomp.security.alpha.kubernetes.io/pod: runtime/default\n        container.seccomp.security.alpha.kubernetes.io/podinfod: runtime/default\n",
 			want: []string{"spec.template.metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]@20 seccomp annotations", "spec.template.metadata.annotations[container.seccomp.security.alpha.kubernetes.io/podinfod]@21 seccomp annotations"}},
+		// Not beside the field it duplicates (the profile applies through
+		// the field; a disagreeing pair is an error), nor when its value
+		// is refused (an error).
+		{name: "seccomp annotations beside their fields 1.27", kube: "1.27.0", doc: seccompFields},
+		{name: "seccomp annotation misspelt 1.27", kube: "1.27.0", file: "deployment.yaml",
+			from: "        prometheus.io/scrape: \"true\"\n", to: "        prometheus.io/scrape: \"true\"\n        seccomp.security.alpha.kubernetes.io/pod: RuntimeDefault\n"},
 		{name: "cephfs volume 1.31", kube: "1.31.0", file: "deployment.yaml", from: "          emptyDir: {}\n", to: "          cephfs: {monitors: ['10.16.154.78:6789'], user: admin, secretRef: {name: ceph-secret}}\n",
 			want: []string{"spec.template.spec.volumes[0].cephfs@80 cephfs volumes"}},
 		{name: "cephfs volume 1.30", kube: "1.30.0", file: "deployment.yaml", from: "          emptyDir: {}\n", to: "          cephfs: {monitors: ['10.16.154.78:6789'], user: admin, secretRef: {name: ceph-secret}}\n"},
