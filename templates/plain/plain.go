@@ -151,7 +151,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 			errs = append(errs, err)
 			continue
 		}
-		out, names, err := substitute(text, f.rel, subVars)
+		out, names, err := substitute(text, f.rel, subVars, req.SecretVars)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -286,8 +286,14 @@ func oneLine(vars map[string]string) map[string]string {
 // kustomize.toolkit.fluxcd.io/substitute: disabled is left as it is too,
 // as kustomize-controller leaves it (its placeholders are for someone
 // else: a script, another templating step).
-func substitute(data []byte, file string, vars map[string]string) ([]byte, []string, error) {
+//
+// A secret var (secret names them) may only be substituted whole
+// (envsubst.SecretTransforms).
+func substitute(data []byte, file string, vars map[string]string, secret map[string]bool) ([]byte, []string, error) {
 	if !bytes.Contains(data, []byte("sops:")) && !bytes.Contains(data, []byte(substituteKey)) {
+		if err := envsubst.SecretTransforms(data, file, secret); err != nil {
+			return nil, nil, err
+		}
 		return envsubst.SubstituteYAML(data, file, vars)
 	}
 	docs := splitDocuments(data)
@@ -313,7 +319,11 @@ func substitute(data []byte, file string, vars map[string]string) ([]byte, []str
 				Hint: "put the value into the document before encrypting it with sops (sops --encrypt), or move the placeholder to an object that is not encrypted"})
 		}
 	}
-	_, names, err := envsubst.SubstituteYAML(bytes.Join(blanked, nil), file, vars)
+	whole := bytes.Join(blanked, nil)
+	if err := envsubst.SecretTransforms(whole, file, secret); err != nil {
+		errs = append(errs, err)
+	}
+	_, names, err := envsubst.SubstituteYAML(whole, file, vars)
 	if err != nil {
 		errs = append(errs, err)
 	}

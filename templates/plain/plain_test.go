@@ -491,6 +491,45 @@ func TestSubstitutedErrorsShowNoValue(t *testing.T) {
 	}
 }
 
+// TestSecretVarsSubstitutedWhole: an operator that changes a secret var's
+// value (upper case, a cut, a replacement, its length) is an error at its
+// line naming the var: the changed value is not one of the forms kiln
+// looks for, so it reached a ConfigMap, or a Secret that SOPS left
+// unencrypted, unseen. The whole value, a default, and operators on plain
+// vars are fine, and so is a document whose substitution is disabled.
+func TestSecretVarsSubstitutedWhole(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	req := &templates.Request{Root: root, App: "db", Path: "app",
+		Vars: map[string]string{"PW": "hunter2secretXYZ", "HOST": "db"}, SecretVars: map[string]bool{"PW": true}}
+	write(t, root, "app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n"+
+		"  whole: ${PW}\n  dflt: ${PW:=x}\n  alt: ${PW:+set}\n  host: ${HOST^^}-${HOST:0:1}\n"+
+		"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: later\n  annotations: {kustomize.toolkit.fluxcd.io/substitute: disabled}\ndata:\n  raw: ${PW^^}\n")
+	if _, err := New(Options{}).Render(context.Background(), req); err != nil {
+		t.Fatalf("whole values and defaults: %v", err)
+	}
+	write(t, root, "app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n"+
+		"  upper: ${PW^^}\n  cut: ${PW:4}\n  repl: x${PW/hunter/HUNTER}\n  size: \"${#PW}\"\n  nested: ${HOST:=${PW,}}\n")
+	_, err := New(Options{}).Render(context.Background(), req)
+	if err == nil {
+		t.Fatal("secret var transformed: no error")
+	}
+	got := err.Error()
+	for _, want := range []string{`app/cm.yaml:5: app db: secret var PW is changed by the operator "^^"`, `app/cm.yaml:6: app db: secret var PW is changed by the operator ":"`,
+		`app/cm.yaml:7: app db: secret var PW is changed by the operator "/"`, `app/cm.yaml:8: app db: secret var PW is changed by the operator "${#PW}"`,
+		`app/cm.yaml:9: app db: secret var PW is changed by the operator ","`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("error lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(strings.ToLower(got), "hunter2") {
+		t.Errorf("the error shows the value: %s", got)
+	}
+}
+
 // TestSubstitutedErrorsShowPlainVars: a plain var is in the clear in the
 // env file, so the error about what it substituted names it; a secret
 // var in the same file stays masked.
