@@ -125,6 +125,9 @@ type scanner struct {
 	budget *budget
 	// overBudget: the error for a spent budget is recorded.
 	overBudget bool
+	// quotedValue: line is evaluating a quoted scalar's value, which is
+	// written back escaped (quote), so a line break in it is no problem.
+	quotedValue bool
 }
 
 // undefinedVar collects the lines where one undefined variable is used, so
@@ -215,6 +218,18 @@ func (s *scanner) line(text string, line int) string {
 		}
 		if err == nil {
 			if len(missing) > 0 {
+				return text
+			}
+			if !s.quotedValue && breaks(out) > breaks(text) {
+				// Quoted scalars were given their values escaped before
+				// this pass (quoted): this is unquoted text, which ends
+				// at the break, and YAML reads the rest of the value as
+				// YAML: another key, a comment, an object's end. A
+				// secret's rest would escape every check of its forms.
+				s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
+					Msg:  fmt.Sprintf("a value substituted for %s holds a line break (a carriage return, U+0085, U+2028 or U+2029), which ends the line there: YAML would read the rest of the value as YAML (as it would in Flux, which removes only \\n)", placeholdersIn([]byte(text))),
+					Hint: "quote the placeholder (\"${NAME}\" gives any value as it is), or remove the line break from the value"})
+				s.problems++
 				return text
 			}
 			return out
@@ -346,4 +361,17 @@ func quoteExpr(expr string) string {
 		}
 	}
 	return strconv.Quote(s)
+}
+
+// breaks counts the characters of text that YAML reads as a line break
+// besides \n, which values never hold here (oneLine, as in Flux).
+func breaks(text string) int {
+	n := 0
+	for _, r := range text {
+		switch r {
+		case '\r', '\u0085', '\u2028', '\u2029':
+			n++
+		}
+	}
+	return n
 }

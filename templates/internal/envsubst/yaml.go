@@ -94,14 +94,20 @@ func (s *scanner) quoted(data []byte) []byte {
 			// which is the scalar's own unless it spans lines.
 			line := n.Line + bytes.Count(raw[:max(bytes.Index(raw, []byte("${")), 0)], []byte("\n"))
 			before := s.problems
+			s.quotedValue = true
 			want := s.line(n.Value, line)
+			s.quotedValue = false
 			if s.problems != before {
 				// Reported; the line pass must not report it again.
 				edits = append(edits, edit{start, end, strings.ReplaceAll(string(raw), "$", "$$")})
 				continue
 			}
-			if readsAs(s.textSubstitute(raw), n.Style) == want {
-				continue // the line pass gives this very value
+			if sub := s.textSubstitute(raw); readsAs(sub, n.Style) == want && breaks(sub) == breaks(string(raw)) {
+				// The line pass gives this very value. A line break it
+				// would write raw (U+2028 in double quotes reads as
+				// itself) is escaped instead: the line pass refuses a
+				// value that brings one, as it would end unquoted text.
+				continue
 			}
 			if bytes.IndexByte(raw, '\n') >= 0 {
 				s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,

@@ -23,6 +23,7 @@ var yamlVars = map[string]string{
 	"JSON":  `{"a": "b\n"}`,
 	"CR":    "a\rb",
 	"LS":    "a\u2028b",
+	"NEL":   "a\u0085  k: v",
 	"CTRL":  "a\x01b",
 	"HOST":  "redis.svc",
 	"PLACE": "${HOST}",
@@ -70,7 +71,7 @@ var yamlCases = []yamlCase{
 	{name: "JSON in double quotes", in: "j: \"${JSON}\"\n", want: "j: \"{\\\"a\\\": \\\"b\\\\n\\\"}\"\n", fluxDiffers: fluxDropsQuotes},
 	{name: "JSON in single quotes is fine as it is", in: "j: '${JSON}'\n", fluxDiffers: fluxDropsQuotes},
 	{name: "carriage return", in: "cr: \"${CR}\"\ncr1: '${CR}'\n", want: "cr: \"a\\x0Db\"\ncr1: \"a\\x0Db\"\n"},
-	{name: "line separator is read as it is", in: "ls: \"${LS}\"\n"},
+	{name: "line separator is escaped", in: "ls: \"${LS}\"\n", want: "ls: \"a\\u2028b\"\n"},
 	{name: "control character", in: "c: '${CTRL}'\n", want: "c: \"a\\x01b\"\n"},
 	{name: "text around, and other quoted scalars on the line", in: "- {m: \"Hi ${Q}, \\\"${WIN}\\\"\\t!\", o: \"${HOST}\"} # ${HOST}\n",
 		want: "- {m: \"Hi it's, \\\"C:\\\\new\\\\table\\\"\\t!\", o: \"redis.svc\"} # redis.svc\n", fluxDiffers: fluxQuotesItself},
@@ -140,9 +141,20 @@ var yamlCases = []yamlCase{
 			"  hint: quote every placeholder inside […] or {…} of this document (\"${NAME}\"): then YAML reads it, and a quoted placeholder gets any value as it is"},
 	{name: "values that keep their flow collection", in: "args: [a, ${HOST}, \"${LIST}\", x-${HOST}-y, ${NUM}, $${LIST}]\nm: {k: ${HOST}, ${KEY}: v, d: ${NOPE:=dflt}}\nb: ${LIST}\n",
 		want: "args: [a, redis.svc, \"echo a, b\", x-redis.svc-y, 3, ${LIST}]\nm: {k: redis.svc, key: v, d: dflt}\nb: echo a, b\n"},
+	// YAML ends a line at a carriage return, U+0085, U+2028 and U+2029
+	// too; Flux removes only \n from values. Unquoted, the rest of the
+	// value would be read as YAML: a key, a comment (a secret var's rest
+	// escaped every check of its forms).
+	{name: "line break in a plain scalar", in: "a: ${LS}\nb: x${CR}\n",
+		wantErr: "f.yaml:1: a value substituted for \"${LS}\" holds a line break (a carriage return, U+0085, U+2028 or U+2029), which ends the line there: YAML would read the rest of the value as YAML (as it would in Flux, which removes only \\n)\n" + breakHint + "\n" +
+			"f.yaml:2: a value substituted for \"${CR}\" holds a line break (a carriage return, U+0085, U+2028 or U+2029), which ends the line there: YAML would read the rest of the value as YAML (as it would in Flux, which removes only \\n)\n" + breakHint},
+	{name: "line break in a block scalar", in: "a: |\n  ${NEL}\n",
+		wantErr: "f.yaml:2: a value substituted for \"${NEL}\" holds a line break (a carriage return, U+0085, U+2028 or U+2029), which ends the line there: YAML would read the rest of the value as YAML (as it would in Flux, which removes only \\n)\n" + breakHint},
 	{name: "lines counted over documents", in: "a: 1\n---\nb: 2\n---\nc: ${COLOR}\n",
 		wantErr: "f.yaml:5: \"${COLOR}\": a value there makes YAML read a comment: the rest of the value would be lost (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
 }
+
+const breakHint = "  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or remove the line break from the value"
 
 const flowHint = "  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or write the collection in block style; " +
 	"kustomize, which Flux runs before it substitutes, cannot read an unquoted placeholder inside […] or {…} at all"
