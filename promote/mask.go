@@ -2,6 +2,8 @@ package promote
 
 import (
 	"bytes"
+	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,7 +67,12 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 	// high-level/ holds the inputs: the Helm values, the overlay's
 	// kustomization.yaml and .env files, the vars a template put into a
 	// Secret. Masking the Secret alone would show its values one file
-	// further down.
+	// further down. A template may build a Secret's value around an
+	// input (a URL holding the password of values.yaml): an input value
+	// that a Secret's value holds is masked too.
+	for _, v := range inputsInSecrets(values, old, new) {
+		found(v)
+	}
 	var inputs redact.Set
 	inputs.Add(rd)
 	inputs.Add(redact.New(values))
@@ -391,4 +398,81 @@ func serialise(nodes []*kyaml.RNode) []byte {
 		return []byte("# kiln could not mask this file's Secret data\n")
 	}
 	return []byte(s)
+}
+
+// inputsInSecrets returns the values of the high-level/ files of the trees
+// (scalars of YAML and JSON, the values of KEY=value lines) that one of
+// secrets holds, sorted: the parts a template put into a Secret's value
+// with other text around them. Booleans, nulls and values shorter than
+// redact.MinLength are left out, as the redactor leaves out such values.
+func inputsInSecrets(secrets map[string]string, trees ...map[string][]byte) []string {
+	if len(secrets) == 0 {
+		return nil
+	}
+	var all strings.Builder
+	for _, v := range secrets {
+		all.WriteString(v)
+		all.WriteByte(0)
+	}
+	held := all.String()
+	seen := map[string]bool{}
+	for _, tree := range trees {
+		for p, data := range tree {
+			if !isInput(p) {
+				continue
+			}
+			for _, v := range inputValues(data) {
+				if len(v) >= redact.MinLength && !seen[v] && strings.Contains(held, v) {
+					seen[v] = true
+				}
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// inputValues returns the values of an input file: every scalar but
+// booleans and nulls of a YAML (or JSON) file, and, for a file that is
+// not YAML (a .env file), what follows the first = of each line.
+func inputValues(data []byte) []string {
+	var out []string
+	dec := kyaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc kyaml.Node
+		err := dec.Decode(&doc)
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			break
+		}
+		out = scalarValues(&doc, out)
+	}
+	out = out[:0]
+	for line := range strings.Lines(string(data)) {
+		if _, v, ok := strings.Cut(line, "="); ok {
+			out = append(out, strings.TrimSpace(v))
+		}
+	}
+	return out
+}
+
+// scalarValues appends the values of n's scalars but booleans and nulls;
+// mapping keys are names, not values.
+func scalarValues(n *kyaml.Node, out []string) []string {
+	switch n.Kind {
+	case kyaml.ScalarNode:
+		if t := n.ShortTag(); t != "!!bool" && t != "!!null" {
+			out = append(out, n.Value)
+		}
+	case kyaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			out = scalarValues(n.Content[i], out)
+		}
+	default:
+		for _, c := range n.Content {
+			out = scalarValues(c, out)
+		}
+	}
+	return out
 }

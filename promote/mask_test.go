@@ -106,7 +106,10 @@ func TestMaskSecretPairHandEdited(t *testing.T) {
 // TestShownTreesMasksInputsOfSecrets: a Helm value, a secretGenerator
 // literal or an .env file that a Secret's data came from sits in
 // high-level/, next to the masked Secret. It is masked there too, old and
-// new, and a change that masking hides still shows as a change.
+// new, and a change that masking hides still shows as a change. So is a
+// value a chart put into a Secret's value with other text around it (a
+// database URL holding the password): the password alone is no form of
+// that value.
 func TestShownTreesMasksInputsOfSecrets(t *testing.T) {
 	t.Parallel()
 	secret := func(name, field, value string) string {
@@ -120,6 +123,10 @@ func TestShownTreesMasksInputsOfSecrets(t *testing.T) {
 		"high-level/k/creds.env":          []byte("password=kust-0ld-passw0rd\n"),
 		"high-level/k/unrelated.yaml":     []byte("a: b\n"),
 		"apps/k/configmap_unrelated.yaml": []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: kust-0ld-passw0rd}\n"),
+		// A chart that builds the Secret's value around the password.
+		"apps/c/secret_cs.yaml":         []byte(secret("cs", "stringData", "postgres://app:Zq7xWv9pLk3m@db:5432/app")),
+		"high-level/c/values.yaml":      []byte("db:\n  host: db\n  password: Zq7xWv9pLk3m\n  tls: true\n"),
+		"high-level/c/helmrelease.yaml": []byte("spec:\n  values:\n    db: {password: Zq7xWv9pLk3m, port: 5432}\n"),
 	}
 	new := map[string][]byte{
 		"apps/h/secret_hs.yaml":           []byte(secret("hs", "stringData", "helm-n3w-passw0rd")),
@@ -129,9 +136,13 @@ func TestShownTreesMasksInputsOfSecrets(t *testing.T) {
 		"high-level/k/creds.env":          []byte("password=kust-n3w-passw0rd\n"),
 		"high-level/k/unrelated.yaml":     []byte("a: c\n"),
 		"apps/k/configmap_unrelated.yaml": []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: kust-0ld-passw0rd}\n"),
+		"apps/c/secret_cs.yaml":           []byte(secret("cs", "stringData", "postgres://app:Qm4rTy8uIo2p@db:5432/app")),
+		"high-level/c/values.yaml":        []byte("db:\n  host: db\n  password: Qm4rTy8uIo2p\n  tls: true\n"),
+		"high-level/c/helmrelease.yaml":   []byte("spec:\n  values:\n    db: {password: Qm4rTy8uIo2p, port: 5432}\n"),
 	}
 	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, old, new)
-	values := redact.New(map[string]string{"1": "helm-0ld-passw0rd", "2": "helm-n3w-passw0rd", "3": "kust-0ld-passw0rd", "4": "kust-n3w-passw0rd"})
+	values := redact.New(map[string]string{"1": "helm-0ld-passw0rd", "2": "helm-n3w-passw0rd", "3": "kust-0ld-passw0rd", "4": "kust-n3w-passw0rd",
+		"5": "Zq7xWv9pLk3m", "6": "Qm4rTy8uIo2p"})
 	for side, tree := range map[string]map[string][]byte{"old": so, "new": sn} {
 		for p, data := range tree {
 			if found := values.FoundBytes(data); found != nil && p != "apps/k/configmap_unrelated.yaml" {
@@ -139,7 +150,7 @@ func TestShownTreesMasksInputsOfSecrets(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range []string{"high-level/h/values.yaml", "high-level/k/kustomization.yaml", "high-level/k/creds.env"} {
+	for _, p := range []string{"high-level/h/values.yaml", "high-level/k/kustomization.yaml", "high-level/k/creds.env", "high-level/c/values.yaml", "high-level/c/helmrelease.yaml"} {
 		if !strings.HasSuffix(string(sn[p]), maskedInputChange) || strings.Contains(string(so[p]), maskedInputChange) {
 			t.Errorf("%s: the masked change is not shown:\nold %q\nnew %q", p, so[p], sn[p])
 		}
