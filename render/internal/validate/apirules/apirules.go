@@ -23,6 +23,8 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	storagev1alpha1 "k8s.io/api/storage/v1alpha1"
+	storagev1beta1 "k8s.io/api/storage/v1beta1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -124,6 +126,12 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.persistentVolume(o)
 	case *storagev1.StorageClass:
 		c.storageClass(o)
+	case *storagev1.VolumeAttributesClass:
+		c.volumeAttributesClass(o.DriverName, o.Parameters)
+	case *storagev1beta1.VolumeAttributesClass:
+		c.volumeAttributesClass(o.DriverName, o.Parameters)
+	case *storagev1alpha1.VolumeAttributesClass:
+		c.volumeAttributesClass(o.DriverName, o.Parameters)
 	case *discoveryv1.EndpointSlice:
 		c.endpointSlice(o)
 	case *corev1.Endpoints:

@@ -20,6 +20,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	storagev1alpha1 "k8s.io/api/storage/v1alpha1"
+	storagev1beta1 "k8s.io/api/storage/v1beta1"
 )
 
 // ingress is an Ingress document with one rule: host, one path of path
@@ -666,6 +668,15 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			`parameters: Too long: may not be more than 262144 bytes`},
 		{"storage class of 513 parameters", &storagev1.StorageClass{}, strings.Replace(storageClass(""), "type: gp3", manyParameters(513), 1),
 			`parameters: Too many: 514: must have at most 512 items`},
+		// VolumeAttributesClasses: the AWS EBS CSI driver's documented one,
+		// and mistakes in it; v1beta1 and v1alpha1 alike.
+		{"volume attributes class", &storagev1.VolumeAttributesClass{}, "driverName: ebs.csi.aws.com\nparameters: {type: gp3, iops: '3000'}", ""},
+		{"volume attributes class without parameters", &storagev1.VolumeAttributesClass{}, "driverName: ebs.csi.aws.com",
+			`parameters: Required value: must contain at least one key/value pair`},
+		{"volume attributes class driver with a space", &storagev1beta1.VolumeAttributesClass{}, "driverName: Not A Driver\nparameters: {iops: '3000'}",
+			`driverName: Invalid value: "Not A Driver": name part must consist of`},
+		{"v1alpha1 volume attributes class empty parameter name", &storagev1alpha1.VolumeAttributesClass{}, "driverName: ebs.csi.aws.com\nparameters: {'': x}",
+			`parameters: Invalid value: "": field can not be empty.`},
 		{"storage class topology without values", &storagev1.StorageClass{}, storageClass("allowedTopologies: [{matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: []}]}]"),
 			`allowedTopologies[0].matchLabelExpressions[0].values: Required value`},
 		{"storage class topology key twice", &storagev1.StorageClass{}, storageClass("allowedTopologies: [{matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [a]}, {key: topology.kubernetes.io/zone, values: [b]}]}]"),

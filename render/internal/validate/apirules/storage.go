@@ -266,8 +266,9 @@ func (c *checker) nfs(src *corev1.NFSVolumeSource, p *field.Path) {
 	}
 }
 
-// The limits of a StorageClass's parameters (ValidateStorageClass in
-// k8s.io/kubernetes pkg/apis/storage/validation, v1.37).
+// The limits of a StorageClass's and a VolumeAttributesClass's parameters
+// (validateParameters in k8s.io/kubernetes pkg/apis/storage/validation,
+// v1.37).
 const (
 	maxClassParameters    = 512
 	maxClassParameterSize = 256 << 10
@@ -282,30 +283,7 @@ const (
 // mountOptions are not checked by the API server either: a bad one fails
 // when a volume is mounted.
 func (c *checker) storageClass(sc *storagev1.StorageClass) {
-	if p := sc.Provisioner; p != "" {
-		for _, msg := range validation.IsQualifiedName(strings.ToLower(p)) {
-			c.add(field.Invalid(field.NewPath("provisioner"), p, msg),
-				"name the provisioner as its CSI driver does, such as ebs.csi.aws.com, or a built-in one such as kubernetes.io/no-provisioner (at most 63 characters after the '/')")
-		}
-	}
-	pp := field.NewPath("parameters")
-	if len(sc.Parameters) > maxClassParameters {
-		// The API server reports it as TooLong, "may not be more than 512
-		// bytes"; it counts the entries.
-		c.add(field.TooMany(pp, len(sc.Parameters), maxClassParameters), "a StorageClass has at most 512 parameters")
-	} else {
-		size := 0
-		for _, k := range slices.Sorted(maps.Keys(sc.Parameters)) {
-			if k == "" {
-				c.add(field.Invalid(pp, k, "field can not be empty."), "give each parameter a name, or remove the one without")
-			}
-			size += len(k) + len(sc.Parameters[k])
-		}
-		if size > maxClassParameterSize {
-			c.add(field.TooLong(pp, "", maxClassParameterSize),
-				fmt.Sprintf("a StorageClass's parameters, keys and values together, hold at most 256 KiB; these hold %d bytes", size))
-		}
-	}
+	c.driverAndParameters("StorageClass", sc.Provisioner, field.NewPath("provisioner"), sc.Parameters, true)
 	if rp := sc.ReclaimPolicy; rp != nil && *rp == corev1.PersistentVolumeReclaimRecycle {
 		c.add(field.NotSupported(field.NewPath("reclaimPolicy"), *rp, []corev1.PersistentVolumeReclaimPolicy{corev1.PersistentVolumeReclaimDelete, corev1.PersistentVolumeReclaimRetain}),
 			"a StorageClass's volumes are deleted or retained when released: use Delete (the default) or Retain")
@@ -361,4 +339,48 @@ func (c *checker) allowedTopologies(terms []corev1.TopologySelectorTerm, p *fiel
 		}
 		seen = append(seen, exprs)
 	}
+}
+
+// driverAndParameters checks a class's driver (a StorageClass's
+// provisioner, a VolumeAttributesClass's driverName) and parameters as
+// validateProvisioner and validateParameters do: a qualified name in any
+// case, at most 512 parameters of at most 256 KiB together with their
+// keys, no empty key, and at least one unless allowEmpty. kind names the
+// class in hints.
+func (c *checker) driverAndParameters(kind, driver string, driverPath *field.Path, params map[string]string, allowEmpty bool) {
+	if driver != "" {
+		for _, msg := range validation.IsQualifiedName(strings.ToLower(driver)) {
+			c.add(field.Invalid(driverPath, driver, msg),
+				"name the driver as its CSI driver does, such as ebs.csi.aws.com, or a built-in provisioner such as kubernetes.io/no-provisioner (at most 63 characters after the '/')")
+		}
+	}
+	pp := field.NewPath("parameters")
+	if len(params) > maxClassParameters {
+		// The API server reports it as TooLong, "may not be more than 512
+		// bytes"; it counts the entries.
+		c.add(field.TooMany(pp, len(params), maxClassParameters), "a "+kind+" has at most 512 parameters")
+		return
+	}
+	size := 0
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		if k == "" {
+			c.add(field.Invalid(pp, k, "field can not be empty."), "give each parameter a name, or remove the one without")
+		}
+		size += len(k) + len(params[k])
+	}
+	if size > maxClassParameterSize {
+		c.add(field.TooLong(pp, "", maxClassParameterSize),
+			fmt.Sprintf("a %s's parameters, keys and values together, hold at most 256 KiB; these hold %d bytes", kind, size))
+	}
+	if !allowEmpty && len(params) == 0 {
+		c.add(field.Required(pp, "must contain at least one key/value pair"),
+			"give the attributes the class sets for its driver (such as iops and throughput); a class without any changes nothing")
+	}
+}
+
+// volumeAttributesClass checks a VolumeAttributesClass as
+// ValidateVolumeAttributesClass does (v1.37): its driver's name and at
+// least one parameter. v1beta1 and v1alpha1 have the same fields.
+func (c *checker) volumeAttributesClass(driver string, params map[string]string) {
+	c.driverAndParameters("VolumeAttributesClass", driver, field.NewPath("driverName"), params, false)
 }
