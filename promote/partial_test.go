@@ -42,7 +42,7 @@ func renderTo(t *testing.T, f *fixture, env string, ro render.Options, out strin
 func renderedOpts(t *testing.T, f *fixture, env, out string, log *bytes.Buffer) Options {
 	t.Helper()
 	o := f.opts(t, env, log)
-	o.Rendered, o.Render = out, render.Options{LookupEnv: lookup}
+	o.Rendered, o.Render = out, render.Options{Version: "test", LookupEnv: lookup}
 	return o
 }
 

@@ -3,6 +3,7 @@ package promote
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -810,9 +811,38 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 		if !src.secretsKnown {
 			rd = nil
 		}
-		if err := render.CheckTree(src.files, src.lock, rd, render.BootstrapDirs(r.p), filepath.Join(r.opts.Rendered, env)); err != nil {
+		dir := filepath.Join(r.opts.Rendered, env)
+		if err := render.CheckTree(src.files, src.lock, rd, render.BootstrapDirs(r.p), dir); err != nil {
 			return nil, &RenderError{Env: env, Err: err}
 		}
+		// CheckTree holds each app's objects to its lock; what kiln makes of
+		// them (flux/, the apps' kustomization.yaml) and the checks across
+		// apps and the plain-secret gate come from checking the tree again,
+		// as a merge of shards does: a flux/ file edited after the render
+		// would otherwise reach the bootstrap Kustomization, which applies
+		// whatever it holds.
+		ro := r.opts.Render
+		if !src.secretsKnown {
+			// A job that cannot read the env's secret vars checks all but
+			// the plain-secret gate, which needs their values (CheckTree
+			// could not run it either): stand-ins that no object holds.
+			ro.LookupEnv = standIns(r.p, env, ro.LookupEnv)
+		}
+		renderer, err := r.rendererWith(ro)
+		if err != nil {
+			return nil, err
+		}
+		er := renderer.Recheck(ctx, env, src.files, dir, src.secretsKnown)
+		for _, w := range er.Warnings {
+			fmt.Fprintf(r.log, "warning: %s\n", er.Redactor.String(w.String()))
+		}
+		if er.Err != nil {
+			return nil, &RenderError{Env: env, Err: er.Err}
+		}
+		if err := sameTree(src.files, er.Files, dir); err != nil {
+			return nil, &RenderError{Env: env, Err: err}
+		}
+		src.renderer = renderer
 		return src, nil
 	}
 	// Shards: merge them into the env's tree, as one render would write it.
@@ -827,9 +857,7 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 		dirs = append(dirs, filepath.Join(d, env))
 	}
 	fmt.Fprintf(r.log, "merging %d shards of env %s\n", len(trees), env)
-	ro := r.opts.Render
-	ro.Log = r.log
-	renderer, err := render.New(r.p, ro)
+	renderer, err := r.renderer()
 	if err != nil {
 		return nil, err
 	}
@@ -843,6 +871,78 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 		return nil, &RenderError{Env: env, Err: er.Err}
 	}
 	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, renderer: renderer}, nil
+}
+
+// renderer is a Renderer for checking rendered trees again, logging to
+// the run's log.
+func (r *run) renderer() (*render.Renderer, error) { return r.rendererWith(r.opts.Render) }
+
+// rendererWith is renderer with options ro.
+func (r *run) rendererWith(ro render.Options) (*render.Renderer, error) {
+	ro.Log = r.log
+	return render.New(r.p, ro)
+}
+
+// standIns is lookup, answering each secret var of env that lookup does
+// not (its environment variable unset or empty) with a random value of
+// its own, which no rendered object holds.
+func standIns(p *envconfig.Pipeline, env string, lookup func(string) (string, bool)) func(string) (string, bool) {
+	ef, err := p.LoadEnvFile(env)
+	if err != nil {
+		return lookup
+	}
+	stand := map[string]string{}
+	for _, envVar := range ef.SecretVars {
+		if lookup != nil {
+			if v, ok := lookup(envVar); ok && v != "" {
+				continue
+			}
+		}
+		b := make([]byte, 24)
+		_, _ = rand.Read(b)
+		stand[envVar] = "kiln-stand-in-" + hex.EncodeToString(b)
+	}
+	return func(name string) (string, bool) {
+		if v, ok := stand[name]; ok {
+			return v, true
+		}
+		if lookup == nil {
+			return "", false
+		}
+		return lookup(name)
+	}
+}
+
+// sameTree refuses a rendered tree (got) whose files are not those kiln
+// makes of its objects (want, Recheck's): a flux/ file or an app's
+// kustomization.yaml edited after the render. kiln.lock.json is held to
+// the objects by CheckTree, and carries what only the render knew (an
+// --app render's kept apps' sources), so it is not compared.
+func sameTree(got, want map[string][]byte, dir string) error {
+	var differ []string
+	for _, p := range slices.Sorted(maps.Keys(want)) {
+		if p != render.LockFile && !bytes.Equal(got[p], want[p]) {
+			differ = append(differ, p)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(got)) {
+		if _, ok := want[p]; !ok && p != render.LockFile {
+			differ = append(differ, p)
+		}
+	}
+	if len(differ) == 0 {
+		return nil
+	}
+	shown := differ
+	if len(shown) > 10 {
+		shown = shown[:10]
+	}
+	msg := fmt.Sprintf("%d files are not what kiln makes of the tree's objects with kiln.yaml and the env file at this checkout: %s", len(differ), strings.Join(shown, ", "))
+	if len(differ) > len(shown) {
+		msg += fmt.Sprintf(", … (%d more)", len(differ)-len(shown))
+	}
+	return &diag.Error{File: dir, Msg: msg,
+		Hint: "render the env again (kiln render) and promote that tree unchanged; a file edited after the render is refused"}
 }
 
 // readRenderedDir reads <rendered>/<env>, as kiln render --out wrote it.

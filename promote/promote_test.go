@@ -567,7 +567,7 @@ func TestRendered(t *testing.T) {
 	out := t.TempDir()
 	writeRender(t, f, opts.Render, out)
 	opts.Rendered = out
-	opts.Render = render.Options{LookupEnv: lookup}
+	opts.Render = render.Options{Version: "test", LookupEnv: lookup}
 	res, err := promote(t, f, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -1324,6 +1324,39 @@ func TestRenderedRefusesWhatKilnDidNotWrite(t *testing.T) {
 				}
 				addFile(t, p, string(data)+"# hand fix\n")
 			}},
+		// The flux/ files the bootstrap Kustomization applies as they are:
+		// kiln makes them again from kiln.yaml and compares.
+		{name: "an object appended to a Flux Kustomization", secrets: true, want: "files are not what kiln makes of the tree's objects with kiln.yaml and the env file at this checkout: flux/web.yaml",
+			change: func(t *testing.T, dir string) {
+				p := filepath.Join(dir, "flux/web.yaml")
+				data, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				addFile(t, p, string(data)+"---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: own}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: User, name: mallory}]\n")
+			}},
+		{name: "a Flux Kustomization's path changed, secrets unknown", want: "flux/web.yaml",
+			change: func(t *testing.T, dir string) {
+				p := filepath.Join(dir, "flux/web.yaml")
+				data, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				addFile(t, p, strings.Replace(string(data), "path: ./", "path: ./../", 1))
+			}},
+		{name: "notifications kiln.yaml does not ask for", secrets: true, want: "flux/notifications.yaml",
+			change: func(t *testing.T, dir string) {
+				addFile(t, filepath.Join(dir, "flux/notifications.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: flux-system}\n")
+			}},
+		{name: "a plaintext secret in high-level/", secrets: true, want: "would hold the value of secret var API_KEY",
+			change: func(t *testing.T, dir string) {
+				p := filepath.Join(dir, "high-level/cache/vars.yaml")
+				data, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				addFile(t, p, string(data)+"# "+secretValue+"\n")
+			}},
 		{name: "an object file removed, secrets unknown", want: "app web: the app's kustomization.yaml does not list exactly its object files",
 			change: func(t *testing.T, dir string) {
 				if err := os.Remove(filepath.Join(dir, "apps/web/deployment_web.yaml")); err != nil {
@@ -1342,7 +1375,7 @@ func TestRenderedRefusesWhatKilnDidNotWrite(t *testing.T) {
 			}
 			before := gittest.Git(t, f.remote, "rev-parse", "main")
 			opts.Rendered = out
-			opts.Render = render.Options{}
+			opts.Render = render.Options{Version: "test"}
 			if tc.secrets {
 				opts.Render.LookupEnv = lookup
 			}

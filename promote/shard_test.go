@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -42,5 +43,33 @@ func TestRenderedShards(t *testing.T) {
 	again, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{}))
 	if err != nil || again.Changed {
 		t.Errorf("a full render after the merged shards changes something: %+v, %v", again, err)
+	}
+}
+
+// TestRenderedShardsFromADirtyCheckout: the merge lays out flux/ from the
+// kiln.yaml it reads; shards rendered from a clean commit, merged in a
+// checkout of it with uncommitted changes (flux.prune: false), put those
+// changes on the manifests branch under a lock that said "clean", past the
+// refusal a dirty render gets. The merge refuses it.
+func TestRenderedShardsFromADirtyCheckout(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	opts := f.opts(t, "dev", &bytes.Buffer{})
+	var dirs []string
+	for i := 1; i <= 2; i++ {
+		ro := opts.Render
+		ro.Shard = render.Shard{Index: i, Count: 2}
+		out := filepath.Join(t.TempDir(), "shard")
+		writeRender(t, f, ro, out)
+		dirs = append(dirs, out)
+	}
+	opts.Rendered, opts.RenderedShards = dirs[0], dirs[1:]
+	opts.Render.Source.Dirty = true
+	before := gittest.Git(t, f.remote, "rev-parse", "main")
+	if _, err := promote(t, f, opts); err == nil || !strings.Contains(err.Error(), "as committed, but this checkout has changes") {
+		t.Errorf("merge in a dirty checkout: %v, want it refused", err)
+	}
+	if after := gittest.Git(t, f.remote, "rev-parse", "main"); after != before {
+		t.Errorf("main moved from %s to %s", before, after)
 	}
 }

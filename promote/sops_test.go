@@ -217,7 +217,7 @@ func TestPromoteRenderedSOPSNoChurn(t *testing.T) {
 	}
 	var log bytes.Buffer
 	o := f.opts(t, "dev", &log)
-	o.Render = render.Options{LookupEnv: lookup, SOPSIdentities: identity}
+	o.Render = render.Options{Version: "test", LookupEnv: lookup, SOPSIdentities: identity}
 	o.Rendered = renderTo()
 	if _, err := promote(t, f, o); err != nil {
 		t.Fatal(err)

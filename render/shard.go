@@ -101,6 +101,28 @@ func uniqueSorted(in []string) []string {
 // and the checks across apps run on the whole set. dirs names each tree in
 // messages. The returned result's Err holds every problem.
 func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]byte, dirs []string) *EnvResult {
+	return r.merge(ctx, env, trees, dirs, false, false)
+}
+
+// Recheck is Merge of one tree that a whole render of env wrote (no shard
+// marker): its apps' objects checked again with every check a render
+// runs, the checks across apps and the plain-secret gate included, and
+// the files kiln makes of them with kiln.yaml and the env file at this
+// checkout (flux/, each app's kustomization.yaml) made again. A caller
+// that promotes the tree compares those with the tree's own: a tree whose
+// objects were kept as they are but whose flux/ files were edited after
+// the render makes other files. dir names the tree in messages. Without
+// digests, the apps' object files are not held to the lock's output
+// digests, which cover them with the env's secret values masked: for a
+// caller that cannot read those (CheckTree checks the rest).
+func (r *Renderer) Recheck(ctx context.Context, env string, files map[string][]byte, dir string, digests bool) *EnvResult {
+	return r.merge(ctx, env, []map[string][]byte{files}, []string{dir}, true, !digests)
+}
+
+// merge is Merge; whole says the one tree is a whole render's, which has
+// no shard marker; noDigest, that the apps' files are not held to their
+// lock's digests.
+func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]byte, dirs []string, whole, noDigest bool) *EnvResult {
 	er, res := r.resolveEnv(env)
 	if er.Err != nil {
 		return er
@@ -116,7 +138,14 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 	for i, files := range trees {
 		var m ShardMarker
 		data, ok := files[ShardFile]
-		if !ok {
+		if whole {
+			if ok {
+				errs = append(errs, &diag.Error{File: dirs[i], Msg: "a shard, not a whole render of the env",
+					Hint: "give every shard's folder (kiln promote --rendered DIR for each)"})
+				continue
+			}
+			data = []byte("{}")
+		} else if !ok {
 			errs = append(errs, &diag.Error{File: dirs[i], Msg: "not a shard: it has no " + ShardFile,
 				Hint: "give the folders kiln render --shard i/n wrote, all of them, or a single full render"})
 			continue
@@ -156,22 +185,30 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 				Hint: "render every shard from the same commit with the same images and kiln"})
 		}
 	}
+	they, again := "the shards were", "render the shards again"
+	if whole {
+		they, again = "the tree was", "render the env again"
+	}
 	if header != nil && header.Env != env {
-		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json", Msg: fmt.Sprintf("the shards were rendered for env %q, not %q", header.Env, env), Hint: "give the shards of env " + env})
+		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json", Msg: fmt.Sprintf("%s rendered for env %q, not %q", they, header.Env, env), Hint: "give the rendered env " + env})
 	}
 	if header != nil && header.KilnVersion != r.opts.Version {
 		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json",
-			Msg:  fmt.Sprintf("the shards were rendered by kiln %q, and this is kiln %q: the merge lays out flux/notifications.yaml and checks every app itself", header.KilnVersion, r.opts.Version),
-			Hint: "merge with the kiln that rendered the shards (pin one kiln version for every job of the workflow), or render the shards again"})
+			Msg:  fmt.Sprintf("%s rendered by kiln %q, and this is kiln %q: kiln lays out flux/ here and checks every app itself", they, header.KilnVersion, r.opts.Version),
+			Hint: "promote with the kiln that rendered it (pin one kiln version for every job of the workflow), or " + again})
 	}
-	// The merge reads kiln.yaml and the env file here (the apps the env
-	// enables, the checks across apps, flux/notifications.yaml) and keeps
-	// every app's files from the shards: shards of another commit would
-	// make a tree that no commit renders.
+	// kiln.yaml and the env file are read here (the apps the env enables,
+	// the checks across apps, flux/) and every app's files kept from the
+	// trees: trees of another commit, or a checkout with changes they were
+	// not rendered with, would make a tree that no commit renders.
 	if src, _ := r.provenanceOf(); header != nil && src.Commit != "" && header.Source.Commit != "" && src.Commit != header.Source.Commit {
 		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json",
-			Msg:  fmt.Sprintf("the shards were rendered from commit %s, but this checkout is at %s", shortCommit(header.Source.Commit), shortCommit(src.Commit)),
-			Hint: "check out the commit the shards were rendered from (in Actions, every job of the run checks out the same one), or render the shards again from this one"})
+			Msg:  fmt.Sprintf("%s rendered from commit %s, but this checkout is at %s", they, shortCommit(header.Source.Commit), shortCommit(src.Commit)),
+			Hint: "check out the commit it was rendered from (in Actions, every job of the run checks out the same one), or " + again + " from this one"})
+	} else if header != nil && src.Dirty && !header.Source.Dirty {
+		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json",
+			Msg:  fmt.Sprintf("%s rendered from commit %s as committed, but this checkout has changes: kiln.yaml or the env file read here may differ from what it was rendered with", they, shortCommit(header.Source.Commit)),
+			Hint: "promote from a clean checkout of that commit (git stash or commit the changes), or " + again + " from this one"})
 	}
 	enabled := map[string]bool{}
 	var runs []*appRun
@@ -180,8 +217,11 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 		enabled[app.Name] = true
 		i, ok := owner[app.Name]
 		if !ok {
-			errs = append(errs, &diag.Error{App: app.Name, Msg: "rendered by none of the shards given",
-				Hint: "give every shard's folder (kiln render --shard i/n for each i of n)"})
+			msg, hint := "rendered by none of the shards given", "give every shard's folder (kiln render --shard i/n for each i of n)"
+			if whole {
+				msg, hint = "enabled in env "+env+" but not in the rendered tree", "render the env again from the current kiln.yaml"
+			}
+			errs = append(errs, &diag.Error{App: app.Name, Msg: msg, Hint: hint})
 			continue
 		}
 		if objects > r.envObjects {
@@ -191,7 +231,7 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 			continue
 		}
 		run := &appRun{app: app}
-		if err := keep(run, trees[i], locks[i], er.Redactor, keptFrom{dir: dirs[i], hint: shardHint}); err != nil {
+		if err := keep(run, trees[i], locks[i], er.Redactor, keptFrom{dir: dirs[i], hint: shardHint, noDigest: noDigest}); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -203,8 +243,8 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 	}
 	for app, i := range owner {
 		if !enabled[app] {
-			errs = append(errs, &diag.Error{App: app, File: dirs[i], Msg: "a shard rendered it, but env " + env + " does not enable it (now)",
-				Hint: "render the shards again from the current kiln.yaml"})
+			errs = append(errs, &diag.Error{App: app, File: dirs[i], Msg: "the rendered tree holds it, but env " + env + " does not enable it (now)",
+				Hint: again + " from the current kiln.yaml"})
 		}
 	}
 	if len(errs) > 0 {
