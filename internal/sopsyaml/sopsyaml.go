@@ -307,6 +307,12 @@ func decrypt(doc []byte, ids Identities, checkMAC bool) (*Plain, error) {
 	if err != nil {
 		return nil, err
 	}
+	// What sops refuses before it decrypts, Flux's kustomize-controller
+	// cannot apply: a plaintext read here anyway would let a comparison
+	// call such a document equal to one that decrypts.
+	if err := md.readable(); err != nil {
+		return nil, err
+	}
 	if len(md.KeyGroups) > 0 {
 		return nil, errors.New("sops: key groups (Shamir secret sharing) are not supported")
 	}

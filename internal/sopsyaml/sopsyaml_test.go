@@ -324,6 +324,50 @@ func TestDecryptMACMismatch(t *testing.T) {
 	}
 }
 
+// TestDecryptRefusesWhatSopsRefuses: a sops key sops refuses before it
+// decrypts anything (a second rule beside encrypted_regex, a lastmodified
+// that is no time) is refused by Decrypt and DecryptUnchecked too. kiln
+// verify compared such a document by its plaintext and called it equal to
+// the render, while Flux's sops could not decrypt it; render kept its
+// ciphertext.
+func TestDecryptRefusesWhatSopsRefuses(t *testing.T) {
+	t.Parallel()
+	identity, recipient := newKey(t)
+	ids, err := sopsyaml.ParseIdentities(identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := sopsyaml.Encrypt(node(t, []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  a: first\n")),
+		sopsyaml.Options{Age: []string{recipient}, EncryptedRegex: "^(data|stringData)$", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sopsyaml.Decrypt(enc, ids); err != nil {
+		t.Fatal(err)
+	}
+	for name, edit := range map[string]func(string) string{
+		"two rules": func(s string) string {
+			return strings.Replace(s, "\n  encrypted_regex:", "\n  unencrypted_regex: ^metadata$\n  encrypted_regex:", 1)
+		},
+		"lastmodified no time": func(s string) string {
+			i := strings.Index(s, "\n  lastmodified: ") + 1
+			j := strings.Index(s[i:], "\n") + i
+			return s[:i] + "  lastmodified: yesterday" + s[j:]
+		},
+	} {
+		doc := edit(string(enc))
+		if doc == string(enc) {
+			t.Fatalf("%s: the edit changed nothing:\n%s", name, enc)
+		}
+		if _, err := sopsyaml.Decrypt([]byte(doc), ids); err == nil {
+			t.Errorf("%s: Decrypt took a document sops refuses", name)
+		}
+		if _, err := sopsyaml.DecryptUnchecked([]byte(doc), ids); err == nil {
+			t.Errorf("%s: DecryptUnchecked took a document sops refuses", name)
+		}
+	}
+}
+
 // TestSkeleton: the skeleton of a document the sops program encrypted with
 // every value of every type encrypted has the decrypted object's shape
 // and types, no sops key, no ciphertext, and lists the encrypted paths.
