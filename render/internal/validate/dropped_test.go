@@ -118,6 +118,11 @@ func TestDropped(t *testing.T) {
 		{name: "budget 1.27", kube: "1.27.0", doc: pdb},
 		{name: "stateful set ordinals 1.26", kube: "1.26.0", doc: ordinals, want: []string{"spec.persistentVolumeClaimRetentionPolicy@8 StatefulSetAutoDeletePVC", "spec.ordinals@9 StatefulSetStartOrdinal"}},
 		{name: "stateful set ordinals 1.27", kube: "1.27.0", doc: ordinals},
+		// A regular container's restartPolicy: dropped while
+		// ContainerRestartRules is off (1.34); before, refused (apirules).
+		{name: "regular container restart policy 1.33", kube: "1.33.0", file: "deployment.yaml", from: "        imagePullPolicy: IfNotPresent\n", to: "        imagePullPolicy: IfNotPresent\n        restartPolicy: Always\n"},
+		{name: "regular container restart policy 1.34", kube: "1.34.0", file: "deployment.yaml", from: "        imagePullPolicy: IfNotPresent\n", to: "        imagePullPolicy: IfNotPresent\n        restartPolicy: Always\n",
+			want: []string{"spec.template.spec.containers[0].restartPolicy@28 ContainerRestartRules"}},
 		{name: "sleep 1.29", kube: "1.29.0", file: "deployment.yaml", from: "        volumeMounts:\n", to: "        lifecycle: {preStop: {sleep: {seconds: 5}}}\n        volumeMounts:\n",
 			want: []string{"spec.template.spec.containers[0].lifecycle.preStop.sleep@75 PodLifecycleSleepAction"}},
 		{name: "sleep 1.30", kube: "1.30.0", file: "deployment.yaml", from: "        volumeMounts:\n", to: "        lifecycle: {preStop: {sleep: {seconds: 5}}}\n        volumeMounts:\n"},

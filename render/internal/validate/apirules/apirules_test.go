@@ -929,6 +929,8 @@ func TestRulesByKubeVersion(t *testing.T) {
 	podLevel := func(pod, ctr string) string {
 		return "spec:\n  resources: " + pod + "\n  containers:\n  - {name: a, image: nginx, resources: " + ctr + "}\n  - {name: b, image: fedora, resources: " + ctr + "}"
 	}
+	regularRestart := "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n" +
+		"      containers: [{name: a, image: a}, {name: proxy, image: b, restartPolicy: Always}]"
 	hostNetTemplate := "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      hostNetwork: true\n" +
 		"      containers: [{name: a, image: a, ports: [{containerPort: 8080}]}, {name: b, image: b, ports: [{containerPort: 8080}]}]"
 	hostNetPod := func(containers, initContainers string) string {
@@ -1199,6 +1201,15 @@ func TestRulesByKubeVersion(t *testing.T) {
 			"spec.template.spec.securityContext.seccompProfile.type: Forbidden: seccomp type in annotation and field must match"},
 		// On the host's network each hostPort left out becomes the
 		// containerPort: always in a Pod, in a template until 1.28.
+		// A regular container's restartPolicy: refused from its arrival
+		// (1.28) until ContainerRestartRules (1.34, dropped while off;
+		// validate's Dropped warns), checked from 1.35.
+		{"regular container restart policy 1.33", func() runtime.Object { return &appsv1.Deployment{} }, regularRestart, "1.33.5",
+			"spec.template.spec.containers[1].restartPolicy: Forbidden: may not be set for non-init containers"},
+		{"regular container restart policy 1.28", func() runtime.Object { return &appsv1.Deployment{} }, regularRestart, "1.28.0",
+			"spec.template.spec.containers[1].restartPolicy: Forbidden: may not be set for non-init containers"},
+		{"regular container restart policy 1.34", func() runtime.Object { return &appsv1.Deployment{} }, regularRestart, "1.34.0", ""},
+		{"regular container restart policy 1.35", func() runtime.Object { return &appsv1.Deployment{} }, regularRestart, "1.35.0", ""},
 		{"host network ports of a template 1.27", func() runtime.Object { return &appsv1.DaemonSet{} }, hostNetTemplate, "1.27.9",
 			`spec.template.spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8080"`},
 		{"host network ports of a template 1.28", func() runtime.Object { return &appsv1.DaemonSet{} }, hostNetTemplate, "1.28.0", ""},

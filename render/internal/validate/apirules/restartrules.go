@@ -10,7 +10,8 @@ import (
 // check them (v1.37), from 1.35 where ContainerRestartRules is on by
 // default. Before, the API server drops a container's restartPolicy and
 // restartPolicyRules (an init container keeps restartPolicy: Always, a
-// sidecar). From 1.36 (RestartAllContainersOnContainerExits) a rule may
+// sidecar); before 1.34, where the gate came, it refused a regular
+// container's restartPolicy. From 1.36 (RestartAllContainersOnContainerExits) a rule may
 // restart all containers, and a sidecar may have rules.
 
 const (
@@ -22,6 +23,13 @@ const (
 // containerRestart checks one container's restartPolicy and
 // restartPolicyRules; init says whether it is an init container.
 func (c *checker) containerRestart(ctr *corev1.Container, cp *field.Path, init bool) {
+	if !init && ctr.RestartPolicy != nil && c.since(1, 28) && !c.since(1, 34) {
+		// From the field's arrival (sidecars, 1.28) until
+		// ContainerRestartRules came (1.34, whose strategy drops it while
+		// the gate is off), validateContainers refused it outright.
+		c.add(field.Forbidden(cp.Child("restartPolicy"), "may not be set for non-init containers"),
+			"a sidecar is an init container with restartPolicy: Always: move the container to initContainers, or remove restartPolicy (the pod's restartPolicy applies)")
+	}
 	if !c.on("ContainerRestartRules") {
 		return
 	}
