@@ -17,14 +17,7 @@ func TestRenderedShards(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	opts := f.opts(t, "dev", &bytes.Buffer{})
-	var dirs []string
-	for i := 1; i <= 2; i++ {
-		ro := opts.Render
-		ro.Shard = render.Shard{Index: i, Count: 2}
-		out := filepath.Join(t.TempDir(), "shard")
-		writeRender(t, f, ro, out)
-		dirs = append(dirs, out)
-	}
+	dirs := renderShards(t, f, opts.Render, 2)
 	one := opts
 	one.Rendered = dirs[0]
 	one.DryRun = true
@@ -55,14 +48,7 @@ func TestRenderedShardsFromADirtyCheckout(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	opts := f.opts(t, "dev", &bytes.Buffer{})
-	var dirs []string
-	for i := 1; i <= 2; i++ {
-		ro := opts.Render
-		ro.Shard = render.Shard{Index: i, Count: 2}
-		out := filepath.Join(t.TempDir(), "shard")
-		writeRender(t, f, ro, out)
-		dirs = append(dirs, out)
-	}
+	dirs := renderShards(t, f, opts.Render, 2)
 	opts.Rendered, opts.RenderedShards = dirs[0], dirs[1:]
 	opts.Render.Source.Dirty = true
 	before := gittest.Git(t, f.remote, "rev-parse", "main")
@@ -72,4 +58,18 @@ func TestRenderedShardsFromADirtyCheckout(t *testing.T) {
 	if after := gittest.Git(t, f.remote, "rev-parse", "main"); after != before {
 		t.Errorf("main moved from %s to %s", before, after)
 	}
+}
+
+// renderShards renders all n shards of f's repository with ro, each into a
+// folder of its own, and returns the folders.
+func renderShards(t *testing.T, f *fixture, ro render.Options, n int) []string {
+	t.Helper()
+	var dirs []string
+	for i := 1; i <= n; i++ {
+		ro.Shard = render.Shard{Index: i, Count: n}
+		out := filepath.Join(t.TempDir(), "shard")
+		writeRender(t, f, ro, out)
+		dirs = append(dirs, out)
+	}
+	return dirs
 }

@@ -49,28 +49,33 @@ func (c *checker) priorityLevel(obj runtime.Object) {
 			c.priorityLevelSpec(o.Name, s, "nominalConcurrencyShares")
 		})
 	case *flowcontrolv1beta2.PriorityLevelConfiguration:
-		var shares *int32
-		if l := o.Spec.Limited; l != nil && l.AssuredConcurrencyShares != 0 {
-			shares = &l.AssuredConcurrencyShares
+		var shares int32
+		if l := o.Spec.Limited; l != nil {
+			shares = l.AssuredConcurrencyShares
 		}
-		viaV1(o.Spec, func(s *flowcontrolv1.PriorityLevelConfigurationSpec) {
-			if s.Limited != nil {
-				s.Limited.NominalConcurrencyShares = shares
-			}
-			c.priorityLevelSpec(o.Name, s, "assuredConcurrencyShares")
-		})
+		c.assuredPriorityLevel(o.Name, o.Spec, shares)
 	case *flowcontrolv1beta1.PriorityLevelConfiguration:
-		var shares *int32
-		if l := o.Spec.Limited; l != nil && l.AssuredConcurrencyShares != 0 {
-			shares = &l.AssuredConcurrencyShares
+		var shares int32
+		if l := o.Spec.Limited; l != nil {
+			shares = l.AssuredConcurrencyShares
 		}
-		viaV1(o.Spec, func(s *flowcontrolv1.PriorityLevelConfigurationSpec) {
-			if s.Limited != nil {
-				s.Limited.NominalConcurrencyShares = shares
-			}
-			c.priorityLevelSpec(o.Name, s, "assuredConcurrencyShares")
-		})
+		c.assuredPriorityLevel(o.Name, o.Spec, shares)
 	}
+}
+
+// assuredPriorityLevel checks a v1beta1 or v1beta2 level's spec, read as
+// v1, whose limited level's assuredConcurrencyShares (0: the default's
+// mark) are v1's nominal shares.
+func (c *checker) assuredPriorityLevel(name string, spec any, assured int32) {
+	viaV1(spec, func(s *flowcontrolv1.PriorityLevelConfigurationSpec) {
+		if s.Limited != nil {
+			s.Limited.NominalConcurrencyShares = nil
+			if assured != 0 {
+				s.Limited.NominalConcurrencyShares = &assured
+			}
+		}
+		c.priorityLevelSpec(name, s, "assuredConcurrencyShares")
+	})
 }
 
 // priorityLevelSpec checks a level's spec; shares is the name of the
