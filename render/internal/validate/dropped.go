@@ -45,11 +45,12 @@ type dropRule struct {
 	effect string
 }
 
-// dropsFrom is the first release that drops a rule's field (root/path),
-// where the gate came after the field: before it, the API server refused
-// the field outright, which apirules reports.
+// dropsFrom is the first release that drops a rule's field (root/path
+// gate), where the gate came after the field: before it, the API server
+// refused the field outright, which apirules reports.
 var dropsFrom = map[string]*version.Version{
-	rootRegular + "/restartPolicy": version.MajorMinor(1, 34),
+	rootRegular + "/restartPolicy ContainerRestartRules": version.MajorMinor(1, 34),
+	rootInit + "/restartPolicy ContainerRestartRules":    version.MajorMinor(1, 34),
 }
 
 // Roots of dropRules: where in an object its pod spec, its Job spec, its
@@ -276,7 +277,7 @@ func (e *Env) Dropped(o templates.Object) []Dropped {
 	}
 	gvk := schema.FromAPIVersionAndKind(o.Node.GetApiVersion(), o.Node.GetKind())
 	for _, r := range dropRules {
-		if from := dropsFrom[r.root+"/"+r.path]; apirules.GateOn(r.gate, e.kube) || (from != nil && e.kube.LessThan(from)) {
+		if from := dropsFrom[r.root+"/"+r.path+" "+r.gate]; apirules.GateOn(r.gate, e.kube) || (from != nil && e.kube.LessThan(from)) {
 			continue
 		}
 		for _, root := range roots[r.root] {

@@ -49,6 +49,8 @@ func TestDropped(t *testing.T) {
 	seccompFields := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n" +
 		"    metadata:\n      labels: {app: web}\n      annotations:\n        seccomp.security.alpha.kubernetes.io/pod: runtime/default\n        container.seccomp.security.alpha.kubernetes.io/web: unconfined\n" +
 		"    spec:\n      securityContext: {seccompProfile: {type: RuntimeDefault}}\n      containers: [{name: web, image: nginx, securityContext: {seccompProfile: {type: Unconfined}}}]\n"
+	initNever := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n" +
+		"  template:\n    metadata: {labels: {app: web}}\n    spec:\n      initContainers: [{name: setup, image: busybox, restartPolicy: Never}]\n      containers: [{name: web, image: nginx}]\n"
 	for _, tc := range []struct {
 		name, kube string
 		file, doc  string // doc "" is file mutated by from and to
@@ -123,6 +125,9 @@ func TestDropped(t *testing.T) {
 		{name: "regular container restart policy 1.33", kube: "1.33.0", file: "deployment.yaml", from: "        imagePullPolicy: IfNotPresent\n", to: "        imagePullPolicy: IfNotPresent\n        restartPolicy: Always\n"},
 		{name: "regular container restart policy 1.34", kube: "1.34.0", file: "deployment.yaml", from: "        imagePullPolicy: IfNotPresent\n", to: "        imagePullPolicy: IfNotPresent\n        restartPolicy: Always\n",
 			want: []string{"spec.template.spec.containers[0].restartPolicy@28 ContainerRestartRules"}},
+		{name: "init container restart policy 1.33", kube: "1.33.0", doc: initNever},
+		{name: "init container restart policy 1.34", kube: "1.34.0", doc: initNever,
+			want: []string{"spec.template.spec.initContainers[0].restartPolicy@9 ContainerRestartRules"}},
 		{name: "sleep 1.29", kube: "1.29.0", file: "deployment.yaml", from: "        volumeMounts:\n", to: "        lifecycle: {preStop: {sleep: {seconds: 5}}}\n        volumeMounts:\n",
 			want: []string{"spec.template.spec.containers[0].lifecycle.preStop.sleep@75 PodLifecycleSleepAction"}},
 		{name: "sleep 1.30", kube: "1.30.0", file: "deployment.yaml", from: "        volumeMounts:\n", to: "        lifecycle: {preStop: {sleep: {seconds: 5}}}\n        volumeMounts:\n"},

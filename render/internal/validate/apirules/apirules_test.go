@@ -931,6 +931,8 @@ func TestRulesByKubeVersion(t *testing.T) {
 	}
 	regularRestart := "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n" +
 		"      containers: [{name: a, image: a}, {name: proxy, image: b, restartPolicy: Always}]"
+	initRestart := "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n" +
+		"      initContainers: [{name: setup, image: b, restartPolicy: Never}]\n      containers: [{name: a, image: a}]"
 	hostNetTemplate := "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      hostNetwork: true\n" +
 		"      containers: [{name: a, image: a, ports: [{containerPort: 8080}]}, {name: b, image: b, ports: [{containerPort: 8080}]}]"
 	hostNetPod := func(containers, initContainers string) string {
@@ -1209,6 +1211,10 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"regular container restart policy 1.28", func() runtime.Object { return &appsv1.Deployment{} }, regularRestart, "1.28.0",
 			"spec.template.spec.containers[1].restartPolicy: Forbidden: may not be set for non-init containers"},
 		{"regular container restart policy 1.34", func() runtime.Object { return &appsv1.Deployment{} }, regularRestart, "1.34.0", ""},
+		{"init container restart policy Never 1.33", func() runtime.Object { return &appsv1.Deployment{} }, initRestart, "1.33.0",
+			`spec.template.spec.initContainers[0].restartPolicy: Unsupported value: "Never": supported values: "Always"`},
+		{"init container restart policy Never 1.34", func() runtime.Object { return &appsv1.Deployment{} }, initRestart, "1.34.0", ""},
+		{"init container restart policy Never 1.35", func() runtime.Object { return &appsv1.Deployment{} }, initRestart, "1.35.0", ""},
 		{"regular container restart policy 1.35", func() runtime.Object { return &appsv1.Deployment{} }, regularRestart, "1.35.0", ""},
 		{"host network ports of a template 1.27", func() runtime.Object { return &appsv1.DaemonSet{} }, hostNetTemplate, "1.27.9",
 			`spec.template.spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8080"`},

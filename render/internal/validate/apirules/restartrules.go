@@ -30,6 +30,12 @@ func (c *checker) containerRestart(ctr *corev1.Container, cp *field.Path, init b
 		c.add(field.Forbidden(cp.Child("restartPolicy"), "may not be set for non-init containers"),
 			"a sidecar is an init container with restartPolicy: Always: move the container to initContainers, or remove restartPolicy (the pod's restartPolicy applies)")
 	}
+	if init && ctr.RestartPolicy != nil && *ctr.RestartPolicy != corev1.ContainerRestartPolicyAlways && c.on("SidecarContainers") && !c.since(1, 34) {
+		// With sidecars on (1.29) and before ContainerRestartRules, an
+		// init container's restartPolicy could only make it a sidecar.
+		c.add(field.NotSupported(cp.Child("restartPolicy"), *ctr.RestartPolicy, []corev1.ContainerRestartPolicy{corev1.ContainerRestartPolicyAlways}),
+			"an init container's restartPolicy is Always (a sidecar) or left out before Kubernetes 1.35")
+	}
 	if !c.on("ContainerRestartRules") {
 		return
 	}
