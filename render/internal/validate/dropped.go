@@ -170,6 +170,9 @@ func (e *Env) inert(o templates.Object, roots map[string][]rooted) []Dropped {
 	kube := e.release()
 	from := func(major, minor uint) bool { return e.kube == nil || e.kube.AtLeast(version.MajorMinor(major, minor)) }
 	var out []Dropped
+	if from(1, 28) {
+		out = append(out, hostNetworkPorts(o, roots[rootPod])...)
+	}
 	for _, v := range inertVolumes {
 		if !from(v.major, v.minor) {
 			continue
@@ -214,6 +217,66 @@ func (e *Env) inert(o templates.Object, roots map[string][]rooted) []Dropped {
 			out = append(out, Dropped{Path: p, Line: o.LineOf(ann.Content[i]), Gate: "seccomp annotations",
 				Msg:  fmt.Sprintf("field %q is a seccomp annotation, which %s ignores (non-functional from 1.27): the pod runs without the seccomp profile it names", p, kube),
 				Hint: "set the pod's or the container's securityContext.seccompProfile instead (type: RuntimeDefault, or Localhost with localhostProfile)"})
+		}
+	}
+	return out
+}
+
+// hostNetworkPorts finds, in the pod templates of o (pods are apirules'),
+// two ports of the pod's containers on one port of the node: with
+// hostNetwork: true a container listens on the node's port, and the API
+// server makes each hostPort left out its containerPort when it creates a
+// pod. From 1.28 it no longer does so for templates
+// (DefaultHostNetworkHostPortsInPodTemplates off), so it takes the
+// template, and refuses every pod the controller makes of it. Init
+// containers run one at a time: each is looked at on its own.
+func hostNetworkPorts(o templates.Object, pods []rooted) []Dropped {
+	var out []Dropped
+	for _, root := range pods {
+		if root.path == "spec" { // a Pod: refused outright (apirules)
+			continue
+		}
+		if hn := child(root.node, "hostNetwork"); hn == nil || hn.Value != "true" {
+			continue
+		}
+		check := func(list string, ctrs []*kyaml.Node, shared map[string]bool) {
+			for i, c := range ctrs {
+				seen := shared
+				if seen == nil {
+					seen = map[string]bool{}
+				}
+				ports := child(c, "ports")
+				if ports == nil || ports.Kind != kyaml.SequenceNode {
+					continue
+				}
+				for j, port := range ports.Content {
+					cp, hp := child(port, "containerPort"), child(port, "hostPort")
+					if cp == nil || (hp != nil && hp.Value != "" && hp.Value != "0") {
+						continue // a hostPort written: apirules checks it
+					}
+					proto, ip := "TCP", ""
+					if n := child(port, "protocol"); n != nil && n.Value != "" {
+						proto = n.Value
+					}
+					if n := child(port, "hostIP"); n != nil {
+						ip = n.Value
+					}
+					key := proto + "/" + ip + "/" + cp.Value
+					if seen[key] {
+						p := fmt.Sprintf("%s.%s[%d].ports[%d].containerPort", root.path, list, i, j)
+						out = append(out, Dropped{Path: p, Line: o.LineOf(cp), Gate: "host network ports",
+							Msg:  fmt.Sprintf("field %q: with hostNetwork: true the container listens on port %s of the node, as another port of the pod does: the API server takes the template, and refuses every pod made of it (duplicate hostPort)", p, cp.Value),
+							Hint: "give each container its own containerPort, or list the port once"})
+					}
+					seen[key] = true
+				}
+			}
+		}
+		if ctrs := child(root.node, "containers"); ctrs != nil && ctrs.Kind == kyaml.SequenceNode {
+			check("containers", ctrs.Content, map[string]bool{})
+		}
+		if ctrs := child(root.node, "initContainers"); ctrs != nil && ctrs.Kind == kyaml.SequenceNode {
+			check("initContainers", ctrs.Content, nil)
 		}
 	}
 	return out

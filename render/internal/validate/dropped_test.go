@@ -49,6 +49,9 @@ func TestDropped(t *testing.T) {
 	seccompFields := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n" +
 		"    metadata:\n      labels: {app: web}\n      annotations:\n        seccomp.security.alpha.kubernetes.io/pod: runtime/default\n        container.seccomp.security.alpha.kubernetes.io/web: unconfined\n" +
 		"    spec:\n      securityContext: {seccompProfile: {type: RuntimeDefault}}\n      containers: [{name: web, image: nginx, securityContext: {seccompProfile: {type: Unconfined}}}]\n"
+	hostNet := "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {app: agent}}\n" +
+		"  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      hostNetwork: true\n" +
+		"      containers: [{name: a, image: a, ports: [{containerPort: 8080}]}, {name: b, image: b, ports: [{containerPort: 8080}]}]\n"
 	initNever := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n" +
 		"  template:\n    metadata: {labels: {app: web}}\n    spec:\n      initContainers: [{name: setup, image: busybox, restartPolicy: Never}]\n      containers: [{name: web, image: nginx}]\n"
 	for _, tc := range []struct {
@@ -125,6 +128,13 @@ func TestDropped(t *testing.T) {
 		{name: "regular container restart policy 1.33", kube: "1.33.0", file: "deployment.yaml", from: "        imagePullPolicy: IfNotPresent\n", to: "        imagePullPolicy: IfNotPresent\n        restartPolicy: Always\n"},
 		{name: "regular container restart policy 1.34", kube: "1.34.0", file: "deployment.yaml", from: "        imagePullPolicy: IfNotPresent\n", to: "        imagePullPolicy: IfNotPresent\n        restartPolicy: Always\n",
 			want: []string{"spec.template.spec.containers[0].restartPolicy@28 ContainerRestartRules"}},
+		// On the host's network two containers on one port: taken in a
+		// template from 1.28 (its pods refused), refused before (apirules).
+		{name: "host network ports 1.28", kube: "1.28.0", doc: hostNet,
+			want: []string{"spec.template.spec.containers[1].ports[0].containerPort@10 host network ports"}},
+		{name: "host network ports 1.27", kube: "1.27.0", doc: hostNet},
+		{name: "host network ports of two protocols 1.37", kube: "1.37.0", doc: strings.Replace(hostNet, "{name: b, image: b, ports: [{containerPort: 8080}]}", "{name: b, image: b, ports: [{containerPort: 8080, protocol: UDP}]}", 1)},
+		{name: "pod's own network 1.37", kube: "1.37.0", doc: strings.Replace(hostNet, "hostNetwork: true", "hostNetwork: false", 1)},
 		{name: "init container restart policy 1.33", kube: "1.33.0", doc: initNever},
 		{name: "init container restart policy 1.34", kube: "1.34.0", doc: initNever,
 			want: []string{"spec.template.spec.initContainers[0].restartPolicy@9 ContainerRestartRules"}},
