@@ -2,8 +2,10 @@ package promote
 
 import (
 	"bytes"
+	"index/suffixarray"
 	"io"
 	"maps"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -401,28 +403,31 @@ func serialise(nodes []*kyaml.RNode) []byte {
 }
 
 // inputsInSecrets returns the values of the high-level/ files of the trees
-// (scalars of YAML and JSON, the values of KEY=value lines) that one of
-// secrets holds, sorted: the parts a template put into a Secret's value
-// with other text around them. Booleans, nulls and values shorter than
-// redact.MinLength are left out, as the redactor leaves out such values.
+// (scalars of YAML and JSON files, the values of a .env file's lines) that
+// one of secrets holds, sorted: the parts a template put into a Secret's
+// value with other text around it. Booleans, nulls and values shorter
+// than redact.MinLength are left out, as the redactor leaves out such
+// values. One suffix array over the secrets answers each value in time
+// of its length: a values file of many distinct values beside a large
+// Secret costs no product of the two.
 func inputsInSecrets(secrets map[string]string, trees ...map[string][]byte) []string {
 	if len(secrets) == 0 {
 		return nil
 	}
-	var all strings.Builder
+	var all bytes.Buffer
 	for _, v := range secrets {
 		all.WriteString(v)
 		all.WriteByte(0)
 	}
-	held := all.String()
+	held := suffixarray.New(all.Bytes())
 	seen := map[string]bool{}
 	for _, tree := range trees {
 		for p, data := range tree {
 			if !isInput(p) {
 				continue
 			}
-			for _, v := range inputValues(data) {
-				if len(v) >= redact.MinLength && !seen[v] && strings.Contains(held, v) {
+			for _, v := range inputValues(p, data) {
+				if len(v) >= redact.MinLength && !seen[v] && len(held.Lookup([]byte(v), 1)) > 0 {
 					seen[v] = true
 				}
 			}
@@ -431,27 +436,35 @@ func inputsInSecrets(secrets map[string]string, trees ...map[string][]byte) []st
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// inputValues returns the values of an input file: every scalar but
-// booleans and nulls of a YAML (or JSON) file, and, for a file that is
-// not YAML (a .env file), what follows the first = of each line.
-func inputValues(data []byte) []string {
+// inputValues returns the values of the input file p: every scalar but
+// booleans and nulls of a YAML or JSON file, and of any other (a .env
+// file, which YAML reads as one plain scalar) what follows the first =
+// of each line, without "export" and quotes around it.
+func inputValues(p string, data []byte) []string {
 	var out []string
-	dec := kyaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc kyaml.Node
-		err := dec.Decode(&doc)
-		if err == io.EOF {
-			return out
+	switch path.Ext(p) {
+	case ".yaml", ".yml", ".json":
+		dec := kyaml.NewDecoder(bytes.NewReader(data))
+		for {
+			var doc kyaml.Node
+			err := dec.Decode(&doc)
+			if err == io.EOF {
+				return out
+			}
+			if err != nil {
+				break
+			}
+			out = scalarValues(&doc, out)
 		}
-		if err != nil {
-			break
-		}
-		out = scalarValues(&doc, out)
+		out = out[:0]
 	}
-	out = out[:0]
 	for line := range strings.Lines(string(data)) {
 		if _, v, ok := strings.Cut(line, "="); ok {
-			out = append(out, strings.TrimSpace(v))
+			v = strings.TrimSpace(v)
+			if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+				v = v[1 : len(v)-1]
+			}
+			out = append(out, v)
 		}
 	}
 	return out
