@@ -288,13 +288,10 @@ func oneLine(vars map[string]string) map[string]string {
 // else: a script, another templating step).
 //
 // A secret var (secret names them) may only be substituted whole
-// (envsubst.SecretTransforms).
+// (envsubst.SubstituteYAMLSecret).
 func substitute(data []byte, file string, vars map[string]string, secret map[string]bool) ([]byte, []string, error) {
 	if !bytes.Contains(data, []byte("sops:")) && !bytes.Contains(data, []byte(substituteKey)) {
-		if err := envsubst.SecretTransforms(data, file, secret); err != nil {
-			return nil, nil, err
-		}
-		return envsubst.SubstituteYAML(data, file, vars)
+		return envsubst.SubstituteYAMLSecret(data, file, vars, secret)
 	}
 	docs := splitDocuments(data)
 	// The whole file with its SOPS documents blanked (their lines kept as
@@ -319,11 +316,7 @@ func substitute(data []byte, file string, vars map[string]string, secret map[str
 				Hint: "put the value into the document before encrypting it with sops (sops --encrypt), or move the placeholder to an object that is not encrypted"})
 		}
 	}
-	whole := bytes.Join(blanked, nil)
-	if err := envsubst.SecretTransforms(whole, file, secret); err != nil {
-		errs = append(errs, err)
-	}
-	_, names, err := envsubst.SubstituteYAML(whole, file, vars)
+	_, names, err := envsubst.SubstituteYAMLSecret(bytes.Join(blanked, nil), file, vars, secret)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -337,7 +330,7 @@ func substitute(data []byte, file string, vars map[string]string, secret map[str
 			continue
 		}
 		// Cannot fail: the blanked file held this text and substituted.
-		s, _, err := envsubst.SubstituteYAML(d.text, file, vars)
+		s, _, err := envsubst.SubstituteYAMLSecret(d.text, file, vars, secret)
 		if err != nil {
 			return nil, nil, err
 		}

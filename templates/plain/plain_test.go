@@ -528,6 +528,18 @@ func TestSecretVarsSubstitutedWhole(t *testing.T) {
 	if strings.Contains(strings.ToLower(got), "hunter2") {
 		t.Errorf("the error shows the value: %s", got)
 	}
+
+	// Escapes of a double-quoted scalar are resolved before its value is
+	// evaluated: an operator written as \x5e, or a placeholder whose $ is
+	// \x24, is one all the same (an attacker's bypass of a check of the
+	// raw line).
+	write(t, root, "app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n"+
+		"  upper: \"${PW\\x5e^}\"\n  upper2: \"\\x24{PW^^}${HOST:=}\"\n")
+	_, err = New(Options{}).Render(context.Background(), req)
+	if err == nil || !strings.Contains(err.Error(), "app/cm.yaml:5: app db: secret var PW is changed by the operator \"^^\"") ||
+		!strings.Contains(err.Error(), "app/cm.yaml:6: app db: secret var PW is changed by the operator \"^^\"") {
+		t.Errorf("operators behind escapes: %v, want both refused", err)
+	}
 }
 
 // TestSubstitutedErrorsShowPlainVars: a plain var is in the clear in the

@@ -128,6 +128,9 @@ type scanner struct {
 	// quotedValue: line is evaluating a quoted scalar's value, which is
 	// written back escaped (quote), so a line break in it is no problem.
 	quotedValue bool
+	// secret names the vars that may only be substituted whole
+	// (secretTransforms).
+	secret map[string]bool
 }
 
 // undefinedVar collects the lines where one undefined variable is used, so
@@ -185,6 +188,9 @@ func (s *scanner) line(text string, line int) string {
 		s.problems++
 		return text
 	}
+	if s.secretTransforms(text, line) {
+		return text
+	}
 	// Evaluation stops at the first variable that is not set; to report
 	// every one of the line, evaluate again with those found so far taken
 	// as empty, until none is left. Each round finds a new name; a line
@@ -196,10 +202,13 @@ func (s *scanner) line(text string, line int) string {
 		if !s.charge(size, steps, text, line) {
 			return text
 		}
-		last := ""
+		last, broke := "", ""
 		out, panicked, err := execute(t, func(name string) (string, bool) {
 			if v, ok := s.vars[name]; ok {
 				s.used[name] = true
+				if breaks(v) > 0 {
+					broke = name
+				}
 				return v, true
 			}
 			if missing[name] {
@@ -220,7 +229,7 @@ func (s *scanner) line(text string, line int) string {
 			if len(missing) > 0 {
 				return text
 			}
-			if !s.quotedValue && breaks(out) > breaks(text) {
+			if !s.quotedValue && broke != "" {
 				// Quoted scalars were given their values escaped before
 				// this pass (quoted): this is unquoted text, which ends
 				// at the break, and YAML reads the rest of the value as

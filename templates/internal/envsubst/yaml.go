@@ -35,7 +35,15 @@ import (
 // Substitute (kustomize, which Flux runs before substituting, would not
 // read it either); the other documents of its file are not affected.
 func SubstituteYAML(data []byte, file string, vars map[string]string) ([]byte, []string, error) {
+	return SubstituteYAMLSecret(data, file, vars, nil)
+}
+
+// SubstituteYAMLSecret is SubstituteYAML where the vars secret names may
+// only be substituted whole: an operator that changes such a value is an
+// error at its line (see secretTransforms).
+func SubstituteYAMLSecret(data []byte, file string, vars map[string]string, secret map[string]bool) ([]byte, []string, error) {
 	s := newScanner(file, vars)
+	s.secret = secret
 	if bytes.Contains(data, []byte("${")) || bytes.Contains(data, []byte("$$")) {
 		data = s.quoted(data)
 	}

@@ -148,6 +148,10 @@ var yamlCases = []yamlCase{
 	{name: "line break in a plain scalar", in: "a: ${LS}\nb: x${CR}\n",
 		wantErr: "f.yaml:1: a value substituted for \"${LS}\" holds a line break (a carriage return, U+0085, U+2028 or U+2029), which ends the line there: YAML would read the rest of the value as YAML (as it would in Flux, which removes only \\n)\n" + breakHint + "\n" +
 			"f.yaml:2: a value substituted for \"${CR}\" holds a line break (a carriage return, U+0085, U+2028 or U+2029), which ends the line there: YAML would read the rest of the value as YAML (as it would in Flux, which removes only \\n)\n" + breakHint},
+	// A line that holds a break already (in a default it does not use)
+	// still may not take one from a value.
+	{name: "line break beside one in the text", in: "a: ${CR}${HOST:=\r}\n",
+		wantErr: "f.yaml:1: a value substituted for \"${CR}\" holds a line break (a carriage return, U+0085, U+2028 or U+2029), which ends the line there: YAML would read the rest of the value as YAML (as it would in Flux, which removes only \\n)\n" + breakHint},
 	{name: "line break in a block scalar", in: "a: |\n  ${NEL}\n",
 		wantErr: "f.yaml:2: a value substituted for \"${NEL}\" holds a line break (a carriage return, U+0085, U+2028 or U+2029), which ends the line there: YAML would read the rest of the value as YAML (as it would in Flux, which removes only \\n)\n" + breakHint},
 	{name: "lines counted over documents", in: "a: 1\n---\nb: 2\n---\nc: ${COLOR}\n",
