@@ -662,13 +662,19 @@ func (c *checker) name(p *field.Path, name, what string) {
 // server says spec.template.labels), so the error points at the bad
 // entry.
 func (c *checker) templateMeta(tpl *corev1.PodTemplateSpec, path *field.Path) {
-	for _, e := range metav1validation.ValidateLabels(tpl.Labels, path.Child("labels")) {
+	c.labelsAndAnnotations(tpl.Labels, tpl.Annotations, path)
+	c.podAnnotations(tpl.Annotations, &tpl.Spec, path.Child("annotations"))
+}
+
+// labelsAndAnnotations checks the labels and annotations of a template's
+// metadata (at path), which the API server checks as an object's own.
+func (c *checker) labelsAndAnnotations(labels, annotations map[string]string, path *field.Path) {
+	for _, e := range metav1validation.ValidateLabels(labels, path.Child("labels")) {
 		c.add(e, "a label key is an optional DNS subdomain prefix and '/' and a name of at most 63 letters, digits, '-', '_' or '.'; a value is at most 63 of those, starting and ending with a letter or digit")
 	}
-	for _, e := range apimachineryvalidation.ValidateAnnotations(tpl.Annotations, path.Child("annotations")) {
+	for _, e := range apimachineryvalidation.ValidateAnnotations(annotations, path.Child("annotations")) {
 		c.add(e, "an annotation key has the form of a label key; all annotations together hold at most 256 KiB")
 	}
-	c.podAnnotations(tpl.Annotations, &tpl.Spec, path.Child("annotations"))
 }
 
 // jobName checks that a Job's name fits the label the API server gives its

@@ -11,9 +11,7 @@ import (
 	resourcev1 "k8s.io/api/resource/v1"
 	resourcev1beta1 "k8s.io/api/resource/v1beta1"
 	resourcev1beta2 "k8s.io/api/resource/v1beta2"
-	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -77,12 +75,7 @@ func (c *checker) resourceKinds(obj runtime.Object) {
 // claims (ValidateTemplateObjectMeta): valid labels and annotations, and
 // nothing else, as the claim's name and namespace are the pod's to give.
 func (c *checker) templateObjectMeta(m *metav1.ObjectMeta, p *field.Path) {
-	for _, e := range metav1validation.ValidateLabels(m.Labels, p.Child("labels")) {
-		c.add(e, labelKeyHint)
-	}
-	for _, e := range apimachineryvalidation.ValidateAnnotations(m.Annotations, p.Child("annotations")) {
-		c.add(e, "an annotation key has the form of a label key; all annotations together hold at most 256 KiB")
-	}
+	c.labelsAndAnnotations(m.Labels, m.Annotations, p)
 	v := reflect.ValueOf(*m)
 	for i := range v.NumField() {
 		f := v.Type().Field(i)

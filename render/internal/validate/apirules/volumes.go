@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
-	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -392,12 +390,7 @@ func (c *checker) ephemeral(e *corev1.EphemeralVolumeSource, p *field.Path) {
 		c.add(field.Required(tp, ""), "give the volume a volumeClaimTemplate with accessModes and resources.requests.storage")
 		return
 	}
-	for _, err := range metav1validation.ValidateLabels(t.Labels, tp.Child("metadata", "labels")) {
-		c.add(err, "a label key is an optional DNS subdomain prefix and '/' and a name of at most 63 letters, digits, '-', '_' or '.'; a value is at most 63 of those")
-	}
-	for _, err := range apimachineryvalidation.ValidateAnnotations(t.Annotations, tp.Child("metadata", "annotations")) {
-		c.add(err, "an annotation key has the form of a label key; all annotations together hold at most 256 KiB")
-	}
+	c.labelsAndAnnotations(t.Labels, t.Annotations, tp.Child("metadata"))
 	c.claim(&t.Spec, tp.Child("spec"))
 	c.claimSpec(&t.Spec, tp.Child("spec"))
 }
