@@ -832,12 +832,9 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 		if err != nil {
 			return nil, err
 		}
-		er := renderer.Recheck(ctx, env, src.files, dir, src.secretsKnown)
-		for _, w := range er.Warnings {
-			fmt.Fprintf(r.log, "warning: %s\n", er.Redactor.String(w.String()))
-		}
-		if er.Err != nil {
-			return nil, &RenderError{Env: env, Err: er.Err}
+		er := renderer.Recheck(ctx, env, src.files, dir)
+		if err := r.rechecked(er); err != nil {
+			return nil, err
 		}
 		if err := sameTree(src.files, er.Files, dir); err != nil {
 			return nil, &RenderError{Env: env, Err: err}
@@ -862,15 +859,23 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 		return nil, err
 	}
 	er := renderer.Merge(ctx, env, trees, dirs)
-	// The merge's own warnings (a kind no CRD of the env defines, which a
-	// shard could not tell): the shards printed only theirs.
+	if err := r.rechecked(er); err != nil {
+		return nil, err
+	}
+	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, renderer: renderer}, nil
+}
+
+// rechecked prints the warnings of a rendered tree checked again (a kind
+// no CRD of the env defines, which a shard could not tell: the render
+// printed only its own) and returns its error, if any.
+func (r *run) rechecked(er *render.EnvResult) error {
 	for _, w := range er.Warnings {
 		fmt.Fprintf(r.log, "warning: %s\n", er.Redactor.String(w.String()))
 	}
 	if er.Err != nil {
-		return nil, &RenderError{Env: env, Err: er.Err}
+		return &RenderError{Env: er.Env, Err: er.Err}
 	}
-	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, renderer: renderer}, nil
+	return nil
 }
 
 // renderer is a Renderer for checking rendered trees again, logging to
@@ -919,30 +924,32 @@ func standIns(p *envconfig.Pipeline, env string, lookup func(string) (string, bo
 // the objects by CheckTree, and carries what only the render knew (an
 // --app render's kept apps' sources), so it is not compared.
 func sameTree(got, want map[string][]byte, dir string) error {
-	var differ []string
-	for _, p := range slices.Sorted(maps.Keys(want)) {
-		if p != render.LockFile && !bytes.Equal(got[p], want[p]) {
-			differ = append(differ, p)
-		}
-	}
-	for _, p := range slices.Sorted(maps.Keys(got)) {
-		if _, ok := want[p]; !ok && p != render.LockFile {
-			differ = append(differ, p)
+	var differ []treediff.Change
+	for _, c := range treediff.Trees(want, got) {
+		if c.Path != render.LockFile {
+			differ = append(differ, c)
 		}
 	}
 	if len(differ) == 0 {
 		return nil
 	}
-	shown := differ
-	if len(shown) > 10 {
-		shown = shown[:10]
-	}
-	msg := fmt.Sprintf("%d files are not what kiln makes of the tree's objects with kiln.yaml and the env file at this checkout: %s", len(differ), strings.Join(shown, ", "))
-	if len(differ) > len(shown) {
-		msg += fmt.Sprintf(", … (%d more)", len(differ)-len(shown))
-	}
-	return &diag.Error{File: dir, Msg: msg,
+	return &diag.Error{File: dir,
+		Msg:  fmt.Sprintf("%d files are not what kiln makes of the tree's objects with kiln.yaml and the env file at this checkout: %s", len(differ), pathsOf(differ, 10)),
 		Hint: "render the env again (kiln render) and promote that tree unchanged; a file edited after the render is refused"}
+}
+
+// pathsOf names the first most paths of changes, and how many more there
+// are, for a message.
+func pathsOf(changes []treediff.Change, most int) string {
+	paths := make([]string, 0, min(len(changes), most))
+	for _, c := range changes[:min(len(changes), most)] {
+		paths = append(paths, c.Path)
+	}
+	s := strings.Join(paths, ", ")
+	if len(changes) > len(paths) {
+		s += fmt.Sprintf(" and %d more", len(changes)-len(paths))
+	}
+	return s
 }
 
 // readRenderedDir reads <rendered>/<env>, as kiln render --out wrote it.
@@ -1213,15 +1220,7 @@ func (r *run) checkCommit(ctx context.Context, commit string, pl *plan) error {
 		return r.gitErr("reading "+r.dir+" back from the commit in", err)
 	}
 	if diff := treediff.Trees(pl.files, got); len(diff) > 0 {
-		paths := make([]string, 0, min(len(diff), 3))
-		for _, c := range diff[:min(len(diff), 3)] {
-			paths = append(paths, c.Path)
-		}
-		more := ""
-		if len(diff) > len(paths) {
-			more = fmt.Sprintf(" and %d more", len(diff)-len(paths))
-		}
-		return r.notWritten(fmt.Sprintf("the commit's %s differs from the render in %s%s", r.dir, strings.Join(paths, ", "), more))
+		return r.notWritten(fmt.Sprintf("the commit's %s differs from the render in %s", r.dir, pathsOf(diff, 3)))
 	}
 	return nil
 }

@@ -101,7 +101,7 @@ func uniqueSorted(in []string) []string {
 // and the checks across apps run on the whole set. dirs names each tree in
 // messages. The returned result's Err holds every problem.
 func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]byte, dirs []string) *EnvResult {
-	return r.merge(ctx, env, trees, dirs, false, false)
+	return r.merge(ctx, env, trees, dirs, false)
 }
 
 // Recheck is Merge of one tree that a whole render of env wrote (no shard
@@ -111,18 +111,17 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 // checkout (flux/, each app's kustomization.yaml) made again. A caller
 // that promotes the tree compares those with the tree's own: a tree whose
 // objects were kept as they are but whose flux/ files were edited after
-// the render makes other files. dir names the tree in messages. Without
-// digests, the apps' object files are not held to the lock's output
-// digests, which cover them with the env's secret values masked: for a
-// caller that cannot read those (CheckTree checks the rest).
-func (r *Renderer) Recheck(ctx context.Context, env string, files map[string][]byte, dir string, digests bool) *EnvResult {
-	return r.merge(ctx, env, []map[string][]byte{files}, []string{dir}, true, !digests)
+// the render makes other files. dir names the tree in messages. The apps'
+// object files are not held to the lock's output digests again: the
+// caller does that first (CheckTree), with the env's secret values the
+// digests mask when it can read them.
+func (r *Renderer) Recheck(ctx context.Context, env string, files map[string][]byte, dir string) *EnvResult {
+	return r.merge(ctx, env, []map[string][]byte{files}, []string{dir}, true)
 }
 
 // merge is Merge; whole says the one tree is a whole render's, which has
-// no shard marker; noDigest, that the apps' files are not held to their
-// lock's digests.
-func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]byte, dirs []string, whole, noDigest bool) *EnvResult {
+// no shard marker and whose files CheckTree held to its lock's digests.
+func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]byte, dirs []string, whole bool) *EnvResult {
 	er, res := r.resolveEnv(env)
 	if er.Err != nil {
 		return er
@@ -185,9 +184,9 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 				Hint: "render every shard from the same commit with the same images and kiln"})
 		}
 	}
-	they, again := "the shards were", "render the shards again"
+	they, again, hint := "the shards were", "render the shards again", shardHint
 	if whole {
-		they, again = "the tree was", "render the env again"
+		they, again, hint = "the tree was", "render the env again", "render the env again (kiln render), and give its folder as it was written"
 	}
 	if header != nil && header.Env != env {
 		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json", Msg: fmt.Sprintf("%s rendered for env %q, not %q", they, header.Env, env), Hint: "give the rendered env " + env})
@@ -231,7 +230,7 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 			continue
 		}
 		run := &appRun{app: app}
-		if err := keep(run, trees[i], locks[i], er.Redactor, keptFrom{dir: dirs[i], hint: shardHint, noDigest: noDigest}); err != nil {
+		if err := keep(run, trees[i], locks[i], er.Redactor, keptFrom{dir: dirs[i], hint: hint, noDigest: whole}); err != nil {
 			errs = append(errs, err)
 			continue
 		}
