@@ -239,10 +239,11 @@ func hostNetworkPorts(o templates.Object, pods []rooted) []Dropped {
 		if hn := child(root.node, "hostNetwork"); hn == nil || hn.Value != "true" {
 			continue
 		}
-		check := func(list string, ctrs []*kyaml.Node, shared map[string]bool) {
+		// together: the containers run at once, so their ports are one set.
+		check := func(list string, ctrs []*kyaml.Node, together bool) {
+			seen := map[string]bool{}
 			for i, c := range ctrs {
-				seen := shared
-				if seen == nil {
+				if !together {
 					seen = map[string]bool{}
 				}
 				ports := child(c, "ports")
@@ -273,10 +274,10 @@ func hostNetworkPorts(o templates.Object, pods []rooted) []Dropped {
 			}
 		}
 		if ctrs := child(root.node, "containers"); ctrs != nil && ctrs.Kind == kyaml.SequenceNode {
-			check("containers", ctrs.Content, map[string]bool{})
+			check("containers", ctrs.Content, true)
 		}
 		if ctrs := child(root.node, "initContainers"); ctrs != nil && ctrs.Kind == kyaml.SequenceNode {
-			check("initContainers", ctrs.Content, nil)
+			check("initContainers", ctrs.Content, false)
 		}
 	}
 	return out

@@ -206,7 +206,7 @@ func (s *scanner) line(text string, line int) string {
 		out, panicked, err := execute(t, func(name string) (string, bool) {
 			if v, ok := s.vars[name]; ok {
 				s.used[name] = true
-				if breaks(v) > 0 {
+				if hasBreak(v) {
 					broke = name
 				}
 				return v, true
@@ -372,15 +372,8 @@ func quoteExpr(expr string) string {
 	return strconv.Quote(s)
 }
 
-// breaks counts the characters of text that YAML reads as a line break
-// besides \n, which values never hold here (oneLine, as in Flux).
-func breaks(text string) int {
-	n := 0
-	for _, r := range text {
-		switch r {
-		case '\r', '\u0085', '\u2028', '\u2029':
-			n++
-		}
-	}
-	return n
+// hasBreak reports whether text holds a character YAML reads as a line
+// break besides \n, which values never hold here (oneLine, as in Flux).
+func hasBreak(text string) bool {
+	return strings.ContainsAny(text, "\r\u0085\u2028\u2029")
 }

@@ -110,7 +110,7 @@ func (s *scanner) quoted(data []byte) []byte {
 				edits = append(edits, edit{start, end, strings.ReplaceAll(string(raw), "$", "$$")})
 				continue
 			}
-			if sub := s.textSubstitute(raw); readsAs(sub, n.Style) == want && breaks(sub) == breaks(string(raw)) {
+			if sub := s.textSubstitute(raw); readsAs(sub, n.Style) == want && !hasBreak(sub) {
 				// The line pass gives this very value. A line break it
 				// would write raw (U+2028 in double quotes reads as
 				// itself) is escaped instead: the line pass refuses a
