@@ -55,6 +55,11 @@ type VerifyOptions struct {
 	// plaintext; without one that opens a file, a file whose bytes differ
 	// is reported as unverifiable.
 	SOPSIdentities sopsyaml.Identities
+	// SourceRef, when set, is a revision of the code repository (such as
+	// origin/main, its protected branch) that the lock's source commit
+	// must be on. Without it, any commit the repository holds is rendered
+	// and trusted, a fork's included: GitHub serves those by SHA.
+	SourceRef string
 }
 
 // VerifyResult says whether an env folder is exactly what kiln renders
@@ -80,6 +85,13 @@ type VerifyResult struct {
 	// encryption, so only their plaintext can tell whether they are the
 	// same.
 	Unverifiable []string `json:"unverifiable"`
+	// SourceRef is the revision the source commit was required to be on
+	// (VerifyOptions.SourceRef), "" when none was given.
+	SourceRef string `json:"sourceRef"`
+	// OffSourceRef is true when SourceRef was given and the source commit
+	// is not on it: nothing reviewed renders the folder, so it was not
+	// rendered again and the folder is not equal.
+	OffSourceRef bool `json:"offSourceRef"`
 }
 
 // Verify renders the source commit named by the env's kiln.lock.json again,
@@ -120,7 +132,7 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 			Hint: "promote the env from a git checkout of the code repository"}
 	}
 	res := &VerifyResult{Env: env.Name, Against: against, SourceCommit: commit, KilnVersion: lock.KilnVersion,
-		Files: []FileChange{}, Unverifiable: []string{}}
+		Files: []FileChange{}, Unverifiable: []string{}, SourceRef: opts.SourceRef}
 	if opts.Version != "" && lock.KilnVersion != opts.Version {
 		fmt.Fprintf(r.log, "note: the lock was written by kiln %s, this is kiln %s; a difference may come from that\n", lock.KilnVersion, opts.Version)
 	}
@@ -129,7 +141,23 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 			words.Count(len(kept), "app"), words.First(keptAt(lock, kept), 5), short(commit), pick(len(kept), "it", "them"), pick(len(kept), "its files", "their files"))
 	}
 
-	wt, cleanup, err := worktree(ctx, p.Root, commit, opts.WorkDir, opts.GitEnv)
+	top, err := sourceCommit(ctx, p.Root, commit, opts.GitEnv)
+	if err != nil {
+		return nil, err
+	}
+	if opts.SourceRef != "" {
+		on, err := onRef(ctx, top, commit, opts.SourceRef, opts.GitEnv)
+		if err != nil {
+			return nil, err
+		}
+		if !on {
+			// Rendering it would only prove what its author wanted:
+			// an unreviewed commit renders whatever it likes.
+			res.OffSourceRef = true
+			return res, nil
+		}
+	}
+	wt, cleanup, err := worktree(ctx, top, commit, opts.WorkDir, opts.GitEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -271,20 +299,55 @@ func documents(data []byte) ([][]byte, error) {
 	}
 }
 
-// worktree checks commit out into a new detached worktree of the git
-// repository holding dir, in a temporary folder, and returns its top
-// folder and a function that removes it. The user's working tree, index
-// and HEAD stay as they are; hooks do not run.
-func worktree(ctx context.Context, dir, commit, workDir string, env []string) (string, func(), error) {
+// sourceCommit returns the top folder of the git repository holding dir,
+// once it holds commit.
+func sourceCommit(ctx context.Context, dir, commit string, env []string) (string, error) {
 	top, err := gitrepo.Local(ctx, dir, env, "rev-parse", "--show-toplevel")
 	if err != nil {
-		return "", nil, &diag.Error{File: dir, Msg: "not a git checkout of the code repository: " + err.Error(), Err: err,
+		return "", &diag.Error{File: dir, Msg: "not a git checkout of the code repository: " + err.Error(), Err: err,
 			Hint: "run kiln verify inside a clone of the code repository"}
 	}
 	if _, err := gitrepo.Local(ctx, top, env, "cat-file", "-e", commit+"^{commit}"); err != nil {
-		return "", nil, &diag.Error{File: top, Msg: fmt.Sprintf("the source commit %s that the lock names is not in this repository", commit),
+		return "", &diag.Error{File: top, Msg: fmt.Sprintf("the source commit %s that the lock names is not in this repository", commit),
 			Hint: "fetch it (git fetch origin " + commit + "; in GitHub Actions, actions/checkout with fetch-depth: 0)"}
 	}
+	return top, nil
+}
+
+// onRef reports whether commit is ref or one of its ancestors, in the git
+// repository top. A shallow repository cannot tell (its history stops
+// short of the commit's, which would then look off the branch), so it is
+// an error, as is a ref the repository does not have.
+func onRef(ctx context.Context, top, commit, ref string, env []string) (bool, error) {
+	const fetch = "in GitHub Actions, actions/checkout of the code repository with fetch-depth: 0 fetches every branch as origin/<branch>"
+	if strings.HasPrefix(ref, "-") {
+		return false, &diag.Error{Msg: fmt.Sprintf("--source-ref %q is not a revision", ref), Hint: "name the code repository's protected branch, such as origin/main"}
+	}
+	shallow, err := gitrepo.Local(ctx, top, env, "rev-parse", "--is-shallow-repository")
+	if err != nil {
+		return false, err
+	}
+	if shallow == "true" {
+		return false, &diag.Error{File: top, Msg: fmt.Sprintf("a shallow clone cannot tell whether the source commit %s is on %s", short(commit), ref),
+			Hint: "fetch the whole history (git fetch --unshallow; " + fetch + ")"}
+	}
+	tip, err := gitrepo.Local(ctx, top, env, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+	if err != nil || tip == "" {
+		return false, &diag.Error{File: top, Msg: fmt.Sprintf("--source-ref %s is not a commit of this repository", ref),
+			Hint: "fetch it (git fetch origin; " + fetch + ")"}
+	}
+	on, err := gitrepo.IsAncestor(ctx, top, env, commit, tip)
+	if err != nil {
+		return false, fmt.Errorf("is %s on %s: %w", short(commit), ref, err)
+	}
+	return on, nil
+}
+
+// worktree checks commit out into a new detached worktree of the git
+// repository top, in a temporary folder, and returns its top folder and a
+// function that removes it. The user's working tree, index and HEAD stay
+// as they are; hooks do not run.
+func worktree(ctx context.Context, top, commit, workDir string, env []string) (string, func(), error) {
 	tmp, err := os.MkdirTemp(workDir, "kiln-verify-")
 	if err != nil {
 		return "", nil, err

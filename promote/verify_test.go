@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 )
 
@@ -27,17 +28,21 @@ func TestVerify(t *testing.T) {
 		}
 		return f
 	}
-	verify := func(t *testing.T, f *fixture, against string) (*VerifyResult, error) {
+	verifyRef := func(t *testing.T, f *fixture, against, ref string) (*VerifyResult, error) {
 		t.Helper()
 		log := &bytes.Buffer{}
 		res, err := Verify(context.Background(), f.pipeline(t), VerifyOptions{
 			Env: "dev", Against: against, LookupEnv: lookup, Version: "test",
-			GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: log,
+			GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: log, SourceRef: ref,
 		})
 		if strings.Contains(log.String(), secretValue) || (err != nil && strings.Contains(err.Error(), secretValue)) {
 			t.Errorf("a secret leaked:\n%s\n%v", log, err)
 		}
 		return res, err
+	}
+	verify := func(t *testing.T, f *fixture, against string) (*VerifyResult, error) {
+		t.Helper()
+		return verifyRef(t, f, against, "")
 	}
 	// tamper commits edit(files) of the manifests branch.
 	tamper := func(t *testing.T, f *fixture, edit func(files map[string]string)) {
@@ -186,6 +191,87 @@ func TestVerify(t *testing.T) {
 		})
 		_, err := verify(t, f, "")
 		if err == nil || !strings.Contains(err.Error(), "the source commit "+strings.Repeat("0", 40)+" that the lock names is not in this repository") {
+			t.Errorf("error = %v", err)
+		}
+	})
+
+	t.Run("source ref", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		reviewed := f.head(t)
+		res, err := verifyRef(t, f, "", "main")
+		if err != nil || !res.Equal || res.OffSourceRef || res.SourceRef != "main" {
+			t.Fatalf("verify of main's own commit = %+v, %v; want equal", res, err)
+		}
+
+		// A commit nobody merged (a fork's, which GitHub serves by SHA
+		// to whoever fetches it) renders the tree a pull request to
+		// kiln/dev carries: it is exactly what that commit renders.
+		gittest.Git(t, f.code, "checkout", "-q", "-b", "fork")
+		dep := filepath.Join(f.code, "apps", "web", "deployment.yaml")
+		orig, err := os.ReadFile(dep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.commitCode(t, map[string]string{"apps/web/deployment.yaml": strings.Replace(string(orig), "replicas: 1", "replicas: 7", 1)}, "unreviewed")
+		fork := f.head(t)
+		if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+			t.Fatal(err)
+		}
+		gittest.Git(t, f.code, "checkout", "-q", "main")
+		if res, err := verify(t, f, ""); err != nil || !res.Equal || res.SourceCommit != fork {
+			t.Fatalf("without --source-ref the fork's tree verifies (documented): %+v, %v", res, err)
+		}
+		res, err = verifyRef(t, f, "", "main")
+		if err != nil || res.Equal || !res.OffSourceRef || res.SourceCommit != fork || len(res.Files) != 0 {
+			t.Errorf("a commit off main = %+v, %v; want not equal, off the ref, not rendered", res, err)
+		}
+
+		// Merged, the same commit is on main.
+		gittest.Git(t, f.code, "merge", "-q", "--ff-only", "fork")
+		if res, err := verifyRef(t, f, "", "main"); err != nil || !res.Equal || res.OffSourceRef {
+			t.Errorf("once merged = %+v, %v; want equal", res, err)
+		}
+		if res, err := verifyRef(t, f, "", reviewed); err != nil || !res.OffSourceRef {
+			t.Errorf("a ref behind the commit = %+v, %v; want off the ref", res, err)
+		}
+
+		for _, c := range []struct{ ref, want string }{
+			{"origin/main", "--source-ref origin/main is not a commit of this repository"},
+			{"--output=x", `--source-ref "--output=x" is not a revision`},
+		} {
+			if _, err := verifyRef(t, f, "", c.ref); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("--source-ref %s: error = %v, want %q", c.ref, err, c.want)
+			}
+		}
+	})
+
+	t.Run("source ref in a shallow clone", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.commitCode(t, map[string]string{"notes.txt": "later\n"}, "later")
+		shallow := filepath.Join(t.TempDir(), "code")
+		gittest.Git(t, filepath.Dir(shallow), "clone", "-q", "--depth", "1", "file://"+f.code, shallow)
+		p, err := envconfig.Load(filepath.Join(shallow, "kiln.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Verify(context.Background(), p, VerifyOptions{
+			Env: "dev", LookupEnv: lookup, Version: "test", SourceRef: "origin/main",
+			GitEnv: gittest.Env(), WorkDir: t.TempDir(),
+		})
+		// The lock's commit is not in the clone at all; fetched alone
+		// by SHA it would be, without the history that links it to
+		// main: either way kiln says why it cannot tell.
+		if err == nil || !strings.Contains(err.Error(), "not in this repository") {
+			t.Errorf("error = %v", err)
+		}
+		gittest.Git(t, shallow, "fetch", "-q", "--depth", "1", "origin", gittest.Git(t, f.code, "rev-parse", "HEAD~1"))
+		_, err = Verify(context.Background(), p, VerifyOptions{
+			Env: "dev", LookupEnv: lookup, Version: "test", SourceRef: "origin/main",
+			GitEnv: gittest.Env(), WorkDir: t.TempDir(),
+		})
+		if err == nil || !strings.Contains(err.Error(), "a shallow clone cannot tell whether the source commit") {
 			t.Errorf("error = %v", err)
 		}
 	})

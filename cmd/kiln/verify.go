@@ -19,12 +19,13 @@ import (
 func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
-		UsageText: "kiln verify --env E [--against DIR|GIT-URL#REF]",
+		UsageText: "kiln verify --env E [--against DIR|GIT-URL#REF] [--source-ref REV]",
 		Usage:     "render the source commit and images an env's kiln.lock.json names again, and compare with the env folder byte for byte",
 		Flags: []cli.Flag{
 			configFlag(),
 			&cli.StringSliceFlag{Name: "env", Usage: "environment to verify (one)", EnvVars: kilnEnv("env")},
 			&cli.StringFlag{Name: "against", Usage: "DIR (holding DIR/<env>, like --out), or GIT-URL#REF / PATH#REF of a manifests repository, such as a pull request's head (default: manifests.repo at manifests.branch)", EnvVars: kilnEnv("against")},
+			&cli.StringFlag{Name: "source-ref", Usage: "a revision of the code repository, such as origin/main, that the lock's source commit must be on; a commit off it (a fork's, an unmerged branch's) fails verification", EnvVars: kilnEnv("source-ref")},
 			&cli.StringFlag{Name: "cache-dir", Usage: "where remote charts are cached (default: the user cache folder)", EnvVars: kilnEnv("cache-dir")},
 			memoryLimitFlag(),
 			tokenFlag(),
@@ -49,11 +50,15 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			if err != nil {
 				return &troubleError{err}
 			}
+			log := prefixed(stderr)
+			if c.String("source-ref") == "" && inCI(lookup) {
+				fmt.Fprintln(log, "note: no --source-ref: the source commit the lock names is trusted whatever branch it is on (a fork's commit too); give the code repository's protected branch, such as --source-ref origin/main")
+			}
 			res, err := promote.Verify(c.Context, p, promote.VerifyOptions{
-				Env: env, Against: c.String("against"), SOPSIdentities: ids,
+				Env: env, Against: c.String("against"), SOPSIdentities: ids, SourceRef: c.String("source-ref"),
 				LookupEnv: lookup, CacheDir: ropts.CacheDir, MemoryLimit: ropts.MemoryLimit, Version: version,
 				Token: token(c, lookup), GitEnv: readGitEnv(lookup, userGit(c, lookup)), UserGitConfig: userGit(c, lookup),
-				Log: prefixed(stderr),
+				Log: log,
 			})
 			// The action's outputs are set by every command
 			// (docs/github-actions.md); verify changes nothing.
@@ -124,6 +129,8 @@ func sopsIdentities(lookup env) (sopsyaml.Identities, error) {
 
 func printVerify(w io.Writer, res *promote.VerifyResult) {
 	switch {
+	case res.OffSourceRef:
+		fmt.Fprintf(w, "env %s: the source commit %s that %s's lock names is not on %s: no reviewed source renders this folder, so it was not rendered again\n", res.Env, res.SourceCommit, res.Against, res.SourceRef)
 	case res.Equal:
 		fmt.Fprintf(w, "env %s: %s is exactly what %s renders with the lock's images\n", res.Env, res.Against, res.SourceCommit)
 	default:

@@ -56,6 +56,45 @@ func TestVerifyCommand(t *testing.T) {
 	}
 }
 
+// TestVerifySourceRef: with --source-ref, a tree rendered from a commit off
+// the code repository's reviewed branch fails verification (exit 1) without
+// being rendered again; in CI, leaving the flag out is noted.
+func TestVerifySourceRef(t *testing.T) {
+	t.Parallel()
+	f := newPromoteFixture(t)
+	cfg := filepath.Join(f.code, "kiln.yaml")
+	git(t, f.code, "checkout", "-q", "-b", "fork")
+	if err := os.WriteFile(filepath.Join(f.code, "notes.txt"), []byte("unreviewed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, f.code, "add", "-A")
+	git(t, f.code, "commit", "-qm", "unreviewed")
+	fork := git(t, f.code, "rev-parse", "HEAD")
+	if _, stderr, code := f.kiln(t, false, "promote", "--config", cfg, "--env", "dev"); code != 0 {
+		t.Fatalf("promote: exit %d\n%s", code, stderr)
+	}
+	git(t, f.code, "checkout", "-q", "main")
+
+	stdout, stderr, code := f.kiln(t, false, "verify", "--config", cfg, "--env", "dev", "--source-ref", "main")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "the source commit "+fork+" that ") || !strings.Contains(stderr, " is not on main: no reviewed source renders this folder") {
+		t.Errorf("off main: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	stdout, _, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev", "--source-ref", "main", "--output", "json")
+	if err := validateOutput("verify", []byte(stdout)); code != 1 || err != nil || !strings.Contains(stdout, `"offSourceRef": true`) {
+		t.Errorf("verify --output json: exit %d, %v\n%s", code, err, stdout)
+	}
+	if _, stderr, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev", "--source-ref", "fork"); code != 0 || strings.Contains(stderr, "no --source-ref") {
+		t.Errorf("on fork: exit %d\n%s", code, stderr)
+	}
+	if _, stderr, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev", "--source-ref", "nosuch"); code != 2 || !strings.Contains(stderr, "--source-ref nosuch is not a commit of this repository") {
+		t.Errorf("unknown ref: exit %d\n%s", code, stderr)
+	}
+	f.vars["CI"] = "true"
+	if _, stderr, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev"); code != 0 || !strings.Contains(stderr, "kiln: note: no --source-ref:") {
+		t.Errorf("in CI without --source-ref: exit %d\n%s", code, stderr)
+	}
+}
+
 // TestSOPSIdentities reads age identities as sops does, from SOPS_AGE_KEY
 // and SOPS_AGE_KEY_FILE, and never repeats a key in an error.
 func TestSOPSIdentities(t *testing.T) {

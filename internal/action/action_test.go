@@ -748,12 +748,20 @@ func TestWorkflows(t *testing.T) {
 				// refuses to promote a commit over the render of a newer
 				// one (a re-run of an old workflow run) only when the
 				// checkout can tell which is newer.
-				promotes := false
+				promotes, verifies := false, false
 				for _, s := range steps {
 					step, _ := s.(map[string]any)
 					with, _ := step["with"].(map[string]any)
-					if uses, _ := step["uses"].(string); strings.HasPrefix(uses, "kiln-gitops/kiln@") && with["command"] == "promote" {
-						promotes = true
+					if uses, _ := step["uses"].(string); strings.HasPrefix(uses, "kiln-gitops/kiln@") {
+						promotes = promotes || with["command"] == "promote"
+						// Without it a kiln/* branch's lock may name a
+						// fork's commit, and its tree verifies.
+						if with["command"] == "verify" {
+							verifies = true
+							if args, _ := with["args"].(string); !strings.Contains(args, "--source-ref ") {
+								t.Errorf("job %s: kiln verify without --source-ref trusts any commit the lock names", jn)
+							}
+						}
 					}
 				}
 				for _, s := range steps {
@@ -766,8 +774,8 @@ func TestWorkflows(t *testing.T) {
 					if with["persist-credentials"] != false {
 						t.Errorf("job %s: checkout without persist-credentials: false", jn)
 					}
-					if promotes && with["fetch-depth"] != 0 {
-						t.Errorf("job %s promotes, but checks out without fetch-depth: 0: kiln cannot tell an older commit from a newer one and would let a re-run roll the env back", jn)
+					if (promotes || verifies) && with["fetch-depth"] != 0 {
+						t.Errorf("job %s promotes or verifies, but checks out without fetch-depth: 0: kiln cannot tell an older commit from a newer one (a re-run would roll the env back), nor whether the lock's commit is on the reviewed branch", jn)
 					}
 				}
 			}
