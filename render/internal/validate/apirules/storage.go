@@ -125,8 +125,8 @@ func (c *checker) dataSource(name, kind string, group *string, p *field.Path) {
 
 // persistentVolume checks a PersistentVolume: access modes, a storage
 // capacity above zero and nothing else, one volume source, a local
-// volume's node affinity, a storage class name, and the hostPath, local,
-// nfs and csi sources' own fields.
+// volume's node affinity, a storage class name, and the source's own
+// fields (volumesources.go for the storage drivers').
 func (c *checker) persistentVolume(pv *corev1.PersistentVolume) {
 	spec := field.NewPath("spec")
 	s := &pv.Spec
@@ -140,7 +140,7 @@ func (c *checker) persistentVolume(pv *corev1.PersistentVolume) {
 		affinity = true
 		c.volumeNodeAffinity(na, spec.Child("nodeAffinity"))
 	}
-	c.persistentVolumeSource(&s.PersistentVolumeSource, affinity, spec)
+	c.persistentVolumeSource(&s.PersistentVolumeSource, pv.Name, affinity, spec)
 	if s.HostPath != nil && path.Clean(s.HostPath.Path) == "/" && s.PersistentVolumeReclaimPolicy == corev1.PersistentVolumeReclaimRecycle {
 		c.add(field.Forbidden(spec.Child("persistentVolumeReclaimPolicy"), "may not be 'recycle' for a hostPath mount of '/'"),
 			"recycling deletes the volume's files, here the node's whole file system: use Retain")
@@ -201,21 +201,33 @@ func persistentVolumeSources(s *corev1.PersistentVolumeSource) []source {
 	}
 }
 
-// persistentVolumeSource checks that a PersistentVolume has one source,
-// and that source's fields for the sources users write by hand (hostPath,
-// local, nfs, csi); affinity tells whether nodeAffinity is set, which a
+// persistentVolumeSource checks that a PersistentVolume named name has one
+// source, and that source's fields: the first source in the API server's
+// order, as it checks only that one, and a flexVolume, which it checks
+// beside any other. affinity tells whether nodeAffinity is set, which a
 // local volume needs.
-func (c *checker) persistentVolumeSource(s *corev1.PersistentVolumeSource, affinity bool, spec *field.Path) {
-	if c.sources(persistentVolumeSources(s), "flexVolume", spec, "a PersistentVolume has one source: remove this one, or make another volume of it") == 0 {
+func (c *checker) persistentVolumeSource(s *corev1.PersistentVolumeSource, name string, affinity bool, spec *field.Path) {
+	srcs := persistentVolumeSources(s)
+	if c.sources(srcs, "flexVolume", spec, "a PersistentVolume has one source: remove this one, or make another volume of it") == 0 {
 		c.add(field.Required(spec, "must specify a volume type"), "give the volume a source, such as csi, nfs, hostPath or local")
 		return
 	}
-	switch {
-	case s.HostPath != nil:
+	if s.FlexVolume != nil {
+		c.flex(s.FlexVolume.Driver, s.FlexVolume.Options, spec.Child("flexVolume"))
+	}
+	first := ""
+	for _, src := range srcs {
+		if src.set && src.key != "flexVolume" {
+			first = src.key
+			break
+		}
+	}
+	switch first {
+	case "hostPath":
 		c.hostPath(s.HostPath, spec)
-	case s.NFS != nil:
+	case "nfs":
 		c.nfs(s.NFS, spec.Child("nfs"))
-	case s.Local != nil:
+	case "local":
 		lp := spec.Child("local", "path")
 		if s.Local.Path == "" {
 			c.add(field.Required(lp, ""), "give the path of the disk or directory on the node")
@@ -226,12 +238,11 @@ func (c *checker) persistentVolumeSource(s *corev1.PersistentVolumeSource, affin
 			c.add(field.Required(spec.Child("nodeAffinity"), "Local volume requires node affinity"),
 				"a local volume is on one node: name it in nodeAffinity.required.nodeSelectorTerms (kubernetes.io/hostname In [node-1])")
 		}
-	case s.CSI != nil:
-		cp := spec.Child("csi")
-		c.csiDriver(s.CSI.Driver, cp.Child("driver"))
-		if s.CSI.VolumeHandle == "" {
-			c.add(field.Required(cp.Child("volumeHandle"), ""), "give the driver's ID of the volume")
-		}
+	case "":
+	default:
+		// The first source is a storage driver's, and so the first the
+		// driver switch finds, whose order is the API server's.
+		c.driverPersistentVolume(s, name, spec)
 	}
 }
 

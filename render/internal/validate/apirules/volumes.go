@@ -117,6 +117,8 @@ func (c *checker) volume(v *corev1.Volume, p *field.Path) {
 		c.nfs(v.NFS, p.Child("nfs"))
 	case v.Ephemeral != nil:
 		c.ephemeral(v.Ephemeral, p.Child("ephemeral"))
+	default:
+		c.driverVolume(v, p)
 	}
 }
 
