@@ -370,6 +370,7 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 	c.podFields(ps, path)
 	c.fileKeyRefVolumes(ps, path)
 	c.podResources(ps, path)
+	c.overhead(ps.Overhead, path.Child("overhead"))
 }
 
 // container checks one container's mounts, ports and resources.

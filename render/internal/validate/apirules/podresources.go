@@ -83,3 +83,24 @@ func (c *checker) podResource(res corev1.ResourceName, q resource.Quantity, p *f
 		c.add(field.Invalid(p, q.String(), "must be greater than or equal to 0"), nonNegativeHint)
 	}
 }
+
+// overhead checks a pod's overhead (validateOverhead) or a RuntimeClass's
+// overhead.podFixed, at p, as the API server checks a container's limits:
+// resource names a container can have, amounts of 0 or more, whole for
+// extended resources, huge pages whole pages and beside cpu or memory.
+// The API server names an entry <p>.limits[<resource>]; kiln names the
+// entry written, <p>[<resource>].
+func (c *checker) overhead(overhead corev1.ResourceList, p *field.Path) {
+	if overhead == nil {
+		return
+	}
+	sub := checker{kube: c.kube, celCompat: c.celCompat, bare: c.bare}
+	sub.requirements(&corev1.ResourceRequirements{Limits: overhead}, p, sub.resource)
+	limits := p.Child("limits").String()
+	for _, pr := range sub.problems {
+		if rest, ok := strings.CutPrefix(pr.Field, limits); ok {
+			pr.Field = p.String() + rest
+		}
+		c.problems = append(c.problems, pr)
+	}
+}

@@ -23,8 +23,9 @@ import (
 // runtimeClass checks a RuntimeClass (ValidateRuntimeClass): a handler
 // that is a DNS label (the CRI handler's name in the container runtime's
 // configuration, such as runsc), and scheduling constraints pods of the
-// class take on: node selector labels and tolerations, each once. Not
-// checked: overhead.podFixed's resource names and quantities.
+// class take on: node selector labels and tolerations, each once; the
+// pods' fixed overhead as a pod's (validateOverhead of pkg/apis/node,
+// whose errors name overhead.limits).
 func (c *checker) runtimeClass(rc *nodev1.RuntimeClass) {
 	hp := field.NewPath("handler")
 	const hint = "handler names the runtime's handler in the container runtime's configuration (containerd's runtimes.<handler>), a DNS label such as runsc"
@@ -35,6 +36,9 @@ func (c *checker) runtimeClass(rc *nodev1.RuntimeClass) {
 		for _, msg := range validation.IsDNS1123Label(rc.Handler) {
 			c.add(field.Invalid(hp, rc.Handler, msg), hint)
 		}
+	}
+	if rc.Overhead != nil {
+		c.overhead(rc.Overhead.PodFixed, field.NewPath("overhead", "podFixed"))
 	}
 	s := rc.Scheduling
 	if s == nil {
