@@ -104,6 +104,14 @@ func (c *checker) iscsi(portal, iqn string, lun int32, chap, secret bool, initia
 	}
 }
 
+// cloudDisk checks a GCE persistent disk or an EBS volume, in a pod or a
+// PersistentVolume: the disk named in field idField, and its partition.
+// The API server names gcePersistentDisk persistentDisk.
+func (c *checker) cloudDisk(id string, partition int32, p *field.Path, idField, hint string) {
+	c.required(id, p.Child(idField), hint)
+	c.diskPartition(partition, p.Child("partition"))
+}
+
 // diskPartition checks a cloud disk's partition: 0 (the whole disk) to
 // 255.
 func (c *checker) diskPartition(n int32, p *field.Path) {
@@ -333,14 +341,9 @@ func (c *checker) driverVolume(v *corev1.Volume, p *field.Path) {
 		c.required(s.GitRepo.Repository, gp.Child("repository"), "give the repository's URL")
 		c.localDescendingPath(s.GitRepo.Directory, gp.Child("directory"), "the directory is relative to the volume, without '..'")
 	case s.GCEPersistentDisk != nil:
-		// The API server names it persistentDisk.
-		gp := p.Child("gcePersistentDisk")
-		c.required(s.GCEPersistentDisk.PDName, gp.Child("pdName"), "name the persistent disk")
-		c.diskPartition(s.GCEPersistentDisk.Partition, gp.Child("partition"))
+		c.cloudDisk(s.GCEPersistentDisk.PDName, s.GCEPersistentDisk.Partition, p.Child("gcePersistentDisk"), "pdName", "name the persistent disk")
 	case s.AWSElasticBlockStore != nil:
-		ap := p.Child("awsElasticBlockStore")
-		c.required(s.AWSElasticBlockStore.VolumeID, ap.Child("volumeID"), "give the EBS volume's ID, such as vol-0123456789abcdef0")
-		c.diskPartition(s.AWSElasticBlockStore.Partition, ap.Child("partition"))
+		c.cloudDisk(s.AWSElasticBlockStore.VolumeID, s.AWSElasticBlockStore.Partition, p.Child("awsElasticBlockStore"), "volumeID", "give the EBS volume's ID, such as vol-0123456789abcdef0")
 	case s.ISCSI != nil:
 		i := s.ISCSI
 		c.iscsi(i.TargetPortal, i.IQN, i.Lun, i.DiscoveryCHAPAuth || i.SessionCHAPAuth, i.SecretRef != nil, i.InitiatorName, v.Name, p.Child("name"), false, p.Child("iscsi"))
@@ -409,14 +412,9 @@ func (c *checker) monitors(n int, p *field.Path) {
 func (c *checker) driverPersistentVolume(s *corev1.PersistentVolumeSource, name string, spec *field.Path) {
 	switch {
 	case s.GCEPersistentDisk != nil:
-		// The API server names it persistentDisk.
-		gp := spec.Child("gcePersistentDisk")
-		c.required(s.GCEPersistentDisk.PDName, gp.Child("pdName"), "name the persistent disk")
-		c.diskPartition(s.GCEPersistentDisk.Partition, gp.Child("partition"))
+		c.cloudDisk(s.GCEPersistentDisk.PDName, s.GCEPersistentDisk.Partition, spec.Child("gcePersistentDisk"), "pdName", "name the persistent disk")
 	case s.AWSElasticBlockStore != nil:
-		ap := spec.Child("awsElasticBlockStore")
-		c.required(s.AWSElasticBlockStore.VolumeID, ap.Child("volumeID"), "give the EBS volume's ID, such as vol-0123456789abcdef0")
-		c.diskPartition(s.AWSElasticBlockStore.Partition, ap.Child("partition"))
+		c.cloudDisk(s.AWSElasticBlockStore.VolumeID, s.AWSElasticBlockStore.Partition, spec.Child("awsElasticBlockStore"), "volumeID", "give the EBS volume's ID, such as vol-0123456789abcdef0")
 	case s.Glusterfs != nil:
 		gp := spec.Child("glusterfs")
 		c.required(s.Glusterfs.EndpointsName, gp.Child("endpoints"), "name the Endpoints object of the Glusterfs cluster")
