@@ -129,6 +129,8 @@ var dropRules = []dropRule{
 	{rootInit, "restartPolicy", "ContainerRestartRules", notValue("Always"), "the init container restarts as the pod's restartPolicy says"},
 	{rootInit, "restartPolicyRules", "ContainerRestartRules", nil, "the init container restarts as the pod's restartPolicy says"},
 	{rootSTS, "updateStrategy.rollingUpdate.maxUnavailable", "MaxUnavailableStatefulSet", nil, "a rolling update replaces one pod at a time"},
+	{rootPod, "volumes[].projected.sources[].clusterTrustBundle", "ClusterTrustBundleProjection", nil, "the source is left empty: the pod starts without the trust bundle's file"},
+	{rootPod, "volumes[].projected.sources[].podCertificate", "PodCertificateRequest", nil, "the source is left empty: the pod starts without its key and certificate"},
 	{rootHPA, "behavior.scaleUp.tolerance", "HPAConfigurableTolerance", nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
 	{rootHPA, "behavior.scaleDown.tolerance", "HPAConfigurableTolerance", nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
 }

@@ -70,6 +70,20 @@ func TestDropped(t *testing.T) {
 			want: []string{"spec.template.spec.containers[0].resizePolicy@75 InPlacePodVerticalScaling"}},
 		{name: "image volume 1.34", kube: "1.34.2", file: "deployment.yaml", from: "      volumes:\n", to: "      volumes:\n        - {name: models, image: {reference: 'quay.io/crio/artifact:v2'}}\n",
 			want: []string{"spec.template.spec.volumes[0].image@79 ImageVolume"}},
+		// The Kubernetes documentation's projections (1.34 knows both).
+		{name: "certificate projections 1.36", kube: "1.36.0", file: "deployment.yaml", from: "          emptyDir: {}\n",
+			to: "          projected:\n            sources:\n            - clusterTrustBundle: {name: example, path: example-roots.pem}\n" +
+				"            - podCertificate: {keyType: ED25519, signerName: coolcert.example.com/foo, credentialBundlePath: credentialbundle.pem}\n",
+			want: []string{"spec.template.spec.volumes[0].projected.sources[0].clusterTrustBundle@82 ClusterTrustBundleProjection",
+				"spec.template.spec.volumes[0].projected.sources[1].podCertificate@83 PodCertificateRequest"}},
+		{name: "certificate projections 1.37", kube: "1.37.0", file: "deployment.yaml", from: "          emptyDir: {}\n",
+			to: "          projected:\n            sources:\n            - clusterTrustBundle: {name: example, path: example-roots.pem}\n" +
+				"            - podCertificate: {keyType: ED25519, signerName: coolcert.example.com/foo, credentialBundlePath: credentialbundle.pem}\n"},
+		// podCertificate is newer than 1.33: an error there, not dropped.
+		{name: "certificate projections 1.33", kube: "1.33.0", file: "deployment.yaml", from: "          emptyDir: {}\n",
+			to: "          projected:\n            sources:\n            - clusterTrustBundle: {name: example, path: example-roots.pem}\n" +
+				"            - podCertificate: {keyType: ED25519, signerName: coolcert.example.com/foo, credentialBundlePath: credentialbundle.pem}\n",
+			want: []string{"spec.template.spec.volumes[0].projected.sources[0].clusterTrustBundle@82 ClusterTrustBundleProjection"}},
 		{name: "image volume 1.35", kube: "1.35.0", file: "deployment.yaml", from: "      volumes:\n", to: "      volumes:\n        - {name: models, image: {reference: 'quay.io/crio/artifact:v2'}}\n"},
 		{name: "no kubeVersion", kube: "", file: "deployment.yaml", from: "    spec:\n      containers:\n", to: "    spec:\n      hostUsers: false\n      containers:\n"},
 		{name: "job managed by 1.31", kube: "1.31.0", doc: cronJob, want: []string{"spec.jobTemplate.spec.managedBy@8 JobManagedBy"}},
