@@ -914,6 +914,23 @@ func TestRulesByKubeVersionAtTheirLine(t *testing.T) {
 				"\n  hint: with hostNetwork: true the container listens on port 9898 of the node, as another port of the pod does: give each its own containerPort, or list the port once",
 			"1.28.0": "",
 		}},
+		// The Kubernetes documentation's projections, each with a mistake:
+		// dropped before 1.37 (a warning), checked from it.
+		{"trust bundle by name and signer", "deployment.yaml", "          emptyDir: {}\n", "          projected:\n            sources:\n            - clusterTrustBundle: {name: example, signerName: example.com/mysigner, path: ca.pem}\n", map[string]string{
+			"1.36.0": "",
+			"1.37.0": `deployment.yaml:82: app podinfo: Deployment/podinfo: field "spec.template.spec.volumes[0].projected.sources[0].clusterTrustBundle": Invalid value: {"name":"example","signerName":"example.com/mysigner","path":"ca.pem"}: only one of name and signerName may be used`,
+		}},
+		{"pod certificate without a file", "deployment.yaml", "          emptyDir: {}\n", "          projected:\n            sources:\n            - podCertificate: {keyType: ED25519, signerName: coolcert.example.com/foo}\n", map[string]string{
+			"1.36.0": "",
+			"1.37.0": `deployment.yaml:82: app podinfo: Deployment/podinfo: field "spec.template.spec.volumes[0].projected.sources[0].podCertificate": Required value: specify at least one of credentialBundlePath, keyPath, and certificateChainPath`,
+		}},
+		{"pod certificate of no key type", "deployment.yaml", "          emptyDir: {}\n", "          projected:\n            sources:\n            - podCertificate: {keyType: '', signerName: coolcert.example.com/foo, credentialBundlePath: credentialbundle.pem}\n", map[string]string{
+			"1.36.0": "",
+			"1.37.0": `field "spec.template.spec.volumes[0].projected.sources[0].podCertificate.keyType": Unsupported value: ""`,
+		}},
+		{"pod certificate left without its key type", "deployment.yaml", "          emptyDir: {}\n", "          projected:\n            sources:\n            - podCertificate: {signerName: coolcert.example.com/foo, credentialBundlePath: credentialbundle.pem}\n", map[string]string{
+			"1.37.0": `missing required field "spec.template.spec.volumes[0].projected.sources[0].podCertificate.keyType"`,
+		}},
 		{"autoscaler to zero by CPU", "hpa.yaml", "  minReplicas: 2\n", "  minReplicas: 0\n", map[string]string{
 			"1.36.0": `hpa.yaml:10: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.minReplicas": Invalid value: 0: must be greater than or equal to 1`,
 			"1.37.0": `hpa.yaml:12: app podinfo: HorizontalPodAutoscaler/podinfo: field "spec.metrics": Forbidden: must specify at least one Object or External metric to support scaling to zero replicas`,

@@ -16,9 +16,9 @@ import (
 // a projected service account token expires after an hour. An image
 // source counts from 1.35, where ImageVolume is on by default (before, the
 // API server drops image volumes and their mounts). The clusterTrustBundle
-// and podCertificate projections count as a projection's source from
-// 1.37, where their gates are on by default (before, the API server drops
-// them); their own fields are not checked yet.
+// and podCertificate projections count as a projection's source, and
+// their fields are checked (certificates.go), from 1.37, where their gates
+// are on by default (before, the API server drops them).
 
 const (
 	fileModeMsg  = "must be a number between 0 and 0777 (octal), both inclusive"
@@ -156,10 +156,26 @@ func (c *checker) itemPath(target string, p *field.Path) {
 	if target == "" {
 		c.add(field.Required(p, ""), "give the file's path within the volume")
 	}
-	c.localDescendingPath(target, p, itemPathHint)
+	c.localNonReservedPath(target, p, itemPathHint)
+}
+
+// localNonReservedPath checks a path within a volume as
+// ValidateLocalNonReservedPath does: relative, without "..", not starting
+// with ".." (the kubelet's own files).
+func (c *checker) localNonReservedPath(target string, p *field.Path, hint string) {
+	c.localDescendingPath(target, p, hint)
 	if strings.HasPrefix(target, "..") && !strings.HasPrefix(target, "../") {
-		c.add(field.Invalid(p, target, "must not start with '..'"), itemPathHint+" (the kubelet keeps its own files there)")
+		c.add(field.Invalid(p, target, "must not start with '..'"), hint+" (the kubelet keeps its own files there)")
 	}
+}
+
+// projectedPath records a file path of a projected volume's source in
+// seen, calling dup with it when another source has it already.
+func (c *checker) projectedPath(target string, seen map[string]bool, dup func(string)) {
+	if seen[target] {
+		dup(target)
+	}
+	seen[target] = true
 }
 
 // hostPath checks a hostPath source below p, a pod's volume or a
@@ -263,14 +279,17 @@ func (c *checker) projected(pv *corev1.ProjectedVolumeSource, p *field.Path) {
 				c.itemPath(s.Path, tp.Child("path"))
 			}
 		}
-		if c.on("ClusterTrustBundleProjection") && src.ClusterTrustBundle != nil {
+		// Before 1.37 the API server drops these two sources, unchecked.
+		if s := src.ClusterTrustBundle; s != nil && c.on("ClusterTrustBundleProjection") {
 			n++
+			c.clusterTrustBundle(s, sp.Child("clusterTrustBundle"), seen, func(path string) { dup(path)("") })
 		}
-		if c.on("ClusterTrustBundleProjection") && src.PodCertificate != nil {
+		if s := src.PodCertificate; s != nil && c.on("PodCertificateRequest") {
 			n++
+			c.podCertificate(s, sp.Child("podCertificate"), seen, func(path string) { dup(path)("") })
 		}
 		if n > 1 {
-			c.add(field.Forbidden(sp, "may not specify more than 1 volume type per source"), "give each source one of secret, configMap, downwardAPI or serviceAccountToken: split it into several sources")
+			c.add(field.Forbidden(sp, "may not specify more than 1 volume type per source"), "give each source one of secret, configMap, downwardAPI, serviceAccountToken, clusterTrustBundle or podCertificate: split it into several sources")
 		}
 	}
 }
