@@ -1093,7 +1093,21 @@ func TestKindsOfFewRules(t *testing.T) {
 	const flowSchema = "apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\nmetadata:\n  name: health-for-strangers\nspec:\n  matchingPrecedence: 1000\n" +
 		"  priorityLevelConfiguration:\n    name: exempt\n  rules:\n    - nonResourceRules:\n      - nonResourceURLs:\n          - \"/healthz\"\n          - \"/livez\"\n          - \"/readyz\"\n" +
 		"        verbs:\n          - \"*\"\n      subjects:\n        - kind: Group\n          group:\n            name: \"system:unauthenticated\"\n"
+	// The Kubernetes documentation's request for a user (its request made
+	// with Go's crypto/x509, an ECDSA key, instead of openssl).
+	const csr = "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: myuser\nspec:\n" +
+		"  request: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIS01ITUNBUUF3RVRFUE1BMEdBMVVFQXhNR2JYbDFjMlZ5TUZrd0V3WUhLb1pJemowQ0FRWUlLb1pJemowRApBUWNEUWdBRS9Zb1NkL0ZRWnFKR2t4RDdZTDArbDNtM1I2WWdObE9QQ1Jnd2g2amlYT0MzUGFGdUhSNHk0VUdHCjdBSE5QYlpLSmpwSU16OWNTK3hOSkxNT1VKU3FINkFBTUFvR0NDcUdTTTQ5QkFNQ0EwY0FNRVFDSUZ2UTdIbmMKUmlnUmdRdmpoQmZKRnJTV3NnY1FhZWNseU8rY2V2WEFKNyt0QWlBN05KTGhhREk5dTd5YVYzZ1RtelU3bHRJYQpaSm96b0RseHR6bmVSbjhPeUE9PQotLS0tLUVORCBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0K\n" +
+		"  signerName: kubernetes.io/kube-apiserver-client\n  expirationSeconds: 86400\n  usages:\n  - client auth\n"
 	for _, tc := range []struct{ name, doc, from, to, want string }{
+		{"certificate signing request", csr, "", "", ""},
+		{"certificate signing request of no request", csr, "request: LS0t", "request: bm90IGEgcmVxdWVzdAo= #",
+			`objs.yaml:6: app infra: CertificateSigningRequest/myuser: field "spec.request": Invalid value: PEM block type must be CERTIFICATE REQUEST`},
+		{"certificate signing request usage twice", csr, "  - client auth\n", "  - client auth\n  - client auth\n",
+			`objs.yaml:11: app infra: CertificateSigningRequest/myuser: field "spec.usages[1]": Duplicate value: "client auth"`},
+		{"certificate signing request usage unknown", csr, "  - client auth\n", "  - client-auth\n", `field "spec.usages[0]": Unsupported value: "client-auth"`},
+		{"certificate signing request signer left out", csr, "  signerName: kubernetes.io/kube-apiserver-client\n", "", `missing required field "spec.signerName"`},
+		{"certificate signing request signer", csr, "signerName: kubernetes.io/kube-apiserver-client", "signerName: kube-apiserver-client",
+			`objs.yaml:7: app infra: CertificateSigningRequest/myuser: field "spec.signerName": Invalid value: "kube-apiserver-client": must be a fully qualified domain and path of the form 'example.com/signer-name'`},
 		{"endpoints", endpoints, "", "", ""},
 		{"endpoints address of a host name", endpoints, "ip: 192.0.2.42", "ip: db.example.com",
 			`objs.yaml:7: app infra: Endpoints/my-service: field "subsets[0].addresses[0].ip": Invalid value: "db.example.com": must be a valid IP address`},

@@ -13,6 +13,7 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
+	certificatesv1 "k8s.io/api/certificates/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -175,6 +176,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.autoscalerV1(&o.Spec, spec)
 	case *apiregistrationv1.APIService:
 		c.apiService(o)
+	case *certificatesv1.CertificateSigningRequest:
+		c.certificateSigningRequest(o)
 	}
 	return c.problems
 }

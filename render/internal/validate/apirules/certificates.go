@@ -1,21 +1,26 @@
 package apirules
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
+	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// Signer names and the projected volume sources that name a signer (a
-// cluster trust bundle's, a pod certificate's), as k8s.io/kubernetes
-// v1.37 checks them: ValidateSignerName
-// (pkg/apis/core/validation/names.go) and validateProjectionSources
+// Signer names, certificate signing requests, and the projected volume
+// sources that name a signer (a cluster trust bundle's, a pod
+// certificate's), as k8s.io/kubernetes v1.37 checks them:
+// ValidateSignerName (pkg/apis/core/validation/names.go),
+// ValidateCertificateSigningRequestCreate
+// (pkg/apis/certificates/validation) and validateProjectionSources
 // (pkg/apis/core/validation/validation.go).
 
 const signerNameHint = "a signer name is a domain of two or more labels, '/' and a name: example.com/my-signer, or one of Kubernetes' own, such as kubernetes.io/kube-apiserver-client"
@@ -65,6 +70,67 @@ func (c *checker) signerName(name string, p *field.Path) {
 	if len(name) > maxLen {
 		c.add(field.TooLong(p, "", maxLen), signerNameHint)
 	}
+}
+
+// legacyUnknownSigner is the signer name of v1beta1 requests that named
+// none; v1 refuses it on create.
+const legacyUnknownSigner = "kubernetes.io/legacy-unknown"
+
+// certificateSigningRequest checks a CertificateSigningRequest as the API
+// server checks it on create (its status is cleared first, and
+// username, uid, groups and extra replaced by the requester's, so none of
+// them is looked at): a request that is one PEM block of type CERTIFICATE
+// REQUEST holding a PKCS#10 request whose signature verifies; usages,
+// each once (the schema checks their values); a signer name, not the
+// legacy one; an expirationSeconds of 600 or more. The request's content
+// is never shown in an error, only what is wrong with it.
+func (c *checker) certificateSigningRequest(csr *certificatesv1.CertificateSigningRequest) {
+	spec := field.NewPath("spec")
+	if msg := csrRequestProblem(csr.Spec.Request); msg != "" {
+		c.add(field.Invalid(spec.Child("request"), field.OmitValueType{}, msg),
+			"request holds a PEM-encoded PKCS#10 request (-----BEGIN CERTIFICATE REQUEST-----), base64-encoded once more in YAML: make it with openssl req -new or cfssl, then base64 -w0 the PEM file")
+	}
+	up := spec.Child("usages")
+	if len(csr.Spec.Usages) == 0 {
+		c.add(field.Required(up, ""), "list what the certificate is for, such as [client auth] or [digital signature, key encipherment, server auth]")
+	}
+	seen := map[certificatesv1.KeyUsage]bool{}
+	for i, u := range csr.Spec.Usages {
+		if seen[u] {
+			c.add(field.Duplicate(up.Index(i), u), "list each usage once")
+		}
+		seen[u] = true
+	}
+	sp := spec.Child("signerName")
+	if csr.Spec.SignerName == legacyUnknownSigner {
+		c.add(field.Invalid(sp, csr.Spec.SignerName, "the legacy signerName is not allowed via this API version"),
+			"name the signer that is to sign the request, such as kubernetes.io/kube-apiserver-client or kubernetes.io/kubelet-serving, or your own (example.com/my-signer)")
+	} else {
+		c.signerName(csr.Spec.SignerName, sp)
+	}
+	if e := csr.Spec.ExpirationSeconds; e != nil && *e < 600 {
+		c.add(field.Invalid(spec.Child("expirationSeconds"), *e, "may not specify a duration less than 600 seconds (10 minutes)"),
+			"ask for a certificate valid 600 seconds or more, or leave expirationSeconds out for the signer's own duration")
+	}
+}
+
+// csrRequestProblem is what the API server's validateCSR says of a
+// request (certificates.ParseCSR, then the signature's check): "" when it
+// takes it. Only the first PEM block is read. Kubernetes 1.37 is built
+// with Go 1.26, as kiln is, so crypto/x509 says the same.
+func csrRequestProblem(request []byte) string {
+	block, _ := pem.Decode(request)
+	if block == nil || block.Type != "CERTIFICATE REQUEST" {
+		return "PEM block type must be CERTIFICATE REQUEST"
+	}
+	req, err := x509.ParseCertificateRequest(block.Bytes)
+	if err != nil {
+		return err.Error()
+	}
+	if err := req.CheckSignature(); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // clusterTrustBundle checks a projected volume's clusterTrustBundle

@@ -1,11 +1,85 @@
 package apirules
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"strings"
 	"testing"
 
+	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
+
+// userCSR is a PEM certificate request for the user myuser, as the
+// Kubernetes documentation's "issue a certificate for a user" task makes
+// one (there with openssl and an RSA key; here an ECDSA key, quicker).
+func userCSR(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "myuser"}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
+}
+
+// TestCertificateSigningRequests: a CSR as ValidateCertificateSigningRequestCreate
+// checks it, on the Kubernetes documentation's request for a user.
+func TestCertificateSigningRequests(t *testing.T) {
+	t.Parallel()
+	good := userCSR(t)
+	block, _ := pem.Decode(good)
+	tampered := append([]byte(nil), block.Bytes...)
+	tampered[len(tampered)-1] ^= 1 // the signature's last byte
+	b64 := func(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+	// csr is the documentation's CertificateSigningRequest with request
+	// (base64) and one line of spec changed (old to new).
+	csr := func(request, old, new string) string {
+		doc := "metadata: {name: myuser}\nspec:\n  request: " + request + "\n  signerName: kubernetes.io/kube-apiserver-client\n  expirationSeconds: 86400\n  usages: [client auth]\n"
+		return strings.Replace(doc, old, new, 1)
+	}
+	v1 := func() runtime.Object { return &certificatesv1.CertificateSigningRequest{} }
+	req := b64(good)
+	checkRows(t, []row{
+		{"the documentation's", v1, csr(req, "", ""), "", ""},
+		{"serving certificate", v1, csr(req, "kube-apiserver-client\n  expirationSeconds: 86400\n  usages: [client auth]", "kubelet-serving\n  usages: [digital signature, key encipherment, server auth]"), "", ""},
+		{"own signer", v1, csr(req, "kubernetes.io/kube-apiserver-client", "example.com/my-signer"), "", ""},
+		{"a certificate, not a request", v1, csr(b64(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: block.Bytes})), "", ""), "",
+			"spec.request: Invalid value: PEM block type must be CERTIFICATE REQUEST"},
+		{"not PEM", v1, csr(b64(block.Bytes), "", ""), "", "spec.request: Invalid value: PEM block type must be CERTIFICATE REQUEST"},
+		{"bad signature", v1, csr(b64(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: tampered})), "", ""), "",
+			"spec.request: Invalid value: x509: ECDSA verification failure"},
+		{"not a request inside", v1, csr(b64(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: []byte("myuser")})), "", ""), "",
+			"spec.request: Invalid value: asn1: structure error"},
+		{"no usages", v1, csr(req, "usages: [client auth]", "usages: []"), "", "spec.usages: Required value"},
+		{"a usage twice", v1, csr(req, "usages: [client auth]", "usages: [client auth, digital signature, client auth]"), "", `spec.usages[2]: Duplicate value: "client auth"`},
+		{"legacy signer", v1, csr(req, "kubernetes.io/kube-apiserver-client", "kubernetes.io/legacy-unknown"), "",
+			`spec.signerName: Invalid value: "kubernetes.io/legacy-unknown": the legacy signerName is not allowed via this API version`},
+		{"empty signer", v1, csr(req, "kubernetes.io/kube-apiserver-client", `""`), "", "spec.signerName: Required value"},
+		{"signer without a path", v1, csr(req, "kubernetes.io/kube-apiserver-client", "example.com"), "",
+			`spec.signerName: Invalid value: "example.com": must be a fully qualified domain and path of the form 'example.com/signer-name'`},
+		{"signer of one label", v1, csr(req, "kubernetes.io/kube-apiserver-client", "example/my-signer"), "",
+			`spec.signerName: Invalid value: "example": should be a domain with at least two segments separated by dots`},
+		{"signer domain in capitals", v1, csr(req, "kubernetes.io/kube-apiserver-client", "Example.com/my-signer"), "",
+			`spec.signerName: Invalid value: "Example.com": validating label "Example": a lowercase RFC 1123 label must consist of`},
+		{"signer path with a space", v1, csr(req, "kubernetes.io/kube-apiserver-client", "'example.com/my signer'"), "",
+			`spec.signerName: Invalid value: "my signer": validating label "my signer": a lowercase RFC 1123 subdomain must consist of`},
+		{"ten minutes", v1, csr(req, "expirationSeconds: 86400", "expirationSeconds: 600"), "", ""},
+		{"five minutes", v1, csr(req, "expirationSeconds: 86400", "expirationSeconds: 300"), "",
+			"spec.expirationSeconds: Invalid value: 300: may not specify a duration less than 600 seconds (10 minutes)"},
+		// The API server clears status and the requester's fields on create.
+		{"status and username", v1, csr(req, "", "") + "  username: admin\nstatus: {conditions: [{type: Approved, status: 'False'}]}\n", "", ""},
+	})
+}
 
 // TestCertificateProjections: the clusterTrustBundle and podCertificate
 // sources of a projected volume, from 1.37, where ClusterTrustBundleProjection
