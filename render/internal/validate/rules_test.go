@@ -1098,6 +1098,8 @@ func TestKindsOfFewRules(t *testing.T) {
 	const csr = "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: myuser\nspec:\n" +
 		"  request: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIS01ITUNBUUF3RVRFUE1BMEdBMVVFQXhNR2JYbDFjMlZ5TUZrd0V3WUhLb1pJemowQ0FRWUlLb1pJemowRApBUWNEUWdBRS9Zb1NkL0ZRWnFKR2t4RDdZTDArbDNtM1I2WWdObE9QQ1Jnd2g2amlYT0MzUGFGdUhSNHk0VUdHCjdBSE5QYlpLSmpwSU16OWNTK3hOSkxNT1VKU3FINkFBTUFvR0NDcUdTTTQ5QkFNQ0EwY0FNRVFDSUZ2UTdIbmMKUmlnUmdRdmpoQmZKRnJTV3NnY1FhZWNseU8rY2V2WEFKNyt0QWlBN05KTGhhREk5dTd5YVYzZ1RtelU3bHRJYQpaSm96b0RseHR6bmVSbjhPeUE9PQotLS0tLUVORCBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0K\n" +
 		"  signerName: kubernetes.io/kube-apiserver-client\n  expirationSeconds: 86400\n  usages:\n  - client auth\n"
+	// A node tainted as the documentation's taints page does.
+	const node = "apiVersion: v1\nkind: Node\nmetadata:\n  name: node1\nspec:\n  podCIDR: 10.244.1.0/24\n  podCIDRs:\n  - 10.244.1.0/24\n  taints:\n  - {key: key1, value: value1, effect: NoSchedule}\n"
 	for _, tc := range []struct{ name, doc, from, to, want string }{
 		{"certificate signing request", csr, "", "", ""},
 		{"certificate signing request of no request", csr, "request: LS0t", "request: bm90IGEgcmVxdWVzdAo= #",
@@ -1108,6 +1110,15 @@ func TestKindsOfFewRules(t *testing.T) {
 		{"certificate signing request signer left out", csr, "  signerName: kubernetes.io/kube-apiserver-client\n", "", `missing required field "spec.signerName"`},
 		{"certificate signing request signer", csr, "signerName: kubernetes.io/kube-apiserver-client", "signerName: kube-apiserver-client",
 			`objs.yaml:7: app infra: CertificateSigningRequest/myuser: field "spec.signerName": Invalid value: "kube-apiserver-client": must be a fully qualified domain and path of the form 'example.com/signer-name'`},
+		{"node", node, "", "", ""},
+		{"node taint twice", node, "  - {key: key1, value: value1, effect: NoSchedule}\n", "  - {key: key1, value: value1, effect: NoSchedule}\n  - {key: key1, effect: NoSchedule}\n",
+			`objs.yaml:11: app infra: Node/node1: field "spec.taints[1]": Duplicate value: {"key":"key1","effect":"NoSchedule"}: taints must be unique by key and effect pair`},
+		{"node taint effect", node, "effect: NoSchedule", "effect: noSchedule", `field "spec.taints[0].effect": Unsupported value: "noSchedule"`},
+		{"node taint effect left out", node, ", effect: NoSchedule", "", `missing required field "spec.taints[0].effect"`},
+		{"node pod CIDR", node, "  podCIDR: 10.244.1.0/24\n", "  podCIDR: 10.244.1.0\n",
+			`objs.yaml:6: app infra: Node/node1: field "spec.podCIDR": Invalid value: "10.244.1.0": must be a valid CIDR value`},
+		{"node pod CIDRs of one family", node, "  - 10.244.1.0/24\n", "  - 10.244.1.0/24\n  - 10.244.2.0/24\n",
+			`objs.yaml:7: app infra: Node/node1: field "spec.podCIDRs": Invalid value: ["10.244.1.0/24","10.244.2.0/24"]: may specify no more than one CIDR for each IP family`},
 		{"endpoints", endpoints, "", "", ""},
 		{"endpoints address of a host name", endpoints, "ip: 192.0.2.42", "ip: db.example.com",
 			`objs.yaml:7: app infra: Endpoints/my-service: field "subsets[0].addresses[0].ip": Invalid value: "db.example.com": must be a valid IP address`},

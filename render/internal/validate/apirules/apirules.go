@@ -178,6 +178,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.apiService(o)
 	case *certificatesv1.CertificateSigningRequest:
 		c.certificateSigningRequest(o)
+	case *corev1.Node:
+		c.node(o)
 	}
 	return c.problems
 }

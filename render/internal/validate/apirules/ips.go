@@ -10,8 +10,8 @@ import (
 
 // The IP and CIDR fields that predate strict IP validation (a Service's
 // cluster IPs, external IPs and source ranges, a NetworkPolicy's IP
-// blocks, a pod's nameservers and host aliases) are parsed as the API
-// server of the env's kubeVersion parses them on create
+// blocks, a pod's nameservers and host aliases, a Node's pod CIDRs) are
+// parsed as the API server of the env's kubeVersion parses them on create
 // (IsValidIPForLegacyField and IsValidCIDRForLegacyField in
 // k8s.io/kubernetes pkg/apis/core/validation). From 1.36 the
 // StrictIPCIDRValidation gate is on by default (GA, always on, in 1.38):
