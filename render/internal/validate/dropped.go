@@ -68,6 +68,7 @@ const (
 	rootCronJob   = "cronjob"   // a CronJob spec
 	rootPDB       = "pdb"       // a PodDisruptionBudget spec
 	rootMeta      = "meta"      // a pod's or pod template's metadata
+	rootPV        = "pv"        // a PersistentVolume spec
 )
 
 // notValue returns a drops func that is true unless the scalar is v.
@@ -133,6 +134,7 @@ var dropRules = []dropRule{
 	{rootPod, "volumes[].projected.sources[].podCertificate", "PodCertificateRequest", nil, "the source is left empty: the pod starts without its key and certificate"},
 	{rootHPA, "behavior.scaleUp.tolerance", "HPAConfigurableTolerance", nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
 	{rootHPA, "behavior.scaleDown.tolerance", "HPAConfigurableTolerance", nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
+	{rootPV, "csi.nodeExpandSecretRef", "CSINodeExpandSecret", nil, "the driver gets no secret when it expands the volume on the node: one that needs it fails the expansion"},
 }
 
 // inertVolumes are the volume plugins a pod may still name, and the API
@@ -373,7 +375,7 @@ type rooted struct {
 
 // objectRoots finds the roots of dropRules in an object of a built-in
 // kind: its pod spec and containers, Job, CronJob, Service, StatefulSet,
-// claim, budget or autoscaler spec.
+// claim, volume, budget or autoscaler spec.
 func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 	gv, err := schema.ParseGroupVersion(obj.GetApiVersion())
 	if err != nil {
@@ -425,6 +427,8 @@ func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 		at(rootService, "spec")
 	case "/PersistentVolumeClaim":
 		at(rootClaim, "spec")
+	case "/PersistentVolume":
+		at(rootPV, "spec")
 	case "autoscaling/HorizontalPodAutoscaler":
 		if gv.Version == "v2" {
 			at(rootHPA, "spec")

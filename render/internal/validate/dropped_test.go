@@ -38,6 +38,10 @@ func TestDropped(t *testing.T) {
 	containerMetric := "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n  metrics:\n" +
 		"  - {type: ContainerResource, containerResource: {name: cpu, container: web, target: {type: Utilization, averageUtilization: 60}}}\n" +
 		"  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n"
+	// aws-efs-csi-driver's static volume, with a secret for the driver's
+	// NodeExpandVolume.
+	expandPV := "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: efs-pv}\nspec:\n  capacity: {storage: 5Gi}\n  accessModes: [ReadWriteMany]\n" +
+		"  csi: {driver: efs.csi.aws.com, volumeHandle: fs-4af69aab, nodeExpandSecretRef: {name: creds}}\n"
 	pdb := "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n  unhealthyPodEvictionPolicy: AlwaysAllow\n  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}\n"
 	ordinals := "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  serviceName: web\n" +
 		"  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx}]}}\n" +
@@ -135,6 +139,8 @@ func TestDropped(t *testing.T) {
 		{name: "container metric 1.27", kube: "1.27.0", doc: containerMetric},
 		{name: "budget 1.26", kube: "1.26.0", doc: pdb, want: []string{"spec.unhealthyPodEvictionPolicy@5 PDBUnhealthyPodEvictionPolicy"}},
 		{name: "budget 1.27", kube: "1.27.0", doc: pdb},
+		{name: "node expand secret 1.26", kube: "1.26.0", doc: expandPV, want: []string{"spec.csi.nodeExpandSecretRef@7 CSINodeExpandSecret"}},
+		{name: "node expand secret 1.27", kube: "1.27.0", doc: expandPV},
 		{name: "stateful set ordinals 1.26", kube: "1.26.0", doc: ordinals, want: []string{"spec.persistentVolumeClaimRetentionPolicy@8 StatefulSetAutoDeletePVC", "spec.ordinals@9 StatefulSetStartOrdinal"}},
 		{name: "stateful set ordinals 1.27", kube: "1.27.0", doc: ordinals},
 		// A regular container's restartPolicy: dropped while

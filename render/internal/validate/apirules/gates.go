@@ -14,6 +14,7 @@ import (
 // warnings about dropped fields.
 var gateDefaults = map[string][2]uint{
 	"CronJobTimeZone":                        {1, 25}, // a CronJob's timeZone kept
+	"CSINodeExpandSecret":                    {1, 27}, // a PersistentVolume's csi.nodeExpandSecretRef kept
 	"ProbeTerminationGracePeriod":            {1, 25}, // a probe's terminationGracePeriodSeconds kept
 	"JobPodFailurePolicy":                    {1, 26}, // a Job's podFailurePolicy kept
 	"ExpandedDNSConfig":                      {1, 26}, // 32 DNS search domains, 2048 characters (before: 6, 256)

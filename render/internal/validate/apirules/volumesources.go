@@ -290,10 +290,17 @@ func (c *checker) inlineCSI(v *corev1.CSIVolumeSource, p *field.Path) {
 // persistentCSI checks a PersistentVolume's CSI source
 // (validateCSIPersistentVolumeSource): a driver name, a volume handle, and
 // each secret reference the API server checks (not nodeStageSecretRef)
-// with a name (a DNS subdomain) and a namespace (a DNS label).
+// with a name (a DNS subdomain) and a namespace (a DNS label). Before
+// 1.27 (CSINodeExpandSecret alpha and off in 1.25 and 1.26) the API
+// server drops nodeExpandSecretRef first (persistentvolume's
+// DropDisabledFields), unchecked: kiln warns of it (dropped.go).
 func (c *checker) persistentCSI(s *corev1.CSIPersistentVolumeSource, p *field.Path) {
 	c.csiDriver(s.Driver, p.Child("driver"))
 	c.required(s.VolumeHandle, p.Child("volumeHandle"), "give the driver's ID of the volume")
+	nodeExpand := s.NodeExpandSecretRef
+	if !c.on("CSINodeExpandSecret") {
+		nodeExpand = nil
+	}
 	for _, ref := range []struct {
 		key string
 		ref *corev1.SecretReference
@@ -301,7 +308,7 @@ func (c *checker) persistentCSI(s *corev1.CSIPersistentVolumeSource, p *field.Pa
 		{"controllerPublishSecretRef", s.ControllerPublishSecretRef},
 		{"controllerExpandSecretRef", s.ControllerExpandSecretRef},
 		{"nodePublishSecretRef", s.NodePublishSecretRef},
-		{"nodeExpandSecretRef", s.NodeExpandSecretRef},
+		{"nodeExpandSecretRef", nodeExpand},
 	} {
 		if ref.ref != nil {
 			c.pvSecretRef(ref.ref, p.Child(ref.key))

@@ -227,6 +227,13 @@ func TestDriverPersistentVolumes(t *testing.T) {
 			want: `spec.csi.controllerPublishSecretRef.name: Invalid value: "EFS_creds": a lowercase RFC 1123 subdomain`},
 		{name: "csi node expand secret namespace", obj: persistentVolume, doc: sourcePV("efs-pv", strings.Replace(efsPV, "}", ", nodeExpandSecretRef: {name: creds, namespace: kube.system}}", 1)),
 			want: `spec.csi.nodeExpandSecretRef.namespace: Invalid value: "kube.system": must not contain dots`},
+		// CSINodeExpandSecret is alpha, off, in 1.25 and 1.26: the API
+		// server drops nodeExpandSecretRef before it validates the volume.
+		{name: "csi node expand secret without namespace 1.26", obj: persistentVolume, kube: "1.26.5",
+			doc: sourcePV("efs-pv", strings.Replace(efsPV, "}", ", nodeExpandSecretRef: {name: creds}}", 1))},
+		{name: "csi node expand secret without namespace 1.27", obj: persistentVolume, kube: "1.27.0",
+			doc:  sourcePV("efs-pv", strings.Replace(efsPV, "}", ", nodeExpandSecretRef: {name: creds}}", 1)),
+			want: `spec.csi.nodeExpandSecretRef.namespace: Required value`},
 		{name: "csi driver unset", obj: persistentVolume, doc: sourcePV("efs-pv", strings.Replace(efsPV, "efs.csi.aws.com", "''", 1)),
 			want: "spec.csi.driver: Required value"},
 		{name: "csi volume handle unset", obj: persistentVolume, doc: sourcePV("efs-pv", strings.Replace(efsPV, "fs-4af69aab", "''", 1)),
