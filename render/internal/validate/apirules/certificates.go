@@ -133,9 +133,44 @@ func csrRequestProblem(request []byte) string {
 	return ""
 }
 
+// ClusterTrustBundleName is the check of a ClusterTrustBundle's name
+// (ValidateClusterTrustBundleName, pkg/apis/core/validation/names.go):
+// for a bundle of no signer a DNS subdomain without ':'; for a bundle of
+// signer, the signer name with its '/' written ':', a ':', and a DNS
+// subdomain (example.com:mysigner:live for example.com/mysigner).
+func ClusterTrustBundleName(signer string) apimachineryvalidation.ValidateNameFunc {
+	return func(name string, prefix bool) []string {
+		if signer == "" {
+			if strings.Contains(name, ":") {
+				return []string{`ClusterTrustBundle without signer name must not have ":" in its name`}
+			}
+			return apimachineryvalidation.NameIsDNSSubdomain(name, prefix)
+		}
+		required := strings.ReplaceAll(signer, "/", ":") + ":"
+		if !strings.HasPrefix(name, required) {
+			return []string{fmt.Sprintf("ClusterTrustBundle for signerName %s must be named with prefix %s", signer, required)}
+		}
+		return apimachineryvalidation.NameIsDNSSubdomain(strings.TrimPrefix(name, required), prefix)
+	}
+}
+
+// signerOfBundleName is the signer name a projection's bundle name
+// implies (extractSignerNameFromClusterTrustBundleName): what comes
+// before its last ':', each ':' read as '/'; "" for a name without ':'.
+// A name starting with ':' implies the signer "" too, and is then refused
+// for its ':'; one with '/' before its last ':' implies a signer whose
+// prefix it cannot have.
+func signerOfBundleName(name string) string {
+	i := strings.LastIndex(name, ":")
+	if i < 0 {
+		return ""
+	}
+	return strings.ReplaceAll(name[:i], ":", "/")
+}
+
 // clusterTrustBundle checks a projected volume's clusterTrustBundle
-// source at p: a bundle by name (the part after the last ':' a DNS
-// subdomain: example.com:signer:bundle), or by signer name with an
+// source at p: a bundle by name (ClusterTrustBundleName of the signer
+// the name implies: example.com:signer:bundle), or by signer name with an
 // optional label selector, not both; a relative file path without '..',
 // not used by another source of the volume (seen; dup reports it).
 func (c *checker) clusterTrustBundle(s *corev1.ClusterTrustBundleProjection, p *field.Path, seen map[string]bool, dup func(string)) {
@@ -149,15 +184,9 @@ func (c *checker) clusterTrustBundle(s *corev1.ClusterTrustBundleProjection, p *
 		if name == "" {
 			c.add(field.Required(np, "must be a valid object name"), hint)
 		} else {
-			// ValidateClusterTrustBundleName: a name with ':' is
-			// <signer name with ':' for '/'>:<DNS subdomain>.
-			suffix := name
-			if i := strings.LastIndex(name, ":"); i >= 0 {
-				suffix = name[i+1:]
-			}
-			for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(suffix, false) {
+			for _, msg := range ClusterTrustBundleName(signerOfBundleName(name))(name, false) {
 				c.add(field.Invalid(np, name, "not a valid clustertrustbundlename: "+msg),
-					"a ClusterTrustBundle's name is a DNS subdomain, after '<signer domain>:<signer path>:' for a bundle of a signer")
+					"a ClusterTrustBundle's name is a DNS subdomain, after '<signer domain>:<signer path>:' for a bundle of a signer (the signer name's '/' written ':')")
 			}
 		}
 		if s.LabelSelector != nil {

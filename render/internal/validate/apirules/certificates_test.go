@@ -114,6 +114,13 @@ func TestCertificateProjections(t *testing.T) {
 		{"empty name", pod, bundle("name: '', path: ca.pem"), "", src + ".clusterTrustBundle.name: Required value: must be a valid object name"},
 		{"name in capitals", pod, bundle("name: Example, path: ca.pem"), "",
 			src + `.clusterTrustBundle.name: Invalid value: "Example": not a valid clustertrustbundlename: a lowercase RFC 1123 subdomain must consist of`},
+		// ValidateClusterTrustBundleName: the part before the last ':' is
+		// the signer name with its '/' written ':', so a '/' there can
+		// never match, and a name may not start with ':'.
+		{"bundle name with the signer's slash", pod, bundle("name: 'example.com/mysigner:live', path: ca.pem"), "",
+			src + `.clusterTrustBundle.name: Invalid value: "example.com/mysigner:live": not a valid clustertrustbundlename: ClusterTrustBundle for signerName example.com/mysigner must be named with prefix example.com:mysigner:`},
+		{"bundle name after a colon", pod, bundle("name: ':live', path: ca.pem"), "",
+			src + `.clusterTrustBundle.name: Invalid value: ":live": not a valid clustertrustbundlename: ClusterTrustBundle without signer name must not have ":" in its name`},
 		{"name and selector", pod, bundle("name: example, labelSelector: {matchLabels: {version: live}}, path: ca.pem"), "",
 			src + `.clusterTrustBundle.labelSelector: Invalid value: {"matchLabels":{"version":"live"}}: labelSelector must be unset if name is specified`},
 		{"empty signer", pod, bundle("signerName: '', path: ca.pem"), "", src + ".clusterTrustBundle.signerName: Required value: must be a valid signer name"},
