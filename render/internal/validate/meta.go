@@ -29,11 +29,16 @@ import (
 // Namespaces and StatefulSets (each pod's
 // hostname is <name>-<ordinal>; a dotted or 64-character name was once
 // accepted and then could create no pod), a path segment for RBAC
-// objects and APIServices (which must also be <version>.<group>, a rule
-// of apirules), a DNS-1123 subdomain for everything else, custom resources
-// included (apiextensions-apiserver's customResourceValidator).
+// objects, APIServices (which must also be <version>.<group>, a rule
+// of apirules) and CertificateSigningRequests (ValidateCertificateRequestName
+// takes any name, and only the path segment check of every create is
+// left), the signer's prefix for a ClusterTrustBundle (bundleName), a
+// DNS-1123 subdomain for everything else, custom resources included
+// (apiextensions-apiserver's customResourceValidator).
 func nameRule(gk schema.GroupKind, kube *version.Version) apimachineryvalidation.ValidateNameFunc {
 	switch {
+	case gk.Group == "certificates.k8s.io" && gk.Kind == "CertificateSigningRequest":
+		return path.ValidatePathSegmentName
 	case gk.Group == "" && gk.Kind == "Service":
 		if kube == nil || kube.AtLeast(version.MajorMinor(1, 36)) {
 			return apimachineryvalidation.NameIsDNSLabel
@@ -47,6 +52,25 @@ func nameRule(gk schema.GroupKind, kube *version.Version) apimachineryvalidation
 		return path.ValidatePathSegmentName
 	}
 	return apimachineryvalidation.NameIsDNSSubdomain
+}
+
+// bundleName is the check of the name of a ClusterTrustBundle o
+// (ValidateClusterTrustBundle): ValidateClusterTrustBundleName for its
+// spec.signerName (example.com:mysigner:live for example.com/mysigner,
+// a DNS subdomain without ':' for none), then, when that passes, the path
+// segment check every create ends with.
+func bundleName(o templates.Object) apimachineryvalidation.ValidateNameFunc {
+	signer := ""
+	if n, err := o.Node.Pipe(kyaml.Lookup("spec", "signerName")); err == nil && n != nil && n.YNode().Kind == kyaml.ScalarNode {
+		signer = n.YNode().Value
+	}
+	rule := apirules.ClusterTrustBundleName(signer)
+	return func(name string, prefix bool) []string {
+		if msgs := rule(name, prefix); len(msgs) > 0 {
+			return msgs
+		}
+		return path.ValidatePathSegmentName(name, prefix)
+	}
 }
 
 // checkMeta applies the API server's (of version kube) object metadata rules
@@ -89,7 +113,11 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc 
 
 // metaErrors applies the metadata rules to md, read from o.
 func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md *metav1.ObjectMeta, kube *version.Version) []error {
-	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", nameRule(gvk.GroupKind(), kube), fieldpath.NewPath("metadata"))
+	rule := nameRule(gvk.GroupKind(), kube)
+	if gvk.Group == "certificates.k8s.io" && gvk.Kind == "ClusterTrustBundle" {
+		rule = bundleName(o)
+	}
+	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", rule, fieldpath.NewPath("metadata"))
 	fes = append(fes, clusterFields(md, gvk)...)
 	fes = append(fes, metaApplyKeys(md)...)
 	fes = append(fes, kubeFinalizers(md, gvk)...)

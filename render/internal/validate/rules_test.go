@@ -1110,6 +1110,10 @@ func TestKindsOfFewRules(t *testing.T) {
 		{"certificate signing request signer left out", csr, "  signerName: kubernetes.io/kube-apiserver-client\n", "", `missing required field "spec.signerName"`},
 		{"certificate signing request signer", csr, "signerName: kubernetes.io/kube-apiserver-client", "signerName: kube-apiserver-client",
 			`objs.yaml:7: app infra: CertificateSigningRequest/myuser: field "spec.signerName": Invalid value: "kube-apiserver-client": must be a fully qualified domain and path of the form 'example.com/signer-name'`},
+		// ValidateCertificateRequestName takes any name: only the path
+		// segment check every object gets applies.
+		{"certificate signing request named in capitals", csr, "name: myuser", "name: MyUser_2026", ""},
+		{"certificate signing request named with a slash", csr, "name: myuser", "name: my/user", `field "metadata.name": Invalid value: "my/user": may not contain '/'`},
 		{"node", node, "", "", ""},
 		{"node taint twice", node, "  - {key: key1, value: value1, effect: NoSchedule}\n", "  - {key: key1, value: value1, effect: NoSchedule}\n  - {key: key1, effect: NoSchedule}\n",
 			`objs.yaml:11: app infra: Node/node1: field "spec.taints[1]": Duplicate value: {"key":"key1","effect":"NoSchedule"}: taints must be unique by key and effect pair`},
@@ -1175,6 +1179,52 @@ func TestKindsOfFewRules(t *testing.T) {
 				t.Fatalf("mutation %q not applied", tc.from)
 			}
 			errs := diag.Flatten(testEnv(t).Objects("infra", parse(t, "objs.yaml", doc)))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Fatalf("got %v, want one error containing %s", errs, tc.want)
+			}
+		})
+	}
+}
+
+// TestClusterTrustBundleNames: a ClusterTrustBundle's name is checked as
+// ValidateClusterTrustBundleName does for its signer (certificates.k8s.io/v1
+// from 1.37), not as a DNS subdomain: a signer's bundle has ':' in its
+// name.
+func TestClusterTrustBundleNames(t *testing.T) {
+	t.Parallel()
+	// A signer's trust bundle, named as ValidateClusterTrustBundleName
+	// requires: the signer name with ':' for '/', ':', a DNS subdomain.
+	const bundle = "apiVersion: certificates.k8s.io/v1\nkind: ClusterTrustBundle\nmetadata:\n  name: example.com:mysigner:live\nspec:\n" +
+		"  signerName: example.com/mysigner\n  trustBundle: |\n    -----BEGIN CERTIFICATE-----\n" +
+		"    MIIBgzCCASmgAwIBAgIUIqpFvBp3MFik6kAKrYs2gR3rXiUwCgYIKoZIzj0EAwIw\n    FzEVMBMGA1UEAwwMZXhhbXBsZS1yb290MB4XDTI2MTIwNDE5MDcxOVoXDTM2MTIw\n" +
+		"    MTE5MDcxOVowFzEVMBMGA1UEAwwMZXhhbXBsZS1yb290MFkwEwYHKoZIzj0CAQYI\n    KoZIzj0DAQcDQgAEANWAieJmX3kwwb00OQuO7M6v1GWpG8BvUKdj9qZncNUvsvWi\n" +
+		"    hNue8AAVVrPLaWPBG44Sq7od1ocVVFU3G0EAsqNTMFEwHQYDVR0OBBYEFOy9H7Cc\n    Z4BK+BIH5Wi1CiiwfCPeMB8GA1UdIwQYMBaAFOy9H7CcZ4BK+BIH5Wi1CiiwfCPe\n" +
+		"    MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIgUwoE4BmvQW3XmJdE\n    fxGbe7mJzbSrADCHPU8LSo3qFHoCIQCWpl9UykazTMwhJF8E3bPP/W7Jd5MvcU16\n" +
+		"    yqL6pSUEuQ==\n    -----END CERTIFICATE-----\n"
+	e, err := schemas().Env("1.37.0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"of a signer", "", "", ""},
+		{"of no signer", "  signerName: example.com/mysigner\n", "",
+			`field "metadata.name": Invalid value: "example.com:mysigner:live": ClusterTrustBundle without signer name must not have ":" in its name`},
+		{"of no signer, a DNS subdomain", "  name: example.com:mysigner:live\nspec:\n  signerName: example.com/mysigner\n", "  name: live.example.com\nspec:\n", ""},
+		{"named without its signer", "name: example.com:mysigner:live", "name: live",
+			`field "metadata.name": Invalid value: "live": ClusterTrustBundle for signerName example.com/mysigner must be named with prefix example.com:mysigner:`},
+		{"named with its signer's slash", "name: example.com:mysigner:live", "name: example.com/mysigner:live",
+			`field "metadata.name": Invalid value: "example.com/mysigner:live": ClusterTrustBundle for signerName example.com/mysigner must be named with prefix example.com:mysigner:`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(bundle, tc.from, tc.to, 1)
+			if tc.from != "" && doc == bundle {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			errs := diag.Flatten(e.Objects("infra", parse(t, "objs.yaml", doc)))
 			switch {
 			case tc.want == "" && len(errs) > 0:
 				t.Fatalf("refused: %v", errs)
