@@ -215,9 +215,11 @@ func (c *checker) persistentVolumeSource(s *corev1.PersistentVolumeSource, name 
 	if s.FlexVolume != nil {
 		c.flex(s.FlexVolume.Driver, s.FlexVolume.Options, spec.Child("flexVolume"))
 	}
+	// The first source set, flexVolume included: the API server counts a
+	// flexVolume, so a source after it is refused, not checked.
 	first := ""
 	for _, src := range srcs {
-		if src.set && src.key != "flexVolume" {
+		if src.set {
 			first = src.key
 			break
 		}
@@ -238,7 +240,7 @@ func (c *checker) persistentVolumeSource(s *corev1.PersistentVolumeSource, name 
 			c.add(field.Required(spec.Child("nodeAffinity"), "Local volume requires node affinity"),
 				"a local volume is on one node: name it in nodeAffinity.required.nodeSelectorTerms (kubernetes.io/hostname In [node-1])")
 		}
-	case "":
+	case "", "flexVolume":
 	default:
 		// The first source is a storage driver's, and so the first the
 		// driver switch finds, whose order is the API server's.

@@ -286,5 +286,11 @@ func TestDriverPersistentVolumes(t *testing.T) {
 		// The API server checks only the first source (in its order).
 		{name: "second source unchecked", obj: persistentVolume, doc: sourcePV("two", "nfs: {server: nfs.example.com, path: /exports}\n  rbd: {monitors: [], image: ''}"),
 			want: "spec.rbd: Forbidden: may not specify more than 1 volume type"},
+		// A flexVolume counts as the first source: one after it is refused,
+		// unchecked (flexVolume comes before azureFile in the API server's
+		// order, after rbd).
+		{name: "source after a flexVolume unchecked", obj: persistentVolume, doc: sourcePV("flex", "flexVolume: {driver: example.com/lvm}\n  azureFile: {secretName: '', shareName: ''}"),
+			want: "spec.azureFile: Forbidden: may not specify more than 1 volume type"},
+		{name: "flexVolume after a source", obj: persistentVolume, doc: sourcePV("flex", "rbd: {monitors: [10.16.154.78:6789], image: foo}\n  flexVolume: {driver: example.com/lvm}")},
 	})
 }
