@@ -318,11 +318,19 @@ func (c *checker) persistentCSI(s *corev1.CSIPersistentVolumeSource, p *field.Pa
 
 // pvSecretRef checks a PersistentVolume's reference to a Secret
 // (validatePVSecretReference): a name that is a DNS subdomain and a
-// namespace that is a DNS label, both given.
+// namespace that is a DNS label, both given. Before 1.27 a new volume's
+// name had to be a DNS label (kubernetes/kubernetes#114776 let a Secret's
+// every name through): test.csi was refused.
 func (c *checker) pvSecretRef(ref *corev1.SecretReference, p *field.Path) {
-	if ref.Name == "" {
+	switch {
+	case ref.Name == "":
 		c.add(field.Required(p.Child("name"), ""), "name the Secret the driver reads")
-	} else {
+	case !c.since(1, 27):
+		for _, msg := range validation.IsDNS1123Label(ref.Name) {
+			c.add(field.Invalid(p.Child("name"), ref.Name, msg),
+				"before Kubernetes 1.27 the API server takes only a DNS label here (lowercase letters, digits and '-', at most 63): rename the Secret, or set kubeVersion if the cluster is newer")
+		}
+	default:
 		for _, msg := range validation.IsDNS1123Subdomain(ref.Name) {
 			c.add(field.Invalid(p.Child("name"), ref.Name, msg), "a Secret's name is a DNS subdomain: lowercase letters, digits, '-' and '.'")
 		}

@@ -234,6 +234,13 @@ func TestDriverPersistentVolumes(t *testing.T) {
 		{name: "csi node expand secret without namespace 1.27", obj: persistentVolume, kube: "1.27.0",
 			doc:  sourcePV("efs-pv", strings.Replace(efsPV, "}", ", nodeExpandSecretRef: {name: creds}}", 1)),
 			want: `spec.csi.nodeExpandSecretRef.namespace: Required value`},
+		// kubernetes/kubernetes#102939: a Secret named test.csi, refused
+		// on create until 1.27 took every Secret name.
+		{name: "csi secret name with a dot 1.26", obj: persistentVolume, kube: "1.26.0",
+			doc:  sourcePV("pv-smb", strings.Replace(strings.Replace(smbPV, "nodeStageSecretRef", "nodePublishSecretRef", 1), "name: smbcreds", "name: test.csi", 1)),
+			want: `spec.csi.nodePublishSecretRef.name: Invalid value: "test.csi": must not contain dots`},
+		{name: "csi secret name with a dot 1.27", obj: persistentVolume, kube: "1.27.0",
+			doc: sourcePV("pv-smb", strings.Replace(strings.Replace(smbPV, "nodeStageSecretRef", "nodePublishSecretRef", 1), "name: smbcreds", "name: test.csi", 1))},
 		{name: "csi driver unset", obj: persistentVolume, doc: sourcePV("efs-pv", strings.Replace(efsPV, "efs.csi.aws.com", "''", 1)),
 			want: "spec.csi.driver: Required value"},
 		{name: "csi volume handle unset", obj: persistentVolume, doc: sourcePV("efs-pv", strings.Replace(efsPV, "fs-4af69aab", "''", 1)),
