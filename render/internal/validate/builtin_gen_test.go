@@ -188,8 +188,17 @@ func (c *components) def(t *testing.T, name string) any {
 // zeroAllowed lists the required fields of built-in kinds whose zero value
 // the API server accepts, so that an absent one (which its decoder turns
 // into that zero value) is not missing: an iSCSI LUN 0, a sleep of 0
-// seconds, a PriorityClass of value 0.
+// seconds, a PriorityClass of value 0, an empty HTTP header or sysctl
+// value, a topology hint's zone name (checked for nothing), and the lists
+// a nil of which the API server's validation loops over without complaint
+// (a LimitRange's limits, a pod failure policy's rules). Found by a
+// differential test against k8s.io/kubernetes 1.37's create path.
 var zeroAllowed = map[string]bool{
+	"io.k8s.api.core.v1.HTTPHeader.value":                true,
+	"io.k8s.api.core.v1.Sysctl.value":                    true,
+	"io.k8s.api.core.v1.LimitRangeSpec.limits":           true,
+	"io.k8s.api.batch.v1.PodFailurePolicy.rules":         true,
+	"io.k8s.api.discovery.v1.ForZone.name":               true,
 	"io.k8s.api.core.v1.ISCSIVolumeSource.lun":           true,
 	"io.k8s.api.core.v1.ISCSIPersistentVolumeSource.lun": true,
 	"io.k8s.api.core.v1.SleepAction.seconds":             true,
@@ -221,9 +230,9 @@ func requiredAsServed(name string, m map[string]any, keys map[string]bool) {
 		p, _ := props[field].(map[string]any)
 		d, has := p["default"]
 		switch {
+		case zeroAllowed[name+"."+field]:
 		case !has:
 			keep = append(keep, r)
-		case zeroAllowed[name+"."+field]:
 		case d == "" || d == float64(0) || d == false:
 			delete(p, "default")
 			keep = append(keep, r)

@@ -126,6 +126,65 @@ func TestBuiltinMutations(t *testing.T) {
 	}
 }
 
+// TestBuiltinZeroValuesAccepted: fields the OpenAPI schema marks required
+// whose Go zero value the API server's create accepts (differential test
+// against k8s.io/kubernetes 1.37's registry strategies) are not missing
+// when left out: the decoder gives them that zero value.
+func TestBuiltinZeroValuesAccepted(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	for name, doc := range map[string]string{
+		"HTTP header without value": `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: c
+      image: nginx
+      livenessProbe:
+        httpGet: {port: 80, httpHeaders: [{name: X-Probe}]}
+`,
+		"sysctl without value": `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  securityContext:
+    sysctls: [{name: net.ipv4.tcp_syncookies}]
+  containers: [{name: c, image: nginx}]
+`,
+		"LimitRange without limits": `apiVersion: v1
+kind: LimitRange
+metadata: {name: lr}
+spec: {}
+`,
+		"podFailurePolicy without rules": `apiVersion: batch/v1
+kind: Job
+metadata: {name: j}
+spec:
+  podFailurePolicy: {}
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+`,
+		"zone hint without name": `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: s}
+addressType: IPv4
+endpoints:
+  - addresses: [10.1.2.3]
+    hints: {forZones: [{}]}
+`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if err := env.Objects("demo", parse(t, "z.yaml", doc)); err != nil {
+				t.Fatalf("refused what the API server accepts: %v", err)
+			}
+		})
+	}
+}
+
 // TestBuiltinNotTwice: a field strict decoding refuses (wrong type) is
 // not reported again by the schema.
 func TestBuiltinNotTwice(t *testing.T) {
