@@ -416,6 +416,8 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			`spec.controller: Invalid value: "nginx": must be a domain-prefixed path (such as "acme.io/foo")`},
 		{"class parameters in a namespace of no scope", &networkingv1.IngressClass{}, "spec:\n  controller: ingress.k8s.aws/alb\n  parameters: {apiGroup: elbv2.k8s.aws, kind: IngressClassParams, name: cfg, namespace: kube-system}",
 			"spec.parameters.namespace: Forbidden: `parameters.scope` is set to 'Cluster'"},
+		{"class parameters of an unknown scope", &networkingv1.IngressClass{}, "spec:\n  controller: example.com/ingress\n  parameters: {kind: ConfigMap, name: cfg, scope: Namespaced}",
+			`spec.parameters.scope: Unsupported value: "Namespaced": supported values: "Cluster", "Namespace"`},
 		{"class parameters of Namespace scope without namespace", &networkingv1.IngressClass{}, "spec:\n  controller: example.com/ingress\n  parameters: {kind: ConfigMap, name: cfg, scope: Namespace}",
 			"spec.parameters.namespace: Required value: `parameters.scope` is set to 'Namespace'"},
 		{"class parameters group with a version", &networkingv1.IngressClass{}, "spec:\n  controller: ingress.k8s.aws/alb\n  parameters: {apiGroup: elbv2.k8s.aws/v1beta1, kind: IngressClassParams, name: cfg}",

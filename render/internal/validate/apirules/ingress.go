@@ -212,13 +212,17 @@ func (c *checker) ingressClass(ic *networkingv1.IngressClass) {
 // the object, and a namespace exactly when the scope is Namespace.
 func (c *checker) ingressClassParameters(p *networkingv1.IngressClassParametersReference, path *field.Path) {
 	c.typedReference(p.APIGroup, p.Kind, p.Name, path)
-	// Left out, the scope is Cluster (SetDefaults_IngressClass); the
-	// schema checks its values.
+	// Left out, the scope is Cluster (SetDefaults_IngressClass). The
+	// schema has no enum for it: validateIngressClassParametersReference
+	// refuses any other value.
 	scope := networkingv1.IngressClassParametersReferenceScopeCluster
 	if p.Scope != nil {
 		scope = *p.Scope
 	}
 	switch {
+	case scope != networkingv1.IngressClassParametersReferenceScopeCluster && scope != networkingv1.IngressClassParametersReferenceScopeNamespace:
+		c.add(field.NotSupported(path.Child("scope"), scope, []string{string(networkingv1.IngressClassParametersReferenceScopeCluster), string(networkingv1.IngressClassParametersReferenceScopeNamespace)}),
+			"set scope: Cluster (the default) or Namespace, with its namespace")
 	case scope == networkingv1.IngressClassParametersReferenceScopeNamespace:
 		if p.Namespace == nil {
 			c.add(field.Required(path.Child("namespace"), "`parameters.scope` is set to 'Namespace'"), "give the namespace of the parameters object")
