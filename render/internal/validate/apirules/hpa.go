@@ -2,10 +2,12 @@ package apirules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/api/validation/path"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -110,18 +112,19 @@ func (c *checker) scaleTarget(ref autoscalingv2.CrossVersionObjectReference, p *
 	}
 }
 
-// metric checks one metric of an autoscaling/v2 autoscaler.
+// metricTypes are the metric source types, as the API server lists them.
+var metricTypes = []string{
+	string(autoscalingv2.ContainerResourceMetricSourceType), string(autoscalingv2.ExternalMetricSourceType),
+	string(autoscalingv2.ObjectMetricSourceType), string(autoscalingv2.PodsMetricSourceType), string(autoscalingv2.ResourceMetricSourceType),
+}
+
+// metric checks one metric of an autoscaling/v2 autoscaler, as
+// validateMetricSpec does: a type it knows, the source the type names
+// filled in and no other beside it, and the first source present (in the
+// order object, external, pods, resource, containerResource, whatever
+// the type names) checked.
 func (c *checker) metric(m *autoscalingv2.MetricSpec, p *field.Path) {
-	present := []struct {
-		key string
-		set bool
-	}{
-		{"object", m.Object != nil},
-		{"pods", m.Pods != nil},
-		{"resource", m.Resource != nil},
-		{"containerResource", m.ContainerResource != nil},
-		{"external", m.External != nil},
-	}
+	const typeHint = "a metric's type is Resource, ContainerResource, Pods, Object or External, spelt so"
 	expected := map[autoscalingv2.MetricSourceType]string{
 		autoscalingv2.ObjectMetricSourceType:            "object",
 		autoscalingv2.PodsMetricSourceType:              "pods",
@@ -129,74 +132,104 @@ func (c *checker) metric(m *autoscalingv2.MetricSpec, p *field.Path) {
 		autoscalingv2.ContainerResourceMetricSourceType: "containerResource",
 		autoscalingv2.ExternalMetricSourceType:          "external",
 	}[m.Type]
-	// The schema refuses a type it does not know.
-	if expected != "" {
-		found := false
-		for _, s := range present {
-			if s.key == expected {
-				found = s.set
-			}
+	switch {
+	case m.Type == "":
+		// The API server adds that "" is not supported.
+		c.add(field.Required(p.Child("type"), "must specify a metric source type"), typeHint)
+	case expected == "":
+		c.add(field.NotSupported(p.Child("type"), string(m.Type), metricTypes), typeHint)
+	}
+	present := []struct {
+		key string
+		set bool
+	}{
+		{"object", m.Object != nil},
+		{"external", m.External != nil},
+		{"pods", m.Pods != nil},
+		{"resource", m.Resource != nil},
+		{"containerResource", m.ContainerResource != nil},
+	}
+	var set []string
+	for _, s := range present {
+		if s.set {
+			set = append(set, s.key)
 		}
-		if !found {
-			c.add(field.Required(p.Child(expected), "must populate information for the given metric source"),
-				fmt.Sprintf("a metric of type %s describes itself under %s:", m.Type, expected))
-		}
-		n := 0
-		for _, s := range present {
-			if s.set {
-				n++
-			}
-		}
-		// As the API server: one source of the wrong type is only
-		// "required"; beside the right one, each other is forbidden.
-		for _, s := range present {
-			if n > 1 && s.set && s.key != expected {
-				c.add(field.Forbidden(p.Child(s.key), "must populate the given metric source only"),
-					fmt.Sprintf("a metric of type %s takes %s: only; move %s: to a metric of its own type", m.Type, expected, s.key))
+	}
+	if len(set) > 0 {
+		c.metricSource(m, set[0], p.Child(set[0]))
+	}
+	if expected != "" && !slices.Contains(set, expected) {
+		c.add(field.Required(p.Child(expected), "must populate information for the given metric source"),
+			fmt.Sprintf("a metric of type %s describes itself under %s:", m.Type, expected))
+	}
+	// As the API server: one source of the wrong type is only
+	// "required"; beside another, each but the type's is forbidden.
+	if len(set) > 1 {
+		for _, key := range set {
+			if key != expected {
+				c.add(field.Forbidden(p.Child(key), "must populate the given metric source only"),
+					fmt.Sprintf("a metric of type %s takes %s: only; move %s: to a metric of its own type", m.Type, expected, key))
 			}
 		}
 	}
-	switch {
-	case m.Resource != nil && expected == "resource":
-		c.utilizationTarget(&m.Resource.Target, m.Resource.Name == "", p.Child("resource"))
-	case m.ContainerResource != nil && expected == "containerResource":
-		cp := p.Child("containerResource")
-		c.utilizationTarget(&m.ContainerResource.Target, m.ContainerResource.Name == "", cp)
-		if m.ContainerResource.Container == "" {
-			c.add(field.Required(cp.Child("container"), "must specify a container"), "name the container whose usage counts")
+}
+
+// metricSource checks the source key of a metric.
+func (c *checker) metricSource(m *autoscalingv2.MetricSpec, key string, p *field.Path) {
+	switch key {
+	case "resource":
+		c.utilizationTarget(&m.Resource.Target, m.Resource.Name == "", p)
+	case "containerResource":
+		cr := m.ContainerResource
+		if cr.Name == "" {
+			c.add(field.Required(p.Child("name"), "must specify a resource name"), "name the resource to scale on: cpu or memory")
 		} else {
-			c.name(cp.Child("container"), m.ContainerResource.Container, "container")
+			c.containerResourceName(cr.Name, p.Child("name"))
 		}
-	case m.Pods != nil && expected == "pods":
-		pp := p.Child("pods")
-		c.metricName(m.Pods.Metric.Name, pp.Child("metric", "name"))
-		c.target(&m.Pods.Target, pp.Child("target"))
+		if cr.Container == "" {
+			c.add(field.Required(p.Child("container"), "must specify a container"), "name the container whose usage counts")
+		} else {
+			c.name(p.Child("container"), cr.Container, "container")
+		}
+		c.utilizationTarget(&cr.Target, false, p)
+	case "pods":
+		c.metricName(m.Pods.Metric.Name, p.Child("metric", "name"))
+		c.target(&m.Pods.Target, p.Child("target"))
 		if m.Pods.Target.AverageValue == nil {
-			c.add(field.Required(pp.Child("target", "averageValue"), "must specify a positive target averageValue"),
+			c.add(field.Required(p.Child("target", "averageValue"), "must specify a positive target averageValue"),
 				"a pods metric aims for a value per pod: set target.averageValue")
 		}
-	case m.Object != nil && expected == "object":
-		op := p.Child("object")
-		c.scaleTarget(m.Object.DescribedObject, op.Child("describedObject"))
-		c.metricName(m.Object.Metric.Name, op.Child("metric", "name"))
-		c.target(&m.Object.Target, op.Child("target"))
+	case "object":
+		c.scaleTarget(m.Object.DescribedObject, p.Child("describedObject"))
+		c.metricName(m.Object.Metric.Name, p.Child("metric", "name"))
+		c.target(&m.Object.Target, p.Child("target"))
 		if m.Object.Target.Value == nil && m.Object.Target.AverageValue == nil {
-			c.add(field.Required(op.Child("target", "averageValue"), "must set either a target value or averageValue"),
+			c.add(field.Required(p.Child("target", "averageValue"), "must set either a target value or averageValue"),
 				"set target.value (the object's total) or target.averageValue (per pod)")
 		}
-	case m.External != nil && expected == "external":
-		ep := p.Child("external")
-		c.metricName(m.External.Metric.Name, ep.Child("metric", "name"))
-		c.target(&m.External.Target, ep.Child("target"))
+	case "external":
+		c.metricName(m.External.Metric.Name, p.Child("metric", "name"))
+		c.target(&m.External.Target, p.Child("target"))
 		t := &m.External.Target
 		if t.Value == nil && t.AverageValue == nil {
-			c.add(field.Required(ep.Child("target", "averageValue"), "must set either a target value for metric or a per-pod target"),
+			c.add(field.Required(p.Child("target", "averageValue"), "must set either a target value for metric or a per-pod target"),
 				"set target.value (the metric's total) or target.averageValue (per pod)")
 		}
 		if t.Value != nil && t.AverageValue != nil {
-			c.add(field.Forbidden(ep.Child("target", "value"), "may not set both a target value for metric and a per-pod target"),
+			c.add(field.Forbidden(p.Child("target", "value"), "may not set both a target value for metric and a per-pod target"),
 				"keep target.value or target.averageValue, not both")
 		}
+	}
+}
+
+// containerResourceName checks the resource of a container resource
+// metric as ValidateContainerResourceName does: one a container can
+// request, as a LimitRange's Container limit is checked.
+func (c *checker) containerResourceName(name corev1.ResourceName, p *field.Path) {
+	n := len(c.problems)
+	c.limitResourceName(corev1.LimitTypeContainer, name, p)
+	for i := n; i < len(c.problems); i++ {
+		c.problems[i].Hint = "a container resource metric scales on cpu, memory or another resource a container requests, such as nvidia.com/gpu: check the spelling"
 	}
 }
 
@@ -219,8 +252,18 @@ func (c *checker) utilizationTarget(t *autoscalingv2.MetricTarget, noName bool, 
 	}
 }
 
-// target checks the numbers of a metric target: each positive.
+// target checks a metric target: a type it knows (which the API server
+// does not match against the numbers set) and each number positive.
 func (c *checker) target(t *autoscalingv2.MetricTarget, p *field.Path) {
+	const typeHint = "a target's type is Utilization (with averageUtilization), Value or AverageValue, spelt so"
+	switch t.Type {
+	case autoscalingv2.UtilizationMetricType, autoscalingv2.ValueMetricType, autoscalingv2.AverageValueMetricType:
+	case "":
+		// The API server adds the Invalid value below.
+		c.add(field.Required(p.Child("type"), "must specify a metric target type"), typeHint)
+	default:
+		c.add(field.Invalid(p.Child("type"), string(t.Type), "must be either Utilization, Value, or AverageValue"), typeHint)
+	}
 	for _, q := range []struct {
 		key string
 		v   *resource.Quantity
@@ -264,6 +307,14 @@ func (c *checker) scalingRules(r *autoscalingv2.HPAScalingRules, p *field.Path) 
 		c.add(field.Invalid(p.Child("tolerance"), t.String(), "must be greater than or equal to 0"),
 			"a tolerance is the fraction of change in the metric that does not scale, such as 0.05: 0 or more")
 	}
+	if sp := r.SelectPolicy; sp != nil {
+		switch *sp {
+		case autoscalingv2.MaxChangePolicySelect, autoscalingv2.MinChangePolicySelect, autoscalingv2.DisabledPolicySelect:
+		default:
+			c.add(field.NotSupported(p.Child("selectPolicy"), string(*sp), []string{"Disabled", "Max", "Min"}),
+				"selectPolicy is Max (the default: the policy that changes the most), Min or Disabled")
+		}
+	}
 	// Left out, the API server fills in its default policies; an empty
 	// list is kept, and refused.
 	if r.Policies != nil && len(r.Policies) == 0 {
@@ -271,6 +322,10 @@ func (c *checker) scalingRules(r *autoscalingv2.HPAScalingRules, p *field.Path) 
 	}
 	for i, pol := range r.Policies {
 		pp := p.Child("policies").Index(i)
+		if pol.Type != autoscalingv2.PodsScalingPolicy && pol.Type != autoscalingv2.PercentScalingPolicy {
+			c.add(field.NotSupported(pp.Child("type"), string(pol.Type), []string{"Percent", "Pods"}),
+				"a policy's type is Pods (a number of pods) or Percent (of the current replicas)")
+		}
 		if pol.Value <= 0 {
 			c.add(field.Invalid(pp.Child("value"), pol.Value, "must be greater than zero"), "a policy changes the replicas by 1 or more pods or percent")
 		}
