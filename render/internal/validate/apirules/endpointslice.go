@@ -14,8 +14,7 @@ import (
 // by hand to give a Service without a selector endpoints outside the
 // cluster (a database, an external API); one the API server refuses
 // leaves that Service without endpoints. The schema checks the enums
-// (addressType, protocol). Not restated: the forNodes hints, behind a
-// feature gate in the releases kiln follows.
+// (addressType, protocol).
 
 // The limits of an EndpointSlice.
 const (
@@ -24,6 +23,7 @@ const (
 	maxSlicePorts          = 20000
 	maxEndpointTopology    = 16
 	maxEndpointZoneHints   = 8
+	maxEndpointNodeHints   = 8
 	endpointSliceHint      = "see https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/"
 	endpointSliceAddrsHint = "an EndpointSlice's addresses are all of its addressType: IPv4 (10.1.2.3), IPv6 (2001:db8::1) or FQDN (db.example.com)"
 )
@@ -90,6 +90,32 @@ func (c *checker) endpoint(e *discoveryv1.Endpoint, addrType discoveryv1.Address
 			for _, msg := range validation.IsValidLabelValue(z.Name) {
 				c.add(field.Invalid(np, z.Name, msg), "a zone is the value of a node's topology.kubernetes.io/zone label")
 			}
+		}
+		c.nodeHints(e.Hints.ForNodes, p.Child("hints", "forNodes"))
+	}
+}
+
+// nodeHints checks an endpoint's forNodes hints, which the API server
+// keeps from 1.34 (PreferSameTrafficDistribution; before, it drops them):
+// at most 8, each a node name (ValidateNodeName: a DNS subdomain, so
+// not empty) hinted once.
+func (c *checker) nodeHints(nodes []discoveryv1.ForNode, p *field.Path) {
+	if !c.on("PreferSameTrafficDistribution") {
+		return
+	}
+	if len(nodes) > maxEndpointNodeHints {
+		c.add(field.TooMany(p, len(nodes), maxEndpointNodeHints), "hint at most 8 nodes")
+		return
+	}
+	seen := map[string]bool{}
+	for i, n := range nodes {
+		np := p.Index(i).Child("name")
+		if seen[n.Name] {
+			c.add(field.Duplicate(np, n.Name), "hint each node once")
+		}
+		seen[n.Name] = true
+		for _, msg := range validation.IsDNS1123Subdomain(n.Name) {
+			c.add(field.Invalid(np, n.Name, msg), "a node hint names a Node: lowercase letters, digits, '-' and '.'")
 		}
 	}
 }
