@@ -314,7 +314,9 @@ func (c *checker) storageClass(sc *storagev1.StorageClass) {
 // validateAllowedTopologies and ValidateTopologySelectorTerm do: each
 // expression with a label name as key, distinct within its term, and at
 // least one value, each once; no term the same as an earlier one (the
-// same keys with the same sets of values).
+// same keys with the same sets of values), and no term without
+// expressions (validateAllowedTopologies' quirk: it is a duplicate of the
+// empty terms its list of earlier ones starts with).
 func (c *checker) allowedTopologies(terms []corev1.TopologySelectorTerm, p *field.Path) {
 	const hint = "see https://kubernetes.io/docs/concepts/storage/storage-classes/#allowed-topologies"
 	var seen []map[string][]string
@@ -347,7 +349,13 @@ func (c *checker) allowedTopologies(terms []corev1.TopologySelectorTerm, p *fiel
 			slices.Sort(values)
 			exprs[e.Key] = values
 		}
-		if slices.ContainsFunc(seen, func(m map[string][]string) bool { return maps.EqualFunc(m, exprs, slices.Equal) }) {
+		switch {
+		case len(exprs) == 0:
+			// The API server compares each term with as many empty
+			// (nil) ones as there are terms before the earlier terms,
+			// so a term without expressions is always a duplicate.
+			c.add(field.Duplicate(ep, ""), "give the term an expression, such as {key: topology.kubernetes.io/zone, values: [...]}, or remove it")
+		case slices.ContainsFunc(seen, func(m map[string][]string) bool { return maps.EqualFunc(m, exprs, slices.Equal) }):
 			c.add(field.Duplicate(ep, ""), "remove the term: an earlier one allows the same topology")
 		}
 		seen = append(seen, exprs)
@@ -356,12 +364,15 @@ func (c *checker) allowedTopologies(terms []corev1.TopologySelectorTerm, p *fiel
 
 // driverAndParameters checks a class's driver (a StorageClass's
 // provisioner, a VolumeAttributesClass's driverName) and parameters as
-// validateProvisioner and validateParameters do: a qualified name in any
-// case, at most 512 parameters of at most 256 KiB together with their
+// validateProvisioner and validateParameters do: given (not ""), a
+// qualified name in any case, at most 512 parameters of at most 256 KiB together with their
 // keys, no empty key, and at least one unless allowEmpty. kind names the
 // class in hints.
 func (c *checker) driverAndParameters(kind, driver string, driverPath *field.Path, params map[string]string, allowEmpty bool) {
-	if driver != "" {
+	if driver == "" {
+		// Left out, it is the schema's missing required field.
+		c.add(field.Required(driverPath, ""), "name the "+kind+"'s driver, such as ebs.csi.aws.com")
+	} else {
 		for _, msg := range validation.IsQualifiedName(strings.ToLower(driver)) {
 			c.add(field.Invalid(driverPath, driver, msg),
 				"name the driver as its CSI driver does, such as ebs.csi.aws.com, or a built-in provisioner such as kubernetes.io/no-provisioner (at most 63 characters after the '/')")

@@ -1,0 +1,31 @@
+package apirules
+
+import (
+	"testing"
+
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// TestStorageClassProvisionerAndTopologies checks what
+// validateProvisioner and validateAllowedTopologies refuse beyond the
+// schema.
+func TestStorageClassProvisionerAndTopologies(t *testing.T) {
+	class := func() runtime.Object { return &storagev1.StorageClass{} }
+	vac := func() runtime.Object { return &storagev1.VolumeAttributesClass{} }
+	const zones = "provisioner: ebs.csi.aws.com\nallowedTopologies:\n"
+	checkRows(t, []row{
+		{name: "zones", obj: class, doc: zones + "- matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [us-east-1a]}]\n- matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [us-east-1b]}]"},
+		{name: "no allowed topologies", obj: class, doc: "provisioner: ebs.csi.aws.com\nallowedTopologies: []"},
+		{name: "empty provisioner", obj: class, doc: "provisioner: ''", want: "provisioner: Required value"},
+		{name: "empty driver name", obj: vac, doc: "driverName: ''\nparameters: {iops: '3000'}", want: "driverName: Required value"},
+		// The API server compares each term with len(terms) empty ones
+		// as well as the earlier terms: an empty term is always a
+		// duplicate, even the only one.
+		{name: "empty term", obj: class, doc: zones + "- {}", want: `allowedTopologies[0].matchLabelExpressions: Duplicate value: ""`},
+		{name: "term without expressions", obj: class, doc: zones + "- matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [us-east-1a]}]\n- matchLabelExpressions: []",
+			want: `allowedTopologies[1].matchLabelExpressions: Duplicate value: ""`},
+		{name: "same term twice", obj: class, doc: zones + "- matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [us-east-1a, us-east-1b]}]\n- matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [us-east-1b, us-east-1a]}]",
+			want: `allowedTopologies[1].matchLabelExpressions: Duplicate value: ""`},
+	})
+}
