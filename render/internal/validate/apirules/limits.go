@@ -278,7 +278,8 @@ var countedResources = map[string]bool{
 }
 
 // podScopeResources are what the pod scopes (Terminating, NotTerminating,
-// NotBestEffort) can limit; BestEffort pods can only be counted.
+// NotBestEffort, PriorityClass, CrossNamespacePodAffinity) can limit;
+// BestEffort pods can only be counted.
 var podScopeResources = map[string]bool{
 	"pods": true, "cpu": true, "memory": true, "limits.cpu": true, "limits.memory": true, "requests.cpu": true, "requests.memory": true,
 }
@@ -331,8 +332,10 @@ func (c *checker) quotaResource(res corev1.ResourceName, v resource.Quantity, p 
 	}
 }
 
-// scopeFits checks that scope applies to every standard resource of hard:
-// a pod scope limits pods, cpu and memory only, BestEffort only pods. at
+// scopeFits checks that scope applies to every standard resource of hard,
+// as IsResourceQuotaScopeValidForResource says: a pod scope (and
+// PriorityClass, CrossNamespacePodAffinity) limits pods, cpu and memory
+// only, BestEffort only pods, VolumeAttributesClass only claims. at
 // is the value the API server shows ("" for the whole list). The API
 // server reports each resource; kiln reports the scope once, naming them.
 func (c *checker) scopeFits(scope corev1.ResourceQuotaScope, hard corev1.ResourceList, p *field.Path, at string) {
@@ -343,7 +346,8 @@ func (c *checker) scopeFits(scope corev1.ResourceQuotaScope, hard corev1.Resourc
 			continue // the API server checks only standard quota resources
 		}
 		switch scope {
-		case corev1.ResourceQuotaScopeTerminating, corev1.ResourceQuotaScopeNotTerminating, corev1.ResourceQuotaScopeNotBestEffort:
+		case corev1.ResourceQuotaScopeTerminating, corev1.ResourceQuotaScopeNotTerminating, corev1.ResourceQuotaScopeNotBestEffort,
+			corev1.ResourceQuotaScopePriorityClass, corev1.ResourceQuotaScopeCrossNamespacePodAffinity:
 			if !podScopeResources[name] {
 				misfits = append(misfits, name)
 			}
@@ -351,11 +355,18 @@ func (c *checker) scopeFits(scope corev1.ResourceQuotaScope, hard corev1.Resourc
 			if name != "pods" {
 				misfits = append(misfits, name)
 			}
+		case corev1.ResourceQuotaScopeVolumeAttributesClass:
+			// Checked from 1.34, where the VolumeAttributesClass gate
+			// is on by default (what older API servers said of it is
+			// not restated).
+			if c.on("VolumeAttributesClass") && name != "persistentvolumeclaims" && name != "requests.storage" {
+				misfits = append(misfits, name)
+			}
 		}
 	}
 	if len(misfits) > 0 {
 		c.add(field.Invalid(p, at, "unsupported scope applied to resource"),
-			fmt.Sprintf("scope %s cannot limit %s (Terminating, NotTerminating and NotBestEffort limit pods, cpu and memory; BestEffort only pods): put them in a quota without this scope", scope, strings.Join(misfits, ", ")))
+			fmt.Sprintf("scope %s cannot limit %s (the pod scopes, PriorityClass and CrossNamespacePodAffinity limit pods, cpu and memory; BestEffort only pods; VolumeAttributesClass persistentvolumeclaims and requests.storage): put them in a quota without this scope", scope, strings.Join(misfits, ", ")))
 	}
 }
 
