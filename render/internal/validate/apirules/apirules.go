@@ -366,7 +366,7 @@ func (c *checker) pod(ps *corev1.PodSpec, path *field.Path, claims []string) {
 			// Before 1.29 the API server drops a sidecar's restartPolicy
 			// (SidecarContainers off), and then refuses its probes.
 			sidecar := ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways && c.on("SidecarContainers")
-			c.probes(&ctr, cp, l.key == "containers" || sidecar, gracePeriod(ps))
+			c.probes(&ctr, cp, l.key == "containers" || sidecar, c.gracePeriod(ps))
 		}
 	}
 	c.hostPorts(ps, path)

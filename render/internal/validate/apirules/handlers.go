@@ -61,15 +61,14 @@ func (c *checker) handler(h handler, grace int64, kinds string, path *field.Path
 	one("tcpSocket", h.tcpSocket != nil, func(p *field.Path) { c.portNumOrName(h.tcpSocket.Port, p.Child("port")) })
 	one("grpc", h.grpc != nil, func(p *field.Path) { c.portNumOrName(intstr.FromInt32(h.grpc.Port), p.Child("port")) })
 	one("sleep", h.sleep != nil, func(p *field.Path) {
-		// A negative grace period is the pod's own mistake; the API
-		// server reports the sleep against it, kiln only the sleep that
-		// is wrong whatever the grace period.
+		// A pod template's negative grace period is kept (only a Pod's
+		// becomes 1, see gracePeriod) and no sleep fits within it.
 		const hint = "sleep at most the pod's terminationGracePeriodSeconds (30 unless set), or raise it: the kubelet kills the container when it runs out"
 		switch s := h.sleep.Seconds; {
-		case !c.on("PodLifecycleSleepActionAllowZero") && (s <= 0 || (grace >= 0 && s > grace)):
+		case !c.on("PodLifecycleSleepActionAllowZero") && (s <= 0 || s > grace):
 			c.add(field.Invalid(p, s, fmt.Sprintf("must be greater than 0 and less than terminationGracePeriodSeconds (%d). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep.", grace)),
 				"sleep at least 1 second (a 0 s sleep needs Kubernetes 1.33), and "+hint)
-		case s < 0 || (grace >= 0 && s > grace):
+		case s < 0 || s > grace:
 			c.add(field.Invalid(p, s, fmt.Sprintf("must be non-negative and less than terminationGracePeriodSeconds (%d)", grace)), hint)
 		}
 	})
@@ -108,10 +107,15 @@ func (c *checker) lifecycle(l *corev1.Lifecycle, grace int64, path *field.Path) 
 }
 
 // gracePeriod is a pod spec's terminationGracePeriodSeconds after the API
-// server's default.
-func gracePeriod(ps *corev1.PodSpec) int64 {
-	if g := ps.TerminationGracePeriodSeconds; g != nil {
-		return *g
+// server's defaults: 30 when left out, and a Pod's (not a pod
+// template's) negative one 1 (SetDefaults_Pod).
+func (c *checker) gracePeriod(ps *corev1.PodSpec) int64 {
+	g := ps.TerminationGracePeriodSeconds
+	switch {
+	case g == nil:
+		return defaultGracePeriod
+	case c.bare && *g < 0:
+		return 1
 	}
-	return defaultGracePeriod
+	return *g
 }
