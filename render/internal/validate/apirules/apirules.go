@@ -715,7 +715,13 @@ func (c *checker) cronJob(cj *batchv1.CronJob) {
 		c.add(field.Invalid(field.NewPath("metadata", "name"), cj.Name, fmt.Sprintf("must be no more than %d characters", cronJobNameMax)),
 			"the controller names each Job after the CronJob plus an 11-character suffix, within 63 characters: shorten the name")
 	}
-	// An empty schedule is the schema's missing required field.
+	// An absent schedule is the schema's missing required field (which
+	// leaves the same path here to it); an empty one is ValidateCronJobSpec's
+	// "Required value".
+	if cj.Spec.Schedule == "" {
+		c.add(field.Required(spec.Child("schedule"), ""),
+			"give the schedule: five fields (minute hour day-of-month month day-of-week), such as \"*/5 * * * *\", or @hourly, @daily, @weekly, @monthly, @yearly")
+	}
 	if s := cj.Spec.Schedule; s != "" {
 		if msg := cronError(s); msg != "" {
 			c.add(field.Invalid(spec.Child("schedule"), s, msg),

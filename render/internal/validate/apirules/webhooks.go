@@ -22,7 +22,7 @@ import (
 // running without its webhook; one it accepts with a broken client
 // config fails every request it matches, cluster-wide when
 // failurePolicy is Fail. The schema checks the enums (operations,
-// failurePolicy, sideEffects); matchConditions' CEL is compiled with the
+// failurePolicy; sideEffects but for v1's narrower set); matchConditions' CEL is compiled with the
 // API server's own admission compiler (cel.go).
 
 // webhook is what the two kinds of admission webhook share.
@@ -35,6 +35,7 @@ type webhook struct {
 	clientConfig      admissionregistrationv1.WebhookClientConfig
 	reviewVersions    []string
 	matchConditions   []admissionregistrationv1.MatchCondition
+	sideEffects       *admissionregistrationv1.SideEffectClass
 }
 
 const webhookHint = "see https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/"
@@ -46,7 +47,7 @@ var acceptedReviewVersions = []string{"v1", "v1beta1"}
 func validatingWebhooks(hooks []admissionregistrationv1.ValidatingWebhook) []webhook {
 	out := make([]webhook, len(hooks))
 	for i, h := range hooks {
-		out[i] = webhook{h.Name, h.Rules, h.TimeoutSeconds, h.NamespaceSelector, h.ObjectSelector, h.ClientConfig, h.AdmissionReviewVersions, h.MatchConditions}
+		out[i] = webhook{h.Name, h.Rules, h.TimeoutSeconds, h.NamespaceSelector, h.ObjectSelector, h.ClientConfig, h.AdmissionReviewVersions, h.MatchConditions, h.SideEffects}
 	}
 	return out
 }
@@ -54,7 +55,7 @@ func validatingWebhooks(hooks []admissionregistrationv1.ValidatingWebhook) []web
 func mutatingWebhooks(hooks []admissionregistrationv1.MutatingWebhook) []webhook {
 	out := make([]webhook, len(hooks))
 	for i, h := range hooks {
-		out[i] = webhook{h.Name, h.Rules, h.TimeoutSeconds, h.NamespaceSelector, h.ObjectSelector, h.ClientConfig, h.AdmissionReviewVersions, h.MatchConditions}
+		out[i] = webhook{h.Name, h.Rules, h.TimeoutSeconds, h.NamespaceSelector, h.ObjectSelector, h.ClientConfig, h.AdmissionReviewVersions, h.MatchConditions, h.SideEffects}
 	}
 	return out
 }
@@ -89,6 +90,17 @@ func (c *checker) webhook(h *webhook, p *field.Path) {
 	c.selector(h.objectSelector, p.Child("objectSelector"))
 	c.clientConfig(&h.clientConfig, p.Child("clientConfig"))
 	c.reviewVersions(h.reviewVersions, p.Child("admissionReviewVersions"))
+	// validateValidatingWebhook and validateMutatingWebhook, with
+	// requireNoSideEffects for v1: None or NoneOnDryRun. The schema's enum
+	// has v1beta1's Some and Unknown too, and leaves "" to this rule; it
+	// refuses any other value itself, and requires the field.
+	if se := h.sideEffects; se != nil {
+		switch *se {
+		case "", admissionregistrationv1.SideEffectClassSome, admissionregistrationv1.SideEffectClassUnknown:
+			c.add(field.NotSupported(p.Child("sideEffects"), *se, []string{"None", "NoneOnDryRun"}),
+				"set sideEffects: None, or NoneOnDryRun for a webhook with side effects it skips on dry runs: admissionregistration.k8s.io/v1 refuses Some and Unknown")
+		}
+	}
 
 	c.matchConditions(h.matchConditions, p.Child("matchConditions"), "a webhook", func(expr string, p *field.Path) {
 		if c.on("AdmissionWebhookMatchConditions") {
