@@ -49,7 +49,8 @@ var (
 // for defaulting, a structural schema.
 type builtinSchema struct {
 	validator  apiservervalidation.SchemaValidator
-	structural *structuralschema.Structural // nil when the schema has no structural form
+	root       *apiextensionsinternal.JSONSchemaProps // to read emptyTitle from
+	structural *structuralschema.Structural           // nil when the schema has no structural form
 }
 
 // span is where one kind's gzipped schema is in builtinKinds.
@@ -204,7 +205,7 @@ func compileBuiltin(gvk schema.GroupVersionKind, data []byte, sh *shape) *builti
 	if err != nil {
 		panic(fmt.Errorf("built-in schema of %s: %w", gvk, err)) // embedded and tested
 	}
-	s := &builtinSchema{validator: val}
+	s := &builtinSchema{validator: val, root: internal}
 	if st, err := structuralschema.NewStructural(internal); err == nil {
 		s.structural = st
 	}
@@ -232,8 +233,9 @@ func convertSchema(gvk schema.GroupVersionKind, data []byte) *apiextensionsinter
 // object defaults (the empty structs the decoder gives absent fields) are
 // applied, then the validator runs: required fields, enums, formats,
 // min/max. An empty string where the schema lists the allowed values is
-// not refused: the API server defaults an empty optional value (an
-// imagePullPolicy: "" becomes IfNotPresent).
+// refused only in the fields the generator marked (emptyTitle), with the
+// API server's message: elsewhere the API server defaults it (an
+// imagePullPolicy: "" becomes IfNotPresent) or accepts it.
 func (s *builtinSchema) validate(obj map[string]any) fieldpath.ErrorList {
 	builtinInput(obj)
 	if s.structural != nil {
@@ -243,11 +245,69 @@ func (s *builtinSchema) validate(obj map[string]any) fieldpath.ErrorList {
 	var errs fieldpath.ErrorList
 	for _, fe := range apiservervalidation.ValidateCustomResource(nil, obj, s.validator) {
 		if fe.Type == fieldpath.ErrorTypeNotSupported && fe.BadValue == "" {
-			continue
+			how, refused := strings.CutPrefix(builtinFieldSchema(s.root, splitPath(fe.Field)).Title, emptyTitle)
+			if !refused {
+				continue
+			}
+			fe = emptyError(fe, how)
 		}
 		errs = append(errs, fe)
 	}
 	return errs
+}
+
+// emptyTitle begins the title the generator gives an enum field whose
+// empty value the API server refuses (emptyRefused in
+// builtin_gen_test.go); the rest says how the API server tells it: "" for
+// "Unsupported value" (the validator's), "required[:detail]" for
+// "Required value", "invalid:detail" for "Invalid value".
+const emptyTitle = "kiln:empty-refused:"
+
+// emptyOrigin marks the errors of emptyError: a "Required value" that is
+// no missing field.
+const emptyOrigin = "kiln:empty-refused"
+
+// emptyError is the API server's error for the empty value the schema
+// refused in fe, how it says it (see emptyTitle).
+func emptyError(fe *fieldpath.Error, how string) *fieldpath.Error {
+	kind, detail, _ := strings.Cut(how, ":")
+	switch kind {
+	case "required":
+		fe = fieldpath.Required(fieldpath.NewPath(fe.Field), detail)
+	case "invalid":
+		fe = fieldpath.Invalid(fieldpath.NewPath(fe.Field), "", detail)
+	default:
+		return fe
+	}
+	fe.Origin = emptyOrigin
+	return fe
+}
+
+// builtinFieldSchema returns the schema of the field at path (segments as splitPath
+// gives them) under root; an empty one when there is none.
+func builtinFieldSchema(root *apiextensionsinternal.JSONSchemaProps, path []string) *apiextensionsinternal.JSONSchemaProps {
+	s := root
+	for _, seg := range path {
+		if s == nil {
+			break
+		}
+		if p, ok := s.Properties[seg]; ok && !strings.HasPrefix(seg, "[") {
+			s = &p
+			continue
+		}
+		switch {
+		case s.Items != nil && s.Items.Schema != nil && strings.HasPrefix(seg, "["):
+			s = s.Items.Schema
+		case s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil:
+			s = s.AdditionalProperties.Schema
+		default:
+			s = nil
+		}
+	}
+	if s == nil {
+		return &apiextensionsinternal.JSONSchemaProps{}
+	}
+	return s
 }
 
 // builtinInput makes obj what the schema checks see, in place: status and
@@ -349,7 +409,7 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 			idx = indexed(o)
 		}
 		err := fieldError(o, base, idx, nil, against, fe)
-		if d, ok := err.(*diag.Error); ok && fe.Type == fieldpath.ErrorTypeRequired {
+		if d, ok := err.(*diag.Error); ok && fe.Type == fieldpath.ErrorTypeRequired && fe.Origin != emptyOrigin {
 			d.Msg = fmt.Sprintf("missing required field %q", path)
 			d.Hint = fmt.Sprintf("add %s: the API server requires it in %s %s", path, gvk.GroupVersion(), gvk.Kind)
 			missing[path] = true

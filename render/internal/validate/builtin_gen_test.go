@@ -114,6 +114,18 @@ func generateKinds(t *testing.T) map[schema.GroupVersionKind][]byte {
 			out[schema.GroupVersionKind{Group: g.Group, Version: g.Version, Kind: g.Kind}] = resolved
 		}
 	}
+	// Every field emptyRefused lists is in a kind's schema, marked.
+	for key := range emptyRefused {
+		i := strings.LastIndexByte(key, '.')
+		props, _ := c.defs[key[:i]].(map[string]any)["properties"].(map[string]any)
+		p, _ := props[key[i+1:]].(map[string]any)
+		if it, ok := p["items"].(map[string]any); ok {
+			p = it
+		}
+		if title, _ := p["title"].(string); !strings.HasPrefix(title, emptyTitle) {
+			t.Errorf("emptyRefused: %s is no enum field of a built-in kind", key)
+		}
+	}
 	return out
 }
 
@@ -180,6 +192,7 @@ func (c *components) def(t *testing.T, name string) any {
 	}
 	if m, ok := d.(map[string]any); ok {
 		requiredAsServed(name, m, c.keys)
+		markEmptyRefused(name, m)
 	}
 	c.defs[name] = d
 	return d
@@ -205,6 +218,119 @@ var zeroAllowed = map[string]bool{
 	"io.k8s.api.scheduling.v1.PriorityClass.value":       true,
 	"io.k8s.api.scheduling.v1beta1.PriorityClass.value":  true,
 	"io.k8s.api.scheduling.v1alpha1.PriorityClass.value": true,
+}
+
+// emptyRefused lists the enum fields of built-in kinds whose empty value
+// the API server refuses (k8s.io/kubernetes v1.37 pkg/apis/.../validation;
+// a differential test against its create path found the ones its seeds
+// reach): the validator refuses "" in them, and accepts it in every other
+// enum field, where the API server defaults it or lets it mean the default
+// (an imagePullPolicy, a restartPolicy, a Service's type). The value says
+// how the API server tells it (see emptyTitle): "" for its own
+// "Unsupported value", "required" or "required:<detail>" for "Required
+// value", "invalid:<detail>" for "Invalid value". A field an API server
+// rule of kiln's (apirules) already refuses empty is not listed, so that
+// it is told once: a Job's completionMode, a Service's ipFamilyPolicy, a
+// StorageClass's volumeBindingMode, an EndpointSlice port's protocol, a
+// mutation's patchType, a policy's reinvocationPolicy and
+// parameterNotFoundAction, a webhook's sideEffects (webhooks.go).
+var emptyRefused = map[string]string{
+	// core/validation: validateSeccompProfileField, ValidateAppArmorProfileField.
+	"io.k8s.api.core.v1.SeccompProfile.type":  "required:type is required when seccompProfile is set",
+	"io.k8s.api.core.v1.AppArmorProfile.type": "required:type is required when appArmorProfile is set",
+	// validateMountPropagation; ValidatePersistentVolumeClaimSpec and
+	// ValidatePersistentVolumeSpec (accessModes, volumeMode: the
+	// defaulting fills in a nil volumeMode, not an empty one).
+	"io.k8s.api.core.v1.VolumeMount.mountPropagation":          "",
+	"io.k8s.api.core.v1.PersistentVolumeClaimSpec.accessModes": "",
+	"io.k8s.api.core.v1.PersistentVolumeClaimSpec.volumeMode":  "",
+	"io.k8s.api.core.v1.PersistentVolumeSpec.accessModes":      "",
+	"io.k8s.api.core.v1.PersistentVolumeSpec.volumeMode":       "",
+	// validateAzureDisk: a non-nil cachingMode or kind must be supported.
+	"io.k8s.api.core.v1.AzureDiskVolumeSource.cachingMode": "",
+	"io.k8s.api.core.v1.AzureDiskVolumeSource.kind":        "",
+	// ValidateNodeSelectorRequirement.
+	"io.k8s.api.core.v1.NodeSelectorRequirement.operator": "invalid:not a valid selector operator",
+	// validateTopologySpreadConstraints, validateNodeInclusionPolicy.
+	"io.k8s.api.core.v1.TopologySpreadConstraint.whenUnsatisfiable":  "",
+	"io.k8s.api.core.v1.TopologySpreadConstraint.nodeAffinityPolicy": "",
+	"io.k8s.api.core.v1.TopologySpreadConstraint.nodeTaintsPolicy":   "",
+	// validateResourceQuotaScopes, validateScopedResourceSelectorRequirement.
+	"io.k8s.api.core.v1.ResourceQuotaSpec.scopes":                    "invalid:unsupported scope",
+	"io.k8s.api.core.v1.ScopedResourceSelectorRequirement.scopeName": "invalid:unsupported scope",
+	"io.k8s.api.core.v1.ScopedResourceSelectorRequirement.operator":  "invalid:not a valid selector operator",
+	// validateNodeTaints → validateTaintEffect(allowEmpty false).
+	"io.k8s.api.core.v1.Taint.effect": "required",
+	// validateFSGroupChangePolicy, validateSupplementalGroupsPolicy,
+	// ValidateProcMountType, ValidatePreemptionPolicy: a non-nil value.
+	"io.k8s.api.core.v1.PodSecurityContext.fsGroupChangePolicy":      "",
+	"io.k8s.api.core.v1.PodSecurityContext.supplementalGroupsPolicy": "",
+	"io.k8s.api.core.v1.SecurityContext.procMount":                   "",
+	"io.k8s.api.core.v1.PodSpec.preemptionPolicy":                    "required",
+	// ValidateService: a non-nil internalTrafficPolicy.
+	"io.k8s.api.core.v1.ServiceSpec.internalTrafficPolicy": "",
+	// networking/validation: ValidateNetworkPolicyPort, ValidateNetworkPolicySpec, validateHTTPIngressPath.
+	"io.k8s.api.networking.v1.NetworkPolicyPort.protocol":      "",
+	"io.k8s.api.extensions.v1beta1.NetworkPolicyPort.protocol": "",
+	"io.k8s.api.networking.v1.NetworkPolicySpec.policyTypes":   "",
+	"io.k8s.api.networking.v1.HTTPIngressPath.pathType":        "",
+	// policy/validation: ValidatePodDisruptionBudgetSpec.
+	"io.k8s.api.policy.v1.PodDisruptionBudgetSpec.unhealthyPodEvictionPolicy":      "",
+	"io.k8s.api.policy.v1beta1.PodDisruptionBudgetSpec.unhealthyPodEvictionPolicy": "",
+	// scheduling/validation: ValidatePriorityClass → ValidatePreemptionPolicy.
+	"io.k8s.api.scheduling.v1.PriorityClass.preemptionPolicy":      "required",
+	"io.k8s.api.scheduling.v1beta1.PriorityClass.preemptionPolicy": "required",
+	// certificates/validation: validateCertificateSigningRequest (usages).
+	"io.k8s.api.certificates.v1.CertificateSigningRequestSpec.usages": "",
+	// admissionregistration/validation: validateValidatingWebhook,
+	// validateMutatingWebhook (a non-nil failurePolicy, matchPolicy,
+	// reinvocationPolicy), validateRuleWithOperations and validateRule
+	// (operations, scope), validateMatchResources (matchPolicy),
+	// validateValidatingAdmissionPolicySpec and
+	// validateMutatingAdmissionPolicySpec (failurePolicy),
+	// validateValidationActions.
+	"io.k8s.api.admissionregistration.v1.ValidatingWebhook.failurePolicy":                              "",
+	"io.k8s.api.admissionregistration.v1.ValidatingWebhook.matchPolicy":                                "",
+	"io.k8s.api.admissionregistration.v1.MutatingWebhook.failurePolicy":                                "",
+	"io.k8s.api.admissionregistration.v1.MutatingWebhook.matchPolicy":                                  "",
+	"io.k8s.api.admissionregistration.v1.MutatingWebhook.reinvocationPolicy":                           "",
+	"io.k8s.api.admissionregistration.v1beta1.MutatingWebhook.reinvocationPolicy":                      "",
+	"io.k8s.api.admissionregistration.v1.RuleWithOperations.operations":                                "",
+	"io.k8s.api.admissionregistration.v1.RuleWithOperations.scope":                                     "",
+	"io.k8s.api.admissionregistration.v1.NamedRuleWithOperations.operations":                           "",
+	"io.k8s.api.admissionregistration.v1.NamedRuleWithOperations.scope":                                "",
+	"io.k8s.api.admissionregistration.v1beta1.NamedRuleWithOperations.operations":                      "",
+	"io.k8s.api.admissionregistration.v1beta1.NamedRuleWithOperations.scope":                           "",
+	"io.k8s.api.admissionregistration.v1alpha1.NamedRuleWithOperations.operations":                     "",
+	"io.k8s.api.admissionregistration.v1alpha1.NamedRuleWithOperations.scope":                          "",
+	"io.k8s.api.admissionregistration.v1.MatchResources.matchPolicy":                                   "",
+	"io.k8s.api.admissionregistration.v1alpha1.MatchResources.matchPolicy":                             "",
+	"io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicySpec.failurePolicy":                  "",
+	"io.k8s.api.admissionregistration.v1alpha1.ValidatingAdmissionPolicySpec.failurePolicy":            "",
+	"io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicySpec.failurePolicy":                    "",
+	"io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicySpec.failurePolicy":              "",
+	"io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec.validationActions":       "",
+	"io.k8s.api.admissionregistration.v1alpha1.ValidatingAdmissionPolicyBindingSpec.validationActions": "",
+	"io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingSpec.validationActions":  "",
+}
+
+// markEmptyRefused gives the emptyRefused fields of one component (a list's
+// items for a list of values) the title the validator reads (emptyTitle).
+func markEmptyRefused(name string, m map[string]any) {
+	props, _ := m["properties"].(map[string]any)
+	for field, p := range props {
+		how, ok := emptyRefused[name+"."+field]
+		if !ok {
+			continue
+		}
+		pm, _ := p.(map[string]any)
+		if it, ok := pm["items"].(map[string]any); ok {
+			pm = it
+		}
+		if _, ok := pm["enum"]; ok {
+			pm["title"] = emptyTitle + how
+		}
+	}
 }
 
 // requiredAsServed adapts the required fields of one component to what the

@@ -529,6 +529,9 @@ func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key s
 		}
 		s.AdditionalProperties = ap
 		return 1 << 12, err
+	case "title": // emptyTitle, in the built-in kinds' schemas
+		s.Title, err = r.str()
+		return 1 << 14, err
 	}
 	if !r.full {
 		return 0, errNotPlain
@@ -537,9 +540,6 @@ func (r *schemaReader) schemaKey(s *apiextensionsinternal.JSONSchemaProps, key s
 	case "description":
 		s.Description, err = r.str()
 		return 1 << 13, err
-	case "title":
-		s.Title, err = r.str()
-		return 1 << 14, err
 	case "pattern":
 		s.Pattern, err = r.str()
 		return 1 << 15, err
