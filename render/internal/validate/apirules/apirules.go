@@ -7,6 +7,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
+	// The zones the API server knows without a system database: a
+	// CronJob's timeZone is looked up in them.
+	_ "time/tzdata"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -742,6 +746,13 @@ func (c *checker) cronJob(cj *batchv1.CronJob) {
 			c.add(field.Invalid(tzPath, *tz, "unknown time zone "+*tz), hint)
 		case strings.EqualFold(*tz, "Local"):
 			c.add(field.Invalid(tzPath, *tz, "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"), hint)
+		default:
+			// The API server loads the zone from its Go's embedded
+			// database (kube-apiserver imports time/tzdata, as kiln
+			// does), so a misspelt Europe/Pairs is refused on create.
+			if _, err := time.LoadLocation(*tz); err != nil {
+				c.add(field.Invalid(tzPath, *tz, err.Error()), hint)
+			}
 		}
 	}
 	jt := spec.Child("jobTemplate", "spec")

@@ -374,6 +374,11 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			`spec.timeZone: Invalid value: "": timeZone must be nil or non-empty string`},
 		{"cronjob Local time zone", &batchv1.CronJob{}, cronJob("'0 3 * * *'", "timeZone: Local"),
 			`spec.timeZone: Invalid value: "Local": timeZone must be an explicit time zone`},
+		{"cronjob misspelt time zone", &batchv1.CronJob{}, cronJob("'0 3 * * *'", "timeZone: Europe/Pairs"),
+			`spec.timeZone: Invalid value: "Europe/Pairs": unknown time zone Europe/Pairs`},
+		// Named in 2022 (tzdata 2022g): in Go's embedded database.
+		{"cronjob new time zone", &batchv1.CronJob{}, cronJob("'0 3 * * *'", "timeZone: America/Ciudad_Juarez"), ""},
+		{"cronjob UTC", &batchv1.CronJob{}, cronJob("'0 3 * * *'", "timeZone: UTC"), ""},
 		{"cronjob time zone of a bad form", &batchv1.CronJob{}, cronJob("'0 3 * * *'", "timeZone: Europe/../Paris"),
 			`spec.timeZone: Invalid value: "Europe/../Paris": unknown time zone Europe/../Paris`},
 		{"cronjob job template selector", &batchv1.CronJob{}, "spec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      selector: {matchLabels: {app: a}}\n      template:" + strings.ReplaceAll(podTemplate, "\n    ", "\n        ") + "\n          restartPolicy: Never",
