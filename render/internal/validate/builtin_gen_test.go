@@ -202,7 +202,8 @@ func (c *components) def(t *testing.T, name string) any {
 // the API server accepts, so that an absent one (which its decoder turns
 // into that zero value) is not missing: an iSCSI LUN 0, a sleep of 0
 // seconds, a PriorityClass of value 0, an empty HTTP header or sysctl
-// value, a topology hint's zone name (checked for nothing), and the lists
+// value, a topology hint's zone name (checked for nothing), a CSI
+// driver's token request audience ("" is the API server's own), and the lists
 // a nil of which the API server's validation loops over without complaint
 // (a LimitRange's limits, a pod failure policy's rules). Found by a
 // differential test against k8s.io/kubernetes 1.37's create path.
@@ -215,6 +216,8 @@ var zeroAllowed = map[string]bool{
 	"io.k8s.api.core.v1.ISCSIVolumeSource.lun":           true,
 	"io.k8s.api.core.v1.ISCSIPersistentVolumeSource.lun": true,
 	"io.k8s.api.core.v1.SleepAction.seconds":             true,
+	"io.k8s.api.storage.v1.TokenRequest.audience":        true,
+	"io.k8s.api.storage.v1beta1.TokenRequest.audience":   true,
 	"io.k8s.api.scheduling.v1.PriorityClass.value":       true,
 	"io.k8s.api.scheduling.v1beta1.PriorityClass.value":  true,
 	"io.k8s.api.scheduling.v1alpha1.PriorityClass.value": true,

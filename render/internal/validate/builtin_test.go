@@ -167,6 +167,14 @@ spec:
       restartPolicy: Never
       containers: [{name: c, image: busybox}]
 `,
+		"CSI token request without audience": `apiVersion: storage.k8s.io/v1
+kind: CSIDriver
+metadata: {name: csi.example.com}
+spec:
+  attachRequired: true
+  podInfoOnMount: false
+  tokenRequests: [{expirationSeconds: 3600}]
+`,
 		"zone hint without name": `apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata: {name: s}

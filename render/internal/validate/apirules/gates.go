@@ -14,6 +14,8 @@ import (
 // warnings about dropped fields.
 var gateDefaults = map[string][2]uint{
 	"CronJobTimeZone":                        {1, 25}, // a CronJob's timeZone kept
+	"MutableCSINodeAllocatableCount":         {1, 35}, // a CSIDriver's nodeAllocatableUpdatePeriodSeconds kept
+	"CSIServiceAccountTokenSecrets":          {1, 35}, // a CSIDriver's serviceAccountTokenInSecrets kept
 	"CSINodeExpandSecret":                    {1, 27}, // a PersistentVolume's csi.nodeExpandSecretRef kept
 	"ProbeTerminationGracePeriod":            {1, 25}, // a probe's terminationGracePeriodSeconds kept
 	"JobPodFailurePolicy":                    {1, 26}, // a Job's podFailurePolicy kept

@@ -103,8 +103,9 @@ func (c *checker) namespaceFinalizers(ns *corev1.Namespace) {
 // API server's defaults: token requests for distinct audiences, each
 // token living 10 minutes to 2^32 seconds; an fsGroupPolicy and
 // volumeLifecycleModes of the values the API server knows (the schema has
-// no enum for them). Not checked: fields behind feature gates
-// (nodeAllocatableUpdatePeriodSeconds, serviceAccountTokenInSecrets).
+// no enum for them); from 1.35, when their gates are on by default, a
+// nodeAllocatableUpdatePeriodSeconds of 10 or more and a
+// serviceAccountTokenInSecrets only beside tokenRequests.
 func (c *checker) csiDriverSpec(d *storagev1.CSIDriver) {
 	spec := field.NewPath("spec")
 	tp := spec.Child("tokenRequests")
@@ -131,6 +132,14 @@ func (c *checker) csiDriverSpec(d *storagev1.CSIDriver) {
 		if !slices.Contains(policies, string(*f)) {
 			c.add(field.NotSupported(spec.Child("fsGroupPolicy"), *f, policies), "set fsGroupPolicy to ReadWriteOnceWithFSType, File or None, or leave it out")
 		}
+	}
+	if n := d.Spec.NodeAllocatableUpdatePeriodSeconds; n != nil && *n < 10 && c.on("MutableCSINodeAllocatableCount") {
+		c.add(field.Invalid(spec.Child("nodeAllocatableUpdatePeriodSeconds"), *n, "must be greater than or equal to 10 seconds"),
+			"the kubelet refreshes the driver's allocatable count at most every 10 seconds: set 10 or more, or leave it out")
+	}
+	if s := d.Spec.ServiceAccountTokenInSecrets; s != nil && len(d.Spec.TokenRequests) == 0 && c.on("CSIServiceAccountTokenSecrets") {
+		c.add(field.Invalid(spec.Child("serviceAccountTokenInSecrets"), *s, "serviceAccountTokenInSecrets is set but no tokenRequests are specified"),
+			"serviceAccountTokenInSecrets says where the tokens of tokenRequests go: add tokenRequests or leave it out")
 	}
 	modes := []string{string(storagev1.VolumeLifecyclePersistent), string(storagev1.VolumeLifecycleEphemeral)}
 	for _, m := range d.Spec.VolumeLifecycleModes {

@@ -13,11 +13,18 @@ import (
 func TestStorageClassProvisionerAndTopologies(t *testing.T) {
 	class := func() runtime.Object { return &storagev1.StorageClass{} }
 	vac := func() runtime.Object { return &storagev1.VolumeAttributesClass{} }
+	csi := func() runtime.Object { return &storagev1.CSIDriver{} }
 	const zones = "provisioner: ebs.csi.aws.com\nallowedTopologies:\n"
 	checkRows(t, []row{
 		{name: "zones", obj: class, doc: zones + "- matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [us-east-1a]}]\n- matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [us-east-1b]}]"},
 		{name: "no allowed topologies", obj: class, doc: "provisioner: ebs.csi.aws.com\nallowedTopologies: []"},
 		{name: "empty provisioner", obj: class, doc: "provisioner: ''", want: "provisioner: Required value"},
+		{name: "csi driver update period of 5", obj: csi, doc: "spec: {attachRequired: true, podInfoOnMount: false, nodeAllocatableUpdatePeriodSeconds: 5}",
+			want: "spec.nodeAllocatableUpdatePeriodSeconds: Invalid value: 5: must be greater than or equal to 10 seconds"},
+		{name: "csi driver update period of 5 at 1.34", obj: csi, doc: "spec: {attachRequired: true, podInfoOnMount: false, nodeAllocatableUpdatePeriodSeconds: 5}", kube: "1.34.0"},
+		{name: "csi driver tokens in secrets without token requests", obj: csi, doc: "spec: {attachRequired: true, podInfoOnMount: false, serviceAccountTokenInSecrets: false}",
+			want: "spec.serviceAccountTokenInSecrets: Invalid value: false: serviceAccountTokenInSecrets is set but no tokenRequests are specified"},
+		{name: "csi driver tokens in secrets", obj: csi, doc: "spec: {attachRequired: true, podInfoOnMount: false, serviceAccountTokenInSecrets: true, tokenRequests: [{audience: ''}]}"},
 		{name: "empty driver name", obj: vac, doc: "driverName: ''\nparameters: {iops: '3000'}", want: "driverName: Required value"},
 		// The API server compares each term with len(terms) empty ones
 		// as well as the earlier terms: an empty term is always a
