@@ -103,6 +103,14 @@ func TestDeviceKinds(t *testing.T) {
 			"", `spec.spec.devices.constraints[0].requests[0]: Invalid value: "req-0/big": must be the name of a request in the claim`},
 		{"claim template constraint without domain", template, claimTemplate(docExactly, "constraints: [{matchAttribute: model}]"),
 			"", `spec.spec.devices.constraints[0].matchAttribute: Invalid value: "model": a fully qualified name must be a domain and a name separated by a slash`},
+		// Neither validateQualifiedName nor its declarative twin refuses a
+		// second slash (a TODO in both).
+		{"claim template constraint of two slashes", template, claimTemplate(docExactly, "constraints: [{matchAttribute: dra.example.com/a/b}]"), "", ""},
+		// From 1.37 the declarative +k8s:beta format reads the domain as
+		// written; the hand-written check lowercased it.
+		{"claim template constraint with an upper-case domain", template, claimTemplate(docExactly, "constraints: [{matchAttribute: Dra.example.com/model}]"),
+			"", `spec.spec.devices.constraints[0].matchAttribute: Invalid value: "Dra.example.com": prefix: a lowercase RFC 1123 subdomain`},
+		{"claim template constraint with an upper-case domain at 1.36", template, claimTemplate(docExactly, "constraints: [{distinctAttribute: Dra.example.com/model}]"), "1.36.0", ""},
 		{"claim template constraint without attribute", template, claimTemplate(docExactly, "constraints: [{requests: [req-0]}]"),
 			"", "spec.spec.devices.constraints[0]: Required value: exactly one of \"matchAttribute\" or \"distinctAttribute\" is required"},
 		{"claim template constraint without attribute 1.35", template, claimTemplate(docExactly, "constraints: [{requests: [req-0]}]"), "1.35.0",
