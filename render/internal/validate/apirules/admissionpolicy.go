@@ -12,6 +12,7 @@ import (
 	admissionregistrationv1beta1 "k8s.io/api/admissionregistration/v1beta1"
 	"k8s.io/apimachinery/pkg/api/validate/content"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -75,6 +76,33 @@ func (c *checker) admissionPolicy(obj runtime.Object) {
 			c.mutatingBinding(s)
 		})
 	}
+}
+
+// staticSuffix is the name suffix kube-apiserver keeps for admission
+// configurations it loads from manifest files at start
+// (ManifestBasedAdmissionControlConfig): from 1.37 the REST API refuses
+// to create a policy, binding or webhook configuration named so.
+const staticSuffix = ".static.k8s.io"
+
+// staticName refuses an admission configuration's reserved name
+// (ValidateStaticSuffix, in each kind's create strategy).
+func (c *checker) staticName(obj runtime.Object) {
+	switch obj.(type) {
+	case *admissionregistrationv1.ValidatingAdmissionPolicy, *admissionregistrationv1beta1.ValidatingAdmissionPolicy, *admissionregistrationv1alpha1.ValidatingAdmissionPolicy,
+		*admissionregistrationv1.ValidatingAdmissionPolicyBinding, *admissionregistrationv1beta1.ValidatingAdmissionPolicyBinding, *admissionregistrationv1alpha1.ValidatingAdmissionPolicyBinding,
+		*admissionregistrationv1.MutatingAdmissionPolicy, *admissionregistrationv1beta1.MutatingAdmissionPolicy, *admissionregistrationv1alpha1.MutatingAdmissionPolicy,
+		*admissionregistrationv1.MutatingAdmissionPolicyBinding, *admissionregistrationv1beta1.MutatingAdmissionPolicyBinding, *admissionregistrationv1alpha1.MutatingAdmissionPolicyBinding,
+		*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration:
+	default:
+		return
+	}
+	m, ok := obj.(metav1.Object)
+	if !ok || !c.on("ManifestBasedAdmissionControlConfig") || !strings.HasSuffix(m.GetName(), staticSuffix) {
+		return
+	}
+	c.add(field.Invalid(field.NewPath("metadata", "name"), m.GetName(),
+		fmt.Sprintf("names ending with %q are reserved for static manifest-based configurations and cannot be managed via the API", staticSuffix)),
+		"name it otherwise: the API server loads configurations named *"+staticSuffix+" only from its own manifest files")
 }
 
 // viaV1 runs check on spec, of another version, read as v1's T through

@@ -68,6 +68,7 @@ type Options struct {
 func Check(obj runtime.Object, opts Options) []Problem {
 	c := checker{kube: opts.KubeVersion, celCompat: CELCompatibility(opts.KubeVersion)}
 	c.admissionPolicy(obj) // every version of the policy kinds: admissionpolicy.go
+	c.staticName(obj)      // the admission kinds' reserved names: admissionpolicy.go
 	c.resourceKinds(obj)   // every version of the DRA kinds: devices.go
 	c.priorityLevel(obj)   // every version: prioritylevel.go
 	c.serviceCIDR(obj)     // v1 and v1beta1: servicecidr.go

@@ -1044,6 +1044,16 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"resize policy 1.33", func() runtime.Object { return &corev1.Pod{} }, resize, "1.33.0",
 			`spec.containers[0].resizePolicy[0].resourceName: Unsupported value: "storage": supported values: "cpu", "memory"`},
 		{"match condition 1.27", func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} }, webhookMatch("request.resource.group"), "1.27.3", ""},
+		// ManifestBasedAdmissionControlConfig, on from 1.37, keeps the
+		// suffix for configurations kube-apiserver reads from files.
+		{"webhook named as a static configuration 1.36", func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} },
+			"metadata: {name: policy.static.k8s.io}\n" + webhookURL("https://hooks.example.com/check"), "1.36.0", ""},
+		{"webhook named as a static configuration 1.37", func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} },
+			"metadata: {name: policy.static.k8s.io}\n" + webhookURL("https://hooks.example.com/check"), "1.37.0",
+			`metadata.name: Invalid value: "policy.static.k8s.io": names ending with ".static.k8s.io" are reserved for static manifest-based configurations and cannot be managed via the API`},
+		{"binding named as a static configuration 1.37", func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyBinding{} },
+			"metadata: {name: deny.static.k8s.io}\nspec: {policyName: deny, validationActions: [Deny]}\n", "1.37.0",
+			`metadata.name: Invalid value: "deny.static.k8s.io": names ending with`},
 		{"match condition of 1.33's library with 1.33", func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} }, webhookMatch("'isSemver(request.name)'"), "1.33.1",
 			`webhooks[0].matchConditions[0].expression: Invalid value: "isSemver(request.name)": compilation failed: ERROR: <input>:1:9: undeclared reference to 'isSemver'`},
 		{"match condition of 1.33's library with 1.34", func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} }, webhookMatch("'isSemver(request.name)'"), "1.34.0", ""},

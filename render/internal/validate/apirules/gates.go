@@ -14,6 +14,7 @@ import (
 // warnings about dropped fields.
 var gateDefaults = map[string][2]uint{
 	"CronJobTimeZone":                        {1, 25}, // a CronJob's timeZone kept
+	"ManifestBasedAdmissionControlConfig":    {1, 37}, // admission configurations named *.static.k8s.io refused
 	"MutableCSINodeAllocatableCount":         {1, 35}, // a CSIDriver's nodeAllocatableUpdatePeriodSeconds kept
 	"CSIServiceAccountTokenSecrets":          {1, 35}, // a CSIDriver's serviceAccountTokenInSecrets kept
 	"CSINodeExpandSecret":                    {1, 27}, // a PersistentVolume's csi.nodeExpandSecretRef kept
