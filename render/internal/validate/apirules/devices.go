@@ -488,7 +488,8 @@ func (c *checker) fullyQualifiedName(name string, p *field.Path) {
 		}
 	}
 	// More than one slash: neither validateQualifiedName nor its
-	// declarative twin refuses it (a TODO in both), so neither does kiln.
+	// declarative twin refuses it (Kubernetes leaves that open in both), so
+	// neither does kiln.
 	if !strings.Contains(name, "/") {
 		c.add(field.Invalid(p, name, "a fully qualified name must be a domain and a name separated by a slash"), hint)
 	}

@@ -104,7 +104,7 @@ func TestDeviceKinds(t *testing.T) {
 		{"claim template constraint without domain", template, claimTemplate(docExactly, "constraints: [{matchAttribute: model}]"),
 			"", `spec.spec.devices.constraints[0].matchAttribute: Invalid value: "model": a fully qualified name must be a domain and a name separated by a slash`},
 		// Neither validateQualifiedName nor its declarative twin refuses a
-		// second slash (a TODO in both).
+		// second slash (Kubernetes leaves that open in both).
 		{"claim template constraint of two slashes", template, claimTemplate(docExactly, "constraints: [{matchAttribute: dra.example.com/a/b}]"), "", ""},
 		// From 1.37 the declarative +k8s:beta format reads the domain as
 		// written; the hand-written check lowercased it.
