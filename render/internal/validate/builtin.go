@@ -49,8 +49,7 @@ var (
 // for defaulting, a structural schema.
 type builtinSchema struct {
 	validator  apiservervalidation.SchemaValidator
-	root       *apiextensionsinternal.JSONSchemaProps // to read emptyTitle from
-	structural *structuralschema.Structural           // nil when the schema has no structural form
+	structural *structuralschema.Structural // nil when the schema has no structural form
 }
 
 // span is where one kind's gzipped schema is in builtinKinds.
@@ -205,7 +204,7 @@ func compileBuiltin(gvk schema.GroupVersionKind, data []byte, sh *shape) *builti
 	if err != nil {
 		panic(fmt.Errorf("built-in schema of %s: %w", gvk, err)) // embedded and tested
 	}
-	s := &builtinSchema{validator: val, root: internal}
+	s := &builtinSchema{validator: val}
 	if st, err := structuralschema.NewStructural(internal); err == nil {
 		s.structural = st
 	}
@@ -245,7 +244,13 @@ func (s *builtinSchema) validate(obj map[string]any) fieldpath.ErrorList {
 	var errs fieldpath.ErrorList
 	for _, fe := range apiservervalidation.ValidateCustomResource(nil, obj, s.validator) {
 		if fe.Type == fieldpath.ErrorTypeNotSupported && fe.BadValue == "" {
-			how, refused := strings.CutPrefix(builtinFieldSchema(s.root, splitPath(fe.Field)).Title, emptyTitle)
+			// Every embedded kind's schema has a structural form, and
+			// NewStructural keeps the title emptyTitle is written in.
+			at := schemaAt(s.structural, splitPath(fe.Field))
+			if at == nil {
+				continue
+			}
+			how, refused := strings.CutPrefix(at.Title, emptyTitle)
 			if !refused {
 				continue
 			}
@@ -281,33 +286,6 @@ func emptyError(fe *fieldpath.Error, how string) *fieldpath.Error {
 	}
 	fe.Origin = emptyOrigin
 	return fe
-}
-
-// builtinFieldSchema returns the schema of the field at path (segments as splitPath
-// gives them) under root; an empty one when there is none.
-func builtinFieldSchema(root *apiextensionsinternal.JSONSchemaProps, path []string) *apiextensionsinternal.JSONSchemaProps {
-	s := root
-	for _, seg := range path {
-		if s == nil {
-			break
-		}
-		if p, ok := s.Properties[seg]; ok && !strings.HasPrefix(seg, "[") {
-			s = &p
-			continue
-		}
-		switch {
-		case s.Items != nil && s.Items.Schema != nil && strings.HasPrefix(seg, "["):
-			s = s.Items.Schema
-		case s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil:
-			s = s.AdditionalProperties.Schema
-		default:
-			s = nil
-		}
-	}
-	if s == nil {
-		return &apiextensionsinternal.JSONSchemaProps{}
-	}
-	return s
 }
 
 // builtinInput makes obj what the schema checks see, in place: status and
