@@ -22,7 +22,7 @@ import (
 )
 
 // nameRule returns the check the API server of version kube (nil: the
-// newest) applies to names of a kind (k8s.io/kubernetes
+// newest) applies to the name of o, of kind gk (k8s.io/kubernetes
 // pkg/apis/*/validation): for Services a DNS-1123 label from 1.36
 // (RelaxedServiceNameValidation, on by default; GA in 1.37: 1web is a
 // Service name) and a DNS-1035 label before, a DNS-1123 label for
@@ -35,10 +35,12 @@ import (
 // left), the signer's prefix for a ClusterTrustBundle (bundleName), a
 // DNS-1123 subdomain for everything else, custom resources included
 // (apiextensions-apiserver's customResourceValidator).
-func nameRule(gk schema.GroupKind, kube *version.Version) apimachineryvalidation.ValidateNameFunc {
+func nameRule(o templates.Object, gk schema.GroupKind, kube *version.Version) apimachineryvalidation.ValidateNameFunc {
 	switch {
 	case gk.Group == "certificates.k8s.io" && gk.Kind == "CertificateSigningRequest":
 		return path.ValidatePathSegmentName
+	case gk.Group == "certificates.k8s.io" && gk.Kind == "ClusterTrustBundle":
+		return bundleName(o)
 	case gk.Group == "" && gk.Kind == "Service":
 		if kube == nil || kube.AtLeast(version.MajorMinor(1, 36)) {
 			return apimachineryvalidation.NameIsDNSLabel
@@ -113,11 +115,7 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc 
 
 // metaErrors applies the metadata rules to md, read from o.
 func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md *metav1.ObjectMeta, kube *version.Version) []error {
-	rule := nameRule(gvk.GroupKind(), kube)
-	if gvk.Group == "certificates.k8s.io" && gvk.Kind == "ClusterTrustBundle" {
-		rule = bundleName(o)
-	}
-	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", rule, fieldpath.NewPath("metadata"))
+	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", nameRule(o, gvk.GroupKind(), kube), fieldpath.NewPath("metadata"))
 	fes = append(fes, clusterFields(md, gvk)...)
 	fes = append(fes, metaApplyKeys(md)...)
 	fes = append(fes, kubeFinalizers(md, gvk)...)
