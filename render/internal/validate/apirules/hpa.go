@@ -118,6 +118,15 @@ var metricTypes = []string{
 	string(autoscalingv2.ObjectMetricSourceType), string(autoscalingv2.PodsMetricSourceType), string(autoscalingv2.ResourceMetricSourceType),
 }
 
+// metricSourceKeys is the key of each metric type's source.
+var metricSourceKeys = map[autoscalingv2.MetricSourceType]string{
+	autoscalingv2.ObjectMetricSourceType:            "object",
+	autoscalingv2.PodsMetricSourceType:              "pods",
+	autoscalingv2.ResourceMetricSourceType:          "resource",
+	autoscalingv2.ContainerResourceMetricSourceType: "containerResource",
+	autoscalingv2.ExternalMetricSourceType:          "external",
+}
+
 // metric checks one metric of an autoscaling/v2 autoscaler, as
 // validateMetricSpec does: a type it knows, the source the type names
 // filled in and no other beside it, and the first source present (in the
@@ -125,13 +134,7 @@ var metricTypes = []string{
 // the type names) checked.
 func (c *checker) metric(m *autoscalingv2.MetricSpec, p *field.Path) {
 	const typeHint = "a metric's type is Resource, ContainerResource, Pods, Object or External, spelt so"
-	expected := map[autoscalingv2.MetricSourceType]string{
-		autoscalingv2.ObjectMetricSourceType:            "object",
-		autoscalingv2.PodsMetricSourceType:              "pods",
-		autoscalingv2.ResourceMetricSourceType:          "resource",
-		autoscalingv2.ContainerResourceMetricSourceType: "containerResource",
-		autoscalingv2.ExternalMetricSourceType:          "external",
-	}[m.Type]
+	expected := metricSourceKeys[m.Type]
 	switch {
 	case m.Type == "":
 		// The API server adds that "" is not supported.
