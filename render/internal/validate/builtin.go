@@ -333,7 +333,7 @@ func builtinVersion() string {
 // missing, which the API server's rules (checkRules) then leave to it,
 // and the entries of keyed lists that server-side apply would refuse
 // (applyKeys), which checkRules tells unless one of its rules does.
-func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded, kube *version.Version) ([]error, map[string]bool, []applyDup) {
+func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, reported map[string]bool, enc encoded, kube *version.Version, dropped *droppedFields) ([]error, map[string]bool, []applyDup) {
 	if reported == nil || enc.err != nil {
 		return nil, nil, nil
 	}
@@ -363,18 +363,14 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 		}
 		errs = append(errs, err)
 	}
-	inNewer := func(path string) bool {
-		for _, f := range newer {
-			if path == f.path || strings.HasPrefix(path, f.path+".") || strings.HasPrefix(path, f.path+"[") {
-				return true
-			}
-		}
-		return false
+	newerPaths := make([]string, len(newer))
+	for i, f := range newer {
+		newerPaths[i] = f.path
 	}
 	missing := map[string]bool{}
 	for _, fe := range s.validate(obj) {
 		path := joinPath(splitPath(fe.Field))
-		if fe.Type == fieldpath.ErrorTypeTypeInvalid || reported[path] || inNewer(path) {
+		if fe.Type == fieldpath.ErrorTypeTypeInvalid || reported[path] || below(path, newerPaths) || dropped.has(path) {
 			continue
 		}
 		// An owner reference's apiVersion, kind, name and uid are the

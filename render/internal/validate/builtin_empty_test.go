@@ -37,6 +37,8 @@ webhooks:
 			`field "spec.containers[0].securityContext.appArmorProfile.type": Required value: type is required when appArmorProfile is set`},
 		"mountPropagation": {podWith("  volumes: [{name: v, emptyDir: {}}]\n", "      volumeMounts: [{name: v, mountPath: /v, mountPropagation: \"\"}]\n"),
 			`field "spec.containers[0].volumeMounts[0].mountPropagation": Unsupported value: "": supported values: "Bidirectional", "HostToContainer", "None"`},
+		// From 1.33, where ProcMountType is on by default: before, the API
+		// server makes any procMount Default (accepted, below).
 		"procMount": {podWith("", "      securityContext: {procMount: \"\"}\n"),
 			`field "spec.containers[0].securityContext.procMount": Unsupported value: ""`},
 		"fsGroupChangePolicy": {podWith("  securityContext: {fsGroupChangePolicy: \"\"}\n", ""),
@@ -78,9 +80,18 @@ webhooks:
 		"CronJob schedule": {"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: cj}\nspec:\n  schedule: \"\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: c, image: busybox}]\n",
 			`field "spec.schedule": Required value`},
 	}
+	// The cases refused only from a later kubeVersion than the env's.
+	refusedFrom := map[string]string{"procMount": "1.33.0"}
 	for name, c := range refused {
 		t.Run("refused/"+name, func(t *testing.T) {
 			t.Parallel()
+			env := env
+			if kube := refusedFrom[name]; kube != "" {
+				var err error
+				if env, err = schemas().Env(kube, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
 			err := env.Objects("demo", parse(t, "e.yaml", c.doc))
 			if err == nil {
 				t.Fatalf("accepted; the API server refuses it with %s", c.want)
@@ -105,6 +116,7 @@ webhooks:
 		"CronJob concurrencyPolicy":                            "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: cj}\nspec:\n  schedule: \"@daily\"\n  concurrencyPolicy: \"\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: c, image: busybox}]\n",
 		"PV reclaimPolicy":                                     "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: \"\"\n  hostPath: {path: /x}\n",
 		"StorageClass reclaimPolicy":                           "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: sc}\nprovisioner: example.com/p\nreclaimPolicy: \"\"\n",
+		"procMount before ProcMountType":                       podWith("", "      securityContext: {procMount: \"\"}\n"),
 	}
 	for name, doc := range accepted {
 		t.Run("accepted/"+name, func(t *testing.T) {

@@ -32,6 +32,8 @@ type Dropped struct {
 	// Msg says what the API server does and what the object does without
 	// the field; Hint what to do.
 	Msg, Hint string
+	// kept: the API server keeps the field in this object (rooted.kept).
+	kept bool
 }
 
 // dropRule is one gated field: the objects it is found in (by root,
@@ -83,8 +85,7 @@ func isValue(v string) func(*kyaml.Node) bool {
 
 // dropRules are the gated fields, by the release that turned their gate on
 // by default (apirules.GateSince). Fields behind gates still off by
-// default in 1.37 are left out: every release kiln knows drops them. So
-// is a fileKeyRef before EnvFiles: dropping it leaves its valueFrom
+// default in 1.37 are offRules'. Left out is a fileKeyRef before EnvFiles: dropping it leaves its valueFrom
 // without a source, which validation refuses.
 var dropRules = []dropRule{
 	{rootCronJob, "timeZone", "CronJobTimeZone", nil, "the schedule is read in the time zone of the kube-controller-manager (often UTC)"},
@@ -136,6 +137,50 @@ var dropRules = []dropRule{
 	{rootHPA, "behavior.scaleDown.tolerance", "HPAConfigurableTolerance", nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
 	{rootPV, "csi.nodeExpandSecretRef", "CSINodeExpandSecret", nil, "the driver gets no secret when it expands the volume on the node: one that needs it fails the expansion"},
 }
+
+// offRules are the gated fields whose gate is off by default in every
+// release kiln knows (apirules.GateOff): the API server of any kubeVersion
+// drops them unless the cluster turned the gate on, before it validates
+// the object, so that what is wrong inside them is never refused either
+// (pkg/api/pod's dropDisabledFields, pkg/api/job's, pkg/api/
+// persistentvolumeclaim's of v1.37).
+var offRules = []dropRule{
+	{rootContainer, "lifecycle.stopSignal", "ContainerStopSignals", nil, "the container is stopped with its image's stop signal (SIGTERM if the image names none)"},
+	{rootContainer, "livenessProbe.httpGet.protocol", "H2CContainerProbe", notValue("HTTP1"), "the probe speaks HTTP/1.1"},
+	{rootContainer, "readinessProbe.httpGet.protocol", "H2CContainerProbe", notValue("HTTP1"), "the probe speaks HTTP/1.1"},
+	{rootContainer, "startupProbe.httpGet.protocol", "H2CContainerProbe", notValue("HTTP1"), "the probe speaks HTTP/1.1"},
+	{rootContainer, "lifecycle.postStart.httpGet.protocol", "H2CContainerProbe", notValue("HTTP1"), "the hook speaks HTTP/1.1"},
+	{rootContainer, "lifecycle.preStop.httpGet.protocol", "H2CContainerProbe", notValue("HTTP1"), "the hook speaks HTTP/1.1"},
+	{rootContainer, "livenessProbe.grpc.mode", "GRPCContainerProbeTLS", notValue("Plaintext"), "the probe connects in plaintext, without TLS"},
+	{rootContainer, "readinessProbe.grpc.mode", "GRPCContainerProbeTLS", notValue("Plaintext"), "the probe connects in plaintext, without TLS"},
+	{rootContainer, "startupProbe.grpc.mode", "GRPCContainerProbeTLS", notValue("Plaintext"), "the probe connects in plaintext, without TLS"},
+	{rootContainer, "volumeMounts[].bindMountOptions", "VolumeBindMountOptions", nil, "the volume is mounted without noexec, nodev or nosuid"},
+	{rootPod, "volumes[].emptyDir.mode", "EmptyDirVolumeMode", nil, "the volume's directory has mode 0777"},
+	{rootPod, "volumes[].secret.defaultUser", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].secret.items[].user", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].configMap.defaultUser", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].configMap.items[].user", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].downwardAPI.defaultUser", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].downwardAPI.items[].user", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].projected.defaultUser", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].projected.sources[].secret.items[].user", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].projected.sources[].configMap.items[].user", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].projected.sources[].downwardAPI.items[].user", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].projected.sources[].serviceAccountToken.user", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].projected.sources[].clusterTrustBundle.user", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "volumes[].projected.sources[].podCertificate.user", "AtomicWriteVolumeUserFields", nil, userEffect},
+	{rootPod, "schedulingGroup", "GenericWorkload", nil, "the pod is scheduled on its own, not with its workload's group"},
+	{rootPod, "evictionResponders", "EvictionRequestAPI", nil, "the pod is evicted without asking its responders first"},
+	{rootJob, "scheduling", "WorkloadWithJob", nil, "the Job's pods are scheduled one by one, not as a gang"},
+	// Only a reference into another namespace is dropped, and with it the
+	// whole reference.
+	{rootClaim, "dataSourceRef", "CrossNamespaceVolumeDataSource", func(n *kyaml.Node) bool {
+		ns := child(n, "namespace")
+		return ns != nil && ns.Kind == kyaml.ScalarNode && ns.Tag != kyaml.NodeTagNull && ns.Value != ""
+	}, "the whole dataSourceRef is dropped: the volume is provisioned empty, not from the data source in the other namespace"},
+}
+
+const userEffect = "the files belong to root (user 0), as the kubelet writes them"
 
 // inertVolumes are the volume plugins a pod may still name, and the API
 // server still takes (with a warning Flux does not show), but the kubelet
@@ -325,9 +370,10 @@ var newestDropRelease = func() *version.Version {
 	return newest
 }()
 
-// Dropped returns the fields of o that the API server of the env's
-// kubeVersion drops, in dropRules' order, each rule's in the order of its
-// places in o. The newest release (no kubeVersion) drops none of them.
+// Dropped returns what of o the API server of the env's kubeVersion
+// takes but ignores (inert), then the fields it drops (offRules' at any
+// kubeVersion, dropRules' before their gates turned on), each rule's in
+// the order of its places in o.
 func (e *Env) Dropped(o templates.Object) []Dropped {
 	if o.Node == nil || o.Raw != nil {
 		return nil
@@ -339,15 +385,15 @@ func (e *Env) Dropped(o templates.Object) []Dropped {
 	if len(roots) == 0 {
 		return nil
 	}
-	out := e.inert(o, roots)
-	if e.kube == nil || !e.kube.LessThan(newestDropRelease) {
-		return out
-	}
+	return append(e.inert(o, roots), e.dropped(o, roots)...)
+}
+
+// dropped returns the fields of o, whose dropRules roots are roots, that
+// the API server of the env's kubeVersion removes before it validates o.
+func (e *Env) dropped(o templates.Object, roots map[string][]rooted) []Dropped {
 	gvk := schema.FromAPIVersionAndKind(o.Node.GetApiVersion(), o.Node.GetKind())
-	for _, r := range dropRules {
-		if from := dropsFrom[r.root+"/"+r.path+" "+r.gate]; apirules.GateOn(r.gate, e.kube) || (from != nil && e.kube.LessThan(from)) {
-			continue
-		}
+	var out []Dropped
+	each := func(r dropRule, f func(p string) Dropped) {
 		for _, root := range roots[r.root] {
 			eachAt(root.node, strings.Split(r.path, "."), root.path, func(v, k *kyaml.Node, p string) {
 				// A field the release does not know at all is an error
@@ -356,21 +402,85 @@ func (e *Env) Dropped(o templates.Object) []Dropped {
 					return
 				}
 				if r.drops == nil || r.drops(v) {
-					out = append(out, Dropped{Path: p, Line: o.LineOf(k), Gate: r.gate,
-						Msg: fmt.Sprintf("field %q is dropped by the API server of %s (%s is on by default from %s): %s",
-							p, e.release(), r.gate, apirules.GateSince(r.gate), r.effect),
-						Hint: fmt.Sprintf("if the cluster runs Kubernetes %s or later, set kubeVersion to its version; otherwise remove the field, or turn on %s in the cluster", apirules.GateSince(r.gate), r.gate)})
+					d := f(p)
+					d.Path, d.Line, d.Gate, d.kept = p, o.LineOf(k), r.gate, root.kept
+					out = append(out, d)
 				}
 			})
 		}
 	}
+	for _, r := range offRules {
+		each(r, func(p string) Dropped {
+			return Dropped{
+				Msg: fmt.Sprintf("field %q is dropped by the API server: %s is an %s feature gate, off by default in every release up to Kubernetes %s: %s",
+					p, r.gate, apirules.GateOff(r.gate), apiRelease, r.effect),
+				Hint: fmt.Sprintf("remove the field, or turn on %s in the cluster's API server (kiln checks what a cluster with the default gates keeps)", r.gate)}
+		})
+	}
+	if e.kube == nil || !e.kube.LessThan(newestDropRelease) {
+		return out
+	}
+	for _, r := range dropRules {
+		if from := dropsFrom[r.root+"/"+r.path+" "+r.gate]; apirules.GateOn(r.gate, e.kube) || (from != nil && e.kube.LessThan(from)) {
+			continue
+		}
+		each(r, func(p string) Dropped {
+			return Dropped{
+				Msg: fmt.Sprintf("field %q is dropped by the API server of %s (%s is on by default from %s): %s",
+					p, e.release(), r.gate, apirules.GateSince(r.gate), r.effect),
+				Hint: fmt.Sprintf("if the cluster runs Kubernetes %s or later, set kubeVersion to its version; otherwise remove the field, or turn on %s in the cluster", apirules.GateSince(r.gate), r.gate)}
+		})
+	}
 	return out
 }
 
-// rooted is a node of an object and its path.
+// droppedFields is the paths of the fields the API server drops from one
+// object before validating it, found when first asked: the checks leave
+// out what they find wrong below them, which the cluster never sees.
+// Most objects have nothing wrong, and are never asked about.
+type droppedFields struct {
+	e     *Env
+	o     templates.Object
+	paths []string
+	done  bool
+}
+
+// has reports whether path is a dropped field or lies below one.
+func (d *droppedFields) has(path string) bool {
+	if d == nil {
+		return false
+	}
+	if !d.done {
+		d.done = true
+		if roots := objectRoots(d.o.Node); len(roots) > 0 {
+			for _, f := range d.e.dropped(d.o, roots) {
+				if !f.kept {
+					d.paths = append(d.paths, f.Path)
+				}
+			}
+		}
+	}
+	return below(path, d.paths)
+}
+
+// below reports whether path is one of fields or a field below one.
+func below(path string, fields []string) bool {
+	for _, f := range fields {
+		if path == f || strings.HasPrefix(path, f+".") || strings.HasPrefix(path, f+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// rooted is a node of an object and its path. kept: the API server keeps
+// its fields and validates them, whatever their gates: a StatefulSet's
+// claim templates, whose claims lose them when the controller creates
+// them.
 type rooted struct {
 	node *kyaml.Node
 	path string
+	kept bool
 }
 
 // objectRoots finds the roots of dropRules in an object of a built-in
@@ -383,16 +493,16 @@ func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 	}
 	// Most objects have no root: the map is made for those that do.
 	var roots map[string][]rooted
-	add := func(root string, n *kyaml.Node, path string) {
+	add := func(root string, r rooted) {
 		if roots == nil {
 			roots = map[string][]rooted{}
 		}
-		roots[root] = append(roots[root], rooted{n, path})
+		roots[root] = append(roots[root], r)
 	}
 	at := func(root string, path string) *kyaml.Node {
 		n := child(obj.YNode(), strings.Split(path, ".")...)
 		if n != nil {
-			add(root, n, path)
+			add(root, rooted{node: n, path: path})
 		}
 		return n
 	}
@@ -410,7 +520,7 @@ func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 		if tpls := child(obj.YNode(), "spec", "volumeClaimTemplates"); tpls != nil && tpls.Kind == kyaml.SequenceNode {
 			for i, t := range tpls.Content {
 				if s := child(t, "spec"); s != nil {
-					add(rootClaim, s, fmt.Sprintf("spec.volumeClaimTemplates[%d].spec", i))
+					add(rootClaim, rooted{s, fmt.Sprintf("spec.volumeClaimTemplates[%d].spec", i), true})
 				}
 			}
 		}
@@ -449,8 +559,8 @@ func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 		}
 		for i, c := range ctrs.Content {
 			p := fmt.Sprintf("%s.%s[%d]", pod, list.key, i)
-			add(list.root, c, p)
-			add(rootContainer, c, p)
+			add(list.root, rooted{node: c, path: p})
+			add(rootContainer, rooted{node: c, path: p})
 		}
 	}
 	return roots

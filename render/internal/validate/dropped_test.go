@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 )
 
 // TestDropped: a field whose gate is off by default in the env's
@@ -214,7 +215,7 @@ func TestNewerFields(t *testing.T) {
 		// An alpha field: unknown before 1.33, dropped unnoticed after.
 		{name: "stop signal 1.32", kube: "1.32.0", mut: stopSignal,
 			errs: []string{`field "spec.template.spec.containers[0].lifecycle.stopSignal" is not in the API of Kubernetes 1.32 (apps/v1 Deployment has it from 1.33)`}},
-		{name: "stop signal 1.33", kube: "1.33.0", mut: stopSignal},
+		{name: "stop signal 1.33", kube: "1.33.0", mut: stopSignal, dropped: []string{"spec.template.spec.containers[0].lifecycle.stopSignal"}},
 		{name: "traffic distribution 1.29", kube: "1.29.0", doc: service,
 			errs: []string{`doc.yaml:7: app demo: Service/web: field "spec.trafficDistribution" is not in the API of Kubernetes 1.29 (v1 Service has it from 1.30)`}},
 		{name: "traffic distribution 1.30", kube: "1.30.0", doc: service, dropped: []string{"spec.trafficDistribution"}},
@@ -253,5 +254,149 @@ func TestNewerFields(t *testing.T) {
 				t.Errorf("dropped %q, want %q", dropped, tc.dropped)
 			}
 		})
+	}
+}
+
+// TestDroppedEverywhere: a field whose feature gate is off by default in
+// every release kiln knows (apirules.GateOff) is dropped by the API server
+// of any kubeVersion that has the field, before it validates the object:
+// a warning at its path and line, and what is wrong inside it (a
+// misspelt signal, a mode the enum lacks, a responder without its
+// priority) no error, as the cluster refuses none of it. A value that is
+// the default is no warning; a release without the field refuses it
+// (newerFields). The documents are the real podinfo Deployment with one
+// field added, and the Kubernetes documentation's cross-namespace claim.
+func TestDroppedEverywhere(t *testing.T) {
+	t.Parallel()
+	mounts := "        volumeMounts:\n"
+	readiness := "        readinessProbe:\n          exec:\n            command:\n            - podcli\n            - check\n            - http\n            - localhost:9898/readyz\n"
+	claim := "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: example-pvc, namespace: dev}\nspec:\n  storageClassName: example\n" +
+		"  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n" +
+		"  dataSourceRef: {apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: new-snapshot-demo, namespace: prod}\n"
+	job := "apiVersion: batch/v1\nkind: Job\nmetadata: {name: train}\nspec:\n  scheduling: {}\n" +
+		"  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: main, image: busybox}]\n"
+	ctr := "spec.template.spec.containers[0]."
+	for _, tc := range []struct {
+		name, kube string
+		doc        string    // "" is podinfo's deployment.yaml with mut
+		mut        [2]string // from, to
+		dropped    []string  // "path@line gate"
+		errs       []string  // error texts, in order
+	}{
+		{name: "stop signal", kube: "1.37.0", mut: [2]string{mounts, "        lifecycle: {stopSignal: SIGUSR1}\n" + mounts},
+			dropped: []string{ctr + "lifecycle.stopSignal@75 ContainerStopSignals"}},
+		{name: "misspelt stop signal", kube: "", mut: [2]string{mounts, "        lifecycle: {stopSignal: SIGUSR}\n" + mounts},
+			dropped: []string{ctr + "lifecycle.stopSignal@75 ContainerStopSignals"}},
+		{name: "stop signal before it was", kube: "1.32.0", mut: [2]string{mounts, "        lifecycle: {stopSignal: SIGUSR}\n" + mounts},
+			errs: []string{`field "spec.template.spec.containers[0].lifecycle.stopSignal" is not in the API of Kubernetes 1.32`}},
+		{name: "grpc probe over TLS", kube: "1.37.0", mut: [2]string{readiness, "        readinessProbe:\n          grpc: {port: 9999, mode: TLS}\n"},
+			dropped: []string{ctr + "readinessProbe.grpc.mode@60 GRPCContainerProbeTLS"}},
+		{name: "grpc probe in a mode of none", kube: "1.37.0", mut: [2]string{readiness, "        readinessProbe:\n          grpc: {port: 9999, mode: tls}\n"},
+			dropped: []string{ctr + "readinessProbe.grpc.mode@60 GRPCContainerProbeTLS"}},
+		{name: "grpc probe in plaintext", kube: "1.37.0", mut: [2]string{readiness, "        readinessProbe:\n          grpc: {port: 9999, mode: Plaintext}\n"}},
+		{name: "grpc probe in a mode, 1.36", kube: "1.36.0", mut: [2]string{readiness, "        readinessProbe:\n          grpc: {port: 9999, mode: TLS}\n"},
+			errs: []string{`field "spec.template.spec.containers[0].readinessProbe.grpc.mode" is not in the API of Kubernetes 1.36`}},
+		{name: "h2c probe", kube: "1.37.0", mut: [2]string{readiness, "        readinessProbe:\n          httpGet: {port: http, path: /readyz, protocol: HTTP3}\n"},
+			dropped: []string{ctr + "readinessProbe.httpGet.protocol@60 H2CContainerProbe"}},
+		{name: "bind mount options", kube: "1.37.0", mut: [2]string{"            mountPath: /data\n", "            mountPath: /data\n            bindMountOptions: [noexec, nosuid]\n"},
+			dropped: []string{ctr + "volumeMounts[0].bindMountOptions@78 VolumeBindMountOptions"}},
+		{name: "empty dir mode", kube: "1.37.0", mut: [2]string{"          emptyDir: {}\n", "          emptyDir: {mode: 488}\n"},
+			dropped: []string{"spec.template.spec.volumes[0].emptyDir.mode@80 EmptyDirVolumeMode"}},
+		{name: "files' user", kube: "1.37.0", mut: [2]string{"          emptyDir: {}\n",
+			"          projected:\n            defaultUser: 1000\n            sources:\n            - serviceAccountToken: {path: token, user: -1}\n"},
+			dropped: []string{"spec.template.spec.volumes[0].projected.defaultUser@81 AtomicWriteVolumeUserFields",
+				"spec.template.spec.volumes[0].projected.sources[0].serviceAccountToken.user@83 AtomicWriteVolumeUserFields"}},
+		{name: "eviction responder without priority", kube: "1.37.0", mut: [2]string{"    spec:\n      containers:\n", "    spec:\n      evictionResponders: [{name: example.com/drain}]\n      containers:\n"},
+			dropped: []string{"spec.template.spec.evictionResponders@24 EvictionRequestAPI"}},
+		{name: "scheduling group", kube: "1.37.0", mut: [2]string{"    spec:\n      containers:\n", "    spec:\n      schedulingGroup: {podGroupName: trainers}\n      containers:\n"},
+			dropped: []string{"spec.template.spec.schedulingGroup@24 GenericWorkload"}},
+		{name: "job scheduling", kube: "1.37.0", doc: job, dropped: []string{"spec.scheduling@5 WorkloadWithJob"}},
+		{name: "cross-namespace data source", kube: "1.37.0", doc: claim, dropped: []string{"spec.dataSourceRef@8 CrossNamespaceVolumeDataSource"}},
+		{name: "data source of the claim's namespace", kube: "1.37.0", doc: strings.Replace(claim, ", namespace: prod", "", 1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path, doc := "doc.yaml", tc.doc
+			if doc == "" {
+				path, doc = realDoc(t, "podinfo", "deployment.yaml", tc.mut[0], tc.mut[1])
+			}
+			env, err := NewSchemas().Env(tc.kube, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs := parse(t, path, doc)
+			var got []string
+			for _, err := range diag.Flatten(env.Objects("demo", objs)) {
+				got = append(got, err.Error())
+			}
+			ok := len(got) == len(tc.errs)
+			for i := 0; ok && i < len(got); i++ {
+				ok = strings.Contains(got[i], tc.errs[i])
+			}
+			if !ok {
+				t.Errorf("errors:\n%s\nwant, containing:\n%s", strings.Join(got, "\n"), strings.Join(tc.errs, "\n"))
+			}
+			var dropped []string
+			for _, o := range objs {
+				for _, d := range env.Dropped(o) {
+					dropped = append(dropped, d.Path+"@"+strconv.Itoa(d.Line)+" "+d.Gate)
+					if !strings.Contains(d.Msg, d.Path) || !strings.Contains(d.Msg, "off by default in every release") || !strings.Contains(d.Hint, d.Gate) {
+						t.Errorf("message or hint lacks the field, the gate or why: %s; %s", d.Msg, d.Hint)
+					}
+				}
+			}
+			if !slices.Equal(dropped, tc.dropped) {
+				t.Errorf("dropped %q, want %q", dropped, tc.dropped)
+			}
+		})
+	}
+}
+
+// TestDroppedKeptInClaimTemplates: a StatefulSet's claim templates keep
+// what the claims made from them lose: the warning is given, and the
+// checks still see the field.
+func TestDroppedKeptInClaimTemplates(t *testing.T) {
+	t.Parallel()
+	doc := "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  serviceName: web\n" +
+		"  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx}]}}\n" +
+		"  volumeClaimTemplates:\n  - metadata: {name: www}\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources: {requests: {storage: 1Gi}}\n" +
+		"      dataSourceRef: {apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: snap, namespace: prod}\n"
+	env, err := NewSchemas().Env("1.37.0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := parse(t, "doc.yaml", doc)[0]
+	const field = "spec.volumeClaimTemplates[0].spec.dataSourceRef"
+	var got []string
+	for _, d := range env.Dropped(o) {
+		got = append(got, d.Path)
+	}
+	if !slices.Equal(got, []string{field}) {
+		t.Errorf("dropped %q, want %q", got, field)
+	}
+	if (&droppedFields{e: env, o: o}).has(field + ".name") {
+		t.Errorf("the checks leave out %s, which the API server keeps in a claim template", field)
+	}
+	// A claim of its own loses it before the checks.
+	claim := "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: www}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n" +
+		"  dataSourceRef: {apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: snap, namespace: prod}\n"
+	if !(&droppedFields{e: env, o: parse(t, "doc.yaml", claim)[0]}).has("spec.dataSourceRef.name") {
+		t.Error("the checks see spec.dataSourceRef of a claim, which the API server drops")
+	}
+}
+
+// TestDropRulesGates: offRules name only gates off in every release,
+// dropRules only gates on from one.
+func TestDropRulesGates(t *testing.T) {
+	t.Parallel()
+	for _, r := range offRules {
+		if apirules.GateOff(r.gate) == "" {
+			t.Errorf("offRules: %s %s: gate %s is not off in every release (apirules.offGates)", r.root, r.path, r.gate)
+		}
+	}
+	for _, r := range dropRules {
+		if apirules.GateOff(r.gate) != "" {
+			t.Errorf("dropRules: %s %s: gate %s is off in every release: the rule belongs in offRules", r.root, r.path, r.gate)
+		}
 	}
 }

@@ -32,7 +32,7 @@ func lacks(missing map[string]bool, path string) bool {
 // which the typed object cannot tell from one left out, and the schema
 // has said it already. dups are the
 // keyed lists' entries server-side apply refuses (applyKeys).
-func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, missing map[string]bool, dups []applyDup, kube *version.Version) []error {
+func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, missing map[string]bool, dups []applyDup, kube *version.Version, dropped *droppedFields) []error {
 	problems := apirules.Check(typed, apirules.Options{KubeVersion: kube})
 	problems = append(problems, applyKeyProblems(dups, problems)...)
 	if len(problems) == 0 {
@@ -48,7 +48,7 @@ func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typ
 	for _, p := range problems {
 		// A duplicate of entries that lack a required key ("0/TCP" of two
 		// Service ports without a port) is that missing key, told once.
-		if path := joinPath(splitPath(p.Field)); missing[path] || p.Type == fieldpath.ErrorTypeDuplicate && lacks(missing, path) {
+		if path := joinPath(splitPath(p.Field)); missing[path] || p.Type == fieldpath.ErrorTypeDuplicate && lacks(missing, path) || dropped.has(path) {
 			continue
 		}
 		err := fieldError(o, base, idx, nil, against, p.Error)

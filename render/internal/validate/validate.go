@@ -264,12 +264,16 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 	}
 	decodeErrs, reported, decoded := decode(app, o, gvk, typed, e.schemas, enc)
 	errs = append(errs, decodeErrs...)
-	schemaErrs, missing, dups := checkBuiltin(app, o, gvk, reported, enc, e.kube)
+	// What the API server drops before it validates, it does not refuse:
+	// the schema's and the rules' problems below those fields are left
+	// out (the dropped-field warnings tell of the fields).
+	dropped := &droppedFields{e: e, o: o}
+	schemaErrs, missing, dups := checkBuiltin(app, o, gvk, reported, enc, e.kube, dropped)
 	errs = append(errs, schemaErrs...)
 	// A CRD whose compiling decoded it cleanly is not decoded into typed
 	// again, and apirules has no rules for CRDs (TestRulesSkipCRDs).
 	if len(decodeErrs) == 0 && decoded {
-		errs = append(errs, checkRules(app, o, gvk, typed, missing, dups, e.kube)...)
+		errs = append(errs, checkRules(app, o, gvk, typed, missing, dups, e.kube, dropped)...)
 	}
 	return errs
 }

@@ -73,10 +73,35 @@ var gateDefaults = map[string][2]uint{
 	"PodCertificateRequest":                  {1, 37}, // the podCertificate projection kept
 }
 
+// offGates are the feature gates off by default in every release kiln
+// knows (v1.37's pkg/features), each with its stage: the API server of a
+// cluster that has not turned one on drops the fields it guards, or
+// refuses the values it allows, whatever kubeVersion says.
+var offGates = map[string]string{
+	"AtomicWriteVolumeUserFields":    "alpha",
+	"ContainerStopSignals":           "alpha",
+	"CrossNamespaceVolumeDataSource": "alpha",
+	"DRADerivedAttributes":           "alpha",
+	"EmptyDirVolumeMode":             "alpha",
+	"EvictionRequestAPI":             "alpha",
+	"GRPCContainerProbeTLS":          "alpha",
+	"GenericWorkload":                "beta, off by default,",
+	"H2CContainerProbe":              "alpha",
+	"VolumeBindMountOptions":         "alpha",
+	"WorkloadWithJob":                "alpha",
+}
+
+// GateOff is the stage of a gate off by default in every release kiln
+// knows ("alpha"), "" for a gate on by default from some release.
+func GateOff(gate string) string { return offGates[gate] }
+
 // GateOn reports whether gate is on by default in the API server of
-// release kube (nil: the newest). It panics on a gate the table lacks: a
-// misspelt name in kiln's own code.
+// release kube (nil: the newest). It panics on a gate neither table has:
+// a misspelt name in kiln's own code.
 func GateOn(gate string, kube *version.Version) bool {
+	if _, off := offGates[gate]; off {
+		return false
+	}
 	r, ok := gateDefaults[gate]
 	if !ok {
 		panic(fmt.Sprintf("apirules: unknown feature gate %q", gate))
