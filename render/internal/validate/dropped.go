@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -71,6 +72,8 @@ const (
 	rootPDB       = "pdb"       // a PodDisruptionBudget spec
 	rootMeta      = "meta"      // a pod's or pod template's metadata
 	rootPV        = "pv"        // a PersistentVolume spec
+	rootDRAClaim  = "draclaim"  // a resource.k8s.io claim's spec (v1, v1beta2), also a claim template's
+	rootDevClass  = "devclass"  // a resource.k8s.io DeviceClass spec
 )
 
 // notValue returns a drops func that is true unless the scalar is v.
@@ -136,6 +139,11 @@ var dropRules = []dropRule{
 	{rootHPA, "behavior.scaleUp.tolerance", "HPAConfigurableTolerance", nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
 	{rootHPA, "behavior.scaleDown.tolerance", "HPAConfigurableTolerance", nil, "the autoscaler's tolerance is the cluster's (10% by default)"},
 	{rootPV, "csi.nodeExpandSecretRef", "CSINodeExpandSecret", nil, "the driver gets no secret when it expands the volume on the node: one that needs it fails the expansion"},
+	{rootDRAClaim, "devices.requests[].exactly.tolerations", "DRADeviceTaints", nil, "the request tolerates no device taint: tainted devices are not allocated to it"},
+	{rootDRAClaim, "devices.requests[].firstAvailable[].tolerations", "DRADeviceTaints", nil, "the request tolerates no device taint: tainted devices are not allocated to it"},
+	{rootDRAClaim, "devices.requests[].exactly.capacity", "DRAConsumableCapacity", nil, "the request is given whole devices, not the share of their capacity it asks for"},
+	{rootDRAClaim, "devices.requests[].firstAvailable[].capacity", "DRAConsumableCapacity", nil, "the request is given whole devices, not the share of their capacity it asks for"},
+	{rootDevClass, "extendedResourceName", "DRAExtendedResource", nil, "pods that ask for the extended resource get no device of this class"},
 }
 
 // offRules are the gated fields whose gate is off by default in every
@@ -178,6 +186,8 @@ var offRules = []dropRule{
 		ns := child(n, "namespace")
 		return ns != nil && ns.Kind == kyaml.ScalarNode && ns.Tag != kyaml.NodeTagNull && ns.Value != ""
 	}, "the whole dataSourceRef is dropped: the volume is provisioned empty, not from the data source in the other namespace"},
+	{rootDRAClaim, "devices.requests[].exactly.derivedAttributes", "DRADerivedAttributes", nil, "the request's devices have none of the derived attributes its constraints name"},
+	{rootDRAClaim, "devices.requests[].firstAvailable[].derivedAttributes", "DRADerivedAttributes", nil, "the request's devices have none of the derived attributes its constraints name"},
 }
 
 const userEffect = "the files belong to root (user 0), as the kubelet writes them"
@@ -204,6 +214,15 @@ var inertVolumes = []struct {
 	{"gitRepo", 1, 33, "GitRepoVolumeDriver is off by default from 1.33, locked off from 1.36", "clone the repository in an init container into an emptyDir volume, as the Kubernetes documentation suggests"},
 }
 
+// inertPaths is each inert volume's path below a pod spec.
+var inertPaths = func() map[string][]string {
+	m := map[string][]string{}
+	for _, v := range inertVolumes {
+		m[v.key] = []string{"volumes[]", v.key}
+	}
+	return m
+}()
+
 const csiHint = "use the storage's CSI driver: a persistentVolumeClaim of its StorageClass"
 
 // seccompAnnotationsOff is the release from which the seccomp annotations
@@ -216,24 +235,29 @@ const seccompAnnotationsOff = 27
 // then does nothing: volumes of plugins no longer mounted, seccomp
 // annotations no longer applied.
 func (e *Env) inert(o templates.Object, roots map[string][]rooted) []Dropped {
-	kube := e.release()
-	from := func(major, minor uint) bool { return e.kube == nil || e.kube.AtLeast(version.MajorMinor(major, minor)) }
+	from := func(major, minor uint) bool {
+		return e.kube == nil || e.kube.Major() > major || e.kube.Major() == major && e.kube.Minor() >= minor
+	}
 	var out []Dropped
 	if from(1, 28) {
 		out = append(out, hostNetworkPorts(o, roots[rootPod])...)
 	}
-	for _, v := range inertVolumes {
+	for i := range inertVolumes {
+		v := &inertVolumes[i] // not a copy, which the callback would take for every object
 		if !from(v.major, v.minor) {
 			continue
 		}
-		why := v.why
-		if why == "" {
-			why = fmt.Sprintf("non-functional from %d.%d", v.major, v.minor)
-		}
 		for _, root := range roots[rootPod] {
-			eachAt(root.node, []string{"volumes[]", v.key}, root.path, func(_, k *kyaml.Node, p string) {
+			if !anyAt(root.node, inertPaths[v.key]) {
+				continue
+			}
+			eachAt(root.node, inertPaths[v.key], root.path, func(_, k *kyaml.Node, p string) {
+				why := v.why
+				if why == "" {
+					why = fmt.Sprintf("non-functional from %d.%d", v.major, v.minor)
+				}
 				out = append(out, Dropped{Path: p, Line: o.LineOf(k), Gate: v.key + " volumes",
-					Msg:  fmt.Sprintf("field %q is a %s volume, which %s takes but does not mount (%s): the pod does not start", p, v.key, kube, why),
+					Msg:  fmt.Sprintf("field %q is a %s volume, which %s takes but does not mount (%s): the pod does not start", p, v.key, e.release(), why),
 					Hint: v.hint})
 			})
 		}
@@ -264,7 +288,7 @@ func (e *Env) inert(o templates.Object, roots map[string][]rooted) []Dropped {
 			}
 			p := fmt.Sprintf("%s.annotations[%s]", root.path, key)
 			out = append(out, Dropped{Path: p, Line: o.LineOf(ann.Content[i]), Gate: "seccomp annotations",
-				Msg:  fmt.Sprintf("field %q is a seccomp annotation, which %s ignores (non-functional from 1.27): the pod runs without the seccomp profile it names", p, kube),
+				Msg:  fmt.Sprintf("field %q is a seccomp annotation, which %s ignores (non-functional from 1.27): the pod runs without the seccomp profile it names", p, e.release()),
 				Hint: "set the pod's or the container's securityContext.seccompProfile instead (type: RuntimeDefault, or Localhost with localhostProfile)"})
 		}
 	}
@@ -358,6 +382,18 @@ func seccompFieldSet(ps *kyaml.Node, key string) bool {
 	return false
 }
 
+// ruleSegments is each rule's path, split at its dots once: Dropped runs
+// on every object of a run.
+var ruleSegments = func() map[string][]string {
+	m := map[string][]string{}
+	for _, rules := range [][]dropRule{dropRules, offRules} {
+		for _, r := range rules {
+			m[r.path] = strings.Split(r.path, ".")
+		}
+	}
+	return m
+}()
+
 // newestDropRelease is the latest release of dropRules' gates: from it
 // on, nothing in them is dropped.
 var newestDropRelease = func() *version.Version {
@@ -393,45 +429,73 @@ func (e *Env) Dropped(o templates.Object) []Dropped {
 func (e *Env) dropped(o templates.Object, roots map[string][]rooted) []Dropped {
 	gvk := schema.FromAPIVersionAndKind(o.Node.GetApiVersion(), o.Node.GetKind())
 	var out []Dropped
-	each := func(r dropRule, f func(p string) Dropped) {
-		for _, root := range roots[r.root] {
-			eachAt(root.node, strings.Split(r.path, "."), root.path, func(v, k *kyaml.Node, p string) {
-				// A field the release does not know at all is an error
-				// (newerFields), not dropped.
-				if newerThan(gvk, p, e.kube) > 0 {
-					return
+	for i, rules := range [2][]dropRule{offRules, dropRules} {
+		off := i == 0
+		if !off && (e.kube == nil || !e.kube.LessThan(newestDropRelease)) {
+			break
+		}
+		for _, r := range rules {
+			if !off {
+				if from := dropsFrom[r.root+"/"+r.path+" "+r.gate]; apirules.GateOn(r.gate, e.kube) || (from != nil && e.kube.LessThan(from)) {
+					continue
 				}
-				if r.drops == nil || r.drops(v) {
-					d := f(p)
-					d.Path, d.Line, d.Gate, d.kept = p, o.LineOf(k), r.gate, root.kept
+			}
+			for _, root := range roots[r.root] {
+				segs := ruleSegments[r.path]
+				if !anyAt(root.node, segs) {
+					continue // most rules find nothing: nothing is made for them
+				}
+				eachAt(root.node, segs, root.path, func(v, k *kyaml.Node, p string) {
+					// A field the release does not know at all is an error
+					// (newerFields), not dropped.
+					if newerThan(gvk, p, e.kube) > 0 || r.drops != nil && !r.drops(v) {
+						return
+					}
+					d := e.droppedField(r, off, p)
+					d.Line, d.kept = o.LineOf(k), root.kept
 					out = append(out, d)
-				}
-			})
+				})
+			}
 		}
-	}
-	for _, r := range offRules {
-		each(r, func(p string) Dropped {
-			return Dropped{
-				Msg: fmt.Sprintf("field %q is dropped by the API server: %s is an %s feature gate, off by default in every release up to Kubernetes %s: %s",
-					p, r.gate, apirules.GateOff(r.gate), apiRelease, r.effect),
-				Hint: fmt.Sprintf("remove the field, or turn on %s in the cluster's API server (kiln checks what a cluster with the default gates keeps)", r.gate)}
-		})
-	}
-	if e.kube == nil || !e.kube.LessThan(newestDropRelease) {
-		return out
-	}
-	for _, r := range dropRules {
-		if from := dropsFrom[r.root+"/"+r.path+" "+r.gate]; apirules.GateOn(r.gate, e.kube) || (from != nil && e.kube.LessThan(from)) {
-			continue
-		}
-		each(r, func(p string) Dropped {
-			return Dropped{
-				Msg: fmt.Sprintf("field %q is dropped by the API server of %s (%s is on by default from %s): %s",
-					p, e.release(), r.gate, apirules.GateSince(r.gate), r.effect),
-				Hint: fmt.Sprintf("if the cluster runs Kubernetes %s or later, set kubeVersion to its version; otherwise remove the field, or turn on %s in the cluster", apirules.GateSince(r.gate), r.gate)}
-		})
 	}
 	return out
+}
+
+// droppedField is what kiln says of the field at p that rule r (of
+// offRules when off) finds dropped.
+func (e *Env) droppedField(r dropRule, off bool, p string) Dropped {
+	d := Dropped{Path: p, Gate: r.gate}
+	if off {
+		d.Msg = fmt.Sprintf("field %q is dropped by the API server: %s is an %s feature gate, off by default in every release up to Kubernetes %s: %s",
+			p, r.gate, apirules.GateOff(r.gate), apiRelease, r.effect)
+		d.Hint = fmt.Sprintf("remove the field, or turn on %s in the cluster's API server (kiln checks what a cluster with the default gates keeps)", r.gate)
+		return d
+	}
+	d.Msg = fmt.Sprintf("field %q is dropped by the API server of %s (%s is on by default from %s): %s",
+		p, e.release(), r.gate, apirules.GateSince(r.gate), r.effect)
+	d.Hint = fmt.Sprintf("if the cluster runs Kubernetes %s or later, set kubeVersion to its version; otherwise remove the field, or turn on %s in the cluster", apirules.GateSince(r.gate), r.gate)
+	return d
+}
+
+// anyAt reports whether eachAt would find a value at path below n.
+func anyAt(n *kyaml.Node, path []string) bool {
+	key, each := strings.CutSuffix(path[0], "[]")
+	_, v := entry(n, key)
+	switch {
+	case v == nil:
+		return false
+	case !each && len(path) == 1:
+		return v.Tag != kyaml.NodeTagNull
+	case !each:
+		return anyAt(v, path[1:])
+	case v.Kind == kyaml.SequenceNode && len(path) > 1:
+		for _, item := range v.Content {
+			if anyAt(item, path[1:]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // droppedFields is the paths of the fields the API server drops from one
@@ -543,6 +607,17 @@ func objectRoots(obj *kyaml.RNode) map[string][]rooted {
 		if gv.Version == "v2" {
 			at(rootHPA, "spec")
 		}
+	case "resource.k8s.io/ResourceClaim", "resource.k8s.io/ResourceClaimTemplate":
+		// v1beta1's requests have their fields on the request itself.
+		spec := "spec"
+		if obj.GetKind() == "ResourceClaimTemplate" {
+			spec = "spec.spec"
+		}
+		if gv.Version == "v1" || gv.Version == "v1beta2" {
+			at(rootDRAClaim, spec)
+		}
+	case "resource.k8s.io/DeviceClass":
+		at(rootDevClass, "spec")
 	}
 	if pod == "" {
 		return roots
@@ -593,26 +668,53 @@ func entry(n *kyaml.Node, key string) (k, v *kyaml.Node) {
 // "[]" names each item of a list), the key node that names it (whose line
 // is the field's) and its path; a null value is no field.
 func eachAt(n *kyaml.Node, path []string, at string, f func(v, key *kyaml.Node, path string)) {
-	key, each := strings.CutSuffix(path[0], "[]")
+	w := walker{at: at, path: path, f: f}
+	w.walk(n, path)
+}
+
+// walker is eachAt's walk, which writes the path of a field found only
+// then: most rules find nothing, and Dropped runs on every object of a
+// run.
+type walker struct {
+	at   string
+	path []string
+	idx  []int // the list items' indices on the way
+	f    func(v, key *kyaml.Node, path string)
+}
+
+func (w *walker) walk(n *kyaml.Node, rest []string) {
+	key, each := strings.CutSuffix(rest[0], "[]")
 	k, v := entry(n, key)
-	if v == nil {
-		return
-	}
-	at += "." + key
-	if !each {
-		if len(path) == 1 {
-			if v.Tag != kyaml.NodeTagNull {
-				f(v, k, at)
-			}
-			return
+	switch {
+	case v == nil:
+	case !each && len(rest) == 1:
+		if v.Tag != kyaml.NodeTagNull {
+			w.f(v, k, joinAt(w.at, w.path, w.idx))
 		}
-		eachAt(v, path[1:], at, f)
-		return
+	case !each:
+		w.walk(v, rest[1:])
+	case v.Kind == kyaml.SequenceNode && len(rest) > 1: // every path here names a field below the list's items
+		for i, item := range v.Content {
+			w.idx = append(w.idx, i)
+			w.walk(item, rest[1:])
+			w.idx = w.idx[:len(w.idx)-1]
+		}
 	}
-	if v.Kind != kyaml.SequenceNode || len(path) == 1 {
-		return // every path here names a field below the list's items
+}
+
+// joinAt writes the path of the field at path below at, with idx the
+// indices of its "[]" segments.
+func joinAt(at string, path []string, idx []int) string {
+	var b strings.Builder
+	b.WriteString(at)
+	for _, seg := range path {
+		key, each := strings.CutSuffix(seg, "[]")
+		b.WriteString(".")
+		b.WriteString(key)
+		if each {
+			b.WriteString("[" + strconv.Itoa(idx[0]) + "]")
+			idx = idx[1:]
+		}
 	}
-	for i, item := range v.Content {
-		eachAt(item, path[1:], fmt.Sprintf("%s[%d]", at, i), f)
-	}
+	return b.String()
 }

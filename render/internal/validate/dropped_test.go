@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 )
@@ -57,6 +59,13 @@ func TestDropped(t *testing.T) {
 	hostNet := "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {app: agent}}\n" +
 		"  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      hostNetwork: true\n" +
 		"      containers: [{name: a, image: a, ports: [{containerPort: 8080}]}, {name: b, image: b, ports: [{containerPort: 8080}]}]\n"
+	// The Kubernetes documentation's claim template (dynamic resource
+	// allocation), asking for a device that may be tainted, and a share of
+	// its memory; and a DeviceClass backing an extended resource.
+	claimTemplate := "apiVersion: resource.k8s.io/v1\nkind: ResourceClaimTemplate\nmetadata: {name: gpu-claim-template}\nspec:\n  spec:\n    devices:\n      requests:\n" +
+		"      - name: gpu\n        exactly:\n          deviceClassName: gpu.example.com\n" +
+		"          tolerations: [{key: example.com/unhealthy, operator: Exists, effect: NoSchedule}]\n          capacity: {requests: {memory: 8Gi}}\n"
+	deviceClass := "apiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata: {name: gpu.example.com}\nspec:\n  selectors: [{cel: {expression: device.driver == 'gpu.example.com'}}]\n  extendedResourceName: example.com/gpu\n"
 	initNever := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n" +
 		"  template:\n    metadata: {labels: {app: web}}\n    spec:\n      initContainers: [{name: setup, image: busybox, restartPolicy: Never}]\n      containers: [{name: web, image: nginx}]\n"
 	for _, tc := range []struct {
@@ -161,6 +170,11 @@ func TestDropped(t *testing.T) {
 			want: []string{"spec.template.spec.initContainers[0].restartPolicy@9 ContainerRestartRules"}},
 		{name: "sleep 1.29", kube: "1.29.0", file: "deployment.yaml", from: "        volumeMounts:\n", to: "        lifecycle: {preStop: {sleep: {seconds: 5}}}\n        volumeMounts:\n",
 			want: []string{"spec.template.spec.containers[0].lifecycle.preStop.sleep@75 PodLifecycleSleepAction"}},
+		{name: "device taints and capacity 1.35", kube: "1.35.0", doc: claimTemplate,
+			want: []string{"spec.spec.devices.requests[0].exactly.tolerations@11 DRADeviceTaints", "spec.spec.devices.requests[0].exactly.capacity@12 DRAConsumableCapacity"}},
+		{name: "device taints and capacity 1.36", kube: "1.36.0", doc: claimTemplate},
+		{name: "device class extended resource 1.35", kube: "1.35.0", doc: deviceClass, want: []string{"spec.extendedResourceName@6 DRAExtendedResource"}},
+		{name: "device class extended resource 1.36", kube: "1.36.0", doc: deviceClass},
 		{name: "sleep 1.30", kube: "1.30.0", file: "deployment.yaml", from: "        volumeMounts:\n", to: "        lifecycle: {preStop: {sleep: {seconds: 5}}}\n        volumeMounts:\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -313,6 +327,10 @@ func TestDroppedEverywhere(t *testing.T) {
 		{name: "job scheduling", kube: "1.37.0", doc: job, dropped: []string{"spec.scheduling@5 WorkloadWithJob"}},
 		{name: "cross-namespace data source", kube: "1.37.0", doc: claim, dropped: []string{"spec.dataSourceRef@8 CrossNamespaceVolumeDataSource"}},
 		{name: "data source of the claim's namespace", kube: "1.37.0", doc: strings.Replace(claim, ", namespace: prod", "", 1)},
+		// A derived attribute whose name is no attribute's.
+		{name: "derived attributes", kube: "1.37.0", doc: "apiVersion: resource.k8s.io/v1\nkind: ResourceClaim\nmetadata: {name: gpu-nic}\nspec:\n  devices:\n    requests:\n" +
+			"    - name: gpu\n      exactly:\n        deviceClassName: gpu.example.com\n        derivedAttributes: [{name: numa node, expression: \"device.attributes['gpu.example.com'].numa\"}]\n",
+			dropped: []string{"spec.devices.requests[0].exactly.derivedAttributes@10 DRADerivedAttributes"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -397,6 +415,23 @@ func TestDropRulesGates(t *testing.T) {
 	for _, r := range dropRules {
 		if apirules.GateOff(r.gate) != "" {
 			t.Errorf("dropRules: %s %s: gate %s is off in every release: the rule belongs in offRules", r.root, r.path, r.gate)
+		}
+	}
+}
+
+// TestAnyAtAgreesWithEachAt: the quick test that lets Dropped skip a
+// rule finds a value exactly where eachAt does: through lists, past
+// nulls, scalars and lists where a mapping should be.
+func TestAnyAtAgreesWithEachAt(t *testing.T) {
+	t.Parallel()
+	doc := "a:\n  b: [{c: 1}, {c: null}, {d: 2}, 7]\n  e: null\n  f: [1, 2]\n  g: {h: {i: x}}\n  j: [[{c: 1}]]\n"
+	n := parse(t, "d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: {}\n"+doc)[0].Node.YNode()
+	for _, path := range []string{"a.b[].c", "a.b[].d", "a.b[].x", "a.e", "a.e.x", "a.f[].x", "a.f", "a.g.h.i", "a.g.h", "a.g.x", "a.j[].c", "x", "a.b[]"} {
+		segs := strings.Split(path, ".")
+		found := 0
+		eachAt(n, segs, "", func(_, _ *kyaml.Node, _ string) { found++ })
+		if anyAt(n, segs) != (found > 0) {
+			t.Errorf("%s: anyAt %v, eachAt found %d", path, anyAt(n, segs), found)
 		}
 	}
 }
