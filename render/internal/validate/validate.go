@@ -264,6 +264,9 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 	}
 	decodeErrs, reported, decoded := decode(app, o, gvk, typed, e.schemas, enc)
 	errs = append(errs, decodeErrs...)
+	if len(decodeErrs) == 0 {
+		errs = append(errs, checkStoredSize(app, o, gvk, typed, decoded, enc)...)
+	}
 	// What the API server drops before it validates, it does not refuse:
 	// the schema's and the rules' problems below those fields are left
 	// out (the dropped-field warnings tell of the fields).
