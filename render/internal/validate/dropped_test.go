@@ -238,31 +238,9 @@ func TestNewerFields(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			path, doc := "doc.yaml", tc.doc
-			if doc == "" {
-				path, doc = realDoc(t, "podinfo", "deployment.yaml", tc.mut[0], tc.mut[1])
-			}
-			env, err := NewSchemas().Env(tc.kube, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			objs := parse(t, path, doc)
-			var got []string
-			for _, err := range diag.Flatten(env.Objects("demo", objs)) {
-				got = append(got, err.Error())
-			}
-			ok := len(got) == len(tc.errs)
-			for i := 0; ok && i < len(got); i++ {
-				ok = strings.Contains(got[i], tc.errs[i])
-			}
-			if !ok {
-				t.Errorf("errors:\n%s\nwant, containing:\n%s", strings.Join(got, "\n"), strings.Join(tc.errs, "\n"))
-			}
 			var dropped []string
-			for _, o := range objs {
-				for _, d := range env.Dropped(o) {
-					dropped = append(dropped, d.Path)
-				}
+			for _, d := range droppedCase(t, tc.kube, tc.doc, tc.mut, tc.errs) {
+				dropped = append(dropped, d.Path)
 			}
 			if !slices.Equal(dropped, tc.dropped) {
 				t.Errorf("dropped %q, want %q", dropped, tc.dropped)
@@ -334,33 +312,11 @@ func TestDroppedEverywhere(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			path, doc := "doc.yaml", tc.doc
-			if doc == "" {
-				path, doc = realDoc(t, "podinfo", "deployment.yaml", tc.mut[0], tc.mut[1])
-			}
-			env, err := NewSchemas().Env(tc.kube, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			objs := parse(t, path, doc)
-			var got []string
-			for _, err := range diag.Flatten(env.Objects("demo", objs)) {
-				got = append(got, err.Error())
-			}
-			ok := len(got) == len(tc.errs)
-			for i := 0; ok && i < len(got); i++ {
-				ok = strings.Contains(got[i], tc.errs[i])
-			}
-			if !ok {
-				t.Errorf("errors:\n%s\nwant, containing:\n%s", strings.Join(got, "\n"), strings.Join(tc.errs, "\n"))
-			}
 			var dropped []string
-			for _, o := range objs {
-				for _, d := range env.Dropped(o) {
-					dropped = append(dropped, d.Path+"@"+strconv.Itoa(d.Line)+" "+d.Gate)
-					if !strings.Contains(d.Msg, d.Path) || !strings.Contains(d.Msg, "off by default in every release") || !strings.Contains(d.Hint, d.Gate) {
-						t.Errorf("message or hint lacks the field, the gate or why: %s; %s", d.Msg, d.Hint)
-					}
+			for _, d := range droppedCase(t, tc.kube, tc.doc, tc.mut, tc.errs) {
+				dropped = append(dropped, d.Path+"@"+strconv.Itoa(d.Line)+" "+d.Gate)
+				if !strings.Contains(d.Msg, d.Path) || !strings.Contains(d.Msg, "off by default in every release") || !strings.Contains(d.Hint, d.Gate) {
+					t.Errorf("message or hint lacks the field, the gate or why: %s; %s", d.Msg, d.Hint)
 				}
 			}
 			if !slices.Equal(dropped, tc.dropped) {
@@ -434,4 +390,36 @@ func TestAnyAtAgreesWithEachAt(t *testing.T) {
 			t.Errorf("%s: anyAt %v, eachAt found %d", path, anyAt(n, segs), found)
 		}
 	}
+}
+
+// droppedCase validates doc (podinfo's deployment.yaml with mut, from and
+// to, when doc is "") at kubeVersion kube, requires errors containing errs
+// in order, and returns what Dropped reports of its objects.
+func droppedCase(t *testing.T, kube, doc string, mut [2]string, errs []string) []Dropped {
+	t.Helper()
+	path := "doc.yaml"
+	if doc == "" {
+		path, doc = realDoc(t, "podinfo", "deployment.yaml", mut[0], mut[1])
+	}
+	env, err := NewSchemas().Env(kube, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := parse(t, path, doc)
+	var got []string
+	for _, err := range diag.Flatten(env.Objects("demo", objs)) {
+		got = append(got, err.Error())
+	}
+	ok := len(got) == len(errs)
+	for i := 0; ok && i < len(got); i++ {
+		ok = strings.Contains(got[i], errs[i])
+	}
+	if !ok {
+		t.Errorf("errors:\n%s\nwant, containing:\n%s", strings.Join(got, "\n"), strings.Join(errs, "\n"))
+	}
+	var out []Dropped
+	for _, o := range objs {
+		out = append(out, env.Dropped(o)...)
+	}
+	return out
 }
