@@ -88,8 +88,9 @@ func isValue(v string) func(*kyaml.Node) bool {
 
 // dropRules are the gated fields, by the release that turned their gate on
 // by default (apirules.GateSince). Fields behind gates still off by
-// default in 1.37 are offRules'. Left out is a fileKeyRef before EnvFiles: dropping it leaves its valueFrom
-// without a source, which validation refuses.
+// default in 1.37 are offRules'. Left out is a fileKeyRef before
+// EnvFiles: dropping it leaves its valueFrom without a source, which
+// validation refuses.
 var dropRules = []dropRule{
 	{rootCronJob, "timeZone", "CronJobTimeZone", nil, "the schedule is read in the time zone of the kube-controller-manager (often UTC)"},
 	{rootContainer, "livenessProbe.terminationGracePeriodSeconds", "ProbeTerminationGracePeriod", nil, "a container the probe fails is given the pod's terminationGracePeriodSeconds to stop"},
@@ -150,8 +151,8 @@ var dropRules = []dropRule{
 // release kiln knows (apirules.GateOff): the API server of any kubeVersion
 // drops them unless the cluster turned the gate on, before it validates
 // the object, so that what is wrong inside them is never refused either
-// (pkg/api/pod's dropDisabledFields, pkg/api/job's, pkg/api/
-// persistentvolumeclaim's of v1.37).
+// (the DropDisabledFields of v1.37's pkg/api/pod, job,
+// persistentvolumeclaim and resourceclaimspec).
 var offRules = []dropRule{
 	{rootContainer, "lifecycle.stopSignal", "ContainerStopSignals", nil, "the container is stopped with its image's stop signal (SIGTERM if the image names none)"},
 	{rootContainer, "livenessProbe.httpGet.protocol", "H2CContainerProbe", notValue("HTTP1"), "the probe speaks HTTP/1.1"},

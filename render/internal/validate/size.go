@@ -26,7 +26,7 @@ import (
 // have their own 1 MiB rule, apirules.)
 const (
 	maxRequestBody = 3 << 20
-	maxStoredJSON  = 3 << 19
+	maxStored      = 3 << 19
 )
 
 // checkSize refuses an object the API server or, for one stored as its
@@ -39,8 +39,8 @@ func checkSize(app string, o templates.Object, storedAsJSON bool, enc encoded) [
 		return nil // reported by the decoding
 	case n > maxRequestBody:
 		msg = fmt.Sprintf("the object is %d bytes as JSON, and the API server reads at most %d (3 MiB) of a request: Flux's apply of it would fail", n, maxRequestBody)
-	case storedAsJSON && n > maxStoredJSON:
-		msg = fmt.Sprintf("the object is %d bytes as JSON, which is how the API server stores a custom resource, and etcd stores at most %d (1.5 MiB, its default --max-request-bytes) in one request: the create would fail", n, maxStoredJSON)
+	case storedAsJSON && n > maxStored:
+		msg = fmt.Sprintf("the object is %d bytes as JSON, which is how the API server stores a custom resource, and etcd stores at most %d (1.5 MiB, its default --max-request-bytes) in one request: the create would fail", n, maxStored)
 	default:
 		return nil
 	}
@@ -82,8 +82,8 @@ func checkStoredSize(app string, o templates.Object, gvk schema.GroupVersionKind
 	if !ok {
 		return nil
 	}
-	if n := sized.Size(); n > maxStoredJSON {
-		return []error{sizeError(app, o, fmt.Sprintf("the object is %d bytes in protobuf, the form the API server stores a %s in, and etcd stores at most %d (1.5 MiB, its default --max-request-bytes) in one request, before the API server adds its own metadata: the create would fail", n, gvk.Kind, maxStoredJSON))}
+	if n := sized.Size(); n > maxStored {
+		return []error{sizeError(app, o, fmt.Sprintf("the object is %d bytes in protobuf, the form the API server stores a %s in, and etcd stores at most %d (1.5 MiB, its default --max-request-bytes) in one request, before the API server adds its own metadata: the create would fail", n, gvk.Kind, maxStored))}
 	}
 	return nil
 }
