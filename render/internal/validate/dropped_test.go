@@ -300,6 +300,12 @@ func TestDroppedEverywhere(t *testing.T) {
 				"spec.template.spec.volumes[0].projected.sources[0].serviceAccountToken.user@83 AtomicWriteVolumeUserFields"}},
 		{name: "eviction responder without priority", kube: "1.37.0", mut: [2]string{"    spec:\n      containers:\n", "    spec:\n      evictionResponders: [{name: example.com/drain}]\n      containers:\n"},
 			dropped: []string{"spec.template.spec.evictionResponders@24 EvictionRequestAPI"}},
+		// Server-side apply reads the list as a map before anything is
+		// dropped: a name twice is still refused.
+		{name: "eviction responder twice", kube: "1.37.0", mut: [2]string{"    spec:\n      containers:\n",
+			"    spec:\n      evictionResponders: [{name: example.com/drain, priority: 1}, {name: example.com/drain, priority: 2}]\n      containers:\n"},
+			dropped: []string{"spec.template.spec.evictionResponders@24 EvictionRequestAPI"},
+			errs:    []string{`spec.template.spec.evictionResponders[1]`}},
 		{name: "scheduling group", kube: "1.37.0", mut: [2]string{"    spec:\n      containers:\n", "    spec:\n      schedulingGroup: {podGroupName: trainers}\n      containers:\n"},
 			dropped: []string{"spec.template.spec.schedulingGroup@24 GenericWorkload"}},
 		{name: "job scheduling", kube: "1.37.0", doc: job, dropped: []string{"spec.scheduling@5 WorkloadWithJob"}},

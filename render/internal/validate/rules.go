@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -34,6 +35,9 @@ func lacks(missing map[string]bool, path string) bool {
 // keyed lists' entries server-side apply refuses (applyKeys).
 func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typed runtime.Object, missing map[string]bool, dups []applyDup, kube *version.Version, dropped *droppedFields) []error {
 	problems := apirules.Check(typed, apirules.Options{KubeVersion: kube})
+	// The API server's rules never see a field it drops; server-side
+	// apply, which refuses a key twice, runs before the drop.
+	problems = slices.DeleteFunc(problems, func(p apirules.Problem) bool { return dropped.has(joinPath(splitPath(p.Field))) })
 	problems = append(problems, applyKeyProblems(dups, problems)...)
 	if len(problems) == 0 {
 		return nil
@@ -48,7 +52,7 @@ func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typ
 	for _, p := range problems {
 		// A duplicate of entries that lack a required key ("0/TCP" of two
 		// Service ports without a port) is that missing key, told once.
-		if path := joinPath(splitPath(p.Field)); missing[path] || p.Type == fieldpath.ErrorTypeDuplicate && lacks(missing, path) || dropped.has(path) {
+		if path := joinPath(splitPath(p.Field)); missing[path] || p.Type == fieldpath.ErrorTypeDuplicate && lacks(missing, path) {
 			continue
 		}
 		err := fieldError(o, base, idx, nil, against, p.Error)
