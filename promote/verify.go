@@ -14,6 +14,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/gitinfo"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
@@ -336,7 +337,7 @@ func onRef(ctx context.Context, top, commit, ref string, env []string) (bool, er
 		return false, &diag.Error{File: top, Msg: fmt.Sprintf("--source-ref %s is not a commit of this repository", ref),
 			Hint: "fetch it (git fetch origin; " + fetch + ")"}
 	}
-	on, err := gitrepo.IsAncestor(ctx, top, env, commit, tip)
+	on, err := gitinfo.IsAncestor(ctx, top, commit, tip)
 	if err != nil {
 		return false, fmt.Errorf("is %s on %s: %w", short(commit), ref, err)
 	}

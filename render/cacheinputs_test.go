@@ -318,9 +318,9 @@ func cacheInputCases(cm func(string) string) []cacheInput {
 				mustWrite(t, root, "kiln.yaml", strings.Replace(yApp, "apps:\n", "flux:\n  interval: 7m\napps:\n", 1))
 			}},
 		{name: "validation.crds file changed",
-			files: map[string]string{"kiln.yaml": strings.Replace(yApp, "apps:\n", "validation:\n  crds: [crds/w.yaml]\napps:\n", 1), "crds/w.yaml": cacheWidgetCRD("string"),
+			files: map[string]string{"kiln.yaml": strings.Replace(yApp, "apps:\n", "validation:\n  crds: [crds/w.yaml]\napps:\n", 1), "crds/w.yaml": widgetCRDOf("string"),
 				"y/a.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: big\n"},
-			change: func(t *testing.T, root string) { mustWrite(t, root, "crds/w.yaml", cacheWidgetCRD("integer")) }},
+			change: func(t *testing.T, root string) { mustWrite(t, root, "crds/w.yaml", widgetCRDOf("integer")) }},
 
 		{name: "strict toggled with an implied-namespace warning",
 			files: map[string]string{"kiln.yaml": cacheKiln + "  - name: ns\n    namespace: team\n    yaml: ns\n  - name: y\n    namespace: team\n    yaml: y\n",
@@ -328,22 +328,22 @@ func cacheInputCases(cm func(string) string) []cacheInput {
 			strict: true,
 			change: func(t *testing.T, root string) {}},
 		{name: "validation.crds scope change",
-			files: map[string]string{"kiln.yaml": strings.Replace(yApp, "apps:\n", "validation:\n  crds: [crds/w.yaml]\napps:\n", 1), "crds/w.yaml": cacheWidgetCRD("string"),
+			files: map[string]string{"kiln.yaml": strings.Replace(yApp, "apps:\n", "validation:\n  crds: [crds/w.yaml]\napps:\n", 1), "crds/w.yaml": widgetCRDOf("string"),
 				"y/a.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: big\n"},
 			change: func(t *testing.T, root string) {
-				mustWrite(t, root, "crds/w.yaml", strings.Replace(cacheWidgetCRD("string"), "scope: Namespaced", "scope: Cluster", 1))
+				mustWrite(t, root, "crds/w.yaml", strings.Replace(widgetCRDOf("string"), "scope: Namespaced", "scope: Cluster", 1))
 			}},
 		{name: "other app's CRD scope change",
-			files: map[string]string{"kiln.yaml": cacheKiln + "  - name: crd\n    namespace: y\n    yaml: crd\n  - name: y\n    namespace: y\n    yaml: y\n    dependsOn: [crd]\n", "crd/w.yaml": cacheWidgetCRD("string"),
+			files: map[string]string{"kiln.yaml": cacheKiln + "  - name: crd\n    namespace: y\n    yaml: crd\n  - name: y\n    namespace: y\n    yaml: y\n    dependsOn: [crd]\n", "crd/w.yaml": widgetCRDOf("string"),
 				"y/a.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: big\n"},
 			change: func(t *testing.T, root string) {
-				mustWrite(t, root, "crd/w.yaml", strings.Replace(cacheWidgetCRD("string"), "scope: Namespaced", "scope: Cluster", 1))
+				mustWrite(t, root, "crd/w.yaml", strings.Replace(widgetCRDOf("string"), "scope: Namespaced", "scope: Cluster", 1))
 			}},
 		{name: "helm capabilities from validation.crds",
-			files: map[string]string{"kiln.yaml": strings.Replace(helmApp, "apps:\n", "validation:\n  crds: [crds/w.yaml]\napps:\n", 1), "crds/w.yaml": cacheWidgetCRD("string"), "charts/web/Chart.yaml": chartYAML,
+			files: map[string]string{"kiln.yaml": strings.Replace(helmApp, "apps:\n", "validation:\n  crds: [crds/w.yaml]\napps:\n", 1), "crds/w.yaml": widgetCRDOf("string"), "charts/web/Chart.yaml": chartYAML,
 				"charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  has: {{ .Capabilities.APIVersions.Has \"example.com/v2\" | quote }}\n"},
 			change: func(t *testing.T, root string) {
-				mustWrite(t, root, "crds/w.yaml", strings.Replace(cacheWidgetCRD("string"), "  - name: v1\n", "  - name: v2\n", 1))
+				mustWrite(t, root, "crds/w.yaml", strings.Replace(widgetCRDOf("string"), "  - name: v1\n", "  - name: v2\n", 1))
 			}},
 		{name: "jsonnet tla",
 			files: map[string]string{"kiln.yaml": cacheKiln + "  - name: j\n    namespace: j\n    jsonnet:\n      file: j/main.jsonnet\n      tlas: {x: a}\n",
@@ -423,7 +423,9 @@ func cacheInputCases(cm func(string) string) []cacheInput {
 	}
 }
 
-func cacheWidgetCRD(typ string) string {
+// widgetCRDOf serves example.com/v1 Widget, namespaced, whose
+// spec.size is of type typ.
+func widgetCRDOf(typ string) string {
 	return `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:

@@ -3,7 +3,6 @@ package gitrepo
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -27,19 +26,4 @@ func Local(ctx context.Context, dir string, env []string, args ...string) (strin
 		return "", fmt.Errorf("git %s: %s", args[0], msg)
 	}
 	return strings.TrimSpace(stdout.String()), nil
-}
-
-// IsAncestor reports whether commit is tip or one of its ancestors, in the
-// local repository dir. merge-base exits 1 for "no" and 128 for trouble;
-// only its yes and its no are answers.
-func IsAncestor(ctx context.Context, dir string, env []string, commit, tip string) (bool, error) {
-	_, err := Local(ctx, dir, env, "merge-base", "--is-ancestor", commit, tip)
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.As(err, &exit) && exit.ExitCode() == 1:
-		return false, nil
-	}
-	return false, err
 }

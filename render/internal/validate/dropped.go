@@ -48,12 +48,12 @@ type dropRule struct {
 	effect string
 }
 
-// dropsFrom is the first release that drops a rule's field (root/path
-// gate), where the gate came after the field: before it, the API server
-// refused the field outright, which apirules reports.
-var dropsFrom = map[string]*version.Version{
-	rootRegular + "/restartPolicy ContainerRestartRules": version.MajorMinor(1, 34),
-	rootInit + "/restartPolicy ContainerRestartRules":    version.MajorMinor(1, 34),
+// dropsFrom is the first release that drops a rule's field (by root,
+// path and gate), where the gate came after the field: before it, the API
+// server refused the field outright, which apirules reports.
+var dropsFrom = map[[3]string]*version.Version{
+	{rootRegular, "restartPolicy", "ContainerRestartRules"}: version.MajorMinor(1, 34),
+	{rootInit, "restartPolicy", "ContainerRestartRules"}:    version.MajorMinor(1, 34),
 }
 
 // Roots of dropRules: where in an object its pod spec, its Job spec, its
@@ -437,7 +437,7 @@ func (e *Env) dropped(o templates.Object, roots map[string][]rooted) []Dropped {
 		}
 		for _, r := range rules {
 			if !off {
-				if from := dropsFrom[r.root+"/"+r.path+" "+r.gate]; apirules.GateOn(r.gate, e.kube) || (from != nil && e.kube.LessThan(from)) {
+				if from := dropsFrom[[3]string{r.root, r.path, r.gate}]; apirules.GateOn(r.gate, e.kube) || (from != nil && e.kube.LessThan(from)) {
 					continue
 				}
 			}

@@ -1,6 +1,8 @@
 package apirules
 
 import (
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -75,49 +77,48 @@ func (c *checker) endpoint(e *discoveryv1.Endpoint, addrType discoveryv1.Address
 		}
 	}
 	if e.Hints != nil {
-		zp := p.Child("hints", "forZones")
-		if len(e.Hints.ForZones) > maxEndpointZoneHints {
-			c.add(field.TooMany(zp, len(e.Hints.ForZones), maxEndpointZoneHints), "hint at most 8 zones")
-			return
-		}
-		seen := map[string]bool{}
+		zones := make([]string, len(e.Hints.ForZones))
 		for i, z := range e.Hints.ForZones {
-			np := zp.Index(i).Child("name")
-			if seen[z.Name] {
-				c.add(field.Duplicate(np, z.Name), "hint each zone once")
-			}
-			seen[z.Name] = true
-			for _, msg := range validation.IsValidLabelValue(z.Name) {
-				c.add(field.Invalid(np, z.Name, msg), "a zone is the value of a node's topology.kubernetes.io/zone label")
-			}
+			zones[i] = z.Name
 		}
-		c.nodeHints(e.Hints.ForNodes, p.Child("hints", "forNodes"))
+		if !c.hintNames(zones, p.Child("hints", "forZones"), maxEndpointZoneHints, "zone", validation.IsValidLabelValue,
+			"a zone is the value of a node's topology.kubernetes.io/zone label") {
+			return // the API server stops at too many zones
+		}
+		// The API server keeps forNodes from 1.34
+		// (PreferSameTrafficDistribution; before, it drops them).
+		if c.on("PreferSameTrafficDistribution") {
+			nodes := make([]string, len(e.Hints.ForNodes))
+			for i, n := range e.Hints.ForNodes {
+				nodes[i] = n.Name
+			}
+			// ValidateNodeName: a DNS subdomain, so not empty.
+			c.hintNames(nodes, p.Child("hints", "forNodes"), maxEndpointNodeHints, "node", validation.IsDNS1123Subdomain,
+				"a node hint names a Node: lowercase letters, digits, '-' and '.'")
+		}
 	}
 }
 
-// nodeHints checks an endpoint's forNodes hints, which the API server
-// keeps from 1.34 (PreferSameTrafficDistribution; before, it drops them):
-// at most 8, each a node name (ValidateNodeName: a DNS subdomain, so
-// not empty) hinted once.
-func (c *checker) nodeHints(nodes []discoveryv1.ForNode, p *field.Path) {
-	if !c.on("PreferSameTrafficDistribution") {
-		return
-	}
-	if len(nodes) > maxEndpointNodeHints {
-		c.add(field.TooMany(p, len(nodes), maxEndpointNodeHints), "hint at most 8 nodes")
-		return
+// hintNames checks the names of an endpoint's zone or node hints
+// (validateHints): at most max, each hinted once, each valid. It reports
+// false when there are too many, where the API server stops.
+func (c *checker) hintNames(names []string, p *field.Path, max int, what string, valid func(string) []string, hint string) bool {
+	if len(names) > max {
+		c.add(field.TooMany(p, len(names), max), fmt.Sprintf("hint at most %d %ss", max, what))
+		return false
 	}
 	seen := map[string]bool{}
-	for i, n := range nodes {
+	for i, name := range names {
 		np := p.Index(i).Child("name")
-		if seen[n.Name] {
-			c.add(field.Duplicate(np, n.Name), "hint each node once")
+		if seen[name] {
+			c.add(field.Duplicate(np, name), "hint each "+what+" once")
 		}
-		seen[n.Name] = true
-		for _, msg := range validation.IsDNS1123Subdomain(n.Name) {
-			c.add(field.Invalid(np, n.Name, msg), "a node hint names a Node: lowercase letters, digits, '-' and '.'")
+		seen[name] = true
+		for _, msg := range valid(name) {
+			c.add(field.Invalid(np, name, msg), hint)
 		}
 	}
+	return true
 }
 
 // endpointAddress checks an address against the slice's address type;
