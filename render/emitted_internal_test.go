@@ -1,12 +1,18 @@
 package render
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/tree"
+	"github.com/kiln-gitops/kiln/render/internal/validate"
 )
 
 // TestEmittedFilesFoundCleanAreNotCheckedAgain: in an env that is not
@@ -76,6 +82,41 @@ func TestEmittedFilesFoundCleanAreNotCheckedAgain(t *testing.T) {
 	for env, er := range bad {
 		if er.Err == nil || !strings.Contains(er.Err.Error(), "high-level/redis/source.yaml:") {
 			t.Errorf("env %s: an invalid emitted file passed with a warm cache: %v", env, er.Err)
+		}
+	}
+}
+
+// TestEmittedErrorsInFileOrder: emitted files are checked side by side,
+// yet their errors come in the order of the files' names, the same at
+// every run, as the one-by-one check gave them.
+func TestEmittedErrorsInFileOrder(t *testing.T) {
+	env, err := validate.NewSchemas().Env("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, emitted := tree.Files{}, map[string]string{}
+	var want []string
+	for i := range 40 {
+		app := fmt.Sprintf("app%02d", i)
+		name := "flux/" + app + ".yaml"
+		// A Kustomization without its required spec.prune and sourceRef.
+		files[name] = []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: " + app + "\n  namespace: flux-system\nspec:\n  interval: 10m\n")
+		emitted[name] = app
+		want = append(want, name)
+	}
+	for range 5 {
+		var got []string
+		for _, e := range diag.Flatten(checkEmittedIn(env, files, emitted)) {
+			var de *diag.Error
+			if !errors.As(e, &de) {
+				t.Fatalf("not a diag.Error: %v", e)
+			}
+			if len(got) == 0 || got[len(got)-1] != de.File {
+				got = append(got, de.File)
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("files of the errors, in order (-want +got):\n%s", diff)
 		}
 	}
 }
