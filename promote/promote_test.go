@@ -1357,7 +1357,28 @@ func TestRenderedRefusesWhatKilnDidNotWrite(t *testing.T) {
 				}
 				addFile(t, p, string(data)+"# "+secretValue+"\n")
 			}},
-		{name: "an object file removed, secrets unknown", want: "app web: the app's kustomization.yaml does not list exactly its object files",
+		// Without the env's secret vars, the files that hold no secret
+		// value are still held to the lock byte for byte (PlainDigest).
+		{name: "an object file edited, secrets unknown", want: "app web: the app's object files are not those its kiln.lock.json entry records",
+			change: func(t *testing.T, dir string) {
+				p := filepath.Join(dir, "apps/web/deployment_web.yaml")
+				data, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				addFile(t, p, strings.Replace(string(data), "replicas: 1", "replicas: 9", 1))
+			}},
+		{name: "a file added to an app holding a secret, secrets unknown", want: "app cache: the app's object files are not those its kiln.lock.json entry records",
+			change: func(t *testing.T, dir string) {
+				addFile(t, filepath.Join(dir, "apps/cache/configmap_extra.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: shop}\n")
+				kf := filepath.Join(dir, "apps/cache/kustomization.yaml")
+				data, err := os.ReadFile(kf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				addFile(t, kf, strings.Replace(string(data), "resources:\n", "resources:\n- configmap_extra.yaml\n", 1))
+			}},
+		{name: "an object file removed, secrets unknown", want: "app web: the app's object files are not those its kiln.lock.json entry records",
 			change: func(t *testing.T, dir string) {
 				if err := os.Remove(filepath.Join(dir, "apps/web/deployment_web.yaml")); err != nil {
 					t.Fatal(err)
@@ -1393,6 +1414,32 @@ func TestRenderedRefusesWhatKilnDidNotWrite(t *testing.T) {
 				t.Errorf("main moved from %s to %s", before, after)
 			}
 		})
+	}
+}
+
+// TestLockNamesSecretFiles: an app's lock entry names the object files
+// that hold a secret var's value and digests the others as they are (what
+// a promoting job without the values checks); an app with none has
+// neither. Neither the lock nor its digests hold the value.
+func TestLockNamesSecretFiles(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	er := renderDev(t, f, f.opts(t, "dev", &bytes.Buffer{}).Render)
+	cache, web := er.Lock.Apps["cache"], er.Lock.Apps["web"]
+	if want := []string{"secret_cache.yaml"}; !slices.Equal(cache.SecretFiles, want) || !strings.HasPrefix(cache.PlainDigest, "sha256:") {
+		t.Errorf("cache: secretFiles %q, plainDigest %q; want %q and a digest", cache.SecretFiles, cache.PlainDigest, want)
+	}
+	if cache.PlainDigest == cache.OutputDigest {
+		t.Error("cache: the plain digest is the output digest")
+	}
+	if web.SecretFiles != nil || web.PlainDigest != "" {
+		t.Errorf("web holds no secret, yet secretFiles %q, plainDigest %q", web.SecretFiles, web.PlainDigest)
+	}
+	if !strings.Contains(string(er.Files["apps/cache/secret_cache.yaml"]), secretValue) {
+		t.Fatal("the fixture's Secret no longer holds the secret value: the test tests nothing")
+	}
+	if strings.Contains(string(er.Files["kiln.lock.json"]), secretValue) {
+		t.Error("kiln.lock.json holds the secret value")
 	}
 }
 

@@ -1,12 +1,14 @@
 package render
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	yamlv2 "go.yaml.in/yaml/v2"
@@ -308,6 +310,7 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 		Objects:      len(run.objs),
 		Images:       imgList,
 	}
+	out.lock.SecretFiles, out.lock.PlainDigest = plainDigest(appFiles, rd)
 	out.summary = AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1}
 	return out, nil
 }
@@ -524,6 +527,44 @@ func outputDigest(appFiles map[string][]byte, rd *redact.Redactor) string {
 	var parts [][]byte
 	for _, name := range tree.SortedKeys(appFiles) {
 		parts = append(parts, []byte(name), rd.Bytes(appFiles[name]))
+	}
+	return digest(parts...)
+}
+
+// plainDigest names the object files of appFiles that hold a secret value
+// of rd, and digests the others as they are, with the secret files by
+// name only: what a job that cannot read the env's secret vars can check
+// of them. Both are empty when no file holds a secret value.
+func plainDigest(appFiles map[string][]byte, rd *redact.Redactor) ([]string, string) {
+	var secret []string
+	for _, name := range tree.SortedKeys(appFiles) {
+		if !bytes.Equal(rd.Bytes(appFiles[name]), appFiles[name]) {
+			secret = append(secret, name)
+		}
+	}
+	if secret == nil {
+		return nil, ""
+	}
+	return secret, plainDigestOf(appFiles, secret)
+}
+
+// plainDigestOf is PlainDigest of appFiles whose files secret (sorted)
+// hold secret values. Each file is its name, whether it is a secret
+// file, and its bytes unless it is; a secret file that appFiles lacks is
+// marked missing, which no render digests.
+func plainDigestOf(appFiles map[string][]byte, secret []string) string {
+	var parts [][]byte
+	for _, name := range tree.SortedKeys(appFiles) {
+		if _, held := slices.BinarySearch(secret, name); held {
+			parts = append(parts, []byte(name), []byte("secret"), nil)
+			continue
+		}
+		parts = append(parts, []byte(name), []byte("plain"), appFiles[name])
+	}
+	for _, name := range secret {
+		if _, ok := appFiles[name]; !ok {
+			parts = append(parts, []byte(name), []byte("missing"), nil)
+		}
 	}
 	return digest(parts...)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -128,8 +129,7 @@ type keptFrom struct {
 	// gives --app's.
 	hint string
 	// noDigest skips the comparison of the object files with the lock's
-	// output digest, which masks the env's secret values: CheckTree
-	// without them.
+	// digests: Recheck, whose tree CheckTree held to them.
 	noDigest bool
 }
 
@@ -184,7 +184,7 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 		names[i] = strings.TrimPrefix(p, dir)
 		objFiles[names[i]] = files[p]
 	}
-	if !from.noDigest && outputDigest(objFiles, rd) != la.OutputDigest {
+	if !from.noDigest && !sameOutput(objFiles, la, rd) {
 		why := "one was removed, added or edited after kiln wrote it"
 		if !rd.Empty() {
 			// The digest covers the files with secret values masked.
@@ -213,6 +213,23 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 	return nil
 }
 
+// sameOutput reports whether objFiles are the object files la records. rd
+// masks the env's secret values as OutputDigest does; nil when they
+// cannot be read, and then the files that held none are compared with
+// PlainDigest, byte for byte, and those that held one by name only (with
+// no SecretFiles, OutputDigest masked nothing and is compared).
+func sameOutput(objFiles map[string][]byte, la LockApp, rd *redact.Redactor) bool {
+	if rd != nil {
+		return outputDigest(objFiles, rd) == la.OutputDigest
+	}
+	if len(la.SecretFiles) == 0 {
+		return outputDigest(objFiles, nil) == la.OutputDigest
+	}
+	secret := slices.Clone(la.SecretFiles)
+	slices.Sort(secret)
+	return plainDigestOf(objFiles, secret) == la.PlainDigest
+}
+
 // CheckTree verifies an env's whole tree that kiln render wrote elsewhere
 // (kiln promote --rendered DIR, one folder, no shards) before it is
 // promoted as it is, as Merge verifies each shard's apps: every file must
@@ -223,11 +240,12 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 // that lost files on the way) would otherwise reach the manifests
 // repository, and the cluster, as if kiln had rendered it. rd masks the
 // env's secret values as the lock's output digests do; nil when they
-// cannot be read, and then the object files' bytes are not compared with
-// the digests (their listing and object counts still are). dir names the
-// tree in messages.
+// cannot be read, and then the object files that held none are compared
+// byte for byte with the lock's plain digests, and only the bytes of those
+// that held a secret value go unchecked (sameOutput). dir names the tree
+// in messages.
 func CheckTree(files map[string][]byte, lock *Lock, rd *redact.Redactor, bootstrap []string, dir string) error {
-	from := keptFrom{dir: dir, noDigest: rd == nil,
+	from := keptFrom{dir: dir,
 		hint: "render the env again (kiln render --out), and give --rendered its folder as it was written"}
 	var errs []error
 	for _, name := range tree.SortedKeys(lock.Apps) {

@@ -43,6 +43,15 @@ type App struct {
 	InputDigest  string `json:"inputDigest"`
 	OutputDigest string `json:"outputDigest"`
 	Objects      int    `json:"objects"`
+	// SecretFiles are the app's object files (names in apps/<app>/) that
+	// hold a secret var's value, and PlainDigest is a digest of the other
+	// object files as they are, the secret files by name only; both absent
+	// when no object file holds one. OutputDigest masks the secret values,
+	// so a job that cannot read them cannot check it: it checks
+	// PlainDigest (or, with no SecretFiles, OutputDigest, which masks
+	// nothing then), and only the secret files' bytes go unchecked.
+	SecretFiles []string `json:"secretFiles,omitempty"`
+	PlainDigest string   `json:"plainDigest,omitempty"`
 	// Images are the container images in the app's output, sorted.
 	Images []string `json:"images,omitempty"`
 	// Source is the code the app's files were rendered from when that is
