@@ -480,7 +480,11 @@ func (r *run) keepRendered(ctx context.Context, src *source, heads map[string]st
 		}
 		trees = append(trees, t)
 	}
-	files, kept, err := render.KeepCiphertext(src.files, r.opts.Render.SOPSIdentities, src.redactor, trees...)
+	rd := src.redactor
+	if !src.secretsKnown {
+		rd = nil // render.KeepCiphertext: no digest that masks only some
+	}
+	files, kept, err := render.KeepCiphertext(src.files, r.opts.Render.SOPSIdentities, rd, trees...)
 	if err != nil || kept == 0 {
 		return err
 	}
@@ -756,8 +760,9 @@ type source struct {
 	files    map[string][]byte
 	lock     *render.Lock
 	redactor *redact.Redactor
-	// secretsKnown says redactor knows every secret var of the env (a
-	// tree read with --rendered: the env's secrets may not be set).
+	// secretsKnown says redactor knows every secret var of the env: a
+	// render's and a merge's does (they resolve the env), a tree read
+	// with --rendered may come to a job where they are not set.
 	secretsKnown bool
 	renderer     *render.Renderer
 }
@@ -795,7 +800,7 @@ func (r *run) source(ctx context.Context) (*source, error) {
 	if er.Err != nil {
 		return nil, &RenderError{Env: env, Err: er.Err}
 	}
-	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, renderer: renderer}, nil
+	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, secretsKnown: true, renderer: renderer}, nil
 }
 
 // readRendered reads <Rendered>/<env>, as kiln render --out wrote it.
@@ -862,7 +867,7 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 	if err := r.rechecked(er); err != nil {
 		return nil, err
 	}
-	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, renderer: renderer}, nil
+	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, secretsKnown: true, renderer: renderer}, nil
 }
 
 // rechecked prints the warnings of a rendered tree checked again (a kind

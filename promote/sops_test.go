@@ -3,6 +3,8 @@ package promote
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -239,6 +241,20 @@ func TestPromoteRenderedSOPSNoChurn(t *testing.T) {
 		t.Errorf("the Secret does not decrypt to the secret value: %v", err)
 	}
 
+	// A job with the key but not the secret vars keeps it too: the app's
+	// only file holding the secret var's value is the encrypted Secret,
+	// which holds it in no plain form, so its digests mask nothing.
+	log.Reset()
+	o.Render.LookupEnv = nil
+	o.Rendered = renderTo()
+	if res, err = promote(t, f, o); err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed || gittest.Git(t, f.remote, "rev-parse", "main") != before {
+		t.Errorf("without the secret vars, a fresh render of an unchanged Secret changed %+v\nlog:\n%s", res.Files, log.String())
+	}
+	o.Render.LookupEnv = lookup
+
 	// Without the key the fresh ciphertext is promoted.
 	o.Render.SOPSIdentities = ""
 	o.Rendered = renderTo()
@@ -287,5 +303,45 @@ func TestReviewStartEncrypting(t *testing.T) {
 				t.Errorf("%s shows %q:\n%s", name, bad, text)
 			}
 		}
+	}
+}
+
+// TestKeepCiphertextWithoutSecretVars: KeepCiphertext told that the
+// env's secret vars are unknown (rd nil) keeps an unchanged Secret's
+// earlier ciphertext in an app none of whose files holds a secret var's
+// value in plain form, its digests computed masking nothing, as the
+// render's are; but not in an app whose lock entry names such a file:
+// that app's output digest would be computed over the unmasked value.
+func TestKeepCiphertextWithoutSecretVars(t *testing.T) {
+	t.Parallel()
+	f, identity := encryptingFixture(t)
+	o := f.opts(t, "dev", &bytes.Buffer{})
+	earlier := renderDev(t, f, o.Render).Files
+	er := renderDev(t, f, o.Render)
+	const secret = "apps/cache/secret_cache.yaml"
+	if bytes.Equal(earlier[secret], er.Files[secret]) {
+		t.Fatal("two encryptions gave the same ciphertext: the test tests nothing")
+	}
+	out, kept, err := render.KeepCiphertext(er.Files, identity, nil, earlier)
+	if err != nil || kept != 1 || !bytes.Equal(out[secret], earlier[secret]) || !bytes.Equal(out["kiln.lock.json"], earlier["kiln.lock.json"]) {
+		t.Errorf("no plain secret, secret vars unknown: kept %d (%v); want the earlier ciphertext and lock", kept, err)
+	}
+
+	// The same tree, its lock naming a file of the cache app that holds a
+	// secret var's value.
+	lock := *er.Lock
+	lock.Apps = maps.Clone(lock.Apps)
+	cache := lock.Apps["cache"]
+	cache.SecretFiles, cache.PlainDigest = []string{"configmap_plain.yaml"}, "sha256:0"
+	lock.Apps["cache"] = cache
+	lj, err := json.Marshal(&lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := maps.Clone(er.Files)
+	files["kiln.lock.json"] = lj
+	out, kept, err = render.KeepCiphertext(files, identity, nil, earlier)
+	if err != nil || kept != 0 || !bytes.Equal(out[secret], er.Files[secret]) || !bytes.Equal(out["kiln.lock.json"], lj) {
+		t.Errorf("a plain secret it cannot mask: kept %d (%v); want nothing kept, the lock as it was", kept, err)
 	}
 }

@@ -304,13 +304,12 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 
 	imgList := tree.SortedKeys(imgs)
 	out.lock = LockApp{
-		Engine:       app.Engine,
-		InputDigest:  digest([]byte(run.res.InputDigest), run.patches, []byte(app.Namespace), []byte(strings.Join(imgList, "\n"))),
-		OutputDigest: outputDigest(appFiles, rd),
-		Objects:      len(run.objs),
-		Images:       imgList,
+		Engine:      app.Engine,
+		InputDigest: digest([]byte(run.res.InputDigest), run.patches, []byte(app.Namespace), []byte(strings.Join(imgList, "\n"))),
+		Objects:     len(run.objs),
+		Images:      imgList,
 	}
-	out.lock.SecretFiles, out.lock.PlainDigest = plainDigest(appFiles, rd)
+	setOutputDigests(&out.lock, appFiles, rd)
 	out.summary = AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1}
 	return out, nil
 }
@@ -529,6 +528,14 @@ func outputDigest(appFiles map[string][]byte, rd *redact.Redactor) string {
 		parts = append(parts, []byte(name), rd.Bytes(appFiles[name]))
 	}
 	return digest(parts...)
+}
+
+// setOutputDigests sets la's digests of the app's object files appFiles:
+// OutputDigest with rd's secret values masked, and SecretFiles and
+// PlainDigest.
+func setOutputDigests(la *LockApp, appFiles map[string][]byte, rd *redact.Redactor) {
+	la.OutputDigest = outputDigest(appFiles, rd)
+	la.SecretFiles, la.PlainDigest = plainDigest(appFiles, rd)
 }
 
 // plainDigest names the object files of appFiles that hold a secret value

@@ -374,17 +374,27 @@ func (r *Renderer) sameEncrypted(a, b []byte) bool {
 // promote --rendered), with each SOPS-encrypted object file replaced by the
 // same file of the first of earlier (most preferred first) that the age
 // identities decrypt to the same plaintext, recipients and rule, and the
-// lock's output digests of the apps concerned computed again (over the
-// files with rd's secret values masked, as a render computes them). It is
-// what the render would have written had it been given those trees as
+// lock's digests of the apps concerned computed again (over the files
+// with rd's secret values masked, as a render computes them). It is what
+// the render would have written had it been given those trees as
 // Options.Pending and Earlier: an unchanged Secret keeps its ciphertext.
 // Without identities, or when nothing is kept, files come back as they
 // are. kept counts the files replaced.
+//
+// rd is nil when the env's secret vars cannot all be read (a promoting job
+// without them). An app none of whose object files holds a secret var's
+// value (no SecretFiles) then gets digests all the same, masking nothing;
+// an app with one keeps its new ciphertexts, since an output digest
+// computed without masking its secret values would publish a hash of them.
 func KeepCiphertext(files map[string][]byte, identities string, rd *redact.Redactor, earlier ...map[string][]byte) (out map[string][]byte, kept int, err error) {
 	if strings.TrimSpace(identities) == "" {
 		return files, 0, nil
 	}
 	ids, err := parseIdentities(identities)
+	if err != nil {
+		return nil, 0, err
+	}
+	lock, err := ParseLock(files[LockFile])
 	if err != nil {
 		return nil, 0, err
 	}
@@ -394,6 +404,9 @@ func KeepCiphertext(files map[string][]byte, identities string, rd *redact.Redac
 		out[p] = data
 		parts := strings.Split(p, "/")
 		if len(parts) != 3 || parts[0] != "apps" || parts[2] == "kustomization.yaml" || !bytes.Contains(data, []byte("\nsops:")) {
+			continue
+		}
+		if la, ok := lock.Apps[parts[1]]; !ok || (rd == nil && len(la.SecretFiles) > 0) {
 			continue
 		}
 		pn, err := sopsyaml.Decrypt(data, ids)
@@ -419,15 +432,8 @@ func KeepCiphertext(files map[string][]byte, identities string, rd *redact.Redac
 	if kept == 0 {
 		return files, 0, nil
 	}
-	lock, err := ParseLock(files["kiln.lock.json"])
-	if err != nil {
-		return nil, 0, err
-	}
 	for app := range apps {
-		la, ok := lock.Apps[app]
-		if !ok {
-			continue
-		}
+		la := lock.Apps[app]
 		dir := "apps/" + app + "/"
 		appFiles := map[string][]byte{}
 		for p, data := range out {
@@ -435,7 +441,7 @@ func KeepCiphertext(files map[string][]byte, identities string, rd *redact.Redac
 				appFiles[rest] = data
 			}
 		}
-		la.OutputDigest = outputDigest(appFiles, rd)
+		setOutputDigests(&la, appFiles, rd)
 		lock.Apps[app] = la
 	}
 	lj, err := lockFile(lock)
