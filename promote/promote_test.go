@@ -1348,6 +1348,19 @@ func TestRenderedRefusesWhatKilnDidNotWrite(t *testing.T) {
 			change: func(t *testing.T, dir string) {
 				addFile(t, filepath.Join(dir, "flux/notifications.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: flux-system}\n")
 			}},
+		// high-level/ files are held to the lock's highLevelDigest, with
+		// the secret vars or without (kiln masks them there).
+		{name: "a high-level file edited, secrets unknown", want: "app cache: the app's high-level/ files are not those its kiln.lock.json entry records",
+			change: func(t *testing.T, dir string) {
+				p := filepath.Join(dir, "high-level/cache/vars.yaml")
+				data, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				addFile(t, p, string(data)+"# reviewed\n")
+			}},
+		// A lock that has no highLevelDigest (older kiln's, or one edited
+		// with the file): the plain-secret gate still reads high-level/.
 		{name: "a plaintext secret in high-level/", secrets: true, want: "would hold the value of secret var API_KEY",
 			change: func(t *testing.T, dir string) {
 				p := filepath.Join(dir, "high-level/cache/vars.yaml")
@@ -1356,6 +1369,7 @@ func TestRenderedRefusesWhatKilnDidNotWrite(t *testing.T) {
 					t.Fatal(err)
 				}
 				addFile(t, p, string(data)+"# "+secretValue+"\n")
+				dropHighLevelDigest(t, filepath.Join(dir, "kiln.lock.json"), "cache")
 			}},
 		// Without the env's secret vars, the files that hold no secret
 		// value are still held to the lock byte for byte (PlainDigest).
@@ -1441,6 +1455,30 @@ func TestLockNamesSecretFiles(t *testing.T) {
 	if strings.Contains(string(er.Files["kiln.lock.json"]), secretValue) {
 		t.Error("kiln.lock.json holds the secret value")
 	}
+}
+
+// dropHighLevelDigest removes app's highLevelDigest from the lock at p.
+func dropHighLevelDigest(t *testing.T, p, app string) {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, err := render.ParseLock(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	la := lock.Apps[app]
+	if la.HighLevelDigest == "" {
+		t.Fatalf("app %s has no highLevelDigest: the test tests nothing", app)
+	}
+	la.HighLevelDigest = ""
+	lock.Apps[app] = la
+	out, err := json.MarshalIndent(lock, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addFile(t, p, string(out)+"\n")
 }
 
 // addFile writes content to p, making its folder.

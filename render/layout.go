@@ -310,6 +310,7 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 		Images:      imgList,
 	}
 	setOutputDigests(&out.lock, appFiles, rd)
+	out.lock.HighLevelDigest = highLevelDigest(hl)
 	out.summary = AppSummary{Name: app.Name, Engine: app.Engine, Objects: len(run.objs), Files: len(appFiles) + 1}
 	return out, nil
 }
@@ -536,6 +537,13 @@ func outputDigest(appFiles map[string][]byte, rd *redact.Redactor) string {
 func setOutputDigests(la *LockApp, appFiles map[string][]byte, rd *redact.Redactor) {
 	la.OutputDigest = outputDigest(appFiles, rd)
 	la.SecretFiles, la.PlainDigest = plainDigest(appFiles, rd)
+}
+
+// highLevelDigest is an app's lock HighLevelDigest over its high-level/
+// files (name in the app's folder to bytes). highLevel masks the secret
+// values in them, so their bytes are digested as they are.
+func highLevelDigest(hl map[string][]byte) string {
+	return outputDigest(hl, nil)
 }
 
 // plainDigest names the object files of appFiles that hold a secret value

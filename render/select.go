@@ -192,6 +192,18 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 		}
 		return stale(dir, "the app's object files are not those its kiln.lock.json entry records: "+why)
 	}
+	if la.HighLevelDigest != "" && !from.noDigest {
+		hlDir := "high-level/" + name + "/"
+		hl := map[string][]byte{}
+		for p, data := range k.files {
+			if rest, ok := strings.CutPrefix(p, hlDir); ok {
+				hl[rest] = data
+			}
+		}
+		if highLevelDigest(hl) != la.HighLevelDigest {
+			return stale(hlDir, "the app's high-level/ files are not those its kiln.lock.json entry records: one was removed, added or edited after kiln wrote it")
+		}
+	}
 	if want, err := kustomizationFile(names); err != nil || !bytes.Equal(files[dir+"kustomization.yaml"], want) {
 		return stale(dir+"kustomization.yaml", "the app's kustomization.yaml does not list exactly its object files (kiln.lock.json): it was edited after kiln wrote it")
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -327,6 +329,9 @@ func TestAppRefusesAKeptAppItsLockDoesNotDescribe(t *testing.T) {
 			t.Fatalf("the example's dev tree has no %s", p)
 		}
 	}
+	if !slices.ContainsFunc(slices.Collect(maps.Keys(before)), func(p string) bool { return strings.HasPrefix(p, "high-level/db/") }) {
+		t.Fatal("the example's dev tree has no high-level/db/ file")
+	}
 	edited := func(change func(files map[string][]byte)) map[string][]byte {
 		files := map[string][]byte{}
 		for p, data := range before {
@@ -351,6 +356,14 @@ func TestAppRefusesAKeptAppItsLockDoesNotDescribe(t *testing.T) {
 		})},
 		{"kustomization.yaml removed", edited(func(f map[string][]byte) { delete(f, "apps/db/kustomization.yaml") })},
 		{"the Flux Kustomization removed", edited(func(f map[string][]byte) { delete(f, "flux/db.yaml") })},
+		{"a high-level file edited", edited(func(f map[string][]byte) {
+			for p, data := range f {
+				if strings.HasPrefix(p, "high-level/db/") {
+					f[p] = append(append([]byte(nil), data...), "# reviewed\n"...)
+				}
+			}
+		})},
+		{"a high-level file added", edited(func(f map[string][]byte) { f["high-level/db/notes.md"] = []byte("notes\n") })},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

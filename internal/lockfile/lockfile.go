@@ -52,6 +52,10 @@ type App struct {
 	// nothing then), and only the secret files' bytes go unchecked.
 	SecretFiles []string `json:"secretFiles,omitempty"`
 	PlainDigest string   `json:"plainDigest,omitempty"`
+	// HighLevelDigest is a digest of the app's high-level/<app>/ files as
+	// they are (kiln masks every secret value in them, so a job without
+	// the values checks it too); absent from a lock older kiln wrote.
+	HighLevelDigest string `json:"highLevelDigest,omitempty"`
 	// Images are the container images in the app's output, sorted.
 	Images []string `json:"images,omitempty"`
 	// Source is the code the app's files were rendered from when that is
