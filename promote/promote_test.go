@@ -1317,32 +1317,19 @@ func TestRenderedRefusesWhatKilnDidNotWrite(t *testing.T) {
 			}},
 		{name: "an object file edited", secrets: true, want: "app web: the app's object files are not those its kiln.lock.json entry records",
 			change: func(t *testing.T, dir string) {
-				p := filepath.Join(dir, "apps/web/deployment_web.yaml")
-				data, err := os.ReadFile(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				addFile(t, p, string(data)+"# hand fix\n")
+				editFile(t, filepath.Join(dir, "apps/web/deployment_web.yaml"), func(s string) string { return s + "# hand fix\n" })
 			}},
 		// The flux/ files the bootstrap Kustomization applies as they are:
 		// kiln makes them again from kiln.yaml and compares.
 		{name: "an object appended to a Flux Kustomization", secrets: true, want: "files are not what kiln makes of the tree's objects with kiln.yaml and the env file at this checkout: flux/web.yaml",
 			change: func(t *testing.T, dir string) {
-				p := filepath.Join(dir, "flux/web.yaml")
-				data, err := os.ReadFile(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				addFile(t, p, string(data)+"---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: own}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: User, name: mallory}]\n")
+				editFile(t, filepath.Join(dir, "flux/web.yaml"), func(s string) string {
+					return s + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: own}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: User, name: mallory}]\n"
+				})
 			}},
 		{name: "a Flux Kustomization's path changed, secrets unknown", want: "flux/web.yaml",
 			change: func(t *testing.T, dir string) {
-				p := filepath.Join(dir, "flux/web.yaml")
-				data, err := os.ReadFile(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				addFile(t, p, strings.Replace(string(data), "path: ./", "path: ./../", 1))
+				editFile(t, filepath.Join(dir, "flux/web.yaml"), func(s string) string { return strings.Replace(s, "path: ./", "path: ./../", 1) })
 			}},
 		{name: "notifications kiln.yaml does not ask for", secrets: true, want: "flux/notifications.yaml",
 			change: func(t *testing.T, dir string) {
@@ -1352,45 +1339,27 @@ func TestRenderedRefusesWhatKilnDidNotWrite(t *testing.T) {
 		// the secret vars or without (kiln masks them there).
 		{name: "a high-level file edited, secrets unknown", want: "app cache: the app's high-level/ files are not those its kiln.lock.json entry records",
 			change: func(t *testing.T, dir string) {
-				p := filepath.Join(dir, "high-level/cache/vars.yaml")
-				data, err := os.ReadFile(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				addFile(t, p, string(data)+"# reviewed\n")
+				editFile(t, filepath.Join(dir, "high-level/cache/vars.yaml"), func(s string) string { return s + "# reviewed\n" })
 			}},
 		// A lock that has no highLevelDigest (older kiln's, or one edited
 		// with the file): the plain-secret gate still reads high-level/.
 		{name: "a plaintext secret in high-level/", secrets: true, want: "would hold the value of secret var API_KEY",
 			change: func(t *testing.T, dir string) {
-				p := filepath.Join(dir, "high-level/cache/vars.yaml")
-				data, err := os.ReadFile(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				addFile(t, p, string(data)+"# "+secretValue+"\n")
+				editFile(t, filepath.Join(dir, "high-level/cache/vars.yaml"), func(s string) string { return s + "# " + secretValue + "\n" })
 				dropHighLevelDigest(t, filepath.Join(dir, "kiln.lock.json"), "cache")
 			}},
 		// Without the env's secret vars, the files that hold no secret
 		// value are still held to the lock byte for byte (PlainDigest).
 		{name: "an object file edited, secrets unknown", want: "app web: the app's object files are not those its kiln.lock.json entry records",
 			change: func(t *testing.T, dir string) {
-				p := filepath.Join(dir, "apps/web/deployment_web.yaml")
-				data, err := os.ReadFile(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				addFile(t, p, strings.Replace(string(data), "replicas: 1", "replicas: 9", 1))
+				editFile(t, filepath.Join(dir, "apps/web/deployment_web.yaml"), func(s string) string { return strings.Replace(s, "replicas: 1", "replicas: 9", 1) })
 			}},
 		{name: "a file added to an app holding a secret, secrets unknown", want: "app cache: the app's object files are not those its kiln.lock.json entry records",
 			change: func(t *testing.T, dir string) {
 				addFile(t, filepath.Join(dir, "apps/cache/configmap_extra.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: shop}\n")
-				kf := filepath.Join(dir, "apps/cache/kustomization.yaml")
-				data, err := os.ReadFile(kf)
-				if err != nil {
-					t.Fatal(err)
-				}
-				addFile(t, kf, strings.Replace(string(data), "resources:\n", "resources:\n- configmap_extra.yaml\n", 1))
+				editFile(t, filepath.Join(dir, "apps/cache/kustomization.yaml"), func(s string) string {
+					return strings.Replace(s, "resources:\n", "resources:\n- configmap_extra.yaml\n", 1)
+				})
 			}},
 		{name: "an object file removed, secrets unknown", want: "app web: the app's object files are not those its kiln.lock.json entry records",
 			change: func(t *testing.T, dir string) {
@@ -1479,6 +1448,16 @@ func dropHighLevelDigest(t *testing.T, p, app string) {
 		t.Fatal(err)
 	}
 	addFile(t, p, string(out)+"\n")
+}
+
+// editFile writes edit of p's content to p.
+func editFile(t *testing.T, p string, edit func(string) string) {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addFile(t, p, edit(string(data)))
 }
 
 // addFile writes content to p, making its folder.
