@@ -532,11 +532,24 @@ func outputDigest(appFiles map[string][]byte, rd *redact.Redactor) string {
 }
 
 // setOutputDigests sets la's digests of the app's object files appFiles:
-// OutputDigest with rd's secret values masked, and SecretFiles and
-// PlainDigest.
+// OutputDigest over them with rd's secret values masked; SecretFiles, the
+// files that masking changed, and PlainDigest (plainDigestOf), or neither
+// when it changed none.
 func setOutputDigests(la *LockApp, appFiles map[string][]byte, rd *redact.Redactor) {
-	la.OutputDigest = outputDigest(appFiles, rd)
-	la.SecretFiles, la.PlainDigest = plainDigest(appFiles, rd)
+	masked := make(map[string][]byte, len(appFiles))
+	var secret []string
+	for name, data := range appFiles {
+		masked[name] = rd.Bytes(data)
+		if !bytes.Equal(masked[name], data) {
+			secret = append(secret, name)
+		}
+	}
+	la.OutputDigest = outputDigest(masked, nil)
+	la.SecretFiles, la.PlainDigest = nil, ""
+	if secret != nil {
+		slices.Sort(secret)
+		la.SecretFiles, la.PlainDigest = secret, plainDigestOf(appFiles, secret)
+	}
 }
 
 // highLevelDigest is an app's lock HighLevelDigest over its high-level/
@@ -544,23 +557,6 @@ func setOutputDigests(la *LockApp, appFiles map[string][]byte, rd *redact.Redact
 // values in them, so their bytes are digested as they are.
 func highLevelDigest(hl map[string][]byte) string {
 	return outputDigest(hl, nil)
-}
-
-// plainDigest names the object files of appFiles that hold a secret value
-// of rd, and digests the others as they are, with the secret files by
-// name only: what a job that cannot read the env's secret vars can check
-// of them. Both are empty when no file holds a secret value.
-func plainDigest(appFiles map[string][]byte, rd *redact.Redactor) ([]string, string) {
-	var secret []string
-	for _, name := range tree.SortedKeys(appFiles) {
-		if !bytes.Equal(rd.Bytes(appFiles[name]), appFiles[name]) {
-			secret = append(secret, name)
-		}
-	}
-	if secret == nil {
-		return nil, ""
-	}
-	return secret, plainDigestOf(appFiles, secret)
 }
 
 // plainDigestOf is PlainDigest of appFiles whose files secret (sorted)
