@@ -3,6 +3,7 @@ package promote
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,6 +87,57 @@ func TestVerify(t *testing.T) {
 		want := []string{"removed apps/web/extra.yaml", "changed apps/web/deployment_web.yaml"}
 		if res.Equal || !cmp.Equal(sorted(want), sorted(changed(res))) {
 			t.Errorf("files = %v, want %v", changed(res), want)
+		}
+	})
+
+	// A lock an older kiln wrote, without the digests of the tree's own
+	// files (kiln promote keeps it while no file changes): the files are
+	// compared themselves, so it verifies; a changed file still does not.
+	t.Run("lock without file digests", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		strip := func(files map[string]string) {
+			p := "clusters/dev/kiln.lock.json"
+			var lock map[string]any
+			if err := json.Unmarshal([]byte(files[p]), &lock); err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, a := range lock["apps"].(map[string]any) {
+				app := a.(map[string]any)
+				for _, k := range []string{"secretFiles", "plainDigest", "highLevelDigest"} {
+					if _, ok := app[k]; ok {
+						delete(app, k)
+						n++
+					}
+				}
+			}
+			if n == 0 {
+				t.Fatal("the lock has no file digests: the test tests nothing")
+			}
+			data, err := json.MarshalIndent(lock, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[p] = string(data) + "\n"
+		}
+		tamper(t, f, strip)
+		res, err := verify(t, f, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Equal {
+			t.Errorf("files = %v, want the tree verified", changed(res))
+		}
+		tamper(t, f, func(files map[string]string) {
+			p := "clusters/dev/high-level/cache/vars.yaml"
+			files[p] += "# edited\n"
+		})
+		if res, err = verify(t, f, ""); err != nil {
+			t.Fatal(err)
+		}
+		if got := changed(res); res.Equal || !cmp.Equal(got, []string{"changed high-level/cache/vars.yaml"}) {
+			t.Errorf("files = %v, want the edited high-level file alone", got)
 		}
 	})
 

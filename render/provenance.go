@@ -17,32 +17,56 @@ const LockFile = lockfile.File
 // output) and own source (an app kiln render --app kept from an earlier
 // render). Two trees that differ in these alone deploy the same objects, so
 // a new source commit that changes no object is no change to promote or
-// show. Everything else in the lock counts: the images above all, which
-// kiln promote --from hands to the next env even when no app of this env
-// uses them.
+// show. Nor do the digests that only restate the tree's files (each app's
+// secretFiles, plainDigest and highLevelDigest, which --rendered checks
+// the files against): with every file the same they can differ only where
+// one kiln writes them and an older one did not, and that alone must not
+// open a pull request in every env. Everything else in the lock counts:
+// the images above all, which kiln promote --from hands to the next env
+// even when no app of this env uses them.
 
 // SameButProvenance reports whether two kiln.lock.json files differ in
-// nothing but their provenance fields. A file that does not parse is never
-// the same.
+// nothing but their provenance fields (and the digests of the tree's own
+// files). A file that does not parse is never the same.
 func SameButProvenance(a, b []byte) bool {
-	ma, ok1 := lockContent(a)
-	mb, ok2 := lockContent(b)
+	return sameLockWithout(a, b, []string{"source", "kilnVersion"}, append([]string{"inputDigest", "source"}, fileDigests...))
+}
+
+// SameButFileDigests reports whether two kiln.lock.json files differ in
+// nothing but the digests that restate the tree's own files, which a
+// lock an older kiln wrote lacks: kiln verify, which compares every file
+// of the tree itself, takes two such locks for the same.
+func SameButFileDigests(a, b []byte) bool {
+	return sameLockWithout(a, b, nil, fileDigests)
+}
+
+// fileDigests are the fields of a lock's app entry that restate its files.
+var fileDigests = []string{"secretFiles", "plainDigest", "highLevelDigest"}
+
+// sameLockWithout reports whether locks a and b are the same without the
+// top-level fields top and the fields app of each app entry.
+func sameLockWithout(a, b []byte, top, app []string) bool {
+	ma, ok1 := lockWithout(a, top, app)
+	mb, ok2 := lockWithout(b, top, app)
 	return ok1 && ok2 && reflect.DeepEqual(ma, mb)
 }
 
-// lockContent is a lock without its provenance fields.
-func lockContent(data []byte) (map[string]any, bool) {
+// lockWithout is a lock without the top-level fields top and the fields
+// app of each app entry.
+func lockWithout(data []byte, top, app []string) (map[string]any, bool) {
 	var m map[string]any
 	if err := json.Unmarshal(data, &m); err != nil || m == nil {
 		return nil, false
 	}
-	delete(m, "source")
-	delete(m, "kilnVersion")
+	for _, k := range top {
+		delete(m, k)
+	}
 	if apps, ok := m["apps"].(map[string]any); ok {
 		for _, a := range apps {
-			if app, ok := a.(map[string]any); ok {
-				delete(app, "inputDigest")
-				delete(app, "source")
+			if entry, ok := a.(map[string]any); ok {
+				for _, k := range app {
+					delete(entry, k)
+				}
 			}
 		}
 	}
