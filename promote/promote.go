@@ -480,11 +480,7 @@ func (r *run) keepRendered(ctx context.Context, src *source, heads map[string]st
 		}
 		trees = append(trees, t)
 	}
-	rd := src.redactor
-	if !src.secretsKnown {
-		rd = nil // render.KeepCiphertext: no digest that masks only some
-	}
-	files, kept, err := render.KeepCiphertext(src.files, r.opts.Render.SOPSIdentities, rd, trees...)
+	files, kept, err := render.KeepCiphertext(src.files, r.opts.Render.SOPSIdentities, src.digestRedactor(), trees...)
 	if err != nil || kept == 0 {
 		return err
 	}
@@ -767,6 +763,16 @@ type source struct {
 	renderer     *render.Renderer
 }
 
+// digestRedactor is the redactor to mask the lock's digests with: nil
+// unless it knows every secret var, since a digest that masks only some
+// of them would hash the others (render.CheckTree, KeepCiphertext).
+func (s *source) digestRedactor() *redact.Redactor {
+	if !s.secretsKnown {
+		return nil
+	}
+	return s.redactor
+}
+
 // source renders the env, or reads it from opts.Rendered.
 func (r *run) source(ctx context.Context) (*source, error) {
 	env := r.env.Name
@@ -812,12 +818,8 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 	if _, shard := src.files[render.ShardFile]; !shard && len(r.opts.RenderedShards) == 0 {
 		// Taken as it is: it must be what kiln render wrote, as each
 		// shard's apps must be below.
-		rd := src.redactor
-		if !src.secretsKnown {
-			rd = nil
-		}
 		dir := filepath.Join(r.opts.Rendered, env)
-		if err := render.CheckTree(src.files, src.lock, rd, render.BootstrapDirs(r.p), dir); err != nil {
+		if err := render.CheckTree(src.files, src.lock, src.digestRedactor(), render.BootstrapDirs(r.p), dir); err != nil {
 			return nil, &RenderError{Env: env, Err: err}
 		}
 		// CheckTree holds each app's objects to its lock; what kiln makes of

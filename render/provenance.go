@@ -29,8 +29,15 @@ const LockFile = lockfile.File
 // nothing but their provenance fields (and the digests of the tree's own
 // files). A file that does not parse is never the same.
 func SameButProvenance(a, b []byte) bool {
-	return sameLockWithout(a, b, []string{"source", "kilnVersion"}, append([]string{"inputDigest", "source"}, fileDigests...))
+	return sameLockWithout(a, b, provenanceFields, provenanceAppFields)
 }
+
+// provenanceFields and provenanceAppFields are what SameButProvenance
+// leaves out of a lock and of each app entry.
+var (
+	provenanceFields    = []string{"source", "kilnVersion"}
+	provenanceAppFields = append([]string{"inputDigest", "source"}, fileDigests...)
+)
 
 // SameButFileDigests reports whether two kiln.lock.json files differ in
 // nothing but the digests that restate the tree's own files, which a

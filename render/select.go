@@ -158,11 +158,15 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 		return &diag.Error{App: name, Msg: "not rendered now, and the earlier render has no entry for it in kiln.lock.json", Hint: hint}
 	}
 	k := &keptApp{files: map[string][]byte{}, lock: la, refs: map[string]string{}}
-	dir := "apps/" + name + "/"
+	dir, hlDir := "apps/"+name+"/", "high-level/"+name+"/"
 	var paths []string
+	hl := map[string][]byte{} // high-level/ files, by name in hlDir
 	for p, data := range files {
+		rest, isHL := strings.CutPrefix(p, hlDir)
 		switch {
-		case strings.HasPrefix(p, dir), p == FluxFile(name), strings.HasPrefix(p, "high-level/"+name+"/"):
+		case isHL:
+			k.files[p], hl[rest] = data, data
+		case strings.HasPrefix(p, dir), p == FluxFile(name):
 			k.files[p] = data
 			if strings.HasPrefix(p, dir) && p != dir+"kustomization.yaml" {
 				paths = append(paths, p)
@@ -192,17 +196,8 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 		}
 		return stale(dir, "the app's object files are not those its kiln.lock.json entry records: "+why)
 	}
-	if la.HighLevelDigest != "" && !from.noDigest {
-		hlDir := "high-level/" + name + "/"
-		hl := map[string][]byte{}
-		for p, data := range k.files {
-			if rest, ok := strings.CutPrefix(p, hlDir); ok {
-				hl[rest] = data
-			}
-		}
-		if highLevelDigest(hl) != la.HighLevelDigest {
-			return stale(hlDir, "the app's high-level/ files are not those its kiln.lock.json entry records: one was removed, added or edited after kiln wrote it")
-		}
+	if !from.noDigest && la.HighLevelDigest != "" && highLevelDigest(hl) != la.HighLevelDigest {
+		return stale(hlDir, "the app's high-level/ files are not those its kiln.lock.json entry records: one was removed, added or edited after kiln wrote it")
 	}
 	if want, err := kustomizationFile(names); err != nil || !bytes.Equal(files[dir+"kustomization.yaml"], want) {
 		return stale(dir+"kustomization.yaml", "the app's kustomization.yaml does not list exactly its object files (kiln.lock.json): it was edited after kiln wrote it")
@@ -231,11 +226,8 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 // PlainDigest, byte for byte, and those that held one by name only (with
 // no SecretFiles, OutputDigest masked nothing and is compared).
 func sameOutput(objFiles map[string][]byte, la LockApp, rd *redact.Redactor) bool {
-	if rd != nil {
-		return outputDigest(objFiles, rd) == la.OutputDigest
-	}
-	if len(la.SecretFiles) == 0 {
-		return outputDigest(objFiles, nil) == la.OutputDigest
+	if rd != nil || len(la.SecretFiles) == 0 {
+		return outputDigest(objFiles, rd) == la.OutputDigest // a nil rd masks nothing
 	}
 	secret := slices.Clone(la.SecretFiles)
 	slices.Sort(secret)

@@ -478,25 +478,11 @@ func (e *Env) droppedField(r dropRule, off bool, p string) Dropped {
 	return d
 }
 
-// anyAt reports whether eachAt would find a value at path below n.
+// anyAt reports whether eachAt would find a value at path below n,
+// stopping at the first and building nothing.
 func anyAt(n *kyaml.Node, path []string) bool {
-	key, each := strings.CutSuffix(path[0], "[]")
-	_, v := entry(n, key)
-	switch {
-	case v == nil:
-		return false
-	case !each && len(path) == 1:
-		return v.Tag != kyaml.NodeTagNull
-	case !each:
-		return anyAt(v, path[1:])
-	case v.Kind == kyaml.SequenceNode && len(path) > 1:
-		for _, item := range v.Content {
-			if anyAt(item, path[1:]) {
-				return true
-			}
-		}
-	}
-	return false
+	w := walker{path: path}
+	return w.walk(n, path)
 }
 
 // droppedFields is the paths of the fields the API server drops from one
@@ -675,7 +661,7 @@ func eachAt(n *kyaml.Node, path []string, at string, f func(v, key *kyaml.Node, 
 
 // walker is eachAt's walk, which writes the path of a field found only
 // then: most rules find nothing, and Dropped runs on every object of a
-// run.
+// run. Without f it is anyAt's, which stops at the first field found.
 type walker struct {
 	at   string
 	path []string
@@ -683,24 +669,38 @@ type walker struct {
 	f    func(v, key *kyaml.Node, path string)
 }
 
-func (w *walker) walk(n *kyaml.Node, rest []string) {
+// walk reports whether it found a field below n at rest.
+func (w *walker) walk(n *kyaml.Node, rest []string) bool {
 	key, each := strings.CutSuffix(rest[0], "[]")
 	k, v := entry(n, key)
 	switch {
 	case v == nil:
 	case !each && len(rest) == 1:
-		if v.Tag != kyaml.NodeTagNull {
+		if v.Tag == kyaml.NodeTagNull {
+			return false
+		}
+		if w.f != nil {
 			w.f(v, k, joinAt(w.at, w.path, w.idx))
 		}
+		return true
 	case !each:
-		w.walk(v, rest[1:])
+		return w.walk(v, rest[1:])
 	case v.Kind == kyaml.SequenceNode && len(rest) > 1: // every path here names a field below the list's items
+		found := false
 		for i, item := range v.Content {
+			if w.f == nil {
+				if w.walk(item, rest[1:]) {
+					return true
+				}
+				continue
+			}
 			w.idx = append(w.idx, i)
-			w.walk(item, rest[1:])
+			found = w.walk(item, rest[1:]) || found
 			w.idx = w.idx[:len(w.idx)-1]
 		}
+		return found
 	}
+	return false
 }
 
 // joinAt writes the path of the field at path below at, with idx the
