@@ -487,6 +487,9 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 	if msg, hint := validate.Coverage(r.p.KubeVersion); msg != "" {
 		pw = append(pw, diag.Warning{File: r.p.File, Line: r.p.KubeVersionLine, Msg: msg, Hint: hint})
 	}
+	if w, ok := statusScaleWarning(r.p); ok {
+		pw = append(pw, w)
+	}
 	if warns := append(append([]diag.Warning(nil), r.opts.Warnings...), pw...); len(warns) > 0 {
 		out[0].Warnings = diag.SortWarnings(append(warns, out[0].Warnings...))
 	}
@@ -635,7 +638,9 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		}
 		warns = append(warns, w)
 	}
-	if w, ok := statusScaleWarning(r.p); ok {
+	if w, ok := statusScaleWarning(r.p); ok && mode.recheck {
+		// A render says it once for all its envs (Render); a promote
+		// checks one env.
 		warns = append(warns, w)
 	}
 	if whole && !sharding {
@@ -1067,7 +1072,7 @@ func statusScaleWarning(p *envconfig.Pipeline) (diag.Warning, bool) {
 			after = fmt.Sprintf("about %.1f days", total.Hours()/24)
 		}
 	}
-	return diag.Warning{File: "kiln.yaml", Line: nt.Line,
+	return diag.Warning{File: p.File, Line: nt.Line,
 		Msg: fmt.Sprintf("notifications.commitStatus: %d apps × %d envs = %d status contexts on one manifests commit, more than the %d newest statuses notification-controller checks for repeats: "+
 			"Flux posts every context again on every interval, and after %d on an unchanged commit (%s at flux.interval %s) GitHub refuses the next, failures included",
 			len(p.Apps), len(p.Environments), contexts, fluxStatusWindow, maxStatusesPerContext, after, p.Flux.Interval),
