@@ -52,6 +52,10 @@ type DiffOptions struct {
 	WorkDir string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Said, shared by the Diffs of one command, prints a warning that an
+	// earlier Diff printed (one about the whole pipeline) only once; nil
+	// prints every warning.
+	Said *Said
 }
 
 // DiffResult is what the new render changes.
@@ -115,7 +119,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	if err != nil {
 		return nil, err
 	}
-	r := &run{p: p, env: env, base: p.Manifests.Branch, log: opts.Log, userGit: opts.UserGitConfig,
+	r := &run{p: p, env: env, base: p.Manifests.Branch, log: opts.Log, userGit: opts.UserGitConfig, said: opts.Said,
 		opts: Options{Render: opts.Render, Token: opts.Token, GitEnv: opts.GitEnv, WorkDir: opts.WorkDir, Log: opts.Log}}
 	if r.log == nil {
 		r.log = io.Discard
@@ -146,7 +150,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	real := treediff.Trees(old, files)
 	res.Changed = len(real) > 0
 	for _, w := range slices.Concat(immutableWarnings(real), r.transitionWarnings(files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real)) {
-		fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(w.String()))
+		r.warn(src.redactor.String(w.String()))
 	}
 	if opts.Against == "" {
 		// The preview of a promotion: say now what promote would refuse.
@@ -155,7 +159,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 			pl.oldLock = l
 		}
 		if err := r.foreignGuard(pl, nil); err != nil {
-			fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(err.Error()))
+			r.warn(src.redactor.String(err.Error()))
 		}
 	}
 	for app, s := range treediff.Count(res.changes) {
@@ -221,7 +225,7 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 		// repository with other branches it would refuse instead: say so.
 		if spec == "" {
 			if err := r.checkNoBase(ctx); err != nil {
-				fmt.Fprintf(r.log, "warning: %v\n", err)
+				r.warn(err.Error())
 			}
 		}
 		return map[string][]byte{}, fmt.Sprintf("%s#%s (no such branch yet) %s", r.repo.Remote, ref, r.dir), nil

@@ -350,7 +350,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		return res, nil
 	}
 	for _, w := range slices.Concat(plan.unappliable, plan.moved, plan.pruned) {
-		fmt.Fprintf(r.log, "warning: %s\n", src.redactor.String(w.String()))
+		r.warn(src.redactor.String(w.String()))
 	}
 	// The body comes first, so that a dry run shows it even when the guard
 	// refuses.
@@ -413,6 +413,9 @@ type run struct {
 	// (gitrepo.Options.UserConfig): diff and verify read with it outside
 	// CI; promote, which writes, never does.
 	userGit bool
+	// said, when set, is shared with the runs of the same command for
+	// other envs (DiffOptions.Said).
+	said *Said
 
 	// fetched is fetchManifests's one clone and fetch.
 	fetched struct {
@@ -420,6 +423,40 @@ type run struct {
 		done  bool
 		heads map[string]string
 		err   error
+	}
+}
+
+// Said is the warnings one command printed, so that a command that diffs
+// several envs, each rendered on its own, says once what is said of the
+// whole pipeline (kubeVersion coverage, the commit-status scale) rather
+// than once per env. Warnings that name their env differ and are all
+// said. The zero value is ready; safe for concurrent use.
+type Said struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+// first reports whether msg was not said before, and remembers it.
+func (s *Said) first(msg string) bool {
+	if s == nil {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m[msg] {
+		return false
+	}
+	if s.m == nil {
+		s.m = map[string]bool{}
+	}
+	s.m[msg] = true
+	return true
+}
+
+// warn prints msg as a warning, unless r.said has said it.
+func (r *run) warn(msg string) {
+	if r.said.first(msg) {
+		fmt.Fprintf(r.log, "warning: %s\n", msg)
 	}
 }
 
@@ -801,7 +838,7 @@ func (r *run) source(ctx context.Context) (*source, error) {
 	}
 	er := results[0]
 	for _, w := range er.Warnings {
-		fmt.Fprintf(r.log, "warning: %s\n", er.Redactor.String(w.String()))
+		r.warn(er.Redactor.String(w.String()))
 	}
 	if er.Err != nil {
 		return nil, &RenderError{Env: env, Err: er.Err}
@@ -877,7 +914,7 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 // printed only its own) and returns its error, if any.
 func (r *run) rechecked(er *render.EnvResult) error {
 	for _, w := range er.Warnings {
-		fmt.Fprintf(r.log, "warning: %s\n", er.Redactor.String(w.String()))
+		r.warn(er.Redactor.String(w.String()))
 	}
 	if er.Err != nil {
 		return &RenderError{Env: er.Env, Err: er.Err}
@@ -2142,7 +2179,7 @@ func (r *run) checkFromDirty(lock *render.Lock) error {
 	c := short(lock.Source.Commit)
 	msg := fmt.Sprintf("env %s runs a tree rendered from uncommitted changes on top of %s (its kiln.lock.json: source.dirty), so no commit renders what it runs, and %s rendered from %s would not get it", r.from, c, r.env.Name, c)
 	if r.opts.AllowDirty {
-		fmt.Fprintf(r.log, "warning: %s\n", msg)
+		r.warn(msg)
 		return nil
 	}
 	return &diag.Error{Msg: msg,

@@ -86,6 +86,7 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	}
 	rep := diffReport{Envs: []*promote.DiffResult{}}
 	var errs []error
+	said := &promote.Said{}
 	for _, e := range envs {
 		res, err := promote.Diff(c.Context, p, promote.DiffOptions{
 			Env:        e,
@@ -95,6 +96,7 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 			Token:      token(c, lookup),
 			GitEnv:     readGitEnv(lookup, userGit(c, lookup)),
 			Log:        prefixed(stderr),
+			Said:       said,
 			// Outside CI and without a token, the user's git.
 			UserGitConfig: userGit(c, lookup),
 		})
