@@ -12,8 +12,10 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/deps"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sandbox"
 	"github.com/kiln-gitops/kiln/render/internal/cache"
+	"github.com/kiln-gitops/kiln/render/internal/secretgate"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -152,6 +154,21 @@ func renderAfresh(ctx context.Context) context.Context {
 // afresh reports whether ctx is renderAfresh's.
 func afresh(ctx context.Context) bool { return ctx.Value(afreshKey{}) != nil }
 
+// secretsKey is the context key of withSecrets.
+type secretsKey struct{}
+
+// withSecrets returns ctx carrying the redactor of the env's secret vars,
+// so that the cache keeps no engine result that holds one of them.
+func withSecrets(ctx context.Context, rd *redact.Redactor) context.Context {
+	return context.WithValue(ctx, secretsKey{}, rd)
+}
+
+// secretsOf is the redactor withSecrets put in ctx, or nil.
+func secretsOf(ctx context.Context) *redact.Redactor {
+	rd, _ := ctx.Value(secretsKey{}).(*redact.Redactor)
+	return rd
+}
+
 func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
 	key, kerr := cache.Key(e.c.build, e.name, req)
 	if kerr == nil && !afresh(ctx) {
@@ -178,6 +195,13 @@ func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.
 	if data == nil {
 		// Encoded now: the caller mutates the objects (patches, images).
 		data, merr = sandbox.MarshalResult(res)
+	}
+	if merr == nil && holdsSecretVar(secretsOf(ctx), res, data) {
+		// Helm and kustomize never see secret vars, but their inputs may
+		// hold one (a values file or a generator's file CI wrote from its
+		// secrets): the gate refuses such a render, and the value must
+		// not stay in a cache that travels.
+		return res, nil
 	}
 	if merr == nil {
 		// A cache that cannot be written costs speed, never the render.
@@ -207,6 +231,29 @@ func keepable(res *templates.Result) bool {
 		}
 	}
 	return true
+}
+
+// holdsSecretVar reports whether res (data is its encoding) holds a form
+// of a secret var rd knows, as the plain-secret gate would find it.
+func holdsSecretVar(rd *redact.Redactor, res *templates.Result, data []byte) bool {
+	if rd.Empty() {
+		return false
+	}
+	if len(rd.FoundBytes(data)) > 0 {
+		return true
+	}
+	for _, o := range res.Objects {
+		if len(rd.FoundBytes(o.Raw)) > 0 {
+			return true
+		}
+		if o.Node == nil {
+			continue
+		}
+		if found, err := secretgate.Object(rd, o.Node, nil); err != nil || len(found) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // holdsSecret reports a v1 Secret anywhere in n: the object itself or an

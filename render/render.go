@@ -805,7 +805,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 				return
 			}
 			defer func() { <-r.sem }()
-			r.renderApp(bound.ctx, res, run)
+			r.renderApp(withSecrets(bound.ctx, er.Redactor), res, run)
 			bound.add(len(run.objs))
 			tick()
 		}(run)
