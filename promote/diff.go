@@ -52,10 +52,11 @@ type DiffOptions struct {
 	WorkDir string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
-	// Said, shared by the Diffs of one command, prints a warning that an
+	// Session, shared by the Diffs of one command, clones and fetches
+	// each repository compared with once, and prints a warning an
 	// earlier Diff printed (one about the whole pipeline) only once; nil
-	// prints every warning.
-	Said *Said
+	// does each for each Diff.
+	Session *DiffSession
 }
 
 // DiffResult is what the new render changes.
@@ -119,7 +120,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	if err != nil {
 		return nil, err
 	}
-	r := &run{p: p, env: env, base: p.Manifests.Branch, log: opts.Log, userGit: opts.UserGitConfig, said: opts.Said,
+	r := &run{p: p, env: env, base: p.Manifests.Branch, log: opts.Log, userGit: opts.UserGitConfig, session: opts.Session,
 		opts: Options{Render: opts.Render, Token: opts.Token, GitEnv: opts.GitEnv, WorkDir: opts.WorkDir, Log: opts.Log}}
 	if r.log == nil {
 		r.log = io.Discard
@@ -214,10 +215,10 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 	if ref == "" {
 		ref = r.base
 	}
-	if err := r.clone(ctx, remote); err != nil {
-		return nil, "", err
+	commit, err := r.fetchRef(ctx, remote, ref)
+	if r.repo == nil {
+		return nil, "", err // the clone failed: r.clone said why
 	}
-	commit, err := r.repo.FetchRef(ctx, ref)
 	if errors.Is(err, gitrepo.ErrUnknownRef) && ref == r.base {
 		// The manifests branch does not exist yet (an empty repository,
 		// or one kiln has not promoted to): the first promotion would
@@ -238,6 +239,18 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 		return nil, "", r.gitErr("reading "+r.dir+" from", err)
 	}
 	return old, fmt.Sprintf("%s#%s (%s) %s", r.repo.Remote, ref, short(commit), r.dir), nil
+}
+
+// fetchRef clones remote and fetches ref from it, through r's session
+// when it has one.
+func (r *run) fetchRef(ctx context.Context, remote, ref string) (string, error) {
+	if r.session != nil {
+		return r.session.fetch(ctx, r, remote, ref)
+	}
+	if err := r.clone(ctx, remote); err != nil {
+		return "", err
+	}
+	return r.repo.FetchRef(ctx, ref)
 }
 
 // ErrAmbiguousRef is the cause of an error for an --against #REF that

@@ -413,9 +413,9 @@ type run struct {
 	// (gitrepo.Options.UserConfig): diff and verify read with it outside
 	// CI; promote, which writes, never does.
 	userGit bool
-	// said, when set, is shared with the runs of the same command for
-	// other envs (DiffOptions.Said).
-	said *Said
+	// session, when set, is shared with the runs of the same command for
+	// other envs (DiffOptions.Session).
+	session *DiffSession
 
 	// fetched is fetchManifests's one clone and fetch.
 	fetched struct {
@@ -426,36 +426,96 @@ type run struct {
 	}
 }
 
-// Said is the warnings one command printed, so that a command that diffs
-// several envs, each rendered on its own, says once what is said of the
-// whole pipeline (kubeVersion coverage, the commit-status scale) rather
-// than once per env. Warnings that name their env differ and are all
-// said. The zero value is ready; safe for concurrent use.
-type Said struct {
-	mu sync.Mutex
-	m  map[string]bool
+// DiffSession is what the Diffs of one command share, so that diffing
+// several envs costs and says what diffing one does: each repository
+// compared with is cloned once and each of its refs fetched once (three
+// envs against the manifests branch were three fetches of the whole
+// repository), and a warning printed for one env is not printed again (one
+// about the whole pipeline: kubeVersion coverage, the commit-status
+// scale); warnings that name their env differ and all come. The zero value
+// is ready; Close removes the clones. One Diff at a time.
+type DiffSession struct {
+	mu    sync.Mutex
+	said  map[string]bool
+	repos map[string]*sessionRepo
 }
 
-// first reports whether msg was not said before, and remembers it.
-func (s *Said) first(msg string) bool {
+// sessionRepo is one repository a DiffSession cloned, and what it fetched.
+type sessionRepo struct {
+	tmp  string
+	repo *gitrepo.Repo
+	err  error
+	refs map[string]sessionRef
+}
+
+type sessionRef struct {
+	commit string
+	err    error
+}
+
+// first reports whether msg was not said before, and remembers it. A nil
+// s says everything.
+func (s *DiffSession) first(msg string) bool {
 	if s == nil {
 		return true
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.m[msg] {
+	if s.said[msg] {
 		return false
 	}
-	if s.m == nil {
-		s.m = map[string]bool{}
+	if s.said == nil {
+		s.said = map[string]bool{}
 	}
-	s.m[msg] = true
+	s.said[msg] = true
 	return true
 }
 
-// warn prints msg as a warning, unless r.said has said it.
+// fetch is r.clone of remote and FetchRef of ref, each done once per
+// session: r is given the session's clone, which r.cleanup leaves alone.
+func (s *DiffSession) fetch(ctx context.Context, r *run, remote, ref string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sr := s.repos[remote]
+	if sr == nil {
+		sr = &sessionRepo{refs: map[string]sessionRef{}}
+		sr.err = r.clone(ctx, remote)
+		sr.tmp, sr.repo = r.tmp, r.repo
+		r.tmp = ""
+		if s.repos == nil {
+			s.repos = map[string]*sessionRepo{}
+		}
+		s.repos[remote] = sr
+	}
+	r.repo = sr.repo
+	if sr.err != nil {
+		return "", sr.err
+	}
+	f, ok := sr.refs[ref]
+	if !ok {
+		f.commit, f.err = sr.repo.FetchRef(ctx, ref)
+		sr.refs[ref] = f
+	}
+	return f.commit, f.err
+}
+
+// Close removes the session's clones.
+func (s *DiffSession) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, sr := range s.repos {
+		if sr.tmp != "" {
+			errs = append(errs, os.RemoveAll(sr.tmp))
+		}
+	}
+	s.repos = nil
+	return errors.Join(errs...)
+}
+
+// warn prints msg as a warning, unless r's session has said it.
 func (r *run) warn(msg string) {
-	if r.said.first(msg) {
+	if r.session.first(msg) {
 		fmt.Fprintf(r.log, "warning: %s\n", msg)
 	}
 }

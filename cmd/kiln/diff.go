@@ -86,7 +86,8 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	}
 	rep := diffReport{Envs: []*promote.DiffResult{}}
 	var errs []error
-	said := &promote.Said{}
+	session := &promote.DiffSession{}
+	defer session.Close()
 	for _, e := range envs {
 		res, err := promote.Diff(c.Context, p, promote.DiffOptions{
 			Env:        e,
@@ -96,7 +97,7 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 			Token:      token(c, lookup),
 			GitEnv:     readGitEnv(lookup, userGit(c, lookup)),
 			Log:        prefixed(stderr),
-			Said:       said,
+			Session:    session,
 			// Outside CI and without a token, the user's git.
 			UserGitConfig: userGit(c, lookup),
 		})

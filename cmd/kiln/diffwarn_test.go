@@ -52,3 +52,37 @@ func TestDiffSaysPipelineWarningsOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffFetchesOncePerCommand: diffing every env against the manifests
+// branch clones the repository and fetches the branch once, not once per
+// env (promote's TestDiffSession shows the clone removed); each env still
+// gets its own diff, and a repository that cannot be fetched is an error
+// of each env.
+func TestDiffFetchesOncePerCommand(t *testing.T) {
+	t.Parallel()
+	f := newPromoteFixture(t)
+	cfg := filepath.Join(f.code, "kiln.yaml")
+	if _, stderr, code := f.kiln(t, false, "promote", "--config", cfg, "--env", "dev"); code != 0 {
+		t.Fatal(stderr)
+	}
+	stdout, stderr, code := f.kiln(t, false, "diff", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("diff: exit %d\n%s", code, stderr)
+	}
+	if n := strings.Count(stderr, "kiln: fetching "); n != 1 {
+		t.Errorf("fetched %d times, want once:\n%s", n, stderr)
+	}
+	if !strings.Contains(stderr, "env dev: no differences against") || !strings.Contains(stdout, "+++ b/staging/apps/web/service_web.yaml") {
+		t.Errorf("want dev unchanged and staging added\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+
+	// A repository that is not there: every env says so.
+	if err := os.Rename(f.remote, f.remote+".gone"); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = f.kiln(t, false, "diff", "--config", cfg)
+	if code == 0 || strings.Count(stderr, "kiln: fetching ") != 1 ||
+		!strings.Contains(stderr, "error in env dev") || !strings.Contains(stderr, "error in env staging") {
+		t.Errorf("a missing repository: exit %d, want an error for each env after one fetch:\n%s", code, stderr)
+	}
+}
