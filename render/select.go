@@ -17,6 +17,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/render/internal/images"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -188,13 +189,18 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 		names[i] = strings.TrimPrefix(p, dir)
 		objFiles[names[i]] = files[p]
 	}
-	if !from.noDigest && !sameOutput(objFiles, la, rd) {
-		why := "one was removed, added or edited after kiln wrote it"
-		if !rd.Empty() {
-			// The digest covers the files with secret values masked.
-			why += ", or a secret var's value it holds has changed"
+	if !from.noDigest {
+		switch sameOutput(objFiles, la, rd) {
+		case outputDiffers:
+			why := "one was removed, added or edited after kiln wrote it"
+			if !rd.Empty() {
+				// The digest covers the files with secret values masked.
+				why += ", or a secret var's value it holds has changed"
+			}
+			return stale(dir, "the app's object files are not those its kiln.lock.json entry records: "+why)
+		case secretFilesDiffer:
+			return stale(dir, "the app's secretFiles and plainDigest in kiln.lock.json are not those of its object files: the lock was edited after kiln wrote it")
 		}
-		return stale(dir, "the app's object files are not those its kiln.lock.json entry records: "+why)
 	}
 	if !from.noDigest && la.HighLevelDigest != "" && highLevelDigest(hl) != la.HighLevelDigest {
 		return stale(hlDir, "the app's high-level/ files are not those its kiln.lock.json entry records: one was removed, added or edited after kiln wrote it")
@@ -203,6 +209,7 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 		return stale(dir+"kustomization.yaml", "the app's kustomization.yaml does not list exactly its object files (kiln.lock.json): it was edited after kiln wrote it")
 	}
 	var objs []templates.Object
+	var ids []tree.ID // each file's object, when every file holds one
 	for _, p := range paths {
 		os, err := objects.Parse(files[p], p, 0)
 		if err != nil {
@@ -211,27 +218,133 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 		for _, o := range os {
 			k.refs[p] = objRef(o).String()
 		}
+		if len(os) == 1 {
+			n := os[0].Node
+			ids = append(ids, tree.ID{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()})
+		}
 		objs = append(objs, os...)
 	}
 	if len(objs) != la.Objects {
 		return stale(dir, fmt.Sprintf("the app's object files hold %d objects, its kiln.lock.json entry %d", len(objs), la.Objects))
 	}
+	if from.dir != "" && run.app.Namespace != "" {
+		// A tree taken as rendered, or a shard, of this kiln.yaml: kiln
+		// writes one object a file, named after the object (layoutApp).
+		// A job without the env's secret vars compares the bytes of no
+		// file in secretFiles, but still refuses one that holds another
+		// object than its name says (a ClusterRoleBinding in a Secret's
+		// file).
+		if len(ids) != len(paths) {
+			return stale(dir, "an object file of the app holds no object or more than one, and kiln writes one object a file")
+		}
+		for i, want := range tree.FileNames(ids, run.app.Namespace) {
+			if paths[i] != dir+want {
+				return stale(paths[i], fmt.Sprintf("the file holds %s, which kiln writes to %s", k.refs[paths[i]], dir+want))
+			}
+		}
+	}
+	if from.dir != "" && !from.noDigest && !slices.Equal(imagesOf(objs), la.Images) {
+		// A tree taken as rendered (or a shard) comes from this kiln, which
+		// lists every image its objects run: promote --from hands the
+		// env's images on by the repositories an app's entry names.
+		return stale(dir, "the app's images in kiln.lock.json are not those its object files run: the lock was edited after kiln wrote it")
+	}
 	run.objs, run.kept = objs, k
 	return nil
 }
 
-// sameOutput reports whether objFiles are the object files la records. rd
+// How an app's object files compare with its lock entry (sameOutput).
+const (
+	outputSame = iota
+	outputDiffers
+	secretFilesDiffer
+)
+
+// sameOutput compares objFiles with the object files la records. rd
 // masks the env's secret values as OutputDigest does; nil when they
 // cannot be read, and then the files that held none are compared with
 // PlainDigest, byte for byte, and those that held one by name only (with
-// no SecretFiles, OutputDigest masked nothing and is compared).
-func sameOutput(objFiles map[string][]byte, la LockApp, rd *redact.Redactor) bool {
-	if rd != nil || len(la.SecretFiles) == 0 {
-		return outputDigest(objFiles, rd) == la.OutputDigest // a nil rd masks nothing
+// no SecretFiles, OutputDigest masked nothing and is compared). With rd,
+// SecretFiles and PlainDigest must be the files' own too: they are what a
+// job without the values holds the files to, so an entry edited to name
+// another file secret (whose bytes such a job then does not compare) is
+// refused here rather than carried on as kiln's (--app). An entry with
+// neither, as a kiln before them wrote it, is held to OutputDigest alone:
+// a job without the values compares that, which refuses a file holding
+// one.
+func sameOutput(objFiles map[string][]byte, la LockApp, rd *redact.Redactor) int {
+	if rd != nil {
+		var want LockApp
+		setOutputDigests(&want, objFiles, rd)
+		switch {
+		case want.OutputDigest != la.OutputDigest:
+			return outputDiffers
+		case (len(la.SecretFiles) != 0 || la.PlainDigest != "") &&
+			(!slices.Equal(want.SecretFiles, la.SecretFiles) || want.PlainDigest != la.PlainDigest):
+			return secretFilesDiffer
+		}
+		return outputSame
 	}
-	secret := slices.Clone(la.SecretFiles)
-	slices.Sort(secret)
-	return plainDigestOf(objFiles, secret) == la.PlainDigest
+	same := outputDigest(objFiles, nil) == la.OutputDigest
+	if len(la.SecretFiles) != 0 {
+		secret := slices.Clone(la.SecretFiles)
+		slices.Sort(secret)
+		same = plainDigestOf(objFiles, secret) == la.PlainDigest
+	}
+	if !same {
+		return outputDiffers
+	}
+	return outputSame
+}
+
+// imagesOf are the container images of objs, sorted and unique, as a
+// lock entry lists them (nil for none).
+func imagesOf(objs []templates.Object) []string {
+	set := map[string]bool{}
+	for _, o := range objs {
+		for _, img := range images.List(o.Node) {
+			set[img] = true
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return tree.SortedKeys(set)
+}
+
+// lockImagesRun refuses a lock whose given images (Lock.Images) name, for
+// a repository an app's objects run, a reference no object runs: a render
+// applies each given image to every container of its repository, so such
+// a lock was edited after kiln wrote it, and promote --from would hand the
+// next env an image this env never ran (RanImages).
+func lockImagesRun(lock *Lock, file string, hint string) error {
+	ran := map[string]map[string]bool{} // repository → references run
+	for _, la := range lock.Apps {
+		for _, s := range la.Images {
+			ref, err := images.ParseRef(s)
+			if err != nil {
+				continue
+			}
+			if ran[ref.Repository] == nil {
+				ran[ref.Repository] = map[string]bool{}
+			}
+			ran[ref.Repository][ref.String()] = true
+		}
+	}
+	var errs []error
+	for _, repo := range tree.SortedKeys(lock.Images) {
+		refs, used := ran[repo]
+		if !used {
+			continue
+		}
+		given, err := images.ParseRef(lock.Images[repo])
+		if err != nil || !refs[given.String()] {
+			errs = append(errs, &diag.Error{File: file,
+				Msg:  fmt.Sprintf("kiln.lock.json gives %s as %q, which no object of the tree runs: the lock was edited after kiln wrote it", repo, lock.Images[repo]),
+				Hint: hint})
+		}
+	}
+	return diag.Join(errs...)
 }
 
 // CheckTree verifies an env's whole tree that kiln render wrote elsewhere
@@ -252,6 +365,9 @@ func CheckTree(files map[string][]byte, lock *Lock, rd *redact.Redactor, bootstr
 	from := keptFrom{dir: dir,
 		hint: "render the env again (kiln render --out), and give --rendered its folder as it was written"}
 	var errs []error
+	if err := lockImagesRun(lock, dir+"/"+LockFile, from.hint); err != nil {
+		errs = append(errs, err)
+	}
 	for _, name := range tree.SortedKeys(lock.Apps) {
 		if err := keep(&appRun{app: envconfig.ResolvedApp{App: envconfig.App{Name: name}}}, files, lock, rd, from); err != nil {
 			errs = append(errs, err)

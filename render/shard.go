@@ -258,6 +258,10 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 	// render by the same kiln at the same commit would write it.
 	lock := *er.Lock
 	lock.KilnVersion, lock.Source, lock.Images = header.KilnVersion, header.Source, header.Images
+	if err := lockImagesRun(&lock, dirs[0]+"/"+LockFile, hint); err != nil {
+		er.Err = err
+		return er
+	}
 	data, err := lockFile(&lock)
 	if err != nil {
 		er.Err = err
