@@ -1454,6 +1454,8 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 		msg += fmt.Sprintf(" (it holds no %s: kiln never promoted to it)", render.LockFile)
 	case pl.oldLock == nil:
 		msg += fmt.Sprintf(" (its %s does not parse, so it names none of kiln's apps: fix it in a commit of your own, or restore it from the branch's history)", render.LockFile)
+	case pl.oldLock.Apps == nil:
+		msg += fmt.Sprintf(" (its %s has no apps list, which kiln always writes, so it names none of kiln's apps: fix it in a commit of your own, or restore it from the branch's history)", render.LockFile)
 	}
 	return &diag.Error{Msg: msg,
 		Hint: fmt.Sprintf("kiln replaces the env's folder whole and keeps only Flux's bootstrap in %s/flux/%s/ (flux bootstrap --path %s/flux); move these files out of %s in a commit of your own, or set manifests.path to a folder kiln may own", r.dir, r.p.Flux.Namespace, r.dir, r.dir)}

@@ -1170,7 +1170,7 @@ func TestEscapingManifestsPathRefused(t *testing.T) {
 func TestGuardCountsDeletionsOutsideTheFolder(t *testing.T) {
 	t.Parallel()
 	r := &run{env: &envconfig.Environment{Name: "dev"}, dir: "clusters/dev", opts: Options{AllowMassDelete: true}}
-	pl := &plan{old: map[string][]byte{"apps/web/a.yaml": []byte("x"), "kiln.lock.json": []byte("{}")}, oldLock: &render.Lock{}}
+	pl := &plan{old: map[string][]byte{"apps/web/a.yaml": []byte("x"), "kiln.lock.json": []byte(`{"apps": {"web": {}}}`)}, oldLock: &render.Lock{Apps: map[string]render.LockApp{"web": {}}}}
 	err := r.guard(pl, []string{"clusters/dev/apps/web/a.yaml", "README.md", "clusters/devx/a.yaml"})
 	want := "promoting env dev would delete 2 files outside its folder clusters/dev: README.md, clusters/devx/a.yaml"
 	if err == nil || !strings.HasPrefix(err.Error(), want) {

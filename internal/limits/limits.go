@@ -61,6 +61,18 @@ const (
 	// included). Helm bounds each archive to 100 MiB but not the archives
 	// nested in it, each of which may unpack to 100 MiB again.
 	ChartSize = 256 << 20
+	// TreeFile bounds one file of a rendered tree kiln reads back (an
+	// earlier render for --app, promote --rendered, diff --against DIR):
+	// an object file is one object of an app's output (OutputSize), and a
+	// Helm app's high-level values.yaml, bounded by its strings and
+	// entries, is somewhat larger than them once written.
+	TreeFile = 2 * OutputSize
+	// TreeSize and TreeFiles bound a rendered tree read back, its files
+	// together: an env's output is bounded by its objects (EnvObjects),
+	// not its bytes, and a sparse or highly compressible file checked out
+	// of a manifests repository costs kiln its full size.
+	TreeSize  = 2 << 30
+	TreeFiles = 4 * EnvObjects
 )
 
 // ErrLimit is the cause of every error that reports a bound was reached;

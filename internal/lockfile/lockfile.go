@@ -140,12 +140,9 @@ func Wrote(rel string, hasLock bool, lock *Lock) bool {
 	if !ok || lock == nil {
 		return false
 	}
-	if lock.Apps == nil && !strings.HasPrefix(rel, "flux/") {
-		// A lock without an apps list (kiln always writes one, {} for
-		// no app) does not say which folders are apps': they are taken
-		// for kiln's, as before kiln told them apart.
-		return true
-	}
+	// A lock without an apps list (kiln always writes one, {} for no
+	// app: this one lost it in a hand edit or a merge) names no app, so
+	// none of the folders is kiln's, as in a lock that does not parse.
 	_, ok = lock.Apps[app]
 	return ok
 }

@@ -28,9 +28,12 @@ func TestWrote(t *testing.T) {
 		// can be told for kiln's.
 		{rel: "apps/extra/cm.yaml", hasLock: true},
 		{rel: File, hasLock: true, want: true},
-		// A lock without an apps list (not one kiln writes).
-		{rel: "apps/extra/cm.yaml", hasLock: true, lock: &Lock{}, want: true},
+		// A lock without an apps list (not one kiln writes: a hand edit,
+		// a merge) names no app either.
+		{rel: "apps/extra/cm.yaml", hasLock: true, lock: &Lock{}},
+		{rel: "high-level/extra/values.yaml", hasLock: true, lock: &Lock{}},
 		{rel: "flux/extra.yaml", hasLock: true, lock: &Lock{}},
+		{rel: File, hasLock: true, lock: &Lock{}, want: true},
 		{rel: "high-level/web/values.yaml", hasLock: true, lock: lock, want: true},
 		// Told by its content (Notifications).
 		{rel: "flux/notifications.yaml", hasLock: true, lock: lock},

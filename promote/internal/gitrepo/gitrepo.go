@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
@@ -685,23 +686,34 @@ func rejected(out string) bool {
 // root) in rev; an error wrapping fs.ErrNotExist when it is not there.
 func (r *Repo) ReadFile(ctx context.Context, rev, p string) ([]byte, error) {
 	obj := rev + ":" + strings.TrimPrefix(path.Clean("/"+p), "/")
-	if _, err := r.run(ctx, nil, "cat-file", "-e", obj); err != nil {
+	out, err := r.run(ctx, nil, "cat-file", "-s", obj)
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("%s: %w", obj, fs.ErrNotExist)
 	}
+	// Bounded as a rendered tree's file is (limits.TreeFile): a blob of
+	// zeros a few bytes in the repository is its full size here.
+	if size, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64); err != nil || size > limits.TreeFile {
+		return nil, &limits.Error{Input: obj, What: "size", Limit: limits.Bytes(limits.TreeFile)}
+	}
 	return r.run(ctx, nil, "cat-file", "blob", obj)
 }
 
 // treeEntry is one record of git ls-tree: mode, type (blob, tree,
-// commit for a submodule), object and path from the repository root.
-type treeEntry struct{ mode, typ, sha, path string }
+// commit for a submodule), object, size (of a blob; -1 for the others)
+// and path from the repository root.
+type treeEntry struct {
+	mode, typ, sha string
+	size           int64
+	path           string
+}
 
 // lsTree lists what rev holds at the literal pathspec (everything when it
 // is ""), recursively or not.
 func (r *Repo) lsTree(ctx context.Context, rev, pathspec string, recursive bool) ([]treeEntry, error) {
-	args := []string{"ls-tree", "-z", "--full-tree"}
+	args := []string{"ls-tree", "-z", "--long", "--full-tree"}
 	if recursive {
 		args = append(args, "-r")
 	}
@@ -716,8 +728,12 @@ func (r *Repo) lsTree(ctx context.Context, rev, pathspec string, recursive bool)
 	var entries []treeEntry
 	for _, rec := range strings.Split(string(out), "\x00") {
 		meta, name, ok := strings.Cut(rec, "\t")
-		if f := strings.Fields(meta); ok && len(f) == 3 {
-			entries = append(entries, treeEntry{mode: f[0], typ: f[1], sha: f[2], path: name})
+		if f := strings.Fields(meta); ok && len(f) == 4 {
+			size, err := strconv.ParseInt(f[3], 10, 64)
+			if err != nil {
+				size = -1 // "-": a folder or a submodule
+			}
+			entries = append(entries, treeEntry{mode: f[0], typ: f[1], sha: f[2], size: size, path: name})
 		}
 	}
 	return entries, nil
@@ -785,11 +801,24 @@ func (r *Repo) TreeAndSubmodules(ctx context.Context, rev, dir string) (map[stri
 		return nil, nil, err
 	}
 	var names, shas, subs []string
+	var total int64
 	for _, e := range entries {
 		switch e.typ {
 		case "commit":
 			subs = append(subs, e.path)
 		case "blob":
+			// Bounded as a rendered tree on disk is (tree.Read), from the
+			// sizes git lists, before a byte is read: a blob of zeros a
+			// few bytes in the repository is its full size here.
+			total += e.size
+			switch {
+			case e.size > limits.TreeFile:
+				return nil, nil, &limits.Error{Input: rev + ":" + e.path, What: "size", Limit: limits.Bytes(limits.TreeFile)}
+			case total > limits.TreeSize:
+				return nil, nil, &limits.Error{Input: rev + ":" + dir, What: "size of its files together", Limit: limits.Bytes(limits.TreeSize)}
+			case len(shas) >= limits.TreeFiles:
+				return nil, nil, &limits.Error{Input: rev + ":" + dir, What: "number of files", Limit: strconv.Itoa(limits.TreeFiles)}
+			}
 			names = append(names, strings.TrimPrefix(e.path, pathspec))
 			shas = append(shas, e.sha)
 		}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/words"
 )
@@ -22,11 +23,16 @@ import (
 // and its flux/, apps/ and high-level/ folders are listed: below an app's
 // folder every file is kiln's, so the check costs four listings, not a
 // walk.
-// lockBad says the tree's lock does not parse: then nothing but the lock
-// is kiln's, and the error says why.
-func foreign(dir string, files Files, bootstrap []string) (found []string, lockBad bool, err error) {
+// lockBad, when the tree's lock does not parse or names no apps (then
+// nothing but the lock is kiln's), says so for the error.
+func foreign(dir string, files Files, bootstrap []string) (found []string, lockBad string, err error) {
 	lock, perr := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile)))
-	lockBad = perr != nil
+	switch {
+	case perr != nil:
+		lockBad = "does not parse"
+	case lock.Apps == nil:
+		lockBad = "has no apps list, which kiln always writes"
+	}
 	wrote := func(rel string) bool {
 		return lockfile.Wrote(rel, true, lock) ||
 			rel == lockfile.NotificationsFile && lockfile.Notifications(readOr(filepath.Join(dir, filepath.FromSlash(rel))))
@@ -87,11 +93,17 @@ func noFiles(p string) bool {
 	return err == nil && !found
 }
 
-// readOr returns the file's bytes, or nil where it cannot be read (then
-// the lock does not parse, and nothing but the lock is taken for kiln's,
-// as lockfile.Wrote says).
+// readOr returns the file's bytes, or nil where it cannot be read or is
+// larger than a rendered tree's file may be (then the lock does not
+// parse, and nothing but the lock is taken for kiln's, as lockfile.Wrote
+// says).
 func readOr(p string) []byte {
-	data, _ := os.ReadFile(p)
+	f, err := limits.Open(p)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	data, _ := limits.ReadAll(f, p, limits.TreeFile)
 	return data
 }
 
@@ -121,10 +133,10 @@ func entryName(rel string, e fs.DirEntry) string {
 }
 
 // foreignError says which entries of dir kiln would delete or change.
-func foreignError(dir string, found []string, lockBad bool) error {
+func foreignError(dir string, found []string, lockBad string) error {
 	why := ""
-	if lockBad {
-		why = fmt.Sprintf(" (its %s does not parse, so it names none of kiln's apps: restore it, from git if the folder is a checkout, to let kiln tell its files)", MarkerFile)
+	if lockBad != "" {
+		why = fmt.Sprintf(" (its %s %s, so it names none of kiln's apps: restore it, from git if the folder is a checkout, to let kiln tell its files)", MarkerFile, lockBad)
 	}
 	return &NotKilnTreeError{Dir: dir,
 		What: fmt.Sprintf("this tree holds %s that kiln did not write: %s%s", entriesText(len(found)), words.First(found, 5), why),

@@ -96,7 +96,7 @@ var updates = []struct {
 			// Files of one name, staged in two folders.
 			f["apps/a/kustomization.yaml"] = []byte("resources: []\n")
 			f["apps/b/kustomization.yaml"] = []byte("resources: []\n")
-			f[MarkerFile] = []byte(`{"changed": true}`)
+			f[MarkerFile] = []byte(`{"apps": {"a": {}, "b": {}}, "changed": true}`)
 			return f
 		}(),
 	},

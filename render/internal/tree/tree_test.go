@@ -79,11 +79,11 @@ func TestFileNames(t *testing.T) {
 func TestWriteReplacesTreeExactly(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "out", "dev")
-	first := Files{"apps/a/x.yaml": []byte("a"), "apps/old/y.yaml": []byte("b"), "kiln.lock.json": []byte("{}")}
+	first := Files{"apps/a/x.yaml": []byte("a"), "apps/old/y.yaml": []byte("b"), "kiln.lock.json": []byte(`{"apps": {"a": {}, "old": {}}}`)}
 	if _, err := Write(context.Background(), dir, first, false); err != nil {
 		t.Fatal(err)
 	}
-	second := Files{"apps/a/x.yaml": []byte("a2"), "kiln.lock.json": []byte("{}")}
+	second := Files{"apps/a/x.yaml": []byte("a2"), "kiln.lock.json": []byte(`{"apps": {"a": {}}}`)}
 	if _, err := Write(context.Background(), dir, second, false); err != nil {
 		t.Fatal(err)
 	}

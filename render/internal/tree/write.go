@@ -11,10 +11,12 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
 )
 
 // Files is an output tree in memory: slash-separated relative path → content.
@@ -717,7 +719,10 @@ func (e *UnfinishedError) Error() string {
 // Read loads the regular files below dir, slash paths relative to it. A
 // missing dir is an error (errors.Is fs.ErrNotExist); so is any file that is
 // not regular: kiln's trees hold none, and following a symlink could read
-// from anywhere. A tree whose update is under way or was interrupted
+// from anywhere. The tree is bounded (limits.TreeFile, TreeSize,
+// TreeFiles, lowered by tests through readBounds), each file's size
+// checked before it is read: a bound passed is a *limits.Error naming the
+// file. A tree whose update is under way or was interrupted
 // (its journal is beside it, before or after the read) is an
 // *UnfinishedError: part of it would be the earlier tree, part the new.
 func Read(dir string) (Files, error) {
@@ -741,8 +746,12 @@ func Read(dir string) (Files, error) {
 	return files, nil
 }
 
+// readBounds are Read's bounds; tests lower them.
+var readBounds = struct{ file, size, files int64 }{limits.TreeFile, limits.TreeSize, limits.TreeFiles}
+
 func read(dir string) (Files, error) {
 	files := Files{}
+	var size int64
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -754,9 +763,25 @@ func read(dir string) (Files, error) {
 		if err != nil {
 			return err
 		}
-		data, err := os.ReadFile(p)
+		if int64(len(files)) >= readBounds.files {
+			return &limits.Error{Input: dir, What: "number of files", Limit: strconv.FormatInt(readBounds.files, 10)}
+		}
+		f, err := limits.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		data, err := limits.ReadAll(f, p, min(readBounds.file, readBounds.size-size))
+		if err != nil {
+			var le *limits.Error
+			if errors.As(err, &le) && readBounds.size-size < readBounds.file {
+				le.Input, le.What, le.Limit = dir, "size of its files together", limits.Bytes(readBounds.size)
+			}
+			return err
+		}
+		size += int64(len(data))
 		files[filepath.ToSlash(rel)] = data
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading tree %s: %w", dir, err)

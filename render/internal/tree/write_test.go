@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/internal/limits"
 )
 
 var bg = context.Background()
@@ -66,7 +68,7 @@ func mustRead(t *testing.T, dir string) map[string]string {
 	return asStrings(f)
 }
 
-var newTree = Files{"apps/web/a.yaml": []byte("new"), MarkerFile: []byte("{}")}
+var newTree = Files{"apps/web/a.yaml": []byte("new"), MarkerFile: []byte(`{"apps": {"web": {}}}`)}
 
 // kilnNotifications is a flux/notifications.yaml as kiln writes it.
 const kilnNotifications = "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: kiln\n    kiln/env: dev\n  name: kiln-dev-commit-status\n  namespace: flux-system\n" +
@@ -84,7 +86,7 @@ func TestWriteReplacesOnlyKilnTrees(t *testing.T) {
 	}{
 		{name: "absent"},
 		{name: "empty", before: map[string]string{}},
-		{name: "a kiln tree", before: map[string]string{MarkerFile: "{}", "apps/old/x.yaml": "old"}},
+		{name: "a kiln tree", before: map[string]string{MarkerFile: `{"apps": {"old": {}}}`, "apps/old/x.yaml": "old"}},
 		{name: "a manifests checkout", before: map[string]string{"README.md": "docs", "infra/x.yaml": "mine"}, wantErr: true},
 		{name: "a source overlay", before: map[string]string{"kustomization.yaml": "resources: []"}, wantErr: true},
 		{name: "kiln.lock.json is a folder", before: map[string]string{MarkerFile + "/x": "y"}, wantErr: true},
@@ -193,7 +195,7 @@ func TestWriteKeepsBootstrap(t *testing.T) {
 		"flux/flux-system/gotk-components.yaml": "# flux v2.4.0\n",
 		"flux/flux-system/kustomization.yaml":   "resources: [gotk-components.yaml]\n",
 	}
-	before := map[string]string{MarkerFile: "{}", "apps/old/x.yaml": "old"}
+	before := map[string]string{MarkerFile: `{"apps": {"old": {}}}`, "apps/old/x.yaml": "old"}
 	for p, d := range boot {
 		before[p] = d
 	}
@@ -215,7 +217,7 @@ func TestWriteKeepsBootstrap(t *testing.T) {
 // one, with a warning each.
 func TestRecover(t *testing.T) {
 	t.Parallel()
-	earlier := map[string]string{MarkerFile: "{}", "apps/web/a.yaml": "earlier"}
+	earlier := map[string]string{MarkerFile: `{"apps": {"web": {}}}`, "apps/web/a.yaml": "earlier"}
 	for _, tc := range []struct {
 		name      string
 		dirThere  bool
@@ -223,7 +225,7 @@ func TestRecover(t *testing.T) {
 		wantWarns int
 	}{
 		{name: "killed between the two renames", leftovers: map[string]map[string]string{
-			".dev.kiln-old": earlier, ".dev.kiln-new": {MarkerFile: "{}", "apps/web/a.yaml": "half"}}, wantWarns: 2},
+			".dev.kiln-old": earlier, ".dev.kiln-new": {MarkerFile: `{"apps": {"web": {}}}`, "apps/web/a.yaml": "half"}}, wantWarns: 2},
 		{name: "killed while building", dirThere: true, leftovers: map[string]map[string]string{
 			".dev.kiln-new": {"apps/web/a.yaml": "half"}}, wantWarns: 1},
 		{name: "killed while removing the earlier tree", dirThere: true, leftovers: map[string]map[string]string{
@@ -283,10 +285,10 @@ func TestRecover(t *testing.T) {
 func TestOpenRecoversEveryEnv(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	prod := map[string]string{MarkerFile: "{}", "apps/web/a.yaml": "prod"}
+	prod := map[string]string{MarkerFile: `{"apps": {"web": {}}}`, "apps/web/a.yaml": "prod"}
 	put(t, filepath.Join(root, "dev"), map[string]string{MarkerFile: "{}"})
 	put(t, filepath.Join(root, ".prod.kiln-old"), prod) // killed between the two renames
-	put(t, filepath.Join(root, ".prod.kiln-new"), map[string]string{MarkerFile: "{}", "apps/web/a.yaml": "half"})
+	put(t, filepath.Join(root, ".prod.kiln-new"), map[string]string{MarkerFile: `{"apps": {"web": {}}}`, "apps/web/a.yaml": "half"})
 	put(t, filepath.Join(root, "staging"), map[string]string{MarkerFile: "{}"})
 	put(t, filepath.Join(root, ".staging.kiln-new"), map[string]string{"x": "half"})
 	// Older kilns' names are removed only for the envs a run writes: a
@@ -326,7 +328,7 @@ func TestEarlierTreeNotRemovable(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	dir := filepath.Join(root, "dev")
-	put(t, dir, map[string]string{MarkerFile: "{}", "apps/a": "earlier"})
+	put(t, dir, map[string]string{MarkerFile: `{"apps": {"a": {}}}`, "apps/a/x.yaml": "earlier"})
 	o, err := Open(root)
 	if err != nil {
 		t.Fatal(err)
@@ -485,7 +487,7 @@ func TestTwoRenameSwap(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	dir := filepath.Join(root, "dev")
-	put(t, dir, map[string]string{MarkerFile: "{}", "apps/a": "earlier"})
+	put(t, dir, map[string]string{MarkerFile: `{"apps": {"a": {}}}`, "apps/a/x.yaml": "earlier"})
 	o, err := Open(root)
 	if err != nil {
 		t.Fatal(err)
@@ -807,15 +809,29 @@ func TestKeepsBootstrapOfFluxNamespace(t *testing.T) {
 	}
 }
 
-// TestWriteNamesTheLockThatDoesNotParse: a tree whose lock does not parse
-// is refused saying so, since that is why its apps' files are not kiln's.
+// TestWriteNamesTheLockThatDoesNotParse: a tree whose lock does not parse,
+// or has lost its apps list (a hand edit, a merge), or is too large to be
+// one, is refused saying so, since that is why its apps' files are not
+// kiln's.
 func TestWriteNamesTheLockThatDoesNotParse(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "dev")
-	put(t, dir, map[string]string{MarkerFile: "{\n<<<<<<< HEAD\n", "apps/old/x.yaml": "old"})
-	_, err := Write(bg, dir, newTree, false)
-	if err == nil || !strings.Contains(err.Error(), "kiln.lock.json does not parse") || !strings.Contains(err.Error(), "apps/old/") {
-		t.Fatalf("Write = %v, want the refusal to name the lock that does not parse and apps/old/", err)
+	for lock, want := range map[string]string{
+		"{\n<<<<<<< HEAD\n":     "kiln.lock.json does not parse",
+		`{"kilnVersion": "v1"}`: "kiln.lock.json has no apps list, which kiln always writes",
+		`{"apps": null}`:        "kiln.lock.json has no apps list, which kiln always writes",
+		"huge":                  "kiln.lock.json does not parse",
+	} {
+		dir := filepath.Join(t.TempDir(), "dev")
+		put(t, dir, map[string]string{MarkerFile: lock, "apps/old/x.yaml": "old"})
+		if lock == "huge" {
+			// Sparse: larger than a rendered tree's file may be, and
+			// refused from its size.
+			must(t, os.Truncate(filepath.Join(dir, MarkerFile), limits.TreeFile+1))
+		}
+		_, err := Write(bg, dir, newTree, false)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "apps/old/") {
+			t.Errorf("lock %q: Write = %v, want the refusal to say %q and name apps/old/", lock, err, want)
+		}
 	}
 }
 
