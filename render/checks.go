@@ -953,6 +953,36 @@ func servedHealthChecks(venv *validate.Env, app envconfig.ResolvedApp) ([]error,
 	return errs, warns
 }
 
+// keptWithoutNamespace refuses the objects of a kept app (--app, or a
+// rendered tree checked again) that have no namespace although their kind
+// is namespaced in the env now: the render that wrote them left them
+// without one because a CRD of that time made the kind cluster-scoped, and
+// a CRD of the env now (a rendered app's, or validation.crds) makes it
+// namespaced. A render now gives them the app's namespace; kept as they
+// are, the tree would hold a namespaced object without a namespace, which
+// no render writes and Flux cannot apply as the app means it.
+func keptWithoutNamespace(scopes *scope.Scopes, run *appRun, recheck bool) []error {
+	if scopes == nil || run.app.Namespace == "" {
+		return nil
+	}
+	hint := fmt.Sprintf("render it too (--app %s), or the whole env", run.app.Name)
+	if recheck {
+		hint = "render the env again: a CRD of the env now makes the kind namespaced"
+	}
+	var errs []error
+	for _, o := range run.objs {
+		n := o.Node
+		if n == nil || o.Raw != nil || n.GetNamespace() != "" || !scopes.Namespaced(n.GetApiVersion(), n.GetKind()) {
+			continue
+		}
+		errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+			Msg: fmt.Sprintf("kept from an earlier render without a namespace, but kind %s (%s) is namespaced in the env now: a render gives it namespace %s",
+				n.GetKind(), n.GetApiVersion(), run.app.Namespace),
+			Hint: hint})
+	}
+	return errs
+}
+
 // appChecks is what checkApp found in one app.
 type appChecks struct {
 	errs    []error
@@ -971,6 +1001,10 @@ type appChecks struct {
 // side.
 func (r *Renderer) checkApp(venv *validate.Env, scopes *scope.Scopes, res *envconfig.Resolved, run *appRun, recheck, sharding bool, assumed map[string]bool) appChecks {
 	var c appChecks
+	if run.kept != nil {
+		// Before SetDefault below (recheck) could give them one.
+		c.errs = append(c.errs, keptWithoutNamespace(scopes, run, recheck)...)
+	}
 	if run.kept != nil && !recheck {
 		// As the earlier render wrote it (namespaces given), but the CRDs
 		// it was checked against may have changed with a rendered app or
