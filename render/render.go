@@ -660,7 +660,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		}
 	}
 	if len(errs) == 0 && sharding {
-		if err := r.addShardMarker(files, runs, guessed); err != nil {
+		if err := r.addShardMarker(files, runs, guessed, er.envFile); err != nil {
 			errs = append(errs, err)
 		}
 	}

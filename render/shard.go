@@ -2,6 +2,8 @@ package render
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -30,6 +32,19 @@ type ShardMarker struct {
 	// validation.crds) said they are namespaced. Merge refuses the shards
 	// when another shard's CRD makes such a kind cluster-scoped.
 	AssumedNamespaced []string `json:"assumedNamespaced"`
+	// Config is a digest of kiln.yaml and the env's file as the shard
+	// read them. Merge reads both again and refuses a shard of others: a
+	// commit says which files a shard read only in a clean checkout, and
+	// shards rendered outside git, or from uncommitted changes, agree on
+	// no commit.
+	Config string `json:"config"`
+}
+
+// configDigest names kiln.yaml and the env's file (their digests) for
+// ShardMarker.Config.
+func (r *Renderer) configDigest(envFile string) string {
+	sum := sha256.Sum256([]byte(r.p.Digest + "\x00" + envFile))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // assumedNamespaced returns the custom kinds of objs that SetDefault will
@@ -66,8 +81,8 @@ func checkAssumptions(scopes *scope.Scopes, assumed []string) []error {
 }
 
 // addShardMarker adds ShardFile to a shard's tree.
-func (r *Renderer) addShardMarker(files tree.Files, runs []*appRun, assumed []string) error {
-	m := ShardMarker{Shard: r.opts.Shard.String(), Apps: []string{}, AssumedNamespaced: uniqueSorted(assumed)}
+func (r *Renderer) addShardMarker(files tree.Files, runs []*appRun, assumed []string, envFile string) error {
+	m := ShardMarker{Shard: r.opts.Shard.String(), Apps: []string{}, AssumedNamespaced: uniqueSorted(assumed), Config: r.configDigest(envFile)}
 	for _, run := range runs {
 		m.Apps = append(m.Apps, run.app.Name)
 	}
@@ -154,6 +169,11 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 			continue
 		}
 		assumed = append(assumed, m.AssumedNamespaced...)
+		if !whole && m.Config != r.configDigest(er.envFile) {
+			errs = append(errs, &diag.Error{File: dirs[i] + "/" + ShardFile,
+				Msg:  "this shard was rendered with another kiln.yaml or env file than the ones here, which the merge reads",
+				Hint: "render every shard from the same checkout, unchanged between the shards, and promote from it"})
+		}
 		lock, err := ParseLock(files["kiln.lock.json"])
 		if err != nil {
 			errs = append(errs, &diag.Error{File: dirs[i] + "/kiln.lock.json", Msg: "unreadable lock", Err: err, Hint: "render the shard again"})
