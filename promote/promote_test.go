@@ -1429,25 +1429,14 @@ func TestLockNamesSecretFiles(t *testing.T) {
 // dropHighLevelDigest removes app's highLevelDigest from the lock at p.
 func dropHighLevelDigest(t *testing.T, p, app string) {
 	t.Helper()
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lock, err := render.ParseLock(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	la := lock.Apps[app]
-	if la.HighLevelDigest == "" {
-		t.Fatalf("app %s has no highLevelDigest: the test tests nothing", app)
-	}
-	la.HighLevelDigest = ""
-	lock.Apps[app] = la
-	out, err := json.MarshalIndent(lock, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addFile(t, p, string(out)+"\n")
+	editLock(t, p, func(lock *render.Lock) {
+		la := lock.Apps[app]
+		if la.HighLevelDigest == "" {
+			t.Fatalf("app %s has no highLevelDigest: the test tests nothing", app)
+		}
+		la.HighLevelDigest = ""
+		lock.Apps[app] = la
+	})
 }
 
 // editFile writes edit of p's content to p.

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/kiln-gitops/kiln/internal/limits"
 )
 
 // CacheKeyFile is the file in a cache folder that holds its secret key.
@@ -35,11 +37,14 @@ type CacheKeyer struct {
 // NewCacheKeyer reads dir's key, creating dir and the key when absent.
 func NewCacheKeyer(dir string) (*CacheKeyer, error) {
 	path := filepath.Join(dir, CacheKeyFile)
-	key, err := os.ReadFile(path)
+	key, err := readKey(path)
 	if err == nil && len(key) == 32 {
 		return &CacheKeyer{key: key}, nil
 	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	// A cache folder may come from elsewhere (actions/cache): what is no
+	// key there, a larger file, a FIFO, a link to a device, is replaced
+	// by one, as a missing key is.
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, limits.ErrLimit) && !errors.Is(err, limits.ErrIrregular) {
 		return nil, fmt.Errorf("reading the cache's secret key: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -87,4 +92,15 @@ func (k *CacheKeyer) Sum(secrets map[string]string) string {
 		fmt.Fprintf(m, "%d:%s=%d:%s\n", len(n), n, len(secrets[n]), secrets[n])
 	}
 	return "hmac-sha256:" + hex.EncodeToString(m.Sum(nil))
+}
+
+// readKey reads the key file at path, only if it is a regular file of at
+// most a key's size.
+func readKey(path string) ([]byte, error) {
+	f, err := limits.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return limits.ReadAll(f, path, 32)
 }

@@ -114,7 +114,18 @@ func sameFile(dir, rel string, files Files) bool {
 	if !ok {
 		return false
 	}
-	got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	// Sized first: a file of another size is not the same, and is not
+	// read (a user's file may be of any size).
+	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(want)) {
+		return false
+	}
+	f, err := limits.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	got, err := limits.ReadAll(f, p, int64(len(want)))
 	return err == nil && bytes.Equal(got, want)
 }
 
