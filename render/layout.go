@@ -164,6 +164,18 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		files[notificationsFile] = data
 		emitted[notificationsFile] = ""
 	}
+	if earlier != nil {
+		// An earlier image that no app runs now, though one runs its
+		// repository (a rendered app given no image for it this time runs
+		// the manifest's), was applied to nothing in this tree: recorded,
+		// promote --from would hand the next env an image this env does
+		// not run, and promote --rendered refuses such a lock.
+		for _, repo := range unrunImages(lock) {
+			if !used[repo] {
+				delete(lock.Images, repo)
+			}
+		}
+	}
 	lj, err := lockFile(lock)
 	if err != nil {
 		return nil, err

@@ -227,6 +227,23 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 	if len(objs) != la.Objects {
 		return stale(dir, fmt.Sprintf("the app's object files hold %d objects, its kiln.lock.json entry %d", len(objs), la.Objects))
 	}
+	if run.app.Namespace != "" && len(ids) == len(paths) && !namedAs(ids, run.app.Namespace, paths, dir) {
+		// Named for another namespace: the earlier render gave the app
+		// the namespace kiln.yaml or the env file gave it then. Kept, the
+		// app would stay there, and the tree could not be promoted (its
+		// files are not named for the app's namespace now).
+		for _, ns := range namespacesOf(ids) {
+			if ns != run.app.Namespace && namedAs(ids, ns, paths, dir) {
+				h := fmt.Sprintf("render it too (--app %s), or the whole env", name)
+				if from.hint != "" {
+					h = from.hint
+				}
+				return &diag.Error{App: name, File: at(dir),
+					Msg:  fmt.Sprintf("the app's object files were rendered for namespace %s, and its namespace is %s now", ns, run.app.Namespace),
+					Hint: h}
+			}
+		}
+	}
 	if from.dir != "" && run.app.Namespace != "" {
 		// A tree taken as rendered, or a shard, of this kiln.yaml: kiln
 		// writes one object a file, named after the object (layoutApp).
@@ -251,6 +268,29 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 	}
 	run.objs, run.kept = objs, k
 	return nil
+}
+
+// namedAs reports whether paths (sorted, in dir) are the files kiln
+// writes the objects ids (one a file, in the same order) to for an app
+// of namespace ns.
+func namedAs(ids []tree.ID, ns string, paths []string, dir string) bool {
+	for i, want := range tree.FileNames(ids, ns) {
+		if paths[i] != dir+want {
+			return false
+		}
+	}
+	return true
+}
+
+// namespacesOf returns the namespaces of ids, sorted and unique.
+func namespacesOf(ids []tree.ID) []string {
+	set := map[string]bool{}
+	for _, id := range ids {
+		if id.Namespace != "" {
+			set[id.Namespace] = true
+		}
+	}
+	return tree.SortedKeys(set)
 }
 
 // How an app's object files compare with its lock entry (sameOutput).
@@ -318,6 +358,18 @@ func imagesOf(objs []templates.Object) []string {
 // a lock was edited after kiln wrote it, and promote --from would hand the
 // next env an image this env never ran (RanImages).
 func lockImagesRun(lock *Lock, file string, hint string) error {
+	var errs []error
+	for _, repo := range unrunImages(lock) {
+		errs = append(errs, &diag.Error{File: file,
+			Msg:  fmt.Sprintf("kiln.lock.json gives %s as %q, which no object of the tree runs: the lock was edited after kiln wrote it", repo, lock.Images[repo]),
+			Hint: hint})
+	}
+	return diag.Join(errs...)
+}
+
+// unrunImages returns, sorted, the repositories of lock.Images that an
+// app's objects run, but none at the reference lock.Images gives.
+func unrunImages(lock *Lock) []string {
 	ran := map[string]map[string]bool{} // repository → references run
 	for _, la := range lock.Apps {
 		for _, s := range la.Images {
@@ -331,7 +383,7 @@ func lockImagesRun(lock *Lock, file string, hint string) error {
 			ran[ref.Repository][ref.String()] = true
 		}
 	}
-	var errs []error
+	var out []string
 	for _, repo := range tree.SortedKeys(lock.Images) {
 		refs, used := ran[repo]
 		if !used {
@@ -339,12 +391,10 @@ func lockImagesRun(lock *Lock, file string, hint string) error {
 		}
 		given, err := images.ParseRef(lock.Images[repo])
 		if err != nil || !refs[given.String()] {
-			errs = append(errs, &diag.Error{File: file,
-				Msg:  fmt.Sprintf("kiln.lock.json gives %s as %q, which no object of the tree runs: the lock was edited after kiln wrote it", repo, lock.Images[repo]),
-				Hint: hint})
+			out = append(out, repo)
 		}
 	}
-	return diag.Join(errs...)
+	return out
 }
 
 // CheckTree verifies an env's whole tree that kiln render wrote elsewhere
