@@ -351,6 +351,12 @@ func (d *decoder) manifests(n *yaml.Node, m *Manifests, envs []Environment) {
 		if s, ok := d.str(v, "manifests.branch"); ok {
 			if why := branchProblem(s); why != "" {
 				d.errAt(v, fmt.Sprintf("manifests.branch %q is not a git branch name: %s", s, why), "write a branch name git accepts (git check-ref-format --branch), such as main")
+			} else if s == "kiln" || strings.HasPrefix(s, "kiln/") {
+				// kiln/<env> is the branch of env's pull request, which
+				// kiln rebuilds and force-pushes: as the branch Flux
+				// reads, a pr env's change would land there unreviewed.
+				d.errAt(v, fmt.Sprintf("manifests.branch %q is among the branches kiln owns: kiln/<env> is the branch of each env's pull request, rebuilt and force-pushed on every promotion", s),
+					"name the branch Flux reads something else, such as main")
 			} else {
 				m.Branch = s
 			}

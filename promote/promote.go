@@ -1836,9 +1836,9 @@ const foreignDepth = 50
 // checkForeign refuses to rebuild kiln/<env> (at tip) over commits kiln did
 // not make, unless ReplaceForeignCommits: a reviewer's accepted suggestion
 // would vanish with the force-push. kiln's commits carry the trailer
-// Kiln-Env: <env> (a rebase by GitHub's "Update branch" keeps it); merges
-// only bring in commits that live on another branch (the base, by "Update
-// branch"), so they are not counted.
+// Kiln-Env: <env> (a rebase by GitHub's "Update branch" keeps it); a merge
+// is not counted, nor the commits it brings in that the base holds (GitHub's
+// "Update branch"), but those of a side branch are.
 func (r *run) checkForeign(ctx context.Context, branch, tip string) error {
 	foreign, err := r.foreignCommits(ctx, branch, tip)
 	if err != nil || len(foreign) == 0 {
@@ -1855,8 +1855,9 @@ func (r *run) checkForeign(ctx context.Context, branch, tip string) error {
 }
 
 // foreignCommits lists the commits on kiln/<env> (at tip, "" when it does
-// not exist) after kiln's last one that kiln did not make, merges left
-// out (checkForeign), newest first, each as "<sha> "<subject>" by <author>".
+// not exist) after kiln's last one that kiln did not make, merges left out
+// and what they bring in from the base (checkForeign), newest first, each
+// as "<sha> "<subject>" by <author>".
 func (r *run) foreignCommits(ctx context.Context, branch, tip string) ([]string, error) {
 	if tip == "" {
 		return nil, nil
@@ -1873,14 +1874,52 @@ func (r *run) foreignCommits(ctx context.Context, branch, tip string) ([]string,
 		return nil, r.gitErr("reading the history of "+branch+" in", err)
 	}
 	var foreign []string
+	// r.base with its history back to since, fetched at the first merge
+	// and deepened at an older one.
+	var base string
+	var since time.Time
+	add := func(e gitrepo.LogEntry) {
+		foreign = append(foreign, fmt.Sprintf("%s %q by %s", short(e.Commit), subject(e.Message), oneLine(e.Author, 80)))
+	}
 	for _, e := range log {
 		if kilnMade(e.Message, r.env.Name) {
 			break
 		}
 		if len(e.Parents) > 1 {
+			// GitHub's "Update branch" merges in commits of the base,
+			// which the base still holds. A side branch merged in
+			// brings commits that only kiln/<env> holds now: the
+			// force-push would drop them as it would a commit pushed
+			// onto the branch.
+			// The base is fetched back to a day before the oldest
+			// commit the merge brings in, so that all of the base's
+			// commits since it are known, however many there are
+			// (a busy manifests branch gains one per promotion).
+			oldest, err := r.repo.OldestTime(ctx, e.Parents[1:])
+			if err != nil {
+				return nil, r.gitErr("reading the history of "+branch+" in", err)
+			}
+			if oldest.IsZero() {
+				continue // beyond the history fetched: nothing to tell
+			}
+			if from := oldest.Add(-24 * time.Hour); base == "" || from.Before(since) {
+				if base, err = r.repo.FetchSince(ctx, r.base, "refs/kiln/base", from); err != nil {
+					return nil, r.gitErr("fetching "+r.base+" of", err)
+				}
+				since = from
+			}
+			in, err := r.repo.MergedIn(ctx, base, e, foreignDepth)
+			if err != nil {
+				return nil, r.gitErr("reading the history of "+branch+" in", err)
+			}
+			for _, c := range in {
+				if !kilnMade(c.Message, r.env.Name) {
+					add(c)
+				}
+			}
 			continue
 		}
-		foreign = append(foreign, fmt.Sprintf("%s %q by %s", short(e.Commit), subject(e.Message), oneLine(e.Author, 80)))
+		add(e)
 	}
 	return foreign, nil
 }

@@ -603,10 +603,75 @@ func (r *Repo) FirstParents(ctx context.Context, branch, tip string, n int) ([]L
 	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth="+strconv.Itoa(n), "origin", "+"+ref+":refs/remotes/origin/"+branch); err != nil {
 		return nil, err
 	}
-	out, err := r.run(ctx, nil, "log", "--first-parent", "-n", strconv.Itoa(n), "--format=%H%x00%P%x00%an <%ae>%x00%B%x00%x1e", tip, "--")
+	out, err := r.run(ctx, nil, "log", "--first-parent", "-n", strconv.Itoa(n), "--format="+logFormat, tip, "--")
 	if err != nil {
 		return nil, err
 	}
+	return parseLog(out), nil
+}
+
+// logFormat is the git log format parseLog reads.
+const logFormat = "%H%x00%P%x00%an <%ae>%x00%B%x00%x1e"
+
+// FetchSince fetches the remote branch's history back to since into the
+// local ref (outside refs/remotes/origin, so that the refs Fetch set stay
+// where they were) and returns its commit. A branch with no commit since
+// then is fetched at its tip alone, which is all of it since then.
+func (r *Repo) FetchSince(ctx context.Context, branch, ref string, since time.Time) (string, error) {
+	src := "+refs/heads/" + branch + ":" + ref
+	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--shallow-since="+since.UTC().Format(time.RFC3339), "origin", src); err != nil {
+		// git refuses a date after which the branch has no commit.
+		if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth=1", "origin", src); err != nil {
+			return "", err
+		}
+	}
+	return r.RevParse(ctx, ref)
+}
+
+// OldestTime is the earliest committer time of the commits revs that the
+// clone holds (zero for none: a shallow clone may lack them).
+func (r *Repo) OldestTime(ctx context.Context, revs []string) (time.Time, error) {
+	var oldest time.Time
+	for _, rev := range revs {
+		out, err := r.run(ctx, nil, "log", "--ignore-missing", "-1", "--format=%ct", rev, "--")
+		if err != nil {
+			return time.Time{}, err
+		}
+		if len(bytes.TrimSpace(out)) == 0 {
+			continue
+		}
+		sec, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("git log: the time of %s: %w", rev, err)
+		}
+		if t := time.Unix(sec, 0); oldest.IsZero() || t.Before(oldest) {
+			oldest = t
+		}
+	}
+	return oldest, nil
+}
+
+// MergedIn returns, newest first and at most n, the commits that merge (a
+// commit of the history FirstParents fetched) brings in through its other
+// parents and that neither its first parent nor base (a commit, such as
+// one FetchDepth fetched) holds: the commits of a side branch merged into
+// a branch, as opposed to those of the base that GitHub's "Update branch"
+// merges in. Parents beyond the history fetched are left out.
+func (r *Repo) MergedIn(ctx context.Context, base string, merge LogEntry, n int) ([]LogEntry, error) {
+	if len(merge.Parents) < 2 {
+		return nil, nil
+	}
+	args := []string{"log", "--ignore-missing", "-n", strconv.Itoa(n), "--format=" + logFormat}
+	args = append(args, merge.Parents[1:]...)
+	args = append(args, "^"+merge.Parents[0], "^"+base, "--")
+	out, err := r.run(ctx, nil, args...)
+	if err != nil {
+		return nil, err
+	}
+	return parseLog(out), nil
+}
+
+func parseLog(out []byte) []LogEntry {
 	var entries []LogEntry
 	for _, rec := range strings.Split(string(out), "\x1e") {
 		f := strings.Split(strings.TrimLeft(rec, "\n"), "\x00")
@@ -615,7 +680,7 @@ func (r *Repo) FirstParents(ctx context.Context, branch, tip string, n int) ([]L
 		}
 		entries = append(entries, LogEntry{Commit: f[0], Parents: strings.Fields(f[1]), Author: f[2], Message: f[3]})
 	}
-	return entries, nil
+	return entries
 }
 
 // Push pushes the local branch to the remote branch of the same name. With
