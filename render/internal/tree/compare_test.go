@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -203,7 +204,7 @@ func benchRewrite(b *testing.B, files, other Files) {
 
 // benchTree is one env of a 100-app fleet: 601 files in 201 folders.
 func benchTree() Files {
-	files := Files{MarkerFile: []byte("{}")}
+	files := Files{MarkerFile: benchLock(100)}
 	for i := range 100 {
 		for j := range 5 {
 			files[fmt.Sprintf("apps/app%03d/object%d.yaml", i, j)] = []byte(fmt.Sprintf("kind: Object\nmetadata: {name: app%03d-%d}\nspec: {replicas: 1}\n", i, j))
@@ -213,12 +214,22 @@ func benchTree() Files {
 	return files
 }
 
+// benchLock is the lock of a tree of n apps named app000, app001, …: it
+// names them, so that their folders are kiln's to replace.
+func benchLock(n int) []byte {
+	apps := make([]string, n)
+	for i := range n {
+		apps[i] = fmt.Sprintf("%q: {}", fmt.Sprintf("app%03d", i))
+	}
+	return []byte(`{"apps": {` + strings.Join(apps, ", ") + `}}`)
+}
+
 // BenchmarkRewriteOneFile writes a tree of 601 files in 303 folders, the
 // size of one env of the benchmark fleet (render/clibench_test.go), over
 // itself with one file changed, as a re-render after a change to one app
 // does: compare, stage and put the change.
 func BenchmarkRewriteOneFile(b *testing.B) {
-	files := Files{MarkerFile: []byte("{}")}
+	files := Files{MarkerFile: benchLock(100)}
 	for i := range 100 {
 		app := fmt.Sprintf("app%03d", i)
 		for _, kind := range []string{"deployment", "service", "configmap"} {
