@@ -13,6 +13,7 @@ import (
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
+	"github.com/kiln-gitops/kiln/render/internal/tree"
 )
 
 const (
@@ -217,6 +218,39 @@ func (r *Renderer) healthCheckCycles(res *envconfig.Resolved, scopes *scope.Scop
 				i, hc.Kind, hc.Name, objRef(o.obj), o.app, at(o.obj), o.app, a.Name, a.Name),
 			Hint: fmt.Sprintf("remove the entry, or make app %s depend on app %s instead of the other way round", a.Name, o.app)})
 	})
+	// An entry naming the Kustomization kiln writes for another app
+	// (flux/<app>.yaml): when that app depends on this one, its
+	// Kustomization waits (DependencyNotReady) until this app is Ready,
+	// which it is only once the check passes. One naming the Kustomization
+	// of an app disabled in the env waits for an object nobody writes.
+	fluxNS := r.p.Flux.Namespace
+	kilnKs := map[string]string{} // Kustomization name in flux.namespace → app
+	for _, a := range res.Apps {
+		kilnKs[r.p.FluxName(a.Name, res.Env.Name)] = a.Name
+	}
+	disabled := map[string]string{}
+	for _, name := range res.Disabled {
+		disabled[r.p.FluxName(name, res.Env.Name)] = name
+	}
+	for _, a := range res.Apps {
+		for i, hc := range a.Flux.HealthChecks {
+			if hc.Kind != "Kustomization" || group(hc.APIVersion) != kustomizeGroup || hc.Namespace != fluxNS {
+				continue
+			}
+			where := fmt.Sprintf("flux.healthChecks[%d] (%s %s/%s)", i, hc.Kind, hc.Namespace, hc.Name)
+			if t, ok := kilnKs[hc.Name]; ok && t != a.Name && g.Reaches(t, a.Name) {
+				errs = append(errs, &diag.Error{File: cmp.Or(hc.File, r.configFile()), Line: hc.Line, App: a.Name,
+					Msg: fmt.Sprintf("%s waits for app %s's Kustomization (%s), but app %s depends on app %s: "+
+						"Flux reconciles app %s only once app %s is Ready, which it is only once the check passes, so neither is ever Ready",
+						where, t, tree.FluxFile(t), t, a.Name, t, a.Name),
+					Hint: fmt.Sprintf("remove the entry, or make app %s depend on app %s instead of the other way round", a.Name, t)})
+			} else if t, ok := disabled[hc.Name]; ok {
+				errs = append(errs, &diag.Error{File: cmp.Or(hc.File, r.configFile()), Line: hc.Line, App: a.Name,
+					Msg:  fmt.Sprintf("%s waits for app %s's Kustomization, but app %s is disabled in env %s: kiln writes no such Kustomization, so the check never passes", where, t, t, res.Env.Name),
+					Hint: fmt.Sprintf("remove the entry, or give env %s's file an apps.%s.flux.healthChecks without it, or enable app %s there", res.Env.Name, a.Name, t)})
+			}
+		}
+	}
 	return errs
 }
 
@@ -244,7 +278,8 @@ func eachHealthCheckOwner(res *envconfig.Resolved, scopes *scope.Scopes, owners 
 // neverReadyUnderWait refuses, in an app whose Kustomization has wait:
 // true, each workload that kustomize-controller's health check (kstatus)
 // would not see ready (flux.Ref.NeverReady: a paused Deployment, a
-// DaemonSet with updateStrategy OnDelete after a change of its template).
+// DaemonSet with updateStrategy OnDelete after a change of its template,
+// a suspended Job).
 // Without wait kiln leaves such a workload out of healthChecks; with
 // wait, Flux checks every object it applies and ignores healthChecks, so
 // the Kustomization would fail at every reconcile, and with it the commit
@@ -262,6 +297,9 @@ func neverReadyUnderWait(run *appRun) []error {
 		why := "a paused Deployment (spec.paused: true) never is: the deployment controller does not roll it out"
 		if ref.Kind == "DaemonSet" {
 			why = "a DaemonSet with updateStrategy OnDelete is not after a change of its template: its pods keep the old one until someone deletes them"
+		}
+		if ref.Kind == "Job" {
+			why = "a suspended Job (spec.suspend: true) never is: the job controller does not start it, and Flux's health check (kstatus) reports it \"Job not started\" until it completes"
 		}
 		errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
 			Msg: "with flux wait: true, Flux waits for every object the app applies to be ready, and " + why +

@@ -143,7 +143,11 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		summary.Cached = l.cached
 		er.Apps = append(er.Apps, summary)
 	}
-	if nt := r.p.Notifications; nt != nil {
+	// An env with no app enabled has no Kustomization for an Alert to
+	// watch, and an Alert needs at least one event source (its CRD
+	// refuses an empty spec.eventSources): it gets no notification
+	// objects, as it gets no Kustomizations.
+	if nt := r.p.Notifications; nt != nil && len(res.Apps) > 0 {
 		// Made of kiln.yaml, the env file and the env's name alone: the
 		// previous entry's, when it was laid out in the same context.
 		data, ok := mode.previous.file(mode.finish, notificationsFile)

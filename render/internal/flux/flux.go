@@ -87,14 +87,27 @@ func NotApplied(n *kyaml.RNode) bool {
 //     template its pods are replaced only when someone deletes them, and
 //     kstatus waits until every node runs the new template. kstatus
 //     itself calls a StatefulSet with OnDelete current for this reason.
+//   - A suspended Job (spec.suspend: true): the job controller starts no
+//     pod and sets no startTime, and kstatus calls it InProgress ("Job not
+//     started") until it has a Complete or Failed condition.
 func neverReady(n *kyaml.RNode, group string) bool {
+	isTrue := func(path ...string) bool {
+		v, err := n.Pipe(kyaml.Lookup(path...))
+		return err == nil && v != nil &&
+			v.YNode().Kind == kyaml.ScalarNode && v.YNode().ShortTag() == kyaml.NodeTagBool && strings.EqualFold(v.YNode().Value, "true")
+	}
+	if group == "batch" && n.GetKind() == "Job" {
+		// A Job created suspended is never started: the job controller
+		// sets no status.startTime, and kstatus (jobConditions) reports
+		// it InProgress ("Job not started") until it completes.
+		return isTrue("spec", "suspend")
+	}
 	if group != "apps" {
 		return false
 	}
 	switch n.GetKind() {
 	case "Deployment":
-		if v, err := n.Pipe(kyaml.Lookup("spec", "paused")); err == nil && v != nil &&
-			v.YNode().Kind == kyaml.ScalarNode && v.YNode().ShortTag() == kyaml.NodeTagBool && strings.EqualFold(v.YNode().Value, "true") {
+		if isTrue("spec", "paused") {
 			return true
 		}
 	case "DaemonSet":
