@@ -7,9 +7,11 @@ import (
 	"crypto/rand"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -92,6 +94,11 @@ type Plain struct {
 	PGP []string
 	// EncryptedRegex is the document's encrypted_regex, "" when another rule applies.
 	EncryptedRegex string
+	// others are the document's other master keys (kms, gcp_kms, hckms,
+	// azure_kv, hc_vault), each its kind and its fields but the wrapped
+	// data key and its date, sorted: recipients as much as age's are, and
+	// like them outside the MAC.
+	others []string
 
 	key    []byte
 	nonces map[string][]byte // type + path + plaintext → nonce
@@ -335,6 +342,7 @@ func decrypt(doc []byte, ids Identities, checkMAC bool) (*Plain, error) {
 		p.PGP = append(p.PGP, g.FP)
 	}
 	p.Age, p.PGP = sortedCopy(p.Age), sortedCopy(p.PGP)
+	p.others = md.otherKeys()
 
 	mac := sha512.New()
 	if md.MACOnlyEncrypted {
@@ -392,7 +400,7 @@ func decrypt(doc []byte, ids Identities, checkMAC bool) (*Plain, error) {
 // Equal reports whether two SOPS documents hold the same plaintext object
 // encrypted to the same recipients with the same rule.
 func (p *Plain) Equal(o *Plain) bool {
-	return slices.Equal(p.Age, o.Age) && slices.Equal(p.PGP, o.PGP) && p.EncryptedRegex == o.EncryptedRegex &&
+	return slices.Equal(p.Age, o.Age) && slices.Equal(p.PGP, o.PGP) && p.EncryptedRegex == o.EncryptedRegex && slices.Equal(p.others, o.others) &&
 		kyaml.NewRNode(p.Object).MustString() == kyaml.NewRNode(o.Object).MustString()
 }
 
@@ -410,6 +418,33 @@ func dataKey(md *metadata, ids Identities) ([]byte, error) {
 		}
 	}
 	return nil, ErrNoKey
+}
+
+// otherKeys describes md's master keys other than age and PGP ones, each
+// as its kind and its fields but enc and created_at (JSON, keys sorted),
+// sorted.
+func (md *metadata) otherKeys() []string {
+	var out []string
+	for _, k := range []struct {
+		kind string
+		keys []any
+	}{{"kms", md.KMS}, {"gcp_kms", md.GCPKMS}, {"hckms", md.HCKMS}, {"azure_kv", md.AzureKV}, {"hc_vault", md.HCVault}} {
+		for _, e := range k.keys {
+			if m, ok := e.(map[string]any); ok {
+				c := maps.Clone(m)
+				delete(c, "enc")
+				delete(c, "created_at")
+				e = c
+			}
+			b, err := json.Marshal(e)
+			if err != nil {
+				b = []byte(fmt.Sprint(e))
+			}
+			out = append(out, k.kind+" "+string(b))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // readable checks what sops checks of md before it decrypts anything
@@ -731,7 +766,7 @@ func sortedCopy(s []string) []string {
 // equal to p: the same recipients and rule, and the same object, compared
 // as data (quoting and comments aside).
 func (p *Plain) Same(obj *kyaml.Node, opts Options) bool {
-	if !slices.Equal(p.Age, sortedCopy(opts.Age)) || !slices.Equal(p.PGP, sortedCopy(opts.PGP)) || p.EncryptedRegex != opts.EncryptedRegex {
+	if !slices.Equal(p.Age, sortedCopy(opts.Age)) || !slices.Equal(p.PGP, sortedCopy(opts.PGP)) || p.EncryptedRegex != opts.EncryptedRegex || len(p.others) > 0 {
 		return false
 	}
 	a, err := kyaml.NewRNode(p.Object).MarshalJSON()
