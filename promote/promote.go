@@ -416,6 +416,10 @@ type run struct {
 	// session, when set, is shared with the runs of the same command for
 	// other envs (DiffOptions.Session).
 	session *DiffSession
+	// againstSubs are the submodules (gitlinks) of the env's folder that
+	// against read from a git repository, as slash paths from the
+	// repository root: the files it returns leave them out.
+	againstSubs []string
 
 	// fetched is fetchManifests's one clone and fetch.
 	fetched struct {

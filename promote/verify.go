@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -132,6 +133,13 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 		return nil, &diag.Error{File: against + "/kiln.lock.json", Msg: "the lock names no source commit, so there is nothing to render again",
 			Hint: "promote the env from a git checkout of the code repository"}
 	}
+	if !commitHash.MatchString(commit) {
+		// kiln writes the full hash; a branch, tag or abbreviated hash
+		// names no one commit (and a lock that names one was not written
+		// by kiln), and the render below would record it as it is.
+		return nil, &diag.Error{File: against + "/kiln.lock.json", Msg: fmt.Sprintf("the lock's source commit %q is not a full commit hash, so it names no one commit to render again", commit),
+			Hint: "kiln writes the full hash of the commit it rendered: render and promote the env again"}
+	}
 	res := &VerifyResult{Env: env.Name, Against: against, SourceCommit: commit, KilnVersion: lock.KilnVersion,
 		Files: []FileChange{}, Unverifiable: []string{}, SourceRef: opts.SourceRef}
 	if opts.Version != "" && lock.KilnVersion != opts.Version {
@@ -172,9 +180,17 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 	if err != nil {
 		return nil, fmt.Errorf("kiln.yaml at %s: %w", short(commit), err)
 	}
+	// What a render at the commit records: the lock's repository (which
+	// no checkout can confirm: clones name it differently), and no
+	// uncommitted changes, which the worktree has none of. A lock that
+	// says source.dirty is of a tree no commit renders.
+	src := render.Source{Repo: lock.Source.Repo, Commit: commit}
+	if lock.Source.Dirty {
+		fmt.Fprintf(r.log, "note: the lock says its tree was rendered from uncommitted changes (source.dirty), which %s does not hold\n", short(commit))
+	}
 	renderer, err := render.New(p2, render.Options{
 		Version:     lock.KilnVersion,
-		Source:      lock.Source,
+		Source:      src,
 		Images:      render.Images{Given: lock.Images},
 		LookupEnv:   opts.LookupEnv,
 		CacheDir:    opts.CacheDir,
@@ -212,9 +228,22 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 		}
 		res.Files = append(res.Files, FileChange{Path: c.Path, Op: c.Op, App: c.App, Object: c.Object})
 	}
+	// kiln never writes a submodule (promote refuses one in the folder):
+	// one a pull request added is a difference, but in Flux's bootstrap
+	// folders, which verify does not compare.
+	for _, s := range r.againstSubs {
+		rel, ok := strings.CutPrefix(s, r.dir+"/")
+		if !ok || !render.InBootstrap(p2, rel) {
+			res.Files = append(res.Files, FileChange{Path: rel, Op: treediff.Removed, App: treediff.AppOf(rel)})
+		}
+	}
 	res.Equal = len(res.Files) == 0 && len(res.Unverifiable) == 0
 	return res, nil
 }
+
+// commitHash is a full SHA-1 or SHA-256 commit hash, as kiln writes a
+// lock's source commit.
+var commitHash = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 
 // sopsEncrypted reports whether a YAML file holds a SOPS-encrypted
 // document: one with a top-level sops: key.

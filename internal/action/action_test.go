@@ -885,9 +885,14 @@ func TestVerifyWorkflowScope(t *testing.T) {
 		return strings.TrimSpace(string(out))
 	}
 	for name, tc := range map[string]struct {
-		change []string // files the pull request adds
-		want   []string // ::error lines; none: the check passes
+		change   []string // files the pull request adds
+		gitlinks []string // submodules the pull request adds
+		want     []string // ::error lines; none: the check passes
 	}{
+		// Checked out, a gitlink is an empty folder, which kiln verify
+		// --against DIR cannot see.
+		"a submodule": {gitlinks: []string{"clusters/dev/flux/sub"},
+			want: []string{"::error title=kiln verify::the pull request adds a submodule to clusters/dev, which kiln never writes"}},
 		"the env's folder": {change: []string{"clusters/dev/apps/web/deployment.yaml", "clusters/dev/flux/web.yaml", "clusters/dev/kiln.lock.json"}},
 		"another env":      {change: []string{"clusters/dev/apps/web/x.yaml", "clusters/prod/apps/web/x.yaml"}, want: []string{"::error title=kiln verify::the pull request changes clusters/prod/apps/web/x.yaml, which is outside the env's folder clusters/dev"}},
 		"a workflow":       {change: []string{".github/workflows/evil.yml"}, want: []string{"::error title=kiln verify::the pull request changes .github/workflows/evil.yml, which is outside the env's folder clusters/dev"}},
@@ -917,6 +922,9 @@ func TestVerifyWorkflowScope(t *testing.T) {
 				write(f)
 			}
 			git(repo, "add", "-A")
+			for _, l := range tc.gitlinks {
+				git(repo, "update-index", "--add", "--cacheinfo", "160000,"+git(repo, "rev-parse", "HEAD")+","+l)
+			}
 			git(repo, "commit", "-q", "-m", "kiln")
 			head := git(repo, "rev-parse", "HEAD")
 			// The base branch moves on meanwhile: only what the pull
