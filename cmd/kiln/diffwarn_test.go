@@ -25,15 +25,7 @@ func TestDiffSaysPipelineWarningsOnce(t *testing.T) {
 		files["apps/"+app+"/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + app + "}\n"
 	}
 	files["kiln.yaml"] = b.String()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, root, files)
 	cfg, out := filepath.Join(root, "kiln.yaml"), filepath.Join(root, "out")
 	if _, stderr, code := runKiln(t, "render", "--config", cfg, "--out", out, "--no-cache"); code != 0 {
 		t.Fatalf("render: exit %d\n%s", code, stderr)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,11 +81,12 @@ func envNames(c *cli.Context) []string { return listFlag(c, "env") }
 
 // listFlag returns the values of a repeatable flag without blanks, leaving
 // out empty ones: KILN_ENV or KILN_APP "a,,b" (a workflow building the
-// list from inputs) names a and b.
+// list from inputs) names a and b. A value given twice counts once, in the
+// place it is first given: --env dev --env dev renders dev once.
 func listFlag(c *cli.Context, flag string) []string {
 	var out []string
 	for _, e := range c.StringSlice(flag) {
-		if e = strings.TrimSpace(e); e != "" {
+		if e = strings.TrimSpace(e); e != "" && !slices.Contains(out, e) {
 			out = append(out, e)
 		}
 	}
