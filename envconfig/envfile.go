@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -146,14 +147,41 @@ func (p *Pipeline) LoadEnvFile(env string) (*EnvFile, error) {
 	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && e.Config == "envs/"+e.Name+".yaml" {
+			if derr := p.missingEnvFile(e, full); derr != nil {
+				return nil, derr
+			}
 			return &EnvFile{File: e.Config, Vars: map[string]string{}, SecretVars: map[string]string{},
 				Apps: map[string]Override{}, Lines: map[string]int{}}, nil
 		}
+		hint := "create the file, or fix the environment's config: path"
+		if errors.Is(err, limits.ErrLimit) {
+			hint = "an environment file holds settings, not data: make it smaller, such as by moving Helm values into a values file of the app"
+		}
 		return nil, &diag.Error{File: displayName(p.File), Line: e.Line,
 			Msg:  fmt.Sprintf("environment %s: cannot read config %q%s", e.Name, e.Config, limits.Reason(err)),
-			Hint: "create the file, or fix the environment's config: path", Err: err}
+			Hint: hint, Err: err}
 	}
 	return ParseEnvFile(data, e.Config)
+}
+
+// missingEnvFile explains why the default env file, which does not exist,
+// is not read as empty: a symbolic link whose target is gone, or the file
+// written as envs/<env>.yml, which kiln would otherwise silently skip,
+// rendering the env without its vars and overrides. It returns nil when
+// nothing is there.
+func (p *Pipeline) missingEnvFile(e *Environment, full string) error {
+	if fi, err := os.Lstat(full); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return &diag.Error{File: displayName(p.File), Line: e.Line,
+			Msg:  fmt.Sprintf("environment %s: config %q is a symbolic link to a file that does not exist", e.Name, e.Config),
+			Hint: "point the link at the environment's file, or remove it if the environment overrides nothing"}
+	}
+	yml := strings.TrimSuffix(e.Config, ".yaml") + ".yml"
+	if _, err := os.Stat(filepath.Join(p.Root, filepath.FromSlash(yml))); err == nil {
+		return &diag.Error{File: displayName(p.File), Line: e.Line,
+			Msg:  fmt.Sprintf("environment %s: kiln reads %q, which does not exist, but %q does", e.Name, e.Config, yml),
+			Hint: fmt.Sprintf("rename the file to %s, or name it in the environment's entry: config: %s", e.Config, yml)}
+	}
+	return nil
 }
 
 // ParseEnvFile parses an environment file; file is its repository-relative
@@ -184,6 +212,11 @@ func ParseEnvFile(data []byte, file string) (*EnvFile, error) {
 		if v == nil || v.Kind != yaml.ScalarNode || v.ShortTag() == "!!null" {
 			d.errAt(p.val, fmt.Sprintf("vars.%s: expected a string, got %s", name, describe(p.val)),
 				fmt.Sprintf("give %s one value; write %s: \"\" for an empty one", name, name))
+			continue
+		}
+		if v.ShortTag() == "!!binary" {
+			// Its text is base64, which ${VAR} would have been replaced with.
+			d.errAt(p.val, fmt.Sprintf("vars.%s: a !!binary value", name), "write the text itself, without the !!binary tag")
 			continue
 		}
 		ef.Vars[name] = v.Value

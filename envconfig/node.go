@@ -245,6 +245,12 @@ func (d *decoder) fields(n *yaml.Node, key string, known []string) (map[string]*
 	}
 	m := deref(n)
 	if m.Kind != yaml.MappingNode {
+		if key == "" {
+			// The whole document: there is no key to name.
+			d.errAt(n, "the file must be a mapping of keys, got "+describe(n),
+				"write key: value pairs at the top level, with the keys "+strings.Join(known, ", "))
+			return out, false
+		}
 		d.wrongType(n, key, "a mapping")
 		return out, false
 	}

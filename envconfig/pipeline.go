@@ -248,6 +248,7 @@ func (d *decoder) environments(n, top *yaml.Node) []Environment {
 			valid = false
 		} else if first, dup := seen[s]; dup {
 			d.errAt(v, fmt.Sprintf("environment %q is defined twice (first at line %d)", s, first), "give each environment its own name")
+			valid = false
 		} else {
 			e.Name = s
 			seen[s] = line(v)
