@@ -81,3 +81,27 @@ func TestTreeIsBounded(t *testing.T) {
 		t.Errorf("Tree of a folder beside it = %v, %v", files, err)
 	}
 }
+
+// TestTokenOnlyOverHTTPS: the manifests repository's URL comes from
+// kiln.yaml, which a pull request may change; a token is never sent over
+// plain http, but to this machine (a test's server).
+func TestTokenOnlyOverHTTPS(t *testing.T) {
+	t.Parallel()
+	const token = "ghs_never_over_http"
+	for remote, ok := range map[string]bool{
+		"http://example.com/acme/manifests.git":       false,
+		"http://" + token + "@example.com/acme/m.git": false,
+		"https://example.com/acme/manifests.git":      true,
+		"http://127.0.0.1:1/acme/manifests.git":       true,
+		"http://localhost:1/acme/manifests.git":       true,
+	} {
+		rem, err := gitrepo.ParseRemote(remote, "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = gitrepo.Clone(context.Background(), rem, t.TempDir()+"/clone", gitrepo.Options{Token: token, Env: gittest.Env()})
+		if ok != (err == nil) || (err != nil && (!strings.Contains(err.Error(), "only over https") || strings.Contains(err.Error(), token))) {
+			t.Errorf("%s: Clone = %v, want allowed %v (and no token in the error)", remote, err, ok)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -199,6 +200,11 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 		u, err := url.Parse(remote.URL)
 		if err != nil {
 			return nil, err
+		}
+		if u.Scheme != "https" && !loopback(u.Hostname()) {
+			// The host comes from kiln.yaml: plain http would hand the
+			// token to anyone on the way.
+			return nil, fmt.Errorf("kiln sends a token only over https, and %s is %s: use the repository's https URL", redact.URL(remote.URL), u.Scheme)
 		}
 		auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + token))
 		// Scoped to the remote's host, so that a redirect or another
@@ -1097,4 +1103,13 @@ func (r *Repo) fetchAbbrev(ctx context.Context, prefix string, unknown *RefError
 		return commits[0], nil
 	}
 	return "", &RefError{Ref: prefix, Remote: r.Remote, Candidates: commits, Err: ErrAmbiguousRef}
+}
+
+// loopback reports whether host names this machine (a test's server).
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
