@@ -1453,13 +1453,11 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 	sort.Strings(found)
 	msg := fmt.Sprintf("promoting env %s would delete or change %s in its folder %s that kiln did not write: %s",
 		r.env.Name, words.Count(len(found), "file"), r.dir, words.First(found, 5))
-	switch {
+	switch why := lockfile.NamesNoApp(pl.oldLock); {
 	case !hasLock:
 		msg += fmt.Sprintf(" (it holds no %s: kiln never promoted to it)", render.LockFile)
-	case pl.oldLock == nil:
-		msg += fmt.Sprintf(" (its %s does not parse, so it names none of kiln's apps: fix it in a commit of your own, or restore it from the branch's history)", render.LockFile)
-	case pl.oldLock.Apps == nil:
-		msg += fmt.Sprintf(" (its %s has no apps list, which kiln always writes, so it names none of kiln's apps: fix it in a commit of your own, or restore it from the branch's history)", render.LockFile)
+	case why != "":
+		msg += fmt.Sprintf(" (its %s %s, so it names none of kiln's apps: fix it in a commit of your own, or restore it from the branch's history)", render.LockFile, why)
 	}
 	return &diag.Error{Msg: msg,
 		Hint: fmt.Sprintf("kiln replaces the env's folder whole and keeps only Flux's bootstrap in %s/flux/%s/ (flux bootstrap --path %s/flux); move these files out of %s in a commit of your own, or set manifests.path to a folder kiln may own", r.dir, r.p.Flux.Namespace, r.dir, r.dir)}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -133,7 +132,7 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 		return nil, &diag.Error{File: against + "/kiln.lock.json", Msg: "the lock names no source commit, so there is nothing to render again",
 			Hint: "promote the env from a git checkout of the code repository"}
 	}
-	if !commitHash.MatchString(commit) {
+	if !gitinfo.IsCommitHash(commit) {
 		// kiln writes the full hash; a branch, tag or abbreviated hash
 		// names no one commit (and a lock that names one was not written
 		// by kiln), and the render below would record it as it is.
@@ -240,10 +239,6 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 	res.Equal = len(res.Files) == 0 && len(res.Unverifiable) == 0
 	return res, nil
 }
-
-// commitHash is a full SHA-1 or SHA-256 commit hash, as kiln writes a
-// lock's source commit.
-var commitHash = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 
 // sopsEncrypted reports whether a YAML file holds a SOPS-encrypted
 // document: one with a top-level sops: key.

@@ -601,13 +601,8 @@ func (r *Renderer) buildGraph(res *envconfig.Resolved) (*graph.Graph, error) {
 	// Flux: it waits on it like on a plain name. Left out of the graph, a
 	// self-dependency, a cycle or a disabled app spelled that way would
 	// reach the cluster, where Flux waits forever.
-	own := map[string]string{} // Kustomization name in flux.namespace → app
-	for _, a := range res.Apps {
-		own[r.p.FluxName(a.Name, res.Env.Name)] = a.Name
-	}
-	for _, name := range res.Disabled {
-		own[r.p.FluxName(name, res.Env.Name)] = name
-	}
+	own, off := r.kilnKustomizations(res) // Kustomization name in flux.namespace → app
+	maps.Copy(own, off)
 	nodes := make([]graph.App, 0, len(res.Apps))
 	for _, a := range res.Apps {
 		n := graph.App{Name: a.Name, Line: a.Line}

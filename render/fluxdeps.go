@@ -78,14 +78,7 @@ func suspendedAt(n *kyaml.RNode) *kyaml.Node {
 func (r *Renderer) fluxDependsOn(res *envconfig.Resolved, runs []*appRun, g *graph.Graph) []error {
 	env := res.Env.Name
 	fluxNS := r.p.Flux.Namespace
-	own := map[string]string{} // name of a Kustomization kiln writes, in fluxNS → app
-	for _, a := range res.Apps {
-		own[r.p.FluxName(a.Name, env)] = a.Name
-	}
-	off := map[string]string{}
-	for _, name := range res.Disabled {
-		off[r.p.FluxName(name, env)] = name
-	}
+	own, off := r.kilnKustomizations(res)
 	applied := map[string]string{} // objectKey of a waiter → the app whose output holds it
 	for _, run := range runs {
 		for _, o := range run.objs {
@@ -224,14 +217,7 @@ func (r *Renderer) healthCheckCycles(res *envconfig.Resolved, scopes *scope.Scop
 	// which it is only once the check passes. One naming the Kustomization
 	// of an app disabled in the env waits for an object nobody writes.
 	fluxNS := r.p.Flux.Namespace
-	kilnKs := map[string]string{} // Kustomization name in flux.namespace → app
-	for _, a := range res.Apps {
-		kilnKs[r.p.FluxName(a.Name, res.Env.Name)] = a.Name
-	}
-	disabled := map[string]string{}
-	for _, name := range res.Disabled {
-		disabled[r.p.FluxName(name, res.Env.Name)] = name
-	}
+	kilnKs, disabled := r.kilnKustomizations(res)
 	for _, a := range res.Apps {
 		for i, hc := range a.Flux.HealthChecks {
 			if hc.Kind != "Kustomization" || group(hc.APIVersion) != kustomizeGroup || hc.Namespace != fluxNS {
@@ -414,4 +400,18 @@ func suspendedFlux(runs []*appRun) []diag.Warning {
 		warns = append(warns, w.Warnings("object")...)
 	}
 	return warns
+}
+
+// kilnKustomizations maps the name of each Kustomization kiln writes in
+// flux.namespace for an app of res to the app (own), and the name it would
+// write for each app the env disables to that app (off).
+func (r *Renderer) kilnKustomizations(res *envconfig.Resolved) (own, off map[string]string) {
+	own, off = map[string]string{}, map[string]string{}
+	for _, a := range res.Apps {
+		own[r.p.FluxName(a.Name, res.Env.Name)] = a.Name
+	}
+	for _, name := range res.Disabled {
+		off[r.p.FluxName(name, res.Env.Name)] = name
+	}
+	return own, off
 }

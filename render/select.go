@@ -227,7 +227,10 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 	if len(objs) != la.Objects {
 		return stale(dir, fmt.Sprintf("the app's object files hold %d objects, its kiln.lock.json entry %d", len(objs), la.Objects))
 	}
-	if run.app.Namespace != "" && len(ids) == len(paths) && !namedAs(ids, run.app.Namespace, paths, dir) {
+	// Whether the files are those kiln writes for the app's namespace now
+	// (one object a file, named after it), when that can be told.
+	ownNames := run.app.Namespace != "" && len(ids) == len(paths) && namedAs(ids, run.app.Namespace, paths, dir)
+	if run.app.Namespace != "" && len(ids) == len(paths) && !ownNames {
 		// Named for another namespace: the earlier render gave the app
 		// the namespace kiln.yaml or the env file gave it then. Kept, the
 		// app would stay there, and the tree could not be promoted (its
@@ -244,7 +247,7 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 			}
 		}
 	}
-	if from.dir != "" && run.app.Namespace != "" {
+	if from.dir != "" && run.app.Namespace != "" && !ownNames {
 		// A tree taken as rendered, or a shard, of this kiln.yaml: kiln
 		// writes one object a file, named after the object (layoutApp).
 		// A job without the env's secret vars compares the bytes of no

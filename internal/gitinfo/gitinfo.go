@@ -217,6 +217,10 @@ func IsShallow(ctx context.Context, dir string) bool {
 // records one.
 var commitHash = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 
+// IsCommitHash reports whether s is a full commit hash in lower case, as
+// kiln.lock.json records one: not a branch, a tag or an abbreviation.
+func IsCommitHash(s string) bool { return commitHash.MatchString(s) }
+
 // IsAncestor reports whether ancestor is commit or one of its ancestors in
 // the repository at dir. It is sure only of what the history it holds
 // shows: when a commit is missing, or the repository is shallow and no

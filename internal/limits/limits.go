@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 	"syscall"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -214,7 +215,12 @@ func ReadFile(path string) ([]byte, error) { return ReadFileAs(path, path) }
 
 // ReadFileAs is ReadFile naming the file name in errors (a path relative
 // to the repository, where path is absolute).
-func ReadFileAs(path, name string) ([]byte, error) {
+func ReadFileAs(path, name string) ([]byte, error) { return ReadFileMax(path, name, FileSize) }
+
+// ReadFileMax is ReadFileAs with max bytes in place of FileSize: a file of
+// a known size (a key, a file to compare with bytes at hand) or of a
+// rendered tree (TreeFile).
+func ReadFileMax(path, name string, max int64) ([]byte, error) {
 	f, err := Open(path)
 	if err != nil {
 		var ie *IrregularError
@@ -224,7 +230,38 @@ func ReadFileAs(path, name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return ReadAll(f, name, FileSize)
+	return ReadAll(f, name, max)
+}
+
+// TreeBudget bounds a rendered tree read back, file by file: each file by
+// File, all of them together by Size and Files (TreeFile, TreeSize and
+// TreeFiles, which tests lower). Input names the tree in errors.
+type TreeBudget struct {
+	Input             string
+	File, Size, Files int64
+	size, files       int64
+}
+
+// NewTreeBudget is the TreeBudget of a tree named input.
+func NewTreeBudget(input string) *TreeBudget {
+	return &TreeBudget{Input: input, File: TreeFile, Size: TreeSize, Files: TreeFiles}
+}
+
+// Take counts a file of the tree, named name in errors, of size bytes: the
+// size is known before a byte is read (a stat, git's listing), so that a
+// sparse or highly compressible file is refused at no cost.
+func (b *TreeBudget) Take(name string, size int64) error {
+	switch {
+	case b.files >= b.Files:
+		return &Error{Input: b.Input, What: "number of files", Limit: strconv.FormatInt(b.Files, 10)}
+	case size > b.File:
+		return &Error{Input: name, What: "size", Limit: Bytes(b.File)}
+	case b.size+size > b.Size:
+		return &Error{Input: b.Input, What: "size of its files together", Limit: Bytes(b.Size)}
+	}
+	b.files++
+	b.size += size
+	return nil
 }
 
 // ReadAll reads r to its end, refusing more than max bytes with an *Error

@@ -147,6 +147,19 @@ func Wrote(rel string, hasLock bool, lock *Lock) bool {
 	return ok
 }
 
+// NamesNoApp says why a tree's lock (nil when it does not parse) names no
+// app, so that nothing but the lock is kiln's (Wrote), for the error that
+// refuses to touch the tree's other files; "" when it names its apps.
+func NamesNoApp(lock *Lock) string {
+	switch {
+	case lock == nil:
+		return "does not parse"
+	case lock.Apps == nil:
+		return "has no apps list, which kiln always writes"
+	}
+	return ""
+}
+
 // NotificationsFile is where kiln writes an env's notification Providers
 // and Alerts (kiln.yaml's notifications:).
 const NotificationsFile = "flux/notifications.yaml"

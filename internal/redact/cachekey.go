@@ -37,7 +37,8 @@ type CacheKeyer struct {
 // NewCacheKeyer reads dir's key, creating dir and the key when absent.
 func NewCacheKeyer(dir string) (*CacheKeyer, error) {
 	path := filepath.Join(dir, CacheKeyFile)
-	key, err := readKey(path)
+	// At most a key's size: what is larger is no key.
+	key, err := limits.ReadFileMax(path, path, 32)
 	if err == nil && len(key) == 32 {
 		return &CacheKeyer{key: key}, nil
 	}
@@ -92,15 +93,4 @@ func (k *CacheKeyer) Sum(secrets map[string]string) string {
 		fmt.Fprintf(m, "%d:%s=%d:%s\n", len(n), n, len(secrets[n]), secrets[n])
 	}
 	return "hmac-sha256:" + hex.EncodeToString(m.Sum(nil))
-}
-
-// readKey reads the key file at path, only if it is a regular file of at
-// most a key's size.
-func readKey(path string) ([]byte, error) {
-	f, err := limits.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return limits.ReadAll(f, path, 32)
 }

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kiln-gitops/kiln/internal/gitinfo"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
@@ -660,7 +661,7 @@ func (r *Repo) OldestTime(ctx context.Context, revs []string) (time.Time, error)
 // MergedIn returns, newest first and at most n, the commits that merge (a
 // commit of the history FirstParents fetched) brings in through its other
 // parents and that neither its first parent nor base (a commit, such as
-// one FetchDepth fetched) holds: the commits of a side branch merged into
+// one FetchSince fetched) holds: the commits of a side branch merged into
 // a branch, as opposed to those of the base that GitHub's "Update branch"
 // merges in. Parents beyond the history fetched are left out.
 func (r *Repo) MergedIn(ctx context.Context, base string, merge LogEntry, n int) ([]LogEntry, error) {
@@ -872,23 +873,17 @@ func (r *Repo) TreeAndSubmodules(ctx context.Context, rev, dir string) (map[stri
 		return nil, nil, err
 	}
 	var names, shas, subs []string
-	var total int64
+	// Bounded as a rendered tree on disk is (tree.Read), from the sizes
+	// git lists, before a byte is read: a blob of zeros a few bytes in
+	// the repository is its full size here.
+	budget := limits.NewTreeBudget(rev + ":" + dir)
 	for _, e := range entries {
 		switch e.typ {
 		case "commit":
 			subs = append(subs, e.path)
 		case "blob":
-			// Bounded as a rendered tree on disk is (tree.Read), from the
-			// sizes git lists, before a byte is read: a blob of zeros a
-			// few bytes in the repository is its full size here.
-			total += e.size
-			switch {
-			case e.size > limits.TreeFile:
-				return nil, nil, &limits.Error{Input: rev + ":" + e.path, What: "size", Limit: limits.Bytes(limits.TreeFile)}
-			case total > limits.TreeSize:
-				return nil, nil, &limits.Error{Input: rev + ":" + dir, What: "size of its files together", Limit: limits.Bytes(limits.TreeSize)}
-			case len(shas) >= limits.TreeFiles:
-				return nil, nil, &limits.Error{Input: rev + ":" + dir, What: "number of files", Limit: strconv.Itoa(limits.TreeFiles)}
+			if err := budget.Take(rev+":"+e.path, e.size); err != nil {
+				return nil, nil, err
 			}
 			names = append(names, strings.TrimPrefix(e.path, pathspec))
 			shas = append(shas, e.sha)
@@ -1001,10 +996,7 @@ func (e *RefError) Error() string {
 // Unwrap returns the cause.
 func (e *RefError) Unwrap() error { return e.Err }
 
-var (
-	fullHash  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`) })
-	shortHash = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{4,63}$`) })
-)
+var shortHash = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{4,63}$`) })
 
 // Refs lists every ref the remote advertises (HEAD, branches, tags, pull
 // request heads…): full name → the object it points at. An empty remote has
@@ -1049,7 +1041,7 @@ func (r *Repo) FetchRef(ctx context.Context, ref string) (string, error) {
 	switch {
 	case len(refs) == 0:
 		return "", unknown
-	case fullHash().MatchString(strings.ToLower(ref)):
+	case gitinfo.IsCommitHash(strings.ToLower(ref)):
 		commit, err := r.fetchOne(ctx, strings.ToLower(ref))
 		var ge *Error
 		if errors.As(err, &ge) && (strings.Contains(ge.Msg, "not our ref") || strings.Contains(ge.Msg, "couldn't find remote ref")) {

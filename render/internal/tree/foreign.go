@@ -26,13 +26,8 @@ import (
 // lockBad, when the tree's lock does not parse or names no apps (then
 // nothing but the lock is kiln's), says so for the error.
 func foreign(dir string, files Files, bootstrap []string) (found []string, lockBad string, err error) {
-	lock, perr := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile)))
-	switch {
-	case perr != nil:
-		lockBad = "does not parse"
-	case lock.Apps == nil:
-		lockBad = "has no apps list, which kiln always writes"
-	}
+	lock, _ := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile)))
+	lockBad = lockfile.NamesNoApp(lock)
 	wrote := func(rel string) bool {
 		return lockfile.Wrote(rel, true, lock) ||
 			rel == lockfile.NotificationsFile && lockfile.Notifications(readOr(filepath.Join(dir, filepath.FromSlash(rel))))
@@ -98,12 +93,7 @@ func noFiles(p string) bool {
 // parse, and nothing but the lock is taken for kiln's, as lockfile.Wrote
 // says).
 func readOr(p string) []byte {
-	f, err := limits.Open(p)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	data, _ := limits.ReadAll(f, p, limits.TreeFile)
+	data, _ := limits.ReadFileMax(p, p, limits.TreeFile)
 	return data
 }
 
@@ -120,12 +110,7 @@ func sameFile(dir, rel string, files Files) bool {
 	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(want)) {
 		return false
 	}
-	f, err := limits.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	got, err := limits.ReadAll(f, p, int64(len(want)))
+	got, err := limits.ReadFileMax(p, p, int64(len(want)))
 	return err == nil && bytes.Equal(got, want)
 }
 

@@ -11,7 +11,6 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -751,7 +750,7 @@ var readBounds = struct{ file, size, files int64 }{limits.TreeFile, limits.TreeS
 
 func read(dir string) (Files, error) {
 	files := Files{}
-	var size int64
+	budget := &limits.TreeBudget{Input: dir, File: readBounds.file, Size: readBounds.size, Files: readBounds.files}
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -763,25 +762,17 @@ func read(dir string) (Files, error) {
 		if err != nil {
 			return err
 		}
-		if int64(len(files)) >= readBounds.files {
-			return &limits.Error{Input: dir, What: "number of files", Limit: strconv.FormatInt(readBounds.files, 10)}
-		}
-		f, err := limits.Open(p)
+		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		data, err := limits.ReadAll(f, p, min(readBounds.file, readBounds.size-size))
-		if err != nil {
-			var le *limits.Error
-			if errors.As(err, &le) && readBounds.size-size < readBounds.file {
-				le.Input, le.What, le.Limit = dir, "size of its files together", limits.Bytes(readBounds.size)
-			}
+		if err := budget.Take(p, info.Size()); err != nil {
 			return err
 		}
-		size += int64(len(data))
+		// No more than was counted: a file that grew since is refused.
+		data, err := limits.ReadFileMax(p, p, info.Size())
 		files[filepath.ToSlash(rel)] = data
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading tree %s: %w", dir, err)
