@@ -138,6 +138,17 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 		}
 		return out, nil
 	}
+	if _, md := field(rn.YNode(), "metadata"); md != nil {
+		// kyaml's getters walk metadata as a mapping's key and value
+		// pairs, and index past a sequence of one item.
+		for md.Kind == kyaml.AliasNode && md.Alias != nil {
+			md = md.Alias
+		}
+		if md.Kind != kyaml.MappingNode && md.ShortTag() != kyaml.NodeTagNull {
+			return nil, &diag.Error{File: file, Line: line + md.Line - rn.YNode().Line, Object: diag.Object{Kind: kind},
+				Msg: "metadata is not a mapping", Hint: "write metadata as a mapping, with name (and namespace, labels, annotations) below it"}
+		}
+	}
 	if rn.GetName() == "" {
 		hint := "set metadata.name"
 		if g, _ := rn.Pipe(kyaml.Lookup("metadata", "generateName")); g != nil {

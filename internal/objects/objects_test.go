@@ -25,6 +25,10 @@ func TestParseRefusesBadTypeMeta(t *testing.T) {
 		{"list items a mapping", "apiVersion: v1\nkind: RoleList\nitems: {a: b}\n", "in.yaml:3: RoleList items is not a list"},
 		{"list item without apiVersion", "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleList\nitems:\n- metadata: {name: r}\n", "in.yaml:4: object has no apiVersion"},
 		{"no name", "apiVersion: v1\nkind: ConfigMap\nmetadata: {labels: {a: b}}\n", "in.yaml:1: ConfigMap/: object has no metadata.name\n  hint: set metadata.name"},
+		// kyaml's getters indexed past a sequence of one item (the fuzzer's
+		// find, testdata/fuzz/FuzzParse).
+		{"metadata a list", "apiVersion: v1\nkind: ConfigMap\nmetadata: [x]\n", "in.yaml:3: ConfigMap/: metadata is not a mapping"},
+		{"metadata a string", "apiVersion: v1\nkind: ConfigMap\nmetadata: x\n", "in.yaml:3: ConfigMap/: metadata is not a mapping"},
 		{"generateName", "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\n", "hint: set metadata.name: Flux applies every object by its name (server-side apply), so metadata.generateName alone cannot be applied"},
 		{"no apiVersion, second doc", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: ConfigMap\nmetadata: {name: b}\n", "in.yaml:5: object has no apiVersion"},
 	} {
@@ -42,11 +46,16 @@ func TestParseRefusesBadTypeMeta(t *testing.T) {
 
 func TestParseAcceptsRealTypeMeta(t *testing.T) {
 	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n" +
+		"apiVersion: v1\nkind: ConfigMap\nm: &m {name: aliased}\nmetadata: *m\n---\n" +
 		"apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: b}\n---\n" +
 		"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: c}\n"
 	objs, err := Parse([]byte(doc), "in.yaml", 0)
-	if err != nil || len(objs) != 3 {
+	if err != nil || len(objs) != 4 {
 		t.Fatalf("got %d objects, %v", len(objs), err)
+	}
+	// metadata by an alias is a mapping too.
+	if name := objs[1].Node.GetName(); name != "aliased" {
+		t.Errorf("the aliased metadata's name is %q", name)
 	}
 }
 
