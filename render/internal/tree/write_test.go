@@ -449,7 +449,7 @@ func TestConcurrentWrites(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			files := Files{MarkerFile: []byte("{}"), "apps/who": []byte(fmt.Sprint(i))}
+			files := Files{MarkerFile: []byte(`{"apps": {"a": {}}}`), "apps/a/who": []byte(fmt.Sprint(i))}
 			for j := range 20 {
 				files[fmt.Sprintf("apps/a/%d.yaml", j)] = []byte(fmt.Sprint(i))
 			}
@@ -472,8 +472,8 @@ func TestConcurrentWrites(t *testing.T) {
 	}
 	got := mustRead(t, dir)
 	for p, d := range got {
-		if p != MarkerFile && d != got["apps/who"] {
-			t.Errorf("%s = %q, from another writer than apps/who = %q", p, d, got["apps/who"])
+		if p != MarkerFile && d != got["apps/a/who"] {
+			t.Errorf("%s = %q, from another writer than apps/a/who = %q", p, d, got["apps/a/who"])
 		}
 	}
 	if diff := cmp.Diff([]string{"dev"}, entries(t, root)); diff != "" {
