@@ -77,7 +77,7 @@ func (r *Renderer) Graph(env string) (*AppGraph, error) {
 		return nil, diag.Join(err)
 	}
 	g, err := r.buildGraph(res)
-	if err != nil {
+	if err := diag.Join(append([]error{err}, r.crossEnvErrors(env)...)...); err != nil {
 		return nil, err
 	}
 	out := &AppGraph{Env: env, Apps: []GraphApp{}, Edges: []GraphEdge{}, Disabled: append([]string{}, res.Disabled...)}

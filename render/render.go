@@ -223,6 +223,11 @@ type Renderer struct {
 	provenance   sync.Once
 	source       Source
 	provWarnings []diag.Warning
+
+	// crossEnv finds the dependsOn cycles across envs once per run;
+	// crossEnvErrs holds them by env (crossenv.go).
+	crossEnv     sync.Once
+	crossEnvErrs map[string][]error
 }
 
 // provenanceOf returns the Source for kiln.lock.json and the warnings that
@@ -548,7 +553,7 @@ type envMode struct {
 func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*appRun, keepErrs []error, mode envMode) *EnvResult {
 	env := er.Env
 	var err error
-	errs := keepErrs
+	errs := append(append([]error(nil), keepErrs...), r.crossEnvErrors(env)...)
 	warns := er.Warnings
 	used := map[string]bool{}
 	for _, run := range runs {
@@ -749,7 +754,9 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	files := &layoutReads{}
 	tick := r.progress(env, res.Apps)
 	ikey := r.envIndexKey(er, res)
-	if !afresh(ctx) && r.envFromCache(er, ikey) {
+	// A cycle across envs is kiln.yaml's and the env files' to fix, not
+	// this env's inputs: a cached env must still report it (finishEnv).
+	if !afresh(ctx) && len(r.crossEnvErrors(env)) == 0 && r.envFromCache(er, ikey) {
 		for range res.Apps {
 			tick()
 		}

@@ -172,13 +172,21 @@ func (g *Graph) deps(i int) []int { return g.adj[i] }
 const maxCycles = 50
 
 // cycles returns the distinct dependency cycles: for every edge inside a
-// strongly connected component, the shortest cycle through that edge. Each
-// starts at its smallest name and is closed by repeating it. Finding the
+// strongly connected component, the shortest cycle through that edge.
+func (g *Graph) cycles() [][]string {
+	return CyclesThrough(g.adj, func(v int) string { return g.apps[v].Name }, nil)
+}
+
+// CyclesThrough returns the distinct cycles of adj that pass through an
+// edge through accepts (every edge when through is nil): for each such
+// edge inside a strongly connected component, the shortest cycle through
+// it, as names. Each starts at its smallest name and is closed by
+// repeating it; at most maxCycles are returned, sorted. Finding the
 // components is linear; the per-edge search only runs when there is a
 // cycle to report.
-func (g *Graph) cycles() [][]string {
+func CyclesThrough(adj [][]int, name func(int) string, through func(v, w int) bool) [][]string {
 	var comps [][]int
-	for v, c := range Components(g.adj) {
+	for v, c := range Components(adj) {
 		for len(comps) <= c {
 			comps = append(comps, nil)
 		}
@@ -188,14 +196,14 @@ func (g *Graph) cycles() [][]string {
 	seen := map[string]bool{}
 	var out [][]string
 	for _, comp := range comps {
-		if len(comp) == 1 && !g.selfLoop(comp[0]) {
+		if len(comp) == 1 && !slices.Contains(adj[comp[0]], comp[0]) {
 			continue
 		}
 		in := map[int]bool{}
 		for _, v := range comp {
 			in[v] = true
 		}
-		sort.Slice(comp, func(i, j int) bool { return g.apps[comp[i]].Name < g.apps[comp[j]].Name })
+		sort.Slice(comp, func(i, j int) bool { return name(comp[i]) < name(comp[j]) })
 		// covered holds the edges on a cycle already found. The shortest
 		// cycle through a covered edge may differ from the one found, but
 		// searching again for every edge made a 10,000-app ring quadratic
@@ -204,14 +212,14 @@ func (g *Graph) cycles() [][]string {
 		// there are at most maxCycles searches: linear in the graph.
 		covered := map[[2]int]bool{}
 		for _, v := range comp {
-			for _, w := range g.deps(v) {
-				if !in[w] || len(out) >= maxCycles || covered[[2]int{v, w}] {
+			for _, w := range adj[v] {
+				if !in[w] || len(out) >= maxCycles || covered[[2]int{v, w}] || (through != nil && !through(v, w)) {
 					continue
 				}
-				path := append([]int{v}, ShortestPath(g.adj, w, v, func(u int) bool { return in[u] })...)
+				path := append([]int{v}, ShortestPath(adj, w, v, func(u int) bool { return in[u] })...)
 				names := make([]string, len(path))
 				for i, u := range path {
-					names[i] = g.apps[u].Name
+					names[i] = name(u)
 					if i > 0 {
 						covered[[2]int{path[i-1], u}] = true
 					}
@@ -227,15 +235,6 @@ func (g *Graph) cycles() [][]string {
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], " ") < strings.Join(out[j], " ") })
 	return out
-}
-
-func (g *Graph) selfLoop(v int) bool {
-	for _, w := range g.deps(v) {
-		if w == v {
-			return true
-		}
-	}
-	return false
 }
 
 // ShortestPath returns the nodes on a shortest path from 'from' to 'to'

@@ -1,0 +1,144 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/graph"
+)
+
+// crossEnvErrors returns the dependsOn cycles that pass through env and
+// through at least one other env: an app's "namespace/name" entry naming
+// the Kustomization kiln writes for an app of another env (possible when
+// flux.name holds {env}). Each env alone may have no cycle, so the per-env
+// graph accepts them; on a cluster the envs share, Flux waits forever on
+// every Kustomization of the cycle (and on separate clusters the entry
+// names a Kustomization that never exists there). A one-way dependency on
+// another env (a shared infrastructure env) is no cycle and passes.
+func (r *Renderer) crossEnvErrors(env string) []error {
+	r.crossEnv.Do(func() { r.crossEnvErrs = r.crossEnvCycles() })
+	return r.crossEnvErrs[env]
+}
+
+// crossEnvNode is one enabled app of one env.
+type crossEnvNode struct {
+	env string
+	app envconfig.ResolvedApp
+}
+
+func (n crossEnvNode) String() string { return n.app.Name + " in " + n.env }
+
+// crossEnvCycles resolves every env of kiln.yaml (dependsOn needs no
+// secret value) and returns the cycles through more than one env, each
+// reported to every env it passes through, at that env's first entry on
+// it. An env whose file or configuration does not resolve is left out:
+// its own render reports why.
+func (r *Renderer) crossEnvCycles() map[string][]error {
+	if len(r.p.Environments) < 2 {
+		return nil
+	}
+	placeholder := func(string) (string, bool) { return "unused", true }
+	var nodes []crossEnvNode
+	index := map[[2]string]int{}        // env, app → node
+	kustomization := map[string][]int{} // "namespace/name" → nodes whose app kiln writes it for
+	var envs []*envconfig.Resolved
+	for _, e := range r.p.Environments {
+		ef, err := r.p.LoadEnvFile(e.Name)
+		if err != nil {
+			continue
+		}
+		res, err := r.p.Resolve(e.Name, ef, placeholder)
+		if err != nil {
+			continue
+		}
+		envs = append(envs, res)
+		for _, a := range res.Apps {
+			ref := r.p.Flux.Namespace + "/" + r.p.FluxName(a.Name, e.Name)
+			index[[2]string{e.Name, a.Name}] = len(nodes)
+			kustomization[ref] = append(kustomization[ref], len(nodes))
+			nodes = append(nodes, crossEnvNode{env: e.Name, app: a})
+		}
+	}
+	type edge struct{ from, to int }
+	entry := map[edge]envconfig.Dependency{}
+	across := map[edge]bool{}
+	adj := make([][]int, len(nodes))
+	for _, res := range envs {
+		env := res.Env.Name
+		own, off := r.kilnKustomizations(res)
+		for _, a := range res.Apps {
+			from := index[[2]string{env, a.Name}]
+			for _, d := range a.DependsOn {
+				to, ok, other := 0, false, false
+				switch {
+				case !d.External:
+					to, ok = index[[2]string{env, d.Name}]
+				case d.Namespace == r.p.Flux.Namespace && (own[d.Name] != "" || off[d.Name] != ""):
+					// The env's own app, as buildGraph sees it (a
+					// disabled one is no node).
+					to, ok = index[[2]string{env, own[d.Name]}]
+				default:
+					// Only a name exactly one app of the fleet gets: with
+					// flux.name the same in every env, the envs are
+					// separate clusters, and the entry names no other env.
+					if t := kustomization[d.Namespace+"/"+d.Name]; len(t) == 1 && nodes[t[0]].env != env {
+						to, ok, other = t[0], true, true
+					}
+				}
+				e := edge{from, to}
+				if _, dup := entry[e]; !ok || dup {
+					continue
+				}
+				entry[e] = d
+				across[e] = other
+				adj[from] = append(adj[from], to)
+			}
+		}
+	}
+	for _, out := range adj {
+		sort.Slice(out, func(i, j int) bool { return nodes[out[i]].String() < nodes[out[j]].String() })
+	}
+	byName := make(map[string]int, len(nodes))
+	for i, n := range nodes {
+		byName[n.String()] = i
+	}
+	cycles := graph.CyclesThrough(adj, func(v int) string { return nodes[v].String() },
+		func(v, w int) bool { return across[edge{v, w}] })
+	errs := map[string][]error{}
+	for _, cyc := range cycles {
+		path := make([]int, len(cyc))
+		for i, name := range cyc {
+			path[i] = byName[name]
+		}
+		var why []string
+		for i := 0; i+1 < len(path); i++ {
+			if e := (edge{path[i], path[i+1]}); across[e] {
+				d := entry[e]
+				why = append(why, fmt.Sprintf("%s is %s", d.Namespace+"/"+d.Name, nodes[path[i+1]]))
+			}
+		}
+		// Each env is told at its own entry that leaves it: the one to
+		// remove there, whichever file holds it.
+		reported := map[string]bool{}
+		for i := 0; i+1 < len(path); i++ {
+			n, e := nodes[path[i]], edge{path[i], path[i+1]}
+			if reported[n.env] || !across[e] {
+				continue
+			}
+			reported[n.env] = true
+			d := entry[e]
+			file := d.File
+			if file == "" {
+				file = r.configFile()
+			}
+			errs[n.env] = append(errs[n.env], &diag.Error{File: file, Line: d.Line, App: n.app.Name,
+				Msg: "dependency cycle across envs: " + strings.Join(cyc, " -> ") + " (dependsOn " + strings.Join(why, ", ") + ")",
+				Hint: "on a cluster the envs share, Flux waits forever on every Kustomization of a cycle (on separate clusters the other env's never exists): " +
+					"remove one of these dependsOn entries; an env may depend on another's apps one way"})
+		}
+	}
+	return errs
+}
