@@ -728,15 +728,17 @@ type silent struct{ err error }
 func (s silent) Error() string { return s.err.Error() }
 func (s silent) Unwrap() error { return s.err }
 
-// parseShard reads --shard i/n (1 <= i <= n); "" is no sharding.
+// parseShard reads --shard i/n (1 <= i <= n); "" is no sharding. Blanks
+// around either number are dropped, as for --env: a matrix expression
+// like "${{ matrix.shard }} / 4" in a workflow reads naturally so.
 func parseShard(s string) (render.Shard, error) {
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return render.Shard{}, nil
 	}
 	var sh render.Shard
 	is, ns, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(is)
-	n, err2 := strconv.Atoi(ns)
+	i, err1 := strconv.Atoi(strings.TrimSpace(is))
+	n, err2 := strconv.Atoi(strings.TrimSpace(ns))
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
 		return sh, usagef("--shard must be i/n with 1 <= i <= n, like 2/4, not %q", s)
 	}
