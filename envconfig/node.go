@@ -234,6 +234,14 @@ func (d *decoder) merge(v *yaml.Node, depth int) []pair {
 	return out
 }
 
+// fixedKeys are keys a mapping (by the key fields is given) cannot hold
+// although a similar mapping can, with the message and hint that say why:
+// the closest valid key would be a wrong suggestion.
+var fixedKeys = map[[2]string][2]string{
+	{"an app override", "name"}: {"an app override cannot rename the app: the key it is written under is the app's name",
+		"remove name: here; an app has one name in every env (its Kustomization's name comes from flux.name)"},
+}
+
 // fields reads mapping n whose keys must be among known. It reports a
 // non-mapping, unknown keys (with the closest known key) and duplicate keys,
 // and returns the value node of each key present. A null n reads as an
@@ -258,6 +266,10 @@ func (d *decoder) fields(n *yaml.Node, key string, known []string) (map[string]*
 	for _, p := range d.pairs(m, 0) {
 		k := p.key.Value
 		if !slices.Contains(known, k) {
+			if why, fixed := fixedKeys[[2]string{key, k}]; fixed {
+				d.errAt(p.key, why[0], why[1])
+				continue
+			}
 			msg := fmt.Sprintf("unknown key %q", k)
 			if c := diag.Closest(k, known); c != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", c)
