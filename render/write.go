@@ -37,6 +37,11 @@ type Output struct {
 	checked int // how many of r.resolved checkOut has seen
 }
 
+// ErrOutOverlapsSource is wrapped by the error of an --out that is, is
+// inside or contains a source of the pipeline: a wrong flag value, which
+// the CLI reports as wrong usage whenever it is found.
+var ErrOutOverlapsSource = errors.New("--out overlaps a source of the pipeline")
+
 // OpenOutput checks that out overlaps no source of the pipeline (an app's
 // folder or file in any env, kiln.yaml itself) and takes out's lock. A
 // *tree.LockedError-backed error names the process writing out already.
@@ -150,6 +155,7 @@ func (r *Renderer) checkOut(out string) error {
 			rel = "is"
 		}
 		return &diag.Error{File: out, Msg: fmt.Sprintf("--out %s the %s %s; kiln replaces folders below --out", rel, src.what, src.path),
+			Err:  ErrOutOverlapsSource,
 			Hint: "give --out a folder of its own, such as rendered (--force does not change this)"}
 	}
 	return nil

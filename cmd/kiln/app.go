@@ -20,6 +20,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/words"
+	"github.com/kiln-gitops/kiln/render"
 )
 
 // Exit codes (SPEC §4), chosen in one place (exitCode) from error types.
@@ -124,7 +125,7 @@ func exitCode(err error) int {
 			return exitSIGTERM
 		}
 		return exitSIGINT
-	case errors.As(err, &ue), errors.As(err, &te), cliExit(err):
+	case errors.As(err, &ue), errors.As(err, &te), cliExit(err), errors.Is(err, render.ErrOutOverlapsSource):
 		return exitUsage
 	case errors.As(err, &ge):
 		return exitGate
@@ -518,7 +519,24 @@ func report(stderr io.Writer, err error) int {
 		// printed each under its env.
 		err = te.err
 	}
-	for _, e := range diag.Flatten(err) {
+	flat := diag.Flatten(err)
+	// Several errors of no env (kiln.yaml's, all reported together) get
+	// one header, as an env's do, and are printed under it.
+	var plain []error
+	for _, e := range flat {
+		var ee *envError
+		var ue *usageError
+		if !errors.As(e, &ee) && !(errors.As(e, &ue) && ue.err != nil) {
+			plain = append(plain, e)
+		}
+	}
+	if len(plain) > 1 {
+		fmt.Fprintf(stderr, "kiln: %s%s\n", words.Count(len(plain), "error"), inOneFile(plain))
+		for _, e := range plain {
+			fmt.Fprintln(stderr, e.Error())
+		}
+	}
+	for _, e := range flat {
 		var ee *envError
 		if errors.As(e, &ee) {
 			errs := diag.Flatten(ee.err)
@@ -535,7 +553,22 @@ func report(stderr io.Writer, err error) int {
 			}
 			continue
 		}
-		fmt.Fprintf(stderr, "kiln: %s\n", e.Error())
+		if len(plain) < 2 {
+			fmt.Fprintf(stderr, "kiln: %s\n", e.Error())
+		}
 	}
 	return code
+}
+
+// inOneFile is " in FILE" when every error of errs names that file, else "".
+func inOneFile(errs []error) string {
+	file := ""
+	for _, e := range errs {
+		var de *diag.Error
+		if !errors.As(e, &de) || de.File == "" || (file != "" && de.File != file) {
+			return ""
+		}
+		file = de.File
+	}
+	return " in " + file
 }
