@@ -416,8 +416,15 @@ func tableOf(apps []appInfo) string {
 			objects = fmt.Sprintf("+%d ~%d -%d", a.objects.Added, a.objects.Changed, a.objects.Removed)
 		}
 		engine := a.engine
-		if engine == "" {
+		switch {
+		case engine == "":
 			engine = "—"
+		case strings.ContainsFunc(engine, func(r rune) bool { return r < 'a' || r > 'z' }):
+			// Not one of kiln's engines (helm, yaml, ...): a removed
+			// app's comes from the manifests repository's lock, which
+			// anyone who can push there may have edited, so it goes in a
+			// code span like the app's name and mentions no one.
+			engine = code(engine)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(code(a.name)), cell(engine), a.status, objects, cell(strings.Join(a.images, "<br>")))
 	}

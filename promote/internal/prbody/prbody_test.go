@@ -442,3 +442,22 @@ func TestRenderControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderForeignEngine: an app the new tree no longer has is shown
+// with the engine its old lock names, and that lock is the manifests
+// repository's, which anyone who can push there may have edited, as its
+// app names (TestRenderForeignAppNames): the engine must not mention
+// people, link issues or open HTML in the table either.
+func TestRenderForeignEngine(t *testing.T) {
+	t.Parallel()
+	old := &lockfile.Lock{Apps: map[string]lockfile.App{"gone": {Engine: "@acme-admins #12 <img src=x>"}}}
+	oldTree := map[string][]byte{"apps/gone/configmap_c.yaml": bigConfigMap("c", 1, "a")}
+	got := Render(Input{Env: "dev", Old: old, New: &lockfile.Lock{Apps: map[string]lockfile.App{}},
+		Changes: treediff.Trees(oldTree, map[string][]byte{})})
+	plain := regexp.MustCompile("(?s)```.*?```|<code>.*?</code>|`[^`\n]*`").ReplaceAllString(got, "")
+	for _, bad := range []string{"@acme", "#12", "<img"} {
+		if strings.Contains(plain, bad) {
+			t.Errorf("%q outside code in the body:\n%s", bad, got)
+		}
+	}
+}
