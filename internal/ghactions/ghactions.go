@@ -148,9 +148,11 @@ func (r *Runner) ForEnv(env string) *Runner {
 // ::add-mask::, so that GitHub replaces it with *** in every later log line
 // of the job, and masks them in everything r writes from now on. A form of
 // several lines is registered line by line: the runner matches log lines
-// one at a time, so the whole value would never match. Blank lines are
-// skipped (masking "" or spaces would hide nothing secret and mangle the
-// log). Call Mask before anything else is printed: GitHub cannot mask what
+// one at a time, so the whole value would never match. Blank lines and
+// lines shorter than redact.MinLength are skipped: the runner masks any
+// text it is given, so a JSON key's "{" line would turn every brace of
+// the job's log into ***, and kiln does not redact such pieces either.
+// Call Mask before anything else is printed: GitHub cannot mask what
 // it has already shown.
 func (r *Runner) Mask(rd *redact.Redactor) {
 	if r == nil || rd.Empty() {
@@ -162,7 +164,7 @@ func (r *Runner) Mask(rd *redact.Redactor) {
 	for _, v := range rd.Forms() {
 		for _, l := range strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), "\n") {
 			l = strings.TrimSuffix(l, "\r")
-			if strings.TrimSpace(l) == "" || seen[l] {
+			if redact.TooShort(l) || seen[l] {
 				continue
 			}
 			seen[l] = true

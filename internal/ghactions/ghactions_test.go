@@ -469,3 +469,31 @@ func TestSummaryCutLongFence(t *testing.T) {
 		t.Errorf("cut summary ends %q, want the closing fence and the note", got[max(0, len(got)-200):])
 	}
 }
+
+// TestMaskSkipsShortLines: a multi-line value is registered line by line,
+// and the runner masks whatever it is given, however short. A service
+// account's JSON key in a secret var has the lines "{" and "}": masked,
+// every brace in the rest of the job's log read "***". Lines shorter than
+// redact.MinLength are what kiln does not redact either (docs: values
+// shorter than 4 characters are not masked); the value's longer lines
+// still are.
+func TestMaskSkipsShortLines(t *testing.T) {
+	t.Parallel()
+	f := newFakeEnv(t)
+	var out bytes.Buffer
+	r := FromEnv(f.lookup, &out)
+	r.Mask(redact.New(map[string]string{"KEY": "{\n  \"type\": \"service_account\",\n  \"private_key\": \"s3cret-value\"\n}\n"}))
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		mask, ok := strings.CutPrefix(l, "::add-mask::")
+		if !ok {
+			t.Errorf("not a mask: %q", l)
+			continue
+		}
+		if len(strings.TrimSpace(mask)) < redact.MinLength {
+			t.Errorf("masks %q, which is in every log line", mask)
+		}
+	}
+	if !strings.Contains(out.String(), "::add-mask::  \"private_key\": \"s3cret-value\"\n") {
+		t.Errorf("the value's line is not masked:\n%s", out.String())
+	}
+}
