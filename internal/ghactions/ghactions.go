@@ -239,7 +239,8 @@ func (r *Runner) mask(s string) string {
 }
 
 // Summary appends markdown to the job summary, $GITHUB_STEP_SUMMARY. A
-// text over SummaryLimit is cut at a line break with a note saying so. It
+// text that would take the file over SummaryLimit is cut at a line break
+// with a note saying so. It
 // does nothing when $GITHUB_STEP_SUMMARY is unset.
 func (r *Runner) Summary(markdown string) error {
 	if r == nil || r.summary == "" || markdown == "" {
@@ -252,8 +253,22 @@ func (r *Runner) Summary(markdown string) error {
 	if !strings.HasSuffix(markdown, "\n") {
 		markdown += "\n"
 	}
-	if len(markdown) > SummaryLimit {
-		room := SummaryLimit - len(summaryCut)
+	// The limit is the step's file's, whatever wrote to it before (another
+	// kiln command in the same run: step, the script itself): over it,
+	// GitHub shows none of the file.
+	limit := SummaryLimit
+	if st, err := os.Stat(r.summary); err == nil {
+		limit -= int(min(st.Size(), SummaryLimit))
+	}
+	if len(markdown) > limit {
+		room := limit - len(summaryCut)
+		if room < 2*closersRoom {
+			// Too little room for any of it: the note alone, if it fits.
+			if room < 0 {
+				return nil
+			}
+			return appendFile(r.summary, summaryCut)
+		}
 		cut := markdown[:room-closersRoom]
 		end := ""
 		for {

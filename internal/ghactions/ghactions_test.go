@@ -497,3 +497,30 @@ func TestMaskSkipsShortLines(t *testing.T) {
 		t.Errorf("the value's line is not masked:\n%s", out.String())
 	}
 }
+
+// TestSummaryLimitCountsEarlierText: GitHub's 1 MiB is the limit of the
+// step's summary file, and over it GitHub shows none of it. A step that
+// runs kiln twice (kiln diff for two envs in one run: step), or a script
+// that wrote its own summary first, left a file over the limit when each
+// text fitted on its own. What the file holds already counts.
+func TestSummaryLimitCountsEarlierText(t *testing.T) {
+	t.Parallel()
+	line := strings.Repeat("x", 99) + "\n"
+	for _, earlier := range []int{SummaryLimit / 2, SummaryLimit - 100, SummaryLimit} {
+		f := newFakeEnv(t)
+		if err := os.WriteFile(f.summary, []byte(strings.Repeat("e", earlier)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := FromEnv(f.lookup, &bytes.Buffer{})
+		if err := r.Summary(strings.Repeat(line, SummaryLimit/100)); err != nil {
+			t.Fatal(err)
+		}
+		got := read(t, f.summary)
+		if len(got) > SummaryLimit {
+			t.Errorf("%d bytes before: summary is %d bytes, over the limit %d", earlier, len(got), SummaryLimit)
+		}
+		if earlier == SummaryLimit/2 && !strings.HasSuffix(got, summaryCut) {
+			t.Errorf("%d bytes before: the cut summary does not end with the note: %q", earlier, got[len(got)-200:])
+		}
+	}
+}
