@@ -104,17 +104,23 @@ func objectChanges(changes []treediff.Change) []render.ObjectChange {
 // resource name may hold "@", "#", "<" and spaces), so it is a code span:
 // as text it would mention people, link issues or open HTML in the body.
 //
-// mask runs before the lines are formatted: code spans and the backticks
-// replaced in the message would otherwise change a secret value's
-// spelling so that the body's own masking no longer finds it.
+// The message quotes text kiln does not write either (a CRD's rule
+// message, an app name of the branch's lock), and stays text: a
+// "<details>" in it would fold away what follows (the apps table), and a
+// tag would show as an image or a link.
+//
+// mask runs before the lines are formatted: code spans, the escapes and
+// the backticks replaced in the message would otherwise change a secret
+// value's spelling so that the body's own masking no longer finds it.
 func bodyLines(ws []diag.Warning, mask func(string) string) []string {
+	text := strings.NewReplacer("`", "'", "&", "&amp;", "<", "&lt;", ">", "&gt;")
 	var out []string
 	for _, w := range ws {
 		l := prbody.Code(mask(w.File)) + ": "
 		if o := w.Object.String(); o != "" {
 			l += prbody.Code(mask(o)) + ": "
 		}
-		out = append(out, l+strings.ReplaceAll(mask(w.Msg), "`", "'"))
+		out = append(out, l+text.Replace(mask(w.Msg)))
 	}
 	return out
 }

@@ -231,3 +231,22 @@ func TestImmutableWarningsOfObjectsThatBecomeOthers(t *testing.T) {
 		t.Errorf("in place: warnings %v, want one", ws)
 	}
 }
+
+// TestBodyLinesEscapeHTML: a warning's message quotes text kiln does not
+// write: a CustomResourceDefinition's rule message (a chart's CRD, its
+// messageExpression may quote the object), an app name of the manifests
+// branch's lock. As it was, a "<details>" in it folded the apps table
+// away, and a tag showed as an image or a link in the body.
+func TestBodyLinesEscapeHTML(t *testing.T) {
+	t.Parallel()
+	ws := []diag.Warning{{File: "apps/web/gateway_edge.yaml", Object: diag.Object{Kind: "Gateway", Name: "edge"},
+		Msg: `field "spec.x": immutable <details> & </details><img src=x>, a rule of its CustomResourceDefinition`}}
+	for _, l := range bodyLines(ws, func(s string) string { return s }) {
+		if strings.ContainsAny(l, "<>") {
+			t.Errorf("the line opens HTML: %s", l)
+		}
+		if !strings.Contains(l, `field "spec.x": immutable &lt;details&gt; &amp; &lt;/details&gt;&lt;img src=x&gt;`) {
+			t.Errorf("the line does not show the message as text: %s", l)
+		}
+	}
+}
