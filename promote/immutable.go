@@ -107,13 +107,17 @@ func objectChanges(changes []treediff.Change) []render.ObjectChange {
 // The message quotes text kiln does not write either (a CRD's rule
 // message, an app name of the branch's lock), and stays text: a
 // "<details>" in it would fold away what follows (the apps table), and a
-// tag would show as an image or a link.
+// tag would show as an image or a link, "@team" would notify a team.
 //
 // mask runs before the lines are formatted: code spans, the escapes and
 // the backticks replaced in the message would otherwise change a secret
 // value's spelling so that the body's own masking no longer finds it.
 func bodyLines(ws []diag.Warning, mask func(string) string) []string {
-	text := strings.NewReplacer("`", "'", "&", "&amp;", "<", "&lt;", ">", "&gt;")
+	// A zero-width space after "@" and "#" keeps them as text: GitHub
+	// turns "@team" into a mention (a notification to everyone in it)
+	// and "#12" into a link, neither of which entities or backslashes
+	// prevent; it is what Renovate does to the release notes it quotes.
+	text := strings.NewReplacer("`", "'", "&", "&amp;", "<", "&lt;", ">", "&gt;", "@", "@&#8203;", "#", "#&#8203;")
 	var out []string
 	for _, w := range ws {
 		l := prbody.Code(mask(w.File)) + ": "

@@ -240,7 +240,13 @@ func TestImmutableWarningsOfObjectsThatBecomeOthers(t *testing.T) {
 func TestBodyLinesEscapeHTML(t *testing.T) {
 	t.Parallel()
 	ws := []diag.Warning{{File: "apps/web/gateway_edge.yaml", Object: diag.Object{Kind: "Gateway", Name: "edge"},
-		Msg: `field "spec.x": immutable <details> & </details><img src=x>, a rule of its CustomResourceDefinition`}}
+		Msg: `field "spec.x": immutable <details> & </details><img src=x>, a rule of its CustomResourceDefinition`},
+		{File: "kiln.lock.json", Msg: "app @acme/admins (see #12) leaves the env"}}
+	lines := bodyLines(ws, func(s string) string { return s })
+	if !strings.Contains(lines[1], "app @&#8203;acme/admins (see #&#8203;12) leaves") {
+		t.Errorf("the line mentions a team or links an issue: %s", lines[1])
+	}
+	ws = ws[:1]
 	for _, l := range bodyLines(ws, func(s string) string { return s }) {
 		if strings.ContainsAny(l, "<>") {
 			t.Errorf("the line opens HTML: %s", l)
