@@ -12,6 +12,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -96,6 +97,11 @@ func applyJSON(objs []templates.Object, p Patch, sel *selector) ([]templates.Obj
 		}
 		matched++
 		objs[i].Patches = append(slices.Clip(o.Patches), p.where())
+		// The filter reads the object with yaml.v3, which makes a plain
+		// 2024-01-01 a time that JSON writes back as 2024-01-01T00:00:00Z,
+		// in every field, not only the ones the patch names. Quoted, as
+		// kiln writes such a scalar anyway, it stays the string it was.
+		objects.QuoteTimestamps(o.Node.YNode())
 		// The filter goes through JSON and back, which sorts keys and
 		// drops comments, styles and line numbers; keep the original to
 		// restore them where the patch left things unchanged.

@@ -328,3 +328,36 @@ func TestCopiesBounded(t *testing.T) {
 		t.Errorf("the error shows the value: %.200s", err)
 	}
 }
+
+// TestJSONPatchKeepsTimestamps: the JSON6902 filter takes the object
+// through yaml.v3 and JSON, which reads a plain scalar such as 2024-01-01
+// as a time and writes it back as "2024-01-01T00:00:00Z". A patch that
+// adds a label must not change a ConfigMap's value it never touched, as a
+// strategic merge patch does not: kiln writes the string as Helm gives it
+// (objects.QuoteTimestamps), patched or not.
+func TestJSONPatchKeepsTimestamps(t *testing.T) {
+	t.Parallel()
+	objs, err := objects.Parse([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    released: 2024-01-01\n"+
+		"data:\n  day: 2024-01-01\n  ts: 2001-12-14 21:59:43.10\n  quoted: \"2024-03-03\"\n"), "app/cm.yaml", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := Apply(objs, []Patch{{File: "envs/dev.yaml", Line: 4, Target: &Selector{Kind: "ConfigMap"},
+		Patch: "[{op: add, path: /metadata/labels, value: {team: a}}, {op: add, path: /data/added, value: 2024-02-02}]"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, path := range [][]string{{"metadata", "annotations", "released"}, {"data", "day"}, {"data", "ts"}, {"data", "quoted"}, {"data", "added"}} {
+		n, err := out[0].Node.Pipe(kyaml.Lookup(path...))
+		if err != nil || n == nil {
+			t.Fatalf("%v: %v", path, err)
+		}
+		got[strings.Join(path, ".")] = n.YNode().Value
+	}
+	want := map[string]string{"metadata.annotations.released": "2024-01-01", "data.day": "2024-01-01", "data.ts": "2001-12-14 21:59:43.10",
+		"data.quoted": "2024-03-03", "data.added": "2024-02-02"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("values after the patch (-want +got):\n%s", diff)
+	}
+}
