@@ -172,6 +172,13 @@ func (r *Renderer) recordSources(res *envconfig.Resolved) {
 		for _, p := range appPaths(a.App) {
 			r.resolved = append(r.resolved, source{p, "source of app " + a.Name})
 		}
+		// Read like the app's own files: an --out holding one, with
+		// --force, replaced <out>/<env> and the env's patches with it.
+		for _, pt := range a.Patches {
+			if pt.Path != "" {
+				r.resolved = append(r.resolved, source{pt.Path, "patch file of app " + a.Name})
+			}
+		}
 	}
 }
 
@@ -182,6 +189,9 @@ func (r *Renderer) sources() []source {
 	r.mu.Lock()
 	out := append([]source{{filepath.ToSlash(filepath.Base(r.p.File)), "pipeline file"}}, r.resolved...)
 	r.mu.Unlock()
+	for _, c := range r.p.Validation.CRDs {
+		out = append(out, source{c.Path, "CRD file of validation.crds"})
+	}
 	for _, e := range r.p.Environments {
 		out = append(out, source{e.Config, "env file of " + e.Name})
 		for _, a := range r.p.Apps {

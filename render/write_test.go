@@ -224,3 +224,41 @@ func TestRerenderWritesOnlyChanges(t *testing.T) {
 		t.Errorf("one app changed: new files (-want +got):\n%s", diff)
 	}
 }
+
+// TestOpenOutputRefusesPatchAndCRDFiles: an env's patch files (path:) and
+// validation.crds are sources too. With --out envs/patches and --force,
+// kiln replaced envs/patches/dev, the env's patch files with it.
+func TestOpenOutputRefusesPatchAndCRDFiles(t *testing.T) {
+	t.Parallel()
+	root := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"validation:\n  crds: [crds/dev/widgets.yaml]\n" +
+			"apps:\n  - name: web\n    namespace: shop\n    yaml: apps/web\n",
+		"envs/dev.yaml":            "apps:\n  web:\n    patches:\n    - target: {kind: ConfigMap, name: a}\n      path: envs/patches/dev/cm.yaml\n",
+		"envs/patches/dev/cm.yaml": "data: {b: c}\n",
+		"crds/dev/widgets.yaml":    widgetCRD,
+		"apps/web/cm.yaml":         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+	})
+	r, err := render.New(load(t, root), checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), nil)
+	if err != nil || results[0].Err != nil {
+		t.Fatalf("render: %v %v", err, results[0].Err)
+	}
+	for out, want := range map[string]string{
+		filepath.Join(root, "envs/patches"): "--out contains the patch file of app web envs/patches/dev/cm.yaml",
+		filepath.Join(root, "crds"):         "--out contains the CRD file of validation.crds crds/dev/widgets.yaml",
+	} {
+		w, err := r.OpenOutput(out, render.WriteOptions{Force: true})
+		if err == nil {
+			w.Close()
+			t.Errorf("OpenOutput(%s) succeeded", out)
+			continue
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("OpenOutput(%s) = %v, want %q", out, err, want)
+		}
+	}
+}
