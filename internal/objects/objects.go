@@ -148,6 +148,9 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 			return nil, &diag.Error{File: file, Line: line + md.Line - rn.YNode().Line, Object: diag.Object{Kind: kind},
 				Msg: "metadata is not a mapping", Hint: "write metadata as a mapping, with name (and namespace, labels, annotations) below it"}
 		}
+		if err := metaFields(md, kind, file, line-rn.YNode().Line); err != nil {
+			return nil, err
+		}
 	}
 	if rn.GetName() == "" {
 		hint := "set metadata.name"
@@ -158,6 +161,43 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 		return nil, &diag.Error{File: file, Line: line, Object: diag.Object{Kind: kind}, Msg: "object has no metadata.name", Hint: hint}
 	}
 	return []templates.Object{{Node: rn, File: file, Line: line}}, nil
+}
+
+// metaFields refuses metadata fields of a shape kyaml's getters misread,
+// at the field's line (offset turns a node's line into the file's). Labels
+// and annotations are walked as a mapping's key and value pairs, which
+// indexes past a sequence of one item (a panic in every later stage); a
+// name or namespace that is a list or mapping reads as none, so the app's
+// namespace silently replaced the one written. The API server refuses
+// them all, for every kind.
+func metaFields(md *kyaml.Node, kind, file string, offset int) error {
+	if md.Kind != kyaml.MappingNode {
+		return nil
+	}
+	for _, key := range []string{"name", "namespace", "labels", "annotations"} {
+		_, v := field(md, key)
+		for v != nil && v.Kind == kyaml.AliasNode && v.Alias != nil {
+			v = v.Alias
+		}
+		if v == nil || v.ShortTag() == kyaml.NodeTagNull {
+			continue
+		}
+		want, ok := "a string", v.Kind == kyaml.ScalarNode
+		if key == "labels" || key == "annotations" {
+			want, ok = "a mapping", v.Kind == kyaml.MappingNode
+		}
+		if !ok {
+			// Not describe's text: an annotation written as one scalar may
+			// be a value a Secret holds.
+			got := map[kyaml.Kind]string{kyaml.MappingNode: "a mapping", kyaml.SequenceNode: "a list"}[v.Kind]
+			if got == "" {
+				got = "a scalar"
+			}
+			return &diag.Error{File: file, Line: offset + v.Line, Object: diag.Object{Kind: kind},
+				Msg: fmt.Sprintf("metadata.%s must be %s, not %s", key, want, got), Hint: fmt.Sprintf("write metadata.%s as %s", key, want)}
+		}
+	}
+	return nil
 }
 
 // typeMeta checks apiVersion and kind as the API server reads them: both

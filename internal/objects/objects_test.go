@@ -29,6 +29,16 @@ func TestParseRefusesBadTypeMeta(t *testing.T) {
 		// find, testdata/fuzz/FuzzParse).
 		{"metadata a list", "apiVersion: v1\nkind: ConfigMap\nmetadata: [x]\n", "in.yaml:3: ConfigMap/: metadata is not a mapping"},
 		{"metadata a string", "apiVersion: v1\nkind: ConfigMap\nmetadata: x\n", "in.yaml:3: ConfigMap/: metadata is not a mapping"},
+		// kyaml's label and annotation getters index past a sequence of
+		// one item too, in every stage after the parse; a namespace that
+		// reads as none was replaced by the app's.
+		{"labels a list", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: [a]\n", "in.yaml:5: ConfigMap/: metadata.labels must be a mapping, not a list"},
+		{"annotations a list", "apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: x\n  annotations: [a]\n", "in.yaml:5: Thing/: metadata.annotations must be a mapping, not a list"},
+		{"labels an aliased list", "apiVersion: v1\nkind: ConfigMap\nl: &l [a]\nmetadata: {name: x, labels: *l}\n", "metadata.labels must be a mapping, not a list"},
+		{"annotations a scalar", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, annotations: hunter2}\n", "in.yaml:3: ConfigMap/: metadata.annotations must be a mapping, not a scalar"},
+		{"namespace a list", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: [a]\n", "in.yaml:5: ConfigMap/: metadata.namespace must be a string, not a list"},
+		{"namespace a mapping", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: {a: b}}\n", "metadata.namespace must be a string, not a mapping"},
+		{"name a list", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [x]}\n", "metadata.name must be a string, not a list"},
 		{"generateName", "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\n", "hint: set metadata.name: Flux applies every object by its name (server-side apply), so metadata.generateName alone cannot be applied"},
 		{"no apiVersion, second doc", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: ConfigMap\nmetadata: {name: b}\n", "in.yaml:5: object has no apiVersion"},
 	} {
@@ -48,9 +58,10 @@ func TestParseAcceptsRealTypeMeta(t *testing.T) {
 	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n" +
 		"apiVersion: v1\nkind: ConfigMap\nm: &m {name: aliased}\nmetadata: *m\n---\n" +
 		"apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: b}\n---\n" +
-		"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: c}\n"
+		"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: c}\n---\n" +
+		"apiVersion: v1\nkind: ConfigMap\nl: &l {a: b}\nmetadata: {name: d, namespace: null, labels: *l, annotations: null}\n"
 	objs, err := Parse([]byte(doc), "in.yaml", 0)
-	if err != nil || len(objs) != 4 {
+	if err != nil || len(objs) != 5 {
 		t.Fatalf("got %d objects, %v", len(objs), err)
 	}
 	// metadata by an alias is a mapping too.
