@@ -137,3 +137,35 @@ func TestOCIChartBounds(t *testing.T) {
 	want := "oci://" + host + "/charts/hello@0.1.0: app hi: the number of files in the chart (archive entries and subcharts included) exceeds kiln's limit of 50"
 	checkLimitErr(t, err, want)
 }
+
+// TestChartFolderSymlinkBomb: folders that each link twice to the next
+// (files/d0/a and files/d0/b to d1, and so on) make the walk of a chart
+// folder double at each level without a file to count against the chart's
+// bound: 22 levels of a few bytes each kept kiln walking until --timeout,
+// and a program rendering in process past it. The walk counts every entry
+// it lists, each time a symlink leads to it, as a yaml app's walk does.
+func TestChartFolderSymlinkBomb(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+	const levels = 12
+	for i := 0; i <= levels; i++ {
+		if err := os.MkdirAll(filepath.Join(root, "c", "files", fmt.Sprintf("d%d", i)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < levels; i++ {
+		for _, name := range []string{"a", "b"} {
+			symlink(t, fmt.Sprintf("../d%d", i+1), filepath.Join(root, "c", "files", fmt.Sprintf("d%d", i), name))
+		}
+	}
+	e := New(Options{})
+	if e.bounds.chartEntries != chartEntries {
+		t.Fatalf("entry bound %d, want chartEntries (%d)", e.bounds.chartEntries, chartEntries)
+	}
+	e.bounds.chartEntries = 1000
+	_, err := e.Render(context.Background(), &templates.Request{Root: root, App: "hi", Namespace: "ns", Path: "c"})
+	checkLimitErr(t, err, "c: app hi: the entries of the chart folder, each counted every time a symlink leads to it, exceeds kiln's limit of 1000\n"+
+		"  hint: a symlink to a folder the walk reaches anyway makes it walk that folder again")
+}

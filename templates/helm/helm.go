@@ -54,15 +54,16 @@ type Engine struct {
 // bounds are the limits an Engine enforces: those of internal/limits,
 // which tests lower to exercise each bound in kilobytes, not gigabytes.
 type bounds struct {
-	chartFiles int   // limits.ChartFiles
-	chartSize  int64 // limits.ChartSize
-	output     int   // limits.OutputSize
-	download   int64 // limits.Download
-	nodes      int   // limits.Nodes
+	chartFiles   int   // limits.ChartFiles
+	chartEntries int   // chartEntries (load.go)
+	chartSize    int64 // limits.ChartSize
+	output       int   // limits.OutputSize
+	download     int64 // limits.Download
+	nodes        int   // limits.Nodes
 }
 
 func defaultBounds() bounds {
-	return bounds{chartFiles: limits.ChartFiles, chartSize: limits.ChartSize, output: limits.OutputSize, download: limits.Download, nodes: limits.Nodes}
+	return bounds{chartFiles: limits.ChartFiles, chartEntries: chartEntries, chartSize: limits.ChartSize, output: limits.OutputSize, download: limits.Download, nodes: limits.Nodes}
 }
 
 var _ templates.Engine = (*Engine)(nil)

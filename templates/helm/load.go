@@ -221,6 +221,14 @@ func (s *chartSource) depsFile() string {
 	return f
 }
 
+// chartEntries bounds the folder entries the walk of one chart folder
+// lists, each counted every time a symlink leads to it. Folders reached
+// through several symlinks are walked again each time, so a few links
+// (d0/a and d0/b to d1, d1/a and d1/b to d2, …) make the walk exponential
+// without a file for the chart's file bound to count: 22 levels kept a
+// render walking until --timeout. The yaml engine's walk has the same bound.
+const chartEntries = 100_000
+
 // newBudget is the budget of one chart load: the files and unpacked bytes
 // of the chart, its subcharts and nested archives, measured before helm's
 // loader sees them (see chartarchive).
@@ -275,7 +283,7 @@ func (e *Engine) localChart(req *templates.Request, rec *deps.Recorder) (*chartS
 		var files []*loader.BufferedFile
 		var err error
 		if fi.IsDir() {
-			files, err = readChartDir(load, req.Root, real, rel, budget)
+			files, err = readChartDir(load, req.Root, real, rel, budget, e.bounds.chartEntries)
 		} else {
 			files, err = readChartArchive(load, real, rel, budget)
 		}
@@ -298,13 +306,14 @@ func (e *Engine) localChart(req *templates.Request, rec *deps.Recorder) (*chartS
 // .helmignore, following symlinks, trimming a UTF-8 BOM) but checks that every
 // file, symlinks resolved, stays inside root. rel is the folder's
 // repository-relative path, for messages. Its files, and the subchart
-// archives among them, are measured against budget.
+// archives among them, are measured against budget; the entries it lists
+// against maxEntries (chartEntries).
 //
 // rec records what the output depends on: whether there is a .helmignore
 // and its content, every folder's listing (a template added counts, an
 // ignored one too), where each symlink leads and what is there, and every
 // file's content.
-func readChartDir(rec *deps.Recorder, root, dir, rel string, budget *chartarchive.Budget) ([]*loader.BufferedFile, error) {
+func readChartDir(rec *deps.Recorder, root, dir, rel string, budget *chartarchive.Budget, maxEntries int) ([]*loader.BufferedFile, error) {
 	rules := ignore.Empty()
 	ifile := filepath.Join(dir, ignore.HelmIgnore)
 	if real, err := rec.Resolve(root, ifile); err != nil {
@@ -328,6 +337,7 @@ func readChartDir(rec *deps.Recorder, root, dir, rel string, budget *chartarchiv
 	rules.AddDefaults()
 
 	var files []*loader.BufferedFile
+	entriesBound := maxEntries
 	// onPath holds the real folders being walked, to stop symlink loops.
 	onPath := map[string]bool{}
 	var walk func(realDir, name string) error
@@ -342,6 +352,11 @@ func readChartDir(rec *deps.Recorder, root, dir, rel string, budget *chartarchiv
 			return &diag.Error{File: path.Join(rel, name), Msg: "reading chart folder: " + err.Error(), Err: err}
 		}
 		rec.Dir(realDir, entries)
+		if maxEntries -= len(entries); maxEntries < 0 {
+			le := &limits.Error{What: "the entries of the chart folder, each counted every time a symlink leads to it,", Limit: fmt.Sprint(entriesBound)}
+			return &diag.Error{File: rel, Msg: le.Describe(), Err: le,
+				Hint: "a symlink to a folder the walk reaches anyway makes it walk that folder again, and each such link doubles the walk; remove such links"}
+		}
 		for _, de := range entries {
 			n := path.Join(name, de.Name())
 			p := filepath.Join(realDir, de.Name())
