@@ -1271,6 +1271,46 @@ func TestBuildReadsBounded(t *testing.T) {
 	}
 }
 
+// TestPrecheckReadsEachFileOnce: the check before the build reads a
+// secretGenerator's .env files and the generators' configuration files
+// outside the build's read bound; a kustomization naming one 30 MB .env
+// file 200 times kept it reading for 10 s (10,000 times: past --timeout)
+// before the build refused the second read. It reads each file once.
+func TestPrecheckReadsEachFileOnce(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 64 << 10
+	kust := "secretGenerator:\n- name: s\n  envs:\n"
+	for range 4 {
+		kust += "  - big.env\n"
+	}
+	kust += "generators:\n"
+	for range 4 {
+		kust += "- gen.yaml\n"
+	}
+	write(t, root, map[string]string{
+		"app/kustomization.yaml": kust,
+		"app/big.env":            strings.Repeat("K=v\n", size/4),
+		"app/gen.yaml":           "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: {name: g}\n#" + strings.Repeat("x", size) + "\n",
+	})
+	fsys, err := securefs.New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Room for each file once, and the kustomization.
+	fsys.SetReadBudget(3 * size)
+	errs, _, _, _ := precheck(fsys, filepath.Join(root, "app"))
+	if len(errs) > 0 {
+		t.Fatalf("precheck: %v", errs)
+	}
+	if refused := fsys.Refused(); len(refused) > 0 {
+		t.Errorf("precheck read a file more than once: %s refused: %v", refused[0].File, refused[0].Err)
+	}
+}
+
 // buildErr writes files into a fresh repository root and renders the
 // kustomization at path there as app "a", wanting an error located as
 // checkDiag checks; it returns the error.

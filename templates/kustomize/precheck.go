@@ -65,9 +65,13 @@ func precheck(fsys *securefs.FS, dir string) (errs []*diag.Error, setsSchema boo
 }
 
 type checker struct {
-	fsys       *securefs.FS
-	root       string
-	seen       map[string]bool // kustomization folders walked
+	fsys *securefs.FS
+	root string
+	seen map[string]bool // kustomization folders walked
+	// checked holds the .env files and plugin configurations read: its
+	// reads are outside the build's bound (limits.BuildReads), and an entry
+	// may name one large file thousands of times.
+	checked    map[string]bool
 	errs       []*diag.Error
 	setsSchema bool // a kustomization sets openapi:, or one was not understood
 	vars       bool // a kustomization declares vars, or one was not understood
@@ -301,7 +305,9 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 	if resource {
 		c.resFiles = append(c.resFiles, rootfs.Rel(c.root, real))
 	}
-	if plugins && kind == fileOrDir {
+	// A configuration's .env files are read from f's folder: one file
+	// is checked again for another kustomization.
+	if plugins && kind == fileOrDir && c.first(f.dir+"\x00"+real) {
 		data, err := c.fsys.ReadFile(real)
 		if err == nil {
 			c.pluginConfigs(f, rootfs.Rel(c.root, real), 0, data)
@@ -464,7 +470,7 @@ func (c *checker) envLines(f *kfile, generator, src string) {
 		p = filepath.Join(f.dir, filepath.FromSlash(src))
 	}
 	real, err := c.fsys.Recorder().Resolve(c.root, p)
-	if err != nil {
+	if err != nil || !c.first(real) {
 		return
 	}
 	data, err := c.fsys.ReadFile(real)
@@ -485,6 +491,18 @@ func (c *checker) envLines(f *kfile, generator, src string) {
 			fmt.Sprintf("secretGenerator %s: a line is not KEY=value, so kustomize would make the whole line a key of the Secret, in plain text (kiln does not show it: it may hold a secret)", generator),
 			"write the line as KEY=value, or remove it", nil)
 	}
+}
+
+// first reports whether key is checked for the first time.
+func (c *checker) first(key string) bool {
+	if c.checked[key] {
+		return false
+	}
+	if c.checked == nil {
+		c.checked = map[string]bool{}
+	}
+	c.checked[key] = true
+	return true
 }
 
 func (c *checker) fail(file string, line int, msg, hint string, err error) {
