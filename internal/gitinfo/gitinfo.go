@@ -56,8 +56,11 @@ func Read(ctx context.Context, dir string, exclude ...string) Info {
 	// Only below dir: kiln reads nothing outside the folder of kiln.yaml,
 	// so changes elsewhere in a monorepo play no part. Ignored files
 	// (.gitignore) do not count, as for git describe --dirty; untracked
-	// ones do, since a new template would be rendered.
-	statusArgs := []string{"-c", "core.quotePath=false", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."}
+	// ones do, since a new template would be rendered. A submodule's
+	// files are rendered like any other, so its changes count whatever
+	// the repository's .gitmodules (ignore = all, dirty, untracked) or
+	// diff.ignoreSubmodules say to quiet git status.
+	statusArgs := []string{"-c", "core.quotePath=false", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none", "--", "."}
 	for _, ex := range exclude {
 		if rel, ok := inside(dir, ex); ok {
 			statusArgs = append(statusArgs, ":(exclude,literal)"+filepath.ToSlash(rel))

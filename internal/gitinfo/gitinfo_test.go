@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +206,54 @@ func TestReadLeavesTheIndexAlone(t *testing.T) {
 	}
 	if got, err := os.ReadFile(lock); err != nil || string(got) != "held by another git\n" {
 		t.Errorf("the other git's index.lock = %q, %v; want it untouched", got, err)
+	}
+}
+
+// TestReadSubmoduleChanges: the render reads a submodule's files like any
+// other (a chart vendored as a submodule), so a submodule checked out at
+// another commit than the one recorded, or with changed or new files,
+// makes the tree dirty. The repository's own .gitmodules may say
+// ignore = all (or dirty, untracked) to quiet git status; that must not
+// quiet the lock's provenance.
+func TestReadSubmoduleChanges(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, ignore string
+		change       func(t *testing.T, sub string)
+	}{
+		{name: "another commit", ignore: "all", change: func(t *testing.T, sub string) {
+			write(t, filepath.Join(sub, "templates/cm.yaml"), "kind: ConfigMap\ndata: {v: \"2\"}\n")
+			run(t, sub, "commit", "-q", "-am", "v2")
+		}},
+		{name: "changed file", ignore: "dirty", change: func(t *testing.T, sub string) {
+			write(t, filepath.Join(sub, "templates/cm.yaml"), "kind: ConfigMap\ndata: {v: \"2\"}\n")
+		}},
+		{name: "new file", ignore: "untracked", change: func(t *testing.T, sub string) {
+			write(t, filepath.Join(sub, "templates/new.yaml"), "kind: ConfigMap\n")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			chart := t.TempDir()
+			write(t, filepath.Join(chart, "templates/cm.yaml"), "kind: ConfigMap\n")
+			run(t, chart, "init", "-q", "--initial-branch=main")
+			run(t, chart, "add", "-A")
+			run(t, chart, "commit", "-q", "-m", "v1")
+			repo := t.TempDir()
+			write(t, filepath.Join(repo, "kiln.yaml"), "apiVersion: kiln/v1alpha1\n")
+			run(t, repo, "init", "-q", "--initial-branch=main")
+			run(t, repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", chart, "charts/web")
+			run(t, repo, "config", "-f", ".gitmodules", "submodule.charts/web.ignore", tc.ignore)
+			run(t, repo, "add", "-A")
+			run(t, repo, "commit", "-q", "-m", "initial")
+			if info := Read(context.Background(), repo); info.Dirty {
+				t.Fatalf("Read of the clean checkout = %+v, want clean", info)
+			}
+			tc.change(t, filepath.Join(repo, "charts/web"))
+			info := Read(context.Background(), repo)
+			if !info.Dirty || !slices.Contains(info.Changed, "charts/web") {
+				t.Errorf("Read = %+v, want dirty with charts/web changed", info)
+			}
+		})
 	}
 }
