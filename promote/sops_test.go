@@ -345,3 +345,59 @@ func TestKeepCiphertextWithoutSecretVars(t *testing.T) {
 		t.Errorf("a plain secret it cannot mask: kept %d (%v); want nothing kept, the lock as it was", kept, err)
 	}
 }
+
+// TestRenderedKeepsOnlyTheSecretsCiphertext: promote --rendered checks the
+// tree it reads (each object file holds exactly the one object its lock
+// records), then keeps the ciphertext of each unchanged SOPS-encrypted
+// Secret from kiln/<env> or the manifests branch. A file there that holds
+// more than the encrypted Secret (a ClusterRoleBinding appended after
+// "---" in a commit that carries kiln's trailer, which kiln takes for its
+// own and replaces) decrypts all the same, since sops reads the first
+// document; kept whole, the appended object went into kiln's commit
+// unchecked, and the bootstrap Kustomization would apply it.
+func TestRenderedKeepsOnlyTheSecretsCiphertext(t *testing.T) {
+	t.Parallel()
+	f, identity := encryptingFixture(t)
+	renderStaging := func(image string) string {
+		ro := render.Options{Version: "test", Source: render.Source{Repo: "https://github.com/acme/shop", Commit: f.head(t)},
+			LookupEnv: lookup, SOPSIdentities: identity, Images: render.Images{Refs: []string{image}}}
+		r, err := render.New(f.pipeline(t), ro)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		results, err := r.Render(context.Background(), []string{"staging"})
+		if err != nil || results[0].Err != nil {
+			t.Fatal(err, results[0].Err)
+		}
+		out := t.TempDir()
+		if err := render.WriteEnv(out, results[0]); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	opts := func(rendered string) Options {
+		o := f.opts(t, "staging", &bytes.Buffer{})
+		o.Render = render.Options{Version: "test", LookupEnv: lookup, SOPSIdentities: identity}
+		o.Rendered = rendered
+		return o
+	}
+	if _, err := promote(t, f, opts(renderStaging("ghcr.io/acme/web:1.2.3"))); err != nil {
+		t.Fatal(err)
+	}
+	const secretFile = "clusters/staging/apps/cache/secret_cache.yaml"
+	const extra = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: planted\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: Group, name: system:authenticated, apiGroup: rbac.authorization.k8s.io}]\n"
+	planted := gittest.Files(t, f.remote, "kiln/staging")[secretFile] + extra
+	gittest.Update(t, f.remote, "kiln/staging", map[string]string{secretFile: planted}, nil, "kiln: staging ← amended\n\nKiln-Env: staging\n")
+
+	if _, err := promote(t, f, opts(renderStaging("ghcr.io/acme/web:1.2.4"))); err != nil {
+		t.Fatal(err)
+	}
+	got := gittest.Files(t, f.remote, "kiln/staging")[secretFile]
+	if strings.Contains(got, "ClusterRoleBinding") {
+		t.Errorf("kiln/staging's %s holds the object appended to the Secret's file on the branch:\n%s", secretFile, got)
+	}
+	if plain, err := sopstest.Decrypt([]byte(got), identity); err != nil || !strings.Contains(string(plain), secretValue) {
+		t.Errorf("the Secret does not decrypt to the secret value: %v", err)
+	}
+}

@@ -421,6 +421,16 @@ func KeepCiphertext(files map[string][]byte, identities string, rd *redact.Redac
 			if bytes.Equal(before, data) {
 				break // the same bytes already
 			}
+			// Only the encrypted object, as the render keeps one
+			// (earlierSOPS): sops reads a file's first document, so a
+			// file of these branches with an object appended after it
+			// decrypts the same, and kept whole it would put that object
+			// into the tree after the tree was checked.
+			objs, err := objects.Parse(before, p, 0)
+			if err != nil || len(objs) != 1 || objs[0].Raw == nil {
+				continue
+			}
+			before = objs[0].Raw
 			if pb, err := sopsyaml.Decrypt(before, ids); err == nil && pb.Equal(pn) {
 				out[p] = before
 				apps[parts[1]] = true
