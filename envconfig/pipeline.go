@@ -413,10 +413,13 @@ func ManifestsDir(pattern, env string) (string, error) {
 		return bad("is absolute")
 	}
 	for _, seg := range strings.Split(p, "/") {
-		switch seg {
-		case "..":
+		switch {
+		case seg == "..":
 			return bad("leaves its folder with \"..\"")
-		case ".git":
+		case strings.EqualFold(seg, ".git"):
+			// Any case: on a case-insensitive file system (macOS,
+			// Windows) .GIT is the clone's .git, which promote would
+			// replace a folder of.
 			return bad("points into .git")
 		}
 	}

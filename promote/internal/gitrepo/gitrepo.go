@@ -476,7 +476,7 @@ func (r *Repo) Checkout(ctx context.Context, branch, start string) error {
 // it names is deleted first.
 func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]byte) error {
 	clean := path.Clean(strings.Trim(dir, "/"))
-	if !fs.ValidPath(clean) || clean == "." || clean != strings.Trim(dir, "/") || strings.Contains("/"+clean+"/", "/.git/") {
+	if !fs.ValidPath(clean) || clean == "." || clean != strings.Trim(dir, "/") || strings.Contains(strings.ToLower("/"+clean+"/"), "/.git/") {
 		return fmt.Errorf("refusing to replace %q: not a plain folder below the repository root", dir)
 	}
 	dir = clean
@@ -502,7 +502,7 @@ func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]by
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if !fs.ValidPath(name) || name == "." || strings.Contains("/"+name+"/", "/.git/") {
+		if !fs.ValidPath(name) || name == "." || strings.Contains(strings.ToLower("/"+name+"/"), "/.git/") {
 			return fmt.Errorf("refusing to write %q: not a plain relative path", name)
 		}
 		p := filepath.Join(target, filepath.FromSlash(name))

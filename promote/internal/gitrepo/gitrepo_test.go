@@ -525,7 +525,7 @@ func TestReplaceDirRefusesAnythingButAnEnvFolder(t *testing.T) {
 	if err := r.Checkout(ctx, "main", "refs/remotes/origin/main"); err != nil {
 		t.Fatal(err)
 	}
-	for _, dir := range []string{"", ".", "/", "clusters/dev/../..", "clusters/..", ".git", ".git/hooks", "clusters/dev", "clusters/dev/apps"} {
+	for _, dir := range []string{"", ".", "/", "clusters/dev/../..", "clusters/..", ".git", ".git/hooks", ".GIT/hooks", "x/.Git", "clusters/dev", "clusters/dev/apps"} {
 		if err := r.ReplaceDir(ctx, dir, map[string][]byte{"f": []byte("f")}); err == nil {
 			t.Errorf("ReplaceDir(%q): no error", dir)
 		}
