@@ -219,3 +219,39 @@ func TestHighLevelMasksEverySecretVar(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretVarReadAsCollectionRefused: a secret var substituted into a
+// plain scalar whose value YAML reads as a list or a mapping (a JSON
+// credential, a password starting with "[") becomes the collection's
+// pieces, which are no form of the value: the gate passed the object and
+// kiln wrote the secret readable, in a Deployment's args.
+func TestSecretVarReadAsCollectionRefused(t *testing.T) {
+	t.Parallel()
+	const value = "[S3cretPart,Passw0rdPart]"
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n" +
+			"  - name: plain\n    namespace: demo\n    yaml: plain\n",
+		"envs/dev.yaml": "secretVars:\n  PW: TEST_PW\n",
+		"plain/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n" +
+			"  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n      labels: {app: app}\n" +
+			"    spec:\n      containers:\n      - name: app\n        image: app:1\n        args: ${PW}\n",
+	})
+	opts := testOptions()
+	opts.LookupEnv = func(k string) (string, bool) { return value, k == "TEST_PW" }
+	er := renderAll(t, load(t, dir), opts)[0]
+	for p, data := range er.Files {
+		if bytes.Contains(data, []byte("S3cretPart")) || bytes.Contains(data, []byte("Passw0rdPart")) {
+			t.Errorf("%s holds the secret var's pieces:\n%s", p, data)
+		}
+	}
+	if er.Err == nil {
+		t.Fatal("the secret var read as a list was accepted")
+	}
+	msg := er.Err.Error()
+	if !strings.Contains(msg, "plain/deploy.yaml:15") || !strings.Contains(msg, "${PW}") {
+		t.Errorf("the error does not name the placeholder and its line:\n%s", msg)
+	}
+	if strings.Contains(msg, "S3cretPart") || strings.Contains(msg, "Passw0rdPart") {
+		t.Errorf("the error shows the value:\n%s", msg)
+	}
+}

@@ -214,7 +214,11 @@ func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
 	if !bytes.Contains(raw, []byte("${")) {
 		return
 	}
-	out := s.textSubstitute(raw)
+	sub, names, err := s.child(s.vars).run(raw)
+	out := string(sub)
+	if err != nil {
+		out = string(raw)
+	}
 	var what string
 	flux := " (as it would in Flux)"
 	switch {
@@ -241,6 +245,12 @@ func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
 		// the fix.
 		what = "a character no plain value may start with (@, ` or %): the file would not parse"
 		flux = " (Flux refuses it too)"
+	case s.anySecret(names) && !oneScalar(out):
+		// The collection's items and keys are pieces of the secret, and
+		// no piece is a form of its value: the plain-secret gate would
+		// pass them and SOPS would not encrypt them. A plain var may be a
+		// list on purpose.
+		what = "a list or a mapping, not the secret var's value as one string"
 	default:
 		return
 	}
@@ -248,6 +258,28 @@ func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
 		Msg:  fmt.Sprintf("%s: a value there makes YAML read %s%s", placeholdersIn(raw), what, flux),
 		Hint: "quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"})
 	s.problems++
+}
+
+// anySecret reports whether one of names is a secret var.
+func (s *scanner) anySecret(names []string) bool {
+	for _, n := range names {
+		if s.secret[n] {
+			return true
+		}
+	}
+	return false
+}
+
+// oneScalar reports whether YAML reads text, written where a plain scalar
+// stood, as one scalar. Text that does not parse there counts as one: the
+// file's own parse reports it, without the value.
+func oneScalar(text string) bool {
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte("- "+text), &n); err != nil || len(n.Content) != 1 {
+		return true
+	}
+	seq := n.Content[0]
+	return seq.Kind != yaml.SequenceNode || len(seq.Content) != 1 || seq.Content[0].Kind == yaml.ScalarNode
 }
 
 // lineStarts returns the byte offset of each line of data; lines[0] is
