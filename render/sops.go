@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -210,19 +211,32 @@ func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, 
 			if !kept && earlier[id] != nil && len(r.ids) == 0 {
 				churned++
 			}
-			if names := rd.FoundBytes(raw); len(names) > 0 {
-				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
-					Msg:  fmt.Sprintf("holds the value of secret var %s in a field sops.encryptedRegex (%s) leaves readable", strings.Join(names, ", "), res.SOPS.EncryptedRegex),
-					Hint: "put secret values only under data or stringData, or widen sops.encryptedRegex in the env file"})
-				continue
-			}
 			enc, err := objects.Parse(raw, o.File, 0)
+			found = nil
+			if err == nil && len(enc) == 1 {
+				// Field by field, as the gate reads objects, and not in
+				// the text alone: the emitter may write a value in no
+				// form the redactor knows (U+2028 makes a single-quoted
+				// scalar over two lines, the second indented).
+				found, err = secretgate.Object(rd, enc[0].Node, nil)
+			}
 			if err != nil || len(enc) != 1 {
 				// The parser's text may quote the ciphertext: kept as the
 				// cause, never printed.
 				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
 					Msg: fmt.Sprintf("cannot read back the Secret kiln encrypted (%s)", words.Count(len(enc), "document")), Err: err,
 					Hint: "this is a bug in kiln: please report it with kiln version and the env file's sops: settings"})
+				continue
+			}
+			names := rd.FoundBytes(raw)
+			for _, f := range found {
+				names = append(names, f.Name)
+			}
+			slices.Sort(names)
+			if names = slices.Compact(names); len(names) > 0 {
+				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+					Msg:  fmt.Sprintf("holds the value of secret var %s in a field sops.encryptedRegex (%s) leaves readable", strings.Join(names, ", "), res.SOPS.EncryptedRegex),
+					Hint: "put secret values only under data or stringData, or widen sops.encryptedRegex in the env file"})
 				continue
 			}
 			run.objs[i].Node, run.objs[i].Raw = enc[0].Node, raw

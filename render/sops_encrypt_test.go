@@ -417,3 +417,34 @@ apps:
 		t.Error("the ConfigMap was encrypted")
 	}
 }
+
+// TestEncryptRefusesSecretLeftReadable: a secret var in a field that
+// sops.encryptedRegex leaves readable is refused, whatever characters it
+// holds. A value with U+2028 or U+2029 (line breaks to YAML 1.1) is
+// written as a single-quoted scalar over two lines, the second indented,
+// which is no form of the value: looking at the encrypted file's text
+// alone, kiln wrote such a value readable in git.
+func TestEncryptRefusesSecretLeftReadable(t *testing.T) {
+	t.Parallel()
+	id := newIdentity(t)
+	for _, value := range []string{"s3cret-db-password", "s3cret\u2028db-password", "s3cret\u2029db-password"} {
+		dir := writeProject(t, map[string]string{
+			"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n" +
+				"  - name: js\n    namespace: demo\n    jsonnet: js/main.jsonnet\n",
+			"envs/dev.yaml":   "secretVars:\n  PW: TEST_PW\nsops:\n  age: [" + id.Recipient().String() + "]\n  encryptedRegex: ^data$\n",
+			"js/main.jsonnet": "function(vars) [{apiVersion: 'v1', kind: 'Secret', metadata: {name: 'db'}, stringData: {password: vars.PW}}]\n",
+		})
+		opts := checkOptions(false)
+		opts.LookupEnv = func(k string) (string, bool) { return value, k == "TEST_PW" }
+		er := renderAll(t, load(t, dir), opts)[0]
+		for p, data := range er.Files {
+			if bytes.Contains(sopstest.Readable(data), []byte("db-password")) {
+				t.Errorf("%q: %s holds the secret readable:\n%s", value, p, data)
+			}
+		}
+		want := "holds the value of secret var PW in a field sops.encryptedRegex (^data$) leaves readable"
+		if er.Err == nil || !strings.Contains(er.Err.Error(), want) {
+			t.Errorf("%q: error = %v; want %q", value, er.Err, want)
+		}
+	}
+}
