@@ -369,7 +369,9 @@ func annotateUsage(action cli.ActionFunc, lookup env) cli.ActionFunc {
 		var ue *usageError
 		var te *troubleError
 		if errors.As(err, &ue) && !errors.As(err, &te) {
-			actionsRunner(c, lookup).Error(ue)
+			gh := actionsRunner(c, lookup)
+			gh.Error(ue)
+			gh.Flush()
 		}
 		return err
 	}
@@ -418,7 +420,9 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		// As annotateUsage does for the mistakes a command finds; the
 		// action never runs here. urfave/cli reads the process
 		// environment for the flags too.
-		actionsRunner(c, os.LookupEnv).Error(uerr)
+		gh := actionsRunner(c, os.LookupEnv)
+		gh.Error(uerr)
+		gh.Flush()
 	}
 	if c.Command == nil || !hasFlag(c.Command, "output") || !wantsJSON(c.App) {
 		return uerr

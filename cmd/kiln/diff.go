@@ -88,6 +88,8 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	var errs []error
 	session := &promote.DiffSession{}
 	defer session.Close()
+	// One runner for every env: GitHub's annotation limit is the step's.
+	gh := actionsRunner(c, lookup)
 	for _, e := range envs {
 		res, err := promote.Diff(c.Context, p, promote.DiffOptions{
 			Env:        e,
@@ -110,7 +112,7 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 				if !errors.As(err, &ee) {
 					err = &envError{env: e, err: err}
 				}
-				actionsRunner(c, lookup).ForEnv(e).Error(err)
+				gh.ForEnv(e).Error(err)
 				errs = append(errs, err)
 			}
 			continue
@@ -118,6 +120,7 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 		rep.Envs = append(rep.Envs, res)
 		rep.Changed = rep.Changed || res.Changed
 	}
+	gh.Flush()
 	err = errors.Join(errs...)
 	if aerr := reportDiffActions(c, lookup, rep); aerr != nil {
 		err = errors.Join(err, aerr)

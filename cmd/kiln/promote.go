@@ -237,6 +237,7 @@ func reportPromoteActions(c *cli.Context, lookup env, res *promote.Result, err e
 	} else if err != nil {
 		gh.Error(err)
 	}
+	gh.Flush()
 	if res == nil {
 		return nil
 	}

@@ -706,6 +706,7 @@ func reportActions(gh *ghactions.Runner, command string, results []*render.EnvRe
 		}
 		sums[i] = s
 	}
+	gh.Flush()
 	outDir := ""
 	if out != "" {
 		abs, err := filepath.Abs(out)

@@ -67,7 +67,17 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 				err = errors.Join(err, oerr)
 			}
 			if err != nil {
-				return &troubleError{promoteErr(err)}
+				// Annotated as every command's errors are
+				// (docs/github-actions.md); annotateUsage leaves trouble
+				// to its command.
+				err = promoteErr(err)
+				if ee := (*envError)(nil); errors.As(err, &ee) {
+					gh.ForEnv(ee.env).Error(ee.err)
+				} else {
+					gh.Error(err)
+				}
+				gh.Flush()
+				return &troubleError{err}
 			}
 			if c.String("output") == "json" {
 				if err := writeJSON(stdout, verifyReport{VerifyResult: res, Errors: []jsonError{}}); err != nil {

@@ -54,6 +54,13 @@ func TestVerifyCommand(t *testing.T) {
 	if _, stderr, code = f.kiln(t, false, "verify", "--config", cfg); code != 2 || !strings.Contains(stderr, "give the env to verify with --env") {
 		t.Errorf("usage: exit %d, want 2\n%s", code, stderr)
 	}
+
+	// In GitHub Actions, trouble is an annotation, as every command's
+	// errors are (it was printed only).
+	f.vars["GITHUB_ACTIONS"] = "true"
+	if _, stderr, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev", "--against", filepath.Join(t.TempDir(), "none")); code != 2 || !strings.Contains(stderr, "::error ") {
+		t.Errorf("trouble in GitHub Actions: exit %d, want 2 and an annotation\n%s", code, stderr)
+	}
 }
 
 // TestVerifySourceRef: with --source-ref, a tree rendered from a commit off

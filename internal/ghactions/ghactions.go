@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -40,6 +41,68 @@ type Runner struct {
 	// guard, when set, keeps the runner from reading commands in kiln's
 	// other output; r's commands pass through it.
 	guard *Guard
+	// shown counts the annotations of each kind, shared by r's copies
+	// (ForEnv, WithRoot): GitHub shows only AnnotationsPerKind of a kind
+	// for a step.
+	shown *annotationCount
+}
+
+// AnnotationsPerKind is how many annotations of one kind (error, warning)
+// GitHub shows for a step; it drops the rest without a word
+// (actions/toolkit, docs/problem-matchers.md: 10 of each kind a step, 50
+// a job). The last one shown is kept for Flush to say how many more there
+// are, which the log has.
+const AnnotationsPerKind = 10
+
+// annotationCount holds what annotate counted and held back.
+type annotationCount struct {
+	mu    sync.Mutex
+	n     map[string]int // annotations of a kind written
+	held  map[string]int // annotations of a kind past the last slot
+	first map[string]heldAnnotation
+}
+
+type heldAnnotation struct {
+	props [][2]string
+	msg   string
+}
+
+// admit reports whether an annotation of kind may be written now: all
+// but the last of the kind's slots may; the rest are held for Flush.
+func (c *annotationCount) admit(kind string, props [][2]string, msg string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[kind] < AnnotationsPerKind-1 {
+		c.n[kind]++
+		return true
+	}
+	if c.held[kind] == 0 {
+		c.first[kind] = heldAnnotation{props, msg}
+	}
+	c.held[kind]++
+	return false
+}
+
+// Flush writes what annotate held back for the last slot of each kind:
+// the one annotation when it is the only one, else one saying how many
+// more the step's log holds, which GitHub would otherwise leave unsaid.
+func (r *Runner) Flush() {
+	if r == nil || r.shown == nil {
+		return
+	}
+	r.shown.mu.Lock()
+	held, first := r.shown.held, r.shown.first
+	r.shown.held, r.shown.first = map[string]int{}, map[string]heldAnnotation{}
+	r.shown.mu.Unlock()
+	for _, kind := range []string{"error", "warning"} {
+		switch n := held[kind]; {
+		case n == 1:
+			r.command(kind, first[kind].props, first[kind].msg)
+		case n > 1:
+			r.command(kind, [][2]string{{"title", r.title}}, fmt.Sprintf("%d more %ss are in this step's log: GitHub shows %d annotations of a kind for a step",
+				n, kind, AnnotationsPerKind))
+		}
+	}
 }
 
 // FromEnv returns a Runner when lookup("GITHUB_ACTIONS") is "true", as
@@ -58,6 +121,7 @@ func FromEnv(lookup func(string) (string, bool), w io.Writer) *Runner {
 		workspace: get("GITHUB_WORKSPACE"),
 		title:     "kiln",
 		secrets:   &redact.Set{},
+		shown:     &annotationCount{n: map[string]int{}, held: map[string]int{}, first: map[string]heldAnnotation{}},
 	}
 }
 
@@ -383,6 +447,9 @@ func (r *Runner) annotate(kind, file string, line int, msg string) {
 		}
 	}
 	props = append(props, [2]string{"title", r.title})
+	if r.shown != nil && !r.shown.admit(kind, props, msg) {
+		return
+	}
 	r.command(kind, props, msg)
 }
 

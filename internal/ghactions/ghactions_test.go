@@ -183,6 +183,7 @@ func TestCommands(t *testing.T) {
 	fmt.Fprintln(&out, "# text kiln does not control, with control characters: one command line, in caret notation")
 	root.Error(&diag.Error{File: "apps/a\u202Eb\n::warning::c.yaml", Line: 1, App: "web",
 		Msg: "chart says \x1b]0;PWNED\x07\x1b[2Jgone\rover\x00 \u202Eevil\r\n::warning file=x::forged ##[set-output name=a;]b"})
+	r.Flush() // the tenth error, held for the last slot
 
 	golden.File(t, filepath.Join("testdata", "commands.golden"), out.Bytes(), *update)
 }
@@ -521,6 +522,45 @@ func TestSummaryLimitCountsEarlierText(t *testing.T) {
 		}
 		if earlier == SummaryLimit/2 && !strings.HasSuffix(got, summaryCut) {
 			t.Errorf("%d bytes before: the cut summary does not end with the note: %q", earlier, got[len(got)-200:])
+		}
+	}
+}
+
+// TestAnnotationsPerKind: GitHub shows 10 annotations of a kind for a
+// step and drops the rest without a word. kiln writes nine, and for the
+// last slot the tenth or, when there are more, one saying how many more
+// the log holds; each kind is counted on its own, across the runner's
+// copies (one per env).
+func TestAnnotationsPerKind(t *testing.T) {
+	t.Parallel()
+	count := func(out, kind string) int { return strings.Count(out, "::"+kind+" ") }
+	for _, tt := range []struct {
+		errors, warnings int
+		more             string
+	}{
+		{errors: 3, warnings: 2},
+		{errors: 10, warnings: 10},
+		{errors: 11, warnings: 1, more: "::error title=kiln::2 more errors are in this step's log"},
+		{errors: 40, warnings: 25, more: "::warning title=kiln::16 more warnings are in this step's log"},
+	} {
+		var out bytes.Buffer
+		r := FromEnv(newFakeEnv(t).lookup, &out)
+		for i := range tt.errors {
+			r.ForEnv(fmt.Sprint("env", i%3)).Error(&diag.Error{File: "kiln.yaml", Line: i + 1, Msg: "bad"})
+		}
+		for i := range tt.warnings {
+			r.Warning(diag.Warning{File: "kiln.yaml", Line: i + 1, Msg: "odd"})
+		}
+		r.Flush()
+		got := out.String()
+		if e, w := count(got, "error"), count(got, "warning"); e != min(tt.errors, AnnotationsPerKind) || w != min(tt.warnings, AnnotationsPerKind) {
+			t.Errorf("%d errors, %d warnings: wrote %d and %d annotations\n%s", tt.errors, tt.warnings, e, w, got)
+		}
+		if tt.more != "" && !strings.Contains(got, tt.more) {
+			t.Errorf("%d errors, %d warnings: no %q\n%s", tt.errors, tt.warnings, tt.more, got)
+		}
+		if tt.errors == 10 && !strings.Contains(got, "line=10,") {
+			t.Errorf("the tenth error is not written in the last slot\n%s", got)
 		}
 	}
 }
