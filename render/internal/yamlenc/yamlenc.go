@@ -34,7 +34,11 @@ func Encode(doc *yaml.Node) ([]byte, error) {
 	if !cuttable(doc) {
 		return encode(doc)
 	}
-	c := &cutter{}
+	return (&cutter{}).encode(doc)
+}
+
+// encode is Encode of a cuttable doc.
+func (c *cutter) encode(doc *yaml.Node) ([]byte, error) {
 	root, nodes, slots, _ := c.build(doc, 0)
 	c.root = &piece{node: root, slots: slots, nodes: nodes}
 	var out bytes.Buffer
@@ -105,6 +109,9 @@ type cutter struct {
 	n    int
 	root *piece
 	size int // about the encoding's length, to size the output once
+	// scanned counts the bytes of pieces' texts read to find their
+	// stand-ins: for the tests, which keep it linear in the output.
+	scanned int
 }
 
 // build returns a copy of n for encoding, with each large block
@@ -260,6 +267,12 @@ func (c *cutter) slot(seq bool, p *piece) *slot {
 	return &slot{text: name + ": x\n", piece: p}
 }
 
+// num is the number after the token in the stand-in's text.
+func (s *slot) num() string {
+	name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(s.text, "- "), "\n"), ": x")
+	return strings.TrimPrefix(name, token)
+}
+
 // node is the stand-in's node.
 func (s *slot) node() *yaml.Node {
 	name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(s.text, "- "), "\n"), ": x")
@@ -290,19 +303,9 @@ func (c *cutter) write(out *bytes.Buffer, p *piece, indent, startCol int) (bool,
 		writeLines(out, text, indent)
 		return true, nil
 	}
-	// Each stand-in's position, one per line, in text order.
-	at := map[int]*slot{} // line start → slot
-	col := map[int]int{}  // line start → the stand-in's offset in the line
-	for _, s := range p.slots {
-		pos := bytes.Index(text, []byte(s.text))
-		if pos < 0 || bytes.Contains(text[pos+1:], []byte(s.text)) || (pos > 0 && text[pos-1] != ' ' && text[pos-1] != '\n') {
-			return false, nil
-		}
-		ls := bytes.LastIndexByte(text[:pos], '\n') + 1
-		if at[ls] != nil {
-			return false, nil
-		}
-		at[ls], col[ls] = s, pos-ls
+	at, col, ok := c.findSlots(text, p.slots)
+	if !ok {
+		return false, nil
 	}
 	for ls := 0; ls < len(text); {
 		end := bytes.IndexByte(text[ls:], '\n')
@@ -334,6 +337,64 @@ func (c *cutter) write(out *bytes.Buffer, p *piece, indent, startCol int) (bool,
 		ls = end
 	}
 	return true, nil
+}
+
+// findSlots returns where in text each of slots' stand-ins is: by the
+// start of its line (at), and its offset in that line (col). It reports
+// false unless each stand-in's text occurs exactly once, after a space or
+// at a line's start, and no two on one line. It reads text once: a piece
+// may hold a stand-in for each of its hundreds of thousands of entries,
+// and searching the whole text for each took time quadratic in it.
+func (c *cutter) findSlots(text []byte, slots []*slot) (at map[int]*slot, col map[int]int, ok bool) {
+	byNum := make(map[string]*slot, len(slots))
+	for _, s := range slots {
+		byNum[s.num()] = s
+	}
+	// Every occurrence of a stand-in's text holds the token, at its start
+	// or after "- ", followed by all of its number's digits.
+	pos := make(map[*slot]int, len(slots))
+	c.scanned += len(text)
+	for i := 0; ; {
+		j := bytes.Index(text[i:], []byte(token))
+		if j < 0 {
+			break
+		}
+		j += i
+		i = j + 1
+		end := j + len(token)
+		for end < len(text) && text[end] >= '0' && text[end] <= '9' {
+			end++
+		}
+		s := byNum[string(text[j+len(token):end])]
+		if s == nil {
+			continue
+		}
+		start := j
+		if s.seq {
+			start -= 2
+		}
+		if start < 0 || !bytes.HasPrefix(text[start:], []byte(s.text)) {
+			continue
+		}
+		if _, seen := pos[s]; seen {
+			return nil, nil, false
+		}
+		pos[s] = start
+	}
+	at = make(map[int]*slot, len(slots)) // line start → slot
+	col = make(map[int]int, len(slots))  // line start → the stand-in's offset in the line
+	for _, s := range slots {
+		p, found := pos[s]
+		if !found || (p > 0 && text[p-1] != ' ' && text[p-1] != '\n') {
+			return nil, nil, false
+		}
+		ls := bytes.LastIndexByte(text[:p], '\n') + 1
+		if at[ls] != nil {
+			return nil, nil, false
+		}
+		at[ls], col[ls] = s, p-ls
+	}
+	return at, col, true
 }
 
 // writeLines writes text, each line after the first that is not empty
