@@ -582,7 +582,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		} else if err := scopes.AddCRDs(listed); err != nil {
 			errs = append(errs, err)
 		}
-		crds := listed
+		var crds []templates.Object
 		for _, run := range runs {
 			if err := scopes.AddCRDs(run.objs); err != nil {
 				errs = append(errs, forApp(run.app.Name, err))
@@ -597,7 +597,9 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 				assumed[gk] = true
 			}
 		}
-		venv, err := r.schemas.Env(r.p.KubeVersion, crds)
+		// The CRDs of validation.crds are in the cluster already: Flux
+		// does not apply them.
+		venv, err := r.schemas.EnvWith(r.p.KubeVersion, listed, crds)
 		if err != nil {
 			errs = append(errs, crdErrorsByApp(err, runs))
 		}

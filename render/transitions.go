@@ -55,7 +55,8 @@ func Transitions(p *envconfig.Pipeline, env string, tree map[string][]byte, chan
 	if len(pairs) == 0 {
 		return nil
 	}
-	venv, err := validate.NewSchemas().Env(p.KubeVersion, treeCRDs(p, env, tree))
+	listed, crds := treeCRDs(p, env, tree)
+	venv, err := validate.NewSchemas().EnvWith(p.KubeVersion, listed, crds)
 	if err != nil {
 		return nil // the render reported it
 	}
@@ -80,12 +81,11 @@ func Transitions(p *envconfig.Pipeline, env string, tree map[string][]byte, chan
 }
 
 // treeCRDs returns the CustomResourceDefinitions of validation.crds (for
-// env, those that can be read: a render reports the others) and of an
-// env's tree, in that order: a CRD of the env for the same kind takes
-// precedence, as in a render (the later one wins), since the cluster
-// serves what the env applies.
-func treeCRDs(p *envconfig.Pipeline, env string, tree map[string][]byte) []templates.Object {
-	crds, _ := listedCRDs(p, env, deps.New(p.Root))
+// env, those that can be read: a render reports the others) and those of
+// an env's tree: a CRD of the env for the same kind takes precedence, as
+// in a render, since the cluster serves what the env applies.
+func treeCRDs(p *envconfig.Pipeline, env string, tree map[string][]byte) (listed, crds []templates.Object) {
+	listed, _ = listedCRDs(p, env, deps.New(p.Root))
 	paths := make([]string, 0, len(tree))
 	for path, data := range tree {
 		// kiln writes each object's kind on a line of its own; most files
@@ -106,5 +106,5 @@ func treeCRDs(p *envconfig.Pipeline, env string, tree map[string][]byte) []templ
 			}
 		}
 	}
-	return crds
+	return listed, crds
 }

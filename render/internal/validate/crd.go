@@ -700,6 +700,22 @@ type Env struct {
 // not change in between (a CRD is cluster-scoped: setting the app's
 // namespace leaves it alone).
 func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error) {
+	return s.EnvWith(kubeVersion, nil, objs)
+}
+
+// EnvWith is Env with CustomResourceDefinitions installed in the cluster
+// by other means (validation.crds) besides the env's objects. Their kinds
+// are checked against them as against the env's CRDs, and a CRD of objs
+// for the same kind takes their place; but Flux does not apply them, so
+// what the API server refuses only when it creates a CRD is no error of
+// theirs: fields newer than kubeVersion (an older API server drops them
+// from a CRD created without server-side apply, as Helm creates a
+// chart's CRDs) and rules that do not compile at kubeVersion's CEL
+// compatibility version (an API server compiles the rules of a CRD it
+// holds with every library it has). A CRD the cluster cannot serve at all
+// (its schema not structural, its names wrong) is still an error: no
+// object of its kind could be checked against it.
+func (s *Schemas) EnvWith(kubeVersion string, installed, objs []templates.Object) (*Env, error) {
 	e := &Env{schemas: s, crds: map[groupKind]*crdRef{}, kubeVersion: kubeVersion, seen: map[CleanKey]bool{}, encoded: map[*kyaml.Node]encoded{}}
 	var errs []error
 	if kubeVersion != "" {
@@ -714,14 +730,18 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		e.celCompat = celCompat(e.kube)
 	}
 	var crdObjs []templates.Object
+	nInstalled := 0 // crdObjs[:nInstalled] are of installed
 	used := map[groupKind]bool{}
-	for _, o := range objs {
+	for i, o := range slices.Concat(installed, objs) {
 		if o.Node == nil {
 			continue
 		}
 		kind, apiVersion := o.Node.GetKind(), o.Node.GetApiVersion()
 		if kind == "CustomResourceDefinition" && apiVersion == "apiextensions.k8s.io/v1" {
 			crdObjs = append(crdObjs, o)
+			if i < len(installed) {
+				nInstalled++
+			}
 		}
 		if gv, err := schema.ParseGroupVersion(apiVersion); err == nil {
 			used[groupKind{gv.Group, kind}] = true
@@ -748,13 +768,20 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 		}
 		sum, data := enc.sum, enc.data
 		whole := func() *crd { return s.compileData(sum, data, false) }
-		if s.knows(crdKey(enc.sum, e.celCompat)) {
+		// An installed CRD is not held to the CEL part of the API server's
+		// create validation: it is checked as a CRD whose rules the API
+		// server drops is (compatibility version nil).
+		compat := e.celCompat
+		if i < nInstalled {
+			compat = nil
+		}
+		if s.knows(crdKey(enc.sum, compat)) {
 			if gk, versions, ok := crdNames(enc.data); ok {
 				done[i] = prepared{ref: &crdRef{sum: sum, get: whole, lifecycle: crdLifecycleOf(versions)}, gk: gk, keep: true}
 				return
 			}
 		}
-		c := s.check(enc.sum, enc.data, func(gk groupKind) bool { return used[gk] }, e.celCompat)
+		c := s.check(enc.sum, enc.data, func(gk groupKind) bool { return used[gk] }, compat)
 		get := whole
 		if c.versions != nil {
 			get = func() *crd { return c }
@@ -771,13 +798,18 @@ func (s *Schemas) Env(kubeVersion string, objs []templates.Object) (*Env, error)
 	for i, o := range crdObjs {
 		p := done[i]
 		e.encoded[o.Node.YNode()] = encs[i]
-		errs = append(errs, crdNewerErrors(o, e.kube)...)
+		compat := e.celCompat
+		if i < nInstalled {
+			compat = nil
+		} else {
+			errs = append(errs, crdNewerErrors(o, e.kube)...)
+		}
 		if p.c != nil && p.c.err != nil {
 			errs = append(errs, crdErrors(o, p.c.err)...)
 			continue
 		}
 		if p.keep {
-			e.noteClean(crdKey(p.ref.sum, e.celCompat))
+			e.noteClean(crdKey(p.ref.sum, compat))
 		}
 		e.crds[p.gk] = p.ref
 	}

@@ -85,7 +85,7 @@ func TestRealSourcesPass(t *testing.T) {
 		{"kube-prometheus", 86, []string{"PrometheusRule", "ServiceMonitor"}},
 		{"argo-cd", 4, []string{"Application", "AppProject"}},
 		{"kubebuilder", 2, []string{"Captain"}},
-		{"gateway-api", 5, []string{"GatewayClass", "Gateway"}},
+		{"gateway-api", 6, []string{"GatewayClass", "Gateway", "TLSRoute"}},
 		{"cert-manager", 5, []string{"Issuer", "Certificate"}},
 		{"kube-prometheus-stack", 2, nil},
 	} {
