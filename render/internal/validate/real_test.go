@@ -85,7 +85,7 @@ func TestRealSourcesPass(t *testing.T) {
 		{"kube-prometheus", 86, []string{"PrometheusRule", "ServiceMonitor"}},
 		{"argo-cd", 4, []string{"Application", "AppProject"}},
 		{"kubebuilder", 2, []string{"Captain"}},
-		{"gateway-api", 6, []string{"GatewayClass", "Gateway", "TLSRoute"}},
+		{"gateway-api", 25, []string{"GatewayClass", "Gateway", "TLSRoute", "HTTPRoute", "GRPCRoute", "ReferenceGrant"}},
 		{"cert-manager", 5, []string{"Issuer", "Certificate"}},
 		{"kube-prometheus-stack", 2, nil},
 	} {
@@ -171,6 +171,15 @@ func TestRealSourcesMutations(t *testing.T) {
 		{"cert-manager", "cert-manager-resources.yaml", "  secretName: test1\n", "", `field "spec.secretName": Required value`},
 		{"cert-manager", "cert-manager-resources.yaml", "  dnsNames:\n  - example.com\n", "  dnsNames: example.com\n", `field "spec.dnsNames": Invalid value: "string": spec.dnsNames in body must be of type array`},
 		{"gateway-api", "basic-http.yaml", "controllerName: acme.io/gateway-controller", "controllerName: not a domain", `field "spec.controllerName": Invalid value: "not a domain"`},
+		// The CEL rules of the route CRDs, on their documented examples.
+		{"gateway-api", "http-routing_foo-httproute.yaml", "value: /login", "value: login", `field "spec.rules[0].matches[0].path": Invalid value: value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']`},
+		{"gateway-api", "http-request-mirroring_httproute-mirroring.yaml", "    - type: RequestMirror\n", "    - type: RequestRedirect\n      requestRedirect: {scheme: https}\n    - type: RequestMirror\n", `field "spec.rules[0]": Invalid value: RequestRedirect filter must not be used together with backendRefs`},
+		{"gateway-api", "http-request-mirroring_httproute-mirroring.yaml", "    - type: RequestMirror\n", "    - type: RequestHeaderModifier\n", `filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type`},
+		{"gateway-api", "http-routing_foo-httproute.yaml", "  parentRefs:\n  - name: example-gateway\n", "  parentRefs:\n  - name: example-gateway\n  - name: example-gateway\n", `sectionName must be unique when parentRefs includes 2 or more references to the same parent`},
+		{"gateway-api", "http-routing_foo-httproute.yaml", "  parentRefs:\n  - name: example-gateway\n", "  parentRefs:\n  - name: example-gateway\n  - name: example-gateway\n    sectionName: http\n", `sectionName must be specified when parentRefs includes 2 or more references to the same parent`},
+		{"gateway-api", "grpc-routing_foo-grpcroute.yaml", "service: com.example", "service: com/example", `service must only contain valid characters`},
+		{"gateway-api", "traffic-splitting_traffic-split-2.yaml", "    - name: foo-v2\n      port: 8080\n", "    - name: foo-v2\n", `Must have port for Service reference`},
+		{"gateway-api", "reference-grant.yaml", "    kind: Service\n", "", `field "spec.to[0].kind": Required value`},
 	} {
 		t.Run(tc.source+"/"+tc.want, func(t *testing.T) {
 			t.Parallel()
