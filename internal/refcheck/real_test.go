@@ -16,6 +16,8 @@ import (
 // templates (HPA, ingress, Redis, ServiceMonitor); podinfo's own Kustomize
 // folder; the ingress-nginx chart (admission webhook hook Jobs, a
 // DaemonSet or a Deployment with its HPA and PDB, the default backend);
+// the external-dns chart (CRDs in crds/, a strict values schema, a
+// ServiceMonitor, a credentials Secret, a webhook provider's sidecar);
 // kustomize's own springboot example (a base and two overlays:
 // generated ConfigMaps merged and hashed, patches, name prefixes); and
 // kube-prometheus-stack with its 10 CRDs (4.4 MB), the values
@@ -29,6 +31,7 @@ func TestRealSourcesAgainstPrograms(t *testing.T) {
 		"charts/kps":           "../../testdata/charts/kube-prometheus-stack",
 		"kustomize/springboot": "../../testdata/kustomize/springboot",
 		"charts/ingress-nginx": "../../testdata/charts/ingress-nginx",
+		"charts/external-dns":  "../../testdata/charts/external-dns",
 	})
 	files := map[string]string{
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
@@ -50,6 +53,11 @@ apps:
     namespace: ingress
     helm:
       chart: charts/ingress-nginx
+  - name: external-dns
+    namespace: external-dns
+    helm:
+      chart: charts/external-dns
+    dependsOn: [kps] # its ServiceMonitor needs kube-prometheus-stack's CRD
   - name: springboot-staging
     namespace: staging
     kustomize: kustomize/springboot/overlays/staging
@@ -62,6 +70,14 @@ apps:
       chart: charts/kps/kube-prometheus-stack-88.5.3.tgz
 `,
 		"envs/dev.yaml": `apps:
+  external-dns:
+    values:
+      policy: sync
+      provider: {name: aws}
+      sources: [service, ingress, crd]
+      txtOwnerId: dev
+      serviceMonitor: {enabled: true, interval: 30s}
+      secretConfiguration: {enabled: true, mountPath: /.aws, data: {credentials: "[default]\nregion = eu-west-1\n"}}
   ingress-nginx:
     values:
       controller:
@@ -84,6 +100,14 @@ apps:
 ` + kpsValues + `      prometheus: {prometheusSpec: {retention: 10d}}
 `,
 		"envs/prod.yaml": `apps:
+  external-dns:
+    values:
+      policy: upsert-only
+      provider:
+        name: webhook
+        webhook: {image: {repository: ghcr.io/example/external-dns-webhook, tag: v1.0.0}, env: [{name: API_URL, value: "https://dns.example.com"}]}
+      registry: txt
+      extraArgs: [--txt-prefix=edns-]
   ingress-nginx:
     values:
       controller:

@@ -88,6 +88,7 @@ func TestRealSourcesPass(t *testing.T) {
 		{"gateway-api", 25, []string{"GatewayClass", "Gateway", "TLSRoute", "HTTPRoute", "GRPCRoute", "ReferenceGrant"}},
 		{"cert-manager", 5, []string{"Issuer", "Certificate"}},
 		{"kube-prometheus-stack", 2, nil},
+		{"external-dns", 3, []string{"DNSEndpoint"}},
 	} {
 		t.Run(tc.source, func(t *testing.T) {
 			t.Parallel()
@@ -169,6 +170,7 @@ func TestRealSourcesMutations(t *testing.T) {
 		{"kubebuilder", "crew_v1_captain.yaml.scaffold", "# TODO(user): Add fields here\n", "\n", `field "spec": Required value`},
 		{"gateway-api", "basic-http.yaml", "  - name: http\n    protocol: HTTP\n    port: 80\n", "  - name: http\n    protocol: HTTP\n    port: 80\n    tls: {mode: Terminate}\n", `tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']`},
 		{"cert-manager", "cert-manager-resources.yaml", "  secretName: test1\n", "", `field "spec.secretName": Required value`},
+		{"external-dns", "dnsendpoint-example.yaml", "recordTTL: 180", "recordTTL: 3m", `spec.endpoints[0].recordTTL in body must be of type integer`},
 		{"cert-manager", "cert-manager-resources.yaml", "  dnsNames:\n  - example.com\n", "  dnsNames: example.com\n", `field "spec.dnsNames": Invalid value: "string": spec.dnsNames in body must be of type array`},
 		{"gateway-api", "basic-http.yaml", "controllerName: acme.io/gateway-controller", "controllerName: not a domain", `field "spec.controllerName": Invalid value: "not a domain"`},
 		// The CEL rules of the route CRDs, on their documented examples.
