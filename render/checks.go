@@ -787,6 +787,9 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 	errs = append(errs, r.fluxPathsInTree(res, runs)...)
 	*warns = append(*warns, autoscaledReplicas(runs)...)
 	*warns = append(*warns, suspendedFlux(runs)...)
+	for _, run := range runs {
+		*warns = append(*warns, outlastHealthCheck(r.appTimeout(&run.app), run)...)
+	}
 	if g != nil {
 		errs = append(errs, r.fluxDependsOn(res, runs, g)...)
 		errs = append(errs, r.healthCheckCycles(res, scopes, owners, g)...)
