@@ -1,8 +1,6 @@
 package render
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,12 +23,7 @@ func crossEnvProject(t *testing.T) string {
 		"apps/db/cm.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: db}\n",
 	}
 	for rel, content := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, rel), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeRootFile(t, dir, rel, content)
 	}
 	return dir
 }
@@ -49,9 +42,7 @@ func TestCrossEnvCycleInCachedEnv(t *testing.T) {
 			t.Fatal("dev is not served from the cache: the test tests nothing")
 		}
 	}
-	if err := os.WriteFile(filepath.Join(root, "envs/staging.yaml"), []byte("apps:\n  db:\n    dependsOn: [flux-system/web-dev]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeRootFile(t, root, "envs/staging.yaml", "apps:\n  db:\n    dependsOn: [flux-system/web-dev]\n")
 	want := "envs/dev.yaml:3: app web: dependency cycle across envs: db in staging -> web in dev -> db in staging"
 	er := renderRootEnvs(t, root, opts, []string{"dev"})["dev"]
 	if er.Err == nil || !strings.Contains(er.Err.Error(), want) {
