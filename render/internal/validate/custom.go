@@ -69,7 +69,8 @@ func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind
 func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structuralschema.Structural, against string, fe *fieldpath.Error) error {
 	d := base
 	d.Err = fe
-	segs := splitPath(fe.Field)
+	field, detail, composite := compositePath(fe)
+	segs := splitPath(field)
 	d.Line = o.LineOf(nil)
 	var key *kyaml.Node // the field's own key, nil when it is not in the object
 	for n := len(segs); n > 0; n-- {
@@ -104,12 +105,36 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 		return &d
 	}
 	d.Msg = fmt.Sprintf("field %q: %s", path, fe.ErrorBody())
-	if path == "" {
+	switch {
+	case composite:
+		d.Msg = fmt.Sprintf("field %q: %s", path, detail)
+	case path == "":
 		d.Msg = fe.ErrorBody()
 	}
 	d.Hint = fmt.Sprintf("check the field against %s", against)
 	d.Hint += overlayNote(o, key)
 	return &d
+}
+
+// compositePath returns the field a oneOf, anyOf, allOf or not failure is
+// about, and the rest of its detail. kube-openapi reports those without a
+// field path (the API server prints "<nil>: Invalid value: \"\": ...")
+// and names the field at the start of the detail instead:
+// "\"spec.addresses[0]\" must validate one and only one schema (oneOf)".
+// Any other error is returned as it is, composite false.
+func compositePath(fe *fieldpath.Error) (field, detail string, composite bool) {
+	if fe.Field != "<nil>" && fe.Field != "" {
+		return fe.Field, fe.Detail, false
+	}
+	rest, ok := strings.CutPrefix(fe.Detail, "\"")
+	if !ok {
+		return fe.Field, fe.Detail, false
+	}
+	p, rest, ok := strings.Cut(rest, "\" ")
+	if !ok || p == "" || strings.ContainsAny(p, " \"") {
+		return fe.Field, fe.Detail, false
+	}
+	return p, rest, true
 }
 
 // overlayNote is what an error's hint adds when the field of key is in a
