@@ -37,7 +37,11 @@ func (n crossEnvNode) String() string { return n.app.Name + " in " + n.env }
 // it. An env whose file or configuration does not resolve is left out:
 // its own render reports why.
 func (r *Renderer) crossEnvCycles() map[string][]error {
-	if len(r.p.Environments) < 2 {
+	// Without {env} in flux.name an app's Kustomization has one name in
+	// every env, which an env's own entry resolves to its own app (or
+	// its disabled one): no entry can name another env's, and reading
+	// every env's file again on each render would buy nothing.
+	if len(r.p.Environments) < 2 || !strings.Contains(r.p.Flux.Name, "{env}") {
 		return nil
 	}
 	placeholder := func(string) (string, bool) { return "unused", true }

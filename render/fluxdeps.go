@@ -45,11 +45,17 @@ func reconciled(n *kyaml.RNode) bool {
 // reads it (True and TRUE are YAML's true too, as flux.ObjectRef reads
 // spec.paused), else nil.
 func suspendedAt(n *kyaml.RNode) *kyaml.Node {
-	s, err := n.Pipe(kyaml.Lookup("spec", "suspend"))
-	if err != nil || s == nil || s.YNode().Kind != kyaml.ScalarNode || s.YNode().ShortTag() != kyaml.NodeTagBool || !strings.EqualFold(s.YNode().Value, "true") {
-		return nil
+	if v, on := boolAt(n, "spec", "suspend"); on {
+		return v
 	}
-	return s.YNode()
+	return nil
+}
+
+// boolAt returns n's scalar at path and whether it is true as the API
+// server reads it (True and TRUE too).
+func boolAt(n *kyaml.RNode, path ...string) (*kyaml.Node, bool) {
+	v := setScalar(n, path...)
+	return v, v != nil && v.ShortTag() == kyaml.NodeTagBool && strings.EqualFold(v.Value, "true")
 }
 
 // fluxDependsOn refuses a Flux Kustomization or HelmRelease in an app's

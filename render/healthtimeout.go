@@ -2,13 +2,11 @@ package render
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/render/internal/flux"
 )
 
 // kustomizeMinTimeout is the shortest timeout kustomize-controller waits
@@ -52,7 +50,7 @@ func outlastHealthCheck(timeout string, run *appRun) []diag.Warning {
 	var longest time.Duration
 	for _, o := range run.objs {
 		n := o.Node
-		if n == nil || o.Raw != nil || !reconciled(n) || flux.NotApplied(n) || suspendedAt(n) != nil {
+		if n == nil || o.Raw != nil || !waiter(n) {
 			continue
 		}
 		took, at, what := controllerTime(n)
@@ -128,11 +126,4 @@ func controllerTime(n *kyaml.RNode) (time.Duration, *kyaml.Node, string) {
 		what += " and its tests"
 	}
 	return took, at, what
-}
-
-// boolAt returns n's scalar at path and whether it is true as the API
-// server reads it (True and TRUE too).
-func boolAt(n *kyaml.RNode, path ...string) (*kyaml.Node, bool) {
-	v := setScalar(n, path...)
-	return v, v != nil && v.ShortTag() == kyaml.NodeTagBool && strings.EqualFold(v.Value, "true")
 }

@@ -369,9 +369,7 @@ func annotateUsage(action cli.ActionFunc, lookup env) cli.ActionFunc {
 		var ue *usageError
 		var te *troubleError
 		if errors.As(err, &ue) && !errors.As(err, &te) {
-			gh := actionsRunner(c, lookup)
-			gh.Error(ue)
-			gh.Flush()
+			annotate(actionsRunner(c, lookup), ue)
 		}
 		return err
 	}
@@ -420,9 +418,7 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		// As annotateUsage does for the mistakes a command finds; the
 		// action never runs here. urfave/cli reads the process
 		// environment for the flags too.
-		gh := actionsRunner(c, os.LookupEnv)
-		gh.Error(uerr)
-		gh.Flush()
+		annotate(actionsRunner(c, os.LookupEnv), uerr)
 	}
 	if c.Command == nil || !hasFlag(c.Command, "output") || !wantsJSON(c.App) {
 		return uerr
@@ -495,6 +491,19 @@ func versionCommand(stdout io.Writer, version string) *cli.Command {
 			return err
 		},
 	}
+}
+
+// annotate turns err into the step's annotations, an env's errors under
+// that env's title, and writes what the runner held for the kind's last
+// slot (ghactions.Runner.Flush). Outside GitHub Actions it does nothing.
+func annotate(gh *ghactions.Runner, err error) {
+	var ee *envError
+	if errors.As(err, &ee) {
+		gh.ForEnv(ee.env).Error(ee.err)
+	} else {
+		gh.Error(err)
+	}
+	gh.Flush()
 }
 
 // report prints err to stderr the way SPEC §4 shows and returns the exit

@@ -231,13 +231,7 @@ func reportPromoteActions(c *cli.Context, lookup env, res *promote.Result, err e
 	if !gh.Enabled() {
 		return nil
 	}
-	var ee *envError
-	if errors.As(err, &ee) {
-		gh.ForEnv(ee.env).Error(ee.err)
-	} else if err != nil {
-		gh.Error(err)
-	}
-	gh.Flush()
+	annotate(gh, err)
 	if res == nil {
 		return nil
 	}

@@ -71,12 +71,7 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 				// (docs/github-actions.md); annotateUsage leaves trouble
 				// to its command.
 				err = promoteErr(err)
-				if ee := (*envError)(nil); errors.As(err, &ee) {
-					gh.ForEnv(ee.env).Error(ee.err)
-				} else {
-					gh.Error(err)
-				}
-				gh.Flush()
+				annotate(gh, err)
 				return &troubleError{err}
 			}
 			if c.String("output") == "json" {

@@ -731,6 +731,15 @@ func (s *Schemas) EnvWith(kubeVersion string, installed, objs []templates.Object
 	}
 	var crdObjs []templates.Object
 	nInstalled := 0 // crdObjs[:nInstalled] are of installed
+	// An installed CRD is not held to the CEL part of the API server's
+	// create validation: it is checked as a CRD whose rules the API server
+	// drops is (compatibility version nil).
+	compatOf := func(i int) *version.Version {
+		if i < nInstalled {
+			return nil
+		}
+		return e.celCompat
+	}
 	used := map[groupKind]bool{}
 	for i, o := range slices.Concat(installed, objs) {
 		if o.Node == nil {
@@ -768,13 +777,7 @@ func (s *Schemas) EnvWith(kubeVersion string, installed, objs []templates.Object
 		}
 		sum, data := enc.sum, enc.data
 		whole := func() *crd { return s.compileData(sum, data, false) }
-		// An installed CRD is not held to the CEL part of the API server's
-		// create validation: it is checked as a CRD whose rules the API
-		// server drops is (compatibility version nil).
-		compat := e.celCompat
-		if i < nInstalled {
-			compat = nil
-		}
+		compat := compatOf(i)
 		if s.knows(crdKey(enc.sum, compat)) {
 			if gk, versions, ok := crdNames(enc.data); ok {
 				done[i] = prepared{ref: &crdRef{sum: sum, get: whole, lifecycle: crdLifecycleOf(versions)}, gk: gk, keep: true}
@@ -798,10 +801,8 @@ func (s *Schemas) EnvWith(kubeVersion string, installed, objs []templates.Object
 	for i, o := range crdObjs {
 		p := done[i]
 		e.encoded[o.Node.YNode()] = encs[i]
-		compat := e.celCompat
-		if i < nInstalled {
-			compat = nil
-		} else {
+		compat := compatOf(i)
+		if i >= nInstalled {
 			errs = append(errs, crdNewerErrors(o, e.kube)...)
 		}
 		if p.c != nil && p.c.err != nil {

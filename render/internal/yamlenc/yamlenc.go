@@ -267,16 +267,17 @@ func (c *cutter) slot(seq bool, p *piece) *slot {
 	return &slot{text: name + ": x\n", piece: p}
 }
 
-// num is the number after the token in the stand-in's text.
-func (s *slot) num() string {
-	name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(s.text, "- "), "\n"), ": x")
-	return strings.TrimPrefix(name, token)
+// name is the stand-in's key or item: the token and its number.
+func (s *slot) name() string {
+	return strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(s.text, "- "), "\n"), ": x")
 }
+
+// num is the number after the token in the stand-in's text.
+func (s *slot) num() string { return strings.TrimPrefix(s.name(), token) }
 
 // node is the stand-in's node.
 func (s *slot) node() *yaml.Node {
-	name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(s.text, "- "), "\n"), ": x")
-	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name}
+	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s.name()}
 	if s.seq {
 		return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{key}}
 	}
