@@ -35,12 +35,15 @@ func (r *Renderer) prepareChecks(res *envconfig.Resolved) {
 		}
 	}
 	if gvks != nil {
+		// Read now, not on the goroutine: it may outlive the render, and a
+		// test that replaces prepareFlux afterwards raced with it.
+		prepare := prepareFlux
 		go func() {
 			// Only a head start: what it compiles is compiled once, and a
 			// panic in it (a kiln bug) panics again in the check that needs
 			// it, where it is reported (package carry).
 			defer func() { _ = recover() }()
-			prepareFlux(r.schemas, gvks...)
+			prepare(r.schemas, gvks...)
 		}()
 	}
 }
