@@ -204,7 +204,18 @@ func (r *Renderer) envFromCache(er *EnvResult, ikey string) bool {
 		return false
 	}
 	key := string(ent.Result)
-	return cache.ValidKey(key) && r.envHit(er, key)
+	if !cache.ValidKey(key) || !r.envHit(er, key) {
+		return false
+	}
+	// What the engines read, as OpenOutput's check knows it from a render.
+	var files []string
+	for _, d := range ent.Deps {
+		if d.Kind == deps.File {
+			files = append(files, d.Path)
+		}
+	}
+	r.recordReads("an app of env "+er.Env, files)
+	return true
 }
 
 // envCacheable reports whether an env's output is a function of what its

@@ -213,10 +213,12 @@ type Renderer struct {
 	// (crdAPIVersions), read once per env and run.
 	crdAPIVersions sync.Map
 
-	// mu guards resolved: the source paths of every env rendered so far,
-	// env-file overrides applied, for OpenOutput's check.
+	// mu guards resolved and readDirs: the source paths of every env
+	// rendered so far (env-file overrides applied) and the folders its
+	// engines read files from, for OpenOutput's check.
 	mu       sync.Mutex
 	resolved []source
+	readDirs map[string]bool
 
 	// provenance runs Options.Provenance once; source and provWarnings
 	// are what it gave.
@@ -821,6 +823,11 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	}
 	wg.Wait()
 	panics.Raise()
+	for _, run := range runs {
+		if run.res != nil && run.kept == nil {
+			r.recordReads("app "+run.app.Name, run.res.Inputs)
+		}
+	}
 	r.envEnginesDone()
 	if last {
 		r.enginesDone()

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/envconfig"
@@ -47,7 +49,7 @@ var ErrOutOverlapsSource = errors.New("--out overlaps a source of the pipeline")
 // *tree.LockedError-backed error names the process writing out already.
 func (r *Renderer) OpenOutput(out string, opts WriteOptions) (*Output, error) {
 	checked := r.resolvedCount()
-	if err := r.checkOut(out); err != nil {
+	if err := r.checkOut(out, r.sources()); err != nil {
 		return nil, err
 	}
 	o, err := tree.Open(out, BootstrapDirs(r.p)...)
@@ -64,6 +66,14 @@ func (r *Renderer) resolvedCount() int {
 	return len(r.resolved)
 }
 
+// resolvedSince returns the paths of resolved envs r learnt after the
+// first n.
+func (r *Renderer) resolvedSince(n int) []source {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.resolved[n:])
+}
+
 // Stage writes a successful env's tree next to <out>/<env>, keeping the
 // bootstrap folders (BootstrapDirs) of the tree it replaces. Nothing is visible
 // until Commit.
@@ -71,13 +81,14 @@ func (w *Output) Stage(ctx context.Context, er *EnvResult) error {
 	if er.Err != nil {
 		return errors.New("refusing to write env " + er.Env + ": it failed to render")
 	}
-	if n := w.r.resolvedCount(); n != w.checked {
-		// Envs resolved since the last check may have moved an app's
-		// folder (an env file's override): --out must overlap none.
-		if err := w.r.checkOut(w.path); err != nil {
+	if added := w.r.resolvedSince(w.checked); len(added) > 0 {
+		// Envs resolved and rendered since the last check may have moved
+		// an app's folder (an env file's override) or read files outside
+		// it: --out must overlap none.
+		if err := w.r.checkOut(w.path, added); err != nil {
 			return err
 		}
-		w.checked = n
+		w.checked += len(added)
 	}
 	return w.out.Stage(ctx, er.Env, er.Files, w.opts.Force)
 }
@@ -118,10 +129,10 @@ func WriteEnv(out string, er *EnvResult) error {
 	return err
 }
 
-// checkOut refuses an --out that is, is inside, or contains a source of
-// the pipeline: replacing <out>/<env> there could delete templates (a
-// mistyped --out apps/web/overlays, or env "apps" with --out .).
-func (r *Renderer) checkOut(out string) error {
+// checkOut refuses an --out that is, is inside, or contains one of srcs:
+// replacing <out>/<env> there could delete templates (a mistyped --out
+// apps/web/overlays, or env "apps" with --out .).
+func (r *Renderer) checkOut(out string, srcs []source) error {
 	outAbs, err := rootfs.RealPath(out)
 	if err != nil {
 		return fmt.Errorf("resolving --out %s: %w", out, err)
@@ -131,20 +142,21 @@ func (r *Renderer) checkOut(out string) error {
 	// fleet of thousands of apps and envs.
 	// Each folder on the way is resolved once too (rootfs.Resolver): the
 	// sources lie below a few folders.
-	seen := map[string]bool{}
+	seen := map[source]bool{}
 	paths := rootfs.NewResolver(r.p.Root)
-	for _, src := range r.sources() {
-		if seen[src.path] {
+	for _, src := range srcs {
+		k := source{path: src.path, held: src.held}
+		if seen[k] {
 			continue
 		}
-		seen[src.path] = true
+		seen[k] = true
 		abs, err := paths.RealPath(filepath.Join(r.p.Root, filepath.FromSlash(src.path)))
 		if err != nil {
 			continue
 		}
 		var rel string
 		switch {
-		case within(outAbs, abs):
+		case within(outAbs, abs) && !src.held:
 			rel = "is inside"
 		case within(abs, outAbs):
 			rel = "contains"
@@ -161,7 +173,13 @@ func (r *Renderer) checkOut(out string) error {
 	return nil
 }
 
-type source struct{ path, what string }
+// source is a path the pipeline reads. held says only an --out that is
+// or holds it overlaps: an --out inside a folder an engine read a file of
+// (the repository's root often) replaces no file the engine reads.
+type source struct {
+	path, what string
+	held       bool
+}
 
 // recordSources remembers the paths an env's apps read once its env file
 // is applied, which may override an app's folder.
@@ -170,15 +188,37 @@ func (r *Renderer) recordSources(res *envconfig.Resolved) {
 	defer r.mu.Unlock()
 	for _, a := range res.Apps {
 		for _, p := range appPaths(a.App) {
-			r.resolved = append(r.resolved, source{p, "source of app " + a.Name})
+			r.resolved = append(r.resolved, source{path: p, what: "source of app " + a.Name})
 		}
 		// Read like the app's own files: an --out holding one, with
 		// --force, replaced <out>/<env> and the env's patches with it.
 		for _, pt := range a.Patches {
 			if pt.Path != "" {
-				r.resolved = append(r.resolved, source{pt.Path, "patch file of app " + a.Name})
+				r.resolved = append(r.resolved, source{path: pt.Path, what: "patch file of app " + a.Name})
 			}
 		}
+	}
+}
+
+// recordReads remembers the folders of the files an engine read for who
+// ("app web"), repository-relative: a kustomize overlay's base outside its
+// folder (../../base), a file a configMapGenerator or a jsonnet import
+// takes from elsewhere. With --force, an --out that is or holds one of
+// them replaced the files there, and the next render could not find them.
+// A folder is enough: an --out holds a file only if it holds its folder.
+func (r *Renderer) recordReads(who string, files []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.readDirs == nil {
+		r.readDirs = map[string]bool{}
+	}
+	for _, f := range files {
+		d := path.Dir(f)
+		if r.readDirs[d] {
+			continue
+		}
+		r.readDirs[d] = true
+		r.resolved = append(r.resolved, source{d, "folder " + who + " reads files from", true})
 	}
 }
 
@@ -187,16 +227,16 @@ func (r *Renderer) recordSources(res *envconfig.Resolved) {
 // rendered so far as their env files say.
 func (r *Renderer) sources() []source {
 	r.mu.Lock()
-	out := append([]source{{filepath.ToSlash(filepath.Base(r.p.File)), "pipeline file"}}, r.resolved...)
+	out := append([]source{{path: filepath.ToSlash(filepath.Base(r.p.File)), what: "pipeline file"}}, r.resolved...)
 	r.mu.Unlock()
 	for _, c := range r.p.Validation.CRDs {
-		out = append(out, source{c.Path, "CRD file of validation.crds"})
+		out = append(out, source{path: c.Path, what: "CRD file of validation.crds"})
 	}
 	for _, e := range r.p.Environments {
-		out = append(out, source{e.Config, "env file of " + e.Name})
+		out = append(out, source{path: e.Config, what: "env file of " + e.Name})
 		for _, a := range r.p.Apps {
 			for _, p := range appPaths(a) {
-				out = append(out, source{strings.ReplaceAll(p, "{env}", e.Name), "source of app " + a.Name})
+				out = append(out, source{path: strings.ReplaceAll(p, "{env}", e.Name), what: "source of app " + a.Name})
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package render_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,5 +258,67 @@ func wantOutRefused(t *testing.T, r *render.Renderer, cases map[string]string) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("OpenOutput(%s) = %v, want %q", out, err, want)
 		}
+	}
+}
+
+// TestStageRefusesOutHoldingWhatAnEngineRead: a kustomize overlay's base
+// outside the app's folder (resources: [../../base]) is read, yet no path
+// of kiln.yaml names it. With --out apps/web/base and --force, kiln
+// replaced apps/web/base/dev, the base's resources with it. The folders
+// the engines read files from are sources too, on a render and on an env
+// served whole from the render cache; an --out inside one (the base's
+// own rendered/) is not: nothing there is read.
+func TestStageRefusesOutHoldingWhatAnEngineRead(t *testing.T) {
+	t.Parallel()
+	root := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"apps:\n  - name: web\n    namespace: shop\n    kustomize: apps/web/overlays/{env}\n",
+		"envs/dev.yaml": "apps: {}\n",
+		"apps/web/overlays/dev/kustomization.yaml": "resources: [../../base]\n",
+		"apps/web/base/dev/kustomization.yaml":     "resources: [cm.yaml]\n",
+		"apps/web/base/dev/cm.yaml":                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+		"apps/web/base/kustomization.yaml":         "resources: [dev]\n",
+	})
+	cacheDir := t.TempDir()
+	// stage renders and writes into out with --force; cached is whether
+	// the env must come from the render cache whole.
+	stage := func(out string, cached bool) error {
+		t.Helper()
+		opts := checkOptions(false)
+		opts.RenderCache = cacheDir
+		r, err := render.New(load(t, root), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		w, err := r.OpenOutput(filepath.Join(root, filepath.FromSlash(out)), render.WriteOptions{Force: true})
+		if err != nil {
+			t.Fatalf("OpenOutput(%s): %v", out, err)
+		}
+		defer w.Close()
+		results, err := r.Render(context.Background(), nil)
+		if err != nil || results[0].Err != nil {
+			t.Fatalf("render: %v %v", err, results[0].Err)
+		}
+		if results[0].Cached != cached {
+			t.Fatalf("--out %s: env cached = %v, want %v", out, results[0].Cached, cached)
+		}
+		if err := w.Stage(context.Background(), results[0]); err != nil {
+			return err
+		}
+		return w.Commit(context.Background())
+	}
+	for _, cached := range []bool{false, true} {
+		err := stage("apps/web/base", cached)
+		if !errors.Is(err, render.ErrOutOverlapsSource) || !strings.Contains(err.Error(), "--out contains the folder ") ||
+			!strings.Contains(err.Error(), " reads files from apps/web/base/dev;") {
+			t.Errorf("--out apps/web/base (env cached %v) = %v, want it refused", cached, err)
+		}
+		if data, _ := os.ReadFile(filepath.Join(root, "apps/web/base/dev/cm.yaml")); !strings.Contains(string(data), "name: a") {
+			t.Fatalf("env cached %v: the base's resource was replaced", cached)
+		}
+	}
+	if err := stage("apps/web/base/rendered", true); err != nil {
+		t.Errorf("--out inside a folder an engine read: %v", err)
 	}
 }
