@@ -71,8 +71,12 @@ func usagef(format string, args ...any) error {
 }
 
 // troubleError is a command that follows diff(1) and could not do its
-// job, as opposed to one that found differences: exit code 2.
-type troubleError struct{ err error }
+// job, as opposed to one that found differences: exit code 2. annotated
+// says the command annotated err itself, usage mistakes included.
+type troubleError struct {
+	err       error
+	annotated bool
+}
 
 func (e *troubleError) Error() string { return e.err.Error() }
 func (e *troubleError) Unwrap() error { return e.err }
@@ -368,7 +372,7 @@ func annotateUsage(action cli.ActionFunc, lookup env) cli.ActionFunc {
 		err := action(c)
 		var ue *usageError
 		var te *troubleError
-		if errors.As(err, &ue) && !errors.As(err, &te) {
+		if errors.As(err, &ue) && !(errors.As(err, &te) && te.annotated) {
 			annotate(actionsRunner(c, lookup), ue)
 		}
 		return err

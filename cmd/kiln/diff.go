@@ -61,7 +61,7 @@ func diffCommandTerm(stdout, stderr io.Writer, lookup env, version string, term 
 		Action: func(c *cli.Context) error {
 			err := runDiff(c, stdout, stderr, lookup, version, term)
 			if err != nil && c.Bool("exit-code") && !errors.Is(err, errDifferences) {
-				return &troubleError{err}
+				return &troubleError{err: err}
 			}
 			return err
 		},

@@ -54,6 +54,8 @@ func graphCommand(stdout, _ io.Writer, lookup env, version string) *cli.Command 
 			}
 			p, err := loadPipeline(c)
 			if err != nil {
+				// As renderSetup does for the other commands.
+				annotate(actionsRunner(c, lookup), err)
 				return err
 			}
 			if err := checkEnvs(p, envs...); err != nil {
@@ -87,10 +89,13 @@ func graphCommand(stdout, _ io.Writer, lookup env, version string) *cli.Command 
 				graphs = append(graphs, g)
 			}
 			err = errors.Join(errs...)
+			gh := actionsRunner(c, lookup)
+			for _, e := range errs {
+				annotate(gh, e)
+			}
 			// action.yml documents changed as false on graph, as on
 			// render and validate: a workflow's if: on it must not read
 			// an unset output.
-			gh := actionsRunner(c, lookup)
 			if oerr := errors.Join(gh.SetOutput("changed", "false"), gh.SetOutput("out-dir", "")); oerr != nil {
 				err = errors.Join(err, oerr)
 			}

@@ -210,8 +210,18 @@ func appsOf(c *cli.Context, p *envconfig.Pipeline) ([]string, error) {
 
 // renderSetup turns flags into a loaded pipeline, the envs to render and
 // render options.
-func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipeline, []string, render.Options, error) {
-	opts := render.DefaultOptions()
+func renderSetup(c *cli.Context, lookup env, version string) (_ *envconfig.Pipeline, _ []string, opts render.Options, err error) {
+	defer func() {
+		// kiln.yaml's and the env files' errors (on their lines), an
+		// unreadable SOPS_AGE_KEY_FILE: annotated in GitHub Actions as a
+		// render's errors are, and printed by report() as text as well.
+		// annotateUsage annotates the usage mistakes.
+		var ue *usageError
+		if err != nil && !errors.As(err, &ue) {
+			annotate(actionsRunner(c, lookup), err)
+		}
+	}()
+	opts = render.DefaultOptions()
 	envs := envNames(c)
 	if len(envs) > 0 && c.Bool("all") {
 		return nil, nil, opts, usagef("give --env or --all, not both")
@@ -231,9 +241,6 @@ func renderSetup(c *cli.Context, lookup env, version string) (*envconfig.Pipelin
 	}
 	p, err := loadPipeline(c)
 	if err != nil {
-		// kiln.yaml and env file errors, annotated on their lines in
-		// GitHub Actions; report() prints them as text as well.
-		actionsRunner(c, lookup).Error(err)
 		return nil, nil, opts, err
 	}
 	if err := checkEnvs(p, envs...); err != nil {

@@ -42,13 +42,16 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			if c.Args().Present() {
 				return usagef("unexpected argument %q; the env to verify is chosen with --env", c.Args().First())
 			}
+			// renderSetup annotates its errors, annotateUsage the usage
+			// mistakes.
 			p, _, ropts, err := renderSetup(c, lookup, version)
 			if err != nil {
-				return &troubleError{err}
+				return &troubleError{err: err}
 			}
 			ids, err := sopsIdentities(lookup)
 			if err != nil {
-				return &troubleError{err}
+				annotate(actionsRunner(c, lookup), err)
+				return &troubleError{err: err, annotated: true}
 			}
 			log := prefixed(stderr)
 			if c.String("source-ref") == "" && inCI(lookup) {
@@ -68,11 +71,10 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			}
 			if err != nil {
 				// Annotated as every command's errors are
-				// (docs/github-actions.md); annotateUsage leaves trouble
-				// to its command.
+				// (docs/github-actions.md).
 				err = promoteErr(err)
 				annotate(gh, err)
-				return &troubleError{err}
+				return &troubleError{err: err, annotated: true}
 			}
 			if c.String("output") == "json" {
 				if err := writeJSON(stdout, verifyReport{VerifyResult: res, Errors: []jsonError{}}); err != nil {
