@@ -136,6 +136,16 @@ func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 
 		wait, demanded, retry := t.classify(resp, idem, attempt)
 		if !retry || attempt >= t.maxRetries {
+			if resp.StatusCode < 400 && resp.Header.Get("X-RateLimit-Remaining") == "0" {
+				// The last request of the rate limit's budget. go-github
+				// remembers its reset and refuses every later request
+				// until then without sending it, so this transport would
+				// never see GitHub's 403 and could not wait out a reset
+				// seconds away (classify): the gate's next poll, or the
+				// pull request after it, would fail at once. Without the
+				// reset go-github sends them, and GitHub's answer decides.
+				resp.Header.Del("X-RateLimit-Reset")
+			}
 			return resp, nil
 		}
 		if wait > t.maxWait {

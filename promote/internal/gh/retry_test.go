@@ -3,6 +3,7 @@ package gh
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +280,38 @@ func TestNewErrors(t *testing.T) {
 				t.Errorf("error (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestLastRequestOfTheBudget: the answer to the last request of the
+// primary rate limit's budget is a 200 with X-RateLimit-Remaining: 0.
+// go-github remembered its reset and refused the next request itself,
+// without sending it, so the wait until a reset seconds away (as for
+// GitHub's own 403) never happened: the gate's next poll failed at once.
+func TestLastRequestOfTheBudget(t *testing.T) {
+	t.Parallel()
+	// go-github reads the real clock: the reset must be ahead of it.
+	base := time.Now().Truncate(time.Second)
+	reset := base.Add(42 * time.Second)
+	c, f, rec := setup(t, func(o *Options) { o.Now = func() time.Time { return base } })
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	f.SetStatus("acme", "manifests", sha, ghfake.Status{Context: "kiln/dev/web", State: "success"})
+	last := ghfake.PrimaryRateLimit(reset)
+	last.Status = http.StatusOK
+	last.Header.Set("X-Ratelimit-Remaining", "0")
+	last.Body = `{"state":"pending","sha":"` + sha + `","total_count":0,"statuses":[]}`
+	f.Inject(ghfake.RouteCombinedStatus, last, ghfake.PrimaryRateLimit(reset))
+	if got, err := c.Statuses(t.Context(), "acme", "manifests", sha); err != nil || len(got) != 0 {
+		t.Fatalf("first read = %v, %v; want no statuses", got, err)
+	}
+	got, err := c.Statuses(t.Context(), "acme", "manifests", sha)
+	if err != nil || len(got) != 1 || got[0].State != "success" {
+		t.Fatalf("read after the budget's last request = %v, %v; want the success, after waiting for the reset", got, err)
+	}
+	if d := cmp.Diff([]time.Duration{43 * time.Second}, rec.waits()); d != "" {
+		t.Errorf("waits (-want +got):\n%s", d)
+	}
+	if n := f.Count(ghfake.RouteCombinedStatus); n != 3 {
+		t.Errorf("%d requests, want 3", n)
 	}
 }
