@@ -198,6 +198,22 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 			return nil, &diag.Error{Msg: fmt.Sprintf("the manifests branch %s is at commit %s, which git fetched, but GitHub's API for %s/%s does not know it: %v", r.base, short(tip), r.owner, r.name, err), Err: err,
 				Hint: "if the commit was pushed a moment ago, run again; otherwise check that manifests.github names the repository manifests.repo points at, and that the token may read its statuses"}
 		}
+		if err != nil && gh.Transient(err) && ctx.Err() == nil {
+			// GitHub failing or limiting kiln after the client's own
+			// retries (an incident, a rate limit) says nothing of env
+			// from's health, and the token is not at fault: within
+			// --wait, ask again at the next poll, as for a pending app.
+			msg := fmt.Sprintf("reading the commit statuses of %s on %s/%s: %v", short(tip), r.owner, r.name, err)
+			if now := r.opts.Now(); r.opts.Wait > 0 && !now.Add(r.opts.PollInterval).After(deadline) {
+				fmt.Fprintf(r.log, "%s; asking again in %s\n", msg, r.opts.PollInterval)
+				if err := r.opts.Sleep(ctx, r.opts.PollInterval); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, &diag.Error{Msg: msg, Err: err,
+				Hint: "GitHub's API failed or limited kiln's requests (not a matter of the token): run again later; with --wait kiln asks again at every poll until the wait runs out"}
+		}
 		if err != nil {
 			return nil, &diag.Error{Msg: fmt.Sprintf("reading the commit statuses of %s on %s/%s: %v", short(tip), r.owner, r.name, err), Err: err,
 				Hint: "check manifests.github and that the token may read statuses (statuses: read)"}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -329,5 +330,74 @@ func TestGateGitHubLag(t *testing.T) {
 	}
 	if len(waits) != 5 {
 		t.Errorf("waits = %v, want 5", waits)
+	}
+}
+
+// TestGateGitHubTrouble: GitHub failing (5xx) or rate-limiting the
+// status reads beyond the client's own retries says nothing of dev's
+// health. The gate under --wait gave up at the first such read, though
+// asked to wait minutes, with a hint to check the token's permissions;
+// it now asks again at the next poll, and without --wait says that
+// GitHub failed, not the token.
+func TestGateGitHubTrouble(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	api := ghfake.New(t, testToken)
+	var log bytes.Buffer
+	dev := f.opts(t, "dev", &log)
+	dev.GitHub, dev.GitHubAPI = nil, api.URL()
+	if _, err := promote(t, f, dev); err != nil {
+		t.Fatal(err)
+	}
+	tip := gittest.Git(t, f.remote, "rev-parse", "main")
+	for _, app := range []string{"web", "cache"} {
+		api.SetStatus("acme", "manifests", tip, ghfake.Status{Context: StatusContext("dev", app), State: "success", Description: "reconciliation succeeded"})
+	}
+	from := func(wait time.Duration) Options {
+		o := f.fromDev(t, &log)
+		o.GitHub, o.GitHubAPI, o.DryRun = nil, api.URL(), true
+		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		o.Now = func() time.Time { return now }
+		o.Sleep = func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil }
+		o.Wait, o.PollInterval = wait, 15*time.Second
+		return o
+	}
+	var outage []ghfake.Fault // the client's 6 attempts
+	for range 6 {
+		outage = append(outage, ghfake.ServerError(http.StatusBadGateway))
+	}
+
+	// --wait: the outage outlasts the client's retries (31s), not the wait.
+	api.Inject(ghfake.RouteCombinedStatus, outage...)
+	res, err := promote(t, f, from(5*time.Minute))
+	if err != nil {
+		t.Fatalf("promotion through a GitHub outage under --wait: %v\n%s", err, log.String())
+	}
+	if res.FromCommit != tip {
+		t.Errorf("judged %s, want %s", res.FromCommit, tip)
+	}
+	if !strings.Contains(log.String(), "502 Server Error []; asking again in 15s") {
+		t.Errorf("the log does not say that kiln asks again:\n%s", log.String())
+	}
+
+	// No --wait, or the wait used up: GitHub's trouble, named as such.
+	for _, wait := range []time.Duration{0, 40 * time.Second} {
+		api.Inject(ghfake.RouteCombinedStatus, outage...)
+		_, err = promote(t, f, from(wait))
+		if err == nil || !strings.Contains(err.Error(), "502") || !strings.Contains(err.Error(), "GitHub's API failed or limited kiln's requests") ||
+			strings.Contains(err.Error(), "may read statuses") {
+			t.Errorf("--wait %s: err = %v, want GitHub's failure named, not the token", wait, err)
+		}
+		var ge *GateError
+		if errors.As(err, &ge) {
+			t.Errorf("--wait %s: GitHub's failure is no gate verdict (exit 3): %v", wait, err)
+		}
+	}
+
+	// A 404 (no such repository, or the token may not read it) is the
+	// token's or kiln.yaml's: at once, whatever the wait.
+	api.Inject(ghfake.RouteCombinedStatus, ghfake.ServerError(http.StatusNotFound))
+	if _, err = promote(t, f, from(5*time.Minute)); err == nil || !strings.Contains(err.Error(), "may read statuses") {
+		t.Errorf("404: err = %v, want the token's hint", err)
 	}
 }

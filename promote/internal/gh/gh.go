@@ -368,6 +368,23 @@ func maybeApplied(ctx context.Context, err error) bool {
 	return errors.As(err, &te) || errors.As(err, &ne)
 }
 
+// Transient reports whether err, as left after the retries, is GitHub's
+// trouble rather than the request's: a server error, a rate limit, an
+// answer that did not come in time. Asking again later may succeed, where
+// a 401, 403 or 404 (the token, the repository) will not, nor a host that
+// does not resolve or a certificate that does not verify (--github-api).
+func Transient(err error) bool {
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		return er.Response.StatusCode >= 500 || er.Response.StatusCode == http.StatusTooManyRequests
+	}
+	var rl *github.RateLimitError
+	var al *github.AbuseRateLimitError
+	var te *TimeoutError
+	var ne net.Error
+	return errors.As(err, &rl) || errors.As(err, &al) || errors.As(err, &te) || (errors.As(err, &ne) && ne.Timeout())
+}
+
 // ClosePR implements Client. A comment is a POST that cannot be repeated
 // blindly (it would post twice), so the comments are read first: after a
 // failure that may have reached GitHub, and before the first attempt too,

@@ -379,3 +379,38 @@ func TestStatusesLag(t *testing.T) {
 		t.Errorf("%d requests after the context ended, want 1", n)
 	}
 }
+
+// TestTransient: what the client is left with after its retries is
+// GitHub's trouble (asking later may succeed) or the request's (the
+// token, the repository), which the gate tells apart.
+func TestTransient(t *testing.T) {
+	t.Parallel()
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	for _, tc := range []struct {
+		name  string
+		fault ghfake.Fault
+		want  bool
+	}{
+		{"502", ghfake.ServerError(http.StatusBadGateway), true},
+		{"primary rate limit", ghfake.PrimaryRateLimit(now.Add(time.Hour)), true},
+		{"secondary rate limit", ghfake.SecondaryRateLimit(600), true},
+		{"429", ghfake.TooManyRequests(600), true},
+		{"404", ghfake.ServerError(http.StatusNotFound), false},
+		{"403 not accessible", ghfake.Fault{Status: http.StatusForbidden, Body: `{"message":"Resource not accessible by integration"}`}, false},
+		{"401", ghfake.ServerError(http.StatusUnauthorized), false},
+		{"no answer in time", ghfake.Slow(10 * time.Second), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, f, _ := setup(t, func(o *Options) { o.MaxRetries, o.Timeout = -1, 200*time.Millisecond })
+			f.Inject(ghfake.RouteCombinedStatus, tc.fault)
+			_, err := c.Statuses(t.Context(), "acme", "manifests", sha)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := Transient(err); got != tc.want {
+				t.Errorf("Transient(%v) = %v, want %v", err, got, tc.want)
+			}
+		})
+	}
+}
