@@ -113,16 +113,21 @@ func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 		actx, cancel := context.WithTimeout(ctx, t.timeout)
 		resp, err := t.next.RoundTrip(r.WithContext(actx))
 		if err != nil {
+			// Asked before cancel, after which actx.Err() is set whatever
+			// happened: a refused connection or a host that does not
+			// resolve was reported as no answer within the timeout.
+			timedOut := actx.Err() == context.DeadlineExceeded
 			cancel()
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if actx.Err() != nil {
-				err = &TimeoutError{Method: req.Method, Path: req.URL.Path, After: t.timeout}
-			}
 			// A connection that was never made carried nothing: safe to
 			// repeat whatever the method.
-			if (!idem && !dialError(err)) || attempt >= t.maxRetries {
+			dial := dialError(err)
+			if timedOut {
+				err = &TimeoutError{Method: req.Method, Path: req.URL.Path, After: t.timeout}
+			}
+			if (!idem && !dial) || attempt >= t.maxRetries {
 				return nil, err
 			}
 			wait := t.backoff(attempt)

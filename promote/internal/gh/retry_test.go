@@ -3,6 +3,7 @@ package gh
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -313,5 +314,34 @@ func TestLastRequestOfTheBudget(t *testing.T) {
 	}
 	if n := f.Count(ghfake.RouteCombinedStatus); n != 3 {
 		t.Errorf("%d requests, want 3", n)
+	}
+}
+
+// TestRefusedConnection: a connection refused (a --github-api naming no
+// server, or a host down) was reported as "no answer from GitHub within
+// 30s", at once: the per-attempt context was asked whether it had timed
+// out after being cancelled, which it then always had (and a POST whose
+// connection was never made was not repeated, the dial error being
+// replaced). The error now says what happened, and the gate does not take
+// it for GitHub's passing trouble (Transient).
+func TestRefusedConnection(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	rec := &recorder{}
+	c, err := New(Options{Token: token, APIURL: "http://" + addr + "/api/v3/", MaxRetries: 1, Sleep: rec.sleep, Logf: rec.logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Statuses(t.Context(), "acme", "manifests", "0123456789abcdef0123456789abcdef01234567")
+	if err == nil || !strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "no answer from GitHub") || Transient(err) {
+		t.Errorf("read: err = %v (transient %v), want the refused connection, not a timeout", err, Transient(err))
+	}
+	if n := len(rec.waits()); n != 1 {
+		t.Errorf("%d retries, want 1", n)
 	}
 }
