@@ -165,9 +165,22 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 	var seen []string // heads judged, oldest first
 	for polls := 0; ; polls++ {
 		if polls > 0 {
-			if heads, err = r.repo.Fetch(ctx, r.base, branch); err != nil {
+			fetched, err := r.repo.Fetch(ctx, r.base, branch)
+			if err != nil && ctx.Err() == nil && !r.opts.Now().Add(r.opts.PollInterval).After(deadline) {
+				// The same fetch worked when the gate began, so a later
+				// failure is the network's or the host's passing trouble
+				// (as GitHub's API failing, below): ask again at the next
+				// poll while the wait lasts.
+				fmt.Fprintf(r.log, "fetching the manifests branch %s failed: %v; asking again in %s\n", r.base, err, r.opts.PollInterval)
+				if err := r.opts.Sleep(ctx, r.opts.PollInterval); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if err != nil {
 				return nil, r.gitErr("fetching", err)
 			}
+			heads = fetched
 		}
 		tip := heads[r.base]
 		if tip == "" {

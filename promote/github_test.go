@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -399,5 +400,74 @@ func TestGateGitHubTrouble(t *testing.T) {
 	api.Inject(ghfake.RouteCombinedStatus, ghfake.ServerError(http.StatusNotFound))
 	if _, err = promote(t, f, from(5*time.Minute)); err == nil || !strings.Contains(err.Error(), "may read statuses") {
 		t.Errorf("404: err = %v, want the token's hint", err)
+	}
+}
+
+// TestGateFetchTrouble: every poll under --wait fetches the manifests
+// branch again, and one failed fetch (the network, the git host) ended
+// the gate at once though the wait had minutes left. The first fetch
+// worked, so the gate now asks again at the next poll; once the wait is
+// used up the failure stops it as before.
+func TestGateFetchTrouble(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	api := ghfake.New(t, testToken)
+	var log bytes.Buffer
+	dev := f.opts(t, "dev", &log)
+	dev.GitHub, dev.GitHubAPI = nil, api.URL()
+	if _, err := promote(t, f, dev); err != nil {
+		t.Fatal(err)
+	}
+	tip := gittest.Git(t, f.remote, "rev-parse", "main")
+	set := func(state string) {
+		for _, app := range []string{"web", "cache"} {
+			api.SetStatus("acme", "manifests", tip, ghfake.Status{Context: StatusContext("dev", app), State: state})
+		}
+	}
+	away := f.remote + ".away"
+	from := func(wait time.Duration) Options {
+		o := f.fromDev(t, &log)
+		o.GitHub, o.GitHubAPI, o.DryRun = nil, api.URL(), true
+		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		o.Now = func() time.Time { return now }
+		sleeps := 0
+		o.Sleep = func(_ context.Context, d time.Duration) error {
+			now = now.Add(d)
+			sleeps++
+			switch sleeps {
+			case 1: // the next fetch fails: the remote is gone for a while
+				return os.Rename(f.remote, away)
+			case 3: // back, and dev healthy
+				set("success")
+				return os.Rename(away, f.remote)
+			}
+			return nil
+		}
+		o.Wait, o.PollInterval = wait, 15*time.Second
+		return o
+	}
+
+	set("pending")
+	res, err := promote(t, f, from(5*time.Minute))
+	if err != nil {
+		t.Fatalf("promotion through a failed fetch under --wait: %v\n%s", err, log.String())
+	}
+	if res.FromCommit != tip {
+		t.Errorf("judged %s, want %s", res.FromCommit, tip)
+	}
+	if !strings.Contains(log.String(), "fetching the manifests branch main failed: ") || !strings.Contains(log.String(), "; asking again in 15s") {
+		t.Errorf("the log does not say that kiln asks again:\n%s", log.String())
+	}
+
+	// The wait used up while the remote is away: the fetch's error.
+	set("pending")
+	_, err = promote(t, f, from(20*time.Second))
+	if err == nil || !strings.Contains(err.Error(), "fetching the manifests repository") {
+		t.Errorf("--wait 20s: err = %v, want the fetch's failure", err)
+	}
+	if _, serr := os.Stat(away); serr == nil {
+		if err := os.Rename(away, f.remote); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
