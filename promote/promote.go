@@ -1620,6 +1620,16 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	if err := r.at(ctx, stepPush); err != nil {
 		return err
 	}
+	// From here on an interrupt stops nothing (docs/promote.md, Output):
+	// the push moves the branch, also when git is killed half-way, and
+	// the pull request must then describe what it holds. Stopped after
+	// the push, it would show the new commit under the earlier release's
+	// title and body, or not be opened, while kiln reported an
+	// interrupted run.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ctx = context.WithoutCancel(ctx)
 	if push {
 		// With a lease on the commit fetched: another promotion of the
 		// env that pushed since then is not replaced (its pull request
@@ -2098,7 +2108,9 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		return nil
 	}
 	fmt.Fprintf(r.log, "pushed %s at %s\n", r.base, short(commit))
-	return r.chain(ctx, res, src, last)
+	// Pushed: an interrupt no longer stops the run (docs/promote.md,
+	// Output), or the next stage that only kiln can start would not be.
+	return r.chain(context.WithoutCancel(ctx), res, src, last)
 }
 
 // DispatchEvent is the repository_dispatch event type kiln sends to

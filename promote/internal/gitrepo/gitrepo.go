@@ -698,7 +698,7 @@ func (r *Repo) Push(ctx context.Context, branch string, force bool) error {
 	if force {
 		spec = "+" + spec
 	}
-	out, err := r.run(ctx, nil, "push", "--porcelain", "-q", "origin", spec)
+	out, err := r.push(ctx, "--porcelain", "-q", "origin", spec)
 	if err != nil {
 		var ge *Error
 		if errors.As(err, &ge) && rejected(string(out)+"\n"+ge.Msg) {
@@ -710,6 +710,19 @@ func (r *Repo) Push(ctx context.Context, branch string, force bool) error {
 	return nil
 }
 
+// push runs git push with args. ctx is checked before it starts, and
+// cancelling it then no longer kills it: the remote moves the branch
+// before git hears back, so a push killed half-way (an interrupt) may
+// have landed all the same, and the caller would report a failure for a
+// branch that moved. A push that hangs is ended by a second interrupt,
+// which ends kiln.
+func (r *Repo) push(ctx context.Context, args ...string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Op: "push", Err: err}
+	}
+	return r.run(context.WithoutCancel(ctx), nil, append([]string{"push"}, args...)...)
+}
+
 // PushLease force-pushes the local branch to the remote branch of the same
 // name only if the remote branch is at expect ("" meaning that it does not
 // exist), as git push --force-with-lease=<ref>:<expect> does: a branch that
@@ -717,7 +730,7 @@ func (r *Repo) Push(ctx context.Context, branch string, force bool) error {
 // wraps ErrNonFastForward.
 func (r *Repo) PushLease(ctx context.Context, branch, expect string) error {
 	ref := "refs/heads/" + branch
-	out, err := r.run(ctx, nil, "push", "--porcelain", "-q", "--force-with-lease="+ref+":"+expect, "origin", ref+":"+ref)
+	out, err := r.push(ctx, "--porcelain", "-q", "--force-with-lease="+ref+":"+expect, "origin", ref+":"+ref)
 	if err != nil {
 		var ge *Error
 		if errors.As(err, &ge) && rejected(string(out)+"\n"+ge.Msg) {
