@@ -386,8 +386,10 @@ func worktree(ctx context.Context, top, commit, workDir string, env []string) (s
 	wt := filepath.Join(tmp, "src")
 	cleanup := func() {
 		// A fresh context: the worktree's bookkeeping in the user's
-		// repository must go even when ctx was cancelled.
-		_, _ = gitrepo.Local(context.Background(), top, env, "worktree", "remove", "--force", wt)
+		// repository must go even when ctx was cancelled. --force twice:
+		// an add killed by that cancel leaves the worktree locked
+		// ("initializing"), which one --force and prune leave alone.
+		_, _ = gitrepo.Local(context.Background(), top, env, "worktree", "remove", "--force", "--force", wt)
 		_, _ = gitrepo.Local(context.Background(), top, env, "worktree", "prune")
 		os.RemoveAll(tmp)
 	}
