@@ -343,16 +343,29 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 		o.staged = append(o.staged, s)
 	}()
 	if prev.whole {
-		return writeTree(ctx, tmp, files, SortedKeys(files), "")
+		return stagingErr(dir, tmp, writeTree(ctx, tmp, files, SortedKeys(files), ""))
 	}
 	// os.Root keeps every write below tmp, whatever a path or a file
 	// appearing meanwhile says.
 	r, err := os.OpenRoot(tmp)
 	if err != nil {
-		return err
+		return stagingErr(dir, tmp, err)
 	}
 	defer r.Close()
-	return stageOps(ctx, r, files, s.ops)
+	return stagingErr(dir, tmp, stageOps(ctx, r, files, s.ops))
+}
+
+// stagingErr says where staging dir's next tree in tmp failed. A write's
+// error names the file only within the tree ("writing flux/web.yaml: no
+// space left on device"), which does not tell a full or read-only --out
+// from the cache's or the temporary folder's file system; and nothing
+// said that the earlier tree was kept. An interrupt stays as it is.
+func stagingErr(dir, tmp string, err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &diag.Error{File: dir, Msg: "staging its new tree in " + tmp + ": " + err.Error(), Err: err,
+		Hint: dir + " is as it was: make room on its file system, or fix what the error names, and render again"}
 }
 
 // stageOps stages the entry of each put, op k's file or folder at
