@@ -313,3 +313,33 @@ func TestRenderCacheSurvivesCorruptEntries(t *testing.T) {
 		t.Error("the truncated entries were not rewritten")
 	}
 }
+
+// TestRenderCacheDisabledIsSaid: a render cache folder kiln cannot make
+// or write (here below a regular file; a read-only restore of
+// actions/cache does the same) turned the cache off with a line to
+// Options.Log, which the command line discards: every run paid its full
+// time without a word. It is the run's warning now.
+func TestRenderCacheDisabledIsSaid(t *testing.T) {
+	t.Parallel()
+	root := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"apps:\n  - name: web\n    namespace: shop\n    yaml: apps/web\n",
+		"envs/dev.yaml":    "apps: {}\n",
+		"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+	})
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := checkOptions(true) // a run's warning, never an error
+	opts.RenderCache = filepath.Join(file, "renders")
+	r, results := mustRender(t, load(t, root), opts, nil)
+	defer r.Close()
+	var found bool
+	for _, w := range results[0].Warnings {
+		found = found || strings.HasPrefix(w.Msg, "render cache disabled: ") && strings.Contains(w.Msg, "not a directory")
+	}
+	if !found {
+		t.Errorf("no warning says the render cache is off: %v", results[0].Warnings)
+	}
+}

@@ -225,6 +225,8 @@ type Renderer struct {
 	provenance   sync.Once
 	source       Source
 	provWarnings []diag.Warning
+	// cacheOff says why the render cache is off when it could not open.
+	cacheOff []diag.Warning
 
 	// crossEnv finds the dependsOn cycles across envs once per run;
 	// crossEnvErrs holds them by env (crossenv.go).
@@ -284,8 +286,12 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 	if opts.RenderCache != "" {
 		c, err := newRenderCache(opts.RenderCache, p.Root)
 		if err != nil {
-			// Without the cache kiln is slower, never wrong.
-			fmt.Fprintf(opts.Log, "render cache disabled: %v\n", err)
+			// Without the cache kiln is slower, never wrong; but said
+			// nowhere (the command line discards Log), a cache folder
+			// that can never fill, such as a read-only restore, cost
+			// every run its full time without a word.
+			r.cacheOff = []diag.Warning{{Msg: fmt.Sprintf("render cache disabled: %v", err),
+				Hint: "kiln renders every app afresh (slower, never wrong): make --cache-dir (KILN_CACHE_DIR) a folder kiln may write, or pass --no-cache"}}
 		} else {
 			r.cache = c
 			if keepValidation {
@@ -497,7 +503,7 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 	if w, ok := statusScaleWarning(r.p); ok {
 		pw = append(pw, w)
 	}
-	if warns := append(append([]diag.Warning(nil), r.opts.Warnings...), pw...); len(warns) > 0 {
+	if warns := slices.Concat(r.opts.Warnings, pw, r.cacheOff); len(warns) > 0 {
 		out[0].Warnings = diag.SortWarnings(append(warns, out[0].Warnings...))
 	}
 	return out, nil
