@@ -182,6 +182,12 @@ func envChange(pr envdiff.Pair, al *envdiff.Aligner, ids sopsyaml.Identities, rd
 	if n := normNew(shownNew); n != nil {
 		c.New = rd.Bytes(n)
 	}
+	if c.Old != nil && c.New != nil && bytes.Equal(c.Old, c.New) {
+		// Only masked text differs (a Secret's comment, a secret value
+		// masked alike on both sides): say so, as Diff does, or the
+		// object is counted as differing with an empty diff.
+		c.New = append(bytes.TrimRight(c.New, "\n"), "\n"+maskedChange...)
+	}
 	switch {
 	case pr.Against == nil:
 		c.Op, c.Path, c.Object, c.App = treediff.Added, pr.Env.Path, pr.Env.ID(), pr.Env.App
