@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -223,44 +224,45 @@ type sinks struct {
 	// in stdout and stderr (nil outside Actions); kiln's own commands go
 	// to rawStderr through it.
 	guard *ghactions.Guard
+	// colors is set while kiln diff colours its diff: only then do
+	// colour sequences on stdout come from kiln (forTerminal).
+	colors *atomic.Bool
 }
 
 const sinksKey = "kiln.sinks"
 
 func newSinks(stdout, stderr io.Writer, guard *ghactions.Guard) *sinks {
 	set := &redact.Set{}
-	return &sinks{secrets: set, stdout: set.Writer(guard.Data(forTerminal(stdout))), stderr: set.Writer(guard.Data(humanReadable(stderr))),
-		rawStderr: stderr, guard: guard}
+	colors := &atomic.Bool{}
+	return &sinks{secrets: set, stdout: set.Writer(guard.Data(forTerminal(stdout, colors))), stderr: set.Writer(guard.Data(humanReadable(stderr))),
+		rawStderr: stderr, guard: guard, colors: colors}
 }
 
-// forTerminal is w, through caret.Writer when w is a terminal. kiln prints
-// text it does not control (a manifest line of the branch in a diff, a
-// file or app name of the branch in a summary, the kiln version in its
-// lock, a chart's fail message in an error), and on a terminal an escape
-// sequence in it would clear the screen, move the cursor or set the
+// forTerminal is w, through caret.Colored when w is a terminal. kiln
+// prints text it does not control (a manifest line of the branch in a
+// diff, a file or app name of the branch in a summary, the kiln version in
+// its lock, a chart's fail message in an error), and on a terminal an
+// escape sequence in it would clear the screen, move the cursor or set the
 // title. kiln's own output needs no control character there but the
-// colours of kiln diff, which caret.Writer lets through; the progress bar
-// draws on the raw stderr.
-func forTerminal(w io.Writer) io.Writer {
+// colours of kiln diff, which pass while colors is set (kiln diff sets it
+// when it colours, and shows the other side's escape sequences in caret
+// notation itself); the progress bar draws on the raw stderr.
+func forTerminal(w io.Writer, colors *atomic.Bool) io.Writer {
 	if isTerminal(w) {
-		return caret.Writer(w)
+		return caret.Colored(w, colors.Load)
 	}
 	return w
 }
 
-// humanReadable is w through caret.Writer on a terminal and caret.Plain
-// elsewhere: stderr carries only text for people (progress, warnings,
-// errors), and in a CI log an escape sequence, a carriage return or a
-// bidi control in a chart's fail message or an object's name would be
-// obeyed by the log viewer, rewrite the line, or read as another text. No
-// script reads stderr byte for byte; stdout, which carries data, keeps its
-// bytes (forTerminal). docs/security.md, "Text kiln does not control".
-func humanReadable(w io.Writer) io.Writer {
-	if isTerminal(w) {
-		return caret.Writer(w)
-	}
-	return caret.Plain(w)
-}
+// humanReadable is w through caret.Plain: stderr carries only text for
+// people (progress, warnings, errors), never a colour of kiln's, and on a
+// terminal or in a CI log an escape sequence, a carriage return or a bidi
+// control in a chart's fail message or an object's name would be obeyed
+// by the terminal or the log viewer, rewrite the line, or read as another
+// text. No script reads stderr byte for byte; stdout, which carries data,
+// keeps its bytes (forTerminal). docs/security.md, "Text kiln does not
+// control".
+func humanReadable(w io.Writer) io.Writer { return caret.Plain(w) }
 
 // sinksOf returns the sinks newApp made for app.
 func sinksOf(app *cli.App) *sinks {

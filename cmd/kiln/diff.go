@@ -133,6 +133,13 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	} else {
 		noColor, set := lookup("NO_COLOR")
 		color := term(stdout) && !(set && noColor != "")
+		if color {
+			// From now on colour sequences on stdout are kiln's: the
+			// coloured diff shows the other side's in caret notation.
+			// Not turned off again: the masking writer may write its
+			// last line out after this command returns.
+			sinksOf(c.App).colors.Store(true)
+		}
 		for _, res := range rep.Envs {
 			prefix := ""
 			if len(envs) > 1 {

@@ -57,6 +57,50 @@ func TestDiffOnTerminal(t *testing.T) {
 	}
 }
 
+// TestDiffOnTerminalForeignColours: the colours kiln diff draws with are
+// the only escape sequences that reach a terminal, and only kiln's own: the
+// same colour sequences in a manifest line or a file name of the other side
+// are shown in caret notation, with NO_COLOR too (where kiln draws none and
+// any colour would be the other side's), and on stderr, where kiln never
+// colours. They passed as they were, since caret.Writer let every colour
+// sequence through.
+func TestDiffOnTerminalForeignColours(t *testing.T) {
+	t.Parallel()
+	f := newPromoteFixture(t)
+	cfg := filepath.Join(f.code, "kiln.yaml")
+	against := t.TempDir()
+	if _, stderr, code := f.kiln(t, false, "render", "--config", cfg, "--env", "dev", "--out", against); code != exitOK {
+		t.Fatalf("render: exit %d\n%s", code, stderr)
+	}
+	files, err := filepath.Glob(filepath.Join(against, "dev", "apps", "web", "service*.yaml"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("the rendered Service: %v %v", files, err)
+	}
+	old, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], append(old, "title: \"\x1b[32mLINE\x1b[m\"\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// An app folder only the branch has: its name reaches the summary on
+	// stderr and the file names on stdout.
+	writeFiles(t, filepath.Join(against, "dev", "apps", "\x1b[1mAPP"), map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"})
+
+	for _, noColor := range []bool{false, true} {
+		out, code := onTerminal(t, f, noColor, "diff", "--config", cfg, "--env", "dev", "--against", against)
+		if code != exitOK {
+			t.Fatalf("diff: exit %d\n%s", code, out)
+		}
+		if strings.Contains(out, "\x1b[32mLINE") || strings.Contains(out, "\x1b[1mAPP") || !strings.Contains(out, "^[[32mLINE^[[m") || !strings.Contains(out, "^[[1mAPP") {
+			t.Errorf("NO_COLOR %v: the other side's colour sequences reached the terminal, not in caret notation:\n%q", noColor, out)
+		}
+		if noColor && strings.Contains(out, "\x1b") {
+			t.Errorf("NO_COLOR: an escape sequence reached the terminal:\n%q", out)
+		}
+	}
+}
+
 // onTerminal runs kiln with stdout and stderr on one terminal and
 // returns what the terminal got, and the exit code.
 func onTerminal(t *testing.T, f *promoteFixture, noColor bool, args ...string) (string, int) {

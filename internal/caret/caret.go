@@ -87,21 +87,30 @@ var Colors = []string{"\x1b[1m", "\x1b[36m", "\x1b[31m", "\x1b[32m", "\x1b[m"}
 // String, but for Colors. Each write is converted on its own: write whole
 // lines, as kiln's masking writers do, so that no character or colour is
 // cut in two. Use it for a terminal, where kiln draws colours.
-func Writer(w io.Writer) io.Writer { return writer{w: w, colors: true} }
+func Writer(w io.Writer) io.Writer { return Colored(w, func() bool { return true }) }
+
+// Colored is Writer letting Colors through only while on reports true:
+// for a terminal that kiln draws colours on only sometimes (stdout, while
+// kiln diff colours its diff). The rest of the time the same sequences
+// come from text kiln does not control (a manifest line of a diff printed
+// without colour under NO_COLOR, a file name of the branch) and are shown
+// in caret notation like any other.
+func Colored(w io.Writer, on func() bool) io.Writer { return writer{w: w, colors: on} }
 
 // Plain is Writer letting no escape sequence through, not even Colors:
 // for a human-readable stream that is no terminal (a CI log, a file),
 // where kiln draws no colour, so any escape sequence came from text kiln
 // does not control, and GitHub's log viewer would obey it.
-func Plain(w io.Writer) io.Writer { return writer{w: w} }
+func Plain(w io.Writer) io.Writer { return writer{w: w, colors: func() bool { return false }} }
 
 type writer struct {
 	w      io.Writer
-	colors bool
+	colors func() bool
 }
 
 func (t writer) Write(p []byte) (int, error) {
 	s := string(p)
+	colors := t.colors()
 	var b strings.Builder
 	for {
 		i := strings.IndexByte(s, 0x1b)
@@ -113,7 +122,7 @@ func (t writer) Write(p []byte) (int, error) {
 		s = s[i:]
 		n := 1
 		for _, c := range Colors {
-			if t.colors && strings.HasPrefix(s, c) {
+			if colors && strings.HasPrefix(s, c) {
 				b.WriteString(c)
 				n = len(c)
 				break

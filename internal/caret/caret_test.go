@@ -66,3 +66,21 @@ func TestLines(t *testing.T) {
 		t.Errorf("Lines = %q, want %q", got, want)
 	}
 }
+
+// TestColored: Colors pass only while on says so; otherwise they are shown
+// like any other escape sequence.
+func TestColored(t *testing.T) {
+	t.Parallel()
+	on := false
+	var b strings.Builder
+	w := Colored(&b, func() bool { return on })
+	for _, o := range []bool{false, true} {
+		on = o
+		if _, err := w.Write([]byte("\x1b[32m+x\x1b[m\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := "^[[32m+x^[[m\n\x1b[32m+x\x1b[m\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
