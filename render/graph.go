@@ -254,6 +254,26 @@ func (g *AppGraph) mermaid(apps []GraphApp) string {
 		}
 		b.WriteString("  end\n")
 	}
+	// The apps at the other end of an edge that Only kept without them
+	// (kiln graph --app): undeclared, mermaid would show a node's id,
+	// "app_redis", as its label.
+	shown := map[string]bool{}
+	for _, a := range apps {
+		shown[a.Name] = true
+	}
+	var others []string
+	for _, e := range g.Edges {
+		for _, n := range []string{e.From, e.To} {
+			if (n == e.To || !e.External) && !shown[n] {
+				shown[n] = true
+				others = append(others, n)
+			}
+		}
+	}
+	sort.Strings(others)
+	for _, n := range others {
+		fmt.Fprintf(&b, "  %s[\"%s\"]\n", mermaidID(n), n)
+	}
 	refs, ids := g.externalIDs()
 	for _, r := range refs {
 		fmt.Fprintf(&b, "  %s([\"%s\"]):::external\n", ids[r], r)

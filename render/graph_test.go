@@ -260,3 +260,28 @@ func devGraph(t *testing.T, dir string) *render.AppGraph {
 	}
 	return g
 }
+
+// TestGraphOnlyNamesTheOtherApps: kiln graph --app keeps the edges into and
+// out of the named apps, and mermaid draws the app at the other end of one
+// under its name: undeclared, mermaid showed it under its node id,
+// "app_a", which is no app of kiln.yaml.
+func TestGraphOnlyNamesTheOtherApps(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n" +
+			"  - name: a-b\n    namespace: ns\n    yaml: apps/a\n" +
+			"  - name: c\n    namespace: ns\n    yaml: apps/a\n    dependsOn: [a-b]\n" +
+			"  - name: d\n    namespace: ns\n    yaml: apps/a\n    dependsOn: [c]\n",
+		"envs/dev.yaml":  "",
+		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+	})
+	got, err := devGraph(t, dir).Only([]string{"c"}).Format("mermaid", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"    app_c[\"c<br/>yaml\"]\n", "  app_a_b[\"a-b\"]\n", "  app_d[\"d\"]\n", "  app_a_b --> app_c\n", "  app_c --> app_d\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+}
