@@ -79,6 +79,8 @@ type appInfo struct {
 	images  []string // changed images, "`repo`: `old` → `new`"
 	diff    string   // unified diff of its objects and Flux Kustomization
 	lines   int      // lines in diff
+	// flux: not an app but the env's Flux notifications, name their file.
+	flux bool
 }
 
 // Render returns the pull request body for in, redacted by in.Redact. It
@@ -100,6 +102,11 @@ func Render(in Input) string {
 		if apps[i].diff != "" {
 			diffs = append(diffs, &apps[i])
 		}
+	}
+	// The Alerts and Providers of flux/notifications.yaml after the apps:
+	// shown like an app's objects, but no row of the apps table.
+	if n := notifications(in); n != nil {
+		diffs = append(diffs, n)
 	}
 	full := make(map[string]string, len(diffs))
 	short := make(map[string]string, len(diffs))
@@ -206,7 +213,7 @@ func collect(in Input) []appInfo {
 	}
 	byApp := map[string][]treediff.Change{}
 	for _, c := range in.Changes {
-		if c.App != "" {
+		if c.App != "" && !isNotifications(c.Path, oldApps, newApps) {
 			names[c.App] = true
 			byApp[c.App] = append(byApp[c.App], c)
 		}
@@ -257,6 +264,45 @@ func collect(in Input) []appInfo {
 		out = append(out, a)
 	}
 	return out
+}
+
+// isNotifications reports whether p is the env's file of Flux
+// notification objects (kiln.yaml's notifications:), which is no app's
+// although its path reads as the Kustomization of an app "notifications":
+// unless the locks have such an app (kiln then writes no notifications).
+func isNotifications(p string, apps ...map[string]lockfile.App) bool {
+	if p != lockfile.NotificationsFile {
+		return false
+	}
+	app, _ := lockfile.AppOf(p)
+	for _, m := range apps {
+		if _, ok := m[app]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+// notifications is the block of the env's notifications file, as an
+// app's block but for the name, or nil when it did not change.
+func notifications(in Input) *appInfo {
+	var old, new map[string]lockfile.App
+	if in.Old != nil {
+		old = in.Old.Apps
+	}
+	if in.New != nil {
+		new = in.New.Apps
+	}
+	for _, c := range in.Changes {
+		if isNotifications(c.Path, old, new) {
+			d := treediff.Unified(c, false)
+			if d == "" {
+				return nil
+			}
+			return &appInfo{name: lockfile.NotificationsFile, diff: d, lines: strings.Count(d, "\n"), flux: true}
+		}
+	}
+	return nil
 }
 
 func all(cs []treediff.Change, op string) bool {
@@ -434,6 +480,9 @@ func tableOf(apps []appInfo) string {
 
 // details is one app's collapsible block around content.
 func details(a *appInfo, content string) string {
+	if a.flux {
+		return fmt.Sprintf("<details><summary>Flux notifications (<code>%s</code>)</summary>\n\n%s</details>\n\n", html.EscapeString(a.name), content)
+	}
 	n := a.objects.Total()
 	noun := "objects"
 	if n == 1 {

@@ -461,3 +461,36 @@ func TestRenderForeignEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderNotifications: flux/notifications.yaml, the env's Flux
+// Providers and Alerts, is no app's: the apps table listed it as an app
+// "notifications" (engine —, 0 objects) on every promotion that changed
+// it (the first, each added or removed app). Its diff is shown in a block
+// of its own. An app that is named notifications (kiln then writes no
+// notifications) keeps its Kustomization there, and its row.
+func TestRenderNotifications(t *testing.T) {
+	t.Parallel()
+	const alert = "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata:\n  name: kiln-dev-commit-status\n"
+	newLock := &lockfile.Lock{Apps: map[string]lockfile.App{"web": {Engine: "yaml"}}}
+	got := Render(Input{Env: "dev", New: newLock, Changes: treediff.Trees(nil, map[string][]byte{
+		"apps/web/configmap_web.yaml": []byte("kind: ConfigMap\nmetadata:\n  name: web\n"),
+		"flux/web.yaml":               []byte("kind: Kustomization\n"),
+		"flux/notifications.yaml":     []byte(alert),
+	})})
+	if strings.Contains(got, "| `notifications` |") || strings.Contains(got, "<code>notifications</code>") {
+		t.Errorf("the notifications file is shown as an app:\n%s", got)
+	}
+	if !regexp.MustCompile("(?s)<details><summary>Flux notifications \\(<code>flux/notifications.yaml</code>\\)</summary>\n\n```diff\n--- /dev/null\n\\+\\+\\+ b/flux/notifications.yaml\n.*\\+kind: Alert\n").MatchString(got) {
+		t.Errorf("no block of the notifications' diff:\n%s", got)
+	}
+
+	newLock = &lockfile.Lock{Apps: map[string]lockfile.App{"notifications": {Engine: "yaml"}}}
+	got = Render(Input{Env: "dev", New: newLock, Changes: treediff.Trees(nil, map[string][]byte{
+		"apps/notifications/configmap_n.yaml": []byte("kind: ConfigMap\nmetadata:\n  name: n\n"),
+		"flux/notifications.yaml":             []byte("kind: Kustomization\n"),
+	})})
+	if !strings.Contains(got, "| `notifications` | yaml | added |") || strings.Contains(got, "Flux notifications") ||
+		!strings.Contains(got, "+++ b/flux/notifications.yaml") {
+		t.Errorf("the app notifications is not shown as an app:\n%s", got)
+	}
+}
