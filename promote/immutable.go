@@ -109,6 +109,11 @@ func objectChanges(changes []treediff.Change) []render.ObjectChange {
 // "<details>" in it would fold away what follows (the apps table), and a
 // tag would show as an image or a link, "@team" would notify a team.
 //
+// Markdown's own syntax for them is escaped too: "[text](url)" would show
+// as a link whose text hides where it goes, "![x](url)" as an image. A
+// backslash is escaped as well, so that a "\[" of the message cannot undo
+// the escape of its bracket.
+//
 // mask runs before the lines are formatted: code spans, the escapes and
 // the backticks replaced in the message would otherwise change a secret
 // value's spelling so that the body's own masking no longer finds it.
@@ -117,7 +122,8 @@ func bodyLines(ws []diag.Warning, mask func(string) string) []string {
 	// turns "@team" into a mention (a notification to everyone in it)
 	// and "#12" into a link, neither of which entities or backslashes
 	// prevent; it is what Renovate does to the release notes it quotes.
-	text := strings.NewReplacer("`", "'", "&", "&amp;", "<", "&lt;", ">", "&gt;", "@", "@&#8203;", "#", "#&#8203;")
+	text := strings.NewReplacer("`", "'", "&", "&amp;", "<", "&lt;", ">", "&gt;", "@", "@&#8203;", "#", "#&#8203;",
+		`\`, `\\`, "[", `\[`, "]", `\]`)
 	var out []string
 	for _, w := range ws {
 		l := prbody.Code(mask(w.File)) + ": "

@@ -256,3 +256,20 @@ func TestBodyLinesEscapeHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyLinesEscapeMarkdownLinks: a warning's message (a CRD's rule
+// message, which the chart writes) stays text in the body in markdown's
+// syntax too: "[text](url)" showed as a link whose text hides where it
+// goes, and "![x](url)" as an image, in the alert at the top of the pull
+// request, as a tag would (TestBodyLinesEscapeHTML).
+func TestBodyLinesEscapeMarkdownLinks(t *testing.T) {
+	t.Parallel()
+	ws := []diag.Warning{{File: "apps/web/gateway_edge.yaml", Object: diag.Object{Kind: "Gateway", Name: "edge"},
+		Msg: `field "spec.x[0]": [approved by SRE](https://evil.example/a) ![x](https://evil.example/p.png) \[y](https://evil.example/b)`}}
+	for _, l := range bodyLines(ws, func(s string) string { return s }) {
+		want := `field "spec.x\[0\]": \[approved by SRE\](https://evil.example/a) !\[x\](https://evil.example/p.png) \\\[y\](https://evil.example/b)`
+		if !strings.HasSuffix(l, want) {
+			t.Errorf("the line makes a link or an image:\n%s\nwant it to end in\n%s", l, want)
+		}
+	}
+}
