@@ -1,6 +1,7 @@
 package render_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kiln-gitops/kiln/render"
@@ -37,6 +38,78 @@ func TestAppWithoutImageKeepsNoUnrunImage(t *testing.T) {
 		}
 		if err := render.CheckTree(er.Files, lock, er.Redactor, render.BootstrapDirs(p), "rendered/"+er.Env); err != nil {
 			t.Errorf("env %s: the tree kiln render --app wrote is refused: %v", er.Env, err)
+		}
+	}
+}
+
+// TestAppImageOfAKeptAppsRepository: two apps run one repository. After a
+// whole render gave it 2.0, rendering one app alone with 3.0, or with no
+// image (its manifest's 0.1), would leave the tree running the repository
+// at two references while kiln.lock.json records one: kiln verify would
+// find an app different, and promote --from would give the next env's
+// copy of it an image it never ran. Both are refused, naming the app and
+// what to render; rendering both apps, or giving the earlier image again,
+// is fine.
+func TestAppImageOfAKeptAppsRepository(t *testing.T) {
+	t.Parallel()
+	deployment := func(name string) string {
+		return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ` + name + `
+spec:
+  selector: {matchLabels: {app: ` + name + `}}
+  template:
+    metadata: {labels: {app: ` + name + `}}
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/app:0.1
+`
+	}
+	p := load(t, writeProject(t, map[string]string{
+		"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments: [{name: dev}]
+kubeVersion: "1.31.0"
+manifests: {repo: https://github.com/acme/manifests.git, branch: main, path: "clusters/{env}"}
+flux: {sourceRef: {kind: GitRepository, name: flux-system}}
+apps:
+  - {name: api, namespace: ns, yaml: apps/api}
+  - {name: jobs, namespace: ns, yaml: apps/jobs}
+`,
+		"apps/api/d.yaml":  deployment("api"),
+		"apps/jobs/d.yaml": deployment("jobs"),
+	}))
+	opts := testOptions()
+	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/app:2.0"}}
+	before := renderAll(t, p, opts)[0]
+	if before.Err != nil {
+		t.Fatal(before.Err)
+	}
+	for _, c := range []struct {
+		name   string
+		apps   []string
+		images []string
+		want   string // "" for no error
+	}{
+		{"new image", []string{"api"}, []string{"ghcr.io/acme/app:3.0"},
+			"app jobs: kept from the earlier render of env dev (--app does not name it), it runs ghcr.io/acme/app:2.0, but the apps rendered now are given ghcr.io/acme/app:3.0"},
+		{"no image", []string{"api"}, nil,
+			"app api: it runs ghcr.io/acme/app:0.1 in env dev, but kiln.lock.json keeps the earlier render's ghcr.io/acme/app:2.0, which jobs runs"},
+		{"the same image", []string{"api"}, []string{"ghcr.io/acme/app:2.0"}, ""},
+		{"both apps", []string{"api", "jobs"}, []string{"ghcr.io/acme/app:3.0"}, ""},
+	} {
+		opts := testOptions()
+		opts.Images = render.Images{Refs: c.images}
+		opts.Apps = c.apps
+		opts.Earlier = func(string) (map[string][]byte, error) { return before.Files, nil }
+		er := renderAll(t, p, opts)[0]
+		switch {
+		case c.want == "" && er.Err != nil:
+			t.Errorf("%s: %v", c.name, er.Err)
+		case c.want != "" && (er.Err == nil || !strings.Contains(er.Err.Error(), c.want)):
+			t.Errorf("%s: error %v, want one containing %q", c.name, er.Err, c.want)
 		}
 	}
 }

@@ -179,6 +179,13 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 				delete(lock.Images, repo)
 			}
 		}
+		kept := map[string]bool{}
+		for _, run := range runs {
+			kept[run.app.Name] = run.kept != nil
+		}
+		if err := mixedImages(env, lock, kept); err != nil {
+			return nil, err
+		}
 	}
 	lj, err := lockFile(lock)
 	if err != nil {

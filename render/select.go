@@ -355,6 +355,55 @@ func imagesOf(objs []templates.Object) []string {
 	return tree.SortedKeys(set)
 }
 
+// mixedImages refuses a tree of kept and rendered apps (kiln render
+// --app) in which two apps run one repository at different references.
+// The lock records one image per repository, and a whole render gives it
+// to every container of that repository: kiln verify would find one of
+// the apps different, and kiln promote --from would hand the next env's
+// copy of it an image it never ran here. It comes about when a rendered
+// app is given another image than a kept app runs, or none while a kept
+// app runs the earlier render's. kept says which apps of lock were kept.
+func mixedImages(env string, lock *Lock, kept map[string]bool) error {
+	// runs maps each normalised reference to the apps that run it.
+	runs := map[string][]string{}
+	for _, name := range tree.SortedKeys(lock.Apps) {
+		for _, s := range lock.Apps[name].Images {
+			if ref, err := images.ParseRef(s); err == nil {
+				runs[ref.String()] = append(runs[ref.String()], name)
+			}
+		}
+	}
+	var errs []error
+	for _, name := range tree.SortedKeys(lock.Apps) {
+		for _, s := range lock.Apps[name].Images {
+			ref, err := images.ParseRef(s)
+			if err != nil {
+				continue
+			}
+			want, ok := lock.Images[ref.Repository]
+			if !ok || ref.String() == want {
+				continue
+			}
+			var msg, hint string
+			if kept[name] {
+				msg = fmt.Sprintf("kept from the earlier render of env %s (--app does not name it), it runs %s, but the apps rendered now are given %s", env, s, want)
+				hint = fmt.Sprintf("render %s too (add --app %s), or the whole env (without --app)", name, name)
+			} else {
+				by, verb := strings.Join(runs[want], ", "), "runs"
+				if len(runs[want]) > 1 {
+					verb = "run"
+				}
+				msg = fmt.Sprintf("it runs %s in env %s, but kiln.lock.json keeps the earlier render's %s, which %s %s", s, env, want, by, verb)
+				hint = fmt.Sprintf("give that image again (--image %s), or render %s too, or the whole env (without --app)", want, strings.Join(runs[want], " and "))
+			}
+			errs = append(errs, &diag.Error{App: name,
+				Msg:  msg + ": kiln.lock.json records one image per repository, so kiln verify would find the files different and kiln promote --from would give the next env's " + name + " an image it never ran here",
+				Hint: hint})
+		}
+	}
+	return diag.Join(errs...)
+}
+
 // lockImagesRun refuses a lock whose given images (Lock.Images) name, for
 // a repository an app's objects run, a reference no object runs: a render
 // applies each given image to every container of its repository, so such
