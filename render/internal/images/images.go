@@ -101,6 +101,9 @@ func ParseRef(s string) (Ref, error) {
 		}
 		repo = r
 	}
+	if err := dockerGrammar(spelling, tag, hasTag); err != nil {
+		return Ref{}, err
+	}
 	// go-containerregistry checks the length of a Docker Hub name before
 	// it adds library/, which may take it past the 255 characters a
 	// repository may have (docker's ParseNormalizedNamed refuses it).
@@ -108,6 +111,47 @@ func ParseRef(s string) (Ref, error) {
 		return Ref{}, fmt.Errorf("repository must be between 1 and %d characters in length: %s is %d", maxRepository, repo.RepositoryStr(), n)
 	}
 	return Ref{Repository: normalise(repo), Spelling: spelling, Tag: tag, Digest: dig}, nil
+}
+
+// nameRE and hostRE are the grammar of Docker's references
+// (github.com/distribution/reference), which the kubelet and containerd
+// parse an image with: a path of lowercase components joined by one '.'
+// or '_', "__" or dashes, and a registry that is a host name or [IPv6]
+// address with an optional port. Compiled on first use, as tagRE.
+var (
+	nameRE = sync.OnceValue(func() *regexp.Regexp {
+		const component = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
+		return regexp.MustCompile(`^` + component + `(?:/` + component + `)*$`)
+	})
+	hostRE = sync.OnceValue(func() *regexp.Regexp {
+		const label = `[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?`
+		return regexp.MustCompile(`^(?:` + label + `(?:\.` + label + `)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$`)
+	})
+)
+
+// dockerGrammar refuses what go-containerregistry accepts but Docker's
+// grammar does not: a tag that starts with '.' or '-', an empty path
+// component ("ghcr.io//app", an empty CI variable), a component that
+// starts or ends with a separator ("_app", "app."), a registry that is
+// no host name ("my_registry.io"). Written into a manifest, such an image
+// passes the API server and fails every pull with InvalidImageName.
+// spelling is the name without tag or digest.
+func dockerGrammar(spelling, tag string, hasTag bool) error {
+	path := spelling
+	if host, rest, ok := strings.Cut(spelling, "/"); ok && (host == "localhost" || strings.ContainsAny(host, ".:")) {
+		// The registry, as go-containerregistry splits it off.
+		if !hostRE().MatchString(host) {
+			return fmt.Errorf("registry %q is no host name (letters, digits and '-' in dot-separated labels, an optional :port)", host)
+		}
+		path = rest
+	}
+	if !nameRE().MatchString(path) {
+		return fmt.Errorf("repository %q is not [a-z0-9] components separated by '/', each joined within by '.', '_', '__' or '-'", path)
+	}
+	if hasTag && !tagRE().MatchString(tag) {
+		return fmt.Errorf("tag %q must start with a letter, digit or '_' and have at most 128 of letters, digits, '_', '.' and '-'", tag)
+	}
+	return nil
 }
 
 // normalise names a repository the way people write it in full: Docker

@@ -50,6 +50,19 @@ var refCases = []struct {
 	{name: "two digests", in: "redis@" + d0 + "@" + d1, err: true},
 	{name: "template left over", in: "{{ .Values.image }}", err: true},
 	{name: "blank", in: " ", err: true},
+	// go-containerregistry takes these; the kubelet refuses them
+	// (InvalidImageName), so kiln must not write them into a manifest.
+	{name: "tag starting with a dash", in: "ghcr.io/acme/vote:-rc1", err: true},
+	{name: "tag starting with a dot", in: "ghcr.io/acme/vote:.1", err: true},
+	{name: "empty path component", in: "ghcr.io//vote:1", err: true},
+	{name: "component starting with a separator", in: "ghcr.io/acme/_vote:1", err: true},
+	{name: "component ending with a separator", in: "ghcr.io/acme/vote.:1", err: true},
+	{name: "two dots", in: "ghcr.io/acme/vo..te:1", err: true},
+	{name: "registry with an underscore", in: "my_registry.io/vote:1", err: true},
+	{name: "registry starting with a dash", in: "-r.io/vote:1", err: true},
+	{name: "separators Docker allows", in: "r.io/a__b/c-d--e/f.g_h:1", want: Ref{Repository: "r.io/a__b/c-d--e/f.g_h", Spelling: "r.io/a__b/c-d--e/f.g_h", Tag: "1"}},
+	{name: "IPv6 registry", in: "[::1]:5000/x:1", want: Ref{Repository: "[::1]:5000/x", Spelling: "[::1]:5000/x", Tag: "1"}},
+	{name: "upper case registry", in: "Registry.Example.com/x:_1", want: Ref{Repository: "Registry.Example.com/x", Spelling: "Registry.Example.com/x", Tag: "_1"}},
 }
 
 func TestParseRef(t *testing.T) {
