@@ -6,7 +6,9 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kiln-gitops/kiln/internal/objects"
 
@@ -265,6 +267,36 @@ func TestParseFile(t *testing.T) {
 				checkRef(t, s)
 			}
 		})
+	}
+}
+
+// TestParseFileLargeInLinearTime: the line of each entry is counted on
+// from the one before, not from the start of the file. A file with 16 MiB
+// of blanks before 100,000 short entries (half the 32 MiB an images file
+// may have) took minutes, each entry counting the lines of the 16 MiB
+// again; the line numbers of the entries after it must still be right.
+func TestParseFileLargeInLinearTime(t *testing.T) {
+	t.Parallel()
+	const n = 100000
+	var b bytes.Buffer
+	b.WriteString("[\n")
+	b.WriteString(strings.Repeat(" ", 16<<20))
+	b.WriteString(strings.Repeat(`"ghcr.io/acme/vote:1",`, n))
+	b.WriteString("\n\"ghcr.io/acme/vote:2\"]")
+	done := make(chan error, 1)
+	go func() {
+		_, err := ParseFile(b.Bytes(), "images.json")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		want := "images.json:3: image ghcr.io/acme/vote given twice with different references: \"ghcr.io/acme/vote:1\" (images.json:2) and \"ghcr.io/acme/vote:2\" (images.json:3)\n" +
+			"  hint: give each repository once"
+		if diff := cmp.Diff(want, errText(err)); diff != "" {
+			t.Errorf("error (-want +got):\n%s", diff)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("ParseFile of a file with %d entries after 16 MiB did not end within a minute", n)
 	}
 }
 
