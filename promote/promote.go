@@ -1738,21 +1738,26 @@ func CheckOrder(p *envconfig.Pipeline, from, to string) error {
 }
 
 // promotedImages are the images E is rendered with under --from: those of
-// D's lock that an app of D runs. An image CI gave D that no app of D ran
-// (its app is disabled in D) was never judged healthy there: E keeps the
-// image its lock on tip (the manifests branch) names for that repository,
-// if any, and otherwise gets what its templates say, as D's apps do.
+// D's lock that an app of D runs. For a repository no app of D runs, D
+// was judged healthy on nothing about it: E keeps the image its lock on
+// tip (the manifests branch) names for it, if any, and otherwise gets what
+// its templates say, as D's apps do. That holds whether CI gave D an image
+// for it that no app of D ran (its app is disabled in D) or gave D none
+// (CI built only what changed, or the app runs in E alone): E's app must
+// not fall back to its template's image on every promotion because D's
+// render was not told about an image none of D's apps runs.
 func (r *run) promotedImages(ctx context.Context, lock *render.Lock, tip string) map[string]string {
 	given := render.RanImages(lock)
-	var cur *render.Lock
+	// For a repository an app of D runs, given or not, E gets what D
+	// runs, its template's image included.
+	ranByD := render.RanRepositories(lock)
+	cur := r.lockAt(ctx, tip)
+	if cur == nil {
+		cur = &render.Lock{}
+	}
 	for _, repo := range slices.Sorted(maps.Keys(lock.Images)) {
 		if _, ok := given[repo]; ok {
 			continue
-		}
-		if cur == nil {
-			if cur = r.lockAt(ctx, tip); cur == nil {
-				cur = &render.Lock{}
-			}
 		}
 		if ref, ok := cur.Images[repo]; ok {
 			given[repo] = ref
@@ -1760,6 +1765,24 @@ func (r *run) promotedImages(ctx context.Context, lock *render.Lock, tip string)
 		} else {
 			fmt.Fprintf(r.log, "image %s: no app of env %s runs it, so env %s does not get it\n", lock.Images[repo], r.from, r.env.Name)
 		}
+	}
+	// The images E's apps run that D was given none for and runs in no
+	// app: E keeps them. Only those of apps kiln.yaml still has: a
+	// deleted app's image would be used by no app of E, a warning (an
+	// error under --strict) on every promotion.
+	still := &render.Lock{Images: cur.Images, Apps: map[string]render.LockApp{}}
+	for name, a := range cur.Apps {
+		if r.p.App(name) != nil {
+			still.Apps[name] = a
+		}
+	}
+	kept := render.RanImages(still)
+	for _, repo := range slices.Sorted(maps.Keys(kept)) {
+		if _, ok := lock.Images[repo]; ok || ranByD[repo] {
+			continue
+		}
+		given[repo] = kept[repo]
+		fmt.Fprintf(r.log, "image %s: no app of env %s runs it, so env %s keeps %s\n", repo, r.from, r.env.Name, kept[repo])
 	}
 	return given
 }

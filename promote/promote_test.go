@@ -888,6 +888,44 @@ func TestGate(t *testing.T) {
 		})
 	}
 
+	// CI gave dev no image for web at all (it builds only what changed,
+	// or web runs in staging alone): dev says nothing about web's image
+	// either, so staging keeps the one its app runs, as it does when dev
+	// was given one that no app of dev ran; it must not fall back to its
+	// template's, which would roll staging's web back on every promotion.
+	t.Run("image dev was not given and does not run", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		f.commitCode(t, map[string]string{"envs/dev.yaml": project("")["envs/dev.yaml"] + "apps:\n  web:\n    enabled: false\n"}, "web off in dev")
+		o := f.opts(t, "dev", &bytes.Buffer{})
+		o.Render.Images = render.Images{}
+		if _, err := promote(t, f, o); err != nil {
+			t.Fatal(err)
+		}
+		// gone is an app kiln.yaml no longer has: its image is used by no
+		// app of staging now, and is not kept.
+		gittest.Update(t, f.remote, "main", map[string]string{"clusters/staging/kiln.lock.json": `{"env":"staging",` +
+			`"images":{"ghcr.io/acme/web":"ghcr.io/acme/web:1.1.0","ghcr.io/acme/gone":"ghcr.io/acme/gone:1"},` +
+			`"apps":{"web":{"engine":"yaml","images":["ghcr.io/acme/web:1.1.0"]},"gone":{"engine":"yaml","images":["ghcr.io/acme/gone:1"]}}}`}, nil, "staging's lock")
+		successAll(t, f, "dev")
+		o = f.fromDev(t, &bytes.Buffer{})
+		log := &bytes.Buffer{}
+		o.Log = log
+		if _, err := promote(t, f, o); err != nil {
+			t.Fatal(err)
+		}
+		files := gittest.Files(t, f.remote, "kiln/staging")
+		if want := "image: ghcr.io/acme/web:1.1.0\n"; !strings.Contains(files["clusters/staging/apps/web/deployment_web.yaml"], want) {
+			t.Errorf("staging's web does not run ghcr.io/acme/web:1.1.0:\n%s", files["clusters/staging/apps/web/deployment_web.yaml"])
+		}
+		if want := "image ghcr.io/acme/web: no app of env dev runs it, so env staging keeps ghcr.io/acme/web:1.1.0"; !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+		if lock := files["clusters/staging/kiln.lock.json"]; strings.Contains(lock, "acme/gone") {
+			t.Errorf("staging kept the image of an app kiln.yaml no longer has:\n%s", lock)
+		}
+	})
+
 	// A lock that names no app, or names another env, gives the gate
 	// nothing to judge: it must refuse, not pass having judged nothing.
 	for _, tc := range []struct {

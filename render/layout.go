@@ -620,13 +620,9 @@ func kustomizationFile(resources []string) ([]byte, error) {
 	})
 }
 
-// RanImages returns the images of lock (those CI gave its render, by
-// repository) that an app of it runs: whose repository is that of an
-// image in an app's output. A given image that no app ran, an app
-// disabled in the env or one that names another repository, is left out:
-// kiln promote --from must not pass on an image the env it judged healthy
-// never ran.
-func RanImages(lock *Lock) map[string]string {
+// RanRepositories returns the normalised repositories of the images the
+// apps of lock run, whether CI gave an image for them or not.
+func RanRepositories(lock *Lock) map[string]bool {
 	ran := map[string]bool{}
 	for _, a := range lock.Apps {
 		for _, s := range a.Images {
@@ -635,6 +631,17 @@ func RanImages(lock *Lock) map[string]string {
 			}
 		}
 	}
+	return ran
+}
+
+// RanImages returns the images of lock (those CI gave its render, by
+// repository) that an app of it runs: whose repository is that of an
+// image in an app's output. A given image that no app ran, an app
+// disabled in the env or one that names another repository, is left out:
+// kiln promote --from must not pass on an image the env it judged healthy
+// never ran.
+func RanImages(lock *Lock) map[string]string {
+	ran := RanRepositories(lock)
 	out := map[string]string{}
 	for repo, ref := range lock.Images {
 		if ran[repo] {
