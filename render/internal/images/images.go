@@ -8,8 +8,10 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	godigest "github.com/opencontainers/go-digest"
@@ -68,12 +70,35 @@ func (r Ref) suffix() string {
 // registry) a reference may have.
 const maxRepository = 255
 
+// maxRef bounds a reference's text: a registry host (253) with its port, a
+// repository (255), a tag (128) and a sha512 digest (135) fit well below
+// it. A longer text is no reference, and echoed whole (in kiln's message
+// and again in the parser's) one hostile line of megabytes in an images
+// file became as many megabytes of error, twice.
+const maxRef = 1024
+
+// shown quotes s for a message, cut after its first 100 bytes when it is
+// longer than a reference may be.
+func shown(s string) string {
+	if len(s) <= maxRef {
+		return strconv.Quote(s)
+	}
+	cut := s[:100]
+	for !utf8.ValidString(cut) {
+		cut = cut[:len(cut)-1]
+	}
+	return strconv.Quote(cut) + fmt.Sprintf("… (%d bytes)", len(s))
+}
+
 // ParseRef parses an image reference like Docker does: "redis",
 // "redis:7.2", "ghcr.io/acme/vote@sha256:…", "localhost:5000/x:1". Tag and
 // digest are optional here; Add insists on one of them.
 func ParseRef(s string) (Ref, error) {
 	if s == "" {
 		return Ref{}, errors.New("empty image reference")
+	}
+	if len(s) > maxRef {
+		return Ref{}, fmt.Errorf("%d bytes is longer than any image reference (at most %d)", len(s), maxRef)
 	}
 	base, dig, hasDigest := strings.Cut(s, "@")
 	if hasDigest {
@@ -177,7 +202,7 @@ func (s *Set) add(text string, at entry) error {
 	text = strings.TrimSpace(text)
 	r, err := ParseRef(text)
 	if err != nil {
-		return at.errorf(err, "invalid image reference %q: %v", text, err).WithHint("write it as [registry/]repository:tag or [registry/]repository@sha256:digest")
+		return at.errorf(err, "invalid image reference %s: %v", shown(text), err).WithHint("write it as [registry/]repository:tag or [registry/]repository@sha256:digest")
 	}
 	if r.Tag == "" && r.Digest == "" {
 		return at.errorf(nil, "image reference %q has no tag or digest", text).WithHint(fmt.Sprintf("add :tag or @digest, e.g. %s:1.0.0", text))
@@ -318,7 +343,7 @@ var tagRE = sync.OnceValue(func() *regexp.Regexp {
 func (s *Set) addPair(repo, v string, at entry) error {
 	r, err := ParseRef(repo)
 	if err != nil {
-		return at.errorf(err, "invalid image repository %q: %v", repo, err).WithHint("write the key as [registry/]repository, without tag or digest")
+		return at.errorf(err, "invalid image repository %s: %v", shown(repo), err).WithHint("write the key as [registry/]repository, without tag or digest")
 	}
 	if r.Tag != "" || r.Digest != "" {
 		return at.errorf(nil, "image repository %q has a tag or digest", repo).WithHint("write the key as [registry/]repository and the tag or digest as its value")
@@ -333,7 +358,7 @@ func (s *Set) addPair(repo, v string, at entry) error {
 	default:
 		full, err := ParseRef(text)
 		if err != nil {
-			return at.errorf(err, "image %s: invalid tag, digest or reference %q: %v", repo, text, err).WithHint("give a tag (1.4.2), a digest (sha256:…) or a full reference")
+			return at.errorf(err, "image %s: invalid tag, digest or reference %s: %v", repo, shown(text), err).WithHint("give a tag (1.4.2), a digest (sha256:…) or a full reference")
 		}
 		if full.Repository != r.Repository {
 			return at.errorf(nil, "image %s: reference %q is of another repository (%s)", repo, text, full.Repository).WithHint("use the same repository in key and value, or give only the tag")

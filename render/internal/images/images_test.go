@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 	"testing"
 	"time"
 
@@ -498,5 +499,29 @@ func checkRef(t *testing.T, s *Set) {
 	}
 	if got, ok := s.Ref("example.com/not/given"); ok {
 		t.Errorf("Ref of a repository not given = %q, true", got)
+	}
+}
+
+// TestHugeReferenceBoundedError: a reference of megabytes (a hostile or
+// broken images file) was echoed whole by kiln's message and again by the
+// parser's, 10 MB of error for 5 MB of input. No reference is longer than
+// maxRef, so the message quotes its start and says how long it was.
+func TestHugeReferenceBoundedError(t *testing.T) {
+	huge := "ghcr.io/acme/" + strings.Repeat("é", 2<<20) + ":1"
+	for name, data := range map[string]string{
+		"list":  `["` + huge + `"]`,
+		"key":   `{"` + huge + `": "1"}`,
+		"value": `{"ghcr.io/acme/app": "` + huge + `"}`,
+	} {
+		_, err := ParseFile([]byte(data), "images.json")
+		if err == nil {
+			t.Fatalf("%s: a %d-byte reference was accepted", name, len(huge))
+		}
+		if msg := err.Error(); len(msg) > 2048 || !strings.Contains(msg, "bytes") || !utf8.ValidString(msg) {
+			t.Errorf("%s: %d bytes of error: %.300s", name, len(msg), msg)
+		}
+	}
+	if _, err := ParseRef(huge); err == nil || len(err.Error()) > 200 {
+		t.Errorf("ParseRef: %.300v", err)
 	}
 }
