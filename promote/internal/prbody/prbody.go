@@ -213,7 +213,7 @@ func collect(in Input) []appInfo {
 	}
 	byApp := map[string][]treediff.Change{}
 	for _, c := range in.Changes {
-		if c.App != "" && !isNotifications(c.Path, oldApps, newApps) {
+		if c.App != "" {
 			names[c.App] = true
 			byApp[c.App] = append(byApp[c.App], c)
 		}
@@ -266,35 +266,13 @@ func collect(in Input) []appInfo {
 	return out
 }
 
-// isNotifications reports whether p is the env's file of Flux
-// notification objects (kiln.yaml's notifications:), which is no app's
-// although its path reads as the Kustomization of an app "notifications":
-// unless the locks have such an app (kiln then writes no notifications).
-func isNotifications(p string, apps ...map[string]lockfile.App) bool {
-	if p != lockfile.NotificationsFile {
-		return false
-	}
-	app, _ := lockfile.AppOf(p)
-	for _, m := range apps {
-		if _, ok := m[app]; ok {
-			return false
-		}
-	}
-	return true
-}
-
 // notifications is the block of the env's notifications file, as an
-// app's block but for the name, or nil when it did not change.
+// app's block but for the name, or nil when it did not change. The file
+// reads as the Flux file of an app "notifications", but treediff gives it
+// no app: its Providers and Alerts carry no kiln/app label.
 func notifications(in Input) *appInfo {
-	var old, new map[string]lockfile.App
-	if in.Old != nil {
-		old = in.Old.Apps
-	}
-	if in.New != nil {
-		new = in.New.Apps
-	}
 	for _, c := range in.Changes {
-		if isNotifications(c.Path, old, new) {
+		if c.Path == lockfile.NotificationsFile && c.App == "" {
 			d := treediff.Unified(c, false)
 			if d == "" {
 				return nil

@@ -487,7 +487,7 @@ func TestRenderNotifications(t *testing.T) {
 	newLock = &lockfile.Lock{Apps: map[string]lockfile.App{"notifications": {Engine: "yaml"}}}
 	got = Render(Input{Env: "dev", New: newLock, Changes: treediff.Trees(nil, map[string][]byte{
 		"apps/notifications/configmap_n.yaml": []byte("kind: ConfigMap\nmetadata:\n  name: n\n"),
-		"flux/notifications.yaml":             []byte("kind: Kustomization\n"),
+		"flux/notifications.yaml":             []byte("kind: Kustomization\nmetadata:\n  labels:\n    kiln/app: notifications\n"),
 	})})
 	if !strings.Contains(got, "| `notifications` | yaml | added |") || strings.Contains(got, "Flux notifications") ||
 		!strings.Contains(got, "+++ b/flux/notifications.yaml") {

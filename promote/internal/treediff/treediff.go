@@ -33,7 +33,7 @@ type Change struct {
 	OldName, NewName string
 	// App is the app the file belongs to: from apps/<app>/...,
 	// flux/<app>.yaml and high-level/<app>/...; "" for other files such as
-	// kiln.lock.json.
+	// kiln.lock.json and the env's flux/notifications.yaml.
 	App string
 	// Object names the Kubernetes object in the file as Kind/namespace/name
 	// (Kind/name when it has no namespace), read from the new contents or,
@@ -74,6 +74,9 @@ func Trees(old, new map[string][]byte) []Change {
 			c.Op, c.Old, c.New = Changed, o, n
 			c.Object = objectName(n)
 		}
+		if p == lockfile.NotificationsFile && !appFile(c.App, n, o) {
+			c.App = ""
+		}
 		out = append(out, c)
 	}
 	return out
@@ -83,6 +86,26 @@ func Trees(old, new map[string][]byte) []Change {
 func AppOf(p string) string {
 	app, _ := lockfile.AppOf(p)
 	return app
+}
+
+// appFile reports whether the first of datas that exists is app's Flux
+// file: its object carries kiln's label kiln/app: <app>. The env's
+// flux/notifications.yaml reads as the Flux file of an app
+// "notifications", but its Providers and Alerts carry no such label, and
+// --output json gave them that app (the pull request body an app row).
+func appFile(app string, datas ...[]byte) bool {
+	for _, data := range datas {
+		if data == nil {
+			continue
+		}
+		var m struct {
+			Metadata struct {
+				Labels map[string]string `yaml:"labels"`
+			} `yaml:"metadata"`
+		}
+		return yaml.Unmarshal(data, &m) == nil && m.Metadata.Labels["kiln/app"] == app
+	}
+	return false
 }
 
 // IsObject reports whether p is a Kubernetes object file of an app:

@@ -230,3 +230,36 @@ func TestUnifiedColorShowsControls(t *testing.T) {
 		t.Errorf("without colour the bytes changed:\n%q", plain)
 	}
 }
+
+// TestNotificationsFileIsNoApps: flux/notifications.yaml reads as the Flux
+// file of an app "notifications", and kiln diff --output json, verify and
+// promote's files gave it that app. Its Providers and Alerts carry no
+// kiln/app label; an app really named notifications (kiln then writes no
+// notifications file) keeps its name.
+func TestNotificationsFileIsNoApps(t *testing.T) {
+	t.Parallel()
+	provider := []byte("apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: kiln\n    kiln/env: dev\n  name: kiln-dev-commit-status\n  namespace: flux-system\n")
+	app := []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: kiln\n    kiln/app: notifications\n  name: notifications\n  namespace: flux-system\n")
+	for _, tc := range []struct {
+		old, new []byte
+		app      string
+	}{
+		{nil, provider, ""},
+		{provider, nil, ""},
+		{provider, append(provider, "---\n"...), ""},
+		{nil, app, "notifications"},
+		{app, nil, "notifications"},
+	} {
+		old, new := map[string][]byte{}, map[string][]byte{}
+		if tc.old != nil {
+			old["flux/notifications.yaml"] = tc.old
+		}
+		if tc.new != nil {
+			new["flux/notifications.yaml"] = tc.new
+		}
+		cs := Trees(old, new)
+		if len(cs) != 1 || cs[0].App != tc.app {
+			t.Errorf("old %q, new %q: changes %+v, want one of app %q", tc.old, tc.new, cs, tc.app)
+		}
+	}
+}
