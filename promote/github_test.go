@@ -342,27 +342,10 @@ func TestGateGitHubLag(t *testing.T) {
 // GitHub failed, not the token.
 func TestGateGitHubTrouble(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
-	api := ghfake.New(t, testToken)
-	var log bytes.Buffer
-	dev := f.opts(t, "dev", &log)
-	dev.GitHub, dev.GitHubAPI = nil, api.URL()
-	if _, err := promote(t, f, dev); err != nil {
-		t.Fatal(err)
-	}
-	tip := gittest.Git(t, f.remote, "rev-parse", "main")
-	for _, app := range []string{"web", "cache"} {
-		api.SetStatus("acme", "manifests", tip, ghfake.Status{Context: StatusContext("dev", app), State: "success", Description: "reconciliation succeeded"})
-	}
-	from := func(wait time.Duration) Options {
-		o := f.fromDev(t, &log)
-		o.GitHub, o.GitHubAPI, o.DryRun = nil, api.URL(), true
-		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-		o.Now = func() time.Time { return now }
-		o.Sleep = func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil }
-		o.Wait, o.PollInterval = wait, 15*time.Second
-		return o
-	}
+	g := newGitHubGate(t)
+	f, api, log, tip := g.f, g.api, &g.log, g.tip
+	g.set("success")
+	from := func(wait time.Duration) Options { return g.from(wait, nil) }
 	var outage []ghfake.Fault // the client's 6 attempts
 	for range 6 {
 		outage = append(outage, ghfake.ServerError(http.StatusBadGateway))
@@ -410,30 +393,11 @@ func TestGateGitHubTrouble(t *testing.T) {
 // used up the failure stops it as before.
 func TestGateFetchTrouble(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
-	api := ghfake.New(t, testToken)
-	var log bytes.Buffer
-	dev := f.opts(t, "dev", &log)
-	dev.GitHub, dev.GitHubAPI = nil, api.URL()
-	if _, err := promote(t, f, dev); err != nil {
-		t.Fatal(err)
-	}
-	tip := gittest.Git(t, f.remote, "rev-parse", "main")
-	set := func(state string) {
-		for _, app := range []string{"web", "cache"} {
-			api.SetStatus("acme", "manifests", tip, ghfake.Status{Context: StatusContext("dev", app), State: state})
-		}
-	}
+	g := newGitHubGate(t)
+	f, log, tip, set := g.f, &g.log, g.tip, g.set
 	away := f.remote + ".away"
 	from := func(wait time.Duration) Options {
-		o := f.fromDev(t, &log)
-		o.GitHub, o.GitHubAPI, o.DryRun = nil, api.URL(), true
-		now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-		o.Now = func() time.Time { return now }
-		sleeps := 0
-		o.Sleep = func(_ context.Context, d time.Duration) error {
-			now = now.Add(d)
-			sleeps++
+		return g.from(wait, func(sleeps int) error {
 			switch sleeps {
 			case 1: // the next fetch fails: the remote is gone for a while
 				return os.Rename(f.remote, away)
@@ -442,9 +406,7 @@ func TestGateFetchTrouble(t *testing.T) {
 				return os.Rename(away, f.remote)
 			}
 			return nil
-		}
-		o.Wait, o.PollInterval = wait, 15*time.Second
-		return o
+		})
 	}
 
 	set("pending")
@@ -470,4 +432,54 @@ func TestGateFetchTrouble(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// gitHubGate is env dev promoted through the real go-github client and the
+// fake GitHub, for tests of the gate of a promotion from dev.
+type gitHubGate struct {
+	t   *testing.T
+	f   *fixture
+	api *ghfake.Server
+	log bytes.Buffer
+	tip string // the manifests branch once dev is promoted
+}
+
+func newGitHubGate(t *testing.T) *gitHubGate {
+	t.Helper()
+	g := &gitHubGate{t: t, f: newFixture(t), api: ghfake.New(t, testToken)}
+	dev := g.f.opts(t, "dev", &g.log)
+	dev.GitHub, dev.GitHubAPI = nil, g.api.URL()
+	if _, err := promote(t, g.f, dev); err != nil {
+		t.Fatal(err)
+	}
+	g.tip = gittest.Git(t, g.f.remote, "rev-parse", "main")
+	return g
+}
+
+// set gives each app of dev the status state on the tip.
+func (g *gitHubGate) set(state string) {
+	for _, app := range []string{"web", "cache"} {
+		g.api.SetStatus("acme", "manifests", g.tip, ghfake.Status{Context: StatusContext("dev", app), State: state, Description: "reconciliation succeeded"})
+	}
+}
+
+// from is a dry run of the promotion from dev under --wait wait, polling
+// every 15s on a fake clock; onSleep, if set, runs at each poll's sleep
+// with its number (from 1).
+func (g *gitHubGate) from(wait time.Duration, onSleep func(int) error) Options {
+	o := g.f.fromDev(g.t, &g.log)
+	o.GitHub, o.GitHubAPI, o.DryRun = nil, g.api.URL(), true
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	o.Now = func() time.Time { return now }
+	sleeps := 0
+	o.Sleep = func(_ context.Context, d time.Duration) error {
+		now = now.Add(d)
+		sleeps++
+		if onSleep != nil {
+			return onSleep(sleeps)
+		}
+		return nil
+	}
+	o.Wait, o.PollInterval = wait, 15*time.Second
+	return o
 }
