@@ -104,7 +104,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request, fsys *secur
 	if err != nil {
 		return nil, err
 	}
-	errs, setsSchema, tree, vars := precheck(fsys, dir)
+	errs, setsSchema, tree, vars, annotations := precheck(fsys, dir)
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = e.ForApp(req.App)
@@ -142,7 +142,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request, fsys *secur
 		err = guard(ctx, func() error {
 			build := func() error {
 				var err error
-				objs, remote, err = annotatedBuild(fsys, req.Root, dir, kfile, req.App)
+				objs, remote, err = annotatedBuild(fsys, req.Root, dir, kfile, req.App, annotations)
 				return err
 			}
 			if !vars {
@@ -239,8 +239,10 @@ func build(fsys *securefs.FS, fs filesys.FileSystem, dir string) (resmap.ResMap,
 }
 
 // annotatedBuild builds the kustomization in dir with origin annotations
-// (originFS) and names each object's source from them.
-func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string) (objs []templates.Object, remote bool, err error) {
+// (originFS) and names each object's source from them. annotations says
+// that a replacement of the tree reads or writes metadata.annotations
+// whole (annotationsWhole): the output is then a build's without them.
+func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string, annotations bool) (objs []templates.Object, remote bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			// A panic may leave kustomize's global schema half built;
@@ -267,12 +269,15 @@ func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string) (objs []tem
 		if err := m.RemoveOriginAnnotations(); err != nil {
 			return nil, false, &readError{err}
 		}
-		if originCopied(m) {
+		if annotations || originCopied(m) {
 			// A replacement copied an object's annotations (or its whole
 			// metadata) into another field before kiln could remove the
-			// origin annotation it asked for: build again without it, as
-			// kustomize build does, and keep the sources of the first
-			// build, which lists the same objects in the same order.
+			// origin annotation it asked for, or found annotations to
+			// read or replace only because kiln asked for that one (it
+			// fails under kustomize build when the object has none):
+			// build again without it, as kustomize build does, and keep
+			// the sources of the first build, which lists the same
+			// objects in the same order.
 			clean, err := build(fsys, fsys, dir)
 			if err != nil {
 				return nil, false, err

@@ -24,6 +24,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -1222,6 +1223,78 @@ func TestOriginNotCopied(t *testing.T) {
 	}
 }
 
+// TestAnnotationsWholeAsKustomizeBuild: kiln builds with origin
+// annotations, so every object has annotations while krusty runs. A
+// replacement from or into metadata.annotations of an object without any
+// fails under kustomize build ("is missing for replacement source",
+// "unable to find field"), and must fail under kiln too, not render with
+// the copied origin annotation quietly removed; one whose objects have
+// annotations renders as kustomize build does. The replacement may be
+// inline or in a file.
+func TestAnnotationsWholeAsKustomizeBuild(t *testing.T) {
+	t.Parallel()
+	objs := func(srcAnn, dstAnn string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\n" + srcAnn + "data: {x: \"1\"}\n---\n" +
+			"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dst\n" + dstAnn + "data: {y: \"2\"}\n"
+	}
+	const team = "  annotations: {team: a}\n"
+	const repl = "- source: {kind: ConfigMap, name: src, fieldPath: metadata.annotations}\n  targets:\n  - select: {name: dst}\n    fieldPaths: [metadata.annotations]\n"
+	inline := "resources: [r.yaml]\nreplacements:\n" + repl
+	file := "resources: [r.yaml]\nreplacements:\n- path: repl.yaml\n"
+	for name, tc := range map[string]struct {
+		kustomization, objs string
+		wantErr             string
+	}{
+		"source without annotations":         {inline, objs("", team), "is missing for replacement source"},
+		"target without annotations":         {inline, objs(team, ""), `unable to find field "metadata.annotations"`},
+		"target without annotations in file": {file, objs(team, ""), `unable to find field "metadata.annotations"`},
+		"both with annotations":              {inline, objs(team, "  annotations: {old: o}\n"), ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			root, err := filepath.EvalSymlinks(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, root, map[string]string{
+				"app/kustomization.yaml": tc.kustomization,
+				"app/r.yaml":             tc.objs,
+				"app/repl.yaml":          repl,
+			})
+			// What kustomize build gives: krusty without origin annotations.
+			m, kerr := krusty.MakeKustomizer(krustyOptions()).Run(filesys.MakeFsOnDisk(), filepath.Join(root, "app"))
+			if (kerr == nil) != (tc.wantErr == "") || kerr != nil && !strings.Contains(kerr.Error(), tc.wantErr) {
+				t.Fatalf("kustomize build: %v, want error %q", kerr, tc.wantErr)
+			}
+			res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "app"})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Render: %v, want an error with %q, as kustomize build gives", err, tc.wantErr)
+				}
+				checkDiag(t, err, "a")
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := m.AsYaml()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range res.Objects {
+				got = append(got, o.Node.MustString())
+				if o.File != "app/r.yaml" || o.Line == 0 {
+					t.Errorf("%s: from %s:%d, want app/r.yaml and a line", o.Node.GetName(), o.File, o.Line)
+				}
+			}
+			if diff := cmp.Diff(string(want), strings.Join(got, "---\n")); diff != "" {
+				t.Errorf("kiln differs from kustomize build (-build +kiln):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestInlinePatchNotShown: an inline patchesStrategicMerge entry that
 // does not parse is tried as a file path, and the error for that "file"
 // quotes the patch; kiln leaves it out.
@@ -1302,7 +1375,7 @@ func TestPrecheckReadsEachFileOnce(t *testing.T) {
 	}
 	// Room for each file once, and the kustomization.
 	fsys.SetReadBudget(3 * size)
-	errs, _, _, _ := precheck(fsys, filepath.Join(root, "app"))
+	errs, _, _, _, _ := precheck(fsys, filepath.Join(root, "app"))
 	if len(errs) > 0 {
 		t.Fatalf("precheck: %v", errs)
 	}

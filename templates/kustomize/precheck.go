@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -55,13 +57,17 @@ import (
 //
 // And whether some kustomization of the tree declares vars, about which
 // krusty logs (see captureLog).
-func precheck(fsys *securefs.FS, dir string) (errs []*diag.Error, setsSchema bool, tree *plainTree, vars bool) {
+//
+// And whether a replacement of the tree reads or writes an object's
+// annotations whole (see annotationsWhole): then the origin annotation
+// kiln asks for can make a build succeed that `kustomize build` fails.
+func precheck(fsys *securefs.FS, dir string) (errs []*diag.Error, setsSchema bool, tree *plainTree, vars, annotations bool) {
 	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}, plain: true}
 	c.kustomization(dir, false)
 	if c.plain && len(c.errs) == 0 {
 		tree = &plainTree{files: c.resFiles}
 	}
-	return c.errs, c.setsSchema, tree, c.vars
+	return c.errs, c.setsSchema, tree, c.vars, c.annotations
 }
 
 type checker struct {
@@ -75,6 +81,9 @@ type checker struct {
 	errs       []*diag.Error
 	setsSchema bool // a kustomization sets openapi:, or one was not understood
 	vars       bool // a kustomization declares vars, or one was not understood
+	// annotations: a replacement names metadata.annotations whole, or
+	// one could not be read (annotationsWhole).
+	annotations bool
 	// plain stays true while every kustomization walked is plain and every
 	// resource entry leads where its path, joined lexically, says (no
 	// symlink on the way): then the repository-relative path of each
@@ -135,12 +144,12 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	abs := filepath.Join(dir, name)
 	data, err := c.fsys.ReadFile(abs)
 	if err != nil {
-		c.setsSchema, c.vars, c.plain = true, true, false
+		c.setsSchema, c.vars, c.plain, c.annotations = true, true, false, true
 		return
 	}
 	var k types.Kustomization
 	if err := k.Unmarshal(data); err != nil {
-		c.setsSchema, c.vars, c.plain = true, true, false
+		c.setsSchema, c.vars, c.plain, c.annotations = true, true, false, true
 		c.unknownField(&kfile{path: rootfs.Rel(c.root, filepath.Join(dir, name)), dir: dir, data: data}, err)
 		return // krusty reports any other error the same way
 	}
@@ -223,6 +232,16 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	for _, r := range k.Replacements {
 		if r.Path != "" {
 			c.entry(f, []string{"replacements"}, r.Path, loadOnly, false)
+			c.replacementFile(f.dir, r.Path)
+			continue
+		}
+		if r.Source != nil && annotationsWhole(r.Source.FieldPath) {
+			c.annotations = true
+		}
+		for _, t := range r.Targets {
+			if t != nil && slices.ContainsFunc(t.FieldPaths, annotationsWhole) {
+				c.annotations = true
+			}
 		}
 	}
 	generator := func(field string, g types.GeneratorArgs) {
@@ -313,6 +332,69 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 			c.pluginConfigs(f, rootfs.Rel(c.root, real), 0, data)
 		}
 	}
+}
+
+// annotationsWhole reports whether a replacement's field path is an
+// object's annotations as a whole. kiln builds with origin annotations
+// (originFS), so every object has annotations while krusty runs: a
+// replacement from or into metadata.annotations of an object that has
+// none then succeeds, where `kustomize build` fails with "fieldPath
+// metadata.annotations is missing for replacement source" or "unable to
+// find field", and the removal of the origin annotation afterwards hides
+// it. Such a tree is built again without them (annotatedBuild). A path
+// into the map (metadata.annotations.team) fails alike with and without
+// them, and a whole metadata always exists.
+func annotationsWhole(fieldPath string) bool {
+	return strings.TrimSpace(fieldPath) == "metadata.annotations"
+}
+
+// replacementFile sets c.annotations when the replacements file at p,
+// relative to dir, names metadata.annotations whole anywhere, or cannot
+// be read (krusty reports why).
+func (c *checker) replacementFile(dir, p string) {
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, filepath.FromSlash(p))
+	}
+	real, err := c.fsys.Recorder().Resolve(c.root, p)
+	if err != nil {
+		c.annotations = true
+		return
+	}
+	if !c.first("replacements\x00" + real) {
+		return // a file named again says what it said
+	}
+	data, err := c.fsys.ReadFile(real)
+	if err != nil {
+		c.annotations = true
+		return
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			if !errors.Is(err, io.EOF) {
+				c.annotations = true
+			}
+			return
+		}
+		if hasScalar(&doc, annotationsWhole) {
+			c.annotations = true
+			return
+		}
+	}
+}
+
+// hasScalar reports whether a scalar below n satisfies match.
+func hasScalar(n *yaml.Node, match func(string) bool) bool {
+	if n.Kind == yaml.ScalarNode && match(n.Value) {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasScalar(c, match) {
+			return true
+		}
+	}
+	return false
 }
 
 // missing reports value, an entry of field in f at line, as a path that
@@ -408,6 +490,11 @@ func (c *checker) pluginConfigs(f *kfile, file string, lineOffset int, data []by
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			if m.Content[i].Value == "kind" && m.Content[i+1].Value == "HelmChartInflationGenerator" {
 				c.fail(file, lineOffset+m.Content[i+1].Line, "HelmChartInflationGenerator is not supported: kustomize would run the helm program", hintHelm, nil)
+			}
+			if m.Content[i].Value == "kind" && m.Content[i+1].Value == "ReplacementTransformer" {
+				// Its replacements may be inline or in files: rarer than
+				// a kustomization's own, so assumed to name annotations.
+				c.annotations = true
 			}
 		}
 		c.scanPaths(file, lineOffset, m, "")

@@ -144,7 +144,7 @@ func TestPlainSources(t *testing.T) {
 			dir := filepath.Join(root, filepath.FromSlash(tc.app))
 			kfile := path.Join(tc.app, "kustomization.yaml")
 			fsys := newFS(t, root)
-			errs, _, tree, _ := precheck(fsys, dir)
+			errs, _, tree, _, _ := precheck(fsys, dir)
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}
@@ -155,7 +155,7 @@ func TestPlainSources(t *testing.T) {
 					plain, ok = plainBuild(fsys, root, dir, kfile, tree)
 				}
 				var err error
-				annotated, _, err = annotatedBuild(fsys, root, dir, kfile, "demo")
+				annotated, _, err = annotatedBuild(fsys, root, dir, kfile, "demo", false)
 				return err
 			})
 			if err != nil {
