@@ -87,6 +87,9 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 			unmatchedPatch(de, fsys, kfile, m[1])
 		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
 			malformedResource(de, fsys, kfile, m[1])
+		} else if m := generatorBehaviorRe.FindStringSubmatch(strings.ReplaceAll(err.Error(), `\"`, `"`)); m != nil {
+			// (A component's error comes Go-quoted, its quotes escaped.)
+			generatorBehavior(de, fsys, m)
 		}
 	}
 	return de
@@ -292,6 +295,69 @@ func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string) {
 	}
 }
 
+// generatorBehaviorRe reads the object a generator's output clashed with
+// (api/resmap/reswrangler.go appendReplaceOrMerge, which prints the id
+// with %#v): it exists and the generator neither merges nor replaces it,
+// or it does not and the generator would. Groups: kind, name, namespace,
+// and the behavior when the object exists.
+var generatorBehaviorRe = regexp.MustCompile(`id resid\.ResId\{Gvk:resid\.Gvk\{Group:"[^"]*", Version:"[^"]*", Kind:"([^"]*)", isClusterScoped:(?:true|false)\}, Name:"([^"]*)", Namespace:"([^"]*)"\} (?:does not exist; cannot merge or replace|exists; can not use behavior: '([^']*)')`)
+
+// generatorBehavior rewrites de, krusty's error about a generator whose
+// object clashes with one of the resources, bases or components of its
+// kustomization (de.File), as the generator's entry, its object and what
+// to do: kustomize prints Go structs and a pointer that changes on every
+// run, and neither the entry nor the fix.
+func generatorBehavior(de *diag.Error, fsys *securefs.FS, m []string) {
+	kind, name, ns, behavior := m[1], m[2], m[3], m[4]
+	exists := strings.Contains(m[0], " exists; ")
+	de.Object = diag.Object{Kind: kind, Namespace: ns, Name: name}
+	field := map[string]string{"ConfigMap": "configMapGenerator", "Secret": "secretGenerator"}[kind]
+	if field == "" {
+		field = "generator"
+	}
+	de.Line, de.Field = 0, ""
+	given := "merge or replace"
+	if data, err := fsys.ReadFile(filepath.Join(fsys.Root(), filepath.FromSlash(de.File))); err == nil {
+		if line, b := generatorEntry(&kfile{data: data}, field, name, ns); line > 0 {
+			de.Line = line
+			if b != "" {
+				given = b
+			}
+		}
+	}
+	if exists {
+		without := "has no behavior: merge or replace"
+		if behavior != "" && behavior != "unspecified" {
+			without = "has behavior: " + behavior
+		}
+		de.Msg = fmt.Sprintf("kustomize build failed: %s %s makes a %s that the kustomization's resources, bases or components already have, and %s", field, name, kind, without)
+		de.Hint = fmt.Sprintf("to change that %s, set behavior: merge (add or override keys) or behavior: replace (replace its data) on the generator; to make another object, give the generator another name", kind)
+		return
+	}
+	de.Msg = fmt.Sprintf("kustomize build failed: %s %s has behavior: %s, but the kustomization's resources, bases and components have no %s %s to %s", field, name, given, kind, name, strings.ReplaceAll(given, " or ", " or to "))
+	de.Hint = fmt.Sprintf("check the generator's name (and namespace) against the %s of the base, as written there before any namePrefix or nameSuffix; or remove behavior: to create the %s here", kind, kind)
+}
+
+// generatorEntry returns the line of the entry of f's field (a generator
+// list) named name in namespace ns, and its behavior; 0 if none.
+func generatorEntry(f *kfile, field, name, ns string) (int, string) {
+	kv := f.field([]string{field})
+	if kv == nil || kv.value.Kind != yaml.SequenceNode {
+		return 0, ""
+	}
+	for _, e := range kv.value.Content {
+		var g struct {
+			Name      string `yaml:"name"`
+			Namespace string `yaml:"namespace"`
+			Behavior  string `yaml:"behavior"`
+		}
+		if e.Kind == yaml.MappingNode && e.Decode(&g) == nil && g.Name == name && g.Namespace == ns {
+			return e.Line, g.Behavior
+		}
+	}
+	return 0, ""
+}
+
 // malformedRe reads the file kustomize's resource loader could not parse
 // (api/internal/kusterr.MalformedYamlError, an internal type that
 // errors.As cannot reach): "... MalformedYAMLError: yaml: line 6: ... in
@@ -433,11 +499,16 @@ func withoutData(msg string) string {
 	return msg
 }
 
+// goPointerRe reads the Go value krusty prints of a generator or
+// transformer ("merging from generator &{0xc000a1b2c0 <nil>}"): pointers,
+// which differ on every run.
+var goPointerRe = regexp.MustCompile(`((?:generator|transformer)) &\{(?:0x[0-9a-f]+|<nil>)(?: (?:0x[0-9a-f]+|<nil>))*\}`)
+
 // relMessage is err's message with the repository root cut from the
-// absolute paths kustomize prints, so that it reads the same on every
-// machine and checkout.
+// absolute paths kustomize prints and without the pointers it prints, so
+// that it reads the same on every machine, checkout and run.
 func relMessage(root string, err error) string {
-	msg := err.Error()
+	msg := goPointerRe.ReplaceAllString(err.Error(), "${1}")
 	msg = strings.ReplaceAll(msg, root+string(filepath.Separator), "")
 	msg = strings.ReplaceAll(msg, root, ".")
 	return strings.TrimSpace(msg)

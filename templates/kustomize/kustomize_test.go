@@ -1295,6 +1295,73 @@ func TestAnnotationsWholeAsKustomizeBuild(t *testing.T) {
 	}
 }
 
+// TestGeneratorBehaviorError: a generator whose object a resource, base
+// or component already has, without behavior: merge or replace, or one
+// that would merge into an object nobody has, is named by its entry's
+// line in the kustomization that holds it, with the object and the fix.
+// krusty prints the object as Go structs and the generator as pointers,
+// which differ on every run.
+func TestGeneratorBehaviorError(t *testing.T) {
+	t.Parallel()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: \"1\"}\n"
+	for name, tc := range map[string]struct {
+		files      map[string]string
+		at, object string
+		msg, hint  string
+	}{
+		"top, no behavior": {
+			files: map[string]string{
+				"app/kustomization.yaml": "resources: [cm.yaml]\nnamePrefix: p-\nconfigMapGenerator:\n- name: other\n  literals: [k=v]\n- name: a\n  literals: [k=v]\n",
+				"app/cm.yaml":            cm,
+			},
+			at: "app/kustomization.yaml:6", object: "ConfigMap/a",
+			msg:  "configMapGenerator a makes a ConfigMap that the kustomization's resources, bases or components already have, and has no behavior: merge or replace",
+			hint: "behavior: merge",
+		},
+		"base, merge into nothing": {
+			files: map[string]string{
+				"app/kustomization.yaml":  "resources: [../mid]\n",
+				"mid/kustomization.yaml":  "resources: [../base]\nconfigMapGenerator:\n- name: nothere\n  behavior: merge\n  literals: [k=v]\n",
+				"base/kustomization.yaml": "resources: [cm.yaml]\n",
+				"base/cm.yaml":            cm,
+			},
+			at: "mid/kustomization.yaml:3", object: "ConfigMap/nothere",
+			msg:  "configMapGenerator nothere has behavior: merge, but the kustomization's resources, bases and components have no ConfigMap nothere to merge",
+			hint: "remove behavior:",
+		},
+		"component, replace into nothing": {
+			files: map[string]string{
+				"app/kustomization.yaml":  "resources: [cm.yaml]\ncomponents: [../comp]\n",
+				"app/cm.yaml":             cm,
+				"comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nsecretGenerator:\n- name: s\n  namespace: team\n  behavior: replace\n  literals: [k=v]\n",
+			},
+			at: "comp/kustomization.yaml:4", object: "Secret/team/s",
+			msg: "secretGenerator s has behavior: replace, but the kustomization's resources, bases and components have no Secret s to replace",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := buildErr(t, tc.files, "app")
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("not a diag.Error: %v", err)
+			}
+			if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != tc.at {
+				t.Errorf("error at %s, want %s: %v", got, tc.at, err)
+			}
+			if got := de.Object.String(); got != tc.object {
+				t.Errorf("object %s, want %s", got, tc.object)
+			}
+			if !strings.Contains(de.Msg, tc.msg) || !strings.Contains(de.Hint, tc.hint) {
+				t.Errorf("message %q, hint %q; want %q, %q", de.Msg, de.Hint, tc.msg, tc.hint)
+			}
+			if s := err.Error(); strings.Contains(s, "0x") || strings.Contains(s, "resid.") {
+				t.Errorf("error shows Go values: %v", err)
+			}
+		})
+	}
+}
+
 // TestInlinePatchNotShown: an inline patchesStrategicMerge entry that
 // does not parse is tried as a file path, and the error for that "file"
 // quotes the patch; kiln leaves it out.
