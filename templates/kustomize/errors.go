@@ -2,6 +2,7 @@ package kustomize
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -70,6 +71,9 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 	default:
 		msg := withoutInlinePatches(relMessage(req.Root, err), fsys, kfile)
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(msg), hintBuild
+		if strings.Contains(msg, "namespace transformation produces ID conflict") {
+			de.Hint = "the kustomization's namespace: moves objects of one kind and name from different namespaces into one: keep one of them, or rename one (a namePrefix on its base)"
+		}
 		if f := failingKustomization(fsys, err); f != "" {
 			de.File = f
 		}
@@ -489,7 +493,7 @@ var patchTexts = sync.OnceValue(func() []struct {
 })
 
 func withoutData(msg string) string {
-	msg = redact.Nodes(msg)
+	msg = withoutObjects(redact.Nodes(msg))
 	for _, d := range patchTexts() {
 		msg = d.re.ReplaceAllString(msg, d.with)
 	}
@@ -503,6 +507,71 @@ func withoutData(msg string) string {
 // transformer ("merging from generator &{0xc000a1b2c0 <nil>}"): pointers,
 // which differ on every run.
 var goPointerRe = regexp.MustCompile(`((?:generator|transformer)) &\{(?:0x[0-9a-f]+|<nil>)(?: (?:0x[0-9a-f]+|<nil>))*\}`)
+
+// objectListRe finds where krusty prints a list of whole objects, each as
+// its JSON, data and all: a namespace: that puts two objects of one kind
+// and name into one namespace (api/internal/builtins/NamespaceTransformer
+// "produces ID conflict: %+v"), and a generator with behavior: merge or
+// replace that more than one object could take (api/resmap/reswrangler.go
+// "found multiple objects %v"). A Secret's values, from a SOPS document
+// or a secretGenerator's .env file that CI wrote, would reach the log.
+var objectListRe = regexp.MustCompile(`(?:produces ID conflict: |found multiple objects )\[`)
+
+// withoutObjects replaces in msg each list of objects objectListRe finds
+// by the objects' kinds, namespaces and names, with the namespace an
+// object had before krusty's namespace: changed it; a list it cannot read
+// (Go-quoted inside a component's message) is hidden whole, as is
+// everything after it.
+func withoutObjects(msg string) string {
+	var b strings.Builder
+	for {
+		loc := objectListRe.FindStringIndex(msg)
+		if loc == nil {
+			b.WriteString(msg)
+			return b.String()
+		}
+		b.WriteString(msg[:loc[1]])
+		ids, n, ok := objectIDs(msg[loc[1]:])
+		if !ok {
+			b.WriteString("(kiln does not show the objects: they may hold a secret)]")
+			return b.String()
+		}
+		b.WriteString(strings.Join(ids, ", ") + "]")
+		msg = msg[loc[1]+n:]
+	}
+}
+
+// objectIDs reads s, the JSON objects of a list krusty printed with %v
+// (space-separated, up to the closing bracket), and returns each one's
+// kind/namespace/name and how much of s the list took, bracket included.
+func objectIDs(s string) (ids []string, n int, ok bool) {
+	for {
+		for n < len(s) && s[n] == ' ' {
+			n++
+		}
+		if n < len(s) && s[n] == ']' {
+			return ids, n + 1, len(ids) > 0
+		}
+		var o struct {
+			Kind     string `json:"kind"`
+			Metadata struct {
+				Name        string            `json:"name"`
+				Namespace   string            `json:"namespace"`
+				Annotations map[string]string `json:"annotations"`
+			} `json:"metadata"`
+		}
+		dec := json.NewDecoder(strings.NewReader(s[n:]))
+		if n >= len(s) || s[n] != '{' || dec.Decode(&o) != nil {
+			return nil, 0, false
+		}
+		n += int(dec.InputOffset())
+		id := diag.Object{Kind: o.Kind, Namespace: o.Metadata.Namespace, Name: o.Metadata.Name}.String()
+		if prev := o.Metadata.Annotations["internal.config.kubernetes.io/previousNamespaces"]; prev != "" && prev != o.Metadata.Namespace && o.Metadata.Namespace != "" {
+			id += " (from namespace " + prev + ")"
+		}
+		ids = append(ids, id)
+	}
+}
 
 // relMessage is err's message with the repository root cut from the
 // absolute paths kustomize prints and without the pointers it prints, so

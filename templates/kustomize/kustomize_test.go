@@ -1362,6 +1362,59 @@ func TestGeneratorBehaviorError(t *testing.T) {
 	}
 }
 
+// TestObjectListsNotShown: krusty prints whole objects, as JSON, when a
+// namespace: makes two objects one and when a generator's merge could go
+// to two objects; a Secret's values would reach the log. kiln names the
+// objects instead, and hides a list it cannot read (a component's message
+// comes Go-quoted).
+func TestObjectListsNotShown(t *testing.T) {
+	t.Parallel()
+	secret := func(name, ns, pw string) string {
+		return fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: %s}\nstringData: {password: %s}\n", name, ns, pw)
+	}
+	for name, tc := range map[string]struct {
+		files map[string]string
+		want  string
+	}{
+		"namespace conflict": {
+			files: map[string]string{
+				"app/kustomization.yaml": "resources: [s.yaml]\nnamespace: z\n",
+				"app/s.yaml":             secret("a", "x", "hunter2-TOPSECRET-x") + "---\n" + secret("a", "y", "hunter2-TOPSECRET-y"),
+			},
+			want: "namespace transformation produces ID conflict: [Secret/z/a (from namespace x), Secret/z/a (from namespace y)]",
+		},
+		"namespace conflict in a component": {
+			files: map[string]string{
+				"app/kustomization.yaml":  "resources: [s.yaml]\ncomponents: [../comp]\n",
+				"app/s.yaml":              secret("a", "x", "hunter2-TOPSECRET-x") + "---\n" + secret("a", "y", "hunter2-TOPSECRET-y"),
+				"comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamespace: z\n",
+			},
+			want: "namespace transformation produces ID conflict",
+		},
+		"merge into two": {
+			files: map[string]string{
+				"app/kustomization.yaml": "resources: [../b1, ../b2]\nsecretGenerator:\n- name: cfg\n  behavior: merge\n  literals: [k=v]\n",
+				"b1/kustomization.yaml":  "resources: [s.yaml]\nnamePrefix: b1-\n",
+				"b1/s.yaml":              secret("cfg", "default", "hunter2-TOPSECRET-1"),
+				"b2/kustomization.yaml":  "resources: [s.yaml]\nnamePrefix: b2-\n",
+				"b2/s.yaml":              secret("cfg", "default", "hunter2-TOPSECRET-2"),
+			},
+			want: "found multiple objects [Secret/default/b1-cfg, Secret/default/b2-cfg] that could accept merge",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := buildErr(t, tc.files, "app")
+			if strings.Contains(err.Error(), "TOPSECRET") || strings.Contains(err.Error(), "stringData") {
+				t.Errorf("error shows a Secret's data: %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to say %q", err, tc.want)
+			}
+		})
+	}
+}
+
 // TestInlinePatchNotShown: an inline patchesStrategicMerge entry that
 // does not parse is tried as a file path, and the error for that "file"
 // quotes the patch; kiln leaves it out.
