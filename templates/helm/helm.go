@@ -152,6 +152,17 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		return nil, renderError(err, src, chrt.Name())
 	}
 
+	for _, h := range rel.skipped {
+		hint := "spell the event as Helm does (pre-install, post-install, pre-upgrade, post-upgrade, pre-delete, post-delete, pre-rollback, post-rollback, test), or remove the annotation to deploy the object"
+		if strings.Contains(h.hook, "crd-install") {
+			hint = "crd-install is Helm 2's hook for CRDs: move the object into the chart's crds/ folder, or remove the annotation"
+		}
+		warns = append(warns, templates.Warning{File: src.file(h.source),
+			Msg: fmt.Sprintf("%s/%s is left out: its annotation helm.sh/hook: %q names a hook event Helm 3 does not know, so helm template leaves the object out (it logs only \"skipping unknown hook\"), and so does kiln",
+				h.kind, h.name, h.hook),
+			Hint: hint})
+	}
+
 	crds := map[string]bool{}
 	for _, c := range chrt.CRDObjects() {
 		crds[crdSource(c)] = true

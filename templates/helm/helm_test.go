@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -949,5 +950,51 @@ func TestManyValuesWarnings(t *testing.T) {
 			}
 		}
 		first = res.Warnings
+	}
+}
+
+// TestUnknownHookWarns: an object whose helm.sh/hook names an event Helm 3
+// does not know (Helm 2's crd-install, a typo) is left out, as helm
+// template leaves it out, but not without a word: helm logs "skipping
+// unknown hook", and kiln warns naming the template and the object.
+func TestUnknownHookWarns(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "crd.yaml"), `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: kept
+  annotations: {helm.sh/hook: "post-install, pre-upgrade"}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: foos.example.com
+  annotations:
+    helm.sh/hook: crd-install
+`)
+	writeFile(t, filepath.Join(root, "c", "templates", "job.yaml"), "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-instal\n")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop", KubeVersion: "1.31.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, o := range res.Objects {
+		names = append(names, o.Node.GetKind()+"/"+o.Node.GetName())
+	}
+	if want := []string{"ConfigMap/kept"}; !slices.Equal(names, want) {
+		t.Errorf("objects %v; want %v, as helm template prints", names, want)
+	}
+	var got []string
+	for _, w := range res.Warnings {
+		got = append(got, w.File+": "+w.Msg)
+	}
+	want := []string{
+		`c/templates/crd.yaml: CustomResourceDefinition/foos.example.com is left out: its annotation helm.sh/hook: "crd-install" names a hook event Helm 3 does not know, so helm template leaves the object out (it logs only "skipping unknown hook"), and so does kiln`,
+		`c/templates/job.yaml: Job/migrate is left out: its annotation helm.sh/hook: "pre-install,pre-instal" names a hook event Helm 3 does not know, so helm template leaves the object out (it logs only "skipping unknown hook"), and so does kiln`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }

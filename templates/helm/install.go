@@ -2,6 +2,8 @@ package helm
 
 import (
 	"fmt"
+	"path"
+	"sort"
 	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -9,6 +11,7 @@ import (
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/releaseutil"
+	"sigs.k8s.io/yaml"
 )
 
 // kiln renders a chart with helm's own libraries, in the steps helm's
@@ -33,6 +36,8 @@ type rendered struct {
 	// size is what helm's release would hold: the manifest's text and every
 	// hook's, test hooks included. Output bounds are measured on it.
 	size int
+	// skipped are the objects helm leaves out as hooks of an unknown event.
+	skipped []skippedHook
 }
 
 // installOptions are the settings of one client-only install.
@@ -105,7 +110,7 @@ func renderResources(chrt *chart.Chart, top chartutil.Values, caps *chartutil.Ca
 	if err != nil {
 		return nil, err
 	}
-	rel := &rendered{}
+	rel := &rendered{skipped: unknownHooks(files)}
 	add := func(source, body string) {
 		rel.manifest = append(rel.manifest, chunk{source: source, body: body})
 		rel.size += len("---\n# Source: \n") + len(source) + len(body)
@@ -124,6 +129,70 @@ func renderResources(chrt *chart.Chart, top chartutil.Values, caps *chartutil.Ca
 		rel.hooks = append(rel.hooks, chunk{source: h.Path, body: h.Manifest})
 	}
 	return rel, nil
+}
+
+// skippedHook is an object whose helm.sh/hook annotation names an event
+// Helm does not know (Helm 2's crd-install, a typo such as pre-instal):
+// helm's SortManifests leaves it out of the release, and helm template out
+// of its output, logging only "info: skipping unknown hook". kiln leaves it
+// out too, but says so by name: the object is lost without a trace
+// otherwise.
+type skippedHook struct {
+	source, kind, name, hook string
+}
+
+// hookEvents are the events helm's SortManifests knows (releaseutil's
+// unexported events map), in lower case.
+var hookEvents = map[string]bool{
+	release.HookPreInstall.String(): true, release.HookPostInstall.String(): true,
+	release.HookPreDelete.String(): true, release.HookPostDelete.String(): true,
+	release.HookPreUpgrade.String(): true, release.HookPostUpgrade.String(): true,
+	release.HookPreRollback.String(): true, release.HookPostRollback.String(): true,
+	release.HookTest.String(): true, "test-success": true,
+}
+
+// unknownHooks finds the objects SortManifests skipped as unknown hooks,
+// in its order (files by name, then documents in order), reading each
+// document as it does. Only documents that mention the annotation are
+// parsed, so that charts without hooks pay nothing.
+func unknownHooks(files map[string]string) []skippedHook {
+	var names []string
+	for name, content := range files {
+		if strings.Contains(content, release.HookAnnotation) && !strings.HasPrefix(path.Base(name), "_") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var out []skippedHook
+	for _, name := range names {
+		entries := releaseutil.SplitManifests(files[name])
+		keys := make([]string, 0, len(entries))
+		for k := range entries {
+			keys = append(keys, k)
+		}
+		sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+		for _, k := range keys {
+			m := entries[k]
+			if !strings.Contains(m, release.HookAnnotation) {
+				continue
+			}
+			var head releaseutil.SimpleHead
+			if yaml.Unmarshal([]byte(m), &head) != nil || head.Metadata == nil {
+				continue // SortManifests failed on it, or it has no annotations
+			}
+			hook, ok := head.Metadata.Annotations[release.HookAnnotation]
+			if !ok {
+				continue
+			}
+			for _, e := range strings.Split(hook, ",") {
+				if !hookEvents[strings.ToLower(strings.TrimSpace(e))] {
+					out = append(out, skippedHook{source: name, kind: head.Kind, name: head.Metadata.Name, hook: hook})
+					break
+				}
+			}
+		}
+	}
+	return out
 }
 
 // isTestHook is cmd/helm/template.go's test for --skip-tests.
