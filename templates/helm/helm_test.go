@@ -703,7 +703,7 @@ func TestSubchartAliasFolder(t *testing.T) {
 	}
 	sort.Strings(files)
 	want := []string{
-		"c/charts/db/crds/crd.yaml:1", "c/charts/db/crds/crd.yaml:1",
+		"c/charts/db/crds/crd.yaml:1", // once, not once per alias (TestAliasedCRDOnce)
 		"c/charts/db/templates/cm.yaml:0", "c/charts/db/templates/cm.yaml:0",
 		"c/charts/s-folder/charts/t-folder/templates/cm.yaml:0",
 	}
@@ -996,5 +996,41 @@ metadata:
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
+
+// TestAliasedCRDOnce: a subchart that two dependencies use under aliases
+// shares its crds/ files between them. helm template prints such a file
+// once per alias, helm install creates it once (the second create finds
+// it present); kiln keeps its objects once, where it kept them twice and
+// the app's output then held one CRD twice, an error no values could fix.
+// A crds/ file of other text stays, and a template's object twice is
+// still the app's two objects.
+func TestAliasedCRDOnce(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n- {name: op, version: 0.1.0, alias: one}\n- {name: op, version: 0.1.0, alias: two}\n")
+	writeFile(t, filepath.Join(root, "c", "crds", "own.yaml"), "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: owns.example.com}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "op", "Chart.yaml"), "apiVersion: v2\nname: op\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "op", "crds", "a.yaml"), "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: as.example.com}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "op", "crds", "b.yaml"), "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: bs.example.com}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "op", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: op}\n")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range res.Objects {
+		got = append(got, fmt.Sprintf("%s/%s %s:%d", o.Node.GetKind(), o.Node.GetName(), o.File, o.Line))
+	}
+	want := []string{
+		"CustomResourceDefinition/owns.example.com c/crds/own.yaml:1",
+		"CustomResourceDefinition/as.example.com c/charts/op/crds/a.yaml:1",
+		"CustomResourceDefinition/bs.example.com c/charts/op/crds/b.yaml:1",
+		"ConfigMap/op c/charts/op/templates/cm.yaml:0",
+		"ConfigMap/op c/charts/op/templates/cm.yaml:0",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -53,7 +54,21 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 		}
 		out = append(out, objs...)
 	}
+	// helm template prints a crds/ file once for each alias of the
+	// subchart that holds it (the aliases share its files). helm install
+	// creates it once and skips the second copy, which it finds present;
+	// kiln keeps it once too: twice, it would be one object twice in the
+	// app's output, refused, with nothing a user could change but the
+	// vendored chart. A file is compared with the others by its text, so
+	// that two copies of one chart count as one too.
+	var crdBodies []string
 	for _, c := range rel.manifest {
+		if crds[c.source] {
+			if slices.Contains(crdBodies, c.body) {
+				continue
+			}
+			crdBodies = append(crdBodies, c.body)
+		}
 		add(c.source, c.body)
 	}
 	for _, c := range rel.hooks {
