@@ -1034,3 +1034,48 @@ func TestAliasedCRDOnce(t *testing.T) {
 		t.Errorf("objects (-want +got):\n%s", diff)
 	}
 }
+
+// TestDeleteAndRollbackHooksLeftOut: podinfo's chart renders a hook Job
+// for each event its values turn on. Flux applies the tree as an install
+// or upgrade, so the install and upgrade hooks become objects, as helm
+// template prints them; one that runs only when Helm deletes or rolls back
+// the release is left out, where it became an object that Flux applied,
+// and so ran, at every install (a chart's uninstall clean-up, such as
+// kyverno's Job scaling it to zero). A hook that runs on an install too
+// stays.
+func TestDeleteAndRollbackHooksLeftOut(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "..", "testdata", "charts")
+	on := map[string]any{"job": map[string]any{"enabled": true}}
+	hooks := map[string]any{}
+	for _, h := range []string{"preInstall", "postInstall", "preUpgrade", "postUpgrade", "preDelete", "postDelete", "preRollback", "postRollback"} {
+		hooks[h] = on
+	}
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "podinfo", Namespace: "web", KubeVersion: "1.31.0", Path: "podinfo",
+		Values: map[string]any{"hooks": hooks}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs []string
+	for _, o := range res.Objects {
+		if o.Node.GetKind() == "Job" {
+			jobs = append(jobs, o.Node.GetName())
+		}
+	}
+	sort.Strings(jobs)
+	want := []string{"podinfo-post-install", "podinfo-post-upgrade", "podinfo-pre-install", "podinfo-pre-upgrade"}
+	if diff := cmp.Diff(want, jobs); diff != "" {
+		t.Errorf("hook Jobs (-want +got):\n%s", diff)
+	}
+
+	mixed := tempRoot(t)
+	writeFile(t, filepath.Join(mixed, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(mixed, "c", "templates", "hooks.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: both\n  annotations: {helm.sh/hook: \"pre-delete,post-install\"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rollback\n  annotations: {helm.sh/hook: \"pre-rollback, post-rollback\"}\n")
+	res, err = New(Options{}).Render(context.Background(), &templates.Request{Root: mixed, App: "web", Namespace: "shop", Path: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Objects) != 1 || res.Objects[0].Node.GetName() != "both" {
+		t.Errorf("objects %d, want ConfigMap/both alone", len(res.Objects))
+	}
+}

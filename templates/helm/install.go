@@ -31,7 +31,8 @@ type rendered struct {
 	// document each, in helm's install order.
 	manifest []chunk
 	// hooks holds the rendered hooks that are not test hooks, in helm's
-	// order; helm template prints them after the manifest.
+	// order; helm template prints them after the manifest. Those that do
+	// not run on an install or upgrade (runsOnApply) become no objects.
 	hooks []chunk
 	// size is what helm's release would hold: the manifest's text and every
 	// hook's, test hooks included. Output bounds are measured on it.
@@ -126,7 +127,7 @@ func renderResources(chrt *chart.Chart, top chartutil.Values, caps *chartutil.Ca
 		if isTestHook(h) {
 			continue // --skip-tests (cmd/helm/template.go)
 		}
-		rel.hooks = append(rel.hooks, chunk{source: h.Path, body: h.Manifest})
+		rel.hooks = append(rel.hooks, chunk{source: h.Path, body: h.Manifest, events: h.Events})
 	}
 	return rel, nil
 }
@@ -193,6 +194,29 @@ func unknownHooks(files map[string]string) []skippedHook {
 		}
 	}
 	return out
+}
+
+// appliedEvents are the hook events Flux's applying of the tree stands
+// for: Helm runs a hook of any of them when it installs or upgrades.
+var appliedEvents = map[release.HookEvent]bool{
+	release.HookPreInstall: true, release.HookPostInstall: true,
+	release.HookPreUpgrade: true, release.HookPostUpgrade: true,
+}
+
+// runsOnApply reports whether a hook of events runs when Helm installs or
+// upgrades. One that runs only when the release is deleted or rolled back
+// (pre-delete, post-delete, pre-rollback, post-rollback) is no object of
+// the tree: Flux would apply it with everything else, so a chart's
+// uninstall clean-up (kyverno's Job that scales it to zero, a Job that
+// deletes the chart's webhooks or custom resources) would run at every
+// install, and never at a deletion, which Flux does by pruning.
+func runsOnApply(events []release.HookEvent) bool {
+	for _, e := range events {
+		if appliedEvents[e] {
+			return true
+		}
+	}
+	return false
 }
 
 // isTestHook is cmd/helm/template.go's test for --skip-tests.

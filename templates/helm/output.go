@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/release"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
@@ -19,7 +20,8 @@ import (
 
 // releaseObjects turns what `helm template` prints — the manifest (CRDs
 // first, then templates in helm's install order) followed by every hook that
-// is not a test hook — into objects. crds names the CRD files by helm's
+// is not a test hook — into objects, but for the hooks that run only when
+// a release is deleted or rolled back (runsOnApply). crds names the CRD files by helm's
 // source name: their text is the file verbatim, so their lines are real.
 // b bounds the manifest and hooks together: their size and YAML nodes.
 //
@@ -72,7 +74,9 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 		add(c.source, c.body)
 	}
 	for _, c := range rel.hooks {
-		add(c.source, c.body)
+		if runsOnApply(c.events) {
+			add(c.source, c.body)
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -105,6 +109,8 @@ func renderedLines(err error, keep bool) error {
 type chunk struct {
 	source string
 	body   string
+	// events are a hook's events; nil for the manifest.
+	events []release.HookEvent
 }
 
 // parsedCRD is a chart's CRD file parsed ahead, as helm prints it into the
