@@ -356,6 +356,14 @@ func TestFluxBuildHostile(t *testing.T) {
 		"next line":                {doc: widget + "  a: \"x\\Ny\"\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.a" holds the character U+0085`},
 		"next line key":            {doc: widget + "  m:\n    \"x\\Ny\": 1\n", refused: `objects.yaml:7: app x: Widget/ns/w: field "spec.m" has a key holding the character U+0085`},
 		"next line in a ConfigMap": {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: \"x\\Ny\"\n", refused: `objects.yaml:5: app x: ConfigMap/ns/c: field "data.a" holds the character U+0085`},
+		// kustomize build makes its output through JSON, which leaves these
+		// raw, and its YAML reader of that JSON refuses them: the build of
+		// the whole app fails.
+		"delete":                      {doc: widget + "  a: \"x\\x7Fy\"\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.a" holds the control character U+007F`},
+		"C1 control in a ConfigMap":   {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: \"\\x93quoted\\x94\"\n", refused: `objects.yaml:5: app x: ConfigMap/ns/c: field "data.a" holds the control character U+0093`},
+		"noncharacter":                {doc: widget + "  a: \"\\uFFFF\"\n", refused: `objects.yaml:6: app x: Widget/ns/w: field "spec.a" holds the control character U+FFFF`},
+		"C1 control key":              {doc: widget + "  m:\n    \"x\\x9Fy\": 1\n", refused: `objects.yaml:7: app x: Widget/ns/w: field "spec.m" has a key holding the control character U+009F`},
+		"characters kustomize passes": {doc: widget + "  a: \"\\xA0\\uFFFD\\uFFFC\\U0001FFFE\\U0010FFFF\\x1F\"\n  m:\n    \"\\uFFFD\\xA0\": 1\n"},
 		"rbac names": {doc: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: \"a~b\"}\n---\n" +
 			"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: \"system:a:b\"}\n---\n" +
 			"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: \"a b ü\"}\n---\n" +
@@ -438,6 +446,33 @@ func TestFluxBuildHostileEngines(t *testing.T) {
 	}
 	if got, want := objs[0].Node.Field("spec").Value.Field("cel").Value.YNode().Value, "all(c,\n  c.x ||\n   c.y)\nend"; got != want {
 		t.Errorf("the folded scalar is written as %q, want %q", got, want)
+	}
+}
+
+// TestFluxBuildRefusesControlCharactersFromJsonnet renders a jsonnet app
+// whose strings hold characters kustomize build fails on (std.char(127),
+// a Windows-1252 curly quote decoded as Latin-1): kiln used to write them,
+// and Flux applied none of the app.
+func TestFluxBuildRefusesControlCharactersFromJsonnet(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+			"apps:\n  - name: js\n    namespace: ns\n    jsonnet: js/main.jsonnet\n",
+		"envs/dev.yaml": "",
+		"js/main.jsonnet": "local cm(name, data) = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: name}, data: data};\n" +
+			"[\n  cm('del', {a: 'x' + std.char(127)}),\n  cm('quote', {b: std.char(147) + 'hi' + std.char(148)}),\n]\n",
+	})
+	er := renderAll(t, load(t, dir), testOptions())[0]
+	if er.Err == nil {
+		t.Fatal("rendered; want an error for each object")
+	}
+	for _, want := range []string{
+		`js/main.jsonnet:3: app js: ConfigMap/ns/del: field "data.a" holds the control character U+007F`,
+		`js/main.jsonnet:4: app js: ConfigMap/ns/quote: field "data.b" holds the control character U+0093`,
+	} {
+		if !strings.Contains(er.Err.Error(), want) {
+			t.Errorf("error %v\nwant one with %q", er.Err, want)
+		}
 	}
 }
 

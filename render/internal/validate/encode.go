@@ -90,6 +90,9 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 			if strings.Contains(k.Value, nel) {
 				return &tagError{node: k, path: joinPath(segs), nelKey: true}
 			}
+			if c, ok := buildRefuses(k.Value); ok {
+				return &tagError{node: k, path: joinPath(segs), char: c, key: true}
+			}
 			if i > 0 {
 				e.buf.WriteByte(',')
 			}
@@ -207,8 +210,37 @@ func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 	if strings.Contains(v, nel) {
 		return &tagError{node: n, path: joinPath(segs), nel: true}
 	}
+	if c, ok := buildRefuses(v); ok {
+		return &tagError{node: n, path: joinPath(segs), char: c}
+	}
 	writeString(&e.buf, v)
 	return nil
+}
+
+// buildRefuses returns the first character of s on which kustomize build,
+// which Flux runs on the app's folder, fails: U+007F (delete), the C1
+// controls U+0080 to U+009F but U+0085 (nel, above), and the
+// noncharacters U+FFFE and U+FFFF. kiln writes them escaped ("\x7F"),
+// which kustomize reads; but it makes its output through JSON
+// (Resource.AsYAML), and encoding/json leaves these characters as they
+// are, so the YAML reader of that JSON meets them raw and refuses them
+// ("yaml: control characters are not allowed"), quoting the whole object:
+// Flux applies none of the app. The other C0 controls survive, since
+// encoding/json escapes them. A C1 control is often a Windows-1252 byte
+// (a curly quote, 0x93) decoded as Latin-1. s is UTF-8, in which 0xC2 and
+// 0xEF only start a character.
+func buildRefuses(s string) (rune, bool) {
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == 0x7f:
+			return 0x7f, true
+		case s[i] == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f && s[i+1] != 0x85:
+			return rune(s[i+1]), true
+		case s[i] == 0xef && i+2 < len(s) && s[i+1] == 0xbf && (s[i+2] == 0xbe || s[i+2] == 0xbf):
+			return 0xffc0 | rune(s[i+2]&0x3f), true
+		}
+	}
+	return 0, false
 }
 
 // nel is U+0085 (next line). kustomize build writes it into its output as
@@ -253,6 +285,10 @@ type tagError struct {
 	// nel is set for a string holding U+0085, nelKey for a key holding
 	// it (path is then the mapping's).
 	nel, nelKey bool
+	// char is a character kustomize build fails on (buildRefuses) that
+	// the string holds, or the key when key is set (path is then the
+	// mapping's).
+	char rune
 	// key is set for a key that is not a string: tag is what YAML reads
 	// it as, "" for a key that is no scalar (path is then the mapping's).
 	key bool
@@ -276,6 +312,12 @@ func (e *tagError) Error() string {
 	}
 	if e.nelKey {
 		return fmt.Sprintf("field %q has a key holding the character U+0085 (next line), on which kustomize build, which Flux runs on the app's folder, fails", e.path)
+	}
+	if e.char != 0 && e.key {
+		return fmt.Sprintf("field %q has a key holding the control character %U, on which kustomize build, which Flux runs on the app's folder, fails (\"yaml: control characters are not allowed\"): Flux would apply none of the app", e.path, e.char)
+	}
+	if e.char != 0 {
+		return fmt.Sprintf("field %q holds the control character %U, on which kustomize build, which Flux runs on the app's folder, fails (\"yaml: control characters are not allowed\"): Flux would apply none of the app", e.path, e.char)
 	}
 	if e.merge {
 		return fmt.Sprintf("field %q has the key \"<<\", which kustomize build, which Flux runs on the app's folder, takes for a YAML merge key even quoted: the cluster would not get it", e.path)
@@ -309,7 +351,7 @@ func encodeError(o templates.Object, base diag.Error, err error) *diag.Error {
 		if te.nonFinite {
 			d.Hint = "quote the value to make it a string, or write a finite number"
 		}
-		if te.key {
+		if te.key && te.char == 0 {
 			d.Hint = "quote the key to make it a string (\"1\": …, \"true\": …); a key that is a list or mapping has no string form: write it as one"
 		}
 		if te.merge {
@@ -317,6 +359,13 @@ func encodeError(o templates.Object, base diag.Error, err error) *diag.Error {
 		}
 		if te.nel || te.nelKey {
 			d.Hint = "write the text without U+0085 (often a Latin-1 or Windows-1252 byte decoded as another character set); binary content belongs base64-encoded in binaryData or a Secret's data"
+		}
+		if te.char != 0 {
+			why := ""
+			if te.char >= 0x80 && te.char <= 0x9f {
+				why = " (often a Windows-1252 byte, such as a curly quote, decoded as Latin-1)"
+			}
+			d.Hint = fmt.Sprintf("write the text without %U%s; binary content belongs base64-encoded in binaryData or a Secret's data", te.char, why)
 		}
 		return &d
 	}
