@@ -176,14 +176,17 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 		}
 		params = map[string]any{"tla": passed}
 	case shapeUnknown:
+		if len(userTLAs) > 0 && !evaluatesToFunction(vm, req.Path) {
+			// The VM would drop the user's TLAs without a word.
+			return nil, notFunctionError(req)
+		}
 		tlas = []string{argEnv, argVars, argImages}
 		for _, a := range userTLAs {
 			tlas = append(tlas, a.name)
 		}
 	default:
 		if len(userTLAs) > 0 {
-			return nil, &diag.Error{File: req.Path, Msg: "jsonnet.tlas is given, but the file does not evaluate to a function, so it would take no top-level argument",
-				Hint: "make the file a function of its arguments (function(name) …), or pass the values as jsonnet.extVars"}
+			return nil, notFunctionError(req)
 		}
 	}
 	if len(extVars) > 0 {
@@ -285,6 +288,25 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 // different inputs hash alike.
 func writeField(h hash.Hash, name, value string) {
 	fmt.Fprintf(h, "%s %d:%s\n", name, len(value), value)
+}
+
+// notFunctionError is the error for jsonnet.tlas given to a file whose
+// value is not a function: the VM passes top-level arguments only to a
+// function, and drops them silently otherwise.
+func notFunctionError(req *templates.Request) error {
+	return &diag.Error{File: req.Path, Msg: "jsonnet.tlas is given, but the file does not evaluate to a function, so it would take no top-level argument",
+		Hint: "make the file a function of its arguments (function(name) …), or pass the values as jsonnet.extVars"}
+}
+
+// evaluatesToFunction reports whether the main file at path evaluates to a
+// function, for a file whose syntax tree does not tell (its value is an
+// import, a call, a conditional). Only the value itself is evaluated, not
+// its fields or elements, which stay lazy. An error counts as a function:
+// the full evaluation that follows reports it where it is.
+func evaluatesToFunction(vm *gojsonnet.VM, path string) bool {
+	// A snippet named "" imports as the main file does (see importer).
+	out, err := vm.EvaluateAnonymousSnippet("", "std.isFunction(import "+jsonString(path)+")")
+	return err != nil || strings.TrimSpace(out) != "false"
 }
 
 // mainFileError explains why the main file could not be loaded or parsed.

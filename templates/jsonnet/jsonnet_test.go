@@ -379,6 +379,11 @@ func TestRenderUserArgs(t *testing.T) {
   data: {region: std.extVar('region'), replicas: std.toString(std.extVar('replicas') + 1), tier: std.extVar('conf').tier}}`,
 		"apps/args/fn.jsonnet": `function(env, region, conf={tier: 'none'}) {apiVersion: 'v1', kind: 'ConfigMap',
   metadata: {name: 'fn-' + env}, data: {region: region, tier: conf.tier, ext: std.extVar('region')}}`,
+		"apps/args/all.libsonnet": `function(env, vars, images, region) {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'all-' + env}, data: {region: region}}`,
+		// Values the syntax tree cannot tell: only evaluation knows
+		// whether they are functions.
+		"apps/args/imported-value.jsonnet": `import 'ext.jsonnet'`,
+		"apps/args/imported-fn.jsonnet":    `local f = import 'all.libsonnet'; f`,
 	}
 	for p, content := range files {
 		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755); err != nil {
@@ -430,11 +435,22 @@ func TestRenderUserArgs(t *testing.T) {
 		t.Errorf("Params tla (-want +got):\n%s", diff)
 	}
 
+	res, err = render("apps/args/imported-fn.jsonnet", nil, map[string]any{"region": "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"region": "us-east-1"}, data(res)); diff != "" {
+		t.Errorf("tlas to an imported function (-want +got):\n%s", diff)
+	}
+
 	for _, tc := range []struct {
 		name, path string
 		tlas       map[string]any
 		want       string
 	}{
+		// The VM drops TLAs given to a value that is no function; kiln
+		// used to pass them when the tree did not tell, lost.
+		{"not a function, through an import", "apps/args/imported-value.jsonnet", map[string]any{"region": "x"}, "apps/args/imported-value.jsonnet: app result: jsonnet.tlas is given, but the file does not evaluate to a function"},
 		{"undeclared parameter", "apps/args/fn.jsonnet", map[string]any{"region": "x", "zone": "a"}, "apps/args/fn.jsonnet: app result: jsonnet.tlas.zone: the file's function has no parameter zone"},
 		{"not a function", "apps/args/ext.jsonnet", map[string]any{"region": "x"}, "apps/args/ext.jsonnet: app result: jsonnet.tlas is given, but the file does not evaluate to a function"},
 	} {
