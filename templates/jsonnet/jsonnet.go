@@ -184,6 +184,15 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 		for _, a := range userTLAs {
 			tlas = append(tlas, a.name)
 		}
+		if len(userTLAs) > 0 {
+			// The value is a function (or an error): record every argument
+			// passed, the user's too, as for a function literal.
+			passed := params
+			for _, a := range userTLAs {
+				passed[a.name] = req.TLAs[a.name]
+			}
+			params = map[string]any{"tla": passed}
+		}
 	default:
 		if len(userTLAs) > 0 {
 			return nil, notFunctionError(req)

@@ -442,6 +442,9 @@ func TestRenderUserArgs(t *testing.T) {
 	if diff := cmp.Diff(map[string]string{"region": "us-east-1"}, data(res)); diff != "" {
 		t.Errorf("tlas to an imported function (-want +got):\n%s", diff)
 	}
+	if tla, _ := res.Params["tla"].(map[string]any); tla["region"] != "us-east-1" || tla["env"] != "dev" || tla["vars"] == nil || tla["images"] == nil {
+		t.Errorf("Params = %v, want the arguments passed to the imported function under tla", res.Params)
+	}
 
 	for _, tc := range []struct {
 		name, path string
