@@ -3,6 +3,7 @@ package jsonnet
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -136,6 +137,18 @@ func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeErro
 		return sd
 	}
 
+	if rt.Msg == "Unexpected type null, expected function" {
+		// std.native gives null for a name the VM does not know. Tanka
+		// registers helmTemplate, parseYaml, sha256 and more; kiln, as
+		// the jsonnet program, registers none, and the VM's message does
+		// not say so.
+		if calls := im.nativeCalls(); len(calls) > 0 {
+			de.Hint = "kiln registers no native functions (nor does the jsonnet program), so " + strings.Join(calls, ", ") +
+				" is null: native functions are Tanka's; use the standard library instead (std.parseYaml, std.parseJson, std.sha256, std.manifestYamlDoc), or render a Helm chart or a kustomization as an app of its own (helm:, kustomize:)"
+			return de
+		}
+	}
+
 	var callers []string
 	for i, l := range code {
 		if i == 0 {
@@ -166,6 +179,35 @@ func (im *importer) failure(msg string) *importError {
 		}
 	}
 	return nil
+}
+
+// nativeCall is a call of std.native with a literal name, as libraries
+// written for Tanka make it.
+var nativeCall = regexp.MustCompile(`std\.native\(\s*['"]([^'"]*)['"]\s*\)`)
+
+// maxNativeCalls is how many std.native calls a hint names.
+const maxNativeCalls = 3
+
+// nativeCalls lists the std.native calls in the files read, as
+// `std.native("name") (file:line)`, in file order. Only called on the
+// error path.
+func (im *importer) nativeCalls() []string {
+	names := make([]string, 0, len(im.contents))
+	for n := range im.contents {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		src := im.contents[n].String()
+		for _, m := range nativeCall.FindAllStringSubmatchIndex(src, -1) {
+			if len(out) == maxNativeCalls {
+				return append(out, "…")
+			}
+			out = append(out, fmt.Sprintf("std.native(%q) (%s:%d)", src[m[2]:m[3]], n, 1+strings.Count(src[:m[0]], "\n")))
+		}
+	}
+	return out
 }
 
 // parseError returns the static error of an imported file whose message

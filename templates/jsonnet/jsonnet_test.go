@@ -71,6 +71,7 @@ var renderCases = []renderCase{
 	{name: "runtime error in a library", path: "apps/errors/runtime.jsonnet", golden: "err-runtime.golden"},
 	{name: "error expression", path: "apps/errors/error.jsonnet", golden: "err-error.golden"},
 	{name: "undefined ext var", path: "apps/errors/extvar.jsonnet", golden: "err-extvar.golden"},
+	{name: "native function of Tanka", path: "apps/errors/native.jsonnet", golden: "err-native.golden"},
 	{name: "secret value in an error", path: "apps/errors/secret.jsonnet", golden: "err-secret.golden", secretVars: map[string]bool{"DB_PASSWORD": true}},
 	{name: "top-level function with another parameter", path: "apps/errors/tla.jsonnet", golden: "err-tla.golden"},
 	{name: "function the syntax tree does not show", path: "apps/errors/unknownshape.jsonnet", golden: "err-unknownshape.golden"},

@@ -1,0 +1,2 @@
+local helm = import 'tkhelm.libsonnet';
+helm.template('redis', './charts/redis')
