@@ -137,6 +137,10 @@ func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeErro
 		return sd
 	}
 
+	if name, ok := strings.CutPrefix(rt.Msg, "Undefined external variable: "); ok {
+		de.Hint = "kiln sets the ext vars env, vars and images, and those in the app's jsonnet.extVars: add " + name + " there (in kiln.yaml, or in an env file's apps.<app>.jsonnet), or read an env file's var from std.extVar('vars')"
+		return de
+	}
 	if rt.Msg == "Unexpected type null, expected function" {
 		// std.native gives null for a name the VM does not know. Tanka
 		// registers helmTemplate, parseYaml, sha256 and more; kiln, as
