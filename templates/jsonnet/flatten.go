@@ -114,6 +114,18 @@ func (f *flattener) walk(n *kyaml.Node, at string, o origin) {
 
 // object adds an object, or the items of a List.
 func (f *flattener) object(n *kyaml.Node, at string, o origin) {
+	if tankaEnvironment(n) {
+		// Tanka's inline environment holds the objects in its data and
+		// the cluster and default namespace in its spec; Tanka applies
+		// the data. Written whole, the app's objects would never reach
+		// the cluster, and the Environment, a kind no cluster serves,
+		// would fail the apply.
+		f.errs = append(f.errs, &diag.Error{File: f.file, Line: o.line,
+			Msg: fmt.Sprintf("jsonnet output at %s is a Tanka Environment (%s), Tanka's configuration, not a Kubernetes object: "+
+				"kiln would write it whole, the app's objects inside its data, and no cluster serves the kind", where(at), fieldValue(n, "apiVersion")),
+			Hint: "make the output the Environment's data (a main file of `(import 'main.jsonnet').data`), and give its spec.namespace as the app's namespace in kiln.yaml; kiln reads no Tanka Environment"})
+		return
+	}
 	if items, ok := objects.ListItems(n); ok && items.Kind == kyaml.SequenceNode {
 		f.walk(items, at+".items", o.field("items"))
 		return
@@ -130,6 +142,21 @@ func (f *flattener) object(n *kyaml.Node, at string, o origin) {
 		return
 	}
 	f.objs = append(f.objs, objs...)
+}
+
+// tankaEnvironment reports whether n is a Tanka inline environment: kind
+// Environment in the tanka.dev group.
+func tankaEnvironment(n *kyaml.Node) bool {
+	group, _, _ := strings.Cut(fieldValue(n, "apiVersion"), "/")
+	return group == "tanka.dev" && fieldValue(n, "kind") == "Environment"
+}
+
+// fieldValue returns the value of key in mapping n when it is a scalar.
+func fieldValue(n *kyaml.Node, key string) string {
+	if v, ok := field(n, key); ok && v.Kind == kyaml.ScalarNode {
+		return v.Value
+	}
+	return ""
 }
 
 // field returns the value of key in mapping n.

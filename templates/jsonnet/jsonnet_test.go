@@ -82,6 +82,7 @@ var renderCases = []renderCase{
 	{name: "non-object output", path: "apps/errors/notobject.jsonnet", golden: "err-notobject.golden"},
 	{name: "a string", path: "apps/errors/string.jsonnet", golden: "err-string.golden"},
 	{name: "no objects", path: "apps/errors/empty.jsonnet", golden: "err-empty.golden"},
+	{name: "Tanka inline environment", path: "apps/errors/tanka.jsonnet", golden: "err-tanka.golden"},
 	{name: "number beyond 64 bits, named by path and line", path: "apps/errors/bignumber.jsonnet", golden: "err-bignumber.golden"},
 	{name: "main file missing", path: "apps/nope/main.jsonnet", golden: "err-missing.golden"},
 	{name: "main file outside the root", path: "../main.jsonnet", golden: "err-main-outside.golden", wantOutside: true},
