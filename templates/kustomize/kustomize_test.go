@@ -1008,6 +1008,42 @@ vars:
 	}
 }
 
+// TestUnusedVarsWarningSorted: krusty logs the vars it never replaced in
+// Go's map order, a different order each build; kiln's warning names them
+// sorted, so that the same kustomization warns the same text every run
+// (and the render cache, --output json and the job summary agree).
+func TestUnusedVarsWarningSorted(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO", "FOXTROT", "GOLF", "HOTEL"}
+	var k strings.Builder
+	k.WriteString("resources: [cm.yaml]\nvars:\n")
+	for _, n := range names {
+		fmt.Fprintf(&k, "- name: %s\n  objref: {kind: ConfigMap, name: cm, apiVersion: v1}\n  fieldref: {fieldpath: metadata.name}\n", n)
+	}
+	write(t, root, map[string]string{
+		"app/kustomization.yaml": k.String(),
+		"app/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {a: b}\n",
+	})
+	want := "vars never replaced: " + strings.Join(names, ", ") + " (kustomize build warns the same)"
+	for i := range 10 {
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "app"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, w := range res.Warnings {
+			got = append(got, w.Msg)
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Fatalf("build %d: warnings %q, want [%q]", i+1, got, want)
+		}
+	}
+}
+
 // TestMalformedResourceNamed: a resource file kustomize cannot parse is
 // named by its repository path and the line of the error in the file,
 // not the top kustomization (kustomize names it relative to the base

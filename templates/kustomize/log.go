@@ -1,6 +1,7 @@
 package kustomize
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/templates"
@@ -43,7 +44,10 @@ func varsWarning(kfile, line string) (templates.Warning, bool) {
 	)
 	switch {
 	case strings.HasPrefix(line, unused):
+		// krusty lists them in Go's map order, another each build: sorted,
+		// the same kustomization warns the same words every run.
 		names := strings.Split(strings.TrimPrefix(line, unused), ",")
+		slices.Sort(names)
 		return templates.Warning{
 			File: kfile,
 			Msg:  "vars never replaced: " + strings.Join(names, ", ") + " (kustomize build warns the same)",
