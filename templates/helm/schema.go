@@ -2,13 +2,16 @@ package helm
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 )
@@ -138,9 +141,68 @@ func validateSingle(chrt *chart.Chart, values map[string]any) (err error) {
 		return err
 	}
 	if err := sch.Validate(values); err != nil {
+		var ve *jsonschema.ValidationError
+		if errors.As(err, &ve) {
+			inOrder(ve)
+		}
 		return errors.New(strings.TrimPrefix(err.Error(), "jsonschema validation failed with 'file:///values.schema.json#'\n") + "\n")
 	}
 	return nil
+}
+
+// inOrder sorts the mismatches under e, at every level, by where they are
+// in the values, then by the schema that found them (so anyOf branches
+// stay in the schema's order), and the properties additionalProperties
+// refuses by name. The library walks the values' maps in Go's random
+// order: helm lists the same mismatches in another order each run, and
+// kiln's errors must read the same every run (only their order changes,
+// not a word of helm's text).
+func inOrder(e *jsonschema.ValidationError) {
+	if k, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
+		slices.Sort(k.Properties)
+	}
+	for _, c := range e.Causes {
+		inOrder(c)
+	}
+	slices.SortStableFunc(e.Causes, func(a, b *jsonschema.ValidationError) int {
+		if c := comparePath(a.InstanceLocation, b.InstanceLocation); c != 0 {
+			return c
+		}
+		return comparePath(strings.Split(a.SchemaURL, "/"), strings.Split(b.SchemaURL, "/"))
+	})
+}
+
+// comparePath orders two paths token by token, array indexes (all digits)
+// by number: /list/2 before /list/10, a folder before what is in it.
+func comparePath(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		x, y := a[i], b[i]
+		if digits(x) && digits(y) {
+			if c := cmp.Compare(len(strings.TrimLeft(x, "0")), len(strings.TrimLeft(y, "0"))); c != 0 {
+				return c
+			}
+			if c := strings.Compare(strings.TrimLeft(x, "0"), strings.TrimLeft(y, "0")); c != 0 {
+				return c
+			}
+		}
+		if c := strings.Compare(x, y); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// digits reports whether s is a non-empty run of ASCII digits.
+func digits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // schemaFile is the repository path of the values.schema.json of the

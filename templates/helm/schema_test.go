@@ -132,3 +132,50 @@ func TestSchemaWithinTheDocument(t *testing.T) {
 		})
 	}
 }
+
+// TestSchemaErrorsInOrder: the schema library walks the values' maps in
+// Go's random order, so helm lists a values file's mismatches, and the
+// properties additionalProperties refuses, in a different order each run.
+// kiln lists them by where they are in the values (array items by index),
+// the same text every run.
+func TestSchemaErrorsInOrder(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "values.yaml"), `a: 1
+b: 1
+c: 1
+d: 1
+e: 1
+f: 1
+list: [x, x, x, x, x, x, x, x, x, x, x, 1]
+strict: {z: 1, q: 1, x: 1, w: 1, v: 1, u: 1}
+`)
+	writeFile(t, filepath.Join(root, "c", "values.schema.json"), `{"properties": {
+		"a": {"type": "string"}, "b": {"type": "string"}, "c": {"type": "string"},
+		"d": {"type": "string"}, "e": {"type": "string"}, "f": {"type": "string"},
+		"list": {"items": {"type": "string"}},
+		"strict": {"type": "object", "additionalProperties": false}}}`)
+	writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n")
+	want := `values don't meet the specifications of the schema(s) in the following chart(s):
+c:
+- at '/a': got number, want string
+- at '/b': got number, want string
+- at '/c': got number, want string
+- at '/d': got number, want string
+- at '/e': got number, want string
+- at '/f': got number, want string
+- at '/list/11': got number, want string
+- at '/strict': additional properties 'q', 'u', 'v', 'w', 'x', 'z' not allowed
+`
+	for i := range 10 {
+		_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+		var de *diag.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("Render() = %v, want a *diag.Error", err)
+		}
+		if de.Msg != want {
+			t.Fatalf("render %d: error =\n%s\nwant\n%s", i+1, de.Msg, want)
+		}
+	}
+}
