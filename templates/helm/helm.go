@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -119,6 +121,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	if err != nil {
 		return nil, loadError(err, src)
 	}
+	sortSubcharts(chrt)
 	for i := range loadWarns {
 		loadWarns[i].File = src.errFile()
 		loadWarns[i].Hint = "helm template prints the same warning for this chart"
@@ -217,6 +220,38 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 
 // missingDeps lists the Chart.yaml dependencies that charts/ lacks, as
 // action.CheckDependencies decides: by name.
+// sortSubcharts orders chrt's subcharts, at every level, by name, then
+// version, then files. helm's loader adds them in Go's random map order,
+// and that order is the order of the subcharts' crds/ in the output (so
+// which of two copies of one CRD comes first) and of their values schema
+// mismatches: helm template's own order differs from run to run, and any
+// fixed one is as faithful.
+func sortSubcharts(chrt *chart.Chart) {
+	subs := slices.Clone(chrt.Dependencies())
+	for _, s := range subs {
+		sortSubcharts(s)
+	}
+	slices.SortStableFunc(subs, func(a, b *chart.Chart) int {
+		if c := strings.Compare(a.Name(), b.Name()); c != 0 {
+			return c
+		}
+		if a.Metadata != nil && b.Metadata != nil {
+			if c := strings.Compare(a.Metadata.Version, b.Metadata.Version); c != 0 {
+				return c
+			}
+		}
+		// Two subcharts of one name and version (a folder and an
+		// archive, say): by their files, which tell any two apart.
+		return slices.CompareFunc(a.Raw, b.Raw, func(x, y *chart.File) int {
+			if c := strings.Compare(x.Name, y.Name); c != 0 {
+				return c
+			}
+			return bytes.Compare(x.Data, y.Data)
+		})
+	})
+	chrt.SetDependencies(subs...)
+}
+
 func missingDeps(chrt *chart.Chart) []string {
 	have := map[string]bool{}
 	for _, d := range chrt.Dependencies() {

@@ -179,3 +179,57 @@ c:
 		}
 	}
 }
+
+// TestSubchartsInOrder: helm's loader keeps a chart's subcharts in Go's
+// random map order, so the CRDs of several subcharts came out in another
+// order each run (which of two copies of one CRD an error calls the
+// first), and so did their values.schema.json mismatches. kiln orders the
+// subcharts by name: the same objects in the same order, the same error,
+// every run.
+func TestSubchartsInOrder(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	subs := []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot"}
+	for _, n := range subs {
+		dir := filepath.Join(root, "c", "charts", n)
+		writeFile(t, filepath.Join(dir, "Chart.yaml"), "apiVersion: v2\nname: "+n+"\nversion: 0.1.0\n")
+		writeFile(t, filepath.Join(dir, "values.yaml"), "port: 1\n")
+		writeFile(t, filepath.Join(dir, "values.schema.json"), `{"properties": {"port": {"type": "integer"}}}`)
+		writeFile(t, filepath.Join(dir, "crds", "crd.yaml"), "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: "+n+"s.example.com}\n")
+	}
+	var wantObjs []string
+	for _, n := range subs {
+		wantObjs = append(wantObjs, "c/charts/"+n+"/crds/crd.yaml")
+	}
+	for i := range 10 {
+		res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, o := range res.Objects {
+			got = append(got, o.File)
+		}
+		if strings.Join(got, " ") != strings.Join(wantObjs, " ") {
+			t.Fatalf("render %d: objects from %q, want %q", i+1, got, wantObjs)
+		}
+	}
+
+	// Each subchart's schema refuses the values the parent gives it.
+	writeFile(t, filepath.Join(root, "c", "values.yaml"), "alpha: {port: x}\nbravo: {port: x}\ncharlie: {port: x}\ndelta: {port: x}\necho: {port: x}\nfoxtrot: {port: x}\n")
+	want := "values don't meet the specifications of the schema(s) in the following chart(s):\n"
+	for _, n := range subs {
+		want += n + ":\n- at '/port': got string, want integer\n"
+	}
+	for i := range 10 {
+		_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+		var de *diag.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("Render() = %v, want a *diag.Error", err)
+		}
+		if de.Msg != want {
+			t.Fatalf("render %d: error =\n%s\nwant\n%s", i+1, de.Msg, want)
+		}
+	}
+}
