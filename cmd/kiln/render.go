@@ -278,7 +278,14 @@ func renderSetup(c *cli.Context, lookup env, version string) (_ *envconfig.Pipel
 	// fills it. git runs while the apps render: render asks for the
 	// result when it makes the first lock.
 	gitCtx, stopGit := context.WithCancel(c.Context)
-	own := append([]string{c.String("out"), c.String("cache-dir")}, c.StringSlice("rendered")...)
+	// The default cache folder too: XDG_CACHE_HOME may lie in the
+	// checkout (GitLab runners' usual setup, a devcontainer's), and every
+	// render filled it and read as dirty. "" when there is none.
+	cacheRoot := c.String("cache-dir")
+	if cacheRoot == "" {
+		cacheRoot, _ = cachedir.Default()
+	}
+	own := append([]string{c.String("out"), cacheRoot}, c.StringSlice("rendered")...)
 	git := gitinfo.Start(gitCtx, p.Root, own...)
 	backgroundOf(c.App).add(func() { stopGit(); git.Wait() })
 	cfgName := "kiln.yaml"
