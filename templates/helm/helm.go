@@ -174,6 +174,9 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	if err != nil {
 		return nil, err
 	}
+	if err := keepAsFluxDoes(objs); err != nil {
+		return nil, err
+	}
 
 	// The values the top-level templates saw as .Values, for reviewers.
 	// Its warnings are those the install's merge gave already.

@@ -1079,3 +1079,36 @@ func TestDeleteAndRollbackHooksLeftOut(t *testing.T) {
 		t.Errorf("objects %d, want ConfigMap/both alone", len(res.Objects))
 	}
 }
+
+// TestResourcePolicyKeepIsNotPruned: Helm never deletes an object its
+// chart marks helm.sh/resource-policy: keep (cert-manager's and argo-cd's
+// CRDs, a database's claim), but Flux's Kustomization pruned it when the
+// app or the object left the tree, and deleting a CRD deletes every
+// resource of it. Such an object gets Flux's prune: disabled, unless it
+// says otherwise itself.
+func TestResourcePolicyKeepIsNotPruned(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	cm := func(name, annotations string) string {
+		return "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n  annotations: {" + annotations + "}\n"
+	}
+	writeFile(t, filepath.Join(root, "c", "templates", "cms.yaml"),
+		cm("keep", `helm.sh/resource-policy: keep`)+
+			cm("spaced", `helm.sh/resource-policy: " Keep "`)+
+			cm("own", `helm.sh/resource-policy: keep, kustomize.toolkit.fluxcd.io/prune: enabled`)+
+			cm("other", `helm.sh/resource-policy: delete`)+
+			cm("none", `a: b`))
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "web", Namespace: "shop", Path: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, o := range res.Objects {
+		got[o.Node.GetName()] = o.Node.GetAnnotations()["kustomize.toolkit.fluxcd.io/prune"]
+	}
+	want := map[string]string{"keep": "disabled", "spaced": "disabled", "own": "enabled", "other": "", "none": ""}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("prune annotations (-want +got):\n%s", diff)
+	}
+}

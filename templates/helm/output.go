@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/release"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
@@ -210,4 +212,35 @@ func preParse(chrt *chart.Chart, src *chartSource, b bounds, texts crdTexts) fun
 // "# Source:" lines, by which the manifest's chunks are matched to it.
 func crdSource(c chart.CRD) string {
 	return path.Clean(filepath.ToSlash(c.Filename))
+}
+
+// fluxPrune is the annotation with which Flux's garbage collection leaves
+// an object in the cluster, and its value for that.
+const (
+	fluxPrune         = "kustomize.toolkit.fluxcd.io/prune"
+	fluxPruneDisabled = "disabled"
+)
+
+// keepAsFluxDoes gives each object a chart marks helm.sh/resource-policy:
+// keep Flux's prune: disabled, unless the object says otherwise. Helm never
+// deletes such an object, neither on uninstall nor when an upgrade's
+// chart no longer renders it (cert-manager's and argo-cd's CRDs, a
+// database's PersistentVolumeClaim, a generated Secret); Flux's
+// Kustomization, which applies the hydrated tree, prunes whatever leaves
+// it, and deleting a CRD deletes every resource of it. Helm reads the
+// value trimmed and in any case.
+func keepAsFluxDoes(objs []templates.Object) error {
+	for _, o := range objs {
+		ann := o.Node.GetAnnotations()
+		if v, ok := ann["helm.sh/resource-policy"]; !ok || strings.ToLower(strings.TrimSpace(v)) != "keep" {
+			continue
+		}
+		if _, ok := ann[fluxPrune]; ok {
+			continue
+		}
+		if err := o.Node.PipeE(kyaml.SetAnnotation(fluxPrune, fluxPruneDisabled)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
