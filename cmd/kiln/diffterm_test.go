@@ -22,26 +22,9 @@ import (
 func TestDiffOnTerminal(t *testing.T) {
 	t.Parallel()
 	f := newPromoteFixture(t)
-	cfg := filepath.Join(f.code, "kiln.yaml")
-	against := t.TempDir()
-	if _, stderr, code := f.kiln(t, false, "render", "--config", cfg, "--env", "dev", "--out", against); code != exitOK {
-		t.Fatalf("render: exit %d\n%s", code, stderr)
-	}
-	files, err := filepath.Glob(filepath.Join(against, "dev", "apps", "web", "service*.yaml"))
-	if err != nil || len(files) != 1 {
-		t.Fatalf("the rendered Service: %v %v", files, err)
-	}
-	old, err := os.ReadFile(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(files[0], append(old, "title: \"\x1b]0;PWNED\x07\"\n"...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
 	// An app folder only the branch has, named to set the title too: its
 	// name reaches the summary on stderr.
-	writeFiles(t, filepath.Join(against, "dev", "apps", "\x1b]0;APP\x07"), map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"})
+	cfg, against := foreignAgainst(t, f, "title: \"\x1b]0;PWNED\x07\"\n", "\x1b]0;APP\x07")
 
 	for _, noColor := range []bool{false, true} {
 		out, code := onTerminal(t, f, noColor, "diff", "--config", cfg, "--env", "dev", "--against", against)
@@ -67,25 +50,9 @@ func TestDiffOnTerminal(t *testing.T) {
 func TestDiffOnTerminalForeignColours(t *testing.T) {
 	t.Parallel()
 	f := newPromoteFixture(t)
-	cfg := filepath.Join(f.code, "kiln.yaml")
-	against := t.TempDir()
-	if _, stderr, code := f.kiln(t, false, "render", "--config", cfg, "--env", "dev", "--out", against); code != exitOK {
-		t.Fatalf("render: exit %d\n%s", code, stderr)
-	}
-	files, err := filepath.Glob(filepath.Join(against, "dev", "apps", "web", "service*.yaml"))
-	if err != nil || len(files) != 1 {
-		t.Fatalf("the rendered Service: %v %v", files, err)
-	}
-	old, err := os.ReadFile(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(files[0], append(old, "title: \"\x1b[32mLINE\x1b[m\"\n"...), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	// An app folder only the branch has: its name reaches the summary on
 	// stderr and the file names on stdout.
-	writeFiles(t, filepath.Join(against, "dev", "apps", "\x1b[1mAPP"), map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"})
+	cfg, against := foreignAgainst(t, f, "title: \"\x1b[32mLINE\x1b[m\"\n", "\x1b[1mAPP")
 
 	for _, noColor := range []bool{false, true} {
 		out, code := onTerminal(t, f, noColor, "diff", "--config", cfg, "--env", "dev", "--against", against)
@@ -129,4 +96,30 @@ func onTerminal(t *testing.T, f *promoteFixture, noColor bool, args ...string) (
 		t.Fatal(err)
 	}
 	return got.String(), code
+}
+
+// foreignAgainst renders env dev of f into a folder to diff against, as
+// the manifests branch would hold it after someone else's push: line
+// appended to app web's Service and an app folder named app that kiln
+// did not write. It returns the config and that folder.
+func foreignAgainst(t *testing.T, f *promoteFixture, line, app string) (cfg, against string) {
+	t.Helper()
+	cfg = filepath.Join(f.code, "kiln.yaml")
+	against = t.TempDir()
+	if _, stderr, code := f.kiln(t, false, "render", "--config", cfg, "--env", "dev", "--out", against); code != exitOK {
+		t.Fatalf("render: exit %d\n%s", code, stderr)
+	}
+	files, err := filepath.Glob(filepath.Join(against, "dev", "apps", "web", "service*.yaml"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("the rendered Service: %v %v", files, err)
+	}
+	old, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], append(old, line...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, filepath.Join(against, "dev", "apps", app), map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"})
+	return cfg, against
 }
