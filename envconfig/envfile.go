@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -438,8 +439,41 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 			Msg: "values: a key is null (~, null or nothing), which Helm refuses in a values file", Hint: "quote the key to make it a string, or remove it"})
 		return nil
 	}
+	if f := nonFinite(c, map[*yaml.Node]bool{}); f != nil {
+		// Helm refuses it in a values file ("json: unsupported value:
+		// +Inf"), and so did the helm engine, with no file or line.
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: f.Line, App: d.appName, Field: d.fieldOf(n),
+			Msg: "values: an infinite or NaN number (.inf, .nan), which has no JSON form: Helm refuses it in a values file", Hint: "quote it to make it a string, or give a finite number"})
+		return nil
+	}
 	m, _ := normalize(v).(map[string]any)
 	return m
+}
+
+// nonFinite returns the first scalar below n that YAML reads as an
+// infinite or NaN float (.inf, -.Inf, .nan), or nil: JSON, through which
+// Helm values and Jsonnet arguments pass, has no such number. seen guards
+// against alias cycles.
+func nonFinite(n *yaml.Node, seen map[*yaml.Node]bool) *yaml.Node {
+	if n == nil || seen[n] {
+		return nil
+	}
+	seen[n] = true
+	if n.Kind == yaml.AliasNode {
+		return nonFinite(n.Alias, seen)
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" {
+		var f float64
+		if n.Decode(&f) == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
+			return n
+		}
+	}
+	for _, c := range n.Content {
+		if f := nonFinite(c, seen); f != nil {
+			return f
+		}
+	}
+	return nil
 }
 
 // nullKey returns the first key below n that YAML reads as null, or nil.
