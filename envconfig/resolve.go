@@ -142,7 +142,7 @@ func (p *Pipeline) Resolve(env string, ef *EnvFile, lookup func(string) (string,
 				msg += fmt.Sprintf(" (did you mean %q?)", c)
 			}
 			d.errs = append(d.errs, &diag.Error{File: ef.File, Line: ef.Apps[name].Line, Field: "apps." + name, Msg: msg,
-				Hint: "overrides name apps of kiln.yaml: " + strings.Join(names, ", ")})
+				Hint: "overrides name apps of kiln.yaml: " + listNames(names)})
 		}
 	}
 
@@ -165,6 +165,21 @@ func (p *Pipeline) Resolve(env string, ef *EnvFile, lookup func(string) (string,
 		return nil, err
 	}
 	return r, nil
+}
+
+// maxNamesListed bounds the apps a hint lists: a pipeline of thousands of
+// apps gave each misspelt override a hint of every name (200 KB in the
+// log for two typos with 10,000 apps), where the closest one is named in
+// the message already.
+const maxNamesListed = 10
+
+// listNames is names joined with commas, the first maxNamesListed of them
+// and how many more there are.
+func listNames(names []string) string {
+	if len(names) <= maxNamesListed {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more (kiln graph lists them)", strings.Join(names[:maxNamesListed], ", "), len(names)-maxNamesListed)
 }
 
 // apply applies override o to ra, checking the result where keys of kiln.yaml
