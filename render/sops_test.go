@@ -191,3 +191,56 @@ func TestSOPSTypedSecretsPass(t *testing.T) {
 		}
 	}
 }
+
+// TestSOPSGeneratedSecretGetsDecryption: a kustomize secretGenerator made
+// of a file the sops program encrypted (Flux's guide for whole config
+// files) renders a Secret whose data value is the encrypted file, base64
+// encoded, with no top-level sops key. kustomize-controller decrypts such
+// a value only when the Kustomization has decryption; without it the
+// cluster gets the ciphertext as the Secret's content.
+func TestSOPSGeneratedSecretGetsDecryption(t *testing.T) {
+	t.Parallel()
+	enc, err := os.ReadFile(filepath.Join(sopsRepo, "apps/files/secret.enc.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := loadProject(t, dir, map[string]string{
+		"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+apps:
+  - name: gen
+    namespace: demo
+    kustomize: apps/gen
+  - name: plain
+    namespace: demo
+    kustomize: apps/plain
+`,
+		"envs/dev.yaml": "vars: {}\n",
+		"apps/gen/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+secretGenerator:
+  - name: creds
+    files: [creds.yaml=creds.enc.yaml]
+`,
+		"apps/gen/creds.enc.yaml": string(enc),
+		"apps/plain/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+secretGenerator:
+  - name: creds
+    literals: [mode=fast]
+`,
+	})
+	er := renderAll(t, p, checkOptions(false))[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	if k := string(er.Files["flux/gen.yaml"]); !strings.Contains(k, "decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n") {
+		t.Errorf("flux/gen.yaml lacks decryption for its SOPS-encrypted generated Secret:\n%s", k)
+	}
+	if k := string(er.Files["flux/plain.yaml"]); strings.Contains(k, "decryption:") {
+		t.Errorf("flux/plain.yaml has decryption without SOPS data:\n%s", k)
+	}
+}

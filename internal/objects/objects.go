@@ -488,6 +488,46 @@ func IsSOPS(rn *kyaml.RNode) bool {
 	return false
 }
 
+// sopsFileMarkers are the bytes by which kustomize-controller knows a
+// Secret's data value for a file sops encrypted, by format (its decryptor's
+// sopsFormatToMarkerBytes): YAML, JSON (and binary, a JSON envelope),
+// dotenv. INI's marker alone, "[sops]", is also an unencrypted file's
+// section; its mac is required too.
+var sopsFileMarkers = [][]byte{[]byte("mac: ENC["), []byte(`"mac": "ENC[`), []byte("sops_mac=ENC[")}
+
+// HasSOPSData reports whether rn is a Secret with a data value that is a
+// whole file the sops program encrypted, base64-encoded, as a kustomize
+// secretGenerator makes of an encrypted file. kustomize-controller decrypts
+// such a value, like a SOPS document, only when the Kustomization has
+// decryption; without it the file's ciphertext is the Secret's content.
+func HasSOPSData(rn *kyaml.RNode) bool {
+	n := rn.YNode()
+	if n == nil || n.Kind != kyaml.MappingNode || rn.GetKind() != "Secret" {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != "data" || n.Content[i+1].Kind != kyaml.MappingNode {
+			continue
+		}
+		m := n.Content[i+1].Content
+		for j := 1; j < len(m); j += 2 {
+			b, err := base64.StdEncoding.DecodeString(m[j].Value)
+			if err != nil {
+				continue
+			}
+			for _, mk := range sopsFileMarkers {
+				if bytes.Contains(b, mk) {
+					return true
+				}
+			}
+			if bytes.Contains(b, []byte("[sops]")) && bytes.Contains(b, []byte("mac = ENC[")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // documentAt returns the text of the document of the YAML stream data that
 // holds the 1-based line, without its --- separator, ending in a newline.
 // A line that starts with --- or ... followed by nothing or white space
