@@ -2,6 +2,7 @@ package render
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -47,6 +48,9 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 			errs = append(errs, err)
 		}
 		if o.Raw == nil {
+			if err := sopsDotenvKeys(app, o); err != nil {
+				errs = append(errs, err)
+			}
 			plain = append(plain, o)
 			continue
 		}
@@ -118,6 +122,52 @@ func fluxLeavesOut(app string, o templates.Object) error {
 	return &diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o),
 		Msg:  "a kustomize Kustomization (" + o.Node.GetApiVersion() + ") is kustomize's configuration, not an object: Flux leaves it out of what it applies, so it would never reach the cluster",
 		Hint: "leave it out of the app's output; to build a kustomize overlay, make the app a kustomize app (kustomize: <folder>)"}
+}
+
+// sopsDotenvKeys refuses a Secret or ConfigMap made of a .env file the
+// sops program encrypted (a kustomize secretGenerator or configMapGenerator
+// with envs: [secrets.enc.env]): kustomize makes each line a key, so the
+// object holds sops_mac, the other sops_* metadata and every value as
+// ENC[…]. kustomize-controller decrypts a generator's .env file before its
+// own build, but the hydrated folder has no generator left, and it
+// decrypts no key of a built object one by one: the cluster would get the
+// ciphertext as the values and the app would read it as its settings.
+func sopsDotenvKeys(app string, o templates.Object) error {
+	if o.Node == nil || o.Node.GetApiVersion() != "v1" {
+		return nil
+	}
+	kind := o.Node.GetKind()
+	if kind != "Secret" && kind != "ConfigMap" {
+		return nil
+	}
+	for _, field := range []string{"data", "stringData"} {
+		m := o.Node.Field(field)
+		if m == nil || m.Value.YNode().Kind != kyaml.MappingNode {
+			continue
+		}
+		mac := m.Value.Field("sops_mac")
+		if mac == nil {
+			continue
+		}
+		v := mac.Value.YNode().Value
+		if field == "data" && kind == "Secret" {
+			b, err := base64.StdEncoding.DecodeString(v)
+			if err != nil {
+				continue
+			}
+			v = string(b)
+		}
+		if !strings.HasPrefix(strings.TrimSpace(v), "ENC[") {
+			continue
+		}
+		return &diag.Error{File: o.File, Line: o.LineOf(mac.Key.YNode()), App: app, Object: objRef(o), Field: field + ".sops_mac",
+			Msg: "holds the keys of a .env file the sops program encrypted (sops_mac and its values, still ENC[…]): " +
+				"kustomize-controller decrypts a generator's .env file only while it builds the generator, and the hydrated folder holds the built object, " +
+				"so the cluster would get the ciphertext as its values",
+			Hint: "encrypt the object instead: a Secret encrypted with sops --encrypt --encrypted-regex '^(data|stringData)$' listed as a resource, " +
+				"or the values as secretVars in an env with sops: (kiln encrypts the Secret)"}
+	}
+	return nil
 }
 
 // sopsChecks refuses what kustomize-controller refuses once it decrypts a

@@ -244,3 +244,47 @@ secretGenerator:
 		t.Errorf("flux/plain.yaml has decryption without SOPS data:\n%s", k)
 	}
 }
+
+// TestSOPSDotenvGeneratorRefused: a secretGenerator (or configMapGenerator)
+// of a .env file the sops program encrypted makes one key of each line, the
+// sops metadata and the ENC[…] values among them. kustomize-controller
+// decrypts such a file only while it builds the generator itself, and the
+// hydrated folder holds the built object, so the cluster would get the
+// ciphertext as the values: kiln refuses it, quoting nothing of it.
+func TestSOPSDotenvGeneratorRefused(t *testing.T) {
+	t.Parallel()
+	const enc = "ENC[AES256_GCM,data:Zm9vYmFy,iv:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=,tag:MTIzNDU2Nzg5MDEyMzQ1Ng==,type:str]"
+	env := "DB_PASSWORD=" + enc + "\n" +
+		"sops_age__list_0__map_recipient=age1f8rtcjfs7v7dht3grqq0pgu5r4madj8gecamscfuv2kfe8nldp5s07weua\n" +
+		"sops_lastmodified=2024-01-01T00:00:00Z\n" +
+		"sops_mac=" + enc + "\n" +
+		"sops_unencrypted_suffix=_unencrypted\nsops_version=3.9.0\n"
+	for _, gen := range []string{"secretGenerator", "configMapGenerator"} {
+		t.Run(gen, func(t *testing.T) {
+			t.Parallel()
+			p := loadProject(t, t.TempDir(), map[string]string{
+				"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+apps:
+  - name: gen
+    namespace: demo
+    kustomize: apps/gen
+`,
+				"envs/dev.yaml": "vars: {}\n",
+				"apps/gen/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
+					gen + ":\n  - name: creds\n    envs: [secrets.enc.env]\n",
+				"apps/gen/secrets.enc.env": env,
+			})
+			er := renderAll(t, p, checkOptions(false))[0]
+			if er.Err == nil {
+				t.Fatalf("rendered the encrypted .env file's keys as values:\n%s", er.Files["apps/gen/"+map[string]string{"secretGenerator": "secret", "configMapGenerator": "configmap"}[gen]+"_creds-845bt82g58.yaml"])
+			}
+			msg := er.Err.Error()
+			if !strings.Contains(msg, "sops_mac") || !strings.Contains(msg, "app gen") || strings.Contains(msg, "Zm9vYmFy") {
+				t.Errorf("error = %v", msg)
+			}
+		})
+	}
+}
