@@ -225,6 +225,9 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 	if err := readableLastApplied(app, o); err != nil {
 		return []error{err}
 	}
+	if err := sopsSecretTooLarge(app, o); err != nil {
+		return []error{err}
+	}
 	skel, encrypted := sopsyaml.Skeleton(o.Node.YNode())
 	if errs := encryptedIdentity(app, o, encrypted); len(errs) > 0 {
 		return errs
@@ -239,6 +242,48 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 		errs = append(errs, forApp(app, e))
 	}
 	return errs
+}
+
+// maxSecretSize is the most a Secret's data may hold, in bytes, as the API
+// server checks it (and apirules for objects in the clear).
+const maxSecretSize = 1 << 20
+
+// sopsSecretTooLarge refuses an encrypted v1 Secret whose decrypted data
+// and stringData exceed 1 MiB. The skeleton's placeholders would pass any
+// size, but the size is known without the key: sops's AES-GCM ciphertext
+// is exactly as long as the plaintext. A data value's plaintext is base64,
+// counted as the bytes it decodes to (at least); the API server refuses the
+// decrypted Secret, and the Kustomization fails, after the pull request.
+func sopsSecretTooLarge(app string, o templates.Object) error {
+	n := o.Node
+	if n.GetApiVersion() != "v1" || n.GetKind() != "Secret" {
+		return nil
+	}
+	size := 0
+	for _, field := range []string{"data", "stringData"} {
+		m := n.Field(field)
+		if m == nil || m.Value.YNode().Kind != kyaml.MappingNode {
+			continue
+		}
+		c := m.Value.YNode().Content
+		for i := 1; i < len(c); i += 2 {
+			l, ok := sopsyaml.PlainLen(c[i].Value)
+			if !ok {
+				l = len(c[i].Value)
+			}
+			if field == "data" {
+				l = max(0, l/4*3-2) // base64's decoded length, padding aside
+			}
+			size += l
+		}
+	}
+	if size <= maxSecretSize {
+		return nil
+	}
+	return &diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o), Field: "data",
+		Msg: fmt.Sprintf("is SOPS-encrypted and decrypts to more than 1 MiB of data (%d bytes at least, known from the ciphertext's length): "+
+			"the API server refuses such a Secret once kustomize-controller decrypts it", size),
+		Hint: "a Secret holds at most 1 MiB: split it into several Secrets, or mount the data another way"}
 }
 
 // readableLastApplied refuses an encrypted Secret (a SOPS document, or one

@@ -7,13 +7,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/golden"
 	"github.com/kiln-gitops/kiln/internal/sopstest"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -284,6 +287,47 @@ apps:
 			msg := er.Err.Error()
 			if !strings.Contains(msg, "sops_mac") || !strings.Contains(msg, "app gen") || strings.Contains(msg, "Zm9vYmFy") {
 				t.Errorf("error = %v", msg)
+			}
+		})
+	}
+}
+
+// TestSOPSSecretTooLarge: an encrypted Secret holding more than 1 MiB passed
+// kiln, whose checks see zero values in place of the encrypted ones, and
+// the API server refused it once Flux decrypted it. The size is known
+// without the key (AES-GCM's ciphertext is as long as its plaintext), for
+// stringData and for data's base64 alike; 1 MiB exactly passes.
+func TestSOPSSecretTooLarge(t *testing.T) {
+	t.Parallel()
+	id := newIdentity(t)
+	for name, tc := range map[string]struct {
+		field, value string
+		ok           bool
+	}{
+		"stringData over":  {"stringData", strings.Repeat("x", 1<<20+1), false},
+		"data over":        {"data", strings.Repeat("eHh4", (1<<20)/3+2), false},
+		"stringData 1 MiB": {"stringData", strings.Repeat("x", 1<<20), true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			obj := kyaml.MustParse("apiVersion: v1\nkind: Secret\nmetadata:\n  name: big\n  namespace: demo\n" + tc.field + ":\n  blob: " + tc.value + "\n")
+			enc, err := sopsyaml.Encrypt(obj.YNode(), sopsyaml.Options{Age: []string{id.Recipient().String()}, EncryptedRegex: "^(data|stringData)$", Now: time.Unix(0, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := loadProject(t, t.TempDir(), map[string]string{
+				"kiln.yaml":          "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: a\n    namespace: demo\n    yaml: apps/a\n",
+				"envs/dev.yaml":      "vars: {}\n",
+				"apps/a/secret.yaml": string(enc),
+			})
+			er := renderAll(t, p, checkOptions(false))[0]
+			switch {
+			case tc.ok && er.Err != nil:
+				t.Fatal(er.Err)
+			case !tc.ok && er.Err == nil:
+				t.Fatal("an encrypted Secret of more than 1 MiB rendered")
+			case !tc.ok && (!strings.Contains(er.Err.Error(), "more than 1 MiB") || strings.Contains(er.Err.Error(), "ENC[")):
+				t.Errorf("error = %v", er.Err)
 			}
 		})
 	}

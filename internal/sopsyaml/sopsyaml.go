@@ -894,6 +894,21 @@ func Undecryptable(obj *kyaml.Node) ([]Value, error) {
 	return out, err
 }
 
+// PlainLen returns the length in bytes of the plaintext of s, an encrypted
+// value sops wrote: AES-GCM's ciphertext is as long as its plaintext, so
+// this is known without the key. ok is false when s is no such value.
+func PlainLen(s string) (n int, ok bool) {
+	m := encRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, false
+	}
+	b, err := base64.StdEncoding.DecodeString(m[1])
+	if err != nil {
+		return 0, false
+	}
+	return len(b), true
+}
+
 // wellFormed reports whether s is an encrypted value sops can read
 // (aes/cipher.go, parse): its own pattern, data, iv and tag in base64,
 // and a type it knows.
