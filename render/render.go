@@ -992,10 +992,7 @@ func messageRedactor(rd *redact.Redactor, runs []*appRun) *redact.Redactor {
 	if len(values) == 0 {
 		return rd
 	}
-	var set redact.Set
-	set.Add(rd)
-	set.Add(redact.New(values))
-	return set.Redactor()
+	return rd.With(values)
 }
 
 // redactErr masks secret values in every message of err. Engines are told

@@ -46,6 +46,21 @@ func New(secrets map[string]string) *Redactor {
 	return build(list)
 }
 
+// With returns a Redactor that masks r's secrets and these, built once:
+// joining them through a Set would build the matcher of these alone
+// first, which for a long value (every form of a 200 KB Secret value is
+// 8 MB of patterns) costs as much again. r may be nil.
+func (r *Redactor) With(secrets map[string]string) *Redactor {
+	var list []secret
+	if r != nil {
+		list = append(list, r.secrets...)
+	}
+	for n, v := range secrets {
+		list = append(list, secret{n, v})
+	}
+	return build(list)
+}
+
 func build(list []secret) *Redactor {
 	sort.Slice(list, func(i, j int) bool {
 		if list[i].name != list[j].name {
@@ -127,7 +142,7 @@ func (r *Redactor) StringCut(s string) string {
 	spans := r.spans(s)
 	// A start of a form the text ends with: the matcher's last state is
 	// the longest such start.
-	if d := scan(r.m, s, func(int, *acNode) {}).depth; d >= MinLength {
+	if d := int(scan(r.m, s, func(int, *acNode) {}).depth); d >= MinLength {
 		start := len(s) - d
 		for len(spans) > 0 && spans[len(spans)-1][1] >= start {
 			start = min(start, spans[len(spans)-1][0])
@@ -194,7 +209,7 @@ func mergeSpans(spans [][2]int) [][2]int {
 func matchSpans[T string | []byte](m *matcher, text T) [][2]int {
 	var spans [][2]int
 	scan(m, text, func(end int, n *acNode) {
-		start := end - n.longest
+		start := end - int(n.longest)
 		if k := len(spans) - 1; k >= 0 && start <= spans[k][1] {
 			if start < spans[k][0] {
 				// A longer match reaching back over earlier spans.
@@ -240,7 +255,7 @@ func (r *Redactor) FoundBytes(b []byte) []string {
 func (r *Redactor) found(run func(func(int, *acNode))) []string {
 	var seen map[int]bool
 	run(func(_ int, n *acNode) {
-		for _, o := range n.owners {
+		for _, o := range r.m.ownersOf(n) {
 			if seen == nil {
 				seen = map[int]bool{}
 			}
