@@ -690,7 +690,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		// over every form of hundreds of values takes a good part of a
 		// second to build. Warnings quote no field's value, but shown
 		// next to the errors they name the same objects.
-		mr := messageRedactor(er.Redactor, runs)
+		mr := messageRedactor(er.Redactor, runs, longestText(err, er.Warnings))
 		er.Err = redactErr(mr, err)
 		er.Warnings = diag.SortWarnings(redactWarnings(mr, er.Warnings))
 		return er
@@ -970,7 +970,10 @@ func forApp(app string, err error) error {
 // has no name kiln knows (it came from a values file, a secretGenerator, a
 // Secret in the overlay), yet a replacement, a patch or a template can copy
 // it into a field whose validation error quotes it ("Invalid value: …").
-func messageRedactor(rd *redact.Redactor, runs []*appRun) *redact.Redactor {
+//
+// It masks texts of at most upTo bytes (longestText) and is built for no
+// longer ones: the forms of a large Secret's values are many megabytes.
+func messageRedactor(rd *redact.Redactor, runs []*appRun, upTo int) *redact.Redactor {
 	values := map[string]string{}
 	seen := map[string]bool{}
 	add := func(v string) {
@@ -992,7 +995,33 @@ func messageRedactor(rd *redact.Redactor, runs []*appRun) *redact.Redactor {
 	if len(values) == 0 {
 		return rd
 	}
-	return rd.With(values)
+	return rd.With(values, upTo)
+}
+
+// longestText is the length of the longest text redactErr and
+// redactWarnings mask in err and warns: a message, hint, field or part of
+// an object's name, or an error's whole text.
+func longestText(err error, warns []diag.Warning) int {
+	n := 0
+	texts := func(ss ...string) {
+		for _, s := range ss {
+			n = max(n, len(s))
+		}
+	}
+	for _, e := range diag.Flatten(err) {
+		texts(e.Error())
+		var de *diag.Error
+		if errors.As(e, &de) {
+			texts(de.Msg, de.Hint, de.Field, de.Object.Kind, de.Object.Namespace, de.Object.Name)
+			if de.Err != nil {
+				texts(de.Err.Error())
+			}
+		}
+	}
+	for _, w := range warns {
+		texts(w.Msg, w.Hint, w.Object.Kind, w.Object.Namespace, w.Object.Name)
+	}
+	return n
 }
 
 // redactErr masks secret values in every message of err. Engines are told

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -157,5 +158,42 @@ func TestMatcherMemoryPerPatternByte(t *testing.T) {
 	if perByte := float64(after.TotalAlloc-before.TotalAlloc) / float64(total); perByte > 48 {
 		t.Errorf("building the matcher of a %d-byte value (%d bytes of forms) allocated %.0f bytes per byte of its forms, want at most 48",
 			len(value), total, perByte)
+	}
+}
+
+// TestWithUpTo: a Redactor for texts of at most upTo bytes (the message
+// redactor of an env with errors) holds no form longer than that, so the
+// values of a 1 MiB Secret cost kilobytes, not gigabytes; and in such
+// texts it masks what the unbounded one masks: a whole value, an encoded
+// form, the start of one at a cut end.
+func TestWithUpTo(t *testing.T) {
+	value := strings.Repeat("0123456789abcdef", 1<<20/16)
+	texts := []string{
+		"Invalid value: \"" + value[:3000] + "\"",
+		"cut here: " + value[:200],
+		"whole: " + value[:100],
+	}
+	short := value[:100]
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r := (*Redactor)(nil).With(map[string]string{"big": value, "short": short}, 4096)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	// What it keeps: the forms of the value themselves (about 40 MiB,
+	// which Redactor keeps for its masks), not an automaton over them
+	// (about 1.2 GB).
+	if got := int64(after.HeapAlloc) - int64(before.HeapAlloc); got > 96<<20 {
+		t.Errorf("a Redactor for texts of 4 KiB over a 1 MiB value holds %d MB", got>>20)
+	}
+	full := New(map[string]string{"short": short})
+	for _, s := range texts {
+		if got, want := r.StringCut(s), full.StringCut(s); got != want {
+			t.Errorf("StringCut(%.40q…) = %.60q, want %.60q", s, got, want)
+		}
+	}
+	b64 := base64.StdEncoding.EncodeToString([]byte(value[:1500]))
+	if got := r.StringCut("data: " + b64[:2000]); strings.Contains(got, b64[:64]) {
+		t.Errorf("the start of the value's base64 at a cut end is shown: %.80q", got)
 	}
 }
