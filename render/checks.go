@@ -51,6 +51,9 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 			if err := sopsDotenvKeys(app, o); err != nil {
 				errs = append(errs, err)
 			}
+			if err := sopsFileUndecrypted(app, o); err != nil {
+				errs = append(errs, err)
+			}
 			plain = append(plain, o)
 			continue
 		}
@@ -166,6 +169,55 @@ func sopsDotenvKeys(app string, o templates.Object) error {
 				"so the cluster would get the ciphertext as its values",
 			Hint: "encrypt the object instead: a Secret encrypted with sops --encrypt --encrypted-regex '^(data|stringData)$' listed as a resource, " +
 				"or the values as secretVars in an env with sops: (kiln encrypts the Secret)"}
+	}
+	return nil
+}
+
+// sopsFileUndecrypted refuses a file the sops program encrypted where
+// kustomize-controller does not decrypt it: it decrypts such a file only
+// as the base64 of a Secret's data value (a secretGenerator's files: make
+// that), never under a Secret's stringData nor in a ConfigMap, where the
+// cluster would get the ciphertext as the content.
+func sopsFileUndecrypted(app string, o templates.Object) error {
+	if o.Node == nil || o.Node.GetApiVersion() != "v1" {
+		return nil
+	}
+	var fields []string
+	switch o.Node.GetKind() {
+	case "Secret":
+		fields = []string{"stringData"}
+	case "ConfigMap":
+		fields = []string{"data", "binaryData"}
+	default:
+		return nil
+	}
+	for _, field := range fields {
+		m := o.Node.Field(field)
+		if m == nil || m.Value.YNode().Kind != kyaml.MappingNode {
+			continue
+		}
+		c := m.Value.YNode().Content
+		for i := 0; i+1 < len(c); i += 2 {
+			v := []byte(c[i+1].Value)
+			if field == "binaryData" {
+				b, err := base64.StdEncoding.DecodeString(c[i+1].Value)
+				if err != nil {
+					continue
+				}
+				v = b
+			}
+			if !objects.IsSOPSFile(v) {
+				continue
+			}
+			hint := "put it in a Secret's data, base64-encoded (a kustomize secretGenerator's files: does that), or encrypt the whole Secret with sops"
+			if o.Node.GetKind() == "ConfigMap" {
+				hint = "make it a Secret: a kustomize secretGenerator's files: puts the encrypted file in its data, which kustomize-controller decrypts"
+			}
+			return &diag.Error{File: o.File, Line: o.LineOf(c[i]), App: app, Object: objRef(o), Field: field + "." + c[i].Value,
+				Msg: "holds a file the sops program encrypted, which kustomize-controller decrypts only as the base64 of a Secret's data value: " +
+					"the cluster would get the ciphertext as its content",
+				Hint: hint}
+		}
 	}
 	return nil
 }

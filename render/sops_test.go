@@ -3,6 +3,8 @@ package render_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -328,6 +330,50 @@ func TestSOPSSecretTooLarge(t *testing.T) {
 				t.Fatal("an encrypted Secret of more than 1 MiB rendered")
 			case !tc.ok && (!strings.Contains(er.Err.Error(), "more than 1 MiB") || strings.Contains(er.Err.Error(), "ENC[")):
 				t.Errorf("error = %v", er.Err)
+			}
+		})
+	}
+}
+
+// TestSOPSFileWhereFluxDoesNotDecrypt: kustomize-controller decrypts a
+// file the sops program encrypted only as the base64 of a Secret's data
+// value. The same file in a ConfigMap (a configMapGenerator's files:) or
+// under a Secret's stringData (a template's) rendered cleanly, and the
+// cluster got the ciphertext as its content.
+func TestSOPSFileWhereFluxDoesNotDecrypt(t *testing.T) {
+	t.Parallel()
+	enc, err := os.ReadFile(filepath.Join(sopsRepo, "apps/files/secret.enc.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	indented := "    " + strings.ReplaceAll(strings.TrimRight(string(enc), "\n"), "\n", "\n    ")
+	for name, tc := range map[string]struct {
+		files map[string]string
+		field string
+	}{
+		"configMapGenerator": {map[string]string{
+			"apps/gen/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nconfigMapGenerator:\n  - name: creds\n    files: [creds.yaml=creds.enc.yaml]\n",
+			"apps/gen/creds.enc.yaml":     string(enc),
+		}, "data.creds.yaml"},
+		"Secret stringData": {map[string]string{
+			"apps/gen/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [secret.yaml]\n",
+			"apps/gen/secret.yaml":        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  creds.yaml: |\n" + indented + "\n",
+		}, "stringData.creds.yaml"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			files := map[string]string{
+				"kiln.yaml":     "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: gen\n    namespace: demo\n    kustomize: apps/gen\n",
+				"envs/dev.yaml": "vars: {}\n",
+			}
+			maps.Copy(files, tc.files)
+			er := renderAll(t, loadProject(t, t.TempDir(), files), checkOptions(false))[0]
+			if er.Err == nil {
+				t.Fatal("rendered a sops-encrypted file where Flux does not decrypt it")
+			}
+			var de *diag.Error
+			if msg := er.Err.Error(); !errors.As(er.Err, &de) || de.Field != tc.field || !strings.Contains(msg, "kustomize-controller decrypts only") || strings.Contains(msg, "ENC[") {
+				t.Errorf("error = %v (field %q)", msg, tc.field)
 			}
 		})
 	}

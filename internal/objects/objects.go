@@ -512,20 +512,24 @@ func HasSOPSData(rn *kyaml.RNode) bool {
 		m := n.Content[i+1].Content
 		for j := 1; j < len(m); j += 2 {
 			b, err := base64.StdEncoding.DecodeString(m[j].Value)
-			if err != nil {
-				continue
-			}
-			for _, mk := range sopsFileMarkers {
-				if bytes.Contains(b, mk) {
-					return true
-				}
-			}
-			if bytes.Contains(b, []byte("[sops]")) && bytes.Contains(b, []byte("mac = ENC[")) {
+			if err == nil && IsSOPSFile(b) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// IsSOPSFile reports whether b holds a whole file the sops program
+// encrypted (YAML, JSON, binary, dotenv or INI), by the markers
+// kustomize-controller looks for in a Secret's data.
+func IsSOPSFile(b []byte) bool {
+	for _, mk := range sopsFileMarkers {
+		if bytes.Contains(b, mk) {
+			return true
+		}
+	}
+	return bytes.Contains(b, []byte("[sops]")) && bytes.Contains(b, []byte("mac = ENC["))
 }
 
 // documentAt returns the text of the document of the YAML stream data that
