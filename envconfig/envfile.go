@@ -431,7 +431,7 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 			Msg: "values: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")), Hint: "fix the values mapping", Err: err})
 		return nil
 	}
-	if k := nullKey(n, map[*yaml.Node]bool{}); k != nil {
+	if k := nullKey(n); k != nil {
 		// sigs.k8s.io/yaml, which reads Helm's values files, refuses a
 		// null key ("unsupported map key"); normalize would make it the
 		// key "<nil>", a value no chart reads.
@@ -439,7 +439,7 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 			Msg: "values: a key is null (~, null or nothing), which Helm refuses in a values file", Hint: "quote the key to make it a string, or remove it"})
 		return nil
 	}
-	if f := nonFinite(c, map[*yaml.Node]bool{}); f != nil {
+	if f := nonFinite(c); f != nil {
 		// Helm refuses it in a values file ("json: unsupported value:
 		// +Inf"), and so did the helm engine, with no file or line.
 		d.errs = append(d.errs, &diag.Error{File: d.file, Line: f.Line, App: d.appName, Field: d.fieldOf(n),
@@ -450,51 +450,48 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 	return m
 }
 
-// nonFinite returns the first scalar below n that YAML reads as an
+// nonFinite returns the first scalar at or below n that YAML reads as an
 // infinite or NaN float (.inf, -.Inf, .nan), or nil: JSON, through which
-// Helm values and Jsonnet arguments pass, has no such number. seen guards
-// against alias cycles.
-func nonFinite(n *yaml.Node, seen map[*yaml.Node]bool) *yaml.Node {
-	if n == nil || seen[n] {
-		return nil
-	}
-	seen[n] = true
-	if n.Kind == yaml.AliasNode {
-		return nonFinite(n.Alias, seen)
-	}
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" {
+// Helm values and Jsonnet arguments pass, has no such number.
+func nonFinite(n *yaml.Node) *yaml.Node {
+	return findNode(n, func(c *yaml.Node, _ bool) bool {
 		var f float64
-		if n.Decode(&f) == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
-			return n
-		}
-	}
-	for _, c := range n.Content {
-		if f := nonFinite(c, seen); f != nil {
-			return f
-		}
-	}
-	return nil
+		return c.Kind == yaml.ScalarNode && c.ShortTag() == "!!float" && c.Decode(&f) == nil && (math.IsInf(f, 0) || math.IsNaN(f))
+	})
 }
 
 // nullKey returns the first key below n that YAML reads as null, or nil.
-// seen guards against alias cycles.
-func nullKey(n *yaml.Node, seen map[*yaml.Node]bool) *yaml.Node {
-	if n == nil || seen[n] {
+func nullKey(n *yaml.Node) *yaml.Node {
+	return findNode(n, func(c *yaml.Node, key bool) bool {
+		return key && c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null"
+	})
+}
+
+// findNode returns the first node at or below n, depth first, that match
+// takes (key: it is a mapping's key), following aliases once each (their
+// targets are no keys), or nil.
+func findNode(n *yaml.Node, match func(n *yaml.Node, key bool) bool) *yaml.Node {
+	seen := map[*yaml.Node]bool{}
+	var find func(n *yaml.Node, key bool) *yaml.Node
+	find = func(n *yaml.Node, key bool) *yaml.Node {
+		if n == nil || seen[n] {
+			return nil
+		}
+		seen[n] = true
+		if match(n, key) {
+			return n
+		}
+		if n.Kind == yaml.AliasNode {
+			return find(n.Alias, false)
+		}
+		for i, c := range n.Content {
+			if f := find(c, n.Kind == yaml.MappingNode && i%2 == 0); f != nil {
+				return f
+			}
+		}
 		return nil
 	}
-	seen[n] = true
-	if n.Kind == yaml.AliasNode {
-		return nullKey(n.Alias, seen)
-	}
-	for i, c := range n.Content {
-		if n.Kind == yaml.MappingNode && i%2 == 0 && c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null" {
-			return c
-		}
-		if k := nullKey(c, seen); k != nil {
-			return k
-		}
-	}
-	return nil
+	return find(n, false)
 }
 
 // yaml11Bools are the plain scalars YAML 1.1 reads as bools and YAML 1.2

@@ -849,7 +849,7 @@ func (d *decoder) jsonnetArgs(f map[string]*yaml.Node, key string) map[string]an
 			d.errAt(p.val, fmt.Sprintf("jsonnet.%s.%s: %s", key, name, strings.TrimPrefix(err.Error(), "yaml: ")), "write a YAML value that has a JSON form")
 			continue
 		}
-		if f := nonFinite(p.val, map[*yaml.Node]bool{}); f != nil {
+		if f := nonFinite(p.val); f != nil {
 			// The engine passes the value as JSON, which has no such
 			// number: its error named neither file nor line.
 			d.errAt(f, fmt.Sprintf("jsonnet.%s.%s: an infinite or NaN number (.inf, .nan), which has no JSON form", key, name),

@@ -166,13 +166,12 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 	for polls := 0; ; polls++ {
 		if polls > 0 {
 			fetched, err := r.repo.Fetch(ctx, r.base, branch)
-			if err != nil && ctx.Err() == nil && !r.opts.Now().Add(r.opts.PollInterval).After(deadline) {
+			if err != nil && ctx.Err() == nil && r.anotherPoll(deadline) {
 				// The same fetch worked when the gate began, so a later
 				// failure is the network's or the host's passing trouble
 				// (as GitHub's API failing, below): ask again at the next
 				// poll while the wait lasts.
-				fmt.Fprintf(r.log, "fetching the manifests branch %s failed: %v; asking again in %s\n", r.base, err, r.opts.PollInterval)
-				if err := r.opts.Sleep(ctx, r.opts.PollInterval); err != nil {
+				if err := r.pollAgain(ctx, fmt.Sprintf("fetching the manifests branch %s failed: %v", r.base, err)); err != nil {
 					return nil, err
 				}
 				continue
@@ -217,9 +216,8 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 			// from's health, and the token is not at fault: within
 			// --wait, ask again at the next poll, as for a pending app.
 			msg := fmt.Sprintf("reading the commit statuses of %s on %s/%s: %v", short(tip), r.owner, r.name, err)
-			if now := r.opts.Now(); r.opts.Wait > 0 && !now.Add(r.opts.PollInterval).After(deadline) {
-				fmt.Fprintf(r.log, "%s; asking again in %s\n", msg, r.opts.PollInterval)
-				if err := r.opts.Sleep(ctx, r.opts.PollInterval); err != nil {
+			if r.opts.Wait > 0 && r.anotherPoll(deadline) {
+				if err := r.pollAgain(ctx, msg); err != nil {
 					return nil, err
 				}
 				continue
@@ -275,6 +273,19 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 			return nil, err
 		}
 	}
+}
+
+// anotherPoll reports whether a poll after the next interval still falls
+// within the wait, which ends at deadline.
+func (r *run) anotherPoll(deadline time.Time) bool {
+	return !r.opts.Now().Add(r.opts.PollInterval).After(deadline)
+}
+
+// pollAgain logs why the gate asks again, passing trouble it waits out,
+// and sleeps until the next poll.
+func (r *run) pollAgain(ctx context.Context, why string) error {
+	fmt.Fprintf(r.log, "%s; asking again in %s\n", why, r.opts.PollInterval)
+	return r.opts.Sleep(ctx, r.opts.PollInterval)
 }
 
 // readFrom reads the previous env's lock at the manifests commit tip and

@@ -15,11 +15,6 @@ import (
 	"github.com/kiln-gitops/kiln/render"
 )
 
-// pruneAnnotation set to kustomizev1.DisabledValue on an object makes
-// Flux's garbage collection leave it alone, the way Flux documents for
-// moving objects between Kustomizations.
-const pruneAnnotation = "kustomize.toolkit.fluxcd.io/prune"
-
 // movedWarnings returns a warning for the objects that leave one app's
 // output for another's (an app renamed, or an object moved), once per pair
 // of apps at the first object, counting the rest: renaming an app of 300
@@ -55,7 +50,7 @@ func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warn
 		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New),
 			Msg: fmt.Sprintf("moves from app %s to app %s: Flux may delete it before it recreates it, since app %s's Kustomization prunes what it no longer holds and app %s's takes the object over only when it applies",
 				from.App, c.App, from.App, c.App),
-			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", pruneAnnotation, from.App)})
+			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", objects.PruneAnnotation, from.App)})
 	}
 	out := w.Warnings("object")
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
@@ -149,5 +144,5 @@ func pruneDisabled(data []byte, file string) bool {
 // pruneDisabledNode is pruneDisabled of a parsed object.
 func pruneDisabledNode(n *kyaml.RNode) bool {
 	// Flux compares the value exactly.
-	return n.GetAnnotations()[pruneAnnotation] == kustomizev1.DisabledValue
+	return n.GetAnnotations()[objects.PruneAnnotation] == kustomizev1.DisabledValue
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/kiln-gitops/kiln/render/internal/secretgate"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 	"github.com/kiln-gitops/kiln/render/internal/validate"
+	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -136,23 +137,20 @@ func fluxLeavesOut(app string, o templates.Object) error {
 // decrypts no key of a built object one by one: the cluster would get the
 // ciphertext as the values and the app would read it as its settings.
 func sopsDotenvKeys(app string, o templates.Object) error {
-	if o.Node == nil || o.Node.GetApiVersion() != "v1" {
+	if !isV1(o, "Secret", "ConfigMap") {
 		return nil
 	}
 	kind := o.Node.GetKind()
-	if kind != "Secret" && kind != "ConfigMap" {
-		return nil
-	}
 	for _, field := range []string{"data", "stringData"} {
-		m := o.Node.Field(field)
-		if m == nil || m.Value.YNode().Kind != kyaml.MappingNode {
+		c := dataEntries(o, field)
+		i := 0
+		for i < len(c)-1 && c[i].Value != "sops_mac" {
+			i += 2
+		}
+		if i >= len(c)-1 {
 			continue
 		}
-		mac := m.Value.Field("sops_mac")
-		if mac == nil {
-			continue
-		}
-		v := mac.Value.YNode().Value
+		v := c[i+1].Value
 		if field == "data" && kind == "Secret" {
 			b, err := base64.StdEncoding.DecodeString(v)
 			if err != nil {
@@ -163,7 +161,7 @@ func sopsDotenvKeys(app string, o templates.Object) error {
 		if !strings.HasPrefix(strings.TrimSpace(v), "ENC[") {
 			continue
 		}
-		return &diag.Error{File: o.File, Line: o.LineOf(mac.Key.YNode()), App: app, Object: objRef(o), Field: field + ".sops_mac",
+		return &diag.Error{File: o.File, Line: o.LineOf(c[i]), App: app, Object: objRef(o), Field: field + ".sops_mac",
 			Msg: "holds the keys of a .env file the sops program encrypted (sops_mac and its values, still ENC[…]): " +
 				"kustomize-controller decrypts a generator's .env file only while it builds the generator, and the hydrated folder holds the built object, " +
 				"so the cluster would get the ciphertext as its values",
@@ -173,30 +171,36 @@ func sopsDotenvKeys(app string, o templates.Object) error {
 	return nil
 }
 
+// isV1 reports whether o is a v1 object of one of kinds.
+func isV1(o templates.Object, kinds ...string) bool {
+	return o.Node != nil && o.Node.GetApiVersion() == "v1" && slices.Contains(kinds, o.Node.GetKind())
+}
+
+// dataEntries returns the keys and values of o's map field (data,
+// stringData, binaryData), key then value; nil when it has none.
+func dataEntries(o templates.Object, field string) []*kyaml.Node {
+	m := o.Node.Field(field)
+	if m == nil || m.Value.YNode().Kind != kyaml.MappingNode {
+		return nil
+	}
+	return m.Value.YNode().Content
+}
+
 // sopsFileUndecrypted refuses a file the sops program encrypted where
 // kustomize-controller does not decrypt it: it decrypts such a file only
 // as the base64 of a Secret's data value (a secretGenerator's files: make
 // that), never under a Secret's stringData nor in a ConfigMap, where the
 // cluster would get the ciphertext as the content.
 func sopsFileUndecrypted(app string, o templates.Object) error {
-	if o.Node == nil || o.Node.GetApiVersion() != "v1" {
-		return nil
-	}
-	var fields []string
-	switch o.Node.GetKind() {
-	case "Secret":
-		fields = []string{"stringData"}
-	case "ConfigMap":
-		fields = []string{"data", "binaryData"}
-	default:
+	fields, hint := []string{"stringData"}, "put it in a Secret's data, base64-encoded (a kustomize secretGenerator's files: does that), or encrypt the whole Secret with sops"
+	switch {
+	case isV1(o, "ConfigMap"):
+		fields, hint = []string{"data", "binaryData"}, "make it a Secret: a kustomize secretGenerator's files: puts the encrypted file in its data, which kustomize-controller decrypts"
+	case !isV1(o, "Secret"):
 		return nil
 	}
 	for _, field := range fields {
-		m := o.Node.Field(field)
-		if m == nil || m.Value.YNode().Kind != kyaml.MappingNode {
-			continue
-		}
-		c := m.Value.YNode().Content
+		c := dataEntries(o, field)
 		for i := 0; i+1 < len(c); i += 2 {
 			v := []byte(c[i+1].Value)
 			if field == "binaryData" {
@@ -208,10 +212,6 @@ func sopsFileUndecrypted(app string, o templates.Object) error {
 			}
 			if !objects.IsSOPSFile(v) {
 				continue
-			}
-			hint := "put it in a Secret's data, base64-encoded (a kustomize secretGenerator's files: does that), or encrypt the whole Secret with sops"
-			if o.Node.GetKind() == "ConfigMap" {
-				hint = "make it a Secret: a kustomize secretGenerator's files: puts the encrypted file in its data, which kustomize-controller decrypts"
 			}
 			return &diag.Error{File: o.File, Line: o.LineOf(c[i]), App: app, Object: objRef(o), Field: field + "." + c[i].Value,
 				Msg: "holds a file the sops program encrypted, which kustomize-controller decrypts only as the base64 of a Secret's data value: " +
@@ -296,10 +296,6 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 	return errs
 }
 
-// maxSecretSize is the most a Secret's data may hold, in bytes, as the API
-// server checks it (and apirules for objects in the clear).
-const maxSecretSize = 1 << 20
-
 // sopsSecretTooLarge refuses an encrypted v1 Secret whose decrypted data
 // and stringData exceed 1 MiB. The skeleton's placeholders would pass any
 // size, but the size is known without the key: sops's AES-GCM ciphertext
@@ -307,17 +303,12 @@ const maxSecretSize = 1 << 20
 // counted as the bytes it decodes to (at least); the API server refuses the
 // decrypted Secret, and the Kustomization fails, after the pull request.
 func sopsSecretTooLarge(app string, o templates.Object) error {
-	n := o.Node
-	if n.GetApiVersion() != "v1" || n.GetKind() != "Secret" {
+	if !isV1(o, "Secret") {
 		return nil
 	}
 	size := 0
 	for _, field := range []string{"data", "stringData"} {
-		m := n.Field(field)
-		if m == nil || m.Value.YNode().Kind != kyaml.MappingNode {
-			continue
-		}
-		c := m.Value.YNode().Content
+		c := dataEntries(o, field)
 		for i := 1; i < len(c); i += 2 {
 			l, ok := sopsyaml.PlainLen(c[i].Value)
 			if !ok {
@@ -329,7 +320,7 @@ func sopsSecretTooLarge(app string, o templates.Object) error {
 			size += l
 		}
 	}
-	if size <= maxSecretSize {
+	if size <= apirules.MaxDataSize {
 		return nil
 	}
 	return &diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o), Field: "data",

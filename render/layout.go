@@ -95,7 +95,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			hasSOPS := false
 			for i, o := range run.objs {
 				refs[i] = flux.ObjectRef(o.Node)
-				hasSOPS = hasSOPS || objects.IsSOPS(o.Node) || objects.HasSOPSData(o.Node)
+				hasSOPS = hasSOPS || objects.NeedsDecryption(o.Node)
 			}
 			fk, err := r.fluxKustomization(res, &run.app, refs, hasSOPS)
 			if err != nil {
@@ -284,8 +284,7 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 			}
 			hasSOPS = true
 		}
-		// A generated Secret holding a file sops encrypted needs decryption too.
-		hasSOPS = hasSOPS || objects.HasSOPSData(o.Node)
+		hasSOPS = hasSOPS || objects.NeedsDecryption(o.Node)
 		s, err := raws[i].data, raws[i].err
 		if err != nil {
 			return nil, fmt.Errorf("app %s: serialising %s: %w", app.Name, ids[i], err)

@@ -364,42 +364,43 @@ func imagesOf(objs []templates.Object) []string {
 // app is given another image than a kept app runs, or none while a kept
 // app runs the earlier render's. kept says which apps of lock were kept.
 func mixedImages(env string, lock *Lock, kept map[string]bool) error {
+	type ran struct {
+		app, image string
+		ref        images.Ref
+	}
+	var all []ran
 	// runs maps each normalised reference to the apps that run it.
 	runs := map[string][]string{}
 	for _, name := range tree.SortedKeys(lock.Apps) {
 		for _, s := range lock.Apps[name].Images {
 			if ref, err := images.ParseRef(s); err == nil {
+				all = append(all, ran{name, s, ref})
 				runs[ref.String()] = append(runs[ref.String()], name)
 			}
 		}
 	}
 	var errs []error
-	for _, name := range tree.SortedKeys(lock.Apps) {
-		for _, s := range lock.Apps[name].Images {
-			ref, err := images.ParseRef(s)
-			if err != nil {
-				continue
-			}
-			want, ok := lock.Images[ref.Repository]
-			if !ok || ref.String() == want {
-				continue
-			}
-			var msg, hint string
-			if kept[name] {
-				msg = fmt.Sprintf("kept from the earlier render of env %s (--app does not name it), it runs %s, but the apps rendered now are given %s", env, s, want)
-				hint = fmt.Sprintf("render %s too (add --app %s), or the whole env (without --app)", name, name)
-			} else {
-				by, verb := strings.Join(runs[want], ", "), "runs"
-				if len(runs[want]) > 1 {
-					verb = "run"
-				}
-				msg = fmt.Sprintf("it runs %s in env %s, but kiln.lock.json keeps the earlier render's %s, which %s %s", s, env, want, by, verb)
-				hint = fmt.Sprintf("give that image again (--image %s), or render %s too, or the whole env (without --app)", want, strings.Join(runs[want], " and "))
-			}
-			errs = append(errs, &diag.Error{App: name,
-				Msg:  msg + ": kiln.lock.json records one image per repository, so kiln verify would find the files different and kiln promote --from would give the next env's " + name + " an image it never ran here",
-				Hint: hint})
+	for _, r := range all {
+		name, s, ref := r.app, r.image, r.ref
+		want, ok := lock.Images[ref.Repository]
+		if !ok || ref.String() == want {
+			continue
 		}
+		var msg, hint string
+		if kept[name] {
+			msg = fmt.Sprintf("kept from the earlier render of env %s (--app does not name it), it runs %s, but the apps rendered now are given %s", env, s, want)
+			hint = fmt.Sprintf("render %s too (add --app %s), or the whole env (without --app)", name, name)
+		} else {
+			by, verb := strings.Join(runs[want], ", "), "runs"
+			if len(runs[want]) > 1 {
+				verb = "run"
+			}
+			msg = fmt.Sprintf("it runs %s in env %s, but kiln.lock.json keeps the earlier render's %s, which %s %s", s, env, want, by, verb)
+			hint = fmt.Sprintf("give that image again (--image %s), or render %s too, or the whole env (without --app)", want, strings.Join(runs[want], " and "))
+		}
+		errs = append(errs, &diag.Error{App: name,
+			Msg:  msg + ": kiln.lock.json records one image per repository, so kiln verify would find the files different and kiln promote --from would give the next env's " + name + " an image it never ran here",
+			Hint: hint})
 	}
 	return diag.Join(errs...)
 }

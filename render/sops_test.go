@@ -197,6 +197,10 @@ func TestSOPSTypedSecretsPass(t *testing.T) {
 	}
 }
 
+// genPipeline is a kiln.yaml of env dev and kustomize app gen (namespace
+// demo, apps/gen), to which a test may append apps.
+const genPipeline = "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: gen\n    namespace: demo\n    kustomize: apps/gen\n"
+
 // TestSOPSGeneratedSecretGetsDecryption: a kustomize secretGenerator made
 // of a file the sops program encrypted (Flux's guide for whole config
 // files) renders a Secret whose data value is the encrypted file, base64
@@ -211,18 +215,7 @@ func TestSOPSGeneratedSecretGetsDecryption(t *testing.T) {
 	}
 	dir := t.TempDir()
 	p := loadProject(t, dir, map[string]string{
-		"kiln.yaml": `apiVersion: kiln/v1alpha1
-kind: Pipeline
-environments:
-  - name: dev
-apps:
-  - name: gen
-    namespace: demo
-    kustomize: apps/gen
-  - name: plain
-    namespace: demo
-    kustomize: apps/plain
-`,
+		"kiln.yaml":     genPipeline + "  - name: plain\n    namespace: demo\n    kustomize: apps/plain\n",
 		"envs/dev.yaml": "vars: {}\n",
 		"apps/gen/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -268,15 +261,7 @@ func TestSOPSDotenvGeneratorRefused(t *testing.T) {
 		t.Run(gen, func(t *testing.T) {
 			t.Parallel()
 			p := loadProject(t, t.TempDir(), map[string]string{
-				"kiln.yaml": `apiVersion: kiln/v1alpha1
-kind: Pipeline
-environments:
-  - name: dev
-apps:
-  - name: gen
-    namespace: demo
-    kustomize: apps/gen
-`,
+				"kiln.yaml":     genPipeline,
 				"envs/dev.yaml": "vars: {}\n",
 				"apps/gen/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
 					gen + ":\n  - name: creds\n    envs: [secrets.enc.env]\n",
@@ -363,7 +348,7 @@ func TestSOPSFileWhereFluxDoesNotDecrypt(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			files := map[string]string{
-				"kiln.yaml":     "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: gen\n    namespace: demo\n    kustomize: apps/gen\n",
+				"kiln.yaml":     genPipeline,
 				"envs/dev.yaml": "vars: {}\n",
 			}
 			maps.Copy(files, tc.files)

@@ -499,15 +499,23 @@ func versionCommand(stdout io.Writer, version string) *cli.Command {
 	}
 }
 
-// annotate turns err into the step's annotations, an env's errors under
-// that env's title, and writes what the runner held for the kind's last
-// slot (ghactions.Runner.Flush). Outside GitHub Actions it does nothing.
+// annotate turns err into the step's annotations, each env's errors under
+// that env's title (err may join several), and then writes what the
+// runner held for the kind's last slot (ghactions.Runner.Flush): once, for
+// each Flush takes a slot GitHub may not show. Outside GitHub Actions it
+// does nothing.
 func annotate(gh *ghactions.Runner, err error) {
-	var ee *envError
-	if errors.As(err, &ee) {
-		gh.ForEnv(ee.env).Error(ee.err)
-	} else {
-		gh.Error(err)
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, err := range errs {
+		var ee *envError
+		if errors.As(err, &ee) {
+			gh.ForEnv(ee.env).Error(ee.err)
+		} else {
+			gh.Error(err)
+		}
 	}
 	gh.Flush()
 }

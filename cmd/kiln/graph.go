@@ -90,8 +90,8 @@ func graphCommand(stdout, _ io.Writer, lookup env, version string) *cli.Command 
 			}
 			err = errors.Join(errs...)
 			gh := actionsRunner(c, lookup)
-			for _, e := range errs {
-				annotate(gh, e)
+			if err != nil {
+				annotate(gh, err)
 			}
 			// action.yml documents changed as false on graph, as on
 			// render and validate: a workflow's if: on it must not read

@@ -495,12 +495,20 @@ func IsSOPS(rn *kyaml.RNode) bool {
 // section; its mac is required too.
 var sopsFileMarkers = [][]byte{[]byte("mac: ENC["), []byte(`"mac": "ENC[`), []byte("sops_mac=ENC[")}
 
-// HasSOPSData reports whether rn is a Secret with a data value that is a
-// whole file the sops program encrypted, base64-encoded, as a kustomize
-// secretGenerator makes of an encrypted file. kustomize-controller decrypts
-// such a value, like a SOPS document, only when the Kustomization has
-// decryption; without it the file's ciphertext is the Secret's content.
-func HasSOPSData(rn *kyaml.RNode) bool {
+// PruneAnnotation is Flux's annotation with which kustomize-controller's
+// garbage collection leaves an object in the cluster when it is set to
+// kustomizev1.DisabledValue ("disabled").
+const PruneAnnotation = "kustomize.toolkit.fluxcd.io/prune"
+
+// NeedsDecryption reports whether kustomize-controller must decrypt rn: a
+// SOPS document (IsSOPS), or a Secret with a data value that is a whole
+// file the sops program encrypted, base64-encoded, as a kustomize
+// secretGenerator makes of an encrypted file. It decrypts either only when
+// the Kustomization has decryption; without it the ciphertext is applied.
+func NeedsDecryption(rn *kyaml.RNode) bool {
+	if IsSOPS(rn) {
+		return true
+	}
 	n := rn.YNode()
 	if n == nil || n.Kind != kyaml.MappingNode || rn.GetKind() != "Secret" {
 		return false

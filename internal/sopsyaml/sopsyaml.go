@@ -899,14 +899,13 @@ func Undecryptable(obj *kyaml.Node) ([]Value, error) {
 // this is known without the key. ok is false when s is no such value.
 func PlainLen(s string) (n int, ok bool) {
 	m := encRE.FindStringSubmatch(s)
-	if m == nil {
+	if m == nil || len(m[1])%4 != 0 {
 		return 0, false
 	}
-	b, err := base64.StdEncoding.DecodeString(m[1])
-	if err != nil {
-		return 0, false
-	}
-	return len(b), true
+	// The length of the base64, not the bytes decoded: a Secret's value
+	// may be a megabyte.
+	d := m[1]
+	return len(d)/4*3 - (len(d) - len(strings.TrimRight(d, "="))), true
 }
 
 // wellFormed reports whether s is an encrypted value sops can read

@@ -221,8 +221,6 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	return res, nil
 }
 
-// missingDeps lists the Chart.yaml dependencies that charts/ lacks, as
-// action.CheckDependencies decides: by name.
 // sortSubcharts orders chrt's subcharts, at every level, by name, then
 // version, then files. helm's loader adds them in Go's random map order,
 // and that order is the order of the subcharts' crds/ in the output (so
@@ -255,6 +253,8 @@ func sortSubcharts(chrt *chart.Chart) {
 	chrt.SetDependencies(subs...)
 }
 
+// missingDeps lists the Chart.yaml dependencies that charts/ lacks, as
+// action.CheckDependencies decides: by name.
 func missingDeps(chrt *chart.Chart) []string {
 	have := map[string]bool{}
 	for _, d := range chrt.Dependencies() {

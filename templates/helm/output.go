@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	"golang.org/x/sync/errgroup"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/release"
@@ -214,13 +215,6 @@ func crdSource(c chart.CRD) string {
 	return path.Clean(filepath.ToSlash(c.Filename))
 }
 
-// fluxPrune is the annotation with which Flux's garbage collection leaves
-// an object in the cluster, and its value for that.
-const (
-	fluxPrune         = "kustomize.toolkit.fluxcd.io/prune"
-	fluxPruneDisabled = "disabled"
-)
-
 // keepAsFluxDoes gives each object a chart marks helm.sh/resource-policy:
 // keep Flux's prune: disabled, unless the object says otherwise. Helm never
 // deletes such an object, neither on uninstall nor when an upgrade's
@@ -235,10 +229,10 @@ func keepAsFluxDoes(objs []templates.Object) error {
 		if v, ok := ann["helm.sh/resource-policy"]; !ok || strings.ToLower(strings.TrimSpace(v)) != "keep" {
 			continue
 		}
-		if _, ok := ann[fluxPrune]; ok {
+		if _, ok := ann[objects.PruneAnnotation]; ok {
 			continue
 		}
-		if err := o.Node.PipeE(kyaml.SetAnnotation(fluxPrune, fluxPruneDisabled)); err != nil {
+		if err := o.Node.PipeE(kyaml.SetAnnotation(objects.PruneAnnotation, kustomizev1.DisabledValue)); err != nil {
 			return err
 		}
 	}

@@ -168,16 +168,7 @@ c:
 - at '/list/11': got number, want string
 - at '/strict': additional properties 'q', 'u', 'v', 'w', 'x', 'z' not allowed
 `
-	for i := range 10 {
-		_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
-		var de *diag.Error
-		if !errors.As(err, &de) {
-			t.Fatalf("Render() = %v, want a *diag.Error", err)
-		}
-		if de.Msg != want {
-			t.Fatalf("render %d: error =\n%s\nwant\n%s", i+1, de.Msg, want)
-		}
-	}
+	sameErrorEachRender(t, root, want)
 }
 
 // TestSubchartsInOrder: helm's loader keeps a chart's subcharts in Go's
@@ -222,6 +213,13 @@ func TestSubchartsInOrder(t *testing.T) {
 	for _, n := range subs {
 		want += n + ":\n- at '/port': got string, want integer\n"
 	}
+	sameErrorEachRender(t, root, want)
+}
+
+// sameErrorEachRender renders chart c of root ten times and requires the
+// error message want every time.
+func sameErrorEachRender(t *testing.T, root, want string) {
+	t.Helper()
 	for i := range 10 {
 		_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
 		var de *diag.Error

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	gojsonnet "github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
@@ -187,7 +188,7 @@ func (im *importer) failure(msg string) *importError {
 
 // nativeCall is a call of std.native with a literal name, as libraries
 // written for Tanka make it.
-var nativeCall = regexp.MustCompile(`std\.native\(\s*['"]([^'"]*)['"]\s*\)`)
+var nativeCall = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`std\.native\(\s*['"]([^'"]*)['"]\s*\)`) })
 
 // maxNativeCalls is how many std.native calls a hint names.
 const maxNativeCalls = 3
@@ -204,7 +205,7 @@ func (im *importer) nativeCalls() []string {
 	var out []string
 	for _, n := range names {
 		src := im.contents[n].String()
-		for _, m := range nativeCall.FindAllStringSubmatchIndex(src, -1) {
+		for _, m := range nativeCall().FindAllStringSubmatchIndex(src, -1) {
 			if len(out) == maxNativeCalls {
 				return append(out, "…")
 			}

@@ -91,7 +91,7 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 			unmatchedPatch(de, fsys, kfile, m[1])
 		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
 			malformedResource(de, fsys, kfile, m[1])
-		} else if m := generatorBehaviorRe.FindStringSubmatch(strings.ReplaceAll(err.Error(), `\"`, `"`)); m != nil {
+		} else if m := generatorBehaviorRe().FindStringSubmatch(strings.ReplaceAll(err.Error(), `\"`, `"`)); m != nil {
 			// (A component's error comes Go-quoted, its quotes escaped.)
 			generatorBehavior(de, fsys, m)
 		}
@@ -304,7 +304,9 @@ func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string) {
 // with %#v): it exists and the generator neither merges nor replaces it,
 // or it does not and the generator would. Groups: kind, name, namespace,
 // and the behavior when the object exists.
-var generatorBehaviorRe = regexp.MustCompile(`id resid\.ResId\{Gvk:resid\.Gvk\{Group:"[^"]*", Version:"[^"]*", Kind:"([^"]*)", isClusterScoped:(?:true|false)\}, Name:"([^"]*)", Namespace:"([^"]*)"\} (?:does not exist; cannot merge or replace|exists; can not use behavior: '([^']*)')`)
+var generatorBehaviorRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`id resid\.ResId\{Gvk:resid\.Gvk\{Group:"[^"]*", Version:"[^"]*", Kind:"([^"]*)", isClusterScoped:(?:true|false)\}, Name:"([^"]*)", Namespace:"([^"]*)"\} (?:does not exist; cannot merge or replace|exists; can not use behavior: '([^']*)')`)
+})
 
 // generatorBehavior rewrites de, krusty's error about a generator whose
 // object clashes with one of the resources, bases or components of its
@@ -506,7 +508,9 @@ func withoutData(msg string) string {
 // goPointerRe reads the Go value krusty prints of a generator or
 // transformer ("merging from generator &{0xc000a1b2c0 <nil>}"): pointers,
 // which differ on every run.
-var goPointerRe = regexp.MustCompile(`((?:generator|transformer)) &\{(?:0x[0-9a-f]+|<nil>)(?: (?:0x[0-9a-f]+|<nil>))*\}`)
+var goPointerRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`((?:generator|transformer)) &\{(?:0x[0-9a-f]+|<nil>)(?: (?:0x[0-9a-f]+|<nil>))*\}`)
+})
 
 // objectListRe finds where krusty prints a list of whole objects, each as
 // its JSON, data and all: a namespace: that puts two objects of one kind
@@ -515,7 +519,9 @@ var goPointerRe = regexp.MustCompile(`((?:generator|transformer)) &\{(?:0x[0-9a-
 // replace that more than one object could take (api/resmap/reswrangler.go
 // "found multiple objects %v"). A Secret's values, from a SOPS document
 // or a secretGenerator's .env file that CI wrote, would reach the log.
-var objectListRe = regexp.MustCompile(`(?:produces ID conflict: |found multiple objects )\[`)
+var objectListRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:produces ID conflict: |found multiple objects )\[`)
+})
 
 // withoutObjects replaces in msg each list of objects objectListRe finds
 // by the objects' kinds, namespaces and names, with the namespace an
@@ -525,7 +531,7 @@ var objectListRe = regexp.MustCompile(`(?:produces ID conflict: |found multiple 
 func withoutObjects(msg string) string {
 	var b strings.Builder
 	for {
-		loc := objectListRe.FindStringIndex(msg)
+		loc := objectListRe().FindStringIndex(msg)
 		if loc == nil {
 			b.WriteString(msg)
 			return b.String()
@@ -577,7 +583,7 @@ func objectIDs(s string) (ids []string, n int, ok bool) {
 // absolute paths kustomize prints and without the pointers it prints, so
 // that it reads the same on every machine, checkout and run.
 func relMessage(root string, err error) string {
-	msg := goPointerRe.ReplaceAllString(err.Error(), "${1}")
+	msg := goPointerRe().ReplaceAllString(err.Error(), "${1}")
 	msg = strings.ReplaceAll(msg, root+string(filepath.Separator), "")
 	msg = strings.ReplaceAll(msg, root, ".")
 	return strings.TrimSpace(msg)

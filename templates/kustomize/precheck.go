@@ -231,8 +231,7 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	}
 	for _, r := range k.Replacements {
 		if r.Path != "" {
-			c.entry(f, []string{"replacements"}, r.Path, loadOnly, false)
-			c.replacementFile(f.dir, r.Path)
+			c.replacementFile(c.entry(f, []string{"replacements"}, r.Path, loadOnly, false))
 			continue
 		}
 		if r.Source != nil && annotationsWhole(r.Source.FieldPath) {
@@ -272,15 +271,16 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	}
 }
 
-// entry checks one path entry of field in f.
-func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind, plugins bool) {
+// entry checks one path entry of field in f and returns the path it leads
+// to, "" when it is remote or leads outside the repository.
+func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind, plugins bool) (real string) {
 	// The line is looked up only for an error: most trees have none, and
 	// finding it parses the kustomization again, for its lines.
 	line := func() int { return f.valueLine(fields, value) }
 	field := fields[0]
 	if remote(value) {
 		c.fail(f.path, line(), fmt.Sprintf("%s: %q is remote; kiln does not fetch remote bases or files", field, value), hintRemote, nil)
-		return
+		return ""
 	}
 	target := value
 	if !filepath.IsAbs(target) {
@@ -293,7 +293,7 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 		if errors.As(err, &oe) {
 			c.fail(f.path, line(), fmt.Sprintf("%s: %q leads outside the repository (to %s)", field, value, oe.Target), hintOutside, err)
 		}
-		return
+		return ""
 	}
 	if kind == loadOnly {
 		// krusty reports a missing file too, but only the first, and
@@ -332,6 +332,7 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 			c.pluginConfigs(f, rootfs.Rel(c.root, real), 0, data)
 		}
 	}
+	return real
 }
 
 // annotationsWhole reports whether a replacement's field path is an
@@ -348,15 +349,11 @@ func annotationsWhole(fieldPath string) bool {
 	return strings.TrimSpace(fieldPath) == "metadata.annotations"
 }
 
-// replacementFile sets c.annotations when the replacements file at p,
-// relative to dir, names metadata.annotations whole anywhere, or cannot
-// be read (krusty reports why).
-func (c *checker) replacementFile(dir, p string) {
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(dir, filepath.FromSlash(p))
-	}
-	real, err := c.fsys.Recorder().Resolve(c.root, p)
-	if err != nil {
+// replacementFile sets c.annotations when the replacements file real
+// (entry's resolution of its path) names metadata.annotations whole
+// anywhere, or cannot be read (krusty reports why).
+func (c *checker) replacementFile(real string) {
+	if real == "" {
 		c.annotations = true
 		return
 	}

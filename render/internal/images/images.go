@@ -83,11 +83,11 @@ func shown(s string) string {
 	if len(s) <= maxRef {
 		return strconv.Quote(s)
 	}
-	cut := s[:100]
-	for !utf8.ValidString(cut) {
-		cut = cut[:len(cut)-1]
+	end := 100
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
 	}
-	return strconv.Quote(cut) + fmt.Sprintf("… (%d bytes)", len(s))
+	return strconv.Quote(s[:end]) + fmt.Sprintf("… (%d bytes)", len(s))
 }
 
 // ParseRef parses an image reference like Docker does: "redis",

@@ -87,10 +87,10 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 			if tag := k.ShortTag(); !top && tag != "!!str" {
 				return &tagError{node: k, path: joinPath(append(segs[:len(segs):len(segs)], k.Value)), tag: tag, key: true}
 			}
-			if strings.Contains(k.Value, nel) {
-				return &tagError{node: k, path: joinPath(segs), nelKey: true}
-			}
 			if c, ok := buildRefuses(k.Value); ok {
+				if strings.Contains(k.Value, nel) {
+					return &tagError{node: k, path: joinPath(segs), nelKey: true}
+				}
 				return &tagError{node: k, path: joinPath(segs), char: c, key: true}
 			}
 			if i > 0 {
@@ -207,10 +207,10 @@ func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 			return &tagError{node: n, path: joinPath(segs), tag: "!!float", nonFinite: true}
 		}
 	}
-	if strings.Contains(v, nel) {
-		return &tagError{node: n, path: joinPath(segs), nel: true}
-	}
 	if c, ok := buildRefuses(v); ok {
+		if strings.Contains(v, nel) {
+			return &tagError{node: n, path: joinPath(segs), nel: true}
+		}
 		return &tagError{node: n, path: joinPath(segs), char: c}
 	}
 	writeString(&e.buf, v)
@@ -218,10 +218,11 @@ func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 }
 
 // buildRefuses returns the first character of s on which kustomize build,
-// which Flux runs on the app's folder, fails: U+007F (delete), the C1
-// controls U+0080 to U+009F but U+0085 (nel, above), and the
-// noncharacters U+FFFE and U+FFFF. kiln writes them escaped ("\x7F"),
-// which kustomize reads; but it makes its output through JSON
+// which Flux runs on the app's folder, fails or which it changes: U+0085
+// (nel, below), U+007F (delete), the other C1 controls U+0080 to U+009F,
+// and the noncharacters U+FFFE and U+FFFF. The first is an error of its
+// own (a line break to Flux's reader). The others kiln writes escaped
+// ("\x7F"), which kustomize reads; but it makes its output through JSON
 // (Resource.AsYAML), and encoding/json leaves these characters as they
 // are, so the YAML reader of that JSON meets them raw and refuses them
 // ("yaml: control characters are not allowed"), quoting the whole object:
@@ -229,12 +230,19 @@ func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 // encoding/json escapes them. A C1 control is often a Windows-1252 byte
 // (a curly quote, 0x93) decoded as Latin-1. s is UTF-8, in which 0xC2 and
 // 0xEF only start a character.
+//
+// Every string of every object passes here: one that holds none of the
+// three bytes that can start such a character, nearly all, is let through
+// by the runtime's vectorised byte search alone.
 func buildRefuses(s string) (rune, bool) {
+	if strings.IndexByte(s, 0x7f) < 0 && strings.IndexByte(s, 0xc2) < 0 && strings.IndexByte(s, 0xef) < 0 {
+		return 0, false
+	}
 	for i := 0; i < len(s); i++ {
 		switch {
 		case s[i] == 0x7f:
 			return 0x7f, true
-		case s[i] == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f && s[i+1] != 0x85:
+		case s[i] == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f:
 			return rune(s[i+1]), true
 		case s[i] == 0xef && i+2 < len(s) && s[i+1] == 0xbf && (s[i+2] == 0xbe || s[i+2] == 0xbf):
 			return 0xffc0 | rune(s[i+2]&0x3f), true

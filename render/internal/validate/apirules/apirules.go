@@ -533,9 +533,9 @@ func (c *checker) service(s *corev1.ServiceSpec, spec *field.Path) {
 	}
 }
 
-// maxSize is the most a ConfigMap's or Secret's data may hold, in bytes
-// (etcd's limit on one object, less room for the rest).
-const maxSize = 1 << 20
+// MaxDataSize is the most a ConfigMap's or Secret's data may hold, in
+// bytes (etcd's limit on one object, less room for the rest).
+const MaxDataSize = 1 << 20
 
 // keys checks a ConfigMap's or Secret's keys: valid, not in both maps,
 // and the total size within 1 MiB.
@@ -575,8 +575,8 @@ func (c *checker) keys(text map[string]string, binary map[string][]byte, textPat
 			c.add(field.Invalid(binPath.Key(k), k, "duplicate of key present in data"), "keep the key in data or in binaryData, not both")
 		}
 	}
-	if size > maxSize {
-		c.add(field.TooLong(field.NewPath("data"), "", maxSize),
+	if size > MaxDataSize {
+		c.add(field.TooLong(field.NewPath("data"), "", MaxDataSize),
 			fmt.Sprintf("a %s holds at most 1 MiB; this one holds %d bytes: split it, or mount the data another way", kind, size))
 	}
 }
