@@ -498,6 +498,28 @@ func TestValuesReadLikeAValuesFile(t *testing.T) {
 	}
 }
 
+// TestValuesNonSpecificTag: YAML's non-specific tag ("! 12") makes a
+// scalar a string, and Helm's reader follows it ("! yes" too is the string
+// yes); yaml.v3 drops the tag and read the number 12, so the chart got
+// another value than `helm template -f` gives it. Anchored, aliased, in
+// flow collections, after multi-byte characters on the same line.
+func TestValuesNonSpecificTag(t *testing.T) {
+	t.Parallel()
+	values := "a: ! 12\nb: ! yes\nc: &c ! 7\nd: *c\ne: ! null\nf: ! ~\ng: ! 1.5\nh: ! 2024-01-01\n" +
+		"i: {j: ! 9, k: [! 1, 2, ! true]}\nl: [日本, ! 5, é, ! 6]\nm: '! 3'\nn: !!str 4\no: ! |\n  x\n" +
+		"p: 1\nq: yes\n"
+	env, err := ParseEnvFile([]byte("apps:\n  web:\n    values:\n      "+strings.ReplaceAll(strings.TrimSuffix(values, "\n"), "\n", "\n      ")+"\n"), "envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := diffFromValuesFile(t, values, env.Apps["web"].Values); diff != "" {
+		t.Errorf("env values (-as helm reads a values file +got):\n%s", diff)
+	}
+	if v := env.Apps["web"].Values["a"]; v != "12" {
+		t.Errorf("a = %#v, want the string 12", v)
+	}
+}
+
 // diffFromValuesFile compares an env's values, after the JSON round trip
 // the helm engine gives them, with what Helm's reader (sigs.k8s.io/yaml)
 // makes of text as a values file.

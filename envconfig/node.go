@@ -416,7 +416,95 @@ func parseDoc(data []byte, file string) (*yaml.Node, error) {
 		return nil, &diag.Error{File: file, Line: n.Line, Msg: fmt.Sprintf("the YAML tag %s is not one kiln reads", n.Tag),
 			Hint: "remove the tag: kiln.yaml and env files hold plain YAML (strings, numbers, booleans, lists and mappings); kiln resolves no other tags"}
 	}
+	if bytes.IndexByte(data, '!') >= 0 {
+		nonSpecific(doc.Content[0], newText(data), map[*yaml.Node]bool{})
+	}
 	return doc.Content[0], nil
+}
+
+// nonSpecific tags !!str each scalar under n written with YAML's
+// non-specific tag, "!" ("replicas: ! 3"), which the YAML spec makes a
+// string and which Helm, reading values through yaml.v2, reads as one
+// ("3"; "! yes" the string yes, not YAML 1.1's true). yaml.v3 drops that
+// tag and resolves the scalar as if it were plain, so an env value "! 3"
+// reached a chart as the number 3 and rendered otherwise than `helm
+// template -f` with the same file. The tag leaves no trace in the node but
+// its position: a plain scalar cannot start with "!", so a scalar yaml.v3
+// resolved (no explicit tag) whose text starts with "!", after an anchor if
+// any, had it. Quoted and block scalars are strings already.
+func nonSpecific(n *yaml.Node, t *text, seen map[*yaml.Node]bool) {
+	if seen[n] {
+		return
+	}
+	seen[n] = true
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && t.startsWithTag(n) {
+		n.Tag, n.Style = "!!str", yaml.TaggedStyle
+	}
+	for _, c := range n.Content {
+		nonSpecific(c, t, seen)
+	}
+}
+
+// text finds yaml.v3's positions (line, and column in characters, both
+// from 1) in a document's bytes.
+type text struct {
+	data   []byte
+	starts []int         // the offset of each line
+	runes  map[int][]int // for a line with a multi-byte character, the offset of each
+}
+
+func newText(data []byte) *text {
+	t := &text{data: data, starts: []int{0}, runes: map[int][]int{}}
+	for i, b := range data {
+		if b == '\n' {
+			t.starts = append(t.starts, i+1)
+		}
+	}
+	return t
+}
+
+// offset returns the offset of line and column in the text, or -1.
+func (t *text) offset(line, column int) int {
+	if line < 1 || line > len(t.starts) || column < 1 {
+		return -1
+	}
+	start, end := t.starts[line-1], len(t.data)
+	if line < len(t.starts) {
+		end = t.starts[line]
+	}
+	if !bytes.ContainsFunc(t.data[start:end], func(r rune) bool { return r >= utf8.RuneSelf }) {
+		if start+column-1 >= end {
+			return -1
+		}
+		return start + column - 1
+	}
+	// Each line's characters are counted once: columns of a long line of
+	// flow scalars would otherwise each walk it from its start.
+	offs, ok := t.runes[line]
+	if !ok {
+		for i := range string(t.data[start:end]) {
+			offs = append(offs, start+i)
+		}
+		t.runes[line] = offs
+	}
+	if column > len(offs) {
+		return -1
+	}
+	return offs[column-1]
+}
+
+// startsWithTag reports whether the text of n starts with a tag's "!",
+// after an anchor ("&a ! 3") if it has one.
+func (t *text) startsWithTag(n *yaml.Node) bool {
+	at := t.offset(n.Line, n.Column)
+	if at < 0 {
+		return false
+	}
+	rest := t.data[at:]
+	if n.Anchor != "" && len(rest) > len(n.Anchor) && rest[0] == '&' {
+		rest = bytes.TrimLeft(rest[1+len(n.Anchor):], " \t")
+	}
+	return len(rest) > 0 && rest[0] == '!'
 }
 
 // coreTags are the tags of YAML's core schema, which yaml.v3 resolves, and
