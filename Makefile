@@ -106,7 +106,7 @@ schema:
 ## (time and allocations); then kiln as a whole program against the helm, kustomize and jsonnet
 ## programs, issue 13's table of ratios (installs them as refcheck does: needs the module proxy)
 bench: refbin
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./render/... ./templates/... ./internal/redact/ ./internal/sandbox/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./render/... ./templates/... ./envconfig/ ./internal/redact/ ./internal/sandbox/
 	PATH="$(REFBIN):$$PATH" $(GO) test -tags refcheck -run '^$$' -bench '^BenchmarkVsCLI$$' -benchtime 1x -timeout 60m -v ./render/
 
 ## fuzz: run each fuzz target briefly

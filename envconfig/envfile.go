@@ -426,7 +426,7 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 	var v any
 	c := yaml11(n, map[*yaml.Node]*yaml.Node{})
 	yaml11Merges(c, map[*yaml.Node]bool{}, map[*yaml.Node]map[string]bool{})
-	if err := c.Decode(&v); err != nil {
+	if err := decodeLinear(c, &v); err != nil {
 		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
 			Msg: "values: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")), Hint: "fix the values mapping", Err: err})
 		return nil

@@ -845,7 +845,7 @@ func (d *decoder) jsonnetArgs(f map[string]*yaml.Node, key string) map[string]an
 			continue
 		}
 		var x any
-		if err := datesAsWritten(p.val, map[*yaml.Node]*yaml.Node{}).Decode(&x); err != nil {
+		if err := decodeLinear(datesAsWritten(p.val, map[*yaml.Node]*yaml.Node{}), &x); err != nil {
 			d.errAt(p.val, fmt.Sprintf("jsonnet.%s.%s: %s", key, name, strings.TrimPrefix(err.Error(), "yaml: ")), "write a YAML value that has a JSON form")
 			continue
 		}
