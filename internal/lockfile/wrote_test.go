@@ -1,6 +1,10 @@
 package lockfile
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 // TestWrote: which paths of an env's tree are kiln's, the rule render and
 // promote both keep to before deleting or changing a file.
@@ -92,9 +96,26 @@ func TestNotifications(t *testing.T) {
 		{"", false},
 		{"# nothing\n", false},
 		{"{", false},
+		{"metadata:\n  labels: {app.kubernetes.io/managed-by: kiln, app.kubernetes.io/managed-by: kiln}\n", false},
+		{"metadata:\n  labels: {app.kubernetes.io/managed-by: 1}\n", false},
+		{"x: &m {labels: {app.kubernetes.io/managed-by: kiln}}\nmetadata: *m\n", true},
+		{"metadata:\n  labels: {app.kubernetes.io/managed-by: [kiln]}\n", false},
+		{manyLabels(50000) + "    app.kubernetes.io/managed-by: kiln\n", true},
 	} {
 		if got := Notifications([]byte(tc.data)); got != tc.want {
 			t.Errorf("Notifications(%q) = %v, want %v", tc.data, got, tc.want)
 		}
 	}
+}
+
+// manyLabels is an object whose labels hold n keys: yaml.v3 took 6 s to
+// decode 50,000 into a map (each key compared with every later one), and
+// Notifications reads such a file of the tree.
+func manyLabels(n int) string {
+	var b strings.Builder
+	b.WriteString("metadata:\n  labels:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "    l%d: v\n", i)
+	}
+	return b.String()
 }
