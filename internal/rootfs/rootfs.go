@@ -60,16 +60,38 @@ func Resolve(root, p string) (string, error) {
 	}
 	abs = filepath.Clean(abs)
 	if !Within(root, abs) {
-		return "", &OutsideError{Path: p, Target: abs}
+		return "", outside(root, p, abs)
 	}
 	real, err := evalExisting(abs)
 	if err != nil {
 		return "", err
 	}
 	if !Within(root, real) {
-		return "", &OutsideError{Path: p, Target: real}
+		return "", outside(root, p, real)
 	}
 	return real, nil
+}
+
+// outside is the OutsideError of p, below root, which leads to target. An
+// engine's absolute path inside root and where a relative path leads are
+// given from root, as every path of kiln's messages: the machine's
+// checkout folder ("/home/runner/work/app/app/…") made the same error read
+// differently on each machine, and told a pull request's reader where the
+// runner keeps its files. An absolute path the user wrote outside root is
+// theirs, and stays as written.
+func outside(root, p, target string) *OutsideError {
+	if !filepath.IsAbs(p) || Within(root, p) {
+		return &OutsideError{Path: shownFrom(root, p), Target: Rel(root, target)}
+	}
+	return &OutsideError{Path: p, Target: target}
+}
+
+// shownFrom is p, relative to root or absolute, as a path from root.
+func shownFrom(root, p string) string {
+	if filepath.IsAbs(p) {
+		return Rel(root, p)
+	}
+	return p
 }
 
 // RealPath is p made absolute, with symlinks resolved in the longest part
@@ -163,14 +185,14 @@ func (r *Resolver) Resolve(p string) (string, error) {
 	}
 	abs = filepath.Clean(abs)
 	if !Within(r.root, abs) {
-		return "", &OutsideError{Path: p, Target: abs}
+		return "", outside(r.root, p, abs)
 	}
 	real, err := r.eval(abs)
 	if err != nil {
 		return "", err
 	}
 	if !Within(r.root, real) {
-		return "", &OutsideError{Path: p, Target: real}
+		return "", outside(r.root, p, real)
 	}
 	return real, nil
 }

@@ -2,10 +2,12 @@ package rootfs
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -119,6 +121,49 @@ func TestResolverAgreesWithResolve(t *testing.T) {
 		for _, p := range order {
 			if g, w := got(r, p), want(p); g != w {
 				t.Errorf("shared Resolver: %q = %+v, Resolve says %+v", p, g, w)
+			}
+		}
+	}
+}
+
+// TestOutsideErrorFromRoot: where a path leads outside is said from the
+// repository's top, as kiln's messages give every path, not as the
+// machine's checkout folder; an absolute path the user wrote stays theirs.
+func TestOutsideErrorFromRoot(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	root := filepath.Join(tmp, "repo")
+	for _, dir := range []string{root, filepath.Join(tmp, "elsewhere")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "elsewhere", "x.yaml"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(tmp, "elsewhere", "x.yaml"), filepath.Join(root, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		want OutsideError
+	}{
+		{"link.yaml", OutsideError{Path: "link.yaml", Target: "../elsewhere/x.yaml"}},
+		{filepath.Join(root, "link.yaml"), OutsideError{Path: "link.yaml", Target: "../elsewhere/x.yaml"}},
+		{"../secret.yaml", OutsideError{Path: "../secret.yaml", Target: "../secret.yaml"}},
+		{"/etc/passwd", OutsideError{Path: "/etc/passwd", Target: "/etc/passwd"}},
+	} {
+		for name, resolve := range map[string]func(string) (string, error){
+			"Resolve":  func(p string) (string, error) { return Resolve(root, p) },
+			"Resolver": NewResolver(root).Resolve,
+		} {
+			_, err := resolve(tc.path)
+			var oe *OutsideError
+			if !errors.As(err, &oe) || *oe != tc.want {
+				t.Errorf("%s(%q) error = %#v, want %#v", name, tc.path, err, tc.want)
+			}
+			if strings.Contains(fmt.Sprint(err), tmp) && !filepath.IsAbs(tc.want.Path) {
+				t.Errorf("%s(%q) error %q names the machine's folder %s", name, tc.path, err, tmp)
 			}
 		}
 	}
