@@ -45,6 +45,10 @@ type Patch struct {
 	// File and Line say where the patch is written, for messages.
 	File string
 	Line int
+	// InFile says that Patch is File's whole text, so that a line of the
+	// text is File's: each document of a multi-document patch file is
+	// then located at its own line, not at the file's first.
+	InFile bool
 }
 
 // Apply applies patches, in order, to objs and returns the objects left
@@ -76,7 +80,7 @@ func Apply(objs []templates.Object, patches []Patch) ([]templates.Object, []diag
 
 // apply applies one patch entry.
 func apply(objs []templates.Object, p Patch, bases map[genKey]string) ([]templates.Object, []diag.Warning, error) {
-	docs, err := parse(p)
+	docs, lines, err := parse(p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,7 +114,11 @@ func apply(objs []templates.Object, p Patch, bases map[genKey]string) ([]templat
 		return applySM(objs, p, docs[0], sel.match)
 	}
 	var warnings []diag.Warning
-	for _, d := range docs {
+	first := p.Line
+	for i, d := range docs {
+		if p.InFile {
+			p.Line = first - 1 + lines[i]
+		}
 		id, err := idOf(p, d)
 		if err != nil {
 			return nil, nil, err
@@ -126,12 +134,16 @@ func apply(objs []templates.Object, p Patch, bases map[genKey]string) ([]templat
 	return objs, warnings, nil
 }
 
-// parse splits the patch text into YAML documents.
-func parse(p Patch) ([]*kyaml.RNode, error) {
+// parse splits the patch text into YAML documents, and returns the line
+// of the text each starts at (its first key's).
+func parse(p Patch) ([]*kyaml.RNode, []int, error) {
 	text := strings.TrimSpace(p.Patch)
 	if text == "" {
-		return nil, p.errorf("empty patch").WithHint("write a strategic merge patch or a list of JSON6902 operations")
+		return nil, nil, p.errorf("empty patch").WithHint("write a strategic merge patch or a list of JSON6902 operations")
 	}
+	// The lines TrimSpace took off the front.
+	lead := strings.Count(p.Patch[:strings.Index(p.Patch, text)], "\n")
+	var lines []int
 	dec := kyaml.NewDecoder(strings.NewReader(text))
 	var docs []*kyaml.RNode
 	for {
@@ -143,7 +155,7 @@ func parse(p Patch) ([]*kyaml.RNode, error) {
 		if err != nil {
 			e := p.errorf("invalid patch: %v", err)
 			e.Err = err
-			return nil, e.WithHint("check the YAML of the patch text")
+			return nil, nil, e.WithHint("check the YAML of the patch text")
 		}
 		n := &doc
 		if n.Kind == kyaml.DocumentNode && len(n.Content) == 1 {
@@ -152,15 +164,16 @@ func parse(p Patch) ([]*kyaml.RNode, error) {
 		if n.Kind == kyaml.ScalarNode && (n.Tag == "!!null" || n.Value == "") {
 			continue
 		}
+		lines = append(lines, lead+n.Line)
 		// Lines inside the patch text mean nothing in the objects' files:
 		// forget them, so that later messages fall back to the object.
 		zeroLines(n)
 		docs = append(docs, kyaml.NewRNode(n))
 	}
 	if len(docs) == 0 {
-		return nil, p.errorf("empty patch").WithHint("write a strategic merge patch or a list of JSON6902 operations")
+		return nil, nil, p.errorf("empty patch").WithHint("write a strategic merge patch or a list of JSON6902 operations")
 	}
-	return docs, nil
+	return docs, lines, nil
 }
 
 // where says where the patch is written, for templates.Object.Patches.

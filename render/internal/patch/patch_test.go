@@ -361,3 +361,28 @@ func TestJSONPatchKeepsTimestamps(t *testing.T) {
 		t.Errorf("values after the patch (-want +got):\n%s", diff)
 	}
 }
+
+// TestPatchFileDocumentLines: each document of a multi-document patch file
+// is located at its own line of the file (its first key's), in the
+// warning of a document that matches nothing and in the objects' Patches;
+// the warning named the file's first line, whichever document it was.
+func TestPatchFileDocumentLines(t *testing.T) {
+	t.Parallel()
+	objs := readObjects(t, "testdata/objects.yaml")
+	text := "\n# patches for dev\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: vote}\nspec: {minReadySeconds: 5}\n" +
+		"---\n# a typo\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: voet}\nspec: {paused: true}\n"
+	out, warns, err := Apply(objs, []Patch{{Patch: text, File: "patches/dev.yaml", Line: 1, InFile: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 1 || warns[0].File != "patches/dev.yaml" || warns[0].Line != 9 || !strings.Contains(warns[0].Msg, "matches no object") {
+		t.Errorf("warnings = %+v, want one at patches/dev.yaml:9 (the second document's first key)", warns)
+	}
+	for _, o := range out {
+		if o.Node.GetName() == "vote" && o.Node.GetKind() == "Deployment" {
+			if diff := cmp.Diff([]string{"patches/dev.yaml:3"}, o.Patches); diff != "" {
+				t.Errorf("vote's patches (-want +got):\n%s", diff)
+			}
+		}
+	}
+}
