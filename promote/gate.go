@@ -103,7 +103,9 @@ func (e *GateError) Error() string {
 	if len(none) > 0 {
 		// A suspended Kustomization reconciles nothing, so Flux posts no
 		// status for it on a new commit: the gate would wait in vain.
-		hint += "; statuses come from flux/notifications.yaml (notifications.commitStatus: true in kiln.yaml), and a suspended Kustomization posts none: flux get kustomizations shows SUSPENDED, flux resume kustomization resumes it"
+		// An older Flux cannot apply notifications.yaml at all (its
+		// Provider has no commitStatusExpr), so none is ever posted.
+		hint += "; statuses come from flux/notifications.yaml (notifications.commitStatus: true in kiln.yaml), whose github Provider sets commitStatusExpr, which needs Flux 2.6 or later (an older Flux fails to apply the file: flux get kustomizations shows why), and a suspended Kustomization posts none: flux get kustomizations shows SUSPENDED, flux resume kustomization resumes it"
 	}
 	fmt.Fprintf(&b, "\n  hint: %s", hint)
 	return b.String()
