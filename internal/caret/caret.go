@@ -13,35 +13,54 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
-// String shows the control characters of s, but tab, in caret notation, C1
-// controls and Unicode's bidirectional and line-breaking format characters
-// as \uXXXX and bytes that are not UTF-8 as \xXX (a lone 0x9B is CSI to an
-// 8-bit terminal). The format characters change no terminal state but
-// reorder or break what a reader sees: U+202E (right-to-left override)
-// makes "yaml.exe" of "exe.lmay" in a browser, the "Trojan Source" trick
-// (CVE-2021-42574).
+// String shows the control characters of s, but tab, in caret notation (^[
+// for ESC, ^M for CR), and the characters a reader cannot see as \uXXXX
+// (\UXXXXXXXX above U+FFFF), as Go writes them: C1 controls, format
+// characters (Unicode category Cf: the bidirectional controls, zero-width
+// space and joiners, U+FEFF, the soft hyphen, tags), every space but
+// U+0020 (Zs: U+00A0, U+2000-U+200A, U+3000...), the line and paragraph
+// separators, and the other default-ignorable characters (the Hangul
+// fillers, the combining grapheme joiner, variation selectors); bytes that
+// are not UTF-8 as \xXX (a lone 0x9B is CSI to an 8-bit terminal). Such
+// characters change no terminal state but hide or reorder what a reader
+// sees: U+202E (right-to-left override) makes "yaml.exe" of "exe.lmay" in
+// a browser, the "Trojan Source" trick (CVE-2021-42574), and a value that
+// differs by a zero-width space or a no-break space alone reads as the
+// same value. Visible text, whatever its script, stays as it is; so does
+// a variation selector after a symbol or an ideograph, where it picks how
+// the character before it is drawn (the emoji ⚠️).
 func String(s string) string {
 	if strings.IndexFunc(s, isControl) < 0 && utf8.ValidString(s) {
 		return s
 	}
 	var b strings.Builder
+	prev := rune(-1) // the character before, when shown as it is
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
+		shown := false
 		switch {
 		case r == utf8.RuneError && n == 1:
 			fmt.Fprintf(&b, "\\x%02X", s[i])
-		case !isControl(r):
+		case !isControl(r) || selects(prev, r):
 			b.WriteString(s[i : i+n])
+			shown = true
 		case r < 0x20:
 			b.WriteByte('^')
 			b.WriteByte(byte(r) + '@')
 		case r == 0x7f:
 			b.WriteString("^?")
+		case r > 0xffff:
+			fmt.Fprintf(&b, "\\U%08X", r)
 		default:
 			fmt.Fprintf(&b, "\\u%04X", r)
+		}
+		prev = -1
+		if shown {
+			prev = r
 		}
 		i += n
 	}
@@ -57,18 +76,31 @@ func isControl(r rune) bool {
 	case r <= 0x9f:
 		return true // DEL and the C1 controls
 	}
-	return isFormat(r)
+	return invisible(r)
 }
 
-// isFormat reports the bidirectional controls (the Unicode Bidi_Control
-// property: ALM, LRM, RLM, LRE…RLO, LRI…PDI) and the line and paragraph
-// separators, which browsers and some terminals break lines at.
-func isFormat(r rune) bool {
-	switch r {
-	case 0x061c, 0x200e, 0x200f, 0x2028, 0x2029:
-		return true
-	}
-	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+// invisible reports the characters, past the C0 and C1 controls, that
+// show as nothing, look like a plain space, or reorder or break the text
+// around them: the format characters (Cf, which holds the Bidi_Control
+// set, the zero-width characters and the soft hyphen), the spaces but
+// U+0020 (Zs), the line and paragraph separators (Zl, Zp), which browsers
+// and some terminals break lines at, the default-ignorable characters that
+// are no format character (the Hangul fillers U+115F, U+1160, U+3164,
+// U+FFA0; U+034F), the variation selectors, and U+2800 (the blank braille
+// pattern, drawn as a space). The standard library's tables, so that a
+// new Unicode version comes with Go.
+func invisible(r rune) bool {
+	return r == 0x2800 || unicode.In(r, unicode.Cf, unicode.Zs, unicode.Zl, unicode.Zp,
+		unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+}
+
+// selects reports whether r is a variation selector that picks how prev,
+// a symbol or an ideograph, is drawn (U+26A0 U+FE0F, the emoji ⚠️): it is
+// shown as it is, a part of what the reader sees. After any other
+// character, or after one shown escaped, it would draw nothing.
+func selects(prev, r rune) bool {
+	return prev >= 0 && unicode.Is(unicode.Variation_Selector, r) &&
+		(unicode.Is(unicode.So, prev) || unicode.Is(unicode.Ideographic, prev))
 }
 
 // Lines is String on each line of s, its line feeds kept: for text of
