@@ -109,6 +109,14 @@ func selects(prev, r rune) bool {
 // a lone CR, which would rewrite the line, is shown as ^M.
 func Lines(s string) string { return lines(strings.ReplaceAll(s, "\r\n", "\n")) }
 
+// Quoted is String on each line of s, its line feeds kept and every
+// carriage return shown: for text that quotes data line by line, such as
+// a diff in a pull request body or a job summary. There a CR before a
+// line feed belongs to the line, and folding the pair as Lines does shows
+// a change of line endings alone (CR LF to LF) as lines that look the
+// same; Quoted ends the CR LF lines in ^M, as cat -v and git's pager do.
+func Quoted(s string) string { return lines(s) }
+
 // Colors are the only escape sequences Writer lets through: the colours
 // kiln diff draws with (bold, cyan, red, green, reset), which change no
 // more than the colour of the text. Concealed text, cursor moves and

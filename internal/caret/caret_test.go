@@ -105,6 +105,20 @@ func TestColored(t *testing.T) {
 	}
 }
 
+// TestQuoted: a diff's line that ends in CR LF shows its CR, so that a
+// change of line endings alone does not read as lines that look the same;
+// Lines folds the pair, as a message written on Windows ends its lines.
+func TestQuoted(t *testing.T) {
+	t.Parallel()
+	in := "-a: b\r\n+a: b\n c\u200B\r\n"
+	if got, want := Quoted(in), "-a: b^M\n+a: b\n c\\u200B^M\n"; got != want {
+		t.Errorf("Quoted = %q, want %q", got, want)
+	}
+	if got, want := Lines(in), "-a: b\n+a: b\n c\\u200B\n"; got != want {
+		t.Errorf("Lines = %q, want %q", got, want)
+	}
+}
+
 // FuzzString: what String returns is valid UTF-8 and holds no character a
 // reader cannot see, but tabs and variation selectors that draw the
 // symbol before them; and String of it is itself, since a coloured diff

@@ -313,7 +313,9 @@ func (r *Runner) Summary(markdown string) error {
 	// Masked, then in caret notation: GitHub renders the summary as
 	// markdown in a browser, where a bidi control in a name reorders what
 	// the reader sees; kiln's own markdown holds no control character.
-	markdown = caret.Lines(r.secrets.String(markdown))
+	// Quoted, not Lines: kiln diff's summary quotes the diff, where a CR
+	// before a line feed is the line's own (a change of line endings).
+	markdown = caret.Quoted(r.secrets.String(markdown))
 	if !strings.HasSuffix(markdown, "\n") {
 		markdown += "\n"
 	}

@@ -447,6 +447,27 @@ func TestSummaryMasksBeforeEscaping(t *testing.T) {
 	}
 }
 
+// TestSummaryQuotesDiff: kiln diff's summary quotes the diff, where a CR
+// before a line feed is the line's own: folded away, a change of line
+// endings alone read as pairs of lines that look the same. A zero-width
+// space is shown too, and a secret value holding one is masked first.
+func TestSummaryQuotesDiff(t *testing.T) {
+	t.Parallel()
+	f := newFakeEnv(t)
+	var out bytes.Buffer
+	r := FromEnv(f.lookup, &out)
+	value := "s3cr\u200Bet"
+	r.Mask(redact.New(map[string]string{"PW": value}))
+	diff := "-a: b\r\n+a: b\n+c: d\u200B\n+pw: " + value + "\n"
+	if err := r.Summary("# kiln diff\n\n" + CodeBlock("diff", diff)); err != nil {
+		t.Fatal(err)
+	}
+	got := read(t, f.summary)
+	if want := "```diff\n-a: b^M\n+a: b\n+c: d\\u200B\n+pw: **redacted**\n```\n"; !strings.Contains(got, want) {
+		t.Errorf("summary %q does not hold %q", got, want)
+	}
+}
+
 // TestSummaryCutLongFence: a diff holding a run of backticks longer than
 // what a cut keeps for closers gets a fence longer still (CodeBlock); cut
 // inside it, the summary with its closing fence stays within the limit.

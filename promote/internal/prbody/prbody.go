@@ -157,12 +157,19 @@ func Render(in Input) string {
 		// Masked, then in caret notation: the body quotes text kiln does
 		// not control (file names of the branch, diffs of its manifests),
 		// and GitHub would show a bidi control in it reordering what the
-		// reviewer reads. kiln's own markdown holds no control character
-		// but line feeds and tabs, which caret.Lines keeps.
-		return caret.Lines(out)
+		// reviewer reads, a zero-width or no-break space as nothing or a
+		// space. Masked first, so that a secret value holding such a
+		// character is still found; before the body is measured and cut,
+		// so that a cut, at a line feed, never splits an escape. kiln's own
+		// markdown holds no control character but line feeds and tabs,
+		// which caret.Quoted keeps; it shows a CR before a line feed, a
+		// diff's line's own, so that a change of line endings shows.
+		return caret.Quoted(out)
 	}
 	for i := 0; ; i++ {
-		// size is an upper bound: assemble keeps one final newline.
+		// size is the length before masking and escaping, which may
+		// lengthen the body, so assemble's own length decides; it is an
+		// upper bound otherwise: assemble keeps one final newline.
 		if size+len(cutNote(in.Env, droppedNames, false)) <= Limit {
 			if s := assemble(true); len(s) <= Limit {
 				return s

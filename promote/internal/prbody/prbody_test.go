@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -296,11 +298,22 @@ func TestHelpers(t *testing.T) {
 func FuzzRender(f *testing.F) {
 	f.Add("dev", "https://github.com/acme/x", commit, "", "apps/a/x.yaml", "kind: A\n", "kind: B\n")
 	f.Add("st`g", "git@github.com:a/b", "zz", "d|ev", "flux/a.yaml", "", "x")
+	f.Add("d\u200Bev", "https://github.com/a/b", "c\u202E", "\u00A0", "apps/\uFEFFa/x.yaml", "k: v\r\n", "k: v\u200B\n")
 	f.Fuzz(func(t *testing.T, env, repo, commit, from, path, old, new string) {
 		o, n := map[string][]byte{path: []byte(old)}, map[string][]byte{path: []byte(new)}
 		got := Render(Input{Env: env, SourceRepo: repo, SourceCommit: commit, PromotedFrom: from, Changes: treediff.Trees(o, n)})
 		if len(got) > Limit {
 			t.Fatalf("body is %d bytes", len(got))
+		}
+		// Whatever the names and lines hold, the body is UTF-8 and shows
+		// no character a reader cannot see, a CR neither.
+		if !utf8.ValidString(got) {
+			t.Fatalf("body is not UTF-8: %q", got)
+		}
+		if i := strings.IndexFunc(got, func(r rune) bool {
+			return r == '\r' || r == 0x202e || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zs, r) && r != ' '
+		}); i >= 0 {
+			t.Fatalf("an invisible character at byte %d of the body: %q", i, got)
 		}
 	})
 }
@@ -440,6 +453,72 @@ func TestRenderControlCharacters(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in the body:\n%s", want, got)
 		}
+	}
+}
+
+// invisibleTrees are two trees of one app whose ConfigMap differs only by
+// characters a reviewer cannot see, beside visible non-ASCII text, and a
+// file that changes its line endings alone (CR LF to LF).
+func invisibleTrees() (old, new map[string][]byte) {
+	cm := func(host, owner, mode string) []byte {
+		return []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n" +
+			"  greeting: café 日本 🙂 ⚠\uFE0F\n  host: " + host + "\n  owner: " + owner + "\n  mode: " + mode + "\n")
+	}
+	lf := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: endings\n  namespace: shop\n"
+	old = map[string][]byte{
+		"apps/web/configmap_settings.yaml": cm("db.internal", "admin", "strict mode"),
+		"apps/web/configmap_endings.yaml":  []byte(strings.ReplaceAll(lf, "\n", "\r\n")),
+	}
+	new = map[string][]byte{
+		// A zero-width space, a right-to-left override that GitHub draws
+		// as "admin", a no-break space.
+		"apps/web/configmap_settings.yaml": cm("db\u200B.internal", "\u202Enimda", "strict\u00A0mode"),
+		"apps/web/configmap_endings.yaml":  []byte(lf),
+	}
+	return old, new
+}
+
+// TestRenderInvisible: a value that differs by a zero-width space, a bidi
+// override or a no-break space alone, and a file whose line endings alone
+// change, showed in the body's diff as pairs of lines that look the same
+// (or, for the override, as what it is not), so a reviewer approved a
+// change they could not see. The body shows them escaped, and a CR before
+// a line feed as ^M; visible text of any script stays as it is.
+func TestRenderInvisible(t *testing.T) {
+	t.Parallel()
+	old, new := invisibleTrees()
+	got := Render(Input{Env: "dev", Changes: treediff.Trees(old, new)})
+	golden.File(t, filepath.Join("testdata", "invisible.md"), []byte(got), *update)
+	for _, want := range []string{
+		"-  host: db.internal\n",
+		"+  host: db\\u200B.internal\n",
+		"+  owner: \\u202Enimda\n",
+		"+  mode: strict\\u00A0mode\n",
+		"   greeting: café 日本 🙂 ⚠\uFE0F\n",
+		"-kind: ConfigMap^M\n-metadata:^M\n",
+		"+kind: ConfigMap\n+metadata:\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in the body:\n%s", want, got)
+		}
+	}
+	if i := strings.IndexAny(got, "\u200B\u202E\u00A0\r"); i >= 0 {
+		t.Errorf("an invisible character at byte %d of the body:\n%q", i, got)
+	}
+}
+
+// TestRenderMasksBeforeEscaping: the body is masked, then escaped. A
+// secret value holding a zero-width space, escaped first, would no longer
+// be the text its mask is looked for by, and reach the body.
+func TestRenderMasksBeforeEscaping(t *testing.T) {
+	t.Parallel()
+	const secret = "hunter\u200B2\u00A0!"
+	old := map[string][]byte{"apps/web/configmap_c.yaml": []byte("kind: ConfigMap\ndata:\n  url: https://u:old@db\n")}
+	new := map[string][]byte{"apps/web/configmap_c.yaml": []byte("kind: ConfigMap\ndata:\n  url: https://u:" + secret + "@db\n")}
+	got := Render(Input{Env: "dev", Changes: treediff.Trees(old, new),
+		Redact: func(s string) string { return strings.ReplaceAll(s, secret, "**redacted**") }})
+	if strings.Contains(got, "hunter") || !strings.Contains(got, "+  url: https://u:**redacted**@db\n") {
+		t.Errorf("the secret value is not masked:\n%s", got)
 	}
 }
 
