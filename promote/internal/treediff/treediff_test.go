@@ -231,6 +231,33 @@ func TestUnifiedColorShowsControls(t *testing.T) {
 	}
 }
 
+// TestUnifiedColorShowsInvisible: on a terminal, a line that differs by a
+// zero-width space, a no-break space or a bidi override alone read as the
+// line it replaces; they are shown escaped, and a CR LF line's CR as ^M.
+// Visible text of any script is drawn as it is. Without colour (a pipe, a
+// file, patch) the diff keeps every byte.
+func TestUnifiedColorShowsInvisible(t *testing.T) {
+	t.Parallel()
+	old := "greeting: café 日本 🙂\nhost: db\nowner: admin\nmode: strict mode\nend: x\r\n"
+	new := "greeting: café 日本 🙂\nhost: d\u200Bb\nowner: \u202Enimda\nmode: strict\u00A0mode\nend: x\n"
+	c := Change{Path: "f", Op: Changed, Old: []byte(old), New: []byte(new)}
+	want := "\x1b[1m--- a/f\x1b[m\n\x1b[1m+++ b/f\x1b[m\n\x1b[36m@@ -1,5 +1,5 @@\x1b[m\n greeting: café 日本 🙂\n" +
+		"\x1b[31m-host: db\x1b[m\n\x1b[31m-owner: admin\x1b[m\n\x1b[31m-mode: strict mode\x1b[m\n\x1b[31m-end: x^M\x1b[m\n" +
+		"\x1b[32m+host: d\\u200Bb\x1b[m\n\x1b[32m+owner: \\u202Enimda\x1b[m\n\x1b[32m+mode: strict\\u00A0mode\x1b[m\n\x1b[32m+end: x\x1b[m\n"
+	if d := cmp.Diff(want, Unified(c, true)); d != "" {
+		t.Errorf("Unified colour (-want +got):\n%s", d)
+	}
+	plain := Unified(c, false)
+	wantPlain := "--- a/f\n+++ b/f\n@@ -1,5 +1,5 @@\n greeting: café 日本 🙂\n-host: db\n-owner: admin\n-mode: strict mode\n-end: x\r\n" +
+		"+host: d\u200Bb\n+owner: \u202Enimda\n+mode: strict\u00A0mode\n+end: x\n"
+	if d := cmp.Diff(wantPlain, plain); d != "" {
+		t.Errorf("without colour the bytes changed (-want +got):\n%s", d)
+	}
+	if got := apply(t, plain, old); got != new {
+		t.Errorf("the plain diff applies to %q, want %q", got, new)
+	}
+}
+
 // TestNotificationsFileIsNoApps: flux/notifications.yaml reads as the Flux
 // file of an app "notifications", and kiln diff --output json, verify and
 // promote's files gave it that app. Its Providers and Alerts carry no
