@@ -68,6 +68,107 @@ func TestDiffOnTerminalForeignColours(t *testing.T) {
 	}
 }
 
+// TestDiffOnTerminalInvisible: on a terminal, a line of the other side
+// that differs by a zero-width space, a no-break space or a bidi override
+// alone read as the line kiln renders, and a file whose line endings
+// alone changed (CR LF on the branch) as pairs of lines that look the
+// same. They are shown escaped and as ^M, with colour or without, while
+// visible text of any script is drawn as it is. Piped, the diff keeps
+// every byte.
+func TestDiffOnTerminalInvisible(t *testing.T) {
+	t.Parallel()
+	f := newPromoteFixture(t)
+	cfg, against := foreignAgainst(t, f, "# host: d\u200Bb, owner: \u202Enimda, no\u00A0break, café 日本 🙂\n", "x")
+	files, err := filepath.Glob(filepath.Join(against, "dev", "apps", "web", "service*.yaml"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("the rendered Service: %v %v", files, err)
+	}
+	lf, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], bytes.ReplaceAll(lf, []byte("\n"), []byte("\r\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, noColor := range []bool{false, true} {
+		out, code := onTerminal(t, f, noColor, "diff", "--config", cfg, "--env", "dev", "--against", against)
+		if code != exitOK {
+			t.Fatalf("diff: exit %d\n%s", code, out)
+		}
+		for _, want := range []string{`# host: d\u200Bb, owner: \u202Enimda, no\u00A0break, café 日本 🙂^M`, "-apiVersion: v1^M", "+apiVersion: v1"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("NO_COLOR %v: no %q on the terminal:\n%q", noColor, want, out)
+			}
+		}
+		if strings.ContainsAny(out, "\u200B\u202E\u00A0") {
+			t.Errorf("NO_COLOR %v: an invisible character reached the terminal:\n%q", noColor, out)
+		}
+	}
+
+	stdout, stderr, code := f.kiln(t, false, "diff", "--config", cfg, "--env", "dev", "--against", against)
+	if code != exitOK {
+		t.Fatalf("piped diff: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"-# host: d\u200Bb, owner: \u202Enimda, no\u00A0break, café 日本 🙂\r\n", "\n-apiVersion: v1\r\n", "\n+apiVersion: v1\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the piped diff does not hold %q as it is:\n%q", want, stdout)
+		}
+	}
+}
+
+// TestTerminalMasksBeforeEscaping: what kiln prints to a terminal is
+// masked, then escaped. A secret value holding a zero-width space,
+// escaped first, would no longer be the text its mask is looked for by:
+// here in a template's error message on stderr, and in a diff of the
+// Secret that holds it.
+func TestTerminalMasksBeforeEscaping(t *testing.T) {
+	t.Parallel()
+	const value, previous = "hunter\u200B2\u00A0pw", "0ld\u200Bvalue"
+	repo := t.TempDir()
+	env := func(mode string) string {
+		return "vars:\n  MODE: " + mode + "\nsecretVars:\n  PW: TEST_PW\nallowPlainSecrets: true\n"
+	}
+	writeFiles(t, repo, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n  - name: fail\n" +
+			"apps:\n  - name: js\n    namespace: x\n    jsonnet: main.jsonnet\n",
+		"envs/dev.yaml":  env("ok"),
+		"envs/fail.yaml": env("fail"),
+		"main.jsonnet": `function(vars)
+  if vars.MODE == 'fail' then error 'cannot use ' + vars.PW
+  else [{apiVersion: 'v1', kind: 'Secret', metadata: {name: 'creds'}, stringData: {pw: vars.PW}}]
+`,
+	})
+	config := filepath.Join(repo, "kiln.yaml")
+	prev := t.TempDir()
+	if _, stderr, code := runLeak(t, func(k string) (string, bool) {
+		if k == "TEST_PW" {
+			return previous, true
+		}
+		return "", false
+	}, nil,
+		"render", "--config", config, "--env", "dev", "--out", prev); code != exitOK {
+		t.Fatalf("rendering the previous tree: exit %d\n%s", code, stderr)
+	}
+	f := &promoteFixture{vars: map[string]string{"TEST_PW": value, "KILN_CACHE_DIR": t.TempDir()}}
+	for _, args := range [][]string{
+		{"validate", "--config", config, "--env", "fail"},
+		{"diff", "--config", config, "--env", "dev", "--against", prev},
+	} {
+		for _, noColor := range []bool{false, true} {
+			out, _ := onTerminal(t, f, noColor, args...)
+			if !strings.Contains(out, "redacted") {
+				t.Errorf("%s, NO_COLOR %v: nothing masked:\n%q", args[0], noColor, out)
+			}
+			for _, piece := range []string{"hunter", "0ld"} {
+				if strings.Contains(out, piece) {
+					t.Errorf("%s, NO_COLOR %v: the terminal shows a piece of a value, %q:\n%q", args[0], noColor, piece, out)
+				}
+			}
+		}
+	}
+}
+
 // onTerminal runs kiln with stdout and stderr on one terminal and
 // returns what the terminal got, and the exit code.
 func onTerminal(t *testing.T, f *promoteFixture, noColor bool, args ...string) (string, int) {
