@@ -42,3 +42,22 @@ func TestCommitTitleWholeCharacters(t *testing.T) {
 		t.Errorf("title %q: want the commit's first 7 characters, whole", title)
 	}
 }
+
+// TestForeignCommitShowsInvisible: a lock's commit holding a zero-width
+// space or a bidi override, which a pull request's branch may hold, is
+// shown escaped in the title and in the comment kiln closes the pull
+// request with: the title of one commit must not read as another's.
+func TestForeignCommitShowsInvisible(t *testing.T) {
+	t.Parallel()
+	lock := &render.Lock{}
+	lock.Source.Commit = "ab\u200Bc\u202Edefgh"
+	title, _ := commitMessage("dev", "", lock)
+	// Cut to seven characters, then escaped: no escape is cut short.
+	if want := `kiln: dev ← ab\u200Bc\u202Ede`; title != want {
+		t.Errorf("title = %q, want %q", title, want)
+	}
+	comment := closeComment("main", "dev", lock.Source.Commit)
+	if strings.ContainsAny(comment, "\u200B\u202E") || !strings.Contains(comment, ` at ab\u200Bc\u202Ede,`) {
+		t.Errorf("comment %q holds an invisible character, or not the commit escaped", comment)
+	}
+}

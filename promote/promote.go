@@ -1550,7 +1550,9 @@ func commitMessage(env, from string, lock *render.Lock) (string, string) {
 	repo := caret.String(lock.Source.Repo)
 	title := "kiln: " + env
 	if sha != "" {
-		title += " ← " + short(sha)
+		// Cut, then escaped: a cut of the escaped text could end inside
+		// an escape ("\u200" of "\u200B").
+		title += " ← " + caret.String(short(lock.Source.Commit))
 	}
 	var b strings.Builder
 	b.WriteString(title + "\n\n")
@@ -2193,6 +2195,19 @@ func appsApplied(pl *plan) bool {
 	return false
 }
 
+// closeComment is the comment kiln closes an env's pull request with. The
+// commit comes from a lock that may be the one of the pull request's
+// branch (keepPendingProvenance), which anyone able to push there wrote:
+// in caret notation, as in the title, so that it cannot reorder or hide
+// what the comment says.
+func closeComment(base, env, commit string) string {
+	at := ""
+	if commit != "" {
+		at = " at " + caret.String(short(commit))
+	}
+	return fmt.Sprintf("kiln: %s already holds env %s as rendered%s, so there is nothing left to promote. Closing this pull request; kiln opens a new one when the env changes again.", base, env, at)
+}
+
 // closeEmpty closes the env's open pull request when the manifests branch
 // already holds what it would promote. seen is where branch was fetched
 // at: a pull request of a newer source commit, or one another promotion
@@ -2241,11 +2256,7 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen s
 	if pr == nil {
 		return 0, nil
 	}
-	at := ""
-	if c := src.lock.Source.Commit; c != "" {
-		at = " at " + short(c)
-	}
-	comment := fmt.Sprintf("kiln: %s already holds env %s as rendered%s, so there is nothing left to promote. Closing this pull request; kiln opens a new one when the env changes again.", r.base, r.env.Name, at)
+	comment := closeComment(r.base, r.env.Name, src.lock.Source.Commit)
 	if err := r.at(ctx, stepClose); err != nil {
 		return 0, err
 	}
