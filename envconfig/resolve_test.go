@@ -299,6 +299,23 @@ func TestJsonnetArgsDatesAsWritten(t *testing.T) {
 	}
 }
 
+// TestJsonnetArgsNonSpecificTag: YAML's non-specific tag makes a scalar a
+// string (`! 12`), which yaml.v3 drops; the jsonnet got the number 12.
+func TestJsonnetArgsNonSpecificTag(t *testing.T) {
+	t.Parallel()
+	ef, err := ParseEnvFile([]byte("apps:\n  result:\n    jsonnet:\n      extVars: {port: ! 8080, on: ! true, plain: 8080}\n      tlas: {conf: {n: ! 1.5}}\n"), "envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := ef.Apps["result"].Jsonnet
+	if diff := cmp.Diff(map[string]any{"port": "8080", "on": "true", "plain": 8080}, j.ExtVars); diff != "" {
+		t.Errorf("extVars (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"conf": map[string]any{"n": "1.5"}}, j.TLAs); diff != "" {
+		t.Errorf("tlas (-want +got):\n%s", diff)
+	}
+}
+
 // TestQuotableEnvName: the names an unset secret var's error may quote
 // are the conventional ones; anything a pasted secret looks like is not.
 func TestQuotableEnvName(t *testing.T) {
