@@ -141,15 +141,7 @@ func TestTerminalMasksBeforeEscaping(t *testing.T) {
 	})
 	config := filepath.Join(repo, "kiln.yaml")
 	prev := t.TempDir()
-	if _, stderr, code := runLeak(t, func(k string) (string, bool) {
-		if k == "TEST_PW" {
-			return previous, true
-		}
-		return "", false
-	}, nil,
-		"render", "--config", config, "--env", "dev", "--out", prev); code != exitOK {
-		t.Fatalf("rendering the previous tree: exit %d\n%s", code, stderr)
-	}
+	renderWithPW(t, config, previous, prev)
 	f := &promoteFixture{vars: map[string]string{"TEST_PW": value, "KILN_CACHE_DIR": t.TempDir()}}
 	for _, args := range [][]string{
 		{"validate", "--config", config, "--env", "fail"},

@@ -68,15 +68,7 @@ func TestNoSinkLeaks(t *testing.T) {
 
 	// The tree of dev as rendered before the secret was rotated.
 	prev := t.TempDir()
-	if _, stderr, code := runLeak(t, func(k string) (string, bool) {
-		if k == "TEST_PW" {
-			return previous, true
-		}
-		return "", false
-	}, nil,
-		"render", "--config", config, "--env", "dev", "--out", prev); code != exitOK {
-		t.Fatalf("rendering the previous tree: exit %d\n%s", code, stderr)
-	}
+	renderWithPW(t, config, previous, prev)
 
 	out := t.TempDir()
 	for _, args := range [][]string{
@@ -145,6 +137,21 @@ func TestNoSinkLeaks(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// renderWithPW renders env dev of config into out with the secret var
+// TEST_PW set to pw: the tree as it was before the secret was rotated.
+func renderWithPW(t *testing.T, config, pw, out string) {
+	t.Helper()
+	if _, stderr, code := runLeak(t, func(k string) (string, bool) {
+		if k == "TEST_PW" {
+			return pw, true
+		}
+		return "", false
+	}, nil,
+		"render", "--config", config, "--env", "dev", "--out", out); code != exitOK {
+		t.Fatalf("rendering the previous tree: exit %d\n%s", code, stderr)
 	}
 }
 
