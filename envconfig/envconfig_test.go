@@ -107,7 +107,7 @@ func TestParseEnvFileSpecExample(t *testing.T) {
 			"vote": {Namespace: ptr("instavote-dev"), Line: 9, Patches: []Patch{{
 				Target: &Selector{Kind: "Deployment", Name: "vote"},
 				Patch:  "- {op: replace, path: /spec/replicas, value: 3}",
-				File:   "envs/dev.yaml", Line: 12,
+				File:   "envs/dev.yaml", Line: 12, TextLine: 14,
 			}}},
 			"result": {Enabled: ptr(false), Line: 15},
 		},

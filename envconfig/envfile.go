@@ -105,6 +105,10 @@ type Patch struct {
 	// file (a comment added above it) is not what it does.
 	File string `json:"-"`
 	Line int    `json:"-"`
+	// TextLine is File's line at which an inline patch's text starts, when
+	// it is written as a literal block (patch: |), whose lines are File's
+	// lines; 0 otherwise.
+	TextLine int `json:"-"`
 }
 
 // Selector is a Kustomize patch target.
@@ -723,6 +727,10 @@ func (d *decoder) patch(n *yaml.Node, key string) (Patch, bool) {
 	default:
 		if s, ok := d.str(pv, key+".patch"); ok {
 			p.Patch = s
+			if v := deref(pv); v.Style&yaml.LiteralStyle != 0 && v == pv {
+				// A literal block's text starts on the line after its "|".
+				p.TextLine = v.Line + 1
+			}
 			d.patchText(pv, key, s, p.Target != nil)
 		}
 	}

@@ -121,7 +121,7 @@ func TestResolve(t *testing.T) {
 					{App: App{Name: "vote", Namespace: "instavote-dev", Engine: "kustomize", Kustomize: "apps/vote/overlays/dev",
 						DependsOn: []Dependency{{Name: "redis", File: "kiln.yaml", Line: 47}}, Line: 44},
 						Patches: []Patch{{Target: &Selector{Kind: "Deployment", Name: "vote"},
-							Patch: "- {op: replace, path: /spec/replicas, value: 3}", File: "envs/dev.yaml", Line: 12}}},
+							Patch: "- {op: replace, path: /spec/replicas, value: 3}", File: "envs/dev.yaml", Line: 12, TextLine: 14}}},
 					{App: specApps[3]},
 					{App: specApps[4]},
 				},
@@ -341,5 +341,21 @@ func TestQuotableEnvName(t *testing.T) {
 		if got := quotableEnvName(name); got != want {
 			t.Errorf("quotableEnvName(%q) = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// TestPatchTextLine: an inline patch written as a literal block has its
+// text's first line recorded, so that each of its documents can be located
+// at its own line of the env file; a quoted or folded patch has none.
+func TestPatchTextLine(t *testing.T) {
+	t.Parallel()
+	ef, err := ParseEnvFile([]byte("apps:\n  web:\n    patches:\n      - patch: |\n          apiVersion: v1\n          kind: ConfigMap\n          metadata: {name: a}\n          ---\n          apiVersion: v1\n          kind: ConfigMap\n          metadata: {name: b}\n"+
+		"      - patch: \"apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: c}\\n\"\n"), "envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := ef.Apps["web"].Patches
+	if len(ps) != 2 || ps[0].TextLine != 5 || ps[1].TextLine != 0 {
+		t.Fatalf("patches = %+v, want the first's text at line 5 and none for the quoted one", ps)
 	}
 }

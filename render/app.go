@@ -172,7 +172,7 @@ func (r *Renderer) patches(in []envconfig.Patch, reads *deps.Recorder) ([]patch.
 	var out []patch.Patch
 	var errs []error
 	for _, p := range in {
-		pp := patch.Patch{Patch: p.Patch, File: p.File, Line: p.Line}
+		pp := patch.Patch{Patch: p.Patch, File: p.File, Line: p.Line, TextLine: p.TextLine}
 		if p.Path != "" {
 			data, err := reads.ReadFile(r.p.Root, p.Path)
 			if err != nil {
@@ -180,7 +180,7 @@ func (r *Renderer) patches(in []envconfig.Patch, reads *deps.Recorder) ([]patch.
 					Hint: "patch paths are relative to the repository root and must stay inside it"})
 				continue
 			}
-			pp.Patch, pp.File, pp.Line, pp.InFile = string(data), p.Path, 1, true
+			pp.Patch, pp.File, pp.Line, pp.TextLine = string(data), p.Path, 1, 1
 		}
 		if t := p.Target; t != nil {
 			pp.Target = &patch.Selector{Group: t.Group, Version: t.Version, Kind: t.Kind, Name: t.Name,

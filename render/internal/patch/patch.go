@@ -45,10 +45,11 @@ type Patch struct {
 	// File and Line say where the patch is written, for messages.
 	File string
 	Line int
-	// InFile says that Patch is File's whole text, so that a line of the
-	// text is File's: each document of a multi-document patch file is
-	// then located at its own line, not at the file's first.
-	InFile bool
+	// TextLine is File's line at which Patch's text starts when the text is
+	// laid out in File line for line (a patch file, 1; an inline literal
+	// block), 0 otherwise: each document of a text of several is then
+	// located at its own line, not all at the patch's.
+	TextLine int
 }
 
 // Apply applies patches, in order, to objs and returns the objects left
@@ -114,10 +115,11 @@ func apply(objs []templates.Object, p Patch, bases map[genKey]string) ([]templat
 		return applySM(objs, p, docs[0], sel.match)
 	}
 	var warnings []diag.Warning
-	first := p.Line
 	for i, d := range docs {
-		if p.InFile {
-			p.Line = first - 1 + lines[i]
+		if p.TextLine > 0 && len(docs) > 1 {
+			// One patch of several documents: each is located at its own
+			// line; a patch of one stays at the entry that gives it.
+			p.Line = p.TextLine - 1 + lines[i]
 		}
 		id, err := idOf(p, d)
 		if err != nil {

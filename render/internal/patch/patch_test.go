@@ -371,7 +371,7 @@ func TestPatchFileDocumentLines(t *testing.T) {
 	objs := readObjects(t, "testdata/objects.yaml")
 	text := "\n# patches for dev\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: vote}\nspec: {minReadySeconds: 5}\n" +
 		"---\n# a typo\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: voet}\nspec: {paused: true}\n"
-	out, warns, err := Apply(objs, []Patch{{Patch: text, File: "patches/dev.yaml", Line: 1, InFile: true}})
+	out, warns, err := Apply(objs, []Patch{{Patch: text, File: "patches/dev.yaml", Line: 1, TextLine: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,5 +384,20 @@ func TestPatchFileDocumentLines(t *testing.T) {
 				t.Errorf("vote's patches (-want +got):\n%s", diff)
 			}
 		}
+	}
+}
+
+// TestInlinePatchDocumentLines: the documents of an inline patch written
+// as a literal block are located at their own lines of the env file.
+func TestInlinePatchDocumentLines(t *testing.T) {
+	t.Parallel()
+	objs := readObjects(t, "testdata/objects.yaml")
+	text := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: vote}\nspec: {minReadySeconds: 5}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: voet}\nspec: {paused: true}\n"
+	_, warns, err := Apply(objs, []Patch{{Patch: text, File: "envs/dev.yaml", Line: 7, TextLine: 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 1 || warns[0].File != "envs/dev.yaml" || warns[0].Line != 13 {
+		t.Errorf("warnings = %+v, want one at envs/dev.yaml:13 (the second document's first key)", warns)
 	}
 }
