@@ -727,9 +727,9 @@ func (d *decoder) patch(n *yaml.Node, key string) (Patch, bool) {
 	default:
 		if s, ok := d.str(pv, key+".patch"); ok {
 			p.Patch = s
-			if v := deref(pv); v.Style&yaml.LiteralStyle != 0 && v == pv {
+			if pv.Kind == yaml.ScalarNode && pv.Style&yaml.LiteralStyle != 0 {
 				// A literal block's text starts on the line after its "|".
-				p.TextLine = v.Line + 1
+				p.TextLine = pv.Line + 1
 			}
 			d.patchText(pv, key, s, p.Target != nil)
 		}

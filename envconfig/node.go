@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/yamlpos"
 )
 
 // decoder walks yaml.Node trees and collects every problem it meets as a
@@ -417,7 +418,7 @@ func parseDoc(data []byte, file string) (*yaml.Node, error) {
 			Hint: "remove the tag: kiln.yaml and env files hold plain YAML (strings, numbers, booleans, lists and mappings); kiln resolves no other tags"}
 	}
 	if bytes.IndexByte(data, '!') >= 0 {
-		nonSpecific(doc.Content[0], newText(data), map[*yaml.Node]bool{})
+		nonSpecific(doc.Content[0], yamlpos.New(data))
 	}
 	return doc.Content[0], nil
 }
@@ -432,75 +433,24 @@ func parseDoc(data []byte, file string) (*yaml.Node, error) {
 // its position: a plain scalar cannot start with "!", so a scalar yaml.v3
 // resolved (no explicit tag) whose text starts with "!", after an anchor if
 // any, had it. Quoted and block scalars are strings already.
-func nonSpecific(n *yaml.Node, t *text, seen map[*yaml.Node]bool) {
-	if seen[n] {
-		return
-	}
-	seen[n] = true
-	if n.Kind == yaml.ScalarNode && n.Style == 0 && t.startsWithTag(n) {
+func nonSpecific(n *yaml.Node, t *yamlpos.Text) {
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && startsWithTag(t, n) {
 		n.Tag, n.Style = "!!str", yaml.TaggedStyle
 	}
+	// Aliases are not followed: each node is in the tree once.
 	for _, c := range n.Content {
-		nonSpecific(c, t, seen)
+		nonSpecific(c, t)
 	}
-}
-
-// text finds yaml.v3's positions (line, and column in characters, both
-// from 1) in a document's bytes.
-type text struct {
-	data   []byte
-	starts []int         // the offset of each line
-	runes  map[int][]int // for a line with a multi-byte character, the offset of each
-}
-
-func newText(data []byte) *text {
-	t := &text{data: data, starts: []int{0}, runes: map[int][]int{}}
-	for i, b := range data {
-		if b == '\n' {
-			t.starts = append(t.starts, i+1)
-		}
-	}
-	return t
-}
-
-// offset returns the offset of line and column in the text, or -1.
-func (t *text) offset(line, column int) int {
-	if line < 1 || line > len(t.starts) || column < 1 {
-		return -1
-	}
-	start, end := t.starts[line-1], len(t.data)
-	if line < len(t.starts) {
-		end = t.starts[line]
-	}
-	if !bytes.ContainsFunc(t.data[start:end], func(r rune) bool { return r >= utf8.RuneSelf }) {
-		if start+column-1 >= end {
-			return -1
-		}
-		return start + column - 1
-	}
-	// Each line's characters are counted once: columns of a long line of
-	// flow scalars would otherwise each walk it from its start.
-	offs, ok := t.runes[line]
-	if !ok {
-		for i := range string(t.data[start:end]) {
-			offs = append(offs, start+i)
-		}
-		t.runes[line] = offs
-	}
-	if column > len(offs) {
-		return -1
-	}
-	return offs[column-1]
 }
 
 // startsWithTag reports whether the text of n starts with a tag's "!",
 // after an anchor ("&a ! 3") if it has one.
-func (t *text) startsWithTag(n *yaml.Node) bool {
-	at := t.offset(n.Line, n.Column)
-	if at < 0 {
+func startsWithTag(t *yamlpos.Text, n *yaml.Node) bool {
+	at, ok := t.Offset(n.Line, n.Column)
+	if !ok {
 		return false
 	}
-	rest := t.data[at:]
+	rest := t.Data()[at:]
 	if n.Anchor != "" && len(rest) > len(n.Anchor) && rest[0] == '&' {
 		rest = bytes.TrimLeft(rest[1+len(n.Anchor):], " \t")
 	}

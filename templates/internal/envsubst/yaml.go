@@ -11,6 +11,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/yamlpos"
 )
 
 // SubstituteYAML is Substitute for a stream of YAML documents, with two
@@ -56,7 +57,8 @@ func SubstituteYAMLSecret(data []byte, file string, vars map[string]string, secr
 // every "$" doubled, so that run, which substitutes the lines afterwards,
 // gives its text back unchanged.
 func (s *scanner) quoted(data []byte) []byte {
-	lines := lineStarts(data)
+	text := yamlpos.New(data)
+	lines := text.Starts()
 	type edit struct {
 		start, end int
 		text       string
@@ -84,10 +86,10 @@ func (s *scanner) quoted(data []byte) []byte {
 		}
 		for _, n := range found {
 			if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
-				s.plain(data, lines, n)
+				s.plain(text, n)
 				continue
 			}
-			start, end, ok := tokenAt(data, lines, n)
+			start, end, ok := tokenAt(text, n)
 			if !ok {
 				continue
 			}
@@ -205,8 +207,9 @@ func scalars(n *yaml.Node, out []*yaml.Node) []*yaml.Node {
 // line pass substitutes the scalar; a plain scalar that holds a
 // placeholder is never in a flow collection (YAML ends one there at the
 // "{"), and one over several lines is not checked.
-func (s *scanner) plain(data []byte, lines []int, n *yaml.Node) {
-	start, _, ok := tokenAt(data, lines, n)
+func (s *scanner) plain(text *yamlpos.Text, n *yaml.Node) {
+	data := text.Data()
+	start, _, ok := tokenAt(text, n)
 	if !ok || !bytes.HasPrefix(data[start:], []byte(n.Value)) {
 		return
 	}
@@ -282,35 +285,14 @@ func oneScalar(text string) bool {
 	return seq.Kind != yaml.SequenceNode || len(seq.Content) != 1 || seq.Content[0].Kind == yaml.ScalarNode
 }
 
-// lineStarts returns the byte offset of each line of data; lines[0] is
-// line 1.
-func lineStarts(data []byte) []int {
-	starts := []int{0}
-	for i, b := range data {
-		if b == '\n' {
-			starts = append(starts, i+1)
-		}
-	}
-	return starts
-}
-
 // tokenAt returns where the quoted scalar n is written in data, its
 // quotes included; for a plain scalar, where it starts. yaml.v3 gives the line and the column in characters of
 // the scalar's node, which starts at its tag or anchor if it has one.
-func tokenAt(data []byte, lines []int, n *yaml.Node) (start, end int, ok bool) {
-	if n.Line < 1 || n.Line > len(lines) || n.Column < 1 {
+func tokenAt(text *yamlpos.Text, n *yaml.Node) (start, end int, ok bool) {
+	data := text.Data()
+	i, ok := text.Offset(n.Line, n.Column)
+	if !ok {
 		return 0, 0, false
-	}
-	i := lines[n.Line-1]
-	if n.Line == 1 && bytes.HasPrefix(data, []byte("\ufeff")) {
-		i += 3 // the reader drops a byte order mark before counting
-	}
-	for c := 1; c < n.Column; c++ {
-		if i >= len(data) || data[i] == '\n' {
-			return 0, 0, false
-		}
-		_, size := utf8.DecodeRune(data[i:])
-		i += size
 	}
 	// Skip a tag and an anchor: "!!str '…'", "&a "…"".
 	for i < len(data) && (data[i] == '!' || data[i] == '&') {

@@ -1,0 +1,75 @@
+// Package yamlpos finds where a yaml.v3 node is written in its document's
+// bytes. yaml.v3 gives a node's line and column, the column counted in
+// characters; what the node does not keep (its quotes, a non-specific tag
+// it dropped) is found in the text there.
+package yamlpos
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// Text is a document's bytes with what finding positions in them needs:
+// where each line starts, and for a line with a multi-byte character,
+// where each of its characters starts (made on first use, once, so that a
+// long line of flow scalars is not walked again for each).
+type Text struct {
+	data   []byte
+	starts []int         // the offset of each line; starts[0] is line 1's
+	multi  []bool        // whether the line holds a multi-byte character
+	runes  map[int][]int // line -> the offset of each of its characters
+}
+
+// New indexes data.
+func New(data []byte) *Text {
+	t := &Text{data: data, starts: []int{0}, multi: []bool{false}, runes: map[int][]int{}}
+	for i, b := range data {
+		switch {
+		case b == '\n':
+			t.starts = append(t.starts, i+1)
+			t.multi = append(t.multi, false)
+		case b >= utf8.RuneSelf:
+			t.multi[len(t.multi)-1] = true
+		}
+	}
+	return t
+}
+
+// Offset returns the offset in the text of line and column (yaml.v3's,
+// both from 1), or false when the text has no such place.
+func (t *Text) Offset(line, column int) (int, bool) {
+	if line < 1 || line > len(t.starts) || column < 1 {
+		return 0, false
+	}
+	start, end := t.starts[line-1], len(t.data)
+	if line < len(t.starts) {
+		end = t.starts[line] - 1 // the line feed is no column
+	}
+	if line == 1 && bytes.HasPrefix(t.data, []byte("\ufeff")) {
+		start += 3 // the reader drops a byte order mark before counting
+	}
+	if !t.multi[line-1] {
+		if start+column-1 > end {
+			return 0, false
+		}
+		return start + column - 1, true
+	}
+	offs, ok := t.runes[line]
+	if !ok {
+		for i := range string(t.data[start:end]) {
+			offs = append(offs, start+i)
+		}
+		offs = append(offs, end)
+		t.runes[line] = offs
+	}
+	if column > len(offs) {
+		return 0, false
+	}
+	return offs[column-1], true
+}
+
+// Data is the text's bytes.
+func (t *Text) Data() []byte { return t.data }
+
+// Starts is the offset of each line; Starts()[0] is line 1's.
+func (t *Text) Starts() []int { return t.starts }
