@@ -183,10 +183,7 @@ func inside(dir, p string) (string, bool) {
 // every git command in the checkout fails until it is removed by hand.
 // kiln only reads the checkout.
 func gitRaw(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"--no-optional-locks", "-C", dir}, args...)...)
-	// A killed git's children could keep its stdout open; Wait gives
-	// them this long, not for ever.
-	cmd.WaitDelay = time.Second
+	cmd := Command(ctx, time.Second, "git", append([]string{"--no-optional-locks", "-C", dir}, args...)...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	err := cmd.Run()

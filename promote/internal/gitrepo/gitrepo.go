@@ -340,13 +340,12 @@ func (r *Repo) mask(s string) string {
 
 // run runs git in the work tree and returns its stdout.
 func (r *Repo) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, r.git, args...)
+	// git may leave a helper (git-remote-https, ssh) holding the pipes
+	// after it is stopped; do not wait for it forever.
+	cmd := gitinfo.Command(ctx, 5*time.Second, r.git, args...)
 	cmd.Dir = r.Dir
 	cmd.Env = r.env
 	cmd.Stdin = stdin
-	// git may leave a helper (git-remote-https, ssh) holding the pipes
-	// after it is killed; do not wait for it forever.
-	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

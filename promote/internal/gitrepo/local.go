@@ -4,15 +4,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os/exec"
 	"strings"
+	"time"
+
+	"github.com/kiln-gitops/kiln/internal/gitinfo"
 )
 
 // Local runs git in dir, a local repository that is not a Repo (the user's
 // code checkout, for kiln verify's worktree), with env (the process's
 // when nil), and returns its trimmed stdout, or an error with its stderr.
 func Local(ctx context.Context, dir string, env []string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	cmd := gitinfo.Command(ctx, 5*time.Second, "git", append([]string{"-C", dir}, args...)...)
 	if env != nil {
 		cmd.Env = env
 	}
