@@ -59,8 +59,14 @@ func Read(ctx context.Context, dir string, exclude ...string) Info {
 	// ones do, since a new template would be rendered. A submodule's
 	// files are rendered like any other, so its changes count whatever
 	// the repository's .gitmodules (ignore = all, dirty, untracked) or
-	// diff.ignoreSubmodules say to quiet git status.
-	statusArgs := []string{"-c", "core.quotePath=false", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none", "--", "."}
+	// diff.ignoreSubmodules say to quiet git status. The user's own
+	// excludes file (core.excludesFile, by default ~/.config/git/ignore)
+	// does not count either: the same checkout would be clean on one
+	// machine and dirty on another, and what a render reads is the same
+	// on both. The repository's .gitignore files and its
+	// .git/info/exclude are the checkout's own and do count. -c reaches
+	// the git status of each submodule too.
+	statusArgs := []string{"-c", "core.quotePath=false", "-c", "core.excludesFile=", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none", "--", "."}
 	for _, ex := range exclude {
 		if rel, ok := inside(dir, ex); ok {
 			statusArgs = append(statusArgs, ":(exclude,literal)"+filepath.ToSlash(rel))

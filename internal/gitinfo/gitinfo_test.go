@@ -257,3 +257,57 @@ func TestReadSubmoduleChanges(t *testing.T) {
 		})
 	}
 }
+
+// The user's own excludes file must not decide whether a checkout is
+// dirty: a file it ignores is read by the render all the same, and the
+// same checkout on a machine without it would be dirty. Not parallel: it
+// sets HOME and XDG_CONFIG_HOME, which Read's git programs read.
+func TestReadIgnoresTheUsersExcludes(t *testing.T) {
+	home := t.TempDir()
+	write(t, filepath.Join(home, ".config/git/ignore"), "*.tmp\n")
+	write(t, filepath.Join(home, "excludes"), "*.bak\n")
+	write(t, filepath.Join(home, ".gitconfig"), "[core]\n\texcludesFile = "+filepath.ToSlash(filepath.Join(home, "excludes"))+"\n")
+
+	chart := t.TempDir()
+	write(t, filepath.Join(chart, "templates/cm.yaml"), "kind: ConfigMap\n")
+	run(t, chart, "init", "-q", "--initial-branch=main")
+	run(t, chart, "add", "-A")
+	run(t, chart, "commit", "-q", "-m", "v1")
+	repo := t.TempDir()
+	write(t, filepath.Join(repo, "kiln.yaml"), "apiVersion: kiln/v1alpha1\n")
+	write(t, filepath.Join(repo, ".gitignore"), "*.log\n")
+	run(t, repo, "init", "-q", "--initial-branch=main")
+	run(t, repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", chart, "charts/web")
+	run(t, repo, "add", "-A")
+	run(t, repo, "commit", "-q", "-m", "initial")
+	write(t, filepath.Join(repo, ".git/info/exclude"), "*.local\n")
+
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	for _, tc := range []struct {
+		file, config string
+		dirty        bool
+	}{
+		{file: "values.tmp", config: os.DevNull, dirty: true},                 // ~/.config/git/ignore
+		{file: "values.bak", config: "excludes", dirty: true},                 // core.excludesFile
+		{file: "charts/web/templates/x.tmp", config: os.DevNull, dirty: true}, // in a submodule
+		{file: "charts/web/templates/x.bak", config: "excludes", dirty: true}, // in a submodule
+		{file: "build.log", config: "excludes"},                               // the repository's .gitignore
+		{file: "notes.local", config: "excludes"},                             // its .git/info/exclude
+	} {
+		if tc.config == os.DevNull {
+			t.Setenv("GIT_CONFIG_GLOBAL", os.DevNull)
+		} else {
+			t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(home, ".gitconfig"))
+		}
+		path := filepath.Join(repo, tc.file)
+		write(t, path, "x\n")
+		info := Read(context.Background(), repo)
+		if info.Dirty != tc.dirty {
+			t.Errorf("with %s: Dirty = %v, want %v (%+v)", tc.file, info.Dirty, tc.dirty, info)
+		}
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
