@@ -105,8 +105,18 @@ func RealPath(p string) (string, error) {
 }
 
 // evalExisting resolves symlinks in the longest existing prefix of abs and
-// appends the rest unchanged.
-func evalExisting(abs string) (string, error) {
+// appends the rest unchanged. A symlink to nothing leads where its target
+// would be: a link inside the repository to a missing file outside it is
+// a path outside, as it will be once the file is there, not a missing file
+// inside (which told the user to add a file kiln would then refuse).
+func evalExisting(abs string) (string, error) { return evalHops(abs, 0) }
+
+// maxHops bounds the dangling links followed one after another, as the
+// kernel bounds a chain of links (40 on Linux); EvalSymlinks has its own
+// bound for the links that exist.
+const maxHops = 40
+
+func evalHops(abs string, hops int) (string, error) {
 	real, err := filepath.EvalSymlinks(abs)
 	if err == nil {
 		return real, nil
@@ -118,11 +128,25 @@ func evalExisting(abs string) (string, error) {
 	if parent == abs {
 		return abs, nil
 	}
-	rp, err := evalExisting(parent)
+	rp, err := evalHops(parent, hops)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(rp, filepath.Base(abs)), nil
+	cand := filepath.Join(rp, filepath.Base(abs))
+	target, err := os.Readlink(cand)
+	if err != nil {
+		// Not a link (or not there): the missing name itself.
+		return cand, nil
+	}
+	if hops >= maxHops {
+		return "", &fs.PathError{Op: "resolve", Path: abs, Err: errors.New("too many links")}
+	}
+	if !filepath.IsAbs(target) {
+		// rp has no symlink left in it, so ".." in the target steps to
+		// rp's real parent: Join's lexical cleaning is right here.
+		target = filepath.Join(rp, target)
+	}
+	return evalHops(filepath.Clean(target), hops+1)
 }
 
 // ReadFile reads p (relative to root or absolute) after Resolve, with

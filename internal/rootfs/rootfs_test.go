@@ -45,6 +45,10 @@ func TestResolverAgreesWithResolve(t *testing.T) {
 		"out":                  outside,
 		"outrel":               "../" + filepath.Base(outside),
 		"dangling":             "nothing/here",
+		"danglingout":          "../" + filepath.Base(outside) + "/missing",
+		"danglingabs":          filepath.Join(outside, "missing"),
+		"danglingin":           "lib/missing",
+		"danglingchain":        "danglingout",
 		"loop1":                "loop2",
 		"loop2":                "loop1",
 		"chain":                "tolib",
@@ -58,7 +62,7 @@ func TestResolverAgreesWithResolve(t *testing.T) {
 	}
 	var paths []string
 	for _, base := range []string{"", "chart", "chart/templates", "lib", "lib/sub", "tolib", "tofile", "chart/up", "chart/templates/deep",
-		"out", "outrel", "dangling", "loop1", "chain", "lib/sub/back", "self", "self/self/tolib", "missing", "missing/deeper", "lib/k.libsonnet"} {
+		"out", "outrel", "dangling", "danglingout", "danglingabs", "danglingin", "danglingchain", "loop1", "chain", "lib/sub/back", "self", "self/self/tolib", "missing", "missing/deeper", "lib/k.libsonnet"} {
 		for _, rest := range []string{"", "k.libsonnet", "x.yaml", "sub/x.yaml", "templates/a.yaml", "Chart.yaml", "secret", "missing", "missing/more", "..", "../..", "../chart/Chart.yaml", "back/Chart.yaml"} {
 			paths = append(paths, filepath.ToSlash(filepath.Join(base, rest)))
 		}
@@ -166,5 +170,59 @@ func TestOutsideErrorFromRoot(t *testing.T) {
 				t.Errorf("%s(%q) error %q names the machine's folder %s", name, tc.path, err, tmp)
 			}
 		}
+	}
+}
+
+// A symlink to a missing file leads where that file would be: outside the
+// root it is an OutsideError now, as it will be once the file exists,
+// not a missing file inside (the engines said "not found" of the link and
+// the user who then made its target was refused). Inside, it is the
+// caller's own not-found error at the target.
+func TestDanglingSymlinkLeadsToItsTarget(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "lib"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for l, target := range map[string]string{
+		"rel":    "../" + filepath.Base(outside) + "/values.yaml",
+		"abs":    filepath.Join(outside, "values.yaml"),
+		"chain":  "rel",
+		"in":     "lib/values.yaml",
+		"lib/up": "../lib/values.yaml",
+		"loopa":  "loopb/x",
+		"loopb":  "loopa/x",
+	} {
+		if err := os.Symlink(target, filepath.Join(root, l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{"rel", "abs", "chain"} {
+		for _, r := range []func(string) (string, error){
+			func(p string) (string, error) { return Resolve(root, p) },
+			NewResolver(root).Resolve,
+		} {
+			real, err := r(p)
+			var oe *OutsideError
+			if !errors.As(err, &oe) || oe.Path != p {
+				t.Errorf("Resolve(%q) = %q, %v; want an OutsideError of %s", p, real, err, p)
+			}
+		}
+	}
+	if real, err := Resolve(root, "in"); err != nil || real != filepath.Join(root, "lib", "values.yaml") {
+		t.Errorf("Resolve(in) = %q, %v; want lib/values.yaml inside", real, err)
+	}
+	if real, err := Resolve(root, "lib/up"); err != nil || real != filepath.Join(root, "lib", "values.yaml") {
+		t.Errorf("Resolve(lib/up) = %q, %v; want lib/values.yaml inside", real, err)
+	}
+	if _, err := Resolve(root, "loopa"); err == nil {
+		t.Errorf("Resolve(loopa) of a loop of dangling links gave no error")
 	}
 }
