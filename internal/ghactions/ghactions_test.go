@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -582,6 +583,29 @@ func TestAnnotationsPerKind(t *testing.T) {
 		}
 		if tt.errors == 10 && !strings.Contains(got, "line=10,") {
 			t.Errorf("the tenth error is not written in the last slot\n%s", got)
+		}
+	}
+}
+
+// TestSummaryCutKeepsCharactersWhole: a summary with no line break near
+// the limit (one long line of a value in a diff) is cut inside the line,
+// and never inside a character: the file stays valid UTF-8.
+func TestSummaryCutKeepsCharactersWhole(t *testing.T) {
+	t.Parallel()
+	for pad := range 4 {
+		f := newFakeEnv(t)
+		r := FromEnv(f.lookup, &bytes.Buffer{})
+		// "€" is three bytes, "😀" four: some pad puts the cut in each.
+		md := strings.Repeat("x", pad) + strings.Repeat("€😀", SummaryLimit/7+10)
+		if err := r.Summary(md); err != nil {
+			t.Fatal(err)
+		}
+		got := read(t, f.summary)
+		if len(got) > SummaryLimit || !strings.HasSuffix(got, summaryCut) {
+			t.Fatalf("pad %d: summary of %d bytes, cut note %v", pad, len(got), strings.HasSuffix(got, summaryCut))
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("pad %d: the cut summary is not valid UTF-8: ends %q", pad, strings.TrimSuffix(got, summaryCut)[len(got)-len(summaryCut)-8:])
 		}
 	}
 }
