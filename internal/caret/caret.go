@@ -192,3 +192,16 @@ func lines(s string) string {
 	}
 	return strings.Join(parts, "\n")
 }
+
+// Prefix is s cut to at most n bytes at a character's start, for text cut
+// short to fit a limit: half a character at the end would be invalid
+// UTF-8, which a browser shows as U+FFFD and an API may refuse whole.
+func Prefix(s string, n int) string {
+	if n >= len(s) {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:max(n, 0)]
+}

@@ -147,3 +147,25 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+func TestPrefix(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"abc", 5, "abc"},
+		{"abc", 2, "ab"},
+		{"a€b", 2, "a"}, // € is 3 bytes: 1..3
+		{"a€b", 3, "a"},
+		{"a€b", 4, "a€"},
+		{"😀", 3, ""},
+		{"😀x", 4, "😀"},
+		{"abc", 0, ""},
+	} {
+		if got := Prefix(tc.s, tc.n); got != tc.want {
+			t.Errorf("Prefix(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+}

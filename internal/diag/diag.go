@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/kiln-gitops/kiln/internal/caret"
 )
 
 // Object names a Kubernetes object in a message: Kind/namespace/name, or
@@ -320,10 +322,7 @@ func Cut(msg string, max int) string {
 	if len(msg) <= max {
 		return msg
 	}
-	end := max
-	for end > 0 && !utf8.RuneStart(msg[end]) {
-		end--
-	}
+	end := len(caret.Prefix(msg, max))
 	for end > 0 && wordByte(msg[end-1]) && wordByte(msg[end]) {
 		end--
 	}

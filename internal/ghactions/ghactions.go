@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -336,7 +335,7 @@ func (r *Runner) Summary(markdown string) error {
 			}
 			return appendFile(r.summary, summaryCut)
 		}
-		cut := runePrefix(markdown, room-closersRoom)
+		cut := caret.Prefix(markdown, room-closersRoom)
 		end := ""
 		for {
 			if i := strings.LastIndexByte(cut, '\n'); i >= 0 {
@@ -348,25 +347,11 @@ func (r *Runner) Summary(markdown string) error {
 			if end = closers(cut); len(cut)+len(end) <= room {
 				break
 			}
-			cut = runePrefix(cut, max(0, room-len(end)))
+			cut = caret.Prefix(cut, max(0, room-len(end)))
 		}
 		markdown = cut + end + summaryCut
 	}
 	return appendFile(r.summary, markdown)
-}
-
-// runePrefix is s cut to at most n bytes at a character's start: a line
-// with no line break to cut at (a long minified value) is cut inside it,
-// and half a character there would leave the summary invalid UTF-8,
-// shown as U+FFFD or refused whole.
-func runePrefix(s string, n int) string {
-	if n >= len(s) {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // closersRoom is what a cut summary keeps free for closers' text.

@@ -192,7 +192,7 @@ func Render(in Input) string {
 	tail := "\n\n**Cut here:** the rest does not fit GitHub's limit of 65,536 characters; run `kiln diff --env " + strings.ReplaceAll(in.Env, "`", "") + "` to see it.\n"
 	cut := strings.LastIndexByte(s[:Limit-len(tail)], '\n')
 	if cut < 0 {
-		cut = Limit - len(tail)
+		cut = len(caret.Prefix(s, Limit-len(tail)))
 	}
 	// Not inside an app's block: the note would be folded away in it,
 	// and the block left open.

@@ -11,11 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	godigest "github.com/opencontainers/go-digest"
 
+	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
@@ -83,11 +83,7 @@ func shown(s string) string {
 	if len(s) <= maxRef {
 		return strconv.Quote(s)
 	}
-	end := 100
-	for end > 0 && !utf8.RuneStart(s[end]) {
-		end--
-	}
-	return strconv.Quote(s[:end]) + fmt.Sprintf("… (%d bytes)", len(s))
+	return strconv.Quote(caret.Prefix(s, 100)) + fmt.Sprintf("… (%d bytes)", len(s))
 }
 
 // ParseRef parses an image reference like Docker does: "redis",
