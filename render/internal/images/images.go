@@ -100,7 +100,7 @@ func ParseRef(s string) (Ref, error) {
 	if hasDigest {
 		// name.NewDigest validates the digest and the repository but
 		// drops a tag written before the "@"; the tag is read below.
-		if _, err := name.NewDigest(s); err != nil {
+		if _, err := name.NewDigest(lowerRegistry(s)); err != nil {
 			return Ref{}, err
 		}
 	}
@@ -110,13 +110,13 @@ func ParseRef(s string) (Ref, error) {
 	}
 	var repo name.Repository
 	if hasTag {
-		t, err := name.NewTag(base)
+		t, err := name.NewTag(lowerRegistry(base))
 		if err != nil {
 			return Ref{}, err
 		}
 		repo = t.Repository
 	} else {
-		r, err := name.NewRepository(base)
+		r, err := name.NewRepository(lowerRegistry(base))
 		if err != nil {
 			return Ref{}, err
 		}
@@ -132,6 +132,21 @@ func ParseRef(s string) (Ref, error) {
 		return Ref{}, fmt.Errorf("repository must be between 1 and %d characters in length: %s is %d", maxRepository, repo.RepositoryStr(), n)
 	}
 	return Ref{Repository: normalise(repo), Spelling: spelling, Tag: tag, Digest: dig}, nil
+}
+
+// lowerRegistry is s with its registry, if it names one, in lower case:
+// a registry is a host name, which DNS and every registry client compare
+// without case, so "--image GHCR.IO/acme/app:2" is meant for the
+// manifests' ghcr.io/acme/app (and DOCKER.IO/redis for Docker Hub's
+// library/redis). go-containerregistry keeps the case, and the two would
+// be different repositories. The path after it must be lower case
+// anyway (dockerGrammar).
+func lowerRegistry(s string) string {
+	host, rest, ok := strings.Cut(s, "/")
+	if !ok || !strings.ContainsAny(host, ".:") && !strings.EqualFold(host, "localhost") {
+		return s
+	}
+	return strings.ToLower(host) + "/" + rest
 }
 
 // nameRE and hostRE are the grammar of Docker's references

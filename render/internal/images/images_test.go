@@ -65,7 +65,9 @@ var refCases = []struct {
 	{name: "registry starting with a dash", in: "-r.io/vote:1", err: true},
 	{name: "separators Docker allows", in: "r.io/a__b/c-d--e/f.g_h:1", want: Ref{Repository: "r.io/a__b/c-d--e/f.g_h", Spelling: "r.io/a__b/c-d--e/f.g_h", Tag: "1"}},
 	{name: "IPv6 registry", in: "[::1]:5000/x:1", want: Ref{Repository: "[::1]:5000/x", Spelling: "[::1]:5000/x", Tag: "1"}},
-	{name: "upper case registry", in: "Registry.Example.com/x:_1", want: Ref{Repository: "Registry.Example.com/x", Spelling: "Registry.Example.com/x", Tag: "_1"}},
+	{name: "upper case registry", in: "Registry.Example.com/x:_1", want: Ref{Repository: "registry.example.com/x", Spelling: "Registry.Example.com/x", Tag: "_1"}},
+	{name: "upper case Docker Hub", in: "DOCKER.IO/redis:7", want: Ref{Repository: "docker.io/library/redis", Spelling: "DOCKER.IO/redis", Tag: "7"}},
+	{name: "upper case localhost", in: "LocalHost:5000/x@" + d0, want: Ref{Repository: "localhost:5000/x", Spelling: "LocalHost:5000/x", Digest: d0}},
 }
 
 func TestParseRef(t *testing.T) {
@@ -523,5 +525,34 @@ func TestHugeReferenceBoundedError(t *testing.T) {
 	}
 	if _, err := ParseRef(huge); err == nil || len(err.Error()) > 200 {
 		t.Errorf("ParseRef: %.300v", err)
+	}
+}
+
+// A registry is a host name, compared without case: an image given in
+// upper case matches the manifest's lower-case one and the reverse, and
+// the manifest keeps its own spelling.
+func TestApplyRegistryCase(t *testing.T) {
+	t.Parallel()
+	set, err := ParseList("GHCR.IO/acme/vote:2,docker.io/library/redis:8", "--image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := parseObjects(t, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - image: ghcr.io/acme/vote:1\n  - image: DOCKER.IO/redis:7\n")
+	used, err := set.Apply("demo", objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"ghcr.io/acme/vote": true, "docker.io/library/redis": true}, used); diff != "" {
+		t.Errorf("used (-want +got):\n%s", diff)
+	}
+	got := string(encode(t, objs))
+	for _, want := range []string{"image: ghcr.io/acme/vote:2", "image: DOCKER.IO/redis:8"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the pod has no %q:\n%s", want, got)
+		}
+	}
+	// One repository given twice, in two cases, with two tags: an error.
+	if _, err := ParseList("GHCR.IO/acme/vote:2,ghcr.io/acme/vote:3", "--image"); err == nil {
+		t.Errorf("ParseList of one repository with two tags in two cases gave no error")
 	}
 }
