@@ -442,7 +442,7 @@ func (w *worker) died(req *templates.Request, limit int64, readErr error) error 
 	switch {
 	case strings.Contains(stderr, "stack exceeds") || strings.Contains(stderr, "fatal error: stack overflow"):
 		e.Msg = "rendering overflowed the Go stack"
-		e.Hint = "a template recursing without end fails like this; bound the recursion"
+		e.Hint = "a template recursing without end, or once for each element of a long list (jsonnet's std.setUnion, std.setInter and std.setDiff do, and overflow at about 100,000 elements), fails like this; bound the recursion"
 		e.Err.(*CrashError).Reason = ReasonStack
 	case outOfMemory(stderr):
 		e.Msg = "rendering exceeded kiln's memory limit of " + limits.Bytes(limit)
