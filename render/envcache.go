@@ -71,11 +71,18 @@ type envEntry struct {
 	// in: files that depend on nothing else (flux/notifications.yaml) are
 	// taken from this entry by a render in the same context.
 	Context string
+	// Used are the repositories of the given images the env's apps used
+	// (EnvResult.used), sorted. Warnings hold no warning of an unused
+	// image: whether one is unused depends on the other envs of the run
+	// (unusedImages), which the entry does not know, so a reused env
+	// must tell which images it ran.
+	Used []string
 }
 
 // newEnvEntry is out as the cache keeps it.
 func newEnvEntry(out *EnvResult) *envEntry {
-	e := &envEntry{Apps: out.Apps, Objects: out.Objects, Warnings: out.Warnings, Lock: *out.Lock, Finish: out.finish, Context: out.context}
+	e := &envEntry{Apps: out.Apps, Objects: out.Objects, Warnings: out.Warnings, Lock: *out.Lock, Finish: out.finish, Context: out.context,
+		Used: slices.Sorted(maps.Keys(out.used))}
 	e.Names = slices.Sorted(maps.Keys(out.Files))
 	e.Sizes = make([]int, len(e.Names))
 	size := 0
@@ -128,11 +135,14 @@ func (e *envEntry) clean() ([]validate.CleanKey, bool) {
 	return keys, true
 }
 
-// envKeyVersion changes whenever envKey's inputs do; envIndexVersion
-// whenever envIndexKey's do, and keeps the two kinds of key apart.
+// envKeyVersion changes whenever envKey's inputs or envEntry's meaning
+// do; envIndexVersion whenever envIndexKey's inputs do or envKeyVersion
+// changes (an index entry names an env entry), and keeps the two kinds of
+// key apart. v2: envEntry.Used; a v1 entry, which has none, would say
+// that its env ran no image.
 const (
-	envKeyVersion   = "kiln-env-cache-v1"
-	envIndexVersion = "kiln-env-index-v1"
+	envKeyVersion   = "kiln-env-cache-v2"
+	envIndexVersion = "kiln-env-index-v2"
 )
 
 // appID names an app's engine result in an env's key: the app, its
@@ -291,6 +301,10 @@ func (r *Renderer) envHit(er *EnvResult, key string) bool {
 		e.Apps[i].Cached = true
 	}
 	er.Files, er.Apps, er.Objects, er.Warnings, er.Lock = files, e.Apps, e.Objects, e.Warnings, &lock
+	er.used = map[string]bool{}
+	for _, repo := range e.Used {
+		er.used[repo] = true
+	}
 	er.Cached = true
 	r.noteClean(clean)
 	return true

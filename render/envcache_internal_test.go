@@ -130,14 +130,16 @@ func TestEnvIndexThatCannotBeTrustedIsAMiss(t *testing.T) {
 	}
 }
 
-// TestEnvEntryKeepsTheTree: an env entry gives back the files and clean
-// keys it was made from, a file of it cannot grow into the next, and an
-// entry whose sizes or keys do not add up holds no tree (a miss).
+// TestEnvEntryKeepsTheTree: an env entry gives back the files, clean
+// keys and images used it was made from, a file of it cannot grow into
+// the next, and an entry whose sizes or keys do not add up holds no tree
+// (a miss).
 func TestEnvEntryKeepsTheTree(t *testing.T) {
 	out := &EnvResult{
 		Files: tree.Files{"a.yaml": []byte("a: 1\n"), "apps/x/b.yaml": []byte("b"), "empty": {}, LockFile: []byte("{}\n")},
 		Lock:  &Lock{Env: "dev"},
 		clean: []validate.CleanKey{{1, 2, 3}, {31: 9}},
+		used:  map[string]bool{"ghcr.io/acme/b": true, "ghcr.io/acme/a": true},
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(newEnvEntry(out)); err != nil {
@@ -157,6 +159,9 @@ func TestEnvEntryKeepsTheTree(t *testing.T) {
 	clean, ok := e.clean()
 	if !ok || !slices.Equal(clean, out.clean) {
 		t.Errorf("clean keys: %v, %v; want %v", clean, ok, out.clean)
+	}
+	if want := []string{"ghcr.io/acme/a", "ghcr.io/acme/b"}; !slices.Equal(e.Used, want) {
+		t.Errorf("images used: %v, want %v", e.Used, want)
 	}
 	_ = append(files["a.yaml"], "XXXX"...)
 	if again, _ := e.files(); string(again["apps/x/b.yaml"]) != "b" {

@@ -437,6 +437,10 @@ type EnvResult struct {
 
 	// envFile is the digest of the env's file, for the render cache.
 	envFile string
+	// used are the repositories of Options.Images the env's apps used
+	// (images.Set.Apply), for unusedImages; nil when the env cannot tell
+	// (it failed before its apps rendered, a shard, a merge).
+	used map[string]bool
 	// clean are the env's objects validation found clean, for the render
 	// cache's env entry (validcache.go).
 	clean []validate.CleanKey
@@ -492,6 +496,11 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 		if err := ctx.Err(); err != nil {
 			return out, stoppedIn(out[i], err)
 		}
+		if i == len(envs)-1 {
+			// Before EnvDone: under Strict the warning fails the env, whose
+			// tree must then not be written.
+			r.unusedImages(out)
+		}
 		if r.opts.EnvDone != nil {
 			r.opts.EnvDone(out[i])
 		}
@@ -507,6 +516,61 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 		out[0].Warnings = diag.SortWarnings(append(warns, out[0].Warnings...))
 	}
 	return out, nil
+}
+
+// unusedImages warns of each given image that no app of the run's envs
+// used. One env is judged alone, as kiln promote judges the env it
+// promotes. Several envs are judged together: CI builds one image for
+// every env, and an image only dev runs yet (an app that has not reached
+// prod) is no mistake, but was a warning of every other env, and under
+// --strict their renders failed. An image none of them runs is warned of
+// once, with the last env, after which it is known; under Strict it fails
+// that env. Nothing is said when an env could not tell which images its
+// apps use: it failed already, and any image may be its.
+//
+// The warnings are added to the env results after the render cache
+// stored them (envStore), so that an env's entry serves a run of one env
+// or of several alike.
+func (r *Renderer) unusedImages(out []*EnvResult) {
+	union := map[string]bool{}
+	var names []string
+	for _, er := range out {
+		if er.used == nil {
+			return
+		}
+		maps.Copy(union, er.used)
+		if !slices.Contains(names, er.Env) {
+			names = append(names, er.Env)
+		}
+	}
+	last := out[len(out)-1]
+	var warns []diag.Warning
+	for _, repo := range r.images.Unused(union) {
+		w := diag.Warning{Msg: fmt.Sprintf("image %s is used by no app in env %s", repo, last.Env),
+			Hint: "check the repository name; kiln matches images by their normalised repository"}
+		if len(names) > 1 {
+			w.Msg = fmt.Sprintf("image %s is used by no app in any of the rendered envs (%s)", repo, strings.Join(names, ", "))
+		}
+		if r.keeping() {
+			w.Msg = fmt.Sprintf("image %s is used by no rendered app in env %s (--app)", repo, last.Env)
+			if len(names) > 1 {
+				w.Msg = fmt.Sprintf("image %s is used by no rendered app in any of the rendered envs (%s; --app)", repo, strings.Join(names, ", "))
+			}
+			w.Hint = "the apps --app does not name keep their earlier images; name the app that uses it, or check the repository name"
+		}
+		warns = append(warns, w)
+	}
+	if len(warns) == 0 {
+		return
+	}
+	last.Warnings = diag.SortWarnings(append(last.Warnings, warns...))
+	if r.opts.Strict {
+		errs := []error{last.Err}
+		for _, w := range warns {
+			errs = append(errs, w.AsError())
+		}
+		last.Err, last.Files = diag.Join(errs...), nil
+	}
 }
 
 // appRun is one app's progress through the pipeline.
@@ -639,19 +703,13 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		er.clean = venv.Clean()
 		r.noteClean(er.clean)
 	}
-	// A shard cannot tell an image no app uses from one another shard's
-	// apps use, and a merge applies no images.
-	for _, repo := range r.images.Unused(used) {
-		if sharding || mode.recheck {
-			break
-		}
-		w := diag.Warning{Msg: fmt.Sprintf("image %s is used by no app in env %s", repo, env),
-			Hint: "check the repository name; kiln matches images by their normalised repository"}
-		if r.keeping() {
-			w.Msg = fmt.Sprintf("image %s is used by no rendered app in env %s (--app)", repo, env)
-			w.Hint = "the apps --app does not name keep their earlier images; name the app that uses it, or check the repository name"
-		}
-		warns = append(warns, w)
+	// Whether a given image is used by no app is judged once every env of
+	// the run is rendered (unusedImages), not here: an image only some
+	// envs run is no mistake when the run renders them all. A shard
+	// cannot tell an image no app uses from one another shard's apps use,
+	// and a merge applies no images: theirs is never judged.
+	if !sharding && !mode.recheck {
+		er.used = used
 	}
 	if w, ok := statusScaleWarning(r.p); ok && mode.recheck {
 		// A render says it once for all its envs (Render); a promote

@@ -95,10 +95,10 @@ func TestExampleGolden(t *testing.T) {
 		for _, w := range er.Warnings {
 			warns = append(warns, w.Msg)
 		}
-		// worker is disabled in dev, so its CI image is used by nothing there.
-		want := map[string][]string{"dev": {"image ghcr.io/acme/worker is used by no app in env dev"}}[er.Env]
-		if diff := cmp.Diff(want, warns); diff != "" {
-			t.Errorf("env %s: warnings (-want +got):\n%s", er.Env, diff)
+		// worker is disabled in dev, but staging and prod run its CI image:
+		// rendered together, no env warns of it (TestUnusedImageAcrossEnvs).
+		if len(warns) > 0 {
+			t.Errorf("env %s: warnings %q, want none", er.Env, warns)
 		}
 		golden.Tree(t, filepath.Join("testdata", "golden", "instavote", er.Env), er.Files, *update)
 	}

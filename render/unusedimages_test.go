@@ -1,0 +1,178 @@
+package render_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// imagesProject is two envs whose apps run different images: api runs in
+// dev and prod, jobs in dev alone (prod disables it), as when CI builds an
+// image for an app that has not reached prod yet.
+func imagesProject(t *testing.T) string {
+	t.Helper()
+	deployment := func(name string) string {
+		return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ` + name + `
+spec:
+  selector: {matchLabels: {app: ` + name + `}}
+  template:
+    metadata: {labels: {app: ` + name + `}}
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/` + name + `:0.1
+`
+	}
+	return writeProject(t, map[string]string{
+		"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments: [{name: dev}, {name: prod}]
+kubeVersion: "1.31.0"
+manifests: {repo: https://github.com/acme/manifests.git, branch: main, path: "clusters/{env}"}
+flux: {sourceRef: {kind: GitRepository, name: flux-system}}
+apps:
+  - {name: api, namespace: ns, yaml: apps/api}
+  - {name: jobs, namespace: ns, yaml: apps/jobs}
+`,
+		"envs/prod.yaml":   "apps:\n  jobs: {enabled: false}\n",
+		"apps/api/d.yaml":  deployment("api"),
+		"apps/jobs/d.yaml": deployment("jobs"),
+	})
+}
+
+// imageOutcome is what a render said about each env: its warnings'
+// messages and its errors, "" for none.
+type imageOutcome map[string]struct {
+	Warnings []string
+	Err      string
+}
+
+func renderImages(t *testing.T, root string, opts render.Options, envs ...string) (imageOutcome, map[string]bool) {
+	t.Helper()
+	r, err := render.New(load(t, root), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	results, err := r.Render(context.Background(), envs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, cached := imageOutcome{}, map[string]bool{}
+	for _, er := range results {
+		o := out[er.Env]
+		for _, w := range er.Warnings {
+			o.Warnings = append(o.Warnings, w.Msg)
+		}
+		if er.Err != nil {
+			o.Err = er.Err.Error()
+			if er.Files != nil {
+				t.Errorf("env %s failed, yet has files to write", er.Env)
+			}
+		}
+		out[er.Env], cached[er.Env] = o, er.Cached
+	}
+	return out, cached
+}
+
+// TestUnusedImageAcrossEnvs: an image one env's apps run is no warning of
+// the others when the run renders them together, so that --all --strict
+// with an image only dev runs passes; an image no env runs is one warning
+// of the run (an error under --strict), given with its last env; and an
+// env rendered alone is judged alone, as before.
+func TestUnusedImageAcrossEnvs(t *testing.T) {
+	t.Parallel()
+	root := imagesProject(t)
+	const jobs, nothing = "ghcr.io/acme/jobs:2.0", "ghcr.io/acme/nothing:1"
+	hint := "\n  hint: check the repository name; kiln matches images by their normalised repository"
+	for _, c := range []struct {
+		name   string
+		images []string
+		envs   []string
+		strict bool
+		want   imageOutcome
+	}{
+		{"all envs, strict, an image dev alone runs", []string{jobs}, nil, true,
+			imageOutcome{"dev": {}, "prod": {}}},
+		{"all envs, an image no env runs", []string{jobs, nothing}, nil, false,
+			imageOutcome{"dev": {}, "prod": {Warnings: []string{"image ghcr.io/acme/nothing is used by no app in any of the rendered envs (dev, prod)"}}}},
+		{"all envs, strict, an image no env runs", []string{jobs, nothing}, nil, true,
+			imageOutcome{"dev": {}, "prod": {Warnings: []string{"image ghcr.io/acme/nothing is used by no app in any of the rendered envs (dev, prod)"},
+				Err: "image ghcr.io/acme/nothing is used by no app in any of the rendered envs (dev, prod)" + hint}}},
+		{"prod alone, an image dev alone runs", []string{jobs}, []string{"prod"}, false,
+			imageOutcome{"prod": {Warnings: []string{"image ghcr.io/acme/jobs is used by no app in env prod"}}}},
+		{"prod alone, strict, an image dev alone runs", []string{jobs}, []string{"prod"}, true,
+			imageOutcome{"prod": {Warnings: []string{"image ghcr.io/acme/jobs is used by no app in env prod"},
+				Err: "image ghcr.io/acme/jobs is used by no app in env prod" + hint}}},
+		{"dev alone, strict, an image dev runs", []string{jobs}, []string{"dev"}, true,
+			imageOutcome{"dev": {}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			opts := testOptions()
+			opts.RenderCache = ""
+			opts.Images = render.Images{Refs: c.images}
+			opts.Strict = c.strict
+			got, _ := renderImages(t, root, opts, c.envs...)
+			if d := cmp.Diff(c.want, got); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestUnusedImageFromEnvCache: an env reused whole from the render cache
+// is judged as a rendered one: its entry keeps which images its apps ran,
+// and no warning that depends on the run's other envs, so that an entry a
+// render of all envs stored serves a render of one env, and the other way
+// round, with the warnings each would give without the cache.
+func TestUnusedImageFromEnvCache(t *testing.T) {
+	t.Parallel()
+	root := imagesProject(t)
+	cacheDir := filepath.Join(t.TempDir(), "renders")
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprint("strict=", strict), func(t *testing.T) {
+			opts := testOptions()
+			opts.Images = render.Images{Refs: []string{"ghcr.io/acme/jobs:2.0"}}
+			opts.Strict = strict
+			noCache := opts
+			noCache.RenderCache = ""
+			opts.RenderCache = filepath.Join(cacheDir, fmt.Sprint(strict))
+			all, _ := renderImages(t, root, noCache)
+			alone, _ := renderImages(t, root, noCache, "prod")
+			if len(alone["prod"].Warnings) != 1 || len(all["prod"].Warnings) != 0 {
+				t.Fatalf("without the cache: prod alone %v, with dev %v; want its warning alone only", alone, all)
+			}
+			// Filled by one env, then by both (dev is new), then served
+			// both ways.
+			for i, run := range [][]string{{"prod"}, nil, {"prod"}, nil, {"dev"}} {
+				want := all
+				if len(run) == 1 {
+					want = imageOutcome{run[0]: all[run[0]]}
+					if run[0] == "prod" {
+						want = alone
+					}
+				}
+				got, cached := renderImages(t, root, opts, run...)
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("run %d %v: (-without the cache +with it):\n%s", i, run, d)
+				}
+				if i >= 2 {
+					for env, c := range cached {
+						if !c {
+							t.Errorf("run %d %v: env %s was not reused whole: the test tests nothing", i, run, env)
+						}
+					}
+				}
+			}
+		})
+	}
+}
