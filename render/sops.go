@@ -133,7 +133,13 @@ func rawOf(o templates.Object) ([]byte, error) {
 	if o.Node == nil || o.Node.Document() == nil {
 		return []byte{}, nil
 	}
-	return yamlenc.Encode(o.Node.Document())
+	b, err := yamlenc.Encode(o.Node.Document())
+	// Rare enough to look for in the text rather than walk every node of
+	// every object first.
+	if err == nil && bytes.Contains(b, []byte("!!merge")) && objects.PlainMergeValues(o.Node.Document()) {
+		return yamlenc.Encode(o.Node.Document())
+	}
+	return b, err
 }
 
 // raw is rawOf's result for one object.

@@ -222,3 +222,24 @@ func TestParseLocatesBadCharacters(t *testing.T) {
 		})
 	}
 }
+
+func TestPlainMergeValues(t *testing.T) {
+	t.Parallel()
+	var doc kyaml.Node
+	if err := kyaml.Unmarshal([]byte("a: <<\nb: \"<<\"\nc: !!merge <<\nd: [<<, {e: <<}]\n"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !PlainMergeValues(&doc) {
+		t.Fatal("PlainMergeValues found no merge-tagged value")
+	}
+	out, err := kyaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "a: <<\nb: \"<<\"\nc: <<\nd: [<<, {e: <<}]\n"; string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	if PlainMergeValues(&doc) {
+		t.Error("a second pass found more")
+	}
+}
