@@ -234,15 +234,7 @@ func TestReadSubmoduleChanges(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			chart := t.TempDir()
-			write(t, filepath.Join(chart, "templates/cm.yaml"), "kind: ConfigMap\n")
-			run(t, chart, "init", "-q", "--initial-branch=main")
-			run(t, chart, "add", "-A")
-			run(t, chart, "commit", "-q", "-m", "v1")
-			repo := t.TempDir()
-			write(t, filepath.Join(repo, "kiln.yaml"), "apiVersion: kiln/v1alpha1\n")
-			run(t, repo, "init", "-q", "--initial-branch=main")
-			run(t, repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", chart, "charts/web")
+			repo := withSubmodule(t, nil)
 			run(t, repo, "config", "-f", ".gitmodules", "submodule.charts/web.ignore", tc.ignore)
 			run(t, repo, "add", "-A")
 			run(t, repo, "commit", "-q", "-m", "initial")
@@ -268,16 +260,7 @@ func TestReadIgnoresTheUsersExcludes(t *testing.T) {
 	write(t, filepath.Join(home, "excludes"), "*.bak\n")
 	write(t, filepath.Join(home, ".gitconfig"), "[core]\n\texcludesFile = "+filepath.ToSlash(filepath.Join(home, "excludes"))+"\n")
 
-	chart := t.TempDir()
-	write(t, filepath.Join(chart, "templates/cm.yaml"), "kind: ConfigMap\n")
-	run(t, chart, "init", "-q", "--initial-branch=main")
-	run(t, chart, "add", "-A")
-	run(t, chart, "commit", "-q", "-m", "v1")
-	repo := t.TempDir()
-	write(t, filepath.Join(repo, "kiln.yaml"), "apiVersion: kiln/v1alpha1\n")
-	write(t, filepath.Join(repo, ".gitignore"), "*.log\n")
-	run(t, repo, "init", "-q", "--initial-branch=main")
-	run(t, repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", chart, "charts/web")
+	repo := withSubmodule(t, map[string]string{".gitignore": "*.log\n"})
 	run(t, repo, "add", "-A")
 	run(t, repo, "commit", "-q", "-m", "initial")
 	write(t, filepath.Join(repo, ".git/info/exclude"), "*.local\n")
@@ -310,4 +293,24 @@ func TestReadIgnoresTheUsersExcludes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// withSubmodule returns a new repository holding kiln.yaml, files and a
+// chart's repository as the submodule charts/web, added but not
+// committed.
+func withSubmodule(t *testing.T, files map[string]string) string {
+	t.Helper()
+	chart := t.TempDir()
+	write(t, filepath.Join(chart, "templates/cm.yaml"), "kind: ConfigMap\n")
+	run(t, chart, "init", "-q", "--initial-branch=main")
+	run(t, chart, "add", "-A")
+	run(t, chart, "commit", "-q", "-m", "v1")
+	repo := t.TempDir()
+	write(t, filepath.Join(repo, "kiln.yaml"), "apiVersion: kiln/v1alpha1\n")
+	for name, content := range files {
+		write(t, filepath.Join(repo, name), content)
+	}
+	run(t, repo, "init", "-q", "--initial-branch=main")
+	run(t, repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", chart, "charts/web")
+	return repo
 }

@@ -17,14 +17,7 @@ import (
 // chain) and each kind of missing or impossible path gets Resolve's answer,
 // whichever paths the Resolver saw before.
 func TestResolverAgreesWithResolve(t *testing.T) {
-	root, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	outside, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, outside := realTempDir(t), realTempDir(t)
 	for _, f := range []string{"chart/Chart.yaml", "chart/templates/a.yaml", "lib/k.libsonnet", "lib/sub/x.yaml"} {
 		p := filepath.Join(root, f)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -180,14 +173,7 @@ func TestOutsideErrorFromRoot(t *testing.T) {
 // caller's own not-found error at the target.
 func TestDanglingSymlinkLeadsToItsTarget(t *testing.T) {
 	t.Parallel()
-	root, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	outside, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, outside := realTempDir(t), realTempDir(t)
 	if err := os.Mkdir(filepath.Join(root, "lib"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -225,4 +211,15 @@ func TestDanglingSymlinkLeadsToItsTarget(t *testing.T) {
 	if _, err := Resolve(root, "loopa"); err == nil {
 		t.Errorf("Resolve(loopa) of a loop of dangling links gave no error")
 	}
+}
+
+// realTempDir is a new temporary folder by its symlink-free path, as
+// Resolve's root must be.
+func realTempDir(t *testing.T) string {
+	t.Helper()
+	d, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
