@@ -109,14 +109,7 @@ func RealPath(p string) (string, error) {
 // would be: a link inside the repository to a missing file outside it is
 // a path outside, as it will be once the file is there, not a missing file
 // inside (which told the user to add a file kiln would then refuse).
-func evalExisting(abs string) (string, error) { return evalHops(abs, 0) }
-
-// maxHops bounds the dangling links followed one after another, as the
-// kernel bounds a chain of links (40 on Linux); EvalSymlinks has its own
-// bound for the links that exist.
-const maxHops = 40
-
-func evalHops(abs string, hops int) (string, error) {
+func evalExisting(abs string) (string, error) {
 	real, err := filepath.EvalSymlinks(abs)
 	if err == nil {
 		return real, nil
@@ -124,29 +117,78 @@ func evalHops(abs string, hops int) (string, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
-	parent := filepath.Dir(abs)
-	if parent == abs {
-		return abs, nil
+	return walk(abs)
+}
+
+// maxLinks bounds the symlinks one walk follows, all chains together, as
+// filepath.EvalSymlinks bounds them (255): a bound per chain let a few
+// dozen links, each naming the one before it twice, make a walk of 2^n
+// steps that no --timeout stopped.
+const maxLinks = 255
+
+// walk resolves abs, a clean absolute path, one name at a time as the
+// kernel does: a symlink's target is walked from the link's folder, so
+// that a ".." in it steps up from where the name before it really leads
+// (a link "a/../x", with a a link out of the root, leads out, not to the
+// root's x). Below the first missing name the walk goes on lexically, as
+// if each missing folder were made: where the path would lead once it is.
+func walk(abs string) (string, error) {
+	sep := string(filepath.Separator)
+	vol := filepath.VolumeName(abs)
+	dest := vol + sep
+	rest := abs[len(vol):]
+	links := 0
+	missing := 0 // names of dest below the last folder that exists
+	for rest != "" {
+		rest = strings.TrimLeft(rest, sep)
+		name := rest
+		if i := strings.Index(rest, sep); i >= 0 {
+			name, rest = rest[:i], rest[i:]
+		} else {
+			rest = ""
+		}
+		switch name {
+		case "", ".":
+			continue
+		case "..":
+			// dest has no symlink left in it: its parent is really there.
+			dest = filepath.Dir(dest)
+			if missing > 0 {
+				missing--
+			}
+			continue
+		}
+		next := filepath.Join(dest, name)
+		if missing > 0 {
+			dest = next
+			missing++
+			continue
+		}
+		fi, err := os.Lstat(next)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			dest, missing = next, 1
+			continue
+		case err != nil:
+			return "", err
+		case fi.Mode()&fs.ModeSymlink == 0:
+			dest = next
+			continue
+		}
+		if links++; links > maxLinks {
+			return "", &fs.PathError{Op: "resolve", Path: abs, Err: errors.New("too many links")}
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return "", err
+		}
+		if filepath.IsAbs(target) {
+			v := filepath.VolumeName(target)
+			dest, target = v+sep, target[len(v):]
+		}
+		rest = target + sep + rest
 	}
-	rp, err := evalHops(parent, hops)
-	if err != nil {
-		return "", err
-	}
-	cand := filepath.Join(rp, filepath.Base(abs))
-	target, err := os.Readlink(cand)
-	if err != nil {
-		// Not a link (or not there): the missing name itself.
-		return cand, nil
-	}
-	if hops >= maxHops {
-		return "", &fs.PathError{Op: "resolve", Path: abs, Err: errors.New("too many links")}
-	}
-	if !filepath.IsAbs(target) {
-		// rp has no symlink left in it, so ".." in the target steps to
-		// rp's real parent: Join's lexical cleaning is right here.
-		target = filepath.Join(rp, target)
-	}
-	return evalHops(filepath.Clean(target), hops+1)
+	return dest, nil
 }
 
 // ReadFile reads p (relative to root or absolute) after Resolve, with

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestResolverAgreesWithResolve: the Resolver's memory of folders changes
@@ -42,6 +43,8 @@ func TestResolverAgreesWithResolve(t *testing.T) {
 		"danglingabs":          filepath.Join(outside, "missing"),
 		"danglingin":           "lib/missing",
 		"danglingchain":        "danglingout",
+		"danglingdotdot":       "out/../missing",
+		"danglingvoid":         "void/../lib/missing",
 		"loop1":                "loop2",
 		"loop2":                "loop1",
 		"chain":                "tolib",
@@ -55,7 +58,7 @@ func TestResolverAgreesWithResolve(t *testing.T) {
 	}
 	var paths []string
 	for _, base := range []string{"", "chart", "chart/templates", "lib", "lib/sub", "tolib", "tofile", "chart/up", "chart/templates/deep",
-		"out", "outrel", "dangling", "danglingout", "danglingabs", "danglingin", "danglingchain", "loop1", "chain", "lib/sub/back", "self", "self/self/tolib", "missing", "missing/deeper", "lib/k.libsonnet"} {
+		"out", "outrel", "dangling", "danglingout", "danglingabs", "danglingin", "danglingchain", "danglingdotdot", "danglingvoid", "loop1", "chain", "lib/sub/back", "self", "self/self/tolib", "missing", "missing/deeper", "lib/k.libsonnet"} {
 		for _, rest := range []string{"", "k.libsonnet", "x.yaml", "sub/x.yaml", "templates/a.yaml", "Chart.yaml", "secret", "missing", "missing/more", "..", "../..", "../chart/Chart.yaml", "back/Chart.yaml"} {
 			paths = append(paths, filepath.ToSlash(filepath.Join(base, rest)))
 		}
@@ -222,4 +225,64 @@ func realTempDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// A ".." in a dangling link's target steps up from where the name before
+// it really leads, as the kernel walks it: "a/../x" with a a link out of
+// the root leads out, not to the root's own x (which kiln then read in
+// the link's place).
+func TestDanglingSymlinkDotDotAfterLink(t *testing.T) {
+	t.Parallel()
+	root, outside := realTempDir(t), realTempDir(t)
+	if err := os.Mkdir(filepath.Join(outside, "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "x"), []byte("inside"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "dir"), filepath.Join(root, "a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("a/../x", filepath.Join(root, "L")); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []func(string) (string, error){
+		func(p string) (string, error) { return Resolve(root, p) },
+		NewResolver(root).Resolve,
+	} {
+		real, err := r("L")
+		var oe *OutsideError
+		if !errors.As(err, &oe) || oe.Target != "../"+filepath.Base(outside)+"/x" {
+			t.Errorf("Resolve(L) = %q, %v; want an OutsideError to %s/x", real, err, outside)
+		}
+	}
+}
+
+// Dangling links that each name the one before twice make a walk of 2^n
+// links if each chain is bounded on its own: all the links one Resolve
+// follows are bounded together, so it ends at once.
+func TestDanglingSymlinksBoundedTogether(t *testing.T) {
+	t.Parallel()
+	root := realTempDir(t)
+	if err := os.Symlink("x/..", filepath.Join(root, "l0")); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 30; i++ {
+		if err := os.Symlink(fmt.Sprintf("l%d/l%d", i-1, i-1), filepath.Join(root, fmt.Sprintf("l%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Resolve(root, "l30/values.yaml")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Errorf("Resolve(l30/values.yaml) followed 2^30 links without error")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Resolve(l30/values.yaml) still walking after 10s")
+	}
 }
