@@ -1757,22 +1757,25 @@ func (r *run) promotedImages(ctx context.Context, lock *render.Lock, tip string)
 	if cur == nil {
 		cur = &render.Lock{}
 	}
-	for _, repo := range slices.Sorted(maps.Keys(lock.Images)) {
+	// Both locks by repositories as kiln normalises them now (one written
+	// by an older kiln may spell a registry in upper case).
+	dImages, eImages := render.LockImages(lock), render.LockImages(cur)
+	for _, repo := range slices.Sorted(maps.Keys(dImages)) {
 		if _, ok := given[repo]; ok {
 			continue
 		}
-		if ref, ok := cur.Images[repo]; ok {
+		if ref, ok := eImages[repo]; ok {
 			given[repo] = ref
-			fmt.Fprintf(r.log, "image %s: no app of env %s runs it, so env %s keeps %s\n", lock.Images[repo], r.from, r.env.Name, ref)
+			fmt.Fprintf(r.log, "image %s: no app of env %s runs it, so env %s keeps %s\n", dImages[repo], r.from, r.env.Name, ref)
 		} else {
-			fmt.Fprintf(r.log, "image %s: no app of env %s runs it, so env %s does not get it\n", lock.Images[repo], r.from, r.env.Name)
+			fmt.Fprintf(r.log, "image %s: no app of env %s runs it, so env %s does not get it\n", dImages[repo], r.from, r.env.Name)
 		}
 	}
 	// The images E's apps run that D was given none for and runs in no
 	// app: E keeps them. Only those of apps kiln.yaml still has: a
 	// deleted app's image would be used by no app of E, a warning (an
 	// error under --strict) on every promotion.
-	still := &render.Lock{Images: cur.Images, Apps: map[string]render.LockApp{}}
+	still := &render.Lock{Images: eImages, Apps: map[string]render.LockApp{}}
 	for name, a := range cur.Apps {
 		if r.p.App(name) != nil {
 			still.Apps[name] = a
@@ -1780,7 +1783,7 @@ func (r *run) promotedImages(ctx context.Context, lock *render.Lock, tip string)
 	}
 	kept := render.RanImages(still)
 	for _, repo := range slices.Sorted(maps.Keys(kept)) {
-		if _, ok := lock.Images[repo]; ok || ranByD[repo] {
+		if _, ok := dImages[repo]; ok || ranByD[repo] {
 			continue
 		}
 		given[repo] = kept[repo]

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -644,9 +645,28 @@ func RanRepositories(lock *Lock) map[string]bool {
 func RanImages(lock *Lock) map[string]string {
 	ran := RanRepositories(lock)
 	out := map[string]string{}
-	for repo, ref := range lock.Images {
+	for repo, ref := range LockImages(lock) {
 		if ran[repo] {
 			out[repo] = ref
+		}
+	}
+	return out
+}
+
+// LockImages is lock.Images keyed by repositories normalised as ParseRef
+// normalises them now: a lock written before the registry was lower-cased
+// has "GHCR.IO/acme/app" where its apps' images now parse to
+// ghcr.io/acme/app, and promote passed on none of them. A key that does
+// not parse stays as it is.
+func LockImages(lock *Lock) map[string]string {
+	out := make(map[string]string, len(lock.Images))
+	for _, repo := range slices.Sorted(maps.Keys(lock.Images)) {
+		k := repo
+		if ref, err := images.ParseRef(repo); err == nil {
+			k = ref.Repository
+		}
+		if _, ok := out[k]; !ok {
+			out[k] = lock.Images[repo]
 		}
 	}
 	return out
