@@ -174,7 +174,7 @@ var (
 // spelling is the name without tag or digest.
 func dockerGrammar(spelling, tag string, hasTag bool) error {
 	path := spelling
-	if host, rest, ok := strings.Cut(spelling, "/"); ok && (host == "localhost" || strings.ContainsAny(host, ".:")) {
+	if host, rest, ok := strings.Cut(spelling, "/"); ok && (strings.EqualFold(host, "localhost") || strings.ContainsAny(host, ".:")) {
 		// The registry, as go-containerregistry splits it off.
 		if !hostRE().MatchString(host) {
 			return fmt.Errorf("registry %q is no host name (letters, digits and '-' in dot-separated labels, an optional :port)", host)

@@ -67,6 +67,7 @@ var refCases = []struct {
 	{name: "IPv6 registry", in: "[::1]:5000/x:1", want: Ref{Repository: "[::1]:5000/x", Spelling: "[::1]:5000/x", Tag: "1"}},
 	{name: "upper case registry", in: "Registry.Example.com/x:_1", want: Ref{Repository: "registry.example.com/x", Spelling: "Registry.Example.com/x", Tag: "_1"}},
 	{name: "upper case Docker Hub", in: "DOCKER.IO/redis:7", want: Ref{Repository: "docker.io/library/redis", Spelling: "DOCKER.IO/redis", Tag: "7"}},
+	{name: "upper case localhost without port", in: "LocalHost/x:1", want: Ref{Repository: "localhost/x", Spelling: "LocalHost/x", Tag: "1"}},
 	{name: "upper case localhost", in: "LocalHost:5000/x@" + d0, want: Ref{Repository: "localhost:5000/x", Spelling: "LocalHost:5000/x", Digest: d0}},
 }
 
