@@ -1063,8 +1063,13 @@ func pathsOf(changes []treediff.Change, most int) string {
 // readRenderedDir reads <rendered>/<env>, as kiln render --out wrote it.
 func (r *run) readRenderedDir(rendered, env string) (*source, error) {
 	dir := filepath.Join(rendered, env)
-	files, err := render.ReadTree(dir)
+	// Under the folder's lock, shared: a kiln render --out writing it
+	// meanwhile is refused, naming it, rather than read half written.
+	files, err := render.ReadOutput(rendered, env)
 	if err != nil {
+		if le := (*render.LockedError)(nil); errors.As(err, &le) {
+			return nil, le // it says what to do: wait for the render
+		}
 		e := &diag.Error{File: dir, Msg: "cannot read the rendered env: " + err.Error(), Err: err,
 			Hint: "run kiln render --env " + env + " --out " + rendered + " first, or leave out --rendered to render now"}
 		if errors.Is(err, fs.ErrNotExist) {

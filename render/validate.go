@@ -98,3 +98,16 @@ func KeepBootstrap(p *envconfig.Pipeline, old, files map[string][]byte) map[stri
 func ReadTree(dir string) (map[string][]byte, error) {
 	return tree.Read(dir)
 }
+
+// LockedError is an output folder another kiln process is writing: the
+// error of OpenOutput, and of ReadOutput when a render holds the folder.
+type LockedError = tree.LockedError
+
+// ReadOutput reads <out>/<env> as ReadTree does, holding out's lock
+// (OpenOutput's, <out>/.kiln.lock) shared meanwhile: a kiln render writing
+// out is an error naming it, not a tree read half written. Readers do
+// not keep each other out. An out this process may not write is read
+// without the lock when no lock file is there (no render is writing it).
+func ReadOutput(out, env string) (map[string][]byte, error) {
+	return tree.ReadOutput(out, env)
+}

@@ -22,9 +22,16 @@ type LockedError struct {
 	// Holder describes the process holding it: pid, host, start time, as
 	// far as the lock file says.
 	Holder string
+	// Reading says the run refused only reads the folder (ReadOutput:
+	// kiln promote --rendered), so another --out is no way out for it.
+	Reading bool
 }
 
 func (e *LockedError) Error() string {
+	if e.Reading {
+		return (&diag.Error{File: e.Path, Msg: "another kiln process (" + e.Holder + ") is writing this output folder, so its trees would be read half written",
+			Hint: "wait for that kiln render to finish, then run this again"}).Error()
+	}
 	return (&diag.Error{File: e.Path, Msg: "another kiln process (" + e.Holder + ") is writing this output folder",
 		Hint: "wait for it to finish, or give this run another --out"}).Error()
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+	"time"
 )
 
 // lock is a held lock file, created exclusively. Without flock(2) the
@@ -51,6 +52,43 @@ func acquire(path string) (*lock, string, error) {
 	}
 	return nil, "", &LockedError{Path: path, Holder: describe(path)}
 }
+
+// acquireShared checks that no live writer holds the lock at path, for a
+// reader. Without flock readers cannot share a lock file, so they take
+// none: a writer is kept out only while it runs, not from starting during
+// the read (Read still refuses a tree whose update it sees under way).
+// The lock returned is always nil.
+func acquireShared(path string) (*lock, error) {
+	for attempt := range 2 {
+		fi, err := os.Lstat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the output lock: %w", err)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, notALockFile(path, fi.Mode())
+		}
+		h, ok := holderAt(path)
+		host, _ := os.Hostname()
+		if ok && (h.host != host || alive(h.pid)) {
+			return nil, &LockedError{Path: path, Holder: h.String(), Reading: true}
+		}
+		if ok {
+			return nil, nil // a killed writer's: nobody writes
+		}
+		// A writer writes its name right after creating the file: one
+		// that names nobody a moment later is a leftover.
+		if attempt == 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return nil, nil
+}
+
+// releaseShared: a reader here holds nothing (acquireShared).
+func (l *lock) releaseShared() {}
 
 // alive reports whether process pid runs on this host.
 func alive(pid int) bool {

@@ -5,6 +5,7 @@ package tree
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -38,8 +39,13 @@ func acquire(path string) (l *lock, stale string, err error) {
 			h, named := holderOf(f)
 			f.Close()
 			if errors.Is(err, unix.EWOULDBLOCK) {
-				if named || attempt == attempts-1 {
+				if named {
 					return nil, "", &LockedError{Path: path, Holder: h.String()}
+				}
+				if attempt == attempts-1 {
+					// Readers (acquireShared) name themselves nowhere:
+					// they share the file.
+					return nil, "", &LockedError{Path: path, Holder: "unknown process, perhaps a kiln promote --rendered reading it"}
 				}
 				// The holder has taken the lock but not written its name
 				// yet, or has just released it and removed the file:
@@ -68,6 +74,96 @@ func acquire(path string) (l *lock, stale string, err error) {
 		return &lock{f: f, path: path}, stale, nil
 	}
 	return nil, "", fmt.Errorf("locking %s: the lock file keeps changing", path)
+}
+
+// acquireShared takes the lock at path shared, without waiting for a
+// writer: the readers of an output folder hold it together, and never
+// while a writer (acquire) holds it. A writer's lock is a *LockedError
+// naming it. A nil lock without an error means there is none to take: the
+// folder holds no lock file and this process may not create one (a
+// read-only folder, such as a CI artifact downloaded by another user or
+// on a read-only mount). No writer is in the folder then: a render takes
+// its lock by opening that file for writing, before anything else. One
+// that starts later is not kept out, which only a lock file could do.
+func acquireShared(path string) (*lock, error) {
+	for attempt := range attempts {
+		f, err := openShared(path)
+		if err != nil || f == nil {
+			return nil, err
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); err != nil {
+			h, named := holderOf(f)
+			f.Close()
+			if errors.Is(err, unix.EWOULDBLOCK) {
+				if named || attempt == attempts-1 {
+					return nil, &LockedError{Path: path, Holder: h.String(), Reading: true}
+				}
+				// A writer between taking the lock and writing its
+				// name, or just leaving: look again (acquire).
+				time.Sleep(retryWait)
+				continue
+			}
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		// As in acquire: the file locked must be the one at path, not
+		// one the last holder removed meanwhile.
+		fi, err1 := f.Stat()
+		pi, err2 := os.Lstat(path)
+		if err1 != nil || err2 != nil || !os.SameFile(fi, pi) {
+			f.Close()
+			continue
+		}
+		return &lock{f: f, path: path}, nil
+	}
+	return nil, fmt.Errorf("locking %s: the lock file keeps changing", path)
+}
+
+// openShared opens the lock file at path for a reader: as openLock does,
+// or read-only where this process may not create or write it (flock
+// needs no write access). nil without an error when there is no lock file
+// and none can be made there, or no folder.
+func openShared(path string) (*os.File, error) {
+	f, err := openLock(path)
+	if err == nil || !(errors.Is(err, fs.ErrPermission) || errors.Is(err, unix.EROFS) || errors.Is(err, fs.ErrNotExist)) {
+		return f, err
+	}
+	f, err = os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
+			return nil, notALockFile(path, fi.Mode())
+		}
+		return nil, fmt.Errorf("opening the output lock: %w", err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("opening the output lock: %w", err)
+		}
+		return nil, notALockFile(path, fi.Mode())
+	}
+	return f, nil
+}
+
+// releaseShared lets a reader's lock go. The last holder removes the
+// file if it is empty, made by a reader (a writer names itself in it): it
+// is no part of the output. Two readers leaving together may both leave
+// it; a writer takes an empty lock file over without a word.
+func (l *lock) releaseShared() {
+	if l == nil {
+		return
+	}
+	defer l.f.Close()
+	if unix.Flock(int(l.f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+		return
+	}
+	fi, err1 := l.f.Stat()
+	pi, err2 := os.Lstat(l.path)
+	if err1 == nil && err2 == nil && os.SameFile(fi, pi) && fi.Size() == 0 {
+		_ = os.Remove(l.path)
+	}
 }
 
 // openLock opens the lock file at path, creating it. The folder is the

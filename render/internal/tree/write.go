@@ -758,6 +758,23 @@ func Read(dir string) (Files, error) {
 	return files, nil
 }
 
+// ReadOutput reads the tree <root>/<name> that a writer (Open) put in
+// the output root, as Read does, holding the root's lock shared while it
+// reads: readers read together, but never while a kiln render writes
+// there, which is a *LockedError (Reading) naming it rather than a tree
+// read half written. The lock file is root's, outside the tree read. A
+// root this process may not write (a read-only artifact) is read without
+// the lock when it holds no lock file, since no writer is in it then; a
+// missing root is Read's error.
+func ReadOutput(root, name string) (Files, error) {
+	l, err := acquireShared(filepath.Join(root, LockFile))
+	if err != nil {
+		return nil, err
+	}
+	defer l.releaseShared()
+	return Read(filepath.Join(root, name))
+}
+
 // readBounds are Read's bounds; tests lower them.
 var readBounds = struct{ file, size, files int64 }{limits.TreeFile, limits.TreeSize, limits.TreeFiles}
 
