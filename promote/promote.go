@@ -11,7 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"maps"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -143,7 +142,9 @@ type Options struct {
 	// PushAttempts bounds push mode's retries; 0 means DefaultPushAttempts.
 	PushAttempts int
 	// WorkDir is where the manifests repository is cloned, in a new
-	// temporary folder that is removed afterwards; "" means os.TempDir().
+	// temporary folder (kiln-manifests-*) that is removed afterwards; ""
+	// means os.TempDir(). Such folders that killed runs left there are
+	// removed first (makeTemp).
 	WorkDir string
 	// Now and Sleep drive the gate's polling, and Sleep the GitHub
 	// client's pauses between attempts; nil means the real clock.
@@ -407,7 +408,7 @@ type run struct {
 	owner  string // GitHub owner and repository name; "" when unknown
 	name   string
 	repo   *gitrepo.Repo
-	tmp    string
+	tmp    *tempDir // the clone's folder
 	client gh.Client
 	// userGit lets the user's git configuration apply to the clone
 	// (gitrepo.Options.UserConfig): diff and verify read with it outside
@@ -446,7 +447,7 @@ type DiffSession struct {
 
 // sessionRepo is one repository a DiffSession cloned, and what it fetched.
 type sessionRepo struct {
-	tmp  string
+	tmp  *tempDir
 	repo *gitrepo.Repo
 	err  error
 	refs map[string]sessionRef
@@ -485,7 +486,7 @@ func (s *DiffSession) fetch(ctx context.Context, r *run, remote, ref string) (st
 		sr = &sessionRepo{refs: map[string]sessionRef{}}
 		sr.err = r.clone(ctx, remote)
 		sr.tmp, sr.repo = r.tmp, r.repo
-		r.tmp = ""
+		r.tmp = nil
 		if s.repos == nil {
 			s.repos = map[string]*sessionRepo{}
 		}
@@ -509,9 +510,7 @@ func (s *DiffSession) Close() error {
 	defer s.mu.Unlock()
 	var errs []error
 	for _, sr := range s.repos {
-		if sr.tmp != "" {
-			errs = append(errs, os.RemoveAll(sr.tmp))
-		}
+		errs = append(errs, sr.tmp.remove())
 	}
 	s.repos = nil
 	return errors.Join(errs...)
@@ -765,9 +764,7 @@ func checkGitHub(p *envconfig.Pipeline, env *envconfig.Environment, from bool) e
 }
 
 func (r *run) cleanup() {
-	if r.tmp != "" {
-		os.RemoveAll(r.tmp)
-	}
+	r.tmp.remove()
 }
 
 // github returns the GitHub client, built on first use.
@@ -795,12 +792,11 @@ func (r *run) clone(ctx context.Context, remote string) error {
 	if err != nil {
 		return &diag.Error{File: "kiln.yaml", Msg: "manifests.repo: " + err.Error(), Hint: "give a git URL or a local path"}
 	}
-	r.tmp, err = os.MkdirTemp(r.opts.WorkDir, "kiln-manifests-")
-	if err != nil {
+	if r.tmp, err = makeTemp(r.opts.WorkDir, clonePrefix, r.log); err != nil {
 		return err
 	}
 	fmt.Fprintf(r.log, "fetching %s\n", redact.URL(rem.URL))
-	r.repo, err = gitrepo.Clone(ctx, rem, filepath.Join(r.tmp, "repo"), gitrepo.Options{
+	r.repo, err = gitrepo.Clone(ctx, rem, filepath.Join(r.tmp.path, "repo"), gitrepo.Options{
 		Token: r.opts.Token, Identity: gitrepo.Identity(r.opts.Identity), Env: r.opts.GitEnv, UserConfig: r.userGit,
 	})
 	if err != nil {

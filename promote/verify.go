@@ -165,7 +165,7 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 			return res, nil
 		}
 	}
-	wt, cleanup, err := worktree(ctx, top, commit, opts.WorkDir, opts.GitEnv)
+	wt, cleanup, err := worktree(ctx, top, commit, opts.WorkDir, opts.GitEnv, r.log)
 	if err != nil {
 		return nil, err
 	}
@@ -377,13 +377,14 @@ func onRef(ctx context.Context, top, commit, ref string, env []string) (bool, er
 // worktree checks commit out into a new detached worktree of the git
 // repository top, in a temporary folder, and returns its top folder and a
 // function that removes it. The user's working tree, index and HEAD stay
-// as they are; hooks do not run.
-func worktree(ctx context.Context, top, commit, workDir string, env []string) (string, func(), error) {
-	tmp, err := os.MkdirTemp(workDir, "kiln-verify-")
+// as they are; hooks do not run. Leftovers of killed runs in workDir are
+// removed first, logged to log (makeTemp).
+func worktree(ctx context.Context, top, commit, workDir string, env []string, log io.Writer) (string, func(), error) {
+	tmp, err := makeTemp(workDir, worktreePrefix, log)
 	if err != nil {
 		return "", nil, err
 	}
-	wt := filepath.Join(tmp, "src")
+	wt := filepath.Join(tmp.path, "src")
 	cleanup := func() {
 		// A fresh context: the worktree's bookkeeping in the user's
 		// repository must go even when ctx was cancelled. --force twice:
@@ -391,7 +392,7 @@ func worktree(ctx context.Context, top, commit, workDir string, env []string) (s
 		// ("initializing"), which one --force and prune leave alone.
 		_, _ = gitrepo.Local(context.Background(), top, env, "worktree", "remove", "--force", "--force", wt)
 		_, _ = gitrepo.Local(context.Background(), top, env, "worktree", "prune")
-		os.RemoveAll(tmp)
+		tmp.remove()
 	}
 	if _, err := gitrepo.Local(ctx, top, env, "-c", "core.hooksPath="+os.DevNull, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
 		cleanup()

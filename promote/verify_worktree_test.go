@@ -2,6 +2,7 @@ package promote
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ import (
 func TestVerifyWorktreeGoesWhenLocked(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	wt, cleanup, err := worktree(context.Background(), f.code, f.head(t), t.TempDir(), gittest.Env())
+	wt, cleanup, err := worktree(context.Background(), f.code, f.head(t), t.TempDir(), gittest.Env(), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,58 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package promote
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// holdMarker makes dir's marker and locks it for the process's lifetime.
+// The file is made and locked under another name, then renamed: a marker
+// is never seen unlocked while its run lives.
+func holdMarker(dir string) (io.Closer, error) {
+	tmp := filepath.Join(dir, tempMarker+".new")
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, tempMarker)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// lockLeftover locks the marker of dir, a candidate leftover, and returns
+// the lock, or nil when the marker is missing (not kiln's folder), not a
+// regular file, or held by a live run. The marker is opened without
+// following a symlink, and must still be the one at dir once locked: the
+// run or cleaner that held it may have removed it meanwhile.
+func lockLeftover(dir string) io.Closer {
+	path := filepath.Join(dir, tempMarker)
+	f, err := os.OpenFile(path, os.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil
+	}
+	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+		f.Close()
+		return nil
+	}
+	if pi, err := os.Lstat(path); err != nil || !os.SameFile(fi, pi) {
+		f.Close()
+		return nil
+	}
+	return f
+}

@@ -1,0 +1,13 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package promote
+
+import "io"
+
+// holdMarker marks nothing: without flock a lock does not end with its
+// killed holder, so a later run could not tell a live run's folder from a
+// killed one's, and never removes any (lockLeftover).
+func holdMarker(string) (io.Closer, error) { return nil, nil }
+
+// lockLeftover: no folder is known to be a leftover here (holdMarker).
+func lockLeftover(string) io.Closer { return nil }
