@@ -51,15 +51,50 @@ func convertError(req *templates.Request, im *importer, err error) error {
 		de = &diag.Error{File: req.Path, Msg: "the jsonnet engine failed: " + err.Error(), Err: err,
 			Hint: "this is a bug in kiln or go-jsonnet; please report it with the app's jsonnet files"}
 	}
-	secrets := req.SecretVarValues()
-	// Every form before the cut: it keeps encodings whole, but splits an
-	// escaped spelling at a quote or a blank (std.manifestJson of a
-	// passphrase), and no redactor after it finds the piece left.
-	// envsubst.Redact first, for the name in its marker.
-	rd := redact.New(secrets)
-	de.Msg = diag.Cut(rd.String(envsubst.Redact(de.Msg, secrets)), diag.MaxMessage)
-	de.Hint = rd.String(envsubst.Redact(de.Hint, secrets))
+	m := newMasker(req)
+	de.Msg, de.Hint = m.cut(de.Msg), m.mask(de.Hint)
 	return de
+}
+
+// masker masks a request's secret var values in the messages of the
+// engine's errors.
+type masker struct {
+	secrets map[string]string
+	rd      *redact.Redactor
+}
+
+func newMasker(req *templates.Request) masker {
+	secrets := req.SecretVarValues()
+	return masker{secrets: secrets, rd: redact.New(secrets)}
+}
+
+// mask masks every form of the secret values; envsubst.Redact first, for
+// the name in its marker.
+func (m masker) mask(s string) string { return m.rd.String(envsubst.Redact(s, m.secrets)) }
+
+// cut is mask, then diag.Cut to diag.MaxMessage. Every form before the
+// cut: it keeps encodings whole, but splits an escaped spelling at a
+// quote or a blank (std.manifestJson of a passphrase), and no redactor
+// after it finds the piece left.
+func (m masker) cut(s string) string { return diag.Cut(m.mask(s), diag.MaxMessage) }
+
+// outputErrors masks and cuts the messages of the errors flatten found in
+// the output, as convertError does for an evaluation's: they name where
+// in the output (a path of its keys, which the template computes, of any
+// length and from any var) and quote an apiVersion; a key of 100,000
+// characters made an error line of 100 KB.
+func outputErrors(req *templates.Request, err error) error {
+	m := newMasker(req)
+	var out []error
+	for _, e := range diag.Flatten(err) {
+		if de, ok := e.(*diag.Error); ok {
+			c := *de
+			c.Msg = m.cut(c.Msg)
+			e = &c
+		}
+		out = append(out, e)
+	}
+	return diag.Join(out...)
 }
 
 // staticDiag locates a parse or static-analysis error.

@@ -250,7 +250,7 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 	}
 	objs, err := flatten([]byte(out), req.Path, node, e.bounds)
 	if err != nil {
-		return nil, err
+		return nil, outputErrors(req, err)
 	}
 
 	inputs := im.inputs()
