@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Prefixes of the temporary folders kiln makes in Options.WorkDir: a clone
@@ -40,34 +41,94 @@ func makeTemp(workDir, prefix string, log io.Writer) (*tempDir, error) {
 	if err != nil {
 		return nil, err
 	}
+	ours.add(dir)
 	l, err := holdMarker(dir)
 	if err != nil {
 		os.RemoveAll(dir)
+		ours.remove(dir)
 		return nil, fmt.Errorf("marking the temporary folder %s as this run's: %w", dir, err)
 	}
 	return &tempDir{path: dir, lock: l}, nil
 }
 
 // remove deletes the folder, then lets its lock go: held while deleting,
-// so that no other run's removeLeftovers deletes along.
+// so that no other run's removeLeftovers deletes along. Only the first
+// call deletes: the path may be another run's folder by a later call.
 func (t *tempDir) remove() error {
-	if t == nil {
+	if t == nil || t.path == "" {
 		return nil
 	}
 	err := os.RemoveAll(t.path)
 	if t.lock != nil {
 		t.lock.Close()
 	}
+	ours.remove(t.path)
+	t.path = ""
 	return err
+}
+
+// ours are the temporary folders this process made and has not removed.
+// removeLeftovers never touches them, whatever their marker's lock says:
+// where flock is emulated with POSIX record locks (Linux on NFS), a
+// process's own lock does not keep its second open of the file out, so
+// a DiffSession's second clone, or verify's worktree after its clone,
+// would lock and remove the first one, still in use.
+var ours = ownDirs{dirs: map[string]bool{}}
+
+type ownDirs struct {
+	mu   sync.Mutex
+	dirs map[string]bool
+}
+
+// key is dir as ours knows it: absolute, so that a work dir spelled
+// relative in one place and absolute in another is one.
+func (o *ownDirs) key(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return filepath.Clean(dir)
+}
+
+func (o *ownDirs) add(dir string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.dirs[o.key(dir)] = true
+}
+
+func (o *ownDirs) remove(dir string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.dirs, o.key(dir))
+}
+
+func (o *ownDirs) has(dir string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.dirs[o.key(dir)]
+}
+
+// tempName reports whether name is one os.MkdirTemp makes with one of
+// kiln's prefixes: the prefix and then its random digits. A folder named
+// otherwise (kiln-manifests-debug, kiln-manifests-123.bak) is a copy the
+// user made or named, never kiln's, even if a marker was copied along.
+func tempName(name string) bool {
+	for _, prefix := range []string{clonePrefix, worktreePrefix} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			return rest != "" && strings.Trim(rest, "0123456789") == ""
+		}
+	}
+	return false
 }
 
 // removeLeftovers removes the temporary folders of kiln runs that ended
 // without removing them (killed with SIGKILL, a crashed runner): each a
 // full clone of a repository, on a self-hosted runner one more every
 // time, until the disk is full. Only a folder directly in workDir, named
-// as kiln names them (clonePrefix, worktreePrefix), that is a folder (not
-// a symlink) and holds kiln's marker (tempMarker) whose lock this process
-// gets (no live run holds it) is removed, under that lock. A folder
+// as kiln names them (clonePrefix or worktreePrefix and digits: tempName),
+// that is a folder (not a symlink), that this process did not make (ours)
+// and holds kiln's marker (tempMarker) whose lock this process gets (no
+// live run holds it) is removed, under that lock; where flock is, the
+// folder and the marker must also be this user's. A folder
 // without the marker (not kiln's, or an older kiln's) is left alone. Best
 // effort: what cannot be read or removed is left, with a line in log.
 func removeLeftovers(workDir string, log io.Writer) {
@@ -80,10 +141,13 @@ func removeLeftovers(workDir string, log io.Writer) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !strings.HasPrefix(name, clonePrefix) && !strings.HasPrefix(name, worktreePrefix) {
+		if !tempName(name) {
 			continue
 		}
 		path := filepath.Join(workDir, name)
+		if ours.has(path) {
+			continue
+		}
 		// Lstat: a symlink so named is nobody's folder to delete.
 		if fi, err := os.Lstat(path); err != nil || !fi.IsDir() {
 			continue

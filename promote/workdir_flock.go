@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -32,7 +33,9 @@ func holdMarker(dir string) (io.Closer, error) {
 
 // lockLeftover locks the marker of dir, a candidate leftover, and returns
 // the lock, or nil when the marker is missing (not kiln's folder), not a
-// regular file, or held by a live run. The marker is opened without
+// regular file, held by a live run, or when it or dir is another user's
+// (root's kiln removes only root's runs' folders, not another user's
+// folder that holds a marker). The marker is opened without
 // following a symlink, and must still be the one at dir once locked: the
 // run or cleaner that held it may have removed it meanwhile.
 func lockLeftover(dir string) io.Closer {
@@ -42,7 +45,11 @@ func lockLeftover(dir string) io.Closer {
 		return nil
 	}
 	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
+	if err != nil || !fi.Mode().IsRegular() || !mine(fi) {
+		f.Close()
+		return nil
+	}
+	if di, err := os.Lstat(dir); err != nil || !di.IsDir() || !mine(di) {
 		f.Close()
 		return nil
 	}
@@ -55,4 +62,11 @@ func lockLeftover(dir string) io.Closer {
 		return nil
 	}
 	return f
+}
+
+// mine reports whether fi is owned by this process's effective user, as
+// the files this process makes are.
+func mine(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Geteuid()
 }
