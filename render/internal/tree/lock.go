@@ -25,9 +25,16 @@ type LockedError struct {
 	// Reading says the run refused only reads the folder (ReadOutput:
 	// kiln promote --rendered), so another --out is no way out for it.
 	Reading bool
+	// Readers says the folder is held by readers (kiln promote
+	// --rendered), not by a writer: Holder is then "".
+	Readers bool
 }
 
 func (e *LockedError) Error() string {
+	if e.Readers {
+		return (&diag.Error{File: e.Path, Msg: "a kiln promote --rendered (or another process sharing this lock) is reading this output folder, so it cannot be written now",
+			Hint: "wait for it to finish, or give this run another --out"}).Error()
+	}
 	if e.Reading {
 		return (&diag.Error{File: e.Path, Msg: "another kiln process (" + e.Holder + ") is writing this output folder, so its trees would be read half written",
 			Hint: "wait for that kiln render to finish, then run this again"}).Error()

@@ -37,20 +37,25 @@ func acquire(path string) (l *lock, stale string, err error) {
 		}
 		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 			h, named := holderOf(f)
+			// Readers (acquireShared) hold the file shared and name
+			// themselves nowhere, and a name in it may be a killed
+			// render's: when it can be locked shared, nobody writes.
+			reading := errors.Is(err, unix.EWOULDBLOCK) && unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB) == nil
 			f.Close()
 			if errors.Is(err, unix.EWOULDBLOCK) {
-				if named {
+				if named && !reading {
 					return nil, "", &LockedError{Path: path, Holder: h.String()}
 				}
 				if attempt == attempts-1 {
-					// Readers (acquireShared) name themselves nowhere:
-					// they share the file.
+					if reading {
+						return nil, "", &LockedError{Path: path, Readers: true}
+					}
 					return nil, "", &LockedError{Path: path, Holder: "unknown process, perhaps a kiln promote --rendered reading it"}
 				}
 				// The holder has taken the lock but not written its name
-				// yet, or has just released it and removed the file:
-				// look again rather than name an "unknown process" or
-				// refuse a lock that is free.
+				// yet, or has just released it and removed the file, or
+				// readers read a moment: look again rather than name an
+				// "unknown process" or refuse a lock that is free.
 				time.Sleep(retryWait)
 				continue
 			}
@@ -156,6 +161,13 @@ func (l *lock) releaseShared() {
 		return
 	}
 	defer l.f.Close()
+	// Only an empty file is removed, so only one is locked exclusively:
+	// one a killed render left names it, and a reader meeting it locked
+	// so would be refused naming that render (acquireShared). Its size
+	// cannot change while this reader holds it shared.
+	if fi, err := l.f.Stat(); err != nil || fi.Size() != 0 {
+		return
+	}
 	if unix.Flock(int(l.f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
 		return
 	}
