@@ -6,8 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/kiln-gitops/kiln/internal/testenv"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -25,24 +24,7 @@ func TestRenderedReadOnly(t *testing.T) {
 	writeRender(t, f, opts.Render, opts.Rendered)
 	opts.Render = render.Options{Version: "test", LookupEnv: lookup}
 	dir := opts.Rendered
-	if os.Geteuid() != 0 {
-		if err := os.Chmod(dir, 0o555); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.Chmod(dir, 0o755) })
-	} else {
-		if err := unix.Mount(dir, dir, "", unix.MS_BIND, ""); err != nil {
-			t.Skipf("cannot bind-mount %s: %v", dir, err)
-		}
-		t.Cleanup(func() {
-			if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
-				t.Error(err)
-			}
-		})
-		if err := unix.Mount("", dir, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
-			t.Skipf("cannot remount %s read-only: %v", dir, err)
-		}
-	}
+	testenv.ReadOnly(t, dir)
 	if err := os.WriteFile(filepath.Join(dir, "probe"), nil, 0o644); err == nil {
 		t.Fatal("the folder is still writable")
 	}

@@ -7,34 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/kiln-gitops/kiln/internal/testenv"
 )
-
-// readOnly makes dir read-only to this process, as a CI artifact owned by
-// another user or on a read-only mount is: by its mode, or for root, whom
-// modes do not stop, by a read-only bind mount over it (skipped where
-// root may not mount).
-func readOnly(t *testing.T, dir string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if err := os.Chmod(dir, 0o555); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.Chmod(dir, 0o755) })
-		return
-	}
-	if err := unix.Mount(dir, dir, "", unix.MS_BIND, ""); err != nil {
-		t.Skipf("cannot bind-mount %s: %v", dir, err)
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
-			t.Error(err)
-		}
-	})
-	if err := unix.Mount("", dir, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
-		t.Skipf("cannot remount %s read-only: %v", dir, err)
-	}
-}
 
 // TestReadOutputReadOnly: a read-only output root (a downloaded CI
 // artifact) is read: without a lock file, no writer is in it, and the
@@ -47,7 +21,7 @@ func TestReadOutputReadOnly(t *testing.T) {
 		if _, err := Write(context.Background(), filepath.Join(root, "dev"), Files{MarkerFile: []byte("{}\n")}, false); err != nil {
 			t.Fatal(err)
 		}
-		readOnly(t, root)
+		testenv.ReadOnly(t, root)
 		if err := os.WriteFile(filepath.Join(root, "probe"), nil, 0o644); err == nil {
 			t.Fatal("the root is still writable")
 		}
@@ -64,7 +38,7 @@ func TestReadOutputReadOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		readOnly(t, root)
+		testenv.ReadOnly(t, root)
 		var le *LockedError
 		if _, err := ReadOutput(root, "dev"); !errors.As(err, &le) {
 			t.Errorf("ReadOutput while a writer holds a read-only root = %v, want a LockedError", err)
