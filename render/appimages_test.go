@@ -52,21 +52,6 @@ func TestAppWithoutImageKeepsNoUnrunImage(t *testing.T) {
 // is fine.
 func TestAppImageOfAKeptAppsRepository(t *testing.T) {
 	t.Parallel()
-	deployment := func(name string) string {
-		return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ` + name + `
-spec:
-  selector: {matchLabels: {app: ` + name + `}}
-  template:
-    metadata: {labels: {app: ` + name + `}}
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/app:0.1
-`
-	}
 	p := load(t, writeProject(t, map[string]string{
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
 kind: Pipeline
@@ -78,8 +63,8 @@ apps:
   - {name: api, namespace: ns, yaml: apps/api}
   - {name: jobs, namespace: ns, yaml: apps/jobs}
 `,
-		"apps/api/d.yaml":  deployment("api"),
-		"apps/jobs/d.yaml": deployment("jobs"),
+		"apps/api/d.yaml":  deploymentYAML("api", "ghcr.io/acme/app:0.1"),
+		"apps/jobs/d.yaml": deploymentYAML("jobs", "ghcr.io/acme/app:0.1"),
 	}))
 	opts := testOptions()
 	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/app:2.0"}}

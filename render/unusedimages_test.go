@@ -16,21 +16,6 @@ import (
 // image for an app that has not reached prod yet.
 func imagesProject(t *testing.T) string {
 	t.Helper()
-	deployment := func(name string) string {
-		return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ` + name + `
-spec:
-  selector: {matchLabels: {app: ` + name + `}}
-  template:
-    metadata: {labels: {app: ` + name + `}}
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/` + name + `:0.1
-`
-	}
 	return writeProject(t, map[string]string{
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
 kind: Pipeline
@@ -43,8 +28,8 @@ apps:
   - {name: jobs, namespace: ns, yaml: apps/jobs}
 `,
 		"envs/prod.yaml":   "apps:\n  jobs: {enabled: false}\n",
-		"apps/api/d.yaml":  deployment("api"),
-		"apps/jobs/d.yaml": deployment("jobs"),
+		"apps/api/d.yaml":  deploymentYAML("api", "ghcr.io/acme/api:0.1"),
+		"apps/jobs/d.yaml": deploymentYAML("jobs", "ghcr.io/acme/jobs:0.1"),
 	})
 }
 
@@ -175,4 +160,22 @@ func TestUnusedImageFromEnvCache(t *testing.T) {
 			}
 		})
 	}
+}
+
+// deploymentYAML is a Deployment named name whose one container runs
+// image.
+func deploymentYAML(name, image string) string {
+	return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ` + name + `
+spec:
+  selector: {matchLabels: {app: ` + name + `}}
+  template:
+    metadata: {labels: {app: ` + name + `}}
+    spec:
+      containers:
+        - name: app
+          image: ` + image + `
+`
 }
