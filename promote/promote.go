@@ -1063,7 +1063,8 @@ func (r *run) readRenderedDir(rendered, env string) (*source, error) {
 	// meanwhile is refused, naming it, rather than read half written.
 	files, err := render.ReadOutput(rendered, env)
 	if err != nil {
-		if le := (*render.LockedError)(nil); errors.As(err, &le) {
+		var le *render.LockedError
+		if errors.As(err, &le) {
 			return nil, le // it says what to do: wait for the render
 		}
 		e := &diag.Error{File: dir, Msg: "cannot read the rendered env: " + err.Error(), Err: err,

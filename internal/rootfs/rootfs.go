@@ -105,7 +105,7 @@ func RealPath(p string) (string, error) {
 }
 
 // evalExisting resolves symlinks in the longest existing prefix of abs and
-// appends the rest unchanged. A symlink to nothing leads where its target
+// walks the rest as if its folders were made (walk). A symlink to nothing leads where its target
 // would be: a link inside the repository to a missing file outside it is
 // a path outside, as it will be once the file is there, not a missing file
 // inside (which told the user to add a file kiln would then refuse).
@@ -277,8 +277,8 @@ func (r *Resolver) RealPath(abs string) (string, error) {
 // parent's real path is known, abs's is that path joined with abs's last
 // name unless that name is a symlink, which is looked at with one Lstat.
 // A symlink, rare in a repository, is resolved by evalExisting itself, so
-// that its every case (a link leading to nothing is the link's own path)
-// stays exactly Resolve's.
+// that its every case (a link leading to nothing leads where its target
+// would be) stays exactly Resolve's.
 func (r *Resolver) eval(abs string) (string, error) {
 	r.mu.Lock()
 	v, ok := r.real[abs]

@@ -31,16 +31,16 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	if e.Readers {
-		return (&diag.Error{File: e.Path, Msg: "a kiln promote --rendered (or another process sharing this lock) is reading this output folder, so it cannot be written now",
-			Hint: "wait for it to finish, or give this run another --out"}).Error()
+	msg := "another kiln process (" + e.Holder + ") is writing this output folder"
+	hint := "wait for it to finish, or give this run another --out"
+	switch {
+	case e.Readers:
+		msg = "a kiln promote --rendered (or another process sharing this lock) is reading this output folder, so it cannot be written now"
+	case e.Reading:
+		msg += ", so its trees would be read half written"
+		hint = "wait for that kiln render to finish, then run this again"
 	}
-	if e.Reading {
-		return (&diag.Error{File: e.Path, Msg: "another kiln process (" + e.Holder + ") is writing this output folder, so its trees would be read half written",
-			Hint: "wait for that kiln render to finish, then run this again"}).Error()
-	}
-	return (&diag.Error{File: e.Path, Msg: "another kiln process (" + e.Holder + ") is writing this output folder",
-		Hint: "wait for it to finish, or give this run another --out"}).Error()
+	return (&diag.Error{File: e.Path, Msg: msg, Hint: hint}).Error()
 }
 
 // notALockFile is the error for an output lock path that holds something

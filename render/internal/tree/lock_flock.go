@@ -61,12 +61,7 @@ func acquire(path string) (l *lock, stale string, err error) {
 			}
 			return nil, "", fmt.Errorf("locking %s: %w", path, err)
 		}
-		// The holder before us may have removed the file between our open
-		// and our flock: then we locked a file nobody else sees. Lock the
-		// one at path instead.
-		fi, err1 := f.Stat()
-		pi, err2 := os.Lstat(path)
-		if err1 != nil || err2 != nil || !os.SameFile(fi, pi) {
+		if !stillAt(f, path) {
 			f.Close()
 			continue
 		}
@@ -110,11 +105,7 @@ func acquireShared(path string) (*lock, error) {
 			}
 			return nil, fmt.Errorf("locking %s: %w", path, err)
 		}
-		// As in acquire: the file locked must be the one at path, not
-		// one the last holder removed meanwhile.
-		fi, err1 := f.Stat()
-		pi, err2 := os.Lstat(path)
-		if err1 != nil || err2 != nil || !os.SameFile(fi, pi) {
+		if !stillAt(f, path) {
 			f.Close()
 			continue
 		}
@@ -132,24 +123,11 @@ func openShared(path string) (*os.File, error) {
 	if err == nil || !(errors.Is(err, fs.ErrPermission) || errors.Is(err, unix.EROFS) || errors.Is(err, fs.ErrNotExist)) {
 		return f, err
 	}
-	f, err = os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	f, err = openRegular(path, os.O_RDONLY)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
-			return nil, notALockFile(path, fi.Mode())
-		}
-		return nil, fmt.Errorf("opening the output lock: %w", err)
-	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("opening the output lock: %w", err)
-		}
-		return nil, notALockFile(path, fi.Mode())
-	}
-	return f, nil
+	return f, err
 }
 
 // releaseShared lets a reader's lock go. The last holder removes the
@@ -171,11 +149,18 @@ func (l *lock) releaseShared() {
 	if unix.Flock(int(l.f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
 		return
 	}
-	fi, err1 := l.f.Stat()
-	pi, err2 := os.Lstat(l.path)
-	if err1 == nil && err2 == nil && os.SameFile(fi, pi) && fi.Size() == 0 {
+	if fi, err := l.f.Stat(); err == nil && fi.Size() == 0 && stillAt(l.f, l.path) {
 		_ = os.Remove(l.path)
 	}
+}
+
+// stillAt reports whether f, just locked, is the file at path: the holder
+// before may have removed it between the open and the flock, and a lock
+// on a file nobody else sees keeps nobody out.
+func stillAt(f *os.File, path string) bool {
+	fi, err1 := f.Stat()
+	pi, err2 := os.Lstat(path)
+	return err1 == nil && err2 == nil && os.SameFile(fi, pi)
 }
 
 // openLock opens the lock file at path, creating it. The folder is the
@@ -184,8 +169,12 @@ func (l *lock) releaseShared() {
 // file it leads to, outside --out), and anything but a regular file is
 // refused rather than waited on (a FIFO would block the holder's read
 // forever, deaf to SIGTERM).
-func openLock(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o644)
+func openLock(path string) (*os.File, error) { return openRegular(path, os.O_RDWR|os.O_CREATE) }
+
+// openRegular opens path with flag, never through a symlink nor blocking
+// on a FIFO, and refuses anything but a regular file.
+func openRegular(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o644)
 	if err != nil {
 		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
 			return nil, notALockFile(path, fi.Mode())
