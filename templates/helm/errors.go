@@ -139,9 +139,14 @@ func renderDiag(err error, src *chartSource, chartName string) error {
 		return &diag.Error{File: src.errFile(), Msg: fmt.Sprintf("values: %s holds the values of subchart %s, and is not a mapping (helm: type mismatch on %s)", name, name, name),
 			Hint: fmt.Sprintf("give %s's values as a mapping under %s:, or null for its defaults", name, name), Err: err}
 	}
+	if ve := (*valuesError)(nil); errors.As(err, &ve) {
+		file := src.errFile()
+		if len(ve.charts) > 0 {
+			file = src.schemaFile(ve.charts[0])
+		}
+		return &diag.Error{File: file, Msg: withoutValues(msg), Hint: "fix the values so that they match the chart's values.schema.json", Err: err}
+	}
 	switch {
-	case strings.HasPrefix(msg, "values don't meet the specifications"):
-		return &diag.Error{File: src.errFile(), Msg: withoutValues(msg), Hint: "fix the values so that they match the chart's values.schema.json", Err: err}
 	case strings.HasPrefix(msg, "chart requires kubeVersion"):
 		return &diag.Error{File: src.chartYAML(), Msg: msg, Hint: "set kubeVersion in kiln.yaml to a version the chart supports", Err: err}
 	}

@@ -46,6 +46,18 @@ func (e *schemaRefError) Error() string {
 	return fmt.Sprintf("%s: values.schema.json refers to %q, outside the schema", e.chart, e.ref)
 }
 
+// valuesError is helm's "values don't meet the specifications" error,
+// word for word, and the charts (as helm prints template names) whose
+// values.schema.json the values failed, in helm's order: the error names
+// the first one's file, so that a subchart's schema is not blamed on the
+// top chart's folder.
+type valuesError struct {
+	charts []string
+	msg    string
+}
+
+func (e *valuesError) Error() string { return e.msg }
+
 // refusingLoader is the schema compiler's only loader.
 type refusingLoader struct{ refused []string }
 
@@ -70,24 +82,28 @@ func renderValues(chrt *chart.Chart, vals map[string]any, opts chartutil.Release
 		return nil, err
 	}
 	merged, _ := top["Values"].(chartutil.Values)
-	if err := validateValues(chrt, merged); err != nil {
+	var failed []string
+	if err := validateValues(chrt, merged, &failed); err != nil {
 		if refused(err) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", err.Error())
+		return nil, &valuesError{charts: failed, msg: "values don't meet the specifications of the schema(s) in the following chart(s):\n" + err.Error()}
 	}
 	return top, nil
 }
 
 // validateValues is chartutil.ValidateAgainstSchema: the chart's schema,
-// then each subchart's against its values, the texts concatenated.
-func validateValues(chrt *chart.Chart, values map[string]any) error {
+// then each subchart's against its values, the texts concatenated. The
+// full paths of the charts whose schema the values failed are appended
+// to failed.
+func validateValues(chrt *chart.Chart, values map[string]any, failed *[]string) error {
 	var sb strings.Builder
 	if chrt.Schema != nil {
 		if err := validateSingle(chrt, values); err != nil {
 			if refused(err) {
 				return err
 			}
+			*failed = append(*failed, chrt.ChartFullPath())
 			fmt.Fprintf(&sb, "%s:\n", chrt.Name())
 			sb.WriteString(err.Error())
 		}
@@ -102,7 +118,7 @@ func validateValues(chrt *chart.Chart, values map[string]any) error {
 			fmt.Fprintf(&sb, "%s:\ninvalid type for values: expected object (map), got %T\n", sub.Name(), raw)
 			continue
 		}
-		if err := validateValues(sub, subValues); err != nil {
+		if err := validateValues(sub, subValues, failed); err != nil {
 			if refused(err) {
 				return err
 			}

@@ -133,6 +133,44 @@ func TestSchemaWithinTheDocument(t *testing.T) {
 	}
 }
 
+// TestSchemaErrorNamesItsChart: values that fail a subchart's
+// values.schema.json are an error of that file, not of the top chart's
+// folder (where the user would look for a schema that is not there);
+// when the top chart's schema fails too, helm lists it first, and so its
+// file is named.
+func TestSchemaErrorNamesItsChart(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, top, values, file, msg string
+	}{
+		{name: "subchart", values: "sub: {port: x}\n", file: "c/charts/sub-folder/values.schema.json",
+			msg: "values don't meet the specifications of the schema(s) in the following chart(s):\nsub:\n- at '/port': got string, want integer\n"},
+		{name: "top and subchart", top: `{"properties": {"a": {"type": "integer"}}}`, values: "a: x\nsub: {port: x}\n", file: "c/values.schema.json",
+			msg: "values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '/a': got string, want integer\nsub:\n- at '/port': got string, want integer\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "values.yaml"), tc.values)
+			writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n")
+			if tc.top != "" {
+				writeFile(t, filepath.Join(root, "c", "values.schema.json"), tc.top)
+			}
+			writeFile(t, filepath.Join(root, "c", "charts", "sub-folder", "Chart.yaml"), "apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "charts", "sub-folder", "values.schema.json"), `{"properties": {"port": {"type": "integer"}}}`)
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if de.File != tc.file || de.Msg != tc.msg {
+				t.Errorf("error = %q: %q, want %q: %q", de.File, de.Msg, tc.file, tc.msg)
+			}
+		})
+	}
+}
+
 // TestSchemaErrorsInOrder: the schema library walks the values' maps in
 // Go's random order, so helm lists a values file's mismatches, and the
 // properties additionalProperties refuses, in a different order each run.
