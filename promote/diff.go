@@ -201,7 +201,10 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 		dir := remote
 		envDir := filepath.Join(dir, r.env.Name)
 		if st, err := os.Stat(envDir); err == nil && st.IsDir() {
-			old, err := render.ReadTree(envDir)
+			old, err := render.ReadNamed(dir, r.env.Name)
+			if le := (*render.LockedError)(nil); errors.As(err, &le) {
+				return nil, "", le // it says what to do: wait for the render
+			}
 			if err != nil {
 				return nil, "", &diag.Error{File: envDir, Msg: "cannot read the folder to compare with: " + err.Error(), Err: err, Hint: "check --against"}
 			}

@@ -3,6 +3,7 @@ package promote
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+	"github.com/kiln-gitops/kiln/render"
 )
 
 func TestDiff(t *testing.T) {
@@ -91,6 +93,34 @@ func TestDiff(t *testing.T) {
 			}
 		})
 	}
+
+	// --against DIR reads DIR as promote --rendered does, held to a
+	// render writing it, but creates no lock file in a folder the user
+	// only named to read.
+	t.Run("rendered folder a render writes", func(t *testing.T) {
+		r, err := render.New(f.pipeline(t), f.opts(t, "dev", nil).Render)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		w, err := r.OpenOutput(out, render.WriteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = diff(t, out)
+		if cerr := w.Close(); cerr != nil {
+			t.Fatal(cerr)
+		}
+		if err == nil || !strings.Contains(err.Error(), "is writing this output folder") {
+			t.Errorf("diff --against a folder a render writes = %v, want an error naming the render", err)
+		}
+		if _, err := diff(t, out); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Lstat(filepath.Join(out, ".kiln.lock")); !os.IsNotExist(err) {
+			t.Errorf("diff left a lock file in %s: %v", out, err)
+		}
+	})
 
 	t.Run("missing folder", func(t *testing.T) {
 		_, err := diff(t, t.TempDir())

@@ -103,6 +103,13 @@ func ReadTree(dir string) (map[string][]byte, error) {
 // error of OpenOutput, and of ReadOutput when a render holds the folder.
 type LockedError = tree.LockedError
 
+// ReadNamed reads <dir>/<env> as ReadOutput does, for a folder the user
+// named only to read (kiln diff --against DIR): it creates no lock file
+// there, and refuses a tree a render changed while it was read.
+func ReadNamed(dir, env string) (map[string][]byte, error) {
+	return tree.ReadNamed(dir, env)
+}
+
 // ReadOutput reads <out>/<env> as ReadTree does, holding out's lock
 // (OpenOutput's, <out>/.kiln.lock) shared meanwhile: a kiln render writing
 // out is an error naming it, not a tree read half written. Readers do

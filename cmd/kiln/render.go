@@ -523,10 +523,12 @@ func (w *writer) abort() error {
 }
 
 // earlierIn reads an env's earlier tree from <out>/<env>: with --app, the
-// other apps are kept as they are there.
+// other apps are kept as they are there. Under out's lock, shared, as
+// promote --rendered reads: a render writing out meanwhile is refused,
+// naming it, rather than its tree judged half written.
 func earlierIn(out string) func(env string) (map[string][]byte, error) {
 	return func(env string) (map[string][]byte, error) {
-		return render.ReadTree(filepath.Join(out, env))
+		return render.ReadOutput(out, env)
 	}
 }
 

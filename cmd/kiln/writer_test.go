@@ -82,3 +82,42 @@ func TestAppReadsTheEarlierTreeUnderTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestValidateAppReadsTheEarlierTreeShared: validate --app judges the
+// other apps as <out>/<env> has them, so it reads that tree as promote
+// --rendered does, holding the output's lock shared: a render writing out
+// meanwhile is refused, naming it, rather than its tree judged half
+// written; with no render there, nothing is left behind in out.
+func TestValidateAppReadsTheEarlierTreeShared(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	writeFiles(t, out, map[string]string{"dev/kiln.lock.json": "{}\n", "dev/apps/a/cm.yaml": "a\n"})
+	other, err := os.OpenFile(filepath.Join(out, ".kiln.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := unix.Flock(int(other.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.WriteString("pid=4242\nhost=elsewhere\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := earlierIn(out)("dev"); err == nil || !strings.Contains(err.Error(), "another kiln process (pid 4242 on elsewhere)") {
+		t.Errorf("validate --app reading while a render writes: %v, want that render named", err)
+	}
+	// The render ends as kiln's does: the lock file removed, then unlocked.
+	if err := os.Remove(other.Name()); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Flock(int(other.Fd()), unix.LOCK_UN); err != nil {
+		t.Fatal(err)
+	}
+	files, err := earlierIn(out)("dev")
+	if err != nil || len(files) != 2 {
+		t.Fatalf("validate --app reading once the render ended = %v, %v", files, err)
+	}
+	if _, err := os.Lstat(filepath.Join(out, ".kiln.lock")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("validate left a lock file in %s: %v", out, err)
+	}
+}

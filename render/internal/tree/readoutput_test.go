@@ -84,3 +84,60 @@ func TestReadOutputTakesTheLock(t *testing.T) {
 		t.Errorf("ReadOutput created the missing root: %v", err)
 	}
 }
+
+// TestReadNamedCreatesNothing: kiln diff --against DIR reads a folder the
+// user named, perhaps a checkout of the manifests repository, where a
+// lock file a killed reader left would be a file nobody wrote: it makes
+// none. A render holding the folder is still refused, and one that
+// changes the folder during the read (here: any change of root) makes
+// the read an error rather than half one tree and half another.
+func TestReadNamedCreatesNothing(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Write(context.Background(), filepath.Join(root, "dev"), Files{MarkerFile: []byte("{}\n"), "apps/a.yaml": []byte("a\n")}, false); err != nil {
+		t.Fatal(err)
+	}
+	entries := func() []string {
+		des, err := os.ReadDir(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, de := range des {
+			names = append(names, de.Name())
+		}
+		return names
+	}
+	before := entries()
+	var seen []string
+	afterNamedRead = func(string) { seen = entries() }
+	files, err := ReadNamed(root, "dev")
+	if err != nil || len(files) != 2 {
+		t.Fatalf("ReadNamed = %v, %v; want the tree's two files", files, err)
+	}
+	if fmt.Sprint(seen) != fmt.Sprint(before) || fmt.Sprint(entries()) != fmt.Sprint(before) {
+		t.Errorf("root held %v during the read and %v after, want %v throughout", seen, entries(), before)
+	}
+
+	w, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var le *LockedError
+	if _, err := ReadNamed(root, "dev"); !errors.As(err, &le) || !le.Reading {
+		t.Errorf("ReadNamed while a render holds the folder = %v, want a LockedError", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	afterNamedRead = func(root string) {
+		if err := os.WriteFile(filepath.Join(root, ".dev.journal"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { afterNamedRead = func(string) {} })
+	_, err = ReadNamed(root, "dev")
+	if err == nil || !strings.Contains(err.Error(), "the folder changed while kiln read dev") {
+		t.Errorf("ReadNamed of a folder changed during the read = %v, want an error saying so", err)
+	}
+}

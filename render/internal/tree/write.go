@@ -775,6 +775,44 @@ func ReadOutput(root, name string) (Files, error) {
 	return Read(filepath.Join(root, name))
 }
 
+// ReadNamed reads the tree <root>/<name> of a folder the user named
+// for reading only (kiln diff --against DIR), as ReadOutput does, but
+// creates nothing in root: root may be any folder, a checkout of the
+// manifests repository among them, where a lock file left by a killed
+// reader would show as a file nobody wrote. When root holds a lock file
+// (a render writes there, or readers read), it is taken shared as
+// ReadOutput does. When it holds none, no render writes there now; one
+// that starts during the read creates its lock file, and its swap renames
+// in root, either of which changes root's modification time: a root that
+// changed, or holds a lock file, after the read is an error, not a tree
+// that may be half one render's and half another's.
+func ReadNamed(root, name string) (Files, error) {
+	lock := filepath.Join(root, LockFile)
+	if _, err := os.Lstat(lock); err == nil {
+		return ReadOutput(root, name)
+	}
+	before, err := os.Stat(root)
+	if err != nil {
+		return Read(filepath.Join(root, name)) // Read's error for a missing root
+	}
+	files, err := Read(filepath.Join(root, name))
+	if err != nil {
+		return nil, err
+	}
+	afterNamedRead(root)
+	after, serr := os.Stat(root)
+	_, lerr := os.Lstat(lock)
+	if serr != nil || lerr == nil || !after.ModTime().Equal(before.ModTime()) {
+		return nil, &diag.Error{File: root, Msg: fmt.Sprintf("the folder changed while kiln read %s (a kiln render writing it, or another process), so what was read may be half one tree and half another", name),
+			Hint: "run this again when nothing writes the folder"}
+	}
+	return files, nil
+}
+
+// afterNamedRead runs between ReadNamed's read and its second look at
+// root; tests change root there.
+var afterNamedRead = func(root string) {}
+
 // readBounds are Read's bounds; tests lower them.
 var readBounds = struct{ file, size, files int64 }{limits.TreeFile, limits.TreeSize, limits.TreeFiles}
 
