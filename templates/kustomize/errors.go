@@ -89,6 +89,8 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		}
 		if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
 			unmatchedPatch(de, fsys, kfile, m[1])
+		} else if m := duplicateIDRe.FindStringSubmatch(msg); m != nil {
+			duplicateResource(de, fsys, kfile, msg, m[1])
 		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
 			malformedResource(de, fsys, kfile, m[1])
 		} else if m := generatorBehaviorRe().FindStringSubmatch(strings.ReplaceAll(err.Error(), `\"`, `"`)); m != nil {
@@ -266,15 +268,26 @@ func builtinLine(fsys *securefs.FS, file, builtin string) int {
 // (api/internal/builtins/PatchTransformer.go): "Kind.version.group/name.namespace".
 var noPatchTargetRe = regexp.MustCompile(`no resource matches strategic merge patch "([^"/]+/[^"]+)"`)
 
+// resID reads an object's id as kustomize prints it,
+// "Kind.version.group/name.namespace" ([noGrp] and [noNs] for none).
+func resID(id string) diag.Object {
+	left, right, _ := strings.Cut(id, "/")
+	kind, _, _ := strings.Cut(left, ".")
+	name, ns := right, ""
+	if i := strings.LastIndexByte(right, '.'); i >= 0 {
+		name, ns = right[:i], right[i+1:]
+	}
+	if ns == "[noNs]" {
+		ns = ""
+	}
+	return diag.Object{Kind: kind, Namespace: ns, Name: name}
+}
+
 // unmatchedPatch points de at the patch entry whose object, id, no
 // resource has: kustomize names neither the patch nor its kustomization.
 func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string) {
-	left, right, _ := strings.Cut(id, "/")
-	kind, _, _ := strings.Cut(left, ".")
-	name := right
-	if i := strings.LastIndexByte(right, '.'); i >= 0 {
-		name = right[:i]
-	}
+	o := resID(id)
+	kind, name := o.Kind, o.Name
 	de.Object = diag.Object{Kind: kind, Name: name}
 	de.Hint = fmt.Sprintf("no resource of this kustomization (its resources and their bases) is a %s named %s: fix the patch's apiVersion, kind and metadata.name (and namespace) to match one, or give the patch entry a target", kind, name)
 	kf := kfile
@@ -297,6 +310,96 @@ func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string) {
 			return
 		}
 	}
+}
+
+// duplicateIDRe reads the object kustomize's accumulator found twice
+// (api/resmap/reswrangler.go Append): a resources entry, a file or a
+// base, adds an object an earlier entry added.
+var duplicateIDRe = regexp.MustCompile(`may not add resource with an already registered id: ([^\s']+)`)
+
+// entryRe reads the resources entries krusty was adding, outermost first
+// (api/internal/target/kusttarget.go accumulateResources: a file is
+// "merged", a folder "accumulated"), as the kustomization wrote them.
+var entryRe = regexp.MustCompile(`(?:accumulating|merging) resources from '([^']*)'`)
+
+// duplicateResource says which resources entry of which kustomization
+// added an object a second time. kustomize's own text names the id and
+// ends in its try of the entry as a folder ("'base2' must resolve to a
+// file", "file is not directory"), and kiln named the resource file,
+// which is not at fault: the listing is.
+func duplicateResource(de *diag.Error, fsys *securefs.FS, top, msg, id string) {
+	entries := entryRe.FindAllStringSubmatch(msg, -1)
+	if len(entries) == 0 {
+		return
+	}
+	entry := entries[len(entries)-1][1]
+	if f := failingKustomization(fsys, de.Err); f != "" {
+		top = f
+	}
+	de.File, de.Line, de.Object = top, 0, resID(id)
+	kf := filepath.Join(fsys.Root(), filepath.FromSlash(top))
+	if file := filepath.Join(filepath.Dir(kf), filepath.FromSlash(entry)); !filepath.IsAbs(entry) {
+		if data, err := fsys.ReadFile(file); err == nil {
+			if line := secondCopy(documents(data), de.Object); line > 0 {
+				de.File, de.Line = rootfs.Rel(fsys.Root(), file), line
+				de.Msg = "kustomize build failed: this file holds the object twice (kustomize: may not add resource with an already registered id)"
+				de.Hint = "keep one of the two documents, or give them different names"
+				return
+			}
+		}
+	}
+	twice := false
+	if data, err := fsys.ReadFile(kf); err == nil {
+		de.Line, twice = resourceEntry(&kfile{data: data}, entry)
+	}
+	if twice {
+		de.Msg = fmt.Sprintf("kustomize build failed: resources lists %s more than once, which adds the object again (kustomize: may not add resource with an already registered id)", entry)
+		de.Hint = "list " + entry + " once"
+		return
+	}
+	de.Msg = fmt.Sprintf("kustomize build failed: resources entry %s adds the object a second time: the kustomization's resources, bases or components have it already (kustomize: may not add resource with an already registered id)", entry)
+	de.Hint = "keep one copy: drop it from one of the files or bases that bring it, or tell the copies apart (a namePrefix or nameSuffix, or another namespace, in one base)"
+}
+
+// secondCopy returns the line of the second document of docs that is o,
+// 0 if there is none.
+func secondCopy(docs []docAt, o diag.Object) int {
+	seen := false
+	for _, d := range docs {
+		if d.kind != o.Kind || d.name != o.Name || kyaml.NewRNode(d.node).GetNamespace() != o.Namespace {
+			continue
+		}
+		if seen {
+			return d.line
+		}
+		seen = true
+	}
+	return 0
+}
+
+// resourceEntry returns the line of entry in f's resources (or bases,
+// which kustomize adds after them), its second one when it is listed
+// more than once (the first was added), and whether it is.
+func resourceEntry(f *kfile, entry string) (int, bool) {
+	var lines []int
+	for _, field := range []string{"resources", "bases"} {
+		kv := f.field([]string{field})
+		if kv == nil || kv.value.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, e := range kv.value.Content {
+			if e.Kind == yaml.ScalarNode && e.Value == entry {
+				lines = append(lines, e.Line)
+			}
+		}
+	}
+	switch len(lines) {
+	case 0:
+		return 0, false
+	case 1:
+		return lines[0], false
+	}
+	return lines[1], true
 }
 
 // generatorBehaviorRe reads the object a generator's output clashed with

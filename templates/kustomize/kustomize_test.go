@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -1113,8 +1114,9 @@ func TestBaseErrorNamesBase(t *testing.T) {
 }
 
 // TestUnloadableResourceNamed: a resource file krusty cannot load (an
-// object without a name, an object listed twice) is named with the line
-// of the offending document, and the labels and annotations kyaml prints
+// object without a name) is named with the line of the offending
+// document, one that adds an object again by the entry that lists it
+// (TestDuplicateResourceError), and the labels and annotations kyaml prints
 // with a nameless object stay out of the message.
 func TestUnloadableResourceNamed(t *testing.T) {
 	t.Parallel()
@@ -1134,7 +1136,7 @@ func TestUnloadableResourceNamed(t *testing.T) {
 	})
 	for path, want := range map[string]string{
 		"noname": "base/noname.yaml:5",
-		"twice":  "twice/b.yaml:0",
+		"twice":  "twice/kustomization.yaml:1",
 	} {
 		_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: path})
 		if err == nil {
@@ -1393,6 +1395,87 @@ func TestGeneratorBehaviorError(t *testing.T) {
 			}
 			if s := err.Error(); strings.Contains(s, "0x") || strings.Contains(s, "resid.") {
 				t.Errorf("error shows Go values: %v", err)
+			}
+		})
+	}
+}
+
+// TestDuplicateResourceError: an object added twice fails kustomize with
+// its id and its try of the entry as a folder ("'b2' must resolve to a
+// file", "file is not directory"), naming neither the kustomization nor
+// the entry; kiln named the resource file, which is not at fault. The
+// error is the entry's, in the kustomization that lists it: a file or a
+// base that brings the object again, an entry listed twice, a base's own
+// listing, a component's; or the file that holds the object twice.
+func TestDuplicateResourceError(t *testing.T) {
+	t.Parallel()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+	base := map[string]string{"b1/kustomization.yaml": "resources: [cm.yaml]\n", "b1/cm.yaml": cm, "b2/kustomization.yaml": "resources: [cm.yaml]\n", "b2/cm.yaml": cm}
+	with := func(files map[string]string) map[string]string {
+		maps.Copy(files, base)
+		return files
+	}
+	for name, tc := range map[string]struct {
+		files      map[string]string
+		at, object string
+		msg, hint  string
+	}{
+		"two bases": {
+			files: with(map[string]string{"app/kustomization.yaml": "resources:\n- ../b1\n- ../b2\n"}),
+			at:    "app/kustomization.yaml:3", object: "ConfigMap/a",
+			msg: "resources entry ../b2 adds the object a second time", hint: "namePrefix",
+		},
+		"a file, then a base": {
+			files: with(map[string]string{"app/kustomization.yaml": "resources:\n- cm.yaml\n- ../b1\n", "app/cm.yaml": cm}),
+			at:    "app/kustomization.yaml:3", object: "ConfigMap/a",
+			msg: "resources entry ../b1 adds the object a second time", hint: "keep one copy",
+		},
+		"two files, namespaced": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [x.yaml, y.yaml]\n",
+				"app/x.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: n}\n", "app/y.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: n}\n"},
+			at: "app/kustomization.yaml:1", object: "ConfigMap/n/a",
+			msg: "resources entry y.yaml adds the object a second time",
+		},
+		"an entry listed twice": {
+			files: map[string]string{"app/kustomization.yaml": "resources:\n- cm.yaml\n- cm.yaml\n", "app/cm.yaml": cm},
+			at:    "app/kustomization.yaml:3", object: "ConfigMap/a",
+			msg: "resources lists cm.yaml more than once", hint: "list cm.yaml once",
+		},
+		"a file holding it twice": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\n", "app/cm.yaml": cm + "---\n" + cm},
+			at:    "app/cm.yaml:5", object: "ConfigMap/a",
+			msg: "this file holds the object twice", hint: "keep one of the two documents",
+		},
+		"in a base of the overlay": {
+			files: with(map[string]string{"app/kustomization.yaml": "resources: [../mid]\n", "mid/kustomization.yaml": "resources:\n- ../b1\n- ../b2\n"}),
+			at:    "mid/kustomization.yaml:3", object: "ConfigMap/a",
+			msg: "resources entry ../b2 adds the object a second time",
+		},
+		"a component's": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\ncomponents: [../comp]\n", "app/cm.yaml": cm,
+				"comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n- cm.yaml\n", "comp/cm.yaml": cm},
+			at: "comp/kustomization.yaml:4", object: "ConfigMap/a",
+			msg: "resources entry cm.yaml adds the object a second time",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := buildErr(t, tc.files, "app")
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("not a diag.Error: %v", err)
+			}
+			if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != tc.at {
+				t.Errorf("error at %s, want %s: %v", got, tc.at, err)
+			}
+			if got := de.Object.String(); got != tc.object {
+				t.Errorf("object %s, want %s", got, tc.object)
+			}
+			if !strings.Contains(de.Msg, tc.msg) || !strings.Contains(de.Hint, tc.hint) {
+				t.Errorf("message %q, hint %q; want %q, %q", de.Msg, de.Hint, tc.msg, tc.hint)
+			}
+			if s := err.Error(); strings.Contains(s, "must resolve to a file") || strings.Contains(s, "is not directory") {
+				t.Errorf("error keeps kustomize's try of the entry as a folder: %v", err)
 			}
 		})
 	}
