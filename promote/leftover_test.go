@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // leftoverEnv tells this test binary, started again by
@@ -200,6 +201,71 @@ func TestLeftoverCleanerSparesLiveRuns(t *testing.T) {
 	for range 4 {
 		if err := <-errs; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestHalfMadeLeftoverIsRemoved: a run killed inside makeTemp, between
+// making its folder and renaming its marker in, leaves a folder with no
+// marker: empty, or holding the marker under its first name, unlocked.
+// A later run removes such a folder once it is older than any live run
+// takes to make its marker, and leaves alone a fresh one (a live run
+// about to mark it), one whose first-named marker a live run holds, one
+// with anything else in it (an older kiln's clone), and one not named as
+// kiln names them.
+func TestHalfMadeLeftoverIsRemoved(t *testing.T) {
+	t.Parallel()
+	workDir := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	mk := func(name string, files ...string) string {
+		dir := filepath.Join(workDir, name)
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	age := func(dir string) {
+		if err := os.Chtimes(dir, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	empty := mk(clonePrefix + "111")
+	unlocked := mk(worktreePrefix+"222", tempMarker+".new")
+	locked := mk(clonePrefix+"333", tempMarker+".new")
+	fresh := mk(clonePrefix + "444")
+	full := mk(clonePrefix+"555", "objects")
+	other := mk(clonePrefix + "debug")
+	for _, d := range []string{empty, unlocked, locked, full, other} {
+		age(d)
+	}
+	// A live run between locking its marker and renaming it in.
+	f, err := os.OpenFile(filepath.Join(locked, tempMarker+".new"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+
+	var log bytes.Buffer
+	removeLeftovers(workDir, &log)
+	for _, d := range []string{empty, unlocked} {
+		if _, err := os.Lstat(d); !os.IsNotExist(err) {
+			t.Errorf("%s, left half made by a killed run, is still there: %v", d, err)
+		}
+		if !strings.Contains(log.String(), "removed "+d+", left empty by a kiln run that was killed") {
+			t.Errorf("the log does not name %s:\n%s", d, log.String())
+		}
+	}
+	for _, d := range []string{locked, fresh, full, other} {
+		if _, err := os.Lstat(d); err != nil {
+			t.Errorf("%s was removed: %v", d, err)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Prefixes of the temporary folders kiln makes in Options.WorkDir: a clone
@@ -129,7 +130,8 @@ func tempName(name string) bool {
 // and holds kiln's marker (tempMarker) whose lock this process gets (no
 // live run holds it) is removed, under that lock; where flock is, the
 // folder and the marker must also be this user's. A folder
-// without the marker (not kiln's, or an older kiln's) is left alone. Best
+// without the marker (not kiln's, or an older kiln's) is left alone,
+// unless a run killed inside makeTemp left it empty (removeHalfMade). Best
 // effort: what cannot be read or removed is left, with a line in log.
 func removeLeftovers(workDir string, log io.Writer) {
 	if workDir == "" {
@@ -154,6 +156,9 @@ func removeLeftovers(workDir string, log io.Writer) {
 		}
 		l := lockLeftover(path)
 		if l == nil {
+			if removeHalfMade(path, time.Now()) {
+				fmt.Fprintf(log, "removed %s, left empty by a kiln run that was killed\n", path)
+			}
 			continue
 		}
 		err := os.RemoveAll(path)

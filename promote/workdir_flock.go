@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -69,4 +70,44 @@ func lockLeftover(dir string) io.Closer {
 func mine(fi os.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	return ok && int(st.Uid) == os.Geteuid()
+}
+
+// halfMadeAge is how old a folder without a marker must be before
+// removeHalfMade takes it for a killed run's: a live run makes its marker
+// a moment after the folder (makeTemp), never minutes.
+const halfMadeAge = 10 * time.Minute
+
+// removeHalfMade removes dir, a folder named as kiln names its temporary
+// folders but holding no marker, when it is what a run killed inside
+// makeTemp leaves: an empty folder, or one holding only the marker made
+// under its first name and not yet renamed, unlocked; older than
+// halfMadeAge, and this user's, as is the marker. Anything else in it
+// (an older kiln's clone, a user's files) keeps it; the folder goes by
+// rmdir, which removes only an empty folder. It reports whether it
+// removed dir.
+func removeHalfMade(dir string, now time.Time) bool {
+	di, err := os.Lstat(dir)
+	if err != nil || !di.IsDir() || !mine(di) || now.Sub(di.ModTime()) < halfMadeAge {
+		return false
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) > 1 || (len(entries) == 1 && entries[0].Name() != tempMarker+".new") {
+		return false
+	}
+	if len(entries) == 1 {
+		path := filepath.Join(dir, tempMarker+".new")
+		f, err := os.OpenFile(path, os.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+		if err != nil {
+			return false
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil || !fi.Mode().IsRegular() || !mine(fi) || unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+			return false
+		}
+		if pi, err := os.Lstat(path); err != nil || !os.SameFile(fi, pi) || os.Remove(path) != nil {
+			return false
+		}
+	}
+	return os.Remove(dir) == nil
 }

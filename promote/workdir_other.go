@@ -2,7 +2,10 @@
 
 package promote
 
-import "io"
+import (
+	"io"
+	"time"
+)
 
 // holdMarker marks nothing: without flock a lock does not end with its
 // killed holder, so a later run could not tell a live run's folder from a
@@ -11,3 +14,7 @@ func holdMarker(string) (io.Closer, error) { return nil, nil }
 
 // lockLeftover: no folder is known to be a leftover here (holdMarker).
 func lockLeftover(string) io.Closer { return nil }
+
+// removeHalfMade: no folder is known to be half made here (holdMarker
+// makes no marker, so every folder lacks one).
+func removeHalfMade(string, time.Time) bool { return false }
