@@ -32,6 +32,10 @@ func TestAPIServerRules(t *testing.T) {
 			`nodeExporter-daemonset.yaml:111: app kube-prometheus: DaemonSet/monitoring/node-exporter: field "spec.template.spec.tolerations[0].operator": Unsupported value: "Lt": supported values: "Equal", "Exists", "Lt", "Gt"`},
 		{"restartPolicy of a deployment", "podinfo", dep, "      containers:\n", "      restartPolicy: Never\n      containers:\n",
 			`deployment.yaml:24: app podinfo: Deployment/podinfo: field "spec.template.spec.restartPolicy": Unsupported value: "Never": supported values: "Always"`},
+		// No pod's value either: the pod schema's enum would tell it too,
+		// with values a Deployment does not take.
+		{"restartPolicy no pod has", "podinfo", dep, "      containers:\n", "      restartPolicy: Sometimes\n      containers:\n",
+			`deployment.yaml:24: app podinfo: Deployment/podinfo: field "spec.template.spec.restartPolicy": Unsupported value: "Sometimes": supported values: "Always"` + "\n  hint: a deployment's pods restart Always"},
 		{"mount of no volume", "podinfo", dep, "          - name: data\n            mountPath", "          - name: cache\n            mountPath",
 			`deployment.yaml:76: app podinfo: Deployment/podinfo: field "spec.template.spec.containers[0].volumeMounts[0].name": Not found: "cache"`},
 		{"same mount path twice", "podinfo", dep, "            mountPath: /data\n", "            mountPath: /data\n          - name: data\n            mountPath: /data\n",

@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
@@ -272,13 +273,43 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 	// out (the dropped-field warnings tell of the fields).
 	dropped := &droppedFields{e: e, o: o}
 	schemaErrs, missing, dups := checkBuiltin(app, o, gvk, reported, enc, e.kube, dropped)
-	errs = append(errs, schemaErrs...)
 	// A CRD whose compiling decoded it cleanly is not decoded into typed
 	// again, and apirules has no rules for CRDs (TestRulesSkipCRDs).
+	var ruleErrs []error
 	if len(decodeErrs) == 0 && decoded {
-		errs = append(errs, checkRules(app, o, gvk, typed, missing, dups, e.kube, dropped)...)
+		ruleErrs = checkRules(app, o, gvk, typed, missing, dups, e.kube, dropped)
 	}
-	return errs
+	return slices.Concat(errs, withoutRuled(schemaErrs, ruleErrs), ruleErrs)
+}
+
+// withoutRuled leaves out of the schema's errors each one that a rule of
+// the API server's tells too, of the same field and of the same type:
+// one mistake, one error, and the rule's is the one that knows the kind
+// (a Deployment's restartPolicy: "supported values: Always", where the
+// pod schema's enum lists Never and OnFailure too).
+func withoutRuled(schemaErrs, ruleErrs []error) []error {
+	type told struct {
+		field string
+		typ   fieldpath.ErrorType
+	}
+	key := func(err error) (told, bool) {
+		var d *diag.Error
+		var fe *fieldpath.Error
+		if !errors.As(err, &d) || !errors.As(d.Err, &fe) {
+			return told{}, false
+		}
+		return told{d.Field, fe.Type}, true
+	}
+	ruled := map[told]bool{}
+	for _, err := range ruleErrs {
+		if k, ok := key(err); ok {
+			ruled[k] = true
+		}
+	}
+	return slices.DeleteFunc(schemaErrs, func(err error) bool {
+		k, ok := key(err)
+		return ok && ruled[k]
+	})
 }
 
 // duplicateKeys reports each key written twice in a mapping of o, an
