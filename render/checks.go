@@ -713,7 +713,25 @@ func crdAPIVersions(crds []templates.Object) []string {
 
 // objectKey identifies an object among an env's: group/kind/namespace/name.
 func objectKey(group, kind, namespace, name string) string {
+	if g, ok := cohabiting[[2]string{group, kind}]; ok {
+		group = g
+	}
 	return group + "/" + kind + "/" + namespace + "/" + name
+}
+
+// cohabiting are the kinds the API server serves in two groups and keeps
+// as one resource (kube-apiserver's storage factory,
+// AddCohabitatingResources), by the group objectKey names them by: an
+// events.k8s.io Event and a core Event of one name are one object, as
+// are an Ingress of networking.k8s.io and of extensions (up to 1.21).
+var cohabiting = map[[2]string]string{
+	{"events.k8s.io", "Event"}:          "",
+	{"extensions", "Deployment"}:        "apps",
+	{"extensions", "DaemonSet"}:         "apps",
+	{"extensions", "ReplicaSet"}:        "apps",
+	{"extensions", "NetworkPolicy"}:     "networking.k8s.io",
+	{"extensions", "Ingress"}:           "networking.k8s.io",
+	{"extensions", "PodSecurityPolicy"}: "policy",
 }
 
 // group returns the API group of an apiVersion ("" for the core group).

@@ -371,6 +371,11 @@ func TestFluxBuildHostile(t *testing.T) {
 			"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: \"*\"}\n"},
 		"cluster-scoped namespaces": {doc: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: a}\n---\n" +
 			"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: b}\n", refused: "ClusterRole"},
+		// kube-apiserver keeps core Events and events.k8s.io Events as one
+		// resource: one name in both groups is one object.
+		"one object in two groups": {doc: "apiVersion: v1\nkind: Event\nmetadata: {name: e}\ninvolvedObject: {kind: Pod, name: p, namespace: ns}\nreason: x\nmessage: m\n---\n" +
+			"apiVersion: events.k8s.io/v1\nkind: Event\nmetadata: {name: e}\neventTime: \"2026-01-02T03:04:05.000000Z\"\nreportingController: example.com/c\nreportingInstance: i\naction: A\nreason: R\ntype: Normal\nregarding: {kind: Pod, name: p, namespace: ns}\n",
+			refused: "objects.yaml:8: app x: Event/ns/e: produced twice by this app"},
 		"numeric name":            {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 123\n", refused: "objects.yaml"},
 		"numeric namespace":       {doc: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: 0x10\n", refused: "objects.yaml"},
 		"tagged":                  {doc: widget + "  a: !!binary aGk=\n  b: !!int \"0x10\"\n  c: !!float 1\n  d: !!str true\n  e: !custom x\n  f: !!timestamp 2001-12-14\n  g: !!timestamp 2001-12-14t21:59:43.10-05:00\n  i: !!null \"\"\n  j: !!bool \"false\"\n"},
