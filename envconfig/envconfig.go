@@ -138,6 +138,9 @@ type Flux struct {
 	// names the Secret with the SOPS private keys that the Kustomization
 	// of an app with SOPS-encrypted output decrypts with.
 	DecryptionSecret string
+	// NamespaceLine and SourceRefLine are the lines of flux.namespace and
+	// flux.sourceRef in kiln.yaml, 0 when left out.
+	NamespaceLine, SourceRefLine int
 }
 
 // SourceRef names a Flux source: default GitRepository flux-system.

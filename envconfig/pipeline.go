@@ -446,10 +446,11 @@ func (d *decoder) flux(n *yaml.Node, fl *Flux) {
 	}
 	if v, present := f["namespace"]; present {
 		if s, ok := d.str(v, "flux.namespace"); ok && d.dnsLabel(v, "flux.namespace", s) {
-			fl.Namespace = s
+			fl.Namespace, fl.NamespaceLine = s, line(v)
 		}
 	}
 	if v, present := f["sourceRef"]; present {
+		fl.SourceRefLine = line(v)
 		sf, ok := d.fields(v, "flux.sourceRef", sourceRefKeys)
 		if ok {
 			if v, present := sf["kind"]; present {

@@ -438,3 +438,42 @@ func TestKubeVersionCoverage(t *testing.T) {
 		}
 	}
 }
+
+// TestBootstrapSourceWarning: with flux.namespace set and flux.sourceRef
+// left out, every Kustomization reads from GitRepository flux-system in
+// that namespace, which flux bootstrap --namespace X does not make (it
+// names its source X): a warning at flux.namespace's line. Setting the
+// source, or the namespace being flux-system, says nothing.
+func TestBootstrapSourceWarning(t *testing.T) {
+	t.Parallel()
+	for flux, want := range map[string]string{
+		"flux: {namespace: team-flux}\n": "kiln.yaml:5: flux.namespace is team-flux and flux.sourceRef is not set, so every Kustomization reads its manifests from GitRepository team-flux/flux-system, which flux bootstrap does not make: with --namespace team-flux it names its GitRepository team-flux\n" +
+			"  hint: set flux.sourceRef: {name: team-flux}",
+		"flux: {namespace: team-flux, sourceRef: {name: flux-system}}\n": "",
+		"flux: {namespace: flux-system}\n":                               "",
+		"":                                                               "",
+	} {
+		dir := writeProject(t, map[string]string{
+			"kiln.yaml":      "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\napps: [{name: a, namespace: shop, yaml: apps/a}]\n" + flux,
+			"envs/dev.yaml":  "",
+			"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+		})
+		r, err := render.New(load(t, dir), checkOptions(false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := r.Render(context.Background(), nil)
+		if err != nil || results[0].Err != nil {
+			t.Fatalf("%q: %v, %v", flux, err, results[0].Err)
+		}
+		got := ""
+		for _, w := range results[0].Warnings {
+			if strings.Contains(w.String(), "flux.sourceRef is not set") {
+				got = w.String()
+			}
+		}
+		if want == "" && got != "" || want != "" && !strings.Contains(got, "/"+want) {
+			t.Errorf("%q: warning %q, want %q", flux, got, want)
+		}
+	}
+}

@@ -512,6 +512,9 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 	if w, ok := statusScaleWarning(r.p); ok {
 		pw = append(pw, w)
 	}
+	if w, ok := bootstrapSourceWarning(r.p); ok {
+		pw = append(pw, w)
+	}
 	if warns := slices.Concat(r.opts.Warnings, pw, r.cacheOff); len(warns) > 0 {
 		out[0].Warnings = diag.SortWarnings(append(warns, out[0].Warnings...))
 	}
@@ -1155,6 +1158,22 @@ const fluxStatusWindow = 50
 // maxStatusesPerContext is GitHub's limit of statuses per commit and
 // context; GitHub refuses more with a validation error.
 const maxStatusesPerContext = 1000
+
+// bootstrapSourceWarning warns when flux.namespace is set and
+// flux.sourceRef is not: the default source, GitRepository flux-system,
+// is then looked for in that namespace, where `flux bootstrap --namespace
+// X` names its GitRepository X, so no standard install has it and every
+// app would fail with "source not found".
+func bootstrapSourceWarning(p *envconfig.Pipeline) (diag.Warning, bool) {
+	fl := p.Flux
+	if fl.SourceRefLine != 0 || fl.NamespaceLine == 0 || fl.Namespace == fl.SourceRef.Name {
+		return diag.Warning{}, false
+	}
+	return diag.Warning{File: p.File, Line: fl.NamespaceLine,
+		Msg: fmt.Sprintf("flux.namespace is %s and flux.sourceRef is not set, so every Kustomization reads its manifests from %s %s/%s, which flux bootstrap does not make: with --namespace %s it names its %s %s",
+			fl.Namespace, fl.SourceRef.Kind, fl.Namespace, fl.SourceRef.Name, fl.Namespace, fl.SourceRef.Kind, fl.Namespace),
+		Hint: fmt.Sprintf("set flux.sourceRef: {name: %s} for the source bootstrap made, or the name of your own source (docs/flux.md)", fl.Namespace)}, true
+}
 
 // statusScaleWarning warns when more commit-status contexts than
 // notification-controller's duplicate check can see share one manifests
