@@ -124,6 +124,12 @@ type Options struct {
 	// rollback on purpose. Without it such a run is refused as stale (an
 	// older run that finished after a newer one).
 	AllowOlderSource bool
+	// AllowOtherRepo lets a promotion replace a tree whose kiln.lock.json
+	// names another code repository than this run's: the env moved to this
+	// repository on purpose (a renamed or transferred repository, a
+	// takeover). Without it such a run is refused: two pipelines writing
+	// one env folder would delete each other's apps.
+	AllowOtherRepo bool
 	// ReplaceForeignCommits lets a pr-mode promotion replace kiln/<env>
 	// when it holds commits kiln did not make (a reviewer's); without it
 	// such a promotion is refused, naming them.
@@ -356,6 +362,11 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 	// The body comes first, so that a dry run shows it even when the guard
 	// refuses.
 	res.Body = r.body(src, plan)
+	// Before the guard: another pipeline's apps would all look deleted,
+	// and this says why.
+	if err := r.otherRepo(src, r.base, plan.oldLock); err != nil {
+		return res, err
+	}
 	if err := r.guard(plan, nil); err != nil {
 		return res, err
 	}
@@ -373,11 +384,11 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if err := r.checkBranchRoom(ctx, branch); err != nil {
 			return res, err
 		}
-		if err := r.checkNewer(ctx, src, r.base, plan.oldLock); err != nil {
+		if err := r.checkReplaces(ctx, src, r.base, plan.oldLock); err != nil {
 			return res, err
 		}
 		pending := r.tipLockAt(ctx, heads[branch])
-		if err := r.checkNewer(ctx, src, branch, pending.lock); err != nil {
+		if err := r.checkReplaces(ctx, src, branch, pending.lock); err != nil {
 			return res, err
 		}
 		lines, lerr := r.keptConflicts(ctx, src, plan.old, plan.oldLock)
@@ -1801,7 +1812,7 @@ func (r *run) lockAt(ctx context.Context, commit string) *render.Lock {
 }
 
 // tipLock is the env's kiln.lock.json at a commit of kiln/<env>. A run
-// reads it once and hands it to each check of that commit (checkNewer,
+// reads it once and hands it to each check of that commit (checkReplaces,
 // keptConflictsAt), so that they judge the same file and git is not
 // asked twice.
 type tipLock struct {
@@ -1829,17 +1840,45 @@ func (r *run) tipLockAt(ctx context.Context, commit string) tipLock {
 	return t
 }
 
-// checkNewer refuses to replace the env's tree on where (a branch) when its
-// lock names a source commit that descends from this run's: the tree there
-// is newer, and this run, started earlier or rerun, would roll the env
-// back.
-func (r *run) checkNewer(ctx context.Context, src *source, where string, lock *render.Lock) error {
+// checkReplaces refuses to replace the env's tree on where (a branch) when
+// its lock names another code repository than this run's (otherRepo), or
+// a source commit that descends from this run's: the tree there is newer,
+// and this run, started earlier or rerun, would roll the env back.
+func (r *run) checkReplaces(ctx context.Context, src *source, where string, lock *render.Lock) error {
+	if err := r.otherRepo(src, where, lock); err != nil {
+		return err
+	}
 	newer, err := r.newer(ctx, src, where, lock)
 	if err != nil || !newer {
 		return err
 	}
 	return &diag.Error{Msg: fmt.Sprintf("env %s on %s is rendered from %s, a newer commit than this run's %s (it descends from it): promoting would roll the env back", r.env.Name, where, short(lock.Source.Commit), short(src.lock.Source.Commit)),
 		Hint: "a promotion of a newer commit ran first, so there is nothing to do (run the promotions of one env one at a time: a concurrency group, docs/promote.md, \"Concurrent promotions\"); to roll back on purpose, revert the change in the source repository and promote that commit, or pass --allow-older-source (KILN_ALLOW_OLDER_SOURCE=true)"}
+}
+
+// otherRepo refuses to replace the env's tree on where when its lock
+// names a code repository other than this run's, unless AllowOtherRepo.
+// Two pipelines sharing one manifests folder (two teams' repositories
+// with the same manifests.path) would each replace the other's apps, and
+// Flux would prune them from the cluster; the commit check (newer) cannot
+// tell, as neither repository holds the other's commits. A lock that
+// names no repository (an older kiln's, a render outside a clone) leaves
+// it open; this run naming none where the lock names one is refused, as
+// nothing says it is the same repository.
+func (r *run) otherRepo(src *source, where string, lock *render.Lock) error {
+	if lock == nil || r.opts.AllowOtherRepo {
+		return nil
+	}
+	ours, theirs := src.lock.Source.Repo, lock.Source.Repo
+	if theirs == "" || gitinfo.SameRepo(ours, theirs) {
+		return nil
+	}
+	this := "this run's, " + caret.String(ours)
+	if ours == "" {
+		this = "this run, which names no repository (its checkout has no origin remote)"
+	}
+	return &diag.Error{Msg: fmt.Sprintf("env %s on %s is rendered from the code repository %s, not from %s: promoting would replace that pipeline's apps, and Flux would prune them", r.env.Name, where, caret.String(theirs), this),
+		Hint: "two pipelines must not share an env folder: give this one another manifests.path (or envs' path); if the env moved to this repository on purpose (a renamed or transferred repository), pass --allow-other-repo (KILN_ALLOW_OTHER_REPO=true) once"}
 }
 
 // newer reports whether lock, the env's on where, names a source commit
@@ -2079,7 +2118,7 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		}
 		// On every attempt: the tip that moved on may be a newer
 		// promotion's.
-		if err := r.checkNewer(ctx, src, r.base, pl.oldLock); err != nil {
+		if err := r.checkReplaces(ctx, src, r.base, pl.oldLock); err != nil {
 			return "", err
 		}
 		lines, lerr := r.keptConflicts(ctx, src, pl.old, pl.oldLock)

@@ -150,3 +150,63 @@ func TestOlderSourceNotPromotedOverNewer(t *testing.T) {
 		}
 	})
 }
+
+// TestOtherRepoNotReplaced: two code repositories whose pipelines write
+// one env folder of one manifests repository (two teams, one
+// manifests.path) would each replace the other's apps, and Flux would
+// prune them; the commit check cannot tell, as neither repository holds
+// the other's commits. A tree whose lock names another repository is
+// refused, before the mass-delete guard, in push and pr mode, dry run or
+// not; one spelt otherwise (ssh, .git) is the same repository; and
+// AllowOtherRepo takes the env over on purpose.
+func TestOtherRepoNotReplaced(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, env := range []string{"dev", "staging"} {
+		if _, err := promote(t, f, f.opts(t, env, &bytes.Buffer{})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The staging pull request merged: main holds both envs.
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+	gittest.Git(t, f.remote, "update-ref", "-d", "refs/heads/kiln/staging")
+	main := gittest.Git(t, f.remote, "rev-parse", "main")
+	// What the other pipeline renders differs (a tree alike but for its
+	// provenance is no change, and nothing is pushed).
+	f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 8080", 1)}, "port")
+	other := func(t *testing.T, env, repo string) Options {
+		o := f.opts(t, env, &bytes.Buffer{})
+		o.Render.Source.Repo = repo
+		o.AllowMassDelete = false
+		return o
+	}
+	for _, env := range []string{"dev", "staging"} {
+		for repo, dry := range map[string]bool{"https://github.com/acme/other": false, "": true} {
+			o := other(t, env, repo)
+			o.DryRun = dry
+			_, err := promote(t, f, o)
+			if err == nil || !strings.Contains(err.Error(), "is rendered from the code repository https://github.com/acme/shop, not from this run") ||
+				!strings.Contains(err.Error(), "--allow-other-repo") {
+				t.Errorf("env %s from %q (dry run %v): %v, want a refusal naming both repositories", env, repo, dry, err)
+			}
+		}
+	}
+	if got := gittest.Git(t, f.remote, "rev-parse", "main"); got != main {
+		t.Errorf("main moved from %s to %s", main, got)
+	}
+	for _, env := range []string{"dev", "staging"} {
+		o := other(t, env, "git@github.com:acme/shop.git")
+		o.DryRun = true
+		if _, err := promote(t, f, o); err != nil {
+			t.Errorf("env %s from the same repository over ssh: %v", env, err)
+		}
+	}
+	o := other(t, "dev", "https://github.com/acme/other")
+	o.AllowOtherRepo = true
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatal(err)
+	}
+	if got := lockOn(t, f, "main", "dev").Source.Repo; got != "https://github.com/acme/other" {
+		t.Errorf("with AllowOtherRepo main holds dev from %s", got)
+	}
+}

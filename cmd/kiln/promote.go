@@ -159,6 +159,7 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 		&cli.BoolFlag{Name: "allow-dirty", Usage: "promote a render of a working tree with uncommitted changes (kiln.lock.json: source.dirty)", EnvVars: kilnEnv("allow-dirty")},
 		&cli.BoolFlag{Name: "replace-foreign-commits", Usage: "pr mode: replace kiln/<env> although it holds commits kiln did not make (a reviewer's)", EnvVars: kilnEnv("replace-foreign-commits")},
 		&cli.BoolFlag{Name: "allow-older-source", Usage: "replace an env rendered from a newer source commit (a rollback on purpose)", EnvVars: kilnEnv("allow-older-source")},
+		&cli.BoolFlag{Name: "allow-other-repo", Usage: "replace an env rendered from another code repository (the env moved to this one on purpose)", EnvVars: kilnEnv("allow-other-repo")},
 	)
 	return &cli.Command{
 		Name:      "promote",
@@ -211,6 +212,7 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 				AllowMassDelete:       c.Bool("allow-mass-delete"),
 				AllowDirty:            c.Bool("allow-dirty"),
 				AllowOlderSource:      c.Bool("allow-older-source"),
+				AllowOtherRepo:        c.Bool("allow-other-repo"),
 				ReplaceForeignCommits: c.Bool("replace-foreign-commits"),
 				Log:                   prefixed(stderr),
 				GitEnv:                gitEnv(lookup),

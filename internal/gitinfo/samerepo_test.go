@@ -1,0 +1,28 @@
+package gitinfo
+
+import "testing"
+
+func TestSameRepo(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"https://github.com/acme/shop", "https://github.com/acme/shop.git", true},
+		{"https://github.com/acme/shop", "git@github.com:acme/shop.git", true},
+		{"https://github.com/acme/shop", "ssh://git@github.com/acme/shop", true},
+		{"https://github.com/acme/shop", "ssh://git@github.com:22/Acme/Shop.git/", true},
+		{"https://github.com/acme/shop", "https://GitHub.com/ACME/shop/", true},
+		{"/srv/git/shop.git", "/srv/git/shop", true},
+		{"", "", true},
+		{"https://github.com/acme/shop", "https://github.com/acme/shop-2", false},
+		{"https://github.com/acme/shop", "https://github.com/other/shop", false},
+		{"https://github.com/acme/shop", "https://gitlab.com/acme/shop", false},
+		{"https://github.com/acme/shop", "", false},
+		{"/srv/git/shop", "/srv/git/other", false},
+	} {
+		if got := SameRepo(tc.a, tc.b); got != tc.same {
+			t.Errorf("SameRepo(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.same)
+		}
+	}
+}
