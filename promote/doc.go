@@ -8,5 +8,5 @@
 // reads flags, environment variables or files outside the repositories it
 // is given. Start at Promote; Diff is the read-only preview behind kiln diff;
 // Verify re-renders the source commit an env's lock names, in a temporary
-// worktree, and compares it with the env's folder (kiln verify).
+// checkout of it, and compares it with the env's folder (kiln verify).
 package promote

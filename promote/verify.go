@@ -46,8 +46,8 @@ type VerifyOptions struct {
 	// UserGitConfig lets the user's git configuration apply to the
 	// manifests repository read, as DiffOptions.UserGitConfig.
 	UserGitConfig bool
-	// WorkDir is where temporary clones and the worktree go; "" means
-	// os.TempDir().
+	// WorkDir is where the temporary clones and the checkout of the
+	// source commit go; "" means os.TempDir().
 	WorkDir string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
@@ -96,9 +96,10 @@ type VerifyResult struct {
 }
 
 // Verify renders the source commit named by the env's kiln.lock.json again,
-// with the lock's images, in a temporary git worktree of the code
-// repository that holds p (the user's own working tree is not touched, and
-// its uncommitted changes play no part), and compares the result with the
+// with the lock's images, in a temporary checkout of it from the code
+// repository that holds p (nothing in that repository is written: not
+// the user's working tree, index or HEAD, nor git's own folder, and the
+// uncommitted changes play no part), and compares the result with the
 // env's folder byte for byte. Errors mean it could not verify.
 func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*VerifyResult, error) {
 	env, err := p.Env(opts.Env)
@@ -165,7 +166,7 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 			return res, nil
 		}
 	}
-	wt, cleanup, err := worktree(ctx, top, commit, opts.WorkDir, opts.GitEnv, r.log)
+	wt, cleanup, err := checkout(ctx, top, commit, opts.WorkDir, opts.GitEnv, r.log)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +182,7 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 	}
 	// What a render at the commit records: the lock's repository (which
 	// no checkout can confirm: clones name it differently), and no
-	// uncommitted changes, which the worktree has none of. A lock that
+	// uncommitted changes, which the checkout has none of. A lock that
 	// says source.dirty is of a tree no commit renders.
 	src := render.Source{Repo: lock.Source.Repo, Commit: commit}
 	if lock.Source.Dirty {
@@ -374,34 +375,32 @@ func onRef(ctx context.Context, top, commit, ref string, env []string) (bool, er
 	return on, nil
 }
 
-// worktree checks commit out into a new detached worktree of the git
-// repository top, in a temporary folder, and returns its top folder and a
-// function that removes it. The user's working tree, index and HEAD stay
-// as they are; hooks do not run. Leftovers of killed runs in workDir are
-// removed first, logged to log (makeTemp).
-func worktree(ctx context.Context, top, commit, workDir string, env []string, log io.Writer) (string, func(), error) {
+// checkout writes the files of commit, of the git repository whose work
+// tree top is, into a new temporary folder in workDir, and returns that
+// folder and a function that removes it. Nothing is written into the
+// repository (gitrepo.Export): a run killed half-way leaves only the
+// folder, which a later run's makeTemp removes. What killed runs left is
+// removed first, each logged to log.
+func checkout(ctx context.Context, top, commit, workDir string, env []string, log io.Writer) (string, func(), error) {
 	tmp, err := makeTemp(workDir, worktreePrefix, log)
 	if err != nil {
 		return "", nil, err
 	}
-	wt := filepath.Join(tmp.path, "src")
-	cleanup := func() {
-		// A fresh context: the worktree's bookkeeping in the user's
-		// repository must go even when ctx was cancelled. --force twice:
-		// an add killed by that cancel leaves the worktree locked
-		// ("initializing"), which one --force and prune leave alone.
-		_, _ = gitrepo.Local(context.Background(), top, env, "worktree", "remove", "--force", "--force", wt)
-		_, _ = gitrepo.Local(context.Background(), top, env, "worktree", "prune")
-		tmp.remove()
-	}
-	if _, err := gitrepo.Local(ctx, top, env, "-c", "core.hooksPath="+os.DevNull, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
+	src := filepath.Join(tmp.path, "src")
+	cleanup := func() { tmp.remove() }
+	if err := os.Mkdir(src, 0o755); err != nil {
 		cleanup()
-		return "", nil, fmt.Errorf("checking out %s in a temporary worktree: %w", short(commit), err)
+		return "", nil, err
 	}
-	return wt, cleanup, nil
+	if err := gitrepo.Export(ctx, top, commit, src, filepath.Join(tmp.path, "index"), env); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("checking out %s in a temporary folder: %w", short(commit), err)
+	}
+	return src, cleanup, nil
 }
 
-// configAt is the path of p's kiln.yaml inside the worktree wt.
+// configAt is the path of p's kiln.yaml inside wt, a checkout of p's
+// repository.
 func configAt(ctx context.Context, p *envconfig.Pipeline, wt string, env []string) (string, error) {
 	top, err := gitrepo.Local(ctx, p.Root, env, "rev-parse", "--show-toplevel")
 	if err != nil {

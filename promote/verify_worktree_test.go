@@ -1,36 +1,42 @@
 package promote
 
 import (
+	"bytes"
 	"context"
-	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 )
 
-// TestVerifyWorktreeGoesWhenLocked: kiln verify's temporary worktree is
-// removed from the user's repository also as a git worktree add killed
-// half-way leaves it: locked ("initializing"). An interrupt (SIGTERM
-// from a CI runner or timeout(1), which reaches kiln alone) cancels the
-// add, which is killed before it can unlock; git worktree remove --force
-// and prune both leave a locked worktree alone, so every interrupted
-// verify left an entry in .git/worktrees for a folder that was gone.
-func TestVerifyWorktreeGoesWhenLocked(t *testing.T) {
+// TestVerifyLeavesTheRepositoryAlone: kiln verify writes nothing into the
+// code repository, git's folder included. kiln checked the source commit
+// out with git worktree add, which writes an entry into .git/worktrees,
+// locked while the add runs: a verify killed then (SIGKILL, OOM, a
+// cancelled runner) left that entry for good, since git worktree prune
+// never removes a locked one, and git worktree list named a dead worktree.
+// What is never written cannot be left; the temporary folder, all a killed
+// run leaves now, is the next run's to remove (removeLeftovers).
+func TestVerifyLeavesTheRepositoryAlone(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	wt, cleanup, err := worktree(context.Background(), f.code, f.head(t), t.TempDir(), gittest.Env(), io.Discard)
-	if err != nil {
-		t.Fatal(err)
+	out := t.TempDir()
+	writeRender(t, f, f.opts(t, "dev", nil).Render, out)
+	before := gittest.Listing(t, f.code, true)
+	workDir := t.TempDir()
+	res, err := Verify(context.Background(), f.pipeline(t), VerifyOptions{
+		Env: "dev", Against: out, LookupEnv: lookup, Version: "test",
+		GitEnv: gittest.Env(), WorkDir: workDir, Log: &bytes.Buffer{},
+	})
+	if err != nil || !res.Equal {
+		t.Fatalf("verify = %+v, %v; want equal", res, err)
 	}
-	gittest.Git(t, f.code, "worktree", "lock", "--reason", "initializing", wt)
-	cleanup()
-	if list := gittest.Git(t, f.code, "worktree", "list", "--porcelain"); strings.Count(list, "worktree ") != 1 {
-		t.Errorf("worktrees left in the user's repository:\n%s", list)
+	if diff := cmp.Diff(before, gittest.Listing(t, f.code, true)); diff != "" {
+		t.Errorf("the code repository changed (-before +after):\n%s", diff)
 	}
-	if entries, _ := os.ReadDir(filepath.Join(f.code, ".git", "worktrees")); len(entries) > 0 {
-		t.Errorf(".git/worktrees holds %d entries, want none", len(entries))
+	if entries, _ := os.ReadDir(workDir); len(entries) != 0 {
+		t.Errorf("the work dir holds %v, want nothing", entries)
 	}
 }

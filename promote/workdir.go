@@ -11,8 +11,8 @@ import (
 )
 
 // Prefixes of the temporary folders kiln makes in Options.WorkDir: a clone
-// of a repository (promote, diff, verify), and a worktree of the source
-// repository (verify).
+// of a repository (promote, diff, verify), and a checkout of the source
+// commit (verify).
 const (
 	clonePrefix    = "kiln-manifests-"
 	worktreePrefix = "kiln-verify-"
@@ -72,7 +72,7 @@ func (t *tempDir) remove() error {
 // removeLeftovers never touches them, whatever their marker's lock says:
 // where flock is emulated with POSIX record locks (Linux on NFS), a
 // process's own lock does not keep its second open of the file out, so
-// a DiffSession's second clone, or verify's worktree after its clone,
+// a DiffSession's second clone, or verify's checkout after its clone,
 // would lock and remove the first one, still in use.
 var ours = ownDirs{dirs: map[string]bool{}}
 

@@ -8,6 +8,8 @@
 // without a token) and hands a token to git only through GIT_CONFIG_*
 // variables, so it never appears in argv, .git/config or any output.
 // FetchRef resolves what a person may name: branches, tags, full and
-// abbreviated commits. It knows nothing about kiln's envs or GitHub's API;
-// start at Clone.
+// abbreviated commits. For kiln verify, Local runs git in the user's code
+// checkout, and Export checks a commit of it out elsewhere without writing
+// into it. It knows nothing about kiln's envs or GitHub's API; start at
+// Clone.
 package gitrepo

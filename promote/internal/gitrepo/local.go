@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,8 +14,8 @@ import (
 )
 
 // Local runs git in dir, a local repository that is not a Repo (the user's
-// code checkout, for kiln verify's worktree), with env (the process's
-// when nil), and returns its trimmed stdout, or an error with its stderr.
+// code checkout, for kiln verify), with env (the process's when nil), and
+// returns its trimmed stdout, or an error with its stderr.
 func Local(ctx context.Context, dir string, env []string, args ...string) (string, error) {
 	cmd := gitinfo.Command(ctx, 5*time.Second, "git", append([]string{"-C", dir}, args...)...)
 	if env != nil {
@@ -25,7 +28,80 @@ func Local(ctx context.Context, dir string, env []string, args ...string) (strin
 		if msg == "" {
 			return "", err
 		}
-		return "", fmt.Errorf("git %s: %s", args[0], msg)
+		return "", fmt.Errorf("git %s: %s", subcommand(args), msg)
 	}
 	return strings.TrimSpace(stdout.String()), nil
+}
+
+// subcommand is the git command args run, past the options before it
+// (-c NAME=VALUE, --git-dir=DIR), for an error to name.
+func subcommand(args []string) string {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "-c" || a == "-C":
+			i++
+		case !strings.HasPrefix(a, "-"):
+			return a
+		}
+	}
+	return args[0]
+}
+
+// CommonDir is the absolute path of the git folder of the repository whose
+// work tree top is: the folder a linked worktree's own git folder belongs
+// to, which holds the objects, the configuration and the worktree entries.
+func CommonDir(ctx context.Context, top string, env []string) (string, error) {
+	dir, err := Local(ctx, top, env, "rev-parse", "--git-common-dir")
+	if err != nil {
+		return "", err
+	}
+	// Relative to top in the main worktree (".git").
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(top, dir)
+	}
+	return dir, nil
+}
+
+// Export writes the files of commit, in the local repository whose work
+// tree top is, into dst, an empty folder outside it, as a checkout of the
+// commit would: with the repository's configuration and the commit's
+// .gitattributes (filters, line endings), symlinks as symlinks, and an
+// empty folder for each submodule. It writes nothing into the repository:
+// no worktree entry (git worktree add leaves one, locked, when killed
+// half-way, which git worktree prune never removes), no ref, no index.
+// The commit's index is built in the file index instead, which the caller
+// owns and removes, as it does dst. No hook runs.
+func Export(ctx context.Context, top, commit, dst, index string, env []string) error {
+	if strings.HasPrefix(commit, "-") {
+		return fmt.Errorf("%q is not a commit", commit)
+	}
+	// The repository's own git folder, not a linked worktree's: that
+	// checkout's HEAD, index and config.worktree play no part, as they
+	// did not in a worktree that git worktree add made.
+	common, err := CommonDir(ctx, top, env)
+	if err != nil {
+		return err
+	}
+	if dst, err = filepath.Abs(dst); err != nil {
+		return err
+	}
+	if index, err = filepath.Abs(index); err != nil {
+		return err
+	}
+	if env == nil {
+		env = os.Environ()
+	}
+	// The last of a name wins (exec.Cmd.Env): the user's GIT_INDEX_FILE
+	// is not written.
+	env = append(slices.Clip(env), "GIT_INDEX_FILE="+index)
+	git := []string{"--git-dir=" + common, "--work-tree=" + dst,
+		// Off, though read-tree and checkout-index run no hooks: a
+		// core.fsmonitor program is one, and a split index would write
+		// its shared part into the git folder.
+		"-c", "core.hooksPath=" + os.DevNull, "-c", "core.fsmonitor=false", "-c", "core.splitIndex=false"}
+	if _, err := Local(ctx, dst, env, append(git, "read-tree", commit)...); err != nil {
+		return err
+	}
+	_, err = Local(ctx, dst, env, append(git, "checkout-index", "--all")...)
+	return err
 }

@@ -6,7 +6,9 @@ package gittest
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -307,4 +309,52 @@ func Heads(t testing.TB, repo string) []string {
 	heads := strings.Split(out, "\n")
 	sort.Strings(heads)
 	return heads
+}
+
+// Listing describes every file, folder and symlink under dir, one a line
+// in lexical order: its path, mode, and a file's content (a digest) or a
+// symlink's target. With times it lists dir itself too, and each entry's
+// modification time: two such listings are equal only if nothing under
+// dir was written between them, since even an entry made and removed
+// again leaves its folder's time changed.
+func Listing(t testing.TB, dir string, times bool) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil || (rel == "." && !times) {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s %v", filepath.ToSlash(rel), fi.Mode())
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, " -> %s", target)
+		case fi.Mode().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, " %x", sha256.Sum256(data))
+		}
+		if times {
+			fmt.Fprintf(&b, " %d", fi.ModTime().UnixNano())
+		}
+		b.WriteString("\n")
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("listing %s: %v", dir, err)
+	}
+	return b.String()
 }

@@ -1,0 +1,110 @@
+package gitrepo_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+)
+
+// TestExportIsACheckout: Export writes what git worktree add checked out
+// for kiln verify (line endings and a smudge filter from .gitattributes
+// and the repository's config, a symlink, an executable, an empty folder
+// for a submodule, in a repository at a path with spaces, run from its
+// main worktree or a linked one), and writes nothing into the repository
+// (git worktree add wrote an entry, which a kill left locked): every
+// file, folder and time under it is as before, and no hook ran.
+func TestExportIsACheckout(t *testing.T) {
+	t.Parallel()
+	for _, linked := range []bool{false, true} {
+		t.Run(map[bool]string{false: "main worktree", true: "linked worktree"}[linked], func(t *testing.T) {
+			t.Parallel()
+			repo := filepath.Join(t.TempDir(), "code with spaces")
+			for name, content := range map[string]string{
+				".gitattributes": "*.txt eol=crlf\n*.dat filter=upper\n",
+				"a dir/a.yaml":   "kind: ConfigMap\n",
+				"lines.txt":      "one\ntwo\n",
+				"up.dat":         "hello\n",
+				"run.sh":         "#!/bin/sh\n",
+			} {
+				p := filepath.Join(repo, filepath.FromSlash(name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Chmod(filepath.Join(repo, "run.sh"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("a dir/a.yaml", filepath.Join(repo, "link")); err != nil {
+				t.Fatal(err)
+			}
+			gittest.Git(t, repo, "init", "-q", "--initial-branch=main")
+			gittest.Git(t, repo, "add", "-A")
+			gittest.Git(t, repo, "commit", "-qm", "files")
+			gittest.Git(t, repo, "update-index", "--add", "--cacheinfo", "160000,"+gittest.Git(t, repo, "rev-parse", "HEAD")+",sub")
+			gittest.Git(t, repo, "commit", "-qm", "a submodule")
+			commit := gittest.Git(t, repo, "rev-parse", "HEAD")
+			gittest.Git(t, repo, "config", "filter.upper.smudge", "tr a-z A-Z")
+			gittest.Git(t, repo, "config", "filter.upper.clean", "cat")
+			hooked := filepath.Join(t.TempDir(), "hooked")
+			if err := os.WriteFile(filepath.Join(repo, ".git", "hooks", "post-checkout"), []byte("#!/bin/sh\ntouch '"+hooked+"'\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			top, other := repo, ""
+			if linked {
+				top = filepath.Join(t.TempDir(), "linked worktree")
+				gittest.Git(t, repo, "-c", "core.hooksPath="+os.DevNull, "worktree", "add", "-q", "--detach", top, "HEAD~1")
+				other = gittest.Listing(t, top, true)
+			}
+			before := gittest.Listing(t, repo, true)
+
+			tmp := t.TempDir()
+			dst := filepath.Join(tmp, "src")
+			if err := os.Mkdir(dst, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := gitrepo.Export(context.Background(), top, commit, dst, filepath.Join(tmp, "index"), gittest.Env()); err != nil {
+				t.Fatal(err)
+			}
+
+			if diff := cmp.Diff(before, gittest.Listing(t, repo, true)); diff != "" {
+				t.Errorf("the repository changed (-before +after):\n%s", diff)
+			}
+			if linked {
+				if diff := cmp.Diff(other, gittest.Listing(t, top, true)); diff != "" {
+					t.Errorf("the linked worktree changed (-before +after):\n%s", diff)
+				}
+			}
+			if _, err := os.Lstat(hooked); !os.IsNotExist(err) {
+				t.Errorf("a hook ran: %v", err)
+			}
+			want := filepath.Join(t.TempDir(), "want")
+			gittest.Git(t, repo, "-c", "core.hooksPath="+os.DevNull, "worktree", "add", "-q", "--detach", want, commit)
+			if err := os.Remove(filepath.Join(want, ".git")); err != nil {
+				t.Fatal(err)
+			}
+			got := gittest.Listing(t, dst, false)
+			if diff := cmp.Diff(gittest.Listing(t, want, false), got); diff != "" {
+				t.Errorf("Export differs from git worktree add (-worktree +export):\n%s", diff)
+			}
+			// Both could be wrong alike: the attributes took effect.
+			for _, c := range []struct{ name, content string }{{"lines.txt", "one\r\ntwo\r\n"}, {"up.dat", "HELLO\n"}} {
+				if data, err := os.ReadFile(filepath.Join(dst, c.name)); err != nil || string(data) != c.content {
+					t.Errorf("%s = %q, %v; want %q", c.name, data, err, c.content)
+				}
+			}
+			if !strings.Contains(got, "link Lrwxrwxrwx -> a dir/a.yaml\n") || !strings.Contains(got, "sub d") {
+				t.Errorf("no symlink or submodule folder:\n%s", got)
+			}
+		})
+	}
+}
