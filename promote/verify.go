@@ -379,13 +379,15 @@ func onRef(ctx context.Context, top, commit, ref string, env []string) (bool, er
 // tree top is, into a new temporary folder in workDir, and returns that
 // folder and a function that removes it. Nothing is written into the
 // repository (gitrepo.Export): a run killed half-way leaves only the
-// folder, which a later run's makeTemp removes. What killed runs left is
+// folder, which a later run's makeTemp removes. What killed runs left,
+// such folders and older kilns' worktree entries (removeOldWorktrees), is
 // removed first, each logged to log.
 func checkout(ctx context.Context, top, commit, workDir string, env []string, log io.Writer) (string, func(), error) {
 	tmp, err := makeTemp(workDir, worktreePrefix, log)
 	if err != nil {
 		return "", nil, err
 	}
+	removeOldWorktrees(ctx, top, workDir, env, log)
 	src := filepath.Join(tmp.path, "src")
 	cleanup := func() { tmp.remove() }
 	if err := os.Mkdir(src, 0o755); err != nil {

@@ -12,7 +12,8 @@ import (
 
 // Prefixes of the temporary folders kiln makes in Options.WorkDir: a clone
 // of a repository (promote, diff, verify), and a checkout of the source
-// commit (verify).
+// commit (verify). Older kilns made the latter a git worktree, whose
+// entries they left are found by the prefix (removeOldWorktrees).
 const (
 	clonePrefix    = "kiln-manifests-"
 	worktreePrefix = "kiln-verify-"
