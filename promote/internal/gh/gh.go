@@ -283,6 +283,9 @@ func (g *GitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR
 			}
 		case maybeApplied(ctx, err) && attempt < g.retry.maxRetries:
 			wait := g.retry.backoff(attempt)
+			if serr := g.retry.pastDeadline(ctx, wait, fmt.Sprintf("GitHub's API failed to open the pull request from %s (%v)", pr.Head, err), err); serr != nil {
+				return nil, serr
+			}
 			g.retry.logf("GitHub: opening the pull request failed (%v); checking whether it was opened anyway, in %s", err, wait)
 			if serr := g.retry.sleep(ctx, wait); serr != nil {
 				return nil, serr
@@ -292,6 +295,9 @@ func (g *GitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR
 			// not see a new branch (or its new commit) yet: it refused
 			// without acting, so asking again is safe.
 			wait := g.retry.backoff(attempt)
+			if serr := g.retry.pastDeadline(ctx, wait, fmt.Sprintf("GitHub did not know the branch %s yet (422 head invalid)", pr.Head), err); serr != nil {
+				return nil, serr
+			}
 			g.retry.logf("GitHub: does not know the branch %s yet (422 head invalid), as just after a push; asking again in %s", pr.Head, wait)
 			if serr := g.retry.sleep(ctx, wait); serr != nil {
 				return nil, serr
@@ -409,7 +415,11 @@ func (g *GitHub) ClosePR(ctx context.Context, owner, repo string, number int, co
 			if !maybeApplied(ctx, err) || attempt >= g.retry.maxRetries {
 				return wrap(err, max(*attempts, attempt+1), "commenting on pull request #%d in %s/%s", number, owner, repo)
 			}
-			if serr := g.retry.sleep(ctx, g.retry.backoff(attempt)); serr != nil {
+			wait := g.retry.backoff(attempt)
+			if serr := g.retry.pastDeadline(ctx, wait, fmt.Sprintf("GitHub's API failed to comment on pull request #%d (%v)", number, err), err); serr != nil {
+				return serr
+			}
+			if serr := g.retry.sleep(ctx, wait); serr != nil {
 				return serr
 			}
 		}
@@ -506,7 +516,9 @@ func isSHA(ref string) bool {
 // ago may not be readable yet: GitHub answers 422 "No commit found for
 // SHA", or, for a full commit id, an API replica answers for
 // another commit. Those answers are asked again with backoff, as often as
-// other failures (Options.MaxRetries), then end in an UnknownCommitError.
+// other failures (Options.MaxRetries), then end in an UnknownCommitError;
+// under WithRetryDeadline, a pause that would end after the deadline ends
+// them at once in a *DeadlineError wrapping it.
 func (g *GitHub) Statuses(ctx context.Context, owner, repo, ref string) ([]Status, error) {
 	var waited time.Duration
 	for attempt := 0; ; attempt++ {
@@ -519,6 +531,9 @@ func (g *GitHub) Statuses(ctx context.Context, owner, repo, ref string) ([]Statu
 			return nil, lag
 		}
 		wait := g.retry.backoff(attempt)
+		if err := g.retry.pastDeadline(ctx, wait, fmt.Sprintf("GitHub did not know commit %s yet: it %s (%d attempts over %s)", lag.Ref, lag.answered(), lag.Attempts, lag.Waited), lag); err != nil {
+			return nil, err
+		}
 		g.retry.logf("GitHub: reading the statuses of commit %s %s; as just after a push, asking again in %s (attempt %d of %d)", lag.Ref, lag.answered(), wait, attempt+2, g.retry.maxRetries+1)
 		if err := g.retry.sleep(ctx, wait); err != nil {
 			return nil, err

@@ -45,6 +45,44 @@ func withAttempts(ctx context.Context) (context.Context, *int) {
 	return context.WithValue(ctx, attemptsKey{}, n), n
 }
 
+// deadlineKey carries the time.Time set by WithRetryDeadline.
+type deadlineKey struct{}
+
+// WithRetryDeadline returns ctx under which the client starts no pause
+// between attempts that would end after deadline, by Options.Now: such a
+// request fails at once with a *DeadlineError instead. It bounds the
+// waits GitHub asks for, which can be minutes, by the caller's own (kiln
+// promote --wait); ctx is not cancelled at deadline, so the caller bounds
+// a request in flight itself.
+func WithRetryDeadline(ctx context.Context, deadline time.Time) context.Context {
+	return context.WithValue(ctx, deadlineKey{}, deadline)
+}
+
+// DeadlineError is a request given up because the pause before its next
+// attempt would have ended after the deadline set with WithRetryDeadline.
+type DeadlineError struct {
+	// Waiting says in words what kiln would have waited out: GitHub's
+	// last answer, such as "GitHub rate limited kiln's requests until
+	// 2024-01-01T00:00:51Z (403 for GET /repos/acme/manifests/commits/…/status)".
+	Waiting string
+	// Next is when the next attempt was due, Deadline when the caller's
+	// wait ends.
+	Next, Deadline time.Time
+	// Err is the failure the pause would have followed, an
+	// *UnknownCommitError or a transport error; nil after an answer of
+	// GitHub's, which Waiting tells.
+	Err error
+}
+
+func (e *DeadlineError) Error() string {
+	return fmt.Sprintf("%s; the next attempt, at %s, would come after the deadline %s", e.Waiting, stamp(e.Next), stamp(e.Deadline))
+}
+
+func (e *DeadlineError) Unwrap() error { return e.Err }
+
+// stamp writes a time as GitHub's headers mean it: UTC, to the second.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
 // TimeoutError is an attempt that got no answer in time.
 type TimeoutError struct {
 	Method, Path string
@@ -131,6 +169,9 @@ func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, err
 			}
 			wait := t.backoff(attempt)
+			if err := t.pastDeadline(ctx, wait, failed(req, err), err); err != nil {
+				return nil, err
+			}
 			t.logf("GitHub: %s %s failed (%v); retrying in %s (attempt %d of %d)", req.Method, req.URL.Path, err, wait, attempt+2, t.maxRetries+1)
 			if err := t.sleep(ctx, wait); err != nil {
 				return nil, err
@@ -153,6 +194,13 @@ func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return resp, nil
 		}
+		// Before the cap below: a pause past the caller's deadline is not
+		// taken, and one GitHub demands past it makes asking again before
+		// the deadline pointless (asking early extends a secondary limit).
+		if err := t.pastDeadline(ctx, wait, t.waiting(req, resp, wait), nil); err != nil {
+			drain(resp)
+			return nil, err
+		}
 		if wait > t.maxWait {
 			if demanded {
 				// GitHub asked for a longer pause than we may wait: asking
@@ -163,12 +211,59 @@ func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 			wait = t.maxWait
 		}
 		t.logf("GitHub: %s %s answered %d; retrying in %s (attempt %d of %d)", req.Method, req.URL.Path, resp.StatusCode, wait, attempt+2, t.maxRetries+1)
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrBody))
-		resp.Body.Close()
+		drain(resp)
 		if err := t.sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// drain reads and closes an answer that is not passed on, so that its
+// connection can be used again.
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrBody))
+	resp.Body.Close()
+}
+
+// pastDeadline returns a *DeadlineError, and logs why, when a pause of d
+// before the next attempt would end after the deadline ctx carries
+// (WithRetryDeadline); waiting says what the pause would wait out, cause
+// is the failure it follows, if any. A ctx already done is reported as
+// such: a cancel is no deadline.
+func (t *retrier) pastDeadline(ctx context.Context, d time.Duration, waiting string, cause error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline, ok := ctx.Value(deadlineKey{}).(time.Time)
+	if !ok {
+		return nil
+	}
+	next := t.now().Add(d)
+	if !next.After(deadline) {
+		return nil
+	}
+	t.logf("GitHub: not asking again at %s, after the deadline %s: %s", stamp(next), stamp(deadline), waiting)
+	return &DeadlineError{Waiting: waiting, Next: next, Deadline: deadline, Err: cause}
+}
+
+// waiting says what a pause of d before repeating req, answered resp,
+// would wait out.
+func (t *retrier) waiting(req *http.Request, resp *http.Response, d time.Duration) string {
+	code := resp.StatusCode
+	if code == http.StatusTooManyRequests || code == http.StatusForbidden {
+		return fmt.Sprintf("GitHub rate limited kiln's requests until %s (%d for %s %s)", stamp(t.now().Add(d)), code, req.Method, req.URL.Path)
+	}
+	return fmt.Sprintf("GitHub's API failed (%d for %s %s)", code, req.Method, req.URL.Path)
+}
+
+// failed says what a pause before repeating req, which failed with err
+// before an answer, would wait out.
+func failed(req *http.Request, err error) string {
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("GitHub's API did not answer (%v)", err)
+	}
+	return fmt.Sprintf("GitHub's API could not be reached (%s %s: %v)", req.Method, req.URL.Path, err)
 }
 
 // classify decides whether resp is worth another attempt and how long to

@@ -345,3 +345,96 @@ func TestRefusedConnection(t *testing.T) {
 		t.Errorf("%d retries, want 1", n)
 	}
 }
+
+// TestRetryDeadline: under WithRetryDeadline (kiln promote --wait) no
+// pause between attempts that would end after the deadline is started,
+// whoever sets its length (GitHub's rate limit, the backoff after a
+// failure or a commit GitHub does not know yet): the request ends at
+// once, saying what kiln was waiting on. The pauses were taken in full,
+// so a wait of 20s could last minutes. A cancel stays a cancel.
+func TestRetryDeadline(t *testing.T) {
+	t.Parallel()
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	for _, tc := range []struct {
+		name   string
+		faults []ghfake.Fault
+		// cancelAt cancels the context in the pause of that number (from
+		// 1); 0 never.
+		cancelAt int
+		waits    []time.Duration
+		// waiting is what the *DeadlineError says; "" wants the cancel.
+		waiting string
+	}{
+		{
+			name:    "rate limit resets after the deadline",
+			faults:  []ghfake.Fault{ghfake.PrimaryRateLimit(now.Add(50 * time.Second))},
+			waiting: "GitHub rate limited kiln's requests until 2025-06-01T12:00:51Z (403 for GET /api/v3/repos/acme/manifests/commits/" + sha + "/status)",
+		},
+		{
+			name:    "Retry-After past the deadline and MaxWait",
+			faults:  []ghfake.Fault{ghfake.SecondaryRateLimit(3600)},
+			waiting: "GitHub rate limited kiln's requests until 2025-06-01T13:00:00Z (403 for GET /api/v3/repos/acme/manifests/commits/" + sha + "/status)",
+		},
+		{
+			name:    "backoff after server errors",
+			faults:  repeat(ghfake.ServerError(502), 6),
+			waits:   []time.Duration{time.Second, 2 * time.Second},
+			waiting: "GitHub's API failed (502 for GET /api/v3/repos/acme/manifests/commits/" + sha + "/status)",
+		},
+		{
+			name:    "a commit GitHub does not know",
+			faults:  repeat(ghfake.UnknownCommit(sha), 6),
+			waits:   []time.Duration{time.Second, 2 * time.Second},
+			waiting: `GitHub did not know commit ` + sha + ` yet: it answered 422 "No commit found for SHA: ` + sha + `" (3 attempts over 3s)`,
+		},
+		{
+			name:     "cancelled in a pause",
+			faults:   repeat(ghfake.UnknownCommit(sha), 6),
+			cancelAt: 2,
+			waits:    []time.Duration{time.Second, 2 * time.Second},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			clock, pauses := now, 0
+			c, f, rec := setup(t, func(o *Options) {
+				o.Now = func() time.Time { return clock }
+				record := o.Sleep
+				o.Sleep = func(ctx context.Context, d time.Duration) error {
+					clock = clock.Add(d)
+					if pauses++; pauses == tc.cancelAt {
+						cancel()
+					}
+					return record(ctx, d)
+				}
+			})
+			f.Inject(ghfake.RouteCombinedStatus, tc.faults...)
+			deadline := now.Add(5 * time.Second)
+			_, err := c.Statuses(WithRetryDeadline(ctx, deadline), "acme", "manifests", sha)
+			if d := cmp.Diff(tc.waits, rec.waits()); d != "" {
+				t.Errorf("waits (-want +got):\n%s", d)
+			}
+			if clock.After(deadline) {
+				t.Errorf("the client waited until %s, past the deadline %s", clock, deadline)
+			}
+			var de *DeadlineError
+			if tc.waiting == "" {
+				if !errors.Is(err, context.Canceled) || errors.As(err, &de) {
+					t.Errorf("err = %v, want the cancel", err)
+				}
+				return
+			}
+			if !errors.As(err, &de) {
+				t.Fatalf("err = %v, want a *DeadlineError", err)
+			}
+			if de.Waiting != tc.waiting || !de.Deadline.Equal(deadline) {
+				t.Errorf("DeadlineError waiting %q, deadline %s\nwant %q, %s", de.Waiting, de.Deadline, tc.waiting, deadline)
+			}
+			if logs := strings.Join(rec.logs, "\n"); !strings.Contains(logs, ", after the deadline 2025-06-01T12:00:05Z: "+tc.waiting) {
+				t.Errorf("the log does not say why kiln stopped:\n%s", logs)
+			}
+		})
+	}
+}
