@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -41,6 +42,17 @@ type GateError struct {
 	Pending []GateApp
 	// Waited is how long the gate polled.
 	Waited time.Duration
+	// Cut says that --wait ran out in the middle of a poll, and what kiln
+	// was waiting on then: GitHub's rate limit, a commit GitHub did not
+	// know yet, an answer or a fetch that had not come. "" when the wait
+	// ran out between polls.
+	Cut string
+	// Unread is set when no poll read the statuses of Commit before the
+	// wait ran out: Pending are then all the apps of its lock, their
+	// states unknown.
+	Unread bool
+	// hint replaces the pending apps' hint when the wait was cut.
+	hint string
 }
 
 // GateApp is one app's status.
@@ -95,11 +107,20 @@ func (e *GateError) Error() string {
 	if len(none) > 0 {
 		parts = append(parts, "no status yet: "+list(none))
 	}
+	if e.Unread {
+		parts, none = []string{"statuses not read"}, nil
+	}
 	fmt.Fprintf(&b, " (%s)", strings.Join(parts, "; "))
 	if e.Waited > 0 {
 		fmt.Fprintf(&b, " after waiting %s", e.Waited)
 	}
+	if e.Cut != "" {
+		fmt.Fprintf(&b, "; %s", e.Cut)
+	}
 	hint := "wait until Flux has reconciled env " + e.Env + ", or pass --wait 10m to poll"
+	if e.Cut != "" {
+		hint = cmp.Or(e.hint, "run again later, or pass a longer --wait")
+	}
 	if len(none) > 0 {
 		// A suspended Kustomization reconciles nothing, so Flux posts no
 		// status for it on a new commit: the gate would wait in vain.
@@ -149,6 +170,15 @@ type judged struct {
 	heads map[string]string
 }
 
+// waitGrace is how long past the end of --wait the gate lets the step in
+// flight then (a status read, a fetch of the manifests branch) run before
+// it cuts it: a poll may start at the deadline itself.
+const waitGrace = 10 * time.Second
+
+// lagHint is the hint for a commit that git fetched and GitHub's API does
+// not know.
+const lagHint = "if the commit was pushed a moment ago, run again; otherwise check that manifests.github names the repository manifests.repo points at, and that the token may read its statuses"
+
 // gate waits (up to Wait) until every app in the previous env's
 // kiln.lock.json has a successful status on the manifests branch's head.
 // Flux applies only the newest commit it sees, so an intermediate commit
@@ -156,6 +186,11 @@ type judged struct {
 // its newest head, reading the lock from that same commit. A failure ends
 // the wait at once. heads are the branches as the caller fetched them,
 // used for the first poll.
+//
+// Wait bounds all of it: the GitHub client's own retries (a rate limit
+// may ask for minutes) start no pause past its end, and a fetch or a
+// status read still running waitGrace after it is cut. The wait running
+// out in the middle of a poll is a GateError, as between polls.
 func (r *run) gate(ctx context.Context, branch string, heads map[string]string) (*judged, error) {
 	from := r.from
 	client, err := r.github()
@@ -164,10 +199,34 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 	}
 	start := r.opts.Now()
 	deadline := start.Add(r.opts.Wait)
-	var seen []string // heads judged, oldest first
+	var seen []string   // heads judged, oldest first
+	var apps []string   // the apps of the lock on the latest head
+	var last *GateError // the latest poll's verdict on pending apps
+	// ranOut is the verdict when the wait runs out in the middle of a
+	// poll of tip: what the latest reading of tip's statuses left pending,
+	// or, when none read them, every app of its lock.
+	ranOut := func(tip, cut, hint string) *GateError {
+		ge := &GateError{Env: from, Commit: tip, Branch: r.base, Judged: len(seen), Cut: cut, hint: hint,
+			Waited: r.opts.Now().Sub(start).Round(time.Second)}
+		if last != nil && last.Commit == tip {
+			ge.Pending = last.Pending
+			return ge
+		}
+		ge.Unread = true
+		for _, app := range apps {
+			ge.Pending = append(ge.Pending, GateApp{App: app})
+		}
+		return ge
+	}
 	for polls := 0; ; polls++ {
 		if polls > 0 {
-			fetched, err := r.repo.Fetch(ctx, r.base, branch)
+			fctx, cancel := r.bound(ctx, deadline)
+			fetched, err := r.repo.Fetch(fctx, r.base, branch)
+			cancel()
+			if r.cut(ctx, fctx, err) {
+				return nil, ranOut(heads[r.base], fmt.Sprintf("--wait %s ran out while git fetched the manifests branch %s", r.opts.Wait, r.base),
+					"run again later, or pass a longer --wait; check that the manifests repository answers (manifests.repo)")
+			}
 			if err != nil && ctx.Err() == nil && r.anotherPoll(deadline) {
 				// The same fetch worked when the gate began, so a later
 				// failure is the network's or the host's passing trouble
@@ -198,19 +257,35 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 		if err != nil {
 			return nil, err
 		}
-		apps := make([]string, 0, len(lock.Apps))
+		apps = make([]string, 0, len(lock.Apps))
 		for app := range lock.Apps {
 			apps = append(apps, app)
 		}
 		sort.Strings(apps)
-		statuses, err := client.Statuses(ctx, r.owner, r.name, tip)
+		sctx, cancel := r.bound(ctx, deadline)
+		statuses, err := client.Statuses(sctx, r.owner, r.name, tip)
+		cancel()
 		var lag *gh.UnknownCommitError
-		if errors.As(err, &lag) {
+		var late *gh.DeadlineError
+		switch {
+		case err != nil && ctx.Err() != nil:
+			// Interrupted, or the caller's own deadline: not the wait
+			// running out, and no fault of GitHub's or the token's.
+			return nil, ctx.Err()
+		case errors.As(err, &late):
+			hint := ""
+			if errors.As(err, &lag) {
+				hint = lagHint
+			}
+			return nil, ranOut(tip, fmt.Sprintf("--wait %s runs out before kiln's next request to GitHub: %s", r.opts.Wait, late.Waiting), hint)
+		case r.cut(ctx, sctx, err):
+			return nil, ranOut(tip, fmt.Sprintf("--wait %s ran out while kiln waited for GitHub's answer to the status read of %s", r.opts.Wait, short(tip)), "")
+		case errors.As(err, &lag):
 			// git has the commit, GitHub's API does not: it lags a moment
 			// behind a push (the client asked again, with backoff), or
 			// manifests.github names another repository.
 			return nil, &diag.Error{Msg: fmt.Sprintf("the manifests branch %s is at commit %s, which git fetched, but GitHub's API for %s/%s does not know it: %v", r.base, short(tip), r.owner, r.name, err), Err: err,
-				Hint: "if the commit was pushed a moment ago, run again; otherwise check that manifests.github names the repository manifests.repo points at, and that the token may read its statuses"}
+				Hint: lagHint}
 		}
 		if err != nil && gh.Transient(err) && ctx.Err() == nil {
 			// GitHub failing or limiting kiln after the client's own
@@ -270,11 +345,34 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 			}
 			return nil, ge
 		}
+		last = ge
 		fmt.Fprintf(r.log, "waiting for env %s on %s: %s not healthy yet\n", from, short(tip), names(ge.Pending))
 		if err := r.opts.Sleep(ctx, r.opts.PollInterval); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// bound returns the context of one step of a poll under --wait, which
+// ends at deadline: the GitHub client starts no pause that would end after
+// it, and the step is cut waitGrace after it. Without --wait it is ctx.
+func (r *run) bound(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	if r.opts.Wait <= 0 {
+		return ctx, func() {}
+	}
+	ctx = gh.WithRetryDeadline(ctx, deadline)
+	if !r.realClock {
+		// A fake clock (Options.Now) names no real moment to cut a
+		// step at; the pauses it drives are bounded all the same.
+		return ctx, func() {}
+	}
+	return context.WithDeadline(ctx, deadline.Add(cmp.Or(r.opts.waitGrace, waitGrace)))
+}
+
+// cut reports whether a step of a poll failed with err because its
+// context from bound ran out, not because ctx, the caller's, ended.
+func (r *run) cut(ctx, step context.Context, err error) bool {
+	return err != nil && ctx.Err() == nil && errors.Is(step.Err(), context.DeadlineExceeded)
 }
 
 // anotherPoll reports whether a poll after the next interval still falls

@@ -101,7 +101,8 @@ type Options struct {
 	// carries the body that would be posted.
 	DryRun bool
 	// Wait is how long the gate polls GitHub for From's statuses to turn
-	// successful; 0 checks once.
+	// successful; 0 checks once. It bounds the GitHub client's retries
+	// and the fetches of the gate too.
 	Wait time.Duration
 	// PollInterval is the pause between polls; 0 means DefaultPollInterval.
 	PollInterval time.Duration
@@ -152,14 +153,19 @@ type Options struct {
 	// means os.TempDir(). Such folders that killed runs left there are
 	// removed first (makeTemp).
 	WorkDir string
-	// Now and Sleep drive the gate's polling, and Sleep the GitHub
-	// client's pauses between attempts; nil means the real clock.
+	// Now and Sleep drive the gate's polling and the GitHub client's
+	// pauses between attempts; nil means the real clock. Only on the real
+	// clock does the gate cut a fetch or a status read still running
+	// past the end of Wait.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 
 	// hook runs at the steps named by the step* constants, so that tests
 	// can land a competing push or run another promotion in between.
 	hook func(ctx context.Context, step string) error
+	// waitGrace replaces the gate's waitGrace, so that a test of a step
+	// cut past the end of Wait need not wait seconds.
+	waitGrace time.Duration
 }
 
 // Steps at which Options.hook runs.
@@ -421,6 +427,9 @@ type run struct {
 	repo   *gitrepo.Repo
 	tmp    *tempDir // the clone's folder
 	client gh.Client
+	// realClock is set when Options.Now is the real clock, by which
+	// alone the gate can cut a fetch or a request still running.
+	realClock bool
 	// userGit lets the user's git configuration apply to the clone
 	// (gitrepo.Options.UserConfig): diff and verify read with it outside
 	// CI; promote, which writes, never does.
@@ -719,7 +728,7 @@ func newRun(p *envconfig.Pipeline, opts Options) (*run, error) {
 		r.opts.PollInterval = DefaultPollInterval
 	}
 	if r.opts.Now == nil {
-		r.opts.Now = time.Now
+		r.opts.Now, r.realClock = time.Now, true
 	}
 	if r.opts.Sleep == nil {
 		r.opts.Sleep = gh.Sleep
@@ -787,7 +796,9 @@ func (r *run) github() (gh.Client, error) {
 		r.client = r.opts.GitHub
 		return r.client, nil
 	}
-	c, err := gh.New(gh.Options{Token: r.opts.Token, APIURL: r.opts.GitHubAPI, Sleep: r.opts.Sleep,
+	// The gate's clock: the client's pauses are bounded by the gate's
+	// deadline (gh.WithRetryDeadline), which that clock sets.
+	c, err := gh.New(gh.Options{Token: r.opts.Token, APIURL: r.opts.GitHubAPI, Sleep: r.opts.Sleep, Now: r.opts.Now,
 		Logf: func(format string, args ...any) { fmt.Fprintf(r.log, format+"\n", args...) }})
 	if err != nil {
 		return nil, err

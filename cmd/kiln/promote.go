@@ -152,7 +152,7 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 		&cli.StringFlag{Name: "to", Usage: "the env to promote --from into", EnvVars: kilnEnv("to")},
 		&cli.StringSliceFlag{Name: "rendered", Usage: "take the tree from DIR/<env> (as kiln render --out DIR wrote it) instead of rendering; repeat it for the folders of kiln render --shard, which are merged", EnvVars: kilnEnv("rendered")},
 		&cli.BoolFlag{Name: "dry-run", Usage: "do everything but push and open the pull request; print its body", EnvVars: kilnEnv("dry-run")},
-		&cli.DurationFlag{Name: "wait", Usage: "with --from: poll the previous env's health this long (such as 10m)", EnvVars: kilnEnv("wait")},
+		&cli.DurationFlag{Name: "wait", Usage: "with --from: poll the previous env's health this long at most, GitHub's retries included (such as 10m)", EnvVars: kilnEnv("wait")},
 		tokenFlag(),
 		&cli.StringFlag{Name: "github-api", Usage: "GitHub REST API URL, for GitHub Enterprise (https://HOST/api/v3/)", EnvVars: kilnEnv("github-api")},
 		&cli.BoolFlag{Name: "allow-mass-delete", Usage: "allow removing every app of the env, or more than half of its objects", EnvVars: kilnEnv("allow-mass-delete")},
