@@ -162,6 +162,12 @@ type Options struct {
 	// (EnvResult.Written): a fleet's envs are not all held in memory
 	// until the last one is done.
 	EnvDone func(er *EnvResult)
+	// JudgeImagesLater leaves to the caller whether a given image is used
+	// by no app: Render says nothing of it, and the caller judges with
+	// UnusedImages over each env's EnvResult.UsedImages. kiln diff sets it
+	// when it renders several envs, each with a Renderer of its own, so
+	// that they are judged together as one Render judges its envs.
+	JudgeImagesLater bool
 	// BeforeFinish, when set, is called in Render's goroutine once an
 	// env's apps are rendered, before its checks and layout, where memory
 	// peaks. kiln render's writer, which writes the env before (EnvDone)
@@ -455,6 +461,11 @@ type EnvResult struct {
 	notificationsReused bool
 }
 
+// UsedImages returns the repositories of Options.Images the env's apps
+// used, for UnusedImages; nil when the env cannot tell (it failed before
+// its apps rendered, a shard, a merge).
+func (er *EnvResult) UsedImages() map[string]bool { return maps.Clone(er.used) }
+
 // AppSummary is what one app rendered to.
 type AppSummary struct {
 	Name    string
@@ -496,7 +507,7 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 		if err := ctx.Err(); err != nil {
 			return out, stoppedIn(out[i], err)
 		}
-		if i == len(envs)-1 {
+		if i == len(envs)-1 && !r.opts.JudgeImagesLater {
 			// Before EnvDone: under Strict the warning fails the env, whose
 			// tree must then not be written.
 			r.unusedImages(out)
@@ -522,50 +533,23 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 }
 
 // unusedImages warns of each given image that no app of the run's envs
-// used. One env is judged alone, as kiln promote judges the env it
-// promotes. Several envs are judged together: CI builds one image for
-// every env, and an image only dev runs yet (an app that has not reached
-// prod) is no mistake, but was a warning of every other env, and under
-// --strict their renders failed. An image none of them runs is warned of
-// once, with the last env, after which it is known; under Strict it fails
-// that env. Nothing is said when an env could not tell which images its
-// apps use: it failed already, and any image may be its.
+// used (unusedWarnings), with the last env, after which it is known;
+// under Strict it fails that env.
 //
 // The warnings are added to the env results after the render cache
 // stored them (envStore), so that an env's entry serves a run of one env
 // or of several alike.
 func (r *Renderer) unusedImages(out []*EnvResult) {
-	union := map[string]bool{}
-	var names []string
-	for _, er := range out {
-		if er.used == nil {
-			return
-		}
-		maps.Copy(union, er.used)
-		if !slices.Contains(names, er.Env) {
-			names = append(names, er.Env)
-		}
+	envs := make([]string, len(out))
+	used := make([]map[string]bool, len(out))
+	for i, er := range out {
+		envs[i], used[i] = er.Env, er.used
 	}
-	last := out[len(out)-1]
-	var warns []diag.Warning
-	for _, repo := range r.images.Unused(union) {
-		w := diag.Warning{Msg: fmt.Sprintf("image %s is used by no app in env %s", repo, last.Env),
-			Hint: "check the repository name; kiln matches images by their normalised repository"}
-		if len(names) > 1 {
-			w.Msg = fmt.Sprintf("image %s is used by no app in any of the rendered envs (%s)", repo, strings.Join(names, ", "))
-		}
-		if r.keeping() {
-			w.Msg = fmt.Sprintf("image %s is used by no rendered app in env %s (--app)", repo, last.Env)
-			if len(names) > 1 {
-				w.Msg = fmt.Sprintf("image %s is used by no rendered app in any of the rendered envs (%s; --app)", repo, strings.Join(names, ", "))
-			}
-			w.Hint = "the apps --app does not name keep their earlier images; name the app that uses it, or check the repository name"
-		}
-		warns = append(warns, w)
-	}
+	warns := unusedWarnings(r.images, r.keeping(), envs, used)
 	if len(warns) == 0 {
 		return
 	}
+	last := out[len(out)-1]
 	last.Warnings = diag.SortWarnings(append(last.Warnings, warns...))
 	if r.opts.Strict {
 		errs := []error{last.Err}
@@ -574,6 +558,62 @@ func (r *Renderer) unusedImages(out []*EnvResult) {
 		}
 		last.Err, last.Files = diag.Join(errs...), nil
 	}
+}
+
+// UnusedImages returns the warnings of the images of opts that no app of
+// envs used, used[i] being what envs[i]'s apps used
+// (EnvResult.UsedImages), as Render gives them with the last of its envs:
+// for a caller that rendered the envs with Options.JudgeImagesLater. It
+// reads opts.Images again; an ImagesError says they no longer parse.
+func UnusedImages(opts Options, envs []string, used []map[string]bool) ([]diag.Warning, error) {
+	set, err := parseImages(opts.Images)
+	if err != nil {
+		return nil, &ImagesError{Err: err}
+	}
+	return unusedWarnings(set, len(opts.Apps) > 0, envs, used), nil
+}
+
+// unusedWarnings warns of each image of set that no env of envs used.
+// One env is judged alone, as kiln promote judges the env it promotes.
+// Several envs are judged together: CI builds one image for every env,
+// and an image only dev runs yet (an app that has not reached prod) is no
+// mistake, but was a warning of every other env, and under --strict
+// their renders failed. Nothing is said when an env could not tell which
+// images its apps use (a nil used): it failed already, and any image may
+// be its. keeping is --app, whose other apps keep their earlier images.
+func unusedWarnings(set *images.Set, keeping bool, envs []string, used []map[string]bool) []diag.Warning {
+	if len(envs) == 0 || len(envs) != len(used) {
+		return nil
+	}
+	union := map[string]bool{}
+	var names []string
+	for i, env := range envs {
+		if used[i] == nil {
+			return nil
+		}
+		maps.Copy(union, used[i])
+		if !slices.Contains(names, env) {
+			names = append(names, env)
+		}
+	}
+	last := envs[len(envs)-1]
+	var warns []diag.Warning
+	for _, repo := range set.Unused(union) {
+		w := diag.Warning{Msg: fmt.Sprintf("image %s is used by no app in env %s", repo, last),
+			Hint: "check the repository name; kiln matches images by their normalised repository"}
+		if len(names) > 1 {
+			w.Msg = fmt.Sprintf("image %s is used by no app in any of the rendered envs (%s)", repo, strings.Join(names, ", "))
+		}
+		if keeping {
+			w.Msg = fmt.Sprintf("image %s is used by no rendered app in env %s (--app)", repo, last)
+			if len(names) > 1 {
+				w.Msg = fmt.Sprintf("image %s is used by no rendered app in any of the rendered envs (%s; --app)", repo, strings.Join(names, ", "))
+			}
+			w.Hint = "the apps --app does not name keep their earlier images; name the app that uses it, or check the repository name"
+		}
+		warns = append(warns, w)
+	}
+	return warns
 }
 
 // appRun is one app's progress through the pipeline.

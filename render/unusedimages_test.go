@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -159,6 +160,60 @@ func TestUnusedImageFromEnvCache(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnusedImagesJudgedLater: envs rendered each by a Renderer of its
+// own with JudgeImagesLater (kiln diff over several envs) say nothing of
+// an unused image, even under Strict, and UnusedImages over what each
+// used gives the warnings one Render of them all gives with its last env.
+func TestUnusedImagesJudgedLater(t *testing.T) {
+	t.Parallel()
+	root := imagesProject(t)
+	opts := testOptions()
+	opts.RenderCache = ""
+	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/jobs:2.0", "ghcr.io/acme/nothing:1"}}
+	together, _ := renderImages(t, root, opts)
+	want := []diag.Warning{{Msg: "image ghcr.io/acme/nothing is used by no app in any of the rendered envs (dev, prod)",
+		Hint: "check the repository name; kiln matches images by their normalised repository"}}
+	if d := cmp.Diff(imageOutcome{"dev": {}, "prod": {Warnings: []string{want[0].Msg}}}, together); d != "" {
+		t.Fatalf("rendered together (-want +got):\n%s", d)
+	}
+
+	opts.JudgeImagesLater, opts.Strict = true, true
+	var envs []string
+	var used []map[string]bool
+	for _, env := range []string{"dev", "prod"} {
+		r, err := render.New(load(t, root), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := r.Render(context.Background(), []string{env})
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if er := res[0]; er.Err != nil || len(er.Warnings) != 0 {
+			t.Errorf("env %s alone, judged later: warnings %v, error %v; want none", env, er.Warnings, er.Err)
+		}
+		envs, used = append(envs, env), append(used, res[0].UsedImages())
+	}
+	got, err := render.UnusedImages(opts, envs, used)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("judged later (-want +got):\n%s", d)
+	}
+	// --app: the other apps keep their earlier images, and the warning
+	// says so, as Render's does.
+	opts.Apps = []string{"api"}
+	if got, err := render.UnusedImages(opts, envs, used); err != nil || len(got) != 1 ||
+		got[0].Msg != "image ghcr.io/acme/nothing is used by no rendered app in any of the rendered envs (dev, prod; --app)" {
+		t.Errorf("with --app: %v, %v; want the --app wording", got, err)
+	}
+	if got, _ := render.UnusedImages(opts, envs, []map[string]bool{used[0], nil}); len(got) != 0 {
+		t.Errorf("an env that cannot tell: %v, want no warning", got)
 	}
 }
 
