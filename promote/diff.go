@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,7 +76,15 @@ type DiffResult struct {
 	Changes []FileChange `json:"files"`
 
 	changes []treediff.Change
+	// usedImages are what UsedImages returns.
+	usedImages map[string]bool
 }
+
+// UsedImages returns the repositories of the given images the env's apps
+// used, for render.UnusedImages when Render.JudgeImagesLater left that
+// judgement to the caller; nil when the render cannot tell, and in a
+// diff against another env, which judges its two envs itself.
+func (d *DiffResult) UsedImages() map[string]bool { return maps.Clone(d.usedImages) }
 
 // FileChange is one changed file of a DiffResult.
 type FileChange struct {
@@ -145,7 +154,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	if err != nil {
 		return nil, err
 	}
-	res := &DiffResult{Env: env.Name, Against: against, Apps: map[string]AppChanges{}, Changes: []FileChange{}}
+	res := &DiffResult{Env: env.Name, Against: against, Apps: map[string]AppChanges{}, Changes: []FileChange{}, usedImages: src.usedImages}
 	files := render.KeepProvenance(old, render.KeepBootstrap(r.p, old, src.files))
 	res.changes = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), old, files))
 	real := treediff.Trees(old, files)

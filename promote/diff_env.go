@@ -51,6 +51,9 @@ func diffEnvs(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*Di
 	// Nothing to keep ciphertext from: each env encrypts anew, and
 	// SOPS documents are compared by their review.
 	ro.Earlier, ro.Pending = nil, nil
+	// The two envs are rendered together, and judged together as any
+	// Render of several envs judges the images it was given.
+	ro.JudgeImagesLater = false
 	ro.Log = log
 	onSecrets := ro.OnSecrets
 	ro.OnSecrets = func(rd *redact.Redactor) {

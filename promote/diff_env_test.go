@@ -3,6 +3,7 @@ package promote
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -267,5 +268,22 @@ func TestDiffEnvsOnlyMaskedDiffers(t *testing.T) {
 	}
 	if strings.Contains(u, "at-dev") || strings.Contains(u, "at-staging") {
 		t.Errorf("the diff shows the Secret's comment:\n%s", u)
+	}
+}
+
+// TestDiffEnvsJudgesItsImages: a diff against another env renders both
+// envs together and judges the images over both, also when the caller
+// leaves that judgement to itself (JudgeImagesLater, kiln diff over
+// several envs): the diff of one env with another is its own run.
+func TestDiffEnvsJudgesItsImages(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "staging", AgainstEnv: "dev",
+		Render: render.Options{Version: "test", LookupEnv: lookup, Strict: true, JudgeImagesLater: true,
+			Images: render.Images{Refs: []string{"ghcr.io/acme/nothing:1"}}}})
+	var re *RenderError
+	if !errors.As(err, &re) || re.Env != "dev" ||
+		!strings.Contains(err.Error(), "image ghcr.io/acme/nothing is used by no app in any of the rendered envs (staging, dev)") {
+		t.Errorf("an image neither env runs, under Strict: %v; want dev's (the last env's) error naming both", err)
 	}
 }

@@ -880,6 +880,9 @@ type source struct {
 	// with --rendered may come to a job where they are not set.
 	secretsKnown bool
 	renderer     *render.Renderer
+	// usedImages are the given images the env's apps used
+	// (render.EnvResult.UsedImages); nil for a tree read or merged.
+	usedImages map[string]bool
 }
 
 // digestRedactor is the redactor to mask the lock's digests with: nil
@@ -925,7 +928,7 @@ func (r *run) source(ctx context.Context) (*source, error) {
 	if er.Err != nil {
 		return nil, &RenderError{Env: env, Err: er.Err}
 	}
-	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, secretsKnown: true, renderer: renderer}, nil
+	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, secretsKnown: true, renderer: renderer, usedImages: er.UsedImages()}, nil
 }
 
 // readRendered reads <Rendered>/<env>, as kiln render --out wrote it.
