@@ -16,6 +16,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote"
+	"github.com/kiln-gitops/kiln/render"
 )
 
 // diffCommand is kiln diff, in colour when rawStdout, the process's own
@@ -84,6 +85,9 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 			envs = append(envs, e.Name)
 		}
 	}
+	// Several envs are judged together, as render --all judges them,
+	// though each renders apart (judgeImages).
+	ropts.JudgeImagesLater = len(envs) > 1 && againstEnv == ""
 	rep := diffReport{Envs: []*promote.DiffResult{}}
 	var errs []error
 	session := &promote.DiffSession{}
@@ -119,6 +123,17 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 		}
 		rep.Envs = append(rep.Envs, res)
 		rep.Changed = rep.Changed || res.Changed
+	}
+	if ropts.JudgeImagesLater && len(errs) == 0 {
+		if err := judgeImages(ropts, &rep, prefixed(stderr)); err != nil {
+			var ee *envError
+			if errors.As(err, &ee) {
+				gh.ForEnv(ee.env).Error(ee.err)
+			} else {
+				gh.Error(err)
+			}
+			errs = append(errs, err)
+		}
 	}
 	gh.Flush()
 	err = errors.Join(errs...)
@@ -158,6 +173,40 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 		return errDifferences
 	}
 	return nil
+}
+
+// judgeImages warns once of each given image that no app of rep's envs
+// uses, as render warns with the last env of a run; under --strict that
+// env fails as render's would, and its diff is left out. Nothing is said
+// when an env failed: the run fails already, and any image may be its.
+func judgeImages(ropts render.Options, rep *diffReport, log io.Writer) error {
+	envs := make([]string, len(rep.Envs))
+	used := make([]map[string]bool, len(rep.Envs))
+	for i, res := range rep.Envs {
+		envs[i], used[i] = res.Env, res.UsedImages()
+	}
+	warns, err := render.UnusedImages(ropts, envs, used)
+	if err != nil {
+		return usageFromRender(err)
+	}
+	if len(warns) == 0 {
+		return nil
+	}
+	errs := make([]error, len(warns))
+	for i, w := range warns {
+		fmt.Fprintf(log, "warning: %s\n", w.String())
+		errs[i] = w.AsError()
+	}
+	if !ropts.Strict {
+		return nil
+	}
+	last := rep.Envs[len(rep.Envs)-1]
+	rep.Envs = rep.Envs[:len(rep.Envs)-1]
+	rep.Changed = false
+	for _, res := range rep.Envs {
+		rep.Changed = rep.Changed || res.Changed
+	}
+	return &envError{env: last.Env, err: diag.Join(errs...)}
 }
 
 // checkAgainstEnv refuses --against-env with what it cannot go with: it

@@ -1,17 +1,19 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestDiffSaysPipelineWarningsOnce: kiln diff renders each env on its own,
 // and a warning about the whole pipeline (here the commit-status scale)
-// came once per env; it comes once per command, while each env's own
-// warnings still come.
+// came once per env; it comes once per command.
 func TestDiffSaysPipelineWarningsOnce(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
@@ -30,7 +32,8 @@ func TestDiffSaysPipelineWarningsOnce(t *testing.T) {
 	if _, stderr, code := runKiln(t, "render", "--config", cfg, "--out", out, "--no-cache"); code != 0 {
 		t.Fatalf("render: exit %d\n%s", code, stderr)
 	}
-	// An image no app uses: a warning of each env, said for each.
+	// An image no app uses: a warning of the run too, once
+	// (TestDiffJudgesImagesAcrossEnvs).
 	_, stderr, code := runKiln(t, "diff", "--config", cfg, "--against", out, "--no-cache", "--image", "ghcr.io/acme/unused:1")
 	if code != 0 {
 		t.Fatalf("diff: exit %d\n%s", code, stderr)
@@ -38,10 +41,77 @@ func TestDiffSaysPipelineWarningsOnce(t *testing.T) {
 	if n := strings.Count(stderr, "status contexts on one manifests commit"); n != 1 {
 		t.Errorf("the scale warning %d times, want once:\n%s", n, stderr)
 	}
-	for _, env := range []string{"dev", "prod"} {
-		if !strings.Contains(stderr, "image ghcr.io/acme/unused is used by no app in env "+env) {
-			t.Errorf("no unused-image warning for env %s:\n%s", env, stderr)
-		}
+	if n := strings.Count(stderr, "image ghcr.io/acme/unused is used by no app in any of the rendered envs (dev, prod)"); n != 1 {
+		t.Errorf("the unused-image warning %d times, want once:\n%s", n, stderr)
+	}
+}
+
+// TestDiffJudgesImagesAcrossEnvs: kiln diff over several envs judges the
+// given images across them, as render --all does, though it renders each
+// env apart: an image only dev's apps run is no warning of prod, and no
+// failure under --strict; an image no env runs is one warning, and under
+// --strict one error, given with the last env as render gives it. A diff
+// of one env judges it alone, as before.
+func TestDiffJudgesImagesAcrossEnvs(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	deployment := func(name, image string) string {
+		return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name + "}\nspec:\n" +
+			"  selector: {matchLabels: {app: " + name + "}}\n  template:\n    metadata: {labels: {app: " + name + "}}\n" +
+			"    spec: {containers: [{name: app, image: " + image + "}]}\n"
+	}
+	writeFiles(t, root, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}, {name: prod}]\n" +
+			"manifests: {repo: https://github.com/acme/manifests.git}\napps:\n" +
+			"  - {name: web, namespace: shop, yaml: apps/web}\n  - {name: jobs, namespace: shop, yaml: apps/jobs}\n",
+		"envs/dev.yaml":    "vars: {}\n",
+		"envs/prod.yaml":   "apps:\n  jobs: {enabled: false}\n",
+		"apps/web/d.yaml":  deployment("web", "ghcr.io/acme/web:0.1"),
+		"apps/jobs/d.yaml": deployment("jobs", "ghcr.io/acme/jobs:0.1"),
+	})
+	cfg, out := filepath.Join(root, "kiln.yaml"), filepath.Join(root, "out")
+	if _, stderr, code := runKiln(t, "render", "--config", cfg, "--out", out, "--no-cache"); code != 0 {
+		t.Fatalf("render: exit %d\n%s", code, stderr)
+	}
+	diff := func(args ...string) (string, string, int) {
+		t.Helper()
+		return runKiln(t, append([]string{"diff", "--config", cfg, "--against", out, "--no-cache"}, args...)...)
+	}
+
+	// CI's image of jobs, which only dev runs yet.
+	stdout, stderr, code := diff("--all", "--strict", "--image", "ghcr.io/acme/jobs:2.0")
+	if code != 0 || strings.Contains(stderr, "used by no") || !strings.Contains(stdout, "image: 'ghcr.io/acme/jobs:2.0'") {
+		t.Errorf("--all --strict, an image dev alone runs: exit %d, want 0, dev's new tag and no word of the image\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+
+	const across = "image ghcr.io/acme/nothing is used by no app in any of the rendered envs (dev, prod)"
+	_, stderr, code = diff("--all", "--image", "ghcr.io/acme/nothing:1")
+	if code != 0 || strings.Count(stderr, "used by no") != 1 || strings.Count(stderr, "warning: "+across) != 1 {
+		t.Errorf("--all, an image no env runs: exit %d, want 0 and one warning %q:\n%s", code, across, stderr)
+	}
+
+	_, stderr, code = diff("--all", "--strict", "--image", "ghcr.io/acme/nothing:1")
+	if code != 1 || strings.Count(stderr, "used by no") != 2 || strings.Count(stderr, "error in env") != 1 ||
+		!strings.Contains(stderr, "kiln: 1 error in env prod\n"+across+"\n") {
+		t.Errorf("--all --strict, an image no env runs: exit %d, want 1, the warning once and one error of prod:\n%s", code, stderr)
+	}
+	stdout, stderr, code = diff("--all", "--strict", "--image", "ghcr.io/acme/nothing:1", "--output", "json")
+	var rep struct {
+		Envs   []struct{ Env string }
+		Errors []jsonError
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("--output json: %v\n%s", err, stdout)
+	}
+	wantErrs := []jsonError{{Env: "prod", Message: across, Hint: "check the repository name; kiln matches images by their normalised repository"}}
+	if d := cmp.Diff(wantErrs, rep.Errors); code != 1 || d != "" || len(rep.Envs) != 1 || rep.Envs[0].Env != "dev" {
+		t.Errorf("--all --strict --output json: exit %d, envs %v, want 1 and dev's diff alone; errors (-want +got):\n%s\nstderr:\n%s", code, rep.Envs, d, stderr)
+	}
+
+	// One env alone, as before.
+	_, stderr, code = diff("--env", "prod", "--strict", "--image", "ghcr.io/acme/jobs:2.0")
+	if code != 1 || !strings.Contains(stderr, "kiln: 1 error in env prod\nimage ghcr.io/acme/jobs is used by no app in env prod\n") {
+		t.Errorf("--env prod --strict, an image dev alone runs: exit %d, want 1 and prod's own error:\n%s", code, stderr)
 	}
 }
 
