@@ -44,24 +44,46 @@ func TestRedactErrMasksACutValue(t *testing.T) {
 // that put a Secret's value into a name) is masked where the error names
 // it too, not only in the message: sinks that escape the text before
 // masking it, or print the object as a field of its own (--output json),
-// get the error's parts.
+// get the error's parts. Each part is judged whole: in a name longer than
+// the bound the error prints (diag.MaxName), the value may lie past the
+// cut, or straddle it, and so not show in the error's text at all.
 func TestRedactErrMasksTheObject(t *testing.T) {
 	t.Parallel()
 	const value = "Sup3r_S3cret_Value"
 	rd := redact.New(map[string]string{"0": value})
-	in := &diag.Error{File: "x.yaml", Line: 3, App: "a", Object: diag.Object{Kind: "Foo", Namespace: value, Name: "n-" + value},
-		Field: "data." + value, Msg: "invalid", Hint: "fix it"}
-	var de *diag.Error
-	if !errors.As(redactErr(rd, errors.Join(in)), &de) {
-		t.Fatal("redactErr did not keep a *diag.Error")
-	}
-	for _, part := range []string{de.Object.Kind, de.Object.Namespace, de.Object.Name, de.Field, de.Msg, de.Hint} {
-		if strings.Contains(part, "S3cret") {
-			t.Errorf("the error keeps the value in %q", part)
-		}
-	}
-	if de.File != "x.yaml" || de.Line != 3 || de.Object.Kind != "Foo" || de.Object.Name != "n-"+redact.Mask {
-		t.Errorf("the error lost where it is: %+v", de)
+	// The value's first 4 bytes are the last the error's text shows.
+	long := strings.Repeat("n", diag.MaxName-4)
+	past := strings.Repeat("n", 2*diag.MaxName)
+	for _, tc := range []struct {
+		name  string
+		in    diag.Object
+		field string
+		want  diag.Object
+	}{
+		{name: "short", in: diag.Object{Kind: "Foo", Namespace: value, Name: "n-" + value}, field: "data." + value,
+			want: diag.Object{Kind: "Foo", Namespace: redact.Mask, Name: "n-" + redact.Mask}},
+		{name: "cut inside the value", in: diag.Object{Kind: "Foo", Namespace: "x", Name: long + value + past}, field: "data",
+			want: diag.Object{Kind: "Foo", Namespace: "x", Name: long + redact.Mask + past}},
+		{name: "past the cut", in: diag.Object{Kind: "Foo", Name: past + value}, field: "data",
+			want: diag.Object{Kind: "Foo", Name: past + redact.Mask}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := &diag.Error{File: "x.yaml", Line: 3, App: "a", Object: tc.in, Field: tc.field, Msg: "invalid", Hint: "fix it"}
+			var de *diag.Error
+			if !errors.As(redactErr(rd, errors.Join(in)), &de) {
+				t.Fatal("redactErr did not keep a *diag.Error")
+			}
+			b := de.Bounded()
+			for _, part := range []string{de.Object.Kind, de.Object.Namespace, de.Object.Name, de.Field, de.Msg, de.Hint, de.Error(), b.Object.String(), b.Field} {
+				if strings.Contains(part, "S3cret") || strings.Contains(part, "Sup3") {
+					t.Errorf("the error keeps the value, or its start, in %q", part)
+				}
+			}
+			if de.File != "x.yaml" || de.Line != 3 || de.Object != tc.want {
+				t.Errorf("the error lost where it is: %+v", de)
+			}
+		})
 	}
 }
 

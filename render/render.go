@@ -1131,6 +1131,12 @@ func longestText(err error, warns []diag.Warning) int {
 // name masked); their cause is dropped when its text held a secret, since
 // printing it would show the value again.
 //
+// Each part is judged on its own and whole (Error.Map), not by the
+// error's text: Error shows the parts bounded (Error.Bounded), where a
+// value past a bound, or cut in two by it, does not show, yet a sink that
+// prints the parts (--output json, the job summary) would print it, or
+// its start, which no redactor after this one recognises.
+//
 // A message an engine cut short (diag.Cut: a template's own error text)
 // may end inside a value that these Secrets hold, which the engine did
 // not know: that end is masked too (redact's StringCut).
@@ -1146,47 +1152,38 @@ func redactErr(rd *redact.Redactor, err error) error {
 			out = append(out, e)
 			continue
 		}
-		c := *de
-		if c.Msg == "" && c.Err != nil {
-			c.Msg = c.Err.Error()
+		parts := de.Map(func(s string) string { return s }) // Err's text for an empty Msg
+		m := parts.Map(rd.String)
+		if kept, note := diag.SplitCut(parts.Msg); note != "" {
+			m.Msg = rd.StringCut(kept) + note
 		}
-		kept, note := diag.SplitCut(c.Msg)
-		masked := rd.StringCut(kept) + note
-		if note == "" {
-			masked = rd.String(c.Msg)
-		}
-		if masked == c.Msg && rd.String(msg) == msg && rd.String(c.Field) == c.Field {
+		// The text too: a wrapper's own words are in no part.
+		if m.Msg == parts.Msg && m.Hint == parts.Hint && m.Field == parts.Field && m.Object == parts.Object && rd.String(msg) == msg {
 			out = append(out, e)
 			continue
 		}
-		c.Msg, c.Hint, c.Err = masked, rd.String(c.Hint), nil
 		// Where the error is, too: a template can name an object by a
 		// value, and a sink that prints the parts (the job summary,
 		// --output json) must not get it back.
-		c.Object = maskObject(rd, c.Object)
-		c.Field = rd.String(c.Field)
-		out = append(out, &c)
+		m.Err = nil
+		out = append(out, m)
 	}
 	return errors.Join(out...)
 }
 
-// redactWarnings masks what rd masks in a copy of warns. Warnings quote
-// no field's value, but they name objects, and a template can name an
-// object by a Secret's value: shown next to a failed env's errors, which
-// mask it (redactErr), they must not name it in the clear.
+// redactWarnings masks what rd masks in a copy of warns, part by part
+// (redactErr). Warnings quote no field's value, but they name objects, and
+// a template can name an object by a Secret's value: shown next to a
+// failed env's errors, which mask it (redactErr), they must not name it in
+// the clear.
 func redactWarnings(rd *redact.Redactor, warns []diag.Warning) []diag.Warning {
 	out := make([]diag.Warning, len(warns))
 	for i, w := range warns {
 		w.Msg, w.Hint = rd.String(w.Msg), rd.String(w.Hint)
-		w.Object = maskObject(rd, w.Object)
+		w.Object = w.Object.Map(rd.String)
 		out[i] = w
 	}
 	return out
-}
-
-// maskObject is o with what rd masks masked in each part.
-func maskObject(rd *redact.Redactor, o diag.Object) diag.Object {
-	return diag.Object{Kind: rd.String(o.Kind), Namespace: rd.String(o.Namespace), Name: rd.String(o.Name)}
 }
 
 // fluxStatusWindow is how many of a commit's newest statuses

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -27,15 +28,31 @@ type Object struct {
 	Name      string
 }
 
-// String renders the object as Kind/namespace/name.
+// String renders the object as Kind/namespace/name, each part of more
+// than MaxName bytes clipped (Clip): a template can name an object with a
+// string of megabytes, which every error and warning about the object
+// would quote.
 func (o Object) String() string {
+	return o.join(func(s string) string { return Clip(s, MaxName) })
+}
+
+// whole is String with no part clipped, for ordering and telling objects
+// apart.
+func (o Object) whole() string { return o.join(func(s string) string { return s }) }
+
+func (o Object) join(show func(string) string) string {
 	if o.Kind == "" && o.Name == "" {
 		return ""
 	}
 	if o.Namespace == "" {
-		return o.Kind + "/" + o.Name
+		return show(o.Kind) + "/" + show(o.Name)
 	}
-	return o.Kind + "/" + o.Namespace + "/" + o.Name
+	return show(o.Kind) + "/" + show(o.Namespace) + "/" + show(o.Name)
+}
+
+// Map returns o with f applied to each part.
+func (o Object) Map(f func(string) string) Object {
+	return Object{Kind: f(o.Kind), Namespace: f(o.Namespace), Name: f(o.Name)}
 }
 
 // Error is a problem in the user's input. It prints as
@@ -67,14 +84,18 @@ type Error struct {
 	Err error
 }
 
-// Error implements error.
-func (e *Error) Error() string {
+// Error implements error. It shows e Bounded: however long the names and
+// values an input put in it, an error is a few KiB.
+func (e *Error) Error() string { return e.Bounded().text(Object.String) }
+
+// text is e as Error prints it, with its object shown by object.
+func (e *Error) text(object func(Object) string) string {
 	var b strings.Builder
 	b.WriteString(e.Location())
 	if e.App != "" {
 		b.WriteString("app " + e.App + ": ")
 	}
-	if s := e.Object.String(); s != "" {
+	if s := object(e.Object); s != "" {
 		b.WriteString(s + ": ")
 	}
 	msg := e.Msg
@@ -86,6 +107,53 @@ func (e *Error) Error() string {
 		b.WriteString("\n  hint: " + e.Hint)
 	}
 	return b.String()
+}
+
+// Bounded returns a copy of e as sinks show it: its Field, Msg (Err's
+// text when Msg is empty) and Hint bounded (Bound); its Object clips its
+// own parts when shown (Object.String). A sink that prints the parts (the
+// --output json document, GitHub's annotations and job summary) prints
+// these. Bounding cuts values: mask secret values in the parts first
+// (Map), never in the bounded text, where a cut may have left only a
+// value's start.
+func (e *Error) Bounded() *Error {
+	c := *e
+	if c.Msg == "" && c.Err != nil {
+		c.Msg = c.Err.Error()
+	}
+	c.Field, c.Msg, c.Hint = Bound(c.Field), Bound(c.Msg), Bound(c.Hint)
+	return &c
+}
+
+// Map returns a copy of e with f applied to each text an input can put in
+// it: Field, Msg (Err's text when Msg is empty), Hint and the parts of
+// Object. File and App, a path and a name kiln.yaml checked, are kept.
+// Redactors mask through it, so that they see each part whole.
+func (e *Error) Map(f func(string) string) *Error {
+	c := *e
+	if c.Msg == "" && c.Err != nil {
+		c.Msg = c.Err.Error()
+	}
+	c.Field, c.Msg, c.Hint, c.Object = f(c.Field), f(c.Msg), f(c.Hint), c.Object.Map(f)
+	return &c
+}
+
+// Text is err as sinks show it: a *Error's Error, and any other error's
+// text bounded as a message (Bound).
+func Text(err error) string {
+	if de, ok := err.(*Error); ok {
+		return de.Error()
+	}
+	return Bound(err.Error())
+}
+
+// whole is err's text with nothing bounded, for ordering and telling
+// errors apart: two errors may differ only past a bound.
+func whole(err error) string {
+	if de, ok := err.(*Error); ok {
+		return de.text(Object.whole)
+	}
+	return err.Error()
 }
 
 // Location returns "file:line: ", "file: " or "".
@@ -174,10 +242,10 @@ func Sort(errs []error) []error {
 	}
 	ks := make([]keyed, 0, len(errs))
 	for _, err := range errs {
-		k := keyed{msg: err.Error(), err: err}
+		k := keyed{msg: whole(err), err: err}
 		var de *Error
 		if errors.As(err, &de) {
-			k.file, k.line, k.app, k.obj = de.File, de.Line, de.App, de.Object.String()
+			k.file, k.line, k.app, k.obj = de.File, de.Line, de.App, de.Object.whole()
 		}
 		ks = append(ks, k)
 	}
@@ -322,15 +390,100 @@ func Cut(msg string, max int) string {
 	if len(msg) <= max {
 		return msg
 	}
+	end := cutEnd(msg, max)
+	return fmt.Sprintf(cutFormat, msg[:end], len(msg)-end)
+}
+
+// cutEnd is where Cut cuts msg, longer than max.
+func cutEnd(msg string, max int) int {
 	end := len(caret.Prefix(msg, max))
 	for end > 0 && wordByte(msg[end-1]) && wordByte(msg[end]) {
 		end--
 	}
-	return fmt.Sprintf("%s… (%d more bytes of the message)", msg[:end], len(msg)-end)
+	return end
 }
 
+const cutFormat = "%s… (%d more bytes of the message)"
+
 // cutNote is the end Cut gives a message it shortened.
-var cutNote = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`… \(\d+ more bytes of the message\)$`) })
+var cutNote = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`… \((\d+) more bytes of the message\)$`) })
+
+// MaxName bounds each part of an object's name (kind, namespace, name)
+// and each word of a message as errors and warnings show them (Clip). A
+// name is quoted in every error about its object and again in the API
+// server's own messages ("metadata.name: Invalid value: …"); one of
+// 100,000 characters made 500 KB of errors. 512 is twice the 253 bytes of
+// a DNS subdomain, the longest name most kinds take, so that every name
+// the API server takes for those shows whole, and the path-segment names
+// of RBAC's kinds, which may be longer, show whole up to 512 bytes.
+const MaxName = 512
+
+// ellipsis marks where Clip and Cut cut.
+const ellipsis = "…"
+
+// Clip shortens s, a name or a word, to its first max bytes (whole runes)
+// and says how long it was: "aaaa…(100000 bytes)". Unlike Cut it cuts
+// inside a word, so mask s whole before (Error.Map): what it leaves of a
+// value is a start that no redactor after it recognises.
+func Clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	return caret.Prefix(s, max) + ellipsis + "(" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// Bound is a text an input can fill (a message, a hint, the path of a
+// field) as sinks show it: each word of more than MaxName bytes clipped
+// (Clip), so that the text around a long name it quotes stays, and the
+// whole cut to MaxMessage (Cut). A bounded text comes back as it is.
+func Bound(s string) string {
+	s = clipWords(s)
+	kept, note := SplitCut(s)
+	if len(kept) <= MaxMessage {
+		return s
+	}
+	more := 0
+	if note != "" {
+		// Cut before (in an engine): count what that cut left out too.
+		more, _ = strconv.Atoi(cutNote().FindStringSubmatch(note)[1])
+	}
+	end := cutEnd(kept, MaxMessage)
+	return fmt.Sprintf(cutFormat, kept[:end], len(kept)-end+more)
+}
+
+// clipWords clips each word of s longer than MaxName. The ellipsis of a
+// clip or a cut ends a word, so that clipping again changes nothing.
+func clipWords(s string) string {
+	if len(s) <= MaxName {
+		return s
+	}
+	var b strings.Builder
+	start := 0 // where the text not yet written starts
+	word := -1 // where the current word starts, -1 outside one
+	for i := 0; i <= len(s); i++ {
+		mark := strings.HasPrefix(s[i:], ellipsis)
+		if i < len(s) && wordByte(s[i]) && !mark {
+			if word < 0 {
+				word = i
+			}
+			continue
+		}
+		if word >= 0 && i-word > MaxName {
+			b.WriteString(s[start:word])
+			b.WriteString(Clip(s[word:i], MaxName))
+			start = i
+		}
+		word = -1
+		if mark {
+			i += len(ellipsis) - 1
+		}
+	}
+	if start == 0 {
+		return s
+	}
+	b.WriteString(s[start:])
+	return b.String()
+}
 
 // SplitCut splits a message Cut shortened into the text it kept and its
 // note ("… (N more bytes of the message)"); a message Cut left whole is

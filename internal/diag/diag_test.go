@@ -102,3 +102,104 @@ func TestForApp(t *testing.T) {
 		t.Error("ForApp(nil) is not nil")
 	}
 }
+
+// TestClip: a long name shows its start and how long it was, cut between
+// runes.
+func TestClip(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, in, want string }{
+		{name: "short", in: "redis", want: "redis"},
+		{name: "at the bound", in: "abcdefg", want: "abcdefg"},
+		{name: "long", in: "abcdefgh", want: "abcdefg…(8 bytes)"},
+		{name: "inside a rune", in: "abcdeféé", want: "abcdef…(10 bytes)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, Clip(tc.in, 7)); diff != "" {
+				t.Errorf("Clip (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestBound: a message keeps its words around a long one it quotes,
+// which is clipped as a name is, and stays within MaxMessage; bounding
+// again changes nothing.
+func TestBound(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 100000)
+	clipped := strings.Repeat("a", MaxName) + "…(100000 bytes)"
+	words := strings.Repeat("word ", 1000) // 5000 bytes
+	for _, tc := range []struct{ name, in, want string }{
+		{name: "short", in: "field \"spec\": unknown", want: "field \"spec\": unknown"},
+		{name: "a long word", in: `Invalid value: "` + long + `": must be no more than 253 characters`,
+			want: `Invalid value: "` + clipped + `": must be no more than 253 characters`},
+		{name: "a word at the bound", in: "x " + long[:MaxName] + " y", want: "x " + long[:MaxName] + " y"},
+		{name: "long words", in: long + " and " + long, want: clipped + " and " + clipped},
+		{name: "many words", in: words, want: words[:MaxMessage-1] + "… (905 more bytes of the message)"},
+		// An engine's cut, which masking after it made longer: the note
+		// counts the bytes of both cuts.
+		{name: "cut twice", in: words[:MaxMessage-1] + "masked-value… (904 more bytes of the message)",
+			want: words[:MaxMessage-1] + "… (916 more bytes of the message)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Bound(tc.in)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Bound (-want +got):\n%s", diff)
+			}
+			if again := Bound(got); again != got {
+				t.Errorf("Bound again changed it:\n%s\nto\n%s", got, again)
+			}
+		})
+	}
+}
+
+// TestErrorBounded: an error about an object whose name has 100,000
+// characters, quoted again in its message and its field's path, prints in
+// a few KiB, and still tells apart from one about an object whose name
+// differs past the bound.
+func TestErrorBounded(t *testing.T) {
+	t.Parallel()
+	name := strings.Repeat("a", 100000)
+	e := &Error{File: "a/cm.yaml", Line: 4, App: "y", Object: Object{Kind: "ConfigMap", Namespace: "x", Name: name},
+		Field: "metadata.labels." + name, Msg: `Invalid value: "` + name + `": must be no more than 253 characters`,
+		Hint: "check " + name}
+	clipped := strings.Repeat("a", MaxName) + "…(100000 bytes)"
+	want := "a/cm.yaml:4: app y: ConfigMap/x/" + clipped + `: Invalid value: "` + clipped + `": must be no more than 253 characters` +
+		"\n  hint: check " + clipped
+	if diff := cmp.Diff(want, e.Error()); diff != "" {
+		t.Errorf("Error (-want +got):\n%s", diff)
+	}
+	if w := (Warning{Object: e.Object, Msg: e.Msg}).String(); len(w) > 3*MaxName {
+		t.Errorf("the warning has %d bytes:\n%s", len(w), w)
+	}
+	b := e.Bounded()
+	// A field's path is one word.
+	if b.Field != Clip(e.Field, MaxName) || b.Object != e.Object || b.Hint != "check "+clipped {
+		t.Errorf("Bounded = field %q, object %v, hint %q", b.Field, b.Object.String(), b.Hint)
+	}
+	if e.Msg != `Invalid value: "`+name+`": must be no more than 253 characters` {
+		t.Error("Bounded changed the error")
+	}
+	other := *e
+	other.Object.Name = name + "b"
+	if got := Sort([]error{&other, e}); len(got) != 2 || got[0] != e {
+		t.Errorf("Sort = %v, want both, the shorter name first", got)
+	}
+}
+
+// TestErrorMap: a redactor sees each part whole, an empty message as the
+// cause's text, and the location stays.
+func TestErrorMap(t *testing.T) {
+	t.Parallel()
+	e := &Error{File: "f", Line: 2, App: "a", Object: Object{Kind: "K", Namespace: "n", Name: "pw"}, Field: "pw", Hint: "pw",
+		Err: errors.New("pw")}
+	got := e.Map(strings.ToUpper)
+	if got.Err != e.Err {
+		t.Errorf("Map changed the cause to %v", got.Err)
+	}
+	got.Err = nil
+	want := Error{File: "f", Line: 2, App: "a", Object: Object{Kind: "K", Namespace: "N", Name: "PW"}, Field: "PW", Msg: "PW", Hint: "PW"}
+	if diff := cmp.Diff(want, *got); diff != "" {
+		t.Errorf("Map (-want +got):\n%s", diff)
+	}
+}
