@@ -529,7 +529,7 @@ func report(stderr io.Writer, err error) int {
 	}
 	var ie *interruptError
 	if errors.As(err, &ie) {
-		fmt.Fprintf(stderr, "kiln: %s\n", ie.Error())
+		fmt.Fprintf(stderr, "kiln: %s\n", diag.Text(ie))
 		return code
 	}
 	var s silent
@@ -537,7 +537,7 @@ func report(stderr io.Writer, err error) int {
 		return code // already reported: the --output json document, or a diff
 	}
 	if cliExit(err) {
-		fmt.Fprintf(stderr, "kiln: %s\n", err.Error())
+		fmt.Fprintf(stderr, "kiln: %s\n", diag.Text(err))
 		return code
 	}
 	var te *troubleError
@@ -560,7 +560,7 @@ func report(stderr io.Writer, err error) int {
 	if len(plain) > 1 {
 		fmt.Fprintf(stderr, "kiln: %s%s\n", words.Count(len(plain), "error"), inOneFile(plain))
 		for _, e := range plain {
-			fmt.Fprintln(stderr, e.Error())
+			fmt.Fprintln(stderr, diag.Text(e))
 		}
 	}
 	for _, e := range flat {
@@ -569,19 +569,19 @@ func report(stderr io.Writer, err error) int {
 			errs := diag.Flatten(ee.err)
 			fmt.Fprintf(stderr, "kiln: %s in env %s\n", words.Count(len(errs), "error"), ee.env)
 			for _, x := range errs {
-				fmt.Fprintln(stderr, x.Error())
+				fmt.Fprintln(stderr, diag.Text(x))
 			}
 			continue
 		}
 		var ue *usageError
 		if errors.As(e, &ue) && ue.err != nil {
 			for _, x := range diag.Flatten(ue.err) {
-				fmt.Fprintf(stderr, "kiln: %s\n", x.Error())
+				fmt.Fprintf(stderr, "kiln: %s\n", diag.Text(x))
 			}
 			continue
 		}
 		if len(plain) < 2 {
-			fmt.Fprintf(stderr, "kiln: %s\n", e.Error())
+			fmt.Fprintf(stderr, "kiln: %s\n", diag.Text(e))
 		}
 	}
 	return code

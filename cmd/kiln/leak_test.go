@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
@@ -19,7 +20,8 @@ import (
 // base64- and JSON-encoded, into a ConfigMap (refused), fail makes the
 // template fail with the value in its error message, and name makes it the
 // name of an object of a kind kiln does not know (an error naming the
-// object, and a warning).
+// object, and a warning), and part of the name of another, longer than
+// errors show a name (diag.MaxName), cut inside the value.
 func leakRepo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -34,13 +36,14 @@ func leakRepo(t *testing.T) string {
 		"envs/name.yaml": env("name"),
 		"envs/gate.yaml": env("gate"),
 		"envs/fail.yaml": env("fail"),
-		"main.jsonnet": `function(vars)
+		"main.jsonnet": fmt.Sprintf(`function(vars)
   if vars.MODE == 'fail' then error 'cannot use ' + vars.PW + ' b64 ' + std.base64(vars.PW) + ' json ' + std.manifestJsonMinified({pw: vars.PW})
   else [{apiVersion: 'v1', kind: 'Secret', metadata: {name: 'creds'}, stringData: {pw: vars.PW}}] +
     (if vars.MODE == 'gate' then [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'leak'},
       data: {b: std.base64(vars.PW), j: std.manifestJson({pw: vars.PW}), h: std.escapeStringXML(vars.PW)}}] else []) +
-    (if vars.MODE == 'name' then [{apiVersion: 'example.com/v1', kind: 'Foo', metadata: {name: vars.PW}}] else [])
-`,
+    (if vars.MODE == 'name' then [{apiVersion: 'example.com/v1', kind: 'Foo', metadata: {name: vars.PW}},
+      {apiVersion: 'example.com/v1', kind: 'Foo', metadata: {name: std.repeat('a', %d) + vars.PW + std.repeat('b', 100000)}}] else [])
+`, diag.MaxName-6),
 	} {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -112,8 +115,9 @@ func TestNoSinkLeaks(t *testing.T) {
 				}
 				// A spelling no form covers, such as the job summary's
 				// markdown escaping ("P@ss\<w0rd\>\&1"), still holds
-				// the value's plain middle.
-				for _, piece := range []string{"w0rd", "r0tated"} {
+				// the value's plain middle; a long name cut for showing,
+				// its start.
+				for _, piece := range []string{"w0rd", "r0tated", "P@ss"} {
 					if strings.Contains(text, piece) {
 						t.Errorf("%s shows a piece of a value, %q:\n%s", name, piece, text)
 					}

@@ -48,27 +48,27 @@ func jsonErrors(err error) []jsonError {
 	return out
 }
 
+// toJSONError is err as the JSON document shows it: bounded as the text
+// shows it (diag.Error.Bounded), part by part.
 func toJSONError(env string, err error) jsonError {
 	var ue *usageError
 	if errors.As(err, &ue) && ue.err == nil {
-		return jsonError{Env: env, Message: ue.msg}
+		return jsonError{Env: env, Message: diag.Bound(ue.msg)}
 	}
 	var d *diag.Error
 	if errors.As(err, &d) {
-		msg := d.Msg
-		if msg == "" && d.Err != nil {
-			msg = d.Err.Error()
-		}
-		return jsonError{Env: env, File: d.File, Line: d.Line, App: d.App, Object: d.Object.String(), Field: d.Field, Message: msg, Hint: d.Hint}
+		b := d.Bounded()
+		return jsonError{Env: env, File: b.File, Line: b.Line, App: b.App, Object: b.Object.String(), Field: b.Field, Message: b.Msg, Hint: b.Hint}
 	}
-	return jsonError{Env: env, Message: err.Error()}
+	return jsonError{Env: env, Message: diag.Text(err)}
 }
 
-// jsonWarnings turns warnings into the objects of a "warnings" list.
+// jsonWarnings turns warnings into the objects of a "warnings" list,
+// bounded as errors are.
 func jsonWarnings(env string, ws []diag.Warning) []jsonError {
 	out := []jsonError{}
 	for _, w := range ws {
-		out = append(out, jsonError{Env: env, File: w.File, Line: w.Line, App: w.App, Object: w.Object.String(), Message: w.Msg, Hint: w.Hint})
+		out = append(out, toJSONError(env, w.AsError()))
 	}
 	return out
 }

@@ -252,10 +252,10 @@ func (r *Runner) Error(e error) {
 	for _, leaf := range diag.Flatten(e) {
 		var de *diag.Error
 		if errors.As(leaf, &de) {
-			r.annotate("error", de.File, de.Line, message(de.App, de.Object, de.Msg, de.Err, de.Hint))
+			r.annotate("error", de.File, de.Line, message(r.bounded(de), true))
 			continue
 		}
-		r.annotate("error", "", 0, leaf.Error())
+		r.annotate("error", "", 0, diag.Bound(r.mask(leaf.Error())))
 	}
 }
 
@@ -264,7 +264,7 @@ func (r *Runner) Warning(w diag.Warning) {
 	if r == nil {
 		return
 	}
-	r.annotate("warning", w.File, w.Line, message(w.App, w.Object, w.Msg, nil, w.Hint))
+	r.annotate("warning", w.File, w.Line, message(r.bounded(w.AsError()), true))
 }
 
 // SetOutput sets the step output name to value by appending to the file
@@ -419,22 +419,26 @@ func appendFile(name, text string) error {
 	return nil
 }
 
-// message is an annotation's text: "app A: Kind/ns/name: msg" and the hint
-// on a second line. The location goes into the file and line properties.
-func message(app string, obj diag.Object, msg string, cause error, hint string) string {
+// bounded is de as an annotation or the job summary shows it: each part
+// masked with r's secrets, whole, and then bounded (diag.Error.Bounded),
+// since a bound may cut a value in two and leave a start that r's masking
+// of the text would not find.
+func (r *Runner) bounded(de *diag.Error) *diag.Error { return de.Map(r.mask).Bounded() }
+
+// message is the text of an annotation of de, which Runner.bounded made:
+// "app A: Kind/ns/name: msg" and, with hint, the hint on a second line.
+// The location goes into the file and line properties.
+func message(de *diag.Error, hint bool) string {
 	var b strings.Builder
-	if app != "" {
-		b.WriteString("app " + app + ": ")
+	if de.App != "" {
+		b.WriteString("app " + de.App + ": ")
 	}
-	if s := obj.String(); s != "" {
+	if s := de.Object.String(); s != "" {
 		b.WriteString(s + ": ")
 	}
-	if msg == "" && cause != nil {
-		msg = cause.Error()
-	}
-	b.WriteString(msg)
-	if hint != "" {
-		b.WriteString("\nhint: " + hint)
+	b.WriteString(de.Msg)
+	if hint && de.Hint != "" {
+		b.WriteString("\nhint: " + de.Hint)
 	}
 	return b.String()
 }

@@ -81,7 +81,7 @@ func (r *Runner) SummaryMarkdown(command string, envs []EnvSummary) string {
 			errs := diag.Flatten(e.Err)
 			fmt.Fprintf(&b, "%d %s:\n\n", len(errs), words.Noun(len(errs), "error"))
 			for _, err := range errs {
-				b.WriteString("- " + errorItem(err, cell) + "\n")
+				b.WriteString("- " + r.errorItem(err, cell) + "\n")
 			}
 		} else {
 			b.WriteString("| app | engine | objects | files |\n|---|---|--:|--:|\n")
@@ -92,7 +92,7 @@ func (r *Runner) SummaryMarkdown(command string, envs []EnvSummary) string {
 		if n := len(e.Warnings); n > 0 {
 			fmt.Fprintf(&b, "\n<details><summary>%d %s</summary>\n\n", n, words.Noun(n, "warning"))
 			for _, w := range e.Warnings {
-				b.WriteString("- " + errorItem(w.AsError(), cell) + "\n")
+				b.WriteString("- " + r.errorItem(w.AsError(), cell) + "\n")
 			}
 			b.WriteString("\n</details>\n")
 		}
@@ -101,18 +101,19 @@ func (r *Runner) SummaryMarkdown(command string, envs []EnvSummary) string {
 }
 
 // errorItem is one error as a list item: the location in bold, the message,
-// the hint on a line of its own; cell masks and escapes each piece.
-func errorItem(err error, cell func(string) string) string {
+// the hint on a line of its own, each bounded (Runner.bounded); cell masks
+// and escapes each piece.
+func (r *Runner) errorItem(err error, cell func(string) string) string {
 	var de *diag.Error
 	if !errors.As(err, &de) {
-		return cell(err.Error())
+		return cell(diag.Bound(r.mask(err.Error())))
 	}
+	de = r.bounded(de)
 	var b strings.Builder
 	if loc := strings.TrimSuffix(de.Location(), ": "); loc != "" {
 		b.WriteString("**" + cell(loc) + "**: ")
 	}
-	msg := message(de.App, de.Object, de.Msg, de.Err, "")
-	b.WriteString(cell(msg))
+	b.WriteString(cell(message(de, false)))
 	if de.Hint != "" {
 		b.WriteString("<br>hint: " + cell(de.Hint))
 	}
