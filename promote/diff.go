@@ -160,7 +160,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	real := treediff.Trees(old, files)
 	res.Changed = len(real) > 0
 	for _, w := range slices.Concat(immutableWarnings(real), r.transitionWarnings(files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real)) {
-		r.warn(src.redactor.String(w.String()))
+		r.warn(w.AsError().Map(src.redactor.String).Error())
 	}
 	if opts.Against == "" {
 		// The preview of a promotion: say now what promote would refuse.

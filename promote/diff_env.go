@@ -80,7 +80,7 @@ func diffEnvs(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*Di
 	for _, er := range results {
 		set.Add(er.Redactor)
 		for _, w := range er.Warnings {
-			fmt.Fprintf(log, "warning: env %s: %s\n", er.Env, er.Redactor.String(w.String()))
+			fmt.Fprintf(log, "warning: env %s: %s\n", er.Env, w.AsError().Map(er.Redactor.String).Error())
 		}
 		if er.Err != nil {
 			errs = append(errs, &RenderError{Env: er.Env, Err: er.Err})

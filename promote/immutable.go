@@ -116,7 +116,9 @@ func objectChanges(changes []treediff.Change) []render.ObjectChange {
 //
 // mask runs before the lines are formatted: code spans, the escapes and
 // the backticks replaced in the message would otherwise change a secret
-// value's spelling so that the body's own masking no longer finds it.
+// value's spelling so that the body's own masking no longer finds it. It
+// sees each part whole, before the object's name and the message are
+// bounded (diag.Object.String, diag.Bound), which may cut a value in two.
 func bodyLines(ws []diag.Warning, mask func(string) string) []string {
 	// A zero-width space after "@" and "#" keeps them as text: GitHub
 	// turns "@team" into a mention (a notification to everyone in it)
@@ -127,10 +129,10 @@ func bodyLines(ws []diag.Warning, mask func(string) string) []string {
 	var out []string
 	for _, w := range ws {
 		l := prbody.Code(mask(w.File)) + ": "
-		if o := w.Object.String(); o != "" {
-			l += prbody.Code(mask(o)) + ": "
+		if o := w.Object.Map(mask).String(); o != "" {
+			l += prbody.Code(o) + ": "
 		}
-		out = append(out, l+text.Replace(mask(w.Msg)))
+		out = append(out, l+text.Replace(diag.Bound(mask(w.Msg))))
 	}
 	return out
 }

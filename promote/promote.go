@@ -363,7 +363,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		return res, nil
 	}
 	for _, w := range slices.Concat(plan.unappliable, plan.moved, plan.pruned) {
-		r.warn(src.redactor.String(w.String()))
+		r.warn(w.AsError().Map(src.redactor.String).Error())
 	}
 	// The body comes first, so that a dry run shows it even when the guard
 	// refuses.
@@ -923,7 +923,7 @@ func (r *run) source(ctx context.Context) (*source, error) {
 	}
 	er := results[0]
 	for _, w := range er.Warnings {
-		r.warn(er.Redactor.String(w.String()))
+		r.warn(w.AsError().Map(er.Redactor.String).Error())
 	}
 	if er.Err != nil {
 		return nil, &RenderError{Env: env, Err: er.Err}
@@ -999,7 +999,7 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 // printed only its own) and returns its error, if any.
 func (r *run) rechecked(er *render.EnvResult) error {
 	for _, w := range er.Warnings {
-		r.warn(er.Redactor.String(w.String()))
+		r.warn(w.AsError().Map(er.Redactor.String).Error())
 	}
 	if er.Err != nil {
 		return &RenderError{Env: er.Env, Err: er.Err}
