@@ -110,20 +110,27 @@ func (e *Error) text(object func(Object) string) string {
 }
 
 // Bounded returns a copy of e as sinks show it: its Field, Msg (Err's
-// text when Msg is empty) and Hint bounded (Bound); its Object clips its
-// own parts when shown (Object.String). A sink that prints the parts (the
-// --output json document, GitHub's annotations and job summary) prints
-// these. Bounding cuts values: mask secret values in the parts first
-// (Map), never in the bounded text, where a cut may have left only a
-// value's start.
+// text when Msg is empty) and Hint bounded (Bound), its App clipped to
+// MaxName and its File to maxPath; its Object clips its own parts when
+// shown (Object.String). A sink that prints the parts (the --output json
+// document, GitHub's annotations and job summary) prints these. Bounding
+// cuts values: mask secret values in the parts first (Map), never in the
+// bounded text, where a cut may have left only a value's start.
 func (e *Error) Bounded() *Error {
 	c := *e
 	if c.Msg == "" && c.Err != nil {
 		c.Msg = c.Err.Error()
 	}
 	c.Field, c.Msg, c.Hint = Bound(c.Field), Bound(c.Msg), Bound(c.Hint)
+	// kiln.yaml checks app names, but a lock on the manifests branch,
+	// which promote reads, may name any app; a tree read back may hold
+	// any path.
+	c.App, c.File = Clip(c.App, MaxName), Clip(c.File, maxPath)
 	return &c
 }
+
+// maxPath is PATH_MAX on Linux: a file kiln read has no longer path.
+const maxPath = 4096
 
 // Map returns a copy of e with f applied to each text an input can put in
 // it: Field, Msg (Err's text when Msg is empty), Hint and the parts of

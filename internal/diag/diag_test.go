@@ -180,6 +180,9 @@ func TestErrorBounded(t *testing.T) {
 	if e.Msg != `Invalid value: "`+name+`": must be no more than 253 characters` {
 		t.Error("Bounded changed the error")
 	}
+	if b := (&Error{File: strings.Repeat("d/", 5000), App: name}).Bounded(); len(b.File) > 5000 || b.App != clipped {
+		t.Errorf("Bounded = file of %d bytes, app %q", len(b.File), b.App)
+	}
 	other := *e
 	other.Object.Name = name + "b"
 	if got := Sort([]error{&other, e}); len(got) != 2 || got[0] != e {
