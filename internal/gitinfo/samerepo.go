@@ -6,28 +6,35 @@ import (
 )
 
 // SameRepo reports whether a and b, remote URLs as Info.Repo gives them,
-// name one repository however each is spelt: over https or ssh (scp-like
-// git@host:owner/name too), with or without ".git", a trailing slash or a
-// port, in any case (GitHub's and GitLab's names are case-insensitive).
-// Two empty URLs are the same; an empty and a named one are not.
+// may name one repository: the last two parts of their paths (owner and
+// name: "acme/shop") are the same, in any case, with or without ".git" or
+// a trailing slash, whatever the host and scheme. A remote is spelt in
+// many ways for one repository (https or ssh, scp-like git@host:path, an
+// ssh config alias such as github.com-work, GitHub's ssh.github.com:443,
+// an insteadOf shorthand such as gh:acme/shop, a path or its file:// URL),
+// and git records the spelling as written; a difference of host alone is
+// far more often one of those than another repository. Two empty URLs are
+// the same; an empty and a named one are not.
 func SameRepo(a, b string) bool {
 	return repoKey(a) == repoKey(b)
 }
 
-// repoKey is a remote URL reduced to "host/path", lower-cased.
+// repoKey is the last two parts of a remote URL's path, lower-cased.
 func repoKey(s string) string {
 	s = strings.TrimSpace(s)
-	host, path := "", s
-	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
-		host, path = u.Hostname(), u.Path
-	} else if at, rest, ok := strings.Cut(s, ":"); ok && !strings.Contains(at, "/") {
-		// scp-like: [user@]host:path
-		if i := strings.LastIndexByte(at, '@'); i >= 0 {
-			at = at[i+1:]
+	path := s
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
+		path = u.Path
+		if u.Opaque != "" {
+			path = u.Opaque // gh:acme/shop
 		}
-		host, path = at, rest
+	} else if at, rest, ok := strings.Cut(s, ":"); ok && !strings.Contains(at, "/") {
+		path = rest // scp-like: [user@]host:path
 	}
-	path = strings.Trim(path, "/")
-	path = strings.TrimSuffix(path, ".git")
-	return strings.ToLower(host + "/" + path)
+	path = strings.TrimSuffix(strings.Trim(path, "/"), ".git")
+	parts := strings.Split(path, "/")
+	if len(parts) > 2 {
+		parts = parts[len(parts)-2:]
+	}
+	return strings.ToLower(strings.Join(parts, "/"))
 }

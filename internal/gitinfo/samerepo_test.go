@@ -17,7 +17,11 @@ func TestSameRepo(t *testing.T) {
 		{"", "", true},
 		{"https://github.com/acme/shop", "https://github.com/acme/shop-2", false},
 		{"https://github.com/acme/shop", "https://github.com/other/shop", false},
-		{"https://github.com/acme/shop", "https://gitlab.com/acme/shop", false},
+		{"https://github.com/acme/shop", "git@github.com-work:acme/shop.git", true},
+		{"https://github.com/acme/shop", "ssh://git@ssh.github.com:443/acme/shop.git", true},
+		{"https://github.com/acme/shop", "gh:acme/shop", true},
+		{"file:///srv/git/shop.git", "/srv/git/shop.git", true},
+		{"https://github.com/acme/shop", "https://github.com/acme/shop-api", false},
 		{"https://github.com/acme/shop", "", false},
 		{"/srv/git/shop", "/srv/git/other", false},
 	} {
