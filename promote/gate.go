@@ -55,6 +55,11 @@ type GateError struct {
 	hint string
 }
 
+// ShowWhole: every line names one app of kiln.yaml and a status
+// description GitHub bounds (140 characters), so the text is shown whole,
+// its hint included (diag.Whole).
+func (e *GateError) ShowWhole() {}
+
 // GateApp is one app's status.
 type GateApp struct {
 	// App is the app's name.

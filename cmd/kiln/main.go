@@ -123,6 +123,9 @@ type panicError struct {
 	stack []byte
 }
 
+// ShowWhole: the stack is what the report needs (diag.Whole).
+func (e *panicError) ShowWhole() {}
+
 func (e *panicError) Error() string {
 	return fmt.Sprintf("internal error: %v\n  hint: this is a kiln bug; please report it with this stack:\n%s",
 		e.value, strings.TrimRight(string(e.stack), "\n"))

@@ -141,15 +141,28 @@ func (e *Error) Map(f func(string) string) *Error {
 	if c.Msg == "" && c.Err != nil {
 		c.Msg = c.Err.Error()
 	}
+	c.File, c.App = f(c.File), f(c.App)
 	c.Field, c.Msg, c.Hint, c.Object = f(c.Field), f(c.Msg), f(c.Hint), c.Object.Map(f)
 	return &c
 }
 
-// Text is err as sinks show it: a *Error's Error, and any other error's
-// text bounded as a message (Bound).
+// Whole is an error sinks show whole: one that bounds what it holds
+// itself (a gate's list of apps, each line short), or whose length is
+// what it must show (a kiln bug's stack, which the user is asked to
+// report).
+type Whole interface {
+	error
+	ShowWhole()
+}
+
+// Text is err as sinks show it: a *Error's Error, a Whole's whole text,
+// and any other error's text bounded as a message (Bound).
 func Text(err error) string {
-	if de, ok := err.(*Error); ok {
-		return de.Error()
+	switch e := err.(type) {
+	case *Error:
+		return e.Error()
+	case Whole:
+		return e.Error()
 	}
 	return Bound(err.Error())
 }

@@ -201,8 +201,30 @@ func TestErrorMap(t *testing.T) {
 		t.Errorf("Map changed the cause to %v", got.Err)
 	}
 	got.Err = nil
-	want := Error{File: "f", Line: 2, App: "a", Object: Object{Kind: "K", Namespace: "N", Name: "PW"}, Field: "PW", Msg: "PW", Hint: "PW"}
+	// File and App too: they are clipped when shown, so a masker must
+	// see them whole first.
+	want := Error{File: "F", Line: 2, App: "A", Object: Object{Kind: "K", Namespace: "N", Name: "PW"}, Field: "PW", Msg: "PW", Hint: "PW"}
 	if diff := cmp.Diff(want, *got); diff != "" {
 		t.Errorf("Map (-want +got):\n%s", diff)
+	}
+}
+
+// wholeError is an error that is shown whole (Whole).
+type wholeError struct{ text string }
+
+func (e wholeError) Error() string { return e.text }
+func (wholeError) ShowWhole()      {}
+
+// TestTextShowsWholeErrorsWhole: a gate's list of many failed apps, or a
+// kiln bug's stack, is shown whole, its hint at the end included; any
+// other plain error is bounded.
+func TestTextShowsWholeErrorsWhole(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("app failed: Health check failed\n", 400) + "  hint: see each app's Kustomization"
+	if got := Text(wholeError{long}); got != long {
+		t.Errorf("Text of a Whole error cut it to %d of %d bytes", len(got), len(long))
+	}
+	if got := Text(errors.New(long)); len(got) > MaxMessage+100 {
+		t.Errorf("Text of a plain error is %d bytes, want it bounded", len(got))
 	}
 }
