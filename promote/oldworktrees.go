@@ -18,8 +18,8 @@ import (
 // into workDir/kiln-verify-<digits>/src, and an add killed half-way leaves
 // its entry locked, which git worktree prune never removes, so the user's
 // git worktree list named a dead worktree for good. Only an entry at such
-// a path in workDir ("" is os.TempDir()) whose kiln-verify-<digits> folder
-// is gone is removed (a live run of an older kiln has its folder, and so
+// a path in workDir ("" is os.TempDir()), locked "initializing", whose
+// kiln-verify-<digits> folder is gone is removed (a live run of an older kiln has its folder, and so
 // does a killed one's that removeLeftovers keeps), each logged to log;
 // never one the user made elsewhere. Best effort: what git cannot list or
 // remove is left, with a line in log.
@@ -39,9 +39,15 @@ func removeOldWorktrees(ctx context.Context, top, workDir string, env []string, 
 		return
 	}
 	dirs := workDirs(workDir)
-	for line := range strings.SplitSeq(list, "\n") {
-		wt, ok := strings.CutPrefix(line, "worktree ")
-		if !ok || !oldVerifyWorktree(wt, dirs) {
+	// One record a worktree, blank-line separated; only an entry locked
+	// "initializing" is what a killed add leaves (git worktree prune
+	// removes an unlocked one whose folder is gone), so a live run of an
+	// older kiln whose folder this process cannot see (another mount
+	// namespace) is never touched once its add completed.
+	for record := range strings.SplitSeq(list, "\n\n") {
+		lines := strings.Split(record, "\n")
+		wt, ok := strings.CutPrefix(lines[0], "worktree ")
+		if !ok || !slices.Contains(lines[1:], "locked initializing") || !oldVerifyWorktree(wt, dirs) {
 			continue
 		}
 		if _, err := os.Lstat(filepath.Dir(wt)); !os.IsNotExist(err) {

@@ -74,6 +74,10 @@ func TestVerifyRemovesOldKilnsWorktrees(t *testing.T) {
 		{path: filepath.Join(workDir, worktreePrefix+"debug", "src"), locked: true, gone: true},
 		{path: filepath.Join(workDir, worktreePrefix+"77", "mine"), locked: true, gone: true},
 		{path: filepath.Join(elsewhere, worktreePrefix+"55", "src"), locked: true, gone: true},
+		// An older kiln's whose add completed: unlocked, git worktree
+		// prune removes it, and kiln leaves it (a run whose folder this
+		// process cannot see may still use it).
+		{path: filepath.Join(workDir, worktreePrefix+"66", "src"), gone: true},
 		// The user's, gone: git worktree prune would remove it.
 		{path: filepath.Join(workDir, "my worktree", "src"), gone: true},
 	} {
