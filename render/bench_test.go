@@ -193,7 +193,11 @@ func BenchmarkRenderFleetNothingChanged(b *testing.B) {
 // the default GOGC is what peak RSS follows. The sandbox workers are other
 // processes and not counted.
 func BenchmarkRenderFleetMemory(b *testing.B) {
-	_, p := loadFleet(b, 1000)
+	apps := 1000
+	if raceDetector {
+		apps = 100 // make test: that it runs, not what it measures
+	}
+	_, p := loadFleet(b, apps)
 	var peakLive, peakHeap uint64
 	for b.Loop() {
 		out := filepath.Join(b.TempDir(), "rendered")
