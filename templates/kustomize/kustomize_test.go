@@ -1380,23 +1380,30 @@ func TestGeneratorBehaviorError(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			err := buildErr(t, tc.files, "app")
-			var de *diag.Error
-			if !errors.As(err, &de) {
-				t.Fatalf("not a diag.Error: %v", err)
-			}
-			if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != tc.at {
-				t.Errorf("error at %s, want %s: %v", got, tc.at, err)
-			}
-			if got := de.Object.String(); got != tc.object {
-				t.Errorf("object %s, want %s", got, tc.object)
-			}
-			if !strings.Contains(de.Msg, tc.msg) || !strings.Contains(de.Hint, tc.hint) {
-				t.Errorf("message %q, hint %q; want %q, %q", de.Msg, de.Hint, tc.msg, tc.hint)
-			}
+			checkErrorAt(t, err, tc.at, tc.object, tc.msg, tc.hint)
 			if s := err.Error(); strings.Contains(s, "0x") || strings.Contains(s, "resid.") {
 				t.Errorf("error shows Go values: %v", err)
 			}
 		})
+	}
+}
+
+// checkErrorAt checks that err is a *diag.Error at file:line at, of the
+// object, whose message and hint hold msg and hint.
+func checkErrorAt(t *testing.T, err error, at, object, msg, hint string) {
+	t.Helper()
+	var de *diag.Error
+	if !errors.As(err, &de) {
+		t.Fatalf("not a diag.Error: %v", err)
+	}
+	if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != at {
+		t.Errorf("error at %s, want %s: %v", got, at, err)
+	}
+	if got := de.Object.String(); got != object {
+		t.Errorf("object %s, want %s", got, object)
+	}
+	if !strings.Contains(de.Msg, msg) || !strings.Contains(de.Hint, hint) {
+		t.Errorf("message %q, hint %q; want %q, %q", de.Msg, de.Hint, msg, hint)
 	}
 }
 
@@ -1461,19 +1468,7 @@ func TestDuplicateResourceError(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			err := buildErr(t, tc.files, "app")
-			var de *diag.Error
-			if !errors.As(err, &de) {
-				t.Fatalf("not a diag.Error: %v", err)
-			}
-			if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != tc.at {
-				t.Errorf("error at %s, want %s: %v", got, tc.at, err)
-			}
-			if got := de.Object.String(); got != tc.object {
-				t.Errorf("object %s, want %s", got, tc.object)
-			}
-			if !strings.Contains(de.Msg, tc.msg) || !strings.Contains(de.Hint, tc.hint) {
-				t.Errorf("message %q, hint %q; want %q, %q", de.Msg, de.Hint, tc.msg, tc.hint)
-			}
+			checkErrorAt(t, err, tc.at, tc.object, tc.msg, tc.hint)
 			if s := err.Error(); strings.Contains(s, "must resolve to a file") || strings.Contains(s, "is not directory") {
 				t.Errorf("error keeps kustomize's try of the entry as a folder: %v", err)
 			}
