@@ -40,21 +40,27 @@ func holdMarker(dir string) (io.Closer, error) {
 // following a symlink, and must still be the one at dir once locked: the
 // run or cleaner that held it may have removed it meanwhile.
 func lockLeftover(dir string) io.Closer {
-	path := filepath.Join(dir, tempMarker)
+	if di, err := os.Lstat(dir); err != nil || !di.IsDir() || !mine(di) {
+		return nil
+	}
+	// Not lockMine's nil *os.File as a non-nil io.Closer.
+	if f := lockMine(filepath.Join(dir, tempMarker)); f != nil {
+		return f
+	}
+	return nil
+}
+
+// lockMine opens path without following a symlink, and locks it
+// exclusively without waiting: the open file, or nil when it is missing,
+// not a regular file, another user's, held by a live run, or no longer
+// the file at path once locked (its holder removed it meanwhile).
+func lockMine(path string) *os.File {
 	f, err := os.OpenFile(path, os.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil
 	}
 	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || !mine(fi) {
-		f.Close()
-		return nil
-	}
-	if di, err := os.Lstat(dir); err != nil || !di.IsDir() || !mine(di) {
-		f.Close()
-		return nil
-	}
-	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+	if err != nil || !fi.Mode().IsRegular() || !mine(fi) || unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
 		f.Close()
 		return nil
 	}
@@ -96,16 +102,12 @@ func removeHalfMade(dir string, now time.Time) bool {
 	}
 	if len(entries) == 1 {
 		path := filepath.Join(dir, tempMarker+".new")
-		f, err := os.OpenFile(path, os.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
-		if err != nil {
+		f := lockMine(path)
+		if f == nil {
 			return false
 		}
 		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil || !fi.Mode().IsRegular() || !mine(fi) || unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
-			return false
-		}
-		if pi, err := os.Lstat(path); err != nil || !os.SameFile(fi, pi) || os.Remove(path) != nil {
+		if os.Remove(path) != nil {
 			return false
 		}
 	}
