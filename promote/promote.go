@@ -1871,28 +1871,15 @@ func (r *run) checkReplaces(ctx context.Context, src *source, where string, lock
 }
 
 // otherRepo refuses to replace the env's tree on where when its lock
-// names a code repository other than this run's, unless AllowOtherRepo.
-// Two pipelines sharing one manifests folder (two teams' repositories
-// with the same manifests.path) would each replace the other's apps, and
-// Flux would prune them from the cluster; the commit check (newer) cannot
-// tell, as neither repository holds the other's commits. A lock that
-// names no repository (an older kiln's, a render outside a clone) leaves
-// it open; this run naming none where the lock names one is refused, as
-// nothing says it is the same repository.
+// names a code repository other than this run's (render.OtherRepoError),
+// unless AllowOtherRepo. The commit check (newer) cannot tell two
+// pipelines apart, as neither repository holds the other's commits.
 func (r *run) otherRepo(src *source, where string, lock *render.Lock) error {
 	if lock == nil || r.opts.AllowOtherRepo {
 		return nil
 	}
-	ours, theirs := src.lock.Source.Repo, lock.Source.Repo
-	if theirs == "" || gitinfo.SameRepo(ours, theirs) {
-		return nil
-	}
-	this := "this run's, " + caret.String(ours)
-	if ours == "" {
-		this = "this run, which names no repository (its checkout has no origin remote)"
-	}
-	return &diag.Error{Msg: fmt.Sprintf("env %s on %s is rendered from the code repository %s, not from %s: promoting would replace that pipeline's apps, and Flux would prune them", r.env.Name, where, caret.String(theirs), this),
-		Hint: "two pipelines must not share an env folder: give this one another manifests.path (or envs' path); if the env moved to this repository on purpose (a renamed or transferred repository), pass --allow-other-repo (KILN_ALLOW_OTHER_REPO=true) once"}
+	return render.OtherRepoError(r.env.Name, "on "+where, src.lock.Source.Repo, lock.Source.Repo, "promoting",
+		"two pipelines must not share an env folder: give this one another manifests.path (or envs' path); if the env moved to this repository on purpose (a renamed or transferred repository), pass --allow-other-repo (KILN_ALLOW_OTHER_REPO=true) once")
 }
 
 // newer reports whether lock, the env's on where, names a source commit

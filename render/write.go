@@ -22,6 +22,9 @@ type WriteOptions struct {
 	// write (no kiln.lock.json). It never allows an --out that overlaps
 	// the sources.
 	Force bool
+	// AllowOtherRepo replaces <out>/<env> even when its kiln.lock.json
+	// names another code repository than this render's (otherRepo).
+	AllowOtherRepo bool
 }
 
 // Output is an --out folder held by this process: its lock is taken, env
@@ -89,6 +92,9 @@ func (w *Output) Stage(ctx context.Context, er *EnvResult) error {
 			return err
 		}
 		w.checked += len(added)
+	}
+	if err := w.otherRepo(er); err != nil {
+		return err
 	}
 	return w.out.Stage(ctx, er.Env, er.Files, w.opts.Force)
 }

@@ -334,7 +334,8 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 	flags := append(renderFlags(), appFlag(),
 		&cli.StringFlag{Name: "shard", Usage: "i/n: render only the apps of shard i of n (by a hash of each app's name); kiln promote --rendered merges the shards' folders", EnvVars: kilnEnv("shard")},
 		&cli.StringFlag{Name: "out", Value: "rendered", Usage: "output folder; each env goes to <out>/<env>", EnvVars: kilnEnv("out")},
-		&cli.BoolFlag{Name: "force", Usage: "replace <out>/<env> even if kiln did not write it (it has no kiln.lock.json)", EnvVars: kilnEnv("force")})
+		&cli.BoolFlag{Name: "force", Usage: "replace <out>/<env> even if kiln did not write it (it has no kiln.lock.json)", EnvVars: kilnEnv("force")},
+		&cli.BoolFlag{Name: "allow-other-repo", Usage: "replace <out>/<env> rendered from another code repository (the env moved to this one on purpose)", EnvVars: kilnEnv("allow-other-repo")})
 	return &cli.Command{
 		Name:      "render",
 		UsageText: "kiln render [--env E ...|--all] [--images F] [--image R ...] [--out DIR] [--strict] [--app NAME ...] [--shard i/n]",
@@ -355,7 +356,7 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 				return usagef("give --app or --shard, not both")
 			}
 			out := c.String("out")
-			w := &writer{ctx: c.Context, out: out, opts: render.WriteOptions{Force: c.Bool("force")}}
+			w := &writer{ctx: c.Context, out: out, opts: render.WriteOptions{Force: c.Bool("force"), AllowOtherRepo: c.Bool("allow-other-repo")}}
 			opts.EnvDone, opts.BeforeFinish = w.stage, w.wait
 			opts.Earlier = w.earlier
 			opts.RenderOnce = true // render's one Render: workers end before its last checks

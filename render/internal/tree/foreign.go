@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"syscall"
 
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/lockfile"
@@ -137,4 +138,29 @@ func foreignError(dir string, found []string, lockBad string) error {
 	return &NotKilnTreeError{Dir: dir,
 		What: fmt.Sprintf("this tree holds %s that kiln did not write: %s%s", entriesText(len(found)), words.First(found, 5), why),
 		Hint: fmt.Sprintf("kiln replaces %s whole, keeping only Flux's bootstrap in %s; move these entries out of it, or pass --force (KILN_FORCE=true) to delete them", dir, BootstrapDir)}
+}
+
+// CurrentLock is the lock of the tree <root>/<name> as it stands (Open
+// recovered every interrupted run's leftovers), nil when there is none
+// or it does not parse. It is read through the output root, so a link
+// cannot make it another folder's.
+func (o *Out) CurrentLock(name string) *lockfile.Lock {
+	if !treeName(name) {
+		return nil
+	}
+	// O_NONBLOCK: a FIFO in the lock's place does not hold the run up.
+	f, err := o.fsys.OpenFile(name+"/"+MarkerFile, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	data, err := limits.ReadAll(f, name+"/"+MarkerFile, limits.TreeFile)
+	if err != nil {
+		return nil
+	}
+	lock, _ := lockfile.Parse(data)
+	return lock
 }
