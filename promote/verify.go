@@ -394,7 +394,7 @@ func checkout(ctx context.Context, top, commit, workDir string, env []string, lo
 		cleanup()
 		return "", nil, err
 	}
-	if err := gitrepo.Export(ctx, top, commit, src, filepath.Join(tmp.path, "index"), env); err != nil {
+	if err := gitrepo.Export(ctx, top, commit, src, filepath.Join(tmp.path, "git"), env); err != nil {
 		cleanup()
 		return "", nil, fmt.Errorf("checking out %s in a temporary folder: %w", short(commit), err)
 	}

@@ -72,7 +72,7 @@ func TestExportIsACheckout(t *testing.T) {
 			if err := os.Mkdir(dst, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := gitrepo.Export(context.Background(), top, commit, dst, filepath.Join(tmp, "index"), gittest.Env()); err != nil {
+			if err := gitrepo.Export(context.Background(), top, commit, dst, filepath.Join(tmp, "git"), gittest.Env()); err != nil {
 				t.Fatal(err)
 			}
 
@@ -106,5 +106,40 @@ func TestExportIsACheckout(t *testing.T) {
 				t.Errorf("no symlink or submodule folder:\n%s", got)
 			}
 		})
+	}
+}
+
+// TestExportLeavesPartialCloneAlone: in a partial clone (actions/checkout
+// with filter: blob:none), the files of an older commit are blobs the
+// clone never fetched. Export fetches them as a checkout would, from the
+// clone's origin, into its own scratch folder: the clone's .git (its
+// objects, its packs, FETCH_HEAD) is as before, and the files are the
+// commit's.
+func TestExportLeavesPartialCloneAlone(t *testing.T) {
+	t.Parallel()
+	origin := gittest.Bare(t)
+	gittest.Git(t, origin, "config", "uploadpack.allowFilter", "true")
+	old := gittest.Commit(t, origin, "main", map[string]string{"app/cm.yaml": "kind: ConfigMap\nold: true\n"}, "old")
+	gittest.Commit(t, origin, "main", map[string]string{"app/cm.yaml": "kind: ConfigMap\nnew: true\n"}, "new")
+	clone := filepath.Join(t.TempDir(), "clone")
+	gittest.Git(t, filepath.Dir(clone), "clone", "-q", "--filter=blob:none", "file://"+origin, clone)
+	if missing := gittest.Git(t, clone, "rev-list", "--objects", "--missing=print", old); !strings.Contains(missing, "?") {
+		t.Fatalf("the clone has every blob of the old commit, so nothing tests a fetch:\n%s", missing)
+	}
+	before := gittest.Listing(t, clone, true)
+
+	tmp := t.TempDir()
+	dst := filepath.Join(tmp, "src")
+	if err := os.Mkdir(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := gitrepo.Export(context.Background(), clone, old, dst, filepath.Join(tmp, "git"), gittest.Env()); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(filepath.Join(dst, "app", "cm.yaml")); err != nil || string(data) != "kind: ConfigMap\nold: true\n" {
+		t.Errorf("app/cm.yaml = %q, %v; want the old commit's", data, err)
+	}
+	if diff := cmp.Diff(before, gittest.Listing(t, clone, true)); diff != "" {
+		t.Errorf("the clone changed (-before +after):\n%s", diff)
 	}
 }

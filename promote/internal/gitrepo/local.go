@@ -69,9 +69,13 @@ func CommonDir(ctx context.Context, top string, env []string) (string, error) {
 // empty folder for each submodule. It writes nothing into the repository:
 // no worktree entry (git worktree add leaves one, locked, when killed
 // half-way, which git worktree prune never removes), no ref, no index.
-// The commit's index is built in the file index instead, which the caller
-// owns and removes, as it does dst. No hook runs.
-func Export(ctx context.Context, top, commit, dst, index string, env []string) error {
+// The commit's index is built in scratch instead, an empty folder the
+// caller owns and removes, as it does dst. So are the objects a partial
+// clone fetches for the commit's files (blobs its filter left out): git
+// writes them to scratch's object folder, reading the repository's own
+// as an alternate, where they would have gone into the repository's
+// .git/objects, where kiln has no business writing. No hook runs.
+func Export(ctx context.Context, top, commit, dst, scratch string, env []string) error {
 	if strings.HasPrefix(commit, "-") {
 		return fmt.Errorf("%q is not a commit", commit)
 	}
@@ -85,20 +89,35 @@ func Export(ctx context.Context, top, commit, dst, index string, env []string) e
 	if dst, err = filepath.Abs(dst); err != nil {
 		return err
 	}
-	if index, err = filepath.Abs(index); err != nil {
+	if scratch, err = filepath.Abs(scratch); err != nil {
+		return err
+	}
+	objects := filepath.Join(scratch, "objects")
+	if err := os.MkdirAll(filepath.Join(objects, "pack"), 0o755); err != nil {
 		return err
 	}
 	if env == nil {
 		env = os.Environ()
 	}
 	// The last of a name wins (exec.Cmd.Env): the user's GIT_INDEX_FILE
-	// is not written.
-	env = append(slices.Clip(env), "GIT_INDEX_FILE="+index)
+	// and object folder are not written. The repository's object folder
+	// is read through the alternates, its own alternates with it.
+	alternates := filepath.Join(common, "objects")
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GIT_ALTERNATE_OBJECT_DIRECTORIES="); ok && v != "" {
+			alternates = v + string(filepath.ListSeparator) + alternates
+		}
+	}
+	env = append(slices.Clip(env), "GIT_INDEX_FILE="+filepath.Join(scratch, "index"),
+		"GIT_OBJECT_DIRECTORY="+objects, "GIT_ALTERNATE_OBJECT_DIRECTORIES="+alternates)
 	git := []string{"--git-dir=" + common, "--work-tree=" + dst,
 		// Off, though read-tree and checkout-index run no hooks: a
 		// core.fsmonitor program is one, and a split index would write
 		// its shared part into the git folder.
-		"-c", "core.hooksPath=" + os.DevNull, "-c", "core.fsmonitor=false", "-c", "core.splitIndex=false"}
+		"-c", "core.hooksPath=" + os.DevNull, "-c", "core.fsmonitor=false", "-c", "core.splitIndex=false",
+		// Nor does a partial clone's fetch of missing objects start a
+		// maintenance run or gc in the repository.
+		"-c", "maintenance.auto=false", "-c", "gc.auto=0"}
 	if _, err := Local(ctx, dst, env, append(git, "read-tree", commit)...); err != nil {
 		return err
 	}
