@@ -1476,6 +1476,58 @@ func TestDuplicateResourceError(t *testing.T) {
 	}
 }
 
+// TestReplacementSourceError: a replacement whose source selects no
+// object, several objects, or a missing field fails kustomize with its
+// own rendering of the selector and neither the kustomization nor the
+// entry. The error is at the replacement's source (its fieldPath for a
+// missing field), inline, in a replacements file, or in a base.
+func TestReplacementSourceError(t *testing.T) {
+	t.Parallel()
+	cms := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {k: w}\n"
+	repl := func(source string) string {
+		return "- source:\n    kind: ConfigMap\n" + source + "  targets:\n  - select: {kind: ConfigMap, name: b}\n    fieldPaths: [data.k]\n"
+	}
+	ok := "- source: {kind: ConfigMap, name: a, fieldPath: data.k}\n  targets:\n  - select: {kind: ConfigMap, name: b}\n    fieldPaths: [data.k]\n"
+	for name, tc := range map[string]struct {
+		files      map[string]string
+		at, object string
+		msg, hint  string
+	}{
+		"nothing selected": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\nreplacements:\n" + ok + repl("    name: nope\n    fieldPath: data.k\n"), "app/cm.yaml": cms},
+			at:    "app/kustomization.yaml:7", object: "ConfigMap/nope",
+			msg: "no object of the kustomization matches the replacement's source", hint: "namePrefix",
+		},
+		"several selected": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\nreplacements:\n" + repl("    fieldPath: data.k\n"), "app/cm.yaml": cms},
+			at:    "app/kustomization.yaml:3",
+			msg:   "more than one object of the kustomization matches the replacement's source", hint: "give its name and namespace",
+		},
+		"a missing field": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\nreplacements:\n" + repl("    name: a\n    fieldPath: data.zz\n"), "app/cm.yaml": cms},
+			at:    "app/kustomization.yaml:6", object: "ConfigMap/a",
+			msg: "has no value at fieldPath data.zz", hint: "fix the source's fieldPath",
+		},
+		"in a replacements file": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\nreplacements:\n- path: ok.yaml\n- path: r.yaml\n", "app/cm.yaml": cms,
+				"app/ok.yaml": ok, "app/r.yaml": "# the second\n" + repl("    name: nope\n")},
+			at: "app/r.yaml:2", object: "ConfigMap/nope",
+			msg: "nothing selected by ConfigMap.[noVer].[noGrp]/nope.[noNs]",
+		},
+		"in a base": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [../base]\n", "base/cm.yaml": cms,
+				"base/kustomization.yaml": "resources: [cm.yaml]\nreplacements:\n" + repl("    name: a\n    fieldPath: data.zz\n")},
+			at: "base/kustomization.yaml:6", object: "ConfigMap/a",
+			msg: "has no value at fieldPath data.zz",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			checkErrorAt(t, buildErr(t, tc.files, "app"), tc.at, tc.object, tc.msg, tc.hint)
+		})
+	}
+}
+
 // TestObjectListsNotShown: krusty prints whole objects, as JSON, when a
 // namespace: makes two objects one and when a generator's merge could go
 // to two objects; a Secret's values would reach the log. kiln names the
