@@ -87,8 +87,8 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 				de.Hint = "check the inline patch's YAML (indentation, quotes): kustomize took it for a file name because it does not parse"
 			}
 		}
-		if replacementSource(de, fsys, msg) {
-			// At the replacement's source, with what to do.
+		if replacementError(de, fsys, msg) {
+			// At the replacement's source or target, with what to do.
 		} else if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
 			unmatchedPatch(de, fsys, kfile, m[1])
 		} else if m := duplicateIDRe.FindStringSubmatch(msg); m != nil {

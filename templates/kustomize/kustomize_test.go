@@ -1476,12 +1476,13 @@ func TestDuplicateResourceError(t *testing.T) {
 	}
 }
 
-// TestReplacementSourceError: a replacement whose source selects no
-// object, several objects, or a missing field fails kustomize with its
-// own rendering of the selector and neither the kustomization nor the
-// entry. The error is at the replacement's source (its fieldPath for a
-// missing field), inline, in a replacements file, or in a base.
-func TestReplacementSourceError(t *testing.T) {
+// TestReplacementError: a replacement whose source selects no object,
+// several objects, or a missing field, or whose target's field path an
+// object lacks, fails kustomize with its own rendering of the selector
+// (or the path) and neither the kustomization nor the entry. The error
+// is at the replacement's source (its fieldPath for a missing field) or
+// the target's field path, inline, in a replacements file, or in a base.
+func TestReplacementError(t *testing.T) {
 	t.Parallel()
 	cms := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {k: w}\n"
 	repl := func(source string) string {
@@ -1513,6 +1514,12 @@ func TestReplacementSourceError(t *testing.T) {
 				"app/ok.yaml": ok, "app/r.yaml": "# the second\n" + repl("    name: nope\n")},
 			at: "app/r.yaml:2", object: "ConfigMap/nope",
 			msg: "nothing selected by ConfigMap.[noVer].[noGrp]/nope.[noNs]",
+		},
+		"a target's missing field": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\nreplacements:\n" + ok +
+				"- source: {kind: ConfigMap, name: a, fieldPath: data.k}\n  targets:\n  - select: {kind: ConfigMap}\n    fieldPaths:\n    - data.k\n    - data.nope\n", "app/cm.yaml": cms},
+			at:  "app/kustomization.yaml:12",
+			msg: `an object a replacement's target selects has no field data.nope (kustomize: unable to find field "data.nope" in replacement target)`, hint: "options.create",
 		},
 		"in a base": {
 			files: map[string]string{"app/kustomization.yaml": "resources: [../base]\n", "base/cm.yaml": cms,
