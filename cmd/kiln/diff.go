@@ -92,8 +92,6 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	var errs []error
 	session := &promote.DiffSession{}
 	defer session.Close()
-	// One runner for every env: GitHub's annotation limit is the step's.
-	gh := actionsRunner(c, lookup)
 	for _, e := range envs {
 		res, err := promote.Diff(c.Context, p, promote.DiffOptions{
 			Env:        e,
@@ -116,7 +114,6 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 				if !errors.As(err, &ee) {
 					err = &envError{env: e, err: err}
 				}
-				gh.ForEnv(e).Error(err)
 				errs = append(errs, err)
 			}
 			continue
@@ -126,17 +123,13 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	}
 	if ropts.JudgeImagesLater && len(errs) == 0 {
 		if err := judgeImages(ropts, &rep, prefixed(stderr)); err != nil {
-			var ee *envError
-			if errors.As(err, &ee) {
-				gh.ForEnv(ee.env).Error(ee.err)
-			} else {
-				gh.Error(err)
-			}
 			errs = append(errs, err)
 		}
 	}
-	gh.Flush()
 	err = errors.Join(errs...)
+	// As render annotates: each error of an env on its own, under that
+	// env's title (an env's error joins all of its apps').
+	annotate(actionsRunner(c, lookup), err)
 	if aerr := reportDiffActions(c, lookup, rep); aerr != nil {
 		err = errors.Join(err, aerr)
 	}
