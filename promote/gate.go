@@ -304,6 +304,18 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 				}
 				continue
 			}
+			if r.opts.Wait > 0 {
+				// The client's retries ended with no time left for
+				// another poll: the wait ran out on GitHub's failure,
+				// as when it runs out during those retries (late,
+				// above), and whether the last pause fell just inside
+				// the wait or past it is no reason to exit otherwise.
+				// GitHub's answer goes to the log: the verdict is
+				// shown whole, and that answer is GitHub's text.
+				fmt.Fprintf(r.log, "%s\n", msg)
+				return nil, ranOut(tip, fmt.Sprintf("--wait %s runs out before kiln's next poll, and GitHub's API failed this one's status read of %s (logged above)", r.opts.Wait, short(tip)),
+					"GitHub's API failed or limited kiln's requests (not a matter of the token): run again later, or pass a longer --wait")
+			}
 			return nil, &diag.Error{Msg: msg, Err: err,
 				Hint: "GitHub's API failed or limited kiln's requests (not a matter of the token): run again later; with --wait kiln asks again at every poll until the wait runs out"}
 		}

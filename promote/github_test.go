@@ -364,17 +364,49 @@ func TestGateGitHubTrouble(t *testing.T) {
 		t.Errorf("the log does not say that kiln asks again:\n%s", log.String())
 	}
 
-	// No --wait, or the wait used up: GitHub's trouble, named as such.
-	for _, wait := range []time.Duration{0, 40 * time.Second} {
-		api.Inject(ghfake.RouteCombinedStatus, outage...)
-		_, err = promote(t, f, from(wait))
-		if err == nil || !strings.Contains(err.Error(), "502") || !strings.Contains(err.Error(), "GitHub's API failed or limited kiln's requests") ||
-			strings.Contains(err.Error(), "may read statuses") {
-			t.Errorf("--wait %s: err = %v, want GitHub's failure named, not the token", wait, err)
+	// No --wait: GitHub's trouble, named as such.
+	api.Inject(ghfake.RouteCombinedStatus, outage...)
+	_, err = promote(t, f, from(0))
+	if err == nil || !strings.Contains(err.Error(), "502") || !strings.Contains(err.Error(), "GitHub's API failed or limited kiln's requests") ||
+		strings.Contains(err.Error(), "may read statuses") {
+		t.Errorf("no --wait: err = %v, want GitHub's failure named, not the token", err)
+	}
+	var ge *GateError
+	if errors.As(err, &ge) {
+		t.Errorf("no --wait: GitHub's failure is no gate verdict (exit 3): %v", err)
+	}
+
+	// The wait used up by the outage is the wait running out (exit 3),
+	// whether it ends during the client's retries (20s: the pause of 16s
+	// would end past it) or just after them, with no time left for
+	// another poll (40s: the retries end at 31s). The second was exit 1.
+	for _, tc := range []struct {
+		wait     time.Duration
+		attempts int
+		cut      string
+		hint     string
+	}{
+		{
+			wait:     20 * time.Second,
+			attempts: 5,
+			cut:      "--wait 20s runs out before kiln's next request to GitHub: GitHub's API failed (502 for GET /api/v3/repos/acme/manifests/commits/" + tip + "/status)",
+			hint:     "run again later, or pass a longer --wait",
+		},
+		{
+			wait:     40 * time.Second,
+			attempts: 6,
+			cut:      "--wait 40s runs out before kiln's next poll, and GitHub's API failed this one's status read of " + tip[:7] + " (logged above)",
+			hint:     "GitHub's API failed or limited kiln's requests (not a matter of the token): run again later, or pass a longer --wait",
+		},
+	} {
+		log.Reset()
+		api.Inject(ghfake.RouteCombinedStatus, outage[:tc.attempts]...)
+		_, err = promote(t, f, from(tc.wait))
+		if !errors.As(err, &ge) || ge.Cut != tc.cut || !ge.Unread || !strings.HasSuffix(err.Error(), "\n  hint: "+tc.hint) {
+			t.Errorf("--wait %s: err = %v\nwant a GateError, statuses not read, cut: %s\n  hint: %s", tc.wait, err, tc.cut, tc.hint)
 		}
-		var ge *GateError
-		if errors.As(err, &ge) {
-			t.Errorf("--wait %s: GitHub's failure is no gate verdict (exit 3): %v", wait, err)
+		if !strings.Contains(log.String(), "502") {
+			t.Errorf("--wait %s: the log does not show GitHub's answer:\n%s", tc.wait, log.String())
 		}
 	}
 
