@@ -55,6 +55,36 @@ type Images struct {
 	// Given is a set already parsed (kiln promote --from passes the previous
 	// env's images); merged with the others.
 	Given map[string]string
+
+	// read is what ReadImages made of the fields above; nil until then.
+	read *images.Set
+}
+
+// ReadImages reads in's files and parses them with its references, list
+// and given images, once: Renderers of Options holding the Images it
+// returns, and UnusedImages, take that reading and read no file again, so
+// that a file changed meanwhile cannot give one run two sets of images
+// (kiln diff renders each env with a Renderer of its own). Change none of
+// the returned Images' fields. The error is an *ImagesError.
+func ReadImages(in Images) (Images, error) {
+	set, err := in.set()
+	if err != nil {
+		return in, err
+	}
+	in.read = set
+	return in, nil
+}
+
+// set is in's images: what ReadImages read, or else a reading of their own.
+func (in Images) set() (*images.Set, error) {
+	if in.read != nil {
+		return in.read, nil
+	}
+	set, err := parseImages(in)
+	if err != nil {
+		return nil, &ImagesError{Err: err}
+	}
+	return set, nil
 }
 
 // ImagesError is a CI image reference or images file that cannot be
@@ -260,9 +290,9 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	set, err := parseImages(opts.Images)
+	set, err := opts.Images.set()
 	if err != nil {
-		return nil, &ImagesError{Err: err}
+		return nil, err
 	}
 	r := &Renderer{
 		p:          p,
@@ -564,11 +594,13 @@ func (r *Renderer) unusedImages(out []*EnvResult) {
 // envs used, used[i] being what envs[i]'s apps used
 // (EnvResult.UsedImages), as Render gives them with the last of its envs:
 // for a caller that rendered the envs with Options.JudgeImagesLater. It
-// reads opts.Images again; an ImagesError says they no longer parse.
+// judges the images ReadImages read for the envs' Renderers; without
+// that reading it reads opts.Images again, and an ImagesError says they
+// no longer parse.
 func UnusedImages(opts Options, envs []string, used []map[string]bool) ([]diag.Warning, error) {
-	set, err := parseImages(opts.Images)
+	set, err := opts.Images.set()
 	if err != nil {
-		return nil, &ImagesError{Err: err}
+		return nil, err
 	}
 	return unusedWarnings(set, len(opts.Apps) > 0, envs, used), nil
 }

@@ -3,6 +3,7 @@ package render_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -214,6 +215,58 @@ func TestUnusedImagesJudgedLater(t *testing.T) {
 	}
 	if got, _ := render.UnusedImages(opts, envs, []map[string]bool{used[0], nil}); len(got) != 0 {
 		t.Errorf("an env that cannot tell: %v, want no warning", got)
+	}
+}
+
+// TestUnusedImagesReadOnce: UnusedImages read the --images files again
+// after the envs' Renderers had read them, so a file changed meanwhile
+// gave the run two sets of images: the envs rendered with one, judged
+// against another. Images from ReadImages are read once, for all of them.
+func TestUnusedImagesReadOnce(t *testing.T) {
+	t.Parallel()
+	root := imagesProject(t)
+	file := filepath.Join(t.TempDir(), "images.json")
+	writeImages := func(refs string) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(refs), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeImages(`["ghcr.io/acme/jobs:2.0", "ghcr.io/acme/nothing:1"]`)
+	opts := testOptions()
+	opts.RenderCache = ""
+	opts.JudgeImagesLater = true
+	var err error
+	if opts.Images, err = render.ReadImages(render.Images{Files: []string{file}}); err != nil {
+		t.Fatal(err)
+	}
+	// CI's next build, written while kiln runs.
+	writeImages(`["ghcr.io/acme/api:3.0"]`)
+	var envs []string
+	var used []map[string]bool
+	for _, env := range []string{"dev", "prod"} {
+		r, err := render.New(load(t, root), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := r.Render(context.Background(), []string{env})
+		r.Close()
+		if err != nil || res[0].Err != nil {
+			t.Fatalf("env %s: %v %v", env, err, res[0].Err)
+		}
+		envs, used = append(envs, env), append(used, res[0].UsedImages())
+	}
+	if d := cmp.Diff([]map[string]bool{{"ghcr.io/acme/jobs": true}, {}}, used); d != "" {
+		t.Errorf("images the envs used (-want +got):\n%s", d)
+	}
+	got, err := render.UnusedImages(opts, envs, used)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []diag.Warning{{Msg: "image ghcr.io/acme/nothing is used by no app in any of the rendered envs (dev, prod)",
+		Hint: "check the repository name; kiln matches images by their normalised repository"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("judged (-want +got):\n%s", d)
 	}
 }
 

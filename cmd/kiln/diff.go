@@ -85,6 +85,12 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 			envs = append(envs, e.Name)
 		}
 	}
+	// Each env renders with a Renderer of its own, and the images are
+	// judged after them all: one reading of the --images files for every
+	// one of them, as one render has.
+	if ropts.Images, err = render.ReadImages(ropts.Images); err != nil {
+		return usageFromRender(err)
+	}
 	// Several envs are judged together, as render --all judges them,
 	// though each renders apart (judgeImages).
 	ropts.JudgeImagesLater = len(envs) > 1 && againstEnv == ""

@@ -113,6 +113,16 @@ func TestDiffJudgesImagesAcrossEnvs(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "kiln: 1 error in env prod\nimage ghcr.io/acme/jobs is used by no app in env prod\n") {
 		t.Errorf("--env prod --strict, an image dev alone runs: exit %d, want 1 and prod's own error:\n%s", code, stderr)
 	}
+
+	// The --images files are read once for every env and the judgement
+	// after them, as render reads them: a malformed one is one mistake,
+	// not one of each env.
+	bad := filepath.Join(root, "images.json")
+	writeFiles(t, root, map[string]string{"images.json": `{"ghcr.io/acme/jobs": `})
+	_, stderr, code = diff("--all", "--images", bad)
+	if code != 2 || strings.Count(stderr, "invalid images file") != 1 || strings.Contains(stderr, "in env") {
+		t.Errorf("--all, a malformed --images file: exit %d, want 2 and the mistake once, of no env:\n%s", code, stderr)
+	}
 }
 
 // TestDiffFetchesOncePerCommand: diffing every env against the manifests
