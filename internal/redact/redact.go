@@ -186,16 +186,20 @@ func (r *Redactor) Bytes(b []byte) []byte {
 
 func (r *Redactor) spans(s string) [][2]int { return spansOf(r.m, s) }
 
-// spansOf returns the merged [start, end) ranges covered by matches, and
-// by runs of decimal numbers whose bytes hold a match (decimalRuns).
+// spansOf returns the merged [start, end) ranges covered by matches, by
+// runs of decimal numbers whose bytes hold a match (decimalRuns), and by
+// runs of base64 lines whose joined text holds one (wrappedRuns).
 func spansOf[T string | []byte](m *matcher, text T) [][2]int {
 	spans := matchSpans(m, text)
 	var runs [][2]int
-	decimalRuns(string(text), func(start, end int, spelled []byte) {
+	holds := func(start, end int, spelled []byte) {
 		if len(matchSpans(m, spelled)) > 0 {
 			runs = append(runs, [2]int{start, end})
 		}
-	})
+	}
+	s := string(text)
+	decimalRuns(s, holds)
+	wrappedRuns(s, holds)
 	if len(runs) == 0 {
 		return spans
 	}
@@ -249,6 +253,7 @@ func (r *Redactor) Found(s string) []string {
 	return r.found(func(hit func(int, *acNode)) {
 		scan(r.m, s, hit)
 		decimalRuns(s, func(_, _ int, spelled []byte) { scan(r.m, spelled, hit) })
+		wrappedRuns(s, func(_, _ int, joined []byte) { scan(r.m, joined, hit) })
 	})
 }
 
@@ -259,7 +264,9 @@ func (r *Redactor) FoundBytes(b []byte) []string {
 	}
 	return r.found(func(hit func(int, *acNode)) {
 		scan(r.m, b, hit)
-		decimalRuns(string(b), func(_, _ int, spelled []byte) { scan(r.m, spelled, hit) })
+		s := string(b)
+		decimalRuns(s, func(_, _ int, spelled []byte) { scan(r.m, spelled, hit) })
+		wrappedRuns(s, func(_, _ int, joined []byte) { scan(r.m, joined, hit) })
 	})
 }
 

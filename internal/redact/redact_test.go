@@ -135,6 +135,21 @@ var producers = map[string]func(t *testing.T, v string) string{
 		}
 		return ".dockerconfigjson: " + base64.StdEncoding.EncodeToString(b)
 	},
+	// kustomize's secretGenerator (kyaml) writes lines of 70, MIME of 76
+	// with CRLF: a value some 50 bytes into its file is cut by a line break.
+	"base64 in lines (kustomize), block scalar": func(_ *testing.T, v string) string {
+		return "pw: |\n    " + wrap(base64.StdEncoding.EncodeToString([]byte(strings.Repeat("#", 48)+v+"\n")), 70, "\n    ") + "\nx: y"
+	},
+	"base64 in lines (kustomize), quoted in a message": func(_ *testing.T, v string) string {
+		return "Invalid value: " + strconv.Quote(wrap(base64.StdEncoding.EncodeToString([]byte(strings.Repeat("#", 49)+v)), 70, "\n")+"\n") + ": must be"
+	},
+	"base64 in lines (MIME) inside JSON": func(t *testing.T, v string) string {
+		b, err := json.Marshal(map[string]string{"b": wrap(base64.StdEncoding.EncodeToString([]byte(strings.Repeat("#", 53)+v)), 76, "\r\n")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	},
 	"base32 (sprig b32enc)": func(_ *testing.T, v string) string { return base32.StdEncoding.EncodeToString([]byte("k=" + v)) },
 	"hex lower":             func(_ *testing.T, v string) string { return "0x" + hex.EncodeToString([]byte(v)) },
 	"hex upper":             func(_ *testing.T, v string) string { return strings.ToUpper(hex.EncodeToString([]byte(v))) },
@@ -158,6 +173,16 @@ var producers = map[string]func(t *testing.T, v string) string{
 	"jsonnet std.sha512":        jsonnetProducer(`std.sha512(std.extVar("v"))`),
 	// jsonnet's fifth digest, SHA3-512: as much a guessing oracle.
 	"jsonnet std.sha3": jsonnetProducer(`std.sha3(std.extVar("v"))`),
+}
+
+// wrap breaks s into lines of n characters joined by sep.
+func wrap(s string, n int, sep string) string {
+	var lines []string
+	for len(s) > n {
+		lines = append(lines, s[:n])
+		s = s[n:]
+	}
+	return strings.Join(append(lines, s), sep)
 }
 
 func jsonnetProducer(code string) func(t *testing.T, v string) string {
@@ -221,7 +246,7 @@ func TestFormsTable(t *testing.T) {
 
 // TestDecimalRunsLeaveNumbersAlone: ordinary numbers (ports, addresses,
 // versions, dates) are not masked, and a run that spells no secret is
-// left as it is.
+// left as it is; so are lines of base64 or words that spell none.
 func TestDecimalRunsLeaveNumbersAlone(t *testing.T) {
 	t.Parallel()
 	r := New(map[string]string{"PW": "Hunter2Secret!x"})
@@ -230,6 +255,9 @@ func TestDecimalRunsLeaveNumbersAlone(t *testing.T) {
 		"10.0.0.1 10.0.0.2 192.168.1.1",
 		"version 1.2.3, 2024-01-02, 1000 replicas",
 		"[72, 117, 110, 116, 101, 114]", // the value's first bytes only
+		// Lines of base64 that spell no secret, and words in lines.
+		wrap(base64.StdEncoding.EncodeToString([]byte(strings.Repeat("no secret here ", 20))), 70, "\n"),
+		"abcdefghijklmnopqrstuvwxyz\nabcdefghijklmnopqrstuvwxyz\nHunter2",
 	} {
 		if got := r.String(s); got != s {
 			t.Errorf("String(%q) = %q", s, got)
