@@ -242,6 +242,14 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 				}
 				continue
 			}
+			if err != nil && ctx.Err() == nil {
+				// No time left for another poll: the wait ran out on the
+				// fetch's failure, as when it runs out during the fetch
+				// (cut, above); git's answer goes to the log.
+				fmt.Fprintf(r.log, "fetching the manifests branch %s failed: %v\n", r.base, err)
+				return nil, ranOut(heads[r.base], fmt.Sprintf("--wait %s runs out before kiln's next poll, and git failed this one's fetch of the manifests branch %s (logged above)", r.opts.Wait, r.base),
+					"run again later, or pass a longer --wait; check that the manifests repository answers (manifests.repo)")
+			}
 			if err != nil {
 				return nil, r.gitErr("fetching", err)
 			}

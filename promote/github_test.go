@@ -453,11 +453,18 @@ func TestGateFetchTrouble(t *testing.T) {
 		t.Errorf("the log does not say that kiln asks again:\n%s", log.String())
 	}
 
-	// The wait used up while the remote is away: the fetch's error.
+	// The wait used up while the remote is away: the gate is not met
+	// (exit 3), as when the wait runs out during a fetch, and git's
+	// answer is in the log.
 	set("pending")
+	log.Reset()
 	_, err = promote(t, f, from(20*time.Second))
-	if err == nil || !strings.Contains(err.Error(), "fetching the manifests repository") {
-		t.Errorf("--wait 20s: err = %v, want the fetch's failure", err)
+	var ge *GateError
+	if !errors.As(err, &ge) || !strings.Contains(ge.Cut, "--wait 20s runs out before kiln's next poll, and git failed this one's fetch of the manifests branch main") {
+		t.Errorf("--wait 20s: err = %v, want the gate not met because the fetch failed", err)
+	}
+	if !strings.Contains(log.String(), "fetching the manifests branch main failed: ") {
+		t.Errorf("the log does not hold git's answer:\n%s", log.String())
 	}
 	if _, serr := os.Stat(away); serr == nil {
 		if err := os.Rename(away, f.remote); err != nil {
