@@ -180,6 +180,10 @@ type judged struct {
 // it cuts it: a poll may start at the deadline itself.
 const waitGrace = 10 * time.Second
 
+// githubTroubleHint is the hint of a wait that ran out on GitHub's API
+// failing or limiting kiln, during the client's retries or after them.
+const githubTroubleHint = "GitHub's API failed or limited kiln's requests (not a matter of the token): run again later, or pass a longer --wait"
+
 // lagHint is the hint for a commit that git fetched and GitHub's API does
 // not know.
 const lagHint = "if the commit was pushed a moment ago, run again; otherwise check that manifests.github names the repository manifests.repo points at, and that the token may read its statuses"
@@ -286,7 +290,9 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 			// running out, and no fault of GitHub's or the token's.
 			return nil, ctx.Err()
 		case errors.As(err, &late):
-			hint := ""
+			// The client pauses for nothing else than a lag (above) or
+			// GitHub failing or limiting it.
+			hint := githubTroubleHint
 			if errors.As(err, &lag) {
 				hint = lagHint
 			}
@@ -322,7 +328,7 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 				// shown whole, and that answer is GitHub's text.
 				fmt.Fprintf(r.log, "%s\n", msg)
 				return nil, ranOut(tip, fmt.Sprintf("--wait %s runs out before kiln's next poll, and GitHub's API failed this one's status read of %s (logged above)", r.opts.Wait, short(tip)),
-					"GitHub's API failed or limited kiln's requests (not a matter of the token): run again later, or pass a longer --wait")
+					githubTroubleHint)
 			}
 			return nil, &diag.Error{Msg: msg, Err: err,
 				Hint: "GitHub's API failed or limited kiln's requests (not a matter of the token): run again later; with --wait kiln asks again at every poll until the wait runs out"}

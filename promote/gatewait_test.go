@@ -41,7 +41,7 @@ func TestGateWaitBound(t *testing.T) {
 		}
 		return o
 	}
-	statusHint := "\n  hint: run again later, or pass a longer --wait"
+	statusHint := "\n  hint: " + githubTroubleHint
 	for _, tc := range []struct {
 		name  string
 		state string // of every app of dev

@@ -390,7 +390,7 @@ func TestGateGitHubTrouble(t *testing.T) {
 			wait:     20 * time.Second,
 			attempts: 5,
 			cut:      "--wait 20s runs out before kiln's next request to GitHub: GitHub's API failed (502 for GET /api/v3/repos/acme/manifests/commits/" + tip + "/status)",
-			hint:     "run again later, or pass a longer --wait",
+			hint:     "GitHub's API failed or limited kiln's requests (not a matter of the token): run again later, or pass a longer --wait",
 		},
 		{
 			wait:     40 * time.Second,
