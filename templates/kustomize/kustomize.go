@@ -155,9 +155,10 @@ func (e *Engine) render(ctx context.Context, req *templates.Request, fsys *secur
 	}
 	if err != nil {
 		var re *readError
-		if errors.As(err, &re) && errors.Is(re.err, limits.ErrLimit) {
+		if errors.As(err, &re) && (errors.Is(re.err, limits.ErrLimit) || errors.As(re.err, new(*diag.Error))) {
 			// A bound of the output (its size, documents, nodes): the
-			// kustomization's, for the app.
+			// kustomization's, for the app; or errors of the objects,
+			// each with its own place, every one of them reported.
 			return nil, diag.ForApp(re.err, req.App)
 		}
 		if errors.As(err, &re) {

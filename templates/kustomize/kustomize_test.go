@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -588,7 +589,7 @@ func TestSourceLocations(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"app/breakfast.yaml:2: object has no apiVersion", "app/breakfast.yaml:6: object has no apiVersion"} {
+	for _, want := range []string{"app/breakfast.yaml:2: app demo: object has no apiVersion", "app/breakfast.yaml:6: app demo: object has no apiVersion"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
@@ -1473,6 +1474,33 @@ func TestDuplicateResourceError(t *testing.T) {
 				t.Errorf("error keeps kustomize's try of the entry as a folder: %v", err)
 			}
 		})
+	}
+}
+
+// TestControlCharacterErrors: kustomize's own output round trip fails on
+// U+007F and the C1 controls (Flux's kustomize build too). Each object
+// that holds one is an error at the value's line with what to do, not
+// the first alone, and not the hint of a tagged value.
+func TestControlCharacterErrors(t *testing.T) {
+	t.Parallel()
+	err := buildErr(t, map[string]string{
+		"app/kustomization.yaml": "resources: [a.yaml, b.yaml]\n",
+		"app/a.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  ok: fine\n  k: \"v\\x7f\"\n",
+		"app/b.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  k: \"\\u0093quoted\\u0094\"\n",
+	}, "app")
+	var got []string
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if !errors.As(e, &de) {
+			t.Fatalf("not a diag.Error: %v", e)
+		}
+		if !strings.Contains(de.Msg, "which kustomize build, and so Flux's, fails on") || !strings.Contains(de.Hint, "remove the character") || de.App != "a" {
+			t.Errorf("message %q, hint %q, app %q", de.Msg, de.Hint, de.App)
+		}
+		got = append(got, fmt.Sprintf("%s:%d %s", de.File, de.Line, de.Object))
+	}
+	if want := []string{"app/a.yaml:6 ConfigMap/a", "app/b.yaml:5 ConfigMap/b"}; !slices.Equal(got, want) {
+		t.Errorf("errors at %q, want %q", got, want)
 	}
 }
 

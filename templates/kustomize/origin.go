@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/api/builtins"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -112,11 +113,8 @@ func objectsOf(m resmap.ResMap, srcs []source, kfile string) ([]templates.Object
 	for i, r := range m.Resources() {
 		y, err := r.AsYAML()
 		if err != nil {
-			// A value YAML cannot decode under its tag (pw: !!int
-			// hunter2): the decoder's message quotes the value.
-			return nil, &diag.Error{File: srcs[i].file, Line: srcs[i].line, Object: diag.Object{Kind: r.GetKind(), Namespace: r.GetNamespace(), Name: r.GetName()},
-				Msg:  "kustomize cannot serialise the object: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")),
-				Hint: "remove the tag, or write a value of its type", Err: err}
+			errs = append(errs, serialiseError(r, srcs[i], err))
+			continue
 		}
 		objs, err := objects.ParseCounted(y, srcs[i].file, max(srcs[i].line-1, 0), c)
 		if err != nil {
@@ -134,6 +132,43 @@ func objectsOf(m resmap.ResMap, srcs []source, kfile string) ([]templates.Object
 		out = append(out, objs...)
 	}
 	return out, errors.Join(errs...)
+}
+
+// serialiseError is the error of an object kustomize cannot write as
+// YAML: a value YAML cannot decode under its tag (pw: !!int hunter2),
+// whose decoder's message quotes the value, or a character kustomize's
+// JSON round trip hands to its YAML reader raw (U+007F, a C1 control,
+// U+FFFE, U+FFFF), which kustomize build, and so Flux's, fails on too.
+func serialiseError(r *resource.Resource, src source, err error) error {
+	de := &diag.Error{File: src.file, Line: src.line, Object: diag.Object{Kind: r.GetKind(), Namespace: r.GetNamespace(), Name: r.GetName()},
+		Msg:  "kustomize cannot serialise the object: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")),
+		Hint: "remove the tag, or write a value of its type", Err: err}
+	if strings.Contains(err.Error(), "control characters are not allowed") {
+		de.Msg = "kustomize cannot serialise the object: a value holds U+007F, a C1 control (U+0080 to U+009F) or U+FFFE/U+FFFF, which kustomize build, and so Flux's, fails on (yaml: control characters are not allowed)"
+		de.Hint = "remove the character (a C1 control is often a Windows-1252 quote or dash read as Latin-1: type it again), or write the value base64-encoded, in a Secret's data or a ConfigMap's binaryData"
+		if src.doc != nil {
+			if line := controlLine(src.doc); line > 0 {
+				de.Line = line
+			}
+		}
+	}
+	return de
+}
+
+// controlLine returns the line of the first scalar below n that holds a
+// character serialiseError names, 0 if none does.
+func controlLine(n *kyaml.Node) int {
+	if n.Kind == kyaml.ScalarNode && strings.ContainsFunc(n.Value, func(c rune) bool {
+		return c == 0x7f || c >= 0x80 && c <= 0x9f || c == 0xfffe || c == 0xffff
+	}) {
+		return n.Line
+	}
+	for _, c := range n.Content {
+		if line := controlLine(c); line > 0 {
+			return line
+		}
+	}
+	return 0
 }
 
 // checkOutputSize refuses m when its scalars (keys and values, an alias
