@@ -41,9 +41,9 @@ func (w *Output) otherRepo(er *EnvResult) error {
 	if w.opts.Force || w.opts.AllowOtherRepo || er.Lock == nil {
 		return nil
 	}
-	old := w.out.CurrentLock(er.Env)
-	if old == nil {
-		return nil
+	old, err := w.out.CurrentLock(er.Env)
+	if old == nil || err != nil {
+		return err
 	}
 	return OtherRepoError(er.Env, "in "+filepath.Join(w.path, er.Env), er.Lock.Source.Repo, old.Source.Repo, "rendering",
 		"two pipelines must not share an env folder: render this one into another --out; if the env moved to this repository on purpose (a renamed or transferred repository), pass --allow-other-repo (KILN_ALLOW_OTHER_REPO=true) once")

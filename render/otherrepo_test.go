@@ -81,4 +81,16 @@ func TestStageRefusesOtherRepo(t *testing.T) {
 	if err := write("https://github.com/team-c/shop", render.WriteOptions{Force: true}); err != nil {
 		t.Fatalf("--force: %v", err)
 	}
+	// team-c's tree, moved aside by an older kiln (.dev.new-N.old) that
+	// was killed before it put its new one in place: the render restores
+	// it before it looks at the lock, and so refuses team-b.
+	if err := os.Rename(filepath.Join(out, "dev"), filepath.Join(out, ".dev.new-123.old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := write("https://github.com/team-b/shop", render.WriteOptions{}); err == nil || !strings.Contains(err.Error(), "rendered from the code repository https://github.com/team-c/shop") {
+		t.Fatalf("render over a tree an interrupted run left aside = %v, want it refused", err)
+	}
+	if data, _ := os.ReadFile(lockPath); !strings.Contains(string(data), "team-c/shop") {
+		t.Fatalf("the earlier tree is not back in place: %s", data)
+	}
 }

@@ -140,27 +140,33 @@ func foreignError(dir string, found []string, lockBad string) error {
 		Hint: fmt.Sprintf("kiln replaces %s whole, keeping only Flux's bootstrap in %s; move these entries out of it, or pass --force (KILN_FORCE=true) to delete them", dir, BootstrapDir)}
 }
 
-// CurrentLock is the lock of the tree <root>/<name> as it stands (Open
-// recovered every interrupted run's leftovers), nil when there is none
-// or it does not parse. It is read through the output root, so a link
-// cannot make it another folder's.
-func (o *Out) CurrentLock(name string) *lockfile.Lock {
+// CurrentLock is the lock of the tree <root>/<name> as Stage would find
+// it, nil when there is none or it does not parse: name's leftovers of
+// an interrupted run are recovered first (Open recovered those of its
+// names; an older kiln's .<name>.new-N.old is put back here), or the lock
+// read would be of no tree, and Stage would then restore another
+// pipeline's and replace it. It is read through the output root, so a
+// link cannot make it another folder's.
+func (o *Out) CurrentLock(name string) (*lockfile.Lock, error) {
 	if !treeName(name) {
-		return nil
+		return nil, nil
+	}
+	if err := o.recover(name); err != nil {
+		return nil, err
 	}
 	// O_NONBLOCK: a FIFO in the lock's place does not hold the run up.
 	f, err := o.fsys.OpenFile(name+"/"+MarkerFile, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil
+		return nil, nil
 	}
 	data, err := limits.ReadAll(f, name+"/"+MarkerFile, limits.TreeFile)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	lock, _ := lockfile.Parse(data)
-	return lock
+	return lock, nil
 }
