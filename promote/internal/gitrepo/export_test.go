@@ -143,3 +143,64 @@ func TestExportLeavesPartialCloneAlone(t *testing.T) {
 		t.Errorf("the clone changed (-before +after):\n%s", diff)
 	}
 }
+
+// TestExportFindsTheRepositorysObjects: Export reads the commit from the
+// repository's object folder wherever git finds it, the partial clone's
+// fetch going to a folder of its own (TestExportLeavesPartialCloneAlone):
+// in a repository whose path holds a ':', the separator of
+// GIT_ALTERNATE_OBJECT_DIRECTORIES, and in one whose objects are in the
+// user's GIT_OBJECT_DIRECTORY, as `git checkout` there would. Neither
+// repository changes.
+func TestExportFindsTheRepositorysObjects(t *testing.T) {
+	t.Parallel()
+	origin := gittest.Bare(t)
+	commit := gittest.Commit(t, origin, "main", map[string]string{"app/cm.yaml": "kind: ConfigMap\n"}, "one")
+	for _, tc := range []struct {
+		name string
+		// setup clones origin and returns the clone and the
+		// environment kiln runs in.
+		setup func(t *testing.T) (string, []string)
+	}{
+		{name: "a ':' in the repository's path", setup: func(t *testing.T) (string, []string) {
+			clone := filepath.Join(t.TempDir(), "team:shop", "code")
+			if err := os.Mkdir(filepath.Dir(clone), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			gittest.Git(t, filepath.Dir(clone), "clone", "-q", "file://"+origin, clone)
+			return clone, gittest.Env()
+		}},
+		{name: "the user's GIT_OBJECT_DIRECTORY", setup: func(t *testing.T) (string, []string) {
+			clone := filepath.Join(t.TempDir(), "code")
+			gittest.Git(t, filepath.Dir(clone), "clone", "-q", "file://"+origin, clone)
+			// The objects elsewhere, .git/objects empty.
+			objects := filepath.Join(t.TempDir(), "objects")
+			if err := os.Rename(filepath.Join(clone, ".git", "objects"), objects); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(clone, ".git", "objects", "pack"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return clone, append(gittest.Env(), "GIT_OBJECT_DIRECTORY="+objects)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clone, env := tc.setup(t)
+			before := gittest.Listing(t, clone, true)
+			tmp := t.TempDir()
+			dst := filepath.Join(tmp, "src")
+			if err := os.Mkdir(dst, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := gitrepo.Export(context.Background(), clone, commit, dst, filepath.Join(tmp, "git"), env); err != nil {
+				t.Fatal(err)
+			}
+			if data, err := os.ReadFile(filepath.Join(dst, "app", "cm.yaml")); err != nil || string(data) != "kind: ConfigMap\n" {
+				t.Errorf("app/cm.yaml = %q, %v; want the commit's", data, err)
+			}
+			if diff := cmp.Diff(before, gittest.Listing(t, clone, true)); diff != "" {
+				t.Errorf("the clone changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+}

@@ -99,10 +99,20 @@ func Export(ctx context.Context, top, commit, dst, scratch string, env []string)
 	if env == nil {
 		env = os.Environ()
 	}
+	// The repository's object folder as git finds it: .git/objects of
+	// the common folder, or the user's GIT_OBJECT_DIRECTORY, which
+	// Export's own replaces below.
+	own, err := Local(ctx, top, env, "rev-parse", "--git-path", "objects")
+	if err != nil {
+		return err
+	}
+	if !filepath.IsAbs(own) {
+		own = filepath.Join(top, own)
+	}
 	// The last of a name wins (exec.Cmd.Env): the user's GIT_INDEX_FILE
 	// and object folder are not written. The repository's object folder
 	// is read through the alternates, its own alternates with it.
-	alternates := filepath.Join(common, "objects")
+	alternates := alternatePath(own)
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "GIT_ALTERNATE_OBJECT_DIRECTORIES="); ok && v != "" {
 			alternates = v + string(filepath.ListSeparator) + alternates
@@ -123,4 +133,33 @@ func Export(ctx context.Context, top, commit, dst, scratch string, env []string)
 	}
 	_, err = Local(ctx, dst, env, append(git, "checkout-index", "--all")...)
 	return err
+}
+
+// alternatePath is dir as an entry of GIT_ALTERNATE_OBJECT_DIRECTORIES,
+// whose entries git splits at the path list separator (':'; ';' on
+// Windows): a folder whose path holds one, a repository in
+// /home/me/a:b, would be read as two folders, neither of them its own,
+// and the commit's objects not found. git reads an entry that starts
+// with a double quote as a C-quoted string (object-file.c
+// parse_alt_odb_entry), so such a path, or one starting with a quote or
+// '#' (a comment there), is quoted.
+func alternatePath(dir string) string {
+	if !strings.ContainsRune(dir, filepath.ListSeparator) && !strings.HasPrefix(dir, `"`) && !strings.HasPrefix(dir, "#") {
+		return dir
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(dir); i++ {
+		switch c := dir[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, "\\%03o", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
