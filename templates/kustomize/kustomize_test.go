@@ -1555,6 +1555,39 @@ func TestReplacementError(t *testing.T) {
 			at: "base/kustomization.yaml:6", object: "ConfigMap/a",
 			msg: "has no value at fieldPath data.zz",
 		},
+		// A component's error comes Go-quoted, a nested component's
+		// quoted twice: the selector ends in \" and the target's path
+		// is in \"...\".
+		"a source with options, in a component in a component": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\ncomponents: [../outer]\n", "app/cm.yaml": cms,
+				"outer/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncomponents: [../comp]\n",
+				"comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nreplacements:\n" +
+					repl("    name: nope\n    fieldPath: data.k\n    options: {delimiter: '-', index: 1}\n")},
+			at: "comp/kustomization.yaml:4", object: "ConfigMap/nope",
+			msg: "(kustomize: nothing selected by ConfigMap.[noVer].[noGrp]/nope.[noNs]:data.k:-(1), create=false)",
+		},
+		"a target's missing field, in a component": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\ncomponents: [../comp]\n", "app/cm.yaml": cms,
+				"comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nreplacements:\n" +
+					"- source: {kind: ConfigMap, name: a, fieldPath: data.k}\n  targets:\n  - select: {kind: ConfigMap, name: b}\n    fieldPaths:\n    - data.nope\n"},
+			at:  "comp/kustomization.yaml:8",
+			msg: `has no field data.nope (kustomize: unable to find field "data.nope" in replacement target)`, hint: "options.create",
+		},
+		"a name with a ':'": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\nreplacements:\n- source: {kind: ClusterRole, name: 'system:view'}\n" +
+				"  targets:\n  - select: {kind: ConfigMap, name: b}\n    fieldPaths: [data.k]\n", "app/cm.yaml": cms},
+			at: "app/kustomization.yaml:3", object: "ClusterRole/system:view",
+			msg: "nothing selected by ClusterRole.[noVer].[noGrp]/system:view.[noNs])",
+		},
+		// The first replacement's target creates spec.x, so it is not
+		// the one kustomize says failed to find it.
+		"a target's missing field, where another creates it": {
+			files: map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\nreplacements:\n" +
+				"- source: {kind: ConfigMap, name: a, fieldPath: data.k}\n  targets:\n  - select: {kind: ConfigMap, name: b}\n    fieldPaths: [spec.x]\n    options: {create: true}\n" +
+				"- source: {kind: ConfigMap, name: a, fieldPath: data.k}\n  targets:\n  - select: {kind: ConfigMap, name: a}\n    fieldPaths: [spec.x]\n", "app/cm.yaml": cms},
+			at:  "app/kustomization.yaml:11",
+			msg: "has no field spec.x", hint: "options.create",
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
