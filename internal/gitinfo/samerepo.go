@@ -2,6 +2,7 @@ package gitinfo
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -11,7 +12,8 @@ import (
 // a trailing slash, whatever the host and scheme. A remote is spelt in
 // many ways for one repository (https or ssh, scp-like git@host:path, an
 // ssh config alias such as github.com-work, GitHub's ssh.github.com:443,
-// an insteadOf shorthand such as gh:acme/shop, a path or its file:// URL),
+// an insteadOf shorthand such as gh:acme/shop, a path or its file:// URL,
+// the path of a work tree's .git folder, Azure DevOps' _git/ over https),
 // and git records the spelling as written; a difference of host alone is
 // far more often one of those than another repository. Two empty URLs are
 // the same; an empty and a named one are not.
@@ -31,10 +33,15 @@ func repoKey(s string) string {
 	} else if at, rest, ok := strings.Cut(s, ":"); ok && !strings.Contains(at, "/") {
 		path = rest // scp-like: [user@]host:path
 	}
-	path = strings.TrimSuffix(strings.Trim(path, "/"), ".git")
+	path = strings.ToLower(strings.Trim(path, "/"))
+	// A clone of a work tree's git folder (/srv/git/shop/.git).
+	path = strings.TrimSuffix(strings.TrimSuffix(path, "/.git"), ".git")
 	parts := strings.Split(path, "/")
+	// Azure DevOps spells one repository org/project/_git/name over
+	// https and v3/org/project/name over ssh: the project and the name.
+	parts = slices.DeleteFunc(parts, func(p string) bool { return p == "_git" })
 	if len(parts) > 2 {
 		parts = parts[len(parts)-2:]
 	}
-	return strings.ToLower(strings.Join(parts, "/"))
+	return strings.Join(parts, "/")
 }

@@ -24,6 +24,15 @@ func TestSameRepo(t *testing.T) {
 		{"https://github.com/acme/shop", "https://github.com/acme/shop-api", false},
 		{"https://github.com/acme/shop", "", false},
 		{"/srv/git/shop", "/srv/git/other", false},
+		// A clone of a work tree's git folder, and its file:// URL.
+		{"/srv/git/shop", "/srv/git/shop/.git", true},
+		{"/srv/git/shop", "file:///srv/git/shop/.git/", true},
+		{"https://github.com/acme/shop", "https://github.com/acme/Shop.GIT", true},
+		// Azure DevOps: https has _git before the name, ssh a v3/
+		// and the organisation before the project.
+		{"https://dev.azure.com/acme/shop/_git/web", "git@ssh.dev.azure.com:v3/acme/shop/web", true},
+		{"https://acme.visualstudio.com/shop/_git/web", "acme@vs-ssh.visualstudio.com:v3/acme/shop/web", true},
+		{"https://dev.azure.com/acme/shop/_git/web", "git@ssh.dev.azure.com:v3/acme/shop/api", false},
 	} {
 		if got := SameRepo(tc.a, tc.b); got != tc.same {
 			t.Errorf("SameRepo(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.same)
