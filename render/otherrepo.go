@@ -7,6 +7,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
+	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
 // OtherRepoError refuses to replace env's tree at where (a folder, a
@@ -23,11 +24,12 @@ func OtherRepoError(env, where, ours, theirs, doing, hint string) error {
 	if theirs == "" || gitinfo.SameRepo(ours, theirs) {
 		return nil
 	}
-	this := "this run's, " + caret.String(ours)
+	this := "this run's, " + caret.String(redact.PublicURL(ours))
 	if ours == "" {
-		this = "this run, which names no repository (its checkout has no origin remote)"
+		this = "this run, which names no repository (kiln.yaml is not in a git checkout, or its checkout has no origin remote)"
 	}
-	return &diag.Error{Msg: fmt.Sprintf("env %s %s is rendered from the code repository %s, not from %s: %s would replace that pipeline's apps, and Flux would prune them", env, where, caret.String(theirs), this, doing),
+	// The lock's URL may have been edited by hand: no credentials shown.
+	return &diag.Error{Msg: fmt.Sprintf("env %s %s is rendered from the code repository %s, not from %s: %s would replace that pipeline's apps, and Flux would prune them", env, where, caret.String(redact.PublicURL(theirs)), this, doing),
 		Hint: hint}
 }
 

@@ -68,6 +68,20 @@ func TestStageRefusesOtherRepo(t *testing.T) {
 	if err := write("", render.WriteOptions{}); err == nil || !strings.Contains(err.Error(), "this run, which names no repository") {
 		t.Fatalf("render that names no repository = %v, want it refused", err)
 	}
+	// A lock edited by hand to hold a token in its URL: not shown.
+	data, err := os.ReadFile(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lockPath, []byte(strings.Replace(string(data), "https://github.com/team-a/", "https://x-access-token:ghs_Sup3rS3cret@github.com/team-a/", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := write("https://github.com/team-b/shop", render.WriteOptions{}); err == nil || strings.Contains(err.Error(), "Sup3rS3cret") || !strings.Contains(err.Error(), "https://github.com/team-a/shop.git") {
+		t.Fatalf("render over a lock whose URL holds a token = %v, want it refused without the token", err)
+	}
+	if err := os.WriteFile(lockPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// Another spelling of team-a/shop: ssh, another case.
 	if err := write("git@github.com:Team-A/shop", render.WriteOptions{}); err != nil {
 		t.Fatalf("render of the same repository, spelt otherwise: %v", err)
