@@ -367,12 +367,13 @@ func TestSecretKeyShowsNoValue(t *testing.T) {
 // name, yet the API server's message quotes it ("Invalid value: …"). The
 // error keeps its words and location with the value masked, in its plain
 // and its base64 form, and in the base64 kustomize breaks into lines of 70
-// characters, as it writes a value of more than 52 bytes.
+// characters, as it writes a value of more than 52 bytes: whole, and after
+// the text a replacement's delimiter keeps before it on its first line.
 func TestCopiedSecretValueNotShown(t *testing.T) {
 	t.Parallel()
 	repo := t.TempDir()
 	const kust, chart = "Kust-Sup3rS3cret", "Chart-Sup3rS3cret"
-	token := "Token-Sup3rS3cret-" + strings.Repeat("0123456789", 6)
+	token := "Token-Sup3rS3cret-" + strings.Repeat("0123456789", 10)
 	wrapped := base64.StdEncoding.EncodeToString([]byte(token))
 	writeFiles(t, repo, map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n" +
@@ -380,20 +381,23 @@ func TestCopiedSecretValueNotShown(t *testing.T) {
 			"  - name: chart\n    namespace: x\n    helm: {chart: c}\n",
 		"k/kustomization.yaml": "resources: [cm.yaml]\nsecretGenerator:\n- name: s\n  literals: [password=" + kust + ", token=" + token + "]\n" +
 			"replacements:\n- source: {kind: Secret, fieldPath: data.password}\n  targets:\n  - select: {kind: ConfigMap}\n    fieldPaths: [metadata.labels.pw]\n" +
-			"- source: {kind: Secret, fieldPath: data.token}\n  targets:\n  - select: {kind: ConfigMap}\n    fieldPaths: [metadata.labels.token]\n",
-		"k/cm.yaml":           "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  labels: {pw: x, token: x}\n",
+			"- source: {kind: Secret, fieldPath: data.token}\n  targets:\n  - select: {kind: ConfigMap}\n    fieldPaths: [metadata.labels.token]\n" +
+			"  - select: {kind: ConfigMap}\n    fieldPaths: [metadata.labels.app]\n    options: {delimiter: '-', index: 1}\n",
+		"k/cm.yaml":           "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  labels: {pw: x, token: x, app: app-x}\n",
 		"c/Chart.yaml":        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
 		"c/values.yaml":       "pw: " + chart + "!\n",
 		"c/templates/s.yaml":  "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: {{ .Values.pw | quote }}}\n",
 		"c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  labels: {pw: {{ .Values.pw | quote }}}\n",
 	})
 	for format, all := range failedValidations(t, repo) {
-		// The token's label is too long as well as invalid: two errors.
-		if n := strings.Count(all, `field \"metadata.labels\": Invalid value: \"**redacted**`) + strings.Count(all, `field "metadata.labels": Invalid value: "**redacted**`); n != 4 {
-			t.Errorf("%s: %d masked label errors, want 4:\n%s", format, n, all)
+		// The token's labels are too long as well as invalid: two errors
+		// each.
+		if n := strings.Count(all, `field \"metadata.labels\": Invalid value: \"**redacted**`) + strings.Count(all, `field "metadata.labels": Invalid value: "**redacted**`); n != 6 {
+			t.Errorf("%s: %d masked label errors, want 6:\n%s", format, n, all)
 		}
-		// Each line of the token's base64 on its own: its first, its last.
-		for _, v := range []string{kust, chart, base64.StdEncoding.EncodeToString([]byte(kust)), wrapped[:20], wrapped[70:90]} {
+		// Each line of the token's base64 on its own: its first, its
+		// second, its last.
+		for _, v := range []string{kust, chart, base64.StdEncoding.EncodeToString([]byte(kust)), wrapped[:20], wrapped[70:90], wrapped[140:]} {
 			if strings.Contains(all, v) || strings.Contains(all, "S3cret") {
 				t.Errorf("%s: a value is shown:\n%s", format, all)
 			}

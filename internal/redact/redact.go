@@ -192,13 +192,15 @@ func (r *Redactor) spans(s string) [][2]int { return spansOf(r.m, s) }
 func spansOf[T string | []byte](m *matcher, text T) [][2]int {
 	spans := matchSpans(m, text)
 	var runs [][2]int
-	holds := func(start, end int, spelled []byte) {
-		if len(matchSpans(m, spelled)) > 0 {
-			runs = append(runs, [2]int{start, end})
+	holds := func(start, end int, spelled []byte) bool {
+		if len(matchSpans(m, spelled)) == 0 {
+			return false
 		}
+		runs = append(runs, [2]int{start, end})
+		return true
 	}
 	s := string(text)
-	decimalRuns(s, holds)
+	decimalRuns(s, func(start, end int, spelled []byte) { holds(start, end, spelled) })
 	wrappedRuns(s, holds)
 	if len(runs) == 0 {
 		return spans
@@ -253,8 +255,18 @@ func (r *Redactor) Found(s string) []string {
 	return r.found(func(hit func(int, *acNode)) {
 		scan(r.m, s, hit)
 		decimalRuns(s, func(_, _ int, spelled []byte) { scan(r.m, spelled, hit) })
-		wrappedRuns(s, func(_, _ int, joined []byte) { scan(r.m, joined, hit) })
+		wrappedRuns(s, func(_, _ int, joined []byte) bool { return scanHits(r.m, joined, hit) })
 	})
+}
+
+// scanHits scans text for hit and reports whether it hit anything.
+func scanHits(m *matcher, text []byte, hit func(int, *acNode)) bool {
+	hits := false
+	scan(m, text, func(end int, n *acNode) {
+		hits = true
+		hit(end, n)
+	})
+	return hits
 }
 
 // FoundBytes is Found for a byte slice.
@@ -266,7 +278,7 @@ func (r *Redactor) FoundBytes(b []byte) []string {
 		scan(r.m, b, hit)
 		s := string(b)
 		decimalRuns(s, func(_, _ int, spelled []byte) { scan(r.m, spelled, hit) })
-		wrappedRuns(s, func(_, _ int, joined []byte) { scan(r.m, joined, hit) })
+		wrappedRuns(s, func(_, _ int, joined []byte) bool { return scanHits(r.m, joined, hit) })
 	})
 }
 

@@ -150,6 +150,18 @@ var producers = map[string]func(t *testing.T, v string) string{
 		}
 		return string(b)
 	},
+	// The value's lines after text glued to its first (a replacement's
+	// delimiter "app-", an env file's "TOKEN=", an escape's letter): its
+	// first line is longer than the others, and the value past two lines.
+	"base64 in lines after a replacement's delimiter": func(_ *testing.T, v string) string {
+		return "Invalid value: " + strconv.Quote("app-"+wrap(base64.StdEncoding.EncodeToString([]byte(strings.Repeat("#", 100)+v)), 70, "\n")+"\n") + ": must be"
+	},
+	"base64 in lines after TOKEN= in a block scalar": func(_ *testing.T, v string) string {
+		return "env: |\n  TOKEN=" + wrap(base64.StdEncoding.EncodeToString([]byte(strings.Repeat("#", 100)+v+"\n")), 70, "\n  ") + "\nx: y"
+	},
+	"base64 in lines after an escaped line break": func(_ *testing.T, v string) string {
+		return "Invalid value: " + strconv.Quote("key:\n"+wrap(base64.StdEncoding.EncodeToString([]byte(strings.Repeat("#", 100)+v)), 76, "\n")+"\n") + ": must be"
+	},
 	"base32 (sprig b32enc)": func(_ *testing.T, v string) string { return base32.StdEncoding.EncodeToString([]byte("k=" + v)) },
 	"hex lower":             func(_ *testing.T, v string) string { return "0x" + hex.EncodeToString([]byte(v)) },
 	"hex upper":             func(_ *testing.T, v string) string { return strings.ToUpper(hex.EncodeToString([]byte(v))) },
@@ -506,6 +518,42 @@ func TestPublicURL(t *testing.T) {
 	} {
 		if got := PublicURL(in); got != want {
 			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestWrappedRunMaskedAlone: a value's base64 in lines is masked from its
+// first line, text glued before it included, to its last, and no word of
+// the line after it is.
+func TestWrappedRunMaskedAlone(t *testing.T) {
+	t.Parallel()
+	token := "Token-Sup3rS3cret-" + strings.Repeat("0123456789", 12)
+	in := func(v string, width int, sep string) string {
+		return wrap(base64.StdEncoding.EncodeToString([]byte(v)), width, sep)
+	}
+	for _, tc := range []struct{ name, value, text, want string }{
+		{
+			name:  "two lines, a key after them",
+			value: token[:72],
+			text:  "pw: |\n    " + in(token[:72], 70, "\n    ") + "\nx: y",
+			want:  "pw: |\n    " + Mask + "\nx: y",
+		},
+		{
+			name:  "three lines after a replacement's delimiter",
+			value: token,
+			text:  `Invalid value: "app-` + in(token, 70, `\n`) + `\n": must be`,
+			want:  `Invalid value: "` + Mask + `\n": must be`,
+		},
+		{
+			name:  "three lines after TOKEN= in a block scalar",
+			value: token,
+			text:  "env: |\n  TOKEN=" + in(token, 70, "\n  ") + "\n  USER=me\n",
+			want:  "env: |\n  " + Mask + "\n  USER=me\n",
+		},
+	} {
+		r := New(map[string]string{"TOKEN": tc.value})
+		if got := r.String(tc.text); got != tc.want {
+			t.Errorf("%s: String(%q)\n = %q\nwant %q", tc.name, tc.text, got, tc.want)
 		}
 	}
 }

@@ -22,16 +22,21 @@ const maxIndent = 64
 // wrappedRuns calls fn with each run of at least two base64 lines in text
 // whose full lines have one length of minLine or more and whose last line
 // is no longer, separated by a line break or its escape (`\n`, `\\n`,
-// `\r\n`) and an indent, with its span in text and the lines joined.
-// joined is reused after fn returns.
-func wrappedRuns(text string, fn func(start, end int, joined []byte)) {
+// `\r\n`) and an indent, with its span in text and the lines joined; fn
+// reports whether the joined text holds what it looks for. The first line
+// may be longer than the others: the value's first line with base64
+// characters before it on the same line. joined is reused after fn
+// returns.
+func wrappedRuns(text string, fn func(start, end int, joined []byte) bool) {
 	var joined []byte
 	start, end, width, lines := -1, -1, 0, 0
+	// asked is the number of lines fn was last called with for this run.
+	asked := 0
 	flush := func() {
-		if lines >= 2 {
+		if lines >= 2 && lines != asked {
 			fn(start, end, joined)
 		}
-		joined, start, lines = joined[:0], -1, 0
+		joined, start, lines, asked = joined[:0], -1, 0, 0
 	}
 	for i := 0; i < len(text); {
 		if !isBase64Byte(text[i]) {
@@ -47,7 +52,22 @@ func wrappedRuns(text string, fn func(start, end int, joined []byte)) {
 			// Continues the run: as long as its lines, or its last.
 			joined = append(joined, text[i:j]...)
 			end, lines = j, lines+1
-			if n < width {
+			switch {
+			case lines == 2 && n < width && n >= minLine:
+				// The value's two lines, or its first full line after
+				// a first that text glued to the value's start made
+				// longer ("app-" of a replacement's delimiter, "TOKEN=",
+				// the letter of an escaped line break): the run goes
+				// on with this line's width when the two lines hold
+				// nothing, so a value of two lines takes no word of
+				// the line after it along.
+				asked = lines
+				if fn(start, end, joined) {
+					flush()
+				} else {
+					width = n
+				}
+			case n < width:
 				flush()
 			}
 		} else {
