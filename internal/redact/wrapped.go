@@ -87,6 +87,9 @@ func wrappedRuns(text string, fn func(start, end int, joined []byte) bool) {
 // lineBreakAt returns the separator of a wrapped run that starts at text[i:]:
 // a line break or its escape, then an indent; "" when there is none.
 func lineBreakAt(text string, i int) string {
+	if i >= len(text) || text[i] != '\n' && text[i] != '\r' && text[i] != '\\' {
+		return "" // most tokens: no switch of six comparisons
+	}
 	j := i
 	switch {
 	case hasAt(text, j, "\r\n"):
@@ -116,6 +119,14 @@ func hasAt(text string, i int, s string) bool {
 
 // isBase64Byte reports whether c belongs to base64's standard or URL
 // alphabet, or is its padding.
-func isBase64Byte(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_' || c == '='
-}
+func isBase64Byte(c byte) bool { return base64Bytes[c] }
+
+// base64Bytes is isBase64Byte's table: wrappedRuns reads every byte of
+// whatever it masks, a whole env's manifests too, and a table lookup is
+// cheaper than eight comparisons.
+var base64Bytes = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_' || c == '='
+	}
+	return t
+}()
