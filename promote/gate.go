@@ -184,6 +184,10 @@ const waitGrace = 10 * time.Second
 // failing or limiting kiln, during the client's retries or after them.
 const githubTroubleHint = "GitHub's API failed or limited kiln's requests (not a matter of the token): run again later, or pass a longer --wait"
 
+// statusReadHint is the hint of a status read that failed for a reason
+// asking again does not mend.
+const statusReadHint = "check manifests.github and that the token may read statuses (statuses: read)"
+
 // lagHint is the hint for a commit that git fetched and GitHub's API does
 // not know.
 const lagHint = "if the commit was pushed a moment ago, run again; otherwise check that manifests.github names the repository manifests.repo points at, and that the token may read its statuses"
@@ -289,9 +293,17 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 			// Interrupted, or the caller's own deadline: not the wait
 			// running out, and no fault of GitHub's or the token's.
 			return nil, ctx.Err()
+		case errors.As(err, &late) && late.Err != nil && !errors.As(late.Err, &lag) && !gh.Transient(late.Err):
+			// The client pauses after any failure to reach GitHub, and
+			// one that asking again does not mend (a host that does not
+			// resolve, a certificate that does not verify) ends the gate
+			// as when the retries end within the wait (below): exit 1,
+			// whatever the wait, and not GitHub's trouble.
+			return nil, &diag.Error{Msg: fmt.Sprintf("reading the commit statuses of %s on %s/%s: %v", short(tip), r.owner, r.name, late.Err), Err: err,
+				Hint: statusReadHint}
 		case errors.As(err, &late):
-			// The client pauses for nothing else than a lag (above) or
-			// GitHub failing or limiting it.
+			// Else the client paused for a lag (above) or GitHub failing
+			// or limiting it.
 			hint := githubTroubleHint
 			if errors.As(err, &lag) {
 				hint = lagHint
@@ -335,7 +347,7 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 		}
 		if err != nil {
 			return nil, &diag.Error{Msg: fmt.Sprintf("reading the commit statuses of %s on %s/%s: %v", short(tip), r.owner, r.name, err), Err: err,
-				Hint: "check manifests.github and that the token may read statuses (statuses: read)"}
+				Hint: statusReadHint}
 		}
 		latest := map[string]GateApp{}
 		for _, s := range statuses {

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +27,7 @@ import (
 // pause past the end of the wait is started now, and a read still running
 // a grace after it is cut: the gate ends as when the wait runs out between
 // polls, a GateError saying what kiln was waiting on. An interrupt stays
-// an interrupt.
+// an interrupt, and a failure no pause mends stays a failure.
 func TestGateWaitBound(t *testing.T) {
 	t.Parallel()
 	g := newGitHubGate(t)
@@ -122,6 +126,23 @@ func TestGateWaitBound(t *testing.T) {
 	var de *diag.Error
 	if !errors.Is(err, context.Canceled) || errors.As(err, &ge) || errors.As(err, &de) {
 		t.Errorf("interrupted: err = %v, want the cancel as such, not the wait running out nor a failed read", err)
+	}
+
+	// An API whose certificate does not verify (--github-api naming
+	// another host): the client's pauses after it cross a wait of 20s,
+	// not one of 5m, and either way it is the failure it is, exit 1, not
+	// the wait running out on GitHub's trouble.
+	untrusted := httptest.NewUnstartedServer(http.NotFoundHandler())
+	untrusted.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes kiln refuses
+	untrusted.StartTLS()
+	defer untrusted.Close()
+	for _, wait := range []time.Duration{wait, 5 * time.Minute} {
+		o := g.from(wait, nil)
+		o.GitHubAPI = untrusted.URL + "/api/v3/"
+		_, err := promote(t, f, o)
+		if !errors.As(err, &de) || errors.As(err, &ge) || de.Hint != statusReadHint || !strings.Contains(de.Msg, "x509") {
+			t.Errorf("--wait %s, a certificate that does not verify: err = %v, want the failed read, exit 1, with the hint %q", wait, err, statusReadHint)
+		}
 	}
 
 	// A read GitHub does not answer, on the real clock, which alone can
