@@ -182,23 +182,11 @@ func TestUnusedImagesJudgedLater(t *testing.T) {
 	}
 
 	opts.JudgeImagesLater, opts.Strict = true, true
-	var envs []string
-	var used []map[string]bool
-	for _, env := range []string{"dev", "prod"} {
-		r, err := render.New(load(t, root), opts)
-		if err != nil {
-			t.Fatal(err)
+	envs, used := renderApart(t, root, opts, func(er *render.EnvResult) {
+		if er.Err != nil || len(er.Warnings) != 0 {
+			t.Errorf("env %s alone, judged later: warnings %v, error %v; want none", er.Env, er.Warnings, er.Err)
 		}
-		res, err := r.Render(context.Background(), []string{env})
-		r.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if er := res[0]; er.Err != nil || len(er.Warnings) != 0 {
-			t.Errorf("env %s alone, judged later: warnings %v, error %v; want none", env, er.Warnings, er.Err)
-		}
-		envs, used = append(envs, env), append(used, res[0].UsedImages())
-	}
+	})
 	got, err := render.UnusedImages(opts, envs, used)
 	if err != nil {
 		t.Fatal(err)
@@ -242,20 +230,11 @@ func TestUnusedImagesReadOnce(t *testing.T) {
 	}
 	// CI's next build, written while kiln runs.
 	writeImages(`["ghcr.io/acme/api:3.0"]`)
-	var envs []string
-	var used []map[string]bool
-	for _, env := range []string{"dev", "prod"} {
-		r, err := render.New(load(t, root), opts)
-		if err != nil {
-			t.Fatal(err)
+	envs, used := renderApart(t, root, opts, func(er *render.EnvResult) {
+		if er.Err != nil {
+			t.Fatalf("env %s: %v", er.Env, er.Err)
 		}
-		res, err := r.Render(context.Background(), []string{env})
-		r.Close()
-		if err != nil || res[0].Err != nil {
-			t.Fatalf("env %s: %v %v", env, err, res[0].Err)
-		}
-		envs, used = append(envs, env), append(used, res[0].UsedImages())
-	}
+	})
 	if d := cmp.Diff([]map[string]bool{{"ghcr.io/acme/jobs": true}, {}}, used); d != "" {
 		t.Errorf("images the envs used (-want +got):\n%s", d)
 	}
@@ -268,6 +247,29 @@ func TestUnusedImagesReadOnce(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("judged (-want +got):\n%s", d)
 	}
+}
+
+// renderApart renders dev and prod of the project in root each with a
+// Renderer of its own, as kiln diff does, checking each result, and
+// returns the envs and the images each used, for UnusedImages.
+func renderApart(t *testing.T, root string, opts render.Options, check func(*render.EnvResult)) ([]string, []map[string]bool) {
+	t.Helper()
+	var envs []string
+	var used []map[string]bool
+	for _, env := range []string{"dev", "prod"} {
+		r, err := render.New(load(t, root), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := r.Render(context.Background(), []string{env})
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(res[0])
+		envs, used = append(envs, env), append(used, res[0].UsedImages())
+	}
+	return envs, used
 }
 
 // deploymentYAML is a Deployment named name whose one container runs

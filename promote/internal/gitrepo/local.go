@@ -147,10 +147,17 @@ func alternatePath(dir string) string {
 	if !strings.ContainsRune(dir, filepath.ListSeparator) && !strings.HasPrefix(dir, `"`) && !strings.HasPrefix(dir, "#") {
 		return dir
 	}
+	return CQuote(dir)
+}
+
+// CQuote is s in git's C-style quotes, as git reads a quoted path (an
+// alternates entry, a fast-import path): a double quote and a backslash
+// escaped, control characters as octal escapes.
+func CQuote(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
-	for i := 0; i < len(dir); i++ {
-		switch c := dir[i]; {
+	for _, c := range []byte(s) {
+		switch {
 		case c == '"' || c == '\\':
 			b.WriteByte('\\')
 			b.WriteByte(c)

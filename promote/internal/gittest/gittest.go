@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
 )
 
 // Date is the fixed author and committer date of every test commit.
@@ -135,21 +137,7 @@ func importPath(p string) string {
 	if !strings.Contains(p, "\n") && !strings.HasPrefix(p, `"`) {
 		return p
 	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, c := range []byte(p) {
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20 || c == 0x7f:
-			fmt.Fprintf(&b, "\\%03o", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	return gitrepo.CQuote(p)
 }
 
 // importCommit writes one commit onto branch of the (bare) repository
