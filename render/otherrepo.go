@@ -7,6 +7,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/redact"
 )
 
@@ -33,20 +34,19 @@ func OtherRepoError(env, where, ours, theirs, doing, hint string) error {
 		Hint: hint}
 }
 
-// otherRepo refuses to replace <out>/<env> when its lock names another
-// code repository than er's (OtherRepoError), unless Force or
+// otherRepo is the check tree's Stage makes of the lock of the
+// <out>/<env> it would replace: refused when the lock names another code
+// repository than er's (OtherRepoError); nil (no check) with Force or
 // AllowOtherRepo. A render's folder is often committed as it is (a
 // pipeline rendering into its checkout of the manifests repository), so
 // replacing another pipeline's env there loses its apps as a promotion
 // would.
-func (w *Output) otherRepo(er *EnvResult) error {
+func (w *Output) otherRepo(er *EnvResult) func(*lockfile.Lock) error {
 	if w.opts.Force || w.opts.AllowOtherRepo || er.Lock == nil {
 		return nil
 	}
-	old, err := w.out.CurrentLock(er.Env)
-	if old == nil || err != nil {
-		return err
+	return func(old *lockfile.Lock) error {
+		return OtherRepoError(er.Env, "in "+filepath.Join(w.path, er.Env), er.Lock.Source.Repo, old.Source.Repo, "rendering",
+			"two pipelines must not share an env folder: render this one into another --out; if the env moved to this repository on purpose (a renamed or transferred repository), pass --allow-other-repo (KILN_ALLOW_OTHER_REPO=true) once")
 	}
-	return OtherRepoError(er.Env, "in "+filepath.Join(w.path, er.Env), er.Lock.Source.Repo, old.Source.Repo, "rendering",
-		"two pipelines must not share an env folder: render this one into another --out; if the env moved to this repository on purpose (a renamed or transferred repository), pass --allow-other-repo (KILN_ALLOW_OTHER_REPO=true) once")
 }

@@ -93,10 +93,7 @@ func (w *Output) Stage(ctx context.Context, er *EnvResult) error {
 		}
 		w.checked += len(added)
 	}
-	if err := w.otherRepo(er); err != nil {
-		return err
-	}
-	return w.out.Stage(ctx, er.Env, er.Files, w.opts.Force)
+	return w.out.Stage(ctx, er.Env, er.Files, w.opts.Force, w.otherRepo(er))
 }
 
 // Written drops what er holds only to be written — its files' contents

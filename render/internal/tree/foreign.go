@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"syscall"
 
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/lockfile"
@@ -24,10 +23,10 @@ import (
 // and its flux/, apps/ and high-level/ folders are listed: below an app's
 // folder every file is kiln's, so the check costs four listings, not a
 // walk.
-// lockBad, when the tree's lock does not parse or names no apps (then
-// nothing but the lock is kiln's), says so for the error.
-func foreign(dir string, files Files, bootstrap []string) (found []string, lockBad string, err error) {
-	lock, _ := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile)))
+// lock is the tree's, nil when it does not parse; lockBad, when it is nil
+// or names no apps (then nothing but the lock is kiln's), says so for the
+// error.
+func foreign(dir string, files Files, bootstrap []string, lock *lockfile.Lock) (found []string, lockBad string, err error) {
 	lockBad = lockfile.NamesNoApp(lock)
 	wrote := func(rel string) bool {
 		return lockfile.Wrote(rel, true, lock) ||
@@ -138,35 +137,4 @@ func foreignError(dir string, found []string, lockBad string) error {
 	return &NotKilnTreeError{Dir: dir,
 		What: fmt.Sprintf("this tree holds %s that kiln did not write: %s%s", entriesText(len(found)), words.First(found, 5), why),
 		Hint: fmt.Sprintf("kiln replaces %s whole, keeping only Flux's bootstrap in %s; move these entries out of it, or pass --force (KILN_FORCE=true) to delete them", dir, BootstrapDir)}
-}
-
-// CurrentLock is the lock of the tree <root>/<name> as Stage would find
-// it, nil when there is none or it does not parse: name's leftovers of
-// an interrupted run are recovered first (Open recovered those of its
-// names; an older kiln's .<name>.new-N.old is put back here), or the lock
-// read would be of no tree, and Stage would then restore another
-// pipeline's and replace it. It is read through the output root, so a
-// link cannot make it another folder's.
-func (o *Out) CurrentLock(name string) (*lockfile.Lock, error) {
-	if !treeName(name) {
-		return nil, nil
-	}
-	if err := o.recover(name); err != nil {
-		return nil, err
-	}
-	// O_NONBLOCK: a FIFO in the lock's place does not hold the run up.
-	f, err := o.fsys.OpenFile(name+"/"+MarkerFile, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, nil
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, nil
-	}
-	data, err := limits.ReadAll(f, name+"/"+MarkerFile, limits.TreeFile)
-	if err != nil {
-		return nil, nil
-	}
-	lock, _ := lockfile.Parse(data)
-	return lock, nil
 }

@@ -213,7 +213,7 @@ func TestKilledCommit(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				must(t, o.Stage(bg, "dev", u.files, false))
+				must(t, o.Stage(bg, "dev", u.files, false, nil))
 				err = o.Commit(bg)
 				if err == nil {
 					must(t, o.Close())
@@ -467,7 +467,7 @@ func TestConcurrentRunDuringUpdate(t *testing.T) {
 		return nil
 	})
 	must(t, err)
-	must(t, o.Stage(bg, "dev", files, false))
+	must(t, o.Stage(bg, "dev", files, false, nil))
 	must(t, errors.Join(o.Commit(bg), o.Close()))
 	if checked < 3 {
 		t.Errorf("checked at %d steps, want one per op", checked)
@@ -489,7 +489,7 @@ func TestForcedKilledRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	must(t, o.Stage(context.Background(), "dev", first, false))
+	must(t, o.Stage(context.Background(), "dev", first, false, nil))
 	must(t, o.Commit(context.Background()))
 	must(t, o.Close())
 	put(t, root, map[string]string{"dev/README.md": "notes\n"})
@@ -499,7 +499,7 @@ func TestForcedKilledRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	must(t, o.Stage(context.Background(), "dev", second, true))
+	must(t, o.Stage(context.Background(), "dev", second, true, nil))
 	if err := o.Commit(context.Background()); err == nil {
 		t.Fatal("the commit was not stopped")
 	}

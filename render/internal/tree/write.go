@@ -16,6 +16,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 )
 
 // Files is an output tree in memory: slash-separated relative path → content.
@@ -286,7 +287,11 @@ func (o *Out) warn(file, msg, hint string) {
 // Stage prepares files as the next tree of <root>/<name>, keeping the
 // current tree's bootstrap folders (KeepBootstrap). The current tree must
 // be absent, empty or a tree kiln wrote (it holds MarkerFile) that holds
-// no entry kiln did not write (foreign), unless force. Leftovers of an interrupted run for name are recovered first.
+// no entry kiln did not write (foreign), unless force. Unless force,
+// replaces, when set, is called with the current tree's lock (when it
+// parses) and may refuse the replacement: the lock read for foreign,
+// after the recovery of an interrupted run's tree, so that a tree put
+// back is the one judged. Leftovers of an interrupted run for name are recovered first.
 // Nothing visible changes until Commit.
 //
 // A current tree that already holds exactly these files is left as it is
@@ -296,7 +301,7 @@ func (o *Out) warn(file, msg, hint string) {
 // new tree, one replacing a file (force), and one whose own folder's
 // permissions are not kiln's are built whole there instead, and swapped
 // in whole.
-func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (err error) {
+func (o *Out) Stage(ctx context.Context, name string, files Files, force bool, replaces func(old *lockfile.Lock) error) (err error) {
 	if err := files.Check(); err != nil {
 		return err
 	}
@@ -310,7 +315,7 @@ func (o *Out) Stage(ctx context.Context, name string, files Files, force bool) (
 	if err := o.recover(name); err != nil {
 		return err
 	}
-	old, isDir, err := o.current(dir, files, force)
+	old, isDir, err := o.current(dir, files, force, replaces)
 	if err != nil {
 		return err
 	}
@@ -453,7 +458,7 @@ func writeAll(ctx context.Context, r *os.Root, files Files, rels []string, prefi
 
 // current checks that dir may be replaced and returns the files of its
 // bootstrap folders, to keep, and whether dir is a folder.
-func (o *Out) current(dir string, files Files, force bool) (Files, bool, error) {
+func (o *Out) current(dir string, files Files, force bool, replaces func(*lockfile.Lock) error) (Files, bool, error) {
 	fi, err := os.Lstat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -476,7 +481,13 @@ func (o *Out) current(dir string, files Files, force bool) (Files, bool, error) 
 			if err != nil || !mi.Mode().IsRegular() {
 				return nil, false, &NotKilnTreeError{Dir: dir, What: fmt.Sprintf("this folder holds %s and no %s: kiln did not write it", entriesText(len(entries)), MarkerFile)}
 			}
-			found, lockBad, err := foreign(dir, files, o.bootstrap)
+			lock, _ := lockfile.Parse(readOr(filepath.Join(dir, MarkerFile)))
+			if replaces != nil && lock != nil {
+				if err := replaces(lock); err != nil {
+					return nil, false, err
+				}
+			}
+			found, lockBad, err := foreign(dir, files, o.bootstrap, lock)
 			if err != nil {
 				return nil, false, err
 			}
@@ -709,7 +720,7 @@ func Write(ctx context.Context, dir string, files Files, force bool) ([]diag.War
 	if err != nil {
 		return nil, err
 	}
-	err = o.Stage(ctx, filepath.Base(dir), files, force)
+	err = o.Stage(ctx, filepath.Base(dir), files, force, nil)
 	if err == nil {
 		err = o.Commit(ctx)
 	}

@@ -253,7 +253,7 @@ func TestRecover(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := o.Stage(&countdown{Context: bg, n: 1}, "dev", newTree, false); !errors.Is(err, context.Canceled) {
+			if err := o.Stage(&countdown{Context: bg, n: 1}, "dev", newTree, false, nil); !errors.Is(err, context.Canceled) {
 				t.Fatalf("Stage = %v, want it interrupted after recovering", err)
 			}
 			if err := o.Close(); err != nil {
@@ -302,7 +302,7 @@ func TestOpenRecoversEveryEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := o.Stage(bg, "dev", newTree, false); err != nil {
+	if err := o.Stage(bg, "dev", newTree, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := o.Commit(bg); err != nil {
@@ -334,7 +334,7 @@ func TestEarlierTreeNotRemovable(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.removeAll = func(p string) error { return fmt.Errorf("permission denied: %s", p) }
-	if err := o.Stage(bg, "dev", newTree, false); err != nil {
+	if err := o.Stage(bg, "dev", newTree, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := o.Commit(bg); err != nil {
@@ -493,7 +493,7 @@ func TestTwoRenameSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.exchange = func(a, b string) error { return errNoExchange }
-	if err := o.Stage(bg, "dev", newTree, false); err != nil {
+	if err := o.Stage(bg, "dev", newTree, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := errors.Join(o.Commit(bg), o.Close()); err != nil {
@@ -777,7 +777,7 @@ func TestKeepsBootstrapOfFluxNamespace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = o.Stage(bg, "dev", files, false)
+			err = o.Stage(bg, "dev", files, false, nil)
 			var nk *NotKilnTreeError
 			if !errors.As(err, &nk) {
 				t.Errorf("Stage without the namespace = %v, want a NotKilnTreeError", err)
@@ -793,7 +793,7 @@ func TestKeepsBootstrapOfFluxNamespace(t *testing.T) {
 			if o, err = Open(root, dirs...); err != nil {
 				t.Fatal(err)
 			}
-			err = o.Stage(bg, "dev", files, false)
+			err = o.Stage(bg, "dev", files, false, nil)
 			if err == nil {
 				err = o.Commit(bg)
 			}
