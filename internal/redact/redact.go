@@ -192,16 +192,13 @@ func (r *Redactor) spans(s string) [][2]int { return spansOf(r.m, s) }
 func spansOf[T string | []byte](m *matcher, text T) [][2]int {
 	spans := matchSpans(m, text)
 	var runs [][2]int
-	holds := func(start, end int, spelled []byte) bool {
-		if len(matchSpans(m, spelled)) == 0 {
+	readings(string(text), func(start, end int, read []byte) bool {
+		if len(matchSpans(m, read)) == 0 {
 			return false
 		}
 		runs = append(runs, [2]int{start, end})
 		return true
-	}
-	s := string(text)
-	decimalRuns(s, func(start, end int, spelled []byte) { holds(start, end, spelled) })
-	wrappedRuns(s, holds)
+	})
 	if len(runs) == 0 {
 		return spans
 	}
@@ -248,38 +245,36 @@ func matchSpans[T string | []byte](m *matcher, text T) [][2]int {
 
 // Found returns the names of the secrets any form of whose value occurs in
 // s, sorted.
-func (r *Redactor) Found(s string) []string {
-	if r.Empty() {
-		return nil
-	}
-	return r.found(func(hit func(int, *acNode)) {
-		scan(r.m, s, hit)
-		decimalRuns(s, func(_, _ int, spelled []byte) { scan(r.m, spelled, hit) })
-		wrappedRuns(s, func(_, _ int, joined []byte) bool { return scanHits(r.m, joined, hit) })
-	})
-}
-
-// scanHits scans text for hit and reports whether it hit anything.
-func scanHits(m *matcher, text []byte, hit func(int, *acNode)) bool {
-	hits := false
-	scan(m, text, func(end int, n *acNode) {
-		hits = true
-		hit(end, n)
-	})
-	return hits
-}
+func (r *Redactor) Found(s string) []string { return foundIn(r, s) }
 
 // FoundBytes is Found for a byte slice.
-func (r *Redactor) FoundBytes(b []byte) []string {
+func (r *Redactor) FoundBytes(b []byte) []string { return foundIn(r, b) }
+
+// foundIn is Found of text, as it is and as read otherwise (readings).
+func foundIn[T string | []byte](r *Redactor, text T) []string {
 	if r.Empty() {
 		return nil
 	}
 	return r.found(func(hit func(int, *acNode)) {
-		scan(r.m, b, hit)
-		s := string(b)
-		decimalRuns(s, func(_, _ int, spelled []byte) { scan(r.m, spelled, hit) })
-		wrappedRuns(s, func(_, _ int, joined []byte) bool { return scanHits(r.m, joined, hit) })
+		scan(r.m, text, hit)
+		readings(string(text), func(_, _ int, read []byte) bool {
+			hits := false
+			scan(r.m, read, func(end int, n *acNode) {
+				hits = true
+				hit(end, n)
+			})
+			return hits
+		})
 	})
+}
+
+// readings calls fn with each span of text that reads as another text a
+// secret's form may be found in: a run of byte numbers (decimalRuns) and
+// a run of base64 lines (wrappedRuns), with what it reads as; fn reports
+// whether it found one there.
+func readings(text string, fn func(start, end int, read []byte) bool) {
+	decimalRuns(text, func(start, end int, spelled []byte) { fn(start, end, spelled) })
+	wrappedRuns(text, fn)
 }
 
 func (r *Redactor) found(run func(func(int, *acNode))) []string {
