@@ -81,10 +81,23 @@ func Export(ctx context.Context, top, commit, dst, scratch string, env []string)
 	}
 	// The repository's own git folder, not a linked worktree's: that
 	// checkout's HEAD, index and config.worktree play no part, as they
-	// did not in a worktree that git worktree add made.
-	common, err := CommonDir(ctx, top, env)
+	// did not in a worktree that git worktree add made. And its object
+	// folder as git finds it: .git/objects of the common folder, or the
+	// user's GIT_OBJECT_DIRECTORY, which Export's own replaces below.
+	// One git for both.
+	dirs, err := Local(ctx, top, env, "rev-parse", "--git-common-dir", "--git-path", "objects")
 	if err != nil {
 		return err
+	}
+	common, own, ok := strings.Cut(dirs, "\n")
+	if !ok {
+		return fmt.Errorf("git rev-parse gave no object folder: %q", dirs)
+	}
+	if !filepath.IsAbs(common) {
+		common = filepath.Join(top, common)
+	}
+	if !filepath.IsAbs(own) {
+		own = filepath.Join(top, own)
 	}
 	if dst, err = filepath.Abs(dst); err != nil {
 		return err
@@ -98,16 +111,6 @@ func Export(ctx context.Context, top, commit, dst, scratch string, env []string)
 	}
 	if env == nil {
 		env = os.Environ()
-	}
-	// The repository's object folder as git finds it: .git/objects of
-	// the common folder, or the user's GIT_OBJECT_DIRECTORY, which
-	// Export's own replaces below.
-	own, err := Local(ctx, top, env, "rev-parse", "--git-path", "objects")
-	if err != nil {
-		return err
-	}
-	if !filepath.IsAbs(own) {
-		own = filepath.Join(top, own)
 	}
 	// The last of a name wins (exec.Cmd.Env): the user's GIT_INDEX_FILE
 	// and object folder are not written. The repository's object folder
