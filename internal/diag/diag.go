@@ -10,6 +10,7 @@ package diag
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -222,7 +223,10 @@ func (e *Error) WithHint(hint string) *Error {
 }
 
 // Flatten returns every error inside err: it unpacks errors.Join trees (and
-// any error with Unwrap() []error) down to their leaves.
+// any error with Unwrap() []error) down to their leaves, and a tree that
+// fmt.Errorf wrapped with %w as well, each leaf keeping the wrapper's
+// words around it. Sinks that take each leaf's *Error with errors.As
+// (--output json, annotations) would otherwise see only the first.
 func Flatten(err error) []error {
 	if err == nil {
 		return nil
@@ -234,8 +238,33 @@ func Flatten(err error) []error {
 		}
 		return out
 	}
+	if reflect.TypeOf(err) == fmtWrapType {
+		inner := errors.Unwrap(err)
+		leaves := Flatten(inner)
+		text, in := err.Error(), inner.Error()
+		if i := strings.Index(text, in); len(leaves) > 1 && i >= 0 {
+			out := make([]error, len(leaves))
+			for k, leaf := range leaves {
+				out[k] = &wrapped{before: text[:i], after: text[i+len(in):], err: leaf}
+			}
+			return out
+		}
+	}
 	return []error{err}
 }
+
+// fmtWrapType is the type of fmt.Errorf's error with one %w.
+var fmtWrapType = reflect.TypeOf(fmt.Errorf("%w", errors.New("")))
+
+// wrapped is one leaf of a tree fmt.Errorf wrapped, with the wrapper's
+// words before and after it.
+type wrapped struct {
+	before, after string
+	err           error
+}
+
+func (w *wrapped) Error() string { return w.before + w.err.Error() + w.after }
+func (w *wrapped) Unwrap() error { return w.err }
 
 // ForApp names app in every *Error inside err (Flatten), keeping an app
 // one names already, and joins them again (Join); other errors are kept

@@ -228,3 +228,50 @@ func TestTextShowsWholeErrorsWhole(t *testing.T) {
 		t.Errorf("Text of a plain error is %d bytes, want it bounded", len(got))
 	}
 }
+
+// TestFlattenWrappedJoin: a joined tree that fmt.Errorf wraps gives every
+// leaf, each with the wrapper's words, so that sinks reading each leaf's
+// *Error (JSON, annotations, ForApp) lose none.
+func TestFlattenWrappedJoin(t *testing.T) {
+	a := &Error{File: "a.yaml", Line: 1, Msg: "first"}
+	b := &Error{File: "b.yaml", Line: 2, Msg: "second"}
+	plain := errors.New("plain")
+	err := fmt.Errorf("outer: %w", fmt.Errorf("build: %w (kustomize)", errors.Join(a, b, plain)))
+	got := Flatten(err)
+	var texts []string
+	for _, e := range got {
+		texts = append(texts, e.Error())
+	}
+	want := []string{
+		"outer: build: " + a.Error() + " (kustomize)",
+		"outer: build: " + b.Error() + " (kustomize)",
+		"outer: build: plain (kustomize)",
+	}
+	if !slices.Equal(texts, want) {
+		t.Fatalf("Flatten = %q, want %q", texts, want)
+	}
+	for i, de := range []*Error{a, b} {
+		var x *Error
+		if !errors.As(got[i], &x) || x != de {
+			t.Errorf("leaf %d: errors.As = %v, want %v", i, x, de)
+		}
+	}
+	if !errors.Is(got[2], plain) {
+		t.Errorf("leaf 2 does not wrap the plain error")
+	}
+	var apps []string
+	for _, e := range Flatten(ForApp(err, "db")) {
+		var x *Error
+		if errors.As(e, &x) {
+			apps = append(apps, x.File+":"+x.App)
+		}
+	}
+	if want := []string{"a.yaml:db", "b.yaml:db"}; !slices.Equal(apps, want) {
+		t.Errorf("ForApp named %q, want %q", apps, want)
+	}
+	// One wrapped error is left as fmt.Errorf made it.
+	one := fmt.Errorf("outer: %w", a)
+	if got := Flatten(one); len(got) != 1 || got[0] != one {
+		t.Errorf("Flatten(one wrapped) = %v", got)
+	}
+}
