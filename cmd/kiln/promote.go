@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote"
 )
@@ -255,8 +256,17 @@ func reportPromoteActions(c *cli.Context, lookup env, res *promote.Result, err e
 	return errors.Join(werr...)
 }
 
-// promoteErr maps promote's error types to the CLI's exit codes.
+// promoteErr maps promote's error types to the CLI's exit codes, each
+// error err joins on its own: errors.As would map the first and drop the
+// rest (verify joins its render's error with a failure to set the step's
+// outputs).
 func promoteErr(err error) error {
+	if leaves := diag.Flatten(err); len(leaves) > 1 {
+		for i, e := range leaves {
+			leaves[i] = promoteErr(e)
+		}
+		return errors.Join(leaves...)
+	}
 	err = usageFromRender(err)
 	if errors.Is(err, promote.ErrAmbiguousRef) {
 		// A #REF that abbreviates several commits: the command line must

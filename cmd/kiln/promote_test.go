@@ -232,6 +232,17 @@ func TestPromoteErrExitCodes(t *testing.T) {
 	if !errors.As(promoteErr(renderErr), &ee) || ee.env != "dev" {
 		t.Errorf("render error maps to %v", promoteErr(renderErr))
 	}
+	// Each error of a join is mapped: the render's keeps its env, and
+	// the other (verify's failure to set a step output) is not dropped.
+	outputErr := errors.New("cannot write $GITHUB_OUTPUT")
+	stderr.Reset()
+	if code := report(&stderr, promoteErr(errors.Join(renderErr, outputErr))); code != exitFailure {
+		t.Errorf("joined errors: exit %d, want %d", code, exitFailure)
+	}
+	want = "kiln: 1 error in env dev\napps/web/x.yaml:3: bad\nkiln: cannot write $GITHUB_OUTPUT\n"
+	if diff := cmp.Diff(want, stderr.String()); diff != "" {
+		t.Errorf("joined errors' stderr (-want +got):\n%s", diff)
+	}
 }
 
 func TestDiffCommand(t *testing.T) {
