@@ -223,15 +223,17 @@ func (e *Error) WithHint(hint string) *Error {
 }
 
 // Flatten returns every error inside err: it unpacks errors.Join trees (and
-// any error with Unwrap() []error) down to their leaves, and a tree that
-// fmt.Errorf wrapped with %w as well, each leaf keeping the wrapper's
-// words around it. Sinks that take each leaf's *Error with errors.As
-// (--output json, annotations) would otherwise see only the first.
+// any error with Unwrap() []error but fmt.Errorf's) down to their leaves,
+// and a tree that fmt.Errorf wrapped with one %w as well, each leaf
+// keeping the wrapper's words around it. Sinks that take each leaf's
+// *Error with errors.As (--output json, annotations) would otherwise see
+// only the first.
 func Flatten(err error) []error {
 	if err == nil {
 		return nil
 	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
+	// fmt.Errorf("%w: %w", ...) is one error with two causes, not a list.
+	if j, ok := err.(interface{ Unwrap() []error }); ok && reflect.TypeOf(err) != fmtWrapsType {
 		var out []error
 		for _, e := range j.Unwrap() {
 			out = append(out, Flatten(e)...)
@@ -253,8 +255,12 @@ func Flatten(err error) []error {
 	return []error{err}
 }
 
-// fmtWrapType is the type of fmt.Errorf's error with one %w.
-var fmtWrapType = reflect.TypeOf(fmt.Errorf("%w", errors.New("")))
+// fmtWrapType and fmtWrapsType are the types of fmt.Errorf's error with
+// one %w and with several.
+var (
+	fmtWrapType  = reflect.TypeOf(fmt.Errorf("%w", errors.New("")))
+	fmtWrapsType = reflect.TypeOf(fmt.Errorf("%w%w", errors.New(""), errors.New("")))
+)
 
 // wrapped is one leaf of a tree fmt.Errorf wrapped, with the wrapper's
 // words before and after it.

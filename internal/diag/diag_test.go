@@ -269,9 +269,11 @@ func TestFlattenWrappedJoin(t *testing.T) {
 	if want := []string{"a.yaml:db", "b.yaml:db"}; !slices.Equal(apps, want) {
 		t.Errorf("ForApp named %q, want %q", apps, want)
 	}
-	// One wrapped error is left as fmt.Errorf made it.
-	one := fmt.Errorf("outer: %w", a)
-	if got := Flatten(one); len(got) != 1 || got[0] != one {
-		t.Errorf("Flatten(one wrapped) = %v", got)
+	// One wrapped error is left as fmt.Errorf made it, and so is one
+	// error with two causes.
+	for _, one := range []error{fmt.Errorf("outer: %w", a), fmt.Errorf("%w: %w", plain, a)} {
+		if got := Flatten(one); len(got) != 1 || got[0] != one {
+			t.Errorf("Flatten(%v) = %v", one, got)
+		}
 	}
 }
