@@ -19,6 +19,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/konfig"
 
 	"github.com/kiln-gitops/kiln/internal/deps"
@@ -293,7 +294,10 @@ func substitute(data []byte, file string, vars map[string]string, secret map[str
 	if !bytes.Contains(data, []byte("sops:")) && !bytes.Contains(data, []byte(substituteKey)) {
 		return envsubst.SubstituteYAMLSecret(data, file, vars, secret)
 	}
-	docs := splitDocuments(data)
+	docs, err := splitDocuments(data, file)
+	if err != nil {
+		return nil, nil, err
+	}
 	// The whole file with its SOPS documents blanked (their lines kept as
 	// empty lines) gives the errors of the other documents at the file's
 	// own line numbers, and the names of the variables used.
@@ -355,7 +359,7 @@ const substituteKey = "kustomize.toolkit.fluxcd.io/substitute"
 // splitDocuments cuts data at its document separators: a line starting
 // with --- or ... and then nothing or white space always starts a new
 // document (inside a document such a line would have to be indented).
-func splitDocuments(data []byte) []document {
+func splitDocuments(data []byte, file string) ([]document, error) {
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	var docs []document
 	start := 0
@@ -371,17 +375,26 @@ func splitDocuments(data []byte) []document {
 		}
 	}
 	flush(len(lines))
-	for i := range docs {
-		d := &docs[i]
+	var out []document
+	for _, d := range docs {
 		if bytes.Contains(d.text, []byte(substituteKey)) {
 			// Flux reads the annotation from the object kustomize built,
 			// before substituting: a document that only parses once
 			// substituted cannot carry it.
-			if objs, err := objects.Parse(d.text, "", 0); err == nil && len(objs) == 1 && objs[0].Node != nil {
-				n := objs[0].Node
-				d.disabled = n.GetAnnotations()[substituteKey] == "disabled" || n.GetLabels()[substituteKey] == "disabled"
+			if objs, err := objects.Parse(d.text, "", 0); err == nil && len(objs) > 0 {
+				parts, err := disabledParts(d, objs, file)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, parts...)
+				continue
 			}
 		}
+		out = append(out, d)
+	}
+	docs = out
+	for i := range docs {
+		d := &docs[i]
 		if !bytes.Contains(d.text, []byte("\nsops:")) && !bytes.HasPrefix(d.text, []byte("sops:")) {
 			continue
 		}
@@ -392,7 +405,64 @@ func splitDocuments(data []byte) []document {
 			d.sops = true
 		}
 	}
-	return docs
+	return docs, nil
+}
+
+// disabledParts is d, whose objects are objs, as Flux substitutes it:
+// kustomize-controller substitutes each object of a List on its own, so a
+// List whose items are marked kustomize.toolkit.fluxcd.io/substitute:
+// disabled in part is cut into the lines of each item (the List's own
+// lines go with the part before them: kustomize drops the List itself).
+// Items written on one line (a flow sequence) cannot be cut so: a List
+// that marks only some of those is refused.
+func disabledParts(d document, objs []templates.Object, file string) ([]document, error) {
+	marked := 0
+	for _, o := range objs {
+		if substituteDisabled(o) {
+			marked++
+		}
+	}
+	switch marked {
+	case 0:
+		return []document{d}, nil
+	case len(objs):
+		d.disabled = true
+		return []document{d}, nil
+	}
+	lines := bytes.SplitAfter(d.text, []byte("\n"))
+	var parts []document
+	refuse := &diag.Error{File: file, Line: d.line + objs[0].Line,
+		Msg:  "a List marks only some of its items kustomize.toolkit.fluxcd.io/substitute: disabled, and kiln cannot cut it into its items' lines to leave only the marked ones as written",
+		Hint: "write the List's items one below the other (a block sequence), or each object as a document of its own"}
+	start, prev, disabled := 0, -1, false
+	for _, o := range objs {
+		at := o.Line - 1
+		if at <= prev || at >= len(lines) {
+			return nil, refuse // two items share a line
+		}
+		prev = at
+		if at > start {
+			parts = append(parts, document{text: bytes.Join(lines[start:at], nil), line: d.line + start, disabled: disabled})
+		}
+		start, disabled = at, substituteDisabled(o)
+	}
+	parts = append(parts, document{text: bytes.Join(lines[start:], nil), line: d.line + start, disabled: disabled})
+	// Each part is substituted on its own, which reads its quoted scalars
+	// as YAML: a part that is no YAML alone (the items of a flow
+	// sequence, one a line) would be substituted otherwise than whole.
+	for _, p := range parts {
+		var n yaml.Node
+		if yaml.Unmarshal(p.text, &n) != nil {
+			return nil, refuse
+		}
+	}
+	return parts, nil
+}
+
+// substituteDisabled reports whether Flux leaves o's placeholders as
+// written.
+func substituteDisabled(o templates.Object) bool {
+	return o.Node != nil && (o.Node.GetAnnotations()[substituteKey] == "disabled" || o.Node.GetLabels()[substituteKey] == "disabled")
 }
 
 func isMarker(l []byte) bool {

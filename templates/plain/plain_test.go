@@ -469,6 +469,43 @@ func TestRenderSubstituteDisabled(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "apps/db/all.yaml:17: app db: variable NOPE is not set") {
 		t.Errorf("got %v, want an error at apps/db/all.yaml:17", err)
 	}
+
+	// kustomize-controller substitutes a List's items each on its own:
+	// a marked item keeps its text (an undefined variable, an escape),
+	// the others are substituted, and an error after it keeps its line.
+	list := "apiVersion: v1\nkind: List\nitems:\n" +
+		"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: first\n  data:\n    level: ${LOG_LEVEL}\n" +
+		"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: script\n    annotations:\n      kustomize.toolkit.fluxcd.io/substitute: disabled\n  data:\n    run.sh: echo ${UNDEFINED} $${x}\n" +
+		"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: last\n  data:\n    level: ${LOG_LEVEL}\n"
+	write(t, root, "apps/db/all.yaml", list)
+	res, err = New(Options{}).Render(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, o := range res.Objects {
+		for k, v := range o.Node.GetDataMap() {
+			got = append(got, o.Node.GetName()+":"+k+"="+v)
+		}
+	}
+	want = []string{"first:level=" + baseVars["LOG_LEVEL"], "script:run.sh=echo ${UNDEFINED} $${x}", "last:level=" + baseVars["LOG_LEVEL"]}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("List items (-want +got):\n%s", diff)
+	}
+	write(t, root, "apps/db/all.yaml", strings.Replace(list, "name: last\n  data:\n    level: ${LOG_LEVEL}", "name: last\n  data:\n    level: ${NOPE}", 1))
+	_, err = New(Options{}).Render(context.Background(), req)
+	if err == nil || !strings.HasPrefix(err.Error(), "apps/db/all.yaml:23: app db: variable NOPE is not set") {
+		t.Errorf("got %v, want an error at apps/db/all.yaml:23", err)
+	}
+	// Items of a flow sequence are no YAML alone: a List that marks some
+	// of them cannot be cut, and is refused at its first item.
+	write(t, root, "apps/db/all.yaml", "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {x: '${LOG_LEVEL}'}},\n"+
+		"  {apiVersion: v1, kind: ConfigMap, metadata: {name: b, annotations: {kustomize.toolkit.fluxcd.io/substitute: disabled}}},\n"+
+		"  {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}]\n")
+	_, err = New(Options{}).Render(context.Background(), req)
+	if err == nil || !strings.HasPrefix(err.Error(), "apps/db/all.yaml:3: app db: a List marks only some of its items") {
+		t.Errorf("got %v, want the List refused at apps/db/all.yaml:3", err)
+	}
 }
 
 // TestSubstitutedErrorsShowNoValue: a secret var whose value starts with
