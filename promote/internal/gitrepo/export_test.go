@@ -148,9 +148,12 @@ func TestExportLeavesPartialCloneAlone(t *testing.T) {
 // repository's object folder wherever git finds it, the partial clone's
 // fetch going to a folder of its own (TestExportLeavesPartialCloneAlone):
 // in a repository whose path holds a ':', the separator of
-// GIT_ALTERNATE_OBJECT_DIRECTORIES, and in one whose objects are in the
-// user's GIT_OBJECT_DIRECTORY, as `git checkout` there would. Neither
-// repository changes.
+// GIT_ALTERNATE_OBJECT_DIRECTORIES, in one whose objects are in the
+// user's GIT_OBJECT_DIRECTORY, and in one whose objects are in another
+// repository that only the user's GIT_ALTERNATE_OBJECT_DIRECTORIES
+// reaches, by a path relative to the checkout (plain, or C-quoted for its
+// ':' after a comment), as `git checkout` there would. No repository
+// changes.
 func TestExportFindsTheRepositorysObjects(t *testing.T) {
 	t.Parallel()
 	origin := gittest.Bare(t)
@@ -182,6 +185,12 @@ func TestExportFindsTheRepositorysObjects(t *testing.T) {
 			}
 			return clone, append(gittest.Env(), "GIT_OBJECT_DIRECTORY="+objects)
 		}},
+		{name: "a relative GIT_ALTERNATE_OBJECT_DIRECTORIES", setup: func(t *testing.T) (string, []string) {
+			return borrower(t, origin, commit, "store.git", "../store.git/objects")
+		}},
+		{name: "a relative GIT_ALTERNATE_OBJECT_DIRECTORIES, quoted", setup: func(t *testing.T) (string, []string) {
+			return borrower(t, origin, commit, "team:store.git", "#shared:"+gitrepo.CQuote("../team:store.git/objects"))
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -203,4 +212,20 @@ func TestExportFindsTheRepositorysObjects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// borrower is a new repository, without objects, beside a bare clone of
+// origin named store, and the environment whose
+// GIT_ALTERNATE_OBJECT_DIRECTORIES, alternates, reaches the clone's: git
+// run in the repository finds commit, as kiln verify's first git does.
+func borrower(t *testing.T, origin, commit, store, alternates string) (string, []string) {
+	dir := t.TempDir()
+	gittest.Git(t, dir, "clone", "-q", "--bare", "file://"+origin, store)
+	repo := filepath.Join(dir, "code")
+	gittest.Git(t, dir, "init", "-q", repo)
+	env := append(gittest.Env(), "GIT_ALTERNATE_OBJECT_DIRECTORIES="+alternates)
+	if _, err := gitrepo.Local(context.Background(), repo, env, "cat-file", "-e", commit); err != nil {
+		t.Fatalf("git in the repository does not find the commit: %v", err)
+	}
+	return repo, env
 }

@@ -116,9 +116,25 @@ func Export(ctx context.Context, top, commit, dst, scratch string, env []string)
 	// and object folder are not written. The repository's object folder
 	// is read through the alternates, its own alternates with it.
 	alternates := alternatePath(own)
+	var user string
 	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "GIT_ALTERNATE_OBJECT_DIRECTORIES="); ok && v != "" {
-			alternates = v + string(filepath.ListSeparator) + alternates
+		if v, ok := strings.CutPrefix(kv, "GIT_ALTERNATE_OBJECT_DIRECTORIES="); ok {
+			user = v
+		}
+	}
+	if user != "" {
+		// git resolves a relative entry against the folder it runs in
+		// once it has found the repository, the work tree's top for a
+		// git run in the checkout (where verify found the commit);
+		// below it runs in dst. Against top's real path: a git before
+		// 2.39 cleans a ".." of the joined path by name, where from top
+		// it followed the symlinks.
+		base, err := filepath.EvalSymlinks(top)
+		if err != nil {
+			return fmt.Errorf("reading GIT_ALTERNATE_OBJECT_DIRECTORIES: %w", err)
+		}
+		if user = absoluteAlternates(user, base); user != "" {
+			alternates = user + string(filepath.ListSeparator) + alternates
 		}
 	}
 	env = append(slices.Clip(env), "GIT_INDEX_FILE="+filepath.Join(scratch, "index"),
@@ -152,6 +168,79 @@ func alternatePath(dir string) string {
 	}
 	return CQuote(dir)
 }
+
+// absoluteAlternates is v, a GIT_ALTERNATE_OBJECT_DIRECTORIES, with each
+// relative entry joined to base, read as git reads it (object-file.c
+// parse_alt_odb_entry): entries split at the path list separator, one
+// starting with '#' a comment, one starting with a double quote C-quoted
+// when its quoting is sound (git then skips the character after the
+// closing quote, a separator or not), empty ones skipped. Not cleaned:
+// git follows symlinks before "..", as it would have from base.
+func absoluteAlternates(v, base string) string {
+	sep := string(filepath.ListSeparator)
+	var out []string
+	for v != "" {
+		var entry string
+		switch s, n, ok := cUnquote(v); {
+		case strings.HasPrefix(v, "#"):
+			_, v, _ = strings.Cut(v, sep)
+			continue
+		case ok:
+			entry, v = s, v[n:]
+			if v != "" {
+				v = v[1:]
+			}
+		default:
+			entry, v, _ = strings.Cut(v, sep)
+		}
+		if entry == "" {
+			continue
+		}
+		if !filepath.IsAbs(entry) {
+			entry = base + string(filepath.Separator) + entry
+		}
+		out = append(out, alternatePath(entry))
+	}
+	return strings.Join(out, sep)
+}
+
+// cUnquote reads the C-quoted string at the start of s as git's
+// unquote_c_style does, returning it and the length of its quoted form;
+// ok is false when s does not start with one.
+func cUnquote(s string) (_ string, n int, ok bool) {
+	if !strings.HasPrefix(s, `"`) {
+		return "", 0, false
+	}
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '"':
+			return b.String(), i + 1, true
+		case '\\':
+		default:
+			b.WriteByte(c)
+			continue
+		}
+		if i++; i == len(s) {
+			return "", 0, false
+		}
+		c = s[i]
+		if j := strings.IndexByte(`abfnrtv\"`, c); j >= 0 {
+			b.WriteByte("\a\b\f\n\r\t\v\\\""[j])
+			continue
+		}
+		// Three octal digits, the first at most 3: a byte.
+		if c > '3' || i+2 >= len(s) || !isOctal(c) || !isOctal(s[i+1]) || !isOctal(s[i+2]) {
+			return "", 0, false
+		}
+		b.WriteByte((c-'0')<<6 | (s[i+1]-'0')<<3 | (s[i+2] - '0'))
+		i += 2
+	}
+	return "", 0, false
+}
+
+func isOctal(c byte) bool { return '0' <= c && c <= '7' }
 
 // CQuote is s in git's C-style quotes, as git reads a quoted path (an
 // alternates entry, a fast-import path): a double quote and a backslash
