@@ -2,6 +2,8 @@ package gitrepo_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -228,4 +230,98 @@ func borrower(t *testing.T, origin, commit, store, alternates string) (string, [
 		t.Fatalf("git in the repository does not find the commit: %v", err)
 	}
 	return repo, env
+}
+
+// fakeLFS is a smudge filter that keeps its object cache as git-lfs does:
+// in lfs.storage, a relative one in the git folder, or else in the git
+// folder's lfs, making its tmp folder there on every run; an object not
+// there it links (copies) from lfs/objects beside an alternate object
+// folder, or else downloads, which this one cannot.
+const fakeLFS = `#!/bin/sh
+set -e
+git_dir=$(git rev-parse --git-common-dir)
+storage=$(git config lfs.storage || echo lfs)
+case $storage in /*) ;; *) storage=$git_dir/$storage ;; esac
+mkdir -p "$storage/tmp"
+oid=$(sed -n 's/^oid sha256://p')
+obj=objects/$(echo "$oid" | cut -c1-2)/$(echo "$oid" | cut -c3-4)/$oid
+if [ ! -f "$storage/$obj" ]; then
+	IFS=:
+	for alt in $GIT_ALTERNATE_OBJECT_DIRECTORIES; do
+		if [ -f "$alt/../lfs/$obj" ]; then
+			mkdir -p "$(dirname "$storage/$obj")"
+			cp "$alt/../lfs/$obj" "$storage/$obj"
+			break
+		fi
+	done
+fi
+exec cat "$storage/$obj"
+`
+
+// TestExportLeavesTheLFSCacheAlone: a git-lfs smudge filter (fakeLFS,
+// git-lfs itself not being needed) keeps its cache in Export's scratch
+// folder, not in the repository's .git/lfs, yet finds the objects already
+// there without a download; an lfs.storage of the user's outside the
+// repository is used as it is. The repository does not change.
+func TestExportLeavesTheLFSCacheAlone(t *testing.T) {
+	t.Parallel()
+	const content = "binary\n"
+	oid := fmt.Sprintf("%x", sha256.Sum256([]byte(content)))
+	pointer := fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", oid, len(content))
+	filter := filepath.Join(t.TempDir(), "git-lfs-smudge")
+	if err := os.WriteFile(filter, []byte(fakeLFS), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, own := range []bool{false, true} {
+		t.Run(map[bool]string{false: "the repository's .git/lfs", true: "the user's lfs.storage"}[own], func(t *testing.T) {
+			t.Parallel()
+			repo := filepath.Join(t.TempDir(), "code")
+			gittest.Git(t, filepath.Dir(repo), "init", "-q", repo)
+			for name, data := range map[string]string{".gitattributes": "*.bin filter=lfs\n", "model.bin": pointer} {
+				if err := os.WriteFile(filepath.Join(repo, name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			gittest.Git(t, repo, "add", "-A")
+			gittest.Git(t, repo, "commit", "-qm", "a large file")
+			commit := gittest.Git(t, repo, "rev-parse", "HEAD")
+			gittest.Git(t, repo, "config", "filter.lfs.smudge", "'"+filter+"'")
+			gittest.Git(t, repo, "config", "filter.lfs.required", "true")
+			cache := filepath.Join(repo, ".git", "lfs")
+			if own {
+				cache = filepath.Join(t.TempDir(), "lfs cache")
+				gittest.Git(t, repo, "config", "lfs.storage", cache)
+			}
+			object := filepath.Join(cache, "objects", oid[:2], oid[2:4], oid)
+			if err := os.MkdirAll(filepath.Dir(object), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(object, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			before := gittest.Listing(t, repo, true)
+
+			tmp := t.TempDir()
+			dst, scratch := filepath.Join(tmp, "src"), filepath.Join(tmp, "git")
+			if err := os.Mkdir(dst, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := gitrepo.Export(context.Background(), repo, commit, dst, scratch, gittest.Env()); err != nil {
+				t.Fatal(err)
+			}
+			if data, err := os.ReadFile(filepath.Join(dst, "model.bin")); err != nil || string(data) != content {
+				t.Errorf("model.bin = %q, %v; want the object's content", data, err)
+			}
+			if diff := cmp.Diff(before, gittest.Listing(t, repo, true)); diff != "" {
+				t.Errorf("the repository changed (-before +after):\n%s", diff)
+			}
+			used := filepath.Join(scratch, "lfs")
+			if own {
+				used = cache
+			}
+			if _, err := os.Stat(filepath.Join(used, "tmp")); err != nil {
+				t.Errorf("the filter kept its cache elsewhere than in %s: %v", used, err)
+			}
+		})
+	}
 }

@@ -74,7 +74,8 @@ func CommonDir(ctx context.Context, top string, env []string) (string, error) {
 // clone fetches for the commit's files (blobs its filter left out): git
 // writes them to scratch's object folder, reading the repository's own
 // as an alternate, where they would have gone into the repository's
-// .git/objects, where kiln has no business writing. No hook runs.
+// .git/objects, where kiln has no business writing. So is the object
+// cache of a git-lfs smudge filter (lfsStorage). No hook runs.
 func Export(ctx context.Context, top, commit, dst, scratch string, env []string) error {
 	if strings.HasPrefix(commit, "-") {
 		return fmt.Errorf("%q is not a commit", commit)
@@ -137,6 +138,10 @@ func Export(ctx context.Context, top, commit, dst, scratch string, env []string)
 			alternates = user + string(filepath.ListSeparator) + alternates
 		}
 	}
+	storage, err := lfsStorage(ctx, top, common, scratch, env)
+	if err != nil {
+		return err
+	}
 	env = append(slices.Clip(env), "GIT_INDEX_FILE="+filepath.Join(scratch, "index"),
 		"GIT_OBJECT_DIRECTORY="+objects, "GIT_ALTERNATE_OBJECT_DIRECTORIES="+alternates)
 	git := []string{"--git-dir=" + common, "--work-tree=" + dst,
@@ -147,11 +152,61 @@ func Export(ctx context.Context, top, commit, dst, scratch string, env []string)
 		// Nor does a partial clone's fetch of missing objects start a
 		// maintenance run or gc in the repository.
 		"-c", "maintenance.auto=false", "-c", "gc.auto=0"}
+	if storage != "" {
+		git = append(git, "-c", "lfs.storage="+storage)
+	}
 	if _, err := Local(ctx, dst, env, append(git, "read-tree", commit)...); err != nil {
 		return err
 	}
 	_, err = Local(ctx, dst, env, append(git, "checkout-index", "--all")...)
 	return err
+}
+
+// lfsStorage is the folder for git-lfs's object cache (lfs.storage) in
+// Export's gits, which pass it on to a git-lfs smudge filter: scratch's,
+// where git-lfs would fill the repository's .git/lfs. It still reuses
+// the objects there, linking or copying them, not downloading them: it
+// looks for each in lfs/objects beside each alternate object folder, and
+// the repository's object folder is one. "" keeps the user's own
+// lfs.storage, one that exists outside the repository (a cache shared
+// between checkouts): it is not the repository's, and scratch's would
+// download again what it holds.
+func lfsStorage(ctx context.Context, top, common, scratch string, env []string) (string, error) {
+	// As git-lfs reads it in Export's gits, from the common git folder.
+	v, err := Local(ctx, top, env, "--git-dir="+common, "config", "--default=", "--get", "lfs.storage")
+	if err != nil {
+		return "", err
+	}
+	if v != "" {
+		if !filepath.IsAbs(v) {
+			// git-lfs's reading of a relative one.
+			v = filepath.Join(common, v)
+		}
+		if outside(v, common, top) {
+			return "", nil
+		}
+	}
+	return filepath.Join(scratch, "lfs"), nil
+}
+
+// outside reports whether dir exists and is, symlinks followed, in none
+// of the folders dirs.
+func outside(dir string, dirs ...string) bool {
+	p, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	for _, d := range dirs {
+		d, err := filepath.EvalSymlinks(d)
+		if err != nil {
+			return false
+		}
+		rel, err := filepath.Rel(d, p)
+		if err != nil || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))) {
+			return false
+		}
+	}
+	return true
 }
 
 // alternatePath is dir as an entry of GIT_ALTERNATE_OBJECT_DIRECTORIES,
