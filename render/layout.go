@@ -409,9 +409,8 @@ func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.Res
 	}
 	obj, err := flux.Build(k)
 	if err != nil {
-		var de *diag.Error
-		if errors.As(err, &de) {
-			return nil, de.ForApp(app.Name)
+		if errors.As(err, new(*diag.Error)) {
+			return nil, diag.ForApp(err, app.Name)
 		}
 		return nil, fmt.Errorf("app %s: %w", app.Name, err)
 	}
@@ -424,15 +423,19 @@ func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.Res
 // render's (or the shard's, for Merge). The hint says to render the app,
 // not to check kiln.yaml against objects kiln.yaml did not render.
 func keptFluxError(app string, appFlag bool, err error) error {
-	var de *diag.Error
-	if !errors.As(err, &de) {
-		return err
-	}
 	hint := fmt.Sprintf("app %s was kept from the earlier render, and its Flux Kustomization is made of that render's objects: add --app %s, or render the whole env", app, app)
 	if !appFlag {
 		hint = "render the shards again from the current kiln.yaml"
 	}
-	return de.ForApp(app).WithHint(hint)
+	var out []error
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if errors.As(e, &de) {
+			e = de.ForApp(app).WithHint(hint)
+		}
+		out = append(out, e)
+	}
+	return diag.Join(out...)
 }
 
 // pathJoin joins slash paths, dropping empty parts.

@@ -225,17 +225,14 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 			SecretRef: &meta.LocalObjectReference{Name: k.DecryptionSecret},
 		}
 	}
+	// Every wrong entry at once: each is a line of kiln.yaml to fix.
+	var waitErr error
 	if k.Wait {
-		if err := ignoredUnderWait(k.Objects, k.HealthChecks); err != nil {
-			return nil, err
-		}
+		waitErr = ignoredUnderWait(k.Objects, k.HealthChecks)
 	}
-	checks, err := completeHealthChecks(k.Objects, k.HealthChecks, k.ClusterScoped)
-	if err != nil {
-		return nil, err
-	}
-	exprChecks, err := exprTargets(k.Objects, k.HealthCheckExprs)
-	if err != nil {
+	checks, checksErr := completeHealthChecks(k.Objects, k.HealthChecks, k.ClusterScoped)
+	exprChecks, exprErr := exprTargets(k.Objects, k.HealthCheckExprs)
+	if err := diag.Join(waitErr, checksErr, exprErr); err != nil {
 		return nil, err
 	}
 	if !k.Wait {
@@ -290,6 +287,7 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 // check, and the gate it was written for, would silently go. A check of
 // one of the app's own objects is covered by wait and is fine.
 func ignoredUnderWait(objects []Ref, checks []HealthCheck) error {
+	var errs []error
 	for i, c := range checks {
 		own := false
 		for _, o := range objects {
@@ -307,12 +305,12 @@ func ignoredUnderWait(objects []Ref, checks []HealthCheck) error {
 		if file == "" {
 			file = "kiln.yaml"
 		}
-		return &diag.Error{File: file, Line: c.Line,
+		errs = append(errs, &diag.Error{File: file, Line: c.Line,
 			Msg: fmt.Sprintf("flux.healthChecks[%d] (%s %s) names an object the app does not apply, and with wait: true Flux ignores healthChecks "+
 				"(it checks the app's own objects instead), so nothing would check it", i, c.Kind, c.Name),
-			Hint: "set wait: false for this app to check it (kiln then lists the app's workloads itself), or remove the entry"}
+			Hint: "set wait: false for this app to check it (kiln then lists the app's workloads itself), or remove the entry"})
 	}
-	return nil
+	return diag.Join(errs...)
 }
 
 // sameGroup reports whether two apiVersions are of one API group: Flux
@@ -334,6 +332,7 @@ func sameGroup(a, b string) bool {
 // written: it may watch an object another app or tool applies.
 func completeHealthChecks(objects []Ref, checks []HealthCheck, clusterScoped func(apiVersion, kind string) bool) ([]Ref, error) {
 	out := make([]Ref, 0, len(checks))
+	var errs []error
 	for i, c := range checks {
 		hc := c.Ref
 		if hc.APIVersion != "" && (hc.Namespace != "" || (clusterScoped != nil && clusterScoped(hc.APIVersion, hc.Kind))) {
@@ -357,18 +356,21 @@ func completeHealthChecks(objects []Ref, checks []HealthCheck, clusterScoped fun
 		case 1:
 			out = append(out, found[0])
 		case 0:
-			return nil, &diag.Error{File: file, Line: c.Line,
+			errs = append(errs, &diag.Error{File: file, Line: c.Line,
 				Msg:  where + " matches no object of the app, so Flux could not know its apiVersion and namespace and the check would never pass",
-				Hint: "check the kind and name against the app's rendered objects, or give apiVersion and namespace for an object the app does not apply (apiVersion alone for a cluster-scoped kind of Kubernetes)"}
+				Hint: "check the kind and name against the app's rendered objects, or give apiVersion and namespace for an object the app does not apply (apiVersion alone for a cluster-scoped kind of Kubernetes)"})
 		default:
 			var alts []string
 			for _, o := range found {
 				alts = append(alts, o.APIVersion+" in namespace "+orNone(o.Namespace))
 			}
-			return nil, &diag.Error{File: file, Line: c.Line,
+			errs = append(errs, &diag.Error{File: file, Line: c.Line,
 				Msg:  where + " matches " + fmt.Sprint(len(found)) + " objects of the app (" + strings.Join(alts, "; ") + ")",
-				Hint: "give apiVersion and namespace to say which one"}
+				Hint: "give apiVersion and namespace to say which one"})
 		}
+	}
+	if err := diag.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -383,6 +385,7 @@ func completeHealthChecks(objects []Ref, checks []HealthCheck, clusterScoped fun
 // and kind (kstatus's StatusReader.Supports).
 func exprTargets(objects []Ref, exprs []Expr) ([]Ref, error) {
 	var out []Ref
+	var errs []error
 	for i, e := range exprs {
 		n := 0
 		gk := schema.FromAPIVersionAndKind(e.APIVersion, e.Kind).GroupKind()
@@ -397,10 +400,13 @@ func exprTargets(objects []Ref, exprs []Expr) ([]Ref, error) {
 			if file == "" {
 				file = "kiln.yaml"
 			}
-			return nil, &diag.Error{File: file, Line: e.Line,
+			errs = append(errs, &diag.Error{File: file, Line: e.Line,
 				Msg:  fmt.Sprintf("flux.healthCheckExprs[%d] (%s %s) matches no object of the app, so it would check nothing", i, e.APIVersion, e.Kind),
-				Hint: "check apiVersion and kind against the app's rendered custom resources, or remove the expression"}
+				Hint: "check apiVersion and kind against the app's rendered custom resources, or remove the expression"})
 		}
+	}
+	if err := diag.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
