@@ -102,7 +102,7 @@ func parseCounted(in io.Reader, size int, text func() []byte, file string, lineO
 		}
 		if IsSOPS(rn) && len(objs) == 1 {
 			// Keep the bytes: re-encoding could change a value's form and
-			// the SOPS MAC with it. Check does not expand a SOPS List.
+			// the SOPS MAC with it. Check refuses a SOPS List.
 			objs[0].Raw = documentAt(text(), node.Line)
 		}
 		out = append(out, objs...)
@@ -120,7 +120,15 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 		return nil, err
 	}
 	kind := rn.GetKind()
-	if items, ok := ListItems(rn.YNode()); ok && !IsSOPS(rn) {
+	if _, ok := ListItems(rn.YNode()); ok && IsSOPS(rn) {
+		// The sops: metadata is the List's, and kustomize's reader (so
+		// Flux's build) expands the List into items without it: Flux
+		// would apply each item still encrypted, ENC[…] as its values.
+		return nil, &diag.Error{File: file, Line: line, Object: diag.Object{Kind: kind, Namespace: rn.GetNamespace(), Name: rn.GetName()},
+			Msg:  "a SOPS-encrypted " + kind + ": Flux's kustomize build expands it into its items and drops its sops metadata, so each item would be applied still encrypted",
+			Hint: "encrypt each of its objects in a file of its own (sops --encrypt), without the List around it"}
+	}
+	if items, ok := ListItems(rn.YNode()); ok {
 		if items.Kind != kyaml.SequenceNode {
 			if items.ShortTag() == "!!null" {
 				return nil, nil // an empty list, as kustomize reads it

@@ -1,10 +1,13 @@
 package objects
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
 // TestParseRefusesBadTypeMeta: an apiVersion or kind the API server could
@@ -108,6 +111,19 @@ func TestParseExpandsTypedLists(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestParseRefusesEncryptedLists: a List's sops: metadata is the List's,
+// and kustomize's reader expands the List into its items without it, so
+// Flux would apply each item still encrypted.
+func TestParseRefusesEncryptedLists(t *testing.T) {
+	doc := "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: db}\n  stringData: {pw: 'ENC[AES256_GCM,data:eA==,iv:eA==,tag:eA==,type:str]'}\n" +
+		"sops:\n  mac: ENC[AES256_GCM,data:eA==,iv:eA==,tag:eA==,type:str]\n  version: 3.13.3\n"
+	_, err := Parse([]byte("# head\n"+doc), "in.yaml", 0)
+	var de *diag.Error
+	if !errors.As(err, &de) || de.Line != 2 || !strings.Contains(de.Msg, "a SOPS-encrypted List: Flux's kustomize build expands it into its items") {
+		t.Fatalf("Parse() error = %v, want the encrypted List refused at in.yaml:2", err)
 	}
 }
 
