@@ -192,13 +192,8 @@ func (r *Redactor) spans(s string) [][2]int { return spansOf(r.m, s) }
 func spansOf[T string | []byte](m *matcher, text T) [][2]int {
 	spans := matchSpans(m, text)
 	var runs [][2]int
-	readings(string(text), func(start, end int, read []byte) bool {
-		if len(matchSpans(m, read)) == 0 {
-			return false
-		}
-		runs = append(runs, [2]int{start, end})
-		return true
-	})
+	readings(string(text), func(read []byte) bool { return len(matchSpans(m, read)) > 0 },
+		func(start, end int) { runs = append(runs, [2]int{start, end}) })
 	if len(runs) == 0 {
 		return spans
 	}
@@ -257,24 +252,32 @@ func foundIn[T string | []byte](r *Redactor, text T) []string {
 	}
 	return r.found(func(hit func(int, *acNode)) {
 		scan(r.m, text, hit)
-		readings(string(text), func(_, _ int, read []byte) bool {
+		// Whatever holds is asked about reads as a part of text, a part
+		// of a run asked about to find the run's end too: its forms are
+		// text's.
+		readings(string(text), func(read []byte) bool {
 			hits := false
 			scan(r.m, read, func(end int, n *acNode) {
 				hits = true
 				hit(end, n)
 			})
 			return hits
-		})
+		}, func(int, int) {})
 	})
 }
 
-// readings calls fn with each span of text that reads as another text a
-// secret's form may be found in: a run of byte numbers (decimalRuns) and
-// a run of base64 lines (wrappedRuns), with what it reads as; fn reports
-// whether it found one there.
-func readings(text string, fn func(start, end int, read []byte) bool) {
-	decimalRuns(text, func(start, end int, spelled []byte) { fn(start, end, spelled) })
-	wrappedRuns(text, fn)
+// readings calls keep with each span of text that reads as another text
+// in which holds finds a secret's form: a run of byte numbers
+// (decimalRuns) and a run of base64 lines (wrappedRuns). holds is given
+// what a span reads as, and, to tell where a run of base64 lines ends,
+// what a part of one reads as.
+func readings(text string, holds func(read []byte) bool, keep func(start, end int)) {
+	decimalRuns(text, func(start, end int, spelled []byte) {
+		if holds(spelled) {
+			keep(start, end)
+		}
+	})
+	wrappedRuns(text, holds, keep)
 }
 
 func (r *Redactor) found(run func(func(int, *acNode))) []string {

@@ -557,3 +557,82 @@ func TestWrappedRunMaskedAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestWrappedRunTakesNoWordOfTheNextLine: a run whose last line is as
+// long as the others (a value of 57 bytes times its lines at 76, 48 at
+// 64), or a value's base64 on one line without padding, may go on with
+// any line; the first word of a line that more text follows (a YAML key,
+// a sentence) is not base64's last line, nor is a line with text after
+// its padding ("USER=me"). A value's last line with text glued after it
+// is still masked, and so is what a run needs of it.
+func TestWrappedRunTakesNoWordOfTheNextLine(t *testing.T) {
+	t.Parallel()
+	v76 := strings.Repeat("Sup3rS3cret-76-", 12)[:171]
+	v64 := strings.Repeat("Sup3rS3cret-64-", 10)[:144]
+	v1 := "Sup3rS3cret-one-line-pw"[:21] // 28 characters, no padding
+	b64 := func(v string) string { return base64.StdEncoding.EncodeToString([]byte(v)) }
+	for _, tc := range []struct{ name, value, text, want string }{
+		{
+			name:  "76 wide, a key after it",
+			value: v76,
+			text:  "a: " + wrap(b64(v76), 76, "\n") + "\nb: c",
+			want:  "a: " + Mask + "\nb: c",
+		},
+		{
+			name:  "76 wide, CRLF",
+			value: v76,
+			text:  "a: " + wrap(b64(v76), 76, "\r\n") + "\r\nb: c\r\n",
+			want:  "a: " + Mask + "\r\nb: c\r\n",
+		},
+		{
+			name:  "64 wide in a block scalar, a sentence after it",
+			value: v64,
+			text:  "pem: |\n  " + wrap(b64(v64), 64, "\n  ") + "\nthe key above is masked",
+			want:  "pem: |\n  " + Mask + "\nthe key above is masked",
+		},
+		{
+			name:  "escaped line breaks in a message",
+			value: v76,
+			text:  `Invalid value: "` + wrap(b64(v76), 76, `\n`) + `\nb: c"`,
+			want:  `Invalid value: "` + Mask + `\nb: c"`,
+		},
+		{
+			name:  "one line without padding, a key after it",
+			value: v1,
+			text:  "data:\n  pw: " + b64(v1) + "\n  user: YWRtaW4=\n",
+			want:  "data:\n  pw: " + Mask + "\n  user: YWRtaW4=\n",
+		},
+		{
+			name:  "after TOKEN=, an env line after the last full line",
+			value: v76,
+			text:  "env: |\n  TOKEN=" + wrap(b64(v76), 76, "\n  ") + "\n  USER=me\n",
+			want:  "env: |\n  " + Mask + "\n  USER=me\n",
+		},
+		{
+			name:  "76 wide, a sentence with an apostrophe after it",
+			value: v76,
+			text:  "a: " + wrap(b64(v76), 76, "\n") + "\nit's shown",
+			want:  "a: " + Mask + "\nit's shown",
+		},
+		{
+			name:  "a word line before the run",
+			value: v76,
+			text:  "key\n" + wrap(b64(v76), 76, "\n") + "\nb: c",
+			want:  "key\n" + Mask + "\nb: c",
+		},
+		{
+			name:  "a value's last line with text glued after it",
+			value: v76 + "x",
+			text:  "host: " + wrap(b64(v76+"x"), 76, "\n") + ".example.com",
+			want:  "host: " + Mask + ".example.com",
+		},
+	} {
+		r := New(map[string]string{"PW": tc.value})
+		if got := r.String(tc.text); got != tc.want {
+			t.Errorf("%s: String(%q)\n = %q\nwant %q", tc.name, tc.text, got, tc.want)
+		}
+		if got := r.Found(tc.text); !contains(got, "PW") {
+			t.Errorf("%s: Found = %v", tc.name, got)
+		}
+	}
+}

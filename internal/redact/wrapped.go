@@ -1,5 +1,7 @@
 package redact
 
+import "strings"
+
 // Base64 broken into lines: kustomize's secretGenerator writes a Secret's
 // data value in lines of 70 characters (kyaml's encodeBase64), MIME and
 // openssl in lines of 76 and 64. A replacement that copies such a value
@@ -19,24 +21,32 @@ const minLine = 16
 // block scalar's indent.
 const maxIndent = 64
 
-// wrappedRuns calls fn with each run of at least two base64 lines in text
-// whose full lines have one length of minLine or more and whose last line
-// is no longer, separated by a line break or its escape (`\n`, `\\n`,
-// `\r\n`) and an indent, with its span in text and the lines joined; fn
-// reports whether the joined text holds what it looks for. The first line
-// may be longer than the others: the value's first line with base64
-// characters before it on the same line. joined is reused after fn
-// returns.
-func wrappedRuns(text string, fn func(start, end int, joined []byte) bool) {
+// wrappedRuns calls keep with the span of each run of at least two
+// base64 lines in text whose joined text holds what holds looks for. The
+// lines of a run are separated by a line break or its escape (`\n`,
+// `\\n`, `\r\n`) and an indent; its full lines have one length of
+// minLine or more, and its last line is no longer. The first line may be
+// longer than the others: the value's first line with base64 characters
+// before it on the same line. Padding ends a run: no line follows one
+// that ends in "=", and a line with more after its "=" is no base64.
+// holds is given the joined lines, reused after it returns; a line that
+// more text follows on its line is asked about first (endsLine).
+//
+// It returns the start of the run that a next line could still continue
+// (text ends with a line break right after that run's last line, which
+// is as long as the others) and the run's width; -1 when there is none.
+func wrappedRuns(text string, holds func(joined []byte) bool, keep func(start, end int)) (open, openWidth int) {
 	var joined []byte
 	start, end, width, lines := -1, -1, 0, 0
-	// asked is the number of lines fn was last called with for this run.
+	// asked is the number of lines holds was last asked about for this
+	// run, and said no.
 	asked := 0
+	reset := func() { joined, start, lines, asked = joined[:0], -1, 0, 0 }
 	flush := func() {
-		if lines >= 2 && lines != asked {
-			fn(start, end, joined)
+		if lines >= 2 && lines != asked && holds(joined) {
+			keep(start, end)
 		}
-		joined, start, lines, asked = joined[:0], -1, 0, 0
+		reset()
 	}
 	for i := 0; i < len(text); {
 		if !isBase64Byte(text[i]) {
@@ -48,7 +58,27 @@ func wrappedRuns(text string, fn func(start, end int, joined []byte) bool) {
 			j++
 		}
 		n := j - i
-		if lines > 0 && text[end:i] == lineBreakAt(text, end) && n <= width && joined[len(joined)-1] != '=' {
+		if lines > 0 && text[end:i] == lineBreakAt(text, end) && n <= width && joined[len(joined)-1] != '=' && !strings.Contains(strings.TrimRight(text[i:j], "="), "=") {
+			if !endsLine(text, j) {
+				// More text follows on this line: it is the run's last
+				// line with text glued after it (".example.com"), or the
+				// first word of the line after the run ("b: c" after a
+				// last line as long as the others, or after a value's
+				// base64 on one line). The word belongs to the run only
+				// when the run holds nothing without it.
+				if lines != asked && holds(joined) {
+					if lines >= 2 {
+						keep(start, end)
+					}
+					reset()
+				} else {
+					joined = append(joined, text[i:j]...)
+					end, lines = j, lines+1
+					flush()
+				}
+				i = j
+				continue
+			}
 			// Continues the run: as long as its lines, or its last.
 			joined = append(joined, text[i:j]...)
 			end, lines = j, lines+1
@@ -61,11 +91,11 @@ func wrappedRuns(text string, fn func(start, end int, joined []byte) bool) {
 				// on with this line's width when the two lines hold
 				// nothing, so a value of two lines takes no word of
 				// the line after it along.
-				asked = lines
-				if fn(start, end, joined) {
-					flush()
+				if holds(joined) {
+					keep(start, end)
+					reset()
 				} else {
-					width = n
+					asked, width = lines, n
 				}
 			case n < width:
 				flush()
@@ -81,7 +111,35 @@ func wrappedRuns(text string, fn func(start, end int, joined []byte) bool) {
 		// line must not take for its own.
 		i = j + len(lineBreakAt(text, j))
 	}
+	open, openWidth = -1, 0
+	if lines > 0 && joined[len(joined)-1] != '=' && end < len(text) && lineBreakAt(text, end) == text[end:] {
+		open, openWidth = start, width
+	}
 	flush()
+	return open, openWidth
+}
+
+// endsLine reports whether the base64 token that ends at text[j] ends its
+// line too: the text, a line break or its escape, or a closing quote
+// comes next, after any blanks. A quote that a word follows is none
+// ("it's").
+func endsLine(text string, j int) bool {
+	for j < len(text) && (text[j] == ' ' || text[j] == '\t') {
+		j++
+	}
+	if j == len(text) || lineBreakAt(text, j) != "" {
+		return true
+	}
+	q := 0
+	switch {
+	case text[j] == '"' || text[j] == '\'' || text[j] == '`':
+		q = 1
+	case hasAt(text, j, `\"`):
+		q = 2
+	default:
+		return false
+	}
+	return j+q == len(text) || !isBase64Byte(text[j+q])
 }
 
 // lineBreakAt returns the separator of a wrapped run that starts at text[i:]:
