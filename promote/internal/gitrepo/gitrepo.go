@@ -71,6 +71,18 @@ type Options struct {
 // branch moved on meanwhile.
 var ErrNonFastForward = errors.New("the remote branch has commits this push does not contain")
 
+// ErrDenied is the cause of a command the remote refused the credentials
+// of: none where it asks for some, or ones it does not take (an expired
+// or revoked token, one without access, an SSH key it does not know).
+// Asking again with the same credentials does not mend it.
+var ErrDenied = errors.New("the remote refused the credentials")
+
+// ErrNoRepository is the cause of a command that found no repository
+// where the remote points: deleted, renamed or moved, or, on hosts that
+// answer so for a private repository the credentials may not read (GitHub,
+// GitLab), hidden from them. Asking again does not mend it.
+var ErrNoRepository = errors.New("no repository where the remote points")
+
 // Error is a failed git command. Its message is git's own (the last lines
 // of its stderr), with every credential masked.
 type Error struct {
@@ -78,8 +90,9 @@ type Error struct {
 	Op string
 	// Msg is git's message, credentials masked.
 	Msg string
-	// Err is the cause: an *exec.ExitError, a context error or
-	// ErrNonFastForward.
+	// Err is the cause: an *exec.ExitError, a context error,
+	// ErrNonFastForward, or ErrDenied or ErrNoRepository when git's message
+	// says so.
 	Err error
 }
 
@@ -351,19 +364,73 @@ func (r *Repo) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
+		} else if refused := refusal(stderr.String()); refused != nil {
+			err = refused
 		}
 		return stdout.Bytes(), &Error{Op: args[0], Msg: r.mask(lastLines(stderr.String(), 4)), Err: err}
 	}
 	return stdout.Bytes(), nil
 }
 
+// refusals are the lines by which git 2.x (and ssh, which git runs) says
+// that the remote refused a command for good, as opposed to the network or
+// the host failing for a while (a connection refused or reset, a host
+// that does not resolve, an early EOF, a 5xx), which they do not match.
+// "Could not read from remote repository" is not among them: git says it
+// after ssh failed to connect too.
+var refusals = []struct {
+	line *regexp.Regexp
+	err  error
+}{
+	// A 401 with credentials (in the URL, from a helper).
+	{regexp.MustCompile(`^fatal: Authentication failed for '`), ErrDenied},
+	// A 401 without: git would ask for them, and kiln lets it not prompt.
+	// kiln's token goes in a header git does not count as credentials, so
+	// a token the host no longer takes ends here.
+	{regexp.MustCompile(`^fatal: could not read (Username|Password) for '`), ErrDenied},
+	{regexp.MustCompile(`^fatal: unable to access '.*': The requested URL returned error: 40[13]$`), ErrDenied},
+	// ssh's, as "git@github.com: Permission denied (publickey)."
+	{regexp.MustCompile(`: Permission denied \(publickey`), ErrDenied},
+	// A 404 over smart HTTP.
+	{regexp.MustCompile(`^fatal: repository '.*' not found$`), ErrNoRepository},
+	{regexp.MustCompile(`^fatal: unable to access '.*': The requested URL returned error: 404$`), ErrNoRepository},
+	// A local path or file:// URL with no repository (any more).
+	{regexp.MustCompile(`^fatal: '.*' does not appear to be a git repository$`), ErrNoRepository},
+	// GitHub's over ssh.
+	{regexp.MustCompile(`^ERROR: Repository not found\.$`), ErrNoRepository},
+}
+
+// refusal returns ErrDenied or ErrNoRepository when git's stderr says the
+// remote refused the command for good, else nil. Lines the remote sent
+// ("remote: …") do not count: a host's error page may say anything.
+func refusal(stderr string) error {
+	for _, line := range strings.Split(stderr, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "remote:") {
+			continue
+		}
+		for _, r := range refusals {
+			if r.line.MatchString(line) {
+				return r.err
+			}
+		}
+	}
+	return nil
+}
+
+// lastLines are the last n lines of s that are not blank, joined: git
+// separates its advice from its message with a blank line, which would
+// take the place of the message ("does not appear to be a git
+// repository") in the lines kept.
 func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
-	}
-	for i, l := range lines {
-		lines[i] = strings.TrimSpace(l)
 	}
 	return strings.Join(lines, "; ")
 }

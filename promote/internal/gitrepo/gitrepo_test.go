@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"io"
 	"io/fs"
 	"net/http"
-	"net/http/cgi"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -346,36 +343,24 @@ func TestReplaceDirRefusesSymlinkEscape(t *testing.T) {
 }
 
 // gitHTTPServer serves a bare repository m.git, one commit on main and
-// open to pushes, over git's smart HTTP (git http-backend behind an
-// httptest server), answering only the requests authorized accepts. It
-// returns the server's URL and the repository's path.
+// open to pushes, over git's smart HTTP (gittest.HTTP), answering only the
+// requests authorized accepts. It returns the server's URL and the
+// repository's path.
 func gitHTTPServer(t *testing.T, authorized func(*http.Request) bool) (string, string) {
 	t.Helper()
 	root := t.TempDir()
 	remote := filepath.Join(root, "m.git")
 	gittest.Git(t, root, "init", "-q", "--bare", "--initial-branch=main", remote)
-	gittest.Git(t, remote, "config", "http.receivepack", "true")
 	gittest.Commit(t, remote, "main", map[string]string{"README.md": "hi\n"}, "seed")
-	gitPath, err := exec.LookPath("git")
-	if err != nil {
-		t.Fatal(err)
-	}
-	backend := &cgi.Handler{
-		Path:   gitPath,
-		Args:   []string{"http-backend"},
-		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull},
-		Stderr: io.Discard,
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !authorized(r) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
+	srvURL := gittest.HTTP(t, root, func(w http.ResponseWriter, r *http.Request) bool {
+		if authorized(r) {
+			return false
 		}
-		backend.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, remote
+		w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return true
+	})
+	return srvURL, remote
 }
 
 // TestTokenStaysSecret pushes over real smart HTTP (git http-backend behind

@@ -8,8 +8,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,6 +102,35 @@ func Bare(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// HTTP serves the bare repositories under root over git's smart HTTP (git
+// http-backend behind an httptest server), open to pushes, and returns the
+// server's URL: root/m.git is URL/m.git. Every request goes to intercept
+// first, which either answers it itself and returns true (a status a git
+// host gives, refusing or failing) or returns false to let git answer.
+func HTTP(t testing.TB, root string, intercept func(http.ResponseWriter, *http.Request) bool) string {
+	t.Helper()
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := &cgi.Handler{
+		Path: gitPath,
+		Args: []string{"http-backend"},
+		// http.receivepack: http-backend refuses a push by someone it
+		// does not know otherwise; the server authenticates no one.
+		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull,
+			"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true"},
+		Stderr: io.Discard,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !intercept(w, r) {
+			backend.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // Commit replaces the whole tree of branch in the remote with files (path
