@@ -16,6 +16,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/promote/internal/gh"
+	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -188,6 +189,18 @@ const githubTroubleHint = "GitHub's API failed or limited kiln's requests (not a
 // asking again does not mend.
 const statusReadHint = "check manifests.github and that the token may read statuses (statuses: read)"
 
+// refusedHint is the hint for a fetch of the manifests repository that
+// the host refused for good, "" for any other failure.
+func refusedHint(err error) string {
+	switch {
+	case errors.Is(err, gitrepo.ErrDenied):
+		return "the manifests repository took kiln's credentials at the first fetch and refuses them now: the token (--token or GITHUB_TOKEN) expired, was revoked or lost its access to manifests.repo (for an ssh URL, the key did); give one that may read and push to it (contents: write), and promote again"
+	case errors.Is(err, gitrepo.ErrNoRepository):
+		return "manifests.repo names no repository any more: it was deleted, renamed or moved while the gate waited, or the token may no longer read it (GitHub answers so for a private repository); point manifests.repo in kiln.yaml at where it is now, or give a token that may read it, and promote again"
+	}
+	return ""
+}
+
 // lagHint is the hint for a commit that git fetched and GitHub's API does
 // not know.
 const lagHint = "if the commit was pushed a moment ago, run again; otherwise check that manifests.github names the repository manifests.repo points at, and that the token may read its statuses"
@@ -240,11 +253,19 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 				return nil, ranOut(heads[r.base], fmt.Sprintf("--wait %s ran out while git fetched the manifests branch %s", r.opts.Wait, r.base),
 					"run again later, or pass a longer --wait; check that the manifests repository answers (manifests.repo)")
 			}
+			if hint := refusedHint(err); hint != "" && ctx.Err() == nil {
+				// The host refused the fetch for good (the token expired
+				// or lost its access, the repository is gone): no later
+				// poll mends it, so the wait ends now, exit 1, as a
+				// failure that is not the wait running out.
+				return nil, &diag.Error{Msg: fmt.Sprintf("fetching the manifests branch %s of %s again, %s into --wait %s: %v", r.base, r.repo.Remote, r.opts.Now().Sub(start).Round(time.Second), r.opts.Wait, err), Err: err,
+					Hint: hint}
+			}
 			if err != nil && ctx.Err() == nil && r.anotherPoll(deadline) {
 				// The same fetch worked when the gate began, so a later
-				// failure is the network's or the host's passing trouble
-				// (as GitHub's API failing, below): ask again at the next
-				// poll while the wait lasts.
+				// failure that is no refusal is the network's or the
+				// host's passing trouble (as GitHub's API failing,
+				// below): ask again at the next poll while the wait lasts.
 				if err := r.pollAgain(ctx, fmt.Sprintf("fetching the manifests branch %s failed: %v", r.base, err)); err != nil {
 					return nil, err
 				}

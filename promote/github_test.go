@@ -8,14 +8,18 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/promote/internal/ghfake"
+	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -422,43 +426,73 @@ func TestGateGitHubTrouble(t *testing.T) {
 // branch again, and one failed fetch (the network, the git host) ended
 // the gate at once though the wait had minutes left. The first fetch
 // worked, so the gate now asks again at the next poll; once the wait is
-// used up the failure stops it as before.
+// used up, the gate is not met (exit 3). A refusal no poll mends (the
+// token expired, the repository deleted) was taken for such trouble, and
+// the gate waited it out to say "not healthy yet": it now stops at once,
+// exit 1, saying what to fix. The manifests repository is served over
+// git's smart HTTP, whose answers the test sets.
 func TestGateFetchTrouble(t *testing.T) {
 	t.Parallel()
-	g := newGitHubGate(t)
+	var fault atomic.Int32 // the git host's answer; 0: git's own
+	g := newGitHubGateAt(t, func(remote string) string {
+		return gittest.HTTP(t, filepath.Dir(remote), func(w http.ResponseWriter, r *http.Request) bool {
+			code := int(fault.Load())
+			if code == 0 {
+				return false
+			}
+			if code == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			}
+			http.Error(w, http.StatusText(code), code)
+			return true
+		}) + "/" + filepath.Base(remote)
+	})
 	f, log, tip, set := g.f, &g.log, g.tip, g.set
 	away := f.remote + ".away"
-	from := func(wait time.Duration) Options {
+	// from is a promotion from dev under --wait whose git host, from the
+	// first poll's sleep on, does what trouble does; then, at the third,
+	// answers again with dev healthy.
+	var slept int
+	from := func(wait time.Duration, trouble func() error) Options {
+		slept = 0
+		fault.Store(0)
 		return g.from(wait, func(sleeps int) error {
+			slept = sleeps
 			switch sleeps {
-			case 1: // the next fetch fails: the remote is gone for a while
-				return os.Rename(f.remote, away)
-			case 3: // back, and dev healthy
+			case 1:
+				return trouble()
+			case 3:
 				set("success")
-				return os.Rename(away, f.remote)
+				fault.Store(0)
+				if _, err := os.Stat(away); err == nil {
+					return os.Rename(away, f.remote)
+				}
 			}
 			return nil
 		})
 	}
+	failing := func(code int) func() error {
+		return func() error { fault.Store(int32(code)); return nil }
+	}
 
 	set("pending")
-	res, err := promote(t, f, from(5*time.Minute))
+	res, err := promote(t, f, from(5*time.Minute, failing(http.StatusBadGateway)))
 	if err != nil {
 		t.Fatalf("promotion through a failed fetch under --wait: %v\n%s", err, log.String())
 	}
 	if res.FromCommit != tip {
 		t.Errorf("judged %s, want %s", res.FromCommit, tip)
 	}
-	if !strings.Contains(log.String(), "fetching the manifests branch main failed: ") || !strings.Contains(log.String(), "; asking again in 15s") {
+	if !strings.Contains(log.String(), "fetching the manifests branch main failed: ") || !strings.Contains(log.String(), "502; asking again in 15s") {
 		t.Errorf("the log does not say that kiln asks again:\n%s", log.String())
 	}
 
-	// The wait used up while the remote is away: the gate is not met
+	// The wait used up while the host fails: the gate is not met
 	// (exit 3), as when the wait runs out during a fetch, and git's
 	// answer is in the log.
 	set("pending")
 	log.Reset()
-	_, err = promote(t, f, from(20*time.Second))
+	_, err = promote(t, f, from(20*time.Second, failing(http.StatusBadGateway)))
 	var ge *GateError
 	if !errors.As(err, &ge) || !strings.Contains(ge.Cut, "--wait 20s runs out before kiln's next poll, and git failed this one's fetch of the manifests branch main") {
 		t.Errorf("--wait 20s: err = %v, want the gate not met because the fetch failed", err)
@@ -466,9 +500,34 @@ func TestGateFetchTrouble(t *testing.T) {
 	if !strings.Contains(log.String(), "fetching the manifests branch main failed: ") {
 		t.Errorf("the log does not hold git's answer:\n%s", log.String())
 	}
-	if _, serr := os.Stat(away); serr == nil {
-		if err := os.Rename(away, f.remote); err != nil {
-			t.Fatal(err)
+
+	// Refused for good: at the first failed poll, whatever the wait
+	// left, exit 1 with what to fix.
+	for _, tc := range []struct {
+		name    string
+		trouble func() error
+		says    string
+		hint    string
+	}{
+		{name: "the token expired (401)", trouble: failing(http.StatusUnauthorized), says: "could not read Username", hint: refusedHint(gitrepo.ErrDenied)},
+		{name: "the token lost its access (403)", trouble: failing(http.StatusForbidden), says: "returned error: 403", hint: refusedHint(gitrepo.ErrDenied)},
+		{name: "the repository deleted", trouble: func() error { return os.Rename(f.remote, away) }, says: "not found", hint: refusedHint(gitrepo.ErrNoRepository)},
+	} {
+		set("pending")
+		log.Reset()
+		_, err = promote(t, f, from(5*time.Minute, tc.trouble))
+		var de *diag.Error
+		if errors.As(err, &ge) || !errors.As(err, &de) || de.Hint != tc.hint || !strings.Contains(de.Msg, tc.says) ||
+			!strings.HasPrefix(de.Msg, "fetching the manifests branch main of http://127.0.0.1:") || !strings.Contains(de.Msg, " again, 15s into --wait 5m0s: ") {
+			t.Errorf("%s: err = %v\nwant exit 1 saying %q, with the hint %q", tc.name, err, tc.says, tc.hint)
+		}
+		if slept != 1 || strings.Contains(log.String(), "asking again") {
+			t.Errorf("%s: the gate polled on after the refusal (%d sleeps):\n%s", tc.name, slept, log.String())
+		}
+		if _, serr := os.Stat(away); serr == nil {
+			if err := os.Rename(away, f.remote); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }
@@ -485,7 +544,14 @@ type gitHubGate struct {
 
 func newGitHubGate(t *testing.T) *gitHubGate {
 	t.Helper()
-	g := &gitHubGate{t: t, f: newFixture(t), api: ghfake.New(t, testToken)}
+	return newGitHubGateAt(t, nil)
+}
+
+// newGitHubGateAt is newGitHubGate with the manifests remote named as
+// newFixtureAt names it.
+func newGitHubGateAt(t *testing.T, at func(remote string) string) *gitHubGate {
+	t.Helper()
+	g := &gitHubGate{t: t, f: newFixtureAt(t, at), api: ghfake.New(t, testToken)}
 	dev := g.f.opts(t, "dev", &g.log)
 	dev.GitHub, dev.GitHubAPI = nil, g.api.URL()
 	if _, err := promote(t, g.f, dev); err != nil {

@@ -116,7 +116,18 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureAt(t, nil)
+}
+
+// newFixtureAt is newFixture whose kiln.yaml names the manifests remote as
+// at(remote) does, such as a URL serving it; nil names its path.
+func newFixtureAt(t *testing.T, at func(remote string) string) *fixture {
+	t.Helper()
 	f := &fixture{code: filepath.Join(t.TempDir(), "code"), remote: gittest.Bare(t), gh: newFakeGitHub()}
+	repo := f.remote
+	if at != nil {
+		repo = at(f.remote)
+	}
 	gittest.Commit(t, f.remote, "main", map[string]string{
 		"README.md":                   "manifests\n",
 		"clusters/prod/apps/x/a.yaml": "kind: ConfigMap\n",
@@ -125,7 +136,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	gittest.Git(t, f.code, "init", "-q", "--initial-branch=main")
-	f.commitCode(t, project(f.remote), "initial")
+	f.commitCode(t, project(repo), "initial")
 	return f
 }
 
