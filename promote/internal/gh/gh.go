@@ -391,6 +391,32 @@ func Transient(err error) bool {
 	return errors.As(err, &rl) || errors.As(err, &al) || errors.As(err, &te) || (errors.As(err, &ne) && ne.Timeout())
 }
 
+// Unreachable reports whether err, as left after the retries, is a request
+// that never reached the API: its host did not resolve, the connection was
+// refused or broken, TLS failed (a certificate that does not verify, a
+// server that does not speak it). The API's URL (--github-api), the way to
+// it or the machine's trust store is at fault, not the token nor the
+// repository. An answer that did not come in time is GitHub's trouble
+// (Transient), and an interrupt (the context's error) none of these.
+func Unreachable(err error) bool {
+	if err == nil || Transient(err) {
+		return false
+	}
+	var de *DeadlineError
+	if errors.As(err, &de) {
+		// A pause cut by the caller's deadline: after an answer (Err
+		// nil) or a commit GitHub did not know, the API was reached;
+		// else Err is what the transport failed with.
+		var lag *UnknownCommitError
+		return de.Err != nil && !errors.As(de.Err, &lag) && !Transient(de.Err)
+	}
+	// http.Client's error for a request that got no answer; GitHub's
+	// answers are *github.ErrorResponse and its kin. A URL that does not
+	// parse is go-github's "parse" error, no request at all.
+	var ue *url.Error
+	return errors.As(err, &ue) && ue.Op != "parse"
+}
+
 // ClosePR implements Client. A comment is a POST that cannot be repeated
 // blindly (it would post twice), so the comments are read first: after a
 // failure that may have reached GitHub, and before the first attempt too,

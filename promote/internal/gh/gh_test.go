@@ -4,7 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -412,5 +417,101 @@ func TestTransient(t *testing.T) {
 				t.Errorf("Transient(%v) = %v, want %v", err, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestUnreachable: a request that never reached the API (a refused
+// connection, a host that does not resolve, TLS failing) is told from one
+// GitHub answered, or did not answer in time, also when the caller's
+// deadline cut the client's retries after it.
+func TestUnreachable(t *testing.T) {
+	t.Parallel()
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String() + "/api/v3/"
+	ln.Close()
+	untrusted := httptest.NewUnstartedServer(http.NotFoundHandler())
+	untrusted.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes refused
+	untrusted.StartTLS()
+	t.Cleanup(untrusted.Close)
+	plain := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(plain.Close)
+	// A transport whose connections fail as err says, at once.
+	dialing := func(err error) http.RoundTripper {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DialContext = func(context.Context, string, string) (net.Conn, error) {
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: err}
+		}
+		return tr
+	}
+	for _, tc := range []struct {
+		name  string
+		owner string // "" is acme
+		opts  func(*Options)
+		// fault is the fake GitHub's answer, when it is asked.
+		fault ghfake.Fault
+		// deadline cuts the retries by WithRetryDeadline.
+		deadline bool
+		want     bool
+	}{
+		{name: "connection refused", opts: func(o *Options) { o.APIURL = refused }, want: true},
+		{name: "connection refused, retries cut", opts: func(o *Options) { o.APIURL = refused }, deadline: true, want: true},
+		{name: "a host that does not resolve", opts: func(o *Options) {
+			o.Transport = dialing(&net.DNSError{Err: "no such host", Name: "ghe.invalid", IsNotFound: true})
+		}, want: true},
+		{name: "a certificate not trusted", opts: func(o *Options) { o.APIURL = untrusted.URL + "/api/v3/" }, want: true},
+		{name: "a server that does not speak TLS", opts: func(o *Options) { o.APIURL = "https://" + plain.Listener.Addr().String() + "/api/v3/" }, want: true},
+		{name: "401", fault: ghfake.ServerError(http.StatusUnauthorized)},
+		{name: "404", fault: ghfake.ServerError(http.StatusNotFound)},
+		{name: "502", fault: ghfake.ServerError(http.StatusBadGateway)},
+		{name: "502, retries cut", fault: ghfake.ServerError(http.StatusBadGateway), deadline: true},
+		{name: "a commit GitHub does not know, retries cut", fault: ghfake.UnknownCommit(sha), deadline: true},
+		// No request at all: manifests.github's to fix.
+		{name: "an owner that makes no URL", owner: "ac%zz"},
+		{name: "no answer in time", opts: func(o *Options) { o.Transport = dialing(os.ErrDeadlineExceeded) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, f, _ := setup(t, func(o *Options) {
+				// No case waits for an answer: a bound that a loaded machine
+				// may reach in a TLS handshake would only make it a timeout.
+				o.MaxRetries, o.Timeout = -1, time.Minute
+				if tc.deadline {
+					o.MaxRetries = 5
+				}
+				if tc.opts != nil {
+					tc.opts(o)
+				}
+			})
+			f.Inject(ghfake.RouteCombinedStatus, repeat(tc.fault, 6)...)
+			ctx := t.Context()
+			if tc.deadline {
+				ctx = WithRetryDeadline(ctx, now.Add(2*time.Second))
+			}
+			owner := "acme"
+			if tc.owner != "" {
+				owner = tc.owner
+			}
+			_, err := c.Statuses(ctx, owner, "manifests", sha)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var de *DeadlineError
+			if tc.deadline != errors.As(err, &de) {
+				t.Fatalf("err = %v, want a DeadlineError: %v", err, tc.deadline)
+			}
+			if got := Unreachable(err); got != tc.want {
+				t.Errorf("Unreachable(%v) = %v, want %v", err, got, tc.want)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	c, _, _ := setup(t, func(o *Options) { o.APIURL = refused })
+	if _, err := c.Statuses(ctx, "acme", "manifests", sha); Unreachable(err) {
+		t.Errorf("interrupted: Unreachable(%v) = true", err)
 	}
 }
