@@ -319,9 +319,10 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 			// one that asking again does not mend (a host that does not
 			// resolve, a certificate that does not verify) ends the gate
 			// as when the retries end within the wait (below): exit 1,
-			// whatever the wait, and not GitHub's trouble.
+			// whatever the wait, and not GitHub's trouble nor the
+			// token's.
 			return nil, &diag.Error{Msg: fmt.Sprintf("reading the commit statuses of %s on %s/%s: %v", short(tip), r.owner, r.name, late.Err), Err: err,
-				Hint: statusReadHint}
+				Hint: r.apiHint(err, statusReadHint)}
 		case errors.As(err, &late):
 			// Else the client paused for a lag (above) or GitHub failing
 			// or limiting it.
@@ -368,7 +369,7 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 		}
 		if err != nil {
 			return nil, &diag.Error{Msg: fmt.Sprintf("reading the commit statuses of %s on %s/%s: %v", short(tip), r.owner, r.name, err), Err: err,
-				Hint: statusReadHint}
+				Hint: r.apiHint(err, statusReadHint)}
 		}
 		latest := map[string]GateApp{}
 		for _, s := range statuses {

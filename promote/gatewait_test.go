@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -128,21 +129,44 @@ func TestGateWaitBound(t *testing.T) {
 		t.Errorf("interrupted: err = %v, want the cancel as such, not the wait running out nor a failed read", err)
 	}
 
-	// An API whose certificate does not verify (--github-api naming
-	// another host): the client's pauses after it cross a wait of 20s,
-	// not one of 5m, and either way it is the failure it is, exit 1, not
-	// the wait running out on GitHub's trouble.
+	// An API kiln cannot reach (--github-api naming a host that refuses
+	// connections, or whose certificate does not verify): the client's
+	// pauses after it cross a wait of 20s, not one of 5m, and either way
+	// it is the failure it is, exit 1, not the wait running out on
+	// GitHub's trouble; and its hint names --github-api and the URL, not
+	// manifests.github and the token, which were not asked about.
 	untrusted := httptest.NewUnstartedServer(http.NotFoundHandler())
 	untrusted.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes kiln refuses
 	untrusted.StartTLS()
 	defer untrusted.Close()
-	for _, wait := range []time.Duration{wait, 5 * time.Minute} {
-		o := g.from(wait, nil)
-		o.GitHubAPI = untrusted.URL + "/api/v3/"
-		_, err := promote(t, f, o)
-		if !errors.As(err, &de) || errors.As(err, &ge) || de.Hint != statusReadHint || !strings.Contains(de.Msg, "x509") {
-			t.Errorf("--wait %s, a certificate that does not verify: err = %v, want the failed read, exit 1, with the hint %q", wait, err, statusReadHint)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String() + "/api/v3/"
+	ln.Close()
+	unreachable := func(api string) string { return "kiln could not reach GitHub's API at " + api + " (--github-api): " }
+	for _, api := range []struct{ name, url, says string }{
+		{name: "connection refused", url: refused, says: "connection refused"},
+		{name: "a certificate that does not verify", url: untrusted.URL + "/api/v3/", says: "x509"},
+	} {
+		for _, wait := range []time.Duration{wait, 5 * time.Minute} {
+			o := g.from(wait, nil)
+			o.GitHubAPI = api.url
+			_, err := promote(t, f, o)
+			if !errors.As(err, &de) || errors.As(err, &ge) || !strings.HasPrefix(de.Hint, unreachable(api.url)) || !strings.Contains(de.Msg, api.says) {
+				t.Errorf("--wait %s, %s: err = %v, want the failed read, exit 1, with a hint starting %q", wait, api.name, err, unreachable(api.url))
+			}
 		}
+	}
+	// So for the pull request, kiln's first request to GitHub without
+	// --from (after its push, which the hint says).
+	o = g.f.opts(t, "staging", &g.log)
+	o.GitHub, o.GitHubAPI = nil, refused
+	o.Sleep = func(context.Context, time.Duration) error { return nil }
+	_, err = promote(t, f, o)
+	if !errors.As(err, &de) || !strings.HasPrefix(de.Hint, unreachable(refused)) || !strings.HasSuffix(de.Hint, "; the branch kiln/staging is pushed, so running kiln again is safe") {
+		t.Errorf("the pull request, connection refused: err = %v, want a hint starting %q", err, unreachable(refused))
 	}
 
 	// A read GitHub does not answer, on the real clock, which alone can

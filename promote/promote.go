@@ -2,6 +2,7 @@ package promote
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -805,6 +806,18 @@ func (r *run) github() (gh.Client, error) {
 	}
 	r.client = c
 	return c, nil
+}
+
+// apiHint is hint, for a GitHub request that failed with err, unless the
+// request never reached the API (gh.Unreachable): then neither
+// manifests.github nor the token is at fault, but the API's URL or the
+// way to it, and the hint names --github-api and the URL kiln used.
+func (r *run) apiHint(err error, hint string) string {
+	if !gh.Unreachable(err) {
+		return hint
+	}
+	api := cmp.Or(redact.PublicURL(r.opts.GitHubAPI), "https://api.github.com/")
+	return fmt.Sprintf("kiln could not reach GitHub's API at %s (--github-api): check that URL, that its host resolves and accepts connections from here (through HTTPS_PROXY, if one is needed), and that its certificate is one this machine trusts (SSL_CERT_FILE)", api)
 }
 
 // clone prepares a clone of remote in a temporary folder; nothing is
@@ -1710,7 +1723,7 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	}
 	if err != nil {
 		return &diag.Error{Msg: fmt.Sprintf("opening the pull request for env %s on %s/%s: %v", r.env.Name, r.owner, r.name, err), Err: err,
-			Hint: "check manifests.github and that the token may open pull requests there (pull-requests: write); the branch " + branch + " is pushed, so running kiln again is safe"}
+			Hint: r.apiHint(err, "check manifests.github and that the token may open pull requests there (pull-requests: write)") + "; the branch " + branch + " is pushed, so running kiln again is safe"}
 	}
 	res.PRNumber, res.PRURL = pr.Number, pr.URL
 	fmt.Fprintf(r.log, "pull request #%d: %s\n", pr.Number, pr.URL)
