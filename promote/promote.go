@@ -2231,7 +2231,7 @@ func (r *run) chain(ctx context.Context, res *Result, src *source, pl *plan) err
 	}
 	if err := client.Dispatch(ctx, owner, name, DispatchEvent, payload); err != nil {
 		return &diag.Error{Msg: fmt.Sprintf("env %s was pushed at %s, but starting the next stage failed: %v", r.env.Name, short(res.Commit), err), Err: err,
-			Hint: "the token needs contents: write on " + nt.Dispatch + " to send a repository_dispatch; or start the next stage by hand"}
+			Hint: r.apiHint(err, "the token needs contents: write on "+nt.Dispatch+" to send a repository_dispatch; or start the next stage by hand")}
 	}
 	res.Dispatched = true
 	fmt.Fprintf(r.log, "env %s changed no app's objects, so Flux will send no event: sent repository_dispatch %s to %s\n", r.env.Name, DispatchEvent, nt.Dispatch)
@@ -2309,7 +2309,7 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen s
 	pr, err := client.FindOpenPR(ctx, r.owner, r.name, branch, r.base)
 	if err != nil {
 		return 0, &diag.Error{Msg: fmt.Sprintf("looking for the open pull request of env %s: %v", r.env.Name, err), Err: err,
-			Hint: "check manifests.github and the token; nothing was changed"}
+			Hint: r.apiHint(err, "check manifests.github and the token") + "; nothing was changed"}
 	}
 	if pr == nil {
 		return 0, nil
@@ -2326,7 +2326,7 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen s
 	}
 	if err := client.ClosePR(ctx, r.owner, r.name, pr.Number, comment); err != nil {
 		return 0, &diag.Error{Msg: fmt.Sprintf("closing pull request #%d of env %s: %v", pr.Number, r.env.Name, err), Err: err,
-			Hint: "close it by hand, or check that the token may write pull requests"}
+			Hint: r.apiHint(err, "close it by hand, or check that the token may write pull requests")}
 	}
 	// As for an update: GitHub cannot close on condition of the head.
 	if err := r.stillAt(ctx, branch, seen, fmt.Sprintf("pushed %s while this run closed its pull request #%d", branch, pr.Number), thenRerunNewest); err != nil {
