@@ -246,11 +246,11 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 	if err != nil {
 		return nil, "", r.refErr(ref, err)
 	}
-	old, subs, err := r.repo.TreeAndSubmodules(ctx, commit, r.dir)
+	old, special, err := r.repo.TreeAndSpecial(ctx, commit, r.dir)
 	if err != nil {
 		return nil, "", r.gitErr("reading "+r.dir+" from", err)
 	}
-	r.againstSubs = subs
+	r.againstSubs = special.Submodules
 	return old, fmt.Sprintf("%s#%s (%s) %s", r.repo.Remote, ref, short(commit), r.dir), nil
 }
 

@@ -1197,11 +1197,11 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 		if err := r.checkShape(ctx, ref); err != nil {
 			return nil, err
 		}
-		old, subs, err := r.repo.TreeAndSubmodules(ctx, ref, r.dir)
+		old, special, err := r.repo.TreeAndSpecial(ctx, ref, r.dir)
 		if err != nil {
 			return nil, r.gitErr("reading "+r.dir+" from", err)
 		}
-		if err := r.checkSubmodules(subs); err != nil {
+		if err := r.checkSubmodules(special.Submodules); err != nil {
 			return nil, err
 		}
 		pl.old = old

@@ -579,6 +579,13 @@ func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]by
 			return err
 		}
 	}
+	// The folder's entries leave the index first: with core.symlinks
+	// false (git's default where symlinks cannot be made, as on Windows),
+	// git add keeps the mode of an entry that was a symlink, and kiln's
+	// regular file would be committed as a symlink to its own content.
+	if _, err := r.run(ctx, nil, "rm", "-rqf", "--cached", "--ignore-unmatch", "--", ":(literal)"+dir); err != nil {
+		return err
+	}
 	// --force: a .gitignore of the manifests repository (secret_*.yaml,
 	// *.json) must not leave a file kiln wrote out of the commit; the
 	// folder is kiln's, and what it holds is exactly files.
@@ -932,16 +939,28 @@ func (r *Repo) Named(ctx context.Context, rev, name string) ([]string, error) {
 
 // Tree returns the files below dir (slash-separated; "" for everything) in
 // rev, keyed by their path relative to dir. Submodules are skipped; a
-// symlink's content is its target.
+// symlink's content is its target (TreeAndSpecial tells them apart).
 func (r *Repo) Tree(ctx context.Context, rev, dir string) (map[string][]byte, error) {
-	files, _, err := r.TreeAndSubmodules(ctx, rev, dir)
+	files, _, err := r.TreeAndSpecial(ctx, rev, dir)
 	return files, err
 }
 
-// TreeAndSubmodules is Tree, and the submodules (gitlinks) below dir that
-// Tree leaves out, as slash paths from the repository root, sorted: one
-// listing of the folder for both.
-func (r *Repo) TreeAndSubmodules(ctx context.Context, rev, dir string) (map[string][]byte, []string, error) {
+// Special lists the entries below a folder of a tree that are not regular
+// files, as slash paths from the repository root, sorted. What Tree gives
+// for them (nothing for a submodule, its target's path for a symlink) is
+// not what Flux applies: source-controller leaves symlinks out of the
+// artifact it builds from a checkout.
+type Special struct {
+	// Submodules are the gitlinks (mode 160000), which Tree leaves out.
+	Submodules []string
+	// Symlinks are the entries of mode 120000, whose content in Tree is
+	// their target's path.
+	Symlinks []string
+}
+
+// TreeAndSpecial is Tree, and the entries below dir that are not regular
+// files: one listing of the folder for both.
+func (r *Repo) TreeAndSpecial(ctx context.Context, rev, dir string) (map[string][]byte, Special, error) {
 	dir = path.Clean("/" + strings.Trim(dir, "/"))[1:]
 	pathspec := ""
 	if dir != "" {
@@ -949,9 +968,10 @@ func (r *Repo) TreeAndSubmodules(ctx context.Context, rev, dir string) (map[stri
 	}
 	entries, err := r.lsTree(ctx, rev, pathspec, true)
 	if err != nil {
-		return nil, nil, err
+		return nil, Special{}, err
 	}
-	var names, shas, subs []string
+	var names, shas []string
+	var special Special
 	// Bounded as a rendered tree on disk is (tree.Read), from the sizes
 	// git lists, before a byte is read: a blob of zeros a few bytes in
 	// the repository is its full size here.
@@ -959,43 +979,47 @@ func (r *Repo) TreeAndSubmodules(ctx context.Context, rev, dir string) (map[stri
 	for _, e := range entries {
 		switch e.typ {
 		case "commit":
-			subs = append(subs, e.path)
+			special.Submodules = append(special.Submodules, e.path)
 		case "blob":
 			if err := budget.Take(rev+":"+e.path, e.size); err != nil {
-				return nil, nil, err
+				return nil, Special{}, err
+			}
+			if e.mode == "120000" {
+				special.Symlinks = append(special.Symlinks, e.path)
 			}
 			names = append(names, strings.TrimPrefix(e.path, pathspec))
 			shas = append(shas, e.sha)
 		}
 	}
-	sort.Strings(subs)
+	sort.Strings(special.Submodules)
+	sort.Strings(special.Symlinks)
 	files := map[string][]byte{}
 	if len(shas) == 0 {
-		return files, subs, nil
+		return files, special, nil
 	}
 	blobs, err := r.run(ctx, strings.NewReader(strings.Join(shas, "\n")+"\n"), "cat-file", "--batch")
 	if err != nil {
-		return nil, nil, err
+		return nil, Special{}, err
 	}
 	for i, name := range names {
 		// Each answer is "<sha> blob <size>\n<content>\n".
 		nl := bytes.IndexByte(blobs, '\n')
 		if nl < 0 {
-			return nil, nil, fmt.Errorf("git cat-file: short answer for %s", name)
+			return nil, Special{}, fmt.Errorf("git cat-file: short answer for %s", name)
 		}
 		f := strings.Fields(string(blobs[:nl]))
 		if len(f) != 3 || f[0] != shas[i] {
-			return nil, nil, fmt.Errorf("git cat-file: unexpected answer %q for %s", blobs[:nl], name)
+			return nil, Special{}, fmt.Errorf("git cat-file: unexpected answer %q for %s", blobs[:nl], name)
 		}
 		size, err := strconv.Atoi(f[2])
 		if err != nil || nl+1+size > len(blobs) {
-			return nil, nil, fmt.Errorf("git cat-file: bad size for %s", name)
+			return nil, Special{}, fmt.Errorf("git cat-file: bad size for %s", name)
 		}
 		files[name] = bytes.Clone(blobs[nl+1 : nl+1+size])
 		blobs = blobs[nl+1+size:]
 		blobs = bytes.TrimPrefix(blobs, []byte("\n"))
 	}
-	return files, subs, nil
+	return files, special, nil
 }
 
 // Build rebuilds the change on the current tip of the branch (checked out

@@ -205,6 +205,74 @@ func TestReplaceDirIgnoresGitignore(t *testing.T) {
 	}
 }
 
+// TestSymlinkBecomesAFile: Tree reads a symlink (mode 120000) as a file
+// holding its target's path, which can be byte for byte what kiln writes
+// there, and leaves a submodule out; TreeAndSpecial names both. A file
+// ReplaceDir writes where a symlink was is committed as a regular file
+// even where git add keeps the mode of the entry it updates (core.symlinks
+// false, git's default where symlinks cannot be made, as on Windows).
+func TestSymlinkBecomesAFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	remote := gittest.Bare(t)
+	seed := gittest.Commit(t, remote, "main", map[string]string{
+		"clusters/dev/apps/a/cm.yaml": "kind: ConfigMap\n",
+		"clusters/dev/kiln.lock.json": "{}\n",
+	}, "seed")
+	gittest.UpdateEntries(t, remote, "main", "120000", map[string]string{
+		"clusters/dev/apps/a/link.yaml": "kind: ConfigMap\n",
+		"clusters/shared.yaml":          "dev/kiln.lock.json",
+	}, "symlinks")
+	gittest.UpdateEntries(t, remote, "main", "160000", map[string]string{"clusters/dev/vendor": seed}, "a submodule")
+	r := clone(t, remote, gitrepo.Options{})
+	heads, err := r.Fetch(ctx, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, special, err := r.TreeAndSpecial(ctx, heads["main"], "clusters/dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{
+		"apps/a/cm.yaml":   []byte("kind: ConfigMap\n"),
+		"apps/a/link.yaml": []byte("kind: ConfigMap\n"),
+		"kiln.lock.json":   []byte("{}\n"),
+	}
+	if diff := cmp.Diff(want, files); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	wantSpecial := gitrepo.Special{Submodules: []string{"clusters/dev/vendor"}, Symlinks: []string{"clusters/dev/apps/a/link.yaml"}}
+	if diff := cmp.Diff(wantSpecial, special); diff != "" {
+		t.Errorf("special (-want +got):\n%s", diff)
+	}
+
+	gittest.Git(t, r.Dir, "config", "core.symlinks", "false")
+	if err := r.Checkout(ctx, "main", "refs/remotes/origin/main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReplaceDir(ctx, "clusters/dev", want); err != nil {
+		t.Fatal(err)
+	}
+	commit, err := r.Commit(ctx, "kiln: dev")
+	if err != nil || commit == "" {
+		t.Fatalf("Commit = %q, %v", commit, err)
+	}
+	modes := map[string]string{}
+	for _, line := range strings.Split(gittest.Git(t, r.Dir, "ls-tree", "-r", commit), "\n") {
+		meta, name, _ := strings.Cut(line, "\t")
+		modes[name] = strings.Fields(meta)[0]
+	}
+	wantModes := map[string]string{
+		"clusters/dev/apps/a/cm.yaml":   "100644",
+		"clusters/dev/apps/a/link.yaml": "100644",
+		"clusters/dev/kiln.lock.json":   "100644",
+		"clusters/shared.yaml":          "120000",
+	}
+	if diff := cmp.Diff(wantModes, modes); diff != "" {
+		t.Errorf("the commit's modes (-want +got):\n%s", diff)
+	}
+}
+
 func TestPushNonFastForward(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -138,14 +138,22 @@ func HTTP(t testing.TB, root string, intercept func(http.ResponseWriter, *http.R
 // returns the commit.
 func Commit(t testing.TB, remote, branch string, files map[string]string, msg string) string {
 	t.Helper()
-	return importCommit(t, remote, branch, true, files, nil, msg)
+	return importCommit(t, remote, branch, true, "644", files, nil, msg)
 }
 
 // Update changes some files of branch (the paths in del, files or whole
 // folders, are removed) on top of its tip. It returns the commit.
 func Update(t testing.TB, remote, branch string, files map[string]string, del []string, msg string) string {
 	t.Helper()
-	return importCommit(t, remote, branch, false, files, del, msg)
+	return importCommit(t, remote, branch, false, "644", files, del, msg)
+}
+
+// UpdateEntries is Update with entries that are no regular files, of
+// mode: "120000" makes each path a symlink whose target is its value,
+// "160000" a submodule at the commit its value names.
+func UpdateEntries(t testing.TB, remote, branch, mode string, entries map[string]string, msg string) string {
+	t.Helper()
+	return importCommit(t, remote, branch, false, mode, entries, nil, msg)
 }
 
 // committer is the committer line of every commit fast-import writes:
@@ -178,8 +186,9 @@ func importPath(p string) string {
 // make it: two processes, where a clone, a commit and a push took a dozen
 // (git's transport starts programs of its own), which made most of the
 // promote tests' process starts. whole starts the tree empty (the branch
-// may be new); otherwise the branch must exist.
-func importCommit(t testing.TB, repo, branch string, whole bool, files map[string]string, del []string, msg string) string {
+// may be new); otherwise the branch must exist. files are entries of mode,
+// as UpdateEntries says.
+func importCommit(t testing.TB, repo, branch string, whole bool, mode string, files map[string]string, del []string, msg string) string {
 	t.Helper()
 	var stream strings.Builder
 	fmt.Fprintf(&stream, "commit refs/heads/%s\nmark :1\n%s\ndata %d\n%s\n", branch, committer, len(msg)+1, msg)
@@ -197,7 +206,12 @@ func importCommit(t testing.TB, repo, branch string, whole bool, files map[strin
 		fmt.Fprintf(&stream, "D %s\n", importPath(d))
 	}
 	for _, name := range slices.Sorted(maps.Keys(files)) {
-		fmt.Fprintf(&stream, "M 644 inline %s\ndata %d\n%s\n", importPath(name), len(files[name]), files[name])
+		if mode == "160000" {
+			// fast-import takes a gitlink's commit by name only.
+			fmt.Fprintf(&stream, "M %s %s %s\n", mode, files[name], importPath(name))
+			continue
+		}
+		fmt.Fprintf(&stream, "M %s inline %s\ndata %d\n%s\n", mode, importPath(name), len(files[name]), files[name])
 	}
 	marks := filepath.Join(t.TempDir(), "marks")
 	fastImport(t, repo, stream.String(), "--export-marks="+marks)
