@@ -40,6 +40,9 @@ type Change struct {
 	// for a removed file, the old ones; "" when the file holds no single
 	// named object.
 	Object string
+	// OldSymlink says that the old side is a symlink in git, Old its
+	// target's path (TreesWithSymlinks).
+	OldSymlink bool
 }
 
 // Trees returns the files that differ between old and new, sorted by path.
@@ -60,26 +63,66 @@ func Trees(old, new map[string][]byte) []Change {
 	for _, p := range paths {
 		o, inOld := old[p]
 		n, inNew := new[p]
-		c := Change{Path: p, App: AppOf(p)}
-		switch {
-		case !inOld:
-			c.Op, c.New = Added, n
-			c.Object = objectName(n)
-		case !inNew:
-			c.Op, c.Old = Removed, o
-			c.Object = objectName(o)
-		case bytes.Equal(o, n):
+		if inOld && inNew && bytes.Equal(o, n) {
 			continue
-		default:
-			c.Op, c.Old, c.New = Changed, o, n
-			c.Object = objectName(n)
 		}
-		if p == lockfile.NotificationsFile && !appFile(c.App, n, o) {
-			c.App = ""
-		}
-		out = append(out, c)
+		out = append(out, change(p, o, n, inOld, inNew))
 	}
 	return out
+}
+
+// TreesWithSymlinks is Trees where the files of old at the paths symlinks
+// are symlinks in git, whose content in old is their target's path: each
+// is a change, marked OldSymlink, even where new holds the same bytes.
+// kiln writes regular files only, and Flux's source-controller leaves
+// symlinks out of what it applies, so a symlink whose target's path reads
+// as the rendered file is still not it. A path old lacks is ignored.
+func TreesWithSymlinks(old, new map[string][]byte, symlinks []string) []Change {
+	out := Trees(old, new)
+	linked := map[string]bool{}
+	for _, p := range symlinks {
+		if _, ok := old[p]; ok {
+			linked[p] = true
+		}
+	}
+	if len(linked) == 0 {
+		return out
+	}
+	for i := range out {
+		if linked[out[i].Path] {
+			out[i].OldSymlink = true
+			delete(linked, out[i].Path)
+		}
+	}
+	for p := range linked {
+		n, inNew := new[p]
+		c := change(p, old[p], n, true, inNew)
+		c.OldSymlink = true
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// change is the change of the file at p from o to n; inOld and inNew say
+// which sides hold it.
+func change(p string, o, n []byte, inOld, inNew bool) Change {
+	c := Change{Path: p, App: AppOf(p)}
+	switch {
+	case !inOld:
+		c.Op, c.New = Added, n
+		c.Object = objectName(n)
+	case !inNew:
+		c.Op, c.Old = Removed, o
+		c.Object = objectName(o)
+	default:
+		c.Op, c.Old, c.New = Changed, o, n
+		c.Object = objectName(n)
+	}
+	if p == lockfile.NotificationsFile && !appFile(c.App, n, o) {
+		c.App = ""
+	}
+	return c
 }
 
 // AppOf returns the app a path of the env tree belongs to, or "".

@@ -290,3 +290,53 @@ func TestNotificationsFileIsNoApps(t *testing.T) {
 		}
 	}
 }
+
+// TestTreesWithSymlinks: a symlink in git is read as a file holding its
+// target's path, which may be exactly what kiln writes there; it is still
+// a change (Flux does not apply a symlink), listed once, and its diff says
+// why when no line differs.
+func TestTreesWithSymlinks(t *testing.T) {
+	t.Parallel()
+	cm := []byte("kind: ConfigMap\nmetadata:\n  name: c\n")
+	old := map[string][]byte{
+		"apps/c/configmap_c.yaml":   cm,
+		"apps/c/kustomization.yaml": []byte("resources: []\n"),
+		"apps/c/extra.yaml":         []byte("../x.yaml"),
+		"kiln.lock.json":            []byte("{}\n"),
+	}
+	new := map[string][]byte{
+		"apps/c/configmap_c.yaml":   cm,
+		"apps/c/kustomization.yaml": []byte("resources: [configmap_c.yaml]\n"),
+		"kiln.lock.json":            []byte("{}\n"),
+	}
+	type row struct {
+		Path, Op, App, Object string
+		OldSymlink            bool
+	}
+	var got []row
+	changes := TreesWithSymlinks(old, new, []string{"kiln.lock.json.gone", "apps/c/kustomization.yaml", "apps/c/extra.yaml", "apps/c/configmap_c.yaml"})
+	for _, c := range changes {
+		got = append(got, row{c.Path, c.Op, c.App, c.Object, c.OldSymlink})
+	}
+	want := []row{
+		{Path: "apps/c/configmap_c.yaml", Op: Changed, App: "c", Object: "ConfigMap/c", OldSymlink: true},
+		{Path: "apps/c/extra.yaml", Op: Removed, App: "c", OldSymlink: true},
+		{Path: "apps/c/kustomization.yaml", Op: Changed, App: "c", OldSymlink: true},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("TreesWithSymlinks (-want +got):\n%s", d)
+	}
+	wantDiff := "symlink → file: a/apps/c/configmap_c.yaml is a symlink in git (mode 120000): the old text is its target, and Flux does not apply a symlink; kiln writes a regular file\n" +
+		"--- a/apps/c/configmap_c.yaml\n+++ b/apps/c/configmap_c.yaml\n"
+	if d := cmp.Diff(wantDiff, Unified(changes[0], false)); d != "" {
+		t.Errorf("Unified of an equal symlink (-want +got):\n%s", d)
+	}
+	wantDiff = "symlink: a/apps/c/extra.yaml is a symlink in git (mode 120000): the old text is its target, and Flux does not apply a symlink\n" +
+		"--- a/apps/c/extra.yaml\n+++ /dev/null\n@@ -1 +0,0 @@\n-../x.yaml\n\\ No newline at end of file\n"
+	if d := cmp.Diff(wantDiff, Unified(changes[1], false)); d != "" {
+		t.Errorf("Unified of a removed symlink (-want +got):\n%s", d)
+	}
+	if got := TreesWithSymlinks(old, old, nil); len(got) != 0 {
+		t.Errorf("TreesWithSymlinks(old, old, nil) = %d changes, want none", len(got))
+	}
+}

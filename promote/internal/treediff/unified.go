@@ -29,7 +29,8 @@ const (
 // file), then @@ hunks with three lines of context and "\ No newline at
 // end of file" where a side ends without one. Within a run of changed
 // lines the removals come first, then the additions. Files holding a NUL
-// byte are reported as "Binary files ... differ". With color, lines carry
+// byte are reported as "Binary files ... differ". A change from a symlink
+// (OldSymlink) starts with a line that says so. With color, lines carry
 // ANSI colours (bold headers, cyan hunk headers, red removals, green
 // additions); without, the text is plain. Equal contents give "".
 //
@@ -50,10 +51,21 @@ func Unified(c Change, color bool) string {
 	if c.Op == Removed || (c.New == nil && c.Old != nil) {
 		newName = "/dev/null"
 	}
-	if bytes.Equal(c.Old, c.New) && c.Op != Added && c.Op != Removed {
+	if bytes.Equal(c.Old, c.New) && c.Op != Added && c.Op != Removed && !c.OldSymlink {
 		return ""
 	}
 	p := printer{color: color}
+	if c.OldSymlink {
+		// Before the headers, where patch and git apply skip what they
+		// do not read: the lines below may show no change at all.
+		note := oldName + " is a symlink in git (mode 120000): the old text is its target, and Flux does not apply a symlink"
+		if c.Op == Changed {
+			note = "symlink → file: " + note + "; kiln writes a regular file"
+		} else {
+			note = "symlink: " + note
+		}
+		p.line(colorMeta, note+"\n")
+	}
 	if bytes.IndexByte(c.Old, 0) >= 0 || bytes.IndexByte(c.New, 0) >= 0 {
 		p.line(colorMeta, "Binary files "+oldName+" and "+newName+" differ\n")
 		return p.b.String()
