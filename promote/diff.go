@@ -156,8 +156,10 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	}
 	res := &DiffResult{Env: env.Name, Against: against, Apps: map[string]AppChanges{}, Changes: []FileChange{}, usedImages: src.usedImages}
 	files := render.KeepProvenance(old, render.KeepBootstrap(r.p, old, src.files))
-	res.changes = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), old, files))
-	real := treediff.Trees(old, files)
+	symlinks := r.outsideBootstrap(r.p, r.againstSpecial.Symlinks)
+	shownOld, shownNew := shownTrees(src.redactor, r.sopsIdentities(), old, files)
+	res.changes = treediff.TreesWithSymlinks(shownOld, shownNew, symlinks)
+	real := treediff.TreesWithSymlinks(old, files, symlinks)
 	res.Changed = len(real) > 0
 	for _, w := range slices.Concat(immutableWarnings(real), r.transitionWarnings(files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real)) {
 		r.warn(w.AsError().Map(src.redactor.String).Error())
@@ -250,7 +252,7 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 	if err != nil {
 		return nil, "", r.gitErr("reading "+r.dir+" from", err)
 	}
-	r.againstSubs = special.Submodules
+	r.againstSpecial = special
 	return old, fmt.Sprintf("%s#%s (%s) %s", r.repo.Remote, ref, short(commit), r.dir), nil
 }
 

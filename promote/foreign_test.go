@@ -312,3 +312,61 @@ func TestKeepsFluxBootstrapExactly(t *testing.T) {
 		t.Errorf("kiln/staging changed dev's bootstrap files:\n%s", got)
 	}
 }
+
+// TestSymlinkReplacedByFile: git gives a symlink as a file holding its
+// target's path, so a file kiln wrote that someone replaced with a
+// symlink whose target reads as the file was no change: kiln diff showed
+// nothing and promote had nothing to do, while Flux applies no symlink.
+// kiln diff shows it now, saying why, and promote commits kiln's regular
+// file in its place. A symlink where kiln did not write (a folder without
+// kiln.lock.json) is not kiln's to replace, whatever it reads.
+func TestSymlinkReplacedByFile(t *testing.T) {
+	t.Parallel()
+	const web, secret = "apps/web/deployment_web.yaml", "apps/cache/secret_cache.yaml"
+	t.Run("kiln's", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+			t.Fatal(err)
+		}
+		files := gittest.Files(t, f.remote, "main")
+		gittest.UpdateEntries(t, f.remote, "main", "120000", map[string]string{
+			"clusters/dev/" + web:    files["clusters/dev/"+web],
+			"clusters/dev/" + secret: files["clusters/dev/"+secret],
+		}, "symlinks")
+		var log bytes.Buffer
+		d, err := Diff(context.Background(), f.pipeline(t), DiffOptions{Env: "dev", Render: f.opts(t, "dev", nil).Render, GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		unified := d.Unified(false)
+		if len(d.Changes) != 2 || d.Changes[0].Path != secret || d.Changes[1].Path != web || d.Changes[1].Op != "changed" ||
+			!strings.Contains(unified, "symlink → file: a/"+web+" is a symlink in git (mode 120000)") || strings.Contains(unified, secretValue) ||
+			strings.Contains(log.String(), "did not write") {
+			t.Errorf("diff: %+v\n%s\nlog:\n%s", d.Changes, unified, log.String())
+		}
+		res, err := promote(t, f, f.opts(t, "dev", &log))
+		if err != nil || !res.Changed {
+			t.Fatalf("promote: %+v, %v\n%s", res, err, log.String())
+		}
+		for _, p := range []string{web, secret} {
+			if got := gittest.Git(t, f.remote, "ls-tree", "main", "--", "clusters/dev/"+p); !strings.HasPrefix(got, "100644 blob ") {
+				t.Errorf("main holds %s as %q, want a regular file", p, got)
+			}
+		}
+	})
+	t.Run("not kiln's", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		rendered := renderDev(t, f, f.opts(t, "dev", nil).Render)
+		gittest.UpdateEntries(t, f.remote, "main", "120000", map[string]string{"clusters/dev/" + web: string(rendered.Files[web])}, "a symlink")
+		before := gittest.Git(t, f.remote, "rev-parse", "main")
+		_, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{}))
+		if want := "would delete or change 1 file in its folder clusters/dev that kiln did not write: clusters/dev/" + web + " (it holds no kiln.lock.json"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error = %v, want %q", err, want)
+		}
+		if got := gittest.Git(t, f.remote, "rev-parse", "main"); got != before {
+			t.Errorf("main moved from %s to %s", before, got)
+		}
+	})
+}

@@ -438,10 +438,10 @@ type run struct {
 	// session, when set, is shared with the runs of the same command for
 	// other envs (DiffOptions.Session).
 	session *DiffSession
-	// againstSubs are the submodules (gitlinks) of the env's folder that
-	// against read from a git repository, as slash paths from the
-	// repository root: the files it returns leave them out.
-	againstSubs []string
+	// againstSpecial are the submodules and symlinks of the env's folder
+	// that against read from a git repository: the files it returns
+	// leave the submodules out and hold each symlink's target's path.
+	againstSpecial gitrepo.Special
 
 	// fetched is fetchManifests's one clone and fetch.
 	fetched struct {
@@ -1193,6 +1193,7 @@ func (pl *plan) fill(res *Result) {
 // the new tree.
 func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) {
 	pl := &plan{old: map[string][]byte{}}
+	var symlinks []string
 	if ref != "" {
 		if err := r.checkShape(ctx, ref); err != nil {
 			return nil, err
@@ -1205,14 +1206,19 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 			return nil, err
 		}
 		pl.old = old
+		symlinks = r.outsideBootstrap(r.p, special.Symlinks)
 	}
 	// A fresh copy per plan: push mode's retries plan again on each new
 	// tip, and must keep that tip's bootstrap files, not an earlier one's.
 	// A new source commit that changes no object is no change: the
 	// folder keeps its lock (render.KeepProvenance).
 	pl.files = render.KeepProvenance(pl.old, render.KeepBootstrap(r.p, pl.old, src.files))
-	pl.changes = treediff.Trees(pl.old, pl.files)
-	pl.shown = treediff.Trees(shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files))
+	// A symlink is a change even to the bytes kiln writes there, and
+	// the commit replaces it with a regular file where the foreign guard
+	// lets it (the path is kiln's).
+	pl.changes = treediff.TreesWithSymlinks(pl.old, pl.files, symlinks)
+	shownOld, shownNew := shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files)
+	pl.shown = treediff.TreesWithSymlinks(shownOld, shownNew, symlinks)
 	pl.unappliable = slices.Concat(immutableWarnings(pl.changes), r.transitionWarnings(pl.files, pl.changes), ifNotPresentWarnings(pl.changes))
 	pl.renamed = renamedKustomizations(pl.old, pl.changes)
 	pl.moved = slices.Concat(movedWarnings(pl.old, pl.changes), renamedWarnings(pl.renamed))
@@ -1339,6 +1345,21 @@ func (r *run) checkSubmodules(subs []string) error {
 		Hint: fmt.Sprintf("move them out of %s in a commit of your own (git rm), or set manifests.path in kiln.yaml to a folder kiln may own", r.dir)}
 }
 
+// outsideBootstrap returns the paths (from the repository root, below the
+// env's folder), relative to the folder, but those in p's bootstrap
+// folders: kiln carries those over as git has them, and verify does not
+// compare them.
+func (r *run) outsideBootstrap(p *envconfig.Pipeline, paths []string) []string {
+	var out []string
+	for _, s := range paths {
+		rel, ok := strings.CutPrefix(s, r.dir+"/")
+		if !ok || !render.InBootstrap(p, rel) {
+			out = append(out, rel)
+		}
+	}
+	return out
+}
+
 // checkCommit runs the guard again on what commit really deletes, anywhere
 // in the manifests repository, not only what the plan of the env's folder
 // says: a folder check that was wrong somewhere must not become a wiped
@@ -1363,12 +1384,19 @@ func (r *run) checkCommit(ctx context.Context, commit string, pl *plan) error {
 	if err := r.guard(pl, deleted); err != nil {
 		return err
 	}
-	got, err := r.repo.Tree(ctx, commit, r.dir)
+	got, special, err := r.repo.TreeAndSpecial(ctx, commit, r.dir)
 	if err != nil {
 		return r.gitErr("reading "+r.dir+" back from the commit in", err)
 	}
 	if diff := treediff.Trees(pl.files, got); len(diff) > 0 {
 		return r.notWritten(fmt.Sprintf("the commit's %s differs from the render in %s", r.dir, pathsOf(diff, 3)))
+	}
+	// Tree reads a symlink as a file holding its target's path, which
+	// may be byte for byte what kiln wrote there; Flux would skip it, and
+	// verify would call it a difference.
+	if odd := r.outsideBootstrap(r.p, slices.Concat(special.Symlinks, special.Submodules)); len(odd) > 0 {
+		slices.Sort(odd)
+		return r.notWritten(fmt.Sprintf("the commit's %s holds what kiln never writes, a symlink or a submodule: %s", r.dir, words.First(odd, 3)))
 	}
 	return nil
 }

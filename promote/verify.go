@@ -210,7 +210,14 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 		return nil, &RenderError{Env: env.Name, Err: er.Err}
 	}
 	files := render.KeepBootstrap(p2, old, er.Files)
-	for _, c := range treediff.Trees(old, files) {
+	for _, c := range treediff.TreesWithSymlinks(old, files, r.outsideBootstrap(p2, r.againstSpecial.Symlinks)) {
+		if c.OldSymlink {
+			// Whatever its target's path reads, a symlink is no file
+			// kiln writes, and Flux does not apply it: neither the
+			// lock's digests nor a SOPS plaintext make it equal.
+			res.Files = append(res.Files, FileChange{Path: c.Path, Op: c.Op, App: c.App, Object: c.Object})
+			continue
+		}
 		if c.Op == treediff.Changed && c.Path == render.LockFile && render.SameButFileDigests(c.Old, c.New) {
 			// A lock of a kiln that did not write them (or whose tree kept
 			// such a lock, render.KeepProvenance): every file they restate
@@ -231,11 +238,8 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 	// kiln never writes a submodule (promote refuses one in the folder):
 	// one a pull request added is a difference, but in Flux's bootstrap
 	// folders, which verify does not compare.
-	for _, s := range r.againstSubs {
-		rel, ok := strings.CutPrefix(s, r.dir+"/")
-		if !ok || !render.InBootstrap(p2, rel) {
-			res.Files = append(res.Files, FileChange{Path: rel, Op: treediff.Removed, App: treediff.AppOf(rel)})
-		}
+	for _, rel := range r.outsideBootstrap(p2, r.againstSpecial.Submodules) {
+		res.Files = append(res.Files, FileChange{Path: rel, Op: treediff.Removed, App: treediff.AppOf(rel)})
 	}
 	res.Equal = len(res.Files) == 0 && len(res.Unverifiable) == 0
 	return res, nil
