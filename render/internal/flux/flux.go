@@ -2,7 +2,8 @@
 // kustomize.toolkit.fluxcd.io/v1 Kustomization per app (Build), the
 // notification Providers and Alerts of flux/notifications.yaml
 // (BuildNotifications), and the HelmRelease and chart source of a helm
-// app's high-level/ folder (BuildHelmRelease).
+// app's high-level/ folder (BuildHelmRelease), which it also reads back
+// (ReadHelmRelease) for an app kept from an earlier render.
 //
 // Objects are built with Flux's own API types, so a field kiln sets is a
 // field kustomize-controller knows, and serialised without status or

@@ -1,6 +1,7 @@
 package flux
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	swapi "github.com/fluxcd/source-watcher/api/v2/v1beta1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
 )
 
 // HelmChartLayer is the media type of a Helm chart's content layer in an
@@ -169,4 +171,98 @@ func artifactGenerator(h HelmRelease, meta metav1.ObjectMeta) *swapi.ArtifactGen
 			}},
 		},
 	}
+}
+
+// ReadHelmRelease reads back the HelmRelease that BuildHelmRelease built,
+// as Marshal wrote it (hr), with its source (src, nil when it has none):
+// BuildHelmRelease of the result builds them again. Other Flux objects,
+// or a HelmRelease of a shape BuildHelmRelease never builds, are errors.
+func ReadHelmRelease(hr, src []byte) (HelmRelease, error) {
+	var r helmv2.HelmRelease
+	if err := readObject(hr, helmv2.GroupVersion.String(), helmv2.HelmReleaseKind, &r); err != nil {
+		return HelmRelease{}, err
+	}
+	h := HelmRelease{
+		Name: r.Name, Namespace: r.Namespace, App: r.Labels["kiln/app"], Env: r.Labels["kiln/env"],
+		Interval: r.Spec.Interval.Duration.String(),
+	}
+	if r.Spec.Timeout != nil {
+		h.Timeout = r.Spec.Timeout.Duration.String()
+	}
+	for _, d := range r.Spec.DependsOn {
+		h.DependsOn = append(h.DependsOn, Ref{Name: d.Name, Namespace: cmp.Or(d.Namespace, r.Namespace)})
+	}
+	if r.Spec.Values != nil {
+		if err := json.Unmarshal(r.Spec.Values.Raw, &h.Values); err != nil {
+			return HelmRelease{}, fmt.Errorf("reading the HelmRelease's values: %w", err)
+		}
+	}
+	chart, chartRef := r.Spec.Chart, r.Spec.ChartRef
+	switch {
+	case chartRef != nil && chartRef.Kind == "ExternalArtifact":
+		var g swapi.ArtifactGenerator
+		if err := readObject(src, swapi.GroupVersion.String(), swapi.ArtifactGeneratorKind, &g); err != nil {
+			return HelmRelease{}, err
+		}
+		if len(g.Spec.Sources) != 1 || len(g.Spec.OutputArtifacts) != 1 || len(g.Spec.OutputArtifacts[0].Copy) != 1 {
+			return HelmRelease{}, fmt.Errorf("the ArtifactGenerator does not copy one chart folder of one source")
+		}
+		s, from := g.Spec.Sources[0], g.Spec.OutputArtifacts[0].Copy[0].From
+		folder, prefixed := strings.CutPrefix(from, "@source/")
+		folder, suffixed := strings.CutSuffix(folder, "/**")
+		if !prefixed || !suffixed {
+			return HelmRelease{}, fmt.Errorf("the ArtifactGenerator copies %q, not a chart folder", from)
+		}
+		h.Chart = folder
+		h.GitSource = Ref{Kind: s.Kind, Name: s.Name, Namespace: cmp.Or(s.Namespace, r.Namespace)}
+	case chartRef != nil && chartRef.Kind == sourcev1.OCIRepositoryKind:
+		var o sourcev1.OCIRepository
+		if err := readObject(src, sourcev1.GroupVersion.String(), sourcev1.OCIRepositoryKind, &o); err != nil {
+			return HelmRelease{}, err
+		}
+		// BuildHelmRelease joins the two with a slash; any split at one
+		// joins back to the same URL.
+		i := strings.LastIndex(o.Spec.URL, "/")
+		if i < 0 || o.Spec.Reference == nil {
+			return HelmRelease{}, fmt.Errorf("the OCIRepository names no chart of a repository (url %q and a tag or semver)", o.Spec.URL)
+		}
+		h.Repo, h.Chart = o.Spec.URL[:i], o.Spec.URL[i+1:]
+		h.Version = cmp.Or(o.Spec.Reference.Tag, o.Spec.Reference.SemVer)
+	case chart != nil && chart.Spec.SourceRef.Kind == sourcev1.HelmRepositoryKind:
+		var o sourcev1.HelmRepository
+		if err := readObject(src, sourcev1.GroupVersion.String(), sourcev1.HelmRepositoryKind, &o); err != nil {
+			return HelmRelease{}, err
+		}
+		h.Chart, h.Repo, h.Version = chart.Spec.Chart, o.Spec.URL, chart.Spec.Version
+	case chart != nil && chartRef == nil:
+		if src != nil {
+			return HelmRelease{}, fmt.Errorf("a source the HelmRelease's chart folder is not read from")
+		}
+		ref := chart.Spec.SourceRef
+		h.Chart = chart.Spec.Chart
+		h.GitSource = Ref{Kind: ref.Kind, Name: ref.Name, Namespace: cmp.Or(ref.Namespace, r.Namespace)}
+	default:
+		return HelmRelease{}, fmt.Errorf("the HelmRelease's chart is none kiln writes")
+	}
+	return h, nil
+}
+
+// readObject decodes data, one object of apiVersion and kind, strictly
+// into obj: a field the Flux type does not know would be lost if the
+// object were built again from it.
+func readObject(data []byte, apiVersion, kind string, obj any) error {
+	if data == nil {
+		return fmt.Errorf("no %s", kind)
+	}
+	var tm metav1.TypeMeta
+	if err := yaml.Unmarshal(data, &tm); err != nil {
+		return fmt.Errorf("reading the %s: %w", kind, err)
+	}
+	if tm.APIVersion != apiVersion || tm.Kind != kind {
+		return fmt.Errorf("a %s %s where a %s %s was expected", tm.APIVersion, tm.Kind, apiVersion, kind)
+	}
+	if err := yaml.UnmarshalStrict(data, obj); err != nil {
+		return fmt.Errorf("reading the %s: %w", kind, err)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -118,10 +119,79 @@ func TestBuildHelmRelease(t *testing.T) {
 			if diff := cmp.Diff(tt.wantKinds, decodeStrict(t, data)); diff != "" {
 				t.Errorf("kinds (-want +got):\n%s", diff)
 			}
+			// Read back, the files build again as they are: a kept helm
+			// app's are built again with kiln.yaml's flux settings of now.
+			hrData, srcData := marshalBoth(t, hr, src)
+			read, err := ReadHelmRelease(hrData, srcData)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hr2, src2, err := BuildHelmRelease(read)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hrAgain, srcAgain := marshalBoth(t, hr2, src2)
+			if diff := cmp.Diff(string(hrData)+string(srcData), string(hrAgain)+string(srcAgain)); diff != "" {
+				t.Errorf("built again from ReadHelmRelease (-want +got):\n%s", diff)
+			}
 		})
 	}
 	if _, _, err := BuildHelmRelease(HelmRelease{Interval: "soon"}); err == nil {
 		t.Error("BuildHelmRelease accepted a bad interval")
+	}
+}
+
+// marshalBoth is Marshal of a HelmRelease and of its source, nil when the
+// source is.
+func marshalBoth(t *testing.T, hr, src any) (hrData, srcData []byte) {
+	t.Helper()
+	hrData, err := Marshal(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src == nil || reflect.ValueOf(src).IsNil() {
+		return hrData, nil
+	}
+	if srcData, err = Marshal(src); err != nil {
+		t.Fatal(err)
+	}
+	return hrData, srcData
+}
+
+// TestReadHelmReleaseRefuses: what BuildHelmRelease never builds is not
+// read as a HelmRelease it could build again.
+func TestReadHelmReleaseRefuses(t *testing.T) {
+	t.Parallel()
+	hr, _, err := BuildHelmRelease(HelmRelease{Name: "redis", Namespace: "ns", Interval: "1m", Chart: "charts/redis",
+		GitSource: Ref{Kind: "GitRepository", Name: "flux-system", Namespace: "flux-system"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Marshal(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name    string
+		hr, src string
+		want    string
+	}{
+		{name: "unknown field", hr: strings.Replace(string(data), "  releaseName: redis\n", "  releaseName: redis\n  suspend2: true\n", 1), want: "unknown field"},
+		{name: "another kind", hr: strings.Replace(string(data), "kind: HelmRelease", "kind: Kustomization", 1), want: "where a helm.toolkit.fluxcd.io/v2 HelmRelease was expected"},
+		{name: "a source of a chart folder", hr: string(data), src: "apiVersion: v1\nkind: ConfigMap\n", want: "a source the HelmRelease's chart folder is not read from"},
+		{name: "a chartRef without its source", hr: strings.Replace(string(data), "  chart:\n", "  chartRef: {kind: OCIRepository, name: redis}\n  chart:\n", 1), want: "no OCIRepository"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var src []byte
+			if tt.src != "" {
+				src = []byte(tt.src)
+			}
+			_, err := ReadHelmRelease([]byte(tt.hr), src)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want one saying %q", err, tt.want)
+			}
+		})
 	}
 }
 
