@@ -1,12 +1,15 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
+	"maps"
 	"path"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 )
@@ -26,17 +29,29 @@ func (r *Renderer) helmReleaseFiles(res *envconfig.Resolved, run *appRun) (map[s
 	}
 	h := flux.HelmRelease{
 		Name: app.Name, Namespace: app.Namespace, App: app.Name, Env: res.Env.Name,
-		Interval: r.appInterval(&app), Timeout: r.appTimeout(&app),
 		// The HelmRepository goes to the manifests repository: its URL
 		// without the user, password or query that let kiln fetch it.
 		Chart: app.Helm.Chart, Repo: redact.PublicURL(app.Helm.Repo), Version: app.Helm.Version,
-		GitSource: r.sourceRef(),
-		DependsOn: helmDeps(res, app, r.ownKustomizations(res)),
-		Values:    values,
+		Values: values,
 	}
+	r.setFluxSettings(&h, res, app)
+	return helmReleaseFilesOf(h, app.Name)
+}
+
+// setFluxSettings sets the parts of h that kiln.yaml's flux: settings and
+// the apps' dependsOn give, as they are now, for app of env res.
+func (r *Renderer) setFluxSettings(h *flux.HelmRelease, res *envconfig.Resolved, app envconfig.ResolvedApp) {
+	h.Interval, h.Timeout = r.appInterval(&app), r.appTimeout(&app)
+	h.GitSource = r.sourceRef()
+	h.DependsOn = helmDeps(res, app, r.ownKustomizations(res))
+}
+
+// helmReleaseFilesOf returns the files of high-level/<app>/ that h makes,
+// by name: helmrelease.yaml, and source.yaml when it has a source.
+func helmReleaseFilesOf(h flux.HelmRelease, app string) (map[string][]byte, error) {
 	hr, source, err := flux.BuildHelmRelease(h)
 	if err != nil {
-		return nil, fmt.Errorf("app %s: %w", app.Name, err)
+		return nil, fmt.Errorf("app %s: %w", app, err)
 	}
 	out := map[string][]byte{}
 	if out["helmrelease.yaml"], err = flux.Marshal(hr); err != nil {
@@ -46,6 +61,57 @@ func (r *Renderer) helmReleaseFiles(res *envconfig.Resolved, run *appRun) (map[s
 		if out["source.yaml"], err = flux.Marshal(source); err != nil {
 			return nil, err
 		}
+	}
+	return out, nil
+}
+
+// keptHighLevel returns the high-level/ files, by name in the app's
+// folder, of a helm app kept from an earlier tree (run.kept): those of
+// that tree, but for helmrelease.yaml and source.yaml, which are made
+// again with kiln.yaml's flux settings and dependsOn of now, as the app's
+// Flux Kustomization is, so that a change to them reaches every app as a
+// whole render gives it. What describes the app's render (its chart,
+// repository, version and values) is the kept HelmRelease's: the kept
+// objects were rendered from it, and the app's inputs may have changed
+// since. appFlag says the app is kept by --app (rather than taken from a
+// shard or a rendered tree checked again), for the hint.
+func (r *Renderer) keptHighLevel(res *envconfig.Resolved, run *appRun, rd *redact.Redactor, appFlag bool) (map[string][]byte, error) {
+	kept := run.kept.highLevel
+	if run.kept.lock.Engine != "helm" || kept["helmrelease.yaml"] == nil {
+		return kept, nil
+	}
+	name := run.app.Name
+	h, err := flux.ReadHelmRelease(kept["helmrelease.yaml"], kept["source.yaml"])
+	if err != nil {
+		hint := fmt.Sprintf("render the app too (--app %s), or the whole env", name)
+		if !appFlag {
+			hint = "render the env (or its shards) again from the current kiln.yaml"
+		}
+		return nil, &diag.Error{App: name, File: "high-level/" + name + "/helmrelease.yaml",
+			Msg:  fmt.Sprintf("kept from the earlier render, its HelmRelease cannot be read back to be made again with kiln.yaml's flux settings of now: %v", err),
+			Err:  err,
+			Hint: hint}
+	}
+	was, err := helmReleaseFilesOf(h, name)
+	if err != nil {
+		return nil, err
+	}
+	r.setFluxSettings(&h, res, run.app)
+	now, err := helmReleaseFilesOf(h, name)
+	if err != nil {
+		return nil, err
+	}
+	if maps.EqualFunc(was, now, bytes.Equal) {
+		// The settings are those of the earlier render: its files stay as
+		// they are, whose values were masked after they were serialised,
+		// and a second serialisation of a masked value may quote it
+		// otherwise.
+		return kept, nil
+	}
+	out := maps.Clone(kept)
+	delete(out, "source.yaml")
+	for n, data := range now {
+		out[n] = rd.Bytes(data)
 	}
 	return out, nil
 }

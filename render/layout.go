@@ -104,10 +104,32 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 			}
 			files[tree.FluxFile(app.Name)] = fk
 			emitted[tree.FluxFile(app.Name)] = app.Name
+			// So is a helm app's high-level HelmRelease, which holds the
+			// same settings (keptHighLevel).
+			hl, err := r.keptHighLevel(res, run, er.Redactor, earlier != nil)
+			if err != nil {
+				return nil, err
+			}
+			for name, data := range hl {
+				p := "high-level/" + app.Name + "/" + name
+				files[p] = data
+				if k.lock.Engine == "helm" && fluxHighLevel[name] {
+					emitted[p] = app.Name
+				}
+			}
 			for p, ref := range k.refs {
 				er.Objects[p] = ref
 			}
-			lock.Apps[app.Name] = keptLock(k.lock, earlier, lock.Source)
+			la := keptLock(k.lock, earlier, lock.Source)
+			if la.HighLevelDigest != "" {
+				// keep held the kept files to the digest (or CheckTree
+				// did, for Recheck): it is made again over the files as
+				// they are now. An entry without one (an older kiln's)
+				// stays without, as no check of the files stands behind
+				// it.
+				la.HighLevelDigest = highLevelDigest(hl)
+			}
+			lock.Apps[app.Name] = la
 			n := 0
 			for p := range k.files {
 				if strings.HasPrefix(p, dir) {

@@ -87,9 +87,10 @@ func (r *Renderer) keeping() bool { return len(r.opts.Apps) > 0 }
 
 // keptApp is an app taken as it is from an earlier tree.
 type keptApp struct {
-	files map[string][]byte // its paths in the tree: apps/<app>/, flux/<app>.yaml, high-level/<app>/
-	lock  LockApp
-	refs  map[string]string // object file → Kind/ns/name, for messages
+	files     map[string][]byte // its paths in the tree: apps/<app>/, flux/<app>.yaml
+	highLevel map[string][]byte // its high-level/<app>/ files, by name in that folder
+	lock      LockApp
+	refs      map[string]string // object file → Kind/ns/name, for messages
 }
 
 // earlierTree reads the env's earlier tree and its lock, for the apps a
@@ -158,15 +159,15 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 	if !ok {
 		return &diag.Error{App: name, Msg: "not rendered now, and the earlier render has no entry for it in kiln.lock.json", Hint: hint}
 	}
-	k := &keptApp{files: map[string][]byte{}, lock: la, refs: map[string]string{}}
+	hl := map[string][]byte{}
+	k := &keptApp{files: map[string][]byte{}, highLevel: hl, lock: la, refs: map[string]string{}}
 	dir, hlDir := "apps/"+name+"/", "high-level/"+name+"/"
 	var paths []string
-	hl := map[string][]byte{} // high-level/ files, by name in hlDir
 	for p, data := range files {
 		rest, isHL := strings.CutPrefix(p, hlDir)
 		switch {
 		case isHL:
-			k.files[p], hl[rest] = data, data
+			hl[rest] = data
 		case strings.HasPrefix(p, dir), p == FluxFile(name):
 			k.files[p] = data
 			if strings.HasPrefix(p, dir) && p != dir+"kustomization.yaml" {

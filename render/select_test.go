@@ -343,27 +343,33 @@ func TestAppRefusesAKeptAppItsLockDoesNotDescribe(t *testing.T) {
 	cases := []struct {
 		name    string
 		earlier map[string][]byte
+		app     string // the app refused: db when empty
 	}{
-		{"an object file removed", edited(func(f map[string][]byte) { delete(f, "apps/db/service_db.yaml") })},
-		{"an object file added", edited(func(f map[string][]byte) {
+		{name: "an object file removed", earlier: edited(func(f map[string][]byte) { delete(f, "apps/db/service_db.yaml") })},
+		{name: "an object file added", earlier: edited(func(f map[string][]byte) {
 			f["apps/db/configmap_extra.yaml"] = []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: instavote\ndata: {a: b}\n")
 		})},
-		{"an object file edited", edited(func(f map[string][]byte) {
+		{name: "an object file edited", earlier: edited(func(f map[string][]byte) {
 			f["apps/db/service_db.yaml"] = append(append([]byte(nil), f["apps/db/service_db.yaml"]...), "# edited\n"...)
 		})},
-		{"kustomization.yaml edited", edited(func(f map[string][]byte) {
+		{name: "kustomization.yaml edited", earlier: edited(func(f map[string][]byte) {
 			f["apps/db/kustomization.yaml"] = []byte(strings.Replace(string(f["apps/db/kustomization.yaml"]), "- service_db.yaml\n", "", 1))
 		})},
-		{"kustomization.yaml removed", edited(func(f map[string][]byte) { delete(f, "apps/db/kustomization.yaml") })},
-		{"the Flux Kustomization removed", edited(func(f map[string][]byte) { delete(f, "flux/db.yaml") })},
-		{"a high-level file edited", edited(func(f map[string][]byte) {
+		{name: "kustomization.yaml removed", earlier: edited(func(f map[string][]byte) { delete(f, "apps/db/kustomization.yaml") })},
+		{name: "the Flux Kustomization removed", earlier: edited(func(f map[string][]byte) { delete(f, "flux/db.yaml") })},
+		{name: "a high-level file edited", earlier: edited(func(f map[string][]byte) {
 			for p, data := range f {
 				if strings.HasPrefix(p, "high-level/db/") {
 					f[p] = append(append([]byte(nil), data...), "# reviewed\n"...)
 				}
 			}
 		})},
-		{"a high-level file added", edited(func(f map[string][]byte) { f["high-level/db/notes.md"] = []byte("notes\n") })},
+		{name: "a high-level file added", earlier: edited(func(f map[string][]byte) { f["high-level/db/notes.md"] = []byte("notes\n") })},
+		// What the render makes again of kiln.yaml is still held to the
+		// lock, as the values in it are copied.
+		{name: "a HelmRelease edited", earlier: edited(func(f map[string][]byte) {
+			f["high-level/redis/helmrelease.yaml"] = []byte(strings.Replace(string(f["high-level/redis/helmrelease.yaml"]), "maxmemory: 128mb", "maxmemory: 1gb", 1))
+		}), app: "redis"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -381,11 +387,15 @@ func TestAppRefusesAKeptAppItsLockDoesNotDescribe(t *testing.T) {
 				t.Fatal(err)
 			}
 			err = results[0].Err
-			if err == nil {
-				t.Fatal("the render kept db from a tree its lock does not describe")
+			app := tc.app
+			if app == "" {
+				app = "db"
 			}
-			if msg := err.Error(); !strings.Contains(msg, "app db:") || !strings.Contains(msg, "kiln.lock.json") || !strings.Contains(msg, "--app db") {
-				t.Errorf("error = %v, want it to name app db, its lock entry, and --app db", err)
+			if err == nil {
+				t.Fatalf("the render kept %s from a tree its lock does not describe", app)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "app "+app+":") || !strings.Contains(msg, "kiln.lock.json") || !strings.Contains(msg, "--app "+app) {
+				t.Errorf("error = %v, want it to name app %s, its lock entry, and --app %s", err, app, app)
 			}
 		})
 	}
@@ -468,12 +478,15 @@ func TestAppValidatesKeptAppsAgainstTheEnvsCRDs(t *testing.T) {
 	}
 }
 
-// TestAppRemakesKeptAppsFluxKustomizations: a kept app's Flux
-// Kustomization is made again of kiln.yaml as it is now and the kept
-// objects, not copied: a hand edit of the earlier file does not survive,
-// and a change to the Flux settings reaches every app, as a full render
-// with the new kiln.yaml gives.
-func TestAppRemakesKeptAppsFluxKustomizations(t *testing.T) {
+// TestAppRemakesKeptAppsFluxObjects: a kept app's Flux Kustomization,
+// and a kept helm app's high-level HelmRelease, are made again of
+// kiln.yaml as it is now and the kept files, not copied: a hand edit of
+// the earlier Kustomization does not survive, and a change to the Flux
+// settings (interval, timeout, source) reaches every app. With no input
+// of an app changed, the tree is the one a full render with the new
+// kiln.yaml writes, byte for byte, the lock with its highLevelDigest
+// included.
+func TestAppRemakesKeptAppsFluxObjects(t *testing.T) {
 	t.Parallel()
 	before := envFiles(t, testOptions())
 	for env, files := range before {
@@ -492,7 +505,12 @@ func TestAppRemakesKeptAppsFluxKustomizations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, kilnYAML, strings.Replace(string(data), "  interval: 10m\n", "  interval: 7m\n", 1))
+	changed := strings.NewReplacer("  interval: 10m\n", "  interval: 7m\n", "  timeout: 5m\n", "  timeout: 4m\n",
+		"sourceRef: {kind: GitRepository, name: flux-system}", "sourceRef: {kind: GitRepository, name: manifests}").Replace(string(data))
+	if strings.Count(changed, "7m\n")+strings.Count(changed, "4m\n")+strings.Count(changed, "name: manifests}") != 3 {
+		t.Fatal("the example's kiln.yaml has not flux: interval 10m, timeout 5m and sourceRef flux-system")
+	}
+	writeFile(t, kilnYAML, changed)
 	p := load(t, dir)
 	full := map[string]map[string][]byte{}
 	for _, er := range renderAll(t, p, testOptions()) {
@@ -511,20 +529,94 @@ func TestAppRemakesKeptAppsFluxKustomizations(t *testing.T) {
 			t.Fatalf("env %s: %v", er.Env, er.Err)
 		}
 		for path, want := range full[er.Env] {
-			if !strings.HasPrefix(path, "flux/") {
-				continue
-			}
-			if !strings.Contains(string(want), "interval: 7m") && path != "flux/notifications.yaml" {
-				t.Errorf("env %s: the full render's %s has not the new interval", er.Env, path)
-			}
-			n++
-			if got := er.Files[path]; string(got) != string(want) {
-				t.Errorf("env %s: %s (-want +got):\n%s", er.Env, path, cmp.Diff(string(want), string(got)))
+			if strings.HasPrefix(path, "flux/") || path == "high-level/redis/helmrelease.yaml" {
+				if !strings.Contains(string(want), "interval: 7m") && path != "flux/notifications.yaml" {
+					t.Errorf("env %s: the full render's %s has not the new interval", er.Env, path)
+				}
+				n++
 			}
 		}
+		if diff := cmp.Diff(asStrings(full[er.Env]), asStrings(er.Files)); diff != "" {
+			t.Errorf("env %s: tree (-full render +--app vote):\n%s", er.Env, diff)
+		}
 	}
-	if n < 4 {
+	if n < 5 {
 		t.Fatalf("compared %d Flux files, want the example's", n)
+	}
+}
+
+// TestAppRemakesKeptHelmReleases: a kept helm app's high-level
+// HelmRelease follows a dependsOn and a kind of flux.sourceRef given
+// since (its chart folder is then read through an ArtifactGenerator in
+// source.yaml), as a full render does, and keeps the values the kept
+// objects were rendered from, though the app's values file changed.
+func TestAppRemakesKeptHelmReleases(t *testing.T) {
+	t.Parallel()
+	chart := func(name string) string { return "apiVersion: v2\nname: " + name + "\nversion: 0.1.0\n" }
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Chart.Name }}}\ndata: {greeting: {{ .Values.greeting | quote }}}\n"
+	kiln := func(flux, webDeps string) string {
+		return "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" + flux + "apps:\n" +
+			"  - name: db\n    namespace: ns\n    helm: {chart: db}\n" +
+			"  - name: web\n    namespace: ns\n    helm: {chart: web, values: [web/dev.yaml]}\n" + webDeps +
+			"  - name: cfg\n    namespace: ns\n    yaml: cfg\n"
+	}
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml":             kiln("", ""),
+		"envs/dev.yaml":         "",
+		"db/Chart.yaml":         chart("db"),
+		"db/values.yaml":        "greeting: hi\n",
+		"db/templates/cm.yaml":  cm,
+		"web/Chart.yaml":        chart("web"),
+		"web/values.yaml":       "greeting: hi\n",
+		"web/dev.yaml":          "greeting: hello\n",
+		"web/templates/cm.yaml": cm,
+		"cfg/cm.yaml":           "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n",
+	})
+	tree := func(opts render.Options) map[string][]byte {
+		t.Helper()
+		er := renderAll(t, load(t, dir), opts)[0]
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		return er.Files
+	}
+	before := tree(testOptions())
+	writeFile(t, filepath.Join(dir, "kiln.yaml"), kiln("flux:\n  sourceRef: {kind: OCIRepository, name: manifests}\n", "    dependsOn: [db]\n"))
+	full := tree(testOptions())
+	if hr := string(full["high-level/web/helmrelease.yaml"]); !strings.Contains(hr, "dependsOn:\n  - name: db\n") || full["high-level/web/source.yaml"] == nil || before["high-level/web/source.yaml"] != nil {
+		t.Fatalf("the full render's web has no new dependsOn or source.yaml:\n%s", hr)
+	}
+	opts := testOptions()
+	opts.Apps = []string{"cfg"}
+	opts.Earlier = func(string) (map[string][]byte, error) { return before, nil }
+	if diff := cmp.Diff(asStrings(full), asStrings(tree(opts))); diff != "" {
+		t.Errorf("tree (-full render +--app cfg):\n%s", diff)
+	}
+	// web is kept: its objects, values.yaml and HelmRelease values are
+	// those of the earlier render.
+	writeFile(t, filepath.Join(dir, "web/dev.yaml"), "greeting: bonjour\n")
+	if diff := cmp.Diff(asStrings(full), asStrings(tree(opts))); diff != "" {
+		t.Errorf("after a change of the kept web's values, tree (-full render before it +--app cfg):\n%s", diff)
+	}
+	// An entry without highLevelDigest (an older kiln's) vouches for no
+	// high-level file: a HelmRelease that cannot be read back is an
+	// error, not carried on with the settings of then.
+	lock, err := render.ParseLock(before[render.LockFile])
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := lock.Apps["web"]
+	web.HighLevelDigest = ""
+	lock.Apps["web"] = web
+	older := maps.Clone(before)
+	if older[render.LockFile], err = json.Marshal(lock); err != nil {
+		t.Fatal(err)
+	}
+	older["high-level/web/helmrelease.yaml"] = []byte(strings.Replace(string(before["high-level/web/helmrelease.yaml"]), "  releaseName: web\n", "  releaseName: web\n  notAField: 1\n", 1))
+	opts.Earlier = func(string) (map[string][]byte, error) { return older, nil }
+	er := renderAll(t, load(t, dir), opts)[0]
+	if er.Err == nil || !strings.Contains(er.Err.Error(), "high-level/web/helmrelease.yaml") || !strings.Contains(er.Err.Error(), "--app web") {
+		t.Errorf("error = %v, want one naming high-level/web/helmrelease.yaml and --app web", er.Err)
 	}
 }
 
