@@ -138,9 +138,29 @@ type Flux struct {
 	// names the Secret with the SOPS private keys that the Kustomization
 	// of an app with SOPS-encrypted output decrypts with.
 	DecryptionSecret string
+	// Bootstrap is the Kustomization that applies each env's flux/
+	// folder, which every app's Kustomization then depends on
+	// (flux.bootstrap); nil when not set.
+	Bootstrap *Bootstrap
 	// NamespaceLine and SourceRefLine are the lines of flux.namespace and
 	// flux.sourceRef in kiln.yaml, 0 when left out.
 	NamespaceLine, SourceRefLine int
+}
+
+// Bootstrap names the Flux Kustomization that applies an env's flux/
+// folder. kustomize-controller reconciles a Kustomization that depends on
+// it only once it is Ready and, reading the same source, has applied the
+// source's current revision: so an app's Kustomization applies a commit
+// only after the bootstrap has applied that commit's flux/<app>.yaml, its
+// own new spec.
+type Bootstrap struct {
+	// Name may hold {env}; BootstrapKustomization replaces it.
+	Name string
+	// Namespace is flux.namespace when flux.bootstrap.namespace is not
+	// set.
+	Namespace string
+	// Line is the line of flux.bootstrap in kiln.yaml.
+	Line int
 }
 
 // SourceRef names a Flux source: default GitRepository flux-system.
@@ -367,6 +387,17 @@ func (p *Pipeline) FluxName(app, env string) string {
 			name = name[1:]
 		}
 	}
+}
+
+// BootstrapKustomization returns the namespace and name of the
+// Kustomization that applies env's flux/ folder, {env} replaced, and
+// false when flux.bootstrap is not set.
+func (p *Pipeline) BootstrapKustomization(env string) (namespace, name string, ok bool) {
+	b := p.Flux.Bootstrap
+	if b == nil {
+		return "", "", false
+	}
+	return b.Namespace, strings.ReplaceAll(b.Name, "{env}", env), true
 }
 
 // App returns the app called name, or nil.

@@ -150,6 +150,11 @@ apps:
 	if diff := cmp.Diff(want, got, ignoreDigest); diff != "" {
 		t.Errorf("Parse (-want +got):\n%s", diff)
 	}
+	// Off unless set: a dependsOn on a Kustomization that does not exist
+	// would hold every app back.
+	if ns, name, ok := got.BootstrapKustomization("dev"); ok {
+		t.Errorf("BootstrapKustomization = %q, %q, true, want false when flux.bootstrap is not set", ns, name)
+	}
 }
 
 // TestParseEveryKey sets every key of kiln.yaml to a non-default value.
@@ -173,6 +178,7 @@ flux:
   prune: false
   wait: true
   decryption: {secretRef: {name: fleet-keys}}
+  bootstrap: {name: "fleet-{env}"}
 notifications: {secretRef: gh, dispatch: acme/app}
 apps:
   - name: cache
@@ -210,18 +216,19 @@ apps:
 		KubeVersion:  "v1.30.2", KubeVersionLine: 5,
 		Manifests: Manifests{Repo: "git@github.com:acme/fleet.git", GitHub: "acme/fleet", Branch: "release", Path: "fleet/{env}/apps"},
 		Flux: Flux{Name: "{app}-{env}", Namespace: "flux", SourceRef: SourceRef{Kind: "OCIRepository", Name: "fleet", Namespace: "flux-sources", OriginRevision: true},
-			Interval: "1h30m", Timeout: "90s", Prune: false, Wait: true, DecryptionSecret: "fleet-keys", NamespaceLine: 12, SourceRefLine: 13},
-		Notifications: &Notifications{SecretRef: "gh", Dispatch: "acme/app", Line: 19},
+			Interval: "1h30m", Timeout: "90s", Prune: false, Wait: true, DecryptionSecret: "fleet-keys", NamespaceLine: 12, SourceRefLine: 13,
+			Bootstrap: &Bootstrap{Name: "fleet-{env}", Namespace: "flux", Line: 19}},
+		Notifications: &Notifications{SecretRef: "gh", Dispatch: "acme/app", Line: 20},
 		Apps: []App{
 			{Name: "cache", Namespace: "cache", Engine: "helm",
 				Helm: &Helm{Chart: "redis", Repo: "oci://ghcr.io/acme/charts", Version: "17.3", Values: []string{"values/common.yaml", "values/{env}.yaml"}},
 				Flux: AppFlux{Interval: "2m", Timeout: "1m", Wait: ptr(false), DecryptionSecret: "cache-keys",
-					HealthChecks:     []HealthCheck{{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "cache", Namespace: "cache", File: "kiln.yaml", Line: 34}},
-					HealthCheckExprs: []HealthCheckExpr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "status.ready", InProgress: "status.progressing", Failed: "status.failed", File: "kiln.yaml", Line: 36}},
+					HealthChecks:     []HealthCheck{{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "cache", Namespace: "cache", File: "kiln.yaml", Line: 35}},
+					HealthCheckExprs: []HealthCheckExpr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "status.ready", InProgress: "status.progressing", Failed: "status.failed", File: "kiln.yaml", Line: 37}},
 				},
-				Line: 21},
+				Line: 22},
 			{Name: "report", Namespace: "report", Engine: "jsonnet", Jsonnet: &Jsonnet{File: "report/main.jsonnet", JPath: []string{"lib", "vendor"}},
-				DependsOn: []Dependency{}, Line: 41},
+				DependsOn: []Dependency{}, Line: 42},
 		},
 	}
 	if diff := cmp.Diff(want, got, ignoreDigest); diff != "" {
@@ -229,6 +236,9 @@ apps:
 	}
 	if got, want := got.FluxName("cache", "dev"), "cache-dev"; got != want {
 		t.Errorf("FluxName = %q, want %q", got, want)
+	}
+	if ns, name, ok := got.BootstrapKustomization("dev"); ns != "flux" || name != "fleet-dev" || !ok {
+		t.Errorf("BootstrapKustomization = %q, %q, %v, want flux, fleet-dev, true", ns, name, ok)
 	}
 }
 

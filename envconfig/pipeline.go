@@ -22,6 +22,7 @@ var (
 	manifestsKeys    = shape.Keys[shape.Manifests]()
 	fluxKeys         = shape.Keys[shape.Flux]()
 	decryptionKeys   = shape.Keys[shape.Decryption]()
+	bootstrapKeys    = shape.Keys[shape.Bootstrap]()
 	secretRefKeys    = shape.Keys[shape.SecretRef]()
 	sourceRefKeys    = shape.Keys[shape.SourceRef]()
 	notificationKeys = shape.Keys[shape.Notifications]()
@@ -509,6 +510,38 @@ func (d *decoder) flux(n *yaml.Node, fl *Flux) {
 			fl.DecryptionSecret = name
 		}
 	}
+	if v, present := f["bootstrap"]; present {
+		fl.Bootstrap = d.bootstrap(v, fl.Namespace)
+	}
+}
+
+// bootstrap reads flux.bootstrap: {name, namespace}, the Kustomization
+// that applies each env's flux/ folder, its namespace fluxNS when not
+// given; nil when invalid. The name is required: a Kustomization that
+// depends on one that does not exist is never reconciled, so kiln does
+// not guess it.
+func (d *decoder) bootstrap(n *yaml.Node, fluxNS string) *Bootstrap {
+	f, ok := d.fields(n, "flux.bootstrap", bootstrapKeys)
+	if !ok {
+		return nil
+	}
+	b := &Bootstrap{Namespace: fluxNS, Line: line(deref(n))}
+	name := d.reqStr(f, n, "name", "flux.bootstrap",
+		"name the Kustomization that applies the env's flux/ folder, as flux get kustomizations -A lists it (flux bootstrap names it after its namespace: name: "+fluxNS+")")
+	valid := name != "" && d.placeholders(f["name"], "flux.bootstrap.name", name, "{env}") &&
+		d.dnsSubdomain(f["name"], "flux.bootstrap.name", strings.ReplaceAll(name, "{env}", "e"))
+	if v, present := f["namespace"]; present {
+		s, ok := d.str(v, "flux.bootstrap.namespace")
+		if !ok || !d.dnsLabel(v, "flux.bootstrap.namespace", s) {
+			valid = false
+		}
+		b.Namespace = s
+	}
+	if !valid {
+		return nil
+	}
+	b.Name = name
+	return b
 }
 
 // decryption reads flux.decryption: {secretRef: {name: …}}, the Secret

@@ -77,6 +77,17 @@ type Flux struct {
 	Wait bool `yaml:"wait"`
 	// The Secret with the SOPS private keys, for apps whose output holds SOPS documents.
 	Decryption *Decryption `yaml:"decryption"`
+	// The Kustomization that applies each environment's flux/ folder; when set, every app's Kustomization depends on it, so that Flux applies an app's new Kustomization before the app's new objects.
+	Bootstrap *Bootstrap `yaml:"bootstrap"`
+}
+
+// Bootstrap names the Flux Kustomization that applies an environment's
+// flux/ folder: the one flux bootstrap makes, or one of your own.
+type Bootstrap struct {
+	// Its name, which may hold {env}, as flux get kustomizations -A lists it; flux bootstrap names it after its namespace (flux-system).
+	Name string `yaml:"name" jsonschema:"required,minLength=1"`
+	// Its namespace, default flux.namespace.
+	Namespace DNSLabel `yaml:"namespace"`
 }
 
 // SourceRef names a Flux source.
