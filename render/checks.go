@@ -853,6 +853,13 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 				Msg: fmt.Sprintf("its Flux Kustomization %s/%s is the one flux bootstrap writes for itself (named after its namespace, in flux/%s/gotk-sync.yaml); "+
 					"the bootstrap's build of flux/ would fail on the duplicate and Flux would apply nothing of the env", r.p.Flux.Namespace, name, name),
 				Hint: "rename the app, or set flux.name so that no app's Kustomization is named " + name})
+		} else if ns, bs, ok := r.p.BootstrapKustomization(res.Env.Name); ok && ns == r.p.Flux.Namespace && name == bs {
+			// The same object twice again, and the app's Kustomization
+			// would depend on itself.
+			errs = append(errs, &diag.Error{File: r.configFile(), Line: a.Line, App: a.Name,
+				Msg: fmt.Sprintf("its Flux Kustomization %s/%s is the one flux.bootstrap (line %d) names, which applies the env's flux/ folder and on which every app's Kustomization depends: "+
+					"flux/%s.yaml would replace that Kustomization's spec, and the app would wait for itself", ns, name, r.p.Flux.Bootstrap.Line, a.Name),
+				Hint: "rename the app, set flux.name so that no app's Kustomization is named " + name + ", or make flux.bootstrap name the Kustomization that applies the env's flux/ folder (flux get kustomizations -A lists it)"})
 		}
 	}
 	if r.p.Notifications != nil {
@@ -938,6 +945,19 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 			errs = append(errs, &diag.Error{File: o.obj.File, Line: o.obj.Line, App: o.app, Object: objRef(o.obj),
 				Msg:  fmt.Sprintf("is also %s, which kiln writes and the bootstrap Kustomization applies", emitted[key]),
 				Hint: "two Kustomizations must not own one object: drop it from the app's output, or rename it (kiln's own are named by flux.name, and kiln-<env>-commit-status and kiln-<env>-dispatch, in flux.namespace)"})
+		}
+	}
+	// The bootstrap Kustomization in an app's output: the app's
+	// Kustomization depends on it, so Flux would apply it only after it
+	// exists, and where it exists already (flux bootstrap applies its
+	// own), the app and the bootstrap would both apply it, and either
+	// one's prune delete it.
+	if ns, name, ok := r.p.BootstrapKustomization(res.Env.Name); ok {
+		if o, held := owners[objectKey(kustomizeGroup, "Kustomization", ns, name)]; held && !flux.NotApplied(o.obj.Node) {
+			errs = append(errs, &diag.Error{File: o.obj.File, Line: o.obj.Line, App: o.app, Object: objRef(o.obj),
+				Msg: fmt.Sprintf("is the Kustomization flux.bootstrap (%s:%d) names, which every app's Kustomization depends on: app %s's waits for it before it applies anything, "+
+					"so the app never creates it, and where it exists already the app and the bootstrap would both apply it, and either one's prune delete it", r.configFile(), r.p.Flux.Bootstrap.Line, o.app),
+				Hint: "drop it from the app's output (flux bootstrap makes and applies its own Kustomization), or make flux.bootstrap name the Kustomization that applies the env's flux/ folder (flux get kustomizations -A lists it)"})
 		}
 	}
 	errs = append(errs, r.fluxPathsInTree(res, runs)...)

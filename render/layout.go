@@ -429,6 +429,19 @@ func (r *Renderer) fluxKustomization(res *envconfig.Resolved, app *envconfig.Res
 			k.DependsOn = append(k.DependsOn, flux.Ref{Name: r.p.FluxName(d.Name, env), Namespace: fluxNS})
 		}
 	}
+	// flux/<app>.yaml and apps/<app>/ are applied by two Kustomizations,
+	// which Flux reconciles side by side on a new commit: the app's could
+	// apply the commit's objects with its earlier spec (without the
+	// commit's health checks) and report success on the commit, and with
+	// the bootstrap suspended or failing it always would. Depending on
+	// the bootstrap, the app's waits until the bootstrap has applied the
+	// commit (kustomize-controller's checkDependencies compares the
+	// lastAppliedRevision of a dependency of the same source).
+	if ns, name, ok := r.p.BootstrapKustomization(env); ok {
+		if ref := (flux.Ref{Name: name, Namespace: ns}); !slices.Contains(k.DependsOn, ref) {
+			k.DependsOn = append(k.DependsOn, ref)
+		}
+	}
 	obj, err := flux.Build(k)
 	if err != nil {
 		if errors.As(err, new(*diag.Error)) {
