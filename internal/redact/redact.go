@@ -32,7 +32,6 @@ type Redactor struct {
 	secrets []secret // name and value, sorted by name
 	short   []string // names of values shorter than MinLength, sorted
 	forms   []string // every form of every value, sorted
-	longest int      // the length of the longest form
 	m       *matcher // nil when there is nothing to find
 }
 
@@ -99,7 +98,6 @@ func buildUpTo(list []secret, upTo int) *Redactor {
 			}
 			patterns = append(patterns, f)
 			owner = append(owner, idx)
-			r.longest = max(r.longest, len(f))
 			if !seenForm[f] {
 				seenForm[f] = true
 				r.forms = append(r.forms, f)
@@ -192,22 +190,14 @@ func (r *Redactor) spans(s string) [][2]int { return spansOf(r.m, s) }
 // runs of decimal numbers whose bytes hold a match (decimalRuns), and by
 // runs of base64 lines whose joined text holds one (wrappedRuns).
 func spansOf[T string | []byte](m *matcher, text T) [][2]int {
-	spans, _, _ := spansOpen(m, text)
-	return spans
-}
-
-// spansOpen is spansOf, and the start and width of the run of base64
-// lines that a line after text could continue (wrappedRuns), for
-// Writer; start is -1 when there is none.
-func spansOpen[T string | []byte](m *matcher, text T) (spans [][2]int, start, width int) {
-	spans = matchSpans(m, text)
+	spans := matchSpans(m, text)
 	var runs [][2]int
-	start, width = readings(string(text), func(read []byte) bool { return len(matchSpans(m, read)) > 0 },
+	readings(string(text), func(read []byte) bool { return len(matchSpans(m, read)) > 0 },
 		func(start, end int) { runs = append(runs, [2]int{start, end}) })
 	if len(runs) == 0 {
-		return spans, start, width
+		return spans
 	}
-	return mergeSpans(append(spans, runs...)), start, width
+	return mergeSpans(append(spans, runs...))
 }
 
 // mergeSpans sorts spans and merges those that overlap or touch.
@@ -280,15 +270,14 @@ func foundIn[T string | []byte](r *Redactor, text T) []string {
 // in which holds finds a secret's form: a run of byte numbers
 // (decimalRuns) and a run of base64 lines (wrappedRuns). holds is given
 // what a span reads as, and, to tell where a run of base64 lines ends,
-// what a part of one reads as. It returns the run of base64 lines that
-// text leaves open, as wrappedRuns does.
-func readings(text string, holds func(read []byte) bool, keep func(start, end int)) (open, width int) {
+// what a part of one reads as.
+func readings(text string, holds func(read []byte) bool, keep func(start, end int)) {
 	decimalRuns(text, func(start, end int, spelled []byte) {
 		if holds(spelled) {
 			keep(start, end)
 		}
 	})
-	return wrappedRuns(text, holds, keep)
+	wrappedRuns(text, holds, keep)
 }
 
 func (r *Redactor) found(run func(func(int, *acNode))) []string {

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"io"
 	"sync"
 )
@@ -51,10 +52,47 @@ func (s *Set) String(text string) string { return s.Redactor().String(text) }
 // Writer returns a writer that masks every secret of s (as it is when the
 // text is written) before passing text on to w. It holds back an
 // unfinished last line until the next newline or Flush, so that a value
-// split across two writes is still masked whole, and the lines of a run
-// of base64 lines that a next line could continue (wrappedRuns) until a
-// line ends the run, so that a value's base64 written a line at a time is
-// read as the one text it was. Other lines pass on as soon as their
-// newline arrives. Writes to it are serialised; callers must Flush before
-// they are done.
+// split across two writes is still masked whole. Writes to it are
+// serialised; callers must Flush before they are done.
 func (s *Set) Writer(w io.Writer) *Writer { return &Writer{set: s, w: w} }
+
+// Writer is Set.Writer's writer.
+type Writer struct {
+	set *Set
+	w   io.Writer
+	mu  sync.Mutex
+	buf []byte
+}
+
+// Write masks and writes every complete line of p (with what was held
+// back before it) and holds back the rest. It reports len(p) written
+// unless w fails.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	i := bytes.LastIndexByte(w.buf, '\n')
+	if i < 0 {
+		return len(p), nil
+	}
+	// Whole lines at once: a multi-line value written in one go is masked
+	// whole, and its lines are forms of their own anyway.
+	_, err := w.w.Write(w.set.Redactor().Bytes(w.buf[:i+1]))
+	w.buf = append(w.buf[:0], w.buf[i+1:]...)
+	if err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Flush masks and writes what is held back.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.w.Write(w.set.Redactor().Bytes(w.buf))
+	w.buf = w.buf[:0]
+	return err
+}

@@ -32,9 +32,9 @@ const maxIndent = 64
 // holds is given the joined lines, reused after it returns; a line that
 // more text follows on its line is asked about first (endsLine).
 //
-// It returns the start and width of the run that a line after text
-// could still continue: text ends with a line break right after its last
-// line, a full one without padding. open is -1 when there is none.
+// It returns the start of the run that a next line could still continue
+// (text ends with a line break right after that run's last line, which
+// is as long as the others) and the run's width; -1 when there is none.
 func wrappedRuns(text string, holds func(joined []byte) bool, keep func(start, end int)) (open, openWidth int) {
 	var joined []byte
 	start, end, width, lines := -1, -1, 0, 0
