@@ -446,7 +446,16 @@ func disabledParts(d document, objs []templates.Object, file string) ([]document
 		}
 		start, disabled = at, substituteDisabled(o)
 	}
-	parts = append(parts, document{text: bytes.Join(lines[start:], nil), line: d.line + start, disabled: disabled})
+	// The List's keys after its items (kubectl writes kind and metadata
+	// there) are no part of the last item.
+	end := len(lines)
+	if after := afterItems(d.text); after > start && after < end {
+		end = after
+	}
+	parts = append(parts, document{text: bytes.Join(lines[start:end], nil), line: d.line + start, disabled: disabled})
+	if end < len(lines) {
+		parts = append(parts, document{text: bytes.Join(lines[end:], nil), line: d.line + end})
+	}
 	// Each part is substituted on its own, which reads its quoted scalars
 	// as YAML: a part that is no YAML alone (the items of a flow
 	// sequence, one a line) would be substituted otherwise than whole.
@@ -457,6 +466,22 @@ func disabledParts(d document, objs []templates.Object, file string) ([]document
 		}
 	}
 	return parts, nil
+}
+
+// afterItems is the 0-based line of text, a List, where the key after its
+// items begins; 0 when none follows them.
+func afterItems(text []byte) int {
+	var doc yaml.Node
+	if yaml.Unmarshal(text, &doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return 0
+	}
+	m := doc.Content[0].Content
+	for i := 0; i+2 < len(m); i += 2 {
+		if m[i].Value == "items" {
+			return m[i+2].Line - 1
+		}
+	}
+	return 0
 }
 
 // substituteDisabled reports whether Flux leaves o's placeholders as

@@ -497,6 +497,22 @@ func TestRenderSubstituteDisabled(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "apps/db/all.yaml:23: app db: variable NOPE is not set") {
 		t.Errorf("got %v, want an error at apps/db/all.yaml:23", err)
 	}
+	// kubectl writes a List's kind and metadata after its items: they
+	// are no part of the last item.
+	write(t, root, "apps/db/all.yaml", strings.Replace(list, "kind: List\nitems:\n", "items:\n", 1)+"kind: List\nmetadata:\n  resourceVersion: \"${LOG_LEVEL}\"\n")
+	res, err = New(Options{}).Render(context.Background(), req)
+	if err != nil {
+		t.Fatalf("kubectl's List: %v", err)
+	}
+	got = nil
+	for _, o := range res.Objects {
+		for k, v := range o.Node.GetDataMap() {
+			got = append(got, o.Node.GetName()+":"+k+"="+v)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("kubectl's List items (-want +got):\n%s", diff)
+	}
 	// Items of a flow sequence are no YAML alone: a List that marks some
 	// of them cannot be cut, and is refused at its first item.
 	write(t, root, "apps/db/all.yaml", "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {x: '${LOG_LEVEL}'}},\n"+
