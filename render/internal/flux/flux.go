@@ -228,10 +228,11 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 	}
 	// Every wrong entry at once: each is a line of kiln.yaml to fix.
 	var waitErr error
+	var refused map[int]bool
 	if k.Wait {
-		waitErr = ignoredUnderWait(k.Objects, k.HealthChecks)
+		refused, waitErr = ignoredUnderWait(k.Objects, k.HealthChecks)
 	}
-	checks, checksErr := completeHealthChecks(k.Objects, k.HealthChecks, k.ClusterScoped)
+	checks, checksErr := completeHealthChecks(k.Objects, k.HealthChecks, k.ClusterScoped, refused)
 	exprChecks, exprErr := exprTargets(k.Objects, k.HealthCheckExprs)
 	if err := diag.Join(waitErr, checksErr, exprErr); err != nil {
 		return nil, err
@@ -287,8 +288,9 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 // applies and ignores spec.healthChecks (KustomizationSpec.Wait), so the
 // check, and the gate it was written for, would silently go. A check of
 // one of the app's own objects is covered by wait and is fine.
-func ignoredUnderWait(objects []Ref, checks []HealthCheck) error {
+func ignoredUnderWait(objects []Ref, checks []HealthCheck) (refused map[int]bool, err error) {
 	var errs []error
+	refused = map[int]bool{}
 	for i, c := range checks {
 		own := false
 		for _, o := range objects {
@@ -306,12 +308,13 @@ func ignoredUnderWait(objects []Ref, checks []HealthCheck) error {
 		if file == "" {
 			file = "kiln.yaml"
 		}
+		refused[i] = true
 		errs = append(errs, &diag.Error{File: file, Line: c.Line,
 			Msg: fmt.Sprintf("flux.healthChecks[%d] (%s %s) names an object the app does not apply, and with wait: true Flux ignores healthChecks "+
 				"(it checks the app's own objects instead), so nothing would check it", i, c.Kind, c.Name),
 			Hint: "set wait: false for this app to check it (kiln then lists the app's workloads itself), or remove the entry"})
 	}
-	return diag.Join(errs...)
+	return refused, diag.Join(errs...)
 }
 
 // sameGroup reports whether two apiVersions are of one API group: Flux
@@ -331,10 +334,13 @@ func sameGroup(a, b string) bool {
 // that does not exist and never pass. A check that names both, or the
 // apiVersion of a kind clusterScoped says has no namespace, is kept as
 // written: it may watch an object another app or tool applies.
-func completeHealthChecks(objects []Ref, checks []HealthCheck, clusterScoped func(apiVersion, kind string) bool) ([]Ref, error) {
+func completeHealthChecks(objects []Ref, checks []HealthCheck, clusterScoped func(apiVersion, kind string) bool, skip map[int]bool) ([]Ref, error) {
 	out := make([]Ref, 0, len(checks))
 	var errs []error
 	for i, c := range checks {
+		if skip[i] {
+			continue // refused already, with the way out that fits
+		}
 		hc := c.Ref
 		if hc.APIVersion != "" && (hc.Namespace != "" || (clusterScoped != nil && clusterScoped(hc.APIVersion, hc.Kind))) {
 			out = append(out, hc)

@@ -8,6 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
 func TestBuildAndMarshal(t *testing.T) {
@@ -169,6 +171,12 @@ func TestHealthChecks(t *testing.T) {
 			k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "web"}},
 				{Ref: Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: "elsewhere", Namespace: "other"}, File: "envs/dev.yaml", Line: 4}}
 		}, "envs/dev.yaml:4: flux.healthChecks[1] (Deployment elsewhere) names an object the app does not apply, and with wait: true Flux ignores healthChecks"},
+		// Refused once: that no object has its name is the same fault,
+		// and its hint (give apiVersion and namespace) would not mend it.
+		{"another app's object under wait, without apiVersion", func(k *Kustomization) {
+			k.Wait = true
+			k.HealthChecks = []HealthCheck{{Ref: Ref{Kind: "Deployment", Name: "other"}, File: "kiln.yaml", Line: 7}}
+		}, "kiln.yaml:7: flux.healthChecks[0] (Deployment other) names an object the app does not apply, and with wait: true Flux ignores healthChecks"},
 		{"expression for no object", func(k *Kustomization) {
 			k.HealthChecks = nil
 			k.HealthCheckExprs = []Expr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "true"}}
@@ -184,8 +192,8 @@ func TestHealthChecks(t *testing.T) {
 			k.Objects = append([]Ref(nil), k.Objects...)
 			tt.change(&k)
 			_, err := Build(k)
-			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
-				t.Errorf("error = %v\nwant it to start with %s", err, tt.want)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) || len(diag.Flatten(err)) != 1 {
+				t.Errorf("error = %v\nwant one error, starting with %s", err, tt.want)
 			}
 		})
 	}
