@@ -636,3 +636,67 @@ func TestWrappedRunTakesNoWordOfTheNextLine(t *testing.T) {
 		}
 	}
 }
+
+// TestWrappedRunBelowAValue: a value's base64 on one line, or in lines
+// whose last is full, holds a form without the shorter line under it. The
+// wrapped lines of the same value, or of another, that follow it from
+// that line are masked whole, at the widths encoders use and with every
+// line break kiln reads.
+func TestWrappedRunBelowAValue(t *testing.T) {
+	t.Parallel()
+	a := strings.Repeat("correct-horse-battery-staple/", 8)[:171] // 228 characters
+	b := strings.Repeat("Tr0ub4dor&3-other-secret-", 8)[:150]     // 200 characters
+	two := strings.Repeat("Sup3rS3cret-two-lines-", 5)[:100]      // 136 characters
+	b64 := func(v string) string { return base64.StdEncoding.EncodeToString([]byte(v)) }
+	r := New(map[string]string{"A": a, "B": b, "TWO": two})
+	for _, tc := range []struct{ name, text, want string }{
+		{
+			name: "the same value, 76 wide",
+			text: "key: value\n  " + b64(a) + "\n" + wrap(b64(a), 76, "\n") + "\n",
+			want: "key: value\n  " + Mask + "\n",
+		},
+		{
+			name: "the same value, 64 wide, escaped line breaks",
+			text: `x: "` + b64(a) + `\n` + wrap(b64(a), 64, `\n`) + "\"\n",
+			want: `x: "` + Mask + "\"\n",
+		},
+		{
+			name: "the same value, 76 wide, escaped escapes",
+			text: `x: "` + b64(a) + `\\n` + wrap(b64(a), 76, `\\n`) + "\"\n",
+			want: `x: "` + Mask + "\"\n",
+		},
+		{
+			name: "another value, 64 wide, CRLF",
+			text: "a: " + b64(a) + "\r\n" + wrap(b64(b), 64, "\r\n") + "\r\nb: c\r\n",
+			want: "a: " + Mask + "\r\nb: c\r\n",
+		},
+		{
+			name: "another value, 76 wide, after TOKEN= in a block scalar",
+			text: "env: |\n  TOKEN=" + b64(a) + "\n  " + wrap(b64(b), 76, "\n  ") + "\n  USER=me\n",
+			want: "env: |\n  " + Mask + "\n  USER=me\n",
+		},
+		{
+			name: "another value of two lines, 76 wide",
+			text: "a: " + b64(a) + "\n" + wrap(b64(two), 76, "\n") + "\nb: c",
+			want: "a: " + Mask + "\nb: c",
+		},
+		{
+			name: "another value, 70 wide, under a value's 76 wide lines",
+			text: "a: |\n  " + wrap(b64(a), 76, "\n  ") + "\n  " + wrap(b64(b), 70, "\n  ") + "\nb: c",
+			want: "a: |\n  " + Mask + "\nb: c",
+		},
+		{
+			name: "another value, 64 wide, under a value's 76 wide lines, escaped",
+			text: `x: "app-` + wrap(b64(a), 76, `\n`) + `\n` + wrap(b64(b), 64, `\n`) + "\"\n",
+			want: `x: "` + Mask + "\"\n",
+		},
+	} {
+		if got := r.String(tc.text); got != tc.want {
+			t.Errorf("%s: String(%q)\n = %q\nwant %q", tc.name, tc.text, got, tc.want)
+		}
+	}
+	text := "a: " + b64(a) + "\n" + wrap(b64(b), 76, "\n") + "\n"
+	if got := r.Found(text); !contains(got, "A") || !contains(got, "B") {
+		t.Errorf("Found = %v, want A and B", got)
+	}
+}

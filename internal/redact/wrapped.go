@@ -28,7 +28,9 @@ const maxIndent = 64
 // minLine or more, and its last line is no longer. The first line may be
 // longer than the others: the value's first line with base64 characters
 // before it on the same line. Padding ends a run: no line follows one
-// that ends in "=", and a line with more after its "=" is no base64.
+// that ends in "=", and a line with more after its "=" is no base64. A
+// shorter line that ends a run holding a form without it begins the next
+// run too (cut).
 // holds is given the joined lines, reused after it returns; a line that
 // more text follows on its line is asked about first (endsLine).
 //
@@ -47,6 +49,24 @@ func wrappedRuns(text string, holds func(joined []byte) bool, keep func(start, e
 			keep(start, end)
 		}
 		reset()
+	}
+	// cut ends a run that holds a form at its line text[i:j], shorter
+	// than the others. When the lines before it hold the form alone (a
+	// value's base64 on one line, or a value's wrapped lines whose last
+	// is full), this line may be the first of a value's wrapped lines
+	// instead, the same value's or another's: read without it, the lines
+	// after it hold no whole form and would be shown, so they are read
+	// from this line on as a run of their own. The line stays in the span
+	// kept too: it may be the last line of the text above, and masked too
+	// much is better than shown.
+	cut := func(i, j int) {
+		keep(start, end)
+		if j-i < minLine || !holds(joined[:len(joined)-(j-i)]) {
+			reset()
+			return
+		}
+		joined = append(joined[:0], text[i:j]...)
+		start, width, lines, asked = i, j-i, 1, 0
 	}
 	for i := 0; i < len(text); {
 		if !isBase64Byte(text[i]) {
@@ -92,13 +112,16 @@ func wrappedRuns(text string, holds func(joined []byte) bool, keep func(start, e
 				// nothing, so a value of two lines takes no word of
 				// the line after it along.
 				if holds(joined) {
-					keep(start, end)
-					reset()
+					cut(i, j)
 				} else {
 					asked, width = lines, n
 				}
 			case n < width:
-				flush()
+				if lines != asked && holds(joined) {
+					cut(i, j)
+				} else {
+					reset()
+				}
 			}
 		} else {
 			flush()
