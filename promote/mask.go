@@ -29,10 +29,11 @@ const (
 // shownTrees returns old and new as people may see them: every value in
 // the data and stringData of v1 Secrets masked, whoever's it is (a secret
 // var's under allowPlainSecrets, or a value committed by hand), then every
-// form of the env's secret values masked anywhere. A value that changed
-// gets a different mask on each side, so the diff still says which keys
-// changed; a rotated secret's previous value is never shown, which masking
-// the current values alone would do.
+// form of the env's secret values masked anywhere, and in a file that
+// changed, every scalar that YAML reads as holding one (redactRead). A
+// value that changed gets a different mask on each side, so the diff
+// still says which keys changed; a rotated secret's previous value is
+// never shown, which masking the current values alone would do.
 //
 // A SOPS-encrypted file is shown by sopsreview instead: its values masked
 // as added, removed, changed or unchanged, compared by plaintext when ids
@@ -79,23 +80,35 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 	inputs.Add(rd)
 	inputs.Add(redact.New(values))
 	hl := inputs.Redactor()
-	for p, data := range so {
+	// A value may be written so that no form of it is in the text (a
+	// scalar folded over lines): a file that changed is read as YAML
+	// too (redactRead). One that did not is shown as no change, however
+	// it is masked, and costs no parse.
+	redacted := func(p string, data []byte) []byte {
+		r := rd
 		if isInput(p) {
-			so[p] = hl.Bytes(data)
-		} else {
-			so[p] = rd.Bytes(data)
+			r = hl
 		}
+		if o, ok := old[p]; ok {
+			if n, ok := new[p]; ok && bytes.Equal(o, n) {
+				return r.Bytes(data)
+			}
+		}
+		return redactRead(r, data)
+	}
+	for p, data := range so {
+		so[p] = redacted(p, data)
 	}
 	for p, data := range sn {
 		if isInput(p) {
-			sn[p] = hl.Bytes(data)
+			sn[p] = redacted(p, data)
 			if o, ok := so[p]; ok && bytes.Equal(o, sn[p]) && !bytes.Equal(old[p], new[p]) {
 				// Only masked values changed: say so, or the change
 				// would vanish from the diff.
 				sn[p] = append(bytes.TrimRight(sn[p], "\n"), "\n"+maskedInputChange...)
 			}
 		} else {
-			sn[p] = rd.Bytes(data)
+			sn[p] = redacted(p, data)
 			if o, ok := so[p]; ok && bytes.Equal(o, sn[p]) && !bytes.Equal(old[p], new[p]) {
 				// Only masked text changed (a comment of a Secret, a
 				// secret value): say so, or the change would vanish.

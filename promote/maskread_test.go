@@ -1,11 +1,13 @@
 package promote
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 )
 
 // foldedSecret is long enough for kyaml and people to fold it.
@@ -109,5 +111,48 @@ func TestMaskReadLeavesOneLineValues(t *testing.T) {
 		if got, want := string(redactRead(rd, []byte(in))), string(rd.Bytes([]byte(in))); got != want {
 			t.Errorf("redactRead(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestShownTreesMaskFoldedSecretVar: the manifests repository's side may
+// hold a secret var's value folded over two lines in a ConfigMap (a hand
+// edit); kiln diff printed it in two pieces. The new side is as it was.
+func TestShownTreesMaskFoldedSecretVar(t *testing.T) {
+	t.Parallel()
+	const p = "apps/c/configmap_c.yaml"
+	head := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: demo\ndata:\n"
+	old := map[string][]byte{p: []byte(head +
+		"  k: correct horse battery staple rides again\n    across the wide open plains of text\n" +
+		"  j: \"correct horse battery staple rides again across the wide\\\n    \\ open plains of text\"\n" +
+		"  s: 'correct horse battery staple rides again\n    across the wide open plains of text'\n")}
+	new := map[string][]byte{p: []byte(head + "  k: new-value\n")}
+	so, sn := shownTrees(foldRedactor(), sopsyaml.Identities{}, old, new)
+	want := head + "  k: **redacted**\n  j: **redacted**\n  s: **redacted**\n"
+	if d := cmp.Diff(want, string(so[p])); d != "" {
+		t.Errorf("old side (-want +got)\n%s", d)
+	}
+	for _, piece := range []string{"horse", "plains"} {
+		if strings.Contains(string(so[p]), piece) {
+			t.Errorf("the old side shows %q", piece)
+		}
+	}
+	if string(sn[p]) != string(new[p]) {
+		t.Errorf("new side = %q, want it as it is", sn[p])
+	}
+}
+
+// TestShownTreesMaskFoldedInputValue: kiln's own side is read too. A
+// Helm values file in high-level/ may hold a Secret's value folded over
+// lines; the Secret's value is masked there, so is the values file's.
+func TestShownTreesMaskFoldedInputValue(t *testing.T) {
+	t.Parallel()
+	const values = "high-level/db/values.yaml"
+	new := map[string][]byte{
+		"apps/db/secret_db.yaml": []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: " + foldedSecret + "\n"),
+		values:                   []byte("db:\n  password: correct horse battery staple rides again\n    across the wide open plains of text\n  user: app\n"),
+	}
+	_, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, map[string][]byte{}, new)
+	if d := cmp.Diff("db:\n  password: **redacted**\n  user: app\n", string(sn[values])); d != "" {
+		t.Errorf("values file (-want +got)\n%s", d)
 	}
 }
