@@ -35,8 +35,8 @@ func redactRead(rd *redact.Redactor, data []byte) []byte {
 	}
 	pos := yamlpos.New(text)
 	var spans [][2]int
-	for _, d := range docParts(text, pos.Starts()) {
-		dec := kyaml.NewDecoder(bytes.NewReader(text[d.start:d.end]))
+	for _, d := range pos.Documents() {
+		dec := kyaml.NewDecoder(bytes.NewReader(text[d.Start:d.End]))
 		for {
 			var doc kyaml.Node
 			if dec.Decode(&doc) != nil {
@@ -63,36 +63,11 @@ func redactRead(rd *redact.Redactor, data []byte) []byte {
 	return append(masked, out[at:]...)
 }
 
-// docPart is the part of a text that starts on a document marker line
-// ("---" or "...") or at its start: line is its first line (from 0),
-// start and end its offsets.
-type docPart struct{ line, start, end int }
-
-// docParts cuts text, whose line starts are starts, before each line
-// that starts with a document marker (inside a document such a line
-// would be indented), so that one document that does not parse leaves
-// the others read.
-func docParts(text []byte, starts []int) []docPart {
-	var out []docPart
-	d := docPart{}
-	for i := 1; i < len(starts); i++ {
-		l := text[starts[i]:]
-		if (bytes.HasPrefix(l, []byte("---")) || bytes.HasPrefix(l, []byte("..."))) &&
-			(len(l) == 3 || bytes.IndexByte([]byte(" \t\r\n"), l[3]) >= 0) {
-			d.end = starts[i]
-			out = append(out, d)
-			d = docPart{line: i, start: starts[i]}
-		}
-	}
-	d.end = len(text)
-	return append(out, d)
-}
-
 // hiddenIn appends to spans where each scalar below n that reads as
 // holding a secret value, and whose text does not hold that value as it
 // is, is written in the text, tag and anchor included. n was decoded
 // from document d of pos's text.
-func hiddenIn(rd *redact.Redactor, pos *yamlpos.Text, d docPart, n *kyaml.Node, spans [][2]int) [][2]int {
+func hiddenIn(rd *redact.Redactor, pos *yamlpos.Text, d yamlpos.Doc, n *kyaml.Node, spans [][2]int) [][2]int {
 	switch n.Kind {
 	case kyaml.AliasNode:
 		// Its node is written where its anchor is, and checked there.
@@ -108,8 +83,8 @@ func hiddenIn(rd *redact.Redactor, pos *yamlpos.Text, d docPart, n *kyaml.Node, 
 		return spans
 	}
 	text := pos.Data()
-	at, ok := pos.Offset(n.Line+d.line, n.Column)
-	ok = ok && at >= d.start && at < d.end
+	at, ok := pos.Offset(n.Line+d.Line, n.Column)
+	ok = ok && at >= d.Start && at < d.End
 	if ok && verbatim(text, valueAt(text, at), n) {
 		// rd.Bytes saw the value as it is.
 		return spans
@@ -120,9 +95,9 @@ func hiddenIn(rd *redact.Redactor, pos *yamlpos.Text, d docPart, n *kyaml.Node, 
 	if !ok {
 		// Cannot happen for a node of this text; mask its document
 		// rather than show the value.
-		return append(spans, [2]int{d.start, d.end})
+		return append(spans, [2]int{d.Start, d.End})
 	}
-	return append(spans, [2]int{at, max(at, scalarEnd(text, valueAt(text, at), n, d.end))})
+	return append(spans, [2]int{at, max(at, scalarEnd(text, valueAt(text, at), n, d.End))})
 }
 
 // valueAt returns where the scalar whose node starts at i is written:

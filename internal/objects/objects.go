@@ -22,6 +22,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/yamlpos"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -557,7 +558,7 @@ func documentAt(data []byte, line int) []byte {
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	start := 0
 	for i, l := range lines {
-		if !isMarker(l) {
+		if !yamlpos.IsMarker(l) {
 			continue
 		}
 		if line-1 < i {
@@ -566,13 +567,6 @@ func documentAt(data []byte, line int) []byte {
 		start = i + 1
 	}
 	return withNewline(bytes.Join(lines[start:], nil))
-}
-
-func isMarker(l []byte) bool {
-	if !bytes.HasPrefix(l, []byte("---")) && !bytes.HasPrefix(l, []byte("...")) {
-		return false
-	}
-	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
 }
 
 func withNewline(b []byte) []byte {

@@ -73,3 +73,35 @@ func (t *Text) Data() []byte { return t.data }
 
 // Starts is the offset of each line; Starts()[0] is line 1's.
 func (t *Text) Starts() []int { return t.starts }
+
+// IsMarker reports whether the line l (from its start) begins with a
+// document marker, --- or ..., followed by nothing or white space: such a
+// line always separates documents, since inside one it would have to be
+// indented.
+func IsMarker(l []byte) bool {
+	if !bytes.HasPrefix(l, []byte("---")) && !bytes.HasPrefix(l, []byte("...")) {
+		return false
+	}
+	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
+}
+
+// Doc is one document of a Text: the 0-based line it starts on, and its
+// bytes' range, marker line included.
+type Doc struct{ Line, Start, End int }
+
+// Documents cuts the text before each line that starts with a document
+// marker (IsMarker), so that a document that does not parse leaves the
+// others to be read.
+func (t *Text) Documents() []Doc {
+	var out []Doc
+	d := Doc{}
+	for i := 1; i < len(t.starts); i++ {
+		if IsMarker(t.data[t.starts[i]:]) {
+			d.End = t.starts[i]
+			out = append(out, d)
+			d = Doc{Line: i, Start: t.starts[i]}
+		}
+	}
+	d.End = len(t.data)
+	return append(out, d)
+}

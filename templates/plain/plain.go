@@ -27,6 +27,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/yamlpos"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/envsubst"
 )
@@ -370,7 +371,7 @@ func splitDocuments(data []byte, file string) ([]document, error) {
 		start = end
 	}
 	for i, l := range lines {
-		if i > start && isMarker(l) {
+		if i > start && yamlpos.IsMarker(l) {
 			flush(i)
 		}
 	}
@@ -488,13 +489,6 @@ func afterItems(text []byte) int {
 // written.
 func substituteDisabled(o templates.Object) bool {
 	return o.Node != nil && (o.Node.GetAnnotations()[substituteKey] == "disabled" || o.Node.GetLabels()[substituteKey] == "disabled")
-}
-
-func isMarker(l []byte) bool {
-	if !bytes.HasPrefix(l, []byte("---")) && !bytes.HasPrefix(l, []byte("...")) {
-		return false
-	}
-	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
 }
 
 var placeholderRE = regexp.MustCompile(`\$?\$\{[^}\n]*\}?`)

@@ -58,31 +58,30 @@ func SubstituteYAMLSecret(data []byte, file string, vars map[string]string, secr
 // gives its text back unchanged.
 func (s *scanner) quoted(data []byte) []byte {
 	text := yamlpos.New(data)
-	lines := text.Starts()
 	type edit struct {
 		start, end int
 		text       string
 	}
 	var edits []edit
-	for _, c := range chunks(data, lines) {
+	for _, c := range text.Documents() {
 		// Each document on its own, so that one only substitution makes
 		// YAML (see SubstituteYAML) leaves the others handled.
 		var found []*yaml.Node
-		dec := yaml.NewDecoder(bytes.NewReader(data[lines[c.line]:c.end]))
+		dec := yaml.NewDecoder(bytes.NewReader(data[c.Start:c.End]))
 		for {
 			var doc yaml.Node
 			if err := dec.Decode(&doc); err != nil {
 				if err != io.EOF {
 					// Not YAML before substitution: the line pass gives
 					// the text; check it keeps its flow collections.
-					s.flow(data[lines[c.line]:c.end], c.line)
+					s.flow(data[c.Start:c.End], c.Line)
 				}
 				break
 			}
 			found = scalars(&doc, found)
 		}
 		for _, n := range found {
-			n.Line += c.line // the line in data, not in the chunk
+			n.Line += c.Line // the line in data, not in the document
 		}
 		for _, n := range found {
 			if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
@@ -154,30 +153,6 @@ func (s *scanner) quoted(data []byte) []byte {
 func blockHeader(v string) bool {
 	v = strings.TrimRight(v, " \t")
 	return v != "" && (v[0] == '|' || v[0] == '>') && strings.Trim(v[1:], "-+0123456789") == ""
-}
-
-// chunk is a part of data that starts on a document marker line (---
-// or ...) or at the start: line is the 0-based line it starts on, end the
-// byte offset where it ends.
-type chunk struct {
-	line, end int
-}
-
-// chunks cuts data, whose line starts are lines, before each line that
-// starts with a document marker; inside a document such a line would
-// have to be indented.
-func chunks(data []byte, lines []int) []chunk {
-	var out []chunk
-	start := 0
-	for i := 1; i < len(lines); i++ {
-		l := data[lines[i]:]
-		if (bytes.HasPrefix(l, []byte("---")) || bytes.HasPrefix(l, []byte("..."))) &&
-			(len(l) == 3 || strings.IndexByte(" \t\r\n", l[3]) >= 0) {
-			out = append(out, chunk{line: start, end: lines[i]})
-			start = i
-		}
-	}
-	return append(out, chunk{line: start, end: len(data)})
 }
 
 // scalars appends to out, in document order, the quoted and plain
