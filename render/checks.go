@@ -49,11 +49,16 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 			errs = append(errs, err)
 		}
 		if o.Raw == nil {
-			if err := sopsDotenvKeys(app, o); err != nil {
-				errs = append(errs, err)
-			}
-			if err := sopsFileUndecrypted(app, o); err != nil {
-				errs = append(errs, err)
+			// Ciphertext kustomize-controller leaves in place is a mistake
+			// unless the object says it decrypts none of it: then another
+			// controller is meant to, in the cluster.
+			if !objects.DecryptDisabled(o.Node.YNode()) {
+				if err := sopsDotenvKeys(app, o); err != nil {
+					errs = append(errs, err)
+				}
+				if err := sopsFileUndecrypted(app, o); err != nil {
+					errs = append(errs, err)
+				}
 			}
 			plain = append(plain, o)
 			continue

@@ -301,11 +301,8 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 	hasSOPS := false
 	raws := rawsOf(run.objs)
 	for i, o := range run.objs {
-		if o.Raw != nil {
-			if !sameSOPS(o) {
-				return nil, fmt.Errorf("app %s: %s is SOPS-encrypted and was changed after rendering; this is a bug in kiln", app.Name, ids[i])
-			}
-			hasSOPS = true
+		if o.Raw != nil && !sameSOPS(o) {
+			return nil, fmt.Errorf("app %s: %s is SOPS-encrypted and was changed after rendering; this is a bug in kiln", app.Name, ids[i])
 		}
 		hasSOPS = hasSOPS || objects.NeedsDecryption(o.Node)
 		s, err := raws[i].data, raws[i].err

@@ -363,3 +363,112 @@ func TestSOPSFileWhereFluxDoesNotDecrypt(t *testing.T) {
 		})
 	}
 }
+
+// sopsSecretCRD is a CRD of sops-secrets-operator's SopsSecret as far as
+// its tests need: a custom resource made to be applied encrypted, with a
+// sops field, which the operator decrypts in the cluster.
+const sopsSecretCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: sopssecrets.isindir.github.com
+spec:
+  group: isindir.github.com
+  names: {kind: SopsSecret, listKind: SopsSecretList, plural: sopssecrets, singular: sopssecret}
+  scope: Namespaced
+  versions:
+    - name: v1alpha3
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            apiVersion: {type: string}
+            kind: {type: string}
+            metadata: {type: object}
+            spec:
+              type: object
+              required: [secretTemplates]
+              properties:
+                secretTemplates:
+                  type: array
+                  minItems: 1
+                  items:
+                    type: object
+                    required: [name]
+                    properties:
+                      name: {type: string}
+                      stringData: {type: object, additionalProperties: {type: string}}
+            sops:
+              type: object
+              x-kubernetes-preserve-unknown-fields: true
+`
+
+// TestSOPSDecryptDisabled: kustomize-controller does not decrypt an
+// object annotated kustomize.toolkit.fluxcd.io/decrypt: disabled (any
+// case) and applies it as written, for another controller to decrypt; but
+// with decryption on the Kustomization it imports the keys of its
+// secretRef first, and fails the whole app where that Secret does not
+// exist, as where another controller decrypts. An app whose only SOPS
+// document is such a SopsSecret gets no decryption, nor does one whose
+// ConfigMap says Flux does not decrypt the sops file it holds; an app with
+// an encrypted Secret beside it keeps decryption, and so does it when
+// kept from the earlier tree (kiln render --app). The SopsSecret passes
+// the checks against its CRD and is written byte for byte.
+func TestSOPSDecryptDisabled(t *testing.T) {
+	t.Parallel()
+	id := newIdentity(t)
+	encrypt := func(doc string) string {
+		t.Helper()
+		enc, err := sopsyaml.Encrypt(kyaml.MustParse(doc).YNode(), sopsyaml.Options{Age: []string{id.Recipient().String()}, EncryptedRegex: "^(data|stringData)$", Now: time.Unix(0, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(enc)
+	}
+	sopsSecret := func(name, decrypt string) string {
+		return encrypt("apiVersion: isindir.github.com/v1alpha3\nkind: SopsSecret\nmetadata:\n  name: " + name + "\n  namespace: demo\n" +
+			"  annotations:\n    kustomize.toolkit.fluxcd.io/decrypt: " + decrypt + "\n" +
+			"spec:\n  secretTemplates:\n    - name: " + name + "\n      stringData:\n        password: correct-horse-battery-staple\n")
+	}
+	operator := sopsSecret("db-creds", "disabled")
+	file, err := os.ReadFile(filepath.Join(sopsRepo, "apps/files/secret.enc.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := loadProject(t, t.TempDir(), map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nvalidation:\n  crds: [crds/sopssecrets.yaml]\napps:\n" +
+			"  - name: operator\n    namespace: demo\n    yaml: apps/operator\n" +
+			"  - name: mixed\n    namespace: demo\n    yaml: apps/mixed\n" +
+			"  - name: cm\n    namespace: demo\n    yaml: apps/cm\n",
+		"envs/dev.yaml":          "vars: {}\n",
+		"crds/sopssecrets.yaml":  sopsSecretCRD,
+		"apps/operator/db.yaml":  operator,
+		"apps/mixed/cache.yaml":  sopsSecret("cache-creds", "Disabled"),
+		"apps/mixed/secret.yaml": encrypt("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: demo\nstringData:\n  password: correct-horse-battery-staple\n"),
+		"apps/cm/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: creds\n  annotations:\n    kustomize.toolkit.fluxcd.io/decrypt: disabled\ndata:\n  creds.yaml: |\n    " +
+			strings.ReplaceAll(strings.TrimRight(string(file), "\n"), "\n", "\n    ") + "\n",
+	})
+	first := renderAll(t, p, checkOptions(false))[0]
+	if first.Err != nil {
+		t.Fatal(first.Err)
+	}
+	if got := string(first.Files["apps/operator/sopssecret_db-creds.yaml"]); got != operator {
+		t.Errorf("the SopsSecret is not written byte for byte:\n%s", got)
+	}
+	opts := checkOptions(false)
+	opts.Apps = []string{"cm"}
+	opts.Earlier = func(string) (map[string][]byte, error) { return first.Files, nil }
+	kept := renderAll(t, p, opts)[0]
+	if kept.Err != nil {
+		t.Fatal(kept.Err)
+	}
+	for run, er := range map[string]*render.EnvResult{"render": first, "render --app cm": kept} {
+		for app, want := range map[string]bool{"operator": false, "mixed": true, "cm": false} {
+			k := string(er.Files["flux/"+app+".yaml"])
+			if has := strings.Contains(k, "decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n"); has != want {
+				t.Errorf("%s: flux/%s.yaml has decryption %v, want %v:\n%s", run, app, has, want, k)
+			}
+		}
+	}
+}

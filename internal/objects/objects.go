@@ -509,12 +509,36 @@ var sopsFileMarkers = [][]byte{[]byte("mac: ENC["), []byte(`"mac": "ENC[`), []by
 // kustomizev1.DisabledValue ("disabled").
 const PruneAnnotation = "kustomize.toolkit.fluxcd.io/prune"
 
+// DecryptAnnotation is Flux's annotation with which kustomize-controller
+// leaves an object encrypted when it is set to kustomizev1.DisabledValue
+// (DecryptDisabled): for another controller to decrypt in the cluster,
+// such as sops-secrets-operator with its SopsSecret.
+const DecryptAnnotation = "kustomize.toolkit.fluxcd.io/decrypt"
+
+// DecryptDisabled reports whether the object n carries DecryptAnnotation
+// set to "disabled", in any case: kustomize-controller's decryptor
+// (IsDecryptionDisabled) compares with strings.EqualFold, and
+// DecryptResource then returns before it looks at the object, which is
+// applied as it is written, sops key and ciphertext included. An
+// encrypted annotation is ciphertext there, so it does not count.
+func DecryptDisabled(n *kyaml.Node) bool {
+	_, v := Annotation(n, DecryptAnnotation)
+	return v != nil && v.Kind == kyaml.ScalarNode && strings.EqualFold(v.Value, "disabled")
+}
+
 // NeedsDecryption reports whether kustomize-controller must decrypt rn: a
 // SOPS document (IsSOPS), or a Secret with a data value that is a whole
 // file the sops program encrypted, base64-encoded, as a kustomize
 // secretGenerator makes of an encrypted file. It decrypts either only when
 // the Kustomization has decryption; without it the ciphertext is applied.
+// An object whose decryption is disabled (DecryptDisabled) needs none:
+// kustomize-controller skips it even under decryption, and decryption's
+// secretRef would fail the whole Kustomization where that Secret is
+// missing, as it is where another controller decrypts.
 func NeedsDecryption(rn *kyaml.RNode) bool {
+	if DecryptDisabled(rn.YNode()) {
+		return false
+	}
 	if IsSOPS(rn) {
 		return true
 	}

@@ -211,6 +211,43 @@ func TestAnnotation(t *testing.T) {
 	}
 }
 
+// TestNeedsDecryption: kustomize-controller decrypts a SOPS document, or
+// a Secret whose data value is a whole file sops encrypted, unless the
+// object's kustomize.toolkit.fluxcd.io/decrypt annotation is "disabled"
+// in any case (strings.EqualFold, whose folding knows the long s too).
+// An annotation that is itself ciphertext says nothing.
+func TestNeedsDecryption(t *testing.T) {
+	const sops = "sops: {mac: 'ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]'}\n"
+	// "mac: ENC[" in base64: a secretGenerator's encrypted file.
+	const file = "data: {creds.yaml: bWFjOiBFTkNb}\n"
+	ann := func(v string) string {
+		return "metadata: {name: a, annotations: {kustomize.toolkit.fluxcd.io/decrypt: " + v + "}}\n"
+	}
+	for _, tc := range []struct {
+		name, doc string
+		want      bool
+	}{
+		{"sops document", "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n" + sops, true},
+		{"sops document, disabled", "apiVersion: v1\nkind: Secret\n" + ann("disabled") + sops, false},
+		{"custom resource, Disabled", "apiVersion: isindir.github.com/v1alpha3\nkind: SopsSecret\n" + ann("Disabled") + sops, false},
+		{"long s", "apiVersion: v1\nkind: Secret\n" + ann("di\u017fabled") + sops, false},
+		{"enabled", "apiVersion: v1\nkind: Secret\n" + ann("enabled") + sops, true},
+		{"encrypted annotation", "apiVersion: v1\nkind: Secret\n" + ann("'ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]'") + sops, true},
+		{"annotation not a string", "apiVersion: v1\nkind: Secret\n" + ann("[disabled]") + sops, true},
+		{"encrypted file", "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n" + file, true},
+		{"encrypted file, disabled", "apiVersion: v1\nkind: Secret\n" + ann("disabled") + file, false},
+		{"plain Secret", "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\nstringData: {a: b}\n", false},
+	} {
+		rn, err := kyaml.Parse(tc.doc)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := NeedsDecryption(rn); got != tc.want {
+			t.Errorf("%s: NeedsDecryption = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 // TestParseLocatesBadCharacters: yaml.v3's reader refuses a control
 // character or a byte that is no UTF-8 with an error that names no line;
 // the error is at the line of the first such character, in any document.
