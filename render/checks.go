@@ -11,6 +11,7 @@ import (
 	"maps"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -41,7 +42,8 @@ import (
 func validateObjects(env *validate.Env, app string, objs []templates.Object) error {
 	// A SOPS document cannot be decoded strictly as it is: its sops key
 	// is no field of the kind, and its encrypted values (ENC[…]) are not
-	// of the field's type. Its skeleton is checked instead (sopsChecks).
+	// of the field's type. Its skeleton is checked instead (sopsChecks),
+	// unless Flux applies it as it is.
 	plain := make([]templates.Object, 0, len(objs))
 	var errs []error
 	for _, o := range objs {
@@ -254,19 +256,30 @@ func sopsFileUndecrypted(app string, o templates.Object) error {
 //
 // No message quotes an encrypted value: the skeleton holds none, and the
 // checks name fields, not values.
+//
+// A document whose decryption is disabled (objects.DecryptDisabled) is
+// one kustomize-controller applies encrypted, for another controller to
+// decrypt in the cluster: sops's own refusals still hold for that one, and
+// the document is checked as it is written (sopsAsWritten) instead of as
+// it would decrypt.
 func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
+	disabled := objects.DecryptDisabled(o.Node.YNode())
+	decrypter, unread := "kustomize-controller", "kustomize-controller cannot read it to decrypt it"
+	if disabled {
+		decrypter, unread = "the controller that decrypts it in the cluster", "kustomize build, which Flux runs on the app's folder, refuses it"
+	}
 	if dups := objects.DuplicateKeys(o.Node.YNode()); len(dups) > 0 {
 		errs := make([]error, 0, len(dups))
 		for _, d := range dups {
 			errs = append(errs, &diag.Error{File: o.File, Line: o.LineOf(d.Key), App: app, Object: objRef(o), Field: d.Path,
-				Msg:  fmt.Sprintf("key %q is written twice in this SOPS document; kustomize-controller cannot read it to decrypt it", d.Path),
+				Msg:  fmt.Sprintf("key %q is written twice in this SOPS document; %s", d.Path, unread),
 				Hint: "remove one of the two in the plaintext and encrypt it again (sops --decrypt, then sops --encrypt)"})
 		}
 		return errs
 	}
 	bad, err := sopsyaml.Undecryptable(o.Node.YNode())
 	if err != nil {
-		return []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o), Msg: "sops, and so kustomize-controller, refuses the document's sops metadata before decrypting: " + redact.YAML(strings.TrimPrefix(err.Error(), "sops: ")), Err: err,
+		return []error{&diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o), Msg: "sops, and so " + decrypter + ", refuses the document's sops metadata before decrypting: " + redact.YAML(strings.TrimPrefix(err.Error(), "sops: ")), Err: err,
 			Hint: "the sops key must be what the sops program writes; encrypt the plaintext again"}}
 	}
 	if len(bad) > 0 {
@@ -274,7 +287,7 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 		for _, v := range bad {
 			errs = append(errs, &diag.Error{File: o.File, Line: o.LineOf(v.Node), App: app, Object: objRef(o), Field: v.Path,
 				Msg: fmt.Sprintf("the value of %q is not encrypted although the document's sops rules say it is (added in the clear, or cut short); "+
-					"sops, and so kustomize-controller, cannot decrypt the document", v.Path),
+					"sops, and so %s, cannot decrypt the document", v.Path, decrypter),
 				Hint: "add or change values with sops edit or sops set, never by hand; a value written in the clear is in git: rotate it"})
 		}
 		return errs
@@ -282,12 +295,17 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 	if err := readableLastApplied(app, o); err != nil {
 		return []error{err}
 	}
-	if err := sopsSecretTooLarge(app, o); err != nil {
-		return []error{err}
+	if !disabled {
+		if err := sopsSecretTooLarge(app, o); err != nil {
+			return []error{err}
+		}
 	}
 	skel, encrypted := sopsyaml.Skeleton(o.Node.YNode())
-	if errs := encryptedIdentity(app, o, encrypted); len(errs) > 0 {
+	if errs := encryptedIdentity(app, o, encrypted, disabled); len(errs) > 0 {
 		return errs
+	}
+	if disabled {
+		return sopsAsWritten(env, app, o)
 	}
 	err = env.Objects(app, []templates.Object{{Node: kyaml.NewRNode(skel), File: o.File, Line: o.Line}})
 	var errs []error
@@ -373,10 +391,11 @@ var fluxReadsEncrypted = []string{"apiVersion", "kind", "metadata.name", "metada
 
 // encryptedIdentity refuses a SOPS document whose apiVersion, kind, name
 // or namespace is among its encrypted values (a document encrypted with an
-// encrypted_regex matching metadata, say): Flux cannot apply it. The
-// errors name the file, field and line, not the object: its name or
-// namespace is ciphertext, which no message shows.
-func encryptedIdentity(app string, o templates.Object, encrypted []string) []error {
+// encrypted_regex matching metadata, say): Flux cannot apply it, nor, when
+// the document's decryption is disabled, can the API server, which gets
+// the ciphertext. The errors name the file, field and line, not the
+// object: its name or namespace is ciphertext, which no message shows.
+func encryptedIdentity(app string, o templates.Object, encrypted []string, disabled bool) []error {
 	var errs []error
 	for _, f := range fluxReadsEncrypted {
 		if !slices.Contains(encrypted, f) {
@@ -390,10 +409,56 @@ func encryptedIdentity(app string, o templates.Object, encrypted []string) []err
 		if v, err := o.Node.Pipe(kyaml.Lookup(strings.Split(f, ".")...)); err == nil && v != nil {
 			line = o.LineOf(v.YNode())
 		}
+		why := "kustomize-controller reads a resource's apiVersion, kind, name and namespace before it decrypts it, and cannot apply the document"
+		if disabled {
+			why = fmt.Sprintf("kustomize-controller applies the document encrypted (its annotation %s is disabled), and the API server would get ciphertext as its %s",
+				objects.DecryptAnnotation, f)
+		}
 		errs = append(errs, &diag.Error{File: o.File, Line: line, App: app, Field: f,
-			Msg: fmt.Sprintf("the %s of this %s is encrypted: kustomize-controller reads a resource's apiVersion, kind, name and namespace before it decrypts it, "+
-				"and cannot apply the document", f, what),
+			Msg:  fmt.Sprintf("the %s of this %s is encrypted: %s", f, what, why),
 			Hint: "encrypt only the values, as sops --encrypt --encrypted-regex '^(data|stringData)$' does: decrypt the file and encrypt it again"})
+	}
+	return errs
+}
+
+// ciphertext is what sops writes in place of a value (ENC[…], cut short
+// too) and an armored data key of its metadata: what a message about a
+// document checked as written (sopsAsWritten) could quote.
+var ciphertext = regexp.MustCompile(`ENC\[AES256_GCM,[A-Za-z0-9+/=:,_]*\]?|-----BEGIN [A-Z ]+-----[\s\S]*?(?:-----END [A-Z ]+-----|$)`)
+
+// maskCiphertext is s with each ciphertext in it masked as reviews mask
+// an encrypted value.
+func maskCiphertext(s string) string {
+	return ciphertext.ReplaceAllLiteralString(s, "**encrypted**")
+}
+
+// sopsAsWritten checks a SOPS document whose decryption is disabled as
+// kustomize-controller applies it: as it is written, its sops key and
+// ENC[…] values included, against its kind's schema. Server-side apply
+// refuses a field its schema does not have (a v1 Secret's sops: "field not
+// declared in schema"), and a v1 Secret's data value must be base64; a
+// custom resource made to be applied encrypted (sops-secrets-operator's
+// SopsSecret) has a sops field and string values. A message that would
+// quote ciphertext shows a mask instead, and its cause, which quotes it,
+// is dropped.
+func sopsAsWritten(env *validate.Env, app string, o templates.Object) []error {
+	var errs []error
+	for _, e := range diag.Flatten(env.Objects(app, []templates.Object{o})) {
+		var de *diag.Error
+		if !errors.As(e, &de) {
+			de = &diag.Error{App: app, Msg: e.Error(), Err: e}
+		}
+		m := de.Map(maskCiphertext)
+		if m.Err != nil && maskCiphertext(m.Err.Error()) != m.Err.Error() {
+			m.Err = nil
+		}
+		if m.Field == "sops" && strings.HasPrefix(m.Msg, "unknown field") {
+			m.Msg = fmt.Sprintf("unknown field %q: kustomize-controller applies this document as it is written, sops metadata included, since its annotation %s is disabled, "+
+				"and the API server refuses a field that %s %s does not have", "sops", objects.DecryptAnnotation, o.Node.GetApiVersion(), o.Node.GetKind())
+			m.Hint = "remove the annotation for Flux to decrypt the document, or encrypt, for the controller that decrypts it, " +
+				"a kind whose schema has a sops field (such as sops-secrets-operator's SopsSecret)"
+		}
+		errs = append(errs, forApp(app, m))
 	}
 	return errs
 }

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/golden"
@@ -127,9 +128,44 @@ func errText(results []*render.EnvResult) string {
 // encrypt, and the decrypted object does not decode strictly into a
 // Secret. kiln refuses each without the key, naming the file, line
 // and field, and shows no value and no ciphertext.
+//
+// Three v1 Secrets (encrypted by kiln's sopsyaml to the test key) carry
+// kustomize.toolkit.fluxcd.io/decrypt: disabled (one "Disabled"), so
+// kustomize-controller applies each as it is written: its sops field is
+// none of a Secret's ("field not declared in schema" from server-side
+// apply), nor is a data value's ciphertext base64, nor is an encrypted
+// label value a label value. kiln used to check them as if decrypted, and
+// passed them. Three more so annotated are refused as before, in words
+// for a document Flux does not decrypt: a value added in the clear (which
+// the controller that decrypts it cannot decrypt), a key written twice
+// (which kustomize build refuses) and an encrypted name (which the API
+// server would get).
 func TestSOPSInvalidRefused(t *testing.T) {
 	t.Parallel()
 	const dir = "testdata/sops/invalid-repo"
+	for file, apiServer := range map[string]string{
+		"decrypt-disabled.enc.yaml":       `unknown field "sops"`,
+		"decrypt-disabled-data.enc.yaml":  "illegal base64 data",
+		"decrypt-disabled-label.enc.yaml": `unknown field "sops"`,
+	} {
+		data, err := os.ReadFile(filepath.Join(dir, "apps", "web", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sopstest.Decrypt(data, testIdentity(t)); err != nil {
+			t.Errorf("%s is no sops document the test key opens: %v", file, err)
+		}
+		js, err := yaml.YAMLToJSON(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(js))
+		dec.DisallowUnknownFields()
+		var s corev1.Secret
+		if err := dec.Decode(&s); err == nil || !strings.Contains(err.Error(), apiServer) {
+			t.Errorf("%s: decoding the Secret as written: %v, want %q", file, err, apiServer)
+		}
+	}
 	for file, flux := range map[string]string{
 		"dup-key.enc.yaml":    `mapping key "password" already defined`,
 		"dup-label.enc.yaml":  `mapping key "app" already defined`,
