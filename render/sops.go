@@ -203,6 +203,10 @@ func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, 
 			if err != nil || len(found) == 0 && !derived && !holdsShort(o.Node, short) {
 				continue
 			}
+			if objects.DecryptDisabled(o.Node.YNode()) {
+				errs = append(errs, decryptDisabledError(run.app.Name, o, found, derived))
+				continue
+			}
 			if err := readableLastApplied(run.app.Name, o); err != nil {
 				errs = append(errs, err)
 				continue
@@ -255,6 +259,31 @@ func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, 
 			Hint: "give kiln the age private key in SOPS_AGE_KEY or SOPS_AGE_KEY_FILE (as sops reads them) to keep unchanged Secrets byte for byte"})
 	}
 	return errs
+}
+
+// decryptDisabledError refuses to encrypt a Secret that tells
+// kustomize-controller not to decrypt it: kiln encrypts for Flux to
+// decrypt, and applied encrypted the Secret would hold the ciphertext,
+// which the API server refuses (its sops field, a data value that is no
+// base64). found are the secret vars it holds; derived, that it is a
+// jsonnet app's, all of whose Secrets kiln encrypts.
+func decryptDisabledError(app string, o templates.Object, found []secretgate.Finding, derived bool) error {
+	why := "it holds a value equal to a secret var too short to search for"
+	switch {
+	case len(found) > 0:
+		names := make([]string, len(found))
+		for i, f := range found {
+			names[i] = f.Name
+		}
+		why = "it holds the value of secret var " + strings.Join(names, ", ")
+	case derived:
+		why = "kiln encrypts every Secret of a jsonnet app in an env with sops: and secret vars"
+	}
+	key, _ := objects.Annotation(o.Node.YNode(), objects.DecryptAnnotation)
+	return &diag.Error{File: o.File, Line: o.LineOf(key), App: app, Object: objRef(o),
+		Msg: fmt.Sprintf("kiln would encrypt this Secret with SOPS (%s), but its annotation %s: disabled tells kustomize-controller not to decrypt it: "+
+			"the cluster would get the ciphertext, which the API server refuses in a v1 Secret", why, objects.DecryptAnnotation),
+		Hint: "remove the annotation: kiln encrypts a Secret for Flux to decrypt; or keep secret values out of this Secret"}
 }
 
 // shortValues are the values of secrets too short for the redactor to

@@ -181,6 +181,29 @@ func TestEncryptRefusesReadableLastApplied(t *testing.T) {
 	}
 }
 
+// TestEncryptRefusesDecryptDisabled: a Secret kiln would encrypt that is
+// annotated kustomize.toolkit.fluxcd.io/decrypt: disabled is refused at
+// the annotation: kustomize-controller would apply kiln's ciphertext, sops
+// field and all, which the API server refuses in a v1 Secret, and no
+// decryption would be asked for it. It used to be encrypted, and the app
+// never reconciled.
+func TestEncryptRefusesDecryptDisabled(t *testing.T) {
+	t.Parallel()
+	id := newIdentity(t)
+	dir := encryptRepo(t, id.Recipient().String(), "")
+	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations:\n    kustomize.toolkit.fluxcd.io/decrypt: disabled\n" +
+		"stringData:\n  password: ${DB_PASSWORD}\n"
+	if err := os.WriteFile(filepath.Join(dir, "apps", "db", "secret.yaml"), []byte(secret), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errs := diag.Flatten(renderAll(t, load(t, dir), encryptOptions("", nil))[0].Err)
+	want := "apps/db/secret.yaml:6: app db: Secret/demo/db: kiln would encrypt this Secret with SOPS (it holds the value of secret var DB_PASSWORD), " +
+		"but its annotation kustomize.toolkit.fluxcd.io/decrypt: disabled tells kustomize-controller not to decrypt it"
+	if len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), want) || strings.Contains(errs[0].Error(), dbPassword) {
+		t.Fatalf("errors = %v; want one starting %q", errs, want)
+	}
+}
+
 // TestValidateAcceptsEncryptedSecrets: two renders encrypt a Secret
 // differently (SOPS is randomised); validate compares plaintext with the
 // key and everything but the ciphertext without it, and reports nothing.
