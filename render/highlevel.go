@@ -82,15 +82,17 @@ func (r *Renderer) keptHighLevel(res *envconfig.Resolved, run *appRun, rd *redac
 	}
 	name := run.app.Name
 	h, err := flux.ReadHelmRelease(kept["helmrelease.yaml"], kept["source.yaml"])
-	if err != nil {
-		hint := fmt.Sprintf("render the app too (--app %s), or the whole env", name)
+	keptHint := func() string {
 		if !appFlag {
-			hint = "render the env (or its shards) again from the current kiln.yaml"
+			return "render the env (or its shards) again from the current kiln.yaml"
 		}
+		return fmt.Sprintf("render the app too (--app %s), or the whole env", name)
+	}
+	if err != nil {
 		return nil, &diag.Error{App: name, File: "high-level/" + name + "/helmrelease.yaml",
 			Msg:  fmt.Sprintf("kept from the earlier render, its HelmRelease cannot be read back to be made again with kiln.yaml's flux settings of now: %v", err),
 			Err:  err,
-			Hint: hint}
+			Hint: keptHint()}
 	}
 	was, err := helmReleaseFilesOf(h, name)
 	if err != nil {
@@ -107,6 +109,17 @@ func (r *Renderer) keptHighLevel(res *envconfig.Resolved, run *appRun, rd *redac
 		// and a second serialisation of a masked value may quote it
 		// otherwise.
 		return kept, nil
+	}
+	// Made again with the earlier settings, the files must be the kept
+	// ones: a field the read-back does not carry (a hand edit under an
+	// older lock without highLevelDigest), or a masked value that a
+	// second serialisation quotes otherwise, would change silently.
+	for n := range fluxHighLevel {
+		if !bytes.Equal(rd.Bytes(was[n]), kept[n]) {
+			return nil, &diag.Error{App: name, File: "high-level/" + name + "/" + n,
+				Msg:  "kept from the earlier render, its " + n + " cannot be made again exactly from what it says, to follow kiln.yaml's flux settings of now",
+				Hint: keptHint()}
+		}
 	}
 	out := maps.Clone(kept)
 	delete(out, "source.yaml")

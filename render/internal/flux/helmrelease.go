@@ -102,7 +102,10 @@ func BuildHelmRelease(h HelmRelease) (hr *helmv2.HelmRelease, source any, err er
 			ns = ""
 		}
 		hr.Spec.Chart = &helmv2.HelmChartTemplate{Spec: helmv2.HelmChartTemplateSpec{
-			Chart:     "./" + strings.TrimPrefix(h.Chart, "./"),
+			// Without a trailing slash, as the ArtifactGenerator writes
+			// the folder: a HelmRelease read back from either is made
+			// again the same.
+			Chart:     "./" + strings.TrimRight(strings.TrimPrefix(h.Chart, "./"), "/"),
 			SourceRef: helmv2.CrossNamespaceObjectReference{Kind: h.GitSource.Kind, Name: h.GitSource.Name, Namespace: ns},
 			// A chart folder changes with the repository's revision, not
 			// with Chart.yaml's version.

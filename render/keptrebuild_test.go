@@ -1,0 +1,97 @@
+package render_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// keptRebuildProject is a helm app web and a yaml app cfg, web's values
+// file vals, kiln.yaml's flux block flux; env dev's secret var is set by
+// keptRebuildOptions.
+func keptRebuildProject(t *testing.T, chart, vals string) (dir string, kiln func(flux string) string) {
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Chart.Name }}}\ndata: {greeting: {{ .Values.greeting | quote }}}\n"
+	kiln = func(flux string) string {
+		return "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" + flux + "apps:\n" +
+			"  - name: web\n    namespace: ns\n    helm: {chart: " + chart + ", values: [vals.yaml]}\n" +
+			"  - name: cfg\n    namespace: ns\n    yaml: cfg\n"
+	}
+	return writeProject(t, map[string]string{
+		"kiln.yaml":             kiln(""),
+		"envs/dev.yaml":         "secretVars:\n  DB_PASSWORD: DEV_DB_PASSWORD\n",
+		"web/Chart.yaml":        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"web/values.yaml":       "greeting: hi\n",
+		"web/templates/cm.yaml": cm,
+		"vals.yaml":             vals,
+		"cfg/cm.yaml":           "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n",
+	}), kiln
+}
+
+// TestKeptHelmReleaseRebuiltExactly: a kept helm app's HelmRelease is made
+// again from what it says when kiln.yaml's flux settings change (--app).
+// A chart folder written with a trailing slash reads back as the
+// ArtifactGenerator wrote it, and is made again as a full render makes it
+// (a review). A masked secret value whose quotes a second serialisation
+// would change cannot be made again exactly: that is an error saying to
+// render the app, not a file that differs from a full render's.
+func TestKeptHelmReleaseRebuiltExactly(t *testing.T) {
+	t.Parallel()
+	t.Run("a chart folder with a trailing slash", func(t *testing.T) {
+		t.Parallel()
+		dir, kiln := keptRebuildProject(t, "web/", "greeting: hello\n")
+		writeFile(t, filepath.Join(dir, "kiln.yaml"), kiln("flux:\n  sourceRef: {kind: OCIRepository, name: manifests}\n"))
+		opts := keptRebuildOptions("unused-secret-value")
+		er := renderAll(t, load(t, dir), opts)[0]
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		before := er.Files
+		writeFile(t, filepath.Join(dir, "kiln.yaml"), kiln(""))
+		er = renderAll(t, load(t, dir), opts)[0]
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		full := er.Files
+		opts.Apps = []string{"cfg"}
+		opts.Earlier = func(string) (map[string][]byte, error) { return before, nil }
+		er = renderAll(t, load(t, dir), opts)[0]
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		if diff := cmp.Diff(asStrings(full), asStrings(er.Files)); diff != "" {
+			t.Errorf("tree (-full render +--app cfg):\n%s", diff)
+		}
+	})
+	t.Run("a masked value quoted for the secret", func(t *testing.T) {
+		t.Parallel()
+		const secret = "S3cr3t: VALUEzz91"
+		dir, kiln := keptRebuildProject(t, "web", "db: {password: \"pw-"+secret+"\"}\n")
+		opts := keptRebuildOptions(secret)
+		er := renderAll(t, load(t, dir), opts)[0]
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		before := er.Files
+		if hr := string(before["high-level/web/helmrelease.yaml"]); !strings.Contains(hr, "'pw-**redacted**'") {
+			t.Fatalf("the fixture no longer quotes the masked value:\n%s", hr)
+		}
+		writeFile(t, filepath.Join(dir, "kiln.yaml"), kiln("flux:\n  interval: 7m\n"))
+		opts.Apps = []string{"cfg"}
+		opts.Earlier = func(string) (map[string][]byte, error) { return before, nil }
+		er = renderAll(t, load(t, dir), opts)[0]
+		if er.Err == nil || !strings.Contains(er.Err.Error(), "high-level/web/helmrelease.yaml: app web: kept from the earlier render, its helmrelease.yaml cannot be made again exactly") ||
+			!strings.Contains(er.Err.Error(), "--app web") || strings.Contains(er.Err.Error(), "VALUEzz91") {
+			t.Errorf("err = %v, want the kept HelmRelease refused, with the hint to render web too", er.Err)
+		}
+	})
+}
+
+func keptRebuildOptions(secret string) render.Options {
+	opts := testOptions()
+	opts.LookupEnv = func(string) (string, bool) { return secret, true }
+	return opts
+}
