@@ -21,12 +21,16 @@ var fluxHighLevel = map[string]bool{"helmrelease.yaml": true, "source.yaml": tru
 // helmReleaseFiles returns high-level/<app>/helmrelease.yaml (and
 // source.yaml for a remote chart): the Flux HelmRelease that would deploy
 // what kiln rendered. It is for reviewers; no Kustomization applies it.
-func (r *Renderer) helmReleaseFiles(res *envconfig.Resolved, run *appRun) (map[string][]byte, error) {
+// Its values are masked with rd before they are serialised, as the
+// app's values.yaml is: "**redacted**" masked into the bytes after would
+// begin a plain scalar as an alias does, which is no YAML.
+func (r *Renderer) helmReleaseFiles(res *envconfig.Resolved, run *appRun, rd *redact.Redactor) (map[string][]byte, error) {
 	app := run.app
-	values, err := r.userValues(run)
+	raw, err := r.userValues(run)
 	if err != nil {
 		return nil, fmt.Errorf("app %s: %w", app.Name, err)
 	}
+	values, _ := rd.Value(raw).(map[string]any)
 	h := flux.HelmRelease{
 		Name: app.Name, Namespace: app.Namespace, App: app.Name, Env: res.Env.Name,
 		// The HelmRepository goes to the manifests repository: its URL

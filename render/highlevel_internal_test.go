@@ -36,7 +36,7 @@ func TestHelmRepositoryShowsNoCredentials(t *testing.T) {
 	if er.Err != nil {
 		t.Fatal(er.Err)
 	}
-	files, err := r.helmReleaseFiles(res, &appRun{app: res.Apps[0]})
+	files, err := r.helmReleaseFiles(res, &appRun{app: res.Apps[0]}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

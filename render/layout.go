@@ -504,7 +504,7 @@ func (r *Renderer) highLevel(res *envconfig.Resolved, run *appRun, rd *redact.Re
 			return nil, err
 		}
 		out["values.yaml"] = rd.Bytes(data)
-		hr, err := r.helmReleaseFiles(res, run)
+		hr, err := r.helmReleaseFiles(res, run, rd)
 		if err != nil {
 			return nil, err
 		}

@@ -618,6 +618,13 @@ func TestAppRemakesKeptHelmReleases(t *testing.T) {
 	if er.Err == nil || !strings.Contains(er.Err.Error(), "high-level/web/helmrelease.yaml") || !strings.Contains(er.Err.Error(), "--app web") {
 		t.Errorf("error = %v, want one naming high-level/web/helmrelease.yaml and --app web", er.Err)
 	}
+	// So is one that reads back but would lose a field kiln does not
+	// write (a review: suspend dropped silently when made again).
+	older["high-level/web/helmrelease.yaml"] = []byte(strings.Replace(string(before["high-level/web/helmrelease.yaml"]), "  releaseName: web\n", "  releaseName: web\n  suspend: true\n", 1))
+	er = renderAll(t, load(t, dir), opts)[0]
+	if er.Err == nil || !strings.Contains(er.Err.Error(), "high-level/web/helmrelease.yaml: app web: kept from the earlier render, its helmrelease.yaml cannot be made again exactly") {
+		t.Errorf("error = %v, want the kept HelmRelease that would lose suspend refused", er.Err)
+	}
 }
 
 // TestAppKeptAppsHealthCheckOfANewObject: kiln.yaml now gives a kept app
