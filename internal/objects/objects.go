@@ -575,22 +575,25 @@ func IsSOPSFile(b []byte) bool {
 
 // documentAt returns the text of the document of the YAML stream data that
 // holds the 1-based line, without its --- separator, ending in a newline.
-// A line that starts with --- or ... followed by nothing or white space
-// always separates documents: inside a document such a line would have to
-// be indented.
+// Documents are cut as yamlpos.Text.Documents cuts them.
 func documentAt(data []byte, line int) []byte {
-	lines := bytes.SplitAfter(data, []byte("\n"))
-	start := 0
-	for i, l := range lines {
-		if !yamlpos.IsMarker(l) {
-			continue
+	docs := yamlpos.New(data).Documents()
+	d := docs[0]
+	for _, next := range docs[1:] {
+		if line-1 < next.Line {
+			break
 		}
-		if line-1 < i {
-			return withNewline(bytes.Join(lines[start:i], nil))
-		}
-		start = i + 1
+		d = next
 	}
-	return withNewline(bytes.Join(lines[start:], nil))
+	text := data[d.Start:d.End]
+	if yamlpos.IsMarker(text) {
+		if nl := bytes.IndexByte(text, '\n'); nl >= 0 {
+			text = text[nl+1:]
+		} else {
+			text = nil
+		}
+	}
+	return withNewline(text)
 }
 
 func withNewline(b []byte) []byte {

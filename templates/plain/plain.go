@@ -361,21 +361,12 @@ const substituteKey = "kustomize.toolkit.fluxcd.io/substitute"
 // with --- or ... and then nothing or white space always starts a new
 // document (inside a document such a line would have to be indented).
 func splitDocuments(data []byte, file string) ([]document, error) {
-	lines := bytes.SplitAfter(data, []byte("\n"))
 	var docs []document
-	start := 0
-	flush := func(end int) {
-		if end > start {
-			docs = append(docs, document{text: bytes.Join(lines[start:end], nil), line: start})
-		}
-		start = end
-	}
-	for i, l := range lines {
-		if i > start && yamlpos.IsMarker(l) {
-			flush(i)
+	for _, d := range yamlpos.New(data).Documents() {
+		if d.End > d.Start {
+			docs = append(docs, document{text: data[d.Start:d.End:d.End], line: d.Line})
 		}
 	}
-	flush(len(lines))
 	var out []document
 	for _, d := range docs {
 		if bytes.Contains(d.text, []byte(substituteKey)) {
