@@ -39,58 +39,37 @@ func keptRebuildProject(t *testing.T, chart, vals string) (dir string, kiln func
 // which the file masked since serialisation has without them.
 func TestKeptHelmReleaseRebuiltExactly(t *testing.T) {
 	t.Parallel()
-	t.Run("a chart folder with a trailing slash", func(t *testing.T) {
-		t.Parallel()
-		dir, kiln := keptRebuildProject(t, "web/", "greeting: hello\n")
-		writeFile(t, filepath.Join(dir, "kiln.yaml"), kiln("flux:\n  sourceRef: {kind: OCIRepository, name: manifests}\n"))
-		opts := keptRebuildOptions("unused-secret-value")
-		er := renderAll(t, load(t, dir), opts)[0]
-		if er.Err != nil {
-			t.Fatal(er.Err)
-		}
-		before := er.Files
-		writeFile(t, filepath.Join(dir, "kiln.yaml"), kiln(""))
-		er = renderAll(t, load(t, dir), opts)[0]
-		if er.Err != nil {
-			t.Fatal(er.Err)
-		}
-		full := er.Files
-		opts.Apps = []string{"cfg"}
-		opts.Earlier = func(string) (map[string][]byte, error) { return before, nil }
-		er = renderAll(t, load(t, dir), opts)[0]
-		if er.Err != nil {
-			t.Fatal(er.Err)
-		}
-		if diff := cmp.Diff(asStrings(full), asStrings(er.Files)); diff != "" {
-			t.Errorf("tree (-full render +--app cfg):\n%s", diff)
-		}
-	})
-	t.Run("a masked value the secret made quoted", func(t *testing.T) {
-		t.Parallel()
-		const secret = "S3cr3t: VALUEzz91"
-		dir, kiln := keptRebuildProject(t, "web", "db: {password: \"pw-"+secret+"\"}\n")
-		opts := keptRebuildOptions(secret)
-		er := renderAll(t, load(t, dir), opts)[0]
-		if er.Err != nil {
-			t.Fatal(er.Err)
-		}
-		before := er.Files
-		writeFile(t, filepath.Join(dir, "kiln.yaml"), kiln("flux:\n  interval: 7m\n"))
-		er = renderAll(t, load(t, dir), opts)[0]
-		if er.Err != nil {
-			t.Fatal(er.Err)
-		}
-		full := er.Files
-		opts.Apps = []string{"cfg"}
-		opts.Earlier = func(string) (map[string][]byte, error) { return before, nil }
-		er = renderAll(t, load(t, dir), opts)[0]
-		if er.Err != nil {
-			t.Fatal(er.Err)
-		}
-		if diff := cmp.Diff(asStrings(full), asStrings(er.Files)); diff != "" {
-			t.Errorf("tree (-full render +--app cfg):\n%s", diff)
-		}
-	})
+	const secret = "S3cr3t: VALUEzz91"
+	for _, tc := range []struct {
+		name, chart, vals, fluxBefore, fluxAfter string
+	}{
+		{name: "a chart folder with a trailing slash", chart: "web/", vals: "greeting: hello\n",
+			fluxBefore: "flux:\n  sourceRef: {kind: OCIRepository, name: manifests}\n"},
+		{name: "a masked value the secret made quoted", chart: "web", vals: "db: {password: \"pw-" + secret + "\"}\n",
+			fluxAfter: "flux:\n  interval: 7m\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir, kiln := keptRebuildProject(t, tc.chart, tc.vals)
+			writeFile(t, filepath.Join(dir, "kiln.yaml"), kiln(tc.fluxBefore))
+			opts := keptRebuildOptions(secret)
+			tree := func() map[string][]byte {
+				er := renderAll(t, load(t, dir), opts)[0]
+				if er.Err != nil {
+					t.Fatal(er.Err)
+				}
+				return er.Files
+			}
+			before := tree()
+			writeFile(t, filepath.Join(dir, "kiln.yaml"), kiln(tc.fluxAfter))
+			full := tree()
+			opts.Apps = []string{"cfg"}
+			opts.Earlier = func(string) (map[string][]byte, error) { return before, nil }
+			if diff := cmp.Diff(asStrings(full), asStrings(tree())); diff != "" {
+				t.Errorf("tree (-full render +--app cfg):\n%s", diff)
+			}
+		})
+	}
 }
 
 func keptRebuildOptions(secret string) render.Options {
