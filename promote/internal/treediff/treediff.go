@@ -47,7 +47,15 @@ type Change struct {
 
 // Trees returns the files that differ between old and new, sorted by path.
 // A nil map is an empty tree.
-func Trees(old, new map[string][]byte) []Change {
+func Trees(old, new map[string][]byte) []Change { return TreesWithSymlinks(old, new, nil) }
+
+// TreesWithSymlinks is Trees where the files of old at the paths symlinks
+// are symlinks in git, whose content in old is their target's path: each
+// is a change, marked OldSymlink, even where new holds the same bytes.
+// kiln writes regular files only, and Flux's source-controller leaves
+// symlinks out of what it applies, so a symlink whose target's path reads
+// as the rendered file is still not it. A path old lacks is ignored.
+func TreesWithSymlinks(old, new map[string][]byte, symlinks []string) []Change {
 	paths := make([]string, 0, len(old)+len(new))
 	for p := range old {
 		paths = append(paths, p)
@@ -58,49 +66,22 @@ func Trees(old, new map[string][]byte) []Change {
 		}
 	}
 	sort.Strings(paths)
+	linked := make(map[string]bool, len(symlinks))
+	for _, p := range symlinks {
+		linked[p] = true
+	}
 
 	var out []Change
 	for _, p := range paths {
 		o, inOld := old[p]
 		n, inNew := new[p]
-		if inOld && inNew && bytes.Equal(o, n) {
+		if inOld && inNew && bytes.Equal(o, n) && !linked[p] {
 			continue
 		}
-		out = append(out, change(p, o, n, inOld, inNew))
-	}
-	return out
-}
-
-// TreesWithSymlinks is Trees where the files of old at the paths symlinks
-// are symlinks in git, whose content in old is their target's path: each
-// is a change, marked OldSymlink, even where new holds the same bytes.
-// kiln writes regular files only, and Flux's source-controller leaves
-// symlinks out of what it applies, so a symlink whose target's path reads
-// as the rendered file is still not it. A path old lacks is ignored.
-func TreesWithSymlinks(old, new map[string][]byte, symlinks []string) []Change {
-	out := Trees(old, new)
-	linked := map[string]bool{}
-	for _, p := range symlinks {
-		if _, ok := old[p]; ok {
-			linked[p] = true
-		}
-	}
-	if len(linked) == 0 {
-		return out
-	}
-	for i := range out {
-		if linked[out[i].Path] {
-			out[i].OldSymlink = true
-			delete(linked, out[i].Path)
-		}
-	}
-	for p := range linked {
-		n, inNew := new[p]
-		c := change(p, old[p], n, true, inNew)
-		c.OldSymlink = true
+		c := change(p, o, n, inOld, inNew)
+		c.OldSymlink = inOld && linked[p]
 		out = append(out, c)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
 
