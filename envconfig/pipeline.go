@@ -96,7 +96,35 @@ func (d *decoder) pipeline(n *yaml.Node) *Pipeline {
 	p.Apps = d.apps(f["apps"], top)
 	d.gateSource(p)
 	d.dispatchEventTypes(p)
+	d.bootstrapNames(p)
 	return p
+}
+
+// labelValueMax is the longest label value the API server accepts
+// (apimachinery's validation.LabelValueMaxLength).
+const labelValueMax = 63
+
+// bootstrapNames refuses a flux.bootstrap.name that is too long once
+// {env} is replaced by an env's name. kustomize-controller puts a
+// Kustomization's name in a label on every object it applies, so no
+// Kustomization with a longer name applies anything: kiln's dependsOn on it
+// would hold every app of the env back for good.
+func (d *decoder) bootstrapNames(p *Pipeline) {
+	b := p.Flux.Bootstrap
+	if b == nil {
+		return
+	}
+	for _, e := range p.Environments {
+		_, name, _ := p.BootstrapKustomization(e.Name)
+		if len(name) <= labelValueMax {
+			continue
+		}
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: b.Line,
+			Msg: fmt.Sprintf("in environment %s, flux.bootstrap.name is %q, %d characters; kustomize-controller labels every object a Kustomization applies with its name, and a label value has at most %d, so no Kustomization of that name can apply the env's flux/ folder",
+				e.Name, name, len(name), labelValueMax),
+			Hint: "name the Kustomization that applies the env's flux/ folder, as flux get kustomizations -A lists it"})
+		return
+	}
 }
 
 // helmReleaseNameMax is Helm's limit on a release name
