@@ -92,8 +92,8 @@ func servedError(kube *version.Version, gvk schema.GroupVersionKind, typed runti
 		msg = fmt.Sprintf("%s %s is not served by Kubernetes %d.%d (kubeVersion): it was removed in %d.%d",
 			gvk.GroupVersion(), gvk.Kind, kube.Major(), kube.Minor(), r.major, r.minor)
 		hint = "this kind has no replacement; remove the object"
-		if !r.use.Empty() {
-			hint = fmt.Sprintf("use apiVersion %s kind %s, and check the object against that version's fields", r.use.GroupVersion(), r.use.Kind)
+		if use := replacementAt(kube, r.use); !use.Empty() {
+			hint = fmt.Sprintf("use apiVersion %s kind %s, and check the object against that version's fields", use.GroupVersion(), use.Kind)
 		}
 		return msg, hint
 	}
@@ -187,11 +187,81 @@ func (e *Env) Deprecated(apiVersion, kind string) (msg, hint string) {
 		hint = "this kind has no replacement; remove the object before the cluster is upgraded"
 	}
 	if rp, ok := typed.(lifecycleReplacement); ok {
-		if use := rp.APILifecycleReplacement(); !use.Empty() {
+		if use := replacementAt(e.kube, rp.APILifecycleReplacement()); !use.Empty() {
 			hint = fmt.Sprintf("use apiVersion %s kind %s before the cluster is upgraded, and check the object against that version's fields", use.GroupVersion(), use.Kind)
 		}
 	}
 	return msg, hint
+}
+
+// maxReplacements bounds the walk along a chain of replacements: the
+// longest of k8s.io/api is three (flowcontrol's v1beta1, v1beta2, v1beta3,
+// v1), and a chain that came back on itself must not loop.
+const maxReplacements = 8
+
+// replacementAt follows the replacements from use, the one a version's
+// lifecycle names, to the first version kube serves and does not
+// deprecate, else the first it serves: each version names only its next
+// one, which a later release may have removed in turn
+// (flowcontrol.apiserver.k8s.io/v1beta2 names v1beta3, gone in 1.32,
+// which names v1). use itself when kube serves none of the chain, or
+// when kube is nil.
+func replacementAt(kube *version.Version, use schema.GroupVersionKind) schema.GroupVersionKind {
+	if kube == nil {
+		return use
+	}
+	var served schema.GroupVersionKind
+	seen := map[schema.GroupVersionKind]bool{}
+	for gvk := use; !gvk.Empty() && !seen[gvk] && len(seen) < maxReplacements; {
+		seen[gvk] = true
+		var lc any
+		if t := newTyped(gvk); t != nil {
+			lc = t
+		} else if r, ok := removedBeforeAPI[gvk]; ok {
+			lc = r
+		} else {
+			break // no lifecycle kiln knows
+		}
+		if servedAt(kube, lc) {
+			if d, ok := lc.(lifecycleDeprecated); !ok || !deprecatedAt(kube, d) {
+				return gvk
+			}
+			if served.Empty() {
+				served = gvk
+			}
+		}
+		rp, ok := lc.(lifecycleReplacement)
+		if !ok {
+			break
+		}
+		gvk = rp.APILifecycleReplacement()
+	}
+	if !served.Empty() {
+		return served
+	}
+	return use
+}
+
+// servedAt reports whether kube serves the version whose lifecycle is lc:
+// introduced by kube, and not removed by it.
+func servedAt(kube *version.Version, lc any) bool {
+	if rm, ok := lc.(lifecycleRemoved); ok {
+		if major, minor := rm.APILifecycleRemoved(); major > 0 && kube.AtLeast(version.MajorMinor(uint(major), uint(minor))) {
+			return false
+		}
+	}
+	if in, ok := lc.(lifecycleIntroduced); ok {
+		if major, minor := in.APILifecycleIntroduced(); !kube.AtLeast(version.MajorMinor(uint(major), uint(minor))) {
+			return false
+		}
+	}
+	return true
+}
+
+// deprecatedAt reports whether kube deprecates the version of d.
+func deprecatedAt(kube *version.Version, d lifecycleDeprecated) bool {
+	major, minor := d.APILifecycleDeprecated()
+	return major > 0 && kube.AtLeast(version.MajorMinor(uint(major), uint(minor)))
 }
 
 // OffByDefault says why the API server of kubeVersion does not serve an
