@@ -2,6 +2,7 @@ package scope
 
 import (
 	_ "embed"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -11,7 +12,9 @@ import (
 // group is ""): read from the +genclient:nonNamespaced markers of the
 // k8s.io/api sources go.mod pins (TestBuiltinScopesMatchAPI checks it
 // against them; -update writes it). A kind's scope is the same in every
-// version of its group.
+// version of its group. A third field, when there is one, is the marker
+// that restricts the verbs of the kind's client (+genclient:onlyVerbs=create,
+// +genclient:noVerbs), the same in every version too.
 //
 // kyaml's own table, which kiln read alone before, is of an older
 // Kubernetes and by exact version: autoscaling/v2 HorizontalPodAutoscaler,
@@ -22,17 +25,27 @@ import (
 //go:embed builtin.txt
 var builtinTable string
 
-// builtinScopes parses builtinTable once: group and kind to namespaced.
-var builtinScopes = sync.OnceValue(func() map[groupKind]bool {
-	m := map[groupKind]bool{}
+// builtinKind is what builtinTable says of a kind.
+type builtinKind struct {
+	namespaced bool
+	verbs      string // the client's verb marker ("onlyVerbs=create", "noVerbs"), "" for all verbs
+}
+
+// builtinKinds parses builtinTable once.
+var builtinKinds = sync.OnceValue(func() map[groupKind]builtinKind {
+	m := map[groupKind]builtinKind{}
 	for line := range strings.Lines(builtinTable) {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		gk, scope, _ := strings.Cut(line, " ")
-		group, kind, _ := strings.Cut(gk, "/")
-		m[groupKind{group, kind}] = scope == "namespaced"
+		f := strings.Fields(line)
+		group, kind, _ := strings.Cut(f[0], "/")
+		k := builtinKind{namespaced: len(f) > 1 && f[1] == "namespaced"}
+		if len(f) > 2 {
+			k.verbs = f[2]
+		}
+		m[groupKind{group, kind}] = k
 	}
 	return m
 })
@@ -41,6 +54,28 @@ var builtinScopes = sync.OnceValue(func() map[groupKind]bool {
 // client for: a resource one writes, not a subresource's or an internal
 // type (Scale, RangeAllocation).
 func Builtin(group, kind string) bool {
-	_, ok := builtinScopes()[groupKind{group, kind}]
+	_, ok := builtinKinds()[groupKind{group, kind}]
 	return ok
+}
+
+// ClientOffers reports whether the client k8s.io/api generates for group
+// and kind has verb ("get", "create", "patch"): a review's client only
+// creates (the API server answers and keeps nothing), and policy's
+// Eviction's has no verb at all (it is posted to a pod's eviction
+// subresource). False for a kind with no client (Builtin is false).
+func ClientOffers(group, kind, verb string) bool {
+	k, ok := builtinKinds()[groupKind{group, kind}]
+	if !ok {
+		return false
+	}
+	marker, list, _ := strings.Cut(k.verbs, "=")
+	switch marker {
+	case "":
+		return true
+	case "onlyVerbs":
+		return slices.Contains(strings.Split(list, ","), verb)
+	case "skipVerbs":
+		return !slices.Contains(strings.Split(list, ","), verb)
+	}
+	return false // noVerbs
 }

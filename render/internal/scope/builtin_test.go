@@ -15,12 +15,14 @@ import (
 var (
 	groupNameRE = regexp.MustCompile(`(?m)^const GroupName = "([^"]*)"`)
 	typeRE      = regexp.MustCompile(`^type ([A-Z]\w*) struct`)
+	verbsRE     = regexp.MustCompile(`^// \+genclient:((?:onlyVerbs|skipVerbs)=\S+|noVerbs)$`)
 )
 
 // TestBuiltinScopesMatchAPI reads the scope of every kind k8s.io/api
 // defines a client for (+genclient, +genclient:nonNamespaced in the
-// comments above the type) from the sources of the version go.mod pins,
-// and compares it with builtin.txt.
+// comments above the type), and the verbs its client is restricted to
+// (+genclient:onlyVerbs, :skipVerbs, :noVerbs), from the sources of the
+// version go.mod pins, and compares it with builtin.txt.
 func TestBuiltinScopesMatchAPI(t *testing.T) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}} {{.Version}}", "k8s.io/api").Output()
 	if err != nil {
@@ -54,7 +56,7 @@ func TestBuiltinScopesMatchAPI(t *testing.T) {
 			}
 			// The markers are in the comment lines above the type, which
 			// blank lines may split.
-			client, cluster := false, false
+			client, cluster, verbs := false, false, ""
 			for j := i - 1; j >= 0; j-- {
 				c := strings.TrimSpace(lines[j])
 				if c != "" && !strings.HasPrefix(c, "//") {
@@ -62,6 +64,9 @@ func TestBuiltinScopesMatchAPI(t *testing.T) {
 				}
 				client = client || c == "// +genclient"
 				cluster = cluster || c == "// +genclient:nonNamespaced"
+				if m := verbsRE.FindStringSubmatch(c); m != nil {
+					verbs = m[1]
+				}
 			}
 			if !client {
 				continue
@@ -70,15 +75,18 @@ func TestBuiltinScopesMatchAPI(t *testing.T) {
 			if cluster {
 				scope = "cluster"
 			}
+			if verbs != "" {
+				scope += " " + verbs
+			}
 			key := group + "/" + tm[1]
 			if old, ok := scopes[key]; ok && old != scope {
-				t.Errorf("%s is %s in one version and %s in another", key, old, scope)
+				t.Errorf("%s is %q in one version and %q in another", key, old, scope)
 			}
 			scopes[key] = scope
 		}
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# The scope of every kind k8s.io/api %s defines a client for (render/internal/scope/builtin.go).\n", ver)
+	fmt.Fprintf(&b, "# The scope of every kind k8s.io/api %s defines a client for, and its client's verb marker (render/internal/scope/builtin.go).\n", ver)
 	keys := make([]string, 0, len(scopes))
 	for k := range scopes {
 		keys = append(keys, k)
@@ -95,5 +103,26 @@ func TestBuiltinScopesMatchAPI(t *testing.T) {
 	}
 	if b.String() != builtinTable {
 		t.Errorf("builtin.txt is not what k8s.io/api %s says: run go test ./render/internal/scope -run TestBuiltinScopesMatchAPI -update", ver)
+	}
+}
+
+// TestClientOffers: the verbs of a kind's client, as its markers restrict
+// them, and none for a kind without a client.
+func TestClientOffers(t *testing.T) {
+	for _, tc := range []struct {
+		group, kind, verb string
+		want              bool
+	}{
+		{"apps", "Deployment", "get", true},
+		{"", "Namespace", "patch", true},             // skipVerbs=deleteCollection
+		{"", "Namespace", "deleteCollection", false}, // the one skipped
+		{"authorization.k8s.io", "SubjectAccessReview", "create", true},
+		{"authorization.k8s.io", "SubjectAccessReview", "get", false},
+		{"policy", "Eviction", "create", false}, // noVerbs
+		{"autoscaling", "Scale", "get", false},  // no client
+	} {
+		if got := ClientOffers(tc.group, tc.kind, tc.verb); got != tc.want {
+			t.Errorf("ClientOffers(%q, %q, %q) = %v, want %v", tc.group, tc.kind, tc.verb, got, tc.want)
+		}
 	}
 }

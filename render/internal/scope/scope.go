@@ -110,8 +110,8 @@ func (s *Scopes) lookup(apiVersion, kind string) (namespaced, known bool) {
 	if ok {
 		return c.namespaced, true
 	}
-	if namespaced, ok := builtinScopes()[groupKind{group, kind}]; ok {
-		return namespaced, true
+	if k, ok := builtinKinds()[groupKind{group, kind}]; ok {
+		return k.namespaced, true
 	}
 	// Kinds of other API servers (apiextensions.k8s.io, the aggregator's
 	// apiregistration.k8s.io) and of removed versions: kyaml's table.
