@@ -161,6 +161,9 @@ func (e *Env) Deprecated(apiVersion, kind string) (msg, hint string) {
 	gvk := gv.WithKind(kind)
 	var typed any
 	if t := newTyped(gvk); t != nil {
+		if m, _ := unstored(gvk); m != "" {
+			return "", "" // no version can be applied: validation's error says so
+		}
 		typed = t
 	} else if r, ok := removedBeforeAPI[gvk]; ok {
 		typed = r // k8s.io/api no longer has the type and its markers
@@ -169,6 +172,7 @@ func (e *Env) Deprecated(apiVersion, kind string) (msg, hint string) {
 	if !ok {
 		return "", ""
 	}
+
 	major, minor := d.APILifecycleDeprecated()
 	if major == 0 || !e.kube.AtLeast(version.MajorMinor(uint(major), uint(minor))) {
 		return "", ""
@@ -282,6 +286,9 @@ func (e *Env) OffByDefault(apiVersion, kind string) (msg, hint string) {
 	}
 	if m, _ := servedError(e.kube, gv.WithKind(kind), typed); m != "" {
 		return "", "" // not served at all: validation's error says so
+	}
+	if m, _ := unstored(gv.WithKind(kind)); m != "" {
+		return "", "" // not stored: validation's error says so
 	}
 	if _, minor := in.APILifecycleIntroduced(); apilevel.OnByDefault(gv, minor) {
 		return "", ""

@@ -249,6 +249,11 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 	if msg, hint := servedError(e.kube, gvk, typed); msg != "" {
 		return append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
 	}
+	if typed != nil {
+		if msg, hint := unstored(gvk); msg != "" {
+			return append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "kind")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
+		}
+	}
 	if typed == nil {
 		if msg, hint := e.notServed(gvk); msg != "" {
 			errs = append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed, Msg: msg, Hint: hint})
@@ -371,7 +376,7 @@ func indexed(o templates.Object) *encoder {
 }
 
 // ErrNotServed is the cause of every error about an apiVersion and kind
-// the cluster does not serve.
+// the cluster does not serve, or serves but does not store (unstored).
 var ErrNotServed = errors.New("API version not served")
 
 // apiRelease is the Kubernetes release of the pinned k8s.io/api.
