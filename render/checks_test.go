@@ -477,3 +477,38 @@ func TestBootstrapSourceWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedAppHidesNoOtherApp: an app whose document the parser refuses
+// (metadata.generateName alone, an apiVersion written Apps/v1) has no
+// objects, but the other apps' objects are still checked, so one run
+// reports the document and their errors. The other apps' checks used to
+// be skipped whole.
+func TestFailedAppHidesNoOtherApp(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\n" +
+			"apps: [{name: a, namespace: shop, yaml: apps/a}, {name: b, namespace: shop, yaml: apps/b}, {name: c, namespace: shop, yaml: apps/c}]\n",
+		"envs/dev.yaml":  "",
+		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n",
+		"apps/b/cm.yaml": "apiVersion: Apps/v1\nkind: Deployment\nmetadata: {name: d}\n",
+		"apps/c/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n",
+	})
+	r, err := render.New(load(t, dir), checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(results[0].Err)
+	for _, want := range []string{
+		"apps/a/cm.yaml:1: app a: ConfigMap/: object has no metadata.name",
+		`apps/b/cm.yaml:1: app b: apiVersion "Apps/v1" is not an API version any cluster serves`,
+		`apps/c/cm.yaml:3: app c: ConfigMap/shop/Bad_Name: field "metadata.name": Invalid value: "Bad_Name"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("error %q\nwants %q", got, want)
+		}
+	}
+}

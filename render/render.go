@@ -703,9 +703,18 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 	errs := append(append([]error(nil), keepErrs...), r.crossEnvErrors(env)...)
 	warns := er.Warnings
 	used := map[string]bool{}
+	// An app whose engine failed (a document without metadata.name, a
+	// malformed apiVersion) has no objects, but the other apps' objects
+	// can still be judged: one run reports both, not one after the other.
+	appsFailed := false
+	checkable := len(errs) == 0
 	for _, run := range runs {
 		if run.err != nil {
 			errs = append(errs, forApp(run.app.Name, run.err))
+			appsFailed = true
+			// A run stopped (--timeout, the env's object bound) checks
+			// nothing more.
+			checkable = checkable && !errors.Is(run.err, context.Canceled) && !errors.Is(run.err, context.DeadlineExceeded)
 		}
 		warns = append(warns, run.warns...)
 		for k := range run.used {
@@ -719,7 +728,7 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 	// and those validation.crds lists. Set below; checkEnv reads it.
 	var scopes *scope.Scopes
 	whole := false
-	if len(errs) == 0 {
+	if checkable {
 		// Namespaces and validation need every app's CRDs, so they run once
 		// all engines are done.
 		scopes = scope.New()
@@ -764,9 +773,18 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		// apps are checked side by side, their findings joined in app order.
 		checked := make([]appChecks, len(runs))
 		carry.Each(len(runs), func(i int) {
-			checked[i] = r.checkApp(venv, scopes, res, runs[i], mode.recheck, sharding, assumed)
+			if runs[i].err == nil {
+				checked[i] = r.checkApp(venv, scopes, res, runs[i], mode.recheck, sharding, assumed)
+			}
 		})
 		for _, c := range checked {
+			if appsFailed {
+				// The failed app's CRDs are missing: the warnings that a
+				// kind is unknown, or its scope guessed, may be wrong.
+				// Its errors hold whatever the CRDs: a failed env writes
+				// nothing, and its next run warns what still holds.
+				c.warns, c.guessed = nil, nil
+			}
 			errs, warns, guessed = append(errs, c.errs...), append(warns, c.warns...), append(guessed, c.guessed...)
 		}
 		for _, run := range runs {
