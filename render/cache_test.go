@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/render"
@@ -341,5 +342,41 @@ func TestRenderCacheDisabledIsSaid(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no warning says the render cache is off: %v", results[0].Warnings)
+	}
+}
+
+// TestRenderCacheOldBuildPruned: the folder a render's build of kiln
+// filled, validation results included, goes a week after that build last
+// ran, when another build opens the cache. The validation results' folder
+// kept every build folder from the pruning. The folder is this build's,
+// renamed as another build would name its own.
+func TestRenderCacheOldBuildPruned(t *testing.T) {
+	t.Parallel()
+	root := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"apps:\n  - name: web\n    namespace: shop\n    yaml: apps/web\n",
+		"envs/dev.yaml":    "apps: {}\n",
+		"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+	})
+	cacheDir := t.TempDir()
+	renderWith(t, root, cacheDir, nil)
+	builds, err := os.ReadDir(cacheDir)
+	if err != nil || len(builds) != 1 {
+		t.Fatalf("the render cache after one render: %v, %v", builds, err)
+	}
+	old := filepath.Join(cacheDir, "0123456789abcdef")
+	if err := os.Rename(filepath.Join(cacheDir, builds[0].Name()), old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(old, "va")); err != nil {
+		t.Fatalf("the render kept no validation results: %v", err)
+	}
+	long := time.Now().Add(-8 * 24 * time.Hour)
+	if err := os.Chtimes(old, long, long); err != nil {
+		t.Fatal(err)
+	}
+	renderWith(t, root, cacheDir, nil)
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("another build's folder, unused for 8 days, was kept: %v", err)
 	}
 }

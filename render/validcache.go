@@ -27,7 +27,7 @@ import (
 // envs' keys, and objects no longer rendered leave within a few runs.
 
 // cleanEntryKey is the store key of the entry: not hex, so no render's key.
-const cleanEntryKey = "validate-clean-v1"
+const cleanEntryKey = cache.ValidationKey
 
 // keepCleanRuns is how many runs a key of the file stays unseen.
 const keepCleanRuns = 8

@@ -205,7 +205,9 @@ func TestStoreRefusesKeysThatAreNotNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"", "a", "../../escape", "ab/../../x", `ab\x`, ".hidden", "ab\x00c"} {
+	// "zz01" is a file name, but no entry folder's: pruning would take a
+	// build folder holding it for another program's.
+	for _, key := range []string{"", "a", "../../escape", "ab/../../x", `ab\x`, ".hidden", "ab\x00c", "zz01"} {
 		if e, err := s.Get(key); e != nil || err == nil {
 			t.Errorf("Get(%q) = %v, %v; want an error", key, e, err)
 		}
@@ -257,6 +259,7 @@ func TestStoreWritesOnlyBelowItsFolder(t *testing.T) {
 	if _, err := Open(dir2, "build-2"); err == nil {
 		t.Error("Open took a symlink for the build's folder")
 	}
+
 }
 
 // FuzzParseEntry: whatever an entry's bytes after its checksum hold (a
@@ -300,6 +303,12 @@ func TestOpenPrunesOldBuilds(t *testing.T) {
 	dir := t.TempDir()
 	old, _ := Open(dir, "old")
 	old.Put("aa11", testEntry())
+	// Every build folder a render made holds its validation results too,
+	// in a folder that is not two hex digits: the pruning took no build
+	// folder for kiln's, and the cache grew with every upgrade.
+	if err := old.Put(ValidationKey, testEntry()); err != nil {
+		t.Fatal(err)
+	}
 	recent, _ := Open(dir, "recent")
 	recent.Put("bb22", testEntry())
 	long := time.Now().Add(-8 * 24 * time.Hour)
@@ -320,6 +329,9 @@ func TestOpenPrunesOldBuilds(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(other, "aa"), 0o755); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.MkdirAll(filepath.Join(other, namedFolder), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -332,6 +344,19 @@ func TestOpenPrunesOldBuilds(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, name, "notes.txt")); err != nil {
 			t.Errorf("pruning deleted %s, a folder kiln did not write: %v", name, err)
 		}
+	}
+	// A folder of two letters that are not hex digits is no store's
+	// either, namedFolder alone excepted.
+	foreign := filepath.Join(dir, "fedcba9876543210")
+	if err := os.MkdirAll(filepath.Join(foreign, "vb"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(foreign, long, long)
+	if _, err := Open(dir, "current"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(foreign, "vb")); err != nil {
+		t.Errorf("pruning deleted a folder holding vb/, which no kiln writes: %v", err)
 	}
 }
 

@@ -197,7 +197,7 @@ func (s *Store) trim(now time.Time) {
 		return
 	}
 	for _, f := range folders {
-		if !f.IsDir() || !isHex(f.Name(), 2) {
+		if !f.IsDir() || !entryFolder(f.Name()) {
 			continue
 		}
 		sub := filepath.Join(s.dir, f.Name())
@@ -247,17 +247,36 @@ func isHex(name string, n int) bool {
 	return true
 }
 
+// ValidationKey is the key of render's kept validation results
+// (docs/cache.md, "Validation results"): the one entry a store holds
+// under a key that is not hex, in the folder namedFolder.
+const ValidationKey = "validate-clean-v1"
+
+// namedFolder is ValidationKey's entry folder (key[:2], as for every
+// key), the only one any kiln has made that is not two hex digits. It
+// is named here, not derived from the key, because pruning must still
+// recognise the build folders earlier kilns left, whatever the key
+// becomes.
+const namedFolder = "va"
+
+// entryFolder reports whether name is one of the folders of entries
+// that Store.path makes: two hex digits, or namedFolder. Put and Get
+// refuse a key whose folder is not one, so that every folder a build
+// writes is one buildFolder recognises.
+func entryFolder(name string) bool {
+	return isHex(name, 2) || name == namedFolder
+}
+
 // buildFolder reports whether dir holds only what a build's store holds:
-// folders named by two hex digits, and trimFile. --cache-dir may name a
-// folder shared with other programs, and pruning must delete nothing but
-// kiln's own.
+// entry folders, and trimFile. --cache-dir may name a folder shared with
+// other programs, and pruning must delete nothing but kiln's own.
 func buildFolder(dir string) bool {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return false
 	}
 	for _, e := range entries {
-		if !(e.IsDir() && isHex(e.Name(), 2)) && !(e.Type().IsRegular() && e.Name() == trimFile) {
+		if !(e.IsDir() && entryFolder(e.Name())) && !(e.Type().IsRegular() && e.Name() == trimFile) {
 			return false
 		}
 	}
@@ -269,9 +288,10 @@ func (s *Store) path(key string) string {
 }
 
 // nameable reports whether key can name an entry: a file name of its
-// own, not a path (keys read from an entry must not lead elsewhere).
+// own, not a path (keys read from an entry must not lead elsewhere), in
+// an entry folder.
 func nameable(key string) bool {
-	return len(key) >= 2 && !strings.ContainsAny(key, `/\`+"\x00") && key[0] != '.'
+	return len(key) >= 2 && !strings.ContainsAny(key, `/\`+"\x00") && key[0] != '.' && entryFolder(key[:2])
 }
 
 // ValidKey reports whether key is one Key makes: a lowercase hex sha256.
