@@ -319,7 +319,9 @@ func TestRenderCacheSurvivesCorruptEntries(t *testing.T) {
 // or write (here below a regular file; a read-only restore of
 // actions/cache does the same) turned the cache off with a line to
 // Options.Log, which the command line discards: every run paid its full
-// time without a word. It is the run's warning now.
+// time without a word. It is the run's warning now. So is a renders
+// folder that is a symlink, through which kiln wrote its entries and
+// pruned other builds' folders where the link led.
 func TestRenderCacheDisabledIsSaid(t *testing.T) {
 	t.Parallel()
 	root := writeProject(t, map[string]string{
@@ -332,16 +334,26 @@ func TestRenderCacheDisabledIsSaid(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	opts := checkOptions(true) // a run's warning, never an error
-	opts.RenderCache = filepath.Join(file, "renders")
-	r, results := mustRender(t, load(t, root), opts, nil)
-	defer r.Close()
-	var found bool
-	for _, w := range results[0].Warnings {
-		found = found || strings.HasPrefix(w.Msg, "render cache disabled: ") && strings.Contains(w.Msg, "not a directory")
+	elsewhere := t.TempDir()
+	link := filepath.Join(t.TempDir(), "renders")
+	if err := os.Symlink(elsewhere, link); err != nil {
+		t.Fatal(err)
 	}
-	if !found {
-		t.Errorf("no warning says the render cache is off: %v", results[0].Warnings)
+	for renders, says := range map[string]string{filepath.Join(file, "renders"): "not a directory", link: "is a symlink"} {
+		opts := checkOptions(true) // a run's warning, never an error
+		opts.RenderCache = renders
+		r, results := mustRender(t, load(t, root), opts, nil)
+		r.Close()
+		var found bool
+		for _, w := range results[0].Warnings {
+			found = found || strings.HasPrefix(w.Msg, "render cache disabled: ") && strings.Contains(w.Msg, says)
+		}
+		if !found {
+			t.Errorf("%s: no warning says the render cache is off: %v", says, results[0].Warnings)
+		}
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("the render wrote %d files where the symlinked renders folder leads", len(entries))
 	}
 }
 

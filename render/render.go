@@ -327,7 +327,7 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 			// that can never fill, such as a read-only restore, cost
 			// every run its full time without a word.
 			r.cacheOff = []diag.Warning{{Msg: fmt.Sprintf("render cache disabled: %v", err),
-				Hint: "kiln renders every app afresh (slower, never wrong): make --cache-dir (KILN_CACHE_DIR) a folder kiln may write, or pass --no-cache"}}
+				Hint: "kiln renders every app afresh (slower, never wrong): make --cache-dir (KILN_CACHE_DIR) a folder kiln may write with no symlink below it (its renders folder, a build's folder), or pass --no-cache"}}
 		} else {
 			r.cache = c
 			if keepValidation {

@@ -260,6 +260,46 @@ func TestStoreWritesOnlyBelowItsFolder(t *testing.T) {
 		t.Error("Open took a symlink for the build's folder")
 	}
 
+	// The store's folder itself (--cache-dir's renders) a symlink: kiln
+	// wrote its build's folder where it led, and pruned the other builds'
+	// folders it found there.
+	cacheDir, elsewhere := t.TempDir(), t.TempDir()
+	stale, err := Open(elsewhere, "stale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stale.Put("aa11", testEntry()); err != nil {
+		t.Fatal(err)
+	}
+	long := time.Now().Add(-8 * 24 * time.Hour)
+	if err := os.Chtimes(stale.Dir(), long, long); err != nil {
+		t.Fatal(err)
+	}
+	renders := filepath.Join(cacheDir, "renders")
+	if err := os.Symlink(elsewhere, renders); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(renders, "build-3"); err == nil || !strings.Contains(err.Error(), "is a symlink") {
+		t.Errorf("Open through a symlinked store folder: %v, want an error saying it is a symlink", err)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 1 || entries[0].Name() != filepath.Base(stale.Dir()) {
+		t.Errorf("where the symlink leads, after Open: %v, want only the stale build's folder", entries)
+	}
+	if _, err := os.Stat(stale.File("aa11")); err != nil {
+		t.Errorf("Open pruned through a symlinked store folder: %v", err)
+	}
+
+	// The cache folder above the store is the user's to name, a symlink
+	// included (docs/cache.md): followed.
+	linked := filepath.Join(t.TempDir(), "cache-link")
+	if err := os.Symlink(t.TempDir(), linked); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := Open(filepath.Join(linked, "renders"), "build-4"); err != nil {
+		t.Errorf("a symlinked cache folder: %v", err)
+	} else if err := s.Put("ab0123", testEntry()); err != nil {
+		t.Error(err)
+	}
 }
 
 // FuzzParseEntry: whatever an entry's bytes after its checksum hold (a

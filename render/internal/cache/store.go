@@ -152,10 +152,13 @@ func Open(dir, build string) (*Store, error) {
 	sum := sha256.Sum256([]byte(build))
 	name := hex.EncodeToString(sum[:8])
 	s := &Store{dir: filepath.Join(dir, name)}
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+	// dir is checked before the build's folder is made in it: through a
+	// symlink at dir (a restored cache archive may hold one), kiln wrote
+	// its entries, and pruned other builds' folders, where the link leads.
+	if err := makeFolder(dir); err != nil {
 		return nil, err
 	}
-	if err := realFolder(s.dir); err != nil {
+	if err := makeFolder(s.dir); err != nil {
 		return nil, err
 	}
 	now := time.Now()
@@ -452,10 +455,25 @@ func realFolder(dir string) error {
 	if err != nil {
 		return err
 	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%s is a symlink: the render cache reads and writes only below its own folder, never where a link leads", dir)
+	}
 	if !fi.IsDir() {
-		return fmt.Errorf("%s is not a folder (a symlink?): the render cache writes only below its own folder", dir)
+		return fmt.Errorf("%s is not a folder: the render cache writes only below its own folder", dir)
 	}
 	return nil
+}
+
+// makeFolder makes dir, a folder of the store, when nothing is there,
+// and then refuses it unless it is a real folder (realFolder). Whatever
+// is there is looked at before MkdirAll, which would follow a symlink.
+func makeFolder(dir string) error {
+	if _, err := os.Lstat(dir); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	return realFolder(dir)
 }
 
 // sameEntry reports whether the file at p holds exactly parts, one after
