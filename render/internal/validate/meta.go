@@ -33,14 +33,21 @@ import (
 // of apirules) and CertificateSigningRequests (ValidateCertificateRequestName
 // takes any name, and only the path segment check of every create is
 // left), the signer's prefix for a ClusterTrustBundle (bundleName), a
+// CSI driver name for a CSIDriver (Ebs.CSI.Example.com passes, 64
+// characters do not), a canonical IP address for an IPAddress, a
 // DNS-1123 subdomain for everything else, custom resources included
-// (apiextensions-apiserver's customResourceValidator).
+// (apiextensions-apiserver's customResourceValidator). Each special rule
+// is followed by the path segment check every create ends with.
 func nameRule(o templates.Object, gk schema.GroupKind, kube *version.Version) apimachineryvalidation.ValidateNameFunc {
 	switch {
 	case gk.Group == "certificates.k8s.io" && gk.Kind == "CertificateSigningRequest":
 		return path.ValidatePathSegmentName
 	case gk.Group == "certificates.k8s.io" && gk.Kind == "ClusterTrustBundle":
 		return bundleName(o)
+	case gk.Group == "storage.k8s.io" && gk.Kind == "CSIDriver":
+		return withPathSegment(apirules.CSIDriverName)
+	case gk.Group == "networking.k8s.io" && gk.Kind == "IPAddress":
+		return withPathSegment(apirules.IPAddressName)
 	case gk.Group == "" && gk.Kind == "Service":
 		if kube == nil || kube.AtLeast(version.MajorMinor(1, 36)) {
 			return apimachineryvalidation.NameIsDNSLabel
@@ -66,7 +73,13 @@ func bundleName(o templates.Object) apimachineryvalidation.ValidateNameFunc {
 	if n, err := o.Node.Pipe(kyaml.Lookup("spec", "signerName")); err == nil && n != nil && n.YNode().Kind == kyaml.ScalarNode {
 		signer = n.YNode().Value
 	}
-	rule := apirules.ClusterTrustBundleName(signer)
+	return withPathSegment(apirules.ClusterTrustBundleName(signer))
+}
+
+// withPathSegment is rule, then, when that passes, the path segment check
+// every create ends with (rest.BeforeCreate), which a kind's own name rule
+// may be looser than.
+func withPathSegment(rule apimachineryvalidation.ValidateNameFunc) apimachineryvalidation.ValidateNameFunc {
 	return func(name string, prefix bool) []string {
 		if msgs := rule(name, prefix); len(msgs) > 0 {
 			return msgs

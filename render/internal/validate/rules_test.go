@@ -1161,6 +1161,13 @@ func TestKindsOfFewRules(t *testing.T) {
 			`field "spec.tokenRequests[1].audience": Duplicate value: ""`},
 		{"csi driver lifecycle mode", csiDriver, "    - Ephemeral\n", "    - ephemeral\n",
 			`objs.yaml:9: app infra: CSIDriver/mycsidriver.example.com: field "spec.volumeLifecycleModes": Unsupported value: "ephemeral": supported values: "Persistent", "Ephemeral"`},
+		// ValidateCSIDriver checks the name as ValidateCSIDriverName does
+		// any CSI driver name: after lowercasing, in at most 63 characters.
+		{"csi driver named in capitals", csiDriver, "name: mycsidriver.example.com", "name: Ebs.CSI.Example.com", ""},
+		{"csi driver name of 64 characters", csiDriver, "name: mycsidriver.example.com", "name: " + strings.Repeat("a", 52) + ".example.com",
+			`objs.yaml:4: app infra: CSIDriver/` + strings.Repeat("a", 52) + `.example.com: field "metadata.name": Invalid value: "` + strings.Repeat("a", 52) + `.example.com": may not be more than 63 bytes`},
+		{"csi driver named with an underscore", csiDriver, "name: mycsidriver.example.com", "name: my_driver.example.com",
+			`field "metadata.name": Invalid value: "my_driver.example.com": a lowercase RFC 1123 subdomain`},
 		{"csi driver fsGroupPolicy", csiDriver, "fsGroupPolicy: File", "fsGroupPolicy: Files",
 			`field "spec.fsGroupPolicy": Unsupported value: "Files": supported values: "File", "None", "ReadWriteOnceWithFSType"`},
 		{"lease", lease, "", "", ""},
@@ -1183,6 +1190,42 @@ func TestKindsOfFewRules(t *testing.T) {
 				t.Fatalf("mutation %q not applied", tc.from)
 			}
 			errs := diag.Flatten(testEnv(t).Objects("infra", parse(t, "objs.yaml", doc)))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Fatalf("got %v, want one error containing %s", errs, tc.want)
+			}
+		})
+	}
+}
+
+// TestIPAddressNames: an IPAddress is named by the address it allocates,
+// which ValidateIPAddressName takes only in its canonical form.
+func TestIPAddressNames(t *testing.T) {
+	t.Parallel()
+	const address = "apiVersion: networking.k8s.io/v1\nkind: IPAddress\nmetadata:\n  name: 2001:db8::1\nspec:\n" +
+		"  parentRef: {group: \"\", resource: services, namespace: default, name: web}\n"
+	e, err := schemas().Env("1.37.0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"IPv6", "", "", ""},
+		{"IPv4", "name: 2001:db8::1", "name: 192.0.2.10", ""},
+		{"not an address", "name: 2001:db8::1", "name: not-an-ip",
+			`objs.yaml:4: app infra: IPAddress/not-an-ip: field "metadata.name": Invalid value: "not-an-ip": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)`},
+		{"IPv6 not in its canonical form", "name: 2001:db8::1", "name: 2001:0db8::1",
+			`field "metadata.name": Invalid value: "2001:0db8::1": must be in canonical form ("2001:db8::1")`},
+		{"IPv4 with a leading zero", "name: 2001:db8::1", "name: 192.0.2.010", `field "metadata.name": Invalid value: "192.0.2.010"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := strings.Replace(address, tc.from, tc.to, 1)
+			if tc.from != "" && doc == address {
+				t.Fatalf("mutation %q not applied", tc.from)
+			}
+			errs := diag.Flatten(e.Objects("infra", parse(t, "objs.yaml", doc)))
 			switch {
 			case tc.want == "" && len(errs) > 0:
 				t.Fatalf("refused: %v", errs)

@@ -70,3 +70,14 @@ func strictHint(value string, cidr bool, hint string) string {
 	}
 	return fmt.Sprintf("write the network, %s, or the one address, %s: %s", network, one, since)
 }
+
+// IPAddressName checks an IPAddress's name, which is the address it
+// allocates (ValidateIPAddressName): an IP address in its canonical form
+// (2001:db8::1, not 2001:0db8::1 or 10.001.0.1).
+func IPAddressName(name string, _ bool) []string {
+	var msgs []string
+	for _, e := range validation.IsValidIP(&field.Path{}, name) {
+		msgs = append(msgs, e.Detail)
+	}
+	return msgs
+}

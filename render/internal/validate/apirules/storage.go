@@ -248,21 +248,44 @@ func (c *checker) persistentVolumeSource(s *corev1.PersistentVolumeSource, name 
 	}
 }
 
-// csiDriver checks a CSI driver name: at most 63 characters, a DNS
-// subdomain in any case (the API server lowercases it first).
+// csiDriver checks a CSI driver name (csiDriverName).
 func (c *checker) csiDriver(name string, p *field.Path) {
 	const hint = "name the CSI driver as its CSIDriver object does, such as ebs.csi.aws.com"
-	if name == "" {
-		c.add(field.Required(p, ""), hint)
+	for _, e := range csiDriverName(name, p) {
+		c.add(e, hint)
 	}
+}
+
+// csiDriverName is ValidateCSIDriverName: a CSI driver name is at most 63
+// characters and a DNS subdomain in any case (the API server lowercases
+// it first).
+func csiDriverName(name string, p *field.Path) field.ErrorList {
+	if name == "" {
+		return field.ErrorList{field.Required(p, "")}
+	}
+	var errs field.ErrorList
 	if len(name) > 63 {
-		c.add(field.TooLong(p, "", 63), hint)
+		errs = append(errs, field.TooLong(p, "", 63))
 	}
 	for _, msg := range validation.IsDNS1123Subdomain(strings.ToLower(name)) {
-		if name != "" {
-			c.add(field.Invalid(p, name, msg), hint)
+		errs = append(errs, field.Invalid(p, name, msg))
+	}
+	return errs
+}
+
+// CSIDriverName checks a CSIDriver's own name, which the API server
+// checks as any CSI driver name (ValidateCSIDriver runs
+// ValidateCSIDriverName on it, not the DNS subdomain rule of most kinds):
+// Ebs.CSI.Example.com is a CSIDriver's name, and a 64-character one is
+// not. An empty name is the metadata rules' "Required value".
+func CSIDriverName(name string, _ bool) []string {
+	var msgs []string
+	for _, e := range csiDriverName(name, nil) {
+		if e.Type != field.ErrorTypeRequired {
+			msgs = append(msgs, e.Detail)
 		}
 	}
+	return msgs
 }
 
 // nfs checks an NFS source, of a PersistentVolume or a pod's volume: a
