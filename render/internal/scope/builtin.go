@@ -79,3 +79,10 @@ func ClientOffers(group, kind, verb string) bool {
 	}
 	return false // noVerbs
 }
+
+// BuiltinNamespaced reports whether objects of the built-in kind of group
+// and kind live in a namespace, and whether it is one (Builtin).
+func BuiltinNamespaced(group, kind string) (namespaced, known bool) {
+	k, known := builtinKinds()[groupKind{group, kind}]
+	return k.namespaced, known
+}

@@ -2,10 +2,12 @@ package validate
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 // builtinDocs are valid built-in objects with what real charts emit and
@@ -121,6 +123,40 @@ func TestBuiltinMutations(t *testing.T) {
 			err := env.Objects("demo", parse(t, "b.yaml", doc))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got\n%v\nwant an error containing\n%s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestClusterScopedNamespace: the API server clears the namespace of a
+// cluster-scoped object before it validates it, so a namespace that is no
+// namespace name is not refused there; in a namespaced object it is.
+func TestClusterScopedNamespace(t *testing.T) {
+	t.Parallel()
+	crd, err := os.ReadFile("testdata/widget-crd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clusterCRD := strings.Replace(string(crd), "scope: Namespaced", "scope: Cluster", 1)
+	const bad = `field "metadata.namespace": Invalid value: "Bad_NS": a lowercase RFC 1123 label`
+	for _, tc := range []struct{ name, crd, doc, want string }{
+		{"cluster role", "", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: cr, namespace: Bad_NS}\nrules: []\n", ""},
+		{"custom resource of a cluster-scoped CRD", clusterCRD, strings.Replace(widget, "namespace: apps", "namespace: Bad_NS", 1), ""},
+		{"role", "", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: Bad_NS}\nrules: []\n", bad},
+		{"custom resource of a namespaced CRD", string(crd), strings.Replace(widget, "namespace: apps", "namespace: Bad_NS", 1), bad},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var crds []templates.Object
+			if tc.crd != "" {
+				crds = parse(t, "crd.yaml", tc.crd)
+			}
+			errs := diag.Flatten(testEnv(t, crds...).Objects("demo", parse(t, "o.yaml", tc.doc)))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Fatalf("got %v, want one error containing %s", errs, tc.want)
 			}
 		})
 	}

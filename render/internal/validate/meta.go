@@ -17,6 +17,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -91,8 +92,8 @@ func withPathSegment(rule apimachineryvalidation.ValidateNameFunc) apimachineryv
 // checkMeta applies the API server's (of version kube) object metadata rules
 // (apimachinery's ValidateObjectMetaAccessor): the name for the kind, the
 // namespace, label keys and values, annotation keys and total size,
-// finalizers, owner references.
-func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc encoded, kube *version.Version) []error {
+// finalizers, owner references. cluster says the kind is cluster-scoped.
+func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc encoded, kube *version.Version, cluster bool) []error {
 	if enc.err != nil {
 		return nil // reported by the decoding
 	}
@@ -123,11 +124,20 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc 
 		}
 		return []error{metaTypeError(app, o, err)}
 	}
-	return metaErrors(app, o, gvk, &obj.Metadata, kube)
+	return metaErrors(app, o, gvk, &obj.Metadata, kube, cluster)
 }
 
-// metaErrors applies the metadata rules to md, read from o.
-func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md *metav1.ObjectMeta, kube *version.Version) []error {
+// metaErrors applies the metadata rules to md, read from o, of a
+// cluster-scoped kind when cluster is true.
+func metaErrors(app string, o templates.Object, gvk schema.GroupVersionKind, md *metav1.ObjectMeta, kube *version.Version, cluster bool) []error {
+	if cluster && md.Namespace != "" {
+		// The API server clears the namespace of a cluster-scoped object
+		// before it validates it (rest.BeforeCreate), so whatever it is,
+		// it is not refused.
+		cleared := *md
+		cleared.Namespace = ""
+		md = &cleared
+	}
 	fes := apimachineryvalidation.ValidateObjectMetaAccessor(md, md.Namespace != "", nameRule(o, gvk.GroupKind(), kube), fieldpath.NewPath("metadata"))
 	fes = append(fes, clusterFields(md, gvk)...)
 	fes = append(fes, metaApplyKeys(md)...)
@@ -227,6 +237,22 @@ func kubeFinalizers(md *metav1.ObjectMeta, gvk schema.GroupVersionKind) fieldpat
 		}
 	}
 	return errs
+}
+
+// clusterScoped reports whether objects of gvk are cluster-scoped, as its
+// CRD c says (nil: not a custom resource kiln has the CRD of) or as the
+// built-in kinds' table does; false for a kind of unknown scope.
+func clusterScoped(gvk schema.GroupVersionKind, c *crd) bool {
+	if c != nil {
+		return !c.namespaced
+	}
+	switch {
+	case gvk.Group == "apiextensions.k8s.io" && gvk.Kind == "CustomResourceDefinition",
+		gvk.Group == "apiregistration.k8s.io" && gvk.Kind == "APIService":
+		return true // not k8s.io/api's: kiln's own additions
+	}
+	namespaced, known := scope.BuiltinNamespaced(gvk.Group, gvk.Kind)
+	return known && !namespaced
 }
 
 // normalizedByFlux reports whether kustomize-controller round-trips

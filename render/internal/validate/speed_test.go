@@ -65,7 +65,7 @@ func TestCheckMetaReadsWhatUnmarshalReads(t *testing.T) {
 		}
 		o := templates.Object{Node: n, File: "m.yaml", Line: 1}
 		gvk := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
-		got := fmt.Sprint(checkMeta("demo", o, gvk, encode(o), nil))
+		got := fmt.Sprint(checkMeta("demo", o, gvk, encode(o), nil, false))
 
 		// The slow way: the whole object as JSON, unmarshalled.
 		var want string
@@ -77,7 +77,7 @@ func TestCheckMetaReadsWhatUnmarshalReads(t *testing.T) {
 			if err := json.Unmarshal(e.buf.Bytes(), &obj); err != nil {
 				t.Fatal(err)
 			}
-			want = fmt.Sprint(metaErrors("demo", o, gvk, &obj.Metadata, nil))
+			want = fmt.Sprint(metaErrors("demo", o, gvk, &obj.Metadata, nil, false))
 		} else {
 			want = fmt.Sprint([]error(nil))
 		}

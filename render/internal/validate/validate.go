@@ -238,7 +238,7 @@ func (e *Env) object(app string, o templates.Object, p prepared) (errs []error) 
 // check runs every check of one object, whose encoding is enc, and whose
 // CRD is c (nil for none).
 func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind, c *crd, enc encoded) []error {
-	errs := checkMeta(app, o, gvk, enc, e.kube)
+	errs := checkMeta(app, o, gvk, enc, e.kube, clusterScoped(gvk, c))
 	typed := newTyped(gvk)
 	// What is not a built-in kind is a custom resource (or served by an
 	// aggregated API server, which kiln cannot tell apart): stored as JSON.
