@@ -369,7 +369,11 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 	}
 	missing := map[string]bool{}
 	for _, fe := range s.validate(obj) {
-		path := joinPath(splitPath(fe.Field))
+		// A number out of its field's range has its path in the detail;
+		// the decoding, which cannot read it into its Go type either,
+		// has told it.
+		at, _, _ := compositePath(fe)
+		path := joinPath(splitPath(at))
 		if fe.Type == fieldpath.ErrorTypeTypeInvalid || reported[path] || below(path, newerPaths) || dropped.has(path) {
 			continue
 		}

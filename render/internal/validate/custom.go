@@ -116,15 +116,23 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 	return &d
 }
 
-// compositePath returns the field a oneOf, anyOf, allOf or not failure is
-// about, and the rest of its detail. kube-openapi reports those without a
-// field path (the API server prints "<nil>: Invalid value: \"\": ...")
-// and names the field at the start of the detail instead:
-// "\"spec.addresses[0]\" must validate one and only one schema (oneOf)".
-// Any other error is returned as it is, composite false.
+// compositePath returns the field a oneOf, anyOf, allOf or not failure,
+// or a number out of its format's range, is about, and the rest of its
+// detail. kube-openapi reports those without a field path (the API server
+// prints "<nil>: Invalid value: \"\": ...") and names the field in the
+// detail instead: at its start, "\"spec.addresses[0]\" must validate one
+// and only one schema (oneOf)", or at its end, "Checked value must be of
+// type integer with format int32 in spec.ports[0].port". Any other error
+// is returned as it is, composite false.
 func compositePath(fe *fieldpath.Error) (field, detail string, composite bool) {
 	if fe.Field != "<nil>" && fe.Field != "" {
 		return fe.Field, fe.Detail, false
+	}
+	if rest, ok := strings.CutPrefix(fe.Detail, rangePrefix); ok {
+		i := strings.LastIndex(rest, " in ")
+		if p := rest[i+len(" in "):]; i >= 0 && p != "" && !strings.ContainsAny(p, " \"") {
+			return p, "value " + rest[:i], true
+		}
 	}
 	rest, ok := strings.CutPrefix(fe.Detail, "\"")
 	if !ok {
@@ -136,6 +144,10 @@ func compositePath(fe *fieldpath.Error) (field, detail string, composite bool) {
 	}
 	return p, rest, true
 }
+
+// rangePrefix begins kube-openapi's detail about a number out of its
+// format's range (IsValueValidAgainstRange).
+const rangePrefix = "Checked value "
 
 // overlayNote is what an error's hint adds when the field of key is in a
 // kustomize build's object but not in the resource file the object came

@@ -45,6 +45,10 @@ func TestCustomResourceMutations(t *testing.T) {
 		{"enum", "size: small", "size: medium", `w.yaml:7: app demo: Widget/apps/w: field "spec.size": Unsupported value: "medium": supported values: "small", "large"`},
 		{"pattern", "url: https://example.com", "url: ftp://example.com", `w.yaml:8: app demo: Widget/apps/w: field "spec.url": Invalid value: "ftp://example.com"`},
 		{"format", "email: a@example.com", "email: not-an-email", `w.yaml:9: app demo: Widget/apps/w: field "spec.email": Invalid value: "not-an-email"`},
+		// kube-openapi names the field of a number out of its format's
+		// range only in its detail.
+		{"out of range", "minReplicas: 1", "minReplicas: 99999999999999999999",
+			`w.yaml:10: app demo: Widget/apps/w: field "spec.minReplicas": value must be of type integer (default format)`},
 		{"maximum", "maxReplicas: 3", "maxReplicas: 11", `w.yaml:11: app demo: Widget/apps/w: field "spec.maxReplicas": Invalid value: 11: spec.maxReplicas in body should be less than or equal to 10`},
 		{"CEL rule", "minReplicas: 1", "minReplicas: 5", `w.yaml:6: app demo: Widget/apps/w: field "spec": Invalid value: minReplicas must not exceed maxReplicas`},
 		{"CEL rule with a default", "  maxReplicas: 3\n", "", ""},

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"reflect"
 	"slices"
 	"sort"
@@ -710,6 +711,10 @@ func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime
 		}
 		d.Msg = fmt.Sprintf("wrong type for %s: got %s, want %s", path, jsonKind(te.value), typeName(te.typ))
 		d.Hint = fmt.Sprintf("check the field's type in %s", against)
+		if r := outOfRange(te); r != "" {
+			d.Msg = fmt.Sprintf("%s: %s is out of the %s range (%s)", path, strings.TrimPrefix(te.value, "number "), te.typ.Kind(), r)
+			d.Hint = fmt.Sprintf("write a number in range: the field's Go type cannot hold it, and the API server refuses the object (\"cannot unmarshal number … of type %s\")", te.typ.Kind())
+		}
 		if v != nil {
 			d.Hint += overlayNote(o, v.key)
 		}
@@ -765,6 +770,31 @@ func typeError(err error) (typeErr, bool) {
 	}
 	t, _ := typ.Interface().(reflect.Type)
 	return typeErr{value: value.String(), typ: t, offset: off.Int()}, t != nil
+}
+
+// outOfRange returns the range of the integer type te wanted, "" unless
+// te's value is an integer, which is then out of it: 99999999999 for an
+// int32 is an integer all the same, not of the wrong type.
+func outOfRange(te typeErr) string {
+	n, ok := strings.CutPrefix(te.value, "number ")
+	if !ok {
+		return ""
+	}
+	if _, ok := new(big.Int).SetString(n, 10); !ok {
+		return "" // a fraction or an exponent: not an integer as written
+	}
+	t := te.typ
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		low := int64(-1) << (t.Bits() - 1)
+		return fmt.Sprintf("%d to %d", low, ^low)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return fmt.Sprintf("0 to %d", ^uint64(0)>>(64-t.Bits()))
+	}
+	return ""
 }
 
 // typeName names a Go type the way a manifest author thinks of it.
