@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -378,14 +380,23 @@ func TestSecretKeyErrorsShowNoKey(t *testing.T) {
 }
 
 // TestConfigMapKeyShown: a ConfigMap's keys are not secret, and its
-// invalid key is quoted whole, at its line.
+// invalid key is quoted whole, at its line, in its field's path as the
+// API server writes it (data[.], not data..).
 func TestConfigMapKeyShown(t *testing.T) {
 	t.Parallel()
-	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\ndata:\n  ok: x\n  bad key: y\n"
-	err := testEnv(t).Objects("demo", parse(t, "c.yaml", doc))
-	want := `c.yaml:6: app demo: ConfigMap/a/c: field "data.bad key": Invalid value: "bad key": a valid config key`
-	if err == nil || !strings.Contains(err.Error(), want) {
-		t.Errorf("got\n%v\nwant it to contain\n%s", err, want)
+	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\ndata:\n  ok: x\n  bad key: y\n  .: z\n  ..x: w\n"
+	errs := diag.Flatten(testEnv(t).Objects("demo", parse(t, "c.yaml", doc)))
+	var got []string
+	for _, e := range errs {
+		got = append(got, strings.SplitN(e.Error(), "\n", 2)[0])
+	}
+	want := []string{
+		`c.yaml:6: app demo: ConfigMap/a/c: field "data[bad key]": Invalid value: "bad key": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
+		`c.yaml:7: app demo: ConfigMap/a/c: field "data[.]": Invalid value: ".": must not be '.'`,
+		`c.yaml:8: app demo: ConfigMap/a/c: field "data[..x]": Invalid value: "..x": must not start with '..'`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }
 

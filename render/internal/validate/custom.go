@@ -95,8 +95,13 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 		}
 	}
 	path := joinPath(segs)
-	d.Field = path
+	// The field is shown as the API server writes it: a map's key in
+	// brackets (data[.], resources.limits[cpu]), where joined by dots it
+	// could not be told from the field's other parts (data.. for a
+	// ConfigMap's key ".").
+	d.Field = field
 	if fe.Type == fieldpath.ErrorTypeNotFound && fe.Detail == "unknown field" {
+		d.Field = path
 		d.Msg = fmt.Sprintf("unknown field %q", path)
 		d.Hint = fmt.Sprintf("check the spelling against %s, or remove the field", against)
 		if c := closestProperty(st, segs); c != "" {
@@ -104,10 +109,10 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 		}
 		return &d
 	}
-	d.Msg = fmt.Sprintf("field %q: %s", path, fe.ErrorBody())
+	d.Msg = fmt.Sprintf("field %q: %s", field, fe.ErrorBody())
 	switch {
 	case composite:
-		d.Msg = fmt.Sprintf("field %q: %s", path, detail)
+		d.Msg = fmt.Sprintf("field %q: %s", field, detail)
 	case path == "":
 		d.Msg = fe.ErrorBody()
 	}

@@ -36,10 +36,12 @@ func hideSecretKeys(o templates.Object, errs []error) []error {
 				continue
 			}
 			pos := fmt.Sprintf("key %d of %d", i+1, len(keys))
-			// The path as joinPath writes it, then the key alone; each
-			// also as %q escapes it, as messages quote paths.
+			// The path as joinPath writes it and as field.Path does,
+			// then the key alone; each also as %q escapes it, as
+			// messages quote paths.
 			for _, f := range [][2]string{
 				{m + "." + k, m + ".(" + pos + " in sorted order)"},
+				{m + "[" + k + "]", m + "[(" + pos + " in sorted order)]"},
 				{k, "(" + pos + " of " + m + " in sorted order)"},
 			} {
 				hide = append(hide, hidden{f[0], f[1]})
