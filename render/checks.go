@@ -477,8 +477,11 @@ func decidable(de *diag.Error, encrypted []string) bool {
 	if de.Field == "" {
 		return len(encrypted) == 0
 	}
+	// The error's field is written as the API server writes it, a map's
+	// key in brackets; the encrypted paths join every key with a dot.
+	field := validate.DottedPath(de.Field)
 	for _, p := range encrypted {
-		if related(de.Field, p) {
+		if related(field, p) {
 			return false
 		}
 	}

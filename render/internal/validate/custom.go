@@ -170,6 +170,14 @@ func overlayNote(o templates.Object, key *kyaml.Node) string {
 	return fmt.Sprintf("; the field is not in %s as written: %s, or a kustomization it includes, sets it (a patch, a replacement or a transformer)", o.File, o.Overlay)
 }
 
+// DottedPath is field path p with each map key joined by a dot, as
+// written brackets and all by the API server ("stringData[.x]" is
+// "stringData..x"): the form of paths built by joining a document's keys
+// (sopsyaml.Skeleton's), to compare them with an error's field.
+func DottedPath(p string) string {
+	return joinPath(splitPath(p))
+}
+
 // splitPath splits a field path as the API server prints it
 // ("spec.ports[0].name", "metadata.labels[app]") into the encoder's
 // segments: keys, and "[i]" for list indexes.
