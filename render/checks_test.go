@@ -487,11 +487,17 @@ func TestFailedAppHidesNoOtherApp(t *testing.T) {
 	t.Parallel()
 	dir := writeProject(t, map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\n" +
-			"apps: [{name: a, namespace: shop, yaml: apps/a}, {name: b, namespace: shop, yaml: apps/b}, {name: c, namespace: shop, yaml: apps/c}]\n",
+			"apps: [{name: a, namespace: shop, yaml: apps/a}, {name: b, namespace: shop, yaml: apps/b}, {name: c, namespace: shop, yaml: apps/c}, {name: d, namespace: shop, yaml: apps/d, dependsOn: [a]}]\n",
 		"envs/dev.yaml":  "",
 		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n",
 		"apps/b/cm.yaml": "apiVersion: Apps/v1\nkind: Deployment\nmetadata: {name: d}\n",
 		"apps/c/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n",
+		// The failed app's CRD serves a HelmRelease version Flux's
+		// embedded CRD does not: app d's object is not judged without it.
+		"apps/a/crd.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: helmreleases.helm.toolkit.fluxcd.io}\n" +
+			"spec:\n  group: helm.toolkit.fluxcd.io\n  names: {kind: HelmRelease, listKind: HelmReleaseList, plural: helmreleases, singular: helmrelease}\n  scope: Namespaced\n" +
+			"  versions: [{name: v3, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]\n",
+		"apps/d/hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v3\nkind: HelmRelease\nmetadata: {name: web}\nspec: {anything: 1}\n",
 	})
 	r, err := render.New(load(t, dir), checkOptions(false))
 	if err != nil {
@@ -510,5 +516,8 @@ func TestFailedAppHidesNoOtherApp(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("error %q\nwants %q", got, want)
 		}
+	}
+	if strings.Contains(got, "app d") {
+		t.Errorf("error %q\njudges app d's HelmRelease without the failed app's CRD that serves it", got)
 	}
 }

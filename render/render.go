@@ -773,7 +773,19 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		// apps are checked side by side, their findings joined in app order.
 		checked := make([]appChecks, len(runs))
 		carry.Each(len(runs), func(i int) {
-			if runs[i].err == nil {
+			switch {
+			case runs[i].err != nil:
+			case appsFailed:
+				// The failed app's CRDs are missing from scopes and venv,
+				// and they may be what serves, defines or scopes another
+				// app's custom resources (a CRD newer than Flux's
+				// embedded one): only the kinds whose checks need no CRD
+				// of the env are judged, on a copy, as nothing of a
+				// failed env is written.
+				run := *runs[i]
+				run.objs = builtinObjects(run.objs)
+				checked[i] = r.checkApp(venv, scopes, res, &run, mode.recheck, sharding, assumed)
+			default:
 				checked[i] = r.checkApp(venv, scopes, res, runs[i], mode.recheck, sharding, assumed)
 			}
 		})
@@ -788,7 +800,8 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 			errs, warns, guessed = append(errs, c.errs...), append(warns, c.warns...), append(guessed, c.guessed...)
 		}
 		for _, run := range runs {
-			if venv != nil {
+			// A health check's kind may be served by the failed app's CRD.
+			if venv != nil && !appsFailed {
 				e, w := servedHealthChecks(venv, run.app)
 				errs, warns = append(errs, e...), append(warns, w...)
 			}
@@ -848,6 +861,19 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 	}
 	er.Files = files
 	return er
+}
+
+// builtinObjects are the objects of objs whose kind k8s.io/api defines,
+// and CRDs: what is judged without any CRD of the env.
+func builtinObjects(objs []templates.Object) []templates.Object {
+	var out []templates.Object
+	for _, o := range objs {
+		g, kind := group(o.Node.GetApiVersion()), o.Node.GetKind()
+		if scope.Builtin(g, kind) || (g == "apiextensions.k8s.io" && kind == "CustomResourceDefinition") {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // resolveEnv reads env's file and resolves its apps and secrets. On
