@@ -1281,6 +1281,7 @@ func (r *Renderer) checkApp(venv *validate.Env, scopes *scope.Scopes, res *envco
 	}
 	c.warns = append(c.warns, engineWarnings(run)...)
 	c.warns = append(c.warns, rerunJobs(r.appInterval(&run.app), run)...)
+	c.warns = append(c.warns, longStatefulSetNames(run)...)
 	if r.appWaits(&run.app) {
 		c.errs = append(c.errs, neverReadyUnderWait(run)...)
 	}
