@@ -93,7 +93,7 @@ func (r *Renderer) keptHighLevel(res *envconfig.Resolved, run *appRun, rd *redac
 		return fmt.Sprintf("render the app too (--app %s), or the whole env", name)
 	}
 	if err != nil {
-		return nil, &diag.Error{App: name, File: "high-level/" + name + "/helmrelease.yaml",
+		return nil, &diag.Error{App: name, File: inTree(run.kept.dir, "high-level/"+name+"/helmrelease.yaml"),
 			Msg:  fmt.Sprintf("kept from the earlier render, its HelmRelease cannot be read back to be made again with kiln.yaml's flux settings of now: %v", err),
 			Err:  err,
 			Hint: keptHint()}
@@ -120,7 +120,7 @@ func (r *Renderer) keptHighLevel(res *envconfig.Resolved, run *appRun, rd *redac
 	// second serialisation quotes otherwise, would change silently.
 	for n := range fluxHighLevel {
 		if !bytes.Equal(rd.Bytes(was[n]), kept[n]) {
-			return nil, &diag.Error{App: name, File: "high-level/" + name + "/" + n,
+			return nil, &diag.Error{App: name, File: inTree(run.kept.dir, "high-level/"+name+"/"+n),
 				Msg:  "kept from the earlier render, its " + n + " cannot be made again exactly from what it says, to follow kiln.yaml's flux settings of now",
 				Hint: keptHint()}
 		}

@@ -148,6 +148,11 @@ type Options struct {
 	// Earlier returns the env's earlier tree (render: <out>/<env>; diff:
 	// the tree it compares with), from which Apps keeps the other apps.
 	Earlier func(env string) (map[string][]byte, error)
+	// EarlierDir names the folder Earlier reads env's tree from as the
+	// user can open it (render: <out>/<env>), for errors about a kept
+	// app's files: a path in the tree alone (apps/db/) reads as one in the
+	// repository. Nil names them by their paths in the tree.
+	EarlierDir func(env string) string
 	// Pending returns more trees of the env whose SOPS-encrypted Secrets a
 	// render may keep, tried before Earlier's: promote passes the env's
 	// open pull request branch, so a rerun keeps the ciphertext it pushed
@@ -929,7 +934,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		if earlierLock.KilnVersion != r.opts.Version {
 			// The kept apps' files are that kiln's output, which this one
 			// may lay out or check differently.
-			er.Warnings = append(er.Warnings, diag.Warning{File: "kiln.lock.json",
+			er.Warnings = append(er.Warnings, diag.Warning{File: inTree(r.earlierDir(env), LockFile),
 				Msg:  fmt.Sprintf("env %s: --app keeps the other apps as kiln %q rendered them, and this is kiln %q", env, earlierLock.KilnVersion, r.opts.Version),
 				Hint: "render the whole env once (without --app) so that every app is this kiln's output"})
 		}
@@ -979,7 +984,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		run := &appRun{app: app, reads: reads, layoutFiles: files}
 		if !r.renders(app.Name) {
 			if r.keeping() {
-				if err := keep(run, earlier, earlierLock, er.Redactor, keptFrom{}); err != nil {
+				if err := keep(run, earlier, earlierLock, er.Redactor, keptFrom{dir: r.earlierDir(env)}); err != nil {
 					keepErrs = append(keepErrs, err)
 				}
 				bound.add(len(run.objs))

@@ -87,6 +87,9 @@ func (r *Renderer) keeping() bool { return len(r.opts.Apps) > 0 }
 
 // keptApp is an app taken as it is from an earlier tree.
 type keptApp struct {
+	// dir is the tree's folder as the user can open it (keptFrom.dir),
+	// for messages; "" when unknown.
+	dir       string
 	files     map[string][]byte // its paths in the tree: apps/<app>/, flux/<app>.yaml
 	highLevel map[string][]byte // its high-level/<app>/ files, by name in that folder
 	lock      LockApp
@@ -97,6 +100,7 @@ type keptApp struct {
 // render keeps. A missing tree or lock is an error that says what to do.
 func (r *Renderer) earlierTree(env string) (map[string][]byte, *Lock, error) {
 	hint := fmt.Sprintf("render the whole env %s once (without --app), then re-render single apps", env)
+	lockPath := inTree(r.earlierDir(env), LockFile)
 	if r.opts.Earlier == nil {
 		return nil, nil, &diag.Error{Msg: fmt.Sprintf("env %s: --app keeps the other apps from an earlier render, and none was given", env), Hint: hint}
 	}
@@ -113,20 +117,45 @@ func (r *Renderer) earlierTree(env string) (map[string][]byte, *Lock, error) {
 	}
 	lock, err := ParseLock(data)
 	if err != nil {
-		return nil, nil, &diag.Error{File: "kiln.lock.json", Msg: fmt.Sprintf("env %s: the earlier render's lock is unreadable", env), Err: err, Hint: hint}
+		return nil, nil, &diag.Error{File: lockPath, Msg: fmt.Sprintf("env %s: the earlier render's lock is unreadable", env), Err: err, Hint: hint}
 	}
 	if lock.Env != env {
 		// Its apps' Flux Kustomizations point at the other env's folder.
-		return nil, nil, &diag.Error{File: "kiln.lock.json", Msg: fmt.Sprintf("env %s: the earlier render in its place is of env %q, and --app keeps the other apps from it", env, lock.Env), Hint: hint}
+		return nil, nil, &diag.Error{File: lockPath, Msg: fmt.Sprintf("env %s: the earlier render in its place is of env %q, and --app keeps the other apps from it", env, lock.Env), Hint: hint}
 	}
 	return files, lock, nil
+}
+
+// earlierDir is the folder of env's earlier tree as the user can open it
+// (Options.EarlierDir), "" when not known.
+func (r *Renderer) earlierDir(env string) string {
+	if r.opts.EarlierDir == nil {
+		return ""
+	}
+	return r.opts.EarlierDir(env)
+}
+
+// inTree is p, a path in a tree, as a path the user can open: below dir,
+// the tree's folder, unless that is not known ("").
+func inTree(dir, p string) string {
+	if dir == "" {
+		return p
+	}
+	return dir + "/" + p
 }
 
 // keptFrom says where keep takes an app's files from.
 type keptFrom struct {
 	// dir is the tree's folder, for messages: a shard's when Merge keeps
-	// the app, a rendered env's for CheckTree, "" for --app.
+	// the app, a rendered env's for CheckTree, <out>/<env> for --app
+	// (Options.EarlierDir). A path in the tree alone would read as one in
+	// the repository (apps/db/ is often the db app's source folder).
 	dir string
+	// asRendered says the tree is taken as this kiln.yaml's render wrote
+	// it (a shard, or a rendered env for CheckTree), not kept beside a
+	// new render: its files must be named as kiln names them now and its
+	// lock must list the images its objects run.
+	asRendered bool
 	// hint says what to do when the files are not those kiln wrote; ""
 	// gives --app's.
 	hint string
@@ -148,19 +177,16 @@ const shardHint = "render the shard again (kiln render --shard i/n), and give it
 func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor, from keptFrom) error {
 	name := run.app.Name
 	hint := fmt.Sprintf("add --app %s, or render the whole env", name)
-	at := func(p string) string { return p }
+	at := func(p string) string { return inTree(from.dir, p) }
 	if from.hint != "" {
 		hint = from.hint
-	}
-	if from.dir != "" {
-		at = func(p string) string { return from.dir + "/" + p }
 	}
 	la, ok := lock.Apps[name]
 	if !ok {
 		return &diag.Error{App: name, Msg: "not rendered now, and the earlier render has no entry for it in kiln.lock.json", Hint: hint}
 	}
 	hl := map[string][]byte{}
-	k := &keptApp{files: map[string][]byte{}, highLevel: hl, lock: la, refs: map[string]string{}}
+	k := &keptApp{dir: from.dir, files: map[string][]byte{}, highLevel: hl, lock: la, refs: map[string]string{}}
 	dir, hlDir := "apps/"+name+"/", "high-level/"+name+"/"
 	var paths []string
 	for p, data := range files {
@@ -248,7 +274,7 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 			}
 		}
 	}
-	if from.dir != "" && run.app.Namespace != "" && !ownNames {
+	if from.asRendered && run.app.Namespace != "" && !ownNames {
 		// A tree taken as rendered, or a shard, of this kiln.yaml: kiln
 		// writes one object a file, named after the object (layoutApp).
 		// A job without the env's secret vars compares the bytes of no
@@ -264,7 +290,7 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 			}
 		}
 	}
-	if from.dir != "" && !from.noDigest && !slices.Equal(imagesOf(objs), la.Images) {
+	if from.asRendered && !from.noDigest && !slices.Equal(imagesOf(objs), la.Images) {
 		// A tree taken as rendered (or a shard) comes from this kiln, which
 		// lists every image its objects run: promote --from hands the
 		// env's images on by the repositories an app's entry names.
@@ -466,7 +492,7 @@ func unrunImages(lock *Lock) []string {
 // that held a secret value go unchecked (sameOutput). dir names the tree
 // in messages.
 func CheckTree(files map[string][]byte, lock *Lock, rd *redact.Redactor, bootstrap []string, dir string) error {
-	from := keptFrom{dir: dir,
+	from := keptFrom{dir: dir, asRendered: true,
 		hint: "render the env again (kiln render --out), and give --rendered its folder as it was written"}
 	var errs []error
 	if err := lockImagesRun(lock, dir+"/"+LockFile, from.hint); err != nil {

@@ -3,6 +3,7 @@ package render_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -377,6 +379,7 @@ func TestAppRefusesAKeptAppItsLockDoesNotDescribe(t *testing.T) {
 			opts := testOptions()
 			opts.Apps = []string{"vote"}
 			opts.Earlier = func(string) (map[string][]byte, error) { return tc.earlier, nil }
+			opts.EarlierDir = func(env string) string { return "rendered/" + env }
 			r, err := render.New(load(t, example), opts)
 			if err != nil {
 				t.Fatal(err)
@@ -396,6 +399,14 @@ func TestAppRefusesAKeptAppItsLockDoesNotDescribe(t *testing.T) {
 			}
 			if msg := err.Error(); !strings.Contains(msg, "app "+app+":") || !strings.Contains(msg, "kiln.lock.json") || !strings.Contains(msg, "--app "+app) {
 				t.Errorf("error = %v, want it to name app %s, its lock entry, and --app %s", err, app, app)
+			}
+			// Named in the tree alone, apps/db/ would be the db app's
+			// source folder, and an annotation would point there.
+			for _, e := range diag.Flatten(err) {
+				var de *diag.Error
+				if !errors.As(e, &de) || !strings.HasPrefix(de.File, "rendered/dev/") {
+					t.Errorf("error %v names no file in rendered/dev/", e)
+				}
 			}
 		})
 	}
@@ -717,6 +728,7 @@ func TestAppKeptFromAnotherKiln(t *testing.T) {
 		opts.Version = version
 		opts.Apps = []string{"vote"}
 		opts.Earlier = func(env string) (map[string][]byte, error) { return before[env], nil }
+		opts.EarlierDir = func(env string) string { return "rendered/" + env }
 		for _, er := range renderAll(t, load(t, example), opts) {
 			if er.Err != nil {
 				t.Fatalf("env %s: %v", er.Env, er.Err)
@@ -725,6 +737,9 @@ func TestAppKeptFromAnotherKiln(t *testing.T) {
 			for _, w := range er.Warnings {
 				if strings.Contains(w.Msg, "--app keeps the other apps as kiln") {
 					n++
+					if want := "rendered/" + er.Env + "/kiln.lock.json"; w.File != want {
+						t.Errorf("warning names %q, want %q", w.File, want)
+					}
 					if want := fmt.Sprintf(`env %s: --app keeps the other apps as kiln "v0.9.0" rendered them, and this is kiln "test"`, er.Env); w.Msg != want {
 						t.Errorf("warning %q, want %q", w.Msg, want)
 					}

@@ -250,7 +250,7 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 			continue
 		}
 		run := &appRun{app: app}
-		if err := keep(run, trees[i], locks[i], er.Redactor, keptFrom{dir: dirs[i], hint: hint, noDigest: whole}); err != nil {
+		if err := keep(run, trees[i], locks[i], er.Redactor, keptFrom{dir: dirs[i], asRendered: true, hint: hint, noDigest: whole}); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -358,7 +358,7 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 			out := c.String("out")
 			w := &writer{ctx: c.Context, out: out, opts: render.WriteOptions{Force: c.Bool("force"), AllowOtherRepo: c.Bool("allow-other-repo")}}
 			opts.EnvDone, opts.BeforeFinish = w.stage, w.wait
-			opts.Earlier = w.earlier
+			opts.Earlier, opts.EarlierDir = w.earlier, earlierDir(out)
 			opts.RenderOnce = true // render's one Render: workers end before its last checks
 			r, err := render.New(p, opts)
 			if err != nil {
@@ -533,6 +533,12 @@ func earlierIn(out string) func(env string) (map[string][]byte, error) {
 	}
 }
 
+// earlierDir names <out>/<env> as given, for errors about the files of
+// the apps --app keeps from there.
+func earlierDir(out string) func(env string) string {
+	return func(env string) string { return filepath.Join(out, env) }
+}
+
 func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
 	return &cli.Command{
 		Name:      "validate",
@@ -545,7 +551,7 @@ func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.
 			if err != nil {
 				return err
 			}
-			opts.Earlier = earlierIn(c.String("out"))
+			opts.Earlier, opts.EarlierDir = earlierIn(c.String("out")), earlierDir(c.String("out"))
 			bar := newProgress(progressOut(sinksOf(c.App).rawStderr, lookup, c.String("output")), "validate")
 			opts.Progress = bar.callback()
 			defer bar.clear()
