@@ -925,12 +925,14 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	var err error
 	var earlier map[string][]byte
 	var earlierLock *Lock
+	var unknown map[string][]string
 	if r.keeping() {
 		earlier, earlierLock, err = r.earlierTree(env)
 		if err != nil {
 			er.Err = diag.Join(err)
 			return er
 		}
+		unknown = lockfile.UnknownAppFields(earlier[LockFile])
 		if earlierLock.KilnVersion != r.opts.Version {
 			// The kept apps' files are that kiln's output, which this one
 			// may lay out or check differently.
@@ -984,7 +986,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		run := &appRun{app: app, reads: reads, layoutFiles: files}
 		if !r.renders(app.Name) {
 			if r.keeping() {
-				if err := keep(run, earlier, earlierLock, er.Redactor, keptFrom{dir: r.earlierDir(env)}); err != nil {
+				if err := keep(run, earlier, earlierLock, er.Redactor, keptFrom{dir: r.earlierDir(env), unknown: unknown}); err != nil {
 					keepErrs = append(keepErrs, err)
 				}
 				bound.add(len(run.objs))

@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/envconfig"
@@ -159,6 +160,10 @@ type keptFrom struct {
 	// hint says what to do when the files are not those kiln wrote; ""
 	// gives --app's.
 	hint string
+	// unknown are, by app, the fields of the lock's entries this kiln
+	// does not know (lockfile.UnknownAppFields): such an entry cannot be
+	// kept whole, and is refused.
+	unknown map[string][]string
 	// noDigest skips the comparison of the object files with the lock's
 	// digests: Recheck, whose tree CheckTree held to them.
 	noDigest bool
@@ -184,6 +189,20 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 	la, ok := lock.Apps[name]
 	if !ok {
 		return &diag.Error{App: name, Msg: "not rendered now, and the earlier render has no entry for it in kiln.lock.json", Hint: hint}
+	}
+	if fields := from.unknown[name]; len(fields) > 0 {
+		// Carried over, a field kiln does not know would be vouched for
+		// by a lock of this kiln's, though nothing here keeps it true
+		// (it may describe the Flux Kustomization made again); dropped,
+		// the entry would no longer be the one kept.
+		quoted := make([]string, len(fields))
+		for i, f := range fields {
+			quoted[i] = strconv.Quote(f)
+		}
+		return &diag.Error{App: name, File: at(LockFile),
+			Msg: fmt.Sprintf("the app's kiln.lock.json entry has a field this kiln does not know (%s): another kiln version wrote it, or a hand edit; kept, the entry would lose it, or vouch for what this kiln cannot check",
+				strings.Join(quoted, ", ")),
+			Hint: hint}
 	}
 	hl := map[string][]byte{}
 	k := &keptApp{dir: from.dir, files: map[string][]byte{}, highLevel: hl, lock: la, refs: map[string]string{}}

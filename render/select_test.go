@@ -372,6 +372,11 @@ func TestAppRefusesAKeptAppItsLockDoesNotDescribe(t *testing.T) {
 		{name: "a HelmRelease edited", earlier: edited(func(f map[string][]byte) {
 			f["high-level/redis/helmrelease.yaml"] = []byte(strings.Replace(string(f["high-level/redis/helmrelease.yaml"]), "maxmemory: 128mb", "maxmemory: 1gb", 1))
 		}), app: "redis"},
+		// Written by a newer kiln, or by hand: the lock this kiln writes
+		// would drop it, or vouch for what it cannot check.
+		{name: "a lock entry with a field this kiln does not know", earlier: edited(func(f map[string][]byte) {
+			f[render.LockFile] = []byte(strings.Replace(string(f[render.LockFile]), `"redis": {`, `"redis": {"note": "a newer kiln's",`, 1))
+		}), app: "redis"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -111,6 +112,71 @@ func Parse(data []byte) (*Lock, error) {
 		return nil, fmt.Errorf("parsing kiln.lock.json: %w", err)
 	}
 	return &l, nil
+}
+
+// UnknownAppFields returns, by app, the fields of data's app entries that
+// App has none for ("note", "source.branch"), sorted: written by another
+// kiln version, or by hand. Parse drops them, so whatever copies an
+// entry through a Lock would lose them. Apps without one are left out;
+// nil when data is no lock.
+func UnknownAppFields(data []byte) map[string][]string {
+	var raw struct {
+		Apps map[string]json.RawMessage `json:"apps"`
+	}
+	if json.Unmarshal(data, &raw) != nil {
+		return nil
+	}
+	var out map[string][]string
+	for name, entry := range raw.Apps {
+		if fields := unknownFields(entry, reflect.TypeFor[App](), ""); len(fields) > 0 {
+			if out == nil {
+				out = map[string][]string{}
+			}
+			slices.Sort(fields)
+			out[name] = fields
+		}
+	}
+	return out
+}
+
+// unknownFields lists the keys of the JSON object data that the struct
+// type t has no field for, after prefix, and so on down its struct
+// fields.
+func unknownFields(data []byte, t reflect.Type, prefix string) []string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return nil
+	}
+	var out []string
+	for key, val := range obj {
+		ft, ok := jsonField(t, key)
+		if !ok {
+			out = append(out, prefix+key)
+			continue
+		}
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct {
+			out = append(out, unknownFields(val, ft, prefix+key+".")...)
+		}
+	}
+	return out
+}
+
+// jsonField is the type of t's field that encoding/json decodes key into:
+// the one its tag names, in any case, as Unmarshal matches them.
+func jsonField(t reflect.Type, key string) (reflect.Type, bool) {
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		if f.IsExported() && name != "-" && strings.EqualFold(name, key) {
+			return f.Type, true
+		}
+	}
+	return nil, false
 }
 
 // Wrote reports whether rel, a slash path in an env's tree, is one kiln

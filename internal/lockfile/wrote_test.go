@@ -119,3 +119,23 @@ func manyLabels(n int) string {
 	}
 	return b.String()
 }
+
+// TestUnknownAppFields: the fields of an app entry that App has none
+// for, also inside its source, are found; a field in another case is
+// App's, as encoding/json decodes it so.
+func TestUnknownAppFields(t *testing.T) {
+	t.Parallel()
+	data := []byte(`{"kilnVersion": "v9", "apps": {
+  "web": {"engine": "helm", "note": "by hand", "source": {"commit": "abc", "branch": "main"}},
+  "db": {"Engine": "yaml", "objects": 2, "source": null},
+  "vote": {"engine": "yaml", "images": ["nginx:1"], "verifiedBy": {"who": "x"}}
+}}`)
+	got := UnknownAppFields(data)
+	want := map[string][]string{"web": {"note", "source.branch"}, "vote": {"verifiedBy"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("UnknownAppFields = %v, want %v", got, want)
+	}
+	if got := UnknownAppFields([]byte("<<<<<<< HEAD")); got != nil {
+		t.Errorf("UnknownAppFields of no lock = %v, want nil", got)
+	}
+}
