@@ -224,7 +224,7 @@ func (r *Renderer) envFromCache(er *EnvResult, ikey string) bool {
 			files = append(files, d.Path)
 		}
 	}
-	r.recordReads("an app of env "+er.Env, files)
+	r.recordReads("an app of env "+er.Env, files, ent.Deps)
 	return true
 }
 

@@ -256,10 +256,10 @@ type Renderer struct {
 
 	// mu guards resolved and readDirs: the source paths of every env
 	// rendered so far (env-file overrides applied) and the folders its
-	// engines read files from, for OpenOutput's check.
+	// engines read files from or listed, for OpenOutput's check.
 	mu       sync.Mutex
 	resolved []source
-	readDirs map[string]bool
+	readDirs map[source]bool
 
 	// provenance runs Options.Provenance once; source and provWarnings
 	// are what it gave.
@@ -1015,7 +1015,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	panics.Raise()
 	for _, run := range runs {
 		if run.res != nil && run.kept == nil {
-			r.recordReads("app "+run.app.Name, run.res.Inputs)
+			r.recordReads("app "+run.app.Name, run.res.Inputs, run.res.Deps)
 		}
 	}
 	r.envEnginesDone()

@@ -11,9 +11,11 @@ import (
 	"strings"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 // WriteOptions configure how env trees are written under --out.
@@ -178,7 +180,9 @@ func (r *Renderer) checkOut(out string, srcs []source) error {
 
 // source is a path the pipeline reads. held says only an --out that is
 // or holds it overlaps: an --out inside a folder an engine read a file of
-// (the repository's root often) replaces no file the engine reads.
+// (the repository's root often) replaces no file the engine reads. A
+// folder an engine lists is never held: what appears below it is read
+// next time (a yaml app's folder, a chart's), kiln's output too.
 type source struct {
 	path, what string
 	held       bool
@@ -209,19 +213,32 @@ func (r *Renderer) recordSources(res *envconfig.Resolved) {
 // takes from elsewhere. With --force, an --out that is or holds one of
 // them replaced the files there, and the next render could not find them.
 // A folder is enough: an --out holds a file only if it holds its folder.
-func (r *Renderer) recordReads(who string, files []string) {
+//
+// It remembers the folders the engine listed (ds, its observations) too:
+// a yaml app's and a Helm chart's folders, and each folder a symlink in
+// them leads to, which no path of kiln.yaml names. The engine reads
+// everything below such a folder, so an --out inside one is refused too:
+// the next render would read kiln's output as the app's source.
+func (r *Renderer) recordReads(who string, files []string, ds []templates.Dep) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.readDirs == nil {
-		r.readDirs = map[string]bool{}
+		r.readDirs = map[source]bool{}
+	}
+	add := func(src source) {
+		k := source{path: src.path, held: src.held}
+		if !r.readDirs[k] {
+			r.readDirs[k] = true
+			r.resolved = append(r.resolved, src)
+		}
 	}
 	for _, f := range files {
-		d := path.Dir(f)
-		if r.readDirs[d] {
-			continue
+		add(source{path.Dir(f), "folder " + who + " reads files from", true})
+	}
+	for _, d := range ds {
+		if d.Kind == deps.Dir {
+			add(source{d.Path, "folder " + who + " reads whole", false})
 		}
-		r.readDirs[d] = true
-		r.resolved = append(r.resolved, source{d, "folder " + who + " reads files from", true})
 	}
 }
 

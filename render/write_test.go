@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -320,5 +321,62 @@ func TestStageRefusesOutHoldingWhatAnEngineRead(t *testing.T) {
 	}
 	if err := stage("apps/web/base/rendered", true); err != nil {
 		t.Errorf("--out inside a folder an engine read: %v", err)
+	}
+}
+
+// TestStageRefusesOutInsideAFolderAnEngineReadsWhole: a yaml app reads
+// every .yaml below its folder and Helm every file below its chart,
+// following symlinks to folders no path of kiln.yaml names. An --out
+// inside such a folder was accepted (only one that is or holds a folder
+// of a file read was refused), and the next render read kiln's output as
+// the app's source: high-level/web/vars.yaml as an object without
+// apiVersion, the rendered tree as templates of the subchart. On a
+// render and on an env served whole from the render cache alike.
+func TestStageRefusesOutInsideAFolderAnEngineReadsWhole(t *testing.T) {
+	t.Parallel()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n"
+	root := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"apps:\n  - name: web\n    namespace: shop\n    yaml: apps/web\n" +
+			"  - name: chart\n    namespace: shop\n    helm: {chart: charts/web}\n",
+		"envs/dev.yaml":                   "apps: {}\n",
+		"apps/web/cm.yaml":                fmt.Sprintf(cm, "web"),
+		"shared/conf/cm.yaml":             fmt.Sprintf(cm, "shared"),
+		"charts/web/Chart.yaml":           "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"charts/web/templates/cm.yaml":    fmt.Sprintf(cm, "chart"),
+		"libcharts/sub/Chart.yaml":        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+		"libcharts/sub/templates/cm.yaml": fmt.Sprintf(cm, "sub"),
+	})
+	for link, target := range map[string]string{"apps/web/shared": "../../shared", "charts/web/charts/sub": "../../../libcharts/sub"} {
+		full := filepath.Join(root, filepath.FromSlash(link))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, full); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cacheDir := t.TempDir()
+	for _, cached := range []bool{false, true} {
+		opts := checkOptions(false)
+		opts.RenderCache = cacheDir
+		r, err := render.New(load(t, root), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		results, err := r.Render(context.Background(), nil)
+		if err != nil || results[0].Err != nil {
+			t.Fatalf("render: %v %v", err, results[0].Err)
+		}
+		if results[0].Cached != cached {
+			t.Fatalf("env cached = %v, want %v", results[0].Cached, cached)
+		}
+		who := map[bool][2]string{false: {"app web", "app chart"}, true: {"an app of env dev", "an app of env dev"}}[cached]
+		wantOutRefused(t, r, map[string]string{
+			// shared/ holds no file the app reads, only a folder.
+			filepath.Join(root, "shared/rendered"):                "--out is inside the folder " + who[0] + " reads whole shared;",
+			filepath.Join(root, "libcharts/sub/templates/newdir"): "--out is inside the folder " + who[1] + " reads whole libcharts/sub",
+		})
 	}
 }
