@@ -150,6 +150,9 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	// (with the age key), so it shows no change, as promote would make
 	// none.
 	r.opts.Render.Earlier = func(string) (map[string][]byte, error) { return old, nil }
+	if r.againstDir != "" {
+		r.opts.Render.EarlierDir = func(string) string { return r.againstDir }
+	}
 	src, err := r.source(ctx)
 	if err != nil {
 		return nil, err
@@ -219,6 +222,8 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 			if err != nil {
 				return nil, "", &diag.Error{File: envDir, Msg: "cannot read the folder to compare with: " + err.Error(), Err: err, Hint: "check --against"}
 			}
+			// As the user wrote it, like render's <out>/<env>.
+			r.againstDir = filepath.Join(spec, r.env.Name)
 			return old, envDir, nil
 		}
 		if !isGitRepo(dir) {
