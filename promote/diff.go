@@ -199,6 +199,7 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 				Hint: "set manifests.repo, or pass --against DIR or --against GIT-URL#REF"}
 		}
 	}
+	given := remote // as the user wrote it, for the names in errors
 	if spec != "" && !gitrepo.IsURL(remote) && !filepath.IsAbs(remote) {
 		// A path on the command line is relative to where kiln runs,
 		// like --out, whether it is a folder or a repository (PATH#REF):
@@ -223,7 +224,7 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 				return nil, "", &diag.Error{File: envDir, Msg: "cannot read the folder to compare with: " + err.Error(), Err: err, Hint: "check --against"}
 			}
 			// As the user wrote it, like render's <out>/<env>.
-			r.againstDir = filepath.Join(spec, r.env.Name)
+			r.againstDir = filepath.Join(given, r.env.Name)
 			return old, envDir, nil
 		}
 		if !isGitRepo(dir) {
@@ -258,6 +259,9 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 		return nil, "", r.gitErr("reading "+r.dir+" from", err)
 	}
 	r.againstSpecial = special
+	// git's rev:path: a path alone (clusters/dev/apps/db/) would read as
+	// one of the source repository, which GitHub annotates.
+	r.againstDir = fmt.Sprintf("%s#%s:%s", r.repo.Remote, ref, r.dir)
 	return old, fmt.Sprintf("%s#%s (%s) %s", r.repo.Remote, ref, short(commit), r.dir), nil
 }
 

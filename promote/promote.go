@@ -442,9 +442,10 @@ type run struct {
 	// that against read from a git repository: the files it returns
 	// leave the submodules out and hold each symlink's target's path.
 	againstSpecial gitrepo.Special
-	// againstDir is the folder kiln diff --against DIR compares with
-	// (DIR/<env>), "" for a git tree: errors about a kept app's files
-	// name them there (render.Options.EarlierDir).
+	// againstDir names where the tree kiln diff compares with is, as
+	// errors about a kept app's files name them (render.Options.
+	// EarlierDir): DIR/<env> for --against DIR, REPO#REF:<env's path>
+	// for a git tree.
 	againstDir string
 
 	// fetched is fetchManifests's one clone and fetch.
