@@ -150,6 +150,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	// (with the age key), so it shows no change, as promote would make
 	// none.
 	r.opts.Render.Earlier = func(string) (map[string][]byte, error) { return old, nil }
+	r.opts.Render.Preview = true
 	if r.againstDir != "" {
 		r.opts.Render.EarlierDir = func(string) string { return r.againstDir }
 	}

@@ -148,6 +148,11 @@ type Options struct {
 	// Earlier returns the env's earlier tree (render: <out>/<env>; diff:
 	// the tree it compares with), from which Apps keeps the other apps.
 	Earlier func(env string) (map[string][]byte, error)
+	// Preview says the caller writes no tree of this render (kiln
+	// validate, kiln diff): a kept app's lock entry with a field this
+	// kiln does not know is then a warning, not an error, as no lock of
+	// this kiln's is written without it.
+	Preview bool
 	// EarlierDir names the folder Earlier reads env's tree from as the
 	// user can open it (render: <out>/<env>), for errors about a kept
 	// app's files: a path in the tree alone (apps/db/) reads as one in the
@@ -933,6 +938,14 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 			return er
 		}
 		unknown = lockfile.UnknownAppFields(earlier[LockFile])
+		if len(unknown) > 0 && r.opts.Preview {
+			apps := slices.Sorted(maps.Keys(unknown))
+			er.Warnings = append(er.Warnings, diag.Warning{File: inTree(r.earlierDir(env), LockFile),
+				Msg: fmt.Sprintf("env %s: the kiln.lock.json entries of %s have fields this kiln does not know (another kiln version wrote them, or a hand edit); a render with --app would refuse to keep them",
+					env, words.First(apps, 5)),
+				Hint: "render the whole env with this kiln, or use the kiln version that wrote the tree"})
+			unknown = nil
+		}
 		if earlierLock.KilnVersion != r.opts.Version {
 			// The kept apps' files are that kiln's output, which this one
 			// may lay out or check differently.

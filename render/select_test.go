@@ -315,6 +315,43 @@ func TestEnvDone(t *testing.T) {
 	}
 }
 
+// TestPreviewWarnsOfUnknownLockFields: kiln validate and kiln diff
+// write no lock, so a kept entry with a field this kiln does not know
+// (a newer kiln's) loses nothing there: one warning for the env, not an
+// error per app, so that an older kiln still previews --app against a
+// tree a newer one wrote.
+func TestPreviewWarnsOfUnknownLockFields(t *testing.T) {
+	t.Parallel()
+	earlier := envFiles(t, testOptions())["dev"]
+	earlier[render.LockFile] = []byte(strings.Replace(string(earlier[render.LockFile]), `"redis": {`, `"redis": {"note": "a newer kiln's",`, 1))
+	opts := testOptions()
+	opts.Apps = []string{"vote"}
+	opts.Preview = true
+	opts.Earlier = func(string) (map[string][]byte, error) { return earlier, nil }
+	opts.EarlierDir = func(env string) string { return "rendered/" + env }
+	r, err := render.New(load(t, example), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	results, err := r.Render(context.Background(), []string{"dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := results[0].Err; err != nil {
+		t.Fatalf("a preview refused the kept entry: %v", err)
+	}
+	var warned int
+	for _, w := range results[0].Warnings {
+		if strings.Contains(w.Msg, "redis have fields this kiln does not know") && w.File == "rendered/dev/kiln.lock.json" {
+			warned++
+		}
+	}
+	if warned != 1 {
+		t.Errorf("%d warnings of the unknown field, want 1: %v", warned, results[0].Warnings)
+	}
+}
+
 // TestAppRefusesAKeptAppItsLockDoesNotDescribe: an earlier tree whose
 // kept app's files are not the ones its kiln.lock.json entry records (one
 // removed, added or edited by hand, its kustomization.yaml or Flux

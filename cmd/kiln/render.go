@@ -552,6 +552,7 @@ func validateCommand(stdout, stderr io.Writer, lookup env, version string) *cli.
 				return err
 			}
 			opts.Earlier, opts.EarlierDir = earlierIn(c.String("out")), earlierDir(c.String("out"))
+			opts.Preview = true
 			bar := newProgress(progressOut(sinksOf(c.App).rawStderr, lookup, c.String("output")), "validate")
 			opts.Progress = bar.callback()
 			defer bar.clear()
