@@ -73,6 +73,40 @@ func TestRenderedLockAppImagesHeldToObjects(t *testing.T) {
 	}
 }
 
+// TestRenderedShardLockAppImagesHeldToObjects: an app's entry in a
+// shard's lock is held to the shard's object files, as a whole tree's is
+// (the merge's as-rendered checks).
+func TestRenderedShardLockAppImagesHeldToObjects(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	opts := f.opts(t, "dev", &bytes.Buffer{})
+	dirs := renderShards(t, f, opts.Render, 2)
+	edited := 0
+	for _, d := range dirs {
+		editLock(t, filepath.Join(d, "dev", "kiln.lock.json"), func(l *render.Lock) {
+			la, ok := l.Apps["cache"]
+			if !ok {
+				return
+			}
+			la.Images = []string{"ghcr.io/acme/web:6.6.6"}
+			l.Apps["cache"] = la
+			edited++
+		})
+	}
+	if edited != 1 {
+		t.Fatalf("%d shards hold app cache, want 1", edited)
+	}
+	before := gittest.Git(t, f.remote, "rev-parse", "main")
+	opts.Rendered, opts.RenderedShards = dirs[0], dirs[1:]
+	_, err := promote(t, f, opts)
+	if err == nil || !strings.Contains(err.Error(), "app cache: the app's images in kiln.lock.json are not those its object files run") {
+		t.Errorf("promote of an edited shard = %v, want the edited images refused", err)
+	}
+	if after := gittest.Git(t, f.remote, "rev-parse", "main"); after != before {
+		t.Errorf("main moved")
+	}
+}
+
 // TestRenderedShardsLockImagesHeldToObjects: shards must agree on their
 // lock's images, so an edit of all of them agrees; the merged lock must
 // still name only images the objects run.
