@@ -138,12 +138,17 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 				Msg: kind + " items is not a list", Hint: "a " + kind + " holds its objects in a YAML sequence under items"}
 		}
 		var out []templates.Object
+		var errs []error // every bad item in one run, as for documents
 		for _, it := range items.Content {
 			objs, err := Check(kyaml.NewRNode(it), file, line+it.Line-rn.YNode().Line)
 			if err != nil {
-				return nil, err
+				errs = append(errs, err)
+				continue
 			}
 			out = append(out, objs...)
+		}
+		if len(errs) > 0 {
+			return nil, errors.Join(errs...)
 		}
 		return out, nil
 	}

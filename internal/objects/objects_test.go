@@ -27,6 +27,9 @@ func TestParseRefusesBadTypeMeta(t *testing.T) {
 		{"no kind", "apiVersion: v1\nmetadata: {name: x}\n", "in.yaml:1: object has no kind"},
 		{"list items a mapping", "apiVersion: v1\nkind: RoleList\nitems: {a: b}\n", "in.yaml:3: RoleList items is not a list"},
 		{"list item without apiVersion", "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleList\nitems:\n- metadata: {name: r}\n", "in.yaml:4: object has no apiVersion"},
+		// Every bad item of a List in one run, not the first alone.
+		{"two bad list items", "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {generateName: a-}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: ok}}\n- {kind: ConfigMap, metadata: {name: c}}\n",
+			"in.yaml:4: ConfigMap/: object has no metadata.name\n  hint: set metadata.name: Flux applies every object by its name (server-side apply), so metadata.generateName alone cannot be applied\nin.yaml:6: object has no apiVersion"},
 		{"no name", "apiVersion: v1\nkind: ConfigMap\nmetadata: {labels: {a: b}}\n", "in.yaml:1: ConfigMap/: object has no metadata.name\n  hint: set metadata.name"},
 		// kyaml's getters indexed past a sequence of one item (the fuzzer's
 		// find, testdata/fuzz/FuzzParse).
