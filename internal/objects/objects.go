@@ -188,6 +188,7 @@ func metaFields(md *kyaml.Node, kind, file string, offset int) error {
 	if md.Kind != kyaml.MappingNode {
 		return nil
 	}
+	var errs []error // each bad field in one run
 	for _, key := range []string{"name", "namespace", "labels", "annotations"} {
 		_, v := field(md, key)
 		for v != nil && v.Kind == kyaml.AliasNode && v.Alias != nil {
@@ -207,11 +208,11 @@ func metaFields(md *kyaml.Node, kind, file string, offset int) error {
 			if got == "" {
 				got = "a scalar"
 			}
-			return &diag.Error{File: file, Line: offset + v.Line, Object: diag.Object{Kind: kind},
-				Msg: fmt.Sprintf("metadata.%s must be %s, not %s", key, want, got), Hint: fmt.Sprintf("write metadata.%s as %s", key, want)}
+			errs = append(errs, &diag.Error{File: file, Line: offset + v.Line, Object: diag.Object{Kind: kind},
+				Msg: fmt.Sprintf("metadata.%s must be %s, not %s", key, want, got), Hint: fmt.Sprintf("write metadata.%s as %s", key, want)})
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // typeMeta checks apiVersion and kind as the API server reads them: both

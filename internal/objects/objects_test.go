@@ -45,6 +45,9 @@ func TestParseRefusesBadTypeMeta(t *testing.T) {
 		{"namespace a list", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: [a]\n", "in.yaml:5: ConfigMap/: metadata.namespace must be a string, not a list"},
 		{"namespace a mapping", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: {a: b}}\n", "metadata.namespace must be a string, not a mapping"},
 		{"name a list", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [x]}\n", "metadata.name must be a string, not a list"},
+		// Every bad field of metadata in one run, not the first alone.
+		{"namespace and labels", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: [a]\n  labels: b\n",
+			"in.yaml:5: ConfigMap/: metadata.namespace must be a string, not a list\n  hint: write metadata.namespace as a string\nin.yaml:6: ConfigMap/: metadata.labels must be a mapping, not a scalar"},
 		{"generateName", "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\n", "hint: set metadata.name: Flux applies every object by its name (server-side apply), so metadata.generateName alone cannot be applied"},
 		{"no apiVersion, second doc", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: ConfigMap\nmetadata: {name: b}\n", "in.yaml:5: object has no apiVersion"},
 	} {
