@@ -73,6 +73,30 @@ func TestRenderedLockAppImagesHeldToObjects(t *testing.T) {
 	}
 }
 
+// TestRenderedLockUnknownFieldRefused: a --rendered tree whose lock has
+// an app field this kiln does not know (a newer kiln's) is not promoted as
+// if this kiln vouched for it.
+func TestRenderedLockUnknownFieldRefused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	opts := f.opts(t, "dev", &bytes.Buffer{})
+	out := t.TempDir()
+	writeRender(t, f, opts.Render, out)
+	editFile(t, filepath.Join(out, "dev", "kiln.lock.json"), func(s string) string {
+		return strings.Replace(s, `"cache": {`, `"cache": {"note": "a newer kiln's",`, 1)
+	})
+	before := gittest.Git(t, f.remote, "rev-parse", "main")
+	opts.Rendered = out
+	opts.Render = render.Options{Version: "test", LookupEnv: lookup}
+	_, err := promote(t, f, opts)
+	if err == nil || !strings.Contains(err.Error(), `app cache: the app's kiln.lock.json entry has a field this kiln does not know ("note")`) {
+		t.Errorf("promote --rendered = %v, want the unknown field refused", err)
+	}
+	if after := gittest.Git(t, f.remote, "rev-parse", "main"); after != before {
+		t.Errorf("main moved")
+	}
+}
+
 // TestRenderedShardLockAppImagesHeldToObjects: an app's entry in a
 // shard's lock is held to the shard's object files, as a whole tree's is
 // (the merge's as-rendered checks).

@@ -452,32 +452,42 @@ func TestAppRefusesAKeptAppItsLockDoesNotDescribe(t *testing.T) {
 			}
 		})
 	}
-	t.Run("merge", func(t *testing.T) {
-		t.Parallel()
-		shards := renderShards(t, 3)["dev"]
-		owner := -1
-		for i, tr := range shards {
-			if tr["apps/db/service_db.yaml"] != nil {
-				owner = i
+	// The same holds for a shard folder given to Merge: a file removed,
+	// or a lock field this kiln does not know, which the merged lock
+	// would drop without a word.
+	for name, edit := range map[string]func(tr map[string][]byte){
+		"merge, a file removed": func(tr map[string][]byte) { delete(tr, "apps/db/service_db.yaml") },
+		"merge, a lock field unknown": func(tr map[string][]byte) {
+			tr[render.LockFile] = []byte(strings.Replace(string(tr[render.LockFile]), `"db": {`, `"db": {"note": "a newer kiln's",`, 1))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			shards := renderShards(t, 3)["dev"]
+			owner := -1
+			for i, tr := range shards {
+				if tr["apps/db/service_db.yaml"] != nil {
+					owner = i
+				}
 			}
-		}
-		if owner < 0 {
-			t.Fatal("no shard rendered db")
-		}
-		delete(shards[owner], "apps/db/service_db.yaml")
-		r, err := render.New(load(t, example), testOptions())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		er := r.Merge(context.Background(), "dev", shards, dirsOf(3))
-		if er.Err == nil {
-			t.Fatal("Merge took db from a shard whose lock does not describe its files")
-		}
-		if msg := er.Err.Error(); !strings.Contains(msg, "app db:") || !strings.Contains(msg, dirsOf(3)[owner]) {
-			t.Errorf("Merge error = %v, want it to name app db and %s", er.Err, dirsOf(3)[owner])
-		}
-	})
+			if owner < 0 {
+				t.Fatal("no shard rendered db")
+			}
+			edit(shards[owner])
+			r, err := render.New(load(t, example), testOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			er := r.Merge(context.Background(), "dev", shards, dirsOf(3))
+			if er.Err == nil {
+				t.Fatal("Merge took db from a shard whose lock does not describe it")
+			}
+			if msg := er.Err.Error(); !strings.Contains(msg, "app db:") || !strings.Contains(msg, dirsOf(3)[owner]) {
+				t.Errorf("Merge error = %v, want it to name app db and %s", er.Err, dirsOf(3)[owner])
+			}
+		})
+	}
 }
 
 // TestAppValidatesKeptAppsAgainstTheEnvsCRDs: re-rendering only the app

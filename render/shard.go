@@ -229,6 +229,12 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 			Msg:  fmt.Sprintf("%s rendered from commit %s as committed, but this checkout has changes: kiln.yaml or the env file read here may differ from what it was rendered with", they, shortCommit(header.Source.Commit)),
 			Hint: "promote from a clean checkout of that commit (git stash or commit the changes), or " + again + " from this one"})
 	}
+	// A field of a shard's lock this kiln does not know would be dropped
+	// from the merged lock without a word: refused, as --app refuses it.
+	unknown := make([]map[string][]string, len(trees))
+	for i, t := range trees {
+		unknown[i] = lockfile.UnknownAppFields(t[LockFile])
+	}
 	enabled := map[string]bool{}
 	var runs []*appRun
 	objects := 0 // the env's, its shards' together: each shard is bounded alone
@@ -250,7 +256,7 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 			continue
 		}
 		run := &appRun{app: app}
-		if err := keep(run, trees[i], locks[i], er.Redactor, keptFrom{dir: dirs[i], asRendered: true, hint: hint, noDigest: whole}); err != nil {
+		if err := keep(run, trees[i], locks[i], er.Redactor, keptFrom{dir: dirs[i], asRendered: true, hint: hint, noDigest: whole, unknown: unknown[i]}); err != nil {
 			errs = append(errs, err)
 			continue
 		}
