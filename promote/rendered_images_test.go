@@ -61,16 +61,9 @@ func TestRenderedLockAppImagesHeldToObjects(t *testing.T) {
 		l.Apps["cache"] = la
 		l.Images["ghcr.io/acme/web"] = "ghcr.io/acme/web:6.6.6"
 	})
-	before := gittest.Git(t, f.remote, "rev-parse", "main")
 	opts.Rendered = out
 	opts.Render = render.Options{Version: "test", LookupEnv: lookup}
-	_, err := promote(t, f, opts)
-	if err == nil || !strings.Contains(err.Error(), "app cache: the app's images in kiln.lock.json are not those its object files run") {
-		t.Errorf("promote --rendered = %v, want the edited images refused", err)
-	}
-	if after := gittest.Git(t, f.remote, "rev-parse", "main"); after != before {
-		t.Errorf("main moved")
-	}
+	promoteRefused(t, f, opts, "promote --rendered", "app cache: the app's images in kiln.lock.json are not those its object files run")
 }
 
 // TestRenderedLockUnknownFieldRefused: a --rendered tree whose lock has
@@ -85,16 +78,9 @@ func TestRenderedLockUnknownFieldRefused(t *testing.T) {
 	editFile(t, filepath.Join(out, "dev", "kiln.lock.json"), func(s string) string {
 		return strings.Replace(s, `"cache": {`, `"cache": {"note": "a newer kiln's",`, 1)
 	})
-	before := gittest.Git(t, f.remote, "rev-parse", "main")
 	opts.Rendered = out
 	opts.Render = render.Options{Version: "test", LookupEnv: lookup}
-	_, err := promote(t, f, opts)
-	if err == nil || !strings.Contains(err.Error(), `app cache: the app's kiln.lock.json entry has a field this kiln does not know ("note")`) {
-		t.Errorf("promote --rendered = %v, want the unknown field refused", err)
-	}
-	if after := gittest.Git(t, f.remote, "rev-parse", "main"); after != before {
-		t.Errorf("main moved")
-	}
+	promoteRefused(t, f, opts, "promote --rendered", `app cache: the app's kiln.lock.json entry has a field this kiln does not know ("note")`)
 }
 
 // TestRenderedShardLockAppImagesHeldToObjects: an app's entry in a
@@ -120,15 +106,8 @@ func TestRenderedShardLockAppImagesHeldToObjects(t *testing.T) {
 	if edited != 1 {
 		t.Fatalf("%d shards hold app cache, want 1", edited)
 	}
-	before := gittest.Git(t, f.remote, "rev-parse", "main")
 	opts.Rendered, opts.RenderedShards = dirs[0], dirs[1:]
-	_, err := promote(t, f, opts)
-	if err == nil || !strings.Contains(err.Error(), "app cache: the app's images in kiln.lock.json are not those its object files run") {
-		t.Errorf("promote of an edited shard = %v, want the edited images refused", err)
-	}
-	if after := gittest.Git(t, f.remote, "rev-parse", "main"); after != before {
-		t.Errorf("main moved")
-	}
+	promoteRefused(t, f, opts, "promote of an edited shard", "app cache: the app's images in kiln.lock.json are not those its object files run")
 }
 
 // TestRenderedShardsLockImagesHeldToObjects: shards must agree on their
@@ -144,13 +123,19 @@ func TestRenderedShardsLockImagesHeldToObjects(t *testing.T) {
 			return strings.Replace(s, `"ghcr.io/acme/web": "ghcr.io/acme/web:1.2.3"`, `"ghcr.io/acme/web": "ghcr.io/acme/web:6.6.6"`, 1)
 		})
 	}
-	before := gittest.Git(t, f.remote, "rev-parse", "main")
 	opts.Rendered, opts.RenderedShards = dirs[0], dirs[1:]
-	_, err := promote(t, f, opts)
-	if err == nil || !strings.Contains(err.Error(), `kiln.lock.json gives ghcr.io/acme/web as "ghcr.io/acme/web:6.6.6", which no object of the tree runs`) {
-		t.Errorf("promote of edited shards = %v, want the lock's image refused", err)
+	promoteRefused(t, f, opts, "promote of edited shards", `kiln.lock.json gives ghcr.io/acme/web as "ghcr.io/acme/web:6.6.6", which no object of the tree runs`)
+}
+
+// promoteRefused runs the promotion what names, which must fail with an
+// error holding want and leave main where it was.
+func promoteRefused(t *testing.T, f *fixture, opts Options, what, want string) {
+	t.Helper()
+	before := gittest.Git(t, f.remote, "rev-parse", "main")
+	if _, err := promote(t, f, opts); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("%s = %v, want an error holding %q", what, err, want)
 	}
 	if after := gittest.Git(t, f.remote, "rev-parse", "main"); after != before {
-		t.Errorf("main moved")
+		t.Errorf("%s: main moved", what)
 	}
 }
