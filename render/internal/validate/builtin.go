@@ -373,7 +373,7 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 		// the decoding, which cannot read it into its Go type either,
 		// has told it.
 		at, _, _ := compositePath(fe)
-		path := joinPath(splitPath(at))
+		path := DottedPath(at)
 		if fe.Type == fieldpath.ErrorTypeTypeInvalid || reported[path] || below(path, newerPaths) || dropped.has(path) {
 			continue
 		}

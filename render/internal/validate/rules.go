@@ -37,7 +37,7 @@ func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typ
 	problems := apirules.Check(typed, apirules.Options{KubeVersion: kube})
 	// The API server's rules never see a field it drops; server-side
 	// apply, which refuses a key twice, runs before the drop.
-	problems = slices.DeleteFunc(problems, func(p apirules.Problem) bool { return dropped.has(joinPath(splitPath(p.Field))) })
+	problems = slices.DeleteFunc(problems, func(p apirules.Problem) bool { return dropped.has(DottedPath(p.Field)) })
 	problems = append(problems, applyKeyProblems(dups, problems)...)
 	if len(problems) == 0 {
 		return nil
@@ -52,7 +52,7 @@ func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typ
 	for _, p := range problems {
 		// A duplicate of entries that lack a required key ("0/TCP" of two
 		// Service ports without a port) is that missing key, told once.
-		if path := joinPath(splitPath(p.Field)); missing[path] || p.Type == fieldpath.ErrorTypeDuplicate && lacks(missing, path) {
+		if path := DottedPath(p.Field); missing[path] || p.Type == fieldpath.ErrorTypeDuplicate && lacks(missing, path) {
 			continue
 		}
 		err := fieldError(o, base, idx, nil, against, p.Error)

@@ -304,7 +304,7 @@ func withoutRuled(schemaErrs, ruleErrs []error) []error {
 		if !errors.As(err, &d) || !errors.As(d.Err, &fe) {
 			return told{}, false
 		}
-		return told{joinPath(splitPath(d.Field)), fe.Type}, true
+		return told{DottedPath(d.Field), fe.Type}, true
 	}
 	ruled := map[told]bool{}
 	for _, err := range ruleErrs {
