@@ -37,7 +37,7 @@ type Input struct {
 	PromotedFrom string
 	// Old is the lock of the env's current tree (nil on the first
 	// promotion); New the lock of the new tree. Only each app's engine and
-	// images are printed from them.
+	// images, and the lock's own images, are printed from them.
 	Old, New *lockfile.Lock
 	// Changes are the file changes of the env tree (treediff.Trees), with
 	// secret values already redacted.
@@ -88,7 +88,10 @@ type appInfo struct {
 func Render(in Input) string {
 	apps := collect(in)
 	fixedHead := head(in) + unappliable(in.Env, in.Unappliable) + moved(in.Env, in.Moved) + pruned(in.Env, in.Pruned)
-	table := tableOf(apps)
+	// The lock's images and the files no diff shows after the table,
+	// bounded, and kept when diffs are left out: without them, a
+	// promotion that changes only these would read as changing nothing.
+	table := tableOf(apps) + lockImages(in) + otherFiles(in)
 	graph := ""
 	if strings.TrimSpace(in.Mermaid) != "" {
 		m := strings.TrimRight(in.Mermaid, "\n")
@@ -262,7 +265,7 @@ func collect(in Input) []appInfo {
 
 		var d strings.Builder
 		for _, c := range byApp[n] {
-			if strings.HasPrefix(c.Path, "apps/") || strings.HasPrefix(c.Path, "flux/") {
+			if inAppDiff(c) {
 				d.WriteString(treediff.Unified(c, false))
 			}
 		}
@@ -273,13 +276,25 @@ func collect(in Input) []appInfo {
 	return out
 }
 
+// inAppDiff reports whether c shows in its app's diff: its objects,
+// kustomization.yaml and Flux Kustomization.
+func inAppDiff(c treediff.Change) bool {
+	return c.App != "" && (strings.HasPrefix(c.Path, "apps/") || strings.HasPrefix(c.Path, "flux/"))
+}
+
+// isNotifications reports whether c is the change of the env's
+// notifications file, which has a block of its own.
+func isNotifications(c treediff.Change) bool {
+	return c.Path == lockfile.NotificationsFile && c.App == ""
+}
+
 // notifications is the block of the env's notifications file, as an
 // app's block but for the name, or nil when it did not change. The file
 // reads as the Flux file of an app "notifications", but treediff gives it
 // no app: its Providers and Alerts carry no kiln/app label.
 func notifications(in Input) *appInfo {
 	for _, c := range in.Changes {
-		if c.Path == lockfile.NotificationsFile && c.App == "" {
+		if isNotifications(c) {
 			d := treediff.Unified(c, false)
 			if d == "" {
 				return nil
@@ -458,6 +473,106 @@ func tableOf(apps []appInfo) string {
 			engine = code(engine)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(code(a.name)), cell(engine), a.status, objects, cell(strings.Join(a.images, "<br>")))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// lockImages is the section on the lock's images that changed, by
+// repository, or "" for none. They are the images kiln was given
+// (--image, --images, or --from's env), which the lock keeps even when
+// no app runs one, for the next env, whose apps may: a change of them
+// alone is a promotion the apps table cannot show.
+func lockImages(in Input) string {
+	var old, new map[string]string
+	if in.Old != nil {
+		old = in.Old.Images
+	}
+	if in.New != nil {
+		new = in.New.Images
+	}
+	repos := map[string]bool{}
+	for r := range old {
+		repos[r] = true
+	}
+	for r := range new {
+		repos[r] = true
+	}
+	sorted := make([]string, 0, len(repos))
+	for r := range repos {
+		sorted = append(sorted, r)
+	}
+	sort.Strings(sorted)
+	var lines []string
+	for _, r := range sorted {
+		o, inOld := old[r]
+		n, inNew := new[r]
+		if inOld == inNew && o == n {
+			continue
+		}
+		ov, nv := lockVersion(o, inOld), lockVersion(n, inNew)
+		if ov == nv {
+			// Another spelling of the same version ("nginx:1.2" and
+			// "docker.io/library/nginx:1.2"): the references differ.
+			ov, nv = code(o), code(n)
+		}
+		lines = append(lines, code(r)+": "+ov+" → "+nv)
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "### Images\n\nGiven with `--image`/`--images` or by `--from`; `" + lockfile.File + "` keeps them whether or not an app runs them:\n\n" +
+		list(in.Env, lines)
+}
+
+// lockVersion prints the version of a lock's image reference, or "—" for
+// none.
+func lockVersion(ref string, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	_, v := splitImage(ref)
+	return code(v)
+}
+
+// otherFiles names the changed files no diff of the body shows (an app's
+// high-level/ files, the shard marker, anything kiln does not write),
+// or is "" for none. The lock is named only when nothing else changed:
+// otherwise the rest of the body says what changed in it (the source
+// commit, the apps and their engines, the images).
+func otherFiles(in Input) string {
+	var lines []string
+	lockOnly := lockImages(in) == ""
+	var lock string
+	for _, c := range in.Changes {
+		switch {
+		case inAppDiff(c) || isNotifications(c):
+			lockOnly = false
+		case c.Path == lockfile.File:
+			lock = code(c.Path) + ": " + c.Op
+		default:
+			lockOnly = false
+			lines = append(lines, code(c.Path)+": "+c.Op)
+		}
+	}
+	if lock != "" && lockOnly {
+		lines = append(lines, lock)
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "### Other files\n\nChanged without a diff here; `kiln diff --env " + strings.ReplaceAll(in.Env, "`", "") + "` shows them:\n\n" + list(in.Env, lines)
+}
+
+// list is a Markdown list of lines, at most maxListed, then how many more
+// kiln diff shows.
+func list(env string, lines []string) string {
+	var b strings.Builder
+	for _, l := range lines[:min(len(lines), maxListed)] {
+		b.WriteString("- " + l + "\n")
+	}
+	if len(lines) > maxListed {
+		fmt.Fprintf(&b, "- and %d more: run `kiln diff --env %s` to see every one\n", len(lines)-maxListed, strings.ReplaceAll(env, "`", ""))
 	}
 	b.WriteString("\n")
 	return b.String()

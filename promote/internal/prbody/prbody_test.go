@@ -573,3 +573,82 @@ func TestRenderNotifications(t *testing.T) {
 		t.Errorf("the app notifications is not shown as an app:\n%s", got)
 	}
 }
+
+// TestRenderLockImages: the lock's images are the ones kiln was given,
+// kept whether or not an app runs one (the next env's apps may), so a
+// promotion can change them alone; the body then said every app was
+// unchanged and nothing else. It lists them, old → new, by repository.
+func TestRenderLockImages(t *testing.T) {
+	t.Parallel()
+	apps := map[string]lockfile.App{"web": {Engine: "yaml", Images: []string{"ghcr.io/acme/web:1.0"}}}
+	old := &lockfile.Lock{Apps: apps, Images: map[string]string{
+		"ghcr.io/acme/gone":       "ghcr.io/acme/gone:3",
+		"ghcr.io/acme/same":       "ghcr.io/acme/same:1",
+		"docker.io/library/redis": "redis:7.2",
+		"ghcr.io/acme/w`x":        "ghcr.io/acme/w`x:0",
+	}}
+	new := &lockfile.Lock{Apps: apps, Images: map[string]string{
+		"ghcr.io/acme/other":      "ghcr.io/acme/other:2.0@sha256:0123456789abcdef0123",
+		"ghcr.io/acme/same":       "ghcr.io/acme/same:1",
+		"docker.io/library/redis": "docker.io/library/redis:7.2",
+		"ghcr.io/acme/w`x":        "ghcr.io/acme/w`x:1",
+	}}
+	changes := treediff.Trees(map[string][]byte{"kiln.lock.json": []byte("{}\n")}, map[string][]byte{"kiln.lock.json": []byte("{ }\n")})
+	got := Render(Input{Env: "dev", Old: old, New: new, Changes: changes})
+	want := "### Images\n\nGiven with `--image`/`--images` or by `--from`; `kiln.lock.json` keeps them whether or not an app runs them:\n\n" +
+		"- `docker.io/library/redis`: `redis:7.2` → `docker.io/library/redis:7.2`\n" +
+		"- `ghcr.io/acme/gone`: `3` → —\n" +
+		"- `ghcr.io/acme/other`: — → `2.0@sha256:0123456789ab`\n" +
+		"- ``ghcr.io/acme/w`x``: `0` → `1`\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("the body does not list the lock's images; want\n%s\nin:\n%s", want, got)
+	}
+	if !strings.Contains(got, "| `web` | yaml | unchanged | — |  |") || strings.Contains(got, "### Other files") {
+		t.Errorf("the images make no app or file changed:\n%s", got)
+	}
+
+	// A release of many: the list is bounded, as the warnings are.
+	many := &lockfile.Lock{Apps: apps, Images: map[string]string{}}
+	for i := range 25 {
+		r := fmt.Sprintf("ghcr.io/acme/app%02d", i)
+		many.Images[r] = r + ":1"
+	}
+	got = Render(Input{Env: "dev", Old: &lockfile.Lock{Apps: apps}, New: many, Changes: changes})
+	if want := "- `ghcr.io/acme/app19`: — → `1`\n- and 5 more: run `kiln diff --env dev` to see every one\n"; !strings.Contains(got, want) || strings.Contains(got, "app20") {
+		t.Errorf("the list of images is not cut after 20:\n%s", got)
+	}
+}
+
+// TestRenderOtherFiles: a change the body shows no diff of (an app's
+// high-level/ files, a file kiln does not write) is named, so that the
+// body never says less than the commit does; the lock only when nothing
+// else says why it changed (an app's engine, say).
+func TestRenderOtherFiles(t *testing.T) {
+	t.Parallel()
+	lock := &lockfile.Lock{Apps: map[string]lockfile.App{"web": {Engine: "helm"}}}
+	old := map[string][]byte{
+		"kiln.lock.json":                []byte("{}\n"),
+		"high-level/web/values.yaml":    []byte("replicas: 1\n"),
+		"high-level/web/helmrelease.yy": []byte("x\n"),
+	}
+	new := map[string][]byte{
+		"kiln.lock.json":             []byte("{ }\n"),
+		"high-level/web/values.yaml": []byte("replicas: 2\n"),
+		"apps/notes.md":              []byte("`@acme` | x\n"),
+	}
+	got := Render(Input{Env: "dev", Old: lock, New: lock, Changes: treediff.Trees(old, new)})
+	want := "### Other files\n\nChanged without a diff here; `kiln diff --env dev` shows them:\n\n" +
+		"- `apps/notes.md`: added\n" +
+		"- `high-level/web/helmrelease.yy`: removed\n" +
+		"- `high-level/web/values.yaml`: changed\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("the body does not name the files it shows no diff of; want\n%s\nin:\n%s", want, got)
+	}
+
+	changed := &lockfile.Lock{Apps: map[string]lockfile.App{"web": {Engine: "kustomize"}}}
+	got = Render(Input{Env: "dev", Old: lock, New: changed, Changes: treediff.Trees(
+		map[string][]byte{"kiln.lock.json": []byte("{}\n")}, map[string][]byte{"kiln.lock.json": []byte("{ }\n")})})
+	if want := "- `kiln.lock.json`: changed\n"; !strings.Contains(got, want) {
+		t.Errorf("a change of the lock alone is not named:\n%s", got)
+	}
+}
