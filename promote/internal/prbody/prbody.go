@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/go-containerregistry/pkg/name"
+
 	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/redact"
@@ -503,11 +505,22 @@ func lockImages(in Input) string {
 		sorted = append(sorted, r)
 	}
 	sort.Strings(sorted)
+	// An image an app runs shows in the app's row of the table already
+	// (the usual release): listed again here, every release would say it
+	// twice.
+	run := map[string]bool{}
+	if in.New != nil {
+		for _, a := range in.New.Apps {
+			for _, ref := range a.Images {
+				run[sameRef(ref)] = true
+			}
+		}
+	}
 	var lines []string
 	for _, r := range sorted {
 		o, inOld := old[r]
 		n, inNew := new[r]
-		if inOld == inNew && o == n {
+		if inOld == inNew && o == n || inNew && run[sameRef(n)] {
 			continue
 		}
 		ov, nv := lockVersion(o, inOld), lockVersion(n, inNew)
@@ -523,6 +536,17 @@ func lockImages(in Input) string {
 	}
 	return "### Images\n\nGiven with `--image`/`--images` or by `--from`; `" + lockfile.File + "` keeps them whether or not an app runs them:\n\n" +
 		list(in.Env, lines)
+}
+
+// sameRef is ref spelled one way for every spelling of it ("redis:7.2"
+// and "docker.io/library/redis:7.2"), or ref itself when it does not
+// parse.
+func sameRef(ref string) string {
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		return ref
+	}
+	return r.Name()
 }
 
 // lockVersion prints the version of a lock's image reference, or "—" for

@@ -607,6 +607,17 @@ func TestRenderLockImages(t *testing.T) {
 		t.Errorf("the images make no app or file changed:\n%s", got)
 	}
 
+	// The usual release: the image an app runs is in its row already, and
+	// only there.
+	newWeb := map[string]lockfile.App{"web": {Engine: "yaml", Images: []string{"ghcr.io/acme/web:1.1"}}}
+	got = Render(Input{Env: "dev",
+		Old:     &lockfile.Lock{Apps: apps, Images: map[string]string{"ghcr.io/acme/web": "ghcr.io/acme/web:1.0", "docker.io/library/redis": "redis:7.2"}},
+		New:     &lockfile.Lock{Apps: newWeb, Images: map[string]string{"ghcr.io/acme/web": "ghcr.io/acme/web:1.1", "docker.io/library/redis": "docker.io/library/redis:7.3"}},
+		Changes: changes})
+	if want := "- `docker.io/library/redis`: `7.2` → `7.3`\n"; !strings.Contains(got, want) || strings.Contains(got, "- `ghcr.io/acme/web`") || !strings.Contains(got, "`ghcr.io/acme/web`: `1.0` → `1.1`") {
+		t.Errorf("an image an app runs is not in its row alone:\n%s", got)
+	}
+
 	// A release of many: the list is bounded, as the warnings are.
 	many := &lockfile.Lock{Apps: apps, Images: map[string]string{}}
 	for i := range 25 {
