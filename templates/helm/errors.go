@@ -3,11 +3,14 @@ package helm
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/redact"
@@ -264,6 +267,8 @@ func loadError(err error, src *chartSource) error {
 		de.File = path.Join(dir, m[1])
 		if l := yamlLineRe().FindStringSubmatch(rest); l != nil {
 			de.Line = atoi(l[1])
+		} else {
+			de.Line = jsonLine(src.data(path.Join(dir, m[1])))
 		}
 		de.Hint = "fix the YAML of " + m[1] + " (helm lint shows the same error)"
 	}
@@ -280,4 +285,45 @@ func loadError(err error, src *chartSource) error {
 	}
 	de.Msg = "loading chart " + src.input + ": " + rest
 	return de
+}
+
+// jsonLine is the line of the first node of a YAML file that helm's
+// conversion to JSON refuses though the YAML parses (a NaN or an infinity,
+// a list or map as a key, a tag the value does not fit): helm's error then
+// has no line. 0 when there is none or the file does not parse.
+func jsonLine(data []byte) int {
+	var doc yaml.Node
+	if data == nil || yaml.Unmarshal(data, &doc) != nil {
+		return 0
+	}
+	var walk func(n *yaml.Node) int
+	walk = func(n *yaml.Node) int {
+		switch n.Kind {
+		case yaml.ScalarNode:
+			var v any
+			if n.Decode(&v) != nil {
+				return n.Line
+			}
+			if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+				return n.Line
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if k := n.Content[i]; k.Kind != yaml.ScalarNode && k.Kind != yaml.AliasNode {
+					return k.Line
+				}
+			}
+		}
+		// Aliases are not followed: what they name is walked where it
+		// stands, and following them could multiply the walk.
+		for _, c := range n.Content {
+			if c.Kind != yaml.AliasNode {
+				if l := walk(c); l > 0 {
+					return l
+				}
+			}
+		}
+		return 0
+	}
+	return walk(&doc)
 }

@@ -607,8 +607,9 @@ func TestValuesFileErrorsShowNoValue(t *testing.T) {
 }
 
 // TestLoadErrorsNameTheFile: a chart's or a subchart's values.yaml or
-// Chart.yaml that helm's loader cannot read is named with its line, not
-// as the chart folder; a value it quotes stays masked.
+// Chart.yaml that helm's loader cannot read is named with its line (also
+// where helm's error gives none), not as the chart folder; a value it
+// quotes stays masked.
 func TestLoadErrorsNameTheFile(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -620,7 +621,15 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 		{name: "subchart values", file: "c/charts/s/values.yaml", content: "a: [\n",
 			wantFile: "c/charts/s/values.yaml", wantLine: 1, wantMsg: "subchart s: cannot load values.yaml"},
 		{name: "nested subchart values", file: "c/charts/s/charts/t/values.yaml", content: "pw: !!int Sup3rS3cret\n",
-			wantFile: "c/charts/s/charts/t/values.yaml", wantMsg: "subchart s, its subchart t: cannot load values.yaml: error converting YAML to JSON: yaml: cannot decode !!str `**redacted**` as a !!int"},
+			wantFile: "c/charts/s/charts/t/values.yaml", wantLine: 1, wantMsg: "subchart s, its subchart t: cannot load values.yaml: error converting YAML to JSON: yaml: cannot decode !!str `**redacted**` as a !!int"},
+		// YAML that parses but has no JSON form: helm's error names no
+		// line, kiln finds it.
+		{name: "NaN value", file: "c/values.yaml", content: "a: 1\nb: 2\nc: .nan\n",
+			wantFile: "c/values.yaml", wantLine: 3, wantMsg: "cannot load values.yaml: error converting YAML to JSON: json: unsupported value: NaN"},
+		{name: "list as a key", file: "c/charts/s/values.yaml", content: "a: 1\nb: {x: -.inf}\n? [x]\n: 2\n",
+			wantFile: "c/charts/s/values.yaml", wantLine: 3, wantMsg: "subchart s: cannot load values.yaml: error converting YAML to JSON: yaml: invalid map key"},
+		{name: "map as a key", file: "c/values.yaml", content: "a: &x 1\nb: *x\n? {k: v}\n: 2\n",
+			wantFile: "c/values.yaml", wantLine: 3, wantMsg: "cannot load values.yaml"},
 		{name: "subchart Chart.yaml", file: "c/charts/s/Chart.yaml", content: "apiVersion: v2\nname: s\nversion: [0.1.0\n",
 			wantFile: "c/charts/s/Chart.yaml", wantLine: 3, wantMsg: "subchart s: cannot load Chart.yaml"},
 	} {

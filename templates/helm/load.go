@@ -48,6 +48,24 @@ type chartSource struct {
 	folders func() map[string]string
 }
 
+// data is the content of the chart's file at rel, a repository-relative
+// path of a local chart's file, or nil.
+func (s *chartSource) data(rel string) []byte {
+	if s.dir == "" {
+		return nil
+	}
+	name, ok := strings.CutPrefix(rel, s.dir+"/")
+	if !ok {
+		return nil
+	}
+	for _, f := range s.files {
+		if f.Name == name {
+			return f.Data
+		}
+	}
+	return nil
+}
+
 // file maps a template name as helm prints it after "# Source:"
 // ("<chart>/templates/x.yaml", "<chart>/charts/<sub>/templates/y.yaml") to
 // the repository-relative file. Helm names subcharts by chart name, which
