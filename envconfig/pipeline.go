@@ -406,13 +406,22 @@ func (d *decoder) manifests(n *yaml.Node, m *Manifests, envs []Environment) {
 }
 
 // envDirs checks manifests.path once {env} is replaced by each env's name:
-// promote replaces that folder whole, so it must be a folder of its own.
+// promote replaces that folder whole, so it must be a folder of its own,
+// and Flux reads it from its source's artifact, so it must be in there.
 func (d *decoder) envDirs(n *yaml.Node, pattern string, envs []Environment) {
 	dirs := map[string]string{} // folder → env
 	for _, e := range envs {
 		dir, err := ManifestsDir(pattern, e.Name)
 		if err != nil {
 			d.errAt(n, err.Error(), "give each environment a folder of its own inside the repository, such as clusters/{env}")
+			return
+		}
+		// Flux's artifact would hold no env folder: every Kustomization
+		// would fail with "kustomization path not found".
+		if folder, rule := sourceIgnored(dir); folder != "" {
+			d.errAt(n, fmt.Sprintf("manifests.path %q gives env %s the folder %s, and Flux's source-controller leaves every folder named %s out of the artifact by default, "+
+				"with all it holds (its ignore rule %s matches at any depth): no Kustomization of the env would find its path", pattern, e.Name, dir, folder, rule),
+				"choose a path with no such folder in it, such as clusters/{env}")
 			return
 		}
 		for other, oe := range dirs {
