@@ -991,46 +991,12 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 			}
 		}
 	}
-	// The Flux objects kiln writes into flux/ are applied by the bootstrap
-	// Kustomization; one of them in an app's output as well would have two
-	// Kustomizations applying it in turn, and either one's prune delete it.
-	fluxNS := r.p.Flux.Namespace
-	emitted := map[string]string{} // objectKey → file kiln writes
-	for _, a := range res.Apps {
-		emitted[objectKey("kustomize.toolkit.fluxcd.io", "Kustomization", fluxNS, r.p.FluxName(a.Name, res.Env.Name))] = tree.FluxFile(a.Name)
-	}
-	if nt := r.p.Notifications; nt != nil {
-		var names []string
-		if nt.CommitStatus {
-			names = append(names, flux.CommitStatusName(res.Env.Name))
-		}
-		if nt.Dispatch != "" {
-			names = append(names, flux.DispatchName(res.Env.Name))
-		}
-		for _, name := range names {
-			for _, kind := range []string{"Provider", "Alert"} {
-				emitted[objectKey("notification.toolkit.fluxcd.io", kind, fluxNS, name)] = notificationsFile
-			}
-		}
-	}
-	for _, key := range tree.SortedKeys(emitted) {
-		if o, ok := owners[key]; ok {
-			errs = append(errs, &diag.Error{File: o.obj.File, Line: o.obj.Line, App: o.app, Object: objRef(o.obj),
-				Msg:  fmt.Sprintf("is also %s, which kiln writes and the bootstrap Kustomization applies", emitted[key]),
-				Hint: "two Kustomizations must not own one object: drop it from the app's output, or rename it (kiln's own are named by flux.name, and kiln-<env>-commit-status and kiln-<env>-dispatch, in flux.namespace)"})
-		}
-	}
-	// The bootstrap Kustomization in an app's output: the app's
-	// Kustomization depends on it, so Flux would apply it only after it
-	// exists, and where it exists already (flux bootstrap applies its
-	// own), the app and the bootstrap would both apply it, and either
-	// one's prune delete it.
-	if ns, name, ok := r.p.BootstrapKustomization(res.Env.Name); ok {
-		if o, held := owners[objectKey(kustomizeGroup, "Kustomization", ns, name)]; held && !flux.NotApplied(o.obj.Node) {
-			errs = append(errs, &diag.Error{File: o.obj.File, Line: o.obj.Line, App: o.app, Object: objRef(o.obj),
-				Msg: fmt.Sprintf("is the Kustomization flux.bootstrap (%s:%d) names, which every app's Kustomization depends on: app %s's waits for it before it applies anything, "+
-					"so the app never creates it, and where it exists already the app and the bootstrap would both apply it, and either one's prune delete it", r.configFile(), r.p.Flux.Bootstrap.Line, o.app),
-				Hint: "drop it from the app's output (flux bootstrap makes and applies its own Kustomization), or make flux.bootstrap name the Kustomization that applies the env's flux/ folder (flux get kustomizations -A lists it)"})
+	// One owner per object holds across kiln's own writers too: flux/,
+	// the bootstrap, and whatever made kiln's source.
+	held := r.heldOutsideApps(res)
+	for _, key := range tree.SortedKeys(held) {
+		if o, ok := owners[key]; ok && !(held[key].applied && flux.NotApplied(o.obj.Node)) {
+			errs = append(errs, &diag.Error{File: o.obj.File, Line: o.obj.Line, App: o.app, Object: objRef(o.obj), Msg: held[key].msg, Hint: held[key].hint})
 		}
 	}
 	errs = append(errs, r.fluxPathsInTree(res, runs)...)
@@ -1294,4 +1260,75 @@ func (r *Renderer) checkApp(venv *validate.Env, scopes *scope.Scopes, res *envco
 		c.errs = append(c.errs, err)
 	}
 	return c
+}
+
+// heldObject is a Flux object that something besides the apps'
+// Kustomizations applies: the bootstrap Kustomization, or whatever made
+// kiln's source. In an app's output as well, it would have two owners,
+// each applying its own copy in turn, and either one's prune delete it.
+type heldObject struct {
+	msg, hint string
+	// applied: only a copy kustomize-controller applies counts
+	// (flux.NotApplied).
+	applied bool
+}
+
+// heldOutsideApps returns the objects no app's output may hold in env
+// res, by objectKey: the Flux objects kiln writes into flux/, kiln's
+// source (flux.sourceRef) and the bootstrap Kustomization.
+func (r *Renderer) heldOutsideApps(res *envconfig.Resolved) map[string]heldObject {
+	fluxNS := r.p.Flux.Namespace
+	held := map[string]heldObject{}
+	kilnWrites := func(file string) heldObject {
+		return heldObject{msg: fmt.Sprintf("is also %s, which kiln writes and the bootstrap Kustomization applies", file),
+			hint: "two Kustomizations must not own one object: drop it from the app's output, or rename it (kiln's own are named by flux.name, and kiln-<env>-commit-status and kiln-<env>-dispatch, in flux.namespace)"}
+	}
+	for _, a := range res.Apps {
+		held[objectKey(kustomizeGroup, "Kustomization", fluxNS, r.p.FluxName(a.Name, res.Env.Name))] = kilnWrites(tree.FluxFile(a.Name))
+	}
+	if nt := r.p.Notifications; nt != nil {
+		var names []string
+		if nt.CommitStatus {
+			names = append(names, flux.CommitStatusName(res.Env.Name))
+		}
+		if nt.Dispatch != "" {
+			names = append(names, flux.DispatchName(res.Env.Name))
+		}
+		for _, name := range names {
+			for _, kind := range []string{"Provider", "Alert"} {
+				held[objectKey("notification.toolkit.fluxcd.io", kind, fluxNS, name)] = kilnWrites(notificationsFile)
+			}
+		}
+	}
+	// Every Kustomization kiln writes reads the env from its source, the
+	// app's own included: so the source existed before the app's
+	// Kustomization applied anything, made by flux bootstrap or by hand.
+	// An app's copy could point every app at another repository or
+	// branch, and removing the app would prune the source of them all.
+	src := r.sourceRef()
+	named := "kiln's default flux.sourceRef"
+	if r.p.Flux.SourceRefLine != 0 {
+		named = fmt.Sprintf("flux.sourceRef (%s:%d)", r.configFile(), r.p.Flux.SourceRefLine)
+	}
+	held[objectKey(sourceGroup, src.Kind, src.Namespace, src.Name)] = heldObject{applied: true,
+		msg: fmt.Sprintf("is the source %s names, from which every Kustomization kiln writes reads the env, the app's own included: it existed before the app applied anything, "+
+			"so the app and whatever made it would both apply it, the app's copy could point every app at another repository or branch, and removing the app would prune the source of them all", named),
+		hint: "remove it from the app's output: kiln's Kustomizations read it, and flux bootstrap (or whoever made it) owns it"}
+	// The bootstrap Kustomization: every app's Kustomization depends on
+	// the one flux.bootstrap names; without it, the one flux bootstrap
+	// makes for itself applies flux/ all the same, named after its
+	// namespace (flux/<namespace>/gotk-sync.yaml), as the app-name rule
+	// of checkEnv assumes.
+	if ns, name, ok := r.p.BootstrapKustomization(res.Env.Name); ok {
+		held[objectKey(kustomizeGroup, "Kustomization", ns, name)] = heldObject{applied: true,
+			msg: fmt.Sprintf("is the Kustomization flux.bootstrap (%s:%d) names, which every app's Kustomization depends on: the app's waits for it before it applies anything, "+
+				"so the app never creates it, and where it exists already the app and the bootstrap would both apply it, and either one's prune delete it", r.configFile(), r.p.Flux.Bootstrap.Line),
+			hint: "drop it from the app's output (flux bootstrap makes and applies its own Kustomization), or make flux.bootstrap name the Kustomization that applies the env's flux/ folder (flux get kustomizations -A lists it)"}
+	} else {
+		held[objectKey(kustomizeGroup, "Kustomization", fluxNS, fluxNS)] = heldObject{applied: true,
+			msg: fmt.Sprintf("is the Kustomization flux bootstrap makes for itself (named after its namespace, in flux/%s/gotk-sync.yaml), which applies the env's flux/ folder: "+
+				"the app's copy would replace its spec, so that it stops applying flux/ and prunes kiln's Kustomizations, and the app and the bootstrap would both apply it, and either one's prune delete it", fluxNS),
+			hint: "remove it from the app's output: flux bootstrap owns it; if another Kustomization applies the env's flux/ folder, name that one in flux.bootstrap"}
+	}
+	return held
 }

@@ -19,6 +19,7 @@ import (
 const (
 	kustomizeGroup = "kustomize.toolkit.fluxcd.io"
 	helmGroup      = "helm.toolkit.fluxcd.io"
+	sourceGroup    = "source.toolkit.fluxcd.io"
 )
 
 // waiter reports whether n is a Flux object whose spec.dependsOn makes
