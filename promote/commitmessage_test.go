@@ -17,7 +17,7 @@ func TestCommitMessageOfAForeignLock(t *testing.T) {
 	lock := &render.Lock{}
 	lock.Source.Commit = "0123\n\nKiln-Env: prod\x1b[2J"
 	lock.Source.Repo = "https://github.com/a/b\u202E\nKiln-Promoted-From: x"
-	title, msg := commitMessage("dev", "", lock)
+	title, msg := commitMessage("dev", "", "clusters/dev", lock)
 	if strings.ContainsAny(title, "\n\x1b\u202E") {
 		t.Errorf("title %q holds a control character", title)
 	}
@@ -26,8 +26,8 @@ func TestCommitMessageOfAForeignLock(t *testing.T) {
 			t.Errorf("message holds %q:\n%s", bad, msg)
 		}
 	}
-	if !strings.Contains(msg, "\nKiln-Env: dev\n") {
-		t.Errorf("message lost its own trailer:\n%s", msg)
+	if !strings.Contains(msg, "\nKiln-Env: dev\nKiln-Path: clusters/dev\n") {
+		t.Errorf("message lost its own trailers:\n%s", msg)
 	}
 }
 
@@ -37,7 +37,7 @@ func TestCommitTitleWholeCharacters(t *testing.T) {
 	t.Parallel()
 	lock := &render.Lock{}
 	lock.Source.Commit = "ééééééééé"
-	title, _ := commitMessage("dev", "", lock)
+	title, _ := commitMessage("dev", "", "clusters/dev", lock)
 	if !utf8.ValidString(title) || !strings.HasSuffix(title, " ← ééééééé") {
 		t.Errorf("title %q: want the commit's first 7 characters, whole", title)
 	}
@@ -51,7 +51,7 @@ func TestForeignCommitShowsInvisible(t *testing.T) {
 	t.Parallel()
 	lock := &render.Lock{}
 	lock.Source.Commit = "ab\u200Bc\u202Edefgh"
-	title, _ := commitMessage("dev", "", lock)
+	title, _ := commitMessage("dev", "", "clusters/dev", lock)
 	// Cut to seven characters, then escaped: no escape is cut short.
 	if want := `kiln: dev ← ab\u200Bc\u202Ede`; title != want {
 		t.Errorf("title = %q, want %q", title, want)

@@ -334,13 +334,17 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 			return nil, err
 		}
 	}
+	var last lastPromotion
 	if r.env.Mode == ModePR {
-		if err := r.keepPendingProvenance(ctx, src, heads[branch]); err != nil {
+		if last, err = r.lastPromotion(ctx, branch, heads[branch]); err != nil {
+			return nil, err
+		}
+		if err := r.keepPendingProvenance(ctx, src, last); err != nil {
 			return nil, err
 		}
 	}
 	res.SourceCommit = src.lock.Source.Commit
-	title, message := commitMessage(r.env.Name, r.from, src.lock)
+	title, message := commitMessage(r.env.Name, r.from, r.dir, src.lock)
 	res.Title = title
 
 	baseRef := ""
@@ -355,7 +359,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 	if !plan.changed() {
 		fmt.Fprintf(r.log, "env %s: %s already matches on %s; nothing to promote\n", r.env.Name, r.dir, r.base)
 		if r.env.Mode == ModePR && !opts.DryRun && r.owner != "" {
-			n, err := r.closeEmpty(ctx, branch, src, heads[branch])
+			n, err := r.closeEmpty(ctx, branch, src, last)
 			if err != nil {
 				return res, err
 			}
@@ -394,6 +398,9 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if err := r.checkReplaces(ctx, src, r.base, plan.oldLock); err != nil {
 			return res, err
 		}
+		if err := r.checkOtherPipeline(ctx, branch, baseTip, last); err != nil {
+			return res, err
+		}
 		pending := r.tipLockAt(ctx, heads[branch])
 		if err := r.checkReplaces(ctx, src, branch, pending.lock); err != nil {
 			return res, err
@@ -406,7 +413,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if err := r.refuseKept(src, branch, lines, lerr); err != nil {
 			return res, err
 		}
-		if err := r.checkForeign(ctx, branch, heads[branch]); err != nil {
+		if err := r.checkForeign(branch, last); err != nil {
 			return res, err
 		}
 		err = r.pullRequest(ctx, res, src, plan, title, message, baseRef, heads)
@@ -620,17 +627,17 @@ func (r *run) keepRendered(ctx context.Context, src *source, heads map[string]st
 }
 
 // keepPendingProvenance makes a source commit that changes no object leave
-// the env's open pull request alone: when kiln/<env> (at pending, "" when
-// there is none) holds the new tree but for the lock's provenance fields,
-// the tree takes that branch's lock, and with it the title, message and
-// body that name the branch's source commit. The branch then already holds
-// the change, so nothing is pushed and the pull request reads as before.
-// Against the manifests branch, plan does the same (render.KeepProvenance).
-func (r *run) keepPendingProvenance(ctx context.Context, src *source, pending string) error {
-	if pending == "" {
+// the env's open pull request alone: when kiln/<env> (last) holds the new
+// tree but for the lock's provenance fields, the tree takes that branch's
+// lock, and with it the title, message and body that name the branch's
+// source commit. The branch then already holds the change, so nothing is
+// pushed and the pull request reads as before. Against the manifests
+// branch, plan does the same (render.KeepProvenance).
+func (r *run) keepPendingProvenance(ctx context.Context, src *source, last lastPromotion) error {
+	if last.tip == "" {
 		return nil
 	}
-	t, err := r.repo.Tree(ctx, pending, r.dir)
+	t, err := r.repo.Tree(ctx, last.tip, r.dir)
 	if err != nil {
 		return r.gitErr("reading "+r.dir+" from", err)
 	}
@@ -1611,14 +1618,16 @@ func short(sha string) string {
 }
 
 // commitMessage returns the title and the full message of a promotion
-// commit. The trailers let tools (and kiln) find promotions with
-// git log --grep or git interpret-trailers.
+// commit of env into the folder dir. The trailers let tools (and kiln)
+// find promotions with git log --grep or git interpret-trailers; Kiln-Path
+// tells two pipelines' promotions of one env name apart on kiln/<env>
+// (promotedElsewhere).
 //
 // The commit and repository come from a lock, which may be the one of a
 // pull request's branch (keepPendingProvenance) that anyone able to push
 // there wrote: in caret notation, so that neither can add a line (a
 // forged trailer) to the message, nor a control character to the title.
-func commitMessage(env, from string, lock *render.Lock) (string, string) {
+func commitMessage(env, from, dir string, lock *render.Lock) (string, string) {
 	sha := caret.String(lock.Source.Commit)
 	repo := caret.String(lock.Source.Repo)
 	title := "kiln: " + env
@@ -1644,6 +1653,7 @@ func commitMessage(env, from string, lock *render.Lock) (string, string) {
 		fmt.Fprintf(&b, "Not rendered at this commit, kept as earlier renders made them (kiln render --app): %s.\n", strings.Join(keptAt(lock, kept), ", "))
 	}
 	b.WriteString("\nKiln-Env: " + env + "\n")
+	b.WriteString(pathTrailer + caret.String(dir) + "\n")
 	if sha != "" {
 		b.WriteString("Kiln-Source-Commit: " + sha + "\n")
 	}
@@ -1961,16 +1971,16 @@ func (r *run) newer(ctx context.Context, src *source, where string, lock *render
 // last commit.
 const foreignDepth = 50
 
-// checkForeign refuses to rebuild kiln/<env> (at tip) over commits kiln did
+// checkForeign refuses to rebuild kiln/<env> (last) over commits kiln did
 // not make, unless ReplaceForeignCommits: a reviewer's accepted suggestion
 // would vanish with the force-push. kiln's commits carry the trailer
 // Kiln-Env: <env> (a rebase by GitHub's "Update branch" keeps it); a merge
 // is not counted, nor the commits it brings in that the base holds (GitHub's
 // "Update branch"), but those of a side branch are.
-func (r *run) checkForeign(ctx context.Context, branch, tip string) error {
-	foreign, err := r.foreignCommits(ctx, branch, tip)
-	if err != nil || len(foreign) == 0 {
-		return err
+func (r *run) checkForeign(branch string, last lastPromotion) error {
+	foreign := last.foreign
+	if len(foreign) == 0 {
+		return nil
 	}
 	if r.opts.ReplaceForeignCommits {
 		// Every one: the log is where they can be found again.
@@ -1982,36 +1992,62 @@ func (r *run) checkForeign(ctx context.Context, branch, tip string) error {
 		Hint: fmt.Sprintf("kiln rebuilds %s from %s on every promotion, and kiln verify refuses a hand edit of the rendered files: make the change in the source repository (its templates, env file or kiln.yaml), then promote again with --replace-foreign-commits (KILN_REPLACE_FOREIGN_COMMITS=true), or delete the branch %s", branch, r.base, branch)}
 }
 
-// foreignCommits lists the commits on kiln/<env> (at tip, "" when it does
-// not exist) after kiln's last one that kiln did not make, merges left out
-// and what they bring in from the base (checkForeign), newest first, each
-// as "<sha> "<subject>" by <author>".
-func (r *run) foreignCommits(ctx context.Context, branch, tip string) ([]string, error) {
+// lastPromotion is what kiln/<env> holds over the manifests branch, as a
+// promotion that would replace or close it judges it: kiln's last commit
+// of the env along the branch's first parents, whose promotion that is,
+// and what was pushed onto the branch after it.
+type lastPromotion struct {
+	// tip is where kiln/<env> was fetched, "" when it does not exist.
+	tip string
+	// commit is kiln's last commit of the env, "" when there is none
+	// within foreignDepth commits.
+	commit string
+	// other is the folder commit promoted when that is another
+	// pipeline's, "" when it is this one's (promotedElsewhere).
+	other string
+	// foreign are the commits after it that kiln did not make, merges
+	// left out and what they bring in from the base, newest first, each
+	// as "<sha> "<subject>" by <author>" (checkForeign).
+	foreign []string
+}
+
+// lastPromotion reads kiln/<env> at tip ("" when it does not exist) back to
+// kiln's last commit of the env, at most foreignDepth commits. Promote
+// reads it once and hands it to each place that decides whether the
+// branch is this pipeline's to replace or close.
+func (r *run) lastPromotion(ctx context.Context, branch, tip string) (lastPromotion, error) {
+	last := lastPromotion{tip: tip}
 	if tip == "" {
-		return nil, nil
+		return last, nil
 	}
 	ci, err := r.repo.Info(ctx, tip)
 	if err != nil {
-		return nil, r.gitErr("reading "+branch+" of", err)
+		return last, r.gitErr("reading "+branch+" of", err)
 	}
-	if kilnMade(ci.Message, r.env.Name) {
-		return nil, nil
+	// kiln's commit at the tip, as nearly always: its Kiln-Path says
+	// whose it is without fetching history. One of an older kiln has
+	// none, and its parent is needed (promotedElsewhere).
+	if _, ok := trailer(ci.Message, pathTrailer); ok && kilnMade(ci.Message, r.env.Name) {
+		last.commit = tip
+		last.other, err = r.promotedElsewhere(ctx, branch, tip, ci.Message)
+		return last, err
 	}
 	log, err := r.repo.FirstParents(ctx, branch, tip, foreignDepth)
 	if err != nil {
-		return nil, r.gitErr("reading the history of "+branch+" in", err)
+		return last, r.gitErr("reading the history of "+branch+" in", err)
 	}
-	var foreign []string
 	// r.base with its history back to since, fetched at the first merge
 	// and deepened at an older one.
 	var base string
 	var since time.Time
 	add := func(e gitrepo.LogEntry) {
-		foreign = append(foreign, fmt.Sprintf("%s %q by %s", short(e.Commit), subject(e.Message), oneLine(e.Author, 80)))
+		last.foreign = append(last.foreign, fmt.Sprintf("%s %q by %s", short(e.Commit), subject(e.Message), oneLine(e.Author, 80)))
 	}
 	for _, e := range log {
 		if kilnMade(e.Message, r.env.Name) {
-			break
+			last.commit = e.Commit
+			last.other, err = r.promotedElsewhere(ctx, branch, e.Commit, e.Message)
+			return last, err
 		}
 		if len(e.Parents) > 1 {
 			// GitHub's "Update branch" merges in commits of the base,
@@ -2025,20 +2061,20 @@ func (r *run) foreignCommits(ctx context.Context, branch, tip string) ([]string,
 			// (a busy manifests branch gains one per promotion).
 			oldest, err := r.repo.OldestTime(ctx, e.Parents[1:])
 			if err != nil {
-				return nil, r.gitErr("reading the history of "+branch+" in", err)
+				return last, r.gitErr("reading the history of "+branch+" in", err)
 			}
 			if oldest.IsZero() {
 				continue // beyond the history fetched: nothing to tell
 			}
 			if from := oldest.Add(-24 * time.Hour); base == "" || from.Before(since) {
 				if base, err = r.repo.FetchSince(ctx, r.base, "refs/kiln/base", from); err != nil {
-					return nil, r.gitErr("fetching "+r.base+" of", err)
+					return last, r.gitErr("fetching "+r.base+" of", err)
 				}
 				since = from
 			}
 			in, err := r.repo.MergedIn(ctx, base, e, foreignDepth)
 			if err != nil {
-				return nil, r.gitErr("reading the history of "+branch+" in", err)
+				return last, r.gitErr("reading the history of "+branch+" in", err)
 			}
 			for _, c := range in {
 				if !kilnMade(c.Message, r.env.Name) {
@@ -2049,8 +2085,105 @@ func (r *run) foreignCommits(ctx context.Context, branch, tip string) ([]string,
 		}
 		add(e)
 	}
-	return foreign, nil
+	return last, nil
 }
+
+// promotedElsewhere is the folder that commit, kiln's commit of the env
+// with message, promoted when that is not this pipeline's folder (r.dir),
+// "" when it is. Pipelines of several code repositories may promote into
+// one manifests repository, each into a folder of its own, and the
+// branch is kiln/<env> for each: the env name alone does not tell whose a
+// commit is. Its Kiln-Path trailer does; a commit of an older kiln has
+// none, and one that changed nothing under r.dir against its first parent
+// is another pipeline's (every promotion changes its own folder). When
+// that parent is beyond the history fetched, it counts as this
+// pipeline's, as every kiln commit of the env did before.
+func (r *run) promotedElsewhere(ctx context.Context, branch, commit, message string) (string, error) {
+	if dir, ok := trailer(message, pathTrailer); ok {
+		if dir == caret.String(r.dir) {
+			return "", nil
+		}
+		return dir, nil
+	}
+	changed, err := r.repo.Changed(ctx, commit)
+	if err != nil {
+		return "", r.gitErr("reading the history of "+branch+" in", err)
+	}
+	for _, p := range changed {
+		if p == r.dir || strings.HasPrefix(p, r.dir+"/") {
+			return "", nil
+		}
+	}
+	if len(changed) == 0 {
+		return "", nil
+	}
+	return commonDir(changed), nil
+}
+
+// commonDir is the deepest folder that holds every one of paths ("." for
+// the repository's root).
+func commonDir(paths []string) string {
+	dir := path.Dir(paths[0])
+	for _, p := range paths[1:] {
+		for dir != "." && !strings.HasPrefix(p, dir+"/") {
+			dir = path.Dir(dir)
+		}
+	}
+	return dir
+}
+
+// checkOtherPipeline refuses to rebuild kiln/<env> while kiln's last
+// commit there is another pipeline's promotion (one into another folder,
+// promotedElsewhere) that the manifests branch (at baseTip) does not hold
+// yet: the force-push would drop that pipeline's pending release from its
+// open pull request, whose title and body this run would then rewrite.
+// Neither run can tell which release should win, so kiln refuses rather
+// than guesses, as for a newer render (checkReplaces). One the manifests
+// branch holds (merged, its branch left behind) loses nothing and is
+// replaced, as is the branch of this pipeline's own promotion.
+func (r *run) checkOtherPipeline(ctx context.Context, branch, baseTip string, last lastPromotion) error {
+	if last.other == "" {
+		return nil
+	}
+	there, err1 := r.repo.Object(ctx, last.tip, last.other)
+	held, err2 := r.repo.Object(ctx, baseTip, last.other)
+	if err := errors.Join(err1, err2); err != nil {
+		return r.gitErr("reading "+branch+" of", err)
+	}
+	other := oneLine(caret.String(last.other), 200)
+	if there == held {
+		fmt.Fprintf(r.log, "env %s: %s holds another pipeline's promotion, into %s, which %s already holds; replacing it\n", r.env.Name, branch, other, r.base)
+		return nil
+	}
+	pr, which := "", "that pull request"
+	if n := r.openPR(ctx, branch); n != 0 {
+		pr, which = fmt.Sprintf(" (pull request #%d)", n), fmt.Sprintf("pull request #%d", n)
+	}
+	return &diag.Error{Msg: fmt.Sprintf("%s holds another pipeline's promotion of env %s, into %s%s, which %s does not hold yet: promoting into %s would replace it", branch, r.env.Name, other, pr, r.base, r.dir),
+		Hint: fmt.Sprintf("pipelines that promote into one manifests repository share the branch %s for their envs named %s, one pull request at a time: merge %s first, or close it and delete the branch %s, then promote again", branch, r.env.Name, which, branch)}
+}
+
+// openPR is the number of branch's open pull request to the manifests
+// branch, for an error to name; 0 when there is none, or when a dry run
+// (which may have no token) or a failed request cannot tell.
+func (r *run) openPR(ctx context.Context, branch string) int {
+	if r.opts.DryRun || r.owner == "" {
+		return 0
+	}
+	client, err := r.github()
+	if err != nil {
+		return 0
+	}
+	pr, err := client.FindOpenPR(ctx, r.owner, r.name, branch, r.base)
+	if err != nil || pr == nil {
+		return 0
+	}
+	return pr.Number
+}
+
+// pathTrailer starts the trailer of kiln's commits that names the env's
+// folder (commitMessage).
+const pathTrailer = "Kiln-Path: "
 
 // kilnMade reports whether a commit message is one of kiln's promotion
 // commits of env (commitMessage's trailer).
@@ -2061,6 +2194,18 @@ func kilnMade(message, env string) bool {
 		}
 	}
 	return false
+}
+
+// trailer is the value of message's last line that starts with key
+// (pathTrailer), and whether there is one.
+func trailer(message, key string) (string, bool) {
+	value, found := "", false
+	for _, line := range strings.Split(message, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), key); ok {
+			value, found = strings.TrimSpace(v), true
+		}
+	}
+	return value, found
 }
 
 // subject is a commit message's first line, made safe to print.
@@ -2300,10 +2445,11 @@ func closeComment(base, env, commit string) string {
 }
 
 // closeEmpty closes the env's open pull request when the manifests branch
-// already holds what it would promote. seen is where branch was fetched
-// at: a pull request of a newer source commit, or one another promotion
-// pushed meanwhile, is not out of date and stays open.
-func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen string) (int, error) {
+// already holds what it would promote. last is what branch held when it
+// was fetched: a pull request of a newer source commit, or one another
+// promotion pushed meanwhile, is not out of date and stays open.
+func (r *run) closeEmpty(ctx context.Context, branch string, src *source, last lastPromotion) (int, error) {
+	seen := last.tip
 	tip := r.tipLockAt(ctx, seen)
 	if newer, err := r.newer(ctx, src, branch, tip.lock); err != nil || newer {
 		if newer {
@@ -2325,11 +2471,7 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, seen s
 	// change the manifests branch does not hold: closing the pull request
 	// would shelve it with a comment saying there is nothing left.
 	if !r.opts.ReplaceForeignCommits {
-		foreign, err := r.foreignCommits(ctx, branch, seen)
-		if err != nil {
-			return 0, err
-		}
-		if len(foreign) > 0 {
+		if foreign := last.foreign; len(foreign) > 0 {
 			fmt.Fprintf(r.log, "warning: env %s: %s holds %s kiln did not make (%s), so its pull request stays open; close it by hand if they are not wanted, or run again with --replace-foreign-commits\n",
 				r.env.Name, branch, words.Count(len(foreign), "commit"), words.First(foreign, 5))
 			return 0, nil

@@ -623,7 +623,22 @@ func (r *Repo) Commit(ctx context.Context, message string) (string, error) {
 // Deleted lists the files commit deletes from its first parent, anywhere in
 // the repository, as slash paths; none for a first commit.
 func (r *Repo) Deleted(ctx context.Context, commit string) ([]string, error) {
-	out, err := r.run(ctx, nil, "diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--name-only", "--diff-filter=D", commit)
+	return r.diffTree(ctx, commit, "--diff-filter=D")
+}
+
+// Changed lists the files commit adds, changes or deletes against its first
+// parent, as slash paths; none for a first commit, nor for one whose
+// parent is beyond the history fetched (git sees a shallow clone's oldest
+// commit as a first commit).
+func (r *Repo) Changed(ctx context.Context, commit string) ([]string, error) {
+	return r.diffTree(ctx, commit)
+}
+
+// diffTree lists the paths git diff-tree names for commit against its
+// first parent, filtered by extra.
+func (r *Repo) diffTree(ctx context.Context, commit string, extra ...string) ([]string, error) {
+	args := append([]string{"diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--name-only"}, extra...)
+	out, err := r.run(ctx, nil, append(args, commit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -915,6 +930,23 @@ func (r *Repo) Entry(ctx context.Context, rev, p string) (string, error) {
 			return "submodule", nil
 		default:
 			return e.typ, nil
+		}
+	}
+	return "", nil
+}
+
+// Object returns the object rev holds at p (slash-separated, from the
+// repository root), "" when there is nothing: two folders with the same
+// object hold the same files.
+func (r *Repo) Object(ctx context.Context, rev, p string) (string, error) {
+	p = strings.TrimPrefix(path.Clean("/"+p), "/")
+	entries, err := r.lsTree(ctx, rev, p, false)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		if e.path == p {
+			return e.sha, nil
 		}
 	}
 	return "", nil
