@@ -121,3 +121,39 @@ func TestOtherPipelinesPendingPromotionKept(t *testing.T) {
 		t.Errorf("log:\n%s", log.String())
 	}
 }
+
+// TestNoOpLeavesOtherPipelinesPullRequestOpen: a promotion that finds the
+// manifests branch holding its env's folder closes the env's pull request.
+// Another pipeline that promotes the same env name into another folder
+// shares that pull request's branch, kiln/<env>: its pull request is not
+// this pipeline's to judge, and used to be closed with a comment that
+// nothing was left to promote. It stays open, and the log says why.
+func TestNoOpLeavesOtherPipelinesPullRequestOpen(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b, optsB := teamB(t, f)
+	if _, err := promote(t, b, optsB("staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	// Team B's pull request merged, then team A opens its own.
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+	if err := f.gh.ClosePR(context.Background(), "acme", "manifests", 1, "merged"); err != nil {
+		t.Fatal(err)
+	}
+	resA, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{}))
+	if err != nil || resA.PRNumber != 2 {
+		t.Fatalf("team A: %+v, %v", resA, err)
+	}
+
+	var log bytes.Buffer
+	res, err := promote(t, b, optsB("staging", &log))
+	if err != nil || res.Changed || res.ClosedPR != 0 {
+		t.Fatalf("team B with nothing to promote: %+v, %v", res, err)
+	}
+	if pr := f.gh.pr(2); pr.State != "open" || len(f.gh.comments[2]) != 0 {
+		t.Errorf("team B closed team A's pull request #2 (%s): %q", pr.State, f.gh.comments[2])
+	}
+	if !strings.Contains(log.String(), "env staging: kiln/staging holds another pipeline's promotion, into clusters/staging, so its pull request stays open") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}

@@ -2446,9 +2446,16 @@ func closeComment(base, env, commit string) string {
 
 // closeEmpty closes the env's open pull request when the manifests branch
 // already holds what it would promote. last is what branch held when it
-// was fetched: a pull request of a newer source commit, or one another
-// promotion pushed meanwhile, is not out of date and stays open.
+// was fetched: a pull request of a newer source commit, one of another
+// pipeline's promotion, or one another promotion pushed meanwhile, is not
+// out of date and stays open.
 func (r *run) closeEmpty(ctx context.Context, branch string, src *source, last lastPromotion) (int, error) {
+	// That pipeline's release is in its own folder: that the manifests
+	// branch holds this one's says nothing of it.
+	if last.other != "" {
+		fmt.Fprintf(r.log, "env %s: %s holds another pipeline's promotion, into %s, so its pull request stays open\n", r.env.Name, branch, oneLine(caret.String(last.other), 200))
+		return 0, nil
+	}
 	seen := last.tip
 	tip := r.tipLockAt(ctx, seen)
 	if newer, err := r.newer(ctx, src, branch, tip.lock); err != nil || newer {
