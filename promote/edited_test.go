@@ -114,3 +114,50 @@ func TestNoOpKeepsPullRequestWithForeignCommits(t *testing.T) {
 		t.Errorf("with ReplaceForeignCommits: %+v, %v, PR %+v", res, err, f.gh.pr(1))
 	}
 }
+
+// TestReplacedBranchDropsEditedLock: a source commit that changes no
+// object keeps the open pull request's source commit, read from the lock
+// on kiln/<env>. A commit someone pushed there can rewrite that lock to
+// name any commit; replacing the branch (ReplaceForeignCommits) used to
+// carry that commit into kiln's own commit, lock and title, though this
+// run never rendered it. Only kiln's own commit, with nothing after it,
+// gives its provenance.
+func TestReplacedBranchDropsEditedLock(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	head := f.head(t)
+	const lockPath = "clusters/staging/kiln.lock.json"
+	lock := gittest.Files(t, f.remote, "kiln/staging")[lockPath]
+	forged := strings.Repeat("d", 40)
+	edited := strings.ReplaceAll(lock, head, forged)
+	if edited == lock {
+		t.Fatalf("the lock names no %s:\n%s", head, lock)
+	}
+	gittest.Update(t, f.remote, "kiln/staging", map[string]string{lockPath: edited}, nil, "Fix the lock")
+
+	var log bytes.Buffer
+	o := f.opts(t, "staging", &log)
+	o.ReplaceForeignCommits = true
+	res, err := promote(t, f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lockOn(t, f, "kiln/staging", "staging").Source.Commit; got != head {
+		t.Errorf("kiln/staging's lock names %s, want this run's %s", got, head)
+	}
+	msg := gittest.Git(t, f.remote, "log", "-1", "--format=%B", "kiln/staging")
+	for what, s := range map[string]string{"commit message": msg, "pull request title": f.gh.pr(1).Title} {
+		if strings.Contains(s, forged[:7]) {
+			t.Errorf("the %s names the edited lock's %s:\n%s", what, forged[:7], s)
+		}
+	}
+	if strings.Contains(log.String(), "keeps its source commit") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	if !strings.Contains(res.Title, head[:7]) {
+		t.Errorf("title %q, want this run's %s", res.Title, head[:7])
+	}
+}

@@ -633,8 +633,14 @@ func (r *run) keepRendered(ctx context.Context, src *source, heads map[string]st
 // source commit. The branch then already holds the change, so nothing is
 // pushed and the pull request reads as before. Against the manifests
 // branch, plan does the same (render.KeepProvenance).
+//
+// Only from this pipeline's own promotion with nothing pushed after it
+// (lastPromotion.ours): a lock someone edited on the branch names a commit
+// kiln did not render, which --replace-foreign-commits would carry into
+// kiln's own commit and title, and another pipeline's commit holds this
+// env's folder as the base does, not as a promotion left it.
 func (r *run) keepPendingProvenance(ctx context.Context, src *source, last lastPromotion) error {
-	if last.tip == "" {
+	if !last.ours() {
 		return nil
 	}
 	t, err := r.repo.Tree(ctx, last.tip, r.dir)
@@ -2009,6 +2015,13 @@ type lastPromotion struct {
 	// left out and what they bring in from the base, newest first, each
 	// as "<sha> "<subject>" by <author>" (checkForeign).
 	foreign []string
+}
+
+// ours reports whether kiln/<env> holds this pipeline's promotion and
+// nothing anyone pushed after it: only then is what the branch holds what
+// kiln rendered, the lock's provenance included (keepPendingProvenance).
+func (l lastPromotion) ours() bool {
+	return l.commit != "" && l.other == "" && len(l.foreign) == 0
 }
 
 // lastPromotion reads kiln/<env> at tip ("" when it does not exist) back to

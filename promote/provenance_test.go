@@ -108,6 +108,20 @@ func TestNoOpCommitPullRequest(t *testing.T) {
 	if got := lockOn(t, f, "kiln/staging", "staging").Source.Commit; got != first {
 		t.Errorf("the pull request's lock names %s, want %s", got, first)
 	}
+
+	// GitHub's "Update branch" merged main into kiln/staging: the branch
+	// still holds kiln's promotion and nothing of anyone else's.
+	gittest.Update(t, f.remote, "main", map[string]string{"clusters/prod/other.yaml": "x\n"}, nil, "other")
+	tree := gittest.Git(t, f.remote, "merge-tree", "--write-tree", "kiln/staging", "main")
+	merge := gittest.Git(t, f.remote, "commit-tree", tree, "-p", "kiln/staging", "-p", "main", "-m", "Merge branch 'main' into kiln/staging")
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/kiln/staging", merge)
+	f.commitCode(t, map[string]string{"README.md": "more docs\n"}, "docs")
+	if res, err = promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	if res.SourceCommit != first || f.gh.prs[0].Title != title {
+		t.Errorf("after Update branch: source %s, title %q; want %s, %q", res.SourceCommit, f.gh.prs[0].Title, first, title)
+	}
 }
 
 // TestDirtyRefused: a tree rendered from uncommitted changes is refused,
