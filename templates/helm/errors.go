@@ -296,15 +296,17 @@ func jsonLine(data []byte) int {
 	if data == nil || yaml.Unmarshal(data, &doc) != nil {
 		return 0
 	}
-	var walk func(n *yaml.Node) int
-	walk = func(n *yaml.Node) int {
+	// key says n is a mapping's key: helm turns a NaN or infinite key
+	// into a string, so only a value's counts.
+	var walk func(n *yaml.Node, key bool) int
+	walk = func(n *yaml.Node, key bool) int {
 		switch n.Kind {
 		case yaml.ScalarNode:
 			var v any
 			if n.Decode(&v) != nil {
 				return n.Line
 			}
-			if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			if f, ok := v.(float64); ok && !key && (math.IsNaN(f) || math.IsInf(f, 0)) {
 				return n.Line
 			}
 		case yaml.MappingNode:
@@ -316,14 +318,14 @@ func jsonLine(data []byte) int {
 		}
 		// Aliases are not followed: what they name is walked where it
 		// stands, and following them could multiply the walk.
-		for _, c := range n.Content {
+		for i, c := range n.Content {
 			if c.Kind != yaml.AliasNode {
-				if l := walk(c); l > 0 {
+				if l := walk(c, n.Kind == yaml.MappingNode && i%2 == 0); l > 0 {
 					return l
 				}
 			}
 		}
 		return 0
 	}
-	return walk(&doc)
+	return walk(&doc, false)
 }

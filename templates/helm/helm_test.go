@@ -628,6 +628,8 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 			wantFile: "c/values.yaml", wantLine: 3, wantMsg: "cannot load values.yaml: error converting YAML to JSON: json: unsupported value: NaN"},
 		{name: "list as a key", file: "c/charts/s/values.yaml", content: "a: 1\nb: {x: -.inf}\n? [x]\n: 2\n",
 			wantFile: "c/charts/s/values.yaml", wantLine: 3, wantMsg: "subchart s: cannot load values.yaml: error converting YAML to JSON: yaml: invalid map key"},
+		{name: "NaN after a NaN key", file: "c/values.yaml", content: ".inf: 1\nb: .nan\n",
+			wantFile: "c/values.yaml", wantLine: 2, wantMsg: "cannot load values.yaml"},
 		{name: "map as a key", file: "c/values.yaml", content: "a: &x 1\nb: *x\n? {k: v}\n: 2\n",
 			wantFile: "c/values.yaml", wantLine: 3, wantMsg: "cannot load values.yaml"},
 		{name: "subchart Chart.yaml", file: "c/charts/s/Chart.yaml", content: "apiVersion: v2\nname: s\nversion: [0.1.0\n",
