@@ -1204,8 +1204,8 @@ type appChecks struct {
 }
 
 // checkApp runs the per-app steps of finishEnv on run once every app's
-// engine is done: the scope warnings, the YAML restyling, the warnings
-// about versions, fields and Jobs, the namespaces, and validation.
+// engine is done: the scope warnings, the YAML restyling, the namespaces,
+// the warnings about versions, fields and Jobs, and validation.
 // recheck and assumed are finishEnv's (envMode); sharding says the render
 // is a shard's, whose scope guesses Merge judges.
 //
@@ -1239,6 +1239,10 @@ func (r *Renderer) checkApp(venv *validate.Env, scopes *scope.Scopes, res *envco
 	snap := snapshotSOPS(run.objs)
 	quoteTimestamps(run.objs)
 	keepBlockScalars(run.objs)
+	run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
+	// After SetDefault, so that they name each object with the namespace
+	// it is written with, as validation's errors do: none of them reads
+	// the namespace.
 	c.warns = append(c.warns, deprecatedAPIs(venv, run)...)
 	c.warns = append(c.warns, droppedFields(venv, run)...)
 	c.warns = append(c.warns, offByDefaultAPIs(venv, run)...)
@@ -1251,7 +1255,6 @@ func (r *Renderer) checkApp(venv *validate.Env, scopes *scope.Scopes, res *envco
 	if r.appWaits(&run.app) {
 		c.errs = append(c.errs, neverReadyUnderWait(run)...)
 	}
-	run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
 	if ch := snap.changed(run.objs, run.objs); len(ch) > 0 {
 		c.errs = append(c.errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))
 		return c

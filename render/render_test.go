@@ -515,7 +515,7 @@ func TestDroppedFieldWarnings(t *testing.T) {
 	opts := testOptions()
 	opts.Images = render.Images{}
 	opts.CacheDir = t.TempDir()
-	const want = `apps/pods/pod.yaml:6: app pods: Pod/userns: field "spec.hostUsers" is dropped by the API server of Kubernetes 1.32`
+	const want = `apps/pods/pod.yaml:6: app pods: Pod/web/userns: field "spec.hostUsers" is dropped by the API server of Kubernetes 1.32`
 	for _, run := range []string{"render", "env from the cache", "again"} {
 		er := renderAll(t, load(t, repo), opts)[0]
 		if er.Err != nil {
