@@ -211,6 +211,8 @@ type App struct {
 	Jsonnet *Jsonnet
 	// YAML is a folder of plain YAML with ${VAR} placeholders.
 	YAML string
+	// PathAt says where Kustomize or YAML is written.
+	PathAt At
 	// DependsOn lists the apps (or external Kustomizations) to deploy first.
 	DependsOn []Dependency
 	// Flux overrides the pipeline's Flux defaults for this app.
@@ -230,12 +232,18 @@ type Helm struct {
 	Version string
 	// Values are values files, merged in order over the chart's defaults.
 	Values []string
+	// ChartAt and ValuesAt say where Chart and each of Values are
+	// written.
+	ChartAt  At
+	ValuesAt []At
 }
 
 // Jsonnet is a Jsonnet entry file and its import search path.
 type Jsonnet struct {
 	// File is the .jsonnet file.
 	File string
+	// FileAt says where File is written.
+	FileAt At
 	// JPath lists import folders, like jsonnet -J.
 	JPath []string
 	// ExtVars and TLAs are extra external variables and top-level
@@ -243,6 +251,18 @@ type Jsonnet struct {
 	// passed as a string (jsonnet --ext-str, --tla-str), any other value
 	// as its JSON (--ext-code, --tla-code). nil when not given.
 	ExtVars, TLAs map[string]any
+}
+
+// At says where a value is written (kiln.yaml, or the env file whose
+// override sets it), for errors about what it names: a path of the
+// repository that leads outside it or is missing is the entry's mistake,
+// where the engine that reads the path knows only the path.
+type At struct {
+	File string
+	Line int
+	// Field is the value's key path in File, such as
+	// apps[0].helm.values[1].
+	Field string
 }
 
 // Dependency is one dependsOn entry.

@@ -266,7 +266,7 @@ apps:
 		{Name: "a", Namespace: "shared", Engine: "kustomize", Kustomize: "apps/a", Line: 5},
 		{Name: "b", Namespace: "shared", Engine: "kustomize", Kustomize: "apps/b", Line: 9},
 	}
-	if diff := cmp.Diff(want, got.Apps); diff != "" {
+	if diff := cmp.Diff(want, got.Apps, ignoreAt); diff != "" {
 		t.Errorf("Apps (-want +got):\n%s", diff)
 	}
 }
@@ -440,8 +440,12 @@ func TestPatchJSONIgnoresPosition(t *testing.T) {
 }
 
 // ignoreDigest leaves the files' digests out of comparisons of what they
-// say; TestDigestIsOfTheBytes checks them.
-var ignoreDigest = cmp.Options{cmpopts.IgnoreFields(Pipeline{}, "Digest"), cmpopts.IgnoreFields(EnvFile{}, "Digest")}
+// say (TestDigestIsOfTheBytes checks them), and where paths are written.
+var ignoreDigest = cmp.Options{cmpopts.IgnoreFields(Pipeline{}, "Digest"), cmpopts.IgnoreFields(EnvFile{}, "Digest"), ignoreAt}
+
+// ignoreAt leaves out where each path is written, which TestPathsAt
+// checks.
+var ignoreAt = cmpopts.IgnoreTypes(At{}, []At{})
 
 // TestDigestIsOfTheBytes: the render cache keys an env's output on these
 // digests, so any byte of the files, a comment included, changes them.

@@ -77,6 +77,8 @@ type Override struct {
 	Kustomize *string
 	Jsonnet   *Jsonnet
 	YAML      *string
+	// PathAt says where Kustomize or YAML is written.
+	PathAt At
 	// DependsOn replaces the app's dependsOn when DependsOnSet.
 	DependsOn    []Dependency
 	DependsOnSet bool
@@ -388,13 +390,13 @@ func (d *decoder) override(n *yaml.Node) Override {
 			o.Helm = d.helm(f[e], false)
 		case EngineKustomize:
 			if s, ok := d.folder(f[e], e); ok {
-				o.Kustomize = &s
+				o.Kustomize, o.PathAt = &s, d.at(f[e])
 			}
 		case EngineJsonnet:
 			o.Jsonnet = d.jsonnet(f[e], false)
 		case EngineYAML:
 			if s, ok := d.folder(f[e], e); ok {
-				o.YAML = &s
+				o.YAML, o.PathAt = &s, d.at(f[e])
 			}
 		}
 	}

@@ -99,6 +99,9 @@ func (d *decoder) errAt(n *yaml.Node, msg, hint string) {
 // err returns the collected problems, sorted, or nil.
 func (d *decoder) err() error { return diag.Join(d.errs...) }
 
+// at is where n is written.
+func (d *decoder) at(n *yaml.Node) At { return At{File: d.file, Line: line(n), Field: d.fieldOf(n)} }
+
 func line(n *yaml.Node) int {
 	if n == nil {
 		return 0

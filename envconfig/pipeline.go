@@ -715,10 +715,12 @@ func (d *decoder) app(n *yaml.Node, i int) (App, bool) {
 			}
 		case EngineKustomize:
 			a.Kustomize, _ = d.folder(f[EngineKustomize], EngineKustomize)
+			a.PathAt = d.at(f[EngineKustomize])
 		case EngineJsonnet:
 			a.Jsonnet = d.jsonnet(f[EngineJsonnet], true)
 		case EngineYAML:
 			a.YAML, _ = d.folder(f[EngineYAML], EngineYAML)
+			a.PathAt = d.at(f[EngineYAML])
 		}
 	default:
 		d.errAt(f[present[1]], fmt.Sprintf("more than one engine (%s)", strings.Join(present, " and ")),
@@ -794,7 +796,7 @@ func (d *decoder) helm(n *yaml.Node, full bool) *Helm {
 	}
 	if v, present := f["chart"]; present {
 		if s, ok := d.str(v, "helm.chart"); ok {
-			h.Chart = s
+			h.Chart, h.ChartAt = s, d.at(v)
 			d.chart(v, s, h.Repo)
 		}
 	} else if full {
@@ -809,6 +811,7 @@ func (d *decoder) helm(n *yaml.Node, full bool) *Helm {
 		for i, s := range files {
 			if d.relPath(nodes[i], "helm.values", s) {
 				h.Values = append(h.Values, s)
+				h.ValuesAt = append(h.ValuesAt, d.at(nodes[i]))
 			}
 		}
 	}
@@ -846,7 +849,7 @@ func (d *decoder) jsonnet(n *yaml.Node, full bool) *Jsonnet {
 	j := &Jsonnet{}
 	if s := deref(n); s != nil && s.Kind == yaml.ScalarNode && s.ShortTag() != "!!null" {
 		if d.relPath(n, "jsonnet", s.Value) {
-			j.File = s.Value
+			j.File, j.FileAt = s.Value, d.at(n)
 		}
 		return j
 	}
@@ -862,7 +865,7 @@ func (d *decoder) jsonnet(n *yaml.Node, full bool) *Jsonnet {
 	f, _ := d.fields(n, "jsonnet", keys)
 	if v, present := f["file"]; present {
 		if s, ok := d.str(v, "jsonnet.file"); ok && d.relPath(v, "jsonnet.file", s) {
-			j.File = s
+			j.File, j.FileAt = s, d.at(v)
 		}
 	} else if full {
 		d.errAt(n, "jsonnet: missing file", "give the .jsonnet file to evaluate, such as file: apps/result/main.jsonnet")

@@ -196,7 +196,7 @@ func (d *decoder) apply(ra *ResolvedApp, o Override) {
 			// come from the override too (absent: a chart in this repo).
 			h := ra.Helm
 			if o.Helm.Chart != "" {
-				h.Chart, h.Repo, h.Version = o.Helm.Chart, o.Helm.Repo, o.Helm.Version
+				h.Chart, h.ChartAt, h.Repo, h.Version = o.Helm.Chart, o.Helm.ChartAt, o.Helm.Repo, o.Helm.Version
 			} else {
 				if o.Helm.Repo != "" {
 					h.Repo = o.Helm.Repo
@@ -206,11 +206,11 @@ func (d *decoder) apply(ra *ResolvedApp, o Override) {
 				}
 			}
 			if o.Helm.Values != nil {
-				h.Values = slices.Clone(o.Helm.Values)
+				h.Values, h.ValuesAt = slices.Clone(o.Helm.Values), slices.Clone(o.Helm.ValuesAt)
 			}
 		} else {
 			h := *o.Helm
-			h.Values = slices.Clone(h.Values)
+			h.Values, h.ValuesAt = slices.Clone(h.Values), slices.Clone(h.ValuesAt)
 			setEngine(&ra.App, EngineHelm)
 			ra.Helm = &h
 		}
@@ -222,11 +222,11 @@ func (d *decoder) apply(ra *ResolvedApp, o Override) {
 		}
 	case o.Kustomize != nil:
 		setEngine(&ra.App, EngineKustomize)
-		ra.Kustomize = *o.Kustomize
+		ra.Kustomize, ra.PathAt = *o.Kustomize, o.PathAt
 	case o.Jsonnet != nil:
 		if ra.Engine == EngineJsonnet {
 			if o.Jsonnet.File != "" {
-				ra.Jsonnet.File = o.Jsonnet.File
+				ra.Jsonnet.File, ra.Jsonnet.FileAt = o.Jsonnet.File, o.Jsonnet.FileAt
 			}
 			if o.Jsonnet.JPath != nil {
 				ra.Jsonnet.JPath = slices.Clone(o.Jsonnet.JPath)
@@ -235,7 +235,7 @@ func (d *decoder) apply(ra *ResolvedApp, o Override) {
 			ra.Jsonnet.ExtVars = mergeArgs(ra.Jsonnet.ExtVars, o.Jsonnet.ExtVars)
 			ra.Jsonnet.TLAs = mergeArgs(ra.Jsonnet.TLAs, o.Jsonnet.TLAs)
 		} else {
-			j := Jsonnet{File: o.Jsonnet.File, JPath: slices.Clone(o.Jsonnet.JPath), ExtVars: o.Jsonnet.ExtVars, TLAs: o.Jsonnet.TLAs}
+			j := Jsonnet{File: o.Jsonnet.File, FileAt: o.Jsonnet.FileAt, JPath: slices.Clone(o.Jsonnet.JPath), ExtVars: o.Jsonnet.ExtVars, TLAs: o.Jsonnet.TLAs}
 			setEngine(&ra.App, EngineJsonnet)
 			ra.Jsonnet = &j
 			if j.File == "" {
@@ -244,7 +244,7 @@ func (d *decoder) apply(ra *ResolvedApp, o Override) {
 		}
 	case o.YAML != nil:
 		setEngine(&ra.App, EngineYAML)
-		ra.YAML = *o.YAML
+		ra.YAML, ra.PathAt = *o.YAML, o.PathAt
 	}
 	if o.DependsOnSet {
 		ra.DependsOn = slices.Clone(o.DependsOn)
@@ -320,7 +320,7 @@ func expandEnv(ra *ResolvedApp, env string) {
 func cloneApp(a App) App {
 	if a.Helm != nil {
 		h := *a.Helm
-		h.Values = slices.Clone(h.Values)
+		h.Values, h.ValuesAt = slices.Clone(h.Values), slices.Clone(h.ValuesAt)
 		a.Helm = &h
 	}
 	if a.Jsonnet != nil {

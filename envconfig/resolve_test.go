@@ -187,7 +187,7 @@ func TestResolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, got, ignoreAt); diff != "" {
 				t.Errorf("Resolve (-want +got):\n%s", diff)
 			}
 		})
@@ -236,7 +236,7 @@ func TestResolveLeavesInputs(t *testing.T) {
 	if diff := cmp.Diff(wantP, p, ignoreDigest); diff != "" {
 		t.Errorf("Pipeline changed (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(wantEF, ef); diff != "" {
+	if diff := cmp.Diff(wantEF, ef, ignoreAt); diff != "" {
 		t.Errorf("EnvFile changed (-want +got):\n%s", diff)
 	}
 }
@@ -271,7 +271,7 @@ apps:
 	want := &Jsonnet{File: "apps/result/main.jsonnet",
 		ExtVars: map[string]any{"region": "eu", "replicas": 3, "debug": true},
 		TLAs:    map[string]any{"conf": map[string]any{"tier": "gold"}}}
-	if diff := cmp.Diff(want, r.Apps[0].Jsonnet); diff != "" {
+	if diff := cmp.Diff(want, r.Apps[0].Jsonnet, ignoreAt); diff != "" {
 		t.Errorf("resolved jsonnet (-want +got):\n%s", diff)
 	}
 	if got := p.Apps[0].Jsonnet.ExtVars["replicas"]; got != 2 {
@@ -357,5 +357,64 @@ func TestPatchTextLine(t *testing.T) {
 	ps := ef.Apps["web"].Patches
 	if len(ps) != 2 || ps[0].TextLine != 5 || ps[1].TextLine != 0 {
 		t.Fatalf("patches = %+v, want the first's text at line 5 and none for the quoted one", ps)
+	}
+}
+
+// TestPathsAt: each path an app names says where it is written, in
+// kiln.yaml or in the env file whose override sets it, so that render
+// can report a path that leads outside the repository or is missing at
+// its entry.
+func TestPathsAt(t *testing.T) {
+	t.Parallel()
+	p, err := Parse([]byte(`apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments: [{name: dev}]
+manifests: {path: "clusters/{env}"}
+apps:
+  - name: chart
+    namespace: web
+    helm:
+      chart: charts/web
+      values: [a.yaml, b.yaml]
+  - name: kust
+    namespace: web
+    kustomize: k
+  - name: net
+    namespace: web
+    jsonnet: {file: j/main.jsonnet}
+  - name: plain
+    namespace: web
+    yaml: y
+`), "kiln.yaml", "/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef, err := ParseEnvFile([]byte("apps:\n  chart:\n    helm:\n      values: [dev.yaml]\n  plain:\n    kustomize: k2\n"), "envs/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.Resolve("dev", ef, lookupMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]At{
+		"chart":  r.Apps[0].Helm.ChartAt,
+		"values": r.Apps[0].Helm.ValuesAt[0],
+		"kust":   r.Apps[1].PathAt,
+		"net":    r.Apps[2].Jsonnet.FileAt,
+		"plain":  r.Apps[3].PathAt,
+	}
+	want := map[string]At{
+		"chart":  {File: "kiln.yaml", Line: 9, Field: "apps[0].helm.chart"},
+		"values": {File: "envs/dev.yaml", Line: 4, Field: "apps.chart.helm.values[0]"},
+		"kust":   {File: "kiln.yaml", Line: 13, Field: "apps[1].kustomize"},
+		"net":    {File: "kiln.yaml", Line: 16, Field: "apps[2].jsonnet.file"},
+		"plain":  {File: "envs/dev.yaml", Line: 6, Field: "apps.plain.kustomize"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("where paths are written (-want +got):\n%s", diff)
+	}
+	if n := len(p.Apps[0].Helm.ValuesAt); n != 2 {
+		t.Errorf("kiln.yaml's helm.values has %d places, want 2", n)
 	}
 }
