@@ -30,11 +30,14 @@ type OutsideError struct {
 	Target string
 }
 
-func (e *OutsideError) Error() string {
+func (e *OutsideError) Error() string { return fmt.Sprintf("%q %s", e.Path, e.where()) }
+
+// where is the error without the path.
+func (e *OutsideError) where() string {
 	if e.Target != "" && e.Target != e.Path {
-		return fmt.Sprintf("%q leads outside the repository (to %s)", e.Path, e.Target)
+		return "leads outside the repository (to " + e.Target + ")"
 	}
-	return fmt.Sprintf("%q leads outside the repository", e.Path)
+	return "leads outside the repository"
 }
 
 // Unwrap lets errors.Is(err, ErrOutside) match.

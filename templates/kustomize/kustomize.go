@@ -388,7 +388,7 @@ func findKustomization(req *templates.Request, fsys *securefs.FS) (dir, kfile st
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		hint := "set the app's kustomize: to a folder of the repository that holds a kustomization.yaml"
-		if s := suggest(req.Root, req.Root, req.Path); s != "" {
+		if s := rootfs.Suggest(req.Root, req.Root, req.Path); s != "" {
 			hint = fmt.Sprintf("did you mean %q?", s)
 		}
 		return fail("kustomize folder does not exist", hint, err)
@@ -429,42 +429,6 @@ func isKustomizationName(name string) bool {
 		}
 	}
 	return false
-}
-
-// suggest returns rel, a slash path relative to dir that does not exist,
-// with each missing element replaced by the closest name in its folder,
-// when that leads to something that exists inside root; "" otherwise.
-func suggest(root, dir, rel string) string {
-	cur := dir
-	var out []string
-	changed := false
-	for _, elem := range strings.Split(path.Clean(rel), "/") {
-		next := filepath.Join(cur, elem)
-		if _, err := os.Lstat(next); err != nil {
-			entries, err := os.ReadDir(cur)
-			if err != nil {
-				return ""
-			}
-			names := make([]string, 0, len(entries))
-			for _, e := range entries {
-				names = append(names, e.Name())
-			}
-			best := diag.Closest(elem, names)
-			if best == "" {
-				return ""
-			}
-			elem, next, changed = best, filepath.Join(cur, best), true
-		}
-		if _, err := rootfs.Resolve(root, next); err != nil {
-			return ""
-		}
-		out = append(out, elem)
-		cur = next
-	}
-	if !changed {
-		return ""
-	}
-	return strings.Join(out, "/")
 }
 
 func asErrors(des []*diag.Error) []error {

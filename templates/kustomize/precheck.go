@@ -398,7 +398,7 @@ func hasScalar(n *yaml.Node, match func(string) bool) bool {
 // does not exist.
 func (c *checker) missing(f *kfile, line int, field, value string, err error) {
 	hint := "check the path: it is relative to the folder of " + f.path
-	if s := suggest(c.root, f.dir, value); s != "" && !filepath.IsAbs(value) {
+	if s := rootfs.Suggest(c.root, f.dir, value); s != "" && !filepath.IsAbs(value) {
 		hint = fmt.Sprintf("did you mean %q?", s)
 	}
 	c.fail(f.path, line, fmt.Sprintf("%s: %q does not exist", field, value), hint, err)
