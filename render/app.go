@@ -66,6 +66,10 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 		run.err = &diag.Error{File: r.p.File, Line: app.Line, Msg: fmt.Sprintf("unknown engine %q", app.Engine)}
 		return
 	}
+	if err := checkAppPaths(r.p.Root, &app); err != nil {
+		run.err = err
+		return
+	}
 	res, err := eng.Render(ctx, r.request(env, app))
 	if err != nil {
 		run.err = err

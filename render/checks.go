@@ -653,8 +653,7 @@ func listedCRDs(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]tem
 		ref := pl.Validation.CRDs[i]
 		data, err := reads.ReadFile(pl.Root, p)
 		if err != nil {
-			errs = append(errs, &diag.Error{File: pl.File, Line: ref.Line, Msg: fmt.Sprintf("validation.crds: cannot read %s", p), Err: err,
-				Hint: "list files of CustomResourceDefinitions, relative to the repository root"})
+			errs = append(errs, pathError(pl.Root, namedPath{key: "validation.crds", path: p, at: envconfig.At{File: configFileOf(pl), Line: ref.Line}, must: aFile}, err))
 			continue
 		}
 		objs, err := objects.Parse(data, p, 0)
@@ -818,9 +817,10 @@ func objRef(o templates.Object) diag.Object {
 
 // configFile is how messages name kiln.yaml: relative to the repository
 // root, which is its folder, like the errors of package envconfig.
-func (r *Renderer) configFile() string {
-	return path.Base(filepath.ToSlash(r.p.File))
-}
+func (r *Renderer) configFile() string { return configFileOf(r.p) }
+
+// configFileOf is configFile of pl.
+func configFileOf(pl *envconfig.Pipeline) string { return path.Base(filepath.ToSlash(pl.File)) }
 
 // buildGraph checks the env's dependsOn graph. Apps the env disables are
 // not in it; naming one is an error that says so.
