@@ -12,6 +12,7 @@ import (
 	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
 // APIVersion and Kind are what kiln.yaml must declare.
@@ -331,7 +332,7 @@ func Load(path string) (*Pipeline, error) {
 		root, err = filepath.EvalSymlinks(root)
 	}
 	if err != nil {
-		return nil, &diag.Error{File: path, Msg: "cannot resolve the folder of the pipeline file", Err: err}
+		return nil, &diag.Error{File: path, Msg: "cannot resolve the folder of the pipeline file: " + rootfs.Why(err), Err: err}
 	}
 	return Parse(data, path, root)
 }

@@ -118,7 +118,7 @@ func (r *Renderer) earlierTree(env string) (map[string][]byte, *Lock, error) {
 	}
 	lock, err := ParseLock(data)
 	if err != nil {
-		return nil, nil, &diag.Error{File: lockPath, Msg: fmt.Sprintf("env %s: the earlier render's lock is unreadable", env), Err: err, Hint: hint}
+		return nil, nil, &diag.Error{File: lockPath, Msg: fmt.Sprintf("env %s: the earlier render's lock is unreadable: %v", env, err), Err: err, Hint: hint}
 	}
 	if lock.Env != env {
 		// Its apps' Flux Kustomizations point at the other env's folder.
@@ -259,7 +259,13 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 	for _, p := range paths {
 		os, err := objects.Parse(files[p], p, 0)
 		if err != nil {
-			return &diag.Error{App: name, File: at(p), Msg: "the earlier render's object file is unreadable", Err: err, Hint: hint}
+			msg := "the earlier render's object file is unreadable"
+			// objects.Parse's own message, made to be shown: its error
+			// may be several, or not one of kiln's.
+			if de := (*diag.Error)(nil); errors.As(err, &de) {
+				msg += ": " + de.Msg
+			}
+			return &diag.Error{App: name, File: at(p), Msg: msg, Err: err, Hint: hint}
 		}
 		for _, o := range os {
 			k.refs[p] = objRef(o).String()

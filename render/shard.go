@@ -165,7 +165,7 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 			continue
 		}
 		if err := json.Unmarshal(data, &m); err != nil {
-			errs = append(errs, &diag.Error{File: dirs[i] + "/" + ShardFile, Msg: "unreadable shard marker", Err: err, Hint: "render the shard again"})
+			errs = append(errs, &diag.Error{File: dirs[i] + "/" + ShardFile, Msg: "unreadable shard marker: " + err.Error(), Err: err, Hint: "render the shard again"})
 			continue
 		}
 		assumed = append(assumed, m.AssumedNamespaced...)
@@ -176,7 +176,7 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 		}
 		lock, err := ParseLock(files["kiln.lock.json"])
 		if err != nil {
-			errs = append(errs, &diag.Error{File: dirs[i] + "/kiln.lock.json", Msg: "unreadable lock", Err: err, Hint: "render the shard again"})
+			errs = append(errs, &diag.Error{File: dirs[i] + "/kiln.lock.json", Msg: "unreadable lock: " + err.Error(), Err: err, Hint: "render the shard again"})
 			continue
 		}
 		locks[i] = lock

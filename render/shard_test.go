@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
@@ -107,6 +108,9 @@ func TestShardMergeRefuses(t *testing.T) {
 		{name: "missing", trees: shards[:2], want: "rendered by none of the shards given"},
 		{name: "twice", trees: append(append([]map[string][]byte{}, shards...), shards[0]), want: "rendered by two shards: shard-1 and shard-4"},
 		{name: "not a shard", trees: append([]map[string][]byte{full}, shards...), want: "shard-1: not a shard"},
+		// The cause is said, not only kept for errors.As.
+		{name: "bad marker", trees: append([]map[string][]byte{withFile(shards[0], render.ShardFile, "{")}, shards[1:]...), want: "unreadable shard marker: unexpected end of JSON input"},
+		{name: "bad lock", trees: append([]map[string][]byte{withFile(shards[0], "kiln.lock.json", "{")}, shards[1:]...), want: "unreadable lock: parsing kiln.lock.json: unexpected end of JSON input"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			er := r.Merge(context.Background(), "dev", tc.trees, dirsOf(len(tc.trees)))
@@ -115,6 +119,13 @@ func TestShardMergeRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withFile is tree with the file name holding data.
+func withFile(tree map[string][]byte, name, data string) map[string][]byte {
+	c := maps.Clone(tree)
+	c[name] = []byte(data)
+	return c
 }
 
 // TestShardMergeEnvObjectsBound: each shard is bounded alone as it

@@ -24,6 +24,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/ghactions"
 	"github.com/kiln-gitops/kiln/internal/gitinfo"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote"
 	"github.com/kiln-gitops/kiln/render"
@@ -323,7 +324,7 @@ func sopsAgeKey(lookup env) (string, error) {
 	if f, ok := lookup("SOPS_AGE_KEY_FILE"); ok && f != "" {
 		data, err := os.ReadFile(f)
 		if err != nil {
-			return "", &diag.Error{File: f, Msg: "cannot read SOPS_AGE_KEY_FILE", Err: err, Hint: "point SOPS_AGE_KEY_FILE at the age key file, or unset it"}
+			return "", &diag.Error{File: f, Msg: "cannot read SOPS_AGE_KEY_FILE: " + rootfs.Why(err), Err: err, Hint: "point SOPS_AGE_KEY_FILE at the age key file, or unset it"}
 		}
 		keys = append(keys, string(data))
 	}

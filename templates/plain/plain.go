@@ -533,7 +533,7 @@ func list(ctx context.Context, rec *deps.Recorder, root, dir string, max int) (f
 		return nil, nil, &diag.Error{File: dir, Msg: "the folder does not exist", Err: err,
 			Hint: "fix the app's yaml: path, relative to the repository root (in kiln.yaml, or in the env file that sets it)"}
 	case err != nil:
-		return nil, nil, &diag.Error{File: dir, Msg: "cannot read the folder", Err: err}
+		return nil, nil, &diag.Error{File: dir, Msg: "cannot read the folder: " + rootfs.Why(err), Err: err}
 	case !fi.IsDir():
 		return nil, nil, &diag.Error{File: dir, Msg: "not a folder",
 			Hint: "a yaml app names a folder of .yaml files; for a single file, put it in a folder of its own"}
@@ -587,7 +587,7 @@ func (w *walker) walk(rel, real string, errs *[]error) {
 	defer delete(w.seen, real)
 	entries, err := os.ReadDir(real)
 	if err != nil {
-		*errs = append(*errs, &diag.Error{File: rel, Msg: "cannot read the folder", Err: err})
+		*errs = append(*errs, &diag.Error{File: rel, Msg: "cannot read the folder: " + rootfs.Why(err), Err: err})
 		return
 	}
 	w.rec.Dir(real, entries)
@@ -632,7 +632,7 @@ func containment(p string, err error) error {
 		return &diag.Error{File: p, Msg: "path leads outside the repository", Err: err,
 			Hint: "kiln reads only files inside the repository: name a folder inside it, and replace symlinks that lead out by copies"}
 	}
-	return &diag.Error{File: p, Msg: "cannot resolve the path", Err: err}
+	return &diag.Error{File: p, Msg: "cannot resolve the path: " + rootfs.Why(err), Err: err}
 }
 
 // redact scrubs secret var values from the messages of the errors in err.
