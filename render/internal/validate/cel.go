@@ -39,18 +39,23 @@ func newCELRules(st *structuralschema.Structural) *celRules {
 const wholeKey = "\x00whole"
 
 // validate runs, on obj (pruned and defaulted), the CEL rules it reaches.
-func (r *celRules) validate(st *structuralschema.Structural, obj map[string]any) fieldpath.ErrorList {
-	return r.validateUpdate(st, obj, nil)
+func (r *celRules) validate(ctx context.Context, st *structuralschema.Structural, obj map[string]any) fieldpath.ErrorList {
+	return r.validateUpdate(ctx, st, obj, nil)
 }
 
 // validateUpdate runs, on obj (pruned and defaulted) as an update of old
 // (nil: a create), the CEL rules obj reaches, transition rules included.
-func (r *celRules) validateUpdate(st *structuralschema.Structural, obj, old map[string]any) fieldpath.ErrorList {
+// The rules' programs look at ctx every few iterations of a
+// comprehension (cel.InterruptCheckFrequency) and stop once it ends, each
+// with an error saying so: a rule within the API server's cost estimate
+// can still run for a second on one object (TestCELStopsWithContext).
+// Objects drops what a check stopped this way found.
+func (r *celRules) validateUpdate(ctx context.Context, st *structuralschema.Structural, obj, old map[string]any) fieldpath.ErrorList {
 	v := r.validator(obj)
 	if v == nil {
 		return nil
 	}
-	errs, _ := v.Validate(context.Background(), nil, st, obj, old, celconfig.RuntimeCELCostBudget)
+	errs, _ := v.Validate(ctx, nil, st, obj, old, celconfig.RuntimeCELCostBudget)
 	return errs
 }
 

@@ -72,7 +72,7 @@ func TestCELReachedRulesOnly(t *testing.T) {
 			whole := cel.NewValidator(v.structural, true, celconfig.PerCallLimit)
 			obj := celInput(t, tc.doc, v)
 			wholeErrs, _ := whole.Validate(context.Background(), nil, v.structural, obj, nil, celconfig.RuntimeCELCostBudget)
-			reached := ch.cel.validate(v.structural, celInput(t, tc.doc, v))
+			reached := ch.cel.validate(context.Background(), v.structural, celInput(t, tc.doc, v))
 			if got, want := errorTexts(reached), errorTexts(wholeErrs); !slices.Equal(got, want) {
 				t.Fatalf("the reached rules found\n%s\nall the rules\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}

@@ -608,8 +608,8 @@ func copyDefaults(st *structuralschema.Structural) {
 // (reported, as `kubectl apply --validate=strict` and server-side field
 // validation do), drop nulls the schema does not allow, apply defaults, then the OpenAPI schema, embedded
 // objects' metadata, list-type invariants and, when rules is true, the CEL
-// rules.
-func (v *crdVersion) validate(obj map[string]any, rules bool) fieldpath.ErrorList {
+// rules, which ctx ending stops.
+func (v *crdVersion) validate(ctx context.Context, obj map[string]any, rules bool) fieldpath.ErrorList {
 	var errs fieldpath.ErrorList
 	for _, p := range v.asDecoded(obj) {
 		errs = append(errs, &fieldpath.Error{Type: fieldpath.ErrorTypeNotFound, Field: p, Detail: "unknown field"})
@@ -619,10 +619,10 @@ func (v *crdVersion) validate(obj map[string]any, rules bool) fieldpath.ErrorLis
 		return append(errs, fieldpath.InternalError(nil, ch.err))
 	}
 	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, ch.validator)...)
-	errs = append(errs, schemaobjectmeta.Validate(context.Background(), nil, obj, v.structural, false)...)
+	errs = append(errs, schemaobjectmeta.Validate(ctx, nil, obj, v.structural, false)...)
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)
 	if rules && !blocking(errs) {
-		errs = append(errs, ch.cel.validate(v.structural, obj)...)
+		errs = append(errs, ch.cel.validate(ctx, v.structural, obj)...)
 	}
 	return errs
 }

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,8 +18,9 @@ import (
 )
 
 // checkCR validates a custom resource against its CRD, its CEL rules
-// when rules is true (the API server of the env's kubeVersion keeps them).
-func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind, enc encoded, rules bool) []error {
+// when rules is true (the API server of the env's kubeVersion keeps them);
+// ctx ending stops the rules.
+func checkCR(ctx context.Context, app string, o templates.Object, c *crd, gvk schema.GroupVersionKind, enc encoded, rules bool) []error {
 	base := diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node)}
 	against := fmt.Sprintf("%s %s (%s)", gvk.GroupVersion(), gvk.Kind, c.where)
 	v, ok := c.versions[gvk.Version]
@@ -54,7 +56,7 @@ func checkCR(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind
 		}
 		errs = append(errs, strictError(o, base, idx, nil, against, se))
 	}
-	for _, fe := range v.validate(obj, rules) {
+	for _, fe := range v.validate(ctx, obj, rules) {
 		if idx == nil {
 			idx = indexed(o)
 		}

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -400,7 +401,7 @@ func TestCompileAheadChangesNothing(t *testing.T) {
 		e, err := NewSchemas().Env("1.31.0", objs)
 		errs := []error{err}
 		for _, o := range objs {
-			errs = append(errs, e.object("demo", o, e.prepare(o))...)
+			errs = append(errs, e.object(context.Background(), "demo", o, e.prepare(o))...)
 		}
 		return fmt.Sprint(diag.Join(errs...))
 	}

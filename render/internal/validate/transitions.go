@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"fmt"
 
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
@@ -62,14 +63,14 @@ func (e *Env) Transitions(app string, old, cur templates.Object) []error {
 		return nil
 	}
 	created := map[string]bool{}
-	for _, fe := range ch.cel.validate(v.structural, curObj) {
+	for _, fe := range ch.cel.validate(context.Background(), v.structural, curObj) {
 		created[fe.Error()] = true
 	}
 	base := diag.Error{File: cur.File, Line: cur.Line, App: app, Object: objectOf(cur.Node)}
 	against := fmt.Sprintf("%s %s (%s)", gv, cur.Node.GetKind(), c.where)
 	var errs []error
 	var idx *encoder
-	for _, fe := range ch.cel.validateUpdate(v.structural, curObj, oldObj) {
+	for _, fe := range ch.cel.validateUpdate(context.Background(), v.structural, curObj, oldObj) {
 		if created[fe.Error()] {
 			continue
 		}

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -59,8 +60,13 @@ var scheme = sync.OnceValue(func() *runtime.Scheme {
 	return s
 })
 
-// Objects checks every object of objs and returns one *diag.Error per
-// problem, joined. app names the app in the errors. An object whose group
+// Objects is ObjectsContext with a context that never ends.
+func (e *Env) Objects(app string, objs []templates.Object) error {
+	return e.ObjectsContext(context.Background(), app, objs)
+}
+
+// ObjectsContext checks every object of objs and returns one *diag.Error
+// per problem, joined. app names the app in the errors. An object whose group
 // and kind a CRD of the env (or a pinned Flux CRD) defines is validated
 // against that CRD as the API server would; an object of a kind client-go
 // knows is decoded strictly into its Go type (unknown and duplicate fields,
@@ -68,7 +74,14 @@ var scheme = sync.OnceValue(func() *runtime.Scheme {
 //
 // Objects are checked in parallel (up to GOMAXPROCS at once); the errors
 // come in the order of objs.
-func (e *Env) Objects(app string, objs []templates.Object) error {
+//
+// Once ctx ends (--timeout, a signal) no further object is checked and a
+// CEL rule being evaluated stops: a CRD's rules, or a few hundred
+// thousand entries, can keep one object's checks busy for seconds, and an
+// env holds up to 100,000 objects. What the checks found is then dropped
+// for the one error Stopped returns: a check cut short may have found
+// nothing, or only its own interruption.
+func (e *Env) ObjectsContext(ctx context.Context, app string, objs []templates.Object) error {
 	// First what each object is and whether it was found clean before;
 	// then the schemas that the objects to check need, each compiled once
 	// and distinct ones side by side, before the checks themselves: a
@@ -76,10 +89,20 @@ func (e *Env) Objects(app string, objs []templates.Object) error {
 	// would otherwise wait, one core idle, for the first of them to
 	// compile the kind's validators (kube-prometheus-stack's CEL rules).
 	preps := make([]prepared, len(objs))
-	carry.Each(len(objs), func(i int) { preps[i] = e.prepare(objs[i]) })
-	needs := e.needs(preps)
+	carry.Each(len(objs), func(i int) {
+		if ctx.Err() == nil {
+			preps[i] = e.prepare(objs[i])
+		}
+	})
+	var needs []func()
+	if ctx.Err() == nil {
+		needs = e.needs(preps)
+	}
 	perObject := make([][]error, len(objs))
 	carry.Each(len(needs)+len(objs), func(i int) {
+		if ctx.Err() != nil {
+			return
+		}
 		if i < len(needs) {
 			// Only a head start: a compile that panics panics again for
 			// the object that needs it, which reports it (object).
@@ -88,13 +111,27 @@ func (e *Env) Objects(app string, objs []templates.Object) error {
 			return
 		}
 		i -= len(needs)
-		perObject[i] = notePatches(e.object(app, objs[i], preps[i]), objs[i].Patches)
+		perObject[i] = notePatches(e.object(ctx, app, objs[i], preps[i]), objs[i].Patches)
 	})
+	if err := ctx.Err(); err != nil {
+		return Stopped(app, err)
+	}
 	var errs []error
 	for _, oe := range perObject {
 		errs = append(errs, oe...)
 	}
 	return diag.Join(errs...)
+}
+
+// ErrStopped is, beside the context's error, the cause of the error of a
+// validation whose context ended before it checked every object.
+var ErrStopped = errors.New("validation stopped")
+
+// Stopped is the error of app's validation stopped by err, its context's
+// error: errors.Is finds both ErrStopped and err in it.
+func Stopped(app string, err error) error {
+	return &diag.Error{App: app, Msg: "validation stopped before it checked every object: " + err.Error(),
+		Err: fmt.Errorf("%w: %w", ErrStopped, err)}
 }
 
 // notePatches adds to the hint of each error about an object the env
@@ -205,7 +242,7 @@ func (e *Env) needs(preps []prepared) []func() {
 }
 
 // object checks one prepared object.
-func (e *Env) object(app string, o templates.Object, p prepared) (errs []error) {
+func (e *Env) object(ctx context.Context, app string, o templates.Object, p prepared) (errs []error) {
 	if !p.check {
 		return nil
 	}
@@ -226,8 +263,9 @@ func (e *Env) object(app string, o templates.Object, p prepared) (errs []error) 
 	if p.ref != nil {
 		c = p.ref.get()
 	}
-	errs = hideSecretKeys(o, e.check(app, o, p.gvk, c, p.enc))
-	if len(errs) == 0 && p.enc.err == nil {
+	errs = hideSecretKeys(o, e.check(ctx, app, o, p.gvk, c, p.enc))
+	// A check that ctx cut short may have found nothing for not looking.
+	if len(errs) == 0 && p.enc.err == nil && ctx.Err() == nil {
 		e.schemas.markClean(p.key)
 		if p.persist {
 			e.noteClean(p.pk)
@@ -237,15 +275,16 @@ func (e *Env) object(app string, o templates.Object, p prepared) (errs []error) 
 }
 
 // check runs every check of one object, whose encoding is enc, and whose
-// CRD is c (nil for none).
-func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind, c *crd, enc encoded) []error {
+// CRD is c (nil for none). Its schema and rules are not checked once ctx
+// ends.
+func (e *Env) check(ctx context.Context, app string, o templates.Object, gvk schema.GroupVersionKind, c *crd, enc encoded) []error {
 	errs := checkMeta(app, o, gvk, enc, e.kube, clusterScoped(gvk, c))
 	typed := newTyped(gvk)
 	// What is not a built-in kind is a custom resource (or served by an
 	// aggregated API server, which kiln cannot tell apart): stored as JSON.
 	errs = append(errs, checkSize(app, o, c != nil || typed == nil, enc)...)
 	if c != nil {
-		return append(errs, checkCR(app, o, c, gvk, enc, e.rules)...)
+		return append(errs, checkCR(ctx, app, o, c, gvk, enc, e.rules)...)
 	}
 	if msg, hint := servedError(e.kube, gvk, typed); msg != "" {
 		return append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
@@ -269,10 +308,16 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 		}
 		return append(errs, duplicateKeys(o, base, enc)...)
 	}
+	if ctx.Err() != nil {
+		return errs
+	}
 	decodeErrs, reported, decoded := decode(app, o, gvk, typed, e.schemas, enc)
 	errs = append(errs, decodeErrs...)
 	if len(decodeErrs) == 0 {
 		errs = append(errs, checkStoredSize(app, o, gvk, typed, decoded, enc)...)
+	}
+	if ctx.Err() != nil {
+		return errs
 	}
 	// What the API server drops before it validates, it does not refuse:
 	// the schema's and the rules' problems below those fields are left
@@ -282,7 +327,7 @@ func (e *Env) check(app string, o templates.Object, gvk schema.GroupVersionKind,
 	// A CRD whose compiling decoded it cleanly is not decoded into typed
 	// again, and apirules has no rules for CRDs (TestRulesSkipCRDs).
 	var ruleErrs []error
-	if len(decodeErrs) == 0 && decoded {
+	if len(decodeErrs) == 0 && decoded && ctx.Err() == nil {
 		ruleErrs = checkRules(app, o, gvk, typed, missing, dups, e.kube, dropped)
 	}
 	return slices.Concat(errs, withoutRuled(schemaErrs, ruleErrs), ruleErrs)
