@@ -21,20 +21,12 @@ import (
 // when rules is true (the API server of the env's kubeVersion keeps them);
 // ctx ending stops the rules.
 func checkCR(ctx context.Context, app string, o templates.Object, c *crd, gvk schema.GroupVersionKind, enc encoded, rules bool) []error {
+	if errs := crNotServed(app, o, c, gvk); errs != nil {
+		return errs
+	}
 	base := diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node)}
 	against := fmt.Sprintf("%s %s (%s)", gvk.GroupVersion(), gvk.Kind, c.where)
-	v, ok := c.versions[gvk.Version]
-	if !ok || !v.served {
-		d := base
-		d.Line = o.LineOf(keyNode(o, "apiVersion"))
-		d.Msg = fmt.Sprintf("apiVersion %s is not served for kind %s: %s serves %s", gvk.GroupVersion(), gvk.Kind, c.where, servedList(c))
-		d.Err = ErrNotServed
-		d.Hint = servedHint(c) + " and check the object against that version's fields"
-		if len(c.served) == 0 {
-			d.Hint = "move the object to a served version"
-		}
-		return []error{&d}
-	}
+	v := c.versions[gvk.Version]
 	if v.structural == nil {
 		return nil
 	}
@@ -63,6 +55,22 @@ func checkCR(ctx context.Context, app string, o templates.Object, c *crd, gvk sc
 		errs = append(errs, fieldError(o, base, idx, v.structural, against, fe))
 	}
 	return errs
+}
+
+// crNotServed refuses a custom resource of a version its CRD does not
+// serve; nil when it does.
+func crNotServed(app string, o templates.Object, c *crd, gvk schema.GroupVersionKind) []error {
+	v, ok := c.versions[gvk.Version]
+	if ok && v.served {
+		return nil
+	}
+	d := diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Err: ErrNotServed}
+	d.Msg = fmt.Sprintf("apiVersion %s is not served for kind %s: %s serves %s", gvk.GroupVersion(), gvk.Kind, c.where, servedList(c))
+	d.Hint = servedHint(c) + " and check the object against that version's fields"
+	if len(c.served) == 0 {
+		d.Hint = "move the object to a served version"
+	}
+	return []error{&d}
 }
 
 // fieldError turns one of the API server's field errors into a

@@ -111,3 +111,47 @@ func TestObjectsStopWithContext(t *testing.T) {
 		t.Errorf("%d objects checked, want %d", n, len(objs))
 	}
 }
+
+// TestTooLargeNotCheckedFurther: an object refused for its size is not
+// checked against its schema or rules: the refusal stands whatever else is
+// wrong with it, and the checks of every field of a 27 MB ConfigMap took
+// 80 s and 3 GB. Under the size bound, the same mistakes are reported.
+func TestTooLargeNotCheckedFurther(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t, readObjects(t, "testdata/widget-crd.yaml")...)
+	configMap := func(kiB int) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big, namespace: apps}\nbogus: 1\ndata: {a: " + strings.Repeat("x", kiB<<10) + "}\n"
+	}
+	podTemplate := func(kiB int) string {
+		return "apiVersion: v1\nkind: PodTemplate\nmetadata: {name: big, namespace: apps}\ntemplate:\n  spec:\n    restartPolicy: Sometimes\n    containers:\n" +
+			"      - name: app\n        image: nginx:1.27\n        env:\n          - {name: BIG, value: " + strings.Repeat("x", kiB<<10) + "}\n"
+	}
+	customResource := func(kiB int) string {
+		return strings.Replace(strings.Replace(widget, "size: small", "size: medium", 1),
+			"extra: {anything: [goes]}", "extra: {dashboard: "+strings.Repeat("x", kiB<<10)+"}", 1)
+	}
+	for _, tc := range []struct {
+		name        string
+		doc         func(kiB int) string
+		kiB         int
+		size, other string
+	}{
+		{"ConfigMap over 3 MiB", configMap, 3100, "reads at most 3145728", `unknown field "bogus"`},
+		{"built-in kind over 1.5 MiB in protobuf", podTemplate, 1600, "bytes in protobuf", "restartPolicy"},
+		{"custom resource over 1.5 MiB", customResource, 1600, "etcd stores at most", "spec.size"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := env.Objects("demo", parse(t, "big.yaml", tc.doc(tc.kiB)))
+			if err == nil || !strings.Contains(err.Error(), tc.size) {
+				t.Fatalf("got %.300v, want the size refused (%q)", err, tc.size)
+			}
+			if n := len(diag.Flatten(err)); n != 1 || strings.Contains(err.Error(), tc.other) {
+				t.Errorf("got %d errors, want the size's alone: %.600v", n, err)
+			}
+			if err := env.Objects("demo", parse(t, "small.yaml", tc.doc(1))); err == nil || !strings.Contains(err.Error(), tc.other) {
+				t.Errorf("under the bound, got %.300v, want %q", err, tc.other)
+			}
+		})
+	}
+}
