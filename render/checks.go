@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -39,7 +40,7 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 )
 
-func validateObjects(env *validate.Env, app string, objs []templates.Object) error {
+func validateObjects(ctx context.Context, env *validate.Env, app string, objs []templates.Object) error {
 	// A SOPS document cannot be decoded strictly as it is: its sops key
 	// is no field of the kind, and its encrypted values (ENC[…]) are not
 	// of the field's type. Its skeleton is checked instead (sopsChecks),
@@ -65,9 +66,9 @@ func validateObjects(env *validate.Env, app string, objs []templates.Object) err
 			plain = append(plain, o)
 			continue
 		}
-		errs = append(errs, sopsChecks(env, app, o)...)
+		errs = append(errs, sopsChecks(ctx, env, app, o)...)
 	}
-	if err := env.Objects(app, plain); err != nil {
+	if err := env.ObjectsContext(ctx, app, plain); err != nil {
 		errs = append(errs, forApp(app, err))
 	}
 	return diag.Join(errs...)
@@ -262,7 +263,7 @@ func sopsFileUndecrypted(app string, o templates.Object) error {
 // decrypt in the cluster: sops's own refusals still hold for that one, and
 // the document is checked as it is written (sopsAsWritten) instead of as
 // it would decrypt.
-func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
+func sopsChecks(ctx context.Context, env *validate.Env, app string, o templates.Object) []error {
 	disabled := objects.DecryptDisabled(o.Node.YNode())
 	decrypter, unread := "kustomize-controller", "kustomize-controller cannot read it to decrypt it"
 	if disabled {
@@ -305,9 +306,9 @@ func sopsChecks(env *validate.Env, app string, o templates.Object) []error {
 		return errs
 	}
 	if disabled {
-		return sopsAsWritten(env, app, o)
+		return sopsAsWritten(ctx, env, app, o)
 	}
-	err = env.Objects(app, []templates.Object{{Node: kyaml.NewRNode(skel), File: o.File, Line: o.Line}})
+	err = env.ObjectsContext(ctx, app, []templates.Object{{Node: kyaml.NewRNode(skel), File: o.File, Line: o.Line}})
 	var errs []error
 	for _, e := range diag.Flatten(err) {
 		var de *diag.Error
@@ -441,9 +442,9 @@ func maskCiphertext(s string) string {
 // SopsSecret) has a sops field and string values. A message that would
 // quote ciphertext shows a mask instead, and its cause, which quotes it,
 // is dropped.
-func sopsAsWritten(env *validate.Env, app string, o templates.Object) []error {
+func sopsAsWritten(ctx context.Context, env *validate.Env, app string, o templates.Object) []error {
 	var errs []error
-	for _, e := range diag.Flatten(env.Objects(app, []templates.Object{o})) {
+	for _, e := range diag.Flatten(env.ObjectsContext(ctx, app, []templates.Object{o})) {
 		var de *diag.Error
 		if !errors.As(e, &de) {
 			de = &diag.Error{App: app, Msg: e.Error(), Err: e}
@@ -1211,9 +1212,14 @@ type appChecks struct {
 //
 // It changes only run's objects and reads the env's scopes and schemas,
 // both safe for concurrent use, so that finishEnv checks apps side by
-// side.
-func (r *Renderer) checkApp(venv *validate.Env, scopes *scope.Scopes, res *envconfig.Resolved, run *appRun, recheck, sharding bool, assumed map[string]bool) appChecks {
+// side. Once ctx ends, validation stops (validate.ErrStopped).
+func (r *Renderer) checkApp(ctx context.Context, venv *validate.Env, scopes *scope.Scopes, res *envconfig.Resolved, run *appRun, recheck, sharding bool, assumed map[string]bool) appChecks {
 	var c appChecks
+	if err := ctx.Err(); err != nil {
+		// Stopped before the app's turn: its error names it all the same.
+		c.errs = append(c.errs, validate.Stopped(run.app.Name, err))
+		return c
+	}
 	if run.kept != nil {
 		// Before SetDefault below (recheck) could give them one.
 		c.errs = append(c.errs, keptWithoutNamespace(scopes, run, recheck)...)
@@ -1224,7 +1230,7 @@ func (r *Renderer) checkApp(venv *validate.Env, scopes *scope.Scopes, res *envco
 		// validation.crds: it is checked against those of the tree that is
 		// written, as a full render would. Objects already found clean
 		// cost a lookup.
-		if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
+		if err := validateObjects(ctx, venv, run.app.Name, run.objs); err != nil {
 			c.errs = append(c.errs, err)
 		}
 		return c
@@ -1259,7 +1265,7 @@ func (r *Renderer) checkApp(venv *validate.Env, scopes *scope.Scopes, res *envco
 		c.errs = append(c.errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))
 		return c
 	}
-	if err := validateObjects(venv, run.app.Name, run.objs); err != nil {
+	if err := validateObjects(ctx, venv, run.app.Name, run.objs); err != nil {
 		c.errs = append(c.errs, err)
 	}
 	return c

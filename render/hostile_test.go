@@ -507,6 +507,68 @@ func TestEndlessKustomizeBuild(t *testing.T) {
 	}
 }
 
+// TestStoppedWhileValidating: the render's context ending once the
+// engines are done (here cancelled from BeforeFinish, as --timeout or a
+// signal would) stops validation before it checks an object, and the
+// error names the env and the app: a CRD whose CEL rule compares each
+// item of a list with every other, within the API server's cost
+// estimate, held a render of 40 such objects half a minute past
+// --timeout 3s, and SIGTERM as long, with no word of where.
+func TestStoppedWhileValidating(t *testing.T) {
+	t.Parallel()
+	items := make([]string, 100)
+	for i := range items {
+		items[i] = "s" + strconv.Itoa(i)
+	}
+	foo := "---\napiVersion: ex.com/v1\nkind: Foo\nmetadata: {name: f%d}\nspec: {l: [" + strings.Join(items, ", ") + "]}\n"
+	var foos strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&foos, foo, i)
+	}
+	p := loadProject(t, t.TempDir(), map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: foos\n    namespace: shop\n    yaml: app\n",
+		"app/crd.yaml": `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: foos.ex.com}
+spec:
+  group: ex.com
+  names: {kind: Foo, plural: foos, singular: foo, listKind: FooList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              l: {type: array, maxItems: 990, items: {type: string, maxLength: 8}}
+            x-kubernetes-validations:
+            - rule: "self.l.all(x, self.l.exists(y, y == x))"
+`,
+		"app/foos.yaml": foos.String(),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := checkOptions(false)
+	opts.BeforeFinish = cancel
+	r, err := render.New(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	_, err = r.Render(ctx, nil)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(fmt.Sprint(err), "env dev: stopped while validating app foos") {
+		t.Fatalf("got %v, want the render stopped, naming the env and the app", err)
+	}
+	if n := r.ValidationChecks(); n != 0 {
+		t.Errorf("%d objects validated after the context ended", n)
+	}
+}
+
 // TestEndlessEnvPatch: an env patch whose strategic merge outlasts the
 // render's context (kyaml merges lists by key in quadratic time: two lists
 // of 800 containers take a second, of 10,000 minutes) ends the render

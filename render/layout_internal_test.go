@@ -74,7 +74,7 @@ func TestLayoutLetsAppsObjectsGo(t *testing.T) {
 		results = append(results, weak.Make(run.res))
 		runs = append(runs, run)
 	}
-	out := r.finishEnv(er, res, runs, nil, envMode{})
+	out := r.finishEnv(context.Background(), er, res, runs, nil, envMode{})
 	if out.Err != nil || len(out.Files) == 0 {
 		t.Fatalf("finishEnv: %v, %d files", out.Err, len(out.Files))
 	}

@@ -431,17 +431,23 @@ func (g guard) Render(ctx context.Context, req *templates.Request) (res *templat
 
 // stoppedIn is the error of a render whose context (--timeout, a signal)
 // ended during env er: the context's error, naming the apps whose engines
-// it stopped, so that a user whose render timed out knows which app's
-// templates to look at (an endless template, a huge kustomize build).
+// or checks it stopped, so that a user whose render timed out knows which
+// app's templates to look at (an endless template, a huge kustomize
+// build) or which app's objects (a CRD's costly rules, a huge object).
+// Checks start once every engine is done, so one phase names them all.
 func stoppedIn(er *EnvResult, err error) error {
 	if er == nil {
 		return err
 	}
 	var apps []string
+	doing := "rendering"
 	for _, e := range diag.Flatten(er.Err) {
 		var de *diag.Error
 		if errors.Is(e, err) && errors.As(e, &de) && de.App != "" {
 			apps = append(apps, de.App)
+			if errors.Is(e, validate.ErrStopped) {
+				doing = "validating"
+			}
 		}
 	}
 	slices.Sort(apps)
@@ -450,9 +456,9 @@ func stoppedIn(er *EnvResult, err error) error {
 	case 0:
 		return err
 	case 1:
-		return fmt.Errorf("env %s: stopped while rendering app %s: %w", er.Env, apps[0], err)
+		return fmt.Errorf("env %s: stopped while %s app %s: %w", er.Env, doing, apps[0], err)
 	}
-	return fmt.Errorf("env %s: stopped while rendering apps %s: %w", er.Env, strings.Join(apps, ", "), err)
+	return fmt.Errorf("env %s: stopped while %s apps %s: %w", er.Env, doing, strings.Join(apps, ", "), err)
 }
 
 // EnvResult is one environment's render.
@@ -706,8 +712,8 @@ type envMode struct {
 
 // finishEnv takes an env's apps once their engines ran (or they were
 // kept): namespaces and validation, the checks across apps and the
-// layout.
-func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*appRun, keepErrs []error, mode envMode) *EnvResult {
+// layout. Once ctx ends, validation stops and nothing after it runs.
+func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.Resolved, runs []*appRun, keepErrs []error, mode envMode) *EnvResult {
 	env := er.Env
 	var err error
 	errs := append(append([]error(nil), keepErrs...), r.crossEnvErrors(env)...)
@@ -794,9 +800,9 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 				// failed env is written.
 				run := *runs[i]
 				run.objs = builtinObjects(run.objs)
-				checked[i] = r.checkApp(venv, scopes, res, &run, mode.recheck, sharding, assumed)
+				checked[i] = r.checkApp(ctx, venv, scopes, res, &run, mode.recheck, sharding, assumed)
 			default:
-				checked[i] = r.checkApp(venv, scopes, res, runs[i], mode.recheck, sharding, assumed)
+				checked[i] = r.checkApp(ctx, venv, scopes, res, runs[i], mode.recheck, sharding, assumed)
 			}
 		})
 		for _, c := range checked {
@@ -832,9 +838,15 @@ func (r *Renderer) finishEnv(er *EnvResult, res *envconfig.Resolved, runs []*app
 		// checks one env.
 		warns = append(warns, w)
 	}
-	if whole && !sharding {
+	// Once ctx ends (--timeout, a signal), the apps whose checks it cut
+	// short say so (validate.ErrStopped), and nothing more is judged,
+	// encrypted or laid out for a tree that is not written.
+	if whole && !sharding && ctx.Err() == nil {
 		// A shard has only some apps: Merge runs these on all of them.
 		errs = append(errs, r.checkEnv(res, er.Redactor, scopes, runs, &warns)...)
+	}
+	if err := ctx.Err(); err != nil && len(errs) == 0 {
+		errs = append(errs, err)
 	}
 	if len(errs) == 0 && res.SOPS != nil {
 		errs = append(errs, r.encryptSecrets(res, er.Redactor, runs, &warns)...)
@@ -1047,7 +1059,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 	if r.opts.BeforeFinish != nil {
 		r.opts.BeforeFinish()
 	}
-	out := r.finishEnv(er, res, runs, keepErrs, mode)
+	out := r.finishEnv(ctx, er, res, runs, keepErrs, mode)
 	if cacheable && out.Err == nil {
 		r.envStore(key, ikey, appDeps, out, reads)
 	}

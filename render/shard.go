@@ -276,7 +276,7 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 		er.Err = diag.Join(errs...)
 		return er
 	}
-	er = r.finishEnv(er, res, runs, nil, envMode{recheck: true, assumed: uniqueSorted(assumed)})
+	er = r.finishEnv(ctx, er, res, runs, nil, envMode{recheck: true, assumed: uniqueSorted(assumed)})
 	if er.Err != nil {
 		return er
 	}
