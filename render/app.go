@@ -66,7 +66,7 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 		run.err = &diag.Error{File: r.p.File, Line: app.Line, Msg: fmt.Sprintf("unknown engine %q", app.Engine)}
 		return
 	}
-	if err := checkAppPaths(r.p.Root, &app); err != nil {
+	if err := checkAppPaths(r.p.Root, env.Env.Name, &app); err != nil {
 		run.err = err
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strings"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -22,6 +23,9 @@ type namedPath struct {
 	path string
 	at   envconfig.At
 	must pathKind
+	// env is the env whose path this is, when the entry may be written
+	// with {env} (an app's paths).
+	env string
 }
 
 // pathKind is what a namedPath must be.
@@ -35,26 +39,26 @@ const (
 
 // namedPaths are the paths of the repository app names, with where each
 // is written. A chart of a chart repository is none.
-func namedPaths(app *envconfig.ResolvedApp) []namedPath {
+func namedPaths(env string, app *envconfig.ResolvedApp) []namedPath {
 	var out []namedPath
 	switch {
 	case app.Helm != nil:
 		if app.Helm.Repo == "" {
-			out = append(out, namedPath{key: "helm.chart", path: app.Helm.Chart, at: app.Helm.ChartAt})
+			out = append(out, namedPath{key: "helm.chart", path: app.Helm.Chart, at: app.Helm.ChartAt, env: env})
 		}
 		for i, v := range app.Helm.Values {
 			var at envconfig.At
 			if i < len(app.Helm.ValuesAt) {
 				at = app.Helm.ValuesAt[i]
 			}
-			out = append(out, namedPath{key: "helm.values", path: v, at: at, must: aFile})
+			out = append(out, namedPath{key: "helm.values", path: v, at: at, must: aFile, env: env})
 		}
 	case app.Jsonnet != nil:
-		out = append(out, namedPath{key: "jsonnet.file", path: app.Jsonnet.File, at: app.Jsonnet.FileAt, must: aFile})
+		out = append(out, namedPath{key: "jsonnet.file", path: app.Jsonnet.File, at: app.Jsonnet.FileAt, must: aFile, env: env})
 	case app.Kustomize != "":
-		out = append(out, namedPath{key: "kustomize", path: app.Kustomize, at: app.PathAt, must: aFolder})
+		out = append(out, namedPath{key: "kustomize", path: app.Kustomize, at: app.PathAt, must: aFolder, env: env})
 	case app.YAML != "":
-		out = append(out, namedPath{key: "yaml", path: app.YAML, at: app.PathAt, must: aFolder})
+		out = append(out, namedPath{key: "yaml", path: app.YAML, at: app.PathAt, must: aFolder, env: env})
 	}
 	return out
 }
@@ -64,9 +68,9 @@ func namedPaths(app *envconfig.ResolvedApp) []namedPath {
 // missing, or is a folder where a file belongs (or the other way round):
 // the mistake is the entry's, and the error points at it in kiln.yaml or
 // the env file, where the engine, which knows only the path, could not.
-func checkAppPaths(root string, app *envconfig.ResolvedApp) error {
+func checkAppPaths(root, env string, app *envconfig.ResolvedApp) error {
 	var errs []error
-	for _, p := range namedPaths(app) {
+	for _, p := range namedPaths(env, app) {
 		real, err := rootfs.Resolve(root, p.path)
 		var fi fs.FileInfo
 		if err == nil {
@@ -105,17 +109,32 @@ func pathError(root string, p namedPath, err error) *diag.Error {
 	case errors.Is(err, fs.ErrNotExist):
 		d.Msg = fmt.Sprintf("%s: %s does not exist", p.key, p.path)
 		d.Hint = fmt.Sprintf("fix %s, a path relative to the repository root (the folder of kiln.yaml)", p.key)
-		if s := rootfs.Suggest(root, root, p.path); s != "" {
+		// A path with the env's name in it was most likely written with
+		// {env}; its closest existing name is then often another env's
+		// file, which the shared line must not be pointed at.
+		if s := rootfs.Suggest(root, root, p.path); s != "" && (p.env == "" || !strings.Contains(p.path, p.env)) {
 			d.Hint = fmt.Sprintf("did you mean %q?", s)
+		} else if s != "" {
+			d.Hint += fmt.Sprintf(", or create it for env %s", p.env)
+		}
+		if p.key == "helm.chart" {
+			// "bitnami/redis", as helm install takes it.
+			d.Hint += "; for a chart of a chart repository, set helm.repo and give the chart's name"
 		}
 	case errors.As(err, &ie) && ie.Mode.IsDir():
 		d.Msg = fmt.Sprintf("%s: %s is a folder, not a file", p.key, p.path)
 		d.Hint = fmt.Sprintf("%s names files: name the file itself, not the folder that holds it", p.key)
 	case errors.Is(err, errNotFolder):
 		d.Msg = fmt.Sprintf("%s: %s is a file, not a folder", p.key, p.path)
-		d.Hint = p.key + " names a folder: name the folder that holds the file"
-		if dir := path.Dir(path.Clean(p.path)); dir != "." {
-			d.Hint += fmt.Sprintf(" (%s)", dir)
+		switch dir := path.Dir(path.Clean(p.path)); {
+		case p.key == "yaml":
+			// Its folder may hold other files, all of which a yaml
+			// app would apply.
+			d.Hint = "yaml names a folder, every file of which is applied: for a single file, put it in a folder of its own and name that"
+		case dir != ".":
+			d.Hint = fmt.Sprintf("%s names a folder: name the folder that holds the file (%s)", p.key, dir)
+		default:
+			d.Hint = p.key + " names a folder: name the folder that holds the file"
 		}
 	case errors.Is(err, limits.ErrLimit):
 		d.Hint = limits.Hint
