@@ -454,7 +454,9 @@ func stoppedIn(er *EnvResult, err error) error {
 	apps = slices.Compact(apps)
 	switch len(apps) {
 	case 0:
-		return err
+		// Stopped in the env's own steps, after every app's: its
+		// cross-app checks, encryption or layout.
+		return fmt.Errorf("env %s: stopped after its apps were checked: %w", er.Env, err)
 	case 1:
 		return fmt.Errorf("env %s: stopped while %s app %s: %w", er.Env, doing, apps[0], err)
 	}
