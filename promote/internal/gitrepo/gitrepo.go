@@ -634,8 +634,37 @@ func (r *Repo) Changed(ctx context.Context, commit string) ([]string, error) {
 	return r.diffTree(ctx, commit)
 }
 
+// Diff lists the files that differ between the trees of the commits from
+// and to, as slash paths. It needs their trees only, not their history.
+func (r *Repo) Diff(ctx context.Context, from, to string) ([]string, error) {
+	return r.diffTree(ctx, to, from)
+}
+
+// MergeBase is the best common ancestor of the commits a and b, as GitHub
+// takes it for a pull request's "Files changed"; "" when the history
+// fetched holds none. In a shallow clone it may be an older common
+// ancestor than the full history's, never a commit that is not one.
+func (r *Repo) MergeBase(ctx context.Context, a, b string) (string, error) {
+	out, err := r.run(ctx, nil, "merge-base", a, b)
+	var exit *exec.ExitError
+	if err != nil && errors.As(err, &exit) && exit.ExitCode() == 1 && len(bytes.TrimSpace(out)) == 0 {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Has reports whether the clone holds the commit rev: a shallow clone
+// lacks the parents of its oldest commits.
+func (r *Repo) Has(ctx context.Context, rev string) bool {
+	_, err := r.run(ctx, nil, "cat-file", "-e", rev+"^{commit}")
+	return err == nil
+}
+
 // diffTree lists the paths git diff-tree names for commit against its
-// first parent, filtered by extra.
+// first parent, or against the commits in extra.
 func (r *Repo) diffTree(ctx context.Context, commit string, extra ...string) ([]string, error) {
 	args := append([]string{"diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--name-only"}, extra...)
 	out, err := r.run(ctx, nil, append(args, commit)...)
