@@ -3,6 +3,7 @@ package promote
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,11 +58,12 @@ func withoutPathTrailer(t *testing.T, f *fixture, branch string) {
 // Kiln-Env: staging) and force-push over it: the first's release vanished
 // from its open pull request, whose title and body then described the
 // second's. It is refused, dry run included, naming the branch, the other
-// folder and the pull request, whether kiln's Kiln-Path trailer says whose
-// the commit is or, for a commit of an older kiln, the folder it changed.
-// The same pipeline's promotions go on as before, and once the manifests
-// branch holds the other pipeline's promotion (merged, its branch left
-// behind), the branch is replaced.
+// folder and, when known, the pull request, for a commit of any kiln: what
+// the branch changes outside the env's folder decides, not the trailer.
+// The same pipeline's promotions go on as before, also once the manifests
+// branch moved on elsewhere (its merge base then read from the history),
+// and once the manifests branch holds the other pipeline's promotion
+// (squash-merged, its branch left behind), the branch is replaced.
 func TestOtherPipelinesPendingPromotionKept(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -77,11 +79,13 @@ func TestOtherPipelinesPendingPromotionKept(t *testing.T) {
 		o := optsB("staging", &bytes.Buffer{})
 		o.DryRun = dry
 		_, err := promote(t, b, o)
-		want := []string{"kiln/staging holds another pipeline's promotion of env staging, into clusters/staging",
-			"which main does not hold yet: promoting into teams/b/staging would replace it",
-			"merge ", "or close it and delete the branch kiln/staging"}
-		if !dry {
-			want = append(want, "(pull request #1)", "merge pull request #1 first")
+		want := []string{"holds changes main does not hold yet outside teams/b/staging, this pipeline's folder of env staging: another pipeline's promotion into clusters/staging; promoting would replace them",
+			"delete the branch kiln/staging (which closes its pull request); then promote again"}
+		if dry {
+			// No token to ask GitHub with: the hint holds without a number.
+			want = append(want, "kiln/staging holds changes", "merge the pull request from kiln/staging if one is open first")
+		} else {
+			want = append(want, "kiln/staging (pull request #1) holds changes", "merge pull request #1 first")
 		}
 		for _, w := range want {
 			if err == nil || !strings.Contains(err.Error(), w) {
@@ -98,17 +102,21 @@ func TestOtherPipelinesPendingPromotionKept(t *testing.T) {
 		t.Errorf("team B wrote pull request #1 (%q, %d pull requests)", pr.Title, f.gh.count())
 	}
 
-	// As an older kiln made it: the folder it changed tells whose it is,
-	// for either pipeline.
+	// As an older kiln made it, with the manifests branch moved on
+	// elsewhere since: what the branch changes tells whose it is, for
+	// either pipeline.
 	withoutPathTrailer(t, f, "kiln/staging")
+	gittest.Update(t, f.remote, "main", map[string]string{"clusters/prod/notes.txt": "elsewhere\n"}, nil, "elsewhere")
 	refused(t, false)
 	f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 8080", 1)}, "port")
 	if res, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil || res.PRNumber != 1 {
 		t.Fatalf("team A over its own older kiln's commit: %+v, %v", res, err)
 	}
 
-	// Merged, its branch left behind: nothing of it would be lost.
-	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+	// Squash-merged, its branch left behind: the branch's tree is on
+	// main, though not its commits, and nothing of it would be lost.
+	squash := gittest.Git(t, f.remote, "commit-tree", "kiln/staging^{tree}", "-p", "main", "-m", "kiln: staging (#1)")
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", squash)
 	if err := f.gh.ClosePR(context.Background(), "acme", "manifests", 1, "merged"); err != nil {
 		t.Fatal(err)
 	}
@@ -116,9 +124,6 @@ func TestOtherPipelinesPendingPromotionKept(t *testing.T) {
 	res, err := promote(t, b, optsB("staging", &log))
 	if err != nil || res.PRNumber != 2 {
 		t.Fatalf("team B after team A's merge: %+v, %v\n%s", res, err, log.String())
-	}
-	if !strings.Contains(log.String(), "kiln/staging holds another pipeline's promotion, into clusters/staging, which main already holds; replacing it") {
-		t.Errorf("log:\n%s", log.String())
 	}
 }
 
@@ -153,7 +158,138 @@ func TestNoOpLeavesOtherPipelinesPullRequestOpen(t *testing.T) {
 	if pr := f.gh.pr(2); pr.State != "open" || len(f.gh.comments[2]) != 0 {
 		t.Errorf("team B closed team A's pull request #2 (%s): %q", pr.State, f.gh.comments[2])
 	}
-	if !strings.Contains(log.String(), "env staging: kiln/staging holds another pipeline's promotion, into clusters/staging, so its pull request stays open") {
+	if !strings.Contains(log.String(), "env staging: kiln/staging holds changes main does not hold yet outside teams/b/staging (another pipeline's promotion into clusters/staging), so its pull request stays open") {
 		t.Errorf("log:\n%s", log.String())
+	}
+}
+
+// TestOtherPipelineKeptPastUpdateMerges: an "Update branch" bot merged
+// main into team A's pending kiln/staging more often than kiln reads back
+// (foreignDepth), and main moved on after. kiln's commit is then beyond the
+// history read, and team B's runs took the branch for their own: a no-op
+// run closed team A's pull request, and a change force-pushed over it,
+// with --replace-foreign-commits. What the branch changes since its merge
+// base with main decides instead, at any depth.
+func TestOtherPipelineKeptPastUpdateMerges(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b, optsB := teamB(t, f)
+	if _, err := promote(t, b, optsB("staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+	if err := f.gh.ClosePR(context.Background(), "acme", "manifests", 1, "merged"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil || res.PRNumber != 2 {
+		t.Fatalf("team A: %+v, %v", res, err)
+	}
+	for i := 0; i <= foreignDepth; i++ {
+		gittest.Update(t, f.remote, "main", map[string]string{"README.md": fmt.Sprintf("v%d\n", i)}, nil, fmt.Sprintf("docs %d", i))
+		tree := gittest.Git(t, f.remote, "merge-tree", "--write-tree", "kiln/staging", "main")
+		m := gittest.Git(t, f.remote, "commit-tree", tree, "-p", "kiln/staging", "-p", "main", "-m", "Merge branch 'main' into kiln/staging")
+		gittest.Git(t, f.remote, "update-ref", "refs/heads/kiln/staging", m)
+	}
+	gittest.Update(t, f.remote, "main", map[string]string{"clusters/prod/notes.txt": "later\n"}, nil, "later")
+	tip := gittest.Git(t, f.remote, "rev-parse", "kiln/staging")
+
+	var log bytes.Buffer
+	o := optsB("staging", &log)
+	o.ReplaceForeignCommits = true
+	res, err := promote(t, b, o)
+	if err != nil || res.Changed || res.ClosedPR != 0 {
+		t.Fatalf("team B with nothing to promote: %+v, %v", res, err)
+	}
+	if pr := f.gh.pr(2); pr.State != "open" || len(f.gh.comments[2]) != 0 {
+		t.Errorf("team B closed team A's pull request #2 (%s): %q", pr.State, f.gh.comments[2])
+	}
+	if !strings.Contains(log.String(), "(another pipeline's promotion into clusters/staging), so its pull request stays open") {
+		t.Errorf("log:\n%s", log.String())
+	}
+
+	b.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 8080", 1)}, "port")
+	o = optsB("staging", &bytes.Buffer{})
+	o.ReplaceForeignCommits = true
+	_, err = promote(t, b, o)
+	if err == nil || !strings.Contains(err.Error(), "kiln/staging (pull request #2) holds changes main does not hold yet outside teams/b/staging") {
+		t.Errorf("team B's change: %v, want it refused", err)
+	}
+	if now := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); now != tip {
+		t.Errorf("team B moved kiln/staging from %s to %s", tip[:7], now[:7])
+	}
+}
+
+// TestMovedManifestsPathReplacesOwnBranch: a pipeline whose manifests.path
+// changed finds its own pending promotion, in the folder of the old path,
+// on kiln/<env>. That folder's lock names this code repository and env, so
+// the branch is this pipeline's to replace, as before kiln told pipelines
+// apart, and the log says so; it was refused as another pipeline's.
+func TestMovedManifestsPathReplacesOwnBranch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if res, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil || res.PRNumber != 1 {
+		t.Fatalf("first: %+v, %v", res, err)
+	}
+	cfg := strings.Replace(project(f.remote)["kiln.yaml"], "path: clusters/{env}", "path: deploy/{env}", 1)
+	f.commitCode(t, map[string]string{"kiln.yaml": cfg}, "move")
+	var log bytes.Buffer
+	res, err := promote(t, f, f.opts(t, "staging", &log))
+	if err != nil || res.PRNumber != 1 {
+		t.Fatalf("after the move: %+v, %v\n%s", res, err, log.String())
+	}
+	if !strings.Contains(log.String(), "kiln/staging holds this pipeline's promotion into clusters/staging, whose kiln.lock.json names this code repository (manifests.path changed since); replacing it") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	files := gittest.Files(t, f.remote, "kiln/staging")
+	if _, ok := files["deploy/staging/kiln.lock.json"]; !ok {
+		t.Errorf("kiln/staging holds no deploy/staging/kiln.lock.json")
+	}
+	if _, ok := files["clusters/staging/kiln.lock.json"]; ok {
+		t.Errorf("kiln/staging still holds clusters/staging/kiln.lock.json")
+	}
+}
+
+// TestUnrelatedBranchRefused: when kiln finds no merge base of kiln/<env>
+// and the manifests branch in the history it reads (here a branch with
+// history of its own), it cannot tell what the pull request changes
+// outside the env's folder, and refuses to replace it, whatever
+// --replace-foreign-commits says, rather than drop a change.
+func TestUnrelatedBranchRefused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	files := gittest.Files(t, f.remote, "main")
+	files["NOTES.md"] = "kept\n"
+	gittest.Commit(t, f.remote, "kiln/staging", files, "notes")
+	o := f.opts(t, "staging", &bytes.Buffer{})
+	o.ReplaceForeignCommits = true
+	_, err := promote(t, f, o)
+	for _, w := range []string{"kiln/staging and main differ outside clusters/staging, this pipeline's folder of env staging (NOTES.md), and kiln cannot tell whether kiln/staging changed that or main did: kiln found no commit of main in the history of kiln/staging it read",
+		`merge main into kiln/staging (GitHub's "Update branch")`} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("promote: %v, want an error saying %q", err, w)
+		}
+	}
+}
+
+// TestInEnv: a path is the env's only below its folder, not in a sibling
+// whose name starts with the folder's, nor in another env's folder nested
+// in it.
+func TestInEnv(t *testing.T) {
+	r := &run{dir: "clusters/prod"}
+	envDirs := []string{"clusters", "clusters/prod/eu", "clusters/prod-eu"}
+	for p, want := range map[string]bool{
+		"clusters/prod/kiln.lock.json":     true,
+		"clusters/prod/apps/web/x.yaml":    true,
+		"clusters/prod-eu/kiln.lock.json":  false,
+		"clusters/prod-eu":                 false,
+		"clusters/prod/eu/kiln.lock.json":  false,
+		"clusters/prod/eu/apps/web/x.yaml": false,
+		"clusters/prod/europe/apps/x.yaml": true,
+		"clusters/kiln.lock.json":          false,
+		"README.md":                        false,
+	} {
+		if got := r.inEnv(p, envDirs); got != want {
+			t.Errorf("inEnv(%q) = %v, want %v", p, got, want)
+		}
 	}
 }

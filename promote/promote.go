@@ -336,7 +336,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 	}
 	var last lastPromotion
 	if r.env.Mode == ModePR {
-		if last, err = r.lastPromotion(ctx, branch, heads[branch]); err != nil {
+		if last, err = r.lastPromotion(ctx, branch, baseTip, heads[branch], src); err != nil {
 			return nil, err
 		}
 		if err := r.keepPendingProvenance(ctx, src, last); err != nil {
@@ -398,7 +398,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if err := r.checkReplaces(ctx, src, r.base, plan.oldLock); err != nil {
 			return res, err
 		}
-		if err := r.checkOtherPipeline(ctx, branch, baseTip, last); err != nil {
+		if err := r.checkOtherPipeline(ctx, branch, last); err != nil {
 			return res, err
 		}
 		pending := r.tipLockAt(ctx, heads[branch])
@@ -634,11 +634,12 @@ func (r *run) keepRendered(ctx context.Context, src *source, heads map[string]st
 // pushed and the pull request reads as before. Against the manifests
 // branch, plan does the same (render.KeepProvenance).
 //
-// Only from this pipeline's own promotion with nothing pushed after it
-// (lastPromotion.ours): a lock someone edited on the branch names a commit
-// kiln did not render, which --replace-foreign-commits would carry into
-// kiln's own commit and title, and another pipeline's commit holds this
-// env's folder as the base does, not as a promotion left it.
+// Only from this pipeline's own promotion with no commit pushed after it
+// and nothing pending elsewhere (lastPromotion.ours): a lock someone
+// edited on the branch names a commit kiln did not render, which
+// --replace-foreign-commits would carry into kiln's own commit and title,
+// and another pipeline's commit holds this env's folder as the base does,
+// not as a promotion left it.
 func (r *run) keepPendingProvenance(ctx context.Context, src *source, last lastPromotion) error {
 	if !last.ours() {
 		return nil
@@ -1627,7 +1628,7 @@ func short(sha string) string {
 // commit of env into the folder dir. The trailers let tools (and kiln)
 // find promotions with git log --grep or git interpret-trailers; Kiln-Path
 // tells two pipelines' promotions of one env name apart on kiln/<env>
-// (promotedElsewhere).
+// (lastPromotion.own).
 //
 // The commit and repository come from a lock, which may be the one of a
 // pull request's branch (keepPendingProvenance) that anyone able to push
@@ -2000,35 +2001,112 @@ func (r *run) checkForeign(branch string, last lastPromotion) error {
 
 // lastPromotion is what kiln/<env> holds over the manifests branch, as a
 // promotion that would replace or close it judges it: kiln's last commit
-// of the env along the branch's first parents, whose promotion that is,
-// and what was pushed onto the branch after it.
+// of the env along the branch's first parents, what was pushed onto the
+// branch after it, and what the branch changes outside the env's folder.
 type lastPromotion struct {
 	// tip is where kiln/<env> was fetched, "" when it does not exist.
 	tip string
 	// commit is kiln's last commit of the env, "" when there is none
 	// within foreignDepth commits.
 	commit string
-	// other is the folder commit promoted when that is another
-	// pipeline's, "" when it is this one's (promotedElsewhere).
-	other string
+	// own is whether commit's Kiln-Path names this env's folder: this
+	// pipeline's promotion, not another's of the same env name (nor one
+	// of a kiln that wrote no Kiln-Path, which cannot tell).
+	own bool
 	// foreign are the commits after it that kiln did not make, merges
 	// left out and what they bring in from the base, newest first, each
 	// as "<sha> "<subject>" by <author>" (checkForeign).
 	foreign []string
+	// elsewhere is what the branch changes outside the env's folder
+	// (pendingElsewhere).
+	elsewhere elsewhere
 }
 
-// ours reports whether kiln/<env> holds this pipeline's promotion and
-// nothing anyone pushed after it: only then is what the branch holds what
-// kiln rendered, the lock's provenance included (keepPendingProvenance).
+// ours reports whether kiln/<env> holds this pipeline's promotion, nothing
+// anyone pushed after it and nothing pending elsewhere: only then is what
+// the branch holds what kiln rendered, the lock's provenance included
+// (keepPendingProvenance).
 func (l lastPromotion) ours() bool {
-	return l.commit != "" && l.other == "" && len(l.foreign) == 0
+	return l.own && len(l.foreign) == 0 && !l.elsewhere.any()
+}
+
+// elsewhere is what kiln/<env> changes outside this env's folder that the
+// manifests branch does not hold: what its pull request would merge
+// besides this pipeline's promotion.
+type elsewhere struct {
+	// folders are the env folders (those holding a kiln.lock.json at the
+	// branch's tip) that hold such changes, and paths the changed files
+	// in no env folder; both sorted.
+	folders, paths []string
+	// moved are the folders whose lock is this env's, rendered from this
+	// run's code repository: this pipeline's folder before its
+	// manifests.path changed.
+	moved []string
+	// undecided, when kiln cannot tell what the branch changes (no
+	// merge base in the history fetched), says why; folders and paths
+	// then name where the two branches differ.
+	undecided string
+}
+
+// any reports whether there is anything elsewhere, this pipeline's earlier
+// folder included.
+func (e elsewhere) any() bool {
+	return e.undecided != "" || len(e.folders) > 0 || len(e.paths) > 0
+}
+
+// pending reports whether the branch holds a change that is not this
+// pipeline's to replace or close: another pipeline's promotion, a file
+// someone changed outside the env's folder, or what kiln cannot tell apart
+// from them. checkOtherPipeline and closeEmpty decide by it alone.
+func (e elsewhere) pending() bool {
+	return e.undecided != "" || len(e.paths) > 0 || len(e.folders) > len(e.moved)
+}
+
+// String names the changes for a message, at most five.
+func (e elsewhere) String() string {
+	var items []string
+	for _, f := range e.folders {
+		whose := "another pipeline's"
+		if slices.Contains(e.moved, f) {
+			whose = "this pipeline's"
+		}
+		items = append(items, whose+" promotion into "+oneLine(caret.String(f), 200))
+	}
+	for _, p := range e.paths {
+		items = append(items, oneLine(caret.String(p), 200))
+	}
+	return words.First(items, 5)
+}
+
+// baseHistory is the manifests branch fetched with its history back to
+// since, into refs/kiln/base (at base), deepened only when an older commit
+// needs it.
+type baseHistory struct {
+	base  string
+	since time.Time
+}
+
+// reach fetches the manifests branch back to a day before oldest, unless
+// h holds that already.
+func (r *run) reach(ctx context.Context, h *baseHistory, oldest time.Time) error {
+	from := oldest.Add(-24 * time.Hour)
+	if h.base != "" && !from.Before(h.since) {
+		return nil
+	}
+	base, err := r.repo.FetchSince(ctx, r.base, "refs/kiln/base", from)
+	if err != nil {
+		return r.gitErr("fetching "+r.base+" of", err)
+	}
+	h.base, h.since = base, from
+	return nil
 }
 
 // lastPromotion reads kiln/<env> at tip ("" when it does not exist) back to
-// kiln's last commit of the env, at most foreignDepth commits. Promote
-// reads it once and hands it to each place that decides whether the
-// branch is this pipeline's to replace or close.
-func (r *run) lastPromotion(ctx context.Context, branch, tip string) (lastPromotion, error) {
+// kiln's last commit of the env, at most foreignDepth commits, and what it
+// changes outside the env's folder over the manifests branch at baseTip.
+// Promote reads it once and hands it to each place that decides whether
+// the branch is this pipeline's to replace or close.
+func (r *run) lastPromotion(ctx context.Context, branch, baseTip, tip string, src *source) (lastPromotion, error) {
 	last := lastPromotion{tip: tip}
 	if tip == "" {
 		return last, nil
@@ -2037,30 +2115,40 @@ func (r *run) lastPromotion(ctx context.Context, branch, tip string) (lastPromot
 	if err != nil {
 		return last, r.gitErr("reading "+branch+" of", err)
 	}
-	// kiln's commit at the tip, as nearly always: its Kiln-Path says
-	// whose it is without fetching history. One of an older kiln has
-	// none, and its parent is needed (promotedElsewhere).
-	if _, ok := trailer(ci.Message, pathTrailer); ok && kilnMade(ci.Message, r.env.Name) {
-		last.commit = tip
-		last.other, err = r.promotedElsewhere(ctx, branch, tip, ci.Message)
-		return last, err
+	var log []gitrepo.LogEntry
+	var h baseHistory
+	// kiln's commit at the tip, as nearly always: no history to fetch.
+	if kilnMade(ci.Message, r.env.Name) {
+		last.commit, last.own = tip, r.ownPath(ci.Message)
+	} else {
+		if log, err = r.repo.FirstParents(ctx, branch, tip, foreignDepth); err != nil {
+			return last, r.gitErr("reading the history of "+branch+" in", err)
+		}
+		if err := r.walk(ctx, branch, &last, log, &h); err != nil {
+			return last, err
+		}
 	}
-	log, err := r.repo.FirstParents(ctx, branch, tip, foreignDepth)
-	if err != nil {
-		return last, r.gitErr("reading the history of "+branch+" in", err)
-	}
-	// r.base with its history back to since, fetched at the first merge
-	// and deepened at an older one.
-	var base string
-	var since time.Time
+	last.elsewhere, err = r.pendingElsewhere(ctx, branch, baseTip, tip, ci.Parents, src, last.commit, log, &h)
+	return last, err
+}
+
+// ownPath reports whether message, one of kiln's commits of the env, names
+// this env's folder in its Kiln-Path.
+func (r *run) ownPath(message string) bool {
+	dir, ok := trailer(message, pathTrailer)
+	return ok && dir == caret.String(r.dir)
+}
+
+// walk reads log, kiln/<env>'s first parents from its tip, back to kiln's
+// last commit of the env, into last.
+func (r *run) walk(ctx context.Context, branch string, last *lastPromotion, log []gitrepo.LogEntry, h *baseHistory) error {
 	add := func(e gitrepo.LogEntry) {
 		last.foreign = append(last.foreign, fmt.Sprintf("%s %q by %s", short(e.Commit), subject(e.Message), oneLine(e.Author, 80)))
 	}
 	for _, e := range log {
 		if kilnMade(e.Message, r.env.Name) {
-			last.commit = e.Commit
-			last.other, err = r.promotedElsewhere(ctx, branch, e.Commit, e.Message)
-			return last, err
+			last.commit, last.own = e.Commit, r.ownPath(e.Message)
+			break
 		}
 		if len(e.Parents) > 1 {
 			// GitHub's "Update branch" merges in commits of the base,
@@ -2074,20 +2162,17 @@ func (r *run) lastPromotion(ctx context.Context, branch, tip string) (lastPromot
 			// (a busy manifests branch gains one per promotion).
 			oldest, err := r.repo.OldestTime(ctx, e.Parents[1:])
 			if err != nil {
-				return last, r.gitErr("reading the history of "+branch+" in", err)
+				return r.gitErr("reading the history of "+branch+" in", err)
 			}
 			if oldest.IsZero() {
 				continue // beyond the history fetched: nothing to tell
 			}
-			if from := oldest.Add(-24 * time.Hour); base == "" || from.Before(since) {
-				if base, err = r.repo.FetchSince(ctx, r.base, "refs/kiln/base", from); err != nil {
-					return last, r.gitErr("fetching "+r.base+" of", err)
-				}
-				since = from
+			if err := r.reach(ctx, h, oldest); err != nil {
+				return err
 			}
-			in, err := r.repo.MergedIn(ctx, base, e, foreignDepth)
+			in, err := r.repo.MergedIn(ctx, h.base, e, foreignDepth)
 			if err != nil {
-				return last, r.gitErr("reading the history of "+branch+" in", err)
+				return r.gitErr("reading the history of "+branch+" in", err)
 			}
 			for _, c := range in {
 				if !kilnMade(c.Message, r.env.Name) {
@@ -2098,82 +2183,195 @@ func (r *run) lastPromotion(ctx context.Context, branch, tip string) (lastPromot
 		}
 		add(e)
 	}
-	return last, nil
+	return nil
 }
 
-// promotedElsewhere is the folder that commit, kiln's commit of the env
-// with message, promoted when that is not this pipeline's folder (r.dir),
-// "" when it is. Pipelines of several code repositories may promote into
-// one manifests repository, each into a folder of its own, and the
-// branch is kiln/<env> for each: the env name alone does not tell whose a
-// commit is. Its Kiln-Path trailer does; a commit of an older kiln has
-// none, and one that changed nothing under r.dir against its first parent
-// is another pipeline's (every promotion changes its own folder). When
-// that parent is beyond the history fetched, it counts as this
-// pipeline's, as every kiln commit of the env did before.
-func (r *run) promotedElsewhere(ctx context.Context, branch, commit, message string) (string, error) {
-	if dir, ok := trailer(message, pathTrailer); ok {
-		if dir == caret.String(r.dir) {
-			return "", nil
-		}
-		return dir, nil
+// pendingElsewhere reads what kiln/<env> (at tip, with parents) changes outside this env's folder that the manifests
+// branch (at baseTip) does not hold: the paths that differ between the two
+// tips and that the branch changed since their merge base. That is what
+// GitHub's "Files changed" shows (from the merge base, so "Update branch"
+// merges of the base do not count), less what the manifests branch holds
+// as the branch does (a squash-merged pull request's branch left behind).
+// Pipelines of several code repositories share kiln/<env> for an env name
+// each has, each promoting its own folder: a change elsewhere is another
+// pipeline's pending promotion, or a file someone changed, and a
+// force-push would drop it, however far back kiln's own commit is.
+//
+// The tips' trees tell most runs: nothing differs outside the folder, or
+// the branch is built on (or merged) the manifests branch's tip, which is
+// then the merge base. Otherwise kiln/<env> is read back foreignDepth
+// commits (log, when walk fetched them) and the manifests branch back to a
+// day before the oldest commit of it that the branch holds (kiln's commit's
+// parent, or what merges brought in); with no merge base within them, the
+// result is undecided.
+func (r *run) pendingElsewhere(ctx context.Context, branch, baseTip, tip string, parents []string, src *source, kilnCommit string, log []gitrepo.LogEntry, h *baseHistory) (elsewhere, error) {
+	var e elsewhere
+	if baseTip == "" || tip == baseTip {
+		return e, nil
 	}
-	changed, err := r.repo.Changed(ctx, commit)
+	differ, err := r.repo.Diff(ctx, baseTip, tip)
+	if err != nil {
+		return e, r.gitErr("comparing "+branch+" with "+r.base+" in", err)
+	}
+	if len(differ) == 0 {
+		return e, nil
+	}
+	locks, err := r.repo.Named(ctx, tip, render.LockFile)
+	if err != nil {
+		return e, r.gitErr("reading "+branch+" of", err)
+	}
+	var envDirs []string
+	for _, l := range locks {
+		if d := path.Dir(l); d != r.dir {
+			envDirs = append(envDirs, d)
+		}
+	}
+	var outside []string
+	for _, p := range differ {
+		if !r.inEnv(p, envDirs) {
+			outside = append(outside, p)
+		}
+	}
+	if len(outside) == 0 {
+		return e, nil
+	}
+	mb := ""
+	if slices.Contains(parents, baseTip) {
+		mb = baseTip
+	} else if mb, err = r.mergeBase(ctx, branch, baseTip, tip, kilnCommit, log, h); err != nil {
+		return e, err
+	}
+	if mb == "" {
+		e.undecided = fmt.Sprintf("kiln found no commit of %s in the history of %s it read (%d commits)", r.base, branch, foreignDepth)
+	} else {
+		changed, err := r.repo.Diff(ctx, mb, tip)
+		if err != nil {
+			return e, r.gitErr("comparing "+branch+" with "+r.base+" in", err)
+		}
+		outside = slices.DeleteFunc(outside, func(p string) bool { return !slices.Contains(changed, p) })
+	}
+	folders := map[string]bool{}
+	for _, p := range outside {
+		if d := envDirOf(p, envDirs); d != "" {
+			folders[d] = true
+		} else {
+			e.paths = append(e.paths, p)
+		}
+	}
+	e.folders = slices.Sorted(maps.Keys(folders))
+	sort.Strings(e.paths)
+	for _, d := range e.folders {
+		if l := r.lockAtDir(ctx, tip, d); l != nil && l.Env == r.env.Name && src.lock.Source.Repo != "" && l.Source.Repo != "" && gitinfo.SameRepo(src.lock.Source.Repo, l.Source.Repo) {
+			e.moved = append(e.moved, d)
+		}
+	}
+	return e, nil
+}
+
+// mergeBase finds the merge base of kiln/<env> (at tip) and the manifests
+// branch (at baseTip) in their history back to the oldest commit of the
+// base that the branch holds (pendingElsewhere); "" when there is none.
+func (r *run) mergeBase(ctx context.Context, branch, baseTip, tip, kilnCommit string, log []gitrepo.LogEntry, h *baseHistory) (string, error) {
+	if log == nil {
+		var err error
+		if log, err = r.repo.FirstParents(ctx, branch, tip, foreignDepth); err != nil {
+			return "", r.gitErr("reading the history of "+branch+" in", err)
+		}
+	}
+	// kiln builds its commit on the base's tip, and "Update branch"
+	// merges the base in: the merge base is one of these, or newer.
+	var held []string
+	for i, e := range log {
+		if len(e.Parents) > 1 {
+			held = append(held, e.Parents[1:]...)
+		}
+		if e.Commit == kilnCommit || i == len(log)-1 {
+			held = append(held, e.Parents[:min(1, len(e.Parents))]...)
+			break
+		}
+	}
+	oldest, err := r.repo.OldestTime(ctx, held)
 	if err != nil {
 		return "", r.gitErr("reading the history of "+branch+" in", err)
 	}
-	for _, p := range changed {
-		if p == r.dir || strings.HasPrefix(p, r.dir+"/") {
-			return "", nil
-		}
-	}
-	if len(changed) == 0 {
+	if oldest.IsZero() {
 		return "", nil
 	}
-	return commonDir(changed), nil
+	if err := r.reach(ctx, h, oldest); err != nil {
+		return "", err
+	}
+	mb, err := r.repo.MergeBase(ctx, tip, baseTip)
+	if err != nil {
+		return "", r.gitErr("reading the history of "+branch+" in", err)
+	}
+	return mb, nil
 }
 
-// commonDir is the deepest folder that holds every one of paths ("." for
-// the repository's root).
-func commonDir(paths []string) string {
-	dir := path.Dir(paths[0])
-	for _, p := range paths[1:] {
-		for dir != "." && !strings.HasPrefix(p, dir+"/") {
-			dir = path.Dir(dir)
+// inEnv reports whether p, a path from the repository root, is a file of
+// this env's folder: below r.dir (not a folder that merely starts with its
+// name, prod-eu for prod), and not below another env's folder nested in it
+// (one of envDirs, which hold a kiln.lock.json).
+func (r *run) inEnv(p string, envDirs []string) bool {
+	if !strings.HasPrefix(p, r.dir+"/") {
+		return false
+	}
+	d := envDirOf(p, envDirs)
+	return d == "" || !strings.HasPrefix(d, r.dir+"/")
+}
+
+// envDirOf is the deepest of envDirs that holds p, "" when none does.
+func envDirOf(p string, envDirs []string) string {
+	found := ""
+	for _, d := range envDirs {
+		if strings.HasPrefix(p, d+"/") && len(d) > len(found) {
+			found = d
 		}
 	}
-	return dir
+	return found
 }
 
-// checkOtherPipeline refuses to rebuild kiln/<env> while kiln's last
-// commit there is another pipeline's promotion (one into another folder,
-// promotedElsewhere) that the manifests branch (at baseTip) does not hold
-// yet: the force-push would drop that pipeline's pending release from its
-// open pull request, whose title and body this run would then rewrite.
-// Neither run can tell which release should win, so kiln refuses rather
-// than guesses, as for a newer render (checkReplaces). One the manifests
-// branch holds (merged, its branch left behind) loses nothing and is
-// replaced, as is the branch of this pipeline's own promotion.
-func (r *run) checkOtherPipeline(ctx context.Context, branch, baseTip string, last lastPromotion) error {
-	if last.other == "" {
+// lockAtDir is the kiln.lock.json of the env folder dir in commit, nil when
+// there is none or it does not parse.
+func (r *run) lockAtDir(ctx context.Context, commit, dir string) *render.Lock {
+	data, err := r.repo.ReadFile(ctx, commit, dir+"/"+render.LockFile)
+	if err != nil {
 		return nil
 	}
-	there, err1 := r.repo.Object(ctx, last.tip, last.other)
-	held, err2 := r.repo.Object(ctx, baseTip, last.other)
-	if err := errors.Join(err1, err2); err != nil {
-		return r.gitErr("reading "+branch+" of", err)
-	}
-	other := oneLine(caret.String(last.other), 200)
-	if there == held {
-		fmt.Fprintf(r.log, "env %s: %s holds another pipeline's promotion, into %s, which %s already holds; replacing it\n", r.env.Name, branch, other, r.base)
+	l, err := render.ParseLock(data)
+	if err != nil {
 		return nil
 	}
-	pr, which := "", "that pull request"
+	return l
+}
+
+// checkOtherPipeline refuses to rebuild kiln/<env> while it changes
+// anything outside this env's folder that the manifests branch does not
+// hold (lastPromotion.elsewhere), whatever ReplaceForeignCommits says: the
+// force-push would drop another pipeline's pending release, or someone's
+// change, from an open pull request whose title and body this run would
+// then rewrite. Neither run can tell which should win, so kiln refuses
+// rather than guesses, as for a newer render (checkReplaces). The folder
+// of this pipeline's own earlier manifests.path is replaced, with a log
+// line.
+func (r *run) checkOtherPipeline(ctx context.Context, branch string, last lastPromotion) error {
+	e := last.elsewhere
+	if !e.pending() {
+		if len(e.moved) > 0 {
+			fmt.Fprintf(r.log, "env %s: %s holds %s, whose kiln.lock.json names this code repository (manifests.path changed since); replacing it\n", r.env.Name, branch, e)
+		}
+		return nil
+	}
+	pr, which := "", fmt.Sprintf("the pull request from %s if one is open", branch)
 	if n := r.openPR(ctx, branch); n != 0 {
 		pr, which = fmt.Sprintf(" (pull request #%d)", n), fmt.Sprintf("pull request #%d", n)
 	}
-	return &diag.Error{Msg: fmt.Sprintf("%s holds another pipeline's promotion of env %s, into %s%s, which %s does not hold yet: promoting into %s would replace it", branch, r.env.Name, other, pr, r.base, r.dir),
-		Hint: fmt.Sprintf("pipelines that promote into one manifests repository share the branch %s for their envs named %s, one pull request at a time: merge %s first, or close it and delete the branch %s, then promote again", branch, r.env.Name, which, branch)}
+	hint := fmt.Sprintf("pipelines that promote into one manifests repository share the branch %s for their envs named %s, one pull request at a time, and --replace-foreign-commits does not replace another's: merge %s first, or, if what it changes is not wanted, delete the branch %s (which closes its pull request); then promote again", branch, r.env.Name, which, branch)
+	if e.undecided != "" {
+		return &diag.Error{Msg: fmt.Sprintf("%s%s and %s differ outside %s, this pipeline's folder of env %s (%s), and kiln cannot tell whether %s changed that or %s did: %s", branch, pr, r.base, r.dir, r.env.Name, e, branch, r.base, e.undecided),
+			Hint: fmt.Sprintf("merge %s into %s (GitHub's \"Update branch\"), so that kiln can tell what the pull request changes, and promote again; ", r.base, branch) + hint}
+	}
+	return &diag.Error{Msg: fmt.Sprintf("%s%s holds changes %s does not hold yet outside %s, this pipeline's folder of env %s: %s; promoting would replace them", branch, pr, r.base, r.dir, r.env.Name, e),
+		Hint: hint}
 }
 
 // openPR is the number of branch's open pull request to the manifests
@@ -2459,15 +2657,22 @@ func closeComment(base, env, commit string) string {
 
 // closeEmpty closes the env's open pull request when the manifests branch
 // already holds what it would promote. last is what branch held when it
-// was fetched: a pull request of a newer source commit, one of another
-// pipeline's promotion, or one another promotion pushed meanwhile, is not
-// out of date and stays open.
+// was fetched: a pull request of a newer source commit, one that changes
+// what is not this pipeline's (another pipeline's promotion), or one
+// another promotion pushed meanwhile, is not out of date and stays open.
 func (r *run) closeEmpty(ctx context.Context, branch string, src *source, last lastPromotion) (int, error) {
-	// That pipeline's release is in its own folder: that the manifests
-	// branch holds this one's says nothing of it.
-	if last.other != "" {
-		fmt.Fprintf(r.log, "env %s: %s holds another pipeline's promotion, into %s, so its pull request stays open\n", r.env.Name, branch, oneLine(caret.String(last.other), 200))
+	// What it changes elsewhere, another pipeline's release in its own
+	// folder, is no less pending for the manifests branch holding this
+	// one's, whatever ReplaceForeignCommits says.
+	if e := last.elsewhere; e.pending() {
+		if e.undecided != "" {
+			fmt.Fprintf(r.log, "env %s: %s and %s differ outside %s (%s), and %s, so its pull request stays open\n", r.env.Name, branch, r.base, r.dir, e, e.undecided)
+		} else {
+			fmt.Fprintf(r.log, "env %s: %s holds changes %s does not hold yet outside %s (%s), so its pull request stays open\n", r.env.Name, branch, r.base, r.dir, e)
+		}
 		return 0, nil
+	} else if len(e.moved) > 0 {
+		fmt.Fprintf(r.log, "env %s: %s holds %s, whose kiln.lock.json names this code repository (manifests.path changed since)\n", r.env.Name, branch, e)
 	}
 	seen := last.tip
 	tip := r.tipLockAt(ctx, seen)

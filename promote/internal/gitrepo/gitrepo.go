@@ -626,14 +626,6 @@ func (r *Repo) Deleted(ctx context.Context, commit string) ([]string, error) {
 	return r.diffTree(ctx, commit, "--diff-filter=D")
 }
 
-// Changed lists the files commit adds, changes or deletes against its first
-// parent, as slash paths; none for a first commit, nor for one whose
-// parent is beyond the history fetched (git sees a shallow clone's oldest
-// commit as a first commit).
-func (r *Repo) Changed(ctx context.Context, commit string) ([]string, error) {
-	return r.diffTree(ctx, commit)
-}
-
 // Diff lists the files that differ between the trees of the commits from
 // and to, as slash paths. It needs their trees only, not their history.
 func (r *Repo) Diff(ctx context.Context, from, to string) ([]string, error) {
