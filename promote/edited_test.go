@@ -161,3 +161,57 @@ func TestReplacedBranchDropsEditedLock(t *testing.T) {
 		t.Errorf("title %q, want this run's %s", res.Title, head[:7])
 	}
 }
+
+// TestMergeEditingTheFolderCounts: a merge of main into kiln/<env>, as
+// GitHub's conflict editor makes it, that also edits the env's folder
+// (here the lock, to name another commit) brings in no commit kiln did not
+// make, so it was neither named nor refused, and a source commit that
+// changes no object kept that lock's commit for its title. Such a merge
+// now counts as a commit of others: refused without
+// --replace-foreign-commits, named in the warning with it, and the lock
+// comes from kiln's own commit, never from the merge.
+func TestMergeEditingTheFolderCounts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	head := f.head(t)
+	gittest.Update(t, f.remote, "main", map[string]string{"clusters/prod/notes.txt": "x\n"}, nil, "notes")
+	const lockPath = "clusters/staging/kiln.lock.json"
+	files := gittest.Files(t, f.remote, "kiln/staging")
+	files["clusters/prod/notes.txt"] = "x\n"
+	forged := strings.Repeat("d", 40)
+	files[lockPath] = strings.ReplaceAll(files[lockPath], head, forged)
+	edited := gittest.Commit(t, f.remote, "kiln/merge", files, "Merge branch 'main' into kiln/staging")
+	merge := gittest.Git(t, f.remote, "commit-tree", edited+"^{tree}", "-p", "kiln/staging", "-p", "main", "-m", "Merge branch 'main' into kiln/staging")
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/kiln/staging", merge)
+
+	f.commitCode(t, map[string]string{"README.md": "more docs\n"}, "docs")
+	var log bytes.Buffer
+	_, err := promote(t, f, f.opts(t, "staging", &log))
+	want := "kiln/staging holds 1 commit kiln did not make, which this promotion would replace: " + merge[:7] + ` "Merge branch 'main' into kiln/staging" by Test <test@example.com> (a merge that changes clusters/staging beyond what it merges)`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("promote: %v, want %q", err, want)
+	}
+	if strings.Contains(log.String(), "keeps its source commit") {
+		t.Errorf("log:\n%s", log.String())
+	}
+
+	log.Reset()
+	o := f.opts(t, "staging", &log)
+	o.ReplaceForeignCommits = true
+	res, err := promote(t, f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "warning: replacing kiln/staging, which holds 1 commit kiln did not make: "+merge[:7]) {
+		t.Errorf("log:\n%s", log.String())
+	}
+	if got := lockOn(t, f, "kiln/staging", "staging").Source.Commit; got != f.head(t) {
+		t.Errorf("kiln/staging's lock names %s, want this run's %s", got, f.head(t))
+	}
+	if strings.Contains(res.Title, forged[:7]) || strings.Contains(f.gh.pr(1).Title, forged[:7]) {
+		t.Errorf("titles %q, %q name the merge's %s", res.Title, f.gh.pr(1).Title, forged[:7])
+	}
+}

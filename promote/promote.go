@@ -634,17 +634,18 @@ func (r *run) keepRendered(ctx context.Context, src *source, heads map[string]st
 // pushed and the pull request reads as before. Against the manifests
 // branch, plan does the same (render.KeepProvenance).
 //
-// Only from this pipeline's own promotion with no commit pushed after it
-// and nothing pending elsewhere (lastPromotion.ours): a lock someone
-// edited on the branch names a commit kiln did not render, which
-// --replace-foreign-commits would carry into kiln's own commit and title,
-// and another pipeline's commit holds this env's folder as the base does,
-// not as a promotion left it.
+// Only from this pipeline's own promotion, its folder as kiln's commit
+// left it, with no commit pushed after it and nothing pending elsewhere
+// (lastPromotion.ours), and read from kiln's commit: a lock someone edited
+// on the branch, in a commit or inside a merge, names a commit kiln did
+// not render, which --replace-foreign-commits would carry into kiln's own
+// commit and title, and another pipeline's commit holds this env's folder
+// as the base does, not as a promotion left it.
 func (r *run) keepPendingProvenance(ctx context.Context, src *source, last lastPromotion) error {
 	if !last.ours() {
 		return nil
 	}
-	t, err := r.repo.Tree(ctx, last.tip, r.dir)
+	t, err := r.repo.Tree(ctx, last.commit, r.dir)
 	if err != nil {
 		return r.gitErr("reading "+r.dir+" from", err)
 	}
@@ -2013,21 +2014,24 @@ type lastPromotion struct {
 	// pipeline's promotion, not another's of the same env name (nor one
 	// of a kiln that wrote no Kiln-Path, which cannot tell).
 	own bool
-	// foreign are the commits after it that kiln did not make, merges
-	// left out and what they bring in from the base, newest first, each
-	// as "<sha> "<subject>" by <author>" (checkForeign).
+	// edited is whether the env's folder at tip differs from commit's.
+	edited bool
+	// foreign are the commits after it that kiln did not make, and the
+	// merges that change the env's folder beyond what they merge, but
+	// not what merges bring in from the base, newest first, each as
+	// "<sha> "<subject>" by <author>" (checkForeign).
 	foreign []string
 	// elsewhere is what the branch changes outside the env's folder
 	// (pendingElsewhere).
 	elsewhere elsewhere
 }
 
-// ours reports whether kiln/<env> holds this pipeline's promotion, nothing
-// anyone pushed after it and nothing pending elsewhere: only then is what
-// the branch holds what kiln rendered, the lock's provenance included
-// (keepPendingProvenance).
+// ours reports whether kiln/<env> holds this pipeline's promotion as kiln
+// made it, nothing anyone pushed or merged into the env's folder after it
+// and nothing pending elsewhere: only then is what the branch holds what
+// kiln rendered, the lock's provenance included (keepPendingProvenance).
 func (l lastPromotion) ours() bool {
-	return l.own && len(l.foreign) == 0 && !l.elsewhere.any()
+	return l.own && !l.edited && len(l.foreign) == 0 && !l.elsewhere.any()
 }
 
 // elsewhere is what kiln/<env> changes outside this env's folder that the
@@ -2145,12 +2149,20 @@ func (r *run) walk(ctx context.Context, branch string, last *lastPromotion, log 
 	add := func(e gitrepo.LogEntry) {
 		last.foreign = append(last.foreign, fmt.Sprintf("%s %q by %s", short(e.Commit), subject(e.Message), oneLine(e.Author, 80)))
 	}
+	// The merges on the way, each with where its entry would go in
+	// last.foreign: before the commits it brings in, which are older.
+	type mergeAt struct {
+		e  gitrepo.LogEntry
+		at int
+	}
+	var merges []mergeAt
 	for _, e := range log {
 		if kilnMade(e.Message, r.env.Name) {
 			last.commit, last.own = e.Commit, r.ownPath(e.Message)
 			break
 		}
 		if len(e.Parents) > 1 {
+			merges = append(merges, mergeAt{e, len(last.foreign)})
 			// GitHub's "Update branch" merges in commits of the base,
 			// which the base still holds. A side branch merged in
 			// brings commits that only kiln/<env> holds now: the
@@ -2183,7 +2195,54 @@ func (r *run) walk(ctx context.Context, branch string, last *lastPromotion, log 
 		}
 		add(e)
 	}
+	if last.commit == "" {
+		return nil
+	}
+	there, err1 := r.repo.Object(ctx, last.tip, r.dir)
+	made, err2 := r.repo.Object(ctx, last.commit, r.dir)
+	if err := errors.Join(err1, err2); err != nil {
+		return r.gitErr("reading "+branch+" of", err)
+	}
+	if last.edited = there != made; !last.edited {
+		return nil
+	}
+	// A merge made in GitHub's conflict editor, or by hand, may change
+	// the folder too; MergedIn sees only the commits it brings in, and
+	// the force-push would drop that change unnamed. From the oldest,
+	// so that the places taken are still where they were.
+	for i := len(merges) - 1; i >= 0; i-- {
+		m := merges[i]
+		edits, err := r.editsInMerge(ctx, m.e)
+		if err != nil {
+			return r.gitErr("reading the history of "+branch+" in", err)
+		}
+		if edits {
+			entry := fmt.Sprintf("%s %q by %s (a merge that changes %s beyond what it merges)", short(m.e.Commit), subject(m.e.Message), oneLine(m.e.Author, 80), r.dir)
+			last.foreign = slices.Insert(last.foreign, m.at, entry)
+		}
+	}
 	return nil
+}
+
+// editsInMerge reports whether merge leaves the env's folder as none of its
+// parents has it: a hand edit made in the merge, or a merge of changes to
+// the folder from both sides, which kiln cannot tell apart. A parent
+// beyond the history fetched leaves it untold (false).
+func (r *run) editsInMerge(ctx context.Context, merge gitrepo.LogEntry) (bool, error) {
+	made, err := r.repo.Object(ctx, merge.Commit, r.dir)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range merge.Parents {
+		if !r.repo.Has(ctx, p) {
+			return false, nil
+		}
+		had, err := r.repo.Object(ctx, p, r.dir)
+		if err != nil || had == made {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // pendingElsewhere reads what kiln/<env> (at tip, with parents) changes outside this env's folder that the manifests
