@@ -169,7 +169,9 @@ func TestNoOpLeavesOtherPipelinesPullRequestOpen(t *testing.T) {
 // history read, and team B's runs took the branch for their own: a no-op
 // run closed team A's pull request, and a change force-pushed over it,
 // with --replace-foreign-commits. What the branch changes since its merge
-// base with main decides instead, at any depth.
+// base with main decides instead, at any depth. A reviewer's commit that
+// deep, outside the env's folder, is still a commit of others for team A:
+// refused, and dropped only with --replace-foreign-commits.
 func TestOtherPipelineKeptPastUpdateMerges(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -184,6 +186,7 @@ func TestOtherPipelineKeptPastUpdateMerges(t *testing.T) {
 	if res, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil || res.PRNumber != 2 {
 		t.Fatalf("team A: %+v, %v", res, err)
 	}
+	gittest.Update(t, f.remote, "kiln/staging", map[string]string{"docs/notes.md": "rollout\n"}, nil, "Add rollout notes")
 	for i := 0; i <= foreignDepth; i++ {
 		gittest.Update(t, f.remote, "main", map[string]string{"README.md": fmt.Sprintf("v%d\n", i)}, nil, fmt.Sprintf("docs %d", i))
 		tree := gittest.Git(t, f.remote, "merge-tree", "--write-tree", "kiln/staging", "main")
@@ -203,7 +206,7 @@ func TestOtherPipelineKeptPastUpdateMerges(t *testing.T) {
 	if pr := f.gh.pr(2); pr.State != "open" || len(f.gh.comments[2]) != 0 {
 		t.Errorf("team B closed team A's pull request #2 (%s): %q", pr.State, f.gh.comments[2])
 	}
-	if !strings.Contains(log.String(), "(another pipeline's promotion into clusters/staging), so its pull request stays open") {
+	if !strings.Contains(log.String(), "(another pipeline's promotion into clusters/staging, docs/notes.md), so its pull request stays open") {
 		t.Errorf("log:\n%s", log.String())
 	}
 
@@ -216,6 +219,21 @@ func TestOtherPipelineKeptPastUpdateMerges(t *testing.T) {
 	}
 	if now := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); now != tip {
 		t.Errorf("team B moved kiln/staging from %s to %s", tip[:7], now[:7])
+	}
+
+	f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 8080", 1)}, "port")
+	_, err = promote(t, f, f.opts(t, "staging", &bytes.Buffer{}))
+	if want := "kiln/staging holds changes to 1 file outside clusters/staging that main does not hold, which this promotion would replace: docs/notes.md"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("team A: %v, want %q", err, want)
+	}
+	log.Reset()
+	o = f.opts(t, "staging", &log)
+	o.ReplaceForeignCommits = true
+	if res, err := promote(t, f, o); err != nil || res.PRNumber != 2 {
+		t.Errorf("team A with ReplaceForeignCommits: %+v, %v", res, err)
+	}
+	if !strings.Contains(log.String(), "warning: replacing kiln/staging, which holds changes to 1 file outside clusters/staging that main does not hold: docs/notes.md") {
+		t.Errorf("log:\n%s", log.String())
 	}
 }
 

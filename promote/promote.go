@@ -1986,18 +1986,35 @@ const foreignDepth = 50
 // is not counted, nor the commits it brings in that the base holds (GitHub's
 // "Update branch"), but those of a side branch are.
 func (r *run) checkForeign(branch string, last lastPromotion) error {
-	foreign := last.foreign
-	if len(foreign) == 0 {
+	what, items := r.foreign(last)
+	if len(items) == 0 {
 		return nil
 	}
 	if r.opts.ReplaceForeignCommits {
 		// Every one: the log is where they can be found again.
-		fmt.Fprintf(r.log, "warning: replacing %s, which holds %s kiln did not make: %s\n", branch, words.Count(len(foreign), "commit"), strings.Join(foreign, ", "))
+		fmt.Fprintf(r.log, "warning: replacing %s, which holds %s: %s\n", branch, what, strings.Join(items, ", "))
 		return nil
 	}
-	list := words.First(foreign, 5)
-	return &diag.Error{Msg: fmt.Sprintf("%s holds %s kiln did not make, which this promotion would replace: %s", branch, words.Count(len(foreign), "commit"), list),
+	list := words.First(items, 5)
+	return &diag.Error{Msg: fmt.Sprintf("%s holds %s, which this promotion would replace: %s", branch, what, list),
 		Hint: fmt.Sprintf("kiln rebuilds %s from %s on every promotion, and kiln verify refuses a hand edit of the rendered files: make the change in the source repository (its templates, env file or kiln.yaml), then promote again with --replace-foreign-commits (KILN_REPLACE_FOREIGN_COMMITS=true), or delete the branch %s", branch, r.base, branch)}
+}
+
+// foreign names what others pushed onto kiln/<env> (last), as checkForeign
+// and closeEmpty judge it: the commits kiln did not make, or, when none
+// are found within foreignDepth commits (an "Update branch" bot's merges
+// may hide them), the files the branch changes outside the env's folder in
+// no env folder (lastPromotion.elsewhere), which are someone's all the
+// same.
+func (r *run) foreign(last lastPromotion) (string, []string) {
+	if len(last.foreign) > 0 {
+		return words.Count(len(last.foreign), "commit") + " kiln did not make", last.foreign
+	}
+	var paths []string
+	for _, p := range last.elsewhere.paths {
+		paths = append(paths, oneLine(caret.String(p), 200))
+	}
+	return fmt.Sprintf("changes to %s outside %s that %s does not hold", words.Count(len(paths), "file"), r.dir, r.base), paths
 }
 
 // lastPromotion is what kiln/<env> holds over the manifests branch, as a
@@ -2058,12 +2075,14 @@ func (e elsewhere) any() bool {
 	return e.undecided != "" || len(e.folders) > 0 || len(e.paths) > 0
 }
 
-// pending reports whether the branch holds a change that is not this
-// pipeline's to replace or close: another pipeline's promotion, a file
-// someone changed outside the env's folder, or what kiln cannot tell apart
-// from them. checkOtherPipeline and closeEmpty decide by it alone.
-func (e elsewhere) pending() bool {
-	return e.undecided != "" || len(e.paths) > 0 || len(e.folders) > len(e.moved)
+// theirs reports whether the branch holds another pipeline's promotion
+// (an env folder not this pipeline's), or changes kiln cannot tell apart
+// from one: not this pipeline's to replace or close, whatever
+// ReplaceForeignCommits says (checkOtherPipeline, closeEmpty). Files
+// changed in no env folder are someone's commits, which that flag may
+// drop (checkForeign).
+func (e elsewhere) theirs() bool {
+	return e.undecided != "" || len(e.folders) > len(e.moved)
 }
 
 // String names the changes for a message, at most five.
@@ -2160,6 +2179,15 @@ func (r *run) walk(ctx context.Context, branch string, last *lastPromotion, log 
 		if kilnMade(e.Message, r.env.Name) {
 			last.commit, last.own = e.Commit, r.ownPath(e.Message)
 			break
+		}
+		if len(e.Parents) == 0 {
+			// git log shows the oldest commit fetched without parents;
+			// its object names them, and a merge is no commit of others.
+			ci, err := r.repo.Info(ctx, e.Commit)
+			if err != nil {
+				return r.gitErr("reading the history of "+branch+" in", err)
+			}
+			e.Parents = ci.Parents
 		}
 		if len(e.Parents) > 1 {
 			merges = append(merges, mergeAt{e, len(last.foreign)})
@@ -2414,9 +2442,9 @@ func (r *run) lockAtDir(ctx context.Context, commit, dir string) *render.Lock {
 // line.
 func (r *run) checkOtherPipeline(ctx context.Context, branch string, last lastPromotion) error {
 	e := last.elsewhere
-	if !e.pending() {
+	if !e.theirs() {
 		if len(e.moved) > 0 {
-			fmt.Fprintf(r.log, "env %s: %s holds %s, whose kiln.lock.json names this code repository (manifests.path changed since); replacing it\n", r.env.Name, branch, e)
+			fmt.Fprintf(r.log, "env %s: %s holds %s, whose kiln.lock.json names this code repository (manifests.path changed since); replacing it\n", r.env.Name, branch, elsewhere{folders: e.moved, moved: e.moved})
 		}
 		return nil
 	}
@@ -2723,7 +2751,7 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, last l
 	// What it changes elsewhere, another pipeline's release in its own
 	// folder, is no less pending for the manifests branch holding this
 	// one's, whatever ReplaceForeignCommits says.
-	if e := last.elsewhere; e.pending() {
+	if e := last.elsewhere; e.theirs() {
 		if e.undecided != "" {
 			fmt.Fprintf(r.log, "env %s: %s and %s differ outside %s (%s), and %s, so its pull request stays open\n", r.env.Name, branch, r.base, r.dir, e, e.undecided)
 		} else {
@@ -2731,8 +2759,9 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, last l
 		}
 		return 0, nil
 	} else if len(e.moved) > 0 {
-		fmt.Fprintf(r.log, "env %s: %s holds %s, whose kiln.lock.json names this code repository (manifests.path changed since)\n", r.env.Name, branch, e)
+		fmt.Fprintf(r.log, "env %s: %s holds %s, whose kiln.lock.json names this code repository (manifests.path changed since)\n", r.env.Name, branch, elsewhere{folders: e.moved, moved: e.moved})
 	}
+
 	seen := last.tip
 	tip := r.tipLockAt(ctx, seen)
 	if newer, err := r.newer(ctx, src, branch, tip.lock); err != nil || newer {
@@ -2755,9 +2784,9 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, last l
 	// change the manifests branch does not hold: closing the pull request
 	// would shelve it with a comment saying there is nothing left.
 	if !r.opts.ReplaceForeignCommits {
-		if foreign := last.foreign; len(foreign) > 0 {
-			fmt.Fprintf(r.log, "warning: env %s: %s holds %s kiln did not make (%s), so its pull request stays open; close it by hand if they are not wanted, or run again with --replace-foreign-commits\n",
-				r.env.Name, branch, words.Count(len(foreign), "commit"), words.First(foreign, 5))
+		if what, items := r.foreign(last); len(items) > 0 {
+			fmt.Fprintf(r.log, "warning: env %s: %s holds %s (%s), so its pull request stays open; close it by hand if they are not wanted, or run again with --replace-foreign-commits\n",
+				r.env.Name, branch, what, words.First(items, 5))
 			return 0, nil
 		}
 	}
