@@ -83,7 +83,7 @@ func TestOtherPipelinesPendingPromotionKept(t *testing.T) {
 			"delete the branch kiln/staging (which closes its pull request); then promote again"}
 		if dry {
 			// No token to ask GitHub with: the hint holds without a number.
-			want = append(want, "kiln/staging holds changes", "merge the pull request from kiln/staging if one is open first")
+			want = append(want, "kiln/staging holds changes", "merge the pull request from kiln/staging first if one is open; or, if what it changes is not wanted")
 		} else {
 			want = append(want, "kiln/staging (pull request #1) holds changes", "merge pull request #1 first")
 		}

@@ -2448,11 +2448,13 @@ func (r *run) checkOtherPipeline(ctx context.Context, branch string, last lastPr
 		}
 		return nil
 	}
-	pr, which := "", fmt.Sprintf("the pull request from %s if one is open", branch)
+	// A dry run has no number to give, nor has a branch whose pull
+	// request was closed: the hint holds without one.
+	pr, merge := "", fmt.Sprintf("merge the pull request from %s first if one is open", branch)
 	if n := r.openPR(ctx, branch); n != 0 {
-		pr, which = fmt.Sprintf(" (pull request #%d)", n), fmt.Sprintf("pull request #%d", n)
+		pr, merge = fmt.Sprintf(" (pull request #%d)", n), fmt.Sprintf("merge pull request #%d first", n)
 	}
-	hint := fmt.Sprintf("pipelines that promote into one manifests repository share the branch %s for their envs named %s, one pull request at a time, and --replace-foreign-commits does not replace another's: merge %s first, or, if what it changes is not wanted, delete the branch %s (which closes its pull request); then promote again", branch, r.env.Name, which, branch)
+	hint := fmt.Sprintf("pipelines that promote into one manifests repository share the branch %s for their envs named %s, one pull request at a time, and --replace-foreign-commits does not replace another's: %s; or, if what it changes is not wanted, delete the branch %s (which closes its pull request); then promote again", branch, r.env.Name, merge, branch)
 	if e.undecided != "" {
 		return &diag.Error{Msg: fmt.Sprintf("%s%s and %s differ outside %s, this pipeline's folder of env %s (%s), and kiln cannot tell whether %s changed that or %s did: %s", branch, pr, r.base, r.dir, r.env.Name, e, branch, r.base, e.undecided),
 			Hint: fmt.Sprintf("merge %s into %s (GitHub's \"Update branch\"), so that kiln can tell what the pull request changes, and promote again; ", r.base, branch) + hint}
