@@ -165,7 +165,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	res.changes = treediff.TreesWithSymlinks(shownOld, shownNew, symlinks)
 	real := treediff.TreesWithSymlinks(old, files, symlinks)
 	res.Changed = len(real) > 0
-	for _, w := range slices.Concat(immutableWarnings(real), r.transitionWarnings(files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real)) {
+	for _, w := range slices.Concat(immutableWarnings(real), r.transitionWarnings(ctx, files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real)) {
 		r.warn(w.AsError().Map(src.redactor.String).Error())
 	}
 	if opts.Against == "" {

@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -60,8 +61,8 @@ func immutableWarnings(changes []treediff.Change) []diag.Warning {
 // transitionWarnings returns a warning for every changed custom resource
 // whose CRD's transition rules refuse the change on an existing object
 // (render.Transitions): the custom resources' immutable fields.
-func (r *run) transitionWarnings(tree map[string][]byte, changes []treediff.Change) []diag.Warning {
-	return render.Transitions(r.p, r.env.Name, tree, objectChanges(changes))
+func (r *run) transitionWarnings(ctx context.Context, tree map[string][]byte, changes []treediff.Change) []diag.Warning {
+	return render.Transitions(ctx, r.p, r.env.Name, tree, objectChanges(changes))
 }
 
 // objectChanges returns each object of the env that changes: in place,

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -37,7 +38,7 @@ type ObjectChange struct {
 // annotated for Flux to recreate them are left out, as for the immutable
 // fields of built-in kinds. The warnings name the field and the CRD's
 // message.
-func Transitions(p *envconfig.Pipeline, env string, tree map[string][]byte, changed []ObjectChange) []diag.Warning {
+func Transitions(ctx context.Context, p *envconfig.Pipeline, env string, tree map[string][]byte, changed []ObjectChange) []diag.Warning {
 	type pair struct {
 		app      string
 		old, cur templates.Object
@@ -62,7 +63,13 @@ func Transitions(p *envconfig.Pipeline, env string, tree map[string][]byte, chan
 	}
 	var w diag.OnceEach
 	for _, pr := range pairs {
-		for _, err := range venv.Transitions(pr.app, pr.old, pr.cur) {
+		errs := venv.Transitions(ctx, pr.app, pr.old, pr.cur)
+		if ctx.Err() != nil {
+			// The promotion stops on the context's error; a rule the
+			// context cut short reads as refusing the change.
+			return nil
+		}
+		for _, err := range errs {
 			d, ok := err.(*diag.Error)
 			if !ok {
 				continue

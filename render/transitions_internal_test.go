@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,7 +83,7 @@ func TestTransitionsOfTrees(t *testing.T) {
 				tree["apps/web/customresourcedefinition_widgets.example.com.yaml"] = []byte(immutableWidgetCRD)
 			}
 			var got []string
-			for _, w := range Transitions(p, "dev", tree, []ObjectChange{{Path: path, App: "web", Old: old[path], New: tree[path]}}) {
+			for _, w := range Transitions(context.Background(), p, "dev", tree, []ObjectChange{{Path: path, App: "web", Old: old[path], New: tree[path]}}) {
 				got = append(got, w.String())
 			}
 			ok := len(got) == len(tc.want)
@@ -117,7 +118,7 @@ func TestTransitionsOncePerAppAndRule(t *testing.T) {
 	widget("web", "d", "zone: a", "zone: b")
 	widget("db", "e", "size: 4", "size: 8")
 	var got []string
-	for _, w := range Transitions(p, "dev", tree, changed) {
+	for _, w := range Transitions(context.Background(), p, "dev", tree, changed) {
 		what, _, _ := strings.Cut(w.Msg, ",")
 		if i := strings.LastIndex(w.Msg, " (and "); i >= 0 {
 			what += w.Msg[i:]
@@ -131,5 +132,13 @@ func TestTransitionsOncePerAppAndRule(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// A promotion stopped by --timeout or a signal: a rule cut short is
+	// no refusal, and the rest are not evaluated.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if ws := Transitions(ctx, p, "dev", tree, changed); len(ws) != 0 {
+		t.Errorf("with the context ended, Transitions() = %v, want none", ws)
 	}
 }

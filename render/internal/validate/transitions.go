@@ -23,7 +23,7 @@ import (
 // validation.crds', Flux's), when the two are not of one apiVersion and
 // kind (the API server would convert; kiln does not), or when either
 // cannot be read: the render reports that.
-func (e *Env) Transitions(app string, old, cur templates.Object) []error {
+func (e *Env) Transitions(ctx context.Context, app string, old, cur templates.Object) []error {
 	if old.Node.GetApiVersion() != cur.Node.GetApiVersion() || old.Node.GetKind() != cur.Node.GetKind() {
 		return nil
 	}
@@ -63,14 +63,14 @@ func (e *Env) Transitions(app string, old, cur templates.Object) []error {
 		return nil
 	}
 	created := map[string]bool{}
-	for _, fe := range ch.cel.validate(context.Background(), v.structural, curObj) {
+	for _, fe := range ch.cel.validate(ctx, v.structural, curObj) {
 		created[fe.Error()] = true
 	}
 	base := diag.Error{File: cur.File, Line: cur.Line, App: app, Object: objectOf(cur.Node)}
 	against := fmt.Sprintf("%s %s (%s)", gv, cur.Node.GetKind(), c.where)
 	var errs []error
 	var idx *encoder
-	for _, fe := range ch.cel.validateUpdate(context.Background(), v.structural, curObj, oldObj) {
+	for _, fe := range ch.cel.validateUpdate(ctx, v.structural, curObj, oldObj) {
 		if created[fe.Error()] {
 			continue
 		}

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -35,7 +36,7 @@ func TestTransitions(t *testing.T) {
 			_, newDoc := realDoc(t, "gateway-api", "basic-http.yaml", tc.from, tc.to)
 			cur := parse(t, path, newDoc)[0]
 			var got []string
-			for _, err := range diag.Flatten(diag.Join(e.Transitions("gateway-api", old, cur)...)) {
+			for _, err := range diag.Flatten(diag.Join(e.Transitions(context.Background(), "gateway-api", old, cur)...)) {
 				got = append(got, err.Error())
 			}
 			if tc.want == "" && len(got) > 0 || tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)) {
@@ -45,7 +46,7 @@ func TestTransitions(t *testing.T) {
 	}
 	// A built-in kind, or a kind no CRD defines, has no transition rules.
 	dep := parse(t, "d.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n")[0]
-	if errs := e.Transitions("a", dep, dep); errs != nil {
+	if errs := e.Transitions(context.Background(), "a", dep, dep); errs != nil {
 		t.Errorf("a Deployment: %v", errs)
 	}
 }
