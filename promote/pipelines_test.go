@@ -237,33 +237,54 @@ func TestOtherPipelineKeptPastUpdateMerges(t *testing.T) {
 	}
 }
 
-// TestMovedManifestsPathReplacesOwnBranch: a pipeline whose manifests.path
-// changed finds its own pending promotion, in the folder of the old path,
-// on kiln/<env>. That folder's lock names this code repository and env, so
-// the branch is this pipeline's to replace, as before kiln told pipelines
-// apart, and the log says so; it was refused as another pipeline's.
-func TestMovedManifestsPathReplacesOwnBranch(t *testing.T) {
+// TestFolderOfThisRepositoryRefused: kiln/<env> holds a pending promotion
+// into another folder whose lock names this code repository and env. That
+// is this pipeline's folder before its manifests.path changed, or the
+// folder of another kiln.yaml of the same repository (--config), which no
+// lock tells apart: replacing it would drop the second's pending release,
+// so kiln refuses, names the folder, and says that deleting the branch is
+// the way on after a move; a no-op run leaves the pull request open.
+func TestFolderOfThisRepositoryRefused(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	if res, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil || res.PRNumber != 1 {
 		t.Fatalf("first: %+v, %v", res, err)
 	}
+	tip := gittest.Git(t, f.remote, "rev-parse", "kiln/staging")
+
+	// Another kiln.yaml of the same repository.
+	b, optsB := teamB(t, f)
+	o := optsB("staging", &bytes.Buffer{})
+	o.Render.Source.Repo = f.opts(t, "staging", &bytes.Buffer{}).Render.Source.Repo
+	if o.Render.Source.Repo == "" {
+		o.Render.Source.Repo = "https://github.com/acme/shop"
+	}
+	_, err := promote(t, b, o)
+	for _, w := range []string{"holds changes main does not hold yet outside teams/b/staging", "this code repository's promotion into clusters/staging",
+		"if clusters/staging was this pipeline's folder before its manifests.path changed, delete the branch kiln/staging"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("the second kiln.yaml's promote: %v, want an error saying %q", err, w)
+		}
+	}
+	if now := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); now != tip {
+		t.Errorf("kiln/staging moved from %s to %s", tip, now)
+	}
+
+	// The move itself: refused the same way, and deleting the branch
+	// lets the pipeline promote its new folder.
 	cfg := strings.Replace(project(f.remote)["kiln.yaml"], "path: clusters/{env}", "path: deploy/{env}", 1)
 	f.commitCode(t, map[string]string{"kiln.yaml": cfg}, "move")
 	var log bytes.Buffer
-	res, err := promote(t, f, f.opts(t, "staging", &log))
-	if err != nil || res.PRNumber != 1 {
-		t.Fatalf("after the move: %+v, %v\n%s", res, err, log.String())
+	if _, err := promote(t, f, f.opts(t, "staging", &log)); err == nil || !strings.Contains(err.Error(), "this code repository's promotion into clusters/staging") {
+		t.Fatalf("after the move: %v, want a refusal naming clusters/staging\n%s", err, log.String())
 	}
-	if !strings.Contains(log.String(), "kiln/staging holds this pipeline's promotion into clusters/staging, whose kiln.lock.json names this code repository (manifests.path changed since); replacing it") {
-		t.Errorf("log:\n%s", log.String())
+	gittest.Git(t, f.remote, "update-ref", "-d", "refs/heads/kiln/staging")
+	if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatalf("after deleting the branch: %v", err)
 	}
 	files := gittest.Files(t, f.remote, "kiln/staging")
 	if _, ok := files["deploy/staging/kiln.lock.json"]; !ok {
 		t.Errorf("kiln/staging holds no deploy/staging/kiln.lock.json")
-	}
-	if _, ok := files["clusters/staging/kiln.lock.json"]; ok {
-		t.Errorf("kiln/staging still holds clusters/staging/kiln.lock.json")
 	}
 }
 

@@ -2061,7 +2061,9 @@ type elsewhere struct {
 	folders, paths []string
 	// moved are the folders whose lock is this env's, rendered from this
 	// run's code repository: this pipeline's folder before its
-	// manifests.path changed.
+	// manifests.path changed, or the folder of another kiln.yaml of the
+	// same repository (--config), which no lock tells apart; for the
+	// hint only.
 	moved []string
 	// undecided, when kiln cannot tell what the branch changes (no
 	// merge base in the history fetched), says why; folders and paths
@@ -2069,8 +2071,7 @@ type elsewhere struct {
 	undecided string
 }
 
-// any reports whether there is anything elsewhere, this pipeline's earlier
-// folder included.
+// any reports whether there is anything elsewhere.
 func (e elsewhere) any() bool {
 	return e.undecided != "" || len(e.folders) > 0 || len(e.paths) > 0
 }
@@ -2082,7 +2083,7 @@ func (e elsewhere) any() bool {
 // changed in no env folder are someone's commits, which that flag may
 // drop (checkForeign).
 func (e elsewhere) theirs() bool {
-	return e.undecided != "" || len(e.folders) > len(e.moved)
+	return e.undecided != "" || len(e.folders) > 0
 }
 
 // String names the changes for a message, at most five.
@@ -2091,7 +2092,7 @@ func (e elsewhere) String() string {
 	for _, f := range e.folders {
 		whose := "another pipeline's"
 		if slices.Contains(e.moved, f) {
-			whose = "this pipeline's"
+			whose = "this code repository's"
 		}
 		items = append(items, whose+" promotion into "+oneLine(caret.String(f), 200))
 	}
@@ -2437,15 +2438,13 @@ func (r *run) lockAtDir(ctx context.Context, commit, dir string) *render.Lock {
 // force-push would drop another pipeline's pending release, or someone's
 // change, from an open pull request whose title and body this run would
 // then rewrite. Neither run can tell which should win, so kiln refuses
-// rather than guesses, as for a newer render (checkReplaces). The folder
-// of this pipeline's own earlier manifests.path is replaced, with a log
-// line.
+// rather than guesses, as for a newer render (checkReplaces). That holds
+// for a folder whose lock names this code repository and env too: it may
+// be this pipeline's before its manifests.path changed, or another
+// kiln.yaml's of the same repository, and only the user knows which.
 func (r *run) checkOtherPipeline(ctx context.Context, branch string, last lastPromotion) error {
 	e := last.elsewhere
 	if !e.theirs() {
-		if len(e.moved) > 0 {
-			fmt.Fprintf(r.log, "env %s: %s holds %s, whose kiln.lock.json names this code repository (manifests.path changed since); replacing it\n", r.env.Name, branch, elsewhere{folders: e.moved, moved: e.moved})
-		}
 		return nil
 	}
 	// A dry run has no number to give, nor has a branch whose pull
@@ -2455,6 +2454,12 @@ func (r *run) checkOtherPipeline(ctx context.Context, branch string, last lastPr
 		pr, merge = fmt.Sprintf(" (pull request #%d)", n), fmt.Sprintf("merge pull request #%d first", n)
 	}
 	hint := fmt.Sprintf("pipelines that promote into one manifests repository share the branch %s for their envs named %s, one pull request at a time, and --replace-foreign-commits does not replace another's: %s; or, if what it changes is not wanted, delete the branch %s (which closes its pull request); then promote again", branch, r.env.Name, merge, branch)
+	if len(e.moved) > 0 {
+		// Its lock names this repository and env, which is all kiln
+		// knows: another kiln.yaml of the repository (--config) writes
+		// such a folder as well as this one did before a move.
+		hint = fmt.Sprintf("if %s was this pipeline's folder before its manifests.path changed, delete the branch %s (which closes its pull request) and promote again; otherwise ", words.First(e.moved, 3), branch) + hint
+	}
 	if e.undecided != "" {
 		return &diag.Error{Msg: fmt.Sprintf("%s%s and %s differ outside %s, this pipeline's folder of env %s (%s), and kiln cannot tell whether %s changed that or %s did: %s", branch, pr, r.base, r.dir, r.env.Name, e, branch, r.base, e.undecided),
 			Hint: fmt.Sprintf("merge %s into %s (GitHub's \"Update branch\"), so that kiln can tell what the pull request changes, and promote again; ", r.base, branch) + hint}
@@ -2760,8 +2765,6 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, last l
 			fmt.Fprintf(r.log, "env %s: %s holds changes %s does not hold yet outside %s (%s), so its pull request stays open\n", r.env.Name, branch, r.base, r.dir, e)
 		}
 		return 0, nil
-	} else if len(e.moved) > 0 {
-		fmt.Fprintf(r.log, "env %s: %s holds %s, whose kiln.lock.json names this code repository (manifests.path changed since)\n", r.env.Name, branch, elsewhere{folders: e.moved, moved: e.moved})
 	}
 
 	seen := last.tip
