@@ -332,3 +332,53 @@ func TestInEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnRerunFetchesNoHistory: the common rerun, kiln's own commit at the
+// tip of kiln/<env> while the manifests branch moved on elsewhere (another
+// env's pull request merged): what the branch changes is what that commit
+// changes, read from its parent, with no history of either branch.
+func TestOwnRerunFetchesNoHistory(t *testing.T) {
+	f := newFixture(t)
+	if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Update(t, f.remote, "main", map[string]string{"clusters/prod/notes.txt": "elsewhere\n"}, nil, "prod merged")
+	shim := t.TempDir()
+	logf := filepath.Join(shim, "log")
+	script := "#!/bin/sh\necho \"$*\" >> " + logf + "\nexec " + gittest.Git(t, f.remote, "--exec-path") + "/git \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shim, "git"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", shim+":"+os.Getenv("PATH"))
+	if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "fetch") && (strings.Contains(l, "--depth=50") || strings.Contains(l, "--shallow-since")) {
+			t.Errorf("a rerun over kiln's own commit fetched history: git %s", l)
+		}
+	}
+}
+
+// TestOwnRerunAfterBaseRewritten: the manifests branch rewritten and
+// force-pushed (git filter-repo to purge a secret) shares no history with
+// kiln/<env> left; kiln's own pending commit there is still this
+// pipeline's to replace, as before kiln looked for merge bases.
+func TestOwnRerunAfterBaseRewritten(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Update(t, f.remote, "main", map[string]string{"clusters/prod/notes.txt": "x\n"}, nil, "prod")
+	root := gittest.Git(t, f.remote, "commit-tree", "main^{tree}", "-m", "rewritten")
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", root)
+	f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 8080", 1)}, "port")
+	if res, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil || res.PRNumber != 1 {
+		t.Errorf("the pipeline's own rerun after main was rewritten: %+v, %v", res, err)
+	}
+}

@@ -2152,7 +2152,7 @@ func (r *run) lastPromotion(ctx context.Context, branch, baseTip, tip string, sr
 			return last, err
 		}
 	}
-	last.elsewhere, err = r.pendingElsewhere(ctx, branch, baseTip, tip, ci.Parents, src, last.commit, log, &h)
+	last.elsewhere, err = r.pendingElsewhere(ctx, branch, baseTip, tip, ci.Parents, src, last.commit, last.own, log, &h)
 	return last, err
 }
 
@@ -2292,7 +2292,7 @@ func (r *run) editsInMerge(ctx context.Context, merge gitrepo.LogEntry) (bool, e
 // day before the oldest commit of it that the branch holds (kiln's commit's
 // parent, or what merges brought in); with no merge base within them, the
 // result is undecided.
-func (r *run) pendingElsewhere(ctx context.Context, branch, baseTip, tip string, parents []string, src *source, kilnCommit string, log []gitrepo.LogEntry, h *baseHistory) (elsewhere, error) {
+func (r *run) pendingElsewhere(ctx context.Context, branch, baseTip, tip string, parents []string, src *source, kilnCommit string, own bool, log []gitrepo.LogEntry, h *baseHistory) (elsewhere, error) {
 	var e elsewhere
 	if baseTip == "" || tip == baseTip {
 		return e, nil
@@ -2324,10 +2324,24 @@ func (r *run) pendingElsewhere(ctx context.Context, branch, baseTip, tip string,
 		return e, nil
 	}
 	mb := ""
-	if slices.Contains(parents, baseTip) {
+	switch {
+	case slices.Contains(parents, baseTip):
 		mb = baseTip
-	} else if mb, err = r.mergeBase(ctx, branch, baseTip, tip, kilnCommit, log, h); err != nil {
-		return e, err
+	case kilnCommit == tip && own && len(parents) == 1:
+		// This pipeline's own commit at the tip, built on what was the
+		// manifests branch's tip then: the branch changes what that
+		// commit changes, whatever the manifests branch did since (a
+		// busy one moves on between reruns; a rewritten one shares no
+		// history left), and its parent is one commit away, where the
+		// merge base may need weeks of history.
+		if _, err := r.repo.FirstParents(ctx, branch, tip, 2); err != nil {
+			return e, r.gitErr("reading the history of "+branch+" in", err)
+		}
+		mb = parents[0]
+	default:
+		if mb, err = r.mergeBase(ctx, branch, baseTip, tip, kilnCommit, log, h); err != nil {
+			return e, err
+		}
 	}
 	if mb == "" {
 		e.undecided = fmt.Sprintf("kiln found no commit of %s in the history of %s it read (%d commits)", r.base, branch, foreignDepth)
