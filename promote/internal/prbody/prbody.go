@@ -3,8 +3,10 @@ package prbody
 import (
 	"fmt"
 	"html"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -493,18 +495,7 @@ func lockImages(in Input) string {
 	if in.New != nil {
 		new = in.New.Images
 	}
-	repos := map[string]bool{}
-	for r := range old {
-		repos[r] = true
-	}
-	for r := range new {
-		repos[r] = true
-	}
-	sorted := make([]string, 0, len(repos))
-	for r := range repos {
-		sorted = append(sorted, r)
-	}
-	sort.Strings(sorted)
+	sorted := sortedKeys(old, new)
 	// An image an app runs shows in the app's row of the table already
 	// (the usual release): listed again here, every release would say it
 	// twice.
@@ -623,22 +614,23 @@ func diffBlock(d string) string {
 	return f + "diff\n" + d + f + "\n\n"
 }
 
+// sortedKeys is the keys of a and b, each once, sorted.
+func sortedKeys[V any](a, b map[string]V) []string {
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
 // imageChanges lists, by repository, the images whose tags or digests
 // differ between old and new.
 func imageChanges(old, new []string) []string {
 	o, n := byRepo(old), byRepo(new)
-	repos := map[string]bool{}
-	for r := range o {
-		repos[r] = true
-	}
-	for r := range n {
-		repos[r] = true
-	}
-	sorted := make([]string, 0, len(repos))
-	for r := range repos {
-		sorted = append(sorted, r)
-	}
-	sort.Strings(sorted)
+	sorted := sortedKeys(o, n)
 	var out []string
 	for _, r := range sorted {
 		ov, nv := versions(o[r]), versions(n[r])
