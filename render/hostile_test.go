@@ -525,30 +525,14 @@ func TestStoppedWhileValidating(t *testing.T) {
 	for i := range 10 {
 		fmt.Fprintf(&foos, foo, i)
 	}
+	// The CRD of validate's own test of a stop.
+	crd, err := os.ReadFile("internal/validate/testdata/costly-crd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := loadProject(t, t.TempDir(), map[string]string{
-		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: foos\n    namespace: shop\n    yaml: app\n",
-		"app/crd.yaml": `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: foos.ex.com}
-spec:
-  group: ex.com
-  names: {kind: Foo, plural: foos, singular: foo, listKind: FooList}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              l: {type: array, maxItems: 990, items: {type: string, maxLength: 8}}
-            x-kubernetes-validations:
-            - rule: "self.l.all(x, self.l.exists(y, y == x))"
-`,
+		"kiln.yaml":     "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: foos\n    namespace: shop\n    yaml: app\n",
+		"app/crd.yaml":  string(crd),
 		"app/foos.yaml": foos.String(),
 	})
 	ctx, cancel := context.WithCancel(context.Background())

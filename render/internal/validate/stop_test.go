@@ -4,37 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
-// costlyCRD has a rule that compares each item of spec.l with every other:
-// within the API server's cost estimate at 990 items of 8 characters, and a
-// second of evaluation per such object.
-const costlyCRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: foos.ex.com}
-spec:
-  group: ex.com
-  names: {kind: Foo, plural: foos, singular: foo, listKind: FooList}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              l: {type: array, maxItems: 990, items: {type: string, maxLength: 8}}
-            x-kubernetes-validations:
-            - rule: "self.l.all(x, self.l.exists(y, y == x))"
-`
+// costlyCRD is testdata/costly-crd.yaml (render's tests read it too), whose
+// rule compares each item of spec.l with every other: within the API
+// server's cost estimate at 990 items of 8 characters, and a second of
+// evaluation per such object.
+func costlyCRD(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("testdata/costly-crd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
 
 // costlyFoos are n Foos of costlyCRD with lists of items strings each, as
 // one YAML stream.
@@ -57,7 +45,7 @@ func costlyFoos(n, items int) string {
 // that never ends.
 func TestCELStopsWithContext(t *testing.T) {
 	t.Parallel()
-	env := testEnv(t, parse(t, "crd.yaml", costlyCRD)...)
+	env := testEnv(t, parse(t, "crd.yaml", costlyCRD(t))...)
 	doc := costlyFoos(1, 200)
 	v := env.lookup("ex.com", "Foo").versions["v1"]
 	rules := v.checkers().cel
@@ -80,7 +68,7 @@ func TestCELStopsWithContext(t *testing.T) {
 func TestObjectsStopWithContext(t *testing.T) {
 	t.Parallel()
 	s := NewSchemas()
-	env, err := s.Env("1.31.0", parse(t, "crd.yaml", costlyCRD))
+	env, err := s.Env("1.31.0", parse(t, "crd.yaml", costlyCRD(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
