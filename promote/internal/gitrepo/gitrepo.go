@@ -471,7 +471,11 @@ func (r *Repo) DefaultBranch(ctx context.Context) (string, error) {
 // Fetch fetches the tips of the named branches that exist on the remote
 // into refs/remotes/origin/<branch> and returns their commits; a missing
 // branch is absent from the map. Only the tips are fetched (depth 1): kiln
-// reads and rebuilds trees, it never needs history.
+// reads and rebuilds trees, it never needs history. A branch whose
+// remote-tracking ref already holds the tip ls-remote reports is not
+// fetched again: a promotion reads the branches it compares with, then
+// fetches them once more before it commits, and a fetch is the costliest
+// git command kiln runs (its objects are already here).
 func (r *Repo) Fetch(ctx context.Context, branches ...string) (map[string]string, error) {
 	heads, err := r.Heads(ctx)
 	if err != nil {
@@ -479,20 +483,28 @@ func (r *Repo) Fetch(ctx context.Context, branches ...string) (map[string]string
 	}
 	args := []string{"fetch", "-q", "--no-tags", "--depth=1", "origin"}
 	got := map[string]string{}
+	var fetched []string
 	for _, b := range branches {
-		if _, ok := heads[b]; ok {
-			args = append(args, "+refs/heads/"+b+":refs/remotes/origin/"+b)
-		}
-	}
-	if len(args) > 5 {
-		if _, err := r.run(ctx, nil, args...); err != nil {
-			return nil, err
-		}
-	}
-	for _, b := range branches {
-		if _, ok := heads[b]; !ok {
+		tip, ok := heads[b]
+		if !ok {
 			continue
 		}
+		// A ref is set only once its objects are here; none yet is a
+		// failure, which fetching mends.
+		if have, err := r.RevParse(ctx, "refs/remotes/origin/"+b); err == nil && have == tip {
+			got[b] = have
+			continue
+		}
+		args = append(args, "+refs/heads/"+b+":refs/remotes/origin/"+b)
+		fetched = append(fetched, b)
+	}
+	if len(fetched) == 0 {
+		return got, nil
+	}
+	if _, err := r.run(ctx, nil, args...); err != nil {
+		return nil, err
+	}
+	for _, b := range fetched {
 		// The branch may have moved since ls-remote; what was fetched counts.
 		sha, err := r.RevParse(ctx, "refs/remotes/origin/"+b)
 		if err != nil {

@@ -1,0 +1,69 @@
+package gitrepo_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+)
+
+// TestFetchSkipsTipsHeld: Fetch does not fetch a branch whose
+// remote-tracking ref already holds the remote's tip, and still fetches
+// one that moved, a new one, and one whose ref a reader changed.
+func TestFetchSkipsTipsHeld(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	argvLog := filepath.Join(t.TempDir(), "argv")
+	wrapper := filepath.Join(t.TempDir(), "git")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + argvLog + "'\nexec '" + gitPath + "' \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fetches := func() int {
+		data, _ := os.ReadFile(argvLog)
+		return strings.Count(string(data), "fetch\n")
+	}
+
+	remote := gittest.Bare(t)
+	first := gittest.Commit(t, remote, "main", map[string]string{"a": "1\n"}, "first")
+	r := clone(t, remote, gitrepo.Options{Git: wrapper})
+	fetch := func(want map[string]string, wantFetches int) {
+		t.Helper()
+		got, err := r.Fetch(ctx, "main", "kiln/dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) || got["main"] != want["main"] || got["kiln/dev"] != want["kiln/dev"] {
+			t.Errorf("Fetch = %v, want %v", got, want)
+		}
+		if n := fetches(); n != wantFetches {
+			t.Errorf("%d git fetch runs, want %d", n, wantFetches)
+		}
+		for b, sha := range want {
+			if tree, err := r.Tree(ctx, sha, ""); err != nil || len(tree) == 0 {
+				t.Errorf("%s at %s: %v, %d files", b, sha, err, len(tree))
+			}
+		}
+	}
+	fetch(map[string]string{"main": first}, 1)
+	fetch(map[string]string{"main": first}, 1) // nothing moved: no fetch
+
+	second := gittest.Update(t, remote, "main", map[string]string{"b": "2\n"}, nil, "second")
+	fetch(map[string]string{"main": second}, 2)
+	dev := gittest.Commit(t, remote, "kiln/dev", map[string]string{"c": "3\n"}, "dev")
+	fetch(map[string]string{"main": second, "kiln/dev": dev}, 3)
+	fetch(map[string]string{"main": second, "kiln/dev": dev}, 3)
+
+	// A ref moved here (not by Fetch) is fetched again.
+	gittest.Git(t, r.Dir, "update-ref", "refs/remotes/origin/main", dev)
+	fetch(map[string]string{"main": second, "kiln/dev": dev}, 4)
+}
