@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -57,6 +58,9 @@ func validateObjects(ctx context.Context, env *validate.Env, app string, objs []
 			// controller is meant to, in the cluster.
 			if !objects.DecryptDisabled(o.Node.YNode()) {
 				if err := sopsDotenvKeys(app, o); err != nil {
+					errs = append(errs, err)
+				} else if err := sopsValueOutsideSOPS(app, o); err != nil {
+					// Not both: a .env file's keys are ENC[…] values too.
 					errs = append(errs, err)
 				}
 				if err := sopsFileUndecrypted(app, o); err != nil {
@@ -228,6 +232,74 @@ func sopsFileUndecrypted(app string, o templates.Object) error {
 		}
 	}
 	return nil
+}
+
+// sopsValueRE is the form of a value the sops program encrypted: sops's
+// own pattern (aes.encre), anchored at both ends so that a value merely
+// starting like one does not count.
+var sopsValueRE = regexp.MustCompile(`^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]$`)
+
+// sopsValueOutsideSOPS refuses an object with no sops metadata that holds
+// a value the sops program encrypted, in any field: a SOPS document whose
+// sops key a merge dropped, or a value a kustomize replacement, a chart or
+// a jsonnet program copied out of one. kustomize-controller decrypts a
+// document only through its sops metadata (a SOPS List's items and a sops
+// .env generator's keys are the other ways to lose it, refused elsewhere),
+// so the cluster would get the ciphertext as the value. A value with
+// spaces around it (a block scalar's newline) counts the same.
+func sopsValueOutsideSOPS(app string, o templates.Object) error {
+	if o.Node == nil {
+		return nil
+	}
+	var segs []string
+	var found *kyaml.Node
+	var path string
+	var walk func(n *kyaml.Node) bool
+	walk = func(n *kyaml.Node) bool {
+		switch n.Kind {
+		case kyaml.ScalarNode:
+			// The prefix test keeps the regexp off every other value.
+			if v := strings.TrimSpace(n.Value); strings.HasPrefix(v, "ENC[AES256_GCM,") && sopsValueRE.MatchString(v) {
+				found, path = n, strings.Join(segs, "")
+				return true
+			}
+		case kyaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				seg := n.Content[i].Value
+				if len(segs) > 0 {
+					seg = "." + seg
+				}
+				segs = append(segs, seg)
+				if walk(n.Content[i+1]) {
+					return true
+				}
+				segs = segs[:len(segs)-1]
+			}
+		case kyaml.SequenceNode:
+			for i, c := range n.Content {
+				segs = append(segs, "["+strconv.Itoa(i)+"]")
+				if walk(c) {
+					return true
+				}
+				segs = segs[:len(segs)-1]
+			}
+		case kyaml.DocumentNode:
+			for _, c := range n.Content {
+				if walk(c) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if !walk(o.Node.YNode()) {
+		return nil
+	}
+	return &diag.Error{File: o.File, Line: o.LineOf(found), App: app, Object: objRef(o), Field: path,
+		Msg: "the value of " + path + " is a value the sops program encrypted (ENC[…]), but this object has no sops metadata: " +
+			"kustomize-controller decrypts only documents with their sops metadata, so the cluster would get the ciphertext",
+		Hint: "keep the encrypted object whole (its sops: key included, as sops --encrypt wrote it) and use it as it is; " +
+			"do not copy its values into other objects (a kustomize replacement, a chart or a jsonnet program): put the secret in an encrypted Secret of its own, or in secretVars with sops: in the env"}
 }
 
 // sopsChecks refuses what kustomize-controller refuses once it decrypts a

@@ -400,6 +400,89 @@ func TestSOPSFileWhereFluxDoesNotDecrypt(t *testing.T) {
 	}
 }
 
+// TestSOPSValueOutsideSOPSRefused: a value the sops program encrypted,
+// in an object without sops metadata, reaches the cluster as the
+// ciphertext, since kustomize-controller decrypts documents only through
+// their sops metadata: a SOPS Secret whose sops key a merge dropped, a
+// kustomize replacement copying a value out of a SOPS Secret, a jsonnet
+// program putting one in a Deployment's env. Each is refused where the
+// value is, quoting none of it; the SOPS Secret it came from still passes.
+func TestSOPSValueOutsideSOPSRefused(t *testing.T) {
+	t.Parallel()
+	enc, err := os.ReadFile(filepath.Join(sopsRepo, "apps/files/secret.enc.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stripped, _, ok := strings.Cut(string(enc), "\nsops:")
+	if !ok {
+		t.Fatal("the fixture has no sops key")
+	}
+	for name, tc := range map[string]struct {
+		files       map[string]string
+		file, field string
+		line        int
+		object      string
+	}{
+		"sops key dropped": {map[string]string{
+			"apps/gen/secret.yaml": stripped + "\n",
+		}, "apps/gen/secret.yaml", "stringData.password", 10, "db"},
+		"kustomize replacement": {map[string]string{
+			"apps/gen/kustomization.yaml": "resources: [secret.enc.yaml, copy.yaml]\nreplacements:\n" +
+				"  - source: {kind: Secret, name: db, fieldPath: stringData.password}\n" +
+				"    targets: [{select: {kind: Secret, name: copy}, fieldPaths: [stringData.pw]}]\n",
+			"apps/gen/secret.enc.yaml": string(enc),
+			"apps/gen/copy.yaml":       "apiVersion: v1\nkind: Secret\nmetadata:\n  name: copy\nstringData:\n  pw: placeholder\n",
+		}, "apps/gen/copy.yaml", "stringData.pw", 6, "copy"},
+		"jsonnet": {map[string]string{
+			"apps/gen/main.jsonnet": `local s = std.parseYaml(importstr 'secret.enc.yaml');
+[s, {
+  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
+  spec: { selector: { matchLabels: { app: 'web' } }, template: {
+    metadata: { labels: { app: 'web' } },
+    spec: { containers: [{ name: 'web', image: 'nginx:1.27', env: [{ name: 'PW', value: s.stringData.password }] }] },
+  } },
+}]
+`,
+			"apps/gen/secret.enc.yaml": string(enc),
+		}, "apps/gen/main.jsonnet", "spec.template.spec.containers[0].env[0].value", 2, "web"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			pipeline := genPipeline
+			switch name {
+			case "sops key dropped":
+				pipeline = strings.Replace(pipeline, "kustomize: apps/gen", "yaml: apps/gen", 1)
+			case "jsonnet":
+				pipeline = strings.Replace(pipeline, "kustomize: apps/gen", "jsonnet: apps/gen/main.jsonnet", 1)
+			}
+			files := map[string]string{"kiln.yaml": pipeline, "envs/dev.yaml": "vars: {}\n"}
+			maps.Copy(files, tc.files)
+			er := renderAll(t, loadProject(t, t.TempDir(), files), checkOptions(false))[0]
+			if er.Err == nil {
+				t.Fatal("rendered an encrypted value outside its SOPS document")
+			}
+			// The stripped Secret's data values are no base64 either, which
+			// validation says on its own: one error is about sops.
+			var mine []*diag.Error
+			for _, e := range diag.Flatten(er.Err) {
+				var de *diag.Error
+				if errors.As(e, &de) && strings.Contains(de.Msg, "sops") {
+					mine = append(mine, de)
+				}
+			}
+			if len(mine) != 1 {
+				t.Fatalf("errors = %v", er.Err)
+			}
+			if de := mine[0]; de.Field != tc.field || de.File != tc.file || de.Line != tc.line || de.Object.Name != tc.object || de.App != "gen" {
+				t.Errorf("error at %s:%d %s %s: %v", de.File, de.Line, de.Object.Name, de.Field, de)
+			}
+			if msg := er.Err.Error(); !strings.Contains(msg, "only documents with their sops metadata") || strings.Contains(msg, "AES256_GCM") {
+				t.Errorf("error = %v", msg)
+			}
+		})
+	}
+}
+
 // sopsSecretCRD is a CRD of sops-secrets-operator's SopsSecret as far as
 // its tests need: a custom resource made to be applied encrypted, with a
 // sops field, which the operator decrypts in the cluster.
