@@ -12,8 +12,10 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/deps"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sandbox"
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/render/internal/cache"
 	"github.com/kiln-gitops/kiln/render/internal/secretgate"
 	"github.com/kiln-gitops/kiln/templates"
@@ -217,14 +219,19 @@ func (e cached) Render(ctx context.Context, req *templates.Request) (*templates.
 // Secret. The cache folder is meant to travel through actions/cache, where
 // more people may read it than read the manifests; a Secret in the output
 // is either SOPS-encrypted before it is written or deliberately plain, and
-// the cache cannot tell which, so it keeps neither.
+// the cache cannot tell which, so it keeps neither. A SOPS document is
+// kept unless it is a Secret with a value sops left readable
+// (readableSOPSSecret): such a Secret is partly plaintext.
 func keepable(res *templates.Result) bool {
 	if res == nil || !res.Cacheable {
 		return false
 	}
 	for _, o := range res.Objects {
 		if o.Raw != nil {
-			continue // SOPS-encrypted: its values are ciphertext
+			if o.Node == nil || readableSOPSSecret(o.Node.YNode()) {
+				return false
+			}
+			continue
 		}
 		if o.Node == nil || holdsSecret(o.Node.YNode()) {
 			return false
@@ -256,25 +263,71 @@ func holdsSecretVar(rd *redact.Redactor, res *templates.Result, data []byte) boo
 	return false
 }
 
+// readableSOPSSecret reports whether n, a SOPS document, is a v1 Secret
+// that holds a value sops did not encrypt under data or stringData (an
+// encrypted_regex of ^data$, a key with the unencrypted suffix), or a
+// readable last-applied annotation, which is kubectl's copy of them. Only
+// a Secret's values are secret by kind: another kind's readable fields are
+// what its author chose to leave readable, as in any ConfigMap the cache
+// keeps. An empty value holds nothing.
+func readableSOPSSecret(n *kyaml.Node) bool {
+	if n.Kind != kyaml.MappingNode || !isSecret(n) {
+		return false
+	}
+	encrypted := func(v *kyaml.Node) bool {
+		if v.Kind != kyaml.ScalarNode {
+			return false
+		}
+		_, ok := sopsyaml.PlainLen(v.Value)
+		return ok || v.Value == ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; k != "data" && k != "stringData" {
+			continue
+		}
+		m := n.Content[i+1]
+		if m.Kind != kyaml.MappingNode {
+			if m.ShortTag() != "!!null" {
+				return true
+			}
+			continue
+		}
+		for j := 1; j < len(m.Content); j += 2 {
+			if !encrypted(m.Content[j]) {
+				return true
+			}
+		}
+	}
+	for _, v := range objects.LastAppliedValues(n) {
+		if !encrypted(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// isSecret reports whether the mapping n is a v1 Secret itself.
+func isSecret(n *kyaml.Node) bool {
+	var kind, version string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "kind":
+			kind = n.Content[i+1].Value
+		case "apiVersion":
+			version = n.Content[i+1].Value
+		}
+	}
+	return kind == "Secret" && (version == "v1" || version == "")
+}
+
 // holdsSecret reports a v1 Secret anywhere in n: the object itself or an
 // item of a List.
 func holdsSecret(n *kyaml.Node) bool {
 	if n == nil {
 		return false
 	}
-	if n.Kind == kyaml.MappingNode {
-		var kind, version string
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			switch n.Content[i].Value {
-			case "kind":
-				kind = n.Content[i+1].Value
-			case "apiVersion":
-				version = n.Content[i+1].Value
-			}
-		}
-		if kind == "Secret" && (version == "v1" || version == "") {
-			return true
-		}
+	if n.Kind == kyaml.MappingNode && isSecret(n) {
+		return true
 	}
 	for _, c := range n.Content {
 		if holdsSecret(c) {

@@ -7,7 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -65,5 +69,67 @@ func TestCacheKeepsNoEngineResultHoldingASecretVar(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCacheKeepsNoReadableValueOfAPartlySOPSSecret: a SOPS Secret
+// encrypted with encrypted_regex ^data$ keeps its stringData readable, so
+// the cache must treat it as the plaintext Secret it partly is and keep
+// none of it (docs/cache.md, "What is never cached"). A Secret sops
+// encrypted whole is still kept: its values are ciphertext.
+func TestCacheKeepsNoReadableValueOfAPartlySOPSSecret(t *testing.T) {
+	t.Parallel()
+	const readable, kept = "SopsPartSecretV2", "sops-whole-kept"
+	id := newIdentity(t)
+	encrypt := func(doc, regex string) string {
+		t.Helper()
+		enc, err := sopsyaml.Encrypt(kyaml.MustParse(doc).YNode(), sopsyaml.Options{Age: []string{id.Recipient().String()}, EncryptedRegex: regex, Now: time.Unix(0, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(enc)
+	}
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"apps:\n  - name: part\n    namespace: apps\n    yaml: part\n  - name: whole\n    namespace: apps\n    yaml: whole\n",
+		"envs/dev.yaml":     "vars: {}\n",
+		"part/secret.yaml":  encrypt("apiVersion: v1\nkind: Secret\nmetadata: {name: part, namespace: apps}\ndata: {d: c2VjcmV0}\nstringData: {pw: "+readable+"}\n", "^data$"),
+		"whole/secret.yaml": encrypt("apiVersion: v1\nkind: Secret\nmetadata: {name: "+kept+", namespace: apps}\ndata: {d: c2VjcmV0}\nstringData: {pw: x}\n", "^(data|stringData)$"),
+	})
+	cacheDir := t.TempDir()
+	opts := checkOptions(false)
+	opts.RenderCache = cacheDir
+	r, err := render.New(load(t, dir), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), nil)
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results[0].Err != nil {
+		t.Fatal(results[0].Err)
+	}
+	var wholeKept bool
+	err = filepath.WalkDir(cacheDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte(readable)) {
+			t.Errorf("the render cache holds the partly encrypted Secret's readable value in %s", path)
+		}
+		wholeKept = wholeKept || bytes.Contains(data, []byte(kept))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !wholeKept {
+		t.Error("the render cache kept no Secret sops encrypted whole")
 	}
 }
