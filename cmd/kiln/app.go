@@ -159,15 +159,27 @@ func (e *gateError) Unwrap() error { return e.err }
 // only tests run several, and they must all go through runApp.
 var cliMu sync.Mutex
 
-// runApp runs app with args under cliMu, then writes out what its
-// redacting writers held back.
-func runApp(ctx context.Context, app *cli.App, args []string) error {
+// runApp runs app with args under cliMu, then writes the step outputs
+// and what its redacting writers held back.
+func runApp(ctx context.Context, app *cli.App, args []string) (err error) {
 	cliMu.Lock()
 	defer cliMu.Unlock()
 	// onUsageError needs the command line as typed: a flag that does not
 	// parse stops the parsing before a later --output json is seen.
 	app.Metadata[argsKey] = args
-	defer sinksOf(app).flush()
+	s := sinksOf(app)
+	defer s.flush()
+	// Deferred, so that every way out of the command writes them, a
+	// panic's included; after the command's document and report, so
+	// printed here, and never lost in a silent error.
+	defer func() {
+		if oerr := outputsOf(app).write(s); oerr != nil {
+			fmt.Fprintf(s.stderr, "kiln: %s\n", oerr)
+			if err == nil {
+				err = silent{oerr}
+			}
+		}
+	}()
 	defer backgroundOf(app).stop()
 	return app.RunContext(ctx, args)
 }
@@ -299,7 +311,7 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 		OnUsageError:         onUsageError,
 		EnableBashCompletion: true, // --generate-bash-completion, used by kiln completion's scripts
 		Suggest:              true, // "did you mean" in kiln help <command>
-		Metadata:             map[string]any{sinksKey: s, backgroundKey: &background{}},
+		Metadata:             map[string]any{sinksKey: s, backgroundKey: &background{}, outputsKey: &stepOutputs{lookup: lookup, values: map[string]string{}}},
 		Commands: []*cli.Command{
 			renderCommand(stdout, stderr, lookup, version),
 			validateCommand(stdout, stderr, lookup, version),
@@ -315,6 +327,11 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 		// command, however far ("completion" for "nope"); kiln help nope
 		// reads like kiln nope.
 		Before: func(c *cli.Context) error {
+			// Here, before the command parses its flags: a usage
+			// mistake among them still leaves the command's outputs.
+			if cmd := c.App.Command(c.Args().First()); cmd != nil {
+				outputsOf(c.App).run(cmd.Name)
+			}
 			if a := c.Args(); (a.First() == "help" || a.First() == "h") && a.Len() > 1 && c.App.Command(a.Get(1)) == nil {
 				return unknownCommand(c, a.Get(1))
 			}

@@ -252,10 +252,8 @@ func reportDiffActions(c *cli.Context, lookup env, rep diffReport) error {
 			summary.WriteString("No changes.\n")
 		}
 	}
-	return errors.Join(
-		gh.SetOutput("changed", strconv.FormatBool(rep.Changed)),
-		gh.SetOutput("out-dir", ""),
-		gh.Summary(summary.String()))
+	setOutput(c, "changed", strconv.FormatBool(rep.Changed))
+	return gh.Summary(summary.String())
 }
 
 func printDiffSummary(w io.Writer, res *promote.DiffResult) {

@@ -93,12 +93,6 @@ func graphCommand(stdout, _ io.Writer, lookup env, version string) *cli.Command 
 			if err != nil {
 				annotate(gh, err)
 			}
-			// action.yml documents changed as false on graph, as on
-			// render and validate: a workflow's if: on it must not read
-			// an unset output.
-			if oerr := errors.Join(gh.SetOutput("changed", "false"), gh.SetOutput("out-dir", "")); oerr != nil {
-				err = errors.Join(err, oerr)
-			}
 			if format == "json" {
 				return jsonDocument(stdout, graphReport{Envs: orEmpty(graphs), Errors: jsonErrors(err)}, err)
 			}

@@ -226,9 +226,10 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 }
 
 // reportPromoteActions, inside GitHub Actions, annotates errors, sets the
-// step outputs changed, pr-url, pr-number and out-dir, and puts the PR body
-// (app table, graph, diffs) into the job summary. It returns only errors of
-// writing those files; err itself is already reported.
+// step outputs changed, pr-url and pr-number (runApp writes them, or their
+// values for a failure when res is nil), and puts the PR body (app table,
+// graph, diffs) into the job summary. It returns only errors of writing
+// the summary; err itself is already reported.
 func reportPromoteActions(c *cli.Context, lookup env, res *promote.Result, err error) error {
 	gh := actionsRunner(c, lookup)
 	if !gh.Enabled() {
@@ -238,22 +239,14 @@ func reportPromoteActions(c *cli.Context, lookup env, res *promote.Result, err e
 	if res == nil {
 		return nil
 	}
-	pr := ""
+	// A change counts once it is on the remote: a refused push or a
+	// guard's refusal leaves res.Commit empty.
+	setOutput(c, "changed", strconv.FormatBool(res.Changed && !res.DryRun && res.Commit != ""))
+	setOutput(c, "pr-url", res.PRURL)
 	if res.PRNumber != 0 {
-		pr = strconv.Itoa(res.PRNumber)
+		setOutput(c, "pr-number", strconv.Itoa(res.PRNumber))
 	}
-	var werr []error
-	werr = append(werr,
-		// A change counts once it is on the remote: a refused push or a
-		// guard's refusal leaves res.Commit empty.
-		gh.SetOutput("changed", strconv.FormatBool(res.Changed && !res.DryRun && res.Commit != "")),
-		gh.SetOutput("pr-url", res.PRURL),
-		gh.SetOutput("pr-number", pr),
-		gh.SetOutput("out-dir", ""))
-	if res.Body != "" {
-		werr = append(werr, gh.Summary(res.Body))
-	}
-	return errors.Join(werr...)
+	return gh.Summary(res.Body)
 }
 
 // promoteErr maps promote's error types to the CLI's exit codes, each

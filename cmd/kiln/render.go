@@ -646,7 +646,7 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 		reports = append(reports, rep)
 	}
 	if gh.Enabled() {
-		if gerr := reportActions(gh, c.Command.Name, results, reports, out, c.Bool("strict")); gerr != nil {
+		if gerr := reportActions(c, gh, results, reports, out); gerr != nil {
 			err = errors.Join(err, gerr)
 		}
 	}
@@ -715,7 +715,8 @@ func actionsRunner(c *cli.Context, lookup env) *ghactions.Runner {
 // change the manifests repository: false) and out-dir (render: the absolute
 // --out folder; validate: empty). Under --strict the warnings are among
 // the errors already, so they are annotated once, as errors.
-func reportActions(gh *ghactions.Runner, command string, results []*render.EnvResult, reports []envReport, out string, strict bool) error {
+func reportActions(c *cli.Context, gh *ghactions.Runner, results []*render.EnvResult, reports []envReport, out string) error {
+	command, strict := c.Command.Name, c.Bool("strict")
 	sums := make([]ghactions.EnvSummary, len(results))
 	for i, er := range results {
 		env := gh.ForEnv(er.Env)
@@ -740,11 +741,8 @@ func reportActions(gh *ghactions.Runner, command string, results []*render.EnvRe
 		}
 		outDir = abs
 	}
-	return errors.Join(
-		gh.Summary(gh.SummaryMarkdown(command, sums)),
-		gh.SetOutput("changed", "false"),
-		gh.SetOutput("out-dir", outDir),
-	)
+	setOutput(c, "out-dir", outDir)
+	return gh.Summary(gh.SummaryMarkdown(command, sums))
 }
 
 // silent is an error already reported (in the JSON document); main prints

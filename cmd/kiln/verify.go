@@ -63,12 +63,7 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 				Token: token(c, lookup), GitEnv: readGitEnv(lookup, userGit(c, lookup)), UserGitConfig: userGit(c, lookup),
 				Log: log,
 			})
-			// The action's outputs are set by every command
-			// (docs/github-actions.md); verify changes nothing.
 			gh := actionsRunner(c, lookup)
-			if oerr := errors.Join(gh.SetOutput("changed", "false"), gh.SetOutput("out-dir", "")); oerr != nil {
-				err = errors.Join(err, oerr)
-			}
 			if err != nil {
 				// Annotated as every command's errors are
 				// (docs/github-actions.md).

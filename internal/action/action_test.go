@@ -436,10 +436,11 @@ spec:
 			mutate: func(t *testing.T, deploy string) {
 				appendFile(t, filepath.Join(deploy, "kiln.yaml"), "hoge: 1\n")
 			},
-			inputs:     map[string]string{"command": "render", "config": "deploy/kiln.yaml"},
-			wantCode:   1,
-			noSecrets:  true,
-			wantStderr: []string{"::error file=deploy/kiln.yaml,line={kilnyamlLast},title=kiln::"},
+			inputs:      map[string]string{"command": "render", "config": "deploy/kiln.yaml"},
+			wantCode:    1,
+			noSecrets:   true,
+			wantOutputs: map[string]string{"changed": "false", "out-dir": ""},
+			wantStderr:  []string{"::error file=deploy/kiln.yaml,line={kilnyamlLast},title=kiln::"},
 		},
 		{
 			// action.yml: changed is false on graph, as on render and validate.
@@ -460,39 +461,45 @@ spec:
 		{
 			// A usage mistake is annotated like a render error, not left
 			// in the log behind "exit code 2".
-			name:       "unknown env",
-			inputs:     map[string]string{"command": "render", "env": "prd", "config": "deploy/kiln.yaml"},
-			wantCode:   2,
-			wantStderr: []string{`::error file=deploy/kiln.yaml,title=kiln::environment "prd": no such environment (did you mean "prod"?)%0Ahint: the environments in kiln.yaml are dev, staging, prod`},
+			name:        "unknown env",
+			inputs:      map[string]string{"command": "render", "env": "prd", "config": "deploy/kiln.yaml"},
+			wantCode:    2,
+			wantOutputs: map[string]string{"changed": "false", "out-dir": ""},
+			wantStderr:  []string{`::error file=deploy/kiln.yaml,title=kiln::environment "prd": no such environment (did you mean "prod"?)%0Ahint: the environments in kiln.yaml are dev, staging, prod`},
 		},
 		{
-			name:       "unknown flag in args",
-			inputs:     map[string]string{"command": "validate", "config": "deploy/kiln.yaml", "args": "--bogus"},
-			wantCode:   2,
-			wantStderr: []string{`::error title=kiln::unknown flag --bogus; run 'kiln help validate' for usage`},
+			name:        "unknown flag in args",
+			inputs:      map[string]string{"command": "validate", "config": "deploy/kiln.yaml", "args": "--bogus"},
+			wantCode:    2,
+			wantOutputs: map[string]string{"changed": "false", "out-dir": ""},
+			wantStderr:  []string{`::error title=kiln::unknown flag --bogus; run 'kiln help validate' for usage`},
 		},
 		{
-			name:       "unknown command",
-			inputs:     map[string]string{"command": "deploy"},
-			wantCode:   2,
+			name:     "unknown command",
+			inputs:   map[string]string{"command": "deploy"},
+			wantCode: 2,
+
 			wantStderr: []string{`::error title=kiln action::input command is "deploy"; use render, diff, validate, graph, promote or verify`},
 		},
 		{
-			name:       "from without to",
-			inputs:     map[string]string{"command": "promote", "from": "dev"},
-			wantCode:   2,
+			name:     "from without to",
+			inputs:   map[string]string{"command": "promote", "from": "dev"},
+			wantCode: 2,
+
 			wantStderr: []string{"::error title=kiln action::give both inputs from and to"},
 		},
 		{
-			name:       "from on render",
-			inputs:     map[string]string{"command": "render", "from": "dev", "to": "staging"},
-			wantCode:   2,
+			name:     "from on render",
+			inputs:   map[string]string{"command": "render", "from": "dev", "to": "staging"},
+			wantCode: 2,
+
 			wantStderr: []string{"::error title=kiln action::inputs from and to are for command promote, not render"},
 		},
 		{
-			name:       "unmatched quote in args",
-			inputs:     map[string]string{"command": "render", "args": `--out "x`},
-			wantCode:   2,
+			name:     "unmatched quote in args",
+			inputs:   map[string]string{"command": "render", "args": `--out "x`},
+			wantCode: 2,
+
 			wantStderr: []string{"::error title=kiln action::input args has an unmatched quote"},
 		},
 	}
