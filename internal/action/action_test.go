@@ -475,32 +475,33 @@ spec:
 			wantStderr:  []string{`::error title=kiln::unknown flag --bogus; run 'kiln help validate' for usage`},
 		},
 		{
-			name:     "unknown command",
-			inputs:   map[string]string{"command": "deploy"},
-			wantCode: 2,
-
-			wantStderr: []string{`::error title=kiln action::input command is "deploy"; use render, diff, validate, graph, promote or verify`},
+			name: "unknown command",
+			// The action script's own refusals set the outputs too.
+			inputs:      map[string]string{"command": "deploy"},
+			wantCode:    2,
+			wantOutputs: map[string]string{"changed": "false", "out-dir": ""},
+			wantStderr:  []string{`::error title=kiln action::input command is "deploy"; use render, diff, validate, graph, promote or verify`},
 		},
 		{
-			name:     "from without to",
-			inputs:   map[string]string{"command": "promote", "from": "dev"},
-			wantCode: 2,
-
-			wantStderr: []string{"::error title=kiln action::give both inputs from and to"},
+			name:        "from without to",
+			inputs:      map[string]string{"command": "promote", "from": "dev"},
+			wantCode:    2,
+			wantOutputs: map[string]string{"changed": "false", "pr-url": "", "pr-number": "", "out-dir": ""},
+			wantStderr:  []string{"::error title=kiln action::give both inputs from and to"},
 		},
 		{
-			name:     "from on render",
-			inputs:   map[string]string{"command": "render", "from": "dev", "to": "staging"},
-			wantCode: 2,
-
-			wantStderr: []string{"::error title=kiln action::inputs from and to are for command promote, not render"},
+			name:        "from on render",
+			inputs:      map[string]string{"command": "render", "from": "dev", "to": "staging"},
+			wantCode:    2,
+			wantOutputs: map[string]string{"changed": "false", "out-dir": ""},
+			wantStderr:  []string{"::error title=kiln action::inputs from and to are for command promote, not render"},
 		},
 		{
-			name:     "unmatched quote in args",
-			inputs:   map[string]string{"command": "render", "args": `--out "x`},
-			wantCode: 2,
-
-			wantStderr: []string{"::error title=kiln action::input args has an unmatched quote"},
+			name:        "unmatched quote in args",
+			inputs:      map[string]string{"command": "render", "args": `--out "x`},
+			wantCode:    2,
+			wantOutputs: map[string]string{"changed": "false", "out-dir": ""},
+			wantStderr:  []string{"::error title=kiln action::input args has an unmatched quote"},
 		},
 	}
 	for _, tc := range tests {

@@ -32,6 +32,23 @@ src="${GITHUB_ACTION_PATH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 tmp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
 
 command="${INPUT_COMMAND:-}"
+
+# A failure of this script (an input it refuses, kiln's build) leaves the
+# outputs kiln would have set on a failure (docs/github-actions.md): a
+# workflow's `if: steps.kiln.outputs.changed == 'false'` must not meet an
+# unset one. exec below replaces the shell, so this never runs once kiln
+# does; kiln writes its own on every way out.
+unset_outputs() {
+	[[ -n "${GITHUB_OUTPUT:-}" ]] || return 0
+	local names=(changed out-dir) n v
+	[[ "$command" != promote ]] || names=(changed pr-url pr-number out-dir)
+	for n in "${names[@]}"; do
+		v=""
+		[[ "$n" != changed ]] || v=false
+		printf '%s<<ghadelimiter_kiln\n%s\nghadelimiter_kiln\n' "$n" "$v" >>"$GITHUB_OUTPUT"
+	done
+}
+trap unset_outputs EXIT
 case "$command" in
 render | diff | validate | graph | promote | verify) ;;
 "") fail "input command is required: render, diff, validate, graph, promote or verify" ;;
