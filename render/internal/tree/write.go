@@ -208,6 +208,11 @@ func open(root string, stepHook func(string) error, bootstrap ...string) (*Out, 
 	if len(bootstrap) == 0 {
 		bootstrap = []string{BootstrapDir}
 	}
+	// Cleaned once, as filepath.Join cleans the paths of the lock, the
+	// staged trees and the journal: root itself, opened as given, is
+	// another folder when a ".." follows a symlink in it, and the
+	// journal found nothing staged there and took every op as done.
+	root = filepath.Clean(root)
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("creating output folder: %w", err)
 	}

@@ -3,6 +3,7 @@
 package tree
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,5 +83,37 @@ func TestWriteTreeFollowsNoLink(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(dir, "kiln.lock.json")); string(data) != "theirs" {
 		t.Fatalf("an existing file was overwritten: %q", data)
+	}
+}
+
+// TestOpenDotDotAfterSymlink: a root whose ".." follows a symlink is one
+// folder to the kernel and another to filepath.Join. The tree is updated
+// where Open's callers Join its path, the lexical folder: the update
+// was once staged there and its ops looked for in the other folder,
+// taken as done, and the earlier tree kept while Commit reported it
+// written.
+func TestOpenDotDotAfterSymlink(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(base, "real", "sub"), 0o755))
+	must(t, os.Symlink(filepath.Join(base, "real", "sub"), filepath.Join(base, "link")))
+	out := filepath.Join(base, "out")
+	if _, err := Write(bg, filepath.Join(out, "dev"), fleetTree, false); err != nil {
+		t.Fatal(err)
+	}
+	o, err := Open(base + "/link/../out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	files := maps.Clone(fleetTree)
+	files["apps/a/deployment_a.yaml"] = []byte("kind: Deployment\nspec: {}\n")
+	must(t, o.Stage(bg, "dev", files, false, nil))
+	must(t, o.Commit(bg))
+	if diff := cmp.Diff(asStrings(files), mustRead(t, filepath.Join(out, "dev"))); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(base, "real", "out")); err == nil {
+		t.Errorf("Open made the kernel's folder %s too", filepath.Join(base, "real", "out"))
 	}
 }
