@@ -129,7 +129,7 @@ func evalExisting(abs string) (string, error) {
 // steps that no --timeout stopped.
 const maxLinks = 255
 
-// walk resolves abs, a clean absolute path, one name at a time as the
+// walk resolves abs, an absolute path, one name at a time as the
 // kernel does: a symlink's target is walked from the link's folder, so
 // that a ".." in it steps up from where the name before it really leads
 // (a link "a/../x", with a a link out of the root, leads out, not to the
@@ -335,4 +335,28 @@ func (r *Resolver) Stat(real string) (fs.FileInfo, error) {
 		return v.fi, v.err
 	}
 	return os.Stat(real)
+}
+
+// Readings returns the two places p can name, each absolute with symlinks
+// resolved: lexical is p cleaned first, as filepath.Join and a shell's cd
+// read it, and kernel is p walked name by name, as the kernel reads it.
+// They differ only where a ".." follows a symlink: "link/.." is link's
+// folder to the one and the folder above link's target to the other.
+// Code that opens p itself and Joins names onto it would touch both.
+func Readings(p string) (lexical, kernel string, err error) {
+	raw := p
+	if !filepath.IsAbs(p) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", "", err
+		}
+		raw = wd + string(filepath.Separator) + p
+	}
+	if lexical, err = RealPath(p); err != nil {
+		return "", "", err
+	}
+	if kernel, err = walk(raw); err != nil {
+		return "", "", err
+	}
+	return lexical, kernel, nil
 }

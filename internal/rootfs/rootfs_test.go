@@ -286,3 +286,35 @@ func TestDanglingSymlinksBoundedTogether(t *testing.T) {
 		t.Fatal("Resolve(l30/values.yaml) still walking after 10s")
 	}
 }
+
+// TestReadings: a ".." after a symlink is the one thing that makes a
+// path's lexical and kernel readings differ; a symlink alone, a ".."
+// before it and a missing rest do not.
+func TestReadings(t *testing.T) {
+	t.Parallel()
+	dir := realTempDir(t)
+	if err := os.MkdirAll(filepath.Join(dir, "real", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "real", "sub"), filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ p, lexical, kernel string }{
+		{"link/../out", "out", "real/out"},
+		{"link/../../out", "../out", "out"},
+		{"link/new/../out", "real/sub/out", "real/sub/out"}, // new is missing: made as a folder, not a link
+		{"link/out", "real/sub/out", "real/sub/out"},
+		{"real/../link/x", "real/sub/x", "real/sub/x"},
+	} {
+		lexical, kernel, err := Readings(dir + string(filepath.Separator) + tc.p)
+		if err != nil {
+			t.Fatalf("Readings(%s): %v", tc.p, err)
+		}
+		if want := filepath.Join(dir, tc.lexical); lexical != want {
+			t.Errorf("Readings(%s) lexical = %s, want %s", tc.p, lexical, want)
+		}
+		if want := filepath.Join(dir, tc.kernel); kernel != want {
+			t.Errorf("Readings(%s) kernel = %s, want %s", tc.p, kernel, want)
+		}
+	}
+}
