@@ -62,3 +62,52 @@ func TestOutOverlappingSourcesIsUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestFolderFlagsAreUsage: a folder flag kiln cannot read one way (a ".."
+// after a symlink), an --out that cannot be a folder, and a --cache-dir
+// that overlaps --out are wrong flag values: exit 2 naming what to pass,
+// before anything is written.
+func TestFolderFlagsAreUsage(t *testing.T) {
+	t.Parallel()
+	project := exampleCopy(t)
+	config := filepath.Join(project, "kiln.yaml")
+	dir := t.TempDir()
+	for _, p := range []string{"real/sub", "out/dev"} {
+		if err := os.MkdirAll(filepath.Join(dir, p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{"link": "real/sub", "dangling": "nowhere"} {
+		if err := os.Symlink(filepath.Join(dir, target), filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "afile"), []byte("data\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	at := func(p string) string { return dir + string(filepath.Separator) + p }
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"render", "--out", at("link/../out")}, "has a .. after a symlink, so it names two folders: " + at("real/out")},
+		{[]string{"render", "--out", at("out"), "--cache-dir", at("link/../c")}, "--cache-dir " + at("link/../c") + " has a .. after a symlink"},
+		{[]string{"diff", "--against", at("link/../out")}, "--against " + at("link/../out") + " has a .. after a symlink"},
+		{[]string{"render", "--out", at("afile")}, "leads to a file, not a folder; --out is the folder"},
+		{[]string{"render", "--out", at("afile/x")}, "leads to a file, not a folder"},
+		{[]string{"render", "--out", at("dangling")}, "leads to a symlink to " + at("nowhere") + ", which does not exist"},
+		{[]string{"render", "--out", at("out"), "--cache-dir", at("out/dev/.cache")}, "--cache-dir " + at("out/dev/.cache") + " is inside --out " + at("out")},
+		{[]string{"render", "--out", at("out"), "--cache-dir", dir}, "--cache-dir " + dir + " holds --out"},
+	} {
+		args := append(tc.args, "--config", config, "--env", "dev", "--no-cache")
+		_, stderr, code := runKiln(t, args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "hint: ") {
+			t.Errorf("kiln %s: exit %d, want 2 with %q and a hint\n%s", strings.Join(tc.args, " "), code, tc.want, stderr)
+		}
+	}
+	for _, p := range []string{"real/out", "real/sub/c", "out/dev/.cache", "nowhere"} {
+		if _, err := os.Lstat(at(p)); err == nil {
+			t.Errorf("%s was created", p)
+		}
+	}
+}

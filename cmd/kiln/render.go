@@ -240,6 +240,9 @@ func renderSetup(c *cli.Context, lookup env, version string) (_ *envconfig.Pipel
 	if c.Args().Present() {
 		return nil, nil, opts, usagef("unexpected argument %q; environments are chosen with --env", c.Args().First())
 	}
+	if err := checkFolders(c); err != nil {
+		return nil, nil, opts, err
+	}
 	p, err := loadPipeline(c)
 	if err != nil {
 		return nil, nil, opts, err

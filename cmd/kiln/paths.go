@@ -1,0 +1,156 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/rootfs"
+)
+
+// folderFlag checks the folder a flag names (--out, --cache-dir,
+// --rendered, --against DIR) and returns where it really is. A ".."
+// after a symlink is refused: the kernel reads "link/.." as the folder
+// above link's target, filepath.Join and a shell's cd as the folder
+// holding link, and kiln both opens the folder itself and Joins names
+// onto it. An --out read both ways reported an update it had written
+// to the other folder. Refused, every later step reads the path one way.
+// Guessing one reading instead could replace trees in a folder the user
+// did not mean.
+func folderFlag(flag, p string) (string, error) {
+	lexical, kernel, err := rootfs.Readings(p)
+	if err != nil {
+		return "", &usageError{err: &diag.Error{File: p, Msg: fmt.Sprintf("cannot resolve %s: %s", flag, rootfs.Why(err)), Err: err,
+			Hint: "give " + flag + " a folder that can be reached"}}
+	}
+	if lexical != kernel {
+		return "", &usageError{err: &diag.Error{File: p,
+			Msg:  fmt.Sprintf("%s %s has a .. after a symlink, so it names two folders: %s as the kernel reads it, %s as a shell's cd reads it", flag, p, kernel, lexical),
+			Hint: fmt.Sprintf("give %s without the .., such as %s %s", flag, flag, kernel)}}
+	}
+	return kernel, nil
+}
+
+// checkOutFolder refuses an --out kiln cannot make a folder of, before
+// anything renders: a part of it that exists is a file, or a symlink to
+// nothing. Read from the top down, the first missing part ends it: what
+// lies below is made.
+func checkOutFolder(out string) error {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	sep := string(filepath.Separator)
+	vol := filepath.VolumeName(abs)
+	p := vol + sep
+	what := "the folder kiln writes each env into, as <out>/<env>"
+	for _, name := range strings.Split(abs[len(vol):], sep) {
+		if name == "" {
+			continue
+		}
+		p = filepath.Join(p, name)
+		li, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		var fi fs.FileInfo
+		if err == nil {
+			fi, err = os.Stat(p)
+		}
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && li.Mode()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			return &usageError{err: &diag.Error{File: p, Msg: fmt.Sprintf("--out %s leads to a symlink to %s, which does not exist; --out is %s", out, target, what),
+				Hint: "create the folder the symlink leads to, or give --out another folder, such as rendered"}}
+		case err != nil:
+			return &usageError{err: &diag.Error{File: p, Msg: "cannot read --out: " + rootfs.Why(err), Err: err,
+				Hint: "give --out a folder kiln can create or write, such as rendered"}}
+		case !fi.IsDir():
+			return &usageError{err: &diag.Error{File: p, Msg: fmt.Sprintf("--out %s leads to a file, not a folder; --out is %s", out, what),
+				Hint: "give --out a folder (kiln creates it when missing), such as rendered"}}
+		}
+	}
+	return nil
+}
+
+// checkCacheOut refuses a --cache-dir that is, is inside or holds --out
+// (both as folderFlag returned them; flags as given, shown): a cache inside <out>/<env> is an
+// entry kiln's tree does not list, refused or removed with the tree at
+// every render, and an --out inside the cache may be pruned with it.
+func checkCacheOut(cache, out string, flags [2]string) error {
+	var rel string
+	switch {
+	case cache == out:
+		rel = "is"
+	case rootfs.Within(out, cache):
+		rel = "is inside"
+	case rootfs.Within(cache, out):
+		rel = "holds"
+	default:
+		return nil
+	}
+	return &usageError{err: &diag.Error{File: flags[0], Msg: fmt.Sprintf("--cache-dir %s %s --out %s; kiln replaces the trees below --out", flags[0], rel, flags[1]),
+		Hint: "give --cache-dir a folder outside --out, such as .kiln-cache"}}
+}
+
+// localPath is the path part of an --against value when it names a
+// local folder or repository rather than a git URL (as git tells them
+// apart: a scheme, or a colon before any slash).
+func localPath(against string) (string, bool) {
+	p := against
+	if i := strings.LastIndex(p, "#"); i >= 0 {
+		p = p[:i]
+	}
+	if p == "" || strings.Contains(p, "://") {
+		return "", false
+	}
+	if i := strings.IndexByte(p, ':'); i > 0 && !strings.ContainsAny(p[:i], `/\`) && filepath.VolumeName(p) == "" {
+		return "", false
+	}
+	return p, true
+}
+
+// checkFolders checks the folder flags of the command c runs, those it
+// has: each names one folder (folderFlag), render's --out can be one,
+// and --cache-dir lies apart from --out.
+func checkFolders(c *cli.Context) error {
+	var out, cache string
+	var err error
+	if p := c.String("out"); p != "" {
+		if c.Command.Name == "render" {
+			if err := checkOutFolder(p); err != nil {
+				return err
+			}
+		}
+		if out, err = folderFlag("--out", p); err != nil {
+			return err
+		}
+	}
+	if p := c.String("cache-dir"); p != "" {
+		if cache, err = folderFlag("--cache-dir", p); err != nil {
+			return err
+		}
+	}
+	if out != "" && cache != "" && c.Command.Name == "render" {
+		if err := checkCacheOut(cache, out, [2]string{c.String("cache-dir"), c.String("out")}); err != nil {
+			return err
+		}
+	}
+	for _, p := range c.StringSlice("rendered") {
+		if _, err := folderFlag("--rendered", p); err != nil {
+			return err
+		}
+	}
+	if p, ok := localPath(c.String("against")); ok {
+		if _, err := folderFlag("--against", p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
