@@ -4,12 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"path"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/message"
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -147,7 +151,7 @@ func renderDiag(err error, src *chartSource, chartName string) error {
 		if len(ve.charts) > 0 {
 			file = src.schemaFile(ve.charts[0])
 		}
-		return &diag.Error{File: file, Msg: withoutValues(msg), Hint: "fix the values so that they match the chart's values.schema.json", Err: err}
+		return &diag.Error{File: file, Msg: src.rewriteSources(ve.shown, chartName), Hint: "fix the values so that they match the chart's values.schema.json", Err: err}
 	}
 	switch {
 	case strings.HasPrefix(msg, "chart requires kubeVersion"):
@@ -185,24 +189,87 @@ func tplError(msg string, err error) *diag.Error {
 	return de
 }
 
-// Of the schema errors helm lists (santhosh-tekuri/jsonschema's words), a
-// pattern or format mismatch quotes the value, and a values file's value
-// is often what a template puts into a Secret: "- at '/password':
-// 'hunter2' does not match pattern '^[a-z]+$'". The value goes; the path
-// and the pattern say what to fix. A format error's own cause (a mail or
-// URL parser's) may quote the value too, so it goes with it.
-var (
-	schemaPatternRe = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`'(?:[^'\\]|\\.)*' does not match pattern `)
-	})
-	schemaFormatRe = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?m)(?:'(?:[^'\\]|\\.)*'|\S+) is not valid ([^:\n]+):.*$`)
-	})
-)
+// A values file's value is often what a template puts into a Secret, and
+// of the mismatches santhosh-tekuri/jsonschema tells, some quote the
+// value: "- at '/password': 'hunter2' does not match pattern '^[a-z]+$'",
+// "- at '/pin': maximum: got 9.87654321×10⁰⁸, want 3"; a format error's
+// own cause (a mail or URL parser's) may quote it too, and so may a
+// content decoder's. withoutValues tells those with the schema's operand
+// only: the path and the schema say what to fix. The kinds are listed by
+// what they quote, not by what they leave out: a kind this list does not
+// know (a newer library's) is told by its keyword alone, so that a new
+// way of quoting the value cannot show one.
+func withoutValues(e *jsonschema.ValidationError) {
+	e.ErrorKind = datalessKind(e.ErrorKind)
+	for _, c := range e.Causes {
+		withoutValues(c)
+	}
+}
 
-func withoutValues(msg string) string {
-	msg = schemaPatternRe().ReplaceAllString(msg, "the value does not match pattern ")
-	return schemaFormatRe().ReplaceAllString(msg, "the value is not valid $1")
+func datalessKind(k jsonschema.ErrorKind) jsonschema.ErrorKind {
+	told := func(msg string) jsonschema.ErrorKind { return &dataless{keyword: k.KeywordPath(), msg: msg} }
+	switch k := k.(type) {
+	// Of the schema's words, or of the value's type, length, count,
+	// keys or positions: no value.
+	case *kind.Schema, *kind.Group, *kind.Not, *kind.AllOf, *kind.AnyOf, *kind.OneOf, *kind.FalseSchema,
+		*kind.RefCycle, *kind.Reference, *kind.Type, *kind.InvalidJsonValue, *kind.Enum, *kind.Const,
+		*kind.MinProperties, *kind.MaxProperties, *kind.MinItems, *kind.MaxItems, *kind.AdditionalItems,
+		*kind.Required, *kind.Dependency, *kind.DependentRequired, *kind.AdditionalProperties,
+		*kind.PropertyNames, *kind.UniqueItems, *kind.Contains, *kind.MinContains, *kind.MaxContains,
+		*kind.MinLength, *kind.MaxLength, *kind.ContentSchema:
+		return k
+	case *kind.Pattern:
+		return told("the value does not match pattern " + schemaQuote(k.Want))
+	case *kind.Format:
+		return told("the value is not valid " + k.Want)
+	case *kind.ContentEncoding:
+		return told("the value is not " + schemaQuote(k.Want) + " encoded")
+	case *kind.ContentMediaType:
+		return told("the value is not of mediatype " + schemaQuote(k.Want))
+	case *kind.Minimum:
+		return told("minimum: the value is below " + schemaNumber(k.Want))
+	case *kind.Maximum:
+		return told("maximum: the value is above " + schemaNumber(k.Want))
+	case *kind.ExclusiveMinimum:
+		return told("exclusiveMinimum: the value is not above " + schemaNumber(k.Want))
+	case *kind.ExclusiveMaximum:
+		return told("exclusiveMaximum: the value is not below " + schemaNumber(k.Want))
+	case *kind.MultipleOf:
+		return told("multipleOf: the value is not a multiple of " + schemaNumber(k.Want))
+	case *dataless:
+		return k
+	}
+	return told("the value does not match the schema's " + strings.Join(k.KeywordPath(), "/"))
+}
+
+// dataless is a mismatch told without the value.
+type dataless struct {
+	keyword []string
+	msg     string
+}
+
+func (d *dataless) KeywordPath() []string                   { return d.keyword }
+func (d *dataless) LocalizedString(*message.Printer) string { return d.msg }
+
+// schemaQuote quotes a string of the schema as the library does
+// ('^[a-z]+$').
+func schemaQuote(s string) string {
+	s = strconv.Quote(s)
+	s = strings.ReplaceAll(s[1:len(s)-1], `\"`, `"`)
+	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
+}
+
+// schemaNumber writes a number of the schema plainly (3, 0.5, 1e+21),
+// where the library's printer writes 9.87654321×10⁰⁸.
+func schemaNumber(r *big.Rat) string {
+	if r == nil {
+		return "the schema's bound"
+	}
+	if r.IsInt() {
+		return r.RatString()
+	}
+	f, _ := r.Float64()
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // rewriteSources replaces helm's template names in msg ("app/templates/x.yaml")

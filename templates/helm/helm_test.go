@@ -437,27 +437,28 @@ func symlink(t *testing.T, target, link string) {
 
 // TestSchemaErrorsShowNoValue: a values file's value is often what a
 // template puts into a Secret, and helm's schema error quotes it when it
-// misses a pattern ("'hunter2' does not match pattern"). kiln's error
-// names the value's path and the pattern, never the value.
+// misses a pattern ("'hunter2' does not match pattern") or a bound
+// ("maximum: got 9.87654321×10⁰⁸"). kiln's error names the value's path
+// and the schema's pattern or bound, never the value.
 func TestSchemaErrorsShowNoValue(t *testing.T) {
 	t.Parallel()
 	root := tempRoot(t)
 	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
-	writeFile(t, filepath.Join(root, "c", "values.yaml"), "password: s3cret-Passw0rd\ntoken: 'it''s-s3cret'\n")
+	writeFile(t, filepath.Join(root, "c", "values.yaml"), "password: s3cret-Passw0rd\ntoken: 'it''s-s3cret'\npin: 987654321\n")
 	writeFile(t, filepath.Join(root, "c", "values.schema.json"),
-		`{"type": "object", "properties": {"password": {"type": "string", "pattern": "^[a-z]+$"}, "token": {"type": "string", "pattern": "^[a-z]+$"}}}`)
+		`{"type": "object", "properties": {"password": {"type": "string", "pattern": "^[a-z]+$"}, "token": {"type": "string", "pattern": "^[a-z]+$"}, "pin": {"maximum": 3}}}`)
 	writeFile(t, filepath.Join(root, "c", "templates", "s.yaml"), "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {password: {{ .Values.password | quote }}}\n")
 	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
 	if err == nil {
 		t.Fatal("Render() succeeded, want the schema's error")
 	}
 	msg := err.Error()
-	for _, want := range []string{"at '/password': the value does not match pattern '^[a-z]+$'", "at '/token': the value does not match pattern '^[a-z]+$'"} {
+	for _, want := range []string{"at '/password': the value does not match pattern '^[a-z]+$'", "at '/token': the value does not match pattern '^[a-z]+$'", "at '/pin': maximum: the value is above 3"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}
 	}
-	if strings.Contains(msg, "s3cret") {
+	if strings.Contains(msg, "s3cret") || strings.Contains(msg, "87654321") {
 		t.Errorf("error shows a value:\n%s", msg)
 	}
 }

@@ -50,10 +50,26 @@ func (e *schemaRefError) Error() string {
 // word for word, and the charts (as helm prints template names) whose
 // values.schema.json the values failed, in helm's order: the error names
 // the first one's file, so that a subchart's schema is not blamed on the
-// top chart's folder.
+// top chart's folder. shown is the same text without the values
+// (withoutValues), the one kiln prints.
 type valuesError struct {
 	charts []string
 	msg    string
+	shown  string
+}
+
+// mismatch is the text of the values' mismatches with one or more
+// schemas: as the library wrote it (raw) and without the values (shown).
+type mismatch struct{ raw, shown string }
+
+func (m *mismatch) Error() string { return m.raw }
+
+// shownText is what kiln prints of err, an error of validateValues.
+func shownText(err error) string {
+	if m := (*mismatch)(nil); errors.As(err, &m) {
+		return m.shown
+	}
+	return err.Error()
 }
 
 func (e *valuesError) Error() string { return e.msg }
@@ -87,7 +103,8 @@ func renderValues(chrt *chart.Chart, vals map[string]any, opts chartutil.Release
 		if refused(err) {
 			return nil, err
 		}
-		return nil, &valuesError{charts: failed, msg: "values don't meet the specifications of the schema(s) in the following chart(s):\n" + err.Error()}
+		const head = "values don't meet the specifications of the schema(s) in the following chart(s):\n"
+		return nil, &valuesError{charts: failed, msg: head + err.Error(), shown: head + shownText(err)}
 	}
 	return top, nil
 }
@@ -97,7 +114,7 @@ func renderValues(chrt *chart.Chart, vals map[string]any, opts chartutil.Release
 // full paths of the charts whose schema the values failed are appended
 // to failed.
 func validateValues(chrt *chart.Chart, values map[string]any, failed *[]string) error {
-	var sb strings.Builder
+	var sb, shown strings.Builder
 	if chrt.Schema != nil {
 		if err := validateSingle(chrt, values); err != nil {
 			if refused(err) {
@@ -105,7 +122,9 @@ func validateValues(chrt *chart.Chart, values map[string]any, failed *[]string) 
 			}
 			*failed = append(*failed, chrt.ChartFullPath())
 			fmt.Fprintf(&sb, "%s:\n", chrt.Name())
+			fmt.Fprintf(&shown, "%s:\n", chrt.Name())
 			sb.WriteString(err.Error())
+			shown.WriteString(shownText(err))
 		}
 	}
 	for _, sub := range chrt.Dependencies() {
@@ -115,7 +134,9 @@ func validateValues(chrt *chart.Chart, values map[string]any, failed *[]string) 
 		}
 		subValues, ok := raw.(map[string]any)
 		if !ok {
-			fmt.Fprintf(&sb, "%s:\ninvalid type for values: expected object (map), got %T\n", sub.Name(), raw)
+			for _, b := range []*strings.Builder{&sb, &shown} {
+				fmt.Fprintf(b, "%s:\ninvalid type for values: expected object (map), got %T\n", sub.Name(), raw)
+			}
 			continue
 		}
 		if err := validateValues(sub, subValues, failed); err != nil {
@@ -123,10 +144,11 @@ func validateValues(chrt *chart.Chart, values map[string]any, failed *[]string) 
 				return err
 			}
 			sb.WriteString(err.Error())
+			shown.WriteString(shownText(err))
 		}
 	}
 	if sb.Len() > 0 {
-		return errors.New(sb.String())
+		return &mismatch{raw: sb.String(), shown: shown.String()}
 	}
 	return nil
 }
@@ -157,11 +179,18 @@ func validateSingle(chrt *chart.Chart, values map[string]any) (err error) {
 		return err
 	}
 	if err := sch.Validate(values); err != nil {
-		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			inOrder(ve)
+		text := func() string {
+			return strings.TrimPrefix(err.Error(), "jsonschema validation failed with 'file:///values.schema.json#'\n") + "\n"
 		}
-		return errors.New(strings.TrimPrefix(err.Error(), "jsonschema validation failed with 'file:///values.schema.json#'\n") + "\n")
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return errors.New(text())
+		}
+		inOrder(ve)
+		m := &mismatch{raw: text()}
+		withoutValues(ve)
+		m.shown = text()
+		return m
 	}
 	return nil
 }

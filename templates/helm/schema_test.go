@@ -2,6 +2,7 @@ package helm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/message"
+	"helm.sh/helm/v3/pkg/chart"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
@@ -98,7 +104,7 @@ func TestSchemaWithinTheDocument(t *testing.T) {
 	}{
 		{name: "defs and draft-07", schema: `{"$schema": "http://json-schema.org/draft-07/schema#", "definitions": {"port": {"type": "integer", "maximum": 65535}},
 			"properties": {"port": {"$ref": "#/definitions/port"}}}`, values: "port: 70000\n",
-			want: "values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '/port': maximum: got 70,000, want 65,535\n"},
+			want: "values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '/port': maximum: the value is above 65535\n"},
 		{name: "2020-12 $defs", schema: `{"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"n": {"type": "string"}},
 			"properties": {"name": {"$ref": "#/$defs/n"}}}`, values: "name: 1\n",
 			want: "values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '/name': got number, want string\n"},
@@ -266,6 +272,80 @@ func sameErrorEachRender(t *testing.T, root, want string) {
 		}
 		if de.Msg != want {
 			t.Fatalf("render %d: error =\n%s\nwant\n%s", i+1, de.Msg, want)
+		}
+	}
+}
+
+// TestSchemaMismatchShowsNoValue: each kind of mismatch the schema
+// library tells of a value that quotes it (a number against a bound, a
+// string against a pattern) is told by kiln with the schema's operand
+// only, and the kinds that quote none keep the library's words. The
+// library's text must hold the value, or the row proves nothing.
+func TestSchemaMismatchShowsNoValue(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		schema, value, want string
+		kept                bool // the library's words, which quote no value
+	}{
+		{`{"maximum": 3}`, `987654321`, "maximum: the value is above 3", false},
+		{`{"exclusiveMaximum": 3}`, `987654321`, "exclusiveMaximum: the value is not below 3", false},
+		{`{"minimum": 0.5}`, `-987654321`, "minimum: the value is below 0.5", false},
+		{`{"exclusiveMinimum": 1e30}`, `987654321`, "exclusiveMinimum: the value is not above 1000000000000000000000000000000", false},
+		{`{"multipleOf": 7}`, `987654321`, "multipleOf: the value is not a multiple of 7", false},
+		{`{"multipleOf": 0.25}`, `9876.54321`, "multipleOf: the value is not a multiple of 0.25", false},
+		{`{"pattern": "^[a-z']+$"}`, `"Hunter2-987654321"`, `the value does not match pattern '^[a-z\']+$'`, false},
+		{`{"maxLength": 3}`, `"987654321"`, "maxLength: got 9, want 3", true},
+		{`{"enum": ["a", "b"]}`, `"987654321"`, "value must be one of 'a', 'b'", true},
+		{`{"const": 5}`, `987654321`, "value must be 5", true},
+		{`{"type": "string"}`, `987654321`, "got number, want string", true},
+	} {
+		var v any
+		if err := json.Unmarshal([]byte(`{"pin": `+tc.value+`}`), &v); err != nil {
+			t.Fatal(err)
+		}
+		c := &chart.Chart{Metadata: &chart.Metadata{Name: "c"}, Schema: []byte(`{"properties": {"pin": ` + tc.schema + `}}`)}
+		err := validateSingle(c, v.(map[string]any))
+		var m *mismatch
+		if !errors.As(err, &m) {
+			t.Errorf("%s of %s: validateSingle() = %v, want a mismatch", tc.schema, tc.value, err)
+			continue
+		}
+		if want := "- at '/pin': " + tc.want + "\n"; m.shown != want {
+			t.Errorf("%s of %s: shown %q, want %q", tc.schema, tc.value, m.shown, want)
+		}
+		// The library writes 987654321 as 9.87654321×10⁰⁸ and 9876.54321
+		// as 9,876.54321.
+		if !tc.kept && !strings.Contains(m.raw, "54321") {
+			t.Errorf("%s of %s: the library's text %q does not quote the value: the row tests nothing", tc.schema, tc.value, m.raw)
+		}
+	}
+}
+
+// quotingKind is a mismatch of a kind withoutValues does not know, which
+// quotes the value, as a newer library's might.
+type quotingKind struct{}
+
+func (quotingKind) KeywordPath() []string                   { return []string{"x-new"} }
+func (quotingKind) LocalizedString(*message.Printer) string { return "got 'hunter2'" }
+
+// TestSchemaKindsShowNoValue: the mismatches helm's validation never
+// asserts (format and content, which its compiler only annotates) and a
+// kind kiln does not know are told without the value all the same.
+func TestSchemaKindsShowNoValue(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kind jsonschema.ErrorKind
+		want string
+	}{
+		{&kind.ContentEncoding{Want: "base64", Err: errors.New("illegal base64 data: hunter2")}, "the value is not 'base64' encoded"},
+		{&kind.ContentMediaType{Got: []byte("hunter2"), Want: "application/json", Err: errors.New("hunter2")}, "the value is not of mediatype 'application/json'"},
+		{&kind.Format{Got: "hunter2", Want: "uri", Err: errors.New(`parse "hunter2": invalid`)}, "the value is not valid uri"},
+		{quotingKind{}, "the value does not match the schema's x-new"},
+	} {
+		e := &jsonschema.ValidationError{ErrorKind: &kind.Group{}, Causes: []*jsonschema.ValidationError{{InstanceLocation: []string{"pw"}, ErrorKind: tc.kind}}}
+		withoutValues(e)
+		if got := e.Error(); got != "at '': validation failed\n- at '/pw': "+tc.want {
+			t.Errorf("%T: %q, want %q", tc.kind, got, tc.want)
 		}
 	}
 }
