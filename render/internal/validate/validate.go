@@ -658,11 +658,12 @@ func decode(app string, o templates.Object, gvk schema.GroupVersionKind, typed r
 		return []error{encodeError(o, diag.Error{File: o.File, Line: o.Line, App: app, Object: objectOf(o.Node)}, enc.err)}, nil, false
 	}
 	reported := map[string]bool{}
-	if gvk == crdGVK && s.decodedClean(enc.sum) {
+	bad := bytesNotStrings(o.Node.YNode(), reflect.TypeOf(typed))
+	if gvk == crdGVK && len(bad) == 0 && s.decodedClean(enc.sum) {
 		return nil, reported, false
 	}
 	strict, err := kjson.UnmarshalStrict(enc.data, typed)
-	if err == nil && len(strict) == 0 {
+	if err == nil && len(strict) == 0 && len(bad) == 0 {
 		return nil, reported, true
 	}
 	// The decoder reports one bad value per run (the first of the wrong
@@ -675,10 +676,18 @@ func decode(app string, o templates.Object, gvk schema.GroupVersionKind, typed r
 	var errs []error
 	seen := map[string]bool{}
 	nulls := map[string]bool{}
+	// A []byte field that is not a string is written as null from the
+	// start: encoding/json would take a list of numbers for it, and tell
+	// a list of anything else as a wrong element.
+	for _, b := range bad {
+		errs = append(errs, bytesError(o, base, b))
+		nulls[b.path] = true
+		reported[b.path] = true
+	}
 	for round := 0; round < maxRounds; round++ {
 		idx := &encoder{index: map[string]*field{}, nulls: nulls}
 		_ = idx.encode(o.Node.YNode(), nil)
-		if round > 0 {
+		if round > 0 || len(bad) > 0 {
 			fresh := newTyped(gvk)
 			strict, err = kjson.UnmarshalStrict(idx.buf.Bytes(), fresh)
 		}
