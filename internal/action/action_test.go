@@ -821,6 +821,46 @@ func TestRunWithoutArgsInput(t *testing.T) {
 	}
 }
 
+// TestRunKilnNotStartable: an exec that cannot start kiln (a file the
+// kernel will not run, as on a noexec temp folder) still leaves the step
+// outputs of a failure: bash ends at a failed exec without its EXIT trap
+// unless execfail is set.
+func TestRunKilnNotStartable(t *testing.T) {
+	t.Parallel()
+	ws := workspace(t, func(string) {})
+	script, err := filepath.Abs("run.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "kiln")
+	if err := os.WriteFile(bad, []byte("\x7fELF\x00not a program"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	outFile := filepath.Join(t.TempDir(), "output")
+	cmd := exec.Command("bash", script)
+	cmd.Dir = ws
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + t.TempDir(),
+		"KILN_BIN=" + bad,
+		"GITHUB_OUTPUT=" + outFile,
+		"INPUT_COMMAND=promote",
+		"INPUT_CONFIG=deploy/kiln.yaml",
+	}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "could not start kiln") {
+		t.Fatalf("run.sh with a kiln that cannot start: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"changed": "false", "pr-url": "", "pr-number": "", "out-dir": ""}
+	if diff := cmp.Diff(want, outputs(t, string(data))); diff != "" {
+		t.Errorf("outputs (-want +got):\n%s", diff)
+	}
+}
+
 // TestFailEscapesInputs: run.sh's own errors quote inputs (env is
 // newline-separated by design); a line break in one must not end the
 // ::error command and start another on the next line, which the runner

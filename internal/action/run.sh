@@ -139,4 +139,11 @@ fi
 # workflow commands while it prints text a pull request controls and
 # resumes them around its own, which only holds within one stream (see
 # internal/ghactions, Guard).
+# execfail: an exec that cannot start kiln (a noexec temp folder on a
+# self-hosted runner, a broken download) returns here instead of ending
+# the shell, which would skip the EXIT trap and leave no outputs. bash
+# 5.2 ends the shell all the same under errexit, whatever follows exec.
+shopt -s execfail
+set +e
 exec "$kiln" "$command" ${flags[@]+"${flags[@]}"} ${extra[@]+"${extra[@]}"} 2>&1
+fail "could not start kiln ($kiln, exit $?): check that the runner may execute files in its temp folder"
