@@ -183,7 +183,11 @@ const waitGrace = 10 * time.Second
 
 // githubTroubleHint is the hint of a wait that ran out on GitHub's API
 // failing or limiting kiln, during the client's retries or after them.
-const githubTroubleHint = "GitHub's API failed or limited kiln's requests (not a matter of the token): run again later, or pass a longer --wait"
+const githubTroubleHint = githubDownHint + ", or pass a longer --wait"
+
+// githubDownHint is the hint of a GitHub request that failed for
+// GitHub's trouble (gh.Transient), which no setting or token mends.
+const githubDownHint = "GitHub's API failed or limited kiln's requests (not a matter of the token): run again later"
 
 // statusReadHint is the hint of a status read that failed for a reason
 // asking again does not mend.
@@ -365,7 +369,7 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 					githubTroubleHint)
 			}
 			return nil, &diag.Error{Msg: msg, Err: err,
-				Hint: "GitHub's API failed or limited kiln's requests (not a matter of the token): run again later; with --wait kiln asks again at every poll until the wait runs out"}
+				Hint: githubDownHint + "; with --wait kiln asks again at every poll until the wait runs out"}
 		}
 		if err != nil {
 			return nil, &diag.Error{Msg: fmt.Sprintf("reading the commit statuses of %s on %s/%s: %v", short(tip), r.owner, r.name, err), Err: err,

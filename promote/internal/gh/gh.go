@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -40,9 +39,15 @@ type Client interface {
 	// FindOpenPR returns the open pull request from branch head to base,
 	// or nil, nil when there is none.
 	FindOpenPR(ctx context.Context, owner, repo, head, base string) (*PR, error)
+	// OpenPRs returns the open pull requests from branch head to any
+	// base, by number.
+	OpenPRs(ctx context.Context, owner, repo, head string) ([]*PR, error)
 	// CreateOrUpdatePR opens pr (Head, Base, Title, Body), or updates the
 	// title and body of the one already open for that head and base, and
-	// adds labels. It never opens a second pull request.
+	// adds labels. It never opens a second pull request, and changes
+	// nothing while one of the head to another base is open (a
+	// RetargetedError). When only the labels fail, it returns the pull
+	// request, updated, with the error.
 	CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR, labels []string) (*PR, error)
 	// ClosePR closes a pull request, first commenting when comment is not
 	// "".
@@ -179,6 +184,11 @@ func (g *GitHub) FindOpenPR(ctx context.Context, owner, repo, head, base string)
 	return prs[0], nil
 }
 
+// OpenPRs implements Client.
+func (g *GitHub) OpenPRs(ctx context.Context, owner, repo, head string) ([]*PR, error) {
+	return g.openPRs(ctx, owner, repo, head, "")
+}
+
 // openPRs returns the open pull requests from branch head to base (any
 // base when base is ""), oldest first.
 func (g *GitHub) openPRs(ctx context.Context, owner, repo, head, base string) ([]*PR, error) {
@@ -223,12 +233,26 @@ func (g *GitHub) openPRs(ctx context.Context, owner, repo, head, base string) ([
 // would give the branch two pull requests, either of which merges it.
 type RetargetedError struct {
 	Number     int
+	URL        string
 	Head, Base string // the pull request's
 	Want       string // the base kiln promotes to
 }
 
 func (e *RetargetedError) Error() string {
-	return fmt.Sprintf("pull request #%d of branch %s targets %s, not %s: kiln does not open a second pull request of the branch", e.Number, e.Head, e.Base, e.Want)
+	return fmt.Sprintf("pull request #%d of branch %s (%s) targets %s, not %s: kiln does not open or update another pull request of the branch", e.Number, e.Head, e.URL, e.Base, e.Want)
+}
+
+// Retargeted returns the first of open, the open pull requests of head,
+// whose base is not base, as a RetargetedError; nil when there is none.
+// Beside one to base it is no less a pull request of the same commit:
+// merging either merges the other's.
+func Retargeted(open []*PR, head, base string) error {
+	for _, o := range open {
+		if o.Base != base {
+			return &RetargetedError{Number: o.Number, URL: o.URL, Head: head, Base: o.Base, Want: base}
+		}
+	}
+	return nil
 }
 
 // CreateOrUpdatePR implements Client.
@@ -246,8 +270,8 @@ func (g *GitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR
 		return nil, err
 	}
 	// One to pr.Base is updated below, as the create's 422 leads to.
-	if len(open) > 0 && !slices.ContainsFunc(open, func(o *PR) bool { return o.Base == pr.Base }) {
-		return nil, &RetargetedError{Number: open[0].Number, Head: pr.Head, Base: open[0].Base, Want: pr.Base}
+	if err := Retargeted(open, pr.Head, pr.Base); err != nil {
+		return nil, err
 	}
 	var out *PR
 	for attempt := 0; out == nil; attempt++ {
@@ -309,7 +333,9 @@ func (g *GitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR
 	if len(labels) > 0 {
 		lctx, attempts := withAttempts(withIdempotent(ctx))
 		if _, _, err := g.c.Issues.AddLabelsToIssue(lctx, owner, repo, out.Number, labels); err != nil {
-			return nil, wrap(err, *attempts, "labelling pull request #%d in %s/%s", out.Number, owner, repo)
+			// The title and body are written: the caller must not say
+			// they are not.
+			return out, wrap(err, *attempts, "labelling pull request #%d in %s/%s", out.Number, owner, repo)
 		}
 	}
 	return out, nil

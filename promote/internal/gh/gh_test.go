@@ -156,14 +156,30 @@ func TestCreateOrUpdatePRRetargeted(t *testing.T) {
 	if !errors.As(err, &re) || re.Number != n || re.Base != "release" || re.Want != "main" {
 		t.Fatalf("CreateOrUpdatePR() = %v, want a RetargetedError naming #%d", err, n)
 	}
-	if want := fmt.Sprintf("pull request #%d of branch kiln/dev targets release, not main: kiln does not open a second pull request of the branch", n); err.Error() != want {
+	if !strings.HasSuffix(re.URL, fmt.Sprintf("/acme/manifests/pull/%d", n)) {
+		t.Errorf("URL %q, want pull request #%d's page", re.URL, n)
+	}
+	if want := fmt.Sprintf("pull request #%d of branch kiln/dev (%s) targets release, not main: kiln does not open or update another pull request of the branch", n, re.URL); err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
 	}
 	if prs := f.PRs("acme", "manifests"); len(prs) != 1 || prs[0].Title != "old" {
 		t.Errorf("PRs = %+v, want the retargeted one alone and untouched", prs)
 	}
-	// Retargeted back, and also open to main: the one to main is updated.
+	// One to main open as well: updating it would describe, under the
+	// one to release, the commit both merge.
 	f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/dev", Base: "main", Title: "old", Body: "old"})
+	if _, err = c.CreateOrUpdatePR(t.Context(), "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "new", Body: "new"}, nil); !errors.As(err, &re) || re.Number != n {
+		t.Fatalf("CreateOrUpdatePR() = %v, want a RetargetedError naming #%d", err, n)
+	}
+	for _, p := range f.PRs("acme", "manifests") {
+		if p.Title != "old" {
+			t.Errorf("pull request #%d updated to %q", p.Number, p.Title)
+		}
+	}
+	// Retargeted back: the one to main is updated.
+	if err := c.ClosePR(t.Context(), "acme", "manifests", n, ""); err != nil {
+		t.Fatal(err)
+	}
 	got, err := c.CreateOrUpdatePR(t.Context(), "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "new", Body: "new"}, nil)
 	if err != nil || got.Base != "main" || got.Title != "new" {
 		t.Errorf("CreateOrUpdatePR() = %+v, %v; want the pull request to main updated", got, err)
