@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/promote/internal/gh"
 	"github.com/kiln-gitops/kiln/promote/internal/ghfake"
 	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
@@ -57,17 +58,64 @@ func TestThroughGitHubAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 81", 1)}, "port")
+	client, err := gh.New(gh.Options{Token: testToken, APIURL: api.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone opens a second pull request of kiln/staging, to release:
+	// beside the one to main, it would merge whatever kiln pushes.
+	tip := gittest.Git(t, f.remote, "rev-parse", "kiln/staging")
+	second := api.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/staging", Base: "release", Title: "theirs", Body: "theirs"})
+	_, err = promote(t, f, opts("staging", &log))
+	if want := fmt.Sprintf("pull request #%d of branch kiln/staging (", second); err == nil || !strings.Contains(err.Error(), want) ||
+		!strings.HasSuffix(err.Error(), fmt.Sprintf("/acme/manifests/pull/%d) targets release, not main: kiln does not open or update another pull request of the branch\n  hint: change the base of pull request #%d back to main (manifests.branch), or close it, and run kiln again; nothing was pushed", second, second)) {
+		t.Errorf("with a second pull request to release: err = %v", err)
+	}
+	if now := gittest.Git(t, f.remote, "rev-parse", "kiln/staging"); now != tip {
+		t.Errorf("kiln/staging moved to %s under the pull request to release", now)
+	}
+	if err := client.ClosePR(t.Context(), "acme", "manifests", second, ""); err != nil {
+		t.Fatal(err)
+	}
+	// GitHub fails the update after the push: the branch holds the new
+	// commit, the pull request the previous promotion's text.
+	var outage []ghfake.Fault
+	for range 6 {
+		outage = append(outage, ghfake.ServerError(http.StatusBadGateway))
+	}
+	api.Inject(ghfake.RouteUpdatePull, outage...)
+	o := opts("staging", &log)
+	o.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	_, err = promote(t, f, o)
+	tip = gittest.Git(t, f.remote, "rev-parse", "kiln/staging")
+	if want := fmt.Sprintf("; kiln/staging holds commit %s, but the title and description of pull request #%d (%s) still describe the previous promotion until kiln runs again\n  hint: %s; the branch kiln/staging is pushed, so running kiln again is safe", tip[:7], prs[0].Number, res.PRURL, githubDownHint); err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("with GitHub failing the update: err = %v\nwant it to end in %q", err, want)
+	}
+	if got := api.PRs("acme", "manifests")[0]; got.Title != prs[0].Title {
+		t.Errorf("pull request title %q, want the previous %q", got.Title, prs[0].Title)
+	}
 	res, err = promote(t, f, opts("staging", &log))
 	if err != nil {
 		t.Fatal(err)
 	}
 	prs = api.PRs("acme", "manifests")
-	if len(prs) != 1 || prs[0].Title != res.Title || prs[0].Body != res.Body {
+	if prs[0].Title != res.Title || prs[0].Body != res.Body {
 		t.Errorf("after the update: %+v", prs)
 	}
 
-	// Merged elsewhere: the next promotion closes the PR with a comment.
+	// Merged elsewhere: the next promotion closes the PR with a comment,
+	// not while a pull request of the branch to another base is open.
 	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+	second = api.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/staging", Base: "release", Title: "theirs", Body: "theirs"})
+	if _, err = promote(t, f, opts("staging", &log)); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("pull request #%d of branch kiln/staging", second)) || !strings.HasSuffix(err.Error(), "; nothing was changed") {
+		t.Errorf("closing beside a pull request to release: err = %v", err)
+	}
+	if prs := api.PRs("acme", "manifests"); prs[0].State != "open" || len(prs[0].Comments) != 0 {
+		t.Errorf("pull request #%d closed beside the one to release: %+v", prs[0].Number, prs[0])
+	}
+	if err := client.ClosePR(t.Context(), "acme", "manifests", second, ""); err != nil {
+		t.Fatal(err)
+	}
 	res, err = promote(t, f, opts("staging", &log))
 	if err != nil {
 		t.Fatal(err)
@@ -83,12 +131,12 @@ func TestThroughGitHubAPI(t *testing.T) {
 	if _, err := promote(t, f, devOpts); err != nil {
 		t.Fatal(err)
 	}
-	tip := gittest.Git(t, f.remote, "rev-parse", "main")
+	tip = gittest.Git(t, f.remote, "rev-parse", "main")
 	for _, app := range []string{"web", "cache"} {
 		api.SetStatus("acme", "manifests", tip, ghfake.Status{Context: StatusContext("dev", app), State: "pending"})
 		api.SetStatus("acme", "manifests", tip, ghfake.Status{Context: StatusContext("dev", app), State: "success", Description: "Health check passed"})
 	}
-	o := opts("", &log)
+	o = opts("", &log)
 	o.From, o.To = "dev", "staging"
 	o.Render.Images = render.Images{}
 	res, err = promote(t, f, o)
@@ -101,7 +149,7 @@ func TestThroughGitHubAPI(t *testing.T) {
 	if !strings.Contains(res.Body, "2.0.0") {
 		t.Errorf("the body does not show dev's image:\n%s", res.Body)
 	}
-	if got := api.PRs("acme", "manifests"); len(got) != 2 || got[1].State != "open" {
+	if got := api.PRs("acme", "manifests"); len(got) != 4 || got[3].State != "open" {
 		t.Errorf("PRs after the promotion from dev: %+v", got)
 	}
 	if strings.Contains(log.String(), testToken) {
@@ -587,4 +635,39 @@ func (g *gitHubGate) from(wait time.Duration, onSleep func(int) error) Options {
 	}
 	o.Wait, o.PollInterval = wait, 15*time.Second
 	return o
+}
+
+// TestAPIHintGitHubTrouble: a GitHub request kiln gave up on because
+// GitHub failed or limited it (opening, updating or closing a pull
+// request, commenting, labelling, a repository_dispatch) is not blamed
+// on the token or manifests.github, and a refusal still is.
+func TestAPIHintGitHubTrouble(t *testing.T) {
+	t.Parallel()
+	api := ghfake.New(t, testToken)
+	client, err := gh.New(gh.Options{Token: testToken, APIURL: api.URL(), MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &run{opts: Options{GitHubAPI: api.URL()}}
+	const tokenHint = "check that the token may write pull requests"
+	for _, tc := range []struct {
+		name  string
+		fault ghfake.Fault
+		want  string
+	}{
+		{"502", ghfake.ServerError(http.StatusBadGateway), githubDownHint},
+		{"secondary rate limit", ghfake.SecondaryRateLimit(0), githubDownHint},
+		{"403", ghfake.Fault{Status: http.StatusForbidden, Body: `{"message":"Resource not accessible by integration"}`}, tokenHint},
+		// Last: go-github then refuses every request until the reset.
+		{"primary rate limit", ghfake.PrimaryRateLimit(time.Now().Add(time.Hour)), githubDownHint},
+	} {
+		api.Inject(ghfake.RouteDispatch, tc.fault)
+		err := client.Dispatch(t.Context(), "acme", "manifests", DispatchEvent, map[string]any{"env": "staging"})
+		if err == nil {
+			t.Fatalf("%s: Dispatch() = nil", tc.name)
+		}
+		if got := r.apiHint(err, tokenHint); got != tc.want {
+			t.Errorf("%s: apiHint(%v) = %q, want %q", tc.name, err, got, tc.want)
+		}
+	}
 }

@@ -828,11 +828,14 @@ func (r *run) github() (gh.Client, error) {
 	return c, nil
 }
 
-// apiHint is hint, for a GitHub request that failed with err, unless the
-// request never reached the API (gh.Unreachable): then neither
-// manifests.github nor the token is at fault, but the API's URL or the
-// way to it, and the hint names --github-api and the URL kiln used.
+// apiHint is hint, for a GitHub request that failed with err, unless
+// neither manifests.github nor the token is at fault: GitHub failed or
+// limited the request (gh.Transient), or it never reached the API
+// (gh.Unreachable), and the hint names --github-api and the URL kiln used.
 func (r *run) apiHint(err error, hint string) string {
+	if gh.Transient(err) {
+		return githubDownHint
+	}
 	if !gh.Unreachable(err) {
 		return hint
 	}
@@ -1709,6 +1712,17 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 		fmt.Fprintf(r.log, "dry run: would push %s and open or update its pull request to %s\n", branch, r.base)
 		return nil
 	}
+	// The branch's pull requests are looked at before the push: a push
+	// would hand the new commit to one of them that someone turned to
+	// another base as well, which kiln must not touch.
+	client, err := r.github()
+	if err != nil {
+		return err
+	}
+	prev, err := r.ownPR(ctx, client, branch, "nothing was pushed")
+	if err != nil {
+		return err
+	}
 	// Result.Commit is a commit on the branch: set once it is there.
 	if err := r.at(ctx, stepPush); err != nil {
 		return err
@@ -1759,21 +1773,24 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 		return err
 	}
 	res.Commit = commit
-	client, err := r.github()
-	if err != nil {
-		return err
-	}
 	if err := r.at(ctx, stepPR); err != nil {
 		return err
 	}
 	pr, err := client.CreateOrUpdatePR(ctx, r.owner, r.name, gh.PR{Head: branch, Base: r.base, Title: title, Body: res.Body},
 		append(append([]string(nil), Labels...), envLabel(r.env.Name)))
 	if re := (*gh.RetargetedError)(nil); errors.As(err, &re) {
-		return &diag.Error{Msg: fmt.Sprintf("env %s on %s/%s: %v", r.env.Name, r.owner, r.name, err), Err: err,
-			Hint: fmt.Sprintf("change the base of pull request #%d back to %s (manifests.branch), or close it, and run kiln again; the branch %s is pushed", re.Number, re.Want, branch)}
+		// Retargeted between the look before the push and now.
+		return r.retargetedErr(re, "the branch "+branch+" is pushed")
 	}
 	if err != nil {
-		return &diag.Error{Msg: fmt.Sprintf("opening the pull request for env %s on %s/%s: %v", r.env.Name, r.owner, r.name, err), Err: err,
+		msg := fmt.Sprintf("opening the pull request for env %s on %s/%s: %v", r.env.Name, r.owner, r.name, err)
+		if pr == nil && prev != nil && (prev.Title != title || prev.Body != res.Body) {
+			// The branch holds this run's commit, the pull request
+			// still tells the one before: a reviewer must not take the
+			// one for the other.
+			msg += fmt.Sprintf("; %s holds commit %s, but the title and description of pull request #%d (%s) still describe the previous promotion until kiln runs again", branch, short(commit), prev.Number, prev.URL)
+		}
+		return &diag.Error{Msg: msg, Err: err,
 			Hint: r.apiHint(err, "check manifests.github and that the token may open pull requests there (pull-requests: write)") + "; the branch " + branch + " is pushed, so running kiln again is safe"}
 	}
 	res.PRNumber, res.PRURL = pr.Number, pr.URL
@@ -2750,6 +2767,33 @@ func appsApplied(pl *plan) bool {
 	return false
 }
 
+// ownPR returns the branch's open pull request to the manifests branch,
+// or nil; done says what the run did so far, for an error. An open pull
+// request of the branch to another base is refused: kiln would open or
+// update, or close, one of two pull requests of the same commit.
+func (r *run) ownPR(ctx context.Context, client gh.Client, branch, done string) (*gh.PR, error) {
+	open, err := client.OpenPRs(ctx, r.owner, r.name, branch)
+	if err != nil {
+		return nil, &diag.Error{Msg: fmt.Sprintf("looking for the open pull requests of env %s on %s/%s: %v", r.env.Name, r.owner, r.name, err), Err: err,
+			Hint: r.apiHint(err, "check manifests.github and that the token may read pull requests there (pull-requests: read)") + "; " + done}
+	}
+	if re := (*gh.RetargetedError)(nil); errors.As(gh.Retargeted(open, branch, r.base), &re) {
+		return nil, r.retargetedErr(re, done)
+	}
+	for _, pr := range open {
+		if pr.Base == r.base {
+			return pr, nil
+		}
+	}
+	return nil, nil
+}
+
+// retargetedErr is the error for re; done says what the run did so far.
+func (r *run) retargetedErr(re *gh.RetargetedError, done string) error {
+	return &diag.Error{Msg: fmt.Sprintf("env %s on %s/%s: %v", r.env.Name, r.owner, r.name, re), Err: re,
+		Hint: fmt.Sprintf("change the base of pull request #%d back to %s (manifests.branch), or close it, and run kiln again; %s", re.Number, re.Want, done)}
+}
+
 // closeComment is the comment kiln closes an env's pull request with. The
 // commit comes from a lock that may be the one of the pull request's
 // branch (keepPendingProvenance), which anyone able to push there wrote:
@@ -2813,10 +2857,12 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, last l
 	if err != nil {
 		return 0, err
 	}
-	pr, err := client.FindOpenPR(ctx, r.owner, r.name, branch, r.base)
+	// One of the branch to another base is refused as when promoting:
+	// closing the one to the base would leave it open alone, and no
+	// less the branch's.
+	pr, err := r.ownPR(ctx, client, branch, "nothing was changed")
 	if err != nil {
-		return 0, &diag.Error{Msg: fmt.Sprintf("looking for the open pull request of env %s: %v", r.env.Name, err), Err: err,
-			Hint: r.apiHint(err, "check manifests.github and the token") + "; nothing was changed"}
+		return 0, err
 	}
 	if pr == nil {
 		return 0, nil

@@ -1040,6 +1040,19 @@ func (g *fakeGitHub) FindOpenPR(_ context.Context, owner, repo, head, base strin
 	return nil, nil
 }
 
+func (g *fakeGitHub) OpenPRs(_ context.Context, owner, repo, head string) ([]*gh.PR, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []*gh.PR
+	for _, pr := range g.prs {
+		if pr.Head == head && pr.State == "open" {
+			c := *pr
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
 func (g *fakeGitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr gh.PR, labels []string) (*gh.PR, error) {
 	if owner != "acme" || repo != "manifests" {
 		return nil, fmt.Errorf("no repository %s/%s", owner, repo)
