@@ -531,3 +531,16 @@ func TestUnreachable(t *testing.T) {
 		t.Errorf("interrupted: Unreachable(%v) = true", err)
 	}
 }
+
+// TestCreateOrUpdatePRLabelsFail: the title and body are written before
+// the labels; when only the labels fail, the pull request comes back with
+// the error, so that the caller does not say it holds the old text.
+func TestCreateOrUpdatePRLabelsFail(t *testing.T) {
+	t.Parallel()
+	c, f, _ := setup(t)
+	f.Inject(ghfake.RouteAddLabels, ghfake.Fault{Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
+	got, err := c.CreateOrUpdatePR(t.Context(), "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "t", Body: "b"}, []string{"kiln"})
+	if err == nil || got == nil || got.Title != "t" {
+		t.Errorf("CreateOrUpdatePR() = %+v, %v; want the pull request opened, with the labels' error", got, err)
+	}
+}
