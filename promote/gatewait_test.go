@@ -160,12 +160,12 @@ func TestGateWaitBound(t *testing.T) {
 		}
 	}
 	// So for the pull request, kiln's first request to GitHub without
-	// --from (after its push, which the hint says).
+	// --from (before its push, which the hint says).
 	o = g.f.opts(t, "staging", &g.log)
 	o.GitHub, o.GitHubAPI = nil, refused
 	o.Sleep = func(context.Context, time.Duration) error { return nil }
 	_, err = promote(t, f, o)
-	if !errors.As(err, &de) || !strings.HasPrefix(de.Hint, unreachable(refused)) || !strings.HasSuffix(de.Hint, "; the branch kiln/staging is pushed, so running kiln again is safe") {
+	if !errors.As(err, &de) || !strings.HasPrefix(de.Hint, unreachable(refused)) || !strings.HasSuffix(de.Hint, "; nothing was pushed") {
 		t.Errorf("the pull request, connection refused: err = %v, want a hint starting %q", err, unreachable(refused))
 	}
 
