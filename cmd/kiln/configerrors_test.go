@@ -96,7 +96,7 @@ func TestFolderFlagsAreUsage(t *testing.T) {
 		{[]string{"render", "--out", at("afile")}, "leads to a file, not a folder; --out is the folder"},
 		{[]string{"render", "--out", at("afile/x")}, "leads to a file, not a folder"},
 		{[]string{"render", "--out", at("dangling")}, "leads to a symlink to " + at("nowhere") + ", which does not exist"},
-		{[]string{"render", "--out", at("out"), "--cache-dir", at("out/dev/.cache")}, "--cache-dir " + at("out/dev/.cache") + " is inside --out " + at("out")},
+		{[]string{"render", "--out", at("out"), "--cache-dir", at("out/dev/.cache")}, "--cache-dir " + at("out/dev/.cache") + " lies in env dev's folder of --out " + at("out")},
 		{[]string{"render", "--out", at("out"), "--cache-dir", dir}, "--cache-dir " + dir + " holds --out"},
 	} {
 		args := append(tc.args, "--config", config, "--env", "dev", "--no-cache")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
@@ -79,24 +80,47 @@ func checkOutFolder(out string) error {
 	return nil
 }
 
-// checkCacheOut refuses a --cache-dir that is, is inside or holds --out
-// (both as folderFlag returned them; flags as given, shown): a cache inside <out>/<env> is an
-// entry kiln's tree does not list, refused or removed with the tree at
-// every render, and an --out inside the cache may be pruned with it.
-func checkCacheOut(cache, out string, flags [2]string) error {
+// checkCacheOut refuses a render whose cache folder (--cache-dir, or the
+// default one: XDG_CACHE_HOME may lie in the checkout) is --out, holds
+// it, or lies in one of the env folders kiln replaces there: an entry
+// kiln's tree does not list, refused or removed with the tree at every
+// render. A cache beside the env folders (<out>/.cache) is left alone:
+// kiln writes only <out>/<env>.
+func checkCacheOut(c *cli.Context, p *envconfig.Pipeline, cacheRoot string) error {
+	if c.Command.Name != "render" || cacheRoot == "" || c.String("out") == "" {
+		return nil
+	}
+	cache, err := rootfs.RealPath(cacheRoot)
+	if err != nil {
+		return nil // the cache's own errors say more, where it is used
+	}
+	out, err := rootfs.RealPath(c.String("out"))
+	if err != nil {
+		return nil
+	}
+	shown, hint := "--cache-dir "+c.String("cache-dir"), "give --cache-dir a folder outside the env folders of --out, such as .kiln-cache"
+	if c.String("cache-dir") == "" {
+		shown, hint = "the default cache folder "+cacheRoot, "set XDG_CACHE_HOME (or pass --cache-dir) to a folder outside the env folders of --out, such as .kiln-cache"
+	}
 	var rel string
 	switch {
 	case cache == out:
 		rel = "is"
-	case rootfs.Within(out, cache):
-		rel = "is inside"
 	case rootfs.Within(cache, out):
 		rel = "holds"
 	default:
+		for _, e := range p.Environments {
+			if rootfs.Within(filepath.Join(out, e.Name), cache) {
+				rel = "lies in env " + e.Name + "'s folder of"
+				break
+			}
+		}
+	}
+	if rel == "" {
 		return nil
 	}
-	return &usageError{err: &diag.Error{File: flags[0], Msg: fmt.Sprintf("--cache-dir %s %s --out %s; kiln replaces the trees below --out", flags[0], rel, flags[1]),
-		Hint: "give --cache-dir a folder outside --out, such as .kiln-cache"}}
+	return &usageError{err: &diag.Error{Msg: fmt.Sprintf("%s %s --out %s; kiln replaces each env's folder there at every render", shown, rel, c.String("out")),
+		Hint: hint}}
 }
 
 // localPath is the path part of an --against value when it names a
@@ -117,28 +141,21 @@ func localPath(against string) (string, bool) {
 }
 
 // checkFolders checks the folder flags of the command c runs, those it
-// has: each names one folder (folderFlag), render's --out can be one,
-// and --cache-dir lies apart from --out.
+// has: each names one folder (folderFlag), and render's --out can be one
+// (checkCacheOut, once kiln.yaml is read, the cache's place).
 func checkFolders(c *cli.Context) error {
-	var out, cache string
-	var err error
 	if p := c.String("out"); p != "" {
 		if c.Command.Name == "render" {
 			if err := checkOutFolder(p); err != nil {
 				return err
 			}
 		}
-		if out, err = folderFlag("--out", p); err != nil {
+		if _, err := folderFlag("--out", p); err != nil {
 			return err
 		}
 	}
 	if p := c.String("cache-dir"); p != "" {
-		if cache, err = folderFlag("--cache-dir", p); err != nil {
-			return err
-		}
-	}
-	if out != "" && cache != "" && c.Command.Name == "render" {
-		if err := checkCacheOut(cache, out, [2]string{c.String("cache-dir"), c.String("out")}); err != nil {
+		if _, err := folderFlag("--cache-dir", p); err != nil {
 			return err
 		}
 	}

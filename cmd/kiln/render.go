@@ -289,6 +289,10 @@ func renderSetup(c *cli.Context, lookup env, version string) (_ *envconfig.Pipel
 	if cacheRoot == "" {
 		cacheRoot, _ = cachedir.Default()
 	}
+	if err := checkCacheOut(c, p, cacheRoot); err != nil {
+		stopGit()
+		return nil, nil, opts, err
+	}
 	own := append([]string{c.String("out"), cacheRoot}, c.StringSlice("rendered")...)
 	git := gitinfo.Start(gitCtx, p.Root, own...)
 	backgroundOf(c.App).add(func() { stopGit(); git.Wait() })

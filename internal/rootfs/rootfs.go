@@ -344,15 +344,31 @@ func (r *Resolver) Stat(real string) (fs.FileInfo, error) {
 // folder to the one and the folder above link's target to the other.
 // Code that opens p itself and Joins names onto it would touch both.
 func Readings(p string) (lexical, kernel string, err error) {
+	if filepath.IsAbs(p) {
+		return readingsFrom("", p)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", "", err
+	}
+	return readingsFrom(wd, p)
+}
+
+// readingsFrom is Readings of p from the working folder wd ("" for an
+// absolute p). The kernel reads a relative path from where the working
+// folder really is, and so does a Join of names onto it; os.Getwd may
+// return the way a shell entered it ($PWD, through a symlink), whose ".."
+// is another folder. So wd is resolved first: a relative "../out" from a
+// checkout entered through a symlink names one folder, as it always did.
+func readingsFrom(wd, p string) (lexical, kernel string, err error) {
 	raw := p
-	if !filepath.IsAbs(p) {
-		wd, err := os.Getwd()
-		if err != nil {
+	if wd != "" {
+		if wd, err = filepath.EvalSymlinks(wd); err != nil {
 			return "", "", err
 		}
 		raw = wd + string(filepath.Separator) + p
 	}
-	if lexical, err = RealPath(p); err != nil {
+	if lexical, err = RealPath(raw); err != nil {
 		return "", "", err
 	}
 	if kernel, err = walk(raw); err != nil {

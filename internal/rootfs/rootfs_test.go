@@ -317,4 +317,10 @@ func TestReadings(t *testing.T) {
 			t.Errorf("Readings(%s) kernel = %s, want %s", tc.p, kernel, want)
 		}
 	}
+	// From a working folder entered through link (a shell's $PWD), a
+	// relative ".." steps up from where link leads, in both readings.
+	lexical, kernel, err := readingsFrom(filepath.Join(dir, "link"), "../out")
+	if want := filepath.Join(dir, "real", "out"); err != nil || lexical != want || kernel != want {
+		t.Errorf("../out from link = %s, %s, %v; want %s both", lexical, kernel, err, want)
+	}
 }
