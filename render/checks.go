@@ -235,9 +235,26 @@ func sopsFileUndecrypted(app string, o templates.Object) error {
 }
 
 // sopsValueRE is the form of a value the sops program encrypted: sops's
-// own pattern (aes.encre), anchored at both ends so that a value merely
-// starting like one does not count.
-var sopsValueRE = regexp.MustCompile(`^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]$`)
+// own pattern (aes.encre), each part up to the next separator, so that it
+// is found inside a longer value too (a URL a chart built around it).
+var sopsValueRE = regexp.MustCompile(`ENC\[AES256_GCM,data:[^,\]]+,iv:[^,\]]+,tag:[^,\]]+,type:[^,\]]+\]`)
+
+// sopsPrefix comes first in every value sopsValueRE matches: a test for
+// it keeps the regexp off every other value.
+const sopsPrefix = "ENC[AES256_GCM,"
+
+// holdsSOPSValue reports whether v holds a value the sops program
+// encrypted.
+func holdsSOPSValue(v string) bool {
+	return strings.Contains(v, sopsPrefix) && sopsValueRE.MatchString(v)
+}
+
+// base64Field reports whether path (as sopsValueOutsideSOPS builds it)
+// is a field whose values the API server stores base64-decoded: a
+// Secret's data, a ConfigMap's binaryData.
+func base64Field(kind string, segs []string) bool {
+	return len(segs) == 2 && (kind == "Secret" && segs[0] == "data" || kind == "ConfigMap" && segs[0] == "binaryData")
+}
 
 // sopsValueOutsideSOPS refuses an object with no sops metadata that holds
 // a value the sops program encrypted, in any field: a SOPS document whose
@@ -245,12 +262,15 @@ var sopsValueRE = regexp.MustCompile(`^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+
 // a jsonnet program copied out of one. kustomize-controller decrypts a
 // document only through its sops metadata (a SOPS List's items and a sops
 // .env generator's keys are the other ways to lose it, refused elsewhere),
-// so the cluster would get the ciphertext as the value. A value with
-// spaces around it (a block scalar's newline) counts the same.
+// so the cluster would get the ciphertext as the value. The value counts
+// inside a longer one (a connection string a chart built around it) and
+// base64-encoded in a Secret's data or a ConfigMap's binaryData (what a
+// chart's b64enc makes of it), which the cluster decodes.
 func sopsValueOutsideSOPS(app string, o templates.Object) error {
 	if o.Node == nil {
 		return nil
 	}
+	kind := o.Node.GetKind()
 	var segs []string
 	var found *kyaml.Node
 	var path string
@@ -258,8 +278,12 @@ func sopsValueOutsideSOPS(app string, o templates.Object) error {
 	walk = func(n *kyaml.Node) bool {
 		switch n.Kind {
 		case kyaml.ScalarNode:
-			// The prefix test keeps the regexp off every other value.
-			if v := strings.TrimSpace(n.Value); strings.HasPrefix(v, "ENC[AES256_GCM,") && sopsValueRE.MatchString(v) {
+			hit := holdsSOPSValue(n.Value)
+			if !hit && base64Field(kind, segs) {
+				dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(n.Value))
+				hit = err == nil && holdsSOPSValue(string(dec))
+			}
+			if hit {
 				found, path = n, strings.Join(segs, "")
 				return true
 			}
@@ -296,7 +320,7 @@ func sopsValueOutsideSOPS(app string, o templates.Object) error {
 		return nil
 	}
 	return &diag.Error{File: o.File, Line: o.LineOf(found), App: app, Object: objRef(o), Field: path,
-		Msg: "the value of " + path + " is a value the sops program encrypted (ENC[…]), but this object has no sops metadata: " +
+		Msg: "the value of " + path + " holds a value the sops program encrypted (ENC[…], as it is or base64-encoded), but this object has no sops metadata: " +
 			"kustomize-controller decrypts only documents with their sops metadata, so the cluster would get the ciphertext",
 		Hint: "keep the encrypted object whole (its sops: key included, as sops --encrypt wrote it) and use it as it is; " +
 			"do not copy its values into other objects (a kustomize replacement, a chart or a jsonnet program): put the secret in an encrypted Secret of its own, or in secretVars with sops: in the env"}

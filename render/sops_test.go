@@ -445,6 +445,17 @@ func TestSOPSValueOutsideSOPSRefused(t *testing.T) {
 `,
 			"apps/gen/secret.enc.yaml": string(enc),
 		}, "apps/gen/main.jsonnet", "spec.template.spec.containers[0].env[0].value", 2, "web"},
+		// What a chart's b64enc and a connection string make of it.
+		"base64 in data": {map[string]string{
+			"apps/gen/main.jsonnet": "local s = std.parseYaml(importstr 'secret.enc.yaml');\n" +
+				"[s, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b64' }, data: { pw: std.base64(s.stringData.password) } }]\n",
+			"apps/gen/secret.enc.yaml": string(enc),
+		}, "apps/gen/main.jsonnet", "data.pw", 2, "b64"},
+		"inside a longer value": {map[string]string{
+			"apps/gen/main.jsonnet": "local s = std.parseYaml(importstr 'secret.enc.yaml');\n" +
+				"[s, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'url' }, data: { url: 'postgres://app:' + s.stringData.password + '@db' } }]\n",
+			"apps/gen/secret.enc.yaml": string(enc),
+		}, "apps/gen/main.jsonnet", "data.url", 2, "url"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -452,7 +463,7 @@ func TestSOPSValueOutsideSOPSRefused(t *testing.T) {
 			switch name {
 			case "sops key dropped":
 				pipeline = strings.Replace(pipeline, "kustomize: apps/gen", "yaml: apps/gen", 1)
-			case "jsonnet":
+			case "jsonnet", "base64 in data", "inside a longer value":
 				pipeline = strings.Replace(pipeline, "kustomize: apps/gen", "jsonnet: apps/gen/main.jsonnet", 1)
 			}
 			files := map[string]string{"kiln.yaml": pipeline, "envs/dev.yaml": "vars: {}\n"}
