@@ -48,9 +48,11 @@ func writeKPS(tb testing.TB, retention string) string {
 // chart's output holds a plaintext Secret, so the render cache never keeps
 // its engine result and every run validates the env again. With the
 // objects found clean kept in the cache folder, the next run checks only
-// its Secrets (never kept) and what changed; its output and its errors are
-// those of a run without the cache. (One test, because each render of the
-// chart costs seconds under the race detector.)
+// its Secrets (never kept) and what changed; its output is that of the
+// cold run, its errors those of a run without the cache. (One test,
+// because each render of the chart costs seconds under the race detector;
+// cache_test.go compares renders with and without the cache on small
+// projects.)
 func TestKubePrometheusStack(t *testing.T) {
 	t.Parallel()
 	p := load(t, writeKPS(t, "10d"))
