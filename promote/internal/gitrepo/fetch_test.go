@@ -3,8 +3,6 @@ package gitrepo_test
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,19 +16,16 @@ import (
 func TestFetchSkipsTipsHeld(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	gitPath, err := exec.LookPath("git")
-	if err != nil {
-		t.Fatal(err)
-	}
-	argvLog := filepath.Join(t.TempDir(), "argv")
-	wrapper := filepath.Join(t.TempDir(), "git")
-	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + argvLog + "'\nexec '" + gitPath + "' \"$@\"\n"
-	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	wrapper, argvLog := recordingGit(t)
 	fetches := func() int {
 		data, _ := os.ReadFile(argvLog)
-		return strings.Count(string(data), "fetch\n")
+		n := 0
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, "fetch ") {
+				n++
+			}
+		}
+		return n
 	}
 
 	remote := gittest.Bare(t)

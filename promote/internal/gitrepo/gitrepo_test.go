@@ -451,18 +451,7 @@ func TestTokenStaysSecret(t *testing.T) {
 		mu.Unlock()
 		return true
 	})
-	gitPath, err := exec.LookPath("git")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// A wrapper records every argv git is run with.
-	argvLog := filepath.Join(t.TempDir(), "argv")
-	wrapper := filepath.Join(t.TempDir(), "git")
-	script := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + argvLog + "'\nexec '" + gitPath + "' \"$@\"\n"
-	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	wrapper, argvLog := recordingGit(t)
 
 	r := clone(t, srvURL+"/m.git", gitrepo.Options{Token: token, Git: wrapper})
 	if _, err := r.Fetch(ctx, "main"); err != nil {
@@ -590,4 +579,21 @@ func TestReplaceDirRefusesAnythingButAnEnvFolder(t *testing.T) {
 	if out := gittest.Git(t, r.Dir, "status", "--porcelain"); out != "" {
 		t.Errorf("the work tree changed:\n%s", out)
 	}
+}
+
+// recordingGit writes a git wrapper that appends every argv git is run
+// with, as one line, to a log, and returns the wrapper and the log.
+func recordingGit(t *testing.T) (wrapper, argvLog string) {
+	t.Helper()
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	argvLog = filepath.Join(t.TempDir(), "argv")
+	wrapper = filepath.Join(t.TempDir(), "git")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + argvLog + "'\nexec '" + gitPath + "' \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return wrapper, argvLog
 }
