@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -244,9 +245,11 @@ var sopsValueRE = regexp.MustCompile(`ENC\[AES256_GCM,data:[^,\]]+,iv:[^,\]]+,ta
 const sopsPrefix = "ENC[AES256_GCM,"
 
 // holdsSOPSValue reports whether v holds a value the sops program
-// encrypted.
-func holdsSOPSValue(v string) bool {
-	return strings.Contains(v, sopsPrefix) && sopsValueRE.MatchString(v)
+// encrypted, outside a whole file it encrypted: kustomize-controller
+// decrypts such a file as the base64 of a Secret's data value, and
+// sopsFileUndecrypted refuses it everywhere else.
+func holdsSOPSValue(v []byte) bool {
+	return bytes.Contains(v, []byte(sopsPrefix)) && sopsValueRE.Match(v) && !objects.IsSOPSFile(v)
 }
 
 // base64Field reports whether path (as sopsValueOutsideSOPS builds it)
@@ -278,10 +281,10 @@ func sopsValueOutsideSOPS(app string, o templates.Object) error {
 	walk = func(n *kyaml.Node) bool {
 		switch n.Kind {
 		case kyaml.ScalarNode:
-			hit := holdsSOPSValue(n.Value)
+			hit := holdsSOPSValue([]byte(n.Value))
 			if !hit && base64Field(kind, segs) {
 				dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(n.Value))
-				hit = err == nil && holdsSOPSValue(string(dec))
+				hit = err == nil && holdsSOPSValue(dec)
 			}
 			if hit {
 				found, path = n, strings.Join(segs, "")
