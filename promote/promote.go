@@ -1719,7 +1719,7 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 	if err != nil {
 		return err
 	}
-	prev, err := r.ownPR(ctx, client, branch, "nothing was pushed")
+	prev, err := r.ownPR(ctx, client, branch, "nothing was pushed", false)
 	if err != nil {
 		return err
 	}
@@ -1788,7 +1788,7 @@ func (r *run) pullRequest(ctx context.Context, res *Result, src *source, pl *pla
 			// The branch holds this run's commit, the pull request
 			// still tells the one before: a reviewer must not take the
 			// one for the other.
-			msg += fmt.Sprintf("; %s holds commit %s, but the title and description of pull request #%d (%s) still describe the previous promotion until kiln runs again", branch, short(commit), prev.Number, prev.URL)
+			msg += fmt.Sprintf("; %s holds commit %s, but the title and description of pull request #%d (%s) may still describe the previous promotion (GitHub did not confirm their update) until kiln runs again", branch, short(commit), prev.Number, prev.URL)
 		}
 		return &diag.Error{Msg: msg, Err: err,
 			Hint: r.apiHint(err, "check manifests.github and that the token may open pull requests there (pull-requests: write)") + "; the branch " + branch + " is pushed, so running kiln again is safe"}
@@ -2745,7 +2745,7 @@ func (r *run) chain(ctx context.Context, res *Result, src *source, pl *plan) err
 	}
 	if err := client.Dispatch(ctx, owner, name, DispatchEvent, payload); err != nil {
 		return &diag.Error{Msg: fmt.Sprintf("env %s was pushed at %s, but starting the next stage failed: %v", r.env.Name, short(res.Commit), err), Err: err,
-			Hint: r.apiHint(err, "the token needs contents: write on "+nt.Dispatch+" to send a repository_dispatch; or start the next stage by hand")}
+			Hint: r.dispatchHint(err, nt.Dispatch)}
 	}
 	res.Dispatched = true
 	fmt.Fprintf(r.log, "env %s changed no app's objects, so Flux will send no event: sent repository_dispatch %s to %s\n", r.env.Name, DispatchEvent, nt.Dispatch)
@@ -2767,25 +2767,43 @@ func appsApplied(pl *plan) bool {
 	return false
 }
 
+// dispatchHint is the hint for a repository_dispatch that failed with
+// err: a rerun finds nothing left to promote and sends none, so the next
+// stage is started by hand whatever the cause, GitHub's trouble included.
+func (r *run) dispatchHint(err error, repo string) string {
+	hint := r.apiHint(err, "the token needs contents: write on "+repo+" to send a repository_dispatch")
+	if gh.Transient(err) {
+		hint = "GitHub's API failed or limited the request (not a matter of the token)"
+	}
+	return hint + "; a rerun finds nothing left to promote and sends none: start the next stage by hand"
+}
+
 // ownPR returns the branch's open pull request to the manifests branch,
 // or nil; done says what the run did so far, for an error. An open pull
 // request of the branch to another base is refused: kiln would open or
-// update, or close, one of two pull requests of the same commit.
-func (r *run) ownPR(ctx context.Context, client gh.Client, branch, done string) (*gh.PR, error) {
+// update, or close, one of two pull requests of the same commit. When
+// closing, one to another base alone is not refused: there is nothing
+// of kiln's to close, and nothing is pushed (exit 0, as before).
+func (r *run) ownPR(ctx context.Context, client gh.Client, branch, done string, closing bool) (*gh.PR, error) {
 	open, err := client.OpenPRs(ctx, r.owner, r.name, branch)
 	if err != nil {
 		return nil, &diag.Error{Msg: fmt.Sprintf("looking for the open pull requests of env %s on %s/%s: %v", r.env.Name, r.owner, r.name, err), Err: err,
 			Hint: r.apiHint(err, "check manifests.github and that the token may read pull requests there (pull-requests: read)") + "; " + done}
 	}
+	var own *gh.PR
+	for _, pr := range open {
+		if pr.Base == r.base {
+			own = pr
+			break
+		}
+	}
+	if closing && own == nil {
+		return nil, nil
+	}
 	if re := (*gh.RetargetedError)(nil); errors.As(gh.Retargeted(open, branch, r.base), &re) {
 		return nil, r.retargetedErr(re, done)
 	}
-	for _, pr := range open {
-		if pr.Base == r.base {
-			return pr, nil
-		}
-	}
-	return nil, nil
+	return own, nil
 }
 
 // retargetedErr is the error for re; done says what the run did so far.
@@ -2860,7 +2878,7 @@ func (r *run) closeEmpty(ctx context.Context, branch string, src *source, last l
 	// One of the branch to another base is refused as when promoting:
 	// closing the one to the base would leave it open alone, and no
 	// less the branch's.
-	pr, err := r.ownPR(ctx, client, branch, "nothing was changed")
+	pr, err := r.ownPR(ctx, client, branch, "nothing was changed", true)
 	if err != nil {
 		return 0, err
 	}
