@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -235,21 +234,12 @@ func sopsFileUndecrypted(app string, o templates.Object) error {
 	return nil
 }
 
-// sopsValueRE is the form of a value the sops program encrypted: sops's
-// own pattern (aes.encre), each part up to the next separator, so that it
-// is found inside a longer value too (a URL a chart built around it).
-var sopsValueRE = regexp.MustCompile(`ENC\[AES256_GCM,data:[^,\]]+,iv:[^,\]]+,tag:[^,\]]+,type:[^,\]]+\]`)
-
-// sopsPrefix comes first in every value sopsValueRE matches: a test for
-// it keeps the regexp off every other value.
-const sopsPrefix = "ENC[AES256_GCM,"
-
 // holdsSOPSValue reports whether v holds a value the sops program
 // encrypted, outside a whole file it encrypted: kustomize-controller
 // decrypts such a file as the base64 of a Secret's data value, and
 // sopsFileUndecrypted refuses it everywhere else.
 func holdsSOPSValue(v []byte) bool {
-	return bytes.Contains(v, []byte(sopsPrefix)) && sopsValueRE.Match(v) && !objects.IsSOPSFile(v)
+	return sopsyaml.HoldsValue(v) && !objects.IsSOPSFile(v)
 }
 
 // base64Field reports whether path (as sopsValueOutsideSOPS builds it)

@@ -894,6 +894,18 @@ func Undecryptable(obj *kyaml.Node) ([]Value, error) {
 	return out, err
 }
 
+// valueRE is encRE found anywhere in a text, each part up to the next
+// separator: a value sops encrypted inside a longer one (a connection
+// string a chart built around it).
+var valueRE = regexp.MustCompile(`ENC\[AES256_GCM,data:[^,\]]+,iv:[^,\]]+,tag:[^,\]]+,type:[^,\]]+\]`)
+
+// HoldsValue reports whether b holds a value sops encrypted, whole or
+// inside a longer text. The prefix test keeps the regexp off every other
+// text.
+func HoldsValue(b []byte) bool {
+	return bytes.Contains(b, []byte("ENC[AES256_GCM,")) && valueRE.Match(b)
+}
+
 // PlainLen returns the length in bytes of the plaintext of s, an encrypted
 // value sops wrote: AES-GCM's ciphertext is as long as its plaintext, so
 // this is known without the key. ok is false when s is no such value.
