@@ -187,7 +187,10 @@ const githubTroubleHint = githubDownHint + ", or pass a longer --wait"
 
 // githubDownHint is the hint of a GitHub request that failed for
 // GitHub's trouble (gh.Transient), which no setting or token mends.
-const githubDownHint = "GitHub's API failed or limited kiln's requests (not a matter of the token): run again later"
+const githubDownHint = githubDown + ": run again later"
+
+// githubDown says that GitHub, not the token, failed a request.
+const githubDown = "GitHub's API failed or limited kiln's requests (not a matter of the token)"
 
 // statusReadHint is the hint of a status read that failed for a reason
 // asking again does not mend.

@@ -2773,7 +2773,7 @@ func appsApplied(pl *plan) bool {
 func (r *run) dispatchHint(err error, repo string) string {
 	hint := r.apiHint(err, "the token needs contents: write on "+repo+" to send a repository_dispatch")
 	if gh.Transient(err) {
-		hint = "GitHub's API failed or limited the request (not a matter of the token)"
+		hint = githubDown
 	}
 	return hint + "; a rerun finds nothing left to promote and sends none: start the next stage by hand"
 }
