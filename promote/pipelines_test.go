@@ -127,6 +127,26 @@ func TestOtherPipelinesPendingPromotionKept(t *testing.T) {
 	}
 }
 
+// teamAPendingAfterB is a fixture (team A) and team B's pipeline into
+// the same manifests repository: team B's staging promotion merged, then
+// team A's opened as pull request #2 of kiln/staging, pending.
+func teamAPendingAfterB(t *testing.T) (*fixture, *fixture, func(env string, log *bytes.Buffer) Options) {
+	t.Helper()
+	f := newFixture(t)
+	b, optsB := teamB(t, f)
+	if _, err := promote(t, b, optsB("staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
+	if err := f.gh.ClosePR(context.Background(), "acme", "manifests", 1, "merged"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil || res.PRNumber != 2 {
+		t.Fatalf("team A: %+v, %v", res, err)
+	}
+	return f, b, optsB
+}
+
 // TestNoOpLeavesOtherPipelinesPullRequestOpen: a promotion that finds the
 // manifests branch holding its env's folder closes the env's pull request.
 // Another pipeline that promotes the same env name into another folder
@@ -135,20 +155,7 @@ func TestOtherPipelinesPendingPromotionKept(t *testing.T) {
 // nothing was left to promote. It stays open, and the log says why.
 func TestNoOpLeavesOtherPipelinesPullRequestOpen(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
-	b, optsB := teamB(t, f)
-	if _, err := promote(t, b, optsB("staging", &bytes.Buffer{})); err != nil {
-		t.Fatal(err)
-	}
-	// Team B's pull request merged, then team A opens its own.
-	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
-	if err := f.gh.ClosePR(context.Background(), "acme", "manifests", 1, "merged"); err != nil {
-		t.Fatal(err)
-	}
-	resA, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{}))
-	if err != nil || resA.PRNumber != 2 {
-		t.Fatalf("team A: %+v, %v", resA, err)
-	}
+	f, b, optsB := teamAPendingAfterB(t)
 
 	var log bytes.Buffer
 	res, err := promote(t, b, optsB("staging", &log))
@@ -174,18 +181,7 @@ func TestNoOpLeavesOtherPipelinesPullRequestOpen(t *testing.T) {
 // refused, and dropped only with --replace-foreign-commits.
 func TestOtherPipelineKeptPastUpdateMerges(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
-	b, optsB := teamB(t, f)
-	if _, err := promote(t, b, optsB("staging", &bytes.Buffer{})); err != nil {
-		t.Fatal(err)
-	}
-	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", "refs/heads/kiln/staging")
-	if err := f.gh.ClosePR(context.Background(), "acme", "manifests", 1, "merged"); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil || res.PRNumber != 2 {
-		t.Fatalf("team A: %+v, %v", res, err)
-	}
+	f, b, optsB := teamAPendingAfterB(t)
 	gittest.Update(t, f.remote, "kiln/staging", map[string]string{"docs/notes.md": "rollout\n"}, nil, "Add rollout notes")
 	// Commits of main that change nothing, each merged in: what the
 	// merges bring is beside the point, their number is not, and two git
