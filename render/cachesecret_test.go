@@ -54,22 +54,29 @@ func TestCacheKeepsNoEngineResultHoldingASecretVar(t *testing.T) {
 	if results[0].Err == nil {
 		t.Fatal("the env rendered a secret var's value into ConfigMaps without an error")
 	}
-	err = filepath.WalkDir(cacheDir, func(path string, d fs.DirEntry, err error) error {
+	for _, path := range cacheFilesHolding(t, cacheDir, secret) {
+		t.Errorf("the render cache holds the secret var's value in %s", path)
+	}
+}
+
+// cacheFilesHolding returns the files below cacheDir whose bytes hold s.
+func cacheFilesHolding(t *testing.T, cacheDir, s string) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(cacheDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
+		if err == nil && bytes.Contains(data, []byte(s)) {
+			found = append(found, path)
 		}
-		if bytes.Contains(data, []byte(secret)) {
-			t.Errorf("the render cache holds the secret var's value in %s", path)
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return found
 }
 
 // TestCacheKeepsNoReadableValueOfAPartlySOPSSecret: a SOPS Secret
@@ -111,25 +118,10 @@ func TestCacheKeepsNoReadableValueOfAPartlySOPSSecret(t *testing.T) {
 	if results[0].Err != nil {
 		t.Fatal(results[0].Err)
 	}
-	var wholeKept bool
-	err = filepath.WalkDir(cacheDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if bytes.Contains(data, []byte(readable)) {
-			t.Errorf("the render cache holds the partly encrypted Secret's readable value in %s", path)
-		}
-		wholeKept = wholeKept || bytes.Contains(data, []byte(kept))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, path := range cacheFilesHolding(t, cacheDir, readable) {
+		t.Errorf("the render cache holds the partly encrypted Secret's readable value in %s", path)
 	}
-	if !wholeKept {
+	if len(cacheFilesHolding(t, cacheDir, kept)) == 0 {
 		t.Error("the render cache kept no Secret sops encrypted whole")
 	}
 }
