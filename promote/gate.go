@@ -65,7 +65,9 @@ func (e *GateError) ShowWhole() {}
 type GateApp struct {
 	// App is the app's name.
 	App string
-	// State is GitHub's status state, or "" when there is none.
+	// State is GitHub's status state, or "" when there is none. A pending
+	// app's is "success" when Flux said by it that the app applied
+	// nothing yet (notApplied).
 	State string
 	// Description is what Flux said: its event's reason, in words
 	// ("health check failed"), not its message.
@@ -99,16 +101,28 @@ func (e *GateError) Error() string {
 	}
 	b.WriteString(" " + names(e.Pending))
 	var none, pending []string
+	var reasons []string            // the notApplied descriptions met, in order
+	notYet := map[string][]string{} // description -> apps
 	for _, a := range e.Pending {
-		if a.State == "" {
+		switch {
+		case a.State == "":
 			none = append(none, a.App)
-		} else {
+		case a.State == "success":
+			if notYet[a.Description] == nil {
+				reasons = append(reasons, a.Description)
+			}
+			notYet[a.Description] = append(notYet[a.Description], a.App)
+		default:
 			pending = append(pending, a.App)
 		}
 	}
 	var parts []string
 	if len(pending) > 0 {
 		parts = append(parts, "pending: "+list(pending))
+	}
+	for _, r := range reasons {
+		// A success that says Flux applied nothing yet (notApplied).
+		parts = append(parts, "success but "+r+", so not applied yet: "+list(notYet[r]))
 	}
 	if len(none) > 0 {
 		parts = append(parts, "no status yet: "+list(none))
@@ -164,6 +178,22 @@ func list(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxListed], ", "), len(names)-maxListed)
+}
+
+// notApplied are the descriptions of the success statuses Flux posts for
+// a reconcile that applied nothing. notification-controller before v1.8
+// (Flux 2.6 and 2.7) posts every info event of a Kustomization that is not
+// progressing as success, its reason as the description
+// (internal/notifier/github.go, Post), and kustomize-controller emits one
+// when a dependency is not ready (Reconcile: DependencyNotReady, with the
+// new revision) and, from v1.8, when a newer revision cancels the health
+// checks (HealthCheckCanceled). Such a success says the app has not applied
+// the commit yet: with flux.bootstrap every app posts it on each new commit
+// until the bootstrap has applied it, and the gate would pass before any
+// app ran. Only "reconciliation succeeded" (the Ready event) says it ran.
+var notApplied = map[string]bool{
+	"dependency not ready":  true,
+	"health check canceled": true,
 }
 
 // judged is what the gate found healthy: the previous env's lock on the
@@ -387,9 +417,9 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 		for _, app := range apps {
 			st := latest[StatusContext(from, app)]
 			st.App = app
-			switch st.State {
-			case "success":
-			case "failure", "error":
+			switch {
+			case st.State == "success" && !notApplied[st.Description]:
+			case st.State == "failure" || st.State == "error":
 				ge.Failed = append(ge.Failed, st)
 				failed[app] = true
 			default:
