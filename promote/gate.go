@@ -146,7 +146,10 @@ func (e *GateError) Error() string {
 		// status for it on a new commit: the gate would wait in vain.
 		// An older Flux cannot apply notifications.yaml at all (its
 		// Provider has no commitStatusExpr), so none is ever posted.
-		hint += "; statuses come from flux/notifications.yaml (notifications.commitStatus: true in kiln.yaml), whose github Provider sets commitStatusExpr, which needs Flux 2.6 or later (an older Flux fails to apply the file: flux get kustomizations shows why), and a suspended Kustomization posts none: flux get kustomizations shows SUSPENDED, flux resume kustomization resumes it"
+		// notification-controller v1.8 (Flux 2.8) drops error events for
+		// git providers (v1.8.0 every event of a Kustomization), so a
+		// failed app there has no status rather than a failure.
+		hint += "; statuses come from flux/notifications.yaml (notifications.commitStatus: true in kiln.yaml), whose github Provider sets commitStatusExpr, which needs Flux 2.6 or later (an older Flux fails to apply the file: flux get kustomizations shows why); Flux 2.8 posts no failure status (2.8.0 none at all), so there an app that failed has none: flux get kustomizations shows it failing, Flux 2.9 posts it; and a suspended Kustomization posts none: flux get kustomizations shows SUSPENDED, flux resume kustomization resumes it"
 	}
 	fmt.Fprintf(&b, "\n  hint: %s", hint)
 	return b.String()

@@ -649,7 +649,7 @@ func TestGate(t *testing.T) {
 			t.Fatalf("error = %v, want a GateError", err)
 		}
 		want := "env dev is not healthy yet on commit " + tip[:7] + ": no successful status for apps cache, web (pending: web; no status yet: cache)\n" +
-			"  hint: wait until Flux has reconciled env dev, or pass --wait 10m to poll; statuses come from flux/notifications.yaml (notifications.commitStatus: true in kiln.yaml), whose github Provider sets commitStatusExpr, which needs Flux 2.6 or later (an older Flux fails to apply the file: flux get kustomizations shows why), and a suspended Kustomization posts none: flux get kustomizations shows SUSPENDED, flux resume kustomization resumes it"
+			"  hint: wait until Flux has reconciled env dev, or pass --wait 10m to poll; statuses come from flux/notifications.yaml (notifications.commitStatus: true in kiln.yaml), whose github Provider sets commitStatusExpr, which needs Flux 2.6 or later (an older Flux fails to apply the file: flux get kustomizations shows why); Flux 2.8 posts no failure status (2.8.0 none at all), so there an app that failed has none: flux get kustomizations shows it failing, Flux 2.9 posts it; and a suspended Kustomization posts none: flux get kustomizations shows SUSPENDED, flux resume kustomization resumes it"
 		if diff := cmp.Diff(want, err.Error()); diff != "" {
 			t.Errorf("error (-want +got):\n%s", diff)
 		}
