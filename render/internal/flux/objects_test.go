@@ -283,13 +283,17 @@ func TestCommitStatusExprCEL(t *testing.T) {
 		Message        string                 `json:"message"`
 		Metadata       map[string]string      `json:"metadata,omitempty"`
 	}
+	// Env and app names are DNS labels: up to 63 characters of a-z, 0-9
+	// and '-', a digit first too; an app may hold the env's name.
+	long := strings.Repeat("a1-", 20) + "end"
 	for _, tc := range []struct{ tmpl, env string }{
 		{"{app}", "dev"}, {"{app}-{env}", "staging"}, {"{env}-{app}", "prod"}, {"kiln-{app}-{env}", "dev"},
 		// {app} more than once: flux.name allows it, and the cut must
 		// still find the app, not a piece of it.
 		{"{app}-{app}", "dev"}, {"k-{app}.{env}.{app}x", "prod"}, {"{app}{app}{app}", "dev"},
+		{"{app}-{env}", long}, {"{env}.{app}", "1"}, {"{env}-{app}-{env}", "dev"},
 	} {
-		apps := []string{"vote", "a", "worker-2"}
+		apps := []string{"vote", "a", "worker-2", "1", "dev-dev", "prod", long}
 		objs := BuildNotifications(Notifications{Env: tc.env, Namespace: "flux-system", SecretRef: "gh",
 			CommitStatus: "acme/manifests", NameTemplate: tc.tmpl, Apps: apps})
 		provider, alert := objs[0].(*notifyv1beta3.Provider), objs[1].(*notifyv1beta3.Alert)
