@@ -14,6 +14,7 @@ import (
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/promote/internal/gh"
 	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
@@ -413,7 +414,12 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 		}
 		latest := map[string]GateApp{}
 		for _, s := range statuses {
-			latest[s.Context] = GateApp{State: s.State, Description: s.Description}
+			// Anyone with statuses: write may post the context, and the
+			// verdict is shown whole: a line feed in the description
+			// would start a line of the poster's own (a fake verdict, a
+			// workflow command in GitHub Actions' log), so it is shown
+			// in caret notation, as an escape sequence is.
+			latest[s.Context] = GateApp{State: s.State, Description: caret.String(s.Description)}
 		}
 		ge := &GateError{Env: from, Commit: tip, Branch: r.base, Judged: len(seen)}
 		failed := map[string]bool{}

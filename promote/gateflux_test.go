@@ -80,3 +80,22 @@ func TestGateFluxNotApplied(t *testing.T) {
 		t.Errorf("pending (-want +got):\n%s", d)
 	}
 }
+
+// TestGateDescriptionOneLine: a status description is the poster's text
+// (anyone with statuses: write), and the gate's verdict quotes it whole.
+// A line feed in it started a line of the poster's own under kiln's:
+// a fake verdict, or a workflow command in GitHub Actions' log. It is
+// shown in caret notation; a long or non-ASCII description stays as it is.
+func TestGateDescriptionOneLine(t *testing.T) {
+	t.Parallel()
+	g := newGitHubGate(t)
+	long := strings.Repeat("é", 140)
+	g.api.SetStatus("acme", "manifests", g.tip, ghfake.Status{Context: StatusContext("dev", "cache"), State: "failure", Description: long})
+	g.api.SetStatus("acme", "manifests", g.tip, ghfake.Status{Context: StatusContext("dev", "web"), State: "error", Description: "health check failed\n::warning::env dev is healthy\r\n"})
+	_, err := promote(t, g.f, g.from(0, nil))
+	want := fmt.Sprintf("env dev is not healthy on commit %s:\n  app cache: failure: %s\n  app web: error: health check failed^J::warning::env dev is healthy^M^J\n", g.tip[:7], long) +
+		"  hint: fix cache, web in env dev (flux get kustomizations shows Flux's view), then promote again"
+	if d := cmp.Diff(want, fmt.Sprint(err)); d != "" {
+		t.Errorf("error (-want +got):\n%s", d)
+	}
+}
