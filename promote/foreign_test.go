@@ -250,6 +250,73 @@ func TestRefusedPushNamesNoCommit(t *testing.T) {
 	}
 }
 
+// TestRefusalIsNotAnotherPromotion: a push the remote refuses for a
+// reason of its own whose words read like a branch that moved on (a hook
+// saying "non-fast-forward", a remote with receive.denyNonFastForwards,
+// as git init --shared makes one, refusing kiln's force push of
+// kiln/<env>) was taken for another promotion: push mode rebuilt and
+// pushed five times and gave up saying the branch "kept moving", pr mode
+// said another promotion had pushed kiln/<env> and sent people to run
+// again, which failed the same way every time, and neither said what the
+// remote did. Both now say it, with the hint of the rule to look at.
+func TestRefusalIsNotAnotherPromotion(t *testing.T) {
+	t.Parallel()
+	hints := map[string]string{
+		"staging": "kiln owns kiln/staging and force-pushes it: a branch protection rule or ruleset that covers kiln/* must allow force pushes",
+		"dev":     "env dev has mode: push, so kiln commits straight to main: a branch protection rule or ruleset on main must let kiln's token push",
+	}
+	for _, tc := range []struct {
+		name, env string
+		refuse    func(t *testing.T, remote string)
+		says      string
+	}{
+		{"a hook, push mode", "dev", hookSaying("non-fast-forward pushes are not allowed: open a change request"), "non-fast-forward pushes are not allowed"},
+		{"a hook, pr mode", "staging", hookSaying("non-fast-forward pushes are not allowed: open a change request"), "non-fast-forward pushes are not allowed"},
+		{"receive.denyNonFastForwards, pr mode", "staging", func(t *testing.T, remote string) {
+			gittest.Git(t, remote, "config", "receive.denyNonFastForwards", "true")
+		}, "denying non-fast-forward refs/heads/kiln/staging"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			// The branch exists, so that a pr mode push replaces it.
+			if _, err := promote(t, f, f.opts(t, tc.env, &bytes.Buffer{})); err != nil {
+				t.Fatal(err)
+			}
+			branch := map[string]string{"dev": "main", "staging": "kiln/staging"}[tc.env]
+			before := gittest.Git(t, f.remote, "rev-parse", branch)
+			tc.refuse(t, f.remote)
+			f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 81", 1)}, "port")
+			var log bytes.Buffer
+			res, err := promote(t, f, f.opts(t, tc.env, &log))
+			if err == nil || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), hints[tc.env]) ||
+				strings.Contains(err.Error(), "another promotion") || strings.Contains(err.Error(), "kept moving") {
+				t.Fatalf("error = %v, want the remote's %q and the hint %q", err, tc.says, hints[tc.env])
+			}
+			if res == nil || res.Commit != "" || res.Attempts > 1 {
+				t.Errorf("result %+v, want no commit after one attempt", res)
+			}
+			if got := gittest.Git(t, f.remote, "rev-parse", branch); got != before {
+				t.Errorf("%s moved from %s to %s", branch, before, got)
+			}
+			if tc.env == "staging" && (f.gh.count() != 1 || f.gh.pr(1).Title == res.Title) {
+				t.Errorf("%d pull requests; the first's title %q, want it left alone", f.gh.count(), f.gh.pr(1).Title)
+			}
+		})
+	}
+}
+
+// hookSaying makes the remote's pre-receive hook refuse every push,
+// saying msg.
+func hookSaying(msg string) func(t *testing.T, remote string) {
+	return func(t *testing.T, remote string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(remote, "hooks", "pre-receive"), []byte("#!/bin/sh\necho '"+msg+"' >&2\nexit 1\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestDiffWarnsOfFilesKilnDidNotWrite: kiln diff against the manifests
 // branch (the preview on a pull request) says that kiln promote would
 // refuse, before the promotion finds out.

@@ -425,7 +425,8 @@ func refusal(stderr string) error {
 func lastLines(s string, n int) string {
 	var lines []string
 	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
+		// A remote's blank line comes as "remote:".
+		if l = strings.TrimSpace(l); l != "" && l != "remote:" {
 			lines = append(lines, l)
 		}
 	}
@@ -821,14 +822,33 @@ func (r *Repo) Push(ctx context.Context, branch string, force bool) error {
 	}
 	out, err := r.push(ctx, "--porcelain", "-q", "origin", spec)
 	if err != nil {
-		var ge *Error
-		if errors.As(err, &ge) && rejected(string(out)+"\n"+ge.Msg) {
-			ge.Err = ErrNonFastForward
-			ge.Msg = "the remote branch " + branch + " moved on"
+		if r.pushRefused(err, string(out), force) {
+			err.(*Error).Msg = "the remote branch " + branch + " moved on"
 		}
 		return err
 	}
 	return nil
+}
+
+// pushRefused tells a push's err that the remote branch moved on (its
+// cause becomes ErrNonFastForward, and it reports true) from one the
+// remote refused for a reason of its own, whose report it adds to err's
+// message: a hook's or a protection rule's, which git prints after the
+// remote's lines, the last of which err keeps.
+func (r *Repo) pushRefused(err error, report string, force bool) bool {
+	var ge *Error
+	if !errors.As(err, &ge) {
+		return false
+	}
+	moved, reason := pushStatus(report, force)
+	if moved {
+		ge.Err = ErrNonFastForward
+		return true
+	}
+	if reason != "" {
+		ge.Msg = strings.TrimPrefix(ge.Msg+"; the remote rejected the update "+r.mask(reason), "; ")
+	}
+	return false
 }
 
 // push runs git push with args. ctx is checked before it starts, and
@@ -853,10 +873,8 @@ func (r *Repo) PushLease(ctx context.Context, branch, expect string) error {
 	ref := "refs/heads/" + branch
 	out, err := r.push(ctx, "--porcelain", "-q", "--force-with-lease="+ref+":"+expect, "origin", ref+":"+ref)
 	if err != nil {
-		var ge *Error
-		if errors.As(err, &ge) && rejected(string(out)+"\n"+ge.Msg) {
-			ge.Err = ErrNonFastForward
-			ge.Msg = "the remote branch " + branch + " is no longer where it was fetched"
+		if r.pushRefused(err, string(out), true) {
+			err.(*Error).Msg = "the remote branch " + branch + " is no longer where it was fetched"
 		}
 		return err
 	}
@@ -878,14 +896,46 @@ func (r *Repo) Head(ctx context.Context, branch string) (string, error) {
 	return "", nil
 }
 
-// rejected reports whether push output says the remote branch moved on.
-func rejected(out string) bool {
-	for _, s := range []string{"[rejected]", "non-fast-forward", "fetch first", "stale info", "cannot lock ref", "failed to update ref"} {
-		if strings.Contains(out, s) {
-			return true
+// pushStatus reads git push --porcelain's report (its stdout) of a push
+// that failed: whether it says that the remote branch moved on, and the
+// reason the remote gave when it rejected the update for one of its own.
+// Only the report counts, not what the remote printed ("remote: …" on
+// stderr): a hook may say anything, "non-fast-forward updates are not
+// allowed" included, and taking that for a branch that moved on sent
+// people to run again a promotion that fails the same way every time.
+// A force push (force) the remote rejects as "non-fast-forward" met
+// receive.denyNonFastForwards (set by git init --shared), which refuses
+// every force push: the branch did not move.
+func pushStatus(report string, force bool) (moved bool, reason string) {
+	for _, line := range strings.Split(report, "\n") {
+		flag, rest, ok := strings.Cut(line, "\t")
+		if !ok || flag != "!" {
+			continue
+		}
+		_, summary, _ := strings.Cut(rest, "\t")
+		switch {
+		case strings.HasPrefix(summary, "[rejected]"):
+			// git's own check against the branch as the remote
+			// advertised it: non-fast-forward, fetch first, stale info.
+			return true, ""
+		case strings.HasPrefix(summary, "[remote rejected]"):
+			reason = strings.TrimSpace(strings.TrimPrefix(summary, "[remote rejected]"))
+			if strings.Contains(reason, "non-fast-forward") {
+				return !force, reason
+			}
+			// The branch moved between the remote's advertisement and
+			// its update (git says "failed to update ref", older ones
+			// and other hosts "cannot lock ref" or "incorrect old value
+			// provided").
+			for _, s := range []string{"failed to update ref", "cannot lock ref", "incorrect old value"} {
+				if strings.Contains(reason, s) {
+					return true, reason
+				}
+			}
+			return false, reason
 		}
 	}
-	return false
+	return false, ""
 }
 
 // ReadFile returns the file at path (slash-separated, from the repository

@@ -3,6 +3,9 @@ package gitrepo_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
@@ -70,5 +73,88 @@ func TestPushLease(t *testing.T) {
 	}
 	if h := head(); h != other {
 		t.Errorf("Head = %s, want the other run's %s", h, other)
+	}
+}
+
+// TestPushRefusedByTheRemote: a push the remote refuses for a reason of
+// its own is not taken for a branch that moved on, whatever its hook says
+// ("non-fast-forward" included), nor is a force push that a remote's
+// receive.denyNonFastForwards (git init --shared) refuses: the callers
+// would tell of another promotion, and send people to run again a push
+// that fails the same way every time. The error keeps the hook's words
+// and the remote's reason.
+func TestPushRefusedByTheRemote(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, hook string
+		deny       bool
+		says       []string
+	}{
+		{name: "GitHub's protected branch", hook: "echo 'error: GH006: Protected branch update failed for refs/heads/kiln/dev.' >&2; echo 'error: Cannot force-push to this branch' >&2",
+			says: []string{"GH006: Protected branch update failed", "(pre-receive hook declined)"}},
+		{name: "a hook that says non-fast-forward", hook: "echo 'non-fast-forward updates are not allowed here' >&2; echo 'remote rejected, cannot lock ref' >&2; echo >&2",
+			says: []string{"non-fast-forward updates are not allowed here", "(pre-receive hook declined)"}},
+		{name: "receive.denyNonFastForwards", deny: true, says: []string{"denying non-fast-forward", "(non-fast-forward)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			remote := gittest.Bare(t)
+			gittest.Commit(t, remote, "main", map[string]string{"a": "a\n"}, "base")
+			gittest.Git(t, remote, "branch", "kiln/dev", "main")
+			old := gittest.Update(t, remote, "kiln/dev", map[string]string{"dev/f": "old\n"}, nil, "old")
+			if tc.hook != "" {
+				if err := os.WriteFile(filepath.Join(remote, "hooks", "pre-receive"), []byte("#!/bin/sh\n"+tc.hook+"\nexit 1\n"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.deny {
+				gittest.Git(t, remote, "config", "receive.denyNonFastForwards", "true")
+			}
+			r := clone(t, remote, gitrepo.Options{})
+			if _, err := r.Fetch(ctx, "main", "kiln/dev"); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Checkout(ctx, "kiln/dev", "refs/remotes/origin/main"); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.ReplaceDir(ctx, "dev", map[string][]byte{"f": []byte("new\n")}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Commit(ctx, "new"); err != nil {
+				t.Fatal(err)
+			}
+			pushes := map[string]func() error{"lease": func() error { return r.PushLease(ctx, "kiln/dev", old) }}
+			if tc.hook != "" {
+				// On top of the branch, so that only the hook refuses it.
+				pushes["fast-forward"] = func() error {
+					if err := r.Checkout(ctx, "kiln/dev", "refs/remotes/origin/kiln/dev"); err != nil {
+						t.Fatal(err)
+					}
+					if err := r.ReplaceDir(ctx, "dev", map[string][]byte{"f": []byte("newer\n")}); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := r.Commit(ctx, "newer"); err != nil {
+						t.Fatal(err)
+					}
+					return r.Push(ctx, "kiln/dev", false)
+				}
+			}
+			for name, push := range pushes {
+				err := push()
+				if err == nil || errors.Is(err, gitrepo.ErrNonFastForward) {
+					t.Errorf("%s: %v, want the remote's refusal, not a branch that moved on", name, err)
+					continue
+				}
+				for _, s := range tc.says {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("%s: %v, want it to say %q", name, err, s)
+					}
+				}
+			}
+			if h := gittest.Git(t, remote, "rev-parse", "kiln/dev"); h != old {
+				t.Errorf("kiln/dev moved to %s", h)
+			}
+		})
 	}
 }
