@@ -5,6 +5,7 @@ package promote
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -267,5 +268,49 @@ func TestHalfMadeLeftoverIsRemoved(t *testing.T) {
 		if _, err := os.Lstat(d); err != nil {
 			t.Errorf("%s was removed: %v", d, err)
 		}
+	}
+}
+
+// TestLeftoverRemovedWhileWrittenTo: a git the killed run started
+// outlives it (SIGKILL reaches kiln alone) and may still write into its
+// clone while the next run removes it, which then fails. The folder's
+// marker went first, so no later run took the folder for a leftover
+// again: a clone left on the disk for good. The marker now goes last, and
+// the run after removes the folder.
+func TestLeftoverRemovedWhileWrittenTo(t *testing.T) {
+	workDir := t.TempDir()
+	dir := filepath.Join(workDir, clonePrefix+"777")
+	for _, p := range []string{tempMarker, "repo/.git/objects/ab/cd"} {
+		p = filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The orphaned git writes an object as the folder is removed.
+	removeAll = func(p string) error {
+		err := os.RemoveAll(p)
+		obj := filepath.Join(dir, "repo", ".git", "objects", "ef", "01")
+		if err := os.MkdirAll(filepath.Dir(obj), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(obj, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return errors.Join(err, &os.PathError{Op: "unlinkat", Path: filepath.Join(dir, "repo", ".git", "objects"), Err: syscall.ENOTEMPTY})
+	}
+	defer func() { removeAll = os.RemoveAll }()
+	var log bytes.Buffer
+	removeLeftovers(workDir, &log)
+	if !strings.Contains(log.String(), "warning: could not remove "+dir) {
+		t.Errorf("the log does not say the removal failed:\n%s", log.String())
+	}
+	removeAll = os.RemoveAll
+	log.Reset()
+	removeLeftovers(workDir, &log)
+	if _, err := os.Lstat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s is still there once nothing writes into it: %v\n%s", dir, err, log.String())
 	}
 }

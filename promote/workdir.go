@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -162,7 +163,7 @@ func removeLeftovers(workDir string, log io.Writer) {
 			}
 			continue
 		}
-		err := os.RemoveAll(path)
+		err := removeMarkedLast(path)
 		l.Close()
 		if err != nil {
 			fmt.Fprintf(log, "warning: could not remove %s, left by a kiln run that was killed: %v\n", path, err)
@@ -170,4 +171,33 @@ func removeLeftovers(workDir string, log io.Writer) {
 		}
 		fmt.Fprintf(log, "removed %s, left by a kiln run that was killed\n", path)
 	}
+}
+
+// removeAll is os.RemoveAll, which a test replaces.
+var removeAll = os.RemoveAll
+
+// removeMarkedLast removes dir, a leftover, its marker last: a removal
+// that fails half-way keeps the marker, by which a later run knows the
+// folder for a killed run's and tries again. A git of the killed run
+// outlives it (SIGKILL reaches kiln alone) and may still write into the
+// clone while a later run removes it; with the marker gone first, the
+// folder was nobody's from then on, a clone left on the disk for good.
+func removeMarkedLast(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if e.Name() != tempMarker {
+			errs = append(errs, removeAll(filepath.Join(dir, e.Name())))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(dir, tempMarker)); err != nil {
+		return err
+	}
+	return os.Remove(dir)
 }
