@@ -898,6 +898,11 @@ func (r *run) pushErr(branch string, err error) error {
 	if !ok || errors.Is(err, gitrepo.ErrNonFastForward) {
 		return e
 	}
+	if errors.Is(err, gitrepo.ErrNoAnswer) {
+		// Not a refusal: the rules and the token are not to blame.
+		de.Hint = fmt.Sprintf("the connection to the manifests repository failed during the push, so %s may or may not have moved; run kiln again, which is safe: it pushes again, or finds this change there and goes on", branch)
+		return de
+	}
 	if r.env.Mode == ModePush {
 		de.Hint = fmt.Sprintf("env %s has mode: push, so kiln commits straight to %s: a branch protection rule or ruleset on %s must let kiln's token push (or give the env mode: pr); and the token (--token or GITHUB_TOKEN) needs contents: write", r.env.Name, branch, branch)
 	} else {

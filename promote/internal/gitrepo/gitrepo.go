@@ -71,6 +71,12 @@ type Options struct {
 // branch moved on meanwhile.
 var ErrNonFastForward = errors.New("the remote branch has commits this push does not contain")
 
+// ErrNoAnswer is the cause of a push after which git heard nothing from
+// the remote about the branch: the connection failed (dropped, timed out,
+// a proxy's error) before the remote's report. The remote may have moved
+// the branch all the same.
+var ErrNoAnswer = errors.New("the connection failed before the remote said whether it took the push")
+
 // ErrDenied is the cause of a command the remote refused the credentials
 // of: none where it asks for some, or ones it does not take (an expired
 // or revoked token, one without access, an SSH key it does not know).
@@ -844,6 +850,12 @@ func (r *Repo) pushRefused(err error, report string, force bool) bool {
 	if moved {
 		ge.Err = ErrNonFastForward
 		return true
+	}
+	if reason == "" && !strings.Contains(report, "\t") && ge.Err != nil &&
+		!errors.Is(ge.Err, ErrDenied) && !errors.Is(ge.Err, ErrNoRepository) &&
+		!errors.Is(ge.Err, context.Canceled) && !errors.Is(ge.Err, context.DeadlineExceeded) {
+		// No line of the ref in the report: the remote never said.
+		ge.Err = fmt.Errorf("%w (%w)", ErrNoAnswer, ge.Err)
 	}
 	if reason != "" {
 		ge.Msg = strings.TrimPrefix(ge.Msg+"; the remote rejected the update "+r.mask(reason), "; ")
