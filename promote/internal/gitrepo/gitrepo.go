@@ -100,6 +100,9 @@ type Error struct {
 	// ErrNonFastForward, or ErrDenied or ErrNoRepository when git's message
 	// says so.
 	Err error
+
+	// stderr is all git said, credentials masked.
+	stderr string
 }
 
 func (e *Error) Error() string {
@@ -373,7 +376,7 @@ func (r *Repo) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte
 		} else if refused := refusal(stderr.String()); refused != nil {
 			err = refused
 		}
-		return stdout.Bytes(), &Error{Op: args[0], Msg: r.mask(lastLines(stderr.String(), 4)), Err: err}
+		return stdout.Bytes(), &Error{Op: args[0], Msg: r.mask(lastLines(stderr.String(), 4)), Err: err, stderr: r.mask(stderr.String())}
 	}
 	return stdout.Bytes(), nil
 }
@@ -846,7 +849,7 @@ func (r *Repo) pushRefused(err error, report string, force bool) bool {
 	if !errors.As(err, &ge) {
 		return false
 	}
-	moved, reason := pushStatus(report, force)
+	moved, reason := pushStatus(report, ge.stderr, force)
 	if moved {
 		ge.Err = ErrNonFastForward
 		return true
@@ -858,6 +861,17 @@ func (r *Repo) pushRefused(err error, report string, force bool) bool {
 		ge.Err = fmt.Errorf("%w (%w)", ErrNoAnswer, ge.Err)
 	}
 	if reason != "" {
+		// The remote's first error line says why; a long message (the
+		// advice of a stale lock, a ruleset's list) leaves it out of the
+		// last lines.
+		for line := range strings.SplitSeq(ge.stderr, "\n") {
+			if line = strings.TrimSpace(line); strings.HasPrefix(line, "remote: error:") || strings.HasPrefix(line, "remote: fatal:") {
+				if !strings.Contains(ge.Msg, line) {
+					ge.Msg = strings.TrimSuffix(line+"; "+ge.Msg, "; ")
+				}
+				break
+			}
+		}
 		ge.Msg = strings.TrimPrefix(ge.Msg+"; the remote rejected the update "+r.mask(reason), "; ")
 	}
 	return false
@@ -918,7 +932,13 @@ func (r *Repo) Head(ctx context.Context, branch string) (string, error) {
 // A force push (force) the remote rejects as "non-fast-forward" met
 // receive.denyNonFastForwards (set by git init --shared), which refuses
 // every force push: the branch did not move.
-func pushStatus(report string, force bool) (moved bool, reason string) {
+//
+// A remote's "failed to update ref" is the branch moved on only when the
+// remote's message says so ("is at X but expected Y", "reference already
+// exists"): it is also what a stale lock of a crashed git in the remote
+// ("Unable to create '….lock': File exists"), which fails every push
+// until someone removes it, and a branch in the way of kiln/<env> give.
+func pushStatus(report, stderr string, force bool) (moved bool, reason string) {
 	for _, line := range strings.Split(report, "\n") {
 		flag, rest, ok := strings.Cut(line, "\t")
 		if !ok || flag != "!" {
@@ -936,11 +956,10 @@ func pushStatus(report string, force bool) (moved bool, reason string) {
 				return !force, reason
 			}
 			// The branch moved between the remote's advertisement and
-			// its update (git says "failed to update ref", older ones
-			// and other hosts "cannot lock ref" or "incorrect old value
-			// provided").
-			for _, s := range []string{"failed to update ref", "cannot lock ref", "incorrect old value"} {
-				if strings.Contains(reason, s) {
+			// its update.
+			said := reason + "\n" + stderr
+			for _, s := range []string{"but expected", "reference already exists", "incorrect old value"} {
+				if strings.Contains(said, s) {
 					return true, reason
 				}
 			}

@@ -79,16 +79,16 @@ func TestPushLease(t *testing.T) {
 // TestPushRefusedByTheRemote: a push the remote refuses for a reason of
 // its own is not taken for a branch that moved on, whatever its hook says
 // ("non-fast-forward" included), nor is a force push that a remote's
-// receive.denyNonFastForwards (git init --shared) refuses: the callers
-// would tell of another promotion, and send people to run again a push
-// that fails the same way every time. The error keeps the hook's words
-// and the remote's reason.
+// receive.denyNonFastForwards (git init --shared) refuses, nor one a
+// stale lock in the remote fails: the callers would tell of another
+// promotion, and send people to run again a push that fails the same way
+// every time. The error keeps the hook's words and the remote's reason.
 func TestPushRefusedByTheRemote(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name, hook string
-		deny       bool
+		deny, lock bool
 		says       []string
 	}{
 		{name: "GitHub's protected branch", hook: "echo 'error: GH006: Protected branch update failed for refs/heads/kiln/dev.' >&2; echo 'error: Cannot force-push to this branch' >&2",
@@ -96,6 +96,8 @@ func TestPushRefusedByTheRemote(t *testing.T) {
 		{name: "a hook that says non-fast-forward", hook: "echo 'non-fast-forward updates are not allowed here' >&2; echo 'remote rejected, cannot lock ref' >&2; echo >&2",
 			says: []string{"non-fast-forward updates are not allowed here", "(pre-receive hook declined)"}},
 		{name: "receive.denyNonFastForwards", deny: true, says: []string{"denying non-fast-forward", "(non-fast-forward)"}},
+		// A git of the remote's that crashed while it updated the branch.
+		{name: "a stale lock", lock: true, says: []string{"Unable to create", "kiln/dev.lock': File exists", "remove the file manually", "(failed to update ref)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -105,6 +107,11 @@ func TestPushRefusedByTheRemote(t *testing.T) {
 			old := gittest.Update(t, remote, "kiln/dev", map[string]string{"dev/f": "old\n"}, nil, "old")
 			if tc.hook != "" {
 				if err := os.WriteFile(filepath.Join(remote, "hooks", "pre-receive"), []byte("#!/bin/sh\n"+tc.hook+"\nexit 1\n"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.lock {
+				if err := os.WriteFile(filepath.Join(remote, "refs", "heads", "kiln", "dev.lock"), nil, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -156,5 +163,44 @@ func TestPushRefusedByTheRemote(t *testing.T) {
 				t.Errorf("kiln/dev moved to %s", h)
 			}
 		})
+	}
+}
+
+// TestPushLeaseRaceAtTheRemote: the branch moves after the remote told
+// git where it was and before the remote updates it (here by its own
+// pre-receive hook, as another push would). The remote's "failed to
+// update ref" then says "but expected": the branch moved on, as a
+// refusal of git's own check would say.
+func TestPushLeaseRaceAtTheRemote(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	remote := gittest.Bare(t)
+	gittest.Commit(t, remote, "main", map[string]string{"a": "a\n"}, "base")
+	gittest.Git(t, remote, "branch", "kiln/dev", "main")
+	old := gittest.Update(t, remote, "kiln/dev", map[string]string{"dev/f": "old\n"}, nil, "old")
+	other := gittest.Update(t, remote, "kiln/dev", map[string]string{"dev/f": "other\n"}, nil, "other")
+	gittest.Git(t, remote, "update-ref", "refs/heads/kiln/dev", old)
+	hook := "#!/bin/sh\nunset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\ngit update-ref refs/heads/kiln/dev " + other + "\n"
+	if err := os.WriteFile(filepath.Join(remote, "hooks", "pre-receive"), []byte(hook), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := clone(t, remote, gitrepo.Options{})
+	if _, err := r.Fetch(ctx, "main", "kiln/dev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Checkout(ctx, "kiln/dev", "refs/remotes/origin/main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReplaceDir(ctx, "dev", map[string][]byte{"f": []byte("new\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Commit(ctx, "new"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.PushLease(ctx, "kiln/dev", old); !errors.Is(err, gitrepo.ErrNonFastForward) {
+		t.Errorf("lease on a branch that moved at the remote: %v, want ErrNonFastForward", err)
+	}
+	if h := gittest.Git(t, remote, "rev-parse", "kiln/dev"); h != other {
+		t.Errorf("kiln/dev at %s, want the other push's %s", h, other)
 	}
 }
