@@ -3,6 +3,7 @@ package gitrepo
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -65,7 +66,18 @@ type Options struct {
 	// line-ending conversion, no prompts on the terminal, identity) still
 	// win.
 	UserConfig bool
+	// StallTime is how long an HTTP transfer may move less than a byte a
+	// second before git gives it up (http.lowSpeedTime); 0 is
+	// DefaultStallTime. A connection the network dropped without a word
+	// (a NAT or firewall forgetting it) otherwise hangs git for good, and
+	// with it a push, which an interrupt does not stop.
+	StallTime time.Duration
 }
+
+// DefaultStallTime is Options.StallTime's default: far longer than any
+// pause of a git host that is working (it sends a keepalive every few
+// seconds while its hooks run).
+const DefaultStallTime = 5 * time.Minute
 
 // ErrNonFastForward is the cause of a push the remote refused because the
 // branch moved on meanwhile.
@@ -218,6 +230,8 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 		{"init.defaultBranch", "kiln-unborn"},
 		{"advice.detachedHead", "false"},
 		{"protocol.version", "2"},
+		{"http.lowSpeedLimit", "1"},
+		{"http.lowSpeedTime", strconv.Itoa(int(max(cmp.Or(opts.StallTime, DefaultStallTime), time.Second) / time.Second))},
 	}
 	if token != "" && remote.HTTP {
 		u, err := url.Parse(remote.URL)
