@@ -2,13 +2,16 @@ package promote
 
 import (
 	"bytes"
+	"encoding/base64"
 	"index/suffixarray"
 	"io"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -431,6 +434,10 @@ func inputsInSecrets(secrets map[string]string, trees ...map[string][]byte) []st
 	for _, v := range secrets {
 		all.WriteString(v)
 		all.WriteByte(0)
+		for _, d := range innerBase64(v, 2) {
+			all.WriteString(d)
+			all.WriteByte(0)
+		}
 	}
 	held := suffixarray.New(all.Bytes())
 	seen := map[string]bool{}
@@ -447,6 +454,36 @@ func inputsInSecrets(secrets map[string]string, trees ...map[string][]byte) []st
 		}
 	}
 	return slices.Sorted(maps.Keys(seen))
+}
+
+// base64Run is a run of base64 long enough to hold a value of
+// redact.MinLength bytes, padded or not.
+var base64Run = regexp.MustCompile(`[A-Za-z0-9+/]{8,}={0,2}`)
+
+// innerBase64 returns the text that the base64 runs inside v decode to,
+// and, down to depth levels, the runs inside that text: a Secret's value
+// may hold an input only encoded, as a kubernetes.io/dockerconfigjson
+// Secret's JSON holds "auth": base64 of user:password, which charts build
+// from their values (Helm's own guide to image pull secrets does). A run
+// that does not decode to UTF-8 text is left out; what is left may still
+// be noise, which costs only a search that finds nothing.
+func innerBase64(v string, depth int) []string {
+	if depth == 0 {
+		return nil
+	}
+	var out []string
+	for _, run := range base64Run.FindAllString(v, -1) {
+		b, err := base64.StdEncoding.DecodeString(run)
+		if err != nil {
+			b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(run, "="))
+		}
+		if err != nil || !utf8.Valid(b) {
+			continue
+		}
+		out = append(out, string(b))
+		out = append(out, innerBase64(string(b), depth-1)...)
+	}
+	return out
 }
 
 // inputValues returns the values of the input file p: every scalar but
