@@ -192,6 +192,14 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 		}
 		return n.GetNamespace() + "/" + n.GetName()
 	}
+	// Each Secret's plain values, both sides': what its own annotations
+	// and labels may hold too (ownCopies).
+	plain := map[string][]string{}
+	for _, n := range slices.Concat(oldObjs, newObjs) {
+		if objects.IsSecret(n) {
+			plain[idOf(n)] = append(plain[idOf(n)], objects.SecretValues(n)...)
+		}
+	}
 	values := func(nodes []*kyaml.RNode) map[string]string {
 		m := map[string]string{}
 		for _, n := range nodes {
@@ -199,6 +207,9 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 				continue
 			}
 			id := idOf(n)
+			for _, e := range metadataValues(n.YNode()) {
+				m[id+"\x00"+e.key] = e.v.Value
+			}
 			if found != nil {
 				for _, v := range objects.SecretValues(n) {
 					found(v)
@@ -246,6 +257,9 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 			for i, v := range objects.LastAppliedValues(n.YNode()) {
 				*v = *masked(id+"\x00"+objects.LastApplied+"\x00"+strconv.Itoa(i), v)
 			}
+			for _, e := range ownCopies(n.YNode(), plain[id]) {
+				*e.v = *masked(id+"\x00"+e.key, e.v)
+			}
 			c := n.YNode().Content
 			for i := 0; i+1 < len(c); i += 2 {
 				f, v := c[i].Value, c[i+1]
@@ -281,6 +295,93 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 	}
 	return old, new
 }
+
+// metadataValue is a value of a Secret's annotations or labels, and its
+// key, as maskSecretPair pairs the sides' values.
+type metadataValue struct {
+	key string
+	v   *kyaml.Node
+}
+
+// metadataValues returns the scalar values of n's annotations and labels
+// but kubectl's last-applied record, which is masked whole anyway.
+func metadataValues(n *kyaml.Node) []metadataValue {
+	var out []metadataValue
+	md := mapValue(n, "metadata")
+	for _, field := range []string{"annotations", "labels"} {
+		m := mapValue(md, field)
+		if m == nil {
+			continue
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, v := m.Content[i].Value, m.Content[i+1]
+			if v.Kind == kyaml.ScalarNode && !(field == "annotations" && k == objects.LastApplied) {
+				out = append(out, metadataValue{"metadata." + field + "\x00" + k, v})
+			}
+		}
+	}
+	return out
+}
+
+// mapValue returns the last value of key in the mapping n, nil when n is
+// no mapping or has no such key.
+func mapValue(n *kyaml.Node, key string) *kyaml.Node {
+	if n == nil || n.Kind != kyaml.MappingNode {
+		return nil
+	}
+	var out *kyaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			out = n.Content[i+1]
+		}
+	}
+	return out
+}
+
+// ownCopies returns the annotations and labels of the Secret n that hold a
+// form of one of values, its own (either side's): a template's
+// annotation quoting a password, a hand-written note, an alias of a data
+// value that kustomize and kiln expand. Only the Secret's own values are
+// searched for, and only in the Secret, where a value equal to a label
+// (a user named like the app) costs one masked label of one object; every
+// object of a diff searched for every Secret value would mask short
+// common words all over it. A value no longer than the longest of these
+// texts is searched for in every form; a longer one cannot be in them
+// but as a digest, and one of more than maxFormsValue bytes (which would
+// make an automaton many times its size) is searched for as it is and as
+// base64 only.
+func ownCopies(n *kyaml.Node, values []string) []metadataValue {
+	all := metadataValues(n)
+	longest := 0
+	for _, e := range all {
+		longest = max(longest, len(e.v.Value))
+	}
+	if longest < redact.MinLength {
+		return nil
+	}
+	named := map[string]string{}
+	var big []string
+	for _, v := range values {
+		switch {
+		case redact.TooShort(v) || len(v) > longest:
+		case len(v) > maxFormsValue:
+			big = append(big, v, base64.StdEncoding.EncodeToString([]byte(v)))
+		default:
+			named[strconv.Itoa(len(named))] = v
+		}
+	}
+	rd := redact.New(named)
+	var out []metadataValue
+	for _, e := range all {
+		if rd.Found(e.v.Value) != nil || slices.ContainsFunc(big, func(v string) bool { return strings.Contains(e.v.Value, v) }) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// maxFormsValue bounds the values ownCopies searches for in every form.
+const maxFormsValue = 4096
 
 // maskCommentLines masks every comment line of a file holding a Secret,
 // those kyaml keeps outside the nodes too (a document's head comment

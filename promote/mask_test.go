@@ -288,3 +288,77 @@ func BenchmarkInputsInSecrets(b *testing.B) {
 		}
 	}
 }
+
+// TestMaskSecretPairOwnCopies: a Secret's annotation or label may hold one
+// of its own values: a template's annotation quoting the password, a note
+// kept by hand, an alias of a data value (kustomize, kiln and kyaml expand
+// it, so the copy is what Flux applies). It is masked as the value is,
+// marked as changed when it changed, in every form the redactor knows (a
+// data value's base64); annotations and labels that hold no value of the
+// Secret stay.
+func TestMaskSecretPairOwnCopies(t *testing.T) {
+	t.Parallel()
+	const head = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: ns\n"
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	tests := []struct {
+		name, old, new string
+		// want are lines of the masked new side.
+		want []string
+	}{
+		{
+			name: "annotation quotes the value",
+			new:  head + "  labels: {app: db}\n  annotations:\n    note: 'password is 0wn-c0py-value'\nstringData:\n  password: 0wn-c0py-value\n",
+			want: []string{"labels: {app: db}", "note: '" + maskSame + "'"},
+		},
+		{
+			name: "label holds a data value's base64",
+			new:  head + "  labels:\n    hint: " + b64("0wn-c0py-value") + "\ndata:\n  password: " + b64("0wn-c0py-value") + "\n",
+			want: []string{"hint: '" + maskSame + "'"},
+		},
+		{
+			name: "alias of a value",
+			new:  "apiVersion: v1\nkind: Secret\nstringData:\n  password: &p 0wn-c0py-value\nmetadata:\n  name: db\n  namespace: ns\n  annotations: {copy: *p}\n",
+			want: []string{"copy: '" + maskSame + "'"},
+		},
+		{
+			name: "data merged from the annotations",
+			new:  head + "  annotations: &c {password: 0wn-c0py-value}\nstringData: *c\n",
+			want: []string{"password: '" + maskSame + "'"},
+		},
+		{
+			name: "rotated with its copy",
+			old:  head + "  annotations: {note: 0ld-0wn-c0py-value}\nstringData:\n  password: 0ld-0wn-c0py-value\n",
+			new:  head + "  annotations: {note: 0wn-c0py-value}\nstringData:\n  password: 0wn-c0py-value\n",
+			want: []string{"note: '" + maskChanged + "'", "password: '" + maskChanged + "'"},
+		},
+		{
+			name: "the copy of the previous value",
+			old:  head + "stringData:\n  password: 0ld-0wn-c0py-value\n",
+			new:  head + "  annotations: {rotated-from: 0ld-0wn-c0py-value}\nstringData:\n  password: 0wn-c0py-value\n",
+			want: []string{"rotated-from: '" + maskSame + "'"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var old []byte
+			if tc.old != "" {
+				old = []byte(tc.old)
+			}
+			o, n := maskSecretPair(old, []byte(tc.new), nil)
+			for side, b := range map[string][]byte{"old": o, "new": n} {
+				if strings.Contains(string(b), "c0py-value") || strings.Contains(string(b), b64("0wn-c0py-value")[:12]) {
+					t.Errorf("the %s side shows a value:\n%s", side, b)
+				}
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(n), w) {
+					t.Errorf("the new side lacks %q:\n%s", w, n)
+				}
+			}
+			if !strings.Contains(string(n), "name: db\n") || !strings.Contains(string(n), "namespace: ns\n") {
+				t.Errorf("the Secret's name was masked:\n%s", n)
+			}
+		})
+	}
+}
