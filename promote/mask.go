@@ -19,7 +19,9 @@ import (
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+	"github.com/kiln-gitops/kiln/promote/internal/envdiff"
 	"github.com/kiln-gitops/kiln/promote/internal/sopsreview"
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 )
 
 // Masks of Secret data in diffs and PR bodies.
@@ -58,15 +60,22 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 		o, n, _ = shownPair(ids, o, n, found)
 		return o, n
 	}
+	moved := movedSecrets(old, new)
 	for p := range sn {
 		if o, ok := so[p]; ok {
 			so[p], sn[p] = mask(o, sn[p])
+		} else if q, ok := moved[p]; ok {
+			so[q], sn[p] = mask(so[q], sn[p])
 		} else {
 			_, sn[p] = mask(nil, sn[p])
 		}
 	}
+	movedFrom := map[string]bool{}
+	for _, q := range moved {
+		movedFrom[q] = true
+	}
 	for p := range so {
-		if _, ok := sn[p]; !ok {
+		if _, ok := sn[p]; !ok && !movedFrom[p] {
 			so[p], _ = mask(so[p], nil)
 		}
 	}
@@ -120,6 +129,38 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 		}
 	}
 	return so, sn
+}
+
+// movedSecrets pairs the object files that add a Secret (path in new)
+// with those that remove the same Secret (path in old): one of another
+// app's folder (a Secret moved between apps), or of another name only by
+// a generator's hash suffix (a secretGenerator's Secret whose content
+// changed, and with it its name and file). Masked as a pair, its values
+// show as changed or kept, as a Secret's whose file stays; masked each
+// alone, every value would look kept, a rotated one too. Only a pair that
+// nothing else shares is paired.
+func movedSecrets(old, new map[string][]byte) map[string]string {
+	byKey := func(tree, other map[string][]byte) map[string][]string {
+		out := map[string][]string{}
+		for p, data := range tree {
+			if _, ok := other[p]; ok || !treediff.IsObject(p) || !bytes.Contains(data, []byte("Secret")) {
+				continue
+			}
+			if o := treediff.ObjectOf(data); o.Kind == "Secret" {
+				k := o.Namespace + "/" + envdiff.Unhashed(o.Name)
+				out[k] = append(out[k], p)
+			}
+		}
+		return out
+	}
+	removed, added := byKey(old, new), byKey(new, old)
+	pairs := map[string]string{}
+	for k, ps := range added {
+		if qs := removed[k]; len(ps) == 1 && len(qs) == 1 {
+			pairs[ps[0]] = qs[0]
+		}
+	}
+	return pairs
 }
 
 // maskedInputChange ends a high-level file whose only changes are masked.

@@ -362,3 +362,55 @@ func TestMaskSecretPairOwnCopies(t *testing.T) {
 		})
 	}
 }
+
+// TestShownTreesPairsMovedSecrets: a secretGenerator's Secret changes its
+// name, and so its file, with its content (the hash suffix), and a Secret
+// moved to another app changes folder. Its removed and added files are
+// masked as one Secret: a rotated key shows as changed and a kept one as
+// kept, as in a Secret whose file stays, not every value as kept.
+func TestShownTreesPairsMovedSecrets(t *testing.T) {
+	t.Parallel()
+	secret := func(name, user, pw string) []byte {
+		return []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\n  namespace: ns\ntype: Opaque\ndata:\n  user: " +
+			base64.StdEncoding.EncodeToString([]byte(user)) + "\n  password: " + base64.StdEncoding.EncodeToString([]byte(pw)) + "\n")
+	}
+	old := map[string][]byte{
+		"apps/k/secret_db-5t7m9c2f8h.yaml": secret("db-5t7m9c2f8h", "app-user", "0ld-generated-pw"),
+		"apps/a/secret_moved.yaml":         secret("moved", "app-user", "0ld-moved-pw"),
+		// Two generators of one name: which became which cannot be told.
+		"apps/x/secret_twice-5t7m9c2f8h.yaml": secret("twice-5t7m9c2f8h", "app-user", "0ld-twice-pw"),
+		"apps/x/secret_twice-9c2f8h5t7m.yaml": secret("twice-9c2f8h5t7m", "app-user", "0ld-twice-pw"),
+	}
+	new := map[string][]byte{
+		"apps/k/secret_db-b2k4m6t8g9.yaml":    secret("db-b2k4m6t8g9", "app-user", "n3w-generated-pw"),
+		"apps/b/secret_moved.yaml":            secret("moved", "app-user", "n3w-moved-pw"),
+		"apps/x/secret_twice-b2k4m6t8g9.yaml": secret("twice-b2k4m6t8g9", "app-user", "n3w-twice-pw"),
+	}
+	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, old, new)
+	for _, pair := range [][2]string{
+		{"apps/k/secret_db-5t7m9c2f8h.yaml", "apps/k/secret_db-b2k4m6t8g9.yaml"},
+		{"apps/a/secret_moved.yaml", "apps/b/secret_moved.yaml"},
+	} {
+		o, n := string(so[pair[0]]), string(sn[pair[1]])
+		if !strings.Contains(o, "password: '"+maskBefore+"'") || !strings.Contains(n, "password: '"+maskChanged+"'") ||
+			!strings.Contains(o, "user: '"+maskSame+"'") || !strings.Contains(n, "user: '"+maskSame+"'") {
+			t.Errorf("%s → %s: the rotated key does not show as changed, or the kept one as kept:\n%s\n%s", pair[0], pair[1], o, n)
+		}
+	}
+	for p, data := range sn {
+		if strings.Contains(p, "twice") && strings.Contains(string(data), maskChanged) {
+			t.Errorf("%s was paired with one of two removed Secrets of its name:\n%s", p, data)
+		}
+	}
+	values := redact.New(map[string]string{"1": "app-user", "2": "0ld-generated-pw", "3": "n3w-generated-pw", "4": "0ld-moved-pw", "5": "n3w-moved-pw", "6": "0ld-twice-pw", "7": "n3w-twice-pw"})
+	for side, tree := range map[string]map[string][]byte{"old": so, "new": sn} {
+		for p, data := range tree {
+			if found := values.FoundBytes(data); found != nil {
+				t.Errorf("%s side of %s shows %v:\n%s", side, p, found, data)
+			}
+		}
+	}
+	if len(so) != len(old) || len(sn) != len(new) {
+		t.Errorf("files lost: %d of %d old, %d of %d new", len(so), len(old), len(sn), len(new))
+	}
+}

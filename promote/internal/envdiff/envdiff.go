@@ -289,6 +289,15 @@ func walk(n *kyaml.Node, f func(key string, v *kyaml.Node)) {
 // 0, 1, 3, a and e replaced by g, h, k, m and t, so no vowels or lookalikes).
 var hashSuffix = regexp.MustCompile(`-[245-9bcdfghkmt]{10}$`)
 
+// Unhashed returns name with a generator's hash suffix written as
+// "-<hash>": two names that differ only by it are one generator's.
+func Unhashed(name string) string {
+	if loc := hashSuffix.FindStringIndex(name); loc != nil {
+		return name[:loc[0]] + "-<hash>"
+	}
+	return name
+}
+
 // Pair is an object of the env and its counterpart in the against env;
 // one of them is nil when the object exists on one side only.
 type Pair struct {
@@ -364,9 +373,7 @@ func Match(env, against []*Object, a *Aligner) []Pair {
 	loose(func(k key) key { k.ns = ""; return k })
 	loose(func(k key) key {
 		if k.group == "" && (k.kind == "ConfigMap" || k.kind == "Secret") {
-			if loc := hashSuffix.FindStringIndex(k.name); loc != nil {
-				k.name = k.name[:loc[0]] + "-<hash>"
-			}
+			k.name = Unhashed(k.name)
 		}
 		return k
 	})
