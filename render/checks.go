@@ -57,20 +57,25 @@ func validateObjects(ctx context.Context, env *validate.Env, app string, objs []
 			// unless the object says it decrypts none of it: then another
 			// controller is meant to, in the cluster.
 			if !objects.DecryptDisabled(o.Node.YNode()) {
+				var found []error
 				if err := sopsDotenvKeys(app, o); err != nil {
-					errs = append(errs, err)
+					found = append(found, err)
 				} else if err := sopsValueOutsideSOPS(app, o); err != nil {
 					// Not both: a .env file's keys are ENC[…] values too.
-					errs = append(errs, err)
+					found = append(found, err)
 				}
 				if err := sopsFileUndecrypted(app, o); err != nil {
-					errs = append(errs, err)
+					found = append(found, err)
 				}
+				// These name a data key in their field.
+				errs = append(errs, validate.HideSecretKeys(o, found)...)
 			}
 			plain = append(plain, o)
 			continue
 		}
-		errs = append(errs, sopsChecks(ctx, env, app, o)...)
+		// A Secret's key that is no valid key may be a password: the
+		// checks name keys in their messages and fields.
+		errs = append(errs, validate.HideSecretKeys(o, sopsChecks(ctx, env, app, o))...)
 	}
 	if err := env.ObjectsContext(ctx, app, plain); err != nil {
 		errs = append(errs, forApp(app, err))

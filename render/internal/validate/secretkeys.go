@@ -14,7 +14,7 @@ import (
 	"github.com/kiln-gitops/kiln/templates"
 )
 
-// hideSecretKeys replaces, in the errors about o, every invalid key of a
+// HideSecretKeys replaces, in the errors about o, every invalid key of a
 // v1 Secret's data or stringData by its position ("data.(key 2 of 3 in
 // sorted order)"), as the API server rules' own message about the key
 // names it (apirules); parentheses, not <>, which JSON output escapes. A key that is not a valid key may be a password:
@@ -23,7 +23,8 @@ import (
 // wrong type, a duplicate) would quote it whole. Valid keys stay: they
 // are names, and the plain-secret gate refuses a secret var in one.
 // Err keeps the library's error, unmasked, for programs that link kiln.
-func hideSecretKeys(o templates.Object, errs []error) []error {
+// render's checks of a SOPS document name its keys too, and use it.
+func HideSecretKeys(o templates.Object, errs []error) []error {
 	if len(errs) == 0 || o.Node == nil || o.Node.GetKind() != "Secret" || o.Node.GetApiVersion() != "v1" {
 		return errs
 	}

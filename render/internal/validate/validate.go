@@ -263,7 +263,7 @@ func (e *Env) object(ctx context.Context, app string, o templates.Object, p prep
 	if p.ref != nil {
 		c = p.ref.get()
 	}
-	errs = hideSecretKeys(o, e.check(ctx, app, o, p.gvk, c, p.enc))
+	errs = HideSecretKeys(o, e.check(ctx, app, o, p.gvk, c, p.enc))
 	// A check that ctx cut short may have found nothing for not looking.
 	if len(errs) == 0 && p.enc.err == nil && ctx.Err() == nil {
 		e.schemas.markClean(p.key)
