@@ -1157,7 +1157,9 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 				if len(found) == 0 {
 					continue
 				}
-				errs = append(errs, plainSecretError(res, run.app.Name, o, found, permit != nil))
+				// The field's path may pass through a Secret's key that
+				// is no valid key, which may be a password.
+				errs = append(errs, validate.HideSecretKeys(o, []error{plainSecretError(res, run.app.Name, o, found, permit != nil)})...)
 			}
 		}
 	}

@@ -68,3 +68,32 @@ func TestSOPSErrorsShowNoSecretKey(t *testing.T) {
 		t.Errorf("fields %q lack the encrypted file's key by its position", fields)
 	}
 }
+
+// TestGateErrorShowsNoSecretKey: the plain-secret gate names the field
+// that holds a secret var; under a Secret's key that is no valid key, the
+// key is named by its position, as validation names it.
+func TestGateErrorShowsNoSecretKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"apps:\n  - name: plain\n    namespace: forms\n    yaml: plain\n",
+		"envs/dev.yaml": "secretVars:\n  PW: TEST_PW\n",
+		"plain/s.yaml":  "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  Word rest of passphrase: ${PW}\n",
+	} {
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(name)), content)
+	}
+	er := renderForms(t, dir, "gate-s3cret-value")
+	if er.Err == nil {
+		t.Fatal("a secret var in a Secret was accepted without allowPlainSecrets")
+	}
+	msg := er.Err.Error()
+	if !strings.Contains(msg, "Secret/forms/s: contains the value of secret var PW (raw or encoded) in stringData.(key 1 of 1 in sorted order)") {
+		t.Errorf("the gate's error does not name the field by the key's position:\n%s", msg)
+	}
+	for _, piece := range []string{"Word", "passphrase", "gate-s3cret"} {
+		if strings.Contains(msg, piece) {
+			t.Errorf("the error shows %q:\n%s", piece, msg)
+		}
+	}
+}
