@@ -233,10 +233,14 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 				Hint: "--against DIR compares with DIR/" + r.env.Name + " (a folder like render's --out); for a git repository give its URL or PATH#BRANCH"}
 		}
 	}
+	fetch := ref
 	if ref == "" {
-		ref = r.base
+		// The manifests branch, a branch: by its short name git's lookup
+		// would take a tag of that name first, and whoever may push a
+		// tag would choose the tree compared (or verified) with.
+		ref, fetch = r.base, "refs/heads/"+r.base
 	}
-	commit, err := r.fetchRef(ctx, remote, ref)
+	commit, err := r.fetchRef(ctx, remote, fetch)
 	if r.repo == nil {
 		return nil, "", err // the clone failed: r.clone said why
 	}
@@ -288,6 +292,9 @@ func (r *run) refErr(ref string, err error) error {
 	var re *gitrepo.RefError
 	if !errors.As(err, &re) {
 		return r.gitErr("fetching "+ref+" of", err)
+	}
+	if errors.Is(err, gitrepo.ErrAmbiguousRef) && len(re.Names) > 0 {
+		return &diag.Error{Msg: re.Error(), Err: err, Hint: "give the full ref name, refs/heads/" + re.Ref + " or refs/tags/" + re.Ref}
 	}
 	if errors.Is(err, gitrepo.ErrAmbiguousRef) {
 		return &diag.Error{Msg: re.Error(), Err: err, Hint: "give more digits of the commit, or its full hash"}

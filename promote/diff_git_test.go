@@ -98,6 +98,19 @@ func TestDiffAgainstGitRefs(t *testing.T) {
 		})
 	}
 
+	t.Run("tag and branch of one name", func(t *testing.T) {
+		t.Parallel()
+		remote := gittest.Bare(t)
+		commits := gittest.History(t, remote, "main", 2)
+		gittest.Git(t, remote, "branch", "release", commits[0])
+		gittest.Git(t, remote, "tag", "release", commits[1])
+		_, err := diff(t, remote+"#release")
+		var de *diag.Error
+		if !errors.Is(err, ErrAmbiguousRef) || !errors.As(err, &de) || !strings.Contains(de.Hint, "refs/heads/release or refs/tags/release") {
+			t.Errorf("error = %v, want ErrAmbiguousRef with a hint naming both full refs", err)
+		}
+	})
+
 	t.Run("ambiguous commit", func(t *testing.T) {
 		t.Parallel()
 		remote := gittest.Bare(t)

@@ -90,6 +90,24 @@ func TestVerify(t *testing.T) {
 		}
 	})
 
+	// The manifests branch by default, never a tag of its name: whoever
+	// may push a tag main would otherwise choose the tree verified.
+	t.Run("tag named as the manifests branch", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		gittest.Git(t, f.remote, "tag", "main", "main")
+		tamper(t, f, func(files map[string]string) {
+			files["clusters/dev/apps/web/extra.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\n"
+		})
+		res, err := verify(t, f, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"removed apps/web/extra.yaml"}; res.Equal || !cmp.Equal(want, changed(res)) {
+			t.Errorf("files = %v, want %v", changed(res), want)
+		}
+	})
+
 	// A lock an older kiln wrote, without the digests of the tree's own
 	// files (kiln promote keeps it while no file changes): the files are
 	// compared themselves, so it verifies; a changed file still does not.

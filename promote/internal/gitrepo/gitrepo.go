@@ -1233,7 +1233,8 @@ func (r *Repo) PushRetry(ctx context.Context, branch string, tries int, build Bu
 var ErrUnknownRef = errors.New("no such branch, tag or commit")
 
 // ErrAmbiguousRef is the cause of a RefError for an abbreviated commit
-// hash that is the start of more than one commit's.
+// hash that is the start of more than one commit's, or for a name that is
+// both a tag and a branch of different commits.
 var ErrAmbiguousRef = errors.New("more than one commit starts with it")
 
 // RefError is a ref that names no single commit of the remote.
@@ -1245,11 +1246,17 @@ type RefError struct {
 	// Candidates are the commits an ambiguous abbreviation may mean, full
 	// hashes in order.
 	Candidates []string
+	// Names are the full ref names an ambiguous name may mean (its tag
+	// and its branch), each with the commit it points at.
+	Names []string
 	// Err is ErrUnknownRef or ErrAmbiguousRef.
 	Err error
 }
 
 func (e *RefError) Error() string {
+	if errors.Is(e.Err, ErrAmbiguousRef) && len(e.Names) > 0 {
+		return fmt.Sprintf("%q is ambiguous in %s: it names both %s", e.Ref, e.Remote, strings.Join(e.Names, " and "))
+	}
 	if errors.Is(e.Err, ErrAmbiguousRef) {
 		return fmt.Sprintf("%q is ambiguous in %s: %d commits start with it (%s)", e.Ref, e.Remote, len(e.Candidates), strings.Join(e.Candidates, ", "))
 	}
@@ -1262,7 +1269,8 @@ func (e *RefError) Unwrap() error { return e.Err }
 var shortHash = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{4,63}$`) })
 
 // Refs lists every ref the remote advertises (HEAD, branches, tags, pull
-// request heads…): full name → the object it points at. An empty remote has
+// request heads…): full name → the object it points at, and for an
+// annotated tag also name^{} → the commit it peels to. An empty remote has
 // none.
 func (r *Repo) Refs(ctx context.Context) (map[string]string, error) {
 	out, err := r.run(ctx, nil, "ls-remote", "origin")
@@ -1272,8 +1280,7 @@ func (r *Repo) Refs(ctx context.Context) (map[string]string, error) {
 	refs := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
-		sha, ref, ok := strings.Cut(sc.Text(), "\t")
-		if ok && !strings.HasSuffix(ref, "^{}") {
+		if sha, ref, ok := strings.Cut(sc.Text(), "\t"); ok {
 			refs[ref] = sha
 		}
 	}
@@ -1281,12 +1288,17 @@ func (r *Repo) Refs(ctx context.Context) (map[string]string, error) {
 }
 
 // FetchRef fetches the commit ref names on the remote and returns it. ref
-// is looked up as git does: a full ref name (refs/pull/1/head, HEAD), a tag,
-// a branch, then a commit hash. A full hash costs the fetch of that commit
-// alone (depth 1). An abbreviated hash (at least 4 digits) cannot be asked
-// for by git's protocol, so it costs a fetch of every branch and tag with
-// their history, in which it must abbreviate exactly one commit. A ref that
-// names nothing, or an abbreviation of several commits, is a *RefError.
+// is looked up as git does: a full commit hash, a full ref name
+// (refs/pull/1/head, HEAD), a tag, a branch, then an abbreviated hash. A
+// full hash is that commit whatever a ref is named (git's rule too: whoever
+// may push a branch may name it so), and costs the fetch of that commit
+// alone (depth 1). A name that is both a tag and a branch of different
+// commits is ambiguous: git would take the tag and warn, and whoever may
+// push a tag could then choose what a branch's name shows. An abbreviated
+// hash (at least 4 digits) cannot be asked for by git's protocol, so it
+// costs a fetch of every branch and tag with their history, in which it
+// must abbreviate exactly one commit. A ref that names nothing, or an
+// abbreviation of several commits, is a *RefError.
 func (r *Repo) FetchRef(ctx context.Context, ref string) (string, error) {
 	if ref == "" || strings.HasPrefix(ref, "-") || strings.ContainsAny(ref, " \t\n:^~?*[\\") {
 		return "", fmt.Errorf("%q is not a git ref", ref)
@@ -1295,12 +1307,32 @@ func (r *Repo) FetchRef(ctx context.Context, ref string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, name := range []string{ref, "refs/" + ref, "refs/tags/" + ref, "refs/heads/" + ref} {
-		if _, ok := refs[name]; ok {
-			return r.fetchOne(ctx, name)
+	unknown := &RefError{Ref: ref, Remote: r.Remote, Err: ErrUnknownRef}
+	if len(refs) > 0 && !gitinfo.IsCommitHash(strings.ToLower(ref)) {
+		for _, name := range []string{ref, "refs/" + ref} {
+			if _, ok := refs[name]; ok {
+				return r.fetchOne(ctx, name)
+			}
+		}
+		tag, branch := "refs/tags/"+ref, "refs/heads/"+ref
+		_, isTag := refs[tag]
+		_, isBranch := refs[branch]
+		peeled := func(name string) string {
+			if c, ok := refs[name+"^{}"]; ok {
+				return c
+			}
+			return refs[name]
+		}
+		switch {
+		case isTag && isBranch && peeled(tag) != peeled(branch):
+			return "", &RefError{Ref: ref, Remote: r.Remote, Err: ErrAmbiguousRef,
+				Names: []string{"the tag " + tag + " (" + peeled(tag) + ")", "the branch " + branch + " (" + peeled(branch) + ")"}}
+		case isTag:
+			return r.fetchOne(ctx, tag)
+		case isBranch:
+			return r.fetchOne(ctx, branch)
 		}
 	}
-	unknown := &RefError{Ref: ref, Remote: r.Remote, Err: ErrUnknownRef}
 	switch {
 	case len(refs) == 0:
 		return "", unknown

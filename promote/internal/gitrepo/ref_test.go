@@ -27,6 +27,11 @@ func TestFetchRef(t *testing.T) {
 	gittest.Git(t, remote, "tag", "v1", old)
 	gittest.Git(t, remote, "tag", "-a", "-m", "annotated", "v2", commits[20])
 	prefix, pair := gittest.SharedPrefix(t, commits)
+	gittest.Git(t, remote, "branch", commits[30], commits[31])
+	gittest.Git(t, remote, "branch", "release", commits[40])
+	gittest.Git(t, remote, "tag", "-a", "-m", "annotated", "release", commits[41])
+	gittest.Git(t, remote, "branch", "same", commits[42])
+	gittest.Git(t, remote, "tag", "-a", "-m", "annotated", "same", commits[42])
 
 	for _, tc := range []struct {
 		name, ref, want string
@@ -46,6 +51,14 @@ func TestFetchRef(t *testing.T) {
 		{name: "unknown full commit", ref: strings.Repeat("0", 40), wantErr: gitrepo.ErrUnknownRef},
 		{name: "unknown short commit", ref: "0000000", wantErr: gitrepo.ErrUnknownRef},
 		{name: "ambiguous short commit", ref: prefix, wantErr: gitrepo.ErrAmbiguousRef},
+		// Whoever may push a branch or a tag may name it after another
+		// ref or a commit: a full hash is that commit, as git takes it,
+		// and a tag beside a branch of its name is not chosen silently.
+		{name: "full commit that a branch is named after", ref: commits[30], want: commits[30]},
+		{name: "tag and branch of one name", ref: "release", wantErr: gitrepo.ErrAmbiguousRef},
+		{name: "the branch of the two, by full name", ref: "refs/heads/release", want: commits[40]},
+		{name: "the tag of the two, by full name", ref: "refs/tags/release", want: commits[41]},
+		{name: "tag and branch of one commit", ref: "same", want: commits[42]},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -58,6 +71,14 @@ func TestFetchRef(t *testing.T) {
 				var re *gitrepo.RefError
 				if !errors.As(err, &re) || re.Remote != remote || re.Ref != tc.ref {
 					t.Errorf("error %v does not name the ref and the remote", err)
+				}
+				if tc.wantErr == gitrepo.ErrAmbiguousRef && tc.ref == "release" {
+					for _, s := range []string{"the tag refs/tags/release (" + commits[41] + ")", "the branch refs/heads/release (" + commits[40] + ")"} {
+						if !strings.Contains(err.Error(), s) {
+							t.Errorf("error %q does not name %s", err, s)
+						}
+					}
+					return
 				}
 				if tc.wantErr == gitrepo.ErrAmbiguousRef {
 					if d := cmp.Diff(pair, re.Candidates); d != "" {
