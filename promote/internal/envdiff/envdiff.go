@@ -1,6 +1,7 @@
 package envdiff
 
 import (
+	"bytes"
 	"fmt"
 	"path"
 	"regexp"
@@ -74,7 +75,7 @@ func Objects(files map[string][]byte) ([]*Object, error) {
 		if !ok {
 			continue
 		}
-		nodes, err := kio.FromBytes(files[p])
+		nodes, err := readNodes(files[p])
 		if err != nil {
 			errs = append(errs, &diag.Error{File: p, Msg: "cannot read the object: " + err.Error(), Err: err, Hint: "render the env again"})
 			continue
@@ -93,7 +94,7 @@ func Objects(files map[string][]byte) ([]*Object, error) {
 				if o.group() == "kustomize.toolkit.fluxcd.io" && o.Kind == "Kustomization" {
 					o.App = unit
 				}
-				s, err := kio.StringAll([]*kyaml.RNode{n})
+				s, err := writeNodes([]*kyaml.RNode{n})
 				if err != nil {
 					errs = append(errs, &diag.Error{File: p, Msg: "cannot read the object: " + err.Error(), Err: err, Hint: "render the env again"})
 					continue
@@ -246,18 +247,35 @@ func encode(data []byte, edit func(*kyaml.RNode)) []byte {
 	if data == nil {
 		return nil
 	}
-	nodes, err := kio.FromBytes(data)
+	nodes, err := readNodes(data)
 	if err != nil || len(nodes) == 0 {
 		return data
 	}
 	for _, n := range nodes {
 		edit(n)
 	}
-	s, err := kio.StringAll(nodes)
+	s, err := writeNodes(nodes)
 	if err != nil {
 		return data
 	}
 	return []byte(s)
+}
+
+// readNodes parses the documents of data as kio.FromBytes does, but a
+// List stays a List: unwrapped, its own fields would vanish from the
+// comparison.
+func readNodes(data []byte) ([]*kyaml.RNode, error) {
+	return (&kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true, DisableUnwrapping: true, AnchorsAweigh: true}).Read()
+}
+
+// writeNodes encodes nodes as kio.StringAll does, but keeps every
+// annotation: StringAll drops config.kubernetes.io/index and kyaml's
+// internal ones, which a render keeps when an input has them, so two
+// objects that differ there would compare equal.
+func writeNodes(nodes []*kyaml.RNode) (string, error) {
+	var b strings.Builder
+	err := kio.ByteWriter{Writer: &b, KeepReaderAnnotations: true}.Write(nodes)
+	return b.String(), err
 }
 
 // walk calls f with every scalar value in n and the key it is under ("" in

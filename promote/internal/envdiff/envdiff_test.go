@@ -204,3 +204,31 @@ func TestAlign(t *testing.T) {
 		t.Errorf("Normal of YAML that does not parse = %q, want it as it was", got)
 	}
 }
+
+// TestNormalKeepsWhatDiffers: the encoding both sides are compared in
+// loses nothing a render writes: an annotation kyaml's writer would drop
+// (config.kubernetes.io/index, which a render keeps from its input) and
+// a List's own fields, which unwrapping would drop.
+func TestNormalKeepsWhatDiffers(t *testing.T) {
+	t.Parallel()
+	for _, pair := range [][2]string{
+		{
+			"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    config.kubernetes.io/index: \"7\"\n    internal.config.kubernetes.io/index: \"3\"\n    internal.config.kubernetes.io/seqindent: wide\n",
+			"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    config.kubernetes.io/index: \"8\"\n    internal.config.kubernetes.io/index: \"4\"\n    internal.config.kubernetes.io/seqindent: compact\n",
+		},
+		{
+			"apiVersion: v1\nkind: List\nmetadata:\n  labels: {a: b}\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n",
+			"apiVersion: v1\nkind: List\nmetadata:\n  labels: {a: c}\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n",
+		},
+	} {
+		a, b := Normal([]byte(pair[0])), Normal([]byte(pair[1]))
+		if string(a) == string(b) {
+			t.Errorf("Normal makes these two one:\n%s\n%s", pair[0], pair[1])
+		}
+		for i, data := range [][]byte{a, b} {
+			if string(data) != pair[i] {
+				t.Errorf("Normal(%q) = %q, want it as it was", pair[i], data)
+			}
+		}
+	}
+}
