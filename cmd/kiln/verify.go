@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote"
 )
 
@@ -136,11 +137,16 @@ func printVerify(w io.Writer, res *promote.VerifyResult) {
 	case res.Equal:
 		fmt.Fprintf(w, "env %s: %s is exactly what %s renders with the lock's images\n", res.Env, res.Against, res.SourceCommit)
 	default:
-		fmt.Fprintf(w, "env %s: %s is not what %s renders with the lock's images: %d files differ", res.Env, res.Against, res.SourceCommit, len(res.Files))
-		if n := len(res.Unverifiable); n > 0 {
-			fmt.Fprintf(w, ", %d SOPS-encrypted files differ and no key given (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE) decrypts them to compare", n)
+		differ := func(n int) string { return map[bool]string{true: "differs", false: "differ"}[n == 1] }
+		var what []string
+		if n := len(res.Files); n > 0 || len(res.Unverifiable) == 0 {
+			what = append(what, words.Count(n, "file")+" "+differ(n))
 		}
-		fmt.Fprintln(w)
+		if n := len(res.Unverifiable); n > 0 {
+			what = append(what, fmt.Sprintf("%s SOPS-encrypted %s and no key given (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE) decrypts %s to compare",
+				words.Count(n, "file"), differ(n), map[bool]string{true: "it", false: "them"}[n == 1]))
+		}
+		fmt.Fprintf(w, "env %s: %s is not what %s renders with the lock's images: %s\n", res.Env, res.Against, res.SourceCommit, strings.Join(what, ", "))
 	}
 }
 

@@ -38,7 +38,7 @@ func TestVerifyCommand(t *testing.T) {
 	git(t, work, "commit", "-qam", "hand edit")
 	git(t, work, "push", "-q", "origin", "HEAD:main")
 	stdout, stderr, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev")
-	if code != 1 || stdout != "changed apps/web/service_web.yaml\n" {
+	if code != 1 || stdout != "changed apps/web/service_web.yaml\n" || !strings.Contains(stderr, " renders with the lock's images: 1 file differs\n") {
 		t.Errorf("different: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 
