@@ -232,6 +232,13 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 		{"protocol.version", "2"},
 		{"http.lowSpeedLimit", "1"},
 		{"http.lowSpeedTime", strconv.Itoa(int(max(cmp.Or(opts.StallTime, DefaultStallTime), time.Second) / time.Second))},
+		// A remote names a repository, never a command: manifests.repo
+		// comes from kiln.yaml, which a pull request may change, and
+		// ext:: runs what its URL says (fd:: talks to a descriptor).
+		// git's default refuses both; a user's protocol.allow always,
+		// which applies with UserConfig, must not turn them on.
+		{"protocol.ext.allow", "never"},
+		{"protocol.fd.allow", "never"},
 	}
 	if token != "" && remote.HTTP {
 		u, err := url.Parse(remote.URL)
