@@ -287,11 +287,20 @@ func (r *run) fetchRef(ctx context.Context, remote, ref string) (string, error) 
 // names nothing in the repository.
 var ErrAmbiguousRef = gitrepo.ErrAmbiguousRef
 
+// ErrMalformedRef is the cause of an error for an --against #REF that
+// cannot name a branch, tag or commit (-x, main~1, main:path): a usage
+// mistake.
+var ErrMalformedRef = gitrepo.ErrMalformedRef
+
 // refErr explains a #REF that could not be fetched.
 func (r *run) refErr(ref string, err error) error {
 	var re *gitrepo.RefError
 	if !errors.As(err, &re) {
 		return r.gitErr("fetching "+ref+" of", err)
+	}
+	if errors.Is(err, gitrepo.ErrMalformedRef) {
+		return &diag.Error{Msg: re.Error(), Err: err,
+			Hint: "#REF is a branch, a tag, a full ref name (refs/pull/7/head) or a commit hash, not a revision expression (~, ^, :) or an option"}
 	}
 	if errors.Is(err, gitrepo.ErrAmbiguousRef) && len(re.Names) > 0 {
 		return &diag.Error{Msg: re.Error(), Err: err, Hint: "give the full ref name, refs/heads/" + re.Ref + " or refs/tags/" + re.Ref}

@@ -261,9 +261,10 @@ func promoteErr(err error) error {
 		return errors.Join(leaves...)
 	}
 	err = usageFromRender(err)
-	if errors.Is(err, promote.ErrAmbiguousRef) {
-		// A #REF that abbreviates several commits: the command line must
-		// say which.
+	if errors.Is(err, promote.ErrAmbiguousRef) || errors.Is(err, promote.ErrMalformedRef) {
+		// A #REF that abbreviates several commits, or names none (an
+		// option, a revision expression): the command line must say
+		// which.
 		return &usageError{err: err}
 	}
 	var re *promote.RenderError

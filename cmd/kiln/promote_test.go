@@ -270,6 +270,14 @@ func TestDiffCommand(t *testing.T) {
 	if code != 1 {
 		t.Errorf("--exit-code with differences: exit %d, want 1", code)
 	}
+	// A #REF that can name no branch, tag or commit is a usage mistake,
+	// whose hint is about #REF, not kiln.yaml.
+	for _, ref := range []string{"-x", "main~1", "main:clusters"} {
+		_, stderr, code = f.kiln(t, false, "diff", "--config", cfg, "--env", "dev", "--against", f.remote+"#"+ref)
+		if code != 2 || !strings.Contains(stderr, "#REF is a branch, a tag") || strings.Contains(stderr, "manifests.branch in kiln.yaml") {
+			t.Errorf("#%s: exit %d, want 2 and a hint about #REF\n%s", ref, code, stderr)
+		}
+	}
 	stdout, _, _ = f.kiln(t, true, "diff", "--config", cfg, "--env", "dev")
 	if !strings.Contains(stdout, "\x1b[") {
 		t.Error("no colour on a terminal")

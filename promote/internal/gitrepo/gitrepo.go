@@ -1244,6 +1244,11 @@ var ErrUnknownRef = errors.New("no such branch, tag or commit")
 // both a tag and a branch of different commits.
 var ErrAmbiguousRef = errors.New("more than one commit starts with it")
 
+// ErrMalformedRef is the cause of a RefError for a ref that cannot name a
+// branch, tag or commit: empty, an option (-x), or a revision expression
+// (main~1, main:path, a^{tree}), which git's protocol cannot ask for.
+var ErrMalformedRef = errors.New("not a branch, tag or commit name")
+
 // RefError is a ref that names no single commit of the remote.
 type RefError struct {
 	// Ref is the ref as given.
@@ -1256,7 +1261,7 @@ type RefError struct {
 	// Names are the full ref names an ambiguous name may mean (its tag
 	// and its branch), each with the commit it points at.
 	Names []string
-	// Err is ErrUnknownRef or ErrAmbiguousRef.
+	// Err is ErrUnknownRef, ErrAmbiguousRef or ErrMalformedRef.
 	Err error
 }
 
@@ -1308,7 +1313,7 @@ func (r *Repo) Refs(ctx context.Context) (map[string]string, error) {
 // abbreviation of several commits, is a *RefError.
 func (r *Repo) FetchRef(ctx context.Context, ref string) (string, error) {
 	if ref == "" || strings.HasPrefix(ref, "-") || strings.ContainsAny(ref, " \t\n:^~?*[\\") {
-		return "", fmt.Errorf("%q is not a git ref", ref)
+		return "", &RefError{Ref: ref, Remote: r.Remote, Err: ErrMalformedRef}
 	}
 	refs, err := r.Refs(ctx)
 	if err != nil {
