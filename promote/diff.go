@@ -119,6 +119,12 @@ func (d *DiffResult) UnifiedIn(prefix string, color bool) string {
 	return b.String()
 }
 
+// QuotePath returns a path of an env folder as kiln lists it: as it is,
+// or quoted as git quotes one, when it holds a control character (a line
+// break would make a line of its own, or a GitHub Actions workflow
+// command), a double quote or a backslash.
+func QuotePath(p string) string { return treediff.Quoted(p) }
+
 // Diff renders an env and compares it with the env's folder elsewhere: the
 // manifests branch by default. It reads, never writes.
 func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffResult, error) {

@@ -77,11 +77,13 @@ func verifyCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 					return err
 				}
 			} else {
+				// The folder's file names are whoever pushed there's:
+				// quoted, none makes a line of its own.
 				for _, f := range res.Files {
-					fmt.Fprintf(stdout, "%s %s\n", f.Op, f.Path)
+					fmt.Fprintf(stdout, "%s %s\n", f.Op, promote.QuotePath(f.Path))
 				}
 				for _, f := range res.Unverifiable {
-					fmt.Fprintf(stdout, "unverifiable %s\n", f)
+					fmt.Fprintf(stdout, "unverifiable %s\n", promote.QuotePath(f))
 				}
 				printVerify(stderr, res)
 			}

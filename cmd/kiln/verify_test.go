@@ -47,6 +47,20 @@ func TestVerifyCommand(t *testing.T) {
 		t.Errorf("verify --output json: exit %d, %v\n%s", code, err, stdout)
 	}
 
+	// A file name is whoever pushed it's: a line break in one must not
+	// list another file, or in GitHub Actions make a workflow command.
+	odd := "apps/web/x\n::error title=kiln verify::verified.yaml"
+	writeFiles(t, filepath.Join(work, "clusters", "dev"), map[string]string{odd: "a: b\n"})
+	git(t, work, "add", "-A")
+	git(t, work, "commit", "-qm", "odd name")
+	git(t, work, "push", "-q", "origin", "HEAD:main")
+	f.vars["GITHUB_ACTIONS"] = "true"
+	stdout, stderr, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev")
+	delete(f.vars, "GITHUB_ACTIONS")
+	if want := "changed apps/web/service_web.yaml\nremoved \"apps/web/x\\n::error title=kiln verify::verified.yaml\"\n"; code != 1 || stdout != want {
+		t.Errorf("odd name: exit %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", code, stdout, want, stderr)
+	}
+
 	// Trouble: no such folder to verify, and a usage mistake.
 	if _, stderr, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev", "--against", filepath.Join(t.TempDir(), "none")); code != 2 {
 		t.Errorf("trouble: exit %d, want 2\n%s", code, stderr)

@@ -222,7 +222,7 @@ func TestUnifiedColorShowsControls(t *testing.T) {
 	t.Parallel()
 	c := Change{Path: "f\x1b]0;x\a", Op: Changed, Old: []byte("a\n\x1b[2Jb\r\n"), New: []byte("a\nc\u009b\x9b\n")}
 	got := Unified(c, true)
-	want := "\x1b[1m--- a/f^[]0;x^G\x1b[m\n\x1b[1m+++ b/f^[]0;x^G\x1b[m\n\x1b[36m@@ -1,2 +1,2 @@\x1b[m\n a\n\x1b[31m-^[[2Jb^M\x1b[m\n\x1b[32m+c\\u009B\\x9B\x1b[m\n"
+	want := "\x1b[1m--- \"a/f\\x1b]0;x\\a\"\x1b[m\n\x1b[1m+++ \"b/f\\x1b]0;x\\a\"\x1b[m\n\x1b[36m@@ -1,2 +1,2 @@\x1b[m\n a\n\x1b[31m-^[[2Jb^M\x1b[m\n\x1b[32m+c\\u009B\\x9B\x1b[m\n"
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Unified colour (-want +got):\n%s", d)
 	}

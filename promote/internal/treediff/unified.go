@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
@@ -38,12 +39,12 @@ const (
 // Myers' algorithm on lines, deterministic, so equal inputs always give
 // equal output.
 func Unified(c Change, color bool) string {
-	oldName, newName := "a/"+c.Path, "b/"+c.Path
+	oldName, newName := Quoted("a/"+c.Path), Quoted("b/"+c.Path)
 	if c.OldName != "" {
-		oldName = c.OldName
+		oldName = Quoted(c.OldName)
 	}
 	if c.NewName != "" {
-		newName = c.NewName
+		newName = Quoted(c.NewName)
 	}
 	if c.Op == Added || (c.Old == nil && c.New != nil) {
 		oldName = "/dev/null"
@@ -168,4 +169,23 @@ func rangeOf(start, n int) string {
 		return strconv.Itoa(start)
 	}
 	return strconv.Itoa(start) + "," + strconv.Itoa(n)
+}
+
+// Quoted returns a path as git prints it in a diff header or a listing:
+// as it is, or in double quotes with C escapes when it holds a control
+// character, a byte that is not UTF-8, a double quote or a backslash. The
+// manifests repository's file names are whoever pushed there's: a line
+// break in one would start a line of its own in what kiln prints, one
+// that reads as another file, or in GitHub Actions' log as a workflow
+// command (::error::, ::stop-commands::).
+func Quoted(p string) string {
+	if !utf8.ValidString(p) {
+		return strconv.Quote(p)
+	}
+	for _, r := range p {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '"' || r == '\\' {
+			return strconv.Quote(p)
+		}
+	}
+	return p
 }

@@ -123,3 +123,28 @@ func FuzzUnified(f *testing.F) {
 		}
 	})
 }
+
+// TestQuoted: a path is printed as it is, or as git quotes it when a
+// character in it would change what the line says.
+func TestQuoted(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"apps/web/service_web.yaml": "apps/web/service_web.yaml",
+		"apps/web/café.yaml":        "apps/web/café.yaml",
+		"apps/web/x\n::error::y":    `"apps/web/x\n::error::y"`,
+		"a\rb":                      `"a\rb"`,
+		"a\x1b[2Jb":                 `"a\x1b[2Jb"`,
+		"a\u009bb":                  `"a\u009bb"`,
+		"a\"b":                      `"a\"b"`,
+		`a\b`:                       `"a\\b"`,
+		"a\xffb":                    `"a\xffb"`,
+	} {
+		if got := Quoted(in); got != want {
+			t.Errorf("Quoted(%q) = %s, want %s", in, got, want)
+		}
+	}
+	got := Unified(Change{Path: "apps/web/x\n::error::y.yaml", Op: Removed, Old: []byte("a: b\n")}, false)
+	if !strings.HasPrefix(got, "--- \"a/apps/web/x\\n::error::y.yaml\"\n+++ /dev/null\n") {
+		t.Errorf("Unified headers:\n%s", got)
+	}
+}
