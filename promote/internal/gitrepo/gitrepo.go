@@ -954,18 +954,25 @@ func (r *Repo) Head(ctx context.Context, branch string) (string, error) {
 // receive.denyNonFastForwards (set by git init --shared), which refuses
 // every force push: the branch did not move.
 //
-// A remote's "failed to update ref" is the branch moved on only when the
-// remote's message says so ("is at X but expected Y", "reference already
-// exists"): it is also what a stale lock of a crashed git in the remote
-// ("Unable to create '….lock': File exists"), which fails every push
-// until someone removes it, and a branch in the way of kiln/<env> give.
+// The remote's reason is the branch moved on when it says so: "is at X
+// but expected Y" (a host that puts git's detail there, as GitHub does),
+// or a kind of git's batched ref updates (git 2.51 on) for an old value
+// that no longer holds: "incorrect old value provided", "reference does
+// not exist" (deleted meanwhile, as a merged pull request's branch is),
+// "reference already exists" (made meanwhile). An older git's "failed to
+// update ref" gives the detail on a "remote: error: cannot lock ref
+// '<ref>': …" line, read then only: it is also what a stale lock of a
+// crashed git in the remote ("Unable to create '….lock': File exists"),
+// which fails every push until someone removes it, and a branch in the
+// way of kiln/<env> give, and a hook's lines (which a refusal by the
+// hook has) may say anything.
 func pushStatus(report, stderr string, force bool) (moved bool, reason string) {
 	for _, line := range strings.Split(report, "\n") {
 		flag, rest, ok := strings.Cut(line, "\t")
 		if !ok || flag != "!" {
 			continue
 		}
-		_, summary, _ := strings.Cut(rest, "\t")
+		ref, summary, _ := strings.Cut(rest, "\t")
 		switch {
 		case strings.HasPrefix(summary, "[rejected]"):
 			// git's own check against the branch as the remote
@@ -978,16 +985,33 @@ func pushStatus(report, stderr string, force bool) (moved bool, reason string) {
 			}
 			// The branch moved between the remote's advertisement and
 			// its update.
-			said := reason + "\n" + stderr
-			for _, s := range []string{"but expected", "reference already exists", "incorrect old value"} {
-				if strings.Contains(said, s) {
-					return true, reason
+			if raced(reason) {
+				return true, reason
+			}
+			if reason == "(failed to update ref)" {
+				_, dst, _ := strings.Cut(ref, ":")
+				prefix := "remote: error: cannot lock ref '" + dst + "': "
+				for l := range strings.SplitSeq(stderr, "\n") {
+					if detail, ok := strings.CutPrefix(strings.TrimSpace(l), prefix); ok && raced(detail) {
+						return true, reason
+					}
 				}
 			}
 			return false, reason
 		}
 	}
 	return false, ""
+}
+
+// raced reports whether a remote's words for a failed ref update say that
+// the ref was not at the value the push expected.
+func raced(s string) bool {
+	for _, w := range []string{"but expected", "reference already exists", "incorrect old value provided", "reference does not exist"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadFile returns the file at path (slash-separated, from the repository

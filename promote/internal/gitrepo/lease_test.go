@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -202,5 +203,78 @@ func TestPushLeaseRaceAtTheRemote(t *testing.T) {
 	}
 	if h := gittest.Git(t, remote, "rev-parse", "kiln/dev"); h != other {
 		t.Errorf("kiln/dev at %s, want the other push's %s", h, other)
+	}
+}
+
+// TestPushRaceInEachGitsWords: the remote refuses a push because the
+// branch moved between its advertisement and its update, in the words of
+// each git host: git 2.39's receive-pack ("failed to update ref", the
+// detail on a "remote: error:" line), git 2.51's (batched updates report
+// only the kind: "incorrect old value provided", "reference does not
+// exist" for a branch deleted meanwhile, as a merged pull request's
+// kiln/<env> is, "reference already exists"), a host that puts the
+// detail in the reason (GitHub). Each is the branch moving on. A hook's
+// words are not, whatever they say ("but expected" included): only the
+// update's own failure reads the remote's lines.
+func TestPushRaceInEachGitsWords(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const (
+		x = "1111111111111111111111111111111111111111"
+		y = "2222222222222222222222222222222222222222"
+	)
+	for _, tc := range []struct {
+		name, reason, stderr string
+		moved                bool
+	}{
+		{name: "git 2.39, moved", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': is at " + x + " but expected " + y, moved: true},
+		{name: "git 2.39, deleted", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': reference is missing but expected " + y, moved: true},
+		{name: "git 2.39, created", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': reference already exists", moved: true},
+		{name: "git 2.51, moved", reason: "incorrect old value provided", moved: true},
+		{name: "git 2.51, deleted", reason: "reference does not exist", moved: true},
+		{name: "git 2.51, created", reason: "reference already exists", moved: true},
+		{name: "GitHub", reason: "cannot lock ref 'refs/heads/kiln/dev': is at " + x + " but expected " + y, moved: true},
+		{name: "a stale lock", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': Unable to create '/srv/m.git/refs/heads/kiln/dev.lock': File exists."},
+		{name: "a hook saying but expected", reason: "pre-receive hook declined", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': is at " + x + " but expected " + y},
+		{name: "a hook saying already exists", reason: "pre-receive hook declined", stderr: "remote: kiln/dev: reference already exists in the archive, ask #platform"},
+		{name: "a branch in the way", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': 'refs/heads/kiln' exists; cannot create 'refs/heads/kiln/dev'"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			report := "To /srv/m.git\n!\trefs/heads/kiln/dev:refs/heads/kiln/dev\t[remote rejected] (" + tc.reason + ")\nDone\n"
+			stderr := tc.stderr + "\nerror: failed to push some refs to '/srv/m.git'\n"
+			for name, data := range map[string]string{"out": report, "err": stderr} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			gitPath, err := exec.LookPath("git")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// git, whose push the remote answers as tc says.
+			wrapper := filepath.Join(dir, "git")
+			script := "#!/bin/sh\nif [ \"$1\" = push ]; then cat '" + dir + "/out'; cat '" + dir + "/err' >&2; exit 1; fi\nexec '" + gitPath + "' \"$@\"\n"
+			if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			remote := gittest.Bare(t)
+			gittest.Commit(t, remote, "main", map[string]string{"a": "a\n"}, "base")
+			r := clone(t, remote, gitrepo.Options{Git: wrapper})
+			for name, push := range map[string]func() error{
+				"lease":        func() error { return r.PushLease(ctx, "kiln/dev", y) },
+				"force":        func() error { return r.Push(ctx, "kiln/dev", true) },
+				"fast-forward": func() error { return r.Push(ctx, "kiln/dev", false) },
+			} {
+				err := push()
+				if got := errors.Is(err, gitrepo.ErrNonFastForward); got != tc.moved {
+					t.Errorf("%s: %v; moved on = %v, want %v", name, err, got, tc.moved)
+				}
+				if !tc.moved && (err == nil || !strings.Contains(err.Error(), "("+tc.reason+")")) {
+					t.Errorf("%s: %v, want the remote's reason", name, err)
+				}
+			}
+		})
 	}
 }
