@@ -306,6 +306,45 @@ func TestRefusalIsNotAnotherPromotion(t *testing.T) {
 	}
 }
 
+// TestLockedBranchIsNotARule: the remote could not take the lock file of
+// the branch ("Unable to create '….lock': File exists"): another push to
+// it held the lock at that moment (git waits 100 ms for it; a host whose
+// reference-transaction hook votes holds it longer), or a git of the
+// remote crashed and left it. The error blamed a branch protection rule
+// or the token. It says both causes now, and what to do for each; once
+// the lock is gone a rerun promotes.
+func TestLockedBranchIsNotARule(t *testing.T) {
+	t.Parallel()
+	for _, env := range []string{"staging", "dev"} {
+		t.Run(env, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			if _, err := promote(t, f, f.opts(t, env, &bytes.Buffer{})); err != nil {
+				t.Fatal(err)
+			}
+			branch := map[string]string{"dev": "main", "staging": "kiln/staging"}[env]
+			lock := filepath.Join(f.remote, "refs", "heads", filepath.FromSlash(branch)+".lock")
+			if err := os.WriteFile(lock, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f.commitCode(t, map[string]string{"apps/web/service.yaml": strings.Replace(project("")["apps/web/service.yaml"], "port: 80", "port: 81", 1)}, "port")
+			var log bytes.Buffer
+			_, err := promote(t, f, f.opts(t, env, &log))
+			if err == nil || !strings.Contains(err.Error(), "File exists") || !strings.Contains(err.Error(), "another push to "+branch+" held it") ||
+				!strings.Contains(err.Error(), "running kiln again is safe") || !strings.Contains(err.Error(), "removes that file in the remote repository") ||
+				strings.Contains(err.Error(), "protection") || strings.Contains(err.Error(), "another promotion") {
+				t.Fatalf("error = %v, want the lock's two causes and what to do, not the rules or another promotion", err)
+			}
+			if err := os.Remove(lock); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := promote(t, f, f.opts(t, env, &log)); err != nil {
+				t.Fatalf("the rerun: %v\n%s", err, log.String())
+			}
+		})
+	}
+}
+
 // hookSaying makes the remote's pre-receive hook refuse every push,
 // saying msg.
 func hookSaying(msg string) func(t *testing.T, remote string) {

@@ -903,6 +903,11 @@ func (r *run) pushErr(branch string, err error) error {
 		de.Hint = fmt.Sprintf("the connection to the manifests repository failed during the push, so %s may or may not have moved; run kiln again, which is safe: it pushes again, or finds this change there and goes on", branch)
 		return de
 	}
+	if errors.Is(err, gitrepo.ErrRefLocked) {
+		// Not a refusal either: no rule and no token is to blame.
+		de.Hint = fmt.Sprintf("the manifests repository found the lock file of %s (named above) taken: another push to %s held it at that moment, and running kiln again is safe; or a git of the remote crashed and left it, and every push to %s fails until someone removes that file in the remote repository", branch, branch, branch)
+		return de
+	}
 	if r.env.Mode == ModePush {
 		de.Hint = fmt.Sprintf("env %s has mode: push, so kiln commits straight to %s: a branch protection rule or ruleset on %s must let kiln's token push (or give the env mode: pr); and the token (--token or GITHUB_TOKEN) needs contents: write", r.env.Name, branch, branch)
 	} else {

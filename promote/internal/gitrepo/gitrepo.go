@@ -89,6 +89,13 @@ var ErrNonFastForward = errors.New("the remote branch has commits this push does
 // the branch all the same.
 var ErrNoAnswer = errors.New("the connection failed before the remote said whether it took the push")
 
+// ErrRefLocked is the cause of a push the remote did not make because the
+// branch's lock file was there: another push to the branch held it at
+// that moment (git waits 100 ms for it), or a git of the remote crashed
+// and left it, which fails every push until someone removes it. Which of
+// the two, only running again tells.
+var ErrRefLocked = errors.New("the remote found the branch's lock file taken")
+
 // ErrDenied is the cause of a command the remote refused the credentials
 // of: none where it asks for some, or ones it does not take (an expired
 // or revoked token, one without access, an SSH key it does not know).
@@ -870,10 +877,13 @@ func (r *Repo) pushRefused(err error, report string, force bool) bool {
 	if !errors.As(err, &ge) {
 		return false
 	}
-	moved, reason := pushStatus(report, ge.stderr, force)
+	moved, locked, reason := pushStatus(report, ge.stderr, force)
 	if moved {
 		ge.Err = ErrNonFastForward
 		return true
+	}
+	if locked {
+		ge.Err = fmt.Errorf("%w (%w)", ErrRefLocked, ge.Err)
 	}
 	if reason == "" && !strings.Contains(report, "\t") && ge.Err != nil &&
 		!errors.Is(ge.Err, ErrDenied) && !errors.Is(ge.Err, ErrNoRepository) &&
@@ -961,12 +971,14 @@ func (r *Repo) Head(ctx context.Context, branch string) (string, error) {
 // not exist" (deleted meanwhile, as a merged pull request's branch is),
 // "reference already exists" (made meanwhile). An older git's "failed to
 // update ref" gives the detail on a "remote: error: cannot lock ref
-// '<ref>': …" line, read then only: it is also what a stale lock of a
-// crashed git in the remote ("Unable to create '….lock': File exists"),
-// which fails every push until someone removes it, and a branch in the
-// way of kiln/<env> give, and a hook's lines (which a refusal by the
-// hook has) may say anything.
-func pushStatus(report, stderr string, force bool) (moved bool, reason string) {
+// '<ref>': …" line, read then only: it is also what a branch in the way
+// of kiln/<env> gives, and a hook's lines (which a refusal by the hook
+// has) may say anything. A lock file taken ("Unable to create '….lock':
+// File exists", which newer gits report as "reference already exists")
+// is told apart (locked): a stale lock of a crashed git in the remote,
+// which fails every push until someone removes it, or another push's
+// that held the lock at that moment.
+func pushStatus(report, stderr string, force bool) (moved, locked bool, reason string) {
 	for _, line := range strings.Split(report, "\n") {
 		flag, rest, ok := strings.Cut(line, "\t")
 		if !ok || flag != "!" {
@@ -977,30 +989,34 @@ func pushStatus(report, stderr string, force bool) (moved bool, reason string) {
 		case strings.HasPrefix(summary, "[rejected]"):
 			// git's own check against the branch as the remote
 			// advertised it: non-fast-forward, fetch first, stale info.
-			return true, ""
+			return true, false, ""
 		case strings.HasPrefix(summary, "[remote rejected]"):
 			reason = strings.TrimSpace(strings.TrimPrefix(summary, "[remote rejected]"))
 			if strings.Contains(reason, "non-fast-forward") {
-				return !force, reason
+				return !force, false, reason
+			}
+			// git's detail of the failed update, where it gives one.
+			_, dst, _ := strings.Cut(ref, ":")
+			prefix := "remote: error: cannot lock ref '" + dst + "': "
+			var detail string
+			for l := range strings.SplitSeq(stderr, "\n") {
+				if d, ok := strings.CutPrefix(strings.TrimSpace(l), prefix); ok {
+					detail = d
+					break
+				}
+			}
+			if strings.HasPrefix(detail, "Unable to create '") && strings.Contains(detail, ".lock': File exists") {
+				return false, true, reason
 			}
 			// The branch moved between the remote's advertisement and
 			// its update.
-			if raced(reason) {
-				return true, reason
+			if raced(reason) || (reason == "(failed to update ref)" && raced(detail)) {
+				return true, false, reason
 			}
-			if reason == "(failed to update ref)" {
-				_, dst, _ := strings.Cut(ref, ":")
-				prefix := "remote: error: cannot lock ref '" + dst + "': "
-				for l := range strings.SplitSeq(stderr, "\n") {
-					if detail, ok := strings.CutPrefix(strings.TrimSpace(l), prefix); ok && raced(detail) {
-						return true, reason
-					}
-				}
-			}
-			return false, reason
+			return false, false, reason
 		}
 	}
-	return false, ""
+	return false, false, ""
 }
 
 // raced reports whether a remote's words for a failed ref update say that

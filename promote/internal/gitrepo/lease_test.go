@@ -215,7 +215,8 @@ func TestPushLeaseRaceAtTheRemote(t *testing.T) {
 // kiln/<env> is, "reference already exists"), a host that puts the
 // detail in the reason (GitHub). Each is the branch moving on. A hook's
 // words are not, whatever they say ("but expected" included): only the
-// update's own failure reads the remote's lines.
+// update's own failure reads the remote's lines. Nor is a lock file
+// taken, whichever way a git reports it: ErrRefLocked.
 func TestPushRaceInEachGitsWords(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -225,7 +226,7 @@ func TestPushRaceInEachGitsWords(t *testing.T) {
 	)
 	for _, tc := range []struct {
 		name, reason, stderr string
-		moved                bool
+		moved, locked        bool
 	}{
 		{name: "git 2.39, moved", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': is at " + x + " but expected " + y, moved: true},
 		{name: "git 2.39, deleted", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': reference is missing but expected " + y, moved: true},
@@ -234,7 +235,9 @@ func TestPushRaceInEachGitsWords(t *testing.T) {
 		{name: "git 2.51, deleted", reason: "reference does not exist", moved: true},
 		{name: "git 2.51, created", reason: "reference already exists", moved: true},
 		{name: "GitHub", reason: "cannot lock ref 'refs/heads/kiln/dev': is at " + x + " but expected " + y, moved: true},
-		{name: "a stale lock", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': Unable to create '/srv/m.git/refs/heads/kiln/dev.lock': File exists."},
+		// A stale lock, or another push's held at that moment.
+		{name: "a lock, git 2.39", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': Unable to create '/srv/m.git/refs/heads/kiln/dev.lock': File exists.", locked: true},
+		{name: "a lock, newer git", reason: "reference already exists", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': Unable to create '/srv/m.git/refs/heads/kiln/dev.lock': File exists.", locked: true},
 		{name: "a hook saying but expected", reason: "pre-receive hook declined", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': is at " + x + " but expected " + y},
 		{name: "a hook saying already exists", reason: "pre-receive hook declined", stderr: "remote: kiln/dev: reference already exists in the archive, ask #platform"},
 		{name: "a branch in the way", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': 'refs/heads/kiln' exists; cannot create 'refs/heads/kiln/dev'"},
@@ -270,6 +273,9 @@ func TestPushRaceInEachGitsWords(t *testing.T) {
 				err := push()
 				if got := errors.Is(err, gitrepo.ErrNonFastForward); got != tc.moved {
 					t.Errorf("%s: %v; moved on = %v, want %v", name, err, got, tc.moved)
+				}
+				if got := errors.Is(err, gitrepo.ErrRefLocked); got != tc.locked {
+					t.Errorf("%s: %v; locked = %v, want %v", name, err, got, tc.locked)
 				}
 				if !tc.moved && (err == nil || !strings.Contains(err.Error(), "("+tc.reason+")")) {
 					t.Errorf("%s: %v, want the remote's reason", name, err)
