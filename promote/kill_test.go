@@ -204,15 +204,20 @@ exec "` + realGit + `" "$@"
 			cmd.Env = append(os.Environ(), killEnv+"="+string(spec), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "KILN_TEST_KILL_AT="+m.killAt)
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
+			// The first promotion made requests of the route too: the
+			// killed run's is the one after them.
+			before := api.Count(m.route)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			reached := make(chan bool, 1)
 			if m.route != "" {
 				go func() {
 					deadline := time.Now().Add(60 * time.Second)
-					for api.Count(m.route) == 0 && time.Now().Before(deadline) {
+					for api.Count(m.route) == before && time.Now().Before(deadline) {
 						time.Sleep(10 * time.Millisecond)
 					}
+					reached <- api.Count(m.route) > before
 					// An applied write is made at once, under the fake's lock.
 					time.Sleep(100 * time.Millisecond)
 					_ = cmd.Process.Signal(syscall.SIGKILL)
@@ -222,6 +227,9 @@ exec "` + realGit + `" "$@"
 			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 				t.Fatalf("the promotion was not killed: %v\n%s", err, out.String())
 			}
+			if m.route != "" && !<-reached {
+				t.Fatalf("the promotion was killed before it asked GitHub's %s:\n%s", m.route, out.String())
+			}
 			// The remote's hook kills no rerun.
 			_ = os.Remove(filepath.Join(f.remote, "hooks", "post-receive"))
 			// A git push the kill orphaned ends on its own.
@@ -230,6 +238,9 @@ exec "` + realGit + `" "$@"
 			res, err, log := run(t)
 			if err != nil {
 				t.Fatalf("the rerun: %v\n%s\nthe killed run:\n%s", err, log, out.String())
+			}
+			if strings.Contains(log, "no answer from GitHub") {
+				t.Errorf("the rerun met the fault meant for the killed run:\n%s", log)
 			}
 			checkConverged(t, f, api, m.env, res)
 			// Two runs at once now find it done.
