@@ -19,9 +19,27 @@ import (
 // kiln with it, for good: the push runs on when interrupted, since it may
 // land. git now gives up a transfer that moves nothing for
 // Options.StallTime, and the push's error says that the remote never
-// answered (it may have taken the push).
+// answered (it may have taken the push). kiln's limit holds over the
+// user's git configuration (docs/promote.md): one that turns git's limit
+// off does not bring the hang back.
 func TestStalledPushIsGivenUp(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		opts gitrepo.Options
+	}{
+		{name: "isolated"},
+		{name: "the user's limit off", opts: gitrepo.Options{UserConfig: true, Env: userEnv(t, "[http]\n\tlowSpeedLimit = 0\n",
+			"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.lowSpeedTime", "GIT_CONFIG_VALUE_0=0")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			stalledPush(t, tc.opts)
+		})
+	}
+}
+
+func stalledPush(t *testing.T, opts gitrepo.Options) {
 	root := t.TempDir()
 	remote := filepath.Join(root, "m.git")
 	gittest.Git(t, root, "init", "-q", "--bare", "--initial-branch=main", remote)
@@ -38,7 +56,8 @@ func TestStalledPushIsGivenUp(t *testing.T) {
 		}
 		return true
 	}) + "/m.git"
-	r := clone(t, url, gitrepo.Options{StallTime: 2 * time.Second})
+	opts.StallTime = 2 * time.Second
+	r := clone(t, url, opts)
 	ctx := context.Background()
 	if _, err := r.Fetch(ctx, "main"); err != nil {
 		t.Fatal(err)
