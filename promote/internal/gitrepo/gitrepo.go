@@ -1005,7 +1005,7 @@ func pushStatus(report, stderr string, force bool) (moved, locked bool, reason s
 					break
 				}
 			}
-			if strings.HasPrefix(detail, "Unable to create '") && strings.Contains(detail, ".lock': File exists") {
+			if lockTaken(reason) || lockTaken(detail) {
 				return false, true, reason
 			}
 			// The branch moved between the remote's advertisement and
@@ -1017,6 +1017,12 @@ func pushStatus(report, stderr string, force bool) (moved, locked bool, reason s
 		}
 	}
 	return false, false, ""
+}
+
+// lockTaken reports whether a remote's words for a failed ref update say
+// that the ref's lock file was there.
+func lockTaken(s string) bool {
+	return strings.Contains(s, "Unable to create '") && strings.Contains(s, ".lock': File exists")
 }
 
 // raced reports whether a remote's words for a failed ref update say that

@@ -237,6 +237,7 @@ func TestPushRaceInEachGitsWords(t *testing.T) {
 		{name: "GitHub", reason: "cannot lock ref 'refs/heads/kiln/dev': is at " + x + " but expected " + y, moved: true},
 		// A stale lock, or another push's held at that moment.
 		{name: "a lock, git 2.39", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': Unable to create '/srv/m.git/refs/heads/kiln/dev.lock': File exists.", locked: true},
+		{name: "a lock, in the reason", reason: "cannot lock ref 'refs/heads/kiln/dev': Unable to create '/data/m.git/refs/heads/kiln/dev.lock': File exists.", locked: true},
 		{name: "a lock, newer git", reason: "reference already exists", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': Unable to create '/srv/m.git/refs/heads/kiln/dev.lock': File exists.", locked: true},
 		{name: "a hook saying but expected", reason: "pre-receive hook declined", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': is at " + x + " but expected " + y},
 		{name: "a hook saying already exists", reason: "pre-receive hook declined", stderr: "remote: kiln/dev: reference already exists in the archive, ask #platform"},
