@@ -29,6 +29,9 @@ const killEnv = "KILN_TEST_KILL_RUN"
 // killRun is what the killed promotion runs.
 type killRun struct {
 	Code, Remote, API, Env, WorkDir string
+	// Gits is a folder that holds a file for each git the run started
+	// while it runs: the kill orphans them, and the rerun waits.
+	Gits string
 }
 
 // TestKillChild is the killed promotion: a real one, through GitHub's API,
@@ -46,7 +49,7 @@ func TestKillChild(t *testing.T) {
 	f := &fixture{code: k.Code, remote: k.Remote}
 	o := f.opts(t, k.Env, &bytes.Buffer{})
 	o.GitHub, o.GitHubAPI, o.WorkDir = nil, k.API, k.WorkDir
-	o.GitEnv = append(o.GitEnv, fmt.Sprintf("KILN_TEST_PID=%d", os.Getpid()), "KILN_TEST_KILL_AT="+os.Getenv("KILN_TEST_KILL_AT"))
+	o.GitEnv = append(o.GitEnv, fmt.Sprintf("KILN_TEST_PID=%d", os.Getpid()), "KILN_TEST_KILL_AT="+os.Getenv("KILN_TEST_KILL_AT"), "KILN_TEST_GITS="+k.Gits)
 	_, err := Promote(context.Background(), f.pipeline(t), o)
 	t.Fatalf("the promotion was not killed: %v", err)
 }
@@ -78,10 +81,20 @@ var allOthersFiles = map[string]string{
 
 // TestKilledPromotion kills a promotion with SIGKILL at each moment of
 // its way (a fetch, before, during and after the push, while GitHub opens,
-// updates or labels the pull request), then runs it again, alone and as
-// two runs at once: the manifests branch, kiln/<env> and the pull request
-// end as an uninterrupted promotion leaves them, every file kiln did not
-// write is still there, and nothing the killed run left behind stays.
+// updates or labels the pull request), then runs it again: the manifests
+// branch, kiln/<env> and the pull request end as an uninterrupted
+// promotion leaves them, every file kiln did not write is still there,
+// and nothing the killed run left behind stays. Once converged, two runs
+// at once find it done.
+//
+// Each moment is a subtest of its own, about four promotions and a test
+// binary started: only distinct ones are. The fetch comes before the
+// promotion takes any path of its env or mode, so it is killed in one env;
+// a pr mode push killed before it starts leaves kiln/<env> as it was, a
+// pull request open or not (the rerun opens or updates it, as any
+// promotion does), so it is killed with none open. What two runs at once
+// meet once the rerun converged is the same after every moment: they run
+// after the push's last moment in each env.
 func TestKilledPromotion(t *testing.T) {
 	t.Parallel()
 	realGit, err := exec.LookPath("git")
@@ -90,8 +103,12 @@ func TestKilledPromotion(t *testing.T) {
 	}
 	bin := t.TempDir()
 	// git, killing the promotion that runs it as KILN_TEST_KILL_AT says:
-	// <subcommand>:<before|during|after>.
+	// <subcommand>:<before|during|after>. Each git of the killed run holds
+	// a file in $KILN_TEST_GITS while it runs.
 	wrapper := `#!/bin/sh
+[ -z "$KILN_TEST_GITS" ] && exec "` + realGit + `" "$@"
+touch "$KILN_TEST_GITS/$$"
+trap 'rm -f "$KILN_TEST_GITS/$$"' EXIT
 if [ -n "$KILN_TEST_KILL_AT" ] && [ "$1" = "${KILN_TEST_KILL_AT%%:*}" ]; then
 	case "${KILN_TEST_KILL_AT#*:}" in
 	before) kill -KILL $PPID; exit 1 ;;
@@ -99,7 +116,7 @@ if [ -n "$KILN_TEST_KILL_AT" ] && [ "$1" = "${KILN_TEST_KILL_AT%%:*}" ]; then
 	after) "` + realGit + `" "$@"; rc=$?; kill -KILL $PPID; exit $rc ;;
 	esac
 fi
-exec "` + realGit + `" "$@"
+"` + realGit + `" "$@"
 `
 	if err := os.WriteFile(filepath.Join(bin, "git"), []byte(wrapper), 0o755); err != nil {
 		t.Fatal(err)
@@ -119,6 +136,8 @@ exec "` + realGit + `" "$@"
 		// which fault answers.
 		route string
 		fault ghfake.Fault
+		// concurrent: two runs at once follow the rerun.
+		concurrent bool
 	}
 	slow := ghfake.Slow(30 * time.Second)
 	applied := ghfake.Fault{AfterApply: true, Delay: 30 * time.Second}
@@ -128,13 +147,19 @@ exec "` + realGit + `" "$@"
 			if env == "dev" && again {
 				continue
 			}
+			if env == "staging" && !again {
+				moments = append(moments,
+					moment{name: "fetch before", killAt: "fetch:before"},
+					moment{name: "fetch during", killAt: "fetch:during"},
+				)
+			}
+			if !again {
+				moments = append(moments, moment{name: "push before", killAt: "push:before"})
+			}
 			moments = append(moments,
-				moment{name: "fetch before", killAt: "fetch:before"},
-				moment{name: "fetch during", killAt: "fetch:during"},
-				moment{name: "push before", killAt: "push:before"},
 				moment{name: "push during", killAt: "push:during"},
 				moment{name: "push hook", hook: true},
-				moment{name: "push after", killAt: "push:after"},
+				moment{name: "push after", killAt: "push:after", concurrent: true},
 			)
 			if env == "staging" {
 				route := ghfake.RouteCreatePull
@@ -196,7 +221,8 @@ exec "` + realGit + `" "$@"
 			if m.route != "" {
 				api.Inject(m.route, m.fault)
 			}
-			spec, err := json.Marshal(killRun{Code: f.code, Remote: f.remote, API: api.URL(), Env: m.env, WorkDir: work})
+			gits := t.TempDir()
+			spec, err := json.Marshal(killRun{Code: f.code, Remote: f.remote, API: api.URL(), Env: m.env, WorkDir: work, Gits: gits})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,8 +258,14 @@ exec "` + realGit + `" "$@"
 			}
 			// The remote's hook kills no rerun.
 			_ = os.Remove(filepath.Join(f.remote, "hooks", "post-receive"))
-			// A git push the kill orphaned ends on its own.
-			time.Sleep(300 * time.Millisecond)
+			// A git the kill orphaned (a push above all) ends on its own.
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				if left, err := os.ReadDir(gits); err != nil || len(left) == 0 {
+					break
+				} else if time.Now().After(deadline) {
+					t.Fatalf("gits of the killed run still run after 30s: %v", left)
+				}
+			}
 
 			res, err, log := run(t)
 			if err != nil {
@@ -243,6 +275,12 @@ exec "` + realGit + `" "$@"
 				t.Errorf("the rerun met the fault meant for the killed run:\n%s", log)
 			}
 			checkConverged(t, f, api, m.env, res)
+			if !m.concurrent {
+				if entries, err := os.ReadDir(work); err != nil || len(entries) != 0 {
+					t.Errorf("the work dir holds %v (%v)", entries, err)
+				}
+				return
+			}
 			// Two runs at once now find it done.
 			var wg sync.WaitGroup
 			errs := make([]error, 2)
