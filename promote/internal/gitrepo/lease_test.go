@@ -285,3 +285,38 @@ func TestPushRaceInEachGitsWords(t *testing.T) {
 		})
 	}
 }
+
+// TestGitSpeaksCWhateverTheLocale: kiln reads git's words (a repository
+// that is not there, a branch that moved on, a connection that failed),
+// which a git with its translations installed says in the user's language
+// (LANGUAGE=de: "Schwerwiegend: … does not appear to be a git
+// repository"). git runs in the C locale whatever the environment says.
+// (Where git's German is not installed, this proves nothing.)
+func TestGitSpeaksCWhateverTheLocale(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	env := append(gittest.Env(), "LANGUAGE=de", "LANG=de_DE.UTF-8", "LC_ALL=C.UTF-8", "LC_MESSAGES=de_DE.UTF-8")
+	missing := clone(t, filepath.Join(t.TempDir(), "missing.git"), gitrepo.Options{Env: env})
+	if _, err := missing.Fetch(ctx, "main"); !errors.Is(err, gitrepo.ErrNoRepository) || strings.Contains(err.Error(), "Schwerwiegend") {
+		t.Errorf("fetch from a missing repository: %v, want ErrNoRepository in git's English", err)
+	}
+	remote := gittest.Bare(t)
+	gittest.Commit(t, remote, "main", map[string]string{"a": "a\n"}, "base")
+	r := clone(t, remote, gitrepo.Options{Env: env})
+	if _, err := r.Fetch(ctx, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Checkout(ctx, "main", "refs/remotes/origin/main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReplaceDir(ctx, "dev", map[string][]byte{"f": []byte("new\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Commit(ctx, "new"); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Update(t, remote, "main", map[string]string{"b": "other\n"}, nil, "another push")
+	if err := r.Push(ctx, "main", false); !errors.Is(err, gitrepo.ErrNonFastForward) {
+		t.Errorf("push to a branch that moved on: %v, want ErrNonFastForward", err)
+	}
+}
