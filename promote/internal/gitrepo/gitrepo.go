@@ -885,10 +885,9 @@ func (r *Repo) pushRefused(err error, report string, force bool) bool {
 	if locked {
 		ge.Err = fmt.Errorf("%w (%w)", ErrRefLocked, ge.Err)
 	}
-	if reason == "" && !strings.Contains(report, "\t") && ge.Err != nil &&
+	if reason == "" && !answered(report) && ge.Err != nil &&
 		!errors.Is(ge.Err, ErrDenied) && !errors.Is(ge.Err, ErrNoRepository) &&
 		!errors.Is(ge.Err, context.Canceled) && !errors.Is(ge.Err, context.DeadlineExceeded) {
-		// No line of the ref in the report: the remote never said.
 		ge.Err = fmt.Errorf("%w (%w)", ErrNoAnswer, ge.Err)
 	}
 	if reason != "" {
@@ -904,6 +903,22 @@ func (r *Repo) pushRefused(err error, report string, force bool) bool {
 			}
 		}
 		ge.Msg = strings.TrimPrefix(ge.Msg+"; the remote rejected the update "+r.mask(reason), "; ")
+	}
+	return false
+}
+
+// answered reports whether a push's report says what became of a ref.
+// Not when it has no line of one (git never heard back), nor when the
+// line is git's "[remote failure] (remote failed to report status)": the
+// remote's report ended before the ref's status (a connection cut after
+// the remote's unpack status), and the remote may have moved it.
+func answered(report string) bool {
+	for _, line := range strings.Split(report, "\n") {
+		if _, rest, ok := strings.Cut(line, "\t"); ok {
+			if _, summary, _ := strings.Cut(rest, "\t"); !strings.HasPrefix(summary, "[remote failure]") {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -1,6 +1,7 @@
 package gitrepo_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -216,7 +217,8 @@ func TestPushLeaseRaceAtTheRemote(t *testing.T) {
 // detail in the reason (GitHub). Each is the branch moving on. A hook's
 // words are not, whatever they say ("but expected" included): only the
 // update's own failure reads the remote's lines. Nor is a lock file
-// taken, whichever way a git reports it: ErrRefLocked.
+// taken, whichever way a git reports it: ErrRefLocked. A report that
+// ends before the ref's status is no answer: the push may have landed.
 func TestPushRaceInEachGitsWords(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -227,6 +229,9 @@ func TestPushRaceInEachGitsWords(t *testing.T) {
 	for _, tc := range []struct {
 		name, reason, stderr string
 		moved, locked        bool
+		// status replaces "[remote rejected] (reason)" as the ref's.
+		status   string
+		noAnswer bool
 	}{
 		{name: "git 2.39, moved", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': is at " + x + " but expected " + y, moved: true},
 		{name: "git 2.39, deleted", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': reference is missing but expected " + y, moved: true},
@@ -241,12 +246,15 @@ func TestPushRaceInEachGitsWords(t *testing.T) {
 		{name: "a lock, newer git", reason: "reference already exists", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': Unable to create '/srv/m.git/refs/heads/kiln/dev.lock': File exists.", locked: true},
 		{name: "a hook saying but expected", reason: "pre-receive hook declined", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': is at " + x + " but expected " + y},
 		{name: "a hook saying already exists", reason: "pre-receive hook declined", stderr: "remote: kiln/dev: reference already exists in the archive, ask #platform"},
+		// The remote's report ended before the ref's status.
+		{name: "no status of the ref", status: "[remote failure] (remote failed to report status)", noAnswer: true},
 		{name: "a branch in the way", reason: "failed to update ref", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': 'refs/heads/kiln' exists; cannot create 'refs/heads/kiln/dev'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			report := "To /srv/m.git\n!\trefs/heads/kiln/dev:refs/heads/kiln/dev\t[remote rejected] (" + tc.reason + ")\nDone\n"
+			status := cmp.Or(tc.status, "[remote rejected] ("+tc.reason+")")
+			report := "To /srv/m.git\n!\trefs/heads/kiln/dev:refs/heads/kiln/dev\t" + status + "\nDone\n"
 			stderr := tc.stderr + "\nerror: failed to push some refs to '/srv/m.git'\n"
 			for name, data := range map[string]string{"out": report, "err": stderr} {
 				if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
@@ -278,7 +286,10 @@ func TestPushRaceInEachGitsWords(t *testing.T) {
 				if got := errors.Is(err, gitrepo.ErrRefLocked); got != tc.locked {
 					t.Errorf("%s: %v; locked = %v, want %v", name, err, got, tc.locked)
 				}
-				if !tc.moved && (err == nil || !strings.Contains(err.Error(), "("+tc.reason+")")) {
+				if got := errors.Is(err, gitrepo.ErrNoAnswer); got != tc.noAnswer {
+					t.Errorf("%s: %v; no answer = %v, want %v", name, err, got, tc.noAnswer)
+				}
+				if !tc.moved && tc.status == "" && (err == nil || !strings.Contains(err.Error(), "("+tc.reason+")")) {
 					t.Errorf("%s: %v, want the remote's reason", name, err)
 				}
 			}
