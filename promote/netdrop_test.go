@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/promote/internal/ghfake"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 )
 
@@ -84,4 +85,54 @@ func serveGit(t *testing.T, root string, w http.ResponseWriter, r *http.Request)
 	(&cgi.Handler{Path: gitPath, Args: []string{"http-backend"}, Stderr: io.Discard,
 		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull,
 			"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true"}}).ServeHTTP(w, r)
+}
+
+// TestLandedPushThatChainsSaysSo: a push mode push that changes no app's
+// objects (a new flux.interval) is one whose next stage kiln starts
+// itself (repository_dispatch), Flux sending no event. When its
+// connection drops once the remote moved the branch, the run fails before
+// that, and a rerun finds nothing left to promote and sends nothing
+// (TestNoOpPromotionChains): the next stage never started, and the error
+// said a rerun was all it took. It says now that the dispatch must then
+// be sent by hand.
+func TestLandedPushThatChainsSaysSo(t *testing.T) {
+	t.Parallel()
+	var drop atomic.Bool
+	var url string
+	f := newFixtureAt(t, func(remote string) string {
+		url = gittest.HTTP(t, filepath.Dir(remote), func(w http.ResponseWriter, r *http.Request) bool {
+			if !strings.HasSuffix(r.URL.Path, "/git-receive-pack") || !drop.Load() {
+				return false
+			}
+			rec := httptest.NewRecorder()
+			return hijackAfter(w, func() { serveGit(t, filepath.Dir(remote), rec, r) })
+		}) + "/" + filepath.Base(remote)
+		return url
+	})
+	cfg := strings.Replace(project(url)["kiln.yaml"], "  commitStatus: true\n", "  commitStatus: true\n  dispatch: acme/shop\n", 1)
+	f.commitCode(t, map[string]string{"kiln.yaml": cfg}, "notifications")
+	api := ghfake.New(t, testToken)
+	var log bytes.Buffer
+	opts := func() Options {
+		o := f.opts(t, "dev", &log)
+		o.GitHub, o.GitHubAPI = nil, api.URL()
+		return o
+	}
+	if _, err := promote(t, f, opts()); err != nil {
+		t.Fatalf("first promotion: %v\n%s", err, log.String())
+	}
+	cfg = strings.Replace(cfg, "notifications:\n", "flux:\n  interval: 5m\nnotifications:\n", 1)
+	f.commitCode(t, map[string]string{"kiln.yaml": cfg}, "flux interval")
+	drop.Store(true)
+	_, err := promote(t, f, opts())
+	drop.Store(false)
+	if err == nil || !strings.Contains(err.Error(), "may or may not have moved") ||
+		!strings.Contains(err.Error(), "sends no kiln-promoted repository_dispatch to acme/shop") || !strings.Contains(err.Error(), "send it by hand") {
+		t.Fatalf("with the connection dropped once the push landed: %v, want that the dispatch must then be sent by hand", err)
+	}
+	// What the error says of the rerun.
+	res, err := promote(t, f, opts())
+	if err != nil || res.Changed || res.Dispatched || len(api.Dispatches("acme", "shop")) != 0 {
+		t.Errorf("the rerun: %+v, %v, %v", res, err, api.Dispatches("acme", "shop"))
+	}
 }

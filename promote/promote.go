@@ -2708,7 +2708,13 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 		if errors.As(err, &de) {
 			return err
 		}
-		return r.pushErr(r.base, err)
+		err = r.pushErr(r.base, err)
+		if errors.Is(err, gitrepo.ErrNoAnswer) && r.chains(last) && errors.As(err, &de) {
+			// Landed, the push is one whose next stage only kiln
+			// starts, and a rerun finds nothing left to promote.
+			de.Hint += fmt.Sprintf("; if it moved, a rerun finds nothing left to promote and sends no %s repository_dispatch to %s, which this push needs to start the next stage (it changes no app's objects, so Flux sends none): then send it by hand", DispatchEvent, r.p.Notifications.Dispatch)
+		}
+		return err
 	}
 	if commit == "" {
 		fmt.Fprintf(r.log, "env %s: someone pushed the same tree meanwhile; nothing to push\n", r.env.Name)
@@ -2734,10 +2740,10 @@ const DispatchEvent = "kiln-promoted"
 // repository_dispatch would ever come and the next env would wait forever.
 // kiln then sends one itself.
 func (r *run) chain(ctx context.Context, res *Result, src *source, pl *plan) error {
-	nt := r.p.Notifications
-	if nt == nil || nt.Dispatch == "" || pl == nil || appsApplied(pl) {
+	if !r.chains(pl) {
 		return nil
 	}
+	nt := r.p.Notifications
 	owner, name, _ := strings.Cut(nt.Dispatch, "/")
 	if r.opts.GitHub == nil && r.opts.Token == "" {
 		fmt.Fprintf(r.log, "warning: env %s changed no app's objects, so Flux sends no repository_dispatch to %s, and without a token kiln cannot send one: start the next stage by hand\n", r.env.Name, nt.Dispatch)
@@ -2760,6 +2766,12 @@ func (r *run) chain(ctx context.Context, res *Result, src *source, pl *plan) err
 	res.Dispatched = true
 	fmt.Fprintf(r.log, "env %s changed no app's objects, so Flux will send no event: sent repository_dispatch %s to %s\n", r.env.Name, DispatchEvent, nt.Dispatch)
 	return nil
+}
+
+// chains reports whether a push of pl needs kiln to start the next stage.
+func (r *run) chains(pl *plan) bool {
+	nt := r.p.Notifications
+	return nt != nil && nt.Dispatch != "" && pl != nil && !appsApplied(pl)
 }
 
 // appsApplied reports whether the plan changes a file of an app that stays
