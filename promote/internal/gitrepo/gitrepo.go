@@ -1010,14 +1010,17 @@ func pushStatus(report, stderr string, force bool) (moved, locked bool, reason s
 			if strings.Contains(reason, "non-fast-forward") {
 				return !force, false, reason
 			}
-			// git's detail of the failed update, where it gives one.
-			_, dst, _ := strings.Cut(ref, ":")
-			prefix := "remote: error: cannot lock ref '" + dst + "': "
+			// git's detail of an update that failed, where it gives
+			// one; a hook's refusal has none, only what it printed.
 			var detail string
-			for l := range strings.SplitSeq(stderr, "\n") {
-				if d, ok := strings.CutPrefix(strings.TrimSpace(l), prefix); ok {
-					detail = d
-					break
+			if reason == "(failed to update ref)" || reason == "(unknown failure)" || raced(reason) {
+				_, dst, _ := strings.Cut(ref, ":")
+				prefix := "remote: error: cannot lock ref '" + dst + "': "
+				for l := range strings.SplitSeq(stderr, "\n") {
+					if d, ok := strings.CutPrefix(strings.TrimSpace(l), prefix); ok {
+						detail = d
+						break
+					}
 				}
 			}
 			if lockTaken(reason) || lockTaken(detail) {
@@ -1025,7 +1028,7 @@ func pushStatus(report, stderr string, force bool) (moved, locked bool, reason s
 			}
 			// The branch moved between the remote's advertisement and
 			// its update.
-			if raced(reason) || (reason == "(failed to update ref)" && raced(detail)) {
+			if raced(reason) || raced(detail) {
 				return true, false, reason
 			}
 			return false, false, reason

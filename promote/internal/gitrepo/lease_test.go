@@ -245,6 +245,7 @@ func TestPushRaceInEachGitsWords(t *testing.T) {
 		{name: "a lock, in the reason", reason: "cannot lock ref 'refs/heads/kiln/dev': Unable to create '/data/m.git/refs/heads/kiln/dev.lock': File exists.", locked: true},
 		{name: "a lock, newer git", reason: "reference already exists", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': Unable to create '/srv/m.git/refs/heads/kiln/dev.lock': File exists.", locked: true},
 		{name: "a hook saying but expected", reason: "pre-receive hook declined", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': is at " + x + " but expected " + y},
+		{name: "a hook saying a lock", reason: "pre-receive hook declined", stderr: "remote: error: cannot lock ref 'refs/heads/kiln/dev': Unable to create '/srv/m.git/refs/heads/kiln/dev.lock': File exists."},
 		{name: "a hook saying already exists", reason: "pre-receive hook declined", stderr: "remote: kiln/dev: reference already exists in the archive, ask #platform"},
 		// The remote's report ended before the ref's status.
 		{name: "no status of the ref", status: "[remote failure] (remote failed to report status)", noAnswer: true},
