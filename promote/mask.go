@@ -345,35 +345,39 @@ type metadataValue struct {
 }
 
 // metadataValues returns the scalar values of n's annotations and labels
-// but kubectl's last-applied record, which is masked whole anyway.
+// but kubectl's last-applied record, which is masked whole anyway. A key
+// written twice (the old side is whatever the repository holds) is read
+// at each place: a JSON decoder keeps the last, a diff shows both.
 func metadataValues(n *kyaml.Node) []metadataValue {
 	var out []metadataValue
-	md := mapValue(n, "metadata")
-	for _, field := range []string{"annotations", "labels"} {
-		m := mapValue(md, field)
-		if m == nil {
-			continue
-		}
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			k, v := m.Content[i].Value, m.Content[i+1]
-			if v.Kind == kyaml.ScalarNode && !(field == "annotations" && k == objects.LastApplied) {
-				out = append(out, metadataValue{"metadata." + field + "\x00" + k, v})
+	for _, md := range mapValues(n, "metadata") {
+		for _, field := range []string{"annotations", "labels"} {
+			for _, m := range mapValues(md, field) {
+				if m.Kind != kyaml.MappingNode {
+					continue
+				}
+				for i := 0; i+1 < len(m.Content); i += 2 {
+					k, v := m.Content[i].Value, m.Content[i+1]
+					if v.Kind == kyaml.ScalarNode && !(field == "annotations" && k == objects.LastApplied) {
+						out = append(out, metadataValue{"metadata." + field + "\x00" + k, v})
+					}
+				}
 			}
 		}
 	}
 	return out
 }
 
-// mapValue returns the last value of key in the mapping n, nil when n is
-// no mapping or has no such key.
-func mapValue(n *kyaml.Node, key string) *kyaml.Node {
+// mapValues returns every value of key in the mapping n, in order; none
+// when n is no mapping or has no such key.
+func mapValues(n *kyaml.Node, key string) []*kyaml.Node {
 	if n == nil || n.Kind != kyaml.MappingNode {
 		return nil
 	}
-	var out *kyaml.Node
+	var out []*kyaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			out = n.Content[i+1]
+			out = append(out, n.Content[i+1])
 		}
 	}
 	return out

@@ -332,6 +332,18 @@ func TestMaskSecretPairOwnCopies(t *testing.T) {
 			want: []string{"note: '" + maskChanged + "'", "password: '" + maskChanged + "'"},
 		},
 		{
+			// The old side is whatever the repository holds; a JSON
+			// decoder keeps the last of each, a diff shows both.
+			name: "annotations written twice",
+			new:  head + "  annotations:\n    note: 0wn-c0py-value\n  annotations:\n    other: kept-annotation\nstringData:\n  password: 0wn-c0py-value\n",
+			want: []string{"note: '" + maskSame + "'", "other: kept-annotation"},
+		},
+		{
+			name: "metadata written twice",
+			new:  "apiVersion: v1\nkind: Secret\nmetadata:\n  labels: {hint: 0wn-c0py-value}\nmetadata:\n  name: db\n  namespace: ns\nstringData:\n  password: 0wn-c0py-value\n",
+			want: []string{"hint: '" + maskSame + "'"},
+		},
+		{
 			name: "the copy of the previous value",
 			old:  head + "stringData:\n  password: 0ld-0wn-c0py-value\n",
 			new:  head + "  annotations: {rotated-from: 0ld-0wn-c0py-value}\nstringData:\n  password: 0wn-c0py-value\n",
