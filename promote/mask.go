@@ -391,10 +391,13 @@ func mapValues(n *kyaml.Node, key string) []*kyaml.Node {
 // (a user named like the app) costs one masked label of one object; every
 // object of a diff searched for every Secret value would mask short
 // common words all over it. A value no longer than the longest of these
-// texts is searched for in every form; a longer one cannot be in them
-// but as a digest, and one of more than maxFormsValue bytes (which would
-// make an automaton many times its size) is searched for as it is and as
-// base64 only.
+// texts is searched for in every form. A longer one is searched for in
+// the forms of it that are shorter than itself (redact.Forms): trimmed of
+// blanks (`echo pw | base64` writes a line break after the password),
+// without its line breaks, and, of a value of several lines, each line
+// as it is; any other form of it is longer, or a digest. A text of more
+// than maxFormsValue bytes (which would make an automaton many times its
+// size) is searched for as it is and as base64 only.
 func ownCopies(n *kyaml.Node, values []string) []metadataValue {
 	all := metadataValues(n)
 	longest := 0
@@ -405,20 +408,40 @@ func ownCopies(n *kyaml.Node, values []string) []metadataValue {
 		return nil
 	}
 	named := map[string]string{}
-	var big []string
-	for _, v := range values {
+	var raw []string
+	add := func(s string) {
 		switch {
-		case redact.TooShort(v) || len(v) > longest:
-		case len(v) > maxFormsValue:
-			big = append(big, v, base64.StdEncoding.EncodeToString([]byte(v)))
+		case redact.TooShort(s) || len(s) > longest:
+		case len(s) > maxFormsValue:
+			raw = append(raw, s, base64.StdEncoding.EncodeToString([]byte(s)))
 		default:
-			named[strconv.Itoa(len(named))] = v
+			named[strconv.Itoa(len(named))] = s
+		}
+	}
+	for _, v := range values {
+		if len(v) <= longest {
+			add(v)
+			continue
+		}
+		if t := strings.TrimSpace(v); len(t) < len(v) {
+			add(t)
+		}
+		if !strings.ContainsAny(v, "\r\n") {
+			continue
+		}
+		add(strings.ReplaceAll(v, "\n", ""))
+		for _, l := range redact.Lines(v) {
+			// A PEM armour line is the same in every key (Forms).
+			armour := strings.HasPrefix(l, "-----BEGIN ") || strings.HasPrefix(l, "-----END ")
+			if len(l) <= longest && !armour {
+				raw = append(raw, l)
+			}
 		}
 	}
 	rd := redact.New(named)
 	var out []metadataValue
 	for _, e := range all {
-		if rd.Found(e.v.Value) != nil || slices.ContainsFunc(big, func(v string) bool { return strings.Contains(e.v.Value, v) }) {
+		if rd.Found(e.v.Value) != nil || slices.ContainsFunc(raw, func(v string) bool { return strings.Contains(e.v.Value, v) }) {
 			out = append(out, e)
 		}
 	}

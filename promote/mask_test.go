@@ -332,6 +332,18 @@ func TestMaskSecretPairOwnCopies(t *testing.T) {
 			want: []string{"note: '" + maskChanged + "'", "password: '" + maskChanged + "'"},
 		},
 		{
+			// echo pw | base64 writes one: the value's forms include it
+			// trimmed, which is shorter than the value.
+			name: "a value that ends in a line break",
+			new:  head + "  annotations:\n    note: 0wn-c0py-value\ndata:\n  password: " + b64("0wn-c0py-value\n") + "\n",
+			want: []string{"note: '" + maskSame + "'"},
+		},
+		{
+			name: "a line of a value of several lines",
+			new:  head + "  annotations:\n    note: pass=0wn-c0py-value\nstringData:\n  config: |\n    user=app\n    pass=0wn-c0py-value\n",
+			want: []string{"note: '" + maskSame + "'"},
+		},
+		{
 			// The old side is whatever the repository holds; a JSON
 			// decoder keeps the last of each, a diff shows both.
 			name: "annotations written twice",
