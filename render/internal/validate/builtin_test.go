@@ -351,6 +351,13 @@ func TestSecretKeyErrorsShowNoKey(t *testing.T) {
 			want: `s.yaml:6: app demo: Secret/a/s: wrong type for field "stringData.(key 1 of 2 in sorted order)": got list, want string`,
 		},
 		{
+			// Each key is replaced whole, the longest first: the shorter
+			// one replaced inside the longer left its rest shown.
+			name: "a key that starts another",
+			doc:  head + "data:\n  Word rest: eA==\n  Word rest of passphrase: hunter2-secret\n",
+			want: `s.yaml:6: app demo: Secret/a/s: invalid value for field "data.(key 2 of 2 in sorted order)": not valid base64`,
+		},
+		{
 			name: "duplicate",
 			doc:  head + "stringData:\n  Word rest \"of\" passphrase: x\n  Word rest \"of\" passphrase: y\n",
 			want: `s.yaml:6: app demo: Secret/a/s: duplicate field "stringData.(key 1 of 1 in sorted order)"`,

@@ -45,6 +45,11 @@ func HideSecretKeys(o templates.Object, errs []error) []error {
 				{m + "[" + k + "]", m + "[(" + pos + " in sorted order)]"},
 				{k, "(" + pos + " of " + m + " in sorted order)"},
 			} {
+				if f[0] == "" {
+					// An empty key: nothing to hide, and "" would
+					// match between every two bytes.
+					continue
+				}
 				hide = append(hide, hidden{f[0], f[1]})
 				if q := strconv.Quote(f[0]); q[1:len(q)-1] != f[0] {
 					hide = append(hide, hidden{q[1 : len(q)-1], f[1]})
@@ -55,12 +60,16 @@ func HideSecretKeys(o templates.Object, errs []error) []error {
 	if len(hide) == 0 {
 		return errs
 	}
-	mask := func(s string) string {
-		for _, h := range hide {
-			s = strings.ReplaceAll(s, h.forms, h.label)
-		}
-		return s
+	// One pass, the longest forms first: a key that starts another
+	// ("Word rest" and "Word rest of passphrase"), replaced first, left
+	// the rest of the longer one shown, and a later key could match
+	// inside a label already written.
+	slices.SortStableFunc(hide, func(a, b hidden) int { return len(b.forms) - len(a.forms) })
+	pairs := make([]string, 0, 2*len(hide))
+	for _, h := range hide {
+		pairs = append(pairs, h.forms, h.label)
 	}
+	mask := strings.NewReplacer(pairs...).Replace
 	out := make([]error, len(errs))
 	for i, err := range errs {
 		var d *diag.Error
