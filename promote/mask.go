@@ -3,6 +3,7 @@ package promote
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"index/suffixarray"
 	"io"
 	"maps"
@@ -608,7 +609,8 @@ func inputsInSecrets(secrets map[string]string, trees ...map[string][]byte) []st
 			all.WriteByte(0)
 		}
 	}
-	held := suffixarray.New(all.Bytes())
+	sa := suffixarray.New(all.Bytes())
+	holds := func(s string) bool { return len(s) >= redact.MinLength && len(sa.Lookup([]byte(s), 1)) > 0 }
 	seen := map[string]bool{}
 	for _, tree := range trees {
 		for p, data := range tree {
@@ -616,13 +618,73 @@ func inputsInSecrets(secrets map[string]string, trees ...map[string][]byte) []st
 				continue
 			}
 			for _, v := range inputValues(p, data) {
-				if len(v) >= redact.MinLength && !seen[v] && len(held.Lookup([]byte(v), 1)) > 0 {
+				if !seen[v] && !redact.TooShort(v) && heldInput(v, holds) {
 					seen[v] = true
 				}
 			}
 		}
 	}
 	return slices.Sorted(maps.Keys(seen))
+}
+
+// heldInput reports whether a Secret's value holds the input value v as a
+// template puts it there: as it is; trimmed of blanks (a block scalar's
+// line break, which a template's trim drops); escaped as JSON (toJson of a
+// password with a quote or a backslash); or, of several lines, each line
+// (a key indented into a config file, a service account key whose line
+// breaks toJson writes as \n). holds answers for one text.
+func heldInput(v string, holds func(string) bool) bool {
+	t := strings.TrimSpace(v)
+	if holds(v) || holds(t) {
+		return true
+	}
+	if needsJSONEscape(t) {
+		for _, html := range []bool{true, false} {
+			if holds(jsonEscape(t, html)) {
+				return true
+			}
+		}
+	}
+	if !strings.ContainsAny(t, "\r\n") {
+		return false
+	}
+	lines := 0
+	for _, l := range redact.Lines(t) {
+		// A PEM armour line is in every key; it proves nothing.
+		if strings.HasPrefix(l, "-----BEGIN ") || strings.HasPrefix(l, "-----END ") {
+			continue
+		}
+		if !holds(l) {
+			return false
+		}
+		lines++
+	}
+	return lines > 0
+}
+
+// needsJSONEscape reports whether encoding/json escapes a byte of s: most
+// values have none, and a values file may have 100,000 of them.
+func needsJSONEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonEscape is encoding/json's spelling of s without the quotes; html
+// selects the \u003c \u003e \u0026 escapes of json.Marshal (helm's
+// toJson).
+func jsonEscape(s string, html bool) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(html)
+	if err := enc.Encode(s); err != nil {
+		return s
+	}
+	q := strings.TrimSuffix(b.String(), "\n")
+	return q[1 : len(q)-1]
 }
 
 // base64Run is a run of base64 long enough to hold a value of

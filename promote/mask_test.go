@@ -3,6 +3,7 @@ package promote
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -164,6 +165,52 @@ func TestShownTreesMasksInputsOfSecrets(t *testing.T) {
 	}
 	if string(sn["high-level/k/unrelated.yaml"]) != "a: c\n" || string(so["high-level/k/unrelated.yaml"]) != "a: b\n" {
 		t.Errorf("a file without Secret values was changed: %q %q", so["high-level/k/unrelated.yaml"], sn["high-level/k/unrelated.yaml"])
+	}
+}
+
+// TestShownTreesMasksEscapedInputs: a template puts an input into a
+// Secret's value trimmed (a block scalar's line break dropped by trim) or
+// escaped (toJson of a password with a quote, of a service account key of
+// several lines): the input as values.yaml holds it is then no substring
+// of the Secret's value, and was shown beside the masked Secret.
+func TestShownTreesMasksEscapedInputs(t *testing.T) {
+	t.Parallel()
+	const (
+		blockPW  = "Bl0ck-sc4lar-pw"
+		quotedPW = `Qu0te"d\pw-42`
+		keyLine  = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7Xy3kPqZq7xW"
+	)
+	pem := "-----BEGIN PRIVATE KEY-----\n" + keyLine + "\n-----END PRIVATE KEY-----\n"
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	j, err := json.Marshal(map[string]string{"type": "service_account", "private_key": pem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := json.Marshal(map[string]string{"password": quotedPW})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dcj := `{"auths":{"gcr.io":{"auth":"` + b64("_json_key:"+string(j)) + `"}}}`
+	secret := func(name, data string) []byte {
+		return []byte("apiVersion: v1\nkind: Secret\nmetadata: {name: " + name + ", namespace: ns}\ndata:\n" + data)
+	}
+	new := map[string][]byte{
+		"apps/c/secret_url.yaml":  secret("url", "  url: "+b64("postgres://app:"+blockPW+"@db/app")+"\n"),
+		"apps/c/secret_cfg.yaml":  secret("cfg", "  config.json: "+b64(string(cfg))+"\n"),
+		"apps/c/secret_pull.yaml": secret("pull", "  .dockerconfigjson: "+b64(dcj)+"\n"),
+		"high-level/c/values.yaml": []byte("db:\n  password: |\n    " + blockPW + "\n" +
+			"image: redis-server-7\napp:\n  password: '" + strings.ReplaceAll(quotedPW, "'", "''") + "'\n" +
+			"gcp:\n  type: service_account\n  private_key: |\n    " + strings.ReplaceAll(strings.TrimSuffix(pem, "\n"), "\n", "\n    ") + "\n"),
+	}
+	_, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, nil, new)
+	shown := string(sn["high-level/c/values.yaml"])
+	for _, v := range []string{blockPW, quotedPW, keyLine} {
+		if strings.Contains(shown, v) {
+			t.Errorf("values.yaml shows %q:\n%s", v, shown)
+		}
+	}
+	if !strings.Contains(shown, "image: redis-server-7") {
+		t.Errorf("values.yaml lost a value no Secret holds:\n%s", shown)
 	}
 }
 
