@@ -250,7 +250,7 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 			}
 			id := idOf(n)
 			for _, e := range metadataValues(n.YNode()) {
-				m[id+"\x00"+e.key] = e.v.Value
+				m[id+"\x00"+e.key] = nodeText(e.v)
 			}
 			if found != nil {
 				for _, v := range objects.SecretValues(n) {
@@ -345,8 +345,8 @@ type metadataValue struct {
 	v   *kyaml.Node
 }
 
-// metadataValues returns the scalar values of n's annotations and labels
-// but kubectl's last-applied record, which is masked whole anyway. A key
+// metadataValues returns the values of n's annotations and labels but
+// kubectl's last-applied record, which is masked whole anyway. A key
 // written twice (the old side is whatever the repository holds) is read
 // at each place: a JSON decoder keeps the last, a diff shows both.
 func metadataValues(n *kyaml.Node) []metadataValue {
@@ -355,11 +355,13 @@ func metadataValues(n *kyaml.Node) []metadataValue {
 		for _, field := range []string{"annotations", "labels"} {
 			for _, m := range mapValues(md, field) {
 				if m.Kind != kyaml.MappingNode {
+					// No mapping (a hand edit): searched whole.
+					out = append(out, metadataValue{"metadata." + field, m})
 					continue
 				}
 				for i := 0; i+1 < len(m.Content); i += 2 {
 					k, v := m.Content[i].Value, m.Content[i+1]
-					if v.Kind == kyaml.ScalarNode && !(field == "annotations" && k == objects.LastApplied) {
+					if !(field == "annotations" && k == objects.LastApplied) {
 						out = append(out, metadataValue{"metadata." + field + "\x00" + k, v})
 					}
 				}
@@ -401,9 +403,13 @@ func mapValues(n *kyaml.Node, key string) []*kyaml.Node {
 // size) is searched for as it is and as base64 only.
 func ownCopies(n *kyaml.Node, values []string) []metadataValue {
 	all := metadataValues(n)
+	// An annotation that is no string is no valid one, but the old side
+	// is whatever the repository holds: it is searched as its YAML text.
+	texts := make([]string, len(all))
 	longest := 0
-	for _, e := range all {
-		longest = max(longest, len(e.v.Value))
+	for i, e := range all {
+		texts[i] = nodeText(e.v)
+		longest = max(longest, len(texts[i]))
 	}
 	if longest < redact.MinLength {
 		return nil
@@ -441,8 +447,8 @@ func ownCopies(n *kyaml.Node, values []string) []metadataValue {
 	}
 	rd := redact.New(named)
 	var out []metadataValue
-	for _, e := range all {
-		if rd.Found(e.v.Value) != nil || slices.ContainsFunc(raw, func(v string) bool { return strings.Contains(e.v.Value, v) }) {
+	for i, e := range all {
+		if rd.Found(texts[i]) != nil || slices.ContainsFunc(raw, func(v string) bool { return strings.Contains(texts[i], v) }) {
 			out = append(out, e)
 		}
 	}

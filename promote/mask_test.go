@@ -398,6 +398,18 @@ func TestMaskSecretPairOwnCopies(t *testing.T) {
 			want: []string{"note: '" + maskSame + "'", "other: kept-annotation"},
 		},
 		{
+			// No valid annotation, but the old side is whatever the
+			// repository holds.
+			name: "an annotation that is no string",
+			new:  head + "  annotations:\n    note:\n      pw: 0wn-c0py-value\nstringData:\n  password: 0wn-c0py-value\n",
+			want: []string{"note: '" + maskSame + "'"},
+		},
+		{
+			name: "labels that are no mapping",
+			new:  head + "  labels: 0wn-c0py-value\nstringData:\n  password: 0wn-c0py-value\n",
+			want: []string{"labels: '" + maskSame + "'"},
+		},
+		{
 			name: "metadata written twice",
 			new:  "apiVersion: v1\nkind: Secret\nmetadata:\n  labels: {hint: 0wn-c0py-value}\nmetadata:\n  name: db\n  namespace: ns\nstringData:\n  password: 0wn-c0py-value\n",
 			want: []string{"hint: '" + maskSame + "'"},
