@@ -220,7 +220,7 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 	// their lists' items masked.
 	oldNodes, oldObjs, oldHas, oldBad := secretDocs(old)
 	newNodes, newObjs, newHas, newBad := secretDocs(new)
-	if !oldHas && !newHas && !oldBad && !newBad {
+	if !oldHas && !newHas && oldBad == nil && newBad == nil {
 		return old, new
 	}
 	// The values on the other side, by Secret and key. A Secret on each
@@ -324,16 +324,16 @@ func maskSecretPair(old, new []byte, found func(string)) ([]byte, []byte) {
 	mask(oldObjs, nv, maskBefore)
 	mask(newObjs, ov, maskChanged)
 	switch {
-	case oldBad:
-		old = unparsed
+	case oldBad != nil:
+		old = oldBad
 	case oldHas:
-		old = maskCommentLines(serialise(oldNodes))
+		old = serialise(oldNodes)
 	}
 	switch {
-	case newBad:
-		new = unparsed
+	case newBad != nil:
+		new = newBad
 	case newHas:
-		new = maskCommentLines(serialise(newNodes))
+		new = serialise(newNodes)
 	}
 	return old, new
 }
@@ -510,6 +510,28 @@ func secrets(objs []*kyaml.RNode) int {
 // without its structure, its values cannot be told from the rest.
 var unparsed = []byte("# kiln: this file does not parse as YAML and may hold Secret data, so it is not shown\n")
 
+// unmaskable stands for a file holding a Secret that kiln cannot write
+// back once masked.
+var unmaskable = []byte("# kiln could not mask this file's Secret data, so it is not shown\n")
+
+// oddMetadata stands for a file with a Secret whose metadata or
+// annotations are no mapping.
+var oddMetadata = []byte("# kiln could not mask this file: an object's metadata or annotations are no mapping, and it holds a Secret, so it is not shown\n")
+
+// metadataNoMapping reports whether a metadata or an annotations of n is
+// a list, or another node that is neither a mapping nor a scalar: no
+// valid object has one, and kyaml's writer indexes past the end of an
+// odd list when it clears its own annotations (kio.ByteWriter), a panic.
+func metadataNoMapping(n *kyaml.Node) bool {
+	odd := func(v *kyaml.Node) bool { return v.Kind != kyaml.MappingNode && v.Kind != kyaml.ScalarNode }
+	for _, md := range mapValues(n, "metadata") {
+		if odd(md) || slices.ContainsFunc(mapValues(md, "annotations"), odd) {
+			return true
+		}
+	}
+	return false
+}
+
 func isDataKey(k string) bool { return k == "data" || k == "stringData" }
 
 func isNull(v *kyaml.Node) bool {
@@ -546,19 +568,22 @@ func nodeText(v *kyaml.Node) string {
 // objs are the documents with their lists' items (withItems). Data that
 // names no Secret is left alone: "Secret" in it, or a backslash, which is
 // how a double-quoted YAML scalar could spell it otherwise.
-func secretDocs(data []byte) (nodes, objs []*kyaml.RNode, has, bad bool) {
+func secretDocs(data []byte) (nodes, objs []*kyaml.RNode, has bool, bad []byte) {
 	if data == nil || !bytes.Contains(data, []byte("Secret")) && !bytes.Contains(data, []byte(`\`)) {
-		return nil, nil, false, false
+		return nil, nil, false, nil
 	}
 	nodes, err := kio.FromBytes(data)
 	if err != nil {
-		return nil, nil, false, true
+		return nil, nil, false, unparsed
 	}
 	objs = withItems(nodes)
-	if slices.ContainsFunc(objs, objects.IsSecret) {
-		return nodes, objs, true, false
+	if !slices.ContainsFunc(objs, objects.IsSecret) {
+		return nil, nil, false, nil
 	}
-	return nil, nil, false, false
+	if slices.ContainsFunc(objs, func(n *kyaml.RNode) bool { return metadataNoMapping(n.YNode()) }) {
+		return nil, nil, false, oddMetadata
+	}
+	return nodes, objs, true, nil
 }
 
 // withItems returns nodes and, after each list among them (a SecretList, a
@@ -584,14 +609,15 @@ func withItems(nodes []*kyaml.RNode) []*kyaml.RNode {
 	return out
 }
 
+// serialise writes the masked nodes back, every comment line masked.
 func serialise(nodes []*kyaml.RNode) []byte {
 	s, err := kio.StringAll(nodes)
 	if err != nil {
-		// Cannot happen for nodes that parsed; show nothing rather than
-		// the values.
-		return []byte("# kiln could not mask this file's Secret data\n")
+		// Show nothing rather than the values; not as a comment, which
+		// maskCommentLines would mask too.
+		return unmaskable
 	}
-	return []byte(s)
+	return maskCommentLines([]byte(s))
 }
 
 // inputsInSecrets returns the values of the high-level/ files of the trees

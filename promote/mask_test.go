@@ -64,6 +64,33 @@ func TestMaskSecretPairLeavesOtherFiles(t *testing.T) {
 	}
 }
 
+// TestMaskSecretPairMetadataNoMapping: a Secret whose metadata or
+// annotations are a list (a hand edit of the manifests repository, which
+// the old side of a diff is) made kyaml's writer index past the end of
+// the list: kiln diff and promote panicked. Such a file is shown as one
+// kiln cannot mask, saying so, and no value of it.
+func TestMaskSecretPairMetadataNoMapping(t *testing.T) {
+	t.Parallel()
+	for name, doc := range map[string]string{
+		"annotations": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations: [a]\nstringData:\n  password: hand-3dited-value\n",
+		"metadata":    "apiVersion: v1\nkind: Secret\nmetadata: [a]\nstringData:\n  password: hand-3dited-value\n",
+		// kyaml's writer refuses these; its message was masked as a
+		// comment of the Secret.
+		"annotations a string": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations: hand-3dited-value\nstringData:\n  password: hand-3dited-value\n",
+		"in a list":            "apiVersion: v1\nkind: SecretList\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: db, annotations: [a, b, c]}\n  stringData: {password: hand-3dited-value}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			o, n := maskSecretPair([]byte(doc), []byte(doc+"# changed\n"), nil)
+			for side, b := range map[string][]byte{"old": o, "new": n} {
+				if strings.Contains(string(b), "hand-3dited") || !strings.Contains(string(b), "kiln could not mask") {
+					t.Errorf("the %s side is not shown as a file kiln cannot mask:\n%s", side, b)
+				}
+			}
+		})
+	}
+}
+
 // TestMaskSecretPairHandEdited: the old side of a diff is whatever the
 // manifests repository holds, hand edits included. However its Secret is
 // written, none of its values may reach the diff or the PR body.
