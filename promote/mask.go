@@ -89,10 +89,9 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 	for _, v := range inputsInSecrets(values, old, new) {
 		found(v)
 	}
-	var inputs redact.Set
-	inputs.Add(rd)
-	inputs.Add(redact.New(values))
-	hl := inputs.Redactor()
+	// Built once: a Set builds each Redactor it is given, then all of
+	// them again, which cost a third of a diff of 4,000 Secrets.
+	hl := rd.With(values, 0)
 	// A value may be written so that no form of it is in the text (a
 	// scalar folded over lines): a file that changed is read as YAML
 	// too (redactRead). One that did not is shown as no change, however

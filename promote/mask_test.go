@@ -524,3 +524,20 @@ func TestShownTreesPairsMovedSecrets(t *testing.T) {
 		t.Errorf("files lost: %d of %d old, %d of %d new", len(so), len(old), len(sn), len(new))
 	}
 }
+
+// BenchmarkShownTreesSecrets: an env of 1,000 Secrets, each with a label
+// and an annotation, unchanged. The redactor of the high-level/ files,
+// of every Secret value, was built twice (a Set builds each Redactor
+// added, then all again): 4.5 s, 2.2 s built once.
+func BenchmarkShownTreesSecrets(b *testing.B) {
+	tree := map[string][]byte{}
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	for i := range 1000 {
+		tree[fmt.Sprintf("apps/a/secret_s%d.yaml", i)] = fmt.Appendf(nil, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s%d\n  namespace: ns\n"+
+			"  labels: {app.kubernetes.io/name: app-%d}\n  annotations: {meta.helm.sh/release-name: release-name-%d}\ndata:\n  user: %s\n  password: %s\n  url: %s\n",
+			i, i, i, b64(fmt.Sprintf("user-%d", i)), b64(fmt.Sprintf("password-%d-xyz", i)), b64(fmt.Sprintf("postgres://user-%d:password-%d-xyz@db/app", i, i)))
+	}
+	for b.Loop() {
+		shownTrees(redact.New(map[string]string{"A": "some-secret-var"}), sopsyaml.Identities{}, tree, tree)
+	}
+}
