@@ -351,6 +351,13 @@ func TestSecretKeyErrorsShowNoKey(t *testing.T) {
 			want: `s.yaml:6: app demo: Secret/a/s: wrong type for field "stringData.(key 1 of 2 in sorted order)": got list, want string`,
 		},
 		{
+			// The decoded object keeps the last data, whose keys the
+			// messages name; each mapping's keys are hidden.
+			name: "data written twice",
+			doc:  head + "data:\n  ok: eA==\ndata:\n  Word rest of passphrase: hunter2-secret\n",
+			want: `s.yaml:7: app demo: Secret/a/s: invalid value for field "data.(key 1 of 2 in sorted order)": not valid base64`,
+		},
+		{
 			// Each key is replaced whole, the longest first: the shorter
 			// one replaced inside the longer left its rest shown.
 			name: "a key that starts another",

@@ -86,26 +86,22 @@ func HideSecretKeys(o templates.Object, errs []error) []error {
 	return out
 }
 
-// mapKeys returns the keys of the mapping under key m of mapping n,
-// sorted and each once, as the decoded object's map holds them.
+// mapKeys returns the keys of the mappings under key m of mapping n,
+// sorted and each once, as the decoded object's map holds them. Of m
+// written twice, the keys of each: the decoded object keeps the last
+// mapping, whose keys the messages name, and the first stops at none.
 func mapKeys(n *kyaml.Node, m string) []string {
 	if n == nil || n.Kind != kyaml.MappingNode {
 		return nil
 	}
+	var keys []string
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value != m {
-			continue
+		if v := n.Content[i+1]; n.Content[i].Value == m && v.Kind == kyaml.MappingNode {
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				keys = append(keys, v.Content[j].Value)
+			}
 		}
-		v := n.Content[i+1]
-		if v.Kind != kyaml.MappingNode {
-			return nil
-		}
-		var keys []string
-		for j := 0; j+1 < len(v.Content); j += 2 {
-			keys = append(keys, v.Content[j].Value)
-		}
-		slices.Sort(keys)
-		return slices.Compact(keys)
 	}
-	return nil
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
