@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -756,10 +757,29 @@ func innerBase64(v string, depth int) []string {
 		if err != nil || !utf8.Valid(b) {
 			continue
 		}
-		out = append(out, string(b))
-		out = append(out, innerBase64(string(b), depth-1)...)
+		d := credential(string(b))
+		out = append(out, d)
+		out = append(out, innerBase64(d, depth-1)...)
 	}
 	return out
+}
+
+// credential returns the secret part of a decoded user:password pair, as
+// HTTP Basic and a pull secret's "auth" hold one: the password. The user
+// name beside it is no secret (registries show it, kubectl prints it),
+// and a common one found there ("admin", a robot account's name) would
+// otherwise be masked in every high-level/ file of the env, inside keys
+// and paths ("**redacted**User"). Text of another shape, or whose part
+// after the colon is too short to be masked on its own, is returned
+// whole.
+func credential(d string) string {
+	user, pw, ok := strings.Cut(d, ":")
+	if !ok || user == "" || len(user) > 256 || redact.TooShort(pw) || strings.ContainsFunc(user, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '"' || r == '{'
+	}) || strings.ContainsAny(pw, "\r\n") {
+		return d
+	}
+	return pw
 }
 
 // inputValues returns the values of the input file p: every scalar but
