@@ -28,7 +28,7 @@ func TestPushLease(t *testing.T) {
 	}
 	commit := func(content string) string {
 		t.Helper()
-		return commitDev(t, r, "refs/remotes/origin/main", content)
+		return commitOn(t, r, "kiln/dev", "refs/remotes/origin/main", content)
 	}
 	head := func() string {
 		t.Helper()
@@ -114,12 +114,12 @@ func TestPushRefusedByTheRemote(t *testing.T) {
 			if _, err := r.Fetch(ctx, "main", "kiln/dev"); err != nil {
 				t.Fatal(err)
 			}
-			commitDev(t, r, "refs/remotes/origin/main", "new\n")
+			commitOn(t, r, "kiln/dev", "refs/remotes/origin/main", "new\n")
 			pushes := map[string]func() error{"lease": func() error { return r.PushLease(ctx, "kiln/dev", old) }}
 			if tc.hook != "" {
 				// On top of the branch, so that only the hook refuses it.
 				pushes["fast-forward"] = func() error {
-					commitDev(t, r, "refs/remotes/origin/kiln/dev", "newer\n")
+					commitOn(t, r, "kiln/dev", "refs/remotes/origin/kiln/dev", "newer\n")
 					return r.Push(ctx, "kiln/dev", false)
 				}
 			}
@@ -164,7 +164,7 @@ func TestPushLeaseRaceAtTheRemote(t *testing.T) {
 	if _, err := r.Fetch(ctx, "main", "kiln/dev"); err != nil {
 		t.Fatal(err)
 	}
-	commitDev(t, r, "refs/remotes/origin/main", "new\n")
+	commitOn(t, r, "kiln/dev", "refs/remotes/origin/main", "new\n")
 	if err := r.PushLease(ctx, "kiln/dev", old); !errors.Is(err, gitrepo.ErrNonFastForward) {
 		t.Errorf("lease on a branch that moved at the remote: %v, want ErrNonFastForward", err)
 	}
@@ -284,27 +284,19 @@ func TestGitSpeaksCWhateverTheLocale(t *testing.T) {
 	if _, err := r.Fetch(ctx, "main"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Checkout(ctx, "main", "refs/remotes/origin/main"); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.ReplaceDir(ctx, "dev", map[string][]byte{"f": []byte("new\n")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Commit(ctx, "new"); err != nil {
-		t.Fatal(err)
-	}
+	commitOn(t, r, "main", "refs/remotes/origin/main", "new\n")
 	gittest.Update(t, remote, "main", map[string]string{"b": "other\n"}, nil, "another push")
 	if err := r.Push(ctx, "main", false); !errors.Is(err, gitrepo.ErrNonFastForward) {
 		t.Errorf("push to a branch that moved on: %v, want ErrNonFastForward", err)
 	}
 }
 
-// commitDev commits content as dev/f on a kiln/dev checked out at from,
-// as a promotion does, and returns the commit.
-func commitDev(t *testing.T, r *gitrepo.Repo, from, content string) string {
+// commitOn commits content as dev/f on branch checked out at from, as a
+// promotion does, and returns the commit.
+func commitOn(t *testing.T, r *gitrepo.Repo, branch, from, content string) string {
 	t.Helper()
 	ctx := context.Background()
-	if err := r.Checkout(ctx, "kiln/dev", from); err != nil {
+	if err := r.Checkout(ctx, branch, from); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.ReplaceDir(ctx, "dev", map[string][]byte{"f": []byte(content)}); err != nil {

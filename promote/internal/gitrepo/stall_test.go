@@ -62,15 +62,7 @@ func stalledPush(t *testing.T, opts gitrepo.Options) {
 	if _, err := r.Fetch(ctx, "main"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Checkout(ctx, "main", "refs/remotes/origin/main"); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.ReplaceDir(ctx, "dev", map[string][]byte{"f": []byte("new\n")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Commit(ctx, "new"); err != nil {
-		t.Fatal(err)
-	}
+	commitOn(t, r, "main", "refs/remotes/origin/main", "new\n")
 	start := time.Now()
 	err := r.Push(ctx, "main", false)
 	if took := time.Since(start); took > 20*time.Second {
