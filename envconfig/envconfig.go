@@ -143,9 +143,10 @@ type Flux struct {
 	// folder, which every app's Kustomization then depends on
 	// (flux.bootstrap); nil when not set.
 	Bootstrap *Bootstrap
-	// NamespaceLine and SourceRefLine are the lines of flux.namespace and
-	// flux.sourceRef in kiln.yaml, 0 when left out.
-	NamespaceLine, SourceRefLine int
+	// NameLine, NamespaceLine and SourceRefLine are the lines of
+	// flux.name, flux.namespace and flux.sourceRef in kiln.yaml, 0 when
+	// left out.
+	NameLine, NamespaceLine, SourceRefLine int
 }
 
 // Bootstrap names the Flux Kustomization that applies an env's flux/

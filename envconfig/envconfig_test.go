@@ -59,7 +59,7 @@ func specPipeline(root string) *Pipeline {
 		KubeVersion: "1.31.0", KubeVersionLine: 12,
 		Manifests: Manifests{Repo: "https://github.com/acme/manifests.git", GitHub: "acme/manifests", Branch: "main", Path: "clusters/{env}"},
 		Flux: Flux{Name: "{app}", Namespace: "flux-system", SourceRef: SourceRef{Kind: "GitRepository", Name: "flux-system"},
-			Interval: "10m", Timeout: "5m", Prune: true, Wait: false, DecryptionSecret: "sops-age", NamespaceLine: 23, SourceRefLine: 24},
+			Interval: "10m", Timeout: "5m", Prune: true, Wait: false, DecryptionSecret: "sops-age", NameLine: 22, NamespaceLine: 23, SourceRefLine: 24},
 		Notifications: &Notifications{SecretRef: "github-token", CommitStatus: true, Dispatch: "acme/instavote", Line: 31},
 		Apps: []App{
 			{Name: "redis", Namespace: "instavote", Engine: "helm",
@@ -216,7 +216,7 @@ apps:
 		KubeVersion:  "v1.30.2", KubeVersionLine: 5,
 		Manifests: Manifests{Repo: "git@github.com:acme/fleet.git", GitHub: "acme/fleet", Branch: "release", Path: "fleet/{env}/apps"},
 		Flux: Flux{Name: "{app}-{env}", Namespace: "flux", SourceRef: SourceRef{Kind: "OCIRepository", Name: "fleet", Namespace: "flux-sources", OriginRevision: true},
-			Interval: "1h30m", Timeout: "90s", Prune: false, Wait: true, DecryptionSecret: "fleet-keys", NamespaceLine: 12, SourceRefLine: 13,
+			Interval: "1h30m", Timeout: "90s", Prune: false, Wait: true, DecryptionSecret: "fleet-keys", NameLine: 11, NamespaceLine: 12, SourceRefLine: 13,
 			Bootstrap: &Bootstrap{Name: "fleet-{env}", Namespace: "flux", Line: 19}},
 		Notifications: &Notifications{SecretRef: "gh", Dispatch: "acme/app", Line: 20},
 		Apps: []App{

@@ -478,7 +478,7 @@ func (d *decoder) flux(n *yaml.Node, fl *Flux) {
 			if !strings.Contains(s, "{app}") {
 				d.errAt(v, fmt.Sprintf("flux.name %q does not contain {app}", s), "every app needs its own Kustomization: use {app} or {app}-{env}")
 			} else if sample := strings.NewReplacer("{app}", "a", "{env}", "e").Replace(s); d.dnsSubdomain(v, "flux.name", sample) {
-				fl.Name = s
+				fl.Name, fl.NameLine = s, line(v)
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -19,8 +21,20 @@ import (
 // names a Kustomization that never exists there). A one-way dependency on
 // another env (a shared infrastructure env) is no cycle and passes.
 func (r *Renderer) crossEnvErrors(env string) []error {
-	r.crossEnv.Do(func() { r.crossEnvErrs = r.crossEnvCycles() })
+	r.crossEnv.Do(func() { r.crossEnvErrs, r.crossEnvWarns = r.crossEnvCycles() })
 	return r.crossEnvErrs[env]
+}
+
+// crossEnvWarnings warns of each Kustomization name that flux.name gives
+// apps of two envs: with {env} in it, "{app}-{env}" makes app a-b of env c
+// and app a of env b-c both a-b-c. flux.name holds {env} so that envs can
+// share a cluster (docs/flux.md), and there the two envs' flux/ folders
+// would apply one Kustomization in turn, each with its own app's path, so
+// that each apply prunes the other app's objects. kiln cannot tell which
+// envs share a cluster, so it warns rather than refuses.
+func (r *Renderer) crossEnvWarnings() []diag.Warning {
+	r.crossEnv.Do(func() { r.crossEnvErrs, r.crossEnvWarns = r.crossEnvCycles() })
+	return r.crossEnvWarns
 }
 
 // crossEnvNode is one enabled app of one env.
@@ -36,13 +50,13 @@ func (n crossEnvNode) String() string { return n.app.Name + " in " + n.env }
 // reported to every env it passes through, at that env's first entry on
 // it. An env whose file or configuration does not resolve is left out:
 // its own render reports why.
-func (r *Renderer) crossEnvCycles() map[string][]error {
+func (r *Renderer) crossEnvCycles() (map[string][]error, []diag.Warning) {
 	// Without {env} in flux.name an app's Kustomization has one name in
 	// every env, which an env's own entry resolves to its own app (or
 	// its disabled one): no entry can name another env's, and reading
 	// every env's file again on each render would buy nothing.
 	if len(r.p.Environments) < 2 || !strings.Contains(r.p.Flux.Name, "{env}") {
-		return nil
+		return nil, nil
 	}
 	placeholder := func(string) (string, bool) { return "unused", true }
 	var nodes []crossEnvNode
@@ -66,6 +80,7 @@ func (r *Renderer) crossEnvCycles() map[string][]error {
 			nodes = append(nodes, crossEnvNode{env: e.Name, app: a})
 		}
 	}
+	warns := sharedNames(r.p, kustomization, nodes)
 	type edge struct{ from, to int }
 	entry := map[edge]envconfig.Dependency{}
 	across := map[edge]bool{}
@@ -144,5 +159,27 @@ func (r *Renderer) crossEnvCycles() map[string][]error {
 					"remove one of these dependsOn entries; an env may depend on another's apps one way"})
 		}
 	}
-	return errs
+	return errs, warns
+}
+
+// sharedNames returns a warning for each Kustomization name (namespace/name,
+// in kustomization) that apps of more than one env get: within one env
+// flux.name gives every app its own. Sorted by name.
+func sharedNames(p *envconfig.Pipeline, kustomization map[string][]int, nodes []crossEnvNode) []diag.Warning {
+	var out []diag.Warning
+	for _, ref := range slices.Sorted(maps.Keys(kustomization)) {
+		at := kustomization[ref]
+		if len(at) < 2 {
+			continue
+		}
+		apps := make([]string, len(at))
+		for i, n := range at {
+			apps[i] = "app " + nodes[n].app.Name + " of env " + nodes[n].env
+		}
+		out = append(out, diag.Warning{File: p.File, Line: p.Flux.NameLine,
+			Msg: fmt.Sprintf("flux.name %q names the Kustomizations of %s alike, %s: on a cluster these envs share, their flux/ folders apply it in turn, each with its own app's path, and every turn prunes the other app's objects",
+				p.Flux.Name, strings.Join(apps, " and "), ref),
+			Hint: "rename one of the apps or envs, or put a separator into flux.name that no app or env name holds next to it (such as \"{env}.{app}\"); envs on separate clusters do not meet, and may ignore this"})
+	}
+	return out
 }

@@ -63,3 +63,53 @@ func TestCrossEnvCycleInCachedEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedKustomizationNameAcrossEnvs: with flux.name "{app}-{env}",
+// app a-b of env c and app a of env b-c both get Kustomization
+// flux-system/a-b-c, which on a cluster the envs share two flux/ folders
+// would apply in turn. Rendering one env alone (served from the cache the
+// second time) warns of it too, and an unambiguous flux.name does not.
+func TestSharedKustomizationNameAcrossEnvs(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: c\n  - name: b-c\n" +
+			"flux:\n  name: \"{app}-{env}\"\napps:\n" +
+			"  - name: a-b\n    namespace: ns\n    yaml: apps/ab\n" +
+			"  - name: a\n    namespace: ns\n    yaml: apps/a\n",
+		"envs/c.yaml":     "",
+		"envs/b-c.yaml":   "",
+		"apps/ab/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ab}\n",
+		"apps/a/cm.yaml":  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+	}
+	for rel, content := range files {
+		writeRootFile(t, dir, rel, content)
+	}
+	want := `kiln.yaml:7: flux.name "{app}-{env}" names the Kustomizations of app a-b of env c and app a of env b-c alike, flux-system/a-b-c`
+	opts := cachedOptions(t)
+	for i := range 2 {
+		er := renderRootEnvs(t, dir, opts, []string{"c"})["c"]
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		if i == 1 && !er.Cached {
+			t.Fatal("c is not served from the cache: the test tests half")
+		}
+		var got []string
+		for _, w := range er.Warnings {
+			if strings.Contains(w.String(), "flux.name") {
+				got = append(got, w.String())
+			}
+		}
+		if len(got) != 1 || !strings.Contains(got[0], want) {
+			t.Fatalf("render %d: flux.name warnings %q, want one with %q", i, got, want)
+		}
+	}
+	writeRootFile(t, dir, "kiln.yaml", strings.Replace(files["kiln.yaml"], "{app}-{env}", "{env}.{app}", 1))
+	for _, er := range renderRootEnvs(t, dir, opts, nil) {
+		for _, w := range er.Warnings {
+			if strings.Contains(w.String(), "names the Kustomizations") {
+				t.Errorf("env %s: %s", er.Env, w)
+			}
+		}
+	}
+}

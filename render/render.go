@@ -275,9 +275,11 @@ type Renderer struct {
 	cacheOff []diag.Warning
 
 	// crossEnv finds the dependsOn cycles across envs once per run;
-	// crossEnvErrs holds them by env (crossenv.go).
-	crossEnv     sync.Once
-	crossEnvErrs map[string][]error
+	// crossEnvErrs holds them by env, crossEnvWarns the Kustomization
+	// names two envs share (crossenv.go).
+	crossEnv      sync.Once
+	crossEnvErrs  map[string][]error
+	crossEnvWarns []diag.Warning
 }
 
 // provenanceOf returns the Source for kiln.lock.json and the warnings that
@@ -574,6 +576,7 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 	if w, ok := bootstrapSourceWarning(r.p); ok {
 		pw = append(pw, w)
 	}
+	pw = append(pw, r.crossEnvWarnings()...)
 	if warns := slices.Concat(r.opts.Warnings, pw, r.cacheOff); len(warns) > 0 {
 		out[0].Warnings = diag.SortWarnings(append(warns, out[0].Warnings...))
 	}
