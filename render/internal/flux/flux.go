@@ -294,8 +294,10 @@ func ignoredUnderWait(objects []Ref, checks []HealthCheck) (refused map[int]bool
 	for i, c := range checks {
 		own := false
 		for _, o := range objects {
+			// Of the object's group in any version, as Flux keeps only a
+			// check's group and kind (sameGroup).
 			if o.Kind == c.Kind && o.Name == c.Name && !o.NotApplied &&
-				(c.APIVersion == "" || c.APIVersion == o.APIVersion) &&
+				(c.APIVersion == "" || sameGroup(c.APIVersion, o.APIVersion)) &&
 				(c.Namespace == "" || c.Namespace == o.Namespace) {
 				own = true
 				break

@@ -240,6 +240,37 @@ func TestWaitOwnHealthChecks(t *testing.T) {
 	}
 }
 
+// TestWaitOwnHealthCheckOtherVersion: under wait, a health check of the
+// app's own object written with another version of its group is still the
+// app's object (Flux keeps a check's group and kind, not its version), so
+// wait covers it; refusing it as an object the app does not apply sent the
+// user to set wait: false for nothing.
+func TestWaitOwnHealthCheckOtherVersion(t *testing.T) {
+	t.Parallel()
+	obj, err := Build(Kustomization{
+		Name: "shop", Namespace: "flux-system", App: "shop", Env: "dev", Path: "./clusters/dev/apps/shop",
+		SourceRef: Ref{Kind: "GitRepository", Name: "flux-system"}, Interval: "10m", Wait: true,
+		Objects:      []Ref{{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"}},
+		HealthChecks: []HealthCheck{{Ref: Ref{APIVersion: "apps/v1beta1", Kind: "Deployment", Name: "web", Namespace: "shop"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !obj.Spec.Wait || len(obj.Spec.HealthChecks) != 0 {
+		t.Errorf("wait %v, healthChecks %v; want wait and none", obj.Spec.Wait, obj.Spec.HealthChecks)
+	}
+	// A kind of another group of the same name is not the app's object.
+	_, err = Build(Kustomization{
+		Name: "shop", Namespace: "flux-system", App: "shop", Env: "dev", Path: "./clusters/dev/apps/shop",
+		SourceRef: Ref{Kind: "GitRepository", Name: "flux-system"}, Interval: "10m", Wait: true,
+		Objects:      []Ref{{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"}},
+		HealthChecks: []HealthCheck{{Ref: Ref{APIVersion: "example.com/v1", Kind: "Deployment", Name: "web", Namespace: "shop"}}},
+	})
+	if err == nil || !strings.Contains(err.Error(), "names an object the app does not apply") {
+		t.Errorf("a check of example.com/v1 Deployment under wait: got %v, want it refused", err)
+	}
+}
+
 // TestNeverReadyWorkloads: a workload whose health check Flux (kstatus)
 // could never see pass is not made a health check: a paused Deployment,
 // which the deployment controller never rolls out, and a DaemonSet with
