@@ -19,7 +19,8 @@ import (
 // graph accepts them; on a cluster the envs share, Flux waits forever on
 // every Kustomization of the cycle (and on separate clusters the entry
 // names a Kustomization that never exists there). A one-way dependency on
-// another env (a shared infrastructure env) is no cycle and passes.
+// another env (a shared infrastructure env) is no cycle and passes, unless
+// that env disables the app (disabledElsewhere).
 func (r *Renderer) crossEnvErrors(env string) []error {
 	r.crossEnv.Do(func() { r.crossEnvErrs, r.crossEnvWarns = r.crossEnvCycles() })
 	return r.crossEnvErrs[env]
@@ -62,6 +63,7 @@ func (r *Renderer) crossEnvCycles() (map[string][]error, []diag.Warning) {
 	var nodes []crossEnvNode
 	index := map[[2]string]int{}        // env, app → node
 	kustomization := map[string][]int{} // "namespace/name" → nodes whose app kiln writes it for
+	disabled := map[string][2]string{}  // "namespace/name" → env, disabled app it would be
 	var envs []*envconfig.Resolved
 	for _, e := range r.p.Environments {
 		ef, err := r.p.LoadEnvFile(e.Name)
@@ -73,6 +75,9 @@ func (r *Renderer) crossEnvCycles() (map[string][]error, []diag.Warning) {
 			continue
 		}
 		envs = append(envs, res)
+		for _, name := range res.Disabled {
+			disabled[r.p.Flux.Namespace+"/"+r.p.FluxName(name, e.Name)] = [2]string{e.Name, name}
+		}
 		for _, a := range res.Apps {
 			ref := r.p.Flux.Namespace + "/" + r.p.FluxName(a.Name, e.Name)
 			index[[2]string{e.Name, a.Name}] = len(nodes)
@@ -81,6 +86,7 @@ func (r *Renderer) crossEnvCycles() (map[string][]error, []diag.Warning) {
 		}
 	}
 	warns := sharedNames(r.p, kustomization, nodes)
+	errs := map[string][]error{}
 	type edge struct{ from, to int }
 	entry := map[edge]envconfig.Dependency{}
 	across := map[edge]bool{}
@@ -103,8 +109,11 @@ func (r *Renderer) crossEnvCycles() (map[string][]error, []diag.Warning) {
 					// Only a name exactly one app of the fleet gets: with
 					// flux.name the same in every env, the envs are
 					// separate clusters, and the entry names no other env.
-					if t := kustomization[d.Namespace+"/"+d.Name]; len(t) == 1 && nodes[t[0]].env != env {
+					ref := d.Namespace + "/" + d.Name
+					if t := kustomization[ref]; len(t) == 1 && nodes[t[0]].env != env {
 						to, ok, other = t[0], true, true
+					} else if off, is := disabled[ref]; is && len(t) == 0 && off[0] != env {
+						errs[env] = append(errs[env], r.disabledElsewhere(a.Name, d, off))
 					}
 				}
 				e := edge{from, to}
@@ -126,7 +135,6 @@ func (r *Renderer) crossEnvCycles() (map[string][]error, []diag.Warning) {
 	}
 	cycles := graph.CyclesThrough(adj, func(v int) string { return nodes[v].String() },
 		func(v, w int) bool { return across[edge{v, w}] })
-	errs := map[string][]error{}
 	for _, cyc := range cycles {
 		path := make([]int, len(cyc))
 		for i, name := range cyc {
@@ -160,6 +168,25 @@ func (r *Renderer) crossEnvCycles() (map[string][]error, []diag.Warning) {
 		}
 	}
 	return errs, warns
+}
+
+// disabledElsewhere is the error of app's entry d, which names the
+// Kustomization kiln would write for app off[1] of env off[0], were that env
+// not to disable it: within one env such an entry is the app and refused
+// as a disabled dependency (buildGraph), and across envs it is no less
+// missing. kustomize-controller reconciles app only once every dependency
+// exists and is Ready, so app is never applied again ("dependency ... not
+// found"), and its commit status never comes.
+func (r *Renderer) disabledElsewhere(app string, d envconfig.Dependency, off [2]string) error {
+	offEnv, offApp := off[0], off[1]
+	file := d.File
+	if file == "" {
+		file = r.configFile()
+	}
+	return &diag.Error{File: file, Line: d.Line, App: app,
+		Msg: fmt.Sprintf("dependsOn %q names the Kustomization kiln writes for app %s of env %s, which env %s disables: Flux never finds it, so it never applies app %s (dependency '%s/%s' not found)",
+			d.Namespace+"/"+d.Name, offApp, offEnv, offEnv, app, d.Namespace, d.Name),
+		Hint: fmt.Sprintf("enable %s in env %s, or drop the entry (in this env's file, with an override of dependsOn)", offApp, offEnv)}
 }
 
 // sharedNames returns a warning for each Kustomization name (namespace/name,

@@ -113,3 +113,34 @@ func TestSharedKustomizationNameAcrossEnvs(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossEnvDependencyDisabled: dev's web depends on staging's db
+// Kustomization, db-staging, which staging's file then disables: Flux
+// would never find it and never apply web again. Rendering dev alone,
+// whose own inputs did not change and whose cache entry still matches,
+// and its graph, both refuse it at the entry.
+func TestCrossEnvDependencyDisabled(t *testing.T) {
+	root := crossEnvProject(t)
+	opts := cachedOptions(t)
+	for i := range 2 {
+		if er := renderRootEnvs(t, root, opts, []string{"dev"})["dev"]; er.Err != nil {
+			t.Fatalf("render %d: %v", i, er.Err)
+		} else if i == 1 && !er.Cached {
+			t.Fatal("dev is not served from the cache: the test tests half")
+		}
+	}
+	writeRootFile(t, root, "envs/staging.yaml", "apps:\n  db:\n    enabled: false\n")
+	want := `envs/dev.yaml:3: app web: dependsOn "flux-system/db-staging" names the Kustomization kiln writes for app db of env staging, which env staging disables`
+	er := renderRootEnvs(t, root, opts, []string{"dev"})["dev"]
+	if er.Err == nil || !strings.Contains(er.Err.Error(), want) {
+		t.Fatalf("dev: got %v, want an error with %q", er.Err, want)
+	}
+	r := newRenderer(t, root, opts)
+	defer r.Close()
+	if _, err := r.Graph("dev"); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("graph of dev: got %v, want an error with %q", err, want)
+	}
+	if _, err := r.Graph("staging"); err != nil {
+		t.Errorf("graph of staging, which depends on nothing: %v", err)
+	}
+}
