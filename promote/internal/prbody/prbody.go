@@ -485,8 +485,8 @@ func tableOf(apps []appInfo) string {
 // lockImages is the section on the lock's images that changed, by
 // repository, or "" for none. They are the images kiln was given
 // (--image, --images, or --from's env), which the lock keeps even when
-// no app runs one, for the next env, whose apps may: a change of them
-// alone is a promotion the apps table cannot show.
+// no app runs one (kiln verify renders with them): a change of them alone
+// is a promotion the apps table cannot show.
 func lockImages(in Input) string {
 	var old, new map[string]string
 	if in.Old != nil {
