@@ -356,6 +356,36 @@ func TestSOPSSecretTooLarge(t *testing.T) {
 	}
 }
 
+// TestSOPSImageNotInLock: a Deployment encrypted in the source with a
+// rule that covers its image holds ciphertext there. The lock listed it
+// as an image the app runs, and the pull request body, which shows no
+// ciphertext anywhere else, printed it in the app's row.
+func TestSOPSImageNotInLock(t *testing.T) {
+	t.Parallel()
+	id := newIdentity(t)
+	obj := kyaml.MustParse("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  namespace: demo\nspec:\n  selector: {matchLabels: {a: b}}\n" +
+		"  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers:\n      - name: c\n        image: ghcr.io/acme/private:1.0\n")
+	enc, err := sopsyaml.Encrypt(obj.YNode(), sopsyaml.Options{Age: []string{id.Recipient().String()}, EncryptedRegex: "^(image)$", Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := loadProject(t, t.TempDir(), map[string]string{
+		"kiln.yaml":     "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: a\n    namespace: demo\n    yaml: apps/a\n",
+		"envs/dev.yaml": "vars: {}\n",
+		"apps/a/d.yaml": string(enc),
+	})
+	er := renderAll(t, p, checkOptions(false))[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	if !strings.Contains(string(er.Files["apps/a/deployment_d.yaml"]), "image: ENC[") {
+		t.Fatalf("the image is not encrypted:\n%s", er.Files["apps/a/deployment_d.yaml"])
+	}
+	if got := er.Lock.Apps["a"].Images; len(got) != 0 {
+		t.Errorf("the lock lists %q as the app's images, want none", got)
+	}
+}
+
 // TestSOPSFileWhereFluxDoesNotDecrypt: kustomize-controller decrypts a
 // file the sops program encrypted only as the base64 of a Secret's data
 // value. The same file in a ConfigMap (a configMapGenerator's files:) or

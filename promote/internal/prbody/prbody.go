@@ -645,6 +645,11 @@ func imageChanges(old, new []string) []string {
 func byRepo(refs []string) map[string][]string {
 	out := map[string][]string{}
 	for _, ref := range refs {
+		if strings.HasPrefix(ref, "ENC[") {
+			// A SOPS document's encrypted image, which a lock of an
+			// earlier kiln lists: the body shows no ciphertext.
+			continue
+		}
 		r, v := splitImage(ref)
 		out[r] = append(out[r], v)
 	}

@@ -630,6 +630,24 @@ func TestRenderLockImages(t *testing.T) {
 	}
 }
 
+// TestRenderNoCiphertextImage: a lock of an earlier kiln lists the
+// ciphertext of a SOPS document's encrypted image among an app's images;
+// the app's row printed it.
+func TestRenderNoCiphertextImage(t *testing.T) {
+	t.Parallel()
+	const enc = "ENC[AES256_GCM,data:LeWlX2vpVOgMJSjbAdOh/Hh1NZtt/bG8,iv:gXyBrF2XR2jxps7WWh+Uc2/HT0Arh69NxSijW1v54W8=,tag:/GD/cuaYNnyzrbTQ+3hz+g==,type:str]"
+	old := &lockfile.Lock{Apps: map[string]lockfile.App{"web": {Engine: "yaml", Images: []string{enc, "ghcr.io/acme/web:1.0"}}}}
+	new := &lockfile.Lock{Apps: map[string]lockfile.App{"web": {Engine: "yaml", Images: []string{"ghcr.io/acme/web:1.1"}}}}
+	changes := treediff.Trees(map[string][]byte{"apps/web/configmap_a.yaml": []byte("a: 1\n")}, map[string][]byte{"apps/web/configmap_a.yaml": []byte("a: 2\n")})
+	got := Render(Input{Env: "dev", Old: old, New: new, Changes: changes})
+	if strings.Contains(got, "LeWlX2vp") || strings.Contains(got, "AES256_GCM") {
+		t.Errorf("the body shows ciphertext:\n%s", got)
+	}
+	if !strings.Contains(got, "`ghcr.io/acme/web`: `1.0` → `1.1`") {
+		t.Errorf("the body lost the app's image change:\n%s", got)
+	}
+}
+
 // TestRenderOtherFiles: a change the body shows no diff of (an app's
 // high-level/ files, a file kiln does not write) is named, so that the
 // body never says less than the commit does; the lock only when nothing

@@ -9,6 +9,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -80,11 +81,14 @@ func custom(apiVersion string) bool {
 // written. CustomResourceDefinitions have none, and a custom resource's
 // values that are no image reference are none either (a Kyverno policy's
 // pattern, see Apply): the lock file and the pull request list images.
+// Nor are a SOPS document's: an image its encryptedRegex covers is
+// ciphertext (ENC[…]), which no pull request body may show, and which
+// says nothing of the image Flux will run once it decrypts the document.
 func List(n *kyaml.RNode) []string {
 	if n == nil || n.GetKind() == "CustomResourceDefinition" {
 		return nil
 	}
-	w := walker{found: map[string]bool{}, lenient: custom(n.GetApiVersion())}
+	w := walker{found: map[string]bool{}, lenient: custom(n.GetApiVersion()) || objects.IsSOPS(n)}
 	w.walk(n.YNode(), nil)
 	out := make([]string, 0, len(w.found))
 	for img := range w.found {

@@ -443,6 +443,21 @@ func TestApplyCustomResourcePattern(t *testing.T) {
 	}
 }
 
+// TestListSOPSCiphertext: an image a SOPS document's encryptedRegex
+// covers (spec, say) is ciphertext; listed, the lock file recorded it as
+// an image the app runs and the pull request body printed it in the app's
+// row. An image the rule leaves readable is still one.
+func TestListSOPSCiphertext(t *testing.T) {
+	t.Parallel()
+	const enc = "ENC[AES256_GCM,data:JNCVL90MxGClevCs/rYtkPhJdwg4215NrDs5,iv:GLOOd9XGoSzvwte/WKZrbQVIqqpYY9pA4zSqF9IRguI=,tag:AZJmKP3geXERQ8acVwzgVw==,type:str]"
+	objs := parseObjects(t, "d.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n"+
+		"      containers:\n      - name: a\n        image: "+enc+"\n      - name: b\n        image: ghcr.io/acme/vote:1\n"+
+		"sops:\n  mac: "+enc+"\n  version: 3.9.0\n  encrypted_regex: ^(image)$\n")
+	if got, want := List(objs[0].Node), []string{"ghcr.io/acme/vote:1"}; !cmp.Equal(got, want) {
+		t.Errorf("List = %q, want %q", got, want)
+	}
+}
+
 func errText(err error) string {
 	if err == nil {
 		return ""
