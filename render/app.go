@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/deps"
@@ -162,11 +163,15 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 		run.err = err
 		return
 	}
-	_, _ = r.images.Apply(app.Name, sopsCopies)
+	sopsUsed, _ := r.images.Apply(app.Name, sopsCopies)
 	if ch := snap.changed(sopsCopies, sopsCopies); len(ch) > 0 {
 		run.err = imagedSOPSErrors(app.Name, ch)
 		return
 	}
+	// A SOPS document that already runs the image CI gave (as the error
+	// above says to do: set the tag before encrypting) uses it: counted
+	// as unused, --strict failed the render it asked for.
+	maps.Copy(used, sopsUsed)
 	run.objs, run.used = objs, used
 }
 

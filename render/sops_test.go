@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -383,6 +384,44 @@ func TestSOPSImageNotInLock(t *testing.T) {
 	}
 	if got := er.Lock.Apps["a"].Images; len(got) != 0 {
 		t.Errorf("the lock lists %q as the app's images, want none", got)
+	}
+}
+
+// TestSOPSImageAlreadyGiven: a SOPS document gets no CI image tag, so the
+// error says to set the tag in it before encrypting. Done so, CI's image
+// was still "used by no app", and --strict failed the render.
+func TestSOPSImageAlreadyGiven(t *testing.T) {
+	t.Parallel()
+	id := newIdentity(t)
+	obj := kyaml.MustParse("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  namespace: demo\nspec:\n  selector: {matchLabels: {a: b}}\n" +
+		"  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers:\n      - name: c\n        image: ghcr.io/acme/vote:1.2\n" +
+		"        env:\n        - {name: TOKEN, value: hunter2hunter2}\n")
+	enc, err := sopsyaml.Encrypt(obj.YNode(), sopsyaml.Options{Age: []string{id.Recipient().String()}, EncryptedRegex: "^(value)$", Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := loadProject(t, t.TempDir(), map[string]string{
+		"kiln.yaml":     "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n  - name: a\n    namespace: demo\n    yaml: apps/a\n",
+		"envs/dev.yaml": "vars: {}\n",
+		"apps/a/d.yaml": string(enc),
+	})
+	opts := checkOptions(true)
+	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/vote:1.2"}}
+	er := renderAll(t, p, opts)[0]
+	if er.Err != nil {
+		t.Fatalf("the image the document runs counts as unused: %v", er.Err)
+	}
+	if len(er.Warnings) != 0 {
+		t.Errorf("warnings: %v", er.Warnings)
+	}
+	if got, want := er.Lock.Apps["a"].Images, []string{"ghcr.io/acme/vote:1.2"}; !slices.Equal(got, want) {
+		t.Errorf("lock images = %q, want %q", got, want)
+	}
+
+	// Another tag is still refused.
+	opts.Images = render.Images{Refs: []string{"ghcr.io/acme/vote:1.3"}}
+	if er := renderAll(t, p, opts)[0]; er.Err == nil || !strings.Contains(er.Err.Error(), "would change it") {
+		t.Errorf("err = %v, want the SOPS document refused", er.Err)
 	}
 }
 
