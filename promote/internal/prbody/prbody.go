@@ -530,9 +530,14 @@ func lockImages(in Input) string {
 }
 
 // sameRef is ref spelled one way for every spelling of it ("redis:7.2"
-// and "docker.io/library/redis:7.2"), or ref itself when it does not
-// parse.
+// and "docker.io/library/redis:7.2", "GHCR.IO/acme/web:1" and
+// "ghcr.io/acme/web:1"), or ref itself when it does not parse. A registry
+// is a host name, which kiln matches images by without case (the lock's
+// images have it in lower case); go-containerregistry keeps its case.
 func sameRef(ref string) string {
+	if host, rest, ok := strings.Cut(ref, "/"); ok && (strings.ContainsAny(host, ".:") || strings.EqualFold(host, "localhost")) {
+		ref = strings.ToLower(host) + "/" + rest
+	}
 	r, err := name.ParseReference(ref)
 	if err != nil {
 		return ref

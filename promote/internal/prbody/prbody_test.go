@@ -618,6 +618,17 @@ func TestRenderLockImages(t *testing.T) {
 		t.Errorf("an image an app runs is not in its row alone:\n%s", got)
 	}
 
+	// So is one whose manifest spells the registry in upper case, which
+	// kiln matches without case and the lock names in lower case.
+	upperWeb := map[string]lockfile.App{"web": {Engine: "yaml", Images: []string{"GHCR.IO/acme/web:1.1"}}}
+	got = Render(Input{Env: "dev",
+		Old:     &lockfile.Lock{Apps: apps, Images: map[string]string{"ghcr.io/acme/web": "ghcr.io/acme/web:1.0"}},
+		New:     &lockfile.Lock{Apps: upperWeb, Images: map[string]string{"ghcr.io/acme/web": "ghcr.io/acme/web:1.1"}},
+		Changes: changes})
+	if strings.Contains(got, "### Images") {
+		t.Errorf("an image an app runs, its registry spelt in upper case, is listed again under Images:\n%s", got)
+	}
+
 	// A release of many: the list is bounded, as the warnings are.
 	many := &lockfile.Lock{Apps: apps, Images: map[string]string{}}
 	for i := range 25 {
