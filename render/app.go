@@ -158,12 +158,13 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 		c.Node = o.Node.Copy()
 		sopsCopies = append(sopsCopies, c)
 	}
-	used, err := r.images.Apply(app.Name, plain)
+	used, stale, err := r.images.Apply(app.Name, plain)
 	if err != nil {
 		run.err = err
 		return
 	}
-	sopsUsed, _ := r.images.Apply(app.Name, sopsCopies)
+	run.warns = append(run.warns, stale...)
+	sopsUsed, _, _ := r.images.Apply(app.Name, sopsCopies)
 	if ch := snap.changed(sopsCopies, sopsCopies); len(ch) > 0 {
 		run.err = imagedSOPSErrors(app.Name, ch)
 		return

@@ -36,23 +36,75 @@ var containerLists = map[string]bool{"containers": true, "initContainers": true,
 // policy's `image: "eu.foo.io/* | bar.io/*"`), and refusing it would
 // make every render with CI's images fail. A given image such an object
 // was meant to take is still reported by Unused.
-func (s *Set) Apply(app string, objs []templates.Object) (used map[string]bool, err error) {
+//
+// The warnings name each other field of objs that holds, whole, an image
+// reference Apply replaced: a copy the engine made of a container's image
+// (a kustomize replacement, a chart's env var or label) keeps the
+// template's image, where `kustomize edit set image` would have updated
+// both, since kustomize runs replacements after its images.
+func (s *Set) Apply(app string, objs []templates.Object) (used map[string]bool, warns []diag.Warning, err error) {
 	used = map[string]bool{}
 	if s.Len() == 0 {
-		return used, nil
+		return used, nil, nil
 	}
 	var errs []error
+	replaced := map[string]bool{}
+	rewritten := map[*kyaml.Node]bool{}
 	for _, o := range objs {
 		if o.Node == nil || o.Node.GetKind() == "CustomResourceDefinition" {
 			// A CRD's schema and examples are not containers to update
 			// (kustomize skips CRDs for the same reason).
 			continue
 		}
-		w := walker{set: s, used: used, app: app, obj: o, lenient: custom(o.Node.GetApiVersion())}
+		w := walker{set: s, used: used, app: app, obj: o, lenient: custom(o.Node.GetApiVersion()), replaced: replaced, rewritten: rewritten}
 		w.walk(o.Node.YNode(), nil)
 		errs = append(errs, w.errs...)
 	}
-	return used, diag.Join(errs...)
+	if len(replaced) > 0 {
+		for _, o := range objs {
+			if o.Node != nil && o.Node.GetKind() != "CustomResourceDefinition" {
+				warns = append(warns, staleCopies(app, o, replaced, rewritten)...)
+			}
+		}
+	}
+	return used, warns, diag.Join(errs...)
+}
+
+// maxStale bounds the warnings of stale copies of one object.
+const maxStale = 10
+
+// staleCopies warns of each scalar value of o, not a container's image
+// Apply rewrote, that is an image reference Apply replaced.
+func staleCopies(app string, o templates.Object, replaced map[string]bool, rewritten map[*kyaml.Node]bool) []diag.Warning {
+	var warns []diag.Warning
+	var visit func(n *kyaml.Node, path []string)
+	visit = func(n *kyaml.Node, path []string) {
+		if len(warns) >= maxStale {
+			return
+		}
+		switch n.Kind {
+		case kyaml.DocumentNode:
+			for _, c := range n.Content {
+				visit(c, path)
+			}
+		case kyaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				visit(n.Content[i+1], append(path[:len(path):len(path)], n.Content[i].Value))
+			}
+		case kyaml.SequenceNode:
+			for j, c := range n.Content {
+				visit(c, append(path[:len(path):len(path)], "["+strconv.Itoa(j)+"]"))
+			}
+		case kyaml.ScalarNode:
+			if replaced[n.Value] && !rewritten[n] {
+				warns = append(warns, diag.Warning{File: o.File, Line: o.LineOf(n), App: app, Object: objectOf(o.Node),
+					Msg:  fmt.Sprintf("%s holds %s, a container image CI's images replaced: this copy of it keeps the template's image", joinPath(path), n.Value),
+					Hint: "kiln sets CI's images after the engine, in container images only; drop the copy, or make it of something CI's image does not change"})
+			}
+		}
+	}
+	visit(o.Node.YNode(), nil)
+	return warns
 }
 
 // walker visits one object.
@@ -67,6 +119,10 @@ type walker struct {
 	// lenient skips images that do not parse instead of refusing them
 	// (custom resources).
 	lenient bool
+	// replaced collects the images Apply replaced, rewritten the nodes it
+	// rewrote (for staleCopies).
+	replaced  map[string]bool
+	rewritten map[*kyaml.Node]bool
 }
 
 // custom reports whether apiVersion is of a custom resource: its group has
@@ -155,7 +211,11 @@ func (w *walker) container(c *kyaml.Node, path []string) {
 			continue
 		}
 		w.used[r.Repository] = true
-		v.Value = r.Spelling + e.ref.suffix()
+		if nv := r.Spelling + e.ref.suffix(); nv != v.Value {
+			w.replaced[v.Value] = true
+			w.rewritten[v] = true
+			v.Value = nv
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -340,7 +341,7 @@ func TestApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	objs := readObjects(t, "testdata/workloads.yaml")
-	used, err := set.Apply("demo", objs)
+	used, _, err := set.Apply("demo", objs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +365,7 @@ func TestApply(t *testing.T) {
 func TestApplyEmptySetChecksNothing(t *testing.T) {
 	t.Parallel()
 	objs := parseObjects(t, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - image: '{{ bad }}'\n")
-	used, err := New().Apply("demo", objs)
+	used, _, err := New().Apply("demo", objs)
 	if err != nil || len(used) != 0 {
 		t.Errorf("Apply with no images = %v, %v; want nothing", used, err)
 	}
@@ -402,7 +403,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = set.Apply("worker", objs)
+	_, _, err = set.Apply("worker", objs)
 	want := `apps/worker/deploy.yaml:13: app worker: Deployment/instavote/worker: invalid image "ghcr.io/Acme/worker:1" at spec.template.spec.containers[1].image: repository can only contain the characters ` + "`abcdefghijklmnopqrstuvwxyz0123456789_-./`" + `: Acme/worker
   hint: write the image as [registry/]repository[:tag][@digest]
 apps/worker/deploy.yaml:25: app worker: CronJob/nightly: invalid image "redis:" at spec.jobTemplate.spec.template.spec.initContainers[0].image: redis: must specify a tag name after the colon
@@ -427,7 +428,7 @@ func TestApplyCustomResourcePattern(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	used, err := set.Apply("policies", objs)
+	used, _, err := set.Apply("policies", objs)
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -455,6 +456,61 @@ func TestListSOPSCiphertext(t *testing.T) {
 		"sops:\n  mac: "+enc+"\n  version: 3.9.0\n  encrypted_regex: ^(image)$\n")
 	if got, want := List(objs[0].Node), []string{"ghcr.io/acme/vote:1"}; !cmp.Equal(got, want) {
 		t.Errorf("List = %q, want %q", got, want)
+	}
+}
+
+// TestApplyWarnsOfStaleCopies: a kustomize replacement (or a chart's env
+// var) that copies a container's image into another field keeps the
+// template's image once CI's image replaces the container's, where
+// kustomize's own images: would update both; it went unsaid.
+func TestApplyWarnsOfStaleCopies(t *testing.T) {
+	t.Parallel()
+	objs := parseObjects(t, "out.yaml", `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: k, annotations: {image: "ghcr.io/acme/k:1.0"}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: k
+        image: ghcr.io/acme/k:1.0
+        env:
+        - {name: SELF, value: ghcr.io/acme/k:1.0}
+        - {name: ARGS, value: --image=ghcr.io/acme/k:1.0}
+        - {name: OTHER, value: ghcr.io/acme/other:1.0}
+      - name: other
+        image: ghcr.io/acme/other:1.0
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: k}
+data: {IMAGE: ghcr.io/acme/k:1.0, SAME: ghcr.io/acme/same:1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: same}
+spec:
+  containers: [{name: s, image: ghcr.io/acme/same:1}]
+`)
+	set, err := ParseList("ghcr.io/acme/k:2.0,ghcr.io/acme/same:1", "--image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, warns, err := set.Apply("k", objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range warns {
+		got = append(got, fmt.Sprintf("%s:%d %s: %s", w.File, w.Line, w.Object.Name, w.Msg))
+	}
+	want := []string{
+		"out.yaml:3 k: metadata.annotations.image holds ghcr.io/acme/k:1.0, a container image CI's images replaced: this copy of it keeps the template's image",
+		"out.yaml:11 k: spec.template.spec.containers[0].env[0].value holds ghcr.io/acme/k:1.0, a container image CI's images replaced: this copy of it keeps the template's image",
+		"out.yaml:20 k: data.IMAGE holds ghcr.io/acme/k:1.0, a container image CI's images replaced: this copy of it keeps the template's image",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
 
@@ -554,7 +610,7 @@ func TestApplyRegistryCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	objs := parseObjects(t, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - image: ghcr.io/acme/vote:1\n  - image: DOCKER.IO/redis:7\n")
-	used, err := set.Apply("demo", objs)
+	used, _, err := set.Apply("demo", objs)
 	if err != nil {
 		t.Fatal(err)
 	}
