@@ -50,7 +50,11 @@ func formsRepo(t *testing.T, allow, plain bool) string {
   {apiVersion: 'v1', kind: 'Secret', metadata: {name: 'creds'}, data: {password: std.base64(std.encodeUTF8(vars.PW))}, stringData: {raw: vars.PW}},
 ]
 `,
-		"plain/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain-json\n  # rotated on ${PW}\ndata:\n  config.json: '{\"user\": \"${USER}\"}'\n",
+		// The yaml engine leaves the comments of a document YAML reads
+		// as written (as Flux never sees them); the [${USER}] makes this
+		// one YAML only once substituted, so its comment is substituted
+		// as text and the gate must look at comments.
+		"plain/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain-json\n  # rotated on ${PW}\ndata:\n  config.json: '{\"user\": \"${USER}\"}'\n  users: [${USER}]\n",
 	}
 	if !plain {
 		// A value of several lines cannot be substituted into a YAML

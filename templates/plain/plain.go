@@ -74,8 +74,8 @@ var skipped = konfig.RecognizedKustomizationFileNames()
 // or Kustomization are not rendered (kiln writes its own
 // kustomization.yaml), and are an error unless they list exactly the
 // files rendered (see checkKustomizations); files with other extensions
-// are ignored. Placeholders in YAML comments
-// are substituted too, unlike in Flux, which never sees comments.
+// are ignored. Placeholders in YAML comments are left as written, as Flux
+// never sees comments (envsubst.SubstituteYAML).
 //
 // Result.Inputs lists the files read. Result.InputDigest is a sha256 over
 // their paths and contents and the names and values of the variables

@@ -35,6 +35,10 @@ import (
 // document that YAML cannot read before substitution is substituted as by
 // Substitute (kustomize, which Flux runs before substituting, would not
 // read it either); the other documents of its file are not affected.
+//
+// A comment of a document YAML reads is left as written, its placeholders
+// unevaluated: Flux substitutes the object kustomize built, which has no
+// comments (see comments).
 func SubstituteYAML(data []byte, file string, vars map[string]string) ([]byte, []string, error) {
 	return SubstituteYAMLSecret(data, file, vars, nil)
 }
@@ -67,6 +71,7 @@ func (s *scanner) quoted(data []byte) []byte {
 		// Each document on its own, so that one only substitution makes
 		// YAML (see SubstituteYAML) leaves the others handled.
 		var found []*yaml.Node
+		var parsed []*yaml.Node
 		dec := yaml.NewDecoder(bytes.NewReader(data[c.Start:c.End]))
 		for {
 			var doc yaml.Node
@@ -75,10 +80,22 @@ func (s *scanner) quoted(data []byte) []byte {
 					// Not YAML before substitution: the line pass gives
 					// the text; check it keeps its flow collections.
 					s.flow(data[c.Start:c.End], c.Line)
+					parsed = nil
 				}
 				break
 			}
 			found = scalars(&doc, found)
+			parsed = append(parsed, &doc)
+		}
+		if parsed != nil {
+			for _, r := range comments(data[c.Start:c.End], parsed) {
+				// From the comment's first "$": its "#" may be one inside
+				// a quoted scalar before it, whose edit this must not
+				// overlap (every "$" from here on is the comment's).
+				start, end := c.Start+r[0], c.Start+r[1]
+				start += bytes.IndexByte(data[start:end], '$')
+				edits = append(edits, edit{start, end, strings.ReplaceAll(string(data[start:end]), "$", "$$")})
+			}
 		}
 		for _, n := range found {
 			n.Line += c.Line // the line in data, not in the document
@@ -132,12 +149,14 @@ func (s *scanner) quoted(data []byte) []byte {
 	if len(edits) == 0 {
 		return data
 	}
+	// A comment's edit comes after those of its document's scalars.
+	slices.SortStableFunc(edits, func(a, b edit) int { return a.start - b.start })
 	var out bytes.Buffer
 	out.Grow(len(data))
 	at := 0
 	for _, e := range edits {
 		if e.start < at {
-			continue // cannot happen: tokens do not overlap
+			continue // cannot happen: tokens and comments do not overlap
 		}
 		out.Write(data[at:e.start])
 		out.WriteString(e.text)
@@ -610,4 +629,219 @@ func nodeHolds(n *yaml.Node, text string) (held, unquoted bool) {
 		held, unquoted = held || h, unquoted || u
 	}
 	return held, unquoted
+}
+
+// maxCommentChecks bounds how often comments reads a document again
+// when not all of its candidates are comments (and how many candidates a
+// line may have).
+const maxCommentChecks = 64
+
+// comments returns where, in chunk (a piece of YAML that docs were read
+// from), a comment holds a "$": from its "#" to the end of its line.
+// kustomize-controller substitutes the object kustomize built, which has
+// no comments, so a placeholder in one is never evaluated in Flux: a
+// commented-out "# image: ${OLD_TAG}" with OLD_TAG unset, or a note
+// "# costs $5 a ${" is no error there. quoted leaves these as written.
+//
+// A "#" at a line's start or after a blank may also be text: a block
+// scalar's line ("# ${A}" in a shell script), the inside of a quoted
+// string, the rest of a quoted string over lines. Such text is Flux's to
+// substitute, so each candidate is checked: chunk is read again with
+// every "$" of the candidates changed, and a candidate is a comment when
+// the documents read the same, value for value. Those that are not keep
+// the line pass's substitution, as before.
+func comments(chunk []byte, docs []*yaml.Node) [][2]int {
+	// Each line's "#"s that start a candidate, earliest first: a "#"
+	// inside a quoted string may come before the comment's.
+	var lines [][][2]int
+	inText := textLines(chunk, docs)
+	for i, n := 0, 0; i < len(chunk); n++ {
+		end := bytes.IndexByte(chunk[i:], '\n')
+		if end < 0 {
+			end = len(chunk)
+		} else {
+			end += i
+		}
+		if inText[n] {
+			i = end + 1
+			continue
+		}
+		var starts [][2]int
+		last := i + bytes.LastIndexByte(chunk[i:end], '$')
+		for j := i; j < last; j++ {
+			if chunk[j] == '#' && (j == i || chunk[j-1] == ' ' || chunk[j-1] == '\t') {
+				starts = append(starts, [2]int{j, end})
+				if len(starts) == maxCommentChecks {
+					break
+				}
+			}
+		}
+		if starts != nil {
+			lines = append(lines, starts)
+		}
+		i = end + 1
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	c := &commentCheck{chunk: chunk, docs: docs, budget: maxCommentChecks}
+	first := make([]int, len(lines))
+	for i := range lines {
+		first[i] = i
+	}
+	ok := map[int][2]int{}
+	var refused []int
+	c.split(lines, first, ok, &refused)
+	for _, l := range refused {
+		for _, cand := range lines[l][1:] {
+			if c.budget <= 0 {
+				break
+			}
+			c.budget--
+			if readsSame(chunk, docs, [][2]int{cand}) {
+				ok[l] = cand
+				break
+			}
+		}
+	}
+	out := make([][2]int, 0, len(ok))
+	for l := range lines {
+		if r, found := ok[l]; found {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// commentCheck is the state of comments' checks: what is read again, and
+// how many more times it may be.
+type commentCheck struct {
+	chunk  []byte
+	docs   []*yaml.Node
+	budget int
+}
+
+// split checks the first candidates of the lines idx of lines together,
+// and halves those that do not all pass, so that a few candidates that
+// are text (a block scalar's "# ${A}") cost a few reads each, not a read
+// per comment. Those that pass go into ok by line; a line whose first
+// candidate fails alone goes into refused. Once the budget is spent the
+// rest are neither: their lines are substituted as before.
+func (c *commentCheck) split(lines [][][2]int, idx []int, ok map[int][2]int, refused *[]int) {
+	if len(idx) == 0 || c.budget <= 0 {
+		return
+	}
+	c.budget--
+	spans := make([][2]int, len(idx))
+	for i, l := range idx {
+		spans[i] = lines[l][0]
+	}
+	if readsSame(c.chunk, c.docs, spans) {
+		for _, l := range idx {
+			ok[l] = lines[l][0]
+		}
+		return
+	}
+	if len(idx) == 1 {
+		*refused = append(*refused, idx[0])
+		return
+	}
+	c.split(lines, idx[:len(idx)/2], ok, refused)
+	c.split(lines, idx[len(idx)/2:], ok, refused)
+}
+
+// textLines returns the 0-based lines of chunk that docs were read from
+// that lie inside a scalar, as far as it can tell cheaply: the lines of
+// a block scalar's body, and those after the first of a quoted string
+// over lines. A "#" there is text, not a comment; comments need not read
+// the document again to find that out (readsSame decides the rest).
+func textLines(chunk []byte, docs []*yaml.Node) map[int]bool {
+	text := yamlpos.New(chunk)
+	starts := text.Starts()
+	lineText := func(l int) []byte { // 0-based, without its line break
+		end := len(chunk)
+		if l+1 < len(starts) {
+			end = starts[l+1] - 1
+		}
+		return chunk[starts[l]:end]
+	}
+	out := map[int]bool{}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		switch {
+		case n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+			// The body is the lines below the header indented more
+			// than the header's line (or blank).
+			h := n.Line - 1
+			if h < 0 || h >= len(starts) {
+				return
+			}
+			indent := indentOf(lineText(h))
+			for l := h + 1; l < len(starts); l++ {
+				t := lineText(l)
+				if len(bytes.Trim(t, " \t\r")) > 0 && indentOf(t) <= indent {
+					break
+				}
+				out[l] = true
+			}
+		case n.Kind == yaml.ScalarNode && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0:
+			start, end, ok := tokenAt(text, n)
+			if !ok {
+				return
+			}
+			first := n.Line - 1
+			for l := first + 1; l <= first+bytes.Count(chunk[start:end], []byte("\n")); l++ {
+				out[l] = true
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	for _, d := range docs {
+		walk(d)
+	}
+	return out
+}
+
+// indentOf is the number of spaces line starts with.
+func indentOf(line []byte) int {
+	return len(line) - len(bytes.TrimLeft(line, " "))
+}
+
+// readsSame reports whether chunk, with every "$" in spans changed to
+// another character, reads as docs.
+func readsSame(chunk []byte, docs []*yaml.Node, spans [][2]int) bool {
+	changed := bytes.Clone(chunk)
+	for _, sp := range spans {
+		for i := sp[0]; i < sp[1]; i++ {
+			if changed[i] == '$' {
+				changed[i] = 'S'
+			}
+		}
+	}
+	got, ok := documents(changed)
+	if !ok || len(got) != len(docs) {
+		return false
+	}
+	for i := range docs {
+		if !sameNode(docs[i], got[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameNode reports whether a and b hold the same YAML, comments and
+// positions aside.
+func sameNode(a, b *yaml.Node) bool {
+	if a.Kind != b.Kind || a.Style != b.Style || a.Tag != b.Tag || a.Value != b.Value || a.Anchor != b.Anchor || len(a.Content) != len(b.Content) {
+		return false
+	}
+	for i := range a.Content {
+		if !sameNode(a.Content[i], b.Content[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -74,7 +74,7 @@ var yamlCases = []yamlCase{
 	{name: "line separator is escaped", in: "ls: \"${LS}\"\n", want: "ls: \"a\\u2028b\"\n"},
 	{name: "control character", in: "c: '${CTRL}'\n", want: "c: \"a\\x01b\"\n"},
 	{name: "text around, and other quoted scalars on the line", in: "- {m: \"Hi ${Q}, \\\"${WIN}\\\"\\t!\", o: \"${HOST}\"} # ${HOST}\n",
-		want: "- {m: \"Hi it's, \\\"C:\\\\new\\\\table\\\"\\t!\", o: \"redis.svc\"} # redis.svc\n", fluxDiffers: fluxQuotesItself},
+		want: "- {m: \"Hi it's, \\\"C:\\\\new\\\\table\\\"\\t!\", o: \"redis.svc\"} # ${HOST}\n", fluxDiffers: fluxQuotesItself},
 	{name: "key", in: "\"${WIN}\": v\n", want: "\"C:\\\\new\\\\table\": v\n"},
 	{name: "tag and anchor", in: "a: !!str \"${WIN}\"\nb: &x '${Q}'\nc: *x\n", want: "a: !!str \"C:\\\\new\\\\table\"\nb: &x 'it''s'\nc: *x\n"},
 	{name: "no placeholder is left alone", in: "a: \"C:\\\\x $HOME $$\"\n", want: "a: \"C:\\\\x $HOME $\"\n"},
@@ -109,7 +109,23 @@ var yamlCases = []yamlCase{
 		wantErr: "f.yaml:1: \"${PIPE}\": a value there makes YAML read the start of a block scalar: the value would be empty (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
 	{name: "a value that is an alias of an anchor the file has", in: "a: &base {x: 1}\nb: ${ALIAS}\n",
 		wantErr: "f.yaml:2: \"${ALIAS}\": a value there makes YAML read an alias: the value of the anchor it names would be copied in (Flux, which writes the object out without anchors first, refuses it)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
-	{name: "those values quoted", in: "color: \"${COLOR}\"\npw: 'pw-${PW}'\nref: \"${REF}\"\nc: ${HOST} # ${COLOR}\nb: |\n  ${PW}\n", fluxDiffers: fluxDropsQuotes},
+	{name: "those values quoted", in: "color: \"${COLOR}\"\npw: 'pw-${PW}'\nref: \"${REF}\"\nc: ${HOST} # ${COLOR}\nb: |\n  ${PW}\n",
+		want: "color: \"#ff0000\"\npw: 'pw-p@ss #1'\nref: \"&x y\"\nc: redis.svc # ${COLOR}\nb: |\n  p@ss #1\n", fluxDiffers: fluxDropsQuotes},
+	// Flux substitutes the object kustomize built, which has no comments:
+	// a placeholder in one is never evaluated, so neither an unset
+	// variable nor a malformed expression there is an error. Text that
+	// only looks like a comment (a block scalar's line, the inside of a
+	// quoted string) is substituted.
+	{name: "comments are left as written", in: "# ${NOPE} $${HOST}\na: ${HOST} # was ${OLD} and ${X\n  # ${NOPE^^}\nb: 1 #${NOPE}\n--- # ${NOPE}\nc: 2\n",
+		want: "# ${NOPE} $${HOST}\na: redis.svc # was ${OLD} and ${X\n  # ${NOPE^^}\nb: 1 #${NOPE}\n--- # ${NOPE}\nc: 2\n"},
+	{name: "a # line of a block scalar is substituted", in: "run: |\n  # ${HOST}\n  echo ${NUM} # ${HOST}\n# ${NOPE}\nq: \"a\n  # ${HOST}\"\n",
+		want: "run: |\n  # redis.svc\n  echo 3 # redis.svc\n# ${NOPE}\nq: \"a\n  # redis.svc\"\n"},
+	{name: "an unset variable in a block scalar's # line is still an error", in: "# ${NOPE}\nrun: |\n  # ${NOPE}\n",
+		wantErr: "f.yaml:3: variable NOPE is not set\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}"},
+	{name: "a quoted # on the line of a comment", in: "a: \"x # ${HOST}\" # ${NOPE}\nb: 'y #' # ${NOPE}\nc: \"${WIN} # x\" # ${NOPE}\n",
+		want: "a: \"x # redis.svc\" # ${NOPE}\nb: 'y #' # ${NOPE}\nc: \"C:\\\\new\\\\table # x\" # ${NOPE}\n"},
+	{name: "not YAML before substitution: comments substituted as text", in: "a: [${HOST}] # ${NUM}\n",
+		want: "a: [redis.svc] # 3\n"},
 	{name: "not YAML before substitution: text substitution", in: "a: [${WIN}]\nb: \"${WIN}\"\n", want: "a: [C:\\new\\table]\nb: \"C:\\new\\table\"\n"},
 	{name: "the other documents of such a file", in: "a: '${Q}'\n---\na: [${WIN}]\n--- # x\nb: \"${WIN}\"\n...\n---\nc: '${Q}'\n",
 		want: "a: 'it''s'\n---\na: [C:\\new\\table]\n--- # x\nb: \"C:\\\\new\\\\table\"\n...\n---\nc: 'it''s'\n"},
