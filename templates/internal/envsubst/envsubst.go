@@ -158,12 +158,26 @@ func (u *undefinedVar) err() error {
 		}
 		msg += fmt.Sprintf(" (also used on %s %s)", word, strings.Join(rest, ", "))
 	}
-	return &diag.Error{
-		File: u.file,
-		Line: u.lines[0],
-		Msg:  msg,
-		Hint: fmt.Sprintf("set %s in the environment's vars or give a default: ${%s:=value}", u.name, u.name),
+	hint := fmt.Sprintf("set %s in the environment's vars or give a default: ${%s:=value}", u.name, u.name)
+	if !varName(u.name) {
+		// ${1} in a shell script: no env file can set it (kiln and Flux
+		// take names of letters, digits and _, not starting with a digit).
+		msg += fmt.Sprintf(": %s is no variable name", u.name)
+		hint = fmt.Sprintf("write $${%s} for a literal ${%s} (a shell script's), or give a default: ${%s:=value}", u.name, u.name, u.name)
 	}
+	return &diag.Error{File: u.file, Line: u.lines[0], Msg: msg, Hint: hint}
+}
+
+// varName reports whether name is one an env file can set: letters,
+// digits and _, not starting with a digit (Flux's postBuild takes the
+// same).
+func varName(name string) bool {
+	for i, c := range name {
+		if c != '_' && !('a' <= c && c <= 'z') && !('A' <= c && c <= 'Z') && !(i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return name != ""
 }
 
 // syntaxHint is the hint of every malformed expression.

@@ -58,6 +58,8 @@ var substCases = []substCase{
 	{name: "substring", in: "${HOST:0:5} ${HOST:6}", want: "redis svc", wantNames: []string{"HOST"}},
 	{name: "trim", in: "${HOST#*.} ${HOST%.*} ${HOST##r*d} ${HOST%%.*}", want: "svc redis is.svc redis", wantNames: []string{"HOST"}},
 	{name: "case and length", in: "${HOST^} ${HOST^^} ${#HOST}", want: "Redis.svc REDIS.SVC 9", wantNames: []string{"HOST"}},
+	{name: "a name no env file can set", in: "run: echo ${1} ${1:-x}\n",
+		wantErr: "f.yaml:1: variable 1 is not set: 1 is no variable name\n  hint: write $${1} for a literal ${1} (a shell script's), or give a default: ${1:=value}"},
 	{name: "crlf lines", in: "a: 1\r\nb: ${NOPE}\r\n", wantErr: "f.yaml:2: variable NOPE is not set\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}"},
 	{
 		name:    "undefined",
@@ -94,7 +96,7 @@ var substCases = []substCase{
 	{
 		name:    "digit name is a name Flux looks up",
 		in:      "\n${1ABC}",
-		wantErr: "f.yaml:2: variable 1ABC is not set\n  hint: set 1ABC in the environment's vars or give a default: ${1ABC:=value}",
+		wantErr: "f.yaml:2: variable 1ABC is not set: 1ABC is no variable name\n  hint: write $${1ABC} for a literal ${1ABC} (a shell script's), or give a default: ${1ABC:=value}",
 	},
 	{
 		name:    "empty braces",
