@@ -216,12 +216,15 @@ func (s *scanner) line(text string, line int) string {
 		if !s.charge(size, steps, text, line) {
 			return text
 		}
-		last, broke := "", ""
+		last, broke, ctrl := "", "", ""
 		out, panicked, err := execute(t, func(name string) (string, bool) {
 			if v, ok := s.vars[name]; ok {
 				s.used[name] = true
 				if hasBreak(v) {
 					broke = name
+				}
+				if hasControl(v) {
+					ctrl = name
 				}
 				return v, true
 			}
@@ -241,6 +244,16 @@ func (s *scanner) line(text string, line int) string {
 		}
 		if err == nil {
 			if len(missing) > 0 {
+				return text
+			}
+			if !s.quotedValue && ctrl != "" {
+				// YAML refuses the character anywhere but escaped in
+				// double quotes; its own error names neither the
+				// placeholder nor the fix.
+				s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
+					Msg:  fmt.Sprintf("a value substituted for %s holds a control character (such as NUL, ESC or DEL), which YAML refuses unless escaped in double quotes: the file would not parse (in Flux either)", placeholdersIn([]byte(text))),
+					Hint: "quote the placeholder (\"${NAME}\" gives any value as it is, escaped), or remove the character from the value"})
+				s.problems++
 				return text
 			}
 			if !s.quotedValue && broke != "" {
@@ -384,6 +397,19 @@ func quoteExpr(expr string) string {
 		}
 	}
 	return strconv.Quote(s)
+}
+
+// hasControl reports whether text holds a character YAML allows only
+// escaped in double quotes: a C0 control other than tab and the line
+// breaks (hasBreak), DEL, a C1 control other than U+0085, U+FFFE or
+// U+FFFF.
+func hasControl(text string) bool {
+	for _, r := range text {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f || (r >= 0x80 && r <= 0x9f && r != 0x85) || r == 0xfffe || r == 0xffff {
+			return true
+		}
+	}
+	return false
 }
 
 // hasBreak reports whether text holds a character YAML reads as a line

@@ -64,6 +64,8 @@ const (
 	fluxQuotesItself = "Flux quotes the string itself"
 )
 
+const ctrlHint = "  hint: quote the placeholder (\"${NAME}\" gives any value as it is, escaped), or remove the character from the value"
+
 var yamlCases = []yamlCase{
 	{name: "backslashes in double quotes", in: "win: \"${WIN}\"\n", want: "win: \"C:\\\\new\\\\table\"\n"},
 	{name: "regexp in double quotes", in: "re: \"${RE}\"\n", want: "re: \"^\\\\d+\\\\.\\\\t$\"\n"},
@@ -73,6 +75,9 @@ var yamlCases = []yamlCase{
 	{name: "carriage return", in: "cr: \"${CR}\"\ncr1: '${CR}'\n", want: "cr: \"a\\x0Db\"\ncr1: \"a\\x0Db\"\n"},
 	{name: "line separator is escaped", in: "ls: \"${LS}\"\n", want: "ls: \"a\\u2028b\"\n"},
 	{name: "control character", in: "c: '${CTRL}'\n", want: "c: \"a\\x01b\"\n"},
+	{name: "control character outside quotes", in: "a: 1\nc: x${CTRL}\nd: |\n  ${CTRL}\n",
+		wantErr: "f.yaml:2: a value substituted for \"${CTRL}\" holds a control character (such as NUL, ESC or DEL), which YAML refuses unless escaped in double quotes: the file would not parse (in Flux either)\n" + ctrlHint + "\n" +
+			"f.yaml:4: a value substituted for \"${CTRL}\" holds a control character (such as NUL, ESC or DEL), which YAML refuses unless escaped in double quotes: the file would not parse (in Flux either)\n" + ctrlHint},
 	{name: "text around, and other quoted scalars on the line", in: "- {m: \"Hi ${Q}, \\\"${WIN}\\\"\\t!\", o: \"${HOST}\"} # ${HOST}\n",
 		want: "- {m: \"Hi it's, \\\"C:\\\\new\\\\table\\\"\\t!\", o: \"redis.svc\"} # ${HOST}\n", fluxDiffers: fluxQuotesItself},
 	{name: "key", in: "\"${WIN}\": v\n", want: "\"C:\\\\new\\\\table\": v\n"},
