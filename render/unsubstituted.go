@@ -27,8 +27,16 @@ const substituteAnnotation = "kustomize.toolkit.fluxcd.io/substitute"
 // text. Only names of the env's vars count: a shell script's ${HOME} in
 // a ConfigMap is none of kiln's business. Warnings name the variable,
 // never its value.
+//
+// An escaped "$${NAME}", whatever NAME is, is warned about once per app
+// too: it is Flux's way to write a literal "${NAME}" in an object
+// postBuild substitutes (a script's "$${HOME}"), and without postBuild
+// the cluster gets the "$${HOME}" itself, which a shell reads as its
+// process id and "{HOME}". That warning names no NAME: it is text of the
+// output, which a value (a Secret's) may hold; only the env's own var
+// names are ever quoted.
 func unsubstituted(vars map[string]string, run *appRun) []diag.Warning {
-	if len(vars) == 0 || run.app.Engine == envconfig.EngineYAML {
+	if run.app.Engine == envconfig.EngineYAML {
 		return nil
 	}
 	type first struct {
@@ -36,11 +44,15 @@ func unsubstituted(vars map[string]string, run *appRun) []diag.Warning {
 		count int
 	}
 	found := map[string]*first{}
+	var escaped *first
 	for _, o := range run.objs {
-		if o.Node == nil || o.Raw != nil || o.Node.GetAnnotations()[substituteAnnotation] == "disabled" {
+		if o.Node == nil || o.Raw != nil || o.Node.GetAnnotations()[substituteAnnotation] == "disabled" || o.Node.GetLabels()[substituteAnnotation] == "disabled" {
 			continue
 		}
 		walkScalars(o.Node.YNode(), 0, func(s string) {
+			if !strings.Contains(s, "${") {
+				return
+			}
 			for _, name := range varRefs(s) {
 				if _, ok := vars[name]; !ok {
 					continue
@@ -50,6 +62,12 @@ func unsubstituted(vars map[string]string, run *appRun) []diag.Warning {
 				} else {
 					found[name] = &first{o: o, count: 1}
 				}
+			}
+			if n := escapes(s); n > 0 {
+				if escaped == nil {
+					escaped = &first{o: o}
+				}
+				escaped.count += n
 			}
 		})
 	}
@@ -71,7 +89,41 @@ func unsubstituted(vars map[string]string, run *appRun) []diag.Warning {
 			Hint: fmt.Sprintf("give the value through the %s engine (%s), or annotate the object %s: disabled if the text is meant literally",
 				run.app.Engine, engineWay(run.app.Engine), substituteAnnotation)})
 	}
+	if f := escaped; f != nil {
+		more := ""
+		if f.count > 1 {
+			more = fmt.Sprintf(" (%d in the app's output)", f.count)
+		}
+		out = append(out, diag.Warning{File: f.o.File, Line: f.o.Line, App: run.app.Name, Object: objRef(f.o),
+			Msg:  fmt.Sprintf("an escaped placeholder, $${NAME}, is left as it is%s: Flux's postBuild writes ${NAME} for it, but kiln substitutes in yaml apps only and its Kustomizations have no postBuild, so the cluster gets the $${NAME} as written", more),
+			Hint: fmt.Sprintf("write ${NAME} where a literal ${NAME} is meant (nothing substitutes this app's output), or annotate the object %s: disabled if $${NAME} is meant literally", substituteAnnotation)})
+	}
 	return out
+}
+
+// escapes counts the escaped placeholders of s: "${" and a name after an
+// odd run of "$" ("$${NAME}", "$$$${NAME}"), which Flux's envsubst would
+// write with half the "$"s.
+func escapes(s string) int {
+	n := 0
+	for i := 0; ; {
+		j := strings.Index(s[i:], "${")
+		if j < 0 {
+			return n
+		}
+		j += i
+		i = j + 2
+		k := j
+		for k > 0 && s[k-1] == '$' {
+			k--
+		}
+		if (j-k)%2 == 0 {
+			continue // no "$" before it, or an escaped "$" and a placeholder
+		}
+		if i < len(s) && (s[i] == '_' || 'a' <= s[i] && s[i] <= 'z' || 'A' <= s[i] && s[i] <= 'Z') {
+			n++
+		}
+	}
 }
 
 // engineWay says how an engine takes a value from the env.

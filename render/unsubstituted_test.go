@@ -31,10 +31,27 @@ func TestVarRefs(t *testing.T) {
 	}
 }
 
+func TestEscapes(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]int{
+		"":                                       0,
+		"${REAL} $$ $$NAME":                      0,
+		"$${HOME}":                               1,
+		"echo $${A} $$${B} $$$${C} $${#D} $${1}": 2,
+		"$${":                                    0,
+	} {
+		if got := escapes(s); got != want {
+			t.Errorf("escapes(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
 // TestUnsubstituted: ${NAME} of an env var left in a kustomize, helm or
 // jsonnet app's output is named once per variable, with where it first
-// is; names the env does not set, escaped ones, objects Flux users mark
-// for no substitution and yaml apps (which substitute) are not.
+// is, and escaped $${NAME}s of any name (Flux would have written
+// ${NAME}) are counted in one warning that names none; names the env does not set, objects Flux users mark for no
+// substitution (annotated or labelled) and yaml apps (which substitute)
+// are not.
 func TestUnsubstituted(t *testing.T) {
 	t.Parallel()
 	const out = `apiVersion: networking.k8s.io/v1
@@ -56,13 +73,29 @@ data:
   ${REGION}: key
 ---
 apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+stringData:
+  pw: ab$${Hunter2Secret}
+---
+apiVersion: v1
 kind: ConfigMap
 metadata:
   name: literal
   annotations:
     kustomize.toolkit.fluxcd.io/substitute: disabled
 data:
-  x: ${DOMAIN}
+  x: ${DOMAIN} $${HOME}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: labelled
+  labels:
+    kustomize.toolkit.fluxcd.io/substitute: disabled
+data:
+  x: ${DOMAIN} $${HOME}
 `
 	objs, err := objects.Parse([]byte(out), "apps/web/overlay.yaml", 0)
 	if err != nil {
@@ -74,7 +107,7 @@ data:
 		var got []string
 		for _, w := range unsubstituted(vars, run) {
 			got = append(got, w.String())
-			if strings.Contains(w.String(), "example.com") || strings.Contains(w.String(), "eu-secret-value") {
+			if strings.Contains(w.String(), "example.com") || strings.Contains(w.String(), "eu-secret-value") || strings.Contains(w.String(), "Hunter2") {
 				t.Errorf("a warning shows a value: %s", w)
 			}
 		}
@@ -85,6 +118,8 @@ data:
 					"  hint: give the value through the " + engine + " engine (" + engineWay(engine) + "), or annotate the object kustomize.toolkit.fluxcd.io/substitute: disabled if the text is meant literally",
 				"apps/web/overlay.yaml:11: app web: ConfigMap/script: ${REGION} is left as it is: kiln substitutes vars in yaml apps only, and Flux does not substitute kiln's output (its Kustomizations have no postBuild), so the cluster gets the literal text although env var REGION is set\n" +
 					"  hint: give the value through the " + engine + " engine (" + engineWay(engine) + "), or annotate the object kustomize.toolkit.fluxcd.io/substitute: disabled if the text is meant literally",
+				"apps/web/overlay.yaml:11: app web: ConfigMap/script: an escaped placeholder, $${NAME}, is left as it is (2 in the app's output): Flux's postBuild writes ${NAME} for it, but kiln substitutes in yaml apps only and its Kustomizations have no postBuild, so the cluster gets the $${NAME} as written\n" +
+					"  hint: write ${NAME} where a literal ${NAME} is meant (nothing substitutes this app's output), or annotate the object kustomize.toolkit.fluxcd.io/substitute: disabled if $${NAME} is meant literally",
 			}
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
