@@ -216,7 +216,7 @@ func (s *scanner) line(text string, line int) string {
 		if !s.charge(size, steps, text, line) {
 			return text
 		}
-		last, broke, ctrl := "", "", ""
+		last, broke, ctrl, notText := "", "", "", ""
 		out, panicked, err := execute(t, func(name string) (string, bool) {
 			if v, ok := s.vars[name]; ok {
 				s.used[name] = true
@@ -225,6 +225,9 @@ func (s *scanner) line(text string, line int) string {
 				}
 				if hasControl(v) {
 					ctrl = name
+				}
+				if !utf8.ValidString(v) {
+					notText = name
 				}
 				return v, true
 			}
@@ -244,6 +247,16 @@ func (s *scanner) line(text string, line int) string {
 		}
 		if err == nil {
 			if len(missing) > 0 {
+				return text
+			}
+			if notText != "" {
+				// A secret var read from the process environment may be
+				// any bytes. Unquoted, YAML refuses them; quoted, they
+				// were written as U+FFFD, another value than the var's.
+				s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
+					Msg:  fmt.Sprintf("a value substituted for %s is not UTF-8 text: YAML and a Kubernetes object's strings hold only UTF-8 (Flux's substitution fails on it too)", placeholdersIn([]byte(text))),
+					Hint: "give the variable a UTF-8 value; for binary data, put its base64 into a Secret's data field"})
+				s.problems++
 				return text
 			}
 			if !s.quotedValue && ctrl != "" {

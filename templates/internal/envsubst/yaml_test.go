@@ -42,6 +42,7 @@ var yamlVars = map[string]string{
 	"AT":    "@home",
 	"TICK":  "`date`",
 	"PCT":   "%d items",
+	"BYTES": "ab\xffcd",
 }
 
 type yamlCase struct {
@@ -64,6 +65,8 @@ const (
 	fluxQuotesItself = "Flux quotes the string itself"
 )
 
+const utf8Hint = "  hint: give the variable a UTF-8 value; for binary data, put its base64 into a Secret's data field"
+
 const ctrlHint = "  hint: quote the placeholder (\"${NAME}\" gives any value as it is, escaped), or remove the character from the value"
 
 var yamlCases = []yamlCase{
@@ -75,6 +78,10 @@ var yamlCases = []yamlCase{
 	{name: "carriage return", in: "cr: \"${CR}\"\ncr1: '${CR}'\n", want: "cr: \"a\\x0Db\"\ncr1: \"a\\x0Db\"\n"},
 	{name: "line separator is escaped", in: "ls: \"${LS}\"\n", want: "ls: \"a\\u2028b\"\n"},
 	{name: "control character", in: "c: '${CTRL}'\n", want: "c: \"a\\x01b\"\n"},
+	{name: "a value that is not UTF-8", in: "a: 1\nb: \"${BYTES}\"\nc: '${BYTES}'\nd: ${BYTES}\n",
+		wantErr: "f.yaml:2: a value substituted for \"${BYTES}\" is not UTF-8 text: YAML and a Kubernetes object's strings hold only UTF-8 (Flux's substitution fails on it too)\n" + utf8Hint + "\n" +
+			"f.yaml:3: a value substituted for \"${BYTES}\" is not UTF-8 text: YAML and a Kubernetes object's strings hold only UTF-8 (Flux's substitution fails on it too)\n" + utf8Hint + "\n" +
+			"f.yaml:4: a value substituted for \"${BYTES}\" is not UTF-8 text: YAML and a Kubernetes object's strings hold only UTF-8 (Flux's substitution fails on it too)\n" + utf8Hint},
 	{name: "control character outside quotes", in: "a: 1\nc: x${CTRL}\nd: |\n  ${CTRL}\n",
 		wantErr: "f.yaml:2: a value substituted for \"${CTRL}\" holds a control character (such as NUL, ESC or DEL), which YAML refuses unless escaped in double quotes: the file would not parse (in Flux either)\n" + ctrlHint + "\n" +
 			"f.yaml:4: a value substituted for \"${CTRL}\" holds a control character (such as NUL, ESC or DEL), which YAML refuses unless escaped in double quotes: the file would not parse (in Flux either)\n" + ctrlHint},
