@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -125,6 +126,19 @@ func (p *Pipeline) Resolve(env string, ef *EnvFile, lookup func(string) (string,
 					"put such a name there instead and rotate the secret, since the env file is committed"
 			}
 			d.errs = append(d.errs, e)
+			continue
+		}
+		if !utf8.ValidString(v) {
+			// The engines read text: YAML and Jsonnet would have put
+			// U+FFFD in place of the bytes, giving the object another
+			// value than the secret, without a word.
+			where := "environment variable " + envVar
+			if !quotableEnvName(envVar) {
+				where = "the environment variable that secretVars." + name + " names"
+			}
+			d.errs = append(d.errs, &diag.Error{File: ef.File, Line: ef.Lines[name], Field: "secretVars." + name,
+				Msg:  fmt.Sprintf("secret var %s: %s holds bytes that are not UTF-8 text", name, where),
+				Hint: "YAML, Jsonnet and a Kubernetes object's strings hold only UTF-8: give the secret as UTF-8 text (binary data as its base64, for a Secret's data field)"})
 			continue
 		}
 		r.Vars[name] = v
