@@ -654,7 +654,7 @@ func comments(chunk []byte, docs []*yaml.Node) [][2]int {
 	// Each line's "#"s that start a candidate, earliest first: a "#"
 	// inside a quoted string may come before the comment's.
 	var lines [][][2]int
-	inText := textLines(chunk, docs)
+	var inText map[int]bool // read once a line has a candidate
 	for i, n := 0, 0; i < len(chunk); n++ {
 		end := bytes.IndexByte(chunk[i:], '\n')
 		if end < 0 {
@@ -662,12 +662,19 @@ func comments(chunk []byte, docs []*yaml.Node) [][2]int {
 		} else {
 			end += i
 		}
+		last := i + bytes.LastIndexByte(chunk[i:end], '$')
+		if hash := bytes.IndexByte(chunk[i:end], '#'); hash < 0 || i+hash > last {
+			i = end + 1
+			continue
+		}
+		if inText == nil {
+			inText = textLines(chunk, docs)
+		}
 		if inText[n] {
 			i = end + 1
 			continue
 		}
 		var starts [][2]int
-		last := i + bytes.LastIndexByte(chunk[i:end], '$')
 		for j := i; j < last; j++ {
 			if chunk[j] == '#' && (j == i || chunk[j-1] == ' ' || chunk[j-1] == '\t') {
 				starts = append(starts, [2]int{j, end})
