@@ -34,7 +34,10 @@ const substituteAnnotation = "kustomize.toolkit.fluxcd.io/substitute"
 // the cluster gets the "$${HOME}" itself, which a shell reads as its
 // process id and "{HOME}". That warning names no NAME: it is text of the
 // output, which a value (a Secret's) may hold; only the env's own var
-// names are ever quoted.
+// names are ever quoted. A chart's output is left out of it: Flux hands
+// a chart to helm-controller, whose output no postBuild ever
+// substituted, so a "$${" there is the chart's own text, meant as
+// written, and the user cannot annotate it.
 func unsubstituted(vars map[string]string, run *appRun) []diag.Warning {
 	if run.app.Engine == envconfig.EngineYAML {
 		return nil
@@ -63,7 +66,7 @@ func unsubstituted(vars map[string]string, run *appRun) []diag.Warning {
 					found[name] = &first{o: o, count: 1}
 				}
 			}
-			if n := escapes(s); n > 0 {
+			if n := escapes(s); n > 0 && run.app.Engine != envconfig.EngineHelm {
 				if escaped == nil {
 					escaped = &first{o: o}
 				}
