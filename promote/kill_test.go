@@ -89,10 +89,15 @@ var allOthersFiles = map[string]string{
 //
 // Each moment is a subtest of its own, about four promotions and a test
 // binary started: only distinct ones are. The fetch comes before the
-// promotion takes any path of its env or mode, so it is killed in one env;
-// a pr mode push killed before it starts leaves kiln/<env> as it was, a
-// pull request open or not (the rerun opens or updates it, as any
-// promotion does), so it is killed with none open. What two runs at once
+// promotion takes any path of its env or mode, so it is killed in one env,
+// and only during (a kill before it starts leaves less: an empty clone);
+// a push killed before it starts leaves the remote as it was, in either
+// mode and with a pull request open or not (the rerun pushes, opens or
+// updates, as any promotion does), so it is killed once. Listing pull
+// requests comes before any write to GitHub, so it is killed once, with
+// one open, which the rerun must find; adding labels is the same request
+// whether the pull request was opened or updated, so it is killed once,
+// after one was opened. What two runs at once
 // meet once the rerun converged is the same after every moment: they run
 // after the push's last moment in each env.
 func TestKilledPromotion(t *testing.T) {
@@ -149,12 +154,9 @@ fi
 			}
 			if env == "staging" && !again {
 				moments = append(moments,
-					moment{name: "fetch before", killAt: "fetch:before"},
 					moment{name: "fetch during", killAt: "fetch:during"},
+					moment{name: "push before", killAt: "push:before"},
 				)
-			}
-			if !again {
-				moments = append(moments, moment{name: "push before", killAt: "push:before"})
 			}
 			moments = append(moments,
 				moment{name: "push during", killAt: "push:during"},
@@ -166,13 +168,19 @@ fi
 				if again {
 					route = ghfake.RouteUpdatePull
 				}
+				if again {
+					moments = append(moments, moment{name: "list pulls", route: ghfake.RouteListPulls, fault: slow})
+				}
 				moments = append(moments,
-					moment{name: "list pulls", route: ghfake.RouteListPulls, fault: slow},
 					moment{name: route + " unapplied", route: route, fault: slow},
 					moment{name: route + " applied", route: route, fault: applied},
-					moment{name: "labels unapplied", route: ghfake.RouteAddLabels, fault: slow},
-					moment{name: "labels applied", route: ghfake.RouteAddLabels, fault: applied},
 				)
+				if !again {
+					moments = append(moments,
+						moment{name: "labels unapplied", route: ghfake.RouteAddLabels, fault: slow},
+						moment{name: "labels applied", route: ghfake.RouteAddLabels, fault: applied},
+					)
+				}
 			}
 			for i := len(moments) - 1; i >= 0 && moments[i].env == ""; i-- {
 				moments[i].env, moments[i].again = env, again
