@@ -1113,12 +1113,22 @@ func sameTree(got, want map[string][]byte, dir string) error {
 		Hint: "render the env again (kiln render) and promote that tree unchanged; a file edited after the render is refused"}
 }
 
+// quoted is paths, each quoted as kiln diff's headers quote it: they are
+// the manifests repository's, whoever pushed there's.
+func quoted(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = treediff.Quoted(p)
+	}
+	return out
+}
+
 // pathsOf names the first most paths of changes, and how many more there
 // are, for a message.
 func pathsOf(changes []treediff.Change, most int) string {
 	paths := make([]string, 0, min(len(changes), most))
 	for _, c := range changes[:min(len(changes), most)] {
-		paths = append(paths, c.Path)
+		paths = append(paths, treediff.Quoted(c.Path))
 	}
 	s := strings.Join(paths, ", ")
 	if len(changes) > len(paths) {
@@ -1351,8 +1361,8 @@ func (r *run) checkShape(ctx context.Context, ref string) error {
 			what = "the folder " + p + " that holds its folder " + r.dir
 		}
 		return &diag.Error{File: p,
-			Msg:  fmt.Sprintf("the manifests branch %s holds a %s at %s, where env %s needs %s; kiln did not write it and does not delete it", r.base, kind, p, r.env.Name, what),
-			Hint: fmt.Sprintf("move or delete %s in the manifests repository in a commit of your own, or set manifests.path in kiln.yaml to a folder kiln may own", p)}
+			Msg:  fmt.Sprintf("the manifests branch %s holds a %s at %s, where env %s needs %s; kiln did not write it and does not delete it", r.base, kind, treediff.Quoted(p), r.env.Name, what),
+			Hint: fmt.Sprintf("move or delete %s in the manifests repository in a commit of your own, or set manifests.path in kiln.yaml to a folder kiln may own", treediff.Quoted(p))}
 	}
 	return nil
 }
@@ -1374,7 +1384,7 @@ func (r *run) checkSubmodules(subs []string) error {
 	}
 	return &diag.Error{File: found[0],
 		Msg: fmt.Sprintf("the manifests branch %s holds %s in env %s's folder %s: %s; kiln never writes one, so it did not write these and does not delete them",
-			r.base, words.Count(len(found), "submodule"), r.env.Name, r.dir, words.First(found, 5)),
+			r.base, words.Count(len(found), "submodule"), r.env.Name, r.dir, words.First(quoted(found), 5)),
 		Hint: fmt.Sprintf("move them out of %s in a commit of your own (git rm), or set manifests.path in kiln.yaml to a folder kiln may own", r.dir)}
 }
 
@@ -1458,7 +1468,7 @@ func (r *run) guard(pl *plan, deleted []string) error {
 	if len(outside) > 0 {
 		sort.Strings(outside)
 		// Never overridable: kiln owns the env's folder and nothing else.
-		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete %s outside its folder %s: %s", r.env.Name, words.Count(len(outside), "file"), r.dir, words.First(outside, 5)),
+		return &diag.Error{Msg: fmt.Sprintf("promoting env %s would delete %s outside its folder %s: %s", r.env.Name, words.Count(len(outside), "file"), r.dir, words.First(quoted(outside), 5)),
 			Hint: "kiln replaces only the env's folder; check manifests.path in kiln.yaml and symlinks in the manifests repository, and report this as a bug in kiln"}
 	}
 	if r.opts.AllowMassDelete {
@@ -1553,7 +1563,7 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 	}
 	sort.Strings(found)
 	msg := fmt.Sprintf("promoting env %s would delete or change %s in its folder %s that kiln did not write: %s",
-		r.env.Name, words.Count(len(found), "file"), r.dir, words.First(found, 5))
+		r.env.Name, words.Count(len(found), "file"), r.dir, words.First(quoted(found), 5))
 	switch why := lockfile.NamesNoApp(pl.oldLock); {
 	case !hasLock:
 		msg += fmt.Sprintf(" (it holds no %s: kiln never promoted to it)", render.LockFile)

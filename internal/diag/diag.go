@@ -177,15 +177,36 @@ func whole(err error) string {
 	return err.Error()
 }
 
-// Location returns "file:line: ", "file: " or "".
+// Location returns "file:line: ", "file: " or "", the file quoted
+// (QuotePath).
 func (e *Error) Location() string {
 	switch {
 	case e.File != "" && e.Line > 0:
-		return fmt.Sprintf("%s:%d: ", e.File, e.Line)
+		return fmt.Sprintf("%s:%d: ", QuotePath(e.File), e.Line)
 	case e.File != "":
-		return e.File + ": "
+		return QuotePath(e.File) + ": "
 	}
 	return ""
+}
+
+// QuotePath returns a path as git prints it in a diff header or a
+// listing: as it is, or in double quotes with C escapes when it holds a
+// control character, a byte that is not UTF-8, a double quote or a
+// backslash. The manifests repository's file names are whoever pushed
+// there's (and a chart's, its author's): a line break in one would start
+// a line of its own in what kiln prints, one that reads as another file
+// or warning, or in GitHub Actions' log a workflow command (::error::,
+// ::stop-commands::).
+func QuotePath(p string) string {
+	if !utf8.ValidString(p) {
+		return strconv.Quote(p)
+	}
+	for _, r := range p {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '"' || r == '\\' {
+			return strconv.Quote(p)
+		}
+	}
+	return p
 }
 
 // Unwrap returns the cause.

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
 	"github.com/kiln-gitops/kiln/internal/caret"
+	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
 // context is the number of unchanged lines shown around each change, as
@@ -171,21 +171,6 @@ func rangeOf(start, n int) string {
 	return strconv.Itoa(start) + "," + strconv.Itoa(n)
 }
 
-// Quoted returns a path as git prints it in a diff header or a listing:
-// as it is, or in double quotes with C escapes when it holds a control
-// character, a byte that is not UTF-8, a double quote or a backslash. The
-// manifests repository's file names are whoever pushed there's: a line
-// break in one would start a line of its own in what kiln prints, one
-// that reads as another file, or in GitHub Actions' log as a workflow
-// command (::error::, ::stop-commands::).
-func Quoted(p string) string {
-	if !utf8.ValidString(p) {
-		return strconv.Quote(p)
-	}
-	for _, r := range p {
-		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '"' || r == '\\' {
-			return strconv.Quote(p)
-		}
-	}
-	return p
-}
+// Quoted returns a path as git prints it in a diff header or a listing
+// (diag.QuotePath, which also quotes the file of every error and warning).
+func Quoted(p string) string { return diag.QuotePath(p) }
