@@ -27,7 +27,15 @@ type AppGraph struct {
 	Waves [][]string `json:"waves"`
 	// Disabled are apps of kiln.yaml the env disables, sorted.
 	Disabled []string `json:"disabled"`
+
+	// warnings are the graph's warnings (an app Options.Apps names that
+	// the env disables), as render gives them.
+	warnings []diag.Warning
 }
+
+// Warnings returns the graph's warnings: one for each app Options.Apps
+// names that the env does not enable, as kiln render --app warns.
+func (g *AppGraph) Warnings() []diag.Warning { return g.warnings }
 
 // GraphApp is one app of an AppGraph.
 type GraphApp struct {
@@ -82,6 +90,7 @@ func (r *Renderer) Graph(env string) (*AppGraph, error) {
 	}
 	out := &AppGraph{Env: env, Apps: []GraphApp{}, Edges: []GraphEdge{}, Disabled: append([]string{}, res.Disabled...)}
 	sort.Strings(out.Disabled)
+	out.warnings = r.disabledApps(res, ef.File, true)
 	wave := map[string]int{}
 	for i, w := range g.Waves() {
 		out.Waves = append(out.Waves, append([]string{}, w...))
@@ -335,7 +344,7 @@ func (g *AppGraph) Only(names []string) *AppGraph {
 	for _, n := range names {
 		keep[n] = true
 	}
-	out := &AppGraph{Env: g.Env, Apps: []GraphApp{}, Edges: []GraphEdge{}, Waves: [][]string{}, Disabled: g.Disabled}
+	out := &AppGraph{Env: g.Env, Apps: []GraphApp{}, Edges: []GraphEdge{}, Waves: [][]string{}, Disabled: g.Disabled, warnings: g.warnings}
 	for _, a := range g.Apps {
 		if keep[a.Name] {
 			out.Apps = append(out.Apps, a)

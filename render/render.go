@@ -924,7 +924,7 @@ func (r *Renderer) resolveEnv(env string) (*EnvResult, *envconfig.Resolved) {
 	}
 	r.recordSources(res)
 	er.Names = r.envNames(res)
-	er.Warnings = append(er.Warnings, r.disabledApps(res, ef.File)...)
+	er.Warnings = append(er.Warnings, r.disabledApps(res, ef.File, false)...)
 	er.Redactor = redact.New(res.Secrets)
 	if r.opts.OnSecrets != nil {
 		r.opts.OnSecrets(er.Redactor)

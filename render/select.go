@@ -546,8 +546,14 @@ func CheckTree(files map[string][]byte, lock *Lock, rd *redact.Redactor, bootstr
 // disabledApps warns about each app --app names that env res does not
 // enable: nothing of it is rendered there, and the env's other apps are
 // kept as they were, so the run would otherwise say nothing about the app
-// that was asked for. envFile is the env's file, which disables it.
-func (r *Renderer) disabledApps(res *envconfig.Resolved, envFile string) []diag.Warning {
+// that was asked for. kiln graph --app says the same (graph true): its
+// graph would show nothing but the app's name among the disabled ones.
+// envFile is the env's file, which disables it.
+func (r *Renderer) disabledApps(res *envconfig.Resolved, envFile string, graph bool) []diag.Warning {
+	what, run := "nothing of it is rendered there", "render"
+	if graph {
+		what, run = "it is not in the env's graph", "graph"
+	}
 	if len(r.opts.Apps) == 0 {
 		return nil
 	}
@@ -561,8 +567,8 @@ func (r *Renderer) disabledApps(res *envconfig.Resolved, envFile string) []diag.
 		if !enabled[name] && !warned[name] {
 			warned[name] = true
 			out = append(out, diag.Warning{File: envFile,
-				Msg:  fmt.Sprintf("--app %s: env %s does not enable this app, so nothing of it is rendered there", name, res.Env.Name),
-				Hint: fmt.Sprintf("leave env %s out of this render, or enable the app in %s", res.Env.Name, envFile)})
+				Msg:  fmt.Sprintf("--app %s: env %s does not enable this app, so %s", name, res.Env.Name, what),
+				Hint: fmt.Sprintf("leave env %s out of this %s, or enable the app in %s", res.Env.Name, run, envFile)})
 		}
 	}
 	return out

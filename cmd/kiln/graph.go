@@ -12,7 +12,7 @@ import (
 
 // graphCommand prints the app graph of one or more envs; it renders
 // nothing.
-func graphCommand(stdout, _ io.Writer, lookup env, version string) *cli.Command {
+func graphCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Command {
 	return &cli.Command{
 		Name:      "graph",
 		Usage:     "print the apps of environments, their dependsOn and deploy waves",
@@ -70,6 +70,8 @@ func graphCommand(stdout, _ io.Writer, lookup env, version string) *cli.Command 
 			}
 			opts := render.DefaultOptions()
 			opts.Version = version
+			// For the warning render gives of an app the env disables.
+			opts.Apps = apps
 			r, err := render.New(p, opts)
 			if err != nil {
 				return err
@@ -87,6 +89,13 @@ func graphCommand(stdout, _ io.Writer, lookup env, version string) *cli.Command 
 					g = g.Only(apps)
 				}
 				graphs = append(graphs, g)
+			}
+			// On stderr in every format, as render's text: the graph
+			// on stdout stays what its schema says.
+			for _, g := range graphs {
+				for _, w := range g.Warnings() {
+					fmt.Fprintf(stderr, "warning: %s\n", w.String())
+				}
 			}
 			err = errors.Join(errs...)
 			gh := actionsRunner(c, lookup)

@@ -33,6 +33,11 @@ func TestGraphCommand(t *testing.T) {
 			stdout: strings.Join(slices.DeleteFunc(strings.SplitAfter(golden("prod.mermaid"), "\n"), func(l string) bool {
 				return strings.Contains(l, "changed") // Format marks no app changed here
 			}), "")},
+		// As kiln render --app warns: the graph alone would show only
+		// "disabled: worker".
+		{name: "an app the env disables", args: []string{"--config", config, "--app", "worker"}, code: exitOK,
+			stdout:   "env dev: 0 apps in 3 waves\nwave 1\nwave 2\nwave 3\ndisabled: worker\n",
+			inStderr: "warning: envs/dev.yaml: --app worker: env dev does not enable this app, so it is not in the env's graph\n  hint: leave env dev out of this graph, or enable the app in envs/dev.yaml\n"},
 		{name: "bad format", args: []string{"--config", config, "--format", "svg"}, code: exitUsage, inStderr: `kiln: --format must be text, mermaid, dot or json, not "svg"`},
 		{name: "unknown env", args: []string{"--config", config, "--env", "qa"}, code: exitUsage, inStderr: `"qa"`},
 		{name: "cycle", args: []string{"--config", filepath.Join("..", "..", "render", "testdata", "errors", "cycles", "kiln.yaml")}, code: exitFailure,
