@@ -166,10 +166,10 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	}
 	res := &DiffResult{Env: env.Name, Against: against, Apps: map[string]AppChanges{}, Changes: []FileChange{}, usedImages: src.usedImages}
 	files := render.KeepProvenance(old, render.KeepBootstrap(r.p, old, src.files))
-	symlinks := r.outsideBootstrap(r.p, r.againstSpecial.Symlinks)
+	modes := r.modesOf(r.againstSpecial)
 	shownOld, shownNew := shownTrees(src.redactor, r.sopsIdentities(), old, files)
-	res.changes = treediff.TreesWithSymlinks(shownOld, shownNew, symlinks)
-	real := treediff.TreesWithSymlinks(old, files, symlinks)
+	res.changes = treediff.TreesOf(shownOld, shownNew, modes)
+	real := treediff.TreesOf(old, files, modes)
 	res.Changed = len(real) > 0
 	for _, w := range slices.Concat(immutableWarnings(real), r.transitionWarnings(ctx, files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real)) {
 		r.warn(w.AsError().Map(src.redactor.String).Error())

@@ -1236,7 +1236,7 @@ func (pl *plan) fill(res *Result) {
 // the new tree.
 func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) {
 	pl := &plan{old: map[string][]byte{}}
-	var symlinks []string
+	var modes treediff.Modes
 	if ref != "" {
 		if err := r.checkShape(ctx, ref); err != nil {
 			return nil, err
@@ -1249,19 +1249,19 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 			return nil, err
 		}
 		pl.old = old
-		symlinks = r.outsideBootstrap(r.p, special.Symlinks)
+		modes = r.modesOf(special)
 	}
 	// A fresh copy per plan: push mode's retries plan again on each new
 	// tip, and must keep that tip's bootstrap files, not an earlier one's.
 	// A new source commit that changes no object is no change: the
 	// folder keeps its lock (render.KeepProvenance).
 	pl.files = render.KeepProvenance(pl.old, render.KeepBootstrap(r.p, pl.old, src.files))
-	// A symlink is a change even to the bytes kiln writes there, and
-	// the commit replaces it with a regular file where the foreign guard
-	// lets it (the path is kiln's).
-	pl.changes = treediff.TreesWithSymlinks(pl.old, pl.files, symlinks)
+	// A symlink or an executable is a change even to the bytes kiln
+	// writes there, and the commit replaces it with a regular 100644
+	// file where the foreign guard lets it (the path is kiln's).
+	pl.changes = treediff.TreesOf(pl.old, pl.files, modes)
 	shownOld, shownNew := shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files)
-	pl.shown = treediff.TreesWithSymlinks(shownOld, shownNew, symlinks)
+	pl.shown = treediff.TreesOf(shownOld, shownNew, modes)
 	pl.unappliable = slices.Concat(immutableWarnings(pl.changes), r.transitionWarnings(ctx, pl.files, pl.changes), ifNotPresentWarnings(pl.changes))
 	pl.renamed = renamedKustomizations(pl.old, pl.changes)
 	pl.moved = slices.Concat(movedWarnings(pl.old, pl.changes), renamedWarnings(pl.renamed))
@@ -1392,6 +1392,13 @@ func (r *run) checkSubmodules(subs []string) error {
 // env's folder), relative to the folder, but those in p's bootstrap
 // folders: kiln carries those over as git has them, and verify does not
 // compare them.
+// modesOf is what the env folder's special entries make of its files
+// outside Flux's bootstrap (carried over as they are): symlinks and
+// executables, as paths of the folder.
+func (r *run) modesOf(special gitrepo.Special) treediff.Modes {
+	return treediff.Modes{Symlinks: r.outsideBootstrap(r.p, special.Symlinks), Executables: r.outsideBootstrap(r.p, special.Executables)}
+}
+
 func (r *run) outsideBootstrap(p *envconfig.Pipeline, paths []string) []string {
 	var out []string
 	for _, s := range paths {
@@ -1436,10 +1443,10 @@ func (r *run) checkCommit(ctx context.Context, commit string, pl *plan) error {
 	}
 	// Tree reads a symlink as a file holding its target's path, which
 	// may be byte for byte what kiln wrote there; Flux would skip it, and
-	// verify would call it a difference.
-	if odd := r.outsideBootstrap(r.p, slices.Concat(special.Symlinks, special.Submodules)); len(odd) > 0 {
+	// verify would call it a difference, as it would an executable.
+	if odd := r.outsideBootstrap(r.p, slices.Concat(special.Symlinks, special.Submodules, special.Executables)); len(odd) > 0 {
 		slices.Sort(odd)
-		return r.notWritten(fmt.Sprintf("the commit's %s holds what kiln never writes, a symlink or a submodule: %s", r.dir, words.First(odd, 3)))
+		return r.notWritten(fmt.Sprintf("the commit's %s holds what kiln never writes, a symlink, a submodule or an executable: %s", r.dir, words.First(quoted(odd), 3)))
 	}
 	return nil
 }

@@ -1260,7 +1260,7 @@ func TestCommitHoldsTheRender(t *testing.T) {
 			"env dev: the commit's clusters/dev differs from the render in apps/web/extra.yaml; nothing was pushed"},
 		// Tree reads the symlink as a file holding the rendered bytes.
 		{"push mode, a symlink staged", "dev", []string{"sh", "-c", "f=clusters/dev/apps/web/deployment_web.yaml && git update-index --cacheinfo 120000,$(git hash-object -w $f),$f"},
-			"env dev: the commit's clusters/dev holds what kiln never writes, a symlink or a submodule: apps/web/deployment_web.yaml; nothing was pushed"},
+			"env dev: the commit's clusters/dev holds what kiln never writes, a symlink, a submodule or an executable: apps/web/deployment_web.yaml; nothing was pushed"},
 		{"pr mode, nothing staged", "staging", []string{"git", "reset", "-q", "--hard"},
 			"env staging: git staged nothing, though the render changes "},
 	} {

@@ -210,11 +210,13 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 		return nil, &RenderError{Env: env.Name, Err: er.Err}
 	}
 	files := render.KeepBootstrap(p2, old, er.Files)
-	for _, c := range treediff.TreesWithSymlinks(old, files, r.outsideBootstrap(p2, r.againstSpecial.Symlinks)) {
-		if c.OldSymlink {
+	modes := treediff.Modes{Symlinks: r.outsideBootstrap(p2, r.againstSpecial.Symlinks), Executables: r.outsideBootstrap(p2, r.againstSpecial.Executables)}
+	for _, c := range treediff.TreesOf(old, files, modes) {
+		if c.OldSymlink || c.OldExecutable {
 			// Whatever its target's path reads, a symlink is no file
-			// kiln writes, and Flux does not apply it: neither the
-			// lock's digests nor a SOPS plaintext make it equal.
+			// kiln writes, and Flux does not apply it; kiln writes no
+			// executable either: neither the lock's digests nor a SOPS
+			// plaintext make them equal.
 			res.Files = append(res.Files, FileChange{Path: c.Path, Op: c.Op, App: c.App, Object: c.Object})
 			continue
 		}

@@ -1187,6 +1187,9 @@ type Special struct {
 	// Symlinks are the entries of mode 120000, whose content in Tree is
 	// their target's path.
 	Symlinks []string
+	// Executables are the regular files of mode 100755, whose content in
+	// Tree is as a 100644 file's: kiln writes none.
+	Executables []string
 }
 
 // TreeAndSpecial is Tree, and the entries below dir that are not regular
@@ -1215,8 +1218,11 @@ func (r *Repo) TreeAndSpecial(ctx context.Context, rev, dir string) (map[string]
 			if err := budget.Take(rev+":"+e.path, e.size); err != nil {
 				return nil, Special{}, err
 			}
-			if e.mode == "120000" {
+			switch e.mode {
+			case "120000":
 				special.Symlinks = append(special.Symlinks, e.path)
+			case "100755":
+				special.Executables = append(special.Executables, e.path)
 			}
 			names = append(names, strings.TrimPrefix(e.path, pathspec))
 			shas = append(shas, e.sha)
@@ -1224,6 +1230,7 @@ func (r *Repo) TreeAndSpecial(ctx context.Context, rev, dir string) (map[string]
 	}
 	sort.Strings(special.Submodules)
 	sort.Strings(special.Symlinks)
+	sort.Strings(special.Executables)
 	files := map[string][]byte{}
 	if len(shas) == 0 {
 		return files, special, nil

@@ -43,6 +43,16 @@ type Change struct {
 	// OldSymlink says that the old side is a symlink in git, Old its
 	// target's path (TreesWithSymlinks).
 	OldSymlink bool
+	// OldExecutable says that the old side is a file of mode 100755 in
+	// git (TreesOf).
+	OldExecutable bool
+}
+
+// Modes names the files of an old tree that are no regular 100644 file
+// in git, as paths of the tree (TreesOf).
+type Modes struct {
+	Symlinks    []string
+	Executables []string
 }
 
 // Trees returns the files that differ between old and new, sorted by path.
@@ -56,6 +66,16 @@ func Trees(old, new map[string][]byte) []Change { return TreesWithSymlinks(old, 
 // symlinks out of what it applies, so a symlink whose target's path reads
 // as the rendered file is still not it. A path old lacks is ignored.
 func TreesWithSymlinks(old, new map[string][]byte, symlinks []string) []Change {
+	return TreesOf(old, new, Modes{Symlinks: symlinks})
+}
+
+// TreesOf is TreesWithSymlinks for m's symlinks, where the files of old
+// at m's executables are of mode 100755 in git: each is a change too,
+// marked OldExecutable, even where new holds the same bytes. kiln writes
+// its files 100644, and git, a checkout and kiln verify see the mode:
+// left as it is, it would be a difference no diff shows.
+func TreesOf(old, new map[string][]byte, m Modes) []Change {
+	symlinks := m.Symlinks
 	paths := make([]string, 0, len(old)+len(new))
 	for p := range old {
 		paths = append(paths, p)
@@ -70,16 +90,21 @@ func TreesWithSymlinks(old, new map[string][]byte, symlinks []string) []Change {
 	for _, p := range symlinks {
 		linked[p] = true
 	}
+	executable := make(map[string]bool, len(m.Executables))
+	for _, p := range m.Executables {
+		executable[p] = true
+	}
 
 	var out []Change
 	for _, p := range paths {
 		o, inOld := old[p]
 		n, inNew := new[p]
-		if inOld && inNew && bytes.Equal(o, n) && !linked[p] {
+		if inOld && inNew && bytes.Equal(o, n) && !linked[p] && !executable[p] {
 			continue
 		}
 		c := change(p, o, n, inOld, inNew)
 		c.OldSymlink = inOld && linked[p]
+		c.OldExecutable = inOld && executable[p] && !linked[p]
 		out = append(out, c)
 	}
 	return out

@@ -31,7 +31,9 @@ const (
 // end of file" where a side ends without one. Within a run of changed
 // lines the removals come first, then the additions. Files holding a NUL
 // byte are reported as "Binary files ... differ". A change from a symlink
-// (OldSymlink) starts with a line that says so. With color, lines carry
+// (OldSymlink) starts with a line that says so, one from an executable
+// (OldExecutable) with git's "old mode 100755" and "new mode 100644"
+// lines, which are all it shows when the bytes are equal. With color, lines carry
 // ANSI colours (bold headers, cyan hunk headers, red removals, green
 // additions); without, the text is plain. Equal contents give "".
 //
@@ -52,10 +54,20 @@ func Unified(c Change, color bool) string {
 	if c.Op == Removed || (c.New == nil && c.Old != nil) {
 		newName = "/dev/null"
 	}
-	if bytes.Equal(c.Old, c.New) && c.Op != Added && c.Op != Removed && !c.OldSymlink {
+	modeOnly := c.OldExecutable && c.Op == Changed
+	if bytes.Equal(c.Old, c.New) && c.Op != Added && c.Op != Removed && !c.OldSymlink && !modeOnly {
 		return ""
 	}
 	p := printer{color: color}
+	if modeOnly {
+		// As git diff says it, before the headers; alone when the
+		// bytes are the same.
+		p.line(colorMeta, "old mode 100755\n")
+		p.line(colorMeta, "new mode 100644\n")
+		if bytes.Equal(c.Old, c.New) {
+			return p.b.String()
+		}
+	}
 	if c.OldSymlink {
 		// Before the headers, where patch and git apply skip what they
 		// do not read: the lines below may show no change at all.
