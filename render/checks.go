@@ -1183,9 +1183,15 @@ func (r *Renderer) permit(res *envconfig.Resolved) secretgate.Permit {
 func plainSecretError(res *envconfig.Resolved, app string, o templates.Object, found []secretgate.Finding, allowed bool) error {
 	names := make([]string, len(found))
 	var fields []string
+	line := o.Line
 	for i, f := range found {
 		names[i] = f.Name
 		if f.Field != "" {
+			if len(fields) == 0 {
+				// At the first field's key: the object's first
+				// line may be screens above it.
+				line = o.LineOf(f.Node)
+			}
 			fields = append(fields, f.Field)
 		}
 	}
@@ -1198,7 +1204,7 @@ func plainSecretError(res *envconfig.Resolved, app string, o templates.Object, f
 	if allowed {
 		hint = "allowPlainSecrets lets secret values into the data and stringData of v1 Secrets only; move the value there, or out of the hydrated tree"
 	}
-	return &diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o), Msg: msg, Hint: hint}
+	return &diag.Error{File: o.File, Line: line, App: app, Object: objRef(o), Msg: msg, Hint: hint}
 }
 
 // checkFiles is the gate's last look, at every file of the tree that is not

@@ -37,8 +37,14 @@ type Finding struct {
 	Name string
 	// Field is the dotted path of the first field holding it
 	// ("spec.template.spec.containers[0].env[1].value"), or "" when it was
-	// found only in the written YAML (in a comment, say).
+	// found only in the written YAML (in a comment, say). A key that holds
+	// a period (or a bracket, or is empty) is in brackets, as the API
+	// server writes it: data[tls.crt], not data.tls.crt, the key crt of a
+	// mapping tls.
 	Field string
+	// Node is where Field is: the key of a mapping's entry, an item of a
+	// sequence; nil when Field is "".
+	Node *kyaml.Node
 }
 
 // IsSecret reports whether obj is a core v1 Secret, the only kind whose
@@ -73,11 +79,11 @@ func Object(rd *redact.Redactor, obj *kyaml.RNode, permit Permit) ([]Finding, er
 			}
 		}
 	}
-	found := map[string]string{}
-	walk(node.YNode(), "", func(path, s string) {
+	found := map[string]Finding{}
+	walk(node.YNode(), "", nil, func(path, s string, at *kyaml.Node) {
 		for _, n := range rd.Found(s) {
 			if _, ok := found[n]; !ok {
-				found[n] = path
+				found[n] = Finding{Name: n, Field: path, Node: at}
 			}
 		}
 	})
@@ -87,37 +93,39 @@ func Object(rd *redact.Redactor, obj *kyaml.RNode, permit Permit) ([]Finding, er
 	}
 	for _, n := range rd.Found(text) {
 		if _, ok := found[n]; !ok {
-			found[n] = ""
+			found[n] = Finding{Name: n}
 		}
 	}
 	if len(found) == 0 {
 		return nil, nil
 	}
 	out := make([]Finding, 0, len(found))
-	for n, p := range found {
-		out = append(out, Finding{Name: n, Field: p})
+	for _, f := range found {
+		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
-// walk calls fn with every scalar of n (keys too) and the dotted path to it.
-// Aliases are not followed: their anchor is walked where it stands.
-func walk(n *kyaml.Node, path string, fn func(path, s string)) {
+// walk calls fn with every scalar of n (keys too), the path to it (Field)
+// and the node it is at: a mapping's value is at its key, which is where
+// a reader looks for it. Aliases are not followed: their anchor is walked
+// where it stands. at is n's key, if any.
+func walk(n *kyaml.Node, path string, at *kyaml.Node, fn func(path, s string, at *kyaml.Node)) {
+	if at == nil {
+		at = n
+	}
 	switch n.Kind {
 	case kyaml.DocumentNode:
 		for _, c := range n.Content {
-			walk(c, path, fn)
+			walk(c, path, nil, fn)
 		}
 	case kyaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			p := k.Value
-			if path != "" {
-				p = path + "." + k.Value
-			}
-			fn(p, k.Value)
-			walk(n.Content[i+1], p, fn)
+			p := child(path, k.Value)
+			fn(p, k.Value, k)
+			walk(n.Content[i+1], p, k, fn)
 		}
 	case kyaml.SequenceNode:
 		// A list of numbers (jsonnet's std.encodeUTF8 of a string) is
@@ -128,12 +136,26 @@ func walk(n *kyaml.Node, path string, fn func(path, s string)) {
 			if c.Kind == kyaml.ScalarNode && c.Value != "" && strings.Trim(c.Value, "0123456789") == "" {
 				numbers = append(numbers, c.Value)
 			}
-			walk(c, path+"["+strconv.Itoa(i)+"]", fn)
+			walk(c, path+"["+strconv.Itoa(i)+"]", nil, fn)
 		}
 		if len(numbers) == len(n.Content) && len(numbers) > 0 {
-			fn(path, strings.Join(numbers, ","))
+			fn(path, strings.Join(numbers, ","), at)
 		}
 	case kyaml.ScalarNode:
-		fn(path, n.Value)
+		fn(path, n.Value, at)
 	}
+}
+
+// child is the path of key k below path: dotted, or in brackets as the
+// API server's field paths write a map's key (data[tls.crt]) when a
+// period, a bracket or nothing in k would make the dotted path read as
+// another one.
+func child(path, k string) string {
+	switch {
+	case k == "" || strings.ContainsAny(k, ".[]"):
+		return path + "[" + k + "]"
+	case path == "":
+		return k
+	}
+	return path + "." + k
 }

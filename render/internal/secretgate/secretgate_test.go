@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/redact"
@@ -21,6 +22,8 @@ func TestObject(t *testing.T) {
 		obj    string
 		permit Permit
 		want   []Finding
+		// line is the line of the first finding's Node, when not 0.
+		line int
 	}{
 		{name: "clean", obj: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n"},
 		{name: "raw in a ConfigMap", obj: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: 'P@ss<w0rd>&1'}\n",
@@ -47,7 +50,13 @@ func TestObject(t *testing.T) {
 		// numbers, written as a YAML list, as std.toString writes it, and
 		// minified.
 		{name: "bytes as a list", obj: "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: a}\nspec:\n  values:\n    pw:\n" + byteList("P@ss<w0rd>&1"),
-			want: []Finding{{Name: "PW", Field: "spec.values.pw"}}},
+			want: []Finding{{Name: "PW", Field: "spec.values.pw"}}, line: 6},
+		// As the API server writes the key: data.a.b would be the key
+		// b of a mapping a.
+		{name: "a key with a period", obj: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: y\n  a.b: 'P@ss<w0rd>&1'\n",
+			want: []Finding{{Name: "PW", Field: "data[a.b]"}}, line: 6},
+		{name: "a key that is a period", obj: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  '.': 'P@ss<w0rd>&1'\n",
+			want: []Finding{{Name: "PW", Field: "data[.]"}}, line: 5},
 		{name: "bytes in a string", obj: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: '[80, 64, 115, 115, 60, 119, 48, 114, 100, 62, 38, 49]'}\n",
 			want: []Finding{{Name: "PW", Field: "data.k"}}},
 		{name: "bytes in a string, minified", obj: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: '[80,64,115,115,60,119,48,114,100,62,38,49]'}\n",
@@ -68,8 +77,16 @@ func TestObject(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(Finding{}, "Node")); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+			for _, f := range got {
+				if (f.Field != "") != (f.Node != nil) {
+					t.Errorf("finding %+v: a Node without a Field or a Field without one", f)
+				}
+			}
+			if tt.line != 0 && (len(got) == 0 || got[0].Node == nil || got[0].Node.Line != tt.line) {
+				t.Errorf("the finding is not at line %d: %+v", tt.line, got)
 			}
 			if obj.MustString() != before {
 				t.Error("Object changed the object")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -21,7 +22,9 @@ import (
 // a secretGenerator .env line without '=' becomes one whole key, and the
 // messages that name a field by its path (a value that is not base64, a
 // wrong type, a duplicate) would quote it whole. Valid keys stay: they
-// are names, and the plain-secret gate refuses a secret var in one.
+// are names, and the plain-secret gate refuses a secret var in one. A key
+// shorter than redact.MinLength is hidden in paths only: alone, "." would
+// match every period of a message.
 // Err keeps the library's error, unmasked, for programs that link kiln.
 // render's checks of a SOPS document name its keys too, and use it.
 func HideSecretKeys(o templates.Object, errs []error) []error {
@@ -48,6 +51,14 @@ func HideSecretKeys(o templates.Object, errs []error) []error {
 				if f[0] == "" {
 					// An empty key: nothing to hide, and "" would
 					// match between every two bytes.
+					continue
+				}
+				if f[0] == k && len(k) < redact.MinLength {
+					// Alone, a key this short (".", "..", "a b")
+					// matches inside any text: "." would replace
+					// every period of the messages. It is no
+					// password either: the redactor does not mask
+					// a secret var this short.
 					continue
 				}
 				hide = append(hide, hidden{f[0], f[1]})
