@@ -49,8 +49,8 @@ func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warn
 		}
 		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New),
 			Msg: fmt.Sprintf("moves from app %s to app %s: Flux may delete it before it recreates it, since app %s's Kustomization prunes what it no longer holds and app %s's takes the object over only when it applies",
-				from.App, c.App, from.App, c.App),
-			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", objects.PruneAnnotation, from.App)})
+				treediff.Quoted(from.App), treediff.Quoted(c.App), treediff.Quoted(from.App), treediff.Quoted(c.App)),
+			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", objects.PruneAnnotation, treediff.Quoted(from.App))})
 	}
 	out := w.Warnings("object")
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })

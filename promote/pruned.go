@@ -68,10 +68,10 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		if w.Seen(key) {
 			continue
 		}
-		msg := fmt.Sprintf("leaves app %s, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and %s", c.App, what)
+		msg := fmt.Sprintf("leaves app %s, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and %s", treediff.Quoted(c.App), what)
 		hint := fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then remove it", objects.PruneAnnotation)
 		if becomes {
-			msg = fmt.Sprintf("becomes %s, another object, so app %s's Kustomization no longer holds it and prunes it: Flux deletes it from the cluster, and %s", now, c.App, what)
+			msg = fmt.Sprintf("becomes %s, another object, so app %s's Kustomization no longer holds it and prunes it: Flux deletes it from the cluster, and %s", now, treediff.Quoted(c.App), what)
 			hint = fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then make the change; or keep its namespace and name", objects.PruneAnnotation)
 		}
 		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.Old),

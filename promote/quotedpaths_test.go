@@ -24,12 +24,16 @@ func TestManifestsPathsQuotedInMessages(t *testing.T) {
 	gittest.Update(t, f.remote, "main", map[string]string{
 		// In an app's folder: kiln's, so pruned, and warned about.
 		"clusters/dev/apps/web/x\n::error::y.yaml": dataClaim,
+		// A folder of apps/ the lock names no app of: its name is the
+		// app's in every message about it.
+		"clusters/dev/apps/x\n::error::z/pvc.yaml": strings.Replace(dataClaim, "name: data", "name: scratch", 1),
 		// Outside: not kiln's, so refused.
 		"clusters/dev/a\x1b[2Jb.yaml": "# by hand\n",
 	}, nil, "by hand")
 	log := f.diffLog(t)
 	for _, want := range []string{
 		`warning: "apps/web/x\n::error::y.yaml": app web: PersistentVolumeClaim/data: leaves app web`,
+		`warning: "apps/x\n::error::z/pvc.yaml": app "x\n::error::z": PersistentVolumeClaim/scratch: leaves app "x\n::error::z",`,
 		`that kiln did not write: "clusters/dev/a\x1b[2Jb.yaml"`,
 	} {
 		if !strings.Contains(log, want) {

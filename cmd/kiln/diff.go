@@ -274,6 +274,6 @@ func printDiffSummary(w io.Writer, res *promote.DiffResult) {
 	sort.Strings(apps)
 	for _, a := range apps {
 		s := res.Apps[a]
-		fmt.Fprintf(w, "  %-12s +%d ~%d -%d objects\n", a, s.Added, s.Changed, s.Removed)
+		fmt.Fprintf(w, "  %-12s +%d ~%d -%d objects\n", promote.QuotePath(a), s.Added, s.Changed, s.Removed)
 	}
 }

@@ -15,8 +15,9 @@ import (
 // TestDiffOnTerminal: on a terminal, kiln diff colours its output unless
 // NO_COLOR is set, and what kiln prints there (the diff on stdout, the
 // summary on stderr) shows the control characters of the other side
-// (whatever was pushed to the manifests branch: a manifest line, an app
-// folder's name) in caret notation instead of sending them. Whether a
+// (whatever was pushed to the manifests branch) instead of sending them:
+// a manifest line's in caret notation, an app folder's name quoted as a
+// path is (\x1b). Whether a
 // stream is a terminal is asked of the process's own, not of the masking
 // writer kiln puts in front of it, which never is one.
 func TestDiffOnTerminal(t *testing.T) {
@@ -34,7 +35,8 @@ func TestDiffOnTerminal(t *testing.T) {
 		if colored := strings.Contains(out, "\x1b[31m"); colored == noColor {
 			t.Errorf("NO_COLOR %v: coloured %v:\n%q", noColor, colored, out)
 		}
-		if strings.Contains(out, "\x1b]0;") || !strings.Contains(out, "^[]0;PWNED^G") || !strings.Contains(out, "^[]0;APP^G") {
+		// The app's name quoted, as a path is: its ESC written \x1b.
+		if strings.Contains(out, "\x1b]0;") || !strings.Contains(out, "^[]0;PWNED^G") || !strings.Contains(out, `"\x1b]0;APP\a" +0 ~0 -1 objects`) {
 			t.Errorf("NO_COLOR %v: an escape sequence reached the terminal, not in caret notation:\n%q", noColor, out)
 		}
 	}
@@ -59,7 +61,7 @@ func TestDiffOnTerminalForeignColours(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("diff: exit %d\n%s", code, out)
 		}
-		if strings.Contains(out, "\x1b[32mLINE") || strings.Contains(out, "\x1b[1mAPP") || !strings.Contains(out, "^[[32mLINE^[[m") || !strings.Contains(out, "^[[1mAPP") {
+		if strings.Contains(out, "\x1b[32mLINE") || strings.Contains(out, "\x1b[1mAPP") || !strings.Contains(out, "^[[32mLINE^[[m") || !strings.Contains(out, `"\x1b[1mAPP" +0 ~0 -1 objects`) {
 			t.Errorf("NO_COLOR %v: the other side's colour sequences reached the terminal, not in caret notation:\n%q", noColor, out)
 		}
 		if noColor && strings.Contains(out, "\x1b") {

@@ -339,7 +339,7 @@ func printPromote(c *cli.Context, stdout, stderr io.Writer, res *promote.Result,
 	sort.Strings(apps)
 	for _, a := range apps {
 		s := res.Apps[a]
-		fmt.Fprintf(stderr, "  %-12s +%d ~%d -%d objects\n", a, s.Added, s.Changed, s.Removed)
+		fmt.Fprintf(stderr, "  %-12s +%d ~%d -%d objects\n", promote.QuotePath(a), s.Added, s.Changed, s.Removed)
 	}
 	return nil
 }

@@ -94,7 +94,9 @@ func (e *Error) text(object func(Object) string) string {
 	var b strings.Builder
 	b.WriteString(e.Location())
 	if e.App != "" {
-		b.WriteString("app " + e.App + ": ")
+		// kiln.yaml's app names need no quoting; an app promote reads
+		// from the manifests branch is a folder's name there.
+		b.WriteString("app " + QuotePath(e.App) + ": ")
 	}
 	if s := object(e.Object); s != "" {
 		b.WriteString(s + ": ")
