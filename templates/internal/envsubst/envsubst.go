@@ -249,25 +249,25 @@ func (s *scanner) line(text string, line int) string {
 			if len(missing) > 0 {
 				return text
 			}
+			refuse := func(msg, hint string) string {
+				s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
+					Msg: fmt.Sprintf("a value substituted for %s %s", placeholdersIn([]byte(text)), msg), Hint: hint})
+				s.problems++
+				return text
+			}
 			if notText != "" {
 				// A secret var read from the process environment may be
 				// any bytes. Unquoted, YAML refuses them; quoted, they
 				// were written as U+FFFD, another value than the var's.
-				s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
-					Msg:  fmt.Sprintf("a value substituted for %s is not UTF-8 text: YAML and a Kubernetes object's strings hold only UTF-8 (Flux's substitution fails on it too)", placeholdersIn([]byte(text))),
-					Hint: "give the variable a UTF-8 value; for binary data, put its base64 into a Secret's data field"})
-				s.problems++
-				return text
+				return refuse("is not UTF-8 text: YAML and a Kubernetes object's strings hold only UTF-8 (Flux's substitution fails on it too)",
+					"give the variable a UTF-8 value; for binary data, put its base64 into a Secret's data field")
 			}
 			if !s.quotedValue && ctrl != "" {
 				// YAML refuses the character anywhere but escaped in
 				// double quotes; its own error names neither the
 				// placeholder nor the fix.
-				s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
-					Msg:  fmt.Sprintf("a value substituted for %s holds a control character (such as NUL, ESC or DEL), which YAML refuses unless escaped in double quotes: the file would not parse (in Flux either)", placeholdersIn([]byte(text))),
-					Hint: "quote the placeholder (\"${NAME}\" gives any value as it is, escaped), or remove the character from the value"})
-				s.problems++
-				return text
+				return refuse("holds a control character (such as NUL, ESC or DEL), which YAML refuses unless escaped in double quotes: the file would not parse (in Flux either)",
+					"quote the placeholder (\"${NAME}\" gives any value as it is, escaped), or remove the character from the value")
 			}
 			if !s.quotedValue && broke != "" {
 				// Quoted scalars were given their values escaped before
@@ -275,11 +275,8 @@ func (s *scanner) line(text string, line int) string {
 				// at the break, and YAML reads the rest of the value as
 				// YAML: another key, a comment, an object's end. A
 				// secret's rest would escape every check of its forms.
-				s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
-					Msg:  fmt.Sprintf("a value substituted for %s holds a line break (a carriage return, U+0085, U+2028 or U+2029), which ends the line there: YAML would read the rest of the value as YAML (as it would in Flux, which removes only \\n)", placeholdersIn([]byte(text))),
-					Hint: "quote the placeholder (\"${NAME}\" gives any value as it is), or remove the line break from the value"})
-				s.problems++
-				return text
+				return refuse("holds a line break (a carriage return, U+0085, U+2028 or U+2029), which ends the line there: YAML would read the rest of the value as YAML (as it would in Flux, which removes only \\n)",
+					"quote the placeholder (\"${NAME}\" gives any value as it is), or remove the line break from the value")
 			}
 			return out
 		}
