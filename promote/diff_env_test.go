@@ -240,28 +240,35 @@ func TestDiffEnvsSecretInAnotherNamespace(t *testing.T) {
 }
 
 // TestDiffEnvsOnlyMaskedDiffers: two envs whose Secret differs only where
-// the diff masks alike on both sides (a comment, which may hold a value)
-// list the Secret as changed, and its diff says that something masked
-// changed, as Diff against the manifests branch does: the diff was empty,
-// so kiln diff --against-env counted an object that differs and showed
-// nothing of it.
+// the diff masks alike on both sides (a comment, which may hold a value;
+// here a chart's, from each env's values: the yaml engine leaves comments
+// unsubstituted, as Flux never sees them) list the Secret as changed, and
+// its diff says that something masked changed, as Diff against the
+// manifests branch does: the diff was empty, so kiln diff --against-env
+// counted an object that differs and showed nothing of it.
 func TestDiffEnvsOnlyMaskedDiffers(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	kiln, err := os.ReadFile(filepath.Join(f.code, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	envFile := func(env string) string {
-		return "vars:\n  GREETING: hello\n  ROTATED: at-" + env + "\nsecretVars:\n  API_KEY: TEST_API_KEY\nallowPlainSecrets: true\n"
+		return "vars:\n  GREETING: hello\nsecretVars:\n  API_KEY: TEST_API_KEY\nallowPlainSecrets: true\napps:\n  greet:\n    values: {rotated: at-" + env + "}\n"
 	}
 	f.commitCode(t, map[string]string{
-		"apps/web/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: greet\n  # rotated ${ROTATED}\nstringData:\n  key: ${API_KEY}\n",
-		"envs/dev.yaml":        envFile("dev"),
-		"envs/staging.yaml":    envFile("staging"),
+		"kiln.yaml":                     string(kiln) + "  - name: greet\n    namespace: shop\n    helm: {chart: charts/greet}\n",
+		"charts/greet/Chart.yaml":       "apiVersion: v2\nname: greet\nversion: 0.1.0\n",
+		"charts/greet/templates/s.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: greet\n  # rotated {{ .Values.rotated }}\nstringData:\n  key: fixed-value\n",
+		"envs/dev.yaml":                 envFile("dev"),
+		"envs/staging.yaml":             envFile("staging"),
 	}, "a comment per env")
 	res := diffEnvsT(t, loadPipeline(t, filepath.Join(f.code, "kiln.yaml")), "staging", "dev")
-	if got := changeList(res); !slices.Contains(got, "changed web Secret/shop/greet -> Secret/shop/greet") {
+	if got := changeList(res); !slices.Contains(got, "changed greet Secret/shop/greet -> Secret/shop/greet") {
 		t.Fatalf("changes: %q", got)
 	}
 	u := res.Unified(false)
-	for _, s := range []string{"--- dev/apps/web/Secret/shop/greet\n+++ staging/apps/web/Secret/shop/greet\n", "+" + maskedChange} {
+	for _, s := range []string{"--- dev/apps/greet/Secret/shop/greet\n+++ staging/apps/greet/Secret/shop/greet\n", "+" + maskedChange} {
 		if !strings.Contains(u, s) {
 			t.Errorf("the diff lacks %q:\n%s", s, u)
 		}
