@@ -38,7 +38,7 @@ var containerLists = map[string]bool{"containers": true, "initContainers": true,
 // was meant to take is still reported by Unused.
 //
 // The warnings name each other field of objs that holds, whole, an image
-// reference Apply replaced: a copy the engine made of a container's image
+// reference with a tag or a digest that Apply replaced: a copy the engine made of a container's image
 // (a kustomize replacement, a chart's env var or label) keeps the
 // template's image, where `kustomize edit set image` would have updated
 // both, since kustomize runs replacements after its images.
@@ -212,7 +212,15 @@ func (w *walker) container(c *kyaml.Node, path []string) {
 		}
 		w.used[r.Repository] = true
 		if nv := r.Spelling + e.ref.suffix(); nv != v.Value {
-			w.replaced[v.Value] = true
+			if r.Tag != "" || r.Digest != "" {
+				// Only a pinned image goes stale in a copy. One without
+				// tag or digest is a repository's name, which CI's image
+				// keeps (an ImageRepository's spec.image, an env var
+				// naming the repository), or a bare word ("nginx") that
+				// the container's own name, the object's name and its
+				// labels hold as often.
+				w.replaced[v.Value] = true
+			}
 			w.rewritten[v] = true
 			v.Value = nv
 		}

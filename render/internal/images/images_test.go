@@ -628,3 +628,45 @@ func TestApplyRegistryCase(t *testing.T) {
 		t.Errorf("ParseList of one repository with two tags in two cases gave no error")
 	}
 }
+
+// TestApplyNoStaleCopyOfAnUnpinnedImage: a container's image written
+// without tag or digest ("nginx", "ghcr.io/acme/web") is a word the
+// container's name, the object's name and its labels hold as well, or a
+// repository's name, which CI's image keeps (a Flux ImageRepository's
+// spec.image): none of them is a stale copy. Each was a warning, and
+// under --strict an error that failed the render.
+func TestApplyNoStaleCopyOfAnUnpinnedImage(t *testing.T) {
+	t.Parallel()
+	objs := parseObjects(t, "out.yaml", `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nginx, labels: {app: nginx}}
+spec:
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx
+      - name: web
+        image: ghcr.io/acme/web
+        env:
+        - {name: REPO, value: ghcr.io/acme/web}
+---
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImageRepository
+metadata: {name: web}
+spec: {image: ghcr.io/acme/web, interval: 5m}
+`)
+	set, err := ParseList("nginx:1.27,ghcr.io/acme/web:2.0", "--image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, warns, err := set.Apply("web", objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range warns {
+		t.Errorf("warning about no stale copy: %s", w.String())
+	}
+}
