@@ -131,6 +131,9 @@ type scanner struct {
 	// secret names the vars that may only be substituted whole
 	// (secretTransforms).
 	secret map[string]bool
+	// commentRead counts the bytes SubstituteYAML's comments read again,
+	// at most commentLimit.
+	commentRead, commentLimit int
 }
 
 // undefinedVar collects the lines where one undefined variable is used, so

@@ -49,6 +49,7 @@ func SubstituteYAML(data []byte, file string, vars map[string]string) ([]byte, [
 func SubstituteYAMLSecret(data []byte, file string, vars map[string]string, secret map[string]bool) ([]byte, []string, error) {
 	s := newScanner(file, vars)
 	s.secret = secret
+	s.commentLimit = commentReadLimit(len(data))
 	if bytes.Contains(data, []byte("${")) || bytes.Contains(data, []byte("$$")) {
 		data = s.quoted(data)
 	}
@@ -88,7 +89,7 @@ func (s *scanner) quoted(data []byte) []byte {
 			parsed = append(parsed, &doc)
 		}
 		if parsed != nil {
-			for _, r := range comments(data[c.Start:c.End], parsed) {
+			for _, r := range comments(data[c.Start:c.End], parsed, &s.commentRead, s.commentLimit) {
 				// From the comment's first "$": its "#" may be one inside
 				// a quoted scalar before it, whose edit this must not
 				// overlap (every "$" from here on is the comment's).
@@ -636,6 +637,15 @@ func nodeHolds(n *yaml.Node, text string) (held, unquoted bool) {
 // line may have).
 const maxCommentChecks = 64
 
+// commentReadLimit bounds the bytes comments reads again in all the
+// documents of one file of size bytes: eight times the file, and 1 MiB
+// more for small files. maxCommentChecks alone bounds each document, so
+// a file of many documents whose "#" lines are text (a quoted "x # ${A}")
+// was read 64 times over, half a minute for 2 MB. Past the limit a
+// document's comments are substituted as any line, as before comments
+// were told apart.
+func commentReadLimit(size int) int { return 8*size + 1<<20 }
+
 // comments returns where, in chunk (a piece of YAML that docs were read
 // from), a comment holds a "$": from its "#" to the end of its line.
 // kustomize-controller substitutes the object kustomize built, which has
@@ -650,7 +660,10 @@ const maxCommentChecks = 64
 // every "$" of the candidates changed, and a candidate is a comment when
 // the documents read the same, value for value. Those that are not keep
 // the line pass's substitution, as before.
-func comments(chunk []byte, docs []*yaml.Node) [][2]int {
+//
+// read counts the bytes read again so far, shared by the documents of a
+// file; no read takes it past limit.
+func comments(chunk []byte, docs []*yaml.Node, read *int, limit int) [][2]int {
 	// Each line's "#"s that start a candidate, earliest first: a "#"
 	// inside a quoted string may come before the comment's.
 	var lines [][][2]int
@@ -691,7 +704,7 @@ func comments(chunk []byte, docs []*yaml.Node) [][2]int {
 	if len(lines) == 0 {
 		return nil
 	}
-	c := &commentCheck{chunk: chunk, docs: docs, budget: maxCommentChecks}
+	c := &commentCheck{chunk: chunk, docs: docs, budget: maxCommentChecks, read: read, limit: limit}
 	first := make([]int, len(lines))
 	for i := range lines {
 		first[i] = i
@@ -701,10 +714,9 @@ func comments(chunk []byte, docs []*yaml.Node) [][2]int {
 	c.split(lines, first, ok, &refused)
 	for _, l := range refused {
 		for _, cand := range lines[l][1:] {
-			if c.budget <= 0 {
+			if !c.take() {
 				break
 			}
-			c.budget--
 			if readsSame(chunk, docs, [][2]int{cand}) {
 				ok[l] = cand
 				break
@@ -726,6 +738,26 @@ type commentCheck struct {
 	chunk  []byte
 	docs   []*yaml.Node
 	budget int
+	// read and limit are the file's bytes read again (comments);
+	// docRead the document's.
+	read           *int
+	limit, docRead int
+}
+
+// take charges one more read of chunk, false when the document's or the
+// file's budget is spent. A document is held to the limit of a file of
+// its own too, so that it gets no more reads within a file than alone
+// (plain substitutes a file with SOPS documents a document at a time,
+// after the whole file, and the first must be the stricter).
+func (c *commentCheck) take() bool {
+	n := len(c.chunk)
+	if c.budget <= 0 || *c.read+n > c.limit || c.docRead+n > commentReadLimit(n) {
+		return false
+	}
+	c.budget--
+	*c.read += n
+	c.docRead += n
+	return true
 }
 
 // split checks the first candidates of the lines idx of lines together,
@@ -735,10 +767,9 @@ type commentCheck struct {
 // candidate fails alone goes into refused. Once the budget is spent the
 // rest are neither: their lines are substituted as before.
 func (c *commentCheck) split(lines [][][2]int, idx []int, ok map[int][2]int, refused *[]int) {
-	if len(idx) == 0 || c.budget <= 0 {
+	if len(idx) == 0 || !c.take() {
 		return
 	}
-	c.budget--
 	spans := make([][2]int, len(idx))
 	for i, l := range idx {
 		spans[i] = lines[l][0]

@@ -366,3 +366,59 @@ func readsAsList(data []byte, want []string) bool {
 	}
 	return true
 }
+
+// TestCommentsReadAFileABoundedTimes: telling a comment from text that
+// looks like one reads a document again, up to 64 times when some of its
+// "#" lines are text; over a file of many such documents that was 64
+// times the file (half a minute for 2 MB). The reads of one file are
+// bounded together; past the bound a comment is substituted as any line,
+// and the documents before it keep theirs as written.
+func TestCommentsReadAFileABoundedTimes(t *testing.T) {
+	var b strings.Builder
+	for range 300 {
+		b.WriteString("---\n")
+		for range 10 {
+			b.WriteString("- \"x # ${HOST}\"\n- a # ${NUM}\n")
+		}
+	}
+	data := []byte(b.String())
+	s := newScanner("f.yaml", yamlVars)
+	s.commentLimit = commentReadLimit(len(data))
+	out, _, err := s.run(s.quoted(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Eight times the file, and 1 MiB (commentReadLimit).
+	if limit := 8*len(data) + 1<<20; s.commentRead > limit {
+		t.Errorf("comments read %d bytes of a %d-byte file again, more than %d", s.commentRead, len(data), limit)
+	}
+	if want := "---\n- \"x # redis.svc\"\n- a # ${NUM}\n"; !strings.HasPrefix(string(out), want) {
+		t.Errorf("the first document lost its comments:\n%.200s", out)
+	}
+}
+
+// TestCommentsNoMoreReadsInAFileThanAlone: a document of a file is held
+// to the reads it would get as a file of its own. The yaml engine
+// substitutes a file with SOPS documents whole first (for its errors),
+// then a document at a time (for its text): a document whose comment the
+// whole file's larger budget confirmed, and its own did not, failed there
+// on the comment's unset variable after the whole file had passed.
+func TestCommentsNoMoreReadsInAFileThanAlone(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("---\nscript: |\n")
+	for b.Len() < 40000 {
+		b.WriteString("  echo some line of a long script\n")
+	}
+	b.WriteString("list:\n")
+	for range 24 {
+		b.WriteString("- \"x # ${HOST}\"\n")
+	}
+	b.WriteString("# ${NOPE}\n")
+	doc := b.String()
+	big := "data: {a: \"" + strings.Repeat("y", 200000) + "\"}\n"
+	_, _, errAlone := SubstituteYAML([]byte(doc), "f.yaml", yamlVars)
+	_, _, errInFile := SubstituteYAML([]byte(big+doc), "f.yaml", yamlVars)
+	if (errAlone == nil) != (errInFile == nil) {
+		t.Errorf("alone: %v\nin a file: %v", errAlone, errInFile)
+	}
+}
