@@ -809,16 +809,25 @@ func textLines(chunk []byte, docs []*yaml.Node) map[int]bool {
 		switch {
 		case n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
 			// The body is the lines below the header indented more
-			// than the header's line (or blank).
+			// than the header's line, and at least as much as its
+			// first line that is not blank (blank lines too): in
+			// "- - |" the body is indented more than the inner item,
+			// and a comment below it, less, is none of it.
 			h := n.Line - 1
 			if h < 0 || h >= len(starts) {
 				return
 			}
-			indent := indentOf(lineText(h))
+			indent, body := indentOf(lineText(h)), -1
 			for l := h + 1; l < len(starts); l++ {
 				t := lineText(l)
-				if len(bytes.Trim(t, " \t\r")) > 0 && indentOf(t) <= indent {
-					break
+				if len(bytes.Trim(t, " \t\r")) > 0 {
+					in := indentOf(t)
+					if in <= indent || in < body {
+						break
+					}
+					if body < 0 {
+						body = in
+					}
 				}
 				out[l] = true
 			}
