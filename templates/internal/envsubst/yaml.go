@@ -653,7 +653,10 @@ func commentReadLimit(size int) int { return 8*size + 1<<20 }
 // commented-out "# image: ${OLD_TAG}" with OLD_TAG unset, or a note
 // "# costs $5 a ${" is no error there. quoted leaves these as written.
 //
-// A "#" at a line's start or after a blank may also be text: a block
+// A candidate is a "#" at a line's start, after a blank, or right after
+// a closing quote or bracket ("x"# note), which YAML's spec calls no
+// comment but yaml.v3, which kustomize reads files with, does; Flux never
+// sees those either. A candidate may also be text: a block
 // scalar's line ("# ${A}" in a shell script), the inside of a quoted
 // string, the rest of a quoted string over lines. Such text is Flux's to
 // substitute, so each candidate is checked: chunk is read again with
@@ -689,7 +692,7 @@ func comments(chunk []byte, docs []*yaml.Node, read *int, limit int) [][2]int {
 		}
 		var starts [][2]int
 		for j := i; j < last; j++ {
-			if chunk[j] == '#' && (j == i || chunk[j-1] == ' ' || chunk[j-1] == '\t') {
+			if chunk[j] == '#' && (j == i || bytes.IndexByte([]byte(" \t\"']}"), chunk[j-1]) >= 0) {
 				starts = append(starts, [2]int{j, end})
 				if len(starts) == maxCommentChecks {
 					break
