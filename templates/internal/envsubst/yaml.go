@@ -73,6 +73,10 @@ func (s *scanner) quoted(data []byte) []byte {
 		// YAML (see SubstituteYAML) leaves the others handled.
 		var found []*yaml.Node
 		var parsed []*yaml.Node
+		// A chunk of comments alone (a file commented out whole) is
+		// read as no document at all, and its comments are still
+		// comments.
+		readable := true
 		dec := yaml.NewDecoder(bytes.NewReader(data[c.Start:c.End]))
 		for {
 			var doc yaml.Node
@@ -81,14 +85,14 @@ func (s *scanner) quoted(data []byte) []byte {
 					// Not YAML before substitution: the line pass gives
 					// the text; check it keeps its flow collections.
 					s.flow(data[c.Start:c.End], c.Line)
-					parsed = nil
+					readable = false
 				}
 				break
 			}
 			found = scalars(&doc, found)
 			parsed = append(parsed, &doc)
 		}
-		if parsed != nil {
+		if readable {
 			for _, r := range comments(data[c.Start:c.End], parsed, &s.commentRead, s.commentLimit) {
 				// From the comment's first "$": its "#" may be one inside
 				// a quoted scalar before it, whose edit this must not

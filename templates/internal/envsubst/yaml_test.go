@@ -132,6 +132,7 @@ var yamlCases = []yamlCase{
 		want: "# ${NOPE} $${HOST}\na: redis.svc # was ${OLD} and ${X\n  # ${NOPE^^}\nb: 1 #${NOPE}\n--- # ${NOPE}\nc: 2\n"},
 	{name: "a # line of a block scalar is substituted", in: "run: |\n  # ${HOST}\n  echo ${NUM} # ${HOST}\n# ${NOPE}\nq: \"a\n  # ${HOST}\"\n",
 		want: "run: |\n  # redis.svc\n  echo 3 # redis.svc\n# ${NOPE}\nq: \"a\n  # redis.svc\"\n"},
+	{name: "a file commented out whole", in: "# apiVersion: v1\n# image: ${NOPE}\n\n  # ${NOPE^^}\n", want: "# apiVersion: v1\n# image: ${NOPE}\n\n  # ${NOPE^^}\n"},
 	{name: "a comment right after a quoted string or a flow collection", in: "a: \"${HOST}\"# ${NOPE}\nb: [x]#${NOPE}\nc: 'y'# ${NOPE}\nd: x\"#${HOST}\n",
 		want: "a: \"redis.svc\"# ${NOPE}\nb: [x]#${NOPE}\nc: 'y'# ${NOPE}\nd: x\"#redis.svc\n"},
 	{name: "a comment below a block scalar of a nested list", in: "- - |\n    x\n  # ${NOPE}\n- ${HOST}\n",
