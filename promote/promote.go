@@ -1388,10 +1388,6 @@ func (r *run) checkSubmodules(subs []string) error {
 		Hint: fmt.Sprintf("move them out of %s in a commit of your own (git rm), or set manifests.path in kiln.yaml to a folder kiln may own", r.dir)}
 }
 
-// outsideBootstrap returns the paths (from the repository root, below the
-// env's folder), relative to the folder, but those in p's bootstrap
-// folders: kiln carries those over as git has them, and verify does not
-// compare them.
 // modesOf is what the env folder's special entries make of its files
 // outside Flux's bootstrap (carried over as they are): symlinks and
 // executables, as paths of the folder.
@@ -1399,6 +1395,10 @@ func (r *run) modesOf(special gitrepo.Special) treediff.Modes {
 	return treediff.Modes{Symlinks: r.outsideBootstrap(r.p, special.Symlinks), Executables: r.outsideBootstrap(r.p, special.Executables)}
 }
 
+// outsideBootstrap returns the paths (from the repository root, below the
+// env's folder), relative to the folder, but those in p's bootstrap
+// folders: kiln carries those over as git has them, and verify does not
+// compare them.
 func (r *run) outsideBootstrap(p *envconfig.Pipeline, paths []string) []string {
 	var out []string
 	for _, s := range paths {
