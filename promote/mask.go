@@ -3,7 +3,6 @@ package promote
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"index/suffixarray"
 	"io"
 	"maps"
@@ -686,7 +685,7 @@ func heldInput(v string, holds func(string) bool) bool {
 	}
 	if needsJSONEscape(t) {
 		for _, html := range []bool{true, false} {
-			if holds(jsonEscape(t, html)) {
+			if holds(redact.JSONEscape(t, html)) {
 				return true
 			}
 		}
@@ -717,20 +716,6 @@ func needsJSONEscape(s string) bool {
 		}
 	}
 	return false
-}
-
-// jsonEscape is encoding/json's spelling of s without the quotes; html
-// selects the \u003c \u003e \u0026 escapes of json.Marshal (helm's
-// toJson).
-func jsonEscape(s string, html bool) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(html)
-	if err := enc.Encode(s); err != nil {
-		return s
-	}
-	q := strings.TrimSuffix(b.String(), "\n")
-	return q[1 : len(q)-1]
 }
 
 // base64Run is a run of base64 long enough to hold a value of

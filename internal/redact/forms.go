@@ -65,8 +65,8 @@ func Forms(value string) []string {
 	// is a substring of the escape of any larger text holding it.
 	texts := []string{
 		value,
-		jsonEscape(value, true),
-		jsonEscape(value, false),
+		JSONEscape(value, true),
+		JSONEscape(value, false),
 		jsonnetEscape(value),
 		jsonASCII(value),
 		yamlDoubleQuoted(value),
@@ -97,8 +97,8 @@ func Forms(value string) []string {
 	// JSON inside JSON (a config.json in a JSON document, an annotation
 	// holding an object's JSON): the escape of the escape.
 	for _, t := range texts[1:4] {
-		add(jsonEscape(t, true))
-		add(jsonEscape(t, false))
+		add(JSONEscape(t, true))
+		add(JSONEscape(t, false))
 	}
 	// Encodings of each distinct text form: a base64 Secret value, or a
 	// base64-encoded JSON or .env file that holds the (escaped) value.
@@ -244,10 +244,10 @@ func stableCore(encode func([]byte) string, bits int, s string, shift int) strin
 	return enc[first:last]
 }
 
-// jsonEscape is encoding/json's spelling of s without the quotes; html
+// JSONEscape is encoding/json's spelling of s without the quotes; html
 // selects the HTML-safe \u003c \u003e \u0026 escapes Go uses by default
 // (helm's toJson, json.Marshal).
-func jsonEscape(s string, html bool) string {
+func JSONEscape(s string, html bool) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(html)
@@ -290,7 +290,7 @@ func jsonnetEscape(s string) string {
 // pairs above the BMP), as Python's json.dumps and many tools write it.
 func jsonASCII(s string) string {
 	var b strings.Builder
-	for _, c := range jsonEscape(s, false) {
+	for _, c := range JSONEscape(s, false) {
 		switch {
 		case c < utf8.RuneSelf:
 			b.WriteRune(c)
