@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"iter"
 	"sort"
 	"strings"
 
@@ -109,25 +110,38 @@ func unsubstituted(vars map[string]string, run *appRun) []diag.Warning {
 // write with half the "$"s.
 func escapes(s string) int {
 	n := 0
-	for i := 0; ; {
-		j := strings.Index(s[i:], "${")
-		if j < 0 {
-			return n
-		}
-		j += i
-		i = j + 2
-		k := j
-		for k > 0 && s[k-1] == '$' {
-			k--
-		}
-		if (j-k)%2 == 0 {
-			continue // no "$" before it, or an escaped "$" and a placeholder
-		}
-		if i < len(s) && (s[i] == '_' || 'a' <= s[i] && s[i] <= 'z' || 'A' <= s[i] && s[i] <= 'Z') {
+	for i, escaped := range dollarBraces(s) {
+		if escaped && i < len(s) && nameStart(s[i]) {
 			n++
 		}
 	}
+	return n
 }
+
+// dollarBraces yields each "${" of s as the index just past it and
+// whether it is escaped: Flux's envsubst reads "$$" as a literal "$", so
+// a "${" after an odd run of "$" is literal text.
+func dollarBraces(s string) iter.Seq2[int, bool] {
+	return func(yield func(int, bool) bool) {
+		for i := 0; ; {
+			j := strings.Index(s[i:], "${")
+			if j < 0 {
+				return
+			}
+			j += i
+			i = j + 2
+			k := j
+			for k > 0 && s[k-1] == '$' {
+				k--
+			}
+			if !yield(i, (j-k)%2 == 1) {
+				return
+			}
+		}
+	}
+}
+
+func nameStart(c byte) bool { return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // engineWay says how an engine takes a value from the env.
 func engineWay(engine string) string {
@@ -163,33 +177,21 @@ func walkScalars(n *kyaml.Node, depth int, f func(string)) {
 // NAME's length.
 func varRefs(s string) []string {
 	var out []string
-	for i := 0; ; {
-		j := strings.Index(s[i:], "${")
-		if j < 0 {
-			return out
-		}
-		j += i
-		i = j + 2
-		if j > 0 && s[j-1] == '$' {
-			// "$${": an escape, unless its "$" is itself escaped ("$$${").
-			k := j - 1
-			for k > 0 && s[k-1] == '$' {
-				k--
-			}
-			if (j-k)%2 == 1 {
-				continue
-			}
+	for i, escaped := range dollarBraces(s) {
+		if escaped {
+			continue
 		}
 		start := i
 		if start < len(s) && s[start] == '#' {
 			start++
 		}
 		end := start
-		for end < len(s) && (s[end] == '_' || 'a' <= s[end] && s[end] <= 'z' || 'A' <= s[end] && s[end] <= 'Z' || end > start && '0' <= s[end] && s[end] <= '9') {
+		for end < len(s) && (nameStart(s[end]) || end > start && '0' <= s[end] && s[end] <= '9') {
 			end++
 		}
 		if end > start {
 			out = append(out, s[start:end])
 		}
 	}
+	return out
 }
