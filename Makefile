@@ -61,9 +61,16 @@ BENCHSKIP := ^Benchmark(RenderFleet(OneAppChanged|NothingChanged|Memory)|Rerende
 TESTCOUNT ?= 1
 TESTP ?= 3
 TESTPKGS ?= ./promote/ ./render/ ./cmd/kiln/ ./render/internal/validate/ ./templates/kustomize/ ./...
+# Test binaries are linked without their symbol table and DWARF (-s -w):
+# every one of the ~100 links (a package's tests, a fuzz target, the
+# worker) is a third faster (a test binary that links Helm: 9.4 s of one
+# core against 6.5 s), and nothing a test prints needs them: panics and
+# the race detector's reports take file:line from the runtime's own
+# tables, which -s -w keeps.
+TESTLDFLAGS := -s -w
 test: fmt-check vet tidy-check fuzz-short
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/kiln-test-worker ./cmd/kiln
-	KILN_TEST_PLAIN_WORKER=$(CURDIR)/bin/kiln-test-worker $(GO) test -p $(TESTP) -trimpath -race -shuffle=on -count=$(TESTCOUNT) -bench . -benchtime 1x -skip '$(BENCHSKIP)' -timeout 14m $(TESTPKGS)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(TESTLDFLAGS)' -o bin/kiln-test-worker ./cmd/kiln
+	KILN_TEST_PLAIN_WORKER=$(CURDIR)/bin/kiln-test-worker $(GO) test -ldflags '$(TESTLDFLAGS)' -p $(TESTP) -trimpath -race -shuffle=on -count=$(TESTCOUNT) -bench . -benchtime 1x -skip '$(BENCHSKIP)' -timeout 14m $(TESTPKGS)
 
 ## fuzz-short: every fuzz target for a few seconds, so that a parser regression fails CI
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can
@@ -96,7 +103,7 @@ FUZZ_TARGETS := \
 FUZZJOBS ?= 2
 fuzz-short:
 	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZJOBS) -I{} sh -c 't={}; \
-		out=$$($(GO) test -trimpath -run "^\$$" -fuzz "^$${t%%:*}\$$" -fuzztime $(FUZZTIME) "$${t#*:}" 2>&1); code=$$?; \
+		out=$$($(GO) test -trimpath -ldflags "$(TESTLDFLAGS)" -run "^\$$" -fuzz "^$${t%%:*}\$$" -fuzztime $(FUZZTIME) "$${t#*:}" 2>&1); code=$$?; \
 		printf "fuzz %s %s (%s)\n%s\n" "$${t%%:*}" "$${t#*:}" "$(FUZZTIME)" "$$out"; exit $$code'
 
 ## unit: the tests without the race detector (faster while editing)
