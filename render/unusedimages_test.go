@@ -289,3 +289,16 @@ spec:
           image: ` + image + `
 `
 }
+
+// TestReadImagesMissingFile: an --images file that is not there says so,
+// at the path as given, where "cannot read the images file" alone left
+// the user to guess why.
+func TestReadImagesMissingFile(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "images.json")
+	_, err := render.ReadImages(render.Images{Files: []string{file}})
+	want := file + ": cannot read the images file: it does not exist\n  hint: check the --images path"
+	if err == nil || err.Error() != want {
+		t.Errorf("ReadImages = %v, want %s", err, want)
+	}
+}

@@ -111,11 +111,23 @@ func (e *Error) Describe() string {
 // Hint says what to do about a limit, for diag.Error hints.
 const Hint = "kiln bounds every input so that a few hostile bytes cannot exhaust memory or time; see \"Threat model and limits\" in docs/security.md"
 
-// Reason is ": " and Describe(err) when err is a limit or irregular-file
-// error, else "": for messages that otherwise hide their cause.
+// Reason is ": " and why a read failed, for messages that name the file
+// themselves and would otherwise hide their cause: Describe(err) for a
+// limit or irregular-file error, "it does not exist", or the system's
+// reason of an *fs.PathError ("permission denied", "is a directory")
+// without its path, which is absolute and the runner's; "" for anything
+// else, whose text may carry what kiln does not print.
 func Reason(err error) string {
-	if errors.Is(err, ErrLimit) || errors.Is(err, ErrIrregular) {
+	var pe *fs.PathError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrLimit) || errors.Is(err, ErrIrregular):
 		return ": " + Describe(err)
+	case errors.Is(err, fs.ErrNotExist):
+		return ": it does not exist"
+	case errors.As(err, &pe) && pe.Err != nil:
+		return ": " + pe.Err.Error()
 	}
 	return ""
 }

@@ -116,3 +116,37 @@ func open(t *testing.T, p string) *os.File {
 	t.Cleanup(func() { f.Close() })
 	return f
 }
+
+// TestReason: every way a read fails says why, without the path (an
+// --images file or a patch file that does not exist once read "cannot
+// read the images file" and nothing more), and an error of unknown text
+// says nothing.
+func TestReason(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	_, missing := limits.ReadFile(filepath.Join(dir, "nope.json"))
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("x"), 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, tooBig := limits.ReadFileMax(big, "big", 10)
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"nil", nil, ""},
+		{"missing", missing, ": it does not exist"},
+		{"denied", &os.PathError{Op: "open", Path: "/runner/work/x", Err: syscall.EACCES}, ": permission denied"},
+		{"limit", tooBig, ": " + limits.Describe(tooBig)},
+		{"other", errors.New("holds a value"), ""},
+	} {
+		got := limits.Reason(tc.err)
+		if got != tc.want {
+			t.Errorf("%s: Reason = %q, want %q", tc.name, got, tc.want)
+		}
+		if strings.Contains(got, dir) || strings.Contains(got, "/runner") {
+			t.Errorf("%s: Reason %q names the path", tc.name, got)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package rootfs
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -55,16 +54,11 @@ func Suggest(root, dir, rel string) string {
 // tells a pull request's reader where the runner keeps its files.
 func Why(err error) string {
 	var oe *OutsideError
-	var pe *fs.PathError
-	switch {
-	case errors.As(err, &oe):
+	if errors.As(err, &oe) {
 		return "it " + oe.where()
-	case errors.Is(err, limits.ErrLimit) || errors.Is(err, limits.ErrIrregular):
-		return limits.Describe(err)
-	case errors.Is(err, fs.ErrNotExist):
-		return "it does not exist"
-	case errors.As(err, &pe):
-		return pe.Err.Error()
+	}
+	if r := limits.Reason(err); r != "" {
+		return strings.TrimPrefix(r, ": ")
 	}
 	return err.Error()
 }
