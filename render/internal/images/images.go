@@ -349,6 +349,17 @@ var tagRE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 })
 
+// isDigestAlgorithm reports whether alg names an algorithm of OCI
+// digests (image-spec's descriptor: sha256, sha512; sha384 as go-digest
+// knows it).
+func isDigestAlgorithm(alg string) bool {
+	switch godigest.Algorithm(alg) {
+	case godigest.SHA256, godigest.SHA384, godigest.SHA512:
+		return true
+	}
+	return false
+}
+
 // addPair adds one entry of the object form: repository -> tag, digest,
 // tag@digest or full reference.
 func (s *Set) addPair(repo, v string, at entry) error {
@@ -372,6 +383,12 @@ func (s *Set) addPair(repo, v string, at entry) error {
 			return at.errorf(err, "image %s: invalid tag, digest or reference %s: %v", repo, shown(text), err).WithHint("give a tag (1.4.2), a digest (sha256:…) or a full reference")
 		}
 		if full.Repository != r.Repository {
+			// "sha256:abc" parses as the image sha256 at tag abc: a
+			// digest cut short, which "another repository" would hide.
+			if alg, _, _ := strings.Cut(text, ":"); isDigestAlgorithm(alg) {
+				err := godigest.Digest(text).Validate()
+				return at.errorf(err, "image %s: invalid digest %s: %v", repo, shown(text), err).WithHint("give the whole digest, as the registry prints it: sha256: and 64 hex digits")
+			}
 			return at.errorf(nil, "image %s: reference %q is of another repository (%s)", repo, text, full.Repository).WithHint("use the same repository in key and value, or give only the tag")
 		}
 		if full.Tag == "" && full.Digest == "" {

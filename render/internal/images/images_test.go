@@ -210,6 +210,13 @@ func TestParseFile(t *testing.T) {
 				"  hint: use the same repository in key and value, or give only the tag",
 		},
 		{
+			// A digest cut short reads as the image "sha256" at a tag.
+			name: "object: short digest",
+			data: "{\"ghcr.io/acme/vote\": \"sha256:1f2e\"}",
+			wantErr: "images.json:1: image ghcr.io/acme/vote: invalid digest \"sha256:1f2e\": invalid checksum digest length\n" +
+				"  hint: give the whole digest, as the registry prints it: sha256: and 64 hex digits",
+		},
+		{
 			name: "object forms",
 			data: "{\n  \"ghcr.io/acme/vote\": \"1.4.2\",\n  \"ghcr.io/acme/worker\": \"" + d0 + "\",\n  \"redis\": \"7@" + d1 + "\",\n  \"localhost:5000/x\": \"localhost:5000/x:2\"\n}",
 			want: map[string]string{
