@@ -84,7 +84,7 @@ func (r *run) keptConflicts(ctx context.Context, src *source, old map[string][]b
 				why = "a render with uncommitted changes"
 			}
 		}
-		lines = append(lines, keptConflict{app, fmt.Sprintf("app %s: kept as rendered at %s, the branch holds it as rendered at %s (%s)", app, sourceName(ours), sourceName(ts), why)})
+		lines = append(lines, keptConflict{app, fmt.Sprintf("app %s: kept as rendered at %s, the branch holds it as rendered at %s (%s)", diag.QuotePath(app), sourceName(ours), sourceName(ts), why)})
 	}
 	return lines, nil
 }
@@ -101,7 +101,7 @@ func pick(n int, one, many string) string {
 func sourceName(s render.Source) string {
 	name := "an unknown commit (outside git)"
 	if s.Commit != "" {
-		name = short(s.Commit)
+		name = diag.QuotePath(short(s.Commit))
 	}
 	if s.Dirty {
 		name += " with uncommitted changes"
@@ -114,7 +114,9 @@ func sourceName(s render.Source) string {
 func keptAt(lock *render.Lock, apps []string) []string {
 	parts := make([]string, len(apps))
 	for i, app := range apps {
-		parts[i] = app + " at " + sourceName(*lock.Apps[app].Source)
+		// The lock is the manifests branch's: its names and commits are
+		// anyone's who can push there, and reach logs and PR bodies.
+		parts[i] = diag.QuotePath(app) + " at " + sourceName(*lock.Apps[app].Source)
 	}
 	return parts
 }
@@ -220,7 +222,7 @@ func (r *run) keptConflictsAt(ctx context.Context, src *source, tip tipLock) ([]
 			continue
 		}
 		lines = append(lines, keptConflict{app, fmt.Sprintf("app %s: kept as rendered at %s, the branch holds it otherwise, and its %s does not parse (%v), so kiln cannot tell which render made it",
-			app, sourceName(*src.lock.Apps[app].Source), render.LockFile, perr)})
+			diag.QuotePath(app), sourceName(*src.lock.Apps[app].Source), render.LockFile, perr)})
 	}
 	return lines, nil
 }

@@ -78,15 +78,20 @@ func renamedWarnings(renamed []renamed) []diag.Warning {
 	var out []diag.Warning
 	for _, r := range renamed {
 		out = append(out, diag.Warning{File: r.path, App: r.app, Object: r.new,
-			Msg: fmt.Sprintf("the app's Flux Kustomization is renamed from %s/%s to %s/%s (flux.name or flux.namespace changed): "+
-				"Flux deletes %s/%s, and its finalizer deletes the app's %s it applied (and with a Namespace everything in it, with a claim its volume) "+
-				"unless %s/%s has applied them first, which it does only once its dependencies are Ready; the app is then created again",
-				r.old.Namespace, r.old.Name, r.new.Namespace, r.new.Name, r.old.Namespace, r.old.Name,
-				words.Count(r.objects, "object"), r.new.Namespace, r.new.Name),
+			Msg: fmt.Sprintf("the app's Flux Kustomization is renamed from %s to %s (flux.name or flux.namespace changed): "+
+				"Flux deletes %s, and its finalizer deletes the app's %s it applied (and with a Namespace everything in it, with a claim its volume) "+
+				"unless %s has applied them first, which it does only once its dependencies are Ready; the app is then created again",
+				nsName(r.old), nsName(r.new), nsName(r.old), words.Count(r.objects, "object"), nsName(r.new)),
 			Hint: "to rename without deleting, first promote with flux.prune: false (the old Kustomization then leaves the objects when it goes), " +
 				"then the new name, then flux.prune: true again (Flux's FAQ on moving resources between Kustomizations)"})
 	}
 	return out
+}
+
+// nsName is o's namespace/name, each quoted when odd: the old name is
+// the manifests branch's, which nothing validated.
+func nsName(o diag.Object) string {
+	return diag.QuotePath(o.Namespace) + "/" + diag.QuotePath(o.Name)
 }
 
 // finalizerDeletes reports whether kustomize-controller's finalizer

@@ -61,7 +61,7 @@ func TestRenamedKustomizationGuard(t *testing.T) {
 // TestRenamedWarnings: a Kustomization that does not prune, or is
 // suspended, deletes nothing when it goes; one whose name stays is no
 // rename; objects annotated for Flux's garbage collection to leave them
-// are not counted.
+// are not counted; an old name that holds a line break is quoted.
 func TestRenamedWarnings(t *testing.T) {
 	t.Parallel()
 	ks := func(name, ns, spec string) []byte {
@@ -76,6 +76,8 @@ func TestRenamedWarnings(t *testing.T) {
 		"flux/paused.yaml":   ks("paused", "flux-system", "  prune: true\n  suspend: true\n"),
 		"flux/same.yaml":     ks("same", "flux-system", "  prune: true\n  interval: 1m\n"),
 		"flux/movens.yaml":   ks("movens", "flux-system", "  prune: true\n"),
+		"flux/odd.yaml":      ks(`"odd\nwarning: forged"`, "flux-system", "  prune: true\n"),
+		"apps/odd/a.yaml":    cm,
 		"apps/web/a.yaml":    cm,
 		"apps/web/b.yaml":    kept,
 		"apps/web/c.yaml":    ignored,
@@ -88,6 +90,8 @@ func TestRenamedWarnings(t *testing.T) {
 		"flux/paused.yaml":   ks("paused-dev", "flux-system", "  prune: true\n"),
 		"flux/same.yaml":     ks("same", "flux-system", "  prune: true\n  interval: 2m\n"),
 		"flux/movens.yaml":   ks("movens", "flux", "  prune: true\n"),
+		"flux/odd.yaml":      ks("odd", "flux-system", "  prune: true\n"),
+		"apps/odd/a.yaml":    cm,
 		"apps/web/a.yaml":    cm,
 		"apps/web/b.yaml":    kept,
 		"apps/web/c.yaml":    ignored,
@@ -104,6 +108,8 @@ func TestRenamedWarnings(t *testing.T) {
 	}
 	want := []string{
 		"flux/movens.yaml: movens: the app's Flux Kustomization is renamed from flux-system/movens to flux/movens",
+		// The old name is the manifests branch's, which nothing validated.
+		`flux/odd.yaml: odd: the app's Flux Kustomization is renamed from flux-system/"odd\nwarning: forged" to flux-system/odd`,
 		"flux/web.yaml: web: the app's Flux Kustomization is renamed from flux-system/web to flux-system/web-dev",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

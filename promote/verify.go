@@ -143,7 +143,7 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 	res := &VerifyResult{Env: env.Name, Against: against, SourceCommit: commit, KilnVersion: lock.KilnVersion,
 		Files: []FileChange{}, Unverifiable: []string{}, SourceRef: opts.SourceRef}
 	if opts.Version != "" && lock.KilnVersion != opts.Version {
-		fmt.Fprintf(r.log, "note: the lock was written by kiln %s, this is kiln %s; a difference may come from that\n", lock.KilnVersion, opts.Version)
+		fmt.Fprintf(r.log, "note: the lock was written by kiln %s, this is kiln %s; a difference may come from that\n", diag.QuotePath(lock.KilnVersion), opts.Version)
 	}
 	if kept := render.KeptApps(lock); len(kept) > 0 {
 		fmt.Fprintf(r.log, "note: the lock keeps %s from earlier renders (kiln render --app): %s; %s did not render %s, so %s may differ\n",

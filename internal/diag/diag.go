@@ -32,9 +32,13 @@ type Object struct {
 // String renders the object as Kind/namespace/name, each part of more
 // than MaxName bytes clipped (Clip): a template can name an object with a
 // string of megabytes, which every error and warning about the object
-// would quote.
+// would quote; and each part quoted (QuotePath) when it holds a control
+// character, a quote or a backslash.
 func (o Object) String() string {
-	return o.join(func(s string) string { return Clip(s, MaxName) })
+	// Quoted when odd: an object read back from the manifests branch
+	// (promote's checks of the tree it replaces) was never validated,
+	// and its name may hold a line break or a terminal's escape.
+	return o.join(func(s string) string { return QuotePath(Clip(s, MaxName)) })
 }
 
 // whole is String with no part clipped, for ordering and telling objects

@@ -190,6 +190,27 @@ func TestErrorBounded(t *testing.T) {
 	}
 }
 
+// TestObjectQuoted: an object's part that holds a line break, an escape
+// or a quote (a name read back from the manifests branch, which nothing
+// validated) is quoted, so that it cannot forge a line of the log or
+// drive the terminal; plain names stay as they are.
+func TestObjectQuoted(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		o    Object
+		want string
+	}{
+		{Object{Kind: "ConfigMap", Namespace: "web", Name: "cfg"}, "ConfigMap/web/cfg"},
+		{Object{Kind: "ConfigMap", Name: "a\nwarning: forged"}, `ConfigMap/"a\nwarning: forged"`},
+		{Object{Kind: "Secret", Namespace: "x\x1b[2J", Name: `q"`}, `Secret/"x\x1b[2J"/"q\""`},
+		{Object{Kind: "ConfigMap", Name: "café…"}, "ConfigMap/café…"},
+	} {
+		if got := tc.o.String(); got != tc.want {
+			t.Errorf("%#v: String = %s, want %s", tc.o, got, tc.want)
+		}
+	}
+}
+
 // TestErrorMap: a redactor sees each part whole, an empty message as the
 // cause's text, and the location stays.
 func TestErrorMap(t *testing.T) {
