@@ -33,7 +33,8 @@ const (
 // byte are reported as "Binary files ... differ". A change from a symlink
 // (OldSymlink) starts with a line that says so, one from an executable
 // (OldExecutable) with git's "old mode 100755" and "new mode 100644"
-// lines, which are all it shows when the bytes are equal. With color, lines carry
+// lines, which are all it shows when the bytes are equal, or, removed,
+// with "deleted file mode 100755". With color, lines carry
 // ANSI colours (bold headers, cyan hunk headers, red removals, green
 // additions); without, the text is plain. Equal contents give "".
 //
@@ -67,6 +68,10 @@ func Unified(c Change, color bool) string {
 		if bytes.Equal(c.Old, c.New) {
 			return p.b.String()
 		}
+	}
+	if c.OldExecutable && newName == "/dev/null" {
+		// As git diff says it: a removed executable is no plain file.
+		p.line(colorMeta, "deleted file mode 100755\n")
 	}
 	if c.OldSymlink {
 		// Before the headers, where patch and git apply skip what they

@@ -148,3 +148,18 @@ func TestQuoted(t *testing.T) {
 		t.Errorf("Unified headers:\n%s", got)
 	}
 }
+
+// TestUnifiedRemovedExecutable: a removed file of mode 100755 says so, as
+// git diff does, where it read as the removal of a plain file.
+func TestUnifiedRemovedExecutable(t *testing.T) {
+	t.Parallel()
+	c := Change{Op: Removed, Path: "apps/web/run.sh", Old: []byte("echo hi\n"), OldExecutable: true}
+	want := "deleted file mode 100755\n--- a/apps/web/run.sh\n+++ /dev/null\n@@ -1 +0,0 @@\n-echo hi\n"
+	if got := Unified(c, false); got != want {
+		t.Errorf("Unified =\n%q\nwant\n%q", got, want)
+	}
+	c.OldExecutable = false
+	if got := Unified(c, false); got != strings.TrimPrefix(want, "deleted file mode 100755\n") {
+		t.Errorf("a plain file's removal =\n%q", got)
+	}
+}
