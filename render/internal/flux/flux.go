@@ -241,7 +241,15 @@ func Build(k Kustomization) (*kustomizev1.Kustomization, error) {
 		var hc []meta.NamespacedObjectKindReference
 		seen := map[string]bool{}
 		add := func(r Ref) {
-			key := r.APIVersion + "/" + r.Kind + "/" + r.Namespace + "/" + r.Name
+			// By group, not version: the API server serves one object
+			// at every version of its group, and Flux would wait on
+			// it once per entry. The first entry is kept, so an object
+			// of the app is checked at the version it is rendered in.
+			g := r.APIVersion
+			if gv, err := schema.ParseGroupVersion(r.APIVersion); err == nil {
+				g = gv.Group
+			}
+			key := g + "\x00" + r.Kind + "\x00" + r.Namespace + "\x00" + r.Name
 			if seen[key] {
 				return
 			}

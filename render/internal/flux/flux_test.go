@@ -201,7 +201,8 @@ func TestHealthChecks(t *testing.T) {
 
 // TestHealthCheckOtherVersion: Flux keeps a health check's group and
 // kind, not its version, so a check written with an older version of the
-// app's object (and no namespace) is that object, not "no object".
+// app's object (and no namespace) is that object, not "no object", and
+// one written with its namespace is not a second check of it.
 func TestHealthCheckOtherVersion(t *testing.T) {
 	t.Parallel()
 	obj, err := Build(Kustomization{
@@ -219,6 +220,28 @@ func TestHealthCheckOtherVersion(t *testing.T) {
 	}
 	if want := "  - apiVersion: apps/v1\n    kind: Deployment\n    name: web\n    namespace: shop\n"; !strings.Contains(string(data), want) {
 		t.Errorf("health checks lack\n%s\nin\n%s", want, data)
+	}
+
+	// Written whole, it is kept as written, and so it sat beside kiln's
+	// own check of the object: Flux waited on the one object twice.
+	obj, err = Build(Kustomization{
+		Name: "shop", Namespace: "flux-system", App: "shop", Env: "dev", Path: "./clusters/dev/apps/shop",
+		SourceRef: Ref{Kind: "GitRepository", Name: "flux-system"}, Interval: "10m",
+		Objects: []Ref{{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"}},
+		HealthChecks: []HealthCheck{
+			{Ref: Ref{APIVersion: "apps/v1beta2", Kind: "Deployment", Name: "web", Namespace: "shop"}},
+			{Ref: Ref{APIVersion: "example.com/v1", Kind: "Deployment", Name: "web", Namespace: "shop"}}, // another group: another object
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hcs []string
+	for _, hc := range obj.Spec.HealthChecks {
+		hcs = append(hcs, hc.APIVersion+" "+hc.Kind+" "+hc.Namespace+"/"+hc.Name)
+	}
+	if want := []string{"apps/v1 Deployment shop/web", "example.com/v1 Deployment shop/web"}; strings.Join(hcs, "; ") != strings.Join(want, "; ") {
+		t.Errorf("health checks = %q, want %q", hcs, want)
 	}
 }
 
