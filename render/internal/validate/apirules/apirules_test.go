@@ -858,6 +858,7 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
+	retention := "spec:\n  selector: {matchLabels: {app: a}}\n  persistentVolumeClaimRetentionPolicy: {whenDeleted: Retain, whenScaled: delete}\n  template:" + podTemplate
 	affinity := "spec:\n  containers: [{name: a, image: a}]\n  affinity:\n    podAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n" +
 		"      - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: a}}, matchLabelKeys: [app], mismatchLabelKeys: [app]}\n"
 	job := "spec:\n  backoffLimitPerIndex: -1\n  template:" + podTemplate + "\n      restartPolicy: Never"
@@ -962,6 +963,11 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"ingress class 1.26", func() runtime.Object { return &networkingv1.Ingress{} }, ingress, "1.26.9",
 			`metadata.annotations[kubernetes.io/ingress.class]: Invalid value: "nginx": can not be set when the class field is also set`},
 		{"ingress class 1.27", func() runtime.Object { return &networkingv1.Ingress{} }, ingress, "1.27.0", ""},
+		// No enum in the schema: the values are the API server's rule.
+		{"statefulset claim retention lowercase 1.26", func() runtime.Object { return &appsv1.StatefulSet{} }, retention, "1.26.0", ""},
+		{"statefulset claim retention lowercase 1.27", func() runtime.Object { return &appsv1.StatefulSet{} }, retention, "1.27.0",
+			`spec.persistentVolumeClaimRetentionPolicy.whenScaled: Unsupported value: "delete": supported values: "Retain", "Delete"`},
+		{"statefulset claim retention 1.37", func() runtime.Object { return &appsv1.StatefulSet{} }, strings.Replace(retention, "delete", "Delete", 1), "1.37.0", ""},
 		{"statefulset 1.36", func() runtime.Object { return &appsv1.StatefulSet{} }, sts, "1.36.2", ""},
 		{"statefulset 1.37", func() runtime.Object { return &appsv1.StatefulSet{} }, sts, "1.37.0",
 			`spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "0": cannot be 0`},
@@ -1096,6 +1102,11 @@ func TestRulesByKubeVersion(t *testing.T) {
 			"spec.containers[0].volumeMounts[0].recursiveReadOnly: Forbidden: may only be specified when mountPropagation is None or not specified"},
 		{"recursive read-only 1.37", func() runtime.Object { return &corev1.Pod{} }, mount("{name: data, mountPath: /data, readOnly: true, recursiveReadOnly: Enabled}"), "1.37.0", ""},
 		{"recursive read-only disabled 1.37", func() runtime.Object { return &corev1.Pod{} }, mount("{name: data, mountPath: /data, recursiveReadOnly: Disabled}"), "1.37.0", ""},
+		// The schema has no enum for the field: its values are the
+		// API server's rule (validateMountRecursiveReadOnly).
+		{"recursive read-only lowercase 1.31", func() runtime.Object { return &corev1.Pod{} }, mount("{name: data, mountPath: /data, readOnly: true, recursiveReadOnly: enabled}"), "1.31.0",
+			`spec.containers[0].volumeMounts[0].recursiveReadOnly: Unsupported value: "enabled": supported values: "Disabled", "Enabled", "IfPossible"`},
+		{"recursive read-only lowercase 1.30", func() runtime.Object { return &corev1.Pod{} }, mount("{name: data, mountPath: /data, readOnly: true, recursiveReadOnly: enabled}"), "1.30.0", ""},
 		{"hostname override on the host network 1.34", func() runtime.Object { return &corev1.Pod{} }, hostname("hostNetwork: true\n  hostnameOverride: db-0"), "1.34.0", ""},
 		{"hostname override on the host network 1.35", func() runtime.Object { return &corev1.Pod{} }, hostname("hostNetwork: true\n  hostnameOverride: db-0"), "1.35.0",
 			"spec.hostnameOverride: Forbidden: may not be specified when hostNetwork is true"},

@@ -54,13 +54,20 @@ func (c *checker) mounts(ctr *corev1.Container, cp *field.Path) {
 // recursiveReadOnlyMount checks a mount's recursiveReadOnly (from 1.31,
 // RecursiveReadOnlyMounts): Enabled and IfPossible only on a read-only
 // mount without propagation. The API server names the field
-// volumeMounts.recursiveReadOnly, without the mount's index; the schema
-// checks the values.
+// volumeMounts.recursiveReadOnly, without the mount's index. The values
+// are the API server's to check too: the schema has no enum for them, so
+// a lowercase "enabled" passed kiln and was refused on apply.
 func (c *checker) recursiveReadOnlyMount(m corev1.VolumeMount, p *field.Path) {
 	if !c.on("RecursiveReadOnlyMounts") || m.RecursiveReadOnly == nil {
 		return
 	}
-	if rro := *m.RecursiveReadOnly; rro != corev1.RecursiveReadOnlyEnabled && rro != corev1.RecursiveReadOnlyIfPossible {
+	switch rro := *m.RecursiveReadOnly; rro {
+	case corev1.RecursiveReadOnlyEnabled, corev1.RecursiveReadOnlyIfPossible:
+	case corev1.RecursiveReadOnlyDisabled:
+		return
+	default:
+		c.add(field.NotSupported(p, rro, []string{string(corev1.RecursiveReadOnlyDisabled), string(corev1.RecursiveReadOnlyEnabled), string(corev1.RecursiveReadOnlyIfPossible)}),
+			"recursiveReadOnly is Disabled, Enabled or IfPossible, written with that case")
 		return
 	}
 	if !m.ReadOnly {

@@ -154,6 +154,7 @@ func (c *checker) statefulSetSpec(s *appsv1.StatefulSetSpec, spec *field.Path) {
 	if s.Ordinals != nil {
 		c.nonNegative(int64(s.Ordinals.Start), spec.Child("ordinals.start"))
 	}
+	c.claimRetention(s.PersistentVolumeClaimRetentionPolicy, spec.Child("persistentVolumeClaimRetentionPolicy"))
 	ru := s.UpdateStrategy.RollingUpdate
 	ruPath := spec.Child("updateStrategy", "rollingUpdate")
 	switch s.UpdateStrategy.Type {
@@ -184,6 +185,29 @@ func (c *checker) statefulSetSpec(s *appsv1.StatefulSetSpec, spec *field.Path) {
 		if isZero(*ru.MaxUnavailable) {
 			c.add(field.Invalid(ruPath.Child("maxUnavailable"), ru.MaxUnavailable.String(), "cannot be 0"),
 				"maxUnavailable is at least 1 (or 1%), or leave it out")
+		}
+	}
+}
+
+// claimRetention checks a StatefulSet's persistentVolumeClaimRetentionPolicy
+// as ValidatePersistentVolumeClaimRetentionPolicyType does: each of
+// whenDeleted and whenScaled Retain or Delete (left out, the API server
+// defaults it to Retain). The schema has no enum for them, so a lowercase
+// "delete" passed kiln and was refused on apply. Before 1.27
+// (StatefulSetAutoDeletePVC) the API server drops the policy unchecked.
+func (c *checker) claimRetention(p *appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy, pp *field.Path) {
+	if p == nil || !c.on("StatefulSetAutoDeletePVC") {
+		return
+	}
+	for _, f := range []struct {
+		name string
+		v    appsv1.PersistentVolumeClaimRetentionPolicyType
+	}{{"whenDeleted", p.WhenDeleted}, {"whenScaled", p.WhenScaled}} {
+		switch f.v {
+		case "", appsv1.RetainPersistentVolumeClaimRetentionPolicyType, appsv1.DeletePersistentVolumeClaimRetentionPolicyType:
+		default:
+			c.add(field.NotSupported(pp.Child(f.name), f.v, []string{string(appsv1.RetainPersistentVolumeClaimRetentionPolicyType), string(appsv1.DeletePersistentVolumeClaimRetentionPolicyType)}),
+				f.name+" is Retain or Delete, written with that case (left out, it is Retain)")
 		}
 	}
 }
