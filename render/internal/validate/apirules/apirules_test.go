@@ -470,6 +470,16 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 			"dataSource: {kind: PersistentVolumeClaim, name: a}, dataSourceRef: {apiGroup: '', kind: PersistentVolumeClaim, name: a}}}}}]",
 			"spec.volumes[0].ephemeral.volumeClaimTemplate.spec.dataSource: Invalid value: must match dataSourceRef"},
 		{"claim without access modes", &corev1.PersistentVolumeClaim{}, "spec: {resources: {requests: {storage: 1Gi}}}", "spec.accessModes: Required value: at least 1 access mode is required"},
+		// An ephemeral volume's claim template has labels and annotations
+		// only: its claim is named <pod>-<volume>.
+		{"ephemeral volume template named", &appsv1.Deployment{}, "spec:\n  selector: {matchLabels: {app: a}}\n  template:" + podTemplate +
+			"\n      volumes: [{name: scratch, ephemeral: {volumeClaimTemplate: {metadata: {name: scratch, labels: {app: a}}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}}]",
+			"spec.template.spec.volumes[0].ephemeral.volumeClaimTemplate.metadata.name: Forbidden: cannot be set for an ephemeral volume"},
+		{"ephemeral volume template in a namespace", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a}]\n  volumes: [{name: scratch, ephemeral: {volumeClaimTemplate: " +
+			"{metadata: {namespace: shop}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}}]",
+			"spec.volumes[0].ephemeral.volumeClaimTemplate.metadata.namespace: Forbidden: cannot be set for an ephemeral volume"},
+		{"ephemeral volume template labelled", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a}]\n  volumes: [{name: scratch, ephemeral: {volumeClaimTemplate: " +
+			"{metadata: {labels: {app: a}, annotations: {note: x}, creationTimestamp: null}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}}]", ""},
 
 		// StatefulSet update strategies.
 		{"statefulset OnDelete with rollingUpdate", &appsv1.StatefulSet{}, "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {type: OnDelete, rollingUpdate: {partition: 1}}\n  template:" + podTemplate,

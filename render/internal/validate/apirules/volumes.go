@@ -3,10 +3,14 @@ package apirules
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -402,8 +406,9 @@ func (c *checker) resourceFieldRef(rs *corev1.ResourceFieldSelector, volume bool
 }
 
 // ephemeral checks a generic ephemeral volume, as validateEphemeralVolumeSource
-// does: a claim template whose labels and annotations are valid and whose
-// spec is a valid claim's (an access mode, a storage request, ...).
+// does: a claim template whose labels and annotations are valid, with no
+// other metadata, and whose spec is a valid claim's (an access mode, a
+// storage request, ...).
 func (c *checker) ephemeral(e *corev1.EphemeralVolumeSource, p *field.Path) {
 	tp := p.Child("volumeClaimTemplate")
 	t := e.VolumeClaimTemplate
@@ -412,6 +417,28 @@ func (c *checker) ephemeral(e *corev1.EphemeralVolumeSource, p *field.Path) {
 		return
 	}
 	c.labelsAndAnnotations(t.Labels, t.Annotations, tp.Child("metadata"))
+	c.claimTemplateMeta(&t.ObjectMeta, tp.Child("metadata"))
 	c.claim(&t.Spec, tp.Child("spec"))
 	c.claimSpec(&t.Spec, tp.Child("spec"))
+}
+
+// claimTemplateMeta refuses what an ephemeral volume's claim template may
+// not have in its metadata: anything but labels and annotations
+// (ValidatePersistentVolumeClaimTemplate's allow-list, which compares each
+// other field of ObjectMeta with its zero value). The claim is named
+// <pod>-<volume> by the ephemeral volume controller, so a template's
+// metadata.name, which charts sometimes write, is refused on apply
+// ("cannot be set for an ephemeral volume").
+func (c *checker) claimTemplateMeta(m *metav1.ObjectMeta, p *field.Path) {
+	v := reflect.ValueOf(*m)
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if f.Name == "Labels" || f.Name == "Annotations" || v.Field(i).IsZero() {
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(f.Name)
+		name := string(unicode.ToLower(r)) + f.Name[n:]
+		c.add(field.Forbidden(p.Child(name), "cannot be set for an ephemeral volume"),
+			"an ephemeral volume's claim is named <pod name>-<volume name>: its template's metadata holds only labels and annotations; remove "+name)
+	}
 }
