@@ -588,6 +588,12 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		// A Service's empty targetPort is defaulted to its port, as 0 is.
 		{"service targetPort empty", &corev1.Service{}, "spec:\n  ports: [{port: 80, targetPort: ''}]", ""},
 		{"service targetPort 0", &corev1.Service{}, "spec:\n  ports: [{port: 80, targetPort: 0}]", ""},
+		// The node port allocator refuses a port in no range.
+		{"service node port above 65535", &corev1.Service{}, "spec:\n  type: NodePort\n  ports: [{port: 80, nodePort: 70000}]",
+			"spec.ports[0].nodePort: Invalid value: 70000: provided port is not in the valid range"},
+		{"service node port negative", &corev1.Service{}, "spec:\n  type: LoadBalancer\n  ports: [{port: 80, nodePort: -1}]",
+			"spec.ports[0].nodePort: Invalid value: -1: provided port is not in the valid range"},
+		{"service node port", &corev1.Service{}, "spec:\n  type: NodePort\n  ports: [{port: 80, nodePort: 30080}]", ""},
 
 		// Extended resources and huge pages cannot be overcommitted.
 		{"gpu limit only", &corev1.Pod{}, "spec:\n  containers: [{name: a, image: a, resources: {limits: {nvidia.com/gpu: 1}}}]", ""},
@@ -874,6 +880,7 @@ func TestRulesByKubeVersion(t *testing.T) {
 	job := "spec:\n  backoffLimitPerIndex: -1\n  template:" + podTemplate + "\n      restartPolicy: Never"
 	policy := "spec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.1/8, except: ['10.1.0.0/16']}}]}]"
 	service := "spec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n  externalIPs: [192.0.2.010]\n  loadBalancerSourceRanges: [' 192.168.1.5/24']"
+	topology := "metadata: {annotations: {service.kubernetes.io/topology-mode: Auto, service.kubernetes.io/topology-aware-hints: Disabled}}\nspec:\n  ports: [{port: 80}]"
 	annotated := "metadata: {annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: '10.0.0.0/8, ::ffff:192.168.0.0/112'}}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]"
 	searches := "spec:\n  containers: [{name: a, image: a}]\n  dnsConfig: {searches: [_srv.example.com, .]}"
 	sleep := "spec:\n  containers: [{name: a, image: a, lifecycle: {preStop: {sleep: {seconds: 0}}}}]"
@@ -990,6 +997,10 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"ip block 1.35", func() runtime.Object { return &networkingv1.NetworkPolicy{} }, policy, "1.35.4", ""},
 		{"ip block 1.36", func() runtime.Object { return &networkingv1.NetworkPolicy{} }, policy, "1.36.0",
 			`spec.ingress[0].from[0].ipBlock.cidr: Invalid value: "10.0.0.1/8": must not have bits set beyond the prefix length`},
+		{"topology annotations differing 1.26", func() runtime.Object { return &corev1.Service{} }, topology, "1.26.0", ""},
+		{"topology annotations differing 1.27", func() runtime.Object { return &corev1.Service{} }, topology, "1.27.0",
+			`metadata.annotations[service.kubernetes.io/topology-mode]: Invalid value: "Auto": must match annotations[service.kubernetes.io/topology-aware-hints] when both are specified`},
+		{"topology annotations alike 1.37", func() runtime.Object { return &corev1.Service{} }, strings.Replace(topology, "Disabled", "Auto", 1), "1.37.0", ""},
 		{"service addresses 1.35", func() runtime.Object { return &corev1.Service{} }, service, "1.35.0", ""},
 		{"external IP 1.36", func() runtime.Object { return &corev1.Service{} }, service, "1.36.1",
 			`spec.externalIPs[0]: Invalid value: "192.0.2.010": must not have leading 0s`},

@@ -187,6 +187,13 @@ func (c *checker) priorityClass(pc *schedulingv1.PriorityClass) {
 // their source ranges with.
 const loadBalancerSourceRangesAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges"
 
+// The annotations that turn on topology aware routing for a Service: the
+// first replaces the second, deprecated in 1.27.
+const (
+	topologyModeAnnotation  = "service.kubernetes.io/topology-mode"
+	topologyHintsAnnotation = "service.kubernetes.io/topology-aware-hints"
+)
+
 const sourceRangeHint = "write each range as an address and a prefix length, such as 10.0.0.0/8"
 
 // serviceTypeFields checks the Service fields that only some types take
@@ -197,6 +204,14 @@ const sourceRangeHint = "write each range as an address and a prefix length, suc
 func (c *checker) serviceTypeFields(svc *corev1.Service) {
 	s := &svc.Spec
 	spec := field.NewPath("spec")
+	// From 1.27 (kubernetes/kubernetes#116612) the deprecated topology
+	// hints annotation and its replacement, when both are set, agree.
+	mode, modeSet := svc.Annotations[topologyModeAnnotation]
+	hints, hintsSet := svc.Annotations[topologyHintsAnnotation]
+	if modeSet && hintsSet && mode != hints && c.since(1, 27) {
+		c.add(field.Invalid(field.NewPath("metadata", "annotations").Key(topologyModeAnnotation), mode, "must match annotations["+topologyHintsAnnotation+"] when both are specified"),
+			"remove "+topologyHintsAnnotation+" (deprecated): "+topologyModeAnnotation+" replaces it")
+	}
 	typ := s.Type
 	if typ == "" {
 		typ = corev1.ServiceTypeClusterIP
@@ -320,6 +335,13 @@ func (c *checker) serviceAddresses(svc *corev1.Service) {
 		}
 		if p.NodePort == 0 {
 			continue
+		}
+		// The node port allocator, not validation, refuses a port outside
+		// the cluster's --service-node-port-range, which kiln cannot know;
+		// one outside 1-65535 is in no range.
+		if p.NodePort < 0 || p.NodePort > 65535 {
+			c.add(field.Invalid(ports.Index(i).Child("nodePort"), p.NodePort, "provided port is not in the valid range"),
+				"a node port is in the cluster's --service-node-port-range (30000-32767 by default), or leave nodePort out for one the cluster picks")
 		}
 		protocol := p.Protocol
 		if protocol == "" {
