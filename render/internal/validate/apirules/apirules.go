@@ -94,6 +94,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.nonNegative(int64(o.Spec.MinReadySeconds), spec.Child("minReadySeconds"))
 	case *batchv1.Job:
 		c.jobName(o.Name, o.Spec.ManualSelector)
+		c.jobGenerated(o)
+		c.indexedJobName(o)
 		c.job(&o.Spec, spec, true)
 	case *batchv1.CronJob:
 		c.cronJob(o)
@@ -699,6 +701,76 @@ func (c *checker) jobName(name string, manual *bool) {
 	}
 	c.add(field.Invalid(field.NewPath("metadata", "name"), name, fmt.Sprintf("must be no more than %d characters", validation.LabelValueMaxLength)),
 		"the API server copies a Job's name into the batch.kubernetes.io/job-name label of its pods, and a label value has at most 63 characters: shorten the name")
+}
+
+// jobUIDPlaceholder stands for the uid the API server gives a new Job,
+// which no manifest can know: it is no valid label value, so no value a
+// selector or label names equals it.
+const jobUIDPlaceholder = "<the Job's uid>"
+
+// jobGenerated checks what the API server generates for a Job whose
+// selector is not manual (validateGeneratedSelector): it labels the pod
+// template with the Job's name and uid (job-name, controller-uid, and from
+// 1.27 their batch.kubernetes.io/ forms), leaving a label the template
+// already has as written, and adds the uid to the selector. So a template
+// label of those keys other than the Job's name (a uid cannot be known) is
+// refused, and so is a selector written without manualSelector: true that
+// asks for anything else than those labels ("`selector` not
+// auto-generated"), such as a Deployment's app: web copied into a Job.
+func (c *checker) jobGenerated(job *batchv1.Job) {
+	if job.Spec.ManualSelector != nil && *job.Spec.ManualSelector {
+		return
+	}
+	const (
+		legacyName, legacyUID = "job-name", "controller-uid"
+	)
+	expected := map[string]string{legacyUID: jobUIDPlaceholder, legacyName: job.Name}
+	keys := []string{legacyUID, legacyName}
+	if c.since(1, 27) {
+		expected[batchv1.ControllerUidLabel] = jobUIDPlaceholder
+		expected[batchv1.JobNameLabel] = job.Name
+		keys = append(keys, batchv1.ControllerUidLabel, batchv1.JobNameLabel)
+	}
+	meta := field.NewPath("spec", "template", "metadata", "labels")
+	for _, k := range keys {
+		v, ok := job.Spec.Template.Labels[k]
+		if !ok || v == expected[k] {
+			continue
+		}
+		if expected[k] == jobUIDPlaceholder {
+			c.add(field.Invalid(meta.Key(k), v, "must be the Job's uid"),
+				"remove the "+k+" label from the pod template: the API server sets it to the uid it gives the Job")
+			continue
+		}
+		c.add(field.Invalid(meta.Key(k), v, fmt.Sprintf("must be '%s'", job.Name)),
+			"remove the "+k+" label from the pod template: the API server sets it to the Job's name")
+	}
+	if job.Spec.Selector == nil {
+		return
+	}
+	if sel, err := metav1.LabelSelectorAsSelector(job.Spec.Selector); err == nil && !sel.Matches(labels.Set(expected)) {
+		c.add(field.Invalid(field.NewPath("spec", "selector"), sel.String(), "`selector` not auto-generated"),
+			"remove spec.selector: the API server makes a Job's selector from its uid; or, to choose the pods yourself, set manualSelector: true")
+	}
+}
+
+// indexedJobName checks that an Indexed Job's pods can be named: each
+// pod's hostname is <job name>-<index>, a DNS label, so a name of 62
+// characters with 10 completions, or one with a dot, is refused
+// (ValidateJob; an API server that predates the rule took the Job, and its
+// controller could create no pod, so kiln refuses it whatever the
+// kubeVersion).
+func (c *checker) indexedJobName(job *batchv1.Job) {
+	s := &job.Spec
+	// A Job without a name is the metadata check's to report.
+	if job.Name == "" || s.CompletionMode == nil || *s.CompletionMode != batchv1.IndexedCompletion || s.Completions == nil || *s.Completions <= 0 {
+		return
+	}
+	host := fmt.Sprintf("%s-%d", job.Name, *s.Completions-1)
+	if len(validation.IsDNS1123Label(host)) > 0 {
+		c.add(field.Invalid(field.NewPath("metadata", "name"), job.Name, "will not able to create pod with invalid DNS label: "+host),
+			"an Indexed Job's pods are named <job name>-<index>, which must be a DNS label (at most 63 lowercase letters, digits or '-'): shorten the name, or drop its dots")
+	}
 }
 
 // cronJobNameMax is the longest CronJob name the API server accepts: the

@@ -175,6 +175,21 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		doc  string
 		want string // "" when valid
 	}{
+		// Without manualSelector the API server makes the selector and
+		// the template's job-name and controller-uid labels itself.
+		{"job with a selector of its own", &batchv1.Job{}, "metadata: {name: migrate}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:" + podTemplate + "\n      restartPolicy: Never",
+			`spec.selector: Invalid value: "app=a": ` + "`selector` not auto-generated"},
+		{"job selecting its name", &batchv1.Job{}, "metadata: {name: migrate}\nspec:\n  selector: {matchLabels: {job-name: migrate}}\n  template:" + podTemplate + "\n      restartPolicy: Never", ""},
+		{"job labelling its pods with another job's name", &batchv1.Job{}, "metadata: {name: migrate}\nspec:\n  template:\n    metadata: {labels: {app: a, job-name: setup}}\n    spec:\n      containers: [{name: a, image: a}]\n      restartPolicy: Never",
+			`spec.template.metadata.labels[job-name]: Invalid value: "setup": must be 'migrate'`},
+		{"job labelling its pods with its name", &batchv1.Job{}, "metadata: {name: migrate}\nspec:\n  template:\n    metadata: {labels: {batch.kubernetes.io/job-name: migrate}}\n    spec:\n      containers: [{name: a, image: a}]\n      restartPolicy: Never", ""},
+		{"job labelling its pods with a uid", &batchv1.Job{}, "metadata: {name: migrate}\nspec:\n  template:\n    metadata: {labels: {controller-uid: 0c1d2e3f}}\n    spec:\n      containers: [{name: a, image: a}]\n      restartPolicy: Never",
+			`spec.template.metadata.labels[controller-uid]: Invalid value: "0c1d2e3f": must be the Job's uid`},
+		{"indexed job whose last pod has too long a name", &batchv1.Job{}, "metadata: {name: " + strings.Repeat("a", 62) + "}\nspec:\n  completionMode: Indexed\n  completions: 10\n  template:" + podTemplate + "\n      restartPolicy: Never",
+			"metadata.name: Invalid value: \"" + strings.Repeat("a", 62) + "\": will not able to create pod with invalid DNS label: " + strings.Repeat("a", 62) + "-9"},
+		{"indexed job named with a dot", &batchv1.Job{}, "metadata: {name: db.migrate}\nspec:\n  completionMode: Indexed\n  completions: 1\n  template:" + podTemplate + "\n      restartPolicy: Never",
+			"will not able to create pod with invalid DNS label: db.migrate-0"},
+		{"indexed job", &batchv1.Job{}, "metadata: {name: " + strings.Repeat("a", 61) + "}\nspec:\n  completionMode: Indexed\n  completions: 10\n  template:" + podTemplate + "\n      restartPolicy: Never", ""},
 		{"job restarting OnFailure", &batchv1.Job{}, "spec:\n  template:" + podTemplate + "\n      restartPolicy: OnFailure", ""},
 		{"job without restartPolicy", &batchv1.Job{}, "spec:\n  template:" + podTemplate,
 			`spec.template.spec.restartPolicy: Unsupported value: "": supported values: "OnFailure", "Never"`},
