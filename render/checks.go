@@ -1095,6 +1095,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 		}
 	}
 	errs = append(errs, r.fluxPathsInTree(res, runs)...)
+	errs = append(errs, clusterOnce(runs)...)
 	*warns = append(*warns, autoscaledReplicas(runs)...)
 	*warns = append(*warns, suspendedFlux(runs)...)
 	for _, run := range runs {
