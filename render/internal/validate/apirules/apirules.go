@@ -101,6 +101,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.cronJob(o)
 	case *corev1.Pod:
 		c.bare = true
+		c.podLabels = o.Labels
 		c.podAnnotations(o.Annotations, &o.Spec, field.NewPath("metadata", "annotations"))
 		c.pod(&o.Spec, spec, nil)
 		c.podCreate(&o.Spec, spec)
@@ -203,6 +204,9 @@ type checker struct {
 	// bare says the object is a Pod, not a pod template, which the API
 	// server defaults and checks a little differently.
 	bare bool
+	// podLabels are a bare Pod's labels, which the API server merges
+	// into its selectors (spreadKeysInSelector).
+	podLabels map[string]string
 }
 
 // on reports whether feature gate is on by default in the API server's

@@ -889,6 +889,9 @@ func TestEnvNamesFollowKubeVersion(t *testing.T) {
 func TestRulesByKubeVersion(t *testing.T) {
 	ingress := "metadata: {annotations: {kubernetes.io/ingress.class: nginx}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}"
 	sts := "spec:\n  selector: {matchLabels: {app: a}}\n  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n  template:" + podTemplate
+	spread := "topologySpreadConstraints: [{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}, matchLabelKeys: [pod-template-hash, app]}]"
+	spreadTemplate := "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: a, image: a}]\n      " + spread
+	spreadPod := "metadata: {labels: {app: web}}\nspec:\n  containers: [{name: a, image: a}]\n  " + spread
 	retention := "spec:\n  selector: {matchLabels: {app: a}}\n  persistentVolumeClaimRetentionPolicy: {whenDeleted: Retain, whenScaled: delete}\n  template:" + podTemplate
 	affinity := "spec:\n  containers: [{name: a, image: a}]\n  affinity:\n    podAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n" +
 		"      - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: a}}, matchLabelKeys: [app], mismatchLabelKeys: [app]}\n"
@@ -1000,6 +1003,16 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"statefulset claim retention lowercase 1.27", func() runtime.Object { return &appsv1.StatefulSet{} }, retention, "1.27.0",
 			`spec.persistentVolumeClaimRetentionPolicy.whenScaled: Unsupported value: "delete": supported values: "Retain", "Delete"`},
 		{"statefulset claim retention 1.37", func() runtime.Object { return &appsv1.StatefulSet{} }, strings.Replace(retention, "delete", "Delete", 1), "1.37.0", ""},
+		// A spread's matchLabelKeys key also in its labelSelector: refused
+		// before 1.34; from 1.34 only where the merge puts it twice (a
+		// Pod that has the label), not in a template.
+		{"spread key in its selector 1.33", func() runtime.Object { return &appsv1.Deployment{} }, spreadTemplate, "1.33.0",
+			`spec.template.spec.topologySpreadConstraints[0].matchLabelKeys[1]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`},
+		{"spread key in its selector 1.34", func() runtime.Object { return &appsv1.Deployment{} }, spreadTemplate, "1.34.0", ""},
+		{"spread key in its selector 1.26", func() runtime.Object { return &appsv1.Deployment{} }, spreadTemplate, "1.26.0", ""},
+		{"spread key in a pod's selector 1.34", func() runtime.Object { return &corev1.Pod{} }, spreadPod, "1.34.0",
+			`spec.topologySpreadConstraints[0].matchLabelKeys[1]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`},
+		{"spread key of a pod 1.34", func() runtime.Object { return &corev1.Pod{} }, strings.Replace(spreadPod, "matchLabels: {app: web}", "matchLabels: {tier: web}", 1), "1.34.0", ""},
 		{"statefulset 1.36", func() runtime.Object { return &appsv1.StatefulSet{} }, sts, "1.36.2", ""},
 		{"statefulset 1.37", func() runtime.Object { return &appsv1.StatefulSet{} }, sts, "1.37.0",
 			`spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "0": cannot be 0`},

@@ -71,6 +71,11 @@ var gateDefaults = map[string][2]uint{
 	"SELinuxMount":                           {1, 37}, // seLinuxChangePolicy MountOption
 	"ClusterTrustBundleProjection":           {1, 37}, // the clusterTrustBundle projection kept
 	"PodCertificateRequest":                  {1, 37}, // the podCertificate projection kept
+
+	// From 1.34 the API server merges a spread's matchLabelKeys into its
+	// labelSelector when it creates a Pod, and refuses a key in both only
+	// where the merge puts it twice; before, it refused any key in both.
+	"MatchLabelKeysInPodTopologySpreadSelectorMerge": {1, 34},
 }
 
 // offGates are the feature gates off by default in every release kiln

@@ -2,7 +2,9 @@ package apirules
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -336,6 +338,7 @@ func (c *checker) topologySpread(cs []corev1.TopologySpreadConstraint, path *fie
 			}
 		}
 		c.labelKeys(tsc.MatchLabelKeys, tsc.LabelSelector, p.Child("matchLabelKeys"))
+		c.spreadKeysInSelector(&tsc, p.Child("matchLabelKeys"))
 		c.selector(tsc.LabelSelector, p.Child("labelSelector"))
 	}
 }
@@ -494,5 +497,58 @@ func (c *checker) hostnameOverrideRules(ps *corev1.PodSpec, p *field.Path) {
 	}
 	for _, msg := range validation.IsDNS1123Subdomain(h) {
 		c.add(field.Invalid(p, h, msg), "a hostname is a DNS subdomain: lowercase letters, digits, '-' and '.'")
+	}
+}
+
+// spreadKeysInSelector refuses a topology spread constraint's matchLabelKeys
+// key that its labelSelector names too. Before 1.34 the API server refused
+// any such key (ValidateMatchLabelKeysInTopologySpread): a chart's
+// matchLabelKeys: [app] beside labelSelector: {matchLabels: {app: web}}
+// passed kiln and was refused on apply. From 1.34
+// (MatchLabelKeysInPodTopologySpreadSelectorMerge) it merges each key a
+// new Pod has among its labels into the selector as a requirement, after
+// the selector's own, and refuses a key that the selector's expressions
+// name after its matchLabels or an earlier expression did
+// (ValidateMatchLabelKeysAndMismatchLabelKeys): a Pod's key in both is
+// still refused, a pod template's (which nothing merges into) is not.
+// Before 1.27 the API server drops matchLabelKeys unread.
+func (c *checker) spreadKeysInSelector(tsc *corev1.TopologySpreadConstraint, p *field.Path) {
+	sel := tsc.LabelSelector
+	if sel == nil || len(tsc.MatchLabelKeys) == 0 || !c.on("MatchLabelKeysInPodTopologySpread") {
+		return
+	}
+	const msg = "exists in both matchLabelKeys and labelSelector"
+	const hint = "a key of matchLabelKeys takes its value from each pod's own labels: remove it from labelSelector, or from matchLabelKeys"
+	if !c.on("MatchLabelKeysInPodTopologySpreadSelectorMerge") {
+		for i, k := range tsc.MatchLabelKeys {
+			_, inLabels := sel.MatchLabels[k]
+			inExpressions := slices.ContainsFunc(sel.MatchExpressions, func(r metav1.LabelSelectorRequirement) bool { return r.Key == k })
+			if inLabels || inExpressions {
+				c.add(field.Invalid(p.Index(i), k, msg), hint)
+			}
+		}
+		return
+	}
+	position := map[string]int{}
+	for i, k := range tsc.MatchLabelKeys {
+		position[k] = i
+	}
+	keys := slices.Collect(maps.Keys(sel.MatchLabels))
+	for _, r := range sel.MatchExpressions {
+		keys = append(keys, r.Key)
+	}
+	if c.bare {
+		for _, k := range tsc.MatchLabelKeys {
+			if _, ok := c.podLabels[k]; ok {
+				keys = append(keys, k)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for j, k := range keys {
+		if i, ok := position[k]; ok && seen[k] && j >= len(sel.MatchLabels) {
+			c.add(field.Invalid(p.Index(i), k, msg), hint)
+		}
+		seen[k] = true
 	}
 }
