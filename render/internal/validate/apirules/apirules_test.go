@@ -892,6 +892,8 @@ func TestRulesByKubeVersion(t *testing.T) {
 	spread := "topologySpreadConstraints: [{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}, matchLabelKeys: [pod-template-hash, app]}]"
 	spreadTemplate := "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: a, image: a}]\n      " + spread
 	spreadPod := "metadata: {labels: {app: web}}\nspec:\n  containers: [{name: a, image: a}]\n  " + spread
+	antiAffinity := "affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: web}}, matchLabelKeys: [app]}]}}"
+	affinityPod := "metadata: {labels: {app: web}}\nspec:\n  containers: [{name: a, image: a}]\n  " + antiAffinity
 	retention := "spec:\n  selector: {matchLabels: {app: a}}\n  persistentVolumeClaimRetentionPolicy: {whenDeleted: Retain, whenScaled: delete}\n  template:" + podTemplate
 	affinity := "spec:\n  containers: [{name: a, image: a}]\n  affinity:\n    podAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n" +
 		"      - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: a}}, matchLabelKeys: [app], mismatchLabelKeys: [app]}\n"
@@ -1013,6 +1015,13 @@ func TestRulesByKubeVersion(t *testing.T) {
 		{"spread key in a pod's selector 1.34", func() runtime.Object { return &corev1.Pod{} }, spreadPod, "1.34.0",
 			`spec.topologySpreadConstraints[0].matchLabelKeys[1]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`},
 		{"spread key of a pod 1.34", func() runtime.Object { return &corev1.Pod{} }, strings.Replace(spreadPod, "matchLabels: {app: web}", "matchLabels: {tier: web}", 1), "1.34.0", ""},
+		// Pod affinity's keys are merged into a new Pod's selector from
+		// 1.31, where the field is kept; a template's are not.
+		{"affinity key in a pod's selector 1.31", func() runtime.Object { return &corev1.Pod{} }, affinityPod, "1.31.0",
+			`spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`},
+		{"affinity key in a pod's selector 1.30", func() runtime.Object { return &corev1.Pod{} }, affinityPod, "1.30.0", ""},
+		{"affinity key in a template's selector 1.37", func() runtime.Object { return &appsv1.Deployment{} },
+			"spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: a, image: a}]\n      " + antiAffinity, "1.37.0", ""},
 		{"statefulset 1.36", func() runtime.Object { return &appsv1.StatefulSet{} }, sts, "1.36.2", ""},
 		{"statefulset 1.37", func() runtime.Object { return &appsv1.StatefulSet{} }, sts, "1.37.0",
 			`spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "0": cannot be 0`},

@@ -281,6 +281,7 @@ func (c *checker) podAffinityTerm(term *corev1.PodAffinityTerm, path *field.Path
 func (c *checker) affinityLabelKeys(term *corev1.PodAffinityTerm, path *field.Path) {
 	c.labelKeys(term.MatchLabelKeys, term.LabelSelector, path.Child("matchLabelKeys"))
 	c.labelKeys(term.MismatchLabelKeys, term.LabelSelector, path.Child("mismatchLabelKeys"))
+	c.mergedKeysInSelector(term.MatchLabelKeys, term.MismatchLabelKeys, term.LabelSelector, path.Child("matchLabelKeys"))
 	mismatch := map[string]bool{}
 	for _, k := range term.MismatchLabelKeys {
 		mismatch[k] = true
@@ -529,8 +530,22 @@ func (c *checker) spreadKeysInSelector(tsc *corev1.TopologySpreadConstraint, p *
 		}
 		return
 	}
+	c.mergedKeysInSelector(tsc.MatchLabelKeys, nil, sel, p)
+}
+
+// mergedKeysInSelector refuses a matchLabelKeys key that a selector names
+// twice once the API server has merged a new Pod's values for the keys
+// into it (ValidateMatchLabelKeysAndMismatchLabelKeys): the Pod's values
+// for match and mismatch keys come after the selector's own
+// requirements, and a key of match named by a requirement after the
+// selector's matchLabels or an earlier requirement is refused. Only a
+// Pod is merged; a pod template's selector is checked as written.
+func (c *checker) mergedKeysInSelector(match, mismatch []string, sel *metav1.LabelSelector, p *field.Path) {
+	if sel == nil || len(match) == 0 {
+		return
+	}
 	position := map[string]int{}
-	for i, k := range tsc.MatchLabelKeys {
+	for i, k := range match {
 		position[k] = i
 	}
 	keys := slices.Collect(maps.Keys(sel.MatchLabels))
@@ -538,7 +553,7 @@ func (c *checker) spreadKeysInSelector(tsc *corev1.TopologySpreadConstraint, p *
 		keys = append(keys, r.Key)
 	}
 	if c.bare {
-		for _, k := range tsc.MatchLabelKeys {
+		for _, k := range slices.Concat(match, mismatch) {
 			if _, ok := c.podLabels[k]; ok {
 				keys = append(keys, k)
 			}
@@ -547,7 +562,8 @@ func (c *checker) spreadKeysInSelector(tsc *corev1.TopologySpreadConstraint, p *
 	seen := map[string]bool{}
 	for j, k := range keys {
 		if i, ok := position[k]; ok && seen[k] && j >= len(sel.MatchLabels) {
-			c.add(field.Invalid(p.Index(i), k, msg), hint)
+			c.add(field.Invalid(p.Index(i), k, "exists in both matchLabelKeys and labelSelector"),
+				"a key of matchLabelKeys takes its value from each pod's own labels: remove it from labelSelector, or from matchLabelKeys")
 		}
 		seen[k] = true
 	}
