@@ -250,6 +250,10 @@ func TestAPIServerRules(t *testing.T) {
 			"field \"spec.template.spec.tolerations[0].operator\": Invalid value: \"gpu\": value must be empty when `operator` is 'Exists'"},
 		{"service account name", "argo-cd", repoServer, "      serviceAccountName: argocd-repo-server\n", "      serviceAccountName: argocd_repo_server\n",
 			`field "spec.template.spec.serviceAccountName": Invalid value: "argocd_repo_server": a lowercase RFC 1123 subdomain`},
+		// The deprecated serviceAccount, alone, is copied into
+		// serviceAccountName and checked there; kiln points at it.
+		{"deprecated service account name", "podinfo", dep, "      containers:\n", "      serviceAccount: Podinfo_SA\n      containers:\n",
+			`deployment.yaml:24: app podinfo: Deployment/podinfo: field "spec.template.spec.serviceAccount": Invalid value: "Podinfo_SA": a lowercase RFC 1123 subdomain`},
 		{"priority class name", "podinfo", dep, "      containers:\n", "      priorityClassName: High\n      containers:\n",
 			`deployment.yaml:24: app podinfo: Deployment/podinfo: field "spec.template.spec.priorityClassName": Invalid value: "High": a lowercase RFC 1123 subdomain`},
 		{"dnsPolicy None without dnsConfig", "podinfo", dep, "      containers:\n", "      dnsPolicy: None\n      containers:\n",

@@ -47,10 +47,18 @@ func (c *checker) podSpecRules(ps *corev1.PodSpec, path *field.Path) {
 	c.topologySpread(ps.TopologySpreadConstraints, path.Child("topologySpreadConstraints"))
 	c.tolerations(ps.Tolerations, path.Child("tolerations"))
 
+	// The deprecated serviceAccount is an alias: left without
+	// serviceAccountName, the API server copies it there (on conversion
+	// from v1) and checks it as serviceAccountName, which names the field
+	// as the API server does; kiln names the one written.
+	sa := struct{ key, value string }{"serviceAccountName", ps.ServiceAccountName}
+	if sa.value == "" && ps.DeprecatedServiceAccount != "" {
+		sa = struct{ key, value string }{"serviceAccount", ps.DeprecatedServiceAccount}
+	}
 	subdomains := []struct {
 		key, value, what string
 	}{
-		{"serviceAccountName", ps.ServiceAccountName, "a ServiceAccount's name"},
+		{sa.key, sa.value, "a ServiceAccount's name"},
 		{"priorityClassName", ps.PriorityClassName, "a PriorityClass's name"},
 		{"nodeName", ps.NodeName, "a Node's name"},
 	}
