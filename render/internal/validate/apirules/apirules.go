@@ -99,6 +99,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.job(&o.Spec, spec, true)
 	case *batchv1.CronJob:
 		c.cronJob(o)
+		c.cronJobGeneratedLabels(o)
 	case *corev1.Pod:
 		c.bare = true
 		c.podLabels = o.Labels
@@ -735,18 +736,18 @@ func (c *checker) jobGenerated(job *batchv1.Job) {
 		expected[batchv1.JobNameLabel] = job.Name
 		keys = append(keys, batchv1.ControllerUidLabel, batchv1.JobNameLabel)
 	}
-	meta := field.NewPath("spec", "template", "metadata", "labels")
 	for _, k := range keys {
 		v, ok := job.Spec.Template.Labels[k]
 		if !ok || v == expected[k] {
 			continue
 		}
+		p := field.NewPath("spec", "template", "metadata", "labels").Key(k)
 		if expected[k] == jobUIDPlaceholder {
-			c.add(field.Invalid(meta.Key(k), v, "must be the Job's uid"),
+			c.add(field.Invalid(p, v, "must be the Job's uid"),
 				"remove the "+k+" label from the pod template: the API server sets it to the uid it gives the Job")
 			continue
 		}
-		c.add(field.Invalid(meta.Key(k), v, fmt.Sprintf("must be '%s'", job.Name)),
+		c.add(field.Invalid(p, v, fmt.Sprintf("must be '%s'", job.Name)),
 			"remove the "+k+" label from the pod template: the API server sets it to the Job's name")
 	}
 	if job.Spec.Selector == nil {
@@ -755,6 +756,32 @@ func (c *checker) jobGenerated(job *batchv1.Job) {
 	if sel, err := metav1.LabelSelectorAsSelector(job.Spec.Selector); err == nil && !sel.Matches(labels.Set(expected)) {
 		c.add(field.Invalid(field.NewPath("spec", "selector"), sel.String(), "`selector` not auto-generated"),
 			"remove spec.selector: the API server makes a Job's selector from its uid; or, to choose the pods yourself, set manualSelector: true")
+	}
+}
+
+// cronJobGeneratedLabels refuses, in a CronJob's job template, the pod
+// template labels the API server generates for each Job (jobGenerated):
+// the controller names each Job <cronjob>-<minutes since the epoch>, so a
+// job-name label written there is never its name and a controller-uid
+// never its uid, and the API server refuses every Job the CronJob
+// creates: the CronJob is taken and never runs.
+func (c *checker) cronJobGeneratedLabels(cj *batchv1.CronJob) {
+	keys := []string{"controller-uid", "job-name"}
+	if c.since(1, 27) {
+		keys = append(keys, batchv1.ControllerUidLabel, batchv1.JobNameLabel)
+	}
+	for _, k := range keys {
+		v, ok := cj.Spec.JobTemplate.Spec.Template.Labels[k]
+		if !ok {
+			continue
+		}
+		what := "name, " + cj.Name + "-<minutes since the epoch>"
+		if strings.HasSuffix(k, "controller-uid") {
+			what = "uid"
+		}
+		c.add(field.Invalid(field.NewPath("spec", "jobTemplate", "spec", "template", "metadata", "labels").Key(k), v,
+			"the API server sets this label of each Job's pods to the Job's "+what+", and refuses every Job whose template has another value: the CronJob would never run"),
+			"remove the "+k+" label from the job template's pod template")
 	}
 }
 

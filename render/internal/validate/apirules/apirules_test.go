@@ -190,6 +190,8 @@ func TestKindsWithoutRealFixture(t *testing.T) {
 		{"indexed job named with a dot", &batchv1.Job{}, "metadata: {name: db.migrate}\nspec:\n  completionMode: Indexed\n  completions: 1\n  template:" + podTemplate + "\n      restartPolicy: Never",
 			"will not able to create pod with invalid DNS label: db.migrate-0"},
 		{"indexed job", &batchv1.Job{}, "metadata: {name: " + strings.Repeat("a", 61) + "}\nspec:\n  completionMode: Indexed\n  completions: 10\n  template:" + podTemplate + "\n      restartPolicy: Never", ""},
+		{"cronjob labelling its jobs' pods with a job name", &batchv1.CronJob{}, "metadata: {name: nightly}\nspec:\n  schedule: '0 3 * * *'\n  jobTemplate:\n    spec:\n      template:\n        metadata: {labels: {app: a, job-name: nightly}}\n        spec:\n          restartPolicy: Never\n          containers: [{name: a, image: a}]",
+			`spec.jobTemplate.spec.template.metadata.labels[job-name]: Invalid value: "nightly": the API server sets this label of each Job's pods to the Job's name, nightly-<minutes since the epoch>`},
 		{"job restarting OnFailure", &batchv1.Job{}, "spec:\n  template:" + podTemplate + "\n      restartPolicy: OnFailure", ""},
 		{"job without restartPolicy", &batchv1.Job{}, "spec:\n  template:" + podTemplate,
 			`spec.template.spec.restartPolicy: Unsupported value: "": supported values: "OnFailure", "Never"`},
