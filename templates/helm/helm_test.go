@@ -1124,3 +1124,42 @@ func TestResourcePolicyKeepIsNotPruned(t *testing.T) {
 		t.Errorf("prune annotations (-want +got):\n%s", diff)
 	}
 }
+
+// TestYAML11BoolsAsHelmReadsThem: helm install reads a chart's output as
+// YAML 1.1, so an unquoted `yes` or `off` is a boolean to it, and a key
+// `on` the string "true". Flux reads kiln's files as YAML 1.2, which would
+// send the strings, so kiln writes what Helm sends. Quoted scalars and
+// other engines' output keep their text.
+func TestYAML11BoolsAsHelmReadsThem(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "values.yaml"), "host: \"yes\"\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "w.yaml"), `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+spec:
+  hostNetwork: {{ .Values.host }}
+  off: Off
+  quoted: {{ .Values.host | quote }}
+  list: [n, "y"]
+`)
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "web", Namespace: "shop", Path: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+spec:
+  hostNetwork: true
+  "false": false
+  quoted: "yes"
+  list: [false, "y"]
+`
+	if got := res.Objects[0].Node.MustString(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -424,3 +424,20 @@ func refused(t *testing.T, doc string) error {
 	}
 	return err
 }
+
+// TestBoolForStringHint: a boolean where text belongs may come from a
+// chart's unquoted `on`, which kiln writes as the boolean helm install
+// reads: the hint says so, since the error cannot show the word.
+func TestBoolForStringHint(t *testing.T) {
+	t.Parallel()
+	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\ndata:\n  ssl: true\n"
+	errs := diag.Flatten(testEnv(t).Objects("demo", parse(t, "c.yaml", doc)))
+	if len(errs) != 1 {
+		t.Fatalf("got %v, want one error", errs)
+	}
+	var d *diag.Error
+	if !errors.As(errs[0], &d) || !strings.Contains(d.Msg, `wrong type for field "data.ssl": got bool, want string`) ||
+		!strings.Contains(d.Hint, "unquoted yes, no, on, off, y or n is a boolean") {
+		t.Fatalf("got %q (hint %q)", errs[0], d.Hint)
+	}
+}

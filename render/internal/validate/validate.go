@@ -772,6 +772,11 @@ func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime
 		}
 		d.Msg = fmt.Sprintf("wrong type for %s: got %s, want %s", path, jsonKind(te.value), typeName(te.typ))
 		d.Hint = fmt.Sprintf("check the field's type in %s", against)
+		if jsonKind(te.value) == "bool" && typeName(te.typ) == "string" {
+			// The template may say `on`: kiln writes a chart's YAML 1.1
+			// booleans as helm install reads them (objects.ResolveYAML11Bools).
+			d.Hint = "quote the value if text is meant: in a Helm chart's output an unquoted yes, no, on, off, y or n is a boolean too, as helm install reads it (use | quote in the template)"
+		}
 		if r := outOfRange(te); r != "" {
 			d.Msg = fmt.Sprintf("%s: %s is out of the %s range (%s)", path, strings.TrimPrefix(te.value, "number "), te.typ.Kind(), r)
 			d.Hint = fmt.Sprintf("write a number in range: the field's Go type cannot hold it, and the API server refuses the object (\"cannot unmarshal number … of type %s\")", te.typ.Kind())
