@@ -343,11 +343,18 @@ type Counter struct {
 	nodes    int
 	// aliased: the last document counted holds an alias.
 	aliased bool
+	// merges: the last document counted holds a merge key (<<).
+	merges bool
 }
 
 // Aliased reports whether the last document Document counted holds an
 // alias, so that a caller checks what its aliases point at only then.
 func (c *Counter) Aliased() bool { return c.aliased }
+
+// Merges reports whether the last document Document counted holds a
+// merge key (<<), with or without an alias: kustomize (so Flux) and Helm
+// expand those when they read it, and so must the caller.
+func (c *Counter) Merges() bool { return c.merges }
 
 func (c *Counter) maxNodes() int {
 	if c.MaxNodes > 0 {
@@ -367,7 +374,7 @@ func (c *Counter) Document(doc *kyaml.Node) error {
 	}
 	w := walker{sizes: map[*kyaml.Node]nodeSize{}, open: map[*kyaml.Node]bool{}, max: c.maxNodes()}
 	s := w.size(doc, 0)
-	c.aliased = w.aliased
+	c.aliased, c.merges = w.aliased, w.merges
 	if w.err != nil {
 		w.err.Input = c.Input
 		return w.err
@@ -487,6 +494,8 @@ type walker struct {
 	max  int // the node bound
 	// aliased: an alias was met.
 	aliased bool
+	// merges: a merge key was met.
+	merges bool
 }
 
 // size measures n, found at depth d.
@@ -521,6 +530,13 @@ func (w *walker) size(n *kyaml.Node, d int) nodeSize {
 		w.open[n] = true
 	}
 	s := nodeSize{nodes: 1}
+	if n.Kind == kyaml.MappingNode && !w.merges {
+		for i := 0; i < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == kyaml.ScalarNode && k.Tag == kyaml.MergeTag {
+				w.merges = true
+			}
+		}
+	}
 	for _, c := range n.Content {
 		cs := w.size(c, d+1)
 		if w.err != nil {

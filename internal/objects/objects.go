@@ -39,19 +39,26 @@ func Parse(data []byte, file string, lineOffset int) ([]templates.Object, error)
 // ParseCounted is Parse with a Counter shared by several calls, so that the
 // bounds hold for one engine output cut into parts (Helm's templates).
 func ParseCounted(data []byte, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
-	return parseCounted(bytes.NewReader(data), len(data), func() []byte { return data }, file, lineOffset, c)
+	return parseCounted(bytes.NewReader(data), len(data), func() []byte { return data }, file, lineOffset, c, false)
 }
 
 // ParseCountedString is ParseCounted of a string, which it reads where it
 // is: Helm's output is strings, megabytes of them for a chart with large
 // CRDs, and converting one to bytes copied it.
 func ParseCountedString(data string, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
-	return parseCounted(strings.NewReader(data), len(data), func() []byte { return []byte(data) }, file, lineOffset, c)
+	return parseCounted(strings.NewReader(data), len(data), func() []byte { return []byte(data) }, file, lineOffset, c, false)
+}
+
+// ParseHelmOutput is ParseCountedString for what a Helm chart renders,
+// whose merge keys (<<) are expanded as helm install reads them
+// (sigs.k8s.io/yaml, YAML 1.1: yaml11Merges), not as kustomize does.
+func ParseHelmOutput(data string, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
+	return parseCounted(strings.NewReader(data), len(data), func() []byte { return []byte(data) }, file, lineOffset, c, true)
 }
 
 // parseCounted parses the size bytes that in reads; text returns them,
-// for the text of a SOPS document.
-func parseCounted(in io.Reader, size int, text func() []byte, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
+// for the text of a SOPS document. helm expands merge keys as Helm does.
+func parseCounted(in io.Reader, size int, text func() []byte, file string, lineOffset int, c *limits.Counter, helm bool) ([]templates.Object, error) {
 	if size > limits.OutputSize {
 		err := &limits.Error{What: "size", Limit: limits.Bytes(limits.OutputSize)}
 		return nil, &diag.Error{File: file, Msg: err.Describe(), Err: err, Hint: limits.Hint}
@@ -90,8 +97,8 @@ func parseCounted(in io.Reader, size int, text func() []byte, file string, lineO
 		}
 		node.HeadComment, node.FootComment = "", ""
 		rn := kyaml.NewRNode(node)
-		if c.Aliased() {
-			if err := selfContained(rn, file, lineOffset); err != nil {
+		if c.Aliased() || c.Merges() {
+			if err := selfContained(rn, file, lineOffset, helm); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -633,9 +640,12 @@ func ListItems(n *kyaml.Node) (*kyaml.Node, bool) {
 //     resolves it across the stream, but the document's file would hold a
 //     dangling alias, and kustomize (so Flux), kubectl and Helm each read
 //     a document on its own and refuse it ("unknown anchor").
-//   - Any other document with aliases is de-anchored: each alias replaced
-//     by a copy of its anchor's value and merge keys (<<) of aliases
-//     merged, as kustomize reads every resource before it transforms it.
+//   - Any other document with aliases or merge keys is de-anchored: each
+//     alias replaced by a copy of its anchor's value and merge keys (<<)
+//     merged, inline or of aliases, as kustomize reads every resource
+//     before it transforms it; a chart's output (helm) as helm install
+//     reads it instead (yaml11Merges), where a merge key overrides the
+//     keys before it.
 //     Kiln's image tags, patches and namespaces then change each field
 //     on its own: `image: *img` takes CI's tag without changing the
 //     annotation that holds the anchor, and a List's items, whose aliases
@@ -644,7 +654,7 @@ func ListItems(n *kyaml.Node) (*kyaml.Node, bool) {
 // A SOPS document is left as it is: its MAC covers its bytes. No message
 // names an anchor: a ${VAR} substituted into a yaml app can make one of a
 // secret value.
-func selfContained(rn *kyaml.RNode, file string, lineOffset int) error {
+func selfContained(rn *kyaml.RNode, file string, lineOffset int, helm bool) error {
 	root := rn.YNode()
 	inDoc := map[*kyaml.Node]bool{}
 	var aliases []*kyaml.Node
@@ -672,6 +682,9 @@ func selfContained(rn *kyaml.RNode, file string, lineOffset int) error {
 	}
 	if IsSOPS(rn) {
 		return nil
+	}
+	if helm {
+		yaml11Merges(root, map[*kyaml.Node]bool{})
 	}
 	// root is a mapping: deAnchor changes it in place, as kyaml's would.
 	if _, err := deAnchor(root); err != nil {

@@ -1,6 +1,8 @@
 package objects
 
 import (
+	"slices"
+
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -75,4 +77,98 @@ func boolText(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// yaml11Merges expands the merge keys (<<) of the mappings below n as
+// sigs.k8s.io/yaml (yaml.v2) reads a chart's output in helm install:
+// there a mapping's pairs are set in the order written, a merge key
+// setting the pairs of what it merges at its place, the last of a list
+// of merged mappings first, so that a merge key overrides the keys
+// written before it (x: 2 then <<: *base gives base's x, where kyaml,
+// after the YAML spec, keeps 2), a later merge key overrides an earlier
+// one, and within a list the first mapping wins. What is merged is
+// expanded first. Its nodes are shared, not copied: deAnchor, which runs
+// next, copies every mapping's content as kyaml does, so that kiln's
+// later changes to one place (an image tag) do not reach another, and a
+// copy here would double the memory of a document of many merges.
+// envconfig reads values files the same way. done marks the mappings
+// expanded.
+func yaml11Merges(n *kyaml.Node, done map[*kyaml.Node]bool) {
+	if n == nil || done[n] {
+		return
+	}
+	done[n] = true
+	yaml11Merges(n.Alias, done)
+	for _, x := range n.Content {
+		yaml11Merges(x, done)
+	}
+	if n.Kind != kyaml.MappingNode || !slices.ContainsFunc(n.Content, isMergeKey) {
+		return
+	}
+	var out []*kyaml.Node
+	at := map[string]int{} // a key's position in out
+	set := func(k, v *kyaml.Node) {
+		id := keyID(k)
+		if i, ok := at[id]; ok && id != "" {
+			out[i], out[i+1] = k, v
+			return
+		}
+		at[id] = len(out)
+		out = append(out, k, v)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !isMergeKey(k) {
+			set(k, v)
+			continue
+		}
+		srcs := mergeSources(v)
+		for j := len(srcs) - 1; j >= 0; j-- {
+			src := derefAlias(srcs[j])
+			if src == nil || src.Kind != kyaml.MappingNode {
+				// Left for deAnchor, which refuses it as kustomize does.
+				set(k, v)
+				continue
+			}
+			for p := 0; p+1 < len(src.Content); p += 2 {
+				set(src.Content[p], src.Content[p+1])
+			}
+		}
+	}
+	n.Content = out
+}
+
+// isMergeKey reports whether k is a merge key: a plain <<, not a quoted one.
+func isMergeKey(k *kyaml.Node) bool {
+	return k.Kind == kyaml.ScalarNode && k.Tag == kyaml.MergeTag
+}
+
+// keyID identifies a scalar key by its tag and text; other keys are
+// never equal.
+func keyID(k *kyaml.Node) string {
+	if k.Kind != kyaml.ScalarNode {
+		return ""
+	}
+	return k.ShortTag() + "\x00" + k.Value
+}
+
+// mergeSources lists what a merge key's value merges: a mapping or an
+// alias, or each item of a list written there.
+func mergeSources(v *kyaml.Node) []*kyaml.Node {
+	if v.Kind == kyaml.SequenceNode {
+		return v.Content
+	}
+	return []*kyaml.Node{v}
+}
+
+// derefAlias follows an alias chain; yaml.v3 refuses an alias cycle
+// before this runs.
+func derefAlias(n *kyaml.Node) *kyaml.Node {
+	for i := 0; n != nil && n.Kind == kyaml.AliasNode && i < 64; i++ {
+		n = n.Alias
+	}
+	if n != nil && n.Kind == kyaml.AliasNode {
+		return nil
+	}
+	return n
 }

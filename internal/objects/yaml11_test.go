@@ -1,6 +1,14 @@
 package objects
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/templates"
+)
 
 // TestResolveYAML11Bools: a plain scalar YAML 1.1 reads as a boolean is
 // written as that boolean, a key as its text, as sigs.k8s.io/yaml (so
@@ -70,4 +78,73 @@ spec:
 	if ResolveYAML11Bools(objs[0].Node.YNode()) {
 		t.Error("changed a quoted scalar")
 	}
+}
+
+// TestMergeKeysAsHelmAndKustomizeReadThem: a chart's output is read as
+// helm install reads it (yaml.v2: pairs set in order, a merge key at its
+// place, a list's first mapping winning), every other engine's as
+// kustomize does (the mapping's own keys win); a merge key without an
+// alias is expanded too, not refused. The helm column is what
+// `helm template | sigs.k8s.io/yaml` gives.
+func TestMergeKeysAsHelmAndKustomizeReadThem(t *testing.T) {
+	const doc = `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+spec:
+  base: &b {x: 1, z: 1}
+  other: &o {x: 7, w: 7, <<: *b}
+  before: {x: 2, <<: *b}
+  after: {<<: *b, x: 2}
+  seq: {<<: [*b, {x: 5, q: 1}]}
+  seq2: {<<: [{x: 5, q: 1}, *o]}
+  seq3: {<<: [*o, {x: 5}]}
+  inline: {a: 1, <<: {a: 2, b: 2}, b: 3}
+  two: {<<: {a: 1, b: 1}, c: 0, <<: {a: 2}}
+  nested: {<<: {in: {<<: {deep: 1}, deep: 2}}}
+  list: [{<<: *b, x: 9}, {x: 9, <<: *o}]
+`
+	helm := map[string]string{
+		"other":  `{"w":7,"x":1,"z":1}`,
+		"before": `{"x":1,"z":1}`,
+		"after":  `{"x":2,"z":1}`,
+		"seq":    `{"q":1,"x":1,"z":1}`,
+		"seq2":   `{"q":1,"w":7,"x":5,"z":1}`,
+		"seq3":   `{"w":7,"x":1,"z":1}`,
+		"inline": `{"a":2,"b":3}`,
+		"two":    `{"a":2,"b":1,"c":0}`,
+		"nested": `{"in":{"deep":2}}`,
+		"list":   `[{"x":9,"z":1},{"w":7,"x":1,"z":1}]`,
+	}
+	objs, err := ParseHelmOutput(doc, "w.yaml", 0, &limits.Counter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for field, want := range helm {
+		if got := specField(t, objs[0], field); got != want {
+			t.Errorf("helm: spec.%s = %s, want %s", field, got, want)
+		}
+	}
+
+	// kustomize: the mapping's own keys win, wherever the merge key is.
+	objs, err = Parse([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {x: \"2\", <<: {x: \"1\", y: \"1\"}}\n"), "c.yaml", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := objs[0].Node.MarshalJSON(); !strings.Contains(string(got), `"data":{"x":"2","y":"1"}`) {
+		t.Errorf("kustomize: got %s", got)
+	}
+}
+
+func specField(t *testing.T, o templates.Object, field string) string {
+	t.Helper()
+	v, err := o.Node.Pipe(kyaml.Lookup("spec", field))
+	if err != nil || v == nil {
+		t.Fatalf("spec.%s: %v", field, err)
+	}
+	b, err := v.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

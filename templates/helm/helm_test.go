@@ -1163,3 +1163,38 @@ spec:
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestMergeKeysAsHelmReadsThem: helm install reads a merge key as
+// yaml.v2 does, at its place, so it overrides the keys written before it;
+// kustomize (so Flux reading kiln's files) would keep them. A merge key
+// without an alias is expanded too, not refused.
+func TestMergeKeysAsHelmReadsThem(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "w.yaml"), `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+spec:
+  base: &b {x: 1, z: 1}
+  before: {x: 2, <<: *b}
+  inline: {a: 1, <<: {a: 2}}
+`)
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "web", Namespace: "shop", Path: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+spec:
+  base: {x: 1, z: 1}
+  before: {x: 1, z: 1}
+  inline: {a: 2}
+`
+	if got := res.Objects[0].Node.MustString(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -46,7 +46,7 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 			out = append(out, p.objs...)
 			return
 		}
-		objs, err := objects.ParseCountedString(body, src.file(source), 0, count)
+		objs, err := objects.ParseHelmOutput(body, src.file(source), 0, count)
 		if err != nil {
 			errs = append(errs, renderedLines(err, keepLines))
 			return
@@ -190,7 +190,7 @@ func preParse(chrt *chart.Chart, src *chartSource, b bounds, texts crdTexts) fun
 					}
 				}()
 				p := &parsedCRD{body: f.body, count: limits.Counter{Input: "the chart's output", MaxNodes: b.nodes}}
-				p.objs, p.err = objects.ParseCountedString(f.body, src.file(f.source), 0, &p.count)
+				p.objs, p.err = objects.ParseHelmOutput(f.body, src.file(f.source), 0, &p.count)
 				parsed[i] = p
 				return nil
 			})

@@ -222,12 +222,18 @@ func TestNonFiniteFloatsAreErrors(t *testing.T) {
 	}
 }
 
-// TestMergeKeysAreErrors: a merge key of an inline mapping is refused. (A
-// merge key of an alias is merged when the document is read, as kustomize
-// reads it: objects.selfContained.)
+// TestMergeKeysAreErrors: a merge key that reaches validation is refused.
+// Reading a document expands its merge keys, inline or of an alias, as
+// kustomize (or, for a chart's output, Helm) reads them
+// (objects.selfContained), so only a node made otherwise keeps one.
 func TestMergeKeysAreErrors(t *testing.T) {
 	t.Parallel()
-	objs := parse(t, "a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  <<: {k: v}\n")
+	const doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  <<: {k: v}\n"
+	rn, err := kyaml.Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := []templates.Object{{Node: rn, File: "a.yaml", Line: 1}}
 	want := "a.yaml:1: app demo: ConfigMap/a: YAML merge keys (<<) are not supported in Kubernetes objects\n" +
 		"  hint: write the object without YAML merge keys (<<)"
 	got := ""
@@ -236,6 +242,9 @@ func TestMergeKeysAreErrors(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if err := testEnv(t).Objects("demo", parse(t, "a.yaml", doc)); err != nil {
+		t.Errorf("an inline merge key, read as kustomize reads it: %v", err)
 	}
 }
 
