@@ -27,6 +27,39 @@ func deAnchor(yn *kyaml.Node) (*kyaml.Node, error) {
 	return d.node(yn)
 }
 
+// deAnchorAll is deAnchor, then again while a merge key is left: kyaml
+// merges what an alias names as it was written, so a merged mapping's own
+// merge key is copied in unexpanded (`<<: *o` where o has `<<: *b`), and
+// kustomize's build expands it when it turns the object into JSON
+// (yaml.v3, whose rule is kyaml's: the mapping's own keys win). kiln
+// writes and validates the object as that build gives it. Each pass
+// expands one such level; the passes share one bound of work.
+func deAnchorAll(yn *kyaml.Node) (*kyaml.Node, error) {
+	d := &deAnchorer{}
+	res, err := d.node(yn)
+	for err == nil && res != nil && hasMergeKey(res) {
+		res, err = d.node(res)
+	}
+	return res, err
+}
+
+// hasMergeKey reports whether a mapping of n's tree has a merge key.
+func hasMergeKey(n *kyaml.Node) bool {
+	if n.Kind == kyaml.MappingNode {
+		for i := 0; i < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == kyaml.ScalarNode && k.Tag == kyaml.MergeTag {
+				return true
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if hasMergeKey(c) {
+			return true
+		}
+	}
+	return false
+}
+
 // deAnchorer holds what bounds one document's de-anchoring.
 type deAnchorer struct {
 	// nullWork counts the keys indexed again for null keys.

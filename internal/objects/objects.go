@@ -686,8 +686,8 @@ func selfContained(rn *kyaml.RNode, file string, lineOffset int, helm bool) erro
 	if helm {
 		yaml11Merges(root, map[*kyaml.Node]bool{})
 	}
-	// root is a mapping: deAnchor changes it in place, as kyaml's would.
-	if _, err := deAnchor(root); err != nil {
+	// root is a mapping: deAnchorAll changes it in place, as kyaml's would.
+	if _, err := deAnchorAll(root); err != nil {
 		// kyaml quotes the anchor; kiln does not.
 		return &diag.Error{File: file, Line: lineOffset + root.Line, Msg: "cannot resolve the document's YAML aliases", Err: err,
 			Hint: "write the values out instead of aliasing them"}

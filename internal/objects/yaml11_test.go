@@ -134,6 +134,34 @@ spec:
 	if got, _ := objs[0].Node.MarshalJSON(); !strings.Contains(string(got), `"data":{"x":"2","y":"1"}`) {
 		t.Errorf("kustomize: got %s", got)
 	}
+	// A merged mapping with a merge key of its own: what `kustomize build`
+	// gives (kiln refused it before).
+	objs, err = Parse([]byte(`apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec:
+  base: &b {x: 1, z: 1}
+  other: &o {x: 7, w: 7, <<: *b}
+  seq2: {<<: [{x: 5, q: 1}, *o]}
+  l2: {x: 9, <<: *o}
+`), "w.yaml", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// kiln's validation refuses a merge key left (JSON has none): a
+	// merged mapping's own is expanded too.
+	if hasMergeKey(objs[0].Node.YNode()) {
+		t.Errorf("a merge key is left:\n%s", objs[0].Node.MustString())
+	}
+	for field, want := range map[string]string{
+		"other": `{"w":7,"x":7,"z":1}`,
+		"seq2":  `{"q":1,"w":7,"x":5,"z":1}`,
+		"l2":    `{"w":7,"x":9,"z":1}`,
+	} {
+		if got := specField(t, objs[0], field); got != want {
+			t.Errorf("kustomize: spec.%s = %s, want %s", field, got, want)
+		}
+	}
 }
 
 func specField(t *testing.T, o templates.Object, field string) string {
