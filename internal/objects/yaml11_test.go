@@ -176,3 +176,24 @@ func specField(t *testing.T, o templates.Object, field string) string {
 	}
 	return string(b)
 }
+
+// TestHelmMergesShareNothing: what a merge key brings in is the merged
+// mapping's own nodes until deAnchor copies them; after reading, a change
+// to one place (CI's image tag, a patch) changes no other.
+func TestHelmMergesShareNothing(t *testing.T) {
+	doc := "apiVersion: v1\nkind: X\nmetadata: {name: x}\nspec:\n  src: &s {inner: {v: 1}}\n  a: {<<: *s}\n  b: {<<: *s, w: 2}\n"
+	objs, err := ParseHelmOutput(doc, "x", 0, &limits.Counter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := objs[0].Node.Pipe(kyaml.Lookup("spec", "a", "inner", "v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.YNode().Value = "2"
+	for _, field := range []string{"src", "b"} {
+		if got := specField(t, objs[0], field); !strings.Contains(got, `"inner":{"v":1}`) {
+			t.Errorf("spec.%s changed with spec.a: %s", field, got)
+		}
+	}
+}
