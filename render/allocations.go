@@ -34,10 +34,7 @@ func clusterOnce(runs []*appRun) []error {
 	taken := map[string]first{} // "port/30080", "ip/10.96.0.10", "default"
 	var errs []error
 	claim := func(run *appRun, o templates.Object, key string, node *kyaml.Node, field string, msg func(by string) string, hint string) {
-		what := fmt.Sprintf("%s/%s", o.Node.GetKind(), o.Node.GetName())
-		if ns := o.Node.GetNamespace(); ns != "" {
-			what = fmt.Sprintf("%s/%s/%s", o.Node.GetKind(), ns, o.Node.GetName())
-		}
+		what := objRef(o).String()
 		prev, ok := taken[key]
 		if !ok {
 			taken[key] = first{app: run.app.Name, what: what, at: at(o)}
