@@ -47,7 +47,7 @@ func deAnchorAll(yn *kyaml.Node) (*kyaml.Node, error) {
 func hasMergeKey(n *kyaml.Node) bool {
 	if n.Kind == kyaml.MappingNode {
 		for i := 0; i < len(n.Content); i += 2 {
-			if k := n.Content[i]; k.Kind == kyaml.ScalarNode && k.Tag == kyaml.MergeTag {
+			if isMergeKey(n.Content[i]) {
 				return true
 			}
 		}

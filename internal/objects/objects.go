@@ -50,14 +50,17 @@ func ParseCountedString(data string, file string, lineOffset int, c *limits.Coun
 }
 
 // ParseHelmOutput is ParseCountedString for what a Helm chart renders,
-// whose merge keys (<<) are expanded as helm install reads them
-// (sigs.k8s.io/yaml, YAML 1.1: yaml11Merges), not as kustomize does.
+// read as helm install reads it (sigs.k8s.io/yaml, YAML 1.1), not as
+// kustomize does: merge keys (<<) expanded in Helm's order (yaml11Merges)
+// and unquoted yes, on, n, … written as the booleans they are there
+// (ResolveYAML11Bools), SOPS documents but for their bytes left alone.
 func ParseHelmOutput(data string, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
 	return parseCounted(strings.NewReader(data), len(data), func() []byte { return []byte(data) }, file, lineOffset, c, true)
 }
 
 // parseCounted parses the size bytes that in reads; text returns them,
-// for the text of a SOPS document. helm expands merge keys as Helm does.
+// for the text of a SOPS document. helm reads them as Helm does
+// (ParseHelmOutput).
 func parseCounted(in io.Reader, size int, text func() []byte, file string, lineOffset int, c *limits.Counter, helm bool) ([]templates.Object, error) {
 	if size > limits.OutputSize {
 		err := &limits.Error{What: "size", Limit: limits.Bytes(limits.OutputSize)}
@@ -112,6 +115,10 @@ func parseCounted(in io.Reader, size int, text func() []byte, file string, lineO
 			// Keep the bytes: re-encoding could change a value's form and
 			// the SOPS MAC with it. Check refuses a SOPS List.
 			objs[0].Raw = documentAt(text(), node.Line)
+		} else if helm {
+			for _, o := range objs {
+				ResolveYAML11Bools(o.Node.YNode())
+			}
 		}
 		out = append(out, objs...)
 	}

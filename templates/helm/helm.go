@@ -21,7 +21,6 @@ import (
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
-	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -177,13 +176,6 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	}
 	if err := keepAsFluxDoes(objs); err != nil {
 		return nil, err
-	}
-	for _, o := range objs {
-		// Helm reads its manifests as YAML 1.1, Flux reads kiln's files as
-		// YAML 1.2: `enabled: yes` must stay the boolean Helm sends.
-		if !objects.IsSOPS(o.Node) {
-			objects.ResolveYAML11Bools(o.Node.YNode())
-		}
 	}
 
 	// The values the top-level templates saw as .Values, for reviewers.
