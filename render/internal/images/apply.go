@@ -18,8 +18,8 @@ import (
 // (CronJob's jobTemplate included) and of custom resources are covered.
 var containerLists = map[string]bool{"containers": true, "initContainers": true, "ephemeralContainers": true}
 
-// Apply rewrites, in place, the image of every container of objs whose
-// normalised repository is in s, and returns the repositories it matched.
+// Apply rewrites, in place, the image of every container and image volume
+// of objs whose normalised repository is in s, and returns the repositories it matched.
 // The manifest's spelling of the repository is kept; its tag and digest
 // are replaced by the given ones. app names the app in errors.
 //
@@ -167,7 +167,19 @@ func (w *walker) walk(n *kyaml.Node, path []string) {
 			p := append(path[:len(path):len(path)], k.Value)
 			if containerLists[k.Value] && v.Kind == kyaml.SequenceNode {
 				for j, c := range v.Content {
-					w.container(c, append(p[:len(p):len(p)], "["+strconv.Itoa(j)+"]"))
+					if img := field(c, "image"); img != nil {
+						w.image(img, append(p[:len(p):len(p)], "["+strconv.Itoa(j)+"]", "image"))
+					}
+				}
+			}
+			if k.Value == "volumes" && v.Kind == kyaml.SequenceNode {
+				// An image volume (volumes[].image.reference, a pod field
+				// since Kubernetes 1.31) mounts an OCI image: CI's image
+				// for it is as much the pod's image as a container's.
+				for j, c := range v.Content {
+					if ref := field(field(c, "image"), "reference"); ref != nil {
+						w.image(ref, append(p[:len(p):len(p)], "["+strconv.Itoa(j)+"]", "image", "reference"))
+					}
 				}
 			}
 			w.walk(v, p)
@@ -179,51 +191,59 @@ func (w *walker) walk(n *kyaml.Node, path []string) {
 	}
 }
 
-// container rewrites the image of one container item.
-func (w *walker) container(c *kyaml.Node, path []string) {
-	if c.Kind != kyaml.MappingNode {
+// field returns the value of key in the mapping m, or nil when m is no
+// mapping or has no such key.
+func field(m *kyaml.Node, key string) *kyaml.Node {
+	if m == nil || m.Kind != kyaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// image rewrites one image reference v, at path.
+func (w *walker) image(v *kyaml.Node, path []string) {
+	if v.Kind != kyaml.ScalarNode || v.Value == "" {
 		return
 	}
-	for i := 0; i+1 < len(c.Content); i += 2 {
-		k, v := c.Content[i], c.Content[i+1]
-		if k.Value != "image" || v.Kind != kyaml.ScalarNode || v.Value == "" {
-			continue
+	r, err := ParseRef(v.Value)
+	if err != nil && w.lenient {
+		return
+	}
+	if w.found != nil {
+		w.found[v.Value] = true
+		return
+	}
+	if err != nil {
+		w.errs = append(w.errs, &diag.Error{
+			File: w.obj.File, Line: w.obj.LineOf(v), App: w.app, Object: objectOf(w.obj.Node),
+			Msg:  fmt.Sprintf("invalid image %q at %s: %v", v.Value, joinPath(path), err),
+			Hint: "write the image as [registry/]repository[:tag][@digest]",
+			Err:  err,
+		})
+		return
+	}
+	e, ok := w.set.entries[r.Repository]
+	if !ok {
+		return
+	}
+	w.used[r.Repository] = true
+	if nv := r.Spelling + e.ref.suffix(); nv != v.Value {
+		if r.Tag != "" || r.Digest != "" {
+			// Only a pinned image goes stale in a copy. One without
+			// tag or digest is a repository's name, which CI's image
+			// keeps (an ImageRepository's spec.image, an env var
+			// naming the repository), or a bare word ("nginx") that
+			// the container's own name, the object's name and its
+			// labels hold as often.
+			w.replaced[v.Value] = true
 		}
-		r, err := ParseRef(v.Value)
-		if err != nil && w.lenient {
-			continue
-		}
-		if w.found != nil {
-			w.found[v.Value] = true
-			continue
-		}
-		if err != nil {
-			w.errs = append(w.errs, &diag.Error{
-				File: w.obj.File, Line: w.obj.LineOf(v), App: w.app, Object: objectOf(w.obj.Node),
-				Msg:  fmt.Sprintf("invalid image %q at %s: %v", v.Value, joinPath(append(path, "image")), err),
-				Hint: "write the image as [registry/]repository[:tag][@digest]",
-				Err:  err,
-			})
-			continue
-		}
-		e, ok := w.set.entries[r.Repository]
-		if !ok {
-			continue
-		}
-		w.used[r.Repository] = true
-		if nv := r.Spelling + e.ref.suffix(); nv != v.Value {
-			if r.Tag != "" || r.Digest != "" {
-				// Only a pinned image goes stale in a copy. One without
-				// tag or digest is a repository's name, which CI's image
-				// keeps (an ImageRepository's spec.image, an env var
-				// naming the repository), or a bare word ("nginx") that
-				// the container's own name, the object's name and its
-				// labels hold as often.
-				w.replaced[v.Value] = true
-			}
-			w.rewritten[v] = true
-			v.Value = nv
-		}
+		w.rewritten[v] = true
+		v.Value = nv
 	}
 }
 

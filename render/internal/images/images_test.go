@@ -677,3 +677,68 @@ spec: {image: ghcr.io/acme/web, interval: 5m}
 		t.Errorf("warning about no stale copy: %s", w.String())
 	}
 }
+
+// TestApplyImageVolume: an image volume (volumes[].image.reference, a pod
+// field since Kubernetes 1.31) mounts an OCI image, which CI builds like a
+// container's. It used to keep the template's tag while CI's image was
+// reported as used by no app, and it was missing from the lock's images.
+func TestApplyImageVolume(t *testing.T) {
+	t.Parallel()
+	objs := parseObjects(t, "apps/infer/deploy.yaml", `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: infer
+spec:
+  template:
+    spec:
+      containers:
+        - name: server
+          image: ghcr.io/acme/server:1
+      volumes:
+        - name: config
+          configMap:
+            name: infer
+        - name: model
+          image:
+            reference: ghcr.io/acme/model:1
+            pullPolicy: IfNotPresent
+`)
+	if diff := cmp.Diff([]string{"ghcr.io/acme/model:1", "ghcr.io/acme/server:1"}, List(objs[0].Node)); diff != "" {
+		t.Errorf("List (-want +got):\n%s", diff)
+	}
+	set, err := ParseList("ghcr.io/acme/model:2", "--image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used, _, err := set.Apply("infer", objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !used["ghcr.io/acme/model"] {
+		t.Errorf("the image volume's repository is not used: %v", used)
+	}
+	got := string(encode(t, objs))
+	if !strings.Contains(got, "reference: ghcr.io/acme/model:2\n") || !strings.Contains(got, "image: ghcr.io/acme/server:1\n") {
+		t.Errorf("output:\n%s", got)
+	}
+
+	bad := parseObjects(t, "apps/infer/pod.yaml", `apiVersion: v1
+kind: Pod
+metadata:
+  name: infer
+spec:
+  containers:
+    - name: server
+      image: ghcr.io/acme/server:1
+  volumes:
+    - name: model
+      image:
+        reference: "ghcr.io/acme/model:"
+`)
+	_, _, err = set.Apply("infer", bad)
+	want := `apps/infer/pod.yaml:12: app infer: Pod/infer: invalid image "ghcr.io/acme/model:" at spec.volumes[0].image.reference: ghcr.io/acme/model: must specify a tag name after the colon
+  hint: write the image as [registry/]repository[:tag][@digest]`
+	if diff := cmp.Diff(want, errText(err)); diff != "" {
+		t.Errorf("error (-want +got):\n%s", diff)
+	}
+}
