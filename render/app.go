@@ -71,7 +71,14 @@ func (r *Renderer) renderApp(ctx context.Context, env *envconfig.Resolved, run *
 		run.err = err
 		return
 	}
-	res, err := eng.Render(ctx, r.request(env, app))
+	req := r.request(env, app)
+	res, err := eng.Render(ctx, req)
+	if app.Engine == "jsonnet" {
+		if cerr := r.secretComputed(ctx, eng, env, app.Name, req, res, err); cerr != nil {
+			run.err = cerr
+			return
+		}
+	}
 	if err != nil {
 		run.err = err
 		return

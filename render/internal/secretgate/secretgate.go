@@ -63,22 +63,9 @@ func Object(rd *redact.Redactor, obj *kyaml.RNode, permit Permit) ([]Finding, er
 	if rd.Empty() {
 		return nil, nil
 	}
-	node := obj
-	if permit != nil && IsSecret(obj) && permit(obj) {
-		// Blank the allowed values on a copy; their keys and everything
-		// else, comments included, are still searched.
-		node = obj.Copy()
-		for _, f := range secretFields {
-			m := node.Field(f)
-			if m == nil || m.Value.YNode().Kind != kyaml.MappingNode {
-				continue
-			}
-			content := m.Value.YNode().Content
-			for i := 1; i < len(content); i += 2 {
-				content[i] = &kyaml.Node{Kind: kyaml.ScalarNode, Value: ""}
-			}
-		}
-	}
+	// The allowed values are blanked; their keys and everything else,
+	// comments included, are still searched.
+	node := allowed(obj, permit)
 	found := map[string]Finding{}
 	walk(node.YNode(), "", nil, func(path, s string, at *kyaml.Node) {
 		for _, n := range rd.Found(s) {
@@ -158,4 +145,74 @@ func child(path, k string) string {
 		return k
 	}
 	return path + "." + k
+}
+
+// allowed returns obj with the values permit allows blanked on a copy
+// (their keys and everything else are kept), or obj itself when permit
+// allows nothing of it.
+func allowed(obj *kyaml.RNode, permit Permit) *kyaml.RNode {
+	if permit == nil || !IsSecret(obj) || !permit(obj) {
+		return obj
+	}
+	node := obj.Copy()
+	for _, f := range secretFields {
+		m := node.Field(f)
+		if m == nil || m.Value.YNode().Kind != kyaml.MappingNode {
+			continue
+		}
+		content := m.Value.YNode().Content
+		for i := 1; i < len(content); i += 2 {
+			content[i] = &kyaml.Node{Kind: kyaml.ScalarNode, Value: ""}
+		}
+	}
+	return node
+}
+
+// Computed compares obj, rendered with the env's secret vars, with other,
+// the same program's object rendered with other values of them, and
+// returns the fields of obj whose values differ: values computed from a
+// secret var in a way rd cannot recognise (a case change, a slice, a
+// format of several). A field that differs in shape (a key, a list's
+// length) counts too. What permit allows, and values rd finds (the gate's
+// own findings, reported by Object), are left out. Name is empty in each.
+func Computed(rd *redact.Redactor, obj, other *kyaml.RNode, permit Permit) []Finding {
+	var out []Finding
+	var cmp func(a, b *kyaml.Node, path string, at *kyaml.Node)
+	cmp = func(a, b *kyaml.Node, path string, at *kyaml.Node) {
+		if at == nil {
+			at = a
+		}
+		if a.Kind != b.Kind || len(a.Content) != len(b.Content) {
+			out = append(out, Finding{Field: path, Node: at})
+			return
+		}
+		switch a.Kind {
+		case kyaml.ScalarNode:
+			if a.Value != b.Value && len(rd.Found(a.Value)) == 0 {
+				out = append(out, Finding{Field: path, Node: at})
+			}
+		case kyaml.DocumentNode:
+			for i := range a.Content {
+				cmp(a.Content[i], b.Content[i], path, nil)
+			}
+		case kyaml.SequenceNode:
+			for i := range a.Content {
+				cmp(a.Content[i], b.Content[i], path+"["+strconv.Itoa(i)+"]", nil)
+			}
+		case kyaml.MappingNode:
+			for i := 0; i+1 < len(a.Content); i += 2 {
+				k, ok := a.Content[i], b.Content[i]
+				p := child(path, k.Value)
+				if k.Value != ok.Value {
+					if len(rd.Found(k.Value)) == 0 {
+						out = append(out, Finding{Field: p, Node: k})
+					}
+					continue
+				}
+				cmp(a.Content[i+1], b.Content[i+1], p, k)
+			}
+		}
+	}
+	cmp(allowed(obj, permit).YNode(), allowed(other, permit).YNode(), "", nil)
+	return out
 }

@@ -1,0 +1,138 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render/internal/secretgate"
+	"github.com/kiln-gitops/kiln/render/internal/validate"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// A jsonnet app is given every secret var, and a program can transform
+// one past what the gate recognises (std.asciiUpper, a slice, a format of
+// several): the redactor finds a value and its encodings, not
+// computations. So such an app is rendered a second time with every
+// secret var replaced by another value of the same shape, and what
+// changes is what was computed from them: a field of the output (refused
+// as the gate refuses a value, where the gate would let the value
+// through), or the text of an error (withheld).
+
+// maxComputedFields bounds the fields one object's error names.
+const maxComputedFields = 5
+
+// otherValue returns a value of s's shape that differs from it wherever s
+// has a letter or a digit: letters rotated by 13, digits by 5, everything
+// else kept, so that lengths, separators and character classes, which a
+// program may test or split on, stay as they were.
+func otherValue(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return 'a' + (r-'a'+13)%26
+		case r >= 'A' && r <= 'Z':
+			return 'A' + (r-'A'+13)%26
+		case r >= '0' && r <= '9':
+			return '0' + (r-'0'+5)%10
+		}
+		return r
+	}, s)
+}
+
+// shadowRequest is req with each secret var replaced by otherValue, and
+// the names of the secret vars that changed; nil when none did.
+func shadowRequest(req *templates.Request) (*templates.Request, []string) {
+	vars := maps.Clone(req.Vars)
+	var names []string
+	for name := range req.SecretVars {
+		v, ok := vars[name]
+		if !ok {
+			continue
+		}
+		if o := otherValue(v); o != v {
+			vars[name] = o
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	sort.Strings(names)
+	shadow := *req
+	shadow.Vars = vars
+	return &shadow, names
+}
+
+// secretComputed renders a jsonnet app given secret vars again with other
+// values of them (shadowRequest) and returns the error to report instead
+// of res and err, the engine's result of req: nil when nothing of them
+// was computed from a secret var, or when that cannot be told (the other
+// values make the program fail, or give other objects). An error whose
+// text changes with the values is withheld; fields of res whose values
+// change are refused unless permit allows them.
+func (r *Renderer) secretComputed(ctx context.Context, eng templates.Engine, env *envconfig.Resolved, app string, req *templates.Request, res *templates.Result, err error) error {
+	if req.SecretVars == nil || ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	shadow, names := shadowRequest(req)
+	if shadow == nil {
+		return nil
+	}
+	sres, serr := eng.Render(renderAfresh(ctx), shadow)
+	if ctx.Err() != nil {
+		return nil
+	}
+	vars := strings.Join(names, ", ")
+	if err != nil {
+		if serr != nil && serr.Error() == err.Error() {
+			return nil
+		}
+		de := &diag.Error{File: req.Path, App: app}
+		var at *diag.Error
+		if errors.As(err, &at) {
+			de.File, de.Line = at.File, at.Line
+		}
+		de.Msg = fmt.Sprintf("the jsonnet program failed with a message that changes with the value of secret var %s; kiln does not show it", vars)
+		de.Hint = "the message is computed from a secret value: run the program with made-up values of the secret vars to read it, and keep secret values out of error messages"
+		return de
+	}
+	if serr != nil || sres == nil || len(sres.Objects) != len(res.Objects) {
+		return nil
+	}
+	permit := r.permit(env)
+	rd := secretsOf(ctx)
+	var errs []error
+	for i, o := range res.Objects {
+		s := sres.Objects[i]
+		if o.Raw != nil || o.Node == nil || s.Node == nil {
+			continue
+		}
+		found := secretgate.Computed(rd, o.Node, s.Node, permit)
+		if len(found) == 0 {
+			continue
+		}
+		var fields []string
+		for j, f := range found {
+			if j == maxComputedFields {
+				fields = append(fields, fmt.Sprintf("%d more", len(found)-j))
+				break
+			}
+			fields = append(fields, f.Field)
+		}
+		hint := "keep values computed from secret vars out of the hydrated tree, or put them into the data or stringData of a v1 Secret, with sops: (or allowPlainSecrets: true) in the " + env.Env.Name + " env file"
+		if permit != nil {
+			hint = "only the data and stringData of v1 Secrets may hold secret values; move the value there, or out of the hydrated tree"
+		}
+		e := &diag.Error{File: o.File, Line: o.LineOf(found[0].Node), App: app, Object: objRef(o),
+			Msg:  fmt.Sprintf("holds a value computed from secret var %s in %s: it changes when the secret value does, and may give it away", vars, strings.Join(fields, ", ")),
+			Hint: hint}
+		errs = append(errs, validate.HideSecretKeys(o, []error{e})...)
+	}
+	return diag.Join(errs...)
+}
