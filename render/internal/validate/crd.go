@@ -8,6 +8,7 @@ import (
 	"embed"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
@@ -90,8 +92,11 @@ func celChecked(c *crd, compat *version.Version) *crd {
 var crdGVK = apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition")
 
 type crdVersion struct {
-	served     bool
-	status     bool // the status subresource is on: the API server drops status on create
+	served bool
+	status bool // the status subresource is on: the API server drops status on create
+	// scale is the scale subresource, nil when it is off: the API server
+	// then checks the replicas its paths name (scaleErrors).
+	scale      *apiextensionsv1.CustomResourceSubresourceScale
 	structural *structuralschema.Structural
 	// checkers builds the OpenAPI validator and the CEL validator on first
 	// use: most of a CRD's compiling, which a version no object of the
@@ -549,6 +554,9 @@ func compileCRD(data []byte, embedded bool) *crd {
 	var rules []celVersion
 	for i, v := range v1.Spec.Versions {
 		cv := &crdVersion{served: v.Served, status: v.Subresources != nil && v.Subresources.Status != nil}
+		if v.Subresources != nil {
+			cv.scale = v.Subresources.Scale
+		}
 		c.versions[v.Name] = cv
 		if v.Served {
 			c.served = append(c.served, v.Name)
@@ -619,6 +627,7 @@ func (v *crdVersion) validate(ctx context.Context, obj map[string]any, rules boo
 		return append(errs, fieldpath.InternalError(nil, ch.err))
 	}
 	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, ch.validator)...)
+	errs = append(errs, scaleErrors(obj, v.scale)...)
 	errs = append(errs, schemaobjectmeta.Validate(ctx, nil, obj, v.structural, false)...)
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)
 	if rules && !blocking(errs) {
@@ -918,6 +927,49 @@ func (e *Env) ref(group, kind string) *crdRef {
 	}
 	if r, ok := e.schemas.fluxRefs[groupKind{group, kind}]; ok {
 		return r()
+	}
+	return nil
+}
+
+// scaleErrors is what the API server checks of the replicas a CRD's scale
+// subresource names, on every create and update: an integer from 0 to
+// 2147483647 at specReplicasPath (and statusReplicasPath, where the status
+// is kept), and a string at labelSelectorPath. The schema need not say so
+// (prometheus-operator's Alertmanager has an int32 replicas without a
+// minimum), so without this check "replicas: -1" passed and the cluster
+// refused it: "spec.replicas: Invalid value: -1: should be a non-negative
+// integer". Restated from apiextensions-apiserver's registry/customresource
+// (customResourceValidator.ValidateScaleSpec and ValidateScaleStatus,
+// v0.37): the validator is unexported, and its package links etcd's client; its
+// messages are kept, its paths without their leading dot.
+func scaleErrors(obj map[string]any, scale *apiextensionsv1.CustomResourceSubresourceScale) fieldpath.ErrorList {
+	if scale == nil {
+		return nil
+	}
+	errs := replicasErrors(obj, scale.SpecReplicasPath)
+	errs = append(errs, replicasErrors(obj, scale.StatusReplicasPath)...)
+	if scale.LabelSelectorPath != nil {
+		p := strings.Split(strings.TrimPrefix(*scale.LabelSelectorPath, "."), ".")
+		if v, _, err := unstructured.NestedString(obj, p...); err != nil {
+			errs = append(errs, fieldpath.Invalid(fieldpath.NewPath(p[0], p[1:]...), v, err.Error()))
+		}
+	}
+	return errs
+}
+
+// replicasErrors checks the replicas at one of the scale subresource's
+// paths (".spec.replicas"); a missing one is 0 to the API server.
+func replicasErrors(obj map[string]any, path string) fieldpath.ErrorList {
+	p := strings.Split(strings.TrimPrefix(path, "."), ".")
+	fp := fieldpath.NewPath(p[0], p[1:]...)
+	n, _, err := unstructured.NestedInt64(obj, p...)
+	switch {
+	case err != nil:
+		return fieldpath.ErrorList{fieldpath.Invalid(fp, n, err.Error())}
+	case n < 0:
+		return fieldpath.ErrorList{fieldpath.Invalid(fp, n, "should be a non-negative integer")}
+	case n > math.MaxInt32:
+		return fieldpath.ErrorList{fieldpath.Invalid(fp, n, fmt.Sprintf("should be less than or equal to %v", math.MaxInt32))}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 const widget = `apiVersion: example.com/v1
@@ -428,5 +429,45 @@ spec:
 		if msg, _ := env.ServedError(v, "Gadget"); msg != "" {
 			t.Errorf("ServedError(%s) = %q, want none", v, msg)
 		}
+	}
+}
+
+// TestCustomResourceScaleReplicas: the API server checks the replicas a
+// CRD's scale subresource names whatever the schema says of them:
+// kube-prometheus's Alertmanager against kube-prometheus-stack's CRD,
+// whose int32 spec.replicas has no minimum.
+func TestCustomResourceScaleReplicas(t *testing.T) {
+	t.Parallel()
+	var crds []templates.Object
+	for _, c := range kpsCRDs(t) {
+		if strings.HasSuffix(c.name, ":alertmanagers.monitoring.coreos.com") {
+			crds = append(crds, parse(t, c.name, string(c.data))...)
+		}
+	}
+	if len(crds) != 1 {
+		t.Fatalf("%d Alertmanager CRDs", len(crds))
+	}
+	env, err := schemas().Env("1.37.0", crds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, to, want string }{
+		{"as written", "replicas: 3", ""},
+		{"none", "replicas: 0", ""},
+		{"negative", "replicas: -1", `alertmanager-alertmanager.yaml:24: app monitoring: Alertmanager/monitoring/main: field "spec.replicas": Invalid value: -1: should be a non-negative integer`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path, doc := realDoc(t, "kube-prometheus", "alertmanager-alertmanager.yaml", "replicas: 3", tc.to)
+			err := env.Objects("monitoring", parse(t, path, doc))
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && err == nil:
+				t.Fatal("accepted")
+			case tc.want != "" && !strings.Contains(err.Error(), tc.want):
+				t.Fatalf("got\n%v\nwant it to contain\n%s", err, tc.want)
+			}
+		})
 	}
 }
