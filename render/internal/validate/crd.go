@@ -646,8 +646,16 @@ func (v *crdVersion) asDecoded(obj map[string]any) (pruned []string) {
 	if v.status {
 		delete(obj, "status")
 	}
-	pruned = pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
+	// Pruning leaves metadata, the object's and an embedded object's, to
+	// ObjectMeta's decoding, which drops an unknown field there too
+	// (metadata.label for labels: the labels never reach the cluster).
+	// An error of metadata's decoding (a label that is no string) is the
+	// metadata checks' and the embedded objects' validation's to report.
+	_, _, pruned, _ = schemaobjectmeta.GetObjectMetaWithOptions(obj, schemaobjectmeta.ObjectMetaOptions{ReturnUnknownFieldPaths: true})
+	pruned = append(pruned, pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})...)
 	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(obj, v.structural)
+	_, embedded := schemaobjectmeta.CoerceWithOptions(nil, obj, v.structural, false, schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
+	pruned = append(pruned, embedded...)
 	structuraldefaulting.Default(obj, v.structural)
 	return pruned
 }

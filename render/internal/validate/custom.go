@@ -3,10 +3,12 @@ package validate
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/version"
@@ -233,6 +235,13 @@ func closestProperty(st *structuralschema.Structural, segs []string) string {
 	var names []string
 	for n := range st.Properties {
 		names = append(names, n)
+	}
+	// A CRD's schema leaves metadata to ObjectMeta (metadata.label is
+	// labels misspelled).
+	if len(names) == 0 && len(segs) > 1 && segs[len(segs)-2] == "metadata" {
+		for n := range jsonFields(reflect.TypeFor[metav1.ObjectMeta]()) {
+			names = append(names, n)
+		}
 	}
 	return diag.Closest(segs[len(segs)-1], names)
 }

@@ -89,6 +89,7 @@ func TestRealSourcesPass(t *testing.T) {
 		{"cert-manager", 5, []string{"Issuer", "Certificate"}},
 		{"kube-prometheus-stack", 2, nil},
 		{"external-dns", 3, []string{"DNSEndpoint"}},
+		{"crossplane", 2, []string{"Composition"}},
 	} {
 		t.Run(tc.source, func(t *testing.T) {
 			t.Parallel()
@@ -182,6 +183,12 @@ func TestRealSourcesMutations(t *testing.T) {
 		{"gateway-api", "grpc-routing_foo-grpcroute.yaml", "service: com.example", "service: com/example", `service must only contain valid characters`},
 		{"gateway-api", "traffic-splitting_traffic-split-2.yaml", "    - name: foo-v2\n      port: 8080\n", "    - name: foo-v2\n", `Must have port for Service reference`},
 		{"gateway-api", "reference-grant.yaml", "    kind: Service\n", "", `field "spec.to[0].kind": Required value`},
+		// A field of metadata the API server does not know, in a custom
+		// resource or an object embedded in one: ObjectMeta's decoding
+		// drops it (pruning leaves metadata alone), so the labels never
+		// reach the cluster.
+		{"argo-cd", "application.yaml", "  name: guestbook\n", "  name: guestbook\n  label: {team: a}\n", "unknown field \"metadata.label\"\n  hint: did you mean \"labels\"?"},
+		{"crossplane", "composition.yaml", "      kind: Response\n", "      kind: Response\n      metadata: {name: dummy, label: {team: a}}\n", `unknown field "spec.pipeline[0].input.metadata.label"`},
 	} {
 		t.Run(tc.source+"/"+tc.want, func(t *testing.T) {
 			t.Parallel()
