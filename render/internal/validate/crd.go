@@ -8,6 +8,7 @@ import (
 	"embed"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -28,6 +29,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
+	"k8s.io/apiserver/pkg/cel/environment"
+	"k8s.io/kube-openapi/pkg/validation/spec"
 	kjson "sigs.k8s.io/json"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -116,9 +119,12 @@ func (c *crd) compileVersion(version string) {
 
 // checkers validate objects of one CRD version.
 type checkers struct {
-	validator apiservervalidation.SchemaValidator
+	validator apiservervalidation.SchemaValidator // at the library's compatibility version
 	cel       *celRules
 	err       error
+	schema    *apiextensionsinternal.JSONSchemaProps
+	formats   []string  // the string formats the schema names
+	byCompat  *sync.Map // "major.minor" → func() (apiservervalidation.SchemaValidator, error)
 }
 
 // newCheckers builds the checkers of a version's schema; st is its
@@ -128,7 +134,81 @@ func newCheckers(schema *apiextensionsinternal.JSONSchemaProps, st *structuralsc
 	if err != nil {
 		return checkers{err: fmt.Errorf("compiling the schema: %w", err)}
 	}
-	return checkers{validator: val, cel: newCELRules(st)}
+	formats := map[string]bool{}
+	stringFormats(schema, formats)
+	return checkers{validator: val, cel: newCELRules(st), schema: schema, formats: slices.Sorted(maps.Keys(formats)), byCompat: &sync.Map{}}
+}
+
+// validatorAt is the schema validator of the API server whose
+// compatibility version is compat (the minor version before its own, as
+// for CEL): it checks only the string formats that version knows and
+// ignores the others, as the CRD's author was warned when it was created.
+// k8s-short-name and k8s-long-name are checked from compatibility
+// version 1.34, so from kubeVersion 1.35; the library's validator checked
+// them under every kubeVersion, refusing values an older cluster takes.
+// A schema that names no format the two check differently (nearly all)
+// keeps the library's validator.
+func (ch checkers) validatorAt(compat *version.Version) (apiservervalidation.SchemaValidator, error) {
+	latest := environment.DefaultCompatibilityVersion()
+	if compat == nil || !slices.ContainsFunc(ch.formats, func(f string) bool { return formatChecked(f, compat) != formatChecked(f, latest) }) {
+		return ch.validator, nil
+	}
+	f, _ := ch.byCompat.LoadOrStore(compat.String(), sync.OnceValues(func() (apiservervalidation.SchemaValidator, error) {
+		val, _, err := apiservervalidation.NewSchemaValidatorForVersion(ch.schema, compat)
+		return val, err
+	}))
+	return f.(func() (apiservervalidation.SchemaValidator, error))()
+}
+
+// formatChecked reports whether the API server of compatibility version
+// compat checks a string's format f (its own post-processor decides).
+func formatChecked(f string, compat *version.Version) bool {
+	s := &spec.Schema{SchemaProps: spec.SchemaProps{Type: spec.StringOrArray{"string"}, Format: f}}
+	if err := apiservervalidation.StripUnsupportedFormatsPostProcessorForVersion(compat)(s); err != nil {
+		return true
+	}
+	return s.Format != ""
+}
+
+// stringFormats adds to out the format of each node of s that may be a
+// string: the only formats that differ between compatibility versions.
+func stringFormats(s *apiextensionsinternal.JSONSchemaProps, out map[string]bool) {
+	if s == nil {
+		return
+	}
+	if s.Format != "" && (s.Type == "" || s.Type == "string") {
+		out[s.Format] = true
+	}
+	for _, p := range s.Properties {
+		stringFormats(&p, out)
+	}
+	for _, p := range s.PatternProperties {
+		stringFormats(&p, out)
+	}
+	for _, p := range s.Definitions {
+		stringFormats(&p, out)
+	}
+	for _, list := range [][]apiextensionsinternal.JSONSchemaProps{s.AllOf, s.AnyOf, s.OneOf} {
+		for i := range list {
+			stringFormats(&list[i], out)
+		}
+	}
+	stringFormats(s.Not, out)
+	if s.Items != nil {
+		stringFormats(s.Items.Schema, out)
+		for i := range s.Items.JSONSchemas {
+			stringFormats(&s.Items.JSONSchemas[i], out)
+		}
+	}
+	if s.AdditionalProperties != nil {
+		stringFormats(s.AdditionalProperties.Schema, out)
+	}
+	if s.AdditionalItems != nil {
+		stringFormats(s.AdditionalItems.Schema, out)
+	}
+	for _, d := range s.Dependencies {
+		stringFormats(d.Schema, out)
+	}
 }
 
 // Schemas compiles CRDs, each once per content however many envs and runs
@@ -616,8 +696,9 @@ func copyDefaults(st *structuralschema.Structural) {
 // (reported, as `kubectl apply --validate=strict` and server-side field
 // validation do), drop nulls the schema does not allow, apply defaults, then the OpenAPI schema, embedded
 // objects' metadata, list-type invariants and, when rules is true, the CEL
-// rules, which ctx ending stops.
-func (v *crdVersion) validate(ctx context.Context, obj map[string]any, rules bool) fieldpath.ErrorList {
+// rules, which ctx ending stops. compat is the compatibility version of
+// the env's API server (apirules.CELCompatibility), nil for the library's.
+func (v *crdVersion) validate(ctx context.Context, obj map[string]any, rules bool, compat *version.Version) fieldpath.ErrorList {
 	var errs fieldpath.ErrorList
 	for _, p := range v.asDecoded(obj) {
 		errs = append(errs, &fieldpath.Error{Type: fieldpath.ErrorTypeNotFound, Field: p, Detail: "unknown field"})
@@ -626,7 +707,11 @@ func (v *crdVersion) validate(ctx context.Context, obj map[string]any, rules boo
 	if ch.err != nil {
 		return append(errs, fieldpath.InternalError(nil, ch.err))
 	}
-	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, ch.validator)...)
+	val, err := ch.validatorAt(compat)
+	if err != nil {
+		return append(errs, fieldpath.InternalError(nil, fmt.Errorf("compiling the schema: %w", err)))
+	}
+	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, val)...)
 	errs = append(errs, scaleErrors(obj, v.scale)...)
 	errs = append(errs, schemaobjectmeta.Validate(ctx, nil, obj, v.structural, false)...)
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)

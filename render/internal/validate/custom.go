@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+	utilversion "k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/apimachinery/pkg/version"
 	kjson "sigs.k8s.io/json"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -20,9 +21,10 @@ import (
 )
 
 // checkCR validates a custom resource against its CRD, its CEL rules
-// when rules is true (the API server of the env's kubeVersion keeps them);
-// ctx ending stops the rules.
-func checkCR(ctx context.Context, app string, o templates.Object, c *crd, gvk schema.GroupVersionKind, enc encoded, rules bool) []error {
+// when rules is true (the API server of the env's kubeVersion keeps them),
+// its formats as the API server of compatibility version compat checks
+// them; ctx ending stops the rules.
+func checkCR(ctx context.Context, app string, o templates.Object, c *crd, gvk schema.GroupVersionKind, enc encoded, rules bool, compat *utilversion.Version) []error {
 	if errs := crNotServed(app, o, c, gvk); errs != nil {
 		return errs
 	}
@@ -50,7 +52,7 @@ func checkCR(ctx context.Context, app string, o templates.Object, c *crd, gvk sc
 		}
 		errs = append(errs, strictError(o, base, idx, nil, against, se))
 	}
-	for _, fe := range v.validate(ctx, obj, rules) {
+	for _, fe := range v.validate(ctx, obj, rules, compat) {
 		if idx == nil {
 			idx = indexed(o)
 		}

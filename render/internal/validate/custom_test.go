@@ -471,3 +471,69 @@ func TestCustomResourceScaleReplicas(t *testing.T) {
 		})
 	}
 }
+
+// TestCustomResourceFormatsFollowKubeVersion: an API server checks only
+// the string formats its compatibility version (the minor version before
+// its own) knows; k8s-short-name and k8s-long-name came with 1.34, so
+// the API server of 1.34 and older takes any string there.
+func TestCustomResourceFormatsFollowKubeVersion(t *testing.T) {
+	t.Parallel()
+	const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: things.example.com}
+spec:
+  group: example.com
+  names: {kind: Thing, plural: things, singular: thing, listKind: ThingList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              short: {type: string, format: k8s-short-name}
+              long: {type: string, format: k8s-long-name}
+              email: {type: string, format: email}
+`
+	const thing = "apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: x, namespace: d}\nspec: {short: Bad_Name, long: a..b, email: not-an-email}\n"
+	for _, tc := range []struct {
+		kube   string
+		listed bool
+		want   []string
+	}{
+		{"1.30.0", false, []string{`"spec.email"`}},
+		{"1.34.0", false, []string{`"spec.email"`}},
+		{"1.34.0", true, []string{`"spec.email"`}},
+		{"1.35.0", false, []string{`"spec.email"`, `"spec.short": Invalid value: "Bad_Name"`, `"spec.long": Invalid value: "a..b"`}},
+		{"1.37.0", true, []string{`"spec.email"`, `"spec.short"`, `"spec.long"`}},
+	} {
+		t.Run(fmt.Sprintf("%s listed %v", tc.kube, tc.listed), func(t *testing.T) {
+			t.Parallel()
+			crds := parse(t, "crd.yaml", crd)
+			env, err := schemas().EnvWith(tc.kube, nil, crds)
+			if tc.listed {
+				env, err = schemas().EnvWith(tc.kube, crds, nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = env.Objects("demo", parse(t, "thing.yaml", thing))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if got, want := len(diag.Flatten(err)), len(tc.want); got != want {
+				t.Errorf("%d errors, want %d:\n%v", got, want, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got\n%v\nwant it to contain %s", err, w)
+				}
+			}
+		})
+	}
+}

@@ -290,7 +290,7 @@ func (e *Env) check(ctx context.Context, app string, o templates.Object, gvk sch
 		if len(sizeErrs) > 0 {
 			return append(errs, crNotServed(app, o, c, gvk)...)
 		}
-		return append(errs, checkCR(ctx, app, o, c, gvk, enc, e.rules)...)
+		return append(errs, checkCR(ctx, app, o, c, gvk, enc, e.rules, celCompat(e.kube))...)
 	}
 	if msg, hint := servedError(e.kube, gvk, typed); msg != "" {
 		return append(errs, &diag.Error{File: o.File, Line: o.LineOf(keyNode(o, "apiVersion")), App: app, Object: objectOf(o.Node), Msg: msg, Hint: hint, Err: ErrNotServed})
