@@ -711,8 +711,9 @@ func (v *crdVersion) validate(ctx context.Context, obj map[string]any, rules boo
 	if err != nil {
 		return append(errs, fieldpath.InternalError(nil, fmt.Errorf("compiling the schema: %w", err)))
 	}
-	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, val)...)
-	errs = append(errs, scaleErrors(obj, v.scale)...)
+	schemaErrs := apiservervalidation.ValidateCustomResource(nil, obj, val)
+	errs = append(errs, schemaErrs...)
+	errs = append(errs, untold(scaleErrors(obj, v.scale), schemaErrs)...)
 	errs = append(errs, schemaobjectmeta.Validate(ctx, nil, obj, v.structural, false)...)
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)
 	if rules && !blocking(errs) {
@@ -1065,4 +1066,21 @@ func replicasErrors(obj map[string]any, path string) fieldpath.ErrorList {
 		return fieldpath.ErrorList{fieldpath.Invalid(fp, n, fmt.Sprintf("should be less than or equal to %v", math.MaxInt32))}
 	}
 	return nil
+}
+
+// untold leaves out of errs each error about a field that one of told is
+// about: a replicas of the wrong type or out of the int32 range is the
+// schema's error, and the scale subresource's about it would only repeat
+// it ("accessor error: 3 is of the type string, expected int64").
+func untold(errs, told fieldpath.ErrorList) fieldpath.ErrorList {
+	var out fieldpath.ErrorList
+	for _, e := range errs {
+		if !slices.ContainsFunc(told, func(t *fieldpath.Error) bool {
+			f, _, _ := compositePath(t)
+			return f == e.Field
+		}) {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -455,6 +455,9 @@ func TestCustomResourceScaleReplicas(t *testing.T) {
 		{"as written", "replicas: 3", ""},
 		{"none", "replicas: 0", ""},
 		{"negative", "replicas: -1", `alertmanager-alertmanager.yaml:24: app monitoring: Alertmanager/monitoring/main: field "spec.replicas": Invalid value: -1: should be a non-negative integer`},
+		// The schema's error, told once: the scale check's would repeat it.
+		{"a string", "replicas: '3'", `field "spec.replicas": Invalid value: "string": spec.replicas in body must be of type integer: "string"`},
+		{"over int32", "replicas: 2147483648", `field "spec.replicas": value must be of type integer with format int32`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -467,6 +470,8 @@ func TestCustomResourceScaleReplicas(t *testing.T) {
 				t.Fatal("accepted")
 			case tc.want != "" && !strings.Contains(err.Error(), tc.want):
 				t.Fatalf("got\n%v\nwant it to contain\n%s", err, tc.want)
+			case tc.want != "" && len(diag.Flatten(err)) != 1:
+				t.Fatalf("got %d errors, want one:\n%v", len(diag.Flatten(err)), err)
 			}
 		})
 	}
