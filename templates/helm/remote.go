@@ -348,7 +348,7 @@ func notInIndex(idx *indexFile, repoURL, chart, constraint string, err error) er
 // options take no RoundTripper to bound it with. Like helm's getter built
 // here, it reads no HELM_* environment variables.
 func httpGet(u string, max int64) ([]byte, error) {
-	client := &http.Client{Timeout: downloadTimeout, Transport: boundedTransport{next: http.DefaultTransport, max: max}}
+	client := &http.Client{Timeout: downloadTimeout, Transport: boundedTransport{next: http.DefaultTransport, max: max}, CheckRedirect: noReferer}
 	resp, err := client.Get(u)
 	if err != nil {
 		var ue *url.Error
@@ -363,6 +363,19 @@ func httpGet(u string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("failed to fetch %s : %s", shownURL(u), resp.Status)
 	}
 	return io.ReadAll(resp.Body)
+}
+
+// noReferer follows a redirect as net/http does (at most 10), without the
+// Referer header net/http adds: it holds the URL redirected from, query
+// included, and a signed repository URL's query is its credential (an
+// Azure SAS token), which the redirect's target, often another host, is
+// not to see. net/http already drops the URL's user and password from it.
+func noReferer(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	req.Header.Del("Referer")
+	return nil
 }
 
 // boundedTransport refuses response bodies beyond max bytes

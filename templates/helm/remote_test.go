@@ -3,13 +3,16 @@ package helm
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -509,5 +512,67 @@ func TestHTTPIndexWithOCIURLs(t *testing.T) {
 	}
 	if _, err := render("0.2.0"); err == nil || !strings.Contains(err.Error(), "the index says "+strings.Repeat("0", 64)) {
 		t.Errorf("Render() of a chart whose pull does not match the index's digest = %v, want a digest error", err)
+	}
+}
+
+// TestRedirectCarriesNoCredentials: a repository may redirect its index
+// or a chart to another host (a CDN, object storage). That host sees
+// neither the repository URL's password nor its query, a signed URL's
+// credential: net/http would send the query in a Referer header.
+func TestRedirectCarriesNoCredentials(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	packageHello(t, dir, "0.1.0")
+	idx, err := repo.IndexDirectory(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	files := http.FileServer(http.Dir(dir))
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%s Authorization=%q Referer=%q", r.URL, r.Header.Get("Authorization"), r.Header.Get("Referer")))
+		mu.Unlock()
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(other.Close)
+	// Another host name, not only another port: net/http treats ports
+	// of one host alike.
+	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+	for _, redirected := range []string{"index.yaml", "hello-0.1.0.tgz"} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("sig") != "s3cr3t" {
+				http.Error(w, "no signature", http.StatusForbidden)
+				return
+			}
+			if path.Base(r.URL.Path) == redirected {
+				http.Redirect(w, r, otherURL+"/"+redirected, http.StatusFound)
+				return
+			}
+			http.StripPrefix("/charts", files).ServeHTTP(w, r)
+		}))
+		repoURL := strings.Replace(srv.URL, "http://", "http://user:pa55w0rd@", 1) + "/charts?sig=s3cr3t"
+		e := New(Options{CacheDir: t.TempDir()})
+		res, err := e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: repoURL, ChartVersion: "^0.1.0"})
+		srv.Close()
+		if err != nil {
+			t.Fatalf("%s redirected: %v", redirected, err)
+		}
+		if got := summarize(t, res).ChartVersion; got != "0.1.0" {
+			t.Errorf("%s redirected: chart version %q, want 0.1.0", redirected, got)
+		}
+	}
+	want := []string{
+		`/index.yaml Authorization="" Referer=""`,
+		`/hello-0.1.0.tgz Authorization="" Referer=""`,
+	}
+	if diff := cmp.Diff(want, seen); diff != "" {
+		t.Errorf("requests the other host saw (-want +got):\n%s", diff)
 	}
 }
