@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 
@@ -63,7 +64,7 @@ func TestHugeContentLengthIsRefused(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
-	_, err := httpGet(srv.URL+"/index.yaml", limits.Download)
+	_, err := httpGet(srv.URL+"/index.yaml", limits.Download, downloadTimeout)
 	if !errors.Is(err, limits.ErrLimit) {
 		t.Fatalf("got %v, want ErrLimit", err)
 	}
@@ -379,5 +380,54 @@ func checkLimitErr(t *testing.T, err error, want string) {
 	}
 	if !errors.Is(err, limits.ErrLimit) || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("got %v\nwant an ErrLimit starting %q", err, want)
+	}
+}
+
+// TestSlowServerTimesOut: a chart repository or registry that accepts the
+// request and never answers (or answers a byte at a time) fails the
+// request after the bound, for an OCI registry as for an HTTP repository:
+// helm's registry client takes no context, and without a timeout of its
+// own held the render until --timeout (in process, for ever).
+func TestSlowServerTimesOut(t *testing.T) {
+	t.Parallel()
+	if New(Options{}).bounds.request != downloadTimeout {
+		t.Fatalf("request bound is not downloadTimeout")
+	}
+	for _, tt := range []struct{ name, repo, want string }{
+		{name: "HTTP index", repo: "http://%s/charts", want: "fetching the index of chart repository"},
+		{name: "OCI tags", repo: "oci://%s/charts", want: "listing the versions of chart"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			stop := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusOK)
+				w.(http.Flusher).Flush()
+				select {
+				case <-stop:
+				case <-r.Context().Done():
+				}
+			}))
+			defer func() { close(stop); srv.Close() }()
+			e := New(Options{CacheDir: t.TempDir(), PlainHTTP: true})
+			e.bounds.request = 300 * time.Millisecond
+			done := make(chan error, 1)
+			go func() {
+				_, err := e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello",
+					ChartRepo: fmt.Sprintf(tt.repo, strings.TrimPrefix(srv.URL, "http://")), ChartVersion: "^1.0.0"})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				// net/http says "Client.Timeout exceeded" unless the
+				// request's context, which carries the same deadline,
+				// ended the request first.
+				if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "Client.Timeout") && !strings.Contains(err.Error(), "deadline exceeded") {
+					t.Fatalf("got %v, want a timeout error saying %q", err, tt.want)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the render still waits for a server that never answers")
+			}
+		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
@@ -62,10 +63,14 @@ type bounds struct {
 	output       int   // limits.OutputSize
 	download     int64 // limits.Download
 	nodes        int   // limits.Nodes
+	// request bounds each request to a chart repository or registry
+	// (downloadTimeout): neither helm's getters nor its registry client
+	// take a context.
+	request time.Duration
 }
 
 func defaultBounds() bounds {
-	return bounds{chartFiles: limits.ChartFiles, chartEntries: chartEntries, chartSize: limits.ChartSize, output: limits.OutputSize, download: limits.Download, nodes: limits.Nodes}
+	return bounds{chartFiles: limits.ChartFiles, chartEntries: chartEntries, chartSize: limits.ChartSize, output: limits.OutputSize, download: limits.Download, nodes: limits.Nodes, request: downloadTimeout}
 }
 
 var _ templates.Engine = (*Engine)(nil)

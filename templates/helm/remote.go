@@ -38,7 +38,9 @@ import (
 // access; a constraint (or no version) needs the repository's index or tag
 // list once per Engine.
 
-// downloadTimeout bounds each HTTP request: helm's getters take no context.
+// downloadTimeout bounds each HTTP request, to a chart repository or an
+// OCI registry: neither helm's getters nor its registry client take a
+// context, so a server that answers slowly would hold the render.
 const downloadTimeout = 2 * time.Minute
 
 type resolvedChart struct {
@@ -265,7 +267,7 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 // the URL's scheme.
 func (e *Engine) download(u string) ([]byte, error) {
 	if !registry.IsOCI(u) {
-		return httpGet(u, e.bounds.download)
+		return httpGet(u, e.bounds.download, e.bounds.request)
 	}
 	client, err := e.registryClient()
 	if err != nil {
@@ -292,7 +294,7 @@ func (e *Engine) fetchIndex(ctx context.Context, repoURL, dir string) (*indexFil
 	u, err := repoindex.ResolveReferenceURL(repoURL, "index.yaml")
 	if err == nil {
 		var data []byte
-		if data, err = httpGet(u, e.bounds.download); err == nil {
+		if data, err = httpGet(u, e.bounds.download, e.bounds.request); err == nil {
 			return e.loadIndex(repoURL, dir, data)
 		}
 	}
@@ -347,8 +349,8 @@ func notInIndex(idx *indexFile, repoURL, chart, constraint string, err error) er
 // getter: it reads the whole body into memory with no bound, and its
 // options take no RoundTripper to bound it with. Like helm's getter built
 // here, it reads no HELM_* environment variables.
-func httpGet(u string, max int64) ([]byte, error) {
-	client := &http.Client{Timeout: downloadTimeout, Transport: boundedTransport{next: http.DefaultTransport, max: max}, CheckRedirect: noReferer}
+func httpGet(u string, max int64, timeout time.Duration) ([]byte, error) {
+	client := &http.Client{Timeout: timeout, Transport: boundedTransport{next: http.DefaultTransport, max: max}, CheckRedirect: noReferer}
 	resp, err := client.Get(u)
 	if err != nil {
 		var ue *url.Error
@@ -488,7 +490,7 @@ func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constrain
 func (e *Engine) registryClient() (*registry.Client, error) {
 	opts := []registry.ClientOption{
 		registry.ClientOptWriter(io.Discard),
-		registry.ClientOptHTTPClient(&http.Client{Transport: boundedTransport{next: http.DefaultTransport, max: e.bounds.download}}),
+		registry.ClientOptHTTPClient(&http.Client{Timeout: e.bounds.request, Transport: boundedTransport{next: http.DefaultTransport, max: e.bounds.download}, CheckRedirect: noReferer}),
 		registry.ClientOptEnableCache(true),
 		registry.ClientOptCredentialsFile(os.DevNull),
 	}
