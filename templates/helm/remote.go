@@ -242,6 +242,7 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 	if err != nil {
 		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s in %s: %v", chart, cv.Version, shownURL(repoURL), err), Err: err}
 	}
+	u = withRepoUser(repoURL, u)
 	if err := ctx.Err(); err != nil {
 		return resolvedChart{}, err
 	}
@@ -259,6 +260,26 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 		return resolvedChart{}, &diag.Error{Msg: "caching chart: " + err.Error(), Err: err}
 	}
 	return resolvedChart{file: f, version: cv.Version}, nil
+}
+
+// withRepoUser gives u, a chart's URL from the repository's index, the
+// repository URL's user and password when u is on the repository's scheme
+// and host (port included), as helm's HTTP getter and so Flux's
+// source-controller give a HelmRepository's credentials: a private
+// repository whose index names its charts by absolute URLs (ChartMuseum,
+// Artifactory) then renders as Flux fetches it. Another host or scheme
+// gets none (helm's pass_credentials, which kiln has no way to set).
+func withRepoUser(repoURL, u string) string {
+	repo, err := url.Parse(repoURL)
+	if err != nil || repo.User == nil {
+		return u
+	}
+	chart, err := url.Parse(u)
+	if err != nil || chart.User != nil || !strings.EqualFold(chart.Scheme, repo.Scheme) || !strings.EqualFold(chart.Host, repo.Host) {
+		return u
+	}
+	chart.User = repo.User
+	return chart.String()
 }
 
 // download fetches a chart's URL from a repository's index: over HTTP,

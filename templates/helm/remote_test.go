@@ -576,3 +576,63 @@ func TestRedirectCarriesNoCredentials(t *testing.T) {
 		t.Errorf("requests the other host saw (-want +got):\n%s", diff)
 	}
 }
+
+// TestAbsoluteChartURLCredentials: an index may name its charts by
+// absolute URLs. One on the repository's own scheme and host gets the
+// repository URL's user and password, as helm's getter (and Flux's
+// source-controller) sends a HelmRepository's credentials there; one on
+// another host gets none.
+func TestAbsoluteChartURLCredentials(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	packageHello(t, dir, "0.1.0", "0.2.0")
+	files := http.FileServer(http.Dir(dir))
+	var (
+		mu    sync.Mutex
+		other []string
+	)
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		other = append(other, fmt.Sprintf("%s Authorization=%q", r.URL, r.Header.Get("Authorization")))
+		mu.Unlock()
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(elsewhere.Close)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "user" || p != "pa55w0rd" {
+			http.Error(w, "who are you", http.StatusUnauthorized)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	idx, err := repo.IndexDirectory(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 0.1.0 on the repository's host, 0.2.0 on another host name.
+	for _, cv := range idx.Entries["hello"] {
+		host := srv.URL
+		if cv.Version == "0.2.0" {
+			host = strings.Replace(elsewhere.URL, "127.0.0.1", "localhost", 1)
+		}
+		cv.URLs = []string{host + "/hello-" + cv.Version + ".tgz"}
+	}
+	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	repoURL := strings.Replace(srv.URL, "http://", "http://user:pa55w0rd@", 1)
+	e := New(Options{CacheDir: t.TempDir()})
+	for _, version := range []string{"0.1.0", "0.2.0"} {
+		res, err := e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: repoURL, ChartVersion: version})
+		if err != nil {
+			t.Fatalf("%s: %v", version, err)
+		}
+		if got := summarize(t, res).ChartVersion; got != version {
+			t.Errorf("chart version %q, want %s", got, version)
+		}
+	}
+	if diff := cmp.Diff([]string{`/hello-0.2.0.tgz Authorization=""`}, other); diff != "" {
+		t.Errorf("requests the other host saw (-want +got):\n%s", diff)
+	}
+}
