@@ -114,7 +114,11 @@ func BuildHelmRelease(h HelmRelease) (hr *helmv2.HelmRelease, source any, err er
 	case strings.HasPrefix(h.Repo, "oci://"):
 		ref := &sourcev1.OCIRepositoryRef{SemVer: h.Version}
 		if exactVersion.MatchString(h.Version) {
-			ref = &sourcev1.OCIRepositoryRef{Tag: h.Version}
+			// An OCI tag holds no "+": helm pushes a version's build
+			// metadata after a "_" (1.2.3+up4 as 1.2.3_up4), kiln pulls
+			// that tag, and an OCIRepository asking for 1.2.3+up4 would
+			// fetch nothing.
+			ref = &sourcev1.OCIRepositoryRef{Tag: strings.ReplaceAll(h.Version, "+", "_")}
 		}
 		source = &sourcev1.OCIRepository{
 			TypeMeta:   metav1.TypeMeta{APIVersion: sourcev1.GroupVersion.String(), Kind: sourcev1.OCIRepositoryKind},
@@ -230,7 +234,9 @@ func ReadHelmRelease(hr, src []byte) (HelmRelease, error) {
 			return HelmRelease{}, fmt.Errorf("the OCIRepository names no chart of a repository (url %q and a tag or semver)", o.Spec.URL)
 		}
 		h.Repo, h.Chart = o.Spec.URL[:i], o.Spec.URL[i+1:]
-		h.Version = cmp.Or(o.Spec.Reference.Tag, o.Spec.Reference.SemVer)
+		// A tag is an exact version, which holds no "_" but the one that
+		// stands for its "+".
+		h.Version = cmp.Or(strings.ReplaceAll(o.Spec.Reference.Tag, "_", "+"), o.Spec.Reference.SemVer)
 	case chart != nil && chart.Spec.SourceRef.Kind == sourcev1.HelmRepositoryKind:
 		var o sourcev1.HelmRepository
 		if err := readObject(src, sourcev1.GroupVersion.String(), sourcev1.HelmRepositoryKind, &o); err != nil {

@@ -86,6 +86,10 @@ func TestBuildHelmRelease(t *testing.T) {
 		{name: "oci exact version", change: func(h *HelmRelease) {
 			h.Chart, h.Repo, h.Version = "redis", "oci://ghcr.io/acme/charts", "17.3.14"
 		}, golden: "helmrelease-oci.yaml", wantKinds: []string{"HelmRelease", "OCIRepository"}},
+		{name: "oci exact version with build metadata", change: func(h *HelmRelease) {
+			h.Chart, h.Repo, h.Version = "redis", "oci://ghcr.io/acme/charts", "17.3.14+up1.2"
+			h.Values, h.DependsOn, h.Timeout = nil, nil, ""
+		}, golden: "helmrelease-oci-build.yaml", wantKinds: []string{"HelmRelease", "OCIRepository"}},
 		{name: "oci constraint", change: func(h *HelmRelease) {
 			h.Chart, h.Repo, h.Version = "redis", "oci://ghcr.io/acme/charts/", "~17.3"
 			h.Values, h.DependsOn, h.Timeout = nil, nil, ""
