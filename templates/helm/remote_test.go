@@ -585,21 +585,21 @@ func TestRedirectCarriesNoCredentials(t *testing.T) {
 func TestAbsoluteChartURLCredentials(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	packageHello(t, dir, "0.1.0", "0.2.0")
+	packageHello(t, dir, "0.1.0", "0.2.0", "0.3.0")
 	files := http.FileServer(http.Dir(dir))
 	var (
-		mu    sync.Mutex
-		other []string
+		mu   sync.Mutex
+		seen []string
 	)
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		other = append(other, fmt.Sprintf("%s Authorization=%q", r.URL, r.Header.Get("Authorization")))
+		seen = append(seen, fmt.Sprintf("%s Authorization=%q", r.URL, r.Header.Get("Authorization")))
 		mu.Unlock()
 		files.ServeHTTP(w, r)
 	}))
 	t.Cleanup(elsewhere.Close)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "user" || p != "pa55w0rd" {
+		if u, p, ok := r.BasicAuth(); !ok || u != "user" || p != "pa55w0rd" || r.URL.Query().Get("sig") != "s3cr3t" && r.URL.Path != "/hello-0.1.0.tgz" {
 			http.Error(w, "who are you", http.StatusUnauthorized)
 			return
 		}
@@ -610,20 +610,18 @@ func TestAbsoluteChartURLCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 0.1.0 on the repository's host, 0.2.0 on another host name.
+	// 0.1.0 on the repository's host, 0.2.0 on another host name, 0.3.0
+	// there too, without a scheme, as a relative URL may name a host.
+	other := strings.Replace(elsewhere.URL, "127.0.0.1", "localhost", 1)
 	for _, cv := range idx.Entries["hello"] {
-		host := srv.URL
-		if cv.Version == "0.2.0" {
-			host = strings.Replace(elsewhere.URL, "127.0.0.1", "localhost", 1)
-		}
-		cv.URLs = []string{host + "/hello-" + cv.Version + ".tgz"}
+		cv.URLs = []string{map[string]string{"0.1.0": srv.URL, "0.2.0": other, "0.3.0": strings.TrimPrefix(other, "http:")}[cv.Version] + "/hello-" + cv.Version + ".tgz"}
 	}
 	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	repoURL := strings.Replace(srv.URL, "http://", "http://user:pa55w0rd@", 1)
+	repoURL := strings.Replace(srv.URL, "http://", "http://user:pa55w0rd@", 1) + "/?sig=s3cr3t"
 	e := New(Options{CacheDir: t.TempDir()})
-	for _, version := range []string{"0.1.0", "0.2.0"} {
+	for _, version := range []string{"0.1.0", "0.2.0", "0.3.0"} {
 		res, err := e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: repoURL, ChartVersion: version})
 		if err != nil {
 			t.Fatalf("%s: %v", version, err)
@@ -632,7 +630,7 @@ func TestAbsoluteChartURLCredentials(t *testing.T) {
 			t.Errorf("chart version %q, want %s", got, version)
 		}
 	}
-	if diff := cmp.Diff([]string{`/hello-0.2.0.tgz Authorization=""`}, other); diff != "" {
+	if diff := cmp.Diff([]string{`/hello-0.2.0.tgz Authorization=""`, `/hello-0.3.0.tgz Authorization=""`}, seen); diff != "" {
 		t.Errorf("requests the other host saw (-want +got):\n%s", diff)
 	}
 }

@@ -166,7 +166,10 @@ func (idx *Index) Get(name, constraint string) (*Version, error) {
 
 // ResolveReferenceURL resolves a chart's URL in the index against the
 // repository's URL as repo.ResolveReferenceURL does: the repository URL is
-// a folder, and its query is kept.
+// a folder, and its query is kept, but only on the repository's host.
+// helm keeps it for a reference with a host of its own
+// ("//cdn.example.com/a.tgz"), so an index names where a signed URL's
+// query, its credential, is sent.
 func ResolveReferenceURL(baseURL, refURL string) (string, error) {
 	ref, err := url.Parse(refURL)
 	if err != nil {
@@ -182,6 +185,8 @@ func ResolveReferenceURL(baseURL, refURL string) (string, error) {
 	base.RawPath = strings.TrimSuffix(base.RawPath, "/") + "/"
 	base.Path = strings.TrimSuffix(base.Path, "/") + "/"
 	u := base.ResolveReference(ref)
-	u.RawQuery = base.RawQuery
+	if strings.EqualFold(u.Host, base.Host) {
+		u.RawQuery = base.RawQuery
+	}
 	return u.String(), nil
 }

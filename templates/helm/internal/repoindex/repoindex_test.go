@@ -143,6 +143,28 @@ func TestResolveReferenceURLMatchesHelm(t *testing.T) {
 	}
 }
 
+// TestResolveReferenceURLKeepsQueryOnItsHost: where kiln differs from
+// helm. A reference with a host of its own, written without a scheme,
+// gets the repository's scheme, as in helm, but not its query: a signed
+// URL's query is its credential, for the repository's host only.
+func TestResolveReferenceURLKeepsQueryOnItsHost(t *testing.T) {
+	const base = "https://bot:pw@charts.example.com/sub?sig=s3cr3t"
+	for _, c := range [][2]string{
+		{"//cdn.example.com/a.tgz", "https://cdn.example.com/a.tgz"},
+		{"//cdn.example.com/a.tgz?v=1", "https://cdn.example.com/a.tgz?v=1"},
+		{"//bot:pw@cdn.example.com/a.tgz", "https://bot:pw@cdn.example.com/a.tgz"},
+		{"//charts.example.com/a.tgz", "https://charts.example.com/a.tgz?sig=s3cr3t"},
+		{"//CHARTS.example.com/a.tgz", "https://CHARTS.example.com/a.tgz?sig=s3cr3t"},
+		{"//charts.example.com:8443/a.tgz", "https://charts.example.com:8443/a.tgz"},
+		{"a.tgz", "https://bot:pw@charts.example.com/sub/a.tgz?sig=s3cr3t"},
+	} {
+		got, err := ResolveReferenceURL(base, c[0])
+		if err != nil || got != c[1] {
+			t.Errorf("ResolveReferenceURL(%q, %q) = %q, %v; want %q", base, c[0], got, err, c[1])
+		}
+	}
+}
+
 func errText(err error) string {
 	if err == nil {
 		return ""
