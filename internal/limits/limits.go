@@ -51,6 +51,11 @@ const (
 	// Download bounds one chart repository index, chart archive or OCI
 	// layer fetched over the network.
 	Download = 128 << 20
+	// TagPages bounds the pages of one OCI registry's tag list, which
+	// kiln reads to resolve a version constraint. Registries answer 100
+	// to 1,000 tags a page (or all of them); a registry that always
+	// names a next page would be listed for ever.
+	TagPages = 1000
 	// ChartFiles bounds the files of one Helm chart: archive entries
 	// (folders included) and folder files, its subcharts and the archives
 	// inside it counted together. Helm's loader bounds bytes, not entries:

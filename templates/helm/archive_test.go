@@ -125,7 +125,7 @@ func TestOCIChartBounds(t *testing.T) {
 	host := strings.TrimPrefix(reg.URL, "http://")
 	e := New(Options{CacheDir: t.TempDir(), PlainHTTP: true})
 	e.bounds.chartFiles = files
-	client, err := e.registryClient()
+	client, err := e.registryClient(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func TestHugeContentLengthIsRefused(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
-	_, err := httpGet(srv.URL+"/index.yaml", limits.Download, downloadTimeout)
+	_, err := httpGet(context.Background(), srv.URL+"/index.yaml", limits.Download, downloadTimeout)
 	if !errors.Is(err, limits.ErrLimit) {
 		t.Fatalf("got %v, want ErrLimit", err)
 	}
@@ -205,7 +205,7 @@ func TestOCIDownloadBounds(t *testing.T) {
 			host := strings.TrimPrefix(srv.URL, "http://")
 			e := New(Options{CacheDir: t.TempDir(), PlainHTTP: true})
 			e.bounds.download = max
-			client, err := e.registryClient()
+			client, err := e.registryClient(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -427,6 +427,67 @@ func TestSlowServerTimesOut(t *testing.T) {
 				}
 			case <-time.After(20 * time.Second):
 				t.Fatal("the render still waits for a server that never answers")
+			}
+		})
+	}
+}
+
+// TestEndlessTagListIsRefused: a registry pages its tag list, and one
+// that always names a next page is listed only up to the bound, and only
+// while the render's context lasts (helm's registry client takes none):
+// kiln listed 2,000 pages a second, holding every tag, until --timeout.
+func TestEndlessTagListIsRefused(t *testing.T) {
+	t.Parallel()
+	if New(Options{}).bounds.tagPages != limits.TagPages {
+		t.Fatal("tag page bound is not limits.TagPages")
+	}
+	for _, tt := range []struct {
+		name  string
+		pages int
+		// stop: the render's context ends instead.
+		stop time.Duration
+		want string
+	}{
+		{name: "bound", pages: 5, want: "/v2/charts/hello/tags/list: the pages of the registry's tag list exceeds kiln's limit of 5"},
+		{name: "context", pages: limits.TagPages * 1000, stop: 300 * time.Millisecond, want: "context deadline exceeded"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var pages atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !strings.HasSuffix(r.URL.Path, "/tags/list") {
+					w.WriteHeader(http.StatusOK)
+					return
+				}
+				n := pages.Add(1)
+				w.Header().Set("Link", fmt.Sprintf(`</v2/charts/hello/tags/list?last=%d>; rel="next"`, n))
+				fmt.Fprintf(w, `{"name":"charts/hello","tags":["%d.0.0","%d.1.0"]}`, n, n)
+			}))
+			defer srv.Close()
+			e := New(Options{CacheDir: t.TempDir(), PlainHTTP: true})
+			e.bounds.tagPages = tt.pages
+			ctx := context.Background()
+			if tt.stop > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.stop)
+				defer cancel()
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := e.Render(ctx, &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello",
+					ChartRepo: "oci://" + strings.TrimPrefix(srv.URL, "http://") + "/charts", ChartVersion: "^1.0.0"})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("got %v, want an error saying %q", err, tt.want)
+				}
+				if tt.stop == 0 && pages.Load() != int64(tt.pages) {
+					t.Errorf("the registry served %d pages, want %d", pages.Load(), tt.pages)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("still listing tags after %d pages", pages.Load())
 			}
 		})
 	}

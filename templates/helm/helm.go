@@ -67,10 +67,12 @@ type bounds struct {
 	// (downloadTimeout): neither helm's getters nor its registry client
 	// take a context.
 	request time.Duration
+	// tagPages bounds the pages of one OCI tag list (limits.TagPages).
+	tagPages int
 }
 
 func defaultBounds() bounds {
-	return bounds{chartFiles: limits.ChartFiles, chartEntries: chartEntries, chartSize: limits.ChartSize, output: limits.OutputSize, download: limits.Download, nodes: limits.Nodes, request: downloadTimeout}
+	return bounds{chartFiles: limits.ChartFiles, chartEntries: chartEntries, chartSize: limits.ChartSize, output: limits.OutputSize, download: limits.Download, nodes: limits.Nodes, request: downloadTimeout, tagPages: limits.TagPages}
 }
 
 var _ templates.Engine = (*Engine)(nil)

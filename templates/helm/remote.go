@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"helm.sh/helm/v3/pkg/registry"
@@ -246,7 +247,7 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 	if err := ctx.Err(); err != nil {
 		return resolvedChart{}, err
 	}
-	data, err := e.download(u)
+	data, err := e.download(ctx, u)
 	if err != nil {
 		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("downloading chart %s %s from %s: %v", chart, cv.Version, shownURL(repoURL), err), Hint: "check that the chart repository is reachable", Err: err}
 	}
@@ -286,11 +287,11 @@ func withRepoUser(repoURL, u string) string {
 // or pulled from a registry when the index names an oci:// reference
 // (Bitnami's index does), as helm's ChartDownloader picks its getter by
 // the URL's scheme.
-func (e *Engine) download(u string) ([]byte, error) {
+func (e *Engine) download(ctx context.Context, u string) ([]byte, error) {
 	if !registry.IsOCI(u) {
-		return httpGet(u, e.bounds.download, e.bounds.request)
+		return httpGet(ctx, u, e.bounds.download, e.bounds.request)
 	}
-	client, err := e.registryClient()
+	client, err := e.registryClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +316,7 @@ func (e *Engine) fetchIndex(ctx context.Context, repoURL, dir string) (*indexFil
 	u, err := repoindex.ResolveReferenceURL(repoURL, "index.yaml")
 	if err == nil {
 		var data []byte
-		if data, err = httpGet(u, e.bounds.download, e.bounds.request); err == nil {
+		if data, err = httpGet(ctx, u, e.bounds.download, e.bounds.request); err == nil {
 			return e.loadIndex(repoURL, dir, data)
 		}
 	}
@@ -370,9 +371,13 @@ func notInIndex(idx *indexFile, repoURL, chart, constraint string, err error) er
 // getter: it reads the whole body into memory with no bound, and its
 // options take no RoundTripper to bound it with. Like helm's getter built
 // here, it reads no HELM_* environment variables.
-func httpGet(u string, max int64, timeout time.Duration) ([]byte, error) {
+func httpGet(ctx context.Context, u string, max int64, timeout time.Duration) ([]byte, error) {
 	client := &http.Client{Timeout: timeout, Transport: boundedTransport{next: http.DefaultTransport, max: max}, CheckRedirect: noReferer}
-	resp, err := client.Get(u)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("invalid URL %s: %s", shownURL(u), redact.URLProblem(err))
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -459,7 +464,7 @@ func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constrain
 			return resolvedChart{file: f, version: constraint, cached: true}, nil
 		}
 	}
-	client, err := e.registryClient()
+	client, err := e.registryClient(ctx)
 	if err != nil {
 		return resolvedChart{}, &diag.Error{Msg: "creating the OCI registry client: " + err.Error(), Err: err}
 	}
@@ -508,10 +513,14 @@ func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constrain
 // private registries. It is not a file of the cache folder, which may come
 // from elsewhere (actions/cache): a config.json planted there would choose
 // the credentials sent, or a credential helper program to run.
-func (e *Engine) registryClient() (*registry.Client, error) {
+//
+// Its requests end with ctx, which helm's client does not take, and its
+// tag listings are bounded (registryTransport).
+func (e *Engine) registryClient(ctx context.Context) (*registry.Client, error) {
+	transport := &registryTransport{next: boundedTransport{next: http.DefaultTransport, max: e.bounds.download}, ctx: ctx, maxPages: e.bounds.tagPages}
 	opts := []registry.ClientOption{
 		registry.ClientOptWriter(io.Discard),
-		registry.ClientOptHTTPClient(&http.Client{Timeout: e.bounds.request, Transport: boundedTransport{next: http.DefaultTransport, max: e.bounds.download}, CheckRedirect: noReferer}),
+		registry.ClientOptHTTPClient(&http.Client{Timeout: e.bounds.request, Transport: transport, CheckRedirect: noReferer}),
 		registry.ClientOptEnableCache(true),
 		registry.ClientOptCredentialsFile(os.DevNull),
 	}
@@ -519,6 +528,28 @@ func (e *Engine) registryClient() (*registry.Client, error) {
 		opts = append(opts, registry.ClientOptPlainHTTP())
 	}
 	return registry.NewClient(opts...)
+}
+
+// registryTransport gives an OCI registry client's requests the render's
+// context, and bounds the pages of a tag list. A registry pages its tag
+// list (Link: rel="next"), and oras-go follows the pages while there are
+// any: one that always names a next page kept kiln listing, and holding
+// every tag, until --timeout or the memory limit.
+type registryTransport struct {
+	next     http.RoundTripper
+	ctx      context.Context
+	maxPages int
+	pages    atomic.Int32
+}
+
+func (t *registryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := t.ctx.Err(); err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(r.URL.Path, "/tags/list") && int(t.pages.Add(1)) > t.maxPages {
+		return nil, &limits.Error{Input: redactURL(r.URL), What: "the pages of the registry's tag list", Limit: fmt.Sprint(t.maxPages)}
+	}
+	return t.next.RoundTrip(r.WithContext(t.ctx))
 }
 
 // writeAtomic writes data to p through a temporary file, so that concurrent

@@ -313,7 +313,7 @@ func TestOCIRegistry(t *testing.T) {
 
 	cache := t.TempDir()
 	e := New(Options{CacheDir: cache, PlainHTTP: true})
-	client, err := e.registryClient()
+	client, err := e.registryClient(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +472,7 @@ func TestHTTPIndexWithOCIURLs(t *testing.T) {
 	dir := t.TempDir()
 	tgz := packageHello(t, dir, "0.1.0", "0.2.0")
 	e := New(Options{CacheDir: t.TempDir(), PlainHTTP: true})
-	client, err := e.registryClient()
+	client, err := e.registryClient(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
