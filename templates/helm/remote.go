@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,7 @@ import (
 //	<CacheDir>/http/<host>-<hash>/index.yaml
 //	<CacheDir>/http/<host>-<hash>/<chart>/<version>.tgz
 //	<CacheDir>/oci/<host>-<hash>/<chart>/<version>.tgz
+//	<CacheDir>/oci/<host>-<hash>/<chart>/<version>.tgz.manifest.json
 //
 // where <hash> is the start of the SHA-256 of the repository URL. A chart
 // asked for by exact version is taken from the cache without any network
@@ -487,14 +489,15 @@ func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constrain
 	}
 	version := tag
 	f := chartFile(dir, chart, version)
-	if exists(f) && !fresh {
-		return resolvedChart{file: f, version: version, cached: true}, nil
+	// OCI tags cannot hold "+"; helm pushes it as "_".
+	ref := base + ":" + strings.ReplaceAll(version, "+", "_")
+	if exists(f) && !fresh && ociCacheCurrent(client, ref, f) {
+		return resolvedChart{file: f, version: version}, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return resolvedChart{}, err
 	}
-	// OCI tags cannot hold "+"; helm pushes it as "_".
-	res, err := client.Pull(base+":"+strings.ReplaceAll(version, "+", "_"), registry.PullOptWithChart(true))
+	res, err := client.Pull(ref, registry.PullOptWithChart(true))
 	if err != nil {
 		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("pulling chart oci://%s:%s: %v", base, version, err), Hint: "check helm.repo, helm.chart and helm.version and that the registry is reachable", Err: err}
 	}
@@ -504,7 +507,54 @@ func (e *Engine) resolveOCI(ctx context.Context, repoURL, base, chart, constrain
 	if err := writeAtomic(f, res.Chart.Data); err != nil {
 		return resolvedChart{}, &diag.Error{Msg: "caching chart: " + err.Error(), Err: err}
 	}
+	if res.Manifest != nil {
+		if err := writeAtomic(f+manifestSuffix, res.Manifest.Data); err != nil {
+			return resolvedChart{}, &diag.Error{Msg: "caching chart: " + err.Error(), Err: err}
+		}
+	}
 	return resolvedChart{file: f, version: version}, nil
+}
+
+// manifestSuffix names the manifest kept beside a chart pulled from a
+// registry: <version>.tgz.manifest.json.
+const manifestSuffix = ".manifest.json"
+
+// ociCacheCurrent reports whether the cached chart f is the chart layer of
+// the manifest the registry's tag ref names now. Once a constraint has
+// listed the tags, the registry is at hand: as a cached chart from an HTTP
+// repository is checked against the index's digest, one from a registry
+// is checked against the tag's manifest, which the registry names by its
+// digest, so that a chart the cache folder was given from elsewhere
+// (actions/cache), or a tag moved since, is pulled again, not rendered.
+// The manifest kept beside the chart binds the chart's digest to that.
+func ociCacheCurrent(client *registry.Client, ref, f string) bool {
+	desc, err := client.Resolve(ref)
+	if err != nil {
+		return false
+	}
+	data, err := limits.ReadFile(f + manifestSuffix)
+	if err != nil {
+		return false
+	}
+	sum := sha256.Sum256(data)
+	if string(desc.Digest) != "sha256:"+hex.EncodeToString(sum[:]) {
+		return false
+	}
+	var m struct {
+		Layers []struct {
+			MediaType string `json:"mediaType"`
+			Digest    string `json:"digest"`
+		} `json:"layers"`
+	}
+	if json.Unmarshal(data, &m) != nil {
+		return false
+	}
+	for _, l := range m.Layers {
+		if l.MediaType == registry.ChartLayerMediaType {
+			return l.Digest == "sha256:"+fileDigest(f)
+		}
+	}
+	return false
 }
 
 // registryClient builds helm's OCI client without helm's cli settings. The

@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -632,5 +633,88 @@ func TestAbsoluteChartURLCredentials(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{`/hello-0.2.0.tgz Authorization=""`, `/hello-0.3.0.tgz Authorization=""`}, seen); diff != "" {
 		t.Errorf("requests the other host saw (-want +got):\n%s", diff)
+	}
+}
+
+// TestOCICachedChartNotTrusted: with a constraint, kiln lists the
+// registry's tags, and a cached chart is rendered only when it is the
+// chart layer of the manifest the tag names now: one the cache folder was
+// given from elsewhere (actions/cache), or one of a tag moved since, is
+// pulled again, as a cached chart from an HTTP repository is checked
+// against the index. An unchanged cached chart is not pulled again.
+func TestOCICachedChartNotTrusted(t *testing.T) {
+	t.Parallel()
+	var blobs atomic.Int32
+	regHandler := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
+	reg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/") {
+			blobs.Add(1)
+		}
+		regHandler.ServeHTTP(w, r)
+	}))
+	defer reg.Close()
+	host := strings.TrimPrefix(reg.URL, "http://")
+	cache := t.TempDir()
+	client, err := New(Options{PlainHTTP: true}).registryClient(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	push := func(p string) []byte {
+		t.Helper()
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), "hello-"), ".tgz")
+		if _, err := client.Push(data, host+"/charts/hello:"+v); err != nil {
+			t.Fatalf("push %s: %v", v, err)
+		}
+		return data
+	}
+	tgz := packageHello(t, t.TempDir(), "0.1.0", "0.2.0")
+	push(tgz[0])
+	other := push(tgz[1])
+	render := func() string {
+		t.Helper()
+		e := New(Options{CacheDir: cache, PlainHTTP: true})
+		res, err := e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: "oci://" + host + "/charts", ChartVersion: "~0.1.0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return summarize(t, res).ChartVersion
+	}
+	render()
+	cached := filepath.Join(New(Options{CacheDir: cache}).cacheDir("oci", "oci://"+host+"/charts"), "hello", "0.1.0.tgz")
+
+	before := blobs.Load()
+	if got := render(); got != "0.1.0" {
+		t.Errorf("chart version %q, want 0.1.0", got)
+	}
+	if n := blobs.Load() - before; n != 0 {
+		t.Errorf("an unchanged cached chart: %d blobs pulled, want 0", n)
+	}
+
+	// Another chart in 0.1.0's place.
+	if err := os.WriteFile(cached, other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := render(); got != "0.1.0" {
+		t.Errorf("a replaced cached chart was rendered: chart version %q, want 0.1.0", got)
+	}
+
+	// The tag moved: 0.1.0 pushed again, with other bytes.
+	ch, err := loader.Load(filepath.Join("testdata", "remote", "hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch.Metadata.Version, ch.Metadata.Description = "0.1.0", "pushed again"
+	p, err := chartutil.Save(ch, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := push(p)
+	render()
+	if got, err := os.ReadFile(cached); err != nil || !bytes.Equal(got, moved) {
+		t.Errorf("the cache holds the chart the tag named before it moved (%v)", err)
 	}
 }
