@@ -251,7 +251,7 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 	}
 	data, err := e.download(ctx, u)
 	if err != nil {
-		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("downloading chart %s %s from %s: %v", chart, cv.Version, shownURL(repoURL), err), Hint: "check that the chart repository is reachable", Err: err}
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("downloading chart %s %s from %s: %v", chart, cv.Version, shownURL(repoURL), err), Hint: fetchHint(err, "check that the chart repository is reachable"), Err: err}
 	}
 	if cv.Digest != "" {
 		sum := sha256.Sum256(data)
@@ -322,7 +322,7 @@ func (e *Engine) fetchIndex(ctx context.Context, repoURL, dir string) (*indexFil
 			return e.loadIndex(repoURL, dir, data)
 		}
 	}
-	return nil, &diag.Error{Msg: fmt.Sprintf("fetching the index of chart repository %s: %v", shownURL(repoURL), err), Hint: "check helm.repo and that the repository is reachable", Err: err}
+	return nil, &diag.Error{Msg: fmt.Sprintf("fetching the index of chart repository %s: %v", shownURL(repoURL), err), Hint: fetchHint(err, "check helm.repo and that the repository is reachable"), Err: err}
 }
 
 // loadIndex caches a repository's index.yaml, data, in dir and loads it.
@@ -390,9 +390,28 @@ func httpGet(ctx context.Context, u string, max int64, timeout time.Duration) ([
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("failed to fetch %s : %s", shownURL(u), resp.Status)
+		return nil, &statusError{url: shownURL(u), status: resp.Status, code: resp.StatusCode}
 	}
 	return io.ReadAll(resp.Body)
+}
+
+// statusError is a chart repository's answer other than 200, in helm's
+// words ("failed to fetch <url> : 404 Not Found").
+type statusError struct {
+	url, status string
+	code        int
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("failed to fetch %s : %s", e.url, e.status) }
+
+// fetchHint is the hint for a failed repository request: a refusal (401,
+// 403) asks for credentials, which "is it reachable" does not suggest.
+func fetchHint(err error, hint string) string {
+	var se *statusError
+	if errors.As(err, &se) && (se.code == http.StatusUnauthorized || se.code == http.StatusForbidden) {
+		return "the repository refused kiln: give helm.repo the user and password it needs (https://user:password@host/path; kiln shows it nowhere) or, for a signed URL, its query"
+	}
+	return hint
 }
 
 // noReferer follows a redirect as net/http does (at most 10), without the

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -716,5 +717,47 @@ func TestOCICachedChartNotTrusted(t *testing.T) {
 	render()
 	if got, err := os.ReadFile(cached); err != nil || !bytes.Equal(got, moved) {
 		t.Errorf("the cache holds the chart the tag named before it moved (%v)", err)
+	}
+}
+
+// TestRefusedRepositoryHint: a repository that refuses kiln (401, 403)
+// is not unreachable: the hint asks for its credentials.
+func TestRefusedRepositoryHint(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	packageHello(t, dir, "0.1.0")
+	idx, err := repo.IndexDirectory(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := http.FileServer(http.Dir(dir))
+	for _, tt := range []struct {
+		status int
+		what   string
+	}{
+		{http.StatusUnauthorized, "index.yaml"},
+		{http.StatusForbidden, ".tgz"},
+		{http.StatusNotFound, "index.yaml"},
+	} {
+		refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, tt.what) {
+				http.Error(w, "no", tt.status)
+				return
+			}
+			files.ServeHTTP(w, r)
+		}))
+		e := New(Options{CacheDir: t.TempDir()})
+		_, err := e.Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: refusing.URL, ChartVersion: "^0.1.0"})
+		refusing.Close()
+		wantHint := "hint: the repository refused kiln: give helm.repo the user and password it needs"
+		if tt.status == http.StatusNotFound {
+			wantHint = "hint: check helm.repo and that the repository is reachable"
+		}
+		if err == nil || !strings.Contains(err.Error(), " : "+strconv.Itoa(tt.status)+" "+http.StatusText(tt.status)+"\n  "+wantHint) {
+			t.Errorf("%d for %s: got %v, want %q", tt.status, tt.what, err, wantHint)
+		}
 	}
 }
