@@ -36,7 +36,8 @@ import (
 //	<CacheDir>/oci/<host>-<hash>/<chart>/<version>.tgz
 //	<CacheDir>/oci/<host>-<hash>/<chart>/<version>.tgz.manifest.json
 //
-// where <hash> is the start of the SHA-256 of the repository URL. A chart
+// where <hash> is the start of the SHA-256 of the repository URL without
+// its user and password (cacheDir). A chart
 // asked for by exact version is taken from the cache without any network
 // access; a constraint (or no version) needs the repository's index or tag
 // list once per Engine.
@@ -172,10 +173,17 @@ func safeVersion(v string) bool {
 	return versionRe().MatchString(v) && !strings.Contains(v, "..")
 }
 
-// cacheDir is the folder of one repository in the cache.
+// cacheDir is the folder of one repository in the cache, named by its host
+// and a hash of its URL without the user and password: the cache folder
+// travels (actions/cache, which forks' pull requests read), and a hash of a
+// password lets whoever reads the name test guesses offline. A user or
+// password does not make another repository. The query stays in the
+// hash: it may choose the repository, and a signed URL's signature is no
+// guessable secret.
 func (e *Engine) cacheDir(kind, repoURL string) string {
+	repoURL = redact.URL(repoURL)
 	sum := sha256.Sum256([]byte(repoURL))
-	host := repoURL
+	host := "repository" // no download is made from a URL that does not parse
 	if u, err := url.Parse(repoURL); err == nil && u.Host != "" {
 		host = u.Host
 	}

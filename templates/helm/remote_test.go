@@ -761,3 +761,25 @@ func TestRefusedRepositoryHint(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheFolderHoldsNoPasswordHash: the chart cache travels
+// (actions/cache), and a hash of a password in a folder's name would let
+// whoever reads it test guesses offline. A repository's folder is named
+// by its URL without the user and password; the query (which may choose
+// the repository) still makes another folder.
+func TestCacheFolderHoldsNoPasswordHash(t *testing.T) {
+	t.Parallel()
+	e := New(Options{CacheDir: "/cache"})
+	plain := e.cacheDir("http", "https://charts.example.com/x")
+	for _, u := range []string{"https://bot:pa55w0rd@charts.example.com/x", "https://bot:pa5#5w/0rd@charts.example.com/x", "https://bot@charts.example.com/x"} {
+		if got := e.cacheDir("http", u); got != plain {
+			t.Errorf("cacheDir(%q) = %q, want %q, the folder of the URL without its user part", u, got, plain)
+		}
+	}
+	if got := e.cacheDir("http", "https://charts.example.com/x?sig=1"); got == plain {
+		t.Errorf("a URL with a query has the folder of the URL without it: %s", got)
+	}
+	if got, want := e.cacheDir("http", "%zz://bot:pa55w0rd@x"), "repository-"; !strings.Contains(got, want) || strings.Contains(got, "pa55w0rd") {
+		t.Errorf("cacheDir of a URL that does not parse = %q, want a folder named %q…", got, want)
+	}
+}
