@@ -21,8 +21,12 @@ const (
 // forwardEnv are the variables a worker gets from kiln's environment:
 // those the engines' HTTP clients and Go's runtime read. No token, no
 // secret var: a template that escaped its engine finds none of them.
+// DOCKER_CONFIG is a folder, which helm's registry client reads
+// registry credentials from as `docker login` wrote them there (CI jobs
+// set it to keep them out of HOME); without it the worker looked in
+// ~/.docker and a private registry refused the pull.
 var forwardEnv = []string{
-	"PATH", "HOME", "TMPDIR",
+	"PATH", "HOME", "TMPDIR", "DOCKER_CONFIG",
 	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
 	"SSL_CERT_FILE", "SSL_CERT_DIR",
 	"GODEBUG", "GOTRACEBACK", "GORACE", "GOCOVERDIR",

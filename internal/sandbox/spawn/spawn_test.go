@@ -65,12 +65,13 @@ func TestEnv(t *testing.T) {
 	t.Setenv("KILN_SECRET", "s3cret")
 	t.Setenv("HTTPS_PROXY", "http://proxy:3128")
 	t.Setenv("GODEBUG", "gctrace=1")
+	t.Setenv("DOCKER_CONFIG", "/runner/temp/docker")
 	env := Env()
 	if env[0] != "KILN_SANDBOX_WORKER=v1" {
 		t.Errorf("Env()[0] = %q, want the worker variable", env[0])
 	}
 	all := strings.Join(env, "\n")
-	for _, want := range []string{"HTTPS_PROXY=http://proxy:3128", "GODEBUG=gctrace=1"} {
+	for _, want := range []string{"HTTPS_PROXY=http://proxy:3128", "GODEBUG=gctrace=1", "DOCKER_CONFIG=/runner/temp/docker"} {
 		if !slices.Contains(env, want) {
 			t.Errorf("Env() lacks %s:\n%s", want, all)
 		}
