@@ -393,16 +393,25 @@ func TestSlowServerTimesOut(t *testing.T) {
 	if New(Options{}).bounds.request != downloadTimeout {
 		t.Fatalf("request bound is not downloadTimeout")
 	}
-	for _, tt := range []struct{ name, repo, want string }{
+	for _, tt := range []struct {
+		name, repo, want string
+		// body: the server answers 200 and then never sends the body,
+		// else it never answers at all.
+		body bool
+	}{
 		{name: "HTTP index", repo: "http://%s/charts", want: "fetching the index of chart repository"},
+		{name: "HTTP index body", repo: "http://%s/charts", want: "fetching the index of chart repository", body: true},
 		{name: "OCI tags", repo: "oci://%s/charts", want: "listing the versions of chart"},
+		{name: "OCI tags body", repo: "oci://%s/charts", want: "listing the versions of chart", body: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			stop := make(chan struct{})
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(http.StatusOK)
-				w.(http.Flusher).Flush()
+				if tt.body {
+					w.WriteHeader(http.StatusOK)
+					w.(http.Flusher).Flush()
+				}
 				select {
 				case <-stop:
 				case <-r.Context().Done():

@@ -626,7 +626,30 @@ func (t *registryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if strings.HasSuffix(r.URL.Path, "/tags/list") && int(t.pages.Add(1)) > t.maxPages {
 		return nil, &limits.Error{Input: redactURL(r.URL), What: "the pages of the registry's tag list", Limit: fmt.Sprint(t.maxPages)}
 	}
-	return t.next.RoundTrip(r.WithContext(t.ctx))
+	// The request's own context carries http.Client's Timeout; it also
+	// ends with the render's, until the body is closed.
+	ctx, cancel := context.WithCancelCause(r.Context())
+	stop := context.AfterFunc(t.ctx, func() { cancel(context.Cause(t.ctx)) })
+	done := func() { stop(); cancel(nil) }
+	resp, err := t.next.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		done()
+		return nil, err
+	}
+	resp.Body = &doneBody{ReadCloser: resp.Body, done: done}
+	return resp, nil
+}
+
+// doneBody calls done once the body is closed.
+type doneBody struct {
+	io.ReadCloser
+	done func()
+}
+
+func (b *doneBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.done()
+	return err
 }
 
 // writeAtomic writes data to p through a temporary file, so that concurrent
