@@ -330,7 +330,11 @@ func (e *Engine) fetchIndex(ctx context.Context, repoURL, dir string) (*indexFil
 			return e.loadIndex(repoURL, dir, data)
 		}
 	}
-	return nil, &diag.Error{Msg: fmt.Sprintf("fetching the index of chart repository %s: %v", shownURL(repoURL), err), Hint: fetchHint(err, "check helm.repo and that the repository is reachable"), Err: err}
+	hint := fetchHint(err, "check helm.repo and that the repository is reachable")
+	if strings.HasSuffix(strings.TrimSuffix(shownURL(repoURL), "/"), "/index.yaml") {
+		hint = "helm.repo is the repository's folder, as for helm repo add: remove /index.yaml from it"
+	}
+	return nil, &diag.Error{Msg: fmt.Sprintf("fetching the index of chart repository %s: %v", shownURL(repoURL), err), Hint: hint, Err: err}
 }
 
 // loadIndex caches a repository's index.yaml, data, in dir and loads it.

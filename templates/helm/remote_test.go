@@ -783,3 +783,17 @@ func TestCacheFolderHoldsNoPasswordHash(t *testing.T) {
 		t.Errorf("cacheDir of a URL that does not parse = %q, want a folder named %q…", got, want)
 	}
 }
+
+// TestRepositoryURLOfTheIndex: helm.repo names the repository's folder;
+// a URL pasted with its index.yaml is fetched as helm would
+// (…/index.yaml/index.yaml), and the hint says what to remove.
+func TestRepositoryURLOfTheIndex(t *testing.T) {
+	t.Parallel()
+	srv, _ := serveHello(t, func(*http.Request) {}, "0.1.0")
+	defer srv.Close()
+	_, err := New(Options{CacheDir: t.TempDir()}).Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: srv.URL + "/index.yaml?sig=s3cr3t", ChartVersion: "^0.1.0"})
+	want := "failed to fetch " + srv.URL + "/index.yaml/index.yaml : 404 Not Found\n  hint: helm.repo is the repository's folder, as for helm repo add: remove /index.yaml from it"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want an error saying %q", err, want)
+	}
+}
