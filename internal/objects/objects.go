@@ -39,14 +39,14 @@ func Parse(data []byte, file string, lineOffset int) ([]templates.Object, error)
 // ParseCounted is Parse with a Counter shared by several calls, so that the
 // bounds hold for one engine output cut into parts (Helm's templates).
 func ParseCounted(data []byte, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
-	return parseCounted(bytes.NewReader(data), len(data), func() []byte { return data }, file, lineOffset, c, false)
+	return parseCounted(bytes.NewReader(lfBytes(data)), len(data), func() []byte { return data }, file, lineOffset, c, false)
 }
 
 // ParseCountedString is ParseCounted of a string, which it reads where it
 // is: Helm's output is strings, megabytes of them for a chart with large
 // CRDs, and converting one to bytes copied it.
 func ParseCountedString(data string, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
-	return parseCounted(strings.NewReader(data), len(data), func() []byte { return []byte(data) }, file, lineOffset, c, false)
+	return parseCounted(strings.NewReader(lf(data)), len(data), func() []byte { return []byte(data) }, file, lineOffset, c, false)
 }
 
 // ParseHelmOutput is ParseCountedString for what a Helm chart renders,
@@ -55,7 +55,31 @@ func ParseCountedString(data string, file string, lineOffset int, c *limits.Coun
 // and unquoted yes, on, n, … written as the booleans they are there
 // (ResolveYAML11Bools), SOPS documents but for their bytes left alone.
 func ParseHelmOutput(data string, file string, lineOffset int, c *limits.Counter) ([]templates.Object, error) {
-	return parseCounted(strings.NewReader(data), len(data), func() []byte { return []byte(data) }, file, lineOffset, c, true)
+	return parseCounted(strings.NewReader(lf(data)), len(data), func() []byte { return []byte(data) }, file, lineOffset, c, true)
+}
+
+// lf turns CRLF line breaks into LF before yaml.v3 reads them: it reads
+// both as one line break in every value, but places comments by a column
+// count the CR throws off, so a chart or a file checked out with CRLF
+// (git's core.autocrlf on Windows) moved or dropped its comments, and its
+// output differed from a checkout with LF in bytes Flux would apply. A lone
+// CR is left as it is: yaml.v3 reads it as a line break too, and no
+// checkout writes one. Lines keep their numbers, so errors and a SOPS
+// document's bytes (kept from the text as written) are found at the same
+// line.
+func lf(data string) string {
+	if !strings.Contains(data, "\r\n") {
+		return data // Helm's output is megabytes: no copy when nothing changes
+	}
+	return strings.ReplaceAll(data, "\r\n", "\n")
+}
+
+// lfBytes is lf of bytes.
+func lfBytes(data []byte) []byte {
+	if !bytes.Contains(data, []byte("\r\n")) {
+		return data
+	}
+	return bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 }
 
 // parseCounted parses the size bytes that in reads; text returns them,

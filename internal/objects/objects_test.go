@@ -2,12 +2,15 @@ package objects
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 // TestParseRefusesBadTypeMeta: an apiVersion or kind the API server could
@@ -301,4 +304,70 @@ func TestPlainMergeValues(t *testing.T) {
 	if PlainMergeValues(&doc) {
 		t.Error("a second pass found more")
 	}
+}
+
+// TestParseReadsCRLFAsLF: a file checked out with CRLF line breaks (git's
+// core.autocrlf on Windows, a chart vendored from such a checkout) gives
+// the objects of the same file with LF, comments and lines included, from
+// every entry point. yaml.v3 read the values alike but moved comments
+// into the wrong place and dropped a document's head comment, so a render
+// on Windows differed from CI's in the bytes written (ingress-nginx's
+// controller Role).
+func TestParseReadsCRLFAsLF(t *testing.T) {
+	const doc = "# head comment\n# second\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\n" +
+		"metadata:\n  name: r # line comment\n  annotations:\n    d: |\n      line1\n      line2\n    e: \"a\n      b\"\n" +
+		"rules:\n- apiGroups:\n  - a\n  verbs:\n  - get\n# between items\n- apiGroups:\n  - b\n  # inner\n  verbs:\n  - list\n" +
+		"---\n# second document\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  k: v # trailing\n# foot\n"
+	crlf := strings.ReplaceAll(doc, "\n", "\r\n")
+	parsers := map[string]func(string) ([]templates.Object, error){
+		"Parse": func(s string) ([]templates.Object, error) { return Parse([]byte(s), "in.yaml", 0) },
+		"ParseCountedString": func(s string) ([]templates.Object, error) {
+			return ParseCountedString(s, "in.yaml", 0, &limits.Counter{})
+		},
+		"ParseHelmOutput": func(s string) ([]templates.Object, error) { return ParseHelmOutput(s, "in.yaml", 0, &limits.Counter{}) },
+	}
+	for name, parse := range parsers {
+		t.Run(name, func(t *testing.T) {
+			want, err := parse(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := parse(crlf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d objects with CRLF, %d with LF", len(got), len(want))
+			}
+			for i := range want {
+				if got[i].Line != want[i].Line {
+					t.Errorf("object %d at line %d with CRLF, %d with LF", i, got[i].Line, want[i].Line)
+				}
+				if d := nodeDiff(got[i].Node.YNode(), want[i].Node.YNode(), "$"); d != "" {
+					t.Errorf("object %d with CRLF differs from LF: %s", i, d)
+				}
+			}
+		})
+	}
+}
+
+// nodeDiff names the first field in which two YAML trees differ, "" when
+// none: what yamlenc writes, comments and positions included.
+func nodeDiff(a, b *kyaml.Node, at string) string {
+	switch {
+	case a.Kind != b.Kind || a.Tag != b.Tag || a.Value != b.Value || a.Style != b.Style:
+		return fmt.Sprintf("%s: %v %q %q, want %v %q %q", at, a.Kind, a.Tag, a.Value, b.Kind, b.Tag, b.Value)
+	case a.HeadComment != b.HeadComment || a.LineComment != b.LineComment || a.FootComment != b.FootComment:
+		return fmt.Sprintf("%s: comments %q %q %q, want %q %q %q", at, a.HeadComment, a.LineComment, a.FootComment, b.HeadComment, b.LineComment, b.FootComment)
+	case a.Line != b.Line || a.Column != b.Column:
+		return fmt.Sprintf("%s: at %d:%d, want %d:%d", at, a.Line, a.Column, b.Line, b.Column)
+	case len(a.Content) != len(b.Content):
+		return fmt.Sprintf("%s: %d children, want %d", at, len(a.Content), len(b.Content))
+	}
+	for i := range a.Content {
+		if d := nodeDiff(a.Content[i], b.Content[i], fmt.Sprintf("%s[%d]", at, i)); d != "" {
+			return d
+		}
+	}
+	return ""
 }
