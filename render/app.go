@@ -197,7 +197,7 @@ func (r *Renderer) patches(in []envconfig.Patch, reads *deps.Recorder) ([]patch.
 					Hint: "patch paths are relative to the repository root and must stay inside it"})
 				continue
 			}
-			pp.Patch, pp.File, pp.Line, pp.TextLine = string(data), p.Path, 1, 1
+			pp.Patch, pp.File, pp.Line, pp.TextLine, pp.FromFile = string(data), p.Path, 1, 1, true
 		}
 		if t := p.Target; t != nil {
 			pp.Target = &patch.Selector{Group: t.Group, Version: t.Version, Kind: t.Kind, Name: t.Name,

@@ -50,6 +50,10 @@ type Patch struct {
 	// block), 0 otherwise: each document of a text of several is then
 	// located at its own line, not all at the patch's.
 	TextLine int
+	// FromFile is set for a patch file's text (path:), which is read as it
+	// is written; inline text is trimmed of surrounding blanks first. Both
+	// as kustomize's PatchTransformer reads them.
+	FromFile bool
 }
 
 // Apply applies patches, in order, to objs and returns the objects left
@@ -145,6 +149,11 @@ func parse(p Patch) ([]*kyaml.RNode, []int, error) {
 	}
 	// The lines TrimSpace took off the front.
 	lead := strings.Count(p.Patch[:strings.Index(p.Patch, text)], "\n")
+	if p.FromFile {
+		// Trimmed, a file's last block scalar lost its final line break
+		// ("script: |" read as "|-"), which kustomize build keeps.
+		text, lead = p.Patch, 0
+	}
 	var lines []int
 	dec := kyaml.NewDecoder(strings.NewReader(text))
 	var docs []*kyaml.RNode

@@ -401,3 +401,35 @@ func TestInlinePatchDocumentLines(t *testing.T) {
 		t.Errorf("warnings = %+v, want one at envs/dev.yaml:13 (the second document's first key)", warns)
 	}
 }
+
+// TestPatchFileKeepsFinalLineBreak: a patch file is read as it is written,
+// as kustomize's PatchTransformer loads a path: patch, so a block scalar at
+// its end keeps its final line break; inline text is trimmed first, as
+// kustomize trims it (there "|" at the very end reads as "|-" in both).
+func TestPatchFileKeepsFinalLineBreak(t *testing.T) {
+	t.Parallel()
+	objs := readObjects(t, "testdata/objects.yaml")
+	text := "\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: vote\n  annotations:\n    script: |\n      echo hi\n      echo there\n"
+	for _, tc := range []struct {
+		name string
+		p    Patch
+		want string
+	}{
+		{"file", Patch{Patch: text, File: "patches/dev.yaml", Line: 1, TextLine: 1, FromFile: true}, "echo hi\necho there\n"},
+		{"inline", Patch{Patch: text, File: "envs/dev.yaml", Line: 4}, "echo hi\necho there"},
+	} {
+		out, _, err := Apply(objs, []Patch{tc.p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		for _, o := range out {
+			if o.Node.GetName() == "vote" && o.Node.GetKind() == "Deployment" {
+				got = o.Node.GetAnnotations()["script"]
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: script = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
