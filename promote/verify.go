@@ -196,6 +196,14 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 		CacheDir:    opts.CacheDir,
 		MemoryLimit: opts.MemoryLimit,
 		Log:         r.log,
+		// A Secret kiln encrypts is encrypted anew on every render: with
+		// the key, one whose plaintext, recipients and rule the folder
+		// holds keeps the folder's ciphertext, as a promotion keeps it,
+		// so that the lock's output digest (taken over the ciphertext)
+		// is the folder's. Else every env with a secret var kiln
+		// encrypts failed verify with "changed kiln.lock.json".
+		SOPSKeys: opts.SOPSIdentities,
+		Pending:  func(string) (map[string][]byte, error) { return old, nil },
 	})
 	if err != nil {
 		return nil, err

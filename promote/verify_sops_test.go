@@ -177,3 +177,32 @@ func TestSamePlaintext(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+// TestVerifyKilnEncrypted: an env whose Secret kiln encrypts (a secret
+// var, sops: in the env file) verifies with the key. The render in verify
+// encrypts anew; it must keep the folder's ciphertext of the same
+// plaintext, as promote does, or the lock's output digest (taken over the
+// ciphertext) differs and verify reports kiln.lock.json changed.
+func TestVerifyKilnEncrypted(t *testing.T) {
+	t.Parallel()
+	f, identity := encryptingFixture(t)
+	ids, err := sopsyaml.ParseIdentities(identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.opts(t, "dev", &bytes.Buffer{})
+	o.Render.SOPSIdentities = identity
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Verify(context.Background(), f.pipeline(t), VerifyOptions{
+		Env: "dev", LookupEnv: lookup, Version: "test",
+		GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &bytes.Buffer{}, SOPSIdentities: ids,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Equal || len(res.Files) != 0 || len(res.Unverifiable) != 0 {
+		t.Errorf("result = %+v, want equal", res)
+	}
+}

@@ -169,6 +169,9 @@ type Options struct {
 	// ciphertext of the earlier tree (Earlier), so a re-render changes no
 	// file; without them every render re-encrypts.
 	SOPSIdentities string
+	// SOPSKeys are SOPSIdentities parsed already (kiln verify's), used
+	// when SOPSIdentities is empty.
+	SOPSKeys sopsyaml.Identities
 	// Now is recorded as an encrypted Secret's sops.lastmodified; nil
 	// means the Unix epoch. The CLI passes time.Now.
 	Now func() time.Time
@@ -363,6 +366,8 @@ func New(p *envconfig.Pipeline, opts Options) (*Renderer, error) {
 			return nil, err
 		}
 		r.ids = ids
+	} else if len(opts.SOPSKeys) > 0 {
+		r.ids = opts.SOPSKeys
 	}
 	return r, nil
 }
