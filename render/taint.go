@@ -7,6 +7,8 @@ import (
 	"maps"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -40,9 +42,51 @@ func otherValue(s string) string {
 			return 'A' + (r-'A'+13)%26
 		case r >= '0' && r <= '9':
 			return '0' + (r-'0'+5)%10
+		case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsNumber(r)):
+			// A letter or digit of another script (a password in
+			// Cyrillic, an accented letter) changes too, to its
+			// neighbour of the same class and case: kept, a slice of
+			// such letters was the same in both renders and passed.
+			if o := r ^ 1; sameClass(r, o) {
+				return o
+			}
 		}
 		return r
 	}, s)
+}
+
+// sameClass reports whether o can stand for r in otherValue: a letter (of
+// the same case) or a digit as r is, of as many bytes in UTF-8.
+func sameClass(r, o rune) bool {
+	return utf8.ValidRune(o) && utf8.RuneLen(r) == utf8.RuneLen(o) &&
+		unicode.IsLetter(r) == unicode.IsLetter(o) && unicode.IsNumber(r) == unicode.IsNumber(o) &&
+		unicode.IsUpper(r) == unicode.IsUpper(o) && unicode.IsLower(r) == unicode.IsLower(o)
+}
+
+// computedRef is how the error about o names it: by kind, namespace and
+// name, except those of them computed from a secret var (found), which
+// would show the computed value; such a part is named by what it is.
+func computedRef(o templates.Object, found []secretgate.Finding) diag.Object {
+	ref := objRef(o)
+	for _, f := range found {
+		switch {
+		case f.Field == "" || strings.HasPrefix(f.Field, "[("):
+			// The object differs in shape or by a top-level key: any
+			// part of its name may be among what differs.
+			return diag.Object{Kind: "(kind computed from a secret var)", Name: "(name computed from a secret var)"}
+		case f.Field == "kind":
+			ref.Kind = "(kind computed from a secret var)"
+		case f.Field == "metadata.namespace":
+			ref.Namespace = "(namespace computed from a secret var)"
+		case f.Field == "metadata.name":
+			ref.Name = "(name computed from a secret var)"
+		case f.Field == "metadata" || strings.HasPrefix(f.Field, "metadata[("):
+			// The metadata differs in shape or by a key: the name or
+			// namespace may be among what differs.
+			ref.Namespace, ref.Name = "", "(name computed from a secret var)"
+		}
+	}
+	return ref
 }
 
 // shadowRequest is req with each secret var replaced by otherValue, and
@@ -129,7 +173,7 @@ func (r *Renderer) secretComputed(ctx context.Context, eng templates.Engine, env
 		if permit != nil {
 			hint = "only the data and stringData of v1 Secrets may hold secret values; move the value there, or out of the hydrated tree"
 		}
-		e := &diag.Error{File: o.File, Line: o.LineOf(found[0].Node), App: app, Object: objRef(o),
+		e := &diag.Error{File: o.File, Line: o.LineOf(found[0].Node), App: app, Object: computedRef(o, found),
 			Msg:  fmt.Sprintf("holds a value computed from secret var %s in %s: it changes when the secret value does, and may give it away", vars, strings.Join(fields, ", ")),
 			Hint: hint}
 		errs = append(errs, validate.HideSecretKeys(o, []error{e})...)

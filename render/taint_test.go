@@ -124,3 +124,50 @@ func TestErrorComputedFromSecretVar(t *testing.T) {
 		t.Errorf("an error that does not change with the value is not shown: %v", er.Err)
 	}
 }
+
+// TestComputedErrorShowsNoValue: the error about a value computed from a
+// secret var named the field by its path, and the object by its name,
+// and a computed key or name is the value itself (data.WINTER2024!XYZ,
+// ConfigMap/winter). Such parts are named by their place now.
+func TestComputedErrorShowsNoValue(t *testing.T) {
+	t.Parallel()
+	const value = "Winter2024!xyz"
+	for name, program := range map[string]string{
+		"key":       "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}, data: {[std.asciiUpper(vars.PW)]: 'x', plain: 'y'}}]\n",
+		"name":      "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: std.asciiUpper(vars.PW[0:6])}, data: {a: 'b'}}]\n",
+		"namespace": "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm', namespace: std.asciiUpper(vars.PW[0:6])}}]\n",
+		"kind":      "function(vars) [{apiVersion: 'v1', kind: std.asciiUpper(vars.PW[0:6]), metadata: {name: 'cm'}}]\n",
+		"shape":     "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}, [std.asciiUpper(vars.PW[0:6])]: 'x'}]\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			er := renderForms(t, computedRepo(t, program, ""), value)
+			if er.Err == nil {
+				t.Fatal("a value computed from a secret var was written readable")
+			}
+			msg := er.Err.Error()
+			if !strings.Contains(msg, "holds a value computed from secret var PW in ") {
+				t.Errorf("error:\n%s", msg)
+			}
+			for _, l := range []string{"WINTER", "winter"} {
+				if strings.Contains(msg, l) {
+					t.Errorf("the error shows %q:\n%s", l, msg)
+				}
+			}
+		})
+	}
+}
+
+// TestComputedFromNonASCIISecretVar: the other value rotated only ASCII
+// letters and digits, so a slice of a password's letters of another
+// script was the same in both renders and written readable.
+func TestComputedFromNonASCIISecretVar(t *testing.T) {
+	t.Parallel()
+	er := renderForms(t, computedRepo(t, "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}, data: {s: std.substr(vars.PW, 0, 6)}}]\n", ""), "Пароль-Ünïcödé")
+	if er.Err == nil || !strings.Contains(er.Err.Error(), "ConfigMap/cm: holds a value computed from secret var PW in data.s") {
+		t.Fatalf("a slice of a non-ASCII secret var was not refused: %v", er.Err)
+	}
+	if strings.Contains(er.Err.Error(), "Пароль") {
+		t.Errorf("the error shows the value: %v", er.Err)
+	}
+}

@@ -202,14 +202,16 @@ func Computed(rd *redact.Redactor, obj, other *kyaml.RNode, permit Permit) []Fin
 		case kyaml.MappingNode:
 			for i := 0; i+1 < len(a.Content); i += 2 {
 				k, ok := a.Content[i], b.Content[i]
-				p := child(path, k.Value)
 				if k.Value != ok.Value {
 					if len(rd.Found(k.Value)) == 0 {
+						// The key is the computed value: the path names
+						// it by its place, as HideSecretKeys does.
+						p := path + "[(key " + strconv.Itoa(i/2+1) + " of " + strconv.Itoa(len(a.Content)/2) + " in sorted order)]"
 						out = append(out, Finding{Field: p, Node: k})
 					}
 					continue
 				}
-				cmp(a.Content[i+1], b.Content[i+1], p, k)
+				cmp(a.Content[i+1], b.Content[i+1], child(path, k.Value), k)
 			}
 		}
 	}
