@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -55,6 +56,81 @@ func otherValue(s string) string {
 	}, s)
 }
 
+// otherSecret is the other value of the secret var v: otherValue, or, of a
+// JSON object or array (a service account's key, a docker config), the
+// same JSON with otherValue of each string value, its keys, numbers and
+// layout kept. Rotated whole, its keys changed too: a program reading a
+// field of it (std.parseJson(vars.KEY).private_key) failed with the other
+// value, and what it computed from the field went unchecked.
+func otherSecret(v string) string {
+	t := strings.TrimSpace(v)
+	if t == "" || (t[0] != '{' && t[0] != '[') || !json.Valid([]byte(t)) {
+		return otherValue(v)
+	}
+	var b strings.Builder
+	// inObject[i] is whether the i-th open container is an object, key
+	// whether the next string of the innermost one is a key.
+	var inObject []bool
+	key := false
+	for i := 0; i < len(v); {
+		c := v[i]
+		switch c {
+		case '{', '[':
+			inObject = append(inObject, c == '{')
+			key = c == '{'
+		case '}', ']':
+			inObject = inObject[:len(inObject)-1]
+			key = false
+		case ',':
+			key = len(inObject) > 0 && inObject[len(inObject)-1]
+		case ':':
+			key = false
+		case '"':
+			j := i + 1
+			for v[j] != '"' {
+				if v[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if key {
+				b.WriteString(v[i : j+1])
+			} else {
+				b.WriteString(otherJSONString(v[i : j+1]))
+			}
+			i = j + 1
+			continue
+		}
+		b.WriteByte(c)
+		i++
+	}
+	return b.String()
+}
+
+// otherJSONString is otherValue of the JSON string literal q, its escapes
+// kept as written (a rotated \n or \u00e9 would be no escape).
+func otherJSONString(q string) string {
+	var b strings.Builder
+	for i := 0; i < len(q); {
+		if q[i] != '\\' {
+			j := strings.IndexByte(q[i:], '\\')
+			if j < 0 {
+				j = len(q) - i
+			}
+			b.WriteString(otherValue(q[i : i+j]))
+			i += j
+			continue
+		}
+		n := 2
+		if i+1 < len(q) && q[i+1] == 'u' {
+			n = 6
+		}
+		b.WriteString(q[i:min(i+n, len(q))])
+		i += n
+	}
+	return b.String()
+}
+
 // sameClass reports whether o can stand for r in otherValue: a letter (of
 // the same case) or a digit as r is, of as many bytes in UTF-8.
 func sameClass(r, o rune) bool {
@@ -99,7 +175,7 @@ func shadowRequest(req *templates.Request) (*templates.Request, []string) {
 		if !ok {
 			continue
 		}
-		if o := otherValue(v); o != v {
+		if o := otherSecret(v); o != v {
 			vars[name] = o
 			names = append(names, name)
 		}

@@ -171,3 +171,19 @@ func TestComputedFromNonASCIISecretVar(t *testing.T) {
 		t.Errorf("the error shows the value: %v", er.Err)
 	}
 }
+
+// TestComputedFromJSONSecretVar: a JSON secret var (a service account's
+// key) was rotated whole, keys included, so a program reading a field of
+// it failed with the other value and what it computed from the field
+// went readable into a ConfigMap, unchecked.
+func TestComputedFromJSONSecretVar(t *testing.T) {
+	t.Parallel()
+	const value = `{"client_email": "ci@acme.example", "private_key": "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"}`
+	er := renderForms(t, computedRepo(t, "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}, data: {k: std.asciiLower(std.parseJson(vars.PW).private_key)}}]\n", ""), value)
+	if er.Err == nil || !strings.Contains(er.Err.Error(), "ConfigMap/cm: holds a value computed from secret var PW in data.k") {
+		t.Fatalf("a value computed from a field of a JSON secret var was not refused: %v", er.Err)
+	}
+	if strings.Contains(er.Err.Error(), "miiev") {
+		t.Errorf("the error shows the value: %v", er.Err)
+	}
+}

@@ -1,0 +1,26 @@
+package render
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// TestOtherSecretKeepsJSONKeys: a JSON secret var's other value keeps its
+// keys, numbers, escapes and layout, so that a program reading a field of
+// it still runs; its string values change.
+func TestOtherSecretKeepsJSONKeys(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`{"user": "admin", "port": 5432, "tls": true, "pw": "a\n\u00e9b", "list": ["x", {"k": "v"}], "n": null}`: `{"user": "nqzva", "port": 5432, "tls": true, "pw": "n\n\u00e9o", "list": ["k", {"k": "i"}], "n": null}`,
+		` [ "ab1" , {"a":{"b":"c"},"d":"e"} ] `: ` [ "no6" , {"a":{"b":"p"},"d":"r"} ] `,
+		`{"a": "x"`:  `{"n": "k"`, // no JSON: rotated whole
+		`Winter2024!`: `Jvagre7579!`,
+	} {
+		if got := otherSecret(in); got != want {
+			t.Errorf("otherSecret(%s) = %s, want %s", in, got, want)
+		}
+		if json.Valid([]byte(in)) && !json.Valid([]byte(otherSecret(in))) {
+			t.Errorf("otherSecret(%s) is no JSON", in)
+		}
+	}
+}
