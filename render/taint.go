@@ -65,7 +65,13 @@ func otherValue(s string) string {
 func otherSecret(v string) string {
 	t := strings.TrimSpace(v)
 	if t == "" || (t[0] != '{' && t[0] != '[') || !json.Valid([]byte(t)) {
-		return otherValue(v)
+		if o := otherValue(v); o != v {
+			return o
+		}
+		// No letter or digit (a password of symbols only): its symbols
+		// are all there is to change, and no program splits such a
+		// value on one of them.
+		return otherSymbols(v)
 	}
 	var b strings.Builder
 	// inObject[i] is whether the i-th open container is an object, key
@@ -105,6 +111,25 @@ func otherSecret(v string) string {
 		i++
 	}
 	return b.String()
+}
+
+// punctuation is ASCII's 32 punctuation characters, which otherSymbols
+// rotates by 16.
+const punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+// otherSymbols is s with each ASCII punctuation character rotated among
+// them, and each other non-space character changed to a neighbour of the
+// same class (sameClass).
+func otherSymbols(s string) string {
+	return strings.Map(func(r rune) rune {
+		if i := strings.IndexRune(punctuation, r); i >= 0 {
+			return rune(punctuation[(i+16)%len(punctuation)])
+		}
+		if o := r ^ 1; r >= utf8.RuneSelf && !unicode.IsSpace(r) && sameClass(r, o) && unicode.IsPunct(r) == unicode.IsPunct(o) && unicode.IsSymbol(r) == unicode.IsSymbol(o) {
+			return o
+		}
+		return r
+	}, s)
 }
 
 // otherJSONString is otherValue of the JSON string literal q, its escapes

@@ -187,3 +187,14 @@ func TestComputedFromJSONSecretVar(t *testing.T) {
 		t.Errorf("the error shows the value: %v", er.Err)
 	}
 }
+
+// TestComputedFromSymbolsSecretVar: a secret var of symbols only was
+// its own other value, so nothing was checked and a slice of it went
+// readable into a ConfigMap.
+func TestComputedFromSymbolsSecretVar(t *testing.T) {
+	t.Parallel()
+	er := renderForms(t, computedRepo(t, "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}, data: {s: std.substr(vars.PW, 1, 8)}}]\n", ""), "!@#$%^&*()")
+	if er.Err == nil || !strings.Contains(er.Err.Error(), "ConfigMap/cm: holds a value computed from secret var PW in data.s") {
+		t.Fatalf("a slice of a secret var of symbols was not refused: %v", er.Err)
+	}
+}
