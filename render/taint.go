@@ -230,10 +230,16 @@ func (r *Renderer) secretComputed(ctx context.Context, eng templates.Engine, env
 		return nil
 	}
 	sres, serr := eng.Render(renderAfresh(ctx), shadow)
-	if ctx.Err() != nil {
-		return nil
-	}
 	vars := strings.Join(names, ", ")
+	if cerr := ctx.Err(); cerr != nil {
+		// Said here, not left to whatever step next finds ctx ended: a
+		// program that runs long only with the other values (it loops
+		// on a number it parses from the secret) was reported as
+		// stopped while validating, with no word of this render.
+		return &diag.Error{File: req.Path, App: app, Err: cerr,
+			Msg:  fmt.Sprintf("jsonnet evaluation stopped: %v, in the second render of the app, with other values of secret var %s (kiln's check for values computed from secret vars)", cerr, vars),
+			Hint: "the program ran long with the other values only, or the first render left too little of --timeout: raise --timeout, or keep the program's running time apart from the secret values (docs/security.md)"}
+	}
 	if err != nil {
 		if serr != nil && serr.Error() == err.Error() {
 			return nil

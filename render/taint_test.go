@@ -1,9 +1,14 @@
 package render_test
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/kiln-gitops/kiln/render"
 )
 
 // computedRepo is a repository whose jsonnet app main.jsonnet is given the
@@ -196,5 +201,34 @@ func TestComputedFromSymbolsSecretVar(t *testing.T) {
 	er := renderForms(t, computedRepo(t, "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}, data: {s: std.substr(vars.PW, 1, 8)}}]\n", ""), "!@#$%^&*()")
 	if er.Err == nil || !strings.Contains(er.Err.Error(), "ConfigMap/cm: holds a value computed from secret var PW in data.s") {
 		t.Fatalf("a slice of a secret var of symbols was not refused: %v", er.Err)
+	}
+}
+
+// TestComputedRenderStopped: a program that runs long only with the other
+// values of the secret vars made the deadline end in the second render,
+// which said nothing of it: the run was reported stopped while validating
+// the app. It is reported stopped while rendering it, the second render
+// named.
+func TestComputedRenderStopped(t *testing.T) {
+	t.Parallel()
+	program := `function(vars)
+  local r = std.range(1, 100000);
+  local n = if vars.PW[0] == '5' then std.foldl(function(a, i) a + std.foldl(function(b, j) b + j, r, 0), r, 0) else 0;
+  [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}, data: {n: std.toString(n)}}]
+`
+	opts := testOptions()
+	opts.LookupEnv = func(k string) (string, bool) { return "0winter", k == "TEST_PW" }
+	r, err := render.New(load(t, computedRepo(t, program, "")), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	results, err := r.Render(ctx, []string{"dev"})
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "env dev: stopped while rendering app js") {
+		t.Fatalf("got %v, want the render stopped while rendering app js", err)
+	}
+	if len(results) == 0 || results[0].Err == nil || !strings.Contains(results[0].Err.Error(), "in the second render of the app, with other values of secret var PW") {
+		t.Errorf("the app's error does not name the second render: %v", results)
 	}
 }
