@@ -98,8 +98,8 @@ func staleCopies(app string, o templates.Object, replaced map[string]bool, rewri
 		case kyaml.ScalarNode:
 			if replaced[n.Value] && !rewritten[n] {
 				warns = append(warns, diag.Warning{File: o.File, Line: o.LineOf(n), App: app, Object: objectOf(o.Node),
-					Msg:  fmt.Sprintf("%s holds %s, a container image CI's images replaced: this copy of it keeps the template's image", joinPath(path), n.Value),
-					Hint: "kiln sets CI's images after the engine, in container images only; drop the copy, or make it of something CI's image does not change"})
+					Msg:  fmt.Sprintf("%s holds %s, an image CI's images replaced: this copy of it keeps the template's image", joinPath(path), n.Value),
+					Hint: "kiln sets CI's images after the engine, in containers' images and image volumes' references only; drop the copy, or make it of something CI's image does not change"})
 			}
 		}
 	}

@@ -512,9 +512,9 @@ spec:
 		got = append(got, fmt.Sprintf("%s:%d %s: %s", w.File, w.Line, w.Object.Name, w.Msg))
 	}
 	want := []string{
-		"out.yaml:3 k: metadata.annotations.image holds ghcr.io/acme/k:1.0, a container image CI's images replaced: this copy of it keeps the template's image",
-		"out.yaml:11 k: spec.template.spec.containers[0].env[0].value holds ghcr.io/acme/k:1.0, a container image CI's images replaced: this copy of it keeps the template's image",
-		"out.yaml:20 k: data.IMAGE holds ghcr.io/acme/k:1.0, a container image CI's images replaced: this copy of it keeps the template's image",
+		"out.yaml:3 k: metadata.annotations.image holds ghcr.io/acme/k:1.0, an image CI's images replaced: this copy of it keeps the template's image",
+		"out.yaml:11 k: spec.template.spec.containers[0].env[0].value holds ghcr.io/acme/k:1.0, an image CI's images replaced: this copy of it keeps the template's image",
+		"out.yaml:20 k: data.IMAGE holds ghcr.io/acme/k:1.0, an image CI's images replaced: this copy of it keeps the template's image",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
@@ -740,5 +740,43 @@ spec:
   hint: write the image as [registry/]repository[:tag][@digest]`
 	if diff := cmp.Diff(want, errText(err)); diff != "" {
 		t.Errorf("error (-want +got):\n%s", diff)
+	}
+}
+
+// TestStaleCopyOfImageVolume: a copy of an image volume's reference is
+// warned of as a container image's copy is, and the warning no longer
+// calls the image a container's or says CI's images are set in container
+// images only.
+func TestStaleCopyOfImageVolume(t *testing.T) {
+	t.Parallel()
+	objs := parseObjects(t, "out.yaml", `apiVersion: v1
+kind: Pod
+metadata:
+  name: infer
+  annotations:
+    model: ghcr.io/acme/model:1
+spec:
+  containers:
+    - name: server
+      image: ghcr.io/acme/server:1
+  volumes:
+    - name: model
+      image:
+        reference: ghcr.io/acme/model:1
+`)
+	set, err := ParseList("ghcr.io/acme/model:2", "--image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, warns, err := set.Apply("infer", objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 1 {
+		t.Fatalf("%d warnings, want 1: %v", len(warns), warns)
+	}
+	if !strings.Contains(warns[0].Msg, "metadata.annotations.model holds ghcr.io/acme/model:1, an image CI's images replaced") ||
+		strings.Contains(warns[0].Msg+warns[0].Hint, "container image") {
+		t.Errorf("warning: %s\n  hint: %s", warns[0].Msg, warns[0].Hint)
 	}
 }
