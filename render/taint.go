@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -257,6 +258,18 @@ func (r *Renderer) secretComputed(ctx context.Context, eng templates.Engine, env
 		return nil
 	}
 	permit := r.permit(env)
+	var only func(field, key string) bool
+	if env.SOPS != nil && !env.AllowPlainSecrets {
+		// SOPS encrypts the values of the keys encryptedRegex matches,
+		// and everything below them: a value it leaves readable is as
+		// readable as a ConfigMap's.
+		re, rerr := regexp.Compile(env.SOPS.EncryptedRegex)
+		if rerr != nil {
+			permit = nil
+		} else {
+			only = func(field, key string) bool { return re.MatchString(field) || re.MatchString(key) }
+		}
+	}
 	rd := secretsOf(ctx)
 	var errs []error
 	for i, o := range res.Objects {
@@ -264,7 +277,7 @@ func (r *Renderer) secretComputed(ctx context.Context, eng templates.Engine, env
 		if o.Raw != nil || o.Node == nil || s.Node == nil {
 			continue
 		}
-		found := secretgate.Computed(rd, o.Node, s.Node, permit)
+		found := secretgate.Computed(rd, o.Node, s.Node, permit, only)
 		if len(found) == 0 {
 			continue
 		}
@@ -277,7 +290,10 @@ func (r *Renderer) secretComputed(ctx context.Context, eng templates.Engine, env
 			fields = append(fields, f.Field)
 		}
 		hint := "keep values computed from secret vars out of the hydrated tree, or put them into the data or stringData of a v1 Secret, with sops: (or allowPlainSecrets: true) in the " + env.Env.Name + " env file"
-		if permit != nil {
+		switch {
+		case only != nil:
+			hint = "only the values of a v1 Secret's data and stringData that sops.encryptedRegex (" + env.SOPS.EncryptedRegex + ") encrypts may hold secret values; move the value there, widen sops.encryptedRegex in the " + env.Env.Name + " env file, or keep the value out of the hydrated tree"
+		case permit != nil:
 			hint = "only the data and stringData of v1 Secrets may hold secret values; move the value there, or out of the hydrated tree"
 		}
 		e := &diag.Error{File: o.File, Line: o.LineOf(found[0].Node), App: app, Object: computedRef(o, found),

@@ -65,7 +65,7 @@ func Object(rd *redact.Redactor, obj *kyaml.RNode, permit Permit) ([]Finding, er
 	}
 	// The allowed values are blanked; their keys and everything else,
 	// comments included, are still searched.
-	node := allowed(obj, permit)
+	node := allowed(obj, permit, nil)
 	found := map[string]Finding{}
 	walk(node.YNode(), "", nil, func(path, s string, at *kyaml.Node) {
 		for _, n := range rd.Found(s) {
@@ -149,8 +149,9 @@ func child(path, k string) string {
 
 // allowed returns obj with the values permit allows blanked on a copy
 // (their keys and everything else are kept), or obj itself when permit
-// allows nothing of it.
-func allowed(obj *kyaml.RNode, permit Permit) *kyaml.RNode {
+// allows nothing of it. only, when not nil, narrows them to the entries
+// of data or stringData (field) it reports true for.
+func allowed(obj *kyaml.RNode, permit Permit, only func(field, key string) bool) *kyaml.RNode {
 	if permit == nil || !IsSecret(obj) || !permit(obj) {
 		return obj
 	}
@@ -162,7 +163,9 @@ func allowed(obj *kyaml.RNode, permit Permit) *kyaml.RNode {
 		}
 		content := m.Value.YNode().Content
 		for i := 1; i < len(content); i += 2 {
-			content[i] = &kyaml.Node{Kind: kyaml.ScalarNode, Value: ""}
+			if only == nil || only(f, content[i-1].Value) {
+				content[i] = &kyaml.Node{Kind: kyaml.ScalarNode, Value: ""}
+			}
 		}
 	}
 	return node
@@ -174,8 +177,10 @@ func allowed(obj *kyaml.RNode, permit Permit) *kyaml.RNode {
 // secret var in a way rd cannot recognise (a case change, a slice, a
 // format of several). A field that differs in shape (a key, a list's
 // length) counts too. What permit allows, and values rd finds (the gate's
-// own findings, reported by Object), are left out. Name is empty in each.
-func Computed(rd *redact.Redactor, obj, other *kyaml.RNode, permit Permit) []Finding {
+// own findings, reported by Object), are left out; only, when not nil,
+// narrows what permit allows to the entries of data or stringData (field)
+// it reports true for (those SOPS encrypts). Name is empty in each.
+func Computed(rd *redact.Redactor, obj, other *kyaml.RNode, permit Permit, only func(field, key string) bool) []Finding {
 	var out []Finding
 	var cmp func(a, b *kyaml.Node, path string, at *kyaml.Node)
 	cmp = func(a, b *kyaml.Node, path string, at *kyaml.Node) {
@@ -215,6 +220,6 @@ func Computed(rd *redact.Redactor, obj, other *kyaml.RNode, permit Permit) []Fin
 			}
 		}
 	}
-	cmp(allowed(obj, permit).YNode(), allowed(other, permit).YNode(), "", nil)
+	cmp(allowed(obj, permit, only).YNode(), allowed(other, permit, only).YNode(), "", nil)
 	return out
 }
