@@ -191,6 +191,42 @@ func computedRef(o templates.Object, found []secretgate.Finding) diag.Object {
 	return ref
 }
 
+// counterparts returns, for each object of objs, the object of others
+// the same program gave with the other values: the one at its index when
+// both have as many objects, else the one of the same apiVersion, kind,
+// namespace and name, if one object of others and of objs has it (a zero
+// Object where none does). Matched by index only, a program that gave one
+// object more or fewer with the other values (an object it renders only
+// when a secret var starts with a letter) had none of its objects checked.
+func counterparts(objs, others []templates.Object) []templates.Object {
+	out := make([]templates.Object, len(objs))
+	if len(objs) == len(others) {
+		copy(out, others)
+		return out
+	}
+	id := func(o templates.Object) string {
+		if o.Raw != nil || o.Node == nil {
+			return ""
+		}
+		return strings.Join([]string{o.Node.GetApiVersion(), o.Node.GetKind(), o.Node.GetNamespace(), o.Node.GetName()}, "\x00")
+	}
+	count := map[string]int{}
+	byID := map[string]templates.Object{}
+	for _, o := range objs {
+		count[id(o)]++
+	}
+	for _, o := range others {
+		count[id(o)] += 1 << 16
+		byID[id(o)] = o
+	}
+	for i, o := range objs {
+		if k := id(o); k != "" && count[k] == 1+1<<16 {
+			out[i] = byID[k]
+		}
+	}
+	return out
+}
+
 // shadowRequest is req with each secret var replaced by otherValue, and
 // the names of the secret vars that changed; nil when none did.
 func shadowRequest(req *templates.Request) (*templates.Request, []string) {
@@ -219,7 +255,8 @@ func shadowRequest(req *templates.Request) (*templates.Request, []string) {
 // values of them (shadowRequest) and returns the error to report instead
 // of res and err, the engine's result of req: nil when nothing of them
 // was computed from a secret var, or when that cannot be told (the other
-// values make the program fail, or give other objects). An error whose
+// values make the program fail; of objects only one render gave, see
+// counterparts). An error whose
 // text changes with the values is withheld; fields of res whose values
 // change are refused unless permit allows them.
 func (r *Renderer) secretComputed(ctx context.Context, eng templates.Engine, env *envconfig.Resolved, app string, req *templates.Request, res *templates.Result, err error) error {
@@ -254,9 +291,10 @@ func (r *Renderer) secretComputed(ctx context.Context, eng templates.Engine, env
 		de.Hint = "the message is computed from a secret value: run the program with made-up values of the secret vars to read it, and keep secret values out of error messages"
 		return de
 	}
-	if serr != nil || sres == nil || len(sres.Objects) != len(res.Objects) {
+	if serr != nil || sres == nil {
 		return nil
 	}
+	others := counterparts(res.Objects, sres.Objects)
 	permit := r.permit(env)
 	var only func(field, key string) bool
 	if env.SOPS != nil && !env.AllowPlainSecrets {
@@ -273,7 +311,7 @@ func (r *Renderer) secretComputed(ctx context.Context, eng templates.Engine, env
 	rd := secretsOf(ctx)
 	var errs []error
 	for i, o := range res.Objects {
-		s := sres.Objects[i]
+		s := others[i]
 		if o.Raw != nil || o.Node == nil || s.Node == nil {
 			continue
 		}

@@ -232,3 +232,19 @@ func TestComputedRenderStopped(t *testing.T) {
 		t.Errorf("the app's error does not name the second render: %v", results)
 	}
 }
+
+// TestComputedWithObjectsOfTheOtherValues: a program that gave one object
+// more with the other values of the secret vars had none of its objects
+// checked, matched by index: a value computed from the secret went
+// readable into a ConfigMap. Objects are matched by their identity then.
+func TestComputedWithObjectsOfTheOtherValues(t *testing.T) {
+	t.Parallel()
+	program := `function(vars)
+  [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}, data: {upper: std.asciiUpper(vars.PW), plain: 'x'}}] +
+  (if std.startsWith(vars.PW, 'W') then [] else [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'extra'}}])
+`
+	er := renderForms(t, computedRepo(t, program, ""), "Winter2024!xyz")
+	if er.Err == nil || !strings.Contains(er.Err.Error(), "ConfigMap/cm: holds a value computed from secret var PW in data.upper:") {
+		t.Fatalf("a value computed from a secret var was not refused: %v", er.Err)
+	}
+}
