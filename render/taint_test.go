@@ -248,3 +248,14 @@ func TestComputedWithObjectsOfTheOtherValues(t *testing.T) {
 		t.Fatalf("a value computed from a secret var was not refused: %v", er.Err)
 	}
 }
+
+// TestComputedTypeOfValue: a value whose type alone changes with the
+// secret (1 or "1") passed, the same text in both renders.
+func TestComputedTypeOfValue(t *testing.T) {
+	t.Parallel()
+	program := "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}, data: {a: 'b'}, x: if std.startsWith(vars.PW, 'W') then 1 else '1'}]\n"
+	er := renderForms(t, computedRepo(t, program, ""), "Winter2024!xyz")
+	if er.Err == nil || !strings.Contains(er.Err.Error(), "ConfigMap/cm: holds a value computed from secret var PW in x:") {
+		t.Fatalf("a value whose type changes with the secret was not refused: %v", er.Err)
+	}
+}

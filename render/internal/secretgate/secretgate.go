@@ -193,7 +193,9 @@ func Computed(rd *redact.Redactor, obj, other *kyaml.RNode, permit Permit, only 
 		}
 		switch a.Kind {
 		case kyaml.ScalarNode:
-			if a.Value != b.Value && len(rd.Found(a.Value)) == 0 {
+			// The tag too: 1 and "1" differ, and a program can choose
+			// between them by the secret.
+			if (a.Value != b.Value || a.ShortTag() != b.ShortTag()) && len(rd.Found(a.Value)) == 0 {
 				out = append(out, Finding{Field: path, Node: at})
 			}
 		case kyaml.DocumentNode:
