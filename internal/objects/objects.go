@@ -618,26 +618,64 @@ func IsSOPSFile(b []byte) bool {
 }
 
 // documentAt returns the text of the document of the YAML stream data that
-// holds the 1-based line, without its --- separator, ending in a newline.
-// Documents are cut as yamlpos.Text.Documents cuts them.
+// holds the 1-based line, as yaml.v3 counts lines, without its --- separator,
+// ending in a newline. Documents are cut before each line that starts with
+// a document marker (yamlpos.IsMarker), as yamlpos.Text.Documents cuts them,
+// but at yaml.v3's line breaks: besides LF and CRLF, a lone CR, NEL, LS and
+// PS end a line for it, so a value holding one (a quoted string with a
+// U+2028 from a text pasted from the web) put the document's line past a
+// count of LFs, and a SOPS Secret after it was given the bytes of a
+// document further down, which kiln then wrote in its place.
 func documentAt(data []byte, line int) []byte {
-	docs := yamlpos.New(data).Documents()
-	d := docs[0]
-	for _, next := range docs[1:] {
-		if line-1 < next.Line {
+	starts := yamlLineStarts(data)
+	first, end := 0, len(data) // the document's first line, and its end
+	for i := 1; i < len(starts); i++ {
+		if !yamlpos.IsMarker(data[starts[i]:]) {
+			continue
+		}
+		if i > line-1 {
+			end = starts[i]
 			break
 		}
-		d = next
+		first = i
 	}
-	text := data[d.Start:d.End]
-	if yamlpos.IsMarker(text) {
-		if nl := bytes.IndexByte(text, '\n'); nl >= 0 {
-			text = text[nl+1:]
-		} else {
-			text = nil
+	start := starts[first]
+	if yamlpos.IsMarker(data[start:end]) {
+		start = end
+		if first+1 < len(starts) && starts[first+1] < end {
+			start = starts[first+1]
 		}
 	}
-	return withNewline(text)
+	return withNewline(data[start:end])
+}
+
+// yamlLineStarts is the offset in data of each line yaml.v3 reads when it
+// reads lf(data): its reader (is_break) ends a line at LF, CRLF, a lone CR,
+// NEL (U+0085), LS (U+2028) and PS (U+2029). lf makes the CR before a CRLF
+// ("\r\r\n") one CRLF with its LF.
+func yamlLineStarts(data []byte) []int {
+	starts := []int{0}
+	for i := 0; i < len(data); i++ {
+		switch {
+		case data[i] == '\n':
+			starts = append(starts, i+1)
+		case data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n':
+			starts = append(starts, i+2)
+			i++
+		case data[i] == '\r' && i+2 < len(data) && data[i+1] == '\r' && data[i+2] == '\n':
+			starts = append(starts, i+3)
+			i += 2
+		case data[i] == '\r':
+			starts = append(starts, i+1)
+		case data[i] == 0xC2 && i+1 < len(data) && data[i+1] == 0x85:
+			starts = append(starts, i+2)
+			i++
+		case data[i] == 0xE2 && i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xA8 || data[i+2] == 0xA9):
+			starts = append(starts, i+3)
+			i += 2
+		}
+	}
+	return starts
 }
 
 func withNewline(b []byte) []byte {

@@ -371,3 +371,33 @@ func nodeDiff(a, b *kyaml.Node, at string) string {
 	}
 	return ""
 }
+
+// TestParseKeepsSOPSBytesPastOtherLineBreaks: yaml.v3 ends a line at a
+// lone CR, NEL, LS and PS too, and at "\r\r\n" once lf has read its CRLF.
+// A quoted value holding some put a SOPS Secret's line past a count of
+// LFs, and the Secret was given the bytes of the document below it, which
+// kiln would have written in its place.
+func TestParseKeepsSOPSBytesPastOtherLineBreaks(t *testing.T) {
+	const sops = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  k: ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]\n" +
+		"sops:\n  mac: ENC[AES256_GCM,data:eA==,iv:eA==,tag:eA==,type:str]\n  version: 3.8.1\n"
+	const other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n"
+	for name, brk := range map[string]string{"CR": "\r", "NEL": "\u0085", "LS": "\u2028", "PS": "\u2029", "CRCRLF": "\r\r\n"} {
+		t.Run(name, func(t *testing.T) {
+			first := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: \"a" + strings.Repeat(brk, 20) + "b\"\n"
+			for _, nl := range []string{"\n", "\r\n"} {
+				in := strings.ReplaceAll(first+"---\n"+sops+"---\n"+other, "\n", nl)
+				in = strings.ReplaceAll(in, "\r\r\r\n", "\r\r\n") // brk CRCRLF with CRLF endings
+				objs, err := ParseHelmOutput(in, "in.yaml", 0, &limits.Counter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(objs) != 3 {
+					t.Fatalf("%d objects, want 3", len(objs))
+				}
+				if want := strings.ReplaceAll(sops, "\n", nl); string(objs[1].Raw) != want {
+					t.Errorf("line breaks %q: the Secret's bytes are\n%q\nwant\n%q", nl, objs[1].Raw, want)
+				}
+			}
+		})
+	}
+}
