@@ -156,3 +156,22 @@ func TestShownTreesMaskFoldedInputValue(t *testing.T) {
 		t.Errorf("values file (-want +got)\n%s", d)
 	}
 }
+
+// TestMaskReadPastOtherLineBreaks: yaml.v3 ends a line at a lone CR, NEL,
+// LS and PS too. A value holding some before a folded secret var's value
+// put the scalar on a line below the one yaml.v3 gave it, a later line was
+// masked and the value shown.
+func TestMaskReadPastOtherLineBreaks(t *testing.T) {
+	t.Parallel()
+	for name, brk := range map[string]string{"CR": "\r", "NEL": "\u0085", "LS": "\u2028", "PS": "\u2029"} {
+		in := "data:\n  a: \"x" + strings.Repeat(brk, 3) + "y\"\n" +
+			"  k: correct horse battery staple rides again\n    across the wide open plains of text\n" +
+			"  j: x\n  l1: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n  l2: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n  l3: c\n"
+		want := "data:\n  a: \"x" + strings.Repeat(brk, 3) + "y\"\n" +
+			"  k: **redacted**\n" +
+			"  j: x\n  l1: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n  l2: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n  l3: c\n"
+		if got := string(redactRead(foldRedactor(), []byte(in))); got != want {
+			t.Errorf("%s: got %q\nwant %q", name, got, want)
+		}
+	}
+}

@@ -13,9 +13,15 @@ import (
 // where each line starts, and for a line with a multi-byte character,
 // where each of its characters starts (made on first use, once, so that a
 // long line of flow scalars is not walked again for each).
+//
+// Lines end where yaml.v3's reader ends them (is_break): at LF, CRLF, a
+// lone CR, NEL (U+0085), LS (U+2028) and PS (U+2029). Counted by LFs
+// alone, a value holding one of the others put every node after it on a
+// line yaml.v3 does not give it.
 type Text struct {
 	data   []byte
 	starts []int         // the offset of each line; starts[0] is line 1's
+	ends   []int         // the offset of each line's line break (or the text's end)
 	multi  []bool        // whether the line holds a multi-byte character
 	runes  map[int][]int // line -> the offset of each of its characters
 }
@@ -23,16 +29,37 @@ type Text struct {
 // New indexes data.
 func New(data []byte) *Text {
 	t := &Text{data: data, starts: []int{0}, multi: []bool{false}, runes: map[int][]int{}}
-	for i, b := range data {
-		switch {
-		case b == '\n':
+	for i := 0; i < len(data); i++ {
+		if w := breakWidth(data[i:]); w > 0 {
+			t.ends = append(t.ends, i)
+			i += w - 1
 			t.starts = append(t.starts, i+1)
 			t.multi = append(t.multi, false)
-		case b >= utf8.RuneSelf:
+		} else if data[i] >= utf8.RuneSelf {
 			t.multi[len(t.multi)-1] = true
 		}
 	}
+	t.ends = append(t.ends, len(data))
 	return t
+}
+
+// breakWidth is the length of the line break b starts with, as yaml.v3
+// reads line breaks; 0 when it starts with none.
+func breakWidth(b []byte) int {
+	switch {
+	case b[0] == '\n':
+		return 1
+	case b[0] == '\r':
+		if len(b) > 1 && b[1] == '\n' {
+			return 2
+		}
+		return 1
+	case b[0] == 0xC2 && len(b) > 1 && b[1] == 0x85:
+		return 2
+	case b[0] == 0xE2 && len(b) > 2 && b[1] == 0x80 && (b[2] == 0xA8 || b[2] == 0xA9):
+		return 3
+	}
+	return 0
 }
 
 // Offset returns the offset in the text of line and column (yaml.v3's,
@@ -41,10 +68,7 @@ func (t *Text) Offset(line, column int) (int, bool) {
 	if line < 1 || line > len(t.starts) || column < 1 {
 		return 0, false
 	}
-	start, end := t.starts[line-1], len(t.data)
-	if line < len(t.starts) {
-		end = t.starts[line] - 1 // the line feed is no column
-	}
+	start, end := t.starts[line-1], t.ends[line-1] // the line break is no column
 	if line == 1 && bytes.HasPrefix(t.data, []byte("\ufeff")) {
 		start += 3 // the reader drops a byte order mark before counting
 	}
@@ -73,6 +97,10 @@ func (t *Text) Data() []byte { return t.data }
 
 // Starts is the offset of each line; Starts()[0] is line 1's.
 func (t *Text) Starts() []int { return t.starts }
+
+// Ends is the offset of each line's line break, the text's length for
+// the last line: a line's text is data[Starts()[i]:Ends()[i]].
+func (t *Text) Ends() []int { return t.ends }
 
 // IsMarker reports whether the line l (from its start) begins with a
 // document marker, --- or ..., followed by nothing or white space: such a

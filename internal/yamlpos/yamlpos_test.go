@@ -38,3 +38,22 @@ func TestOffset(t *testing.T) {
 		}
 	}
 }
+
+// TestLinesAsYAMLReadsThem: a lone CR, NEL, LS and PS end a line for
+// yaml.v3, CRLF one line; a line's break is no column of it.
+func TestLinesAsYAMLReadsThem(t *testing.T) {
+	t.Parallel()
+	text := New([]byte("a\rb\r\nc\u0085d\u2028e\u2029f\ng"))
+	for line, want := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+		at, ok := text.Offset(line+1, 1)
+		if !ok || string(text.Data()[at:at+1]) != want {
+			t.Errorf("line %d starts at %d, %v; want %q", line+1, at, ok, want)
+		}
+		if _, ok := text.Offset(line+1, 3); ok {
+			t.Errorf("line %d has a column 3", line+1)
+		}
+	}
+	if got := len(text.Documents()); got != 1 {
+		t.Errorf("%d documents", got)
+	}
+}

@@ -802,13 +802,9 @@ func (c *commentCheck) split(lines [][][2]int, idx []int, ok map[int][2]int, ref
 // the document again to find that out (readsSame decides the rest).
 func textLines(chunk []byte, docs []*yaml.Node) map[int]bool {
 	text := yamlpos.New(chunk)
-	starts := text.Starts()
+	starts, ends := text.Starts(), text.Ends()
 	lineText := func(l int) []byte { // 0-based, without its line break
-		end := len(chunk)
-		if l+1 < len(starts) {
-			end = starts[l+1] - 1
-		}
-		return chunk[starts[l]:end]
+		return chunk[starts[l]:ends[l]]
 	}
 	out := map[int]bool{}
 	var walk func(n *yaml.Node)
