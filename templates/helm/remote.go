@@ -253,13 +253,20 @@ func (e *Engine) resolveHTTP(ctx context.Context, repoURL, chart, constraint str
 	if err != nil {
 		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("chart %s %s in %s: %v", chart, cv.Version, shownURL(repoURL), err), Err: err}
 	}
+	elsewhere := !onRepoHost(repoURL, u)
 	u = withRepoUser(repoURL, u)
 	if err := ctx.Err(); err != nil {
 		return resolvedChart{}, err
 	}
 	data, err := e.download(ctx, u)
 	if err != nil {
-		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("downloading chart %s %s from %s: %v", chart, cv.Version, shownURL(repoURL), err), Hint: fetchHint(err, "check that the chart repository is reachable"), Err: err}
+		hint := fetchHint(err, "check that the chart repository is reachable")
+		if elsewhere && refusedStatus(err) {
+			// Credentials in helm.repo would not go there: asking for
+			// them sent the user after the wrong thing.
+			hint = "the repository's index names this chart on another host, which kiln gives neither helm.repo's user and password nor its query (as helm without --pass-credentials); ask the repository's maintainers to serve it from the repository's host or a URL that needs none"
+		}
+		return resolvedChart{}, &diag.Error{Msg: fmt.Sprintf("downloading chart %s %s from %s: %v", chart, cv.Version, shownURL(repoURL), err), Hint: hint, Err: err}
 	}
 	if cv.Digest != "" {
 		sum := sha256.Sum256(data)
@@ -286,11 +293,22 @@ func withRepoUser(repoURL, u string) string {
 		return u
 	}
 	chart, err := url.Parse(u)
-	if err != nil || chart.User != nil || !strings.EqualFold(chart.Scheme, repo.Scheme) || !strings.EqualFold(chart.Host, repo.Host) {
+	if err != nil || chart.User != nil || !onRepoHost(repoURL, u) {
 		return u
 	}
 	chart.User = repo.User
 	return chart.String()
+}
+
+// onRepoHost reports whether u is on the repository's scheme and host
+// (port included): where the repository URL's user and password go.
+func onRepoHost(repoURL, u string) bool {
+	repo, err := url.Parse(repoURL)
+	if err != nil {
+		return false
+	}
+	chart, err := url.Parse(u)
+	return err == nil && strings.EqualFold(chart.Scheme, repo.Scheme) && strings.EqualFold(chart.Host, repo.Host)
 }
 
 // download fetches a chart's URL from a repository's index: over HTTP,
@@ -419,11 +437,16 @@ func (e *statusError) Error() string { return fmt.Sprintf("failed to fetch %s : 
 // fetchHint is the hint for a failed repository request: a refusal (401,
 // 403) asks for credentials, which "is it reachable" does not suggest.
 func fetchHint(err error, hint string) string {
-	var se *statusError
-	if errors.As(err, &se) && (se.code == http.StatusUnauthorized || se.code == http.StatusForbidden) {
+	if refusedStatus(err) {
 		return "the repository refused kiln: give helm.repo the user and password it needs (https://user:password@host/path; kiln shows it nowhere) or, for a signed URL, its query"
 	}
 	return hint
+}
+
+// refusedStatus reports whether err is a repository's 401 or 403.
+func refusedStatus(err error) bool {
+	var se *statusError
+	return errors.As(err, &se) && (se.code == http.StatusUnauthorized || se.code == http.StatusForbidden)
 }
 
 // noReferer follows a redirect as net/http does (at most 10), without the

@@ -797,3 +797,36 @@ func TestRepositoryURLOfTheIndex(t *testing.T) {
 		t.Errorf("got %v, want an error saying %q", err, want)
 	}
 }
+
+// TestRefusedElsewhereHint: a chart the index names on another host gets
+// neither helm.repo's user and password nor its query, so when that host
+// refuses the download the hint does not ask for them.
+func TestRefusedElsewhereHint(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	packageHello(t, dir, "0.1.0")
+	cdn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusForbidden)
+	}))
+	t.Cleanup(cdn.Close)
+	idx, err := repo.IndexDirectory(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cv := range idx.Entries["hello"] {
+		cv.URLs = []string{strings.Replace(cdn.URL, "127.0.0.1", "localhost", 1) + "/hello-" + cv.Version + ".tgz"}
+	}
+	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	t.Cleanup(srv.Close)
+	repoURL := strings.Replace(srv.URL, "http://", "http://user:pa55w0rd@", 1)
+	_, err = New(Options{CacheDir: t.TempDir()}).Render(context.Background(), &templates.Request{Root: tempRoot(t), App: "hi", Namespace: "ns", Path: "hello", ChartRepo: repoURL, ChartVersion: "0.1.0"})
+	if err == nil || !strings.Contains(err.Error(), "hint: the repository's index names this chart on another host") {
+		t.Errorf("got %v, want the hint that the chart is on another host", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "pa55w0rd") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+}
