@@ -656,23 +656,14 @@ func documentAt(data []byte, line int) []byte {
 func yamlLineStarts(data []byte) []int {
 	starts := []int{0}
 	for i := 0; i < len(data); i++ {
-		switch {
-		case data[i] == '\n':
-			starts = append(starts, i+1)
-		case data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n':
-			starts = append(starts, i+2)
-			i++
-		case data[i] == '\r' && i+2 < len(data) && data[i+1] == '\r' && data[i+2] == '\n':
+		if data[i] == '\r' && i+2 < len(data) && data[i+1] == '\r' && data[i+2] == '\n' {
 			starts = append(starts, i+3)
 			i += 2
-		case data[i] == '\r':
-			starts = append(starts, i+1)
-		case data[i] == 0xC2 && i+1 < len(data) && data[i+1] == 0x85:
-			starts = append(starts, i+2)
-			i++
-		case data[i] == 0xE2 && i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xA8 || data[i+2] == 0xA9):
-			starts = append(starts, i+3)
-			i += 2
+			continue
+		}
+		if w := yamlpos.BreakWidth(data[i:]); w > 0 {
+			starts = append(starts, i+w)
+			i += w - 1
 		}
 	}
 	return starts

@@ -30,7 +30,7 @@ type Text struct {
 func New(data []byte) *Text {
 	t := &Text{data: data, starts: []int{0}, multi: []bool{false}, runes: map[int][]int{}}
 	for i := 0; i < len(data); i++ {
-		if w := breakWidth(data[i:]); w > 0 {
+		if w := BreakWidth(data[i:]); w > 0 {
 			t.ends = append(t.ends, i)
 			i += w - 1
 			t.starts = append(t.starts, i+1)
@@ -43,9 +43,12 @@ func New(data []byte) *Text {
 	return t
 }
 
-// breakWidth is the length of the line break b starts with, as yaml.v3
-// reads line breaks; 0 when it starts with none.
-func breakWidth(b []byte) int {
+// BreakWidth is the length of the line break b starts with, as yaml.v3
+// reads line breaks; 0 when it starts with none (or b is empty).
+func BreakWidth(b []byte) int {
+	if len(b) == 0 {
+		return 0
+	}
 	switch {
 	case b[0] == '\n':
 		return 1
