@@ -1344,12 +1344,16 @@ func (r *run) checkBranchRoom(ctx context.Context, branch string) error {
 // neither the path nor the way out.
 func (r *run) checkShape(ctx context.Context, ref string) error {
 	parts := strings.Split(r.dir, "/")
+	var paths []string
 	for i := range parts {
-		p := strings.Join(parts[:i+1], "/")
-		kind, err := r.repo.Entry(ctx, ref, p)
-		if err != nil {
-			return r.gitErr("reading "+p+" from", err)
-		}
+		paths = append(paths, strings.Join(parts[:i+1], "/"))
+	}
+	kinds, err := r.repo.Entries(ctx, ref, paths...)
+	if err != nil {
+		return r.gitErr("reading "+r.dir+" from", err)
+	}
+	for _, p := range paths {
+		kind := kinds[p]
 		switch kind {
 		case "", "tree":
 			continue
@@ -2220,6 +2224,8 @@ func (r *run) walk(ctx context.Context, branch string, last *lastPromotion, log 
 		at int
 	}
 	var merges []mergeAt
+	var own []gitrepo.LogEntry // the branch's commits after kiln's, newest first
+	var sides []string         // the other parents of their merges
 	for _, e := range log {
 		if kilnMade(e.Message, r.env.Name) {
 			last.commit, last.own = e.Commit, r.ownPath(e.Message)
@@ -2234,39 +2240,52 @@ func (r *run) walk(ctx context.Context, branch string, last *lastPromotion, log 
 			}
 			e.Parents = ci.Parents
 		}
+		own = append(own, e)
 		if len(e.Parents) > 1 {
-			merges = append(merges, mergeAt{e, len(last.foreign)})
-			// GitHub's "Update branch" merges in commits of the base,
-			// which the base still holds. A side branch merged in
-			// brings commits that only kiln/<env> holds now: the
-			// force-push would drop them as it would a commit pushed
-			// onto the branch.
-			// The base is fetched back to a day before the oldest
-			// commit the merge brings in, so that all of the base's
-			// commits since it are known, however many there are
-			// (a busy manifests branch gains one per promotion).
-			oldest, err := r.repo.OldestTime(ctx, e.Parents[1:])
-			if err != nil {
-				return r.gitErr("reading the history of "+branch+" in", err)
-			}
-			if oldest.IsZero() {
-				continue // beyond the history fetched: nothing to tell
-			}
-			if err := r.reach(ctx, h, oldest); err != nil {
-				return err
-			}
-			in, err := r.repo.MergedIn(ctx, h.base, e, foreignDepth)
-			if err != nil {
-				return r.gitErr("reading the history of "+branch+" in", err)
-			}
-			for _, c := range in {
-				if !kilnMade(c.Message, r.env.Name) {
-					add(c)
-				}
-			}
+			sides = append(sides, e.Parents[1:]...)
+		}
+	}
+	// GitHub's "Update branch" merges in commits of the base, which the
+	// base still holds. A side branch merged in brings commits that only
+	// kiln/<env> holds now: the force-push would drop them as it would a
+	// commit pushed onto the branch. The base is fetched back to a day
+	// before the oldest commit a merge brings in, so that all of the
+	// base's commits since it are known, however many there are (a busy
+	// manifests branch gains one per promotion). A few git processes for
+	// all the merges, not a few for each: a bot that keeps the branch up
+	// to date merges the base in at every push to it.
+	times, err := r.repo.CommitTimes(ctx, sides)
+	if err != nil {
+		return r.gitErr("reading the history of "+branch+" in", err)
+	}
+	var outside map[string]bool
+	if oldest := gitrepo.Oldest(times, sides); !oldest.IsZero() {
+		if err := r.reach(ctx, h, oldest); err != nil {
+			return err
+		}
+		if outside, err = r.repo.Outside(ctx, h.base, sides); err != nil {
+			return r.gitErr("reading the history of "+branch+" in", err)
+		}
+	}
+	for _, e := range own {
+		if len(e.Parents) < 2 {
+			add(e)
 			continue
 		}
-		add(e)
+		merges = append(merges, mergeAt{e, len(last.foreign)})
+		if !slices.ContainsFunc(e.Parents[1:], func(p string) bool { return outside[p] }) {
+			// Beyond the history fetched, or all held by the base.
+			continue
+		}
+		in, err := r.repo.MergedIn(ctx, h.base, e, foreignDepth)
+		if err != nil {
+			return r.gitErr("reading the history of "+branch+" in", err)
+		}
+		for _, c := range in {
+			if !kilnMade(c.Message, r.env.Name) {
+				add(c)
+			}
+		}
 	}
 	if last.commit == "" {
 		return nil
@@ -2436,10 +2455,11 @@ func (r *run) mergeBase(ctx context.Context, branch, baseTip, tip, kilnCommit st
 			break
 		}
 	}
-	oldest, err := r.repo.OldestTime(ctx, held)
+	times, err := r.repo.CommitTimes(ctx, held)
 	if err != nil {
 		return "", r.gitErr("reading the history of "+branch+" in", err)
 	}
+	oldest := gitrepo.Oldest(times, held)
 	if oldest.IsZero() {
 		return "", nil
 	}

@@ -794,27 +794,74 @@ func (r *Repo) FetchSince(ctx context.Context, branch, ref string, since time.Ti
 	return r.RevParse(ctx, ref)
 }
 
-// OldestTime is the earliest committer time of the commits revs that the
-// clone holds (zero for none: a shallow clone may lack them).
-func (r *Repo) OldestTime(ctx context.Context, revs []string) (time.Time, error) {
-	var oldest time.Time
-	for _, rev := range revs {
-		out, err := r.run(ctx, nil, "log", "--ignore-missing", "-1", "--format=%ct", rev, "--")
-		if err != nil {
-			return time.Time{}, err
-		}
-		if len(bytes.TrimSpace(out)) == 0 {
+// CommitTimes returns the committer time of each of commits (full
+// commit names) that the clone holds; one a shallow clone lacks is left
+// out. One git process reads them all: a branch that GitHub's "Update
+// branch" merged the base into fifty times names a hundred commits.
+func (r *Repo) CommitTimes(ctx context.Context, commits []string) (map[string]time.Time, error) {
+	times := map[string]time.Time{}
+	if len(commits) == 0 {
+		return times, nil
+	}
+	// --no-walk shows the commits named and no ancestor, in the order
+	// given; --ignore-missing passes over those the clone lacks.
+	args := append([]string{"log", "--ignore-missing", "--no-walk=unsorted", "--format=%H %ct"}, commits...)
+	out, err := r.run(ctx, nil, append(args, "--")...)
+	if err != nil {
+		return nil, err
+	}
+	for line := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
+		if line == "" {
 			continue
 		}
-		sec, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("git log: the time of %s: %w", rev, err)
+		commit, ct, ok := strings.Cut(line, " ")
+		sec, err := strconv.ParseInt(ct, 10, 64)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("git log: the time of %s: unexpected line %q", commit, line)
 		}
-		if t := time.Unix(sec, 0); oldest.IsZero() || t.Before(oldest) {
+		times[commit] = time.Unix(sec, 0)
+	}
+	return times, nil
+}
+
+// Oldest is the earliest of times at commits (zero for none: a shallow
+// clone may lack them, and CommitTimes leaves those out).
+func Oldest(times map[string]time.Time, commits []string) time.Time {
+	var oldest time.Time
+	for _, c := range commits {
+		if t, ok := times[c]; ok && (oldest.IsZero() || t.Before(oldest)) {
 			oldest = t
 		}
 	}
-	return oldest, nil
+	return oldest
+}
+
+// Outside returns those of commits from which the clone reaches a commit
+// that base does not reach: the others (and those the clone lacks) bring
+// nothing base lacks, so MergedIn of a merge whose other parents are all
+// among them is empty. One git process for all of them.
+func (r *Repo) Outside(ctx context.Context, base string, commits []string) (map[string]bool, error) {
+	outside := map[string]bool{}
+	if len(commits) == 0 {
+		return outside, nil
+	}
+	args := append([]string{"rev-list", "--ignore-missing"}, commits...)
+	out, err := r.run(ctx, nil, append(args, "^"+base, "--")...)
+	if err != nil {
+		return nil, err
+	}
+	listed := map[string]bool{}
+	for c := range strings.FieldsSeq(string(out)) {
+		listed[c] = true
+	}
+	// A commit base does not reach is itself listed; one base reaches is
+	// not, and nor is anything it reaches.
+	for _, c := range commits {
+		if listed[c] {
+			outside[c] = true
+		}
+	}
+	return outside, nil
 }
 
 // MergedIn returns, newest first and at most n, the commits that merge (a
@@ -1085,13 +1132,27 @@ type treeEntry struct {
 // lsTree lists what rev holds at the literal pathspec (everything when it
 // is ""), recursively or not.
 func (r *Repo) lsTree(ctx context.Context, rev, pathspec string, recursive bool) ([]treeEntry, error) {
-	args := []string{"ls-tree", "-z", "--long", "--full-tree"}
+	var flags []string
 	if recursive {
-		args = append(args, "-r")
+		flags = append(flags, "-r")
 	}
-	args = append(args, rev)
+	var specs []string
 	if pathspec != "" {
-		args = append(args, "--", ":(literal)"+pathspec)
+		specs = append(specs, pathspec)
+	}
+	return r.lsTreeAt(ctx, rev, flags, specs)
+}
+
+// lsTreeAt lists what rev holds at the literal pathspecs (everything when
+// there are none), with ls-tree's flags.
+func (r *Repo) lsTreeAt(ctx context.Context, rev string, flags, pathspecs []string) ([]treeEntry, error) {
+	args := append([]string{"ls-tree", "-z", "--long", "--full-tree"}, flags...)
+	args = append(args, rev)
+	if len(pathspecs) > 0 {
+		args = append(args, "--")
+		for _, p := range pathspecs {
+			args = append(args, ":(literal)"+p)
+		}
 	}
 	out, err := r.run(ctx, nil, args...)
 	if err != nil {
@@ -1111,27 +1172,43 @@ func (r *Repo) lsTree(ctx context.Context, rev, pathspec string, recursive bool)
 	return entries, nil
 }
 
-// Entry returns the kind of what rev holds at p (slash-separated, from the
-// repository root): "tree" for a folder, "blob" for a file, "symlink",
-// "submodule", or "" when there is nothing.
-func (r *Repo) Entry(ctx context.Context, rev, p string) (string, error) {
-	p = strings.TrimPrefix(path.Clean("/"+p), "/")
-	entries, err := r.lsTree(ctx, rev, p, false)
-	if err != nil {
-		return "", err
-	}
-	for _, e := range entries {
-		switch {
-		case e.path != p:
-		case e.mode == "120000":
-			return "symlink", nil
-		case e.typ == "commit":
-			return "submodule", nil
-		default:
-			return e.typ, nil
+// Entries returns the kind of what rev holds at each of paths
+// (slash-separated, from the repository root) that it holds: "tree" for a
+// folder, "blob" for a file, "symlink", "submodule". A path rev does not
+// hold has no entry. One git process for all of them: the parents of a
+// folder are read at once.
+func (r *Repo) Entries(ctx context.Context, rev string, paths ...string) (map[string]string, error) {
+	want := map[string]bool{}
+	var specs []string
+	for _, p := range paths {
+		// The root is a folder, and no pathspec names it.
+		if p = strings.TrimPrefix(path.Clean("/"+p), "/"); p != "" {
+			want[p] = true
+			specs = append(specs, p)
 		}
 	}
-	return "", nil
+	if len(specs) == 0 {
+		return map[string]string{}, nil
+	}
+	// -t lists the folders on the way to a deeper path given, which
+	// ls-tree would otherwise enter without a line of their own.
+	entries, err := r.lsTreeAt(ctx, rev, []string{"-t"}, specs)
+	if err != nil {
+		return nil, err
+	}
+	kinds := map[string]string{}
+	for _, e := range entries {
+		switch {
+		case !want[e.path]:
+		case e.mode == "120000":
+			kinds[e.path] = "symlink"
+		case e.typ == "commit":
+			kinds[e.path] = "submodule"
+		default:
+			kinds[e.path] = e.typ
+		}
+	}
+	return kinds, nil
 }
 
 // Object returns the object rev holds at p (slash-separated, from the
