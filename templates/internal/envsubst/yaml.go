@@ -107,7 +107,11 @@ func (s *scanner) quoted(data []byte) []byte {
 		}
 		for _, n := range found {
 			if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
-				s.plain(text, n)
+				if start, end, cut := s.plain(text, n); cut {
+					// Reported; the line pass must not substitute across
+					// the comment, nor report the line again.
+					edits = append(edits, edit{start, end, strings.ReplaceAll(string(data[start:end]), "$", "$$")})
+				}
 				continue
 			}
 			start, end, ok := tokenAt(text, n)
@@ -206,15 +210,42 @@ func scalars(n *yaml.Node, out []*yaml.Node) []*yaml.Node {
 // line pass substitutes the scalar; a plain scalar that holds a
 // placeholder is never in a flow collection (YAML ends one there at the
 // "{"), and one over several lines is not checked.
-func (s *scanner) plain(text *yamlpos.Text, n *yaml.Node) {
+//
+// A placeholder that the scalar opens and a comment after it closes
+// (k: ${MSG:=hi #1}) is an error too: YAML ends the scalar at " #", so
+// Flux sees "${MSG:=hi" and refuses the file, while substituting the
+// line as text would give a value, and with the default "hi" silently.
+// cut reports that case, with the bytes from the scalar's start to the
+// end of its line, which the line pass must leave as they are.
+func (s *scanner) plain(text *yamlpos.Text, n *yaml.Node) (start, end int, cut bool) {
 	data := text.Data()
 	start, _, ok := tokenAt(text, n)
 	if !ok || !bytes.HasPrefix(data[start:], []byte(n.Value)) {
-		return
+		return 0, 0, false
 	}
 	raw := data[start : start+len(n.Value)]
 	if !bytes.Contains(raw, []byte("${")) {
-		return
+		return 0, 0, false
+	}
+	if p := unclosed(raw); p >= 0 {
+		end = start + len(raw)
+		if nl := bytes.IndexByte(data[end:], '\n'); nl >= 0 {
+			end += nl
+		} else {
+			end = len(data)
+		}
+		c := closing(data[start:end], p)
+		if c < 0 {
+			// Not closed on its line either: the line pass reports it
+			// as unterminated.
+			return 0, 0, false
+		}
+		s.errs = append(s.errs, &diag.Error{File: s.file, Line: n.Line,
+			Msg: fmt.Sprintf("%s is cut by a comment: YAML ends the value at the \"#\" after a space, so Flux sees %s, which does not close, and refuses the file",
+				quoteExpr(string(data[start+p:start+c])), quoteExpr(string(raw[p:]))),
+			Hint: "quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\""})
+		s.problems++
+		return start, end, true
 	}
 	sub, names, err := s.child(s.vars).run(raw)
 	out := string(sub)
@@ -254,12 +285,30 @@ func (s *scanner) plain(text *yamlpos.Text, n *yaml.Node) {
 		// list on purpose.
 		what = "a list or a mapping, not the secret var's value as one string"
 	default:
-		return
+		return 0, 0, false
 	}
 	s.errs = append(s.errs, &diag.Error{File: s.file, Line: n.Line,
 		Msg:  fmt.Sprintf("%s: a value there makes YAML read %s%s", placeholdersIn(raw), what, flux),
 		Hint: "quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"})
 	s.problems++
+	return 0, 0, false
+}
+
+// unclosed returns where the first placeholder of raw, a plain scalar's
+// text, starts when raw ends before it closes; -1 when every placeholder
+// of raw closes in it.
+func unclosed(raw []byte) int {
+	for i := 0; ; {
+		p := nextPlaceholder(raw, i)
+		if p < 0 {
+			return -1
+		}
+		e := closing(raw, p)
+		if e < 0 {
+			return p
+		}
+		i = e
+	}
 }
 
 // anySecret reports whether one of names is a secret var.
