@@ -211,41 +211,29 @@ func scalars(n *yaml.Node, out []*yaml.Node) []*yaml.Node {
 // placeholder is never in a flow collection (YAML ends one there at the
 // "{"), and one over several lines is not checked.
 //
-// A placeholder that the scalar opens and a comment after it closes
+// A placeholder that the scalar opens and its comment closes
 // (k: ${MSG:=hi #1}) is an error too: YAML ends the scalar at " #", so
 // Flux sees "${MSG:=hi" and refuses the file, while substituting the
 // line as text would give a value, and with the default "hi" silently.
-// cut reports that case, with the bytes from the scalar's start to the
-// end of its line, which the line pass must leave as they are.
+// cut reports that case, with the bytes from the placeholder to the end
+// of its line, which the line pass must leave as they are.
 func (s *scanner) plain(text *yamlpos.Text, n *yaml.Node) (start, end int, cut bool) {
 	data := text.Data()
 	start, _, ok := tokenAt(text, n)
-	if !ok || !bytes.HasPrefix(data[start:], []byte(n.Value)) {
+	if !ok {
+		return 0, 0, false
+	}
+	if n.LineComment != "" && unclosed([]byte(n.Value)) >= 0 {
+		if start, end, ok := s.cutByComment(data, start, n); ok {
+			return start, end, true
+		}
+	}
+	if !bytes.HasPrefix(data[start:], []byte(n.Value)) {
 		return 0, 0, false
 	}
 	raw := data[start : start+len(n.Value)]
 	if !bytes.Contains(raw, []byte("${")) {
 		return 0, 0, false
-	}
-	if p := unclosed(raw); p >= 0 {
-		end = start + len(raw)
-		if nl := bytes.IndexByte(data[end:], '\n'); nl >= 0 {
-			end += nl
-		} else {
-			end = len(data)
-		}
-		c := closing(data[start:end], p)
-		if c < 0 {
-			// Not closed on its line either: the line pass reports it
-			// as unterminated.
-			return 0, 0, false
-		}
-		s.errs = append(s.errs, &diag.Error{File: s.file, Line: n.Line,
-			Msg: fmt.Sprintf("%s is cut by a comment: YAML ends the value at the \"#\" after a space, so Flux sees %s, which does not close, and refuses the file",
-				quoteExpr(string(data[start+p:start+c])), quoteExpr(string(raw[p:]))),
-			Hint: "quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\""})
-		s.problems++
-		return start, end, true
 	}
 	sub, names, err := s.child(s.vars).run(raw)
 	out := string(sub)
@@ -292,6 +280,50 @@ func (s *scanner) plain(text *yamlpos.Text, n *yaml.Node) (start, end int, cut b
 		Hint: "quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"})
 	s.problems++
 	return 0, 0, false
+}
+
+// cutByComment reports the placeholder of the plain scalar n, written at
+// data[at:], that n's line comment closes, and returns the bytes from the
+// placeholder to the end of its line; ok is false when the comment closes
+// none. The comment is on the scalar's last line (a comment ends it), the
+// first " #" or tab and "#" after the scalar's start that begins its text.
+func (s *scanner) cutByComment(data []byte, at int, n *yaml.Node) (start, end int, ok bool) {
+	hash := -1
+	for _, blank := range []string{" ", "\t"} {
+		if i := bytes.Index(data[at:], []byte(blank+n.LineComment)); i >= 0 && (hash < 0 || i < hash) {
+			hash = i
+		}
+	}
+	if hash < 0 {
+		return 0, 0, false
+	}
+	hash += at + 1
+	lineStart := bytes.LastIndexByte(data[:hash], '\n') + 1
+	lineEnd := len(data)
+	if i := bytes.IndexByte(data[hash:], '\n'); i >= 0 {
+		lineEnd = hash + i
+	}
+	p := unclosed(data[lineStart:hash])
+	if p < 0 {
+		return 0, 0, false
+	}
+	c := closing(data[lineStart:lineEnd], p)
+	if c < 0 {
+		// Not closed on its line either: the line pass reports it as
+		// unterminated.
+		return 0, 0, false
+	}
+	line := n.Line
+	if lineStart > at {
+		line += bytes.Count(data[at:lineStart], []byte("\n"))
+	}
+	cutAt := bytes.TrimRight(data[lineStart+p:hash], " \t")
+	s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
+		Msg: fmt.Sprintf("%s is cut by a comment: YAML ends the value at the \"#\" after a space, so Flux sees %s, which does not close, and refuses the file",
+			quoteExpr(string(data[lineStart+p:lineStart+c])), quoteExpr(string(cutAt))),
+		Hint: "quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\""})
+	s.problems++
+	return lineStart + p, lineEnd, true
 }
 
 // unclosed returns where the first placeholder of raw, a plain scalar's
