@@ -806,6 +806,18 @@ func (d *decoder) helm(n *yaml.Node, full bool) *Helm {
 		d.checkHelm(deref(n), h)
 	}
 	if v, present := f["values"]; present {
+		if m := deref(v); m != nil && m.Kind == yaml.MappingNode {
+			// A HelmRelease's spec.values is such a mapping; here the
+			// generic hint (write a list) would lead to a list of
+			// mappings, which is no more a list of files.
+			app := d.appName
+			if app == "" {
+				app = "<app>"
+			}
+			hint := fmt.Sprintf("helm.values lists values files (values: [values.yaml]); put the values in such a file, or under apps.%s.values in an env file (envs/<env>.yaml), which merges them last", app)
+			d.errAt(v, "helm.values: expected a list of values files, got a mapping (inline values, as a HelmRelease's spec.values)", hint)
+			return h
+		}
 		files, nodes := d.strList(v, "helm.values")
 		h.Values = []string{}
 		for i, s := range files {
