@@ -16,6 +16,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 )
 
@@ -95,7 +96,19 @@ func Render(in Input) string {
 	// The lock's images and the files no diff shows after the table,
 	// bounded, and kept when diffs are left out: without them, a
 	// promotion that changes only these would read as changing nothing.
-	table := tableOf(apps) + lockImages(in) + otherFiles(in)
+	rest := lockImages(in) + otherFiles(in)
+	table := tableOf(apps, false) + rest
+	// The table without the rows of unchanged apps, the removed apps
+	// first: for an env of so many apps that the full table does not fit,
+	// where cutting it at a line would drop whatever sorts last, an app
+	// removed with all its objects included.
+	unlisted := 0
+	for _, a := range apps {
+		if a.status == statusUnchanged {
+			unlisted++
+		}
+	}
+	compactTable := tableOf(apps, true) + rest
 	graph := ""
 	if strings.TrimSpace(in.Mermaid) != "" {
 		m := strings.TrimRight(in.Mermaid, "\n")
@@ -137,15 +150,16 @@ func Render(in Input) string {
 	})
 	dropped := map[string]bool{}
 	var droppedNames []string
-	size := len(fixedHead) + len(table) + len(graph) + len(changesHead)
-	for _, a := range diffs {
-		size += len(full[a.name])
-	}
-	assemble := func(withGraph bool) string {
+	assemble := func(withGraph, compact bool) string {
 		var b strings.Builder
 		b.WriteString(fixedHead)
-		b.WriteString(cutNote(in.Env, droppedNames, !withGraph && graph != ""))
-		b.WriteString(table)
+		if compact {
+			b.WriteString(cutNote(in.Env, droppedNames, !withGraph && graph != "", unlisted))
+			b.WriteString(compactTable)
+		} else {
+			b.WriteString(cutNote(in.Env, droppedNames, !withGraph && graph != "", 0))
+			b.WriteString(table)
+		}
 		if withGraph {
 			b.WriteString(graph)
 		}
@@ -173,29 +187,55 @@ func Render(in Input) string {
 		// diff's line's own, so that a change of line endings shows.
 		return caret.Quoted(out)
 	}
-	for i := 0; ; i++ {
-		// size is the length before masking and escaping, which may
-		// lengthen the body, so assemble's own length decides; it is an
-		// upper bound otherwise: assemble keeps one final newline.
-		if size+len(cutNote(in.Env, droppedNames, false)) <= Limit {
-			if s := assemble(true); len(s) <= Limit {
-				return s
+	// fit leaves diffs out until the body fits, then the graph too; ""
+	// when it does not fit even then.
+	fit := func(compact bool) string {
+		clear(dropped)
+		droppedNames = nil
+		size := len(fixedHead) + len(graph) + len(changesHead)
+		if compact {
+			size += len(compactTable)
+		} else {
+			size += len(table)
+		}
+		for _, a := range diffs {
+			size += len(full[a.name])
+		}
+		for i := 0; ; i++ {
+			// size is the length before masking and escaping, which may
+			// lengthen the body, so assemble's own length decides; it is an
+			// upper bound otherwise: assemble keeps one final newline.
+			if size+len(cutNote(in.Env, droppedNames, false, unlisted)) <= Limit {
+				if s := assemble(true, compact); len(s) <= Limit {
+					return s
+				}
 			}
+			if i == len(order) {
+				break
+			}
+			a := order[i]
+			dropped[a.name] = true
+			droppedNames = append(droppedNames, a.name)
+			size += len(short[a.name]) - len(full[a.name])
 		}
-		if i == len(order) {
-			break
+		// Still too long without any diff: the graph goes too.
+		if s := assemble(false, compact); len(s) <= Limit {
+			return s
 		}
-		a := order[i]
-		dropped[a.name] = true
-		droppedNames = append(droppedNames, a.name)
-		size += len(short[a.name]) - len(full[a.name])
+		return ""
 	}
-	// Still too long without any diff: the graph goes too.
-	if s := assemble(false); len(s) <= Limit {
+	if s := fit(false); s != "" {
 		return s
 	}
-	// A table of many hundreds of apps: cut at a line, and say so.
-	s := assemble(false)
+	// The full table alone fills the body: an env of thousands of apps.
+	// Without the rows of the apps that did not change, the diffs may fit
+	// again, and what sorts last, an app removed with all its objects
+	// included, is not cut off.
+	if s := fit(true); s != "" {
+		return s
+	}
+	s := assemble(false, true)
+	// Many hundreds of apps changed: cut at a line, and say so.
 	tail := "\n\n**Cut here:** the rest does not fit GitHub's limit of 65,536 characters; run `kiln diff --env " + strings.ReplaceAll(in.Env, "`", "") + "` to see it.\n"
 	cut := strings.LastIndexByte(s[:Limit-len(tail)], '\n')
 	if cut < 0 {
@@ -350,7 +390,14 @@ func head(in Input) string {
 	}
 	b.WriteString(strings.Join(parts, ", ") + ".\n\n")
 	if kept := keptApps(in.New); len(kept) > 0 {
-		b.WriteString("Not rendered at this commit: kept as earlier renders made them (`kiln render --app`): " + strings.Join(kept, ", ") + ".\n\n")
+		// At most maxListed: the head is never cut, and one line, so that
+		// `kiln render --app` of one app in an env of thousands would
+		// otherwise push the whole apps table out of the body.
+		list := strings.Join(kept[:min(len(kept), maxListed)], ", ")
+		if len(kept) > maxListed {
+			list += fmt.Sprintf(" and %d more", len(kept)-maxListed)
+		}
+		b.WriteString("Not rendered at this commit: kept as earlier renders made them (`kiln render --app`): " + list + ".\n\n")
 	}
 	return b.String()
 }
@@ -420,9 +467,10 @@ func alert(env, kind, head string, lines []string, todo string) string {
 	return b.String()
 }
 
-// cutNote says at the top that the body was cut, or is "".
-func cutNote(env string, dropped []string, noGraph bool) string {
-	if len(dropped) == 0 && !noGraph {
+// cutNote says at the top that the body was cut, or is "": the diffs
+// dropped, the graph when noGraph, and the rows of unlisted unchanged apps.
+func cutNote(env string, dropped []string, noGraph bool, unlisted int) string {
+	if len(dropped) == 0 && !noGraph && unlisted == 0 {
 		return ""
 	}
 	var what []string
@@ -444,8 +492,11 @@ func cutNote(env string, dropped []string, noGraph bool) string {
 	if noGraph {
 		what = append(what, "the dependency graph")
 	}
+	if unlisted > 0 {
+		what = append(what, "the table's rows of "+words.Count(unlisted, "unchanged app"))
+	}
 	verb := " was"
-	if len(dropped) > 1 || len(what) > 1 {
+	if len(dropped) > 1 || len(what) > 1 || unlisted > 0 {
 		verb = " were"
 	}
 	return "> [!NOTE]\n> This description was cut to fit GitHub's limit of 65,536 characters: " +
@@ -453,13 +504,35 @@ func cutNote(env string, dropped []string, noGraph bool) string {
 		"` to see every change.\n\n"
 }
 
-// tableOf is the apps table.
-func tableOf(apps []appInfo) string {
+// tableOf is the apps table. compact leaves the rows of unchanged apps
+// out, counting them under the table, and lists the removed apps first,
+// then the added and the changed ones.
+func tableOf(apps []appInfo, compact bool) string {
 	if len(apps) == 0 {
 		return "No apps.\n\n"
 	}
+	unlisted := 0
+	if compact {
+		rank := map[string]int{statusRemoved: 0, statusAdded: 1, statusChanged: 2}
+		var rows []appInfo
+		for _, a := range apps {
+			if a.status == statusUnchanged {
+				unlisted++
+				continue
+			}
+			rows = append(rows, a)
+		}
+		sort.SliceStable(rows, func(i, j int) bool { return rank[rows[i].status] < rank[rows[j].status] })
+		apps = rows
+	}
 	var b strings.Builder
-	b.WriteString("### Apps\n\n| App | Engine | Status | Objects +/~/- | Images |\n| --- | --- | --- | --- | --- |\n")
+	b.WriteString("### Apps\n\n")
+	if compact {
+		b.WriteString("Removed apps first, then added and changed ones.\n\n")
+	}
+	if len(apps) > 0 {
+		b.WriteString("| App | Engine | Status | Objects +/~/- | Images |\n| --- | --- | --- | --- | --- |\n")
+	}
 	for _, a := range apps {
 		objects := "—"
 		if a.status != statusUnchanged {
@@ -476,9 +549,18 @@ func tableOf(apps []appInfo) string {
 			// code span like the app's name and mentions no one.
 			engine = code(engine)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(code(a.name)), cell(engine), a.status, objects, cell(strings.Join(a.images, "<br>")))
+		// At most maxListed images: a row is one line, which a body cut
+		// to fit GitHub's limit loses whole, with every row after it.
+		images := a.images[:min(len(a.images), maxListed)]
+		if len(a.images) > maxListed {
+			images = append(slices.Clip(images), fmt.Sprintf("and %d more", len(a.images)-maxListed))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(code(a.name)), cell(engine), a.status, objects, cell(strings.Join(images, "<br>")))
 	}
 	b.WriteString("\n")
+	if unlisted > 0 {
+		b.WriteString(words.Count(unlisted, "unchanged app") + " not listed.\n\n")
+	}
 	return b.String()
 }
 

@@ -692,3 +692,99 @@ func TestRenderOtherFiles(t *testing.T) {
 		t.Errorf("a change of the lock alone is not named:\n%s", got)
 	}
 }
+
+// hugeEnv is the locks of an env of n apps that keep their images, and of
+// the app "zz-payments", which the new lock no longer holds.
+func hugeEnv(n int) (old, new *lockfile.Lock, oldTree map[string][]byte) {
+	old = &lockfile.Lock{Apps: map[string]lockfile.App{}}
+	new = &lockfile.Lock{Apps: map[string]lockfile.App{}, Source: lockfile.Source{Commit: commit}}
+	for i := range n {
+		a := lockfile.App{Engine: "helm", Images: []string{fmt.Sprintf("registry.example.com/team/app-%04d:1.0.0", i)}}
+		old.Apps[fmt.Sprintf("app-%04d", i)] = a
+		new.Apps[fmt.Sprintf("app-%04d", i)] = a
+	}
+	old.Apps["zz-payments"] = lockfile.App{Engine: "helm"}
+	oldTree = map[string][]byte{"apps/zz-payments/configmap_c.yaml": bigConfigMap("c", 1, "a")}
+	return old, new, oldTree
+}
+
+// TestRenderHugeTableKeepsRemoved: in an env of thousands of apps the
+// table alone passed the limit, and the body was cut at a line: the rows
+// after it, an app removed with all its objects whose name sorts last
+// among them, were gone, and the note at the top named it among the
+// left-out diffs only. The unchanged apps' rows go first, counted, and
+// the removed apps come first in what is left.
+func TestRenderHugeTableKeepsRemoved(t *testing.T) {
+	t.Parallel()
+	old, new, oldTree := hugeEnv(2000)
+	got := Render(Input{Env: "dev", Old: old, New: new, Changes: treediff.Trees(oldTree, nil)})
+	if len(got) > Limit {
+		t.Fatalf("body is %d bytes, over the limit", len(got))
+	}
+	for _, want := range []string{
+		"the table's rows of 2000 unchanged apps were left out",
+		"| `zz-payments` | helm | removed | +0 ~0 -1 |  |",
+		"2000 unchanged apps not listed.",
+		"-  key00000: value-a-0\n", // its diff, which fits again
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the body does not hold %q:\n%s", want, got[:min(len(got), 3000)])
+		}
+	}
+	if strings.Contains(got, "app-0000") || strings.Contains(got, "**Cut here:**") {
+		t.Errorf("the body lists unchanged apps, or is cut:\n%s", got[:min(len(got), 3000)])
+	}
+}
+
+// TestRenderManyImages: an app's row named every image that changed, on
+// one line, which a body cut at a line lost whole with every row and
+// section after it (a removed app, the lock's images). A row names at
+// most 20, then how many more.
+func TestRenderManyImages(t *testing.T) {
+	t.Parallel()
+	var o, n []string
+	for i := range 1500 {
+		o = append(o, fmt.Sprintf("registry.example.com/team/img-%04d:1.0.0", i))
+		n = append(n, fmt.Sprintf("registry.example.com/team/img-%04d:1.0.1", i))
+	}
+	old := &lockfile.Lock{Apps: map[string]lockfile.App{"big": {Engine: "helm", Images: o}, "zz": {Engine: "helm"}}, Images: map[string]string{"acme/tool": "acme/tool:1"}}
+	new := &lockfile.Lock{Apps: map[string]lockfile.App{"big": {Engine: "helm", Images: n}}, Images: map[string]string{"acme/tool": "acme/tool:2"}}
+	got := Render(Input{Env: "dev", Old: old, New: new})
+	for _, want := range []string{
+		"`registry.example.com/team/img-0019`: `1.0.0` → `1.0.1`<br>and 1480 more |",
+		"| `zz` | helm | removed |",
+		"`acme/tool`: `1` → `2`",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the body does not hold %q:\n%s", want, got[:min(len(got), 3000)])
+		}
+	}
+	if strings.Contains(got, "img-0020") {
+		t.Errorf("the row names more than 20 images")
+	}
+}
+
+// TestRenderManyKept: the head, which is never cut, named every app kept
+// from an earlier render on one line: `kiln render --app` of one app in
+// an env of thousands pushed the whole apps table, with a removed app, out
+// of the body. It names 20, then how many more.
+func TestRenderManyKept(t *testing.T) {
+	t.Parallel()
+	old, new, oldTree := hugeEnv(2100)
+	for name, a := range new.Apps {
+		a.Source = &lockfile.Source{Commit: "0123456789abcdef0123456789abcdef01234567"}
+		new.Apps[name] = a
+	}
+	got := Render(Input{Env: "dev", Old: old, New: new, Changes: treediff.Trees(oldTree, nil)})
+	for _, want := range []string{
+		"`app-0019` at `0123456789ab` and 2080 more.\n",
+		"| `zz-payments` | helm | removed |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the body does not hold %q:\n%s", want, got[:min(len(got), 3000)])
+		}
+	}
+	if strings.Contains(got, "`app-0020` at") {
+		t.Errorf("the head names more than 20 kept apps")
+	}
+}
