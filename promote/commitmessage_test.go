@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/kiln-gitops/kiln/promote/internal/prbody"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -57,7 +58,23 @@ func TestForeignCommitShowsInvisible(t *testing.T) {
 		t.Errorf("title = %q, want %q", title, want)
 	}
 	comment := closeComment("main", "dev", lock.Source.Commit)
-	if strings.ContainsAny(comment, "\u200B\u202E") || !strings.Contains(comment, ` at ab\u200Bc\u202Ede,`) {
+	if strings.ContainsAny(comment, "\u200B\u202E") || !strings.Contains(comment, " at `ab\\u200Bc\\u202Ede`,") {
 		t.Errorf("comment %q holds an invisible character, or not the commit escaped", comment)
+	}
+}
+
+// TestCloseCommentMentionsNoOne: the comment kiln closes a pull request
+// with named the lock's commit as text, and a comment, unlike a title or
+// a commit message, notifies whom it mentions: a lock of a --rendered
+// tree whose commit reads "@acme/admins" pinged the team. The commit is a
+// code span, as in the body.
+func TestCloseCommentMentionsNoOne(t *testing.T) {
+	t.Parallel()
+	for _, commit := range []string{"@acme/admins", "#12 and more", "`@x`y"} {
+		comment := closeComment("main", "dev", commit)
+		span := prbody.Code(short(commit))
+		if !strings.HasPrefix(span, "`") || strings.ContainsAny(strings.Replace(comment, span, "", 1), "@#") {
+			t.Errorf("comment %q holds %q outside a code span", comment, commit)
+		}
 	}
 }

@@ -2875,11 +2875,13 @@ func (r *run) retargetedErr(re *gh.RetargetedError, done string) error {
 // commit comes from a lock that may be the one of the pull request's
 // branch (keepPendingProvenance), which anyone able to push there wrote:
 // in caret notation, as in the title, so that it cannot reorder or hide
-// what the comment says.
+// what the comment says, and in a code span: unlike a title, a comment
+// notifies whom it mentions, and a lock read from a --rendered tree may
+// name "@acme/admins" for its commit.
 func closeComment(base, env, commit string) string {
 	at := ""
 	if commit != "" {
-		at = " at " + caret.String(short(commit))
+		at = " at " + prbody.Code(short(commit))
 	}
 	return fmt.Sprintf("kiln: %s already holds env %s as rendered%s, so there is nothing left to promote. Closing this pull request; kiln opens a new one when the env changes again.", base, env, at)
 }
