@@ -716,20 +716,28 @@ func sortedKeys[V any](a, b map[string]V) []string {
 // imageChanges lists, by repository, the images whose tags or digests
 // differ between old and new.
 func imageChanges(old, new []string) []string {
-	o, n := byRepo(old), byRepo(new)
+	o, n := byRepo(old, false), byRepo(new, false)
+	fo, fn := byRepo(old, true), byRepo(new, true)
 	sorted := sortedKeys(o, n)
 	var out []string
 	for _, r := range sorted {
+		if versions(fo[r]) == versions(fn[r]) {
+			continue
+		}
 		ov, nv := versions(o[r]), versions(n[r])
 		if ov == nv {
-			continue
+			// Digests alike in the 12 digits shown: a pair of images
+			// made to share them (2^24 tries) would read as no change.
+			ov, nv = versions(fo[r]), versions(fn[r])
 		}
 		out = append(out, code(r)+": "+ov+" → "+nv)
 	}
 	return out
 }
 
-func byRepo(refs []string) map[string][]string {
+// byRepo is the versions of refs by repository, each digest whole when
+// full, else shortened (splitImage).
+func byRepo(refs []string, full bool) map[string][]string {
 	out := map[string][]string{}
 	for _, ref := range refs {
 		if strings.HasPrefix(ref, "ENC[") {
@@ -738,6 +746,9 @@ func byRepo(refs []string) map[string][]string {
 			continue
 		}
 		r, v := splitImage(ref)
+		if full {
+			r, v = splitRef(ref, -1)
+		}
 		out[r] = append(out[r], v)
 	}
 	return out
@@ -759,15 +770,19 @@ func versions(vs []string) string {
 // splitImage splits an image reference into repository and version: the
 // tag, the digest shortened to 12 hex digits, or both; "latest" when
 // neither is given.
-func splitImage(ref string) (repo, version string) {
+func splitImage(ref string) (repo, version string) { return splitRef(ref, 12) }
+
+// splitRef is splitImage with the digest shortened to width hex digits,
+// or whole for a negative width.
+func splitRef(ref string, width int) (repo, version string) {
 	name, digest, _ := strings.Cut(ref, "@")
 	repo = name
 	tag := ""
 	if i := strings.LastIndexByte(name, ':'); i > strings.LastIndexByte(name, '/') {
 		repo, tag = name[:i], name[i+1:]
 	}
-	if algo, hex, ok := strings.Cut(digest, ":"); ok && len(hex) > 12 {
-		digest = algo + ":" + hex[:12]
+	if algo, hex, ok := strings.Cut(digest, ":"); ok && width >= 0 && len(hex) > width {
+		digest = algo + ":" + hex[:width]
 	}
 	switch {
 	case tag != "" && digest != "":

@@ -788,3 +788,19 @@ func TestRenderManyKept(t *testing.T) {
 		t.Errorf("the head names more than 20 kept apps")
 	}
 }
+
+// TestRenderDigestsAlikeInPrefix: an app's images were compared by the 12
+// digits of their digests the row shows, so a release that swapped an
+// image for another whose digest shares them (2^24 tries to make) listed
+// no image change. Such a pair shows whole.
+func TestRenderDigestsAlikeInPrefix(t *testing.T) {
+	t.Parallel()
+	a := "ghcr.io/acme/web@sha256:0123456789ab" + strings.Repeat("0", 52)
+	b := "ghcr.io/acme/web@sha256:0123456789ab" + strings.Repeat("f", 52)
+	got := Render(Input{Env: "dev",
+		Old: &lockfile.Lock{Apps: map[string]lockfile.App{"web": {Engine: "helm", Images: []string{a}}}},
+		New: &lockfile.Lock{Apps: map[string]lockfile.App{"web": {Engine: "helm", Images: []string{b}}}}})
+	if want := "| `ghcr.io/acme/web`: `sha256:0123456789ab" + strings.Repeat("0", 52) + "` → `sha256:0123456789ab" + strings.Repeat("f", 52) + "` |"; !strings.Contains(got, want) {
+		t.Errorf("the body does not hold %q:\n%s", want, got)
+	}
+}
