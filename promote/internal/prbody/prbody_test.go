@@ -736,6 +736,26 @@ func TestRenderHugeTableKeepsRemoved(t *testing.T) {
 	}
 }
 
+// TestRenderHugeChangeKeepsRemoved: when thousands of apps change, so
+// that even their rows do not fit and the body is cut, a removed app is
+// among the rows kept: they come first.
+func TestRenderHugeChangeKeepsRemoved(t *testing.T) {
+	t.Parallel()
+	old, new, oldTree := hugeEnv(3000)
+	newTree := map[string][]byte{}
+	for name := range new.Apps {
+		p := "apps/" + name + "/configmap_c.yaml"
+		oldTree[p], newTree[p] = bigConfigMap("c", 1, "a"), bigConfigMap("c", 1, "b")
+	}
+	got := Render(Input{Env: "dev", Old: old, New: new, Changes: treediff.Trees(oldTree, newTree)})
+	if len(got) > Limit || !strings.Contains(got, "**Cut here:**") {
+		t.Fatalf("body of %d bytes, cut: %v", len(got), strings.Contains(got, "**Cut here:**"))
+	}
+	if want := "| `zz-payments` | helm | removed | +0 ~0 -1 |  |"; !strings.Contains(got, want) {
+		t.Errorf("the body does not hold %q:\n%s", want, got[:min(len(got), 3000)])
+	}
+}
+
 // TestRenderManyImages: an app's row named every image that changed, on
 // one line, which a body cut at a line lost whole with every row and
 // section after it (a removed app, the lock's images). A row names at
