@@ -527,7 +527,7 @@ func tableOf(apps []appInfo, compact bool) string {
 	}
 	var b strings.Builder
 	b.WriteString("### Apps\n\n")
-	if compact {
+	if compact && len(apps) > 0 {
 		b.WriteString("Removed apps first, then added and changed ones.\n\n")
 	}
 	if len(apps) > 0 {
@@ -557,7 +557,9 @@ func tableOf(apps []appInfo, compact bool) string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(code(a.name)), cell(engine), a.status, objects, cell(strings.Join(images, "<br>")))
 	}
-	b.WriteString("\n")
+	if len(apps) > 0 {
+		b.WriteString("\n")
+	}
 	if unlisted > 0 {
 		b.WriteString(words.Count(unlisted, "unchanged app") + " not listed.\n\n")
 	}

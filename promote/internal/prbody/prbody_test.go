@@ -824,3 +824,17 @@ func TestRenderDigestsAlikeInPrefix(t *testing.T) {
 		t.Errorf("the body does not hold %q:\n%s", want, got)
 	}
 }
+
+// TestRenderHugeTableNoneChanged: when only the lock's images change in an
+// env of thousands of apps, the table without unchanged rows is a count.
+func TestRenderHugeTableNoneChanged(t *testing.T) {
+	t.Parallel()
+	old, new, _ := hugeEnv(3000)
+	delete(old.Apps, "zz-payments")
+	old.Images, new.Images = map[string]string{"acme/tool": "acme/tool:1"}, map[string]string{"acme/tool": "acme/tool:2"}
+	got := Render(Input{Env: "dev", Old: old, New: new})
+	want := "### Apps\n\n3000 unchanged apps not listed.\n\n### Images\n"
+	if len(got) > Limit || !strings.Contains(got, want) {
+		t.Errorf("the body (%d bytes) does not hold %q:\n%s", len(got), want, got[:min(len(got), 3000)])
+	}
+}
