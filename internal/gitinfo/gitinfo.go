@@ -103,7 +103,7 @@ func Read(ctx context.Context, dir string, exclude ...string) Info {
 		info.Commit = where[1]
 	}
 	if errs[1] == nil {
-		info.Repo = redact.URL(strings.TrimSpace(outs[1]))
+		info.Repo = redact.RemoteURL(strings.TrimSpace(outs[1]))
 	}
 	if errs[2] != nil {
 		// Unknown: say dirty rather than vouch for a tree kiln could not check.

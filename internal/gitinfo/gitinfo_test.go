@@ -70,7 +70,7 @@ func TestRead(t *testing.T) {
 			write(t, filepath.Join(repo, "code/.gitignore"), "tmp/\n")
 			write(t, filepath.Join(repo, "other/README"), "another project\n")
 			run(t, repo, "init", "-q", "--initial-branch=main")
-			run(t, repo, "remote", "add", "origin", "https://user:secret@github.com/acme/app.git")
+			run(t, repo, "remote", "add", "origin", "https://user:secret@github.com/acme/app.git?private_token=S3cret")
 			run(t, repo, "add", "-A")
 			run(t, repo, "commit", "-q", "-m", "initial")
 			if tc.change != nil {

@@ -388,6 +388,20 @@ func URL(raw string) string {
 	return raw
 }
 
+// RemoteURL is a git remote's URL as kiln writes it into a lock or shows
+// it: without the user part (URL) and, for a scheme://… URL, without the
+// query, where a host may take a token
+// ("https://git.example.com/r.git?private_token=…"). Git's scp-like form
+// (git@github.com:acme/app) stays as git names it, so that a lock's URL
+// stays what it was for every remote that holds no such part.
+func RemoteURL(raw string) string {
+	raw = URL(raw)
+	if strings.Contains(raw, "://") {
+		raw, _, _ = strings.Cut(raw, "?")
+	}
+	return raw
+}
+
 // withoutUserinfo is raw, whose "://" is at scheme, without its user part
 // (userinfoEnd).
 func withoutUserinfo(raw string, scheme int) string {

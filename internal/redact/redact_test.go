@@ -522,6 +522,25 @@ func TestPublicURL(t *testing.T) {
 	}
 }
 
+// TestRemoteURL: a remote's URL loses its user part and query, and keeps
+// the form git gives it otherwise, scp-like included: a lock names it.
+func TestRemoteURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://github.com/acme/app.git":                                 "https://github.com/acme/app.git",
+		"https://x-access-token:ghs_T0ken@github.com/acme/app.git":        "https://github.com/acme/app.git",
+		"https://git.example.com/acme/app.git?private_token=glpat-S3cret": "https://git.example.com/acme/app.git",
+		"https://bot:12?34@git.example.com/app.git":                       "https://git.example.com/app.git",
+		"ssh://git@git.example.com:2222/acme/app.git":                     "ssh://git.example.com:2222/acme/app.git",
+		"git@github.com:acme/app.git":                                     "git@github.com:acme/app.git",
+		"/srv/git/app.git":                                                "/srv/git/app.git",
+	} {
+		if got := RemoteURL(in); got != want {
+			t.Errorf("RemoteURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // TestWrappedRunMaskedAlone: a value's base64 in lines is masked from its
 // first line, text glued before it included, to its last, and no word of
 // the line after it is.

@@ -824,16 +824,16 @@ func gitHubRepo(s string) (owner, repo string, ok bool) {
 	return m[1], m[2], true
 }
 
-// withoutCredentials drops the user information of a URL, so a token in
-// it is never printed; for display, an scp-like user@host:path also loses
-// its user.
+// withoutCredentials drops the user information and query of a URL
+// (redact.RemoteURL), so a token in it is never printed; for display, an
+// scp-like user@host:path also loses its user.
 func withoutCredentials(s string) string {
 	if !strings.Contains(s, "://") {
 		if at := strings.LastIndexByte(s, '@'); at >= 0 {
 			return s[at+1:]
 		}
 	}
-	return redact.URL(s)
+	return redact.RemoteURL(s)
 }
 
 // short is the 12-digit form of a commit.
