@@ -853,7 +853,7 @@ func (r *run) clone(ctx context.Context, remote string) error {
 	if r.tmp, err = makeTemp(r.opts.WorkDir, clonePrefix, r.log); err != nil {
 		return err
 	}
-	fmt.Fprintf(r.log, "fetching %s\n", redact.URL(rem.URL))
+	fmt.Fprintf(r.log, "fetching %s\n", redact.RemoteURL(rem.URL))
 	r.repo, err = gitrepo.Clone(ctx, rem, filepath.Join(r.tmp.path, "repo"), gitrepo.Options{
 		Token: r.opts.Token, Identity: gitrepo.Identity(r.opts.Identity), Env: r.opts.GitEnv, UserConfig: r.userGit,
 	})

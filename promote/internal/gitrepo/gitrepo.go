@@ -268,8 +268,13 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 			}
 		}
 	}
+	if u, err := url.Parse(remote.URL); err == nil && u.RawQuery != "" && remote.HTTP {
+		// git drops a URL's password from what it prints, but not its
+		// query, where a host may take a token (?private_token=…).
+		r.secrets = append(r.secrets, u.RawQuery)
+	}
 	r.env = gitEnv(opts.Env, id, config, opts.UserConfig && token == "")
-	r.Remote = redact.URL(remote.URL)
+	r.Remote = redact.RemoteURL(remote.URL)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}

@@ -135,3 +135,25 @@ func checkRefusal(t *testing.T, r *gitrepo.Repo, want error, says, token string)
 		}
 	}
 }
+
+// TestQueryTokenStaysSecret: git drops a remote URL's password from what
+// it prints but not its query, where a host may take a token; kiln
+// neither prints it nor names the remote with it.
+func TestQueryTokenStaysSecret(t *testing.T) {
+	t.Parallel()
+	const token = "glpat-Qu3ry-T0KEN"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String() + "/m.git?private_token=" + token
+	ln.Close()
+	r := clone(t, refused, gitrepo.Options{})
+	_, err = r.Fetch(context.Background(), "main")
+	if err == nil || !strings.Contains(err.Error(), "Failed to connect") {
+		t.Fatalf("err = %v, want git's connection refused", err)
+	}
+	if strings.Contains(err.Error(), token) || strings.Contains(r.Remote, token) {
+		t.Errorf("the query's token shows: %v (remote %s)", err, r.Remote)
+	}
+}
