@@ -86,6 +86,9 @@ type appInfo struct {
 	lines   int      // lines in diff
 	// flux: not an app but the env's Flux notifications, name their file.
 	flux bool
+	// kustomization: the app's Flux Kustomization changed (prune,
+	// suspend, path, …), which its object counts leave out.
+	kustomization bool
 }
 
 // Render returns the pull request body for in, redacted by in.Redact. It
@@ -312,6 +315,9 @@ func collect(in Input) []appInfo {
 			if inAppDiff(c) {
 				d.WriteString(treediff.Unified(c, false))
 			}
+			if c.Op == treediff.Changed && strings.HasPrefix(c.Path, "flux/") {
+				a.kustomization = true
+			}
 		}
 		a.diff = d.String()
 		a.lines = strings.Count(a.diff, "\n")
@@ -537,6 +543,11 @@ func tableOf(apps []appInfo, compact bool) string {
 		objects := "—"
 		if a.status != statusUnchanged {
 			objects = fmt.Sprintf("+%d ~%d -%d", a.objects.Added, a.objects.Changed, a.objects.Removed)
+			if a.kustomization {
+				// Else "+0 ~0 -0" for a change of prune or suspend,
+				// which a reviewer would skim past.
+				objects += ", and its Flux Kustomization"
+			}
 		}
 		engine := a.engine
 		switch {
@@ -694,7 +705,11 @@ func details(a *appInfo, content string) string {
 	}
 	// In <code>, as everywhere in the body: a name from the manifests
 	// repository's lock (hand-edited, "@acme/admins") mentions no one.
-	return fmt.Sprintf("<details><summary><code>%s</code> (%d %s changed)</summary>\n\n%s</details>\n\n", html.EscapeString(caret.String(a.name)), n, noun, content)
+	also := ""
+	if a.kustomization {
+		also = ", and its Flux Kustomization"
+	}
+	return fmt.Sprintf("<details><summary><code>%s</code> (%d %s changed%s)</summary>\n\n%s</details>\n\n", html.EscapeString(caret.String(a.name)), n, noun, also, content)
 }
 
 // diffBlock fences a unified diff.

@@ -840,3 +840,21 @@ func TestRenderHugeTableNoneChanged(t *testing.T) {
 		t.Errorf("the body (%d bytes) does not hold %q:\n%s", len(got), want, got[:min(len(got), 3000)])
 	}
 }
+
+// TestRenderKustomizationOnlyChange: an app whose Flux Kustomization alone
+// changed (suspended, prune turned off) read "+0 ~0 -0" and "0 objects
+// changed", which a reviewer skims past; the row and the block say so.
+func TestRenderKustomizationOnlyChange(t *testing.T) {
+	t.Parallel()
+	ks := func(extra string) []byte {
+		return []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: web\n  namespace: flux-system\n  labels:\n    kiln/app: web\nspec:\n  path: ./clusters/dev/apps/web\n  prune: true\n" + extra)
+	}
+	lock := &lockfile.Lock{Apps: map[string]lockfile.App{"web": {Engine: "helm"}}}
+	got := Render(Input{Env: "dev", Old: lock, New: lock,
+		Changes: treediff.Trees(map[string][]byte{"flux/web.yaml": ks("")}, map[string][]byte{"flux/web.yaml": ks("  suspend: true\n")})})
+	for _, want := range []string{"| `web` | helm | changed | +0 ~0 -0, and its Flux Kustomization |", "<code>web</code> (0 objects changed, and its Flux Kustomization)", "+  suspend: true"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the body does not hold %q:\n%s", want, got)
+		}
+	}
+}
