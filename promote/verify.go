@@ -219,19 +219,20 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 	}
 	files := render.KeepBootstrap(p2, old, er.Files)
 	modes := treediff.Modes{Symlinks: r.outsideBootstrap(p2, r.againstSpecial.Symlinks), Executables: r.outsideBootstrap(p2, r.againstSpecial.Executables)}
+	var lockChange *treediff.Change
 	for _, c := range treediff.TreesOf(old, files, modes) {
+		if c.Op == treediff.Changed && c.Path == render.LockFile {
+			// Judged once every file is: an unverifiable one explains
+			// its app's output digest.
+			lockChange = &c
+			continue
+		}
 		if c.OldSymlink || c.OldExecutable {
 			// Whatever its target's path reads, a symlink is no file
 			// kiln writes, and Flux does not apply it; kiln writes no
 			// executable either: neither the lock's digests nor a SOPS
 			// plaintext make them equal.
 			res.Files = append(res.Files, FileChange{Path: c.Path, Op: c.Op, App: c.App, Object: c.Object})
-			continue
-		}
-		if c.Op == treediff.Changed && c.Path == render.LockFile && render.SameButFileDigests(c.Old, c.New) {
-			// A lock of a kiln that did not write them (or whose tree kept
-			// such a lock, render.KeepProvenance): every file they restate
-			// is compared here itself.
 			continue
 		}
 		if c.Op == treediff.Changed && sopsEncrypted(c.Old) && sopsEncrypted(c.New) {
@@ -244,6 +245,24 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 			}
 		}
 		res.Files = append(res.Files, FileChange{Path: c.Path, Op: c.Op, App: c.App, Object: c.Object})
+	}
+	if c := lockChange; c != nil {
+		// The lock's file digests (a lock of a kiln that did not write
+		// them, or whose tree kept such a lock, render.KeepProvenance)
+		// restate files compared here themselves. Without the key, the
+		// render encrypts anew what it cannot compare with the folder's
+		// ciphertext, so the output digest of an app with an
+		// unverifiable file differs too: that file is reported, and
+		// the lock, which differs for that reason alone, is not.
+		var apps []string
+		for _, p := range res.Unverifiable {
+			if app := treediff.AppOf(p); app != "" {
+				apps = append(apps, app)
+			}
+		}
+		if !render.SameButDigestsOf(c.Old, c.New, apps) {
+			res.Files = append(res.Files, FileChange{Path: c.Path, Op: c.Op, App: c.App, Object: c.Object})
+		}
 	}
 	// kiln never writes a submodule (promote refuses one in the folder):
 	// one a pull request added is a difference, but in Flux's bootstrap

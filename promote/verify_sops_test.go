@@ -205,4 +205,18 @@ func TestVerifyKilnEncrypted(t *testing.T) {
 	if !res.Equal || len(res.Files) != 0 || len(res.Unverifiable) != 0 {
 		t.Errorf("result = %+v, want equal", res)
 	}
+
+	// Without the key, the Secret cannot be compared: it is unverifiable,
+	// and the lock, whose output digest for its app differs for that
+	// reason alone, is not reported changed beside it.
+	res, err = Verify(context.Background(), f.pipeline(t), VerifyOptions{
+		Env: "dev", LookupEnv: lookup, Version: "test",
+		GitEnv: gittest.Env(), WorkDir: t.TempDir(), Log: &bytes.Buffer{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Equal || len(res.Files) != 0 || len(res.Unverifiable) != 1 {
+		t.Errorf("without the key: result = %+v, want the encrypted Secret unverifiable and nothing else", res)
+	}
 }
