@@ -105,3 +105,24 @@ func TestTokenOnlyOverHTTPS(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedRemoteKeepsItsQuery: a manifests.repo kiln refuses before
+// git runs (plain http with a token, a URL Go cannot read) is named in
+// the error without its query, where a host may take a token, as
+// everywhere else kiln names a remote.
+func TestRefusedRemoteKeepsItsQuery(t *testing.T) {
+	t.Parallel()
+	const query = "glpat-Qu3ry-R3fused"
+	rem, err := gitrepo.ParseRemote("http://example.com/acme/m.git?private_token="+query, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = gitrepo.Clone(context.Background(), rem, t.TempDir()+"/clone", gitrepo.Options{Token: "ghs_never_over_http", Env: gittest.Env()})
+	if err == nil || !strings.Contains(err.Error(), "only over https") || strings.Contains(err.Error(), query) {
+		t.Errorf("Clone = %v, want the refusal without the query's token", err)
+	}
+	_, err = gitrepo.ParseRemote("https://example.com:port/acme/m.git?private_token="+query, "/")
+	if err == nil || !strings.Contains(err.Error(), "not a valid URL") || strings.Contains(err.Error(), query) {
+		t.Errorf("ParseRemote = %v, want the refusal without the query's token", err)
+	}
+}

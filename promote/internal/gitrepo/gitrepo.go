@@ -184,8 +184,9 @@ func ParseRemote(remote, base string) (Remote, error) {
 	if strings.Contains(remote, "://") {
 		u, err := url.Parse(remote)
 		if err != nil {
-			// url.Error quotes the URL, which may hold a token.
-			return Remote{}, fmt.Errorf("%q is not a valid URL", redact.URL(remote))
+			// url.Error quotes the URL, which may hold a token, in its user
+			// part or its query.
+			return Remote{}, fmt.Errorf("%q is not a valid URL", redact.RemoteURL(remote))
 		}
 		r := Remote{User: u.User, HTTP: u.Scheme == "http" || u.Scheme == "https"}
 		if r.HTTP {
@@ -255,7 +256,7 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 		if u.Scheme != "https" && !loopback(u.Hostname()) {
 			// The host comes from kiln.yaml: plain http would hand the
 			// token to anyone on the way.
-			return nil, fmt.Errorf("kiln sends a token only over https, and %s is %s: use the repository's https URL", redact.URL(remote.URL), u.Scheme)
+			return nil, fmt.Errorf("kiln sends a token only over https, and %s is %s: use the repository's https URL", redact.RemoteURL(remote.URL), u.Scheme)
 		}
 		auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + token))
 		// Scoped to the remote's host, so that a redirect or another
