@@ -86,9 +86,11 @@ type appInfo struct {
 	lines   int      // lines in diff
 	// flux: not an app but the env's Flux notifications, name their file.
 	flux bool
-	// kustomization: the app's Flux Kustomization changed (prune,
-	// suspend, path, …), which its object counts leave out.
-	kustomization bool
+	// kustomization: what happened to the app's Flux Kustomization, ""
+	// for nothing: changed (prune, suspend, path, …), or added or removed
+	// for an app that stays, whose objects Flux then starts applying or
+	// prunes all at once. Its object counts leave it out.
+	kustomization string
 }
 
 // Render returns the pull request body for in, redacted by in.Redact. It
@@ -315,8 +317,8 @@ func collect(in Input) []appInfo {
 			if inAppDiff(c) {
 				d.WriteString(treediff.Unified(c, false))
 			}
-			if c.Op == treediff.Changed && strings.HasPrefix(c.Path, "flux/") {
-				a.kustomization = true
+			if strings.HasPrefix(c.Path, "flux/") && (c.Op == treediff.Changed || a.status == statusChanged) {
+				a.kustomization = c.Op
 			}
 		}
 		a.diff = d.String()
@@ -543,11 +545,9 @@ func tableOf(apps []appInfo, compact bool) string {
 		objects := "—"
 		if a.status != statusUnchanged {
 			objects = fmt.Sprintf("+%d ~%d -%d", a.objects.Added, a.objects.Changed, a.objects.Removed)
-			if a.kustomization {
-				// Else "+0 ~0 -0" for a change of prune or suspend,
-				// which a reviewer would skim past.
-				objects += ", and its Flux Kustomization"
-			}
+			// Else "+0 ~0 -0" for a change of prune or suspend, or a
+			// Kustomization removed, which a reviewer would skim past.
+			objects += kustomizationNote(a.kustomization)
 		}
 		engine := a.engine
 		switch {
@@ -705,11 +705,21 @@ func details(a *appInfo, content string) string {
 	}
 	// In <code>, as everywhere in the body: a name from the manifests
 	// repository's lock (hand-edited, "@acme/admins") mentions no one.
-	also := ""
-	if a.kustomization {
-		also = ", and its Flux Kustomization"
-	}
+	also := kustomizationNote(a.kustomization)
 	return fmt.Sprintf("<details><summary><code>%s</code> (%d %s changed%s)</summary>\n\n%s</details>\n\n", html.EscapeString(caret.String(a.name)), n, noun, also, content)
+}
+
+// kustomizationNote is what an app's row and block add for what happened
+// to its Flux Kustomization (appInfo.kustomization).
+func kustomizationNote(op string) string {
+	switch op {
+	case "":
+		return ""
+	case treediff.Changed:
+		return ", and its Flux Kustomization"
+	default:
+		return ", and its Flux Kustomization " + op
+	}
 }
 
 // diffBlock fences a unified diff.

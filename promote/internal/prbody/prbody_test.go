@@ -858,3 +858,28 @@ func TestRenderKustomizationOnlyChange(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderKustomizationAddedOrRemoved: an app that stays whose Flux
+// Kustomization goes (flux emission turned off for the env) is about to
+// lose every object it applied, Flux pruning them with it, and one whose
+// Kustomization comes starts being applied: neither reads "+0 ~0 -0"
+// alone, as a Kustomization that changed does not.
+func TestRenderKustomizationAddedOrRemoved(t *testing.T) {
+	t.Parallel()
+	ks := []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: web\n  namespace: flux-system\n  labels:\n    kiln/app: web\nspec:\n  path: ./clusters/dev/apps/web\n  prune: true\n")
+	lock := &lockfile.Lock{Apps: map[string]lockfile.App{"web": {Engine: "helm"}}}
+	for _, tc := range []struct {
+		old, new map[string][]byte
+		want     string
+	}{
+		{map[string][]byte{"flux/web.yaml": ks}, map[string][]byte{}, "removed"},
+		{map[string][]byte{}, map[string][]byte{"flux/web.yaml": ks}, "added"},
+	} {
+		got := Render(Input{Env: "dev", Old: lock, New: lock, Changes: treediff.Trees(tc.old, tc.new)})
+		for _, want := range []string{"| `web` | helm | changed | +0 ~0 -0, and its Flux Kustomization " + tc.want + " |", "<code>web</code> (0 objects changed, and its Flux Kustomization " + tc.want + ")"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("the body does not hold %q:\n%s", want, got)
+			}
+		}
+	}
+}
