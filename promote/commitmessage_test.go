@@ -77,4 +77,11 @@ func TestCloseCommentMentionsNoOne(t *testing.T) {
 			t.Errorf("comment %q holds %q outside a code span", comment, commit)
 		}
 	}
+	// Nor the manifests branch, a ref that may read so too.
+	for _, base := range []string{"@acme/admins", "release#12"} {
+		comment := closeComment(base, "dev", "")
+		if strings.ContainsAny(strings.Replace(comment, prbody.Code(base), "", 1), "@#") {
+			t.Errorf("comment %q holds %q outside a code span", comment, base)
+		}
+	}
 }

@@ -2883,7 +2883,8 @@ func closeComment(base, env, commit string) string {
 	if commit != "" {
 		at = " at " + prbody.Code(short(commit))
 	}
-	return fmt.Sprintf("kiln: %s already holds env %s as rendered%s, so there is nothing left to promote. Closing this pull request; kiln opens a new one when the env changes again.", base, env, at)
+	// The branch too: a valid git ref may read "@acme/admins".
+	return fmt.Sprintf("kiln: %s already holds env %s as rendered%s, so there is nothing left to promote. Closing this pull request; kiln opens a new one when the env changes again.", prbody.Code(base), env, at)
 }
 
 // closeEmpty closes the env's open pull request when the manifests branch

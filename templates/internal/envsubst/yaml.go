@@ -319,7 +319,7 @@ func (s *scanner) cutByComment(data []byte, at int, n *yaml.Node) (start, end in
 	}
 	cutAt := bytes.TrimRight(data[lineStart+p:hash], " \t")
 	s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
-		Msg: fmt.Sprintf("%s is cut by a comment: YAML ends the value at the \"#\" after a space, so Flux sees %s, which does not close, and refuses the file",
+		Msg: fmt.Sprintf("%s is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees %s, which does not close, and refuses the file",
 			quoteExpr(string(data[lineStart+p:lineStart+c])), quoteExpr(string(cutAt))),
 		Hint: "quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\""})
 	s.problems++
