@@ -221,7 +221,7 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 	modes := treediff.Modes{Symlinks: r.outsideBootstrap(p2, r.againstSpecial.Symlinks), Executables: r.outsideBootstrap(p2, r.againstSpecial.Executables)}
 	var lockChange *treediff.Change
 	for _, c := range treediff.TreesOf(old, files, modes) {
-		if c.Op == treediff.Changed && c.Path == render.LockFile {
+		if c.Op == treediff.Changed && c.Path == render.LockFile && !c.OldSymlink && !c.OldExecutable {
 			// Judged once every file is: an unverifiable one explains
 			// its app's output digest.
 			lockChange = &c
