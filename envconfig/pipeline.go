@@ -1083,7 +1083,17 @@ func (d *decoder) appFlux(n *yaml.Node) AppFlux {
 					group = ""
 				}
 				gk := group + "/" + he.Kind
-				if j, dup := firstOf[gk]; dup {
+				if gk == "batch/Job" {
+					// kustomize-controller puts its own Job status
+					// reader (fluxcd/pkg runtime/statusreaders) ahead of
+					// the expressions' in the poller, and kstatus takes
+					// the first reader of a kind: the expression never
+					// runs, while kiln would still make every Job of the
+					// app a health check that waits for completion.
+					d.errAt(deref(it), fmt.Sprintf("%s (%s %s): kustomize-controller judges every Job with its own status reader, ahead of any expression (ready once Complete, failed once Failed), so this one would never run",
+						key, he.APIVersion, he.Kind),
+						"remove it; to hold the app's health on its Jobs completing, list them in flux.healthChecks or set flux.wait: true")
+				} else if j, dup := firstOf[gk]; dup {
 					d.errAt(deref(it), fmt.Sprintf("%s (%s %s) has the group and kind of flux.healthCheckExprs[%d]; kustomize-controller uses only the first expression for a group and kind, so this one would never run",
 						key, he.APIVersion, he.Kind, j), "keep one expression for each kind, combining the conditions in it")
 				} else {
