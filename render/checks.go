@@ -1090,7 +1090,9 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 	// the bootstrap, and whatever made kiln's source.
 	held := r.heldOutsideApps(res)
 	for _, key := range tree.SortedKeys(held) {
-		if o, ok := owners[key]; ok && !(held[key].applied && flux.NotApplied(o.obj.Node)) {
+		h := held[key]
+		if o, ok := owners[key]; ok && !(h.applied && flux.NotApplied(o.obj.Node)) &&
+			!(h.pruned && (!r.p.Flux.Prune || flux.PruneDisabled(o.obj.Node))) {
 			errs = append(errs, &diag.Error{File: o.obj.File, Line: o.obj.Line, App: o.app, Object: objRef(o.obj), Msg: held[key].msg, Hint: held[key].hint})
 		}
 	}
@@ -1383,6 +1385,10 @@ type heldObject struct {
 	// applied: only a copy kustomize-controller applies counts
 	// (flux.NotApplied).
 	applied bool
+	// pruned: only a copy the app's Kustomization would garbage-collect
+	// counts (flux.prune on, and no kustomize.toolkit.fluxcd.io/prune:
+	// disabled on the copy).
+	pruned bool
 }
 
 // heldOutsideApps returns the objects no app's output may hold in env
@@ -1412,6 +1418,26 @@ func (r *Renderer) heldOutsideApps(res *envconfig.Resolved) map[string]heldObjec
 			}
 		}
 	}
+	// Every Kustomization kiln writes lives in flux.namespace and is of
+	// Flux's Kustomization kind, so both existed before any app applied
+	// anything (flux bootstrap writes them in flux/<ns>/gotk-components.yaml).
+	// An app's copy makes its Kustomization an owner too; when that one
+	// drops it (the app removed, disabled, renamed, or the object left
+	// out), its prune deletes it: the namespace takes every Kustomization
+	// kiln writes with it, the CRD every Kustomization of the cluster,
+	// and each of their finalizers prunes its app's objects.
+	foundation := heldObject{applied: true, pruned: true,
+		hint: fmt.Sprintf("remove it from the app's output: Flux's installation (flux bootstrap's flux/%s/gotk-components.yaml) owns it, and the app's objects need no copy of it", fluxNS)}
+	nsHeld := foundation
+	nsHeld.msg = "is flux.namespace, the namespace every Kustomization kiln writes lives in, which existed before the app applied anything: " +
+		"the app and Flux's installation would both apply it, and when the app's Kustomization drops it (the app removed, disabled or renamed, or the Namespace left out) " +
+		"its prune deletes the namespace, every Kustomization kiln writes with it, and with each of them, through its finalizer, its app's objects"
+	held[objectKey("", "Namespace", "", fluxNS)] = nsHeld
+	crdHeld := foundation
+	crdHeld.msg = "is the CustomResourceDefinition of Flux's Kustomization, the kind of every Kustomization kiln writes, which existed before the app applied anything: " +
+		"the app and Flux's installation would both apply it, and when the app's Kustomization drops it (the app removed, disabled or renamed, or the CRD left out) " +
+		"its prune deletes the CRD, every Kustomization of the cluster with it, and with each of them, through its finalizer, its objects"
+	held[objectKey("apiextensions.k8s.io", "CustomResourceDefinition", "", "kustomizations."+kustomizeGroup)] = crdHeld
 	// Every Kustomization kiln writes reads the env from its source, the
 	// app's own included: so the source existed before the app's
 	// Kustomization applied anything, made by flux bootstrap or by hand.

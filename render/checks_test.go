@@ -521,3 +521,46 @@ func TestFailedAppHidesNoOtherApp(t *testing.T) {
 		t.Errorf("error %q\njudges app d's HelmRelease without the failed app's CRD that serves it", got)
 	}
 }
+
+// TestFluxNamespaceCopyNotPruned checks the way out of the rule that
+// refuses an app's copy of flux.namespace's Namespace (and of Flux's
+// Kustomization CRD): the rule is there for the app's prune, so a copy
+// the app's Kustomization would not garbage-collect passes, with
+// flux.prune off or with kustomize.toolkit.fluxcd.io/prune: disabled on
+// it; and the rule follows flux.namespace.
+func TestFluxNamespaceCopyNotPruned(t *testing.T) {
+	t.Parallel()
+	const app = "  - name: platform\n    namespace: platform\n    yaml: platform\n"
+	ns := func(name, annotations string) string {
+		return "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + name + "\n" + annotations
+	}
+	for _, tc := range []struct {
+		name, flux, doc, want string
+	}{
+		{"pruned", "", ns("flux-system", ""), "Namespace/flux-system: is flux.namespace"},
+		{"prune off", "flux: {prune: false}\n", ns("flux-system", ""), ""},
+		{"prune disabled on the copy", "", ns("flux-system", "  annotations: {kustomize.toolkit.fluxcd.io/prune: disabled}\n"), ""},
+		{"prune disabled in another case", "", ns("flux-system", "  annotations: {kustomize.toolkit.fluxcd.io/prune: Disabled}\n"), ""},
+		{"prune disabled by a label", "", ns("flux-system", "  labels: {kustomize.toolkit.fluxcd.io/prune: disabled}\n"), ""},
+		{"prune enabled", "", ns("flux-system", "  annotations: {kustomize.toolkit.fluxcd.io/prune: enabled}\n"), "Namespace/flux-system: is flux.namespace"},
+		{"another flux.namespace", "flux: {namespace: flux, sourceRef: {name: flux}}\n", ns("flux-system", ""), ""},
+		{"another flux.namespace's own", "flux: {namespace: flux, sourceRef: {name: flux}}\n", ns("flux", ""), "Namespace/flux: is flux.namespace"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := writeProject(t, map[string]string{
+				"kiln.yaml":          "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\n" + tc.flux + "apps:\n" + app,
+				"platform/ns.yaml":   tc.doc,
+				"platform/conf.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: conf}\ndata: {a: b}\n",
+			})
+			got := checkReport(t, dir, false)
+			if tc.want == "" {
+				if strings.Contains(got, "is flux.namespace") {
+					t.Errorf("refused a copy Flux would not prune:\n%s", got)
+				}
+			} else if !strings.Contains(got, tc.want) {
+				t.Errorf("report does not say %q:\n%s", tc.want, got)
+			}
+		})
+	}
+}

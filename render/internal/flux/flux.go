@@ -76,6 +76,22 @@ func NotApplied(n *kyaml.RNode) bool {
 	return false
 }
 
+// PruneDisabled reports whether kustomize-controller's garbage collection
+// leaves n in the cluster when the Kustomization that applied it drops it
+// or is deleted: a label or annotation kustomize.toolkit.fluxcd.io/prune:
+// disabled (any case; fluxcd/pkg ssa DeleteOptions.Exclusions, matched by
+// AnyInMetadata), or an object Flux does not apply at all (NotApplied),
+// which the same exclusions leave alone.
+func PruneDisabled(n *kyaml.RNode) bool {
+	key := kustomizev1.GroupVersion.Group + "/prune"
+	for _, m := range []map[string]string{n.GetLabels(), n.GetAnnotations()} {
+		if m[key] != "" && strings.EqualFold(m[key], kustomizev1.DisabledValue) {
+			return true
+		}
+	}
+	return NotApplied(n)
+}
+
 // neverReady reports whether kstatus, which kustomize-controller's health
 // checks use (fluxcd/cli-utils pkg/kstatus/status/core.go), would never
 // report the workload n as current.
