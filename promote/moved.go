@@ -141,8 +141,10 @@ func pruneDisabled(data []byte, file string) bool {
 	return err == nil && len(objs) == 1 && pruneDisabledNode(objs[0].Node)
 }
 
-// pruneDisabledNode is pruneDisabled of a parsed object.
+// pruneDisabledNode is pruneDisabled of a parsed object: kustomize-controller's
+// garbage collection skips an object labelled or annotated prune: disabled
+// in any case (fluxcd/pkg ssa DeleteOptions.Exclusions, matched with
+// strings.EqualFold), and one it does not apply.
 func pruneDisabledNode(n *kyaml.RNode) bool {
-	// Flux compares the value exactly.
-	return n.GetAnnotations()[objects.PruneAnnotation] == kustomizev1.DisabledValue
+	return render.PruneDisabled(n)
 }

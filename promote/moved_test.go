@@ -61,10 +61,14 @@ func TestPrunedWarnings(t *testing.T) {
 	cm := []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n")
 	legacyPVC := []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: legacy\n  namespace: shop\n")
 	old := map[string][]byte{
-		"apps/db/persistentvolumeclaim_shop_data.yaml":                  pvc,
-		"apps/db/namespace_shop.yaml":                                   ns,
-		"apps/crds/customresourcedefinition_widgets.example.com.yaml":   crd,
-		"apps/db/persistentvolumeclaim_shop_kept.yaml":                  kept,
+		"apps/db/persistentvolumeclaim_shop_data.yaml":                pvc,
+		"apps/db/namespace_shop.yaml":                                 ns,
+		"apps/crds/customresourcedefinition_widgets.example.com.yaml": crd,
+		"apps/db/persistentvolumeclaim_shop_kept.yaml":                kept,
+		// kustomize-controller matches its prune exclusion in labels and
+		// annotations alike, in any case (fluxcd/pkg ssa AnyInMetadata).
+		"apps/db/persistentvolumeclaim_shop_labelled.yaml":              []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: labelled\n  namespace: shop\n  labels: {kustomize.toolkit.fluxcd.io/prune: disabled}\n"),
+		"apps/db/namespace_kept.yaml":                                   []byte("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kept\n  annotations: {kustomize.toolkit.fluxcd.io/prune: Disabled}\n"),
 		"apps/db/configmap_shop_settings.yaml":                          cm,
 		"flux/legacy.yaml":                                              []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: legacy\nspec:\n  prune: false\n"),
 		"apps/legacy/persistentvolumeclaim_shop_legacy.yaml":            legacyPVC,

@@ -84,6 +84,12 @@ func FluxFile(app string) string { return tree.FluxFile(app) }
 // annotation reconcile: disabled, or ssa: Ignore).
 func NotApplied(n *kyaml.RNode) bool { return flux.NotApplied(n) }
 
+// PruneDisabled reports whether kustomize-controller's garbage collection
+// and finalizer leave the object n in the cluster: a label or annotation
+// kustomize.toolkit.fluxcd.io/prune: disabled, in any case, or an object
+// Flux does not apply (NotApplied).
+func PruneDisabled(n *kyaml.RNode) bool { return flux.PruneDisabled(n) }
+
 // KeepBootstrap returns files with the files of old (the env's tree being
 // replaced) in p's BootstrapDirs in place of any of its own: Flux's
 // bootstrap files, which kiln does not render and must never delete.
