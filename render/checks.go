@@ -1427,7 +1427,7 @@ func (r *Renderer) heldOutsideApps(res *envconfig.Resolved) map[string]heldObjec
 	// kiln writes with it, the CRD every Kustomization of the cluster,
 	// and each of their finalizers prunes its app's objects.
 	foundation := heldObject{applied: true, pruned: true,
-		hint: fmt.Sprintf("remove it from the app's output: Flux's installation (flux bootstrap's flux/%s/gotk-components.yaml) owns it, and the app's objects need no copy of it", fluxNS)}
+		hint: fmt.Sprintf("remove it from the app's output: Flux's installation (flux bootstrap's flux/%s/gotk-components.yaml) owns it, and the app's objects need no copy of it (or, to keep it, annotate it kustomize.toolkit.fluxcd.io/prune: disabled, which Flux's garbage collection leaves alone)", fluxNS)}
 	nsHeld := foundation
 	nsHeld.msg = "is flux.namespace, the namespace every Kustomization kiln writes lives in, which existed before the app applied anything: " +
 		"the app and Flux's installation would both apply it, and when the app's Kustomization drops it (the app removed, disabled or renamed, or the Namespace left out) " +
