@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -538,17 +539,28 @@ func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[strin
 	if err := r.checkOneFolder(ctx, tip, lockPath, lock); err != nil {
 		return nil, nil, err
 	}
+	// One read of the whole folder, every app's Kustomization with it: a
+	// poll of hundreds of apps must not start hundreds of git processes.
+	files, err := r.repo.Tree(ctx, tip, dir)
+	if err != nil {
+		return nil, nil, r.gitErr("reading "+dir+" from", err)
+	}
+	// The statuses say that Flux ran the folder on tip, and the promotion
+	// hands on the release its lock records: the two are one only while
+	// the folder is what kiln wrote with that lock. A commit of others
+	// after kiln's (a hotfix that sets an image back, a file added by
+	// hand) would have the gate pass on a folder that is not the release
+	// it promotes. The secret values are not read here: the files that
+	// hold one are held to their names (render.CheckTree).
+	if err := render.CheckTree(ownFiles(files), lock, nil, render.BootstrapDirs(r.p), dir,
+		fmt.Sprintf("the folder of env %s on commit %s of the manifests branch %s is not what kiln wrote with its kiln.lock.json (a commit of others changed it), so its statuses do not show that the release in its lock works there; make the change in the source repository and promote env %s again (kiln promote --env %s), or revert the commit that changed the folder, then promote from it once healthy", from, short(tip), r.base, from, from)); err != nil {
+		return nil, nil, err
+	}
 	type key struct{ ns, name string }
 	byName := map[key]string{}
 	dependsOn := map[string][]key{}
-	// One read for every app's Kustomization: a poll of hundreds of apps
-	// must not start hundreds of git processes.
-	fluxFiles, err := r.repo.Tree(ctx, tip, path.Join(dir, "flux"))
-	if err != nil {
-		return nil, nil, r.gitErr("reading "+path.Join(dir, "flux")+" from", err)
-	}
 	for app := range lock.Apps {
-		data, ok := fluxFiles[app+".yaml"]
+		data, ok := files["flux/"+app+".yaml"]
 		if !ok {
 			// No Kustomization (an older layout or a hand edit): the
 			// app's dependencies are unknown, which only costs the
@@ -623,6 +635,28 @@ func (r *run) checkOneFolder(ctx context.Context, tip, lockPath string, lock *re
 		Msg: fmt.Sprintf("env %s has a kiln.lock.json in %s and also in %s on %s, with apps of the same names: the statuses kiln/%s/<app> name Kustomizations, not the folder they apply, so they cannot show that env %s runs the release in %s",
 			r.from, path.Dir(lockPath), strings.Join(others, ", "), short(tip), r.from, r.from, path.Dir(lockPath)),
 		Hint: fmt.Sprintf("point the cluster of env %s at %s/flux (flux bootstrap --path %s/flux), then delete %s in a commit of your own, and promote again", r.from, path.Dir(lockPath), path.Dir(lockPath), strings.Join(others, ", "))}
+}
+
+// ownFiles drops from files, an env's folder, those of other envs' folders
+// nested in it (each holds a kiln.lock.json): another pipeline's
+// promotions, which are not this env's to judge (inEnv).
+func ownFiles(files map[string][]byte) map[string][]byte {
+	var nested []string
+	for p := range files {
+		if d, ok := strings.CutSuffix(p, "/"+render.LockFile); ok {
+			nested = append(nested, d+"/")
+		}
+	}
+	if len(nested) == 0 {
+		return files
+	}
+	own := make(map[string][]byte, len(files))
+	for p, data := range files {
+		if !slices.ContainsFunc(nested, func(d string) bool { return strings.HasPrefix(p, d) }) {
+			own[p] = data
+		}
+	}
+	return own
 }
 
 // failedDeps returns the failed apps that app waits on, directly or

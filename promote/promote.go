@@ -987,7 +987,7 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 		// Taken as it is: it must be what kiln render wrote, as each
 		// shard's apps must be below.
 		dir := filepath.Join(r.opts.Rendered, env)
-		if err := render.CheckTree(src.files, src.lock, src.digestRedactor(), render.BootstrapDirs(r.p), dir); err != nil {
+		if err := render.CheckTree(src.files, src.lock, src.digestRedactor(), render.BootstrapDirs(r.p), dir, ""); err != nil {
 			return nil, &RenderError{Env: env, Err: err}
 		}
 		// CheckTree holds each app's objects to its lock; what kiln makes of

@@ -36,7 +36,7 @@ func TestAppWithoutImageKeepsNoUnrunImage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := render.CheckTree(er.Files, lock, er.Redactor, render.BootstrapDirs(p), "rendered/"+er.Env); err != nil {
+		if err := render.CheckTree(er.Files, lock, er.Redactor, render.BootstrapDirs(p), "rendered/"+er.Env, ""); err != nil {
 			t.Errorf("env %s: the tree kiln render --app wrote is refused: %v", er.Env, err)
 		}
 	}

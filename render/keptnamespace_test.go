@@ -52,7 +52,7 @@ func TestAppKeptAppOfAnotherNamespace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := render.CheckTree(er.Files, lock, er.Redactor, render.BootstrapDirs(p), "rendered/dev"); err != nil {
+	if err := render.CheckTree(er.Files, lock, er.Redactor, render.BootstrapDirs(p), "rendered/dev", ""); err != nil {
 		t.Fatalf("the tree kiln render --app wrote is refused: %v", err)
 	}
 	r, err := render.New(p, testOptions())

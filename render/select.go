@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -515,10 +516,12 @@ func unrunImages(lock *Lock) []string {
 // cannot be read, and then the object files that held none are compared
 // byte for byte with the lock's plain digests, and only the bytes of those
 // that held a secret value go unchecked (sameOutput). dir names the tree
-// in messages.
-func CheckTree(files map[string][]byte, lock *Lock, rd *redact.Redactor, bootstrap []string, dir string) error {
+// in messages; hint says what to do about a file that is not kiln's, ""
+// for --rendered's.
+func CheckTree(files map[string][]byte, lock *Lock, rd *redact.Redactor, bootstrap []string, dir, hint string) error {
 	from := keptFrom{dir: dir, asRendered: true,
-		hint: "render the env again (kiln render --out), and give --rendered its folder as it was written"}
+		hint: cmp.Or(hint, "render the env again (kiln render --out), and give --rendered its folder as it was written")}
+	extraHint := cmp.Or(hint, "remove it from the rendered folder (kiln promote puts exactly what kiln render wrote into the manifests repository), or render the env again")
 	var errs []error
 	if err := lockImagesRun(lock, dir+"/"+LockFile, from.hint); err != nil {
 		errs = append(errs, err)
@@ -538,7 +541,7 @@ func CheckTree(files map[string][]byte, lock *Lock, rd *redact.Redactor, bootstr
 			}
 		}
 		errs = append(errs, &diag.Error{File: dir + "/" + p, Msg: "kiln did not write this file: it belongs to no app of the tree's kiln.lock.json",
-			Hint: "remove it from the rendered folder (kiln promote puts exactly what kiln render wrote into the manifests repository), or render the env again"})
+			Hint: extraHint})
 	}
 	return diag.Join(errs...)
 }

@@ -1,0 +1,88 @@
+package promote
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// TestGateRefusesAHandEditedFolder: dev was promoted with web 1.2.3, which
+// crash-loops; someone pushes a hotfix onto the manifests branch that sets
+// dev's web back to 1.2.2, leaving dev's lock as it was. Flux applies the
+// hotfix and reports success on that commit, but dev never ran the release
+// its lock records: the gate passed and handed 1.2.3 to staging. The gate
+// now holds dev's folder on the commit it judges to the lock it promotes
+// from, and refuses a folder that differs, naming the file.
+func TestGateRefusesAHandEditedFolder(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	// Another pipeline's env folder nested in dev's is not dev's to judge.
+	gittest.Update(t, f.remote, "main", map[string]string{
+		"clusters/dev/billing/kiln.lock.json":                 `{"env":"dev","source":{"repo":"https://github.com/acme/billing"},"apps":{"invoices":{}}}`,
+		"clusters/dev/billing/apps/invoices/configmap_x.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+	}, nil, "billing's dev")
+	successAll(t, f, "dev")
+	o := f.fromDev(t, &bytes.Buffer{})
+	o.DryRun = true
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatalf("with another pipeline's env folder nested in dev's: %v", err)
+	}
+	const file = "clusters/dev/apps/web/deployment_web.yaml"
+	deployment := gittest.Files(t, f.remote, "main")[file]
+	if !strings.Contains(deployment, "ghcr.io/acme/web:1.2.3") {
+		t.Fatalf("dev's web does not run 1.2.3:\n%s", deployment)
+	}
+	gittest.Update(t, f.remote, "main", map[string]string{file: strings.Replace(deployment, "web:1.2.3", "web:1.2.2", 1)}, nil, "hotfix: dev back to web 1.2.2")
+	successAll(t, f, "dev")
+	for _, dry := range []bool{true, false} {
+		o := f.fromDev(t, &bytes.Buffer{})
+		o.DryRun = dry
+		_, err := promote(t, f, o)
+		if err == nil || !strings.Contains(err.Error(), "apps/web") {
+			t.Errorf("dry run %v: error = %v, want the hand-edited app of dev named", dry, err)
+		}
+		if testing.Verbose() {
+			t.Log(err)
+		}
+	}
+	if f.gh.count() != 0 {
+		t.Errorf("%d pull requests opened", f.gh.count())
+	}
+	if files := gittest.Files(t, f.remote, "main"); strings.Contains(files["clusters/staging/apps/web/deployment_web.yaml"], "1.2.3") {
+		t.Error("staging got the image dev did not run")
+	}
+}
+
+// TestGateHoldsSecretFilesToTheirNames: staging's web holds the secret
+// var API_KEY in plain (allowPlainSecrets), which the promoting job does
+// not read for the gate: the file is held to its name, the others byte for
+// byte, and an untouched folder passes.
+func TestGateHoldsSecretFilesToTheirNames(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if _, err := promote(t, f, f.opts(t, "staging", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	// Its pull request merged.
+	gittest.Git(t, f.remote, "update-ref", "refs/heads/main", gittest.Git(t, f.remote, "rev-parse", "kiln/staging"))
+	lock := gittest.Files(t, f.remote, "main")["clusters/staging/kiln.lock.json"]
+	if !strings.Contains(lock, `"secretFiles"`) {
+		t.Fatalf("staging's lock names no secret file:\n%s", lock)
+	}
+	// The fixture's file in prod's folder is no concern of the gate's.
+	gittest.Update(t, f.remote, "main", nil, []string{"clusters/prod/apps/x/a.yaml"}, "prod's folder left to kiln")
+	successAll(t, f, "staging")
+	o := f.opts(t, "", &bytes.Buffer{})
+	o.From, o.To = "staging", "prod"
+	o.Render.Images = render.Images{}
+	o.DryRun = true
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatalf("promoting from an untouched staging: %v", err)
+	}
+}
