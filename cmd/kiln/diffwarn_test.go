@@ -158,3 +158,57 @@ func TestDiffFetchesOncePerCommand(t *testing.T) {
 		t.Errorf("a missing repository: exit %d, want an error for each env after one fetch:\n%s", code, stderr)
 	}
 }
+
+// TestDiffWarningsReadAsRender: a warning of kiln diff (or promote, or
+// verify) reads as render prints it, "warning: …" with its hint on an
+// indented line, not "kiln: warning: …" and "kiln:   hint: …"; kiln's
+// own progress lines keep their "kiln: ".
+func TestDiffWarningsReadAsRender(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir() // not a git checkout: the provenance warning
+	writeFiles(t, root, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\n" +
+			"manifests: {repo: https://github.com/acme/manifests.git}\napps:\n  - {name: web, namespace: shop, yaml: apps/web}\n",
+		"envs/dev.yaml":    "vars: {}\n",
+		"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
+	})
+	cfg, out := filepath.Join(root, "kiln.yaml"), filepath.Join(root, "out")
+	_, rstderr, code := runKiln(t, "render", "--config", cfg, "--out", out, "--no-cache")
+	if code != 0 {
+		t.Fatalf("render: exit %d\n%s", code, rstderr)
+	}
+	stdout, stderr, code := runKiln(t, "diff", "--config", cfg, "--against", out, "--no-cache")
+	if code != 0 || stdout != "" {
+		t.Fatalf("diff: exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+	const warning = "warning: the folder of "
+	for name, text := range map[string]string{"render": rstderr, "diff": stderr} {
+		var lines []string
+		for l := range strings.Lines(text) {
+			if strings.Contains(l, warning) || strings.Contains(l, "hint: render inside a clone") {
+				lines = append(lines, strings.SplitAfter(l, ": ")[0])
+			}
+		}
+		if want := []string{"warning: ", "  hint: "}; !cmp.Equal(lines, want) {
+			t.Errorf("%s: the warning's lines start %q, want %q:\n%s", name, lines, want, text)
+		}
+	}
+	if !strings.HasPrefix(stderr, "kiln: rendering env dev\n") {
+		t.Errorf("diff's progress lost its kiln: prefix:\n%s", stderr)
+	}
+}
+
+// TestPrefixedKeepsBytes: the progress writer adds its prefix and
+// changes no byte of the line, UTF-8 or not.
+func TestPrefixedKeepsBytes(t *testing.T) {
+	var b strings.Builder
+	w := prefixed(&b)
+	for _, s := range []string{"cloning \xff\xfe/x\n", "warning: w\n  hint: h\n", "a", "b\n"} {
+		if n, err := w.Write([]byte(s)); n != len(s) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", s, n, err)
+		}
+	}
+	if got, want := b.String(), "kiln: cloning \xff\xfe/x\nwarning: w\n  hint: h\nkiln: ab\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

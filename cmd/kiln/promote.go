@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -344,7 +345,13 @@ func printPromote(c *cli.Context, stdout, stderr io.Writer, res *promote.Result,
 	return nil
 }
 
-// prefixed writes promote's progress lines to stderr as "kiln: ...".
+// prefixed writes promote's progress lines to stderr as "kiln: ...". A
+// warning ("warning: …") and the indented lines that continue a line (a
+// warning's "  hint: …") are written as they are, as render writes its
+// warnings and report its errors' hints: "kiln: warning:" and
+// "kiln:   hint:" read as another kind of line than render's, and a
+// script that looks for "^warning: " found none of diff's or promote's.
+// The package writes each warning with its hint in one Write.
 func prefixed(w io.Writer) io.Writer { return &prefixWriter{w: w, start: true} }
 
 type prefixWriter struct {
@@ -353,18 +360,22 @@ type prefixWriter struct {
 }
 
 func (p *prefixWriter) Write(b []byte) (int, error) {
-	var buf strings.Builder
-	for _, c := range string(b) {
+	// Byte by byte: a name in a line may not be UTF-8, and its bytes go
+	// on as they are (the sink shows them in caret notation).
+	var buf bytes.Buffer
+	for i, c := range b {
 		if p.start {
-			buf.WriteString("kiln: ")
+			if !bytes.HasPrefix(b[i:], []byte("warning: ")) && c != ' ' && c != '\t' {
+				buf.WriteString("kiln: ")
+			}
 			p.start = false
 		}
-		buf.WriteRune(c)
+		buf.WriteByte(c)
 		if c == '\n' {
 			p.start = true
 		}
 	}
-	if _, err := io.WriteString(p.w, buf.String()); err != nil {
+	if _, err := p.w.Write(buf.Bytes()); err != nil {
 		return 0, err
 	}
 	return len(b), nil
