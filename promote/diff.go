@@ -58,6 +58,10 @@ type DiffOptions struct {
 	// earlier Diff printed (one about the whole pipeline) only once; nil
 	// does each for each Diff.
 	Session *DiffSession
+	// OnWarning, when set, also gets each warning Log gets, once, with
+	// its env and its secret values masked: kiln's command line annotates
+	// them in GitHub Actions, as render's.
+	OnWarning func(env string, w diag.Warning)
 }
 
 // DiffResult is what the new render changes.
@@ -136,7 +140,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 		return nil, err
 	}
 	r := &run{p: p, env: env, base: p.Manifests.Branch, log: opts.Log, userGit: opts.UserGitConfig, session: opts.Session,
-		opts: Options{Render: opts.Render, Token: opts.Token, GitEnv: opts.GitEnv, WorkDir: opts.WorkDir, Log: opts.Log}}
+		opts: Options{Render: opts.Render, Token: opts.Token, GitEnv: opts.GitEnv, WorkDir: opts.WorkDir, Log: opts.Log, OnWarning: opts.OnWarning}}
 	if r.log == nil {
 		r.log = io.Discard
 	}
@@ -172,7 +176,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	real := treediff.TreesOf(old, files, modes)
 	res.Changed = len(real) > 0
 	for _, w := range slices.Concat(immutableWarnings(real), r.transitionWarnings(ctx, files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real)) {
-		r.warn(w.AsError().Map(src.redactor.String).Error())
+		r.warnOf(w, src.redactor.String)
 	}
 	if opts.Against == "" {
 		// The preview of a promotion: say now what promote would refuse.

@@ -138,6 +138,10 @@ type Options struct {
 	ReplaceForeignCommits bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// OnWarning, when set, also gets each warning Log gets, once, with
+	// its env and its secret values masked: kiln's command line annotates
+	// them in GitHub Actions, as render's.
+	OnWarning func(env string, w diag.Warning)
 	// GitHub is the GitHub client; nil builds one from Token and GitHubAPI.
 	GitHub gh.Client
 	// GitEnv is the environment git runs with, as KEY=VALUE (PATH, HOME,
@@ -368,7 +372,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		return res, nil
 	}
 	for _, w := range slices.Concat(plan.unappliable, plan.moved, plan.pruned) {
-		r.warn(w.AsError().Map(src.redactor.String).Error())
+		r.warnOf(w, src.redactor.String)
 	}
 	// The body comes first, so that a dry run shows it even when the guard
 	// refuses.
@@ -550,9 +554,24 @@ func (s *DiffSession) Close() error {
 }
 
 // warn prints msg as a warning, unless r's session has said it.
-func (r *run) warn(msg string) {
-	if r.session.first(msg) {
-		fmt.Fprintf(r.log, "warning: %s\n", msg)
+func (r *run) warn(msg string) { r.say(msg, diag.Warning{Msg: msg}) }
+
+// warnOf is warn for w, its values masked with mask.
+func (r *run) warnOf(w diag.Warning, mask func(string) string) {
+	e := w.AsError().Map(mask)
+	w = diag.Warning{File: e.File, Line: e.Line, App: e.App, Object: e.Object, Msg: e.Msg, Hint: e.Hint}
+	r.say(w.String(), w)
+}
+
+// say prints msg, the text of w, as a warning and hands w to
+// Options.OnWarning, unless r's session has said it.
+func (r *run) say(msg string, w diag.Warning) {
+	if !r.session.first(msg) {
+		return
+	}
+	fmt.Fprintf(r.log, "warning: %s\n", msg)
+	if r.opts.OnWarning != nil && r.env != nil {
+		r.opts.OnWarning(r.env.Name, w)
 	}
 }
 
@@ -969,7 +988,7 @@ func (r *run) source(ctx context.Context) (*source, error) {
 	}
 	er := results[0]
 	for _, w := range er.Warnings {
-		r.warn(w.AsError().Map(er.Redactor.String).Error())
+		r.warnOf(w, er.Redactor.String)
 	}
 	if er.Err != nil {
 		return nil, &RenderError{Env: env, Err: er.Err}
@@ -1045,7 +1064,7 @@ func (r *run) readRendered(ctx context.Context, env string) (*source, error) {
 // printed only its own) and returns its error, if any.
 func (r *run) rechecked(er *render.EnvResult) error {
 	for _, w := range er.Warnings {
-		r.warn(w.AsError().Map(er.Redactor.String).Error())
+		r.warnOf(w, er.Redactor.String)
 	}
 	if er.Err != nil {
 		return &RenderError{Env: er.Env, Err: er.Err}

@@ -98,6 +98,7 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	var errs []error
 	session := &promote.DiffSession{}
 	defer session.Close()
+	var warned seenWarnings
 	for _, e := range envs {
 		res, err := promote.Diff(c.Context, p, promote.DiffOptions{
 			Env:        e,
@@ -108,6 +109,7 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 			GitEnv:     readGitEnv(lookup, userGit(c, lookup)),
 			Log:        prefixed(stderr),
 			Session:    session,
+			OnWarning:  warned.add,
 			// Outside CI and without a token, the user's git.
 			UserGitConfig: userGit(c, lookup),
 		})
@@ -135,7 +137,9 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	err = errors.Join(errs...)
 	// As render annotates: each error of an env on its own, under that
 	// env's title (an env's error joins all of its apps').
-	annotate(actionsRunner(c, lookup), err)
+	gh := actionsRunner(c, lookup)
+	warned.annotate(gh)
+	annotate(gh, err)
 	if aerr := reportDiffActions(c, lookup, rep); aerr != nil {
 		err = errors.Join(err, aerr)
 	}

@@ -202,6 +202,7 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 			if err := checkFromTo(p, from, to); err != nil {
 				return err
 			}
+			var warned seenWarnings
 			opts := promote.Options{
 				Env: env, From: from, To: to,
 				Rendered:              first(c.StringSlice("rendered")),
@@ -217,25 +218,27 @@ func promoteCommand(stdout, stderr io.Writer, lookup env, version string) *cli.C
 				AllowOtherRepo:        c.Bool("allow-other-repo"),
 				ReplaceForeignCommits: c.Bool("replace-foreign-commits"),
 				Log:                   prefixed(stderr),
+				OnWarning:             warned.add,
 				GitEnv:                gitEnv(lookup),
 			}
 			res, err := promote.Promote(c.Context, p, opts)
 			err = promoteErr(err)
-			return errors.Join(printPromote(c, stdout, stderr, res, err), reportPromoteActions(c, lookup, res, err))
+			return errors.Join(printPromote(c, stdout, stderr, res, err), reportPromoteActions(c, lookup, res, err, &warned))
 		},
 	}
 }
 
-// reportPromoteActions, inside GitHub Actions, annotates errors, sets the
-// step outputs changed, pr-url and pr-number (runApp writes them, or their
-// values for a failure when res is nil), and puts the PR body (app table,
-// graph, diffs) into the job summary. It returns only errors of writing
+// reportPromoteActions, inside GitHub Actions, annotates warnings and
+// errors, sets the step outputs changed, pr-url and pr-number (runApp
+// writes them, or their values for a failure when res is nil), and puts
+// the PR body (app table, graph, diffs) into the job summary. It returns only errors of writing
 // the summary; err itself is already reported.
-func reportPromoteActions(c *cli.Context, lookup env, res *promote.Result, err error) error {
+func reportPromoteActions(c *cli.Context, lookup env, res *promote.Result, err error, warned *seenWarnings) error {
 	gh := actionsRunner(c, lookup)
 	if !gh.Enabled() {
 		return nil
 	}
+	warned.annotate(gh)
 	annotate(gh, err)
 	if res == nil {
 		return nil

@@ -428,3 +428,24 @@ func TestProcessExitIsNoExitCode(t *testing.T) {
 		t.Errorf("urfave's own exit error: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// TestActionsAnnotateDiffAndPromoteWarnings: inside GitHub Actions, the
+// warnings diff and promote print are ::warning annotations under their
+// env's title, as render's are (docs/github-actions.md, Annotations);
+// they were only lines of the step's log.
+func TestActionsAnnotateDiffAndPromoteWarnings(t *testing.T) {
+	t.Parallel()
+	f := newPromoteFixture(t)
+	cfg := filepath.Join(f.code, "kiln.yaml")
+	f.vars["GITHUB_ACTIONS"] = "true"
+	const want = "::warning title=kiln%3A env dev::image ghcr.io/acme/unused is used by no app"
+	for _, cmd := range []string{"diff", "promote"} {
+		_, stderr, code := f.kiln(t, false, cmd, "--config", cfg, "--env", "dev", "--image", "ghcr.io/acme/unused:1")
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s", cmd, code, stderr)
+		}
+		if n := strings.Count(stderr, want); n != 1 {
+			t.Errorf("%s: %d annotations %q, want 1:\n%s", cmd, n, want, stderr)
+		}
+	}
+}
