@@ -616,3 +616,27 @@ func inOneFile(errs []error) string {
 	}
 	return " in " + file
 }
+
+// flagRef names flag name as the user gave it, for a usage error: --name
+// when it is on the command line, else the KILN_ variable it came from.
+// "give --env or --all, not both" misled a user who typed only --env and
+// had KILN_ALL=true in the workflow's env: block.
+func flagRef(c *cli.Context, name string) string {
+	args, _ := c.App.Metadata[argsKey].([]string)
+	for _, a := range args[min(1, len(args)):] {
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		if n, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); n == name {
+			return "--" + name
+		}
+	}
+	v := kilnEnv(name)[0]
+	if _, ok := os.LookupEnv(v); ok {
+		return fmt.Sprintf("--%s (from %s)", name, v)
+	}
+	return "--" + name
+}

@@ -217,7 +217,7 @@ func judgeImages(ropts render.Options, rep *diffReport, log io.Writer) error {
 // replaces --against.
 func checkAgainstEnv(c *cli.Context, p *envconfig.Pipeline, envs []string, againstEnv string) error {
 	if c.String("against") != "" {
-		return usagef("give --against or --against-env, not both")
+		return usagef("give %s or %s, not both", flagRef(c, "against"), flagRef(c, "against-env"))
 	}
 	switch len(envs) {
 	case 0:

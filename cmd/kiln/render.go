@@ -225,7 +225,7 @@ func renderSetup(c *cli.Context, lookup env, version string) (_ *envconfig.Pipel
 	opts = render.DefaultOptions()
 	envs := envNames(c)
 	if len(envs) > 0 && c.Bool("all") {
-		return nil, nil, opts, usagef("give --env or --all, not both")
+		return nil, nil, opts, usagef("give %s or %s, not both", flagRef(c, "env"), flagRef(c, "all"))
 	}
 	if err := checkOutput(c); err != nil {
 		return nil, nil, opts, err
@@ -361,7 +361,7 @@ func renderCommand(stdout, stderr io.Writer, lookup env, version string) *cli.Co
 				return err
 			}
 			if opts.Shard.Active() && len(opts.Apps) > 0 {
-				return usagef("give --app or --shard, not both")
+				return usagef("give %s or %s, not both", flagRef(c, "app"), flagRef(c, "shard"))
 			}
 			out := c.String("out")
 			w := &writer{ctx: c.Context, out: out, opts: render.WriteOptions{Force: c.Bool("force"), AllowOtherRepo: c.Bool("allow-other-repo")}}
