@@ -203,12 +203,12 @@ func TestDiffWarningsReadAsRender(t *testing.T) {
 func TestPrefixedKeepsBytes(t *testing.T) {
 	var b strings.Builder
 	w := prefixed(&b)
-	for _, s := range []string{"cloning \xff\xfe/x\n", "warning: w\n  hint: h\n", "a", "b\n"} {
+	for _, s := range []string{"cloning \xff\xfe/x\n", "warning: w\n  hint: h\n", "note: n\n", "a", "b\n"} {
 		if n, err := w.Write([]byte(s)); n != len(s) || err != nil {
 			t.Fatalf("Write(%q) = %d, %v", s, n, err)
 		}
 	}
-	if got, want := b.String(), "kiln: cloning \xff\xfe/x\nwarning: w\n  hint: h\nkiln: ab\n"; got != want {
+	if got, want := b.String(), "kiln: cloning \xff\xfe/x\nwarning: w\n  hint: h\nnote: n\nkiln: ab\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }

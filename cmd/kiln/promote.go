@@ -349,7 +349,8 @@ func printPromote(c *cli.Context, stdout, stderr io.Writer, res *promote.Result,
 }
 
 // prefixed writes promote's progress lines to stderr as "kiln: ...". A
-// warning ("warning: …") and the indented lines that continue a line (a
+// warning ("warning: …"), a note ("note: …", as kiln init prints them)
+// and the indented lines that continue a line (a
 // warning's "  hint: …") are written as they are, as render writes its
 // warnings and report its errors' hints: "kiln: warning:" and
 // "kiln:   hint:" read as another kind of line than render's, and a
@@ -368,7 +369,7 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 	var buf bytes.Buffer
 	for i, c := range b {
 		if p.start {
-			if !bytes.HasPrefix(b[i:], []byte("warning: ")) && c != ' ' && c != '\t' {
+			if !bytes.HasPrefix(b[i:], []byte("warning: ")) && !bytes.HasPrefix(b[i:], []byte("note: ")) && c != ' ' && c != '\t' {
 				buf.WriteString("kiln: ")
 			}
 			p.start = false

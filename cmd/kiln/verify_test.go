@@ -111,7 +111,7 @@ func TestVerifySourceRef(t *testing.T) {
 		t.Errorf("unknown ref: exit %d\n%s", code, stderr)
 	}
 	f.vars["CI"] = "true"
-	if _, stderr, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev"); code != 0 || !strings.Contains(stderr, "kiln: note: no --source-ref:") {
+	if _, stderr, code = f.kiln(t, false, "verify", "--config", cfg, "--env", "dev"); code != 0 || !strings.Contains("\n"+stderr, "\nnote: no --source-ref:") {
 		t.Errorf("in CI without --source-ref: exit %d\n%s", code, stderr)
 	}
 }
