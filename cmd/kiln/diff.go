@@ -42,7 +42,9 @@ type diffReport struct {
 	// Changed is true when any env differs.
 	Changed bool                  `json:"changed"`
 	Envs    []*promote.DiffResult `json:"envs"`
-	Errors  []jsonError           `json:"errors"`
+	// Warnings are what the diff printed as warning: lines.
+	Warnings []jsonError `json:"warnings"`
+	Errors   []jsonError `json:"errors"`
 }
 
 // diffCommandTerm is diffCommand with the terminal test injected.
@@ -130,7 +132,7 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 		rep.Changed = rep.Changed || res.Changed
 	}
 	if ropts.JudgeImagesLater && len(errs) == 0 {
-		if err := judgeImages(ropts, &rep, prefixed(stderr)); err != nil {
+		if err := judgeImages(ropts, &rep, prefixed(stderr), &warned); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -145,6 +147,7 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 	}
 	if c.String("output") == "json" {
 		rep.Errors = jsonErrors(err)
+		rep.Warnings = warned.json()
 		if jerr := jsonDocument(stdout, rep, err); jerr != nil {
 			return jerr
 		}
@@ -182,7 +185,7 @@ func runDiff(c *cli.Context, stdout, stderr io.Writer, lookup env, version strin
 // uses, as render warns with the last env of a run; under --strict that
 // env fails as render's would, and its diff is left out. Nothing is said
 // when an env failed: the run fails already, and any image may be its.
-func judgeImages(ropts render.Options, rep *diffReport, log io.Writer) error {
+func judgeImages(ropts render.Options, rep *diffReport, log io.Writer, warned *seenWarnings) error {
 	envs := make([]string, len(rep.Envs))
 	used := make([]map[string]bool, len(rep.Envs))
 	for i, res := range rep.Envs {
@@ -199,6 +202,9 @@ func judgeImages(ropts render.Options, rep *diffReport, log io.Writer) error {
 	for i, w := range warns {
 		fmt.Fprintf(log, "warning: %s\n", w.String())
 		errs[i] = w.AsError()
+		if !ropts.Strict {
+			warned.add(rep.Envs[len(rep.Envs)-1].Env, w)
+		}
 	}
 	if !ropts.Strict {
 		return nil

@@ -212,3 +212,47 @@ func TestPrefixedKeepsBytes(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestDiffJSONListsWarnings: kiln diff --output json lists the warnings
+// it printed, each with its env, as render's document does: a script
+// reading the document saw none of them.
+func TestDiffJSONListsWarnings(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}, {name: prod}]\n" +
+			"manifests: {repo: https://github.com/acme/manifests.git}\napps:\n  - {name: web, namespace: shop, yaml: apps/web}\n",
+		"envs/dev.yaml":    "vars: {}\n",
+		"envs/prod.yaml":   "vars: {}\n",
+		"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
+	})
+	cfg, out := filepath.Join(root, "kiln.yaml"), filepath.Join(root, "out")
+	if _, stderr, code := runKiln(t, "render", "--config", cfg, "--out", out, "--no-cache", "--all"); code != 0 {
+		t.Fatalf("render: exit %d\n%s", code, stderr)
+	}
+	for _, envs := range [][]string{{"--env", "dev"}, {"--all"}} {
+		args := append([]string{"diff", "--config", cfg, "--against", out, "--no-cache", "--output", "json", "--image", "ghcr.io/acme/unused:1"}, envs...)
+		stdout, stderr, code := runKiln(t, args...)
+		if code != 0 {
+			t.Fatalf("%q: exit %d\n%s", args, code, stderr)
+		}
+		var doc struct {
+			Warnings []jsonError `json:"warnings"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatalf("%q: %v\n%s", args, err, stdout)
+		}
+		n := 0
+		for _, w := range doc.Warnings {
+			if strings.Contains(w.Message, "ghcr.io/acme/unused") {
+				n++
+				if w.Env == "" {
+					t.Errorf("%q: the warning names no env: %+v", args, w)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%q: %d warnings of the unused image in the document, want 1:\n%s", args, n, stdout)
+		}
+	}
+}

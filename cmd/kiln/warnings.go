@@ -29,6 +29,17 @@ func (s *seenWarnings) add(env string, w diag.Warning) {
 	s.list = append(s.list, envWarning{env, w})
 }
 
+// json is the warnings as --output json lists them, each with its env.
+func (s *seenWarnings) json() []jsonError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []jsonError{}
+	for _, ew := range s.list {
+		out = append(out, jsonWarnings(ew.env, []diag.Warning{ew.w})...)
+	}
+	return out
+}
+
 // annotate writes each warning, under its env's title, through gh (nil
 // outside GitHub Actions). The caller flushes gh (annotate in app.go).
 func (s *seenWarnings) annotate(gh *ghactions.Runner) {
