@@ -2,6 +2,7 @@ package promote
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -84,5 +85,60 @@ func TestGateHoldsSecretFilesToTheirNames(t *testing.T) {
 	o.DryRun = true
 	if _, err := promote(t, f, o); err != nil {
 		t.Fatalf("promoting from an untouched staging: %v", err)
+	}
+}
+
+// TestGateOlderLockRewritten: dev's lock was written by a kiln before
+// secretFiles and plainDigest, over a Secret holding the secret var
+// API_KEY in plain. The gate, which does not read the values, refuses
+// dev's folder, and the refusal says to promote dev again. That promotion
+// changes no file, and kept the older lock (render.KeepProvenance), so the
+// gate refused dev for good; it now writes the lock with secretFiles, and
+// the gate passes.
+func TestGateOlderLockRewritten(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	const lockPath = "clusters/dev/kiln.lock.json"
+	var m map[string]any
+	if err := json.Unmarshal([]byte(gittest.Files(t, f.remote, "main")[lockPath]), &m); err != nil {
+		t.Fatal(err)
+	}
+	stripped := false
+	for _, a := range m["apps"].(map[string]any) {
+		e := a.(map[string]any)
+		_, had := e["secretFiles"]
+		stripped = stripped || had
+		delete(e, "secretFiles")
+		delete(e, "plainDigest")
+	}
+	if !stripped {
+		t.Fatal("dev's lock names no secret file: the test tests nothing")
+	}
+	older, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gittest.Update(t, f.remote, "main", map[string]string{lockPath: string(older) + "\n"}, nil, "an older kiln's lock")
+	successAll(t, f, "dev")
+	o := f.fromDev(t, &bytes.Buffer{})
+	o.DryRun = true
+	if _, err := promote(t, f, o); err == nil || !strings.Contains(err.Error(), "apps/cache") {
+		t.Fatalf("from an older kiln's lock: error = %v, want app cache refused", err)
+	}
+	res, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Changed || !strings.Contains(gittest.Files(t, f.remote, "main")[lockPath], `"secretFiles"`) {
+		t.Fatalf("promoting dev again kept the older lock (changed %v)", res.Changed)
+	}
+	successAll(t, f, "dev")
+	o = f.fromDev(t, &bytes.Buffer{})
+	o.DryRun = true
+	if _, err := promote(t, f, o); err != nil {
+		t.Errorf("after promoting dev again: %v", err)
 	}
 }

@@ -21,7 +21,9 @@ const LockFile = lockfile.File
 // secretFiles, plainDigest and highLevelDigest, which --rendered checks
 // the files against): with every file the same they can differ only where
 // one kiln writes them and an older one did not, and that alone must not
-// open a pull request in every env. Everything else in the lock counts:
+// open a pull request in every env; but for an app's secretFiles gained
+// (gainsSecretFiles), which a job without the secret values needs to
+// check that app's files at all. Everything else in the lock counts:
 // the images above all, which kiln promote --from hands to the next env
 // even when no app of this env uses them.
 
@@ -95,6 +97,27 @@ func lockWithout(data []byte, top, app []string) (map[string]any, bool) {
 	return m, true
 }
 
+// gainsSecretFiles reports whether lock b names the secretFiles of an app
+// whose entry in lock a names none: a lock an older kiln wrote, over files
+// that hold a secret var's value in plain. A job without the values (the
+// promotion gate of kiln promote --from, --rendered) holds such an app's
+// files to an output digest taken with the values masked, and refuses
+// them; kept, that lock would have the gate refuse the env on every
+// promotion until an object of the app changed.
+func gainsSecretFiles(a, b []byte) bool {
+	la, err1 := ParseLock(a)
+	lb, err2 := ParseLock(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	for name, e := range lb.Apps {
+		if old, ok := la.Apps[name]; ok && len(e.SecretFiles) > 0 && len(old.SecretFiles) == 0 && old.PlainDigest == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // provesBetter reports whether one clean source commit rendered all of
 // lock a and none rendered all of lock b (b was rendered outside git or
 // from uncommitted changes, or keeps apps from renders at other commits):
@@ -146,7 +169,7 @@ func KeepProvenance(old, files map[string][]byte) map[string][]byte {
 			return files
 		}
 	}
-	if !SameButProvenance(ol, nl) || provesBetter(nl, ol) {
+	if !SameButProvenance(ol, nl) || provesBetter(nl, ol) || gainsSecretFiles(ol, nl) {
 		return files
 	}
 	out := make(map[string][]byte, len(files))

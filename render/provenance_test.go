@@ -47,7 +47,10 @@ func TestKeepProvenance(t *testing.T) {
 		{name: "template changed, output not", files: with(repl(`sha256:in1`, `sha256:in2`), nil), kept: true},
 		{name: "app kept from another commit", files: with(repl(`"objects":1}`, `"objects":1,"source":{"commit":"bbbb"}}`), nil), kept: true},
 		// A newer kiln's digests of the same files.
-		{name: "file digests added", files: with(repl(`"objects":1}`, `"objects":1,"secretFiles":["secret_web.yaml"],"plainDigest":"sha256:p","highLevelDigest":"sha256:h"}`), nil), kept: true},
+		{name: "high-level digest added", files: with(repl(`"objects":1}`, `"objects":1,"highLevelDigest":"sha256:h"}`), nil), kept: true},
+		// But not secretFiles: without them a job that lacks the secret
+		// values (the promotion gate) refuses the app's files.
+		{name: "secret files added", files: with(repl(`"objects":1}`, `"objects":1,"secretFiles":["secret_web.yaml"],"plainDigest":"sha256:p","highLevelDigest":"sha256:h"}`), nil)},
 		{name: "new image", files: with(repl(`web:1"`, `web:2"`), nil)},
 		{name: "new output digest", files: with(repl(`sha256:out1`, `sha256:out2`), nil)},
 		{name: "object changed", files: with(repl(`"aaaa"`, `"bbbb"`), map[string]string{"apps/web/configmap_web.yaml": "a: 2\n"})},
