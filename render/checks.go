@@ -1452,6 +1452,18 @@ func (r *Renderer) heldOutsideApps(res *envconfig.Resolved) map[string]heldObjec
 		msg: fmt.Sprintf("is the source %s names, from which every Kustomization kiln writes reads the env, the app's own included: it existed before the app applied anything, "+
 			"so the app and whatever made it would both apply it, the app's copy could point every app at another repository or branch, and removing the app would prune the source of them all", named),
 		hint: "remove it from the app's output: kiln's Kustomizations read it, and flux bootstrap (or whoever made it) owns it"}
+	if src.Namespace != fluxNS {
+		// The source's namespace, when it is not flux.namespace (held
+		// above), existed before the source did: an app's copy pruned
+		// takes the source with it, and every app's Kustomization stops
+		// applying (Flux's controllers too, in flux bootstrap's own).
+		srcNS := foundation
+		srcNS.msg = fmt.Sprintf("is the namespace of the source %s names, from which every Kustomization kiln writes reads the env, which existed before the app applied anything: "+
+			"the app and whoever made it would both apply it, and when the app's Kustomization drops it (the app removed, disabled or renamed, or the Namespace left out) "+
+			"its prune deletes the namespace and the source with it, and no app's Kustomization applies anything after", named)
+		srcNS.hint = "remove it from the app's output: flux bootstrap (or whoever made the source) owns it, and the app's objects need no copy of it (or, to keep it, annotate it kustomize.toolkit.fluxcd.io/prune: disabled, which Flux's garbage collection leaves alone)"
+		held[objectKey("", "Namespace", "", src.Namespace)] = srcNS
+	}
 	// The bootstrap Kustomization: every app's Kustomization depends on
 	// the one flux.bootstrap names; without it, the one flux bootstrap
 	// makes for itself applies flux/ all the same, named after its
