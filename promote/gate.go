@@ -267,7 +267,12 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 	}
 	start := r.opts.Now()
 	deadline := start.Add(r.opts.Wait)
-	var seen []string   // heads judged, oldest first
+	var seen []string // heads judged, oldest first
+	// What readFrom found at the last head read: a commit's folder never
+	// changes, so polls of an unmoved branch read and check it once.
+	var readAt string
+	var lock *render.Lock
+	var deps map[string][]string
 	var apps []string   // the apps of the lock on the latest head
 	var last *GateError // the latest poll's verdict on pending apps
 	// ranOut is the verdict when the wait runs out in the middle of a
@@ -337,9 +342,11 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 			}
 			seen = append(seen, tip)
 		}
-		lock, deps, err := r.readFrom(ctx, tip)
-		if err != nil {
-			return nil, err
+		if tip != readAt {
+			if lock, deps, err = r.readFrom(ctx, tip); err != nil {
+				return nil, err
+			}
+			readAt = tip
 		}
 		apps = make([]string, 0, len(lock.Apps))
 		for app := range lock.Apps {
