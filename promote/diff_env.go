@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/kiln-gitops/kiln/envconfig"
-	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/sopsyaml"
 	"github.com/kiln-gitops/kiln/promote/internal/envdiff"
@@ -81,10 +80,10 @@ func diffEnvs(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*Di
 	for _, er := range results {
 		set.Add(er.Redactor)
 		for _, w := range er.Warnings {
-			e := w.AsError().Map(er.Redactor.String)
-			fmt.Fprintf(log, "warning: env %s: %s\n", er.Env, e.Error())
+			w = w.Map(er.Redactor.String)
+			fmt.Fprintf(log, "warning: env %s: %s\n", er.Env, w)
 			if opts.OnWarning != nil {
-				opts.OnWarning(er.Env, diag.Warning{File: e.File, Line: e.Line, App: e.App, Object: e.Object, Msg: e.Msg, Hint: e.Hint})
+				opts.OnWarning(er.Env, w)
 			}
 		}
 		if er.Err != nil {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
-	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -134,17 +133,10 @@ func prunesOnRemoval(data []byte) bool {
 	return k.Spec.Prune
 }
 
-// pruneDisabled reports whether the object in data carries the annotation
-// with which Flux's garbage collection skips it.
+// pruneDisabled reports whether Flux's garbage collection skips the object
+// in data (render.PruneDisabled: a prune: disabled label or annotation, in
+// any case, or an object it does not apply).
 func pruneDisabled(data []byte, file string) bool {
 	objs, err := objects.Parse(data, file, 0)
-	return err == nil && len(objs) == 1 && pruneDisabledNode(objs[0].Node)
-}
-
-// pruneDisabledNode is pruneDisabled of a parsed object: kustomize-controller's
-// garbage collection skips an object labelled or annotated prune: disabled
-// in any case (fluxcd/pkg ssa DeleteOptions.Exclusions, matched with
-// strings.EqualFold), and one it does not apply.
-func pruneDisabledNode(n *kyaml.RNode) bool {
-	return render.PruneDisabled(n)
+	return err == nil && len(objs) == 1 && render.PruneDisabled(objs[0].Node)
 }

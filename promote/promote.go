@@ -558,8 +558,7 @@ func (r *run) warn(msg string) { r.say(msg, diag.Warning{Msg: msg}) }
 
 // warnOf is warn for w, its values masked with mask.
 func (r *run) warnOf(w diag.Warning, mask func(string) string) {
-	e := w.AsError().Map(mask)
-	w = diag.Warning{File: e.File, Line: e.Line, App: e.App, Object: e.Object, Msg: e.Msg, Hint: e.Hint}
+	w = w.Map(mask)
 	r.say(w.String(), w)
 }
 
@@ -2273,12 +2272,12 @@ func (r *run) walk(ctx context.Context, branch string, last *lastPromotion, log 
 	// manifests branch gains one per promotion). A few git processes for
 	// all the merges, not a few for each: a bot that keeps the branch up
 	// to date merges the base in at every push to it.
-	times, err := r.repo.CommitTimes(ctx, sides)
+	oldest, err := r.repo.OldestTime(ctx, sides)
 	if err != nil {
 		return r.gitErr("reading the history of "+branch+" in", err)
 	}
 	var outside map[string]bool
-	if oldest := gitrepo.Oldest(times, sides); !oldest.IsZero() {
+	if !oldest.IsZero() {
 		if err := r.reach(ctx, h, oldest); err != nil {
 			return err
 		}
@@ -2474,11 +2473,10 @@ func (r *run) mergeBase(ctx context.Context, branch, baseTip, tip, kilnCommit st
 			break
 		}
 	}
-	times, err := r.repo.CommitTimes(ctx, held)
+	oldest, err := r.repo.OldestTime(ctx, held)
 	if err != nil {
 		return "", r.gitErr("reading the history of "+branch+" in", err)
 	}
-	oldest := gitrepo.Oldest(times, held)
 	if oldest.IsZero() {
 		return "", nil
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/immutable"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+	"github.com/kiln-gitops/kiln/render"
 )
 
 // prunedWarnings returns a warning for the objects that leave the env
@@ -59,7 +60,7 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 			continue
 		}
 		what := immutable.Destroys(objs[0].Node)
-		if what == "" || pruneDisabledNode(objs[0].Node) || !prunes(c.App) {
+		if what == "" || render.PruneDisabled(objs[0].Node) || !prunes(c.App) {
 			continue
 		}
 		now, becomes := other[c.Path]

@@ -95,14 +95,10 @@ func nsName(o diag.Object) string {
 }
 
 // finalizerDeletes reports whether kustomize-controller's finalizer
-// deletes the object in data: not when it is annotated for Flux's garbage
-// collection to leave it (prune: disabled), nor when Flux does not apply
-// it (render.NotApplied: deleteObjects' exclusions).
+// deletes the object in data: not when Flux's garbage collection leaves
+// it (render.PruneDisabled: prune: disabled, or an object Flux does not
+// apply; deleteObjects' exclusions).
 func finalizerDeletes(data []byte, file string) bool {
 	objs, err := objects.Parse(data, file, 0)
-	if err != nil || len(objs) != 1 {
-		return true
-	}
-	n := objs[0].Node
-	return !pruneDisabledNode(n) && !render.NotApplied(n)
+	return err != nil || len(objs) != 1 || !render.PruneDisabled(objs[0].Node)
 }

@@ -1426,8 +1426,12 @@ func (r *Renderer) heldOutsideApps(res *envconfig.Resolved) map[string]heldObjec
 	// out), its prune deletes it: the namespace takes every Kustomization
 	// kiln writes with it, the CRD every Kustomization of the cluster,
 	// and each of their finalizers prunes its app's objects.
+	ownedBy := func(owner string) string {
+		return "remove it from the app's output: " + owner + " owns it, and the app's objects need no copy of it " +
+			"(or, to keep it, annotate it kustomize.toolkit.fluxcd.io/prune: disabled, which Flux's garbage collection leaves alone)"
+	}
 	foundation := heldObject{applied: true, pruned: true,
-		hint: fmt.Sprintf("remove it from the app's output: Flux's installation (flux bootstrap's flux/%s/gotk-components.yaml) owns it, and the app's objects need no copy of it (or, to keep it, annotate it kustomize.toolkit.fluxcd.io/prune: disabled, which Flux's garbage collection leaves alone)", fluxNS)}
+		hint: ownedBy(fmt.Sprintf("Flux's installation (flux bootstrap's flux/%s/gotk-components.yaml)", fluxNS))}
 	nsHeld := foundation
 	nsHeld.msg = "is flux.namespace, the namespace every Kustomization kiln writes lives in, which existed before the app applied anything: " +
 		"the app and Flux's installation would both apply it, and when the app's Kustomization drops it (the app removed, disabled or renamed, or the Namespace left out) " +
@@ -1461,7 +1465,7 @@ func (r *Renderer) heldOutsideApps(res *envconfig.Resolved) map[string]heldObjec
 		srcNS.msg = fmt.Sprintf("is the namespace of the source %s names, from which every Kustomization kiln writes reads the env, which existed before the app applied anything: "+
 			"the app and whoever made it would both apply it, and when the app's Kustomization drops it (the app removed, disabled or renamed, or the Namespace left out) "+
 			"its prune deletes the namespace and the source with it, and no app's Kustomization applies anything after", named)
-		srcNS.hint = "remove it from the app's output: flux bootstrap (or whoever made the source) owns it, and the app's objects need no copy of it (or, to keep it, annotate it kustomize.toolkit.fluxcd.io/prune: disabled, which Flux's garbage collection leaves alone)"
+		srcNS.hint = ownedBy("flux bootstrap (or whoever made the source)")
 		held[objectKey("", "Namespace", "", src.Namespace)] = srcNS
 	}
 	// The bootstrap Kustomization: every app's Kustomization depends on

@@ -388,6 +388,12 @@ type Warning struct {
 // String prints the warning like an Error.
 func (w Warning) String() string { return w.AsError().Error() }
 
+// Map returns w with f applied as Error.Map applies it.
+func (w Warning) Map(f func(string) string) Warning {
+	e := w.AsError().Map(f)
+	return Warning{File: e.File, Line: e.Line, App: e.App, Object: e.Object, Msg: e.Msg, Hint: e.Hint}
+}
+
 // AsError turns the warning into an error, for --strict.
 func (w Warning) AsError() *Error {
 	return &Error{File: w.File, Line: w.Line, App: w.App, Object: w.Object, Msg: w.Msg, Hint: w.Hint}

@@ -13,11 +13,11 @@ import (
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 )
 
-// TestCommitTimesAndOutside: the times of many commits, and which of them
-// reach beyond a base, come from one git process each, and a commit a
+// TestOldestTimeAndOutside: the oldest time of many commits, and which of
+// them reach beyond a base, come from one git process each, and a commit a
 // shallow clone lacks is passed over as git log --ignore-missing did for
 // each commit alone: no time, and nothing beyond the base.
-func TestCommitTimesAndOutside(t *testing.T) {
+func TestOldestTimeAndOutside(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	wrapper, argvLog := recordingGit(t)
@@ -45,20 +45,12 @@ func TestCommitTimesAndOutside(t *testing.T) {
 	}
 
 	commits := []string{history[0], history[2], history[3], s1, s2}
-	times, err := r.CommitTimes(ctx, commits)
-	if err != nil {
-		t.Fatal(err)
-	}
 	date, _ := time.Parse(time.RFC3339, gittest.Date)
-	want := map[string]time.Time{history[2]: date, history[3]: date, s1: date, s2: date}
-	if !cmp.Equal(times, want) {
-		t.Errorf("CommitTimes = %v, want %v (no time for %s, which the clone lacks)", times, want, history[0][:7])
+	if got, err := r.OldestTime(ctx, commits); err != nil || !got.Equal(date) {
+		t.Errorf("OldestTime = %v, %v; want %v", got, err, date)
 	}
-	if got := gitrepo.Oldest(times, commits); !got.Equal(date) {
-		t.Errorf("Oldest = %v, want %v", got, date)
-	}
-	if got := gitrepo.Oldest(times, []string{history[0]}); !got.IsZero() {
-		t.Errorf("Oldest of a commit the clone lacks = %v, want zero", got)
+	if got, err := r.OldestTime(ctx, []string{history[0]}); err != nil || !got.IsZero() {
+		t.Errorf("OldestTime of a commit the clone lacks = %v, %v; want zero", got, err)
 	}
 
 	outside, err := r.Outside(ctx, heads["main"], commits)
@@ -76,8 +68,8 @@ func TestCommitTimesAndOutside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if runs := strings.Count(strings.TrimSpace(string(data)), "\n") + 1; runs != 3 {
-		t.Errorf("%d git runs for the times of %d commits and two checks, want 3:\n%s", runs, len(commits), data)
+	if runs := strings.Count(strings.TrimSpace(string(data)), "\n") + 1; runs != 4 {
+		t.Errorf("%d git runs for two times (one of %d commits) and two checks, want 4:\n%s", runs, len(commits), data)
 	}
 }
 

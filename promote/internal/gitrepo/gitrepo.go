@@ -800,46 +800,32 @@ func (r *Repo) FetchSince(ctx context.Context, branch, ref string, since time.Ti
 	return r.RevParse(ctx, ref)
 }
 
-// CommitTimes returns the committer time of each of commits (full
-// commit names) that the clone holds; one a shallow clone lacks is left
-// out. One git process reads them all: a branch that GitHub's "Update
-// branch" merged the base into fifty times names a hundred commits.
-func (r *Repo) CommitTimes(ctx context.Context, commits []string) (map[string]time.Time, error) {
-	times := map[string]time.Time{}
+// OldestTime is the earliest committer time of those of commits (full
+// commit names) that the clone holds; zero for none (a shallow clone may
+// lack them). One git process reads them all: a branch that GitHub's
+// "Update branch" merged the base into fifty times names a hundred.
+func (r *Repo) OldestTime(ctx context.Context, commits []string) (time.Time, error) {
+	var oldest time.Time
 	if len(commits) == 0 {
-		return times, nil
+		return oldest, nil
 	}
-	// --no-walk shows the commits named and no ancestor, in the order
-	// given; --ignore-missing passes over those the clone lacks.
-	args := append([]string{"log", "--ignore-missing", "--no-walk=unsorted", "--format=%H %ct"}, commits...)
+	// --no-walk shows the commits named and no ancestor; --ignore-missing
+	// passes over those the clone lacks.
+	args := append([]string{"log", "--ignore-missing", "--no-walk=unsorted", "--format=%ct"}, commits...)
 	out, err := r.run(ctx, nil, append(args, "--")...)
 	if err != nil {
-		return nil, err
+		return oldest, err
 	}
-	for line := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
-		if line == "" {
-			continue
+	for line := range strings.FieldsSeq(string(out)) {
+		sec, err := strconv.ParseInt(line, 10, 64)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("git log: a commit time: unexpected %q", line)
 		}
-		commit, ct, ok := strings.Cut(line, " ")
-		sec, err := strconv.ParseInt(ct, 10, 64)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("git log: the time of %s: unexpected line %q", commit, line)
-		}
-		times[commit] = time.Unix(sec, 0)
-	}
-	return times, nil
-}
-
-// Oldest is the earliest of times at commits (zero for none: a shallow
-// clone may lack them, and CommitTimes leaves those out).
-func Oldest(times map[string]time.Time, commits []string) time.Time {
-	var oldest time.Time
-	for _, c := range commits {
-		if t, ok := times[c]; ok && (oldest.IsZero() || t.Before(oldest)) {
+		if t := time.Unix(sec, 0); oldest.IsZero() || t.Before(oldest) {
 			oldest = t
 		}
 	}
-	return oldest
+	return oldest, nil
 }
 
 // Outside returns those of commits from which the clone reaches a commit

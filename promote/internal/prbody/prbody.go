@@ -107,12 +107,7 @@ func Render(in Input) string {
 	// first: for an env of so many apps that the full table does not fit,
 	// where cutting it at a line would drop whatever sorts last, an app
 	// removed with all its objects included.
-	unlisted := 0
-	for _, a := range apps {
-		if a.status == statusUnchanged {
-			unlisted++
-		}
-	}
+	unlisted := unchanged(apps)
 	compactTable := tableOf(apps, true) + rest
 	graph := ""
 	if strings.TrimSpace(in.Mermaid) != "" {
@@ -521,14 +516,13 @@ func tableOf(apps []appInfo, compact bool) string {
 	}
 	unlisted := 0
 	if compact {
+		unlisted = unchanged(apps)
 		rank := map[string]int{statusRemoved: 0, statusAdded: 1, statusChanged: 2}
 		var rows []appInfo
 		for _, a := range apps {
-			if a.status == statusUnchanged {
-				unlisted++
-				continue
+			if a.status != statusUnchanged {
+				rows = append(rows, a)
 			}
-			rows = append(rows, a)
 		}
 		sort.SliceStable(rows, func(i, j int) bool { return rank[rows[i].status] < rank[rows[j].status] })
 		apps = rows
@@ -709,8 +703,21 @@ func details(a *appInfo, content string) string {
 	return fmt.Sprintf("<details><summary><code>%s</code> (%d %s changed%s)</summary>\n\n%s</details>\n\n", html.EscapeString(caret.String(a.name)), n, noun, also, content)
 }
 
+// unchanged is how many of apps did not change: the rows a compact table
+// leaves out.
+func unchanged(apps []appInfo) int {
+	n := 0
+	for _, a := range apps {
+		if a.status == statusUnchanged {
+			n++
+		}
+	}
+	return n
+}
+
 // kustomizationNote is what an app's row and block add for what happened
-// to its Flux Kustomization (appInfo.kustomization).
+// to its Flux Kustomization (appInfo.kustomization): changed, or removed or
+// added while the app stayed; "" for nothing.
 func kustomizationNote(op string) string {
 	switch op {
 	case "":
