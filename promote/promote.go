@@ -464,7 +464,9 @@ type run struct {
 		sync.Mutex
 		done  bool
 		heads map[string]string
-		err   error
+		// listed is every branch of the remote as the fetch found them.
+		listed map[string]string
+		err    error
 	}
 }
 
@@ -588,12 +590,12 @@ func (r *run) fetchManifests(ctx context.Context, branch string) (map[string]str
 	if f.err = r.clone(ctx, r.p.Manifests.Repo); f.err != nil {
 		return nil, f.err
 	}
-	heads, err := r.repo.Fetch(ctx, r.base, branch)
+	heads, listed, err := r.repo.FetchListed(ctx, r.base, branch)
 	if err != nil {
 		f.err = r.gitErr("fetching", err)
 		return nil, f.err
 	}
-	f.heads = heads
+	f.heads, f.listed = heads, listed
 	return heads, nil
 }
 
@@ -1334,9 +1336,18 @@ func (r *run) checkNoBase(ctx context.Context) error {
 // like another promotion having pushed meanwhile, and every rerun would
 // fail the same way.
 func (r *run) checkBranchRoom(ctx context.Context, branch string) error {
-	heads, err := r.repo.Heads(ctx)
-	if err != nil {
-		return r.gitErr("listing the branches of", err)
+	// The branches as the fetch of this run listed them: a branch made
+	// since is as much a race as one made after this check, and the push
+	// refusal tells that (pushErr). Asking again was a round trip to the
+	// host at every promotion.
+	r.fetched.Lock()
+	heads := r.fetched.listed
+	r.fetched.Unlock()
+	if heads == nil {
+		var err error
+		if heads, err = r.repo.Heads(ctx); err != nil {
+			return r.gitErr("listing the branches of", err)
+		}
 	}
 	var in []string
 	for name := range heads {

@@ -521,42 +521,75 @@ func (r *Repo) DefaultBranch(ctx context.Context) (string, error) {
 // fetches them once more before it commits, and a fetch is the costliest
 // git command kiln runs (its objects are already here).
 func (r *Repo) Fetch(ctx context.Context, branches ...string) (map[string]string, error) {
-	heads, err := r.Heads(ctx)
+	got, _, err := r.FetchListed(ctx, branches...)
+	return got, err
+}
+
+// FetchListed is Fetch, and also returns the remote's branches as the
+// ls-remote it began with listed them (Heads): a caller that needs both
+// asks the remote once.
+func (r *Repo) FetchListed(ctx context.Context, branches ...string) (got, heads map[string]string, err error) {
+	heads, err = r.Heads(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	// One process reads every remote-tracking ref, where one rev-parse a
+	// branch did: a ref is set only once its objects are here, so one
+	// that is absent (a fresh clone has none) is simply fetched.
+	have, err := r.remoteRefs(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	args := []string{"fetch", "-q", "--no-tags", "--depth=1", "origin"}
-	got := map[string]string{}
+	got = map[string]string{}
 	var fetched []string
 	for _, b := range branches {
 		tip, ok := heads[b]
 		if !ok {
 			continue
 		}
-		// A ref is set only once its objects are here; none yet is a
-		// failure, which fetching mends.
-		if have, err := r.RevParse(ctx, "refs/remotes/origin/"+b); err == nil && have == tip {
-			got[b] = have
+		if have[b] == tip {
+			got[b] = tip
 			continue
 		}
 		args = append(args, "+refs/heads/"+b+":refs/remotes/origin/"+b)
 		fetched = append(fetched, b)
 	}
 	if len(fetched) == 0 {
-		return got, nil
+		return got, heads, nil
 	}
 	if _, err := r.run(ctx, nil, args...); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	// The branch may have moved since ls-remote; what was fetched counts.
+	if have, err = r.remoteRefs(ctx); err != nil {
+		return nil, nil, err
 	}
 	for _, b := range fetched {
-		// The branch may have moved since ls-remote; what was fetched counts.
-		sha, err := r.RevParse(ctx, "refs/remotes/origin/"+b)
-		if err != nil {
-			return nil, err
+		sha := have[b]
+		if sha == "" {
+			return nil, nil, fmt.Errorf("git fetch of %s left no refs/remotes/origin/%s", b, b)
 		}
 		got[b] = sha
 	}
-	return got, nil
+	return got, heads, nil
+}
+
+// remoteRefs reads the remote-tracking refs of origin: branch → commit.
+func (r *Repo) remoteRefs(ctx context.Context) (map[string]string, error) {
+	const prefix = "refs/remotes/origin/"
+	out, err := r.run(ctx, nil, "for-each-ref", "--format=%(objectname) %(refname)", prefix)
+	if err != nil {
+		return nil, err
+	}
+	refs := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		// Ref names hold no space (git check-ref-format).
+		if sha, ref, ok := strings.Cut(line, " "); ok && strings.HasPrefix(ref, prefix) {
+			refs[strings.TrimPrefix(ref, prefix)] = sha
+		}
+	}
+	return refs, nil
 }
 
 // RevParse returns the commit (or object) rev names.
@@ -580,10 +613,9 @@ func (r *Repo) Checkout(ctx context.Context, branch, start string) error {
 			return err
 		}
 	} else {
+		// -f makes the index and the work tree start's, as reset --hard
+		// would: a second process for the same end.
 		if _, err := r.run(ctx, nil, "checkout", "-q", "-f", "-B", branch, start); err != nil {
-			return err
-		}
-		if _, err := r.run(ctx, nil, "reset", "-q", "--hard", start); err != nil {
 			return err
 		}
 	}
@@ -655,10 +687,14 @@ func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]by
 // may hold a symlink or an executable. Nothing happens without a HEAD (an
 // empty repository's first commit).
 func (r *Repo) KeepFromHead(ctx context.Context, dir string) error {
-	if _, err := r.RevParse(ctx, "HEAD^{commit}"); err != nil {
-		return nil
-	}
 	_, err := r.run(ctx, nil, "reset", "-q", "HEAD", "--", ":(literal)"+strings.Trim(dir, "/")+"/")
+	if err != nil && ctx.Err() == nil {
+		// Asked only when the reset failed: a HEAD is there at every
+		// promotion but an empty repository's first.
+		if _, herr := r.RevParse(ctx, "HEAD^{commit}"); herr != nil {
+			return nil
+		}
+	}
 	return err
 }
 
