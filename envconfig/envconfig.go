@@ -315,12 +315,19 @@ type HealthCheckExpr struct {
 	Line int
 }
 
+// ErrUnreadable is in the chain of Load's error when the file at path
+// cannot be read at all (absent, a folder, a device, too large, no
+// permission), as opposed to a file that reads but is not a valid
+// pipeline: a command line calls the one a wrong --config, a usage
+// mistake, and the other a failure.
+var ErrUnreadable = errors.New("the pipeline file cannot be read")
+
 // Load reads and validates the kiln.yaml at path. Pipeline.Root is the
 // folder that holds it, made absolute with symlinks resolved.
 func Load(path string) (*Pipeline, error) {
 	data, err := limits.ReadFile(path)
 	if err != nil {
-		e := &diag.Error{File: path, Msg: "cannot read the pipeline file" + limits.Reason(err), Err: err,
+		e := &diag.Error{File: path, Msg: "cannot read the pipeline file" + limits.Reason(err), Err: fmt.Errorf("%w: %w", ErrUnreadable, err),
 			Hint: "check the path and its permissions"}
 		if errors.Is(err, fs.ErrNotExist) {
 			e.Msg = "no such file"

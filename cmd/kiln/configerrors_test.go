@@ -111,3 +111,28 @@ func TestFolderFlagsAreUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigPathIsUsage: a --config that names no readable file is a wrong
+// flag value, exit 2 on every command that reads kiln.yaml (it was 1 on
+// all but verify), with a hint about --config rather than one telling to
+// pass it; a kiln.yaml that reads but is invalid stays exit 1.
+func TestConfigPathIsUsage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nowhere", "kiln.yaml")
+	for _, cmd := range []string{"render", "validate", "diff", "graph", "promote", "verify"} {
+		for _, config := range []string{missing, dir} {
+			_, stderr, code := runKiln(t, cmd, "--config", config, "--env", "dev")
+			if code != 2 || !strings.Contains(stderr, "hint: check the --config path") {
+				t.Errorf("kiln %s --config %s: exit %d, want 2 with a hint about --config\n%s", cmd, config, code, stderr)
+			}
+		}
+	}
+	invalid := filepath.Join(dir, "kiln.yaml")
+	if err := os.WriteFile(invalid, []byte("apiVersion: kiln/v1alpha1\nkind: Pipeline\nbogus: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runKiln(t, "graph", "--config", invalid); code != 1 {
+		t.Errorf("an invalid kiln.yaml: exit %d, want 1\n%s", code, stderr)
+	}
+}

@@ -67,13 +67,26 @@ func configFile(c *cli.Context) (string, error) {
 	}
 }
 
-// loadPipeline reads the pipeline file configFile names.
+// loadPipeline reads the pipeline file configFile names. No pipeline file
+// found, and a --config that names no readable file (absent, a folder), are
+// usage mistakes (exit 2), as an --images path that names nothing is: the
+// command line, not the repository, is what to fix. A file that reads but
+// is no valid pipeline stays a failure (exit 1).
 func loadPipeline(c *cli.Context) (*envconfig.Pipeline, error) {
 	f, err := configFile(c)
 	if err != nil {
-		return nil, err
+		return nil, &usageError{err: err}
 	}
-	return envconfig.Load(f)
+	p, err := envconfig.Load(f)
+	if errors.Is(err, envconfig.ErrUnreadable) {
+		var de *diag.Error
+		if c.String("config") != "" && errors.As(err, &de) {
+			// The default hint tells to pass --config, which was.
+			de.Hint = "check the " + flagRef(c, "config") + " path: it names the pipeline file, kiln.yaml"
+		}
+		return nil, &usageError{err: err}
+	}
+	return p, err
 }
 
 // envNames are the --env values (repeated, comma-separated, or KILN_ENV),
