@@ -302,9 +302,15 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 	s := newSinks(rawStdout, rawStderr, ghactions.NewGuard(lookup, rawStderr))
 	var stdout, stderr io.Writer = s.stdout, s.stderr
 	app := &cli.App{
-		Name:                 "kiln",
-		Usage:                "render deployment templates into hydrated manifests for Flux, and promote them",
-		Version:              version,
+		Name:    "kiln",
+		Usage:   "render deployment templates into hydrated manifests for Flux, and promote them",
+		Version: version,
+		// kiln --version is kiln version, by running it (below): urfave's
+		// own flag printed "kiln version X" where kiln version prints
+		// "kiln X (goV)", ignored KILN_OUTPUT=json, and took any argument.
+		HideVersion: true,
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "version", Aliases: []string{"v"},
+			Usage: "print kiln's version, as kiln version does", DisableDefaultText: true}},
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		ExitErrHandler:       func(*cli.Context, error) {}, // exitCode decides exit codes
@@ -327,6 +333,12 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 		// command, however far ("completion" for "nope"); kiln help nope
 		// reads like kiln nope.
 		Before: func(c *cli.Context) error {
+			// urfave's --version printed the version and ignored the
+			// command after it; kiln's would run it: kiln --version
+			// render must not render.
+			if c.Bool("version") && c.Args().Present() {
+				return usagef("--version takes no command or argument (%q): run kiln version, or the command without --version", c.Args().First())
+			}
 			// Here, before the command parses its flags: a usage
 			// mistake among them still leaves the command's outputs.
 			if cmd := c.App.Command(c.Args().First()); cmd != nil {
@@ -338,6 +350,12 @@ func newApp(rawStdout, rawStderr io.Writer, lookup env, version string) *cli.App
 			return nil
 		},
 		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				cmd := c.App.Command("version")
+				vc := cli.NewContext(c.App, nil, c)
+				vc.Command = cmd
+				return cmd.Run(vc, append([]string{cmd.Name}, c.Args().Slice()...)...)
+			}
 			if c.Args().Present() {
 				return unknownCommand(c, c.Args().First())
 			}
