@@ -112,7 +112,7 @@ type Options struct {
 	Provenance func() (Source, []diag.Warning)
 	// Warnings are the caller's own, about the run rather than an env
 	// (such as a source folder outside git): Render reports them once,
-	// with the first env's. Strict does not turn them into errors.
+	// with the first env's. Strict makes them errors of every env.
 	Warnings []diag.Warning
 	// LookupEnv reads secret vars from the process environment. Nil: no
 	// secret var can be resolved.
@@ -557,6 +557,8 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 		r.stores.Wait()
 		r.storePanics.Raise()
 	}()
+	var runWarns []diag.Warning
+	runWarnsOnce := sync.OnceFunc(func() { runWarns = r.runWarnings() })
 	for i, e := range envs {
 		out[i] = r.renderEnv(ctx, e, i == len(envs)-1)
 		if err := ctx.Err(); err != nil {
@@ -567,25 +569,57 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 			// tree must then not be written.
 			r.unusedImages(out)
 		}
+		if r.opts.Strict {
+			// Before EnvDone too. A warning about the run (a folder
+			// outside git: no lock of it names a source commit) is true
+			// of every env, so it fails each of them; reported once, it
+			// left the others written, and one env's failure said nothing
+			// of theirs.
+			runWarnsOnce()
+			failStrict(out[i], runWarns)
+		}
 		if r.opts.EnvDone != nil {
 			r.opts.EnvDone(out[i])
 		}
 	}
-	_, pw := r.provenanceOf()
-	if msg, hint := validate.Coverage(r.p.KubeVersion); msg != "" {
-		pw = append(pw, diag.Warning{File: r.p.File, Line: r.p.KubeVersionLine, Msg: msg, Hint: hint})
-	}
-	if w, ok := statusScaleWarning(r.p); ok {
-		pw = append(pw, w)
-	}
-	if w, ok := bootstrapSourceWarning(r.p); ok {
-		pw = append(pw, w)
-	}
-	pw = append(pw, r.crossEnvWarnings()...)
-	if warns := slices.Concat(r.opts.Warnings, pw, r.cacheOff); len(warns) > 0 {
+	runWarnsOnce()
+	if warns := slices.Concat(runWarns, r.cacheOff); len(warns) > 0 {
 		out[0].Warnings = diag.SortWarnings(append(warns, out[0].Warnings...))
 	}
 	return out, nil
+}
+
+// runWarnings are the warnings about the run rather than one env: the
+// caller's, the source's provenance (a folder outside git), kiln.yaml's
+// own. Render says them once, with the first env; under Strict they are
+// errors of every env. The render cache's being off (cacheOff) is not
+// among them: it is about kiln's cache folder, not the output, which is
+// the same either way (docs/cache.md).
+func (r *Renderer) runWarnings() []diag.Warning {
+	_, pw := r.provenanceOf()
+	warns := slices.Concat(r.opts.Warnings, pw)
+	if msg, hint := validate.Coverage(r.p.KubeVersion); msg != "" {
+		warns = append(warns, diag.Warning{File: r.p.File, Line: r.p.KubeVersionLine, Msg: msg, Hint: hint})
+	}
+	if w, ok := statusScaleWarning(r.p); ok {
+		warns = append(warns, w)
+	}
+	if w, ok := bootstrapSourceWarning(r.p); ok {
+		warns = append(warns, w)
+	}
+	return append(warns, r.crossEnvWarnings()...)
+}
+
+// failStrict makes warns errors of er, which is then not written.
+func failStrict(er *EnvResult, warns []diag.Warning) {
+	if len(warns) == 0 {
+		return
+	}
+	errs := []error{er.Err}
+	for _, w := range warns {
+		errs = append(errs, w.AsError())
+	}
+	er.Err, er.Files = diag.Join(errs...), nil
 }
 
 // unusedImages warns of each given image that no app of the run's envs
@@ -608,11 +642,7 @@ func (r *Renderer) unusedImages(out []*EnvResult) {
 	last := out[len(out)-1]
 	last.Warnings = diag.SortWarnings(append(last.Warnings, warns...))
 	if r.opts.Strict {
-		errs := []error{last.Err}
-		for _, w := range warns {
-			errs = append(errs, w.AsError())
-		}
-		last.Err, last.Files = diag.Join(errs...), nil
+		failStrict(last, warns)
 	}
 }
 

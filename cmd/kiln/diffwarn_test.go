@@ -69,6 +69,8 @@ func TestDiffJudgesImagesAcrossEnvs(t *testing.T) {
 		"apps/web/d.yaml":  deployment("web", "ghcr.io/acme/web:0.1"),
 		"apps/jobs/d.yaml": deployment("jobs", "ghcr.io/acme/jobs:0.1"),
 	})
+	// A checkout: outside one, --strict fails every env for that.
+	git(t, root, "init", "-q")
 	cfg, out := filepath.Join(root, "kiln.yaml"), filepath.Join(root, "out")
 	if _, stderr, code := runKiln(t, "render", "--config", cfg, "--out", out, "--no-cache"); code != 0 {
 		t.Fatalf("render: exit %d\n%s", code, stderr)

@@ -321,7 +321,7 @@ func renderSetup(c *cli.Context, lookup env, version string) (_ *envconfig.Pipel
 		}
 		return src, []diag.Warning{{
 			Msg:  fmt.Sprintf("the folder of %s is not in a git checkout, so kiln.lock.json names no source commit", cfgName),
-			Hint: "render inside a clone of the code repository to record where the manifests come from; kiln promote --from and kiln verify need that commit"}}
+			Hint: "render inside a clone of the code repository to record where the manifests come from; kiln promote --from and kiln verify need that commit (a plain folder, such as a release tarball, renders without --strict)"}}
 	}
 	ids, err := sopsAgeKey(lookup)
 	if err != nil {
