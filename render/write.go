@@ -49,11 +49,18 @@ type Output struct {
 // the CLI reports as wrong usage whenever it is found.
 var ErrOutOverlapsSource = errors.New("--out overlaps a source of the pipeline")
 
+// ErrOutInGitDir is wrapped by the error of an --out that is or lies in
+// git's metadata folder (rootfs.GitDir): a wrong flag value too.
+var ErrOutInGitDir = errors.New("--out is in git's metadata folder")
+
 // OpenOutput checks that out overlaps no source of the pipeline (an app's
 // folder or file in any env, kiln.yaml itself) and takes out's lock. A
 // *tree.LockedError-backed error names the process writing out already.
 func (r *Renderer) OpenOutput(out string, opts WriteOptions) (*Output, error) {
 	checked := r.resolvedCount()
+	if err := outInGitDir(out); err != nil {
+		return nil, err
+	}
 	if err := r.checkOut(out, r.sources()); err != nil {
 		return nil, err
 	}
@@ -129,9 +136,25 @@ func WriteEnv(out string, er *EnvResult) error {
 	if er.Err != nil {
 		return errors.New("refusing to write env " + er.Env + ": it failed to render")
 	}
+	if err := outInGitDir(out); err != nil {
+		return err
+	}
 	warns, err := tree.Write(context.Background(), filepath.Join(out, er.Env), er.Files, false)
 	er.Warnings = append(er.Warnings, warns...)
 	return err
+}
+
+// outInGitDir refuses an out in git's metadata folder (rootfs.GitDir):
+// the folders kiln replaces and prunes there are git's refs, hooks or
+// objects.
+func outInGitDir(out string) error {
+	dir, err := rootfs.GitDir(out)
+	if err != nil || dir == "" {
+		return nil // the write reports a path that does not resolve
+	}
+	return &diag.Error{File: out, Msg: fmt.Sprintf("--out %s is in git's metadata folder %s; kiln would write its files among git's own (refs, hooks, objects)", out, dir),
+		Err:  ErrOutInGitDir,
+		Hint: "give --out a path in the work tree or outside the repository, such as rendered"}
 }
 
 // checkOut refuses an --out that is, is inside, or contains one of srcs:

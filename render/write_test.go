@@ -380,3 +380,47 @@ func TestStageRefusesOutInsideAFolderAnEngineReadsWhole(t *testing.T) {
 		})
 	}
 }
+
+// TestOutInGitDirRefused: OpenOutput and WriteEnv refuse an out in git's
+// metadata folder, named .git or laid out as a bare repository, with
+// ErrOutInGitDir and nothing written: the folders kiln replaces there
+// are git's refs, hooks and objects.
+func TestOutInGitDirRefused(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml":      "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: refs}]\napps: [{name: a, namespace: shop, yaml: apps/a}]\n",
+		"envs/refs.yaml": "",
+		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+		".git/HEAD":      "ref: refs/heads/main\n",
+		"m.git/HEAD":     "ref: refs/heads/main\n",
+	})
+	for _, d := range []string{"m.git/objects", "m.git/refs"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := render.New(load(t, dir), checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	results, err := r.Render(context.Background(), nil)
+	if err != nil || results[0].Err != nil {
+		t.Fatalf("render: %v %v", err, results[0].Err)
+	}
+	for _, out := range []string{filepath.Join(dir, ".git"), filepath.Join(dir, ".git", "x"), filepath.Join(dir, "m.git")} {
+		w, err := r.OpenOutput(out, render.WriteOptions{Force: true})
+		if err == nil {
+			w.Close()
+		}
+		if !errors.Is(err, render.ErrOutInGitDir) {
+			t.Errorf("OpenOutput(%s) = %v, want ErrOutInGitDir", out, err)
+		}
+		if err := render.WriteEnv(out, results[0]); !errors.Is(err, render.ErrOutInGitDir) {
+			t.Errorf("WriteEnv(%s) = %v, want ErrOutInGitDir", out, err)
+		}
+		if _, err := os.Stat(filepath.Join(out, "refs", "kiln.lock.json")); err == nil {
+			t.Errorf("%s: env refs written", out)
+		}
+	}
+}

@@ -136,3 +136,41 @@ func TestConfigPathIsUsage(t *testing.T) {
 		t.Errorf("an invalid kiln.yaml: exit %d, want 1\n%s", code, stderr)
 	}
 }
+
+// TestOutInGitDirIsUsage: a path kiln writes (render's --out, init's
+// --config) that is or lies in git's metadata folder is a wrong flag
+// value, exit 2, before anything is written: .git and below, .GIT (which
+// is .git on macOS and Windows), a symlink into .git, a bare repository
+// such as a manifests clone. --out .git/refs wrote refs/dev/... that git
+// read as broken refs; with an env named heads it would have replaced
+// every branch.
+func TestOutInGitDirIsUsage(t *testing.T) {
+	t.Parallel()
+	project := exampleCopy(t)
+	config := filepath.Join(project, "kiln.yaml")
+	git(t, project, "init", "-q")
+	bare := filepath.Join(t.TempDir(), "manifests.git")
+	git(t, project, "init", "-q", "--bare", bare)
+	if err := os.Symlink(filepath.Join(project, ".git", "refs"), filepath.Join(project, "refs-link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{".git", ".git/x", ".GIT/y", "refs-link", bare, filepath.Join(bare, "rendered")} {
+		if !filepath.IsAbs(out) {
+			out = filepath.Join(project, out)
+		}
+		_, stderr, code := runKiln(t, "render", "--config", config, "--env", "dev", "--out", out, "--no-cache")
+		if code != 2 || !strings.Contains(stderr, "in git's metadata folder") || !strings.Contains(stderr, "hint: give --out a path in the work tree") {
+			t.Errorf("--out %s: exit %d, want 2 naming git's folder\n%s", out, code, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(out, "dev")); err == nil {
+			t.Errorf("--out %s: env dev written", out)
+		}
+	}
+	file := filepath.Join(project, ".git", "kiln.yaml")
+	if _, stderr, code := runKiln(t, "init", "--config", file); code != 2 || !strings.Contains(stderr, "--config "+file+" is in git's metadata folder") {
+		t.Errorf("init --config %s: exit %d, want 2 naming git's folder\n%s", file, code, stderr)
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Errorf("init wrote %s", file)
+	}
+}

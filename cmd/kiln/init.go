@@ -60,6 +60,9 @@ func initCommand(stdout, stderr io.Writer) *cli.Command {
 }
 
 func runInit(file string, force bool) (*scaffold.Result, error) {
+	if err := notInGitDir("--config", file, "kiln.yaml"); err != nil {
+		return nil, err
+	}
 	if _, err := os.Lstat(file); err == nil && !force {
 		return nil, &usageError{err: &diag.Error{File: file, Msg: "already exists; kiln init does not overwrite it",
 			Hint: "pass --force to replace it, or --config FILE to write another file"}}

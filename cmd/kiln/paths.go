@@ -47,6 +47,9 @@ func checkOutFolder(out string) error {
 	if err != nil {
 		return err
 	}
+	if err := notInGitDir("--out", out, "rendered"); err != nil {
+		return err
+	}
 	sep := string(filepath.Separator)
 	vol := filepath.VolumeName(abs)
 	p := vol + sep
@@ -170,4 +173,19 @@ func checkFolders(c *cli.Context) error {
 		}
 	}
 	return nil
+}
+
+// notInGitDir refuses a path flag (render's --out, init's --config) that
+// is or lies in git's metadata folder (rootfs.GitDir): .git, .GIT on a
+// case-insensitive file system, a bare repository such as the manifests
+// clone's. kiln would write there, and render replaces and prunes whole
+// folders: --out .git/refs with an env named heads deletes every branch.
+func notInGitDir(flag, p, example string) error {
+	dir, err := rootfs.GitDir(p)
+	if err != nil || dir == "" {
+		return nil // folderFlag and the write report a path that does not resolve
+	}
+	return &usageError{err: &diag.Error{File: p,
+		Msg:  fmt.Sprintf("%s %s is in git's metadata folder %s; kiln would write its files among git's own (refs, hooks, objects)", flag, p, dir),
+		Hint: "give " + flag + " a path in the work tree or outside the repository, such as " + example}}
 }
