@@ -63,15 +63,26 @@ func runInit(file string, force bool) (*scaffold.Result, error) {
 	if err := notInGitDir("--config", file, "kiln.yaml"); err != nil {
 		return nil, err
 	}
-	if _, err := os.Lstat(file); err == nil && !force {
+	root, err := filepath.Abs(filepath.Dir(file))
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+		// A wrong --config, as a --config naming no file is on the
+		// other commands; init looks through this folder, and makes none.
+		return nil, &usageError{err: &diag.Error{File: filepath.Dir(file), Msg: "--config " + file + ": its folder does not exist or is not a folder",
+			Hint: "give --config a file in an existing folder, the repository's root"}}
+	}
+	if fi, err := os.Lstat(file); err == nil && fi.IsDir() {
+		// --force cannot replace a folder: saying "pass --force" sent the
+		// user to a rename error.
+		return nil, &usageError{err: &diag.Error{File: file, Msg: "is a folder; --config names the file kiln init writes",
+			Hint: "give --config a file name, such as " + filepath.Join(file, "kiln.yaml")}}
+	} else if err == nil && !force {
 		return nil, &usageError{err: &diag.Error{File: file, Msg: "already exists; kiln init does not overwrite it",
 			Hint: "pass --force to replace it, or --config FILE to write another file"}}
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, &diag.Error{File: file, Msg: "cannot check the file: " + err.Error(), Err: err}
-	}
-	root, err := filepath.Abs(filepath.Dir(file))
-	if err != nil {
-		return nil, err
 	}
 	res, err := scaffold.Scan(root)
 	if err != nil {

@@ -146,3 +146,32 @@ func TestInitForceKeepsSymlinkTarget(t *testing.T) {
 		t.Fatalf("temporary files left: %v", left)
 	}
 }
+
+// TestInitConfigPathIsUsage: an init --config that cannot name the file
+// to write is a usage mistake (exit 2) saying what to give, as a wrong
+// --config is on the other commands: a folder (init said "already
+// exists, pass --force", and --force then failed on the rename, exit 1),
+// a file in a folder that does not exist or is a file (exit 1, an lstat
+// error).
+func TestInitConfigPathIsUsage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for config, want := range map[string]string{
+		dir:                                     "is a folder; --config names the file kiln init writes",
+		filepath.Join(dir, "none", "kiln.yaml"): "its folder does not exist or is not a folder",
+		filepath.Join(dir, "file", "kiln.yaml"): "its folder does not exist or is not a folder",
+	} {
+		for _, force := range []bool{false, true} {
+			args := []string{"init", "--config", config}
+			if force {
+				args = append(args, "--force")
+			}
+			if _, stderr, code := runKiln(t, args...); code != 2 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "hint: give --config") {
+				t.Errorf("%v: exit %d, want 2 saying %q\n%s", args, code, want, stderr)
+			}
+		}
+	}
+}
