@@ -71,6 +71,8 @@ func TestDiffJudgesImagesAcrossEnvs(t *testing.T) {
 	})
 	// A checkout: outside one, --strict fails every env for that.
 	git(t, root, "init", "-q")
+	git(t, root, "add", "-A")
+	git(t, root, "commit", "-q", "-m", "templates")
 	cfg, out := filepath.Join(root, "kiln.yaml"), filepath.Join(root, "out")
 	if _, stderr, code := runKiln(t, "render", "--config", cfg, "--out", out, "--no-cache"); code != 0 {
 		t.Fatalf("render: exit %d\n%s", code, stderr)

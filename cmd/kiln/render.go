@@ -316,6 +316,13 @@ func renderSetup(c *cli.Context, lookup env, version string) (_ *envconfig.Pipel
 	opts.Provenance = func() (render.Source, []diag.Warning) {
 		info := git.Wait()
 		src := render.Source{Repo: info.Repo, Commit: info.Commit, Dirty: info.Dirty}
+		if info.InWorkTree && info.Commit == "" {
+			// git init, nothing committed: no commit to name, as outside
+			// git, which was said; this was not.
+			return src, []diag.Warning{{
+				Msg:  fmt.Sprintf("the repository of %s has no commit yet, so kiln.lock.json names no source commit", cfgName),
+				Hint: "commit the templates and render again: kiln promote --from and kiln verify need that commit"}}
+		}
 		if info.InWorkTree {
 			return src, nil
 		}
