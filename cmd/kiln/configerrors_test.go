@@ -166,6 +166,24 @@ func TestOutInGitDirIsUsage(t *testing.T) {
 			t.Errorf("--out %s: env dev written", out)
 		}
 	}
+	// The cache writes and prunes below --cache-dir: .git/refs/renders/...
+	// are refs to git.
+	for _, cmd := range []string{"render", "validate", "diff", "promote", "verify"} {
+		cache := filepath.Join(project, ".git", "refs")
+		args := []string{cmd, "--config", config, "--env", "dev", "--cache-dir", cache}
+		if cmd == "render" {
+			// Should the refusal ever go, the render writes here, not
+			// into the package's folder.
+			args = append(args, "--out", filepath.Join(t.TempDir(), "rendered"))
+		}
+		_, stderr, code := runKiln(t, args...)
+		if code != 2 || !strings.Contains(stderr, "--cache-dir "+cache+" is in git's metadata folder") {
+			t.Errorf("%s --cache-dir %s: exit %d, want 2 naming git's folder\n%s", cmd, cache, code, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(cache, "renders")); err == nil {
+			t.Errorf("%s --cache-dir %s: the cache wrote there", cmd, cache)
+		}
+	}
 	file := filepath.Join(project, ".git", "kiln.yaml")
 	if _, stderr, code := runKiln(t, "init", "--config", file); code != 2 || !strings.Contains(stderr, "--config "+file+" is in git's metadata folder") {
 		t.Errorf("init --config %s: exit %d, want 2 naming git's folder\n%s", file, code, stderr)

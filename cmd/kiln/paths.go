@@ -161,6 +161,11 @@ func checkFolders(c *cli.Context) error {
 		if _, err := folderFlag("--cache-dir", p); err != nil {
 			return err
 		}
+		// The cache writes and prunes below it: .git/refs/renders/...
+		// are refs to git.
+		if err := notInGitDir("--cache-dir", p, ".kiln-cache"); err != nil {
+			return err
+		}
 	}
 	for _, p := range c.StringSlice("rendered") {
 		if _, err := folderFlag("--rendered", p); err != nil {
@@ -175,11 +180,12 @@ func checkFolders(c *cli.Context) error {
 	return nil
 }
 
-// notInGitDir refuses a path flag (render's --out, init's --config) that
-// is or lies in git's metadata folder (rootfs.GitDir): .git, .GIT on a
-// case-insensitive file system, a bare repository such as the manifests
-// clone's. kiln would write there, and render replaces and prunes whole
-// folders: --out .git/refs with an env named heads deletes every branch.
+// notInGitDir refuses a path flag (render's --out, --cache-dir, init's
+// --config) that is or lies in git's metadata folder (rootfs.GitDir):
+// .git, .GIT on a case-insensitive file system, a bare repository such as
+// the manifests clone's. kiln would write there, and render replaces and
+// prunes whole folders: --out .git/refs with an env named heads deletes
+// every branch.
 func notInGitDir(flag, p, example string) error {
 	dir, err := rootfs.GitDir(p)
 	if err != nil || dir == "" {
