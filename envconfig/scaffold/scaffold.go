@@ -561,6 +561,13 @@ func (s *scan) jsonnetApps() []App {
 			s.note(f, "cannot read: %v", err)
 			continue
 		}
+		if depth, line := nesting(string(data), maxNesting); depth >= maxNesting {
+			if path.Ext(f) == ".jsonnet" {
+				s.note(f, "not added: its expressions nest deeper than kiln's limit of %d (by line %d); flatten them with locals", maxNesting, line)
+			}
+			imported[f] = true // never an entry point
+			continue
+		}
 		node, err := jsonnet.SnippetToAST(f, string(data))
 		if err != nil {
 			if path.Ext(f) == ".jsonnet" {

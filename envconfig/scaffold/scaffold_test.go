@@ -308,3 +308,45 @@ func TestScanUnreadableFolder(t *testing.T) {
 		t.Errorf("notes (-want +got):\n%s", d)
 	}
 }
+
+// TestScanDeepJsonnet: a Jsonnet file nested deeper than kiln renders is
+// left out with a note, and its parse never overflows the Go stack, which
+// would end kiln init (init parses in its own process, and no recover
+// catches a stack overflow). Brackets in strings, text blocks and comments
+// do not count.
+func TestScanDeepJsonnet(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	deep := strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "\n"
+	quoted := "// " + strings.Repeat("[", 5000) + "\n" +
+		"local s = \"" + strings.Repeat("(", 5000) + "\", v = @'" + strings.Repeat("{", 5000) + "''';\n" +
+		"local t = |||\n  " + strings.Repeat("[", 5000) + "\n|||;\n" +
+		"/* " + strings.Repeat("{", 5000) + " */ { s: s, v: v, t: t, n: -1 - -2 }\n"
+	write(t, root, map[string]string{
+		"deep/main.jsonnet":    deep,
+		"lib/deep.libsonnet":   deep,
+		"quoted/main.jsonnet":  quoted,
+		"unary/main.jsonnet":   strings.Repeat("-", 100_000) + "1\n",
+		"locals/main.jsonnet":  strings.Repeat("local a = 1;\n", 100_000) + "a\n",
+		"imports/main.jsonnet": "(import '../lib/deep.libsonnet')\n",
+	})
+	res, err := Scan(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantApps := []App{
+		{Name: "imports", Namespace: "imports", Engine: Jsonnet, Path: "imports/main.jsonnet"},
+		{Name: "quoted", Namespace: "quoted", Engine: Jsonnet, Path: "quoted/main.jsonnet"},
+	}
+	if d := cmp.Diff(wantApps, res.Apps); d != "" {
+		t.Errorf("apps (-want +got):\n%s", d)
+	}
+	wantNotes := []Note{
+		{Path: "deep/main.jsonnet", Message: "not added: its expressions nest deeper than kiln's limit of 1000 (by line 1); flatten them with locals"},
+		{Path: "locals/main.jsonnet", Message: "not added: its expressions nest deeper than kiln's limit of 1000 (by line 1000); flatten them with locals"},
+		{Path: "unary/main.jsonnet", Message: "not added: its expressions nest deeper than kiln's limit of 1000 (by line 1); flatten them with locals"},
+	}
+	if d := cmp.Diff(wantNotes, res.Notes); d != "" {
+		t.Errorf("notes (-want +got):\n%s", d)
+	}
+}

@@ -1,0 +1,158 @@
+package scaffold
+
+import "strings"
+
+// maxNesting bounds how deeply a Jsonnet file may nest for init to parse
+// it. go-jsonnet's parser recurses once per nested expression, with some
+// 50 KB of Go stack for a bracket, and a Go stack overflow ends the
+// process whatever recovers it: a file of 20,000 "[" (40 KB) crashed kiln
+// init, which parses in its own process (kiln render parses in a worker).
+// kiln's Jsonnet engine refuses a syntax tree deeper than 1,000 levels
+// anyway, so nothing deeper is an app init could name.
+const maxNesting = 1000
+
+// prefixKeywords start an expression whose body go-jsonnet parses by
+// recursing: a chain of them nests like brackets.
+var prefixKeywords = map[string]bool{"local": true, "assert": true, "if": true, "function": true, "error": true}
+
+// nesting returns a bound on how deeply go-jsonnet's parser recurses on
+// src, read token by token without parsing (strings and comments skipped):
+// open brackets, plus the expressions opened since the last "," at each
+// bracket level (local, assert, if, function, error and unary operators; a
+// unary operator's expression ends at ";" too). It stops counting at max,
+// returning the line that reached it; else it returns the deepest point
+// and its line.
+func nesting(src string, max int) (depth, at int) {
+	type level struct{ keywords, unary int }
+	levels := []level{{}}
+	total, line := 0, 1
+	deepest := func() bool {
+		if total > depth {
+			depth, at = total, line
+		}
+		return depth >= max
+	}
+	operand := false // the last token ends an operand: a - or + after it is binary
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == '\n':
+			line++
+			i++
+			continue
+		case c == ' ' || c == '\t' || c == '\r':
+			i++
+			continue
+		case c == '#' || strings.HasPrefix(src[i:], "//"):
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			continue
+		case strings.HasPrefix(src[i:], "/*"):
+			end := strings.Index(src[i+2:], "*/")
+			if end < 0 {
+				end = len(src) - i - 2
+			}
+			line += strings.Count(src[i:i+2+end], "\n")
+			i += 2 + end + 2
+			continue
+		case strings.HasPrefix(src[i:], "|||"):
+			// A text block ends at a line whose first non-blank is |||.
+			j := i + 3
+			for {
+				nl := strings.IndexByte(src[j:], '\n')
+				if nl < 0 {
+					j = len(src)
+					break
+				}
+				j += nl + 1
+				if strings.HasPrefix(strings.TrimLeft(src[j:], " \t"), "|||") {
+					j = strings.Index(src[j:], "|||") + j + 3
+					break
+				}
+			}
+			line += strings.Count(src[i:min(j, len(src))], "\n")
+			i = j
+			operand = true
+			continue
+		case c == '"' || c == '\'' || c == '@' && i+1 < len(src) && (src[i+1] == '"' || src[i+1] == '\''):
+			verbatim := c == '@'
+			if verbatim {
+				i++
+			}
+			q := src[i]
+			j := i + 1
+			for j < len(src) {
+				if src[j] == '\\' && !verbatim {
+					j += 2
+					continue
+				}
+				if src[j] == q {
+					if verbatim && j+1 < len(src) && src[j+1] == q {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			line += strings.Count(src[i:min(j, len(src))], "\n")
+			i = j + 1
+			operand = true
+			continue
+		case c == '(' || c == '[' || c == '{':
+			levels = append(levels, level{})
+			total++
+			operand = false
+		case c == ')' || c == ']' || c == '}':
+			if last := levels[len(levels)-1]; len(levels) > 1 {
+				total -= 1 + last.keywords + last.unary
+				levels = levels[:len(levels)-1]
+			}
+			operand = true
+		case c == ',' || c == ';':
+			last := &levels[len(levels)-1]
+			total -= last.unary
+			last.unary = 0
+			if c == ',' {
+				total -= last.keywords
+				last.keywords = 0
+			}
+			operand = false
+		case (c == '-' || c == '+' || c == '!' || c == '~') && !operand:
+			levels[len(levels)-1].unary++
+			total++
+		case c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			j := i
+			for j < len(src) && (src[j] == '_' || src[j] >= '0' && src[j] <= '9' || src[j] >= 'a' && src[j] <= 'z' || src[j] >= 'A' && src[j] <= 'Z') {
+				j++
+			}
+			if j == i { // $
+				j++
+			}
+			word := src[i:j]
+			i = j
+			switch {
+			case prefixKeywords[word]:
+				levels[len(levels)-1].keywords++
+				total++
+				operand = false
+			case word == "then" || word == "else" || word == "in" || word == "for":
+				operand = false
+			default:
+				operand = true
+			}
+			if deepest() {
+				return depth, at
+			}
+			continue
+		default:
+			operand = false
+		}
+		i++
+		if deepest() {
+			return depth, at
+		}
+	}
+	return depth, at
+}
