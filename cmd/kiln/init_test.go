@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,5 +174,44 @@ func TestInitConfigPathIsUsage(t *testing.T) {
 				t.Errorf("%v: exit %d, want 2 saying %q\n%s", args, code, want, stderr)
 			}
 		}
+	}
+}
+
+// TestInitOddFolderNames: folder names YAML reads as something else (a
+// line break, "c: d", "#", a leading "- ", "&", "*", "!", "null", a tab)
+// are written so that kiln validate reads back the same paths; one that
+// kiln.yaml cannot name ("c: d", a Windows drive to kiln) is left out with
+// a note. init wrote a block scalar for a name with a line break, its
+// lines at the key's indentation: a kiln.yaml that did not parse.
+func TestInitOddFolderNames(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+	names := []string{"a\nb", "c: d", "#e", "f'g", `h"i`, "- dash", "&anc", "*ali", "!tag", "%pct", "@at", "null", "x #y", "tab\there", "cr\rhere"}
+	for _, n := range names {
+		if err := os.Mkdir(filepath.Join(root, n), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, n, "cm.yaml"), []byte(cm), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(root, "kiln.yaml")
+	stdout, stderr, code := runKiln(t, "init", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("init: exit %d\n%s", code, stderr)
+	}
+	if want := fmt.Sprintf("%d apps", len(names)-1); !strings.Contains(stdout, want) {
+		t.Errorf("init's output lacks %q:\n%s", want, stdout)
+	}
+	if want := "note: c: d: not added: kiln.yaml reads c: at the start of a path as a Windows drive"; !strings.Contains(stderr, want) {
+		t.Errorf("init's notes lack %q:\n%s", want, stderr)
+	}
+	written, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runKiln(t, "validate", "--config", cfg); code != 0 {
+		t.Errorf("validate of what init wrote: exit %d\n%s\nkiln.yaml:\n%s", code, stderr, written)
 	}
 }

@@ -337,10 +337,15 @@ func orderEnvs(names []string) []string {
 // placeholderRE is what kiln.yaml reads as a placeholder in a path.
 var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
 
+// driveRE is what kiln.yaml reads as a Windows drive at a path's start
+// (envconfig's windowsAbsRE): "c: d/" is an absolute path to it.
+var driveRE = regexp.MustCompile(`^[A-Za-z]:`)
+
 // nameable reports whether kiln.yaml can name the path rel, and notes why
 // not: kiln reads {…} in a path as a placeholder ({env} would even be
-// replaced), and refuses \ as a Windows separator. Such an app would make
-// the kiln.yaml init writes one that kiln validate refuses.
+// replaced), and refuses \ as a Windows separator and a leading "c:" as a
+// Windows drive. Such an app would make the kiln.yaml init writes one that
+// kiln validate refuses.
 func (s *scan) nameable(rel string) bool {
 	switch ph := placeholderRE.FindString(rel); {
 	case ph != "":
@@ -348,6 +353,9 @@ func (s *scan) nameable(rel string) bool {
 		return false
 	case strings.Contains(rel, `\`):
 		s.note(rel, "not added: kiln.yaml paths separate folders with /, so it cannot name one with \\ in it; rename the folder or file")
+		return false
+	case driveRE.MatchString(rel):
+		s.note(rel, "not added: kiln.yaml reads %s at the start of a path as a Windows drive, so it cannot name this one; rename the folder or file", rel[:2])
 		return false
 	}
 	return true

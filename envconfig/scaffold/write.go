@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -70,12 +71,18 @@ apps:
 	return []byte(b.String())
 }
 
-// scalar is s as a YAML scalar: plain when YAML reads it back as the same
-// string, quoted otherwise.
+// scalar is s as a YAML scalar on one line: plain when YAML reads it back
+// as the same string, quoted otherwise. Never a block scalar (yaml.v3's
+// choice for a string with a line break, a folder's name may hold one):
+// its lines would sit at the key's own indentation, which makes the
+// kiln.yaml invalid.
 func scalar(s string) string {
 	out, err := yaml.Marshal(s)
+	if err != nil || strings.Contains(strings.TrimSuffix(string(out), "\n"), "\n") {
+		out, err = yaml.Marshal(&yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Value: s})
+	}
 	if err != nil {
-		return fmt.Sprintf("%q", s)
+		return strconv.Quote(s)
 	}
 	return strings.TrimSuffix(string(out), "\n")
 }
