@@ -139,14 +139,16 @@ func writeInit(file string, data []byte, force bool) error {
 }
 
 // printInit lists what was found on stdout, and what was left out, with
-// the reason, on stderr.
+// the reason, on stderr. Paths are quoted as git quotes them (QuotePath):
+// they are the repository's folder names, and a line break in one would
+// start a line that reads as another app or note.
 func printInit(stdout, stderr io.Writer, file string, res *scaffold.Result) {
-	fmt.Fprintf(stdout, "wrote %s: %s, %s\n", file, words.Count(len(res.Apps), "app"), words.Count(len(res.Envs), "environment"))
+	fmt.Fprintf(stdout, "wrote %s: %s, %s\n", diag.QuotePath(file), words.Count(len(res.Apps), "app"), words.Count(len(res.Envs), "environment"))
 	for _, a := range res.Apps {
-		fmt.Fprintf(stdout, "  %-20s %-9s %s\n", a.Name, a.Engine, a.Path)
+		fmt.Fprintf(stdout, "  %-20s %-9s %s\n", a.Name, a.Engine, diag.QuotePath(a.Path))
 	}
 	for _, n := range res.Notes {
-		fmt.Fprintf(stderr, "note: %s: %s\n", n.Path, n.Message)
+		fmt.Fprintf(stderr, "note: %s: %s\n", diag.QuotePath(n.Path), n.Message)
 	}
 	fmt.Fprintf(stdout, "next: check it, then run kiln validate\n")
 }

@@ -207,6 +207,15 @@ func TestInitOddFolderNames(t *testing.T) {
 	if want := "note: c: d: not added: kiln.yaml reads c: at the start of a path as a Windows drive"; !strings.Contains(stderr, want) {
 		t.Errorf("init's notes lack %q:\n%s", want, stderr)
 	}
+	// One line per app and per note: the names are quoted.
+	if want := `yaml      "a\nb"`; !strings.Contains(stdout, want) {
+		t.Errorf("init's output lacks %q:\n%s", want, stdout)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
+		if !strings.HasPrefix(l, "wrote ") && !strings.HasPrefix(l, "  ") && !strings.HasPrefix(l, "next: ") {
+			t.Errorf("init's output has a line of a folder's name: %q", l)
+		}
+	}
 	written, err := os.ReadFile(cfg)
 	if err != nil {
 		t.Fatal(err)
