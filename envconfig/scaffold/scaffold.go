@@ -88,6 +88,7 @@ type kustomization struct {
 	dir        string
 	namespace  string
 	component  bool
+	unusable   bool     // not an app: a symlink leading outside the repository
 	references []string // local folders and files it names, relative to the root
 }
 
@@ -157,6 +158,30 @@ func (s *scan) rel(p string) string {
 }
 
 func (s *scan) read(p string) ([]byte, error) { return limits.ReadFileAs(p, s.rel(p)) }
+
+// outside reports whether p is a symlink leading out of the root, and
+// notes it: kiln render refuses such a chart or kustomization file, and
+// init reads nothing outside the repository (a type error would quote the
+// start of the file in the note: a Chart.yaml linked to /etc/passwd
+// printed "root:x:").
+func (s *scan) outside(p string) bool {
+	if st, err := os.Lstat(p); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		return false
+	}
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return false // dangling or a loop: reading it says so
+	}
+	root, err := filepath.EvalSymlinks(s.root)
+	if err != nil {
+		root = s.root
+	}
+	if r, err := filepath.Rel(root, target); err == nil && !escapes(filepath.ToSlash(r)) {
+		return false
+	}
+	s.note(s.rel(p), "not added: it is a symlink leading outside the repository, and kiln reads only files inside it; copy the file in instead of linking to it")
+	return true
+}
 
 func (s *scan) walk() error {
 	return filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
@@ -245,6 +270,9 @@ func (s *scan) collectJsonnet(dir string) {
 // a library chart, or one whose dependencies are not in its charts/.
 func (s *scan) chart(dir string) {
 	rel := s.rel(dir)
+	if s.outside(filepath.Join(dir, "Chart.yaml")) {
+		return
+	}
 	data, err := s.read(filepath.Join(dir, "Chart.yaml"))
 	var meta struct {
 		Type         string `yaml:"type"`
@@ -281,6 +309,11 @@ func (s *scan) chart(dir string) {
 // names (resources, bases, components), which are parts of it, not apps.
 func (s *scan) kustomization(dir, file string) {
 	rel := s.rel(dir)
+	if s.outside(file) {
+		// Still the folder's: its YAML is the kustomization's, no app.
+		s.kusts[rel] = &kustomization{dir: rel, unusable: true}
+		return
+	}
 	data, err := s.read(file)
 	var k struct {
 		Kind       string   `yaml:"kind"`
@@ -399,7 +432,7 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 	var seen []string
 	for _, dir := range slices.Sorted(mapsKeys(s.kusts)) {
 		k := s.kusts[dir]
-		if referenced[dir] || k.component {
+		if referenced[dir] || k.component || k.unusable {
 			continue
 		}
 		if dir == "." {

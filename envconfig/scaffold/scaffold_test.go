@@ -354,3 +354,47 @@ func TestScanDeepJsonnet(t *testing.T) {
 		t.Errorf("notes (-want +got):\n%s", d)
 	}
 }
+
+// TestScanSymlinkOutside: a Chart.yaml or kustomization.yaml that is a
+// symlink leading out of the repository is not read (kiln render refuses
+// it, and a type error quoted the start of the file in the note: a link
+// to /etc/passwd printed "root:x:"); its folder is no app, not even a
+// YAML one. A link inside the repository is followed, as kiln render
+// follows it.
+func TestScanSymlinkOutside(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	root := filepath.Join(dir, "repo")
+	write(t, dir, map[string]string{
+		"secret.txt":                      "s3cr3t-value\n",
+		"repo/out/chart/templates/x.yaml": cm,
+		"repo/out/kust/cm.yaml":           cm,
+		"repo/in/real/Chart.yaml":         chart,
+		"repo/in/linked/templates/x.yaml": cm,
+	})
+	for link, target := range map[string]string{
+		"repo/out/chart/Chart.yaml":        "../../../secret.txt",
+		"repo/out/kust/kustomization.yaml": filepath.Join(dir, "secret.txt"),
+		"repo/in/linked/Chart.yaml":        "../real/Chart.yaml",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Scan(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantApps := []App{
+		{Name: "linked", Namespace: "linked", Engine: Helm, Path: "in/linked"},
+		{Name: "real", Namespace: "real", Engine: Helm, Path: "in/real"},
+	}
+	if d := cmp.Diff(wantApps, res.Apps); d != "" {
+		t.Errorf("apps (-want +got):\n%s", d)
+	}
+	const msg = "not added: it is a symlink leading outside the repository, and kiln reads only files inside it; copy the file in instead of linking to it"
+	wantNotes := []Note{{Path: "out/chart/Chart.yaml", Message: msg}, {Path: "out/kust/kustomization.yaml", Message: msg}}
+	if d := cmp.Diff(wantNotes, res.Notes); d != "" {
+		t.Errorf("notes (-want +got):\n%s", d)
+	}
+}
