@@ -11,19 +11,24 @@ import "strings"
 // anyway, so nothing deeper is an app init could name.
 const maxNesting = 1000
 
-// prefixKeywords start an expression whose body go-jsonnet parses by
-// recursing: a chain of them nests like brackets.
-var prefixKeywords = map[string]bool{"local": true, "assert": true, "if": true, "function": true, "error": true}
+// chainKeywords start an expression whose body, after a ";", go-jsonnet
+// parses by recursing: a chain of them (local a = 1; local b = 2; …) nests
+// like brackets until a "," or a closing bracket ends it.
+var chainKeywords = map[string]bool{"local": true, "assert": true}
+
+// prefixKeywords start an expression go-jsonnet parses by recursing, like
+// a unary operator: in a local's value, it ends at the ";".
+var prefixKeywords = map[string]bool{"if": true, "function": true, "error": true}
 
 // nesting returns a bound on how deeply go-jsonnet's parser recurses on
 // src, read token by token without parsing (strings and comments skipped):
 // open brackets, plus the expressions opened since the last "," at each
-// bracket level (local, assert, if, function, error and unary operators; a
-// unary operator's expression ends at ";" too). It stops counting at max,
+// bracket level (local and assert), plus those opened since the last "," or
+// ";" (if, function, error and unary operators). It stops counting at max,
 // returning the line that reached it; else it returns the deepest point
 // and its line.
 func nesting(src string, max int) (depth, at int) {
-	type level struct{ keywords, unary int }
+	type level struct{ keywords, unary int } // chain keywords; prefix keywords and unary operators
 	levels := []level{{}}
 	total, line := 0, 1
 	deepest := func() bool {
@@ -133,8 +138,12 @@ func nesting(src string, max int) (depth, at int) {
 			word := src[i:j]
 			i = j
 			switch {
-			case prefixKeywords[word]:
+			case chainKeywords[word]:
 				levels[len(levels)-1].keywords++
+				total++
+				operand = false
+			case prefixKeywords[word]:
+				levels[len(levels)-1].unary++
 				total++
 				operand = false
 			case word == "then" || word == "else" || word == "in" || word == "for":

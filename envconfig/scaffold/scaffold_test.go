@@ -333,6 +333,9 @@ func TestScanDeepJsonnet(t *testing.T) {
 		"unary/main.jsonnet":   strings.Repeat("-", 100_000) + "1\n",
 		"locals/main.jsonnet":  strings.Repeat("local a = 1;\n", 100_000) + "a\n",
 		"imports/main.jsonnet": "(import '../lib/deep.libsonnet')\n",
+		// 600 locals, each with an if and a function: 600 levels deep,
+		// as kiln renders them.
+		"long/main.jsonnet": strings.Repeat("local a = if true then function(x) -x else error 'no';\n", 600) + "{}\n",
 	})
 	res, err := Scan(root)
 	if err != nil {
@@ -340,6 +343,7 @@ func TestScanDeepJsonnet(t *testing.T) {
 	}
 	wantApps := []App{
 		{Name: "imports", Namespace: "imports", Engine: Jsonnet, Path: "imports/main.jsonnet"},
+		{Name: "long", Namespace: "long", Engine: Jsonnet, Path: "long/main.jsonnet"},
 		{Name: "quoted", Namespace: "quoted", Engine: Jsonnet, Path: "quoted/main.jsonnet"},
 	}
 	if d := cmp.Diff(wantApps, res.Apps); d != "" {
