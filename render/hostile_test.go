@@ -224,6 +224,11 @@ func init() {
 			// go-jsonnet's parser takes about 200 MB of stack for it.
 			memory: 1 << 30,
 			want:   []string{"app/main.jsonnet:1", "expressions nest deeper than kiln's limit of 1000"}},
+		// Refused before go-jsonnet parses it: its parser overflowed the
+		// worker's Go stack, and the crash blamed a template's recursion.
+		hostile{name: "jsonnet nested beyond the parser's stack", engine: "jsonnet", at: "app/main.jsonnet",
+			files: map[string]string{"app/main.jsonnet": "{\n" + strings.Repeat("-", 100_000) + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "}\n"},
+			want:  []string{"app/main.jsonnet:2", "expressions nest deeper than kiln's limit of 1000"}},
 	)
 }
 

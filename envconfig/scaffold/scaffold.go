@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/konfig"
 
+	"github.com/kiln-gitops/kiln/internal/jsonnetdepth"
 	"github.com/kiln-gitops/kiln/internal/limits"
 )
 
@@ -367,6 +368,11 @@ func orderEnvs(names []string) []string {
 	return names
 }
 
+// maxNesting bounds how deeply a Jsonnet file may nest for init to parse
+// it (jsonnetdepth): kiln's Jsonnet engine refuses a syntax tree deeper
+// than 1,000 levels, so nothing deeper is an app init could name.
+const maxNesting = 1000
+
 // placeholderRE is what kiln.yaml reads as a placeholder in a path.
 var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
 
@@ -602,7 +608,7 @@ func (s *scan) jsonnetApps() []App {
 			s.note(f, "cannot read: %v", err)
 			continue
 		}
-		if depth, line := nesting(string(data), maxNesting); depth >= maxNesting {
+		if depth, line := jsonnetdepth.Of(string(data), maxNesting); depth >= maxNesting {
 			if path.Ext(f) == ".jsonnet" {
 				s.note(f, "not added: its expressions nest deeper than kiln's limit of %d (by line %d); flatten them with locals", maxNesting, line)
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-jsonnet/toolutils"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/jsonnetdepth"
 )
 
 // go-jsonnet counts calls against VM.MaxStack (500 frames), which turns
@@ -34,8 +35,7 @@ func walkAST(file string, n ast.Node, depth int) error {
 		return nil
 	}
 	if depth > maxASTDepth {
-		return &diag.Error{File: file, Line: line(n), Msg: fmt.Sprintf("expressions nest deeper than kiln's limit of %d", maxASTDepth),
-			Hint: "flatten the expression with locals; kiln bounds nesting so that evaluation cannot exhaust the Go stack"}
+		return tooDeep(file, line(n))
 	}
 	if a, ok := n.(*ast.Apply); ok && a.TailStrict {
 		return &diag.Error{File: file, Line: line(n), Msg: "tailstrict is not supported: go-jsonnet evaluates a tailstrict call on the Go stack without counting it against the stack limit, so unbounded recursion would crash kiln",
@@ -47,6 +47,11 @@ func walkAST(file string, n ast.Node, depth int) error {
 		}
 	}
 	return nil
+}
+
+func tooDeep(file string, line int) error {
+	return &diag.Error{File: file, Line: line, Msg: fmt.Sprintf("expressions nest deeper than kiln's limit of %d", maxASTDepth),
+		Hint: "flatten the expression with locals; kiln bounds nesting so that evaluation cannot exhaust the Go stack"}
 }
 
 func line(n ast.Node) int {
@@ -64,6 +69,12 @@ func line(n ast.Node) int {
 // the jsonnet program reads it: a JSON document nested 2,000 deep, or a
 // Jsonnet source with tailstrict, that std.parseJson or a ConfigMap takes.
 func checkSource(file, src string) ([]string, error) {
+	// Counted before it is parsed: the parser's own recursion overflowed
+	// the worker's Go stack at some 20,000 levels, a crash whose message
+	// blamed a template's recursion.
+	if depth, line := jsonnetdepth.Of(src, maxASTDepth+1); depth > maxASTDepth {
+		return nil, tooDeep(file, line)
+	}
 	node, err := gojsonnet.SnippetToAST(file, src)
 	if err != nil {
 		return nil, nil

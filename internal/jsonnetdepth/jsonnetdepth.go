@@ -1,15 +1,13 @@
-package scaffold
+// Package jsonnetdepth bounds how deeply go-jsonnet's parser recurses on
+// a source, without parsing it. The parser recurses once per nested
+// expression, with some 50 KB of Go stack for a bracket, and a Go stack
+// overflow ends the process whatever recovers it: a file of 20,000 "["
+// (40 KB) crashed kiln init, which parses in its own process, and kiln
+// render's worker. Count the source first, and parse only what is below
+// kiln's limit.
+package jsonnetdepth
 
 import "strings"
-
-// maxNesting bounds how deeply a Jsonnet file may nest for init to parse
-// it. go-jsonnet's parser recurses once per nested expression, with some
-// 50 KB of Go stack for a bracket, and a Go stack overflow ends the
-// process whatever recovers it: a file of 20,000 "[" (40 KB) crashed kiln
-// init, which parses in its own process (kiln render parses in a worker).
-// kiln's Jsonnet engine refuses a syntax tree deeper than 1,000 levels
-// anyway, so nothing deeper is an app init could name.
-const maxNesting = 1000
 
 // chainKeywords start an expression whose body, after a ";", go-jsonnet
 // parses by recursing: a chain of them (local a = 1; local b = 2; …) nests
@@ -20,17 +18,18 @@ var chainKeywords = map[string]bool{"local": true, "assert": true}
 // a unary operator: in a local's value, it ends at the ";".
 var prefixKeywords = map[string]bool{"if": true, "function": true, "error": true}
 
-// nesting returns a bound on how deeply go-jsonnet's parser recurses on
+// Of returns a bound on how deeply go-jsonnet's parser recurses on
 // src, read token by token without parsing (strings and comments skipped):
 // open brackets, plus the expressions opened since the last "," at each
 // bracket level (local and assert), plus those opened since the last "," or
 // ";" (if, function, error and unary operators). It stops counting at max,
 // returning the line that reached it; else it returns the deepest point
 // and its line.
-func nesting(src string, max int) (depth, at int) {
+func Of(src string, max int) (depth, at int) {
 	type level struct{ keywords, unary int } // chain keywords; prefix keywords and unary operators
 	levels := []level{{}}
 	total, line := 0, 1
+	at = 1
 	deepest := func() bool {
 		if total > depth {
 			depth, at = total, line
