@@ -589,7 +589,15 @@ func uniqueNames(apps []App) []App {
 			}
 		}
 		for n := 2; used[name] || reservedNames[name]; n++ {
-			name = label(fmt.Sprintf("%s-%d", a.Name, n))
+			// The number goes after the name cut short, never past the
+			// 63 characters, where label would cut it off again (and
+			// this loop never end).
+			suffix := fmt.Sprintf("-%d", n)
+			base := a.Name
+			if len(base) > 63-len(suffix) {
+				base = strings.TrimRight(base[:63-len(suffix)], "-")
+			}
+			name = base + suffix
 		}
 		used[name] = true
 		apps[i].Name = name

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -400,5 +401,48 @@ func TestScanSymlinkOutside(t *testing.T) {
 	wantNotes := []Note{{Path: "out/chart/Chart.yaml", Message: msg}, {Path: "out/kust/kustomization.yaml", Message: msg}}
 	if d := cmp.Diff(wantNotes, res.Notes); d != "" {
 		t.Errorf("notes (-want +got):\n%s", d)
+	}
+}
+
+// TestScanLongNamesUnique: apps whose names are cut at 63 characters, in
+// folders whose parents share a name too, get numbers that survive the
+// cut. The number went after the 63rd character, label cut it off again,
+// and kiln init never ended.
+func TestScanLongNamesUnique(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	long := strings.Repeat("l", 70)
+	write(t, root, map[string]string{
+		"a/x/" + long + "/cm.yaml": cm,
+		"b/x/" + long + "/cm.yaml": cm,
+		"c/x/" + long + "/cm.yaml": cm,
+		"d/x/" + long + "/cm.yaml": cm,
+	})
+	done := make(chan *Result, 1)
+	go func() {
+		res, err := Scan(root)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	var res *Result
+	select {
+	case res = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Scan did not return within 30s")
+	}
+	if res == nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, a := range res.Apps {
+		if !dnsLabel.MatchString(a.Name) || len(a.Name) > 63 || seen[a.Name] {
+			t.Errorf("app %s: name %q is not a unique DNS label", a.Path, a.Name)
+		}
+		seen[a.Name] = true
+	}
+	if len(res.Apps) != 4 {
+		t.Errorf("got %d apps, want 4: %+v", len(res.Apps), res.Apps)
 	}
 }
