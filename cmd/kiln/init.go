@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -39,7 +40,7 @@ func initCommand(stdout, stderr io.Writer) *cli.Command {
 				return usagef("unexpected argument %q; kiln init looks in the folder of --config (the current one by default)", c.Args().First())
 			}
 			file := c.String("config")
-			res, err := runInit(file, c.Bool("force"))
+			res, err := runInit(c.Context, file, c.Bool("force"))
 			if c.String("output") == "json" {
 				rep := initReport{Result: res, Errors: jsonErrors(err)}
 				if err == nil {
@@ -59,7 +60,7 @@ func initCommand(stdout, stderr io.Writer) *cli.Command {
 	}
 }
 
-func runInit(file string, force bool) (*scaffold.Result, error) {
+func runInit(ctx context.Context, file string, force bool) (*scaffold.Result, error) {
 	if err := notInGitDir("--config", file, "kiln.yaml"); err != nil {
 		return nil, err
 	}
@@ -84,7 +85,10 @@ func runInit(file string, force bool) (*scaffold.Result, error) {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, &diag.Error{File: file, Msg: "cannot check the file: " + err.Error(), Err: err}
 	}
-	res, err := scaffold.Scan(root)
+	res, err := scaffold.Scan(ctx, root)
+	if err != nil && ctx.Err() != nil {
+		return nil, err // the interrupt, as main reports it
+	}
 	if err != nil {
 		return nil, &diag.Error{File: filepath.Dir(file), Msg: "cannot look through the folder: " + err.Error(), Err: err}
 	}

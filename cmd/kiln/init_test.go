@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,5 +224,32 @@ func TestInitOddFolderNames(t *testing.T) {
 	}
 	if _, stderr, code := runKiln(t, "validate", "--config", cfg); code != 0 {
 		t.Errorf("validate of what init wrote: exit %d\n%s\nkiln.yaml:\n%s", code, stderr, written)
+	}
+}
+
+// TestInitStopsWhenCancelled: kiln init stops at the first interrupt (its
+// context cancelled) and writes nothing. It looked through the whole tree
+// and wrote kiln.yaml all the same, so the first Ctrl-C or SIGTERM did
+// nothing (a hung init needed two; timeout sends one).
+func TestInitStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "app", "cm.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(root, "kiln.yaml")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	app := newApp(&stdout, &stderr, func(string) (string, bool) { return "", false }, "test")
+	err := runApp(ctx, app, []string{"kiln", "init", "--config", cfg})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("init with its context cancelled: %v, want context.Canceled\nstdout:\n%s", err, stdout.String())
+	}
+	if _, err := os.Lstat(cfg); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("init with its context cancelled wrote %s (%v)", cfg, err)
 	}
 }

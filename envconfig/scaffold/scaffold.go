@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -94,6 +95,7 @@ type kustomization struct {
 }
 
 type scan struct {
+	ctx     context.Context
 	root    string
 	charts  []string
 	kusts   map[string]*kustomization
@@ -106,9 +108,10 @@ type scan struct {
 // Scan looks for apps below root, which must be a folder. It follows no
 // symlink and skips hidden folders, node_modules, vendor (searched only
 // for Jsonnet imports) and folders that hold a kiln.lock.json (kiln's own
-// output).
-func Scan(root string) (*Result, error) {
-	s := &scan{root: root, kusts: map[string]*kustomization{}, yamls: map[string][]string{}, cache: map[string][]object{}}
+// output). It stops with ctx's error once ctx is done: a large tree (a
+// home folder) takes minutes, and the first Ctrl-C must end it.
+func Scan(ctx context.Context, root string) (*Result, error) {
+	s := &scan{ctx: ctx, root: root, kusts: map[string]*kustomization{}, yamls: map[string][]string{}, cache: map[string][]object{}}
 	if err := s.walk(); err != nil {
 		return nil, err
 	}
@@ -133,6 +136,9 @@ func Scan(root string) (*Result, error) {
 	apps = uniqueNames(apps)
 	s.dependsOn(apps, envs)
 	s.unsetVars(apps, envs)
+	if err := ctx.Err(); err != nil {
+		return nil, err // what was read since is incomplete (read refused it)
+	}
 	res := &Result{Envs: envs, Apps: apps, Notes: s.notes}
 	sort.Slice(res.Apps, func(i, j int) bool { return res.Apps[i].Name < res.Apps[j].Name })
 	sort.SliceStable(res.Notes, func(i, j int) bool { return res.Notes[i].Path < res.Notes[j].Path })
@@ -158,7 +164,12 @@ func (s *scan) rel(p string) string {
 	return filepath.ToSlash(r)
 }
 
-func (s *scan) read(p string) ([]byte, error) { return limits.ReadFileAs(p, s.rel(p)) }
+func (s *scan) read(p string) ([]byte, error) {
+	if err := s.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return limits.ReadFileAs(p, s.rel(p))
+}
 
 // outside reports whether p is a symlink leading out of the root, and
 // notes it: kiln render refuses such a chart or kustomization file, and
@@ -186,6 +197,9 @@ func (s *scan) outside(p string) bool {
 
 func (s *scan) walk() error {
 	return filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
 		rel := s.rel(p)
 		if err != nil {
 			if rel == "." {

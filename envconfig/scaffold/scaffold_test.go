@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,7 +223,7 @@ func TestScan(t *testing.T) {
 			t.Parallel()
 			root := t.TempDir()
 			write(t, root, tc.files)
-			res, err := Scan(root)
+			res, err := Scan(context.Background(), root)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -259,7 +260,7 @@ func TestScanNotesOnce(t *testing.T) {
 		"web/base/cm.yaml":                    cm,
 		"web/overlays/dev/kustomization.yaml": kust("resources: [../../base]\n"),
 	})
-	res, err := Scan(root)
+	res, err := Scan(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +303,7 @@ func TestScanUnreadableFolder(t *testing.T) {
 	if _, err := os.ReadDir(locked); err == nil {
 		t.Skip("permissions are not enforced for this user (root)")
 	}
-	res, err := Scan(root)
+	res, err := Scan(context.Background(), root)
 	if err != nil {
 		t.Fatalf("Scan: %v", err)
 	}
@@ -338,7 +339,7 @@ func TestScanDeepJsonnet(t *testing.T) {
 		// as kiln renders them.
 		"long/main.jsonnet": strings.Repeat("local a = if true then function(x) -x else error 'no';\n", 600) + "{}\n",
 	})
-	res, err := Scan(root)
+	res, err := Scan(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +387,7 @@ func TestScanSymlinkOutside(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := Scan(root)
+	res, err := Scan(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +421,7 @@ func TestScanLongNamesUnique(t *testing.T) {
 	})
 	done := make(chan *Result, 1)
 	go func() {
-		res, err := Scan(root)
+		res, err := Scan(context.Background(), root)
 		if err != nil {
 			t.Error(err)
 		}
