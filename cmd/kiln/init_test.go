@@ -253,3 +253,41 @@ func TestInitStopsWhenCancelled(t *testing.T) {
 		t.Errorf("init with its context cancelled wrote %s (%v)", cfg, err)
 	}
 }
+
+// TestInitEnvFileYml: an env file written envs/dev.yml, where kiln reads
+// envs/dev.yaml, is named in the environment's entry (config:), and the
+// variables it sets count as set. init named the environment only: kiln
+// validate refused the kiln.yaml it wrote, and init noted ${REPLICAS} as
+// unset though dev.yml sets it.
+func TestInitEnvFileYml(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	for name, content := range map[string]string{
+		"envs/dev.yml":   "vars:\n  REPLICAS: \"3\"\n",
+		"envs/prod.yaml": "vars:\n  REPLICAS: \"5\"\n",
+		"app/cm.yaml":    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  r: \"${REPLICAS}\"\n",
+	} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(root, "kiln.yaml")
+	_, stderr, code := runKiln(t, "init", "--config", cfg)
+	if code != 0 || stderr != "" {
+		t.Fatalf("init: exit %d, notes:\n%s", code, stderr)
+	}
+	written, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "  - name: dev\n    config: envs/dev.yml\n  - name: prod\n"; !strings.Contains(string(written), want) {
+		t.Errorf("kiln.yaml lacks %q:\n%s", want, written)
+	}
+	if _, stderr, code := runKiln(t, "validate", "--config", cfg); code != 0 {
+		t.Errorf("validate of what init wrote: exit %d\n%s\nkiln.yaml:\n%s", code, stderr, written)
+	}
+}

@@ -70,6 +70,11 @@ type Result struct {
 	Apps []App `json:"apps"`
 	// Notes are sorted by path.
 	Notes []Note `json:"notes"`
+
+	// envFiles are the env files kiln.yaml must name (config:) because
+	// kiln would not find them by itself: envs/<env>.yml, where kiln
+	// reads envs/<env>.yaml.
+	envFiles map[string]string
 }
 
 // skipDirs are folders that never hold apps: version control, editors,
@@ -95,14 +100,15 @@ type kustomization struct {
 }
 
 type scan struct {
-	ctx     context.Context
-	root    string
-	charts  []string
-	kusts   map[string]*kustomization
-	jsonnet []string            // .jsonnet and .libsonnet files
-	yamls   map[string][]string // folder -> its YAML files
-	notes   []Note
-	cache   map[string][]object // YAML file -> its objects; nil: not objects
+	envFiles map[string]string // env -> its file, where not envs/<env>.yaml
+	ctx      context.Context
+	root     string
+	charts   []string
+	kusts    map[string]*kustomization
+	jsonnet  []string            // .jsonnet and .libsonnet files
+	yamls    map[string][]string // folder -> its YAML files
+	notes    []Note
+	cache    map[string][]object // YAML file -> its objects; nil: not objects
 }
 
 // Scan looks for apps below root, which must be a folder. It follows no
@@ -139,7 +145,7 @@ func Scan(ctx context.Context, root string) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // what was read since is incomplete (read refused it)
 	}
-	res := &Result{Envs: envs, Apps: apps, Notes: s.notes}
+	res := &Result{Envs: envs, Apps: apps, Notes: s.notes, envFiles: s.envFiles}
 	sort.Slice(res.Apps, func(i, j int) bool { return res.Apps[i].Name < res.Apps[j].Name })
 	sort.SliceStable(res.Notes, func(i, j int) bool { return res.Notes[i].Path < res.Notes[j].Path })
 	if res.Notes == nil {
@@ -362,6 +368,13 @@ func (s *scan) envs() []string {
 		name := strings.TrimSuffix(strings.TrimSuffix(path.Base(f), ".yaml"), ".yml")
 		if label(name) == name {
 			names = append(names, name)
+			// kiln reads envs/<env>.yaml: a .yml file alone must be named.
+			if path.Ext(f) == ".yml" && !slices.Contains(s.yamls["envs"], "envs/"+name+".yaml") {
+				if s.envFiles == nil {
+					s.envFiles = map[string]string{}
+				}
+				s.envFiles[name] = f
+			}
 			continue
 		}
 		s.note(f, "not an environment: %s is not an environment name (lowercase letters, digits and -, at most 63); rename the file to %s%s",

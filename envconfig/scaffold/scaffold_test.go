@@ -230,7 +230,7 @@ func TestScan(t *testing.T) {
 			if tc.wantNotes == nil {
 				tc.wantNotes = []Note{}
 			}
-			if d := cmp.Diff(&Result{Envs: tc.wantEnvs, Apps: tc.wantApps, Notes: tc.wantNotes}, res); d != "" {
+			if d := cmp.Diff(&Result{Envs: tc.wantEnvs, Apps: tc.wantApps, Notes: tc.wantNotes}, res, cmp.AllowUnexported(Result{})); d != "" {
 				t.Errorf("Scan (-want +got):\n%s", d)
 			}
 		})

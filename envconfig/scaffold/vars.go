@@ -20,7 +20,11 @@ func (s *scan) unsetVars(apps []App, envs []string) {
 	set := map[string]map[string]bool{} // env -> vars its file sets
 	for _, e := range envs {
 		set[e] = map[string]bool{}
-		data, err := s.read(filepath.Join(s.root, "envs", e+".yaml"))
+		file := "envs/" + e + ".yaml"
+		if f, ok := s.envFiles[e]; ok {
+			file = f
+		}
+		data, err := s.read(filepath.Join(s.root, filepath.FromSlash(file)))
 		if err != nil {
 			continue
 		}

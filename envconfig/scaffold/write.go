@@ -28,6 +28,9 @@ environments:                 # in promotion order; envs/<name>.yaml holds each 
 `)
 	for _, e := range r.Envs {
 		fmt.Fprintf(&b, "  - name: %s\n", scalar(e))
+		if f, ok := r.envFiles[e]; ok {
+			fmt.Fprintf(&b, "    config: %s\n", scalar(f))
+		}
 	}
 	b.WriteString(`
 # Where kiln promote writes (render, diff and validate do not need it):
