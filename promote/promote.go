@@ -1224,6 +1224,9 @@ type plan struct {
 	changes []treediff.Change // real contents, for deciding
 	shown   []treediff.Change // redacted, for people
 	oldLock *render.Lock
+	// oldLockErr is why the folder's kiln.lock.json does not parse (a
+	// merge conflict, a hand edit), nil when it does or there is none.
+	oldLockErr error
 	// unappliable are the changes Flux cannot apply (immutableWarnings).
 	unappliable []diag.Warning
 	// moved are the objects Flux may delete before it recreates them
@@ -1289,6 +1292,8 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	if data, ok := pl.old["kiln.lock.json"]; ok {
 		if l, err := render.ParseLock(data); err == nil {
 			pl.oldLock = l
+		} else {
+			pl.oldLockErr = err
 		}
 	}
 	return pl, nil
@@ -1608,6 +1613,11 @@ func (r *run) foreignGuard(pl *plan, deleted []string) error {
 	case !hasLock:
 		msg += fmt.Sprintf(" (it holds no %s: kiln never promoted to it)", render.LockFile)
 	case why != "":
+		if pl.oldLockErr != nil {
+			// Why, for a lock that reads as JSON: an app name or URL
+			// kiln never writes (lockfile.Parse), which no one sees.
+			why += " (" + strings.TrimPrefix(pl.oldLockErr.Error(), "parsing kiln.lock.json: ") + ")"
+		}
 		msg += fmt.Sprintf(" (its %s %s, so it names none of kiln's apps: fix it in a commit of your own, or restore it from the branch's history)", render.LockFile, why)
 	}
 	return &diag.Error{Msg: msg,

@@ -13,7 +13,9 @@ import (
 	"io"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -106,12 +108,104 @@ func (l *Lock) KeptApps() []string {
 }
 
 // Parse reads a kiln.lock.json.
+//
+// A lock is read from the manifests repository, where anyone who may push
+// can edit it, and its names and URLs go into pull request bodies, commit
+// messages and errors: Parse refuses one whose env or app name is not a
+// name kiln.yaml allows, or whose source, images or engines are longer
+// than any kiln writes (MaxText), rather than let a hand-edited 1 MB name
+// fill a pull request body. Such a lock reads as one that does not parse.
 func Parse(data []byte) (*Lock, error) {
 	var l Lock
 	if err := json.Unmarshal(data, &l); err != nil {
 		return nil, fmt.Errorf("parsing kiln.lock.json: %w", err)
 	}
+	if err := l.check(); err != nil {
+		return nil, fmt.Errorf("parsing kiln.lock.json: %w", err)
+	}
 	return &l, nil
+}
+
+// MaxText bounds each text of a lock that is not a name: the source
+// repository's URL, the commit, an image reference, an engine, a digest.
+// kiln writes none longer (a digest is 71 bytes, an image reference at most
+// a few hundred, a git remote's URL rarely more than 200).
+const MaxText = 1024
+
+// maxName is kiln.yaml's limit on an env's or app's name (an RFC 1123
+// label, envconfig's dnsLabel).
+const maxName = 63
+
+// ValidName reports whether s is a name kiln.yaml allows for an env or an
+// app: an RFC 1123 label (lowercase letters, digits and "-", starting and
+// ending with a letter or digit, at most 63 characters), the rule
+// envconfig checks kiln.yaml by.
+func ValidName(s string) bool {
+	if s == "" || len(s) > maxName || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// check refuses a lock kiln could not have written: see Parse. Its errors
+// quote at most the start of what they refuse.
+func (l *Lock) check() error {
+	if l.Env != "" && !ValidName(l.Env) {
+		return fmt.Errorf("its env %s is not a name kiln.yaml allows (lowercase letters, digits and \"-\", at most %d characters): a hand edit", Excerpt(l.Env), maxName)
+	}
+	if err := checkSource(l.Source, "its source"); err != nil {
+		return err
+	}
+	for repo, ref := range l.Images {
+		if len(repo) > MaxText || len(ref) > MaxText {
+			return fmt.Errorf("its images hold a reference of %d bytes, longer than any kiln writes (%d): a hand edit", max(len(repo), len(ref)), MaxText)
+		}
+	}
+	for name, a := range l.Apps {
+		if !ValidName(name) {
+			return fmt.Errorf("its apps hold %s, which is not an app name kiln.yaml allows (lowercase letters, digits and \"-\", at most %d characters): a hand edit", Excerpt(name), maxName)
+		}
+		for _, t := range slices.Concat([]string{a.Engine, a.InputDigest, a.OutputDigest, a.PlainDigest, a.HighLevelDigest}, a.Images, a.SecretFiles) {
+			if len(t) > MaxText {
+				return fmt.Errorf("its app %s has a text of %d bytes, longer than any kiln writes (%d): a hand edit", name, len(t), MaxText)
+			}
+		}
+		if a.Source != nil {
+			if err := checkSource(*a.Source, "its app "+name+"'s source"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkSource refuses a source whose repository or commit is longer than
+// any kiln writes.
+func checkSource(s Source, what string) error {
+	if len(s.Repo) > MaxText || len(s.Commit) > MaxText {
+		return fmt.Errorf("%s has a repository or commit of %d bytes, longer than any kiln writes (%d): a hand edit", what, max(len(s.Repo), len(s.Commit)), MaxText)
+	}
+	return nil
+}
+
+// Excerpt quotes s for a message, at most its first 40 bytes (whole UTF-8
+// characters), then how long it is: a hand-edited lock may hold a name of
+// a megabyte.
+func Excerpt(s string) string {
+	const most = 40
+	if len(s) <= most {
+		return strconv.Quote(s)
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }
 
 // UnknownAppFields returns, by app, the fields of data's app entries that

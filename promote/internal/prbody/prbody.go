@@ -381,7 +381,13 @@ func head(in Input) string {
 	case isGitHub:
 		parts = append(parts, fmt.Sprintf("Rendered from [%s/%s](https://github.com/%s/%s)", owner, repo, owner, repo))
 	case in.SourceRepo != "":
-		parts = append(parts, "Rendered from "+code(withoutCredentials(in.SourceRepo)))
+		repo := withoutCredentials(in.SourceRepo)
+		if len(repo) > lockfile.MaxText {
+			// The head is never cut: a URL no git remote has (the lock
+			// refuses one, lockfile.Parse) must not fill the body.
+			repo = caret.Prefix(repo, lockfile.MaxText) + "…"
+		}
+		parts = append(parts, "Rendered from "+code(repo))
 	default:
 		parts = append(parts, "Rendered")
 	}

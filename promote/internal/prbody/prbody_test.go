@@ -883,3 +883,17 @@ func TestRenderKustomizationAddedOrRemoved(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderHugeSourceURL: the head, which is never cut, quoted the source
+// repository's URL whole; a URL of a megabyte (a --rendered tree's lock
+// edited by hand, which lockfile.Parse refuses now) filled the body and cut
+// every app out of it. The head quotes at most lockfile.MaxText of it.
+func TestRenderHugeSourceURL(t *testing.T) {
+	t.Parallel()
+	repo := "https://git.example.com/acme/" + strings.Repeat("x", 1<<20)
+	lock := &lockfile.Lock{Env: "dev", Apps: map[string]lockfile.App{"web": {Engine: "yaml"}}}
+	body := Render(Input{Env: "dev", SourceRepo: repo, SourceCommit: commit, New: lock})
+	if len(body) > 4*lockfile.MaxText || !strings.Contains(body, "| `web` |") {
+		t.Errorf("a body of %d bytes, the apps table kept %v", len(body), strings.Contains(body, "| `web` |"))
+	}
+}
