@@ -325,6 +325,11 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		if err := checkSource(ctx, r.p.Root, r.from, r.env.Name, lock); err != nil {
 			return nil, err
 		}
+		// At the lock's commit now, kiln makes the previous env's flux/
+		// as it wrote it: the judged folder must hold that.
+		if err := r.checkFromOwn(ctx, j); err != nil {
+			return nil, err
+		}
 		r.opts.Render.Images = render.Images{Given: r.promotedImages(ctx, lock, baseTip)}
 		if src, err = r.source(ctx); err != nil {
 			return nil, err

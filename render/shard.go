@@ -116,7 +116,7 @@ func uniqueSorted(in []string) []string {
 // and the checks across apps run on the whole set. dirs names each tree in
 // messages. The returned result's Err holds every problem.
 func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]byte, dirs []string) *EnvResult {
-	return r.merge(ctx, env, trees, dirs, false)
+	return r.merge(ctx, env, trees, dirs, false, true)
 }
 
 // Recheck is Merge of one tree that a whole render of env wrote (no shard
@@ -131,12 +131,27 @@ func (r *Renderer) Merge(ctx context.Context, env string, trees []map[string][]b
 // caller does that first (CheckTree), with the env's secret values the
 // digests mask when it can read them.
 func (r *Renderer) Recheck(ctx context.Context, env string, files map[string][]byte, dir string) *EnvResult {
-	return r.merge(ctx, env, []map[string][]byte{files}, []string{dir}, true)
+	return r.merge(ctx, env, []map[string][]byte{files}, []string{dir}, true, true)
+}
+
+// Remake is Recheck of a tree that another kiln version may have written,
+// for a caller that checked the tree's provenance itself: the commit this
+// checkout is at is the one the tree's lock names. The gate of kiln promote
+// --from compares the files it makes (flux/ above all) with those of the
+// previous env's folder on the manifests branch, whose lock keeps the
+// kiln version that wrote it as long as a newer kiln writes the same
+// files (render.KeepProvenance): refusing another version would refuse
+// every promotion after an upgrade of kiln, while a newer kiln that lays
+// out flux/ otherwise makes other files, which the caller refuses.
+func (r *Renderer) Remake(ctx context.Context, env string, files map[string][]byte, dir string) *EnvResult {
+	return r.merge(ctx, env, []map[string][]byte{files}, []string{dir}, true, false)
 }
 
 // merge is Merge; whole says the one tree is a whole render's, which has
-// no shard marker and whose files CheckTree held to its lock's digests.
-func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]byte, dirs []string, whole bool) *EnvResult {
+// no shard marker and whose files CheckTree held to its lock's digests;
+// provenance says to refuse trees of another kiln version, commit or a
+// checkout with changes they lack (Remake's caller checks those itself).
+func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]byte, dirs []string, whole, provenance bool) *EnvResult {
 	er, res := r.resolveEnv(env)
 	if er.Err != nil {
 		return er
@@ -211,7 +226,7 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 	if header != nil && header.Env != env {
 		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json", Msg: fmt.Sprintf("%s rendered for env %q, not %q", they, header.Env, env), Hint: "give the rendered env " + env})
 	}
-	if header != nil && header.KilnVersion != r.opts.Version {
+	if provenance && header != nil && header.KilnVersion != r.opts.Version {
 		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json",
 			Msg:  fmt.Sprintf("%s rendered by kiln %q, and this is kiln %q: kiln lays out flux/ here and checks every app itself", they, header.KilnVersion, r.opts.Version),
 			Hint: "promote with the kiln that rendered it (pin one kiln version for every job of the workflow), or " + again})
@@ -220,11 +235,11 @@ func (r *Renderer) merge(ctx context.Context, env string, trees []map[string][]b
 	// the checks across apps, flux/) and every app's files kept from the
 	// trees: trees of another commit, or a checkout with changes they were
 	// not rendered with, would make a tree that no commit renders.
-	if src, _ := r.provenanceOf(); header != nil && src.Commit != "" && header.Source.Commit != "" && src.Commit != header.Source.Commit {
+	if src, _ := r.provenanceOf(); provenance && header != nil && src.Commit != "" && header.Source.Commit != "" && src.Commit != header.Source.Commit {
 		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json",
 			Msg:  fmt.Sprintf("%s rendered from commit %s, but this checkout is at %s", they, shortCommit(header.Source.Commit), shortCommit(src.Commit)),
 			Hint: "check out the commit it was rendered from (in Actions, every job of the run checks out the same one), or " + again + " from this one"})
-	} else if header != nil && src.Dirty && !header.Source.Dirty {
+	} else if provenance && header != nil && src.Dirty && !header.Source.Dirty {
 		errs = append(errs, &diag.Error{File: dirs[0] + "/kiln.lock.json",
 			Msg:  fmt.Sprintf("%s rendered from commit %s as committed, but this checkout has changes: kiln.yaml or the env file read here may differ from what it was rendered with", they, shortCommit(header.Source.Commit)),
 			Hint: "promote from a clean checkout of that commit (git stash or commit the changes), or " + again + " from this one"})

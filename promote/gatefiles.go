@@ -1,0 +1,81 @@
+package promote
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/words"
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// checkFromOwn holds the files kiln makes of the previous env's objects
+// (flux/: each app's Kustomization and the notifications; each app's
+// kustomization.yaml; a helm app's high-level HelmRelease and source) in
+// its folder on the judged commit to what kiln makes of them with kiln.yaml
+// and the env file at this checkout, which checkSource has put at the
+// commit the folder's lock names. The gate's render.CheckTree holds the
+// apps' objects to the lock, but the lock records no digest of flux/: a
+// hand edit of flux/<app>.yaml there (prune: false, another path, a
+// dependsOn dropped, an object appended, which the bootstrap Kustomization
+// applies with cluster-admin's rights) passed the gate, its statuses
+// vouching for a folder that is not the release promoted.
+//
+// The secret values of the previous env are not read: the plain-secret
+// gate, which only they feed, runs on stand-ins (the promotion of that env
+// ran it). The tree may come from another kiln version (its lock keeps the
+// version while a newer kiln writes the same files): it passes while this
+// kiln makes the same files.
+func (r *run) checkFromOwn(ctx context.Context, j *judged) error {
+	dir, err := envPath(r.p, r.from)
+	if err != nil {
+		return err
+	}
+	files, err := r.repo.Tree(ctx, j.commit, dir)
+	if err != nil {
+		return r.gitErr("reading "+dir+" from", err)
+	}
+	files = ownFiles(files)
+	ro := r.opts.Render
+	ro.LookupEnv = standIns(r.p, r.from, ro.LookupEnv)
+	renderer, err := r.rendererWith(ro)
+	if err != nil {
+		return err
+	}
+	defer renderer.Close()
+	er := renderer.Remake(ctx, r.from, files, dir)
+	if err := r.rechecked(er); err != nil {
+		return err
+	}
+	// Flux's bootstrap files and the nested folders are the branch's own,
+	// not kiln's to make; the lock CheckTree held already.
+	want := render.KeepBootstrap(r.p, files, er.Files)
+	var differ []treediff.Change
+	for _, c := range treediff.Trees(want, files) {
+		if c.Path != render.LockFile {
+			differ = append(differ, c)
+		}
+	}
+	if len(differ) == 0 {
+		return nil
+	}
+	why := "a commit of others changed them"
+	if v := j.lock.KilnVersion; v != r.opts.Render.Version {
+		why += fmt.Sprintf(", or kiln %q, which wrote them, lays them out otherwise than this kiln %q", v, r.opts.Render.Version)
+	}
+	return &diag.Error{File: dir,
+		Msg: fmt.Sprintf("env %s's folder on commit %s of the manifests branch %s is not what kiln makes of its objects with kiln.yaml and the env file at %s, the commit its kiln.lock.json names (%s), in %s: %s; Flux applies them, so its statuses do not show that the release works there as kiln writes it",
+			r.from, short(j.commit), r.base, short(j.lock.Source.Commit), why, words.Count(len(differ), "file"), pathsOf(prefixed(differ, dir), 10)),
+		Hint: fmt.Sprintf("make the change in the source repository and promote env %s again (kiln promote --env %s), or revert the commit that changed the folder, then promote from it once healthy", r.from, r.from)}
+}
+
+// prefixed is changes with dir before each path, for messages.
+func prefixed(changes []treediff.Change, dir string) []treediff.Change {
+	out := make([]treediff.Change, len(changes))
+	for i, c := range changes {
+		out[i] = c
+		out[i].Path = dir + "/" + c.Path
+	}
+	return out
+}

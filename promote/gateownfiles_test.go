@@ -1,0 +1,100 @@
+package promote
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
+)
+
+// TestGateHoldsFluxFiles: dev's kiln.lock.json records digests of each
+// app's objects, not of its Flux Kustomization, so a hand edit of dev's
+// flux/web.yaml on the manifests branch (prune: false, another path, an
+// object appended, which the bootstrap applies with cluster-admin's
+// rights) passed the gate: dev's statuses vouched for a folder kiln never
+// wrote, and staging was promoted from it. The gate now makes dev's flux/
+// again at the commit dev's lock names and refuses a folder that differs,
+// naming the file; the untouched folder, and Flux's own bootstrap files,
+// still pass.
+func TestGateHoldsFluxFiles(t *testing.T) {
+	t.Parallel()
+	const flux = "clusters/dev/flux/web.yaml"
+	for _, tc := range []struct {
+		name string
+		edit func(string) string
+	}{
+		{"prune", func(s string) string { return strings.Replace(s, "prune: true", "prune: false", 1) }},
+		{"path", func(s string) string {
+			return strings.Replace(s, "path: ./clusters/dev/apps/web", "path: ./clusters/dev/apps/cache", 1)
+		}},
+		{"appended", func(s string) string {
+			return s + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: me\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: User, name: me}]\n"
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+				t.Fatal(err)
+			}
+			// Flux's bootstrap files are not kiln's: they pass. So does a
+			// lock of another kiln version that wrote the same files (the
+			// lock keeps it while a newer kiln writes them alike).
+			const lockPath = "clusters/dev/kiln.lock.json"
+			lock := gittest.Files(t, f.remote, "main")[lockPath]
+			older := strings.Replace(lock, `"kilnVersion": "test"`, `"kilnVersion": "0.9.0"`, 1)
+			if older == lock {
+				t.Fatalf("no kilnVersion in:\n%s", lock)
+			}
+			gittest.Update(t, f.remote, "main", map[string]string{"clusters/dev/flux/flux-system/gotk-sync.yaml": "kind: Kustomization\n", lockPath: older}, nil, "flux bootstrap")
+			successAll(t, f, "dev")
+			o := f.fromDev(t, &bytes.Buffer{})
+			o.DryRun = true
+			if _, err := promote(t, f, o); err != nil {
+				t.Fatalf("from an untouched dev: %v", err)
+			}
+			old := gittest.Files(t, f.remote, "main")[flux]
+			edited := tc.edit(old)
+			if edited == old {
+				t.Fatalf("the edit changes nothing in:\n%s", old)
+			}
+			gittest.Update(t, f.remote, "main", map[string]string{flux: edited}, nil, "hand edit of dev's Kustomization")
+			successAll(t, f, "dev")
+			for _, dry := range []bool{true, false} {
+				o := f.fromDev(t, &bytes.Buffer{})
+				o.DryRun = dry
+				_, err := promote(t, f, o)
+				if err == nil || !strings.Contains(err.Error(), "is not what kiln makes of its objects with kiln.yaml and the env file at ") || !strings.Contains(err.Error(), "in 1 file: "+flux) {
+					t.Errorf("dry run %v: error = %v, want %s named", dry, err, flux)
+				}
+			}
+			if f.gh.count() != 0 {
+				t.Errorf("%d pull requests opened", f.gh.count())
+			}
+		})
+	}
+}
+
+// TestGateFluxFilesWithSOPS: dev encrypts its Secrets with SOPS; making
+// dev's flux/ again for the gate keeps their ciphertext as the folder has
+// it, with dev's key or without (the job promoting staging may not hold
+// it), and the untouched folder passes.
+func TestGateFluxFilesWithSOPS(t *testing.T) {
+	t.Parallel()
+	f, identity := encryptingFixture(t)
+	o := f.opts(t, "dev", &bytes.Buffer{})
+	o.Render.SOPSIdentities = identity
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatal(err)
+	}
+	successAll(t, f, "dev")
+	for _, id := range []string{identity, ""} {
+		o := f.fromDev(t, &bytes.Buffer{})
+		o.Render.SOPSIdentities = id
+		o.DryRun = true
+		if _, err := promote(t, f, o); err != nil {
+			t.Errorf("with the key %v: %v", id != "", err)
+		}
+	}
+}
