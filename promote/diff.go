@@ -175,7 +175,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	res.changes = treediff.TreesOf(shownOld, shownNew, modes)
 	real := treediff.TreesOf(old, files, modes)
 	res.Changed = len(real) > 0
-	for _, w := range slices.Concat(immutableWarnings(real), r.transitionWarnings(ctx, files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real)) {
+	for _, w := range slices.Concat(removedAppWarnings(old, real), immutableWarnings(real), r.transitionWarnings(ctx, files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real)) {
 		r.warnOf(w, src.redactor.String)
 	}
 	if opts.Against == "" {

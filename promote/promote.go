@@ -376,7 +376,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		}
 		return res, nil
 	}
-	for _, w := range slices.Concat(plan.unappliable, plan.moved, plan.pruned) {
+	for _, w := range slices.Concat(plan.removedApps, plan.unappliable, plan.moved, plan.pruned) {
 		r.warnOf(w, src.redactor.String)
 	}
 	// The body comes first, so that a dry run shows it even when the guard
@@ -1241,6 +1241,9 @@ type plan struct {
 	// pruned are the objects Flux deletes with what they hold
 	// (prunedWarnings).
 	pruned []diag.Warning
+	// removedApps are the apps whose Kustomization leaves the env, with
+	// what Flux deletes of each (removedAppWarnings).
+	removedApps []diag.Warning
 	// renamed are the apps whose Kustomization is renamed
 	// (renamedKustomizations), for moved and guard.
 	renamed []renamed
@@ -1294,6 +1297,7 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	pl.renamed = renamedKustomizations(pl.old, pl.changes)
 	pl.moved = slices.Concat(movedWarnings(pl.old, pl.changes), renamedWarnings(pl.renamed))
 	pl.pruned = prunedWarnings(pl.old, pl.changes)
+	pl.removedApps = removedAppWarnings(pl.old, pl.changes)
 	if data, ok := pl.old["kiln.lock.json"]; ok {
 		if l, err := render.ParseLock(data); err == nil {
 			pl.oldLock = l
@@ -1660,6 +1664,7 @@ func (r *run) body(src *source, pl *plan) string {
 		Unappliable:  bodyLines(pl.unappliable, src.redactor.String),
 		Moved:        bodyLines(pl.moved, src.redactor.String),
 		Pruned:       bodyLines(pl.pruned, src.redactor.String),
+		RemovedApps:  bodyLines(pl.removedApps, src.redactor.String),
 		Redact:       src.redactor.String,
 	})
 }

@@ -61,6 +61,10 @@ type Input struct {
 	// with them (a CRD's custom resources, a Namespace's objects, a
 	// claim's data), one line each, redacted: a warning at the top.
 	Pruned []string
+	// RemovedApps are the apps whose Flux Kustomization leaves the env,
+	// each with what Flux then deletes and leaves, one line each,
+	// redacted: the first warning at the top, at most maxRemovedApps.
+	RemovedApps []string
 	// Redact masks the secret values in the body, or is nil. It runs
 	// before the body is measured: a mask longer than the value it
 	// replaces must not push the body over Limit.
@@ -97,7 +101,7 @@ type appInfo struct {
 // is deterministic and at most Limit bytes long.
 func Render(in Input) string {
 	apps := collect(in)
-	fixedHead := head(in) + unappliable(in.Env, in.Unappliable) + moved(in.Env, in.Moved) + pruned(in.Env, in.Pruned)
+	fixedHead := head(in) + removedApps(in.Env, in.RemovedApps) + unappliable(in.Env, in.Unappliable) + moved(in.Env, in.Moved) + pruned(in.Env, in.Pruned)
 	// The lock's images and the files no diff shows after the table,
 	// bounded, and kept when diffs are left out: without them, a
 	// promotion that changes only these would read as changing nothing.
@@ -448,6 +452,18 @@ func moved(env string, lines []string) string {
 		"To keep them in place (a PersistentVolumeClaim's data, a Namespace's contents), first promote them annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` in the app they leave, then move them; before renaming Kustomizations, first promote with `flux.prune: false`.")
 }
 
+// maxRemovedApps is how many removed apps the warning names: each line
+// counts kinds and names namespaces and objects, a few hundred bytes, and
+// the block is never cut.
+const maxRemovedApps = 10
+
+// removedApps is the warning about apps whose Kustomization leaves the
+// env, "" for none: merging deletes each whole app from the cluster.
+func removedApps(env string, lines []string) string {
+	return alertOf(env, "CAUTION", "**Merging deletes these apps from the cluster**: each app's Flux Kustomization leaves `flux/`, and Flux's garbage collection deletes every object it applied, but for those named as left.", lines, maxRemovedApps,
+		"To keep an object, first promote it annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` (or the app with `flux.prune: false`), then remove the app. `helm.sh/resource-policy: keep` does not keep it: Flux does not read it.")
+}
+
 // pruned is the warning about objects Flux deletes with what they hold,
 // "" for none.
 func pruned(env string, lines []string) string {
@@ -461,16 +477,21 @@ func pruned(env string, lines []string) string {
 // because it is never cut: a release that changes a Job in each of hundreds
 // of apps must not push the apps table out of the body.
 func alert(env, kind, head string, lines []string, todo string) string {
+	return alertOf(env, kind, head, lines, maxListed, todo)
+}
+
+// alertOf is alert naming at most most lines.
+func alertOf(env, kind, head string, lines []string, most int, todo string) string {
 	if len(lines) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "> [!%s]\n> %s\n>\n", kind, head)
-	for _, l := range lines[:min(len(lines), maxListed)] {
+	for _, l := range lines[:min(len(lines), most)] {
 		fmt.Fprintf(&b, "> - %s\n", strings.ReplaceAll(l, "\n", " "))
 	}
-	if len(lines) > maxListed {
-		fmt.Fprintf(&b, "> - and %d more: run `kiln diff --env %s` to see every one\n", len(lines)-maxListed, strings.ReplaceAll(env, "`", ""))
+	if len(lines) > most {
+		fmt.Fprintf(&b, "> - and %d more: run `kiln diff --env %s` to see every one\n", len(lines)-most, strings.ReplaceAll(env, "`", ""))
 	}
 	fmt.Fprintf(&b, ">\n> %s\n\n", todo)
 	return b.String()
