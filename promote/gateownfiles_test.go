@@ -2,6 +2,7 @@ package promote
 
 import (
 	"bytes"
+	"cmp"
 	"strings"
 	"testing"
 
@@ -21,14 +22,15 @@ func TestGateHoldsFluxFiles(t *testing.T) {
 	t.Parallel()
 	const flux = "clusters/dev/flux/web.yaml"
 	for _, tc := range []struct {
-		name string
-		edit func(string) string
+		name, file string
+		edit       func(string) string
 	}{
-		{"prune", func(s string) string { return strings.Replace(s, "prune: true", "prune: false", 1) }},
-		{"path", func(s string) string {
+		{"notifications", "clusters/dev/flux/notifications.yaml", func(s string) string { return strings.Replace(s, "eventSeverity: info", "eventSeverity: error", 1) }},
+		{"prune", "", func(s string) string { return strings.Replace(s, "prune: true", "prune: false", 1) }},
+		{"path", "", func(s string) string {
 			return strings.Replace(s, "path: ./clusters/dev/apps/web", "path: ./clusters/dev/apps/cache", 1)
 		}},
-		{"appended", func(s string) string {
+		{"appended", "", func(s string) string {
 			return s + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: me\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: User, name: me}]\n"
 		}},
 	} {
@@ -54,19 +56,20 @@ func TestGateHoldsFluxFiles(t *testing.T) {
 			if _, err := promote(t, f, o); err != nil {
 				t.Fatalf("from an untouched dev: %v", err)
 			}
-			old := gittest.Files(t, f.remote, "main")[flux]
+			file := cmp.Or(tc.file, flux)
+			old := gittest.Files(t, f.remote, "main")[file]
 			edited := tc.edit(old)
 			if edited == old {
 				t.Fatalf("the edit changes nothing in:\n%s", old)
 			}
-			gittest.Update(t, f.remote, "main", map[string]string{flux: edited}, nil, "hand edit of dev's Kustomization")
+			gittest.Update(t, f.remote, "main", map[string]string{file: edited}, nil, "hand edit of dev's Kustomization")
 			successAll(t, f, "dev")
 			for _, dry := range []bool{true, false} {
 				o := f.fromDev(t, &bytes.Buffer{})
 				o.DryRun = dry
 				_, err := promote(t, f, o)
-				if err == nil || !strings.Contains(err.Error(), "is not what kiln makes of its objects with kiln.yaml and the env file at ") || !strings.Contains(err.Error(), "in 1 file: "+flux) {
-					t.Errorf("dry run %v: error = %v, want %s named", dry, err, flux)
+				if err == nil || !strings.Contains(err.Error(), "is not what kiln makes of its objects with kiln.yaml and the env file at ") || !strings.Contains(err.Error(), "in 1 file: "+file) {
+					t.Errorf("dry run %v: error = %v, want %s named", dry, err, file)
 				}
 			}
 			if f.gh.count() != 0 {
