@@ -65,8 +65,8 @@ func (r *run) checkFromOwn(ctx context.Context, j *judged) error {
 		why += fmt.Sprintf(", or kiln %q, which wrote them, lays them out otherwise than this kiln %q", v, r.opts.Render.Version)
 	}
 	return &diag.Error{File: dir,
-		Msg: fmt.Sprintf("env %s's folder on commit %s of the manifests branch %s is not what kiln makes of its objects with kiln.yaml and the env file at %s, the commit its kiln.lock.json names (%s), in %s: %s; Flux applies them, so its statuses do not show that the release works there as kiln writes it",
-			r.from, short(j.commit), r.base, short(j.lock.Source.Commit), why, words.Count(len(differ), "file"), pathsOf(prefixed(differ, dir), 10)),
+		Msg: fmt.Sprintf("env %s's folder on commit %s of the manifests branch %s is not what kiln makes of its objects with kiln.yaml and the env file at %s, the commit its kiln.lock.json names, in %s: %s (%s); Flux applies them, so its statuses do not show that the release works there as kiln writes it",
+			r.from, short(j.commit), r.base, short(j.lock.Source.Commit), words.Count(len(differ), "file"), pathsOf(prefixed(differ, dir), 10), why),
 		Hint: fmt.Sprintf("make the change in the source repository and promote env %s again (kiln promote --env %s), or revert the commit that changed the folder, then promote from it once healthy", r.from, r.from)}
 }
 

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 )
@@ -99,5 +100,36 @@ func TestGateFluxFilesWithSOPS(t *testing.T) {
 		if _, err := promote(t, f, o); err != nil {
 			t.Errorf("with the key %v: %v", id != "", err)
 		}
+	}
+}
+
+// TestGateHoldsFluxFilesOfTheNewestHead: through GitHub's API, under
+// --wait, dev is pending on kiln's commit when someone pushes a hand edit
+// of dev's flux/web.yaml (prune: false) and Flux reports success on that
+// head. The gate judges the newest head, as it must, and its flux/ is
+// held there: the promotion is refused, naming the file, though every
+// status is green.
+func TestGateHoldsFluxFilesOfTheNewestHead(t *testing.T) {
+	t.Parallel()
+	g := newGitHubGate(t)
+	const flux = "clusters/dev/flux/web.yaml"
+	o := g.from(time.Minute, func(sleeps int) error {
+		if sleeps == 1 {
+			old := gittest.Files(t, g.f.remote, "main")[flux]
+			gittest.Update(t, g.f.remote, "main", map[string]string{flux: strings.Replace(old, "prune: true", "prune: false", 1)}, nil, "dev: no pruning")
+			g.tip = gittest.Git(t, g.f.remote, "rev-parse", "main")
+			g.set("success")
+		}
+		return nil
+	})
+	_, err := promote(t, g.f, o)
+	if err == nil || !strings.Contains(err.Error(), "in 1 file: "+flux) {
+		t.Fatalf("err = %v, want %s named\n%s", err, flux, g.log.String())
+	}
+	if testing.Verbose() {
+		t.Log(err)
+	}
+	if !strings.Contains(err.Error(), "on commit "+g.tip[:7]) {
+		t.Errorf("the gate did not judge the newest head %s:\n%s", g.tip[:7], g.log.String())
 	}
 }
