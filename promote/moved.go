@@ -32,7 +32,7 @@ func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warn
 	if len(removed) == 0 {
 		return nil
 	}
-	prunes := pruning(old)
+	prunes := pruning(old, changes)
 	var w diag.OnceEach
 	for _, c := range changes {
 		if c.Op != treediff.Added || !treediff.IsObject(c.Path) {
@@ -74,13 +74,26 @@ func objectsBy(changes []treediff.Change, op string) map[string]treediff.Change 
 }
 
 // pruning returns whether an app's Kustomization in old, the env's current
-// tree, prunes (prunesOnRemoval), reading each app's once.
-func pruning(old map[string][]byte) func(app string) bool {
+// tree, deletes the objects that leave it, reading each app's once: by
+// spec.prune while it stays (prunesOnRemoval), and by what its finalizer
+// does when changes remove it (deletesOnRemoval), which is how all of a
+// removed app's objects go.
+func pruning(old map[string][]byte, changes []treediff.Change) func(app string) bool {
+	gone := map[string]bool{}
+	for _, c := range changes {
+		if c.Op == treediff.Removed && c.App != "" && c.Path == render.FluxFile(c.App) {
+			gone[c.App] = true
+		}
+	}
 	known := map[string]bool{}
 	return func(app string) bool {
 		p, ok := known[app]
 		if !ok {
-			p = prunesOnRemoval(old[render.FluxFile(app)])
+			if gone[app] {
+				p, _ = deletesOnRemoval(old[render.FluxFile(app)])
+			} else {
+				p = prunesOnRemoval(old[render.FluxFile(app)])
+			}
 			known[app] = p
 		}
 		return p
@@ -131,6 +144,34 @@ func prunesOnRemoval(data []byte) bool {
 		return true
 	}
 	return k.Spec.Prune
+}
+
+// deletesOnRemoval reports whether deleting the Kustomization in data (an
+// app's flux/<app>.yaml) deletes the objects it applied, as
+// kustomize-controller's finalizer decides: spec.deletionPolicy Delete or
+// WaitForTermination does whatever spec.prune says, Orphan does not,
+// MirrorPrune (the default) follows spec.prune, and a suspended
+// Kustomization's finalizer deletes nothing. When it does not, why says
+// why. Without a Kustomization that parses, it does (prunesOnRemoval).
+func deletesOnRemoval(data []byte) (deletes bool, why string) {
+	if data == nil {
+		return true, ""
+	}
+	var k kustomizev1.Kustomization
+	if err := yaml.Unmarshal(data, &k); err != nil {
+		return true, ""
+	}
+	switch {
+	case k.Spec.Suspend:
+		return false, "it is suspended (spec.suspend: true), and the finalizer of a suspended Kustomization deletes nothing"
+	case k.Spec.DeletionPolicy == kustomizev1.DeletionPolicyOrphan:
+		return false, "its deletionPolicy is Orphan"
+	case k.Spec.DeletionPolicy == kustomizev1.DeletionPolicyDelete, k.Spec.DeletionPolicy == kustomizev1.DeletionPolicyWaitForTermination:
+		return true, ""
+	case !k.Spec.Prune:
+		return false, "it does not prune (flux.prune: false)"
+	}
+	return true, ""
 }
 
 // pruneDisabled reports whether Flux's garbage collection skips the object

@@ -42,7 +42,7 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		added[identity(c.New, c.Object)] = c
 		other[c.Path] = c.Object
 	}
-	prunes := pruning(old)
+	prunes := pruning(old, changes)
 	ids := make([]string, 0, len(leaving))
 	for id := range leaving {
 		ids = append(ids, id)

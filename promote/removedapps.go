@@ -98,8 +98,8 @@ func removedApp(app string, old map[string][]byte, added map[string]treediff.Cha
 	k := kustomizationOf(old[fluxFile])
 	var b strings.Builder
 	fmt.Fprintf(&b, "app %s leaves the env: merging removes its Flux Kustomization%s, which the Kustomization applying flux/ deletes when it prunes", treediff.Quoted(app), k)
-	if !prunesOnRemoval(old[fluxFile]) {
-		fmt.Fprintf(&b, "; it does not prune (flux.prune: false), so Flux leaves the %s it applied in the cluster, no longer managed by anything", words.Count(total, "object"))
+	if deletes, why := deletesOnRemoval(old[fluxFile]); !deletes {
+		fmt.Fprintf(&b, "; %s, so Flux leaves the %s it applied in the cluster, no longer managed by anything", why, words.Count(total, "object"))
 		return diag.Warning{File: fluxFile, App: app, Msg: b.String(),
 			Hint: "delete them by hand if they are to go, or keep the app in the env"}
 	}

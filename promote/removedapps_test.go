@@ -115,3 +115,36 @@ func TestRemovedAppWarningBounded(t *testing.T) {
 		t.Errorf("a body of %d bytes with %d apps named:\n%.3000s", len(body), strings.Count(body, "> - `flux/app"), body)
 	}
 }
+
+// TestRemovedAppByDeletionPolicy: what kustomize-controller's finalizer
+// deletes with a removed Kustomization is not spec.prune alone: a
+// suspended one deletes nothing, deletionPolicy Orphan neither, and Delete
+// deletes under prune: false. The warning (and the moved and pruned ones,
+// through pruning) follows the finalizer.
+func TestRemovedAppByDeletionPolicy(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ spec, want string }{
+		{"prune: true\n  suspend: true\n", "it is suspended (spec.suspend: true), and the finalizer of a suspended Kustomization deletes nothing, so Flux leaves the 1 object"},
+		{"prune: true\n  deletionPolicy: Orphan\n", "its deletionPolicy is Orphan, so Flux leaves the 1 object"},
+		{"prune: false\n  deletionPolicy: Delete\n", "its finalizer then deletes from the cluster 1 object: 1 PersistentVolumeClaim, in namespace shop"},
+		{"prune: false\n", "it does not prune (flux.prune: false), so Flux leaves the 1 object"},
+	} {
+		old := map[string][]byte{
+			"flux/db.yaml": []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: db\n  namespace: flux-system\nspec:\n  " + tc.spec),
+			"apps/db/persistentvolumeclaim_data.yaml": []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: shop\n"),
+		}
+		var changes []treediff.Change
+		for p, data := range old {
+			changes = append(changes, treediff.Change{Path: p, Op: treediff.Removed, App: "db", Old: data, Object: treediff.ObjectOf(data).String()})
+		}
+		ws := removedAppWarnings(old, changes)
+		if len(ws) != 1 || !strings.Contains(ws[0].Msg, tc.want) {
+			t.Errorf("%q: %v, want %q", tc.spec, ws, tc.want)
+		}
+		// The claim's data goes only when the finalizer deletes.
+		pruned := prunedWarnings(old, changes)
+		if deletes := strings.Contains(tc.want, "deletes from the cluster"); (len(pruned) == 1) != deletes {
+			t.Errorf("%q: pruned warnings %v, want one: %v", tc.spec, pruned, deletes)
+		}
+	}
+}
