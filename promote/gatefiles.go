@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/gitinfo"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
@@ -64,10 +65,18 @@ func (r *run) checkFromOwn(ctx context.Context, j *judged) error {
 	if v := j.lock.KilnVersion; v != r.opts.Render.Version {
 		why += fmt.Sprintf(", or kiln %q, which wrote them, lays them out otherwise than this kiln %q", v, r.opts.Render.Version)
 	}
-	return &diag.Error{File: dir,
+	e := &diag.Error{File: dir,
 		Msg: fmt.Sprintf("env %s's folder on commit %s of the manifests branch %s is not what kiln makes of its objects with kiln.yaml and the env file at %s, the commit its kiln.lock.json names, in %s: %s (%s); Flux applies them, so its statuses do not show that the release works there as kiln writes it",
 			r.from, short(j.commit), r.base, short(j.lock.Source.Commit), words.Count(len(differ), "file"), pathsOf(prefixed(differ, dir), 10), why),
 		Hint: fmt.Sprintf("make the change in the source repository and promote env %s again (kiln promote --env %s), or revert the commit that changed the folder, then promote from it once healthy", r.from, r.from)}
+	// Uncommitted changes, D's or this checkout's, may lay out flux/
+	// otherwise: with --allow-dirty the promotion goes ahead, as it does
+	// over them (checkFromDirty), and says so.
+	if r.opts.AllowDirty && (j.lock.Source.Dirty || gitinfo.Read(ctx, r.p.Root).Dirty) {
+		r.warn(e.Error() + " (promoting all the same: --allow-dirty, and uncommitted changes may be why)")
+		return nil
+	}
+	return e
 }
 
 // prefixed is changes with dir before each path, for messages.

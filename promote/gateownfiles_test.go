@@ -133,3 +133,30 @@ func TestGateHoldsFluxFilesOfTheNewestHead(t *testing.T) {
 		t.Errorf("the gate did not judge the newest head %s:\n%s", g.tip[:7], g.log.String())
 	}
 }
+
+// TestGateFluxFilesAllowDirty: dev was promoted from uncommitted changes
+// (--allow-dirty), which may lay out its flux/ otherwise than its commit
+// does. A promotion from it with --allow-dirty warns of the difference
+// and goes ahead, as it goes ahead over the changes; without, refused.
+func TestGateFluxFilesAllowDirty(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	o := f.opts(t, "dev", &bytes.Buffer{})
+	o.Render.Source.Dirty, o.AllowDirty = true, true
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatal(err)
+	}
+	const flux = "clusters/dev/flux/web.yaml"
+	old := gittest.Files(t, f.remote, "main")[flux]
+	gittest.Update(t, f.remote, "main", map[string]string{flux: strings.Replace(old, "prune: true", "prune: false", 1)}, nil, "as the uncommitted kiln.yaml had it")
+	successAll(t, f, "dev")
+	var log bytes.Buffer
+	o = f.fromDev(t, &log)
+	o.AllowDirty, o.DryRun = true, true
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatalf("--allow-dirty: %v", err)
+	}
+	if !strings.Contains(log.String(), "in 1 file: "+flux) || !strings.Contains(log.String(), "promoting all the same: --allow-dirty") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
