@@ -111,7 +111,7 @@ func removedApp(app string, old map[string][]byte, added map[string]treediff.Cha
 		}
 	}
 	if len(kept) > 0 {
-		fmt.Fprintf(&b, "; Flux leaves %d in the cluster (%s: disabled): %s", len(kept), objects.PruneAnnotation, named(kept))
+		fmt.Fprintf(&b, "; Flux leaves %d in the cluster (%s: disabled, or an object Flux does not apply): %s", len(kept), objects.PruneAnnotation, named(kept))
 	}
 	if len(ignored) > 0 {
 		fmt.Fprintf(&b, "; %d of those deleted %s %s: keep, which Flux does not read (only %s: disabled keeps an object): %s", len(ignored), pick(len(ignored), "carries", "carry"), helmKeep, objects.PruneAnnotation, named(ignored))
