@@ -116,15 +116,15 @@ var updates = []struct {
 			must(t, os.Symlink("a.yaml", filepath.Join(dir, "flux", "b.yaml")))
 			// A folder where a file goes, a file where a folder goes,
 			// under names of apps the tree's lock names.
-			put(t, dir, map[string]string{"apps/x.yaml/inner": "x", "apps/d": "a file",
-				MarkerFile: `{"apps": {"a": {}, "b": {}, "d": {}, "x.yaml": {}}}`})
+			put(t, dir, map[string]string{"apps/x/inner": "x", "apps/d": "a file",
+				MarkerFile: `{"apps": {"a": {}, "b": {}, "d": {}, "x": {}}}`})
 		},
 		files: func() Files {
 			f := maps.Clone(fleetTree)
 			delete(f, "apps/b/service_b.yaml")         // a file removed
 			f["apps/b/service_c.yaml"] = []byte("c\n") // added in a kept folder
 			f["apps/c/deep/x.yaml"] = []byte("new\n")  // a new folder
-			f["apps/x.yaml"] = []byte("was a folder\n")
+			f["apps/x"] = []byte("was a folder\n")
 			f["apps/d/y.yaml"] = []byte("was a file\n")
 			f["apps/a/deployment_a.yaml"] = []byte("kind: Deployment\nspec: {}\n")
 			for p := range f {
@@ -133,7 +133,7 @@ var updates = []struct {
 				}
 			}
 			f["high-level/z/values.yaml"] = []byte("z: 1\n")
-			f[MarkerFile] = []byte(`{"apps": {"a": {}, "b": {}, "c": {}, "d": {}, "x.yaml": {}, "z": {}}}`)
+			f[MarkerFile] = []byte(`{"apps": {"a": {}, "b": {}, "c": {}, "d": {}, "x": {}, "z": {}}}`)
 			return f
 		}(),
 	},
