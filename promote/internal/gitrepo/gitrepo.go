@@ -687,14 +687,10 @@ func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]by
 // may hold a symlink or an executable. Nothing happens without a HEAD (an
 // empty repository's first commit).
 func (r *Repo) KeepFromHead(ctx context.Context, dir string) error {
-	_, err := r.run(ctx, nil, "reset", "-q", "HEAD", "--", ":(literal)"+strings.Trim(dir, "/")+"/")
-	if err != nil && ctx.Err() == nil {
-		// Asked only when the reset failed: a HEAD is there at every
-		// promotion but an empty repository's first.
-		if _, herr := r.RevParse(ctx, "HEAD^{commit}"); herr != nil {
-			return nil
-		}
+	if _, err := r.RevParse(ctx, "HEAD^{commit}"); err != nil {
+		return nil
 	}
+	_, err := r.run(ctx, nil, "reset", "-q", "HEAD", "--", ":(literal)"+strings.Trim(dir, "/")+"/")
 	return err
 }
 
