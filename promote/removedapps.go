@@ -56,17 +56,83 @@ func removedAppWarnings(old map[string][]byte, changes []treediff.Change) []diag
 	}
 	sort.Strings(gone)
 	added := objectsBy(changes, treediff.Added)
+	doomed := doomedBy(old, changes, added)
 	var out []diag.Warning
 	for _, app := range gone {
-		out = append(out, removedApp(app, old, added))
+		out = append(out, removedApp(app, old, added, doomed))
 	}
 	return out
 }
 
+// doomed are the Namespaces and CustomResourceDefinitions that the
+// changes delete from the cluster: they leave the env, no app takes them
+// over, and their app's Kustomization deletes what leaves it (pruning).
+// Kubernetes then deletes every object in such a namespace, and every
+// custom resource of such a kind, whatever Flux was told to leave: an
+// object annotated kustomize.toolkit.fluxcd.io/prune: disabled there goes
+// all the same.
+type doomed struct {
+	namespaces map[string]bool
+	kinds      map[string]bool // group + "/" + kind, that a leaving CRD serves
+}
+
+// doomedBy is the doomed of changes to old; added are the objects added
+// (objectsBy).
+func doomedBy(old map[string][]byte, changes []treediff.Change, added map[string]treediff.Change) doomed {
+	d := doomed{namespaces: map[string]bool{}, kinds: map[string]bool{}}
+	prunes := pruning(old, changes)
+	for _, c := range changes {
+		if c.Op != treediff.Removed || !treediff.IsObject(c.Path) {
+			continue
+		}
+		obj := treediff.ObjectOf(c.Old)
+		if obj.Kind != "Namespace" && obj.Kind != "CustomResourceDefinition" {
+			continue
+		}
+		if inAdded(added, c.Old, obj) || pruneDisabled(c.Old, c.Path) || !prunes(c.App) {
+			continue
+		}
+		var m struct {
+			APIVersion string `json:"apiVersion"`
+			Spec       struct {
+				Group string `json:"group"`
+				Names struct {
+					Kind string `json:"kind"`
+				} `json:"names"`
+			} `json:"spec"`
+		}
+		if yaml.Unmarshal(c.Old, &m) != nil {
+			continue
+		}
+		switch {
+		case obj.Kind == "Namespace" && m.APIVersion == "v1":
+			d.namespaces[obj.Name] = true
+		case obj.Kind == "CustomResourceDefinition" && strings.HasPrefix(m.APIVersion, "apiextensions.k8s.io/") && m.Spec.Names.Kind != "":
+			d.kinds[m.Spec.Group+"/"+m.Spec.Names.Kind] = true
+		}
+	}
+	return d
+}
+
+// holds reports whether the object obj, in data, goes with a Namespace or
+// CustomResourceDefinition of d.
+func (d doomed) holds(data []byte, obj diag.Object) bool {
+	if obj.Namespace != "" && d.namespaces[obj.Namespace] {
+		return true
+	}
+	if len(d.kinds) == 0 {
+		return false
+	}
+	group, _, _ := strings.Cut(identity(data, ""), "\x00")
+	return d.kinds[group+"/"+obj.Kind]
+}
+
 // removedApp is the warning of one app whose Kustomization leaves the env.
-func removedApp(app string, old map[string][]byte, added map[string]treediff.Change) diag.Warning {
+func removedApp(app string, old map[string][]byte, added map[string]treediff.Change, doomed doomed) diag.Warning {
 	fluxFile := render.FluxFile(app)
-	var deleted, kept, ignored, moved []diag.Object
+	// lost are the objects Flux leaves that go with a Namespace or CRD
+	// the same merge deletes (doomed): named apart, never as left.
+	var deleted, kept, ignored, moved, lost []diag.Object
 	dir := "apps/" + app + "/"
 	var paths []string
 	for p := range old {
@@ -85,6 +151,8 @@ func removedApp(app string, old map[string][]byte, added map[string]treediff.Cha
 			deleted = append(deleted, diag.Object{Kind: "unreadable file"})
 		case inAdded(added, data, obj):
 			moved = append(moved, obj)
+		case pruneDisabled(data, p) && doomed.holds(data, obj):
+			lost = append(lost, obj)
 		case pruneDisabled(data, p):
 			kept = append(kept, obj)
 		default:
@@ -94,12 +162,23 @@ func removedApp(app string, old map[string][]byte, added map[string]treediff.Cha
 			}
 		}
 	}
-	total := len(deleted) + len(kept) + len(moved)
+	total := len(deleted) + len(kept) + len(moved) + len(lost)
 	k := kustomizationOf(old[fluxFile])
 	var b strings.Builder
 	fmt.Fprintf(&b, "app %s leaves the env: merging removes its Flux Kustomization%s, which the Kustomization applying flux/ deletes when it prunes", treediff.Quoted(app), k)
 	if deletes, why := deletesOnRemoval(old[fluxFile]); !deletes {
 		fmt.Fprintf(&b, "; %s, so Flux leaves the %s it applied in the cluster, no longer managed by anything", why, words.Count(total, "object"))
+		// Left by Flux, those in a namespace (or of a kind) that another
+		// app's pruning deletes go with it all the same.
+		var gone []diag.Object
+		for _, o := range slices.Concat(deleted, kept, lost) {
+			if o.Namespace != "" && doomed.namespaces[o.Namespace] {
+				gone = append(gone, o)
+			}
+		}
+		if len(gone) > 0 {
+			fmt.Fprintf(&b, "; but Kubernetes deletes %d of them with the Namespace the merge deletes: %s", len(gone), named(gone))
+		}
 		return diag.Warning{File: fluxFile, App: app, Msg: b.String(),
 			Hint: "delete them by hand if they are to go, or keep the app in the env"}
 	}
@@ -112,6 +191,9 @@ func removedApp(app string, old map[string][]byte, added map[string]treediff.Cha
 	}
 	if len(kept) > 0 {
 		fmt.Fprintf(&b, "; Flux leaves %d in the cluster (%s: disabled, or an object Flux does not apply): %s", len(kept), objects.PruneAnnotation, named(kept))
+	}
+	if len(lost) > 0 {
+		fmt.Fprintf(&b, "; %d marked prune: disabled %s deleted all the same, with the Namespace or CustomResourceDefinition this merge deletes: %s", len(lost), pick(len(lost), "is", "are"), named(lost))
 	}
 	if len(ignored) > 0 {
 		fmt.Fprintf(&b, "; %d of those deleted %s %s: keep, which Flux does not read (only %s: disabled keeps an object): %s", len(ignored), pick(len(ignored), "carries", "carry"), helmKeep, objects.PruneAnnotation, named(ignored))

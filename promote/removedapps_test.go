@@ -148,3 +148,54 @@ func TestRemovedAppByDeletionPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestRemovedAppKeptInADeletedNamespace: app db creates its Namespace and
+// a claim annotated kustomize.toolkit.fluxcd.io/prune: disabled in it, and
+// a custom resource so annotated whose CRD it defines. Removing the app,
+// the warning said Flux leaves the claim and the custom resource in the
+// cluster, while its finalizer deletes the Namespace and the CRD, and
+// Kubernetes deletes the claim and the custom resource with them: the
+// reviewer read that the data stays. They are named as deleted all the
+// same; a claim in a namespace that stays is still left.
+func TestRemovedAppKeptInADeletedNamespace(t *testing.T) {
+	t.Parallel()
+	const keep = "  annotations: {kustomize.toolkit.fluxcd.io/prune: disabled}\n"
+	old := map[string][]byte{
+		"flux/db.yaml":                            []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: db\n  namespace: flux-system\nspec:\n  prune: true\n"),
+		"apps/db/namespace_db.yaml":               []byte("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: db\n"),
+		"apps/db/persistentvolumeclaim_data.yaml": []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: db\n" + keep),
+		"apps/db/persistentvolumeclaim_logs.yaml": []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: logs\n  namespace: shop\n" + keep),
+		"apps/db/crd.yaml":                        []byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: backups.example.com\nspec:\n  group: example.com\n  names: {kind: Backup, plural: backups}\n"),
+		"apps/db/backup_nightly.yaml":             []byte("apiVersion: example.com/v1\nkind: Backup\nmetadata:\n  name: nightly\n  namespace: shop\n" + keep),
+	}
+	var changes []treediff.Change
+	for p, data := range old {
+		changes = append(changes, treediff.Change{Path: p, Op: treediff.Removed, App: "db", Old: data, Object: treediff.ObjectOf(data).String()})
+	}
+	ws := removedAppWarnings(old, changes)
+	if len(ws) != 1 {
+		t.Fatalf("%d warnings: %v", len(ws), ws)
+	}
+	msg := ws[0].Msg
+	for _, want := range []string{
+		"Flux leaves 1 in the cluster (kustomize.toolkit.fluxcd.io/prune: disabled, or an object Flux does not apply): PersistentVolumeClaim/shop/logs;",
+		"2 marked prune: disabled are deleted all the same, with the Namespace or CustomResourceDefinition this merge deletes: ",
+		"Backup/shop/nightly",
+		"PersistentVolumeClaim/db/data",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the warning lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "Flux leaves 3") {
+		t.Errorf("the warning says the doomed objects are left:\n%s", msg)
+	}
+	// Under deletionPolicy Orphan the Namespace stays: the claim too.
+	old["flux/db.yaml"] = []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: db\n  namespace: flux-system\nspec:\n  prune: true\n  deletionPolicy: Orphan\n")
+	for i := range changes {
+		changes[i].Old = old[changes[i].Path]
+	}
+	if ws := removedAppWarnings(old, changes); len(ws) != 1 || strings.Contains(ws[0].Msg, "deleted all the same") || strings.Contains(ws[0].Msg, "Kubernetes deletes") {
+		t.Errorf("Orphan: %v", ws)
+	}
+}
