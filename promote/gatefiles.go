@@ -46,8 +46,12 @@ func (r *run) checkFromOwn(ctx context.Context, j *judged) error {
 	}
 	defer renderer.Close()
 	er := renderer.Remake(ctx, r.from, files, dir)
-	if err := r.rechecked(er); err != nil {
-		return err
+	// Its warnings are not said: they are env r.from's, said when it was
+	// promoted, and said here they read as this env's (OnWarning, the
+	// JSON document, the Actions annotations), naming apps it may not
+	// even enable.
+	if er.Err != nil {
+		return &RenderError{Env: er.Env, Err: er.Err}
 	}
 	// Flux's bootstrap files and the nested folders are the branch's own,
 	// not kiln's to make; the lock CheckTree held already.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 )
 
@@ -158,5 +159,39 @@ func TestGateFluxFilesAllowDirty(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "in 1 file: "+flux) || !strings.Contains(log.String(), "promoting all the same: --allow-dirty") {
 		t.Errorf("log:\n%s", log.String())
+	}
+}
+
+// TestGateFluxFilesSaysNoWarningOfThePreviousEnv: making dev's flux/ again
+// checks dev's objects, whose warnings (a Job of app cache that Flux runs
+// again at every reconcile) were said when dev was promoted. The
+// promotion of staging, which does not even enable app cache, said them
+// again as its own: on stderr, and through OnWarning into the JSON
+// document and the Actions annotations of env staging. It says none.
+func TestGateFluxFilesSaysNoWarningOfThePreviousEnv(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.commitCode(t, map[string]string{
+		"apps/cache/job.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: warm\nspec:\n  ttlSecondsAfterFinished: 60\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: warm, image: busybox:1.36}]\n",
+		"envs/staging.yaml":   project("")["envs/staging.yaml"] + "apps:\n  cache:\n    enabled: false\n",
+	}, "cache only in dev")
+	var devLog bytes.Buffer
+	if _, err := promote(t, f, f.opts(t, "dev", &devLog)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(devLog.String(), "ttlSecondsAfterFinished") {
+		t.Fatalf("dev's promotion does not warn of the Job:\n%s", devLog.String())
+	}
+	successAll(t, f, "dev")
+	var log bytes.Buffer
+	o := f.fromDev(t, &log)
+	o.DryRun, o.AllowMassDelete = true, true
+	var warned []string
+	o.OnWarning = func(env string, w diag.Warning) { warned = append(warned, env+": "+w.String()) }
+	if _, err := promote(t, f, o); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "ttlSecondsAfterFinished") || len(warned) > 0 {
+		t.Errorf("staging's promotion warns of dev's Job: %q\n%s", warned, log.String())
 	}
 }
