@@ -40,6 +40,9 @@ func (r *run) checkFromOwn(ctx context.Context, j *judged) error {
 	files = ownFiles(files)
 	ro := r.opts.Render
 	ro.LookupEnv = standIns(r.p, r.from, ro.LookupEnv)
+	// D's warnings are D's (below): --strict, given for this env's
+	// render, does not make them errors of this promotion.
+	ro.Strict = false
 	renderer, err := r.rendererWith(ro)
 	if err != nil {
 		return err

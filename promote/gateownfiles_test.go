@@ -167,7 +167,9 @@ func TestGateFluxFilesAllowDirty(t *testing.T) {
 // again at every reconcile) were said when dev was promoted. The
 // promotion of staging, which does not even enable app cache, said them
 // again as its own: on stderr, and through OnWarning into the JSON
-// document and the Actions annotations of env staging. It says none.
+// document and the Actions annotations of env staging. It says none; and
+// under --strict it refused, dev's warning an error of staging's
+// promotion: it goes ahead.
 func TestGateFluxFilesSaysNoWarningOfThePreviousEnv(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -193,5 +195,12 @@ func TestGateFluxFilesSaysNoWarningOfThePreviousEnv(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "ttlSecondsAfterFinished") || len(warned) > 0 {
 		t.Errorf("staging's promotion warns of dev's Job: %q\n%s", warned, log.String())
+	}
+	// Nor does --strict, given for staging, make dev's warning an error of
+	// staging's promotion: staging's own render has none.
+	o = f.fromDev(t, &bytes.Buffer{})
+	o.DryRun, o.AllowMassDelete, o.Render.Strict = true, true, true
+	if _, err := promote(t, f, o); err != nil {
+		t.Errorf("--strict: %v", err)
 	}
 }
