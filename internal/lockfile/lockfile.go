@@ -112,9 +112,9 @@ func (l *Lock) KeptApps() []string {
 // A lock is read from the manifests repository, where anyone who may push
 // can edit it, and its names and URLs go into pull request bodies, commit
 // messages and errors: Parse refuses one whose env or app name is not a
-// name kiln.yaml allows, or whose source, images or engines are longer
-// than any kiln writes (MaxText), rather than let a hand-edited 1 MB name
-// fill a pull request body. Such a lock reads as one that does not parse.
+// name kiln.yaml allows, or whose kiln version, source, images or
+// engines are longer than any kiln writes (MaxText), rather than let a
+// hand-edited 1 MB name fill a pull request body. Such a lock reads as one that does not parse.
 func Parse(data []byte) (*Lock, error) {
 	var l Lock
 	if err := json.Unmarshal(data, &l); err != nil {
@@ -126,8 +126,9 @@ func Parse(data []byte) (*Lock, error) {
 	return &l, nil
 }
 
-// MaxText bounds each text of a lock that is not a name: the source
-// repository's URL, the commit, an image reference, an engine, a digest.
+// MaxText bounds each text of a lock that is not a name: the kiln version,
+// the source repository's URL, the commit, an image reference, an engine,
+// a digest.
 // kiln writes none longer (a digest is 71 bytes, an image reference at most
 // a few hundred, a git remote's URL rarely more than 200).
 const MaxText = 1024
@@ -157,6 +158,11 @@ func ValidName(s string) bool {
 func (l *Lock) check() error {
 	if l.Env != "" && !ValidName(l.Env) {
 		return fmt.Errorf("its env %s is not a name kiln.yaml allows (lowercase letters, digits and \"-\", at most %d characters): a hand edit", Excerpt(l.Env), maxName)
+	}
+	if len(l.KilnVersion) > MaxText {
+		// Quoted by kiln verify and by the errors about a tree another
+		// kiln wrote (the gate of kiln promote --from, a merge).
+		return fmt.Errorf("its kilnVersion is %d bytes long, longer than any kiln writes (%d): a hand edit", len(l.KilnVersion), MaxText)
 	}
 	if err := checkSource(l.Source, "its source"); err != nil {
 		return err

@@ -24,6 +24,7 @@ func TestParseRefusesWhatKilnNeverWrites(t *testing.T) {
 		{"app image", `{"env":"dev","apps":{"web":{"images":["` + huge + `"]}}}`, "its app web has a text of 1048576 bytes"},
 		{"app engine", `{"env":"dev","apps":{"web":{"engine":"` + huge + `"}}}`, "its app web has a text of"},
 		{"kept source", `{"env":"dev","apps":{"web":{"source":{"repo":"` + huge + `"}}}}`, "its app web's source has a repository"},
+		{"kiln version", `{"kilnVersion":"` + huge + `","env":"dev","apps":{}}`, "its kilnVersion is 1048576 bytes long"},
 	} {
 		_, err := Parse([]byte(tc.lock))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
