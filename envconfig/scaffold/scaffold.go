@@ -643,7 +643,7 @@ func (s *scan) jsonnetApps() []App {
 			s.note(f, "cannot read: %v", err)
 			continue
 		}
-		if depth, line := jsonnetdepth.Of(string(data), maxNesting); depth >= maxNesting {
+		if depth, line := jsonnetdepth.Of(string(data), maxNesting+1); depth > maxNesting {
 			if path.Ext(f) == ".jsonnet" {
 				s.note(f, "not added: its expressions nest deeper than kiln's limit of %d (by line %d); flatten them with locals", maxNesting, line)
 			}

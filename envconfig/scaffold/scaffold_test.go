@@ -335,6 +335,8 @@ func TestScanDeepJsonnet(t *testing.T) {
 		"unary/main.jsonnet":   strings.Repeat("-", 100_000) + "1\n",
 		"locals/main.jsonnet":  strings.Repeat("local a = 1;\n", 100_000) + "a\n",
 		"imports/main.jsonnet": "(import '../lib/deep.libsonnet')\n",
+		// Exactly kiln's limit: rendered, so added (init once left it out).
+		"edge/main.jsonnet": strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + "\n",
 		// 600 locals, each with an if and a function: 600 levels deep,
 		// as kiln renders them.
 		"long/main.jsonnet": strings.Repeat("local a = if true then function(x) -x else error 'no';\n", 600) + "{}\n",
@@ -344,6 +346,7 @@ func TestScanDeepJsonnet(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantApps := []App{
+		{Name: "edge", Namespace: "edge", Engine: Jsonnet, Path: "edge/main.jsonnet"},
 		{Name: "imports", Namespace: "imports", Engine: Jsonnet, Path: "imports/main.jsonnet"},
 		{Name: "long", Namespace: "long", Engine: Jsonnet, Path: "long/main.jsonnet"},
 		{Name: "quoted", Namespace: "quoted", Engine: Jsonnet, Path: "quoted/main.jsonnet"},
@@ -353,7 +356,7 @@ func TestScanDeepJsonnet(t *testing.T) {
 	}
 	wantNotes := []Note{
 		{Path: "deep/main.jsonnet", Message: "not added: its expressions nest deeper than kiln's limit of 1000 (by line 1); flatten them with locals"},
-		{Path: "locals/main.jsonnet", Message: "not added: its expressions nest deeper than kiln's limit of 1000 (by line 1000); flatten them with locals"},
+		{Path: "locals/main.jsonnet", Message: "not added: its expressions nest deeper than kiln's limit of 1000 (by line 1001); flatten them with locals"},
 		{Path: "unary/main.jsonnet", Message: "not added: its expressions nest deeper than kiln's limit of 1000 (by line 1); flatten them with locals"},
 	}
 	if d := cmp.Diff(wantNotes, res.Notes); d != "" {
