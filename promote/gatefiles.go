@@ -59,12 +59,7 @@ func (r *run) checkFromOwn(ctx context.Context, j *judged) error {
 	// Flux's bootstrap files and the nested folders are the branch's own,
 	// not kiln's to make; the lock CheckTree held already.
 	want := render.KeepBootstrap(r.p, files, er.Files)
-	var differ []treediff.Change
-	for _, c := range treediff.Trees(want, files) {
-		if c.Path != render.LockFile {
-			differ = append(differ, c)
-		}
-	}
+	differ := remadeDiffer(want, files)
 	if len(differ) == 0 {
 		return nil
 	}

@@ -1118,18 +1118,26 @@ func standIns(p *envconfig.Pipeline, env string, lookup func(string) (string, bo
 	}
 }
 
-// sameTree refuses a rendered tree (got) whose files are not those kiln
-// makes of its objects (want, Recheck's): a flux/ file or an app's
-// kustomization.yaml edited after the render. kiln.lock.json is held to
-// the objects by CheckTree, and carries what only the render knew (an
-// --app render's kept apps' sources), so it is not compared.
-func sameTree(got, want map[string][]byte, dir string) error {
+// remadeDiffer lists the files of a tree (got) that are not those kiln
+// makes of its objects (want), kiln.lock.json aside: the lock is held to
+// the objects by CheckTree, and carries what only the render knew.
+func remadeDiffer(want, got map[string][]byte) []treediff.Change {
 	var differ []treediff.Change
 	for _, c := range treediff.Trees(want, got) {
 		if c.Path != render.LockFile {
 			differ = append(differ, c)
 		}
 	}
+	return differ
+}
+
+// sameTree refuses a rendered tree (got) whose files are not those kiln
+// makes of its objects (want, Recheck's): a flux/ file or an app's
+// kustomization.yaml edited after the render. kiln.lock.json is held to
+// the objects by CheckTree, and carries what only the render knew (an
+// --app render's kept apps' sources), so it is not compared.
+func sameTree(got, want map[string][]byte, dir string) error {
+	differ := remadeDiffer(want, got)
 	if len(differ) == 0 {
 		return nil
 	}

@@ -79,12 +79,7 @@ func TestCheckoutDiscardsEverything(t *testing.T) {
 	if got := gittest.Git(t, r.Dir, "rev-parse", "HEAD"); got != gittest.Git(t, r.Dir, "rev-parse", "refs/remotes/origin/main") {
 		t.Errorf("HEAD at %s, not at the start commit", got)
 	}
-	data, _ := os.ReadFile(argvLog)
-	var commands []string
-	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		commands = append(commands, strings.Fields(l)[0])
-	}
-	if got := strings.Join(commands, " "); got != "checkout clean" {
+	if got := gitCommands(t, argvLog); got != "checkout clean" {
 		t.Errorf("Checkout ran git %s, want checkout clean", got)
 	}
 }
@@ -116,12 +111,7 @@ func TestFetchReadsRefsOnce(t *testing.T) {
 	if len(heads) != 3 || heads["other"] != other {
 		t.Errorf("FetchListed listed %v, want main, kiln/dev and other", heads)
 	}
-	data, _ := os.ReadFile(argvLog)
-	var commands []string
-	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		commands = append(commands, strings.Fields(l)[0])
-	}
-	if got, want := strings.Join(commands, " "), "ls-remote for-each-ref fetch for-each-ref"; got != want {
+	if got, want := gitCommands(t, argvLog), "ls-remote for-each-ref fetch for-each-ref"; got != want {
 		t.Errorf("FetchListed ran git %s, want %s", got, want)
 	}
 	for b, sha := range got {
@@ -129,4 +119,21 @@ func TestFetchReadsRefsOnce(t *testing.T) {
 			t.Errorf("refs/remotes/origin/%s at %s, want %s", b, have, sha)
 		}
 	}
+}
+
+// gitCommands is the git commands recordingGit logged, in order, by their
+// first word.
+func gitCommands(t *testing.T, argvLog string) string {
+	t.Helper()
+	data, err := os.ReadFile(argvLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var commands []string
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			commands = append(commands, f[0])
+		}
+	}
+	return strings.Join(commands, " ")
 }
