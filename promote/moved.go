@@ -2,6 +2,7 @@ package promote
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -79,17 +80,12 @@ func objectsBy(changes []treediff.Change, op string) map[string]treediff.Change 
 // does when changes remove it (deletesOnRemoval), which is how all of a
 // removed app's objects go.
 func pruning(old map[string][]byte, changes []treediff.Change) func(app string) bool {
-	gone := map[string]bool{}
-	for _, c := range changes {
-		if c.Op == treediff.Removed && c.App != "" && c.Path == render.FluxFile(c.App) {
-			gone[c.App] = true
-		}
-	}
+	gone := leavingApps(changes)
 	known := map[string]bool{}
 	return func(app string) bool {
 		p, ok := known[app]
 		if !ok {
-			if gone[app] {
+			if slices.Contains(gone, app) {
 				p, _ = deletesOnRemoval(old[render.FluxFile(app)])
 			} else {
 				p = prunesOnRemoval(old[render.FluxFile(app)])

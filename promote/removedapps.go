@@ -45,16 +45,10 @@ const helmKeep = "helm.sh/resource-policy"
 // (movedWarnings). Bounded, and naming objects, never values. old is the
 // env's current tree.
 func removedAppWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warning {
-	var gone []string
-	for _, c := range changes {
-		if c.Op == treediff.Removed && c.App != "" && c.Path == render.FluxFile(c.App) {
-			gone = append(gone, c.App)
-		}
-	}
+	gone := leavingApps(changes)
 	if len(gone) == 0 {
 		return nil
 	}
-	sort.Strings(gone)
 	added := objectsBy(changes, treediff.Added)
 	doomed := doomedBy(old, changes, added)
 	var out []diag.Warning
@@ -62,6 +56,19 @@ func removedAppWarnings(old map[string][]byte, changes []treediff.Change) []diag
 		out = append(out, removedApp(app, old, added, doomed))
 	}
 	return out
+}
+
+// leavingApps are the apps whose Kustomization (flux/<app>.yaml) changes
+// remove, sorted.
+func leavingApps(changes []treediff.Change) []string {
+	var gone []string
+	for _, c := range changes {
+		if c.Op == treediff.Removed && c.App != "" && c.Path == render.FluxFile(c.App) {
+			gone = append(gone, c.App)
+		}
+	}
+	sort.Strings(gone)
+	return gone
 }
 
 // doomed are the Namespaces and CustomResourceDefinitions that the

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // File is the lock's name at the root of an env's tree. A folder holding
@@ -135,22 +136,14 @@ const MaxText = 1024
 
 // maxName is kiln.yaml's limit on an env's or app's name (an RFC 1123
 // label, envconfig's dnsLabel).
-const maxName = 63
+const maxName = validation.DNS1123LabelMaxLength
 
 // ValidName reports whether s is a name kiln.yaml allows for an env or an
 // app: an RFC 1123 label (lowercase letters, digits and "-", starting and
 // ending with a letter or digit, at most 63 characters), the rule
 // envconfig checks kiln.yaml by.
 func ValidName(s string) bool {
-	if s == "" || len(s) > maxName || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
+	return len(validation.IsDNS1123Label(s)) == 0
 }
 
 // check refuses a lock kiln could not have written: see Parse. Its errors
