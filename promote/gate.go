@@ -209,6 +209,8 @@ type judged struct {
 	commit string
 	// heads are the branches as fetched for that poll.
 	heads map[string]string
+	// files are the env folder's own files on commit (ownFiles).
+	files map[string][]byte
 }
 
 // waitGrace is how long past the end of --wait the gate lets the step in
@@ -273,8 +275,9 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 	var readAt string
 	var lock *render.Lock
 	var deps map[string][]string
-	var apps []string   // the apps of the lock on the latest head
-	var last *GateError // the latest poll's verdict on pending apps
+	var files map[string][]byte // the folder's own files at readAt
+	var apps []string           // the apps of the lock on the latest head
+	var last *GateError         // the latest poll's verdict on pending apps
 	// ranOut is the verdict when the wait runs out in the middle of a
 	// poll of tip: what the latest reading of tip's statuses left pending,
 	// or, when none read them, every app of its lock.
@@ -343,7 +346,7 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 			seen = append(seen, tip)
 		}
 		if tip != readAt {
-			if lock, deps, err = r.readFrom(ctx, tip); err != nil {
+			if lock, deps, files, err = r.readFrom(ctx, tip); err != nil {
 				return nil, err
 			}
 			readAt = tip
@@ -455,7 +458,7 @@ func (r *run) gate(ctx context.Context, branch string, heads map[string]string) 
 		if len(ge.Pending) == 0 {
 			fmt.Fprintf(r.log, "env %s is healthy on %s (%d apps); promoting the release in its lock there (source %s)\n",
 				from, short(tip), len(apps), short(lock.Source.Commit))
-			return &judged{lock: lock, commit: tip, heads: heads}, nil
+			return &judged{lock: lock, commit: tip, heads: heads, files: files}, nil
 		}
 		now := r.opts.Now()
 		if now.Add(r.opts.PollInterval).After(deadline) {
@@ -507,27 +510,28 @@ func (r *run) pollAgain(ctx context.Context, why string) error {
 	return r.opts.Sleep(ctx, r.opts.PollInterval)
 }
 
-// readFrom reads the previous env's lock at the manifests commit tip and
-// the dependsOn of its apps' Kustomizations there (app → apps it depends
-// on), as Flux sees them.
-func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[string][]string, error) {
+// readFrom reads the previous env's lock at the manifests commit tip, the
+// dependsOn of its apps' Kustomizations there (app → apps it depends on),
+// as Flux sees them, and the folder's own files (ownFiles), which
+// checkFromOwn holds to what kiln makes of them.
+func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[string][]string, map[string][]byte, error) {
 	from := r.from
 	dir, err := envPath(r.p, from)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	lockPath := path.Join(dir, "kiln.lock.json")
 	data, err := r.repo.ReadFile(ctx, tip, lockPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, &diag.Error{Msg: fmt.Sprintf("env %s has no %s on the manifests branch %s", from, lockPath, r.base),
+		return nil, nil, nil, &diag.Error{Msg: fmt.Sprintf("env %s has no %s on the manifests branch %s", from, lockPath, r.base),
 			Hint: fmt.Sprintf("promote env %s first (kiln promote --env %s) and merge its pull request", from, from)}
 	}
 	if err != nil {
-		return nil, nil, r.gitErr("reading "+lockPath+" from", err)
+		return nil, nil, nil, r.gitErr("reading "+lockPath+" from", err)
 	}
 	lock, err := render.ParseLock(data)
 	if err != nil {
-		return nil, nil, &diag.Error{File: lockPath, Msg: err.Error(), Err: err,
+		return nil, nil, nil, &diag.Error{File: lockPath, Msg: err.Error(), Err: err,
 			Hint: "promote env " + from + " again so that kiln rewrites its kiln.lock.json"}
 	}
 	// The gate judges the apps the lock names, so a lock that names none
@@ -536,22 +540,23 @@ func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[strin
 	// would have it judge the wrong statuses. Either way no health backs
 	// the promotion.
 	if lock.Env != from {
-		return nil, nil, &diag.Error{File: lockPath, Msg: fmt.Sprintf("the lock on %s says it was rendered for env %q, not %s, so the gate cannot judge env %s by it", short(tip), lock.Env, from, from),
+		return nil, nil, nil, &diag.Error{File: lockPath, Msg: fmt.Sprintf("the lock on %s says it was rendered for env %q, not %s, so the gate cannot judge env %s by it", short(tip), lock.Env, from, from),
 			Hint: fmt.Sprintf("promote env %s again (kiln promote --env %s) so that kiln rewrites its kiln.lock.json", from, from)}
 	}
 	if len(lock.Apps) == 0 {
-		return nil, nil, &diag.Error{File: lockPath, Msg: fmt.Sprintf("env %s has no apps on %s, so no status shows that the release works there", from, short(tip)),
+		return nil, nil, nil, &diag.Error{File: lockPath, Msg: fmt.Sprintf("env %s has no apps on %s, so no status shows that the release works there", from, short(tip)),
 			Hint: fmt.Sprintf("enable an app in env %s and promote it first, or promote env %s without --from to render it from the checked-out source", from, r.env.Name)}
 	}
 	if err := r.checkOneFolder(ctx, tip, lockPath, lock); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// One read of the whole folder, every app's Kustomization with it: a
 	// poll of hundreds of apps must not start hundreds of git processes.
 	files, err := r.repo.Tree(ctx, tip, dir)
 	if err != nil {
-		return nil, nil, r.gitErr("reading "+dir+" from", err)
+		return nil, nil, nil, r.gitErr("reading "+dir+" from", err)
 	}
+	files = ownFiles(files)
 	// The statuses say that Flux ran the folder on tip, and the promotion
 	// hands on the release its lock records: the two are one only while
 	// the folder is what kiln wrote with that lock. A commit of others
@@ -559,9 +564,9 @@ func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[strin
 	// hand) would have the gate pass on a folder that is not the release
 	// it promotes. The secret values are not read here: the files that
 	// hold one are held to their names (render.CheckTree).
-	if err := render.CheckTree(ownFiles(files), lock, nil, render.BootstrapDirs(r.p), dir,
+	if err := render.CheckTree(files, lock, nil, render.BootstrapDirs(r.p), dir,
 		fmt.Sprintf("the folder of env %s on commit %s of the manifests branch %s is not what kiln wrote with its kiln.lock.json (a commit of others changed it), so its statuses do not show that the release in its lock works there; make the change in the source repository and promote env %s again (kiln promote --env %s), or revert the commit that changed the folder, then promote from it once healthy", from, short(tip), r.base, from, from)); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	type key struct{ ns, name string }
 	byName := map[key]string{}
@@ -596,7 +601,7 @@ func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[strin
 		}
 		sort.Strings(deps[app])
 	}
-	return lock, deps, nil
+	return lock, deps, files, nil
 }
 
 // checkOneFolder refuses to judge the previous env by its statuses when

@@ -33,11 +33,7 @@ func (r *run) checkFromOwn(ctx context.Context, j *judged) error {
 	if err != nil {
 		return err
 	}
-	files, err := r.repo.Tree(ctx, j.commit, dir)
-	if err != nil {
-		return r.gitErr("reading "+dir+" from", err)
-	}
-	files = ownFiles(files)
+	files := j.files
 	ro := r.opts.Render
 	ro.LookupEnv = standIns(r.p, r.from, ro.LookupEnv)
 	// D's warnings are D's (below): --strict, given for this env's
