@@ -154,12 +154,16 @@ func (f *fixture) commitCode(t *testing.T, files map[string]string, msg string) 
 	}
 	gittest.Git(t, f.code, "add", "-A")
 	gittest.Git(t, f.code, "commit", "-q", "-m", msg)
-	return gittest.Git(t, f.code, "rev-parse", "HEAD")
+	return f.head(t)
 }
 
 func (f *fixture) head(t *testing.T) string {
 	t.Helper()
-	return gittest.Git(t, f.code, "rev-parse", "HEAD")
+	head := gittest.Tip(t, f.code, "HEAD")
+	if head == "" {
+		t.Fatalf("no HEAD in %s", f.code)
+	}
+	return head
 }
 
 func (f *fixture) pipeline(t *testing.T) *envconfig.Pipeline {

@@ -160,10 +160,13 @@ func UpdateEntries(t testing.TB, remote, branch, mode string, entries map[string
 // Env's identity and date (the author is the same when none is given).
 var committer = fmt.Sprintf("committer Test <test@example.com> %d +0000", fixedDate.Unix())
 
-// fastImport feeds stream to git fast-import in repo.
+// fastImport feeds stream to git fast-import in repo. unpackLimit 0
+// keeps what it imports as the pack it wrote: below 100 objects (every
+// test commit) fast-import starts git unpack-objects to make them loose,
+// a third process for each commit.
 func fastImport(t testing.TB, repo, stream string, args ...string) {
 	t.Helper()
-	cmd := exec.Command("git", append([]string{"-c", "maintenance.auto=false", "fast-import", "--quiet"}, args...)...)
+	cmd := exec.Command("git", append([]string{"-c", "maintenance.auto=false", "-c", "fastimport.unpackLimit=0", "fast-import", "--quiet"}, args...)...)
 	cmd.Dir = repo
 	cmd.Env = Env()
 	cmd.Stdin = strings.NewReader(stream)
@@ -192,7 +195,7 @@ func importCommit(t testing.TB, repo, branch string, whole bool, mode string, fi
 	t.Helper()
 	var stream strings.Builder
 	fmt.Fprintf(&stream, "commit refs/heads/%s\nmark :1\n%s\ndata %d\n%s\n", branch, committer, len(msg)+1, msg)
-	if _, err := Run(repo, "rev-parse", "--verify", "-q", "refs/heads/"+branch); err == nil {
+	if Tip(t, repo, "refs/heads/"+branch) != "" {
 		// fast-import makes the branch before it reads "from": ^0 names
 		// the tip it had.
 		fmt.Fprintf(&stream, "from refs/heads/%s^0\n", branch)
@@ -224,6 +227,59 @@ func importCommit(t testing.TB, repo, branch string, whole bool, mode string, fi
 		t.Fatalf("git fast-import marks: %q", data)
 	}
 	return commit
+}
+
+// Tip returns the commit ref (such as refs/heads/main, or HEAD) names in
+// repo (bare or not), "" when there is none. It reads the ref's file where
+// git keeps it, as most refs of a test repository are (git commit, fetch,
+// push and update-ref write them so) or in packed-refs, and asks git only
+// in a repository of another format: the promote tests read tips
+// thousands of times, and each git process costs milliseconds. A packed
+// ref must name a commit (tags in test repositories are none).
+func Tip(t testing.TB, repo, ref string) string {
+	t.Helper()
+	gitDir := repo
+	if fi, err := os.Stat(filepath.Join(repo, ".git")); err == nil && fi.IsDir() {
+		gitDir = filepath.Join(repo, ".git")
+	}
+	isHash := func(v string) bool { return len(v) == 40 && strings.Trim(v, "0123456789abcdef") == "" }
+	for range 5 { // HEAD → a branch; a chain of symbolic refs is short
+		data, err := os.ReadFile(filepath.Join(gitDir, filepath.FromSlash(ref)))
+		if os.IsNotExist(err) && strings.HasPrefix(ref, "refs/") {
+			// Not loose: packed, or no such ref (a branch about to be
+			// made, as for most commits of a new test repository).
+			if _, err := os.Stat(filepath.Join(gitDir, "reftable")); err == nil {
+				break
+			}
+			packed, err := os.ReadFile(filepath.Join(gitDir, "packed-refs"))
+			if err != nil && !os.IsNotExist(err) {
+				break
+			}
+			for line := range strings.SplitSeq(string(packed), "\n") {
+				if sha, name, ok := strings.Cut(line, " "); ok && name == ref && isHash(sha) {
+					return sha
+				}
+			}
+			return ""
+		}
+		if err != nil {
+			break
+		}
+		v := strings.TrimSpace(string(data))
+		if target, ok := strings.CutPrefix(v, "ref: "); ok {
+			ref = target
+			continue
+		}
+		if isHash(v) {
+			return v
+		}
+		break
+	}
+	out, err := Run(repo, "rev-parse", "--verify", "-q", ref+"^{commit}")
+	if err != nil {
+		return ""
+	}
+	return out
 }
 
 // History pushes n commits in a row onto branch of remote with git

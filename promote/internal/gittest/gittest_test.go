@@ -140,3 +140,41 @@ func TestCommitAsGitCommitMakesIt(t *testing.T) {
 		}
 	}
 }
+
+// TestTip reads tips as git does: from a ref's file, through HEAD, from
+// packed-refs (through git), and none for a ref that does not exist.
+func TestTip(t *testing.T) {
+	remote := Bare(t)
+	if got := Tip(t, remote, "refs/heads/main"); got != "" {
+		t.Errorf("a new repository's main: %q", got)
+	}
+	c := Commit(t, remote, "main", map[string]string{"a": "a\n"}, "one")
+	if got := Tip(t, remote, "refs/heads/main"); got != c {
+		t.Errorf("loose ref: %q, want %s", got, c)
+	}
+	if got := Tip(t, remote, "HEAD"); got != c {
+		t.Errorf("HEAD: %q, want %s", got, c)
+	}
+	Git(t, remote, "pack-refs", "--all")
+	if _, err := os.Stat(filepath.Join(remote, "refs", "heads", "main")); !os.IsNotExist(err) {
+		t.Fatalf("pack-refs left refs/heads/main: %v", err)
+	}
+	if got := Tip(t, remote, "HEAD"); got != c {
+		t.Errorf("packed ref through HEAD: %q, want %s", got, c)
+	}
+	if got := Tip(t, remote, "refs/heads/none"); got != "" {
+		t.Errorf("missing ref: %q", got)
+	}
+	if got := Update(t, remote, "main", map[string]string{"b": "b\n"}, nil, "two"); Tip(t, remote, "refs/heads/main") != got || got == c {
+		t.Errorf("Update onto a packed branch made %s; tip %s", got, Tip(t, remote, "refs/heads/main"))
+	}
+	work := t.TempDir()
+	Git(t, work, "init", "-q", "--initial-branch=main")
+	if got := Tip(t, work, "HEAD"); got != "" {
+		t.Errorf("unborn HEAD: %q", got)
+	}
+	Git(t, work, "commit", "-q", "--allow-empty", "-m", "x")
+	if got, want := Tip(t, work, "HEAD"), Git(t, work, "rev-parse", "HEAD"); got != want {
+		t.Errorf("work tree HEAD: %q, want %s", got, want)
+	}
+}
