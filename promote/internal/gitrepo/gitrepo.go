@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -144,6 +145,58 @@ type Repo struct {
 	git     string
 	env     []string
 	secrets []string
+
+	// tracking is refs/remotes/origin/* (branch → commit) as kiln's own
+	// commands last left them, and born whether HEAD names a commit (with
+	// bornKnown): each saves a git process where a promotion would ask
+	// again. run forgets both before any command that may change a ref;
+	// nothing but Repo's methods runs git in the clone.
+	tracking        map[string]string
+	born, bornKnown bool
+	// worktreeClean is true while the work tree holds nothing git does
+	// not track: a fresh clone's, and a checkout's until ReplaceDir
+	// writes. Checkout skips git clean then.
+	worktreeClean bool
+	// objects remembers what git said of objects named by their full
+	// hash, which never change: a promotion reads the same commit's
+	// listing and files more than once.
+	objects objectMemo
+}
+
+// objectMemo holds answers about immutable objects (keyed by the command
+// that asked), up to a total size: commit headers, tree listings, blobs.
+type objectMemo struct {
+	infos    map[string]CommitInfo
+	listings map[string][]treeEntry
+	blobs    map[string][]byte
+	size     int
+}
+
+// memoBudget bounds objectMemo's size (bytes of blobs and listings): a
+// promotion's trees are far smaller, and a huge repository's stays bounded.
+const memoBudget = 64 << 20
+
+// take reports whether n more bytes fit the memo's budget, and counts them.
+func (m *objectMemo) take(n int) bool {
+	if m.size+n > memoBudget {
+		return false
+	}
+	m.size += n
+	return true
+}
+
+// fullHash reports whether rev is a full object name (SHA-1 or SHA-256),
+// whose content never changes, rather than a ref or an abbreviation.
+func fullHash(rev string) bool {
+	if len(rev) != 40 && len(rev) != 64 {
+		return false
+	}
+	for i := 0; i < len(rev); i++ {
+		if c := rev[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Remote is a parsed remote location.
@@ -247,6 +300,11 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 		// which applies with UserConfig, must not turn them on.
 		{"protocol.ext.allow", "never"},
 		{"protocol.fd.allow", "never"},
+		// The remote lives here with kiln's other settings, as git
+		// remote add would write it into .git/config: one process less
+		// per clone, and no URL in a file of the work folder.
+		{"remote.origin.url", remote.URL},
+		{"remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"},
 	}
 	if token != "" && remote.HTTP {
 		u, err := url.Parse(remote.URL)
@@ -282,9 +340,9 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 	if _, err := r.run(ctx, nil, "init", "-q"); err != nil {
 		return nil, err
 	}
-	if _, err := r.run(ctx, nil, "remote", "add", "origin", remote.URL); err != nil {
-		return nil, err
-	}
+	// A fresh repository: no remote-tracking ref, no commit at HEAD, and
+	// nothing in the work tree.
+	r.tracking, r.born, r.bornKnown, r.worktreeClean = map[string]string{}, false, true, true
 	// The manifests repository's .gitattributes apply to every git add
 	// here: working-tree-encoding would re-encode the UTF-8 kiln wrote
 	// (committing garbage for Flux to apply), ident would rewrite "$Id: …$",
@@ -394,8 +452,26 @@ func (r *Repo) mask(s string) string {
 	return s
 }
 
+// keepsRefs reports whether git with args leaves every ref and HEAD as
+// they are: it reads, or changes only the index and the work tree. run
+// forgets what Repo knows of refs before any other command, so a command
+// added later is safe without a word here.
+func keepsRefs(args []string) bool {
+	switch args[0] {
+	case "ls-remote", "ls-tree", "cat-file", "rev-parse", "diff-tree", "diff", "log", "merge-base", "for-each-ref", "rev-list", "rm", "add", "clean":
+		return true
+	case "reset":
+		// With paths only: reset -q HEAD -- <path> stages HEAD's entries.
+		return slices.Contains(args, "--")
+	}
+	return false
+}
+
 // run runs git in the work tree and returns its stdout.
 func (r *Repo) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	if !keepsRefs(args) {
+		r.tracking, r.bornKnown = nil, false
+	}
 	// git may leave a helper (git-remote-https, ssh) holding the pipes
 	// after it is stopped; do not wait for it forever.
 	cmd := gitinfo.Command(ctx, 5*time.Second, r.git, args...)
@@ -534,11 +610,15 @@ func (r *Repo) FetchListed(ctx context.Context, branches ...string) (got, heads 
 		return nil, nil, err
 	}
 	// One process reads every remote-tracking ref, where one rev-parse a
-	// branch did: a ref is set only once its objects are here, so one
-	// that is absent (a fresh clone has none) is simply fetched.
-	have, err := r.remoteRefs(ctx)
-	if err != nil {
-		return nil, nil, err
+	// branch did, and none when kiln's last command that could change
+	// them was the fetch that read them (or the clone, which has none): a
+	// ref is set only once its objects are here, so one that is absent is
+	// simply fetched.
+	have := r.tracking
+	if have == nil {
+		if have, err = r.remoteRefs(ctx); err != nil {
+			return nil, nil, err
+		}
 	}
 	args := []string{"fetch", "-q", "--no-tags", "--depth=1", "origin"}
 	got = map[string]string{}
@@ -589,6 +669,7 @@ func (r *Repo) remoteRefs(ctx context.Context) (map[string]string, error) {
 			refs[strings.TrimPrefix(ref, prefix)] = sha
 		}
 	}
+	r.tracking = refs
 	return refs, nil
 }
 
@@ -619,8 +700,17 @@ func (r *Repo) Checkout(ctx context.Context, branch, start string) error {
 			return err
 		}
 	}
-	_, err := r.run(ctx, nil, "clean", "-q", "-ffdx")
-	return err
+	r.born, r.bornKnown = start != "", true
+	if r.worktreeClean {
+		// checkout -f made every tracked file start's, and there is no
+		// other file to clean.
+		return nil
+	}
+	if _, err := r.run(ctx, nil, "clean", "-q", "-ffdx"); err != nil {
+		return err
+	}
+	r.worktreeClean = true
+	return nil
 }
 
 // ReplaceDir makes the work tree's folder dir (slash-separated, relative to
@@ -647,6 +737,9 @@ func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]by
 	if target != filepath.Join(root, filepath.FromSlash(dir)) {
 		return fmt.Errorf("refusing to replace %s: it is a symlink or lies below one (to %s)", dir, target)
 	}
+	// From here files may be written that git does not track (until the
+	// git add below, which an error may stop before).
+	r.worktreeClean = false
 	if err := os.RemoveAll(target); err != nil {
 		return err
 	}
@@ -687,7 +780,11 @@ func (r *Repo) ReplaceDir(ctx context.Context, dir string, files map[string][]by
 // may hold a symlink or an executable. Nothing happens without a HEAD (an
 // empty repository's first commit).
 func (r *Repo) KeepFromHead(ctx context.Context, dir string) error {
-	if _, err := r.RevParse(ctx, "HEAD^{commit}"); err != nil {
+	if !r.bornKnown {
+		_, err := r.RevParse(ctx, "HEAD^{commit}")
+		r.born, r.bornKnown = err == nil, true
+	}
+	if !r.born {
 		return nil
 	}
 	_, err := r.run(ctx, nil, "reset", "-q", "HEAD", "--", ":(literal)"+strings.Trim(dir, "/")+"/")
@@ -705,6 +802,7 @@ func (r *Repo) Commit(ctx context.Context, message string) (string, error) {
 	if _, err := r.run(ctx, strings.NewReader(message), "commit", "-q", "--no-verify", "-F", "-"); err != nil {
 		return "", err
 	}
+	r.born, r.bornKnown = true, true
 	return r.RevParse(ctx, "HEAD")
 }
 
@@ -771,11 +869,25 @@ type CommitInfo struct {
 // Info reads a commit's tree and parents from the object itself, so it
 // works on the tips of a shallow fetch.
 func (r *Repo) Info(ctx context.Context, rev string) (CommitInfo, error) {
+	if ci, ok := r.objects.infos[rev]; ok {
+		ci.Parents = slices.Clone(ci.Parents)
+		return ci, nil
+	}
 	out, err := r.run(ctx, nil, "cat-file", "commit", rev)
 	if err != nil {
 		return CommitInfo{}, err
 	}
 	var ci CommitInfo
+	defer func() {
+		if fullHash(rev) && r.objects.take(len(out)) {
+			if r.objects.infos == nil {
+				r.objects.infos = map[string]CommitInfo{}
+			}
+			c := ci
+			c.Parents = slices.Clone(ci.Parents)
+			r.objects.infos[rev] = c
+		}
+	}()
 	header, msg, _ := strings.Cut(string(out), "\n\n")
 	ci.Message = msg
 	for _, line := range strings.Split(header, "\n") {
@@ -1178,6 +1290,13 @@ func (r *Repo) lsTreeAt(ctx context.Context, rev string, flags, pathspecs []stri
 			args = append(args, ":(literal)"+p)
 		}
 	}
+	key := ""
+	if fullHash(rev) {
+		key = strings.Join(args, "\x00")
+		if entries, ok := r.objects.listings[key]; ok {
+			return slices.Clone(entries), nil
+		}
+	}
 	out, err := r.run(ctx, nil, args...)
 	if err != nil {
 		return nil, err
@@ -1192,6 +1311,12 @@ func (r *Repo) lsTreeAt(ctx context.Context, rev string, flags, pathspecs []stri
 			}
 			entries = append(entries, treeEntry{mode: f[0], typ: f[1], sha: f[2], size: size, path: name})
 		}
+	}
+	if key != "" && r.objects.take(len(out)) {
+		if r.objects.listings == nil {
+			r.objects.listings = map[string][]treeEntry{}
+		}
+		r.objects.listings[key] = slices.Clone(entries)
 	}
 	return entries, nil
 }
@@ -1336,27 +1461,56 @@ func (r *Repo) TreeAndSpecial(ctx context.Context, rev, dir string) (map[string]
 	if len(shas) == 0 {
 		return files, special, nil
 	}
-	blobs, err := r.run(ctx, strings.NewReader(strings.Join(shas, "\n")+"\n"), "cat-file", "--batch")
-	if err != nil {
-		return nil, Special{}, err
+	// Blobs read before (this promotion reads some folders twice) come
+	// from the memo; git reads each other one once.
+	var ask []string
+	asked := map[string][]byte{}
+	for _, sha := range shas {
+		if _, ok := r.objects.blobs[sha]; !ok {
+			if _, dup := asked[sha]; !dup {
+				asked[sha] = nil
+				ask = append(ask, sha)
+			}
+		}
+	}
+	if len(ask) > 0 {
+		blobs, err := r.run(ctx, strings.NewReader(strings.Join(ask, "\n")+"\n"), "cat-file", "--batch")
+		if err != nil {
+			return nil, Special{}, err
+		}
+		for _, sha := range ask {
+			// Each answer is "<sha> blob <size>\n<content>\n".
+			nl := bytes.IndexByte(blobs, '\n')
+			if nl < 0 {
+				return nil, Special{}, fmt.Errorf("git cat-file: short answer for %s", sha)
+			}
+			f := strings.Fields(string(blobs[:nl]))
+			if len(f) != 3 || f[0] != sha {
+				return nil, Special{}, fmt.Errorf("git cat-file: unexpected answer %q for %s", blobs[:nl], sha)
+			}
+			size, err := strconv.Atoi(f[2])
+			if err != nil || nl+1+size > len(blobs) {
+				return nil, Special{}, fmt.Errorf("git cat-file: bad size for %s", sha)
+			}
+			asked[sha] = blobs[nl+1 : nl+1+size]
+			blobs = blobs[nl+1+size:]
+			blobs = bytes.TrimPrefix(blobs, []byte("\n"))
+		}
 	}
 	for i, name := range names {
-		// Each answer is "<sha> blob <size>\n<content>\n".
-		nl := bytes.IndexByte(blobs, '\n')
-		if nl < 0 {
-			return nil, Special{}, fmt.Errorf("git cat-file: short answer for %s", name)
+		data, ok := asked[shas[i]]
+		if !ok {
+			data = r.objects.blobs[shas[i]]
 		}
-		f := strings.Fields(string(blobs[:nl]))
-		if len(f) != 3 || f[0] != shas[i] {
-			return nil, Special{}, fmt.Errorf("git cat-file: unexpected answer %q for %s", blobs[:nl], name)
+		files[name] = bytes.Clone(data)
+	}
+	for sha, data := range asked {
+		if r.objects.take(len(data)) {
+			if r.objects.blobs == nil {
+				r.objects.blobs = map[string][]byte{}
+			}
+			r.objects.blobs[sha] = bytes.Clone(data)
 		}
-		size, err := strconv.Atoi(f[2])
-		if err != nil || nl+1+size > len(blobs) {
-			return nil, Special{}, fmt.Errorf("git cat-file: bad size for %s", name)
-		}
-		files[name] = bytes.Clone(blobs[nl+1 : nl+1+size])
-		blobs = blobs[nl+1+size:]
-		blobs = bytes.TrimPrefix(blobs, []byte("\n"))
 	}
 	return files, special, nil
 }
