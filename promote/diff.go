@@ -239,7 +239,7 @@ func (r *run) against(ctx context.Context, spec string) (map[string][]byte, stri
 			return old, envDir, nil
 		}
 		if !isGitRepo(dir) {
-			return nil, "", &diag.Error{File: envDir, Msg: "no such folder to compare with",
+			return nil, "", &diag.Error{File: envDir, Msg: "no such folder to compare with", Err: ErrNoFolder,
 				Hint: "--against DIR compares with DIR/" + r.env.Name + " (a folder like render's --out); for a git repository give its URL or PATH#BRANCH"}
 		}
 	}
@@ -291,6 +291,11 @@ func (r *run) fetchRef(ctx context.Context, remote, ref string) (string, error) 
 	}
 	return r.repo.FetchRef(ctx, ref)
 }
+
+// ErrNoFolder is the cause of an error for a folder the command line
+// names (--against DIR, --rendered DIR) that does not hold the env: a
+// usage mistake, as a --config that names no file is.
+var ErrNoFolder = errors.New("no such folder")
 
 // ErrAmbiguousRef is the cause of an error for an --against #REF that
 // abbreviates more than one commit: a usage mistake, unlike a ref that

@@ -1184,7 +1184,7 @@ func (r *run) readRenderedDir(rendered, env string) (*source, error) {
 		e := &diag.Error{File: dir, Msg: "cannot read the rendered env: " + err.Error(), Err: err,
 			Hint: "run kiln render --env " + env + " --out " + rendered + " first, or leave out --rendered to render now"}
 		if errors.Is(err, fs.ErrNotExist) {
-			e.Msg = "no rendered env " + env + " here"
+			e.Msg, e.Err = "no rendered env "+env+" here", fmt.Errorf("%w: %w", ErrNoFolder, err)
 		}
 		return nil, e
 	}

@@ -265,10 +265,10 @@ func promoteErr(err error) error {
 		return errors.Join(leaves...)
 	}
 	err = usageFromRender(err)
-	if errors.Is(err, promote.ErrAmbiguousRef) || errors.Is(err, promote.ErrMalformedRef) {
+	if errors.Is(err, promote.ErrAmbiguousRef) || errors.Is(err, promote.ErrMalformedRef) || errors.Is(err, promote.ErrNoFolder) {
 		// A #REF that abbreviates several commits, or names none (an
-		// option, a revision expression): the command line must say
-		// which.
+		// option, a revision expression), or a folder that is not
+		// there: the command line must say which.
 		return &usageError{err: err}
 	}
 	var re *promote.RenderError

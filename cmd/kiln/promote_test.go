@@ -325,9 +325,15 @@ func TestDiffCommand(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "no such folder to compare with") {
 		t.Errorf("trouble: exit %d, %q", code, stderr)
 	}
+	// Without --exit-code too: a folder the command line names that is
+	// not there is a usage mistake (2), as a --config naming no file is.
 	_, _, code = f.kiln(t, false, "diff", "--config", cfg, "--env", "dev", "--against", filepath.Join(t.TempDir(), "nothing"))
-	if code != 1 {
-		t.Errorf("trouble without --exit-code: exit %d, want 1", code)
+	if code != 2 {
+		t.Errorf("no such folder without --exit-code: exit %d, want 2", code)
+	}
+	_, stderr, code = f.kiln(t, false, "promote", "--config", cfg, "--env", "dev", "--dry-run", "--rendered", filepath.Join(t.TempDir(), "nothing"))
+	if code != 2 || !strings.Contains(stderr, "no rendered env dev here") {
+		t.Errorf("promote --rendered with no such folder: exit %d, want 2\n%s", code, stderr)
 	}
 }
 
