@@ -1465,10 +1465,11 @@ func (r *Repo) TreeAndSpecial(ctx context.Context, rev, dir string) (map[string]
 	// from the memo; git reads each other one once.
 	var ask []string
 	asked := map[string][]byte{}
-	for _, sha := range shas {
+	nameOf := map[string]string{} // for errors: a path that holds the blob
+	for i, sha := range shas {
 		if _, ok := r.objects.blobs[sha]; !ok {
 			if _, dup := asked[sha]; !dup {
-				asked[sha] = nil
+				asked[sha], nameOf[sha] = nil, names[i]
 				ask = append(ask, sha)
 			}
 		}
@@ -1482,15 +1483,15 @@ func (r *Repo) TreeAndSpecial(ctx context.Context, rev, dir string) (map[string]
 			// Each answer is "<sha> blob <size>\n<content>\n".
 			nl := bytes.IndexByte(blobs, '\n')
 			if nl < 0 {
-				return nil, Special{}, fmt.Errorf("git cat-file: short answer for %s", sha)
+				return nil, Special{}, fmt.Errorf("git cat-file: short answer for %s", nameOf[sha])
 			}
 			f := strings.Fields(string(blobs[:nl]))
 			if len(f) != 3 || f[0] != sha {
-				return nil, Special{}, fmt.Errorf("git cat-file: unexpected answer %q for %s", blobs[:nl], sha)
+				return nil, Special{}, fmt.Errorf("git cat-file: unexpected answer %q for %s", blobs[:nl], nameOf[sha])
 			}
 			size, err := strconv.Atoi(f[2])
 			if err != nil || nl+1+size > len(blobs) {
-				return nil, Special{}, fmt.Errorf("git cat-file: bad size for %s", sha)
+				return nil, Special{}, fmt.Errorf("git cat-file: bad size for %s", nameOf[sha])
 			}
 			asked[sha] = blobs[nl+1 : nl+1+size]
 			blobs = blobs[nl+1+size:]
