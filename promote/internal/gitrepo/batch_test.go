@@ -40,9 +40,7 @@ func TestOldestTimeAndOutside(t *testing.T) {
 	if _, err := r.FirstParents(ctx, "side", heads["side"], 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(argvLog, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	clearLog(t, argvLog)
 
 	commits := []string{history[0], history[2], history[3], s1, s2}
 	date, _ := time.Parse(time.RFC3339, gittest.Date)

@@ -36,9 +36,7 @@ func TestCheckoutDiscardsEverything(t *testing.T) {
 	if _, err := r.Fetch(ctx, "main"); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(argvLog, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	clearLog(t, argvLog)
 	if err := r.Checkout(ctx, "kiln/dev", "refs/remotes/origin/main"); err != nil {
 		t.Fatal(err)
 	}
@@ -79,9 +77,7 @@ func TestCheckoutDiscardsEverything(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(r.Dir, "untracked", "x.yaml")); err != nil {
 		t.Fatalf("the stopped ReplaceDir wrote no x.yaml: %v", err)
 	}
-	if err := os.WriteFile(argvLog, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	clearLog(t, argvLog)
 
 	if err := r.Checkout(ctx, "kiln/dev", "refs/remotes/origin/main"); err != nil {
 		t.Fatal(err)
@@ -117,9 +113,7 @@ func TestFetchReadsRefsOnce(t *testing.T) {
 	dev := gittest.Commit(t, remote, "kiln/dev", map[string]string{"b": "2\n"}, "dev")
 	other := gittest.Commit(t, remote, "other", map[string]string{"c": "3\n"}, "other")
 	r := clone(t, remote, gitrepo.Options{Git: wrapper})
-	if err := os.WriteFile(argvLog, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	clearLog(t, argvLog)
 	got, heads, err := r.FetchListed(ctx, "main", "kiln/dev", "kiln/gone")
 	if err != nil {
 		t.Fatal(err)
@@ -187,9 +181,7 @@ func TestCloneAndKeepAskOnce(t *testing.T) {
 	if err := r.Checkout(ctx, "kiln/dev", "refs/remotes/origin/main"); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(argvLog, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	clearLog(t, argvLog)
 	if err := r.ReplaceDir(ctx, "keep", map[string][]byte{"a": []byte("changed\n")}); err != nil {
 		t.Fatal(err)
 	}
@@ -213,9 +205,7 @@ func TestCloneAndKeepAskOnce(t *testing.T) {
 	if err := r.Checkout(ctx, "fresh", ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(argvLog, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	clearLog(t, argvLog)
 	if err := r.KeepFromHead(ctx, "keep"); err != nil {
 		t.Fatal(err)
 	}
@@ -238,9 +228,7 @@ func TestObjectsReadOnce(t *testing.T) {
 	if _, err := r.Fetch(ctx, "main"); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(argvLog, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	clearLog(t, argvLog)
 	want := map[string][]byte{"a": []byte("same\n"), "b": []byte("same\n"), "c": []byte("c\n")}
 	for i := range 2 {
 		files, err := r.Tree(ctx, tip, "d")
@@ -262,9 +250,7 @@ func TestObjectsReadOnce(t *testing.T) {
 	if files, err := r.Tree(ctx, tip, ""); err != nil || len(files) != 4 || string(files["e"]) != "e\n" || string(files["d/a"]) != "same\n" {
 		t.Errorf("whole tree: %q, %v", files, err)
 	}
-	if err := os.WriteFile(argvLog, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	clearLog(t, argvLog)
 	for range 2 {
 		if _, err := r.Tree(ctx, "refs/remotes/origin/main", "d"); err != nil {
 			t.Fatal(err)
@@ -272,5 +258,14 @@ func TestObjectsReadOnce(t *testing.T) {
 	}
 	if got := gitCommands(t, argvLog); got != "ls-tree ls-tree" {
 		t.Errorf("two reads by a ref ran git %s, want ls-tree ls-tree", got)
+	}
+}
+
+// clearLog empties recordingGit's log, so that gitCommands lists what
+// runs from here.
+func clearLog(t *testing.T, argvLog string) {
+	t.Helper()
+	if err := os.WriteFile(argvLog, nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
