@@ -269,3 +269,29 @@ func clearLog(t *testing.T, argvLog string) {
 		t.Fatal(err)
 	}
 }
+
+// TestOrphanAfterCheckout: an orphan branch checked out right after a
+// branch with files starts from an empty work tree, as from a clone's:
+// the files the earlier checkout wrote are the index's no more, and git
+// clean must still remove them, though kiln itself wrote none.
+func TestOrphanAfterCheckout(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	remote := gittest.Bare(t)
+	gittest.Commit(t, remote, "main", map[string]string{"clusters/dev/a.yaml": "a\n", "other/b": "b\n"}, "main")
+	r := clone(t, remote, gitrepo.Options{})
+	if _, err := r.Fetch(ctx, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Checkout(ctx, "main", "refs/remotes/origin/main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Checkout(ctx, "fresh", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"clusters/dev/a.yaml", "other/b"} {
+		if _, err := os.Lstat(filepath.Join(r.Dir, filepath.FromSlash(p))); err == nil {
+			t.Errorf("%s is in the orphan's work tree", p)
+		}
+	}
+}

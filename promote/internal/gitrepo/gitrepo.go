@@ -686,6 +686,11 @@ func (r *Repo) RevParse(ctx context.Context, rev string) (string, error) {
 // discarding any local change. An empty start makes branch an orphan with
 // an empty tree: the first commit of an empty repository.
 func (r *Repo) Checkout(ctx context.Context, branch, start string) error {
+	if start == "" && !(r.bornKnown && !r.born) {
+		// An orphan keeps the work tree of the commit checked out
+		// before, whose files git rm --cached leaves untracked.
+		r.worktreeClean = false
+	}
 	if start == "" {
 		if _, err := r.run(ctx, nil, "checkout", "-q", "-f", "--orphan", branch); err != nil {
 			return err
