@@ -199,6 +199,14 @@ func fullHash(rev string) bool {
 	return true
 }
 
+// remoteName is what kiln's git commands call the remote. Not origin: a
+// remote's url and fetch settings add up over every configuration file,
+// and with UserConfig a remote.origin.url of the user's (global, or a
+// GIT_CONFIG_COUNT entry) would come before kiln's, so git would fetch
+// from the user's repository and push to both. Its remote-tracking refs
+// are refs/remotes/origin/* all the same.
+const remoteName = "kiln-manifests"
+
 // Remote is a parsed remote location.
 type Remote struct {
 	// URL is what git fetches from: a URL without credentials or an
@@ -303,8 +311,8 @@ func Clone(ctx context.Context, remote Remote, dir string, opts Options) (*Repo,
 		// The remote lives here with kiln's other settings, as git
 		// remote add would write it into .git/config: one process less
 		// per clone, and no URL in a file of the work folder.
-		{"remote.origin.url", remote.URL},
-		{"remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"},
+		{"remote." + remoteName + ".url", remote.URL},
+		{"remote." + remoteName + ".fetch", "+refs/heads/*:refs/remotes/origin/*"},
 	}
 	if token != "" && remote.HTTP {
 		u, err := url.Parse(remote.URL)
@@ -557,7 +565,7 @@ func lastLines(s string, n int) string {
 
 // Heads lists the remote's branches: name → commit.
 func (r *Repo) Heads(ctx context.Context) (map[string]string, error) {
-	out, err := r.run(ctx, nil, "ls-remote", "--heads", "origin")
+	out, err := r.run(ctx, nil, "ls-remote", "--heads", remoteName)
 	if err != nil {
 		return nil, err
 	}
@@ -575,7 +583,7 @@ func (r *Repo) Heads(ctx context.Context) (map[string]string, error) {
 // DefaultBranch returns the branch the remote's HEAD names (its default
 // branch), "" when it names none or the remote does not say.
 func (r *Repo) DefaultBranch(ctx context.Context) (string, error) {
-	out, err := r.run(ctx, nil, "ls-remote", "--symref", "origin", "HEAD")
+	out, err := r.run(ctx, nil, "ls-remote", "--symref", remoteName, "HEAD")
 	if err != nil {
 		return "", err
 	}
@@ -620,7 +628,7 @@ func (r *Repo) FetchListed(ctx context.Context, branches ...string) (got, heads 
 			return nil, nil, err
 		}
 	}
-	args := []string{"fetch", "-q", "--no-tags", "--depth=1", "origin"}
+	args := []string{"fetch", "-q", "--no-tags", "--depth=1", remoteName}
 	got = map[string]string{}
 	var fetched []string
 	for _, b := range branches {
@@ -700,8 +708,10 @@ func (r *Repo) Checkout(ctx context.Context, branch, start string) error {
 		}
 	} else {
 		// -f makes the index and the work tree start's, as reset --hard
-		// would: a second process for the same end.
-		if _, err := r.run(ctx, nil, "checkout", "-q", "-f", "-B", branch, start); err != nil {
+		// would: a second process for the same end. --no-track: branch
+		// needs no upstream, and git refuses to pick one when a remote
+		// of the user's configuration maps to start's namespace too.
+		if _, err := r.run(ctx, nil, "checkout", "-q", "-f", "--no-track", "-B", branch, start); err != nil {
 			return err
 		}
 	}
@@ -921,7 +931,7 @@ type LogEntry struct {
 // what merges brought in.
 func (r *Repo) FirstParents(ctx context.Context, branch, tip string, n int) ([]LogEntry, error) {
 	ref := "refs/heads/" + branch
-	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth="+strconv.Itoa(n), "origin", "+"+ref+":refs/remotes/origin/"+branch); err != nil {
+	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth="+strconv.Itoa(n), remoteName, "+"+ref+":refs/remotes/origin/"+branch); err != nil {
 		return nil, err
 	}
 	out, err := r.run(ctx, nil, "log", "--first-parent", "-n", strconv.Itoa(n), "--format="+logFormat, tip, "--")
@@ -940,9 +950,9 @@ const logFormat = "%H%x00%P%x00%an <%ae>%x00%B%x00%x1e"
 // then is fetched at its tip alone, which is all of it since then.
 func (r *Repo) FetchSince(ctx context.Context, branch, ref string, since time.Time) (string, error) {
 	src := "+refs/heads/" + branch + ":" + ref
-	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--shallow-since="+since.UTC().Format(time.RFC3339), "origin", src); err != nil {
+	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--shallow-since="+since.UTC().Format(time.RFC3339), remoteName, src); err != nil {
 		// git refuses a date after which the branch has no commit.
-		if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth=1", "origin", src); err != nil {
+		if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth=1", remoteName, src); err != nil {
 			return "", err
 		}
 	}
@@ -1045,7 +1055,7 @@ func (r *Repo) Push(ctx context.Context, branch string, force bool) error {
 	if force {
 		spec = "+" + spec
 	}
-	out, err := r.push(ctx, "--porcelain", "-q", "origin", spec)
+	out, err := r.push(ctx, "--porcelain", "-q", remoteName, spec)
 	if err != nil {
 		if r.pushRefused(err, string(out), force) {
 			err.(*Error).Msg = "the remote branch " + branch + " moved on"
@@ -1131,7 +1141,7 @@ func (r *Repo) push(ctx context.Context, args ...string) ([]byte, error) {
 // wraps ErrNonFastForward.
 func (r *Repo) PushLease(ctx context.Context, branch, expect string) error {
 	ref := "refs/heads/" + branch
-	out, err := r.push(ctx, "--porcelain", "-q", "--force-with-lease="+ref+":"+expect, "origin", ref+":"+ref)
+	out, err := r.push(ctx, "--porcelain", "-q", "--force-with-lease="+ref+":"+expect, remoteName, ref+":"+ref)
 	if err != nil {
 		if r.pushRefused(err, string(out), true) {
 			err.(*Error).Msg = "the remote branch " + branch + " is no longer where it was fetched"
@@ -1144,7 +1154,7 @@ func (r *Repo) PushLease(ctx context.Context, branch, expect string) error {
 // Head returns the commit the remote's branch is at now, "" when it does
 // not exist.
 func (r *Repo) Head(ctx context.Context, branch string) (string, error) {
-	out, err := r.run(ctx, nil, "ls-remote", "--heads", "origin", "refs/heads/"+branch)
+	out, err := r.run(ctx, nil, "ls-remote", "--heads", remoteName, "refs/heads/"+branch)
 	if err != nil {
 		return "", err
 	}
@@ -1617,7 +1627,7 @@ var shortHash = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile
 // annotated tag also name^{} → the commit it peels to. An empty remote has
 // none.
 func (r *Repo) Refs(ctx context.Context) (map[string]string, error) {
-	out, err := r.run(ctx, nil, "ls-remote", "origin")
+	out, err := r.run(ctx, nil, "ls-remote", remoteName)
 	if err != nil {
 		return nil, err
 	}
@@ -1695,7 +1705,7 @@ func (r *Repo) FetchRef(ctx context.Context, ref string) (string, error) {
 
 // fetchOne fetches one ref or full commit hash, depth 1.
 func (r *Repo) fetchOne(ctx context.Context, what string) (string, error) {
-	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth=1", "origin", what); err != nil {
+	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth=1", remoteName, what); err != nil {
 		return "", err
 	}
 	return r.RevParse(ctx, "FETCH_HEAD^{commit}")
@@ -1704,7 +1714,7 @@ func (r *Repo) fetchOne(ctx context.Context, what string) (string, error) {
 // fetchAbbrev fetches every branch and tag with their history and finds
 // the one commit whose hash starts with prefix.
 func (r *Repo) fetchAbbrev(ctx context.Context, prefix string, unknown *RefError) (string, error) {
-	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "origin",
+	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", remoteName,
 		"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"); err != nil {
 		return "", err
 	}

@@ -105,3 +105,45 @@ func TestUserCredentialHelper(t *testing.T) {
 		t.Errorf("the error shows the helper's password: %v", err)
 	}
 }
+
+// TestUserRemoteOrigin: a remote the user's own configuration calls origin
+// (remote.origin.url and fetch, in the global file or in GIT_CONFIG_COUNT
+// entries) is not the manifests repository: with UserConfig, kiln fetches
+// from and pushes to the repository it was given, and only to it.
+func TestUserRemoteOrigin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	want, other := filepath.Join(dir, "m.git"), filepath.Join(dir, "other.git")
+	for _, b := range []string{want, other} {
+		gittest.Git(t, dir, "init", "-q", "--bare", "--initial-branch=main", b)
+	}
+	tip := gittest.Commit(t, want, "main", map[string]string{"a": "kiln's\n"}, "kiln's")
+	decoy := gittest.Commit(t, other, "main", map[string]string{"a": "other\n"}, "other")
+	section := "[remote \"origin\"]\n\turl = " + other + "\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
+	for name, env := range map[string][]string{
+		"global file":      userEnv(t, section),
+		"GIT_CONFIG_COUNT": userEnv(t, "", "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=remote.origin.url", "GIT_CONFIG_VALUE_0="+other),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := clone(t, want, gitrepo.Options{UserConfig: true, Env: env})
+			got, err := r.Fetch(ctx, "main")
+			if err != nil || got["main"] != tip {
+				t.Fatalf("Fetch = %v, %v; want main at %s (not the user's origin's %s)", got, err, tip, decoy)
+			}
+			if err := r.Checkout(ctx, "kiln/dev", "refs/remotes/origin/main"); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Push(ctx, "kiln/dev", false); err != nil {
+				t.Fatal(err)
+			}
+			if c := gittest.Tip(t, want, "refs/heads/kiln/dev"); c != tip {
+				t.Errorf("kiln/dev of the manifests repository at %q, want %s", c, tip)
+			}
+			if c := gittest.Tip(t, other, "refs/heads/kiln/dev"); c != "" {
+				t.Errorf("the user's origin got kiln/dev at %s", c)
+			}
+		})
+	}
+}
