@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
@@ -66,4 +67,31 @@ func TestFetchSkipsTipsHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	fetch(map[string]string{"main": second, "kiln/dev": dev}, 4)
+}
+
+// TestFetchSinceKeepsTracking: FetchSince fetches into the ref it is given
+// and leaves refs/remotes/origin where Fetch set it, also when the branch
+// moved on meanwhile: git would otherwise move the remote-tracking ref
+// too (its configured refspec), and a promotion would build on a newer
+// tip of its base than the one it read and checked.
+func TestFetchSinceKeepsTracking(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	remote := gittest.Bare(t)
+	old := gittest.Commit(t, remote, "main", map[string]string{"a": "1\n"}, "one")
+	r := clone(t, remote, gitrepo.Options{})
+	if got, err := r.Fetch(ctx, "main"); err != nil || got["main"] != old {
+		t.Fatalf("Fetch = %v, %v", got, err)
+	}
+	newer := gittest.Commit(t, remote, "main", map[string]string{"a": "2\n"}, "two")
+	base, err := r.FetchSince(ctx, "main", "refs/kiln/base", time.Unix(0, 0))
+	if err != nil || base != newer {
+		t.Fatalf("FetchSince = %s, %v; want %s", base, err, newer)
+	}
+	if got := gittest.Git(t, r.Dir, "rev-parse", "refs/remotes/origin/main"); got != old {
+		t.Errorf("refs/remotes/origin/main moved to %s; want it at %s, where Fetch left it", got, old)
+	}
+	if got, err := r.Fetch(ctx, "main"); err != nil || got["main"] != newer {
+		t.Errorf("Fetch after = %v, %v; want main at %s", got, err, newer)
+	}
 }

@@ -950,9 +950,11 @@ const logFormat = "%H%x00%P%x00%an <%ae>%x00%B%x00%x1e"
 // then is fetched at its tip alone, which is all of it since then.
 func (r *Repo) FetchSince(ctx context.Context, branch, ref string, since time.Time) (string, error) {
 	src := "+refs/heads/" + branch + ":" + ref
-	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--shallow-since="+since.UTC().Format(time.RFC3339), remoteName, src); err != nil {
+	// --refmap= : git would also move refs/remotes/origin/<branch> to the
+	// tip fetched, by the remote's configured refspec.
+	if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--refmap=", "--shallow-since="+since.UTC().Format(time.RFC3339), remoteName, src); err != nil {
 		// git refuses a date after which the branch has no commit.
-		if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--depth=1", remoteName, src); err != nil {
+		if _, err := r.run(ctx, nil, "fetch", "-q", "--no-tags", "--refmap=", "--depth=1", remoteName, src); err != nil {
 			return "", err
 		}
 	}
