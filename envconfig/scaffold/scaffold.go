@@ -306,7 +306,7 @@ func (s *scan) chart(dir string) {
 		err = yaml.Unmarshal(data, &meta)
 	}
 	if err != nil {
-		s.note(rel+"/Chart.yaml", "not a chart kiln can read: %v", err)
+		s.note(rel+"/Chart.yaml", "not a chart kiln can read: %s", yamlReason(err))
 		return
 	}
 	if meta.Type == "library" {
@@ -324,6 +324,50 @@ func (s *scan) chart(dir string) {
 		}
 	}
 	s.charts = append(s.charts, rel)
+}
+
+// typeErrorRE is one line of a yaml.v3 TypeError: where, the node's tag,
+// its value (a scalar's), and the Go type it did not decode into.
+var typeErrorRE = regexp.MustCompile("^(line [0-9]+): cannot unmarshal !!([a-z]+)(?: (`.*`))? into (.+)$")
+
+// yamlReason is err as whoever wrote the file reads it: yaml.v3's type
+// errors name the Go type init decodes into (`[]struct { Name string
+// "yaml:\"name\""; … }`), which says nothing about the file; they say
+// what kind of value stands where another belongs.
+func yamlReason(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err.Error()
+	}
+	kind := func(s string) string {
+		switch {
+		case s == "seq" || strings.HasPrefix(s, "[]"):
+			return "a list"
+		case s == "map" || strings.HasPrefix(s, "map[") || strings.HasPrefix(s, "struct"):
+			return "a mapping"
+		case s == "str" || s == "string":
+			return "a string"
+		case s == "bool":
+			return "true or false"
+		case s == "int" || s == "float" || strings.HasPrefix(s, "int") || strings.HasPrefix(s, "uint") || strings.HasPrefix(s, "float"):
+			return "a number"
+		}
+		return "a value of another kind"
+	}
+	lines := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		m := typeErrorRE.FindStringSubmatch(e)
+		if m == nil {
+			lines[i] = e
+			continue
+		}
+		what := kind(m[2])
+		if m[3] != "" {
+			what = m[3] + " (" + what + ")"
+		}
+		lines[i] = fmt.Sprintf("%s: %s where %s belongs", m[1], what, kind(m[4]))
+	}
+	return strings.Join(lines, "; ")
 }
 
 // kustomization records a kustomization and the local folders and files it
@@ -347,7 +391,7 @@ func (s *scan) kustomization(dir, file string) {
 		err = yaml.Unmarshal(data, &k)
 	}
 	if err != nil {
-		s.note(s.rel(file), "not a kustomization kiln can read: %v", err)
+		s.note(s.rel(file), "not a kustomization kiln can read: %s", yamlReason(err))
 		return
 	}
 	kz := &kustomization{dir: rel, namespace: k.Namespace, component: k.Kind == "Component"}

@@ -194,6 +194,25 @@ func TestScan(t *testing.T) {
 			// kiln.yaml would read {x} as a placeholder (and replace a
 			// literal {env}) and refuses \: init wrote a kiln.yaml that
 			// kiln validate refused.
+			// yaml.v3 named the Go type init decodes into:
+			// "cannot unmarshal !!int `3` into []struct { Name string …".
+			name: "a Chart.yaml or kustomization of the wrong shape is noted as a person reads it",
+			files: map[string]string{
+				"charts/web/Chart.yaml":          "apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies: 3\n",
+				"apps/shop/kustomization.yaml":   kust("resources: {a: b}\n"),
+				"apps/shop/cm.yaml":              cm,
+				"charts/typed/Chart.yaml":        "apiVersion: v2\nname: typed\nversion: 1.0.0\ntype: [x]\n",
+				"charts/typed/templates/cm.yaml": cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{{Name: "shop", Namespace: "shop", Engine: YAML, Path: "apps/shop"}},
+			wantNotes: []Note{
+				{Path: "apps/shop/kustomization.yaml", Message: "not a kustomization kiln can read: line 3: a mapping where a list belongs"},
+				{Path: "charts/typed/Chart.yaml", Message: "not a chart kiln can read: line 4: a list where a string belongs"},
+				{Path: "charts/web/Chart.yaml", Message: "not a chart kiln can read: line 4: `3` (a number) where a list belongs"},
+			},
+		},
+		{
 			name: "paths kiln.yaml cannot name are left out, with a note",
 			files: map[string]string{
 				"apps/{x}/cm.yaml":                           cm,
