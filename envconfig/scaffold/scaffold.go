@@ -95,7 +95,7 @@ type kustomization struct {
 	dir        string
 	namespace  string
 	component  bool
-	unusable   bool     // not an app: a symlink leading outside the repository
+	unusable   bool     // not an app: a symlink leading outside the repository, or unreadable
 	references []string // local folders and files it names, relative to the root
 }
 
@@ -391,7 +391,11 @@ func (s *scan) kustomization(dir, file string) {
 		err = yaml.Unmarshal(data, &k)
 	}
 	if err != nil {
-		s.note(s.rel(file), "not a kustomization kiln can read: %s", yamlReason(err))
+		// Not a plain YAML app either: kiln render refuses a folder whose
+		// kustomization it cannot read, so init would write a kiln.yaml
+		// that kiln validate fails.
+		s.note(s.rel(file), "not added: not a kustomization kiln can read (%s); mend it, then run kiln init again", yamlReason(err))
+		s.kusts[rel] = &kustomization{dir: rel, unusable: true}
 		return
 	}
 	kz := &kustomization{dir: rel, namespace: k.Namespace, component: k.Kind == "Component"}
