@@ -583,6 +583,11 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 		}
 	}
 	runWarnsOnce()
+	if r.opts.Strict {
+		// Each env's error already says them: a warning as well said
+		// each twice.
+		runWarns = nil
+	}
 	if warns := slices.Concat(runWarns, r.cacheOff); len(warns) > 0 {
 		out[0].Warnings = diag.SortWarnings(append(warns, out[0].Warnings...))
 	}
