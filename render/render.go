@@ -481,7 +481,8 @@ type EnvResult struct {
 	// Objects maps each object file (apps/<app>/<file>) to the object's
 	// identity, for messages.
 	Objects map[string]string
-	// Warnings did not stop the render (with Strict they are in Err).
+	// Warnings did not stop the render (with Strict they are in Err, and
+	// not here).
 	Warnings []diag.Warning
 	// Err holds every error, sorted; nil on success.
 	Err error
@@ -645,10 +646,11 @@ func (r *Renderer) unusedImages(out []*EnvResult) {
 		return
 	}
 	last := out[len(out)-1]
-	last.Warnings = diag.SortWarnings(append(last.Warnings, warns...))
 	if r.opts.Strict {
 		failStrict(last, warns)
+		return
 	}
+	last.Warnings = diag.SortWarnings(append(last.Warnings, warns...))
 }
 
 // UnusedImages returns the warnings of the images of opts that no app of
@@ -915,6 +917,9 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 		for _, w := range er.Warnings {
 			errs = append(errs, w.AsError())
 		}
+		// Errors now, and said as such: kept as warnings too, each was
+		// printed (and annotated) twice.
+		er.Warnings = nil
 	}
 	if err := diag.Join(errs...); err != nil {
 		// Only a failed env pays for the Secrets' values: an automaton

@@ -200,9 +200,10 @@ func judgeImages(ropts render.Options, rep *diffReport, log io.Writer, warned *s
 	}
 	errs := make([]error, len(warns))
 	for i, w := range warns {
-		fmt.Fprintf(log, "warning: %s\n", w.String())
 		errs[i] = w.AsError()
 		if !ropts.Strict {
+			// Under Strict they are the last env's errors, said as such.
+			fmt.Fprintf(log, "warning: %s\n", w.String())
 			warned.add(rep.Envs[len(rep.Envs)-1].Env, w)
 		}
 	}
