@@ -176,27 +176,17 @@ type objectMemo struct {
 // promotion's trees are far smaller, and a huge repository's stays bounded.
 const memoBudget = 64 << 20
 
-// take reports whether n more bytes fit the memo's budget, and counts them.
-func (m *objectMemo) take(n int) bool {
+// remember keeps v under key in *into when its size n fits the memo's
+// budget, and counts it.
+func remember[V any](m *objectMemo, into *map[string]V, key string, v V, n int) {
 	if m.size+n > memoBudget {
-		return false
+		return
 	}
 	m.size += n
-	return true
-}
-
-// fullHash reports whether rev is a full object name (SHA-1 or SHA-256),
-// whose content never changes, rather than a ref or an abbreviation.
-func fullHash(rev string) bool {
-	if len(rev) != 40 && len(rev) != 64 {
-		return false
+	if *into == nil {
+		*into = map[string]V{}
 	}
-	for i := 0; i < len(rev); i++ {
-		if c := rev[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
+	(*into)[key] = v
 }
 
 // remoteName is what kiln's git commands call the remote. Not origin: a
@@ -893,16 +883,6 @@ func (r *Repo) Info(ctx context.Context, rev string) (CommitInfo, error) {
 		return CommitInfo{}, err
 	}
 	var ci CommitInfo
-	defer func() {
-		if fullHash(rev) && r.objects.take(len(out)) {
-			if r.objects.infos == nil {
-				r.objects.infos = map[string]CommitInfo{}
-			}
-			c := ci
-			c.Parents = slices.Clone(ci.Parents)
-			r.objects.infos[rev] = c
-		}
-	}()
 	header, msg, _ := strings.Cut(string(out), "\n\n")
 	ci.Message = msg
 	for _, line := range strings.Split(header, "\n") {
@@ -911,6 +891,11 @@ func (r *Repo) Info(ctx context.Context, rev string) (CommitInfo, error) {
 		} else if v, ok := strings.CutPrefix(line, "parent "); ok {
 			ci.Parents = append(ci.Parents, v)
 		}
+	}
+	if gitinfo.IsCommitHash(rev) { // a full hash names the same commit for good
+		c := ci
+		c.Parents = slices.Clone(ci.Parents)
+		remember(&r.objects, &r.objects.infos, rev, c, len(out))
 	}
 	return ci, nil
 }
@@ -1308,7 +1293,7 @@ func (r *Repo) lsTreeAt(ctx context.Context, rev string, flags, pathspecs []stri
 		}
 	}
 	key := ""
-	if fullHash(rev) {
+	if gitinfo.IsCommitHash(rev) {
 		key = strings.Join(args, "\x00")
 		if entries, ok := r.objects.listings[key]; ok {
 			return slices.Clone(entries), nil
@@ -1329,11 +1314,8 @@ func (r *Repo) lsTreeAt(ctx context.Context, rev string, flags, pathspecs []stri
 			entries = append(entries, treeEntry{mode: f[0], typ: f[1], sha: f[2], size: size, path: name})
 		}
 	}
-	if key != "" && r.objects.take(len(out)) {
-		if r.objects.listings == nil {
-			r.objects.listings = map[string][]treeEntry{}
-		}
-		r.objects.listings[key] = slices.Clone(entries)
+	if key != "" {
+		remember(&r.objects, &r.objects.listings, key, slices.Clone(entries), len(out))
 	}
 	return entries, nil
 }
@@ -1523,12 +1505,7 @@ func (r *Repo) TreeAndSpecial(ctx context.Context, rev, dir string) (map[string]
 		files[name] = bytes.Clone(data)
 	}
 	for sha, data := range asked {
-		if r.objects.take(len(data)) {
-			if r.objects.blobs == nil {
-				r.objects.blobs = map[string][]byte{}
-			}
-			r.objects.blobs[sha] = bytes.Clone(data)
-		}
+		remember(&r.objects, &r.objects.blobs, sha, bytes.Clone(data), len(data))
 	}
 	return files, special, nil
 }

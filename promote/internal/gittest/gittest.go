@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiln-gitops/kiln/internal/gitinfo"
 	"github.com/kiln-gitops/kiln/promote/internal/gitrepo"
 )
 
@@ -242,7 +243,6 @@ func Tip(t testing.TB, repo, ref string) string {
 	if fi, err := os.Stat(filepath.Join(repo, ".git")); err == nil && fi.IsDir() {
 		gitDir = filepath.Join(repo, ".git")
 	}
-	isHash := func(v string) bool { return len(v) == 40 && strings.Trim(v, "0123456789abcdef") == "" }
 	for range 5 { // HEAD → a branch; a chain of symbolic refs is short
 		data, err := os.ReadFile(filepath.Join(gitDir, filepath.FromSlash(ref)))
 		if os.IsNotExist(err) && strings.HasPrefix(ref, "refs/") {
@@ -256,7 +256,7 @@ func Tip(t testing.TB, repo, ref string) string {
 				break
 			}
 			for line := range strings.SplitSeq(string(packed), "\n") {
-				if sha, name, ok := strings.Cut(line, " "); ok && name == ref && isHash(sha) {
+				if sha, name, ok := strings.Cut(line, " "); ok && name == ref && gitinfo.IsCommitHash(sha) {
 					return sha
 				}
 			}
@@ -270,7 +270,7 @@ func Tip(t testing.TB, repo, ref string) string {
 			ref = target
 			continue
 		}
-		if isHash(v) {
+		if gitinfo.IsCommitHash(v) {
 			return v
 		}
 		break
