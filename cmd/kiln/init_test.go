@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -258,7 +260,7 @@ func TestInitStopsWhenCancelled(t *testing.T) {
 // envs/dev.yaml, is named in the environment's entry (config:), and the
 // variables it sets count as set. init named the environment only: kiln
 // validate refused the kiln.yaml it wrote, and init noted ${REPLICAS} as
-// unset though dev.yml sets it.
+// unset though dev.yml sets it. --output json names the file as well.
 func TestInitEnvFileYml(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
@@ -289,5 +291,23 @@ func TestInitEnvFileYml(t *testing.T) {
 	}
 	if _, stderr, code := runKiln(t, "validate", "--config", cfg); code != 0 {
 		t.Errorf("validate of what init wrote: exit %d\n%s\nkiln.yaml:\n%s", code, stderr, written)
+	}
+	// --output json names the file too: a script writing its own
+	// kiln.yaml from it needs the config: line as much.
+	stdout, stderr, code := runKiln(t, "init", "--config", cfg, "--force", "--output", "json")
+	if code != 0 {
+		t.Fatalf("init --output json: exit %d\n%s", code, stderr)
+	}
+	if err := validateOutput("init", []byte(stdout)); err != nil {
+		t.Errorf("init --output json against docs/schemas/init.json: %v\n%s", err, stdout)
+	}
+	var rep struct {
+		EnvFiles map[string]string `json:"environmentFiles"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"dev": "envs/dev.yml"}; !maps.Equal(rep.EnvFiles, want) {
+		t.Errorf("init --output json: environmentFiles %v, want %v\n%s", rep.EnvFiles, want, stdout)
 	}
 }

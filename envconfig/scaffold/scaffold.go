@@ -71,10 +71,11 @@ type Result struct {
 	// Notes are sorted by path.
 	Notes []Note `json:"notes"`
 
-	// envFiles are the env files kiln.yaml must name (config:) because
-	// kiln would not find them by itself: envs/<env>.yml, where kiln
-	// reads envs/<env>.yaml.
-	envFiles map[string]string
+	// EnvFiles are, by environment, the env files kiln.yaml names
+	// (config:) because kiln would not find them by itself: envs/<env>.yml,
+	// where kiln reads envs/<env>.yaml. A reader of --output json needs
+	// them as much as kiln.yaml does.
+	EnvFiles map[string]string `json:"environmentFiles,omitempty"`
 }
 
 // skipDirs are folders that never hold apps: version control, editors,
@@ -145,7 +146,7 @@ func Scan(ctx context.Context, root string) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // what was read since is incomplete (read refused it)
 	}
-	res := &Result{Envs: envs, Apps: apps, Notes: s.notes, envFiles: s.envFiles}
+	res := &Result{Envs: envs, Apps: apps, Notes: s.notes, EnvFiles: s.envFiles}
 	sort.Slice(res.Apps, func(i, j int) bool { return res.Apps[i].Name < res.Apps[j].Name })
 	sort.SliceStable(res.Notes, func(i, j int) bool { return res.Notes[i].Path < res.Notes[j].Path })
 	if res.Notes == nil {

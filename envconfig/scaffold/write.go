@@ -28,7 +28,7 @@ environments:                 # in promotion order; envs/<name>.yaml holds each 
 `)
 	for _, e := range r.Envs {
 		fmt.Fprintf(&b, "  - name: %s\n", scalar(e))
-		if f, ok := r.envFiles[e]; ok {
+		if f, ok := r.EnvFiles[e]; ok {
 			fmt.Fprintf(&b, "    config: %s\n", scalar(f))
 		}
 	}
