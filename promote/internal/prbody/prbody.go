@@ -95,6 +95,10 @@ type appInfo struct {
 	// for an app that stays, whose objects Flux then starts applying or
 	// prunes all at once. Its object counts leave it out.
 	kustomization string
+	// noDiff: changed only in files no diff here shows (its high-level/
+	// values), which "Other files" names. Its row read "changed +0 ~0 -0"
+	// with no block under Changes, as if the body had lost its diff.
+	noDiff bool
 }
 
 // Render returns the pull request body for in, redacted by in.Redact. It
@@ -312,9 +316,11 @@ func collect(in Input) []appInfo {
 		a.images = imageChanges(o.Images, nw.Images)
 
 		var d strings.Builder
+		a.noDiff = a.status == statusChanged && len(byApp[n]) > 0
 		for _, c := range byApp[n] {
 			if inAppDiff(c) {
 				d.WriteString(treediff.Unified(c, false))
+				a.noDiff = false
 			}
 			if strings.HasPrefix(c.Path, "flux/") && (c.Op == treediff.Changed || a.status == statusChanged) {
 				a.kustomization = c.Op
@@ -569,6 +575,9 @@ func tableOf(apps []appInfo, compact bool) string {
 			// Else "+0 ~0 -0" for a change of prune or suspend, or a
 			// Kustomization removed, which a reviewer would skim past.
 			objects += kustomizationNote(a.kustomization)
+			if a.noDiff {
+				objects += ", only files under Other files"
+			}
 		}
 		engine := a.engine
 		switch {

@@ -663,8 +663,9 @@ func TestRenderNoCiphertextImage(t *testing.T) {
 
 // TestRenderOtherFiles: a change the body shows no diff of (an app's
 // high-level/ files, a file kiln does not write) is named, so that the
-// body never says less than the commit does; the lock only when nothing
-// else says why it changed (an app's engine, say).
+// body never says less than the commit does, and the app's row points
+// there; the lock only when nothing else says why it changed (an app's
+// engine, say).
 func TestRenderOtherFiles(t *testing.T) {
 	t.Parallel()
 	lock := &lockfile.Lock{Apps: map[string]lockfile.App{"web": {Engine: "helm"}}}
@@ -685,6 +686,11 @@ func TestRenderOtherFiles(t *testing.T) {
 		"- `high-level/web/values.yaml`: changed\n"
 	if !strings.Contains(got, want) {
 		t.Errorf("the body does not name the files it shows no diff of; want\n%s\nin:\n%s", want, got)
+	}
+	// The app's row says where its change is: "+0 ~0 -0" alone, with no
+	// block under Changes, read as a diff the body lost.
+	if want := "| `web` | helm | changed | +0 ~0 -0, only files under Other files |"; !strings.Contains(got, want) {
+		t.Errorf("the row of an app changed in high-level/ only lacks %q:\n%s", want, got)
 	}
 
 	changed := &lockfile.Lock{Apps: map[string]lockfile.App{"web": {Engine: "kustomize"}}}
