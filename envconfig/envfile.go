@@ -1,6 +1,7 @@
 package envconfig
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -433,8 +434,7 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 	c := yaml11(n, map[*yaml.Node]*yaml.Node{})
 	yaml11Merges(c, map[*yaml.Node]bool{}, map[*yaml.Node]map[string]bool{})
 	if err := decodeLinear(c, &v); err != nil {
-		d.errs = append(d.errs, &diag.Error{File: d.file, Line: line(n), App: d.appName, Field: d.fieldOf(n),
-			Msg: "values: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")), Hint: "fix the values mapping", Err: err})
+		d.valuesError(n, c, err)
 		return nil
 	}
 	if k := nullKey(n); k != nil {
@@ -454,6 +454,57 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 	}
 	m, _ := normalize(v).(map[string]any)
 	return m
+}
+
+// valuesError records err, the error of decoding the values mapping n
+// (c its YAML 1.1 copy), at the line of what it refuses: yaml.v3 puts
+// the lines in its words ("unmarshal errors:\n  line 9: mapping key "a"
+// already defined at line 8"), or gives none (a !!binary that is not
+// base64), and the error stood at the values: line, leaving the user to
+// search the whole mapping.
+func (d *decoder) valuesError(n, c *yaml.Node, err error) {
+	at := func(l int, msg string) {
+		d.errs = append(d.errs, &diag.Error{File: d.file, Line: l, App: d.appName, Field: d.fieldOf(n),
+			Msg: "values: " + redact.YAML(msg), Hint: "fix the values mapping", Err: err})
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		for _, e := range te.Errors {
+			if m := yamlLineRE().FindStringSubmatch(e); m != nil {
+				if l, err := strconv.Atoi(m[1]); err == nil {
+					at(l, m[2])
+					continue
+				}
+			}
+			at(line(n), e)
+		}
+		return
+	}
+	l := line(n)
+	if b := badBinary(c, map[*yaml.Node]bool{}); b != nil {
+		l = b.Line
+	}
+	at(l, strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// badBinary returns the first !!binary scalar at or below n that is not
+// base64, or nil: yaml.v3 refuses it with no line.
+func badBinary(n *yaml.Node, seen map[*yaml.Node]bool) *yaml.Node {
+	if n == nil || seen[n] {
+		return nil
+	}
+	seen[n] = true
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!binary" {
+		if _, err := base64.StdEncoding.DecodeString(n.Value); err != nil { // as yaml.v3 decodes it
+			return n
+		}
+	}
+	for _, c := range n.Content {
+		if b := badBinary(c, seen); b != nil {
+			return b
+		}
+	}
+	return badBinary(n.Alias, seen)
 }
 
 // nonFinite returns the first scalar at or below n that YAML reads as an

@@ -383,10 +383,11 @@ func (d *decoder) strList(n *yaml.Node, key string) ([]string, []*yaml.Node) {
 	return out, nodes
 }
 
-// yamlLineRE matches the location yaml.v3 puts in its syntax errors. yaml.v3
-// has no typed syntax error (it formats "yaml: line N: problem"), so the
-// text is the only place the line is found.
-var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
+// yamlLineRE matches the location yaml.v3 puts in its syntax errors and
+// in each entry of a TypeError. yaml.v3 has no typed syntax error (it
+// formats "yaml: line N: problem"), and a TypeError's entries are text
+// ("line N: problem"), so the text is the only place the line is found.
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`) })
 
 // flowPlaceholderRE finds a kiln placeholder such as {env} in a line.
 var flowPlaceholderRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{[A-Za-z_]+\}`) })
