@@ -434,7 +434,7 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 	c := yaml11(n, map[*yaml.Node]*yaml.Node{})
 	yaml11Merges(c, map[*yaml.Node]bool{}, map[*yaml.Node]map[string]bool{})
 	if err := decodeLinear(c, &v); err != nil {
-		d.valuesError(n, c, err)
+		d.decodeError(n, c, err, "values", "fix the values mapping")
 		return nil
 	}
 	if k := nullKey(n); k != nil {
@@ -456,16 +456,17 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 	return m
 }
 
-// valuesError records err, the error of decoding the values mapping n
-// (c its YAML 1.1 copy), at the line of what it refuses: yaml.v3 puts
-// the lines in its words ("unmarshal errors:\n  line 9: mapping key "a"
-// already defined at line 8"), or gives none (a !!binary that is not
-// base64), and the error stood at the values: line, leaving the user to
-// search the whole mapping.
-func (d *decoder) valuesError(n, c *yaml.Node, err error) {
+// decodeError records err, the error of decoding n (c the copy decoded),
+// as what's, at the line of what it refuses: yaml.v3 puts the lines in
+// its words ("unmarshal errors:\n  line 9: mapping key "a" already
+// defined at line 8"), or gives none (a !!binary that is not base64), and
+// the error stood at n's line, leaving the user to search the whole
+// mapping. Values are masked (redact.YAML): an app's values hold
+// passwords.
+func (d *decoder) decodeError(n, c *yaml.Node, err error, what, hint string) {
 	at := func(l int, msg string) {
 		d.errs = append(d.errs, &diag.Error{File: d.file, Line: l, App: d.appName, Field: d.fieldOf(n),
-			Msg: "values: " + redact.YAML(msg), Hint: "fix the values mapping", Err: err})
+			Msg: what + ": " + redact.YAML(msg), Hint: hint, Err: err})
 	}
 	var te *yaml.TypeError
 	if errors.As(err, &te) {

@@ -931,8 +931,9 @@ func (d *decoder) jsonnetArgs(f map[string]*yaml.Node, key string) map[string]an
 			continue
 		}
 		var x any
-		if err := decodeLinear(datesAsWritten(p.val, map[*yaml.Node]*yaml.Node{}), &x); err != nil {
-			d.errAt(p.val, fmt.Sprintf("jsonnet.%s.%s: %s", key, name, strings.TrimPrefix(err.Error(), "yaml: ")), "write a YAML value that has a JSON form")
+		c := datesAsWritten(p.val, map[*yaml.Node]*yaml.Node{})
+		if err := decodeLinear(c, &x); err != nil {
+			d.decodeError(p.val, c, err, fmt.Sprintf("jsonnet.%s.%s", key, name), "write a YAML value that has a JSON form, each key once")
 			continue
 		}
 		if f := nonFinite(p.val); f != nil {
