@@ -21,6 +21,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/words"
 )
 
 // EnvFile is one environment's configuration file (envs/<env>.yaml).
@@ -456,6 +457,10 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 	return m
 }
 
+// maxDecodeErrors is how many of one decoding's errors decodeError
+// records on their own lines.
+const maxDecodeErrors = 10
+
 // decodeError records err, the error of decoding n (c the copy decoded),
 // as what's, at the line of what it refuses: yaml.v3 puts the lines in
 // its words ("unmarshal errors:\n  line 9: mapping key "a" already
@@ -470,14 +475,30 @@ func (d *decoder) decodeError(n, c *yaml.Node, err error, what, hint string) {
 	}
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
+		// yaml.v3 names a key written n times n-1 times, once for each
+		// earlier one: one error a line, and not thousands of them.
+		seen := map[string]bool{}
+		shown, more := 0, 0
 		for _, e := range te.Errors {
+			l, msg := line(n), e
 			if m := yamlLineRE().FindStringSubmatch(e); m != nil {
-				if l, err := strconv.Atoi(m[1]); err == nil {
-					at(l, m[2])
+				if seen[m[1]] {
 					continue
 				}
+				seen[m[1]] = true
+				if v, err := strconv.Atoi(m[1]); err == nil {
+					l, msg = v, m[2]
+				}
 			}
-			at(line(n), e)
+			if shown == maxDecodeErrors {
+				more++
+				continue
+			}
+			shown++
+			at(l, msg)
+		}
+		if more > 0 {
+			at(line(n), fmt.Sprintf("%s in it besides the %d shown", words.Count(more, "more error"), shown))
 		}
 		return
 	}
