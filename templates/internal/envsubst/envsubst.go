@@ -142,6 +142,9 @@ type undefinedVar struct {
 	file  string
 	name  string
 	lines []int
+	// expr is the first placeholder that reads the variable, as written
+	// (${podselector:app-pods}), for the hint's literal form.
+	expr string
 }
 
 func (u *undefinedVar) err() error {
@@ -161,12 +164,22 @@ func (u *undefinedVar) err() error {
 		}
 		msg += fmt.Sprintf(" (also used on %s %s)", word, strings.Join(rest, ", "))
 	}
-	hint := fmt.Sprintf("set %s in the environment's vars or give a default: ${%s:=value}", u.name, u.name)
+	expr := u.expr
+	if expr == "" {
+		expr = "${" + u.name + "}"
+	}
+	literal := strings.ReplaceAll(expr, "$", "$$")
+	// Objects often carry another program's placeholders: a script's
+	// ${HOME}, CloudNativePG's ${podselector:NAME} in pg_hba rules. Flux
+	// substitutes them all the same, so the way to keep one is the escape,
+	// which the hint names with the placeholder as written.
+	hint := fmt.Sprintf("set %s in the environment's vars or give a default: ${%s:=value}; for a literal %s that another program reads, write %s",
+		u.name, u.name, cutExpr(expr), cutExpr(literal))
 	if !varName(u.name) {
 		// ${1} in a shell script: no env file can set it (kiln and Flux
 		// take names of letters, digits and _, not starting with a digit).
 		msg += fmt.Sprintf(": %s is no variable name", u.name)
-		hint = fmt.Sprintf("write $${%s} for a literal ${%s} (a shell script's), or give a default: ${%s:=value}", u.name, u.name, u.name)
+		hint = fmt.Sprintf("write %s for a literal %s (a shell script's), or give a default: ${%s:=value}", cutExpr(literal), cutExpr(expr), u.name)
 	}
 	return &diag.Error{File: u.file, Line: u.lines[0], Msg: msg, Hint: hint}
 }
@@ -293,7 +306,7 @@ func (s *scanner) line(text string, line int) string {
 		s.problems++
 		u := s.undefined[last]
 		if u == nil {
-			u = &undefinedVar{file: s.file, name: last}
+			u = &undefinedVar{file: s.file, name: last, expr: placeholderOf(text, last)}
 			s.undefined[last] = u
 		}
 		if len(u.lines) == 0 || u.lines[len(u.lines)-1] != line {
@@ -340,6 +353,31 @@ func firstPlaceholder(text string) string {
 		return text[start:end]
 	}
 	return text[start:]
+}
+
+// placeholderOf returns the first placeholder of text, nested ones
+// included, that reads the variable name (${name}, ${name:=d},
+// ${name:app-pods}), whole; "" when there is none, or it is not closed.
+func placeholderOf(text, name string) string {
+	for i := 0; ; {
+		start := nextPlaceholder(text, i)
+		if start < 0 {
+			return ""
+		}
+		rest := text[start+2:]
+		if strings.HasPrefix(rest, name) && (len(rest) == len(name) || !nameByte(rest[len(name)])) {
+			if end := closing(text, start); end > 0 {
+				return text[start:end]
+			}
+			return ""
+		}
+		i = start + 2
+	}
+}
+
+// nameByte reports whether c may continue a variable's name.
+func nameByte(c byte) bool {
+	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // nextPlaceholder returns where the first placeholder ("${") of text at or
@@ -397,6 +435,11 @@ var placeholderRE = regexp.MustCompile(`(?:^|[^$])(\$\{[^}]*\}?)`)
 // quoteExpr shows an expression from the input in a message, cut short so
 // that a long line does not swamp the report.
 func quoteExpr(expr string) string {
+	return strconv.Quote(cutExpr(expr))
+}
+
+// cutExpr cuts an expression from the input short, as quoteExpr shows it.
+func cutExpr(expr string) string {
 	const limit = 40
 	s := expr
 	if len(s) > limit {
@@ -409,7 +452,7 @@ func quoteExpr(expr string) string {
 			s += "}"
 		}
 	}
-	return strconv.Quote(s)
+	return s
 }
 
 // hasControl reports whether text holds a character YAML allows only

@@ -60,28 +60,47 @@ var substCases = []substCase{
 	{name: "case and length", in: "${HOST^} ${HOST^^} ${#HOST}", want: "Redis.svc REDIS.SVC 9", wantNames: []string{"HOST"}},
 	{name: "a name no env file can set", in: "run: echo ${1} ${1:-x}\n",
 		wantErr: "f.yaml:1: variable 1 is not set: 1 is no variable name\n  hint: write $${1} for a literal ${1} (a shell script's), or give a default: ${1:=value}"},
-	{name: "crlf lines", in: "a: 1\r\nb: ${NOPE}\r\n", wantErr: "f.yaml:2: variable NOPE is not set\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}"},
+	{name: "crlf lines", in: "a: 1\r\nb: ${NOPE}\r\n", wantErr: "f.yaml:2: variable NOPE is not set\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}; for a literal ${NOPE} that another program reads, write $${NOPE}"},
 	{
 		name:    "undefined",
 		in:      "a: 1\nb: ${NOPE}\n",
-		wantErr: "f.yaml:2: variable NOPE is not set\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}",
+		wantErr: "f.yaml:2: variable NOPE is not set\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}; for a literal ${NOPE} that another program reads, write $${NOPE}",
 	},
 	{
 		name: "all undefined together, one error per variable",
 		in:   "${B}\n${A}\n${B} ${B}\n${HOST}\n${B}\n",
-		wantErr: "f.yaml:1: variable B is not set (also used on lines 3, 5)\n  hint: set B in the environment's vars or give a default: ${B:=value}\n" +
-			"f.yaml:2: variable A is not set\n  hint: set A in the environment's vars or give a default: ${A:=value}",
+		wantErr: "f.yaml:1: variable B is not set (also used on lines 3, 5)\n  hint: set B in the environment's vars or give a default: ${B:=value}; for a literal ${B} that another program reads, write $${B}\n" +
+			"f.yaml:2: variable A is not set\n  hint: set A in the environment's vars or give a default: ${A:=value}; for a literal ${A} that another program reads, write $${A}",
 	},
 	{
 		name: "every undefined variable of a line",
 		in:   "${A} ${HOST} ${B/x/y} ${C:-ok}",
-		wantErr: "f.yaml:1: variable A is not set\n  hint: set A in the environment's vars or give a default: ${A:=value}\n" +
-			"f.yaml:1: variable B is not set\n  hint: set B in the environment's vars or give a default: ${B:=value}",
+		wantErr: "f.yaml:1: variable A is not set\n  hint: set A in the environment's vars or give a default: ${A:=value}; for a literal ${A} that another program reads, write $${A}\n" +
+			"f.yaml:1: variable B is not set\n  hint: set B in the environment's vars or give a default: ${B:=value}; for a literal ${B/x/y} that another program reads, write $${B/x/y}",
+	},
+	{
+		// CloudNativePG's pg_hba rules name pods by ${podselector:NAME}
+		// (docs/src/samples/cluster-example-pod-selector-refs.yaml), which
+		// Flux reads as a substring of the variable podselector: the hint
+		// gives the escape with the placeholder as written.
+		name:    "another program's placeholder",
+		in:      "pg_hba:\n  - \"hostssl mydb myuser ${podselector:app-pods} scram-sha-256\"\n",
+		wantErr: "f.yaml:2: variable podselector is not set\n  hint: set podselector in the environment's vars or give a default: ${podselector:=value}; for a literal ${podselector:app-pods} that another program reads, write $${podselector:app-pods}",
+	},
+	{
+		name:    "the literal of a nested placeholder escapes every $",
+		in:      "x: ${NOPE:-${ALSO_NOPE:-x}} ${NOPE}",
+		wantErr: "f.yaml:1: variable NOPE is not set\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}; for a literal ${NOPE:-${ALSO_NOPE:-x}} that another program reads, write $${NOPE:-$${ALSO_NOPE:-x}}",
+	},
+	{
+		name:    "a long placeholder is cut in the hint",
+		in:      "x: ${NOPE/a-very-long-pattern-to-replace/with-a-replacement}",
+		wantErr: "f.yaml:1: variable NOPE is not set\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}; for a literal ${NOPE/a-very-long-pattern-to-replace/wi…} that another program reads, write $${NOPE/a-very-long-pattern-to-replace/w…}",
 	},
 	{
 		name:    "undefined inside a default",
 		in:      "${NOPE:=${ALSO_NOPE}}",
-		wantErr: "f.yaml:1: variable ALSO_NOPE is not set\n  hint: set ALSO_NOPE in the environment's vars or give a default: ${ALSO_NOPE:=value}",
+		wantErr: "f.yaml:1: variable ALSO_NOPE is not set\n  hint: set ALSO_NOPE in the environment's vars or give a default: ${ALSO_NOPE:=value}; for a literal ${ALSO_NOPE} that another program reads, write $${ALSO_NOPE}",
 	},
 	{
 		name:    "unterminated",
@@ -111,7 +130,7 @@ var substCases = []substCase{
 	{
 		name: "malformed and undefined together",
 		in:   "${A}\n${-}\n",
-		wantErr: "f.yaml:1: variable A is not set\n  hint: set A in the environment's vars or give a default: ${A:=value}\n" +
+		wantErr: "f.yaml:1: variable A is not set\n  hint: set A in the environment's vars or give a default: ${A:=value}; for a literal ${A} that another program reads, write $${A}\n" +
 			"f.yaml:2: malformed expression \"${-}\" (Flux's envsubst: unable to parse variable name)\n  hint: write ${NAME}, ${NAME:=default} or another of Flux's expansions (${NAME/a/b}, ${NAME:0:2}…), NAME made of letters, digits and _, closed by } on the same line; write $${...} for a literal ${...}",
 	},
 	{
@@ -254,5 +273,5 @@ func ExampleSubstitute() {
 	// script: echo ${HOME}
 	// [REDIS_HOST]
 	// apps/db/secret.yaml:2: variable DB_PASSWORD is not set
-	//   hint: set DB_PASSWORD in the environment's vars or give a default: ${DB_PASSWORD:=value}
+	//   hint: set DB_PASSWORD in the environment's vars or give a default: ${DB_PASSWORD:=value}; for a literal ${DB_PASSWORD} that another program reads, write $${DB_PASSWORD}
 }
