@@ -495,6 +495,9 @@ func syntaxErrorIn(err error, file string, data []byte) *diag.Error {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Msg = "invalid YAML: " + m[2]
 	}
+	if strings.Contains(err.Error(), "found unknown escape character") {
+		e.Hint = diag.YAMLSyntaxHint(err)
+	}
 	if data == nil {
 		return e
 	}

@@ -105,7 +105,7 @@ func parseCounted(in io.Reader, size int, text func() []byte, file string, lineO
 				line = badCharLine(err, text())
 			}
 			return nil, &diag.Error{File: file, Line: lineOffset + line, Msg: "invalid YAML: " + redact.YAML(err.Error()), Err: err,
-				Hint: "fix the YAML syntax (indentation, a missing \": \", an unclosed quote or bracket) at this line or the one before"}
+				Hint: diag.YAMLSyntaxHint(err)}
 		}
 		if err := c.Document(&doc); err != nil {
 			return nil, &diag.Error{File: file, Line: lineOffset + doc.Line, Msg: limits.Describe(err), Err: err, Hint: limits.Hint}

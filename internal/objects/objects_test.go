@@ -285,6 +285,30 @@ func TestParseLocatesBadCharacters(t *testing.T) {
 	}
 }
 
+// TestParseHintsAtUnknownEscapes: a regular expression in double quotes,
+// as external-secrets' docs/snippets/conjur-external-secret-find.yaml
+// writes one ("^app1\/.+$"), is refused by yaml.v3, so by Flux's kustomize
+// build; the hint says why and how to write it, where the generic one
+// spoke of indentation and colons.
+func TestParseHintsAtUnknownEscapes(t *testing.T) {
+	doc := "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: find-by-name}\n" +
+		"spec:\n  dataFrom:\n    - find:\n        name:\n          regexp: \"^app1\\/.+$\"\n"
+	_, err := Parse([]byte(doc), "es.yaml", 0)
+	var de *diag.Error
+	if !errors.As(err, &de) {
+		t.Fatalf("Parse() = %v, want a *diag.Error", err)
+	}
+	if de.Line != 8 || !strings.Contains(de.Msg, "found unknown escape character") {
+		t.Errorf("error at line %d: %q, want line 8, unknown escape", de.Line, de.Msg)
+	}
+	if !strings.Contains(de.Hint, "single quotes") || !strings.Contains(de.Hint, "double the backslash") {
+		t.Errorf("hint %q, want single quotes or a doubled backslash", de.Hint)
+	}
+	if _, err := Parse([]byte(strings.Replace(doc, `"^app1\/.+$"`, `'^app1\/.+$'`, 1)), "es.yaml", 0); err != nil {
+		t.Errorf("in single quotes: %v", err)
+	}
+}
+
 func TestPlainMergeValues(t *testing.T) {
 	t.Parallel()
 	var doc kyaml.Node

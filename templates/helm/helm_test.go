@@ -754,6 +754,7 @@ func TestValuesFileErrorHints(t *testing.T) {
 	for _, tc := range []struct{ name, values, hint string }{
 		{name: "syntax", values: "replicas: 1\nimage: [a\n", hint: "fix the YAML syntax"},
 		{name: "list", values: "- replicas\n", hint: "values files must be YAML mappings"},
+		{name: "escape", values: "match: \"^v\\d+$\"\n", hint: "in double quotes a backslash starts an escape"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -53,9 +54,11 @@ func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 		m, err := chartutil.ReadValues(data)
 		if err != nil {
 			hint := "values files must be YAML mappings"
-			if yamlLine(err) > 0 {
-				// The decoder names a line only for a syntax error.
-				hint = "fix the YAML syntax (indentation, a missing \": \", an unclosed quote or bracket) at this line or the one before"
+			if yamlLine(err) > 0 || strings.Contains(err.Error(), "found unknown escape character") {
+				// The decoder names a line only for a syntax error, but
+				// not for every one: Helm's (yaml.v2) names none for an
+				// escape YAML does not have.
+				hint = diag.YAMLSyntaxHint(err)
 			}
 			errs = append(errs, &diag.Error{File: name, Line: yamlLine(err), Msg: "invalid values file: " + redact.YAML(err.Error()), Hint: hint, Err: err})
 			continue

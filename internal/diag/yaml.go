@@ -1,0 +1,17 @@
+package diag
+
+import "strings"
+
+// YAMLSyntaxHint is the hint for a YAML syntax error at a line: of yaml.v3,
+// which kiln and Flux's kustomize build read objects with, or of yaml.v2,
+// which Helm reads values with.
+func YAMLSyntaxHint(err error) string {
+	if strings.Contains(err.Error(), "found unknown escape character") {
+		// A regular expression in double quotes ("^app1\/.+$", "\d+", as
+		// external-secrets' own docs write one) is the usual cause, and
+		// nothing in the generic hint points at the backslash.
+		return "in double quotes a backslash starts an escape, and YAML has none for the character after it (a regular expression's \\d, \\. or \\/): " +
+			"write the string in single quotes, where a backslash is itself, or double the backslash (\\\\d)"
+	}
+	return "fix the YAML syntax (indentation, a missing \": \", an unclosed quote or bracket) at this line or the one before"
+}
