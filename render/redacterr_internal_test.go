@@ -28,7 +28,7 @@ func TestRedactErrMasksACutValue(t *testing.T) {
 			t.Parallel()
 			for cut := len(pad); cut < len(tc.msg); cut++ {
 				in := &diag.Error{File: "c/templates/x.yaml", Line: 3, App: "a", Msg: diag.Cut(tc.msg, cut), Hint: "set the values"}
-				got := redactErr(rd, errors.Join(in)).Error()
+				got := redactErr(redact.New(nil), rd, errors.Join(in)).Error()
 				if strings.Contains(got, tc.hidden) || strings.Contains(got, "correct ho") {
 					t.Fatalf("cut at %d shows a piece of the value: %s", cut, got)
 				}
@@ -40,8 +40,8 @@ func TestRedactErrMasksACutValue(t *testing.T) {
 	}
 }
 
-// TestRedactErrMasksTheObject: an object named by a value (a template
-// that put a Secret's value into a name) is masked where the error names
+// TestRedactErrMasksTheObject: an object named by a secret var's value
+// (a template that put it into a name) is masked where the error names
 // it too, not only in the message: sinks that escape the text before
 // masking it, or print the object as a field of its own (--output json),
 // get the error's parts. Each part is judged whole: in a name longer than
@@ -71,7 +71,7 @@ func TestRedactErrMasksTheObject(t *testing.T) {
 			t.Parallel()
 			in := &diag.Error{File: "x.yaml", Line: 3, App: "a", Object: tc.in, Field: tc.field, Msg: "invalid", Hint: "fix it"}
 			var de *diag.Error
-			if !errors.As(redactErr(rd, errors.Join(in)), &de) {
+			if !errors.As(redactErr(rd, rd, errors.Join(in)), &de) {
 				t.Fatal("redactErr did not keep a *diag.Error")
 			}
 			b := de.Bounded()
@@ -89,7 +89,7 @@ func TestRedactErrMasksTheObject(t *testing.T) {
 
 // TestRedactWarningsMasksTheObject: in a failed env the warnings are
 // shown next to the errors, about the same objects: an object named by a
-// Secret's value is masked in both.
+// secret var's value is masked in both.
 func TestRedactWarningsMasksTheObject(t *testing.T) {
 	t.Parallel()
 	const value = "Sup3r_S3cret_Value"
@@ -98,11 +98,53 @@ func TestRedactWarningsMasksTheObject(t *testing.T) {
 		{File: "x.yaml", Line: 1, App: "a", Object: diag.Object{Kind: "Foo", Name: value}, Msg: "kind Foo is unknown", Hint: "list its CRD"},
 		{File: "y.yaml", Msg: "nothing to hide"},
 	}
-	got := redactWarnings(rd, in)
+	got := redactWarnings(rd, rd, in)
 	if len(got) != 2 || got[0].Object.Name != redact.Mask || got[0].File != "x.yaml" || got[0].Object.Kind != "Foo" || got[1] != in[1] {
 		t.Errorf("redactWarnings() = %+v", got)
 	}
 	if in[0].Object.Name != value {
 		t.Error("redactWarnings changed its argument")
+	}
+}
+
+// TestRedactErrKeepsWhereForSecretValues: the values of the env's Secrets
+// are often common words (database: nginx); masked in the file, the
+// object and the field path, they hid where every error of the env was
+// (web/**redacted**-deployment.yaml:13, Deployment/shop/**redacted**),
+// though a render that passes writes those names in plain text. Only the
+// message and hint, which can quote a field's value copied from a Secret,
+// mask them; a secret var stays masked everywhere.
+func TestRedactErrKeepsWhereForSecretValues(t *testing.T) {
+	t.Parallel()
+	const word, secretVar = "nginx", "Sup3r_S3cret_Value"
+	rd := redact.New(map[string]string{"PW": secretVar})
+	mr := rd.With(map[string]string{"0": word}, 0)
+	obj := diag.Object{Kind: "Deployment", Namespace: "shop", Name: word}
+	in := &diag.Error{File: "web/nginx-deployment.yaml", Line: 13, App: "web", Object: obj, Field: "spec.template.metadata.labels.nginx",
+		Msg: `Invalid value: "nginx": a copied value`, Hint: "fix nginx"}
+	var de *diag.Error
+	if !errors.As(redactErr(rd, mr, errors.Join(in)), &de) {
+		t.Fatal("redactErr did not keep a *diag.Error")
+	}
+	if de.File != in.File || de.Object != obj || de.Field != in.Field || de.Line != 13 {
+		t.Errorf("the error lost where it is: %+v", de)
+	}
+	if strings.Contains(de.Msg, word) || strings.Contains(de.Hint, word) {
+		t.Errorf("the message or hint shows the Secret's value: %q, %q", de.Msg, de.Hint)
+	}
+
+	in = &diag.Error{File: "web/" + secretVar + ".yaml", Object: diag.Object{Kind: "Deployment", Name: secretVar}, Field: "data." + secretVar, Msg: "invalid"}
+	if !errors.As(redactErr(rd, mr, errors.Join(in)), &de) {
+		t.Fatal("redactErr did not keep a *diag.Error")
+	}
+	for _, part := range []string{de.File, de.Object.Name, de.Field, de.Error()} {
+		if strings.Contains(part, "S3cret") {
+			t.Errorf("a secret var shows in %q", part)
+		}
+	}
+
+	warns := redactWarnings(rd, mr, []diag.Warning{{File: "web/nginx-deployment.yaml", Object: obj, Msg: "nginx is odd", Hint: "see nginx"}})
+	if w := warns[0]; w.Object != obj || w.File != "web/nginx-deployment.yaml" || strings.Contains(w.Msg+w.Hint, word) {
+		t.Errorf("redactWarnings() = %+v, want the object kept and the words masked", w)
 	}
 }

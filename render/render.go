@@ -927,8 +927,8 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 		// second to build. Warnings quote no field's value, but shown
 		// next to the errors they name the same objects.
 		mr := messageRedactor(er.Redactor, runs, longestText(err, er.Warnings))
-		er.Err = redactErr(mr, err)
-		er.Warnings = diag.SortWarnings(redactWarnings(mr, er.Warnings))
+		er.Err = redactErr(er.Redactor, mr, err)
+		er.Warnings = diag.SortWarnings(redactWarnings(er.Redactor, mr, er.Warnings))
 		return er
 	}
 	er.Files = files
@@ -1283,11 +1283,21 @@ func longestText(err error, warns []diag.Warning) int {
 	return n
 }
 
-// redactErr masks secret values in every message of err. Engines are told
-// not to echo values, but a template can put anything into its own error.
-// Structured errors keep their location (with any value in the object's
-// name masked); their cause is dropped when its text held a secret, since
-// printing it would show the value again.
+// redactErr masks secret values in err: rd's (the secret vars) in every
+// part of every error, and mr's (rd's and the values of the env's
+// Secrets, messageRedactor) in messages and hints. Engines are told not
+// to echo values, but a template can put anything into its own error.
+// Structured errors keep their location (with any secret var in the
+// object's name masked); their cause is dropped when its text held a
+// secret, since printing it would show the value again.
+//
+// A Secret's values are often common words (database: nginx, ssl:
+// "true"): masked in the file, the object's name and the field path too,
+// they hid where every error of the env was (web/**redacted**-deployment.yaml,
+// Deployment/shop/**redacted**), and hid nothing, since a render that
+// passes writes those names in plain text, as file names and objects. What
+// a Secret's value can reach only through a failed render is a field's
+// value the API server quotes ("Invalid value: …"), in the message.
 //
 // Each part is judged on its own and whole (Error.Map), not by the
 // error's text: Error shows the parts bounded (Error.Bounded), where a
@@ -1298,13 +1308,13 @@ func longestText(err error, warns []diag.Warning) int {
 // A message an engine cut short (diag.Cut: a template's own error text)
 // may end inside a value that these Secrets hold, which the engine did
 // not know: that end is masked too (redact's StringCut).
-func redactErr(rd *redact.Redactor, err error) error {
+func redactErr(rd, mr *redact.Redactor, err error) error {
 	var out []error
 	for _, e := range diag.Flatten(err) {
 		msg := e.Error()
 		var de *diag.Error
 		if !errors.As(e, &de) {
-			if m := rd.String(msg); m != msg {
+			if m := mr.String(msg); m != msg {
 				e = &diag.Error{Msg: m}
 			}
 			out = append(out, e)
@@ -1312,16 +1322,20 @@ func redactErr(rd *redact.Redactor, err error) error {
 		}
 		parts := de.Map(func(s string) string { return s }) // Err's text for an empty Msg
 		m := parts.Map(rd.String)
+		m.Msg, m.Hint = mr.String(m.Msg), mr.String(m.Hint)
 		if kept, note := diag.SplitCut(parts.Msg); note != "" {
-			m.Msg = rd.StringCut(kept) + note
+			m.Msg = mr.StringCut(kept) + note
 		}
-		// The text too: a wrapper's own words are in no part.
-		if m.Msg == parts.Msg && m.Hint == parts.Hint && m.Field == parts.Field && m.Object == parts.Object && rd.String(msg) == msg {
+		// The text too: a wrapper's own words are in no part. A Secret's
+		// value in the parts left as they are (the file, the object)
+		// also makes the text differ: the parts, then, without the
+		// wrapper's words.
+		if m.Msg == parts.Msg && m.Hint == parts.Hint && m.Field == parts.Field && m.Object == parts.Object && m.File == parts.File && mr.String(msg) == msg {
 			out = append(out, e)
 			continue
 		}
 		// Where the error is, too: a template can name an object by a
-		// value, and a sink that prints the parts (the job summary,
+		// secret var, and a sink that prints the parts (the job summary,
 		// --output json) must not get it back.
 		m.Err = nil
 		out = append(out, m)
@@ -1329,15 +1343,15 @@ func redactErr(rd *redact.Redactor, err error) error {
 	return errors.Join(out...)
 }
 
-// redactWarnings masks what rd masks in a copy of warns, part by part
-// (redactErr). Warnings quote no field's value, but they name objects, and
-// a template can name an object by a Secret's value: shown next to a
-// failed env's errors, which mask it (redactErr), they must not name it in
-// the clear.
-func redactWarnings(rd *redact.Redactor, warns []diag.Warning) []diag.Warning {
+// redactWarnings masks secret values in a copy of warns, part by part, as
+// redactErr does: rd's in every part, mr's in the message and hint.
+// Warnings quote no field's value, but they name objects, and a template
+// can name an object by a secret var: shown next to a failed env's errors,
+// which mask it, they must not name it in the clear.
+func redactWarnings(rd, mr *redact.Redactor, warns []diag.Warning) []diag.Warning {
 	out := make([]diag.Warning, len(warns))
 	for i, w := range warns {
-		w.Msg, w.Hint = rd.String(w.Msg), rd.String(w.Hint)
+		w.Msg, w.Hint = mr.String(w.Msg), mr.String(w.Hint) // mr masks rd's values too
 		w.Object = w.Object.Map(rd.String)
 		out[i] = w
 	}
