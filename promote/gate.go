@@ -564,8 +564,18 @@ func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[strin
 	// hand) would have the gate pass on a folder that is not the release
 	// it promotes. The secret values are not read here: the files that
 	// hold one are held to their names (render.CheckTree).
+	changed := "a commit of others changed it"
+	for _, la := range lock.Apps {
+		if la.Older() {
+			// Its digest cannot be checked here when a file holds a
+			// secret value: the error says so, and this hint must not
+			// say as a fact that someone changed the folder.
+			changed += ", or, as the error says, its lock is an older kiln's"
+			break
+		}
+	}
 	if err := render.CheckTree(files, lock, nil, render.BootstrapDirs(r.p), dir,
-		fmt.Sprintf("the folder of env %s on commit %s of the manifests branch %s is not what kiln wrote with its kiln.lock.json (a commit of others changed it), so its statuses do not show that the release in its lock works there; make the change in the source repository and promote env %s again (kiln promote --env %s), or revert the commit that changed the folder, then promote from it once healthy", from, short(tip), r.base, from, from)); err != nil {
+		fmt.Sprintf("the folder of env %s on commit %s of the manifests branch %s is not what kiln wrote with its kiln.lock.json (%s), so its statuses do not show that the release in its lock works there; make the change in the source repository and promote env %s again (kiln promote --env %s), or revert the commit that changed the folder, then promote from it once healthy", from, short(tip), r.base, changed, from, from)); err != nil {
 		return nil, nil, nil, err
 	}
 	type key struct{ ns, name string }

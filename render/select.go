@@ -243,6 +243,14 @@ func keep(run *appRun, files map[string][]byte, lock *Lock, rd *redact.Redactor,
 			if !rd.Empty() {
 				// The digest covers the files with secret values masked.
 				why += ", or a secret var's value it holds has changed"
+			} else if la.Older() {
+				// A kiln before secretFiles masked the values in the
+				// digest without naming the files that hold one: a file
+				// holding one in plain differs here though nobody
+				// edited it, and saying only "edited" would read as
+				// tampering after an upgrade.
+				why += fmt.Sprintf(", or one holds a secret var's value in plain: the entry names no secretFiles (an older kiln wrote it; the lock names kiln %q), and its digest masks the value, which this check does not read; a render of the app with this kiln writes the entry anew",
+					lock.KilnVersion)
 			}
 			return stale(dir, "the app's object files are not those its kiln.lock.json entry records: "+why)
 		case secretFilesDiffer:

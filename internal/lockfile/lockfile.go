@@ -71,6 +71,15 @@ type App struct {
 	Source *Source `json:"source,omitempty"`
 }
 
+// Older reports whether a was written by a kiln before entries named their
+// secret-holding files and digested their high-level files (or was kept
+// from such a render): every kiln since writes HighLevelDigest for each app
+// it renders. Its OutputDigest masks the secret values without saying
+// which file holds one, so only a job that has them can check it.
+func (a App) Older() bool {
+	return a.SecretFiles == nil && a.PlainDigest == "" && a.HighLevelDigest == ""
+}
+
 // Source is the code a render came from.
 type Source struct {
 	// Repo is the code repository's URL (credentials removed), or "".

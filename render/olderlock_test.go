@@ -1,0 +1,69 @@
+package render_test
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// olderLockValue is the secret var's value the older kiln rendered
+// testdata/olderlock/tree-36e14a4f with (README there).
+const olderLockValue = "fixture-pw-not-a-secret"
+
+func olderTree(t *testing.T) (map[string][]byte, *render.Lock) {
+	t.Helper()
+	files, err := render.ReadTree("testdata/olderlock/tree-36e14a4f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, err := render.ParseLock(files[render.LockFile])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if la := lock.Apps["db"]; la.SecretFiles != nil || la.PlainDigest != "" || la.HighLevelDigest != "" {
+		t.Fatalf("the fixture's db entry is not an older kiln's: %+v", la)
+	}
+	return files, lock
+}
+
+// TestOlderLockCheckSaysWhy: a job without the secret values (the gate of
+// kiln promote --from) cannot check an older kiln's entry of an app whose
+// file holds a secret value in plain. It refused the folder as "removed,
+// added or edited after kiln wrote it", which after an upgrade reads as
+// tampering; the error says that the older lock may be why, and an edit
+// of a file under a lock of this kiln is still called only an edit.
+func TestOlderLockCheckSaysWhy(t *testing.T) {
+	t.Parallel()
+	files, lock := olderTree(t)
+	err := render.CheckTree(files, lock, nil, nil, "clusters/dev", "")
+	if err == nil {
+		t.Fatal("an older kiln's entry over a plain secret value passed a check without the value")
+	}
+	if msg := err.Error(); !strings.Contains(msg, `app db:`) || !strings.Contains(msg, `the entry names no secretFiles (an older kiln wrote it; the lock names kiln "36e14a4f")`) {
+		t.Errorf("error does not say that the older lock may be why:\n%s", msg)
+	}
+	if strings.Contains(err.Error(), olderLockValue) {
+		t.Errorf("error holds the secret value")
+	}
+
+	opts := testOptions()
+	opts.LookupEnv = func(k string) (string, bool) { return olderLockValue, k == "DEV_DB_PASSWORD" }
+	er := renderAll(t, load(t, "testdata/olderlock/project"), opts)[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	newer, err := render.ParseLock(er.Files[render.LockFile])
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := maps.Clone(er.Files)
+	edited["apps/db/secret_db.yaml"] = append(slices.Clone(edited["apps/db/secret_db.yaml"]), "# edited\n"...)
+	edited["apps/db/configmap_db.yaml"] = append(slices.Clone(edited["apps/db/configmap_db.yaml"]), "# edited\n"...)
+	err = render.CheckTree(edited, newer, nil, nil, "clusters/dev", "")
+	if err == nil || strings.Contains(err.Error(), "names no secretFiles") {
+		t.Errorf("an edit under this kiln's lock: %v", err)
+	}
+}
