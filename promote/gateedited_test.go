@@ -142,3 +142,61 @@ func TestGateOlderLockRewritten(t *testing.T) {
 		t.Errorf("after promoting dev again: %v", err)
 	}
 }
+
+// TestGateOlderLockKeptByApp: dev's lock is as kiln 36e14a4f wrote it (no
+// secretFiles, plainDigest or highLevelDigest; render/testdata/olderlock),
+// over cache's Secret holding API_KEY in plain. The gate, which reads no
+// secret value, cannot check cache's files: its refusal said that a
+// commit of others changed the folder, and now says the older lock may be
+// why. After the upgrade, a promotion of web alone keeps cache from the
+// branch; it copied cache's entry without secretFiles, so the gate went
+// on refusing a folder nobody had touched. The kept entry now gets them
+// from the files its digest vouches for, and the gate passes.
+func TestGateOlderLockKeptByApp(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
+		t.Fatal(err)
+	}
+	const lockPath = "clusters/dev/kiln.lock.json"
+	var m map[string]any
+	if err := json.Unmarshal([]byte(gittest.Files(t, f.remote, "main")[lockPath]), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["kilnVersion"] = "36e14a4f"
+	for _, a := range m["apps"].(map[string]any) {
+		e := a.(map[string]any)
+		delete(e, "secretFiles")
+		delete(e, "plainDigest")
+		delete(e, "highLevelDigest")
+	}
+	older, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gittest.Update(t, f.remote, "main", map[string]string{lockPath: string(older) + "\n"}, nil, "kiln 36e14a4f's lock")
+	successAll(t, f, "dev")
+	o := f.fromDev(t, &bytes.Buffer{})
+	o.DryRun = true
+	_, err = promote(t, f, o)
+	if err == nil || !strings.Contains(err.Error(), "app cache:") ||
+		!strings.Contains(err.Error(), `names no secretFiles (an older kiln wrote it; the lock names kiln "36e14a4f")`) ||
+		!strings.Contains(err.Error(), "or, as the error says, its lock is an older kiln's") {
+		t.Fatalf("gate over an older kiln's lock: error = %v, want cache refused, saying the older lock may be why", err)
+	}
+	web := f.opts(t, "dev", &bytes.Buffer{})
+	web.Render.Apps = []string{"web"}
+	web.Render.Images = render.Images{Refs: []string{"ghcr.io/acme/web:1.2.4"}}
+	if _, err := promote(t, f, web); err != nil {
+		t.Fatal(err)
+	}
+	if lock := gittest.Files(t, f.remote, "main")[lockPath]; !strings.Contains(lock, `"secretFiles"`) {
+		t.Fatalf("promoting web alone kept cache's entry without secretFiles:\n%s", lock)
+	}
+	successAll(t, f, "dev")
+	o = f.fromDev(t, &bytes.Buffer{})
+	o.DryRun = true
+	if _, err := promote(t, f, o); err != nil {
+		t.Errorf("gate after promoting web alone: %v", err)
+	}
+}

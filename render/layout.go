@@ -129,6 +129,7 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 				// it.
 				la.HighLevelDigest = highLevelDigest(hl)
 			}
+			la = withSecretFiles(la, k.files, dir, er.Redactor)
 			lock.Apps[app.Name] = la
 			n := 0
 			for p := range k.files {
@@ -220,6 +221,33 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		return nil, err
 	}
 	return files, files.Check()
+}
+
+// withSecretFiles gives a kept entry that names no secretFiles (a kiln
+// before them wrote it) the secretFiles and plainDigest of its object
+// files (files, below dir), when rd holds the secret values and the
+// entry's outputDigest, which covers the files with those values masked,
+// is theirs. Kept without, the lock would name nothing for a job without
+// the values to check those files by: the gate of kiln promote --from
+// and promote --rendered would refuse them as edited, for good, though
+// kiln wrote them. Both fields are made of files the digest vouches for,
+// so the entry says nothing the older kiln's did not.
+func withSecretFiles(la LockApp, files map[string][]byte, dir string, rd *redact.Redactor) LockApp {
+	if la.SecretFiles != nil || la.PlainDigest != "" || rd.Empty() {
+		return la
+	}
+	obj := map[string][]byte{}
+	for p, data := range files {
+		if name, ok := strings.CutPrefix(p, dir); ok && name != "kustomization.yaml" {
+			obj[name] = data
+		}
+	}
+	var want LockApp
+	setOutputDigests(&want, obj, rd)
+	if want.OutputDigest == la.OutputDigest {
+		la.SecretFiles, la.PlainDigest = want.SecretFiles, want.PlainDigest
+	}
+	return la
 }
 
 // keptLock is the lock entry of an app kept from the earlier tree (whose

@@ -29,6 +29,38 @@ func olderTree(t *testing.T) (map[string][]byte, *render.Lock) {
 	return files, lock
 }
 
+// TestOlderLockKeptAppGetsSecretFiles: after an upgrade, kiln render --app
+// web keeps db as the older kiln wrote it, entry and all. That entry has
+// no secretFiles: its outputDigest covers db's Secret with the value
+// masked. The render has the value and checks the digest; the lock it
+// writes kept the entry without secretFiles, so the gate of kiln promote
+// --from, which reads no secret value, could never check db's files again
+// and refused the env as edited by others, though nobody had touched it.
+func TestOlderLockKeptAppGetsSecretFiles(t *testing.T) {
+	t.Parallel()
+	earlier, _ := olderTree(t)
+	opts := testOptions()
+	opts.LookupEnv = func(k string) (string, bool) { return olderLockValue, k == "DEV_DB_PASSWORD" }
+	opts.Apps = []string{"web"}
+	opts.Earlier = func(string) (map[string][]byte, error) { return earlier, nil }
+	er := renderAll(t, load(t, "testdata/olderlock/project"), opts)[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	lock, err := render.ParseLock(er.Files[render.LockFile])
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := lock.Apps["db"]
+	if !slices.Equal(db.SecretFiles, []string{"secret_db.yaml"}) || db.PlainDigest == "" {
+		t.Errorf("kept db's entry: secretFiles %q, plainDigest %q; want secret_db.yaml named and a plainDigest", db.SecretFiles, db.PlainDigest)
+	}
+	// A hand edit would fail this; a kiln that wrote the tree must not.
+	if err := render.CheckTree(er.Files, lock, nil, nil, "clusters/dev", ""); err != nil {
+		t.Errorf("the tree as a job without the secret values checks it: %v", err)
+	}
+}
+
 // TestOlderLockCheckSaysWhy: a job without the secret values (the gate of
 // kiln promote --from) cannot check an older kiln's entry of an app whose
 // file holds a secret value in plain. It refused the folder as "removed,
