@@ -200,3 +200,48 @@ func TestGateOlderLockKeptByApp(t *testing.T) {
 		t.Errorf("gate after promoting web alone: %v", err)
 	}
 }
+
+// TestGateOlderLockImageAppliedToNothing: a kiln before 5 December, 11:18
+// (23354c94 here, which wrote secretFiles already) matched registries with
+// regard to case, so CI's GHCR.IO/acme/web:9.9 reached no
+// container of dev (web runs its template's ghcr.io/acme/web:1.0.0, and
+// that kiln warned of it), and dev's lock records it all the same. This
+// kiln finds a lock's images by the repository normalised, so the gate
+// handed 9.9 on to staging as the image dev ran healthy. It refuses now,
+// saying the older kiln is why.
+func TestGateOlderLockImageAppliedToNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dev := f.opts(t, "dev", &bytes.Buffer{})
+	dev.Render.Images = render.Images{}
+	if _, err := promote(t, f, dev); err != nil {
+		t.Fatal(err)
+	}
+	const lockPath = "clusters/dev/kiln.lock.json"
+	var m map[string]any
+	if err := json.Unmarshal([]byte(gittest.Files(t, f.remote, "main")[lockPath]), &m); err != nil {
+		t.Fatal(err)
+	}
+	// As kiln 23354c94 wrote it, given CI's image as kiln 36e14a4f was in
+	// render/testdata/olderlock.
+	m["kilnVersion"] = "23354c94"
+	m["images"] = map[string]any{"GHCR.IO/acme/web": "GHCR.IO/acme/web:9.9"}
+	older, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gittest.Update(t, f.remote, "main", map[string]string{lockPath: string(older) + "\n"}, nil, "kiln 23354c94's lock")
+	successAll(t, f, "dev")
+	_, err = promote(t, f, f.fromDev(t, &bytes.Buffer{}))
+	for _, ref := range []string{"main", "kiln/staging"} {
+		for p, s := range gittest.Files(t, f.remote, ref) {
+			if strings.HasPrefix(p, "clusters/staging/") && strings.Contains(s, "web:9.9") {
+				t.Errorf("%s: %s runs web:9.9, which dev never ran", ref, p)
+			}
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), `kiln "23354c94" wrote the lock, which matched a registry with regard to case and applied it to no object, where this kiln matches it to ghcr.io/acme/web`) ||
+		!strings.Contains(err.Error(), "or, as the error says, its lock is an older kiln's") {
+		t.Errorf("gate over an image dev's kiln applied to nothing: %v", err)
+	}
+}

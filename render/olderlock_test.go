@@ -99,3 +99,20 @@ func TestOlderLockCheckSaysWhy(t *testing.T) {
 		t.Errorf("an edit under this kiln's lock: %v", err)
 	}
 }
+
+// TestOlderLockImageAppliedToNothing: kiln 36e14a4f matched registries
+// with regard to case, so CI's GHCR.io/acme/web:2.0 reached no container
+// (web runs ghcr.io/acme/web:1.0), and its lock records it all the same.
+// This kiln finds lock images by the repository normalised, so kiln
+// promote --from handed 2.0 on to the next env as the image dev ran. The
+// check of the tree (the gate's, --rendered's) now refuses it, saying
+// that the older kiln is why.
+func TestOlderLockImageAppliedToNothing(t *testing.T) {
+	t.Parallel()
+	files, lock := olderTree(t)
+	err := render.CheckTree(files, lock, nil, nil, "clusters/dev", "")
+	want := `kiln.lock.json gives GHCR.io/acme/web as "GHCR.io/acme/web:2.0", which no object of the tree runs: kiln "36e14a4f" wrote the lock, which matched a registry with regard to case and applied it to no object, where this kiln matches it to ghcr.io/acme/web`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("check of the older tree: %v\nwant it to say: %s", err, want)
+	}
+}

@@ -474,8 +474,14 @@ func mixedImages(env string, lock *Lock, kept map[string]bool) error {
 func lockImagesRun(lock *Lock, file string, hint string) error {
 	var errs []error
 	for _, repo := range unrunImages(lock) {
+		why := "the lock was edited after kiln wrote it"
+		if n := normalisedRepo(repo); n != repo {
+			// Not an edit: an older kiln recorded CI's image though it
+			// matched no container, and this kiln matches it to n.
+			why = fmt.Sprintf("kiln %q wrote the lock, which matched a registry with regard to case and applied it to no object, where this kiln matches it to %s; the tree runs another %s image", lock.KilnVersion, n, n)
+		}
 		errs = append(errs, &diag.Error{File: file,
-			Msg:  fmt.Sprintf("kiln.lock.json gives %s as %q, which no object of the tree runs: the lock was edited after kiln wrote it", repo, lock.Images[repo]),
+			Msg:  fmt.Sprintf("kiln.lock.json gives %s as %q, which no object of the tree runs: %s", repo, lock.Images[repo], why),
 			Hint: hint})
 	}
 	return diag.Join(errs...)
@@ -499,7 +505,13 @@ func unrunImages(lock *Lock) []string {
 	}
 	var out []string
 	for _, repo := range tree.SortedKeys(lock.Images) {
-		refs, used := ran[repo]
+		// By the repository as kiln normalises it now: a lock of a kiln
+		// that matched registries with regard to case keys CI's
+		// "GHCR.io/acme/vote" apart from the ghcr.io/acme/vote its apps
+		// run. That kiln applied the image to none of them, and promote
+		// --from, which finds lock images by the repository normalised
+		// (LockImages), would hand it on as one they ran.
+		refs, used := ran[normalisedRepo(repo)]
 		if !used {
 			continue
 		}
@@ -509,6 +521,35 @@ func unrunImages(lock *Lock) []string {
 		}
 	}
 	return out
+}
+
+// OlderLock reports whether lock holds what only an older kiln writes and
+// this kiln checks otherwise: an app entry without secretFiles or
+// highLevelDigest (LockApp.Older), or an image keyed by a repository this
+// kiln normalises to another. A check that fails over such a lock may fail
+// because of it, which its errors say: a caller's hint must not say as a
+// fact that someone edited the tree.
+func OlderLock(lock *Lock) bool {
+	for _, la := range lock.Apps {
+		if la.Older() {
+			return true
+		}
+	}
+	for repo := range lock.Images {
+		if normalisedRepo(repo) != repo {
+			return true
+		}
+	}
+	return false
+}
+
+// normalisedRepo is the repository a lock's images key as ParseRef
+// normalises it now; repo itself when it does not parse.
+func normalisedRepo(repo string) string {
+	if ref, err := images.ParseRef(repo); err == nil {
+		return ref.Repository
+	}
+	return repo
 }
 
 // CheckTree verifies an env's whole tree that kiln render wrote elsewhere
