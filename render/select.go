@@ -475,7 +475,7 @@ func lockImagesRun(lock *Lock, file string, hint string) error {
 	var errs []error
 	for _, repo := range unrunImages(lock) {
 		why := "the lock was edited after kiln wrote it"
-		if n := normalisedRepo(repo); n != repo {
+		if n := normalisedRepo(repo); registryCase(repo, n) {
 			// Not an edit: an older kiln recorded CI's image though it
 			// matched no container, and this kiln matches it to n.
 			why = fmt.Sprintf("kiln %q wrote the lock, which matched a registry with regard to case and applied it to no object, where this kiln matches it to %s; the tree runs another %s image", lock.KilnVersion, n, n)
@@ -536,11 +536,19 @@ func OlderLock(lock *Lock) bool {
 		}
 	}
 	for repo := range lock.Images {
-		if normalisedRepo(repo) != repo {
+		if registryCase(repo, normalisedRepo(repo)) {
 			return true
 		}
 	}
 	return false
+}
+
+// registryCase reports whether a lock's images key repo differs from n,
+// its repository normalised, only in case: the registry a kiln before 5
+// December 2026 kept as CI spelled it. Any other difference ("redis" for
+// docker.io/library/redis) no kiln's lock holds.
+func registryCase(repo, n string) bool {
+	return repo != n && strings.EqualFold(repo, n)
 }
 
 // normalisedRepo is the repository a lock's images key as ParseRef
