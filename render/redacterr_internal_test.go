@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -146,5 +147,47 @@ func TestRedactErrKeepsWhereForSecretValues(t *testing.T) {
 	warns := redactWarnings(rd, mr, []diag.Warning{{File: "web/nginx-deployment.yaml", Object: obj, Msg: "nginx is odd", Hint: "see nginx"}})
 	if w := warns[0]; w.Object != obj || w.File != "web/nginx-deployment.yaml" || strings.Contains(w.Msg+w.Hint, word) {
 		t.Errorf("redactWarnings() = %+v, want the object kept and the words masked", w)
+	}
+}
+
+// TestErrRedactorsMaskWhatNoNameIs: a Secret's value that is a valid name
+// (nginx) stays in the file, the object and the field path of an error,
+// where a passing render would write it; one that is no name, or its
+// base64, is there only because a replacement or a template put it where
+// validation refused it, and is masked there as in the message.
+func TestErrRedactorsMaskWhatNoNameIs(t *testing.T) {
+	t.Parallel()
+	const word, pw = "nginx", "Sup3r!S3cret"
+	b64 := base64.StdEncoding.EncodeToString([]byte(word))
+	rd := redact.New(map[string]string{"PW": "Var_S3cret_Value"})
+	mr, wr := errRedactors(rd, []*appRun{{secretValues: []string{word, pw}}}, 0)
+	obj := diag.Object{Kind: "ConfigMap", Namespace: "shop", Name: word}
+	for _, in := range []*diag.Error{
+		{File: "k/cm.yaml", Object: diag.Object{Kind: "ConfigMap", Namespace: "shop", Name: pw}, Field: "metadata.name", Msg: "invalid"},
+		{File: "k/cm.yaml", Object: obj, Field: "metadata.labels." + pw, Msg: "invalid"},
+		{File: "k/" + pw + ".yaml", Object: obj, Msg: "invalid"},
+		{File: "k/cm.yaml", Object: diag.Object{Kind: "ConfigMap", Namespace: "shop", Name: b64}, Msg: "invalid"},
+	} {
+		var de *diag.Error
+		if !errors.As(redactErr(wr, mr, errors.Join(in)), &de) {
+			t.Fatal("redactErr did not keep a *diag.Error")
+		}
+		for _, part := range []string{de.File, de.Object.String(), de.Field, de.Error()} {
+			if strings.Contains(part, "S3cret") || strings.Contains(part, b64) {
+				t.Errorf("a Secret's value shows in %q", part)
+			}
+		}
+	}
+	in := &diag.Error{File: "web/nginx-deployment.yaml", Object: obj, Field: "spec.template.metadata.labels.nginx", Msg: `Invalid value: "nginx"`}
+	var de *diag.Error
+	if !errors.As(redactErr(wr, mr, errors.Join(in)), &de) {
+		t.Fatal("redactErr did not keep a *diag.Error")
+	}
+	if de.File != in.File || de.Object != obj || de.Field != in.Field || strings.Contains(de.Msg, word) {
+		t.Errorf("redactErr() = %+v, want where kept and the message masked", de)
+	}
+	w := redactWarnings(wr, mr, []diag.Warning{{File: "k/" + pw + ".yaml", Object: diag.Object{Kind: "ConfigMap", Name: pw}, Msg: "odd"}})[0]
+	if strings.Contains(w.File+w.Object.String(), "S3cret") {
+		t.Errorf("redactWarnings() = %+v, want the value masked", w)
 	}
 }

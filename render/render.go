@@ -38,6 +38,7 @@ import (
 	"github.com/kiln-gitops/kiln/templates/jsonnet"
 	"github.com/kiln-gitops/kiln/templates/kustomize"
 	"github.com/kiln-gitops/kiln/templates/plain"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Source says where the rendered templates came from, for kiln.lock.json.
@@ -926,9 +927,9 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 		// over every form of hundreds of values takes a good part of a
 		// second to build. Warnings quote no field's value, but shown
 		// next to the errors they name the same objects.
-		mr := messageRedactor(er.Redactor, runs, longestText(err, er.Warnings))
-		er.Err = redactErr(er.Redactor, mr, err)
-		er.Warnings = diag.SortWarnings(redactWarnings(er.Redactor, mr, er.Warnings))
+		mr, wr := errRedactors(er.Redactor, runs, longestText(err, er.Warnings))
+		er.Err = redactErr(wr, mr, err)
+		er.Warnings = diag.SortWarnings(redactWarnings(wr, mr, er.Warnings))
 		return er
 	}
 	er.Files = files
@@ -1223,39 +1224,69 @@ func forApp(app string, err error) error {
 	return errors.Join(out...)
 }
 
-// messageRedactor masks, in errors, what rd masks and the
-// plain values of every v1 Secret the env's apps rendered, as the engine
-// gave it and as the env patches left it. Such a value
-// has no name kiln knows (it came from a values file, a secretGenerator, a
-// Secret in the overlay), yet a replacement, a patch or a template can copy
-// it into a field whose validation error quotes it ("Invalid value: …").
+// errRedactors returns the two redactors of a failed env's errors. msg
+// masks what rd masks and the plain values of every v1 Secret the env's
+// apps rendered, as the engine gave it and as the env patches left it.
+// Such a value has no name kiln knows (it came from a values file, a
+// secretGenerator, a Secret in the overlay), yet a replacement, a patch or
+// a template can copy it into a field whose validation error quotes it
+// ("Invalid value: …"); msg masks messages and hints.
 //
-// It masks texts of at most upTo bytes (longestText) and is built for no
+// where masks the file, the object and the field path: what rd masks, and
+// every form of those values but a value that is a name itself
+// (nameLike). A Secret's value is often a common word (database: nginx),
+// which a render that passes writes in names and paths in plain text:
+// masked there, it hid where every error of the env was. A value that is
+// no valid name (Sup3r!Secret), or its base64 (what a replacement copies
+// from data), is in an object's name or a path only when a replacement or
+// a template put it there and validation refused it, which no passing
+// render writes.
+//
+// Both mask texts of at most upTo bytes (longestText) and are built for no
 // longer ones: the forms of a large Secret's values are many megabytes.
-func messageRedactor(rd *redact.Redactor, runs []*appRun, upTo int) *redact.Redactor {
+func errRedactors(rd *redact.Redactor, runs []*appRun, upTo int) (msg, where *redact.Redactor) {
 	values := map[string]string{}
 	seen := map[string]bool{}
-	add := func(v string) {
+	add := func(m map[string]string, v string) {
 		if !seen[v] {
 			seen[v] = true
-			values[strconv.Itoa(len(values))] = v
+			m[strconv.Itoa(len(m))] = v
 		}
 	}
 	for _, run := range runs {
 		for _, v := range run.secretValues {
-			add(v)
+			add(values, v)
 		}
 		for _, o := range run.objs {
 			for _, v := range objects.SecretValues(o.Node) {
-				add(v)
+				add(values, v)
 			}
 		}
 	}
 	if len(values) == 0 {
-		return rd
+		return rd, rd
 	}
-	return rd.With(values, upTo)
+	// A form given as a value is masked with its own forms too: more
+	// than needed, never less.
+	forms := map[string]string{}
+	seen = map[string]bool{}
+	for _, v := range values {
+		if !nameLike(v) {
+			add(forms, v)
+			continue
+		}
+		for _, f := range redact.Forms(v) {
+			if f != v {
+				add(forms, f)
+			}
+		}
+	}
+	return rd.With(values, upTo), rd.With(forms, upTo)
 }
+
+// nameLike reports whether v could be an object's name as it is: a
+// lowercase RFC 1123 subdomain, what most kinds' names must be.
+func nameLike(v string) bool { return len(validation.IsDNS1123Subdomain(v)) == 0 }
 
 // longestText is the length of the longest text redactErr and
 // redactWarnings mask in err and warns: a message, hint, field or part of
@@ -1283,9 +1314,10 @@ func longestText(err error, warns []diag.Warning) int {
 	return n
 }
 
-// redactErr masks secret values in err: rd's (the secret vars) in every
-// part of every error, and mr's (rd's and the values of the env's
-// Secrets, messageRedactor) in messages and hints. Engines are told not
+// redactErr masks secret values in err: rd's (the secret vars, and the
+// forms of the env's Secrets' values no passing render writes in a name,
+// errRedactors) in every part of every error, and mr's (rd's and the
+// values of the env's Secrets) in messages and hints. Engines are told not
 // to echo values, but a template can put anything into its own error.
 // Structured errors keep their location (with any secret var in the
 // object's name masked); their cause is dropped when its text held a
@@ -1297,7 +1329,8 @@ func longestText(err error, warns []diag.Warning) int {
 // Deployment/shop/**redacted**), and hid nothing, since a render that
 // passes writes those names in plain text, as file names and objects. What
 // a Secret's value can reach only through a failed render is a field's
-// value the API server quotes ("Invalid value: …"), in the message.
+// value the API server quotes ("Invalid value: …"), in the message, and a
+// name or key validation refused, which is no name (rd).
 //
 // Each part is judged on its own and whole (Error.Map), not by the
 // error's text: Error shows the parts bounded (Error.Bounded), where a
@@ -1352,7 +1385,7 @@ func redactWarnings(rd, mr *redact.Redactor, warns []diag.Warning) []diag.Warnin
 	out := make([]diag.Warning, len(warns))
 	for i, w := range warns {
 		w.Msg, w.Hint = mr.String(w.Msg), mr.String(w.Hint) // mr masks rd's values too
-		w.Object = w.Object.Map(rd.String)
+		w.File, w.Object = rd.String(w.File), w.Object.Map(rd.String)
 		out[i] = w
 	}
 	return out

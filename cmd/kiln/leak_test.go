@@ -469,3 +469,37 @@ func inActions(vars map[string]string) env {
 		return v, ok
 	}
 }
+
+// TestCopiedSecretValueNotShownWhere: a Secret's value a replacement or a
+// template copied into an object's name or a map's key, which validation
+// refuses. A render that passes never writes such a name or key, so the
+// file, the object and the field path of the error, which keep a Secret's
+// value that could be a name (database: nginx), mask this one as the
+// message does, in every sink.
+func TestCopiedSecretValueNotShownWhere(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	const kust, chart = "Kust-Sup3rS3cret", "Chart_Sup3rS3cret!"
+	writeFiles(t, repo, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\napps:\n" +
+			"  - name: kust\n    namespace: x\n    kustomize: k\n" +
+			"  - name: chart\n    namespace: x\n    helm: {chart: c}\n",
+		"k/kustomization.yaml": "resources: [cm.yaml]\nsecretGenerator:\n- name: s\n  literals: [password=" + kust + "]\n" +
+			"replacements:\n- source: {kind: Secret, fieldPath: data.password}\n  targets:\n  - select: {kind: ConfigMap}\n    fieldPaths: [metadata.name]\n",
+		"k/cm.yaml":           "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata: {a: b}\n",
+		"c/Chart.yaml":        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+		"c/values.yaml":       "pw: " + chart + "\n",
+		"c/templates/s.yaml":  "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: {{ .Values.pw | quote }}}\n",
+		"c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  labels: {{ dict .Values.pw \"x\" | toJson }}\n",
+	})
+	for format, all := range failedValidations(t, repo) {
+		if !strings.Contains(all, "Invalid value") {
+			t.Errorf("%s: no validation error:\n%s", format, all)
+		}
+		for _, v := range []string{kust, chart, base64.StdEncoding.EncodeToString([]byte(kust)), "Sup3rS3cret"} {
+			if strings.Contains(all, v) {
+				t.Errorf("%s: a value is shown:\n%s", format, all)
+			}
+		}
+	}
+}
