@@ -112,6 +112,7 @@ var renderCases = []struct {
 	{name: "path-is-file", app: "guestbook", path: "apps/guestbook/base/kustomization.yaml", wantErr: true},
 	{name: "typo", app: "typo", path: "apps/typo", wantErr: true},
 	{name: "bad-resource", app: "bad", path: "apps/bad-resource", wantErr: true},
+	{name: "bad-escape", app: "bad", path: "apps/bad-escape", wantErr: true},
 	{name: "exec-plugin", app: "exec", path: "apps/exec-plugin", wantErr: true},
 	{name: "missing-files", app: "missing", path: "apps/missing-files", wantErr: true},
 	{name: "unknown-field", app: "unknown", path: "apps/unknown-field", wantErr: true},
