@@ -80,13 +80,41 @@ var yamlValueRe = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile("`[^`]*`|invalid map key: [^\\n]*|unknown anchor '[^']*' referenced|(unsupported map key of type: [^\\n]*?, )key: [^\\n]*")
 })
 
+// yamlBackquoted returns msg with each value a YAML decoder quotes in
+// backquotes masked. The decoders do not escape a backquote inside the
+// value ("cannot decode !!str `ab`Sup3rS3cret` as a !!int"): a quote runs
+// to the last backquote of its entry of a TypeError (each "\n  line N: "
+// starts one), or to the end of msg when none closes it there, never to
+// the value's own first backquote, which left the rest of it in the clear.
+func yamlBackquoted(msg string) string {
+	var b strings.Builder
+	for {
+		start := strings.IndexByte(msg, '`')
+		if start < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		end := len(msg)
+		if e := strings.Index(msg[start:], "\n  line "); e >= 0 {
+			end = start + e
+		}
+		stop := end // unclosed in its entry: the rest is the value's
+		if j := strings.LastIndexByte(msg[start+1:end], '`'); j >= 0 {
+			stop = start + 1 + j + 1
+		}
+		b.WriteString(msg[:start])
+		b.WriteString("`" + Mask + "`")
+		msg = msg[stop:]
+	}
+}
+
 // YAML returns msg, a YAML decoder's error text, with the values it
 // quotes masked. The names of keys (`mapping key "replicas" already
 // defined`), tags and lines stay: they say what to fix, and a key is a
 // name, never a place for a secret (the plain-secret gate refuses a
 // secret var's value in one).
 func YAML(msg string) string {
-	return yamlValueRe().ReplaceAllStringFunc(msg, func(q string) string {
+	return yamlValueRe().ReplaceAllStringFunc(yamlBackquoted(msg), func(q string) string {
 		switch {
 		case q[0] == '`':
 			return "`" + Mask + "`"

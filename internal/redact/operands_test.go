@@ -87,6 +87,12 @@ func TestYAML(t *testing.T) {
 			want: "error converting YAML to JSON: unsupported map key of type: %!s(<nil>), key: **redacted**"},
 		{name: "sigs unknown anchor", err: sigsyaml.Unmarshal([]byte("pw: *"+secret), &m),
 			want: "error converting YAML to JSON: yaml: unknown anchor '**redacted**' referenced"},
+		// A value that holds a backquote: the quote runs to its last
+		// one, not to the value's first.
+		{name: "v3 tag, a backquote inside", err: yaml.Unmarshal([]byte("pw: !!int \"ab`"+secret+"`x\""), &m),
+			want: "yaml: cannot decode !!str `**redacted**` as a !!int"},
+		{name: "v3 type, a backquote inside", err: yaml.Unmarshal([]byte("x: \"a`"+secret+"\"\ny: \"b`"+secret+"\""), &struct{ X, Y int }{}),
+			want: "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `**redacted**` into int\n  line 2: cannot unmarshal !!str `**redacted**` into int"},
 		{name: "v3 duplicate key", err: yaml.Unmarshal([]byte("replicas: 1\nreplicas: 2\n"), &m),
 			want: "yaml: unmarshal errors:\n  line 2: mapping key \"replicas\" already defined at line 1"},
 	} {
