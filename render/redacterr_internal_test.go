@@ -157,23 +157,26 @@ func TestRedactErrKeepsWhereForSecretValues(t *testing.T) {
 // validation refused it, and is masked there as in the message.
 func TestErrRedactorsMaskWhatNoNameIs(t *testing.T) {
 	t.Parallel()
-	const word, pw = "nginx", "Sup3r!S3cret"
+	// hex is a name of some kinds (a ConfigMap's), not of a Service,
+	// which must start with a letter.
+	const word, pw, hex = "nginx", "Sup3r!S3cret", "0f3cd9e1a2"
 	b64 := base64.StdEncoding.EncodeToString([]byte(word))
 	rd := redact.New(map[string]string{"PW": "Var_S3cret_Value"})
-	mr, wr := errRedactors(rd, []*appRun{{secretValues: []string{word, pw}}}, 0)
+	mr, wr := errRedactors(rd, []*appRun{{secretValues: []string{word, pw, hex}}}, 0)
 	obj := diag.Object{Kind: "ConfigMap", Namespace: "shop", Name: word}
 	for _, in := range []*diag.Error{
 		{File: "k/cm.yaml", Object: diag.Object{Kind: "ConfigMap", Namespace: "shop", Name: pw}, Field: "metadata.name", Msg: "invalid"},
 		{File: "k/cm.yaml", Object: obj, Field: "metadata.labels." + pw, Msg: "invalid"},
 		{File: "k/" + pw + ".yaml", Object: obj, Msg: "invalid"},
 		{File: "k/cm.yaml", Object: diag.Object{Kind: "ConfigMap", Namespace: "shop", Name: b64}, Msg: "invalid"},
+		{File: "k/svc.yaml", Object: diag.Object{Kind: "Service", Namespace: "shop", Name: hex}, Field: "metadata.name", Msg: "invalid"},
 	} {
 		var de *diag.Error
 		if !errors.As(redactErr(wr, mr, errors.Join(in)), &de) {
 			t.Fatal("redactErr did not keep a *diag.Error")
 		}
 		for _, part := range []string{de.File, de.Object.String(), de.Field, de.Error()} {
-			if strings.Contains(part, "S3cret") || strings.Contains(part, b64) {
+			if strings.Contains(part, "S3cret") || strings.Contains(part, b64) || strings.Contains(part, hex) {
 				t.Errorf("a Secret's value shows in %q", part)
 			}
 		}

@@ -1284,9 +1284,11 @@ func errRedactors(rd *redact.Redactor, runs []*appRun, upTo int) (msg, where *re
 	return rd.With(values, upTo), rd.With(forms, upTo)
 }
 
-// nameLike reports whether v could be an object's name as it is: a
-// lowercase RFC 1123 subdomain, what most kinds' names must be.
-func nameLike(v string) bool { return len(validation.IsDNS1123Subdomain(v)) == 0 }
+// nameLike reports whether v could be any object's name as it is: an
+// RFC 1035 label (a Service's name), the strictest rule of a kind's name,
+// so that a value some kind refuses as a name (3f9a…, a.b) is masked in
+// every kind's name.
+func nameLike(v string) bool { return len(validation.IsDNS1035Label(v)) == 0 }
 
 // longestText is the length of the longest text redactErr and
 // redactWarnings mask in err and warns: a message, hint, field or part of
