@@ -1247,41 +1247,26 @@ func forApp(app string, err error) error {
 func errRedactors(rd *redact.Redactor, runs []*appRun, upTo int) (msg, where *redact.Redactor) {
 	values := map[string]string{}
 	seen := map[string]bool{}
-	add := func(m map[string]string, v string) {
+	add := func(v string) {
 		if !seen[v] {
 			seen[v] = true
-			m[strconv.Itoa(len(m))] = v
+			values[strconv.Itoa(len(values))] = v
 		}
 	}
 	for _, run := range runs {
 		for _, v := range run.secretValues {
-			add(values, v)
+			add(v)
 		}
 		for _, o := range run.objs {
 			for _, v := range objects.SecretValues(o.Node) {
-				add(values, v)
+				add(v)
 			}
 		}
 	}
 	if len(values) == 0 {
 		return rd, rd
 	}
-	// A form given as a value is masked with its own forms too: more
-	// than needed, never less.
-	forms := map[string]string{}
-	seen = map[string]bool{}
-	for _, v := range values {
-		if !nameLike(v) {
-			add(forms, v)
-			continue
-		}
-		for _, f := range redact.Forms(v) {
-			if f != v {
-				add(forms, f)
-			}
-		}
-	}
-	return rd.With(values, upTo), rd.With(forms, upTo)
+	return rd.With(values, upTo), rd.WithKept(values, upTo, nameLike)
 }
 
 // nameLike reports whether v could be any object's name as it is: an

@@ -35,13 +35,18 @@ type Redactor struct {
 	m       *matcher // nil when there is nothing to find
 }
 
-type secret struct{ name, value string }
+type secret struct {
+	name, value string
+	// plainKept: the value as it is is not searched for, only its other
+	// forms (WithKept).
+	plainKept bool
+}
 
 // New returns a Redactor for secrets (name → value).
 func New(secrets map[string]string) *Redactor {
 	list := make([]secret, 0, len(secrets))
 	for n, v := range secrets {
-		list = append(list, secret{n, v})
+		list = append(list, secret{name: n, value: v})
 	}
 	return build(list)
 }
@@ -60,7 +65,22 @@ func (r *Redactor) With(secrets map[string]string, upTo int) *Redactor {
 		list = append(list, r.secrets...)
 	}
 	for n, v := range secrets {
-		list = append(list, secret{n, v})
+		list = append(list, secret{name: n, value: v})
+	}
+	return buildUpTo(list, upTo)
+}
+
+// WithKept is With where the values keep reports true for are not masked
+// as they are, only in their other forms (base64, escapes…): for a
+// text where such a value may stand for itself, not as a secret (a name
+// that is also a common word).
+func (r *Redactor) WithKept(secrets map[string]string, upTo int, keep func(string) bool) *Redactor {
+	var list []secret
+	if r != nil {
+		list = append(list, r.secrets...)
+	}
+	for n, v := range secrets {
+		list = append(list, secret{n, v, keep(v)})
 	}
 	return buildUpTo(list, upTo)
 }
@@ -93,6 +113,9 @@ func buildUpTo(list []secret, upTo int) *Redactor {
 			idx = len(r.names) - 1
 		}
 		for _, f := range Forms(s.value) {
+			if s.plainKept && f == s.value {
+				continue
+			}
 			if upTo > 0 && len(f) > upTo {
 				f = f[:upTo]
 			}

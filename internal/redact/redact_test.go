@@ -719,3 +719,22 @@ func TestWrappedRunBelowAValue(t *testing.T) {
 		t.Errorf("Found = %v, want A and B", got)
 	}
 }
+
+// TestWithKept: a kept value is not masked as it is, but in its other
+// forms, and a secret of r that equals it stays masked.
+func TestWithKept(t *testing.T) {
+	t.Parallel()
+	keep := func(v string) bool { return v == "nginx" }
+	r := New(nil).WithKept(map[string]string{"0": "nginx", "1": "Sup3r!S3cret"}, 0, keep)
+	if got := r.String("web/nginx.yaml"); got != "web/nginx.yaml" {
+		t.Errorf("the kept value is masked: %q", got)
+	}
+	for _, s := range []string{"bmdpbng=", "Sup3r!S3cret", "U3VwM3IhUzNjcmV0"} {
+		if got := r.String("x/" + s); got != "x/"+Mask {
+			t.Errorf("String(%q) = %q, want it masked", "x/"+s, got)
+		}
+	}
+	if got := New(map[string]string{"PW": "nginx"}).WithKept(map[string]string{"0": "nginx"}, 0, keep).String("nginx"); got != Mask {
+		t.Errorf("a secret var equal to a kept value: %q", got)
+	}
+}
