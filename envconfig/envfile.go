@@ -457,6 +457,10 @@ func (d *decoder) values(n *yaml.Node) map[string]any {
 	return m
 }
 
+// definedAtRE is the end of yaml.v3's duplicate key error that names the
+// earlier copy, which differs for each of them.
+var definedAtRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(` already defined at line \d+$`) })
+
 // maxDecodeErrors is how many of one decoding's errors decodeError
 // records on their own lines.
 const maxDecodeErrors = 10
@@ -476,16 +480,18 @@ func (d *decoder) decodeError(n, c *yaml.Node, err error, what, hint string) {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		// yaml.v3 names a key written n times n-1 times, once for each
-		// earlier one: one error a line, and not thousands of them.
+		// earlier one: one error a key written again (two on one line
+		// of flow style are two), and not thousands of them.
 		seen := map[string]bool{}
 		shown, more := 0, 0
 		for _, e := range te.Errors {
 			l, msg := line(n), e
 			if m := yamlLineRE().FindStringSubmatch(e); m != nil {
-				if seen[m[1]] {
+				key := m[1] + " " + definedAtRE().ReplaceAllString(m[2], "")
+				if seen[key] {
 					continue
 				}
-				seen[m[1]] = true
+				seen[key] = true
 				if v, err := strconv.Atoi(m[1]); err == nil {
 					l, msg = v, m[2]
 				}
