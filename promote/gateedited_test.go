@@ -2,7 +2,6 @@ package promote
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -102,26 +101,19 @@ func TestGateOlderLockRewritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	const lockPath = "clusters/dev/kiln.lock.json"
-	var m map[string]any
-	if err := json.Unmarshal([]byte(gittest.Files(t, f.remote, "main")[lockPath]), &m); err != nil {
-		t.Fatal(err)
-	}
 	stripped := false
-	for _, a := range m["apps"].(map[string]any) {
-		e := a.(map[string]any)
-		_, had := e["secretFiles"]
-		stripped = stripped || had
-		delete(e, "secretFiles")
-		delete(e, "plainDigest")
-	}
+	editRemoteLock(t, f, "dev", "an older kiln's lock", func(m map[string]any) {
+		for _, a := range m["apps"].(map[string]any) {
+			e := a.(map[string]any)
+			_, had := e["secretFiles"]
+			stripped = stripped || had
+			delete(e, "secretFiles")
+			delete(e, "plainDigest")
+		}
+	})
 	if !stripped {
 		t.Fatal("dev's lock names no secret file: the test tests nothing")
 	}
-	older, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gittest.Update(t, f.remote, "main", map[string]string{lockPath: string(older) + "\n"}, nil, "an older kiln's lock")
 	successAll(t, f, "dev")
 	o := f.fromDev(t, &bytes.Buffer{})
 	o.DryRun = true
@@ -159,26 +151,19 @@ func TestGateOlderLockKeptByApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	const lockPath = "clusters/dev/kiln.lock.json"
-	var m map[string]any
-	if err := json.Unmarshal([]byte(gittest.Files(t, f.remote, "main")[lockPath]), &m); err != nil {
-		t.Fatal(err)
-	}
-	m["kilnVersion"] = "36e14a4f"
-	for _, a := range m["apps"].(map[string]any) {
-		e := a.(map[string]any)
-		delete(e, "secretFiles")
-		delete(e, "plainDigest")
-		delete(e, "highLevelDigest")
-	}
-	older, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gittest.Update(t, f.remote, "main", map[string]string{lockPath: string(older) + "\n"}, nil, "kiln 36e14a4f's lock")
+	editRemoteLock(t, f, "dev", "kiln 36e14a4f's lock", func(m map[string]any) {
+		m["kilnVersion"] = "36e14a4f"
+		for _, a := range m["apps"].(map[string]any) {
+			e := a.(map[string]any)
+			delete(e, "secretFiles")
+			delete(e, "plainDigest")
+			delete(e, "highLevelDigest")
+		}
+	})
 	successAll(t, f, "dev")
 	o := f.fromDev(t, &bytes.Buffer{})
 	o.DryRun = true
-	_, err = promote(t, f, o)
+	_, err := promote(t, f, o)
 	if err == nil || !strings.Contains(err.Error(), "app cache:") ||
 		!strings.Contains(err.Error(), `names no secretFiles (an older kiln wrote it; the lock names kiln "36e14a4f")`) ||
 		!strings.Contains(err.Error(), "or, as the error says, its lock is an older kiln's") {
@@ -217,22 +202,14 @@ func TestGateOlderLockImageAppliedToNothing(t *testing.T) {
 	if _, err := promote(t, f, dev); err != nil {
 		t.Fatal(err)
 	}
-	const lockPath = "clusters/dev/kiln.lock.json"
-	var m map[string]any
-	if err := json.Unmarshal([]byte(gittest.Files(t, f.remote, "main")[lockPath]), &m); err != nil {
-		t.Fatal(err)
-	}
 	// As kiln 23354c94 wrote it, given CI's image as kiln 36e14a4f was in
 	// render/testdata/olderlock.
-	m["kilnVersion"] = "23354c94"
-	m["images"] = map[string]any{"GHCR.IO/acme/web": "GHCR.IO/acme/web:9.9"}
-	older, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gittest.Update(t, f.remote, "main", map[string]string{lockPath: string(older) + "\n"}, nil, "kiln 23354c94's lock")
+	editRemoteLock(t, f, "dev", "kiln 23354c94's lock", func(m map[string]any) {
+		m["kilnVersion"] = "23354c94"
+		m["images"] = map[string]any{"GHCR.IO/acme/web": "GHCR.IO/acme/web:9.9"}
+	})
 	successAll(t, f, "dev")
-	_, err = promote(t, f, f.fromDev(t, &bytes.Buffer{}))
+	_, err := promote(t, f, f.fromDev(t, &bytes.Buffer{}))
 	for _, ref := range []string{"main", "kiln/staging"} {
 		for p, s := range gittest.Files(t, f.remote, ref) {
 			if strings.HasPrefix(p, "clusters/staging/") && strings.Contains(s, "web:9.9") {

@@ -2,7 +2,6 @@ package promote
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -26,17 +25,7 @@ func TestLockWithAHugeAppName(t *testing.T) {
 		if _, err := promote(t, f, f.opts(t, "dev", &bytes.Buffer{})); err != nil {
 			t.Fatal(err)
 		}
-		const lockPath = "clusters/dev/kiln.lock.json"
-		var m map[string]any
-		if err := json.Unmarshal([]byte(gittest.Files(t, f.remote, "main")[lockPath]), &m); err != nil {
-			t.Fatal(err)
-		}
-		edit(m)
-		data, err := json.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gittest.Update(t, f.remote, "main", map[string]string{lockPath: string(data)}, nil, "by hand")
+		editRemoteLock(t, f, "dev", "by hand", edit)
 		before := gittest.Git(t, f.remote, "rev-parse", "main")
 		o := f.opts(t, "dev", &bytes.Buffer{})
 		o.Render.Images.Refs = []string{"ghcr.io/acme/web:1.2.4"}

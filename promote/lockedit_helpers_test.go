@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -67,4 +68,22 @@ func editLock(t *testing.T, p string, edit func(*render.Lock)) {
 		t.Fatal(err)
 	}
 	addFile(t, p, string(out)+"\n")
+}
+
+// editRemoteLock rewrites env's kiln.lock.json on the manifests branch
+// main of f with edit, as JSON (fields render.Lock does not know kept),
+// in a commit of message.
+func editRemoteLock(t *testing.T, f *fixture, env, message string, edit func(m map[string]any)) {
+	t.Helper()
+	lockPath := "clusters/" + env + "/kiln.lock.json"
+	var m map[string]any
+	if err := json.Unmarshal([]byte(gittest.Files(t, f.remote, "main")[lockPath]), &m); err != nil {
+		t.Fatal(err)
+	}
+	edit(m)
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gittest.Update(t, f.remote, "main", map[string]string{lockPath: string(data) + "\n"}, nil, message)
 }
