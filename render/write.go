@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -13,6 +14,8 @@ import (
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/deps"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/internal/lockfile"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
 	"github.com/kiln-gitops/kiln/templates"
@@ -53,12 +56,20 @@ var ErrOutOverlapsSource = errors.New("--out overlaps a source of the pipeline")
 // git's metadata folder (rootfs.GitDir): a wrong flag value too.
 var ErrOutInGitDir = errors.New("--out is in git's metadata folder")
 
+// ErrOutInKilnTree is wrapped by the error of an --out that is or lies in
+// an env's tree kiln wrote (a folder holding that env's kiln.lock.json): a
+// wrong flag value too.
+var ErrOutInKilnTree = errors.New("--out is in an env's tree kiln wrote")
+
 // OpenOutput checks that out overlaps no source of the pipeline (an app's
 // folder or file in any env, kiln.yaml itself) and takes out's lock. A
 // *tree.LockedError-backed error names the process writing out already.
 func (r *Renderer) OpenOutput(out string, opts WriteOptions) (*Output, error) {
 	checked := r.resolvedCount()
 	if err := outInGitDir(out); err != nil {
+		return nil, err
+	}
+	if err := outInKilnTree(out); err != nil {
 		return nil, err
 	}
 	if err := r.checkOut(out, r.sources()); err != nil {
@@ -155,6 +166,51 @@ func outInGitDir(out string) error {
 	return &diag.Error{File: out, Msg: fmt.Sprintf("--out %s is in git's metadata folder %s; kiln would write its files among git's own (refs, hooks, objects)", out, dir),
 		Err:  ErrOutInGitDir,
 		Hint: "give --out a path in the work tree or outside the repository, such as rendered"}
+}
+
+// outInKilnTree refuses an out that is or lies in the tree of an env that
+// kiln wrote: a folder holding a kiln.lock.json of that folder's name's env,
+// such as rendered/dev for --out rendered/dev (meant: rendered). Each
+// --out holds its own lock (.kiln.lock), so a render there and one into
+// the folder above wrote the same files at once, neither waiting for the
+// other; and the env folders and lock file it left in the tree are files
+// kiln did not write there, which the next render of the tree, and
+// promote --rendered, refuse. Only a lock naming its folder's env counts:
+// a kiln.lock.json elsewhere (an example in a repository) is no tree.
+func outInKilnTree(out string) error {
+	abs, err := rootfs.RealPath(out)
+	if err != nil {
+		return nil // the write reports a path that does not resolve
+	}
+	for d := abs; ; {
+		if envTreeLock(d) {
+			return &diag.Error{File: out, Msg: fmt.Sprintf("--out %s is in the tree of env %s that kiln wrote at %s (it holds its kiln.lock.json); kiln would put its env folders and its lock among that tree's files",
+				out, filepath.Base(d), d),
+				Err:  ErrOutInKilnTree,
+				Hint: fmt.Sprintf("give --out the folder holding the env folders, %s: kiln writes each env to a folder of its own below it", filepath.Dir(d))}
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return nil
+		}
+		d = parent
+	}
+}
+
+// envTreeLock reports whether dir holds a kiln.lock.json, a regular file
+// of at most limits.FileSize bytes, of the env dir is named after.
+func envTreeLock(dir string) bool {
+	p := filepath.Join(dir, lockfile.File)
+	fi, err := os.Lstat(p)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > limits.FileSize {
+		return false
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return false
+	}
+	l, err := lockfile.Parse(data)
+	return err == nil && l.Env == filepath.Base(dir)
 }
 
 // checkOut refuses an --out that is, is inside, or contains one of srcs:

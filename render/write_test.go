@@ -424,3 +424,70 @@ func TestOutInGitDirRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenOutputRefusesAnEnvTree: --out rendered/dev, meant as rendered,
+// was taken: kiln wrote rendered/dev/dev and rendered/dev/.kiln.lock into
+// the tree of env dev, under a lock of its own, so a render into rendered
+// at the same time wrote the same files unhindered, and the next one
+// refused the tree for the folders it did not write. An --out that is or
+// lies in an env's tree is a usage error now; a kiln.lock.json that does
+// not name its folder's env (an example kept in a repository) is no tree.
+func TestOpenOutputRefusesAnEnvTree(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"kiln.yaml":      "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\napps: [{name: a, namespace: shop, yaml: apps/a}]\n",
+		"envs/dev.yaml":  "",
+		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+	})
+	r, err := render.New(load(t, dir), checkOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	results, err := r.Render(context.Background(), nil)
+	if err != nil || results[0].Err != nil {
+		t.Fatalf("render: %v %v", err, results[0].Err)
+	}
+	out := filepath.Join(t.TempDir(), "rendered")
+	if err := render.WriteEnv(out, results[0]); err != nil {
+		t.Fatal(err)
+	}
+	env := filepath.Join(out, "dev")
+	for _, o := range []string{env, filepath.Join(env, "apps"), filepath.Join(env, "apps", "new")} {
+		w, err := r.OpenOutput(o, render.WriteOptions{Force: true})
+		if err == nil {
+			w.Close()
+		}
+		if !errors.Is(err, render.ErrOutInKilnTree) || !strings.Contains(err.Error(), "give --out the folder holding the env folders, "+out) {
+			t.Errorf("OpenOutput(%s) = %v, want ErrOutInKilnTree naming %s", o, err, out)
+		}
+	}
+	for _, p := range []string{filepath.Join(env, "dev"), filepath.Join(env, ".kiln.lock"), filepath.Join(env, "apps", "new")} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s written", p)
+		}
+	}
+	// The folder holding the env folders is the --out to give; a lock of
+	// another env (copied, or an example) makes no tree of its folder.
+	lock, err := os.ReadFile(filepath.Join(env, "kiln.lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := filepath.Join(t.TempDir(), "example")
+	if err := os.MkdirAll(example, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(example, "kiln.lock.json"), lock, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []string{out, example} {
+		w, err := r.OpenOutput(o, render.WriteOptions{})
+		if err != nil {
+			t.Errorf("OpenOutput(%s) = %v", o, err)
+			continue
+		}
+		if err := w.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -130,7 +130,7 @@ func exitCode(err error) int {
 			return exitSIGTERM
 		}
 		return exitSIGINT
-	case errors.As(err, &ue), errors.As(err, &te), cliExit(err), errors.Is(err, render.ErrOutOverlapsSource), errors.Is(err, render.ErrOutInGitDir):
+	case errors.As(err, &ue), errors.As(err, &te), cliExit(err), errors.Is(err, render.ErrOutOverlapsSource), errors.Is(err, render.ErrOutInGitDir), errors.Is(err, render.ErrOutInKilnTree):
 		return exitUsage
 	case errors.As(err, &ge):
 		return exitGate
