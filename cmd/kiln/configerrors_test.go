@@ -137,6 +137,30 @@ func TestConfigPathIsUsage(t *testing.T) {
 	}
 }
 
+// TestOutInEnvTreeIsUsage: --out rendered/dev, meant as rendered, is a
+// wrong flag value, exit 2, naming the folder to give, and nothing is
+// written into the tree of env dev: it put dev/ and .kiln.lock there,
+// under a lock of its own, which the next render refused.
+func TestOutInEnvTreeIsUsage(t *testing.T) {
+	t.Parallel()
+	project := exampleCopy(t)
+	config := filepath.Join(project, "kiln.yaml")
+	out := filepath.Join(t.TempDir(), "rendered")
+	if _, stderr, code := runKiln(t, "render", "--config", config, "--env", "dev", "--out", out, "--no-cache"); code != 0 {
+		t.Fatalf("render: exit %d\n%s", code, stderr)
+	}
+	env := filepath.Join(out, "dev")
+	_, stderr, code := runKiln(t, "render", "--config", config, "--env", "dev", "--out", env, "--no-cache")
+	if code != 2 || !strings.Contains(stderr, "is in the tree of env dev that kiln wrote") || !strings.Contains(stderr, "hint: give --out the folder holding the env folders, "+out) {
+		t.Errorf("--out %s: exit %d, want 2 naming %s\n%s", env, code, out, stderr)
+	}
+	for _, p := range []string{"dev", ".kiln.lock"} {
+		if _, err := os.Lstat(filepath.Join(env, p)); err == nil {
+			t.Errorf("--out %s: %s written", env, p)
+		}
+	}
+}
+
 // TestOutInGitDirIsUsage: a path kiln writes (render's --out, init's
 // --config) that is or lies in git's metadata folder is a wrong flag
 // value, exit 2, before anything is written: .git and below, .GIT (which
