@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/cachedir"
 	"github.com/kiln-gitops/kiln/internal/carry"
@@ -38,7 +40,6 @@ import (
 	"github.com/kiln-gitops/kiln/templates/jsonnet"
 	"github.com/kiln-gitops/kiln/templates/kustomize"
 	"github.com/kiln-gitops/kiln/templates/plain"
-	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Source says where the rendered templates came from, for kiln.lock.json.
