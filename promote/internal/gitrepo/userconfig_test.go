@@ -113,21 +113,32 @@ func TestUserCredentialHelper(t *testing.T) {
 func TestUserRemoteOrigin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dir := t.TempDir()
-	want, other := filepath.Join(dir, "m.git"), filepath.Join(dir, "other.git")
-	for _, b := range []string{want, other} {
-		gittest.Git(t, dir, "init", "-q", "--bare", "--initial-branch=main", b)
+	// Each case its own repositories: both push kiln/dev, and in one
+	// repository the second push found the branch the first had made
+	// ("the remote branch kiln/dev moved on").
+	repos := func(t *testing.T) (want, other, tip, decoy string) {
+		t.Helper()
+		dir := t.TempDir()
+		want, other = filepath.Join(dir, "m.git"), filepath.Join(dir, "other.git")
+		for _, b := range []string{want, other} {
+			gittest.Git(t, dir, "init", "-q", "--bare", "--initial-branch=main", b)
+		}
+		tip = gittest.Commit(t, want, "main", map[string]string{"a": "kiln's\n"}, "kiln's")
+		decoy = gittest.Commit(t, other, "main", map[string]string{"a": "other\n"}, "other")
+		return want, other, tip, decoy
 	}
-	tip := gittest.Commit(t, want, "main", map[string]string{"a": "kiln's\n"}, "kiln's")
-	decoy := gittest.Commit(t, other, "main", map[string]string{"a": "other\n"}, "other")
-	section := "[remote \"origin\"]\n\turl = " + other + "\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
-	for name, env := range map[string][]string{
-		"global file":      userEnv(t, section),
-		"GIT_CONFIG_COUNT": userEnv(t, "", "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=remote.origin.url", "GIT_CONFIG_VALUE_0="+other),
+	for name, env := range map[string]func(t *testing.T, other string) []string{
+		"global file": func(t *testing.T, other string) []string {
+			return userEnv(t, "[remote \"origin\"]\n\turl = "+other+"\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n")
+		},
+		"GIT_CONFIG_COUNT": func(t *testing.T, other string) []string {
+			return userEnv(t, "", "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=remote.origin.url", "GIT_CONFIG_VALUE_0="+other)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			r := clone(t, want, gitrepo.Options{UserConfig: true, Env: env})
+			want, other, tip, decoy := repos(t)
+			r := clone(t, want, gitrepo.Options{UserConfig: true, Env: env(t, other)})
 			got, err := r.Fetch(ctx, "main")
 			if err != nil || got["main"] != tip {
 				t.Fatalf("Fetch = %v, %v; want main at %s (not the user's origin's %s)", got, err, tip, decoy)
