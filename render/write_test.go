@@ -462,6 +462,24 @@ func TestOpenOutputRefusesAnEnvTree(t *testing.T) {
 			t.Errorf("OpenOutput(%s) = %v, want ErrOutInKilnTree naming %s", o, err, out)
 		}
 	}
+	// Through a symlink too: the link names no tree, the folder it leads
+	// to is one.
+	links := t.TempDir()
+	if err := os.Symlink(env, filepath.Join(links, "to-env")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(out, filepath.Join(links, "to-out")); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []string{filepath.Join(links, "to-env"), filepath.Join(links, "to-out", "dev", "apps")} {
+		w, err := r.OpenOutput(o, render.WriteOptions{Force: true})
+		if err == nil {
+			w.Close()
+		}
+		if !errors.Is(err, render.ErrOutInKilnTree) {
+			t.Errorf("OpenOutput(%s) = %v, want ErrOutInKilnTree", o, err)
+		}
+	}
 	for _, p := range []string{filepath.Join(env, "dev"), filepath.Join(env, ".kiln.lock"), filepath.Join(env, "apps", "new")} {
 		if _, err := os.Lstat(p); err == nil {
 			t.Errorf("%s written", p)
