@@ -50,3 +50,22 @@ func TestWithSecretFilesOnlyWhatTheDigestCovers(t *testing.T) {
 		t.Errorf("files the digest does not cover: secretFiles %q, plainDigest %q; want none", got.SecretFiles, got.PlainDigest)
 	}
 }
+
+// TestLockImagesRunOlderOnlyForCase: only a key that differs from its
+// repository normalised in case is an older kiln's; any other key that
+// ParseRef normalises ("redis") no kiln wrote, and its error still says
+// the lock was edited rather than blaming an upgrade.
+func TestLockImagesRunOlderOnlyForCase(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ key, want string }{
+		{"GHCR.io/acme/web", `kiln "v1" wrote the lock, which matched a registry with regard to case`},
+		{"redis", "the lock was edited after kiln wrote it"},
+	} {
+		lock := &Lock{KilnVersion: "v1", Images: map[string]string{tc.key: tc.key + ":2.0"},
+			Apps: map[string]LockApp{"a": {Images: []string{"ghcr.io/acme/web:1.0", "docker.io/library/redis:1.0"}}}}
+		err := lockImagesRun(lock, "dev/kiln.lock.json", "")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("key %s: %v\nwant it to say: %s", tc.key, err, tc.want)
+		}
+	}
+}
