@@ -86,7 +86,13 @@ var yamlValueRe = sync.OnceValue(func() *regexp.Regexp {
 // to the last backquote of its entry of a TypeError (each "\n  line N: "
 // starts one), or to the end of msg when none closes it there, never to
 // the value's own first backquote, which left the rest of it in the clear.
+// Only a TypeError's text ("unmarshal errors:" before the first quote) is
+// cut into entries: a single error quotes its value whole, and a value
+// holding a line break and "  line " ended its quote there, showing the
+// rest of it.
 func yamlBackquoted(msg string) string {
+	h, q := strings.Index(msg, "unmarshal errors:\n"), strings.IndexByte(msg, '`')
+	entries := h >= 0 && h < q
 	var b strings.Builder
 	for {
 		start := strings.IndexByte(msg, '`')
@@ -95,7 +101,7 @@ func yamlBackquoted(msg string) string {
 			return b.String()
 		}
 		end := len(msg)
-		if e := strings.Index(msg[start:], "\n  line "); e >= 0 {
+		if e := strings.Index(msg[start:], "\n  line "); entries && e >= 0 {
 			end = start + e
 		}
 		stop := end // unclosed in its entry: the rest is the value's

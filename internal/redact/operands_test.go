@@ -93,6 +93,10 @@ func TestYAML(t *testing.T) {
 			want: "yaml: cannot decode !!str `**redacted**` as a !!int"},
 		{name: "v3 type, a backquote inside", err: yaml.Unmarshal([]byte("x: \"a`"+secret+"\"\ny: \"b`"+secret+"\""), &struct{ X, Y int }{}),
 			want: "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `**redacted**` into int\n  line 2: cannot unmarshal !!str `**redacted**` into int"},
+		// A single error quotes the value whole: a line break and
+		// "  line " inside it start no entry.
+		{name: "v3 tag, a backquote and a line inside", err: yaml.Unmarshal([]byte("pw: !!int \"ab`Sup\\n  line 3rS3cret\"\n"), &m),
+			want: "yaml: cannot decode !!str `**redacted**` as a !!int"},
 		{name: "v3 duplicate key", err: yaml.Unmarshal([]byte("replicas: 1\nreplicas: 2\n"), &m),
 			want: "yaml: unmarshal errors:\n  line 2: mapping key \"replicas\" already defined at line 1"},
 	} {
