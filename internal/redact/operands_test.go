@@ -97,6 +97,10 @@ func TestYAML(t *testing.T) {
 		// "  line " inside it start no entry.
 		{name: "v3 tag, a backquote and a line inside", err: yaml.Unmarshal([]byte("pw: !!int \"ab`Sup\\n  line 3rS3cret\"\n"), &m),
 			want: "yaml: cannot decode !!str `**redacted**` as a !!int"},
+		// An entry's value (at most 10 bytes) holding "\n  line " is
+		// cut at it, unclosed: masked to the entry's end.
+		{name: "v3 type, a line inside", err: yaml.Unmarshal([]byte("x: \"S3\\n  line \"\n"), &struct{ X int }{}),
+			want: "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `**redacted**`\n  line `**redacted**`"},
 		{name: "v3 duplicate key", err: yaml.Unmarshal([]byte("replicas: 1\nreplicas: 2\n"), &m),
 			want: "yaml: unmarshal errors:\n  line 2: mapping key \"replicas\" already defined at line 1"},
 	} {
