@@ -88,6 +88,13 @@ var substCases = []substCase{
 		wantErr: "f.yaml:2: variable podselector is not set\n  hint: set podselector in the environment's vars or give a default: ${podselector:=value}; for a literal ${podselector:app-pods} that another program reads, write $${podselector:app-pods}",
 	},
 	{
+		// HOST is set: its placeholder, first on the line, reads another
+		// variable than HOS, whose own the hint gives.
+		name:    "the placeholder of the variable, not of one its name starts",
+		in:      "x: ${HOST} ${HOS/a/b}",
+		wantErr: "f.yaml:1: variable HOS is not set\n  hint: set HOS in the environment's vars or give a default: ${HOS:=value}; for a literal ${HOS/a/b} that another program reads, write $${HOS/a/b}",
+	},
+	{
 		name:    "the literal of a nested placeholder escapes every $",
 		in:      "x: ${NOPE:-${ALSO_NOPE:-x}} ${NOPE}",
 		wantErr: "f.yaml:1: variable NOPE is not set\n  hint: set NOPE in the environment's vars or give a default: ${NOPE:=value}; for a literal ${NOPE:-${ALSO_NOPE:-x}} that another program reads, write $${NOPE:-$${ALSO_NOPE:-x}}",
