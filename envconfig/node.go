@@ -495,7 +495,7 @@ func syntaxErrorIn(err error, file string, data []byte) *diag.Error {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Msg = "invalid YAML: " + m[2]
 	}
-	if strings.Contains(err.Error(), "found unknown escape character") {
+	if diag.YAMLUnknownEscape(err) {
 		e.Hint = diag.YAMLSyntaxHint(err)
 	}
 	if data == nil {

@@ -6,7 +6,7 @@ import "strings"
 // which kiln and Flux's kustomize build read objects with, or of yaml.v2,
 // which Helm reads values with.
 func YAMLSyntaxHint(err error) string {
-	if strings.Contains(err.Error(), "found unknown escape character") {
+	if YAMLUnknownEscape(err) {
 		// A regular expression in double quotes ("^app1\/.+$", "\d+", as
 		// external-secrets' own docs write one) is the usual cause, and
 		// nothing in the generic hint points at the backslash.
@@ -14,4 +14,12 @@ func YAMLSyntaxHint(err error) string {
 			"write the string in single quotes, where a backslash is itself, or double the backslash (\\\\d)"
 	}
 	return "fix the YAML syntax (indentation, a missing \": \", an unclosed quote or bracket) at this line or the one before"
+}
+
+// YAMLUnknownEscape reports whether err is a YAML decoder's refusal of a
+// backslash escape YAML does not have. A caller with a hint of its own for
+// other decoding errors gives it YAMLSyntaxHint's: yaml.v2 names no line
+// for it, so it does not read as a syntax error at a line.
+func YAMLUnknownEscape(err error) bool {
+	return strings.Contains(err.Error(), "found unknown escape character")
 }

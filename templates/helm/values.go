@@ -7,7 +7,6 @@ import (
 	"path"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -54,7 +53,7 @@ func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 		m, err := chartutil.ReadValues(data)
 		if err != nil {
 			hint := "values files must be YAML mappings"
-			if yamlLine(err) > 0 || strings.Contains(err.Error(), "found unknown escape character") {
+			if yamlLine(err) > 0 || diag.YAMLUnknownEscape(err) {
 				// The decoder names a line only for a syntax error, but
 				// not for every one: Helm's (yaml.v2) names none for an
 				// escape YAML does not have.

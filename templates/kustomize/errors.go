@@ -516,7 +516,7 @@ func malformedResource(de *diag.Error, fsys *securefs.FS, kfile, listed string) 
 				de.Line, _ = strconv.Atoi(m[1])
 				de.Msg += ": " + withoutData(m[2])
 			}
-			if strings.Contains(err.Error(), "found unknown escape character") {
+			if diag.YAMLUnknownEscape(err) {
 				// A regular expression in double quotes: the generic
 				// hint says nothing of the backslash (objects' parser
 				// and Helm's values say it).
