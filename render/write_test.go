@@ -439,15 +439,8 @@ func TestOpenOutputRefusesAnEnvTree(t *testing.T) {
 		"envs/dev.yaml":  "",
 		"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
 	})
-	r, err := render.New(load(t, dir), checkOptions(false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, results := mustRender(t, load(t, dir), checkOptions(false), nil)
 	defer r.Close()
-	results, err := r.Render(context.Background(), nil)
-	if err != nil || results[0].Err != nil {
-		t.Fatalf("render: %v %v", err, results[0].Err)
-	}
 	out := filepath.Join(t.TempDir(), "rendered")
 	if err := render.WriteEnv(out, results[0]); err != nil {
 		t.Fatal(err)
