@@ -357,6 +357,51 @@ func TestRenderCacheDisabledIsSaid(t *testing.T) {
 	}
 }
 
+// TestRenderCacheStoreFailureIsSaid: entries the render cache cannot
+// store (a full disk on a CI runner; here the build's folder is a file
+// by the time the render stores) cost every later run its full time, and
+// the render, right all the same, said nothing. It is the run's warning
+// now, a warning under --strict too, as the cache's being off is.
+func TestRenderCacheStoreFailureIsSaid(t *testing.T) {
+	t.Parallel()
+	root := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"apps:\n  - name: web\n    namespace: shop\n    yaml: apps/web\n",
+		"envs/dev.yaml":    "apps: {}\n",
+		"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+	})
+	renders := filepath.Join(t.TempDir(), "renders")
+	opts := checkOptions(true)
+	opts.RenderCache = renders
+	r, err := render.New(load(t, root), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	builds, err := os.ReadDir(renders)
+	if err != nil || len(builds) != 1 {
+		t.Fatalf("the cache folder holds %v (%v), want one build's folder", builds, err)
+	}
+	build := filepath.Join(renders, builds[0].Name())
+	if err := os.RemoveAll(build); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(build, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Render(context.Background(), nil)
+	if err != nil || results[0].Err != nil {
+		t.Fatalf("render: %v %v", err, results[0].Err)
+	}
+	var found bool
+	for _, w := range results[0].Warnings {
+		found = found || strings.HasPrefix(w.Msg, "render cache: ") && strings.Contains(w.Msg, "could not be stored: ") && strings.Contains(w.Msg, "not a directory")
+	}
+	if !found {
+		t.Errorf("no warning says the cache stored nothing: %v", results[0].Warnings)
+	}
+}
+
 // TestRenderCacheOldBuildPruned: the folder a render's build of kiln
 // filled, validation results included, goes a week after that build last
 // ran, when another build opens the cache. The validation results' folder

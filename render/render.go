@@ -556,9 +556,15 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 	}
 	out := make([]*EnvResult, len(envs))
 	defer r.saveClean()
+	if r.cache != nil {
+		_, _ = r.cache.store.TakeFailures() // an earlier Render's
+	}
 	defer func() {
 		r.stores.Wait()
 		r.storePanics.Raise()
+		if w, ok := r.cacheStoreWarning(); ok && len(out) > 0 && out[0] != nil {
+			out[0].Warnings = diag.SortWarnings(append(out[0].Warnings, w))
+		}
 	}()
 	var runWarns []diag.Warning
 	runWarnsOnce := sync.OnceFunc(func() { runWarns = r.runWarnings() })
@@ -595,6 +601,27 @@ func (r *Renderer) Render(ctx context.Context, envs []string) ([]*EnvResult, err
 		out[0].Warnings = diag.SortWarnings(append(warns, out[0].Warnings...))
 	}
 	return out, nil
+}
+
+// cacheStoreWarning says, once a run, that entries of the render cache
+// could not be stored (a full disk, a folder kiln may not write): the
+// output is right either way, but every later run would render them
+// afresh, at its full time, without a word. Like cacheOff it is about
+// kiln's cache folder, not the output, so --strict leaves it a warning.
+func (r *Renderer) cacheStoreWarning() (diag.Warning, bool) {
+	if r.cache == nil {
+		return diag.Warning{}, false
+	}
+	n, err := r.cache.store.TakeFailures()
+	if n == 0 {
+		return diag.Warning{}, false
+	}
+	what := "1 entry"
+	if n > 1 {
+		what = fmt.Sprintf("%d entries", n)
+	}
+	return diag.Warning{Msg: fmt.Sprintf("render cache: %s could not be stored: %v", what, err),
+		Hint: "the output is complete and right; the next run renders those apps afresh (slower): free space on the disk of --cache-dir (KILN_CACHE_DIR), or pass --no-cache"}, true
 }
 
 // runWarnings are the warnings about the run rather than one env: the

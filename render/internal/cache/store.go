@@ -144,6 +144,24 @@ type Store struct {
 	// (ownFolder), each looked at once: a hit must not cost an lstat per
 	// entry, and a store has at most 256 such folders.
 	own sync.Map // folder path -> struct{}
+
+	// failed counts the Puts that failed since TakeFailures, and
+	// failedErr is the first one's error: a full disk or a folder kiln
+	// may not write costs every later run its full time, which the
+	// renders, correct all the same, would never tell.
+	failMu    sync.Mutex
+	failed    int
+	failedErr error
+}
+
+// TakeFailures returns how many Puts failed since it was last called,
+// and the first one's error, and starts counting afresh.
+func (s *Store) TakeFailures() (int, error) {
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	n, err := s.failed, s.failedErr
+	s.failed, s.failedErr = 0, nil
+	return n, err
 }
 
 // Open returns the store of build (BuildID) below dir, creating it, and
@@ -383,6 +401,19 @@ func decode(data []byte) (*wireEntry, error) {
 // is replaced atomically, so a reader sees the old entry or the new, never
 // a mix.
 func (s *Store) Put(key string, e *Entry) error {
+	err := s.put(key, e)
+	if err != nil {
+		s.failMu.Lock()
+		if s.failed == 0 {
+			s.failedErr = err
+		}
+		s.failed++
+		s.failMu.Unlock()
+	}
+	return err
+}
+
+func (s *Store) put(key string, e *Entry) error {
 	if !nameable(key) {
 		return fmt.Errorf("cache key %q", key)
 	}
