@@ -566,7 +566,7 @@ func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[strin
 	// hold one are held to their names (render.CheckTree).
 	changed := "a commit of others changed it"
 	if render.OlderLock(lock) {
-		changed += ", or, as the error says, its lock is an older kiln's"
+		changed += ", or its lock is an older kiln's, which holds entries or image keys this kiln checks otherwise"
 	}
 	if err := render.CheckTree(files, lock, nil, render.BootstrapDirs(r.p), dir,
 		fmt.Sprintf("the folder of env %s on commit %s of the manifests branch %s is not what kiln wrote with its kiln.lock.json (%s), so its statuses do not show that the release in its lock works there; make the change in the source repository and promote env %s again (kiln promote --env %s), or revert the commit that changed the folder, then promote from it once healthy", from, short(tip), r.base, changed, from, from)); err != nil {

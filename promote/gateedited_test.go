@@ -166,7 +166,7 @@ func TestGateOlderLockKeptByApp(t *testing.T) {
 	_, err := promote(t, f, o)
 	if err == nil || !strings.Contains(err.Error(), "app cache:") ||
 		!strings.Contains(err.Error(), `names no secretFiles (an older kiln wrote it; the lock names kiln "36e14a4f")`) ||
-		!strings.Contains(err.Error(), "or, as the error says, its lock is an older kiln's") {
+		!strings.Contains(err.Error(), "or its lock is an older kiln's, which holds entries or image keys this kiln checks otherwise") {
 		t.Fatalf("gate over an older kiln's lock: error = %v, want cache refused, saying the older lock may be why", err)
 	}
 	web := f.opts(t, "dev", &bytes.Buffer{})
@@ -218,7 +218,7 @@ func TestGateOlderLockImageAppliedToNothing(t *testing.T) {
 		}
 	}
 	if err == nil || !strings.Contains(err.Error(), `kiln "23354c94" wrote the lock, which matched a registry with regard to case and applied it to no object, where this kiln matches it to ghcr.io/acme/web`) ||
-		!strings.Contains(err.Error(), "or, as the error says, its lock is an older kiln's") {
+		!strings.Contains(err.Error(), "or its lock is an older kiln's, which holds entries or image keys this kiln checks otherwise") {
 		t.Errorf("gate over an image dev's kiln applied to nothing: %v", err)
 	}
 }
