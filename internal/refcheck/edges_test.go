@@ -97,3 +97,40 @@ apps:
 	}
 	compareProject(t, root)
 }
+
+// TestJsonnetJPathOrder: jpath is read in priority order, the first folder
+// winning (docs/templates.md), and the jsonnet program's -J flags the other
+// way round. With a file in two jpath folders the reference must be run
+// with the flags reversed, or it checks kiln against the opposite order.
+func TestJsonnetJPathOrder(t *testing.T) {
+	files := map[string]string{
+		"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+apps:
+  - name: program
+    namespace: c
+    jsonnet: {file: main.jsonnet, jpath: [lib, vendor]}
+`,
+		"lib/x.libsonnet":    "{ from: 'lib' }\n",
+		"vendor/x.libsonnet": "{ from: 'vendor' }\n",
+		"vendor/y.libsonnet": "{ from: 'vendor' }\n",
+		"main.jsonnet": `{
+  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' },
+  data: { x: (import 'x.libsonnet').from, y: (import 'y.libsonnet').from },
+}
+`,
+	}
+	root := t.TempDir()
+	for rel, content := range files {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compareProject(t, root)
+}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -157,7 +158,8 @@ func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, j := range app.Jsonnet.JPath {
+		// jpath's first folder wins, the program's right-most -J does.
+		for _, j := range slices.Backward(app.Jsonnet.JPath) {
 			args = append(args, "-J", j)
 		}
 		args = append(args, "--ext-str", "env="+res.Env.Name, "--ext-code", "vars="+string(vars), "--ext-code", "images={}",
