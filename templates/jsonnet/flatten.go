@@ -29,91 +29,49 @@ import (
 //   - null stands for nothing, so `if enabled then {…}` may yield null;
 //   - anything else (a string, a number, a boolean, an object with only
 //     one of apiVersion and kind) is an error naming file and the JSON
-//     path of the value;
-//   - so is an object output twice (duplicates), naming both paths.
+//     path of the value.
 //
 // Objects keep Jsonnet's key order. file is recorded on each object, with
 // the line origin finds in main, the main file's syntax tree (0 where
 // there is none).
 func flatten(out []byte, file string, main ast.Node, b bounds) ([]templates.Object, error) {
-	objs, paths, err := walkOutput(out, file, main, b)
-	if err != nil {
-		return nil, err
-	}
-	if errs := duplicates(file, objs, paths); len(errs) > 0 {
-		return nil, diag.Join(errs...)
-	}
-	return objs, nil
-}
-
-// duplicates finds an object output twice: one group, kind, namespace and
-// name. kiln's later check of the app's objects finds it too, but can name
-// only the main file, where a library usually builds both (kube-thanos's
-// compact and compactShards each add ServiceAccount thanos-compact): the
-// two JSON paths are what tells the user which two they are.
-func duplicates(file string, objs []templates.Object, paths []string) []error {
-	var errs []error
-	seen := map[string]string{}
-	for i, obj := range objs {
-		// apps/v1 and apps/v1beta1 name one object; "v1" is the core group.
-		group, _, found := strings.Cut(obj.Node.GetApiVersion(), "/")
-		if !found {
-			group = ""
-		}
-		key := strings.Join([]string{group, obj.Node.GetKind(), obj.Node.GetNamespace(), obj.Node.GetName()}, "/")
-		if prev, ok := seen[key]; ok {
-			errs = append(errs, &diag.Error{File: file, Line: obj.Line,
-				Object: diag.Object{Kind: obj.Node.GetKind(), Namespace: obj.Node.GetNamespace(), Name: obj.Node.GetName()},
-				Msg:    fmt.Sprintf("jsonnet output at %s is the object at %s again (same kind, namespace and name)", where(paths[i]), where(prev)),
-				Hint:   "output each object once: drop one of the two, or rename one; kiln writes one file per object"})
-			continue
-		}
-		seen[key] = paths[i]
-	}
-	return errs
-}
-
-// walkOutput is flatten without the check for duplicates; paths holds
-// each object's JSON path.
-func walkOutput(out []byte, file string, main ast.Node, b bounds) ([]templates.Object, []string, error) {
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.UseNumber()
 	root, err := decodeNode(dec, &nodeBudget{left: b.nodes, max: b.nodes})
 	if err != nil {
 		var le *limits.Error
 		if errors.As(err, &le) {
-			return nil, nil, &diag.Error{File: file, Msg: le.Describe(), Err: le, Hint: limits.Hint}
+			return nil, &diag.Error{File: file, Msg: le.Describe(), Err: le, Hint: limits.Hint}
 		}
 		var ne *numberError
 		if errors.As(err, &ne) {
 			at, o := ne.path(rootOrigin(main))
-			return nil, nil, &diag.Error{File: file, Line: o.line, Msg: fmt.Sprintf("jsonnet output at %s: %v", where(at), ne), Err: err,
+			return nil, &diag.Error{File: file, Line: o.line, Msg: fmt.Sprintf("jsonnet output at %s: %v", where(at), ne), Err: err,
 				Hint: "write it as a string (std.toString) if it is not meant as a number"}
 		}
 		// go-jsonnet printed it: this is not the user's doing.
-		return nil, nil, &diag.Error{File: file, Msg: "cannot read the jsonnet output", Err: err}
+		return nil, &diag.Error{File: file, Msg: "cannot read the jsonnet output", Err: err}
 	}
 	f := &flattener{file: file}
 	f.walk(root, "", rootOrigin(main))
 	if len(f.errs) > 0 {
-		return nil, nil, diag.Join(f.errs...)
+		return nil, diag.Join(f.errs...)
 	}
 	if len(f.objs) > b.objects {
 		le := &limits.Error{What: "the number of objects in the jsonnet output", Limit: fmt.Sprint(b.objects)}
-		return nil, nil, &diag.Error{File: file, Msg: le.Describe(), Err: le, Hint: limits.Hint}
+		return nil, &diag.Error{File: file, Msg: le.Describe(), Err: le, Hint: limits.Hint}
 	}
 	if len(f.objs) == 0 {
-		return nil, nil, &diag.Error{File: file, Msg: "the jsonnet output holds no Kubernetes objects",
+		return nil, &diag.Error{File: file, Msg: "the jsonnet output holds no Kubernetes objects",
 			Hint: "output an object with apiVersion and kind, a list of them, or an object whose fields hold them"}
 	}
-	return f.objs, f.paths, nil
+	return f.objs, nil
 }
 
 type flattener struct {
-	file  string
-	objs  []templates.Object
-	paths []string // the JSON path of each of objs
-	errs  []error
+	file string
+	objs []templates.Object
+	errs []error
 }
 
 const notObjectHint = "the output must be Kubernetes objects (with apiVersion and kind), lists of them, " +
@@ -184,9 +142,6 @@ func (f *flattener) object(n *kyaml.Node, at string, o origin) {
 		return
 	}
 	f.objs = append(f.objs, objs...)
-	for range objs {
-		f.paths = append(f.paths, at)
-	}
 }
 
 // tankaEnvironment reports whether n is a Tanka inline environment: kind

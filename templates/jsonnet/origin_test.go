@@ -47,7 +47,7 @@ func TestOrigin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			objs, _, err := walkOutput([]byte(out), "main.jsonnet", node, New(Options{}).bounds)
+			objs, err := flatten([]byte(out), "main.jsonnet", node, New(Options{}).bounds)
 			if err != nil {
 				t.Fatal(err)
 			}
