@@ -2,11 +2,7 @@
 
 package refcheck
 
-import (
-	"os"
-	"path/filepath"
-	"testing"
-)
+import "testing"
 
 // TestYAMLEdgesAgainstPrograms compares, through Flux's reading of kiln's
 // output (kustomize build), the YAML that the programs' readers take in
@@ -85,17 +81,7 @@ apps:
 }
 `,
 	}
-	root := t.TempDir()
-	for rel, content := range files {
-		p := filepath.Join(root, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	compareProject(t, root)
+	compareProject(t, writeFiles(t, t.TempDir(), files))
 }
 
 // TestJsonnetJPathOrder: jpath is read in priority order, the first folder
@@ -122,15 +108,5 @@ apps:
 }
 `,
 	}
-	root := t.TempDir()
-	for rel, content := range files {
-		p := filepath.Join(root, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	compareProject(t, root)
+	compareProject(t, writeFiles(t, t.TempDir(), files))
 }

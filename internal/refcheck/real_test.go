@@ -3,8 +3,6 @@
 package refcheck
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/kiln-gitops/kiln/internal/testenv"
@@ -125,16 +123,7 @@ apps:
       prometheus: {prometheusSpec: {retention: 30d, replicas: 2}}
 `,
 	}
-	for rel, content := range files {
-		p := filepath.Join(root, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	compareProject(t, root)
+	compareProject(t, writeFiles(t, root, files))
 }
 
 // kpsValues are kube-prometheus-stack's values in every env: its remote

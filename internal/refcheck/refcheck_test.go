@@ -261,3 +261,19 @@ func canonical(t *testing.T, doc []byte) []string {
 	}
 	return []string{string(data)}
 }
+
+// writeFiles writes files (slash paths relative to root → content) below
+// root, making their folders, and returns root.
+func writeFiles(t *testing.T, root string, files map[string]string) string {
+	t.Helper()
+	for rel, content := range files {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
