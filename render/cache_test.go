@@ -315,6 +315,15 @@ func TestRenderCacheSurvivesCorruptEntries(t *testing.T) {
 	}
 }
 
+// oneConfigMapApp is a project of one env and one yaml app of one
+// ConfigMap: the least a render writes the cache for.
+var oneConfigMapApp = map[string]string{
+	"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+		"apps:\n  - name: web\n    namespace: shop\n    yaml: apps/web\n",
+	"envs/dev.yaml":    "apps: {}\n",
+	"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+}
+
 // TestRenderCacheDisabledIsSaid: a render cache folder kiln cannot make
 // or write (here below a regular file; a read-only restore of
 // actions/cache does the same) turned the cache off with a line to
@@ -324,12 +333,7 @@ func TestRenderCacheSurvivesCorruptEntries(t *testing.T) {
 // pruned other builds' folders where the link led.
 func TestRenderCacheDisabledIsSaid(t *testing.T) {
 	t.Parallel()
-	root := writeProject(t, map[string]string{
-		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
-			"apps:\n  - name: web\n    namespace: shop\n    yaml: apps/web\n",
-		"envs/dev.yaml":    "apps: {}\n",
-		"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
-	})
+	root := writeProject(t, oneConfigMapApp)
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -364,12 +368,7 @@ func TestRenderCacheDisabledIsSaid(t *testing.T) {
 // now, a warning under --strict too, as the cache's being off is.
 func TestRenderCacheStoreFailureIsSaid(t *testing.T) {
 	t.Parallel()
-	root := writeProject(t, map[string]string{
-		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
-			"apps:\n  - name: web\n    namespace: shop\n    yaml: apps/web\n",
-		"envs/dev.yaml":    "apps: {}\n",
-		"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
-	})
+	root := writeProject(t, oneConfigMapApp)
 	renders := filepath.Join(t.TempDir(), "renders")
 	opts := checkOptions(true)
 	opts.RenderCache = renders
@@ -409,12 +408,7 @@ func TestRenderCacheStoreFailureIsSaid(t *testing.T) {
 // renamed as another build would name its own.
 func TestRenderCacheOldBuildPruned(t *testing.T) {
 	t.Parallel()
-	root := writeProject(t, map[string]string{
-		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
-			"apps:\n  - name: web\n    namespace: shop\n    yaml: apps/web\n",
-		"envs/dev.yaml":    "apps: {}\n",
-		"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
-	})
+	root := writeProject(t, oneConfigMapApp)
 	cacheDir := t.TempDir()
 	renderWith(t, root, cacheDir, nil)
 	builds, err := os.ReadDir(cacheDir)
