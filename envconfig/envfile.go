@@ -509,7 +509,7 @@ func (d *decoder) decodeError(n, c *yaml.Node, err error, what, hint string) {
 		return
 	}
 	l := line(n)
-	if b := badBinary(c, map[*yaml.Node]bool{}); b != nil {
+	if b := badBinary(c); b != nil {
 		l = b.Line
 	}
 	at(l, strings.TrimPrefix(err.Error(), "yaml: "))
@@ -517,22 +517,14 @@ func (d *decoder) decodeError(n, c *yaml.Node, err error, what, hint string) {
 
 // badBinary returns the first !!binary scalar at or below n that is not
 // base64, or nil: yaml.v3 refuses it with no line.
-func badBinary(n *yaml.Node, seen map[*yaml.Node]bool) *yaml.Node {
-	if n == nil || seen[n] {
-		return nil
-	}
-	seen[n] = true
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!binary" {
-		if _, err := base64.StdEncoding.DecodeString(n.Value); err != nil { // as yaml.v3 decodes it
-			return n
+func badBinary(n *yaml.Node) *yaml.Node {
+	return findNode(n, func(c *yaml.Node, _ bool) bool {
+		if c.Kind != yaml.ScalarNode || c.ShortTag() != "!!binary" {
+			return false
 		}
-	}
-	for _, c := range n.Content {
-		if b := badBinary(c, seen); b != nil {
-			return b
-		}
-	}
-	return badBinary(n.Alias, seen)
+		_, err := base64.StdEncoding.DecodeString(c.Value) // as yaml.v3 decodes it
+		return err != nil
+	})
 }
 
 // nonFinite returns the first scalar at or below n that YAML reads as an
