@@ -724,10 +724,7 @@ func RanImages(lock *Lock) map[string]string {
 func LockImages(lock *Lock) map[string]string {
 	out := make(map[string]string, len(lock.Images))
 	for _, repo := range slices.Sorted(maps.Keys(lock.Images)) {
-		k := repo
-		if ref, err := images.ParseRef(repo); err == nil {
-			k = ref.Repository
-		}
+		k := normalisedRepo(repo)
 		if _, ok := out[k]; !ok {
 			out[k] = lock.Images[repo]
 		}
