@@ -231,9 +231,12 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 // the values to check those files by: the gate of kiln promote --from
 // and promote --rendered would refuse them as edited, for good, though
 // kiln wrote them. Both fields are made of files the digest vouches for,
-// so the entry says nothing the older kiln's did not.
+// so the entry says nothing the older kiln's did not. An entry of a kiln
+// that writes them (LockApp.Older is false) names no secretFiles because
+// none holds a value: masking and digesting its files once more, for
+// every kept app of an env with secret vars, would find nothing to add.
 func withSecretFiles(la LockApp, files map[string][]byte, dir string, rd *redact.Redactor) LockApp {
-	if la.SecretFiles != nil || la.PlainDigest != "" || rd.Empty() {
+	if !la.Older() || rd.Empty() {
 		return la
 	}
 	obj := map[string][]byte{}
