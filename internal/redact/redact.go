@@ -60,27 +60,20 @@ func New(secrets map[string]string) *Redactor {
 // long value has some 27 forms, 40 times its length: a 1.2 MiB Secret's
 // made an automaton of 3.2 GB to mask error messages of a few KiB.
 func (r *Redactor) With(secrets map[string]string, upTo int) *Redactor {
-	var list []secret
-	if r != nil {
-		list = append(list, r.secrets...)
-	}
-	for n, v := range secrets {
-		list = append(list, secret{name: n, value: v})
-	}
-	return buildUpTo(list, upTo)
+	return r.WithKept(secrets, upTo, nil)
 }
 
 // WithKept is With where the values keep reports true for are not masked
 // as they are, only in their other forms (base64, escapes…): for a
 // text where such a value may stand for itself, not as a secret (a name
-// that is also a common word).
+// that is also a common word). A nil keep keeps none.
 func (r *Redactor) WithKept(secrets map[string]string, upTo int, keep func(string) bool) *Redactor {
 	var list []secret
 	if r != nil {
 		list = append(list, r.secrets...)
 	}
 	for n, v := range secrets {
-		list = append(list, secret{n, v, keep(v)})
+		list = append(list, secret{name: n, value: v, plainKept: keep != nil && keep(v)})
 	}
 	return buildUpTo(list, upTo)
 }
