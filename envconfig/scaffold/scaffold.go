@@ -350,7 +350,7 @@ func yamlReason(err error) string {
 			return "a string"
 		case s == "bool":
 			return "true or false"
-		case s == "int" || s == "float" || strings.HasPrefix(s, "int") || strings.HasPrefix(s, "uint") || strings.HasPrefix(s, "float"):
+		case strings.HasPrefix(s, "int") || strings.HasPrefix(s, "uint") || strings.HasPrefix(s, "float"):
 			return "a number"
 		}
 		return "a value of another kind"
