@@ -235,7 +235,10 @@ fi
 				t.Fatal(err)
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$")
-			cmd.Env = append(os.Environ(), killEnv+"="+string(spec), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "KILN_TEST_KILL_AT="+m.killAt)
+			// The killed child removes none of its temporary folders
+			// (its tests' and its hermetic cache): under TMPDIR they go
+			// with this test's.
+			cmd.Env = append(os.Environ(), killEnv+"="+string(spec), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "KILN_TEST_KILL_AT="+m.killAt, "TMPDIR="+t.TempDir())
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			// The first promotion made requests of the route too: the
