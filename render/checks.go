@@ -949,15 +949,38 @@ type owner struct {
 	obj templates.Object
 }
 
-// at names where an object came from, " at file:line", or "" when unknown.
+// at names where an object came from, " at file:line", or "" when unknown;
+// a jsonnet object's place in the output too, which may be all that
+// tells two objects of one function call apart.
 func at(o templates.Object) string {
+	var s string
 	switch {
 	case o.File == "":
 		return ""
 	case o.Line == 0:
-		return " at " + o.File
+		s = " at " + o.File
+	default:
+		s = fmt.Sprintf(" at %s:%d", o.File, o.Line)
 	}
-	return fmt.Sprintf(" at %s:%d", o.File, o.Line)
+	return s + outputAt(o)
+}
+
+// outputAt names a jsonnet object's place in the output, " (jsonnet output
+// at web.config)", or "" for objects of other engines.
+func outputAt(o templates.Object) string {
+	if o.Path == "" {
+		return ""
+	}
+	return " (jsonnet output at " + o.Path + ")"
+}
+
+// thisOne names the erring object's place in a jsonnet output, for a
+// message that names another object's place first.
+func thisOne(o templates.Object) string {
+	if o.Path == "" {
+		return ""
+	}
+	return "; this one is the jsonnet output at " + o.Path
 }
 
 // ignoredNamespace explains why two objects in different namespaces are
@@ -1060,14 +1083,14 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 			key := objectKey(group(n.GetApiVersion()), n.GetKind(), ns, n.GetName())
 			if prev, ok := owners[key]; ok && prev.app != run.app.Name {
 				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
-					Msg:  fmt.Sprintf("also produced by app %s%s%s", prev.app, at(prev.obj), ignoredNamespace(prev.obj, o)),
+					Msg:  fmt.Sprintf("also produced by app %s%s%s%s", prev.app, at(prev.obj), ignoredNamespace(prev.obj, o), thisOne(o)),
 					Hint: "two Kustomizations must not own one object: Flux would apply both and prune it when either drops it; keep it in one app"})
 			} else if ok {
 				// One app, one object twice: the tree has one file per
 				// object, so all but one would be dropped silently while
 				// the counts and the lock still said two.
 				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
-					Msg:  "produced twice by this app, also" + at(prev.obj) + ignoredNamespace(prev.obj, o),
+					Msg:  "produced twice by this app" + outputAt(o) + ", also" + at(prev.obj) + ignoredNamespace(prev.obj, o),
 					Hint: "an app's output must hold each kind/namespace/name once; remove or rename one of them"})
 			} else {
 				owners[key] = owner{run.app.Name, o}

@@ -102,6 +102,12 @@ type Object struct {
 	// kustomization or one it includes (a patch, a replacement, a
 	// transformer), so errors about such a field name it. "" otherwise.
 	Overlay string
+	// Path is, for an object of a jsonnet output, where in the main file's
+	// output it stands ("frontend.deployment", "[2].items[0]"): the line
+	// of an object built by a function call is where the call starts, so
+	// two objects of one call share File and Line and only Path tells
+	// them apart. "" for other engines and an object that is the output.
+	Path string
 }
 
 // LineOf returns the line of n, a node of the object, in the object's

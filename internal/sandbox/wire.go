@@ -215,6 +215,7 @@ type wireObject struct {
 	Raw     []byte
 	RawNil  bool
 	Overlay string
+	Path    string
 }
 
 // wireError is one leaf of an engine's error: a *diag.Error's fields, or
@@ -247,7 +248,7 @@ func encodeResponse(res *templates.Result, rerr error) (*wireResponse, error) {
 	}
 	nodes, ids := writeNodes(roots)
 	for _, o := range res.Objects {
-		wo := wireObject{Node: -1, File: o.File, Line: o.Line, Raw: o.Raw, RawNil: o.Raw == nil, Overlay: o.Overlay}
+		wo := wireObject{Node: -1, File: o.File, Line: o.Line, Raw: o.Raw, RawNil: o.Raw == nil, Overlay: o.Overlay, Path: o.Path}
 		if o.Node != nil {
 			wo.Node, ids = int32(ids[0]), ids[1:]
 		}
@@ -318,7 +319,7 @@ func (w *wireResponse) decode() (*templates.Result, error) {
 		res.Inputs = nil
 	}
 	for _, wo := range w.Objects {
-		o := templates.Object{File: wo.File, Line: wo.Line, Raw: wo.Raw, Overlay: wo.Overlay}
+		o := templates.Object{File: wo.File, Line: wo.Line, Raw: wo.Raw, Overlay: wo.Overlay, Path: wo.Path}
 		if wo.RawNil {
 			o.Raw = nil
 		} else if o.Raw == nil {

@@ -20,7 +20,7 @@ import (
 
 // wireVersion starts every encoding; a change of the layout below changes
 // it, and a reader refuses any other.
-const wireVersion = 3
+const wireVersion = 4
 
 // maxValueDepth bounds the nesting of a decoded value, so that crafted
 // bytes cannot exhaust the stack: YAML and JSON decoders refuse documents
@@ -54,6 +54,7 @@ func (w *wireResponse) tail(b []byte) []byte {
 		b = appendBytes(b, o.Raw)
 		b = appendBool(b, o.RawNil)
 		b = appendString(b, o.Overlay)
+		b = appendString(b, o.Path)
 	}
 	b = appendStrings(b, w.Inputs)
 	b = appendBool(b, w.InputsNil)
@@ -109,6 +110,7 @@ func (w *wireResponse) UnmarshalBinary(data []byte) error {
 			o.Raw = r.bytes()
 			o.RawNil = r.bool()
 			o.Overlay = r.str()
+			o.Path = r.str()
 		}
 	}
 	w.Inputs = r.strings()

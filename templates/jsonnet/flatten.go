@@ -141,6 +141,9 @@ func (f *flattener) object(n *kyaml.Node, at string, o origin) {
 		f.errs = append(f.errs, err)
 		return
 	}
+	for i := range objs {
+		objs[i].Path = strings.TrimPrefix(at, ".")
+	}
 	f.objs = append(f.objs, objs...)
 }
 

@@ -5,7 +5,27 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	gojsonnet "github.com/google/go-jsonnet"
+
+	"github.com/kiln-gitops/kiln/templates"
 )
+
+// flattenSnippet evaluates src as the main file and flattens its output.
+func flattenSnippet(t *testing.T, src string) []templates.Object {
+	t.Helper()
+	node, err := gojsonnet.SnippetToAST("main.jsonnet", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := gojsonnet.MakeVM().Evaluate(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := flatten([]byte(out), "main.jsonnet", node, New(Options{}).bounds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
 
 // TestOrigin: each object of the output gets the line of the expression
 // that built it in the main file, where the output follows the syntax
@@ -39,24 +59,43 @@ func TestOrigin(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			node, err := gojsonnet.SnippetToAST("main.jsonnet", tt.src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := gojsonnet.MakeVM().Evaluate(node)
-			if err != nil {
-				t.Fatal(err)
-			}
-			objs, err := flatten([]byte(out), "main.jsonnet", node, New(Options{}).bounds)
-			if err != nil {
-				t.Fatal(err)
-			}
+			objs := flattenSnippet(t, tt.src)
 			var got []int
 			for _, o := range objs {
 				got = append(got, o.Line)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("lines (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestOutputPath: each object records where it stands in the output, all
+// that tells apart two objects one function built (same file, same line).
+func TestOutputPath(t *testing.T) {
+	t.Parallel()
+	const cm = "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'x'}}"
+	for _, tt := range []struct {
+		name, src string
+		want      []string
+	}{
+		{name: "the output", src: cm, want: []string{""}},
+		{name: "array", src: "[" + cm + ", null, " + cm + "]", want: []string{"[0]", "[2]"}},
+		{name: "fields, in key order", src: "{b: " + cm + ", a: {c: " + cm + "}}", want: []string{"a.c", "b"}},
+		{name: "odd key", src: "{'web-1': " + cm + "}", want: []string{`["web-1"]`}},
+		{name: "list kind", src: "{x: {apiVersion: 'v1', kind: 'List', items: [" + cm + ", " + cm + "]}}", want: []string{"x.items[0]", "x.items[1]"}},
+		{name: "one function", src: "local f(n) = " + cm + "; {web: f(1), worker: [f(2)]}", want: []string{"web", "worker[0]"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			objs := flattenSnippet(t, tt.src)
+			var got []string
+			for _, o := range objs {
+				got = append(got, o.Path)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("paths (-want +got):\n%s", diff)
 			}
 		})
 	}
