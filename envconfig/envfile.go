@@ -1,7 +1,6 @@
 package envconfig
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +21,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/words"
+	"github.com/kiln-gitops/kiln/internal/yamlpos"
 )
 
 // EnvFile is one environment's configuration file (envs/<env>.yaml).
@@ -509,29 +509,17 @@ func (d *decoder) decodeError(n, c *yaml.Node, err error, what, hint string) {
 		return
 	}
 	l := line(n)
-	if b := badBinary(c); b != nil {
+	if b := yamlpos.BadBinary(c); b != nil {
 		l = b.Line
 	}
 	at(l, strings.TrimPrefix(err.Error(), "yaml: "))
-}
-
-// badBinary returns the first !!binary scalar at or below n that is not
-// base64, or nil: yaml.v3 refuses it with no line.
-func badBinary(n *yaml.Node) *yaml.Node {
-	return findNode(n, func(c *yaml.Node, _ bool) bool {
-		if c.Kind != yaml.ScalarNode || c.ShortTag() != "!!binary" {
-			return false
-		}
-		_, err := base64.StdEncoding.DecodeString(c.Value) // as yaml.v3 decodes it
-		return err != nil
-	})
 }
 
 // nonFinite returns the first scalar at or below n that YAML reads as an
 // infinite or NaN float (.inf, -.Inf, .nan), or nil: JSON, through which
 // Helm values and Jsonnet arguments pass, has no such number.
 func nonFinite(n *yaml.Node) *yaml.Node {
-	return findNode(n, func(c *yaml.Node, _ bool) bool {
+	return yamlpos.Find(n, func(c *yaml.Node, _ bool) bool {
 		var f float64
 		return c.Kind == yaml.ScalarNode && c.ShortTag() == "!!float" && c.Decode(&f) == nil && (math.IsInf(f, 0) || math.IsNaN(f))
 	})
@@ -539,36 +527,9 @@ func nonFinite(n *yaml.Node) *yaml.Node {
 
 // nullKey returns the first key below n that YAML reads as null, or nil.
 func nullKey(n *yaml.Node) *yaml.Node {
-	return findNode(n, func(c *yaml.Node, key bool) bool {
+	return yamlpos.Find(n, func(c *yaml.Node, key bool) bool {
 		return key && c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null"
 	})
-}
-
-// findNode returns the first node at or below n, depth first, that match
-// takes (key: it is a mapping's key), following aliases once each (their
-// targets are no keys), or nil.
-func findNode(n *yaml.Node, match func(n *yaml.Node, key bool) bool) *yaml.Node {
-	seen := map[*yaml.Node]bool{}
-	var find func(n *yaml.Node, key bool) *yaml.Node
-	find = func(n *yaml.Node, key bool) *yaml.Node {
-		if n == nil || seen[n] {
-			return nil
-		}
-		seen[n] = true
-		if match(n, key) {
-			return n
-		}
-		if n.Kind == yaml.AliasNode {
-			return find(n.Alias, false)
-		}
-		for i, c := range n.Content {
-			if f := find(c, n.Kind == yaml.MappingNode && i%2 == 0); f != nil {
-				return f
-			}
-		}
-		return nil
-	}
-	return find(n, false)
 }
 
 // yaml11Bools are the plain scalars YAML 1.1 reads as bools and YAML 1.2

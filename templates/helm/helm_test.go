@@ -748,13 +748,18 @@ func TestMissingDepsInRequirements(t *testing.T) {
 }
 
 // TestValuesFileErrorHints: a values file that does not parse is a syntax
-// error at its line; one that parses to a list is not a mapping.
+// error at its line; one that parses to a list is not a mapping; a
+// !!binary that is not base64 (yaml.v2 names no line) is found.
 func TestValuesFileErrorHints(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ name, values, hint string }{
-		{name: "syntax", values: "replicas: 1\nimage: [a\n", hint: "fix the YAML syntax"},
+	for _, tc := range []struct {
+		name, values, hint string
+		line               int
+	}{
+		{name: "syntax", values: "replicas: 1\nimage: [a\n", hint: "fix the YAML syntax", line: 2},
 		{name: "list", values: "- replicas\n", hint: "values files must be YAML mappings"},
 		{name: "escape", values: "match: \"^v\\d+$\"\n", hint: "in double quotes a backslash starts an escape"},
+		{name: "binary", values: "tls:\n  ca: !!binary aGVsbG8=\n  key: !!binary not-base64!\n", hint: "a !!binary value must be base64", line: 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -764,8 +769,8 @@ func TestValuesFileErrorHints(t *testing.T) {
 			writeFile(t, filepath.Join(root, "values.yaml"), tc.values)
 			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop", ValuesFiles: []string{"values.yaml"}})
 			var de *diag.Error
-			if !errors.As(err, &de) || de.File != "values.yaml" || !strings.HasPrefix(de.Hint, tc.hint) {
-				t.Errorf("Render() = %v, want an error in values.yaml with the hint %q", err, tc.hint)
+			if !errors.As(err, &de) || de.File != "values.yaml" || !strings.HasPrefix(de.Hint, tc.hint) || de.Line != tc.line {
+				t.Errorf("Render() = %v (line %d), want an error in values.yaml at line %d with the hint %q", err, de.Line, tc.line, tc.hint)
 			}
 		})
 	}

@@ -7,8 +7,10 @@ import (
 	"path"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 
+	"gopkg.in/yaml.v3"
 	"helm.sh/helm/v3/pkg/chartutil"
 
 	"github.com/kiln-gitops/kiln/internal/deps"
@@ -16,6 +18,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/yamlpos"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -52,14 +55,18 @@ func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 		}
 		m, err := chartutil.ReadValues(data)
 		if err != nil {
-			hint := "values files must be YAML mappings"
-			if yamlLine(err) > 0 || diag.YAMLUnknownEscape(err) {
+			hint, line := "values files must be YAML mappings", yamlLine(err)
+			switch {
+			case line > 0 || diag.YAMLUnknownEscape(err):
 				// The decoder names a line only for a syntax error, but
 				// not for every one: Helm's (yaml.v2) names none for an
 				// escape YAML does not have.
 				hint = diag.YAMLSyntaxHint(err)
+			case strings.Contains(err.Error(), "!!binary"):
+				// Nor for a !!binary that is not base64: find it.
+				hint, line = "a !!binary value must be base64: write its base64, or the text itself without the tag", binaryLine(data)
 			}
-			errs = append(errs, &diag.Error{File: name, Line: yamlLine(err), Msg: "invalid values file: " + redact.YAML(err.Error()), Hint: hint, Err: err})
+			errs = append(errs, &diag.Error{File: name, Line: line, Msg: "invalid values file: " + redact.YAML(err.Error()), Hint: hint, Err: err})
 			continue
 		}
 		v.files = append(v.files, namedData{name: name, data: data})
@@ -142,6 +149,19 @@ func asMap(v any) (map[string]any, bool) {
 // yamlLineRe finds the line in sigs.k8s.io/yaml errors, which carry it only
 // in their text ("yaml: line 3: ...").
 var yamlLineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`yaml: line (\d+):`) })
+
+// binaryLine is the line of data's first !!binary that is not base64, 0
+// when there is none or data does not parse.
+func binaryLine(data []byte) int {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil {
+		return 0
+	}
+	if b := yamlpos.BadBinary(&doc); b != nil {
+		return b.Line
+	}
+	return 0
+}
 
 func yamlLine(err error) int {
 	if m := yamlLineRe().FindStringSubmatch(err.Error()); m != nil {
