@@ -67,6 +67,8 @@ type laidOut struct {
 	files map[string][]byte
 	// objects are EnvResult.Objects' entries for the app's object files.
 	objects map[string]string
+	// sources are EnvResult.sources' entries, when the mode asks for them.
+	sources map[string]objectAt
 	lock    LockApp
 	summary AppSummary
 }

@@ -162,6 +162,12 @@ func (r *Renderer) layout(res *envconfig.Resolved, runs []*appRun, er *EnvResult
 		for p, ref := range la.objects {
 			er.Objects[p] = ref
 		}
+		for p, at := range la.sources {
+			if er.sources == nil {
+				er.sources = map[string]objectAt{}
+			}
+			er.sources[p] = at
+		}
 		lock.Apps[app.Name] = la.lock
 		summary := la.summary
 		summary.Cached = l.cached
@@ -304,7 +310,7 @@ func (r *Renderer) layoutApps(res *envconfig.Resolved, runs []*appRun, rd *redac
 		if l.out = mode.previous.app(run.app.Name, l.key); l.out != nil {
 			l.reused = true
 		} else {
-			l.out, l.err = r.layoutApp(res, run, rd)
+			l.out, l.err = r.layoutApp(res, run, rd, mode.sources)
 		}
 		l.cached = r.fromCache(run.res)
 		run.objs, run.res = nil, nil
@@ -315,10 +321,13 @@ func (r *Renderer) layoutApps(res *envconfig.Resolved, runs []*appRun, rd *redac
 // layoutApp lays out one app of the env res: its object files and
 // kustomization.yaml, its Flux Kustomization, its high-level/ files, its
 // lock entry and summary (Cached left to the caller).
-func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Redactor) (*laidOut, error) {
+func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Redactor, sources bool) (*laidOut, error) {
 	app := run.app
 	dir := "apps/" + app.Name + "/"
 	out := &laidOut{files: map[string][]byte{}, objects: map[string]string{}}
+	if sources {
+		out.sources = map[string]objectAt{}
+	}
 	files := out.files
 	ids := make([]tree.ID, len(run.objs))
 	for i, o := range run.objs {
@@ -347,6 +356,9 @@ func (r *Renderer) layoutApp(res *envconfig.Resolved, run *appRun, rd *redact.Re
 		}
 		appFiles[names[i]] = s
 		out.objects[dir+names[i]] = objRef(o).String()
+		if out.sources != nil {
+			out.sources[dir+names[i]] = objectAt{o.File, o.Line}
+		}
 		refs = append(refs, flux.ObjectRef(o.Node))
 		for _, img := range images.List(o.Node) {
 			imgs[img] = true

@@ -517,6 +517,15 @@ type EnvResult struct {
 	// flux/notifications.yaml came from the env's previous entry.
 	context             string
 	notificationsReused bool
+	// sources maps each object file to where its object came from, for
+	// Validate's errors; nil but in its second render (envMode.sources).
+	sources map[string]objectAt
+}
+
+// objectAt is where an object came from: its file and line in the source.
+type objectAt struct {
+	file string
+	line int
 }
 
 // UsedImages returns the repositories of Options.Images the env's apps
@@ -784,6 +793,10 @@ type envMode struct {
 	// apps of the same finish key are not laid out again (finished.go).
 	finish   string
 	previous *finishedEnv
+	// sources records where each object file's object came from
+	// (EnvResult.sources): set for Validate's second render, which lays
+	// out every app afresh.
+	sources bool
 }
 
 // finishEnv takes an env's apps once their engines ran (or they were
@@ -1065,7 +1078,7 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 		return er
 	}
 	r.prepareChecks(res)
-	mode := envMode{earlier: earlierLock, reads: reads, finish: r.finishContext(er, res)}
+	mode := envMode{earlier: earlierLock, reads: reads, finish: r.finishContext(er, res), sources: afresh(ctx)}
 	previous := make(chan *finishedEnv, 1)
 	// Panics of the goroutines below (kiln bugs) are raised again here,
 	// once they are done, for cmd/kiln to report.

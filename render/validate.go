@@ -39,13 +39,15 @@ func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, e
 				continue
 			}
 			app := strings.SplitN(p, "/", 3)[1]
-			errs = append(errs, &diag.Error{App: app, Msg: a.Objects[p] + ": differs between two renders of the same inputs",
+			at := b.sources[p]
+			errs = append(errs, &diag.Error{File: at.file, Line: at.line, App: app, Msg: a.Objects[p] + ": differs between two renders of the same inputs",
 				Hint: "the template uses random values, the current time or generated certificates; " +
 					"make them inputs (values, vars) so every render is byte-identical"})
 		}
 		for p := range b.Files {
 			if _, ok := a.Files[p]; !ok && strings.HasPrefix(p, "apps/") {
-				errs = append(errs, &diag.Error{App: strings.SplitN(p, "/", 3)[1], Msg: b.Objects[p] + ": appears in only one of two renders of the same inputs",
+				at := b.sources[p]
+				errs = append(errs, &diag.Error{File: at.file, Line: at.line, App: strings.SplitN(p, "/", 3)[1], Msg: b.Objects[p] + ": appears in only one of two renders of the same inputs",
 					Hint: "object names must not depend on random values or the current time"})
 			}
 		}
