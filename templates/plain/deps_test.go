@@ -35,6 +35,8 @@ func TestDeps(t *testing.T) {
 			// The fixture's kustomization lists its files; with the links
 			// it lists too few, which the mutations below test.
 			et.Remove(t, root, "apps/db/kustomization.yaml")
+			// JSON is not rendered, but one holding an object is warned of.
+			et.Write(t, root, "apps/db/dashboard.json", `{"panels": []}`)
 		},
 		Request: templates.Request{App: "db", Namespace: "instavote", Env: "dev", Path: "apps/db", Vars: baseVars},
 		Mutations: []et.Mutation{
@@ -99,6 +101,15 @@ func TestDeps(t *testing.T) {
 			}},
 			{Name: "nested kustomization that leaves a file out added", Want: et.Changes, Apply: func(t testing.TB, root string) {
 				et.Write(t, root, "apps/db/nested/Kustomization", "resources: []\n")
+			}},
+			{Name: "JSON file made to hold an object", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Write(t, root, "apps/db/dashboard.json", `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "d"}}`)
+			}},
+			{Name: "JSON object added", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Write(t, root, "apps/db/nested/cm.json", `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"}}`)
+			}},
+			{Name: "YAML in upper case added", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Write(t, root, "apps/db/cm.YML", cm("upper"))
 			}},
 			{Name: "README changed", Want: et.Hit, Apply: func(t testing.TB, root string) {
 				et.Write(t, root, "apps/db/README.md", "other text\n")

@@ -27,6 +27,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/internal/yamlpos"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/envsubst"
@@ -105,10 +106,11 @@ func (e *Engine) Render(ctx context.Context, req *templates.Request) (res *templ
 
 func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates.Result, error) {
 	rec := deps.New(req.Root)
-	files, kusts, err := list(ctx, rec, req.Root, req.Path, e.maxEntries)
+	l, err := list(ctx, rec, req.Root, req.Path, e.maxEntries)
 	if err != nil {
 		return nil, err
 	}
+	files, kusts := l.files, l.kusts
 	if err := checkKustomizations(rec, req.Path, kusts, files); err != nil {
 		return nil, err
 	}
@@ -220,6 +222,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		Inputs:      inputs,
 		InputDigest: "sha256:" + hex.EncodeToString(h.Sum(nil)),
 		Params:      map[string]any{"vars": vars},
+		Warnings:    unread(rec, l.others),
 	}
 	var ok bool
 	res.Deps, ok = rec.Deps()
@@ -516,46 +519,57 @@ type file struct {
 	abs string // resolved, inside the root
 }
 
+// listing is what list finds below an app's folder.
+type listing struct {
+	files []file // the YAML files rendered
+	kusts []file // the kustomization files
+	// others are files that may hold objects but are not rendered, as
+	// Flux would not apply them (unread).
+	others []file
+}
+
 // list returns the YAML files below dir (repo-relative), sorted by their
-// slash paths. Symlinks are followed when they stay inside root; a link
+// slash paths, and the others it notices. Symlinks are followed when they stay inside root; a link
 // that leads outside is an error, so is a link cycle. rec records where dir
 // leads, each folder's listing (a file added or renamed changes the
 // output) and where each symlink leads and what it finds there.
-func list(ctx context.Context, rec *deps.Recorder, root, dir string, max int) (files, kusts []file, err error) {
+func list(ctx context.Context, rec *deps.Recorder, root, dir string, max int) (*listing, error) {
 	real, err := rec.Resolve(root, dir)
 	if err != nil {
-		return nil, nil, containment(dir, err)
+		return nil, containment(dir, err)
 	}
 	fi, err := os.Stat(real)
 	rec.Stat(real, fi, err)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, nil, &diag.Error{File: dir, Msg: "the folder does not exist", Err: err,
+		return nil, &diag.Error{File: dir, Msg: "the folder does not exist", Err: err,
 			Hint: "fix the app's yaml: path, relative to the repository root (in kiln.yaml, or in the env file that sets it)"}
 	case err != nil:
-		return nil, nil, &diag.Error{File: dir, Msg: "cannot read the folder: " + rootfs.Why(err), Err: err}
+		return nil, &diag.Error{File: dir, Msg: "cannot read the folder: " + rootfs.Why(err), Err: err}
 	case !fi.IsDir():
-		return nil, nil, &diag.Error{File: dir, Msg: "not a folder",
+		return nil, &diag.Error{File: dir, Msg: "not a folder",
 			Hint: "a yaml app names a folder of .yaml files; for a single file, put it in a folder of its own"}
 	}
 	w := &walker{ctx: ctx, rec: rec, root: root, seen: map[string]bool{}, left: max}
 	var errs []error
 	w.walk(path.Clean(dir), real, &errs)
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if w.left < 0 {
 		le := &limits.Error{What: "the entries below the folder, each counted every time a symlink leads to it", Limit: fmt.Sprint(max)}
-		return nil, nil, &diag.Error{File: dir, Msg: le.Describe(), Err: le,
+		return nil, &diag.Error{File: dir, Msg: le.Describe(), Err: le,
 			Hint: "a symlink to a folder the walk reaches anyway makes it walk that folder again, and each such link doubles the walk; remove such links, or split the app"}
 	}
 	if len(errs) > 0 {
-		return nil, nil, diag.Join(errs...)
+		return nil, diag.Join(errs...)
 	}
 	// Sort by the whole slash path: "a.yaml" comes before "a/b.yaml",
 	// whatever order the directory listing had.
-	sort.Slice(w.files, func(i, j int) bool { return w.files[i].rel < w.files[j].rel })
-	return w.files, w.kusts, nil
+	for _, fs := range [][]file{w.files, w.others} {
+		sort.Slice(fs, func(i, j int) bool { return fs[i].rel < fs[j].rel })
+	}
+	return &listing{files: w.files, kusts: w.kusts, others: w.others}, nil
 }
 
 // maxEntries bounds the folder entries one render walks. A folder reached
@@ -565,13 +579,14 @@ func list(ctx context.Context, rec *deps.Recorder, root, dir string, max int) (f
 const maxEntries = 100_000
 
 type walker struct {
-	ctx   context.Context
-	left  int // entries the walk may still visit; below 0 when it stopped
-	rec   *deps.Recorder
-	root  string
-	seen  map[string]bool // resolved folders on the current path, against link cycles
-	files []file
-	kusts []file // the kustomization files found
+	ctx    context.Context
+	left   int // entries the walk may still visit; below 0 when it stopped
+	rec    *deps.Recorder
+	root   string
+	seen   map[string]bool // resolved folders on the current path, against link cycles
+	files  []file
+	kusts  []file // the kustomization files found
+	others []file // listing.others
 }
 
 func (w *walker) walk(rel, real string, errs *[]error) {
@@ -621,8 +636,58 @@ func (w *walker) walk(rel, real string, errs *[]error) {
 			w.kusts = append(w.kusts, file{rel: childRel, abs: childAbs})
 		case strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"):
 			w.files = append(w.files, file{rel: childRel, abs: childAbs})
+		case mayHoldObjects(name):
+			w.others = append(w.others, file{rel: childRel, abs: childAbs})
 		}
 	}
+}
+
+// mayHoldObjects reports whether a file named name, not rendered, may hold
+// Kubernetes objects its author meant to deploy: JSON (which kubectl
+// apply -f takes from a folder), or YAML whose extension is in another
+// case (deploy.YAML). Flux, building a folder without a kustomization,
+// takes *.yaml and *.yml alone, case and all, as kiln does.
+func mayHoldObjects(name string) bool {
+	lower := strings.ToLower(name)
+	return strings.HasSuffix(lower, ".json") || strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml")
+}
+
+// unread returns a warning for each of others, files not rendered, that
+// holds Kubernetes objects: left out silently, they would never reach the
+// cluster. rec records what each read found, so the render cache notices
+// a file edited into or out of holding objects.
+func unread(rec *deps.Recorder, others []file) []templates.Warning {
+	var ws []templates.Warning
+	for _, f := range others {
+		data, err := limits.ReadFileAs(f.abs, f.rel)
+		if err != nil {
+			// Not the app's file: whatever keeps it from being read is
+			// not this render's to report.
+			continue
+		}
+		rec.File(f.abs, data)
+		text, err := utf8Text(data, f.rel)
+		if err != nil {
+			continue
+		}
+		objs, err := objects.ParseCounted(text, f.rel, 0, &limits.Counter{Input: f.rel})
+		if err != nil || len(objs) == 0 {
+			continue
+		}
+		n := objs[0].Node
+		what := n.GetKind() + "/" + n.GetName()
+		if len(objs) > 1 {
+			what += " and " + words.Count(len(objs)-1, "more object")
+		}
+		hint := "rename it to .yaml (JSON is YAML) to deploy it, or move it out of the app's folder"
+		if !strings.HasSuffix(strings.ToLower(f.rel), ".json") {
+			hint = "rename it with the extension in lower case (.yaml) to deploy it, or move it out of the app's folder"
+		}
+		ws = append(ws, templates.Warning{File: f.rel,
+			Msg:  "not rendered, though it holds " + what + ": a yaml app takes only *.yaml and *.yml files, as Flux does in a folder without a kustomization",
+			Hint: hint})
+	}
+	return ws
 }
 
 // containment turns a rootfs error into a user error naming the path.

@@ -135,6 +135,21 @@ func TestRender(t *testing.T) {
 			golden: "kustomization-listed.golden",
 		},
 		{
+			name: "files not rendered that hold objects",
+			repo: "basic",
+			path: "apps/db",
+			setup: func(t *testing.T, root string) {
+				write(t, root, "apps/db/extra.json", `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "extra"}}`)
+				write(t, root, "apps/db/nested/two.YAML", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
+				// None of these holds an object: no warning.
+				write(t, root, "apps/db/dashboard.json", `{"panels": [{"type": "graph"}]}`)
+				write(t, root, "apps/db/broken.json", `{"apiVersion": `)
+				write(t, root, "apps/db/values.Yml", "replicas: 3\n")
+				write(t, root, "apps/db/notes.txt", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: txt}\n")
+			},
+			golden: "not-rendered.golden",
+		},
+		{
 			name: "symlink cycle",
 			repo: "basic",
 			path: "apps/db",
@@ -844,7 +859,7 @@ func TestWalkStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	rec := deps.New(root)
-	if _, _, err := list(ctx, rec, root, "apps/db", maxEntries); !errors.Is(err, context.Canceled) {
+	if _, err := list(ctx, rec, root, "apps/db", maxEntries); !errors.Is(err, context.Canceled) {
 		t.Errorf("list with a canceled context = %v, want context.Canceled", err)
 	}
 }

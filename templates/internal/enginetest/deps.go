@@ -168,7 +168,7 @@ func (c DepsCase) copy(t testing.TB) string {
 }
 
 // Encode is everything of a Result the cache serves, for comparison:
-// inputs, digest, params and each object's place and bytes.
+// inputs, digest, params, warnings and each object's place and bytes.
 func Encode(t testing.TB, res *templates.Result) string {
 	t.Helper()
 	var b strings.Builder
@@ -179,8 +179,11 @@ func Encode(t testing.TB, res *templates.Result) string {
 		t.Fatal(err)
 	}
 	b.WriteString("params: " + string(params) + "\n")
+	for _, w := range res.Warnings {
+		b.WriteString("warning: " + w.File + ": " + w.Msg + " (" + w.Hint + ")\n")
+	}
 	for _, o := range res.Objects {
-		b.WriteString("--- # " + o.File + ":" + strconv.Itoa(o.Line) + "\n")
+		b.WriteString("--- # " + o.File + ":" + strconv.Itoa(o.Line) + " " + o.Path + "\n")
 		if o.Raw != nil {
 			b.Write(o.Raw)
 			continue

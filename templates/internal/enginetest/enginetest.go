@@ -49,6 +49,9 @@ func Dump(t testing.TB, res *templates.Result) string {
 		t.Fatal(err)
 	}
 	b.WriteString("params: " + string(params) + "\n")
+	for _, w := range res.Warnings {
+		b.WriteString("warning: " + w.File + ": " + w.Msg + "\n  hint: " + w.Hint + "\n")
+	}
 	for _, o := range res.Objects {
 		b.WriteString("--- # " + o.File + ":" + strconv.Itoa(o.Line) + "\n")
 		s, err := o.Node.String()
