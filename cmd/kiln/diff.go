@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -278,13 +280,29 @@ func printDiffSummary(w io.Writer, res *promote.DiffResult) {
 		unit = "object"
 	}
 	fmt.Fprintf(w, "env %s: %s %s from %s\n", res.Env, words.Count(len(res.Changes), unit), map[bool]string{true: "differs", false: "differ"}[len(res.Changes) == 1], res.Against)
-	apps := make([]string, 0, len(res.Apps))
-	for a := range res.Apps {
-		apps = append(apps, a)
+	writeAppChanges(w, res.Apps)
+}
+
+// writeAppChanges writes a line for each app of apps, by name, with its
+// objects added, changed and removed: what diff and promote print.
+func writeAppChanges(w io.Writer, apps map[string]promote.AppChanges) {
+	names := make([]string, 0, len(apps))
+	for a := range apps {
+		names = append(names, promote.QuotePath(a))
 	}
-	sort.Strings(apps)
-	for _, a := range apps {
-		s := res.Apps[a]
-		fmt.Fprintf(w, "  %-12s +%d ~%d -%d objects\n", promote.QuotePath(a), s.Added, s.Changed, s.Removed)
+	width := nameColumn(names)
+	for _, a := range slices.Sorted(maps.Keys(apps)) {
+		s := apps[a]
+		fmt.Fprintf(w, "  %-*s +%d ~%d -%d objects\n", width, promote.QuotePath(a), s.Added, s.Changed, s.Removed)
 	}
+}
+
+// nameColumn is the width of a column of app names: 12, or the longest
+// name's, so that the columns after it line up.
+func nameColumn(names []string) int {
+	width := 12
+	for _, n := range names {
+		width = max(width, utf8.RuneCountInString(n))
+	}
+	return width
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -336,15 +335,7 @@ func printPromote(c *cli.Context, stdout, stderr io.Writer, res *promote.Result,
 		verb = fmt.Sprintf("pushed %s at %s", res.Branch, res.Commit)
 	}
 	fmt.Fprintf(out, "env %s: %s\n", res.Env, verb)
-	apps := make([]string, 0, len(res.Apps))
-	for a := range res.Apps {
-		apps = append(apps, a)
-	}
-	sort.Strings(apps)
-	for _, a := range apps {
-		s := res.Apps[a]
-		fmt.Fprintf(stderr, "  %-12s +%d ~%d -%d objects\n", promote.QuotePath(a), s.Added, s.Changed, s.Removed)
-	}
+	writeAppChanges(stderr, res.Apps)
 	return nil
 }
 

@@ -707,6 +707,11 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 		}
 		fmt.Fprintf(&text, "%s env %s%s: %s, %s, %s\n", verb, rep.Env, where,
 			words.Count(len(rep.Apps), "app"), words.Count(rep.Objects, "object"), words.Count(len(rep.Files), "file"))
+		names := make([]string, len(rep.Apps))
+		for i, a := range rep.Apps {
+			names[i] = a.Name
+		}
+		width := nameColumn(names)
 		for _, a := range rep.Apps {
 			kept := ""
 			switch {
@@ -715,7 +720,7 @@ func finish(c *cli.Context, stdout, stderr io.Writer, lookup env, results []*ren
 			case a.Cached:
 				kept = ", cached"
 			}
-			fmt.Fprintf(&text, "  %-12s %-9s %3d %s%s\n", a.Name, a.Engine, a.Objects, words.Noun(a.Objects, "object"), kept)
+			fmt.Fprintf(&text, "  %-*s %-9s %3d %s%s\n", width, a.Name, a.Engine, a.Objects, words.Noun(a.Objects, "object"), kept)
 		}
 	}
 	return err
