@@ -110,6 +110,9 @@ type scan struct {
 	yamls    map[string][]string // folder -> its YAML files
 	notes    []Note
 	cache    map[string][]object // YAML file -> its objects; nil: not objects
+	// skipped are the folders of kiln's output and flux bootstrap's,
+	// not read: kiln's yaml engine would read them in a folder above.
+	skipped []string
 }
 
 // Scan looks for apps below root, which must be a folder. It follows no
@@ -136,10 +139,11 @@ func Scan(ctx context.Context, root string) (*Result, error) {
 	}
 	apps = append(apps, kapps...)
 	apps = append(apps, s.jsonnetApps()...)
-	apps = append(apps, s.yamlApps()...)
+	yamlApps := s.yamlApps()
 	if len(envs) == 0 {
 		envs = []string{"dev"}
 	}
+	apps = append(apps, s.envFolders(yamlApps, envs)...)
 	apps = uniqueNames(apps)
 	s.dependsOn(apps, envs)
 	s.unsetVars(apps, envs)
@@ -237,6 +241,7 @@ func (s *scan) walk() error {
 				return filepath.SkipDir
 			}
 			if exists(filepath.Join(p, "kiln.lock.json")) {
+				s.skipped = append(s.skipped, rel)
 				return filepath.SkipDir
 			}
 			// flux bootstrap's own folder (flux-system/ of a cluster's
@@ -244,6 +249,7 @@ func (s *scan) walk() error {
 			// Kustomization would take the bootstrap's name.
 			if exists(filepath.Join(p, "gotk-sync.yaml")) || exists(filepath.Join(p, "gotk-components.yaml")) {
 				s.note(rel, "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself")
+				s.skipped = append(s.skipped, rel)
 				return filepath.SkipDir
 			}
 			if exists(filepath.Join(p, "Chart.yaml")) {
@@ -512,6 +518,7 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 	groups := map[string][]string{} // overlay folder -> overlay names
 	var apps []App
 	var seen []string
+	envNamed := envSiblings(s.kusts, referenced)
 	for _, dir := range slices.Sorted(mapsKeys(s.kusts)) {
 		k := s.kusts[dir]
 		if referenced[dir] || k.component || k.unusable {
@@ -522,7 +529,7 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 			continue
 		}
 		parent := path.Dir(dir)
-		if overlayParents[path.Base(parent)] {
+		if overlayParents[path.Base(parent)] || envNamed[parent] {
 			groups[parent] = append(groups[parent], path.Base(dir))
 			continue
 		}
@@ -532,8 +539,15 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 		apps = append(apps, App{Name: label(path.Base(dir)), Namespace: s.namespace(k.namespace, path.Base(dir)), Engine: Kustomize, Path: dir})
 	}
 	for _, parent := range slices.Sorted(mapsKeys(groups)) {
-		base := path.Base(path.Dir(parent))
-		if path.Dir(parent) == "." {
+		// overlays/ is named after the folder that holds it; a folder
+		// of environments' overlays (apps/staging, apps/production) is
+		// named itself.
+		named := path.Dir(parent)
+		if envNamed[parent] && !overlayParents[path.Base(parent)] {
+			named = parent
+		}
+		base := path.Base(named)
+		if named == "." {
 			base = path.Base(s.root)
 		}
 		if !s.nameable(parent) {
@@ -580,6 +594,34 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 		}
 	}
 	return apps, seen
+}
+
+// envSiblings returns the folders whose kustomizations, not named by
+// another one, are two or more and all named as environments usually are
+// (staging, production): each an environment's overlay, as Flux's own
+// example repository keeps them (apps/staging, apps/production), without
+// a folder named overlays/ above them.
+func envSiblings(kusts map[string]*kustomization, referenced map[string]bool) map[string]bool {
+	count := map[string]int{}
+	other := map[string]bool{}
+	for dir, k := range kusts {
+		if dir == "." || referenced[dir] || k.component || k.unusable {
+			continue
+		}
+		parent := path.Dir(dir)
+		if slices.Contains(envOrder, path.Base(dir)) {
+			count[parent]++
+		} else {
+			other[parent] = true
+		}
+	}
+	out := map[string]bool{}
+	for parent, n := range count {
+		if n >= 2 && !other[parent] {
+			out[parent] = true
+		}
+	}
+	return out
 }
 
 func containsAll(have, want []string) bool {
@@ -868,7 +910,7 @@ func (s *scan) yamlApps() []App {
 			continue
 		}
 		if s.mixed(dir, other) {
-			s.note(dir, "not added: YAML that is not Kubernetes objects (values or config files), a chart, a kustomization or Jsonnet lies below it, and the yaml engine reads every YAML file below its folder")
+			s.note(dir, "not added: YAML that is not Kubernetes objects (values or config files), a chart, a kustomization, Jsonnet, flux bootstrap's folder or kiln's output lies below it, and the yaml engine reads every YAML file below its folder")
 			continue
 		}
 		taken = append(taken, dir)
@@ -900,6 +942,73 @@ func (s *scan) yamlApps() []App {
 	return apps
 }
 
+// envFolders makes one app of YAML apps side by side whose folders are
+// named as the environments, one for each (clusters/staging and
+// clusters/production: clusters/{env}), as overlays are; each would
+// otherwise be an app of every environment. A folder whose objects are
+// all Flux Kustomizations (Flux's own configuration, which kiln's flux/
+// replaces) is noted.
+func (s *scan) envFolders(apps []App, envs []string) []App {
+	byParent := map[string][]int{}
+	for i, a := range apps {
+		if slices.Contains(envs, path.Base(a.Path)) && a.Path != "." {
+			byParent[path.Dir(a.Path)] = append(byParent[path.Dir(a.Path)], i)
+		}
+	}
+	drop := map[int]bool{}
+	var grouped []App
+	for _, parent := range slices.Sorted(mapsKeys(byParent)) {
+		idx := byParent[parent]
+		if len(idx) != len(envs) || len(envs) < 2 || !s.nameable(parent) {
+			continue
+		}
+		base := path.Base(parent)
+		if parent == "." {
+			base = path.Base(s.root)
+		}
+		first := apps[idx[0]]
+		for _, i := range idx {
+			drop[i] = true
+			if apps[i].Path == parent+"/"+envs[0] {
+				first = apps[i]
+			}
+		}
+		grouped = append(grouped, App{Name: label(base), Namespace: first.Namespace, Engine: YAML, Path: parent + "/{env}"})
+	}
+	var out []App
+	for i, a := range apps {
+		if !drop[i] {
+			out = append(out, a)
+		}
+	}
+	out = append(out, grouped...)
+	for _, a := range out {
+		if s.fluxSync(strings.ReplaceAll(a.Path, "{env}", envs[0])) {
+			s.note(a.Path, "its objects are Flux's own configuration (Kustomizations and their sources), which kiln's flux/ replaces with a Kustomization per app: check that this app is still needed")
+		}
+	}
+	return out
+}
+
+// fluxSync reports whether the YAML below dir is Flux's own configuration:
+// Flux objects only (sources, artifact generators), Kustomizations among
+// them.
+func (s *scan) fluxSync(dir string) bool {
+	kustomizations := 0
+	for _, f := range s.yamlBelow(dir) {
+		objs, _ := s.objects(f)
+		for _, o := range objs {
+			if !strings.HasSuffix(o.group, ".fluxcd.io") {
+				return false
+			}
+			if o.group == "kustomize.toolkit.fluxcd.io" && o.kind == "Kustomization" {
+				kustomizations++
+			}
+		}
+	}
+	return kustomizations > 0
+}
+
 // mixed reports whether a folder below dir holds YAML that is not objects,
 // or a chart, kustomization or Jsonnet file.
 func (s *scan) mixed(dir string, other map[string]bool) bool {
@@ -924,7 +1033,7 @@ func (s *scan) mixed(dir string, other map[string]bool) bool {
 			return true
 		}
 	}
-	return false
+	return slices.ContainsFunc(s.skipped, below)
 }
 
 // object is what scaffold reads of a Kubernetes object.

@@ -239,6 +239,66 @@ func TestScan(t *testing.T) {
 				{Path: "x:y/main.jsonnet", Message: "not added: kiln.yaml reads x: at the start of a path as a Windows drive, so it cannot name this one; rename the folder or file"},
 			},
 		},
+		{
+			// Flux's own example repository (fluxcd/flux2-kustomize-helm-example).
+			name: "overlays named as environments side by side, without overlays/: one app",
+			files: map[string]string{
+				"apps/base/podinfo/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"apps/base/podinfo/cm.yaml":            cm,
+				"apps/staging/kustomization.yaml":      kust("resources: [../base/podinfo]\n"),
+				"apps/production/kustomization.yaml":   kust("resources: [../base/podinfo]\n"),
+			},
+			wantEnvs: []string{"staging", "production"},
+			wantApps: []App{{Name: "apps", Namespace: "apps", Engine: Kustomize, Path: "apps/{env}"}},
+		},
+		{
+			name: "kustomizations side by side, not all named as environments: each an app",
+			files: map[string]string{
+				"apps/staging/kustomization.yaml":    kust("resources: []\n"),
+				"apps/production/kustomization.yaml": kust("resources: []\n"),
+				"apps/tools/kustomization.yaml":      kust("resources: []\n"),
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "production", Namespace: "production", Engine: Kustomize, Path: "apps/production"},
+				{Name: "staging", Namespace: "staging", Engine: Kustomize, Path: "apps/staging"},
+				{Name: "tools", Namespace: "tools", Engine: Kustomize, Path: "apps/tools"},
+			},
+		},
+		{
+			name: "YAML folders named as the environments: one app",
+			files: map[string]string{
+				"envs/staging.yaml":         "apps: {}\n",
+				"envs/production.yaml":      "apps: {}\n",
+				"deploy/staging/cm.yaml":    cm,
+				"deploy/production/cm.yaml": cm,
+			},
+			wantEnvs: []string{"staging", "production"},
+			wantApps: []App{{Name: "deploy", Namespace: "staging", Engine: YAML, Path: "deploy/{env}"}},
+		},
+		{
+			name: "a YAML folder holding flux bootstrap's folder is no app",
+			files: map[string]string{
+				"clusters/dev/apps.yaml":                  "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n",
+				"clusters/dev/flux-system/gotk-sync.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system}\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{},
+			wantNotes: []Note{
+				{Path: "clusters/dev", Message: "not added: YAML that is not Kubernetes objects (values or config files), a chart, a kustomization, Jsonnet, flux bootstrap's folder or kiln's output lies below it, and the yaml engine reads every YAML file below its folder"},
+				{Path: "clusters/dev/flux-system", Message: "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself"},
+			},
+		},
+		{
+			name: "a YAML folder of Flux's own configuration: an app, noted",
+			files: map[string]string{
+				"sync/apps.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n---\n" +
+					"apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: apps, namespace: flux-system}\n",
+			},
+			wantEnvs:  []string{"dev"},
+			wantApps:  []App{{Name: "sync", Namespace: "flux-system", Engine: YAML, Path: "sync"}},
+			wantNotes: []Note{{Path: "sync", Message: "its objects are Flux's own configuration (Kustomizations and their sources), which kiln's flux/ replaces with a Kustomization per app: check that this app is still needed"}},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
