@@ -320,10 +320,9 @@ func (s *scan) chart(dir string) {
 		s.note(rel, "a library chart renders nothing on its own; the charts that depend on it are the apps")
 		return
 	}
+	// A file:// dependency too: helm template, as kiln, reads only what
+	// charts/ holds, and `helm dependency build` copies it there.
 	for _, dep := range meta.Dependencies {
-		if dep.Repository != "" && strings.HasPrefix(dep.Repository, "file://") {
-			continue
-		}
 		matches, _ := filepath.Glob(filepath.Join(dir, "charts", dep.Name+"*"))
 		if len(matches) == 0 {
 			s.note(rel, "its dependency %q is not in %s/charts; run helm dependency build %s, then kiln init again", dep.Name, rel, rel)
@@ -699,7 +698,9 @@ func uniqueNames(apps []App) []App {
 		name := a.Name
 		if count[name] > 1 || reservedNames[name] {
 			parent := path.Base(path.Dir(strings.TrimSuffix(a.Path, "/{env}")))
-			if a.Engine == Jsonnet || a.Engine == Kustomize && strings.HasSuffix(a.Path, "/{env}") {
+			// An app named after its folder (main.jsonnet's, overlays')
+			// takes the folder above that one.
+			if a.Engine == Jsonnet && path.Base(a.Path) == "main.jsonnet" || a.Engine == Kustomize && strings.HasSuffix(a.Path, "/{env}") {
 				parent = path.Base(path.Dir(path.Dir(strings.TrimSuffix(a.Path, "/{env}"))))
 			}
 			if parent != "." && parent != "/" {
@@ -728,6 +729,7 @@ func uniqueNames(apps []App) []App {
 func (s *scan) jsonnetApps() []App {
 	imports := map[string][]string{} // file -> its imports, as written
 	imported := map[string]bool{}
+	required := map[string][]string{} // file -> the parameters its top-level function requires
 	for _, f := range s.jsonnet {
 		data, err := s.read(filepath.Join(s.root, filepath.FromSlash(f)))
 		if err != nil {
@@ -750,6 +752,7 @@ func (s *scan) jsonnetApps() []App {
 			continue
 		}
 		imports[f] = importsOf(node)
+		required[f] = requiredParams(node)
 	}
 	var apps []App
 	jpaths := map[string][]string{}
@@ -770,6 +773,12 @@ func (s *scan) jsonnetApps() []App {
 		name := strings.TrimSuffix(path.Base(f), ".jsonnet")
 		if name == "main" && path.Dir(f) != "." {
 			name = path.Base(path.Dir(f))
+		}
+		if ps := required[f]; len(ps) > 0 {
+			// A patch or a library called with arguments (a kasane
+			// patch's function (layers)): evaluated alone, it fails.
+			s.note(f, "not added: it is a function that needs %s, which jsonnet evaluates only with them; if it is an app, add it to kiln.yaml with them under jsonnet.tlas", strings.Join(ps, ", "))
+			continue
 		}
 		jpath := s.closure(f, imports, jpaths)
 		if !s.nameable(f) || !s.allNameable(jpath) {
@@ -844,6 +853,28 @@ func (s *scan) isFile(rel string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
+// requiredParams returns the parameters without a default of the function
+// that node, a file's syntax tree, evaluates to (through its top-level
+// locals), or nil when it is no function.
+func requiredParams(node ast.Node) []string {
+	for {
+		switch n := node.(type) {
+		case *ast.Local:
+			node = n.Body
+			continue
+		case *ast.Function:
+			var ps []string
+			for _, p := range n.Parameters {
+				if p.DefaultArg == nil {
+					ps = append(ps, string(p.Name))
+				}
+			}
+			return ps
+		}
+		return nil
+	}
+}
+
 // importsOf lists the paths of a Jsonnet AST's import, importstr and
 // importbin expressions.
 func importsOf(n ast.Node) []string {
@@ -914,6 +945,11 @@ func (s *scan) yamlApps() []App {
 			continue
 		}
 		taken = append(taken, dir)
+		if f := s.unnamed(dir); f != "" {
+			// Argo CD's and Helm's hooks: kiln render refuses them.
+			s.note(f, "not added: an object without metadata.name (generateName alone, as Argo CD and Helm hooks have), which Flux cannot apply; give it a name, then kiln init again")
+			continue
+		}
 		name := path.Base(dir)
 		if dir == "." {
 			name = path.Base(s.root)
@@ -1007,6 +1043,20 @@ func (s *scan) fluxSync(dir string) bool {
 		}
 	}
 	return kustomizations > 0
+}
+
+// unnamed returns the first YAML file below dir with an object that has no
+// metadata.name, or "".
+func (s *scan) unnamed(dir string) string {
+	for _, f := range s.yamlBelow(dir) {
+		objs, _ := s.objects(f)
+		for _, o := range objs {
+			if o.name == "" {
+				return f
+			}
+		}
+	}
+	return ""
 }
 
 // mixed reports whether a folder below dir holds YAML that is not objects,

@@ -240,6 +240,55 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// argoproj/argocd-example-apps' jsonnet-guestbook and jsonnet-guestbook-tla.
+			name: "Jsonnet files of one name in two folders: each named after its folder",
+			files: map[string]string{
+				"plain/guestbook-ui.jsonnet": "{}\n",
+				"tla/guestbook-ui.jsonnet":   "{}\n",
+				"x/one/main.jsonnet":         "{}\n",
+				"y/one/main.jsonnet":         "{}\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "plain-guestbook-ui", Namespace: "guestbook-ui", Engine: Jsonnet, Path: "plain/guestbook-ui.jsonnet"},
+				{Name: "tla-guestbook-ui", Namespace: "guestbook-ui", Engine: Jsonnet, Path: "tla/guestbook-ui.jsonnet"},
+				{Name: "x-one", Namespace: "one", Engine: Jsonnet, Path: "x/one/main.jsonnet"},
+				{Name: "y-one", Namespace: "one", Engine: Jsonnet, Path: "y/one/main.jsonnet"},
+			},
+		},
+		{
+			// argoproj/argocd-example-apps' helm-hooks and sync-waves.
+			name: "a YAML folder with an object that has no name is no app",
+			files: map[string]string{
+				"hooks/manifests.yaml": cm + "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: before-\n",
+			},
+			wantEnvs:  []string{"dev"},
+			wantApps:  []App{},
+			wantNotes: []Note{{Path: "hooks/manifests.yaml", Message: "not added: an object without metadata.name (generateName alone, as Argo CD and Helm hooks have), which Flux cannot apply; give it a name, then kiln init again"}},
+		},
+		{
+			// argoproj/argocd-example-apps' plugins/kasane/patch.jsonnet.
+			name: "a Jsonnet function of required parameters is no app; one with defaults is",
+			files: map[string]string{
+				"patch.jsonnet":    "function (layers)\n[layers[0] { spec+: {replicas: 2} }]\n",
+				"app/main.jsonnet": "local cm(n) = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: n}};\nfunction(env='dev') [cm(env)]\n",
+			},
+			wantEnvs:  []string{"dev"},
+			wantApps:  []App{{Name: "app", Namespace: "app", Engine: Jsonnet, Path: "app/main.jsonnet"}},
+			wantNotes: []Note{{Path: "patch.jsonnet", Message: "not added: it is a function that needs layers, which jsonnet evaluates only with them; if it is an app, add it to kiln.yaml with them under jsonnet.tlas"}},
+		},
+		{
+			// argoproj/argocd-example-apps' plugins/kustomized-helm.
+			name: "a chart whose file:// dependency is not in charts/ is no app",
+			files: map[string]string{
+				"helm-guestbook/Chart.yaml": chart,
+				"wrapper/Chart.yaml":        chart + "dependencies:\n- name: helm-guestbook\n  version: 0.1.0\n  repository: file://../helm-guestbook\n",
+			},
+			wantEnvs:  []string{"dev"},
+			wantApps:  []App{{Name: "helm-guestbook", Namespace: "helm-guestbook", Engine: Helm, Path: "helm-guestbook"}},
+			wantNotes: []Note{{Path: "wrapper", Message: `its dependency "helm-guestbook" is not in wrapper/charts; run helm dependency build wrapper, then kiln init again`}},
+		},
+		{
 			// Flux's own example repository (fluxcd/flux2-kustomize-helm-example).
 			name: "overlays named as environments side by side, without overlays/: one app",
 			files: map[string]string{
