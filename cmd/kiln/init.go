@@ -148,8 +148,13 @@ func writeInit(file string, data []byte, force bool) error {
 // start a line that reads as another app or note.
 func printInit(stdout, stderr io.Writer, file string, res *scaffold.Result) {
 	fmt.Fprintf(stdout, "wrote %s: %s, %s\n", diag.QuotePath(file), words.Count(len(res.Apps), "app"), words.Count(len(res.Envs), "environment"))
+	names := make([]string, len(res.Apps))
+	for i, a := range res.Apps {
+		names[i] = a.Name
+	}
+	width := max(20, nameColumn(names))
 	for _, a := range res.Apps {
-		fmt.Fprintf(stdout, "  %-20s %-9s %s\n", a.Name, a.Engine, diag.QuotePath(a.Path))
+		fmt.Fprintf(stdout, "  %-*s %-9s %s\n", width, a.Name, a.Engine, diag.QuotePath(a.Path))
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(stderr, "note: %s: %s\n", diag.QuotePath(n.Path), n.Message)

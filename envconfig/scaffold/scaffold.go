@@ -777,7 +777,7 @@ func (s *scan) jsonnetApps() []App {
 		if ps := required[f]; len(ps) > 0 {
 			// A patch or a library called with arguments (a kasane
 			// patch's function (layers)): evaluated alone, it fails.
-			s.note(f, "not added: it is a function that needs %s, which jsonnet evaluates only with them; if it is an app, add it to kiln.yaml with them under jsonnet.tlas", strings.Join(ps, ", "))
+			s.note(f, "not added: it is a function that needs %s, which kiln does not pass (it passes env, vars and images); if it is an app, add it to kiln.yaml with them under jsonnet.tlas", strings.Join(ps, ", "))
 			continue
 		}
 		jpath := s.closure(f, imports, jpaths)
@@ -853,9 +853,14 @@ func (s *scan) isFile(rel string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-// requiredParams returns the parameters without a default of the function
-// that node, a file's syntax tree, evaluates to (through its top-level
-// locals), or nil when it is no function.
+// kilnTLAs are the top-level arguments kiln's Jsonnet engine passes to a
+// function that declares them (templates/jsonnet: argEnv, argVars,
+// argImages).
+var kilnTLAs = []string{"env", "vars", "images"}
+
+// requiredParams returns the parameters without a default, but those kiln
+// passes, of the function that node, a file's syntax tree, evaluates to
+// (through its top-level locals), or nil when it is no function.
 func requiredParams(node ast.Node) []string {
 	for {
 		switch n := node.(type) {
@@ -865,7 +870,7 @@ func requiredParams(node ast.Node) []string {
 		case *ast.Function:
 			var ps []string
 			for _, p := range n.Parameters {
-				if p.DefaultArg == nil {
+				if p.DefaultArg == nil && !slices.Contains(kilnTLAs, string(p.Name)) {
 					ps = append(ps, string(p.Name))
 				}
 			}

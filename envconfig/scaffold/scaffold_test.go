@@ -271,11 +271,11 @@ func TestScan(t *testing.T) {
 			name: "a Jsonnet function of required parameters is no app; one with defaults is",
 			files: map[string]string{
 				"patch.jsonnet":    "function (layers)\n[layers[0] { spec+: {replicas: 2} }]\n",
-				"app/main.jsonnet": "local cm(n) = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: n}};\nfunction(env='dev') [cm(env)]\n",
+				"app/main.jsonnet": "local cm(n) = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: n}};\nfunction(env, vars, images, n='x') [cm(env + n)]\n",
 			},
 			wantEnvs:  []string{"dev"},
 			wantApps:  []App{{Name: "app", Namespace: "app", Engine: Jsonnet, Path: "app/main.jsonnet"}},
-			wantNotes: []Note{{Path: "patch.jsonnet", Message: "not added: it is a function that needs layers, which jsonnet evaluates only with them; if it is an app, add it to kiln.yaml with them under jsonnet.tlas"}},
+			wantNotes: []Note{{Path: "patch.jsonnet", Message: "not added: it is a function that needs layers, which kiln does not pass (it passes env, vars and images); if it is an app, add it to kiln.yaml with them under jsonnet.tlas"}},
 		},
 		{
 			// argoproj/argocd-example-apps' plugins/kustomized-helm.
