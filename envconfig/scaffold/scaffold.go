@@ -1122,20 +1122,6 @@ func (s *scan) readObjects(rel string) ([]object, bool) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var objs []object
 	for {
-		var doc struct {
-			APIVersion string `yaml:"apiVersion"`
-			Kind       string `yaml:"kind"`
-			Metadata   struct {
-				Name      string `yaml:"name"`
-				Namespace string `yaml:"namespace"`
-			} `yaml:"metadata"`
-			Spec struct {
-				Group string `yaml:"group"`
-				Names struct {
-					Kind string `yaml:"kind"`
-				} `yaml:"names"`
-			} `yaml:"spec"`
-		}
 		var node yaml.Node
 		err := dec.Decode(&node)
 		if errors.Is(err, io.EOF) {
@@ -1147,18 +1133,55 @@ func (s *scan) readObjects(rel string) ([]object, bool) {
 		if node.Kind == yaml.DocumentNode && len(node.Content) == 1 && node.Content[0].Tag == "!!null" {
 			continue
 		}
-		if err := node.Decode(&doc); err != nil || doc.APIVersion == "" || doc.Kind == "" {
+		got, ok := readObject(&node)
+		if !ok {
 			return nil, false
 		}
-		group, _, ok := strings.Cut(doc.APIVersion, "/")
-		if !ok {
-			group = ""
-		}
-		o := object{group: group, kind: doc.Kind, namespace: doc.Metadata.Namespace, name: doc.Metadata.Name}
-		if doc.Kind == "CustomResourceDefinition" && group == "apiextensions.k8s.io" {
-			o.crd = doc.Spec.Group + "/" + doc.Spec.Names.Kind
-		}
-		objs = append(objs, o)
+		objs = append(objs, got...)
 	}
 	return objs, len(objs) > 0
+}
+
+// readObject reads the object a document node holds, or the items of a
+// collection (a kind ending in List with items: kube-prometheus's
+// ConfigMapList), as kiln's yaml engine reads them (objects.ListItems).
+func readObject(node *yaml.Node) ([]object, bool) {
+	var doc struct {
+		APIVersion string `yaml:"apiVersion"`
+		Kind       string `yaml:"kind"`
+		Metadata   struct {
+			Name      string `yaml:"name"`
+			Namespace string `yaml:"namespace"`
+		} `yaml:"metadata"`
+		Spec struct {
+			Group string `yaml:"group"`
+			Names struct {
+				Kind string `yaml:"kind"`
+			} `yaml:"names"`
+		} `yaml:"spec"`
+		Items []yaml.Node `yaml:"items"`
+	}
+	if err := node.Decode(&doc); err != nil || doc.APIVersion == "" || doc.Kind == "" {
+		return nil, false
+	}
+	if strings.HasSuffix(doc.Kind, "List") && doc.Items != nil {
+		var objs []object
+		for i := range doc.Items {
+			got, ok := readObject(&doc.Items[i])
+			if !ok {
+				return nil, false
+			}
+			objs = append(objs, got...)
+		}
+		return objs, true
+	}
+	group, _, ok := strings.Cut(doc.APIVersion, "/")
+	if !ok {
+		group = ""
+	}
+	o := object{group: group, kind: doc.Kind, namespace: doc.Metadata.Namespace, name: doc.Metadata.Name}
+	if doc.Kind == "CustomResourceDefinition" && group == "apiextensions.k8s.io" {
+		o.crd = doc.Spec.Group + "/" + doc.Spec.Names.Kind
+	}
+	return []object{o}, true
 }

@@ -267,6 +267,17 @@ func TestScan(t *testing.T) {
 			wantNotes: []Note{{Path: "hooks/manifests.yaml", Message: "not added: an object without metadata.name (generateName alone, as Argo CD and Helm hooks have), which Flux cannot apply; give it a name, then kiln init again"}},
 		},
 		{
+			// kube-prometheus's manifests/grafana-dashboardDefinitions.yaml.
+			name: "a list's items are its objects, named or not",
+			files: map[string]string{
+				"manifests/dashboards.yaml": "apiVersion: v1\nkind: ConfigMapList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a, namespace: monitoring}\n",
+				"unnamed/list.yaml":         "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {generateName: a-}\n",
+			},
+			wantEnvs:  []string{"dev"},
+			wantApps:  []App{{Name: "manifests", Namespace: "monitoring", Engine: YAML, Path: "manifests"}},
+			wantNotes: []Note{{Path: "unnamed/list.yaml", Message: "not added: an object without metadata.name (generateName alone, as Argo CD and Helm hooks have), which Flux cannot apply; give it a name, then kiln init again"}},
+		},
+		{
 			// argoproj/argocd-example-apps' plugins/kasane/patch.jsonnet.
 			name: "a Jsonnet function of required parameters is no app; one with defaults is",
 			files: map[string]string{

@@ -68,7 +68,7 @@ func (s *scan) unsetVars(apps []App, envs []string) {
 		for i, m := range missing {
 			missing[i] = "${" + m + "}"
 		}
-		s.note(a.Path, "%s %s without a default: set %s under vars: in envs/<env>.yaml, give a default (${NAME:=value}), or escape a literal one as $${NAME}",
+		s.note(a.Path, "%s %s without a default: set %s under vars: in envs/<env>.yaml, give a default (${NAME:=value}), escape a literal one as $${NAME}, or annotate an object whose text is another program's (a Grafana dashboard) kustomize.toolkit.fluxcd.io/substitute: disabled",
 			strings.Join(missing, ", "), map[bool]string{true: "is used", false: "are used"}[len(missing) == 1], map[bool]string{true: "it", false: "them"}[len(missing) == 1])
 	}
 }

@@ -157,7 +157,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		}
 		out, names, err := substitute(text, f.rel, subVars, req.SecretVars)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, withKeepHint(err))
 			continue
 		}
 		// Each file's substitution is bounded (envsubst); so is what they
@@ -640,6 +640,35 @@ func (w *walker) walk(rel, real string, errs *[]error) {
 			w.others = append(w.others, file{rel: childRel, abs: childAbs})
 		}
 	}
+}
+
+// keepHint ends the hint of a file's first placeholder kiln cannot
+// substitute: an object full of another program's (a Grafana dashboard's
+// ${datasource}, hundreds in kube-prometheus's manifests) is better left
+// whole to the annotation Flux and kiln honour than escaped one by one.
+const keepHint = "; to leave a whole object's text as written, annotate it " + substituteKey + ": disabled"
+
+// withKeepHint returns err, a file's substitution errors, with keepHint
+// added to the first hint about a placeholder (once a file, not after each
+// of its hundreds of errors).
+func withKeepHint(err error) error {
+	leaves := diag.Flatten(err)
+	for i, e := range leaves {
+		var de *diag.Error
+		if errors.As(e, &de) && placeholderHint(de.Hint) {
+			c := *de
+			c.Hint += keepHint
+			leaves[i] = &c
+			return errors.Join(leaves...)
+		}
+	}
+	return err
+}
+
+// placeholderHint reports whether hint is envsubst's for a placeholder it
+// cannot substitute: unset, no name, malformed.
+func placeholderHint(hint string) bool {
+	return strings.HasPrefix(hint, "set ") || strings.HasPrefix(hint, "write ${") || strings.HasPrefix(hint, "write $${")
 }
 
 // mayHoldObjects reports whether a file named name, not rendered, may hold
