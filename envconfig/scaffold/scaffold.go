@@ -689,30 +689,44 @@ var reservedNames = map[string]bool{"cloudbuild": true, "kustomization": true, "
 // unique and stays the same from run to run.
 func uniqueNames(apps []App) []App {
 	sort.SliceStable(apps, func(i, j int) bool { return apps[i].Path < apps[j].Path })
-	count := map[string]int{}
-	for _, a := range apps {
-		count[a.Name]++
-	}
-	used := map[string]bool{}
+	groups := map[string][]int{}
 	for i, a := range apps {
-		name := a.Name
-		if count[name] > 1 || reservedNames[name] {
-			parent := path.Base(path.Dir(strings.TrimSuffix(a.Path, "/{env}")))
-			// An app named after its folder (main.jsonnet's, overlays')
-			// takes the folder above that one.
-			if a.Engine == Jsonnet && path.Base(a.Path) == "main.jsonnet" || a.Engine == Kustomize && strings.HasSuffix(a.Path, "/{env}") {
-				parent = path.Base(path.Dir(path.Dir(strings.TrimSuffix(a.Path, "/{env}"))))
+		groups[a.Name] = append(groups[a.Name], i)
+	}
+	names := make([]string, len(apps))
+	for name, idx := range groups {
+		for _, i := range idx {
+			names[i] = name
+		}
+		if len(idx) == 1 && !reservedNames[name] {
+			continue
+		}
+		// The fewest folders above each that tell the group's apps apart
+		// (three kubebuilder projects' config/default: project-v4-config-default,
+		// not config-default, default-2 and default-3).
+		for depth := 1; depth <= maxPrefixDepth; depth++ {
+			cand := map[string]bool{}
+			distinct := true
+			for _, i := range idx {
+				c := prefixed(apps[i], depth)
+				distinct = distinct && !cand[c]
+				cand[c] = true
+				names[i] = c
 			}
-			if parent != "." && parent != "/" {
-				name = label(parent + "-" + name)
+			if distinct && !slices.ContainsFunc(idx, func(i int) bool { return reservedNames[names[i]] }) {
+				break
 			}
 		}
+	}
+	used := map[string]bool{}
+	for i := range apps {
+		name := names[i]
 		for n := 2; used[name] || reservedNames[name]; n++ {
 			// The number goes after the name cut short, never past the
 			// 63 characters, where label would cut it off again (and
 			// this loop never end).
 			suffix := fmt.Sprintf("-%d", n)
-			base := a.Name
+			base := names[i]
 			if len(base) > 63-len(suffix) {
 				base = strings.TrimRight(base[:63-len(suffix)], "-")
 			}
@@ -722,6 +736,27 @@ func uniqueNames(apps []App) []App {
 		apps[i].Name = name
 	}
 	return apps
+}
+
+// maxPrefixDepth bounds how many folders uniqueNames puts in front of a
+// name before it numbers the names instead.
+const maxPrefixDepth = 4
+
+// prefixed is a's name with the names of the depth folders above the one
+// it is named after in front, as far as there are any.
+func prefixed(a App, depth int) string {
+	dir := path.Dir(strings.TrimSuffix(a.Path, "/{env}"))
+	// An app named after its folder (main.jsonnet's, overlays') takes
+	// the folders above that one.
+	if a.Engine == Jsonnet && path.Base(a.Path) == "main.jsonnet" || a.Engine == Kustomize && strings.HasSuffix(a.Path, "/{env}") {
+		dir = path.Dir(dir)
+	}
+	var parts []string
+	for ; depth > 0 && dir != "." && dir != "/"; depth-- {
+		parts = append([]string{path.Base(dir)}, parts...)
+		dir = path.Dir(dir)
+	}
+	return label(strings.Join(append(parts, a.Name), "-"))
 }
 
 // jsonnetApps are the .jsonnet files no other Jsonnet file imports, with

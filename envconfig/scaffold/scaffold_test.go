@@ -267,6 +267,21 @@ func TestScan(t *testing.T) {
 			wantNotes: []Note{{Path: "hooks/manifests.yaml", Message: "not added: an object without metadata.name (generateName alone, as Argo CD and Helm hooks have), which Flux cannot apply; give it a name, then kiln init again"}},
 		},
 		{
+			// kubebuilder's testdata: three projects, each config/default.
+			name: "apps of one name told apart by as many folders above as it takes",
+			files: map[string]string{
+				"testdata/project-v4/config/default/kustomization.yaml":            kust("resources: []\n"),
+				"testdata/project-v4-multigroup/config/default/kustomization.yaml": kust("resources: []\n"),
+				"other/default/kustomization.yaml":                                 kust("resources: []\n"),
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "other-default", Namespace: "default", Engine: Kustomize, Path: "other/default"},
+				{Name: "project-v4-config-default", Namespace: "default", Engine: Kustomize, Path: "testdata/project-v4/config/default"},
+				{Name: "project-v4-multigroup-config-default", Namespace: "default", Engine: Kustomize, Path: "testdata/project-v4-multigroup/config/default"},
+			},
+		},
+		{
 			// kube-prometheus's manifests/grafana-dashboardDefinitions.yaml.
 			name: "a list's items are its objects, named or not",
 			files: map[string]string{
