@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -110,9 +111,10 @@ type scan struct {
 	yamls    map[string][]string // folder -> its YAML files
 	notes    []Note
 	cache    map[string][]object // YAML file -> its objects; nil: not objects
-	// skipped are the folders of kiln's output and flux bootstrap's,
-	// not read: kiln's yaml engine would read them in a folder above.
-	skipped []string
+	// outputs and bootstraps are the folders of kiln's output and of flux
+	// bootstrap, not read: kiln's yaml engine would read them in a folder
+	// above.
+	outputs, bootstraps []string
 }
 
 // Scan looks for apps below root, which must be a folder. It follows no
@@ -241,7 +243,7 @@ func (s *scan) walk() error {
 				return filepath.SkipDir
 			}
 			if exists(filepath.Join(p, "kiln.lock.json")) {
-				s.skipped = append(s.skipped, rel)
+				s.outputs = append(s.outputs, rel)
 				return filepath.SkipDir
 			}
 			// flux bootstrap's own folder (flux-system/ of a cluster's
@@ -249,7 +251,7 @@ func (s *scan) walk() error {
 			// Kustomization would take the bootstrap's name.
 			if exists(filepath.Join(p, "gotk-sync.yaml")) || exists(filepath.Join(p, "gotk-components.yaml")) {
 				s.note(rel, "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself")
-				s.skipped = append(s.skipped, rel)
+				s.bootstraps = append(s.bootstraps, rel)
 				return filepath.SkipDir
 			}
 			if exists(filepath.Join(p, "Chart.yaml")) {
@@ -980,8 +982,8 @@ func (s *scan) yamlApps() []App {
 		if slices.ContainsFunc(taken, func(t string) bool { return t == "." || strings.HasPrefix(dir, t+"/") }) || referenced[dir] {
 			continue
 		}
-		if s.mixed(dir, other) {
-			s.note(dir, "not added: YAML that is not Kubernetes objects (values or config files), a chart, a kustomization, Jsonnet, flux bootstrap's folder or kiln's output lies below it, and the yaml engine reads every YAML file below its folder")
+		if what := s.mixed(dir, other); what != "" {
+			s.note(dir, "not added: %s lies below it, and the yaml engine reads every YAML file below its folder", what)
 			continue
 		}
 		taken = append(taken, dir)
@@ -1099,31 +1101,27 @@ func (s *scan) unnamed(dir string) string {
 	return ""
 }
 
-// mixed reports whether a folder below dir holds YAML that is not objects,
-// or a chart, kustomization or Jsonnet file.
-func (s *scan) mixed(dir string, other map[string]bool) bool {
+// mixed says what below dir (dir included) the yaml engine would read
+// that is no plain Kubernetes object: YAML that is not objects, a chart,
+// kustomization or Jsonnet file, flux bootstrap's folder or kiln's output,
+// naming the first of them; "" when there is none.
+func (s *scan) mixed(dir string, other map[string]bool) string {
 	below := func(p string) bool { return dir == "." || p == dir || strings.HasPrefix(p, dir+"/") }
-	for d := range other {
-		if below(d) {
-			return true
+	first := func(what string, paths []string) string {
+		for _, p := range slices.Sorted(slices.Values(paths)) {
+			if below(p) {
+				return what + " (" + p + ")"
+			}
 		}
+		return ""
 	}
-	for _, c := range s.charts {
-		if below(c) {
-			return true
-		}
-	}
-	for d := range s.kusts {
-		if below(d) {
-			return true
-		}
-	}
-	for _, f := range s.jsonnet {
-		if below(f) {
-			return true
-		}
-	}
-	return slices.ContainsFunc(s.skipped, below)
+	return cmp.Or(
+		first("YAML that is not Kubernetes objects, values or config files", slices.Collect(mapsKeys(other))),
+		first("a chart", s.charts),
+		first("a kustomization", slices.Collect(mapsKeys(s.kusts))),
+		first("Jsonnet", s.jsonnet),
+		first("flux bootstrap's folder", s.bootstraps),
+		first("kiln's output", s.outputs))
 }
 
 // object is what scaffold reads of a Kubernetes object.

@@ -360,7 +360,7 @@ func TestScan(t *testing.T) {
 			wantEnvs: []string{"dev"},
 			wantApps: []App{},
 			wantNotes: []Note{
-				{Path: "clusters/dev", Message: "not added: YAML that is not Kubernetes objects (values or config files), a chart, a kustomization, Jsonnet, flux bootstrap's folder or kiln's output lies below it, and the yaml engine reads every YAML file below its folder"},
+				{Path: "clusters/dev", Message: "not added: flux bootstrap's folder (clusters/dev/flux-system) lies below it, and the yaml engine reads every YAML file below its folder"},
 				{Path: "clusters/dev/flux-system", Message: "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself"},
 			},
 		},
