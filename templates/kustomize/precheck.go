@@ -150,7 +150,10 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	var k types.Kustomization
 	if err := k.Unmarshal(data); err != nil {
 		c.setsSchema, c.vars, c.plain, c.annotations = true, true, false, true
-		c.unknownField(&kfile{path: rootfs.Rel(c.root, filepath.Join(dir, name)), dir: dir, data: data}, err)
+		f := &kfile{path: rootfs.Rel(c.root, filepath.Join(dir, name)), dir: dir, data: data}
+		if !c.typeError(f, err) {
+			c.unknownField(f, err)
+		}
 		return // krusty reports any other error the same way
 	}
 	k.FixKustomization()
