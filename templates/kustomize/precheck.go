@@ -93,6 +93,9 @@ type checker struct {
 	// patches are the strategic merge patches of the tree's
 	// kustomizations, for an error that names only a patch's object.
 	patches []patchEntry
+	// jsonPatches are the tree's patches and patchesJson6902 entries,
+	// for an error that names only a JSON6902 operation (failedOp).
+	jsonPatches []jsonPatchEntry
 }
 
 // patchEntry is one patch of a kustomization: a file or inline YAML.
@@ -221,6 +224,13 @@ func (c *checker) kustomization(dir string, plugins bool) {
 			e.path, e.line = filepath.Join(dir, filepath.FromSlash(s)), f.valueLine([]string{"patchesStrategicMerge"}, s)
 		}
 		c.patches = append(c.patches, e)
+	}
+	for _, p := range append(append([]types.Patch(nil), k.Patches...), k.PatchesJson6902...) {
+		e := jsonPatchEntry{kf: f, data: p.Patch}
+		if p.Path != "" {
+			e.path = filepath.Join(dir, filepath.FromSlash(p.Path))
+		}
+		c.jsonPatches = append(c.jsonPatches, e)
 	}
 	for _, p := range append(append([]types.Patch(nil), k.Patches...), k.PatchesJson6902...) {
 		if p.Path != "" {
