@@ -255,7 +255,33 @@ func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string, annotations
 	ofs := &originFS{FileSystem: fsys, kustomization: filepath.Join(dir, path.Base(kfile))}
 	m, err := build(fsys, ofs, dir)
 	if err != nil {
-		return nil, false, err
+		if ofs.asked || len(fsys.Denied()) > 0 || len(fsys.Refused()) > 0 {
+			return nil, false, err
+		}
+		// The origin annotations kiln asked for can fail a build that
+		// `kustomize build` passes: with them krusty also records each
+		// transformer in alpha.config.kubernetes.io/transformations, and
+		// fails on an object whose own such annotation is no list of
+		// transformations (kustomize build drops it). The build's own
+		// error wins when it fails without them too.
+		clean, cerr := build(fsys, fsys, dir)
+		if cerr != nil {
+			return nil, false, err
+		}
+		if ofs.managedBy {
+			if err := managedByLabel(clean); err != nil {
+				return nil, false, err
+			}
+		}
+		srcs := make([]source, len(clean.Resources()))
+		for i := range srcs {
+			srcs[i] = source{file: kfile}
+		}
+		objs, err = objectsOf(clean, srcs, kfile)
+		if err != nil {
+			return nil, false, &readError{err}
+		}
+		return objs, fromRepo(clean), nil
 	}
 	remote = fromRepo(m)
 	// Only the top kustomization's buildMetadata counts, as in krusty, and
