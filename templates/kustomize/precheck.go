@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -154,7 +155,7 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	if err := k.Unmarshal(data); err != nil {
 		c.setsSchema, c.vars, c.plain, c.annotations = true, true, false, true
 		f := &kfile{path: rootfs.Rel(c.root, filepath.Join(dir, name)), dir: dir, data: data}
-		if !c.typeError(f, err) {
+		if !c.typeError(f, err) && !c.syntaxError(f, err) {
 			c.unknownField(f, err)
 		}
 		return // krusty reports any other error the same way
@@ -416,6 +417,36 @@ func (c *checker) missing(f *kfile, line int, field, value string, err error) {
 	}
 	c.fail(f.path, line, fmt.Sprintf("%s: %q does not exist", field, value), hint, err)
 }
+
+// kustomizationSyntaxRe reads a YAML syntax error of a kustomization, as
+// krusty's reader (sigs.k8s.io/yaml, go-yaml v2) words it.
+var kustomizationSyntaxRe = regexp.MustCompile(`invalid Kustomization: yaml: line (\d+): (.*)$`)
+
+// syntaxError reports a kustomization that is not valid YAML at the line
+// the YAML reader names, which krusty leaves in its message, while kiln
+// named only the top kustomization, even for a base's. It reports false
+// when err is no such error.
+func (c *checker) syntaxError(f *kfile, err error) bool {
+	m := kustomizationSyntaxRe.FindStringSubmatch(err.Error())
+	if m == nil {
+		return false
+	}
+	line, _ := strconv.Atoi(m[1])
+	if yamlParserErrorRe.MatchString(m[2]) && line < bytes.Count(f.data, []byte("\n")) {
+		// go-yaml v2 names a parser's error (not a scanner's) by the
+		// line before the one it stopped at, which is the culprit
+		// more often (an indentation). At the end of the file, that
+		// line before is (an unclosed bracket).
+		line++
+	}
+	c.fail(f.path, line, "the kustomization is not valid YAML: "+m[2], diag.YAMLSyntaxHint(err), err)
+	return true
+}
+
+// yamlParserErrorRe matches the errors of go-yaml v2's parser, whose line
+// (parser.fail) is its mark's zero-based line; its scanner's errors are
+// counted from one.
+var yamlParserErrorRe = regexp.MustCompile(`^did not find expected (<document start>|node content|'-' indicator|key|',' or '\]'|',' or '\}')$`)
 
 // unknownFieldRe reads the field encoding/json refuses in a
 // kustomization (types.Kustomization.Unmarshal disallows unknown fields).

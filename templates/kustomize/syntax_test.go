@@ -1,0 +1,46 @@
+package kustomize
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+)
+
+// TestKustomizationSyntaxLine: a kustomization that is not valid YAML is
+// named at the line of the mistake, in the base that has it; kiln named
+// the top kustomization without a line, and krusty's reader (go-yaml v2)
+// counts its parser's lines from zero.
+func TestKustomizationSyntaxLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, kustomization string
+		want                string // file:line
+	}{
+		// The mapping goes on to the next line, where the reader stops;
+		// the hint says "at this line or the one before".
+		{name: "unclosed flow mapping", kustomization: "resources: [cm.yaml]\nlabels:\n- pairs: {a: b\nnamePrefix: p-\n", want: "base/kustomization.yaml:4"},
+		{name: "unclosed at the end", kustomization: "resources: [cm.yaml]\nlabels:\n- pairs: {a: b\n", want: "base/kustomization.yaml:3"},
+		{name: "bracket in a flow mapping", kustomization: "resources: [cm.yaml]\nvars:\n- name: A\n  objref: {kind: Service, name: s}\n  fieldref: {fieldpath: spec.ports[0].port}\n", want: "base/kustomization.yaml:5"},
+		{name: "indentation", kustomization: "resources: [cm.yaml]\npatches:\n- target:\n    kind: ConfigMap\n   name: c\n", want: "base/kustomization.yaml:5"},
+		{name: "tab", kustomization: "resources: [cm.yaml]\n\tnamePrefix: p-\n", want: "base/kustomization.yaml:2"},
+		{name: "mapping in a scalar", kustomization: "resources: [cm.yaml]\nnamePrefix: p-\n  namespace: x\n", want: "base/kustomization.yaml:3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := buildErr(t, map[string]string{
+				"base/kustomization.yaml":    tc.kustomization,
+				"base/cm.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+				"overlay/kustomization.yaml": "resources: [../base]\n",
+			}, "overlay")
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("error %v is not a *diag.Error", err)
+			}
+			if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != tc.want {
+				t.Errorf("error at %s, want %s: %v", got, tc.want, err)
+			}
+		})
+	}
+}
