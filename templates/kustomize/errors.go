@@ -92,7 +92,7 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		} else if failedOp(de, fsys, kfile, msg) {
 			// At the operation, in the patch file or the kustomization.
 		} else if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
-			unmatchedPatch(de, fsys, kfile, m[1])
+			unmatchedPatch(de, fsys, kfile, m[1]+m[2])
 		} else if m := duplicateIDRe.FindStringSubmatch(msg); m != nil {
 			duplicateResource(de, fsys, kfile, msg, m[1])
 		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
@@ -269,8 +269,11 @@ func builtinLine(fsys *securefs.FS, file, builtin string) int {
 }
 
 // noPatchTargetRe reads the object kustomize's PatchTransformer looked for
-// (api/internal/builtins/PatchTransformer.go): "Kind.version.group/name.namespace".
-var noPatchTargetRe = regexp.MustCompile(`no resource matches strategic merge patch "([^"/]+/[^"]+)"`)
+// (api/internal/builtins/PatchTransformer.go): "Kind.version.group/name.namespace";
+// or its PatchStrategicMergeTransformer, for patchesStrategicMerge
+// (api/internal/builtins/PatchStrategicMergeTransformer.go, through
+// resmap's GetById).
+var noPatchTargetRe = regexp.MustCompile(`no resource matches strategic merge patch "([^"/]+/[^"]+)"|no matches for Id ([^\s;/]+/[^\s;]+); failed to find unique target for patch`)
 
 // resID reads an object's id as kustomize prints it,
 // "Kind.version.group/name.namespace" ([noGrp] and [noNs] for none).

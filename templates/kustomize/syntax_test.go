@@ -44,3 +44,36 @@ func TestKustomizationSyntaxLine(t *testing.T) {
 		})
 	}
 }
+
+// TestUnmatchedStrategicMergePatchNamed: a patchesStrategicMerge entry,
+// inline or a file, whose object no resource has is named by its entry's
+// line and object, as a patches entry's is; kustomize words that error
+// otherwise for patchesStrategicMerge ("no matches for Id …").
+func TestUnmatchedStrategicMergePatchNamed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, kustomization string
+		want                string // file:line: object
+	}{
+		{name: "inline", kustomization: "resources: [cm.yaml]\npatchesStrategicMerge:\n- |-\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: nope}\n  data: {a: b}\n", want: "base/kustomization.yaml:2: ConfigMap/nope"},
+		{name: "file", kustomization: "resources: [cm.yaml]\npatchesStrategicMerge:\n- ok.yaml\n- nope.yaml\n", want: "base/kustomization.yaml:4: ConfigMap/nope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := buildErr(t, map[string]string{
+				"base/kustomization.yaml":    tc.kustomization,
+				"base/cm.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+				"base/ok.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n",
+				"base/nope.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nope}\ndata: {a: b}\n",
+				"overlay/kustomization.yaml": "resources: [../base]\n",
+			}, "overlay")
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("error %v is not a *diag.Error", err)
+			}
+			if got := fmt.Sprintf("%s:%d: %s/%s", de.File, de.Line, de.Object.Kind, de.Object.Name); got != tc.want {
+				t.Errorf("error at %s, want %s: %v", got, tc.want, err)
+			}
+		})
+	}
+}
