@@ -94,7 +94,7 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		} else if entryError(de, fsys, msg) {
 			// At the generator or replicas entry.
 		} else if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
-			unmatchedPatch(de, fsys, kfile, m[1]+m[2])
+			unmatchedPatch(de, fsys, kfile, m[1]+m[2], multipleTargetsRe.MatchString(err.Error()))
 		} else if m := duplicateIDRe.FindStringSubmatch(msg); m != nil {
 			duplicateResource(de, fsys, kfile, msg, m[1])
 		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
@@ -275,7 +275,12 @@ func builtinLine(fsys *securefs.FS, file, builtin string) int {
 // or its PatchStrategicMergeTransformer, for patchesStrategicMerge
 // (api/internal/builtins/PatchStrategicMergeTransformer.go, through
 // resmap's GetById).
-var noPatchTargetRe = regexp.MustCompile(`no resource matches strategic merge patch "([^"/]+/[^"]+)"|no matches for Id ([^\s;/]+/[^\s;]+); failed to find unique target for patch`)
+var noPatchTargetRe = regexp.MustCompile(`no resource matches strategic merge patch "([^"/]+/[^"]+)"|(?:no|multiple) matches for Id ([^\s;/]+/[^\s;]+); failed to find unique target for patch`)
+
+// multipleTargetsRe says that more than one object has the patch's id:
+// kustomize says it through the same "no resource matches strategic
+// merge patch" for patches (resmap's GetById).
+var multipleTargetsRe = regexp.MustCompile(`multiple matches for Id [^\s;/]+/[^\s;]+; failed to find unique target for patch`)
 
 // resID reads an object's id as kustomize prints it,
 // "Kind.version.group/name.namespace" ([noGrp] and [noNs] for none).
@@ -293,12 +298,16 @@ func resID(id string) diag.Object {
 }
 
 // unmatchedPatch points de at the patch entry whose object, id, no
-// resource has: kustomize names neither the patch nor its kustomization.
-func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string) {
+// resource has, or more than one has (multiple): kustomize names neither
+// the patch nor its kustomization.
+func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string, multiple bool) {
 	o := resID(id)
 	kind, name := o.Kind, o.Name
 	de.Object = diag.Object{Kind: kind, Name: name}
 	de.Hint = fmt.Sprintf("no resource of this kustomization (its resources and their bases) is a %s named %s: fix the patch's apiVersion, kind and metadata.name (and namespace) to match one, or give the patch entry a target", kind, name)
+	if multiple {
+		de.Hint = fmt.Sprintf("more than one resource of this kustomization is a %s named %s (in other namespaces, or a base included twice under another namePrefix or nameSuffix), and a strategic merge patch must name one: give the patch the metadata.namespace (or the prefixed name) of the one meant, or make it a patches entry whose target selects the ones meant", kind, name)
+	}
 	kf := kfile
 	if !filepath.IsAbs(kf) {
 		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))

@@ -3,6 +3,7 @@ package kustomize
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -73,6 +74,37 @@ func TestUnmatchedStrategicMergePatchNamed(t *testing.T) {
 			}
 			if got := fmt.Sprintf("%s:%d: %s/%s", de.File, de.Line, de.Object.Kind, de.Object.Name); got != tc.want {
 				t.Errorf("error at %s, want %s: %v", got, tc.want, err)
+			}
+		})
+	}
+}
+
+// TestAmbiguousStrategicMergePatchNamed: a strategic merge patch naming
+// an object the kustomization has twice (its base included under two
+// name prefixes) is named by its entry's line, and the hint says that
+// more than one object matches; kiln said that none did, for patches.
+func TestAmbiguousStrategicMergePatchNamed(t *testing.T) {
+	t.Parallel()
+	for _, field := range []string{"patches:\n- path: p.yaml\n", "patchesStrategicMerge:\n- p.yaml\n"} {
+		t.Run(strings.TrimSuffix(strings.Fields(field)[0], ":"), func(t *testing.T) {
+			t.Parallel()
+			err := buildErr(t, map[string]string{
+				"base/kustomization.yaml":    "resources: [cm.yaml]\n",
+				"base/cm.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+				"one/kustomization.yaml":     "resources: [../base]\nnamePrefix: one-\n",
+				"two/kustomization.yaml":     "resources: [../base]\nnamePrefix: two-\n",
+				"overlay/kustomization.yaml": "resources: [../one, ../two]\n" + field,
+				"overlay/p.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n",
+			}, "overlay")
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("error %v is not a *diag.Error", err)
+			}
+			if got := fmt.Sprintf("%s:%d: %s/%s", de.File, de.Line, de.Object.Kind, de.Object.Name); got != "overlay/kustomization.yaml:3: ConfigMap/c" {
+				t.Errorf("error at %s, want overlay/kustomization.yaml:3: ConfigMap/c: %v", got, err)
+			}
+			if !strings.Contains(de.Hint, "more than one") {
+				t.Errorf("hint %q does not say that more than one object matches", de.Hint)
 			}
 		})
 	}
