@@ -9,10 +9,11 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
-// TestEntryErrorNamed: a generator that repeats a key or has no name, and
-// a replicas entry that names no workload, are named at their entry's
-// line, in the base that has them, with what to do; kustomize names no
-// line, and calls a Secret generator a configmap.
+// TestEntryErrorNamed: a generator that repeats a key or has no name, a
+// replicas entry that names no workload, and an openapi version kustomize
+// has no schema of are named at their entry's line, in the base that has
+// them, with what to do; kustomize names no line, and calls a Secret
+// generator a configmap.
 func TestEntryErrorNamed(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -29,6 +30,11 @@ func TestEntryErrorNamed(t *testing.T) {
 			name:          "generator without a name",
 			kustomization: "configMapGenerator:\n- name: ok\n  literals: [A=1]\n- literals: [B=2]\n",
 			want:          "base/kustomization.yaml:4", hint: "give the generator a name",
+		},
+		{
+			name:          "openapi version not built in",
+			kustomization: "resources: [cm.yaml]\nopenapi:\n  version: v1.99.0\n",
+			want:          "base/kustomization.yaml:2", hint: "v1.21.2",
 		},
 		{
 			name:          "replicas of no workload",

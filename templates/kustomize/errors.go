@@ -91,7 +91,7 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 			// At the replacement's source or target, with what to do.
 		} else if failedOp(de, fsys, kfile, msg) {
 			// At the operation, in the patch file or the kustomization.
-		} else if entryError(de, fsys, msg) {
+		} else if entryError(de, fsys, kfile, msg) {
 			// At the generator or replicas entry.
 		} else if m := noPatchTargetRe.FindStringSubmatch(err.Error()); m != nil {
 			unmatchedPatch(de, fsys, kfile, m[1]+m[2], multipleTargetsRe.MatchString(err.Error()))
