@@ -97,6 +97,8 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 			unmatchedPatch(de, fsys, kfile, m[1]+m[2], multipleTargetsRe.MatchString(err.Error()))
 		} else if m := duplicateIDRe.FindStringSubmatch(msg); m != nil {
 			duplicateResource(de, fsys, kfile, msg, m[1])
+		} else if m := cycleRe.FindStringSubmatch(msg); m != nil {
+			cycle(de, fsys, msg, m[1])
 		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
 			malformedResource(de, fsys, kfile, m[1])
 		} else if m := generatorBehaviorRe().FindStringSubmatch(strings.ReplaceAll(err.Error(), `\"`, `"`)); m != nil {
@@ -334,6 +336,27 @@ func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string, multipl
 // (api/resmap/reswrangler.go Append): a resources entry, a file or a
 // base, adds an object an earlier entry added.
 var duplicateIDRe = regexp.MustCompile(`may not add resource with an already registered id: ([^\s']+)`)
+
+// cycleRe reads krusty's error for a kustomization that includes itself,
+// directly or through its bases (api/internal/target: the folder it was
+// about to build is one it is building already).
+var cycleRe = regexp.MustCompile(`cycle detected: candidate root '([^']*)' contains visited root '[^']*'`)
+
+// cycle names the resources entry that leads back to a kustomization being
+// built: the last one krusty followed, in the kustomization that lists it
+// (de.File). kustomize names neither the entry nor its line.
+func cycle(de *diag.Error, fsys *securefs.FS, msg, root string) {
+	entries := entryRe.FindAllStringSubmatch(msg, -1)
+	if len(entries) == 0 {
+		return
+	}
+	entry := entries[len(entries)-1][1]
+	if data, err := fsys.ReadFile(filepath.Join(fsys.Root(), filepath.FromSlash(de.File))); err == nil {
+		de.Line, _ = resourceEntry(&kfile{data: data}, entry)
+	}
+	de.Msg = fmt.Sprintf("kustomize build failed: resources entry %s leads back to %s, which is being built already: a kustomization includes itself (kustomize: cycle detected)", entry, root)
+	de.Hint = "a kustomization cannot include itself, directly or through its bases: remove the entry, or move what both need into a base of its own"
+}
 
 // entryRe reads the resources entries krusty was adding, outermost first
 // (api/internal/target/kusttarget.go accumulateResources: a file is

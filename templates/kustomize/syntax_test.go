@@ -109,3 +109,38 @@ func TestAmbiguousStrategicMergePatchNamed(t *testing.T) {
 		})
 	}
 }
+
+// TestCycleNamed: a kustomization that includes itself, through a base or
+// directly, is named at the resources entry that leads back, where
+// kustomize names neither entry nor line.
+func TestCycleNamed(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		files      map[string]string
+		dir, where string
+	}{
+		"through a base": {map[string]string{
+			"a/kustomization.yaml": "resources:\n- cm.yaml\n- ../b\n",
+			"a/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+			"b/kustomization.yaml": "resources:\n- ../a\n",
+		}, "a", "b/kustomization.yaml:2: resources entry ../a leads back to a"},
+		"itself": {map[string]string{
+			"c/kustomization.yaml": "namePrefix: x-\nresources: [.]\n",
+		}, "c", "c/kustomization.yaml:2: resources entry . leads back to c"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := buildErr(t, tc.files, tc.dir)
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("error %v is not a *diag.Error", err)
+			}
+			if got := fmt.Sprintf("%s:%d: %s", de.File, de.Line, strings.TrimPrefix(de.Msg, "kustomize build failed: ")); !strings.HasPrefix(got, tc.where) {
+				t.Errorf("error = %q, want it to start %q", got, tc.where)
+			}
+			if !strings.Contains(de.Hint, "cannot include itself") {
+				t.Errorf("hint %q does not say what is wrong", de.Hint)
+			}
+		})
+	}
+}
