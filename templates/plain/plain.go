@@ -529,10 +529,11 @@ type listing struct {
 }
 
 // list returns the YAML files below dir (repo-relative), sorted by their
-// slash paths, and the others it notices. Symlinks are followed when they stay inside root; a link
-// that leads outside is an error, so is a link cycle. rec records where dir
-// leads, each folder's listing (a file added or renamed changes the
-// output) and where each symlink leads and what it finds there.
+// slash paths, and the others it notices. Symlinks are followed when they
+// stay inside root; a link that leads outside is an error, so is a link
+// cycle. rec records where dir leads, each folder's listing (a file added
+// or renamed changes the output) and where each symlink leads and what it
+// finds there.
 func list(ctx context.Context, rec *deps.Recorder, root, dir string, max int) (*listing, error) {
 	real, err := rec.Resolve(root, dir)
 	if err != nil {
