@@ -2,10 +2,15 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -39,10 +44,19 @@ func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, e
 				continue
 			}
 			app := strings.SplitN(p, "/", 3)[1]
+			fields := differingFields(a.Files[p], b.Files[p])
+			msg := a.Objects[p] + ": differs between two renders of the same inputs"
+			field := ""
+			if len(fields) > 0 {
+				field = fields[0]
+				msg += ", at " + listFields(fields)
+			}
 			at := b.sources[p]
-			errs = append(errs, &diag.Error{File: at.file, Line: at.line, App: app, Msg: a.Objects[p] + ": differs between two renders of the same inputs",
+			errs = append(errs, &diag.Error{File: at.file, Line: at.line, App: app, Field: field, Msg: msg,
 				Hint: "the template uses random values, the current time or generated certificates; " +
-					"make them inputs (values, vars) so every render is byte-identical"})
+					"make them inputs (values, vars) so every render is byte-identical (a chart that generates a " +
+					"password when none is given finds the one it made before with lookup in a cluster, " +
+					"and nothing here: give it in the values, or name an existing Secret)"})
 		}
 		for p := range b.Files {
 			if _, ok := a.Files[p]; !ok && strings.HasPrefix(p, "apps/") {
@@ -125,4 +139,81 @@ func ReadNamed(dir, env string) (map[string][]byte, error) {
 // without the lock when no lock file is there (no render is writing it).
 func ReadOutput(out, env string) (map[string][]byte, error) {
 	return tree.ReadOutput(out, env)
+}
+
+// maxFieldsNamed bounds the fields a nondeterminism error lists: a
+// generated certificate changes a handful, a random name every field.
+const maxFieldsNamed = 5
+
+// differingFields returns the paths of the fields where two renders of an
+// object differ (data.postgres-password for a password a chart generated,
+// spec.template.metadata.annotations.checksum/secret for the workload that
+// hashes it), sorted, so that the error says which value to give instead
+// of only which object. A key found in only one render is not named, as a
+// template may have drawn it at random: its parent is. nil when a file is
+// not a YAML object.
+func differingFields(a, b []byte) []string {
+	var va, vb map[string]any
+	if yaml.Unmarshal(a, &va) != nil || yaml.Unmarshal(b, &vb) != nil || va == nil || vb == nil {
+		return nil
+	}
+	var out []string
+	walkDiff(va, vb, "", &out)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func walkDiff(a, b any, at string, out *[]string) {
+	if reflect.DeepEqual(a, b) {
+		return
+	}
+	ma, okA := a.(map[string]any)
+	mb, okB := b.(map[string]any)
+	if okA && okB {
+		for k, v := range ma {
+			w, ok := mb[k]
+			if !ok {
+				*out = append(*out, at)
+				continue
+			}
+			walkDiff(v, w, joinField(at, k), out)
+		}
+		for k := range mb {
+			if _, ok := ma[k]; !ok {
+				*out = append(*out, at)
+			}
+		}
+		return
+	}
+	la, okA := a.([]any)
+	lb, okB := b.([]any)
+	if okA && okB && len(la) == len(lb) {
+		for i := range la {
+			walkDiff(la[i], lb[i], fmt.Sprintf("%s[%d]", at, i), out)
+		}
+		return
+	}
+	*out = append(*out, at)
+}
+
+func joinField(at, key string) string {
+	if at == "" {
+		return key
+	}
+	return at + "." + key
+}
+
+// listFields names up to maxFieldsNamed fields and counts the others; the
+// whole object (a path "") is "the whole object".
+func listFields(fields []string) string {
+	named := fields[:min(len(fields), maxFieldsNamed)]
+	parts := make([]string, len(named))
+	for i, f := range named {
+		parts[i] = cmp.Or(f, "the whole object")
+	}
+	s := strings.Join(parts, ", ")
+	if n := len(fields) - len(named); n > 0 {
+		s += fmt.Sprintf(" and %d more fields", n)
+	}
+	return s
 }

@@ -1,0 +1,84 @@
+package render_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// TestValidateNamesTheFieldsThatDiffer: a chart that generates a password
+// when none is given (Bitnami's redis, postgresql, wordpress, kafka… with
+// their defaults) differs between renders in the Secret and in the
+// workload's checksum annotation. Naming only the object left the user to
+// diff the Secret to find which value to set; the error names the fields,
+// never a key that only one render has (a template may draw the key
+// itself at random), and caps the list.
+func TestValidateNamesTheFieldsThatDiffer(t *testing.T) {
+	t.Parallel()
+	repo := copyExample(t)
+	writeFile(t, filepath.Join(repo, "charts/redis/templates/random.yaml"), `apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ .Release.Name }}-random
+stringData:
+  user: fixed
+  password: {{ randAlphaNum 16 | quote }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-randomkey
+data:
+  fixed: "1"
+  {{ randAlphaNum 16 | lower }}: "x"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-many
+data:
+{{- range until 7 }}
+  k{{ . }}: {{ randAlphaNum 16 | quote }}
+{{- end }}
+`)
+	r, err := render.New(load(t, repo), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Validate(context.Background(), []string{"dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results[0].Err == nil {
+		t.Fatal("Validate accepted random output")
+	}
+	type named struct{ Field, Msg string }
+	got := map[string]named{}
+	for _, e := range diag.Flatten(results[0].Err) {
+		var de *diag.Error
+		if !errors.As(e, &de) {
+			t.Fatalf("not a diag.Error: %v", e)
+		}
+		obj, _, _ := strings.Cut(de.Msg, ":")
+		got[obj] = named{Field: de.Field, Msg: de.Msg}
+	}
+	const differs = ": differs between two renders of the same inputs, at "
+	want := map[string]named{
+		"Secret/instavote/redis-random": {Field: "stringData.password",
+			Msg: "Secret/instavote/redis-random" + differs + "stringData.password"},
+		"ConfigMap/instavote/redis-randomkey": {Field: "data",
+			Msg: "ConfigMap/instavote/redis-randomkey" + differs + "data"},
+		"ConfigMap/instavote/redis-many": {Field: "data.k0",
+			Msg: "ConfigMap/instavote/redis-many" + differs + "data.k0, data.k1, data.k2, data.k3, data.k4 and 2 more fields"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("nondeterminism errors (-want +got):\n%s", diff)
+	}
+}
