@@ -499,6 +499,12 @@ type EnvResult struct {
 	// cache (docs/cache.md): nothing changed since it was stored.
 	Cached bool
 
+	// struck is the tree of an env that rendered and that only Strict
+	// failed, its warnings made errors: Validate still compares it with
+	// its second render, so that a nondeterministic object is said
+	// together with the warnings rather than after they are fixed.
+	struck tree.Files
+
 	// envFile is the digest of the env's file, for the render cache.
 	envFile string
 	// used are the repositories of Options.Images the env's apps used
@@ -662,6 +668,9 @@ func failStrict(er *EnvResult, warns []diag.Warning) {
 	errs := []error{er.Err}
 	for _, w := range warns {
 		errs = append(errs, w.AsError())
+	}
+	if er.Err == nil {
+		er.struck = er.Files
 	}
 	er.Err, er.Files = diag.Join(errs...), nil
 }
@@ -955,6 +964,9 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 		}
 	}
 	er.Warnings = diag.SortWarnings(warns)
+	if r.opts.Strict && len(errs) == 0 && len(er.Warnings) > 0 {
+		er.struck = files
+	}
 	if r.opts.Strict {
 		for _, w := range er.Warnings {
 			errs = append(errs, w.AsError())

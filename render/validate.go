@@ -35,16 +35,21 @@ func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, e
 	}
 	for i, a := range first {
 		b := second[i]
+		filesA, filesB := a.Files, b.Files
 		if a.Err != nil || b.Err != nil {
+			filesA, filesB = a.struck, b.struck
+		}
+		a.struck, b.struck = nil, nil
+		if filesA == nil || filesB == nil {
 			continue
 		}
 		var errs []error
-		for _, p := range tree.SortedKeys(a.Files) {
-			if !strings.HasPrefix(p, "apps/") || bytes.Equal(a.Files[p], b.Files[p]) || r.sameEncrypted(a.Files[p], b.Files[p]) {
+		for _, p := range tree.SortedKeys(filesA) {
+			if !strings.HasPrefix(p, "apps/") || bytes.Equal(filesA[p], filesB[p]) || r.sameEncrypted(filesA[p], filesB[p]) {
 				continue
 			}
 			app := strings.SplitN(p, "/", 3)[1]
-			fields := differingFields(a.Files[p], b.Files[p])
+			fields := differingFields(filesA[p], filesB[p])
 			msg := a.Objects[p] + ": differs between two renders of the same inputs"
 			field := ""
 			if len(fields) > 0 {
@@ -58,15 +63,15 @@ func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, e
 					"password when none is given finds the one it made before with lookup in a cluster, " +
 					"and nothing here: give it in the values, or name an existing Secret)"})
 		}
-		for p := range b.Files {
-			if _, ok := a.Files[p]; !ok && strings.HasPrefix(p, "apps/") {
+		for p := range filesB {
+			if _, ok := filesA[p]; !ok && strings.HasPrefix(p, "apps/") {
 				at := b.sources[p]
 				errs = append(errs, &diag.Error{File: at.file, Line: at.line, App: strings.SplitN(p, "/", 3)[1], Msg: b.Objects[p] + ": appears in only one of two renders of the same inputs",
 					Hint: "object names must not depend on random values or the current time"})
 			}
 		}
 		if len(errs) > 0 {
-			a.Err = diag.Join(errs...)
+			a.Err = diag.Join(append([]error{a.Err}, errs...)...)
 			a.Files = nil
 		}
 	}

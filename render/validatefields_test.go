@@ -3,6 +3,7 @@ package render_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,5 +81,75 @@ data:
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("nondeterminism errors (-want +got):\n%s", diff)
+	}
+}
+
+// TestValidateStrictStillComparesTheRenders: under --strict a warning
+// fails the env, which Validate then skipped, so the nondeterministic
+// objects were said only once the warnings were fixed, a second round.
+// They come together with the warnings now.
+func TestValidateStrictStillComparesTheRenders(t *testing.T) {
+	t.Parallel()
+	const random = "app redis: Secret/instavote/redis-random: differs between two renders of the same inputs, at stringData.password"
+	const unusedImage = "image ghcr.io/acme/worker is used by no app in env dev"
+	for _, tc := range []struct {
+		name       string
+		deprecated bool
+		want       []string
+	}{
+		// A warning of the run, given with the env (failStrict): the
+		// example's images name one no app of dev runs.
+		{name: "run warning", want: []string{unusedImage, random}},
+		// And one of the env's own (renderEnv).
+		{name: "env warning", deprecated: true, want: []string{"app redis: chart redis is deprecated", unusedImage, random}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			repo := copyExample(t)
+			writeFile(t, filepath.Join(repo, "charts/redis/templates/random.yaml"), `apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ .Release.Name }}-random
+stringData:
+  password: {{ randAlphaNum 16 | quote }}
+`)
+			if tc.deprecated {
+				appendFile(t, filepath.Join(repo, "charts/redis/Chart.yaml"), "deprecated: true\n")
+			}
+			opts := testOptions()
+			opts.Strict = true
+			r, err := render.New(load(t, repo), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			results, err := r.Validate(context.Background(), []string{"dev"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if results[0].Err == nil {
+				t.Fatal("Validate accepted a warning under Strict and random output")
+			}
+			got := results[0].Err.Error()
+			for _, want := range tc.want {
+				if !strings.Contains(got, want) {
+					t.Errorf("Validate error lacks %q:\n%s", want, got)
+				}
+			}
+			if results[0].Files != nil {
+				t.Error("a failed env kept its files")
+			}
+		})
+	}
+}
+
+func appendFile(t *testing.T, path, content string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(content); err != nil {
+		t.Fatal(err)
 	}
 }
