@@ -151,6 +151,8 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		return nil, &diag.Error{File: src.depsFile(), Msg: "dependencies missing from the chart's charts/ folder: " + strings.Join(missing, ", "), Hint: "vendor them: run `helm dependency build` in the chart folder and commit charts/", Err: err}
 	}
 
+	loadWarns = append(loadWarns, aliasVersionWarnings(chrt, chrt.Name(), src)...)
+
 	texts := newCRDTexts(chrt)
 	pre := preParse(chrt, src, e.bounds, texts)
 	var rel *rendered
@@ -272,6 +274,49 @@ func missingDeps(chrt *chart.Chart) []string {
 		if !have[r.Name] {
 			out = append(out, r.Name)
 		}
+	}
+	return out
+}
+
+// aliasVersionWarnings warns of each dependency of c (named name in
+// helm's template paths) that gives an alias while no subchart of its name
+// in charts/ is of a version its range takes. Helm applies an alias only
+// to a subchart in range (chartutil's getAliasDependency) and says
+// nothing: it renders the subchart under its own name, with the values
+// under that name, whatever the alias's condition says, so values written
+// under the alias (tempo-distributed's rollout_operator, with a newer
+// rollout-operator vendored by hand) are dropped without a word. Helm
+// checks a dependency without alias by name, condition included, so a
+// version out of range changes nothing there.
+func aliasVersionWarnings(c *chart.Chart, name string, src *chartSource) []templates.Warning {
+	var out []templates.Warning
+	for _, d := range c.Metadata.Dependencies {
+		if d == nil || d.Alias == "" || d.Alias == d.Name {
+			continue
+		}
+		var versions []string
+		inRange := false
+		for _, sub := range c.Dependencies() {
+			if sub.Name() == d.Name {
+				versions = append(versions, sub.Metadata.Version)
+				inRange = inRange || chartutil.IsCompatibleRange(d.Version, sub.Metadata.Version)
+			}
+		}
+		if inRange || len(versions) == 0 {
+			continue // none at all is missingDeps' error
+		}
+		file := src.depsFile()
+		if strings.Contains(name, "/") {
+			file = src.file(name + "/Chart.yaml")
+		}
+		out = append(out, templates.Warning{File: file,
+			Msg: fmt.Sprintf("dependency %s (alias %s) asks for version %q, but charts/ holds %s %s: helm gives an alias only to a subchart in range, "+
+				"so it renders this one as %s, ignoring the values under %s and its condition (helm template says nothing)",
+				d.Name, d.Alias, d.Version, d.Name, strings.Join(versions, ", "), d.Name, d.Alias),
+			Hint: "vendor the version the dependency asks for (helm dependency build), or change its version range to take the one vendored"})
+	}
+	for _, sub := range c.Dependencies() {
+		out = append(out, aliasVersionWarnings(sub, name+"/charts/"+sub.Name(), src)...)
 	}
 	return out
 }

@@ -1204,3 +1204,49 @@ spec:
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestAliasOutOfRangeWarns: helm gives a dependency's alias only to a
+// vendored subchart its version range takes, and otherwise renders the
+// subchart under its own name whatever the alias's condition says,
+// without a word: tempo-distributed's rollout_operator with a newer
+// rollout-operator vendored by hand ignored rollout_operator.enabled:
+// false. A dependency without alias is matched by name, so its version
+// changes nothing; an alias in range is helm's normal case.
+func TestAliasOutOfRangeWarns(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), `apiVersion: v2
+name: c
+version: 0.1.0
+dependencies:
+  - {name: op, version: 1.0.0, alias: op_alias, condition: op_alias.enabled}
+  - {name: plain, version: 1.0.0, condition: plain.enabled}
+  - {name: fine, version: ^2.0.0, alias: fine2}
+`)
+	writeFile(t, filepath.Join(root, "c", "values.yaml"), "op_alias: {enabled: false}\n")
+	for sub, version := range map[string]string{"op": "1.1.0", "plain": "1.1.0", "fine": "2.3.0"} {
+		writeFile(t, filepath.Join(root, "c", "charts", sub, "Chart.yaml"), "apiVersion: v2\nname: "+sub+"\nversion: "+version+"\n")
+		writeFile(t, filepath.Join(root, "c", "charts", sub, "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Chart.Name }}}\n")
+	}
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []templates.Warning{{File: "c/Chart.yaml",
+		Msg: `dependency op (alias op_alias) asks for version "1.0.0", but charts/ holds op 1.1.0: helm gives an alias only to a subchart in range, ` +
+			"so it renders this one as op, ignoring the values under op_alias and its condition (helm template says nothing)",
+		Hint: "vendor the version the dependency asks for (helm dependency build), or change its version range to take the one vendored"}}
+	if diff := cmp.Diff(want, res.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	// What the warning says is what helm does: op rendered although its
+	// condition is false, fine as fine2.
+	var names []string
+	for _, o := range res.Objects {
+		names = append(names, o.Node.GetName())
+	}
+	slices.Sort(names)
+	if diff := cmp.Diff([]string{"fine2", "op", "plain"}, names); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+}
