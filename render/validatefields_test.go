@@ -18,9 +18,9 @@ import (
 // when none is given (Bitnami's redis, postgresql, wordpress, kafka… with
 // their defaults) differs between renders in the Secret and in the
 // workload's checksum annotation. Naming only the object left the user to
-// diff the Secret to find which value to set; the error names the fields,
-// never a key that only one render has (a template may draw the key
-// itself at random), and caps the list.
+// diff the Secret to find which value to set; the error names the
+// template and the fields, never a key that only one render has (a
+// template may draw the key itself at random), and caps the list.
 func TestValidateNamesTheFieldsThatDiffer(t *testing.T) {
 	t.Parallel()
 	repo := copyExample(t)
@@ -60,7 +60,7 @@ data:
 	if results[0].Err == nil {
 		t.Fatal("Validate accepted random output")
 	}
-	type named struct{ Field, Msg string }
+	type named struct{ File, Field, Msg string }
 	got := map[string]named{}
 	for _, e := range diag.Flatten(results[0].Err) {
 		var de *diag.Error
@@ -68,15 +68,17 @@ data:
 			t.Fatalf("not a diag.Error: %v", e)
 		}
 		obj, _, _ := strings.Cut(de.Msg, ":")
-		got[obj] = named{Field: de.Field, Msg: de.Msg}
+		got[obj] = named{File: de.File, Field: de.Field, Msg: de.Msg}
 	}
 	const differs = ": differs between two renders of the same inputs, at "
+	// The template: a line of its output is none of the template's.
+	const file = "charts/redis/templates/random.yaml"
 	want := map[string]named{
-		"Secret/instavote/redis-random": {Field: "stringData.password",
+		"Secret/instavote/redis-random": {File: file, Field: "stringData.password",
 			Msg: "Secret/instavote/redis-random" + differs + "stringData.password"},
-		"ConfigMap/instavote/redis-randomkey": {Field: "data",
+		"ConfigMap/instavote/redis-randomkey": {File: file, Field: "data",
 			Msg: "ConfigMap/instavote/redis-randomkey" + differs + "data"},
-		"ConfigMap/instavote/redis-many": {Field: "data.k0",
+		"ConfigMap/instavote/redis-many": {File: file, Field: "data.k0",
 			Msg: "ConfigMap/instavote/redis-many" + differs + "data.k0, data.k1, data.k2, data.k3, data.k4 and 2 more fields"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
