@@ -175,15 +175,16 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	res.changes = treediff.TreesOf(shownOld, shownNew, modes)
 	real := treediff.TreesOf(old, files, modes)
 	res.Changed = len(real) > 0
-	for _, w := range slices.Concat(removedAppWarnings(old, real), immutableWarnings(real), r.transitionWarnings(ctx, files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real)) {
+	var oldLock *render.Lock
+	if l, err := render.ParseLock(old[render.LockFile]); err == nil {
+		oldLock = l
+	}
+	for _, w := range slices.Concat(removedAppWarnings(old, real), immutableWarnings(real), r.transitionWarnings(ctx, files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real), unstableWarnings(oldLock, src.lock, real)) {
 		r.warnOf(w, src.redactor.String)
 	}
 	if opts.Against == "" {
 		// The preview of a promotion: say now what promote would refuse.
-		pl := &plan{old: old, changes: real}
-		if l, err := render.ParseLock(old[render.LockFile]); err == nil {
-			pl.oldLock = l
-		}
+		pl := &plan{old: old, changes: real, oldLock: oldLock}
 		if err := r.foreignGuard(pl, nil); err != nil {
 			r.warn(src.redactor.String(err.Error()))
 		}

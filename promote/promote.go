@@ -376,7 +376,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		}
 		return res, nil
 	}
-	for _, w := range slices.Concat(plan.removedApps, plan.unappliable, plan.moved, plan.pruned) {
+	for _, w := range slices.Concat(plan.removedApps, plan.unappliable, plan.moved, plan.pruned, plan.unstable) {
 		r.warnOf(w, src.redactor.String)
 	}
 	// The body comes first, so that a dry run shows it even when the guard
@@ -1255,6 +1255,9 @@ type plan struct {
 	// renamed are the apps whose Kustomization is renamed
 	// (renamedKustomizations), for moved and guard.
 	renamed []renamed
+	// unstable are the apps whose objects change though their inputs
+	// did not (unstableWarnings).
+	unstable []diag.Warning
 }
 
 func (pl *plan) changed() bool { return len(pl.changes) > 0 }
@@ -1313,6 +1316,7 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 			pl.oldLockErr = err
 		}
 	}
+	pl.unstable = unstableWarnings(pl.oldLock, src.lock, pl.changes)
 	return pl, nil
 }
 
@@ -1673,6 +1677,7 @@ func (r *run) body(src *source, pl *plan) string {
 		Moved:        bodyLines(pl.moved, src.redactor.String),
 		Pruned:       bodyLines(pl.pruned, src.redactor.String),
 		RemovedApps:  bodyLines(pl.removedApps, src.redactor.String),
+		Unstable:     bodyLines(pl.unstable, src.redactor.String),
 		Redact:       src.redactor.String,
 	})
 }

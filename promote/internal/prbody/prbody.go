@@ -65,6 +65,9 @@ type Input struct {
 	// each with what Flux then deletes and leaves, one line each,
 	// redacted: the first warning at the top, at most maxRemovedApps.
 	RemovedApps []string
+	// Unstable are the apps whose objects change though their inputs did
+	// not (a template's random values), one line each, redacted.
+	Unstable []string
 	// Redact masks the secret values in the body, or is nil. It runs
 	// before the body is measured: a mask longer than the value it
 	// replaces must not push the body over Limit.
@@ -105,7 +108,7 @@ type appInfo struct {
 // is deterministic and at most Limit bytes long.
 func Render(in Input) string {
 	apps := collect(in)
-	fixedHead := head(in) + removedApps(in.Env, in.RemovedApps) + unappliable(in.Env, in.Unappliable) + moved(in.Env, in.Moved) + pruned(in.Env, in.Pruned)
+	fixedHead := head(in) + removedApps(in.Env, in.RemovedApps) + unappliable(in.Env, in.Unappliable) + moved(in.Env, in.Moved) + pruned(in.Env, in.Pruned) + unstable(in.Env, in.Unstable)
 	// The lock's images and the files no diff shows after the table,
 	// bounded, and kept when diffs are left out: without them, a
 	// promotion that changes only these would read as changing nothing.
@@ -456,6 +459,13 @@ func unappliable(env string, lines []string) string {
 func moved(env string, lines []string) string {
 	return alert(env, "CAUTION", "**Flux may delete these objects before it recreates them**: each moves to another app, or its app's Kustomization is renamed; the new Kustomization takes it over only when it applies, while the old one prunes it.", lines,
 		"To keep them in place (a PersistentVolumeClaim's data, a Namespace's contents), first promote them annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` in the app they leave, then move them; before renaming Kustomizations, first promote with `flux.prune: false`.")
+}
+
+// unstable is the warning about apps whose objects change though their
+// inputs did not, "" for none.
+func unstable(env string, lines []string) string {
+	return alert(env, "WARNING", "**These objects change at every render**: their apps' inputs are those of the env's current render, so a template draws random values or reads the clock (a chart that generates a password when none is given makes a new one each time).", lines,
+		"Run `kiln validate` to see the template and fields; give such values as inputs (the password in the app's values, or an existing Secret), or the Secret stops matching what a database was initialised with.")
 }
 
 // maxRemovedApps is how many removed apps the warning names: each line

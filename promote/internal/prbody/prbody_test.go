@@ -153,6 +153,14 @@ func TestRenderGolden(t *testing.T) {
 			},
 		},
 		{
+			name: "unstable",
+			in: func() Input {
+				in := input(t, "dev", old, new)
+				in.Unstable = []string{"`apps/db/secret_db.yaml`: app db: Secret/instavote/db changes though the app's inputs did not (its inputDigest and kiln's version are the env's current render's): a template draws random values or reads the clock"}
+				return in
+			},
+		},
+		{
 			name: "promoted-from",
 			in: func() Input {
 				in := input(t, "staging", old, new)

@@ -1,0 +1,84 @@
+package promote
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/words"
+	"github.com/kiln-gitops/kiln/promote/internal/treediff"
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// maxUnstableObjects is how many objects an unstable app's warning names.
+const maxUnstableObjects = 3
+
+// unstableWarnings returns a warning for each app whose objects change
+// though its inputs did not: its inputDigest in the env's current lock
+// (old) is the new render's, by the same kiln, and its outputDigest is
+// not. A template that draws random values or reads the clock does that
+// at every render, and kiln's render cache never keeps a render with a
+// plain Secret, so a chart that generates a database password when none
+// is given (Bitnami's, with their defaults) makes a new one at each
+// promotion of the env, whatever app it is for: merged, the Secret no
+// longer holds the password the database was initialised with. kiln
+// validate refuses such output; this is what promote and diff can see
+// without rendering twice. Files that change without their inputs by
+// design are left out: SOPS documents (new nonces at each encryption)
+// and the app's secretFiles (a secret var's value, which the inputDigest
+// names but does not hash). The warnings name objects, never values.
+func unstableWarnings(old, new *render.Lock, changes []treediff.Change) []diag.Warning {
+	if old == nil || new == nil || old.KilnVersion != new.KilnVersion {
+		return nil
+	}
+	byApp := map[string][]treediff.Change{}
+	for _, c := range changes {
+		if c.App != "" && treediff.IsObject(c.Path) {
+			byApp[c.App] = append(byApp[c.App], c)
+		}
+	}
+	var ws []diag.Warning
+	for _, app := range slices.Sorted(maps.Keys(byApp)) {
+		o, ok := old.Apps[app]
+		n, ok2 := new.Apps[app]
+		if !ok || !ok2 || o.InputDigest == "" || o.InputDigest != n.InputDigest || o.OutputDigest == n.OutputDigest ||
+			n.Source != nil && !n.Source.SameCode(new.Source) {
+			continue
+		}
+		var objs []string
+		first := ""
+		for _, c := range byApp[app] {
+			if sopsDocument(c.Old) || sopsDocument(c.New) || slices.Contains(n.SecretFiles, path.Base(c.Path)) || slices.Contains(o.SecretFiles, path.Base(c.Path)) {
+				continue
+			}
+			if first == "" {
+				first = c.Path
+			}
+			objs = append(objs, cmp.Or(c.Object, c.Path))
+		}
+		if len(objs) == 0 {
+			continue
+		}
+		named := strings.Join(objs[:min(len(objs), maxUnstableObjects)], ", ")
+		if more := len(objs) - maxUnstableObjects; more > 0 {
+			named += " and " + words.Count(more, "more object")
+		}
+		ws = append(ws, diag.Warning{File: first,
+			Msg: fmt.Sprintf("app %s: %s %s though the app's inputs did not (its inputDigest and kiln's version are the env's current render's): "+
+				"a template draws random values or reads the clock", app, named, map[bool]string{true: "changes", false: "change"}[len(objs) == 1]),
+			Hint: "run kiln validate, which names the template and the fields; make them inputs (a chart's generated password in the app's values, or an existing Secret): " +
+				"a password made anew at each promotion no longer matches the one a database was initialised with"})
+	}
+	return ws
+}
+
+// sopsDocument reports whether data, a file of the tree, is a SOPS
+// document: a top-level sops key.
+func sopsDocument(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("sops:")) || bytes.Contains(data, []byte("\nsops:"))
+}
