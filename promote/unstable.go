@@ -21,7 +21,7 @@ const maxUnstableObjects = 3
 // unstableWarnings returns a warning for each app whose objects change
 // though its inputs did not: its inputDigest in the env's current lock
 // (old) is the new render's, by the same kiln, and its outputDigest is
-// not. A template that draws random values or reads the clock does that
+// not, and only values changed (sameShape). A template that draws random values or reads the clock does that
 // at every render, and kiln's render cache never keeps a render with a
 // plain Secret, so a chart that generates a database password when none
 // is given (Bitnami's, with their defaults) makes a new one at each
@@ -50,6 +50,9 @@ func unstableWarnings(old, new *render.Lock, changes []treediff.Change) []diag.W
 			n.Source != nil && !n.Source.SameCode(new.Source) {
 			continue
 		}
+		if !sameShape(byApp[app]) {
+			continue
+		}
 		var objs []string
 		first := ""
 		for _, c := range byApp[app] {
@@ -75,6 +78,30 @@ func unstableWarnings(old, new *render.Lock, changes []treediff.Change) []diag.W
 				"a password made anew at each promotion no longer matches the one a database was initialised with"})
 	}
 	return ws
+}
+
+// sameShape reports whether changes, an app's, only change values: no
+// object added or removed, none of another apiVersion. Random values
+// change nothing else, while inputs the inputDigest does not cover can:
+// the API versions a chart's .Capabilities sees (validation.crds), or a
+// CRD of another app that makes a kind cluster-scoped.
+func sameShape(changes []treediff.Change) bool {
+	for _, c := range changes {
+		if c.Op != treediff.Changed || apiVersionOf(c.Old) != apiVersionOf(c.New) {
+			return false
+		}
+	}
+	return true
+}
+
+// apiVersionOf is the apiVersion line of an object file kiln wrote.
+func apiVersionOf(data []byte) string {
+	for line := range bytes.Lines(data) {
+		if v, ok := bytes.CutPrefix(line, []byte("apiVersion:")); ok {
+			return string(bytes.TrimSpace(v))
+		}
+	}
+	return ""
 }
 
 // sopsDocument reports whether data, a file of the tree, is a SOPS

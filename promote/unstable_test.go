@@ -44,6 +44,10 @@ func TestUnstableWarnings(t *testing.T) {
 		{"a SOPS document", lock("1", "in", "out1", nil), lock("1", "in", "out2", nil), []treediff.Change{changed("apps/db/secret_enc.yaml", sops, sops2)}, ""},
 		{"a secret var's file", lock("1", "in", "out1", nil), lock("1", "in", "out2", func(a *render.LockApp) { a.SecretFiles = []string{"secret_db.yaml"} }), []treediff.Change{pw}, ""},
 		{"kept by --app", lock("1", "in", "out1", nil), lock("1", "in", "out2", func(a *render.LockApp) { a.Source = &render.Source{Commit: "c0"} }), []treediff.Change{pw}, ""},
+		{"an object added: inputs the digest does not cover", lock("1", "in", "out1", nil), lock("1", "in", "out2", nil), []treediff.Change{pw,
+			treediff.Trees(nil, map[string][]byte{"apps/db/secret_x.yaml": secret("x", "YQ==")})[0]}, ""},
+		{"another apiVersion", lock("1", "in", "out1", nil), lock("1", "in", "out2", nil), []treediff.Change{
+			changed("apps/db/hpa_web.yaml", []byte("apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\n"), []byte("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n"))}, ""},
 		{"many objects", lock("1", "in", "out1", nil), lock("1", "in", "out2", nil), []treediff.Change{
 			changed("apps/db/secret_a.yaml", secret("a", "YQ=="), secret("a", "Yg==")),
 			changed("apps/db/secret_b.yaml", secret("b", "YQ=="), secret("b", "Yg==")),
