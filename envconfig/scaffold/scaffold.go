@@ -441,15 +441,31 @@ func (s *scan) envs() []string {
 
 func orderEnvs(names []string) []string {
 	names = slices.Compact(slices.Sorted(slices.Values(names)))
-	rank := func(n string) int {
-		if i := slices.Index(envOrder, n); i >= 0 {
-			return i
-		}
-		return len(envOrder)
-	}
-	sort.SliceStable(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) })
+	sort.SliceStable(names, func(i, j int) bool { return envRank(names[i]) < envRank(names[j]) })
 	return names
 }
+
+// envRank is name's place in envOrder, len(envOrder) for a name not
+// known. A region's or a variant's environment ranks as its stage:
+// prod-eu as prod, integration-gpu as integration (the layout of
+// kostis-codefresh/gitops-environment-promotion), where sorting by name
+// put prod-* before staging-* and promoted the wrong way round.
+func envRank(name string) int {
+	if i := slices.Index(envOrder, name); i >= 0 {
+		return i
+	}
+	words := strings.Split(name, "-")
+	for _, w := range []string{words[0], words[len(words)-1]} {
+		if i := slices.Index(envOrder, w); i >= 0 {
+			return i
+		}
+	}
+	return len(envOrder)
+}
+
+// envLike reports whether name is named as an environment usually is
+// (staging, prod-eu), not as a variant (blue, aws, stable, default).
+func envLike(name string) bool { return envRank(name) < len(envOrder) }
 
 // maxNesting bounds how deeply a Jsonnet file may nest for init to parse
 // it (jsonnetdepth): kiln's Jsonnet engine refuses a syntax tree deeper
@@ -571,7 +587,14 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 			s.note(dir, "%s is not an environment name, so this overlay is an app of its own in every environment; to render it only in environment %s, rename the folder to %s",
 				n, label(n), label(n))
 		}
-		seen = append(seen, names...)
+		// Overlays none of which is named as an environment are
+		// variants (blue and green, aws and vsphere, stable and
+		// default), not environments: a catalog of them
+		// (redhat-cop/gitops-catalog) made 56 environments, every app
+		// rendered in each.
+		if slices.ContainsFunc(names, envLike) {
+			seen = append(seen, names...)
+		}
 		if len(names) == 0 {
 			continue
 		}
@@ -589,7 +612,11 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 			dir := path.Join(parent, n)
 			apps = append(apps, App{Name: label(base + "-" + n), Namespace: s.namespace(s.kusts[dir].namespace, base), Engine: Kustomize, Path: dir})
 		}
-		if len(envs) > 0 {
+		switch {
+		case !slices.ContainsFunc(names, envLike):
+			s.note(parent, "overlays %s are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; if they are environments, list them under environments: and name them all as %s/{env}",
+				strings.Join(names, ", "), parent)
+		case len(envs) > 0:
 			s.note(parent, "overlays %s do not match the environments %s one for one, so each is an app of its own in every environment; with one overlay per environment, kiln.yaml can name them all as %s/{env}",
 				strings.Join(names, ", "), strings.Join(envs, ", "), parent)
 		}

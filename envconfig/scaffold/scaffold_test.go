@@ -315,6 +315,58 @@ func TestScan(t *testing.T) {
 			wantNotes: []Note{{Path: "wrapper", Message: `its dependency "helm-guestbook" is not in wrapper/charts; run helm dependency build wrapper, then kiln init again`}},
 		},
 		{
+			// kostis-codefresh/gitops-environment-promotion: sorted by
+			// name, prod-* came before staging-*, the promotion order
+			// backwards.
+			name: "environments of a region or variant are ordered by their stage",
+			files: map[string]string{
+				"promo/base/kustomization.yaml":                 kust("resources: [cm.yaml]\n"),
+				"promo/base/cm.yaml":                            cm,
+				"promo/envs/qa/kustomization.yaml":              kust("resources: [../../base]\n"),
+				"promo/envs/integration-gpu/kustomization.yaml": kust("resources: [../../base]\n"),
+				"promo/envs/staging-us/kustomization.yaml":      kust("resources: [../../base]\n"),
+				"promo/envs/prod-eu/kustomization.yaml":         kust("resources: [../../base]\n"),
+				"promo/envs/prod-asia/kustomization.yaml":       kust("resources: [../../base]\n"),
+				"promo/envs/load-gpu/kustomization.yaml":        kust("resources: [../../base]\n"),
+				"apps/shop/overlays/blue/kustomization.yaml":    kust("resources: [../../../../promo/base]\n"),
+			},
+			wantEnvs: []string{"integration-gpu", "qa", "staging-us", "prod-asia", "prod-eu", "load-gpu"},
+			wantApps: []App{
+				{Name: "promo", Namespace: "promo", Engine: Kustomize, Path: "promo/envs/{env}"},
+				{Name: "shop-blue", Namespace: "shop", Engine: Kustomize, Path: "apps/shop/overlays/blue"},
+			},
+			wantNotes: []Note{{Path: "apps/shop/overlays", Message: "overlays blue are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+				"if they are environments, list them under environments: and name them all as apps/shop/overlays/{env}"}},
+		},
+		{
+			// christianh814/gitops-examples: blue, green, aks, kind, mac,
+			// cluster1… overlays all became environments, 13 of them, and
+			// every app rendered in each.
+			name: "overlays none of which is named as an environment are no environments",
+			files: map[string]string{
+				"base/kustomization.yaml":                  kust("resources: [cm.yaml]\n"),
+				"base/cm.yaml":                             cm,
+				"bgd/overlays/blue/kustomization.yaml":     kust("resources: [../../../base]\nnamePrefix: blue-\n"),
+				"bgd/overlays/green/kustomization.yaml":    kust("resources: [../../../base]\nnamePrefix: green-\n"),
+				"rollouts/overlays/aks/kustomization.yaml": kust("resources: [../../../base]\nnamePrefix: aks-\n"),
+				"web/overlays/dev/kustomization.yaml":      kust("resources: [../../../base]\nnamePrefix: dev-\n"),
+				"web/overlays/kind/kustomization.yaml":     kust("resources: [../../../base]\nnamePrefix: kind-\n"),
+			},
+			wantEnvs: []string{"dev", "kind"},
+			wantApps: []App{
+				{Name: "bgd-blue", Namespace: "bgd", Engine: Kustomize, Path: "bgd/overlays/blue"},
+				{Name: "bgd-green", Namespace: "bgd", Engine: Kustomize, Path: "bgd/overlays/green"},
+				{Name: "rollouts-aks", Namespace: "rollouts", Engine: Kustomize, Path: "rollouts/overlays/aks"},
+				{Name: "web", Namespace: "web", Engine: Kustomize, Path: "web/overlays/{env}"},
+			},
+			wantNotes: []Note{
+				{Path: "bgd/overlays", Message: "overlays blue, green are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+					"if they are environments, list them under environments: and name them all as bgd/overlays/{env}"},
+				{Path: "rollouts/overlays", Message: "overlays aks are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+					"if they are environments, list them under environments: and name them all as rollouts/overlays/{env}"},
+			},
+		},
+		{
 			// Flux's own example repository (fluxcd/flux2-kustomize-helm-example).
 			name: "overlays named as environments side by side, without overlays/: one app",
 			files: map[string]string{
