@@ -99,6 +99,9 @@ type kustomization struct {
 	component  bool
 	unusable   bool     // not an app: a symlink leading outside the repository, or unreadable
 	references []string // local folders and files it names, relative to the root
+	// refused says why kiln render refuses this kustomization, and any
+	// that names it: a remote resource, or helmCharts.
+	refused string
 }
 
 type scan struct {
@@ -394,6 +397,8 @@ func (s *scan) kustomization(dir, file string) {
 		Resources  []string `yaml:"resources"`
 		Bases      []string `yaml:"bases"`
 		Components []string `yaml:"components"`
+		HelmCharts []any    `yaml:"helmCharts"`
+		HelmGen    []any    `yaml:"helmChartInflationGenerator"`
 	}
 	if err == nil {
 		err = yaml.Unmarshal(data, &k)
@@ -407,13 +412,51 @@ func (s *scan) kustomization(dir, file string) {
 		return
 	}
 	kz := &kustomization{dir: rel, namespace: k.Namespace, component: k.Kind == "Component"}
+	if len(k.HelmCharts)+len(k.HelmGen) > 0 {
+		kz.refused = fmt.Sprintf("%s inflates Helm charts (helmCharts), which would run the helm program; make each chart an app of its own with helm: in kiln.yaml", s.rel(file))
+	}
 	for _, r := range slices.Concat(k.Resources, k.Bases, k.Components) {
-		if strings.Contains(r, "://") || strings.HasPrefix(r, "git@") || strings.HasPrefix(r, "github.com/") {
+		if remote(r) {
+			if kz.refused == "" {
+				kz.refused = fmt.Sprintf("%s names the remote %q, which kiln does not fetch; vendor it into the repository and name it by a relative path", s.rel(file), r)
+			}
 			continue
 		}
 		kz.references = append(kz.references, path.Join(rel, r))
 	}
 	s.kusts[rel] = kz
+}
+
+// scpUser is the user@ that makes kustomize read an entry as an scp-style
+// git URL (git@github.com:org/repo).
+var scpUser = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]*@`)
+
+// remote reports whether a resources, bases or components entry is a URL
+// kustomize would fetch, as kiln's kustomize engine decides it.
+func remote(s string) bool {
+	l := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "git::")
+	return strings.Contains(l, "://") || scpUser.MatchString(l) ||
+		strings.HasPrefix(l, "github.com/") || strings.HasPrefix(l, "github.com:")
+}
+
+// refusal is why kiln render would refuse the kustomization in dir: its
+// own reason or that of one it names, through bases and components; ""
+// when none has one.
+func (s *scan) refusal(dir string, seen map[string]bool) string {
+	k := s.kusts[dir]
+	if k == nil || seen[dir] {
+		return ""
+	}
+	seen[dir] = true
+	if k.refused != "" {
+		return k.refused
+	}
+	for _, r := range k.references {
+		if why := s.refusal(r, seen); why != "" {
+			return why
+		}
+	}
+	return ""
 }
 
 // envs are the environments the repository already has files for:
@@ -539,6 +582,12 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 	for _, dir := range slices.Sorted(mapsKeys(s.kusts)) {
 		k := s.kusts[dir]
 		if referenced[dir] || k.component || k.unusable {
+			continue
+		}
+		// kiln validate would refuse it at once (argoproj-labs/argocd-autopilot's
+		// manifests/ha names Argo CD's install.yaml by URL).
+		if why := s.refusal(dir, map[string]bool{}); why != "" {
+			s.note(dir, "not added: %s, then run kiln init again", why)
 			continue
 		}
 		if dir == "." {

@@ -367,6 +367,31 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// argoproj-labs/argocd-autopilot (manifests/) and
+			// christianh814/gitops-examples (kustomize-and-helm/): init
+			// wrote apps whose first kiln validate failed.
+			name: "a kustomization with a remote resource or helmCharts, itself or in a base, is no app",
+			files: map[string]string{
+				"manifests/base/kustomization.yaml":          kust("resources:\n- https://raw.githubusercontent.com/argoproj/argo-cd/stable/manifests/install.yaml\n"),
+				"manifests/ha/kustomization.yaml":            kust("resources:\n- github.com/argoproj/argo-cd//manifests/ha?ref=stable\n"),
+				"manifests/insecure/kustomization.yaml":      kust("resources: [../base]\n"),
+				"kh/app/base/kustomization.yaml":             kust("helmCharts:\n- name: quarkus\n  repo: https://redhat-developer.github.io/redhat-helm-charts\n"),
+				"kh/app/overlays/default/kustomization.yaml": kust("resources: [../../base]\n"),
+				"examples/demo-app/kustomization.yaml":       kust("resources: [cm.yaml]\n"),
+				"examples/demo-app/cm.yaml":                  cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{{Name: "demo-app", Namespace: "demo-app", Engine: Kustomize, Path: "examples/demo-app"}},
+			wantNotes: []Note{
+				{Path: "kh/app/overlays/default", Message: "not added: kh/app/base/kustomization.yaml inflates Helm charts (helmCharts), which would run the helm program; " +
+					"make each chart an app of its own with helm: in kiln.yaml, then run kiln init again"},
+				{Path: "manifests/ha", Message: `not added: manifests/ha/kustomization.yaml names the remote "github.com/argoproj/argo-cd//manifests/ha?ref=stable", which kiln does not fetch; ` +
+					"vendor it into the repository and name it by a relative path, then run kiln init again"},
+				{Path: "manifests/insecure", Message: `not added: manifests/base/kustomization.yaml names the remote "https://raw.githubusercontent.com/argoproj/argo-cd/stable/manifests/install.yaml", which kiln does not fetch; ` +
+					"vendor it into the repository and name it by a relative path, then run kiln init again"},
+			},
+		},
+		{
 			// Flux's own example repository (fluxcd/flux2-kustomize-helm-example).
 			name: "overlays named as environments side by side, without overlays/: one app",
 			files: map[string]string{
