@@ -321,6 +321,21 @@ func (s *scan) chart(dir string) {
 		s.note(rel+"/Chart.yaml", "not a chart kiln can read: %s", yamlReason(err))
 		return
 	}
+	// Helm reads a requirements.yaml into the chart's metadata too (an
+	// apiVersion v1 chart's dependencies: fluxcd/flux-get-started's
+	// charts/ghost), and helm template refuses the chart as well when
+	// one of them is not in charts/.
+	req := filepath.Join(dir, "requirements.yaml")
+	if exists(req) && !s.outside(req) {
+		data, err := s.read(req)
+		if err == nil {
+			err = yaml.Unmarshal(data, &meta)
+		}
+		if err != nil {
+			s.note(rel+"/requirements.yaml", "not a chart kiln can read: %s", yamlReason(err))
+			return
+		}
+	}
 	if meta.Type == "library" {
 		s.note(rel, "a library chart renders nothing on its own; the charts that depend on it are the apps")
 		return

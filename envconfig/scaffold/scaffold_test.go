@@ -392,6 +392,21 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// fluxcd/flux-get-started's charts/ghost: an apiVersion v1
+			// chart lists its dependencies in requirements.yaml.
+			name: "a chart whose requirements.yaml dependency is not in charts/ is no app",
+			files: map[string]string{
+				"charts/ghost/Chart.yaml":             "apiVersion: v1\nname: ghost\nversion: 9.0.4\n",
+				"charts/ghost/requirements.yaml":      "dependencies:\n- name: mariadb\n  version: 7.x.x\n  repository: https://charts.helm.sh/stable\n",
+				"charts/ready/Chart.yaml":             "apiVersion: v1\nname: ready\nversion: 1.0.0\n",
+				"charts/ready/requirements.yaml":      "dependencies:\n- name: redis\n  version: 1.x.x\n",
+				"charts/ready/charts/redis-1.2.3.tgz": "",
+			},
+			wantEnvs:  []string{"dev"},
+			wantApps:  []App{{Name: "ready", Namespace: "ready", Engine: Helm, Path: "charts/ready"}},
+			wantNotes: []Note{{Path: "charts/ghost", Message: `its dependency "mariadb" is not in charts/ghost/charts; run helm dependency build charts/ghost, then kiln init again`}},
+		},
+		{
 			// Flux's own example repository (fluxcd/flux2-kustomize-helm-example).
 			name: "overlays named as environments side by side, without overlays/: one app",
 			files: map[string]string{
