@@ -441,3 +441,28 @@ func TestBoolForStringHint(t *testing.T) {
 		t.Fatalf("got %q (hint %q)", errs[0], d.Hint)
 	}
 }
+
+// TestPlaceholderHint: a name that is a Flux postBuild placeholder
+// (fluxcd/flux2-hub-spoke-example's deploy/tenants/flux.yaml, a Namespace
+// ${CLUSTER_NAME} its Flux Kustomization substitutes) is refused with a
+// hint that says why it was not substituted, not one to read the API
+// server's rules.
+func TestPlaceholderHint(t *testing.T) {
+	t.Parallel()
+	const doc = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${CLUSTER_NAME}\n---\n" +
+		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: flux\n  namespace: ${CLUSTER_NAME:=hub}\n"
+	errs := diag.Flatten(testEnv(t).Objects("tenants", parse(t, "flux.yaml", doc)))
+	if len(errs) != 2 {
+		t.Fatalf("got %d errors, want 2: %v", len(errs), errs)
+	}
+	for _, err := range errs {
+		var de *diag.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("%v: not a diag.Error", err)
+		}
+		const want = "${CLUSTER_NAME} is a placeholder of Flux's postBuild substitution, which kiln applies in yaml apps only"
+		if !strings.HasPrefix(de.Hint, want) {
+			t.Errorf("%s: hint %q, want it to start with %q", de.Error(), de.Hint, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -132,8 +133,20 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 	}
 	d.Hint = fmt.Sprintf("check the field against %s", against)
 	d.Hint += overlayNote(o, key)
+	if bad, ok := fe.BadValue.(string); ok {
+		if ph := placeholderRE.FindString(bad); ph != "" {
+			// A Flux Kustomization's postBuild substitutes it in the
+			// cluster (fluxcd/flux2-hub-spoke-example's Namespace
+			// ${CLUSTER_NAME}); kiln's Kustomizations have none.
+			d.Hint = fmt.Sprintf("%s} is a placeholder of Flux's postBuild substitution, which kiln applies in yaml apps only (its Kustomizations have no postBuild, docs/templates.md): "+
+				"give the value in the app itself (a kustomize patch or replacement, Helm values) or in an env file's patches, or make the app a yaml app", ph)
+		}
+	}
 	return &d
 }
+
+// placeholderRE is the start of a Flux postBuild placeholder, ${NAME.
+var placeholderRE = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*`)
 
 // compositePath returns the field a oneOf, anyOf, allOf or not failure,
 // or a number out of its format's range, is about, and the rest of its
