@@ -580,9 +580,11 @@ func (s *scan) helmApps() []App {
 
 // kustomizeApps turns the kustomizations that no other one names into
 // apps. Overlays side by side in a folder such as overlays/ become one app
-// with {env} in its path when there is one for each of envs; otherwise
-// each is an app. It also returns the overlay names seen, the
-// environments to use when the repository names none.
+// with {env} in its path when there is one for each of envs; so do
+// kustomizations of one path but for a folder named as an environment
+// (clusters/staging/apps, clusters/production/apps); otherwise each is an
+// app. It also returns the overlay names seen, the environments to use
+// when the repository names none.
 func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 	referenced := map[string]bool{}
 	for _, k := range s.kusts {
@@ -590,10 +592,13 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 			referenced[r] = true
 		}
 	}
-	groups := map[string][]string{} // overlay folder -> overlay names
+	// A group is the path with {env} where the overlay's folder stands
+	// (apps/shop/overlays/{env}), and the overlays' folder names.
+	groups := map[string][]string{}
 	var apps []App
 	var seen []string
 	envNamed := envSiblings(s.kusts, referenced)
+	var candidates []string
 	for _, dir := range slices.Sorted(mapsKeys(s.kusts)) {
 		k := s.kusts[dir]
 		if referenced[dir] || k.component || k.unusable {
@@ -611,39 +616,56 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 		}
 		parent := path.Dir(dir)
 		if overlayParents[path.Base(parent)] || envNamed[parent] {
-			groups[parent] = append(groups[parent], path.Base(dir))
+			groups[parent+"/{env}"] = append(groups[parent+"/{env}"], path.Base(dir))
+			continue
+		}
+		candidates = append(candidates, dir)
+	}
+	// A cluster's folder per environment, its apps inside
+	// (fluxcd/flux2-hub-spoke-example's clusters/staging/apps,
+	// clusters/production/apps): the environment is a folder above the
+	// kustomization, not its own.
+	inner := innerEnvGroups(candidates)
+	for _, dir := range candidates {
+		if t, ok := inner[dir]; ok {
+			groups[t.template] = append(groups[t.template], t.env)
 			continue
 		}
 		if !s.nameable(dir) {
 			continue
 		}
-		apps = append(apps, App{Name: label(path.Base(dir)), Namespace: s.namespace(k.namespace, path.Base(dir)), Engine: Kustomize, Path: dir})
+		apps = append(apps, App{Name: label(path.Base(dir)), Namespace: s.namespace(s.kusts[dir].namespace, path.Base(dir)), Engine: Kustomize, Path: dir})
 	}
-	for _, parent := range slices.Sorted(mapsKeys(groups)) {
+	for _, tmpl := range slices.Sorted(mapsKeys(groups)) {
+		parent := path.Dir(tmpl)
+		at := func(n string) string { return strings.Replace(tmpl, "{env}", n, 1) }
 		// overlays/ is named after the folder that holds it; a folder
 		// of environments' overlays (apps/staging, apps/production) is
-		// named itself.
+		// named itself; clusters/{env}/apps after apps.
 		named := path.Dir(parent)
-		if envNamed[parent] && !overlayParents[path.Base(parent)] {
+		switch {
+		case !strings.HasSuffix(tmpl, "/{env}"):
+			named = tmpl
+		case envNamed[parent] && !overlayParents[path.Base(parent)]:
 			named = parent
 		}
 		base := path.Base(named)
 		if named == "." {
 			base = path.Base(s.root)
 		}
-		if !s.nameable(parent) {
+		if !s.nameable(strings.Replace(tmpl, "/{env}", "", 1)) {
 			continue
 		}
 		// An overlay whose folder is no environment name (Prod_EU) can
 		// be no environment's: it is an app of its own, in every
 		// environment, and a note says how to make it an environment's.
 		var names []string
-		for _, n := range groups[parent] {
+		for _, n := range groups[tmpl] {
 			if label(n) == n {
 				names = append(names, n)
 				continue
 			}
-			dir := path.Join(parent, n)
+			dir := at(n)
 			if !s.nameable(dir) {
 				continue
 			}
@@ -663,29 +685,73 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 			continue
 		}
 		if len(envs) > 0 && containsAll(names, envs) {
-			ns := s.namespace(s.kusts[path.Join(parent, envs[0])].namespace, base)
-			apps = append(apps, App{Name: label(base), Namespace: ns, Engine: Kustomize, Path: parent + "/{env}"})
+			ns := s.namespace(s.kusts[at(envs[0])].namespace, base)
+			apps = append(apps, App{Name: label(base), Namespace: ns, Engine: Kustomize, Path: tmpl})
 			for _, n := range names {
 				if !slices.Contains(envs, n) {
-					s.note(path.Join(parent, n), "no environment %s: add it to environments to render this overlay", n)
+					s.note(at(n), "no environment %s: add it to environments to render this overlay", n)
 				}
 			}
 			continue
 		}
 		for _, n := range names {
-			dir := path.Join(parent, n)
-			apps = append(apps, App{Name: label(base + "-" + n), Namespace: s.namespace(s.kusts[dir].namespace, base), Engine: Kustomize, Path: dir})
+			dir := at(n)
+			name := base + "-" + n
+			if !strings.HasSuffix(tmpl, "/{env}") {
+				name = n + "-" + base
+			}
+			apps = append(apps, App{Name: label(name), Namespace: s.namespace(s.kusts[dir].namespace, base), Engine: Kustomize, Path: dir})
+		}
+		where := parent
+		if !strings.HasSuffix(tmpl, "/{env}") {
+			where = tmpl
 		}
 		switch {
 		case !slices.ContainsFunc(names, envLike):
-			s.note(parent, "overlays %s are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; if they are environments, list them under environments: and name them all as %s/{env}",
-				strings.Join(names, ", "), parent)
+			s.note(where, "overlays %s are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; if they are environments, list them under environments: and name them all as %s",
+				strings.Join(names, ", "), tmpl)
 		case len(envs) > 0:
-			s.note(parent, "overlays %s do not match the environments %s one for one, so each is an app of its own in every environment; with one overlay per environment, kiln.yaml can name them all as %s/{env}",
-				strings.Join(names, ", "), strings.Join(envs, ", "), parent)
+			s.note(where, "overlays %s do not match the environments %s one for one, so each is an app of its own in every environment; with one overlay per environment, kiln.yaml can name them all as %s",
+				strings.Join(names, ", "), strings.Join(envs, ", "), tmpl)
 		}
 	}
 	return apps, seen
+}
+
+// innerEnv is a kustomization's place in a group of one path but for a
+// folder named as an environment: the path with {env} there, and that
+// folder's name.
+type innerEnv struct{ template, env string }
+
+// innerEnvGroups finds, among dirs, the kustomizations whose paths differ
+// only in one folder above them, named as an environment usually is, for
+// two environments or more (clusters/staging/apps, clusters/production/apps:
+// clusters/{env}/apps). The folder nearest the root is the one tried
+// first: a path has one {env}.
+func innerEnvGroups(dirs []string) map[string]innerEnv {
+	byTemplate := map[string][]string{}
+	pos := map[string]innerEnv{}
+	for _, dir := range dirs {
+		parts := strings.Split(dir, "/")
+		for i := 0; i < len(parts)-1; i++ {
+			if !envLike(parts[i]) || label(parts[i]) != parts[i] {
+				continue
+			}
+			t := strings.Join(slices.Concat(parts[:i], []string{"{env}"}, parts[i+1:]), "/")
+			byTemplate[t] = append(byTemplate[t], dir)
+			if _, ok := pos[dir]; !ok {
+				pos[dir] = innerEnv{template: t, env: parts[i]}
+			}
+			break
+		}
+	}
+	out := map[string]innerEnv{}
+	for dir, p := range pos {
+		if len(byTemplate[p.template]) >= 2 {
+			out[dir] = p
+		}
+	}
+	return out
 }
 
 // envSiblings returns the folders whose kustomizations, not named by
@@ -838,16 +904,20 @@ const maxPrefixDepth = 4
 // prefixed is a's name with the names of the depth folders above the one
 // it is named after in front, as far as there are any.
 func prefixed(a App, depth int) string {
-	dir := path.Dir(strings.TrimSuffix(a.Path, "/{env}"))
-	// An app named after its folder (main.jsonnet's, overlays') takes
-	// the folders above that one.
-	if a.Engine == Jsonnet && path.Base(a.Path) == "main.jsonnet" || a.Engine == Kustomize && strings.HasSuffix(a.Path, "/{env}") {
-		dir = path.Dir(dir)
-	}
+	named := "-" + a.Name + "-"
 	var parts []string
-	for ; depth > 0 && dir != "." && dir != "/"; depth-- {
-		parts = append([]string{path.Base(dir)}, parts...)
-		dir = path.Dir(dir)
+	for dir := path.Dir(a.Path); depth > 0 && dir != "." && dir != "/"; dir = path.Dir(dir) {
+		b := path.Base(dir)
+		// The folders the name already holds tell nothing apart: an
+		// app named after its folder (main.jsonnet's, an overlays/
+		// folder's: shop for shop/overlays/{env}, operator-stable for
+		// operator/overlays/stable), and {env}. redhat-cop/gitops-catalog
+		// got operator-overlays-operator-stable, cut at 63 characters.
+		if b == "{env}" || len(parts) == 0 && (overlayParents[b] || strings.Contains(named, "-"+label(b)+"-")) {
+			continue
+		}
+		parts = append([]string{b}, parts...)
+		depth--
 	}
 	return label(strings.Join(append(parts, a.Name), "-"))
 }

@@ -407,6 +407,57 @@ func TestScan(t *testing.T) {
 			wantNotes: []Note{{Path: "charts/ghost", Message: `its dependency "mariadb" is not in charts/ghost/charts; run helm dependency build charts/ghost, then kiln init again`}},
 		},
 		{
+			// fluxcd/flux2-hub-spoke-example: each was an app of its own
+			// (production-apps, staging-apps…) in one environment dev,
+			// and kiln validate refused every object as owned by two.
+			name: "a cluster's folder per environment, its apps inside: one app each, {env} in the middle",
+			files: map[string]string{
+				"deploy/apps/kustomization.yaml":                 kust("namespace: apps\nresources: [cm.yaml]\n"),
+				"deploy/apps/cm.yaml":                            cm,
+				"deploy/tenants/kustomization.yaml":              kust("resources: [cm.yaml]\n"),
+				"deploy/tenants/cm.yaml":                         cm,
+				"clusters/staging/apps/kustomization.yaml":       kust("resources: [../../../deploy/apps]\n"),
+				"clusters/production/apps/kustomization.yaml":    kust("resources: [../../../deploy/apps]\n"),
+				"clusters/staging/tenants/kustomization.yaml":    kust("resources: [../../../deploy/tenants]\n"),
+				"clusters/production/tenants/kustomization.yaml": kust("resources: [../../../deploy/tenants]\n"),
+				"clusters/staging/monitoring/kustomization.yaml": kust("resources: [../../../deploy/tenants]\nnameSuffix: -m\n"),
+				"clusters/production/flux-system/gotk-sync.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system}\n",
+			},
+			wantEnvs: []string{"staging", "production"},
+			wantApps: []App{
+				{Name: "apps", Namespace: "apps", Engine: Kustomize, Path: "clusters/{env}/apps"},
+				{Name: "monitoring", Namespace: "monitoring", Engine: Kustomize, Path: "clusters/staging/monitoring"},
+				{Name: "tenants", Namespace: "tenants", Engine: Kustomize, Path: "clusters/{env}/tenants"},
+			},
+			wantNotes: []Note{{Path: "clusters/production/flux-system", Message: "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself"}},
+		},
+		{
+			// redhat-cop/gitops-catalog: operator/overlays/stable in many
+			// folders got operator-overlays-operator-stable and longer,
+			// cut at 63 characters to operator-overlays-operator-l and
+			// then numbered.
+			name: "overlays of one name told apart by the folder above, not by overlays/ again",
+			files: map[string]string{
+				"kiali/operator/base/kustomization.yaml":             kust("resources: [cm.yaml]\n"),
+				"kiali/operator/base/cm.yaml":                        cm,
+				"kiali/operator/overlays/stable/kustomization.yaml":  kust("resources: [../../base]\n"),
+				"jaeger/operator/overlays/stable/kustomization.yaml": kust("resources: [../../../../kiali/operator/base]\n"),
+				"jaeger/operator/overlays/alpha/kustomization.yaml":  kust("resources: [../../../../kiali/operator/base]\n"),
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "jaeger-operator-stable", Namespace: "operator", Engine: Kustomize, Path: "jaeger/operator/overlays/stable"},
+				{Name: "kiali-operator-stable", Namespace: "operator", Engine: Kustomize, Path: "kiali/operator/overlays/stable"},
+				{Name: "operator-alpha", Namespace: "operator", Engine: Kustomize, Path: "jaeger/operator/overlays/alpha"},
+			},
+			wantNotes: []Note{
+				{Path: "jaeger/operator/overlays", Message: "overlays alpha, stable are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+					"if they are environments, list them under environments: and name them all as jaeger/operator/overlays/{env}"},
+				{Path: "kiali/operator/overlays", Message: "overlays stable are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+					"if they are environments, list them under environments: and name them all as kiali/operator/overlays/{env}"},
+			},
+		},
+		{
 			// Flux's own example repository (fluxcd/flux2-kustomize-helm-example).
 			name: "overlays named as environments side by side, without overlays/: one app",
 			files: map[string]string{
