@@ -458,6 +458,23 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// akuity/kargo-simple: Kargo's ${{ … }} were noted as
+			// variables to set under vars:, which no name can be.
+			name: "another program's ${…} in a YAML folder is noted as such",
+			files: map[string]string{
+				"kargo/task.yaml": "apiVersion: kargo.akuity.io/v1alpha1\nkind: PromotionTask\nmetadata: {name: t, namespace: demo}\n" +
+					"spec:\n  steps:\n  - config: {repoURL: '${{ vars.repoURL }}', branch: '${{ ctx.stage }}', tag: '${TAG}'}\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{{Name: "kargo", Namespace: "demo", Engine: YAML, Path: "kargo"}},
+			wantNotes: []Note{
+				{Path: "kargo", Message: "${{ ctx.stage }, ${{ vars.repoURL } are not Flux's ${NAME} (another program's expressions: Kargo's ${{ … }}, a shell's ${!name}), " +
+					"which kiln's yaml engine refuses as malformed: annotate the objects that hold them kustomize.toolkit.fluxcd.io/substitute: disabled, or write each $${ for a literal ${"},
+				{Path: "kargo", Message: "${TAG} is used without a default: set it under vars: in envs/<env>.yaml, give a default (${NAME:=value}), escape a literal one as $${NAME}, " +
+					"or annotate an object whose text is another program's (a Grafana dashboard) kustomize.toolkit.fluxcd.io/substitute: disabled"},
+			},
+		},
+		{
 			// Flux's own example repository (fluxcd/flux2-kustomize-helm-example).
 			name: "overlays named as environments side by side, without overlays/: one app",
 			files: map[string]string{
