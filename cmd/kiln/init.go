@@ -159,5 +159,13 @@ func printInit(stdout, stderr io.Writer, file string, res *scaffold.Result) {
 	for _, n := range res.Notes {
 		fmt.Fprintf(stderr, "note: %s: %s\n", diag.QuotePath(n.Path), n.Message)
 	}
+	if len(res.Apps) == 0 {
+		// kiln validate refuses a kiln.yaml without apps: "check it,
+		// then run kiln validate" sent the user (open-telemetry/opentelemetry-demo,
+		// whose Kubernetes manifests moved to another repository) to
+		// an error about a line of the file init had just written.
+		fmt.Fprintf(stdout, "next: init found no app (docs/init.md says what it looks for): list yours under apps: in %s, then run kiln validate\n", diag.QuotePath(file))
+		return
+	}
 	fmt.Fprintf(stdout, "next: check it, then run kiln validate\n")
 }
