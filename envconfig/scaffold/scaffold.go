@@ -143,7 +143,11 @@ func Scan(ctx context.Context, root string) (*Result, error) {
 		kapps, _ = s.kustomizeApps(envs)
 	}
 	apps = append(apps, kapps...)
-	apps = append(apps, s.jsonnetApps()...)
+	japps := s.jsonnetApps()
+	if len(envs) == 0 {
+		envs = jsonnetEnvs(japps)
+	}
+	apps = append(apps, s.jsonnetEnvGroups(japps, envs)...)
 	yamlApps := s.yamlApps()
 	if len(envs) == 0 {
 		envs = []string{"dev"}
@@ -718,6 +722,92 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 	return apps, seen
 }
 
+// jsonnetEnvs are the environments Tanka's layout names
+// (environments/dev/main.jsonnet, environments/prod/main.jsonnet), for a
+// repository that names them nowhere else.
+func jsonnetEnvs(apps []App) []string {
+	var names []string
+	for _, members := range jsonnetGroups(apps) {
+		for _, a := range members {
+			names = append(names, a.env)
+		}
+	}
+	return orderEnvs(names)
+}
+
+type envApp struct {
+	App
+	env string
+}
+
+// jsonnetGroups are the Jsonnet entry points of one path but for a folder
+// named as an environment, by that path with {env} in it; only those whose
+// import folders are one list, as kiln.yaml names one per app.
+func jsonnetGroups(apps []App) map[string][]envApp {
+	var files []string
+	byPath := map[string]App{}
+	for _, a := range apps {
+		files = append(files, a.Path)
+		byPath[a.Path] = a
+	}
+	groups := map[string][]envApp{}
+	for f, p := range innerEnvGroups(files) {
+		groups[p.template] = append(groups[p.template], envApp{byPath[f], p.env})
+	}
+	for t, members := range groups {
+		if slices.ContainsFunc(members, func(a envApp) bool { return !slices.Equal(a.JPath, members[0].JPath) }) {
+			delete(groups, t)
+		}
+	}
+	return groups
+}
+
+// jsonnetEnvGroups makes the Jsonnet entry points of one path but for a
+// folder named as each of envs one app, with {env} there: Tanka keeps an
+// environment's main.jsonnet in a folder of its own
+// (grafana/tanka's examples/prom-grafana/environments/prom-grafana/dev),
+// which init named dev, prod…, each an app in every environment.
+func (s *scan) jsonnetEnvGroups(apps []App, envs []string) []App {
+	drop := map[string]bool{}
+	var out []App
+	groups := jsonnetGroups(apps)
+	for _, tmpl := range slices.Sorted(mapsKeys(groups)) {
+		var names []string
+		for _, a := range groups[tmpl] {
+			names = append(names, a.env)
+		}
+		if len(envs) < 2 || !containsAll(names, envs) {
+			continue
+		}
+		// Named as main.jsonnet is, after its folder: here the one that
+		// holds the environments' folders, or above that when it is
+		// environments/ itself (Tanka's environments/{env}/main.jsonnet).
+		name := strings.TrimSuffix(path.Base(tmpl), ".jsonnet")
+		if name == "main" {
+			dir := path.Dir(strings.Replace(tmpl, "/{env}", "", 1))
+			if overlayParents[path.Base(dir)] {
+				dir = path.Dir(dir)
+			}
+			name = path.Base(dir)
+			if dir == "." {
+				name = path.Base(s.root)
+			}
+		}
+		for _, a := range groups[tmpl] {
+			if slices.Contains(envs, a.env) {
+				drop[a.Path] = true
+			}
+		}
+		out = append(out, App{Name: label(name), Namespace: label(name), Engine: Jsonnet, Path: tmpl, JPath: groups[tmpl][0].JPath})
+	}
+	for _, a := range apps {
+		if !drop[a.Path] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // innerEnv is a kustomization's place in a group of one path but for a
 // folder named as an environment: the path with {env} there, and that
 // folder's name.
@@ -734,7 +824,10 @@ func innerEnvGroups(dirs []string) map[string]innerEnv {
 	for _, dir := range dirs {
 		parts := strings.Split(dir, "/")
 		for i := 0; i < len(parts)-1; i++ {
-			if !envLike(parts[i]) || label(parts[i]) != parts[i] {
+			// Only the usual names: a folder above an app is named
+			// for many reasons (grafana/tanka's testdata/test-export-envs
+			// and test-export-envs-broken are no environments).
+			if !slices.Contains(envOrder, parts[i]) {
 				continue
 			}
 			t := strings.Join(slices.Concat(parts[:i], []string{"{env}"}, parts[i+1:]), "/")

@@ -475,6 +475,30 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// grafana/tanka's examples/prom-grafana: Tanka keeps an
+			// environment's main.jsonnet in a folder of its own; init
+			// made apps named dev and prod, each in one environment dev.
+			name: "Jsonnet entry points in folders named as environments: one app",
+			files: map[string]string{
+				"tk/environments/prom-grafana/dev/main.jsonnet":     "(import 'prom-grafana/prom-grafana.libsonnet') + {env: 'dev'}\n",
+				"tk/environments/prom-grafana/prod/main.jsonnet":    "(import 'prom-grafana/prom-grafana.libsonnet') + {env: 'prod'}\n",
+				"tk/environments/prom-grafana/patched/main.jsonnet": "(import 'prom-grafana/prom-grafana.libsonnet') + {env: 'x'}\n",
+				"tk/lib/prom-grafana/prom-grafana.libsonnet":        "{}\n",
+				"ops/environments/dev/main.jsonnet":                 "{}\n",
+				"t/test-export-envs/static-env/main.jsonnet":        "{}\n",
+				"t/test-export-envs-broken/static-env/main.jsonnet": "{}\n",
+				"ops/environments/prod/main.jsonnet":                "{}\n",
+			},
+			wantEnvs: []string{"dev", "prod"},
+			wantApps: []App{
+				{Name: "ops", Namespace: "ops", Engine: Jsonnet, Path: "ops/environments/{env}/main.jsonnet"},
+				{Name: "patched", Namespace: "patched", Engine: Jsonnet, Path: "tk/environments/prom-grafana/patched/main.jsonnet", JPath: []string{"tk/lib"}},
+				{Name: "prom-grafana", Namespace: "prom-grafana", Engine: Jsonnet, Path: "tk/environments/prom-grafana/{env}/main.jsonnet", JPath: []string{"tk/lib"}},
+				{Name: "test-export-envs-broken-static-env", Namespace: "static-env", Engine: Jsonnet, Path: "t/test-export-envs-broken/static-env/main.jsonnet"},
+				{Name: "test-export-envs-static-env", Namespace: "static-env", Engine: Jsonnet, Path: "t/test-export-envs/static-env/main.jsonnet"},
+			},
+		},
+		{
 			// Flux's own example repository (fluxcd/flux2-kustomize-helm-example).
 			name: "overlays named as environments side by side, without overlays/: one app",
 			files: map[string]string{
