@@ -508,19 +508,18 @@ func orderEnvs(names []string) []string {
 }
 
 // envRank is name's place in envOrder, len(envOrder) for a name not
-// known. A region's or a variant's environment ranks as its stage:
-// prod-eu as prod, integration-gpu as integration (the layout of
+// known. A region's or a variant's environment ranks as its stage, its
+// first word: prod-eu as prod, integration-gpu as integration (the layout of
 // kostis-codefresh/gitops-environment-promotion), where sorting by name
 // put prod-* before staging-* and promoted the wrong way round.
 func envRank(name string) int {
 	if i := slices.Index(envOrder, name); i >= 0 {
 		return i
 	}
-	words := strings.Split(name, "-")
-	for _, w := range []string{words[0], words[len(words)-1]} {
-		if i := slices.Index(envOrder, w); i >= 0 {
-			return i
-		}
+	// The first word only: redhat-cop/gitops-catalog's
+	// internal-registry-integration is no environment.
+	if i := slices.Index(envOrder, strings.Split(name, "-")[0]); i >= 0 {
+		return i
 	}
 	return len(envOrder)
 }
@@ -528,6 +527,20 @@ func envRank(name string) int {
 // envLike reports whether name is named as an environment usually is
 // (staging, prod-eu), not as a variant (blue, aws, stable, default).
 func envLike(name string) bool { return envRank(name) < len(envOrder) }
+
+// envGroup reports whether overlays side by side are environments' rather
+// than variants': more than half of them named as environments usually
+// are. redhat-cop/gitops-catalog's development and stable are OLM
+// channels.
+func envGroup(names []string) bool {
+	n := 0
+	for _, name := range names {
+		if envLike(name) {
+			n++
+		}
+	}
+	return n*2 > len(names)
+}
 
 // maxNesting bounds how deeply a Jsonnet file may nest for init to parse
 // it (jsonnetdepth): kiln's Jsonnet engine refuses a syntax tree deeper
@@ -682,7 +695,7 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 		// default), not environments: a catalog of them
 		// (redhat-cop/gitops-catalog) made 56 environments, every app
 		// rendered in each.
-		if slices.ContainsFunc(names, envLike) {
+		if envGroup(names) {
 			seen = append(seen, names...)
 		}
 		if len(names) == 0 {
@@ -711,8 +724,8 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 			where = tmpl
 		}
 		switch {
-		case !slices.ContainsFunc(names, envLike):
-			s.note(where, "overlays %s are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; if they are environments, list them under environments: and name them all as %s",
+		case !envGroup(names):
+			s.note(where, "overlays %s are variants rather than environments (at most half of them named as environments usually are: dev, staging, prod-eu…), so each is an app of its own in every environment; if they are environments, list them under environments: and name them all as %s",
 				strings.Join(names, ", "), tmpl)
 		case len(envs) > 0:
 			s.note(where, "overlays %s do not match the environments %s one for one, so each is an app of its own in every environment; with one overlay per environment, kiln.yaml can name them all as %s",

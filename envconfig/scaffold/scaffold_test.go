@@ -335,34 +335,47 @@ func TestScan(t *testing.T) {
 				{Name: "promo", Namespace: "promo", Engine: Kustomize, Path: "promo/envs/{env}"},
 				{Name: "shop-blue", Namespace: "shop", Engine: Kustomize, Path: "apps/shop/overlays/blue"},
 			},
-			wantNotes: []Note{{Path: "apps/shop/overlays", Message: "overlays blue are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+			wantNotes: []Note{{Path: "apps/shop/overlays", Message: "overlays blue are variants rather than environments (at most half of them named as environments usually are: dev, staging, prod-eu…), so each is an app of its own in every environment; " +
 				"if they are environments, list them under environments: and name them all as apps/shop/overlays/{env}"}},
 		},
 		{
 			// christianh814/gitops-examples: blue, green, aks, kind, mac,
 			// cluster1… overlays all became environments, 13 of them, and
 			// every app rendered in each.
-			name: "overlays none of which is named as an environment are no environments",
+			name: "overlays mostly not named as environments are no environments",
 			files: map[string]string{
 				"base/kustomization.yaml":                  kust("resources: [cm.yaml]\n"),
 				"base/cm.yaml":                             cm,
 				"bgd/overlays/blue/kustomization.yaml":     kust("resources: [../../../base]\nnamePrefix: blue-\n"),
 				"bgd/overlays/green/kustomization.yaml":    kust("resources: [../../../base]\nnamePrefix: green-\n"),
 				"rollouts/overlays/aks/kustomization.yaml": kust("resources: [../../../base]\nnamePrefix: aks-\n"),
-				"web/overlays/dev/kustomization.yaml":      kust("resources: [../../../base]\nnamePrefix: dev-\n"),
-				"web/overlays/kind/kustomization.yaml":     kust("resources: [../../../base]\nnamePrefix: kind-\n"),
+				// redhat-cop/gitops-catalog: OLM channels, and a last word
+				// that is an environment's.
+				"olm/overlays/development/kustomization.yaml":                   kust("resources: [../../../base]\nnamePrefix: d-\n"),
+				"olm/overlays/stable/kustomization.yaml":                        kust("resources: [../../../base]\nnamePrefix: s-\n"),
+				"acs/overlays/internal-registry-integration/kustomization.yaml": kust("resources: [../../../base]\nnamePrefix: i-\n"),
+				"web/overlays/dev/kustomization.yaml":                           kust("resources: [../../../base]\nnamePrefix: dev-\n"),
+				"web/overlays/staging/kustomization.yaml":                       kust("resources: [../../../base]\nnamePrefix: stg-\n"),
+				"web/overlays/kind/kustomization.yaml":                          kust("resources: [../../../base]\nnamePrefix: kind-\n"),
 			},
-			wantEnvs: []string{"dev", "kind"},
+			wantEnvs: []string{"dev", "staging", "kind"},
 			wantApps: []App{
+				{Name: "acs-internal-registry-integration", Namespace: "acs", Engine: Kustomize, Path: "acs/overlays/internal-registry-integration"},
 				{Name: "bgd-blue", Namespace: "bgd", Engine: Kustomize, Path: "bgd/overlays/blue"},
 				{Name: "bgd-green", Namespace: "bgd", Engine: Kustomize, Path: "bgd/overlays/green"},
+				{Name: "olm-development", Namespace: "olm", Engine: Kustomize, Path: "olm/overlays/development"},
+				{Name: "olm-stable", Namespace: "olm", Engine: Kustomize, Path: "olm/overlays/stable"},
 				{Name: "rollouts-aks", Namespace: "rollouts", Engine: Kustomize, Path: "rollouts/overlays/aks"},
 				{Name: "web", Namespace: "web", Engine: Kustomize, Path: "web/overlays/{env}"},
 			},
 			wantNotes: []Note{
-				{Path: "bgd/overlays", Message: "overlays blue, green are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+				{Path: "acs/overlays", Message: "overlays internal-registry-integration are variants rather than environments (at most half of them named as environments usually are: dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+					"if they are environments, list them under environments: and name them all as acs/overlays/{env}"},
+				{Path: "bgd/overlays", Message: "overlays blue, green are variants rather than environments (at most half of them named as environments usually are: dev, staging, prod-eu…), so each is an app of its own in every environment; " +
 					"if they are environments, list them under environments: and name them all as bgd/overlays/{env}"},
-				{Path: "rollouts/overlays", Message: "overlays aks are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+				{Path: "olm/overlays", Message: "overlays development, stable are variants rather than environments (at most half of them named as environments usually are: dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+					"if they are environments, list them under environments: and name them all as olm/overlays/{env}"},
+				{Path: "rollouts/overlays", Message: "overlays aks are variants rather than environments (at most half of them named as environments usually are: dev, staging, prod-eu…), so each is an app of its own in every environment; " +
 					"if they are environments, list them under environments: and name them all as rollouts/overlays/{env}"},
 			},
 		},
@@ -451,9 +464,9 @@ func TestScan(t *testing.T) {
 				{Name: "operator-alpha", Namespace: "operator", Engine: Kustomize, Path: "jaeger/operator/overlays/alpha"},
 			},
 			wantNotes: []Note{
-				{Path: "jaeger/operator/overlays", Message: "overlays alpha, stable are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+				{Path: "jaeger/operator/overlays", Message: "overlays alpha, stable are variants rather than environments (at most half of them named as environments usually are: dev, staging, prod-eu…), so each is an app of its own in every environment; " +
 					"if they are environments, list them under environments: and name them all as jaeger/operator/overlays/{env}"},
-				{Path: "kiali/operator/overlays", Message: "overlays stable are not named as environments usually are (dev, staging, prod-eu…), so each is an app of its own in every environment; " +
+				{Path: "kiali/operator/overlays", Message: "overlays stable are variants rather than environments (at most half of them named as environments usually are: dev, staging, prod-eu…), so each is an app of its own in every environment; " +
 					"if they are environments, list them under environments: and name them all as kiali/operator/overlays/{env}"},
 			},
 		},
