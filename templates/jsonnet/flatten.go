@@ -98,6 +98,15 @@ func (f *flattener) walk(n *kyaml.Node, at string, o origin) {
 				Msg:  fmt.Sprintf("jsonnet output at %s has no %s", where(at), missing),
 				Hint: "a Kubernetes object needs both apiVersion and kind"})
 		default:
+			if values := dataFields(n); values != "" {
+				// Data, not a holder of objects (a Grafana dashboard
+				// of bitnami-labs/sealed-secrets' mixin): one error,
+				// where one per value made 180 of one mistake.
+				f.errs = append(f.errs, &diag.Error{File: f.file, Line: o.line,
+					Msg:  fmt.Sprintf("jsonnet output at %s is an object without apiVersion and kind that holds values, not Kubernetes objects (%s)", where(at), values),
+					Hint: notObjectHint})
+				return
+			}
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				f.walk(n.Content[i+1], at+pathKey(n.Content[i].Value), o.field(n.Content[i].Value))
 			}
@@ -145,6 +154,31 @@ func (f *flattener) object(n *kyaml.Node, at string, o origin) {
 		objs[i].Path = strings.TrimPrefix(at, ".")
 	}
 	f.objs = append(f.objs, objs...)
+}
+
+// dataFields describes the fields of mapping n (no Kubernetes object
+// itself) that are values, strings, numbers or booleans, when no field is
+// a Kubernetes object: "" when n holds objects or no value. At most three
+// are named.
+func dataFields(n *kyaml.Node) string {
+	var names []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		v := n.Content[i+1]
+		switch {
+		case v.Kind == kyaml.MappingNode:
+			_, hasKind := field(v, "kind")
+			_, hasAPI := field(v, "apiVersion")
+			if hasKind && hasAPI {
+				return ""
+			}
+		case v.Kind == kyaml.ScalarNode && v.Tag != kyaml.NodeTagNull:
+			names = append(names, where(pathKey(n.Content[i].Value))+": a "+typeName(v.Tag))
+		}
+	}
+	if len(names) > 3 {
+		return fmt.Sprintf("%s and %d more", strings.Join(names[:3], ", "), len(names)-3)
+	}
+	return strings.Join(names, ", ")
 }
 
 // tankaEnvironment reports whether n is a Tanka inline environment: kind

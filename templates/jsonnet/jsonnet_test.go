@@ -80,6 +80,7 @@ var renderCases = []renderCase{
 	{name: "import of a folder", path: "apps/errors/dir.jsonnet", golden: "err-dir.golden"},
 	{name: "syntax error in an imported file", path: "apps/errors/libsyntax.jsonnet", golden: "err-libsyntax.golden"},
 	{name: "non-object output", path: "apps/errors/notobject.jsonnet", golden: "err-notobject.golden"},
+	{name: "dashboards in the output", path: "apps/errors/dashboards.jsonnet", golden: "err-dashboards.golden"},
 	{name: "a string", path: "apps/errors/string.jsonnet", golden: "err-string.golden"},
 	{name: "no objects", path: "apps/errors/empty.jsonnet", golden: "err-empty.golden"},
 	{name: "Tanka inline environment", path: "apps/errors/tanka.jsonnet", golden: "err-tanka.golden"},
