@@ -194,3 +194,30 @@ func TestErrRedactorsMaskWhatNoNameIs(t *testing.T) {
 		t.Errorf("redactWarnings() = %+v, want the value masked", w)
 	}
 }
+
+// TestErrFieldPathKeptInMessage: a Secret's value that is a name, also a
+// key of the field path the message quotes, is kept there as it is in
+// the error's field (kubernetes/examples' storageos: a Secret holding
+// "storageos" masked every error about a storageos volume as
+// spec.volumes[0].**redacted**.pool), and masked where the message
+// quotes a value.
+func TestErrFieldPathKeptInMessage(t *testing.T) {
+	t.Parallel()
+	mr, wr := errRedactors(redact.New(nil), []*appRun{{secretValues: []string{"storageos", "Sup3r!S3cret"}}}, 0)
+	for _, tc := range []struct{ field, msg, want string }{
+		{"spec.volumes[0].storageos.pool", `unknown field "spec.volumes[0].storageos.pool"`, `unknown field "spec.volumes[0].storageos.pool"`},
+		{"spec.volumes[0].storageos.pool", `field "spec.volumes[0].storageos.pool": Invalid value: "storageos"`, `field "spec.volumes[0].storageos.pool": Invalid value: "**redacted**"`},
+		// Not the field where the message runs on into it.
+		{"storageos", `xstorageos storageos: storageos-1`, `x**redacted** storageos: **redacted**-1`},
+		{"metadata.labels.Sup3r!S3cret", `field "metadata.labels.Sup3r!S3cret": invalid`, `field "metadata.labels.**redacted**": invalid`},
+	} {
+		in := &diag.Error{File: "v/pod.yaml", Object: diag.Object{Kind: "Pod", Namespace: "s", Name: "p"}, Field: tc.field, Msg: tc.msg}
+		var de *diag.Error
+		if !errors.As(redactErr(wr, mr, errors.Join(in)), &de) {
+			t.Fatal("redactErr did not keep a *diag.Error")
+		}
+		if de.Msg != tc.want {
+			t.Errorf("%s: message %q, want %q", tc.msg, de.Msg, tc.want)
+		}
+	}
+}

@@ -1395,7 +1395,7 @@ func redactErr(rd, mr *redact.Redactor, err error) error {
 		}
 		parts := de.Map(func(s string) string { return s }) // Err's text for an empty Msg
 		m := parts.Map(rd.String)
-		m.Msg, m.Hint = mr.String(m.Msg), mr.String(m.Hint)
+		m.Msg, m.Hint = maskKeeping(mr, m.Msg, m.Field), mr.String(m.Hint)
 		if kept, note := diag.SplitCut(parts.Msg); note != "" {
 			m.Msg = mr.StringCut(kept) + note
 		}
@@ -1414,6 +1414,43 @@ func redactErr(rd, mr *redact.Redactor, err error) error {
 		out = append(out, m)
 	}
 	return errors.Join(out...)
+}
+
+// maskKeeping is msg masked by mr but where it quotes field, the error's
+// field path as rd left it: a Secret's value that is a name (storageos, a
+// volume type's key in kubernetes/examples) is kept in the field path, and
+// masked in the message it made the error unreadable (unknown field
+// "spec.volumes[0].**redacted**.pool") while the field itself, shown in
+// the error's parts, hid nothing. Only an occurrence with no letter,
+// digit or - on either side counts: a value that is a name holds none of
+// the others, so it cannot reach across the field's edge into the
+// message, where mr masks it.
+func maskKeeping(mr *redact.Redactor, msg, field string) string {
+	if field == "" {
+		return mr.String(msg)
+	}
+	nameChar := func(c byte) bool {
+		return c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i+len(field) <= len(msg); {
+		j := strings.Index(msg[i:], field)
+		if j < 0 {
+			break
+		}
+		start, end := i+j, i+j+len(field)
+		if (start == 0 || !nameChar(msg[start-1])) && (end == len(msg) || !nameChar(msg[end])) {
+			b.WriteString(mr.String(msg[last:start]))
+			b.WriteString(field)
+			last = end
+			i = end
+			continue
+		}
+		i = start + 1
+	}
+	b.WriteString(mr.String(msg[last:]))
+	return b.String()
 }
 
 // redactWarnings masks secret values in a copy of warns, part by part, as
