@@ -418,6 +418,14 @@ func (s *scan) kustomization(dir, file string) {
 		Components []string `yaml:"components"`
 		HelmCharts []any    `yaml:"helmCharts"`
 		HelmGen    []any    `yaml:"helmChartInflationGenerator"`
+		ConfigMaps []struct {
+			Files []string `yaml:"files"`
+			Envs  []string `yaml:"envs"`
+		} `yaml:"configMapGenerator"`
+		Secrets []struct {
+			Files []string `yaml:"files"`
+			Envs  []string `yaml:"envs"`
+		} `yaml:"secretGenerator"`
 	}
 	if err == nil {
 		err = yaml.Unmarshal(data, &k)
@@ -442,6 +450,21 @@ func (s *scan) kustomization(dir, file string) {
 			continue
 		}
 		kz.references = append(kz.references, path.Join(rel, r))
+	}
+	// A generator's file by URL too (redhat-cop/gitops-catalog's
+	// monitoring-dashboard component, a Grafana dashboard on GitHub).
+	var sources []string
+	for _, g := range k.ConfigMaps {
+		sources = slices.Concat(sources, g.Files, g.Envs)
+	}
+	for _, g := range k.Secrets {
+		sources = slices.Concat(sources, g.Files, g.Envs)
+	}
+	for _, src := range sources {
+		_, p, _ := strings.Cut(src, "=") // key=path
+		if kz.refused == "" && (remote(src) || remote(p)) {
+			kz.refused = fmt.Sprintf("%s names the remote %q, which kiln does not fetch; vendor it into the repository and name it by a relative path", s.rel(file), src)
+		}
 	}
 	s.kusts[rel] = kz
 }

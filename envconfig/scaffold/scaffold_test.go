@@ -391,11 +391,15 @@ func TestScan(t *testing.T) {
 				"kh/app/base/kustomization.yaml":             kust("helmCharts:\n- name: quarkus\n  repo: https://redhat-developer.github.io/redhat-helm-charts\n"),
 				"kh/app/overlays/default/kustomization.yaml": kust("resources: [../../base]\n"),
 				"examples/demo-app/kustomization.yaml":       kust("resources: [cm.yaml]\n"),
-				"examples/demo-app/cm.yaml":                  cm,
+				// redhat-cop/gitops-catalog's monitoring-dashboard.
+				"gpu/dashboard/kustomization.yaml": kust("configMapGenerator:\n- name: d\n  files:\n  - dcgm.json=https://github.com/NVIDIA/dcgm-exporter/raw/main/grafana/dcgm-exporter-dashboard.json\n"),
+				"examples/demo-app/cm.yaml":        cm,
 			},
 			wantEnvs: []string{"dev"},
 			wantApps: []App{{Name: "demo-app", Namespace: "demo-app", Engine: Kustomize, Path: "examples/demo-app"}},
 			wantNotes: []Note{
+				{Path: "gpu/dashboard", Message: `not added: gpu/dashboard/kustomization.yaml names the remote "dcgm.json=https://github.com/NVIDIA/dcgm-exporter/raw/main/grafana/dcgm-exporter-dashboard.json", which kiln does not fetch; ` +
+					"vendor it into the repository and name it by a relative path, then run kiln init again"},
 				{Path: "kh/app/overlays/default", Message: "not added: kh/app/base/kustomization.yaml inflates Helm charts (helmCharts), which would run the helm program; " +
 					"make each chart an app of its own with helm: in kiln.yaml, then run kiln init again"},
 				{Path: "manifests/ha", Message: `not added: manifests/ha/kustomization.yaml names the remote "github.com/argoproj/argo-cd//manifests/ha?ref=stable", which kiln does not fetch; ` +
