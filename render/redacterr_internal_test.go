@@ -203,12 +203,14 @@ func TestErrRedactorsMaskWhatNoNameIs(t *testing.T) {
 // quotes a value.
 func TestErrFieldPathKeptInMessage(t *testing.T) {
 	t.Parallel()
-	mr, wr := errRedactors(redact.New(nil), []*appRun{{secretValues: []string{"storageos", "Sup3r!S3cret"}}}, 0)
+	mr, wr := errRedactors(redact.New(nil), []*appRun{{secretValues: []string{"storageos", "Sup3r!S3cret", "secret"}}}, 0)
 	for _, tc := range []struct{ field, msg, want string }{
 		{"spec.volumes[0].storageos.pool", `unknown field "spec.volumes[0].storageos.pool"`, `unknown field "spec.volumes[0].storageos.pool"`},
 		{"spec.volumes[0].storageos.pool", `field "spec.volumes[0].storageos.pool": Invalid value: "storageos"`, `field "spec.volumes[0].storageos.pool": Invalid value: "**redacted**"`},
 		// Not the field where the message runs on into it.
 		{"storageos", `xstorageos storageos: storageos-1`, `x**redacted** storageos: **redacted**-1`},
+		// bitnami-labs/sealed-secrets' dashboards, with a Secret holding "secret".
+		{`["sealed-secrets-controller.json"]`, `jsonnet output at ["sealed-secrets-controller.json"] is a string`, `jsonnet output at ["sealed-secrets-controller.json"] is a string`},
 		{"metadata.labels.Sup3r!S3cret", `field "metadata.labels.Sup3r!S3cret": invalid`, `field "metadata.labels.**redacted**": invalid`},
 	} {
 		in := &diag.Error{File: "v/pod.yaml", Object: diag.Object{Kind: "Pod", Namespace: "s", Name: "p"}, Field: tc.field, Msg: tc.msg}

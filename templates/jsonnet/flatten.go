@@ -46,7 +46,7 @@ func flatten(out []byte, file string, main ast.Node, b bounds) ([]templates.Obje
 		var ne *numberError
 		if errors.As(err, &ne) {
 			at, o := ne.path(rootOrigin(main))
-			return nil, &diag.Error{File: file, Line: o.line, Msg: fmt.Sprintf("jsonnet output at %s: %v", where(at), ne), Err: err,
+			return nil, &diag.Error{File: file, Line: o.line, Field: outField(at), Msg: fmt.Sprintf("jsonnet output at %s: %v", where(at), ne), Err: err,
 				Hint: "write it as a string (std.toString) if it is not meant as a number"}
 		}
 		// go-jsonnet printed it: this is not the user's doing.
@@ -94,7 +94,7 @@ func (f *flattener) walk(n *kyaml.Node, at string, o origin) {
 			if hasAPI {
 				missing = "kind"
 			}
-			f.errs = append(f.errs, &diag.Error{File: f.file, Line: o.line,
+			f.errs = append(f.errs, &diag.Error{File: f.file, Line: o.line, Field: outField(at),
 				Msg:  fmt.Sprintf("jsonnet output at %s has no %s", where(at), missing),
 				Hint: "a Kubernetes object needs both apiVersion and kind"})
 		default:
@@ -102,7 +102,7 @@ func (f *flattener) walk(n *kyaml.Node, at string, o origin) {
 				// Data, not a holder of objects (a Grafana dashboard
 				// of bitnami-labs/sealed-secrets' mixin): one error,
 				// where one per value made 180 of one mistake.
-				f.errs = append(f.errs, &diag.Error{File: f.file, Line: o.line,
+				f.errs = append(f.errs, &diag.Error{File: f.file, Line: o.line, Field: outField(at),
 					Msg:  fmt.Sprintf("jsonnet output at %s is an object without apiVersion and kind that holds values, not Kubernetes objects (%s)", where(at), values),
 					Hint: notObjectHint})
 				return
@@ -115,7 +115,7 @@ func (f *flattener) walk(n *kyaml.Node, at string, o origin) {
 		if n.Tag == kyaml.NodeTagNull {
 			return
 		}
-		f.errs = append(f.errs, &diag.Error{File: f.file, Line: o.line,
+		f.errs = append(f.errs, &diag.Error{File: f.file, Line: o.line, Field: outField(at),
 			Msg:  fmt.Sprintf("jsonnet output at %s is a %s, not a Kubernetes object", where(at), typeName(n.Tag)),
 			Hint: notObjectHint})
 	}
@@ -215,6 +215,13 @@ func pathKey(k string) string {
 	}
 	return "[" + strconv.Quote(k) + "]"
 }
+
+// outField is the error's field for a value at JSON path at of the
+// output: the path the message quotes, so that a Secret's value that is a
+// name is kept in it as in any field path (kiln's redactor masked
+// bitnami-labs/sealed-secrets' "sealed-secrets-controller.json" as
+// "sealed-**redacted**s-controller.json"); none at the top level.
+func outField(at string) string { return strings.TrimPrefix(at, ".") }
 
 func where(at string) string {
 	if at == "" {
