@@ -227,7 +227,7 @@ type wireError struct {
 	Line                  int
 	App                   string
 	Kind, Namespace, Name string
-	Msg, Hint             string
+	Field, Msg, Hint      string
 	Cause                 string
 	HasCause              bool
 }
@@ -271,7 +271,7 @@ func encodeError(e error) wireError {
 		return wireError{Msg: e.Error()}
 	}
 	w := wireError{Diag: true, File: de.File, Line: de.Line, App: de.App,
-		Kind: de.Object.Kind, Namespace: de.Object.Namespace, Name: de.Object.Name, Msg: de.Msg, Hint: de.Hint}
+		Kind: de.Object.Kind, Namespace: de.Object.Namespace, Name: de.Object.Name, Field: de.Field, Msg: de.Msg, Hint: de.Hint}
 	if de.Err != nil {
 		w.Cause, w.HasCause = de.Err.Error(), true
 	}
@@ -283,7 +283,7 @@ func (w *wireError) decode() error {
 		return errors.New(w.Msg)
 	}
 	de := &diag.Error{File: w.File, Line: w.Line, App: w.App,
-		Object: diag.Object{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}, Msg: w.Msg, Hint: w.Hint}
+		Object: diag.Object{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}, Field: w.Field, Msg: w.Msg, Hint: w.Hint}
 	if w.HasCause {
 		de.Err = errors.New(w.Cause)
 	}

@@ -20,7 +20,7 @@ import (
 
 // wireVersion starts every encoding; a change of the layout below changes
 // it, and a reader refuses any other.
-const wireVersion = 4
+const wireVersion = 5
 
 // maxValueDepth bounds the nesting of a decoded value, so that crafted
 // bytes cannot exhaust the stack: YAML and JSON decoders refuse documents
@@ -72,7 +72,7 @@ func (w *wireResponse) tail(b []byte) []byte {
 		b = appendBool(b, e.Diag)
 		b = appendString(b, e.File)
 		b = binary.AppendVarint(b, int64(e.Line))
-		for _, s := range []string{e.App, e.Kind, e.Namespace, e.Name, e.Msg, e.Hint, e.Cause} {
+		for _, s := range []string{e.App, e.Kind, e.Namespace, e.Name, e.Field, e.Msg, e.Hint, e.Cause} {
 			b = appendString(b, s)
 		}
 		b = appendBool(b, e.HasCause)
@@ -132,7 +132,7 @@ func (w *wireResponse) UnmarshalBinary(data []byte) error {
 			e.File = r.str()
 			e.Line = int(r.varint())
 			e.App, e.Kind, e.Namespace, e.Name = r.str(), r.str(), r.str(), r.str()
-			e.Msg, e.Hint, e.Cause = r.str(), r.str(), r.str()
+			e.Field, e.Msg, e.Hint, e.Cause = r.str(), r.str(), r.str(), r.str()
 			e.HasCause = r.bool()
 		}
 	}

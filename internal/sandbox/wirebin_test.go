@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -64,7 +65,7 @@ func fullResponse(t *testing.T) *wireResponse {
 		Objects: []wireObject{{Node: -1, File: "a.yaml", Line: 3, Raw: []byte("sops: {}\n")}, {Node: math.MaxInt32, RawNil: true, Overlay: "overlays/dev/kustomization.yaml", Path: "web[0]"}, {Raw: []byte{}}},
 		Inputs:  []string{"a.yaml", ""}, InputsNil: true, InputDigest: "sha256:00", Params: params, Cacheable: true,
 		Deps:     []templates.Dep{{Kind: "file", Path: "a.yaml", Sum: "sha256:11"}, {}},
-		Errors:   []wireError{{Diag: true, File: "f", Line: -1, App: "a", Kind: "k", Namespace: "n", Name: "m", Msg: "msg", Hint: "h", Cause: "c", HasCause: true}, {Msg: "plain"}},
+		Errors:   []wireError{{Diag: true, File: "f", Line: -1, App: "a", Kind: "k", Namespace: "n", Name: "m", Field: "spec.x", Msg: "msg", Hint: "h", Cause: "c", HasCause: true}, {Msg: "plain"}},
 		Warnings: []templates.Warning{{File: "Chart.yaml", Msg: "w", Hint: "h"}, {}},
 	}
 	// Every field is set in some item.
@@ -172,5 +173,27 @@ func TestWriteResponseIsItsFrame(t *testing.T) {
 		if err != nil || !bytes.Equal(back, data) {
 			t.Errorf("%s: read back %d bytes, %v", name, len(back), err)
 		}
+	}
+}
+
+// TestWireErrorKeepsField: an engine's error crosses the pipe with its
+// field (a jsonnet output's JSON path), which --output json prints and the
+// redactor keeps a name in; it was dropped, and the field path was left
+// in the message alone.
+func TestWireErrorKeepsField(t *testing.T) {
+	t.Parallel()
+	in := &diag.Error{File: "d.jsonnet", Line: 5, Field: `["sealed-secrets-controller.json"]`, Msg: "m", Hint: "h"}
+	w := &wireResponse{Errors: []wireError{encodeError(in)}}
+	data, err := w.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back wireResponse
+	if err := back.UnmarshalBinary(data); err != nil {
+		t.Fatal(err)
+	}
+	var de *diag.Error
+	if !errors.As(back.Errors[0].decode(), &de) || *de != *in {
+		t.Errorf("decoded %+v, want %+v", de, in)
 	}
 }
