@@ -13,8 +13,9 @@ import (
 // names through its bases, a chart's crds/): an app using a custom kind
 // depends on the app defining its CRD, as kiln validate requires, and an
 // app putting objects in a namespace depends on the app creating it, as
-// it recommends. An edge that would close a cycle is left out.
-func (s *scan) dependsOn(apps []App, envs []string) {
+// it recommends. given are edges known otherwise (fluxDependsOn), added
+// first. An edge that would close a cycle is left out.
+func (s *scan) dependsOn(apps []App, envs []string, given map[string][]string) {
 	type facts struct{ crds, namespaces, uses, inNamespaces map[string]bool }
 	all := make([]facts, len(apps))
 	for i, a := range apps {
@@ -52,6 +53,13 @@ func (s *scan) dependsOn(apps []App, envs []string) {
 			return slices.ContainsFunc(edges[n], visit)
 		}
 		return visit(from)
+	}
+	for _, from := range slices.Sorted(mapsKeys(given)) {
+		for _, to := range given[from] {
+			if to != from && !reaches(to, from) {
+				edges[from] = append(edges[from], to)
+			}
+		}
 	}
 	for i := range apps {
 		for j := range apps {
@@ -124,4 +132,82 @@ func (s *scan) yamlBelow(dir string) []string {
 		return nil
 	})
 	return files
+}
+
+// fluxDependsOn reads the Flux Kustomizations the repository holds (a
+// hub's, fluxcd/flux2-hub-spoke-example's hub/staging.yaml; a cluster's,
+// fluxcd/flux2-kustomize-helm-example's clusters/staging/apps.yaml) for
+// the apps whose folders they apply: their dependsOn between such apps,
+// which init could not see in the apps' own files, and a note for what
+// they set that kiln's Kustomizations do not (targetNamespace, postBuild).
+func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
+	type found struct {
+		file, key string
+		fk        *fluxKustomization
+	}
+	byPath := map[string][]found{}
+	for _, dir := range slices.Sorted(mapsKeys(s.yamls)) {
+		for _, f := range s.yamls[dir] {
+			objs, _ := s.objects(f)
+			for _, o := range objs {
+				if o.flux != nil {
+					byPath[o.flux.path] = append(byPath[o.flux.path], found{f, o.namespace + "/" + o.name, o.flux})
+				}
+			}
+		}
+	}
+	if len(byPath) == 0 {
+		return nil
+	}
+	appOf := map[string]string{} // namespace/name of a Flux Kustomization -> app
+	mine := map[string][]found{}
+	for _, a := range apps {
+		if a.Engine != Kustomize && a.Engine != YAML {
+			continue
+		}
+		for _, e := range envs {
+			for _, f := range byPath[strings.ReplaceAll(a.Path, "{env}", e)] {
+				appOf[f.key] = a.Name
+				mine[a.Name] = append(mine[a.Name], f)
+			}
+		}
+	}
+	given := map[string][]string{}
+	for _, name := range slices.Sorted(mapsKeys(mine)) {
+		var lacks []string
+		var files []string
+		for _, f := range mine[name] {
+			for _, d := range f.fk.dependsOn {
+				if to, ok := appOf[d]; ok && !slices.Contains(given[name], to) {
+					given[name] = append(given[name], to)
+				}
+			}
+			lacks = append(lacks, f.fk.kilnLacks...)
+			if len(f.fk.kilnLacks) > 0 {
+				files = append(files, f.file)
+			}
+		}
+		if len(lacks) == 0 {
+			continue
+		}
+		lacks = slices.Compact(slices.Sorted(slices.Values(lacks)))
+		files = slices.Compact(slices.Sorted(slices.Values(files)))
+		var a App
+		for _, x := range apps {
+			if x.Name == name {
+				a = x
+			}
+		}
+		var what []string
+		for _, l := range lacks {
+			switch l {
+			case "targetNamespace":
+				what = append(what, "targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): set namespace: in the app's kustomization")
+			case "postBuild":
+				what = append(what, "postBuild, which kiln does not apply to kustomize apps: give the values it substitutes by a patch or replacement (docs/templates.md)")
+			}
+		}
+		s.note(a.Path, "its Flux Kustomization (%s) sets %s", strings.Join(files, ", "), strings.Join(what, "; and "))
+	}
+	return given
 }

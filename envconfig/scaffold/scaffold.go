@@ -154,7 +154,7 @@ func Scan(ctx context.Context, root string) (*Result, error) {
 	}
 	apps = append(apps, s.envFolders(yamlApps, envs)...)
 	apps = uniqueNames(apps)
-	s.dependsOn(apps, envs)
+	s.dependsOn(apps, envs, s.fluxDependsOn(apps, envs))
 	s.unsetVars(apps, envs)
 	if err := ctx.Err(); err != nil {
 		return nil, err // what was read since is incomplete (read refused it)
@@ -1419,6 +1419,47 @@ type object struct {
 	group, kind, namespace, name string
 	// crd is "group/Kind" when the object is a CustomResourceDefinition.
 	crd string
+	// flux is what a Flux Kustomization says about the folder it applies.
+	flux *fluxKustomization
+}
+
+// readFluxKustomization reads a Flux Kustomization's spec, nil when it
+// has no path or another shape (the API server would refuse it; init
+// only reads what it can).
+func readFluxKustomization(node *yaml.Node, namespace string) *fluxKustomization {
+	var doc struct {
+		Spec struct {
+			Path            string `yaml:"path"`
+			TargetNamespace string `yaml:"targetNamespace"`
+			DependsOn       []struct {
+				Name      string `yaml:"name"`
+				Namespace string `yaml:"namespace"`
+			} `yaml:"dependsOn"`
+			PostBuild any `yaml:"postBuild"`
+		} `yaml:"spec"`
+	}
+	if node.Decode(&doc) != nil || doc.Spec.Path == "" {
+		return nil
+	}
+	fk := &fluxKustomization{path: path.Clean(strings.TrimPrefix(doc.Spec.Path, "/"))}
+	for _, d := range doc.Spec.DependsOn {
+		fk.dependsOn = append(fk.dependsOn, cmp.Or(d.Namespace, namespace)+"/"+d.Name)
+	}
+	if doc.Spec.TargetNamespace != "" {
+		fk.kilnLacks = append(fk.kilnLacks, "targetNamespace")
+	}
+	if doc.Spec.PostBuild != nil {
+		fk.kilnLacks = append(fk.kilnLacks, "postBuild")
+	}
+	return fk
+}
+
+// fluxKustomization is what init reads of a Flux Kustomization.
+type fluxKustomization struct {
+	path      string   // spec.path, cleaned, relative to the root
+	dependsOn []string // namespace/name
+	// kilnLacks are the settings of it kiln's Kustomizations do not have.
+	kilnLacks []string
 }
 
 // objects reads the Kubernetes objects of a YAML file; false when it is
@@ -1505,6 +1546,9 @@ func readObject(node *yaml.Node) ([]object, bool) {
 	o := object{group: group, kind: doc.Kind, namespace: doc.Metadata.Namespace, name: doc.Metadata.Name}
 	if doc.Kind == "CustomResourceDefinition" && group == "apiextensions.k8s.io" {
 		o.crd = doc.Spec.Group + "/" + doc.Spec.Names.Kind
+	}
+	if doc.Kind == "Kustomization" && group == "kustomize.toolkit.fluxcd.io" {
+		o.flux = readFluxKustomization(node, doc.Metadata.Namespace)
 	}
 	return []object{o}, true
 }

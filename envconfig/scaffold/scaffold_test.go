@@ -439,14 +439,28 @@ func TestScan(t *testing.T) {
 				"clusters/production/tenants/kustomization.yaml": kust("resources: [../../../deploy/tenants]\n"),
 				"clusters/staging/monitoring/kustomization.yaml": kust("resources: [../../../deploy/tenants]\nnameSuffix: -m\n"),
 				"clusters/production/flux-system/gotk-sync.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system}\n",
+				// The hub's Kustomizations, which apply the apps' folders,
+				// give their order.
+				"hub/staging.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: tenants, namespace: staging}\n" +
+					"spec: {path: ./clusters/staging/tenants, postBuild: {substitute: {CLUSTER_NAME: staging}}}\n---\n" +
+					"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: staging}\n" +
+					"spec: {path: ./clusters/staging/apps, dependsOn: [{name: tenants}], targetNamespace: staging}\n",
+				"hub/production.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: production}\n" +
+					"spec: {path: ./clusters/production/apps, dependsOn: [{name: tenants, namespace: production}]}\n",
 			},
 			wantEnvs: []string{"staging", "production"},
 			wantApps: []App{
-				{Name: "apps", Namespace: "apps", Engine: Kustomize, Path: "clusters/{env}/apps"},
+				{Name: "apps", Namespace: "apps", Engine: Kustomize, Path: "clusters/{env}/apps", DependsOn: []string{"tenants"}},
+				{Name: "hub", Namespace: "hub", Engine: YAML, Path: "hub"},
 				{Name: "monitoring", Namespace: "monitoring", Engine: Kustomize, Path: "clusters/staging/monitoring"},
 				{Name: "tenants", Namespace: "tenants", Engine: Kustomize, Path: "clusters/{env}/tenants"},
 			},
-			wantNotes: []Note{{Path: "clusters/production/flux-system", Message: "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself"}},
+			wantNotes: []Note{
+				{Path: "clusters/production/flux-system", Message: "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself"},
+				{Path: "clusters/{env}/apps", Message: "its Flux Kustomization (hub/staging.yaml) sets targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): set namespace: in the app's kustomization"},
+				{Path: "clusters/{env}/tenants", Message: "its Flux Kustomization (hub/staging.yaml) sets postBuild, which kiln does not apply to kustomize apps: give the values it substitutes by a patch or replacement (docs/templates.md)"},
+				{Path: "hub", Message: "its objects are Flux's own configuration (Kustomizations and their sources), which kiln's flux/ replaces with a Kustomization per app: check that this app is still needed"},
+			},
 		},
 		{
 			// redhat-cop/gitops-catalog: operator/overlays/stable in many
