@@ -38,6 +38,16 @@ func (s *scan) dependsOn(apps []App, envs []string, given map[string][]string) {
 		}
 		all[i] = f
 	}
+	// A namespace two apps create is an error kiln validate names (one
+	// object, two owners); an edge to either would make the other's
+	// objects imply a cycle, reported as well (christianh814/gitops-examples'
+	// Namespace bgd in four examples), which hides the cause.
+	creators := map[string]int{}
+	for _, f := range all {
+		for ns := range f.namespaces {
+			creators[ns]++
+		}
+	}
 	edges := map[string][]string{}
 	reaches := func(from, to string) bool {
 		seen := map[string]bool{}
@@ -71,7 +81,7 @@ func (s *scan) dependsOn(apps []App, envs []string, given map[string][]string) {
 				needs = needs || all[j].crds[k]
 			}
 			for ns := range all[i].inNamespaces {
-				needs = needs || all[j].namespaces[ns]
+				needs = needs || all[j].namespaces[ns] && creators[ns] == 1
 			}
 			if needs && !reaches(apps[j].Name, apps[i].Name) {
 				edges[apps[i].Name] = append(edges[apps[i].Name], apps[j].Name)

@@ -530,6 +530,23 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// christianh814/gitops-examples: four examples create the
+			// Namespace bgd; init made one depend on another, and kiln
+			// validate reported a cycle besides the double owner.
+			name: "a namespace two apps create gives no dependsOn",
+			files: map[string]string{
+				"bgd/ns.yaml":     "apiVersion: v1\nkind: Namespace\nmetadata: {name: bgd}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: bgd}\n",
+				"bgd-k8s/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: bgd}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: bgd}\n",
+				"web/cm.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: bgd}\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "bgd", Namespace: "bgd", Engine: YAML, Path: "bgd"},
+				{Name: "bgd-k8s", Namespace: "bgd", Engine: YAML, Path: "bgd-k8s"},
+				{Name: "web", Namespace: "bgd", Engine: YAML, Path: "web"},
+			},
+		},
+		{
 			// Flux's own example repository (fluxcd/flux2-kustomize-helm-example).
 			name: "overlays named as environments side by side, without overlays/: one app",
 			files: map[string]string{
