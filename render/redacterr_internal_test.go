@@ -223,3 +223,24 @@ func TestErrFieldPathKeptInMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestErrRedactorsKeepATrimmedName: a Secret's value that is a name but
+// for its line break ("secret\n", as kube-libsonnet's tests have it) is
+// kept where an error names files, objects and fields, trimmed too, and
+// masked in the message (bitnami-labs/sealed-secrets: another app's
+// error named sealed-**redacted**s-controller.json).
+func TestErrRedactorsKeepATrimmedName(t *testing.T) {
+	t.Parallel()
+	mr, wr := errRedactors(redact.New(nil), []*appRun{{secretValues: []string{"secret\n"}}}, 0)
+	in := &diag.Error{File: "d/sealed-secrets-controller.json", Object: diag.Object{Kind: "ConfigMap", Namespace: "d", Name: "secret"}, Msg: `holds "secret"`}
+	var de *diag.Error
+	if !errors.As(redactErr(wr, mr, errors.Join(in)), &de) {
+		t.Fatal("redactErr did not keep a *diag.Error")
+	}
+	if de.File != in.File || de.Object.Name != "secret" {
+		t.Errorf("the where-fields lost the name: %q, %q", de.File, de.Object.Name)
+	}
+	if strings.Contains(de.Msg, "secret") {
+		t.Errorf("the message shows the value: %q", de.Msg)
+	}
+}

@@ -1319,7 +1319,7 @@ func errRedactors(rd *redact.Redactor, runs []*appRun, upTo int) (msg, where *re
 	if len(values) == 0 {
 		return rd, rd
 	}
-	return rd.With(values, upTo), rd.WithKept(values, upTo, nameLike)
+	return rd.With(values, upTo), rd.WithKept(values, upTo, func(v string) bool { return nameLike(strings.TrimSpace(v)) })
 }
 
 // nameLike reports whether v could be any object's name as it is: an

@@ -64,9 +64,10 @@ func (r *Redactor) With(secrets map[string]string, upTo int) *Redactor {
 }
 
 // WithKept is With where the values keep reports true for are not masked
-// as they are, only in their other forms (base64, escapes…): for a
-// text where such a value may stand for itself, not as a secret (a name
-// that is also a common word). A nil keep keeps none.
+// as they are, nor trimmed or without their line breaks (how an object
+// holds "secret\n" once parsed), only in their other forms (base64,
+// escapes…): for a text where such a value may stand for itself, not as
+// a secret (a name that is also a common word). A nil keep keeps none.
 func (r *Redactor) WithKept(secrets map[string]string, upTo int, keep func(string) bool) *Redactor {
 	var list []secret
 	if r != nil {
@@ -106,7 +107,7 @@ func buildUpTo(list []secret, upTo int) *Redactor {
 			idx = len(r.names) - 1
 		}
 		for _, f := range Forms(s.value) {
-			if s.plainKept && f == s.value {
+			if s.plainKept && (f == s.value || f == strings.TrimSpace(s.value) || f == strings.ReplaceAll(s.value, "\n", "")) {
 				continue
 			}
 			if upTo > 0 && len(f) > upTo {

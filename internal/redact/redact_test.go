@@ -737,4 +737,13 @@ func TestWithKept(t *testing.T) {
 	if got := New(map[string]string{"PW": "nginx"}).WithKept(map[string]string{"0": "nginx"}, 0, keep).String("nginx"); got != Mask {
 		t.Errorf("a secret var equal to a kept value: %q", got)
 	}
+	// A kept value with a line break (kube-libsonnet's tests hold
+	// "secret\n") is kept trimmed too: as an object holds it parsed.
+	r = New(nil).WithKept(map[string]string{"0": "secret\n"}, 0, func(v string) bool { return strings.TrimSpace(v) == "secret" })
+	if got := r.String("sealed-secrets-controller.json"); got != "sealed-secrets-controller.json" {
+		t.Errorf("the kept value's trimmed form is masked: %q", got)
+	}
+	if got := r.String("x/c2VjcmV0Cg=="); got != "x/"+Mask {
+		t.Errorf("the kept value's base64 is not masked: %q", got)
+	}
 }
