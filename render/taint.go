@@ -227,6 +227,20 @@ func counterparts(objs, others []templates.Object) []templates.Object {
 	return out
 }
 
+// withholdPaths clears the output Path of each of objs that others, their
+// counterparts in the render with other secret values, do not show at the
+// same place, or that has no counterpart (others nil: the other render
+// failed). A program may key its output by a value computed from a
+// secret var, and the Path names such a key in error messages, where no
+// redactor recognises the computed form; the file and line remain.
+func withholdPaths(objs, others []templates.Object) {
+	for i := range objs {
+		if others == nil || others[i].Node == nil || others[i].Path != objs[i].Path {
+			objs[i].Path = ""
+		}
+	}
+}
+
 // shadowRequest is req with each secret var replaced by otherValue, and
 // the names of the secret vars that changed; nil when none did.
 func shadowRequest(req *templates.Request) (*templates.Request, []string) {
@@ -292,9 +306,11 @@ func (r *Renderer) secretComputed(ctx context.Context, eng templates.Engine, env
 		return de
 	}
 	if serr != nil || sres == nil {
+		withholdPaths(res.Objects, nil)
 		return nil
 	}
 	others := counterparts(res.Objects, sres.Objects)
+	withholdPaths(res.Objects, others)
 	permit := r.permit(env)
 	var only func(field, key string) bool
 	if env.SOPS != nil && !env.AllowPlainSecrets {

@@ -259,3 +259,26 @@ func TestComputedTypeOfValue(t *testing.T) {
 		t.Fatalf("a value whose type changes with the secret was not refused: %v", er.Err)
 	}
 }
+
+// TestComputedOutputPathShowsNoValue: an object twice in a jsonnet app's
+// output is named by its place in the output, and a place keyed by a
+// value computed from a secret var (an upper-cased password) showed that
+// value, which no redactor recognises. A place that changes with the
+// secret values is left out of the message; the file and line remain.
+func TestComputedOutputPathShowsNoValue(t *testing.T) {
+	t.Parallel()
+	const value = "Winter2024!xyz"
+	program := "function(vars)\n  local cm = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}};\n" +
+		"  {[std.asciiUpper(vars.PW)]: cm, plain: cm}\n"
+	er := renderForms(t, computedRepo(t, program, ""), value)
+	if er.Err == nil {
+		t.Fatal("an object twice in the output was not refused")
+	}
+	msg := er.Err.Error()
+	if strings.Contains(msg, "WINTER") {
+		t.Errorf("the error shows the computed value:\n%s", msg)
+	}
+	if !strings.Contains(msg, "produced twice by this app") || !strings.Contains(msg, "jsonnet output at plain") {
+		t.Errorf("error:\n%s", msg)
+	}
+}
