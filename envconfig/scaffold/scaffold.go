@@ -627,7 +627,10 @@ func (s *scan) helmApps() []App {
 // when the repository names none.
 func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 	referenced := map[string]bool{}
-	for _, k := range s.kusts {
+	for dir, k := range s.kusts {
+		if gathers(dir) {
+			continue
+		}
 		for _, r := range k.references {
 			referenced[r] = true
 		}
@@ -651,7 +654,7 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 			continue
 		}
 		if dir == "." {
-			s.note(dir, "not added: a kustomization at the root of the repository; name the folders it builds as apps instead")
+			s.note(dir, "not added: a kustomization at the root of the repository, which usually gathers the others; the folders it builds are apps of their own")
 			continue
 		}
 		parent := path.Dir(dir)
@@ -882,6 +885,14 @@ func innerEnvGroups(dirs []string) map[string]innerEnv {
 	}
 	return out
 }
+
+// gathers reports whether a kustomization in dir is the one at the
+// repository root, which is no app (it usually gathers the others, and
+// the folders it builds are apps of their own): what it names are
+// no parts of an app, and the folders below it are no kustomization's, or
+// every app it builds, and every YAML folder of the repository, would be
+// left out without a word.
+func gathers(dir string) bool { return dir == "." }
 
 // envSiblings returns the folders whose kustomizations, not named by
 // another one, are two or more and all named as environments usually are
@@ -1235,17 +1246,18 @@ func importsOf(n ast.Node) []string {
 // them all.
 func (s *scan) yamlApps() []App {
 	owned := func(dir string) bool {
-		for d := dir; ; d = path.Dir(d) {
+		for d := dir; !gathers(d); d = path.Dir(d) {
 			if _, ok := s.kusts[d]; ok {
 				return true
 			}
-			if d == "." {
-				return false
-			}
 		}
+		return false
 	}
 	referenced := map[string]bool{} // folders of files a kustomization names
-	for _, k := range s.kusts {
+	for dir, k := range s.kusts {
+		if gathers(dir) {
+			continue
+		}
 		for _, r := range k.references {
 			if s.isFile(r) {
 				referenced[path.Dir(r)] = true

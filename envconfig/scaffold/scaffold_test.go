@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -652,7 +653,7 @@ func TestScanNotesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Note{{Path: ".", Message: "not added: a kustomization at the root of the repository; name the folders it builds as apps instead"}}
+	want := []Note{{Path: ".", Message: "not added: a kustomization at the root of the repository, which usually gathers the others; the folders it builds are apps of their own"}}
 	if d := cmp.Diff(want, res.Notes); d != "" {
 		t.Errorf("notes (-want +got):\n%s", d)
 	}
@@ -836,5 +837,37 @@ func TestScanLongNamesUnique(t *testing.T) {
 	}
 	if len(res.Apps) != 4 {
 		t.Errorf("got %d apps, want 4: %+v", len(res.Apps), res.Apps)
+	}
+}
+
+// TestRootKustomizationLeavesAppsIn: a kustomization at the repository
+// root is no app, and its note said to name the folders it builds as
+// apps; yet what it named counted as parts of it, and every folder below
+// it as its own, so init left out the overlays it built and every YAML
+// folder of the repository, without a note.
+func TestRootKustomizationLeavesAppsIn(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"kustomization.yaml":                  kust("resources: [apps/staging, apps/production]\n"),
+		"apps/base/kustomization.yaml":        kust("resources: [cm.yaml]\n"),
+		"apps/base/cm.yaml":                   cm,
+		"apps/staging/kustomization.yaml":     kust("resources: [../base]\n"),
+		"apps/production/kustomization.yaml":  kust("resources: [../base]\n"),
+		"infrastructure/redis/configmap.yaml": cm,
+	})
+	res, err := Scan(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range res.Apps {
+		got = append(got, a.Name+" "+a.Path)
+	}
+	if want := []string{"apps apps/{env}", "redis infrastructure/redis"}; !slices.Equal(got, want) {
+		t.Errorf("apps %q, want %q", got, want)
+	}
+	if want := []string{"staging", "production"}; !slices.Equal(res.Envs, want) {
+		t.Errorf("environments %q, want %q", res.Envs, want)
 	}
 }
