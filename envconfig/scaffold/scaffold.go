@@ -1356,9 +1356,22 @@ func (s *scan) envFolders(apps []App, envs []string) []App {
 		grouped = append(grouped, App{Name: label(base), Namespace: first.Namespace, Engine: YAML, Path: parent + "/{env}"})
 	}
 	var out []App
+	envNamed := map[string][]string{} // parent -> its environment-named folders left apps of their own
 	for i, a := range apps {
 		if !drop[i] {
 			out = append(out, a)
+			if n := path.Base(a.Path); a.Path != "." && (slices.Contains(envs, n) || slices.Contains(envOrder, n)) {
+				envNamed[path.Dir(a.Path)] = append(envNamed[path.Dir(a.Path)], n)
+			}
+		}
+	}
+	// As for overlays: folders named as environments that are not one
+	// for each of them render all in every environment, each object of
+	// theirs from two apps, which kiln validate refuses; say why.
+	for _, parent := range slices.Sorted(mapsKeys(envNamed)) {
+		if names := envNamed[parent]; len(names) >= 2 && s.nameable(parent) {
+			s.note(parent, "folders %s do not match the environments %s one for one, so each is an app of its own in every environment; with one folder per environment, kiln.yaml can name them all as %s/{env}",
+				strings.Join(names, ", "), strings.Join(envs, ", "), parent)
 		}
 	}
 	out = append(out, grouped...)

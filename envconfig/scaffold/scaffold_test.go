@@ -871,3 +871,27 @@ func TestRootKustomizationLeavesAppsIn(t *testing.T) {
 		t.Errorf("environments %q, want %q", res.Envs, want)
 	}
 }
+
+// TestEnvFoldersNotOnePerEnv: YAML folders named as environments but not
+// one for each of them (deploy/dev, deploy/prod, environments staging and
+// production) are apps of their own in every environment, the same
+// objects from two apps, which the first kiln validate refuses; a note
+// says why, as for such overlays.
+func TestEnvFoldersNotOnePerEnv(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"envs/staging.yaml":    "{}\n",
+		"envs/production.yaml": "{}\n",
+		"deploy/dev/cm.yaml":   cm,
+		"deploy/prod/cm.yaml":  cm,
+	})
+	res, err := Scan(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Note{{Path: "deploy", Message: "folders dev, prod do not match the environments staging, production one for one, so each is an app of its own in every environment; with one folder per environment, kiln.yaml can name them all as deploy/{env}"}}
+	if d := cmp.Diff(want, res.Notes); d != "" {
+		t.Errorf("notes (-want +got):\n%s", d)
+	}
+}
