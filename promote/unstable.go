@@ -82,9 +82,10 @@ func unstableWarnings(old, new *render.Lock, changes []treediff.Change) []diag.W
 
 // sameShape reports whether changes, an app's, only change values: no
 // object added or removed, none of another apiVersion. Random values
-// change nothing else, while inputs the inputDigest does not cover can:
-// the API versions a chart's .Capabilities sees (validation.crds), or a
-// CRD of another app that makes a kind cluster-scoped.
+// change nothing else, while an input the inputDigest does not cover
+// can: a CRD of another app that makes a kind cluster-scoped. (The API
+// versions validation.crds gives a chart's .Capabilities, which change
+// values too, are in a helm app's inputDigest.)
 func sameShape(changes []treediff.Change) bool {
 	for _, c := range changes {
 		if c.Op != treediff.Changed || apiVersionOf(c.Old) != apiVersionOf(c.New) {

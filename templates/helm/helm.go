@@ -362,6 +362,17 @@ func digest(req *templates.Request, src *chartSource, vals *values) string {
 	}
 	field("values")
 	writeField(h, vals.userJSON)
+	// The API versions of validation.crds change what .Capabilities
+	// answers, so a chart's output; without them an app's objects changed
+	// with its inputDigest the same, which promote's warning of random
+	// values took for a template's. None adds nothing, so that the
+	// digests of apps without them stay as they were.
+	if len(req.APIVersions) > 0 {
+		field("apiVersions")
+		for _, v := range req.APIVersions {
+			field(v)
+		}
+	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 

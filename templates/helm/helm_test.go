@@ -257,6 +257,7 @@ func TestDigest(t *testing.T) {
 		"kubeVersion": func(r *templates.Request) { r.KubeVersion = "1.30.0" },
 		"values":      func(r *templates.Request) { r.Values = map[string]any{"a": 2} },
 		"valuesFiles": func(r *templates.Request) { r.ValuesFiles = []string{"values/prod.yaml"} },
+		"apiVersions": func(r *templates.Request) { r.APIVersions = []string{"example.com/v1", "example.com/v1/Widget"} },
 	}
 	for name, mod := range changes {
 		if render(mod).InputDigest == ref.InputDigest {
