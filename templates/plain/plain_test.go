@@ -146,6 +146,9 @@ func TestRender(t *testing.T) {
 				write(t, root, "apps/db/broken.json", `{"apiVersion": `)
 				write(t, root, "apps/db/values.Yml", "replicas: 3\n")
 				write(t, root, "apps/db/notes.txt", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: txt}\n")
+				// Nor do files of no document at all, which parse.
+				write(t, root, "apps/db/empty.json", "")
+				write(t, root, "apps/db/comment.YAML", "# nothing yet\n---\n")
 			},
 			golden: "not-rendered.golden",
 		},
