@@ -1251,3 +1251,35 @@ dependencies:
 		t.Errorf("objects (-want +got):\n%s", diff)
 	}
 }
+
+// TestAliasOutOfRangeWarnsInSubchart: a subchart's own dependency with an
+// alias out of range is warned of too, at the subchart's Chart.yaml (its
+// folder, which need not bear its name), as helm drops that alias the
+// same way; one of two vendored versions in range is helm's normal case.
+func TestAliasOutOfRangeWarnsInSubchart(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "app", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n  - {name: mid, version: 1.0.0}\n")
+	writeFile(t, filepath.Join(root, "app", "charts", "mid-folder", "Chart.yaml"), `apiVersion: v2
+name: mid
+version: 1.0.0
+dependencies:
+  - {name: op, version: 1.0.0, alias: op_alias}
+  - {name: two, version: 1.0.0, alias: two_alias}
+`)
+	for folder, v := range map[string][2]string{"op": {"op", "1.1.0"}, "two-a": {"two", "1.0.0"}, "two-b": {"two", "1.1.0"}} {
+		writeFile(t, filepath.Join(root, "app", "charts", "mid-folder", "charts", folder, "Chart.yaml"), "apiVersion: v2\nname: "+v[0]+"\nversion: "+v[1]+"\n")
+	}
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "app", App: "web", Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range res.Warnings {
+		got = append(got, w.File+": "+w.Msg[:strings.Index(w.Msg, ":")])
+	}
+	want := []string{`app/charts/mid-folder/Chart.yaml: dependency op (alias op_alias) asks for version "1.0.0", but charts/ holds op 1.1.0`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
