@@ -46,8 +46,12 @@ func unstableWarnings(old, new *render.Lock, changes []treediff.Change) []diag.W
 	for _, app := range slices.Sorted(maps.Keys(byApp)) {
 		o, ok := old.Apps[app]
 		n, ok2 := new.Apps[app]
+		// An app kept from an earlier render (--app), in either lock,
+		// was made by a run whose kiln the lock does not say: the lock's
+		// kilnVersion is the last run's, and an upgrade changes output
+		// with the same inputs.
 		if !ok || !ok2 || o.InputDigest == "" || o.InputDigest != n.InputDigest || o.OutputDigest == n.OutputDigest ||
-			n.Source != nil && !n.Source.SameCode(new.Source) {
+			n.Source != nil && !n.Source.SameCode(new.Source) || o.Source != nil && !o.Source.SameCode(old.Source) {
 			continue
 		}
 		if !sameShape(byApp[app]) {

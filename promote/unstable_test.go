@@ -47,6 +47,7 @@ func TestUnstableWarnings(t *testing.T) {
 		{"a secret var's file before", lock("1", "in", "out1", func(a *render.LockApp) { a.SecretFiles = []string{"secret_db.yaml"} }), lock("1", "in", "out2", nil), []treediff.Change{pw}, ""},
 		{"a secret var's file", lock("1", "in", "out1", nil), lock("1", "in", "out2", func(a *render.LockApp) { a.SecretFiles = []string{"secret_db.yaml"} }), []treediff.Change{pw}, ""},
 		{"kept by --app", lock("1", "in", "out1", nil), lock("1", "in", "out2", func(a *render.LockApp) { a.Source = &render.Source{Commit: "c0"} }), []treediff.Change{pw}, ""},
+		{"kept by --app in the env's current render", lock("1", "in", "out1", func(a *render.LockApp) { a.Source = &render.Source{Commit: "c0"} }), lock("1", "in", "out2", nil), []treediff.Change{pw}, ""},
 		{"an object added: inputs the digest does not cover", lock("1", "in", "out1", nil), lock("1", "in", "out2", nil), []treediff.Change{pw,
 			treediff.Trees(nil, map[string][]byte{"apps/db/secret_x.yaml": secret("x", "YQ==")})[0]}, ""},
 		{"another apiVersion", lock("1", "in", "out1", nil), lock("1", "in", "out2", nil), []treediff.Change{
