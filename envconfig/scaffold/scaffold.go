@@ -1245,13 +1245,17 @@ func importsOf(n ast.Node) []string {
 // Kubernetes objects (apiVersion and kind), as kiln's yaml engine reads
 // them all.
 func (s *scan) yamlApps() []App {
+	// The root's kustomization owns the root's own files only (its
+	// note says why it is no app), not the folders below it.
 	owned := func(dir string) bool {
-		for d := dir; !gathers(d); d = path.Dir(d) {
-			if _, ok := s.kusts[d]; ok {
+		for d := dir; ; d = path.Dir(d) {
+			if _, ok := s.kusts[d]; ok && (!gathers(d) || d == dir) {
 				return true
 			}
+			if d == "." {
+				return false
+			}
 		}
-		return false
 	}
 	referenced := map[string]bool{} // folders of files a kustomization names
 	for dir, k := range s.kusts {

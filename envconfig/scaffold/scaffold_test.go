@@ -849,7 +849,8 @@ func TestRootKustomizationLeavesAppsIn(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	write(t, root, map[string]string{
-		"kustomization.yaml":                  kust("resources: [apps/staging, apps/production]\n"),
+		"kustomization.yaml":                  kust("resources: [ns.yaml, apps/staging, apps/production]\n"),
+		"ns.yaml":                             "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n",
 		"apps/base/kustomization.yaml":        kust("resources: [cm.yaml]\n"),
 		"apps/base/cm.yaml":                   cm,
 		"apps/staging/kustomization.yaml":     kust("resources: [../base]\n"),
@@ -869,6 +870,11 @@ func TestRootKustomizationLeavesAppsIn(t *testing.T) {
 	}
 	if want := []string{"staging", "production"}; !slices.Equal(res.Envs, want) {
 		t.Errorf("environments %q, want %q", res.Envs, want)
+	}
+	// The root's own files are the root kustomization's, said once.
+	want := []Note{{Path: ".", Message: "not added: a kustomization at the root of the repository, which usually gathers the others; the folders it builds are apps of their own"}}
+	if d := cmp.Diff(want, res.Notes); d != "" {
+		t.Errorf("notes (-want +got):\n%s", d)
 	}
 }
 
