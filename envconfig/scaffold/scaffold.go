@@ -191,6 +191,28 @@ func (s *scan) read(p string) ([]byte, error) {
 	return limits.ReadFileAs(p, s.rel(p))
 }
 
+// linkedAway returns the repository path a kustomization file that is a
+// symlink leads to when that lies outside the file's folder dir, "" when
+// the file is no symlink or its target is in or below dir.
+func linkedAway(dir, file string) string {
+	if st, err := os.Lstat(file); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		return ""
+	}
+	target, err := filepath.EvalSymlinks(file)
+	if err != nil {
+		return "" // dangling or a loop: reading it says so
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return ""
+	}
+	if r, err := filepath.Rel(real, filepath.Dir(target)); err == nil && !escapes(filepath.ToSlash(r)) {
+		return ""
+	}
+	link, _ := os.Readlink(file)
+	return filepath.ToSlash(link)
+}
+
 // outside reports whether p is a symlink leading out of the root, and
 // notes it: kiln render refuses such a chart or kustomization file, and
 // init reads nothing outside the repository (a type error would quote the
@@ -406,6 +428,13 @@ func (s *scan) kustomization(dir, file string) {
 	rel := s.rel(dir)
 	if s.outside(file) {
 		// Still the folder's: its YAML is the kustomization's, no app.
+		s.kusts[rel] = &kustomization{dir: rel, unusable: true}
+		return
+	}
+	if t := linkedAway(dir, file); t != "" {
+		// kustomize build reads a kustomization only in or below its
+		// folder (its load restriction), and finds none here.
+		s.note(s.rel(file), "not added: it is a symlink to %s, outside its folder, where kustomize build (as kiln render) does not read a kustomization; copy the file in, or link the folder instead", t)
 		s.kusts[rel] = &kustomization{dir: rel, unusable: true}
 		return
 	}
@@ -1571,6 +1600,11 @@ func readObject(node *yaml.Node) ([]object, bool) {
 	group, _, ok := strings.Cut(doc.APIVersion, "/")
 	if !ok {
 		group = ""
+	}
+	if group == "kustomize.config.k8s.io" {
+		// kustomize's own configuration (a kustomization file under
+		// another name), which no cluster serves.
+		return nil, false
 	}
 	o := object{group: group, kind: doc.Kind, namespace: doc.Metadata.Namespace, name: doc.Metadata.Name}
 	if doc.Kind == "CustomResourceDefinition" && group == "apiextensions.k8s.io" {

@@ -769,11 +769,19 @@ func TestScanSymlinkOutside(t *testing.T) {
 		"repo/out/kust/cm.yaml":           cm,
 		"repo/in/real/Chart.yaml":         chart,
 		"repo/in/linked/templates/x.yaml": cm,
+		"repo/in/away/cm.yaml":            cm,
+		"repo/in/kusts/k.yaml":            kust("resources: [cm.yaml]\n"),
+		"repo/in/here/cm.yaml":            cm,
+		"repo/in/here/k.yaml":             kust("resources: [cm.yaml]\n"),
 	})
 	for link, target := range map[string]string{
 		"repo/out/chart/Chart.yaml":        "../../../secret.txt",
 		"repo/out/kust/kustomization.yaml": filepath.Join(dir, "secret.txt"),
 		"repo/in/linked/Chart.yaml":        "../real/Chart.yaml",
+		// kustomize build reads a kustomization in or below its folder
+		// only: a link to another folder's file finds none.
+		"repo/in/away/kustomization.yaml": "../kusts/k.yaml",
+		"repo/in/here/kustomization.yaml": "k.yaml",
 	} {
 		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
 			t.Fatal(err)
@@ -784,6 +792,7 @@ func TestScanSymlinkOutside(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantApps := []App{
+		{Name: "here", Namespace: "here", Engine: Kustomize, Path: "in/here"},
 		{Name: "linked", Namespace: "linked", Engine: Helm, Path: "in/linked"},
 		{Name: "real", Namespace: "real", Engine: Helm, Path: "in/real"},
 	}
@@ -791,7 +800,9 @@ func TestScanSymlinkOutside(t *testing.T) {
 		t.Errorf("apps (-want +got):\n%s", d)
 	}
 	const msg = "not added: it is a symlink leading outside the repository, and kiln reads only files inside it; copy the file in instead of linking to it"
-	wantNotes := []Note{{Path: "out/chart/Chart.yaml", Message: msg}, {Path: "out/kust/kustomization.yaml", Message: msg}}
+	wantNotes := []Note{
+		{Path: "in/away/kustomization.yaml", Message: "not added: it is a symlink to ../kusts/k.yaml, outside its folder, where kustomize build (as kiln render) does not read a kustomization; copy the file in, or link the folder instead"},
+		{Path: "out/chart/Chart.yaml", Message: msg}, {Path: "out/kust/kustomization.yaml", Message: msg}}
 	if d := cmp.Diff(wantNotes, res.Notes); d != "" {
 		t.Errorf("notes (-want +got):\n%s", d)
 	}
