@@ -333,14 +333,7 @@ metadata:
 data:
   at: {{ now | date "2006-01-02T15:04:05.000000000" | quote }}
 `)
-	r, err := render.New(load(t, repo), testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := r.Validate(context.Background(), []string{"dev"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	results := validateDev(t, repo, testOptions())
 	if results[0].Err == nil {
 		t.Fatal("Validate accepted random output")
 	}

@@ -49,14 +49,7 @@ data:
   k{{ . }}: {{ randAlphaNum 16 | quote }}
 {{- end }}
 `)
-	r, err := render.New(load(t, repo), testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := r.Validate(context.Background(), []string{"dev"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	results := validateDev(t, repo, testOptions())
 	if results[0].Err == nil {
 		t.Fatal("Validate accepted random output")
 	}
@@ -120,14 +113,7 @@ stringData:
 			}
 			opts := testOptions()
 			opts.Strict = true
-			r, err := render.New(load(t, repo), opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			results, err := r.Validate(context.Background(), []string{"dev"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			results := validateDev(t, repo, opts)
 			if results[0].Err == nil {
 				t.Fatal("Validate accepted a warning under Strict and random output")
 			}
@@ -154,4 +140,18 @@ func appendFile(t *testing.T, path, content string) {
 	if _, err := f.WriteString(content); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// validateDev validates env dev of the project in repo.
+func validateDev(t *testing.T, repo string, opts render.Options) []*render.EnvResult {
+	t.Helper()
+	r, err := render.New(load(t, repo), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Validate(context.Background(), []string{"dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return results
 }
