@@ -20,10 +20,10 @@ const maxUnstableObjects = 3
 
 // unstableWarnings returns a warning for each app whose objects change
 // though its inputs did not: its inputDigest in the env's current lock
-// (old) is the new render's, by the same kiln, and its outputDigest is
-// not, and only values changed (sameShape). A template that draws random values or reads the clock does that
-// at every render, and kiln's render cache never keeps a render with a
-// plain Secret, so a chart that generates a database password when none
+// (old) is the new render's, by the same kiln, its outputDigest is not,
+// and only values changed (sameShape). A template that draws random
+// values or reads the clock does that at every render, and kiln's render
+// cache never keeps a render with a plain Secret, so a chart that generates a database password when none
 // is given (Bitnami's, with their defaults) makes a new one at each
 // promotion of the env, whatever app it is for: merged, the Secret no
 // longer holds the password the database was initialised with. kiln
