@@ -364,6 +364,8 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
+	r.rerendered = r.rerenderWarnings(ctx, src, plan)
+	plan.unstable = append(plan.unstable, r.rerendered...)
 	plan.fill(res)
 	if !plan.changed() {
 		fmt.Fprintf(r.log, "env %s: %s already matches on %s; nothing to promote\n", r.env.Name, r.dir, r.base)
@@ -473,6 +475,10 @@ type run struct {
 		listed map[string]string
 		err    error
 	}
+	// rerendered are the warnings of the second render of the changed
+	// Helm apps (rerenderWarnings), made once and kept in every plan of
+	// the run: push mode plans again on each new tip.
+	rerendered []diag.Warning
 }
 
 // DiffSession is what the Diffs of one command share, so that diffing
@@ -1316,7 +1322,7 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 			pl.oldLockErr = err
 		}
 	}
-	pl.unstable = unstableWarnings(pl.oldLock, src.lock, pl.changes)
+	pl.unstable = append(unstableWarnings(pl.oldLock, src.lock, pl.changes), r.rerendered...)
 	return pl, nil
 }
 

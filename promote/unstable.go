@@ -3,7 +3,9 @@ package promote
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"fmt"
+	"io"
 	"maps"
 	"path"
 	"slices"
@@ -71,17 +73,25 @@ func unstableWarnings(old, new *render.Lock, changes []treediff.Change) []diag.W
 		if len(objs) == 0 {
 			continue
 		}
-		named := strings.Join(objs[:min(len(objs), maxUnstableObjects)], ", ")
-		if more := len(objs) - maxUnstableObjects; more > 0 {
-			named += " and " + words.Count(more, "more object")
-		}
 		ws = append(ws, diag.Warning{File: first,
 			Msg: fmt.Sprintf("app %s: %s %s though the app's inputs did not (its inputDigest and kiln's version are the env's current render's): "+
-				"a template draws random values or reads the clock", app, named, map[bool]string{true: "changes", false: "change"}[len(objs) == 1]),
-			Hint: "run kiln validate, which names the template and the fields; make them inputs (a chart's generated password in the app's values, or an existing Secret): " +
-				"a password made anew at each promotion no longer matches the one a database was initialised with"})
+				"a template draws random values or reads the clock", app, namedObjects(objs), map[bool]string{true: "changes", false: "change"}[len(objs) == 1]),
+			Hint: unstableHint})
 	}
 	return ws
+}
+
+// unstableHint is what to do about an app whose render differs each time.
+const unstableHint = "run kiln validate, which names the template and the fields; make them inputs (a chart's generated password in the app's values, or an existing Secret): " +
+	"a password made anew at each promotion no longer matches the one a database was initialised with"
+
+// namedObjects names the first maxUnstableObjects of objs, counting the rest.
+func namedObjects(objs []string) string {
+	named := strings.Join(objs[:min(len(objs), maxUnstableObjects)], ", ")
+	if more := len(objs) - maxUnstableObjects; more > 0 {
+		named += " and " + words.Count(more, "more object")
+	}
+	return named
 }
 
 // sameShape reports whether changes, an app's, only change values: no
@@ -113,4 +123,86 @@ func apiVersionOf(data []byte) string {
 // document: a top-level sops key.
 func sopsDocument(data []byte) bool {
 	return bytes.HasPrefix(data, []byte("sops:")) || bytes.Contains(data, []byte("\nsops:"))
+}
+
+// rerenderWarnings renders once more, without the render cache, the Helm
+// apps of the new tree whose objects changed with their inputs (new
+// apps, a chart or values changed), and returns a warning for each whose
+// objects differ between the two renders: what unstableWarnings cannot
+// tell from a change of inputs. A Bitnami chart's generated password
+// rotates at every render, so a promotion that bumps the chart or its
+// values would replace it with the change, unseen. Only Helm apps: the
+// other engines have no source of randomness or time. Nothing is said
+// when the second render fails (the first one passed) or for a tree
+// taken with --rendered (no render to repeat).
+func (r *run) rerenderWarnings(ctx context.Context, src *source, pl *plan) []diag.Warning {
+	if r.opts.Rendered != "" || src.lock == nil {
+		return nil
+	}
+	changed := map[string]bool{}
+	for _, c := range pl.changes {
+		n, ok := src.lock.Apps[c.App]
+		if c.App == "" || !treediff.IsObject(c.Path) || !ok || n.Engine != "helm" {
+			continue
+		}
+		if pl.oldLock != nil {
+			if o, ok := pl.oldLock.Apps[c.App]; ok && o.InputDigest == n.InputDigest {
+				continue // unstableWarnings' case
+			}
+		}
+		changed[c.App] = true
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	apps := slices.Sorted(maps.Keys(changed))
+	ro := r.opts.Render
+	ro.Apps, ro.RenderCache, ro.Preview = apps, "", true
+	ro.Earlier = func(string) (map[string][]byte, error) { return src.files, nil }
+	ro.EarlierDir, ro.Log, ro.OnSecrets, ro.Progress = nil, io.Discard, nil, nil
+	renderer, err := render.New(r.p, ro)
+	if err != nil {
+		return nil
+	}
+	defer renderer.Close()
+	results, err := renderer.Render(ctx, []string{r.env.Name})
+	if err != nil || results[0].Err != nil {
+		return nil
+	}
+	second := results[0].Files
+	var ws []diag.Warning
+	for _, app := range apps {
+		dir := "apps/" + app + "/"
+		a, b := map[string][]byte{}, map[string][]byte{}
+		for p, data := range src.files {
+			if strings.HasPrefix(p, dir) {
+				a[p] = data
+			}
+		}
+		for p, data := range second {
+			if strings.HasPrefix(p, dir) {
+				b[p] = data
+			}
+		}
+		secretFiles := src.lock.Apps[app].SecretFiles
+		var objs []string
+		first := ""
+		for _, c := range treediff.Trees(a, b) {
+			if !treediff.IsObject(c.Path) || sopsDocument(c.Old) || sopsDocument(c.New) || slices.Contains(secretFiles, path.Base(c.Path)) {
+				continue
+			}
+			if first == "" {
+				first = c.Path
+			}
+			objs = append(objs, cmp.Or(c.Object, c.Path))
+		}
+		if len(objs) == 0 {
+			continue
+		}
+		ws = append(ws, diag.Warning{File: first,
+			Msg: fmt.Sprintf("app %s: %s %s between two renders of the same inputs: a template draws random values or reads the clock", app, namedObjects(objs),
+				map[bool]string{true: "differs", false: "differ"}[len(objs) == 1]),
+			Hint: unstableHint})
+	}
+	return ws
 }

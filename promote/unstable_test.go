@@ -95,3 +95,38 @@ func TestUnstableAppWarned(t *testing.T) {
 	f.warned(t, "apps/db/secret_db.yaml: app db: Secret/shop/db changes though the app's inputs did not",
 		"Secret/shop/db changes though", "These objects change at every render", "app db: Secret/shop/db")
 }
+
+// TestRerenderWarned: the same chart, its values changed in the same
+// promotion (so its inputDigest changed with the password): promote
+// renders the changed Helm app once more and warns that its Secret
+// differs between two renders of the same inputs.
+func TestRerenderWarned(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	p := project(f.remote)
+	cfg := p["kiln.yaml"] + "  - name: db\n    namespace: shop\n    helm:\n      chart: charts/db\n"
+	f.commitCode(t, map[string]string{
+		"kiln.yaml":                       cfg,
+		"charts/db/Chart.yaml":            "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+		"charts/db/values.yaml":           "size: 1Gi\n",
+		"charts/db/templates/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  labels: {size: {{ .Values.size | quote }}}\nstringData:\n  password: {{ randAlphaNum 16 | quote }}\n",
+	}, "add db")
+	var log bytes.Buffer
+	res, err := promote(t, f, f.opts(t, "dev", &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first promotion: a new app, rendered twice.
+	const want = "app db: Secret/shop/db differs between two renders of the same inputs"
+	if !strings.Contains(log.String(), want) || !strings.Contains(res.Body, "These objects change at every render") {
+		t.Errorf("the first promotion does not warn %q:\n%s\nbody:\n%s", want, log.String(), res.Body)
+	}
+	f.commitCode(t, map[string]string{"charts/db/values.yaml": "size: 2Gi\n"}, "grow db")
+	log.Reset()
+	if res, err = promote(t, f, f.opts(t, "dev", &log)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), want) || !strings.Contains(res.Body, "app db: Secret/shop/db differs") {
+		t.Errorf("a change of the app's values does not warn %q:\n%s\nbody:\n%s", want, log.String(), res.Body)
+	}
+}

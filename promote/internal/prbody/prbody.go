@@ -464,7 +464,7 @@ func moved(env string, lines []string) string {
 // unstable is the warning about apps whose objects change though their
 // inputs did not, "" for none.
 func unstable(env string, lines []string) string {
-	return alert(env, "WARNING", "**These objects change at every render**: their apps' inputs are those of the env's current render, so a template draws random values or reads the clock (a chart that generates a password when none is given makes a new one each time).", lines,
+	return alert(env, "WARNING", "**These objects change at every render**: a template draws random values or reads the clock (a chart that generates a password when none is given makes a new one each time), seen by a second render of the same inputs or against the env's current render of them.", lines,
 		"Run `kiln validate` to see the template and fields; give such values as inputs (the password in the app's values, or an existing Secret), or the Secret stops matching what a database was initialised with.")
 }
 
