@@ -122,6 +122,10 @@ func TestRerenderWarned(t *testing.T) {
 		t.Errorf("the first promotion does not warn %q:\n%s\nbody:\n%s", want, log.String(), res.Body)
 	}
 	f.commitCode(t, map[string]string{"charts/db/values.yaml": "size: 2Gi\n"}, "grow db")
+	// kiln diff, the preview of the promotion, warns the same.
+	if dl := f.diffLog(t); !strings.Contains(dl, want) {
+		t.Errorf("kiln diff does not warn %q:\n%s", want, dl)
+	}
 	log.Reset()
 	if res, err = promote(t, f, f.opts(t, "dev", &log)); err != nil {
 		t.Fatal(err)
