@@ -179,7 +179,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	if l, err := render.ParseLock(old[render.LockFile]); err == nil {
 		oldLock = l
 	}
-	for _, w := range slices.Concat(removedAppWarnings(old, real), immutableWarnings(real), r.transitionWarnings(ctx, files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real), unstableWarnings(oldLock, src.lock, real), r.rerenderWarnings(ctx, src, &plan{changes: real, oldLock: oldLock})) {
+	for _, w := range slices.Concat(removedAppWarnings(old, real), immutableWarnings(real), r.transitionWarnings(ctx, files, real), ifNotPresentWarnings(real), movedWarnings(old, real), renamedWarnings(renamedKustomizations(old, real)), prunedWarnings(old, real), unstableWarnings(oldLock, src.lock, real), r.rerenderWarnings(ctx, src, real, oldLock)) {
 		r.warnOf(w, src.redactor.String)
 	}
 	if opts.Against == "" {

@@ -364,7 +364,7 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	r.rerendered = r.rerenderWarnings(ctx, src, plan)
+	r.rerendered = r.rerenderWarnings(ctx, src, plan.changes, plan.oldLock)
 	plan.unstable = append(plan.unstable, r.rerendered...)
 	plan.fill(res)
 	if !plan.changed() {

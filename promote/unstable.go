@@ -38,12 +38,7 @@ func unstableWarnings(old, new *render.Lock, changes []treediff.Change) []diag.W
 	if old == nil || new == nil || old.KilnVersion != new.KilnVersion {
 		return nil
 	}
-	byApp := map[string][]treediff.Change{}
-	for _, c := range changes {
-		if c.App != "" && treediff.IsObject(c.Path) {
-			byApp[c.App] = append(byApp[c.App], c)
-		}
-	}
+	byApp := objectsByApp(changes)
 	var ws []diag.Warning
 	for _, app := range slices.Sorted(maps.Keys(byApp)) {
 		o, ok := old.Apps[app]
@@ -59,26 +54,52 @@ func unstableWarnings(old, new *render.Lock, changes []treediff.Change) []diag.W
 		if !sameShape(byApp[app]) {
 			continue
 		}
-		var objs []string
-		first := ""
-		for _, c := range byApp[app] {
-			if sopsDocument(c.Old) || sopsDocument(c.New) || slices.Contains(n.SecretFiles, path.Base(c.Path)) || slices.Contains(o.SecretFiles, path.Base(c.Path)) {
-				continue
-			}
-			if first == "" {
-				first = c.Path
-			}
-			objs = append(objs, cmp.Or(c.Object, c.Path))
+		if w, ok := unstableWarning(app, byApp[app], "change", "changes",
+			"though the app's inputs did not (its inputDigest and kiln's version are the env's current render's)", n.SecretFiles, o.SecretFiles); ok {
+			ws = append(ws, w)
 		}
-		if len(objs) == 0 {
-			continue
-		}
-		ws = append(ws, diag.Warning{File: first,
-			Msg: fmt.Sprintf("app %s: %s %s though the app's inputs did not (its inputDigest and kiln's version are the env's current render's): "+
-				"a template draws random values or reads the clock", app, namedObjects(objs), map[bool]string{true: "changes", false: "change"}[len(objs) == 1]),
-			Hint: unstableHint})
 	}
 	return ws
+}
+
+// objectsByApp groups the changes of object files by their app.
+func objectsByApp(changes []treediff.Change) map[string][]treediff.Change {
+	byApp := map[string][]treediff.Change{}
+	for _, c := range changes {
+		if c.App != "" && treediff.IsObject(c.Path) {
+			byApp[c.App] = append(byApp[c.App], c)
+		}
+	}
+	return byApp
+}
+
+// unstableWarning is the warning about app's changes that random values
+// can explain, at the first one's file, with what says how they were
+// seen; false when none can. SOPS documents (new nonces at each
+// encryption) and the app's secretFiles (a secret var's value, which the
+// inputDigest names but does not hash) change without their inputs by
+// design and are left out.
+func unstableWarning(app string, changes []treediff.Change, verb, verbOne, seen string, secretFiles ...[]string) (diag.Warning, bool) {
+	var objs []string
+	first := ""
+	for _, c := range changes {
+		if sopsDocument(c.Old) || sopsDocument(c.New) || slices.ContainsFunc(secretFiles, func(fs []string) bool { return slices.Contains(fs, path.Base(c.Path)) }) {
+			continue
+		}
+		if first == "" {
+			first = c.Path
+		}
+		objs = append(objs, cmp.Or(c.Object, c.Path))
+	}
+	if len(objs) == 0 {
+		return diag.Warning{}, false
+	}
+	if len(objs) == 1 {
+		verb = verbOne
+	}
+	return diag.Warning{File: first,
+		Msg:  fmt.Sprintf("app %s: %s %s %s: a template draws random values or reads the clock", app, namedObjects(objs), verb, seen),
+		Hint: unstableHint}, true
 }
 
 // unstableHint is what to do about an app whose render differs each time.
@@ -135,18 +156,18 @@ func sopsDocument(data []byte) bool {
 // other engines have no source of randomness or time. Nothing is said
 // when the second render fails (the first one passed) or for a tree
 // taken with --rendered (no render to repeat).
-func (r *run) rerenderWarnings(ctx context.Context, src *source, pl *plan) []diag.Warning {
+func (r *run) rerenderWarnings(ctx context.Context, src *source, changes []treediff.Change, oldLock *render.Lock) []diag.Warning {
 	if r.opts.Rendered != "" || src.lock == nil {
 		return nil
 	}
 	changed := map[string]bool{}
-	for _, c := range pl.changes {
+	for _, c := range changes {
 		n, ok := src.lock.Apps[c.App]
 		if c.App == "" || !treediff.IsObject(c.Path) || !ok || n.Engine != "helm" {
 			continue
 		}
-		if pl.oldLock != nil {
-			if o, ok := pl.oldLock.Apps[c.App]; ok && o.InputDigest == n.InputDigest {
+		if oldLock != nil {
+			if o, ok := oldLock.Apps[c.App]; ok && o.InputDigest == n.InputDigest {
 				continue // unstableWarnings' case
 			}
 		}
@@ -169,40 +190,14 @@ func (r *run) rerenderWarnings(ctx context.Context, src *source, pl *plan) []dia
 	if err != nil || results[0].Err != nil {
 		return nil
 	}
-	second := results[0].Files
+	// Every other app is the first render's, copied: only the apps
+	// rendered again can differ.
+	byApp := objectsByApp(treediff.Trees(src.files, results[0].Files))
 	var ws []diag.Warning
 	for _, app := range apps {
-		dir := "apps/" + app + "/"
-		a, b := map[string][]byte{}, map[string][]byte{}
-		for p, data := range src.files {
-			if strings.HasPrefix(p, dir) {
-				a[p] = data
-			}
+		if w, ok := unstableWarning(app, byApp[app], "differ", "differs", "between two renders of the same inputs", src.lock.Apps[app].SecretFiles); ok {
+			ws = append(ws, w)
 		}
-		for p, data := range second {
-			if strings.HasPrefix(p, dir) {
-				b[p] = data
-			}
-		}
-		secretFiles := src.lock.Apps[app].SecretFiles
-		var objs []string
-		first := ""
-		for _, c := range treediff.Trees(a, b) {
-			if !treediff.IsObject(c.Path) || sopsDocument(c.Old) || sopsDocument(c.New) || slices.Contains(secretFiles, path.Base(c.Path)) {
-				continue
-			}
-			if first == "" {
-				first = c.Path
-			}
-			objs = append(objs, cmp.Or(c.Object, c.Path))
-		}
-		if len(objs) == 0 {
-			continue
-		}
-		ws = append(ws, diag.Warning{File: first,
-			Msg: fmt.Sprintf("app %s: %s %s between two renders of the same inputs: a template draws random values or reads the clock", app, namedObjects(objs),
-				map[bool]string{true: "differs", false: "differ"}[len(objs) == 1]),
-			Hint: unstableHint})
 	}
 	return ws
 }
