@@ -1,12 +1,8 @@
 package kustomize
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
 // TestEntryErrorNamed: a generator that repeats a key or has no name, a
@@ -50,13 +46,7 @@ func TestEntryErrorNamed(t *testing.T) {
 				"base/cm.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
 				"overlay/kustomization.yaml": "resources: [../base]\n",
 			}, "overlay")
-			var de *diag.Error
-			if !errors.As(err, &de) {
-				t.Fatalf("error %v is not a *diag.Error", err)
-			}
-			if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != tc.want {
-				t.Errorf("error at %s, want %s: %v", got, tc.want, err)
-			}
+			de := errAt(t, err, tc.want)
 			if !strings.Contains(de.Hint, tc.hint) {
 				t.Errorf("hint %q does not say %q", de.Hint, tc.hint)
 			}

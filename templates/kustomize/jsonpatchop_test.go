@@ -1,13 +1,9 @@
 package kustomize
 
 import (
-	"errors"
-	"fmt"
 	"maps"
 	"strings"
 	"testing"
-
-	"github.com/kiln-gitops/kiln/internal/diag"
 )
 
 // TestFailedJSONPatchOpNamed: a JSON6902 operation that does not apply to
@@ -55,13 +51,7 @@ func TestFailedJSONPatchOpNamed(t *testing.T) {
 			files := map[string]string{"base/cm.yaml": cms, "base/kustomization.yaml": "resources: [cm.yaml]\n"}
 			maps.Copy(files, tc.files)
 			err := buildErr(t, files, "overlay")
-			var de *diag.Error
-			if !errors.As(err, &de) {
-				t.Fatalf("error %v is not a *diag.Error", err)
-			}
-			if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != tc.want {
-				t.Errorf("error at %s, want %s: %v", got, tc.want, err)
-			}
+			de := errAt(t, err, tc.want)
 			if !strings.Contains(de.Hint, tc.hint) {
 				t.Errorf("hint %q does not say %q", de.Hint, tc.hint)
 			}

@@ -1757,6 +1757,20 @@ func buildErr(t *testing.T, files map[string]string, path string) error {
 	return err
 }
 
+// errAt returns err's *diag.Error, failing t unless err is one, and
+// reports it unless it stands at want ("file:line").
+func errAt(t *testing.T, err error, want string) *diag.Error {
+	t.Helper()
+	var de *diag.Error
+	if !errors.As(err, &de) {
+		t.Fatalf("error %v is not a *diag.Error", err)
+	}
+	if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != want {
+		t.Errorf("error at %s, want %s: %v", got, want, err)
+	}
+	return de
+}
+
 // doublingTree writes app/l0, a kustomization whose objects double at
 // each of levels levels: level i includes level i+1 twice, under two name
 // prefixes. 3 files a level make 2^levels ConfigMaps, and krusty's build,

@@ -35,13 +35,7 @@ func TestKustomizationSyntaxLine(t *testing.T) {
 				"base/cm.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
 				"overlay/kustomization.yaml": "resources: [../base]\n",
 			}, "overlay")
-			var de *diag.Error
-			if !errors.As(err, &de) {
-				t.Fatalf("error %v is not a *diag.Error", err)
-			}
-			if got := fmt.Sprintf("%s:%d", de.File, de.Line); got != tc.want {
-				t.Errorf("error at %s, want %s: %v", got, tc.want, err)
-			}
+			errAt(t, err, tc.want)
 		})
 	}
 }
