@@ -162,7 +162,7 @@ func TestErrRedactorsMaskWhatNoNameIs(t *testing.T) {
 	const word, pw, hex = "nginx", "Sup3r!S3cret", "0f3cd9e1a2"
 	b64 := base64.StdEncoding.EncodeToString([]byte(word))
 	rd := redact.New(map[string]string{"PW": "Var_S3cret_Value"})
-	mr, wr := errRedactors(rd, []*appRun{{secretValues: []string{word, pw, hex}}}, 0)
+	mr, wr, _ := errRedactors(rd, []*appRun{{secretValues: []string{word, pw, hex}}}, 0)
 	obj := diag.Object{Kind: "ConfigMap", Namespace: "shop", Name: word}
 	for _, in := range []*diag.Error{
 		{File: "k/cm.yaml", Object: diag.Object{Kind: "ConfigMap", Namespace: "shop", Name: pw}, Field: "metadata.name", Msg: "invalid"},
@@ -203,7 +203,7 @@ func TestErrRedactorsMaskWhatNoNameIs(t *testing.T) {
 // quotes a value.
 func TestErrFieldPathKeptInMessage(t *testing.T) {
 	t.Parallel()
-	mr, wr := errRedactors(redact.New(nil), []*appRun{{secretValues: []string{"storageos", "Sup3r!S3cret", "secret"}}}, 0)
+	mr, wr, _ := errRedactors(redact.New(nil), []*appRun{{secretValues: []string{"storageos", "Sup3r!S3cret", "secret"}}}, 0)
 	for _, tc := range []struct{ field, msg, want string }{
 		{"spec.volumes[0].storageos.pool", `unknown field "spec.volumes[0].storageos.pool"`, `unknown field "spec.volumes[0].storageos.pool"`},
 		{"spec.volumes[0].storageos.pool", `field "spec.volumes[0].storageos.pool": Invalid value: "storageos"`, `field "spec.volumes[0].storageos.pool": Invalid value: "**redacted**"`},
@@ -231,7 +231,7 @@ func TestErrFieldPathKeptInMessage(t *testing.T) {
 // error named sealed-**redacted**s-controller.json).
 func TestErrRedactorsKeepATrimmedName(t *testing.T) {
 	t.Parallel()
-	mr, wr := errRedactors(redact.New(nil), []*appRun{{secretValues: []string{"secret\n"}}}, 0)
+	mr, wr, _ := errRedactors(redact.New(nil), []*appRun{{secretValues: []string{"secret\n"}}}, 0)
 	in := &diag.Error{File: "d/sealed-secrets-controller.json", Object: diag.Object{Kind: "ConfigMap", Namespace: "d", Name: "secret"}, Msg: `holds "secret"`}
 	var de *diag.Error
 	if !errors.As(redactErr(wr, mr, errors.Join(in)), &de) {
@@ -242,5 +242,37 @@ func TestErrRedactorsKeepATrimmedName(t *testing.T) {
 	}
 	if strings.Contains(de.Msg, "secret") {
 		t.Errorf("the message shows the value: %q", de.Msg)
+	}
+}
+
+// TestErrFieldPathMasksAKeyMadeOfASecret: a Secret's value that is a name
+// with a dash (a passphrase of words) and that a template made a map's key
+// is masked where the field path holds it as a whole name, and in the
+// message that quotes the path; it is kept inside a longer name, in the
+// file and in the object's name, as a passing render writes them.
+func TestErrFieldPathMasksAKeyMadeOfASecret(t *testing.T) {
+	t.Parallel()
+	const pass = "correct-horse-battery-staple"
+	mr, wr, keys := errRedactors(redact.New(nil), []*appRun{{secretValues: []string{pass, "storageos", "sealed-secrets"}}}, 0)
+	for _, tc := range []struct{ field, msg, wantField string }{
+		{"spec.template.spec.nodeSelector." + pass, `wrong type for field "spec.template.spec.nodeSelector.` + pass + `": got number, want string`, "spec.template.spec.nodeSelector.**redacted**"},
+		{"data[" + pass + "]", `invalid`, "data[**redacted**]"},
+		{`["sealed-secrets-controller.json"]`, `jsonnet output at ["sealed-secrets-controller.json"] is a string`, `["sealed-secrets-controller.json"]`},
+		{"spec.volumes[0].storageos.pool", `unknown field "spec.volumes[0].storageos.pool"`, "spec.volumes[0].storageos.pool"},
+	} {
+		in := &diag.Error{File: "c/" + pass + ".yaml", Object: diag.Object{Kind: "ConfigMap", Namespace: "s", Name: pass}, Field: tc.field, Msg: tc.msg}
+		var de *diag.Error
+		if !errors.As(redactErr(wr, mr, errors.Join(in), keys...), &de) {
+			t.Fatal("redactErr did not keep a *diag.Error")
+		}
+		if de.Field != tc.wantField {
+			t.Errorf("field %q, want %q", de.Field, tc.wantField)
+		}
+		if de.File != in.File || de.Object.Name != pass {
+			t.Errorf("the file and object lost their names: %q, %q", de.File, de.Object.Name)
+		}
+		if tc.wantField != tc.field && strings.Contains(de.Msg+de.Hint, pass) {
+			t.Errorf("the message shows the value: %q", de.Msg)
+		}
 	}
 }

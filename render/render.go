@@ -980,8 +980,8 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 		// over every form of hundreds of values takes a good part of a
 		// second to build. Warnings quote no field's value, but shown
 		// next to the errors they name the same objects.
-		mr, wr := errRedactors(er.Redactor, runs, longestText(err, er.Warnings))
-		er.Err = redactErr(wr, mr, err)
+		mr, wr, keys := errRedactors(er.Redactor, runs, longestText(err, er.Warnings))
+		er.Err = redactErr(wr, mr, err, keys...)
 		er.Warnings = diag.SortWarnings(redactWarnings(wr, mr, er.Warnings))
 		return er
 	}
@@ -1295,9 +1295,15 @@ func forApp(app string, err error) error {
 // a template put it there and validation refused it, which no passing
 // render writes.
 //
+// keys are the values where keeps that a field path shows only as a key a
+// template made of the value (maskKeyNames): names with a dash, which no field
+// of a Kubernetes schema has (its fields are camelCase words). A
+// passphrase of words (correct-horse-battery-staple) made a map's key
+// showed in full as nodeSelector.correct-horse-battery-staple.
+//
 // Both mask texts of at most upTo bytes (longestText) and are built for no
 // longer ones: the forms of a large Secret's values are many megabytes.
-func errRedactors(rd *redact.Redactor, runs []*appRun, upTo int) (msg, where *redact.Redactor) {
+func errRedactors(rd *redact.Redactor, runs []*appRun, upTo int) (msg, where *redact.Redactor, keys []string) {
 	values := map[string]string{}
 	seen := map[string]bool{}
 	add := func(v string) {
@@ -1317,9 +1323,49 @@ func errRedactors(rd *redact.Redactor, runs []*appRun, upTo int) (msg, where *re
 		}
 	}
 	if len(values) == 0 {
-		return rd, rd
+		return rd, rd, nil
 	}
-	return rd.With(values, upTo), rd.WithKept(values, upTo, func(v string) bool { return nameLike(strings.TrimSpace(v)) })
+	for _, v := range values {
+		if v = strings.TrimSpace(v); nameLike(v) && strings.Contains(v, "-") && !redact.TooShort(v) {
+			keys = append(keys, v)
+		}
+	}
+	sort.Strings(keys)
+	return rd.With(values, upTo), rd.WithKept(values, upTo, func(v string) bool { return nameLike(strings.TrimSpace(v)) }), keys
+}
+
+// maskKeyNames masks in field each of keys that stands as a whole name: no
+// letter, digit or - on either side (nameChar). A value inside a longer
+// name (sealed-secrets in sealed-secrets-controller.json) is kept there,
+// as in file and object names: a passing render writes such names.
+func maskKeyNames(field string, keys []string) string {
+	for _, k := range keys {
+		var b strings.Builder
+		last := 0
+		for i := 0; i+len(k) <= len(field); {
+			j := strings.Index(field[i:], k)
+			if j < 0 {
+				break
+			}
+			start, end := i+j, i+j+len(k)
+			if (start == 0 || !nameChar(field[start-1])) && (end == len(field) || !nameChar(field[end])) {
+				b.WriteString(field[last:start])
+				b.WriteString(redact.Mask)
+				last = end
+			}
+			i = end
+		}
+		if last > 0 {
+			b.WriteString(field[last:])
+			field = b.String()
+		}
+	}
+	return field
+}
+
+// nameChar reports whether c can be part of a name as nameLike takes it.
+func nameChar(c byte) bool {
+	return c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // nameLike reports whether v could be any object's name as it is: an
@@ -1380,8 +1426,9 @@ func longestText(err error, warns []diag.Warning) int {
 //
 // A message an engine cut short (diag.Cut: a template's own error text)
 // may end inside a value that these Secrets hold, which the engine did
-// not know: that end is masked too (redact's StringCut).
-func redactErr(rd, mr *redact.Redactor, err error) error {
+// not know: that end is masked too (redact's StringCut). keys are masked
+// in the field path too (errRedactors).
+func redactErr(rd, mr *redact.Redactor, err error, keys ...string) error {
 	var out []error
 	for _, e := range diag.Flatten(err) {
 		msg := e.Error()
@@ -1395,6 +1442,7 @@ func redactErr(rd, mr *redact.Redactor, err error) error {
 		}
 		parts := de.Map(func(s string) string { return s }) // Err's text for an empty Msg
 		m := parts.Map(rd.String)
+		m.Field = maskKeyNames(m.Field, keys)
 		m.Msg, m.Hint = maskKeeping(mr, m.Msg, m.Field), mr.String(m.Hint)
 		if kept, note := diag.SplitCut(parts.Msg); note != "" {
 			m.Msg = mr.StringCut(kept) + note
@@ -1428,9 +1476,6 @@ func redactErr(rd, mr *redact.Redactor, err error) error {
 func maskKeeping(mr *redact.Redactor, msg, field string) string {
 	if field == "" {
 		return mr.String(msg)
-	}
-	nameChar := func(c byte) bool {
-		return c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 	}
 	var b strings.Builder
 	last := 0
