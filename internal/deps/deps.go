@@ -53,8 +53,10 @@ const (
 	StateDir     = "dir"
 	StateOther   = "other"
 	StateOutside = "outside"
-	// StateError is any other failure to look: it never equals a recorded
-	// state, since engines record only what they could see.
+	// StateError is any other failure to look. Engines record only what
+	// they could see, but for a file they skip when they cannot read it
+	// (a yaml app's file it warns of when it holds objects): reading it
+	// again fails again, and the render skips it again.
 	StateError = "error"
 )
 

@@ -2,9 +2,11 @@ package plain
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/limits"
 	et "github.com/kiln-gitops/kiln/templates/internal/enginetest"
 
 	"github.com/kiln-gitops/kiln/templates"
@@ -37,6 +39,11 @@ func TestDeps(t *testing.T) {
 			et.Remove(t, root, "apps/db/kustomization.yaml")
 			// JSON is not rendered, but one holding an object is warned of.
 			et.Write(t, root, "apps/db/dashboard.json", `{"panels": []}`)
+			// One over the file bound is not read (a sparse file: no disk).
+			et.Write(t, root, "apps/db/big.json", "")
+			if err := os.Truncate(filepath.Join(root, "apps/db/big.json"), limits.FileSize+1); err != nil {
+				t.Fatal(err)
+			}
 		},
 		Request: templates.Request{App: "db", Namespace: "instavote", Env: "dev", Path: "apps/db", Vars: baseVars},
 		Mutations: []et.Mutation{
@@ -104,6 +111,14 @@ func TestDeps(t *testing.T) {
 			}},
 			{Name: "JSON file made to hold an object", Want: et.Changes, Apply: func(t testing.TB, root string) {
 				et.Write(t, root, "apps/db/dashboard.json", `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "d"}}`)
+			}},
+			{Name: "JSON over the file bound made to hold an object", Want: et.Changes, Apply: func(t testing.TB, root string) {
+				et.Write(t, root, "apps/db/big.json", `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"}}`)
+			}},
+			{Name: "JSON over the file bound grown", Want: et.Hit, Apply: func(t testing.TB, root string) {
+				if err := os.Truncate(filepath.Join(root, "apps/db/big.json"), limits.FileSize+2); err != nil {
+					t.Fatal(err)
+				}
 			}},
 			{Name: "JSON object added", Want: et.Changes, Apply: func(t testing.TB, root string) {
 				et.Write(t, root, "apps/db/nested/cm.json", `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"}}`)

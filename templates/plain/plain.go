@@ -692,7 +692,10 @@ func unread(rec *deps.Recorder, others []file) []templates.Warning {
 		data, err := limits.ReadFileAs(f.abs, f.rel)
 		if err != nil {
 			// Not the app's file: whatever keeps it from being read is
-			// not this render's to report.
+			// not this render's to report. Recorded as unreadable, so
+			// that a file over the size bound that shrinks into holding
+			// objects is read again, not served without its warning.
+			rec.Record(deps.File, f.abs, deps.StateError)
 			continue
 		}
 		rec.File(f.abs, data)
