@@ -1342,25 +1342,36 @@ func maskKeyNames(field string, keys []string) string {
 	for _, k := range keys {
 		var b strings.Builder
 		last := 0
-		for i := 0; i+len(k) <= len(field); {
-			j := strings.Index(field[i:], k)
-			if j < 0 {
-				break
-			}
-			start, end := i+j, i+j+len(k)
-			if (start == 0 || !nameChar(field[start-1])) && (end == len(field) || !nameChar(field[end])) {
-				b.WriteString(field[last:start])
-				b.WriteString(redact.Mask)
-				last = end
-			}
-			i = end
-		}
+		wholeNames(field, k, func(start, end int) {
+			b.WriteString(field[last:start])
+			b.WriteString(redact.Mask)
+			last = end
+		})
 		if last > 0 {
 			b.WriteString(field[last:])
 			field = b.String()
 		}
 	}
 	return field
+}
+
+// wholeNames calls fn with the bounds of each occurrence of name in s,
+// left to right, that has no letter, digit or - on either side
+// (nameChar).
+func wholeNames(s, name string, fn func(start, end int)) {
+	for i := 0; i+len(name) <= len(s); {
+		j := strings.Index(s[i:], name)
+		if j < 0 {
+			return
+		}
+		start, end := i+j, i+j+len(name)
+		if (start == 0 || !nameChar(s[start-1])) && (end == len(s) || !nameChar(s[end])) {
+			fn(start, end)
+			i = end
+			continue
+		}
+		i = start + 1
+	}
 }
 
 // nameChar reports whether c can be part of a name as nameLike takes it.
@@ -1479,21 +1490,11 @@ func maskKeeping(mr *redact.Redactor, msg, field string) string {
 	}
 	var b strings.Builder
 	last := 0
-	for i := 0; i+len(field) <= len(msg); {
-		j := strings.Index(msg[i:], field)
-		if j < 0 {
-			break
-		}
-		start, end := i+j, i+j+len(field)
-		if (start == 0 || !nameChar(msg[start-1])) && (end == len(msg) || !nameChar(msg[end])) {
-			b.WriteString(mr.String(msg[last:start]))
-			b.WriteString(field)
-			last = end
-			i = end
-			continue
-		}
-		i = start + 1
-	}
+	wholeNames(msg, field, func(start, end int) {
+		b.WriteString(mr.String(msg[last:start]))
+		b.WriteString(field)
+		last = end
+	})
 	b.WriteString(mr.String(msg[last:]))
 	return b.String()
 }
