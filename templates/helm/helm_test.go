@@ -120,6 +120,8 @@ func TestRender(t *testing.T) {
 		{name: "chart-missing", req: templates.Request{Path: "charts/nope"}, wantErr: true},
 		{name: "chart-outside", req: templates.Request{Path: "../outside"}, wantErr: true},
 		{name: "values-outside", req: templates.Request{Path: "charts/app", ValuesFiles: []string{"../x.yaml"}}, wantErr: true},
+		// helm-secrets' secrets.yaml: kiln decrypts no values file.
+		{name: "values-sops", req: templates.Request{Path: "charts/app", ValuesFiles: []string{"values/base.yaml", "values/secrets.yaml"}}, wantErr: true},
 		{name: "values-problems", req: templates.Request{Path: "charts/app", ValuesFiles: []string{"values/missing.yaml", "values/broken.yaml"}}, wantErr: true},
 		{name: "kube-too-old", req: templates.Request{Path: "charts/app", KubeVersion: "1.24.0"}, wantErr: true},
 		{name: "kube-invalid", req: templates.Request{Path: "charts/app", KubeVersion: "banana"}, wantErr: true},

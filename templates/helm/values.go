@@ -69,6 +69,12 @@ func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 			errs = append(errs, &diag.Error{File: name, Line: line, Msg: "invalid values file: " + redact.YAML(err.Error()), Hint: hint, Err: err})
 			continue
 		}
+		if sopsValues(m) {
+			errs = append(errs, &diag.Error{File: name, Line: topKeyLine(data, "sops"),
+				Msg:  "values file is SOPS-encrypted (as helm-secrets keeps secrets.yaml): kiln does not decrypt values files, so the chart would be given the ciphertext",
+				Hint: "kiln gives Helm no secrets: point the chart at a Secret of its own (an existingSecret value) kept SOPS-encrypted in a yaml or kustomize app, which Flux decrypts, or render that Secret in a yaml or jsonnet app from secretVars with sops: in the env file (docs/secrets.md); and drop this file from helm.values"})
+			continue
+		}
 		v.files = append(v.files, namedData{name: name, data: data})
 		v.merged = mergeMaps(v.merged, m)
 	}
@@ -90,6 +96,34 @@ func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 		return nil, errors.Join(errs...)
 	}
 	return v, nil
+}
+
+// sopsValues reports whether m, a values file's values, is a document the
+// sops program encrypted: a top-level sops mapping holding the mac, as
+// objects.IsSOPS judges a manifest.
+func sopsValues(m map[string]any) bool {
+	s, ok := m["sops"].(map[string]any)
+	if !ok {
+		return false
+	}
+	_, ok = s["mac"]
+	return ok
+}
+
+// topKeyLine is the line of the top-level key of the YAML document data,
+// 0 when it is not found.
+func topKeyLine(data []byte, key string) int {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return 0
+	}
+	m := doc.Content[0]
+	for i := 0; m.Kind == yaml.MappingNode && i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i].Line
+		}
+	}
+	return 0
 }
 
 // readValuesFile is rootfs.ReadFile, recorded.
