@@ -687,7 +687,7 @@ func engineWarnings(run *appRun) []diag.Warning {
 	}
 	out := make([]diag.Warning, 0, len(run.res.Warnings))
 	for _, w := range run.res.Warnings {
-		out = append(out, diag.Warning{File: w.File, App: run.app.Name, Msg: w.Msg, Hint: w.Hint})
+		out = append(out, diag.Warning{File: w.File, Line: w.Line, App: run.app.Name, Msg: w.Msg, Hint: w.Hint})
 	}
 	return out
 }

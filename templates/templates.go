@@ -154,9 +154,12 @@ type Result struct {
 }
 
 // Warning is one thing an engine noticed without failing. File names the
-// file it is about (repository-relative), "" for the app as a whole.
+// file it is about (repository-relative), "" for the app as a whole, and
+// Line the line in it (1-based), 0 for the whole file.
 type Warning struct {
-	File, Msg, Hint string
+	File      string
+	Line      int
+	Msg, Hint string
 }
 
 // Dep is one observation of the repository a render depended on: Kind

@@ -20,7 +20,7 @@ import (
 
 // wireVersion starts every encoding; a change of the layout below changes
 // it, and a reader refuses any other.
-const wireVersion = 5
+const wireVersion = 6
 
 // maxValueDepth bounds the nesting of a decoded value, so that crafted
 // bytes cannot exhaust the stack: YAML and JSON decoders refuse documents
@@ -80,6 +80,7 @@ func (w *wireResponse) tail(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(w.Warnings)))
 	for _, x := range w.Warnings {
 		b = appendString(b, x.File)
+		b = binary.AppendVarint(b, int64(x.Line))
 		b = appendString(b, x.Msg)
 		b = appendString(b, x.Hint)
 	}
@@ -139,7 +140,7 @@ func (w *wireResponse) UnmarshalBinary(data []byte) error {
 	if n := r.count(); n > 0 {
 		w.Warnings = make([]templates.Warning, n)
 		for i := range w.Warnings {
-			w.Warnings[i] = templates.Warning{File: r.str(), Msg: r.str(), Hint: r.str()}
+			w.Warnings[i] = templates.Warning{File: r.str(), Line: int(r.varint()), Msg: r.str(), Hint: r.str()}
 		}
 	}
 	if r.err == nil && r.left() != 0 {

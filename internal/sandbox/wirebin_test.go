@@ -66,7 +66,7 @@ func fullResponse(t *testing.T) *wireResponse {
 		Inputs:  []string{"a.yaml", ""}, InputsNil: true, InputDigest: "sha256:00", Params: params, Cacheable: true,
 		Deps:     []templates.Dep{{Kind: "file", Path: "a.yaml", Sum: "sha256:11"}, {}},
 		Errors:   []wireError{{Diag: true, File: "f", Line: -1, App: "a", Kind: "k", Namespace: "n", Name: "m", Field: "spec.x", Msg: "msg", Hint: "h", Cause: "c", HasCause: true}, {Msg: "plain"}},
-		Warnings: []templates.Warning{{File: "Chart.yaml", Msg: "w", Hint: "h"}, {}},
+		Warnings: []templates.Warning{{File: "Chart.yaml", Line: 7, Msg: "w", Hint: "h"}, {}},
 	}
 	// Every field is set in some item.
 	for _, items := range [][]any{{*w}, {w.Objects[0], w.Objects[1]}, {w.Errors[0]}, {w.Deps[0]}, {w.Warnings[0]}} {
