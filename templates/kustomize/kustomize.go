@@ -104,7 +104,8 @@ func (e *Engine) render(ctx context.Context, req *templates.Request, fsys *secur
 	if err != nil {
 		return nil, err
 	}
-	errs, setsSchema, tree, vars, annotations := precheck(fsys, dir)
+	pre := precheck(fsys, dir)
+	errs, setsSchema, tree, vars, annotations := pre.errs, pre.setsSchema, pre.tree, pre.vars, pre.annotations
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = e.ForApp(req.App)
@@ -180,7 +181,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request, fsys *secur
 		Objects:     objs,
 		Inputs:      fsys.Read(),
 		InputDigest: fsys.Digest(),
-		Warnings:    warnings,
+		Warnings:    append(warnings, unselected(pre.selections, objs, pre.blind)...),
 	}
 	var ok bool
 	res.Deps, ok = fsys.Deps()

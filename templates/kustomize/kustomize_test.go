@@ -1730,7 +1730,7 @@ func TestPrecheckReadsEachFileOnce(t *testing.T) {
 	}
 	// Room for each file once, and the kustomization.
 	fsys.SetReadBudget(3 * size)
-	errs, _, _, _, _ := precheck(fsys, filepath.Join(root, "app"))
+	errs := precheck(fsys, filepath.Join(root, "app")).errs
 	if len(errs) > 0 {
 		t.Fatalf("precheck: %v", errs)
 	}

@@ -62,13 +62,27 @@ import (
 // And whether a replacement of the tree reads or writes an object's
 // annotations whole (see annotationsWhole): then the origin annotation
 // kiln asks for can make a build succeed that `kustomize build` fails.
-func precheck(fsys *securefs.FS, dir string) (errs []*diag.Error, setsSchema bool, tree *plainTree, vars, annotations bool) {
+//
+// And the entries that select objects to act on (selections), which the
+// build's output is held against (unselected).
+func precheck(fsys *securefs.FS, dir string) *facts {
 	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}, plain: true}
 	c.kustomization(dir, false)
+	f := &facts{errs: c.errs, setsSchema: c.setsSchema, vars: c.vars, annotations: c.annotations,
+		selections: c.selections, blind: c.blind}
 	if c.plain && len(c.errs) == 0 {
-		tree = &plainTree{files: c.resFiles}
+		f.tree = &plainTree{files: c.resFiles}
 	}
-	return c.errs, c.setsSchema, tree, c.vars, c.annotations
+	return f
+}
+
+// facts are what precheck found in a kustomization tree.
+type facts struct {
+	errs                          []*diag.Error
+	setsSchema, vars, annotations bool
+	tree                          *plainTree
+	selections                    []selection
+	blind                         blind
 }
 
 type checker struct {
@@ -97,6 +111,10 @@ type checker struct {
 	// jsonPatches are the tree's patches and patchesJson6902 entries,
 	// for an error that names only a JSON6902 operation (failedOp).
 	jsonPatches []jsonPatchEntry
+	// selections are the tree's patches with a target and images
+	// entries; blind is what the output cannot tell of them (unselected).
+	selections []selection
+	blind      blind
 }
 
 // patchEntry is one patch of a kustomization: a file or inline YAML.
@@ -204,7 +222,10 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	}
 	for _, p := range k.Configurations {
 		c.entry(f, []string{"configurations"}, p, loadOnly, false)
+		c.blind.images = true // they may point the images transformer at any field
 	}
+	c.selections = append(c.selections, selectionsOf(f, &k)...)
+	c.blindSpots(dir, &k)
 	if p := k.OpenAPI["path"]; p != "" {
 		c.entry(f, []string{"openapi"}, p, loadOnly, false)
 	}
@@ -724,6 +745,19 @@ func (f *kfile) valueLine(fields []string, value string) int {
 		}
 	}
 	return first
+}
+
+// itemLine returns the line of the i-th item of the list under key, else
+// the line of key, else 0.
+func (f *kfile) itemLine(key string, i int) int {
+	fv := f.field([]string{key})
+	switch {
+	case fv == nil:
+		return 0
+	case fv.value.Kind == yaml.SequenceNode && i < len(fv.value.Content):
+		return fv.value.Content[i].Line
+	}
+	return fv.key.Line
 }
 
 type keyValue struct{ key, value *yaml.Node }

@@ -108,7 +108,7 @@ func TestSetsSchema(t *testing.T) {
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
 			fsys := newFS(t, tmp)
-			_, got, _, _, _ := precheck(fsys, filepath.Join(tmp, tc.dir))
+			got := precheck(fsys, filepath.Join(tmp, tc.dir)).setsSchema
 			if got != tc.want {
 				t.Errorf("precheck(%s) setsSchema = %v, want %v", tc.dir, got, tc.want)
 			}

@@ -144,7 +144,8 @@ func TestPlainSources(t *testing.T) {
 			dir := filepath.Join(root, filepath.FromSlash(tc.app))
 			kfile := path.Join(tc.app, "kustomization.yaml")
 			fsys := newFS(t, root)
-			errs, _, tree, _, _ := precheck(fsys, dir)
+			f := precheck(fsys, dir)
+			errs, tree := f.errs, f.tree
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}

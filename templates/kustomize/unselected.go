@@ -1,0 +1,307 @@
+package kustomize
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/kustomize/api/types"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// selection is an entry of a kustomization that acts on the objects it
+// selects: a patch with a target, or an images entry. One that selects
+// nothing does nothing, and `kustomize build` (so Flux) says nothing: a
+// typo in an image's name or a patch's target leaves the tag or the
+// change it was written for out of the output, unseen.
+type selection struct {
+	file  string // the kustomization, repository-relative
+	line  int
+	what  string // "patches[1]", "images[0]"
+	patch *types.Selector
+	image *types.Image
+}
+
+// selectionsOf returns k's selections; f is k's file.
+func selectionsOf(f *kfile, k *types.Kustomization) []selection {
+	var out []selection
+	for _, field := range []struct {
+		name    string
+		patches []types.Patch
+	}{{"patches", k.Patches}, {"patchesJson6902", k.PatchesJson6902}} {
+		for i, p := range field.patches {
+			if p.Target != nil {
+				out = append(out, selection{file: f.path, line: f.itemLine(field.name, i), what: fmt.Sprintf("%s[%d]", field.name, i), patch: p.Target})
+			}
+		}
+	}
+	// FixKustomization put the deprecated imageTags after images.
+	n := 0
+	if fv := f.field([]string{"images"}); fv != nil && fv.value.Kind == yaml.SequenceNode {
+		n = len(fv.value.Content)
+	}
+	for i := range k.Images {
+		s := selection{file: f.path, line: f.itemLine("images", i), what: fmt.Sprintf("images[%d]", i), image: &k.Images[i]}
+		if i >= n {
+			s.line, s.what = f.itemLine("imageTags", i-n), fmt.Sprintf("imageTags[%d]", i-n)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// unselected returns a warning for each of sels that selects no object of
+// objs, the build's output. The output is what the tree's kustomizations
+// made of the objects after they selected them, so each test leans
+// towards "selected": a name is matched anywhere in the object's name
+// (later prefixes, suffixes and hashes), namespaces are not compared (a
+// later namespace transformer moves objects), a label or annotation
+// selector with a negation is taken as matching (labels added later can
+// only make it fail), and what b says the tree may have renamed, deleted
+// or re-imaged is not judged. What is left is a warning kustomize itself
+// could have given: no object of the kind, no name like it, no image of
+// the name.
+func unselected(sels []selection, objs []templates.Object, b blind) []templates.Warning {
+	var ws []templates.Warning
+	var images []string
+	imagesRead := false
+	for _, s := range sels {
+		switch {
+		case s.patch != nil && !b.kinds && !b.deletes:
+			if !selectsAny(s.patch, objs, b.names) {
+				ws = append(ws, templates.Warning{File: s.file, Line: s.line,
+					Msg:  fmt.Sprintf("%s: its target (%s) selects no object of the build, so kustomize applies the patch to nothing; kustomize build, which Flux runs, says nothing", s.what, describeTarget(s.patch)),
+					Hint: "match the target to an object the kustomization builds (kind, group and version as the object has them; the name is a regular expression matched against the name before later prefixes and suffixes), or remove the patch"})
+			}
+		case s.image != nil && !b.images && s.image.Name != "":
+			if !imagesRead {
+				images, imagesRead = containerImages(objs), true
+			}
+			if !imageUsed(s.image, images) {
+				ws = append(ws, templates.Warning{File: s.file, Line: s.line,
+					Msg:  fmt.Sprintf("%s: no container of the build runs an image named %s, so kustomize changes no image; kustomize build, which Flux runs, says nothing", s.what, s.image.Name),
+					Hint: "write the image's name as the containers give it, without tag or digest (nginx and docker.io/library/nginx are different names to kustomize), or remove the entry"})
+			}
+		}
+	}
+	return ws
+}
+
+// describeTarget is a selector in a few words: its fields that are set.
+func describeTarget(t *types.Selector) string {
+	var parts []string
+	for _, f := range []struct{ k, v string }{
+		{"group", t.Group}, {"version", t.Version}, {"kind", t.Kind}, {"name", t.Name}, {"namespace", t.Namespace},
+		{"labelSelector", t.LabelSelector}, {"annotationSelector", t.AnnotationSelector},
+	} {
+		if f.v != "" {
+			parts = append(parts, f.k+" "+f.v)
+		}
+	}
+	if len(parts) == 0 {
+		return "every object"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// selectsAny reports whether t may have selected an object of objs;
+// anyName: whatever t's name.
+func selectsAny(t *types.Selector, objs []templates.Object, anyName bool) bool {
+	m := compileTarget(t, anyName)
+	for _, o := range objs {
+		if o.Node != nil && m.matches(o.Node) {
+			return true
+		}
+	}
+	return false
+}
+
+// targetMatcher is a patch's target compiled once for all the objects:
+// a nil field matches anything.
+type targetMatcher struct {
+	group, version, kind, name *regexp.Regexp
+	labels, annotations        labels.Selector
+}
+
+// compileTarget compiles t as kustomize matches it: group, version and
+// kind as anchored regular expressions, the name unanchored (later
+// prefixes and suffixes) unless anyName. A pattern kustomize would refuse
+// matches anything: the build failed then.
+func compileTarget(t *types.Selector, anyName bool) targetMatcher {
+	anchored := func(p string) *regexp.Regexp {
+		if p == "" {
+			return nil
+		}
+		re, _ := regexp.Compile("^(?:" + p + ")$")
+		return re
+	}
+	m := targetMatcher{group: anchored(t.Group), version: anchored(t.Version), kind: anchored(t.Kind),
+		labels: setSelector(t.LabelSelector), annotations: setSelector(t.AnnotationSelector)}
+	if t.Name != "" && !anyName {
+		m.name, _ = regexp.Compile(t.Name)
+	}
+	return m
+}
+
+func (m targetMatcher) matches(n *kyaml.RNode) bool {
+	ok := func(re *regexp.Regexp, s string) bool { return re == nil || re.MatchString(s) }
+	if !ok(m.kind, n.GetKind()) || !ok(m.name, n.GetName()) {
+		return false
+	}
+	group, version, cut := strings.Cut(n.GetApiVersion(), "/")
+	if !cut {
+		group, version = "", group
+	}
+	return ok(m.group, group) && ok(m.version, version) &&
+		(m.labels == nil || m.labels.Matches(labels.Set(n.GetLabels()))) &&
+		(m.annotations == nil || m.annotations.Matches(labels.Set(n.GetAnnotations())))
+}
+
+// setSelector is the label selector sel, nil when it may have matched
+// whatever an object's labels are now: none given, one kustomize refuses,
+// or one with a negation (labels added later can make it fail where it
+// matched).
+func setSelector(sel string) labels.Selector {
+	if sel == "" || strings.Contains(sel, "!") || strings.Contains(strings.ToLower(sel), "notin") {
+		return nil
+	}
+	s, err := labels.Parse(sel)
+	if err != nil {
+		return nil
+	}
+	return s
+}
+
+// containerImages are the images of objs: every string under a key image,
+// in any object but a CustomResourceDefinition (kustomize's images
+// transformer looks in every containers and initContainers list but a
+// CRD's).
+func containerImages(objs []templates.Object) []string {
+	var out []string
+	var walk func(n *kyaml.Node)
+	walk = func(n *kyaml.Node) {
+		switch n.Kind {
+		case kyaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if v := n.Content[i+1]; n.Content[i].Value == "image" && v.Kind == kyaml.ScalarNode {
+					out = append(out, v.Value)
+					continue
+				}
+				walk(n.Content[i+1])
+			}
+		case kyaml.SequenceNode, kyaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c)
+			}
+		}
+	}
+	for _, o := range objs {
+		if o.Node != nil && o.Node.GetKind() != "CustomResourceDefinition" {
+			walk(o.Node.YNode())
+		}
+	}
+	return out
+}
+
+// imageUsed reports whether an image of images is one im names, by its
+// name or by the newName it gives, with any tag and digest: the name is a
+// regular expression to kustomize, as here.
+func imageUsed(im *types.Image, images []string) bool {
+	const rest = `(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`
+	var res []*regexp.Regexp
+	if re, err := regexp.Compile("^(?:" + im.Name + ")" + rest); err == nil {
+		res = append(res, re)
+	} else {
+		return true
+	}
+	if im.NewName != "" {
+		res = append(res, regexp.MustCompile("^"+regexp.QuoteMeta(im.NewName)+rest))
+	}
+	for _, s := range images {
+		for _, re := range res {
+			if re.MatchString(s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// blind is what the build's output cannot tell about the selections of a
+// tree (unselected): whether an object's name or kind now is the one a
+// selection saw, whether an object a patch selected is still there, and
+// whether a container's image now is the one an images entry saw.
+type blind struct {
+	names, kinds, deletes, images bool
+}
+
+// metadataRE finds a JSON6902 path that replaces an object's metadata
+// whole: "/metadata" at the end of a path.
+var metadataRE = regexp.MustCompile(`/metadata["']?\s*($|[,}\n])`)
+
+// blindSpots notes in c.blind what k's patches and replacements may do
+// that the output hides: rename an object (a JSON6902 operation on
+// /metadata/name, a patch allowed to change names, a replacement into
+// metadata.name), change its kind, delete or replace it ($patch), or set
+// a container's image. A patch file that cannot be read may do anything.
+func (c *checker) blindSpots(dir string, k *types.Kustomization) {
+	texts := func(yield func(text string, opts *types.PatchArgs) bool) {
+		for _, p := range slices.Concat(k.Patches, k.PatchesJson6902) {
+			text := p.Patch
+			if p.Path != "" {
+				data, err := c.fsys.ReadFile(filepath.Join(dir, filepath.FromSlash(p.Path)))
+				if err != nil {
+					text = "$patch /metadata/name image"
+				} else {
+					text = string(data)
+				}
+			}
+			if !yield(text, p.Options) {
+				return
+			}
+		}
+		for _, p := range k.PatchesStrategicMerge {
+			text := string(p)
+			if !inline(text) {
+				data, err := c.fsys.ReadFile(filepath.Join(dir, filepath.FromSlash(text)))
+				if err != nil {
+					text = "$patch /metadata/name image"
+				} else {
+					text = string(data)
+				}
+			}
+			if !yield(text, nil) {
+				return
+			}
+		}
+	}
+	for text, opts := range texts {
+		b := &c.blind
+		b.names = b.names || (opts != nil && opts.AllowNameChange) || strings.Contains(text, "/metadata/name") || metadataRE.MatchString(text)
+		b.kinds = b.kinds || (opts != nil && opts.AllowKindChange) || strings.Contains(text, "/kind")
+		b.deletes = b.deletes || strings.Contains(text, "$patch")
+		b.images = b.images || strings.Contains(text, "image")
+	}
+	for _, r := range k.Replacements {
+		if r.Path != "" {
+			c.blind.names, c.blind.images = true, true
+			continue
+		}
+		for _, t := range r.Targets {
+			if t == nil {
+				continue
+			}
+			for _, fp := range t.FieldPaths {
+				c.blind.names = c.blind.names || fp == "metadata" || strings.HasPrefix(fp, "metadata.name")
+				c.blind.kinds = c.blind.kinds || fp == "kind"
+				c.blind.images = c.blind.images || strings.Contains(fp, "image")
+			}
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package kustomize
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// deploy is a Deployment named web running nginx:1.25.
+const deploy = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: nginx:1.25}
+`
+
+// TestUnselectedWarned: a patch whose target selects nothing, and an
+// images entry no container's image answers to, do nothing, and
+// `kustomize build` (so Flux) says nothing: the tag or the change they
+// were written for is not in the output. kiln warns at the entry's line;
+// what the output cannot tell (renames, deletions, images a patch set,
+// prefixes, hashes) is not warned of. kubeflow/manifests'
+// model-registry UI overlay patches a Service by group apps, which selects
+// nothing: the first case.
+func TestUnselectedWarned(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{name: "a Service by group apps", files: map[string]string{
+			"app/kustomization.yaml": "resources: [deploy.yaml, svc.yaml]\npatches:\n- target: {group: apps, version: v1, kind: Service, name: web}\n  patch: |\n    - {op: add, path: /spec/type, value: NodePort}\n",
+			"app/svc.yaml":           "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n",
+		}, want: []string{"app/kustomization.yaml:3: patches[0]: its target (group apps, version v1, kind Service, name web) selects no object of the build, so kustomize applies the patch to nothing; kustomize build, which Flux runs, says nothing"}},
+		{name: "an image's name misspelt", files: map[string]string{
+			"app/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- name: redis\n  newTag: \"7\"\n- name: ngnix\n  newTag: \"1.27\"\n",
+		}, want: []string{
+			"app/kustomization.yaml:3: images[0]: no container of the build runs an image named redis, so kustomize changes no image; kustomize build, which Flux runs, says nothing",
+			"app/kustomization.yaml:5: images[1]: no container of the build runs an image named ngnix, so kustomize changes no image; kustomize build, which Flux runs, says nothing",
+		}},
+		{name: "in a base, by a kind and a name the build has not", files: map[string]string{
+			"base/kustomization.yaml": "resources: [deploy.yaml]\npatches:\n- target: {kind: StatefulSet}\n  patch: |\n    - {op: add, path: /spec/replicas, value: 2}\npatchesJson6902:\n- target: {group: apps, version: v1, kind: Deployment, name: webapp}\n  patch: |\n    - {op: add, path: /spec/replicas, value: 3}\n",
+			"app/kustomization.yaml":  "resources: [../base]\nnamePrefix: prod-\n",
+		}, want: []string{
+			"base/kustomization.yaml:3: patches[0]: its target (kind StatefulSet) selects no object of the build, so kustomize applies the patch to nothing; kustomize build, which Flux runs, says nothing",
+			"base/kustomization.yaml:7: patchesJson6902[0]: its target (group apps, version v1, kind Deployment, name webapp) selects no object of the build, so kustomize applies the patch to nothing; kustomize build, which Flux runs, says nothing",
+		}},
+		{name: "imageTags, deprecated", files: map[string]string{
+			"app/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: nginx, newTag: \"1.27\"}\nimageTags:\n- {name: busybox, newTag: \"1\"}\n",
+		}, want: []string{"app/kustomization.yaml:5: imageTags[0]: no container of the build runs an image named busybox, so kustomize changes no image; kustomize build, which Flux runs, says nothing"}},
+		// Not warned: each selects what it was written for.
+		{name: "a name before a prefix, a regular expression, labels", files: map[string]string{
+			"base/kustomization.yaml": "resources: [deploy.yaml]\npatches:\n- target: {kind: Deployment, name: web}\n  patch: |\n    - {op: add, path: /spec/replicas, value: 2}\n- target: {kind: Deploy.*, name: w.b}\n  patch: |\n    - {op: add, path: /spec/paused, value: false}\n- target: {labelSelector: app=web}\n  patch: |\n    - {op: add, path: /metadata/annotations, value: {a: b}}\n- target: {labelSelector: \"!canary\"}\n  patch: |\n    - {op: add, path: /metadata/annotations/c, value: d}\n",
+			"app/kustomization.yaml":  "resources: [../base]\nnamePrefix: prod-\nnameSuffix: -eu\nlabels:\n- pairs: {canary: \"true\"}\n",
+		}},
+		{name: "a generated ConfigMap's name before its hash", files: map[string]string{
+			"app/kustomization.yaml": "resources: [deploy.yaml]\nconfigMapGenerator:\n- {name: cfg, literals: [a=b]}\npatches:\n- target: {kind: ConfigMap, name: cfg}\n  patch: |\n    - {op: add, path: /data/c, value: d}\n",
+		}},
+		{name: "renamed by a later patch", files: map[string]string{
+			"base/kustomization.yaml": "resources: [deploy.yaml]\npatches:\n- target: {kind: Deployment, name: web}\n  patch: |\n    - {op: add, path: /spec/replicas, value: 2}\n",
+			"app/kustomization.yaml":  "resources: [../base]\npatches:\n- target: {kind: Deployment, name: web}\n  path: rename.yaml\n",
+			"app/rename.yaml":         "- op: replace\n  path: /metadata/name\n  value: shop\n",
+		}},
+		{name: "deleted by a later patch", files: map[string]string{
+			"base/kustomization.yaml": "resources: [deploy.yaml]\npatches:\n- target: {kind: Deployment, name: web}\n  patch: |\n    - {op: add, path: /spec/replicas, value: 2}\n",
+			"app/kustomization.yaml":  "resources: [../base, cm.yaml]\npatches:\n- target: {kind: Deployment, name: web}\n  patch: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web}\n    $patch: delete\n",
+			"app/cm.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+		}},
+		{name: "an image named anew, or set by a later patch", files: map[string]string{
+			"base/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: nginx, newName: registry.example.com/nginx, newTag: \"1.27\"}\n",
+			"app/kustomization.yaml":  "resources: [../base, job.yaml]\nimages:\n- {name: busybox, newTag: \"1.36\"}\npatches:\n- target: {kind: Job}\n  patch: |\n    - {op: replace, path: /spec/template/spec/containers/0/image, value: alpine:3}\n",
+			"app/job.yaml":            "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: j, image: busybox}]\n",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root, err := filepath.EvalSymlinks(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := map[string]string{"base/deploy.yaml": deploy, "app/deploy.yaml": deploy}
+			for k, v := range tc.files {
+				files[k] = v
+			}
+			write(t, root, files)
+			res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "app"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range res.Warnings {
+				got = append(got, fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg))
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
