@@ -43,7 +43,7 @@ func TestBounded(t *testing.T) {
 	l.Add(templates.Warning{Msg: "b"})
 	got := l.Warnings()
 	if len(got) != 2 || got[0].Msg != "b" || len(got[1].Msg) > MaxMsg || !strings.HasSuffix(got[1].Msg, "é…") {
-		t.Errorf("a long message cut: got %q", got)
+		t.Errorf("a long message cut: got %+v", got)
 	}
 	if (&List{}).Warnings() != nil {
 		t.Error("an empty list has warnings")
