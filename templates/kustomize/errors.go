@@ -101,6 +101,8 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 			cycle(de, fsys, msg, m[1])
 		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
 			malformedResource(de, fsys, kfile, m[1])
+		} else if m := blankSubjectRe.FindStringSubmatch(msg); m != nil {
+			blankSubjectNamespace(de, fsys, kfile, m[1])
 		} else if m := generatorBehaviorRe().FindStringSubmatch(strings.ReplaceAll(err.Error(), `\"`, `"`)); m != nil {
 			// (A component's error comes Go-quoted, its quotes escaped.)
 			generatorBehavior(de, fsys, m)
@@ -516,6 +518,74 @@ var malformedRe = regexp.MustCompile(`MalformedYAMLError: .* in File: (.+)$`)
 
 // yamlLineRe reads the line of a YAML syntax error.
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// blankSubjectRe reads the RoleBinding whose ServiceAccount subject has a
+// namespace that is no string (api/resmap/reswrangler.go
+// getNamespacesForRoleBinding, which the name reference transformer of
+// every build runs): kustomize names the binding by its id after the
+// transformers, not the file or the subject.
+var blankSubjectRe = regexp.MustCompile(`namespace is blank for resource "([^"]+)"`)
+
+// blankSubjectNamespace points de at the subject of the RoleBinding id
+// whose namespace: is null (written with nothing after it) or another
+// value than a string, in the resource file of the tree that holds it.
+// A binding whose name a namePrefix or nameSuffix changed is found by the
+// name it has in its file; without such a subject in any file (a patch
+// set it) de stays at the kustomization.
+func blankSubjectNamespace(de *diag.Error, fsys *securefs.FS, kfile, id string) {
+	o := resID(id)
+	de.Object = o
+	de.Msg = "kustomize build failed: a ServiceAccount subject of this RoleBinding has a namespace that is empty or no string (kustomize: namespace is blank for resource)"
+	de.Hint = "write the ServiceAccount's namespace after the subject's namespace: (with nothing after it, it is null), or remove the key for a ServiceAccount in the RoleBinding's own namespace"
+	kf := kfile
+	if !filepath.IsAbs(kf) {
+		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
+	}
+	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
+	c.kustomization(filepath.Dir(kf), false)
+	for _, f := range c.resFiles {
+		data, err := fsys.ReadFile(filepath.Join(fsys.Root(), filepath.FromSlash(f)))
+		if err != nil {
+			continue
+		}
+		for _, d := range documents(data) {
+			if d.kind != o.Kind || d.name == "" || !strings.Contains(o.Name, d.name) {
+				continue
+			}
+			if i, line := blankSubject(d.node); line > 0 {
+				de.File, de.Line = f, line
+				de.Field = fmt.Sprintf("subjects[%d].namespace", i)
+				de.Msg = fmt.Sprintf("kustomize build failed: field %q of a ServiceAccount subject is empty or no string (kustomize: namespace is blank for resource)", de.Field)
+				return
+			}
+		}
+	}
+}
+
+// blankSubject returns the index and the namespace key's line of the
+// first ServiceAccount subject of binding whose namespace kustomize
+// takes for blank: present and, decoded, no string. 0 for none.
+func blankSubject(binding *kyaml.Node) (int, int) {
+	subjects := kyaml.NewRNode(binding).Field("subjects")
+	if subjects == nil || subjects.Value.YNode().Kind != kyaml.SequenceNode {
+		return 0, 0
+	}
+	for i, s := range subjects.Value.YNode().Content {
+		sr := kyaml.NewRNode(s)
+		kind, ns := sr.Field("kind"), sr.Field("namespace")
+		if kind == nil || ns == nil || kind.Value.YNode().Value != "ServiceAccount" {
+			continue
+		}
+		v := ns.Value.YNode()
+		if v.Kind == kyaml.AliasNode && v.Alias != nil {
+			v = v.Alias
+		}
+		if v.Kind != kyaml.ScalarNode || v.ShortTag() != "!!str" {
+			return i, ns.Key.YNode().Line
+		}
+	}
+	return 0, 0
+}
 
 // malformedResource points de at the resource file kustomize could not
 // parse, named listed by its kustomization, and the line of the error:

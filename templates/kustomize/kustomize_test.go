@@ -1390,6 +1390,46 @@ func TestGeneratorBehaviorError(t *testing.T) {
 	}
 }
 
+// TestBlankSubjectNamespaceError: a RoleBinding's ServiceAccount subject
+// whose namespace: is null (nothing after it) or no string fails every
+// kustomize build with the binding's id, as the transformers left it;
+// kiln names the subject's namespace line in the file that holds it, a
+// base's too, under a namePrefix and the kustomization's namespace:.
+func TestBlankSubjectNamespaceError(t *testing.T) {
+	t.Parallel()
+	rb := "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n---\n" +
+		"apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: rb\n" +
+		"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: view}\nsubjects:\n" +
+		"  - kind: ServiceAccount\n    name: a\n    namespace: other\n  - kind: User\n    name: u\n    namespace:\n" +
+		"  - kind: ServiceAccount\n    name: b\n    namespace: %s\n"
+	for name, tc := range map[string]struct {
+		files      map[string]string
+		at, object string
+	}{
+		"null": {
+			files: map[string]string{
+				"app/kustomization.yaml": "namespace: demo\nresources: [rb.yaml]\n",
+				"app/rb.yaml":            fmt.Sprintf(rb, ""),
+			},
+			at: "app/rb.yaml:19", object: "RoleBinding/demo/rb",
+		},
+		"number, in a base under a prefix": {
+			files: map[string]string{
+				"app/kustomization.yaml":  "namePrefix: p-\nresources: [../base]\n",
+				"base/kustomization.yaml": "resources: [rb.yaml]\n",
+				"base/rb.yaml":            fmt.Sprintf(rb, "42"),
+			},
+			at: "base/rb.yaml:19", object: "RoleBinding/p-rb",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := buildErr(t, tc.files, "app")
+			checkErrorAt(t, err, tc.at, tc.object, `field "subjects[2].namespace" of a ServiceAccount subject is empty or no string`, "RoleBinding's own namespace")
+		})
+	}
+}
+
 // checkErrorAt checks that err is a *diag.Error at file:line at, of the
 // object, whose message and hint hold msg and hint.
 func checkErrorAt(t *testing.T, err error, at, object, msg, hint string) {
