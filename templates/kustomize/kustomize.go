@@ -249,6 +249,12 @@ func annotatedBuild(fsys *securefs.FS, root, dir, kfile, app string, annotations
 		if r := recover(); r != nil {
 			// A panic may leave kustomize's global schema half built;
 			// exclusive restores it. (A shared build never writes it.)
+			if pe, ok := r.(error); ok && strings.HasPrefix(pe.Error(), invalidSchemaPrefix) {
+				if de := schemaFileError(fsys, kfile, app, pe); de != nil {
+					objs, remote, err = nil, false, de
+					return
+				}
+			}
 			err = &diag.Error{File: kfile, App: app, Msg: fmt.Sprintf("kustomize panicked: %v", r),
 				Hint: "check the files the kustomization names (kustomize panics on an invalid openapi: schema, for one); if they are valid, report it to kiln with the kustomization"}
 		}

@@ -556,8 +556,8 @@ func TestPanicRecovered(t *testing.T) {
 	checkDiag(t, err, "broken")
 	// Not golden: the JSON decoder's wording of the cause varies.
 	var de *diag.Error
-	if !errors.As(err, &de) || de.File != "app/kustomization.yaml" || !strings.HasPrefix(de.Msg, "kustomize panicked: invalid schema file") {
-		t.Errorf("error = %v, want a kustomize panic naming app/kustomization.yaml", err)
+	if !errors.As(err, &de) || de.File != "app/schema.json" || de.Line != 1 || !strings.Contains(de.Msg, "openapi.path names at app/kustomization.yaml:2 is no schema kustomize can read") {
+		t.Errorf("error = %v, want the panic's schema named at app/schema.json:1", err)
 	}
 	res, err := e.Render(context.Background(), &templates.Request{Root: repoRoot(t), App: "guestbook", Path: "apps/guestbook/overlays/dev"})
 	if err != nil {
