@@ -95,6 +95,9 @@ func renderError(err error, src *chartSource, chartName string) error {
 	e := renderDiag(err, src, chartName)
 	var de *diag.Error
 	if errors.As(e, &de) {
+		// Read in paths without ": " (chartSource.path), shown with the
+		// archives that hold them.
+		de.File, de.Msg = src.show(de.File), src.show(de.Msg)
 		// `fail` and `required` print the chart's text whole, which may
 		// be any value (toYaml of the values): at most diag.MaxMessage.
 		de.Msg = diag.Cut(de.Msg, diag.MaxMessage)
@@ -282,7 +285,7 @@ func (s *chartSource) rewriteSources(msg, chartName string) string {
 	re := regexp.MustCompile(`(^|[\s("])` + regexp.QuoteMeta(chartName) + `/((?:templates|charts|crds)/[^\s:()"]*)`)
 	return re.ReplaceAllStringFunc(msg, func(m string) string {
 		sub := re.FindStringSubmatch(m)
-		return sub[1] + s.file(chartName+"/"+sub[2])
+		return sub[1] + s.path(chartName+"/"+sub[2])
 	})
 }
 
@@ -305,13 +308,18 @@ var (
 
 // loadError turns an error of helm's chart loader into a *diag.Error
 // naming the file it could not read (charts/s/values.yaml of a subchart s)
-// and the line the YAML decoder gives; the chart folder when the file is
-// inside an archive.
+// and the line the YAML decoder gives; inside an archive, the archive and
+// its entry (chartSource.show), or the archive when kiln cannot read it
+// either.
 func loadError(err error, src *chartSource) error {
 	msg := redact.YAML(err.Error())
 	de := &diag.Error{File: src.errFile(), Hint: "check that it is a valid Helm chart (helm lint)", Err: err}
 	rest, dir := msg, src.dir
-	archive := src.dir == "" || strings.HasSuffix(src.dir, ".tgz") || strings.HasSuffix(src.dir, ".tar.gz")
+	// archive is the outermost archive dir is in, "" while it is in none.
+	archive := ""
+	if strings.HasSuffix(src.dir, ".tgz") || strings.HasSuffix(src.dir, ".tar.gz") {
+		archive = src.dir
+	}
 	var subs []string
 	for {
 		m := subchartRe().FindStringSubmatch(rest)
@@ -320,24 +328,39 @@ func loadError(err error, src *chartSource) error {
 		}
 		subs = append(subs, m[1])
 		rest = rest[len(m[0]):]
-		if !archive {
-			dir = path.Join(dir, "charts", m[1])
-			archive = strings.HasSuffix(m[1], ".tgz")
+		// Inside an archive too: helm names a subchart by its folder's
+		// or its archive's name under charts/, which chartSource.path
+		// names the archive's entries by.
+		dir = path.Join(dir, "charts", m[1])
+		if archive == "" && strings.HasSuffix(m[1], ".tgz") {
+			archive = dir
 		}
 	}
-	if archive {
-		de.File = src.errFile()
-	} else {
-		de.File = dir
-	}
-	if m := cannotLoadRe().FindStringSubmatch(rest); m != nil && !archive {
-		de.File = path.Join(dir, m[1])
-		if l := yamlLineRe().FindStringSubmatch(rest); l != nil {
-			de.Line = atoi(l[1])
-		} else {
-			de.Line = jsonLine(src.data(path.Join(dir, m[1])))
+	// at shows a path of dir, or the archive when kiln cannot tell the
+	// entry.
+	at := func(p string) string {
+		if archive == "" || p == archive {
+			return p
 		}
-		de.Hint = "fix the YAML of " + m[1] + " (helm lint shows the same error)"
+		if shown := src.show(p); shown != p {
+			return shown
+		}
+		return archive
+	}
+	if src.dir != "" {
+		de.File = at(dir)
+		if m := cannotLoadRe().FindStringSubmatch(rest); m != nil {
+			de.File = at(path.Join(dir, m[1]))
+			if l := yamlLineRe().FindStringSubmatch(rest); l != nil {
+				de.Line = atoi(l[1])
+			} else if archive == "" {
+				de.Line = jsonLine(src.data(path.Join(dir, m[1])))
+			}
+			if de.File == archive {
+				de.Line = 0
+			}
+			de.Hint = "fix the YAML of " + m[1] + " (helm lint shows the same error)"
+		}
 	}
 	where := ""
 	for i, s := range subs {

@@ -330,7 +330,8 @@ func TestContainment(t *testing.T) {
 }
 
 // TestLocalArchive renders a packaged chart inside the repository: the same
-// objects as its folder, with files named inside the archive.
+// objects as its folder, with files named by the archive and its entry
+// (charts/app-1.0.0.tgz: app/templates/x.yaml), which `tar tzf` lists.
 func TestLocalArchive(t *testing.T) {
 	t.Parallel()
 	root := tempRoot(t)
@@ -361,7 +362,7 @@ func TestLocalArchive(t *testing.T) {
 		}
 		return out
 	}
-	if diff := cmp.Diff(summary(fromDir, "charts/app/"), summary(fromTgz, "charts/app-1.0.0.tgz/")); diff != "" {
+	if diff := cmp.Diff(summary(fromDir, "charts/app/"), summary(fromTgz, "charts/app-1.0.0.tgz: app/")); diff != "" {
 		t.Errorf("archive renders differently from folder (-dir +tgz):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"charts/app-1.0.0.tgz"}, fromTgz.Inputs); diff != "" {

@@ -3,6 +3,7 @@ package helm
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,9 +11,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -41,11 +45,58 @@ type chartSource struct {
 	dir string
 	// changed says the chart changed while it was read (loadedChart).
 	changed bool
+	// layout is where helm's names of subcharts are among the chart's
+	// files (chartLayout); local charts only. Read when a name of a
+	// subchart's file is first mapped: it parses every Chart.yaml again
+	// and unpacks subchart archives again, which a chart without
+	// subcharts never needs.
+	layout func() *chartLayout
+}
+
+// chartLayout maps helm's names of a chart's subcharts to the chart's
+// files. A subchart archive's files are named as if the archive were
+// a folder: "charts/sub-1.0.0.tgz/templates/x.yaml", which file then
+// shows as the archive and the entry inside it.
+type chartLayout struct {
 	// folders maps subchart folders as helm names them to the folders
-	// (subchartFolders); local charts only. Read when a name of a
-	// subchart's file is first mapped: it parses every Chart.yaml again,
-	// which a chart without subcharts never needs.
-	folders func() map[string]string
+	// (subchartFolders), relative to the chart.
+	folders map[string]string
+	// archives maps each archive among the chart's files, relative to
+	// the chart ("charts/sub-1.0.0.tgz", "charts/sub-1.0.0.tgz/charts/
+	// deeper-2.0.0.tgz"), and "" when the chart is one, to the folder
+	// its entries start with ("sub"), which helm drops.
+	archives map[string]string
+}
+
+// newLayout is the layout of a chart's files; top is the folder the
+// chart's own archive's entries start with, "" for a chart folder.
+func newLayout(files []*loader.BufferedFile, top string) *chartLayout {
+	l := &chartLayout{archives: map[string]string{}}
+	if top != "" {
+		l.archives[""] = top
+	}
+	var all []*loader.BufferedFile
+	var expand func(files []*loader.BufferedFile, prefix string)
+	expand = func(files []*loader.BufferedFile, prefix string) {
+		for _, f := range files {
+			all = append(all, &loader.BufferedFile{Name: prefix + f.Name, Data: f.Data})
+			if !chartarchive.IsSubchartArchive(f.Name) {
+				continue
+			}
+			// The load measured every archive against the chart's
+			// bounds already: what is unpacked here was unpacked then.
+			var top string
+			inner, limit, err := unpackArchiveTop(bytes.NewReader(f.Data), chartarchive.New(math.MaxInt32, 1<<62, loader.MaxDecompressedFileSize), &top)
+			if limit != nil || err != nil || top == "" {
+				continue
+			}
+			l.archives[prefix+f.Name] = top
+			expand(inner, prefix+f.Name+"/")
+		}
+	}
+	expand(files, "")
+	l.folders = subchartFolders(all)
+	return l
 }
 
 // data is the content of the chart's file at rel, a repository-relative
@@ -70,9 +121,20 @@ func (s *chartSource) data(rel string) []byte {
 // ("<chart>/templates/x.yaml", "<chart>/charts/<sub>/templates/y.yaml") to
 // the repository-relative file. Helm names subcharts by chart name, which
 // need not be their folder's name under charts/: subchart folders are
-// mapped back by the names in their Chart.yaml. A .tgz subchart's path is
-// approximate. Remote charts keep helm's name.
+// mapped back by the names in their Chart.yaml. A file inside an archive
+// is named by the archive and the archive's entry
+// ("charts/app/charts/sub-1.0.0.tgz: sub/templates/x.yaml"), as the
+// chart's own archive's are ("app-0.1.0.tgz: app/templates/x.yaml"), one
+// archive after the other when one holds another. Remote charts keep
+// helm's name.
 func (s *chartSource) file(source string) string {
+	return s.show(s.path(source))
+}
+
+// path is file before show: a file inside an archive is named as if the
+// archive were a folder. Helm's messages are read in these names, which
+// hold no ": ".
+func (s *chartSource) path(source string) string {
 	if s.dir == "" {
 		return source
 	}
@@ -81,11 +143,11 @@ func (s *chartSource) file(source string) string {
 		return s.dir
 	}
 	rel := source[i+1:]
-	if !strings.HasPrefix(rel, "charts/") || s.folders == nil {
+	if !strings.HasPrefix(rel, "charts/") || s.layout == nil {
 		return path.Join(s.dir, rel)
 	}
 	// The longest chain of subchart names that is a folder's wins.
-	folders := s.folders()
+	folders := s.layout().folders
 	best := ""
 	for names := range folders {
 		if strings.HasPrefix(rel, names+"/") && len(names) > len(best) {
@@ -96,6 +158,31 @@ func (s *chartSource) file(source string) string {
 		rel = folders[best] + rel[len(best):]
 	}
 	return path.Join(s.dir, rel)
+}
+
+// show names the files inside archives in text (a path of path, or a
+// message holding such paths) by the archive and the archive's entry:
+// "charts/app/charts/sub-1.0.0.tgz/templates/x.yaml" becomes
+// "charts/app/charts/sub-1.0.0.tgz: sub/templates/x.yaml". Showing a
+// shown text changes nothing.
+func (s *chartSource) show(text string) string {
+	if s.dir == "" || s.layout == nil || !strings.Contains(text, s.dir+"/") ||
+		!strings.Contains(text, ".tgz/") && !strings.Contains(text, ".tar.gz/") {
+		// No file of an archive: the layout is not needed.
+		return text
+	}
+	archives := s.layout().archives
+	if len(archives) == 0 {
+		return text
+	}
+	// The innermost archive first: its path holds the outer one's, which
+	// is shown after it.
+	keys := slices.SortedFunc(maps.Keys(archives), func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), cmp.Compare(a, b)) })
+	for _, k := range keys {
+		at := path.Join(s.dir, k)
+		text = strings.ReplaceAll(text, at+"/", at+": "+archives[k]+"/")
+	}
+	return text
 }
 
 // subchartFolders maps each subchart folder of a chart's files, as helm
@@ -274,6 +361,9 @@ type loadedChart struct {
 	// read: the files may be a mix of old and new, and no render of them
 	// may be cached.
 	changed bool
+	// layout is the chart's layout (chartLayout), made once for every
+	// render of the chart; nil for a remote chart.
+	layout func() *chartLayout
 }
 
 // localChart loads a chart folder or .tgz inside the repository.
@@ -300,16 +390,17 @@ func (e *Engine) localChart(req *templates.Request, rec *deps.Recorder) (*chartS
 		load := deps.New(req.Root)
 		var files []*loader.BufferedFile
 		var err error
+		var top string
 		if fi.IsDir() {
 			files, err = readChartDir(load, req.Root, real, rel, budget, e.bounds.chartEntries)
 		} else {
-			files, err = readChartArchive(load, real, rel, budget)
+			files, err = readChartArchive(load, real, rel, budget, &top)
 		}
 		if err != nil {
 			return loadedChart{}, err
 		}
 		ds, ok := load.Deps()
-		return loadedChart{files: files, deps: ds, changed: !ok}, nil
+		return loadedChart{files: files, deps: ds, changed: !ok, layout: sync.OnceValue(func() *chartLayout { return newLayout(files, top) })}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -317,7 +408,7 @@ func (e *Engine) localChart(req *templates.Request, rec *deps.Recorder) (*chartS
 	for _, d := range loaded.deps {
 		rec.Record(d.Kind, d.Path, d.Sum)
 	}
-	return &chartSource{files: loaded.files, input: rel, dir: rel, changed: loaded.changed, folders: sync.OnceValue(func() map[string]string { return subchartFolders(loaded.files) })}, nil
+	return &chartSource{files: loaded.files, input: rel, dir: rel, changed: loaded.changed, layout: loaded.layout}, nil
 }
 
 // readChartDir reads a chart folder like helm's loader.LoadDir (honouring
@@ -451,7 +542,7 @@ func containError(name string, err error) error {
 // against budget as helm's loader unpacks it (unpackArchive). rec records
 // the archive's content (nil for a downloaded one), hashed from the same
 // read.
-func readChartArchive(rec *deps.Recorder, p, rel string, budget *chartarchive.Budget) ([]*loader.BufferedFile, error) {
+func readChartArchive(rec *deps.Recorder, p, rel string, budget *chartarchive.Budget, top *string) ([]*loader.BufferedFile, error) {
 	f, err := limits.Open(p)
 	if err != nil {
 		return nil, &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Err: err}
@@ -462,7 +553,7 @@ func readChartArchive(rec *deps.Recorder, p, rel string, budget *chartarchive.Bu
 	if rec != nil {
 		in = io.TeeReader(f, h)
 	}
-	files, limit, err := unpackArchive(in, budget)
+	files, limit, err := unpackArchiveTop(in, budget, top)
 	if limit != nil {
 		return nil, &diag.Error{File: rel, Msg: limit.Error(), Hint: limits.Hint, Err: limit}
 	}
@@ -489,6 +580,13 @@ func readChartArchive(rec *deps.Recorder, p, rel string, budget *chartarchive.Bu
 // TestUnpackArchiveIsHelms and FuzzUnpackArchive hold it to helm's
 // function, files and errors.
 func unpackArchive(in io.Reader, budget *chartarchive.Budget) (files []*loader.BufferedFile, limit, err error) {
+	return unpackArchiveTop(in, budget, nil)
+}
+
+// unpackArchiveTop is unpackArchive that also sets *top, when top is not
+// nil, to the folder the archive's first chart file starts with, which
+// helm drops: what a user lists the archive's entries under.
+func unpackArchiveTop(in io.Reader, budget *chartarchive.Budget, top *string) (files []*loader.BufferedFile, limit, err error) {
 	files = []*loader.BufferedFile{}
 	left := loader.MaxDecompressedChartSize // shared by all the chart's files
 	tooBig := func() error {
@@ -501,6 +599,11 @@ func unpackArchive(in io.Reader, budget *chartarchive.Budget) (files []*loader.B
 		name, err := archiveChartPath(hd.Name)
 		if err != nil {
 			return err
+		}
+		if top != nil && *top == "" {
+			if i := strings.IndexAny(hd.Name, `/\`); i > 0 {
+				*top = hd.Name[:i]
+			}
 		}
 		if hd.Size > left {
 			return tooBig()

@@ -153,7 +153,7 @@ func (e *Engine) loadRemote(ctx context.Context, req *templates.Request, fresh b
 		state = "unchecked"
 	}
 	loaded, err := e.files.do(rc.file+"\x00"+state, func() (loadedChart, error) {
-		files, err := readChartArchive(nil, rc.file, input, e.newBudget())
+		files, err := readChartArchive(nil, rc.file, input, e.newBudget(), nil)
 		return loadedChart{files: files}, err
 	})
 	if err != nil {

@@ -255,7 +255,7 @@ func BenchmarkReadChartArchive(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := deps.New(filepath.Dir(p))
-		if _, err := readChartArchive(rec, p, "kube-prometheus-stack.tgz", chartarchive.New(limits.ChartFiles, limits.ChartSize, loader.MaxDecompressedFileSize)); err != nil {
+		if _, err := readChartArchive(rec, p, "kube-prometheus-stack.tgz", chartarchive.New(limits.ChartFiles, limits.ChartSize, loader.MaxDecompressedFileSize), nil); err != nil {
 			b.Fatal(err)
 		}
 	}
