@@ -195,6 +195,22 @@ func (e *Error) Location() string {
 	return ""
 }
 
+// ArchiveEntry splits a File that names a file inside an archive, the
+// archive and the entry as `tar tzf` lists it
+// ("charts/app/charts/redis-17.0.0.tgz: redis/templates/x.yaml", one
+// archive after the other for an archive in an archive: the Helm engine
+// names a .tgz chart's files so), into the archive, which exists in the
+// repository, and the rest. ok is false for any other File.
+func ArchiveEntry(file string) (archive, entry string, ok bool) {
+	for _, ext := range []string{".tgz: ", ".tar.gz: "} {
+		if i := strings.Index(file, ext); i > 0 {
+			n := i + len(ext) - len(": ")
+			return file[:n], file[n+len(": "):], true
+		}
+	}
+	return "", "", false
+}
+
 // QuotePath returns a path as git prints it in a diff header or a
 // listing: as it is, or in double quotes with C escapes when it holds a
 // control character, a byte that is not UTF-8, a double quote or a

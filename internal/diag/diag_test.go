@@ -298,3 +298,22 @@ func TestFlattenWrappedJoin(t *testing.T) {
 		}
 	}
 }
+
+// TestArchiveEntry: a File the Helm engine gives a file inside a chart
+// archive splits into the archive and the entry; other files do not.
+func TestArchiveEntry(t *testing.T) {
+	t.Parallel()
+	for file, want := range map[string][2]string{
+		"charts/a/charts/redis-17.0.0.tgz: redis/templates/x.yaml":    {"charts/a/charts/redis-17.0.0.tgz", "redis/templates/x.yaml"},
+		"app-0.1.0.tgz: app/charts/db-1.0.0.tgz: db/templates/x.yaml": {"app-0.1.0.tgz", "app/charts/db-1.0.0.tgz: db/templates/x.yaml"},
+		"charts/app.tar.gz: app/templates/x.yaml":                     {"charts/app.tar.gz", "app/templates/x.yaml"},
+		"charts/app-0.1.0.tgz":                                        {},
+		"apps/x.tgz.yaml":                                             {},
+		"charts/a/templates/x.yaml":                                   {},
+	} {
+		archive, entry, ok := ArchiveEntry(file)
+		if archive != want[0] || entry != want[1] || ok != (want[0] != "") {
+			t.Errorf("ArchiveEntry(%q) = %q, %q, %v; want %q, %q", file, archive, entry, ok, want[0], want[1])
+		}
+	}
+}

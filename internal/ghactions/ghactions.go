@@ -443,8 +443,18 @@ func message(de *diag.Error, hint bool) string {
 	return b.String()
 }
 
-// annotate writes ::kind file=…,line=…,title=…::msg.
+// annotate writes ::kind file=…,line=…,title=…::msg. A file inside an
+// archive (diag.ArchiveEntry) is no file of the repository that GitHub
+// could show: the annotation is the archive's, and msg starts with the
+// entry and line.
 func (r *Runner) annotate(kind, file string, line int, msg string) {
+	if archive, entry, ok := diag.ArchiveEntry(file); ok {
+		at := entry
+		if line > 0 {
+			at += ":" + strconv.Itoa(line)
+		}
+		file, line, msg = archive, 0, at+": "+msg
+	}
 	var props [][2]string
 	if file != "" {
 		props = append(props, [2]string{"file", r.repoPath(file)})

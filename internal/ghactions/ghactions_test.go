@@ -587,6 +587,26 @@ func TestAnnotationsPerKind(t *testing.T) {
 	}
 }
 
+// TestArchiveAnnotation: a file inside a chart archive is none GitHub can
+// show; the annotation is the archive's, with the entry and its line
+// leading the message.
+func TestArchiveAnnotation(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	r := FromEnv(newFakeEnv(t).lookup, &out).WithRoot("/home/runner/work/app/app/deploy")
+	r.Error(&diag.Error{File: "charts/app/charts/redis-17.0.0.tgz: redis/templates/cm.yaml", Line: 12, App: "web", Msg: "chart refused to render: x is required"})
+	r.Warning(diag.Warning{File: "charts/app-0.1.0.tgz: app/charts/db-1.0.0.tgz: db/templates/hook.yaml", App: "web", Msg: "left out"})
+	r.Flush()
+	for _, want := range []string{
+		"::error file=deploy/charts/app/charts/redis-17.0.0.tgz,title=kiln::redis/templates/cm.yaml:12: app web: chart refused to render: x is required\n",
+		"::warning file=deploy/charts/app-0.1.0.tgz,title=kiln::app/charts/db-1.0.0.tgz: db/templates/hook.yaml: app web: left out\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in\n%s", want, out.String())
+		}
+	}
+}
+
 // TestSummaryCutKeepsCharactersWhole: a summary with no line break near
 // the limit (one long line of a value in a diff) is cut inside the line,
 // and never inside a character: the file stays valid UTF-8.
