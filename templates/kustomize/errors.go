@@ -563,13 +563,16 @@ func blankSubjectNamespace(de *diag.Error, fsys *securefs.FS, kfile, id string) 
 }
 
 // blankSubject returns the index and the namespace key's line of the
-// first ServiceAccount subject of binding whose namespace kustomize
-// takes for blank: present and, decoded, no string. 0 for none.
+// ServiceAccount subject of binding whose namespace kustomize takes for
+// blank: present and, decoded, no string. A namespace: transformer gives
+// a subject named default its namespace first, so another one is the
+// culprit when there is one. 0 for none.
 func blankSubject(binding *kyaml.Node) (int, int) {
 	subjects := kyaml.NewRNode(binding).Field("subjects")
 	if subjects == nil || subjects.Value.YNode().Kind != kyaml.SequenceNode {
 		return 0, 0
 	}
+	first, firstLine := 0, 0
 	for i, s := range subjects.Value.YNode().Content {
 		sr := kyaml.NewRNode(s)
 		kind, ns := sr.Field("kind"), sr.Field("namespace")
@@ -580,11 +583,17 @@ func blankSubject(binding *kyaml.Node) (int, int) {
 		if v.Kind == kyaml.AliasNode && v.Alias != nil {
 			v = v.Alias
 		}
-		if v.Kind != kyaml.ScalarNode || v.ShortTag() != "!!str" {
+		if v.Kind == kyaml.ScalarNode && v.ShortTag() == "!!str" {
+			continue
+		}
+		if name := sr.Field("name"); name == nil || name.Value.YNode().Value != "default" {
 			return i, ns.Key.YNode().Line
 		}
+		if firstLine == 0 {
+			first, firstLine = i, ns.Key.YNode().Line
+		}
 	}
-	return 0, 0
+	return first, firstLine
 }
 
 // malformedResource points de at the resource file kustomize could not

@@ -1394,13 +1394,14 @@ func TestGeneratorBehaviorError(t *testing.T) {
 // whose namespace: is null (nothing after it) or no string fails every
 // kustomize build with the binding's id, as the transformers left it;
 // kiln names the subject's namespace line in the file that holds it, a
-// base's too, under a namePrefix and the kustomization's namespace:.
+// base's too, under a namePrefix and the kustomization's namespace:
+// (which gives a subject named default its namespace first).
 func TestBlankSubjectNamespaceError(t *testing.T) {
 	t.Parallel()
 	rb := "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n---\n" +
 		"apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: rb\n" +
 		"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: view}\nsubjects:\n" +
-		"  - kind: ServiceAccount\n    name: a\n    namespace: other\n  - kind: User\n    name: u\n    namespace:\n" +
+		"  - kind: ServiceAccount\n    name: default\n    namespace:\n  - kind: User\n    name: u\n    namespace:\n" +
 		"  - kind: ServiceAccount\n    name: b\n    namespace: %s\n"
 	for name, tc := range map[string]struct {
 		files      map[string]string
