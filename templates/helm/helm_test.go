@@ -122,6 +122,8 @@ func TestRender(t *testing.T) {
 		{name: "values-outside", req: templates.Request{Path: "charts/app", ValuesFiles: []string{"../x.yaml"}}, wantErr: true},
 		// helm-secrets' secrets.yaml: kiln decrypts no values file.
 		{name: "values-sops", req: templates.Request{Path: "charts/app", ValuesFiles: []string{"values/base.yaml", "values/secrets.yaml"}}, wantErr: true},
+		// helmfile's values templates: kiln renders none.
+		{name: "values-gotmpl", req: templates.Request{Path: "charts/app", ValuesFiles: []string{"values/prod.yaml.gotmpl"}}, wantErr: true},
 		{name: "values-problems", req: templates.Request{Path: "charts/app", ValuesFiles: []string{"values/missing.yaml", "values/broken.yaml"}}, wantErr: true},
 		{name: "kube-too-old", req: templates.Request{Path: "charts/app", KubeVersion: "1.24.0"}, wantErr: true},
 		{name: "kube-invalid", req: templates.Request{Path: "charts/app", KubeVersion: "banana"}, wantErr: true},

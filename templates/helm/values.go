@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -52,6 +53,14 @@ func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 		if err != nil {
 			errs = append(errs, valuesFileError(name, err))
 			continue
+		}
+		if strings.HasSuffix(name, ".gotmpl") {
+			if i := bytes.Index(data, []byte("{{")); i >= 0 {
+				errs = append(errs, &diag.Error{File: name, Line: 1 + bytes.Count(data[:i], []byte("\n")),
+					Msg:  "values file is a helmfile template (.gotmpl): kiln reads values files as YAML, as helm does, and renders no template in them",
+					Hint: "write the values it renders to as plain YAML, with what differs per environment in the env file's values (docs/templates.md)"})
+				continue
+			}
 		}
 		m, err := chartutil.ReadValues(data)
 		if err != nil {
